@@ -1,0 +1,51 @@
+// One build script, one entry per target (see ARCHITECTURE.md):
+//   extension host (node, cjs, `vscode` external), child processes and workers (node),
+//   the CLI and the benchmark (node), webviews (browser).
+// Usage: node esbuild.mjs [--watch] [--production]
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'linked',
+};
+
+const node = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // tfjs-node is optional and native: resolved at run time, never bundled.
+  external: ['vscode', '@tensorflow/tfjs-node'],
+};
+
+/** @type {import('esbuild').BuildOptions[]} */
+const targets = [
+  { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { computeWorker: 'src/compute/computeWorker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: { webview: 'webview/main.tsx' },
+    outdir: 'dist',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+  },
+];
+
+if (watch) {
+  const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('esbuild: watching', targets.length, 'targets');
+} else {
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+}

@@ -1,0 +1,155 @@
+/**
+ * Channel capacity between channels and between layers (paper 5.3.1–5.3.2, equation 3;
+ * estimators.md "Channel capacity"): the mutual information of binned pairwise-distance pairs,
+ * `capacity(a, b) = H(A) + H(B) - H(A, B)`.
+ */
+import { binCodes, checkBins, DEFAULT_BINS } from './binning';
+import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
+import { channelMatrix, LayerActivations } from './layout';
+import { shannonEntropyBits } from './shannon';
+
+/** One channel's pair distances binned on their own range: the random variable `A` of paper 5.3.1. */
+export interface DistanceCodes {
+  /** Number of inputs `N`; there are `N(N-1)/2` pairs. */
+  n: number;
+  bins: number;
+  /** Bin of each pair distance, pairs `m < k` in condensed upper-triangle order. */
+  codes: Uint8Array | Uint16Array;
+  /** `H(A)` in bits, from the margin; `undefined` when there are no pairs (N < 2). */
+  entropyBits: number | undefined;
+  nonFiniteCount: number;
+}
+
+/**
+ * Steps 1–2 of the channel capacity for one channel: Euclidean distances between the feature maps
+ * of every pair of inputs, binned into `bins` equal bins on their own min–max range (the
+ * intra-sample rule; all equal → bin 0). `values` holds `n` feature maps of `d` values each.
+ */
+export function distanceCodes(values: ArrayLike<number>, n: number, d: number, bins = DEFAULT_BINS, kernel?: KernelKind): DistanceCodes {
+  checkBins(bins);
+  const clean = cleanSamples(values, n, d);
+  const pairs = (n * (n - 1)) / 2;
+  const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
+  if (pairs > 0) {
+    const distances = condensedDistances(new DistanceKernel(clean.data, n, clean.d, kernel));
+    binCodes(distances, codes, bins);
+  }
+  return { n, bins, codes, entropyBits: pairs > 0 ? shannonEntropyBits(histogram(codes, bins)) : undefined, nonFiniteCount: clean.nonFiniteCount };
+}
+
+function histogram(codes: Uint8Array | Uint16Array, bins: number): Float64Array {
+  const counts = new Float64Array(bins);
+  for (let p = 0; p < codes.length; p++) counts[codes[p]]++;
+  return counts;
+}
+
+/**
+ * Capacity between two channels (paper 5.3.1, equation 3): `H(A) - H(A|B) = H(A) + H(B) - H(A,B)`
+ * from the joint histogram of the binned distance pairs. Symmetric; `capacity(a, a) = H(A)`.
+ * `undefined` when there are no pairs. `joint` is optional scratch of `bins²` counts.
+ */
+export function capacityBits(a: DistanceCodes, b: DistanceCodes, joint = new Float64Array(a.bins * b.bins)): number | undefined {
+  if (a.n !== b.n) throw new RangeError(`both channels need the same inputs; got ${a.n} and ${b.n}`);
+  if (a.entropyBits === undefined || b.entropyBits === undefined) return undefined;
+  joint.fill(0);
+  const ca = a.codes;
+  const cb = b.codes;
+  const bb = b.bins;
+  for (let p = 0; p < ca.length; p++) joint[ca[p] * bb + cb[p]]++;
+  const hJoint = shannonEntropyBits(joint, 0, a.bins * bb)!;
+  const c = a.entropyBits + b.entropyBits - hJoint;
+  return c > 0 ? c : 0; // mutual information is never negative; remove rounding below zero
+}
+
+/** The capacity matrix of a layer pair: rows = channels of `l_j`, columns = channels of `l_i` (paper Fig. 8). */
+export interface CapacityMatrix {
+  rows: number;
+  columns: number;
+  /** Row-major `[rows, columns]` bits; NaN where undefined (fewer than 2 inputs). */
+  values: Float64Array;
+  /** `H(A)` of each column channel and `H(B)` of each row channel. */
+  columnEntropyBits: (number | undefined)[];
+  rowEntropyBits: (number | undefined)[];
+}
+
+/** Binned distance codes of every channel of a layer (step 1–2 of paper 5.3.1 for a whole layer). */
+export function layerDistanceCodes(layer: LayerActivations, bins = DEFAULT_BINS, kernel?: KernelKind): DistanceCodes[] {
+  const codes: DistanceCodes[] = [];
+  for (let c = 0; c < layer.channels; c++) codes.push(distanceCodes(channelMatrix(layer, c), layer.count, layer.units, bins, kernel));
+  return codes;
+}
+
+/**
+ * Capacity between every channel of layer `l_i` (columns) and every channel of layer `l_j` (rows)
+ * for the same inputs (paper 5.3.1–5.3.2, Fig. 8), from their distance codes.
+ */
+export function capacityMatrixFromCodes(columns: DistanceCodes[], rows: DistanceCodes[], rowRange: [number, number] = [0, rows.length]): CapacityMatrix {
+  const [r0, r1] = rowRange;
+  const values = new Float64Array((r1 - r0) * columns.length);
+  const joint = new Float64Array((columns[0]?.bins ?? 2) * (rows[0]?.bins ?? 2));
+  for (let r = r0; r < r1; r++) {
+    for (let c = 0; c < columns.length; c++) values[(r - r0) * columns.length + c] = capacityBits(columns[c], rows[r], joint) ?? NaN;
+  }
+  return {
+    rows: r1 - r0,
+    columns: columns.length,
+    values,
+    columnEntropyBits: columns.map((x) => x.entropyBits),
+    rowEntropyBits: rows.slice(r0, r1).map((x) => x.entropyBits),
+  };
+}
+
+/** Capacity matrix between two layer outputs for the same inputs (paper 5.3.1, Fig. 8), single-threaded. */
+export function capacityMatrix(layerI: LayerActivations, layerJ: LayerActivations, bins = DEFAULT_BINS): CapacityMatrix {
+  if (layerI.count !== layerJ.count) throw new RangeError(`both layers need the same inputs; got ${layerI.count} and ${layerJ.count}`);
+  return capacityMatrixFromCodes(layerDistanceCodes(layerI, bins), layerDistanceCodes(layerJ, bins));
+}
+
+/**
+ * Layer-level capacity (paper 5.3.1, estimators.md): each whole layer output is treated as one
+ * channel, so the distances are between complete layer outputs.
+ */
+export function layerCapacity(layerI: LayerActivations, layerJ: LayerActivations, bins = DEFAULT_BINS): number | undefined {
+  if (layerI.count !== layerJ.count) throw new RangeError(`both layers need the same inputs; got ${layerI.count} and ${layerJ.count}`);
+  const whole = (l: LayerActivations) => distanceCodes(l.data, l.count, l.units * l.channels, bins);
+  return capacityBits(whole(layerI), whole(layerJ));
+}
+
+/** How rows or columns of a capacity matrix are ordered (paper 5.3.2). */
+export type SortKey = 'none' | 'max' | 'mean';
+
+/** Row and column display orders of a matrix: `rowOrder[k]` is the row shown in position `k`. */
+export interface MatrixOrder {
+  rowOrder: number[];
+  columnOrder: number[];
+}
+
+/**
+ * Orders the rows and columns of a `[rows, columns]` matrix by their max or mean, descending,
+ * ties by index (paper 5.3.2). Undefined (NaN) cells are ignored; a row with no defined cell goes
+ * last. The matrix itself is not moved, so a view can re-sort without recomputing.
+ */
+export function sortMatrix(values: ArrayLike<number>, rows: number, columns: number, rowKey: SortKey, columnKey: SortKey = rowKey): MatrixOrder {
+  const score = (key: SortKey, count: number, len: number, at: (k: number, t: number) => number): number[] => {
+    const order = Array.from({ length: count }, (_, k) => k);
+    if (key === 'none') return order;
+    const s = order.map((k) => {
+      let best = -Infinity;
+      let sum = 0;
+      let defined = 0;
+      for (let t = 0; t < len; t++) {
+        const v = at(k, t);
+        if (v !== v) continue;
+        if (v > best) best = v;
+        sum += v;
+        defined++;
+      }
+      return defined === 0 ? -Infinity : key === 'max' ? best : sum / defined;
+    });
+    return order.sort((a, b) => s[b] - s[a] || a - b);
+  };
+  return {
+    rowOrder: score(rowKey, rows, columns, (r, c) => values[r * columns + c]),
+    columnOrder: score(columnKey, columns, rows, (c, r) => values[r * columns + c]),
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * The analysis core of CNN Slicer: every information measure of Shen & Shen (2021), pure
+ * computation shared by the recorder, the analysis service, the CLI, the tests and the webviews.
+ * Architecture invariant: nothing here does I/O or imports vscode, tfjs or `node:` modules.
+ */
+export * from './binning';
+export * from './capacity';
+export * from './distances';
+export * from './interSample';
+export * from './intraSample';
+export * from './labels';
+export * from './layout';
+export * from './npy';
+export * from './shannon';

@@ -1,0 +1,286 @@
+/**
+ * Inter-sample entropy (paper 4.4.1, equations 4–7; estimators.md "Inter-sample entropy"): the
+ * diversity of a set of samples, from a UMAP-like neighbourhood distribution over sample pairs.
+ *
+ * The computation is split into stages so that the parallel engine (src/compute) can run the
+ * expensive ones on several cores with exactly the same code:
+ *   1. distances (distances.ts), 2. per row: the K nearest neighbours and their weights
+ *   `P_{j|i}` (`NeighbourSelector`), 3. symmetrisation and entropy (`symmetricEntropyBits`).
+ */
+import { BLOCK_ROWS, cleanSamples, DistanceKernel, KernelKind } from './distances';
+
+/** Default neighbourhood size `k` (estimators.md: reproduces the magnitudes of the paper's Fig. 5(B)). */
+export const DEFAULT_K = 1000;
+
+/** Stopping rule of the σ search (estimators.md step 3). */
+const SIGMA_RELATIVE_TOLERANCE = 1e-9;
+
+/**
+ * The neighbourhood size actually used, `K = min(k, N - 1)` (estimators.md step 2). Throws a
+ * RangeError unless `k` is an integer ≥ 2.
+ */
+export function neighbourCount(n: number, k: number): number {
+  if (!Number.isInteger(k) || k < 2) throw new RangeError(`k must be an integer >= 2, got ${k}`);
+  return Math.max(0, Math.min(k, n - 1));
+}
+
+/**
+ * Solves equation 5 for one sample: finds `β = 1/σ_i` with `Σ_j exp(-d_j β) = log2 K` over the
+ * neighbour distances `d[offset .. offset+K)`, writes `P_{j|i} = exp(-d_j β)` (equation 4) to
+ * `weights` at the same positions and returns `σ_i` (`Infinity`/`0` in the degenerate cases).
+ *
+ * estimators.md asks for bisection to a relative error of 1e-9; this uses Newton's method on
+ * `ln Σ exp(-d_j β)`, which is convex and decreasing in β, so iterates started at β = 0 rise
+ * monotonically to the root without overshooting, reaching the same stopping rule in ~5–10 steps
+ * instead of ~40. Degenerate cases: every neighbour at distance 0 → all weights 1 (estimators.md);
+ * if the zero-distance neighbours alone reach `log2 K`, no finite σ exists and the limit σ → 0
+ * is taken (weight 1 at distance 0, else 0).
+ */
+export function solveNeighbourWeights(d: Float64Array, offset: number, K: number, weights: Float64Array): number {
+  const target = Math.log2(K);
+  let zeros = 0;
+  let sumD = 0;
+  for (let j = offset; j < offset + K; j++) {
+    if (d[j] === 0) zeros++;
+    sumD += d[j];
+  }
+  if (zeros === K) {
+    weights.fill(1, offset, offset + K);
+    return Infinity;
+  }
+  if (zeros >= target) {
+    for (let j = offset; j < offset + K; j++) weights[j] = d[j] === 0 ? 1 : 0;
+    return 0;
+  }
+  const lnTarget = Math.log(target);
+  // At β = 0 the sum is K > target; one Newton step on the sum itself gives a start below the root.
+  let beta = (K - target) / sumD;
+  for (let iter = 0; iter < 200; iter++) {
+    let g = 0;
+    let g1 = 0;
+    for (let j = offset; j < offset + K; j++) {
+      const e = Math.exp(-d[j] * beta);
+      g += e;
+      g1 += d[j] * e;
+    }
+    if (Math.abs(g - target) <= SIGMA_RELATIVE_TOLERANCE * target || g1 === 0) break;
+    const next = beta + ((Math.log(g) - lnTarget) * g) / g1;
+    if (!(next > beta)) break; // converged to the last bit
+    beta = next;
+  }
+  for (let j = offset; j < offset + K; j++) weights[j] = Math.exp(-d[j] * beta);
+  return 1 / beta;
+}
+
+/**
+ * Finds, for sample `i`, its K nearest other samples (ties broken by the lower index,
+ * estimators.md step 2) and their weights `P_{j|i}`. Holds scratch memory for one row, so one
+ * selector serves many rows.
+ */
+export class NeighbourSelector {
+  private readonly scratch: Float64Array;
+  private readonly ties: Int32Array;
+  private readonly nearest: Float64Array;
+
+  constructor(
+    readonly n: number,
+    readonly K: number,
+  ) {
+    this.scratch = new Float64Array(Math.max(0, n - 1));
+    this.ties = new Int32Array(Math.max(0, n - 1));
+    this.nearest = new Float64Array(K);
+  }
+
+  /**
+   * Reads the distances from sample `i` to every sample (`row[rowOffset + j]`, `j < n`), writes
+   * the neighbour indices to `indices[outOffset ..]` (ascending index order) and their weights to
+   * `weights[outOffset ..]`; returns σ_i.
+   */
+  select(row: Float64Array, rowOffset: number, i: number, indices: Int32Array, weights: Float64Array, outOffset: number): number {
+    const { n, K, scratch, ties, nearest } = this;
+    let m = 0;
+    for (let j = 0; j < n; j++) if (j !== i) scratch[m++] = row[rowOffset + j];
+    const threshold = kthSmallest(scratch, m, K - 1);
+    // Everything below the threshold is in; equal values fill the rest by index order.
+    let taken = 0;
+    let tieCount = 0;
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      const v = row[rowOffset + j];
+      if (v < threshold) {
+        indices[outOffset + taken] = j;
+        nearest[taken++] = v;
+      } else if (v === threshold) ties[tieCount++] = j;
+    }
+    for (let t = 0; taken < K && t < tieCount; t++) {
+      indices[outOffset + taken] = ties[t];
+      nearest[taken++] = threshold;
+    }
+    // Keep the output in ascending index order (merge the tie indices in) for determinism.
+    sortByIndex(indices, nearest, outOffset, K);
+    const sigma = solveNeighbourWeights(nearest, 0, K, nearest);
+    weights.set(nearest, outOffset);
+    return sigma;
+  }
+}
+
+/** In-place selection: the value that would sit at position `k` (0-based) if `a[0..m)` were sorted. */
+export function kthSmallest(a: Float64Array, m: number, k: number): number {
+  let lo = 0;
+  let hi = m - 1;
+  while (hi > lo) {
+    // Median of three as pivot, Hoare partition.
+    const mid = (lo + hi) >>> 1;
+    let x = a[lo], y = a[mid], z = a[hi];
+    if (x > y) [x, y] = [y, x];
+    if (y > z) [y, z] = [z, y];
+    if (x > y) [x, y] = [y, x];
+    const pivot = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+function sortByIndex(indices: Int32Array, values: Float64Array, offset: number, K: number): void {
+  // Indices are already ascending except for the tie block appended at the end: insertion merge.
+  for (let a = 1; a < K; a++) {
+    const idx = indices[offset + a];
+    if (idx > indices[offset + a - 1]) continue;
+    const v = values[a];
+    let b = a - 1;
+    while (b >= 0 && indices[offset + b] > idx) {
+      indices[offset + b + 1] = indices[offset + b];
+      values[b + 1] = values[b];
+      b--;
+    }
+    indices[offset + b + 1] = idx;
+    values[b + 1] = v;
+  }
+}
+
+/**
+ * Equations 6–7: symmetrises the conditional weights, `P_ij = (P_{j|i} + P_{i|j}) / 2N`,
+ * normalises them to sum 1 and returns `-Σ P_ij log2 P_ij` over the non-zero entries.
+ * `indices`/`weights` hold K neighbours per sample, row after row (as `NeighbourSelector`
+ * writes them). Normalisation is folded in: `H = log2 S - (1/S) Σ q log2 q` with `q` the
+ * unnormalised weights and `S = Σ q`, accumulated in float64. Runs in O(N·K).
+ */
+export function symmetricEntropyBits(n: number, K: number, indices: Int32Array, weights: Float64Array): number | undefined {
+  if (K < 2 || n < 3) return undefined;
+  // Transpose lists: for each j, the samples i that have j among their neighbours.
+  const start = new Int32Array(n + 1);
+  for (let e = 0; e < n * K; e++) start[indices[e] + 1]++;
+  for (let j = 0; j < n; j++) start[j + 1] += start[j];
+  const fill = start.slice(0, n);
+  const tSource = new Int32Array(n * K);
+  const tWeight = new Float64Array(n * K);
+  for (let i = 0; i < n; i++) {
+    for (let e = i * K; e < i * K + K; e++) {
+      const slot = fill[indices[e]]++;
+      tSource[slot] = i;
+      tWeight[slot] = weights[e];
+    }
+  }
+  const acc = new Float64Array(n);
+  const seen = new Uint8Array(n);
+  // A sample can be the neighbour of many others (a hub), so a row can touch up to n columns.
+  const touched = new Int32Array(n);
+  let total = 0;
+  let sumQLogQ = 0;
+  for (let i = 0; i < n; i++) {
+    let t = 0;
+    for (let e = i * K; e < i * K + K; e++) {
+      const j = indices[e];
+      if (!seen[j]) {
+        seen[j] = 1;
+        touched[t++] = j;
+      }
+      acc[j] += weights[e];
+    }
+    for (let s = start[i]; s < start[i + 1]; s++) {
+      const j = tSource[s];
+      if (!seen[j]) {
+        seen[j] = 1;
+        touched[t++] = j;
+      }
+      acc[j] += tWeight[s];
+    }
+    for (let u = 0; u < t; u++) {
+      const j = touched[u];
+      const q = acc[j];
+      if (q > 0) {
+        total += q;
+        sumQLogQ += q * Math.log2(q);
+      }
+      acc[j] = 0;
+      seen[j] = 0;
+    }
+  }
+  if (total === 0) return undefined;
+  const h = Math.log2(total) - sumQLogQ / total;
+  return h > 0 ? h : 0;
+}
+
+/** Result of an inter-sample entropy computation. */
+export interface InterSampleResult {
+  /** Bits; `undefined` when fewer than 3 samples (K < 2). Scales like log2(N·K): compare similar sizes only. */
+  entropyBits: number | undefined;
+  n: number;
+  /** Neighbourhood size used, `min(k, N - 1)`. */
+  K: number;
+  nonFiniteCount: number;
+  droppedCoordinates: number;
+  kernel: KernelKind;
+}
+
+/**
+ * Inter-sample entropy `H(X)` of `n` samples of `d` values each (paper 4.4.1, equations 4–7;
+ * estimators.md), single-threaded. The parallel engine in src/compute runs the same stages on
+ * several cores for large sets.
+ */
+export function interSampleEntropy(
+  values: ArrayLike<number>,
+  n: number,
+  d: number,
+  options: { k?: number; kernel?: KernelKind } = {},
+): InterSampleResult {
+  const K = neighbourCount(n, options.k ?? DEFAULT_K);
+  const clean = cleanSamples(values, n, d);
+  const base = { n, K, nonFiniteCount: clean.nonFiniteCount, droppedCoordinates: clean.droppedCoordinates };
+  if (K < 2) return { ...base, entropyBits: undefined, kernel: options.kernel ?? 'js' };
+  const kernel = new DistanceKernel(clean.data, n, clean.d, options.kernel);
+  const indices = new Int32Array(n * K);
+  const weights = new Float64Array(n * K);
+  conditionalRows(kernel, 0, n, K, indices, weights);
+  return { ...base, entropyBits: symmetricEntropyBits(n, K, indices, weights), kernel: kernel.kind };
+}
+
+/**
+ * Stage 2 for rows `[r0, r1)`: distances to every sample, block by block, then each row's
+ * neighbours and weights written at `(i - r0) * K` of `indices`/`weights`.
+ */
+export function conditionalRows(kernel: DistanceKernel, r0: number, r1: number, K: number, indices: Int32Array, weights: Float64Array): void {
+  const { n } = kernel;
+  const block = new Float64Array(BLOCK_ROWS * n);
+  const selector = new NeighbourSelector(n, K);
+  for (let i0 = r0; i0 < r1; i0 += BLOCK_ROWS) {
+    const i1 = Math.min(r1, i0 + BLOCK_ROWS);
+    kernel.distances(i0, i1, 0, n, block, 0, n);
+    for (let i = i0; i < i1; i++) selector.select(block, (i - i0) * n, i, indices, weights, (i - r0) * K);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Intra-sample entropy and channel entropy (paper 4.4.2 and 5.4; estimators.md "Intra-sample
+ * entropy"): how much information one feature map carries, from the histogram of its own values.
+ */
+import { binOf, checkBins, DEFAULT_BINS, finiteRange } from './binning';
+import { LayerActivations } from './layout';
+import { shannonEntropyBits } from './shannon';
+
+/** Entropy of one sample with the count of non-finite values that were left out. */
+export interface SampleEntropy {
+  /** Bits in `[0, log2 B]`; `undefined` when the sample has no finite value. */
+  entropyBits: number | undefined;
+  nonFiniteCount: number;
+}
+
+/**
+ * Intra-sample entropy of one sample (paper 4.4.2): min–max normalise the finite values to
+ * `[-1, 1]`, histogram them into `bins` equal bins and take the Shannon entropy of the counts.
+ * A constant sample has entropy 0. NaN and ±Infinity are dropped and counted; a sample with no
+ * finite value has undefined entropy (estimators.md "Numbers and bad data").
+ */
+export function intraSampleEntropy(values: ArrayLike<number>, bins = DEFAULT_BINS): SampleEntropy {
+  checkBins(bins);
+  const range = finiteRange(values);
+  if (range.finiteCount === 0) return { entropyBits: undefined, nonFiniteCount: range.nonFiniteCount };
+  if (range.hi === range.lo) return { entropyBits: 0, nonFiniteCount: range.nonFiniteCount };
+  const counts = new Float64Array(bins);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v === 0) counts[binOf(v, range.lo, range.hi, bins)]++;
+  }
+  return { entropyBits: shannonEntropyBits(counts), nonFiniteCount: range.nonFiniteCount };
+}
+
+/** Intra-sample entropy of every feature map of a layer, as an `[N, C]` table. */
+export interface SampleChannelEntropies {
+  count: number;
+  channels: number;
+  /** Row-major `[N, C]`; NaN marks a feature map with no finite value (undefined entropy). */
+  entropyBits: Float64Array;
+  nonFiniteCount: number;
+}
+
+/**
+ * The intra-sample entropy of every feature map `dCNN(n, l, c, t)` of a layer output (paper
+ * 4.4.2), computed one input at a time with all channels together so that memory is read in order.
+ */
+export function sampleChannelEntropies(layer: LayerActivations, bins = DEFAULT_BINS): SampleChannelEntropies {
+  checkBins(bins);
+  const { count, units, channels, data } = layer;
+  const out = new Float64Array(count * channels);
+  const lo = new Float64Array(channels);
+  const hi = new Float64Array(channels);
+  const counts = new Float64Array(channels * bins);
+  let nonFiniteCount = 0;
+  for (let n = 0; n < count; n++) {
+    const base = n * units * channels;
+    lo.fill(Infinity);
+    hi.fill(-Infinity);
+    for (let p = 0, i = base; p < units; p++) {
+      for (let c = 0; c < channels; c++, i++) {
+        const v = data[i];
+        if (v - v !== 0) {
+          nonFiniteCount++;
+          continue;
+        }
+        if (v < lo[c]) lo[c] = v;
+        if (v > hi[c]) hi[c] = v;
+      }
+    }
+    counts.fill(0);
+    for (let p = 0, i = base; p < units; p++) {
+      for (let c = 0; c < channels; c++, i++) {
+        const v = data[i];
+        if (v - v === 0) counts[c * bins + binOf(v, lo[c], hi[c], bins)]++;
+      }
+    }
+    for (let c = 0; c < channels; c++) {
+      const h = lo[c] > hi[c] ? undefined : lo[c] === hi[c] ? 0 : shannonEntropyBits(counts, c * bins, bins);
+      out[n * channels + c] = h ?? NaN;
+    }
+  }
+  return { count, channels, entropyBits: out, nonFiniteCount };
+}
+
+/** Channel entropies of a layer for an input set, overall and per class. */
+export interface ChannelEntropySummary {
+  channels: number;
+  /** Mean entropy (bits) per channel over all inputs; `undefined` where no input had a defined value. */
+  all: (number | undefined)[];
+  /** `perClass[k][c]`: mean over the inputs whose true label is `k` (present only when labels are given). */
+  perClass?: (number | undefined)[][];
+  /** Inputs per class (present only when labels are given). */
+  classCounts?: number[];
+  nonFiniteCount: number;
+}
+
+/**
+ * The entropy of a channel for an input set, `H(dCNN(x, l, c, t))` (paper 4.4.2 and 5.4): the
+ * mean of the intra-sample entropies of that channel's feature maps over the inputs, overall and
+ * per true class when `labels` are given (estimators.md). Labels must be integers in
+ * `[0, classes)`; `classes` defaults to `max(label) + 1`.
+ */
+export function channelEntropies(
+  layer: LayerActivations,
+  options: { bins?: number; labels?: ArrayLike<number>; classes?: number } = {},
+): ChannelEntropySummary {
+  const table = sampleChannelEntropies(layer, options.bins ?? DEFAULT_BINS);
+  const summary: ChannelEntropySummary = {
+    channels: table.channels,
+    all: meanColumns(table, undefined, 0),
+    nonFiniteCount: table.nonFiniteCount,
+  };
+  if (options.labels) {
+    const classes = checkLabels(options.labels, layer.count, options.classes);
+    summary.perClass = [];
+    summary.classCounts = new Array<number>(classes).fill(0);
+    for (let n = 0; n < layer.count; n++) summary.classCounts[options.labels[n]]++;
+    for (let k = 0; k < classes; k++) summary.perClass.push(meanColumns(table, options.labels, k));
+  }
+  return summary;
+}
+
+/**
+ * Validates a label vector against an input count; returns the class count (`classes`, or
+ * `max(label) + 1`). Throws a RangeError naming the first bad label.
+ */
+export function checkLabels(labels: ArrayLike<number>, count: number, classes?: number): number {
+  if (labels.length !== count) throw new RangeError(`there are ${labels.length} labels for ${count} inputs`);
+  if (classes !== undefined && (!Number.isInteger(classes) || classes < 1)) {
+    throw new RangeError(`classes must be a positive integer, got ${classes}`);
+  }
+  let max = -1;
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (!Number.isInteger(y) || y < 0) throw new RangeError(`label ${i} is ${y}; labels must be integers >= 0`);
+    if (classes !== undefined && y >= classes) throw new RangeError(`label ${i} is ${y}, outside 0..${classes - 1}`);
+    if (y > max) max = y;
+  }
+  return classes ?? max + 1;
+}
+
+function meanColumns(table: SampleChannelEntropies, labels: ArrayLike<number> | undefined, cls: number): (number | undefined)[] {
+  const { count, channels, entropyBits } = table;
+  const sums = new Float64Array(channels);
+  const ns = new Float64Array(channels);
+  for (let n = 0; n < count; n++) {
+    if (labels && labels[n] !== cls) continue;
+    for (let c = 0; c < channels; c++) {
+      const h = entropyBits[n * channels + c];
+      if (h === h) {
+        sums[c] += h;
+        ns[c]++;
+      }
+    }
+  }
+  return Array.from(sums, (s, c) => (ns[c] > 0 ? s / ns[c] : undefined));
+}

@@ -1,0 +1,84 @@
+/**
+ * Straightforward reference implementations of the estimators, written directly from
+ * ../shared/docs/estimators.md with no optimisation (O(N²) memory, bisection, sorting), for the
+ * known-answer tests to compare the fast code against.
+ */
+
+export function referenceInterSample(x: number[][], k: number): number | undefined {
+  const n = x.length;
+  const K = Math.min(k, n - 1);
+  if (K < 2) return undefined;
+  const d = x.map((a) => x.map((b) => Math.sqrt(a.reduce((s, v, t) => s + (v - b[t]) ** 2, 0))));
+  const P = x.map(() => new Array<number>(n).fill(0));
+  const target = Math.log2(K);
+  for (let i = 0; i < n; i++) {
+    const order = [...Array(n).keys()].filter((j) => j !== i).sort((a, b) => d[i][a] - d[i][b] || a - b).slice(0, K);
+    const sum = (sigma: number) => order.reduce((s, j) => s + Math.exp(-d[i][j] / sigma), 0);
+    if (order.every((j) => d[i][j] === 0)) {
+      for (const j of order) P[i][j] = 1;
+      continue;
+    }
+    // Bisection on sigma in a bracket that surely contains the root.
+    let lo = 1e-300;
+    let hi = 1;
+    while (sum(hi) < target) hi *= 2;
+    let sigma = hi;
+    for (let it = 0; it < 2000; it++) {
+      sigma = (lo + hi) / 2;
+      const s = sum(sigma);
+      if (Math.abs(s - target) / target < 1e-13) break;
+      if (s > target) hi = sigma;
+      else lo = sigma;
+    }
+    for (const j of order) P[i][j] = Math.exp(-d[i][j] / sigma);
+  }
+  let total = 0;
+  const q: number[] = [];
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    const v = (P[i][j] + P[j][i]) / (2 * n);
+    if (v > 0) { q.push(v); total += v; }
+  }
+  return -q.reduce((s, v) => s + (v / total) * Math.log2(v / total), 0);
+}
+
+export function referenceBins(values: number[], bins: number): number[] {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return values.map((v) => {
+    if (hi === lo) return 0;
+    const z = ((v - lo) / (hi - lo)) * 2 - 1;
+    return Math.min(bins - 1, Math.floor(((z + 1) / 2) * bins));
+  });
+}
+
+export function entropyOfCounts(counts: number[]): number {
+  const t = counts.reduce((a, b) => a + b, 0);
+  return -counts.filter((c) => c > 0).reduce((s, c) => s + (c / t) * Math.log2(c / t), 0);
+}
+
+export function referenceCapacity(a: number[][], b: number[][], bins: number): number {
+  const n = a.length;
+  const dist = (m: number[][], i: number, j: number) => Math.sqrt(m[i].reduce((s, v, t) => s + (v - m[j][t]) ** 2, 0));
+  const dA: number[] = [];
+  const dB: number[] = [];
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) { dA.push(dist(a, i, j)); dB.push(dist(b, i, j)); }
+  const bA = referenceBins(dA, bins);
+  const bB = referenceBins(dB, bins);
+  const joint = new Array<number>(bins * bins).fill(0);
+  const mA = new Array<number>(bins).fill(0);
+  const mB = new Array<number>(bins).fill(0);
+  bA.forEach((x, p) => { joint[x * bins + bB[p]]++; mA[x]++; mB[bB[p]]++; });
+  return entropyOfCounts(mA) + entropyOfCounts(mB) - entropyOfCounts(joint);
+}
+
+/** A small deterministic pseudo-random generator (mulberry32) so tests never depend on Math.random. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
