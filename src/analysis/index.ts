@@ -12,3 +12,4 @@ export * from './labels';
 export * from './layout';
 export * from './npy';
 export * from './shannon';
+export * from './random';

@@ -151,7 +151,9 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   }
 
   // One copy into a fresh ArrayBuffer (offset 0, so every typed array view below is aligned).
-  const copy = bytes.slice(dataStart, dataStart + nbytes);
+  // Uint8Array.prototype.slice is called explicitly: a Node Buffer's own slice() returns a view
+  // into the same memory, which would make the views below start at the file's first byte.
+  const copy = Uint8Array.prototype.slice.call(bytes, dataStart, dataStart + nbytes) as Uint8Array<ArrayBuffer>;
   if (!LITTLE_ENDIAN_HOST) swapBytes(copy, itemsize);
   return { dtype, shape, data: viewAs(dtype, copy, count) };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   NpyArray,
+  NpyData,
   NpyDtype,
   NpyFormatError,
   npyFromFloat32,
@@ -58,6 +59,11 @@ function bytesOf(base64: string): Uint8Array {
   return new Uint8Array(Buffer.from(base64, 'base64'));
 }
 
+/** The values of any NpyData as plain numbers or bigints, for deepEqual against literals. */
+function values(data: NpyData): Array<number | bigint> {
+  return Array.from(data as ArrayLike<number | bigint>);
+}
+
 function ascii(bytes: Uint8Array): string {
   return String.fromCharCode(...bytes);
 }
@@ -106,7 +112,7 @@ describe('npy: reading files written by NumPy', () => {
     assert.equal(a.dtype, 'float32');
     assert.deepEqual(a.shape, [2, 3]);
     assert.ok(a.data instanceof Float32Array);
-    assert.deepEqual(Array.from(a.data), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(values(a.data), [0, 1, 2, 3, 4, 5]);
   });
 
   it('reads int64 values into a BigInt64Array, exact beyond 2^53', () => {
@@ -123,13 +129,13 @@ describe('npy: reading files written by NumPy', () => {
     assert.equal(a.dtype, 'bool');
     assert.deepEqual(a.shape, [3]);
     assert.ok(a.data instanceof Uint8Array);
-    assert.deepEqual(Array.from(a.data), [1, 0, 1]);
+    assert.deepEqual(values(a.data), [1, 0, 1]);
   });
 
   it('reads uint8 arrays', () => {
     const a = parseNpy(bytesOf(U8_4));
     assert.equal(a.dtype, 'uint8');
-    assert.deepEqual(Array.from(a.data), [0, 1, 128, 255]);
+    assert.deepEqual(values(a.data), [0, 1, 128, 255]);
   });
 
   it('reads format version 2.0 (4-byte header length)', () => {
@@ -138,7 +144,7 @@ describe('npy: reading files written by NumPy', () => {
     const a = parseNpy(bytes);
     assert.equal(a.dtype, 'float64');
     assert.deepEqual(a.shape, [3]);
-    assert.deepEqual(Array.from(a.data), [1.5, -2.25, Infinity]);
+    assert.deepEqual(values(a.data), [1.5, -2.25, Infinity]);
   });
 
   it('reads format version 3.0 (UTF-8 header) like 2.0', () => {
@@ -147,14 +153,14 @@ describe('npy: reading files written by NumPy', () => {
     const a = parseNpy(bytes);
     assert.equal(a.dtype, 'int32');
     assert.deepEqual(a.shape, [2, 2]);
-    assert.deepEqual(Array.from(a.data), [-7, 0, 2147483647, -2147483648]);
+    assert.deepEqual(values(a.data), [-7, 0, 2147483647, -2147483648]);
   });
 
   it('reads a 0-d float64 scalar as shape [] with one value', () => {
     const a = parseNpy(bytesOf(F64_SCALAR));
     assert.equal(a.dtype, 'float64');
     assert.deepEqual(a.shape, []);
-    assert.deepEqual(Array.from(a.data), [3.25]);
+    assert.deepEqual(values(a.data), [3.25]);
   });
 
   it('reads a zero-sized (0, 3) array as empty data', () => {
@@ -181,7 +187,7 @@ describe('npy: reading files written by NumPy', () => {
     assert.notEqual(a.data.buffer, file.buffer);
     assert.equal(a.data.byteOffset, 0);
     file.fill(0xff, file.length - 24);
-    assert.deepEqual(Array.from(a.data), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(values(a.data), [0, 1, 2, 3, 4, 5]);
   });
 
   it('serializeNpy reproduces the bytes of np.save exactly', () => {
@@ -197,30 +203,30 @@ describe('npy: header dict parsing', () => {
     const header = `{ "shape" : ( 2 , 1 ) ,"fortran_order":False,  "descr" :"<f4"}`;
     const a = parseNpy(handmade(header, new Uint8Array(new Float32Array([1.5, -1]).buffer)));
     assert.deepEqual(a.shape, [2, 1]);
-    assert.deepEqual(Array.from(a.data), [1.5, -1]);
+    assert.deepEqual(values(a.data), [1.5, -1]);
   });
 
   it('accepts a header without padding or trailing newline', () => {
     const a = parseNpy(handmade(f4Header('(1,)'), new Uint8Array(new Float32Array([7]).buffer), { pad: false }));
-    assert.deepEqual(Array.from(a.data), [7]);
+    assert.deepEqual(values(a.data), [7]);
   });
 
   it("accepts '<u1' for uint8, '?' for bool and Python 2 long dimensions like 2L", () => {
     const u1 = parseNpy(handmade(`{'descr': '<u1', 'fortran_order': False, 'shape': (2L,), }`, [9, 200]));
     assert.equal(u1.dtype, 'uint8');
-    assert.deepEqual(Array.from(u1.data), [9, 200]);
+    assert.deepEqual(values(u1.data), [9, 200]);
     const b = parseNpy(handmade(`{'descr': '?', 'fortran_order': False, 'shape': (2,), }`, [0, 1]));
     assert.equal(b.dtype, 'bool');
   });
 
   it('turns any nonzero byte of a bool array into 1', () => {
     const a = parseNpy(handmade(`{'descr': '|b1', 'fortran_order': False, 'shape': (4,), }`, [0, 2, 255, 1]));
-    assert.deepEqual(Array.from(a.data), [0, 1, 1, 1]);
+    assert.deepEqual(values(a.data), [0, 1, 1, 1]);
   });
 
   it("accepts 'fortran_order': True when the layout equals C order (at most one dimension above 1)", () => {
     const header = `{'descr': '|u1', 'fortran_order': True, 'shape': (1, 3, 1), }`;
-    assert.deepEqual(Array.from(parseNpy(handmade(header, [1, 2, 3])).data), [1, 2, 3]);
+    assert.deepEqual(values(parseNpy(handmade(header, [1, 2, 3])).data), [1, 2, 3]);
   });
 });
 
@@ -373,7 +379,7 @@ describe('npy: serializeNpy', () => {
   }
 
   it('writes version 1.0 with the data starting at a multiple of 64 after a space-padded header ending in a newline', () => {
-    for (const shape of [[], [5], [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]) {
+    for (const shape of [[], [5], [2, 3, 4], [1, 2, 1, 2, 1, 2, 1, 2, 1, 2]]) {
       const count = shape.reduce((a, b) => a * b, 1);
       const bytes = serializeNpy({ dtype: 'float64', shape, data: new Float64Array(count) });
       assert.deepEqual(Array.from(bytes.subarray(0, 8)), [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
@@ -392,7 +398,6 @@ describe('npy: serializeNpy', () => {
     assert.ok(header([3]).includes(`{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }`));
     assert.ok(header([]).includes(`'shape': (), }`));
     assert.ok(header([2, 3]).includes(`'shape': (2, 3), }`));
-    assert.ok(serializeNpy({ dtype: 'bool', shape: [1], data: new Uint8Array(1) }).length > 0);
     assert.ok(ascii(serializeNpy({ dtype: 'bool', shape: [1], data: new Uint8Array(1) })).includes(`'descr': '|b1'`));
   });
 
@@ -405,13 +410,13 @@ describe('npy: serializeNpy', () => {
     assert.equal((12 + headerLength) % 64, 0);
     const back = parseNpy(bytes);
     assert.equal(back.shape.length, 22000);
-    assert.deepEqual(Array.from(back.data), [7]);
+    assert.deepEqual(values(back.data), [7]);
   });
 
   it('writes only the viewed part of a typed array that is a subarray of a bigger buffer', () => {
     const big = new Float64Array([1, 2, 3, 4, 5]);
     const back = parseNpy(serializeNpy({ dtype: 'float64', shape: [2], data: big.subarray(2, 4) }));
-    assert.deepEqual(Array.from(back.data), [3, 4]);
+    assert.deepEqual(values(back.data), [3, 4]);
   });
 
   it('writes nonzero bool values as 1 without changing the input', () => {
@@ -485,7 +490,7 @@ describe('npy: npyFromFloat32 and npyFromFloat64', () => {
     assert.deepEqual(a.shape, [2, 2]);
     const b = npyFromFloat64([], new Float64Array([0.5]));
     assert.equal(b.dtype, 'float64');
-    assert.deepEqual(Array.from(parseNpy(serializeNpy(b)).data), [0.5]);
+    assert.deepEqual(values(parseNpy(serializeNpy(b)).data), [0.5]);
   });
 
   it('throw RangeError when the shape does not match the data', () => {

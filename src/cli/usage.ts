@@ -1,0 +1,66 @@
+/** The CLI's help texts and its one error type (bad input: exit code 2, one line, no stack). */
+
+export class UsageError extends Error {
+  readonly code = 'usage';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+  static is(e: unknown): e is UsageError {
+    return e instanceof Error && (e as { code?: unknown }).code === 'usage';
+  }
+}
+
+export const HELP: Record<string, string> = {
+  main: `cnn-slicer — information-theoretic analysis of CNNs (Shen & Shen, 2021)
+
+Usage: cnn-slicer <command> [options]
+
+Commands:
+  entropy intra X.npy [--bins 32]                      per-sample intra-sample entropy (bits)
+  entropy channels X.npy [--labels Y.npy] [--bins 32]  mean entropy per channel (and per class)
+  entropy inter X.npy [--k 1000]                       inter-sample entropy of the set (bits)
+  capacity A.npy B.npy [--bins 32] [--sort none|max|mean]
+                                                       channel capacity matrix (rows: B, columns: A)
+  labels TRUE.npy PRED.npy [--classes C]               confusion matrix and label entropies
+  demo                                                 input diversity of the MNIST digits (paper Fig. 5(B))
+
+Arrays are [N, H, W, C] (channels last, one channel = one H×W map) or [N, U] (one channel of U units).
+Run "cnn-slicer <command> --help" for details. Exit codes: 0 success, 2 bad input, 1 internal error.`,
+  intra: `Usage: cnn-slicer entropy intra X.npy [--bins B]
+
+Prints a JSON array with the intra-sample entropy (bits, paper 4.4.2) of every sample X[n]
+(the whole sample, all channels together). null marks a sample with no finite value.
+  --bins B   histogram bins, integer >= 2 (default 32)`,
+  channels: `Usage: cnn-slicer entropy channels X.npy [--labels Y.npy] [--classes C] [--bins B]
+
+Prints JSON {channels, entropyBits, perClass?, classCounts?, nonFiniteCount}: the mean
+intra-sample entropy of each channel over all inputs (paper 4.4.2), and per class when labels
+are given (perClass[k][c]). null marks an undefined value.
+  --labels Y.npy  integer labels, one per input
+  --classes C     number of classes (default: largest label + 1)
+  --bins B        histogram bins, integer >= 2 (default 32)`,
+  inter: `Usage: cnn-slicer entropy inter X.npy [--k K]
+
+Prints the inter-sample entropy (bits, paper 4.4.1) of the N samples X[n] as a JSON number,
+or null when undefined (N < 3). It grows like log2(N·K): compare sets of similar size only.
+  --k K   neighbourhood size, integer >= 2 (default 1000; min(K, N-1) is used)`,
+  capacity: `Usage: cnn-slicer capacity A.npy B.npy [--bins B] [--sort none|max|mean]
+
+Prints the channel capacity matrix (bits, paper 5.3.1) between every channel of A (columns)
+and every channel of B (rows), for the same N inputs. null marks an undefined value (N < 2).
+  --bins B    distance-histogram bins, integer >= 2 (default 32)
+  --sort S    order rows and columns by their max or mean, descending (default none)`,
+  labels: `Usage: cnn-slicer labels TRUE.npy PRED.npy [--classes C]
+
+Prints JSON {confusion, hLabelGivenPred, hPredGivenLabel} (paper 5.2): rows of the confusion
+matrix are true labels, columns predictions; null marks an undefined entropy (no input).
+PRED may hold labels [N] or scores [N, C] (the argmax is taken).
+  --classes C   number of classes (default: largest label + 1)`,
+  demo: `Usage: cnn-slicer demo [--k K] [--seed S]
+
+Measures the input diversity of the built-in MNIST digits as in the paper's Fig. 5(B): the
+inter-sample entropy of 100, 500 and all inputs of each class, printed as a table.
+  --k K      neighbourhood size (default 1000)
+  --seed S   seed of the subsets (default 1)`,
+};

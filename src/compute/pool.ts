@@ -1,0 +1,212 @@
+/**
+ * A pool of worker threads that runs the expensive stages of the analysis core on every core:
+ * the distance matrix and neighbour search of the inter-sample entropy, and the distance codes and
+ * joint histograms of a capacity matrix. Results are identical to the single-threaded functions of
+ * src/analysis (same code, same summation order); only the schedule differs.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  BLOCK_ROWS,
+  CapacityMatrix,
+  channelMatrix,
+  cleanSamples,
+  DEFAULT_BINS,
+  DEFAULT_K,
+  interSampleEntropy,
+  InterSampleResult,
+  LayerActivations,
+  neighbourCount,
+  symmetricEntropyBits,
+  checkBins,
+} from '../analysis';
+import type { SharedCodes, SharedSamples, WorkerRequest, WorkerResponse } from './protocol';
+
+/** Work below this many multiply-adds runs inline: starting threads would cost more than it saves. */
+const INLINE_WORK = 2e7;
+/** Largest shared distance matrix (bytes) before the neighbour search streams rows instead. */
+const SHARED_MATRIX_BYTES = 2 * 1024 ** 3;
+
+/** Where the bundled worker lives: next to the running bundle, or in dist/ when run from sources (tests). */
+export function resolveWorkerScript(): string {
+  const candidates = [join(__dirname, 'computeWorker.js'), resolve(__dirname, '../../dist/computeWorker.js')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`compute worker not found (looked in ${candidates.join(', ')}); run "npm run build" first`);
+  return found;
+}
+
+interface Pending {
+  resolve: (r: WorkerResponse & { type: 'done' }) => void;
+  reject: (e: Error) => void;
+}
+
+/** The error a cancelled computation rejects with (cancellation is not a failure). */
+export class CancelledError extends Error {
+  readonly code = 'cancelled';
+  constructor() {
+    super('the computation was cancelled');
+    this.name = 'CancelledError';
+  }
+  static is(e: unknown): e is CancelledError {
+    return e instanceof Error && (e as { code?: unknown }).code === 'cancelled';
+  }
+}
+
+export class ComputePool {
+  readonly size: number;
+  private workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private readonly script: string;
+
+  constructor(options: { workers?: number; workerScript?: string } = {}) {
+    this.size = Math.max(1, options.workers ?? Math.min(availableParallelism(), 8));
+    this.script = options.workerScript ?? resolveWorkerScript();
+  }
+
+  private ensureWorkers(): Worker[] {
+    if (this.workers.length) return this.workers;
+    for (let w = 0; w < this.size; w++) {
+      const worker = new Worker(this.script);
+      worker.on('message', (res: WorkerResponse) => {
+        const p = this.pending.get(res.id);
+        if (!p) return;
+        this.pending.delete(res.id);
+        if (res.type === 'done') p.resolve(res);
+        else p.reject(Object.assign(new Error(res.message), { name: res.name }));
+      });
+      worker.on('error', (e) => this.failAll(e));
+      this.workers.push(worker);
+    }
+    return this.workers;
+  }
+
+  private failAll(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+    this.terminate();
+  }
+
+  private terminate(): void {
+    for (const w of this.workers) void w.terminate();
+    this.workers = [];
+  }
+
+  private run(worker: number, req: Omit<WorkerRequest, 'id'>, signal?: AbortSignal): Promise<WorkerResponse & { type: 'done' }> {
+    const workers = this.ensureWorkers();
+    const id = this.nextId++;
+    return new Promise((resolvePromise, reject) => {
+      if (signal?.aborted) return reject(new CancelledError());
+      const onAbort = () => this.failAll(new CancelledError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        resolve: (r) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolvePromise(r);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      });
+      workers[worker].postMessage({ ...req, id } as WorkerRequest);
+    });
+  }
+
+  /**
+   * Inter-sample entropy (paper 4.4.1) of `n` samples of `d` values on all workers: the upper
+   * triangle of the distance matrix is split into tiles shared round-robin, then each worker finds
+   * the neighbours of its half of the rows; the O(N·K) symmetrisation runs here.
+   */
+  async interSampleEntropy(
+    values: ArrayLike<number>,
+    n: number,
+    d: number,
+    options: { k?: number; signal?: AbortSignal } = {},
+  ): Promise<InterSampleResult> {
+    const K = neighbourCount(n, options.k ?? DEFAULT_K);
+    if (K < 2 || n * n * d < INLINE_WORK || this.size === 1) return interSampleEntropy(values, n, d, { k: K });
+    const clean = cleanSamples(values, n, d);
+    const samples = shareSamples(clean.data, n, clean.d);
+    const W = this.size;
+    let matrix: SharedArrayBuffer | undefined;
+    if (n * n * 8 <= SHARED_MATRIX_BYTES) {
+      matrix = new SharedArrayBuffer(n * n * 8);
+      const tiles: number[][] = Array.from({ length: W }, () => []);
+      let t = 0;
+      for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) for (let j0 = i0; j0 < n; j0 += BLOCK_ROWS) tiles[t++ % W].push(i0, j0);
+      await Promise.all(tiles.map((list, w) => this.run(w, { type: 'distances/tiles', samples, matrix: matrix!, tiles: list }, options.signal)));
+    }
+    const indices = new SharedArrayBuffer(n * K * 4);
+    const weights = new SharedArrayBuffer(n * K * 8);
+    await Promise.all(
+      splitRange(n, W).map(([r0, r1], w) => this.run(w, { type: 'interSample/rows', matrix, samples, K, r0, r1, indices, weights }, options.signal)),
+    );
+    return {
+      entropyBits: symmetricEntropyBits(n, K, new Int32Array(indices), new Float64Array(weights)),
+      n,
+      K,
+      nonFiniteCount: clean.nonFiniteCount,
+      droppedCoordinates: clean.droppedCoordinates,
+      kernel: 'wasm-simd',
+    };
+  }
+
+  /**
+   * Capacity matrix between every channel of `layerI` (columns) and of `layerJ` (rows), paper
+   * 5.3.1 / Fig. 8: each worker bins the pair distances of a share of the channels, then fills a
+   * share of the rows from the joint histograms.
+   */
+  async capacityMatrix(layerI: LayerActivations, layerJ: LayerActivations, options: { bins?: number; signal?: AbortSignal } = {}): Promise<CapacityMatrix> {
+    const bins = options.bins ?? DEFAULT_BINS;
+    checkBins(bins);
+    if (layerI.count !== layerJ.count) throw new RangeError(`both layers need the same inputs; got ${layerI.count} and ${layerJ.count}`);
+    const n = layerI.count;
+    const channels: SharedSamples[] = [];
+    for (const layer of [layerI, layerJ]) {
+      for (let c = 0; c < layer.channels; c++) channels.push(shareSamples(channelMatrix(layer, c), n, layer.units));
+    }
+    const W = this.size;
+    const shares = splitRange(channels.length, W);
+    const coded = await Promise.all(shares.map(([a, b], w) => this.run(w, { type: 'capacity/codes', channels: channels.slice(a, b), bins }, options.signal)));
+    const codes = coded.flatMap((r) => r.codes ?? []);
+    const columns = codes.slice(0, layerI.channels);
+    const rows = codes.slice(layerI.channels);
+    const out = new SharedArrayBuffer(rows.length * columns.length * 8);
+    await Promise.all(
+      splitRange(rows.length, W).map(([r0, r1], w) => this.run(w, { type: 'capacity/rows', columns, rows, r0, r1, out }, options.signal)),
+    );
+    const entropy = (c: SharedCodes) => c.entropyBits ?? undefined;
+    return {
+      rows: rows.length,
+      columns: columns.length,
+      values: new Float64Array(out),
+      columnEntropyBits: columns.map(entropy),
+      rowEntropyBits: rows.map(entropy),
+    };
+  }
+
+  /** Stops the workers; pending computations reject. */
+  close(): void {
+    this.failAll(new CancelledError());
+  }
+}
+
+function shareSamples(data: Float64Array, n: number, d: number): SharedSamples {
+  const buffer = new SharedArrayBuffer(data.byteLength);
+  new Float64Array(buffer).set(data);
+  return { n, d, data: buffer };
+}
+
+/** Splits `[0, n)` into `parts` contiguous ranges of near-equal size (empty ranges dropped). */
+export function splitRange(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let p = 0; p < parts; p++) {
+    const a = Math.floor((n * p) / parts);
+    const b = Math.floor((n * (p + 1)) / parts);
+    if (b > a) out.push([a, b]);
+  }
+  return out;
+}
