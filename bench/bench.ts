@@ -1,1 +1,163 @@
-console.log('bench placeholder')
+/**
+ * `npm run bench`: speed and memory of the analysis core, printed as figures and as ratios
+ * against references measured in the same run (these machines vary up to 2× between runs, so
+ * only ratios within one run mean anything). Each case runs in a fresh child process so that its
+ * peak memory is its own.
+ *
+ *  - inter-sample entropy of N = 1,000 / 5,000 / 10,000 MNIST digits (D = 784, k = 1000), against a
+ *    straightforward vectorised numpy/OpenBLAS implementation of the same definition
+ *    (bench/reference_numpy.py) when python3 with numpy is available; goal: faster at N = 5,000;
+ *  - a capacity matrix of 32 × 64 channels of 16×16 maps over N = 500 inputs, all cores against one.
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  capacityMatrix,
+  gatherRows,
+  interSampleEntropy,
+  layerActivations,
+  npyFromFloat32,
+  sampleWithoutReplacement,
+  seededRandom,
+  serializeNpy,
+} from '../src/analysis';
+import { ComputePool } from '../src/compute/pool';
+import { loadMnist } from '../src/data/mnist';
+
+interface CaseResult {
+  seconds: number;
+  peakRssMB: number;
+  value?: number | null;
+  gflops?: number;
+}
+
+function mnistSubset(n: number): { data: Float64Array; d: number } {
+  const m = loadMnist();
+  const d = 784;
+  const rows = sampleWithoutReplacement(Array.from({ length: m.labels.length }, (_, i) => i), n, 7);
+  return { data: gatherRows(m.inputs, d, rows), d };
+}
+
+/** Synthetic activations with structure: channels are noisy mixtures of a few shared patterns. */
+function syntheticLayer(n: number, side: number, channels: number, seed: number) {
+  const random = seededRandom(seed);
+  const units = side * side;
+  const basis = Array.from({ length: 6 }, () => Float64Array.from({ length: n * units }, () => random()));
+  const data = new Float32Array(n * units * channels);
+  for (let c = 0; c < channels; c++) {
+    const mix = Array.from({ length: 6 }, () => random() - 0.3);
+    const noise = random();
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < units; p++) {
+        let v = noise * random();
+        for (let b = 0; b < 6; b++) v += mix[b] * basis[b][i * units + p];
+        data[(i * units + p) * channels + c] = Math.max(0, v); // ReLU-like
+      }
+    }
+  }
+  return layerActivations([n, side, side, channels], data);
+}
+
+async function runCase(name: string): Promise<CaseResult> {
+  const [kind, arg] = name.split(':');
+  if (kind === 'inter' || kind === 'inter1') {
+    const n = Number(arg);
+    const { data, d } = mnistSubset(n);
+    const t = performance.now();
+    let value: number | undefined;
+    if (kind === 'inter1') value = interSampleEntropy(data, n, d, { k: 1000 }).entropyBits;
+    else {
+      const pool = new ComputePool();
+      value = (await pool.interSampleEntropy(data, n, d, { k: 1000 })).entropyBits;
+      pool.close();
+    }
+    const seconds = (performance.now() - t) / 1000;
+    // Distance work: the upper triangle of X·Xᵀ, N²·D/2 multiply-adds = N²·D flops.
+    return { seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, value: value ?? null, gflops: (n * n * d) / seconds / 1e9 };
+  }
+  if (kind === 'capacity' || kind === 'capacity1') {
+    const a = syntheticLayer(500, 16, 32, 1);
+    const b = syntheticLayer(500, 16, 64, 2);
+    const t = performance.now();
+    let m;
+    if (kind === 'capacity1') m = capacityMatrix(a, b);
+    else {
+      const pool = new ComputePool();
+      m = await pool.capacityMatrix(a, b);
+      pool.close();
+    }
+    const seconds = (performance.now() - t) / 1000;
+    const pairs = (500 * 499) / 2;
+    return { seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, value: m.values[0], gflops: (96 * pairs * 256 * 2) / seconds / 1e9 };
+  }
+  throw new Error(`unknown bench case ${name}`);
+}
+
+function inChild(name: string): Promise<CaseResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = fork(__filename, ['--case', name], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (m) => resolvePromise(m as CaseResult));
+    child.once('exit', (code) => code !== 0 && reject(new Error(`bench case ${name} exited with ${code}`)));
+  });
+}
+
+function numpyReference(n: number, dir: string): CaseResult | undefined {
+  const script = resolve(__dirname, '../bench/reference_numpy.py');
+  try {
+    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const { data } = mnistSubset(n);
+  const file = join(dir, `mnist${n}.npy`);
+  writeFileSync(file, serializeNpy(npyFromFloat32([n, 784], Float32Array.from(data))));
+  const out = execFileSync('python3', [script, file, '1000'], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = JSON.parse(out) as { entropyBits: number; seconds: number; peakRssMB: number };
+  return { seconds: r.seconds, peakRssMB: r.peakRssMB, value: r.entropyBits, gflops: (n * n * 784 * 2) / r.seconds / 1e9 };
+}
+
+const fmt = (v: number, digits = 2) => v.toFixed(digits);
+
+async function main(): Promise<void> {
+  const caseArg = process.argv.indexOf('--case');
+  if (caseArg > 0) {
+    const r = await runCase(process.argv[caseArg + 1]);
+    process.send!(r);
+    return;
+  }
+  const quick = process.argv.includes('--quick');
+  const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-'));
+  console.log(`CNN Slicer benchmark — ${new Date().toISOString()} — node ${process.version}, ${require('node:os').cpus().length} cores`);
+  console.log('Figures vary up to 2× between runs on these machines: read the ratios, which compare within this run.\n');
+  console.log('Inter-sample entropy, MNIST digits, D = 784, k = 1000');
+  console.log('   N   | CNN Slicer (all cores)        | one core     | numpy/OpenBLAS reference     | speed-up vs numpy | |ΔH| vs numpy');
+  let fails = 0;
+  for (const n of quick ? [1000] : [1000, 5000, 10000]) {
+    const ours = await inChild(`inter:${n}`);
+    const single = n <= 5000 ? await inChild(`inter1:${n}`) : undefined;
+    const ref = numpyReference(n, dir);
+    const ratio = ref ? ref.seconds / ours.seconds : undefined;
+    console.log(
+      `${String(n).padStart(6)} | ${fmt(ours.seconds)} s, ${fmt(ours.peakRssMB, 0)} MB, ${fmt(ours.gflops!, 1)} GFLOP/s`.padEnd(40) +
+        `| ${single ? fmt(single.seconds) + ' s' : '—'}`.padEnd(15) +
+        `| ${ref ? `${fmt(ref.seconds)} s, ${fmt(ref.peakRssMB, 0)} MB` : 'python3/numpy not found'}`.padEnd(31) +
+        `| ${ratio ? fmt(ratio) + '×' : '—'}`.padEnd(20) +
+        `| ${ref && typeof ours.value === 'number' && typeof ref.value === 'number' ? Math.abs(ours.value - ref.value).toExponential(1) : '—'}`,
+    );
+    if (n === 5000 && ratio !== undefined && ratio < 1) {
+      console.log('  GOAL MISSED: N = 5,000 must be faster than the numpy reference');
+      fails++;
+    }
+  }
+  console.log('\nCapacity matrix, 32 × 64 channels of 16×16 maps, N = 500 inputs (124,750 pairs), 32 bins');
+  const cap = await inChild('capacity');
+  const cap1 = await inChild('capacity1');
+  console.log(`  all cores: ${fmt(cap.seconds)} s, ${fmt(cap.peakRssMB, 0)} MB, distances ${fmt(cap.gflops!, 1)} GFLOP/s`);
+  console.log(`  one core:  ${fmt(cap1.seconds)} s, ${fmt(cap1.peakRssMB, 0)} MB — speed-up ${fmt(cap1.seconds / cap.seconds)}×, same answer: ${cap.value === cap1.value}`);
+  rmSync(dir, { recursive: true, force: true });
+  if (!existsSync(dir) && fails) process.exitCode = 1;
+}
+
+void main();

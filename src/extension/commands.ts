@@ -33,7 +33,7 @@ export function registerCommand(
       context.log.error(`${id} failed: ${err.stack ?? err.message}`);
       // Not awaited: the command settles now, whether or not the user ever answers the notification.
       void vscode.window
-        .showErrorMessage(`CNN Slicer: ${err.message} (command ${id}). See the log for details.`, SHOW_LOG)
+        .showErrorMessage(`CNN Slicer: ${id} failed: ${err.message}`, SHOW_LOG)
         .then((choice) => {
           if (choice === SHOW_LOG) context.log.show();
         });
