@@ -246,6 +246,8 @@ export interface InterSampleResult {
   nonFiniteCount: number;
   droppedCoordinates: number;
   kernel: KernelKind;
+  /** Where the time went, when measured (the parallel engine reports it). */
+  timingsMs?: { distances: number; neighbours: number; entropy: number };
 }
 
 /**

@@ -22,7 +22,7 @@ import {
   symmetricEntropyBits,
   checkBins,
 } from '../analysis';
-import type { SharedCodes, SharedSamples, WorkerRequest, WorkerResponse } from './protocol';
+import type { SharedCodes, SharedSamples, WorkerRequest, WorkerRequestBody, WorkerResponse } from './protocol';
 
 /** Work below this many multiply-adds runs inline: starting threads would cost more than it saves. */
 const INLINE_WORK = 2e7;
@@ -94,7 +94,7 @@ export class ComputePool {
     this.workers = [];
   }
 
-  private run(worker: number, req: Omit<WorkerRequest, 'id'>, signal?: AbortSignal): Promise<WorkerResponse & { type: 'done' }> {
+  private run(worker: number, req: WorkerRequestBody, signal?: AbortSignal): Promise<WorkerResponse & { type: 'done' }> {
     const workers = this.ensureWorkers();
     const id = this.nextId++;
     return new Promise((resolvePromise, reject) => {
@@ -128,6 +128,7 @@ export class ComputePool {
   ): Promise<InterSampleResult> {
     const K = neighbourCount(n, options.k ?? DEFAULT_K);
     if (K < 2 || n * n * d < INLINE_WORK || this.size === 1) return interSampleEntropy(values, n, d, { k: K });
+    const t0 = performance.now();
     const clean = cleanSamples(values, n, d);
     const samples = shareSamples(clean.data, n, clean.d);
     const W = this.size;
@@ -139,13 +140,18 @@ export class ComputePool {
       for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) for (let j0 = i0; j0 < n; j0 += BLOCK_ROWS) tiles[t++ % W].push(i0, j0);
       await Promise.all(tiles.map((list, w) => this.run(w, { type: 'distances/tiles', samples, matrix: matrix!, tiles: list }, options.signal)));
     }
+    const t1 = performance.now();
     const indices = new SharedArrayBuffer(n * K * 4);
     const weights = new SharedArrayBuffer(n * K * 8);
     await Promise.all(
       splitRange(n, W).map(([r0, r1], w) => this.run(w, { type: 'interSample/rows', matrix, samples, K, r0, r1, indices, weights }, options.signal)),
     );
+    const t2 = performance.now();
+    const entropyBits = symmetricEntropyBits(n, K, new Int32Array(indices), new Float64Array(weights));
+    const t3 = performance.now();
     return {
-      entropyBits: symmetricEntropyBits(n, K, new Int32Array(indices), new Float64Array(weights)),
+      entropyBits,
+      timingsMs: { distances: t1 - t0, neighbours: t2 - t1, entropy: t3 - t2 },
       n,
       K,
       nonFiniteCount: clean.nonFiniteCount,

@@ -70,3 +70,6 @@ export type WorkerResponse =
 
 /** Re-export so callers of the pool name sort keys without importing the analysis core twice. */
 export type { SortKey };
+
+/** A request before the pool gives it an id (Omit distributed over the union's members). */
+export type WorkerRequestBody = WorkerRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;

@@ -498,3 +498,19 @@ describe('npy: npyFromFloat32 and npyFromFloat64', () => {
     assert.throws(() => npyFromFloat64([2, 2], new Float64Array(3)), RangeError);
   });
 });
+
+describe('npy: files read from disk', () => {
+  it('parses a Node Buffer from readFileSync (whose own slice() is a view, not a copy)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { mkdtempSync, writeFileSync, readFileSync, rmSync } = require('node:fs') as typeof import('node:fs');
+    const dir = mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'npy-'));
+    try {
+      const data = Float32Array.from({ length: 3000 }, (_, i) => i / 7);
+      writeFileSync(`${dir}/x.npy`, serializeNpy({ dtype: 'float32', shape: [1000, 3], data }));
+      const back = parseNpy(readFileSync(`${dir}/x.npy`));
+      assert.deepEqual(Array.from(back.data as Float32Array), Array.from(data));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

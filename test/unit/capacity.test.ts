@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import {
+  capacityBits,
+  capacityMatrix,
+  distanceCodes,
+  layerActivations,
+  layerCapacity,
+  sortMatrix,
+} from '../../src/analysis';
+import { ComputePool } from '../../src/compute/pool';
+import { referenceCapacity, rng } from './reference';
+
+const r = rng(31);
+const rows = (n: number, d: number, f: () => number) => Array.from({ length: n }, () => Array.from({ length: d }, f));
+
+describe('channel capacity (paper 5.3.1, eq. 3)', () => {
+  const a = rows(40, 9, r);
+  const b = a.map((row) => row.map((v, i) => v * 2 + (i % 3 === 0 ? r() * 0.5 : 0)));
+  const ca = distanceCodes(a.flat(), 40, 9, 8);
+  const cb = distanceCodes(b.flat(), 40, 9, 8);
+
+  it('agrees with a direct implementation of the definition', () => {
+    const got = capacityBits(ca, cb)!;
+    assert.ok(Math.abs(got - referenceCapacity(a, b, 8)) < 1e-12, `${got}`);
+  });
+  it('gives H(A) for a channel with itself', () => {
+    assert.ok(Math.abs(capacityBits(ca, ca)! - ca.entropyBits!) < 1e-12);
+  });
+  it('is symmetric', () => {
+    assert.ok(Math.abs(capacityBits(ca, cb)! - capacityBits(cb, ca)!) < 1e-12);
+  });
+  it('is close to 0 for independent channels', () => {
+    const n = 300;
+    const x = distanceCodes(rows(n, 16, r).flat(), n, 16, 8);
+    const y = distanceCodes(rows(n, 16, r).flat(), n, 16, 8);
+    // The plug-in estimate is biased upwards by about (B-1)²/(2·pairs·ln 2) ≈ 0.0008 bits here.
+    assert.ok(capacityBits(x, y)! < 0.01, `${capacityBits(x, y)}`);
+    assert.ok(capacityBits(x, x)! > 1);
+  });
+  it('is 0 when one channel is constant (all distances in bin 0)', () => {
+    const constant = distanceCodes(new Array(40 * 9).fill(1), 40, 9, 8);
+    assert.equal(constant.entropyBits, 0);
+    assert.equal(capacityBits(constant, ca), 0);
+  });
+  it('is undefined with fewer than 2 inputs', () => {
+    const one = distanceCodes([1, 2, 3], 1, 3);
+    assert.equal(one.entropyBits, undefined);
+    assert.equal(capacityBits(one, one), undefined);
+  });
+  it('rejects channels over different inputs', () => {
+    assert.throws(() => capacityBits(ca, distanceCodes([1, 2, 3, 4], 2, 2, 8)), /same inputs/);
+  });
+});
+
+describe('capacity matrix of a layer pair (paper Fig. 8)', () => {
+  const n = 30;
+  const li = layerActivations([n, 2, 2, 3], Float32Array.from({ length: n * 4 * 3 }, r));
+  const lj = layerActivations([n, 5], Float32Array.from({ length: n * 5 }, r));
+  it('has rows = channels of l_j and columns = channels of l_i', () => {
+    const m = capacityMatrix(li, lj);
+    assert.equal(m.rows, 1);
+    assert.equal(m.columns, 3);
+    const self = capacityMatrix(li, li);
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(self.values[c * 3 + c] - self.columnEntropyBits[c]!) < 1e-12);
+  });
+  it('is computed identically by the worker pool', async () => {
+    const pool = new ComputePool({ workers: 2 });
+    try {
+      const m = await pool.capacityMatrix(li, li);
+      assert.deepEqual(Array.from(m.values), Array.from(capacityMatrix(li, li).values));
+    } finally {
+      pool.close();
+    }
+  });
+  it('treats whole layer outputs as one channel for the layer-level capacity', () => {
+    const whole = layerActivations([n, 12], li.data);
+    assert.equal(layerCapacity(li, li), capacityMatrix(whole, whole).values[0]);
+  });
+});
+
+describe('sorting rows and columns (paper 5.3.2)', () => {
+  // rows: [1, 5], [3, 3], [NaN, NaN]; columns: [1, 3, NaN], [5, 3, NaN]
+  const values = [1, 5, 3, 3, NaN, NaN];
+  it('orders by max, descending, ties by index; undefined rows last', () => {
+    assert.deepEqual(sortMatrix(values, 3, 2, 'max'), { rowOrder: [0, 1, 2], columnOrder: [1, 0] });
+  });
+  it('orders by mean, descending, ties by index', () => {
+    assert.deepEqual(sortMatrix(values, 3, 2, 'mean'), { rowOrder: [0, 1, 2], columnOrder: [1, 0] });
+    assert.deepEqual(sortMatrix([2, 2, 1, 3], 2, 2, 'mean', 'none'), { rowOrder: [0, 1], columnOrder: [0, 1] });
+    assert.deepEqual(sortMatrix([1, 1, 4, 0], 2, 2, 'mean', 'max'), { rowOrder: [1, 0], columnOrder: [0, 1] });
+  });
+  it('keeps the natural order for none', () => {
+    assert.deepEqual(sortMatrix(values, 3, 2, 'none'), { rowOrder: [0, 1, 2], columnOrder: [0, 1] });
+  });
+});

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import {
+  DistanceKernel,
+  interSampleEntropy,
+  kthSmallest,
+  NeighbourSelector,
+  neighbourCount,
+  solveNeighbourWeights,
+  symmetricEntropyBits,
+} from '../../src/analysis';
+import { CancelledError, ComputePool } from '../../src/compute/pool';
+import { referenceInterSample, rng } from './reference';
+
+const close = (a: number | undefined, b: number | undefined, tol: number) => {
+  assert.ok(a !== undefined && b !== undefined, `expected numbers, got ${a} and ${b}`);
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} differs from ${b} by more than ${tol}`);
+};
+
+describe('inter-sample entropy (paper 4.4.1, eqs. 4–7)', () => {
+  it('gives log2 6 for three equidistant points (K = 2, every weight 1/2, P uniform over 6 pairs)', () => {
+    const s3 = Math.sqrt(3) / 2;
+    close(interSampleEntropy([0, 0, 1, 0, 0.5, s3], 3, 2, { k: 2 }).entropyBits, Math.log2(6), 1e-12);
+  });
+  it('gives log2(N(N-1)) when all points are equal (every weight 1, K = N - 1)', () => {
+    close(interSampleEntropy(new Array(5 * 3).fill(2), 5, 3).entropyBits, Math.log2(20), 1e-12);
+  });
+  it('agrees with a direct implementation of the definition (bisection, sorting) to 1e-10', () => {
+    const r = rng(11);
+    for (const [n, d, k, quantised] of [[10, 3, 4, false], [40, 7, 10, true], [120, 16, 1000, false], [200, 5, 30, true]] as const) {
+      const x = Array.from({ length: n }, () => Array.from({ length: d }, () => (quantised ? Math.round(r() * 4) / 4 : r())));
+      close(interSampleEntropy(x.flat(), n, d, { k }).entropyBits, referenceInterSample(x, k), 1e-10);
+    }
+  });
+  it('gives bit-identical answers with the WebAssembly and the plain-JS distance kernels', () => {
+    const r = rng(12);
+    const x = Float64Array.from({ length: 90 * 13 }, () => r());
+    assert.equal(interSampleEntropy(x, 90, 13, { k: 20 }).entropyBits, interSampleEntropy(x, 90, 13, { k: 20, kernel: 'js' }).entropyBits);
+  });
+  it('is undefined below 3 samples and uses K = N - 1 when k >= N', () => {
+    assert.equal(interSampleEntropy([1, 2], 2, 1).entropyBits, undefined);
+    assert.equal(interSampleEntropy([], 0, 4).entropyBits, undefined);
+    const x = [0, 1, 3, 7, 15];
+    assert.equal(interSampleEntropy(x, 5, 1, { k: 1000 }).K, 4);
+    assert.equal(interSampleEntropy(x, 5, 1, { k: 1000 }).entropyBits, interSampleEntropy(x, 5, 1, { k: 4 }).entropyBits);
+  });
+  it('rejects k < 2 and non-integer k with a RangeError naming k', () => {
+    assert.throws(() => neighbourCount(10, 1), /k must be/);
+    assert.throws(() => interSampleEntropy([1, 2, 3], 3, 1, { k: 2.5 }), RangeError);
+  });
+  it('drops coordinates holding NaN or Infinity and counts them', () => {
+    // Coordinate 1 holds NaN and Infinity: the distances use coordinates 0 and 2 only.
+    const dirty = [0, NaN, 1, 2, Infinity, 5, 3, 9, 4, 4, 0, 4];
+    const r = interSampleEntropy(dirty, 4, 3, { k: 3 });
+    assert.equal(r.nonFiniteCount, 2);
+    assert.equal(r.droppedCoordinates, 1);
+    assert.equal(r.entropyBits, interSampleEntropy([0, 1, 2, 5, 3, 4, 4, 4], 4, 2, { k: 3 }).entropyBits);
+  });
+  it('breaks distance ties by the lower index', () => {
+    // Point 0 at the origin, points 1..4 all at distance 1: with K = 2, the neighbours of 0 are 1 and 2.
+    const kernel = new DistanceKernel(Float64Array.from([0, 0, 1, 0, 0, 1, -1, 0, 0, -1]), 5, 2);
+    const row = new Float64Array(5);
+    kernel.distances(0, 1, 0, 5, row, 0, 5);
+    assert.deepEqual(Array.from(row), [0, 1, 1, 1, 1]);
+    const indices = new Int32Array(2);
+    new NeighbourSelector(5, 2).select(row, 0, 0, indices, new Float64Array(2), 0);
+    assert.deepEqual(Array.from(indices), [1, 2]);
+  });
+});
+
+describe('σ search (paper eq. 5)', () => {
+  it('makes the weights sum to log2 K within 1e-9', () => {
+    const r = rng(3);
+    const d = Float64Array.from({ length: 1000 }, () => r() * 10);
+    const w = new Float64Array(1000);
+    solveNeighbourWeights(d, 0, 1000, w);
+    close(w.reduce((a, b) => a + b), Math.log2(1000), 1e-9);
+  });
+  it('takes every weight as 1 when all neighbours are at distance 0', () => {
+    const w = new Float64Array(4);
+    assert.equal(solveNeighbourWeights(new Float64Array(4), 0, 4, w), Infinity);
+    assert.deepEqual(Array.from(w), [1, 1, 1, 1]);
+  });
+  it('takes the σ → 0 limit when the zero-distance neighbours alone reach log2 K', () => {
+    const w = new Float64Array(4);
+    solveNeighbourWeights(Float64Array.from([0, 0, 3, 4]), 0, 4, w);
+    assert.deepEqual(Array.from(w), [1, 1, 0, 0]);
+  });
+});
+
+describe('symmetrisation (paper eqs. 6–7)', () => {
+  it('counts a pair once per direction and normalises', () => {
+    // Two samples each other's only neighbour would be K = 1 (undefined); check a 3-cycle by hand:
+    // 0→1 (w=1), 1→2 (w=1), 2→0 (w=1) with K = 2 second neighbours weight 0.
+    const h = symmetricEntropyBits(3, 2, Int32Array.from([1, 2, 0, 2, 0, 1]), Float64Array.from([1, 0, 0, 1, 1, 0]));
+    // q_ij = w(i→j) + w(j→i): every ordered pair gets exactly 1 → uniform over 6 → log2 6.
+    close(h, Math.log2(6), 1e-12);
+  });
+});
+
+describe('kthSmallest', () => {
+  it('finds order statistics with duplicates', () => {
+    const r = rng(4);
+    for (let t = 0; t < 50; t++) {
+      const a = Float64Array.from({ length: 1 + t * 3 }, () => Math.floor(r() * 5));
+      const sorted = Array.from(a).sort((x, y) => x - y);
+      const k = Math.floor(r() * a.length);
+      assert.equal(kthSmallest(Float64Array.from(a), a.length, k), sorted[k]);
+    }
+  });
+});
+
+describe('ComputePool (all cores)', () => {
+  const pool = new ComputePool({ workers: 2 });
+  after(() => pool.close());
+  it('gives bit-identical inter-sample entropy to the single-threaded function', async () => {
+    const r = rng(21);
+    const n = 700;
+    const d = 60;
+    const x = Float64Array.from({ length: n * d }, () => r());
+    const parallel = await pool.interSampleEntropy(x, n, d, { k: 100 });
+    assert.equal(parallel.entropyBits, interSampleEntropy(x, n, d, { k: 100 }).entropyBits);
+    assert.ok(parallel.timingsMs && parallel.timingsMs.distances >= 0);
+  });
+  it('stops with a CancelledError when aborted, and works again afterwards', async () => {
+    const r = rng(22);
+    const x = Float64Array.from({ length: 2000 * 50 }, () => r());
+    const controller = new AbortController();
+    const pending = pool.interSampleEntropy(x, 2000, 50, { k: 100, signal: controller.signal });
+    setTimeout(() => controller.abort(), 5);
+    await assert.rejects(pending, (e) => CancelledError.is(e));
+    const again = await pool.interSampleEntropy(x.subarray(0, 500 * 50), 500, 50, { k: 100 });
+    assert.equal(again.entropyBits, interSampleEntropy(x.subarray(0, 500 * 50), 500, 50, { k: 100 }).entropyBits);
+  });
+});
