@@ -6,9 +6,15 @@
 /** Default number of histogram bins `B` (estimators.md). */
 export const DEFAULT_BINS = 32;
 
-/** Throws a RangeError unless `bins` is an integer ≥ 2 (estimators.md "Invalid parameters"). */
+/**
+ * Most bins accepted: a capacity joint histogram holds bins² counts, and 4096² float64 counts are
+ * already 128 MB — far past any resolution the pair counts of a probe set can fill.
+ */
+export const MAX_BINS = 4096;
+
+/** Throws a RangeError unless `bins` is an integer in [2, MAX_BINS] (estimators.md "Invalid parameters"). */
 export function checkBins(bins: number): void {
-  if (!Number.isInteger(bins) || bins < 2) throw new RangeError(`bins must be an integer >= 2, got ${bins}`);
+  if (!Number.isInteger(bins) || bins < 2 || bins > MAX_BINS) throw new RangeError(`bins must be an integer from 2 to ${MAX_BINS}, got ${bins}`);
 }
 
 /** The finite range of a set of values, and how many non-finite values were skipped. */

@@ -75,7 +75,8 @@ export class ComputePool {
         if (!p) return;
         this.pending.delete(res.id);
         if (res.type === 'done') p.resolve(res);
-        else p.reject(Object.assign(new Error(res.message), { name: res.name }));
+        // Keep RangeError a RangeError: callers tell bad parameters from bugs by it.
+        else p.reject(res.name === 'RangeError' ? new RangeError(res.message) : Object.assign(new Error(res.message), { name: res.name }));
       });
       worker.on('error', (e) => this.failAll(e));
       this.workers.push(worker);
@@ -126,8 +127,9 @@ export class ComputePool {
     d: number,
     options: { k?: number; signal?: AbortSignal } = {},
   ): Promise<InterSampleResult> {
-    const K = neighbourCount(n, options.k ?? DEFAULT_K);
-    if (K < 2 || n * n * d < INLINE_WORK || this.size === 1) return interSampleEntropy(values, n, d, { k: K });
+    const k = options.k ?? DEFAULT_K;
+    const K = neighbourCount(n, k);
+    if (K < 2 || n * n * d < INLINE_WORK || this.size === 1) return interSampleEntropy(values, n, d, { k });
     const t0 = performance.now();
     const clean = cleanSamples(values, n, d);
     const samples = shareSamples(clean.data, n, clean.d);

@@ -230,7 +230,7 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
     });
 
     it('gives the single-threaded answer on a set large enough for the worker pool', function () {
-      // The pool takes over from N²·d ≥ 2e7 multiply-adds: 600² · 64 ≈ 2.3e7.
+      // The pool takes over from N²·d ≥ 2e7 multiply-adds (600² · 64 ≈ 2.3e7) on a machine with 2+ cores.
       const [n, d] = [600, 64];
       const values = randomFloat32(n * d, 33);
       const f = npy('inter-large.npy', npyFromFloat32([n, 8, 8, 1], values));
@@ -440,6 +440,10 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
       runUsageError(['labels', labelsFile, short], '3', '5');
       const scores = npy('short-scores.npy', npyFromFloat64([3, 2], randomFloat64(6, 55)));
       runUsageError(['labels', labelsFile, scores], '3', '5');
+    });
+
+    it('--bins beyond the largest histogram is bad input, also when the check runs in a worker', function () {
+      runUsageError(['capacity', good, good, '--bins', '70000'], 'bins must be an integer from 2 to 4096');
     });
 
     it('--bins 1 and --bins abc are rejected', function () {
