@@ -71,14 +71,5 @@ export function referenceCapacity(a: number[][], b: number[][], bins: number): n
   return entropyOfCounts(mA) + entropyOfCounts(mB) - entropyOfCounts(joint);
 }
 
-/** A small deterministic pseudo-random generator (mulberry32) so tests never depend on Math.random. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded test data (the project's own mulberry32), so tests never depend on Math.random. */
+export { seededRandom as rng } from '../../src/analysis/random';
