@@ -49,8 +49,3 @@ export function channelMatrix(layer: LayerActivations, c: number): Float64Array 
   for (let i = 0, src = c; i < total; i++, src += channels) out[i] = data[src];
   return out;
 }
-
-/** The whole output of each input as one row (`[N, units·channels]`), for layer-level measures. */
-export function flattenRows(layer: LayerActivations): Float64Array {
-  return Float64Array.from(layer.data as ArrayLike<number>);
-}
