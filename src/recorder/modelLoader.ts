@@ -1,0 +1,355 @@
+/**
+ * Loads a user's model definition file into the engine's own TensorFlow.js and records where in
+ * the user's source every layer was created (recording issue: "every layer knows its source
+ * location"). Runs in the recorder / analysis child processes, never in the extension host.
+ *
+ * TypeScript and JavaScript modules are bundled on the fly with esbuild; both `@tensorflow/tfjs`
+ * and `@tensorflow/tfjs-node` resolve to a shim that hands out the engine's tfjs, with the layer
+ * factories wrapped to capture a stack trace. The trace is mapped through esbuild's source map to
+ * the user's file, line and column (1-based, as editors show them), so locations are right for
+ * models written across several functions and files. A layers-format model.json gets the line of
+ * each layer's entry.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import Module, { SourceMap } from 'node:module';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import * as esbuild from 'esbuild';
+import type * as tfType from '@tensorflow/tfjs';
+
+type Tf = typeof tfType;
+type LayersModel = tfType.LayersModel;
+
+/** Where a layer was defined: 1-based line and column, as editors display them. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** One row of the layer table of a run manifest. */
+export interface LayerInfo {
+  index: number;
+  name: string;
+  className: string;
+  /** Output shape without the batch axis, e.g. [28, 28, 8]. */
+  outputShape: number[];
+  /** Channels (last axis of a rank ≥ 3 output), 1 for dense outputs. */
+  channels: number;
+  parameters: number;
+  source?: SourceLocation;
+}
+
+/** Training settings a model file may export (`export const training = {...}`). */
+export interface ModelTrainingSettings {
+  epochs?: number;
+  batchSize?: number;
+  optimizer?: string;
+  learningRate?: number;
+  loss?: string;
+  seed?: number;
+  recordEvery?: number;
+}
+
+export interface LoadedModel {
+  model: LayersModel;
+  layers: LayerInfo[];
+  /** `export const dataset = 'mnist'` (a spec) or a loader function, when the file exports one. */
+  dataset?: string | (() => unknown);
+  training?: ModelTrainingSettings;
+  /** The files the bundle was built from (model file first), for fingerprints and watching. */
+  sourceFiles: string[];
+}
+
+/** A problem with the user's model file, located where possible. */
+export class ModelError extends Error {
+  readonly code = 'model';
+  constructor(
+    message: string,
+    readonly location?: SourceLocation,
+  ) {
+    super(location ? `${location.file}:${location.line}:${location.column}: ${message}` : message);
+    this.name = 'ModelError';
+  }
+  static is(e: unknown): e is ModelError {
+    return e instanceof Error && (e as { code?: unknown }).code === 'model';
+  }
+}
+
+const TFJS_IMPORTS = /^@tensorflow\/tfjs(-node|-node-gpu)?$/;
+const SHIM_GLOBAL = '__cnnSlicerTfShim';
+
+/** Loads a `.ts`/`.js`/`.mjs`/`.cjs` model module or a layers-format `model.json`. */
+export async function loadModelFile(file: string, tf: Tf): Promise<LoadedModel> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new ModelError(`model file not found: ${path}`);
+  if (extname(path).toLowerCase() === '.json') return loadModelJson(path, tf);
+  return loadModule(path, tf);
+}
+
+async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
+  const bundleName = `${path}.cnnslicer-bundle.js`;
+  let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[]; metafile: esbuild.Metafile };
+  try {
+    result = (await esbuild.build({
+      entryPoints: [path],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      write: false,
+      outfile: bundleName,
+      sourcemap: 'external',
+      sourcesContent: true,
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [
+        {
+          name: 'cnn-slicer-tfjs',
+          setup(build) {
+            build.onResolve({ filter: TFJS_IMPORTS }, () => ({ path: 'tfjs', namespace: 'cnn-slicer' }));
+            build.onLoad({ filter: /.*/, namespace: 'cnn-slicer' }, () => ({ contents: `module.exports = globalThis.${SHIM_GLOBAL};`, loader: 'js' }));
+          },
+        },
+      ],
+    })) as typeof result;
+  } catch (e) {
+    const first = (e as esbuild.BuildFailure).errors?.[0];
+    if (first?.location) {
+      throw new ModelError(first.text, { file: resolve(first.location.file), line: first.location.line, column: first.location.column + 1 });
+    }
+    throw new ModelError(`cannot bundle ${path}: ${(e as Error).message}`);
+  }
+  const js = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+  const mapFile = result.outputFiles.find((f) => f.path.endsWith('.map'))!;
+  const map = new SourceMap(JSON.parse(mapFile.text));
+  const mapDir = dirname(mapFile.path);
+  const payload = JSON.parse(mapFile.text) as { sources: string[]; sourcesContent?: (string | null)[] };
+  const sourceText = new Map<string, string>();
+  payload.sources.forEach((s, i) => sourceText.set(resolve(mapDir, s), payload.sourcesContent?.[i] ?? ''));
+  const locate = (line: number, column: number): SourceLocation | undefined => {
+    const entry = map.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+    if (entry.originalSource === undefined || entry.originalLine === undefined) return undefined;
+    const file = isAbsolute(entry.originalSource) ? entry.originalSource : resolve(mapDir, entry.originalSource);
+    if (file.includes(`${'/'}node_modules${'/'}`)) return undefined;
+    const text = sourceText.get(file);
+    const start = text ? expressionStart(text, entry.originalLine, entry.originalColumn!) : { line: entry.originalLine, column: entry.originalColumn! };
+    return { file, line: start.line + 1, column: start.column + 1 };
+  };
+
+  const locations = new WeakMap<object, SourceLocation>();
+  const shim = instrumentTf(tf, bundleName, locate, locations);
+  const exports = evaluate(js, bundleName, path, shim, locate);
+  // `module.exports = function () {...}` (CommonJS) is a factory too.
+  const factory = (typeof exports === 'function' ? exports : (exports.createModel ?? exports.default)) as unknown;
+  if (typeof factory !== 'function') {
+    const names = Object.keys(exports).filter((k) => k !== '__esModule');
+    throw new ModelError(
+      `${path} exports no model factory: export a function "createModel" (or a default export) that returns a tf.LayersModel` +
+        (names.length ? `; it exports ${names.join(', ')}` : ''),
+    );
+  }
+  let model: unknown;
+  try {
+    model = await (factory as () => unknown)();
+  } catch (e) {
+    throw userError('the model factory threw', e, bundleName, locate);
+  }
+  if (!model || typeof model !== 'object' || !('layers' in model) || typeof (model as LayersModel).predict !== 'function') {
+    throw new ModelError(`the model factory of ${path} did not return a tf.LayersModel (got ${describe(model)})`);
+  }
+  const layersModel = model as LayersModel;
+  if (layersModel.layers.length === 0) {
+    throw new ModelError(`the model returned by ${path} has no layers: add layers (tf.layers.*) before returning it`);
+  }
+  const sourceFiles = Object.keys(result.metafile.inputs)
+    .filter((p) => !p.startsWith('cnn-slicer:') && !p.includes('node_modules'))
+    .map((p) => resolve(p));
+  return {
+    model: layersModel,
+    layers: layerTable(layersModel, (layer) => locations.get(layer)),
+    dataset: typeof exports.dataset === 'string' || typeof exports.dataset === 'function' ? (exports.dataset as string | (() => unknown)) : undefined,
+    training: typeof exports.training === 'object' && exports.training ? (exports.training as ModelTrainingSettings) : undefined,
+    sourceFiles: [path, ...sourceFiles.filter((p) => p !== path)],
+  };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? `an object with keys ${Object.keys(v as object).slice(0, 5).join(', ') || '(none)'}` : typeof v;
+}
+
+/** Runs the bundle as a CommonJS module named after it, with `require` resolving beside the model file. */
+function evaluate(
+  js: string,
+  bundleName: string,
+  modelPath: string,
+  shim: unknown,
+  locate: (l: number, c: number) => SourceLocation | undefined,
+): Record<string, unknown> & Partial<() => unknown> {
+  const g = globalThis as Record<string, unknown>;
+  g[SHIM_GLOBAL] = shim;
+  const m = new Module(bundleName) as Module & { _compile(code: string, filename: string): void; paths: string[] };
+  m.filename = bundleName;
+  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(modelPath));
+  try {
+    m._compile(js, bundleName);
+  } catch (e) {
+    throw userError(`${modelPath} failed while loading`, e, bundleName, locate);
+  }
+  return m.exports as Record<string, unknown> & Partial<() => unknown>;
+}
+
+/** Parses V8 stack frames of an error into bundle (line, column) pairs. */
+function bundleFrames(e: unknown, bundleName: string): { line: number; column: number }[] {
+  const stack = e instanceof Error ? e.stack ?? '' : '';
+  const frames: { line: number; column: number }[] = [];
+  const escaped = bundleName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g');
+  for (const m of stack.matchAll(re)) frames.push({ line: Number(m[1]), column: Number(m[2]) });
+  return frames;
+}
+
+/** A user's error with its stack mapped to their own files. */
+function userError(what: string, e: unknown, bundleName: string, locate: (l: number, c: number) => SourceLocation | undefined): ModelError {
+  const frames = bundleFrames(e, bundleName)
+    .map((f) => locate(f.line, f.column))
+    .filter((x): x is SourceLocation => !!x);
+  const message = e instanceof Error ? e.message : String(e);
+  const err = new ModelError(`${what}: ${message}`, frames[0]);
+  if (frames.length) err.stack = `${err.message}\n${frames.map((f) => `    at ${f.file}:${f.line}:${f.column}`).join('\n')}`;
+  return err;
+}
+
+/**
+ * From the position V8 reports for a call (`tf.layers.conv2d(` → the `conv2d` token), walks back
+ * over a member chain (`tf.layers.`, also across line breaks) to where the expression starts, so
+ * the location points at the start of `tf.layers.conv2d(...)` as a reader would. Positions are
+ * 0-based in and out.
+ */
+export function expressionStart(text: string, line0: number, column0: number): { line: number; column: number } {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
+  if (line0 >= lineStarts.length) return { line: line0, column: column0 };
+  let pos = lineStarts[line0] + column0;
+  for (;;) {
+    let k = pos - 1;
+    while (k >= 0 && /\s/.test(text[k])) k--;
+    if (k < 0 || text[k] !== '.') break;
+    k--;
+    while (k >= 0 && /\s/.test(text[k])) k--;
+    let start = k;
+    while (start >= 0 && /[\w$]/.test(text[start])) start--;
+    if (start === k) break;
+    pos = start + 1;
+  }
+  let line = 0;
+  while (line + 1 < lineStarts.length && lineStarts[line + 1] <= pos) line++;
+  return { line, column: pos - lineStarts[line] };
+}
+
+/**
+ * A tf object for the user's code: everything is the engine's tfjs, except that the layer
+ * factories (`tf.layers.*`) and `tf.input` note the user-code location of each call.
+ */
+function instrumentTf(tf: Tf, bundleName: string, locate: (l: number, c: number) => SourceLocation | undefined, locations: WeakMap<object, SourceLocation>): Tf {
+  const here = (): SourceLocation | undefined => {
+    const frames = bundleFrames(new Error(), bundleName);
+    for (const f of frames) {
+      const loc = locate(f.line, f.column);
+      if (loc) return loc;
+    }
+    return undefined;
+  };
+  const layers: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(tf.layers)) {
+    layers[name] =
+      typeof fn === 'function' && /^[a-z]/.test(name)
+        ? (...args: unknown[]) => {
+            const layer = (fn as (...a: unknown[]) => unknown)(...args);
+            const loc = here();
+            if (loc && layer && typeof layer === 'object') locations.set(layer, loc);
+            return layer;
+          }
+        : fn;
+  }
+  const input = (...args: Parameters<Tf['input']>) => {
+    const sym = tf.input(...args);
+    const loc = here();
+    const source = (sym as unknown as { sourceLayer?: object }).sourceLayer;
+    if (loc && source) locations.set(source, loc);
+    return sym;
+  };
+  return { ...tf, layers, input } as unknown as Tf;
+}
+
+/** The manifest's layer table for a model, with the locations found. */
+export function layerTable(model: LayersModel, locationOf: (layer: object) => SourceLocation | undefined): LayerInfo[] {
+  return model.layers.map((layer, index) => {
+    const shape = (Array.isArray(layer.outputShape[0]) || layer.outputShape[0] === undefined ? layer.outputShape[0] : layer.outputShape) as (number | null)[];
+    const outputShape = (shape ?? []).slice(1).map((d) => d ?? -1);
+    return {
+      index,
+      name: layer.name,
+      className: layer.getClassName(),
+      outputShape,
+      channels: outputShape.length >= 2 ? outputShape[outputShape.length - 1] : 1,
+      parameters: layer.countParams(),
+      source: locationOf(layer),
+    };
+  });
+}
+
+/** Loads a TensorFlow.js layers-format model.json (topology, and weights when its files exist). */
+async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
+  const text = readFileSync(path, 'utf8');
+  let json: { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: tfType.io.WeightsManifestEntry[] }[] };
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec((e as Error).message);
+    const pos = m ? Number(m[1]) : 0;
+    const line = text.slice(0, pos).split('\n').length;
+    throw new ModelError(`not valid JSON: ${(e as Error).message}`, { file: path, line, column: pos - text.lastIndexOf('\n', pos - 1) });
+  }
+  if (!json.modelTopology) throw new ModelError(`${path} is not a TensorFlow.js layers model (no "modelTopology")`);
+  let weightSpecs: tfType.io.WeightsManifestEntry[] | undefined;
+  let weightData: ArrayBuffer | undefined;
+  const manifest = json.weightsManifest;
+  if (manifest?.length) {
+    const files = manifest.flatMap((g) => g.paths.map((p) => resolve(dirname(path), p)));
+    if (files.every((f) => existsSync(f))) {
+      weightSpecs = manifest.flatMap((g) => g.weights);
+      const buffers = files.map((f) => readFileSync(f));
+      const total = buffers.reduce((s, b) => s + b.length, 0);
+      const all = new Uint8Array(total);
+      let o = 0;
+      for (const b of buffers) {
+        all.set(b, o);
+        o += b.length;
+      }
+      weightData = all.buffer;
+    }
+  }
+  let model: LayersModel;
+  try {
+    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs, weightData }));
+  } catch (e) {
+    throw new ModelError(`${path}: cannot build the model: ${(e as Error).message}`);
+  }
+  const lines = text.split('\n');
+  const lineOf = (name: string): SourceLocation | undefined => {
+    const needle = new RegExp(`"name"\\s*:\\s*"${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`);
+    let i = lines.findIndex((l) => needle.test(l));
+    if (i < 0) return undefined;
+    // The entry of a layer starts at its "class_name"; its "name" sits in the config below it.
+    for (let k = i; k >= Math.max(0, i - 20); k--) {
+      if (/"class_name"\s*:/.test(lines[k])) {
+        i = k;
+        break;
+      }
+    }
+    return { file: path, line: i + 1, column: lines[i].search(/\S/) + 1 };
+  };
+  return { model, layers: layerTable(model, (layer) => lineOf((layer as { name: string }).name)), sourceFiles: [path] };
+}

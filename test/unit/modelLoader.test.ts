@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadModelFile, ModelError } from '../../src/recorder/modelLoader';
+
+const fixtures = resolve(__dirname, '../fixtures/models');
+const fixture = (name: string) => resolve(fixtures, name);
+
+/** 1-based line and column of the n-th occurrence of `needle` in a fixture, read from the file itself. */
+function position(name: string, needle: string, nth = 0): { line: number; column: number } {
+  const lines = readFileSync(fixture(name), 'utf8').split('\n');
+  let seen = 0;
+  for (let i = 0; i < lines.length; i++) {
+    let from = 0;
+    for (;;) {
+      const c = lines[i].indexOf(needle, from);
+      if (c < 0) break;
+      if (seen++ === nth) return { line: i + 1, column: c + 1 };
+      from = c + 1;
+    }
+  }
+  throw new Error(`${needle} not found in ${name}`);
+}
+
+describe('model loader: source locations of layers', () => {
+  before(async () => {
+    tf.enableProdMode();
+    await tf.setBackend('cpu');
+  });
+
+  it('locates layers created across functions and files of a TypeScript model at the start of each tf.layers call', async () => {
+    const m = await loadModelFile(fixture('multiFile.ts'), tf);
+    const where = m.layers.map((l) => l.source && { file: l.source.file, line: l.source.line, column: l.source.column });
+    assert.deepEqual(where, [
+      { file: fixture('multiFile.ts'), ...position('multiFile.ts', 'tf.layers.conv2d') },
+      { file: fixture('blocks.ts'), ...position('blocks.ts', 'tf.layers.conv2d') },
+      { file: fixture('blocks.ts'), ...position('blocks.ts', 'tf.layers.maxPooling2d') },
+      { file: fixture('multiFile.ts'), ...position('multiFile.ts', 'tf.layers.flatten') },
+      { file: fixture('multiFile.ts'), ...position('multiFile.ts', 'tf.layers.dense') },
+    ]);
+    assert.deepEqual(m.sourceFiles, [fixture('multiFile.ts'), fixture('blocks.ts')]);
+  });
+
+  it('reads the layer table: classes, output shapes, channels and parameters', async () => {
+    const m = await loadModelFile(fixture('multiFile.ts'), tf);
+    assert.deepEqual(
+      m.layers.map((l) => [l.className, l.outputShape, l.channels, l.parameters]),
+      [
+        ['Conv2D', [10, 10, 4], 4, 40],
+        ['Conv2D', [10, 10, 6], 6, 4 * 9 * 6 + 6],
+        ['MaxPooling2D', [5, 5, 6], 6, 0],
+        ['Flatten', [150], 1, 0],
+        ['Dense', [3], 1, 453],
+      ],
+    );
+    assert.equal(m.dataset, 'synthetic');
+    assert.deepEqual(m.training, { epochs: 2, batchSize: 16 });
+  });
+
+  it('locates a functional CommonJS model importing @tensorflow/tfjs-node, including a chain split over lines', async () => {
+    const m = await loadModelFile(fixture('functional.js'), tf);
+    assert.deepEqual(
+      m.layers.map((l) => [l.className, l.source?.line, l.source?.column]),
+      [
+        ['InputLayer', ...Object.values(position('functional.js', 'tf.input'))],
+        ['Conv2D', ...Object.values(position('functional.js', 'tf.layers.conv2d'))],
+        ['Flatten', ...Object.values(position('functional.js', 'tf.layers', 1))],
+        ['Dense', ...Object.values(position('functional.js', 'tf.layers.dense'))],
+      ],
+    );
+  });
+
+  it('gives each layer of a model.json the line of its entry', async () => {
+    const m = await loadModelFile(fixture('model.json'), tf);
+    const lines = readFileSync(fixture('model.json'), 'utf8').split('\n');
+    assert.deepEqual(m.layers.map((l) => l.name), ['conv_a', 'pool_a', 'flat', 'out']);
+    for (const l of m.layers) {
+      assert.match(lines[l.source!.line - 1], /"class_name"/);
+      const below = lines.slice(l.source!.line, l.source!.line + 20).join('\n');
+      assert.ok(below.includes(`"name": "${l.name}"`), `${l.name} entry at line ${l.source!.line}`);
+    }
+  });
+});
+
+describe('model loader: clear, located errors', () => {
+  const fails = async (name: string, pattern: RegExp) => {
+    await assert.rejects(loadModelFile(fixture(name), tf), (e: unknown) => {
+      assert.ok(ModelError.is(e), `expected a ModelError, got ${e}`);
+      assert.match((e as Error).message, pattern);
+      return true;
+    });
+  };
+  it('reports a syntax error at file:line:column from esbuild', () =>
+    fails('syntaxError.ts', new RegExp(`syntaxError\\.ts:${position('syntaxError.ts', '(;').line}:\\d+: Unexpected`)));
+  it('reports a file that exports no factory, listing what it exports', () => fails('noFactory.ts', /exports no model factory.*it exports answer/));
+  it("maps a throwing factory's stack to the user's line", () =>
+    fails('throws.ts', new RegExp(`throws\\.ts:${position('throws.ts', 'throw new Error').line}:\\d+: the model factory threw: out of coffee`)));
+  it('reports an empty model', () => fails('empty.ts', /has no layers/));
+  it('reports a missing file', () => fails('doesNotExist.ts', /not found/));
+});
