@@ -20,14 +20,16 @@ const node = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // tfjs-node is optional and native: resolved at run time, never bundled.
-  external: ['vscode', '@tensorflow/tfjs-node'],
+  // tfjs-node is optional and native, esbuild (bundles user models at run time) ships a native
+  // binary it finds through its own package: both are resolved at run time, never bundled.
+  external: ['vscode', '@tensorflow/tfjs-node', 'esbuild'],
 };
 
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { computeWorker: 'src/compute/computeWorker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { recorder: 'src/recorder/recorderProcess.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
   {

@@ -13,3 +13,4 @@ export * from './layout';
 export * from './npy';
 export * from './shannon';
 export * from './random';
+export * from './runFormat';

@@ -16,7 +16,10 @@ import {
 import { ComputePool } from '../compute/pool';
 import { runDemo } from './demo';
 import { readActivations, readLabels, readNpyFile } from './npyFiles';
+import { intOption } from './options';
+import { runRecord } from './record';
 import { HELP, UsageError } from './usage';
+import { ModelError } from '../recorder/modelLoader';
 import { npyToFloat64 } from '../analysis';
 
 type Options = Record<string, { type: 'string' | 'boolean' }>;
@@ -36,17 +39,6 @@ function parse(argv: string[], options: Options, positionals: number, help: stri
     throw new UsageError(`expected ${positionals} file argument${positionals === 1 ? '' : 's'}, got ${parsed.positionals.length} (see --help)`);
   }
   return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
-}
-
-/** An integer option with a lower bound, or its default. */
-export function intOption(values: Record<string, string | boolean | undefined>, name: string, fallback: number, min: number): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (typeof raw !== 'string' || !/^\s*-?\d+\s*$/.test(raw) || !Number.isSafeInteger(v) || v < min) {
-    throw new UsageError(`--${name} must be an integer >= ${min}, got "${raw}"`);
-  }
-  return v;
 }
 
 const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
@@ -178,6 +170,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'labels':
         labels(rest);
         break;
+      case 'record':
+        await runRecord(rest);
+        break;
       case 'demo': {
         const p = parse(rest, { k: { type: 'string' }, seed: { type: 'string' } }, 0, HELP.demo);
         if (p) await runDemo({ k: intOption(p.values, 'k', 1000, 2), seed: intOption(p.values, 'seed', 1, 0) });
@@ -195,8 +190,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     // RangeErrors from the analysis core name a bad parameter or shape: the user's input.
-    if (UsageError.is(e) || e instanceof RangeError) {
-      process.stderr.write(`cnn-slicer: ${e.message}\n`);
+    if (UsageError.is(e) || e instanceof RangeError || ModelError.is(e) || (e as { code?: string })?.code === 'dataset') {
+      process.stderr.write(`cnn-slicer: ${(e as Error).message}\n`);
       return 2;
     }
     process.stderr.write(`cnn-slicer: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

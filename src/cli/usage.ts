@@ -23,6 +23,7 @@ Commands:
   capacity A.npy B.npy [--bins 32] [--sort none|max|mean]
                                                        channel capacity matrix (rows: B, columns: A)
   labels TRUE.npy PRED.npy [--classes C]               confusion matrix and label entropies
+  record MODEL [--dataset D] [--epochs N] …             train and record a model (the dCNN hypercube)
   demo                                                 input diversity of the MNIST digits (paper Fig. 5(B))
 
 Arrays are [N, H, W, C] (channels last, one channel = one H×W map) or [N, U] (one channel of U units).
@@ -57,6 +58,24 @@ Prints JSON {confusion, hLabelGivenPred, hPredGivenLabel} (paper 5.2): rows of t
 matrix are true labels, columns predictions; null marks an undefined entropy (no input).
 PRED may hold labels [N] or scores [N, C] (the argmax is taken).
   --classes C   number of classes (default: largest label + 1)`,
+  record: `Usage: cnn-slicer record <model-file> [options]
+
+Trains the model defined in <model-file> (a .ts/.js module exporting createModel, or a
+TensorFlow.js model.json) and records the run folder: checkpoints, probe set and per-epoch
+entropies. Prints the run folder on stdout. Ctrl-C cancels after the current batch.
+  --dataset D           mnist | fashion-mnist | cifar10:<dir> | images:<dir> | npy:<x.npy>,<y.npy> | synthetic[:n]
+                        (default: the model file's "dataset" export, else mnist)
+  --epochs N            training epochs (default 5; epoch 0, before training, is always recorded)
+  --batch-size N        (default 64)          --lr X        learning rate (default 0.001)
+  --optimizer O         sgd | adam | rmsprop (default adam)
+  --probe N             probe inputs, the X of the hypercube (default 500)
+  --probe-per-class N   a class-balanced probe instead
+  --record-every N      record every N-th epoch (the last is always recorded)
+  --seed S              seed of the split, the shuffles and the initial weights (default 1)
+  --train-limit N       train on the first N of the (shuffled) training inputs
+  --backend B           auto | tfjs-node | wasm | cpu (default auto)
+  --out DIR             runs folder (default: .cnnslicer/runs beside the model file)
+  --bins B, --k K       estimator parameters (default 32, 1000)`,
   demo: `Usage: cnn-slicer demo [--k K] [--seed S]
 
 Measures the input diversity of the built-in MNIST digits as in the paper's Fig. 5(B): the
