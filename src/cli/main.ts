@@ -174,8 +174,15 @@ export async function main(argv: string[]): Promise<number> {
         await runRecord(rest);
         break;
       case 'demo': {
-        const p = parse(rest, { k: { type: 'string' }, seed: { type: 'string' } }, 0, HELP.demo);
-        if (p) await runDemo({ k: intOption(p.values, 'k', 1000, 2), seed: intOption(p.values, 'seed', 1, 0) });
+        const p = parse(rest, { k: { type: 'string' }, seed: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' } }, 0, HELP.demo);
+        if (p) {
+          await runDemo({
+            k: intOption(p.values, 'k', 1000, 2),
+            seed: intOption(p.values, 'seed', 1, 0),
+            epochs: intOption(p.values, 'epochs', 3, 1),
+            out: typeof p.values.out === 'string' ? p.values.out : undefined,
+          });
+        }
         break;
       }
       case undefined:

@@ -76,10 +76,14 @@ entropies. Prints the run folder on stdout. Ctrl-C cancels after the current bat
   --backend B           auto | tfjs-node | wasm | cpu (default auto)
   --out DIR             runs folder (default: .cnnslicer/runs beside the model file)
   --bins B, --k K       estimator parameters (default 32, 1000)`,
-  demo: `Usage: cnn-slicer demo [--k K] [--seed S]
+  demo: `Usage: cnn-slicer demo [--k K] [--seed S] [--epochs N] [--out DIR]
 
-Measures the input diversity of the built-in MNIST digits as in the paper's Fig. 5(B): the
-inter-sample entropy of 100, 500 and all inputs of each class, printed as a table.
-  --k K      neighbourhood size (default 1000)
-  --seed S   seed of the subsets (default 1)`,
+1. Measures the input diversity of the built-in MNIST digits as in the paper's Fig. 5(B): the
+   inter-sample entropy of 100, 500 and all inputs of each class, printed as a table.
+2. Records examples/mnist-lenet.ts on MNIST and prints, per layer, the inter-sample entropy, mean
+   channel entropy and dead channels at the first and last epoch.
+  --k K        neighbourhood size (default 1000)
+  --seed S     seed of the subsets, split and weights (default 1)
+  --epochs N   training epochs (default 3)
+  --out DIR    runs folder (default .cnnslicer/runs in the current folder)`,
 };

@@ -255,7 +255,8 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
           x.dispose();
           y.dispose();
         }
-        if (stopped) break;
+        // Cancelled during this epoch: its training is partial, so it is not recorded.
+        if (stopped || signal?.aborted) break;
       }
       if (!recordedEpochs.includes(epoch)) continue;
       const trainMs = now() - trainStart;

@@ -1,0 +1,83 @@
+/**
+ * What every dataset loader returns, the error they throw, and the fingerprint that lets a run tell
+ * whether its dataset changed (design.md, "The run folder": the manifest holds the dataset identity).
+ */
+import { createHash } from 'node:crypto';
+import type { ImageDataset } from './mnist';
+
+/** Which dataset a run used: its kind, where it came from, and a hash of its contents. */
+export interface DatasetIdentity {
+  /** The spec kind: `mnist`, `fashion-mnist`, `cifar10`, `images`, `npy` or `synthetic`. */
+  kind: string;
+  /** Where the data came from (a folder, files, or `npm:<package>@<version>`), when that means something. */
+  source?: string;
+  /** {@link datasetFingerprint} of the loaded data. */
+  fingerprint: string;
+}
+
+/** An {@link ImageDataset} that may say where it came from. */
+export interface Dataset extends ImageDataset {
+  identity?: DatasetIdentity;
+}
+
+/**
+ * A dataset that cannot be read: a bad spec, a missing package, a missing or malformed file. The
+ * message is one line that names the spec, file or folder and says what is wrong.
+ */
+export class DatasetError extends Error {
+  /** Stable machine-readable tag, also usable across bundle boundaries where `instanceof` fails. */
+  readonly code = 'dataset';
+
+  /** @param message one line naming the problem. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatasetError';
+  }
+
+  /** Whether `e` is a {@link DatasetError} (by class, or by its `code` when it came from another copy of this module). */
+  static is(e: unknown): e is DatasetError {
+    return e instanceof DatasetError || (e instanceof Error && (e as { code?: unknown }).code === 'dataset');
+  }
+}
+
+/** The bytes of a typed array, without copying. Host byte order, which is little-endian wherever VS Code runs. */
+function bytesOf(array: Float32Array | Int32Array): Uint8Array {
+  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/**
+ * A short stable hash of a dataset: the first 16 hex digits of SHA-256 over its name, its shape and
+ * SHA-256 digests of its input and label bytes. Same data, same fingerprint; one changed pixel or
+ * label, a different one. Class names are not part of it (renaming a class does not change the data).
+ */
+export function datasetFingerprint(ds: Pick<ImageDataset, 'name' | 'shape' | 'inputs' | 'labels'>): string {
+  const inputsDigest = createHash('sha256').update(bytesOf(ds.inputs)).digest('hex');
+  const labelsDigest = createHash('sha256').update(bytesOf(ds.labels)).digest('hex');
+  return createHash('sha256')
+    .update(`${ds.name}\n${ds.shape.join('x')}\n${inputsDigest}\n${labelsDigest}`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** `ds` with its identity filled in (a new object; the arrays are shared, not copied). */
+export function withIdentity(ds: ImageDataset, kind: string, source?: string): Dataset {
+  const identity: DatasetIdentity = { kind, fingerprint: datasetFingerprint(ds) };
+  if (source !== undefined) identity.source = source;
+  return { ...ds, identity };
+}
+
+/** Throws the signal's reason (an AbortError by default) when it has been aborted; cancellation is not a DatasetError. */
+export function checkAborted(signal: AbortSignal | undefined): void {
+  signal?.throwIfAborted();
+}
+
+/** The message of any thrown value, on one line. */
+export function messageOf(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+/** `n word` or `n words`. */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
