@@ -33,6 +33,23 @@ interface CaseResult {
   gflops?: number;
   /** GFLOP/s of the distance phase alone, where the engine reports its timings. */
   distanceGflops?: number;
+  trainMs?: number;
+  recordMs?: number;
+  backend?: string;
+}
+
+/** Random images in the official CIFAR-10 binary format (label byte + 3072 pixel bytes), so the real reader runs. */
+function writeFakeCifar(dir: string, count: number): string {
+  const folder = join(dir, 'cifar-10-batches-bin');
+  require('node:fs').mkdirSync(folder, { recursive: true });
+  const random = seededRandom(5);
+  const bytes = new Uint8Array(count * 3073);
+  for (let i = 0; i < count; i++) {
+    bytes[i * 3073] = i % 10;
+    for (let p = 1; p < 3073; p++) bytes[i * 3073 + p] = Math.floor(random() * 256);
+  }
+  writeFileSync(join(folder, 'data_batch_1.bin'), bytes);
+  return folder;
 }
 
 function mnistSubset(n: number): { data: Float64Array; d: number } {
@@ -104,6 +121,29 @@ async function runCase(name: string): Promise<CaseResult> {
     const pairs = (500 * 499) / 2;
     return { seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, value: m.values[0], gflops: (96 * pairs * 256 * 2) / seconds / 1e9 };
   }
+  if (kind === 'record-lenet' || kind === 'record-cifar') {
+    const { recordRun } = await import('../src/recorder/record');
+    const runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-runs-'));
+    try {
+      const cifar = kind === 'record-cifar' ? writeFakeCifar(runs, 2000) : undefined;
+      const t = performance.now();
+      const r = await recordRun({
+        modelFile: resolve(__dirname, kind === 'record-cifar' ? '../examples/cifar-cnn.ts' : '../examples/mnist-lenet.ts'),
+        dataset: cifar ? `cifar10:${cifar}` : 'mnist',
+        epochs: 1,
+        batchSize: 64,
+        probeSize: kind === 'record-cifar' ? 1000 : 500,
+        trainLimit: kind === 'record-cifar' ? 1000 : 5000,
+        runsFolder: runs,
+      });
+      const seconds = (performance.now() - t) / 1000;
+      const { readRun } = await import('../src/recorder/runStore');
+      const last = readRun(r.folder).metrics.at(-1)!;
+      return { seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, value: last.timingsMs.record / last.timingsMs.train, trainMs: last.timingsMs.train, recordMs: last.timingsMs.record, backend: r.manifest.backend.name };
+    } finally {
+      rmSync(runs, { recursive: true, force: true });
+    }
+  }
   throw new Error(`unknown bench case ${name}`);
 }
 
@@ -170,6 +210,19 @@ async function main(): Promise<void> {
   const cap1 = await inChild('capacity1');
   console.log(`  all cores: ${fmt(cap.seconds)} s, ${fmt(cap.peakRssMB, 0)} MB, distances ${fmt(cap.gflops!, 1)} GFLOP/s`);
   console.log(`  one core:  ${fmt(cap1.seconds)} s, ${fmt(cap1.peakRssMB, 0)} MB — speed-up ${fmt(cap1.seconds / cap.seconds)}×, same answer: ${cap.value === cap1.value}`);
+  console.log('\nRecording (one epoch, wasm unless tfjs-node is installed)');
+  const lenet = await inChild('record-lenet');
+  console.log(
+    `  examples/mnist-lenet.ts, 5,000 MNIST inputs, batch 64, probe 500: train ${fmt(lenet.trainMs! / 1000)} s, record ${fmt(lenet.recordMs! / 1000)} s ` +
+      `→ recording overhead ${fmt((lenet.value as number) * 100, 0)}% of the epoch (goal ≤ 25%) on ${lenet.backend}`,
+  );
+  if (!quick) {
+    const cifar = await inChild('record-cifar');
+    console.log(
+      `  examples/cifar-cnn.ts, 1,000 CIFAR-format inputs, probe 1,000: train ${fmt(cifar.trainMs! / 1000)} s, record ${fmt(cifar.recordMs! / 1000)} s, ` +
+        `peak memory ${fmt(cifar.peakRssMB, 0)} MB (goal < 2,048 MB)`,
+    );
+  }
   rmSync(dir, { recursive: true, force: true });
   if (!existsSync(dir) && fails) process.exitCode = 1;
 }
