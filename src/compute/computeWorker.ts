@@ -53,7 +53,19 @@ function handle(req: WorkerRequest): WorkerResponse {
       const { n } = req.samples;
       const indices = new Int32Array(req.indices, r0 * K * 4, (r1 - r0) * K);
       const weights = new Float64Array(req.weights, r0 * K * 8, (r1 - r0) * K);
-      if (req.matrix) {
+      if (req.matrix && req.subset) {
+        // A subset's distances are a sub-block of the full matrix: gather each row, then select.
+        const matrix = new Float64Array(req.matrix);
+        const subset = req.subset;
+        const m = subset.length;
+        const row = new Float64Array(m);
+        const selector = new NeighbourSelector(m, K);
+        for (let i = r0; i < r1; i++) {
+          const base = subset[i] * n;
+          for (let j = 0; j < m; j++) row[j] = matrix[base + subset[j]];
+          selector.select(row, 0, i, indices, weights, (i - r0) * K);
+        }
+      } else if (req.matrix) {
         const matrix = new Float64Array(req.matrix);
         const selector = new NeighbourSelector(n, K);
         for (let i = r0; i < r1; i++) selector.select(matrix, i * n, i, indices, weights, (i - r0) * K);

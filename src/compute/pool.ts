@@ -21,6 +21,7 @@ import {
   neighbourCount,
   symmetricEntropyBits,
   checkBins,
+  gatherRows,
 } from '../analysis';
 import type { SharedCodes, SharedSamples, WorkerRequest, WorkerRequestBody, WorkerResponse } from './protocol';
 
@@ -160,6 +161,55 @@ export class ComputePool {
       droppedCoordinates: clean.droppedCoordinates,
       kernel: 'wasm-simd',
     };
+  }
+
+  /**
+   * Inter-sample entropies of several subsets of one sample set (e.g. all probe inputs and each
+   * class): the distance matrix is computed once and every subset reads its sub-block, which gives
+   * bit-identical results to computing each subset on its own. `'all'` stands for every sample.
+   */
+  async interSampleEntropies(
+    values: ArrayLike<number>,
+    n: number,
+    d: number,
+    subsets: (readonly number[] | 'all')[],
+    options: { k?: number; signal?: AbortSignal } = {},
+  ): Promise<InterSampleResult[]> {
+    const k = options.k ?? DEFAULT_K;
+    neighbourCount(n, k);
+    if (n * n * d < INLINE_WORK || this.size === 1 || n * n * 8 > SHARED_MATRIX_BYTES) {
+      const out: InterSampleResult[] = [];
+      for (const s of subsets) {
+        out.push(s === 'all' ? await this.interSampleEntropy(values, n, d, options) : await this.interSampleEntropy(gatherRows(values, d, s), s.length, d, options));
+      }
+      return out;
+    }
+    const clean = cleanSamples(values, n, d);
+    const samples = shareSamples(clean.data, n, clean.d);
+    const W = this.size;
+    const matrix = new SharedArrayBuffer(n * n * 8);
+    const tiles: number[][] = Array.from({ length: W }, () => []);
+    let t = 0;
+    for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) for (let j0 = i0; j0 < n; j0 += BLOCK_ROWS) tiles[t++ % W].push(i0, j0);
+    await Promise.all(tiles.map((list, w) => this.run(w, { type: 'distances/tiles', samples, matrix, tiles: list }, options.signal)));
+    const results: InterSampleResult[] = [];
+    for (const s of subsets) {
+      const m = s === 'all' ? n : s.length;
+      const K = neighbourCount(m, k);
+      const base = { n: m, K, nonFiniteCount: clean.nonFiniteCount, droppedCoordinates: clean.droppedCoordinates, kernel: 'wasm-simd' as const };
+      if (K < 2) {
+        results.push({ ...base, entropyBits: undefined });
+        continue;
+      }
+      const indices = new SharedArrayBuffer(m * K * 4);
+      const weights = new SharedArrayBuffer(m * K * 8);
+      const subset = s === 'all' ? undefined : Array.from(s);
+      await Promise.all(
+        splitRange(m, W).map(([r0, r1], w) => this.run(w, { type: 'interSample/rows', matrix, samples, K, r0, r1, indices, weights, subset }, options.signal)),
+      );
+      results.push({ ...base, entropyBits: symmetricEntropyBits(m, K, new Int32Array(indices), new Float64Array(weights)) });
+    }
+    return results;
   }
 
   /**

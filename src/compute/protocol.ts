@@ -35,6 +35,8 @@ export type WorkerRequest =
       r1: number;
       indices: SharedArrayBuffer;
       weights: SharedArrayBuffer;
+      /** Work on this subset of the samples only (rows r0..r1 index the subset); needs `matrix`. */
+      subset?: number[];
     }
   | {
       /** Binned pair-distance codes of the given channels (capacity stage 1). */

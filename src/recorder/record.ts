@@ -449,16 +449,9 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
   const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const n = layer.count;
   const per = layer.units * layer.channels;
-  const all = await ctx.pool.interSampleEntropy(data, n, per, { k: ctx.settings.k });
-  const perClass: (number | null)[] = [];
-  for (const rows of ctx.probeByClass) {
-    if (rows.length < 3) {
-      perClass.push(null);
-      continue;
-    }
-    const r = await ctx.pool.interSampleEntropy(gatherRows(data, per, rows), rows.length, per, { k: ctx.settings.k });
-    perClass.push(orNull(r.entropyBits));
-  }
+  // All probe inputs and each class from one distance matrix.
+  const [all, ...classes] = await ctx.pool.interSampleEntropies(data, n, per, ['all', ...ctx.probeByClass], { k: ctx.settings.k });
+  const perClass = classes.map((r) => orNull(r.entropyBits));
   const dead: number[] = [];
   const alive = new Uint8Array(layer.channels);
   for (let i = 0; i < data.length; i++) if (data[i] !== 0) alive[i % layer.channels] = 1;

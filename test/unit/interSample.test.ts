@@ -132,3 +132,24 @@ describe('ComputePool (all cores)', () => {
     assert.equal(again.entropyBits, interSampleEntropy(x.subarray(0, 500 * 50), 500, 50, { k: 100 }).entropyBits);
   });
 });
+
+describe('ComputePool.interSampleEntropies (subsets from one distance matrix)', () => {
+  it('gives bit-identical results to computing each subset on its own', async () => {
+    const pool = new ComputePool({ workers: 2 });
+    try {
+      const r = rng(23);
+      const n = 400;
+      const d = 150;
+      const x = Float64Array.from({ length: n * d }, () => r());
+      const odd = Array.from({ length: 200 }, (_, i) => 2 * i + 1);
+      const tiny = [5, 9];
+      const [all, sub, none] = await pool.interSampleEntropies(x, n, d, ['all', odd, tiny], { k: 50 });
+      assert.equal(all.entropyBits, interSampleEntropy(x, n, d, { k: 50 }).entropyBits);
+      const gathered = Float64Array.from(odd.flatMap((i) => Array.from(x.subarray(i * d, i * d + d))));
+      assert.equal(sub.entropyBits, interSampleEntropy(gathered, 200, d, { k: 50 }).entropyBits);
+      assert.equal(none.entropyBits, undefined);
+    } finally {
+      pool.close();
+    }
+  });
+});
