@@ -407,15 +407,36 @@ async function layerOutput(ctx: MeasureContext, extractor: tfType.LayersModel): 
   return { shape: [n, ...outShape], data };
 }
 
+/**
+ * The probe activations of every recorded layer, in order. A sequential model is run one layer at
+ * a time on the previous layer's output (each layer computed once; two layers in memory at most);
+ * other graphs go through one extraction model per layer.
+ */
+async function* layerOutputs(ctx: MeasureContext): AsyncGenerator<{ index: number; out: { shape: number[]; data: Float32Array } }> {
+  const { tf } = ctx;
+  if (ctx.model.getClassName() === 'Sequential') {
+    let previous: tfType.Tensor = ctx.xProbe;
+    for (let l = 1; l < ctx.layers.length; l++) {
+      const layer = ctx.model.getLayer(ctx.layers[l].name);
+      const current = tf.tidy(() => layer.apply(previous, { training: false }) as tfType.Tensor);
+      if (previous !== ctx.xProbe) previous.dispose();
+      previous = current;
+      yield { index: l, out: { shape: current.shape, data: (await current.data()) as Float32Array } };
+    }
+    if (previous !== ctx.xProbe) previous.dispose();
+    return;
+  }
+  for (let l = 1; l < ctx.layers.length; l++) yield { index: l, out: await layerOutput(ctx, ctx.extractors[l - 1]) };
+}
+
 /** Every summary of one epoch: label entropies on the probe set and per-layer entropies (paper 5.2–5.4). */
 async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetrics: LayerEpochMetrics | undefined): Promise<EpochMetrics> {
   const layerMetrics: LayerEpochMetrics[] = [inputMetrics ?? (await measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs))];
   let finalOutput: { shape: number[]; data: Float32Array } | undefined;
-  for (let l = 1; l < ctx.layers.length; l++) {
+  for await (const { index, out } of layerOutputs(ctx)) {
     // One layer's activations at a time: measured, then dropped.
-    const out = await layerOutput(ctx, ctx.extractors[l - 1]);
-    layerMetrics.push(await measureLayer(ctx, l, out.shape, out.data));
-    if (l === ctx.layers.length - 1) finalOutput = out;
+    layerMetrics.push(await measureLayer(ctx, index, out.shape, out.data));
+    if (index === ctx.layers.length - 1) finalOutput = out;
   }
   const n = ctx.probeLabels.length;
   const scores = finalOutput!.data;
