@@ -31,7 +31,9 @@ export function distanceCodes(values: ArrayLike<number>, n: number, d: number, b
   const pairs = (n * (n - 1)) / 2;
   const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
   if (pairs > 0) {
-    const distances = condensedDistances(new DistanceKernel(clean.data, n, clean.d, kernel));
+    const distanceKernel = new DistanceKernel(clean.data, n, clean.d, kernel);
+    const distances = condensedDistances(distanceKernel);
+    distanceKernel.dispose();
     binCodes(distances, codes, bins);
   }
   return { n, bins, codes, entropyBits: pairs > 0 ? shannonEntropyBits(histogram(codes, bins)) : undefined, nonFiniteCount: clean.nonFiniteCount };

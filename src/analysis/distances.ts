@@ -22,10 +22,15 @@ export interface CleanSamples {
 /**
  * Copies `n` samples of `d` values to float64, dropping every coordinate in which any sample has
  * NaN or ±Infinity (estimators.md "Numbers and bad data": such values are dropped from distances
- * and counted). Dropping the coordinate for all samples, rather than per pair, keeps the distance
+ * and counted). `allocate` lets a caller place the copy (e.g. in shared memory). Dropping the coordinate for all samples, rather than per pair, keeps the distance
  * a true Euclidean metric on the remaining coordinates.
  */
-export function cleanSamples(values: ArrayLike<number>, n: number, d: number): CleanSamples {
+export function cleanSamples(
+  values: ArrayLike<number>,
+  n: number,
+  d: number,
+  allocate: (length: number) => Float64Array = (length) => new Float64Array(length),
+): CleanSamples {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`sample count must be a non-negative integer, got ${n}`);
   if (!Number.isInteger(d) || d < 0) throw new RangeError(`sample size must be a non-negative integer, got ${d}`);
   if (values.length !== n * d) throw new RangeError(`${n} samples of ${d} values need ${n * d} values, got ${values.length}`);
@@ -38,10 +43,14 @@ export function cleanSamples(values: ArrayLike<number>, n: number, d: number): C
       (bad ??= new Uint8Array(d))[i % d] = 1;
     }
   }
-  if (!bad) return { n, d, data: Float64Array.from(values), nonFiniteCount: 0, droppedCoordinates: 0 };
+  if (!bad) {
+    const data = allocate(values.length);
+    data.set(values);
+    return { n, d, data, nonFiniteCount: 0, droppedCoordinates: 0 };
+  }
   const keep: number[] = [];
   for (let j = 0; j < d; j++) if (!bad[j]) keep.push(j);
-  const data = new Float64Array(n * keep.length);
+  const data = allocate(n * keep.length);
   for (let i = 0, o = 0; i < n; i++) for (const j of keep) data[o++] = values[i * d + j];
   return { n, d: keep.length, data, nonFiniteCount, droppedCoordinates: d - keep.length };
 }
@@ -69,6 +78,23 @@ function compileGramModule(): object | null {
   return wasmModule;
 }
 
+/**
+ * WebAssembly memories never shrink, and a fresh instance per call would leave several large ones
+ * waiting for the garbage collector: disposed kernels return their instance here for reuse.
+ */
+const freeInstances: GramExports[] = [];
+
+function acquireInstance(module: object, bytes: number): GramExports {
+  const at = freeInstances.findIndex((e) => e.memory.buffer.byteLength >= bytes);
+  const exports =
+    at >= 0
+      ? freeInstances.splice(at, 1)[0]
+      : (new (globalThis as unknown as { WebAssembly: MinimalWebAssembly }).WebAssembly.Instance(module, {}).exports as GramExports);
+  const missing = bytes - exports.memory.buffer.byteLength;
+  if (missing > 0) exports.memory.grow(Math.ceil(missing / 65536));
+  return exports;
+}
+
 /** Which dot-product kernel runs: `wasm-simd` normally, `js` where WebAssembly SIMD is missing. */
 export type KernelKind = 'wasm-simd' | 'js';
 
@@ -89,7 +115,7 @@ export class DistanceKernel {
   readonly squaredNorms: Float64Array;
   private readonly dPad: number;
   private readonly nPad: number;
-  private readonly exports?: GramExports;
+  private exports?: GramExports;
   private readonly x: Float64Array;
   private readonly outPtr: number;
   private readonly outCapacity: number;
@@ -108,10 +134,7 @@ export class DistanceKernel {
     const xBytes = this.nPad * this.dPad * 8;
     const outCount = (BLOCK_ROWS + 2) * this.nPad;
     if (module && xBytes + outCount * 8 <= MAX_WASM_BYTES) {
-      const wasm = (globalThis as unknown as { WebAssembly: MinimalWebAssembly }).WebAssembly;
-      const exports = new wasm.Instance(module, {}).exports as GramExports;
-      const pages = Math.ceil((xBytes + outCount * 8) / 65536);
-      exports.memory.grow(pages);
+      const exports = acquireInstance(module, xBytes + outCount * 8);
       this.exports = exports;
       this.x = new Float64Array(exports.memory.buffer, 0, this.nPad * this.dPad);
       this.outPtr = xBytes;
@@ -123,6 +146,8 @@ export class DistanceKernel {
     }
     this.outCapacity = outCount;
     const { x, dPad } = this;
+    // Reused memory may hold old values: padding must be zero for the tiles to be exact.
+    if (this.exports) x.fill(0);
     for (let i = 0; i < n; i++) x.set(samples.subarray(i * d, i * d + d), i * dPad);
     this.squaredNorms = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -135,6 +160,12 @@ export class DistanceKernel {
       }
       this.squaredNorms[i] = even + odd;
     }
+  }
+
+  /** Hands the WebAssembly instance back for reuse; the kernel must not be used afterwards. */
+  dispose(): void {
+    if (this.exports && !freeInstances.includes(this.exports)) freeInstances.push(this.exports);
+    this.exports = undefined;
   }
 
   /**

@@ -269,6 +269,7 @@ export function interSampleEntropy(
   const indices = new Int32Array(n * K);
   const weights = new Float64Array(n * K);
   conditionalRows(kernel, 0, n, K, indices, weights);
+  kernel.dispose();
   return { ...base, entropyBits: symmetricEntropyBits(n, K, indices, weights), kernel: kernel.kind };
 }
 

@@ -46,6 +46,7 @@ function handle(req: WorkerRequest): WorkerResponse {
         kernel.distances(i0, i1, j0, j1, block, 0, BLOCK_ROWS);
         mirrorBlock(block, BLOCK_ROWS, matrix, n, i0, i1, j0, j1);
       }
+      kernel.dispose();
       return { type: 'done', id: req.id };
     }
     case 'interSample/rows': {
@@ -70,7 +71,9 @@ function handle(req: WorkerRequest): WorkerResponse {
         const selector = new NeighbourSelector(n, K);
         for (let i = r0; i < r1; i++) selector.select(matrix, i * n, i, indices, weights, (i - r0) * K);
       } else {
-        conditionalRows(kernelFor(req.samples), r0, r1, K, indices, weights);
+        const kernel = kernelFor(req.samples);
+        conditionalRows(kernel, r0, r1, K, indices, weights);
+        kernel.dispose();
       }
       return { type: 'done', id: req.id };
     }

@@ -132,8 +132,8 @@ export class ComputePool {
     const K = neighbourCount(n, k);
     if (K < 2 || n * n * d < INLINE_WORK || this.size === 1) return interSampleEntropy(values, n, d, { k });
     const t0 = performance.now();
-    const clean = cleanSamples(values, n, d);
-    const samples = shareSamples(clean.data, n, clean.d);
+    const clean = cleanSamples(values, n, d, sharedFloat64);
+    const samples: SharedSamples = { n, d: clean.d, data: clean.data.buffer as SharedArrayBuffer };
     const W = this.size;
     let matrix: SharedArrayBuffer | undefined;
     if (n * n * 8 <= SHARED_MATRIX_BYTES) {
@@ -184,8 +184,8 @@ export class ComputePool {
       }
       return out;
     }
-    const clean = cleanSamples(values, n, d);
-    const samples = shareSamples(clean.data, n, clean.d);
+    const clean = cleanSamples(values, n, d, sharedFloat64);
+    const samples: SharedSamples = { n, d: clean.d, data: clean.data.buffer as SharedArrayBuffer };
     const W = this.size;
     const matrix = new SharedArrayBuffer(n * n * 8);
     const tiles: number[][] = Array.from({ length: W }, () => []);
@@ -250,6 +250,11 @@ export class ComputePool {
   close(): void {
     this.failAll(new CancelledError());
   }
+}
+
+/** A float64 array in shared memory, so workers read it without a copy. */
+function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * 8));
 }
 
 function shareSamples(data: Float64Array, n: number, d: number): SharedSamples {
