@@ -390,7 +390,7 @@ interface MeasureContext {
   d: number;
 }
 
-const PROBE_CHUNK = 256;
+const PROBE_CHUNK = 128;
 
 /** Runs the probe set through one layer in chunks and returns its activations as one array. */
 async function layerOutput(ctx: MeasureContext, extractor: tfType.LayersModel): Promise<{ shape: number[]; data: Float32Array }> {
@@ -415,15 +415,30 @@ async function layerOutput(ctx: MeasureContext, extractor: tfType.LayersModel): 
 async function* layerOutputs(ctx: MeasureContext): AsyncGenerator<{ index: number; out: { shape: number[]; data: Float32Array } }> {
   const { tf } = ctx;
   if (ctx.model.getClassName() === 'Sequential') {
-    let previous: tfType.Tensor = ctx.xProbe;
+    // Chunks keep the backend's working memory small (a convolution's im2col buffer for the whole
+    // probe set would be gigabytes); each layer's full output lives in JS until the next is done.
+    const n = ctx.probeLabels.length;
+    let previous = { shape: [n, ...ctx.layers[0].outputShape], data: ctx.probeInputs };
     for (let l = 1; l < ctx.layers.length; l++) {
       const layer = ctx.model.getLayer(ctx.layers[l].name);
-      const current = tf.tidy(() => layer.apply(previous, { training: false }) as tfType.Tensor);
-      if (previous !== ctx.xProbe) previous.dispose();
-      previous = current;
-      yield { index: l, out: { shape: current.shape, data: (await current.data()) as Float32Array } };
+      const inPer = previous.data.length / n;
+      let data: Float32Array | undefined;
+      let shape: number[] = [];
+      for (let s = 0; s < n; s += PROBE_CHUNK) {
+        const e = Math.min(n, s + PROBE_CHUNK);
+        const out = tf.tidy(() => {
+          const x = tf.tensor(previous.data.subarray(s * inPer, e * inPer), [e - s, ...previous.shape.slice(1)]);
+          return layer.apply(x, { training: false }) as tfType.Tensor;
+        });
+        const per = out.size / (e - s);
+        data ??= new Float32Array(n * per);
+        shape = [n, ...out.shape.slice(1)];
+        data.set((await out.data()) as Float32Array, s * per);
+        out.dispose();
+      }
+      previous = { shape, data: data! };
+      yield { index: l, out: previous };
     }
-    if (previous !== ctx.xProbe) previous.dispose();
     return;
   }
   for (let l = 1; l < ctx.layers.length; l++) yield { index: l, out: await layerOutput(ctx, ctx.extractors[l - 1]) };
