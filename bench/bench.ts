@@ -210,6 +210,11 @@ async function main(): Promise<void> {
   const cap1 = await inChild('capacity1');
   console.log(`  all cores: ${fmt(cap.seconds)} s, ${fmt(cap.peakRssMB, 0)} MB, distances ${fmt(cap.gflops!, 1)} GFLOP/s`);
   console.log(`  one core:  ${fmt(cap1.seconds)} s, ${fmt(cap1.peakRssMB, 0)} MB — speed-up ${fmt(cap1.seconds / cap.seconds)}×, same answer: ${cap.value === cap1.value}`);
+  if (!quick) {
+    console.log('\nTraining one epoch of a LeNet-like model (5,000 inputs, batch 64): WASM with our gradient kernels vs the stock CPU backend');
+    const { benchTraining } = await import('./trainingBench');
+    for (const line of await benchTraining()) console.log('  ' + line);
+  }
   console.log('\nRecording (one epoch, wasm unless tfjs-node is installed)');
   const lenet = await inChild('record-lenet');
   console.log(

@@ -1,0 +1,489 @@
+/**
+ * Training kernels for the TensorFlow.js WASM backend.
+ *
+ * `@tensorflow/tfjs-backend-wasm` 4.22 ships no `Conv2DBackpropFilter` kernel, so the first
+ * `model.fit` of any CNN fails with "Kernel 'Conv2DBackpropFilter' not registered for backend
+ * 'wasm'" (../../../shared/docs/compute-facts.md). This module registers one, and replaces two
+ * stock kernels that measured slow:
+ *  - `Conv2DBackpropFilter` (missing): through the backend's own `Conv2D` kernel (XNNPACK, WASM
+ *    SIMD) for every stride, 10–20× faster than a direct loop in JS;
+ *  - `Conv2DBackpropInput` (stock: a scalar C++ loop): through `Conv2D` too, 1.4–10× faster than
+ *    stock on LeNet- and CIFAR-sized layers at stride 1 and ≈4× at stride 2;
+ *  - `MaxPoolGrad` (stock: ≈25 ns per input element, 30% of a LeNet-like training step): a single
+ *    pass over the pooling windows in JS, 2–3× faster.
+ *
+ * The convolution gradients are convolutions in disguise (the identities are in the doc comments
+ * of `filterGradientViaConv2D` and `inputGradientViaConv2D`). Inside a kernel function tfjs ops
+ * cannot be called (the engine is in the middle of running a kernel), so the other kernels'
+ * `kernelFunc`s are called directly and every intermediate `TensorInfo` is released with
+ * `backend.disposeData`.
+ *
+ * Every kernel here is checked against the CPU backend's kernel by test/unit/wasmKernels.test.ts.
+ *
+ * What else a CNN's training step needs was checked by training conv2d (stride 1 and 2, 'same'
+ * and 'valid'), max and average pooling, dense, dropout, batch normalisation and flatten layers
+ * with categorical and sparse categorical cross-entropy and the sgd and adam optimisers: nothing
+ * else is missing. Still missing in 4.22 and not registered here: the depthwise convolution
+ * gradients (`DepthwiseConv2dNativeBackpropFilter`/`Input`, needed to train depthwise and
+ * separable convolutions) and `UnsortedSegmentSum` (the gradient of `gather`, i.e. embeddings).
+ * Dilated convolutions cannot be trained on any backend: tfjs-core's Conv2D gradient rejects
+ * dilation rates above 1, so these kernels never see one.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type Tf = typeof tfjs;
+type TensorInfo = tfjs.TensorInfo;
+type Conv2DInfo = tfjs.backend_util.Conv2DInfo;
+type KernelInputs = Record<string, TensorInfo>;
+type KernelAttrs = tfjs.NamedAttrMap;
+type WasmKernelFunc = (args: { inputs: KernelInputs; backend: BackendWasm; attrs: KernelAttrs }) => TensorInfo;
+
+const BACKEND = 'wasm';
+
+/**
+ * Marks the kernel functions this module registers, so that a later call recognises them. The
+ * tfjs kernel registry is global to the process, so the mark is a global symbol rather than
+ * module state: a second copy of this module (another bundle in the same process) sees it too.
+ */
+const OWN_KERNEL = Symbol.for('cnn-slicer.wasmTrainingKernel');
+
+function isOwn(kernelFunc: tfjs.KernelFunc): boolean {
+  return (kernelFunc as unknown as Record<symbol, unknown>)[OWN_KERNEL] === true;
+}
+
+function markOwn(kernelFunc: WasmKernelFunc): tfjs.KernelFunc {
+  Object.defineProperty(kernelFunc, OWN_KERNEL, { value: true });
+  return kernelFunc as unknown as tfjs.KernelFunc;
+}
+
+/**
+ * Registers for backend 'wasm' the training kernels it lacks and the faster replacements measured
+ * to pay off. Call it after importing '@tensorflow/tfjs-backend-wasm', before or after
+ * `tf.setBackend('wasm')`.
+ *
+ * Idempotent: a second call changes nothing. Returns the names of the 'wasm' kernels that are this
+ * module's, whether this call or an earlier one registered them.
+ *
+ * `Conv2DBackpropFilter` is registered only where the backend has none, so that a future
+ * tfjs-backend-wasm that ships its own keeps it; the two replacements take over from the stock
+ * kernels (the input gradient hands channels-first tensors back to the stock kernel).
+ */
+export function registerWasmTrainingKernels(tf: Tf): string[] {
+  const registered: string[] = [];
+  const filterKernel = tf.getKernel('Conv2DBackpropFilter', BACKEND);
+  if (filterKernel === undefined) {
+    const kernelFunc = markOwn((args) => conv2DBackpropFilter(tf, args));
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc });
+  }
+  if (filterKernel === undefined || isOwn(filterKernel.kernelFunc)) registered.push('Conv2DBackpropFilter');
+  if (replaceKernel(tf, 'Conv2DBackpropInput', (stock) => (args) => conv2DBackpropInput(tf, stock, args))) {
+    registered.push('Conv2DBackpropInput');
+  }
+  if (replaceKernel(tf, 'MaxPoolGrad', () => (args) => maxPoolGrad(tf, args))) registered.push('MaxPoolGrad');
+  return registered;
+}
+
+/**
+ * Puts `make(stockKernelFunc)` in place of the backend's own kernel `kernelName`; true when the
+ * kernel is (now or already) this module's, false when the backend has no such kernel.
+ */
+function replaceKernel(tf: Tf, kernelName: string, make: (stock: WasmKernelFunc) => WasmKernelFunc): boolean {
+  const stock = tf.getKernel(kernelName, BACKEND);
+  if (stock === undefined) return false;
+  if (isOwn(stock.kernelFunc)) return true;
+  const kernelFunc = markOwn(make(stock.kernelFunc as unknown as WasmKernelFunc));
+  // registerKernel warns on a name that is taken, so the stock kernel is removed first. Its
+  // setupFunc (which binds the C++ function the stock kernelFunc calls) is kept, because the
+  // engine runs the setup functions of the kernels registered when the backend is set up.
+  tf.unregisterKernel(kernelName, BACKEND);
+  tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: stock.setupFunc, disposeFunc: stock.disposeFunc });
+  return true;
+}
+
+/** The `Conv2DInfo` of the forward convolution a backprop kernel belongs to. */
+function forwardInfo(
+  tf: Tf,
+  inShape: number[],
+  filterShape: number[],
+  attrs: KernelAttrs,
+): Conv2DInfo {
+  const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tfjs.Conv2DBackpropFilterAttrs;
+  return tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1, // tfjs-core's Conv2D gradient asserts dilations of 1, and these kernels get none.
+    pad,
+    dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(dataFormat ?? 'NHWC'),
+  );
+}
+
+function conv2DBackpropFilter(
+  tf: Tf,
+  { inputs, backend, attrs }: { inputs: KernelInputs; backend: BackendWasm; attrs: KernelAttrs },
+): TensorInfo {
+  const { x, dy } = inputs;
+  const { filterShape } = attrs as unknown as tfjs.Conv2DBackpropFilterAttrs;
+  const info = forwardInfo(tf, x.shape, filterShape, attrs);
+  // The wasm Conv2D kernel takes channels-last tensors only; channels-first never reaches here in
+  // practice (the forward Conv2D would have thrown), but the loop handles it rather than failing.
+  if (info.dataFormat === 'channelsLast') return filterGradientViaConv2D(tf, backend, x, dy, info);
+  const out = backend.makeOutput([...info.filterShape], 'float32');
+  // Views into the heap are taken after makeOutput, which may grow (and so move) the heap.
+  const gradient = filterGradientByLoop(
+    backend.typedArrayFromHeap(x) as Float32Array,
+    backend.typedArrayFromHeap(dy) as Float32Array,
+    info,
+  );
+  backend.typedArrayFromHeap(out).set(gradient);
+  return out;
+}
+
+function conv2DBackpropInput(
+  tf: Tf,
+  stockKernel: WasmKernelFunc,
+  args: { inputs: KernelInputs; backend: BackendWasm; attrs: KernelAttrs },
+): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { inputShape } = attrs as unknown as tfjs.Conv2DBackpropInputAttrs;
+  const info = forwardInfo(tf, inputShape, inputs.filter.shape, attrs);
+  // The wasm Conv2D kernel takes channels-last tensors only; the stock kernel handles the rest.
+  if (info.dataFormat !== 'channelsLast') return stockKernel(args);
+  return inputGradientViaConv2D(tf, backend, inputs.dy, inputs.filter, info);
+}
+
+/**
+ * Runs another WASM kernel from inside a kernel function. The caller owns the result and must
+ * release it with `backend.disposeData` unless it is the kernel's output.
+ */
+function runKernel(tf: Tf, backend: BackendWasm, kernelName: string, inputs: KernelInputs, attrs: KernelAttrs): TensorInfo {
+  const config = tf.getKernel(kernelName, BACKEND);
+  if (config === undefined) {
+    throw new Error(`the WASM training kernels need the backend's '${kernelName}' kernel, which is not registered`);
+  }
+  return config.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
+}
+
+/** Releases intermediate results; `undefined` entries (never created) are skipped. */
+function disposeAll(backend: BackendWasm, infos: (TensorInfo | undefined)[]): void {
+  for (const info of infos) if (info !== undefined) backend.disposeData(info.dataId);
+}
+
+/**
+ * The filter gradient through the backend's `Conv2D` kernel (channels-last only).
+ *
+ * With padded input rows `r = oh·s + kh` (input row `r − top`), the gradient is
+ *   `dW[kh, kw, c, o] = Σ_b Σ_oh Σ_ow x[b, oh·sH + kh − top, ow·sW + kw − left, c] · dy[b, oh, ow, o]`,
+ * which is a convolution of the input with batch and channels swapped, `[C, H, W, B]` (C plays the
+ * batch, B the input channels), by the output gradient arranged as a filter, `[OH, OW, B, O]`: its
+ * output `[C, KH, KW, O]` is transposed to `[KH, KW, C, O]`. For stride 1 it is a plain VALID
+ * convolution of the padded input; for stride s the "filter" taps are s apart, which is a dilation
+ * of s in the new convolution (XNNPACK supports dilation, so no JS loop is needed).
+ *
+ * The padding comes from the forward pass's `padInfo` ('same', 'valid', explicit, rounding): the
+ * top and left are its own; the bottom and right are what makes the output exactly KH × KW. When
+ * the forward pass never read the last input rows (e.g. 'valid', stride 2, an even size), that
+ * bottom pad is negative: the input is then left unpadded and the extra output rows, which lie
+ * beyond the filter, are sliced off.
+ */
+function filterGradientViaConv2D(tf: Tf, backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
+  const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+  const bottom = (outHeight - 1) * strideHeight + filterHeight - padInfo.top - inHeight;
+  const right = (outWidth - 1) * strideWidth + filterWidth - padInfo.left - inWidth;
+  let xT: TensorInfo | undefined;
+  let dyT: TensorInfo | undefined;
+  let conv: TensorInfo | undefined;
+  let gradient: TensorInfo | undefined;
+  try {
+    xT = runKernel(tf, backend, 'Transpose', { x }, { perm: [3, 1, 2, 0] }); // [C, H, W, B]
+    dyT = runKernel(tf, backend, 'Transpose', { x: dy }, { perm: [1, 2, 0, 3] }); // [OH, OW, B, O]
+    // Explicit pads let XNNPACK pad implicitly, which saves copying the input through PadV2.
+    const pad = [
+      [0, 0],
+      [padInfo.top, Math.max(bottom, 0)],
+      [padInfo.left, Math.max(right, 0)],
+      [0, 0],
+    ];
+    conv = runKernel(
+      tf,
+      backend,
+      'Conv2D',
+      { x: xT, filter: dyT },
+      { strides: [1, 1], dilations: [strideHeight, strideWidth], pad, dataFormat: 'NHWC' },
+    ); // [C, KH', KW', O] with KH' ≥ KH, KW' ≥ KW
+    gradient = runKernel(tf, backend, 'Transpose', { x: conv }, { perm: [1, 2, 0, 3] }); // [KH', KW', C, O]
+    if (gradient.shape[0] === filterHeight && gradient.shape[1] === filterWidth) {
+      const result = gradient;
+      gradient = undefined; // The output; not to be released below.
+      return result;
+    }
+    return runKernel(
+      tf,
+      backend,
+      'Slice',
+      { x: gradient },
+      { begin: [0, 0, 0, 0], size: [filterHeight, filterWidth, info.inChannels, info.outChannels] },
+    );
+  } finally {
+    disposeAll(backend, [xT, dyT, conv, gradient]);
+  }
+}
+
+/**
+ * The input gradient through the backend's `Conv2D` kernel (channels last, any stride and padding).
+ *
+ * `dx[b, h, w, c] = Σ_kh Σ_kw Σ_o dy[b, oh, ow, o] · W[kh, kw, c, o]` over `oh·sH + kh − top = h`
+ * (likewise for w). For stride 1, with `kh' = KH − 1 − kh`, this is a convolution of `dy`, padded
+ * by `KH − 1 − top` above, with the filter flipped in both spatial axes and its channel axes
+ * swapped, `Wf[kh', kw', o, c] = W[KH − 1 − kh', KW − 1 − kw', c, o]`; its output is `dx` itself.
+ *
+ * For stride s, only the taps `kh ≡ h + top (mod s)` reach row h. The rows sharing a phase
+ * `p = (h + top) mod s` are `h = h0 + s·t`; with `kh = p + s·j` and `i0 = (h0 + top − p)/s`,
+ *   `dx[h0 + s·t] = Σ_j dy[i0 + t − j] · W[p + s·j]`,
+ * which is again a stride-1 convolution of `dy`, with the flipped sub-filter of those taps. The
+ * sH·sW phase convolutions together do the work of the forward convolution (convolving `dy` with
+ * zeros inserted between its pixels would do s² times as much), and their outputs are interleaved
+ * into `dx`. Rows of a phase with no tap (stride larger than the filter) get zero. Where the
+ * forward pass padded beyond the filter's reach, a phase's convolution would start past `dy`'s
+ * first row: it then runs unpadded and its first `skip` rows are passed over.
+ */
+function inputGradientViaConv2D(tf: Tf, backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: Conv2DInfo): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels } = info;
+  const rows = phasePlans(inHeight, info.outHeight, info.filterHeight, info.strideHeight, info.padInfo.top);
+  const cols = phasePlans(inWidth, info.outWidth, info.filterWidth, info.strideWidth, info.padInfo.left);
+  let dx: TensorInfo | undefined;
+  try {
+    for (const row of rows) {
+      for (const col of cols) {
+        if (row.taps === 0 || col.taps === 0 || row.count === 0 || col.count === 0) continue;
+        const conv = phaseConvolution(tf, backend, dy, filter, info, row, col);
+        // Stride 1 with padding within the filter's reach (always so for 'same' and 'valid'): the
+        // one phase's convolution is the whole gradient, with no copy.
+        const whole = rows.length === 1 && cols.length === 1 && row.skip === 0 && col.skip === 0;
+        if (whole && conv.shape[1] === inHeight && conv.shape[2] === inWidth) return conv;
+        try {
+          if (dx === undefined) {
+            dx = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], 'float32');
+            // Phases without taps leave their pixels at zero; the heap is not zeroed.
+            backend.typedArrayFromHeap(dx).fill(0);
+          }
+          // Views are taken after the last allocation, which may have moved the heap.
+          const convValues = backend.typedArrayFromHeap(conv) as Float32Array;
+          const dxValues = backend.typedArrayFromHeap(dx) as Float32Array;
+          const [, convHeight, convWidth] = conv.shape;
+          for (let b = 0; b < batchSize; b++) {
+            for (let t = 0; t < row.count; t++) {
+              const h = row.first + info.strideHeight * t;
+              for (let u = 0; u < col.count; u++) {
+                const w = col.first + info.strideWidth * u;
+                const source = ((b * convHeight + t + row.skip) * convWidth + u + col.skip) * inChannels;
+                dxValues.set(convValues.subarray(source, source + inChannels), ((b * inHeight + h) * inWidth + w) * inChannels);
+              }
+            }
+          }
+        } finally {
+          backend.disposeData(conv.dataId);
+        }
+      }
+    }
+    if (dx === undefined) {
+      // No phase has a tap in the input: the gradient is all zero (a filter entirely in padding).
+      dx = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], 'float32');
+      backend.typedArrayFromHeap(dx).fill(0);
+    }
+    const result = dx;
+    dx = undefined; // The output; not to be released below.
+    return result;
+  } finally {
+    disposeAll(backend, [dx]);
+  }
+}
+
+/**
+ * The stride-1 convolution of `dy` for one row phase and one column phase: with the phase's taps
+ * of the filter, flipped and with channel axes swapped (`[taps_h, taps_w, O, C]`, built in JS: the
+ * filter is small, so one pass is cheaper than Transpose and Reverse kernels and their copies).
+ */
+function phaseConvolution(
+  tf: Tf,
+  backend: BackendWasm,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: Conv2DInfo,
+  row: PhasePlan,
+  col: PhasePlan,
+): TensorInfo {
+  const { inChannels, outChannels, filterWidth, strideHeight, strideWidth } = info;
+  const subFilter = backend.makeOutput([row.taps, col.taps, outChannels, inChannels], 'float32');
+  try {
+    const w = backend.typedArrayFromHeap(filter) as Float32Array;
+    const f = backend.typedArrayFromHeap(subFilter) as Float32Array;
+    for (let jh = 0; jh < row.taps; jh++) {
+      const kh = row.phase + strideHeight * (row.taps - 1 - jh);
+      for (let jw = 0; jw < col.taps; jw++) {
+        const kw = col.phase + strideWidth * (col.taps - 1 - jw);
+        const from = (kh * filterWidth + kw) * inChannels * outChannels;
+        const to = (jh * col.taps + jw) * outChannels * inChannels;
+        for (let c = 0; c < inChannels; c++) {
+          for (let o = 0; o < outChannels; o++) f[to + o * inChannels + c] = w[from + c * outChannels + o];
+        }
+      }
+    }
+    const pad = [
+      [0, 0],
+      [row.padBefore, row.padAfter],
+      [col.padBefore, col.padAfter],
+      [0, 0],
+    ];
+    return runKernel(tf, backend, 'Conv2D', { x: dy, filter: subFilter }, { strides: [1, 1], dilations: [1, 1], pad, dataFormat: 'NHWC' });
+  } finally {
+    backend.disposeData(subFilter.dataId);
+  }
+}
+
+/** How the input rows (or columns) of one stride phase are computed; see inputGradientViaConv2D. */
+interface PhasePlan {
+  /** `p`: the filter taps used are `p, p + s, …`. */
+  phase: number;
+  /** Number of those taps (0 when the stride exceeds the filter and `p` is past its end). */
+  taps: number;
+  /** The first input row of the phase, `h0`, and how many rows `h0, h0 + s, …` lie in the input. */
+  first: number;
+  count: number;
+  /** Padding of `dy` for the phase's convolution, and rows of its output to pass over. */
+  padBefore: number;
+  padAfter: number;
+  skip: number;
+}
+
+function phasePlans(inSize: number, outSize: number, filterSize: number, stride: number, padBefore: number): PhasePlan[] {
+  const plans: PhasePlan[] = [];
+  for (let phase = 0; phase < stride; phase++) {
+    const taps = phase < filterSize ? Math.ceil((filterSize - phase) / stride) : 0;
+    const first = (((phase - padBefore) % stride) + stride) % stride;
+    const count = first < inSize ? Math.ceil((inSize - first) / stride) : 0;
+    const firstSource = (first + padBefore - phase) / stride; // i0, an integer by the choice of `first`.
+    // Row t of the phase reads dy rows start + t … start + t + taps − 1.
+    const start = firstSource - (taps - 1);
+    const before = Math.max(0, -start);
+    const skip = Math.max(0, start);
+    // The convolution's last needed output row, count − 1 + skip, must exist:
+    // count − 1 + skip + taps ≤ outSize + before + after.
+    const after = Math.max(0, count - 1 + skip + taps - outSize - before);
+    plans.push({ phase, taps, first, count, padBefore: before, padAfter: after, skip });
+  }
+  return plans;
+}
+
+/**
+ * The filter gradient of a 2-D convolution by direct summation, accumulated in float64:
+ * `dW[kh, kw, c, o] = Σ_b Σ_oh Σ_ow x[b, oh·sH + kh·dH − top, ow·sW + kw·dW − left, c] · dy[b, oh, ow, o]`,
+ * terms outside the input being zero. Both data formats (`info.dataFormat`); `x` and `dy` are the
+ * forward input and output gradient in that format, the result is `[KH, KW, C, O]`.
+ *
+ * The WASM kernel uses it only for channels-first tensors, which the WASM forward convolution
+ * rejects; it is exported as a reference that tests can check the fast path against.
+ */
+export function filterGradientByLoop(x: Float32Array, dy: Float32Array, info: Conv2DInfo): Float64Array {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
+  const channelsLast = info.dataFormat === 'channelsLast';
+  // Element strides of x [B, H, W, C] or [B, C, H, W], and of dy likewise.
+  const xBatch = inHeight * inWidth * inChannels;
+  const xRow = channelsLast ? inWidth * inChannels : inWidth;
+  const xCol = channelsLast ? inChannels : 1;
+  const xChannel = channelsLast ? 1 : inHeight * inWidth;
+  const dyBatch = outHeight * outWidth * outChannels;
+  const dyRow = channelsLast ? outWidth * outChannels : outWidth;
+  const dyCol = channelsLast ? outChannels : 1;
+  const dyChannel = channelsLast ? 1 : outHeight * outWidth;
+
+  const gradient = new Float64Array(filterHeight * filterWidth * inChannels * outChannels);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const dyBase = b * dyBatch + oh * dyRow + ow * dyCol;
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight + kh * dilationHeight - padInfo.top;
+          if (ih < 0 || ih >= inHeight) continue;
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const iw = ow * strideWidth + kw * dilationWidth - padInfo.left;
+            if (iw < 0 || iw >= inWidth) continue;
+            const xBase = b * xBatch + ih * xRow + iw * xCol;
+            const gradientBase = (kh * filterWidth + kw) * inChannels * outChannels;
+            for (let c = 0; c < inChannels; c++) {
+              const xValue = x[xBase + c * xChannel];
+              // After a ReLU, many inputs are exactly zero and contribute nothing.
+              if (xValue === 0) continue;
+              const row = gradientBase + c * outChannels;
+              for (let o = 0; o < outChannels; o++) gradient[row + o] += xValue * dy[dyBase + o * dyChannel];
+            }
+          }
+        }
+      }
+    }
+  }
+  return gradient;
+}
+
+/**
+ * The gradient of max pooling, by scattering each output gradient to the first largest input of
+ * its window, in row-major window order, which is the CPU backend's rule (its `maxPoolPositions`
+ * keeps a strict `>`), so ties (common after a ReLU) and NaNs (never chosen) go where the CPU
+ * backend sends them. Replaces the stock C++ kernel, which took ≈25 ns per input element
+ * (7 ms of a LeNet-like layer's 24 ms training step): this loop does one pass over each window.
+ *
+ * Where windows overlap (filter larger than stride) a pixel can receive several gradients; they
+ * are summed in float32 in window order, against float64 on the CPU backend (≤ 1 ulp per sum).
+ */
+function maxPoolGrad(tf: Tf, { inputs, backend, attrs }: { inputs: KernelInputs; backend: BackendWasm; attrs: KernelAttrs }): TensorInfo {
+  const { dy, input } = inputs;
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tfjs.MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
+  const { effectiveFilterHeight, effectiveFilterWidth } = info;
+
+  const out = backend.makeOutput([...input.shape], 'float32');
+  // Views into the heap are taken after makeOutput, which may grow (and so move) the heap.
+  const x = backend.typedArrayFromHeap(input) as Float32Array;
+  const dyValues = backend.typedArrayFromHeap(dy) as Float32Array;
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  dx.fill(0); // The heap is not zeroed on allocation.
+
+  // The running maximum and its flat index, per channel of the current window, so the window's
+  // pixels are read channel-contiguously.
+  const best = new Float32Array(inChannels);
+  const bestIndex = new Int32Array(inChannels);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const rowStart = oh * strideHeight - padInfo.top;
+      const rowFrom = Math.max(rowStart, 0);
+      const rowTo = Math.min(rowStart + effectiveFilterHeight, inHeight);
+      for (let ow = 0; ow < outWidth; ow++) {
+        const colStart = ow * strideWidth - padInfo.left;
+        const colFrom = Math.max(colStart, 0);
+        const colTo = Math.min(colStart + effectiveFilterWidth, inWidth);
+        best.fill(-Infinity);
+        bestIndex.fill(-1);
+        for (let r = rowFrom; r < rowTo; r++) {
+          for (let q = colFrom; q < colTo; q++) {
+            const base = ((b * inHeight + r) * inWidth + q) * inChannels;
+            for (let c = 0; c < inChannels; c++) {
+              const value = x[base + c];
+              if (value > best[c]) {
+                best[c] = value;
+                bestIndex[c] = base + c;
+              }
+            }
+          }
+        }
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * inChannels;
+        for (let c = 0; c < inChannels; c++) if (bestIndex[c] >= 0) dx[bestIndex[c]] += dyValues[dyBase + c];
+      }
+    }
+  }
+  return out;
+}
