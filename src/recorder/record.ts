@@ -197,7 +197,11 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
 
   const pool = new ComputePool();
   const xProbe = tf.tensor4d(probeInputs, [probeIndices.length, h, w, c]);
-  const extractors = layers.slice(1).map((l) => tf.model({ inputs: model.inputs, outputs: model.getLayer(l.name).output as tfType.SymbolicTensor }));
+  // Graph models need one extraction model per layer; sequential ones are run layer by layer instead.
+  const extractors =
+    model.getClassName() === 'Sequential'
+      ? []
+      : layers.slice(1).map((l) => tf.model({ inputs: model.inputs, outputs: model.getLayer(l.name).output as tfType.SymbolicTensor }));
   const recordCtx = { tf, model, folder, settings, layers, extractors, xProbe, probeInputs, probeLabels, probeByClass, classes, pool, d };
   const trainInputs = Float32Array.from(gatherRows(dataset.inputs, d, Array.from(trainIndices)));
   const trainLabels = Int32Array.from(trainIndices, (i) => dataset.labels[i]);
