@@ -1,3 +1,4 @@
+export * from './errors';
 /**
  * The analysis core of CNN Slicer: every information measure of Shen & Shen (2021), pure
  * computation shared by the recorder, the analysis service, the CLI, the tests and the webviews.

@@ -9,6 +9,7 @@
  * Pure computation: no imports, no Node or DOM APIs. Typed arrays are assumed to use the host byte order, which is
  * little-endian on every platform VS Code runs on; a big-endian host is still handled by swapping bytes after the copy.
  */
+import { CodedError, hasErrorCode } from './errors';
 
 /** The element types this module reads and writes, named like NumPy dtypes. */
 export type NpyDtype = 'float32' | 'float64' | 'uint8' | 'int32' | 'int64' | 'bool';
@@ -27,19 +28,15 @@ export interface NpyArray {
 }
 
 /** Thrown by {@link parseNpy} for any input that is not a readable `.npy` file; the message is one line. */
-export class NpyFormatError extends Error {
-  /** Stable machine-readable tag, also usable across bundle boundaries where `instanceof` fails. */
-  readonly code = 'npy-format';
-
+export class NpyFormatError extends CodedError {
   /** @param message one line naming the problem. */
   constructor(message: string) {
-    super(message);
-    this.name = 'NpyFormatError';
+    super('npy-format', message, 'NpyFormatError');
   }
 
-  /** Whether `e` is an {@link NpyFormatError} (by class, or by its `code` when it came from another copy of this module). */
+  /** Whether `e` is an {@link NpyFormatError} (by its `code`, so also from another copy of this module). */
   static is(e: unknown): e is NpyFormatError {
-    return e instanceof NpyFormatError || (e instanceof Error && (e as { code?: unknown }).code === 'npy-format');
+    return hasErrorCode(e, 'npy-format');
   }
 }
 

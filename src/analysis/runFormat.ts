@@ -4,6 +4,7 @@
  * cheap per-epoch summaries. These are the schema types and the validation of what a reader
  * finds on disk; writing lives in the recorder.
  */
+import { CodedError, hasErrorCode } from './errors';
 
 /** Format version written by this code; readers refuse newer majors with a clear message. */
 export const RUN_FORMAT_VERSION = 1;
@@ -85,14 +86,12 @@ export interface EpochMetrics {
 }
 
 /** A run folder that cannot be read, with what to do about it. */
-export class RunFormatError extends Error {
-  readonly code = 'run-format';
+export class RunFormatError extends CodedError {
   constructor(message: string) {
-    super(message);
-    this.name = 'RunFormatError';
+    super('run-format', message, 'RunFormatError');
   }
   static is(e: unknown): e is RunFormatError {
-    return e instanceof Error && (e as { code?: unknown }).code === 'run-format';
+    return hasErrorCode(e, 'run-format');
   }
 }
 

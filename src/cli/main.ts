@@ -20,6 +20,7 @@ import { intOption } from './options';
 import { runRecord } from './record';
 import { HELP, UsageError } from './usage';
 import { ModelError } from '../recorder/modelLoader';
+import { DatasetError } from '../data/dataset';
 import { npyToFloat64 } from '../analysis';
 
 type Options = Record<string, { type: 'string' | 'boolean' }>;
@@ -197,7 +198,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     // RangeErrors from the analysis core name a bad parameter or shape: the user's input.
-    if (UsageError.is(e) || e instanceof RangeError || ModelError.is(e) || (e as { code?: string })?.code === 'dataset') {
+    if (UsageError.is(e) || e instanceof RangeError || ModelError.is(e) || DatasetError.is(e)) {
       process.stderr.write(`cnn-slicer: ${(e as Error).message}\n`);
       return 2;
     }

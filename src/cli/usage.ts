@@ -1,13 +1,12 @@
 /** The CLI's help texts and its one error type (bad input: exit code 2, one line, no stack). */
+import { CodedError, hasErrorCode } from '../analysis';
 
-export class UsageError extends Error {
-  readonly code = 'usage';
+export class UsageError extends CodedError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+    super('usage', message, 'UsageError');
   }
   static is(e: unknown): e is UsageError {
-    return e instanceof Error && (e as { code?: unknown }).code === 'usage';
+    return hasErrorCode(e, 'usage');
   }
 }
 

@@ -21,7 +21,9 @@ import {
   neighbourCount,
   symmetricEntropyBits,
   checkBins,
+  CodedError,
   gatherRows,
+  hasErrorCode,
 } from '../analysis';
 import type { SharedCodes, SharedSamples, WorkerRequest, WorkerRequestBody, WorkerResponse } from './protocol';
 
@@ -44,14 +46,12 @@ interface Pending {
 }
 
 /** The error a cancelled computation rejects with (cancellation is not a failure). */
-export class CancelledError extends Error {
-  readonly code = 'cancelled';
+export class CancelledError extends CodedError {
   constructor() {
-    super('the computation was cancelled');
-    this.name = 'CancelledError';
+    super('cancelled', 'the computation was cancelled', 'CancelledError');
   }
   static is(e: unknown): e is CancelledError {
-    return e instanceof Error && (e as { code?: unknown }).code === 'cancelled';
+    return hasErrorCode(e, 'cancelled');
   }
 }
 

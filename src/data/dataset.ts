@@ -3,6 +3,7 @@
  * whether its dataset changed (design.md, "The run folder": the manifest holds the dataset identity).
  */
 import { createHash } from 'node:crypto';
+import { CodedError, hasErrorCode } from '../analysis';
 import type { ImageDataset } from './mnist';
 
 /** Which dataset a run used: its kind, where it came from, and a hash of its contents. */
@@ -24,19 +25,15 @@ export interface Dataset extends ImageDataset {
  * A dataset that cannot be read: a bad spec, a missing package, a missing or malformed file. The
  * message is one line that names the spec, file or folder and says what is wrong.
  */
-export class DatasetError extends Error {
-  /** Stable machine-readable tag, also usable across bundle boundaries where `instanceof` fails. */
-  readonly code = 'dataset';
-
+export class DatasetError extends CodedError {
   /** @param message one line naming the problem. */
   constructor(message: string) {
-    super(message);
-    this.name = 'DatasetError';
+    super('dataset', message, 'DatasetError');
   }
 
-  /** Whether `e` is a {@link DatasetError} (by class, or by its `code` when it came from another copy of this module). */
+  /** Whether `e` is a {@link DatasetError} (by its `code`, so also from another copy of this module). */
   static is(e: unknown): e is DatasetError {
-    return e instanceof DatasetError || (e instanceof Error && (e as { code?: unknown }).code === 'dataset');
+    return hasErrorCode(e, 'dataset');
   }
 }
 

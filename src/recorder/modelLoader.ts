@@ -15,6 +15,7 @@ import Module, { SourceMap } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import type * as tfType from '@tensorflow/tfjs';
+import { CodedError, hasErrorCode, RunLayer } from '../analysis';
 
 type Tf = typeof tfType;
 type LayersModel = tfType.LayersModel;
@@ -26,18 +27,8 @@ export interface SourceLocation {
   column: number;
 }
 
-/** One row of the layer table of a run manifest. */
-export interface LayerInfo {
-  index: number;
-  name: string;
-  className: string;
-  /** Output shape without the batch axis, e.g. [28, 28, 8]. */
-  outputShape: number[];
-  /** Channels (last axis of a rank ≥ 3 output), 1 for dense outputs. */
-  channels: number;
-  parameters: number;
-  source?: SourceLocation;
-}
+/** One row of the layer table of a run manifest (the schema's type, src/analysis/runFormat.ts). */
+export type LayerInfo = RunLayer;
 
 /** Training settings a model file may export (`export const training = {...}`). */
 export interface ModelTrainingSettings {
@@ -61,17 +52,15 @@ export interface LoadedModel {
 }
 
 /** A problem with the user's model file, located where possible. */
-export class ModelError extends Error {
-  readonly code = 'model';
+export class ModelError extends CodedError {
   constructor(
     message: string,
     readonly location?: SourceLocation,
   ) {
-    super(location ? `${location.file}:${location.line}:${location.column}: ${message}` : message);
-    this.name = 'ModelError';
+    super('model', location ? `${location.file}:${location.line}:${location.column}: ${message}` : message, 'ModelError');
   }
   static is(e: unknown): e is ModelError {
-    return e instanceof Error && (e as { code?: unknown }).code === 'model';
+    return hasErrorCode(e, 'model');
   }
 }
 

@@ -4,6 +4,7 @@
  * when the run ends: 0 after completed or cancelled runs, 1 after a failure.
  */
 import { RunFormatError } from '../analysis';
+import { DatasetError } from '../data/dataset';
 import { ModelError } from './modelLoader';
 import { FromRecorder, parseToRecorder, RECORDER_PROTOCOL_VERSION } from './protocol';
 import { recordRun } from './record';
@@ -50,7 +51,7 @@ process.on('message', (raw) => {
           process.exit(0);
         },
         (e: unknown) => {
-          const known = ModelError.is(e) || RunFormatError.is(e) || e instanceof RangeError || (e as { code?: string })?.code === 'dataset';
+          const known = ModelError.is(e) || RunFormatError.is(e) || e instanceof RangeError || DatasetError.is(e);
           send({
             type: 'record/error',
             message: known ? (e as Error).message : `internal error: ${(e as Error)?.stack ?? String(e)}`,
