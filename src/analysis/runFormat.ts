@@ -82,7 +82,12 @@ export interface EpochMetrics {
   hLabelGivenPred: (number | null)[];
   hPredGivenLabel: (number | null)[];
   layers: LayerEpochMetrics[];
-  timingsMs: { train: number; record: number };
+  /**
+   * Wall-clock milliseconds: training the epoch, recording it, and (since they overlap, not parts
+   * of `record` that add up) the time spent in probe forward passes, channel entropies and
+   * inter-sample entropies.
+   */
+  timingsMs: { train: number; record: number; forward?: number; channels?: number; inter?: number };
 }
 
 /** A run folder that cannot be read, with what to do about it. */

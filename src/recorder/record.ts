@@ -202,7 +202,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
     model.getClassName() === 'Sequential'
       ? []
       : layers.slice(1).map((l) => tf.model({ inputs: model.inputs, outputs: model.getLayer(l.name).output as tfType.SymbolicTensor }));
-  const recordCtx = { tf, model, folder, settings, layers, extractors, xProbe, probeInputs, probeLabels, probeByClass, classes, pool, d };
+  const recordCtx = { tf, model, folder, settings, layers, extractors, xProbe, probeInputs, probeLabels, probeByClass, classes, pool, d, timings: { forward: 0, channels: 0, inter: 0 } };
   const trainInputs = Float32Array.from(gatherRows(dataset.inputs, d, Array.from(trainIndices)));
   const trainLabels = Int32Array.from(trainIndices, (i) => dataset.labels[i]);
   const batches = Math.ceil(trainIndices.length / settings.batchSize);
@@ -270,7 +270,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
       inputMetrics ??= metrics.layers[0];
       metrics.trainLoss = trainLoss;
       metrics.trainAccuracy = trainAccuracy;
-      metrics.timingsMs = { train: trainMs, record: now() - recordStart };
+      metrics.timingsMs = { ...metrics.timingsMs, train: trainMs, record: now() - recordStart };
       // Checkpoint first, then the metrics line, then the manifest: the manifest only ever lists
       // epochs whose checkpoint and metrics are both on disk.
       await saveCheckpoint(model, join(folder, 'checkpoints', epochFolder(epoch)), tf);
@@ -392,6 +392,8 @@ interface MeasureContext {
   classes: number;
   pool: ComputePool;
   d: number;
+  /** Accumulated per epoch: forward passes, channel entropies, inter-sample entropies (ms). */
+  timings: { forward: number; channels: number; inter: number };
 }
 
 const PROBE_CHUNK = 128;
@@ -428,6 +430,7 @@ async function* layerOutputs(ctx: MeasureContext): AsyncGenerator<{ index: numbe
       const inPer = previous.data.length / n;
       let data: Float32Array | undefined;
       let shape: number[] = [];
+      const t0 = performance.now();
       for (let s = 0; s < n; s += PROBE_CHUNK) {
         const e = Math.min(n, s + PROBE_CHUNK);
         const out = tf.tidy(() => {
@@ -440,23 +443,35 @@ async function* layerOutputs(ctx: MeasureContext): AsyncGenerator<{ index: numbe
         data.set((await out.data()) as Float32Array, s * per);
         out.dispose();
       }
+      ctx.timings.forward += performance.now() - t0;
       previous = { shape, data: data! };
       yield { index: l, out: previous };
     }
     return;
   }
-  for (let l = 1; l < ctx.layers.length; l++) yield { index: l, out: await layerOutput(ctx, ctx.extractors[l - 1]) };
+  for (let l = 1; l < ctx.layers.length; l++) {
+    const t0 = performance.now();
+    const out = await layerOutput(ctx, ctx.extractors[l - 1]);
+    ctx.timings.forward += performance.now() - t0;
+    yield { index: l, out };
+  }
 }
 
 /** Every summary of one epoch: label entropies on the probe set and per-layer entropies (paper 5.2–5.4). */
 async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetrics: LayerEpochMetrics | undefined): Promise<EpochMetrics> {
+  ctx.timings = { forward: 0, channels: 0, inter: 0 };
   const layerMetrics: LayerEpochMetrics[] = [inputMetrics ?? (await measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs))];
   let finalOutput: { shape: number[]; data: Float32Array } | undefined;
+  // A two-stage pipeline: while the workers compute layer l's inter-sample entropy, this thread
+  // runs the forward pass of layer l + 1. At most two layers' activations are alive at once.
+  let inFlight: Promise<LayerEpochMetrics> | undefined;
   for await (const { index, out } of layerOutputs(ctx)) {
-    // One layer's activations at a time: measured, then dropped.
-    layerMetrics.push(await measureLayer(ctx, index, out.shape, out.data));
+    if (inFlight) layerMetrics.push(await inFlight);
+    inFlight = measureLayer(ctx, index, out.shape, out.data);
+    inFlight.catch(() => undefined); // awaited on the next step; a failing forward pass must not leave it unhandled
     if (index === ctx.layers.length - 1) finalOutput = out;
   }
+  if (inFlight) layerMetrics.push(await inFlight);
   const n = ctx.probeLabels.length;
   const scores = finalOutput!.data;
   const predicted = argmaxRows(scores, n, ctx.classes);
@@ -479,27 +494,34 @@ async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetrics: La
     hLabelGivenPred: le.hLabelGivenPred.map(orNull),
     hPredGivenLabel: le.hPredGivenLabel.map(orNull),
     layers: layerMetrics,
-    timingsMs: { train: 0, record: 0 },
+    timingsMs: { train: 0, record: 0, ...ctx.timings },
   };
 }
 
 async function measureLayer(ctx: MeasureContext, index: number, shape: number[], data: Float32Array): Promise<LayerEpochMetrics> {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
   const layer = layerActivations(shape, data);
-  const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const n = layer.count;
   const per = layer.units * layer.channels;
-  // All probe inputs and each class from one distance matrix.
-  const [all, ...classes] = await ctx.pool.interSampleEntropies(data, n, per, ['all', ...ctx.probeByClass], { k: ctx.settings.k });
-  const perClass = classes.map((r) => orNull(r.entropyBits));
+  // The workers start on the inter-sample entropies (all probe inputs and each class from one
+  // distance matrix) while this thread computes the channel entropies.
+  const t0 = performance.now();
+  const inter = ctx.pool.interSampleEntropies(data, n, per, ['all', ...ctx.probeByClass], { k: ctx.settings.k }).finally(() => {
+    ctx.timings.inter += performance.now() - t0;
+  });
+  inter.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
+  const t1 = performance.now();
+  const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const dead: number[] = [];
   const alive = new Uint8Array(layer.channels);
   for (let i = 0; i < data.length; i++) if (data[i] !== 0) alive[i % layer.channels] = 1;
   for (let ch = 0; ch < layer.channels; ch++) if (!alive[ch]) dead.push(ch);
+  ctx.timings.channels += performance.now() - t1;
+  const [all, ...classes] = await inter;
   return {
     layer: index,
     interSampleBits: orNull(all.entropyBits),
-    interSampleBitsPerClass: perClass,
+    interSampleBitsPerClass: classes.map((r) => orNull(r.entropyBits)),
     channelBits: entropies.all.map(orNull),
     channelBitsPerClass: (entropies.perClass ?? []).map((row) => row.map(orNull)),
     deadChannels: dead,
