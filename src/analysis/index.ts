@@ -15,3 +15,5 @@ export * from './npy';
 export * from './shannon';
 export * from './random';
 export * from './runFormat';
+export * from './subsets';
+export * from './queries';

@@ -17,11 +17,12 @@ import { ComputePool } from '../compute/pool';
 import { runDemo } from './demo';
 import { readActivations, readLabels, readNpyFile } from './npyFiles';
 import { intOption } from './options';
+import { runQuery, runRuns } from './query';
 import { runRecord } from './record';
 import { HELP, UsageError } from './usage';
 import { ModelError } from '../recorder/modelLoader';
 import { DatasetError } from '../data/dataset';
-import { npyToFloat64 } from '../analysis';
+import { npyToFloat64, QueryError } from '../analysis';
 
 type Options = Record<string, { type: 'string' | 'boolean' }>;
 
@@ -174,6 +175,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'record':
         await runRecord(rest);
         break;
+      case 'query':
+        await runQuery(rest);
+        break;
+      case 'runs':
+        runRuns(rest);
+        break;
       case 'demo': {
         const p = parse(rest, { k: { type: 'string' }, seed: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' } }, 0, HELP.demo);
         if (p) {
@@ -198,7 +205,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     // RangeErrors from the analysis core name a bad parameter or shape: the user's input.
-    if (UsageError.is(e) || e instanceof RangeError || ModelError.is(e) || DatasetError.is(e)) {
+    if (UsageError.is(e) || e instanceof RangeError || ModelError.is(e) || DatasetError.is(e) || e instanceof QueryError) {
       process.stderr.write(`cnn-slicer: ${(e as Error).message}\n`);
       return 2;
     }

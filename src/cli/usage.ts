@@ -23,6 +23,8 @@ Commands:
                                                        channel capacity matrix (rows: B, columns: A)
   labels TRUE.npy PRED.npy [--classes C]               confusion matrix and label entropies
   record MODEL [--dataset D] [--epochs N] …             train and record a model (the dCNN hypercube)
+  query RUN KIND [options]                             any slice of a recorded run, as JSON (see query --help)
+  runs [FOLDER]                                        list recorded runs (default .cnnslicer/runs)
   demo                                                 input diversity of the MNIST digits (paper Fig. 5(B))
 
 Arrays are [N, H, W, C] (channels last, one channel = one H×W map) or [N, U] (one channel of U units).
@@ -75,6 +77,24 @@ entropies. Prints the run folder on stdout. Ctrl-C cancels after the current bat
   --backend B           auto | tfjs-node | wasm | cpu (default auto)
   --out DIR             runs folder (default: .cnnslicer/runs beside the model file)
   --bins B, --k K       estimator parameters (default 32, 1000)`,
+  query: `Usage: cnn-slicer query <run-folder> <kind> [options]
+
+Prints the JSON answer of one slice query dCNN(x, l, c, t) on a recorded run (docs/queries.md).
+Kinds: run, training, confusion, inputs, featureMaps, channelEntropies, smallMultiples,
+interSample, inputDiversity, capacityMatrix, layerCapacity, channelPair, deconvolution.
+  --epoch T            recorded epoch            --layer L     layer index (0 = input)
+  --channel C          one channel               --channels C1,C2,…
+  --layer-i L, --layer-j L, --channel-i C, --channel-j C    layer pair / channel pair
+  --bins B             distance bins (default: the run's)
+  --sizes S1,S2,…      inputDiversity subset sizes     --source probe|dataset
+  inputs x (default: all probe inputs):
+  --class C | --classes C1,C2 | --inputs I1,I2,… | --per-class N [--classes …] [--seed S]
+  --cells              confusion: list the inputs in each cell
+  --json '{…}'         the query fields as JSON instead of options
+  --pretty             indented output`,
+  runs: `Usage: cnn-slicer runs [<runs-folder>] [--json]
+
+Lists the runs in a runs folder (default .cnnslicer/runs) with status, model, dataset and epochs.`,
   demo: `Usage: cnn-slicer demo [--k K] [--seed S] [--epochs N] [--out DIR]
 
 1. Measures the input diversity of the built-in MNIST digits as in the paper's Fig. 5(B): the

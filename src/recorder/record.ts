@@ -32,6 +32,7 @@ import { ComputePool } from '../compute/pool';
 import { Dataset, loadDataset, parseDatasetSpec, splitDataset } from '../data/datasets';
 import { initBackend } from './backend';
 import { LoadedModel, loadModelFile, ModelError } from './modelLoader';
+import { forwardLayers } from './forward';
 import { appendLineDurable, writeFileAtomic, writeFolderAtomic } from './runFiles';
 
 /** What the caller asks for; unset fields come from the model file's `training` export, then defaults. */
@@ -196,13 +197,10 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 
   const pool = new ComputePool();
-  const xProbe = tf.tensor4d(probeInputs, [probeIndices.length, h, w, c]);
   // Graph models need one extraction model per layer; sequential ones are run layer by layer instead.
-  const extractors =
-    model.getClassName() === 'Sequential'
-      ? []
-      : layers.slice(1).map((l) => tf.model({ inputs: model.inputs, outputs: model.getLayer(l.name).output as tfType.SymbolicTensor }));
-  const recordCtx = { tf, model, folder, settings, layers, extractors, xProbe, probeInputs, probeLabels, probeByClass, classes, pool, d, timings: { forward: 0, channels: 0, inter: 0 } };
+  // Graph models need one extraction model per layer, built on first use and kept for every epoch.
+  const extractors = new Map<number, tfType.LayersModel>();
+  const recordCtx = { tf, model, folder, settings, layers, extractors, probeInputs, probeLabels, probeByClass, classes, pool, d, timings: { forward: 0, channels: 0, inter: 0 } };
   const trainInputs = Float32Array.from(gatherRows(dataset.inputs, d, Array.from(trainIndices)));
   const trainLabels = Int32Array.from(trainIndices, (i) => dataset.labels[i]);
   const batches = Math.ceil(trainIndices.length / settings.batchSize);
@@ -289,7 +287,6 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
     delete manifest.pid;
     saveManifest();
     pool.close();
-    xProbe.dispose();
   }
   return { folder, manifest };
 }
@@ -384,8 +381,7 @@ interface MeasureContext {
   model: tfType.LayersModel;
   settings: RunSettings;
   layers: RunLayer[];
-  extractors: tfType.LayersModel[];
-  xProbe: tfType.Tensor4D;
+  extractors: Map<number, tfType.LayersModel>;
   probeInputs: Float32Array;
   probeLabels: Int32Array;
   probeByClass: number[][];
@@ -396,83 +392,25 @@ interface MeasureContext {
   timings: { forward: number; channels: number; inter: number };
 }
 
-const PROBE_CHUNK = 128;
-
-/** Runs the probe set through one layer in chunks and returns its activations as one array. */
-async function layerOutput(ctx: MeasureContext, extractor: tfType.LayersModel): Promise<{ shape: number[]; data: Float32Array }> {
-  const n = ctx.probeLabels.length;
-  const outShape = (extractor.outputs[0].shape.slice(1) as number[]).map((v) => v);
-  const per = outShape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n * per);
-  for (let s = 0; s < n; s += PROBE_CHUNK) {
-    const e = Math.min(n, s + PROBE_CHUNK);
-    const out = ctx.tf.tidy(() => extractor.predict(ctx.xProbe.slice([s, 0, 0, 0], [e - s, -1, -1, -1])) as tfType.Tensor);
-    data.set(await out.data<'float32'>(), s * per);
-    out.dispose();
-  }
-  return { shape: [n, ...outShape], data };
-}
-
-/**
- * The probe activations of every recorded layer, in order. A sequential model is run one layer at
- * a time on the previous layer's output (each layer computed once; two layers in memory at most);
- * other graphs go through one extraction model per layer.
- */
-async function* layerOutputs(ctx: MeasureContext): AsyncGenerator<{ index: number; out: { shape: number[]; data: Float32Array } }> {
-  const { tf } = ctx;
-  if (ctx.model.getClassName() === 'Sequential') {
-    // Chunks keep the backend's working memory small (a convolution's im2col buffer for the whole
-    // probe set would be gigabytes); each layer's full output lives in JS until the next is done.
-    const n = ctx.probeLabels.length;
-    let previous = { shape: [n, ...ctx.layers[0].outputShape], data: ctx.probeInputs };
-    for (let l = 1; l < ctx.layers.length; l++) {
-      const layer = ctx.model.getLayer(ctx.layers[l].name);
-      const inPer = previous.data.length / n;
-      let data: Float32Array | undefined;
-      let shape: number[] = [];
-      const t0 = performance.now();
-      for (let s = 0; s < n; s += PROBE_CHUNK) {
-        const e = Math.min(n, s + PROBE_CHUNK);
-        const out = tf.tidy(() => {
-          const x = tf.tensor(previous.data.subarray(s * inPer, e * inPer), [e - s, ...previous.shape.slice(1)]);
-          return layer.apply(x, { training: false }) as tfType.Tensor;
-        });
-        const per = out.size / (e - s);
-        data ??= new Float32Array(n * per);
-        shape = [n, ...out.shape.slice(1)];
-        data.set((await out.data()) as Float32Array, s * per);
-        out.dispose();
-      }
-      ctx.timings.forward += performance.now() - t0;
-      previous = { shape, data: data! };
-      yield { index: l, out: previous };
-    }
-    return;
-  }
-  for (let l = 1; l < ctx.layers.length; l++) {
-    const t0 = performance.now();
-    const out = await layerOutput(ctx, ctx.extractors[l - 1]);
-    ctx.timings.forward += performance.now() - t0;
-    yield { index: l, out };
-  }
-}
-
 /** Every summary of one epoch: label entropies on the probe set and per-layer entropies (paper 5.2–5.4). */
 async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetrics: LayerEpochMetrics | undefined): Promise<EpochMetrics> {
   ctx.timings = { forward: 0, channels: 0, inter: 0 };
+  const n = ctx.probeLabels.length;
   const layerMetrics: LayerEpochMetrics[] = [inputMetrics ?? (await measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs))];
   let finalOutput: { shape: number[]; data: Float32Array } | undefined;
   // A two-stage pipeline: while the workers compute layer l's inter-sample entropy, this thread
   // runs the forward pass of layer l + 1. At most two layers' activations are alive at once.
   let inFlight: Promise<LayerEpochMetrics> | undefined;
-  for await (const { index, out } of layerOutputs(ctx)) {
+  let t0 = performance.now();
+  for await (const { index, out } of forwardLayers({ tf: ctx.tf, model: ctx.model, layers: ctx.layers, inputs: ctx.probeInputs, count: n, extractors: ctx.extractors })) {
+    ctx.timings.forward += performance.now() - t0;
     if (inFlight) layerMetrics.push(await inFlight);
     inFlight = measureLayer(ctx, index, out.shape, out.data);
     inFlight.catch(() => undefined); // awaited on the next step; a failing forward pass must not leave it unhandled
     if (index === ctx.layers.length - 1) finalOutput = out;
+    t0 = performance.now();
   }
   if (inFlight) layerMetrics.push(await inFlight);
-  const n = ctx.probeLabels.length;
   const scores = finalOutput!.data;
   const predicted = argmaxRows(scores, n, ctx.classes);
   const confusion = confusionMatrix(ctx.probeLabels, predicted, ctx.classes);

@@ -1,0 +1,142 @@
+/**
+ * `cnn-slicer query <run-folder> <kind> [options]` (any slice of a run as JSON, answered by the
+ * same engine as the analysis service, in this process) and `cnn-slicer runs [<folder>]`.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseQuery, QUERY_KINDS, QueryError } from '../analysis';
+import { listRuns } from '../recorder/runStore';
+import { AnalysisEngine } from '../service/engine';
+import { HELP, UsageError } from './usage';
+
+const LIST = /^\d+(,\d+)*$/;
+
+function list(raw: string | boolean | undefined, name: string): number[] | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !LIST.test(raw.trim())) throw new UsageError(`--${name} must be a comma-separated list of integers, got "${raw}"`);
+  return raw.trim().split(',').map(Number);
+}
+
+function int(raw: string | boolean | undefined, name: string): number | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw.trim())) throw new UsageError(`--${name} must be a non-negative integer, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Builds the query object from command-line options (or takes --json whole). */
+export function queryFromOptions(kind: string, v: Record<string, string | boolean | undefined>): unknown {
+  if (typeof v.json === 'string') {
+    try {
+      return { kind, ...(JSON.parse(v.json) as object) };
+    } catch {
+      throw new UsageError('--json must be a JSON object, e.g. --json \'{"layer":2,"epoch":1}\'');
+    }
+  }
+  let x: unknown;
+  const perClass = int(v['per-class'], 'per-class');
+  const classes = list(v.classes ?? v.class, v.class !== undefined ? 'class' : 'classes');
+  const indices = list(v.inputs, 'inputs');
+  const chosen = [perClass !== undefined, indices !== undefined, classes !== undefined && perClass === undefined].filter(Boolean).length;
+  if (chosen > 1) throw new UsageError('choose one input subset: --class/--classes, --inputs, or --per-class (with optional --classes)');
+  if (perClass !== undefined) x = { kind: 'perClass', count: perClass, ...(v.seed !== undefined ? { seed: int(v.seed, 'seed') } : {}), ...(classes ? { classes } : {}) };
+  else if (indices) x = { kind: 'indices', indices };
+  else if (classes) x = { kind: 'classes', classes };
+  const q: Record<string, unknown> = {
+    kind,
+    epoch: int(v.epoch, 'epoch'),
+    layer: int(v.layer, 'layer'),
+    channel: int(v.channel, 'channel'),
+    channels: list(v.channels, 'channels'),
+    layerI: int(v['layer-i'], 'layer-i'),
+    layerJ: int(v['layer-j'], 'layer-j'),
+    channelI: int(v['channel-i'], 'channel-i'),
+    channelJ: int(v['channel-j'], 'channel-j'),
+    bins: int(v.bins, 'bins'),
+    sizes: list(v.sizes, 'sizes'),
+    source: v.source,
+    x,
+  };
+  if (kind === 'inputDiversity') q.seed = int(v.seed, 'seed');
+  if (kind === 'confusion' && v.cells) q.inputs = true;
+  // Queries that need an input subset default to all inputs on the command line.
+  if (q.x === undefined && ['inputs', 'featureMaps', 'deconvolution'].includes(kind)) q.x = { kind: 'all' };
+  return Object.fromEntries(Object.entries(q).filter(([, e]) => e !== undefined));
+}
+
+export async function runQuery(argv: string[]): Promise<void> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { cells: { type: 'boolean' }, pretty: { type: 'boolean' }, help: { type: 'boolean' } };
+  for (const k of ['epoch', 'layer', 'channel', 'channels', 'layer-i', 'layer-j', 'channel-i', 'channel-j', 'bins', 'sizes', 'source', 'seed', 'class', 'classes', 'inputs', 'per-class', 'json']) {
+    options[k] = { type: 'string' };
+  }
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options }) as typeof parsed;
+  } catch (e) {
+    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ' (see cnn-slicer query --help)');
+  }
+  if (parsed.values.help) {
+    process.stdout.write(HELP.query + '\n');
+    return;
+  }
+  const [folder, kind] = parsed.positionals;
+  if (parsed.positionals.length !== 2) throw new UsageError(`expected <run-folder> <kind>, got ${parsed.positionals.length} argument(s); kinds: ${QUERY_KINDS.join(', ')}`);
+  const runFolder = resolve(folder);
+  if (!existsSync(runFolder)) throw new UsageError(`${runFolder} does not exist`);
+  const query = parseQuery(queryFromOptions(kind, parsed.values));
+  const engine = new AnalysisEngine({ roots: [dirname(runFolder)] });
+  try {
+    const r = await engine.answer(runFolder, query, {
+      onProgress: process.stderr.isTTY ? (f, message) => process.stderr.write(`\r${Math.round(f * 100)}% ${message}`.padEnd(60)) : undefined,
+    });
+    if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
+    process.stdout.write(JSON.stringify(r.answer, null, parsed.values.pretty ? 2 : undefined) + '\n');
+  } finally {
+    engine.close();
+  }
+}
+
+export function runRuns(argv: string[]): void {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, help: { type: 'boolean' } } });
+  } catch (e) {
+    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ' (see cnn-slicer runs --help)');
+  }
+  if (parsed.values.help) {
+    process.stdout.write(HELP.runs + '\n');
+    return;
+  }
+  if (parsed.positionals.length > 1) throw new UsageError('expected at most one runs folder');
+  const folder = resolve(parsed.positionals[0] ?? '.cnnslicer/runs');
+  if (!existsSync(folder)) throw new UsageError(`${folder} does not exist (record a run first: cnn-slicer record <model-file>)`);
+  const { runs, errors } = listRuns(folder);
+  if (parsed.values.json) {
+    const rows = runs.map((r) => ({
+      id: r.manifest.id,
+      folder: r.folder,
+      status: r.manifest.status,
+      model: r.manifest.model.name,
+      dataset: r.manifest.dataset.spec,
+      epochs: r.manifest.epochs,
+      createdAt: r.manifest.createdAt,
+    }));
+    process.stdout.write(JSON.stringify({ runs: rows, errors }) + '\n');
+    return;
+  }
+  if (runs.length === 0 && errors.length === 0) {
+    process.stdout.write(`no runs in ${folder}\n`);
+    return;
+  }
+  const table = [['run', 'status', 'model', 'dataset', 'epochs'], ...runs.map((r) => [r.manifest.id, r.manifest.status, r.manifest.model.name, r.manifest.dataset.spec, epochRange(r.manifest.epochs)])];
+  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  for (const row of table) process.stdout.write(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd() + '\n');
+  for (const e of errors) process.stdout.write(`unreadable: ${e.folder}: ${e.message}\n`);
+}
+
+function epochRange(epochs: number[]): string {
+  if (epochs.length === 0) return 'none';
+  return epochs.length <= 4 ? epochs.join(', ') : `${epochs[0]}–${epochs[epochs.length - 1]} (${epochs.length})`;
+}
+
+export { QueryError };
