@@ -1,6 +1,6 @@
 // Compiles src/analysis/wasm/*.wat into TypeScript modules holding the bytes, so the analysis
 // core stays free of I/O and bundles into Node and browser targets alike. The generated files are
-// committed; test/unit/wasmKernel.test.ts fails when one is out of date with its .wat.
+// committed; test/unit/distances.test.ts fails when one is out of date with its .wat.
 // Usage: node scripts/build-wasm.mjs [--check]
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -279,11 +279,15 @@ export function interSampleEntropy(
  */
 export function conditionalRows(kernel: DistanceKernel, r0: number, r1: number, K: number, indices: Int32Array, weights: Float64Array): void {
   const { n } = kernel;
-  const block = new Float64Array(BLOCK_ROWS * n);
+  const band = new Float64Array(BLOCK_ROWS * n);
   const selector = new NeighbourSelector(n, K);
+  const blocks: number[] = [];
   for (let i0 = r0; i0 < r1; i0 += BLOCK_ROWS) {
-    const i1 = Math.min(r1, i0 + BLOCK_ROWS);
-    kernel.distances(i0, i1, 0, n, block, 0, n);
-    for (let i = i0; i < i1; i++) selector.select(block, (i - i0) * n, i, indices, weights, (i - r0) * K);
+    for (let j0 = 0; j0 < n; j0 += BLOCK_ROWS) blocks.push(i0, Math.min(r1, i0 + BLOCK_ROWS), j0, Math.min(n, j0 + BLOCK_ROWS));
   }
+  // Blocks arrive in list order: a band of rows is complete with its last column block.
+  kernel.tiles(blocks, (block, i0, i1, j0, j1) => {
+    for (let i = i0; i < i1; i++) band.set(block.subarray((i - i0) * BLOCK_ROWS, (i - i0) * BLOCK_ROWS + (j1 - j0)), (i - i0) * n + j0);
+    if (j1 === n) for (let i = i0; i < i1; i++) selector.select(band, (i - i0) * n, i, indices, weights, (i - r0) * K);
+  });
 }

@@ -24,6 +24,7 @@ import {
   CodedError,
   gatherRows,
   hasErrorCode,
+  SampleArray,
 } from '../analysis';
 import type { SharedCodes, SharedSamples, WorkerRequest, WorkerRequestBody, WorkerResponse } from './protocol';
 
@@ -132,8 +133,8 @@ export class ComputePool {
     const K = neighbourCount(n, k);
     if (K < 2 || n * n * d < INLINE_WORK || this.size === 1) return interSampleEntropy(values, n, d, { k });
     const t0 = performance.now();
-    const clean = cleanSamples(values, n, d, sharedFloat64);
-    const samples: SharedSamples = { n, d: clean.d, data: clean.data.buffer as SharedArrayBuffer };
+    const clean = cleanSamples(values, n, d, sharedArray);
+    const samples = sharedSamples(clean.data, n, clean.d);
     const W = this.size;
     let matrix: SharedArrayBuffer | undefined;
     if (n * n * 8 <= SHARED_MATRIX_BYTES) {
@@ -180,12 +181,12 @@ export class ComputePool {
     if (n * n * d < INLINE_WORK || this.size === 1 || n * n * 8 > SHARED_MATRIX_BYTES) {
       const out: InterSampleResult[] = [];
       for (const s of subsets) {
-        out.push(s === 'all' ? await this.interSampleEntropy(values, n, d, options) : await this.interSampleEntropy(gatherRows(values, d, s), s.length, d, options));
+        out.push(s === 'all' ? await this.interSampleEntropy(values, n, d, options) : await this.interSampleEntropy(gatherSamples(values, d, s), s.length, d, options));
       }
       return out;
     }
-    const clean = cleanSamples(values, n, d, sharedFloat64);
-    const samples: SharedSamples = { n, d: clean.d, data: clean.data.buffer as SharedArrayBuffer };
+    const clean = cleanSamples(values, n, d, sharedArray);
+    const samples = sharedSamples(clean.data, n, clean.d);
     const W = this.size;
     const matrix = new SharedArrayBuffer(n * n * 8);
     const tiles: number[][] = Array.from({ length: W }, () => []);
@@ -252,15 +253,28 @@ export class ComputePool {
   }
 }
 
-/** A float64 array in shared memory, so workers read it without a copy. */
-function sharedFloat64(length: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(length * 8));
+/** A float32 or float64 array in shared memory, so workers read it without a copy. */
+function sharedArray(length: number, float32: boolean): SampleArray {
+  return float32 ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float64Array(new SharedArrayBuffer(length * 8));
+}
+
+/** Describes samples that already live in a whole SharedArrayBuffer. */
+function sharedSamples(data: SampleArray, n: number, d: number): SharedSamples {
+  return { n, d, type: data instanceof Float32Array ? 'float32' : 'float64', data: data.buffer as SharedArrayBuffer };
 }
 
 function shareSamples(data: Float64Array, n: number, d: number): SharedSamples {
   const buffer = new SharedArrayBuffer(data.byteLength);
   new Float64Array(buffer).set(data);
-  return { n, d, data: buffer };
+  return { n, d, type: 'float64', data: buffer };
+}
+
+/** `gatherRows`, keeping a Float32Array float32 (half the memory of a float64 copy, same distances). */
+function gatherSamples(values: ArrayLike<number>, d: number, rows: readonly number[]): ArrayLike<number> {
+  if (!(values instanceof Float32Array)) return gatherRows(values, d, rows);
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((row, k) => out.set(values.subarray(row * d, row * d + d), k * d));
+  return out;
 }
 
 /** Splits `[0, n)` into `parts` contiguous ranges of near-equal size (empty ranges dropped). */

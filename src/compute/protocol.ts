@@ -6,10 +6,12 @@ import type { SortKey } from '../analysis';
 
 export const COMPUTE_PROTOCOL_VERSION = 1;
 
-/** Float64 samples `[n, d]` shared by every worker. */
+/** Row-major samples `[n, d]` shared by every worker. */
 export interface SharedSamples {
   n: number;
   d: number;
+  /** Element type of `data`. */
+  type: 'float32' | 'float64';
   data: SharedArrayBuffer;
 }
 

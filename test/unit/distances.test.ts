@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { condensedDistances, DistanceKernel, distanceMatrix, pairIndex } from '../../src/analysis';
+import {
+  BLOCK_ROWS,
+  cleanSamples,
+  conditionalRows,
+  condensedDistances,
+  DistanceKernel,
+  distanceMatrix,
+  pairIndex,
+  squareBlocks,
+  upperTriangleOrigins,
+} from '../../src/analysis';
 import { rng } from './reference';
 
 describe('pairwise distances', () => {
@@ -35,6 +45,160 @@ describe('pairwise distances', () => {
   });
   it('handle zero-dimensional samples (all distances 0)', () => {
     assert.deepEqual(Array.from(distanceMatrix(new DistanceKernel(new Float64Array(0), 3, 0))), new Array(9).fill(0));
+  });
+});
+
+/** Same bytes, so +0 and -0 or different NaNs count as different. */
+function assertSameBits(a: Float64Array | Int32Array, b: Float64Array | Int32Array, what = 'arrays'): void {
+  assert.equal(a.length, b.length, `${what}: lengths differ`);
+  assert.ok(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)), `${what} differ`);
+}
+
+describe('the chunked distance kernel (coordinates in chunks, lane sums carried)', () => {
+  const r = rng(43);
+  /** Float32-representable values, so float32 and float64 inputs hold the same numbers. */
+  const samples = (n: number, d: number) => Float64Array.from({ length: n * d }, () => Math.fround(r() * 4 - 1.5));
+  // Budget 0 forces chunks of 4 coordinates and scratch memory for one block per pass.
+  const budgets = [0, 5120, 200_000];
+
+  it('splits d into several chunks when the samples exceed the budget', () => {
+    const k = new DistanceKernel(samples(37, 37), 37, 37, undefined, 5120);
+    assert.equal(k.chunked, true);
+    assert.equal(k.chunk, 8); // 37 = 4 · 8 + 5: the last chunk is shorter and padded
+    assert.equal(new DistanceKernel(samples(37, 37), 37, 37).chunked, false);
+  });
+  for (const kind of ['wasm-simd', 'js'] as const) {
+    it(`gives bit-identical matrices and pair lists to the unchunked ${kind} kernel`, () => {
+      for (const [n, d] of [[37, 37], [150, 23], [70, 200], [9, 1], [9, 2], [9, 3], [5, 4], [3, 0]]) {
+        const x = samples(n, d);
+        const whole = new DistanceKernel(x, n, d, kind);
+        assert.equal(whole.chunked, false);
+        for (const budget of budgets) {
+          const chunked = new DistanceKernel(x, n, d, kind, budget);
+          if (budget === 0) assert.equal(chunked.chunked, true, `n ${n}, d ${d}, budget ${budget}`);
+          assertSameBits(distanceMatrix(chunked), distanceMatrix(whole), `matrix n ${n} d ${d} budget ${budget}`);
+          assertSameBits(condensedDistances(chunked), condensedDistances(whole), `pairs n ${n} d ${d} budget ${budget}`);
+          assertSameBits(chunked.squaredNorms, whole.squaredNorms, 'norms');
+          chunked.dispose();
+        }
+        whole.dispose();
+      }
+    });
+  }
+  it('are bit-identical between the WebAssembly and plain-JS kernels when chunked', () => {
+    const x = samples(150, 61);
+    for (const budget of budgets) {
+      assertSameBits(distanceMatrix(new DistanceKernel(x, 150, 61, 'wasm-simd', budget)), distanceMatrix(new DistanceKernel(x, 150, 61, 'js', budget)));
+    }
+  });
+  it('fill unaligned blocks with distances() as the unchunked kernel does', () => {
+    const n = 150;
+    const d = 29;
+    const x = samples(n, d);
+    const whole = new DistanceKernel(x, n, d);
+    for (const kind of ['wasm-simd', 'js'] as const) {
+      const chunked = new DistanceKernel(x, n, d, kind, 0);
+      for (const [i0, i1, j0, j1] of [[3, 50, 5, 37], [0, 64, 0, n], [101, 150, 7, 149], [7, 8, 9, 10]]) {
+        const ldo = j1 - j0 + 3;
+        const a = new Float64Array((i1 - i0) * ldo + 2).fill(-1);
+        const b = new Float64Array((i1 - i0) * ldo + 2).fill(-1);
+        whole.distances(i0, i1, j0, j1, a, 2, ldo);
+        chunked.distances(i0, i1, j0, j1, b, 2, ldo);
+        assertSameBits(b, a, `block [${i0}, ${i1}) × [${j0}, ${j1}) ${kind}`);
+      }
+    }
+  });
+  it('give exactly 0 between identical samples', () => {
+    const d = 23;
+    const base = samples(3, d);
+    const x = Float64Array.from([...base.subarray(0, d), ...base.subarray(d, 2 * d), ...base.subarray(0, d), ...base.subarray(2 * d), ...base.subarray(0, d)]);
+    for (const kind of ['wasm-simd', 'js'] as const) {
+      const m = distanceMatrix(new DistanceKernel(x, 5, d, kind, 0));
+      for (const [i, j] of [[0, 2], [2, 4], [0, 4], [4, 0]]) assert.equal(m[i * 5 + j], 0);
+      assert.ok(m[1] > 0);
+    }
+  });
+  it('take float32 samples and give the same bits as float64 copies of them, chunked or not', () => {
+    const n = 70;
+    const d = 45;
+    const x = samples(n, d);
+    const x32 = Float32Array.from(x);
+    for (const budget of [undefined, 0, 20_000]) {
+      for (const kind of ['wasm-simd', 'js'] as const) {
+        assertSameBits(distanceMatrix(new DistanceKernel(x32, n, d, kind, budget)), distanceMatrix(new DistanceKernel(x, n, d, kind)));
+      }
+    }
+  });
+  it('find the same neighbours and weights in conditionalRows', () => {
+    const n = 150;
+    const d = 33;
+    const K = 20;
+    const x = samples(n, d);
+    const run = (kernel: DistanceKernel, r0: number, r1: number) => {
+      const indices = new Int32Array((r1 - r0) * K);
+      const weights = new Float64Array((r1 - r0) * K);
+      conditionalRows(kernel, r0, r1, K, indices, weights);
+      return { indices, weights };
+    };
+    const whole = new DistanceKernel(x, n, d);
+    for (const [r0, r1] of [[0, n], [37, 111]]) {
+      const expected = run(whole, r0, r1);
+      for (const budget of [0, 20_000]) {
+        const got = run(new DistanceKernel(x, n, d, undefined, budget), r0, r1);
+        assertSameBits(got.indices, expected.indices, 'indices');
+        assertSameBits(got.weights, expected.weights, 'weights');
+      }
+    }
+  });
+  it('deliver tiles in list order and reject blocks that are too large or out of range', () => {
+    const n = 150;
+    const kernel = new DistanceKernel(samples(n, 9), n, 9, undefined, 0);
+    // The upper triangle's origins backwards, pair by pair.
+    const upper = upperTriangleOrigins(n);
+    const origins = Array.from({ length: upper.length }, (_, t) => upper[upper.length - 2 - (t & ~1) + (t & 1)]);
+    const seen: number[] = [];
+    kernel.tiles(squareBlocks(origins, n), (_block, i0, i1, j0, j1) => {
+      assert.equal(i1, Math.min(n, i0 + BLOCK_ROWS));
+      assert.equal(j1, Math.min(n, j0 + BLOCK_ROWS));
+      seen.push(i0, j0);
+    });
+    assert.deepEqual(seen, origins);
+    assert.throws(() => kernel.tiles([0, 65, 0, 10], () => undefined), RangeError);
+    assert.throws(() => kernel.tiles([100, 151, 0, 10], () => undefined), RangeError);
+    assert.throws(() => kernel.tiles([0, 1, 2], () => undefined), RangeError);
+  });
+  it('stay exact on reused WebAssembly memory that holds older, larger samples', () => {
+    const big = samples(200, 300);
+    new DistanceKernel(big, 200, 300).dispose();
+    new DistanceKernel(big, 200, 300, 'wasm-simd', 100_000).dispose();
+    const x = samples(21, 13);
+    const expected = distanceMatrix(new DistanceKernel(x, 21, 13, 'js'));
+    for (const budget of [undefined, 0, 100_000]) {
+      const k = new DistanceKernel(x, 21, 13, 'wasm-simd', budget);
+      assertSameBits(distanceMatrix(k), expected, `budget ${budget}`);
+      k.dispose();
+    }
+  });
+});
+
+describe('cleanSamples', () => {
+  it('keeps float32 input float32 and drops non-finite coordinates', () => {
+    const x = Float32Array.from([1, 2, NaN, 4, 5, 6, 7, Infinity, 9]);
+    const clean = cleanSamples(x, 3, 3);
+    assert.ok(clean.data instanceof Float32Array);
+    assert.deepEqual(Array.from(clean.data), [1, 4, 7]);
+    assert.equal(clean.nonFiniteCount, 2);
+    assert.equal(clean.droppedCoordinates, 2);
+    assert.ok(cleanSamples([1, 2, 3, 4], 2, 2).data instanceof Float64Array);
+  });
+  it('returns clean typed arrays without a copy, and asks allocate for the element type', () => {
+    const x = Float32Array.from([1, 2, 3, 4]);
+    assert.equal(cleanSamples(x, 2, 2).data, x);
+    const asked: boolean[] = [];
+    const copy = cleanSamples(x, 2, 2, (length, float32) => (asked.push(float32), new Float32Array(length)));
+    assert.notEqual(copy.data, x);
+    assert.deepEqual(Array.from(copy.data), [1, 2, 3, 4]);
+    assert.deepEqual(asked, [true]);
   });
 });
 
