@@ -88,9 +88,45 @@ export function layerDistanceCodes(layer: LayerActivations, bins = DEFAULT_BINS,
 export function capacityMatrixFromCodes(columns: DistanceCodes[], rows: DistanceCodes[], rowRange: [number, number] = [0, rows.length]): CapacityMatrix {
   const [r0, r1] = rowRange;
   const values = new Float64Array((r1 - r0) * columns.length);
-  const joint = new Float64Array((columns[0]?.bins ?? 2) * (rows[0]?.bins ?? 2));
-  for (let r = r0; r < r1; r++) {
-    for (let c = 0; c < columns.length; c++) values[(r - r0) * columns.length + c] = capacityBits(columns[c], rows[r], joint) ?? NaN;
+  const rowBins = rows[0]?.bins ?? 2;
+  const cells = (columns[0]?.bins ?? 2) * rowBins;
+  // The joint histograms are the whole cost (channels² × pairs increments). Four rows at a time,
+  // each into its own table, keep the increments independent (a single table stalls on repeated
+  // bins); the column's codes are pre-scaled once. Counts are exact integers, so the entropies are
+  // the same numbers capacityBits gives.
+  const tables = new Int32Array(4 * cells);
+  const counts = new Float64Array(cells);
+  const pairs = columns[0]?.codes.length ?? 0;
+  const scaled = new Uint16Array(pairs);
+  for (let c = 0; c < columns.length; c++) {
+    const col = columns[c];
+    for (let p = 0; p < pairs; p++) scaled[p] = col.codes[p] * rowBins;
+    for (let r = r0; r < r1; r += 4) {
+      const group = Math.min(4, r1 - r);
+      const b0 = rows[r].codes;
+      const b1 = rows[r + Math.min(1, group - 1)].codes;
+      const b2 = rows[r + Math.min(2, group - 1)].codes;
+      const b3 = rows[r + Math.min(3, group - 1)].codes;
+      for (const b of [b0, b1, b2, b3]) if (b.length !== pairs) throw new RangeError(`both channels need the same inputs; got ${col.n} and ${rows[r].n}`);
+      tables.fill(0);
+      for (let p = 0; p < pairs; p++) {
+        const x = scaled[p];
+        tables[x + b0[p]]++;
+        tables[cells + x + b1[p]]++;
+        tables[2 * cells + x + b2[p]]++;
+        tables[3 * cells + x + b3[p]]++;
+      }
+      for (let g = 0; g < group; g++) {
+        const row = rows[r + g];
+        let value = NaN;
+        if (col.entropyBits !== undefined && row.entropyBits !== undefined) {
+          for (let k = 0; k < cells; k++) counts[k] = tables[g * cells + k];
+          const cap = col.entropyBits + row.entropyBits - shannonEntropyBits(counts, 0, cells)!;
+          value = cap > 0 ? cap : 0;
+        }
+        values[(r + g - r0) * columns.length + c] = value;
+      }
+    }
   }
   return {
     rows: r1 - r0,

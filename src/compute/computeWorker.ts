@@ -6,18 +6,25 @@
 import { parentPort } from 'node:worker_threads';
 import {
   BLOCK_ROWS,
-  capacityBits,
+  capacityMatrixFromCodes,
   conditionalRows,
   distanceCodes,
   DistanceCodes,
   DistanceKernel,
   mirrorBlock,
   NeighbourSelector,
+  SampleArray,
+  squareBlocks,
 } from '../analysis';
 import type { SharedCodes, SharedSamples, WorkerRequest, WorkerResponse } from './protocol';
 
+function samplesOf(s: SharedSamples): SampleArray {
+  return s.type === 'float32' ? new Float32Array(s.data) : new Float64Array(s.data);
+}
+
+/** A kernel within the default memory budget: larger samples are processed in chunks of coordinates. */
 function kernelFor(s: SharedSamples): DistanceKernel {
-  return new DistanceKernel(new Float64Array(s.data), s.n, s.d);
+  return new DistanceKernel(samplesOf(s), s.n, s.d);
 }
 
 function fromShared(c: SharedCodes): DistanceCodes {
@@ -37,15 +44,7 @@ function handle(req: WorkerRequest): WorkerResponse {
       const { n } = req.samples;
       const kernel = kernelFor(req.samples);
       const matrix = new Float64Array(req.matrix);
-      const block = new Float64Array(BLOCK_ROWS * BLOCK_ROWS);
-      for (let t = 0; t < req.tiles.length; t += 2) {
-        const i0 = req.tiles[t];
-        const j0 = req.tiles[t + 1];
-        const i1 = Math.min(n, i0 + BLOCK_ROWS);
-        const j1 = Math.min(n, j0 + BLOCK_ROWS);
-        kernel.distances(i0, i1, j0, j1, block, 0, BLOCK_ROWS);
-        mirrorBlock(block, BLOCK_ROWS, matrix, n, i0, i1, j0, j1);
-      }
+      kernel.tiles(squareBlocks(req.tiles, n), (block, i0, i1, j0, j1) => mirrorBlock(block, BLOCK_ROWS, matrix, n, i0, i1, j0, j1));
       kernel.dispose();
       return { type: 'done', id: req.id };
     }
@@ -78,17 +77,14 @@ function handle(req: WorkerRequest): WorkerResponse {
       return { type: 'done', id: req.id };
     }
     case 'capacity/codes': {
-      const codes = req.channels.map((s) => toShared(distanceCodes(new Float64Array(s.data), s.n, s.d, req.bins)));
+      const codes = req.channels.map((s) => toShared(distanceCodes(samplesOf(s), s.n, s.d, req.bins)));
       return { type: 'done', id: req.id, codes };
     }
     case 'capacity/rows': {
       const columns = req.columns.map(fromShared);
       const rows = req.rows.map(fromShared);
-      const out = new Float64Array(req.out);
-      const joint = new Float64Array((columns[0]?.bins ?? 2) * (rows[0]?.bins ?? 2));
-      for (let r = req.r0; r < req.r1; r++) {
-        for (let c = 0; c < columns.length; c++) out[r * columns.length + c] = capacityBits(columns[c], rows[r], joint) ?? NaN;
-      }
+      const share = capacityMatrixFromCodes(columns, rows, [req.r0, req.r1]);
+      new Float64Array(req.out).set(share.values, req.r0 * columns.length);
       return { type: 'done', id: req.id };
     }
     default: {
