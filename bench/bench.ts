@@ -36,6 +36,9 @@ interface CaseResult {
   trainMs?: number;
   recordMs?: number;
   backend?: string;
+  /** Service query timings (the `service` case). */
+  lines?: { label: string; ms: number; goalMs: number }[];
+  recordSeconds?: number;
 }
 
 /** Random images in the official CIFAR-10 binary format (label byte + 3072 pixel bytes), so the real reader runs. */
@@ -144,6 +147,16 @@ async function runCase(name: string): Promise<CaseResult> {
       rmSync(runs, { recursive: true, force: true });
     }
   }
+  if (kind === 'service') {
+    const { benchService } = await import('./serviceBench');
+    const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-service-'));
+    try {
+      const r = await benchService(dir, writeFakeCifar(dir, 2000));
+      return { seconds: r.recordSeconds, peakRssMB: r.peakRssMB, lines: r.lines, recordSeconds: r.recordSeconds };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   throw new Error(`unknown bench case ${name}`);
 }
 
@@ -228,6 +241,14 @@ async function main(): Promise<void> {
         `peak memory ${fmt(cifar.peakRssMB, 0)} MB (goal < 2,048 MB)`,
     );
   }
+  console.log('\nAnalysis service queries on examples/cifar-cnn.ts, probe 500 (CIFAR-format random images; warm service)');
+  const service = await inChild('service');
+  for (const line of service.lines!) {
+    const ok = line.ms <= line.goalMs;
+    if (!ok) fails++;
+    console.log(`  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`);
+  }
+  console.log(`  peak memory ${fmt(service.peakRssMB, 0)} MB; recording the run for it took ${fmt(service.recordSeconds!, 1)} s`);
   rmSync(dir, { recursive: true, force: true });
   if (!existsSync(dir) && fails) process.exitCode = 1;
 }

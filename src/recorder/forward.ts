@@ -27,6 +27,11 @@ export interface ForwardOptions {
   count: number;
   /** Last layer index wanted (default: the last layer). */
   last?: number;
+  /**
+   * Sequential models: the already known activations of layer `index` for the same inputs; the
+   * pass starts after it instead of at the input.
+   */
+  from?: { index: number; activations: Activations };
   /** Extraction models for graph models, reused across calls (built on demand when absent). */
   extractors?: Map<number, tfType.LayersModel>;
   signal?: AbortSignal;
@@ -42,8 +47,8 @@ export async function* forwardLayers(o: ForwardOptions): AsyncGenerator<{ index:
   const last = o.last ?? layers.length - 1;
   const inputShape = layers[0].outputShape;
   if (model.getClassName() === 'Sequential') {
-    let previous: Activations = { shape: [n, ...inputShape], data: o.inputs };
-    for (let l = 1; l <= last; l++) {
+    let previous: Activations = o.from?.activations ?? { shape: [n, ...inputShape], data: o.inputs };
+    for (let l = (o.from?.index ?? 0) + 1; l <= last; l++) {
       const layer = model.getLayer(layers[l].name);
       previous = await chunked(o, previous, (x) => layer.apply(x, { training: false }) as tfType.Tensor);
       yield { index: l, out: previous };

@@ -307,7 +307,13 @@ export class AnalysisEngine {
     // The whole probe set: every layer on the way is kept too (the next query often wants one).
     let result: Activations | undefined;
     if (model.getClassName() === 'Sequential') {
-      for await (const { index, out } of forwardLayers({ tf, model, layers, inputs: probe.inputs, count: n, last: layer, extractors, signal: control.signal })) {
+      // Start from the deepest layer below this one that is still in memory.
+      let from: { index: number; activations: Activations } | undefined;
+      for (let l = layer - 1; l >= 1 && !from; l--) {
+        const known = this.activations.get(`${run.folder}|${epoch}|${l}`);
+        if (known) from = { index: l, activations: known };
+      }
+      for await (const { index, out } of forwardLayers({ tf, model, layers, inputs: probe.inputs, count: n, last: layer, from, extractors, signal: control.signal })) {
         control.onProgress?.((index / layer) * 0.5, `forward pass: layer ${index} of ${layer}`);
         this.remember(`${run.folder}|${epoch}|${index}`, out);
         result = out;
@@ -317,6 +323,18 @@ export class AnalysisEngine {
       this.remember(cacheKey, result);
     }
     return layerActivations(shapeOf(indices.length), all ? result!.data : Float32Array.from(gatherRows(result!.data, per, indices)));
+  }
+
+  /** Two layers' activations, the shallower first so the deeper pass continues from it. */
+  private async twoLayers(run: RunState, epoch: number, i: number, j: number, indices: number[], control: QueryControl): Promise<[LayerActivations, LayerActivations]> {
+    if (i === j) {
+      const a = await this.layerOutput(run, epoch, i, indices, control);
+      return [a, a];
+    }
+    const [lo, hi] = i < j ? [i, j] : [j, i];
+    const first = await this.layerOutput(run, epoch, lo, indices, control);
+    const second = await this.layerOutput(run, epoch, hi, indices, control);
+    return i < j ? [first, second] : [second, first];
   }
 
   private remember(key: string, acts: Activations): void {
@@ -462,8 +480,7 @@ export class AnalysisEngine {
         this.checkLayer(run, q.layerJ, 'layerJ');
         const indices = this.subset(run, q.x);
         const bins = q.bins ?? settings.bins;
-        const a = await this.layerOutput(run, q.epoch, q.layerI, indices, control);
-        const b = q.layerJ === q.layerI ? a : await this.layerOutput(run, q.epoch, q.layerJ, indices, control);
+        const [a, b] = await this.twoLayers(run, q.epoch, q.layerI, q.layerJ, indices, control);
         control.onProgress?.(0.6, 'capacity matrix');
         const cm = await this.computePool().capacityMatrix(a, b, { bins, signal: control.signal });
         const rowMax = sortMatrix(cm.values, cm.rows, cm.columns, 'max');
@@ -486,8 +503,7 @@ export class AnalysisEngine {
         this.checkLayer(run, q.layerJ, 'layerJ');
         const indices = this.subset(run, q.x);
         const bins = q.bins ?? settings.bins;
-        const a = await this.layerOutput(run, q.epoch, q.layerI, indices, control);
-        const b = await this.layerOutput(run, q.epoch, q.layerJ, indices, control);
+        const [a, b] = await this.twoLayers(run, q.epoch, q.layerI, q.layerJ, indices, control);
         return { layerI: q.layerI, layerJ: q.layerJ, epoch: q.epoch, inputCount: indices.length, bins, bits: orNull(layerCapacity(a, b, bins)) };
       }
       case 'channelPair': {
@@ -498,8 +514,7 @@ export class AnalysisEngine {
         this.checkChannel(run, q.layerJ, q.channelJ);
         const indices = this.subset(run, q.x);
         const bins = q.bins ?? settings.bins;
-        const a = await this.layerOutput(run, q.epoch, q.layerI, indices, control);
-        const b = await this.layerOutput(run, q.epoch, q.layerJ, indices, control);
+        const [a, b] = await this.twoLayers(run, q.epoch, q.layerI, q.layerJ, indices, control);
         const codesI = distanceCodes(channelMatrix(a, q.channelI), a.count, a.units, bins);
         const codesJ = distanceCodes(channelMatrix(b, q.channelJ), b.count, b.units, bins);
         // The matrix's orientation (column channel first), so a pair equals its cell to the bit.

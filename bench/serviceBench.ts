@@ -1,0 +1,83 @@
+/**
+ * Speed of the analysis service's slice queries (issue goals) on `examples/cifar-cnn.ts` recorded
+ * with a probe of 500 inputs (CIFAR-10 itself is not on these machines: the inputs are random
+ * images written in the official binary format, so the real reader and model run; the timings
+ * depend on shapes, not on pixel values).
+ *
+ * The engine is the one the service process runs; its backend and workers are warmed by a first
+ * query, as they are in the long-lived service, so "cold" means: answer not cached, model of that
+ * epoch not loaded, activations not computed.
+ *
+ * The small-multiples table needs 20 recorded epochs: a copy of the run repeats the recorded
+ * metrics as epochs 0..20 (the query reads summaries only, so this measures exactly its work).
+ */
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { recordRun, epochFolder } from '../src/recorder/record';
+import { AnalysisEngine } from '../src/service/engine';
+import type { Query } from '../src/analysis';
+
+export interface ServiceBenchLine {
+  label: string;
+  ms: number;
+  goalMs: number;
+}
+
+export async function benchService(workDir: string, cifarFolder: string): Promise<{ lines: ServiceBenchLine[]; peakRssMB: number; recordSeconds: number }> {
+  const runs = join(workDir, 'service-runs');
+  const t0 = performance.now();
+  const { folder, manifest } = await recordRun({
+    modelFile: resolve(__dirname, '../examples/cifar-cnn.ts'),
+    dataset: `cifar10:${cifarFolder}`,
+    epochs: 1,
+    batchSize: 64,
+    probeSize: 500,
+    trainLimit: 500,
+    runsFolder: runs,
+  });
+  const recordSeconds = (performance.now() - t0) / 1000;
+  const wide = manifest.layers.filter((l) => l.channels === 64 && l.outputShape.length === 3).map((l) => l.index);
+  if (wide.length < 2) throw new Error('examples/cifar-cnn.ts no longer has two 64-channel layers');
+  const [li, lj] = wide;
+  const engine = new AnalysisEngine({ roots: [runs] });
+  const lines: ServiceBenchLine[] = [];
+  const time = async (label: string, goalMs: number, q: Query, run = folder, on = engine) => {
+    const t = performance.now();
+    await on.answer(run, q);
+    lines.push({ label, ms: performance.now() - t, goalMs });
+  };
+  try {
+    // Warm-up: backend, workers, the epoch-0 model.
+    await engine.answer(folder, { kind: 'featureMaps', layer: 1, channels: [0], epoch: 0, x: { kind: 'indices', indices: [0] } });
+    await time(`capacity matrix ${manifest.layers[li].name} × ${manifest.layers[lj].name} (64 × 64 channels, 500 inputs), cold`, 2000, { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 });
+    await time('  the same, cached in the run folder', 50, { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 });
+    const restarted = new AnalysisEngine({ roots: [runs] });
+    await time('  the same, cached, from a restarted service', 50, { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 }, folder, restarted);
+    restarted.close();
+    const sixteen = { kind: 'indices' as const, indices: Array.from({ length: 16 }, (_, i) => i * 31) };
+    await time(`feature maps of one channel of ${manifest.layers[lj].name} for 16 inputs, epoch 0`, 200, { kind: 'featureMaps', layer: lj, channels: [5], epoch: 0, x: sixteen });
+    const eight = { kind: 'indices' as const, indices: Array.from({ length: 8 }, (_, i) => i * 17 + 3) };
+    await time(`deconvolution of one channel of ${manifest.layers[lj].name} for 8 inputs, epoch 1`, 1000, { kind: 'deconvolution', layer: lj, channel: 7, epoch: 1, x: eight });
+
+    // 20 epochs of summaries.
+    const long = join(runs, 'twenty-epochs');
+    cpSync(folder, long, { recursive: true });
+    const metrics = readFileSync(join(folder, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    const last = JSON.parse(metrics[metrics.length - 1]) as { epoch: number };
+    const lineFor = (e: number) => JSON.stringify({ ...last, epoch: e });
+    writeFileSync(join(long, 'metrics.jsonl'), Array.from({ length: 21 }, (_, e) => lineFor(e)).join('\n') + '\n');
+    for (let e = 2; e <= 20; e++) {
+      mkdirSync(join(long, 'checkpoints', epochFolder(e)));
+      symlinkSync(join(long, 'checkpoints', epochFolder(1), 'weights.bin'), join(long, 'checkpoints', epochFolder(e), 'weights.bin'));
+    }
+    const m = JSON.parse(readFileSync(join(long, 'manifest.json'), 'utf8'));
+    m.epochs = Array.from({ length: 21 }, (_, e) => e);
+    writeFileSync(join(long, 'manifest.json'), JSON.stringify(m));
+    await time(`small multiples of ${manifest.layers[lj].name} (64 channels × 21 epochs × 10 classes), first read`, 100, { kind: 'smallMultiples', layer: lj }, long);
+    await time('  the same, again', 100, { kind: 'smallMultiples', layer: lj }, long);
+  } finally {
+    engine.close();
+    rmSync(runs, { recursive: true, force: true });
+  }
+  return { lines, peakRssMB: process.resourceUsage().maxRSS / 1024, recordSeconds };
+}
