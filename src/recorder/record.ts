@@ -19,6 +19,7 @@ import {
   indicesByClass,
   labelEntropies,
   layerActivations,
+  LayerActivations,
   LayerEpochMetrics,
   npyFromFloat32,
   RUN_FORMAT_VERSION,
@@ -450,10 +451,7 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
   inter.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
   const t1 = performance.now();
   const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
-  const dead: number[] = [];
-  const alive = new Uint8Array(layer.channels);
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0) alive[i % layer.channels] = 1;
-  for (let ch = 0; ch < layer.channels; ch++) if (!alive[ch]) dead.push(ch);
+  const dead = deadChannels(layer);
   ctx.timings.channels += performance.now() - t1;
   const [all, ...classes] = await inter;
   return {
@@ -465,4 +463,22 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
     deadChannels: dead,
     nonFiniteCount: entropies.nonFiniteCount,
   };
+}
+
+/** Channels that are exactly 0 for every input (dead ReLUs). */
+function deadChannels(layer: LayerActivations): number[] {
+  const { channels, data } = layer;
+  const alive = new Uint8Array(channels);
+  let remaining = channels;
+  for (let base = 0; base < data.length && remaining > 0; base += channels) {
+    for (let c = 0; c < channels; c++) {
+      if (!alive[c] && data[base + c] !== 0) {
+        alive[c] = 1;
+        remaining--;
+      }
+    }
+  }
+  const dead: number[] = [];
+  for (let c = 0; c < channels; c++) if (!alive[c]) dead.push(c);
+  return dead;
 }
