@@ -31,6 +31,7 @@ const targets = [
   { ...node, entryPoints: { computeWorker: 'src/compute/computeWorker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { recorder: 'src/recorder/recorderProcess.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { service: 'src/service/serviceProcess.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { forwardWorker: 'src/service/forwardWorker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
   {

@@ -47,11 +47,13 @@ export async function benchService(workDir: string, cifarFolder: string): Promis
     lines.push({ label, ms: performance.now() - t, goalMs });
   };
   try {
-    // Warm-up: backend, workers, the epoch-0 model.
-    await engine.answer(folder, { kind: 'featureMaps', layer: 1, channels: [0], epoch: 0, x: { kind: 'indices', indices: [0] } });
+    // Warm-up, as in a service that has answered anything before: backend, compute workers, the
+    // forward worker, the epoch-0 model (first layer only, so no later activation is in memory).
+    await engine.answer(folder, { kind: 'featureMaps', layer: 1, channels: [0], epoch: 0, x: { kind: 'all' } });
     await time(`capacity matrix ${manifest.layers[li].name} × ${manifest.layers[lj].name} (64 × 64 channels, 500 inputs), cold`, 2000, { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 });
     await time('  the same, cached in the run folder', 50, { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 });
     const restarted = new AnalysisEngine({ roots: [runs] });
+    // A restarted service answers a cached query without TensorFlow.js.
     await time('  the same, cached, from a restarted service', 50, { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 }, folder, restarted);
     restarted.close();
     const sixteen = { kind: 'indices' as const, indices: Array.from({ length: 16 }, (_, i) => i * 31) };

@@ -171,9 +171,13 @@ function rulesBroken(rel, specifier) {
     if (isRelative && (under(target, 'src/compute') || under(target, 'src/recorder'))) {
       broken.push(`src/extension must not import ${target.split('/').slice(0, 2).join('/')} ('${specifier}')`);
     }
+    // The analysis service runs in its own process: the host talks to it through its client only.
+    if (isRelative && under(target, 'src/service') && !['src/service/client', 'src/service/protocol'].includes(target.replace(/\.(ts|js)$/, ''))) {
+      broken.push(`src/extension may import only src/service/client and src/service/protocol ('${specifier}')`);
+    }
   }
 
-  for (const dir of ['src/compute', 'src/recorder', 'src/cli', 'src/data']) {
+  for (const dir of ['src/compute', 'src/recorder', 'src/cli', 'src/data', 'src/service']) {
     if (under(rel, dir) && specifier === 'vscode') broken.push(`${dir} must not import 'vscode'`);
   }
   return broken;

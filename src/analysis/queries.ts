@@ -78,7 +78,7 @@ export interface FeatureMapsAnswer {
   inputs: number[];
   labels: number[];
   channels: number[];
-  /** `[inputs, channels, H, W]` (dense layers: H = 1, W = 1). */
+  /** `[inputs, channels, H, W]` (a dense layer is one channel of U units: H = 1, W = U). */
   maps: EncodedArray;
   min: number;
   max: number;

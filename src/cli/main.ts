@@ -205,7 +205,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     // RangeErrors from the analysis core name a bad parameter or shape: the user's input.
-    if (UsageError.is(e) || e instanceof RangeError || ModelError.is(e) || DatasetError.is(e) || e instanceof QueryError) {
+    if (UsageError.is(e) || e instanceof RangeError || ModelError.is(e) || DatasetError.is(e) || (e instanceof QueryError && e.code !== 'internal')) {
       process.stderr.write(`cnn-slicer: ${(e as Error).message}\n`);
       return 2;
     }

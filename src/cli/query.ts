@@ -28,7 +28,7 @@ function int(raw: string | boolean | undefined, name: string): number | undefine
 export function queryFromOptions(kind: string, v: Record<string, string | boolean | undefined>): unknown {
   if (typeof v.json === 'string') {
     try {
-      return { kind, ...(JSON.parse(v.json) as object) };
+      return { ...(JSON.parse(v.json) as object), kind };
     } catch {
       throw new UsageError('--json must be a JSON object, e.g. --json \'{"layer":2,"epoch":1}\'');
     }
@@ -60,7 +60,9 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
   if (kind === 'inputDiversity') q.seed = int(v.seed, 'seed');
   if (kind === 'confusion' && v.cells) q.inputs = true;
   // Queries that need an input subset default to all inputs on the command line.
-  if (q.x === undefined && ['inputs', 'featureMaps', 'deconvolution'].includes(kind)) q.x = { kind: 'all' };
+  if (q.x === undefined && ['inputs', 'featureMaps'].includes(kind)) q.x = { kind: 'all' };
+  if (q.x === undefined && kind === 'deconvolution') throw new UsageError('deconvolution needs its inputs: --inputs I1,I2,… or --per-class N');
+  if (v.seed !== undefined && perClass === undefined && kind !== 'inputDiversity') throw new UsageError('--seed applies to --per-class subsets and to inputDiversity');
   return Object.fromEntries(Object.entries(q).filter(([, e]) => e !== undefined));
 }
 

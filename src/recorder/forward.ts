@@ -4,6 +4,8 @@
  * slice). Inputs run in chunks so a backend's working memory stays small (a convolution's im2col
  * buffer for a whole probe set would be gigabytes).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import type { RunLayer } from '../analysis';
 import { CancelledError } from '../compute/pool';
@@ -96,4 +98,12 @@ async function chunked(o: ForwardOptions, input: Activations, apply: (x: tfType.
     out.dispose();
   }
   return { shape, data: data ?? new Float32Array(0) };
+}
+
+/** Loads a checkpoint folder written by the recorder (TensorFlow.js layers format: model.json + weights.bin). */
+export async function loadCheckpoint(tf: typeof tfType, dir: string): Promise<tfType.LayersModel> {
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { weights: tfType.io.WeightsManifestEntry[] }[] };
+  const weights = readFileSync(join(dir, 'weights.bin'));
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData }));
 }

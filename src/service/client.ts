@@ -76,6 +76,8 @@ export class AnalysisClient {
       child.once('exit', (code, signal) => {
         const why = `the analysis service stopped (${signal ?? `exit code ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}; it starts again with the next query`;
         rejectReady(new QueryError('internal', why));
+        // A child replaced after dispose() must not take its successor's state with it.
+        if (this.child !== child) return;
         for (const w of this.waiting.values()) w.reject(new QueryError('internal', why));
         this.waiting.clear();
         this.child = undefined;
@@ -134,6 +136,8 @@ export class AnalysisClient {
   }
 
   dispose(): void {
+    for (const w of this.waiting.values()) w.reject(new QueryError('cancelled', 'the analysis service was shut down'));
+    this.waiting.clear();
     if (this.child) {
       this.send({ type: 'shutdown' });
       const child = this.child;

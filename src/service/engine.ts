@@ -41,14 +41,18 @@ import {
 import { CancelledError, ComputePool } from '../compute/pool';
 import { loadDataset, parseDatasetSpec } from '../data/datasets';
 import { BackendPreference, initBackend, InitializedBackend } from '../recorder/backend';
-import { Activations, forwardLayer, forwardLayers } from '../recorder/forward';
+import { Activations, forwardLayer, forwardLayers, loadCheckpoint } from '../recorder/forward';
 import { epochFolder } from '../recorder/record';
 import { readRun, RunRecord } from '../recorder/runStore';
 import { AnswerCache, DEFAULT_CACHE_BYTES } from './cache';
+import { ForwardHelper, resolveForwardScript, shareFloat32 } from './forwardHelper';
 import { deconvolve } from './deconvolution';
 
 export interface EngineOptions {
-  /** Folders whose direct children are the runs this engine may read; nothing else is opened. */
+  /**
+   * Folders whose direct children are the runs this engine may read. Nothing else is opened, except
+   * the run's own dataset for `inputDiversity` with `source: "dataset"`.
+   */
   roots: string[];
   backend?: BackendPreference;
   /** Compute workers (default 2: both cores of the target machines). */
@@ -57,6 +61,15 @@ export interface EngineOptions {
   cacheBytes?: number;
   /** Budget of activations kept in memory across queries (bytes). */
   memoryBytes?: number;
+  /** Run forward passes of many inputs on two threads (default true). */
+  splitForward?: boolean;
+}
+
+/** Inputs below which a forward pass stays on one thread (the hand-over costs more than it saves). */
+const MIN_SPLIT_INPUTS = 64;
+
+function backendPreference(name: string): BackendPreference {
+  return name === 'tensorflow' ? 'tfjs-node' : name === 'wasm' ? 'wasm' : 'cpu';
 }
 
 export interface QueryControl {
@@ -96,6 +109,7 @@ export class AnalysisEngine {
   private readonly activations = new Map<string, Activations>();
   private activationBytes = 0;
   private backend?: Promise<InitializedBackend>;
+  private forwardHelper?: ForwardHelper;
   private pool?: ComputePool;
 
   constructor(private readonly options: EngineOptions) {
@@ -114,10 +128,14 @@ export class AnalysisEngine {
     let answer: AnswerOf[Q['kind']];
     try {
       answer = (await this.compute(run, query, control)) as AnswerOf[Q['kind']];
+      // Some steps run to the end once started: a cancelled query still never answers.
+      if (control.signal?.aborted) throw new CancelledError();
     } catch (e) {
       throw asQueryError(e);
     }
-    if (key && !(answer as { source?: string }).source?.startsWith('summary')) run.cache.set(key, answer);
+    // Answers read from the summaries are cheap: only computed ones go to the disk cache.
+    const fromSummary = (answer as { source?: string }).source === 'summary' || (query.kind === 'confusion' && !query.inputs);
+    if (key && !fromSummary) run.cache.set(key, answer);
     return { answer, cached: false, ms: performance.now() - started };
   }
 
@@ -129,6 +147,8 @@ export class AnalysisEngine {
     this.activationBytes = 0;
     this.pool?.close();
     this.pool = undefined;
+    this.forwardHelper?.close();
+    this.forwardHelper = undefined;
   }
 
   // ---- runs -------------------------------------------------------------------------------
@@ -260,10 +280,7 @@ export class AnalysisEngine {
     const dir = join(run.folder, 'checkpoints', epochFolder(epoch));
     let model: tfType.LayersModel;
     try {
-      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { weights: tfType.io.WeightsManifestEntry[] }[] };
-      const weights = readFileSync(join(dir, 'weights.bin'));
-      const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
-      model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData }));
+      model = await loadCheckpoint(tf, dir);
     } catch (e) {
       throw new QueryError('run-format', `the checkpoint of epoch ${epoch} (${dir}) cannot be loaded: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -313,7 +330,7 @@ export class AnalysisEngine {
         const known = this.activations.get(`${run.folder}|${epoch}|${l}`);
         if (known) from = { index: l, activations: known };
       }
-      for await (const { index, out } of forwardLayers({ tf, model, layers, inputs: probe.inputs, count: n, last: layer, from, extractors, signal: control.signal })) {
+      for await (const { index, out } of this.splitForward(run, epoch, model, probe.inputs, n, layer, from, control)) {
         control.onProgress?.((index / layer) * 0.5, `forward pass: layer ${index} of ${layer}`);
         this.remember(`${run.folder}|${epoch}|${index}`, out);
         result = out;
@@ -335,6 +352,55 @@ export class AnalysisEngine {
     const first = await this.layerOutput(run, epoch, lo, indices, control);
     const second = await this.layerOutput(run, epoch, hi, indices, control);
     return i < j ? [first, second] : [second, first];
+  }
+
+  /**
+   * A sequential forward pass over many inputs on two threads: the second half goes to the forward
+   * worker while this thread runs the first; the layers come out joined, in order.
+   */
+  private async *splitForward(
+    run: RunState,
+    epoch: number,
+    model: tfType.LayersModel,
+    inputs: Float32Array,
+    n: number,
+    last: number,
+    from: { index: number; activations: Activations } | undefined,
+    control: QueryControl,
+  ): AsyncGenerator<{ index: number; out: Activations }> {
+    const { tf, backend } = await this.tf();
+    const layers = run.record.manifest.layers;
+    const script = n >= MIN_SPLIT_INPUTS ? resolveForwardScript() : undefined;
+    if (!script || this.options.splitForward === false) {
+      yield* forwardLayers({ tf, model, layers, inputs, count: n, last, from, signal: control.signal });
+      return;
+    }
+    this.forwardHelper ??= new ForwardHelper(script);
+    const h = Math.ceil(n / 2);
+    const inPer = inputs.length / n;
+    const fromPer = from ? from.activations.data.length / n : 0;
+    const second = this.forwardHelper.run({
+      backend: backendPreference(backend),
+      checkpoint: join(run.folder, 'checkpoints', epochFolder(epoch)),
+      layers,
+      inputs: shareFloat32(inputs.subarray(h * inPer)),
+      count: n - h,
+      last,
+      from: from && { index: from.index, shape: [n - h, ...from.activations.shape.slice(1)], data: shareFloat32(from.activations.data.subarray(h * fromPer)) },
+    });
+    second.catch(() => undefined); // awaited below
+    const firstHalf: { index: number; out: Activations }[] = [];
+    const firstFrom = from && { index: from.index, activations: { shape: [h, ...from.activations.shape.slice(1)], data: from.activations.data.subarray(0, h * fromPer) } };
+    for await (const step of forwardLayers({ tf, model, layers, inputs: inputs.subarray(0, h * inPer), count: h, last, from: firstFrom, signal: control.signal })) firstHalf.push(step);
+    const rest = await second;
+    if (control.signal?.aborted) throw new CancelledError();
+    for (const [k, { index, out }] of firstHalf.entries()) {
+      const other = rest[k];
+      const data = new Float32Array(out.data.length + other.data.byteLength / 4);
+      data.set(out.data);
+      data.set(new Float32Array(other.data), out.data.length);
+      yield { index, out: { shape: [n, ...out.shape.slice(1)], data } };
+    }
   }
 
   private remember(key: string, acts: Activations): void {
@@ -431,12 +497,12 @@ export class AnalysisEngine {
       case 'channelEntropies': {
         const metrics = this.metricsAt(run, q.epoch);
         this.checkLayer(run, q.layer);
-        const probe = this.probe(run);
         const classes = this.classes(run);
         if (!q.x || q.x.kind === 'all') {
           const lm = metrics.layers[q.layer];
-          return { layer: q.layer, epoch: q.epoch, inputCount: probe.labels.length, all: lm.channelBits, perClass: lm.channelBitsPerClass, classCounts: m.probe.classCounts, source: 'summary' };
+          return { layer: q.layer, epoch: q.epoch, inputCount: m.probe.size, all: lm.channelBits, perClass: lm.channelBitsPerClass, classCounts: m.probe.classCounts, source: 'summary' };
         }
+        const probe = this.probe(run);
         const indices = this.subset(run, q.x);
         const acts = await this.layerOutput(run, q.epoch, q.layer, indices, control);
         const labels = indices.map((i) => probe.labels[i]);
@@ -460,17 +526,19 @@ export class AnalysisEngine {
       case 'interSample': {
         const metrics = this.metricsAt(run, q.epoch);
         this.checkLayer(run, q.layer);
-        const probe = this.probe(run);
-        const indices = this.subset(run, q.x);
-        const K = indices.length >= 2 ? neighbourCount(indices.length, settings.k) : 0;
         const lm = metrics.layers[q.layer];
-        if (!q.x || q.x.kind === 'all') return { layer: q.layer, epoch: q.epoch, inputCount: indices.length, K, bits: lm.interSampleBits, source: 'summary' };
-        if (q.x.kind === 'classes' && q.x.classes.length === 1) return { layer: q.layer, epoch: q.epoch, inputCount: indices.length, K, bits: lm.interSampleBitsPerClass[q.x.classes[0]] ?? null, source: 'summary' };
-        void probe;
+        const K = (count: number) => (count >= 2 ? neighbourCount(count, settings.k) : 0);
+        // All inputs and one class are in the summaries (no probe file needed).
+        if (!q.x || q.x.kind === 'all') return { layer: q.layer, epoch: q.epoch, inputCount: m.probe.size, K: K(m.probe.size), bits: lm.interSampleBits, source: 'summary' };
+        if (q.x.kind === 'classes' && q.x.classes.length === 1 && q.x.classes[0] < m.probe.classCounts.length) {
+          const count = m.probe.classCounts[q.x.classes[0]];
+          return { layer: q.layer, epoch: q.epoch, inputCount: count, K: K(count), bits: lm.interSampleBitsPerClass[q.x.classes[0]] ?? null, source: 'summary' };
+        }
+        const indices = this.subset(run, q.x);
         const acts = await this.layerOutput(run, q.epoch, q.layer, indices, control);
         control.onProgress?.(0.5, 'inter-sample entropy');
         const r = await this.computePool().interSampleEntropy(acts.data, acts.count, acts.units * acts.channels, { k: settings.k, signal: control.signal });
-        return { layer: q.layer, epoch: q.epoch, inputCount: indices.length, K, bits: orNull(r.entropyBits), source: 'computed' };
+        return { layer: q.layer, epoch: q.epoch, inputCount: indices.length, K: K(indices.length), bits: orNull(r.entropyBits), source: 'computed' };
       }
       case 'inputDiversity':
         return this.inputDiversity(run, q, control);

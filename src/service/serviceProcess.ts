@@ -36,6 +36,8 @@ process.on('message', (raw) => {
       running.get(m.id)?.controller.abort();
       return;
     case 'configure':
+      // Queries still running belong to the old folders: they end as cancelled.
+      for (const r of running.values()) r.controller.abort();
       engine.close();
       engine = new AnalysisEngine({ roots: m.roots, workers: Number(process.env.CNNSLICER_WORKERS) || 2 });
       return;
@@ -61,7 +63,10 @@ process.on('message', (raw) => {
           },
         })
         .then(
-          (r) => send({ type: 'result', id: m.id, answer: r.answer, cached: r.cached, ms: r.ms }),
+          (r) =>
+            controller.signal.aborted
+              ? send({ type: 'error', id: m.id, code: 'cancelled', message: 'the query was cancelled (a newer one replaced it, or it was stopped)' })
+              : send({ type: 'result', id: m.id, answer: r.answer, cached: r.cached, ms: r.ms }),
           (e) => {
             const err = controller.signal.aborted ? new QueryError('cancelled', 'the query was cancelled (a newer one replaced it, or it was stopped)') : asQueryError(e);
             send({ type: 'error', id: m.id, code: err.code, message: err.message });

@@ -226,8 +226,15 @@ describe('scripts/check-boundaries.mjs', function () {
     });
   });
 
+  it('lets src/extension reach the analysis service only through its client and protocol', () => {
+    const result = check({
+      'src/extension/a.ts': "import { AnalysisClient } from '../service/client';\nimport type { ToService } from '../service/protocol';\nimport { AnalysisEngine } from '../service/engine';\n",
+    });
+    assertSingleViolation(result, 'src/extension/a.ts:3', 'may import only src/service/client and src/service/protocol');
+  });
+
   describe('child-process and CLI code never imports vscode', () => {
-    for (const dir of ['src/compute', 'src/recorder', 'src/cli', 'src/data']) {
+    for (const dir of ['src/compute', 'src/recorder', 'src/cli', 'src/data', 'src/service']) {
       it(`reports 'vscode' in ${dir}`, () => {
         const result = check({ [`${dir}/a.ts`]: "import { window } from 'vscode';\n" });
         assertSingleViolation(result, `${dir}/a.ts:1`, `${dir} must not import 'vscode'`);

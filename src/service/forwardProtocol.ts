@@ -1,0 +1,20 @@
+/** Messages between the analysis service and its forward-pass worker (forwardWorker.ts). */
+import type { RunLayer } from '../analysis';
+
+export interface ForwardRequest {
+  id: number;
+  /** Backend preference; the worker must use the service's backend so both halves agree. */
+  backend: string;
+  /** Checkpoint folder (already validated by the engine). */
+  checkpoint: string;
+  layers: RunLayer[];
+  /** Float32 inputs `[count, ...inputShape]`. */
+  inputs: SharedArrayBuffer;
+  count: number;
+  last: number;
+  from?: { index: number; shape: number[]; data: SharedArrayBuffer };
+}
+
+export type ForwardResponse =
+  | { id: number; type: 'done'; outputs: { index: number; shape: number[]; data: SharedArrayBuffer }[] }
+  | { id: number; type: 'error'; message: string };
