@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import {
   BLOCK_ROWS,
   capacityMatrixFromCodes,
+  channelMatrix,
   conditionalRows,
   distanceCodes,
   DistanceCodes,
@@ -77,7 +78,10 @@ function handle(req: WorkerRequest): WorkerResponse {
       return { type: 'done', id: req.id };
     }
     case 'capacity/codes': {
-      const codes = req.channels.map((s) => toShared(distanceCodes(samplesOf(s), s.n, s.d, req.bins)));
+      const { count, units, channels, type, data } = req.layer;
+      const layer = { count, units, channels, data: type === 'float32' ? new Float32Array(data) : new Float64Array(data) };
+      const codes: SharedCodes[] = [];
+      for (let c = req.c0; c < req.c1; c++) codes.push(toShared(distanceCodes(channelMatrix(layer, c), count, units, req.bins)));
       return { type: 'done', id: req.id, codes };
     }
     case 'capacity/rows': {

@@ -11,7 +11,6 @@ import { Worker } from 'node:worker_threads';
 import {
   BLOCK_ROWS,
   CapacityMatrix,
-  channelMatrix,
   cleanSamples,
   DEFAULT_BINS,
   DEFAULT_K,
@@ -26,7 +25,7 @@ import {
   hasErrorCode,
   SampleArray,
 } from '../analysis';
-import type { SharedCodes, SharedSamples, WorkerRequest, WorkerRequestBody, WorkerResponse } from './protocol';
+import type { SharedCodes, SharedLayer, SharedSamples, WorkerRequest, WorkerRequestBody, WorkerResponse } from './protocol';
 
 /** Work below this many multiply-adds runs inline: starting threads would cost more than it saves. */
 const INLINE_WORK = 2e7;
@@ -232,17 +231,15 @@ export class ComputePool {
     const bins = options.bins ?? DEFAULT_BINS;
     checkBins(bins);
     if (layerI.count !== layerJ.count) throw new RangeError(`both layers need the same inputs; got ${layerI.count} and ${layerJ.count}`);
-    const n = layerI.count;
-    const channels: SharedSamples[] = [];
-    for (const layer of [layerI, layerJ]) {
-      for (let c = 0; c < layer.channels; c++) channels.push(shareSamples(channelMatrix(layer, c), n, layer.units));
-    }
     const W = this.size;
-    const shares = splitRange(channels.length, W);
-    const coded = await Promise.all(shares.map(([a, b], w) => this.run(w, { type: 'capacity/codes', channels: channels.slice(a, b), bins }, options.signal)));
-    const codes = coded.flatMap((r) => r.codes ?? []);
-    const columns = codes.slice(0, layerI.channels);
-    const rows = codes.slice(layerI.channels);
+    // Each layer is shared once; the workers take its channels apart themselves.
+    const layerCodes = async (layer: LayerActivations): Promise<SharedCodes[]> => {
+      const shared = shareLayer(layer);
+      const parts = await Promise.all(splitRange(layer.channels, W).map(([c0, c1], w) => this.run(w, { type: 'capacity/codes', layer: shared, c0, c1, bins }, options.signal)));
+      return parts.flatMap((r) => r.codes ?? []);
+    };
+    const columns = await layerCodes(layerI);
+    const rows = layerI === layerJ ? columns : await layerCodes(layerJ);
     const out = new SharedArrayBuffer(rows.length * columns.length * 8);
     await Promise.all(
       splitRange(rows.length, W).map(([r0, r1], w) => this.run(w, { type: 'capacity/rows', columns, rows, r0, r1, out }, options.signal)),
@@ -273,10 +270,11 @@ function sharedSamples(data: SampleArray, n: number, d: number): SharedSamples {
   return { n, d, type: data instanceof Float32Array ? 'float32' : 'float64', data: data.buffer as SharedArrayBuffer };
 }
 
-function shareSamples(data: Float64Array, n: number, d: number): SharedSamples {
-  const buffer = new SharedArrayBuffer(data.byteLength);
-  new Float64Array(buffer).set(data);
-  return { n, d, type: 'float64', data: buffer };
+function shareLayer(layer: LayerActivations): SharedLayer {
+  const float32 = layer.data instanceof Float32Array;
+  const buffer = new SharedArrayBuffer(layer.data.length * (float32 ? 4 : 8));
+  (float32 ? new Float32Array(buffer) : new Float64Array(buffer)).set(layer.data);
+  return { count: layer.count, units: layer.units, channels: layer.channels, type: float32 ? 'float32' : 'float64', data: buffer };
 }
 
 /** `gatherRows`, keeping a Float32Array float32 (half the memory of a float64 copy, same distances). */

@@ -15,6 +15,15 @@ export interface SharedSamples {
   data: SharedArrayBuffer;
 }
 
+/** Layer activations `[count, units, channels]` (channels last) shared by every worker. */
+export interface SharedLayer {
+  count: number;
+  units: number;
+  channels: number;
+  type: 'float32' | 'float64';
+  data: SharedArrayBuffer;
+}
+
 export type WorkerRequest =
   | {
       /** Fill tiles of a shared symmetric `n × n` distance matrix. */
@@ -41,11 +50,12 @@ export type WorkerRequest =
       subset?: number[];
     }
   | {
-      /** Binned pair-distance codes of the given channels (capacity stage 1). */
+      /** Binned pair-distance codes of channels `[c0, c1)` of a shared layer (capacity stage 1). */
       type: 'capacity/codes';
       id: number;
-      /** One SharedSamples per channel. */
-      channels: SharedSamples[];
+      layer: SharedLayer;
+      c0: number;
+      c1: number;
       bins: number;
     }
   | {
