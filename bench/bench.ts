@@ -229,17 +229,25 @@ async function main(): Promise<void> {
     for (const line of await benchTraining()) console.log('  ' + line);
   }
   console.log('\nRecording (one epoch, wasm unless tfjs-node is installed)');
-  const lenet = await inChild('record-lenet');
+  // The overhead is a ratio of two short times on a noisy machine: the median of three runs.
+  const lenets: CaseResult[] = [];
+  for (let r = 0; r < (quick ? 1 : 3); r++) lenets.push(await inChild('record-lenet'));
+  lenets.sort((a, b) => (a.value as number) - (b.value as number));
+  const lenet = lenets[Math.floor(lenets.length / 2)];
+  const overheadOk = (lenet.value as number) <= 0.25;
+  if (!overheadOk) fails++;
   console.log(
     `  examples/mnist-lenet.ts, 5,000 MNIST inputs, batch 64, probe 500: train ${fmt(lenet.trainMs! / 1000)} s, record ${fmt(lenet.recordMs! / 1000)} s ` +
-      `→ recording overhead ${fmt((lenet.value as number) * 100, 0)}% of the epoch (goal ≤ 25%) on ${lenet.backend}`,
+      `→ recording overhead ${fmt((lenet.value as number) * 100, 0)}% of the epoch (goal ≤ 25%${overheadOk ? '' : ' — GOAL MISSED'}) on ${lenet.backend}` +
+      (lenets.length > 1 ? `; median of ${lenets.map((l) => fmt((l.value as number) * 100, 0) + '%').join(', ')}` : ''),
   );
   if (!quick) {
     const cifar = await inChild('record-cifar');
     console.log(
       `  examples/cifar-cnn.ts, 1,000 CIFAR-format inputs, probe 1,000: train ${fmt(cifar.trainMs! / 1000)} s, record ${fmt(cifar.recordMs! / 1000)} s, ` +
-        `peak memory ${fmt(cifar.peakRssMB, 0)} MB (goal < 2,048 MB)`,
+        `peak memory ${fmt(cifar.peakRssMB, 0)} MB (goal < 2,048 MB${cifar.peakRssMB < 2048 ? '' : ' — GOAL MISSED'})`,
     );
+    if (cifar.peakRssMB >= 2048) fails++;
   }
   console.log('\nAnalysis service queries on examples/cifar-cnn.ts, probe 500 (CIFAR-format random images; warm service)');
   const service = await inChild('service');
