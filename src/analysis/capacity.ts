@@ -5,6 +5,7 @@
  */
 import { binCodes, checkBins, DEFAULT_BINS } from './binning';
 import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
+import { bytes as jointWasmBytes } from './wasm/jointWasm';
 import { channelMatrix, LayerActivations } from './layout';
 import { shannonEntropyBits } from './shannon';
 
@@ -85,46 +86,83 @@ export function layerDistanceCodes(layer: LayerActivations, bins = DEFAULT_BINS,
  * Capacity between every channel of layer `l_i` (columns) and every channel of layer `l_j` (rows)
  * for the same inputs (paper 5.3.1–5.3.2, Fig. 8), from their distance codes.
  */
-export function capacityMatrixFromCodes(columns: DistanceCodes[], rows: DistanceCodes[], rowRange: [number, number] = [0, rows.length]): CapacityMatrix {
+export function capacityMatrixFromCodes(
+  columns: DistanceCodes[],
+  rows: DistanceCodes[],
+  rowRange: [number, number] = [0, rows.length],
+  kernel?: KernelKind,
+): CapacityMatrix {
   const [r0, r1] = rowRange;
   const values = new Float64Array((r1 - r0) * columns.length);
   const rowBins = rows[0]?.bins ?? 2;
   const cells = (columns[0]?.bins ?? 2) * rowBins;
-  // The joint histograms are the whole cost (channels² × pairs increments). Four rows at a time,
-  // each into its own table, keep the increments independent (a single table stalls on repeated
-  // bins); the column's codes are pre-scaled once. Counts are exact integers, so the entropies are
-  // the same numbers capacityBits gives.
-  const tables = new Int32Array(4 * cells);
-  const counts = new Float64Array(cells);
   const pairs = columns[0]?.codes.length ?? 0;
-  const scaled = new Uint16Array(pairs);
-  for (let c = 0; c < columns.length; c++) {
+  for (const x of [...columns, ...rows.slice(r0, r1)]) {
+    if (x.codes.length !== pairs) throw new RangeError(`both channels need the same inputs; got ${columns[0].n} and ${x.n}`);
+  }
+  // The joint histograms are the whole cost (channels² × pairs increments). Four rows at a time,
+  // each into its own table, keep the increments independent; the column's codes are pre-scaled
+  // once. Counts are exact integers, so the entropies are the numbers capacityBits gives.
+  const counts = new Float64Array(cells);
+  const finish = (c: number, r: number, tables: Int32Array, g: number) => {
     const col = columns[c];
-    for (let p = 0; p < pairs; p++) scaled[p] = col.codes[p] * rowBins;
-    for (let r = r0; r < r1; r += 4) {
-      const group = Math.min(4, r1 - r);
-      const b0 = rows[r].codes;
-      const b1 = rows[r + Math.min(1, group - 1)].codes;
-      const b2 = rows[r + Math.min(2, group - 1)].codes;
-      const b3 = rows[r + Math.min(3, group - 1)].codes;
-      for (const b of [b0, b1, b2, b3]) if (b.length !== pairs) throw new RangeError(`both channels need the same inputs; got ${col.n} and ${rows[r].n}`);
-      tables.fill(0);
-      for (let p = 0; p < pairs; p++) {
-        const x = scaled[p];
-        tables[x + b0[p]]++;
-        tables[cells + x + b1[p]]++;
-        tables[2 * cells + x + b2[p]]++;
-        tables[3 * cells + x + b3[p]]++;
-      }
-      for (let g = 0; g < group; g++) {
-        const row = rows[r + g];
-        let value = NaN;
-        if (col.entropyBits !== undefined && row.entropyBits !== undefined) {
-          for (let k = 0; k < cells; k++) counts[k] = tables[g * cells + k];
-          const cap = col.entropyBits + row.entropyBits - shannonEntropyBits(counts, 0, cells)!;
-          value = cap > 0 ? cap : 0;
+    const row = rows[r];
+    let value = NaN;
+    if (col.entropyBits !== undefined && row.entropyBits !== undefined) {
+      for (let k = 0; k < cells; k++) counts[k] = tables[g * cells + k];
+      const cap = col.entropyBits + row.entropyBits - shannonEntropyBits(counts, 0, cells)!;
+      value = cap > 0 ? cap : 0;
+    }
+    values[(r - r0) * columns.length + c] = value;
+  };
+  const wasm = kernel !== 'js' && rowBins <= 255 && (columns[0]?.bins ?? 2) <= 255 ? jointKernel() : undefined;
+  if (kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
+  if (wasm && pairs > 0) {
+    // Memory: [scaled column: 2·pairs][4 tables][a group of rows' codes], rows in groups that fit.
+    const scaledAt = 0;
+    const tablesAt = align(2 * pairs);
+    const rowsAt = tablesAt + 16 * cells;
+    const group = Math.max(4, Math.min(r1 - r0, Math.floor(JOINT_BUDGET_BYTES / pairs / 4) * 4));
+    for (let g0 = r0; g0 < r1; g0 += group) {
+      const g1 = Math.min(r1, g0 + group);
+      const mem = wasm.reserve(rowsAt + (g1 - g0) * pairs);
+      const bytes = new Uint8Array(mem);
+      for (let r = g0; r < g1; r++) bytes.set(rows[r].codes as Uint8Array, rowsAt + (r - g0) * pairs);
+      const scaled = new Uint16Array(mem, scaledAt, pairs);
+      const tables = new Int32Array(mem, tablesAt, 4 * cells);
+      for (let c = 0; c < columns.length; c++) {
+        const codes = columns[c].codes;
+        for (let p = 0; p < pairs; p++) scaled[p] = codes[p] * rowBins;
+        for (let r = g0; r < g1; r += 4) {
+          const n = Math.min(4, g1 - r);
+          const at = (k: number) => rowsAt + (r + Math.min(k, n - 1) - g0) * pairs;
+          tables.fill(0);
+          wasm.exports.joint4(scaledAt, at(0), at(1), at(2), at(3), pairs, tablesAt, cells);
+          for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
         }
-        values[(r + g - r0) * columns.length + c] = value;
+      }
+    }
+  } else {
+    const tables = new Int32Array(4 * cells);
+    const scaled = new Uint16Array(pairs);
+    for (let c = 0; c < columns.length; c++) {
+      const codes = columns[c].codes;
+      for (let p = 0; p < pairs; p++) scaled[p] = codes[p] * rowBins;
+      for (let r = r0; r < r1; r += 4) {
+        const n = Math.min(4, r1 - r);
+        const b0 = rows[r].codes;
+        const b1 = rows[r + Math.min(1, n - 1)].codes;
+        const b2 = rows[r + Math.min(2, n - 1)].codes;
+        const b3 = rows[r + Math.min(3, n - 1)].codes;
+        tables.fill(0);
+        for (let p = 0; p < pairs; p++) {
+          const x = scaled[p];
+          tables[x + b0[p]]++;
+          tables[cells + x + b1[p]]++;
+          tables[2 * cells + x + b2[p]]++;
+          tables[3 * cells + x + b3[p]]++;
+        }
+        for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
       }
     }
   }
@@ -135,6 +173,43 @@ export function capacityMatrixFromCodes(columns: DistanceCodes[], rows: Distance
     columnEntropyBits: columns.map((x) => x.entropyBits),
     rowEntropyBits: rows.slice(r0, r1).map((x) => x.entropyBits),
   };
+}
+
+/** Row codes held in WebAssembly memory at once (the rest go in later groups). */
+const JOINT_BUDGET_BYTES = 32 * 1024 * 1024;
+
+const align = (v: number) => Math.ceil(v / 16) * 16;
+
+interface JointExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  joint4(col: number, b0: number, b1: number, b2: number, b3: number, pairs: number, tables: number, cells: number): void;
+}
+
+interface MinimalWebAssembly {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+let jointInstance: { exports: JointExports; reserve(bytes: number): ArrayBuffer } | null | undefined;
+
+/** This thread's joint-histogram kernel (one instance, reused: WebAssembly memories never shrink). */
+function jointKernel(): NonNullable<typeof jointInstance> | undefined {
+  if (jointInstance !== undefined) return jointInstance ?? undefined;
+  const wasm = (globalThis as unknown as { WebAssembly?: MinimalWebAssembly }).WebAssembly;
+  try {
+    const exports = new wasm!.Instance(new wasm!.Module(jointWasmBytes), {}).exports as JointExports;
+    jointInstance = {
+      exports,
+      reserve(bytes: number) {
+        const missing = bytes - exports.memory.buffer.byteLength;
+        if (missing > 0) exports.memory.grow(Math.ceil(missing / 65536));
+        return exports.memory.buffer;
+      },
+    };
+  } catch {
+    jointInstance = null;
+  }
+  return jointInstance ?? undefined;
 }
 
 /** Capacity matrix between two layer outputs for the same inputs (paper 5.3.1, Fig. 8), single-threaded. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   capacityBits,
   capacityMatrix,
+  capacityMatrixFromCodes,
   distanceCodes,
   layerActivations,
   layerCapacity,
@@ -71,6 +72,24 @@ describe('capacity matrix of a layer pair (paper Fig. 8)', () => {
     } finally {
       pool.close();
     }
+  });
+  it('gives every cell exactly capacityBits, on the WebAssembly and the JS joint-histogram paths alike', () => {
+    for (const bins of [8, 32, 255]) {
+      const codes = (count: number) => Array.from({ length: count }, () => distanceCodes(Float64Array.from({ length: 40 * 6 }, r), 40, 6, bins));
+      const columns = codes(5);
+      const rowCodes = codes(7); // not a multiple of the four rows done at once
+      for (const range of [[0, 7], [2, 7], [3, 4]] as [number, number][]) {
+        const wasm = capacityMatrixFromCodes(columns, rowCodes, range, 'wasm-simd');
+        const js = capacityMatrixFromCodes(columns, rowCodes, range, 'js');
+        assert.deepEqual(Array.from(wasm.values), Array.from(js.values));
+        for (let q = range[0]; q < range[1]; q++) {
+          for (let c = 0; c < 5; c++) assert.equal(wasm.values[(q - range[0]) * 5 + c], capacityBits(columns[c], rowCodes[q]));
+        }
+      }
+    }
+    // bins above 255 (16-bit codes) take the JS path.
+    const wide = [0, 1].map(() => distanceCodes(Float64Array.from({ length: 20 * 3 }, r), 20, 3, 300));
+    assert.equal(capacityMatrixFromCodes(wide, wide).values[1], capacityBits(wide[1], wide[0]));
   });
   it('treats whole layer outputs as one channel for the layer-level capacity', () => {
     const whole = layerActivations([n, 12], li.data);
