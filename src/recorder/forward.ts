@@ -34,6 +34,11 @@ export interface ForwardOptions {
    * pass starts after it instead of at the input.
    */
   from?: { index: number; activations: Activations };
+  /**
+   * Where to write a layer's activations (length `count × per-input size`) instead of a fresh
+   * array: lets two threads fill halves of one shared buffer.
+   */
+  destinations?: Map<number, Float32Array>;
   /** Extraction models for graph models, reused across calls (built on demand when absent). */
   extractors?: Map<number, tfType.LayersModel>;
   signal?: AbortSignal;
@@ -52,7 +57,7 @@ export async function* forwardLayers(o: ForwardOptions): AsyncGenerator<{ index:
     let previous: Activations = o.from?.activations ?? { shape: [n, ...inputShape], data: o.inputs };
     for (let l = (o.from?.index ?? 0) + 1; l <= last; l++) {
       const layer = model.getLayer(layers[l].name);
-      previous = await chunked(o, previous, (x) => layer.apply(x, { training: false }) as tfType.Tensor);
+      previous = await chunked(o, previous, (x) => layer.apply(x, { training: false }) as tfType.Tensor, l);
       yield { index: l, out: previous };
     }
     return;
@@ -68,7 +73,7 @@ function graphLayer(o: ForwardOptions, input: Activations, l: number): Promise<A
     o.extractors?.set(l, extractor);
   }
   const ex = extractor;
-  return chunked(o, input, (x) => ex.predict(x) as tfType.Tensor);
+  return chunked(o, input, (x) => ex.predict(x) as tfType.Tensor, l);
 }
 
 /** The activations of one layer (0 = the inputs themselves). */
@@ -82,7 +87,7 @@ export async function forwardLayer(o: ForwardOptions & { layer: number }): Promi
   return result!;
 }
 
-async function chunked(o: ForwardOptions, input: Activations, apply: (x: tfType.Tensor) => tfType.Tensor): Promise<Activations> {
+async function chunked(o: ForwardOptions, input: Activations, apply: (x: tfType.Tensor) => tfType.Tensor, index: number): Promise<Activations> {
   const { tf, count: n } = o;
   const inPer = input.data.length / Math.max(1, n);
   let data: Float32Array | undefined;
@@ -92,7 +97,10 @@ async function chunked(o: ForwardOptions, input: Activations, apply: (x: tfType.
     const e = Math.min(n, s + FORWARD_CHUNK);
     const out = tf.tidy(() => apply(tf.tensor(input.data.subarray(s * inPer, e * inPer), [e - s, ...input.shape.slice(1)])));
     const per = out.size / (e - s);
-    data ??= new Float32Array(n * per);
+    if (!data) {
+      data = o.destinations?.get(index) ?? new Float32Array(n * per);
+      if (data.length !== n * per) throw new RangeError(`layer ${index}: the destination holds ${data.length} values, the output ${n * per}`);
+    }
     shape = [n, ...out.shape.slice(1)];
     data.set((await out.data()) as Float32Array, s * per);
     out.dispose();

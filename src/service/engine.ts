@@ -63,6 +63,8 @@ export interface EngineOptions {
   memoryBytes?: number;
   /** Run forward passes of many inputs on two threads (default true). */
   splitForward?: boolean;
+  /** Fewest inputs for which a forward pass is split (default 64). */
+  minSplitInputs?: number;
 }
 
 /** Inputs below which a forward pass stays on one thread (the hand-over costs more than it saves). */
@@ -370,8 +372,9 @@ export class AnalysisEngine {
   ): AsyncGenerator<{ index: number; out: Activations }> {
     const { tf, backend } = await this.tf();
     const layers = run.record.manifest.layers;
-    const script = n >= MIN_SPLIT_INPUTS ? resolveForwardScript() : undefined;
-    if (!script || this.options.splitForward === false) {
+    const script = n >= (this.options.minSplitInputs ?? MIN_SPLIT_INPUTS) ? resolveForwardScript() : undefined;
+    const knownShapes = layers.slice(1, last + 1).every((l) => l.outputShape.every((v) => v > 0));
+    if (!script || !knownShapes || this.options.splitForward === false) {
       yield* forwardLayers({ tf, model, layers, inputs, count: n, last, from, signal: control.signal });
       return;
     }
@@ -379,6 +382,11 @@ export class AnalysisEngine {
     const h = Math.ceil(n / 2);
     const inPer = inputs.length / n;
     const fromPer = from ? from.activations.data.length / n : 0;
+    // Both threads write their half of every layer straight into one shared buffer per layer.
+    const first = (from?.index ?? 0) + 1;
+    const full = new Map<number, Float32Array>();
+    for (let l = first; l <= last; l++) full.set(l, new Float32Array(new SharedArrayBuffer(n * layers[l].outputShape.reduce((a, b) => a * b, 1) * 4)));
+    const per = (l: number) => full.get(l)!.length / n;
     const second = this.forwardHelper.run({
       backend: backendPreference(backend),
       checkpoint: join(run.folder, 'checkpoints', epochFolder(epoch)),
@@ -387,20 +395,18 @@ export class AnalysisEngine {
       count: n - h,
       last,
       from: from && { index: from.index, shape: [n - h, ...from.activations.shape.slice(1)], data: shareFloat32(from.activations.data.subarray(h * fromPer)) },
+      destinations: [...full].map(([index, a]) => ({ index, buffer: a.buffer as SharedArrayBuffer, offset: h * per(index) * 4, length: (n - h) * per(index) })),
     });
     second.catch(() => undefined); // awaited below
-    const firstHalf: { index: number; out: Activations }[] = [];
+    const mine = new Map([...full].map(([index, a]) => [index, a.subarray(0, h * per(index))]));
     const firstFrom = from && { index: from.index, activations: { shape: [h, ...from.activations.shape.slice(1)], data: from.activations.data.subarray(0, h * fromPer) } };
-    for await (const step of forwardLayers({ tf, model, layers, inputs: inputs.subarray(0, h * inPer), count: h, last, from: firstFrom, signal: control.signal })) firstHalf.push(step);
-    const rest = await second;
-    if (control.signal?.aborted) throw new CancelledError();
-    for (const [k, { index, out }] of firstHalf.entries()) {
-      const other = rest[k];
-      const data = new Float32Array(out.data.length + other.data.byteLength / 4);
-      data.set(out.data);
-      data.set(new Float32Array(other.data), out.data.length);
-      yield { index, out: { shape: [n, ...out.shape.slice(1)], data } };
+    const shapes: [number, number[]][] = [];
+    for await (const { index, out } of forwardLayers({ tf, model, layers, inputs: inputs.subarray(0, h * inPer), count: h, last, from: firstFrom, destinations: mine, signal: control.signal })) {
+      shapes.push([index, out.shape]);
     }
+    await second;
+    if (control.signal?.aborted) throw new CancelledError();
+    for (const [index, shape] of shapes) yield { index, out: { shape: [n, ...shape.slice(1)], data: full.get(index)! } };
   }
 
   private remember(key: string, acts: Activations): void {

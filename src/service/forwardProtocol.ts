@@ -13,8 +13,11 @@ export interface ForwardRequest {
   count: number;
   last: number;
   from?: { index: number; shape: number[]; data: SharedArrayBuffer };
+  /** Per layer: the shared buffer of the whole probe's activations and the byte offset of this half. */
+  destinations: { index: number; buffer: SharedArrayBuffer; offset: number; length: number }[];
 }
 
 export type ForwardResponse =
-  | { id: number; type: 'done'; outputs: { index: number; shape: number[]; data: SharedArrayBuffer }[] }
+  /** The activations are in the request's destinations. */
+  | { id: number; type: 'done'; outputs: { index: number; shape: number[] }[] }
   | { id: number; type: 'error'; message: string };

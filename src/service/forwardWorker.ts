@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
 import { BackendPreference, initBackend } from '../recorder/backend';
-import { Activations, forwardLayers, loadCheckpoint } from '../recorder/forward';
+import { forwardLayers, loadCheckpoint } from '../recorder/forward';
 import type { ForwardRequest, ForwardResponse } from './forwardProtocol';
 
 let backend: ReturnType<typeof initBackend> | undefined;
@@ -29,16 +29,11 @@ async function handle(req: ForwardRequest): Promise<ForwardResponse> {
   }
   const from = req.from ? { index: req.from.index, activations: { shape: req.from.shape, data: new Float32Array(req.from.data) } } : undefined;
   const outputs: Extract<ForwardResponse, { type: 'done' }>['outputs'] = [];
-  for await (const { index, out } of forwardLayers({ tf, model, layers: req.layers, inputs: new Float32Array(req.inputs), count: req.count, last: req.last, from })) {
-    outputs.push({ index, shape: out.shape, data: share(out) });
+  const destinations = new Map(req.destinations.map((d) => [d.index, new Float32Array(d.buffer, d.offset, d.length)]));
+  for await (const { index, out } of forwardLayers({ tf, model, layers: req.layers, inputs: new Float32Array(req.inputs), count: req.count, last: req.last, from, destinations })) {
+    outputs.push({ index, shape: out.shape });
   }
   return { id: req.id, type: 'done', outputs };
-}
-
-function share(a: Activations): SharedArrayBuffer {
-  const buffer = new SharedArrayBuffer(a.data.byteLength);
-  new Float32Array(buffer).set(a.data);
-  return buffer;
 }
 
 parentPort?.on('message', (req: ForwardRequest) => {

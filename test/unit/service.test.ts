@@ -217,6 +217,32 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     await assert.rejects(ask({ kind: 'deconvolution', layer: 5, channel: 0, epoch: 2, x: { kind: 'all' } }), (e: QueryError) => e.code === 'unsupported' && e.message.includes(manifest.layers[5].name));
   });
 
+  it('splits a forward pass between two threads with exactly the activations of one thread', async () => {
+    const split = new AnalysisEngine({ roots: [runs], backend: 'wasm', minSplitInputs: 2 });
+    const single = new AnalysisEngine({ roots: [runs], backend: 'wasm', splitForward: false });
+    try {
+      for (const layer of [3, 1, 5]) {
+        // Layer 3 first: 1 is then in memory, and 5 continues from 3 (the split carries "from" over).
+        const q = { kind: 'featureMaps' as const, layer, channels: [0], epoch: 1, x: { kind: 'all' as const } };
+        rmSync(join(folder, 'cache'), { recursive: true, force: true });
+        const ra = await split.answer(folder, q);
+        rmSync(join(folder, 'cache'), { recursive: true, force: true });
+        const rb = await single.answer(folder, q);
+        assert.ok(!ra.cached && !rb.cached, 'both computed, not read from the cache');
+        const [a, b] = [ra.answer, rb.answer];
+        assert.deepEqual(a.maps.shape, b.maps.shape);
+        assert.equal(a.maps.base64, b.maps.base64, `layer ${layer}`);
+      }
+      const direct = await directActivations(tf, folder, manifest, 1, 2, inputs, n);
+      rmSync(join(folder, 'cache'), { recursive: true, force: true });
+      const viaSplit = decodeFloat32((await split.answer(folder, { kind: 'featureMaps', layer: 2, channels: [4], epoch: 1, x: { kind: 'all' } })).answer.maps);
+      for (let i = 0; i < n; i += 7) assert.equal(viaSplit[i * 100 + 42], direct.data[(i * 100 + 42) * 6 + 4]);
+    } finally {
+      split.close();
+      single.close();
+    }
+  });
+
   it('caches expensive answers in the run folder across engines, keyed by the run fingerprint', async () => {
     const q: Query = { kind: 'capacityMatrix', layerI: 2, layerJ: 3, epoch: 1, x: { kind: 'classes', classes: [1] } };
     const first = await ask(q);
