@@ -50,8 +50,30 @@ export async function benchService(workDir: string, cifarFolder: string): Promis
     // Warm-up, as in a service that has answered queries before: backend, compute workers, the
     // forward worker and every layer's kernels, on the epoch-0 checkpoint (the cold queries below
     // are on epochs 1 and 2, whose models and activations are not loaded).
-    await engine.answer(folder, { kind: 'featureMaps', layer: lj, channels: [0], epoch: 0, x: { kind: 'all' } });
-    await time(`capacity matrix ${manifest.layers[li].name} × ${manifest.layers[lj].name} (64 × 64 channels, 500 inputs), cold`, 2000, { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 });
+    const warm = { kind: 'featureMaps' as const, layer: lj, channels: [0], epoch: 0, x: { kind: 'all' as const } };
+    await engine.answer(folder, warm);
+    // Cold capacity: the median of three services, each warmed the same way (one timing of a
+    // ~2 s computation on these machines varies by ±30 %).
+    const capacity: Query = { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 };
+    const colds: number[] = [];
+    for (let r = 0; r < 2; r++) {
+      const fresh = new AnalysisEngine({ roots: [runs] });
+      await fresh.answer(folder, warm);
+      const t = performance.now();
+      await fresh.answer(folder, capacity);
+      colds.push(performance.now() - t);
+      fresh.close();
+      rmSync(join(folder, 'cache'), { recursive: true, force: true });
+    }
+    const t = performance.now();
+    await engine.answer(folder, capacity);
+    colds.push(performance.now() - t);
+    const median = [...colds].sort((a, b) => a - b)[1];
+    lines.push({
+      label: `capacity matrix ${manifest.layers[li].name} × ${manifest.layers[lj].name} (64 × 64 channels, 500 inputs), cold, median of ${colds.map((v) => (v / 1000).toFixed(2)).join(' / ')} s`,
+      ms: median,
+      goalMs: 2000,
+    });
     await time('  the same, cached in the run folder', 50, { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 });
     const restarted = new AnalysisEngine({ roots: [runs] });
     // A restarted service answers a cached query without TensorFlow.js.
