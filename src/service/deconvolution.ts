@@ -420,38 +420,47 @@ function poolGeometry(step: Extract<Step, { kind: 'maxPool' | 'avgPool' }>, inSh
  */
 function unpool(signal: Float32Array, input: Float32Array, g: PoolGeometry, only: number | undefined): Float32Array {
   const out = new Float32Array(g.n * g.inH * g.inW * g.width);
-  for (let b = 0; b < g.n; b++) {
-    for (let oy = 0; oy < g.outH; oy++) {
-      const y0 = Math.max(0, oy * g.strideH - g.padTop);
-      const y1 = Math.min(g.inH, oy * g.strideH - g.padTop + g.poolH);
-      for (let ox = 0; ox < g.outW; ox++) {
-        const x0 = Math.max(0, ox * g.strideW - g.padLeft);
-        const x1 = Math.min(g.inW, ox * g.strideW - g.padLeft + g.poolW);
-        for (let k = 0; k < g.width; k++) {
-          const source = only ?? k;
-          let best = -Infinity;
-          let at = (b * g.inH + y0) * g.inW + x0;
-          for (let y = y0; y < y1; y++) {
-            for (let x = x0; x < x1; x++) {
-              const p = (b * g.inH + y) * g.inW + x;
-              const v = input[p * g.inC + source];
-              if (v > best) {
-                best = v;
-                at = p;
-              }
-            }
+  forEachWindow(g, (b, o, y0, y1, x0, x1) => {
+    for (let k = 0; k < g.width; k++) {
+      const source = only ?? k;
+      let best = -Infinity;
+      let at = (b * g.inH + y0) * g.inW + x0;
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          const p = (b * g.inH + y) * g.inW + x;
+          const v = input[p * g.inC + source];
+          if (v > best) {
+            best = v;
+            at = p;
           }
-          if (y1 > y0 && x1 > x0) out[at * g.width + k] += signal[((b * g.outH + oy) * g.outW + ox) * g.width + k];
         }
       }
+      out[at * g.width + k] += signal[o * g.width + k];
     }
-  }
+  });
   return out;
 }
 
 /** Average-unpooling: every signal value is spread evenly over the input positions of its window. */
 function spreadAverage(signal: Float32Array, g: PoolGeometry): Float32Array {
   const out = new Float32Array(g.n * g.inH * g.inW * g.width);
+  forEachWindow(g, (b, o, y0, y1, x0, x1) => {
+    const count = (y1 - y0) * (x1 - x0);
+    for (let k = 0; k < g.width; k++) {
+      const share = signal[o * g.width + k] / count;
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) out[((b * g.inH + y) * g.inW + x) * g.width + k] += share;
+      }
+    }
+  });
+  return out;
+}
+
+/**
+ * Every non-empty pooling window: input `b`, output position `o` (flat over `[n, outH, outW]`) and
+ * its input rows `[y0, y1)` and columns `[x0, x1)` clipped to the input (padding excluded).
+ */
+function forEachWindow(g: PoolGeometry, visit: (b: number, o: number, y0: number, y1: number, x0: number, x1: number) => void): void {
   for (let b = 0; b < g.n; b++) {
     for (let oy = 0; oy < g.outH; oy++) {
       const y0 = Math.max(0, oy * g.strideH - g.padTop);
@@ -459,18 +468,10 @@ function spreadAverage(signal: Float32Array, g: PoolGeometry): Float32Array {
       for (let ox = 0; ox < g.outW; ox++) {
         const x0 = Math.max(0, ox * g.strideW - g.padLeft);
         const x1 = Math.min(g.inW, ox * g.strideW - g.padLeft + g.poolW);
-        const count = (y1 - y0) * (x1 - x0);
-        if (count <= 0) continue;
-        for (let k = 0; k < g.width; k++) {
-          const share = signal[((b * g.outH + oy) * g.outW + ox) * g.width + k] / count;
-          for (let y = y0; y < y1; y++) {
-            for (let x = x0; x < x1; x++) out[((b * g.inH + y) * g.inW + x) * g.width + k] += share;
-          }
-        }
+        if (y1 > y0 && x1 > x0) visit(b, (b * g.outH + oy) * g.outW + ox, y0, y1, x0, x1);
       }
     }
   }
-  return out;
 }
 
 function assertNever(x: never): never {
