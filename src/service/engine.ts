@@ -344,6 +344,20 @@ export class AnalysisEngine {
     return layerActivations(shapeOf(indices.length), all ? result!.data : Float32Array.from(gatherRows(result!.data, per, indices)));
   }
 
+  /** The common part of the layer-pair queries: checks, the input subset, bins and both layers' activations. */
+  private async layerPair(
+    run: RunState,
+    q: { layerI: number; layerJ: number; epoch: number; x?: InputSubset; bins?: number },
+    control: QueryControl,
+  ): Promise<{ indices: number[]; bins: number; a: LayerActivations; b: LayerActivations }> {
+    this.metricsAt(run, q.epoch);
+    this.checkLayer(run, q.layerI, 'layerI');
+    this.checkLayer(run, q.layerJ, 'layerJ');
+    const indices = this.subset(run, q.x);
+    const [a, b] = await this.twoLayers(run, q.epoch, q.layerI, q.layerJ, indices, control);
+    return { indices, bins: q.bins ?? run.record.manifest.settings.bins, a, b };
+  }
+
   /** Two layers' activations, the shallower first so the deeper pass continues from it. */
   private async twoLayers(run: RunState, epoch: number, i: number, j: number, indices: number[], control: QueryControl): Promise<[LayerActivations, LayerActivations]> {
     if (i === j) {
@@ -549,12 +563,7 @@ export class AnalysisEngine {
       case 'inputDiversity':
         return this.inputDiversity(run, q, control);
       case 'capacityMatrix': {
-        this.metricsAt(run, q.epoch);
-        this.checkLayer(run, q.layerI, 'layerI');
-        this.checkLayer(run, q.layerJ, 'layerJ');
-        const indices = this.subset(run, q.x);
-        const bins = q.bins ?? settings.bins;
-        const [a, b] = await this.twoLayers(run, q.epoch, q.layerI, q.layerJ, indices, control);
+        const { indices, bins, a, b } = await this.layerPair(run, q, control);
         control.onProgress?.(0.6, 'capacity matrix');
         const cm = await this.computePool().capacityMatrix(a, b, { bins, signal: control.signal });
         const rowMax = sortMatrix(cm.values, cm.rows, cm.columns, 'max');
@@ -572,23 +581,17 @@ export class AnalysisEngine {
         };
       }
       case 'layerCapacity': {
-        this.metricsAt(run, q.epoch);
-        this.checkLayer(run, q.layerI, 'layerI');
-        this.checkLayer(run, q.layerJ, 'layerJ');
-        const indices = this.subset(run, q.x);
-        const bins = q.bins ?? settings.bins;
-        const [a, b] = await this.twoLayers(run, q.epoch, q.layerI, q.layerJ, indices, control);
+        const { indices, bins, a, b } = await this.layerPair(run, q, control);
         return { layerI: q.layerI, layerJ: q.layerJ, epoch: q.epoch, inputCount: indices.length, bins, bits: orNull(layerCapacity(a, b, bins)) };
       }
       case 'channelPair': {
+        // Epoch and layers first: a channel is only checked against a layer that exists.
         this.metricsAt(run, q.epoch);
         this.checkLayer(run, q.layerI, 'layerI');
         this.checkLayer(run, q.layerJ, 'layerJ');
         this.checkChannel(run, q.layerI, q.channelI);
         this.checkChannel(run, q.layerJ, q.channelJ);
-        const indices = this.subset(run, q.x);
-        const bins = q.bins ?? settings.bins;
-        const [a, b] = await this.twoLayers(run, q.epoch, q.layerI, q.layerJ, indices, control);
+        const { indices, bins, a, b } = await this.layerPair(run, q, control);
         const codesI = distanceCodes(channelMatrix(a, q.channelI), a.count, a.units, bins);
         const codesJ = distanceCodes(channelMatrix(b, q.channelJ), b.count, b.units, bins);
         // The matrix's orientation (column channel first), so a pair equals its cell to the bit.
