@@ -19,6 +19,7 @@ import { readActivations, readLabels, readNpyFile } from './npyFiles';
 import { intOption } from './options';
 import { runQuery, runRuns } from './query';
 import { runRecord } from './record';
+import { runReport } from './report';
 import { HELP, UsageError } from './usage';
 import { ModelError } from '../recorder/modelLoader';
 import { DatasetError } from '../data/dataset';
@@ -180,6 +181,9 @@ export async function main(argv: string[]): Promise<number> {
         break;
       case 'runs':
         runRuns(rest);
+        break;
+      case 'report':
+        await runReport(rest);
         break;
       case 'demo': {
         const p = parse(rest, { k: { type: 'string' }, seed: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' } }, 0, HELP.demo);

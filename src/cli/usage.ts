@@ -25,6 +25,7 @@ Commands:
   record MODEL [--dataset D] [--epochs N] …             train and record a model (the dCNN hypercube)
   query RUN KIND [options]                             any slice of a recorded run, as JSON (see query --help)
   runs [FOLDER]                                        list recorded runs (default .cnnslicer/runs)
+  report RUN [--out report.html]                       the four views as one self-contained HTML file
   demo                                                 input diversity of the MNIST digits (paper Fig. 5(B))
 
 Arrays are [N, H, W, C] (channels last, one channel = one H×W map) or [N, U] (one channel of U units).
@@ -77,6 +78,16 @@ entropies. Prints the run folder on stdout. Ctrl-C cancels after the current bat
   --backend B           auto | tfjs-node | wasm | cpu (default auto)
   --out DIR             runs folder (default: .cnnslicer/runs beside the model file)
   --bins B, --k K       estimator parameters (default 32, 1000)`,
+  report: `Usage: cnn-slicer report <run-folder> [--out FILE] [options]
+
+Writes one self-contained HTML file with the four views of the run (Query, Training performance,
+Layer, Channel) over precomputed answers: open it in any browser, no server, nothing remote.
+  --out FILE                    where to write it (default <run-id>-report.html)
+  --epochs N                    epochs with forward-pass answers (capacity, feature maps, confusion
+                                cells), evenly spread, first and last always (default 6)
+  --deconvolution-channels N    channels per layer with a deconvolution at the last of them (default 16)
+  --dataset-diversity           add the input diversity of the whole dataset (reads it again)
+  --theme light|dark|high-contrast   the theme it opens in (default light; switchable in the page)`,
   query: `Usage: cnn-slicer query <run-folder> <kind> [options]
 
 Prints the JSON answer of one slice query dCNN(x, l, c, t) on a recorded run (docs/queries.md).

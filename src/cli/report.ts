@@ -1,0 +1,142 @@
+/**
+ * `cnn-slicer report <run-folder> [--out report.html]`: one self-contained HTML file with the four
+ * views over precomputed answers, so a run can be looked at (and sent to someone) without VS Code.
+ * The views and the queries they ask are the webview's own (webview/plan.ts); this command answers
+ * those queries with the analysis engine and embeds the answers, the bundle and the stylesheet.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { canonicalQuery, QueryError } from '../analysis';
+import { AnalysisEngine } from '../service/engine';
+import type { ReportData } from '../../webview/data';
+import { webviewPage } from '../../webview/page';
+import { reportPlan, spreadEpochs } from '../../webview/plan';
+import { HELP, UsageError } from './usage';
+import { intOption } from './options';
+
+export interface ReportOptions {
+  runFolder: string;
+  out: string;
+  /** Most epochs with forward-pass answers (evenly spread, first and last always). */
+  maxEpochs: number;
+  deconvolutionChannels: number;
+  datasetDiversity: boolean;
+  theme: 'light' | 'dark' | 'high-contrast';
+  onProgress?: (done: number, total: number, what: string) => void;
+}
+
+export interface ReportResult {
+  out: string;
+  bytes: number;
+  answers: number;
+  errors: number;
+  ms: number;
+}
+
+/** The bundle and stylesheet, found next to the built CLI (dist/) or in the source tree. */
+function assets(): { script: string; style: string } {
+  const candidates = [resolve(__dirname), resolve(__dirname, '../../dist'), resolve(process.cwd(), 'dist')];
+  for (const dist of candidates) {
+    const script = resolve(dist, 'webview.js');
+    const style = resolve(dist, '../media/webview.css');
+    if (existsSync(script) && existsSync(style)) return { script: readFileSync(script, 'utf8'), style: readFileSync(style, 'utf8') };
+  }
+  throw new UsageError('the webview bundle (dist/webview.js) is missing: run npm run build first');
+}
+
+export async function writeReport(o: ReportOptions): Promise<ReportResult> {
+  const started = performance.now();
+  const { script, style } = assets();
+  const engine = new AnalysisEngine({ roots: [dirname(o.runFolder)] });
+  try {
+    const run = (await engine.answer(o.runFolder, { kind: 'run' })).answer as { manifest: ReportData['manifest'] };
+    const manifest = run.manifest;
+    const epochs = spreadEpochs(manifest.epochs, o.maxEpochs);
+    const plan = reportPlan(manifest, { epochs, datasetDiversity: o.datasetDiversity, deconvolutionChannels: o.deconvolutionChannels });
+    const answers: ReportData['answers'] = {};
+    let errors = 0;
+    for (let i = 0; i < plan.length; i++) {
+      const { query } = plan[i];
+      o.onProgress?.(i, plan.length, query.kind);
+      const key = canonicalQuery(query);
+      if (answers[key]) continue;
+      try {
+        answers[key] = { answer: (await engine.answer(o.runFolder, query)).answer };
+      } catch (e) {
+        // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
+        // report: the view shows the service's message in place. Anything else is a failure.
+        if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
+        answers[key] = { error: { code: e.code, message: e.message } };
+        errors++;
+      }
+    }
+    const forwardEpochs = epochs.length === manifest.epochs.length ? 'every epoch' : `epochs ${epochs.join(', ')}`;
+    const data: ReportData = {
+      formatVersion: 1,
+      runId: manifest.id,
+      createdAt: new Date().toISOString(),
+      manifest,
+      answers,
+      coverage: `all probe inputs; capacity between consecutive multi-channel layers, feature maps and confusion cells at ${forwardEpochs}; deconvolution of the first ${o.deconvolutionChannels} channels at epoch ${epochs[epochs.length - 1] ?? '—'}`,
+    };
+    const html = webviewPage({
+      title: `CNN Slicer — ${manifest.model.name} (${manifest.id})`,
+      nonce: randomBytes(18).toString('base64'),
+      script: { inline: script },
+      style: { inline: style },
+      data,
+      theme: o.theme,
+    });
+    const tmp = `${o.out}.partial`;
+    writeFileSync(tmp, html);
+    renameSync(tmp, o.out);
+    return { out: o.out, bytes: Buffer.byteLength(html), answers: Object.keys(answers).length, errors, ms: performance.now() - started };
+  } finally {
+    engine.close();
+  }
+}
+
+export async function runReport(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        out: { type: 'string' },
+        epochs: { type: 'string' },
+        'deconvolution-channels': { type: 'string' },
+        'dataset-diversity': { type: 'boolean' },
+        theme: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ' (see cnn-slicer report --help)');
+  }
+  if (parsed.values.help) {
+    process.stdout.write(HELP.report + '\n');
+    return;
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError('expected one <run-folder> (see cnn-slicer report --help)');
+  const runFolder = resolve(parsed.positionals[0]);
+  if (!existsSync(runFolder)) throw new UsageError(`${runFolder} does not exist`);
+  const theme = parsed.values.theme ?? 'light';
+  if (theme !== 'light' && theme !== 'dark' && theme !== 'high-contrast') throw new UsageError('--theme must be light, dark or high-contrast');
+  const out = resolve(parsed.values.out ?? `${basename(runFolder)}-report.html`);
+  if (!existsSync(dirname(out))) throw new UsageError(`the folder of --out (${dirname(out)}) does not exist`);
+  const r = await writeReport({
+    runFolder,
+    out,
+    maxEpochs: intOption(parsed.values, 'epochs', 6, 1),
+    deconvolutionChannels: intOption(parsed.values, 'deconvolution-channels', 16, 0),
+    datasetDiversity: parsed.values['dataset-diversity'] === true,
+    theme,
+    onProgress: process.stderr.isTTY ? (d, t, what) => process.stderr.write(`\r  ${d}/${t} ${what}`.padEnd(50)) : undefined,
+  });
+  if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(51) + '\r');
+  process.stdout.write(`report: ${r.out} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`);
+}

@@ -1,0 +1,119 @@
+// The app shell: the run's header, the four views of the paper as tabs (or all at once), the shared
+// tooltip. Each view reads the linked selection from ./state and asks its own slice queries.
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { RunManifest } from '../src/analysis/runFormat';
+import type { DataSource, ReportData } from './data';
+import type { Focus, ViewId } from './protocol';
+import { AppProvider, applyFocus, useApp } from './state';
+import { TooltipProvider } from './ui';
+import { ChannelView } from './views/ChannelView';
+import { LayerView } from './views/LayerView';
+import { QueryView } from './views/QueryView';
+import { TrainingView } from './views/TrainingView';
+
+const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [
+  { id: 'query', title: 'Query', view: QueryView },
+  { id: 'training', title: 'Training performance', view: TrainingView },
+  { id: 'layer', title: 'Layer', view: LayerView },
+  { id: 'channel', title: 'Channel', view: ChannelView },
+];
+
+export function App(props: { data: DataSource; manifest: RunManifest; initialFocus?: Focus; focusRequest?: { focus: Focus; at: number }; report?: ReportData }): JSX.Element {
+  return (
+    <AppProvider data={props.data} manifest={props.manifest} initialFocus={props.initialFocus}>
+      <TooltipProvider>
+        <Shell focusRequest={props.focusRequest} report={props.report} />
+      </TooltipProvider>
+    </AppProvider>
+  );
+}
+
+function Shell(props: { focusRequest?: { focus: Focus; at: number }; report?: ReportData }): JSX.Element {
+  const { manifest, ui, update } = useApp();
+  const [all, setAll] = useState(false);
+  useEffect(() => {
+    if (props.focusRequest) update((old) => applyFocus(old, props.focusRequest!.focus));
+  }, [props.focusRequest, update]);
+  const select = (id: ViewId) => update({ tab: id });
+  const onKey = (e: KeyboardEvent) => {
+    const i = TABS.findIndex((t) => t.id === ui.tab);
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      const next = TABS[(i + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length];
+      select(next.id);
+      (document.getElementById(`tab-${next.id}`) as HTMLElement | null)?.focus();
+      e.preventDefault();
+    }
+  };
+  return (
+    <div class="app">
+      <RunHeader report={props.report} all={all} setAll={setAll} />
+      {!all && (
+        <div class="tabs" role="tablist" aria-label="CNN Slicer views" onKeyDown={onKey}>
+          {TABS.map((t) => (
+            <button
+              key={t.id}
+              id={`tab-${t.id}`}
+              type="button"
+              role="tab"
+              class={`tab${ui.tab === t.id ? ' selected' : ''}`}
+              aria-selected={ui.tab === t.id}
+              aria-controls={`panel-${t.id}`}
+              tabIndex={ui.tab === t.id ? 0 : -1}
+              onClick={() => select(t.id)}
+            >
+              {t.title}
+            </button>
+          ))}
+        </div>
+      )}
+      {TABS.filter((t) => all || t.id === ui.tab).map((t) => (
+        <div key={t.id} id={`panel-${t.id}`} role="tabpanel" aria-labelledby={all ? undefined : `tab-${t.id}`} aria-label={all ? `${t.title} view` : undefined} class={`view view-${t.id}`} data-view={t.id}>
+          {all && <h2 class="view-title">{t.title}</h2>}
+          <t.view />
+        </div>
+      ))}
+      {manifest.epochs.length === 0 && <p class="status">This run has no recorded epoch yet; the views fill in as epochs finish.</p>}
+    </div>
+  );
+}
+
+function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean): void }): JSX.Element {
+  const { manifest } = useApp();
+  const [theme, setTheme] = useState(() => (document.body.classList.contains('vscode-dark') ? 'dark' : document.body.classList.contains('vscode-high-contrast') ? 'high-contrast' : 'light'));
+  useEffect(() => {
+    if (!props.report) return;
+    document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast');
+    document.body.classList.add(`vscode-${theme}`);
+    document.body.dispatchEvent(new CustomEvent('cnn-slicer-theme'));
+  }, [theme, props.report]);
+  const created = new Date(manifest.createdAt);
+  return (
+    <header class="run-header">
+      <div class="run-title">
+        <strong>{manifest.model.name}</strong>
+        <span class="muted">
+          {' '}
+          on {manifest.dataset.name} · probe of {manifest.probe.size} inputs · {manifest.epochs.length ? `epochs ${manifest.epochs[0]}–${manifest.epochs[manifest.epochs.length - 1]}` : 'no epoch yet'} · {manifest.status} ·{' '}
+          {Number.isNaN(created.getTime()) ? manifest.createdAt : created.toLocaleString()}
+        </span>
+      </div>
+      <div class="run-tools">
+        {props.report && (
+          <label>
+            Theme{' '}
+            <select value={theme} aria-label="Theme" onChange={(e) => setTheme((e.target as HTMLSelectElement).value)}>
+              <option value="light">Light</option>
+              <option value="dark">Dark</option>
+              <option value="high-contrast">High contrast</option>
+            </select>
+          </label>
+        )}
+        <vscode-checkbox checked={props.all} onChange={(e: Event) => props.setAll((e.target as HTMLInputElement).checked)} aria-label="Show all four views at once">
+          All views
+        </vscode-checkbox>
+      </div>
+      {props.report && <p class="muted report-note">Standalone report written {new Date(props.report.createdAt).toLocaleString()} — {props.report.coverage}.</p>}
+    </header>
+  );
+}

@@ -1,0 +1,167 @@
+// Where the views' answers come from. Inside VS Code every slice query goes to the extension host,
+// which forwards it to the analysis service; in a standalone report (`cnn-slicer report`) the
+// answers were computed when the report was written and are embedded in the page. The views see
+// one interface and cannot tell the two apart, except through `mode` (to explain what a report
+// cannot do) .
+import { canonicalQuery } from '../src/analysis/queries';
+import type { AnswerOf, Query, QueryErrorCode, QueryKind } from '../src/analysis/queries';
+import type { RunManifest } from '../src/analysis/runFormat';
+import { assertNever, ExportFormat, Focus, parseHostMessage, PROTOCOL_VERSION, ViewId, WebviewTheme } from './protocol';
+import { postToHost } from './vscodeApi';
+
+export type QueryOf<K extends QueryKind> = Extract<Query, { kind: K }>;
+
+/** A failed query as the views show it: the service's code and its one-line message. */
+export class ViewError extends Error {
+  constructor(
+    readonly code: QueryErrorCode | 'protocol' | 'not-in-report',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ViewError';
+  }
+}
+
+export interface QueryOptions {
+  view: ViewId;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, message?: string) => void;
+}
+
+export interface DataSource {
+  readonly mode: 'vscode' | 'report';
+  query<K extends QueryKind>(q: QueryOf<K>, options: QueryOptions): Promise<AnswerOf[K]>;
+  /** Asks the host to reveal the layer's source line (a report shows the location instead). */
+  revealLayer(layer: number): void;
+  /** Saves an exported chart: a save dialog in VS Code, a download in a browser. */
+  save(fileName: string, format: ExportFormat, data: string | Uint8Array): void;
+}
+
+/** Events from the host that are not answers: theme changes and focus requests. */
+export interface HostEvents {
+  onHello(hello: { theme: WebviewTheme; runId: string; focus?: Focus; protocolVersion: number }): void;
+  onTheme(theme: WebviewTheme): void;
+  onFocus(focus: Focus): void;
+}
+
+interface Pending {
+  resolve(answer: unknown): void;
+  reject(error: ViewError): void;
+  onProgress?: (fraction: number, message?: string) => void;
+}
+
+/** The VS Code side: queries are messages to the host, answered by id. */
+export function hostDataSource(events: HostEvents): DataSource {
+  let nextId = 1;
+  const pending = new Map<number, Pending>();
+  window.addEventListener('message', (event: MessageEvent) => {
+    const message = parseHostMessage(event.data);
+    if (message === undefined) {
+      console.warn('CNN Slicer: ignored a malformed message from the host:', event.data);
+      return;
+    }
+    switch (message.type) {
+      case 'host/hello':
+        events.onHello(message);
+        return;
+      case 'host/theme':
+        events.onTheme(message.theme);
+        return;
+      case 'host/focus':
+        events.onFocus(message.focus);
+        return;
+      case 'host/progress':
+        pending.get(message.id)?.onProgress?.(message.fraction, message.message);
+        return;
+      case 'host/answer': {
+        const p = pending.get(message.id);
+        pending.delete(message.id);
+        p?.resolve(message.answer);
+        return;
+      }
+      case 'host/error': {
+        const p = pending.get(message.id);
+        pending.delete(message.id);
+        p?.reject(new ViewError(message.code, message.message));
+        return;
+      }
+      default:
+        assertNever(message);
+    }
+  });
+  // Announce readiness only once the listener exists, so the host's reply cannot be lost.
+  postToHost({ type: 'webview/ready', protocolVersion: PROTOCOL_VERSION });
+  return {
+    mode: 'vscode',
+    query<K extends QueryKind>(q: QueryOf<K>, options: QueryOptions): Promise<AnswerOf[K]> {
+      const id = nextId++;
+      return new Promise<AnswerOf[K]>((resolve, reject) => {
+        if (options.signal?.aborted) return reject(new ViewError('cancelled', 'cancelled'));
+        pending.set(id, { resolve: resolve as (a: unknown) => void, reject, onProgress: options.onProgress });
+        options.signal?.addEventListener('abort', () => {
+          if (!pending.has(id)) return;
+          pending.delete(id);
+          postToHost({ type: 'webview/cancel', id });
+          reject(new ViewError('cancelled', 'cancelled'));
+        });
+        postToHost({ type: 'webview/query', id, view: options.view, query: q });
+      });
+    },
+    revealLayer(layer: number): void {
+      postToHost({ type: 'webview/revealLayer', layer });
+    },
+    save(fileName: string, format: ExportFormat, data: string | Uint8Array): void {
+      if (typeof data === 'string') postToHost({ type: 'webview/export', fileName, format, text: data });
+      else postToHost({ type: 'webview/export', fileName, format, base64: bytesToBase64(data) });
+    },
+  };
+}
+
+/** What `cnn-slicer report` embeds: the run's manifest and every precomputed answer by canonical query. */
+export interface ReportData {
+  formatVersion: 1;
+  runId: string;
+  createdAt: string;
+  manifest: RunManifest;
+  /** Canonical query → answer, or the error the service gave for it. */
+  answers: Record<string, { answer: unknown } | { error: { code: QueryErrorCode; message: string } }>;
+  /** What the report holds, for the message shown when a view asks for something else. */
+  coverage: string;
+}
+
+/** The standalone report: answers are looked up, never computed. */
+export function reportDataSource(data: ReportData): DataSource {
+  return {
+    mode: 'report',
+    query<K extends QueryKind>(q: QueryOf<K>): Promise<AnswerOf[K]> {
+      const entry = data.answers[canonicalQuery(q)];
+      if (entry === undefined) {
+        return Promise.reject(
+          new ViewError('not-in-report', `This report holds no answer for this slice (${data.coverage}). Open the run in VS Code, or write the report again with more options (cnn-slicer report --help).`),
+        );
+      }
+      if ('error' in entry) return Promise.reject(new ViewError(entry.error.code, entry.error.message));
+      return Promise.resolve(entry.answer as AnswerOf[K]);
+    },
+    revealLayer(): void {
+      // No editor here: the views show the source location next to the layer name instead.
+    },
+    save(fileName: string, _format: ExportFormat, data: string | Uint8Array): void {
+      const type = fileName.endsWith('.png') ? 'image/png' : fileName.endsWith('.svg') ? 'image/svg+xml' : fileName.endsWith('.csv') ? 'text/csv' : 'application/json';
+      const url = URL.createObjectURL(new Blob([data as BlobPart], { type }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = fileName;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    },
+  };
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}

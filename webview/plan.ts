@@ -1,0 +1,105 @@
+// The slice queries the views ask, built in one place so that the standalone report precomputes
+// exactly the queries the views will look up (a report answers by canonical query; a query built
+// slightly differently would miss). Pure: the CLI's `report` command imports it too.
+import type { Query } from '../src/analysis/queries';
+import type { RunManifest } from '../src/analysis/runFormat';
+import type { InputSubset } from '../src/analysis/subsets';
+import type { QueryOf } from './data';
+import type { ViewId } from './protocol';
+
+/** Inputs whose feature maps and deconvolutions the views show: one per class, as in Figs. 9 and 15. */
+export const SAMPLE_INPUTS: InputSubset = { kind: 'perClass', count: 1, seed: 0 };
+
+/** Subset sizes of the input-diversity bars (paper Fig. 5(B) uses 100, 500 and 1000 per class). */
+export const DIVERSITY_SIZES = [100, 500, 1000];
+
+const isAll = (x: InputSubset) => x.kind === 'all';
+/** Optional subsets are left out for "all", so both spellings are one canonical query. */
+const withSubset = (x: InputSubset) => (isAll(x) ? {} : { x });
+
+export const queries = {
+  run: (): QueryOf<'run'> => ({ kind: 'run' }),
+  training: (): QueryOf<'training'> => ({ kind: 'training' }),
+  confusion: (epoch: number): QueryOf<'confusion'> => ({ kind: 'confusion', epoch, inputs: true }),
+  inputs: (x: InputSubset): QueryOf<'inputs'> => ({ kind: 'inputs', x }),
+  inputDiversity: (source: 'probe' | 'dataset'): QueryOf<'inputDiversity'> => ({ kind: 'inputDiversity', sizes: DIVERSITY_SIZES, source }),
+  channelEntropies: (layer: number, epoch: number, x: InputSubset): QueryOf<'channelEntropies'> => ({ kind: 'channelEntropies', layer, epoch, ...withSubset(x) }),
+  interSample: (layer: number, epoch: number, x: InputSubset): QueryOf<'interSample'> => ({ kind: 'interSample', layer, epoch, ...withSubset(x) }),
+  smallMultiples: (layer: number): QueryOf<'smallMultiples'> => ({ kind: 'smallMultiples', layer }),
+  capacityMatrix: (layerI: number, layerJ: number, epoch: number, x: InputSubset): QueryOf<'capacityMatrix'> => ({ kind: 'capacityMatrix', layerI, layerJ, epoch, ...withSubset(x) }),
+  layerCapacity: (layerI: number, layerJ: number, epoch: number, x: InputSubset): QueryOf<'layerCapacity'> => ({ kind: 'layerCapacity', layerI, layerJ, epoch, ...withSubset(x) }),
+  /** All channels of a layer for the sample inputs; views pick the channels they show from it. */
+  featureMaps: (manifest: RunManifest, layer: number, epoch: number): QueryOf<'featureMaps'> => ({
+    kind: 'featureMaps',
+    layer,
+    channels: allChannels(manifest, layer),
+    epoch,
+    x: SAMPLE_INPUTS,
+  }),
+  deconvolution: (layer: number, channel: number, epoch: number): QueryOf<'deconvolution'> => ({ kind: 'deconvolution', layer, channel, epoch, x: SAMPLE_INPUTS }),
+};
+
+export function allChannels(manifest: RunManifest, layer: number): number[] {
+  return Array.from({ length: Math.min(4096, manifest.layers[layer]?.channels ?? 1) }, (_, i) => i);
+}
+
+/** Layer pairs a report precomputes capacity for: each layer with several channels and the next such layer. */
+export function capacityPairs(manifest: RunManifest): [number, number][] {
+  const multi = manifest.layers.filter((l) => l.index > 0 && l.channels > 1).map((l) => l.index);
+  const pairs: [number, number][] = [];
+  for (let i = 0; i + 1 < multi.length; i++) pairs.push([multi[i], multi[i + 1]]);
+  return pairs;
+}
+
+export interface ReportPlanOptions {
+  /** Epochs that get forward-pass answers (capacity, feature maps, confusion cells, deconvolution). */
+  epochs: number[];
+  /** Include the input diversity of the whole dataset (reads the dataset again). */
+  datasetDiversity: boolean;
+  /** Most channels per layer that get a precomputed deconvolution. */
+  deconvolutionChannels: number;
+}
+
+/** The queries a standalone report answers, in the order they are computed (cheap first). */
+export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view: ViewId; query: Query }[] {
+  const all: InputSubset = { kind: 'all' };
+  const plan: { view: ViewId; query: Query }[] = [];
+  const add = (view: ViewId, query: Query) => plan.push({ view, query });
+  const layers = manifest.layers.filter((l) => l.index > 0);
+  add('query', queries.run());
+  add('training', queries.training());
+  add('training', queries.inputDiversity('probe'));
+  if (o.datasetDiversity) add('training', queries.inputDiversity('dataset'));
+  add('query', queries.inputs(SAMPLE_INPUTS));
+  for (const l of layers) {
+    add('channel', queries.smallMultiples(l.index));
+    for (const e of manifest.epochs) {
+      add('channel', queries.channelEntropies(l.index, e, all));
+      add('query', queries.interSample(l.index, e, all));
+    }
+  }
+  for (const e of o.epochs) {
+    add('training', queries.confusion(e));
+    for (const [a, b] of capacityPairs(manifest)) {
+      add('layer', queries.capacityMatrix(a, b, e, all));
+      add('layer', queries.layerCapacity(a, b, e, all));
+    }
+    for (const l of layers) add('layer', queries.featureMaps(manifest, l.index, e));
+  }
+  const last = o.epochs[o.epochs.length - 1];
+  if (last !== undefined) {
+    for (const l of layers) {
+      if (l.channels <= 1) continue;
+      for (let c = 0; c < Math.min(l.channels, o.deconvolutionChannels); c++) add('channel', queries.deconvolution(l.index, c, last));
+    }
+  }
+  return plan;
+}
+
+/** Up to `count` recorded epochs, evenly spread, always with the first and the last. */
+export function spreadEpochs(epochs: number[], count: number): number[] {
+  if (epochs.length <= count) return epochs.slice();
+  const picked = new Set<number>();
+  for (let i = 0; i < count; i++) picked.add(epochs[Math.round((i * (epochs.length - 1)) / (count - 1))]);
+  return [...picked].sort((a, b) => a - b);
+}

@@ -1,0 +1,274 @@
+// Building blocks every view uses: chart cards with export buttons, in-place progress and errors,
+// layer links, the epoch slider, the shared tooltip and number formats.
+import { createContext } from 'preact';
+import type { ComponentChildren, JSX, RefObject } from 'preact';
+import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
+import type { Bits } from '../src/analysis/queries';
+import { canvasToPng, pictureToPng, slug, svgToString, toCsv } from './export';
+import type { Cell } from './export';
+import { QueryResult, useApp } from './state';
+
+/** Bits with three decimals and the unit, or "undefined" (never a made-up 0). */
+export function fmtBits(v: Bits | undefined): string {
+  return v === null || v === undefined ? 'undefined' : `${v.toFixed(3)} bits`;
+}
+
+/** Shape as 24×24×8. */
+export function fmtShape(shape: number[]): string {
+  return shape.join('×');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tooltip: one floating element for the whole app, so only one is ever visible.
+
+export interface TooltipApi {
+  show(x: number, y: number, content: ComponentChildren): void;
+  hide(): void;
+}
+
+const TooltipContext = createContext<TooltipApi>({ show() {}, hide() {} });
+
+export function useTooltip(): TooltipApi {
+  return useContext(TooltipContext);
+}
+
+export function TooltipProvider(props: { children: ComponentChildren }): JSX.Element {
+  const [tip, setTip] = useState<{ x: number; y: number; content: ComponentChildren } | null>(null);
+  const api = useRef<TooltipApi>({
+    show: (x, y, content) => setTip({ x, y, content }),
+    hide: () => setTip(null),
+  });
+  const left = tip ? Math.min(tip.x + 14, window.innerWidth - 260) : 0;
+  const top = tip ? Math.min(tip.y + 14, window.innerHeight - 80) : 0;
+  return (
+    <TooltipContext.Provider value={api.current}>
+      {props.children}
+      <div id="tooltip" role="tooltip" class="tooltip" hidden={!tip} style={{ left: `${Math.max(0, left)}px`, top: `${Math.max(0, top)}px` }}>
+        {tip?.content}
+      </div>
+    </TooltipContext.Provider>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress and errors in place: never a blank panel.
+
+export function QueryStatus<T>(props: { result: QueryResult<T>; what: string }): JSX.Element | null {
+  const r = props.result;
+  if (r.status === 'loading') {
+    const pct = r.progress ? Math.round(r.progress.fraction * 100) : undefined;
+    return (
+      <div class="status" role="status" aria-live="polite">
+        <vscode-progress-ring aria-hidden="true" class="ring" />
+        <span>
+          Computing {props.what}
+          {pct !== undefined ? ` — ${pct}%` : '…'}
+          {r.progress?.message ? ` (${r.progress.message})` : ''}
+        </span>
+      </div>
+    );
+  }
+  if (r.status === 'error') {
+    return (
+      <div class="status error" role="alert">
+        <span>
+          Could not compute {props.what}: {r.error.message}
+        </span>
+        {r.error.code !== 'not-in-report' && r.error.code !== 'out-of-range' && r.error.code !== 'unsupported' && (
+          <vscode-button secondary onClick={r.retry}>
+            Retry
+          </vscode-button>
+        )}
+      </div>
+    );
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cards with exports.
+
+export interface ExportSpec {
+  /** File name stem, e.g. "capacity-conv1-conv2-epoch-3". */
+  name: string;
+  /** The chart's data as a table (CSV) … */
+  table(): { columns: string[]; rows: Cell[][] };
+  /** … and as JSON (defaults to the table's rows as objects). */
+  json?(): unknown;
+}
+
+export function Card(props: { title: ComponentChildren; label: string; export?: ExportSpec; tools?: ComponentChildren; children: ComponentChildren; class?: string }): JSX.Element {
+  const body = useRef<HTMLDivElement>(null);
+  return (
+    <section class={`card ${props.class ?? ''}`} aria-label={props.label}>
+      <header class="card-header">
+        <h3>{props.title}</h3>
+        <div class="card-tools">
+          {props.tools}
+          {props.export && <ExportButtons spec={props.export} picture={body} />}
+        </div>
+      </header>
+      <div class="card-body" ref={body}>
+        {props.children}
+      </div>
+    </section>
+  );
+}
+
+export function ExportButtons(props: { spec: ExportSpec; picture: RefObject<HTMLElement> }): JSX.Element {
+  const { data } = useApp();
+  const [message, setMessage] = useState('');
+  const { spec } = props;
+  const save = useCallback(
+    async (format: 'csv' | 'json' | 'svg' | 'png') => {
+      const name = `${slug(spec.name)}.${format}`;
+      try {
+        if (format === 'csv') {
+          const t = spec.table();
+          data.save(name, format, toCsv(t.columns, t.rows));
+        } else if (format === 'json') {
+          const t = spec.table();
+          const json = spec.json ? spec.json() : t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i] ?? null])));
+          data.save(name, format, JSON.stringify(json, null, 2));
+        } else if (format === 'svg') {
+          const svg = props.picture.current?.querySelector('svg.chart') as SVGSVGElement | null;
+          if (!svg) throw new Error('this chart is drawn on a canvas; export it as PNG');
+          data.save(name, format, svgToString(svg));
+        } else {
+          const el = props.picture.current?.querySelector('canvas.chart, svg.chart');
+          const png = el instanceof HTMLCanvasElement ? canvasToPng(el) : el ? await pictureToPng(el) : undefined;
+          if (!png) throw new Error('nothing drawn yet');
+          data.save(name, format, png);
+        }
+        setMessage(`saved ${name}`);
+      } catch (e) {
+        setMessage(`export failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
+    [data, spec, props.picture],
+  );
+  return (
+    <span class="export" role="group" aria-label="Export">
+      {(['csv', 'json', 'svg', 'png'] as const).map((f) => (
+        <button key={f} type="button" class="export-button" title={`Export ${f === 'csv' || f === 'json' ? 'the data' : 'the picture'} as ${f.toUpperCase()}`} onClick={() => void save(f)}>
+          {f.toUpperCase()}
+        </button>
+      ))}
+      <span class="export-message" aria-live="polite">
+        {message}
+      </span>
+    </span>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layers.
+
+/** A layer's name as a link to its source line; highlighted when it is the linked selection. */
+export function LayerName(props: { layer: number; channel?: number }): JSX.Element {
+  const { manifest, data, ui, focus } = useApp();
+  const layer = manifest.layers[props.layer];
+  if (!layer) return <span>layer {props.layer}</span>;
+  const where = layer.source ? `${layer.source.file.split(/[\\/]/).pop()}:${layer.source.line}` : 'no source line recorded';
+  const focused = ui.focus.layer === props.layer && (props.channel === undefined || ui.focus.channel === props.channel);
+  return (
+    <button
+      type="button"
+      class={`layer-link${focused ? ' focused' : ''}`}
+      data-layer={props.layer}
+      title={data.mode === 'vscode' ? `Go to the definition of ${layer.name} (${where})` : `${layer.name} is defined at ${where}`}
+      onClick={() => {
+        focus(props.layer, props.channel ?? null);
+        if (layer.source) data.revealLayer(props.layer);
+      }}
+    >
+      {layer.name}
+      {props.channel !== undefined ? ` #${props.channel}` : ''}
+    </button>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Epochs.
+
+/** The shared epoch slider (with playback when `play` is set). Moves the epoch of every view. */
+export function EpochSlider(props: { play?: boolean; label?: string }): JSX.Element {
+  const { manifest, ui, update } = useApp();
+  const epochs = manifest.epochs;
+  const index = Math.max(0, epochs.indexOf(ui.epoch));
+  const [playing, setPlaying] = useState(false);
+  useEffect(() => {
+    if (!playing) return;
+    const t = setInterval(() => {
+      update((old) => {
+        const i = epochs.indexOf(old.epoch);
+        if (i >= epochs.length - 1) {
+          setPlaying(false);
+          return {};
+        }
+        return { epoch: epochs[i + 1] };
+      });
+    }, 900);
+    return () => clearInterval(t);
+  }, [playing, epochs, update]);
+  if (epochs.length === 0) return <span class="muted">no epoch recorded yet</span>;
+  return (
+    <label class="epoch-slider">
+      <span>{props.label ?? 'Epoch'}</span>
+      <input
+        type="range"
+        min={0}
+        max={epochs.length - 1}
+        step={1}
+        value={index}
+        aria-label="Epoch"
+        aria-valuetext={`epoch ${epochs[index]}`}
+        disabled={epochs.length < 2}
+        onInput={(e) => update({ epoch: epochs[Number((e.target as HTMLInputElement).value)] })}
+      />
+      <output class="epoch-value">{epochs[index]}</output>
+      {props.play && epochs.length > 1 && (
+        <button
+          type="button"
+          class="icon-button"
+          aria-label={playing ? 'Pause playback' : 'Play through the epochs'}
+          onClick={() => {
+            if (!playing && index >= epochs.length - 1) update({ epoch: epochs[0] });
+            setPlaying(!playing);
+          }}
+        >
+          {playing ? '❚❚' : '▶'}
+        </button>
+      )}
+    </label>
+  );
+}
+
+/** Legend of a continuous colour scale, drawn as a gradient with min and max labels. */
+export function ColourLegend(props: { colour: (v: number) => string; min: number; max: number; label: string; note?: string }): JSX.Element {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const c = ref.current;
+    if (!c) return;
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    for (let x = 0; x < c.width; x++) {
+      ctx.fillStyle = props.colour(props.min + ((props.max - props.min) * x) / (c.width - 1));
+      ctx.fillRect(x, 0, 1, c.height);
+    }
+  }, [props.colour, props.min, props.max]);
+  return (
+    <div class="legend" aria-label={`${props.label}: colour scale from ${props.min} to ${props.max}`}>
+      <span>{props.label}</span>
+      <span class="legend-value">{props.min.toFixed(2)}</span>
+      <canvas ref={ref} width={160} height={12} class="legend-bar" />
+      <span class="legend-value">{props.max.toFixed(2)}</span>
+      {props.note && <span class="muted">{props.note}</span>}
+    </div>
+  );
+}
+
+/** Canvas pixel ratio for sharp drawing on high-DPI screens. */
+export function pixelRatio(): number {
+  return Math.min(2, window.devicePixelRatio || 1);
+}

@@ -1,0 +1,5 @@
+import type { JSX } from 'preact';
+
+export function LayerView(): JSX.Element {
+  return <p>Layer view</p>;
+}

@@ -1,0 +1,5 @@
+import type { JSX } from 'preact';
+
+export function QueryView(): JSX.Element {
+  return <p>Query view</p>;
+}

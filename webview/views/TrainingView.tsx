@@ -1,0 +1,5 @@
+import type { JSX } from 'preact';
+
+export function TrainingView(): JSX.Element {
+  return <p>Training view</p>;
+}
