@@ -161,12 +161,17 @@ function rulesBroken(rel, specifier) {
     if (isRelative && under(target, 'src/extension')) {
       broken.push(`webview must not import src/extension ('${specifier}')`);
     }
+    // The views run in a browser: of the engine they may use only the pure analysis core (the
+    // query vocabulary and its types), never the processes behind it.
+    for (const dir of ['src/compute', 'src/recorder', 'src/service', 'src/cli', 'src/data']) {
+      if (isRelative && under(target, dir)) broken.push(`webview may import only src/analysis from src/ ('${specifier}' resolves to ${target})`);
+    }
   }
 
   if (under(rel, 'src/extension')) {
     if (isTensorflow) broken.push(`src/extension must not import tfjs ('${specifier}'); the host stays light`);
     if (isRelative && under(target, 'webview') && !isSharedProtocol(target)) {
-      broken.push(`src/extension may import only webview/protocol from webview/ ('${specifier}')`);
+      broken.push(`src/extension may import only webview/protocol and webview/page from webview/ ('${specifier}')`);
     }
     if (isRelative && (under(target, 'src/compute') || under(target, 'src/recorder'))) {
       broken.push(`src/extension must not import ${target.split('/').slice(0, 2).join('/')} ('${specifier}')`);
@@ -188,8 +193,9 @@ function under(p, dir) {
   return p === dir || p.startsWith(dir + '/');
 }
 
+/** What the host may use from webview/: the message protocol and the page builder (both pure). */
 function isSharedProtocol(target) {
-  return /^webview\/protocol(\.ts|\/index(\.ts)?)?$/.test(target);
+  return /^webview\/(protocol|page)(\.ts)?$/.test(target);
 }
 
 function isNodeBuiltin(specifier) {

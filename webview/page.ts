@@ -38,7 +38,7 @@ export function contentSecurityPolicy(nonce: string, cspSource?: string): string
 export function webviewPage(o: PageOptions): string {
   const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
   const style = 'href' in o.style ? `<link rel="stylesheet" href="${attr(o.style.href)}">` : `<style nonce="${o.nonce}">${o.style.inline.replace(/<\/style/gi, '<\\/style')}</style>`;
-  const script = 'src' in o.script ? `<script nonce="${o.nonce}" src="${attr(o.script.src)}"></script>` : `<script nonce="${o.nonce}">${o.script.inline.replace(/<\/script/gi, '<\\/script')}</script>`;
+  const script = 'src' in o.script ? `<script nonce="${o.nonce}" src="${attr(o.script.src)}"></script>` : `<script nonce="${o.nonce}">${escapeInlineScript(o.script.inline)}</script>`;
   // JSON inside <script>: every "<" escaped, so no "</script>" or "<!--" can end it early.
   const data = o.data === undefined ? '' : `<script type="application/json" id="cnn-slicer-report" nonce="${o.nonce}">${JSON.stringify(o.data).replace(/</g, '\\u003c')}</script>`;
   const bodyClass = o.theme ? ` class="report vscode-${o.theme}"` : '';
@@ -58,4 +58,13 @@ ${script}
 </body>
 </html>
 `;
+}
+
+/**
+ * Inline script text that cannot end its element early or enter the HTML parser's "double
+ * escaped" state: `</script` and `<!--` only occur inside string literals in bundled code, where
+ * `<\/script` and `<\!--` mean the same characters.
+ */
+function escapeInlineScript(code: string): string {
+  return code.replace(/<\/script/gi, '<\\/script').replace(/<!--/g, '<\\!--');
 }

@@ -71,6 +71,7 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
   add('training', queries.inputDiversity('probe'));
   if (o.datasetDiversity) add('training', queries.inputDiversity('dataset'));
   add('query', queries.inputs(SAMPLE_INPUTS));
+  for (const e of manifest.epochs) add('query', queries.interSample(0, e, all));
   for (const l of layers) {
     add('channel', queries.smallMultiples(l.index));
     for (const e of manifest.epochs) {
@@ -89,7 +90,12 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
   const last = o.epochs[o.epochs.length - 1];
   if (last !== undefined) {
     for (const l of layers) {
-      if (l.channels <= 1) continue;
+      // A one-channel layer (flatten, dense) is usually refused by the service: the report keeps
+      // that refusal, so the Channel view shows the service's reason instead of "not in report".
+      if (l.channels <= 1) {
+        add('channel', queries.deconvolution(l.index, 0, last));
+        continue;
+      }
       for (let c = 0; c < Math.min(l.channels, o.deconvolutionChannels); c++) add('channel', queries.deconvolution(l.index, c, last));
     }
   }

@@ -53,8 +53,17 @@ export function TooltipProvider(props: { children: ComponentChildren }): JSX.Ele
 // ---------------------------------------------------------------------------------------------
 // Progress and errors in place: never a blank panel.
 
-export function QueryStatus<T>(props: { result: QueryResult<T>; what: string }): JSX.Element | null {
+export function QueryStatus<T>(props: { result: QueryResult<T>; what: string; compact?: boolean }): JSX.Element | null {
   const r = props.result;
+  if (props.compact && r.status === 'error') {
+    // In a table cell: a short word, the full message on hover and for screen readers.
+    const short = r.error.code === 'not-in-report' ? 'not in this report' : r.error.code === 'unsupported' ? 'not supported' : 'error';
+    return (
+      <span class="warning" title={r.error.message} aria-label={`${props.what}: ${r.error.message}`} role="note">
+        {short}
+      </span>
+    );
+  }
   if (r.status === 'loading') {
     const pct = r.progress ? Math.round(r.progress.fraction * 100) : undefined;
     return (

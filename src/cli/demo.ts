@@ -2,15 +2,17 @@
  * `npm run demo`, the main job on the built-in default: (1) the input diversity of the MNIST
  * digits as in the paper's Fig. 5(B); (2) record examples/mnist-lenet.ts on MNIST for a few epochs
  * and print, per layer, the inter-sample entropy, mean channel entropy and dead channels at the
- * first and last recorded epoch.
+ * first and last recorded epoch; (3) write the four views over that run as a standalone HTML
+ * report and print its path.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gatherRows, indicesByClass, sampleWithoutReplacement } from '../analysis';
 import { ComputePool } from '../compute/pool';
 import { loadMnist } from '../data/mnist';
 import { recordRun } from '../recorder/record';
 import { readRun } from '../recorder/runStore';
+import { writeReport } from './report';
 
 export async function runDemo(options: { k: number; seed: number; epochs?: number; out?: string }): Promise<void> {
   const started = performance.now();
@@ -61,6 +63,17 @@ export async function runDemo(options: { k: number; seed: number; epochs?: numbe
   }
   out.write(`\nProbe accuracy ${(first.probeAccuracy * 100).toFixed(1)}% → ${(lastEpoch.probeAccuracy * 100).toFixed(1)}% on ${run.manifest.backend.name}.\n`);
   out.write(`Run folder: ${result.folder}\n`);
+  // 3. The four views over this run, as one self-contained page (no VS Code needed).
+  out.write(`\nWriting the views as a standalone report…\n`);
+  const report = await writeReport({
+    runFolder: result.folder,
+    out: join(result.folder, 'report.html'),
+    maxEpochs: 6,
+    deconvolutionChannels: 16,
+    datasetDiversity: true,
+    theme: 'light',
+  });
+  out.write(`Report: ${report.out} (${(report.bytes / 1e6).toFixed(1)} MB, ${report.answers} answers, ${(report.ms / 1000).toFixed(1)} s) — open it in a browser.\n`);
   out.write(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 

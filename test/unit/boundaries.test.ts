@@ -233,6 +233,14 @@ describe('scripts/check-boundaries.mjs', function () {
     assertSingleViolation(result, 'src/extension/a.ts:3', 'may import only src/service/client and src/service/protocol');
   });
 
+  it('lets the views use the pure analysis core but no engine process code', () => {
+    const result = check({
+      'webview/views/a.tsx': "import { parseQuery } from '../../src/analysis/queries';\nimport { AnalysisEngine } from '../../src/service/engine';\n",
+      'src/extension/b.ts': "import { webviewPage } from '../../webview/page';\n",
+    });
+    assertSingleViolation(result, 'webview/views/a.tsx:2', 'webview may import only src/analysis from src/');
+  });
+
   describe('child-process and CLI code never imports vscode', () => {
     for (const dir of ['src/compute', 'src/recorder', 'src/cli', 'src/data', 'src/service']) {
       it(`reports 'vscode' in ${dir}`, () => {
