@@ -241,14 +241,14 @@ function SliceResult(): JSX.Element {
 function SliceRow(props: { layer: number }): JSX.Element {
   const { ui } = useApp();
   const r = useQuery(queries.interSample(props.layer, ui.epoch, ui.slice.subset), 'query');
-  const a = shown(r);
+  // No stale number while a new slice computes: a table cell has no other way to show it is old.
   return (
     <tr>
       <td>
         <LayerName layer={props.layer} />
       </td>
-      <td>{a?.inputCount ?? ''}</td>
-      <td>{r.status === "error" || (r.status === "loading" && !a) ? <QueryStatus result={r} what="the inter-sample entropy" compact /> : fmtBits(a?.bits)}</td>
+      <td>{r.status === 'ready' ? r.answer.inputCount : ''}</td>
+      <td aria-busy={r.status === 'loading'}>{r.status === 'ready' ? fmtBits(r.answer.bits) : r.status === 'loading' ? <span class="muted">computing…</span> : <QueryStatus result={r} what="the inter-sample entropy" compact />}</td>
     </tr>
   );
 }

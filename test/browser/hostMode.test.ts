@@ -1,0 +1,141 @@
+// The webview in VS Code mode, in a real browser: `acquireVsCodeApi` is provided the way VS Code
+// provides it, and the host side is the real WebviewBridge (src/extension/webviewBridge.ts) in
+// front of the real analysis service — so every slice is computed, not looked up. Checks the
+// protocol end to end: hello, queries with answers, reveal, export, host focus, saved state
+// across a reload, and a malformed message ignored and logged.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { AnalysisClient } from '../../src/service/client';
+import { WebviewBridge } from '../../src/extension/webviewBridge';
+import { webviewPage } from '../../webview/page';
+import type { ExportFormat, Focus } from '../../webview/protocol';
+import { browserFixture, launchBrowser, screenshot } from './harness';
+
+const ROOT = resolve(__dirname, '../..');
+
+interface Host {
+  page: Page;
+  bridge: WebviewBridge;
+  reveals: number[];
+  saves: { fileName: string; format: ExportFormat; data: Uint8Array | string }[];
+  logs: string[];
+  problems: string[];
+}
+
+describe('browser: the views in VS Code mode (real bridge, real service)', function () {
+  this.timeout(180_000);
+  let browser: Browser;
+  let client: AnalysisClient;
+  let pageFile: string;
+  before(async () => {
+    const f = await browserFixture();
+    browser = await launchBrowser();
+    client = new AnalysisClient({ roots: [dirname(f.runFolder)] });
+    // The page a panel gets: the same builder, no embedded data (so the app waits for the host).
+    pageFile = join(f.dir, 'panel.html');
+    writeFileSync(
+      pageFile,
+      webviewPage({
+        title: 'panel',
+        nonce: 'dGVzdG5vbmNl',
+        script: { inline: readFileSync(join(ROOT, 'dist/webview.js'), 'utf8') },
+        style: { inline: readFileSync(join(ROOT, 'media/webview.css'), 'utf8') },
+        theme: 'dark',
+      }),
+    );
+  });
+  after(async () => {
+    client?.dispose();
+    await browser?.close();
+  });
+
+  async function openPanel(initialFocus?: Focus): Promise<Host> {
+    const f = await browserFixture();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const host: Host = { page, reveals: [], saves: [], logs: [], problems: [], bridge: undefined as unknown as WebviewBridge };
+    page.on('pageerror', (e) => host.problems.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && host.problems.push(m.text()));
+    host.bridge = new WebviewBridge({
+      runFolder: f.runFolder,
+      runId: f.manifest.id,
+      client,
+      post: (m) => void page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>).catch(() => undefined),
+      theme: () => 'dark',
+      revealLayer: (l) => host.reveals.push(l),
+      save: (fileName, format, data) => host.saves.push({ fileName, format, data }),
+      log: (line) => host.logs.push(line),
+      initialFocus,
+    });
+    await page.exposeFunction('__cnnSlicerToHost', (json: string) => host.bridge.handle(JSON.parse(json)));
+    // What VS Code injects into a webview: one API object, state kept across reloads.
+    // (A string, not a function: the test runner's transpiler would add helpers the page lacks.)
+    await page.addInitScript({
+      content: `window.acquireVsCodeApi = () => ({
+        postMessage: (m) => window.__cnnSlicerToHost(JSON.stringify(m)),
+        getState: () => JSON.parse(sessionStorage.getItem('vscode-state') || 'null'),
+        setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
+      });`,
+    });
+    await page.goto(`file://${pageFile}`);
+    await page.waitForSelector('.run-header');
+    return host;
+  }
+
+  it('opens the run through the host and computes a slice no report holds', async () => {
+    const h = await openPanel();
+    const { page } = h;
+    assert.match((await page.textContent('.run-title')) ?? '', /mnist-lenet\.ts/);
+    await page.click('[data-testid=subset-perClass]');
+    await page.fill('input[aria-label="Inputs per class"]', '5');
+    await page.press('input[aria-label="Inputs per class"]', 'Enter');
+    await page.click('[data-testid=apply-query]');
+    const cells = page.locator('table[aria-label^="Inter-sample entropy of the slice"] tbody tr td:nth-child(3)');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('table[aria-label^="Inter-sample entropy of the slice"] tbody tr td:nth-child(2)')).every((td) => td.textContent === '50'), undefined, { timeout: 60_000 });
+    const texts = await cells.allTextContents();
+    assert.equal(texts.length, 2);
+    for (const t of texts) assert.match(t, /^\d+\.\d{3} bits$/);
+    // 5 per class over 10 classes: 50 inputs, computed by the service on this subset.
+    assert.deepEqual(await page.locator('table[aria-label^="Inter-sample entropy of the slice"] tbody tr td:nth-child(2)').allTextContents(), ['50', '50']);
+    await screenshot(page, 'host-mode-query-dark');
+    assert.deepEqual(h.problems, []);
+    assert.deepEqual(h.logs, []);
+    await page.close();
+  });
+
+  it('asks the host to reveal a layer and to save an export; keeps UI state across a reload', async () => {
+    const h = await openPanel();
+    const { page } = h;
+    await page.click('table.architecture tr[data-layer="3"] .layer-link');
+    assert.deepEqual(h.reveals, [3]);
+    await page.click('section[aria-label^="Architecture"] .export-button:text("CSV")');
+    await page.waitForFunction(() => document.querySelector('.export-message')?.textContent?.startsWith('saved'));
+    assert.equal(h.saves.length, 1);
+    assert.equal(h.saves[0].format, 'csv');
+    assert.match(h.saves[0].fileName, /^architecture-mnist-lenet-ts\.csv$/);
+    assert.match(String(h.saves[0].data), /^index,name,type,outputShape,channels,parameters,source\r\n0,input,/);
+    await page.click('#tab-training');
+    await page.reload();
+    await page.waitForSelector('.run-header');
+    assert.equal(await page.getAttribute('#tab-training', 'aria-selected'), 'true');
+    await page.click('#tab-query');
+    assert.equal(await page.getAttribute('table.architecture tr[data-layer="3"]', 'class'), 'focused-row');
+    assert.deepEqual(h.problems, []);
+    await page.close();
+  });
+
+  it('follows the host: a focus request selects the view and layer; a malformed message is ignored and logged', async () => {
+    const h = await openPanel({ view: 'query', layer: 2 });
+    const { page } = h;
+    assert.equal(await page.getAttribute('table.architecture tr[data-layer="2"]', 'class'), 'focused-row');
+    h.bridge.focus({ view: 'query', layer: 4 });
+    await page.waitForSelector('table.architecture tr[data-layer="4"].focused-row');
+    await page.evaluate(() => (window as unknown as { __cnnSlicerToHost(s: string): void }).__cnnSlicerToHost(JSON.stringify({ type: 'webview/export', fileName: '../../escape.csv', format: 'csv', text: 'x' })));
+    assert.equal(h.saves.length, 0);
+    assert.equal(h.logs.length, 1);
+    assert.match(h.logs[0], /ignored a malformed message/);
+    assert.deepEqual(h.problems, []);
+    await page.close();
+  });
+});
