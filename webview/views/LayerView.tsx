@@ -1,5 +1,366 @@
+// The Layer view (paper 5.3, Figs. 8–11): the channel-capacity heatmap between two layers at the
+// shared epoch, sortable by row/column max or mean; the feature maps of a clicked cell's two
+// channels; and the layer-level capacity between pairs of layers.
 import type { JSX } from 'preact';
+import { useMemo, useRef } from 'preact/hooks';
+import { decodeFloat32 } from '../../src/analysis/queries';
+import type { CapacityMatrixAnswer } from '../../src/analysis/queries';
+import type { InputSubset } from '../../src/analysis/subsets';
+import { CapacityHeatmap, CellRef, displayOrders, HeatmapSort, matrixStats, SortKey, UndefinedSwatch, usePanelWidth } from '../charts/capacityHeatmap';
+import { channelMaps, FeatureMapPairs } from '../charts/featureMaps';
+import { LayerCapacityCard, PairSpec } from '../charts/layerCapacity';
+import { capacityScale } from '../colours';
+import { queries, SAMPLE_INPUTS } from '../plan';
+import { defaultLayers, QueryResult, shown, useApp, useQuery, useViewState } from '../state';
+import { Card, ColourLegend, EpochSlider, fmtBits, LayerName, QueryStatus } from '../ui';
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const SORT_KEYS: readonly SortKey[] = ['original', 'max', 'mean'];
+
+interface PairState {
+  /** The slice's layers when the pair was picked: a newly applied slice takes over again. */
+  base: string;
+  i: number;
+  j: number;
+}
+const validPair = (v: unknown): v is PairState => {
+  const p = v as PairState;
+  return typeof v === 'object' && v !== null && typeof p.base === 'string' && isInt(p.i) && isInt(p.j);
+};
+const validSort = (v: unknown): v is HeatmapSort => {
+  const s = v as HeatmapSort;
+  return typeof v === 'object' && v !== null && SORT_KEYS.includes(s.rows) && SORT_KEYS.includes(s.columns);
+};
+interface SelectedState extends CellRef {
+  layerI: number;
+  layerJ: number;
+}
+const validSelected = (v: unknown): v is SelectedState | null => {
+  if (v === null) return true;
+  const s = v as SelectedState;
+  return typeof v === 'object' && isInt(s.layerI) && isInt(s.layerJ) && isInt(s.r) && isInt(s.c);
+};
+const validPairs = (v: unknown): v is [number, number][] => Array.isArray(v) && v.length <= 32 && v.every((p) => Array.isArray(p) && p.length === 2 && isInt(p[0]) && isInt(p[1]));
+
+function subsetText(x: InputSubset, classNames: string[]): string {
+  switch (x.kind) {
+    case 'all':
+      return 'all probe inputs';
+    case 'classes':
+      return `inputs of ${x.classes.map((c) => classNames[c] ?? c).join(', ')}`;
+    case 'indices':
+      return `${x.indices.length} chosen inputs`;
+    case 'perClass':
+      return `${x.count} inputs per class`;
+  }
+}
 
 export function LayerView(): JSX.Element {
-  return <p>Layer view</p>;
+  const { manifest, ui, classNames } = useApp();
+  const layers = manifest.layers.filter((l) => l.index > 0);
+  const sliceLayers = ui.slice.layers.filter((l) => l > 0 && l < manifest.layers.length);
+  const defaults = sliceLayers.length >= 2 ? sliceLayers : sliceLayers.length === 1 ? [sliceLayers[0], defaultLayers(manifest).find((l) => l !== sliceLayers[0]) ?? sliceLayers[0]] : defaultLayers(manifest);
+  const base = ui.slice.layers.join(',');
+  const [pairState, setPairState] = useViewState<PairState | null>('layer.pair', null, (v): v is PairState | null => v === null || validPair(v));
+  const picked = pairState && pairState.base === base && manifest.layers[pairState.i] && manifest.layers[pairState.j] && pairState.i > 0 && pairState.j > 0 ? pairState : null;
+  const layerI = picked ? picked.i : defaults[0] ?? 1;
+  const layerJ = picked ? picked.j : defaults[1] ?? defaults[0] ?? 1;
+  const setPair = (i: number, j: number) => setPairState({ base, i, j });
+
+  const [sort, setSort] = useViewState<HeatmapSort>('layer.sort', { rows: 'original', columns: 'original' }, validSort);
+  const [selectedState, setSelected] = useViewState<SelectedState | null>('layer.selected', null, validSelected);
+  const [custom, setCustom] = useViewState<[number, number][]>('layer.compare', [], validPairs);
+
+  const epoch = ui.epoch;
+  const subset = ui.slice.subset;
+  const hasEpochs = manifest.epochs.length > 0;
+  const matrixResult = useQuery(hasEpochs && layers.length ? queries.capacityMatrix(layerI, layerJ, epoch, subset) : null, 'layer');
+  const matrix = shown(matrixResult);
+  // The answer shown while another loads may be of the previous layer pair; never mix the two.
+  const answer = matrix && matrix.layerI === layerI && matrix.layerJ === layerJ ? matrix : undefined;
+  const selected = selectedState && selectedState.layerI === layerI && selectedState.layerJ === layerJ && (!answer || (selectedState.r < answer.rows && selectedState.c < answer.columns)) ? selectedState : null;
+
+  const nameOf = (l: number) => manifest.layers[l]?.name ?? `layer ${l}`;
+
+  if (!layers.length) return <p class="status">This model has no layer after its input.</p>;
+
+  const pairs: PairSpec[] = [];
+  const add = (i: number, j: number, kind: PairSpec['kind']) => {
+    if (!pairs.some((p) => p.i === i && p.j === j)) pairs.push({ i, j, kind });
+  };
+  add(layerI, layerJ, 'current');
+  for (let k = 0; k + 1 < layers.length; k++) add(layers[k].index, layers[k + 1].index, 'consecutive');
+  for (const [i, j] of custom) if (manifest.layers[i] && manifest.layers[j]) add(i, j, 'custom');
+
+  return (
+    <>
+      <div class="layer-controls" role="group" aria-label="Layer view controls">
+        <LayerPicker label="Layer I (columns)" value={layerI} onChange={(l) => setPair(l, layerJ)} />
+        <button type="button" class="icon-button" title="Swap the two layers" aria-label="Swap layer I and layer J" onClick={() => setPair(layerJ, layerI)}>
+          ⇄
+        </button>
+        <LayerPicker label="Layer J (rows)" value={layerJ} onChange={(l) => setPair(layerI, l)} />
+        <EpochSlider play />
+        <span class="muted">Capacity over {subsetText(subset, classNames)}.</span>
+      </div>
+      {!hasEpochs ? (
+        <p class="status">No epoch is recorded yet.</p>
+      ) : (
+        <HeatmapCard
+          layerI={layerI}
+          layerJ={layerJ}
+          answer={answer}
+          result={matrixResult}
+          sort={sort}
+          setSort={setSort}
+          selected={selected}
+          onSelect={(cell) => setSelected({ layerI, layerJ, ...cell })}
+          nameOf={nameOf}
+        />
+      )}
+      {hasEpochs && (
+        <LayerCapacityCard
+          pairs={pairs}
+          epoch={epoch}
+          subset={subset}
+          onShow={(i, j) => setPair(i, j)}
+          onAdd={(i, j) => setCustom([...custom.filter(([a, b]) => a !== i || b !== j), [i, j] as [number, number]].slice(-32))}
+          onRemove={(i, j) => setCustom(custom.filter(([a, b]) => a !== i || b !== j))}
+        />
+      )}
+      {hasEpochs && <FeatureMapsCard layerI={layerI} layerJ={layerJ} selected={selected} answer={answer} nameOf={nameOf} />}
+    </>
+  );
+}
+
+function LayerPicker(props: { label: string; value: number; onChange(layer: number): void }): JSX.Element {
+  const { manifest } = useApp();
+  return (
+    <span class="layer-picker">
+      <label>
+        {props.label}{' '}
+        <select value={props.value} aria-label={props.label} onChange={(e) => props.onChange(Number((e.target as HTMLSelectElement).value))}>
+          {manifest.layers
+            .filter((l) => l.index > 0)
+            .map((l) => (
+              <option key={l.index} value={l.index}>
+                {l.index} · {l.name} ({l.className}, {l.channels} channel{l.channels === 1 ? '' : 's'})
+              </option>
+            ))}
+        </select>
+      </label>{' '}
+      <LayerName layer={props.value} />
+    </span>
+  );
+}
+
+const SORT_BUTTONS: { label: string; axis: 'rows' | 'columns'; key: SortKey }[] = [
+  { label: 'rows by max', axis: 'rows', key: 'max' },
+  { label: 'rows by mean', axis: 'rows', key: 'mean' },
+  { label: 'columns by max', axis: 'columns', key: 'max' },
+  { label: 'columns by mean', axis: 'columns', key: 'mean' },
+];
+
+const sortText = (k: SortKey, what: string) => (k === 'original' ? `${what} in channel order` : `${what} sorted by ${k}, descending`);
+
+function HeatmapCard(props: {
+  layerI: number;
+  layerJ: number;
+  answer: CapacityMatrixAnswer | undefined;
+  result: QueryResult<CapacityMatrixAnswer>;
+  sort: HeatmapSort;
+  setSort(s: HeatmapSort): void;
+  selected: CellRef | null;
+  onSelect(cell: CellRef): void;
+  nameOf(l: number): string;
+}): JSX.Element {
+  const { ui } = useApp();
+  const { answer: a, sort, layerI, layerJ, nameOf } = props;
+  const wrap = useRef<HTMLDivElement>(null);
+  const panelWidth = usePanelWidth(wrap);
+  const stats = useMemo(() => (a ? matrixStats(a) : undefined), [a]);
+  const orders = useMemo(() => (a ? displayOrders(a, sort) : undefined), [a, sort.rows, sort.columns]);
+  const colour = useMemo(() => capacityScale(stats?.max ?? 1), [stats?.max]);
+  const nameI = nameOf(layerI);
+  const nameJ = nameOf(layerJ);
+  const focusChannel = ui.focus.channel;
+  const title = (
+    <>
+      Channel capacity: <LayerName layer={layerJ} /> (rows) × <LayerName layer={layerI} /> (columns)
+    </>
+  );
+  const sortTools = (
+    <div class="sort-tools" role="group" aria-label="Sort the heatmap">
+      <span class="muted">Sort:</span>
+      {SORT_BUTTONS.map((b) => (
+        <button
+          key={b.label}
+          type="button"
+          class="toggle"
+          aria-pressed={sort[b.axis] === b.key}
+          title={`${b.axis === 'rows' ? 'Rows' : 'Columns'} sorted by their ${b.key} capacity, descending (click again for channel order)`}
+          onClick={() => props.setSort({ ...sort, [b.axis]: sort[b.axis] === b.key ? 'original' : b.key })}
+        >
+          {b.label}
+        </button>
+      ))}
+      <button type="button" class="toggle" aria-pressed={sort.rows === 'original' && sort.columns === 'original'} onClick={() => props.setSort({ rows: 'original', columns: 'original' })}>
+        original order
+      </button>
+    </div>
+  );
+  const exportSpec = {
+    name: `capacity-${nameI}-${nameJ}-epoch-${a?.epoch ?? ui.epoch}`,
+    table: () => {
+      if (!a) return { columns: [], rows: [] };
+      const rows: (string | number | null)[][] = [];
+      for (let r = 0; r < a.rows; r++) for (let c = 0; c < a.columns; c++) rows.push([nameJ, r, nameI, c, a.values[r * a.columns + c] ?? null]);
+      return { columns: ['row layer', 'row channel', 'column layer', 'column channel', 'bits'], rows };
+    },
+    json: () =>
+      a && {
+        layerI: a.layerI,
+        layerIName: nameI,
+        layerJ: a.layerJ,
+        layerJName: nameJ,
+        epoch: a.epoch,
+        inputCount: a.inputCount,
+        bins: a.bins,
+        note: 'matrix[row][column]: rows = channels of layer J, columns = channels of layer I, bits; null = undefined',
+        matrix: Array.from({ length: a.rows }, (_, r) => a.values.slice(r * a.columns, (r + 1) * a.columns)),
+        orders: a.orders,
+        sort,
+        displayedRowOrder: orders?.rowOrder,
+        displayedColumnOrder: orders?.columnOrder,
+      },
+  };
+  const label =
+    a && stats && orders
+      ? `Heatmap of channel capacity between ${nameJ} (${a.rows} rows) and ${nameI} (${a.columns} columns) at epoch ${a.epoch}: ${fmtBits(stats.min)} to ${fmtBits(stats.max)}, ${stats.undefinedCount} undefined cells; ${sortText(sort.rows, 'rows')}, ${sortText(sort.columns, 'columns')}.`
+      : '';
+  const maxPlot = Math.max(160, Math.min(640, panelWidth - 150));
+  return (
+    <Card class="heatmap-card" title={title} label={`Channel capacity heatmap of ${nameJ} × ${nameI}`} export={exportSpec}>
+      <div ref={wrap}>
+        {sortTools}
+        <QueryStatus result={props.result} what={`the channel capacity of ${nameJ} × ${nameI}`} />
+        {a && stats && orders && (
+          <>
+            <CapacityHeatmap
+              answer={a}
+              rowOrder={orders.rowOrder}
+              columnOrder={orders.columnOrder}
+              rowName={nameJ}
+              columnName={nameI}
+              rowTitle={`${nameJ} channels${sort.rows === 'original' ? '' : ` (by ${sort.rows})`}`}
+              columnTitle={`${nameI} channels${sort.columns === 'original' ? '' : ` (by ${sort.columns})`} →`}
+              stats={stats}
+              selected={props.selected}
+              highlightRow={ui.focus.layer === layerJ ? focusChannel : null}
+              highlightColumn={ui.focus.layer === layerI ? focusChannel : null}
+              onSelect={props.onSelect}
+              maxPlot={maxPlot}
+              label={label}
+            />
+            <ColourLegend colour={colour} min={0} max={stats.max} label="Capacity (bits)" note="brighter = smaller capacity" />
+            <div class="legend">
+              <UndefinedSwatch />
+              <span>
+                undefined: no estimate for the pair (never drawn as 0){stats.undefinedCount ? ` — ${stats.undefinedCount} cell${stats.undefinedCount === 1 ? '' : 's'}` : ' — none here'}
+              </span>
+            </div>
+            <p class="muted heatmap-note">
+              Epoch {a.epoch} · {a.inputCount} inputs · {a.bins} bins. Hover a cell for its value; click it (or move with the arrow keys and press Enter) to see the feature maps of its two channels.
+            </p>
+          </>
+        )}
+      </div>
+    </Card>
+  );
+}
+
+function FeatureMapsCard(props: { layerI: number; layerJ: number; selected: CellRef | null; answer: CapacityMatrixAnswer | undefined; nameOf(l: number): string }): JSX.Element {
+  const { manifest, ui, classNames } = useApp();
+  const { selected, layerI, layerJ } = props;
+  const mapsIResult = useQuery(selected ? queries.featureMaps(manifest, layerI, ui.epoch) : null, 'layer');
+  const mapsJResult = useQuery(selected ? queries.featureMaps(manifest, layerJ, ui.epoch) : null, 'layer');
+  const inputsResult = useQuery(selected ? queries.inputs(SAMPLE_INPUTS) : null, 'layer');
+  const mapsI = shown(mapsIResult);
+  const mapsJ = shown(mapsJResult);
+  const inputs = shown(inputsResult);
+  const decodedI = useMemo(() => (mapsI ? decodeFloat32(mapsI.maps) : undefined), [mapsI]);
+  const decodedJ = useMemo(() => (mapsJ ? decodeFloat32(mapsJ.maps) : undefined), [mapsJ]);
+  const decodedInputs = useMemo(() => (inputs ? decodeFloat32(inputs.images) : undefined), [inputs]);
+  const columnMaps = useMemo(() => (selected && mapsI && decodedI && mapsI.layer === layerI ? channelMaps(mapsI, decodedI, selected.c) : undefined), [mapsI, decodedI, selected?.c, layerI]);
+  const rowMaps = useMemo(() => (selected && mapsJ && decodedJ && mapsJ.layer === layerJ ? channelMaps(mapsJ, decodedJ, selected.r) : undefined), [mapsJ, decodedJ, selected?.r, layerJ]);
+  const nameI = props.nameOf(layerI);
+  const nameJ = props.nameOf(layerJ);
+  const bits = selected && props.answer ? props.answer.values[selected.r * props.answer.columns + selected.c] : undefined;
+  const exportSpec = {
+    name: selected ? `feature-maps-${nameI}-${selected.c}-${nameJ}-${selected.r}-epoch-${ui.epoch}` : 'feature-maps',
+    table: () => {
+      const rows: (string | number)[][] = [];
+      for (const m of [columnMaps, rowMaps]) {
+        if (!m) continue;
+        m.maps.forEach((data, i) => {
+          let lo = Infinity;
+          let hi = -Infinity;
+          for (const v of data) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+          }
+          rows.push([m.inputs[i], classNames[m.labels[i]] ?? m.labels[i], props.nameOf(m.layer), m.channel, m.h, m.w, lo, hi]);
+        });
+      }
+      return { columns: ['input', 'class', 'layer', 'channel', 'height', 'width', 'min', 'max'], rows };
+    },
+    json: () =>
+      [columnMaps, rowMaps].filter((m) => m).map((m) => ({
+        layer: m!.layer,
+        layerName: props.nameOf(m!.layer),
+        channel: m!.channel,
+        epoch: ui.epoch,
+        shape: [m!.h, m!.w],
+        channelRange: m!.range,
+        maps: m!.maps.map((data, i) => ({ input: m!.inputs[i], label: m!.labels[i], values: Array.from(data) })),
+      })),
+  };
+  return (
+    <Card
+      class="wide feature-maps-card"
+      title={
+        selected ? (
+          <>
+            Feature maps: <LayerName layer={layerI} channel={selected.c} /> (column) and <LayerName layer={layerJ} channel={selected.r} /> (row) — capacity{' '}
+            <span class="capacity-value">{bits === undefined ? '…' : fmtBits(bits)}</span>
+          </>
+        ) : (
+          'Feature maps of a heatmap cell'
+        )
+      }
+      label="Feature maps of the selected cell's two channels"
+      export={exportSpec}
+    >
+      {!selected ? (
+        <p class="muted">Click a cell of the heatmap (or move to it with the arrow keys and press Enter) to compare the feature maps of its column channel and its row channel for one sample input per class.</p>
+      ) : (
+        <>
+          <QueryStatus result={mapsIResult} what={`the feature maps of ${nameI}`} />
+          {layerJ !== layerI && <QueryStatus result={mapsJResult} what={`the feature maps of ${nameJ}`} />}
+          <QueryStatus result={inputsResult} what="the sample inputs" />
+          {mapsI && !columnMaps && mapsIResult.status === 'ready' && <p class="status error">Channel {selected.c} is missing from the feature maps of {nameI}.</p>}
+          {mapsJ && !rowMaps && mapsJResult.status === 'ready' && <p class="status error">Channel {selected.r} is missing from the feature maps of {nameJ}.</p>}
+          {columnMaps && rowMaps && (
+            <>
+              <p class="muted fm-note">
+                Epoch {mapsI!.epoch}; one sample input per class. Grey per channel: black = the channel's minimum, white = its maximum over these inputs ({nameI} #{selected.c}: {columnMaps.range[0].toFixed(3)}–{columnMaps.range[1].toFixed(3)}; {nameJ} #{selected.r}: {rowMaps.range[0].toFixed(3)}–
+                {rowMaps.range[1].toFixed(3)}).
+              </p>
+              <FeatureMapPairs columnMaps={columnMaps} rowMaps={rowMaps} columnName={nameI} rowName={nameJ} classNames={classNames} inputs={inputs} inputsDecoded={decodedInputs} />
+            </>
+          )}
+        </>
+      )}
+    </Card>
+  );
 }

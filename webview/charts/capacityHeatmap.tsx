@@ -1,0 +1,514 @@
+// The channel-capacity heatmap of the Layer view (paper 5.3.2, Fig. 8): rows = channels of layer J,
+// columns = channels of layer I, brighter = smaller capacity. Drawn on one canvas because a pair
+// of 512-channel layers is 262,144 cells: the cells go into an ImageData of one pixel per cell,
+// scaled up once with nearest-neighbour sampling, so a redraw costs the same at any size. Hover,
+// click and the keyboard cursor compute the cell from the position, so they stay exact when a
+// cell is a single pixel.
+import type { JSX } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { rgb } from 'd3-color';
+import type { CapacityMatrixAnswer } from '../../src/analysis/queries';
+import { capacityScale, themeColour } from '../colours';
+import { fmtBits, pixelRatio, useTooltip } from '../ui';
+
+export type SortKey = 'original' | 'max' | 'mean';
+export interface HeatmapSort {
+  rows: SortKey;
+  columns: SortKey;
+}
+
+/** A cell by channel indices: `r` of layer J (row), `c` of layer I (column). */
+export interface CellRef {
+  r: number;
+  c: number;
+}
+
+const identity = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The displayed row and column orders for a sort; the answer carries them, so nothing is asked again. */
+export function displayOrders(a: CapacityMatrixAnswer, sort: HeatmapSort): { rowOrder: number[]; columnOrder: number[] } {
+  const pick = (key: SortKey, byMax: number[], byMean: number[], n: number) => {
+    const order = key === 'max' ? byMax : key === 'mean' ? byMean : undefined;
+    // A malformed order would silently misplace cells; the original order is always right.
+    return order && order.length === n ? order : identity(n);
+  };
+  return {
+    rowOrder: pick(sort.rows, a.orders.rowMax, a.orders.rowMean, a.rows),
+    columnOrder: pick(sort.columns, a.orders.columnMax, a.orders.columnMean, a.columns),
+  };
+}
+
+export interface MatrixStats {
+  min: number;
+  max: number;
+  undefinedCount: number;
+}
+
+export function matrixStats(a: CapacityMatrixAnswer): MatrixStats {
+  let min = Infinity;
+  let max = -Infinity;
+  let undefinedCount = 0;
+  for (const v of a.values) {
+    if (v === null || !Number.isFinite(v)) undefinedCount++;
+    else {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return min === Infinity ? { min: 0, max: 0, undefinedCount } : { min, max, undefinedCount };
+}
+
+/** Re-renders when the theme changes: canvases read theme colours once per draw. */
+export function useThemeVersion(): number {
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    const bump = () => setVersion((v) => v + 1);
+    document.body.addEventListener('cnn-slicer-theme', bump);
+    return () => document.body.removeEventListener('cnn-slicer-theme', bump);
+  }, []);
+  return version;
+}
+
+/** Width of the view panel the chart sits in (the card itself sizes to its content). */
+export function usePanelWidth(ref: { current: HTMLElement | null }): number {
+  const [width, setWidth] = useState(() => Math.max(320, window.innerWidth - 40));
+  useEffect(() => {
+    const panel = ref.current?.closest('.view') ?? ref.current?.parentElement;
+    if (!panel) return;
+    const measure = () => setWidth(Math.max(200, panel.clientWidth));
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(panel);
+    return () => ro.disconnect();
+  }, [ref]);
+  return width;
+}
+
+interface Theme {
+  foreground: string;
+  muted: string;
+  background: string;
+  focus: string;
+}
+
+function readTheme(): Theme {
+  return {
+    foreground: themeColour('--vscode-foreground', '#3b3b3b'),
+    muted: themeColour('--vscode-descriptionForeground', '#6f6f6f'),
+    background: themeColour('--vscode-editor-background', '#ffffff'),
+    focus: themeColour('--vscode-focusBorder', '#005fb8'),
+  };
+}
+
+/** Base colour of undefined cells: a neutral grey, outside the magma colours of defined cells. */
+export const UNDEFINED_GREY = '#8a8a8a';
+
+/** Grey with diagonal stripes in the background colour: "no value here", never a colour of the scale. */
+export function undefinedPattern(ctx: CanvasRenderingContext2D, background: string): CanvasPattern | string {
+  const tile = document.createElement('canvas');
+  tile.width = 6;
+  tile.height = 6;
+  const t = tile.getContext('2d');
+  if (!t) return UNDEFINED_GREY;
+  t.fillStyle = UNDEFINED_GREY;
+  t.fillRect(0, 0, 6, 6);
+  t.strokeStyle = background;
+  t.lineWidth = 1.5;
+  t.beginPath();
+  t.moveTo(-1, 7);
+  t.lineTo(7, -1);
+  t.moveTo(-1, 1);
+  t.lineTo(1, -1);
+  t.moveTo(5, 7);
+  t.lineTo(7, 5);
+  t.stroke();
+  return ctx.createPattern(tile, 'repeat') ?? UNDEFINED_GREY;
+}
+
+/** A small canvas swatch of the undefined-cell pattern, for the legend. */
+export function UndefinedSwatch(): JSX.Element {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const theme = useThemeVersion();
+  useEffect(() => {
+    const c = ref.current;
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx) return;
+    ctx.clearRect(0, 0, c.width, c.height);
+    ctx.fillStyle = undefinedPattern(ctx, readTheme().background);
+    ctx.fillRect(0, 0, c.width, c.height);
+  }, [theme]);
+  return <canvas ref={ref} width={18} height={12} class="legend-bar" aria-hidden="true" />;
+}
+
+interface Layout {
+  cell: number;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  /** Label every `step`-th row/column position (1 = every one). */
+  step: number;
+  rotateColumnLabels: boolean;
+  font: string;
+}
+
+const TITLE = 18;
+const PAD = 6;
+const LABEL_FONT = '10px ui-monospace, "DejaVu Sans Mono", monospace';
+const TITLE_FONT = '11px system-ui, -apple-system, "Segoe UI", Ubuntu, sans-serif';
+
+let measureCtx: CanvasRenderingContext2D | null = null;
+function textWidth(text: string, font: string): number {
+  measureCtx ??= document.createElement('canvas').getContext('2d');
+  if (!measureCtx) return text.length * 6.5;
+  measureCtx.font = font;
+  return measureCtx.measureText(text).width;
+}
+
+function computeLayout(rows: number, columns: number, maxPlot: number, rowTitle: string, columnTitle: string): Layout {
+  // Whole pixels per cell: with a fractional size the nearest-neighbour scaling and the hover
+  // arithmetic could disagree about the cell under a boundary pixel.
+  const cell = Math.max(1, Math.min(36, Math.floor(maxPlot / Math.max(rows, columns, 1))));
+  const step = cell >= 10 ? 1 : Math.ceil(12 / cell);
+  const digitWidth = textWidth(String(Math.max(rows, columns) - 1), LABEL_FONT);
+  const rotateColumnLabels = digitWidth + 3 > cell * step;
+  const rowLabelWidth = digitWidth + 8;
+  const columnLabelHeight = rotateColumnLabels ? digitWidth + 8 : 14;
+  // Whole pixels here too, so cell edges fall on pixel edges (crisp, and mouse positions, which
+  // are whole pixels, land unambiguously in one cell).
+  const left = Math.ceil(TITLE + rowLabelWidth);
+  const top = Math.ceil(TITLE + columnLabelHeight);
+  const plotW = columns * cell;
+  const plotH = rows * cell;
+  const width = Math.ceil(left + Math.max(plotW, textWidth(columnTitle, TITLE_FONT)) + PAD);
+  const height = Math.ceil(top + Math.max(plotH, textWidth(rowTitle, TITLE_FONT)) + PAD);
+  return { cell, left, top, width, height, step, rotateColumnLabels, font: LABEL_FONT };
+}
+
+/** 1024 colours of the scale as bytes: calling a d3 scale per cell is too slow for 262,144 cells. */
+function colourTable(maxBits: number): Uint8ClampedArray {
+  const scale = capacityScale(maxBits);
+  const table = new Uint8ClampedArray(1024 * 3);
+  for (let i = 0; i < 1024; i++) {
+    const c = rgb(scale((maxBits * i) / 1023));
+    table[i * 3] = c.r;
+    table[i * 3 + 1] = c.g;
+    table[i * 3 + 2] = c.b;
+  }
+  return table;
+}
+
+/** One pixel per cell in display order, plus the list of undefined cells (display positions). */
+function cellImage(a: CapacityMatrixAnswer, rowOrder: number[], columnOrder: number[], maxBits: number): { image: HTMLCanvasElement; undefinedCells: number[] } {
+  const { rows, columns, values } = a;
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, columns);
+  canvas.height = Math.max(1, rows);
+  const ctx = canvas.getContext('2d');
+  const undefinedCells: number[] = [];
+  if (!ctx || rows === 0 || columns === 0) return { image: canvas, undefinedCells };
+  const img = ctx.createImageData(columns, rows);
+  const px = img.data;
+  const table = colourTable(maxBits);
+  const grey = rgb(UNDEFINED_GREY);
+  const k = maxBits > 0 ? 1023 / maxBits : 0;
+  for (let y = 0; y < rows; y++) {
+    const base = rowOrder[y] * columns;
+    for (let x = 0; x < columns; x++) {
+      const v = values[base + columnOrder[x]];
+      const o = (y * columns + x) * 4;
+      if (v === null || !Number.isFinite(v)) {
+        px[o] = grey.r;
+        px[o + 1] = grey.g;
+        px[o + 2] = grey.b;
+        undefinedCells.push(y * columns + x);
+      } else {
+        const t = Math.max(0, Math.min(1023, Math.round(v * k))) * 3;
+        px[o] = table[t];
+        px[o + 1] = table[t + 1];
+        px[o + 2] = table[t + 2];
+      }
+      px[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  return { image: canvas, undefinedCells };
+}
+
+export interface CapacityHeatmapProps {
+  answer: CapacityMatrixAnswer;
+  rowOrder: number[];
+  columnOrder: number[];
+  /** Layer names: rows = layer J, columns = layer I. */
+  rowName: string;
+  columnName: string;
+  rowTitle: string;
+  columnTitle: string;
+  stats: MatrixStats;
+  selected: CellRef | null;
+  /** Channels of the linked selection to outline (a row of layer J, a column of layer I). */
+  highlightRow: number | null;
+  highlightColumn: number | null;
+  onSelect(cell: CellRef): void;
+  /** Largest side of the cell area in CSS pixels. */
+  maxPlot: number;
+  label: string;
+}
+
+export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
+  const { answer: a, rowOrder, columnOrder, stats } = props;
+  const ref = useRef<HTMLCanvasElement>(null);
+  const tooltip = useTooltip();
+  const themeVersion = useThemeVersion();
+  const [cursor, setCursor] = useState<{ x: number; y: number } | null>(null);
+  const [hasFocus, setHasFocus] = useState(false);
+  const [announce, setAnnounce] = useState('');
+  const [drawMs, setDrawMs] = useState<number | null>(null);
+
+  const layout = useMemo(
+    () => computeLayout(a.rows, a.columns, props.maxPlot, props.rowTitle, props.columnTitle),
+    [a.rows, a.columns, props.maxPlot, props.rowTitle, props.columnTitle],
+  );
+  const rowPos = useMemo(() => inverse(rowOrder), [rowOrder]);
+  const columnPos = useMemo(() => inverse(columnOrder), [columnOrder]);
+  // The cell picture depends on the data and order only; the overlays (selection, cursor, linked
+  // highlight) are redrawn over it without rebuilding it.
+  const cells = useMemo(() => {
+    const t0 = performance.now();
+    const out = cellImage(a, rowOrder, columnOrder, stats.max);
+    return { ...out, ms: performance.now() - t0 };
+  }, [a, rowOrder, columnOrder, stats.max]);
+
+  // A cursor from another matrix (other layers) may lie outside this one.
+  const cur = cursor && cursor.x < a.columns && cursor.y < a.rows ? cursor : null;
+
+  useEffect(() => {
+    const canvas = ref.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    const t0 = performance.now();
+    const theme = readTheme();
+    const ratio = pixelRatio();
+    const { cell, left, top, width, height } = layout;
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.fillStyle = theme.background;
+    ctx.fillRect(0, 0, width, height);
+    const plotW = a.columns * cell;
+    const plotH = a.rows * cell;
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(cells.image, left, top, plotW, plotH);
+
+    if (cells.undefinedCells.length && cell >= 4) {
+      ctx.fillStyle = undefinedPattern(ctx, theme.background);
+      ctx.beginPath();
+      for (const p of cells.undefinedCells) ctx.rect(left + (p % a.columns) * cell, top + Math.floor(p / a.columns) * cell, cell, cell);
+      ctx.fill();
+    }
+
+    // Linked selection: the whole row / column of the focused channel.
+    const hr = props.highlightRow !== null ? rowPos[props.highlightRow] : undefined;
+    const hc = props.highlightColumn !== null ? columnPos[props.highlightColumn] : undefined;
+    ctx.strokeStyle = theme.focus;
+    ctx.lineWidth = 2;
+    ctx.setLineDash([]);
+    if (hr !== undefined) ctx.strokeRect(left - 1, top + hr * cell - 1, plotW + 2, cell + 2);
+    if (hc !== undefined) ctx.strokeRect(left + hc * cell - 1, top - 1, cell + 2, plotH + 2);
+
+    // Selected cell: a dark and a light ring, visible on every colour of the scale.
+    if (props.selected) {
+      const sy = rowPos[props.selected.r];
+      const sx = columnPos[props.selected.c];
+      if (sx !== undefined && sy !== undefined) {
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = '#000000';
+        ctx.strokeRect(left + sx * cell - 2, top + sy * cell - 2, cell + 4, cell + 4);
+        ctx.lineWidth = 1;
+        ctx.strokeStyle = '#ffffff';
+        ctx.strokeRect(left + sx * cell - 0.5, top + sy * cell - 0.5, cell + 1, cell + 1);
+      }
+    }
+    const onSelected = props.selected && cur && rowOrder[cur.y] === props.selected.r && columnOrder[cur.x] === props.selected.c;
+    if (cur && hasFocus && !onSelected) {
+      ctx.strokeStyle = theme.focus;
+      ctx.lineWidth = 2;
+      ctx.setLineDash([3, 2]);
+      ctx.strokeRect(left + cur.x * cell - 3, top + cur.y * cell - 3, cell + 6, cell + 6);
+      ctx.setLineDash([]);
+    }
+
+    // Channel labels, in display order.
+    ctx.font = layout.font;
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'right';
+    for (let y = 0; y < a.rows; y += layout.step) {
+      const ch = rowOrder[y];
+      ctx.fillStyle = ch === props.highlightRow ? theme.focus : theme.muted;
+      ctx.fillText(String(ch), left - 4, top + y * cell + cell / 2);
+    }
+    for (let x = 0; x < a.columns; x += layout.step) {
+      const ch = columnOrder[x];
+      ctx.fillStyle = ch === props.highlightColumn ? theme.focus : theme.muted;
+      const cx = left + x * cell + cell / 2;
+      if (layout.rotateColumnLabels) {
+        ctx.save();
+        ctx.translate(cx, top - 4);
+        ctx.rotate(-Math.PI / 2);
+        ctx.textAlign = 'left';
+        ctx.fillText(String(ch), 0, 0);
+        ctx.restore();
+      } else {
+        ctx.textAlign = 'center';
+        ctx.fillText(String(ch), cx, top - 9);
+      }
+    }
+    // Axis titles: columns above, rows rotated on the left.
+    ctx.font = TITLE_FONT;
+    ctx.fillStyle = theme.foreground;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
+    ctx.fillText(props.columnTitle, left, 12);
+    ctx.save();
+    ctx.translate(12, top);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = 'right';
+    ctx.fillText(props.rowTitle, 0, 0);
+    ctx.restore();
+    setDrawMs(cells.ms + performance.now() - t0);
+  }, [a, cells, layout, themeVersion, props.selected, props.highlightRow, props.highlightColumn, cur?.x, cur?.y, hasFocus, rowOrder, columnOrder, rowPos, columnPos, props.rowTitle, props.columnTitle]);
+
+  const cellAt = (clientX: number, clientY: number): { x: number; y: number } | null => {
+    const canvas = ref.current;
+    if (!canvas) return null;
+    const box = canvas.getBoundingClientRect();
+    // CSS may shrink the canvas; map back to layout pixels first.
+    const sx = box.width ? layout.width / box.width : 1;
+    const sy = box.height ? layout.height / box.height : 1;
+    const px = (clientX - box.left) * sx - layout.left;
+    const py = (clientY - box.top) * sy - layout.top;
+    const x = Math.floor(px / layout.cell);
+    const y = Math.floor(py / layout.cell);
+    return px >= 0 && py >= 0 && x < a.columns && y < a.rows ? { x, y } : null;
+  };
+
+  const describe = (x: number, y: number): { text: string; extra: string } => {
+    const r = rowOrder[y];
+    const c = columnOrder[x];
+    const v = a.values[r * a.columns + c];
+    return {
+      text: `${props.rowName} #${r} × ${props.columnName} #${c}: ${fmtBits(v ?? null)}`,
+      extra: `row ${y + 1} of ${a.rows}, column ${x + 1} of ${a.columns} as displayed · epoch ${a.epoch}`,
+    };
+  };
+
+  const showTip = (x: number, y: number, clientX: number, clientY: number) => {
+    const d = describe(x, y);
+    tooltip.show(
+      clientX,
+      clientY,
+      <div>
+        <div style={{ fontWeight: 600 }}>{d.text}</div>
+        <div class="muted">{d.extra}</div>
+      </div>,
+    );
+  };
+
+  /** Screen position of a displayed cell's lower right corner, for the keyboard tooltip. */
+  const cellClient = (x: number, y: number) => {
+    const box = ref.current!.getBoundingClientRect();
+    const s = box.width / layout.width;
+    return { x: box.left + (layout.left + (x + 1) * layout.cell) * s, y: box.top + (layout.top + (y + 1) * layout.cell) * s };
+  };
+
+  const moveCursor = (x: number, y: number) => {
+    const nx = Math.max(0, Math.min(a.columns - 1, x));
+    const ny = Math.max(0, Math.min(a.rows - 1, y));
+    setCursor({ x: nx, y: ny });
+    const p = cellClient(nx, ny);
+    showTip(nx, ny, p.x, p.y);
+    setAnnounce(describe(nx, ny).text);
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (a.rows === 0 || a.columns === 0) return;
+    const start = cur ?? (props.selected ? { x: columnPos[props.selected.c] ?? 0, y: rowPos[props.selected.r] ?? 0 } : { x: 0, y: 0 });
+    const page = Math.max(1, Math.round(a.rows / 8));
+    const moves: Record<string, [number, number]> = {
+      ArrowLeft: [start.x - 1, start.y],
+      ArrowRight: [start.x + 1, start.y],
+      ArrowUp: [start.x, start.y - 1],
+      ArrowDown: [start.x, start.y + 1],
+      Home: [0, start.y],
+      End: [a.columns - 1, start.y],
+      PageUp: [start.x, start.y - page],
+      PageDown: [start.x, start.y + page],
+    };
+    const m = moves[e.key];
+    if (m) {
+      e.preventDefault();
+      moveCursor(m[0], m[1]);
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      setCursor(start);
+      props.onSelect({ r: rowOrder[start.y], c: columnOrder[start.x] });
+      setAnnounce(`selected ${describe(start.x, start.y).text}`);
+    } else if (e.key === 'Escape') {
+      tooltip.hide();
+    }
+  };
+
+  return (
+    <div class="heatmap">
+      <canvas
+        ref={ref}
+        class="chart heatmap-canvas"
+        tabIndex={0}
+        role="img"
+        aria-roledescription="heatmap"
+        aria-label={`${props.label} Arrow keys move a cell cursor, Enter shows the feature maps of the cell's two channels.`}
+        data-rows={a.rows}
+        data-columns={a.columns}
+        data-epoch={a.epoch}
+        data-row-order={rowOrder.join(',')}
+        data-column-order={columnOrder.join(',')}
+        data-selected={props.selected ? `${props.selected.r},${props.selected.c}` : ''}
+        data-highlight-row={props.highlightRow ?? ''}
+        data-highlight-column={props.highlightColumn ?? ''}
+        data-cell-size={layout.cell}
+        data-plot-left={layout.left}
+        data-plot-top={layout.top}
+        data-draw-ms={drawMs !== null ? drawMs.toFixed(2) : ''}
+        onMouseMove={(e) => {
+          const p = cellAt(e.clientX, e.clientY);
+          if (p) showTip(p.x, p.y, e.clientX, e.clientY);
+          else tooltip.hide();
+        }}
+        onMouseLeave={() => tooltip.hide()}
+        onClick={(e) => {
+          const p = cellAt(e.clientX, e.clientY);
+          if (!p) return;
+          setCursor(p);
+          props.onSelect({ r: rowOrder[p.y], c: columnOrder[p.x] });
+        }}
+        onFocus={() => setHasFocus(true)}
+        onBlur={() => {
+          setHasFocus(false);
+          tooltip.hide();
+        }}
+        onKeyDown={onKeyDown}
+      />
+      <div class="sr-only" aria-live="polite">
+        {announce}
+      </div>
+    </div>
+  );
+}
+
+function inverse(order: number[]): number[] {
+  const pos: number[] = [];
+  order.forEach((ch, i) => (pos[ch] = i));
+  return pos;
+}
