@@ -1,5 +1,59 @@
+// The training performance view (paper 5.2, Fig. 4): the confusion matrix at the shared epoch, the
+// label entropies H(label | pred = i) and H(pred | label = i) over the epochs, the input diversity
+// bars and the loss / accuracy curves. A class picked in the legend (or by clicking a line) is
+// emphasised in every chart of the view; the epoch is the one all views share.
 import type { JSX } from 'preact';
+import { classColour } from '../colours';
+import { ConfusionCard } from '../charts/confusionMatrix';
+import { DiversityCard } from '../charts/diversityBars';
+import { LabelEntropyCard } from '../charts/labelEntropy';
+import { LossCard } from '../charts/lossChart';
+import { queries } from '../plan';
+import { shown, useApp, useQuery, useViewState } from '../state';
 
 export function TrainingView(): JSX.Element {
-  return <p>Training view</p>;
+  const { classNames, ui, update } = useApp();
+  const training = useQuery(queries.training(), 'training');
+  const answer = shown(training);
+  const names = answer?.classNames ?? classNames;
+  const [highlight, setHighlight] = useViewState<number | null>('training.highlight', null, (v): v is number | null => v === null || (Number.isInteger(v) && (v as number) >= 0 && (v as number) < names.length));
+  const toggle = (c: number) => setHighlight(highlight === c ? null : c);
+  const onEpoch = (epoch: number) => update({ epoch });
+  return (
+    <>
+      <ClassLegend classNames={names} highlight={highlight} onToggle={toggle} />
+      <ConfusionCard highlight={highlight} />
+      <LabelEntropyCard kind="labelGivenPred" result={training} epoch={ui.epoch} highlight={highlight} onHighlight={toggle} onEpoch={onEpoch} />
+      <LabelEntropyCard kind="predGivenLabel" result={training} epoch={ui.epoch} highlight={highlight} onHighlight={toggle} onEpoch={onEpoch} />
+      <LossCard result={training} epoch={ui.epoch} onEpoch={onEpoch} />
+      <DiversityCard highlight={highlight} />
+    </>
+  );
+}
+
+/** The class colours used by every chart of every view, and the class highlight of this view. */
+function ClassLegend(props: { classNames: string[]; highlight: number | null; onToggle(c: number): void }): JSX.Element {
+  const n = props.classNames.length;
+  return (
+    <div class="training-legend" role="group" aria-label="Classes: click one to highlight it in every chart of this view">
+      <span class="muted">Classes</span>
+      <div class="class-legend">
+        {props.classNames.map((name, c) => (
+          <button
+            key={c}
+            type="button"
+            class={`legend-item${props.highlight === c ? ' highlighted' : ''}${props.highlight !== null && props.highlight !== c ? ' faded' : ''}`}
+            data-class={c}
+            aria-pressed={props.highlight === c}
+            title={props.highlight === c ? `Stop highlighting class ${name}` : `Highlight class ${name} in every chart`}
+            onClick={() => props.onToggle(c)}
+          >
+            <span class="swatch" style={{ background: classColour(c, n) }} />
+            {name}
+          </button>
+        ))}
+      </div>
+      <span class="muted">{props.highlight === null ? 'click a class to highlight it' : 'click it again to clear'}</span>
+    </div>
+  );
 }

@@ -1,0 +1,253 @@
+// The confusion matrix at the shared epoch (paper 5.2, Fig. 4(A)): rows = true class, columns =
+// predicted class, darker = more inputs. The diagonal (correct predictions) is outlined so the
+// eye separates right from wrong before reading colours. Clicking a cell lists its probe inputs.
+//
+// The matrix is an ARIA grid with a roving tab stop: one Tab reaches it, the arrow keys walk the
+// cells, Enter or Space opens one — a hundred classes would otherwise be ten thousand tab stops.
+import type { JSX } from 'preact';
+import { useRef, useState } from 'preact/hooks';
+import { max, sum } from 'd3-array';
+import { format } from 'd3-format';
+import type { ConfusionAnswer } from '../../src/analysis/queries';
+import { classColour, countScale } from '../colours';
+import { queries } from '../plan';
+import { shown, useApp, useQuery, useViewState } from '../state';
+import { Card, ColourLegend, EpochSlider, QueryStatus, useTooltip } from '../ui';
+import { CellInputs } from './cellInputs';
+
+interface CellRef {
+  t: number;
+  p: number;
+}
+
+const pct = format('.1f');
+
+function validCell(classCount: number) {
+  return (v: unknown): v is CellRef | null =>
+    v === null ||
+    (typeof v === 'object' &&
+      Number.isInteger((v as CellRef).t) &&
+      Number.isInteger((v as CellRef).p) &&
+      (v as CellRef).t >= 0 &&
+      (v as CellRef).p >= 0 &&
+      (v as CellRef).t < classCount &&
+      (v as CellRef).p < classCount);
+}
+
+export function ConfusionCard(props: { highlight: number | null }): JSX.Element {
+  const { ui, manifest } = useApp();
+  const result = useQuery(manifest.epochs.length ? queries.confusion(ui.epoch) : null, 'training');
+  const answer = shown(result);
+  const classCount = answer?.classNames.length ?? manifest.dataset.classNames.length;
+  const [selected, setSelected] = useViewState<CellRef | null>('training.cell', null, validCell(classCount));
+  const exportSpec = answer && {
+    name: `confusion-matrix-epoch-${answer.epoch}`,
+    table: () => ({
+      columns: ['true class', 'predicted class', 'count', 'share of true class'],
+      rows: answer.matrix.flatMap((row, t) => {
+        const total = sum(row);
+        return row.map((c, p) => [answer.classNames[t], answer.classNames[p], c, total ? c / total : null]);
+      }),
+    }),
+    json: () => ({ epoch: answer.epoch, classNames: answer.classNames, matrix: answer.matrix, cells: answer.cells, note: 'matrix[true][predicted]; cells = probe input indices' }),
+  };
+  const total = answer ? sum(answer.matrix, (r) => sum(r)) : 0;
+  const correct = answer ? sum(answer.matrix, (r, t) => r[t] ?? 0) : 0;
+  return (
+    <Card title="Confusion matrix" label="Confusion matrix of the probe set at the selected epoch" class="confusion" export={exportSpec} tools={<EpochSlider play />}>
+      <QueryStatus result={result} what={`the confusion matrix at epoch ${ui.epoch}`} />
+      {manifest.epochs.length === 0 && <p class="muted">No epoch recorded yet.</p>}
+      {answer && (
+        <>
+          <p class="muted chart-note">
+            Epoch {answer.epoch}: {correct} of {total} probe inputs predicted right ({total ? pct((100 * correct) / total) : '—'} %). Rows = true class, columns = predicted; darker = more inputs; the
+            diagonal (right predictions) is outlined. Click a cell for its inputs.
+          </p>
+          <MatrixGrid answer={answer} highlight={props.highlight} selected={selected} onSelect={(c) => setSelected(selected && selected.t === c.t && selected.p === c.p ? null : c)} />
+          <ColourLegend colour={countScale(max(answer.matrix, (r) => max(r)) ?? 0)} min={0} max={max(answer.matrix, (r) => max(r)) ?? 0} label="inputs per cell" />
+          {selected && answer.cells && (
+            <CellInputs
+              trueClass={selected.t}
+              predicted={selected.p}
+              epoch={answer.epoch}
+              indices={answer.cells[selected.t]?.[selected.p] ?? []}
+              classNames={answer.classNames}
+              onClose={() => setSelected(null)}
+            />
+          )}
+          {selected && !answer.cells && <p class="muted">The inputs of each cell are not available for this epoch.</p>}
+        </>
+      )}
+    </Card>
+  );
+}
+
+function MatrixGrid(props: { answer: ConfusionAnswer; highlight: number | null; selected: CellRef | null; onSelect(c: CellRef): void }): JSX.Element {
+  const { answer } = props;
+  const tooltip = useTooltip();
+  const svgRef = useRef<SVGSVGElement>(null);
+  const n = answer.classNames.length;
+  const [active, setActive] = useState<CellRef>({ t: 0, p: 0 });
+  const names = answer.classNames;
+  const biggest = max(answer.matrix, (r) => max(r)) ?? 0;
+  const colour = countScale(biggest);
+  const rowTotals = answer.matrix.map((r) => sum(r));
+
+  const cs = Math.max(8, Math.min(38, Math.floor(400 / Math.max(1, n))));
+  const longest = max(names, (s) => s.length) ?? 1;
+  const rotate = longest > 3;
+  const labelSize = Math.min(11, cs);
+  const labelW = Math.min(130, 18 + Math.ceil(longest * labelSize * 0.62));
+  const left = 20 + labelW;
+  const top = 20 + (rotate ? labelW : 20);
+  const width = left + n * cs + 6;
+  const height = top + n * cs + 6;
+  const at = (c: CellRef) => ({ x: left + c.p * cs, y: top + c.t * cs });
+
+  const describe = (t: number, p: number) => {
+    const c = answer.matrix[t][p];
+    const share = rowTotals[t] ? `${pct((100 * c) / rowTotals[t])} % of class ${names[t]}` : `class ${names[t]} has no probe input`;
+    return `true ${names[t]} → predicted ${names[p]}: ${c} input${c === 1 ? '' : 's'} (${share})`;
+  };
+  const tip = (t: number, p: number) => (
+    <div>
+      <div>{describe(t, p)}</div>
+      <div class="muted">{t === p ? 'right prediction' : 'wrong prediction'} · click to list the inputs</div>
+    </div>
+  );
+  const move = (c: CellRef) => {
+    setActive(c);
+    const el = svgRef.current?.querySelector(`rect.cm-cell[data-true="${c.t}"][data-pred="${c.p}"]`) as SVGRectElement | null;
+    el?.focus();
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const { t, p } = active;
+    const next: Record<string, CellRef> = {
+      ArrowUp: { t: Math.max(0, t - 1), p },
+      ArrowDown: { t: Math.min(n - 1, t + 1), p },
+      ArrowLeft: { t, p: Math.max(0, p - 1) },
+      ArrowRight: { t, p: Math.min(n - 1, p + 1) },
+      Home: { t, p: 0 },
+      End: { t, p: n - 1 },
+    };
+    if (next[e.key]) {
+      e.preventDefault();
+      move(next[e.key]);
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      props.onSelect(active);
+    } else if (e.key === 'Escape') tooltip.hide();
+  };
+  const hl = props.highlight;
+  return (
+    <svg
+      ref={svgRef}
+      class="chart confusion-matrix"
+      width={width}
+      height={height}
+      role="grid"
+      aria-label={`Confusion matrix at epoch ${answer.epoch}: ${n} true classes (rows) by ${n} predicted classes (columns); arrow keys move between cells, Enter lists a cell's inputs`}
+      aria-rowcount={n + 1}
+      aria-colcount={n + 1}
+      onKeyDown={onKey}
+      onMouseLeave={() => tooltip.hide()}
+    >
+      <text class="axis-title" x={left + (n * cs) / 2} y={12} text-anchor="middle">
+        predicted class →
+      </text>
+      <text class="axis-title" transform={`translate(12,${top + (n * cs) / 2}) rotate(-90)`} text-anchor="middle">
+        ← true class
+      </text>
+      <g role="row" aria-rowindex={1}>
+        {names.map((name, p) => {
+          const x = left + p * cs + cs / 2;
+          return (
+            <g key={p} role="columnheader" aria-colindex={p + 2} aria-label={`predicted ${name}`} class={`cm-label${hl === p ? ' highlighted' : ''}`}>
+              <rect x={x - 4} y={top - 12} width={8} height={8} rx={1.5} fill={classColour(p, n)} />
+              <text
+                x={rotate ? 0 : x}
+                y={rotate ? 0 : top - 16}
+                transform={rotate ? `translate(${x + labelSize / 3},${top - 16}) rotate(-90)` : undefined}
+                text-anchor={rotate ? 'start' : 'middle'}
+                style={{ fontSize: `${labelSize}px` }}
+              >
+                {name}
+              </text>
+            </g>
+          );
+        })}
+      </g>
+      {answer.matrix.map((row, t) => (
+        <g key={t} role="row" aria-rowindex={t + 2}>
+          <g role="rowheader" aria-label={`true ${names[t]}`} class={`cm-label${hl === t ? ' highlighted' : ''}`}>
+            <text x={left - 16} y={top + t * cs + cs / 2} text-anchor="end" dominant-baseline="central" style={{ fontSize: `${labelSize}px` }}>
+              {names[t]}
+            </text>
+            <rect x={left - 12} y={top + t * cs + cs / 2 - 4} width={8} height={8} rx={1.5} fill={classColour(t, n)} />
+          </g>
+          {row.map((count, p) => {
+            const { x, y } = at({ t, p });
+            const isActive = active.t === t && active.p === p;
+            const isSelected = props.selected?.t === t && props.selected?.p === p;
+            return (
+              <rect
+                key={p}
+                role="gridcell"
+                aria-colindex={p + 2}
+                aria-label={describe(t, p)}
+                aria-selected={isSelected}
+                tabIndex={isActive ? 0 : -1}
+                class={`cm-cell${t === p ? ' diagonal' : ''}${isSelected ? ' selected' : ''}`}
+                data-true={t}
+                data-pred={p}
+                data-count={count}
+                x={x + 0.5}
+                y={y + 0.5}
+                width={cs - 1}
+                height={cs - 1}
+                fill={colour(count)}
+                onMouseMove={(e) => tooltip.show(e.clientX, e.clientY, tip(t, p))}
+                onFocus={(e) => {
+                  setActive({ t, p });
+                  const r = (e.currentTarget as SVGRectElement).getBoundingClientRect();
+                  tooltip.show(r.right, r.bottom, tip(t, p));
+                }}
+                onBlur={() => tooltip.hide()}
+                onClick={() => {
+                  setActive({ t, p });
+                  props.onSelect({ t, p });
+                }}
+              />
+            );
+          })}
+        </g>
+      ))}
+      {cs >= 18 && (
+        <g class="cm-counts" aria-hidden="true">
+          {answer.matrix.map((row, t) =>
+            row.map((count, p) =>
+              count > 0 ? (
+                <text
+                  key={`${t}-${p}`}
+                  x={left + p * cs + cs / 2}
+                  y={top + t * cs + cs / 2}
+                  text-anchor="middle"
+                  dominant-baseline="central"
+                  style={{ fill: count / Math.max(1, biggest) > 0.55 ? '#ffffff' : '#1b1b1b', fontSize: `${Math.min(11, cs / 2.6)}px` }}
+                >
+                  {count}
+                </text>
+              ) : null,
+            ),
+          )}
+        </g>
+      )}
+      {hl !== null && hl < n && (
+        <g class="cm-highlight" aria-hidden="true">
+          <rect x={left} y={top + hl * cs} width={n * cs} height={cs} fill="none" stroke={classColour(hl, n)} stroke-width={2} />
+          <rect x={left + hl * cs} y={top} width={cs} height={n * cs} fill="none" stroke={classColour(hl, n)} stroke-width={2} />
+        </g>
+      )}
+    </svg>
+  );
+}

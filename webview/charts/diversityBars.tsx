@@ -1,0 +1,216 @@
+// Input diversity (paper 5.2, Fig. 5(B)): the inter-sample entropy of the raw inputs (layer 0) for
+// random subsets of a few sizes, per class and for all classes mixed. Grouped bars: one group per
+// class (and "all"), one bar per subset size. A group with fewer inputs than a size has no value
+// there: an explicit "n/a" marker, not a zero-height bar that would read as "no diversity".
+import type { JSX } from 'preact';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { axisLeft } from 'd3-axis';
+import { max } from 'd3-array';
+import { scaleBand, scaleLinear } from 'd3-scale';
+import { interpolateViridis } from 'd3-scale-chromatic';
+import type { ScaleLinear } from 'd3-scale';
+import { select } from 'd3-selection';
+import type { InputDiversityAnswer } from '../../src/analysis/queries';
+import { ALL_COLOUR, classColour } from '../colours';
+import { queries } from '../plan';
+import { shown, useQuery, useViewState } from '../state';
+import { Card, fmtBits, QueryStatus, useTooltip } from '../ui';
+
+type Source = 'probe' | 'dataset';
+type Row = InputDiversityAnswer['rows'][number];
+
+const M = { left: 52, right: 10, top: 10, bottom: 46 };
+const HEIGHT = 250;
+
+/** Sizes get an ordered ramp, not class colours: bar colour must never be read as a class. */
+export function sizeColour(s: number, count: number): string {
+  return interpolateViridis(count <= 1 ? 0.45 : 0.28 + (0.57 * s) / (count - 1));
+}
+
+export function DiversityCard(props: { highlight: number | null }): JSX.Element {
+  const [source, setSource] = useViewState<Source>('training.diversitySource', 'probe', (v): v is Source => v === 'probe' || v === 'dataset');
+  const result = useQuery(queries.inputDiversity(source), 'training');
+  const answer = shown(result);
+  const exportSpec = answer && {
+    name: `input-diversity-${answer.source}`,
+    table: () => ({
+      columns: ['group', 'available inputs', 'subset size', 'inputs drawn', 'inter-sample entropy (bits)'],
+      rows: answer.rows.flatMap((r) => answer.sizes.map((s, i) => [groupName(r, answer.classNames), r.available, s, r.counts[i], r.bits[i]])),
+    }),
+    json: () => answer,
+  };
+  const toggle = (
+    <span class="source-toggle" role="group" aria-label="Inputs measured">
+      {(['probe', 'dataset'] as const).map((s) => (
+        <button key={s} type="button" class="toggle" aria-pressed={source === s} onClick={() => setSource(s)}>
+          {s === 'probe' ? 'probe set' : 'whole dataset'}
+        </button>
+      ))}
+    </span>
+  );
+  return (
+    <Card title="Input diversity" label="Inter-sample entropy of the inputs per class and subset size" class="diversity" export={exportSpec} tools={toggle}>
+      <QueryStatus result={result} what={source === 'probe' ? 'the input diversity of the probe set' : 'the input diversity of the whole dataset'} />
+      {answer && result.status !== 'error' && (
+        <>
+          <div class="series-legend">
+            <span class="muted">subset size:</span>
+            {answer.sizes.map((s, i) => (
+              <span key={s}>
+                <span class="swatch" style={{ background: sizeColour(i, answer.sizes.length) }} />
+                {s} inputs
+              </span>
+            ))}
+          </div>
+          <Bars answer={answer} highlight={props.highlight} />
+          <p class="muted chart-note">
+            Inter-sample entropy of the raw inputs (layer 0) of random subsets of the {answer.source === 'probe' ? 'probe set' : 'whole dataset'}. It grows with the subset size, so compare bars
+            of the same size (colour) across groups. <span class="warning">n/a</span> = the group has fewer inputs than the subset size.
+          </p>
+        </>
+      )}
+    </Card>
+  );
+}
+
+function groupName(r: Row, classNames: string[]): string {
+  return r.class === 'all' ? 'all classes' : `class ${classNames[r.class] ?? r.class}`;
+}
+
+function AxisLeftG(props: { y: ScaleLinear<number, number> }): JSX.Element {
+  const ref = useRef<SVGGElement>(null);
+  useLayoutEffect(() => {
+    if (ref.current) select(ref.current).call(axisLeft<number>(props.y).ticks(5));
+  });
+  return <g ref={ref} class="axis" transform={`translate(${M.left},0)`} />;
+}
+
+function Bars(props: { answer: InputDiversityAnswer; highlight: number | null }): JSX.Element {
+  const { answer } = props;
+  const tooltip = useTooltip();
+  const svgRef = useRef<SVGSVGElement>(null);
+  const [active, setActive] = useState(0);
+  const groups = answer.rows;
+  const sizes = answer.sizes;
+  const n = answer.classNames.length;
+  const groupWidth = Math.max(30, sizes.length * 14 + 14);
+  const width = M.left + M.right + Math.max(360, groups.length * groupWidth);
+  const x0 = scaleBand<number>()
+    .domain(groups.map((_, i) => i))
+    .range([M.left, width - M.right])
+    .paddingInner(0.2)
+    .paddingOuter(0.1);
+  const x1 = scaleBand<number>()
+    .domain(sizes.map((_, i) => i))
+    .range([0, x0.bandwidth()])
+    .padding(0.08);
+  const top = max(groups, (r) => max(r.bits, (b) => b ?? 0)) ?? 0;
+  const y = scaleLinear()
+    .domain([0, top > 0 ? top : 1])
+    .range([HEIGHT - M.bottom, M.top])
+    .nice();
+  const base = HEIGHT - M.bottom;
+  const longest = max(answer.classNames, (s) => s.length) ?? 1;
+  const slanted = longest > 4;
+  const slots = groups.flatMap((r, g) => sizes.map((_, s) => ({ g, s, r })));
+
+  const describe = (r: Row, s: number) => {
+    const b = r.bits[s];
+    const who = groupName(r, answer.classNames);
+    if (b === null) return `${who}, subset of ${sizes[s]}: n/a — only ${r.available} input${r.available === 1 ? '' : 's'} available`;
+    return `${who}, subset of ${sizes[s]}: ${fmtBits(b)} (${r.counts[s]} inputs drawn of ${r.available} available)`;
+  };
+  const focusSlot = (i: number) => {
+    setActive(i);
+    (svgRef.current?.querySelector(`[data-slot="${i}"]`) as SVGElement | null)?.focus();
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const next = e.key === 'ArrowRight' ? active + 1 : e.key === 'ArrowLeft' ? active - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? slots.length - 1 : null;
+    if (next === null) return;
+    e.preventDefault();
+    focusSlot(Math.max(0, Math.min(slots.length - 1, next)));
+  };
+
+  return (
+    <svg
+      ref={svgRef}
+      class="chart diversity-bars"
+      width={width}
+      height={HEIGHT + (slanted ? Math.min(90, longest * 5) : 0)}
+      role="group"
+      aria-label={`Inter-sample entropy in bits for subsets of ${sizes.join(', ')} inputs: ${groups.length} groups (all classes, then each class). Arrow keys move between bars.`}
+      onKeyDown={onKey}
+      onMouseLeave={() => tooltip.hide()}
+    >
+      <g class="grid">
+        {y.ticks(5).map((t) => (
+          <line key={t} x1={M.left} x2={width - M.right} y1={y(t)} y2={y(t)} />
+        ))}
+      </g>
+      <AxisLeftG y={y} />
+      <text class="axis-title" transform={`translate(12,${(M.top + base) / 2}) rotate(-90)`} text-anchor="middle">
+        inter-sample entropy (bits)
+      </text>
+      <line class="baseline" x1={M.left} x2={width - M.right} y1={base} y2={base} />
+      {groups.map((r, g) => {
+        const gx = x0(g) ?? 0;
+        const cls = r.class;
+        const faded = props.highlight !== null && cls !== 'all' && cls !== props.highlight;
+        const label = cls === 'all' ? 'all' : answer.classNames[cls] ?? String(cls);
+        const cx = gx + x0.bandwidth() / 2;
+        return (
+          <g key={g} class={`bar-group${faded ? ' faded' : ''}${cls !== 'all' && cls === props.highlight ? ' highlighted' : ''}`} data-group={cls}>
+            {sizes.map((size, s) => {
+              const b = r.bits[s];
+              const bx = gx + (x1(s) ?? 0);
+              const bw = x1.bandwidth();
+              const slot = g * sizes.length + s;
+              const events = {
+                onMouseMove: (e: MouseEvent) => tooltip.show(e.clientX, e.clientY, describe(r, s)),
+                onFocus: (e: FocusEvent) => {
+                  setActive(slot);
+                  const rect = (e.currentTarget as SVGElement).getBoundingClientRect();
+                  tooltip.show(rect.right, rect.top, describe(r, s));
+                },
+                onBlur: () => tooltip.hide(),
+              };
+              return (
+                <g key={size} class={b === null ? 'bar na' : 'bar'} data-size={size} data-bits={b ?? 'null'} data-slot={slot} tabIndex={slot === active ? 0 : -1} role="img" aria-label={describe(r, s)} {...events}>
+                  {b === null ? (
+                    <>
+                      <rect class="na-marker" x={bx} y={base - 26} width={bw} height={26} />
+                      <text class="na-text" transform={`translate(${bx + bw / 2 + 3},${base - 4}) rotate(-90)`}>
+                        n/a
+                      </text>
+                    </>
+                  ) : (
+                    <rect x={bx} y={y(b)} width={bw} height={Math.max(0, base - y(b))} fill={sizeColour(s, sizes.length)} />
+                  )}
+                  {/* The whole column answers the hover, so short bars are easy to reach. */}
+                  <rect class="hit" x={bx} y={M.top} width={bw} height={base - M.top} fill="transparent" />
+                </g>
+              );
+            })}
+            <g class="group-label" transform={`translate(${cx},${base + 12})`}>
+              <rect x={-4} y={-4} width={8} height={8} rx={1.5} style={{ fill: cls === 'all' ? ALL_COLOUR : classColour(cls, n) }} />
+              {slanted ? (
+                <text transform="translate(3,8) rotate(-35)" text-anchor="end" dominant-baseline="hanging">
+                  {label} · n={r.available}
+                </text>
+              ) : (
+                <>
+                  <text y={16} text-anchor="middle">
+                    {label}
+                  </text>
+                  <text class="available" y={29} text-anchor="middle">
+                    n={r.available}
+                  </text>
+                </>
+              )}
+            </g>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
