@@ -10,8 +10,18 @@ import type { ViewId } from './protocol';
 /** Inputs whose feature maps and deconvolutions the views show: one per class, as in Figs. 9 and 15. */
 export const SAMPLE_INPUTS: InputSubset = { kind: 'perClass', count: 1, seed: 0 };
 
-/** Subset sizes of the input-diversity bars (paper Fig. 5(B) uses 100, 500 and 1000 per class). */
+/** Subset sizes of the input-diversity bars over the whole dataset (paper Fig. 5(B): 100, 500 and 1000 per class). */
 export const DIVERSITY_SIZES = [100, 500, 1000];
+
+/**
+ * Subset sizes over the probe set, which holds far fewer inputs per class (≈50 in a probe of 500):
+ * a quarter, half and all of the smallest class, so every class has a bar of every size.
+ */
+export function probeDiversitySizes(manifest: RunManifest): number[] {
+  const smallest = Math.min(...manifest.probe.classCounts.filter((n) => n > 0));
+  if (!Number.isFinite(smallest) || smallest < 3) return [3];
+  return [...new Set([Math.max(3, Math.floor(smallest / 4)), Math.max(3, Math.floor(smallest / 2)), smallest])];
+}
 
 const isAll = (x: InputSubset) => x.kind === 'all';
 /** Optional subsets are left out for "all", so both spellings are one canonical query. */
@@ -22,7 +32,11 @@ export const queries = {
   training: (): QueryOf<'training'> => ({ kind: 'training' }),
   confusion: (epoch: number): QueryOf<'confusion'> => ({ kind: 'confusion', epoch, inputs: true }),
   inputs: (x: InputSubset): QueryOf<'inputs'> => ({ kind: 'inputs', x }),
-  inputDiversity: (source: 'probe' | 'dataset'): QueryOf<'inputDiversity'> => ({ kind: 'inputDiversity', sizes: DIVERSITY_SIZES, source }),
+  inputDiversity: (manifest: RunManifest, source: 'probe' | 'dataset'): QueryOf<'inputDiversity'> => ({
+    kind: 'inputDiversity',
+    sizes: source === 'probe' ? probeDiversitySizes(manifest) : DIVERSITY_SIZES,
+    source,
+  }),
   channelEntropies: (layer: number, epoch: number, x: InputSubset): QueryOf<'channelEntropies'> => ({ kind: 'channelEntropies', layer, epoch, ...withSubset(x) }),
   interSample: (layer: number, epoch: number, x: InputSubset): QueryOf<'interSample'> => ({ kind: 'interSample', layer, epoch, ...withSubset(x) }),
   smallMultiples: (layer: number): QueryOf<'smallMultiples'> => ({ kind: 'smallMultiples', layer }),
@@ -68,8 +82,8 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
   const layers = manifest.layers.filter((l) => l.index > 0);
   add('query', queries.run());
   add('training', queries.training());
-  add('training', queries.inputDiversity('probe'));
-  if (o.datasetDiversity) add('training', queries.inputDiversity('dataset'));
+  add('training', queries.inputDiversity(manifest, 'probe'));
+  if (o.datasetDiversity) add('training', queries.inputDiversity(manifest, 'dataset'));
   add('query', queries.inputs(SAMPLE_INPUTS));
   for (const e of manifest.epochs) add('query', queries.interSample(0, e, all));
   for (const l of layers) {

@@ -211,7 +211,7 @@ describe('browser: training performance view', function () {
     const { page, problems } = await openPage(browser, f.report);
     await openView(page, 'training');
     await page.waitForSelector('#panel-training svg.diversity-bars');
-    const diversity = answerOf<InputDiversityAnswer>(await embedded(page), queries.inputDiversity('probe'));
+    const diversity = answerOf<InputDiversityAnswer>(await embedded(page), queries.inputDiversity(f.manifest, 'probe'));
     assert.equal(await page.locator('#panel-training svg.diversity-bars g.bar-group').count(), 11);
     assert.equal(await page.getAttribute('#panel-training svg.diversity-bars g.bar-group >> nth=0', 'data-group'), 'all');
     const nulls = diversity.rows.flatMap((r) => r.bits.filter((b) => b === null)).length;
@@ -286,7 +286,7 @@ describe('browser: training performance view', function () {
       [canonicalQuery(queries.inputs({ kind: 'indices', indices: pictured }))]: { answer: inputs },
       [canonicalQuery(queries.training())]: { answer: training },
       [canonicalQuery(queries.confusion(3))]: { answer: confusion },
-      [canonicalQuery(queries.inputDiversity('probe'))]: { answer: diversity },
+      [canonicalQuery(queries.inputDiversity(manifest, 'probe'))]: { answer: diversity },
     };
     const data: ReportData = { formatVersion: 1, runId: manifest.id, createdAt: new Date().toISOString(), manifest, answers, coverage: 'a synthetic test report' };
     const html = webviewPage({

@@ -13,7 +13,7 @@ import { select } from 'd3-selection';
 import type { InputDiversityAnswer } from '../../src/analysis/queries';
 import { ALL_COLOUR, classColour } from '../colours';
 import { queries } from '../plan';
-import { shown, useQuery, useViewState } from '../state';
+import { shown, useApp, useQuery, useViewState } from '../state';
 import { Card, fmtBits, QueryStatus, useTooltip } from '../ui';
 
 type Source = 'probe' | 'dataset';
@@ -29,7 +29,8 @@ export function sizeColour(s: number, count: number): string {
 
 export function DiversityCard(props: { highlight: number | null }): JSX.Element {
   const [source, setSource] = useViewState<Source>('training.diversitySource', 'probe', (v): v is Source => v === 'probe' || v === 'dataset');
-  const result = useQuery(queries.inputDiversity(source), 'training');
+  const { manifest } = useApp();
+  const result = useQuery(queries.inputDiversity(manifest, source), 'training');
   const answer = shown(result);
   const exportSpec = answer && {
     name: `input-diversity-${answer.source}`,
