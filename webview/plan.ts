@@ -116,9 +116,10 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
   return plan;
 }
 
-/** Up to `count` recorded epochs, evenly spread, always with the first and the last. */
+/** Up to `count` recorded epochs, evenly spread, always with the last (and the first when count ≥ 2). */
 export function spreadEpochs(epochs: number[], count: number): number[] {
   if (epochs.length <= count) return epochs.slice();
+  if (count <= 1) return epochs.slice(-1);
   const picked = new Set<number>();
   for (let i = 0; i < count; i++) picked.add(epochs[Math.round((i * (epochs.length - 1)) / (count - 1))]);
   return [...picked].sort((a, b) => a - b);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import {
   AnswerOf,
@@ -421,6 +421,37 @@ describe('cnn-slicer query and runs (dist/cli.js)', function () {
     const j = JSON.parse(run(['runs', runs, '--json']).stdout);
     assert.equal(j.runs[0].folder, folder);
     assert.equal(run(['runs', join(runs, 'nothing-here')]).status, 2);
+  });
+
+  it('writes a self-contained report: one file, strict CSP, every planned answer embedded', () => {
+    const out = join(runs, 'r.html');
+    const r = run(['report', folder, '--out', out, '--epochs', '1', '--theme', 'dark']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^report: .*r\.html \(\d+\.\d MB, \d+ answers/);
+    const html = readFileSync(out, 'utf8');
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-/);
+    // The page's own markup loads nothing (the CSP forbids it anyway; the browser tests watch requests).
+    const markup = html.slice(0, html.indexOf('<script'));
+    assert.doesNotMatch(markup, /<link|\ssrc=|https?:/);
+    assert.match(html, /<body class="report vscode-dark">/);
+    const json = html.slice(html.indexOf('id="cnn-slicer-report"'));
+    const data = JSON.parse(json.slice(json.indexOf('>') + 1, json.indexOf('</script>')));
+    assert.equal(data.manifest.id, basename(folder));
+    const kinds = new Set(Object.keys(data.answers).map((k) => JSON.parse(k).kind));
+    for (const kind of ['run', 'training', 'confusion', 'smallMultiples', 'channelEntropies', 'interSample', 'featureMaps', 'inputDiversity']) assert.ok(kinds.has(kind), kind);
+    // --epochs 1: forward-pass answers only at the last epoch.
+    const confusionEpochs = Object.keys(data.answers).filter((k) => JSON.parse(k).kind === 'confusion').map((k) => JSON.parse(k).epoch);
+    assert.deepEqual(confusionEpochs, [1]);
+    for (const [args, text] of [
+      [['report', join(runs, 'missing')], /does not exist/],
+      [['report', folder, '--theme', 'neon'], /--theme must be/],
+      [['report', folder, '--epochs', '0'], /--epochs must be an integer >= 1/],
+      [['report', folder, '--out', join(runs, 'no-such-dir', 'r.html')], /does not exist/],
+    ] as [string[], RegExp][]) {
+      const bad = run(args);
+      assert.equal(bad.status, 2, args.join(' '));
+      assert.match(bad.stderr, text);
+    }
   });
 });
 

@@ -155,6 +155,7 @@ describe('report plan', () => {
     ]);
     assert.deepEqual(spreadEpochs([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3), [0, 5, 10]);
     assert.deepEqual(spreadEpochs([0, 1], 6), [0, 1]);
+    assert.deepEqual(spreadEpochs([0, 1, 2], 1), [2]);
   });
 
   it('lists each query once, subsets "all" left out so views and report agree', () => {
