@@ -1,5 +1,367 @@
+// The Channel view (paper 5.4, Figs. 13–15): the information inside the channels of one layer.
+// Small multiples of each channel's intra-sample entropy over epochs, a circle packing of the
+// entropies at the selected epoch by class, and the deconvolution of the selected channel. The
+// layer is the linked focus (a layer picked in any view), else the first layer of the slice.
 import type { JSX } from 'preact';
+import { useMemo } from 'preact/hooks';
+import { decodeFloat32 } from '../../src/analysis/queries';
+import type { ChannelEntropiesAnswer, DeconvolutionAnswer, SmallMultiplesAnswer } from '../../src/analysis/queries';
+import type { RunManifest } from '../../src/analysis/runFormat';
+import { classLabel } from '../charts/channelCommon';
+import { CirclePacking, groupLabel, packValues } from '../charts/circlePacking';
+import type { GroupKey } from '../charts/circlePacking';
+import { DeconvolutionFigure } from '../charts/deconvolution';
+import { SmallMultiplesChart } from '../charts/smallMultiples';
+import { ALL_COLOUR, classColour } from '../colours';
+import type { Cell } from '../export';
+import { allChannels, queries, SAMPLE_INPUTS } from '../plan';
+import { shown, UiState, useApp, useQuery, useViewState } from '../state';
+import { Card, EpochSlider, fmtShape, LayerName, QueryStatus } from '../ui';
+
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isZoom = (v: unknown): v is string | null => v === null || (typeof v === 'string' && (v === 'all' || /^\d+$/.test(v)));
+const isColourBy = (v: unknown): v is 'class' | 'channel' => v === 'class' || v === 'channel';
+
+/** The layer shown: the focused layer, else the first layer of the slice, else the first layer. */
+export function channelViewLayer(ui: UiState, manifest: RunManifest): number | undefined {
+  const ok = (l: number | null | undefined): l is number => typeof l === 'number' && l > 0 && l < manifest.layers.length;
+  if (ok(ui.focus.layer)) return ui.focus.layer;
+  const fromSlice = ui.slice.layers.find(ok);
+  if (fromSlice !== undefined) return fromSlice;
+  return manifest.layers.find((l) => l.index > 0)?.index;
+}
 
 export function ChannelView(): JSX.Element {
-  return <p>Channel view</p>;
+  const { manifest, ui } = useApp();
+  const layer = channelViewLayer(ui, manifest);
+  if (layer === undefined) return <p class="status">This model has no layer to show.</p>;
+  if (manifest.epochs.length === 0) return <p class="status">No epoch recorded yet: the Channel view fills in when the first epoch is recorded.</p>;
+  return <ChannelLayer layer={layer} />;
+}
+
+function ChannelLayer(props: { layer: number }): JSX.Element {
+  const { manifest, ui, update, focus } = useApp();
+  const { layer } = props;
+  const info = manifest.layers[layer];
+  const sliced = (ui.slice.channels[String(layer)] ?? []).filter((c) => c < info.channels);
+  const slicedKey = sliced.join(',');
+  // One array per slice, not per render: the circle packing packs again whenever it changes.
+  const channels = useMemo(() => (slicedKey ? slicedKey.split(',').map(Number).sort((a, b) => a - b) : allChannels(manifest, layer)), [slicedKey, manifest, layer]);
+  const focused = ui.focus.layer === layer && ui.focus.channel !== null && ui.focus.channel < info.channels ? ui.focus.channel : null;
+  const fromFocus = ui.focus.layer === layer;
+  const showAllChannels = () =>
+    update((old) => {
+      const rest = { ...old.slice.channels };
+      delete rest[String(layer)];
+      return { slice: { ...old.slice, channels: rest } };
+    });
+  return (
+    <>
+      <div class="channel-toolbar">
+        <label>
+          Layer{' '}
+          <select value={layer} aria-label="Layer shown in the Channel view" onChange={(e) => focus(Number((e.target as HTMLSelectElement).value))}>
+            {manifest.layers
+              .filter((l) => l.index > 0)
+              .map((l) => (
+                <option key={l.index} value={l.index}>
+                  {l.index} · {l.name} ({l.channels} channel{l.channels === 1 ? '' : 's'})
+                </option>
+              ))}
+          </select>
+        </label>
+        <LayerName layer={layer} />
+        <span class="muted">
+          {info.className}, output {fmtShape(info.outputShape)} · {fromFocus ? 'the selected layer' : 'the first layer of the slice (pick one to change it)'}
+        </span>
+        <span class="channel-selected">{focused !== null ? <>Selected channel: <strong>#{focused}</strong></> : <span class="muted">No channel selected: click a multiple or a circle.</span>}</span>
+        {sliced.length > 0 && (
+          <span class="channel-filter" role="status">
+            Showing {sliced.length} of {info.channels} channels (chosen in the Query view).{' '}
+            <button type="button" class="toggle" onClick={showAllChannels}>
+              Show all channels
+            </button>
+          </span>
+        )}
+      </div>
+      <MultiplesCard layer={layer} channels={channels} focused={focused} />
+      <PackingCard layer={layer} channels={channels} focused={focused} />
+      <DeconvolutionCard layer={layer} channels={channels} focused={focused} />
+    </>
+  );
+}
+
+/**
+ * The answer kept on screen while a new one loads, unless it is about another layer: the previous
+ * epoch of the same layer avoids a flash, another layer's channels would be mislabelled.
+ */
+function sameLayer<T extends { layer: number }>(answer: T | undefined, layer: number): T | undefined {
+  return answer && answer.layer === layer ? answer : undefined;
+}
+
+interface CardProps {
+  layer: number;
+  /** The channels shown, ascending. */
+  channels: number[];
+  focused: number | null;
+}
+
+function ClassLegend(props: { classNames: string[]; showAll: boolean }): JSX.Element {
+  return (
+    <div class="class-legend" aria-label="Classes">
+      {props.showAll && (
+        <span>
+          <span class="swatch" style={{ background: ALL_COLOUR }} />
+          all classes
+        </span>
+      )}
+      {props.classNames.map((_, k) => (
+        <span key={k}>
+          <span class="swatch" style={{ background: classColour(k, props.classNames.length) }} />
+          {classLabel(k, props.classNames)}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function MultiplesCard(props: CardProps): JSX.Element {
+  const { manifest, classNames, ui, focus } = useApp();
+  const result = useQuery(queries.smallMultiples(props.layer), 'channel');
+  const answer = sameLayer(shown(result), props.layer);
+  const [sorted, setSorted] = useViewState('channel.sortMultiples', false, isBool);
+  const [showAll, setShowAll] = useViewState('channel.showAllLine', true, isBool);
+  const name = manifest.layers[props.layer].name;
+  const epochIndex = answer ? answer.epochs.indexOf(ui.epoch) : -1;
+  const order = useMemo(() => {
+    const inRange = answer ? props.channels.filter((c) => c < answer.channels) : [];
+    if (!sorted || !answer || epochIndex < 0) return inRange;
+    // Highest entropy first; undefined last, ties by index.
+    const v = (c: number) => answer.all[c]?.[epochIndex] ?? -Infinity;
+    return [...inRange].sort((a, b) => v(b) - v(a) || a - b);
+  }, [answer, props.channels, sorted, epochIndex]);
+  return (
+    <Card
+      class="wide channel-multiples"
+      title={
+        <>
+          Intra-sample entropy over epochs, per channel of <LayerName layer={props.layer} />
+        </>
+      }
+      label="Small multiples of channel entropy"
+      tools={
+        <>
+          <button type="button" class="toggle" aria-pressed={sorted} title="Order the multiples by the entropy of all classes at the selected epoch, highest first" onClick={() => setSorted(!sorted)}>
+            Sort by entropy at epoch {ui.epoch}
+          </button>
+          <button type="button" class="toggle" aria-pressed={showAll} title="Draw the entropy over all inputs as well as per class" onClick={() => setShowAll(!showAll)}>
+            All-classes line
+          </button>
+        </>
+      }
+      export={answer && { name: `small-multiples-${name}`, table: () => multiplesTable(answer, order, classNames, name), json: () => multiplesJson(answer, order, classNames, name) }}
+    >
+      <QueryStatus result={result} what={`the entropies of ${name} over epochs`} />
+      {answer && (
+        <>
+          <ClassLegend classNames={classNames.slice(0, answer.perClass.length)} showAll={showAll} />
+          <p class="muted channel-caption">
+            One multiple per channel: x = epochs {answer.epochs[0]}–{answer.epochs[answer.epochs.length - 1]}, y = intra-sample entropy in bits on one scale for all; dashed rule = the selected epoch;{' '}
+            <span class="warning">tinted band = dead channel</span> (0 for every probe input); <span class="warning">▲</span> = undefined value (a gap in the line).
+          </p>
+          <SmallMultiplesChart answer={answer} order={order} classNames={classNames} layerName={name} epoch={ui.epoch} focused={props.focused} showAll={showAll} onFocus={(c) => focus(props.layer, c)} />
+        </>
+      )}
+    </Card>
+  );
+}
+
+function multiplesTable(a: SmallMultiplesAnswer, order: number[], classNames: string[], layerName: string): { columns: string[]; rows: Cell[][] } {
+  const rows: Cell[][] = [];
+  const dead = a.deadChannels.map((d) => new Set(d));
+  for (const c of order) {
+    a.epochs.forEach((e, k) => {
+      rows.push([layerName, c, 'all', e, a.all[c]?.[k] ?? null, dead[k]?.has(c) ?? false]);
+      a.perClass.forEach((pc, cls) => rows.push([layerName, c, classNames[cls] ?? String(cls), e, pc[c]?.[k] ?? null, dead[k]?.has(c) ?? false]));
+    });
+  }
+  return { columns: ['layer', 'channel', 'class', 'epoch', 'bits', 'dead'], rows };
+}
+
+function multiplesJson(a: SmallMultiplesAnswer, order: number[], classNames: string[], layerName: string): unknown {
+  return {
+    layer: a.layer,
+    layerName,
+    epochs: a.epochs,
+    unit: 'bits',
+    channels: order.map((c) => ({
+      channel: c,
+      all: a.all[c],
+      perClass: Object.fromEntries(a.perClass.map((pc, cls) => [classNames[cls] ?? String(cls), pc[c]])),
+      deadAtEpochs: a.epochs.filter((_, k) => a.deadChannels[k]?.includes(c)),
+    })),
+  };
+}
+
+function PackingCard(props: CardProps): JSX.Element {
+  const { manifest, classNames, ui, focus } = useApp();
+  const result = useQuery(queries.channelEntropies(props.layer, ui.epoch, ui.slice.subset), 'channel');
+  const answer = sameLayer(shown(result), props.layer);
+  const [zoom, setZoom] = useViewState<string | null>('channel.packingZoom', null, isZoom);
+  const [colourBy, setColourBy] = useViewState<'class' | 'channel'>('channel.packingColour', 'class', isColourBy);
+  const info = manifest.layers[props.layer];
+  const channels = useMemo(() => (answer ? props.channels.filter((c) => c < answer.all.length) : []), [answer, props.channels]);
+  const zoomName = zoom === null ? null : groupLabel(zoom === 'all' ? 'all' : Number(zoom), classNames);
+  return (
+    <Card
+      class="channel-packing"
+      title={
+        <>
+          Entropy by class and channel, <LayerName layer={props.layer} /> at epoch {ui.epoch}
+        </>
+      }
+      label="Circle packing of channel entropy by class"
+      tools={
+        <>
+          <EpochSlider play />
+          <button type="button" class="toggle" aria-pressed={colourBy === 'channel'} title="Colour the channel circles by channel index (as in the paper) instead of by class" onClick={() => setColourBy(colourBy === 'class' ? 'channel' : 'class')}>
+            Colour by channel
+          </button>
+          <button type="button" class="toggle" disabled={zoom === null} onClick={() => setZoom(null)}>
+            Zoom out
+          </button>
+        </>
+      }
+      export={answer && { name: `circle-packing-${info.name}-epoch-${answer.epoch}`, table: () => packingTable(answer, channels, classNames, info.name), json: () => packingJson(answer, channels, classNames, info.name) }}
+    >
+      <QueryStatus result={result} what={`the channel entropies of ${info.name} at epoch ${ui.epoch}`} />
+      {answer && (
+        <>
+          <p class="muted channel-caption">
+            {answer.perClass.length} classes and all classes ({answer.inputCount} inputs); inside each, one circle per channel, area ∝ its intra-sample entropy
+            {colourBy === 'channel' ? `, colour = channel index (rainbow from #0 to #${info.channels - 1})` : ''}. Click a class to zoom
+            {zoomName ? ` (showing ${zoomName})` : ''}, a channel to select it.
+          </p>
+          <CirclePacking
+            answer={answer}
+            channels={channels}
+            classNames={classNames}
+            layerName={info.name}
+            focused={props.focused}
+            zoom={zoom}
+            colourBy={colourBy}
+            channelCount={info.channels}
+            onZoom={setZoom}
+            onFocus={(c) => focus(props.layer, c)}
+          />
+        </>
+      )}
+    </Card>
+  );
+}
+
+function packingTable(a: ChannelEntropiesAnswer, channels: number[], classNames: string[], layerName: string): { columns: string[]; rows: Cell[][] } {
+  const groups: GroupKey[] = ['all', ...a.perClass.map((_, k) => k)];
+  const rows: Cell[][] = [];
+  for (const g of groups) {
+    const values = packValues(a, g);
+    for (const c of channels) rows.push([layerName, a.epoch, g === 'all' ? 'all' : classNames[g] ?? String(g), c, values[c] ?? null]);
+  }
+  return { columns: ['layer', 'epoch', 'class', 'channel', 'bits'], rows };
+}
+
+function packingJson(a: ChannelEntropiesAnswer, channels: number[], classNames: string[], layerName: string): unknown {
+  const groups: GroupKey[] = ['all', ...a.perClass.map((_, k) => k)];
+  return {
+    layer: a.layer,
+    layerName,
+    epoch: a.epoch,
+    inputCount: a.inputCount,
+    unit: 'bits',
+    groups: groups.map((g) => {
+      const values = packValues(a, g);
+      const defined = channels.map((c) => values[c] ?? null).filter((v): v is number => v !== null);
+      return {
+        class: g === 'all' ? 'all' : classNames[g] ?? String(g),
+        inputs: g === 'all' ? a.inputCount : a.classCounts[g],
+        totalBits: defined.reduce((s, v) => s + v, 0),
+        channels: channels.map((c) => ({ channel: c, bits: values[c] ?? null })),
+      };
+    }),
+  };
+}
+
+function DeconvolutionCard(props: CardProps): JSX.Element {
+  const { manifest, classNames, ui, focus } = useApp();
+  const info = manifest.layers[props.layer];
+  const channel = props.focused ?? props.channels[0] ?? 0;
+  const result = useQuery(queries.deconvolution(props.layer, channel, ui.epoch), 'channel');
+  const inputsResult = useQuery(queries.inputs(SAMPLE_INPUTS), 'channel');
+  const answer = shown(result);
+  const [perImage, setPerImage] = useViewState('channel.deconvolutionContrast', false, isBool);
+  // A stale answer (another layer or channel, while the new one loads) would be labelled wrongly.
+  const current = answer && answer.layer === props.layer && answer.channel === channel ? answer : undefined;
+  return (
+    <Card
+      class="channel-deconvolution"
+      title={
+        <>
+          Deconvolution of <LayerName layer={props.layer} /> #{channel} at epoch {ui.epoch}
+        </>
+      }
+      label="Deconvolution of the selected channel"
+      tools={
+        <>
+          <button type="button" class="toggle" aria-pressed={perImage} title="Stretch each projection to its own range (faint ones show their shape; brightness no longer compares)" onClick={() => setPerImage(!perImage)}>
+            Contrast per image
+          </button>
+          {info.channels > 1 && (
+            <label>
+              Channel{' '}
+              <select value={channel} aria-label="Channel to deconvolve" onChange={(e) => focus(props.layer, Number((e.target as HTMLSelectElement).value))}>
+                {(props.channels.includes(channel) ? props.channels : [channel, ...props.channels]).map((c) => (
+                  <option key={c} value={c}>
+                    #{c}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+        </>
+      }
+      export={current && { name: `deconvolution-${info.name}-${channel}-epoch-${current.epoch}`, table: () => deconvolutionTable(current, classNames), json: () => deconvolutionJson(current, classNames) }}
+    >
+      <p class="muted channel-caption">
+        {props.focused !== null ? `The selected channel, #${channel}.` : `No channel selected, so channel #${channel} is shown: click a multiple or a circle to choose one.`} One sample input per class.
+      </p>
+      <QueryStatus result={result} what={`the deconvolution of ${info.name} #${channel}`} />
+      <QueryStatus result={inputsResult} what="the sample inputs" />
+      {current && <DeconvolutionFigure answer={current} inputs={shown(inputsResult)} classNames={classNames} layerName={info.name} perImage={perImage} />}
+    </Card>
+  );
+}
+
+function deconvolutionTable(a: DeconvolutionAnswer, classNames: string[]): { columns: string[]; rows: Cell[][] } {
+  const [n = 0, h = 1, w = 1, c = 1] = a.projections.shape;
+  const data = decodeFloat32(a.projections);
+  const rows: Cell[][] = [];
+  for (let i = 0; i < n; i++) {
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) rows.push([a.inputs[i], classNames[a.labels[i]] ?? a.labels[i], y, x, k, data[((i * h + y) * w + x) * c + k]]);
+  }
+  return { columns: ['input', 'class', 'y', 'x', 'c', 'value'], rows };
+}
+
+function deconvolutionJson(a: DeconvolutionAnswer, classNames: string[]): unknown {
+  const [n = 0, h = 1, w = 1, c = 1] = a.projections.shape;
+  const data = decodeFloat32(a.projections);
+  const size = h * w * c;
+  return {
+    layer: a.layer,
+    channel: a.channel,
+    epoch: a.epoch,
+    shape: [h, w, c],
+    min: a.min,
+    max: a.max,
+    projections: Array.from({ length: n }, (_, i) => ({ input: a.inputs[i], class: classNames[a.labels[i]] ?? a.labels[i], values: Array.from(data.subarray(i * size, (i + 1) * size)) })),
+  };
 }

@@ -1,0 +1,80 @@
+// Helpers shared by the Channel view's charts. A canvas cannot use var(--…), so theme colours are
+// read from the document and read again when the theme changes (the shell dispatches
+// `cnn-slicer-theme` on <body>; VS Code changes the body classes, which the MutationObserver
+// catches).
+import type { RefObject } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { themeColour } from '../colours';
+
+export interface ChartTheme {
+  foreground: string;
+  muted: string;
+  border: string;
+  focus: string;
+  warning: string;
+  background: string;
+  font: string;
+}
+
+export function readChartTheme(): ChartTheme {
+  return {
+    foreground: themeColour('--vscode-foreground', '#3b3b3b'),
+    muted: themeColour('--vscode-descriptionForeground', '#6f6f6f'),
+    border: themeColour('--vscode-panel-border', '#e5e5e5'),
+    focus: themeColour('--vscode-focusBorder', '#005fb8'),
+    warning: themeColour('--vscode-editorWarning-foreground', '#bf8803'),
+    background: themeColour('--vscode-editor-background', '#ffffff'),
+    font: themeColour('--vscode-font-family', 'system-ui, sans-serif'),
+  };
+}
+
+/** The current theme colours; a new object whenever the theme changes, so canvases redraw. */
+export function useChartTheme(): ChartTheme {
+  const [theme, setTheme] = useState(readChartTheme);
+  useEffect(() => {
+    const refresh = () => setTheme(readChartTheme());
+    document.body.addEventListener('cnn-slicer-theme', refresh);
+    const observer = new MutationObserver(refresh);
+    observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    return () => {
+      document.body.removeEventListener('cnn-slicer-theme', refresh);
+      observer.disconnect();
+    };
+  }, []);
+  return theme;
+}
+
+/** The content width of an element, following resizes (panels are resized all the time in VS Code). */
+export function useWidth(ref: RefObject<HTMLElement>, fallback = 800): number {
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setWidth(Math.max(0, Math.floor(el.clientWidth)));
+    measure();
+    // Measured on the next frame: resizing the chart inside the observer's callback could change
+    // the width again (a scroll bar appears) and trip the observer's loop limit.
+    let frame = 0;
+    const observer = new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(measure);
+    });
+    observer.observe(el);
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+    };
+  }, [ref]);
+  return width;
+}
+
+/** Users who ask for less motion get the end state at once. */
+export function reducedMotion(): boolean {
+  return typeof window.matchMedia === 'function' && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+}
+
+/** A class as charts name it: "class 3" when the dataset's names are just the indices (MNIST), else its name. */
+export function classLabel(k: number, classNames: string[]): string {
+  const name = classNames[k];
+  return name === undefined || name === String(k) ? `class ${k}` : name;
+}
