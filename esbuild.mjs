@@ -22,7 +22,8 @@ const node = {
   target: 'node20',
   // tfjs-node is optional and native, esbuild (bundles user models at run time) ships a native
   // binary it finds through its own package: both are resolved at run time, never bundled.
-  external: ['vscode', '@tensorflow/tfjs-node', 'esbuild'],
+  // playwright-core (bench only) drives Chromium and is resolved from node_modules.
+  external: ['vscode', '@tensorflow/tfjs-node', 'esbuild', 'playwright-core'],
 };
 
 /** @type {import('esbuild').BuildOptions[]} */

@@ -257,6 +257,13 @@ async function main(): Promise<void> {
     console.log(`  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`);
   }
   console.log(`  peak memory ${fmt(service.peakRssMB, 0)} MB; recording the run for it took ${fmt(service.recordSeconds!, 1)} s`);
+  console.log('\nViews in headless Chromium (synthetic report: two 512-channel layers, 21 epochs, 10 classes)');
+  const { benchViews } = await import('./viewsBench');
+  for (const line of await benchViews(dir)) {
+    const ok = line.goalMs === undefined || line.ms <= line.goalMs;
+    if (!ok) fails++;
+    console.log(`  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`);
+  }
   rmSync(dir, { recursive: true, force: true });
   if (!existsSync(dir) && fails) process.exitCode = 1;
 }

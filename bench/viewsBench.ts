@@ -1,0 +1,207 @@
+/**
+ * Speed of the views on large layers (issue goal: "heatmaps up to 512 × 512 and small multiples for
+ * 512 channels stay fluid"), in headless Chromium: a synthetic report with two 512-channel layers
+ * and 21 epochs, the Layer view's capacity heatmap and the Channel view's small multiples timed
+ * from the tab click to the drawn canvas, and the heatmap's own draw and re-sort times. The
+ * reference, in the same page, is the same 512 × 512 matrix drawn the obvious way in SVG (one
+ * <rect> per cell): the ratio says what drawing on a canvas buys.
+ *
+ * The answers are synthetic because the timings depend on shapes only; the engine's query times
+ * are measured by the service bench.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { canonicalQuery } from '../src/analysis/queries';
+import type { CapacityMatrixAnswer, ChannelEntropiesAnswer, SmallMultiplesAnswer } from '../src/analysis/queries';
+import type { RunManifest } from '../src/analysis/runFormat';
+import type { ReportData } from '../webview/data';
+import { webviewPage } from '../webview/page';
+import { queries } from '../webview/plan';
+
+const ROOT = resolve(__dirname, '..');
+const C = 512;
+const EPOCHS = Array.from({ length: 21 }, (_, i) => i);
+const CLASSES = 10;
+
+export interface ViewsBenchLine {
+  label: string;
+  ms: number;
+  goalMs?: number;
+}
+
+/** A deterministic pseudo-random stream (mulberry32), so every run draws the same report. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function order(values: number[], rows: number, columns: number, axis: 'row' | 'column', by: 'max' | 'mean'): number[] {
+  const n = axis === 'row' ? rows : columns;
+  const key = Array.from({ length: n }, (_, i) => {
+    let best = -Infinity;
+    let sum = 0;
+    const m = axis === 'row' ? columns : rows;
+    for (let j = 0; j < m; j++) {
+      const v = axis === 'row' ? values[i * columns + j] : values[j * columns + i];
+      best = Math.max(best, v);
+      sum += v;
+    }
+    return by === 'max' ? best : sum / m;
+  });
+  return key.map((_, i) => i).sort((a, b) => key[b] - key[a] || a - b);
+}
+
+function syntheticReport(): ReportData {
+  const r = rng(7);
+  const layer = (index: number, name: string, side: number) => ({ index, name, className: 'Conv2D', outputShape: [side, side, C], channels: C, parameters: C * C * 9 });
+  const manifest = {
+    formatVersion: 1,
+    id: 'bench-512',
+    status: 'completed',
+    createdAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    model: { file: '/bench/model.ts', fingerprint: 'f', name: 'bench-512.ts', sourceFiles: [] },
+    layers: [{ index: 0, name: 'input', className: 'Input', outputShape: [32, 32, 3], channels: 3, parameters: 0 }, layer(1, 'convA', 4), layer(2, 'convB', 2)],
+    dataset: { spec: 'synthetic', name: 'synthetic', fingerprint: 'd', classNames: Array.from({ length: CLASSES }, (_, i) => `class ${i}`), inputShape: [32, 32, 3], trainSize: 5000 },
+    probe: { size: 500, inputsFile: 'i', labelsFile: 'l', classCounts: Array(CLASSES).fill(50) },
+    settings: { epochs: 20, batchSize: 64, optimizer: 'adam', learningRate: 0.001, seed: 1, recordEvery: 1, probeSize: 500, bins: 32, k: 100 },
+    backend: { name: 'wasm', fallbackReasons: [] },
+    epochs: EPOCHS,
+  } as unknown as RunManifest;
+  const last = EPOCHS[EPOCHS.length - 1];
+  const values = Array.from({ length: C * C }, () => r() * 3);
+  const capacity: CapacityMatrixAnswer = {
+    layerI: 1,
+    layerJ: 2,
+    epoch: last,
+    inputCount: 500,
+    bins: 32,
+    rows: C,
+    columns: C,
+    values,
+    orders: { rowMax: order(values, C, C, 'row', 'max'), rowMean: order(values, C, C, 'row', 'mean'), columnMax: order(values, C, C, 'column', 'max'), columnMean: order(values, C, C, 'column', 'mean') },
+  };
+  const series = () => EPOCHS.map((e) => 2 + Math.sin(e / 4) + r());
+  const multiples: SmallMultiplesAnswer = {
+    layer: 1,
+    epochs: EPOCHS,
+    channels: C,
+    all: Array.from({ length: C }, series),
+    perClass: Array.from({ length: CLASSES }, () => Array.from({ length: C }, series)),
+    deadChannels: EPOCHS.map(() => []),
+  };
+  const entropies: ChannelEntropiesAnswer = {
+    layer: 1,
+    epoch: last,
+    inputCount: 500,
+    all: Array.from({ length: C }, () => 1 + r() * 3),
+    perClass: Array.from({ length: CLASSES }, () => Array.from({ length: C }, () => 1 + r() * 3)),
+    classCounts: Array(CLASSES).fill(50),
+    source: 'summary',
+  };
+  const all = { kind: 'all' } as const;
+  return {
+    formatVersion: 1,
+    runId: manifest.id,
+    createdAt: new Date().toISOString(),
+    manifest,
+    answers: {
+      [canonicalQuery(queries.capacityMatrix(1, 2, last, all))]: { answer: capacity },
+      [canonicalQuery(queries.smallMultiples(1))]: { answer: multiples },
+      [canonicalQuery(queries.channelEntropies(1, last, all))]: { answer: entropies },
+    },
+    coverage: 'a synthetic benchmark report',
+  };
+}
+
+export async function benchViews(workDir: string): Promise<ViewsBenchLine[]> {
+  const executablePath = execFileSync(process.execPath, [join(ROOT, 'scripts/ensure-chromium.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const file = join(workDir, 'views-bench.html');
+  writeFileSync(
+    file,
+    webviewPage({
+      title: 'views bench',
+      nonce: 'YmVuY2g=',
+      script: { inline: readFileSync(join(ROOT, 'dist/webview.js'), 'utf8') },
+      style: { inline: readFileSync(join(ROOT, 'media/webview.css'), 'utf8') },
+      data: syntheticReport(),
+      theme: 'light',
+    }),
+  );
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const lines: ViewsBenchLine[] = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('.run-header');
+    // Time from a click to the drawn result, as a person waits for it: median of three visits.
+    const visit = async (tab: string, ready: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await page.click('#tab-query');
+        await page.waitForSelector('#panel-query');
+        const t0 = Date.now();
+        await page.click(`#tab-${tab}`);
+        await page.waitForSelector(ready);
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+        times.push(Date.now() - t0);
+      }
+      return times.sort((a, b) => a - b)[1];
+    };
+    const heatmapOpen = await visit('layer', 'canvas.chart[data-rows="512"][data-columns="512"]');
+    const drawMs = Number(await page.getAttribute('canvas.chart[data-rows="512"]', 'data-draw-ms'));
+    const sortTimes: number[] = [];
+    for (const label of ['rows by max', 'columns by mean', 'original order']) {
+      const t0 = Date.now();
+      await page.click(`#panel-layer button:text-is("${label}")`);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+      sortTimes.push(Date.now() - t0);
+    }
+    const sortMs = sortTimes.sort((a, b) => a - b)[1];
+    // The reference: the same matrix as one SVG <rect> per cell, drawn in the same page.
+    const svgMs = await page.evaluate((n) => {
+      const t0 = performance.now();
+      const ns = 'http://www.w3.org/2000/svg';
+      const svg = document.createElementNS(ns, 'svg');
+      svg.setAttribute('width', String(n));
+      svg.setAttribute('height', String(n));
+      for (let i = 0; i < n * n; i++) {
+        const rect = document.createElementNS(ns, 'rect');
+        rect.setAttribute('x', String(i % n));
+        rect.setAttribute('y', String(Math.floor(i / n)));
+        rect.setAttribute('width', '1');
+        rect.setAttribute('height', '1');
+        rect.setAttribute('fill', `hsl(${(i * 7) % 360} 60% 50%)`);
+        svg.appendChild(rect);
+      }
+      document.body.appendChild(svg);
+      svg.getBoundingClientRect();
+      return new Promise<number>((r) =>
+        requestAnimationFrame(() =>
+          setTimeout(() => {
+            const ms = performance.now() - t0;
+            svg.remove();
+            r(ms);
+          }, 0),
+        ),
+      );
+    }, C);
+    const multiplesOpen = await visit('channel', 'canvas.chart[data-channels="512"]');
+    lines.push({ label: 'Layer view, 512 × 512 capacity heatmap: tab click → drawn (median of 3)', ms: heatmapOpen, goalMs: 1000 });
+    lines.push({ label: '  its canvas draw alone', ms: drawMs, goalMs: 100 });
+    lines.push({ label: '  re-sort, click → redrawn incl. the driver round trip (rows by max, columns by mean, original; median)', ms: sortMs, goalMs: 200 });
+    lines.push({ label: `  reference: the same matrix as 262,144 SVG <rect>s → ${(svgMs / Math.max(1, drawMs)).toFixed(0)}× the canvas draw`, ms: svgMs });
+    lines.push({ label: 'Channel view, 512 small multiples × 21 epochs × 10 classes + circle packing: tab click → drawn', ms: multiplesOpen, goalMs: 2000 });
+  } finally {
+    await browser.close();
+  }
+  return lines;
+}
