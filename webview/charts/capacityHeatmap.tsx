@@ -200,7 +200,10 @@ function colourTable(maxBits: number): Uint8ClampedArray {
 
 /** One pixel per cell in display order, plus the list of undefined cells (display positions). */
 function cellImage(a: CapacityMatrixAnswer, rowOrder: number[], columnOrder: number[], maxBits: number): { image: HTMLCanvasElement; undefinedCells: number[] } {
-  const { rows, columns, values } = a;
+  // Rows and columns as displayed: a slice may show only some channels of each layer.
+  const rows = rowOrder.length;
+  const columns = columnOrder.length;
+  const { values, columns: stride } = a;
   const canvas = document.createElement('canvas');
   canvas.width = Math.max(1, columns);
   canvas.height = Math.max(1, rows);
@@ -213,7 +216,7 @@ function cellImage(a: CapacityMatrixAnswer, rowOrder: number[], columnOrder: num
   const grey = rgb(UNDEFINED_GREY);
   const k = maxBits > 0 ? 1023 / maxBits : 0;
   for (let y = 0; y < rows; y++) {
-    const base = rowOrder[y] * columns;
+    const base = rowOrder[y] * stride;
     for (let x = 0; x < columns; x++) {
       const v = values[base + columnOrder[x]];
       const o = (y * columns + x) * 4;
@@ -257,6 +260,8 @@ export interface CapacityHeatmapProps {
 
 export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
   const { answer: a, rowOrder, columnOrder, stats } = props;
+  const nRows = rowOrder.length;
+  const nColumns = columnOrder.length;
   const ref = useRef<HTMLCanvasElement>(null);
   const tooltip = useTooltip();
   const themeVersion = useThemeVersion();
@@ -266,8 +271,8 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
   const [drawMs, setDrawMs] = useState<number | null>(null);
 
   const layout = useMemo(
-    () => computeLayout(a.rows, a.columns, props.maxPlot, props.rowTitle, props.columnTitle),
-    [a.rows, a.columns, props.maxPlot, props.rowTitle, props.columnTitle],
+    () => computeLayout(nRows, nColumns, props.maxPlot, props.rowTitle, props.columnTitle),
+    [nRows, nColumns, props.maxPlot, props.rowTitle, props.columnTitle],
   );
   const rowPos = useMemo(() => inverse(rowOrder), [rowOrder]);
   const columnPos = useMemo(() => inverse(columnOrder), [columnOrder]);
@@ -280,7 +285,7 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
   }, [a, rowOrder, columnOrder, stats.max]);
 
   // A cursor from another matrix (other layers) may lie outside this one.
-  const cur = cursor && cursor.x < a.columns && cursor.y < a.rows ? cursor : null;
+  const cur = cursor && cursor.x < nColumns && cursor.y < nRows ? cursor : null;
 
   useEffect(() => {
     const canvas = ref.current;
@@ -297,15 +302,15 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.fillStyle = theme.background;
     ctx.fillRect(0, 0, width, height);
-    const plotW = a.columns * cell;
-    const plotH = a.rows * cell;
+    const plotW = nColumns * cell;
+    const plotH = nRows * cell;
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(cells.image, left, top, plotW, plotH);
 
     if (cells.undefinedCells.length && cell >= 4) {
       ctx.fillStyle = undefinedPattern(ctx, theme.background);
       ctx.beginPath();
-      for (const p of cells.undefinedCells) ctx.rect(left + (p % a.columns) * cell, top + Math.floor(p / a.columns) * cell, cell, cell);
+      for (const p of cells.undefinedCells) ctx.rect(left + (p % nColumns) * cell, top + Math.floor(p / nColumns) * cell, cell, cell);
       ctx.fill();
     }
 
@@ -344,12 +349,12 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     ctx.font = layout.font;
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
-    for (let y = 0; y < a.rows; y += layout.step) {
+    for (let y = 0; y < nRows; y += layout.step) {
       const ch = rowOrder[y];
       ctx.fillStyle = ch === props.highlightRow ? theme.focus : theme.muted;
       ctx.fillText(String(ch), left - 4, top + y * cell + cell / 2);
     }
-    for (let x = 0; x < a.columns; x += layout.step) {
+    for (let x = 0; x < nColumns; x += layout.step) {
       const ch = columnOrder[x];
       ctx.fillStyle = ch === props.highlightColumn ? theme.focus : theme.muted;
       const cx = left + x * cell + cell / 2;
@@ -391,7 +396,7 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     const py = (clientY - box.top) * sy - layout.top;
     const x = Math.floor(px / layout.cell);
     const y = Math.floor(py / layout.cell);
-    return px >= 0 && py >= 0 && x < a.columns && y < a.rows ? { x, y } : null;
+    return px >= 0 && py >= 0 && x < nColumns && y < nRows ? { x, y } : null;
   };
 
   const describe = (x: number, y: number): { text: string; extra: string } => {
@@ -400,7 +405,7 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     const v = a.values[r * a.columns + c];
     return {
       text: `${props.rowName} #${r} × ${props.columnName} #${c}: ${fmtBits(v ?? null)}`,
-      extra: `row ${y + 1} of ${a.rows}, column ${x + 1} of ${a.columns} as displayed · epoch ${a.epoch}`,
+      extra: `row ${y + 1} of ${nRows}, column ${x + 1} of ${nColumns} as displayed · epoch ${a.epoch}`,
     };
   };
 
@@ -424,8 +429,8 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
   };
 
   const moveCursor = (x: number, y: number) => {
-    const nx = Math.max(0, Math.min(a.columns - 1, x));
-    const ny = Math.max(0, Math.min(a.rows - 1, y));
+    const nx = Math.max(0, Math.min(nColumns - 1, x));
+    const ny = Math.max(0, Math.min(nRows - 1, y));
     setCursor({ x: nx, y: ny });
     const p = cellClient(nx, ny);
     showTip(nx, ny, p.x, p.y);
@@ -433,16 +438,16 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
-    if (a.rows === 0 || a.columns === 0) return;
+    if (nRows === 0 || nColumns === 0) return;
     const start = cur ?? (props.selected ? { x: columnPos[props.selected.c] ?? 0, y: rowPos[props.selected.r] ?? 0 } : { x: 0, y: 0 });
-    const page = Math.max(1, Math.round(a.rows / 8));
+    const page = Math.max(1, Math.round(nRows / 8));
     const moves: Record<string, [number, number]> = {
       ArrowLeft: [start.x - 1, start.y],
       ArrowRight: [start.x + 1, start.y],
       ArrowUp: [start.x, start.y - 1],
       ArrowDown: [start.x, start.y + 1],
       Home: [0, start.y],
-      End: [a.columns - 1, start.y],
+      End: [nColumns - 1, start.y],
       PageUp: [start.x, start.y - page],
       PageDown: [start.x, start.y + page],
     };
@@ -469,8 +474,8 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
         role="img"
         aria-roledescription="heatmap"
         aria-label={`${props.label} Arrow keys move a cell cursor, Enter shows the feature maps of the cell's two channels.`}
-        data-rows={a.rows}
-        data-columns={a.columns}
+        data-rows={nRows}
+        data-columns={nColumns}
         data-epoch={a.epoch}
         data-row-order={rowOrder.join(',')}
         data-column-order={columnOrder.join(',')}

@@ -179,7 +179,15 @@ function HeatmapCard(props: {
   const wrap = useRef<HTMLDivElement>(null);
   const panelWidth = usePanelWidth(wrap);
   const stats = useMemo(() => (a ? matrixStats(a) : undefined), [a]);
-  const orders = useMemo(() => (a ? displayOrders(a, sort) : undefined), [a, sort.rows, sort.columns]);
+  // The Query view's channel selection slices the heatmap: only those rows and columns are shown.
+  const rowsPicked = ui.slice.channels[String(layerJ)];
+  const columnsPicked = ui.slice.channels[String(layerI)];
+  const orders = useMemo(() => {
+    if (!a) return undefined;
+    const o = displayOrders(a, sort);
+    const keep = (order: number[], picked: number[] | undefined) => (picked && picked.length ? order.filter((c) => picked.includes(c)) : order);
+    return { rowOrder: keep(o.rowOrder, rowsPicked), columnOrder: keep(o.columnOrder, columnsPicked) };
+  }, [a, sort.rows, sort.columns, rowsPicked, columnsPicked]);
   const colour = useMemo(() => capacityScale(stats?.max ?? 1), [stats?.max]);
   const nameI = nameOf(layerI);
   const nameJ = nameOf(layerJ);
@@ -272,6 +280,11 @@ function HeatmapCard(props: {
             <p class="muted heatmap-note">
               Epoch {a.epoch} · {a.inputCount} inputs · {a.bins} bins. Hover a cell for its value; click it (or move with the arrow keys and press Enter) to see the feature maps of its two channels.
             </p>
+            {orders && (orders.rowOrder.length < a.rows || orders.columnOrder.length < a.columns) && (
+              <p class="muted" data-testid="heatmap-sliced">
+                The slice shows {orders.rowOrder.length} of {a.rows} {nameJ} channels × {orders.columnOrder.length} of {a.columns} {nameI} channels (chosen in the Query view).
+              </p>
+            )}
           </>
         )}
       </div>
