@@ -4,27 +4,16 @@
 // refusal for a dense layer, and a 512-channel layer that must stay fluid. Expected values are
 // read independently from the answers embedded in the report, never from the view's own output.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/analysis/queries';
-import type { Bits, ChannelEntropiesAnswer, Query, SmallMultiplesAnswer } from '../../src/analysis/queries';
+import type { Bits, ChannelEntropiesAnswer, SmallMultiplesAnswer } from '../../src/analysis/queries';
 import type { RunManifest } from '../../src/analysis/runFormat';
 import type { ReportData } from '../../webview/data';
-import { webviewPage } from '../../webview/page';
-import { browserFixture, launchBrowser, openPage, openView, screenshot, tempDir } from './harness';
+import { browserFixture, closeChecked, download, embedded, openPage, openReport, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
 
-const ROOT = resolve(__dirname, '../..');
 const MULTIPLES = '#panel-channel canvas.chart[data-channels]';
 const PACKING = '#panel-channel svg.packing';
-
-/** An answer embedded in the page, looked up by canonical query inside the page itself. */
-async function embedded<T>(page: Page, q: Query): Promise<T> {
-  return page.evaluate((key) => {
-    const data = JSON.parse(document.getElementById('cnn-slicer-report')!.textContent!) as { answers: Record<string, { answer?: unknown }> };
-    return data.answers[key]?.answer;
-  }, canonicalQuery(q)) as Promise<T>;
-}
 
 /** How many distinct colours a canvas holds (1 = blank). */
 async function distinctColours(page: Page, selector: string, index = 0): Promise<number> {
@@ -78,15 +67,6 @@ async function channelCircleCounts(page: Page): Promise<Record<string, number>> 
   });
 }
 
-/** Clicks an export button and returns the file the page saved (text, or bytes with `encoding` null). */
-async function download(page: Page, button: string): Promise<string>;
-async function download(page: Page, button: string, encoding: null): Promise<Buffer>;
-async function download(page: Page, button: string, encoding: BufferEncoding | null = 'utf8'): Promise<string | Buffer> {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
-  const bytes = readFileSync(await file.path());
-  return encoding ? bytes.toString(encoding) : bytes;
-}
-
 const zoomTransform = (page: Page) => page.$eval(`${PACKING} g.cp-zoom`, (g) => g.getAttribute('transform') ?? '');
 
 /** Waits until the zoom transform stops changing (the tween has ended) and returns it. */
@@ -102,18 +82,11 @@ async function settledTransform(page: Page): Promise<string> {
 }
 
 describe('browser: channel view', function () {
-  this.timeout(180_000);
-  let browser: Browser;
-  before(async () => {
-    await browserFixture();
-    browser = await launchBrowser();
-  });
-  after(async () => browser?.close());
+  const browser = useBrowser(this);
 
   it('shows the multiples of conv1, the circle packing by class, and the deconvolution of a clicked channel', async () => {
     const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
-    await openView(page, 'channel');
+    const { page, problems } = await openReport(browser(), 'channel');
     await page.waitForSelector(MULTIPLES);
 
     // conv1 (the first layer of the default slice): 8 multiples on one non-blank canvas.
@@ -203,14 +176,11 @@ describe('browser: channel view', function () {
     await page.waitForTimeout(200);
     assert.ok((await distinctColours(page, MULTIPLES)) > 5);
     await screenshot(page, 'channel-dark');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('shows the service\'s refusal in place for the deconvolution of a dense layer', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
-    await openView(page, 'channel');
+    const { page, problems } = await openReport(browser(), 'channel');
     await page.selectOption('select[aria-label="Layer shown in the Channel view"]', '6');
     await page.waitForSelector(`${MULTIPLES}[data-channels="1"]`);
     const error = page.locator('#panel-channel .channel-deconvolution .status.error');
@@ -221,8 +191,7 @@ describe('browser: channel view', function () {
     assert.equal(await page.$$eval('#panel-channel [data-testid=projection]', (els) => els.length), 0);
     // The circle packing still has 11 circles, one channel each.
     assert.equal(await page.$$eval(`${PACKING} circle[data-class]:not([data-channel])`, (els) => els.length), 11);
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('draws a 512-channel layer on one canvas, with exact hover', async () => {
@@ -264,17 +233,8 @@ describe('browser: channel view', function () {
       },
       coverage: 'a synthetic 512-channel layer',
     };
-    const file = join(tempDir('cnn-slicer-channel-'), 'wide.html');
-    const html = webviewPage({
-      title: 'wide',
-      nonce: 'bm9uY2Utd2lkZQ',
-      script: { inline: readFileSync(join(ROOT, 'dist/webview.js'), 'utf8') },
-      style: { inline: readFileSync(join(ROOT, 'media/webview.css'), 'utf8') },
-      data,
-      theme: 'light',
-    });
-    writeFileSync(file, html);
-    const { page, problems } = await openPage(browser, file);
+    const file = writePage(join(tempDir('cnn-slicer-channel-'), 'wide.html'), { data });
+    const { page, problems } = await openPage(browser(), file);
     const started = Date.now();
     await openView(page, 'channel');
     await page.waitForSelector(`${MULTIPLES}[data-channels="512"]`);
@@ -301,7 +261,6 @@ describe('browser: channel view', function () {
     assert.equal(counts['3'], channels - entropies.perClass[3].filter((v) => v === null).length);
     await page.mouse.move(0, 0);
     await screenshot(page, 'channel-512');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 });

@@ -4,16 +4,22 @@
 //
 // Every page opened here fails its test on a page error, a console error or a Content Security
 // Policy violation: the report runs under the same strict CSP as the VS Code webview.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { canonicalQuery } from '../../src/analysis/queries';
+import type { Query } from '../../src/analysis/queries';
 import type { RunManifest } from '../../src/analysis/runFormat';
 import { writeReport } from '../../src/cli/report';
 import { recordRun } from '../../src/recorder/record';
 import { readRun } from '../../src/recorder/runStore';
+import type { ReportData } from '../../webview/data';
+import { webviewPage } from '../../webview/page';
+import type { PageOptions } from '../../webview/page';
 
 const ROOT = resolve(__dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
@@ -59,6 +65,26 @@ export function browserFixture(): Promise<Fixture> {
   return fixture;
 }
 
+/**
+ * The browser of one `describe`: call it first in the describe's callback with `this` (the suite).
+ * Gives the suite the long timeout, records the fixture and launches Chromium before its tests,
+ * and closes Chromium after them. Returns the browser, there once the `before` hooks have run; a
+ * suite's own set-up goes in its own `before` hook after this call.
+ */
+export function useBrowser(suite: Mocha.Suite): () => Browser {
+  suite.timeout(180_000);
+  let browser: Browser | undefined;
+  suite.beforeAll(async () => {
+    await browserFixture();
+    browser = await launchBrowser();
+  });
+  suite.afterAll(async () => browser?.close());
+  return () => {
+    assert.ok(browser, 'the browser is launched in the before hook of useBrowser');
+    return browser;
+  };
+}
+
 export interface OpenedPage {
   page: Page;
   /** Page errors, console errors and CSP violations seen so far. */
@@ -82,6 +108,19 @@ export async function openPage(browser: Browser, file: string, o: { width?: numb
   return { page, problems };
 }
 
+/** Opens the fixture's report (see openPage), at a view if given. */
+export async function openReport(browser: Browser, view?: View): Promise<OpenedPage> {
+  const opened = await openPage(browser, (await browserFixture()).report);
+  if (view) await openView(opened.page, view);
+  return opened;
+}
+
+/** Ends a test's page: fails the test on any problem the page reported (see openPage), then closes the page. */
+export async function closeChecked(page: Page, problems: string[]): Promise<void> {
+  assert.deepEqual(problems, []);
+  await page.close();
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
@@ -89,12 +128,55 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+export type View = 'query' | 'training' | 'layer' | 'channel';
+
 /** Clicks a view's tab and waits until its panel is shown. */
-export async function openView(page: Page, view: 'query' | 'training' | 'layer' | 'channel'): Promise<void> {
+export async function openView(page: Page, view: View): Promise<void> {
   await page.click(`#tab-${view}`);
   await page.waitForSelector(`#panel-${view}`);
 }
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Writes a page built as the report builds it (the same page builder, the built bundle and the
+ * stylesheet inlined) to `file` and returns `file`: with `data`, a report of synthetic answers;
+ * without, a page with nothing embedded, as a VS Code panel gets (the app waits for the host).
+ */
+export function writePage(file: string, o: { data?: ReportData; theme?: PageOptions['theme']; title?: string } = {}): string {
+  const html = webviewPage({
+    title: o.title ?? basename(file, '.html'),
+    nonce: 'dGVzdG5vbmNl',
+    script: { inline: readFileSync(join(ROOT, 'dist/webview.js'), 'utf8') },
+    style: { inline: readFileSync(join(ROOT, 'media/webview.css'), 'utf8') },
+    data: o.data,
+    theme: o.theme ?? 'light',
+  });
+  writeFileSync(file, html);
+  return file;
+}
+
+/**
+ * The answer embedded in the page for a query, looked up by canonical query inside the page itself
+ * (what the report carries, never the view's own output). Fails the test if the report holds none.
+ */
+export async function embedded<T>(page: Page, q: Query): Promise<T> {
+  const key = canonicalQuery(q);
+  const entry = await page.evaluate((k) => {
+    const data = JSON.parse(document.getElementById('cnn-slicer-report')!.textContent!) as ReportData;
+    return data.answers[k];
+  }, key);
+  assert.ok(entry && 'answer' in entry, `the report holds ${key}`);
+  return entry.answer as T;
+}
+
+/** Clicks an export button and returns the file the page saved (text, or bytes with `encoding` null). */
+export async function download(page: Page, button: string): Promise<string>;
+export async function download(page: Page, button: string, encoding: null): Promise<Buffer>;
+export async function download(page: Page, button: string, encoding: BufferEncoding | null = 'utf8'): Promise<string | Buffer> {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+  const bytes = readFileSync(await file.path());
+  return encoding ? bytes.toString(encoding) : bytes;
 }

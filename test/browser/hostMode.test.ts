@@ -4,16 +4,12 @@
 // protocol end to end: hello, queries with answers, reveal, export, host focus, saved state
 // across a reload, and a malformed message ignored and logged.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { dirname, join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/webviewBridge';
-import { webviewPage } from '../../webview/page';
 import type { ExportFormat, Focus } from '../../webview/protocol';
-import { browserFixture, launchBrowser, screenshot } from './harness';
-
-const ROOT = resolve(__dirname, '../..');
+import { browserFixture, screenshot, useBrowser, writePage } from './harness';
 
 interface Host {
   page: Page;
@@ -25,35 +21,20 @@ interface Host {
 }
 
 describe('browser: the views in VS Code mode (real bridge, real service)', function () {
-  this.timeout(180_000);
-  let browser: Browser;
+  const browser = useBrowser(this);
   let client: AnalysisClient;
   let pageFile: string;
   before(async () => {
     const f = await browserFixture();
-    browser = await launchBrowser();
     client = new AnalysisClient({ roots: [dirname(f.runFolder)] });
     // The page a panel gets: the same builder, no embedded data (so the app waits for the host).
-    pageFile = join(f.dir, 'panel.html');
-    writeFileSync(
-      pageFile,
-      webviewPage({
-        title: 'panel',
-        nonce: 'dGVzdG5vbmNl',
-        script: { inline: readFileSync(join(ROOT, 'dist/webview.js'), 'utf8') },
-        style: { inline: readFileSync(join(ROOT, 'media/webview.css'), 'utf8') },
-        theme: 'dark',
-      }),
-    );
+    pageFile = writePage(join(f.dir, 'panel.html'), { theme: 'dark' });
   });
-  after(async () => {
-    client?.dispose();
-    await browser?.close();
-  });
+  after(() => client?.dispose());
 
   async function openPanel(initialFocus?: Focus): Promise<Host> {
     const f = await browserFixture();
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
     const host: Host = { page, reveals: [], saves: [], logs: [], problems: [], bridge: undefined as unknown as WebviewBridge };
     page.on('pageerror', (e) => host.problems.push(e.message));
     page.on('console', (m) => m.type() === 'error' && host.problems.push(m.text()));

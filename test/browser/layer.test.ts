@@ -3,28 +3,17 @@
 // layer-level capacity, exports, and a 512 × 512 matrix that must stay fluid. Expected values are
 // read independently from the answers embedded in the report, never from the view's own output.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/analysis/queries';
-import type { CapacityMatrixAnswer, LayerCapacityAnswer, Query } from '../../src/analysis/queries';
+import type { CapacityMatrixAnswer, LayerCapacityAnswer } from '../../src/analysis/queries';
 import type { RunManifest } from '../../src/analysis/runFormat';
 import type { ReportData } from '../../webview/data';
-import { webviewPage } from '../../webview/page';
 import { queries } from '../../webview/plan';
-import { browserFixture, launchBrowser, openPage, openView, screenshot, tempDir } from './harness';
+import { browserFixture, closeChecked, download, embedded, openPage, openReport, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
 
-const ROOT = resolve(__dirname, '../..');
 const ALL = { kind: 'all' } as const;
 const HEATMAP = '#panel-layer canvas.heatmap-canvas';
-
-/** An answer embedded in the page, looked up by canonical query inside the page itself. */
-async function embedded<T>(page: Page, q: Query): Promise<T> {
-  return page.evaluate((key) => {
-    const data = JSON.parse(document.getElementById('cnn-slicer-report')!.textContent!) as { answers: Record<string, { answer?: unknown }> };
-    return data.answers[key]?.answer;
-  }, canonicalQuery(q)) as Promise<T>;
-}
 
 /** Row or column indices by their max or mean over defined cells, descending, ties by index. */
 function expectedOrder(a: Pick<CapacityMatrixAnswer, 'rows' | 'columns' | 'values'>, axis: 'row' | 'column', by: 'max' | 'mean'): number[] {
@@ -124,17 +113,10 @@ async function openLayerView(page: Page): Promise<void> {
 }
 
 describe('browser: Layer view', function () {
-  this.timeout(180_000);
-  let browser: Browser;
-  before(async () => {
-    await browserFixture();
-    browser = await launchBrowser();
-  });
-  after(async () => browser?.close());
+  const browser = useBrowser(this);
 
   it('draws the 8 × 8 capacity heatmap of conv1 × pool1 on a canvas, in light and dark themes', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
+    const { page, problems } = await openReport(browser());
     await openLayerView(page);
     const info = await heatmapInfo(page);
     assert.equal(info.rows, 8);
@@ -165,13 +147,11 @@ describe('browser: Layer view', function () {
     }, lightCorner);
     assert.notEqual(await corner(), lightCorner, 'the canvas background follows the theme');
     await screenshot(page, 'layer-dark');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('sorts rows and columns by max or mean as the answer orders them, and keeps the sort', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
+    const { page, problems } = await openReport(browser());
     await openLayerView(page);
     const a = await embedded<CapacityMatrixAnswer>(page, queries.capacityMatrix(1, 2, 2, ALL));
     assert.equal(a.values.length, 64);
@@ -202,13 +182,11 @@ describe('browser: Layer view', function () {
     info = await heatmapInfo(page);
     assert.deepEqual(info.rowOrder, [0, 1, 2, 3, 4, 5, 6, 7]);
     assert.deepEqual(info.columnOrder, [0, 1, 2, 3, 4, 5, 6, 7]);
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('shows the exact value of the hovered cell, sorted or not, and follows the epoch slider', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
+    const { page, problems } = await openReport(browser());
     await openLayerView(page);
     const a2 = await embedded<CapacityMatrixAnswer>(page, queries.capacityMatrix(1, 2, 2, ALL));
     const a0 = await embedded<CapacityMatrixAnswer>(page, queries.capacityMatrix(1, 2, 0, ALL));
@@ -237,13 +215,12 @@ describe('browser: Layer view', function () {
     assert.equal(at2, fmt(a2, 3, 5));
     assert.ok(a0.values.some((v, i) => v !== a2.values[i]));
     assert.ok(await page.isVisible('#panel-layer button[aria-label="Play through the epochs"]'), 'the slider has playback');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('shows the feature maps of both channels of a clicked cell for one input per class', async () => {
     const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
+    const { page, problems } = await openReport(browser());
     await openLayerView(page);
     const a = await embedded<CapacityMatrixAnswer>(page, queries.capacityMatrix(1, 2, 2, ALL));
     assert.match((await page.textContent('#panel-layer .feature-maps-card')) ?? '', /Click a cell/);
@@ -275,13 +252,11 @@ describe('browser: Layer view', function () {
     assert.equal(await page.getAttribute(HEATMAP, 'data-highlight-column'), '6');
     assert.equal(await page.getAttribute(HEATMAP, 'data-highlight-row'), '');
     await screenshot(page, 'layer-feature-maps');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('moves a cell cursor with the keyboard and selects with Enter', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
+    const { page, problems } = await openReport(browser());
     await openLayerView(page);
     await page.click('#panel-layer button:text-is("columns by max")');
     await page.focus(HEATMAP);
@@ -290,13 +265,11 @@ describe('browser: Layer view', function () {
     assert.equal(info.selected, `${info.rowOrder[2]},${info.columnOrder[3]}`);
     assert.match((await page.textContent('#panel-layer .heatmap .sr-only')) ?? '', new RegExp(`selected pool1 #${info.rowOrder[2]} × conv1 #${info.columnOrder[3]}: \\d+\\.\\d{3} bits`));
     await page.waitForSelector('#panel-layer [data-testid=feature-map]');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('compares layer-level capacity across layer pairs; pairs a report lacks say so in place', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
+    const { page, problems } = await openReport(browser());
     await openLayerView(page);
     const lc = await embedded<LayerCapacityAnswer>(page, queries.layerCapacity(1, 2, 2, ALL));
     await page.waitForSelector('#panel-layer [data-pair="1-2"][data-bits]:not([data-bits=""])');
@@ -316,32 +289,26 @@ describe('browser: Layer view', function () {
     assert.match((await page.textContent('#panel-layer [data-pair="1-3"]')) ?? '', /not in this report/);
     await page.click('#panel-layer [data-pair="1-3"] .lc-remove');
     assert.equal(await page.$('#panel-layer [data-pair="1-3"]'), null);
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('exports the heatmap as CSV, JSON and PNG', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
+    const { page, problems } = await openReport(browser());
     await openLayerView(page);
     const a = await embedded<CapacityMatrixAnswer>(page, queries.capacityMatrix(1, 2, 2, ALL));
-    const save = async (format: string): Promise<Buffer> => {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#panel-layer .heatmap-card .export-button:text-is("${format}")`)]);
-      return readFileSync((await download.path())!);
-    };
-    const csv = (await save('CSV')).toString('utf8').trim().split(/\r\n/);
+    const button = (format: string) => `#panel-layer .heatmap-card .export-button:text-is("${format}")`;
+    const csv = (await download(page, button('CSV'))).trim().split(/\r\n/);
     assert.equal(csv[0], 'row layer,row channel,column layer,column channel,bits');
     assert.equal(csv.length, 1 + 64);
     const [, r, , c, bits] = csv[1 + 3 * 8 + 5].split(',');
     assert.deepEqual([Number(r), Number(c), Number(bits)], [3, 5, a.values[3 * 8 + 5]]);
-    const json = JSON.parse((await save('JSON')).toString('utf8')) as { matrix: (number | null)[][]; orders: CapacityMatrixAnswer['orders'] };
+    const json = JSON.parse(await download(page, button('JSON'))) as { matrix: (number | null)[][]; orders: CapacityMatrixAnswer['orders'] };
     assert.equal(json.matrix.length, 8);
     assert.equal(json.matrix[3][5], a.values[3 * 8 + 5]);
     assert.deepEqual(json.orders, a.orders);
-    const png = await save('PNG');
+    const png = await download(page, button('PNG'), null);
     assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('stays fluid with two 512-channel layers: draws, and hover names the exact cell', async () => {
@@ -382,18 +349,9 @@ describe('browser: Layer view', function () {
       answers: { [canonicalQuery(queries.capacityMatrix(1, 2, 0, ALL))]: { answer } },
       coverage: 'one synthetic 512 × 512 capacity matrix',
     };
-    const html = webviewPage({
-      title: 'synthetic 512',
-      nonce: 'c3ludGhldGljNTEy',
-      script: { inline: readFileSync(join(ROOT, 'dist/webview.js'), 'utf8') },
-      style: { inline: readFileSync(join(ROOT, 'media/webview.css'), 'utf8') },
-      data,
-      theme: 'light',
-    });
-    const file = join(tempDir('cnn-slicer-layer-'), 'synthetic-512.html');
-    writeFileSync(file, html);
+    const file = writePage(join(tempDir('cnn-slicer-layer-'), 'synthetic-512.html'), { data, title: 'synthetic 512' });
 
-    const { page, problems } = await openPage(browser, file);
+    const { page, problems } = await openPage(browser(), file);
     const t0 = Date.now();
     await openLayerView(page);
     await page.waitForSelector(`${HEATMAP}[data-draw-ms]:not([data-draw-ms=""])`);
@@ -431,7 +389,6 @@ describe('browser: Layer view', function () {
     assert.ok(px.colours > 100, 'the 512 × 512 heatmap is drawn');
     await page.mouse.move(0, 0);
     await screenshot(page, 'layer-512');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 });

@@ -1,8 +1,8 @@
 // The Query view as a person uses it: read the architecture, drag on the hypercube's axes, pick
 // inputs and an epoch, press Query, and see the slice reach the other views.
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { browserFixture, launchBrowser, openPage, openView, screenshot } from './harness';
+import type { Page } from 'playwright-core';
+import { browserFixture, closeChecked, openReport, openView, screenshot, useBrowser } from './harness';
 
 async function dragBetween(page: Page, from: string, to: string, o: { fromY?: number; toY?: number } = {}): Promise<void> {
   const a = (await page.locator(from).boundingBox())!;
@@ -14,17 +14,11 @@ async function dragBetween(page: Page, from: string, to: string, o: { fromY?: nu
 }
 
 describe('browser: Query view', function () {
-  this.timeout(180_000);
-  let browser: Browser;
-  before(async () => {
-    await browserFixture();
-    browser = await launchBrowser();
-  });
-  after(async () => browser?.close());
+  const browser = useBrowser(this);
 
   it('lists every layer with type, output shape, channels and parameters', async () => {
     const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
+    const { page, problems } = await openReport(browser());
     const rows = await page.$$eval('table.architecture tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
     assert.equal(rows.length, f.manifest.layers.length);
     f.manifest.layers.forEach((l, i) => {
@@ -37,13 +31,11 @@ describe('browser: Query view', function () {
       assert.match(rows[i][5], /^\d+\.\d{3} bits$|^undefined$/);
     });
     await screenshot(page, 'query-view');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('drags across the layer axis and down a channel band, picks inputs and an epoch, and applies the slice', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
+    const { page, problems } = await openReport(browser());
     // Drag from conv1 to pool2 on the layer axis: layers 1–4 are selected.
     await dragBetween(page, '.slicer-layer[data-layer="1"]', '.slicer-layer[data-layer="4"]');
     assert.deepEqual(await page.$$eval('.slicer-layer[data-selected=true]', (els) => els.map((e) => Number(e.getAttribute('data-layer')))), [1, 2, 3, 4]);
@@ -77,13 +69,27 @@ describe('browser: Query view', function () {
     await openView(page, 'query');
     assert.equal(await page.textContent('[data-testid=slice-summary]'), summary);
     await screenshot(page, 'query-view-sliced');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
+  });
+
+  it('slices the Layer view: the channels picked for a layer are the heatmap columns shown', async () => {
+    const { page, problems } = await openReport(browser());
+    await page.fill('input[aria-label^="Channels of conv1"]', '1-3, 6');
+    await page.press('input[aria-label^="Channels of conv1"]', 'Enter');
+    await page.click('[data-testid=apply-query]');
+    await openView(page, 'layer');
+    const canvas = page.locator('canvas.chart[data-rows]');
+    await canvas.waitFor();
+    assert.equal(await canvas.getAttribute('data-rows'), '8');
+    assert.equal(await canvas.getAttribute('data-columns'), '4');
+    assert.equal(await canvas.getAttribute('data-column-order'), '1,2,3,6');
+    assert.match((await page.textContent('[data-testid=heatmap-sliced]')) ?? '', /8 of 8 pool1 channels × 4 of 8 conv1 channels/);
+    await screenshot(page, 'query-sliced-layer-view');
+    await closeChecked(page, problems);
   });
 
   it('links the selection: a layer name picked in the table is highlighted on the layer axis; keyboard toggles a layer', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
+    const { page, problems } = await openReport(browser());
     await page.click('table.architecture tr[data-layer="3"] .layer-link');
     assert.equal(await page.getAttribute('table.architecture tr[data-layer="3"]', 'class'), 'focused-row');
     assert.equal(await page.locator('.slicer-layer[data-layer="3"] rect.focused').count(), 1);
@@ -93,7 +99,6 @@ describe('browser: Query view', function () {
     // Classes on the input axis: clicking one leaves the other nine.
     await page.click('rect[data-class="0"]');
     assert.match((await page.textContent('[data-testid=slice-summary]')) ?? '', /x = classes 1, 2, 3, 4, 5, 6, 7, 8, 9/);
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 });

@@ -1,27 +1,13 @@
 // The training performance view in the standalone report of the real fixture run, plus a small
 // synthetic report whose training answer holds undefined entropies at known places.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { canonicalQuery, encodeFloat32 } from '../../src/analysis/queries';
-import type { ConfusionAnswer, InputDiversityAnswer, InputsAnswer, Query, TrainingAnswer } from '../../src/analysis/queries';
+import type { ConfusionAnswer, InputDiversityAnswer, InputsAnswer, TrainingAnswer } from '../../src/analysis/queries';
 import type { ReportData } from '../../webview/data';
-import { webviewPage } from '../../webview/page';
 import { queries } from '../../webview/plan';
-import { browserFixture, launchBrowser, openPage, openView, screenshot, tempDir } from './harness';
-
-const ROOT = resolve(__dirname, '../..');
-
-async function embedded(page: Page): Promise<ReportData> {
-  return page.evaluate(() => JSON.parse(document.getElementById('cnn-slicer-report')!.textContent!) as ReportData);
-}
-
-function answerOf<T>(data: ReportData, q: Query): T {
-  const entry = data.answers[canonicalQuery(q)];
-  assert.ok(entry && 'answer' in entry, `the report holds ${canonicalQuery(q)}`);
-  return entry.answer as T;
-}
+import { browserFixture, closeChecked, download, embedded, openPage, openReport, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
 
 /** `data-count` of every cell as `[true][predicted]`. */
 async function shownMatrix(page: Page): Promise<number[][]> {
@@ -54,23 +40,15 @@ async function setEpochIndex(page: Page, index: number): Promise<void> {
 }
 
 describe('browser: training performance view', function () {
-  this.timeout(180_000);
-  let browser: Browser;
-  before(async () => {
-    await browserFixture();
-    browser = await launchBrowser();
-  });
-  after(async () => browser?.close());
+  const browser = useBrowser(this);
 
   it('draws the confusion matrix of the embedded answer, darkest cell = largest count, with hover and the slider', async () => {
     const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
-    await openView(page, 'training');
+    const { page, problems } = await openReport(browser(), 'training');
     await page.waitForSelector('#panel-training rect.cm-cell');
-    const data = await embedded(page);
     const last = f.manifest.epochs[f.manifest.epochs.length - 1];
     assert.equal(last, 2);
-    const expected = answerOf<ConfusionAnswer>(data, queries.confusion(2));
+    const expected = await embedded<ConfusionAnswer>(page, queries.confusion(2));
     assert.equal(await page.locator('#panel-training rect.cm-cell').count(), 100);
     assert.deepEqual(await shownMatrix(page), expected.matrix);
 
@@ -102,23 +80,20 @@ describe('browser: training performance view', function () {
 
     // The shared epoch slider moves the matrix to epoch 0's answer.
     await setEpochIndex(page, 0);
-    const epoch0 = answerOf<ConfusionAnswer>(data, queries.confusion(0));
+    const epoch0 = await embedded<ConfusionAnswer>(page, queries.confusion(0));
     await page.waitForFunction(() => document.querySelector('#panel-training .confusion .chart-note')?.textContent?.startsWith('Epoch 0'));
     assert.deepEqual(await shownMatrix(page), epoch0.matrix);
     assert.notDeepEqual(epoch0.matrix, expected.matrix);
     await setEpochIndex(page, 2);
     await page.waitForFunction(() => document.querySelector('#panel-training .confusion .chart-note')?.textContent?.startsWith('Epoch 2'));
     assert.deepEqual(await shownMatrix(page), expected.matrix);
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('lists the inputs of a clicked cell (mouse and keyboard) and says the pictures are not in the report', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
-    await openView(page, 'training');
+    const { page, problems } = await openReport(browser(), 'training');
     await page.waitForSelector('#panel-training rect.cm-cell');
-    const expected = answerOf<ConfusionAnswer>(await embedded(page), queries.confusion(2));
+    const expected = await embedded<ConfusionAnswer>(page, queries.confusion(2));
     assert.ok(expected.cells);
     // An off-diagonal cell with inputs if there is one, else the fullest diagonal cell.
     let pick: [number, number] = [0, 0];
@@ -146,16 +121,13 @@ describe('browser: training performance view', function () {
     const listed2 = await page.$$eval('[data-testid=cell-input]', (els) => els.map((e) => Number(e.getAttribute('data-index'))));
     assert.deepEqual(listed2, expected.cells[down][p]);
     await screenshot(page, 'training-cell-inputs');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('draws one line per class and a marker for every undefined label entropy, with hover and the class highlight', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
-    await openView(page, 'training');
+    const { page, problems } = await openReport(browser(), 'training');
     await page.waitForSelector('#panel-training .label-entropy svg.chart');
-    const training = answerOf<TrainingAnswer>(await embedded(page), queries.training());
+    const training = await embedded<TrainingAnswer>(page, queries.training());
     for (const kind of ['labelGivenPred', 'predGivenLabel'] as const) {
       assert.equal(await page.locator(`#panel-training .label-entropy.${kind} g.series`).count(), 10);
       const values = kind === 'labelGivenPred' ? training.hLabelGivenPred : training.hPredGivenLabel;
@@ -197,21 +169,17 @@ describe('browser: training performance view', function () {
     assert.equal(await page.locator('#panel-training .loss-chart g.series[data-series="trainLoss"] circle.dot').count(), training.trainLoss.filter((v) => v !== null).length);
 
     // Exports: the confusion matrix as CSV, a label-entropy chart as SVG.
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#panel-training .confusion .export-button:text("CSV")')]);
-    const csvText = readFileSync((await csv.path())!, 'utf8');
+    const csvText = await download(page, '#panel-training .confusion .export-button:text("CSV")');
     assert.equal(csvText.trim().split(/\r\n/).length, 101);
-    const [svgFile] = await Promise.all([page.waitForEvent('download'), page.click('#panel-training .label-entropy.labelGivenPred .export-button:text("SVG")')]);
-    assert.match(readFileSync((await svgFile.path())!, 'utf8'), /^<svg[^>]*xmlns/);
-    assert.deepEqual(problems, []);
-    await page.close();
+    assert.match(await download(page, '#panel-training .label-entropy.labelGivenPred .export-button:text("SVG")'), /^<svg[^>]*xmlns/);
+    await closeChecked(page, problems);
   });
 
   it('draws the input diversity bars: one group per class and all, n/a markers for undefined values, the dataset toggle', async () => {
     const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
-    await openView(page, 'training');
+    const { page, problems } = await openReport(browser(), 'training');
     await page.waitForSelector('#panel-training svg.diversity-bars');
-    const diversity = answerOf<InputDiversityAnswer>(await embedded(page), queries.inputDiversity(f.manifest, 'probe'));
+    const diversity = await embedded<InputDiversityAnswer>(page, queries.inputDiversity(f.manifest, 'probe'));
     assert.equal(await page.locator('#panel-training svg.diversity-bars g.bar-group').count(), 11);
     assert.equal(await page.getAttribute('#panel-training svg.diversity-bars g.bar-group >> nth=0', 'data-group'), 'all');
     const nulls = diversity.rows.flatMap((r) => r.bits.filter((b) => b === null)).length;
@@ -228,14 +196,11 @@ describe('browser: training performance view', function () {
     assert.match((await page.textContent('#panel-training .diversity .status.error')) ?? '', /holds no answer/);
     await page.click('#panel-training .diversity .toggle:text("probe set")');
     await page.waitForSelector('#panel-training svg.diversity-bars');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('looks right in the light, dark and high-contrast themes', async () => {
-    const f = await browserFixture();
-    const { page, problems } = await openPage(browser, f.report);
-    await openView(page, 'training');
+    const { page, problems } = await openReport(browser(), 'training');
     await page.waitForSelector('#panel-training rect.cm-cell');
     await page.click('#panel-training rect.cm-cell[data-true="1"][data-pred="1"]');
     await page.mouse.move(0, 0);
@@ -244,8 +209,7 @@ describe('browser: training performance view', function () {
       await page.selectOption('select[aria-label=Theme]', theme);
       await screenshot(page, `training-${theme}`);
     }
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 
   it('marks exactly the undefined entropies of a synthetic report (long class names, nulls at known places)', async () => {
@@ -289,17 +253,8 @@ describe('browser: training performance view', function () {
       [canonicalQuery(queries.inputDiversity(manifest, 'probe'))]: { answer: diversity },
     };
     const data: ReportData = { formatVersion: 1, runId: manifest.id, createdAt: new Date().toISOString(), manifest, answers, coverage: 'a synthetic test report' };
-    const html = webviewPage({
-      title: 'synthetic training view',
-      nonce: 'dGVzdG5vbmNl',
-      script: { inline: readFileSync(join(ROOT, 'dist/webview.js'), 'utf8') },
-      style: { inline: readFileSync(join(ROOT, 'media/webview.css'), 'utf8') },
-      data,
-      theme: 'light',
-    });
-    const file = join(tempDir('cnn-slicer-training-'), 'report.html');
-    writeFileSync(file, html);
-    const { page, problems } = await openPage(browser, file);
+    const file = writePage(join(tempDir('cnn-slicer-training-'), 'report.html'), { data, title: 'synthetic training view' });
+    const { page, problems } = await openPage(browser(), file);
     await openView(page, 'training');
     await page.waitForSelector('#panel-training .label-entropy svg.chart');
     await page.waitForSelector('#panel-training rect.cm-cell');
@@ -332,7 +287,6 @@ describe('browser: training performance view', function () {
       assert.ok(d.distinct > 10, 'the thumbnail shows the picture, not a flat fill');
     }
     await screenshot(page, 'training-synthetic');
-    assert.deepEqual(problems, []);
-    await page.close();
+    await closeChecked(page, problems);
   });
 });
