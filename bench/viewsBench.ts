@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { canonicalQuery } from '../src/analysis/queries';
+import { seededRandom } from '../src/analysis/random';
 import type { CapacityMatrixAnswer, ChannelEntropiesAnswer, SmallMultiplesAnswer } from '../src/analysis/queries';
 import type { RunManifest } from '../src/analysis/runFormat';
 import type { ReportData } from '../webview/data';
@@ -29,18 +30,6 @@ export interface ViewsBenchLine {
   label: string;
   ms: number;
   goalMs?: number;
-}
-
-/** A deterministic pseudo-random stream (mulberry32), so every run draws the same report. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function order(values: number[], rows: number, columns: number, axis: 'row' | 'column', by: 'max' | 'mean'): number[] {
@@ -60,7 +49,7 @@ function order(values: number[], rows: number, columns: number, axis: 'row' | 'c
 }
 
 function syntheticReport(): ReportData {
-  const r = rng(7);
+  const r = seededRandom(7);
   const layer = (index: number, name: string, side: number) => ({ index, name, className: 'Conv2D', outputShape: [side, side, C], channels: C, parameters: C * C * 9 });
   const manifest = {
     formatVersion: 1,
