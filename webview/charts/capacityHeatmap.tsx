@@ -8,7 +8,8 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { rgb } from 'd3-color';
 import type { CapacityMatrixAnswer } from '../../src/analysis/queries';
-import { capacityScale, themeColour } from '../colours';
+import { capacityScale } from '../colours';
+import { useChartTheme } from './common';
 import { fmtBits, pixelRatio, useTooltip } from '../ui';
 
 export type SortKey = 'original' | 'max' | 'mean';
@@ -58,48 +59,6 @@ export function matrixStats(a: CapacityMatrixAnswer): MatrixStats {
   return min === Infinity ? { min: 0, max: 0, undefinedCount } : { min, max, undefinedCount };
 }
 
-/** Re-renders when the theme changes: canvases read theme colours once per draw. */
-export function useThemeVersion(): number {
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    const bump = () => setVersion((v) => v + 1);
-    document.body.addEventListener('cnn-slicer-theme', bump);
-    return () => document.body.removeEventListener('cnn-slicer-theme', bump);
-  }, []);
-  return version;
-}
-
-/** Width of the view panel the chart sits in (the card itself sizes to its content). */
-export function usePanelWidth(ref: { current: HTMLElement | null }): number {
-  const [width, setWidth] = useState(() => Math.max(320, window.innerWidth - 40));
-  useEffect(() => {
-    const panel = ref.current?.closest('.view') ?? ref.current?.parentElement;
-    if (!panel) return;
-    const measure = () => setWidth(Math.max(200, panel.clientWidth));
-    measure();
-    const ro = new ResizeObserver(measure);
-    ro.observe(panel);
-    return () => ro.disconnect();
-  }, [ref]);
-  return width;
-}
-
-interface Theme {
-  foreground: string;
-  muted: string;
-  background: string;
-  focus: string;
-}
-
-function readTheme(): Theme {
-  return {
-    foreground: themeColour('--vscode-foreground', '#3b3b3b'),
-    muted: themeColour('--vscode-descriptionForeground', '#6f6f6f'),
-    background: themeColour('--vscode-editor-background', '#ffffff'),
-    focus: themeColour('--vscode-focusBorder', '#005fb8'),
-  };
-}
-
 /** Base colour of undefined cells: a neutral grey, outside the magma colours of defined cells. */
 export const UNDEFINED_GREY = '#8a8a8a';
 
@@ -128,13 +87,13 @@ export function undefinedPattern(ctx: CanvasRenderingContext2D, background: stri
 /** A small canvas swatch of the undefined-cell pattern, for the legend. */
 export function UndefinedSwatch(): JSX.Element {
   const ref = useRef<HTMLCanvasElement>(null);
-  const theme = useThemeVersion();
+  const theme = useChartTheme();
   useEffect(() => {
     const c = ref.current;
     const ctx = c?.getContext('2d');
     if (!c || !ctx) return;
     ctx.clearRect(0, 0, c.width, c.height);
-    ctx.fillStyle = undefinedPattern(ctx, readTheme().background);
+    ctx.fillStyle = undefinedPattern(ctx, theme.background);
     ctx.fillRect(0, 0, c.width, c.height);
   }, [theme]);
   return <canvas ref={ref} width={18} height={12} class="legend-bar" aria-hidden="true" />;
@@ -264,7 +223,7 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
   const nColumns = columnOrder.length;
   const ref = useRef<HTMLCanvasElement>(null);
   const tooltip = useTooltip();
-  const themeVersion = useThemeVersion();
+  const theme = useChartTheme();
   const [cursor, setCursor] = useState<{ x: number; y: number } | null>(null);
   const [hasFocus, setHasFocus] = useState(false);
   const [announce, setAnnounce] = useState('');
@@ -292,7 +251,6 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx) return;
     const t0 = performance.now();
-    const theme = readTheme();
     const ratio = pixelRatio();
     const { cell, left, top, width, height } = layout;
     canvas.width = Math.round(width * ratio);
@@ -383,7 +341,7 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     ctx.fillText(props.rowTitle, 0, 0);
     ctx.restore();
     setDrawMs(cells.ms + performance.now() - t0);
-  }, [a, cells, layout, themeVersion, props.selected, props.highlightRow, props.highlightColumn, cur?.x, cur?.y, hasFocus, rowOrder, columnOrder, rowPos, columnPos, props.rowTitle, props.columnTitle]);
+  }, [a, cells, layout, theme, props.selected, props.highlightRow, props.highlightColumn, cur?.x, cur?.y, hasFocus, rowOrder, columnOrder, rowPos, columnPos, props.rowTitle, props.columnTitle]);
 
   const cellAt = (clientX: number, clientY: number): { x: number; y: number } | null => {
     const canvas = ref.current;

@@ -17,7 +17,7 @@ import 'd3-transition';
 import type { Bits, ChannelEntropiesAnswer } from '../../src/analysis/queries';
 import { ALL_COLOUR, classColour } from '../colours';
 import { fmtBits, useTooltip } from '../ui';
-import { reducedMotion, useWidth } from './channelCommon';
+import { reducedMotion, useWidth } from './common';
 
 /** A first-level circle: a class index, or every input together. */
 export type GroupKey = number | 'all';

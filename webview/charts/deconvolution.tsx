@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { decodeFloat32 } from '../../src/analysis/queries';
 import type { DeconvolutionAnswer, EncodedArray, InputsAnswer } from '../../src/analysis/queries';
 import { classColour, greyLevel } from '../colours';
-import { ChartTheme, classLabel, useChartTheme } from './channelCommon';
+import { ChartTheme, classLabel, useChartTheme } from './common';
 
 interface Images {
   data: Float32Array;

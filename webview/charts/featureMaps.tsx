@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { FeatureMapsAnswer, InputsAnswer } from '../../src/analysis/queries';
 import { greyLevel, themeColour } from '../colours';
 import { pixelRatio, useTooltip } from '../ui';
-import { useThemeVersion } from './capacityHeatmap';
+import { useChartTheme } from './common';
 
 /** One channel's maps, one per input, out of a featureMaps answer `[inputs, channels, H, W]`. */
 export interface ChannelMaps {
@@ -268,7 +268,8 @@ function CompositeExport(props: {
   nameOf(label: number): string;
 }): JSX.Element {
   const ref = useRef<HTMLCanvasElement>(null);
-  const themeVersion = useThemeVersion();
+  // A new theme object on a theme change: the picture is drawn again with its colours.
+  const theme = useChartTheme();
   useEffect(() => {
     const c = ref.current;
     const ctx = c?.getContext('2d');
@@ -303,6 +304,6 @@ function CompositeExport(props: {
       });
     });
     props.figures.forEach((f, col) => ctx.fillText(props.nameOf(f.label), left + col * cellW, 10));
-  }, [props.figures, props.columnTitle, props.rowTitle, themeVersion]);
+  }, [props.figures, props.columnTitle, props.rowTitle, theme]);
   return <canvas ref={ref} class="chart" style={{ display: 'none' }} aria-hidden="true" />;
 }

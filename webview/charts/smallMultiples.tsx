@@ -9,7 +9,7 @@ import type { ScaleLinear } from 'd3-scale';
 import type { Bits, SmallMultiplesAnswer } from '../../src/analysis/queries';
 import { classColour } from '../colours';
 import { fmtBits, pixelRatio, useTooltip } from '../ui';
-import { ChartTheme, classLabel, useChartTheme, useWidth } from './channelCommon';
+import { ChartTheme, classLabel, useChartTheme, useWidth } from './common';
 
 export interface MultiplesLayout {
   columns: number;

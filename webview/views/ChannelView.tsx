@@ -7,7 +7,7 @@ import { useMemo } from 'preact/hooks';
 import { decodeFloat32 } from '../../src/analysis/queries';
 import type { ChannelEntropiesAnswer, DeconvolutionAnswer, SmallMultiplesAnswer } from '../../src/analysis/queries';
 import type { RunManifest } from '../../src/analysis/runFormat';
-import { classLabel } from '../charts/channelCommon';
+import { classLabel } from '../charts/common';
 import { CirclePacking, groupLabel, packValues } from '../charts/circlePacking';
 import type { GroupKey } from '../charts/circlePacking';
 import { DeconvolutionFigure } from '../charts/deconvolution';

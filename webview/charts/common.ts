@@ -1,4 +1,4 @@
-// Helpers shared by the Channel view's charts. A canvas cannot use var(--…), so theme colours are
+// Helpers shared by the canvas and SVG charts of every view. A canvas cannot use var(--…), so theme colours are
 // read from the document and read again when the theme changes (the shell dispatches
 // `cnn-slicer-theme` on <body>; VS Code changes the body classes, which the MutationObserver
 // catches).
@@ -45,10 +45,10 @@ export function useChartTheme(): ChartTheme {
 }
 
 /** The content width of an element, following resizes (panels are resized all the time in VS Code). */
-export function useWidth(ref: RefObject<HTMLElement>, fallback = 800): number {
+export function useWidth(ref: RefObject<HTMLElement>, fallback = 800, target: (el: HTMLElement) => Element = (el) => el): number {
   const [width, setWidth] = useState(fallback);
   useEffect(() => {
-    const el = ref.current;
+    const el = ref.current ? target(ref.current) : null;
     if (!el) return;
     const measure = () => setWidth(Math.max(0, Math.floor(el.clientWidth)));
     measure();
@@ -66,6 +66,11 @@ export function useWidth(ref: RefObject<HTMLElement>, fallback = 800): number {
     };
   }, [ref]);
   return width;
+}
+
+/** Width of the view panel a chart sits in (a card sizes to its content, so its own width would not grow). */
+export function usePanelWidth(ref: RefObject<HTMLElement>): number {
+  return useWidth(ref, Math.max(320, window.innerWidth - 40), (el) => el.closest('.view') ?? el.parentElement ?? el);
 }
 
 /** Users who ask for less motion get the end state at once. */
