@@ -173,8 +173,11 @@ function rulesBroken(rel, specifier) {
     if (isRelative && under(target, 'webview') && !isSharedProtocol(target)) {
       broken.push(`src/extension may import only webview/protocol and webview/page from webview/ ('${specifier}')`);
     }
-    if (isRelative && (under(target, 'src/compute') || under(target, 'src/recorder'))) {
-      broken.push(`src/extension must not import ${target.split('/').slice(0, 2).join('/')} ('${specifier}')`);
+    // The host starts the recorder as a child process; it may share its message types and read run
+    // folders (plain JSON files), but never load the recording code (tfjs) itself.
+    const recorderShared = ['src/recorder/protocol', 'src/recorder/runStore', 'src/recorder/runFiles'];
+    if (isRelative && (under(target, 'src/compute') || (under(target, 'src/recorder') && !recorderShared.includes(target.replace(/\.(ts|js)$/, ''))))) {
+      broken.push(`src/extension must not import ${target.split('/').slice(0, 2).join('/')} other than src/recorder/protocol, runStore and runFiles ('${specifier}')`);
     }
     // The analysis service runs in its own process: the host talks to it through its client only.
     if (isRelative && under(target, 'src/service') && !['src/service/client', 'src/service/protocol'].includes(target.replace(/\.(ts|js)$/, ''))) {

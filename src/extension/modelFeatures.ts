@@ -1,0 +1,5 @@
+// Placeholder: implemented with issue 6.
+import type { CommandContext } from './commands';
+import type { Services } from './services';
+
+export function registerModelFeatures(_services: Services, _commands: CommandContext): void {}
