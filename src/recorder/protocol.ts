@@ -6,6 +6,9 @@
 import type { RunStatus } from '../analysis';
 import type { RecordOptions, RecordProgress } from './record';
 
+// Re-exported for parents (the extension host), which may import this file but not the recorder itself.
+export type { RecordOptions, RecordProgress };
+
 export const RECORDER_PROTOCOL_VERSION = 1;
 
 /** Parent → recorder. */

@@ -56,6 +56,8 @@ export interface RecordOptions {
   runsFolder?: string;
   /** Training inputs per epoch (default: all but the probe). */
   trainLimit?: number;
+  /** Fallbacks for what neither these options nor the model's `training` export set (the editor's settings). */
+  defaults?: { epochs?: number; batchSize?: number };
   signal?: AbortSignal;
 }
 
@@ -121,8 +123,8 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   checkInputShape(loaded, dataset, tf);
 
   const settings: RunSettings = {
-    epochs: options.epochs ?? fromFile.epochs ?? 5,
-    batchSize: options.batchSize ?? fromFile.batchSize ?? 64,
+    epochs: options.epochs ?? fromFile.epochs ?? options.defaults?.epochs ?? 5,
+    batchSize: options.batchSize ?? fromFile.batchSize ?? options.defaults?.batchSize ?? 64,
     optimizer: options.optimizer ?? (fromFile.optimizer as RunSettings['optimizer']) ?? 'adam',
     learningRate: options.learningRate ?? fromFile.learningRate ?? 0.001,
     seed,

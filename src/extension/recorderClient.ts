@@ -1,0 +1,141 @@
+// The parent side of one recording: forks the recorder child process (dist/recorder.js), speaks
+// its typed protocol (src/recorder/protocol.ts), and reports progress, epochs, the run folder and
+// the outcome. It imports no `vscode`, so it is tested with the real recorder in plain Node
+// (test/unit/recorderClient.test.ts); src/extension/recording.ts puts a UI on it.
+import { ChildProcess, fork } from 'node:child_process';
+import type { RunStatus } from '../analysis/runFormat';
+import { FromRecorder, RECORDER_PROTOCOL_VERSION, ToRecorder } from '../recorder/protocol';
+import type { RecordOptions, RecordProgress } from '../recorder/protocol';
+
+export type RecordingOutcome =
+  | { kind: 'done'; folder: string; status: RunStatus }
+  | { kind: 'failed'; message: string; folder?: string; location?: { file: string; line: number; column: number } }
+  /** The process ended without saying how (killed, crashed): completed epochs stay in the folder. */
+  | { kind: 'died'; message: string; folder?: string };
+
+export interface RecordingEvents {
+  onProgress?(p: RecordProgress): void;
+  onRunFolder?(folder: string, runId: string): void;
+  onEpoch?(e: { epoch: number; trainLoss: number | null; probeAccuracy: number; recordMs: number }): void;
+  onLog?(line: string): void;
+}
+
+export interface RecorderClientOptions {
+  /** dist/recorder.js */
+  script: string;
+  /** Node executable (default: this process's). */
+  execPath?: string;
+  options: Omit<RecordOptions, 'signal'>;
+  events?: RecordingEvents;
+  /** How long a cancelled recorder may take to finish its batch before it is killed (ms). */
+  cancelGraceMs?: number;
+}
+
+/** One recording in a child process; `done` settles when the process has ended. */
+export class RecorderClient {
+  readonly done: Promise<RecordingOutcome>;
+  folder?: string;
+  runId?: string;
+  lastProgress?: RecordProgress;
+  private child: ChildProcess;
+  private cancelled = false;
+  private stderr = '';
+
+  constructor(private readonly o: RecorderClientOptions) {
+    this.child = fork(o.script, [], { execPath: o.execPath, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+    this.child.stderr?.on('data', (d: Buffer) => {
+      // Only the tail matters for a message; a runaway writer must not grow memory.
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    let outcome: RecordingOutcome | undefined;
+    this.done = new Promise((resolve) => {
+      this.child.on('message', (raw) => {
+        const m = raw as FromRecorder;
+        switch (m?.type) {
+          case 'recorder/hello':
+            if (m.protocolVersion !== RECORDER_PROTOCOL_VERSION) {
+              outcome = { kind: 'failed', message: `the recorder speaks protocol ${m.protocolVersion}, this extension ${RECORDER_PROTOCOL_VERSION}: reinstall CNN Slicer` };
+              this.child.kill();
+              return;
+            }
+            this.send({ type: 'record/start', protocolVersion: RECORDER_PROTOCOL_VERSION, options: o.options });
+            return;
+          case 'record/progress':
+            this.lastProgress = m.progress;
+            o.events?.onProgress?.(m.progress);
+            return;
+          case 'record/runFolder':
+            this.folder = m.folder;
+            this.runId = m.runId;
+            o.events?.onRunFolder?.(m.folder, m.runId);
+            return;
+          case 'record/epoch':
+            o.events?.onEpoch?.(m);
+            return;
+          case 'record/log':
+            o.events?.onLog?.(m.line);
+            return;
+          case 'record/done':
+            outcome = { kind: 'done', folder: m.folder, status: m.status };
+            return;
+          case 'record/error':
+            outcome = { kind: 'failed', message: m.message, folder: m.folder ?? this.folder, location: m.location };
+            return;
+          default:
+            o.events?.onLog?.(`ignored a malformed message from the recorder: ${JSON.stringify(raw)?.slice(0, 200)}`);
+        }
+      });
+      this.child.on('error', (e) => {
+        outcome ??= { kind: 'failed', message: `could not start the recorder (${e.message}); check the setting cnnSlicer.nodeExecutable` };
+        // A process that never started sends no 'exit'.
+        if (this.child.pid === undefined) resolve(outcome);
+      });
+      this.child.on('exit', (code, signal) => {
+        const tail = this.stderr.trim().split('\n').slice(-1)[0];
+        resolve(
+          outcome ??
+            (this.cancelled
+              ? { kind: 'done', folder: this.folder ?? '', status: 'cancelled' }
+              : {
+                  kind: 'died',
+                  folder: this.folder,
+                  message: `the recorder stopped unexpectedly (${signal ?? `exit code ${code}`})${tail ? `: ${tail}` : ''}; completed epochs are kept in the run folder`,
+                }),
+        );
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Stops after the current batch (the run is kept, marked cancelled); kills it if it does not stop in time. */
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.send({ type: 'record/cancel' });
+    const timer = setTimeout(() => this.child.kill(), this.o.cancelGraceMs ?? 15_000);
+    void this.done.finally(() => clearTimeout(timer));
+  }
+
+  private send(m: ToRecorder): void {
+    if (this.child.connected) this.child.send(m);
+  }
+}
+
+/** "1m05s", "42s": an ETA for the status bar. */
+export function formatEta(ms: number | undefined): string | undefined {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return undefined;
+  const s = Math.round(ms / 1000);
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** The status bar text of one recording: model, epoch n/N, percentage, ETA. */
+export function describeProgress(model: string, p: RecordProgress | undefined): string {
+  if (!p) return `${model}: starting…`;
+  if (p.phase === 'loading') return `${model}: ${p.message ?? 'loading'}`;
+  const eta = formatEta(p.etaMs);
+  return `${model}: epoch ${p.epoch}/${p.epochs} · ${Math.round(p.fraction * 100)}%${eta ? ` · ${eta} left` : ''}`;
+}

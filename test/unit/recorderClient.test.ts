@@ -1,0 +1,110 @@
+// The extension host's side of a recording (src/extension/recorderClient.ts) against the real
+// recorder process: a recording that finishes, one cancelled mid-way, a model that throws, and a
+// recorder killed from outside — each with the outcome the user is told about.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describeProgress, formatEta, RecorderClient } from '../../src/extension/recorderClient';
+import type { RecordProgress } from '../../src/recorder/protocol';
+import { readRun } from '../../src/recorder/runStore';
+
+const script = resolve(__dirname, '../../dist/recorder.js');
+const model = resolve(__dirname, '../fixtures/models/multiFile.ts');
+
+describe('recorder client (extension host side of a recording)', function () {
+  this.timeout(120_000);
+  let runs: string;
+  before(() => {
+    assert.ok(existsSync(script), 'run npm run build first');
+    runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-recorder-client-'));
+  });
+  after(() => rmSync(runs, { recursive: true, force: true }));
+
+  it('records a run and reports progress, the folder, each epoch and the outcome', async () => {
+    const progress: RecordProgress[] = [];
+    const epochs: number[] = [];
+    let folderEvent = '';
+    const c = new RecorderClient({
+      script,
+      options: { modelFile: model, dataset: 'synthetic:120', epochs: 2, batchSize: 16, probeSize: 30, runsFolder: runs, k: 10, defaults: { epochs: 9 } },
+      events: { onProgress: (p) => progress.push(p), onRunFolder: (f) => (folderEvent = f), onEpoch: (e) => epochs.push(e.epoch) },
+    });
+    const outcome = await c.done;
+    assert.equal(outcome.kind, 'done');
+    assert.ok(outcome.kind === 'done' && outcome.status === 'completed');
+    assert.equal(c.folder, folderEvent);
+    assert.deepEqual(epochs, [0, 1, 2]);
+    assert.ok(progress.some((p) => p.phase === 'training'));
+    // Explicit epochs win over the editor's default.
+    assert.equal(readRun(c.folder!).manifest.settings.epochs, 2);
+  });
+
+  it("uses the editor's default epochs when neither the options nor the model set them", async () => {
+    const untrained = resolve(__dirname, '../fixtures/models/untrained.ts');
+    const c = new RecorderClient({ script, options: { modelFile: untrained, dataset: 'synthetic:60', probeSize: 20, runsFolder: runs, k: 5, defaults: { epochs: 1, batchSize: 12 } } });
+    const outcome = await c.done;
+    assert.equal(outcome.kind, 'done', JSON.stringify(outcome));
+    assert.deepEqual([readRun(c.folder!).manifest.settings.epochs, readRun(c.folder!).manifest.settings.batchSize], [1, 12]);
+  });
+
+  it('cancels after the current batch and keeps the completed epochs', async () => {
+    let c!: RecorderClient;
+    await new Promise<void>((started) => {
+      c = new RecorderClient({
+        script,
+        options: { modelFile: model, dataset: 'synthetic:600', epochs: 200, batchSize: 8, probeSize: 30, runsFolder: runs, k: 10 },
+        events: { onEpoch: (e) => e.epoch >= 1 && started() },
+      });
+    });
+    c.cancel();
+    const outcome = await c.done;
+    assert.deepEqual(outcome.kind === 'done' && outcome.status, 'cancelled');
+    const run = readRun(c.folder!);
+    assert.equal(run.manifest.status, 'cancelled');
+    assert.ok(run.manifest.epochs.length >= 2);
+  });
+
+  it('reports a model that throws with its message and source location', async () => {
+    const c = new RecorderClient({ script, options: { modelFile: resolve(__dirname, '../fixtures/models/throws.ts'), runsFolder: runs } });
+    const outcome = await c.done;
+    assert.equal(outcome.kind, 'failed');
+    assert.ok(outcome.kind === 'failed');
+    assert.match(outcome.message, /out of coffee/);
+    assert.match(outcome.location?.file ?? '', /throws\.ts$/);
+  });
+
+  it('says the recorder died, and that completed epochs are kept, when it is killed', async () => {
+    let c!: RecorderClient;
+    await new Promise<void>((started) => {
+      c = new RecorderClient({
+        script,
+        options: { modelFile: model, dataset: 'synthetic:600', epochs: 200, batchSize: 8, probeSize: 30, runsFolder: runs, k: 10 },
+        events: { onEpoch: (e) => e.epoch >= 1 && started() },
+      });
+    });
+    process.kill(c.pid!, 'SIGKILL');
+    const outcome = await c.done;
+    assert.equal(outcome.kind, 'died');
+    assert.ok(outcome.kind === 'died');
+    assert.match(outcome.message, /stopped unexpectedly \(SIGKILL\).*completed epochs are kept/);
+    assert.ok(readRun(c.folder!).manifest.epochs.length >= 2);
+  });
+
+  it('reports a Node executable that does not exist', async () => {
+    const c = new RecorderClient({ script, execPath: '/no/such/node', options: { modelFile: model, runsFolder: runs } });
+    const outcome = await c.done;
+    assert.notEqual(outcome.kind, 'done');
+    assert.match(outcome.kind === 'done' ? '' : outcome.message, /cnnSlicer\.nodeExecutable|ENOENT|stopped unexpectedly/);
+  });
+
+  it('formats the status bar text: model, epoch n/N, percentage, ETA', () => {
+    assert.equal(formatEta(65_000), '1m05s');
+    assert.equal(formatEta(4_000), '4s');
+    assert.equal(formatEta(3_725_000), '1h02m');
+    assert.equal(formatEta(undefined), undefined);
+    assert.equal(describeProgress('lenet.ts', undefined), 'lenet.ts: starting…');
+    assert.equal(describeProgress('lenet.ts', { phase: 'loading', epoch: 0, epochs: 0, batch: 0, batches: 0, fraction: 0, message: 'loading mnist' }), 'lenet.ts: loading mnist');
+    assert.equal(describeProgress('lenet.ts', { phase: 'training', epoch: 2, epochs: 5, batch: 3, batches: 10, fraction: 0.434, etaMs: 70_000 }), 'lenet.ts: epoch 2/5 · 43% · 1m10s left');
+  });
+});
