@@ -1,5 +1,342 @@
-// Placeholder: implemented with issue 6.
+// The run panels: one webview panel per run folder with the paper's four views (webview/), reused
+// when the run is opened again and restored after a window reload. Each panel's messages go
+// through its own WebviewBridge (validated there) to the shared analysis service; this module
+// wires the bridge to the panel, the editor (go to source, theme) and the file system (exports).
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import type { RunManifest } from '../analysis/runFormat';
+import { readRun, RunRecord } from '../recorder/runStore';
+import { contentSecurityPolicy, webviewPage } from '../../webview/page';
+import type { ExportFormat, Focus } from '../../webview/protocol';
 import type { CommandContext } from './commands';
-import type { Services } from './services';
+import { revealLayerSource } from './layerSource';
+import { panelTitle, runLabel, RunNames, runOrdinals, saveFilters, themeOfKind } from './runDisplay';
+import type { PanelRegistry, Services } from './services';
+import { WebviewBridge } from './webviewBridge';
 
-export function registerPanels(_services: Services, _commands: CommandContext): void {}
+export const PANEL_VIEW_TYPE = 'cnnSlicer.run';
+/** workspaceState key: run id → run folder of the panels opened, so a reload finds them again. */
+const PANEL_RUNS_KEY = 'cnnSlicer.panelRuns';
+const SHOW_LOG = 'Show Log';
+
+/** The run names of a workspace (one instance per workspace state, shared by the tree and the panels). */
+const namesByStore = new WeakMap<object, RunNames>();
+export function runNames(services: Services): RunNames {
+  const store = services.context.workspaceState;
+  let names = namesByStore.get(store);
+  if (!names) namesByStore.set(store, (names = new RunNames(store)));
+  return names;
+}
+
+/** A run's label: the name the user gave it, else its number among its model's runs ("#3"). */
+export function labelOfRun(services: Services, record: RunRecord): string {
+  return runLabel(ordinalOf(services, record), runNames(services).get(record.manifest.id));
+}
+
+/** The label a run has when the user has not named it. */
+export function defaultLabelOfRun(services: Services, record: RunRecord): string {
+  return runLabel(ordinalOf(services, record));
+}
+
+function ordinalOf(services: Services, record: RunRecord): number {
+  const runs = services.runs.runs();
+  // A run the index has not read yet (it started a moment ago) is the newest of its model.
+  return runOrdinals(runs).get(resolve(record.folder)) ?? runOrdinals([...runs, record]).get(resolve(record.folder))!;
+}
+
+/**
+ * The run in `folder`, if it is one: a run the index knows, or a direct child of one of the runs
+ * folders with a readable manifest (a recording that started a moment ago, before the index's
+ * watcher caught up). Anything else is refused, so no panel or command ever acts on an arbitrary path.
+ */
+export function findRun(services: Services, folder: string): RunRecord | undefined {
+  const known = services.runs.find(folder);
+  if (known) return known;
+  const target = resolve(folder);
+  if (!services.runsFolders().some((f) => resolve(f) === dirname(target))) return undefined;
+  try {
+    const record = readRun(target);
+    // The index missed it: have it read the folders again so the tree shows it too.
+    services.runs.refresh();
+    return record;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Entry {
+  panel: vscode.WebviewPanel;
+  bridge: WebviewBridge;
+  record: RunRecord;
+  disposables: vscode.Disposable[];
+  /** Hellos sent: one per page load (the page loaded, passed its CSP and ran its script). */
+  hellos: number;
+}
+
+export class RunPanels implements PanelRegistry, vscode.Disposable {
+  private readonly entries = new Map<string, Entry>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Where the last export went, so the next one starts there (this session only). */
+  private lastExportFolder?: vscode.Uri;
+
+  constructor(private readonly services: Services) {
+    this.disposables.push(
+      vscode.window.onDidChangeActiveColorTheme((theme) => {
+        for (const e of this.entries.values()) e.bridge.theme(themeOfKind(theme.kind));
+      }),
+      services.runs.onDidChange(() => this.updateTitles()),
+      runNames(services).onDidChange(() => this.updateTitles()),
+    );
+  }
+
+  async open(runFolder: string, focus?: Focus): Promise<void> {
+    const existing = this.entries.get(resolve(runFolder));
+    if (existing) {
+      existing.panel.reveal(existing.panel.viewColumn, false);
+      if (focus) existing.bridge.focus(focus);
+      return;
+    }
+    const record = findRun(this.services, runFolder);
+    if (!record) {
+      throw new Error(vscode.l10n.t('{0} is not a recorded run of this workspace (runs are looked for in {1}).', runFolder, this.services.runsFolders().join(', ') || vscode.l10n.t('the workspace folders')));
+    }
+    // Beside the code when there is code to be beside: the views are read next to the model.
+    const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.title(record), { viewColumn: column, preserveFocus: false }, {
+      enableScripts: true,
+      // The views keep their state with setState, so a hidden panel need not hold its memory.
+      retainContextWhenHidden: false,
+      localResourceRoots: this.resourceRoots(),
+    });
+    this.attach(panel, record, focus);
+  }
+
+  selectLayerOfModel(modelFile: string, layer: number): void {
+    const target = resolve(modelFile);
+    for (const e of this.entries.values()) {
+      const model = e.record.manifest.model;
+      if (resolve(model.file) === target || model.sourceFiles.some((f) => resolve(f) === target)) e.bridge.focus({ layer });
+    }
+  }
+
+  /** Closes the panel of a run (it is being deleted); true if there was one. */
+  close(runFolder: string): boolean {
+    const e = this.entries.get(resolve(runFolder));
+    e?.panel.dispose();
+    return e !== undefined;
+  }
+
+  /** Open panels (for the integration tests: opening a run twice must reuse its panel). */
+  openPanelCount(): number {
+    return this.entries.size;
+  }
+
+  /** The panel of a run, if open. */
+  panelOf(runFolder: string): vscode.WebviewPanel | undefined {
+    return this.entries.get(resolve(runFolder))?.panel;
+  }
+
+  /** How often the views in a run's panel said they were ready (for the integration tests). */
+  readyCount(runFolder: string): number {
+    return this.entries.get(resolve(runFolder))?.hellos ?? 0;
+  }
+
+  /** A panel VS Code kept across a window reload: find its run again from the state the views saved. */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    // The state comes from the webview: untrusted, so only a plausible run id is taken from it.
+    const saved = typeof state === 'object' && state !== null ? (state as { runId?: unknown }).runId : undefined;
+    const runId = typeof saved === 'string' && saved.length > 0 && saved.length <= 200 ? saved : undefined;
+    const record = runId !== undefined ? this.findRunById(runId) : undefined;
+    if (!record) {
+      this.services.log.info(`a restored panel's run ${runId ?? '(unknown)'} is gone; showing a notice`);
+      showGone(panel, runId);
+      return;
+    }
+    if (this.entries.has(resolve(record.folder))) {
+      // Two panels of one run (restored twice): keep the registered one, as opening it would.
+      panel.dispose();
+      return;
+    }
+    panel.title = this.title(record);
+    panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
+    this.attach(panel, record);
+  }
+
+  dispose(): void {
+    // The panels themselves are not closed here: on a window reload VS Code keeps them and hands
+    // them back to the serializer. Their bridges and listeners go.
+    for (const e of this.entries.values()) {
+      e.bridge.dispose();
+      for (const d of e.disposables) d.dispose();
+    }
+    this.entries.clear();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private attach(panel: vscode.WebviewPanel, record: RunRecord, focus?: Focus): void {
+    const key = resolve(record.folder);
+    const extensionUri = this.services.context.extensionUri;
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
+    const webview = panel.webview;
+    const entry: Entry = { panel, record, disposables: [], hellos: 0, bridge: undefined as unknown as WebviewBridge };
+    entry.bridge = new WebviewBridge({
+      runFolder: record.folder,
+      runId: record.manifest.id,
+      client: this.services.client(),
+      post: (m) => {
+        if (m.type === 'host/hello') entry.hellos++;
+        void webview.postMessage(m).then(undefined, (e: unknown) => this.services.log.warn(`could not post to the ${record.manifest.id} panel: ${String(e)}`));
+      },
+      theme: () => themeOfKind(vscode.window.activeColorTheme.kind),
+      revealLayer: (layer) => void this.revealLayer(entry, layer).catch((e: unknown) => this.fail(vscode.l10n.t('Could not open the layer’s source'), e)),
+      save: (fileName, format, data) => void this.save(entry, fileName, format, data).catch((e: unknown) => this.fail(vscode.l10n.t('Could not save {0}', fileName), e)),
+      log: (line) => this.services.log.warn(line),
+      initialFocus: focus,
+    });
+    entry.disposables.push(
+      webview.onDidReceiveMessage((m: unknown) => entry.bridge.handle(m)),
+      panel.onDidChangeViewState(() => {
+        // A hidden panel's page is gone (retainContextWhenHidden is off): cancel what it waited
+        // for; it says hello again when shown, and a focus asked meanwhile goes with that hello.
+        if (!panel.visible) entry.bridge.dispose();
+      }),
+      panel.onDidDispose(() => {
+        entry.bridge.dispose();
+        for (const d of entry.disposables) d.dispose();
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+        void this.forgetPanelRun(record.manifest.id);
+      }),
+    );
+    this.entries.set(key, entry);
+    void this.rememberPanelRun(record.manifest.id, record.folder);
+    webview.html = webviewPage({
+      title: panel.title,
+      nonce: nonce(),
+      cspSource: webview.cspSource,
+      script: { src: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js')).toString() },
+      style: { href: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css')).toString() },
+    });
+  }
+
+  private resourceRoots(): vscode.Uri[] {
+    const extensionUri = this.services.context.extensionUri;
+    return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
+  }
+
+  private title(record: RunRecord): string {
+    return panelTitle(record.manifest, labelOfRun(this.services, record), vscode.l10n);
+  }
+
+  private updateTitles(): void {
+    for (const e of this.entries.values()) {
+      // A recording run's manifest grows each epoch; keep the newest (the layers stay the same).
+      e.record = this.services.runs.find(e.record.folder) ?? e.record;
+      const title = this.title(e.record);
+      if (e.panel.title !== title) e.panel.title = title;
+    }
+  }
+
+  private findRunById(runId: string): RunRecord | undefined {
+    const remembered = this.services.context.workspaceState.get<Record<string, string>>(PANEL_RUNS_KEY)?.[runId];
+    if (typeof remembered === 'string') {
+      const record = findRun(this.services, remembered);
+      if (record?.manifest.id === runId) return record;
+    }
+    return this.services.runs.runs().find((r) => r.manifest.id === runId);
+  }
+
+  private async rememberPanelRun(runId: string, folder: string): Promise<void> {
+    const map = { ...(this.services.context.workspaceState.get<Record<string, string>>(PANEL_RUNS_KEY) ?? {}), [runId]: folder };
+    await this.services.context.workspaceState.update(PANEL_RUNS_KEY, map);
+  }
+
+  private async forgetPanelRun(runId: string): Promise<void> {
+    const map = { ...(this.services.context.workspaceState.get<Record<string, string>>(PANEL_RUNS_KEY) ?? {}) };
+    if (!(runId in map)) return;
+    delete map[runId];
+    await this.services.context.workspaceState.update(PANEL_RUNS_KEY, map);
+  }
+
+  private async revealLayer(entry: Entry, layer: number): Promise<void> {
+    const manifest: RunManifest = entry.record.manifest;
+    // The panel usually sits beside the code: open the file in the first column then, or beside
+    // a panel that is itself in the first column. An editor already showing the file is reused.
+    const source = manifest.layers.find((l) => l.index === layer)?.source?.file;
+    const shown = source ? vscode.window.visibleTextEditors.find((e) => resolve(e.document.uri.fsPath) === resolve(source)) : undefined;
+    const viewColumn = shown?.viewColumn ?? (entry.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One);
+    await revealLayerSource(manifest, layer, { viewColumn, subscriptions: this.services.context.subscriptions });
+  }
+
+  private async save(entry: Entry, fileName: string, format: ExportFormat, data: Uint8Array | string): Promise<void> {
+    const modelUri = vscode.Uri.file(entry.record.manifest.model.file);
+    const folder = this.lastExportFolder ?? vscode.workspace.getWorkspaceFolder(modelUri)?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(dirname(modelUri.fsPath));
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(folder, fileName),
+      filters: saveFilters(format, vscode.l10n),
+      saveLabel: vscode.l10n.t('Export'),
+      title: vscode.l10n.t('Export {0}', fileName),
+    });
+    if (!uri) return;
+    await vscode.workspace.fs.writeFile(uri, typeof data === 'string' ? new TextEncoder().encode(data) : data);
+    this.lastExportFolder = vscode.Uri.joinPath(uri, '..');
+    const open = vscode.l10n.t('Open');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}.', basename(uri.path)), open);
+    if (choice === open) await vscode.commands.executeCommand('vscode.open', uri);
+  }
+
+  private fail(what: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.services.log.error(`${what}: ${error instanceof Error ? (error.stack ?? message) : message}`);
+    void vscode.window.showErrorMessage(`${what}: ${message}`, SHOW_LOG).then((c) => {
+      if (c === SHOW_LOG) this.services.log.show();
+    });
+  }
+}
+
+/** A fresh nonce per page load: the CSP lets only scripts carrying it run. */
+function nonce(): string {
+  return randomBytes(18).toString('base64');
+}
+
+/** The page of a restored panel whose run no longer exists: text only, no script, the same strict CSP. */
+function showGone(panel: vscode.WebviewPanel, runId: string | undefined): void {
+  panel.webview.options = { enableScripts: false, localResourceRoots: [] };
+  const n = nonce();
+  const text = runId
+    ? vscode.l10n.t('The run {0} is no longer available: it was deleted or moved, or its runs folder is no longer part of this workspace. Close this tab, or open another run from the Recorded Runs view.', runId)
+    : vscode.l10n.t('This panel could not be restored because it does not say which run it showed. Close this tab and open the run again from the Recorded Runs view.');
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  panel.webview.html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${esc(contentSecurityPolicy(n, panel.webview.cspSource))}">
+<title>${esc(panel.title)}</title>
+<style nonce="${n}">body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 1em 2em; } p { max-width: 60em; }</style>
+</head>
+<body>
+<p role="alert">${esc(text)}</p>
+</body>
+</html>
+`;
+}
+
+export function registerPanels(services: Services, _commands: CommandContext): void {
+  const panels = new RunPanels(services);
+  services.panels = panels;
+  services.context.subscriptions.push(
+    panels,
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => {
+        try {
+          await panels.restore(panel, state);
+        } catch (e) {
+          // A panel left blank says nothing; say what happened in it and in the log.
+          services.log.error(`restoring a run panel failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          showGone(panel, undefined);
+        }
+      },
+    }),
+  );
+}

@@ -48,6 +48,8 @@ export interface PanelRegistry {
   open(runFolder: string, focus?: import('../../webview/protocol').Focus): Promise<void>;
   /** Selects a layer in every open panel of runs of `modelFile` (the editor cursor moved onto it). */
   selectLayerOfModel(modelFile: string, layer: number): void;
+  /** Closes the panel of a run (it is being deleted); false when none was open. */
+  close(runFolder: string): boolean;
 }
 
 /** The recordings running in this window (src/extension/recording.ts implements it). */
@@ -63,6 +65,8 @@ export class Services implements vscode.Disposable {
   private analysis?: AnalysisClient;
   panels?: PanelRegistry;
   recordings?: RecordingRegistry;
+  /** The Recorded Runs tree (src/extension/runsTree.ts), reachable for the integration tests. */
+  runsTree?: import('./runsTree').RunsTree;
 
   constructor(
     readonly context: vscode.ExtensionContext,

@@ -102,6 +102,24 @@ export function makeRunId(modelFile: string, date = new Date()): string {
   return `${stamp}-${name}`;
 }
 
+/**
+ * Creates the run folder atomically, so two recordings of one model started in the same second
+ * (ids have one-second resolution) get two folders (`…-2`, `…-3`) instead of sharing one.
+ */
+export function claimRunFolder(runsFolder: string, base: string): { id: string; folder: string } {
+  mkdirSync(runsFolder, { recursive: true });
+  for (let n = 1; ; n++) {
+    const id = n === 1 ? base : `${base}-${n}`;
+    const folder = join(runsFolder, id);
+    try {
+      mkdirSync(folder);
+      return { id, folder };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw e;
+    }
+  }
+}
+
 export async function recordRun(options: RecordOptions, hooks: RecordHooks = {}): Promise<RecordResult> {
   const log = hooks.log ?? (() => undefined);
   const now = hooks.now ?? (() => performance.now());
@@ -151,8 +169,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   const probeByClass = indicesByClass(probeLabels, classes);
 
   const runsFolder = resolve(options.runsFolder ?? defaultRunsFolder(options.modelFile));
-  const id = makeRunId(options.modelFile);
-  const folder = join(runsFolder, id);
+  const { id, folder } = claimRunFolder(runsFolder, makeRunId(options.modelFile));
   mkdirSync(join(folder, 'checkpoints'), { recursive: true });
   mkdirSync(join(folder, 'probe'), { recursive: true });
   writeFileAtomic(join(folder, 'probe', 'inputs.npy'), serializeNpy(npyFromFloat32([probeIndices.length, h, w, c], probeInputs)));

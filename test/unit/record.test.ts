@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseNpy, validateManifest } from '../../src/analysis';
 import { FromRecorder, RECORDER_PROTOCOL_VERSION } from '../../src/recorder/protocol';
-import { epochFolder, recordRun } from '../../src/recorder/record';
+import { epochFolder, recordRun, claimRunFolder } from '../../src/recorder/record';
 import { readRun } from '../../src/recorder/runStore';
 
 const model = resolve(__dirname, '../fixtures/models/multiFile.ts');
@@ -67,6 +67,13 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
       recordRun({ modelFile: model, dataset: 'mnist', epochs: 1, runsFolder: runs }),
       /input shape \[12, 12, 1\] does not fit the mnist inputs \[28, 28, 1\]/,
     );
+  });
+
+  it('gives two recordings started in the same second two folders', () => {
+    const a = claimRunFolder(runs, '20261122-120000-same');
+    const b = claimRunFolder(runs, '20261122-120000-same');
+    assert.deepEqual([a.id, b.id], ['20261122-120000-same', '20261122-120000-same-2']);
+    assert.ok(existsSync(a.folder) && existsSync(b.folder));
   });
 
   it('survives kill -9 of the recorder process: completed epochs intact, run marked interrupted', async () => {

@@ -1,0 +1,288 @@
+// How a recorded run is shown: labels, status, descriptions, tooltips, the settings a re-run
+// reuses, the webview theme and the export filters. Pure functions (no `vscode` at run time), so
+// they are unit-tested in plain Node (test/unit/extensionRuns.test.ts); the runs tree and the
+// panels turn their results into TreeItems, MarkdownStrings and dialogs.
+//
+// User-visible strings go through an `l10n` argument (VS Code's `vscode.l10n` in the extension),
+// written as `l10n.t('…')` so the string extractor of @vscode/l10n-dev still finds them.
+import { resolve } from 'node:path';
+import type { RunLayer, RunManifest, RunStatus } from '../analysis/runFormat';
+import type { RunRecord } from '../recorder/runStore';
+import type { ExportFormat, WebviewTheme } from '../../webview/protocol';
+
+/** The part of `vscode.l10n` these helpers use. */
+export interface L10n {
+  t(message: string, ...args: (string | number | boolean)[]): string;
+}
+
+/** Where dates are shown: the UI language and, for tests, a fixed time zone. */
+export interface DateStyle {
+  locale?: string;
+  timeZone?: string;
+}
+
+export function statusText(status: RunStatus, l10n: L10n): string {
+  switch (status) {
+    case 'recording':
+      return l10n.t('recording');
+    case 'completed':
+      return l10n.t('completed');
+    case 'cancelled':
+      return l10n.t('cancelled');
+    case 'failed':
+      return l10n.t('failed');
+    case 'interrupted':
+      return l10n.t('interrupted');
+  }
+}
+
+/**
+ * The codicon and theme colour of a status. Recording spins; the colours are the ones VS Code's
+ * own test explorer uses for the same meanings, so every theme already defines them.
+ */
+export function statusIcon(status: RunStatus): { id: string; color?: string } {
+  switch (status) {
+    case 'recording':
+      return { id: 'loading~spin' };
+    case 'completed':
+      return { id: 'pass', color: 'testing.iconPassed' };
+    case 'cancelled':
+      return { id: 'circle-slash', color: 'disabledForeground' };
+    case 'failed':
+      return { id: 'error', color: 'testing.iconFailed' };
+    case 'interrupted':
+      return { id: 'warning', color: 'list.warningForeground' };
+  }
+}
+
+/**
+ * The status to show: `recording` while this window's recorder still has the folder (its manifest
+ * may lag a moment behind the recorder), else what the manifest says (the reader has already
+ * turned a dead recorder's `recording` into `interrupted`).
+ */
+export function shownStatus(record: RunRecord, activeFolders: readonly string[]): RunStatus {
+  const folder = resolve(record.folder);
+  return activeFolders.some((f) => resolve(f) === folder) ? 'recording' : record.manifest.status;
+}
+
+/**
+ * The default label of each run: its number among the runs of the same model file, oldest first
+ * ("#1", "#2", …), so runs of one model are told apart at a glance; ties (same second) go by id.
+ */
+export function runOrdinals(runs: readonly RunRecord[]): Map<string, number> {
+  const byModel = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const key = resolve(r.manifest.model.file);
+    const list = byModel.get(key) ?? [];
+    list.push(r);
+    byModel.set(key, list);
+  }
+  const ordinals = new Map<string, number>();
+  for (const list of byModel.values()) {
+    list.sort((a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt) || a.manifest.id.localeCompare(b.manifest.id));
+    list.forEach((r, i) => ordinals.set(resolve(r.folder), i + 1));
+  }
+  return ordinals;
+}
+
+/** A run's own label: the name the user gave it, else its number among the runs of its model. */
+export function runLabel(ordinal: number | undefined, customName?: string): string {
+  const name = customName?.trim();
+  if (name) return name;
+  return ordinal === undefined ? '#?' : `#${ordinal}`;
+}
+
+/** The tree item label: model name and run label. */
+export function runItemLabel(manifest: RunManifest, label: string): string {
+  return `${manifest.model.name} · ${label}`;
+}
+
+export function panelTitle(manifest: RunManifest, label: string, l10n: L10n): string {
+  return l10n.t('CNN Slicer: {0} ({1})', manifest.model.name, label);
+}
+
+/** A run's date in the UI language; the raw text when it does not parse. */
+export function formatDate(iso: string, style: DateStyle = {}): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short', ...(style.timeZone ? { timeZone: style.timeZone } : {}) };
+  try {
+    return new Intl.DateTimeFormat(style.locale, options).format(date);
+  } catch {
+    // An unknown locale tag (VS Code's language is user-configurable) is not worth an error.
+    return new Intl.DateTimeFormat('en', options).format(date);
+  }
+}
+
+/**
+ * Trained epochs recorded so far and those asked for: `done` is the last recorded epoch (epoch 0
+ * is the untrained model, so a run with epochs [0, 1, 2] of 5 has done 2 of 5).
+ */
+export function epochProgress(manifest: RunManifest): { done: number; total: number } {
+  const last = manifest.epochs.length ? Math.max(...manifest.epochs) : 0;
+  return { done: last, total: manifest.settings.epochs };
+}
+
+/** The tree item description: status · dataset · date. */
+export function runDescription(manifest: RunManifest, status: RunStatus, l10n: L10n, style: DateStyle = {}): string {
+  return [statusText(status, l10n), manifest.dataset.name, formatDate(manifest.createdAt, style)].join(' · ');
+}
+
+/** `24×24×8`; a dense output is just its width. */
+export function formatShape(shape: readonly number[]): string {
+  return shape.length ? shape.join('×') : '–';
+}
+
+export function layerDescription(layer: RunLayer): string {
+  return `${layer.className} · ${formatShape(layer.outputShape)}`;
+}
+
+/** Escapes text for a MarkdownString, so a model name or path cannot turn into markup or a link. */
+export function escapeMarkdown(text: string): string {
+  // `$` too: the tooltips support theme icons, where `$(name)` would become an icon.
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$&]/g, (c) => `\\${c}`);
+}
+
+/** The backend a run used, with why the preferred one was not available. */
+export function backendText(manifest: RunManifest, l10n: L10n): string {
+  const name = manifest.backend.name === 'tensorflow' ? 'tfjs-node' : manifest.backend.name;
+  return manifest.backend.fallbackReasons.length ? l10n.t('{0} (fallback)', name) : name;
+}
+
+/** The rows of a run's details group (also the lines of its tooltip). */
+export function detailRows(record: RunRecord, l10n: L10n, style: DateStyle = {}): { key: 'model' | 'dataset' | 'date' | 'epochs' | 'backend' | 'probe' | 'folder'; label: string; value: string }[] {
+  const m = record.manifest;
+  const { done, total } = epochProgress(m);
+  return [
+    { key: 'model', label: l10n.t('Model'), value: m.model.file },
+    { key: 'dataset', label: l10n.t('Dataset'), value: m.dataset.spec === m.dataset.name ? m.dataset.name : `${m.dataset.name} (${m.dataset.spec})` },
+    { key: 'date', label: l10n.t('Date'), value: formatDate(m.createdAt, style) },
+    { key: 'epochs', label: l10n.t('Epochs'), value: `${done}/${total}` },
+    { key: 'backend', label: l10n.t('Backend'), value: backendText(m, l10n) },
+    { key: 'probe', label: l10n.t('Probe'), value: l10n.t('{0} inputs', m.probe.size) },
+    { key: 'folder', label: l10n.t('Folder'), value: record.folder },
+  ];
+}
+
+/** The run item's tooltip, as Markdown: what it is, every detail, and what went wrong if anything did. */
+export function runTooltip(record: RunRecord, label: string, status: RunStatus, l10n: L10n, style: DateStyle = {}): string {
+  const m = record.manifest;
+  const icon = statusIcon(status).id.replace('~spin', '');
+  const lines = [`**${escapeMarkdown(runItemLabel(m, label))}** — $(${icon}) ${escapeMarkdown(statusText(status, l10n))}`, ''];
+  for (const row of detailRows(record, l10n, style)) lines.push(`${escapeMarkdown(row.label)}: ${escapeMarkdown(row.value)}  `);
+  if (m.backend.fallbackReasons.length) lines.push('', ...m.backend.fallbackReasons.map((r) => `- ${escapeMarkdown(r)}`));
+  if (m.error) lines.push('', `$(error) ${escapeMarkdown(m.error.message)}`);
+  if (record.notes.length) lines.push('', ...record.notes.map((n) => `- ${escapeMarkdown(n)}`));
+  return lines.join('\n');
+}
+
+export function layerTooltip(layer: RunLayer, l10n: L10n): string {
+  const lines = [
+    `**${escapeMarkdown(layer.name)}** (${escapeMarkdown(layer.className)})`,
+    '',
+    `${escapeMarkdown(l10n.t('Output shape'))}: ${escapeMarkdown(formatShape(layer.outputShape))}  `,
+    `${escapeMarkdown(l10n.t('Channels'))}: ${layer.channels}  `,
+    `${escapeMarkdown(l10n.t('Parameters'))}: ${layer.parameters}  `,
+  ];
+  if (layer.source) lines.push(`${escapeMarkdown(l10n.t('Defined at'))}: ${escapeMarkdown(`${layer.source.file}:${layer.source.line}:${layer.source.column}`)}`);
+  return lines.join('\n');
+}
+
+/** The settings of `cnnSlicer.analyze` (the recording module's quick input takes them as defaults). */
+export interface AnalyzeSettings {
+  dataset: string;
+  epochs: number;
+  batchSize: number;
+  probeSize: number;
+  bins: number;
+  k: number;
+  backend: 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
+}
+
+/**
+ * What "Record Again" reuses of a run. The manifest records the backend that ran, not the one asked
+ * for: a run that fell back was asked for a better one ("auto" or tfjs-node), so it is asked for
+ * "auto" again rather than pinned to the fallback.
+ */
+export function rerunSettings(manifest: RunManifest): AnalyzeSettings {
+  const s = manifest.settings;
+  const ran = manifest.backend.name;
+  const backend: AnalyzeSettings['backend'] = manifest.backend.fallbackReasons.length ? 'auto' : ran === 'tensorflow' ? 'tfjs-node' : ran === 'wasm' || ran === 'cpu' ? ran : 'auto';
+  return { dataset: manifest.dataset.spec, epochs: s.epochs, batchSize: s.batchSize, probeSize: s.probeSize, bins: s.bins, k: s.k, backend };
+}
+
+/**
+ * The webview theme of a `vscode.ColorThemeKind` (1 Light, 2 Dark, 3 HighContrast,
+ * 4 HighContrastLight): both high-contrast kinds use the high-contrast palette.
+ */
+export function themeOfKind(kind: number): WebviewTheme {
+  switch (kind) {
+    case 1:
+      return 'light';
+    case 3:
+    case 4:
+      return 'high-contrast';
+    default:
+      return 'dark';
+  }
+}
+
+/** The save dialog's filter of an export format. */
+export function saveFilters(format: ExportFormat, l10n: L10n): Record<string, string[]> {
+  switch (format) {
+    case 'csv':
+      return { [l10n.t('CSV table')]: ['csv'] };
+    case 'json':
+      return { [l10n.t('JSON data')]: ['json'] };
+    case 'svg':
+      return { [l10n.t('SVG image')]: ['svg'] };
+    case 'png':
+      return { [l10n.t('PNG image')]: ['png'] };
+  }
+}
+
+/** The small store `RunNames` keeps its map in (`vscode.Memento`, e.g. context.workspaceState). */
+export interface KeyValueStore {
+  get<T>(key: string): T | undefined;
+  update(key: string, value: unknown): Thenable<void>;
+}
+
+/**
+ * The names users give runs ("Rename…"), per workspace and keyed by run id. They live in the
+ * extension's workspace state, not in the run folder: the recorder and the service own that
+ * folder, and a name is a matter of this user's view of it.
+ */
+export class RunNames {
+  static readonly KEY = 'cnnSlicer.runNames';
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly store: KeyValueStore) {}
+
+  get(runId: string): string | undefined {
+    const names = this.store.get<Record<string, unknown>>(RunNames.KEY);
+    const name = names && Object.prototype.hasOwnProperty.call(names, runId) ? names[runId] : undefined;
+    return typeof name === 'string' && name.trim() ? name : undefined;
+  }
+
+  /** Sets a run's name; an empty or missing name goes back to the default label. */
+  async set(runId: string, name: string | undefined): Promise<void> {
+    const names = { ...(this.store.get<Record<string, string>>(RunNames.KEY) ?? {}) };
+    const trimmed = name?.trim();
+    if (trimmed) names[runId] = trimmed;
+    else delete names[runId];
+    await this.store.update(RunNames.KEY, names);
+    for (const l of this.listeners) l();
+  }
+
+  onDidChange(listener: () => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+}
+
+/** Checks a new run name: undefined if fine, else what is wrong (the input box shows it). */
+export function validateRunName(name: string, l10n: L10n): string | undefined {
+  if (name.length > 80) return l10n.t('A run name has at most 80 characters.');
+  if (/[\r\n]/.test(name)) return l10n.t('A run name is one line.');
+  return undefined;
+}

@@ -1,0 +1,49 @@
+// Recorded runs of the fixture model for the runs tree and panel tests, made with the extension's
+// own CLI (dist/cli.js record) in a child process: the recorder cannot be loaded into the extension
+// host (no TensorFlow.js there), and a tiny recording takes about a second. Runs go to the fixture
+// workspace's runs folder (a temporary copy, see test/vscode/fixture/README.md).
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import type { Services } from '../../../src/extension/services';
+import { extension, fixtureUri, waitFor } from './helpers';
+
+/** The run folder of every recording made so far (shared by the test files of one suite run). */
+const state = ((globalThis as Record<string, unknown>).__cnnSlicerTestRuns ??= { shared: undefined as Promise<string> | undefined, lastStartMs: 0 }) as {
+  shared?: Promise<string>;
+  lastStartMs: number;
+};
+
+/**
+ * Records `tiny-model.ts` (1 epoch, 40 probe inputs) and waits until the run index lists it.
+ * Run ids have a resolution of one second and two recordings in the same second would share a
+ * folder, so recordings are spaced by more than a second.
+ */
+export async function recordFixtureRun(services: Services): Promise<string> {
+  await spaceRecordings();
+  const cli = join(extension().extensionPath, 'dist', 'cli.js');
+  const out = services.runsFolders()[0];
+  const args = [cli, 'record', fixtureUri('tiny-model.ts').fsPath, '--epochs', '1', '--probe', '40', '--k', '10', '--backend', 'wasm', '--out', out];
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(services.nodeExecutable(), args, { timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`recording the fixture failed: ${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+  const folder = stdout.trim().split('\n').pop()!;
+  services.runs.refresh();
+  await waitFor(`the run index to list ${folder}`, () => services.runs.find(folder));
+  return folder;
+}
+
+/** Waits until a new recording gets a run id of its own (ids have one-second resolution); call before any recording. */
+export async function spaceRecordings(): Promise<void> {
+  const wait = state.lastStartMs + 1100 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  state.lastStartMs = Date.now();
+}
+
+/** One recorded run that tests only read (recorded once per suite run). */
+export function sharedFixtureRun(services: Services): Promise<string> {
+  state.shared ??= recordFixtureRun(services);
+  return state.shared;
+}

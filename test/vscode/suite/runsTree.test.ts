@@ -1,0 +1,228 @@
+// The "Recorded Runs" view in a real VS Code: its items for a recorded run of the fixture model,
+// the layers under it, "go to layer" opening the model at the layer's line, rename, delete (with the
+// confirmation answered by the test), unreadable run folders, and refusing paths that are not runs.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import * as vscode from 'vscode';
+import type { RunPanels } from '../../../src/extension/panels';
+import type { RunsNode, RunsTree } from '../../../src/extension/runsTree';
+import type { Services } from '../../../src/extension/services';
+import { activate, fixtureFolder, fixtureUri, waitFor } from './helpers';
+import { recordFixtureRun, sharedFixtureRun, spaceRecordings } from './recordedRuns';
+
+function runsTree(services: Services): RunsTree {
+  const tree = (services as Services & { runsTree?: RunsTree }).runsTree;
+  assert.ok(tree, 'registerRunsTree put the tree on the services');
+  return tree;
+}
+
+function topNodes(tree: RunsTree): RunsNode[] {
+  return tree.provider.getChildren() as RunsNode[];
+}
+
+function runNode(tree: RunsTree, folder: string): Extract<RunsNode, { kind: 'run' }> | undefined {
+  return topNodes(tree).find((n): n is Extract<RunsNode, { kind: 'run' }> => n.kind === 'run' && n.runFolder === folder);
+}
+
+function item(tree: RunsTree, node: RunsNode): vscode.TreeItem {
+  return tree.provider.getTreeItem(node) as vscode.TreeItem;
+}
+
+describe('runs tree', function () {
+  this.timeout(120_000);
+  let services: Services;
+  let tree: RunsTree;
+  let folder: string;
+
+  before(async () => {
+    services = await activate();
+    tree = runsTree(services);
+    folder = await sharedFixtureRun(services);
+  });
+
+  it('lists a recorded run with model, label, status, dataset and a context value for its menus', async () => {
+    const node = await waitFor('the run in the tree', () => runNode(tree, folder));
+    const it = item(tree, node);
+    assert.match(String(it.label), /^tiny-model\.ts · #\d+$/);
+    assert.match(String(it.description), /^completed · synthetic:300 · /);
+    assert.equal(it.contextValue, 'run.done');
+    assert.equal(it.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    assert.ok(it.iconPath instanceof vscode.ThemeIcon && it.iconPath.id === 'pass');
+    const tooltip = it.tooltip as vscode.MarkdownString;
+    assert.ok(tooltip instanceof vscode.MarkdownString);
+    assert.ok(tooltip.value.includes('Epochs: 1/1'), tooltip.value);
+    assert.ok(tooltip.value.includes(basename(folder).replace(/-/g, '\\-')), 'the folder is in the tooltip');
+  });
+
+  it('shows the details and every layer of the run, each layer linked to its source line', () => {
+    const children = tree.provider.getChildren(runNode(tree, folder)) as RunsNode[];
+    assert.equal(children[0].kind, 'details');
+    const details = (tree.provider.getChildren(children[0]) as RunsNode[]).map((n) => item(tree, n));
+    assert.deepEqual(
+      details.map((d) => d.label),
+      ['Model', 'Dataset', 'Date', 'Epochs', 'Backend', 'Probe', 'Folder'],
+    );
+    assert.equal(details[0].description, fixtureUri('tiny-model.ts').fsPath);
+    assert.equal(details[3].description, '1/1');
+    const layers = children.slice(1).map((n) => item(tree, n));
+    assert.deepEqual(
+      layers.map((l) => l.label),
+      ['input', 'conv1', 'pool1', 'conv2', 'flatten', 'output'],
+    );
+    assert.equal(layers[1].description, 'Conv2D · 10×10×4');
+    assert.equal(layers[1].contextValue, 'layer');
+    assert.deepEqual(layers[1].command?.command, 'cnnSlicer.goToLayer');
+    assert.deepEqual(layers[1].command?.arguments, [folder, 1]);
+    assert.equal(layers[0].command, undefined, 'the model input has no source line');
+  });
+
+  it('goes to a layer: opens the model file with the cursor on the layer definition', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('cnnSlicer.goToLayer', folder, 3);
+    const editor = await waitFor('an editor on the model file', () => {
+      const e = vscode.window.activeTextEditor;
+      return e?.document.uri.fsPath === fixtureUri('tiny-model.ts').fsPath ? e : undefined;
+    });
+    const line = editor.selection.active.line;
+    assert.match(editor.document.lineAt(line).text, /name: 'conv2'/);
+    const source = services.runs.find(folder)!.manifest.layers[3].source!;
+    assert.deepEqual([line, editor.selection.active.character], [source.line - 1, source.column - 1]);
+    assert.ok(editor.visibleRanges.some((r) => r.contains(editor.selection.active)), 'the line is scrolled into view');
+  });
+
+  it('renames a run in the view only (the run folder is not touched) and can go back to its number', async () => {
+    const manifestBefore = vscode.Uri.file(join(folder, 'manifest.json'));
+    const before = await vscode.workspace.fs.stat(manifestBefore);
+    const numbered = String(item(tree, runNode(tree, folder)!).label);
+    await vscode.commands.executeCommand('cnnSlicer.renameRun', { runFolder: folder, label: 'baseline' });
+    await waitFor('the new label', () => item(tree, runNode(tree, folder)!).label === 'tiny-model.ts · baseline');
+    assert.equal((await vscode.workspace.fs.stat(manifestBefore)).mtime, before.mtime);
+    await vscode.commands.executeCommand('cnnSlicer.renameRun', { runFolder: folder, label: '' });
+    await waitFor('the numbered label again', () => item(tree, runNode(tree, folder)!).label === numbered);
+  });
+
+  it('deletes a run after its confirmation, closing its panel', async () => {
+    const doomed = await recordFixtureRun(services);
+    assert.notEqual(doomed, folder);
+    await vscode.commands.executeCommand('cnnSlicer.openRun', { runFolder: doomed });
+    const panels = services.panels as RunPanels;
+    assert.ok(panels.panelOf(doomed), 'its panel is open');
+    const asked: string[] = [];
+    const original = tree.ui;
+    tree.ui = { confirm: async (message, _detail, action) => (asked.push(message), action) };
+    try {
+      await vscode.commands.executeCommand('cnnSlicer.deleteRun', { runFolder: doomed });
+    } finally {
+      tree.ui = original;
+    }
+    assert.match(asked[0], /^Delete the run “tiny-model\.ts · #\d+”\?$/);
+    // Where there is no trash (code-server has none) a second confirmation precedes deleting for good.
+    assert.ok(asked.length === 1 || (asked.length === 2 && /cannot be moved to the trash\. Delete it permanently\?$/.test(asked[1])), asked.join(' / '));
+    assert.equal(existsSync(doomed), false, 'the folder is gone');
+    assert.equal(panels.panelOf(doomed), undefined, 'its panel is closed');
+    await waitFor('the run to leave the tree', () => !runNode(tree, doomed));
+    assert.ok(runNode(tree, folder), 'the other run stays');
+  });
+
+  it('keeps a run when the confirmation is declined', async () => {
+    const original = tree.ui;
+    let asked = 0;
+    tree.ui = { confirm: async () => (asked++, undefined) };
+    try {
+      await vscode.commands.executeCommand('cnnSlicer.deleteRun', { runFolder: folder });
+    } finally {
+      tree.ui = original;
+    }
+    assert.equal(asked, 1);
+    assert.ok(existsSync(join(folder, 'manifest.json')));
+  });
+
+  it('deletes for good only after a second confirmation when the trash is not available', async () => {
+    const run = await recordFixtureRun(services);
+    const asked: string[] = [];
+    const original = tree.ui;
+    // Yes to the trash, no to deleting permanently.
+    tree.ui = { confirm: async (message, _detail, action) => (asked.push(message), asked.length === 1 ? action : undefined) };
+    let kept: boolean;
+    try {
+      await vscode.commands.executeCommand('cnnSlicer.deleteRun', { runFolder: run });
+      kept = existsSync(join(run, 'manifest.json'));
+    } finally {
+      tree.ui = original;
+      rmSync(run, { recursive: true, force: true });
+    }
+    if (asked.length === 1) {
+      // This machine has a trash: the run went there at the first answer.
+      assert.equal(kept, false);
+    } else {
+      assert.equal(asked.length, 2);
+      assert.match(asked[1], /cannot be moved to the trash/);
+      assert.equal(kept, true, 'declining the second confirmation keeps the run');
+    }
+  });
+
+  it('records a run again with its own settings, not the workspace defaults', async () => {
+    const old = services.runs.find(folder)!.manifest;
+    const before = new Set(services.runs.runs().map((r) => r.folder));
+    await spaceRecordings();
+    // Resolves with the recording's outcome (the recording module's cnnSlicer.analyze).
+    await vscode.commands.executeCommand('cnnSlicer.rerun', runNode(tree, folder));
+    services.runs.refresh();
+    const again = await waitFor('the new run in the index', () => services.runs.runs().find((r) => !before.has(r.folder)), 60_000);
+    try {
+      assert.equal(again.manifest.model.file, old.model.file);
+      assert.equal(again.manifest.dataset.spec, old.dataset.spec);
+      // The fixture workspace's settings say 2 epochs, 60 probe inputs and k = 20; the old run had 1, 40 and 10.
+      const pick = (s: typeof old.settings) => ({ epochs: s.epochs, probeSize: s.probeSize, k: s.k, bins: s.bins, batchSize: s.batchSize });
+      assert.deepEqual(pick(again.manifest.settings), pick(old.settings));
+    } finally {
+      rmSync(again.folder, { recursive: true, force: true });
+      services.runs.refresh();
+    }
+  });
+
+  it('refuses to delete or open a folder that is not a run of the workspace', async () => {
+    const original = tree.ui;
+    let asked = 0;
+    tree.ui = { confirm: async (_m, _d, action) => (asked++, action) };
+    try {
+      // The command wrapper shows the error; the command itself resolves.
+      await vscode.commands.executeCommand('cnnSlicer.deleteRun', { runFolder: fixtureFolder().uri.fsPath });
+      await vscode.commands.executeCommand('cnnSlicer.deleteRun', { runFolder: join(folder, '..', '..') });
+    } finally {
+      tree.ui = original;
+    }
+    assert.equal(asked, 0, 'nothing was offered for deletion');
+    assert.ok(existsSync(fixtureUri('tiny-model.ts').fsPath));
+    const panels = services.panels as RunPanels;
+    const count = panels.openPanelCount();
+    await assert.rejects(panels.open(fixtureFolder().uri.fsPath), /not a recorded run/);
+    assert.equal(panels.openPanelCount(), count);
+  });
+
+  it('copies a run’s folder path to the clipboard', async () => {
+    await vscode.env.clipboard.writeText('');
+    await vscode.commands.executeCommand('cnnSlicer.copyRunPath', runNode(tree, folder));
+    assert.equal(await vscode.env.clipboard.readText(), folder);
+  });
+
+  it('lists an unreadable run folder as an error item with the reason', async () => {
+    const broken = join(services.runsFolders()[0], 'broken-run');
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(join(broken, 'manifest.json'), '{ not json');
+    try {
+      await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
+      const node = await waitFor('the unreadable run in the tree', () => topNodes(tree).find((n) => n.kind === 'unreadable' && n.runFolder === broken));
+      const it = item(tree, node);
+      assert.equal(it.label, 'broken-run');
+      assert.equal(it.contextValue, 'unreadableRun');
+      assert.doesNotMatch(String(it.contextValue), /^run/, 'the run menus (viewItem =~ /^run/) do not apply');
+      assert.match((it.tooltip as vscode.MarkdownString).value, /damaged/);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+      await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
+    }
+    await waitFor('the unreadable run to leave the tree', () => !topNodes(tree).some((n) => n.kind === 'unreadable'));
+  });
+});
