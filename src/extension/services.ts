@@ -67,6 +67,8 @@ export class Services implements vscode.Disposable {
   recordings?: RecordingRegistry;
   /** The Recorded Runs tree (src/extension/runsTree.ts), reachable for the integration tests. */
   runsTree?: import('./runsTree').RunsTree;
+  /** Detection, CodeLens and hovers (src/extension/modelFeatures.ts). */
+  modelFeatures?: import('./modelFeatures').ModelFeatures;
 
   constructor(
     readonly context: vscode.ExtensionContext,

@@ -331,9 +331,13 @@ async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
     const needle = new RegExp(`"name"\\s*:\\s*"${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`);
     let i = lines.findIndex((l) => needle.test(l));
     if (i < 0) return undefined;
-    // The entry of a layer starts at its "class_name"; its "name" sits in the config below it.
-    for (let k = i; k >= Math.max(0, i - 20); k--) {
-      if (/"class_name"\s*:/.test(lines[k])) {
+    // The entry of a layer starts at its "class_name"; its "name" sits in the config below it,
+    // indented deeper. Initializers inside the config have a "class_name" too, indented at least
+    // as deep as "name": those are skipped.
+    const indent = (l: string) => l.search(/\S/);
+    const nameIndent = indent(lines[i]);
+    for (let k = i; k >= Math.max(0, i - 60); k--) {
+      if (/"class_name"\s*:/.test(lines[k]) && (k === i || indent(lines[k]) < nameIndent)) {
         i = k;
         break;
       }

@@ -77,10 +77,19 @@ describe('model loader: source locations of layers', () => {
     assert.deepEqual(m.layers.map((l) => l.name), ['conv_a', 'pool_a', 'flat', 'out']);
     for (const l of m.layers) {
       assert.match(lines[l.source!.line - 1], /"class_name"/);
-      const below = lines.slice(l.source!.line, l.source!.line + 20).join('\n');
+      const below = lines.slice(l.source!.line, l.source!.line + 60).join('\n');
       assert.ok(below.includes(`"name": "${l.name}"`), `${l.name} entry at line ${l.source!.line}`);
     }
   });
+});
+
+it('locates model.json layers whose config holds initializers at the layer entry, not the initializer', async () => {
+  const example = resolve(__dirname, '../../examples/model.json');
+  const m = await loadModelFile(example, tf);
+  const lines = readFileSync(example, 'utf8').split('\n');
+  const conv1 = m.layers.find((l) => l.name === 'conv1')!;
+  assert.match(lines[conv1.source!.line - 1], /"class_name": "Conv2D"/);
+  for (const l of m.layers) assert.doesNotMatch(lines[l.source!.line - 1], /Zeros|VarianceScaling|GlorotUniform/);
 });
 
 describe('model loader: clear, located errors', () => {

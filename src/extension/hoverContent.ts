@@ -1,0 +1,157 @@
+/**
+ * The text of the hover over a layer definition and of its CodeLens: a layer's channel
+ * entropies at the latest recorded epoch, read from the run's metrics (metrics.jsonl holds
+ * every channel's mean intra-sample entropy per epoch, overall and per class, and the layer's
+ * inter-sample entropy), so the hover is instant and needs no analysis service.
+ *
+ * Pure (no `vscode` import): callers pass `vscode.l10n` for the strings and wrap the result in a
+ * `MarkdownString` whose trusted commands are exactly `HOVER_COMMANDS`.
+ */
+import type { LayerEpochMetrics, RunLayer, RunStatus } from '../analysis/runFormat';
+
+/** The commands the hover links to; the only ones its MarkdownString may run. */
+export const HOVER_COMMANDS: readonly string[] = ['cnnSlicer.showEntropy', 'cnnSlicer.compareEpochs'];
+
+/** At most this many channel rows; the rest are counted ("… 12 more"). */
+export const MAX_CHANNEL_ROWS = 32;
+
+/** `vscode.l10n` or a stand-in: `{0}`-style placeholders, English source strings. */
+export interface L10n {
+  t(message: string, ...args: (string | number | boolean)[]): string;
+}
+
+/** English, for tests and as the fallback: substitutes `{0}`, `{1}`, … */
+export const englishL10n: L10n = {
+  t: (message, ...args) => message.replace(/\{(\d+)\}/g, (m, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : m)),
+};
+
+/** What the hover shows for one layer of one run. */
+export interface LayerHoverData {
+  runFolder: string;
+  runId: string;
+  status: RunStatus;
+  /** The latest recorded epoch (the metrics shown). */
+  epoch: number;
+  /** The epochs the run was set to train. */
+  plannedEpochs: number;
+  layer: RunLayer;
+  /** The layer's metrics at `epoch`, when recorded. */
+  metrics?: LayerEpochMetrics;
+  /** Histogram bins of the run: intra-sample entropy lies in [0, log2 bins]. */
+  bins: number;
+  probeSize: number;
+}
+
+/** Mean of a layer's channel entropies, over the channels where it is defined; undefined if none is. */
+export function meanChannelBits(metrics: LayerEpochMetrics | undefined): number | undefined {
+  if (!metrics) return undefined;
+  let sum = 0;
+  let count = 0;
+  for (const v of metrics.channelBits) {
+    if (v === null || !Number.isFinite(v)) continue;
+    sum += v;
+    count++;
+  }
+  return count ? sum / count : undefined;
+}
+
+/** Bits with two decimals, the precision the views show in their tooltips. */
+export function formatBits(bits: number): string {
+  return bits.toFixed(2);
+}
+
+/** The range over classes of one channel's per-class entropy; undefined when no class has a value. */
+export function classSpread(metrics: LayerEpochMetrics, channel: number): { min: number; max: number } | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const perClass of metrics.channelBitsPerClass) {
+    const v = perClass?.[channel];
+    if (v === null || v === undefined || !Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return min <= max ? { min, max } : undefined;
+}
+
+const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/**
+ * A horizontal bar of `width` characters for `value` in [0, max], in eighths of a character.
+ * The scale is the estimator's own maximum (log2 of the bins), not the layer's largest value, so
+ * bars compare across layers and hovers.
+ */
+export function entropyBar(value: number, max: number, width = 10): string {
+  if (!(max > 0) || !Number.isFinite(value)) return '';
+  const eighths = Math.round(Math.min(1, Math.max(0, value / max)) * width * 8);
+  return '█'.repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8];
+}
+
+/** Escapes text for Markdown (layer names are the user's), including table cell bars and theme-icon `$(`. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$]/g, '\\$&');
+}
+
+/** A `command:` URI with JSON arguments, as VS Code's Markdown links expect. */
+export function commandUri(command: string, args: unknown[]): string {
+  return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
+}
+
+/** The Markdown of the hover for the layers defined at one place (several when a helper is called more than once). */
+export function hoverMarkdown(layers: readonly LayerHoverData[], l10n: L10n = englishL10n): string {
+  return layers.map((d) => layerSection(d, l10n)).join('\n\n---\n\n');
+}
+
+function layerSection(d: LayerHoverData, l10n: L10n): string {
+  const { layer, metrics } = d;
+  const out: string[] = [];
+  const shape = layer.outputShape.map((v) => (v < 0 ? '?' : String(v))).join('×');
+  const epoch =
+    d.status === 'recording'
+      ? l10n.t('epoch {0} of {1}, recording', d.epoch, d.plannedEpochs)
+      : l10n.t('epoch {0}', d.epoch);
+  out.push(`**${escapeMarkdown(layer.name)}** · ${escapeMarkdown(layer.className)} · ${escapeMarkdown(shape)} · ${escapeMarkdown(epoch)}`);
+  out.push('');
+  if (!metrics) {
+    out.push(escapeMarkdown(l10n.t('No entropies of this layer were recorded at epoch {0}.', d.epoch)));
+  } else {
+    const channels = metrics.channelBits.length;
+    const dead = new Set(metrics.deadChannels);
+    const maxBits = Math.log2(Math.max(2, d.bins));
+    out.push(`| ${l10n.t('channel')} | ${l10n.t('entropy (bits)')} | | ${l10n.t('class spread')} |`);
+    out.push('|--:|--:|:--|:--|');
+    const rows = Math.min(channels, MAX_CHANNEL_ROWS);
+    for (let c = 0; c < rows; c++) {
+      const v = metrics.channelBits[c];
+      const value = v === null || !Number.isFinite(v) ? '—' : formatBits(v);
+      const bar = dead.has(c) ? `*${escapeMarkdown(l10n.t('dead'))}*` : v === null ? '' : entropyBar(v, maxBits);
+      const spread = classSpread(metrics, c);
+      const spreadText = spread ? `${formatBits(spread.min)}–${formatBits(spread.max)}` : '—';
+      out.push(`| ${c} | ${value} | ${bar} | ${spreadText} |`);
+    }
+    out.push('');
+    const notes: string[] = [];
+    if (channels > rows) notes.push(l10n.t('… {0} more channels', channels - rows));
+    if (dead.size) notes.push(l10n.t('{0} of {1} channels dead (0 for every probe input)', dead.size, channels));
+    if (metrics.nonFiniteCount > 0) notes.push(l10n.t('{0} non-finite activations ignored', metrics.nonFiniteCount));
+    if (notes.length) {
+      out.push(escapeMarkdown(notes.join(' · ')));
+      out.push('');
+    }
+    const inter = metrics.interSampleBits;
+    out.push(
+      escapeMarkdown(
+        inter === null || !Number.isFinite(inter)
+          ? l10n.t('Inter-sample entropy: undefined (too few probe inputs)')
+          : l10n.t('Inter-sample entropy: {0} bits over {1} probe inputs', formatBits(inter), d.probeSize),
+      ),
+    );
+  }
+  out.push('');
+  const open = commandUri('cnnSlicer.showEntropy', [d.runFolder, layer.index]);
+  const compare = commandUri('cnnSlicer.compareEpochs', [d.runFolder, layer.index]);
+  out.push(
+    `[${escapeMarkdown(l10n.t('Open in CNN Slicer'))}](${open} "${l10n.t('The channel view of this layer in run {0}', d.runId).replace(/"/g, "'")}") · ` +
+      `[${escapeMarkdown(l10n.t('Compare epochs'))}](${compare} "${l10n.t('Each channel\'s entropy over the epochs of run {0}', d.runId).replace(/"/g, "'")}")`,
+  );
+  return out.join('\n');
+}

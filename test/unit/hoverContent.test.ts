@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import type { LayerEpochMetrics, RunLayer } from '../../src/analysis/runFormat';
+import {
+  classSpread,
+  commandUri,
+  entropyBar,
+  escapeMarkdown,
+  formatBits,
+  hoverMarkdown,
+  HOVER_COMMANDS,
+  MAX_CHANNEL_ROWS,
+  meanChannelBits,
+  type L10n,
+  type LayerHoverData,
+} from '../../src/extension/hoverContent';
+
+function metricsOf(channelBits: (number | null)[], extra: Partial<LayerEpochMetrics> = {}): LayerEpochMetrics {
+  return {
+    layer: 1,
+    interSampleBits: 9.5,
+    interSampleBitsPerClass: [4, 5],
+    channelBits,
+    channelBitsPerClass: [channelBits.map((v) => (v === null ? null : v - 0.25)), channelBits.map((v) => (v === null ? null : v + 0.5))],
+    deadChannels: [],
+    nonFiniteCount: 0,
+    ...extra,
+  };
+}
+
+const conv: RunLayer = { index: 1, name: 'conv1', className: 'Conv2D', outputShape: [24, 24, 3], channels: 3, parameters: 84, source: { file: '/m.ts', line: 13, column: 13 } };
+
+function data(metrics: LayerEpochMetrics | undefined, overrides: Partial<LayerHoverData> = {}): LayerHoverData {
+  return { runFolder: '/ws/.cnnslicer/runs/r1', runId: 'r1', status: 'completed', epoch: 3, plannedEpochs: 3, layer: conv, metrics, bins: 32, probeSize: 500, ...overrides };
+}
+
+/** The table rows of a hover (lines starting with "| <digit>"). */
+const rows = (markdown: string) => markdown.split('\n').filter((l) => /^\| \d/.test(l));
+
+describe('hover content: a layer\'s channel entropies from the run metrics', () => {
+  it('averages the defined channel entropies, and has no mean when none is defined', () => {
+    assert.equal(meanChannelBits(metricsOf([1, 2, null, 3])), 2);
+    assert.equal(meanChannelBits(metricsOf([null, null])), undefined);
+    assert.equal(meanChannelBits(metricsOf([])), undefined);
+    assert.equal(meanChannelBits(undefined), undefined);
+  });
+
+  it('takes the class spread of a channel over the classes that have a value', () => {
+    const m = metricsOf([2], { channelBitsPerClass: [[1.5], [null], [3.25], []] });
+    assert.deepEqual(classSpread(m, 0), { min: 1.5, max: 3.25 });
+    assert.equal(classSpread(metricsOf([1], { channelBitsPerClass: [[null], [null]] }), 0), undefined);
+  });
+
+  it('draws bars in eighths on the estimator\'s own scale, log2 of the bins', () => {
+    assert.equal(entropyBar(5, 5), '██████████');
+    assert.equal(entropyBar(2.5, 5), '█████');
+    assert.equal(entropyBar(0.0625 * 5, 5, 10), '▋'); // 5/8 of one character
+    assert.equal(entropyBar(0, 5), '');
+    assert.equal(entropyBar(9, 5), '██████████');
+    assert.equal(entropyBar(Number.NaN, 5), '');
+    assert.equal(entropyBar(1, 0), '');
+  });
+
+  it('shows title, one row per channel with value, bar and class spread, and the inter-sample entropy in bits', () => {
+    const md = hoverMarkdown([data(metricsOf([1.5, 2.5, 5]))]);
+    assert.match(md.split('\n')[0], /^\*\*conv1\*\* · Conv2D · 24×24×3 · epoch 3$/);
+    assert.deepEqual(rows(md), ['| 0 | 1.50 | ███ | 1.25–2.00 |', '| 1 | 2.50 | █████ | 2.25–3.00 |', '| 2 | 5.00 | ██████████ | 4.75–5.50 |']);
+    assert.match(md, /entropy \(bits\)/);
+    assert.match(md, /Inter\\-sample entropy: 9\\.50 bits over 500 probe inputs/);
+  });
+
+  it('flags dead channels, shows undefined values as a dash, and counts non-finite activations', () => {
+    const perClass = [
+      [0, null, 2.75],
+      [0, null, 3.5],
+    ];
+    const md = hoverMarkdown([data(metricsOf([0, null, 3], { deadChannels: [0], nonFiniteCount: 7, channelBitsPerClass: perClass }))]);
+    assert.deepEqual(rows(md), ['| 0 | 0.00 | *dead* | 0.00–0.00 |', '| 1 | — |  | — |', '| 2 | 3.00 | ██████ | 2.75–3.50 |']);
+    assert.match(md, /1 of 3 channels dead/);
+    assert.match(md, /7 non\\-finite activations ignored/);
+  });
+
+  it(`lists at most ${MAX_CHANNEL_ROWS} channels and says how many more there are`, () => {
+    const md = hoverMarkdown([data(metricsOf(Array.from({ length: 100 }, (_, i) => (i % 5) + 0.5)))]);
+    assert.equal(rows(md).length, MAX_CHANNEL_ROWS);
+    assert.match(md, new RegExp(`… ${100 - MAX_CHANNEL_ROWS} more channels`));
+  });
+
+  it('links "Open in CNN Slicer" and "Compare epochs" with the run folder and layer as command arguments', () => {
+    const md = hoverMarkdown([data(metricsOf([1]))]);
+    for (const command of HOVER_COMMANDS) {
+      const link = commandUri(command, ['/ws/.cnnslicer/runs/r1', 1]);
+      assert.ok(md.includes(`(${link} "`), `${command} link`);
+    }
+    assert.deepEqual(JSON.parse(decodeURIComponent(commandUri('x', ['/a b/(c)', 2]).slice('command:x?'.length))), ['/a b/(c)', 2]);
+    assert.match(md, /\[Open in CNN Slicer\]/);
+    assert.match(md, /\[Compare epochs\]/);
+  });
+
+  it('escapes the user\'s layer names so they cannot add links, tables or theme icons', () => {
+    const layer = { ...conv, name: 'x](command:evil)|$(zap)*' };
+    const md = hoverMarkdown([data(metricsOf([1]), { layer })]);
+    assert.ok(md.startsWith('**x\\]\\(command:evil\\)\\|\\$\\(zap\\)\\*** · '));
+    assert.equal(escapeMarkdown('a_b'), 'a\\_b');
+  });
+
+  it('says so when the layer has no metrics at that epoch, and when the run is still recording', () => {
+    const md = hoverMarkdown([data(undefined, { status: 'recording', epoch: 1, plannedEpochs: 5 })]);
+    assert.match(md.split('\n')[0], /epoch 1 of 5, recording$/);
+    assert.match(md, /No entropies of this layer were recorded at epoch 1/);
+    assert.equal(rows(md).length, 0);
+  });
+
+  it('separates the layers made by one definition and reports an undefined inter-sample entropy', () => {
+    const second = { ...conv, index: 4, name: 'conv1_again' };
+    const md = hoverMarkdown([data(metricsOf([1])), data(metricsOf([2], { interSampleBits: null }), { layer: second })]);
+    assert.equal(md.split('\n---\n').length, 2);
+    assert.match(md, /\*\*conv1\\_again\*\*/);
+    assert.match(md, /Inter\\-sample entropy: undefined/);
+  });
+
+  it('passes every user-visible string through the given l10n', () => {
+    const seen: string[] = [];
+    const l10n: L10n = { t: (m, ...args) => (seen.push(m), `«${m.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]))}»`) };
+    const md = hoverMarkdown([data(metricsOf([1, 2], { deadChannels: [1] }))], l10n);
+    assert.ok(seen.includes('Open in CNN Slicer') && seen.includes('Compare epochs') && seen.includes('dead') && seen.includes('epoch {0}'));
+    assert.match(md, /«epoch 3»/);
+  });
+
+  it('formats bits with two decimals', () => {
+    assert.equal(formatBits(3.14159), '3.14');
+    assert.equal(formatBits(0), '0.00');
+  });
+});

@@ -1,0 +1,185 @@
+// Model files in a real VS Code: the `cnnSlicer.isModelFile` context key, the "show entropy"
+// CodeLens on every layer definition of the fixture model (before and after a run, following
+// edits), the hover with the layer's channel entropies once a run exists, the commands behind
+// both, and the cursor → panel link. The panels are replaced by a recording stand-in where a test
+// checks what would be opened or selected, so these tests do not depend on webviews.
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { Focus, PanelRegistry, Services } from '../../../src/extension/services';
+import type { RunRecord } from '../../../src/recorder/runStore';
+import { activate, fixtureUri, waitFor } from './helpers';
+import { sharedFixtureRun } from './recordedRuns';
+
+const MODEL = 'tiny-model.ts';
+
+/** The fixture model's layer definitions as the file itself says: [line, column of `tf.layers`, name]. */
+function definitions(document: vscode.TextDocument): { line: number; column: number; name: string }[] {
+  const out: { line: number; column: number; name: string }[] = [];
+  for (let line = 0; line < document.lineCount; line++) {
+    const text = document.lineAt(line).text;
+    const column = text.indexOf('tf.layers.');
+    if (column < 0) continue;
+    const name = /name: '([^']+)'/.exec(text)?.[1];
+    assert.ok(name, `the fixture names its layer on line ${line + 1}`);
+    out.push({ line, column, name });
+  }
+  assert.ok(out.length >= 2, 'the fixture model has layers');
+  return out;
+}
+
+async function entropyLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+  return lenses.filter((l) => l.command?.command === 'cnnSlicer.showEntropy').sort((a, b) => a.range.start.line - b.range.start.line);
+}
+
+function hoverText(hovers: vscode.Hover[] | undefined): string {
+  return (hovers ?? [])
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : c.value))
+    .join('\n');
+}
+
+/** A stand-in for the run panels that notes what it is asked, installed for the duration of `fn`. */
+async function withPanels<T>(services: Services, fn: (fake: { opened: [string, Focus | undefined][]; selected: [string, number][] }) => Promise<T>): Promise<T> {
+  const noted = { opened: [] as [string, Focus | undefined][], selected: [] as [string, number][] };
+  const fake: PanelRegistry = {
+    open: async (runFolder, focus) => {
+      noted.opened.push([runFolder, focus]);
+    },
+    selectLayerOfModel: (modelFile, layer) => {
+      noted.selected.push([modelFile, layer]);
+    },
+    close: () => false,
+  };
+  const real = services.panels;
+  services.panels = fake;
+  try {
+    return await fn(noted);
+  } finally {
+    services.panels = real;
+  }
+}
+
+describe('model features: detection, CodeLens, hover and the cursor link', function () {
+  this.timeout(120_000);
+  let services: Services;
+  let document: vscode.TextDocument;
+
+  before(async () => {
+    services = await activate();
+    assert.ok(services.modelFeatures, 'registerModelFeatures set services.modelFeatures');
+    document = await vscode.workspace.openTextDocument(fixtureUri(MODEL));
+  });
+
+  afterEach(async () => {
+    // Edits made by a test are undone, so every test sees the fixture as it is on disk.
+    if (document.isDirty) {
+      await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+  });
+
+  it('sets cnnSlicer.isModelFile for a model file and clears it for other editors', async () => {
+    await vscode.window.showTextDocument(document);
+    await waitFor('cnnSlicer.isModelFile to be true', () => services.modelFeatures?.isModelFileContext === true);
+    const other = await vscode.workspace.openTextDocument({ language: 'typescript', content: 'export const notAModel = 1;\n' });
+    await vscode.window.showTextDocument(other);
+    await waitFor('cnnSlicer.isModelFile to be false', () => services.modelFeatures?.isModelFileContext === false);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.window.showTextDocument(document);
+    await waitFor('cnnSlicer.isModelFile to be true again', () => services.modelFeatures?.isModelFileContext === true);
+  });
+
+  it('puts a "show entropy" CodeLens at the start of every layer definition of the fixture model', async () => {
+    const lenses = await entropyLenses(document.uri);
+    const defs = definitions(document);
+    assert.deepEqual(
+      [...new Map(lenses.map((l) => [l.range.start.line, l.range.start.character])).entries()],
+      defs.map((d) => [d.line, d.column]),
+    );
+    for (const lens of lenses) assert.match(lens.command!.title, /show entropy/);
+  });
+
+  it('follows edits: a layer added in the editor gets its lens without saving', async () => {
+    const editor = await vscode.window.showTextDocument(document);
+    const defs = definitions(document);
+    const after = defs[0].line + 1;
+    await editor.edit((e) => e.insert(new vscode.Position(after, 0), "  model.add(tf.layers.dropout({ rate: 0.1, name: 'added' }));\n"));
+    const lines = (await entropyLenses(document.uri)).map((l) => l.range.start.line);
+    assert.ok(lines.includes(after), `a lens on the new line ${after + 1}: ${lines.join(', ')}`);
+    assert.equal(new Set(lines).size, defs.length + 1);
+  });
+
+  describe('with a recorded run', () => {
+    let run: RunRecord;
+    let indexOf: Map<string, number>;
+
+    before(async () => {
+      await sharedFixtureRun(services);
+      run = await waitFor('a run of the fixture model', () => services.runs.newestOfModel(document.uri.fsPath));
+      indexOf = new Map(run.manifest.layers.map((l) => [l.name, l.index]));
+      // The lenses are recomputed when the run index changes; let that settle.
+      await waitFor('lenses with the run', async () => (await entropyLenses(document.uri)).some((l) => l.command?.arguments?.[0] === run.folder));
+    });
+
+    it('titles each lens with the layer\'s mean channel entropy and points it at that run layer', async () => {
+      const lenses = await entropyLenses(document.uri);
+      const defs = definitions(document);
+      assert.deepEqual(
+        lenses.map((l) => [l.range.start.line, l.command!.arguments]),
+        defs.map((d) => [d.line, [run.folder, indexOf.get(d.name)]]),
+      );
+      for (const lens of lenses) assert.match(lens.command!.title, /^\$\(pulse\) show entropy · \d+\.\d\d bits$/);
+    });
+
+    it('opens the channel view of the layer when a lens is clicked', async () => {
+      const lens = (await entropyLenses(document.uri))[0];
+      await withPanels(services, async (fake) => {
+        await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
+        assert.deepEqual(fake.opened, [[run.folder, { view: 'channel', layer: lens.command!.arguments![1] }]]);
+      });
+    });
+
+    it('shows the layer\'s channel entropies in bits on hover, with links to the views', async () => {
+      const conv = definitions(document).find((d) => d.name === 'conv1')!;
+      const layer = run.manifest.layers[indexOf.get('conv1')!];
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(conv.line, conv.column + 4));
+      const text = hoverText(hovers);
+      assert.match(text, /\*\*conv1\*\* · Conv2D · /);
+      assert.match(text, /entropy \(bits\)/);
+      const rows = text.split('\n').filter((l) => /^\| \d+ \| (\d+\.\d\d|—) \|/.test(l));
+      assert.equal(rows.length, Math.min(layer.channels, 32), 'one row per channel');
+      assert.match(text, /Inter\\-sample entropy: (\d+\\\.\d\d bits|undefined)/);
+      assert.ok(text.includes('command:cnnSlicer.showEntropy?'), 'an "Open in CNN Slicer" link');
+      assert.ok(text.includes('command:cnnSlicer.compareEpochs?'), 'a "Compare epochs" link');
+    });
+
+    it('shows no hover away from layer definitions', async () => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(0, 1));
+      assert.doesNotMatch(hoverText(hovers), /entropy \(bits\)/);
+    });
+
+    it('"Compare epochs" opens the channel view of the layer', async () => {
+      await withPanels(services, async (fake) => {
+        await vscode.commands.executeCommand('cnnSlicer.compareEpochs', run.folder, 2);
+        assert.deepEqual(fake.opened, [[run.folder, { view: 'channel', layer: 2 }]]);
+      });
+    });
+
+    it('selects the layer in the panels when the cursor moves onto its definition, not when the API moves it', async () => {
+      const editor = await vscode.window.showTextDocument(document);
+      const target = definitions(document).find((d) => d.name === 'conv2')!;
+      await withPanels(services, async (fake) => {
+        // An API selection (what a panel's "go to source" does) is not sent back to the panels.
+        editor.selection = new vscode.Selection(target.line, 0, target.line, 0);
+        await new Promise((r) => setTimeout(r, 500));
+        assert.deepEqual(fake.selected, []);
+        editor.selection = new vscode.Selection(0, 0, 0, 0);
+        // A cursor command, as the arrow keys run it.
+        await vscode.commands.executeCommand('cursorMove', { to: 'down', by: 'line', value: target.line });
+        await waitFor('the layer to be selected in the panels', () => fake.selected.length > 0);
+        assert.deepEqual(fake.selected, [[run.manifest.model.file, indexOf.get('conv2')]]);
+      });
+    });
+  });
+});
