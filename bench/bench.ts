@@ -264,6 +264,13 @@ async function main(): Promise<void> {
     if (!ok) fails++;
     console.log(`  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`);
   }
+  console.log('\nThe extension host');
+  const { benchExtension } = await import('./extensionBench');
+  for (const line of benchExtension()) {
+    if (!line.ok) fails++;
+    const value = line.unit ? `${fmt(line.value, line.value < 10 ? 1 : 0).padStart(6)} ${line.unit}` : '';
+    console.log(`  ${line.label.padEnd(96)} ${value}${line.goal ? `  (goal < ${line.goal} ${line.unit}${line.ok ? '' : ' — GOAL MISSED'})` : ''}`);
+  }
   rmSync(dir, { recursive: true, force: true });
   if (!existsSync(dir) && fails) process.exitCode = 1;
 }
