@@ -39,6 +39,7 @@ export class RecorderClient {
   lastProgress?: RecordProgress;
   private child: ChildProcess;
   private cancelled = false;
+  private killedAfterCancel = false;
   private stderr = '';
 
   constructor(private readonly o: RecorderClientOptions) {
@@ -92,15 +93,16 @@ export class RecorderClient {
       });
       this.child.on('exit', (code, signal) => {
         const tail = this.stderr.trim().split('\n').slice(-1)[0];
+        // Only the recorder's own word counts as a finished run; an exit without one is reported as
+        // what it was, including a recorder that had to be stopped because it ignored a cancel.
         resolve(
-          outcome ??
-            (this.cancelled
-              ? { kind: 'done', folder: this.folder ?? '', status: 'cancelled' }
-              : {
-                  kind: 'died',
-                  folder: this.folder,
-                  message: `the recorder stopped unexpectedly (${signal ?? `exit code ${code}`})${tail ? `: ${tail}` : ''}; completed epochs are kept in the run folder`,
-                }),
+          outcome ?? {
+            kind: 'died',
+            folder: this.folder,
+            message: this.killedAfterCancel
+              ? `the recorder did not stop within ${(this.o.cancelGraceMs ?? 15_000) / 1000} s of the cancel and was stopped; completed epochs are kept in the run folder`
+              : `the recorder stopped unexpectedly (${signal ?? `exit code ${code}`})${tail ? `: ${tail}` : ''}; completed epochs are kept in the run folder`,
+          },
         );
       });
     });
@@ -115,7 +117,10 @@ export class RecorderClient {
     if (this.cancelled) return;
     this.cancelled = true;
     this.send({ type: 'record/cancel' });
-    const timer = setTimeout(() => this.child.kill(), this.o.cancelGraceMs ?? 15_000);
+    const timer = setTimeout(() => {
+      this.killedAfterCancel = true;
+      this.child.kill();
+    }, this.o.cancelGraceMs ?? 15_000);
     void this.done.finally(() => clearTimeout(timer));
   }
 

@@ -235,6 +235,9 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
       let trainAccuracy: number | null = null;
       const trainStart = now();
       if (epoch > 0) {
+        // A macrotask turn per epoch: a small model's epoch can run entirely on microtasks, which
+        // would starve the IPC 'message' event that carries a cancel until the whole run is over.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (signal?.aborted) break;
         const order = shuffled(trainIndices.length, seed + epoch);
         const x = tf.tidy(() => tf.gather(tf.tensor4d(trainInputs, [trainIndices.length, h, w, c]), tf.tensor1d(order, 'int32')));

@@ -65,6 +65,21 @@ describe('recorder client (extension host side of a recording)', function () {
     assert.ok(run.manifest.epochs.length >= 2);
   });
 
+  it('honours a cancel while a tiny model trains epoch after epoch without waiting on I/O', async () => {
+    let c!: RecorderClient;
+    await new Promise<void>((started) => {
+      c = new RecorderClient({
+        script,
+        options: { modelFile: resolve(__dirname, '../vscode/fixture/tiny-model.ts'), epochs: 2000, probeSize: 40, runsFolder: runs, k: 10 },
+        events: { onEpoch: (e) => e.epoch === 20 && started() },
+      });
+    });
+    c.cancel();
+    const outcome = await c.done;
+    assert.ok(outcome.kind === 'done' && outcome.status === 'cancelled', JSON.stringify(outcome));
+    assert.ok(readRun(c.folder!).manifest.epochs.length < 2000);
+  });
+
   it('reports a model that throws with its message and source location', async () => {
     const c = new RecorderClient({ script, options: { modelFile: resolve(__dirname, '../fixtures/models/throws.ts'), runsFolder: runs } });
     const outcome = await c.done;

@@ -7,19 +7,13 @@ import { join } from 'node:path';
 import type { Services } from '../../../src/extension/services';
 import { extension, fixtureUri, waitFor } from './helpers';
 
-/** The run folder of every recording made so far (shared by the test files of one suite run). */
-const state = ((globalThis as Record<string, unknown>).__cnnSlicerTestRuns ??= { shared: undefined as Promise<string> | undefined, lastStartMs: 0 }) as {
+/** The shared run, recorded once for all the test files of one suite run (each file is its own bundle). */
+const state = ((globalThis as Record<string, unknown>).__cnnSlicerTestRuns ??= { shared: undefined as Promise<string> | undefined }) as {
   shared?: Promise<string>;
-  lastStartMs: number;
 };
 
-/**
- * Records `tiny-model.ts` (1 epoch, 40 probe inputs) and waits until the run index lists it.
- * Run ids have a resolution of one second and two recordings in the same second would share a
- * folder, so recordings are spaced by more than a second.
- */
+/** Records `tiny-model.ts` (1 epoch, 40 probe inputs) and waits until the run index lists it. */
 export async function recordFixtureRun(services: Services): Promise<string> {
-  await spaceRecordings();
   const cli = join(extension().extensionPath, 'dist', 'cli.js');
   const out = services.runsFolders()[0];
   const args = [cli, 'record', fixtureUri('tiny-model.ts').fsPath, '--epochs', '1', '--probe', '40', '--k', '10', '--backend', 'wasm', '--out', out];
@@ -33,13 +27,6 @@ export async function recordFixtureRun(services: Services): Promise<string> {
   services.runs.refresh();
   await waitFor(`the run index to list ${folder}`, () => services.runs.find(folder));
   return folder;
-}
-
-/** Waits until a new recording gets a run id of its own (ids have one-second resolution); call before any recording. */
-export async function spaceRecordings(): Promise<void> {
-  const wait = state.lastStartMs + 1100 - Date.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  state.lastStartMs = Date.now();
 }
 
 /** One recorded run that tests only read (recorded once per suite run). */

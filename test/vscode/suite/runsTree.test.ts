@@ -9,7 +9,7 @@ import type { RunPanels } from '../../../src/extension/panels';
 import type { RunsNode, RunsTree } from '../../../src/extension/runsTree';
 import type { Services } from '../../../src/extension/services';
 import { activate, fixtureFolder, fixtureUri, waitFor } from './helpers';
-import { recordFixtureRun, sharedFixtureRun, spaceRecordings } from './recordedRuns';
+import { recordFixtureRun, sharedFixtureRun } from './recordedRuns';
 
 function runsTree(services: Services): RunsTree {
   const tree = (services as Services & { runsTree?: RunsTree }).runsTree;
@@ -165,7 +165,6 @@ describe('runs tree', function () {
   it('records a run again with its own settings, not the workspace defaults', async () => {
     const old = services.runs.find(folder)!.manifest;
     const before = new Set(services.runs.runs().map((r) => r.folder));
-    await spaceRecordings();
     // Resolves with the recording's outcome (the recording module's cnnSlicer.analyze).
     await vscode.commands.executeCommand('cnnSlicer.rerun', runNode(tree, folder));
     services.runs.refresh();
