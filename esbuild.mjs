@@ -1,11 +1,16 @@
 // One build script, one entry per target (see ARCHITECTURE.md):
 //   extension host (node, cjs, `vscode` external), child processes and workers (node),
 //   the CLI and the benchmark (node), webviews (browser).
-// Usage: node esbuild.mjs [--watch] [--production]
+// Usage: node esbuild.mjs [--watch] [--production] [--outdir <dir>]
+//   --outdir  write the bundles there instead of dist/ (scripts/package.mjs --stage builds the
+//             production bundles of a .vsix outside dist/, so the development build is left alone)
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+const outdirAt = process.argv.indexOf('--outdir');
+const outdir = outdirAt >= 0 ? process.argv[outdirAt + 1] : 'dist';
+if (!outdir || outdir.startsWith('--')) throw new Error('--outdir needs a folder: node esbuild.mjs --outdir <dir>');
 
 const common = {
   bundle: true,
@@ -28,20 +33,20 @@ const node = {
 
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
-  { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { computeWorker: 'src/compute/computeWorker.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { recorder: 'src/recorder/recorderProcess.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { service: 'src/service/serviceProcess.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { forwardWorker: 'src/service/forwardWorker.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
-  { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir },
+  { ...node, entryPoints: { computeWorker: 'src/compute/computeWorker.ts' }, outdir },
+  { ...node, entryPoints: { recorder: 'src/recorder/recorderProcess.ts' }, outdir },
+  { ...node, entryPoints: { service: 'src/service/serviceProcess.ts' }, outdir },
+  { ...node, entryPoints: { forwardWorker: 'src/service/forwardWorker.ts' }, outdir },
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir, banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir },
   {
     ...common,
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
     entryPoints: { webview: 'webview/main.tsx' },
-    outdir: 'dist',
+    outdir,
     jsx: 'automatic',
     jsxImportSource: 'preact',
   },

@@ -6,12 +6,16 @@
 // Because of esbuild's native binary the package is platform-specific (`--target`, default this
 // machine's platform), as VS Code's marketplace supports.
 //
-// Usage: node scripts/package.mjs [--target linux-x64] [--out file.vsix] [--no-build] [--no-check]
+// Usage: node scripts/package.mjs [--target linux-x64] [--out file.vsix] [--no-build] [--no-check] [--stage]
+//   --stage  package from a temporary copy: the production bundles are built there
+//            (esbuild.mjs --outdir), so dist/ keeps its development build and a build running at the
+//            same time (npm run watch, a test run) cannot mix into the package. The browser tests
+//            of the UI (test/browser/vscodeUi.test.ts) package this way while other tests use dist/.
 // Prints the .vsix path and its size; checks that every file the extension needs at run time is in
 // it and (unless --no-check, and only for this machine's platform) that the unpacked package records
 // the fixture model with nothing else around. test:vscode --vsix installs it into a clean VS Code.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -58,7 +62,7 @@ function runtimeFiles(esbuildPackage) {
 }
 
 function parseArgs(argv) {
-  const o = { target: undefined, out: undefined, build: true, check: true };
+  const o = { target: undefined, out: undefined, build: true, check: true, stage: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--target' || a === '-t') o.target = argv[++i];
@@ -67,9 +71,34 @@ function parseArgs(argv) {
     else if (a.startsWith('--out=')) o.out = resolve(a.slice('--out='.length));
     else if (a === '--no-build') o.build = false;
     else if (a === '--no-check') o.check = false;
-    else throw new Error(`unknown argument ${a}; usage: node scripts/package.mjs [--target <vsce target>] [--out <file.vsix>] [--no-build] [--no-check]`);
+    else if (a === '--stage') o.stage = true;
+    else throw new Error(`unknown argument ${a}; usage: node scripts/package.mjs [--target <vsce target>] [--out <file.vsix>] [--no-build] [--no-check] [--stage]`);
   }
+  if (o.stage && !o.build) throw new Error('--stage builds the bundles in its own folder; it cannot be combined with --no-build');
   return o;
+}
+
+/**
+ * A temporary folder vsce can package from instead of the repository (--stage): the top-level files
+ * and folders .vscodeignore lets in (copied, so the list cannot drift from it), node_modules as a
+ * link to the repository's (vsce asks npm for the production dependencies and reads their files
+ * through it), and an empty dist/ for the production build. Returns the folder.
+ */
+function makeStage() {
+  const stage = mkdtempSync(join(tmpdir(), 'cnn-slicer-package-'));
+  const allowed = readFileSync(join(ROOT, '.vscodeignore'), 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('!'))
+    .map((l) => l.slice(1).split('/')[0]);
+  const matches = (pattern, name) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`).test(name);
+  for (const name of readdirSync(ROOT)) {
+    if (name === 'dist' || name === 'node_modules') continue;
+    if (name === '.vscodeignore' || allowed.some((p) => matches(p, name))) cpSync(join(ROOT, name), join(stage, name), { recursive: true });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(stage, 'node_modules'), 'dir');
+  mkdirSync(join(stage, 'dist'));
+  return stage;
 }
 
 /** The @esbuild/<platform> package for a vsce target (the binary that must ship with it). */
@@ -170,12 +199,24 @@ export async function packageExtension(argv = process.argv.slice(2)) {
   }
 
   const started = Date.now();
+  // Where vsce packages from: the repository, or with --stage a temporary copy with its own dist/.
+  const cwd = o.stage ? makeStage() : ROOT;
+  try {
+    return await packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started });
+  } finally {
+    if (cwd !== ROOT) rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+async function packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started }) {
   if (o.build) {
-    console.log('package: building the bundles in production mode (node esbuild.mjs --production)…');
-    execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: ROOT, stdio: 'inherit' });
+    const outdir = join(cwd, 'dist');
+    const args = ['esbuild.mjs', '--production', ...(cwd === ROOT ? [] : ['--outdir', outdir])];
+    console.log(`package: building the bundles in production mode (node ${args.join(' ')})…`);
+    execFileSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
   }
   const needed = runtimeFiles(esbuildPackage);
-  const missing = needed.filter((f) => !existsSync(join(ROOT, f)));
+  const missing = needed.filter((f) => !existsSync(join(cwd, f)));
   if (missing.length) {
     const hint = missing.some((f) => f.startsWith(`node_modules/${esbuildPackage}`))
       ? ` (${esbuildPackage} is installed by npm only on its own platform: package for ${target} on a ${target} machine)`
@@ -186,12 +227,12 @@ export async function packageExtension(argv = process.argv.slice(2)) {
   }
 
   const flags = ['package', '--target', target, '--out', out, '--no-rewrite-relative-links', '--allow-missing-repository'];
-  if (!['LICENSE', 'LICENSE.md', 'LICENSE.txt'].some((f) => existsSync(join(ROOT, f)))) {
+  if (!['LICENSE', 'LICENSE.md', 'LICENSE.txt'].some((f) => existsSync(join(cwd, f)))) {
     console.warn('package: warning: no LICENSE file; packaging without one (vsce --skip-license). Add one before publishing.');
     flags.push('--skip-license');
   }
   console.log(`package: vsce ${flags.join(' ')}`);
-  execFileSync(process.execPath, [vsce, ...flags], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, [vsce, ...flags], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
 
   // The .vsix must hold everything the extension loads at run time, and nothing of the sources.
   const { entries, read } = readZip(out);
