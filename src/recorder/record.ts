@@ -225,7 +225,9 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   const trainLabels = Int32Array.from(trainIndices, (i) => dataset.labels[i]);
   const batches = Math.ceil(trainIndices.length / settings.batchSize);
   const recordedEpochs = Array.from({ length: settings.epochs + 1 }, (_, e) => e).filter((e) => e % settings.recordEvery === 0 || e === settings.epochs);
-  const started = now();
+  // The ETA clock starts with the first training epoch: the epoch-0 measurement before it is not
+  // part of the fraction done, so counting it made early estimates far too long.
+  let started: number | undefined;
   let lastProgress = -Infinity;
   let inputMetrics: LayerEpochMetrics | undefined;
 
@@ -239,6 +241,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
         // would starve the IPC 'message' event that carries a cancel until the whole run is over.
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (signal?.aborted) break;
+        started ??= now();
         const order = shuffled(trainIndices.length, seed + epoch);
         const x = tf.tidy(() => tf.gather(tf.tensor4d(trainInputs, [trainIndices.length, h, w, c]), tf.tensor1d(order, 'int32')));
         const y = tf.tidy(() => tf.oneHot(tf.gather(tf.tensor1d(trainLabels, 'int32'), tf.tensor1d(order, 'int32')), classes).toFloat());
@@ -259,7 +262,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
                 if (t - lastProgress >= PROGRESS_INTERVAL_MS || batch + 1 === batches) {
                   lastProgress = t;
                   const fraction = (epoch - 1 + (batch + 1) / batches) / settings.epochs;
-                  const elapsed = t - started;
+                  const elapsed = t - (started ?? t);
                   hooks.onProgress?.({
                     phase: 'training',
                     epoch,
