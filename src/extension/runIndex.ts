@@ -66,9 +66,13 @@ export class RunIndex implements vscode.Disposable {
     return this.runsOfModel(modelFile).find((r) => r.manifest.epochs.length > 0);
   }
 
-  /** Forget the cache and tell listeners (debounced, so a burst of file events is one refresh). */
+  /**
+   * Forget the cache and tell listeners, at most every 150 ms: a burst of file events is one
+   * refresh. Throttled, not debounced — a run writing an epoch every few milliseconds would
+   * otherwise postpone the refresh for as long as it records.
+   */
   refresh(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.cache = undefined;

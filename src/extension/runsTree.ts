@@ -331,7 +331,7 @@ export function registerRunsTree(services: Services, commands: CommandContext): 
       throw new Error(vscode.l10n.t('the model file {0} no longer exists; open the model where it is now and run “Analyze CNN”.', modelFile));
     }
     // Same model, same settings: no questions (the recording module's `noPrompt`).
-    await vscode.commands.executeCommand('cnnSlicer.analyze', { modelFile, settings: rerunSettings(record.manifest), noPrompt: true });
+    return vscode.commands.executeCommand('cnnSlicer.analyze', { modelFile, settings: rerunSettings(record.manifest), noPrompt: true });
   });
 
   // cnnSlicer.cancelRecording is registered by the recording module (recording.ts); the tree's
@@ -382,7 +382,12 @@ export function registerRunsTree(services: Services, commands: CommandContext): 
     services.panels?.close(folder);
     const uri = vscode.Uri.file(folder);
     try {
-      await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: true });
+      // Some machines' trash never answers (headless or remote hosts, seen with code-server):
+      // after 10 s it counts as unavailable, like an error.
+      await Promise.race([
+        vscode.workspace.fs.delete(uri, { recursive: true, useTrash: true }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(vscode.l10n.t('the trash did not answer within 10 s'))), 10_000)),
+      ]);
     } catch (e) {
       // No trash here (a remote or headless machine, some file systems): say so, and delete for
       // good only if the user agrees a second time.

@@ -25,7 +25,9 @@ export async function recordFixtureRun(services: Services): Promise<string> {
   });
   const folder = stdout.trim().split('\n').pop()!;
   services.runs.refresh();
-  await waitFor(`the run index to list ${folder}`, () => services.runs.find(folder));
+  // Completed, not just listed: the index may have read the run while it was still recording,
+  // and a run that looks live cannot be deleted (the command would ask to cancel it first).
+  await waitFor(`the run index to list ${folder} as completed`, () => services.runs.find(folder)?.manifest.status === 'completed');
   return folder;
 }
 

@@ -30,10 +30,14 @@ describe('recording', function () {
     const modelFile = fixtureUri('tiny-model.ts').fsPath;
     const done = vscode.commands.executeCommand('cnnSlicer.analyze', { modelFile, noPrompt: true, settings: { epochs: 500, probeSize: 40, k: 10, backend: 'wasm' } }) as Thenable<RecordingOutcome>;
     const folder = await waitFor('the recorder to create its run folder', () => services.recordings?.activeFolders()[0], 60_000);
-    // Live while recording: the index shows the run with status "recording".
-    services.runs.refresh();
-    await waitFor('the live run in the index', () => services.runs.find(folder)?.manifest.status === 'recording', 30_000);
-    await vscode.commands.executeCommand('cnnSlicer.cancelRecording', { runFolder: folder });
+    try {
+      // Live while recording: the index shows the run with status "recording".
+      services.runs.refresh();
+      await waitFor('the live run in the index', () => services.runs.find(folder)?.manifest.status === 'recording', 30_000);
+    } finally {
+      // Whatever happened above, no recording outlives this test.
+      await vscode.commands.executeCommand('cnnSlicer.cancelRecording', { runFolder: folder });
+    }
     const outcome = await done;
     assert.ok(outcome.kind === 'done' && outcome.status === 'cancelled', JSON.stringify(outcome));
     services.runs.refresh();
