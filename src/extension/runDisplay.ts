@@ -5,6 +5,7 @@
 //
 // User-visible strings go through an `l10n` argument (VS Code's `vscode.l10n` in the extension),
 // written as `l10n.t('…')` so the string extractor of @vscode/l10n-dev still finds them.
+import type { RecordingSettings } from './recording';
 import { resolve } from 'node:path';
 import type { RunLayer, RunManifest, RunStatus } from '../analysis/runFormat';
 import type { RunRecord } from '../recorder/runStore';
@@ -188,26 +189,15 @@ export function layerTooltip(layer: RunLayer, l10n: L10n): string {
   return lines.join('\n');
 }
 
-/** The settings of `cnnSlicer.analyze` (the recording module's quick input takes them as defaults). */
-export interface AnalyzeSettings {
-  dataset: string;
-  epochs: number;
-  batchSize: number;
-  probeSize: number;
-  bins: number;
-  k: number;
-  backend: 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
-}
-
 /**
  * What "Record Again" reuses of a run. The manifest records the backend that ran, not the one asked
  * for: a run that fell back was asked for a better one ("auto" or tfjs-node), so it is asked for
  * "auto" again rather than pinned to the fallback.
  */
-export function rerunSettings(manifest: RunManifest): AnalyzeSettings {
+export function rerunSettings(manifest: RunManifest): RecordingSettings {
   const s = manifest.settings;
   const ran = manifest.backend.name;
-  const backend: AnalyzeSettings['backend'] = manifest.backend.fallbackReasons.length ? 'auto' : ran === 'tensorflow' ? 'tfjs-node' : ran === 'wasm' || ran === 'cpu' ? ran : 'auto';
+  const backend: RecordingSettings['backend'] = manifest.backend.fallbackReasons.length ? 'auto' : ran === 'tensorflow' ? 'tfjs-node' : ran === 'wasm' || ran === 'cpu' ? ran : 'auto';
   return { dataset: manifest.dataset.spec, epochs: s.epochs, batchSize: s.batchSize, probeSize: s.probeSize, bins: s.bins, k: s.k, backend };
 }
 
