@@ -5,12 +5,19 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describeProgress, formatEta, RecorderClient } from '../../src/extension/recorderClient';
+import { describeProgress, formatEta, RecorderClient, RecorderClientOptions } from '../../src/extension/recorderClient';
 import type { RecordProgress } from '../../src/recorder/protocol';
 import { readRun } from '../../src/recorder/runStore';
 
 const script = resolve(__dirname, '../../dist/recorder.js');
 const model = resolve(__dirname, '../fixtures/models/multiFile.ts');
+
+/** A recording that has recorded epoch `epoch` (so it is under way when the test acts on it). */
+function startedRecording(options: RecorderClientOptions['options'], epoch: number): Promise<RecorderClient> {
+  return new Promise((started) => {
+    const c: RecorderClient = new RecorderClient({ script, options, events: { onEpoch: (e) => e.epoch === epoch && started(c) } });
+  });
+}
 
 describe('recorder client (extension host side of a recording)', function () {
   this.timeout(120_000);
@@ -49,14 +56,7 @@ describe('recorder client (extension host side of a recording)', function () {
   });
 
   it('cancels after the current batch and keeps the completed epochs', async () => {
-    let c!: RecorderClient;
-    await new Promise<void>((started) => {
-      c = new RecorderClient({
-        script,
-        options: { modelFile: model, dataset: 'synthetic:600', epochs: 200, batchSize: 8, probeSize: 30, runsFolder: runs, k: 10 },
-        events: { onEpoch: (e) => e.epoch >= 1 && started() },
-      });
-    });
+    const c = await startedRecording({ modelFile: model, dataset: 'synthetic:600', epochs: 200, batchSize: 8, probeSize: 30, runsFolder: runs, k: 10 }, 1);
     c.cancel();
     const outcome = await c.done;
     assert.deepEqual(outcome.kind === 'done' && outcome.status, 'cancelled');
@@ -66,14 +66,7 @@ describe('recorder client (extension host side of a recording)', function () {
   });
 
   it('honours a cancel while a tiny model trains epoch after epoch without waiting on I/O', async () => {
-    let c!: RecorderClient;
-    await new Promise<void>((started) => {
-      c = new RecorderClient({
-        script,
-        options: { modelFile: resolve(__dirname, '../vscode/fixture/tiny-model.ts'), epochs: 2000, probeSize: 40, runsFolder: runs, k: 10 },
-        events: { onEpoch: (e) => e.epoch === 20 && started() },
-      });
-    });
+    const c = await startedRecording({ modelFile: resolve(__dirname, '../vscode/fixture/tiny-model.ts'), epochs: 2000, probeSize: 40, runsFolder: runs, k: 10 }, 20);
     c.cancel();
     const outcome = await c.done;
     assert.ok(outcome.kind === 'done' && outcome.status === 'cancelled', JSON.stringify(outcome));
@@ -90,14 +83,7 @@ describe('recorder client (extension host side of a recording)', function () {
   });
 
   it('says the recorder died, and that completed epochs are kept, when it is killed', async () => {
-    let c!: RecorderClient;
-    await new Promise<void>((started) => {
-      c = new RecorderClient({
-        script,
-        options: { modelFile: model, dataset: 'synthetic:600', epochs: 200, batchSize: 8, probeSize: 30, runsFolder: runs, k: 10 },
-        events: { onEpoch: (e) => e.epoch >= 1 && started() },
-      });
-    });
+    const c = await startedRecording({ modelFile: model, dataset: 'synthetic:600', epochs: 200, batchSize: 8, probeSize: 30, runsFolder: runs, k: 10 }, 1);
     process.kill(c.pid!, 'SIGKILL');
     const outcome = await c.done;
     assert.equal(outcome.kind, 'died');
