@@ -140,7 +140,7 @@ async function runCase(name: string): Promise<CaseResult> {
         runsFolder: runs,
       });
       const seconds = (performance.now() - t) / 1000;
-      const { readRun } = await import('../src/recorder/runStore');
+      const { readRun } = await import('../src/run/store');
       const last = readRun(r.folder).metrics.at(-1)!;
       return { seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, value: last.timingsMs.record / last.timingsMs.train, trainMs: last.timingsMs.train, recordMs: last.timingsMs.record, backend: r.manifest.backend.name };
     } finally {

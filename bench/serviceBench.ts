@@ -13,9 +13,10 @@
  */
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { recordRun, epochFolder } from '../src/recorder/record';
+import { recordRun } from '../src/recorder/record';
+import { epochFolder } from '../src/run/paths';
 import { AnalysisEngine } from '../src/service/engine';
-import type { Query } from '../src/analysis';
+import type { Query } from '../src/service/queries';
 
 export interface ServiceBenchLine {
   label: string;

@@ -1,6 +1,6 @@
 /**
  * Training speed of TensorFlow.js on the WASM backend with CNN Slicer's training kernels
- * (src/recorder/wasmKernels.ts) against the stock CPU backend, measured in the same run (these
+ * (src/tfjs/wasmKernels.ts) against the stock CPU backend, measured in the same run (these
  * machines vary up to 2× between runs, so only the ratio means much).
  *
  * Work: one epoch of a LeNet-like model (conv2d 8 5×5 relu, max-pool 2, conv2d 16 5×5 relu,
@@ -17,8 +17,8 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { sampleWithoutReplacement } from '../src/analysis';
 import { loadMnist } from '../src/data/mnist';
-import { initBackend } from '../src/recorder/backend';
-import { registerWasmTrainingKernels } from '../src/recorder/wasmKernels';
+import { initBackend } from '../src/tfjs/backend';
+import { registerWasmTrainingKernels } from '../src/tfjs/wasmKernels';
 
 const TRAIN_SIZE = 5_000;
 const CPU_SIZE = 500;

@@ -163,8 +163,9 @@ function rulesBroken(rel, specifier) {
     }
     // The views run in a browser: of the engine they may use only the pure analysis core (the
     // query vocabulary and its types), never the processes behind it.
-    for (const dir of ['src/compute', 'src/recorder', 'src/service', 'src/cli', 'src/data']) {
-      if (isRelative && under(target, dir)) broken.push(`webview may import only src/analysis from src/ ('${specifier}' resolves to ${target})`);
+    const pure = ['src/run/format', 'src/service/queries'];
+    for (const dir of ['src/compute', 'src/recorder', 'src/service', 'src/cli', 'src/data', 'src/run', 'src/tfjs']) {
+      if (isRelative && under(target, dir) && !pure.includes(target.replace(/\.(ts|js)$/, ''))) broken.push(`webview may import only src/analysis, src/run/format and src/service/queries from src/ ('${specifier}' resolves to ${target})`);
     }
   }
 
@@ -175,17 +176,17 @@ function rulesBroken(rel, specifier) {
     }
     // The host starts the recorder as a child process; it may share its message types and read run
     // folders (plain JSON files), but never load the recording code (tfjs) itself.
-    const recorderShared = ['src/recorder/protocol', 'src/recorder/runStore', 'src/recorder/runFiles'];
-    if (isRelative && (under(target, 'src/compute') || (under(target, 'src/recorder') && !recorderShared.includes(target.replace(/\.(ts|js)$/, ''))))) {
-      broken.push(`src/extension must not import ${target.split('/').slice(0, 2).join('/')} other than src/recorder/protocol, runStore and runFiles ('${specifier}')`);
+    const recorderShared = ['src/recorder/protocol'];
+    if (isRelative && (under(target, 'src/compute') || under(target, 'src/tfjs') || (under(target, 'src/recorder') && !recorderShared.includes(target.replace(/\.(ts|js)$/, ''))))) {
+      broken.push(`src/extension must not import ${target.split('/').slice(0, 2).join('/')} other than src/recorder/protocol ('${specifier}')`);
     }
     // The analysis service runs in its own process: the host talks to it through its client only.
-    if (isRelative && under(target, 'src/service') && !['src/service/client', 'src/service/protocol'].includes(target.replace(/\.(ts|js)$/, ''))) {
+    if (isRelative && under(target, 'src/service') && !['src/service/client', 'src/service/protocol', 'src/service/queries'].includes(target.replace(/\.(ts|js)$/, ''))) {
       broken.push(`src/extension may import only src/service/client and src/service/protocol ('${specifier}')`);
     }
   }
 
-  for (const dir of ['src/compute', 'src/recorder', 'src/cli', 'src/data', 'src/service']) {
+  for (const dir of ['src/compute', 'src/recorder', 'src/cli', 'src/data', 'src/service', 'src/run', 'src/tfjs']) {
     if (under(rel, dir) && specifier === 'vscode') broken.push(`${dir} must not import 'vscode'`);
   }
   return broken;

@@ -2,7 +2,7 @@
 // tooltip. Each view reads the linked selection from ./state and asks its own slice queries.
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { RunManifest } from '../src/analysis/runFormat';
+import type { RunManifest } from '../src/run/format';
 import type { DataSource, ReportData } from './data';
 import type { Focus, ViewId } from './protocol';
 import { AppProvider, applyFocus, useApp } from './state';

@@ -3,9 +3,9 @@
 // answers were computed when the report was written and are embedded in the page. The views see
 // one interface and cannot tell the two apart, except through `mode` (to explain what a report
 // cannot do) .
-import { canonicalQuery } from '../src/analysis/queries';
-import type { AnswerOf, Query, QueryErrorCode, QueryKind } from '../src/analysis/queries';
-import type { RunManifest } from '../src/analysis/runFormat';
+import { canonicalQuery } from '../src/service/queries';
+import type { AnswerOf, Query, QueryErrorCode, QueryKind } from '../src/service/queries';
+import type { RunManifest } from '../src/run/format';
 import { assertNever, ExportFormat, Focus, parseHostMessage, PROTOCOL_VERSION, ViewId, WebviewTheme } from './protocol';
 import { postToHost } from './vscodeApi';
 

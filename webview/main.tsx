@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import { render } from 'preact';
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { RunManifest } from '../src/analysis/runFormat';
+import type { RunManifest } from '../src/run/format';
 import { App } from './App';
 import { DataSource, hostDataSource, ReportData, reportDataSource, ViewError } from './data';
 import { Focus, PROTOCOL_VERSION, WebviewTheme } from './protocol';

@@ -1,8 +1,8 @@
 // The slice queries the views ask, built in one place so that the standalone report precomputes
 // exactly the queries the views will look up (a report answers by canonical query; a query built
 // slightly differently would miss). Pure: the CLI's `report` command imports it too.
-import type { Query } from '../src/analysis/queries';
-import type { RunManifest } from '../src/analysis/runFormat';
+import type { Query } from '../src/service/queries';
+import type { RunManifest } from '../src/run/format';
 import type { InputSubset } from '../src/analysis/subsets';
 import type { QueryOf } from './data';
 import type { ViewId } from './protocol';

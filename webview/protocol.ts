@@ -1,5 +1,5 @@
 // The host↔webview message protocol. Both sides import this file, so it imports only the pure
-// query vocabulary (src/analysis/queries): the extension host must not pull webview code in, and
+// query vocabulary (src/service/queries): the extension host must not pull webview code in, and
 // the webview bundle must not pull in anything from the host.
 //
 // Messages are discriminated unions keyed by `type`, named `scope/verb`. Every message that
@@ -7,8 +7,8 @@
 // `postMessage` delivers whatever the other side (or a stale webview from an older version)
 // sent, and TypeScript types say nothing about that at run time. A webview is untrusted input to
 // the host: it names layers and channels by index and files by a bare name, never by a path.
-import { parseQuery, QueryError } from '../src/analysis/queries';
-import type { Answer, Query, QueryErrorCode } from '../src/analysis/queries';
+import { parseQuery, QueryError } from '../src/service/queries';
+import type { Answer, Query, QueryErrorCode } from '../src/service/queries';
 
 /** Bumped whenever a message changes shape; both sides compare it at the handshake. */
 export const PROTOCOL_VERSION = 2;

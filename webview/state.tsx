@@ -5,9 +5,9 @@
 import { createContext } from 'preact';
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { canonicalQuery } from '../src/analysis/queries';
-import type { AnswerOf, QueryKind } from '../src/analysis/queries';
-import type { RunManifest } from '../src/analysis/runFormat';
+import { canonicalQuery } from '../src/service/queries';
+import type { AnswerOf, QueryKind } from '../src/service/queries';
+import type { RunManifest } from '../src/run/format';
 import type { InputSubset } from '../src/analysis/subsets';
 import { DataSource, QueryOf, ViewError } from './data';
 import { Focus, VIEW_IDS, ViewId } from './protocol';

@@ -3,7 +3,7 @@
 import { createContext } from 'preact';
 import type { ComponentChildren, JSX, RefObject } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { Bits } from '../src/analysis/queries';
+import type { Bits } from '../src/service/queries';
 import { canvasToPng, pictureToPng, slug, svgToString, toCsv } from './export';
 import type { Cell } from './export';
 import { QueryResult, useApp } from './state';

@@ -14,6 +14,4 @@ export * from './layout';
 export * from './npy';
 export * from './shannon';
 export * from './random';
-export * from './runFormat';
 export * from './subsets';
-export * from './queries';

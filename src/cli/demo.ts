@@ -11,7 +11,7 @@ import { gatherRows, indicesByClass, sampleWithoutReplacement } from '../analysi
 import { ComputePool } from '../compute/pool';
 import { loadMnist } from '../data/mnist';
 import { recordRun } from '../recorder/record';
-import { readRun } from '../recorder/runStore';
+import { readRun } from '../run/store';
 import { writeReport } from './report';
 
 export async function runDemo(options: { k: number; seed: number; epochs?: number; out?: string }): Promise<void> {

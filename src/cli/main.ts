@@ -23,7 +23,8 @@ import { runReport } from './report';
 import { HELP, UsageError } from './usage';
 import { ModelError } from '../recorder/modelLoader';
 import { DatasetError } from '../data/dataset';
-import { npyToFloat64, QueryError } from '../analysis';
+import { npyToFloat64 } from '../analysis';
+import { QueryError } from '../service/queries';
 
 type Options = Record<string, { type: 'string' | 'boolean' }>;
 

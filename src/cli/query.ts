@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseQuery, QUERY_KINDS, QueryError } from '../analysis';
-import { listRuns } from '../recorder/runStore';
+import { parseQuery, QUERY_KINDS, QueryError } from '../service/queries';
+import { listRuns } from '../run/store';
 import { AnalysisEngine } from '../service/engine';
 import { HELP, UsageError } from './usage';
 

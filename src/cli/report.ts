@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { canonicalQuery, QueryError } from '../analysis';
+import { canonicalQuery, QueryError } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData } from '../../webview/data';
 import { webviewPage } from '../../webview/page';

@@ -7,7 +7,7 @@
  * Pure (no `vscode` import): callers pass `vscode.l10n` for the strings and wrap the result in a
  * `MarkdownString` whose trusted commands are exactly `HOVER_COMMANDS`.
  */
-import type { LayerEpochMetrics, RunLayer, RunStatus } from '../analysis/runFormat';
+import type { LayerEpochMetrics, RunLayer, RunStatus } from '../run/format';
 
 /** The commands the hover links to; the only ones its MarkdownString may run. */
 export const HOVER_COMMANDS: readonly string[] = ['cnnSlicer.showEntropy', 'cnnSlicer.compareEpochs'];

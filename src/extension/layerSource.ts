@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunLayer, RunManifest } from '../analysis/runFormat';
+import type { RunLayer, RunManifest } from '../run/format';
 
 /** How long the revealed line stays highlighted. */
 const HIGHLIGHT_MS = 1500;

@@ -10,7 +10,7 @@
 import { statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunRecord } from '../recorder/runStore';
+import type { RunRecord } from '../run/store';
 import { registerCommand, type CommandContext } from './commands';
 import { HOVER_COMMANDS, hoverMarkdown, meanChannelBits, formatBits, type LayerHoverData } from './hoverContent';
 import { detectModel, layerSites, recordedInFile, sitesAt, type LayerSite, type ModelDetection } from './modelDetection';

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunManifest } from '../analysis/runFormat';
-import { readRun, RunRecord } from '../recorder/runStore';
+import type { RunManifest } from '../run/format';
+import { readRun, RunRecord } from '../run/store';
 import { contentSecurityPolicy, webviewPage } from '../../webview/page';
 import type { ExportFormat, Focus } from '../../webview/protocol';
 import type { CommandContext } from './commands';

@@ -3,7 +3,7 @@
 // the outcome. It imports no `vscode`, so it is tested with the real recorder in plain Node
 // (test/unit/recorderClient.test.ts); src/extension/recording.ts puts a UI on it.
 import { ChildProcess, fork } from 'node:child_process';
-import type { RunStatus } from '../analysis/runFormat';
+import type { RunStatus } from '../run/format';
 import { FromRecorder, RECORDER_PROTOCOL_VERSION, ToRecorder } from '../recorder/protocol';
 import type { RecordOptions, RecordProgress } from '../recorder/protocol';
 

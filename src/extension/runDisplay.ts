@@ -7,8 +7,8 @@
 // written as `l10n.t('…')` so the string extractor of @vscode/l10n-dev still finds them.
 import type { RecordingSettings } from './recording';
 import { resolve } from 'node:path';
-import type { RunLayer, RunManifest, RunStatus } from '../analysis/runFormat';
-import type { RunRecord } from '../recorder/runStore';
+import type { RunLayer, RunManifest, RunStatus } from '../run/format';
+import type { RunRecord } from '../run/store';
 import type { ExportFormat, WebviewTheme } from '../../webview/protocol';
 
 /** The part of `vscode.l10n` these helpers use. */

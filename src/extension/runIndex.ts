@@ -3,7 +3,7 @@
 // tree, the hovers and the CodeLens all read it.
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { listRuns, RunRecord } from '../recorder/runStore';
+import { listRuns, RunRecord } from '../run/store';
 
 export interface RunListError {
   folder: string;

@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunLayer } from '../analysis/runFormat';
-import type { RunRecord } from '../recorder/runStore';
+import type { RunLayer } from '../run/format';
+import type { RunRecord } from '../run/store';
 import type { Focus } from '../../webview/protocol';
 import { CommandContext, registerCommand } from './commands';
 import { revealLayerSource } from './layerSource';

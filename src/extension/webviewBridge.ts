@@ -3,8 +3,8 @@
 // by id, and cancels reach the service. It imports no `vscode`, so the same bridge is tested in a
 // real browser against the real service (test/browser/hostMode.test.ts); the panel (issue 6) wires
 // it to a WebviewPanel and to the editor.
-import type { AnswerOf, Query } from '../analysis/queries';
-import { QueryError } from '../analysis/queries';
+import type { AnswerOf, Query } from '../service/queries';
+import { QueryError } from '../service/queries';
 import type { ClientQueryOptions, ClientResult } from '../service/client';
 import { ExportFormat, Focus, HostToWebview, parseWebviewMessage, PROTOCOL_VERSION, WebviewTheme } from '../../webview/protocol';
 

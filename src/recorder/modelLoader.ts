@@ -15,7 +15,8 @@ import Module, { SourceMap } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import type * as tfType from '@tensorflow/tfjs';
-import { CodedError, hasErrorCode, RunLayer } from '../analysis';
+import { CodedError, hasErrorCode } from '../analysis';
+import { RunLayer } from '../run/format';
 
 type Tf = typeof tfType;
 type LayersModel = tfType.LayersModel;
@@ -27,7 +28,7 @@ export interface SourceLocation {
   column: number;
 }
 
-/** One row of the layer table of a run manifest (the schema's type, src/analysis/runFormat.ts). */
+/** One row of the layer table of a run manifest (the schema's type, src/run/format.ts). */
 export type LayerInfo = RunLayer;
 
 /** Training settings a model file may export (`export const training = {...}`). */

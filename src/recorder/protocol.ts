@@ -3,7 +3,7 @@
  * process (`dist/recorder.js`, started with child_process.fork). Messages are keyed by `type`;
  * the child announces its protocol version first and the parent checks it.
  */
-import type { RunStatus } from '../analysis';
+import type { RunStatus } from '../run/format';
 import type { RecordOptions, RecordProgress } from './record';
 
 // Re-exported for parents (the extension host), which may import this file but not the recorder itself.

@@ -6,35 +6,17 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
-import {
-  argmaxRows,
-  channelEntropies,
-  confusionMatrix,
-  DEFAULT_BINS,
-  DEFAULT_K,
-  EpochMetrics,
-  gatherRows,
-  indicesByClass,
-  labelEntropies,
-  layerActivations,
-  LayerActivations,
-  LayerEpochMetrics,
-  npyFromFloat32,
-  RUN_FORMAT_VERSION,
-  RunLayer,
-  RunManifest,
-  RunSettings,
-  seededRandom,
-  serializeNpy,
-} from '../analysis';
+import { argmaxRows, channelEntropies, confusionMatrix, DEFAULT_BINS, DEFAULT_K, gatherRows, indicesByClass, labelEntropies, layerActivations, LayerActivations, npyFromFloat32, seededRandom, serializeNpy } from '../analysis';
+import { EpochMetrics, LayerEpochMetrics, RUN_FORMAT_VERSION, RunLayer, RunManifest, RunSettings } from '../run/format';
 import { ComputePool } from '../compute/pool';
 import { Dataset, loadDataset, parseDatasetSpec, splitDataset } from '../data/datasets';
-import { initBackend } from './backend';
+import { initBackend } from '../tfjs/backend';
 import { LoadedModel, loadModelFile, ModelError } from './modelLoader';
-import { forwardLayers } from './forward';
-import { appendLineDurable, writeFileAtomic, writeFolderAtomic } from './runFiles';
+import { forwardLayers } from '../tfjs/forward';
+import { appendLineDurable, writeFileAtomic, writeFolderAtomic } from '../run/files';
+import { claimRunFolder, defaultRunsFolder, epochFolder, makeRunId } from '../run/paths';
 
 /** What the caller asks for; unset fields come from the model file's `training` export, then defaults. */
 export interface RecordOptions {
@@ -90,35 +72,8 @@ export interface RecordResult {
 
 const PROGRESS_INTERVAL_MS = 125;
 
-/** Default folder for runs: `.cnnslicer/runs` in the folder of the model file. */
-export function defaultRunsFolder(modelFile: string): string {
-  return join(dirname(resolve(modelFile)), '.cnnslicer', 'runs');
-}
 
-/** A run id that sorts by time and names the model: `20261122-104501-mnist-lenet`. */
-export function makeRunId(modelFile: string, date = new Date()): string {
-  const stamp = date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const name = basename(modelFile).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40) || 'model';
-  return `${stamp}-${name}`;
-}
 
-/**
- * Creates the run folder atomically, so two recordings of one model started in the same second
- * (ids have one-second resolution) get two folders (`…-2`, `…-3`) instead of sharing one.
- */
-export function claimRunFolder(runsFolder: string, base: string): { id: string; folder: string } {
-  mkdirSync(runsFolder, { recursive: true });
-  for (let n = 1; ; n++) {
-    const id = n === 1 ? base : `${base}-${n}`;
-    const folder = join(runsFolder, id);
-    try {
-      mkdirSync(folder);
-      return { id, folder };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw e;
-    }
-  }
-}
 
 export async function recordRun(options: RecordOptions, hooks: RecordHooks = {}): Promise<RecordResult> {
   const log = hooks.log ?? (() => undefined);
@@ -317,10 +272,6 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   return { folder, manifest };
 }
 
-/** The checkpoint folder name of an epoch: `epoch-0007`. */
-export function epochFolder(epoch: number): string {
-  return `epoch-${String(epoch).padStart(4, '0')}`;
-}
 
 function validateSettings(s: RunSettings): void {
   const positiveInt = (name: string, v: number, min = 1) => {

@@ -3,7 +3,7 @@
  * waits for `recorder/hello`, sends `record/start`, and may send `record/cancel`. The process exits
  * when the run ends: 0 after completed or cancelled runs, 1 after a failure.
  */
-import { RunFormatError } from '../analysis';
+import { RunFormatError } from '../run/format';
 import { DatasetError } from '../data/dataset';
 import { ModelError } from './modelLoader';
 import { FromRecorder, parseToRecorder, RECORDER_PROTOCOL_VERSION } from './protocol';

@@ -7,7 +7,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AnswerOf, Query, QueryError, QueryErrorCode } from '../analysis';
+import { AnswerOf, Query, QueryError, QueryErrorCode } from './queries';
 import { FromService, SERVICE_PROTOCOL_VERSION, ToService } from './protocol';
 
 export interface ClientQueryOptions {

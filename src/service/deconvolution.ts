@@ -36,7 +36,7 @@
  *
  * This module runs in the analysis service, a child process: it uses tfjs, never `vscode`. The tf
  * instance is a parameter, so it works with whichever backend the engine initialised
- * (src/recorder/backend.ts `initBackend`).
+ * (src/tfjs/backend.ts `initBackend`).
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { CodedError, hasErrorCode } from '../analysis';

@@ -8,43 +8,16 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
-import {
-  AnswerOf,
-  argmaxRows,
-  Bits,
-  canonicalQuery,
-  capacityBits,
-  channelEntropies,
-  channelMatrix,
-  confusionMatrix,
-  distanceCodes,
-  encodeFloat32,
-  gatherRows,
-  hasErrorCode,
-  indicesByClass,
-  InputSubset,
-  layerActivations,
-  LayerActivations,
-  layerCapacity,
-  neighbourCount,
-  npyToFloat64,
-  parseNpy,
-  Query,
-  QUERY_VERSION,
-  QueryError,
-  QueryKind,
-  resolveSubset,
-  RunFormatError,
-  sampleWithoutReplacement,
-  sortMatrix,
-} from '../analysis';
+import { argmaxRows, capacityBits, channelEntropies, channelMatrix, confusionMatrix, distanceCodes, gatherRows, hasErrorCode, indicesByClass, InputSubset, layerActivations, LayerActivations, layerCapacity, neighbourCount, npyToFloat64, parseNpy, resolveSubset, sampleWithoutReplacement, sortMatrix } from '../analysis';
+import { AnswerOf, Bits, canonicalQuery, encodeFloat32, Query, QUERY_VERSION, QueryError, QueryKind } from './queries';
+import { RunFormatError } from '../run/format';
 import { CancelledError, ComputePool } from '../compute/pool';
 import { loadDataset, parseDatasetSpec } from '../data/datasets';
-import { BackendPreference, initBackend, InitializedBackend } from '../recorder/backend';
-import { Activations, forwardLayer, forwardLayers, loadCheckpoint } from '../recorder/forward';
-import { epochFolder } from '../recorder/record';
-import { readRun, RunRecord } from '../recorder/runStore';
-import { AnswerCache, DEFAULT_CACHE_BYTES } from './cache';
+import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
+import { Activations, forwardLayer, forwardLayers, loadCheckpoint } from '../tfjs/forward';
+import { epochFolder } from '../run/paths';
+import { readRun, RunRecord } from '../run/store';
+import { AnswerCache, DEFAULT_CACHE_BYTES } from '../run/cache';
 import { ForwardHelper, resolveForwardScript, shareFloat32 } from './forwardHelper';
 import { deconvolve } from './deconvolution';
 

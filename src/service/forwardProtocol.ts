@@ -1,5 +1,5 @@
 /** Messages between the analysis service and its forward-pass worker (forwardWorker.ts). */
-import type { RunLayer } from '../analysis';
+import type { RunLayer } from '../run/format';
 
 export interface ForwardRequest {
   id: number;

@@ -7,8 +7,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
-import { BackendPreference, initBackend } from '../recorder/backend';
-import { forwardLayers, loadCheckpoint } from '../recorder/forward';
+import { BackendPreference, initBackend } from '../tfjs/backend';
+import { forwardLayers, loadCheckpoint } from '../tfjs/forward';
 import type { ForwardRequest, ForwardResponse } from './forwardProtocol';
 
 let backend: ReturnType<typeof initBackend> | undefined;

@@ -3,7 +3,7 @@
  * service child process (`dist/service.js`, started with child_process.fork). The child announces
  * its protocol version first; both sides validate every message they receive.
  */
-import { Answer, parseQuery, Query, QueryErrorCode } from '../analysis';
+import { Answer, parseQuery, Query, QueryErrorCode } from './queries';
 
 export const SERVICE_PROTOCOL_VERSION = 1;
 

@@ -4,7 +4,7 @@
  * argument, waits for `hello`, then sends queries; each gets progress messages and exactly one
  * `result` or `error`. Nothing a parent sends can crash it: bad messages get a typed error.
  */
-import { QueryError } from '../analysis';
+import { QueryError } from './queries';
 import { AnalysisEngine, asQueryError } from './engine';
 import { FromService, parseToService, SERVICE_PROTOCOL_VERSION } from './protocol';
 

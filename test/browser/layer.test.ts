@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/analysis/queries';
-import type { CapacityMatrixAnswer, LayerCapacityAnswer } from '../../src/analysis/queries';
-import type { RunManifest } from '../../src/analysis/runFormat';
+import { canonicalQuery } from '../../src/service/queries';
+import type { CapacityMatrixAnswer, LayerCapacityAnswer } from '../../src/service/queries';
+import type { RunManifest } from '../../src/run/format';
 import type { ReportData } from '../../webview/data';
 import { queries } from '../../webview/plan';
 import { browserFixture, closeChecked, download, embedded, openPage, openReport, openView, screenshot, tempDir, useBrowser, writePage } from './harness';

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery, encodeFloat32 } from '../../src/analysis/queries';
-import type { ConfusionAnswer, InputDiversityAnswer, InputsAnswer, TrainingAnswer } from '../../src/analysis/queries';
+import { canonicalQuery, encodeFloat32 } from '../../src/service/queries';
+import type { ConfusionAnswer, InputDiversityAnswer, InputsAnswer, TrainingAnswer } from '../../src/service/queries';
 import type { ReportData } from '../../webview/data';
 import { queries } from '../../webview/plan';
 import { browserFixture, closeChecked, download, embedded, openPage, openReport, openView, screenshot, tempDir, useBrowser, writePage } from './harness';

@@ -2,8 +2,8 @@
 // their numbering, status, descriptions and tooltips, what "Record Again" reuses, the webview
 // theme of each VS Code theme kind, the export filters and the store of run names.
 import assert from 'node:assert/strict';
-import type { RunManifest, RunStatus } from '../../src/analysis/runFormat';
-import type { RunRecord } from '../../src/recorder/runStore';
+import type { RunManifest, RunStatus } from '../../src/run/format';
+import type { RunRecord } from '../../src/run/store';
 import {
   detailRows,
   epochProgress,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { LayerEpochMetrics, RunLayer } from '../../src/analysis/runFormat';
+import type { LayerEpochMetrics, RunLayer } from '../../src/run/format';
 import {
   classSpread,
   commandUri,

@@ -3,10 +3,12 @@ import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseNpy, validateManifest } from '../../src/analysis';
+import { parseNpy } from '../../src/analysis';
+import { validateManifest } from '../../src/run/format';
 import { FromRecorder, RECORDER_PROTOCOL_VERSION } from '../../src/recorder/protocol';
-import { epochFolder, recordRun, claimRunFolder } from '../../src/recorder/record';
-import { readRun } from '../../src/recorder/runStore';
+import { recordRun } from '../../src/recorder/record';
+import { claimRunFolder, epochFolder } from '../../src/run/paths';
+import { readRun } from '../../src/run/store';
 
 const model = resolve(__dirname, '../fixtures/models/multiFile.ts');
 const recorderScript = resolve(__dirname, '../../dist/recorder.js');

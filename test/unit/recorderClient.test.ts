@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeProgress, formatEta, RecorderClient, RecorderClientOptions } from '../../src/extension/recorderClient';
 import type { RecordProgress } from '../../src/recorder/protocol';
-import { readRun } from '../../src/recorder/runStore';
+import { readRun } from '../../src/run/store';
 
 const script = resolve(__dirname, '../../dist/recorder.js');
 const model = resolve(__dirname, '../fixtures/models/multiFile.ts');

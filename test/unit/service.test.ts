@@ -4,33 +4,14 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
-import {
-  AnswerOf,
-  capacityBits,
-  capacityMatrix,
-  channelEntropies,
-  channelMatrix,
-  decodeFloat32,
-  distanceCodes,
-  gatherRows,
-  hasErrorCode,
-  interSampleEntropy,
-  layerActivations,
-  LayerActivations,
-  layerCapacity,
-  parseNpy,
-  npyToFloat64,
-  parseQuery,
-  Query,
-  QueryError,
-  resolveSubset,
-  RunManifest,
-  sortMatrix,
-} from '../../src/analysis';
-import { initBackend } from '../../src/recorder/backend';
-import { epochFolder, recordRun } from '../../src/recorder/record';
-import { readRun } from '../../src/recorder/runStore';
-import { AnswerCache } from '../../src/service/cache';
+import { capacityBits, capacityMatrix, channelEntropies, channelMatrix, distanceCodes, gatherRows, hasErrorCode, interSampleEntropy, layerActivations, LayerActivations, layerCapacity, parseNpy, npyToFloat64, resolveSubset, sortMatrix } from '../../src/analysis';
+import { AnswerOf, decodeFloat32, parseQuery, Query, QueryError } from '../../src/service/queries';
+import { RunManifest } from '../../src/run/format';
+import { initBackend } from '../../src/tfjs/backend';
+import { recordRun } from '../../src/recorder/record';
+import { epochFolder } from '../../src/run/paths';
+import { readRun } from '../../src/run/store';
+import { AnswerCache } from '../../src/run/cache';
 import { AnalysisClient } from '../../src/service/client';
 import { deconvolve } from '../../src/service/deconvolution';
 import { AnalysisEngine } from '../../src/service/engine';

@@ -1,5 +1,5 @@
 /**
- * The WASM training kernels (src/recorder/wasmKernels.ts) against the CPU backend's kernels, which
+ * The WASM training kernels (src/tfjs/wasmKernels.ts) against the CPU backend's kernels, which
  * are tfjs's own reference implementations, plus end-to-end training under WASM.
  *
  * Errors are "max relative error": the largest absolute difference divided by the largest
@@ -15,8 +15,8 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
-import { initBackend } from '../../src/recorder/backend';
-import { filterGradientByLoop, registerWasmTrainingKernels } from '../../src/recorder/wasmKernels';
+import { initBackend } from '../../src/tfjs/backend';
+import { filterGradientByLoop, registerWasmTrainingKernels } from '../../src/tfjs/wasmKernels';
 import { rng } from './reference';
 
 type Tf = typeof tfjs;
@@ -392,7 +392,7 @@ describe('initBackend', function () {
   it('leaves uncaught errors to Node after initialising wasm: exit code 1, not the WASM loader\'s rethrowing handlers', function () {
     // In a fresh process, because the loader adds its handlers only at the first initialisation.
     const script = [
-      "require('./src/recorder/backend').initBackend('wasm').then((r) => {",
+      "require('./src/tfjs/backend').initBackend('wasm').then((r) => {",
       "  if (r.backend !== 'wasm') { console.error('backend ' + r.backend); process.exit(3); }",
       "  Promise.reject(new Error('deliberately unhandled'));",
       '});',
@@ -417,7 +417,7 @@ describe('initBackend', function () {
       const entry = path.join(root, 'entry.ts');
       writeFileSync(
         entry,
-        `import { initBackend } from ${JSON.stringify(path.join(repoRoot, 'src', 'recorder', 'backend'))};\n` +
+        `import { initBackend } from ${JSON.stringify(path.join(repoRoot, 'src', 'tfjs', 'backend'))};\n` +
           `initBackend('wasm').then((r) => console.log(JSON.stringify({ backend: r.backend, reasons: r.fallbackReasons })));\n`,
       );
       const esbuild = await import('esbuild');

@@ -1,8 +1,8 @@
 // The host↔webview protocol's validation, the page's CSP and escaping, the report's lookups, and
 // the pure helpers of the views (slice text, saved-state validation).
 import assert from 'node:assert/strict';
-import { canonicalQuery } from '../../src/analysis/queries';
-import type { RunManifest } from '../../src/analysis/runFormat';
+import { canonicalQuery } from '../../src/service/queries';
+import type { RunManifest } from '../../src/run/format';
 import { reportDataSource, ReportData, ViewError } from '../../webview/data';
 import { contentSecurityPolicy, webviewPage } from '../../webview/page';
 import { capacityPairs, queries, reportPlan, spreadEpochs } from '../../webview/plan';

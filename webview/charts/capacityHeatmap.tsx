@@ -7,7 +7,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { rgb } from 'd3-color';
-import type { CapacityMatrixAnswer } from '../../src/analysis/queries';
+import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import { capacityScale } from '../colours';
 import { useChartTheme } from './common';
 import { fmtBits, pixelRatio, useTooltip } from '../ui';

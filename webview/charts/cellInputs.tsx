@@ -4,8 +4,8 @@
 // time, because a diagonal cell of a large probe set holds hundreds of inputs.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { decodeFloat32 } from '../../src/analysis/queries';
-import type { InputsAnswer } from '../../src/analysis/queries';
+import { decodeFloat32 } from '../../src/service/queries';
+import type { InputsAnswer } from '../../src/service/queries';
 import { classColour, greyLevel } from '../colours';
 import { queries } from '../plan';
 import { shown, useQuery } from '../state';

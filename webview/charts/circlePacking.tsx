@@ -14,7 +14,7 @@ import type { ZoomView } from 'd3-interpolate';
 import { interpolateRainbow } from 'd3-scale-chromatic';
 import { select } from 'd3-selection';
 import 'd3-transition';
-import type { Bits, ChannelEntropiesAnswer } from '../../src/analysis/queries';
+import type { Bits, ChannelEntropiesAnswer } from '../../src/service/queries';
 import { ALL_COLOUR, classColour } from '../colours';
 import { fmtBits, useTooltip } from '../ui';
 import { reducedMotion, useWidth } from './common';

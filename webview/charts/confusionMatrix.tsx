@@ -8,7 +8,7 @@ import type { JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { max, sum } from 'd3-array';
 import { format } from 'd3-format';
-import type { ConfusionAnswer } from '../../src/analysis/queries';
+import type { ConfusionAnswer } from '../../src/service/queries';
 import { classColour, countScale } from '../colours';
 import { queries } from '../plan';
 import { shown, useApp, useQuery, useViewState } from '../state';

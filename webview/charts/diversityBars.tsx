@@ -10,7 +10,7 @@ import { scaleBand, scaleLinear } from 'd3-scale';
 import { interpolateViridis } from 'd3-scale-chromatic';
 import type { ScaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
-import type { InputDiversityAnswer } from '../../src/analysis/queries';
+import type { InputDiversityAnswer } from '../../src/service/queries';
 import { ALL_COLOUR, classColour } from '../colours';
 import { queries } from '../plan';
 import { shown, useApp, useQuery, useViewState } from '../state';

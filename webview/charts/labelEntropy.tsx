@@ -4,7 +4,7 @@
 // line per class; an undefined entropy (nothing predicted as / labelled with the class at that
 // epoch) is a gap with a marker, never a 0.
 import type { JSX } from 'preact';
-import type { TrainingAnswer } from '../../src/analysis/queries';
+import type { TrainingAnswer } from '../../src/service/queries';
 import { classColour } from '../colours';
 import { shown } from '../state';
 import type { QueryResult } from '../state';

@@ -5,7 +5,7 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { scaleLinear } from 'd3-scale';
-import type { LayerCapacityAnswer } from '../../src/analysis/queries';
+import type { LayerCapacityAnswer } from '../../src/service/queries';
 import type { InputSubset } from '../../src/analysis/subsets';
 import { queries } from '../plan';
 import { QueryResult, useApp, useQuery } from '../state';

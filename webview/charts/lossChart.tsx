@@ -3,7 +3,7 @@
 // averages over an epoch's batches, so epoch 0 (before any training step) has none: a gap.
 import type { JSX } from 'preact';
 import { format } from 'd3-format';
-import type { TrainingAnswer } from '../../src/analysis/queries';
+import type { TrainingAnswer } from '../../src/service/queries';
 import { shown } from '../state';
 import type { QueryResult } from '../state';
 import { Card, QueryStatus } from '../ui';

@@ -6,7 +6,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { scaleLinear } from 'd3-scale';
 import type { ScaleLinear } from 'd3-scale';
-import type { Bits, SmallMultiplesAnswer } from '../../src/analysis/queries';
+import type { Bits, SmallMultiplesAnswer } from '../../src/service/queries';
 import { classColour } from '../colours';
 import { fmtBits, pixelRatio, useTooltip } from '../ui';
 import { ChartTheme, classLabel, useChartTheme, useWidth } from './common';

@@ -4,9 +4,9 @@
 // layer is the linked focus (a layer picked in any view), else the first layer of the slice.
 import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
-import { decodeFloat32 } from '../../src/analysis/queries';
-import type { ChannelEntropiesAnswer, DeconvolutionAnswer, SmallMultiplesAnswer } from '../../src/analysis/queries';
-import type { RunManifest } from '../../src/analysis/runFormat';
+import { decodeFloat32 } from '../../src/service/queries';
+import type { ChannelEntropiesAnswer, DeconvolutionAnswer, SmallMultiplesAnswer } from '../../src/service/queries';
+import type { RunManifest } from '../../src/run/format';
 import { classLabel } from '../charts/common';
 import { CirclePacking, groupLabel, packValues } from '../charts/circlePacking';
 import type { GroupKey } from '../charts/circlePacking';

@@ -3,8 +3,8 @@
 // channels; and the layer-level capacity between pairs of layers.
 import type { JSX } from 'preact';
 import { useMemo, useRef } from 'preact/hooks';
-import { decodeFloat32 } from '../../src/analysis/queries';
-import type { CapacityMatrixAnswer } from '../../src/analysis/queries';
+import { decodeFloat32 } from '../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import type { InputSubset } from '../../src/analysis/subsets';
 import { CapacityHeatmap, CellRef, displayOrders, HeatmapSort, matrixStats, SortKey, UndefinedSwatch } from '../charts/capacityHeatmap';
 import { usePanelWidth } from '../charts/common';

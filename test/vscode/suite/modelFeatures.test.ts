@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Focus, PanelRegistry, Services } from '../../../src/extension/services';
-import type { RunRecord } from '../../../src/recorder/runStore';
+import type { RunRecord } from '../../../src/run/store';
 import { activate, fixtureUri, waitFor } from './helpers';
 import { sharedFixtureRun } from './recordedRuns';
 

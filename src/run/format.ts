@@ -4,7 +4,7 @@
  * cheap per-epoch summaries. These are the schema types and the validation of what a reader
  * finds on disk; writing lives in the recorder.
  */
-import { CodedError, hasErrorCode } from './errors';
+import { CodedError, hasErrorCode } from '../analysis/errors';
 
 /** Format version written by this code; readers refuse newer majors with a clear message. */
 export const RUN_FORMAT_VERSION = 1;

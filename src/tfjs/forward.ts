@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
-import type { RunLayer } from '../analysis';
+import type { RunLayer } from '../run/format';
 import { CancelledError } from '../compute/pool';
 
 /** Inputs per forward chunk. */

@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EpochMetrics, parseMetricsLines, RunFormatError, RunManifest, validateManifest } from '../analysis';
-import { writeFileAtomic } from './runFiles';
+import { EpochMetrics, parseMetricsLines, RunFormatError, RunManifest, validateManifest } from './format';
+import { writeFileAtomic } from './files';
 
 export interface RunRecord {
   folder: string;

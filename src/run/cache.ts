@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../recorder/runFiles';
+import { writeFileAtomic } from './files';
 
 /** Default cap of one run's cache folder. */
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;

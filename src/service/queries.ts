@@ -3,9 +3,9 @@
  * request/response vocabulary shared by the service, the CLI (`cli query`), the extension host and
  * the webviews. Documented for people in docs/queries.md. Pure: no I/O, runs in browsers too.
  */
-import { CodedError } from './errors';
-import type { RunManifest } from './runFormat';
-import type { InputSubset } from './subsets';
+import { CodedError } from '../analysis/errors';
+import type { RunManifest } from '../run/format';
+import type { InputSubset } from '../analysis/subsets';
 
 /** Version of the query vocabulary; cached answers from another version are never reused. */
 export const QUERY_VERSION = 1;
