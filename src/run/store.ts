@@ -4,6 +4,7 @@
  * intact, and the manifest is repaired on disk when the folder is writable.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EpochMetrics, parseMetricsLines, RunFormatError, RunManifest, validateManifest } from './format';
 import { writeFileAtomic } from './files';
@@ -70,6 +71,37 @@ export function listRuns(runsFolder: string): { runs: RunRecord[]; errors: { fol
   for (const name of readdirSync(runsFolder).sort().reverse()) {
     const folder = join(runsFolder, name);
     if (name.includes('.tmp-') || !existsSync(join(folder, 'manifest.json'))) continue;
+    try {
+      runs.push(readRun(folder));
+    } catch (e) {
+      errors.push({ folder, message: (e as Error).message });
+    }
+  }
+  return { runs, errors };
+}
+
+/**
+ * `listRuns` for the extension host, which must never block on the disk: the folder listing is
+ * asynchronous and each run is read on its own turn of the event loop.
+ */
+export async function listRunsAsync(runsFolder: string): Promise<{ runs: RunRecord[]; errors: { folder: string; message: string }[] }> {
+  const runs: RunRecord[] = [];
+  const errors: { folder: string; message: string }[] = [];
+  let names: string[];
+  try {
+    names = await readdir(runsFolder);
+  } catch {
+    return { runs, errors };
+  }
+  for (const name of names.sort().reverse()) {
+    const folder = join(runsFolder, name);
+    if (name.includes('.tmp-')) continue;
+    try {
+      await stat(join(folder, 'manifest.json'));
+    } catch {
+      continue;
+    }
+    await new Promise((done) => setImmediate(done));
     try {
       runs.push(readRun(folder));
     } catch (e) {
