@@ -5,6 +5,24 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { CodedError, hasErrorCode } from '../analysis/errors';
+
+/**
+ * A write to a run folder that did not complete. `reason` is `disk-full` when the disk or a quota
+ * ran out (ENOSPC, EDQUOT, or fewer bytes written than asked), `io` otherwise. The file that was
+ * being replaced is left as it was.
+ */
+export class RunWriteError extends CodedError {
+  constructor(
+    message: string,
+    readonly reason: 'disk-full' | 'io',
+  ) {
+    super('run-write', message, 'RunWriteError');
+  }
+  static is(e: unknown): e is RunWriteError {
+    return hasErrorCode(e, 'run-write');
+  }
+}
 
 /** Writes `data` to `path` atomically: a reader sees the old file or the new one, never a mix. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
