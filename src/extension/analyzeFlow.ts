@@ -63,8 +63,19 @@ const DATASETS: { spec: string; label: string; detail: string; needsPath?: 'fold
 export async function askSettings(modelFile: string, initial: RecordingSettings): Promise<RecordingSettings | undefined> {
   const title = vscode.l10n.t('Analyze CNN: {0}', basename(modelFile));
   const datasetPick = await vscode.window.showQuickPick(
-    DATASETS.map((d) => ({ ...d, description: d.spec === initial.dataset || (d.spec && d.needsPath && initial.dataset.startsWith(d.spec)) ? vscode.l10n.t('last used') : undefined })),
-    { title: `${title} (1/2)`, placeHolder: vscode.l10n.t('Dataset to train on and measure with'), matchOnDetail: true, ignoreFocusOut: true },
+    DATASETS.map((d) => ({
+      ...d,
+      description:
+        d.spec === initial.dataset || (d.spec && d.needsPath && initial.dataset.startsWith(d.spec))
+          ? vscode.l10n.t('last used')
+          : undefined,
+    })),
+    {
+      title: `${title} (1/2)`,
+      placeHolder: vscode.l10n.t('Dataset to train on and measure with'),
+      matchOnDetail: true,
+      ignoreFocusOut: true,
+    },
   );
   if (!datasetPick) return undefined;
   let dataset = datasetPick.spec;
@@ -73,7 +84,11 @@ export async function askSettings(modelFile: string, initial: RecordingSettings)
     if (!f?.[0]) return undefined;
     dataset = `${datasetPick.spec}${f[0].fsPath}`;
   } else if (datasetPick.needsPath === 'npy') {
-    const f = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { npy: ['npy'] }, title: vscode.l10n.t('Choose the inputs .npy, then the labels .npy (select both)') });
+    const f = await vscode.window.showOpenDialog({
+      canSelectMany: true,
+      filters: { npy: ['npy'] },
+      title: vscode.l10n.t('Choose the inputs .npy, then the labels .npy (select both)'),
+    });
     if (!f || f.length !== 2) return undefined;
     dataset = `npy:${f[0].fsPath},${f[1].fsPath}`;
   }
@@ -86,7 +101,11 @@ export async function askSettings(modelFile: string, initial: RecordingSettings)
     { key: 'k', label: vscode.l10n.t('Neighbours k'), min: 2 },
   ];
   for (;;) {
-    const start = { label: `$(play) ${vscode.l10n.t('Start recording')}`, detail: vscode.l10n.t('dataset {0}', s.dataset || vscode.l10n.t("the model's own")), key: 'start' as const };
+    const start = {
+      label: `$(play) ${vscode.l10n.t('Start recording')}`,
+      detail: vscode.l10n.t('dataset {0}', s.dataset || vscode.l10n.t("the model's own")),
+      key: 'start' as const,
+    };
     const items = [
       start,
       ...fields.map((f) => ({
@@ -96,11 +115,17 @@ export async function askSettings(modelFile: string, initial: RecordingSettings)
       })),
       { label: vscode.l10n.t('Backend'), description: s.backend, key: 'backend' as const },
     ];
-    const pick = await vscode.window.showQuickPick(items, { title: `${title} (2/2)`, placeHolder: vscode.l10n.t('Press Enter to start, or pick a setting to change it'), ignoreFocusOut: true });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `${title} (2/2)`,
+      placeHolder: vscode.l10n.t('Press Enter to start, or pick a setting to change it'),
+      ignoreFocusOut: true,
+    });
     if (!pick) return undefined;
     if (pick.key === 'start') return s;
     if (pick.key === 'backend') {
-      const b = await vscode.window.showQuickPick(['auto', 'wasm', 'cpu', 'tfjs-node'], { placeHolder: vscode.l10n.t('TensorFlow.js backend of the recorder') });
+      const b = await vscode.window.showQuickPick(['auto', 'wasm', 'cpu', 'tfjs-node'], {
+        placeHolder: vscode.l10n.t('TensorFlow.js backend of the recorder'),
+      });
       if (b) s = { ...s, backend: b as RecordingSettings['backend'] };
       continue;
     }
@@ -109,7 +134,10 @@ export async function askSettings(modelFile: string, initial: RecordingSettings)
       title: field.label,
       value: s[field.key] === undefined ? '' : String(s[field.key]),
       prompt: field.optional ? vscode.l10n.t("A whole number; empty for the model's own") : vscode.l10n.t('A whole number'),
-      validateInput: (v) => (v.trim() === '' && field.optional) || (/^\d+$/.test(v.trim()) && Number(v) >= field.min) ? undefined : vscode.l10n.t('a whole number of at least {0}', field.min),
+      validateInput: (v) =>
+        (v.trim() === '' && field.optional) || (/^\d+$/.test(v.trim()) && Number(v) >= field.min)
+          ? undefined
+          : vscode.l10n.t('a whole number of at least {0}', field.min),
     });
     if (value === undefined) continue;
     s = { ...s, [field.key]: value.trim() === '' ? undefined : Number(value) };

@@ -62,7 +62,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** A bundle of the extension (`dist/<name>.js`): the child processes' entry points. */
-  bundle(name: 'service' | 'recorder' | 'cli'): string {
+  bundle(name: 'service' | 'recorder'): string {
     return join(this.extensionContext.extensionPath, 'dist', `${name}.js`);
   }
 

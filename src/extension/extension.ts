@@ -55,7 +55,12 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   const modelFeatures = new ModelFeatures(sourceSites, (modelFile, layer) => panels.selectLayerOfModel(modelFile, layer));
   context.subscriptions.push(sourceSites, layerSource, panels, recordings, runsView, modelFeatures);
 
-  const picker = new RunPicker({ runs: ctx.runs, labels, selection: () => runsView.selection(), activeFolders: () => recordings.activeFolders() });
+  const picker = new RunPicker({
+    runs: ctx.runs,
+    labels,
+    selection: () => runsView.selection(),
+    activeFolders: () => recordings.activeFolders(),
+  });
   registerCommand(ctx, 'cnnSlicer.showOutput', () => log.show());
   registerRecordingCommands(ctx, recordings, openRun);
   registerPanelCommands(ctx, panels, picker);
@@ -70,7 +75,9 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
 
   // The version in the log ties a bug report to the build that produced it.
   const version: unknown = context.extension.packageJSON?.version;
-  log.info(`CNN Slicer ${typeof version === 'string' ? version : '(unknown version)'} activated in ${(performance.now() - started).toFixed(1)} ms`);
+  log.info(
+    `CNN Slicer ${typeof version === 'string' ? version : '(unknown version)'} activated in ${(performance.now() - started).toFixed(1)} ms`,
+  );
   return { ctx, panels, recordings, runsView, runCommands, modelFeatures, sourceSites };
 }
 

@@ -44,11 +44,15 @@ export class LayerSource implements vscode.Disposable {
     }
     const file = layerSourceFile(manifest, layer);
     if (!file || !layer.source) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('The layer “{0}” is the model input; it has no line in the source.', layer.name));
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('The layer “{0}” is the model input; it has no line in the source.', layer.name),
+      );
       return undefined;
     }
     if (!(await isFile(file))) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('{0} no longer exists; it was moved or deleted after the run was recorded.', file));
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('{0} no longer exists; it was moved or deleted after the run was recorded.', file),
+      );
       return undefined;
     }
     const uri = vscode.Uri.file(file);

@@ -72,7 +72,9 @@ export class RunIndex implements vscode.Disposable {
   /** Runs of a model file (any of its recorded source files), newest first. */
   async runsOfModel(modelFile: string): Promise<RunRecord[]> {
     const target = resolve(modelFile);
-    return (await this.runs()).filter((r) => resolve(r.manifest.model.file) === target || r.manifest.model.sourceFiles.some((f) => resolve(f) === target));
+    return (await this.runs()).filter(
+      (r) => resolve(r.manifest.model.file) === target || r.manifest.model.sourceFiles.some((f) => resolve(f) === target),
+    );
   }
 
   /** The newest run of a model with at least one recorded epoch. */
@@ -128,7 +130,9 @@ export class RunIndex implements vscode.Disposable {
     this.watched = key;
     for (const w of this.watchers) w.dispose();
     this.watchers = folders.map((folder) => {
-      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '**/{manifest.json,metrics.jsonl}'));
+      const w = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(folder), '**/{manifest.json,metrics.jsonl}'),
+      );
       const onEvent = () => this.refresh();
       return vscode.Disposable.from(w, w.onDidCreate(onEvent), w.onDidChange(onEvent), w.onDidDelete(onEvent));
     });

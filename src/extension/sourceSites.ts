@@ -79,7 +79,9 @@ export class SourceSites implements vscode.Disposable {
       this.log.warn(`reading the runs of ${file} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (!run && !detection?.isModel) return undefined;
-    const sites = run ? await this.sitesFor(document, run) : sitesOfRun(detection?.layers ?? [], [], () => false, { lineCount: document.lineCount });
+    const sites = run
+      ? await this.sitesFor(document, run)
+      : sitesOfRun(detection?.layers ?? [], [], () => false, { lineCount: document.lineCount });
     if (!sites.length && !detection?.isModel) return undefined;
     return { ...(detection ? { detection } : {}), ...(run ? { run } : {}), sites };
   }

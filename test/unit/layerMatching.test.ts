@@ -6,11 +6,25 @@ import { layerKindKey, layerSites, recordedInFile, sitesAt, type RecordedLayer }
 import { at, example, fixture, read } from './modelSources';
 
 describe('layer sites: matching a run to the current text', () => {
-  const rec = (index: number, name: string, className: string, line: number, column: number): RecordedLayer => ({ index, name, className, line, column });
+  const rec = (index: number, name: string, className: string, line: number, column: number): RecordedLayer => ({
+    index,
+    name,
+    className,
+    line,
+    column,
+  });
   const lenetText = read(example('mnist-lenet.ts'));
   const lenet = detectModel(lenetText, 'mnist-lenet.ts')!.layers;
   // The run's layer table as the recorder writes it: index 0 is the input, then one per tf.layers call.
-  const lenetRun = lenet.map((d, i) => rec(i + 1, d.name!, { conv2d: 'Conv2D', maxPooling2d: 'MaxPooling2D', flatten: 'Flatten', dense: 'Dense' }[d.factory!]!, d.line, d.column));
+  const lenetRun = lenet.map((d, i) =>
+    rec(
+      i + 1,
+      d.name!,
+      { conv2d: 'Conv2D', maxPooling2d: 'MaxPooling2D', flatten: 'Flatten', dense: 'Dense' }[d.factory!]!,
+      d.line,
+      d.column,
+    ),
+  );
 
   it('takes the recorded positions as they are when the file is unchanged', () => {
     const sites = layerSites(lenet, lenetRun);
@@ -43,7 +57,10 @@ describe('layer sites: matching a run to the current text', () => {
       [[1, 4], [2, 5], [3, 6], [7], [8], [9]],
     );
     // A dropout inserted before the flatten, and everything below moves down a line.
-    const edited = text.replace('  model.add(tf.layers.flatten());', '  model.add(tf.layers.dropout({ rate: 0.5 }));\n  model.add(tf.layers.flatten());');
+    const edited = text.replace(
+      '  model.add(tf.layers.flatten());',
+      '  model.add(tf.layers.dropout({ rate: 0.5 }));\n  model.add(tf.layers.flatten());',
+    );
     const after = detectModel(edited, 'c.ts')!.layers;
     assert.deepEqual(
       layerSites(after, run).map((s) => [s.detected?.factory, s.layers]),
@@ -64,7 +81,15 @@ describe('layer sites: matching a run to the current text', () => {
     // first conv2d's, but keeping the order puts every layer right.
     const text = read(example('cifar-cnn.ts'));
     const before = detectModel(text, 'c.ts')!.layers;
-    const run = before.map((d, i) => rec(i + 1, `l${i}`, { conv2d: 'Conv2D', maxPooling2d: 'MaxPooling2D', flatten: 'Flatten', dense: 'Dense' }[d.factory!]!, d.line, d.column));
+    const run = before.map((d, i) =>
+      rec(
+        i + 1,
+        `l${i}`,
+        { conv2d: 'Conv2D', maxPooling2d: 'MaxPooling2D', flatten: 'Flatten', dense: 'Dense' }[d.factory!]!,
+        d.line,
+        d.column,
+      ),
+    );
     const after = detectModel(text.replace('function convBlock', '// a comment\nfunction convBlock'), 'c.ts')!.layers;
     assert.deepEqual(
       layerSites(after, run).map((s) => [s.line, s.layers]),
@@ -75,10 +100,13 @@ describe('layer sites: matching a run to the current text', () => {
   it('follows named layers that were reordered', () => {
     const swapped = lenetText.replace(/^(.*'dense1'.*)\n(.*'output'.*)$/m, '$2\n$1');
     const sites = layerSites(detectModel(swapped, 'x.ts')!.layers, lenetRun);
-    assert.deepEqual(sites.slice(-2).map((s) => [s.detected?.name, s.layers]), [
-      ['output', [7]],
-      ['dense1', [6]],
-    ]);
+    assert.deepEqual(
+      sites.slice(-2).map((s) => [s.detected?.name, s.layers]),
+      [
+        ['output', [7]],
+        ['dense1', [6]],
+      ],
+    );
   });
 
   it('drops recorded layers whose definition was removed', () => {
@@ -98,7 +126,10 @@ describe('layer sites: matching a run to the current text', () => {
       lenet.map((d, i) => [d.line, [i + 1], d.name === 'pool2']),
     );
     // With no static detection at all, the run's positions are all there is.
-    assert.deepEqual(layerSites([], lenetRun).map((s) => s.line), lenet.map((d) => d.line));
+    assert.deepEqual(
+      layerSites([], lenetRun).map((s) => s.line),
+      lenet.map((d) => d.line),
+    );
   });
 
   it('trusts recorded positions when the caller knows the file is unchanged, on the same line if the column differs', () => {
@@ -133,7 +164,9 @@ describe('layer sites: matching a run to the current text', () => {
   it('gives the single tf.input call the run input layer, which the recorder does not locate', () => {
     const text = read(fixture('functional.js'));
     const detected = detectModel(text, 'f.js')!.layers;
-    const run = detected.slice(1).map((d, i) => rec(i + 1, `l${i}`, { conv2d: 'Conv2D', flatten: 'Flatten', dense: 'Dense' }[d.factory!]!, d.line, d.column));
+    const run = detected
+      .slice(1)
+      .map((d, i) => rec(i + 1, `l${i}`, { conv2d: 'Conv2D', flatten: 'Flatten', dense: 'Dense' }[d.factory!]!, d.line, d.column));
     assert.deepEqual(
       layerSites(detected, run, { inputLayer: 0 }).map((s) => [s.detected?.factory, s.layers]),
       [
@@ -152,7 +185,10 @@ describe('layer sites: matching a run to the current text', () => {
       { index: 1, name: 'a', className: 'Conv2D', source: { file: '/m/model.ts', line: 13, column: 13 } },
       { index: 2, name: 'b', className: 'Conv2D', source: { file: '/m/blocks.ts', line: 6, column: 5 } },
     ];
-    assert.deepEqual(recordedInFile(layers, (p) => p === '/m/blocks.ts'), [rec(2, 'b', 'Conv2D', 5, 4)]);
+    assert.deepEqual(
+      recordedInFile(layers, (p) => p === '/m/blocks.ts'),
+      [rec(2, 'b', 'Conv2D', 5, 4)],
+    );
   });
 
   it('compares factory and class names of the same kind of layer', () => {
@@ -179,20 +215,39 @@ describe('sites at a position', () => {
   const dense = at(text, 'tf.layers.dense');
 
   it('is the definition whose call spans the position', () => {
-    assert.deepEqual(sitesAt(sites, dense.line, dense.column + 20).map((s) => s.detected?.factory), ['dense']);
-    assert.deepEqual(sitesAt(sites, flatten.line, flatten.column).map((s) => s.detected?.factory), ['flatten']);
+    assert.deepEqual(
+      sitesAt(sites, dense.line, dense.column + 20).map((s) => s.detected?.factory),
+      ['dense'],
+    );
+    assert.deepEqual(
+      sitesAt(sites, flatten.line, flatten.column).map((s) => s.detected?.factory),
+      ['flatten'],
+    );
   });
 
   it('is every definition of the line when the position is outside all of them', () => {
-    assert.deepEqual(sitesAt(sites, flatten.line, 0).map((s) => s.detected?.factory), ['flatten', 'dense']);
+    assert.deepEqual(
+      sitesAt(sites, flatten.line, 0).map((s) => s.detected?.factory),
+      ['flatten', 'dense'],
+    );
     assert.deepEqual(sitesAt(sites, 0, 0), []);
   });
 
   it('is the inner definition of nested calls, and covers the lines of a multi-line call', () => {
-    const code = "import * as tf from '@tensorflow/tfjs';\nconst t = tf.layers.timeDistributed({\n  layer: tf.layers.dense({ units: 2 }),\n});\n";
+    const code =
+      "import * as tf from '@tensorflow/tfjs';\nconst t = tf.layers.timeDistributed({\n  layer: tf.layers.dense({ units: 2 }),\n});\n";
     const nested = layerSites(detectModel(code, 'n.ts')!.layers, []);
-    assert.deepEqual(sitesAt(nested, 2, 12).map((s) => s.detected?.factory), ['dense']);
-    assert.deepEqual(sitesAt(nested, 2, 1).map((s) => s.detected?.factory), ['timeDistributed']);
-    assert.deepEqual(sitesAt(nested, 3, 0).map((s) => s.detected?.factory), ['timeDistributed']);
+    assert.deepEqual(
+      sitesAt(nested, 2, 12).map((s) => s.detected?.factory),
+      ['dense'],
+    );
+    assert.deepEqual(
+      sitesAt(nested, 2, 1).map((s) => s.detected?.factory),
+      ['timeDistributed'],
+    );
+    assert.deepEqual(
+      sitesAt(nested, 3, 0).map((s) => s.detected?.factory),
+      ['timeDistributed'],
+    );
   });
 });

@@ -23,7 +23,7 @@ function tokens(text: string): [string, string][] {
 
 describe('lexer: the tokens of JavaScript and TypeScript code', () => {
   it('reads identifiers, punctuators, numbers and strings, skipping whitespace and comments', () => {
-    assert.deepEqual(tokens("const a = 1.5e3; // a comment\n/* another */ f('x', \"y\")"), [
+    assert.deepEqual(tokens('const a = 1.5e3; // a comment\n/* another */ f(\'x\', "y")'), [
       ['ident', 'const'],
       ['ident', 'a'],
       ['punct', '='],
@@ -47,10 +47,16 @@ describe('lexer: the tokens of JavaScript and TypeScript code', () => {
   });
 
   it('tells a regular expression from a division by what precedes the slash', () => {
-    assert.deepEqual(tokens('a / b / c').map(([k]) => k), ['ident', 'punct', 'ident', 'punct', 'ident']);
+    assert.deepEqual(
+      tokens('a / b / c').map(([k]) => k),
+      ['ident', 'punct', 'ident', 'punct', 'ident'],
+    );
     assert.deepEqual(tokens('x = /a[/]b/g.test(y)').slice(2, 3), [['regex', '/a[/]b/g']]);
     assert.deepEqual(tokens('return /x/').slice(1), [['regex', '/x/']]);
-    assert.deepEqual(tokens('f(a) / 2').slice(4), [['punct', '/'], ['number', '2']]);
+    assert.deepEqual(tokens('f(a) / 2').slice(4), [
+      ['punct', '/'],
+      ['number', '2'],
+    ]);
   });
 
   it('splits a template around its substitutions, whose code is tokens like any other', () => {
@@ -66,7 +72,10 @@ describe('lexer: the tokens of JavaScript and TypeScript code', () => {
       ['part', '} d`'],
     ]);
     // A template nested in a substitution.
-    assert.deepEqual(tokens('`${`${x}`}`').map(([k]) => k), ['part', 'part', 'ident', 'part', 'part']);
+    assert.deepEqual(
+      tokens('`${`${x}`}`').map(([k]) => k),
+      ['part', 'part', 'ident', 'part', 'part'],
+    );
   });
 
   it('reads optional chaining as member access and spread as one punctuator, but not a ternary before a number', () => {
@@ -74,7 +83,10 @@ describe('lexer: the tokens of JavaScript and TypeScript code', () => {
     assert.equal(t.code[1], '.'.charCodeAt(0));
     assert.ok(t.punct(1, '.'));
     assert.ok(t.punct(3, '...') && t.code[3] === ELLIPSIS);
-    assert.deepEqual(tokens('d ? .5 : e').map(([k, s]) => `${k}:${s}`), ['ident:d', 'punct:?', 'number:.5', 'punct::', 'ident:e']);
+    assert.deepEqual(
+      tokens('d ? .5 : e').map(([k, s]) => `${k}:${s}`),
+      ['ident:d', 'punct:?', 'number:.5', 'punct::', 'ident:e'],
+    );
   });
 
   it('ends an unterminated string at its line and an unterminated comment or template at the end of the text', () => {

@@ -19,7 +19,10 @@ describe('model.json scan (TensorFlow.js layers format)', () => {
       d?.layers.map((l) => [l.className, l.name, l.line, l.column]),
       json.modelTopology.config.layers.map((l, i) => [l.class_name, l.config.name, entryLines[i], 10]),
     );
-    assert.deepEqual(scanModelJson(read(fixture('model.json')))?.layers.map((l) => l.name), ['conv_a', 'pool_a', 'flat', 'out']);
+    assert.deepEqual(
+      scanModelJson(read(fixture('model.json')))?.layers.map((l) => l.name),
+      ['conv_a', 'pool_a', 'flat', 'out'],
+    );
   });
 
   it('reads the Keras converter layout (model_config) and layer-level names of functional models', () => {
@@ -33,7 +36,11 @@ describe('model.json scan (TensorFlow.js layers format)', () => {
               name: 'm',
               layers: [
                 { class_name: 'InputLayer', name: 'in', config: { name: 'in' } },
-                { class_name: 'Dense', name: 'd', config: { units: 2, name: 'd', kernel_initializer: { class_name: 'Zeros', config: { name: 'nope' } } } },
+                {
+                  class_name: 'Dense',
+                  name: 'd',
+                  config: { units: 2, name: 'd', kernel_initializer: { class_name: 'Zeros', config: { name: 'nope' } } },
+                },
               ],
             },
           },
@@ -56,8 +63,16 @@ describe('model.json scan (TensorFlow.js layers format)', () => {
     assert.equal(scanModelJson('{"modelTopologyX": 1}'), undefined);
     const text = read(example('model.json'));
     const cut = text.slice(0, text.indexOf('"pool2"'));
-    assert.deepEqual(scanModelJson(cut)?.layers.map((l) => l.name), ['conv1', 'pool1', 'conv2']);
-    for (const junk of ['{"modelTopology": {"config": {"layers": [{', '{"modelTopology"', '"modelTopology" ]]]}}}', '{"modelTopology": "\\']) {
+    assert.deepEqual(
+      scanModelJson(cut)?.layers.map((l) => l.name),
+      ['conv1', 'pool1', 'conv2'],
+    );
+    for (const junk of [
+      '{"modelTopology": {"config": {"layers": [{',
+      '{"modelTopology"',
+      '"modelTopology" ]]]}}}',
+      '{"modelTopology": "\\',
+    ]) {
       assert.doesNotThrow(() => scanModelJson(junk));
     }
   });
@@ -69,7 +84,8 @@ describe('model.json scan (TensorFlow.js layers format)', () => {
   });
 
   it('reads an old Sequential\'s config array, and locates an entry without "class_name" at its brace', () => {
-    const text = '{"modelTopology": {"class_name": "Sequential", "config": [\n  {"config": {"name": "a"}},\n  {"class_name": "Dense", "config": {"name": "b"}}\n]}}';
+    const text =
+      '{"modelTopology": {"class_name": "Sequential", "config": [\n  {"config": {"name": "a"}},\n  {"class_name": "Dense", "config": {"name": "b"}}\n]}}';
     assert.deepEqual(
       scanModelJson(text)?.layers.map((l) => [l.className, l.name, l.line, l.column]),
       [
@@ -100,8 +116,17 @@ describe('model.json scan (TensorFlow.js layers format)', () => {
     );
   });
 
-  it('reads string escapes in names, and does not take names of nested objects for the layer\'s', () => {
-    const text = JSON.stringify({ modelTopology: { config: { layers: [{ class_name: 'Dense', config: { kernel_initializer: { config: { name: 'nope' } }, name: 'say \"hi\" \\u00e9' } }] } } });
-    assert.deepEqual(scanModelJson(text)?.layers.map((l) => l.name), ['say "hi" \\u00e9']);
+  it("reads string escapes in names, and does not take names of nested objects for the layer's", () => {
+    const text = JSON.stringify({
+      modelTopology: {
+        config: {
+          layers: [{ class_name: 'Dense', config: { kernel_initializer: { config: { name: 'nope' } }, name: 'say \"hi\" \\u00e9' } }],
+        },
+      },
+    });
+    assert.deepEqual(
+      scanModelJson(text)?.layers.map((l) => l.name),
+      ['say "hi" \\u00e9'],
+    );
   });
 });

@@ -66,7 +66,10 @@ describe('module scan: layer definitions and model factories of TypeScript and J
     ]);
     const blocks = scanFile(fixture('blocks.ts'));
     assert.equal(blocks?.isModel, false);
-    assert.deepEqual(blocks?.layers.map((l) => l.factory), ['conv2d', 'maxPooling2d']);
+    assert.deepEqual(
+      blocks?.layers.map((l) => l.factory),
+      ['conv2d', 'maxPooling2d'],
+    );
   });
 
   it('reads a CommonJS functional model: tf.input, and a member chain broken across lines starts at its first line', () => {
@@ -92,7 +95,8 @@ describe('module scan: layer definitions and model factories of TypeScript and J
 
   it('finds nothing in ordinary code, including code that reads model.layers', () => {
     assert.equal(scanModule('export const x = 1;\nfunction f() { return 2; }\n'), undefined);
-    const code = "import { LayersModel } from '@tensorflow/tfjs';\nexport function names(model: LayersModel) { return model.layers.map((l) => l.name); }\n";
+    const code =
+      "import { LayersModel } from '@tensorflow/tfjs';\nexport function names(model: LayersModel) { return model.layers.map((l) => l.name); }\n";
     assert.equal(scanModule(code), undefined);
     assert.equal(scanModule(''), undefined);
   });
@@ -118,7 +122,8 @@ describe('module scan: layer definitions and model factories of TypeScript and J
   });
 
   it('finds layer calls inside template substitutions, which are code', () => {
-    const code = "import * as tf from '@tensorflow/tfjs';\nconst s = `layer: ${tf.layers.dense({ units: 1, name: `d${1}` }).name} and ${`${tf.layers.flatten().name}`}`;\n";
+    const code =
+      "import * as tf from '@tensorflow/tfjs';\nconst s = `layer: ${tf.layers.dense({ units: 1, name: `d${1}` }).name} and ${`${tf.layers.flatten().name}`}`;\n";
     const d = scanModule(code);
     assert.deepEqual(
       d?.layers.map((l) => [l.factory, l.name, l.column]),
@@ -137,9 +142,27 @@ describe('module scan: layer definitions and model factories of TypeScript and J
     assert.equal(scanModule("import * as tf from '@tensorflow/tfjs';\n/* never closed\ntf.layers.dense({});\n"), undefined);
     assert.equal(scanModule("import * as tf from '@tensorflow/tfjs';\nconst t = `never closed\ntf.layers.dense({});\n"), undefined);
     // An unclosed call is a definition that ends at its line.
-    const unclosed = scanModule("import * as tf from '@tensorflow/tfjs';\nexport function createModel() { tf.layers.dense({ units: 1, name: 'x'");
-    assert.deepEqual(unclosed?.layers.map((l) => [l.factory, l.name, l.endLine]), [['dense', undefined, 1]]);
-    for (const junk of ['`${', '`${`${', '/', "'", '"\\', '/*', 'tf.layers.', 'tf.layers.dense(', '}}}`', '${}', 'a ? .5 : b?.c', 'x = /[/]/.test(y) / 2']) {
+    const unclosed = scanModule(
+      "import * as tf from '@tensorflow/tfjs';\nexport function createModel() { tf.layers.dense({ units: 1, name: 'x'",
+    );
+    assert.deepEqual(
+      unclosed?.layers.map((l) => [l.factory, l.name, l.endLine]),
+      [['dense', undefined, 1]],
+    );
+    for (const junk of [
+      '`${',
+      '`${`${',
+      '/',
+      "'",
+      '"\\',
+      '/*',
+      'tf.layers.',
+      'tf.layers.dense(',
+      '}}}`',
+      '${}',
+      'a ? .5 : b?.c',
+      'x = /[/]/.test(y) / 2',
+    ]) {
       assert.doesNotThrow(() => scanModule(junk));
     }
   });
@@ -165,7 +188,10 @@ describe('module scan: layer definitions and model factories of TypeScript and J
     const cases: [string, string[]][] = [
       ["import * as tfjs from '@tensorflow/tfjs-node';\ntfjs.layers.dense({ units: 1 });", ['dense']],
       ["import tfd from '@tensorflow/tfjs';\ntfd.layers.flatten();", ['flatten']],
-      ["import { layers, input as inp, sequential } from '@tensorflow/tfjs';\nconst x = inp({ shape: [2] });\nlayers.dense({ units: 1 });", ['input', 'dense']],
+      [
+        "import { layers, input as inp, sequential } from '@tensorflow/tfjs';\nconst x = inp({ shape: [2] });\nlayers.dense({ units: 1 });",
+        ['input', 'dense'],
+      ],
       ["import { layers as L } from '@tensorflow/tfjs';\nL.conv2d({ filters: 1, kernelSize: 1 });", ['conv2d']],
       ["const { layers: L, input } = require('@tensorflow/tfjs');\ninput({ shape: [1] });\nL.dense({ units: 1 });", ['input', 'dense']],
       ["const t = require('@tensorflow/tfjs-node-gpu');\nt.layers.dense({ units: 1 });", ['dense']],
@@ -177,7 +203,10 @@ describe('module scan: layer definitions and model factories of TypeScript and J
       ['tf.layers.dense({ units: 1 });', ['dense']],
       // Not TensorFlow.js, not layers.
       ["import { layers } from './mine';\nlayers.dense({ units: 1 });", []],
-      ["import * as tf from '@tensorflow/tfjs';\nclass X extends tf.layers.Layer {}\nnew tf.layers.Layer({});\nobj.tf.layers.dense({});", []],
+      [
+        "import * as tf from '@tensorflow/tfjs';\nclass X extends tf.layers.Layer {}\nnew tf.layers.Layer({});\nobj.tf.layers.dense({});",
+        [],
+      ],
       ["import type * as tf from '@tensorflow/tfjs';\nimport { layers } from '@tensorflow/tfjs';\nfoo.layers.dense({});", []],
     ];
     for (const [code, factories] of cases) {

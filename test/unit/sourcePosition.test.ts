@@ -19,7 +19,12 @@ function recordedLayers(text: string): ManifestLayer[] {
   const detected = detectModel(text, MODEL)!.layers;
   return [
     { index: 0, name: 'input', className: 'InputLayer' },
-    ...detected.map((d, i) => ({ index: i + 1, name: d.name!, className: CLASS[d.factory!], source: { file: MODEL, line: d.line + 1, column: d.column + 1 } })),
+    ...detected.map((d, i) => ({
+      index: i + 1,
+      name: d.name!,
+      className: CLASS[d.factory!],
+      source: { file: MODEL, line: d.line + 1, column: d.column + 1 },
+    })),
   ];
 }
 
@@ -71,7 +76,11 @@ describe('source position: where a recorded layer is in the current text', () =>
     const i = lines.findIndex((l) => l.includes("name: 'conv2'"));
     const removed = [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n');
     assert.equal(lensLine(removed, layers, conv2.index, false), undefined, 'no lens for a layer that is gone');
-    assert.deepEqual(positionOf(removed, layers, conv2.index, false), { line: conv2.source!.line - 1, column: conv2.source!.column - 1, matched: false });
+    assert.deepEqual(positionOf(removed, layers, conv2.index, false), {
+      line: conv2.source!.line - 1,
+      column: conv2.source!.column - 1,
+      matched: false,
+    });
     // A file cut short: its last line, and on it at most its end.
     const short = [...lines.slice(0, 2), '}'].join('\n');
     assert.deepEqual(positionOf(short, layers, conv2.index, false), { line: 2, column: 1, matched: false });
@@ -79,7 +88,8 @@ describe('source position: where a recorded layer is in the current text', () =>
 
   it('is the single tf.input call for the model input, which the run does not locate, and nothing without one', () => {
     assert.equal(positionOf(original, layers, 0), undefined, 'a Sequential model has no tf.input call');
-    const functional = "import * as tf from '@tensorflow/tfjs';\nconst x = tf.input({ shape: [4] });\nconst y = tf.layers.dense({ units: 2, name: 'd' }).apply(x);\n";
+    const functional =
+      "import * as tf from '@tensorflow/tfjs';\nconst x = tf.input({ shape: [4] });\nconst y = tf.layers.dense({ units: 2, name: 'd' }).apply(x);\n";
     const run: ManifestLayer[] = [
       { index: 0, name: 'input1', className: 'InputLayer' },
       { index: 1, name: 'd', className: 'Dense', source: { file: MODEL, line: 3, column: 11 } },
@@ -88,7 +98,12 @@ describe('source position: where a recorded layer is in the current text', () =>
   });
 
   it('is nothing for a layer another file defines, or an empty text', () => {
-    const other: ManifestLayer = { index: 1, name: 'b', className: 'Conv2D', source: { file: '/work/models/blocks.ts', line: 3, column: 5 } };
+    const other: ManifestLayer = {
+      index: 1,
+      name: 'b',
+      className: 'Conv2D',
+      source: { file: '/work/models/blocks.ts', line: 3, column: 5 },
+    };
     assert.equal(layerPosition([], other, sameFile, linesOf(original)), undefined);
     assert.equal(layerPosition([], conv2, sameFile, { lineCount: 0, lineAt: () => ({ text: '' }) }), undefined);
   });

@@ -31,7 +31,12 @@ export function registerPanelCommands(ctx: Ctx, panels: Pick<RunPanels, 'open'>,
   async function openChannelView(runFolder: string, layer: number): Promise<void> {
     const run = await ctx.runs.find(runFolder);
     if (!run) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('The run {0} no longer exists (deleted or moved). Record the model again, or pick another run in Recorded Runs.', basename(runFolder)));
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t(
+          'The run {0} no longer exists (deleted or moved). Record the model again, or pick another run in Recorded Runs.',
+          basename(runFolder),
+        ),
+      );
       ctx.runs.refresh();
       return;
     }
@@ -52,7 +57,10 @@ export function registerPanelCommands(ctx: Ctx, panels: Pick<RunPanels, 'open'>,
     const hasRun = (await ctx.runs.newestOfModel(file)) !== undefined;
     void vscode.window.showInformationMessage(
       hasRun
-        ? vscode.l10n.t('This layer is not in the newest run of {0} yet, so it has no entropies: record the model again to measure it.', basename(file))
+        ? vscode.l10n.t(
+            'This layer is not in the newest run of {0} yet, so it has no entropies: record the model again to measure it.',
+            basename(file),
+          )
         : vscode.l10n.t('{0} has no recorded run yet: record one to see the entropies of its layers.', basename(file)),
     );
     // The recorder reads the file from disk: record what the user sees, as Analyze CNN does for the active editor.
@@ -63,7 +71,8 @@ export function registerPanelCommands(ctx: Ctx, panels: Pick<RunPanels, 'open'>,
 
   // Hover link: the channel view of a layer, whose small multiples compare its channels over the epochs.
   registerCommand(ctx, 'cnnSlicer.compareEpochs', async (runFolder: unknown, layer: unknown) => {
-    if (typeof runFolder !== 'string' || !isLayerIndex(layer)) throw new Error(vscode.l10n.t('compare epochs needs a run folder and a layer index'));
+    if (typeof runFolder !== 'string' || !isLayerIndex(layer))
+      throw new Error(vscode.l10n.t('compare epochs needs a run folder and a layer index'));
     await openChannelView(runFolder, layer);
   });
 }

@@ -14,12 +14,13 @@ import { folderOfArg } from './runArgs';
 const DEFAULTS_KEY = 'cnnSlicer.recordDefaults:';
 
 export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, openRun: (runFolder: string) => Promise<void>): void {
-
   registerCommand(ctx, 'cnnSlicer.analyze', async (arg?: unknown) => {
     if (!vscode.workspace.isTrusted) {
       const manage = vscode.l10n.t('Manage Workspace Trust');
       const c = await vscode.window.showWarningMessage(
-        vscode.l10n.t('CNN Slicer: recording runs the code of this workspace, so it needs a trusted workspace. Recorded runs can still be opened.'),
+        vscode.l10n.t(
+          'CNN Slicer: recording runs the code of this workspace, so it needs a trusted workspace. Recorded runs can still be opened.',
+        ),
         manage,
       );
       if (c === manage) await vscode.commands.executeCommand('workbench.trust.manage');
@@ -29,7 +30,9 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
     if (!modelFile) return undefined;
     const runsFolder = ctx.runsFolderFor(vscode.Uri.file(modelFile));
     if (!runsFolder) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('CNN Slicer: open a folder first; runs are recorded into the workspace folder (setting cnnSlicer.runsFolder).'));
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('CNN Slicer: open a folder first; runs are recorded into the workspace folder (setting cnnSlicer.runsFolder).'),
+      );
       return undefined;
     }
     const args = isAnalyzeArgs(arg) ? arg : undefined;
@@ -41,7 +44,11 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
     const entry = recordings.start(modelFile, runsFolder, chosen);
     // The first seconds (bundling the model, loading the dataset) get a cancellable notification.
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('CNN Slicer: starting to record {0}', basename(modelFile)), cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('CNN Slicer: starting to record {0}', basename(modelFile)),
+        cancellable: true,
+      },
       (progress, token) =>
         new Promise<void>((resolve) => {
           token.onCancellationRequested(() => {
@@ -110,4 +117,3 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
     }
   });
 }
-

@@ -13,7 +13,8 @@ import type { RunLabels } from '../runLabels';
 export function folderOfArg(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
   if (arg instanceof vscode.Uri) return arg.fsPath;
-  if (typeof arg === 'object' && arg !== null && typeof (arg as { runFolder?: unknown }).runFolder === 'string') return (arg as { runFolder: string }).runFolder;
+  if (typeof arg === 'object' && arg !== null && typeof (arg as { runFolder?: unknown }).runFolder === 'string')
+    return (arg as { runFolder: string }).runFolder;
   return undefined;
 }
 
@@ -51,18 +52,28 @@ export class RunPicker {
     const folder = folderOfArg(arg) ?? (useSelection ? folderOfArg(this.o.selection()) : undefined);
     if (folder !== undefined) {
       const record = await this.o.runs.find(folder);
-      if (!record) throw new Error(vscode.l10n.t('{0} is not a recorded run of this workspace (deleted or moved?). Refresh the Recorded Runs view and try again.', folder));
+      if (!record)
+        throw new Error(
+          vscode.l10n.t(
+            '{0} is not a recorded run of this workspace (deleted or moved?). Refresh the Recorded Runs view and try again.',
+            folder,
+          ),
+        );
       return record;
     }
     const runs = await this.o.runs.runs();
     if (!runs.length) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('There are no recorded runs in this workspace yet. Open a model file and run “Analyze CNN”.'));
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('There are no recorded runs in this workspace yet. Open a model file and run “Analyze CNN”.'),
+      );
       return undefined;
     }
     const picked = await vscode.window.showQuickPick(
       runs.map((record) => ({
         label: runItemLabel(record.manifest, this.o.labels.label(record, runs)),
-        description: runDescription(record.manifest, shownStatus(record, this.o.activeFolders()), vscode.l10n, { locale: vscode.env.language }),
+        description: runDescription(record.manifest, shownStatus(record, this.o.activeFolders()), vscode.l10n, {
+          locale: vscode.env.language,
+        }),
         detail: record.folder,
         record,
       })),
@@ -79,6 +90,11 @@ export class RunPicker {
     if (record) return record.folder;
     const unreadable = (await this.o.runs.list()).errors.find((e) => resolve(e.folder) === resolve(folder));
     if (unreadable) return unreadable.folder;
-    throw new Error(vscode.l10n.t('{0} is not a recorded run of this workspace (deleted or moved?). Refresh the Recorded Runs view and try again.', folder));
+    throw new Error(
+      vscode.l10n.t(
+        '{0} is not a recorded run of this workspace (deleted or moved?). Refresh the Recorded Runs view and try again.',
+        folder,
+      ),
+    );
   }
 }

@@ -46,7 +46,9 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
     if (!record) return;
     const modelFile = record.manifest.model.file;
     if (!(await exists(modelFile))) {
-      throw new Error(vscode.l10n.t('the model file {0} no longer exists; open the model where it is now and run “Analyze CNN”.', modelFile));
+      throw new Error(
+        vscode.l10n.t('the model file {0} no longer exists; open the model where it is now and run “Analyze CNN”.', modelFile),
+      );
     }
     // Same model, same settings: no questions (the recording module's `noPrompt`).
     const args: AnalyzeArgs = { modelFile, settings: rerunSettings(record.manifest), noPrompt: true };
@@ -60,12 +62,19 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
     const record = await picker.runOf(arg, vscode.l10n.t('Rename which run?'));
     if (!record) return;
     const id = record.manifest.id;
-    const given = typeof arg === 'object' && arg !== null && typeof (arg as { label?: unknown }).label === 'string' ? (arg as { label: string }).label : undefined;
+    const given =
+      typeof arg === 'object' && arg !== null && typeof (arg as { label?: unknown }).label === 'string'
+        ? (arg as { label: string }).label
+        : undefined;
     const name =
       given ??
       (await vscode.window.showInputBox({
         title: vscode.l10n.t('Rename Run'),
-        prompt: vscode.l10n.t('A name for the run {0} of {1}, shown in this workspace only. Leave it empty for the default name.', id, record.manifest.model.name),
+        prompt: vscode.l10n.t(
+          'A name for the run {0} of {1}, shown in this workspace only. Leave it empty for the default name.',
+          id,
+          record.manifest.model.name,
+        ),
         value: labels.names.get(id) ?? '',
         // What the run is called again when the name is cleared.
         placeHolder: await labels.defaultLabelOf(record),
@@ -105,7 +114,9 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
       // after 10 s it counts as unavailable, like an error.
       await Promise.race([
         vscode.workspace.fs.delete(uri, { recursive: true, useTrash: true }),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(vscode.l10n.t('the trash did not answer within 10 s'))), 10_000)),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(vscode.l10n.t('the trash did not answer within 10 s'))), 10_000),
+        ),
       ]);
     } catch (e) {
       // No trash here (a remote or headless machine, some file systems): say so, and delete for
@@ -141,7 +152,10 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
       return;
     }
     const copy = vscode.l10n.t('Copy Path');
-    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('The run folder {0} is outside the workspace, so the Explorer cannot show it.', uri.fsPath), copy);
+    const choice = await vscode.window.showInformationMessage(
+      vscode.l10n.t('The run folder {0} is outside the workspace, so the Explorer cannot show it.', uri.fsPath),
+      copy,
+    );
     if (choice === copy) await vscode.env.clipboard.writeText(uri.fsPath);
   });
 

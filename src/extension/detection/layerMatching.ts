@@ -37,7 +37,13 @@ export function recordedInFile(
   const out: RecordedLayer[] = [];
   for (const l of layers) {
     if (!l.source || !sameFile(l.source.file)) continue;
-    out.push({ index: l.index, name: l.name, className: l.className, line: Math.max(0, l.source.line - 1), column: Math.max(0, l.source.column - 1) });
+    out.push({
+      index: l.index,
+      name: l.name,
+      className: l.className,
+      line: Math.max(0, l.source.line - 1),
+      column: Math.max(0, l.source.column - 1),
+    });
   }
   return out;
 }
@@ -168,7 +174,14 @@ export function layerSites(
     }
   }
 
-  const sites: LayerSite[] = detected.map((d) => ({ line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn, detected: d, layers: [] as number[] }));
+  const sites: LayerSite[] = detected.map((d) => ({
+    line: d.line,
+    column: d.column,
+    endLine: d.endLine,
+    endColumn: d.endColumn,
+    detected: d,
+    layers: [] as number[],
+  }));
   groups.forEach((g, gi) => {
     const di = boundTo[gi];
     if (di >= 0) sites[di].layers.push(...g.layers.map((l) => l.index));
@@ -193,7 +206,12 @@ export function layerSites(
  * `match`; among the longest, one with the most `preferred` pairs. Quadratic in time and memory,
  * so very long inputs (thousands of definitions: not a real model) fall back to a greedy pass.
  */
-function alignInOrder(n: number, m: number, match: (i: number, j: number) => boolean, preferred: (i: number, j: number) => boolean): [number, number][] {
+function alignInOrder(
+  n: number,
+  m: number,
+  match: (i: number, j: number) => boolean,
+  preferred: (i: number, j: number) => boolean,
+): [number, number][] {
   const pairs: [number, number][] = [];
   if (n * m > 4_000_000) {
     let j = 0;

@@ -124,7 +124,8 @@ function tfNames(t: Tokens): TfNames {
       names.layers.add(t.value(i - 1));
     } else if (t.punct(i - 1, '}') && !t.punct(i + 2, '.')) {
       const open = openingBrace(t, i - 1);
-      if (open > 0 && (t.ident(open - 1, 'const') || t.ident(open - 1, 'let') || t.ident(open - 1, 'var'))) addBindings(names, bindingList(t, open, ':'));
+      if (open > 0 && (t.ident(open - 1, 'const') || t.ident(open - 1, 'let') || t.ident(open - 1, 'var')))
+        addBindings(names, bindingList(t, open, ':'));
     }
   }
   return names;
@@ -243,7 +244,14 @@ export function scanModule(text: string): ModelDetection | undefined {
       const name = close >= 0 ? literalName(t, open, close) : undefined;
       const start = position(lines, t.start[i]);
       const stop = position(lines, end);
-      layers.push({ factory, ...(name !== undefined ? { name } : {}), line: start.line, column: start.column, endLine: stop.line, endColumn: stop.column });
+      layers.push({
+        factory,
+        ...(name !== undefined ? { name } : {}),
+        line: start.line,
+        column: start.column,
+        endLine: stop.line,
+        endColumn: stop.column,
+      });
       continue;
     }
 
@@ -269,7 +277,8 @@ export function scanModule(text: string): ModelDetection | undefined {
           // module.exports = { createModel, … }
           const close = closing(t, i + 4);
           const stop = close >= 0 ? close : Math.min(t.length, i + 2000);
-          for (let k = i + 5; k < stop; k++) if (t.ident(k, 'createModel') || (t.kind[k] === Kind.String && t.value(k) === 'createModel')) strongFactory = true;
+          for (let k = i + 5; k < stop; k++)
+            if (t.ident(k, 'createModel') || (t.kind[k] === Kind.String && t.value(k) === 'createModel')) strongFactory = true;
         } else weakFactory = true;
       } else if (t.punct(i + 3, '.') && t.punct(i + 5, '=')) {
         if (t.ident(i + 4, 'createModel')) strongFactory = true;

@@ -29,4 +29,3 @@ export interface ModelDetection {
   /** Layer definitions; a helper module that only creates layers has these but `isModel` false. */
   layers: DetectedLayer[];
 }
-
