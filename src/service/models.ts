@@ -54,7 +54,10 @@ export class CheckpointModels {
 
   /** The model of `epoch`, pinned until the lease is released. */
   async acquire(epoch: number): Promise<ModelLease> {
-    if (this.closed) throw new QueryError('internal', 'the engine was closed; ask again');
+    if (this.closed) {
+      // The engine closed, or the run was recorded again, while the query ran.
+      throw new QueryError('cancelled', `the run at ${this.runFolder} was closed while the query ran; ask again`);
+    }
     let entry = this.entries.get(epoch);
     if (entry)
       this.entries.delete(epoch); // most recently used last
