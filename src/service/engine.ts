@@ -12,6 +12,7 @@
 import { AnswerCache } from '../run/cache';
 import { CancelledError, ComputePool } from '../compute/pool';
 import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
+import { loadCheckpoint } from '../tfjs/forward';
 import { ActivationCache } from './activations';
 import { Handler, HANDLERS, QueryOf } from './handlers';
 import { CheckpointModels } from './models';
@@ -76,7 +77,7 @@ export class AnalysisEngine {
     this.runs = new RunRegistry({
       roots: options.roots,
       cacheBytes: options.cacheBytes,
-      models: (folder) => new CheckpointModels(folder, async () => (await this.tf()).tf),
+      models: (folder) => new CheckpointModels(folder, async (dir) => loadCheckpoint((await this.tf()).tf, dir)),
       onReplaced: (old) => this.activations.dropRun(old.folder),
     });
     this.parts = {
@@ -99,12 +100,16 @@ export class AnalysisEngine {
       if (hit) return { answer: hit, cached: true, ms: performance.now() - started };
     }
     let answer: AnswerOf[Q['kind']];
+    const context = new QueryContext(run, control, this.parts);
     try {
-      answer = (await dispatch(query as Query, new QueryContext(run, control, this.parts))) as AnswerOf[Q['kind']];
+      answer = (await dispatch(query as Query, context)) as AnswerOf[Q['kind']];
       // Some steps run to the end once started: a cancelled query still never answers.
       if (control.signal?.aborted) throw new CancelledError();
     } catch (e) {
       throw asQueryError(e);
+    } finally {
+      // The models this query used may be disposed from now on (models.ts).
+      await context.release();
     }
     // Answers read from the summaries are cheap: only computed ones go to the disk cache.
     const fromSummary =

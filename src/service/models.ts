@@ -1,23 +1,50 @@
 /**
- * The checkpoints of one run loaded as models: the two most recently used epochs stay loaded (a
- * view usually compares neighbouring epochs), with the extraction models built on each.
+ * The checkpoints of one run loaded as models. A query pins each model it uses (`acquire`) until
+ * it ends (`release`): a pinned model is never disposed, so concurrent queries over many epochs
+ * never meet a freed layer. Beyond the budget (two epochs: a view usually compares neighbouring
+ * epochs) the least recently used unpinned model is disposed, or a pinned one when its last pin is
+ * released. Concurrent queries of one epoch share one load.
  */
 import { join } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { epochFolder } from '../run/paths';
-import { loadCheckpoint } from '../tfjs/forward';
 import { QueryError } from './queries';
 
-/** Epochs whose models stay loaded per run. */
+/** Epochs whose models stay loaded per run when no query pins them. */
 export const MODELS_PER_RUN = 2;
 
-export class CheckpointModels {
-  private readonly models = new Map<number, tfType.LayersModel>();
-  private readonly extractorsByEpoch = new Map<number, Map<number, tfType.LayersModel>>();
+/** A pinned model: valid until `release()`, which must be called exactly once. */
+export interface ModelLease {
+  readonly epoch: number;
+  readonly model: tfType.LayersModel;
+  /** The extraction models (one per layer) built on `model`, reused across queries. */
+  readonly extractors: Map<number, tfType.LayersModel>;
+  release(): void;
+}
 
+interface Entry {
+  epoch: number;
+  /** The one load every query of this epoch awaits. */
+  loading: Promise<tfType.LayersModel>;
+  model?: tfType.LayersModel;
+  extractors: Map<number, tfType.LayersModel>;
+  /** Queries holding the model (those waiting for the load included). */
+  pins: number;
+}
+
+export class CheckpointModels {
+  /** Least recently used first. */
+  private readonly entries = new Map<number, Entry>();
+  private closed = false;
+
+  /**
+   * @param load loads a checkpoint folder (model.json + weights.bin) into a model.
+   * @param budget models kept loaded when no query pins them.
+   */
   constructor(
     private readonly runFolder: string,
-    private readonly tf: () => Promise<typeof tfType>,
+    private readonly load: (dir: string) => Promise<tfType.LayersModel>,
+    private readonly budget = MODELS_PER_RUN,
   ) {}
 
   /** The checkpoint folder of `epoch`. */
@@ -25,44 +52,78 @@ export class CheckpointModels {
     return join(this.runFolder, 'checkpoints', epochFolder(epoch));
   }
 
-  async get(epoch: number): Promise<tfType.LayersModel> {
-    const known = this.models.get(epoch);
-    if (known) {
-      this.models.delete(epoch);
-      this.models.set(epoch, known); // most recently used last
-      return known;
+  /** The model of `epoch`, pinned until the lease is released. */
+  async acquire(epoch: number): Promise<ModelLease> {
+    if (this.closed) {
+      // The engine closed, or the run was recorded again, while the query ran.
+      throw new QueryError('cancelled', `the run at ${this.runFolder} was closed while the query ran; ask again`);
     }
-    const tf = await this.tf();
-    const dir = this.checkpoint(epoch);
+    let entry = this.entries.get(epoch);
+    if (entry)
+      this.entries.delete(epoch); // most recently used last
+    else entry = { epoch, loading: this.loadEpoch(epoch), extractors: new Map(), pins: 0 };
+    this.entries.set(epoch, entry);
+    entry.pins++;
+    const pinned = entry;
     let model: tfType.LayersModel;
     try {
-      model = await loadCheckpoint(tf, dir);
+      model = await pinned.loading;
+    } catch (e) {
+      pinned.pins--;
+      if (this.entries.get(epoch) === pinned) this.entries.delete(epoch); // the next query tries again
+      throw e;
+    }
+    pinned.model = model;
+    this.evict();
+    let released = false;
+    return {
+      epoch,
+      model,
+      extractors: pinned.extractors,
+      release: () => {
+        if (released) return;
+        released = true;
+        pinned.pins--;
+        this.evict();
+      },
+    };
+  }
+
+  /** Models loaded now (pinned or not). */
+  get loadedCount(): number {
+    let count = 0;
+    for (const e of this.entries.values()) if (e.model) count++;
+    return count;
+  }
+
+  /** Disposes every model now, or when its last pin is released; nothing can be acquired after. */
+  dispose(): void {
+    this.closed = true;
+    this.evict();
+  }
+
+  private async loadEpoch(epoch: number): Promise<tfType.LayersModel> {
+    const dir = this.checkpoint(epoch);
+    try {
+      return await this.load(dir);
     } catch (e) {
       throw new QueryError(
         'run-format',
         `the checkpoint of epoch ${epoch} (${dir}) cannot be loaded: ${(e as Error).message.split('\n')[0]}`,
       );
     }
-    this.models.set(epoch, model);
-    while (this.models.size > MODELS_PER_RUN) {
-      const [oldest, m] = this.models.entries().next().value as [number, tfType.LayersModel];
-      m.dispose();
-      this.models.delete(oldest);
-      this.extractorsByEpoch.delete(oldest);
+  }
+
+  /** Disposes unpinned models, least recently used first, until at most the budget are loaded. */
+  private evict(): void {
+    const budget = this.closed ? 0 : this.budget;
+    let loaded = this.loadedCount;
+    for (const [epoch, e] of this.entries) {
+      if (loaded <= budget) break;
+      if (!e.model || e.pins > 0) continue;
+      this.entries.delete(epoch);
+      e.model.dispose();
+      loaded--;
     }
-    return model;
-  }
-
-  /** The extraction models (one per layer) built on the model of `epoch`, reused across queries. */
-  extractors(epoch: number): Map<number, tfType.LayersModel> {
-    let e = this.extractorsByEpoch.get(epoch);
-    if (!e) this.extractorsByEpoch.set(epoch, (e = new Map()));
-    return e;
-  }
-
-  dispose(): void {
-    for (const m of this.models.values()) m.dispose();
-    this.models.clear();
-    this.extractorsByEpoch.clear();
   }
 }

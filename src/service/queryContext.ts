@@ -3,12 +3,12 @@
  * range), its probe subsets, and the activations of a layer at an epoch — from memory, from a
  * forward pass of the subset alone, or from a (split) forward pass of the whole probe set.
  */
-import type * as tfType from '@tensorflow/tfjs';
 import { gatherRows, InputSubset, layerActivations, LayerActivations, resolveSubset } from '../analysis';
 import type { ComputePool } from '../compute/pool';
 import type { InitializedBackend } from '../tfjs/backend';
 import { Activations, forwardLayer } from '../tfjs/forward';
 import { ActivationCache } from './activations';
+import type { ModelLease } from './models';
 import { QueryError } from './queries';
 import { Probe, readProbe, RunState } from './runs';
 import type { SplitForward } from './splitForward';
@@ -30,6 +30,8 @@ export interface EngineParts {
 const SUBSET_FORWARD_SHARE = 0.25;
 
 export class QueryContext {
+  private readonly leases = new Map<number, Promise<ModelLease>>();
+
   constructor(
     readonly run: RunState,
     readonly control: QueryControl,
@@ -90,9 +92,23 @@ export class QueryContext {
     return this.parts.computePool();
   }
 
-  /** The model of the checkpoint of `epoch`. */
-  model(epoch: number): Promise<tfType.LayersModel> {
-    return this.run.models.get(epoch);
+  /** The model of the checkpoint of `epoch`, pinned (never disposed) until the query ends. */
+  async model(epoch: number): Promise<ModelLease> {
+    let lease = this.leases.get(epoch);
+    if (!lease) {
+      lease = this.run.models.acquire(epoch);
+      this.leases.set(epoch, lease);
+      // A failed load pins nothing: the next call tries again.
+      lease.catch(() => this.leases.get(epoch) === lease && this.leases.delete(epoch));
+    }
+    return lease;
+  }
+
+  /** Releases every model this query pinned; the engine calls it once the query has ended. */
+  async release(): Promise<void> {
+    const leases = [...this.leases.values()];
+    this.leases.clear();
+    for (const settled of await Promise.allSettled(leases)) if (settled.status === 'fulfilled') settled.value.release();
   }
 
   /** Activations of `layer` at `epoch` for the probe inputs `indices` (ascending). */
@@ -112,8 +128,7 @@ export class QueryContext {
     if (cached)
       return layerActivations(shapeOf(indices.length), all ? cached.data : Float32Array.from(gatherRows(cached.data, per, indices)));
     const { tf, backend } = await this.tf();
-    const model = await this.model(epoch);
-    const extractors = run.models.extractors(epoch);
+    const { model, extractors } = await this.model(epoch);
     const inputPer = probe.inputs.length / n;
     if (indices.length < SUBSET_FORWARD_SHARE * n) {
       const inputs = Float32Array.from(gatherRows(probe.inputs, inputPer, indices));

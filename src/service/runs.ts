@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { npyToFloat64, parseNpy } from '../analysis';
 import { AnswerCache, DEFAULT_CACHE_BYTES } from '../run/cache';
 import { readRun, RunRecord } from '../run/store';
-import { CheckpointModels } from './models';
+import type { CheckpointModels } from './models';
 import { asQueryError } from './queryErrors';
 import { QueryError } from './queries';
 

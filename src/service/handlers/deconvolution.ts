@@ -21,7 +21,7 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
       `deconvolution of ${indices.length} inputs at once is too many; choose at most ${MAX_DECONVOLUTION_INPUTS}`,
     );
   const { tf } = await ctx.tf();
-  const model = await ctx.model(q.epoch);
+  const { model } = await ctx.model(q.epoch);
   const per = probe.inputs.length / probe.labels.length;
   const x = tf.tensor4d(Float32Array.from(gatherRows(probe.inputs, per, indices)), [indices.length, ...m.layers[0].outputShape] as [
     number,
