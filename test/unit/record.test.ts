@@ -122,6 +122,22 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
     assert.equal(await new Promise((r) => child.once('exit', r)), 1);
   });
 
+  it('reports a runs folder it cannot write from the recorder process as what failed and what to do, not an internal error', async () => {
+    const file = join(runs, 'a-file');
+    fs.writeFileSync(file, '');
+    const child = fork(recorderScript, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const error = await new Promise<Extract<FromRecorder, { type: 'record/error' }>>((done) => {
+      child.on('message', (m: FromRecorder) => {
+        if (m.type === 'recorder/hello') {
+          child.send({ type: 'record/start', protocolVersion: RECORDER_PROTOCOL_VERSION, options: { modelFile: model, dataset: 'synthetic:300', epochs: 1, probeSize: 30, runsFolder: join(file, 'runs') } });
+        }
+        if (m.type === 'record/error') done(m);
+      });
+    });
+    assert.match(error.message, /^the run folder could not be created in .*a-file.runs \(ENOTDIR.*\)\. Check that .* is writable/);
+    assert.equal(await new Promise((r) => child.once('exit', r)), 1);
+  });
+
   describe('a full disk (defect 1: the run is marked failed, completed epochs stay readable)', () => {
     // Three epochs after epoch 0; the disk fills while epoch 2 is written.
     const options = (runsFolder: string): RecordOptions => ({ modelFile: model, dataset: 'synthetic:300', epochs: 3, batchSize: 16, probeSize: 30, runsFolder, k: 10 });
