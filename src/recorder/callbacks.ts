@@ -5,7 +5,6 @@
  * them in order. The epochs are the run's (1..epochs; epoch 0 is the untrained model and is not
  * trained), not those of the one-epoch `model.fit` calls that train them.
  */
-import type * as tfType from '@tensorflow/tfjs';
 
 /** Progress of a recording, as the recorder process sends it to its parent. */
 export interface RecordProgress {
@@ -38,17 +37,26 @@ export interface EpochLogs {
   accuracy: number | null;
 }
 
+/**
+ * What a callback may do to the model being trained: ask it to stop after the current batch. A
+ * tfjs `LayersModel` is one; naming only this keeps the module free of tfjs, so the parent process
+ * can share its types.
+ */
+export interface TrainedModel {
+  stopTraining: boolean;
+}
+
 /** A milliseconds clock; tests inject one. */
 export type Clock = () => number;
 
 /** Base of the recording callbacks: every hook does nothing unless a subclass says otherwise. */
 export abstract class RecordCallback {
   protected params: TrainingParams = { epochs: 0, batches: 0 };
-  protected model?: tfType.LayersModel;
+  protected model?: TrainedModel;
   setParams(params: TrainingParams): void {
     this.params = params;
   }
-  setModel(model: tfType.LayersModel): void {
+  setModel(model: TrainedModel): void {
     this.model = model;
   }
   async onEpochBegin(epoch: number): Promise<void> {
@@ -70,7 +78,7 @@ export class RecordCallbackList {
   setParams(params: TrainingParams): void {
     for (const c of this.callbacks) c.setParams(params);
   }
-  setModel(model: tfType.LayersModel): void {
+  setModel(model: TrainedModel): void {
     for (const c of this.callbacks) c.setModel(model);
   }
   async onEpochBegin(epoch: number): Promise<void> {
@@ -155,7 +163,15 @@ export class ProgressReporter extends RecordCallback {
   }
   recording(epoch: number): void {
     const { epochs, batches } = this.params;
-    this.report?.({ phase: 'recording', epoch, epochs, batch: batches, batches, fraction: epoch / Math.max(1, epochs), message: `recording epoch ${epoch}` });
+    this.report?.({
+      phase: 'recording',
+      epoch,
+      epochs,
+      batch: batches,
+      batches,
+      fraction: epoch / Math.max(1, epochs),
+      message: `recording epoch ${epoch}`,
+    });
   }
   override async onEpochBegin(epoch: number): Promise<void> {
     this.epoch = epoch;

@@ -28,13 +28,22 @@ export interface MeasureContext {
 export async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetrics: LayerEpochMetrics | undefined): Promise<EpochMetrics> {
   ctx.timings = { forward: 0, channels: 0, inter: 0 };
   const n = ctx.probeLabels.length;
-  const layerMetrics: LayerEpochMetrics[] = [inputMetrics ?? (await measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs))];
+  const layerMetrics: LayerEpochMetrics[] = [
+    inputMetrics ?? (await measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs)),
+  ];
   let finalOutput: { shape: number[]; data: Float32Array } | undefined;
   // A two-stage pipeline: while the workers compute layer l's inter-sample entropy, this thread
   // runs the forward pass of layer l + 1. At most two layers' activations are alive at once.
   let inFlight: Promise<LayerEpochMetrics> | undefined;
   let t0 = performance.now();
-  for await (const { index, out } of forwardLayers({ tf: ctx.tf, model: ctx.model, layers: ctx.layers, inputs: ctx.probeInputs, count: n, extractors: ctx.extractors })) {
+  for await (const { index, out } of forwardLayers({
+    tf: ctx.tf,
+    model: ctx.model,
+    layers: ctx.layers,
+    inputs: ctx.probeInputs,
+    count: n,
+    extractors: ctx.extractors,
+  })) {
     ctx.timings.forward += performance.now() - t0;
     if (inFlight) layerMetrics.push(await inFlight);
     inFlight = measureLayer(ctx, index, out.shape, out.data);

@@ -24,7 +24,9 @@ export function checkInputShape(loaded: LoadedModel, dataset: Dataset): void {
   }
   const units = loaded.model.outputs[0].shape[loaded.model.outputs[0].shape.length - 1];
   if (units !== dataset.classNames.length) {
-    throw new ModelError(`the model ends in ${units} units but ${dataset.name} has ${dataset.classNames.length} classes; make the last layer dense({ units: ${dataset.classNames.length}, activation: 'softmax' })`);
+    throw new ModelError(
+      `the model ends in ${units} units but ${dataset.name} has ${dataset.classNames.length} classes; make the last layer dense({ units: ${dataset.classNames.length}, activation: 'softmax' })`,
+    );
   }
 }
 
@@ -40,7 +42,14 @@ export function modelFingerprint(loaded: LoadedModel): string {
 export function recordedLayers(loaded: LoadedModel): RunLayer[] {
   const input = loaded.model.inputs[0].shape.slice(1).map((v) => v ?? -1);
   const layers: RunLayer[] = [
-    { index: 0, name: 'input', className: 'Input', outputShape: input, channels: input.length >= 2 ? input[input.length - 1] : 1, parameters: 0 },
+    {
+      index: 0,
+      name: 'input',
+      className: 'Input',
+      outputShape: input,
+      channels: input.length >= 2 ? input[input.length - 1] : 1,
+      parameters: 0,
+    },
   ];
   for (const l of loaded.layers) {
     if (l.className === 'InputLayer') continue;

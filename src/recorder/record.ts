@@ -78,7 +78,12 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   });
   const layers = recordedLayers(loaded);
   writer.begin({
-    model: { file: resolve(options.modelFile), fingerprint: modelFingerprint(loaded), name: basename(options.modelFile), sourceFiles: loaded.sourceFiles },
+    model: {
+      file: resolve(options.modelFile),
+      fingerprint: modelFingerprint(loaded),
+      name: basename(options.modelFile),
+      sourceFiles: loaded.sourceFiles,
+    },
     layers,
     dataset: {
       spec: datasetSpec,
@@ -122,7 +127,9 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
     await recordEpochs({ tf, model, settings, train, measure, writer, callbacks, cancel, progress, hooks, log, now });
   } catch (e) {
     // A full disk is reported as such wherever it surfaced; the writer's own failures already are.
-    failure = { error: isDiskFull(e) && !RunWriteError.is(e) ? writer.writeFailure(`a file of run ${writer.id} could not be written`, e) : e };
+    failure = {
+      error: isDiskFull(e) && !RunWriteError.is(e) ? writer.writeFailure(`a file of run ${writer.id} could not be written`, e) : e,
+    };
   } finally {
     pool.close();
   }
@@ -188,7 +195,10 @@ function finishRun(writer: RunWriter, failure: { error: unknown } | undefined, c
   const outcome: RunOutcome = failure
     ? {
         status: 'failed',
-        error: { message: (failure.error as Error)?.message ?? String(failure.error), location: ModelError.is(failure.error) ? failure.error.location : undefined },
+        error: {
+          message: (failure.error as Error)?.message ?? String(failure.error),
+          location: ModelError.is(failure.error) ? failure.error.location : undefined,
+        },
       }
     : { status: cancelled ? 'cancelled' : 'completed' };
   try {

@@ -5,7 +5,6 @@
  */
 import { DEFAULT_BINS, DEFAULT_K } from '../analysis';
 import type { RunSettings } from '../run/format';
-import type { ModelTrainingSettings } from './modelLoader';
 
 /** What the caller asks for; unset fields come from the model file's `training` export, then defaults. */
 export interface RecordOptions {
@@ -31,6 +30,9 @@ export interface RecordOptions {
   defaults?: { epochs?: number; batchSize?: number };
   signal?: AbortSignal;
 }
+
+/** The settings a model file may export (`export const training = {...}`) that a recording uses. */
+export type TrainingExport = Partial<Pick<RunSettings, 'epochs' | 'batchSize' | 'optimizer' | 'learningRate' | 'recordEvery'>>;
 
 /** Our defaults, used when neither the caller, the model file nor the editor sets a value. */
 export const DEFAULT_RECORD_SETTINGS = {
@@ -59,7 +61,7 @@ export function recordDatasetSpec(options: Pick<RecordOptions, 'dataset'>, model
  * The settings of a run, each from the first source that sets it, checked.
  * @throws RangeError naming the first setting that is out of range.
  */
-export function resolveSettings(options: RecordOptions, fromFile: ModelTrainingSettings = {}): RunSettings {
+export function resolveSettings(options: RecordOptions, fromFile: TrainingExport = {}): RunSettings {
   const settings: RunSettings = {
     epochs: options.epochs ?? fromFile.epochs ?? options.defaults?.epochs ?? DEFAULT_RECORD_SETTINGS.epochs,
     batchSize: options.batchSize ?? fromFile.batchSize ?? options.defaults?.batchSize ?? DEFAULT_RECORD_SETTINGS.batchSize,
@@ -83,7 +85,8 @@ export function validateSettings(s: RunSettings): void {
   integerAtLeast('record every', s.recordEvery, 1);
   integerAtLeast('probe size', s.probeSize, 3);
   if (s.probePerClass !== undefined) integerAtLeast('probe per class', s.probePerClass, 1);
-  if (!(s.learningRate > 0) || !Number.isFinite(s.learningRate)) throw new RangeError(`learning rate must be a positive number, got ${s.learningRate}`);
+  if (!(s.learningRate > 0) || !Number.isFinite(s.learningRate))
+    throw new RangeError(`learning rate must be a positive number, got ${s.learningRate}`);
   if (!OPTIMIZERS.includes(s.optimizer)) throw new RangeError(`optimizer must be sgd, adam or rmsprop, got ${s.optimizer}`);
 }
 

@@ -19,7 +19,11 @@ export interface TrainingData {
 }
 
 /** Compiles the model with the optimizer and learning rate of the settings (cross-entropy loss, accuracy). */
-export function compileModel(tf: typeof tfType, model: tfType.LayersModel, settings: Pick<RunSettings, 'optimizer' | 'learningRate'>): void {
+export function compileModel(
+  tf: typeof tfType,
+  model: tfType.LayersModel,
+  settings: Pick<RunSettings, 'optimizer' | 'learningRate'>,
+): void {
   const optimizer =
     settings.optimizer === 'sgd'
       ? tf.train.sgd(settings.learningRate)

@@ -93,7 +93,9 @@ export class RunWriter {
   writeProbe(probe: ProbeFiles): { inputsFile: string; labelsFile: string } {
     this.attempt('the probe inputs', () => this.files.writeFileAtomic(join(this.folder, PROBE_FILES.inputs), probe.inputsNpy));
     this.attempt('the probe labels', () => this.files.writeFileAtomic(join(this.folder, PROBE_FILES.labels), probe.labelsNpy));
-    this.attempt('the probe indices', () => this.files.writeFileAtomic(join(this.folder, PROBE_FILES.indices), JSON.stringify(probe.indices)));
+    this.attempt('the probe indices', () =>
+      this.files.writeFileAtomic(join(this.folder, PROBE_FILES.indices), JSON.stringify(probe.indices)),
+    );
     return { inputsFile: PROBE_FILES.inputs, labelsFile: PROBE_FILES.labels };
   }
 
@@ -120,9 +122,14 @@ export class RunWriter {
   appendEpoch(epoch: number, checkpoint: CheckpointFiles, metrics: EpochMetrics): void {
     const manifest = this.manifest;
     this.attempt(`the checkpoint of epoch ${epoch}`, () =>
-      this.files.writeFolderAtomic(join(this.folder, 'checkpoints', epochFolder(epoch)), { 'model.json': checkpoint.modelJson, 'weights.bin': checkpoint.weights }),
+      this.files.writeFolderAtomic(join(this.folder, 'checkpoints', epochFolder(epoch)), {
+        'model.json': checkpoint.modelJson,
+        'weights.bin': checkpoint.weights,
+      }),
     );
-    this.attempt(`the metrics of epoch ${epoch}`, () => this.files.appendLineDurable(join(this.folder, 'metrics.jsonl'), JSON.stringify(metrics)));
+    this.attempt(`the metrics of epoch ${epoch}`, () =>
+      this.files.appendLineDurable(join(this.folder, 'metrics.jsonl'), JSON.stringify(metrics)),
+    );
     this.writeManifest(`the manifest listing epoch ${epoch}`, { ...manifest, epochs: [...manifest.epochs, epoch] });
   }
 

@@ -230,8 +230,8 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
 function failWrites(fail: (path: string) => string | undefined): () => void {
   const { openSync, writeSync } = fs;
   const failing = new Map<number, string>();
-  fs.openSync = ((path: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode | null) => {
-    const fd = openSync(path, flags, mode);
+  fs.openSync = ((path: fs.PathLike, ...rest: unknown[]) => {
+    const fd = (openSync as (path: fs.PathLike, ...rest: unknown[]) => number)(path, ...rest);
     const code = fail(String(path));
     if (code) failing.set(fd, code);
     else failing.delete(fd);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type * as tfType from '@tensorflow/tfjs';
 import {
   CancelOnAbort,
   EtaClock,
@@ -9,6 +8,7 @@ import {
   RecordCallback,
   RecordCallbackList,
   RecordProgress,
+  TrainedModel,
 } from '../../src/recorder/callbacks';
 
 /** A clock the test moves by hand. */
@@ -17,9 +17,9 @@ function manualClock(startMs = 0) {
   return { now: () => nowMs, set: (ms: number) => (nowMs = ms) };
 }
 
-/** Just what the callbacks touch of a tfjs model. */
-function fakeModel(): tfType.LayersModel {
-  return { stopTraining: false } as unknown as tfType.LayersModel;
+/** What the callbacks touch of a tfjs model. */
+function fakeModel(): TrainedModel {
+  return { stopTraining: false };
 }
 
 describe('recording callbacks (progress, ETA, cancel, yielding: tfjs-layers callback style)', () => {

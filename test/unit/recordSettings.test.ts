@@ -27,14 +27,20 @@ describe('recording settings', () => {
     assert.throws(() => resolveSettings({ modelFile: 'm.ts', epochs: 1.5 }), /epochs must be an integer >= 0, got 1.5/);
     assert.throws(() => resolveSettings({ modelFile: 'm.ts', probeSize: 2 }), /probe size must be an integer >= 3/);
     assert.throws(() => resolveSettings({ modelFile: 'm.ts', learningRate: -1 }), /learning rate must be a positive number/);
-    assert.throws(() => resolveSettings({ modelFile: 'm.ts' }, { optimizer: 'lbfgs' }), /optimizer must be sgd, adam or rmsprop, got lbfgs/);
+    assert.throws(
+      () => resolveSettings({ modelFile: 'm.ts' }, { optimizer: 'lbfgs' }),
+      /optimizer must be sgd, adam or rmsprop, got lbfgs/,
+    );
     assert.throws(() => validateSettings({ ...resolveSettings({ modelFile: 'm.ts' }), probePerClass: 0 }), /probe per class/);
   });
 
   it("record the dataset the caller names, else the model file's, else MNIST", () => {
     assert.equal(recordDatasetSpec({ dataset: 'synthetic' }, 'cifar10:/x'), 'synthetic');
     assert.equal(recordDatasetSpec({}, 'cifar10:/x'), 'cifar10:/x');
-    assert.equal(recordDatasetSpec({}, () => undefined), 'mnist');
+    assert.equal(
+      recordDatasetSpec({}, () => undefined),
+      'mnist',
+    );
   });
 
   it('record every recordEvery-th epoch from 0 and always the last', () => {

@@ -38,7 +38,11 @@ function metricsOf(epoch: number): EpochMetrics {
 const checkpoint = { modelJson: '{"modelTopology":{}}', weights: new Uint8Array([1, 2, 3, 4]) };
 
 /** The run-file operations, logged by kind and relative path, failing where `fail` returns an error. */
-function operations(folder: () => string, log: string[], fail: (kind: string, path: string) => Error | undefined = () => undefined): RunFileOperations {
+function operations(
+  folder: () => string,
+  log: string[],
+  fail: (kind: string, path: string) => Error | undefined = () => undefined,
+): RunFileOperations {
   const step = (kind: string, path: string, run: () => void) => {
     const relative = path.slice(folder().length + 1);
     const error = fail(kind, relative);
@@ -71,7 +75,11 @@ describe('RunWriter (writing one run folder, crash-safe)', () => {
   /** A writer through `operations`, with the probe and the first manifest written and epochs 0 and 1 appended. */
   function writerWithTwoEpochs(log: string[], fail?: (kind: string, path: string) => Error | undefined): RunWriter {
     let folder = '';
-    const writer = RunWriter.claim(runs, '20261122-120000-tiny', operations(() => folder, log, fail));
+    const writer = RunWriter.claim(
+      runs,
+      '20261122-120000-tiny',
+      operations(() => folder, log, fail),
+    );
     folder = writer.folder;
     writer.writeProbe({ inputsNpy: new Uint8Array([1]), labelsNpy: new Uint8Array([2]), indices: [3, 7] });
     writer.begin(description);
@@ -108,7 +116,10 @@ describe('RunWriter (writing one run folder, crash-safe)', () => {
     assert.equal(run.manifest.status, 'cancelled');
     assert.equal(run.manifest.pid, undefined);
     assert.deepEqual(run.manifest.epochs, [0, 1]);
-    assert.deepEqual(run.metrics.map((m) => m.epoch), [0, 1]);
+    assert.deepEqual(
+      run.metrics.map((m) => m.epoch),
+      [0, 1],
+    );
     assert.deepEqual(JSON.parse(readFileSync(join(writer.folder, 'probe', 'indices.json'), 'utf8')), [3, 7]);
     assert.deepEqual([...readFileSync(join(writer.folder, 'checkpoints', epochFolder(1), 'weights.bin'))], [1, 2, 3, 4]);
     assert.deepEqual(writer.manifest, manifestOnDisk(writer.folder), 'the manifest in memory is the one on disk');
@@ -138,7 +149,10 @@ describe('RunWriter (writing one run folder, crash-safe)', () => {
       const run = readRun(writer.folder);
       assert.equal(run.manifest.status, 'failed');
       assert.deepEqual(run.manifest.epochs, [0, 1]);
-      assert.deepEqual(run.metrics.map((m) => m.epoch), [0, 1]);
+      assert.deepEqual(
+        run.metrics.map((m) => m.epoch),
+        [0, 1],
+      );
     });
   }
 
@@ -156,11 +170,15 @@ describe('RunWriter (writing one run folder, crash-safe)', () => {
     let error: Error | undefined;
     const writer = writerWithTwoEpochs([], (kind) => (kind === 'line' ? error : undefined));
     error = new RunWriteError('metrics.jsonl could not be written: only 10 of 80 bytes were written', 'disk-full');
-    assert.throws(() => writer.appendEpoch(2, checkpoint, metricsOf(2)), (e: unknown) => RunWriteError.is(e) && e.reason === 'disk-full' && e.cause === error);
+    assert.throws(
+      () => writer.appendEpoch(2, checkpoint, metricsOf(2)),
+      (e: unknown) => RunWriteError.is(e) && e.reason === 'disk-full' && e.cause === error,
+    );
     error = Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
     assert.throws(
       () => writer.appendEpoch(2, checkpoint, metricsOf(2)),
-      (e: unknown) => RunWriteError.is(e) && e.reason === 'io' && e.message.includes('(EIO: i/o error, write)') && e.message.includes('is writable'),
+      (e: unknown) =>
+        RunWriteError.is(e) && e.reason === 'io' && e.message.includes('(EIO: i/o error, write)') && e.message.includes('is writable'),
     );
   });
 
@@ -169,7 +187,8 @@ describe('RunWriter (writing one run folder, crash-safe)', () => {
     writeFileSync(file, '');
     assert.throws(
       () => RunWriter.claim(join(file, 'runs'), 'x'),
-      (e: unknown) => RunWriteError.is(e) && e.reason === 'io' && e.message.startsWith(`the run folder could not be created in ${join(file, 'runs')}`),
+      (e: unknown) =>
+        RunWriteError.is(e) && e.reason === 'io' && e.message.startsWith(`the run folder could not be created in ${join(file, 'runs')}`),
     );
   });
 
