@@ -25,6 +25,7 @@ import { ModelError } from '../recorder/modelLoader';
 import { DatasetError } from '../data/dataset';
 import { npyToFloat64 } from '../analysis';
 import { QueryError } from '../service/queries';
+import { RunWriteError } from '../run/files';
 
 type Options = Record<string, { type: 'string' | 'boolean' }>;
 
@@ -213,6 +214,11 @@ export async function main(argv: string[]): Promise<number> {
     if (UsageError.is(e) || e instanceof RangeError || ModelError.is(e) || DatasetError.is(e) || (e instanceof QueryError && e.code !== 'internal')) {
       process.stderr.write(`cnn-slicer: ${(e as Error).message}\n`);
       return 2;
+    }
+    // A run folder that could not be written (a full disk): its message says what to do.
+    if (RunWriteError.is(e)) {
+      process.stderr.write(`cnn-slicer: ${e.message}\n`);
+      return 1;
     }
     process.stderr.write(`cnn-slicer: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
     return 1;

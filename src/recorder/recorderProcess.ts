@@ -3,6 +3,7 @@
  * waits for `recorder/hello`, sends `record/start`, and may send `record/cancel`. The process exits
  * when the run ends: 0 after completed or cancelled runs, 1 after a failure.
  */
+import { RunWriteError } from '../run/files';
 import { RunFormatError } from '../run/format';
 import { DatasetError } from '../data/dataset';
 import { ModelError } from './modelLoader';
@@ -51,7 +52,7 @@ process.on('message', (raw) => {
           process.exit(0);
         },
         (e: unknown) => {
-          const known = ModelError.is(e) || RunFormatError.is(e) || e instanceof RangeError || DatasetError.is(e);
+          const known = ModelError.is(e) || RunFormatError.is(e) || RunWriteError.is(e) || e instanceof RangeError || DatasetError.is(e);
           send({
             type: 'record/error',
             message: known ? (e as Error).message : `internal error: ${(e as Error)?.stack ?? String(e)}`,

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import fs, { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseNpy } from '../../src/analysis';
-import { validateManifest } from '../../src/run/format';
+import { RunManifest, validateManifest } from '../../src/run/format';
 import { FromRecorder, RECORDER_PROTOCOL_VERSION } from '../../src/recorder/protocol';
-import { recordRun } from '../../src/recorder/record';
+import { RecordOptions, recordRun } from '../../src/recorder/record';
+import { RunWriteError } from '../../src/run/files';
 import { claimRunFolder, epochFolder } from '../../src/run/paths';
 import { readRun } from '../../src/run/store';
 
@@ -120,4 +121,129 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
     assert.equal(error.location?.line, 4);
     assert.equal(await new Promise((r) => child.once('exit', r)), 1);
   });
+
+  it('reports a runs folder it cannot write from the recorder process as what failed and what to do, not an internal error', async () => {
+    const file = join(runs, 'a-file');
+    fs.writeFileSync(file, '');
+    const child = fork(recorderScript, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const error = await new Promise<Extract<FromRecorder, { type: 'record/error' }>>((done) => {
+      child.on('message', (m: FromRecorder) => {
+        if (m.type === 'recorder/hello') {
+          child.send({ type: 'record/start', protocolVersion: RECORDER_PROTOCOL_VERSION, options: { modelFile: model, dataset: 'synthetic:300', epochs: 1, probeSize: 30, runsFolder: join(file, 'runs') } });
+        }
+        if (m.type === 'record/error') done(m);
+      });
+    });
+    assert.match(error.message, /^the run folder could not be created in .*a-file.runs \(ENOTDIR.*\)\. Check that .* is writable/);
+    assert.equal(await new Promise((r) => child.once('exit', r)), 1);
+  });
+
+  describe('a full disk (defect 1: the run is marked failed, completed epochs stay readable)', () => {
+    // Three epochs after epoch 0; the disk fills while epoch 2 is written.
+    const options = (runsFolder: string): RecordOptions => ({ modelFile: model, dataset: 'synthetic:300', epochs: 3, batchSize: 16, probeSize: 30, runsFolder, k: 10 });
+    let restore: (() => void) | undefined;
+    afterEach(() => restore?.());
+
+    /** Records with `fail` deciding, for every file opened, whether its writes fail and with which errno code. */
+    async function recordFailing(fail: (path: string) => string | undefined) {
+      const runsFolder = mkdtempSync(join(runs, 'disk-'));
+      let folder = '';
+      const logged: string[] = [];
+      restore = failWrites(fail);
+      const outcome = await recordRun(options(runsFolder), { onRunFolder: (f) => (folder = f), log: (line) => logged.push(line) }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      restore();
+      restore = undefined;
+      const onDisk = validateManifest(JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')));
+      return { error: outcome as Error | undefined, folder, onDisk, logged };
+    }
+
+    function assertDiskFullError(error: Error | undefined) {
+      assert.ok(RunWriteError.is(error), `a RunWriteError, got ${error?.stack ?? error}`);
+      assert.equal(error.reason, 'disk-full');
+      assert.match(error.message, /^disk full: .*epochs 0 and 1 are recorded and stay readable.*free space .* and record again/);
+    }
+
+    function assertFailedWithEpochs01(folder: string, onDisk: RunManifest) {
+      assert.equal(onDisk.status, 'failed');
+      assert.match(onDisk.error!.message, /^disk full/);
+      assert.deepEqual(onDisk.epochs, [0, 1]);
+      assert.equal(onDisk.pid, undefined);
+      const run = readRun(folder);
+      assert.deepEqual(run.manifest.epochs, [0, 1]);
+      assert.deepEqual(run.metrics.map((m) => m.epoch), [0, 1]);
+    }
+
+    it('at the checkpoint of epoch 2: rejects with "disk full", the manifest says failed and lists epochs 0 and 1', async () => {
+      const { error, folder, onDisk } = await recordFailing((path) => (path.includes(epochFolder(2)) ? 'ENOSPC' : undefined));
+      assertDiskFullError(error);
+      assert.match(error!.message, /checkpoint of epoch 2/);
+      assertFailedWithEpochs01(folder, onDisk);
+    });
+
+    it('at the metrics line of epoch 2: rejects with "disk full", the manifest says failed and lists epochs 0 and 1', async () => {
+      let metricsWrites = 0;
+      const { error, folder, onDisk } = await recordFailing((path) => (path.endsWith('metrics.jsonl') && ++metricsWrites === 3 ? 'ENOSPC' : undefined));
+      assertDiskFullError(error);
+      assert.match(error!.message, /metrics of epoch 2/);
+      assertFailedWithEpochs01(folder, onDisk);
+    });
+
+    it('from the manifest listing epoch 2 on: rejects with "disk full" and the previous manifest stays whole on disk', async () => {
+      // Manifest writes: the first one, then one per epoch (0, 1, 2): the fourth and every later one fail.
+      let manifestWrites = 0;
+      const { error, folder, onDisk, logged } = await recordFailing((path) => (path.includes('manifest.json') && ++manifestWrites >= 4 ? 'ENOSPC' : undefined));
+      assertDiskFullError(error);
+      assert.match(error!.message, /manifest listing epoch 2/);
+      assert.equal(onDisk.status, 'recording', 'the manifest written after epoch 1');
+      assert.deepEqual(onDisk.epochs, [0, 1]);
+      assert.ok(logged.some((line) => /could not be marked failed: disk full/.test(line)), logged.join('\n'));
+      const run = readRun(folder, { repair: false });
+      assert.deepEqual(run.metrics.map((m) => m.epoch), [0, 1]);
+    });
+
+    it('an error while saving the final status does not replace the first error', async () => {
+      let full = false;
+      const { error, onDisk } = await recordFailing((path) => {
+        if (path.includes(epochFolder(2))) {
+          full = true;
+          return 'ENOSPC';
+        }
+        return full && path.includes('manifest.json') ? 'EIO' : undefined;
+      });
+      assertDiskFullError(error);
+      assert.deepEqual(onDisk.epochs, [0, 1]);
+      assert.equal(onDisk.status, 'recording');
+    });
+  });
 });
+
+/**
+ * Makes the writes to files opened from now on fail where `fail` names an errno code for the path
+ * (ENOSPC: a full disk), as the system would report it; returns the function that restores them.
+ * A real full disk cannot be made on demand on every machine (filling one is slow and disturbs
+ * everything else on it, and mounting a small one needs privileges); its symptom at the write call
+ * can.
+ */
+function failWrites(fail: (path: string) => string | undefined): () => void {
+  const { openSync, writeSync } = fs;
+  const failing = new Map<number, string>();
+  fs.openSync = ((path: fs.PathLike, ...rest: unknown[]) => {
+    const fd = (openSync as (path: fs.PathLike, ...rest: unknown[]) => number)(path, ...rest);
+    const code = fail(String(path));
+    if (code) failing.set(fd, code);
+    else failing.delete(fd);
+    return fd;
+  }) as typeof fs.openSync;
+  fs.writeSync = ((fd: number, ...rest: unknown[]) => {
+    const code = failing.get(fd);
+    if (code) throw Object.assign(new Error(`${code}: ${code === 'ENOSPC' ? 'no space left on device' : 'i/o error'}, write`), { code, syscall: 'write' });
+    return (writeSync as (fd: number, ...rest: unknown[]) => number)(fd, ...rest);
+  }) as typeof fs.writeSync;
+  return () => {
+    fs.openSync = openSync;
+    fs.writeSync = writeSync;
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The summaries of one recorded epoch (paper 5.2–5.4): probe predictions, label entropies, and per
+ * layer the channel entropies, dead channels and inter-sample entropies. Forward passes run on this
+ * thread while the compute pool works on the previous layer's inter-sample entropies.
+ */
+import type * as tfType from '@tensorflow/tfjs';
+import { argmaxRows, channelEntropies, confusionMatrix, labelEntropies, layerActivations, LayerActivations } from '../analysis';
+import { ComputePool } from '../compute/pool';
+import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../run/format';
+import { forwardLayers } from '../tfjs/forward';
+
+export interface MeasureContext {
+  tf: typeof tfType;
+  model: tfType.LayersModel;
+  settings: RunSettings;
+  layers: RunLayer[];
+  extractors: Map<number, tfType.LayersModel>;
+  probeInputs: Float32Array;
+  probeLabels: Int32Array;
+  probeByClass: number[][];
+  classes: number;
+  pool: ComputePool;
+  /** Accumulated per epoch: forward passes, channel entropies, inter-sample entropies (ms). */
+  timings: { forward: number; channels: number; inter: number };
+}
+
+/** Every summary of one epoch: label entropies on the probe set and per-layer entropies (paper 5.2–5.4). */
+export async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetrics: LayerEpochMetrics | undefined): Promise<EpochMetrics> {
+  ctx.timings = { forward: 0, channels: 0, inter: 0 };
+  const n = ctx.probeLabels.length;
+  const layerMetrics: LayerEpochMetrics[] = [
+    inputMetrics ?? (await measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs)),
+  ];
+  let finalOutput: { shape: number[]; data: Float32Array } | undefined;
+  // A two-stage pipeline: while the workers compute layer l's inter-sample entropy, this thread
+  // runs the forward pass of layer l + 1. At most two layers' activations are alive at once.
+  let inFlight: Promise<LayerEpochMetrics> | undefined;
+  let t0 = performance.now();
+  for await (const { index, out } of forwardLayers({
+    tf: ctx.tf,
+    model: ctx.model,
+    layers: ctx.layers,
+    inputs: ctx.probeInputs,
+    count: n,
+    extractors: ctx.extractors,
+  })) {
+    ctx.timings.forward += performance.now() - t0;
+    if (inFlight) layerMetrics.push(await inFlight);
+    inFlight = measureLayer(ctx, index, out.shape, out.data);
+    inFlight.catch(() => undefined); // awaited on the next step; a failing forward pass must not leave it unhandled
+    if (index === ctx.layers.length - 1) finalOutput = out;
+    t0 = performance.now();
+  }
+  if (inFlight) layerMetrics.push(await inFlight);
+  const scores = finalOutput!.data;
+  const predicted = argmaxRows(scores, n, ctx.classes);
+  const confusion = confusionMatrix(ctx.probeLabels, predicted, ctx.classes);
+  const le = labelEntropies(confusion);
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    loss -= Math.log(Math.max(scores[i * ctx.classes + ctx.probeLabels[i]], 1e-7));
+    if (predicted[i] === ctx.probeLabels[i]) correct++;
+  }
+  const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
+  return {
+    epoch,
+    trainLoss: null,
+    trainAccuracy: null,
+    probeLoss: loss / n,
+    probeAccuracy: correct / n,
+    confusion,
+    hLabelGivenPred: le.hLabelGivenPred.map(orNull),
+    hPredGivenLabel: le.hPredGivenLabel.map(orNull),
+    layers: layerMetrics,
+    timingsMs: { train: 0, record: 0, ...ctx.timings },
+  };
+}
+
+async function measureLayer(ctx: MeasureContext, index: number, shape: number[], data: Float32Array): Promise<LayerEpochMetrics> {
+  const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
+  const layer = layerActivations(shape, data);
+  const n = layer.count;
+  const per = layer.units * layer.channels;
+  // The workers start on the inter-sample entropies (all probe inputs and each class from one
+  // distance matrix) while this thread computes the channel entropies.
+  const t0 = performance.now();
+  const inter = ctx.pool.interSampleEntropies(data, n, per, ['all', ...ctx.probeByClass], { k: ctx.settings.k }).finally(() => {
+    ctx.timings.inter += performance.now() - t0;
+  });
+  inter.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
+  const t1 = performance.now();
+  const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
+  const dead = deadChannels(layer);
+  ctx.timings.channels += performance.now() - t1;
+  const [all, ...classes] = await inter;
+  return {
+    layer: index,
+    interSampleBits: orNull(all.entropyBits),
+    interSampleBitsPerClass: classes.map((r) => orNull(r.entropyBits)),
+    channelBits: entropies.all.map(orNull),
+    channelBitsPerClass: (entropies.perClass ?? []).map((row) => row.map(orNull)),
+    deadChannels: dead,
+    nonFiniteCount: entropies.nonFiniteCount,
+  };
+}
+
+/** Channels that are exactly 0 for every input (dead ReLUs). */
+function deadChannels(layer: LayerActivations): number[] {
+  const { channels, data } = layer;
+  const alive = new Uint8Array(channels);
+  let remaining = channels;
+  for (let base = 0; base < data.length && remaining > 0; base += channels) {
+    for (let c = 0; c < channels; c++) {
+      if (!alive[c] && data[base + c] !== 0) {
+        alive[c] = 1;
+        remaining--;
+      }
+    }
+  }
+  const dead: number[] = [];
+  for (let c = 0; c < channels; c++) if (!alive[c]) dead.push(c);
+  return dead;
+}

@@ -1,0 +1,59 @@
+/**
+ * What a run says about its model: the layers of the hypercube with their source locations, a
+ * fingerprint that tells runs of the same model apart from others, and the check that the model
+ * fits the dataset before anything is trained or written.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Dataset } from '../data/datasets';
+import type { RunLayer } from '../run/format';
+import { LoadedModel, ModelError } from './modelLoader';
+
+/** Throws a located ModelError when the model cannot take the dataset's inputs or predict its classes. */
+export function checkInputShape(loaded: LoadedModel, dataset: Dataset): void {
+  const modelShape = loaded.model.inputs[0].shape.slice(1);
+  const dataShape = dataset.shape.slice(1);
+  const fits = modelShape.length === dataShape.length && modelShape.every((v, i) => v === null || v === dataShape[i]);
+  if (!fits) {
+    const first = loaded.layers.find((l) => l.source);
+    throw new ModelError(
+      `the model's input shape [${modelShape.map((v) => v ?? 'any').join(', ')}] does not fit the ${dataset.name} inputs [${dataShape.join(', ')}]; ` +
+        `set inputShape: [${dataShape.join(', ')}] on the first layer or choose another dataset`,
+      first?.source,
+    );
+  }
+  const units = loaded.model.outputs[0].shape[loaded.model.outputs[0].shape.length - 1];
+  if (units !== dataset.classNames.length) {
+    throw new ModelError(
+      `the model ends in ${units} units but ${dataset.name} has ${dataset.classNames.length} classes; make the last layer dense({ units: ${dataset.classNames.length}, activation: 'softmax' })`,
+    );
+  }
+}
+
+/** A short hash of the model's source files and layer table: runs of the same model share it. */
+export function modelFingerprint(loaded: LoadedModel): string {
+  const hash = createHash('sha256');
+  for (const f of loaded.sourceFiles) if (existsSync(f)) hash.update(readFileSync(f));
+  hash.update(JSON.stringify(loaded.layers.map((l) => [l.className, l.outputShape, l.parameters])));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Hypercube layers: 0 is the model input, then every model layer except input layers. */
+export function recordedLayers(loaded: LoadedModel): RunLayer[] {
+  const input = loaded.model.inputs[0].shape.slice(1).map((v) => v ?? -1);
+  const layers: RunLayer[] = [
+    {
+      index: 0,
+      name: 'input',
+      className: 'Input',
+      outputShape: input,
+      channels: input.length >= 2 ? input[input.length - 1] : 1,
+      parameters: 0,
+    },
+  ];
+  for (const l of loaded.layers) {
+    if (l.className === 'InputLayer') continue;
+    layers.push({ ...l, index: layers.length });
+  }
+  return layers;
+}

@@ -1,0 +1,100 @@
+/**
+ * Recording settings: what a caller may ask for, where each unset setting comes from (the caller,
+ * then the model file's `training` export, then the editor's defaults, then ours), and the checks
+ * that turn a bad value into a message naming it before any training starts.
+ */
+import { DEFAULT_BINS, DEFAULT_K } from '../analysis';
+import type { RunSettings } from '../run/format';
+
+/** What the caller asks for; unset fields come from the model file's `training` export, then defaults. */
+export interface RecordOptions {
+  modelFile: string;
+  /** Dataset spec (mnist, cifar10:<dir>, …); default: the model's `dataset` export, else mnist. */
+  dataset?: string;
+  epochs?: number;
+  batchSize?: number;
+  optimizer?: 'sgd' | 'adam' | 'rmsprop';
+  learningRate?: number;
+  seed?: number;
+  recordEvery?: number;
+  probeSize?: number;
+  probePerClass?: number;
+  bins?: number;
+  k?: number;
+  backend?: 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
+  /** Folder that holds run folders (default: `.cnnslicer/runs` beside the model file). */
+  runsFolder?: string;
+  /** Training inputs per epoch (default: all but the probe). */
+  trainLimit?: number;
+  /** Fallbacks for what neither these options nor the model's `training` export set (the editor's settings). */
+  defaults?: { epochs?: number; batchSize?: number };
+  signal?: AbortSignal;
+}
+
+/** The settings a model file may export (`export const training = {...}`) that a recording uses. */
+export type TrainingExport = Partial<Pick<RunSettings, 'epochs' | 'batchSize' | 'optimizer' | 'learningRate' | 'recordEvery'>>;
+
+/** Our defaults, used when neither the caller, the model file nor the editor sets a value. */
+export const DEFAULT_RECORD_SETTINGS = {
+  epochs: 5,
+  batchSize: 64,
+  optimizer: 'adam',
+  learningRate: 0.001,
+  seed: 1,
+  recordEvery: 1,
+  probeSize: 500,
+} as const;
+
+const OPTIMIZERS: readonly string[] = ['sgd', 'adam', 'rmsprop'];
+
+/** The seed of a recording: it is needed before the model loads (it seeds the initialisers). */
+export function recordSeed(options: Pick<RecordOptions, 'seed'>): number {
+  return options.seed ?? DEFAULT_RECORD_SETTINGS.seed;
+}
+
+/** The dataset spec to record on: the caller's, else the model file's `dataset` export, else MNIST. */
+export function recordDatasetSpec(options: Pick<RecordOptions, 'dataset'>, modelDataset: unknown): string {
+  return options.dataset ?? (typeof modelDataset === 'string' ? modelDataset : 'mnist');
+}
+
+/**
+ * The settings of a run, each from the first source that sets it, checked.
+ * @throws RangeError naming the first setting that is out of range.
+ */
+export function resolveSettings(options: RecordOptions, fromFile: TrainingExport = {}): RunSettings {
+  const settings: RunSettings = {
+    epochs: options.epochs ?? fromFile.epochs ?? options.defaults?.epochs ?? DEFAULT_RECORD_SETTINGS.epochs,
+    batchSize: options.batchSize ?? fromFile.batchSize ?? options.defaults?.batchSize ?? DEFAULT_RECORD_SETTINGS.batchSize,
+    optimizer: options.optimizer ?? fromFile.optimizer ?? DEFAULT_RECORD_SETTINGS.optimizer,
+    learningRate: options.learningRate ?? fromFile.learningRate ?? DEFAULT_RECORD_SETTINGS.learningRate,
+    seed: recordSeed(options),
+    recordEvery: options.recordEvery ?? fromFile.recordEvery ?? DEFAULT_RECORD_SETTINGS.recordEvery,
+    probeSize: options.probeSize ?? DEFAULT_RECORD_SETTINGS.probeSize,
+    probePerClass: options.probePerClass,
+    bins: options.bins ?? DEFAULT_BINS,
+    k: options.k ?? DEFAULT_K,
+  };
+  validateSettings(settings);
+  return settings;
+}
+
+/** @throws RangeError naming the first setting that is out of range and the range it must be in. */
+export function validateSettings(s: RunSettings): void {
+  integerAtLeast('epochs', s.epochs, 0);
+  integerAtLeast('batch size', s.batchSize, 1);
+  integerAtLeast('record every', s.recordEvery, 1);
+  integerAtLeast('probe size', s.probeSize, 3);
+  if (s.probePerClass !== undefined) integerAtLeast('probe per class', s.probePerClass, 1);
+  if (!(s.learningRate > 0) || !Number.isFinite(s.learningRate))
+    throw new RangeError(`learning rate must be a positive number, got ${s.learningRate}`);
+  if (!OPTIMIZERS.includes(s.optimizer)) throw new RangeError(`optimizer must be sgd, adam or rmsprop, got ${s.optimizer}`);
+}
+
+function integerAtLeast(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
+}
+
+/** The epochs whose state is recorded: every `recordEvery`-th from 0, and always the last. */
+export function recordedEpochs(settings: Pick<RunSettings, 'epochs' | 'recordEvery'>): number[] {
+  return Array.from({ length: settings.epochs + 1 }, (_, e) => e).filter((e) => e % settings.recordEvery === 0 || e === settings.epochs);
+}
