@@ -255,7 +255,7 @@ export class AnalysisEngine {
     const dir = join(run.folder, 'checkpoints', epochFolder(epoch));
     let model: tfType.LayersModel;
     try {
-      model = await loadCheckpoint(tf, dir);
+      model = await loadCheckpoint(tf, dir, run.record.manifest.layers);
     } catch (e) {
       throw new QueryError('run-format', `the checkpoint of epoch ${epoch} (${dir}) cannot be loaded: ${(e as Error).message.split('\n')[0]}`);
     }
