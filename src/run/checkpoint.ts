@@ -39,7 +39,13 @@ export async function readCheckpoint(dir: string, layers: readonly RunLayer[]): 
   }
   const j = json as { modelTopology?: unknown; weightsManifest?: unknown };
   const groups = j?.weightsManifest;
-  if (!j || typeof j.modelTopology !== 'object' || j.modelTopology === null || !Array.isArray(groups) || !groups.every((g) => Array.isArray((g as { weights?: unknown })?.weights))) {
+  if (
+    !j ||
+    typeof j.modelTopology !== 'object' ||
+    j.modelTopology === null ||
+    !Array.isArray(groups) ||
+    !groups.every((g) => Array.isArray((g as { weights?: unknown })?.weights))
+  ) {
     throw new RunFormatError(`${jsonPath} is not a TensorFlow.js layers model (no modelTopology or weightsManifest); record the run again`);
   }
   const weights = await read('weights.bin', limits.weightsBytes);

@@ -78,7 +78,10 @@ class ShortWriteError extends Error {
 function asWriteError(e: unknown, path: string): RunWriteError {
   if (RunWriteError.is(e)) return e;
   if (e instanceof ShortWriteError) {
-    return new RunWriteError(`${path} could not be written: there was no room on the disk (${e.message}); free some space and try again`, 'disk-full');
+    return new RunWriteError(
+      `${path} could not be written: there was no room on the disk (${e.message}); free some space and try again`,
+      'disk-full',
+    );
   }
   const code = (e as NodeJS.ErrnoException)?.code;
   if (code !== undefined && code in NO_ROOM) {
@@ -144,7 +147,7 @@ export async function writeFileAtomicAsync(path: string, data: string | Uint8Arr
     const handle = await open(tmp, 'w');
     try {
       const bytes = asBytes(data);
-      for (let done = 0; done < bytes.length; ) {
+      for (let done = 0; done < bytes.length;) {
         const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, null);
         if (!(bytesWritten > 0)) throw new ShortWriteError(done, bytes.length);
         done += bytesWritten;

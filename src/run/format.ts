@@ -232,7 +232,9 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
   c.integer(probe.size, 'probe.size', 0);
   c.string(probe.inputsFile, 'probe.inputsFile');
   c.string(probe.labelsFile, 'probe.labelsFile');
-  c.array(probe.classCounts, 'probe.classCounts', classNames.length, ' (one per class)').forEach((n, i) => c.integer(n, `probe.classCounts[${i}]`, 0));
+  c.array(probe.classCounts, 'probe.classCounts', classNames.length, ' (one per class)').forEach((n, i) =>
+    c.integer(n, `probe.classCounts[${i}]`, 0),
+  );
 
   const settings = c.object(m.settings, 'settings');
   for (const key of ['epochs', 'batchSize', 'learningRate', 'seed', 'recordEvery', 'probeSize']) c.number(settings[key], `settings.${key}`);
@@ -285,7 +287,9 @@ export function validateEpochMetrics(value: unknown, manifest: RunManifest, wher
     c.array(l.channelBitsPerClass, `${field}.channelBitsPerClass`, classes, perClass).forEach((row, k) => {
       c.numbersOrNulls(row, `${field}.channelBitsPerClass[${k}]`, channels, perChannel);
     });
-    c.array(l.deadChannels, `${field}.deadChannels`).forEach((d, k) => c.integer(d, `${field}.deadChannels[${k}]`, 0, (channels ?? Number.MAX_SAFE_INTEGER) - 1));
+    c.array(l.deadChannels, `${field}.deadChannels`).forEach((d, k) =>
+      c.integer(d, `${field}.deadChannels[${k}]`, 0, (channels ?? Number.MAX_SAFE_INTEGER) - 1),
+    );
     c.integer(l.nonFiniteCount, `${field}.nonFiniteCount`, 0);
   });
   const timings = c.object(m.timingsMs, 'timingsMs');
@@ -308,7 +312,11 @@ export interface DamagedLine {
  * manifest is skipped and reported in `damaged`; the lines before and after it still count, so one
  * damaged line costs only its own epoch.
  */
-export function parseMetricsLines(text: string, manifest: RunManifest, where = 'metrics.jsonl'): { epochs: EpochMetrics[]; droppedTail: boolean; damaged: DamagedLine[] } {
+export function parseMetricsLines(
+  text: string,
+  manifest: RunManifest,
+  where = 'metrics.jsonl',
+): { epochs: EpochMetrics[]; droppedTail: boolean; damaged: DamagedLine[] } {
   const lines = text.split('\n');
   const tail = lines.pop() ?? '';
   let droppedTail = tail.trim() !== '';
@@ -336,7 +344,9 @@ export function parseMetricsLines(text: string, manifest: RunManifest, where = '
 
 /** Whether two output shapes (without batch) agree; -1 or null is a dimension left open, which fits any. */
 function sameShape(recorded: readonly number[], actual: readonly (number | null)[]): boolean {
-  return recorded.length === actual.length && recorded.every((d, i) => d === -1 || actual[i] === null || actual[i] === -1 || d === actual[i]);
+  return (
+    recorded.length === actual.length && recorded.every((d, i) => d === -1 || actual[i] === null || actual[i] === -1 || d === actual[i])
+  );
 }
 
 function shapeText(shape: readonly (number | null)[]): string {
@@ -350,7 +360,11 @@ function shapeText(shape: readonly (number | null)[]): string {
  * slicing code read past its arrays.
  * @throws RunFormatError naming the first layer that does not match.
  */
-export function checkLayerShapes(manifest: RunManifest, actualShapes: readonly (readonly (number | null)[] | undefined)[], where = 'the checkpoint'): void {
+export function checkLayerShapes(
+  manifest: RunManifest,
+  actualShapes: readonly (readonly (number | null)[] | undefined)[],
+  where = 'the checkpoint',
+): void {
   manifest.layers.forEach((layer, l) => {
     const actual = actualShapes[l];
     if (actual === undefined) {

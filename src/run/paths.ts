@@ -16,7 +16,11 @@ export function defaultRunsFolder(modelFile: string): string {
 /** A run id that sorts by time and names the model: `20261122-104501-mnist-lenet`. */
 export function makeRunId(modelFile: string, date = new Date()): string {
   const stamp = date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const name = basename(modelFile).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40) || 'model';
+  const name =
+    basename(modelFile)
+      .replace(/\.[^.]+$/, '')
+      .replace(/[^A-Za-z0-9_-]+/g, '-')
+      .slice(0, 40) || 'model';
   return `${stamp}-${name}`;
 }
 
@@ -92,11 +96,15 @@ export function resolveRunFolder(roots: readonly string[], path: string): string
  */
 export function runFilePath(runFolder: string, relativePath: unknown, field: string): string {
   if (typeof relativePath !== 'string' || relativePath.length === 0 || relativePath.includes('\0')) {
-    throw new RunFormatError(`${join(runFolder, 'manifest.json')}: ${field} is not a file name; the run folder is damaged — record the run again`);
+    throw new RunFormatError(
+      `${join(runFolder, 'manifest.json')}: ${field} is not a file name; the run folder is damaged — record the run again`,
+    );
   }
   const normal = normalize(relativePath);
   if (isAbsolute(relativePath) || normal === '..' || normal.startsWith('..' + sep) || normal.startsWith('../')) {
-    throw new RunFormatError(`${join(runFolder, 'manifest.json')}: ${field} names a file outside the run folder; it is not read — record the run again`);
+    throw new RunFormatError(
+      `${join(runFolder, 'manifest.json')}: ${field} names a file outside the run folder; it is not read — record the run again`,
+    );
   }
   return join(runFolder, normal);
 }

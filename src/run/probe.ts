@@ -25,7 +25,8 @@ function readNpyFile(folder: string, file: string, field: string, maxBytes: numb
   try {
     bytes = readBoundedFile(path, { maxBytes, within: folder });
   } catch (e) {
-    if (FileReadError.is(e) && e.problem === 'missing') throw new RunFormatError(`${path} is missing; the run cannot be sliced — ${RECORD_AGAIN}`);
+    if (FileReadError.is(e) && e.problem === 'missing')
+      throw new RunFormatError(`${path} is missing; the run cannot be sliced — ${RECORD_AGAIN}`);
     throw new RunFormatError(`${(e as Error).message}; ${RECORD_AGAIN}`);
   }
   try {
@@ -51,16 +52,22 @@ export function readProbe(run: { folder: string; manifest: RunManifest }): Probe
   const size = m.probe.size;
   const expected = [size, ...m.dataset.inputShape];
   if (!sameDims(inputs.shape, expected)) {
-    throw new RunFormatError(`${m.probe.inputsFile} has shape (${inputs.shape.join(', ')}) but manifest.json says (${expected.join(', ')}); ${RECORD_AGAIN}`);
+    throw new RunFormatError(
+      `${m.probe.inputsFile} has shape (${inputs.shape.join(', ')}) but manifest.json says (${expected.join(', ')}); ${RECORD_AGAIN}`,
+    );
   }
   // The model's input (layer 0) takes the same values per input, whatever its exact axes.
   const modelInput = m.layers[0].outputShape;
   const perInput = m.dataset.inputShape.reduce((a, b) => a * b, 1);
   if (!modelInput.includes(-1) && modelInput.reduce((a, b) => a * b, 1) !== perInput) {
-    throw new RunFormatError(`the probe inputs are [${m.dataset.inputShape.join(', ')}] but the model's input is [${modelInput.join(', ')}]; ${RECORD_AGAIN}`);
+    throw new RunFormatError(
+      `the probe inputs are [${m.dataset.inputShape.join(', ')}] but the model's input is [${modelInput.join(', ')}]; ${RECORD_AGAIN}`,
+    );
   }
   if (!(sameDims(labels.shape, [size]) || sameDims(labels.shape, [size, 1]))) {
-    throw new RunFormatError(`${m.probe.labelsFile} has shape (${labels.shape.join(', ')}) but the probe has ${size} inputs; ${RECORD_AGAIN}`);
+    throw new RunFormatError(
+      `${m.probe.labelsFile} has shape (${labels.shape.join(', ')}) but the probe has ${size} inputs; ${RECORD_AGAIN}`,
+    );
   }
   const classes = m.dataset.classNames.length;
   const values = npyToFloat64(labels);
@@ -75,4 +82,3 @@ export function readProbe(run: { folder: string; manifest: RunManifest }): Probe
   const data = inputs.data instanceof Float32Array ? inputs.data : Float32Array.from(npyToFloat64(inputs));
   return { inputs: data, labels: labelArray, shape: inputs.shape };
 }
-

@@ -85,7 +85,11 @@ function checkOpened(path: string, opened: Stats, maxBytes: number): number {
   if (!opened.isFile()) throw new FileReadError(path, 'not-regular', 'is not a regular file (a device, FIFO or folder); it is not read');
   const limit = Math.min(maxBytes, MAX_READ_BYTES);
   if (opened.size > limit) {
-    throw new FileReadError(path, 'too-large', `holds ${sizeText(opened.size)}, more than the ${sizeText(limit)} it can need; it is not read`);
+    throw new FileReadError(
+      path,
+      'too-large',
+      `holds ${sizeText(opened.size)}, more than the ${sizeText(limit)} it can need; it is not read`,
+    );
   }
   return limit;
 }

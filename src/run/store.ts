@@ -11,7 +11,15 @@
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { access, lstat, readdir, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { EpochMetrics, MANIFEST_MAX_BYTES, METRICS_MAX_BYTES, parseMetricsLines, RunFormatError, RunManifest, validateManifest } from './format';
+import {
+  EpochMetrics,
+  MANIFEST_MAX_BYTES,
+  METRICS_MAX_BYTES,
+  parseMetricsLines,
+  RunFormatError,
+  RunManifest,
+  validateManifest,
+} from './format';
 import { writeFileAtomic, writeFileAtomicAsync } from './files';
 import { epochFolder } from './paths';
 import { isProcessAlive, isProcessAliveAsync } from './process';
@@ -78,18 +86,23 @@ function assemble(
 ): { record: RunRecord; repair: boolean } {
   const notes: string[] = [];
   const metricsPath = join(folder, 'metrics.jsonl');
-  const parsed = metricsText === undefined ? { epochs: [], droppedTail: false, damaged: [] } : parseMetricsLines(metricsText, manifest, metricsPath);
+  const parsed =
+    metricsText === undefined ? { epochs: [], droppedTail: false, damaged: [] } : parseMetricsLines(metricsText, manifest, metricsPath);
   if (parsed.droppedTail) notes.push('an incomplete last metrics line (from an interrupted write) was ignored');
   for (const d of parsed.damaged.slice(0, DAMAGED_LINES_NAMED)) notes.push(`a damaged metrics line was skipped: ${d.message}`);
-  if (parsed.damaged.length > DAMAGED_LINES_NAMED) notes.push(`${parsed.damaged.length - DAMAGED_LINES_NAMED} more damaged metrics lines were skipped`);
+  if (parsed.damaged.length > DAMAGED_LINES_NAMED)
+    notes.push(`${parsed.damaged.length - DAMAGED_LINES_NAMED} more damaged metrics lines were skipped`);
   const byEpoch = new Map(parsed.epochs.map((m) => [m.epoch, m]));
   const usable = manifest.epochs.filter((e) => byEpoch.has(e) && hasCheckpoint(e));
-  if (usable.length !== manifest.epochs.length) notes.push(`epochs ${manifest.epochs.filter((e) => !usable.includes(e)).join(', ')} are incomplete and were ignored`);
+  if (usable.length !== manifest.epochs.length)
+    notes.push(`epochs ${manifest.epochs.filter((e) => !usable.includes(e)).join(', ')} are incomplete and were ignored`);
   manifest.epochs = usable;
   let repair = false;
   if (manifest.status === 'recording' && !recorderAlive) {
     manifest.status = 'interrupted';
-    manifest.error = { message: `the recorder stopped unexpectedly after epoch ${usable[usable.length - 1] ?? 'none'}; the recorded epochs are intact` };
+    manifest.error = {
+      message: `the recorder stopped unexpectedly after epoch ${usable[usable.length - 1] ?? 'none'}; the recorded epochs are intact`,
+    };
     delete manifest.pid;
     delete manifest.pidStartTime;
     notes.push('the recorder process is gone: the run is marked interrupted');
@@ -149,7 +162,9 @@ export async function readRunAsync(folder: string, options: { repair?: boolean }
   const manifest = parseManifest(folder, manifestBytes);
   let metricsText: string | undefined;
   try {
-    metricsText = (await readBoundedFileAsync(join(folder, 'metrics.jsonl'), { maxBytes: METRICS_MAX_BYTES, within: folder })).toString('utf8');
+    metricsText = (await readBoundedFileAsync(join(folder, 'metrics.jsonl'), { maxBytes: METRICS_MAX_BYTES, within: folder })).toString(
+      'utf8',
+    );
   } catch (e) {
     if (!(FileReadError.is(e) && e.problem === 'missing')) throw metricsReadError(e);
   }
@@ -169,7 +184,10 @@ export async function readRunAsync(folder: string, options: { repair?: boolean }
 
 /** Entries of a runs folder worth reading as runs: not temporary, newest (by name) first. */
 function candidateNames(names: string[]): string[] {
-  return names.filter((name) => !name.includes('.tmp-')).sort().reverse();
+  return names
+    .filter((name) => !name.includes('.tmp-'))
+    .sort()
+    .reverse();
 }
 
 const OUTSIDE = 'points outside its runs folder; it is not read';

@@ -28,19 +28,28 @@ describe('answer cache: an optimisation, never a condition (read-only and hostil
   // as a colleague's run folder or a read-only mount would be. As another user the test process
   // cannot own files it does not own, so without root there is no honest way to set it up: skipped.
   const isRoot = process.getuid?.() === 0;
-  (isRoot && process.platform === 'linux' ? it : it.skip)('a read-only run folder still answers from its cache and never throws (skipped unless root can run a child as nobody)', () => {
-    const bundle = join(root, 'cache.js');
-    buildSync({ entryPoints: [resolve(__dirname, '../../src/run/cache.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'silent' });
-    const folder = join(root, 'run', 'cache');
-    const cache = new AnswerCache(folder);
-    cache.set('answer', { bits: 1.5 });
-    chmodSync(root, 0o755);
-    chmodSync(join(root, 'run'), 0o555);
-    chmodSync(folder, 0o555);
-    const driver = join(root, 'driver.js');
-    writeFileSync(
-      driver,
-      `const { AnswerCache } = require(${JSON.stringify(bundle)});
+  (isRoot && process.platform === 'linux' ? it : it.skip)(
+    'a read-only run folder still answers from its cache and never throws (skipped unless root can run a child as nobody)',
+    () => {
+      const bundle = join(root, 'cache.js');
+      buildSync({
+        entryPoints: [resolve(__dirname, '../../src/run/cache.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        outfile: bundle,
+        logLevel: 'silent',
+      });
+      const folder = join(root, 'run', 'cache');
+      const cache = new AnswerCache(folder);
+      cache.set('answer', { bits: 1.5 });
+      chmodSync(root, 0o755);
+      chmodSync(join(root, 'run'), 0o555);
+      chmodSync(folder, 0o555);
+      const driver = join(root, 'driver.js');
+      writeFileSync(
+        driver,
+        `const { AnswerCache } = require(${JSON.stringify(bundle)});
        const cache = new AnswerCache(${JSON.stringify(folder)});
        const steps = {};
        for (const [name, step] of Object.entries({
@@ -50,12 +59,18 @@ describe('answer cache: an optimisation, never a condition (read-only and hostil
          evict: () => cache.evict(),
        })) { try { steps[name] = { value: step() ?? null }; } catch (e) { steps[name] = { threw: e.code || e.message }; } }
        console.log(JSON.stringify(steps));`,
-    );
-    const child = spawnSync(process.execPath, [driver], { uid: NOBODY, gid: NOBODY, encoding: 'utf8' });
-    assert.equal(child.status, 0, child.stderr);
-    assert.deepEqual(JSON.parse(child.stdout), { get: { value: { bits: 1.5 } }, set: { value: null }, miss: { value: null }, evict: { value: null } });
-    assert.deepEqual(readdirSync(folder), [`answer.json`]);
-  });
+      );
+      const child = spawnSync(process.execPath, [driver], { uid: NOBODY, gid: NOBODY, encoding: 'utf8' });
+      assert.equal(child.status, 0, child.stderr);
+      assert.deepEqual(JSON.parse(child.stdout), {
+        get: { value: { bits: 1.5 } },
+        set: { value: null },
+        miss: { value: null },
+        evict: { value: null },
+      });
+      assert.deepEqual(readdirSync(folder), [`answer.json`]);
+    },
+  );
 
   it('a cache folder that is a link elsewhere is not used: no reads, writes or evictions there', () => {
     const elsewhere = join(root, 'elsewhere');

@@ -4,7 +4,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
-import { appendLineDurable, replaceLowLevelWrites, RunWriteError, writeFileAtomic, writeFileAtomicAsync, writeFolderAtomic } from '../../src/run/files';
+import {
+  appendLineDurable,
+  replaceLowLevelWrites,
+  RunWriteError,
+  writeFileAtomic,
+  writeFileAtomicAsync,
+  writeFolderAtomic,
+} from '../../src/run/files';
 
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: simulated`), { code });
@@ -41,7 +48,8 @@ describe('run files: every write checked (a full disk never destroys a run)', fu
     try {
       assert.throws(
         () => writeFileAtomic(path, 'x'.repeat(10000)),
-        (e: unknown) => RunWriteError.is(e) && e.reason === 'disk-full' && /disk is full/.test(e.message) && /free some space/.test(e.message),
+        (e: unknown) =>
+          RunWriteError.is(e) && e.reason === 'disk-full' && /disk is full/.test(e.message) && /free some space/.test(e.message),
       );
     } finally {
       restore();
@@ -55,13 +63,32 @@ describe('run files: every write checked (a full disk never destroys a run)', fu
     writeFileSync(path, 'old');
     const cases: [Parameters<typeof replaceLowLevelWrites>[0], RunWriteError['reason'], RegExp][] = [
       [{ write: () => 0 }, 'disk-full', /no room/],
-      [{ write: () => { throw errno('EDQUOT'); } }, 'disk-full', /quota/],
-      [{ fsync: () => { throw errno('EIO'); } }, 'io', /EIO/],
+      [
+        {
+          write: () => {
+            throw errno('EDQUOT');
+          },
+        },
+        'disk-full',
+        /quota/,
+      ],
+      [
+        {
+          fsync: () => {
+            throw errno('EIO');
+          },
+        },
+        'io',
+        /EIO/,
+      ],
     ];
     for (const [replacement, reason, text] of cases) {
       const restore = replaceLowLevelWrites(replacement);
       try {
-        assert.throws(() => writeFileAtomic(path, 'new content'), (e: unknown) => RunWriteError.is(e) && e.reason === reason && text.test(e.message));
+        assert.throws(
+          () => writeFileAtomic(path, 'new content'),
+          (e: unknown) => RunWriteError.is(e) && e.reason === reason && text.test(e.message),
+        );
       } finally {
         restore();
       }
@@ -76,7 +103,10 @@ describe('run files: every write checked (a full disk never destroys a run)', fu
     appendLineDurable(path, '{"epoch":1}');
     const restore = diskWithRoom(5);
     try {
-      assert.throws(() => appendLineDurable(path, '{"epoch":2,"long":"' + 'x'.repeat(100) + '"}'), (e: unknown) => RunWriteError.is(e) && e.reason === 'disk-full');
+      assert.throws(
+        () => appendLineDurable(path, '{"epoch":2,"long":"' + 'x'.repeat(100) + '"}'),
+        (e: unknown) => RunWriteError.is(e) && e.reason === 'disk-full',
+      );
     } finally {
       restore();
     }
@@ -97,7 +127,10 @@ describe('run files: every write checked (a full disk never destroys a run)', fu
     writeFolderAtomic(path, { 'model.json': '{}', 'weights.bin': new Uint8Array(8) });
     const restore = diskWithRoom(10);
     try {
-      assert.throws(() => writeFolderAtomic(path, { 'model.json': '{"new": 1}', 'weights.bin': new Uint8Array(100) }), (e: unknown) => RunWriteError.is(e) && e.reason === 'disk-full');
+      assert.throws(
+        () => writeFolderAtomic(path, { 'model.json': '{"new": 1}', 'weights.bin': new Uint8Array(100) }),
+        (e: unknown) => RunWriteError.is(e) && e.reason === 'disk-full',
+      );
     } finally {
       restore();
     }
@@ -116,7 +149,10 @@ describe('run files: every write checked (a full disk never destroys a run)', fu
 
   // /dev/full answers every write with ENOSPC: a real full device, where the system has one.
   (existsSync('/dev/full') ? it : it.skip)('an append to a device that is full (/dev/full) is a disk-full RunWriteError', () => {
-    assert.throws(() => appendLineDurable('/dev/full', '{"epoch":0}'), (e: unknown) => RunWriteError.is(e) && e.reason === 'disk-full' && /ENOSPC/.test(e.message));
+    assert.throws(
+      () => appendLineDurable('/dev/full', '{"epoch":0}'),
+      (e: unknown) => RunWriteError.is(e) && e.reason === 'disk-full' && /ENOSPC/.test(e.message),
+    );
   });
 
   // The replaced write above shows the logic; this shows it against a real kernel. A process with a
@@ -130,7 +166,14 @@ describe('run files: every write checked (a full disk never destroys a run)', fu
     function () {
       this.timeout(60000);
       const bundle = join(dir, 'files.js');
-      buildSync({ entryPoints: [resolve(__dirname, '../../src/run/files.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'silent' });
+      buildSync({
+        entryPoints: [resolve(__dirname, '../../src/run/files.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        outfile: bundle,
+        logLevel: 'silent',
+      });
       const manifest = join(dir, 'run', 'manifest.json');
       const metrics = join(dir, 'run', 'metrics.jsonl');
       mkdirSync(join(dir, 'run'));

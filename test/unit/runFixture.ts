@@ -19,7 +19,15 @@ export function fixtureManifest(id: string, epochs: number[]): RunManifest {
     model: { file: '/models/tiny.ts', fingerprint: '0123456789abcdef', name: 'tiny.ts', sourceFiles: ['/models/tiny.ts'] },
     layers: [
       { index: 0, name: 'input', className: 'Input', outputShape: [2, 2, 1], channels: 1, parameters: 0 },
-      { index: 1, name: 'conv', className: 'Conv2D', outputShape: [2, 2, 3], channels: 3, parameters: 12, source: { file: '/models/tiny.ts', line: 3, column: 5 } },
+      {
+        index: 1,
+        name: 'conv',
+        className: 'Conv2D',
+        outputShape: [2, 2, 3],
+        channels: 3,
+        parameters: 12,
+        source: { file: '/models/tiny.ts', line: 3, column: 5 },
+      },
       { index: 2, name: 'dense', className: 'Dense', outputShape: [2], channels: 1, parameters: 26 },
     ],
     dataset: { spec: 'synthetic:8', name: 'synthetic', fingerprint: 'abc', classNames: ['a', 'b'], inputShape: [2, 2, 1], trainSize: 4 },
@@ -61,12 +69,18 @@ export function fixtureMetrics(epoch: number): EpochMetrics {
 export function writeFixtureRun(folder: string, epochs = [0, 1, 2]): RunManifest {
   const manifest = fixtureManifest(folder.split(/[\\/]/).pop()!, epochs);
   mkdirSync(join(folder, 'probe'), { recursive: true });
-  writeFileSync(join(folder, 'probe', 'inputs.npy'), serializeNpy({ dtype: 'float32', shape: [4, 2, 2, 1], data: Float32Array.from({ length: 16 }, (_, i) => i / 16) }));
+  writeFileSync(
+    join(folder, 'probe', 'inputs.npy'),
+    serializeNpy({ dtype: 'float32', shape: [4, 2, 2, 1], data: Float32Array.from({ length: 16 }, (_, i) => i / 16) }),
+  );
   writeFileSync(join(folder, 'probe', 'labels.npy'), serializeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([0, 1, 0, 1]) }));
   for (const e of epochs) {
     const dir = join(folder, 'checkpoints', epochFolder(e));
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] }));
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] }),
+    );
     writeFileSync(join(dir, 'weights.bin'), Buffer.alloc((12 + 26) * 4));
   }
   writeFileSync(join(folder, 'metrics.jsonl'), epochs.map((e) => JSON.stringify(fixtureMetrics(e)) + '\n').join(''));

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serializeNpy } from '../../src/analysis';
@@ -38,21 +49,36 @@ describe('run folder reads: bounded, regular files only, inside the run (hostile
 
   describe('the bounded reader', () => {
     (hasDevZero ? it : it.skip)('refuses a device such as /dev/zero at once, with or without a folder to stay in', async () => {
-      assert.throws(() => readBoundedFile('/dev/zero', { maxBytes: 1024 }), (e: unknown) => FileReadError.is(e) && e.problem === 'not-regular');
-      await assert.rejects(readBoundedFileAsync('/dev/zero', { maxBytes: 1024 }), (e: unknown) => FileReadError.is(e) && e.problem === 'not-regular');
+      assert.throws(
+        () => readBoundedFile('/dev/zero', { maxBytes: 1024 }),
+        (e: unknown) => FileReadError.is(e) && e.problem === 'not-regular',
+      );
+      await assert.rejects(
+        readBoundedFileAsync('/dev/zero', { maxBytes: 1024 }),
+        (e: unknown) => FileReadError.is(e) && e.problem === 'not-regular',
+      );
     });
 
     it('refuses a FIFO without blocking on it', async function () {
       const fifo = join(root, 'fifo');
       if (!mkfifo(fifo)) this.skip();
-      assert.throws(() => readBoundedFile(fifo, { maxBytes: 1024 }), (e: unknown) => FileReadError.is(e) && e.problem === 'not-regular');
-      await assert.rejects(readBoundedFileAsync(fifo, { maxBytes: 1024 }), (e: unknown) => FileReadError.is(e) && e.problem === 'not-regular');
+      assert.throws(
+        () => readBoundedFile(fifo, { maxBytes: 1024 }),
+        (e: unknown) => FileReadError.is(e) && e.problem === 'not-regular',
+      );
+      await assert.rejects(
+        readBoundedFileAsync(fifo, { maxBytes: 1024 }),
+        (e: unknown) => FileReadError.is(e) && e.problem === 'not-regular',
+      );
     });
 
     it('refuses a file larger than its limit before reading it, and reads one within it whole', async () => {
       const big = join(root, 'big.bin');
       writeFileSync(big, Buffer.alloc(1000, 7));
-      assert.throws(() => readBoundedFile(big, { maxBytes: 999 }), (e: unknown) => FileReadError.is(e) && e.problem === 'too-large' && /1000 bytes/.test(e.message));
+      assert.throws(
+        () => readBoundedFile(big, { maxBytes: 999 }),
+        (e: unknown) => FileReadError.is(e) && e.problem === 'too-large' && /1000 bytes/.test(e.message),
+      );
       await assert.rejects(readBoundedFileAsync(big, { maxBytes: 999 }), (e: unknown) => FileReadError.is(e) && e.problem === 'too-large');
       assert.deepEqual(readBoundedFile(big, { maxBytes: 1000 }), Buffer.alloc(1000, 7));
       assert.deepEqual(await readBoundedFileAsync(big, { maxBytes: 1000 }), Buffer.alloc(1000, 7));
@@ -60,50 +86,74 @@ describe('run folder reads: bounded, regular files only, inside the run (hostile
       const sparse = join(root, 'sparse.bin');
       writeFileSync(sparse, '');
       truncateSync(sparse, 64 * 1024 ** 3);
-      assert.throws(() => readBoundedFile(sparse, { maxBytes: 1024 ** 3 }), (e: unknown) => FileReadError.is(e) && e.problem === 'too-large');
+      assert.throws(
+        () => readBoundedFile(sparse, { maxBytes: 1024 ** 3 }),
+        (e: unknown) => FileReadError.is(e) && e.problem === 'too-large',
+      );
     });
 
     it('inside a folder: refuses a link, and a path whose folders lead outside', () => {
       writeFileSync(join(outside, 'secret.json'), '{"token": "hunter2"}');
       symlinkSync(join(outside, 'secret.json'), join(run, 'link.json'));
-      assert.throws(() => readBoundedFile(join(run, 'link.json'), { maxBytes: 1024, within: run }), (e: unknown) => FileReadError.is(e) && e.problem === 'symlink');
+      assert.throws(
+        () => readBoundedFile(join(run, 'link.json'), { maxBytes: 1024, within: run }),
+        (e: unknown) => FileReadError.is(e) && e.problem === 'symlink',
+      );
       symlinkSync(outside, join(run, 'sub'));
-      assert.throws(() => readBoundedFile(join(run, 'sub', 'secret.json'), { maxBytes: 1024, within: run }), (e: unknown) => FileReadError.is(e) && e.problem === 'outside');
+      assert.throws(
+        () => readBoundedFile(join(run, 'sub', 'secret.json'), { maxBytes: 1024, within: run }),
+        (e: unknown) => FileReadError.is(e) && e.problem === 'outside',
+      );
       // Outside a run, links are followed (a dataset file may well be one) but must end at a regular file.
       assert.equal(readBoundedFile(join(run, 'link.json'), { maxBytes: 1024 }).toString(), '{"token": "hunter2"}');
     });
   });
 
   describe('runs', () => {
-    (hasDevZero ? it : it.skip)('a manifest.json linked to /dev/zero is refused at once by readRun, readRunAsync, listRuns and listRunsAsync', async () => {
-      unlinkSync(join(run, 'manifest.json'));
-      symlinkSync('/dev/zero', join(run, 'manifest.json'));
-      assert.throws(() => readRun(run), (e: unknown) => RunFormatError.is(e) && /symbolic link/.test((e as Error).message));
-      await assert.rejects(readRunAsync(run), (e: unknown) => RunFormatError.is(e) && /symbolic link/.test((e as Error).message));
-      const listed = listRuns(runs);
-      assert.deepEqual([listed.runs.length, listed.errors.length], [0, 1]);
-      const listedAsync = await listRunsAsync(runs);
-      assert.deepEqual([listedAsync.runs.length, listedAsync.errors.length], [0, 1]);
-    });
+    (hasDevZero ? it : it.skip)(
+      'a manifest.json linked to /dev/zero is refused at once by readRun, readRunAsync, listRuns and listRunsAsync',
+      async () => {
+        unlinkSync(join(run, 'manifest.json'));
+        symlinkSync('/dev/zero', join(run, 'manifest.json'));
+        assert.throws(
+          () => readRun(run),
+          (e: unknown) => RunFormatError.is(e) && /symbolic link/.test((e as Error).message),
+        );
+        await assert.rejects(readRunAsync(run), (e: unknown) => RunFormatError.is(e) && /symbolic link/.test((e as Error).message));
+        const listed = listRuns(runs);
+        assert.deepEqual([listed.runs.length, listed.errors.length], [0, 1]);
+        const listedAsync = await listRunsAsync(runs);
+        assert.deepEqual([listedAsync.runs.length, listedAsync.errors.length], [0, 1]);
+      },
+    );
 
     it('a manifest linked to a JSON file outside the run is refused without echoing any of its content', () => {
       writeFileSync(join(outside, 'config.json'), JSON.stringify({ formatVersion: 1, id: 'x', status: 'API_KEY=hunter2' }));
       unlinkSync(join(run, 'manifest.json'));
       symlinkSync(join(outside, 'config.json'), join(run, 'manifest.json'));
-      assert.throws(() => readRun(run), (e: unknown) => RunFormatError.is(e) && !/hunter2|API_KEY/.test((e as Error).message));
+      assert.throws(
+        () => readRun(run),
+        (e: unknown) => RunFormatError.is(e) && !/hunter2|API_KEY/.test((e as Error).message),
+      );
     });
 
     it('a manifest whose fields hold arbitrary text is refused without repeating that text', () => {
       const m = JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8'));
       m.status = 'API_KEY=hunter2';
       writeFileSync(join(run, 'manifest.json'), JSON.stringify(m));
-      assert.throws(() => readRun(run), (e: unknown) => RunFormatError.is(e) && /status is unknown/.test((e as Error).message) && !/hunter2/.test((e as Error).message));
+      assert.throws(
+        () => readRun(run),
+        (e: unknown) => RunFormatError.is(e) && /status is unknown/.test((e as Error).message) && !/hunter2/.test((e as Error).message),
+      );
     });
 
     it('a metrics.jsonl that is a FIFO or a link does not block or escape: the run is refused with a run-format error', async function () {
       unlinkSync(join(run, 'metrics.jsonl'));
       if (!mkfifo(join(run, 'metrics.jsonl'))) this.skip();
-      assert.throws(() => readRun(run), (e: unknown) => RunFormatError.is(e) && /not a regular file/.test((e as Error).message));
+      assert.throws(
+        () => readRun(run),
+        (e: unknown) => RunFormatError.is(e) && /not a regular file/.test((e as Error).message),
+      );
       await assert.rejects(readRunAsync(run), (e: unknown) => RunFormatError.is(e));
     });
 
@@ -129,7 +179,11 @@ describe('run folder reads: bounded, regular files only, inside the run (hostile
   describe('the run-path policy', () => {
     it('accepts a direct child of a runs folder (its real path) and refuses everything else, saying why', () => {
       assert.equal(resolveRunFolder([runs], run), run);
-      const refuses = (path: string, text: RegExp) => assert.throws(() => resolveRunFolder([runs], path), (e: unknown) => RunPathError.is(e) && text.test((e as Error).message));
+      const refuses = (path: string, text: RegExp) =>
+        assert.throws(
+          () => resolveRunFolder([runs], path),
+          (e: unknown) => RunPathError.is(e) && text.test((e as Error).message),
+        );
       refuses('', /no run folder/);
       refuses(join(runs, '..', 'outside'), /not inside a runs folder/);
       refuses(join(runs, 'nope'), /no run "nope"/);
@@ -145,40 +199,64 @@ describe('run folder reads: bounded, regular files only, inside the run (hostile
       writeFileSync(join(root, 'stolen.npy'), serializeNpy({ dtype: 'float32', shape: [4, 2, 2, 1], data: new Float32Array(16) }));
       const m = readRun(run).manifest;
       m.probe.inputsFile = '../../stolen.npy';
-      assert.throws(() => readProbe({ folder: run, manifest: m }), (e: unknown) => RunFormatError.is(e) && /outside the run folder/.test((e as Error).message));
+      assert.throws(
+        () => readProbe({ folder: run, manifest: m }),
+        (e: unknown) => RunFormatError.is(e) && /outside the run folder/.test((e as Error).message),
+      );
       m.probe.inputsFile = join(root, 'stolen.npy');
-      assert.throws(() => readProbe({ folder: run, manifest: m }), (e: unknown) => RunFormatError.is(e) && /outside the run folder/.test((e as Error).message));
+      assert.throws(
+        () => readProbe({ folder: run, manifest: m }),
+        (e: unknown) => RunFormatError.is(e) && /outside the run folder/.test((e as Error).message),
+      );
     });
 
     (hasDevZero ? it : it.skip)('probe inputs linked to /dev/zero, or larger than the manifest allows, are refused', () => {
       const inputs = join(run, 'probe', 'inputs.npy');
       unlinkSync(inputs);
       symlinkSync('/dev/zero', inputs);
-      assert.throws(() => readProbe(readRun(run)), (e: unknown) => RunFormatError.is(e) && /symbolic link/.test((e as Error).message));
+      assert.throws(
+        () => readProbe(readRun(run)),
+        (e: unknown) => RunFormatError.is(e) && /symbolic link/.test((e as Error).message),
+      );
       unlinkSync(inputs);
       // 4 inputs of 2×2×1 need at most 4 × 4 × 8 bytes plus a header: 10 MB is not a probe of this run.
       writeFileSync(inputs, Buffer.alloc(10 * 1024 ** 2));
-      assert.throws(() => readProbe(readRun(run)), (e: unknown) => RunFormatError.is(e) && /more than/.test((e as Error).message));
+      assert.throws(
+        () => readProbe(readRun(run)),
+        (e: unknown) => RunFormatError.is(e) && /more than/.test((e as Error).message),
+      );
     });
 
-    (hasDevZero ? it : it.skip)('checkpoint files linked to /dev/zero, larger than the layers need, or outside the run are refused', async () => {
-      const { manifest } = readRun(run);
-      const dir = join(run, 'checkpoints', epochFolder(1));
-      const files = await readCheckpoint(dir, manifest.layers);
-      assert.equal(files.weightData.byteLength, (12 + 26) * 4);
-      unlinkSync(join(dir, 'weights.bin'));
-      symlinkSync('/dev/zero', join(dir, 'weights.bin'));
-      await assert.rejects(readCheckpoint(dir, manifest.layers), (e: unknown) => RunFormatError.is(e) && /symbolic link/.test((e as Error).message));
-      unlinkSync(join(dir, 'weights.bin'));
-      writeFileSync(join(dir, 'weights.bin'), Buffer.alloc(38 * 4 + 1024 ** 2));
-      await assert.rejects(readCheckpoint(dir, manifest.layers), (e: unknown) => RunFormatError.is(e) && /more than/.test((e as Error).message));
-      // A checkpoint folder that is a link out of the run.
-      const other = join(run, 'checkpoints', epochFolder(2));
-      cpSync(other, join(outside, 'ckpt'), { recursive: true });
-      rmSync(other, { recursive: true });
-      symlinkSync(join(outside, 'ckpt'), other);
-      await assert.rejects(readCheckpoint(other, manifest.layers), (e: unknown) => RunFormatError.is(e) && /outside/.test((e as Error).message));
-    });
+    (hasDevZero ? it : it.skip)(
+      'checkpoint files linked to /dev/zero, larger than the layers need, or outside the run are refused',
+      async () => {
+        const { manifest } = readRun(run);
+        const dir = join(run, 'checkpoints', epochFolder(1));
+        const files = await readCheckpoint(dir, manifest.layers);
+        assert.equal(files.weightData.byteLength, (12 + 26) * 4);
+        unlinkSync(join(dir, 'weights.bin'));
+        symlinkSync('/dev/zero', join(dir, 'weights.bin'));
+        await assert.rejects(
+          readCheckpoint(dir, manifest.layers),
+          (e: unknown) => RunFormatError.is(e) && /symbolic link/.test((e as Error).message),
+        );
+        unlinkSync(join(dir, 'weights.bin'));
+        writeFileSync(join(dir, 'weights.bin'), Buffer.alloc(38 * 4 + 1024 ** 2));
+        await assert.rejects(
+          readCheckpoint(dir, manifest.layers),
+          (e: unknown) => RunFormatError.is(e) && /more than/.test((e as Error).message),
+        );
+        // A checkpoint folder that is a link out of the run.
+        const other = join(run, 'checkpoints', epochFolder(2));
+        cpSync(other, join(outside, 'ckpt'), { recursive: true });
+        rmSync(other, { recursive: true });
+        symlinkSync(join(outside, 'ckpt'), other);
+        await assert.rejects(
+          readCheckpoint(other, manifest.layers),
+          (e: unknown) => RunFormatError.is(e) && /outside/.test((e as Error).message),
+        );
+      },
+    );
   });
 
   describe('dataset files', () => {
@@ -186,7 +264,10 @@ describe('run folder reads: bounded, regular files only, inside the run (hostile
       const labels = join(root, 'y.npy');
       writeFileSync(labels, serializeNpy({ dtype: 'int32', shape: [1], data: Int32Array.from([0]) }));
       const started = Date.now();
-      await assert.rejects(loadDataset({ kind: 'npy', inputsFile: '/dev/zero', labelsFile: labels }), /cannot read \/dev\/zero: is not a regular file/);
+      await assert.rejects(
+        loadDataset({ kind: 'npy', inputsFile: '/dev/zero', labelsFile: labels }),
+        /cannot read \/dev\/zero: is not a regular file/,
+      );
       assert.ok(Date.now() - started < 5000);
     });
 

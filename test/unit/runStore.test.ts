@@ -40,7 +40,10 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
   it('reads an intact run with every epoch and no notes', () => {
     const r = readRun(run);
     assert.deepEqual(r.manifest.epochs, [0, 1, 2]);
-    assert.deepEqual(r.metrics.map((m) => m.epoch), [0, 1, 2]);
+    assert.deepEqual(
+      r.metrics.map((m) => m.epoch),
+      [0, 1, 2],
+    );
     assert.deepEqual(r.notes, []);
   });
 
@@ -51,8 +54,14 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
       writeMetricsLines(lines);
       for (const r of [readRun(run), await readRunAsync(run)]) {
         assert.deepEqual(r.manifest.epochs, [0, 2], 'the epochs before and after the damaged line are kept');
-        assert.deepEqual(r.metrics.map((m) => m.epoch), [0, 2]);
-        assert.ok(r.notes.some((n) => /metrics\.jsonl: line 2 is not valid JSON/.test(n)), r.notes.join(' | '));
+        assert.deepEqual(
+          r.metrics.map((m) => m.epoch),
+          [0, 2],
+        );
+        assert.ok(
+          r.notes.some((n) => /metrics\.jsonl: line 2 is not valid JSON/.test(n)),
+          r.notes.join(' | '),
+        );
         assert.ok(r.notes.some((n) => /epochs 1 are incomplete/.test(n)));
       }
     });
@@ -65,7 +74,10 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
       writeMetricsLines(lines);
       const r = readRun(run);
       assert.deepEqual(r.manifest.epochs, [0, 1]);
-      assert.ok(r.notes.some((n) => /line 3: layers\[1\]\.channelBits has 2 entries, not 3 \(one per channel of conv\)/.test(n)), r.notes.join(' | '));
+      assert.ok(
+        r.notes.some((n) => /line 3: layers\[1\]\.channelBits has 2 entries, not 3 \(one per channel of conv\)/.test(n)),
+        r.notes.join(' | '),
+      );
     });
 
     it('every field of a metrics line is checked against the schema and the manifest, naming file, line and field', () => {
@@ -77,15 +89,27 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
         ['a class entropy too many', (m) => m.hLabelGivenPred.push(0), /hLabelGivenPred has 3 entries, not 2/],
         ['a layer missing', (m) => m.layers.pop(), /layers has 2 entries, not 3 \(one per manifest layer\)/],
         ['layers out of order', (m) => (m.layers[2].layer = 5), /layers\[2\]\.layer is not 2/],
-        ['a per-class row of the wrong width', (m) => (m.layers[1].channelBitsPerClass[0] = [1]), /layers\[1\]\.channelBitsPerClass\[0\] has 1 entries, not 3/],
-        ['a dead channel that does not exist', (m) => (m.layers[1].deadChannels = [3]), /layers\[1\]\.deadChannels\[0\] is not an integer in \[0, 2\]/],
+        [
+          'a per-class row of the wrong width',
+          (m) => (m.layers[1].channelBitsPerClass[0] = [1]),
+          /layers\[1\]\.channelBitsPerClass\[0\] has 1 entries, not 3/,
+        ],
+        [
+          'a dead channel that does not exist',
+          (m) => (m.layers[1].deadChannels = [3]),
+          /layers\[1\]\.deadChannels\[0\] is not an integer in \[0, 2\]/,
+        ],
         ['an inter-sample entropy as text', (m) => (m.layers[0].interSampleBits = '1.5'), /layers\[0\]\.interSampleBits/],
         ['no timings', (m) => delete m.timingsMs, /timingsMs is missing/],
       ];
       for (const [what, damage, text] of bad) {
         const m = fixtureMetrics(0) as unknown as Record<string, any>;
         damage(m);
-        assert.throws(() => validateEpochMetrics(m, manifest, 'metrics.jsonl: line 7'), (e: unknown) => formatError(/^metrics\.jsonl: line 7: /)(e) && formatError(text)(e), what);
+        assert.throws(
+          () => validateEpochMetrics(m, manifest, 'metrics.jsonl: line 7'),
+          (e: unknown) => formatError(/^metrics\.jsonl: line 7: /)(e) && formatError(text)(e),
+          what,
+        );
       }
       assert.doesNotThrow(() => validateEpochMetrics(fixtureMetrics(0), manifest, 'line 1'));
     });
@@ -167,9 +191,27 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
 
     it('a manifest lying about a layer output shape, or naming a layer the model lacks, is a run-format error', () => {
       const m = fixtureManifest('x', [0]);
-      assert.throws(() => checkLayerShapes(m, [[2, 2, 1], [2, 2, 4], [2]], 'checkpoint epoch-0001'), formatError(/^checkpoint epoch-0001: layer 1 \(conv\) outputs \[2, 2, 4\] but manifest\.json says \[2, 2, 3\]/));
-      assert.throws(() => checkLayerShapes(m, [[2, 2, 1], [2, 2, 3], [2, 1]]), formatError(/layer 2 \(dense\)/));
-      assert.throws(() => checkLayerShapes(m, [[2, 2, 1], [2, 2, 3]]), formatError(/no layer "dense"/));
+      assert.throws(
+        () => checkLayerShapes(m, [[2, 2, 1], [2, 2, 4], [2]], 'checkpoint epoch-0001'),
+        formatError(/^checkpoint epoch-0001: layer 1 \(conv\) outputs \[2, 2, 4\] but manifest\.json says \[2, 2, 3\]/),
+      );
+      assert.throws(
+        () =>
+          checkLayerShapes(m, [
+            [2, 2, 1],
+            [2, 2, 3],
+            [2, 1],
+          ]),
+        formatError(/layer 2 \(dense\)/),
+      );
+      assert.throws(
+        () =>
+          checkLayerShapes(m, [
+            [2, 2, 1],
+            [2, 2, 3],
+          ]),
+        formatError(/no layer "dense"/),
+      );
     });
   });
 
