@@ -33,7 +33,9 @@ const node = {
 
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
-  { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir },
+  // jsonc-parser's default (UMD) build loads its parts with a require() that bundling cannot follow;
+  // its ES module build bundles whole. The extension bundle has no other package.
+  { ...node, mainFields: ['module', 'main'], entryPoints: { extension: 'src/extension/extension.ts' }, outdir },
   { ...node, entryPoints: { computeWorker: 'src/compute/computeWorker.ts' }, outdir },
   { ...node, entryPoints: { recorder: 'src/recorder/recorderProcess.ts' }, outdir },
   { ...node, entryPoints: { service: 'src/service/serviceProcess.ts' }, outdir },

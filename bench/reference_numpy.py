@@ -1,5 +1,5 @@
 """Reference for `npm run bench`: a straightforward vectorised numpy/OpenBLAS implementation of
-the inter-sample entropy exactly as ../shared/docs/estimators.md defines it (the kind of code a
+the inter-sample entropy exactly as docs/estimators.md defines it (the kind of code a
 researcher would write). Reads X.npy, prints JSON {entropyBits, seconds, peakRssMB}.
 Usage: python3 reference_numpy.py X.npy K
 """

@@ -2,7 +2,7 @@
 // Stands in for a desktop VS Code executable when running an extension's test suite: it takes the
 // flags `@vscode/test-electron`'s runTests passes (--extensionDevelopmentPath=, --extensionTestsPath=,
 // a workspace folder; the others are accepted and ignored) and runs the suite in the real VS Code
-// that code-server bundles, with headless Chromium as the window (../shared/docs/offline-vscode.md).
+// that code-server bundles, with headless Chromium as the window (docs/testing.md).
 //
 // The suite runs in code-server's Node extension host with the real `vscode` API. Its output
 // (mocha's reporter, the tests' log()) reaches the page through `codeAutomationLog`, tagged, and is

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The real VS Code the integration and browser tests run in, on machines that reach only the npm
-// registry and Debian's archive (../shared/docs/offline-vscode.md, docs/testing.md):
+// registry and Debian's archive (docs/testing.md):
 // code-server from npm, which bundles VS Code with a Node extension host, and the Node 24 it needs.
 //
 // Both are installed on first use into a cache outside the repository, one folder per version,

@@ -29,7 +29,7 @@ export function neighbourCount(n: number, k: number): number {
  * neighbour distances `d[offset .. offset+K)`, writes `P_{j|i} = exp(-d_j β)` (equation 4) to
  * `weights` at the same positions and returns `σ_i` (`Infinity`/`0` in the degenerate cases).
  *
- * estimators.md asks for bisection to a relative error of 1e-9; this uses Newton's method on
+ * A bisection to a relative error of 1e-9 would do (estimators.md); this uses Newton's method on
  * `ln Σ exp(-d_j β)`, which is convex and decreasing in β, so iterates started at β = 0 rise
  * monotonically to the root without overshooting, reaching the same stopping rule in ~5–10 steps
  * instead of ~40. Degenerate cases: every neighbour at distance 0 → all weights 1 (estimators.md);

@@ -1,6 +1,6 @@
 /**
  * What every dataset loader returns, the error they throw, and the fingerprint that lets a run tell
- * whether its dataset changed (design.md, "The run folder": the manifest holds the dataset identity).
+ * whether its dataset changed (docs/datasets.md, "Identity": the manifest holds the dataset identity).
  */
 import { createHash } from 'node:crypto';
 import { CodedError, hasErrorCode } from '../analysis';

@@ -1,5 +1,5 @@
 /**
- * Every dataset CNN Slicer can train on (design.md, Datasets), named by one spec string as on the
+ * Every dataset CNN Slicer can train on (docs/datasets.md), named by one spec string as on the
  * command line, and loaded into `[N, H, W, C]` float32 images with integer labels and an identity.
  * Node-side only: no `vscode`, no tfjs.
  */

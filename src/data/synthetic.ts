@@ -1,6 +1,6 @@
 /**
- * A tiny deterministic dataset for tests and for trying the extension in a second (design.md,
- * Datasets): 12×12 grey images of three line shapes on a noisy background, which a tiny CNN
+ * A tiny deterministic dataset for tests and for trying the extension in a second (docs/datasets.md):
+ * 12×12 grey images of three line shapes on a noisy background, which a tiny CNN
  * separates within a few epochs.
  */
 import { seededRandom } from '../analysis';

@@ -1,33 +1,84 @@
-// The extension host entry, bundled to dist/extension.js. It stays small and light: activation
-// runs on the VS Code UI's critical path, so it only creates objects and registers providers;
-// nothing reads a run, starts a process or loads TensorFlow.js until the user asks for it.
+// The extension host entry, bundled to dist/extension.js, and the one place that knows every part:
+// it creates the context (ctx.ts), then each feature with what it needs, then the command groups
+// (commands/), in plain order — nothing registers itself anywhere as a side effect. It stays light:
+// activation runs on the VS Code UI's critical path, so it only creates objects and registers
+// providers; nothing reads a run, starts a process or loads TensorFlow.js until the user asks.
 import * as vscode from 'vscode';
-import { registerCommand } from './commands';
-import { registerModelFeatures } from './modelFeatures';
-import { registerPanels } from './panels';
-import { registerRecording } from './recording';
-import { registerRunsTree } from './runsTree';
-import { Services } from './services';
+import { registerPanelCommands } from './commands/panels';
+import { registerRecordingCommands } from './commands/recording';
+import { registerCommand } from './commands/registerCommand';
+import { RunPicker } from './commands/runArgs';
+import { registerRunCommands, type RunCommands } from './commands/runs';
+import { registerSourceCommands } from './commands/source';
+import { Ctx } from './ctx';
+import { LayerSource } from './layerSource';
+import { ModelFeatures } from './modelFeatures';
+import { RunPanels } from './panels';
+import { Recordings } from './recording';
+import { RunNames } from './runDisplay';
+import { RunLabels } from './runLabels';
+import { RunsView } from './runsTree';
+import { SourceSites } from './sourceSites';
 
-export function activate(context: vscode.ExtensionContext): Services {
+/**
+ * What `activate` returns: the extension's parts, for the integration tests (test/vscode), which
+ * reach the same objects the commands use rather than mocks of them.
+ */
+export interface CnnSlicerApi {
+  /** Settings, log, runs folders, the run index and the analysis service client. */
+  readonly ctx: Ctx;
+  readonly panels: RunPanels;
+  readonly recordings: Recordings;
+  readonly runsView: RunsView;
+  /** The run commands' dialogs, replaceable by a test (a modal dialog cannot be answered there). */
+  readonly runCommands: RunCommands;
+  /** CodeLens, hover, the `cnnSlicer.isModelFile` key and the cursor → panel link. */
+  readonly modelFeatures: ModelFeatures;
+  /** Where each recorded layer is in the current text (lens, hover and go to source agree). */
+  readonly sourceSites: SourceSites;
+}
+
+export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('CNN Slicer', { log: true });
   context.subscriptions.push(log);
-  const services = new Services(context, log);
-  context.subscriptions.push(services);
-  const commands = { subscriptions: context.subscriptions, log };
+  const ctx = new Ctx(context, log);
+  context.subscriptions.push(ctx);
 
-  registerCommand(commands, 'cnnSlicer.showOutput', () => log.show());
-  registerPanels(services, commands);
-  registerRecording(services, commands);
-  registerRunsTree(services, commands);
-  registerModelFeatures(services, commands);
+  const labels = new RunLabels(ctx.runs, new RunNames(ctx.workspaceState));
+  const sourceSites = new SourceSites(ctx.runs, log);
+  const layerSource = new LayerSource(sourceSites);
+  const panels = new RunPanels(ctx, labels, layerSource);
+  const openRun = (runFolder: string) => panels.open(runFolder);
+  const recordings = new Recordings(ctx, openRun);
+  const runsView = new RunsView(ctx.runs, labels, recordings);
+  const modelFeatures = new ModelFeatures(sourceSites, (modelFile, layer) => panels.selectLayerOfModel(modelFile, layer));
+  context.subscriptions.push(sourceSites, layerSource, panels, recordings, runsView, modelFeatures);
+
+  const picker = new RunPicker({
+    runs: ctx.runs,
+    labels,
+    selection: () => runsView.selection(),
+    activeFolders: () => recordings.activeFolders(),
+  });
+  registerCommand(ctx, 'cnnSlicer.showOutput', () => log.show());
+  registerRecordingCommands(ctx, recordings, openRun);
+  registerPanelCommands(ctx, panels, picker);
+  registerSourceCommands(ctx, layerSource, picker);
+  const runCommands = registerRunCommands(ctx, {
+    labels,
+    picker,
+    activeFolders: () => recordings.activeFolders(),
+    closePanel: (runFolder) => panels.close(runFolder),
+    refreshView: () => runsView.refresh(),
+  });
 
   // The version in the log ties a bug report to the build that produced it.
   const version: unknown = context.extension.packageJSON?.version;
-  log.info(`CNN Slicer ${typeof version === 'string' ? version : '(unknown version)'} activated in ${(performance.now() - started).toFixed(1)} ms`);
-  // Returned as the extension's API, so the integration tests can reach the same services.
-  return services;
+  log.info(
+    `CNN Slicer ${typeof version === 'string' ? version : '(unknown version)'} activated in ${(performance.now() - started).toFixed(1)} ms`,
+  );
+  return { ctx, panels, recordings, runsView, runCommands, modelFeatures, sourceSites };
 }
 
 export function deactivate(): void {

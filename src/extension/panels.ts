@@ -5,65 +5,19 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunManifest } from '../run/format';
-import { readRun, RunRecord } from '../run/store';
+import type { RunRecord } from '../run/store';
 import { contentSecurityPolicy, webviewPage } from '../../webview/page';
 import type { ExportFormat, Focus } from '../../webview/protocol';
-import type { CommandContext } from './commands';
-import { revealLayerSource } from './layerSource';
-import { panelTitle, runLabel, RunNames, runOrdinals, saveFilters, themeOfKind } from './runDisplay';
-import type { PanelRegistry, Services } from './services';
+import type { Ctx } from './ctx';
+import { layerSourceFile, type LayerSource } from './layerSource';
+import { panelTitle, saveFilters, themeOfKind } from './runDisplay';
+import type { RunLabels } from './runLabels';
 import { WebviewBridge } from './webviewBridge';
 
 export const PANEL_VIEW_TYPE = 'cnnSlicer.run';
 /** workspaceState key: run id → run folder of the panels opened, so a reload finds them again. */
 const PANEL_RUNS_KEY = 'cnnSlicer.panelRuns';
 const SHOW_LOG = 'Show Log';
-
-/** The run names of a workspace (one instance per workspace state, shared by the tree and the panels). */
-const namesByStore = new WeakMap<object, RunNames>();
-export function runNames(services: Services): RunNames {
-  const store = services.context.workspaceState;
-  let names = namesByStore.get(store);
-  if (!names) namesByStore.set(store, (names = new RunNames(store)));
-  return names;
-}
-
-/** A run's label: the name the user gave it, else its number among its model's runs ("#3"). */
-export function labelOfRun(services: Services, record: RunRecord): string {
-  return runLabel(ordinalOf(services, record), runNames(services).get(record.manifest.id));
-}
-
-/** The label a run has when the user has not named it. */
-export function defaultLabelOfRun(services: Services, record: RunRecord): string {
-  return runLabel(ordinalOf(services, record));
-}
-
-function ordinalOf(services: Services, record: RunRecord): number {
-  const runs = services.runs.runs();
-  // A run the index has not read yet (it started a moment ago) is the newest of its model.
-  return runOrdinals(runs).get(resolve(record.folder)) ?? runOrdinals([...runs, record]).get(resolve(record.folder))!;
-}
-
-/**
- * The run in `folder`, if it is one: a run the index knows, or a direct child of one of the runs
- * folders with a readable manifest (a recording that started a moment ago, before the index's
- * watcher caught up). Anything else is refused, so no panel or command ever acts on an arbitrary path.
- */
-export function findRun(services: Services, folder: string): RunRecord | undefined {
-  const known = services.runs.find(folder);
-  if (known) return known;
-  const target = resolve(folder);
-  if (!services.runsFolders().some((f) => resolve(f) === dirname(target))) return undefined;
-  try {
-    const record = readRun(target);
-    // The index missed it: have it read the folders again so the tree shows it too.
-    services.runs.refresh();
-    return record;
-  } catch {
-    return undefined;
-  }
-}
 
 interface Entry {
   panel: vscode.WebviewPanel;
@@ -72,38 +26,59 @@ interface Entry {
   disposables: vscode.Disposable[];
   /** Hellos sent: one per page load (the page loaded, passed its CSP and ran its script). */
   hellos: number;
+  /** Every focus asked of the panel since it opened (what the integration tests check). */
+  focuses: Focus[];
 }
 
-export class RunPanels implements PanelRegistry, vscode.Disposable {
+export class RunPanels implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Where the last export went, so the next one starts there (this session only). */
   private lastExportFolder?: vscode.Uri;
 
-  constructor(private readonly services: Services) {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly labels: RunLabels,
+    private readonly layerSource: LayerSource,
+  ) {
     this.disposables.push(
       vscode.window.onDidChangeActiveColorTheme((theme) => {
         for (const e of this.entries.values()) e.bridge.theme(themeOfKind(theme.kind));
       }),
-      services.runs.onDidChange(() => this.updateTitles()),
-      runNames(services).onDidChange(() => this.updateTitles()),
+      ctx.runs.onDidChange(() => void this.updateTitles()),
+      labels.onDidChange(() => void this.updateTitles()),
+      vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state) => {
+          try {
+            await this.restore(panel, state);
+          } catch (e) {
+            // A panel left blank says nothing; say what happened in it and in the log.
+            ctx.log.error(`restoring a run panel failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+            showGone(panel, undefined);
+          }
+        },
+      }),
     );
   }
 
+  /** Opens (or reveals) the panel of a run, optionally on a view, layer and channel. */
   async open(runFolder: string, focus?: Focus): Promise<void> {
     const existing = this.entries.get(resolve(runFolder));
     if (existing) {
       existing.panel.reveal(existing.panel.viewColumn, false);
-      if (focus) existing.bridge.focus(focus);
+      if (focus) this.focus(existing, focus);
       return;
     }
-    const record = findRun(this.services, runFolder);
+    const record = await this.ctx.runs.find(runFolder);
     if (!record) {
-      throw new Error(vscode.l10n.t('{0} is not a recorded run of this workspace (runs are looked for in {1}).', runFolder, this.services.runsFolders().join(', ') || vscode.l10n.t('the workspace folders')));
+      throw new Error(vscode.l10n.t('{0} is not a recorded run of this workspace (runs are looked for in {1}).', runFolder, this.ctx.runsFolders().join(', ') || vscode.l10n.t('the workspace folders')));
     }
+    const title = await this.title(record);
+    // Opened while the run was looked up (two quick clicks): reveal that one.
+    if (this.entries.has(resolve(record.folder))) return this.open(record.folder, focus);
     // Beside the code when there is code to be beside: the views are read next to the model.
     const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.title(record), { viewColumn: column, preserveFocus: false }, {
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, { viewColumn: column, preserveFocus: false }, {
       enableScripts: true,
       // The views keep their state with setState, so a hidden panel need not hold its memory.
       retainContextWhenHidden: false,
@@ -112,11 +87,12 @@ export class RunPanels implements PanelRegistry, vscode.Disposable {
     this.attach(panel, record, focus);
   }
 
+  /** Selects a layer in every open panel of runs of `modelFile` (the editor cursor moved onto it). */
   selectLayerOfModel(modelFile: string, layer: number): void {
     const target = resolve(modelFile);
     for (const e of this.entries.values()) {
       const model = e.record.manifest.model;
-      if (resolve(model.file) === target || model.sourceFiles.some((f) => resolve(f) === target)) e.bridge.focus({ layer });
+      if (resolve(model.file) === target || model.sourceFiles.some((f) => resolve(f) === target)) this.focus(e, { layer });
     }
   }
 
@@ -142,23 +118,29 @@ export class RunPanels implements PanelRegistry, vscode.Disposable {
     return this.entries.get(resolve(runFolder))?.hellos ?? 0;
   }
 
+  /** The views, layers and channels asked of a run's panel since it opened (for the integration tests). */
+  focusesOf(runFolder: string): readonly Focus[] {
+    return [...(this.entries.get(resolve(runFolder))?.focuses ?? [])];
+  }
+
   /** A panel VS Code kept across a window reload: find its run again from the state the views saved. */
   async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     // The state comes from the webview: untrusted, so only a plausible run id is taken from it.
     const saved = typeof state === 'object' && state !== null ? (state as { runId?: unknown }).runId : undefined;
     const runId = typeof saved === 'string' && saved.length > 0 && saved.length <= 200 ? saved : undefined;
-    const record = runId !== undefined ? this.findRunById(runId) : undefined;
+    const record = runId !== undefined ? await this.findRunById(runId) : undefined;
     if (!record) {
-      this.services.log.info(`a restored panel's run ${runId ?? '(unknown)'} is gone; showing a notice`);
+      this.ctx.log.info(`a restored panel's run ${runId ?? '(unknown)'} is gone; showing a notice`);
       showGone(panel, runId);
       return;
     }
+    const title = await this.title(record);
     if (this.entries.has(resolve(record.folder))) {
       // Two panels of one run (restored twice): keep the registered one, as opening it would.
       panel.dispose();
       return;
     }
-    panel.title = this.title(record);
+    panel.title = title;
     panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
     this.attach(panel, record);
   }
@@ -176,22 +158,22 @@ export class RunPanels implements PanelRegistry, vscode.Disposable {
 
   private attach(panel: vscode.WebviewPanel, record: RunRecord, focus?: Focus): void {
     const key = resolve(record.folder);
-    const extensionUri = this.services.context.extensionUri;
+    const extensionUri = this.ctx.extensionUri;
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
     const webview = panel.webview;
-    const entry: Entry = { panel, record, disposables: [], hellos: 0, bridge: undefined as unknown as WebviewBridge };
+    const entry: Entry = { panel, record, disposables: [], hellos: 0, focuses: focus ? [focus] : [], bridge: undefined as unknown as WebviewBridge };
     entry.bridge = new WebviewBridge({
       runFolder: record.folder,
       runId: record.manifest.id,
-      client: this.services.client(),
+      client: this.ctx.client(),
       post: (m) => {
         if (m.type === 'host/hello') entry.hellos++;
-        void webview.postMessage(m).then(undefined, (e: unknown) => this.services.log.warn(`could not post to the ${record.manifest.id} panel: ${String(e)}`));
+        void webview.postMessage(m).then(undefined, (e: unknown) => this.ctx.log.warn(`could not post to the ${record.manifest.id} panel: ${String(e)}`));
       },
       theme: () => themeOfKind(vscode.window.activeColorTheme.kind),
       revealLayer: (layer) => void this.revealLayer(entry, layer).catch((e: unknown) => this.fail(vscode.l10n.t('Could not open the layer’s source'), e)),
       save: (fileName, format, data) => void this.save(entry, fileName, format, data).catch((e: unknown) => this.fail(vscode.l10n.t('Could not save {0}', fileName), e)),
-      log: (line) => this.services.log.warn(line),
+      log: (line) => this.ctx.log.warn(line),
       initialFocus: focus,
     });
     entry.disposables.push(
@@ -220,52 +202,60 @@ export class RunPanels implements PanelRegistry, vscode.Disposable {
   }
 
   private resourceRoots(): vscode.Uri[] {
-    const extensionUri = this.services.context.extensionUri;
+    const extensionUri = this.ctx.extensionUri;
     return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
   }
 
-  private title(record: RunRecord): string {
-    return panelTitle(record.manifest, labelOfRun(this.services, record), vscode.l10n);
+  private async title(record: RunRecord): Promise<string> {
+    return panelTitle(record.manifest, await this.labels.labelOf(record), vscode.l10n);
   }
 
-  private updateTitles(): void {
+  private async updateTitles(): Promise<void> {
+    const all = await this.ctx.runs.runs();
     for (const e of this.entries.values()) {
       // A recording run's manifest grows each epoch; keep the newest (the layers stay the same).
-      e.record = this.services.runs.find(e.record.folder) ?? e.record;
-      const title = this.title(e.record);
+      const folder = resolve(e.record.folder);
+      e.record = all.find((r) => resolve(r.folder) === folder) ?? e.record;
+      const title = panelTitle(e.record.manifest, this.labels.label(e.record, all), vscode.l10n);
       if (e.panel.title !== title) e.panel.title = title;
     }
   }
 
-  private findRunById(runId: string): RunRecord | undefined {
-    const remembered = this.services.context.workspaceState.get<Record<string, string>>(PANEL_RUNS_KEY)?.[runId];
+  private focus(entry: Entry, focus: Focus): void {
+    entry.focuses.push(focus);
+    entry.bridge.focus(focus);
+  }
+
+  private async findRunById(runId: string): Promise<RunRecord | undefined> {
+    const remembered = this.ctx.workspaceState.get<Record<string, string>>(PANEL_RUNS_KEY)?.[runId];
     if (typeof remembered === 'string') {
-      const record = findRun(this.services, remembered);
+      const record = await this.ctx.runs.find(remembered);
       if (record?.manifest.id === runId) return record;
     }
-    return this.services.runs.runs().find((r) => r.manifest.id === runId);
+    return (await this.ctx.runs.runs()).find((r) => r.manifest.id === runId);
   }
 
   private async rememberPanelRun(runId: string, folder: string): Promise<void> {
-    const map = { ...(this.services.context.workspaceState.get<Record<string, string>>(PANEL_RUNS_KEY) ?? {}), [runId]: folder };
-    await this.services.context.workspaceState.update(PANEL_RUNS_KEY, map);
+    const map = { ...(this.ctx.workspaceState.get<Record<string, string>>(PANEL_RUNS_KEY) ?? {}), [runId]: folder };
+    await this.ctx.workspaceState.update(PANEL_RUNS_KEY, map);
   }
 
   private async forgetPanelRun(runId: string): Promise<void> {
-    const map = { ...(this.services.context.workspaceState.get<Record<string, string>>(PANEL_RUNS_KEY) ?? {}) };
+    const map = { ...(this.ctx.workspaceState.get<Record<string, string>>(PANEL_RUNS_KEY) ?? {}) };
     if (!(runId in map)) return;
     delete map[runId];
-    await this.services.context.workspaceState.update(PANEL_RUNS_KEY, map);
+    await this.ctx.workspaceState.update(PANEL_RUNS_KEY, map);
   }
 
   private async revealLayer(entry: Entry, layer: number): Promise<void> {
-    const manifest: RunManifest = entry.record.manifest;
+    const { manifest } = entry.record;
     // The panel usually sits beside the code: open the file in the first column then, or beside
     // a panel that is itself in the first column. An editor already showing the file is reused.
-    const source = manifest.layers.find((l) => l.index === layer)?.source?.file;
+    const found = manifest.layers.find((l) => l.index === layer);
+    const source = found ? layerSourceFile(manifest, found) : undefined;
     const shown = source ? vscode.window.visibleTextEditors.find((e) => resolve(e.document.uri.fsPath) === resolve(source)) : undefined;
     const viewColumn = shown?.viewColumn ?? (entry.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One);
-    await revealLayerSource(manifest, layer, { viewColumn, subscriptions: this.services.context.subscriptions });
+    await this.layerSource.reveal(entry.record, layer, { viewColumn });
   }
 
   private async save(entry: Entry, fileName: string, format: ExportFormat, data: Uint8Array | string): Promise<void> {
@@ -287,9 +277,9 @@ export class RunPanels implements PanelRegistry, vscode.Disposable {
 
   private fail(what: string, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    this.services.log.error(`${what}: ${error instanceof Error ? (error.stack ?? message) : message}`);
+    this.ctx.log.error(`${what}: ${error instanceof Error ? (error.stack ?? message) : message}`);
     void vscode.window.showErrorMessage(`${what}: ${message}`, SHOW_LOG).then((c) => {
-      if (c === SHOW_LOG) this.services.log.show();
+      if (c === SHOW_LOG) this.ctx.log.show();
     });
   }
 }
@@ -320,23 +310,4 @@ function showGone(panel: vscode.WebviewPanel, runId: string | undefined): void {
 </body>
 </html>
 `;
-}
-
-export function registerPanels(services: Services, _commands: CommandContext): void {
-  const panels = new RunPanels(services);
-  services.panels = panels;
-  services.context.subscriptions.push(
-    panels,
-    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state) => {
-        try {
-          await panels.restore(panel, state);
-        } catch (e) {
-          // A panel left blank says nothing; say what happened in it and in the log.
-          services.log.error(`restoring a run panel failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-          showGone(panel, undefined);
-        }
-      },
-    }),
-  );
 }

@@ -1,22 +1,34 @@
 // The recorded runs of the workspace, read from the runs folders (manifest.json + metrics.jsonl,
-// plain JSON: no TensorFlow.js), cached, and re-read when a run folder changes on disk. The runs
-// tree, the hovers and the CodeLens all read it.
-import { resolve } from 'node:path';
+// plain JSON: no TensorFlow.js), cached, and read again when a run folder changes on disk. The
+// runs tree, the panels, the hovers and the CodeLens all read it. Reads are asynchronous
+// (`listRunsAsync`): the extension host never waits on a run folder, however slow its disk.
+import { stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { listRuns, RunRecord } from '../run/store';
+import { listRunsAsync, type RunRecord } from '../run/store';
 
 export interface RunListError {
   folder: string;
   message: string;
 }
 
+export interface RunList {
+  /** Every readable run, newest first. */
+  runs: RunRecord[];
+  /** The run folders that could not be read, with why. */
+  errors: RunListError[];
+}
+
 export class RunIndex implements vscode.Disposable {
-  private cache?: { runs: RunRecord[]; errors: RunListError[] };
+  /** The listing under way or done; undefined once it is stale, so the next reader starts another. */
+  private cache?: Promise<RunList>;
   private watchers: vscode.Disposable[] = [];
   private watched = '';
   private timer?: ReturnType<typeof setTimeout>;
+  /** Folders `find` read the runs folders again for and still did not find (until the next change). */
+  private readonly missing = new Set<string>();
   private readonly changed = new vscode.EventEmitter<void>();
-  /** Fires (debounced) after runs were added, removed or changed on disk. */
+  /** Fires (throttled) after runs were added, removed or changed on disk. */
   readonly onDidChange = this.changed.event;
 
   constructor(
@@ -25,45 +37,49 @@ export class RunIndex implements vscode.Disposable {
   ) {}
 
   /** Every readable run, newest first, and the folders that could not be read. */
-  list(): { runs: RunRecord[]; errors: RunListError[] } {
+  list(): Promise<RunList> {
     this.watch();
-    if (!this.cache) {
-      const runs: RunRecord[] = [];
-      const errors: RunListError[] = [];
-      for (const folder of this.folders()) {
-        try {
-          const r = listRuns(folder);
-          runs.push(...r.runs);
-          errors.push(...r.errors);
-        } catch (e) {
-          errors.push({ folder, message: e instanceof Error ? e.message : String(e) });
-        }
-      }
-      runs.sort((a, b) => b.manifest.createdAt.localeCompare(a.manifest.createdAt));
-      for (const e of errors) this.log.warn(`unreadable run folder ${e.folder}: ${e.message}`);
-      this.cache = { runs, errors };
-    }
+    this.cache ??= this.read();
     return this.cache;
   }
 
-  runs(): RunRecord[] {
-    return this.list().runs;
+  async runs(): Promise<RunRecord[]> {
+    return (await this.list()).runs;
   }
 
-  find(folder: string): RunRecord | undefined {
+  /**
+   * The run in `folder`, if it is one: a run the index lists, or a direct child of one of the runs
+   * folders that the listing missed (a recording that started a moment ago, before the watcher
+   * caught up), in which case the folders are read again at once. Anything else is refused, so no
+   * panel or command ever acts on an arbitrary path.
+   */
+  async find(folder: string): Promise<RunRecord | undefined> {
     const target = resolve(folder);
-    return this.runs().find((r) => resolve(r.folder) === target);
+    const listed = await this.list();
+    const known = listed.runs.find((r) => resolve(r.folder) === target);
+    if (known) return known;
+    if (!this.folders().some((f) => resolve(f) === dirname(target))) return undefined;
+    // A folder known to be unreadable, or read again already without success, stays so until the
+    // watcher says something changed: every reload tells the listeners, who may look again.
+    if (listed.errors.some((e) => resolve(e.folder) === target) || this.missing.has(target)) return undefined;
+    if (!(await hasManifest(target))) return undefined;
+    const fresh = await this.reload();
+    const record = fresh.runs.find((r) => resolve(r.folder) === target);
+    if (!record) this.missing.add(target);
+    return record;
   }
 
   /** Runs of a model file (any of its recorded source files), newest first. */
-  runsOfModel(modelFile: string): RunRecord[] {
+  async runsOfModel(modelFile: string): Promise<RunRecord[]> {
     const target = resolve(modelFile);
-    return this.runs().filter((r) => resolve(r.manifest.model.file) === target || r.manifest.model.sourceFiles.some((f) => resolve(f) === target));
+    return (await this.runs()).filter(
+      (r) => resolve(r.manifest.model.file) === target || r.manifest.model.sourceFiles.some((f) => resolve(f) === target),
+    );
   }
 
   /** The newest run of a model with at least one recorded epoch. */
-  newestOfModel(modelFile: string): RunRecord | undefined {
-    return this.runsOfModel(modelFile).find((r) => r.manifest.epochs.length > 0);
+  async newestOfModel(modelFile: string): Promise<RunRecord | undefined> {
+    return (await this.runsOfModel(modelFile)).find((r) => r.manifest.epochs.length > 0);
   }
 
   /**
@@ -76,8 +92,34 @@ export class RunIndex implements vscode.Disposable {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.cache = undefined;
+      this.missing.clear();
       this.changed.fire();
     }, 150);
+  }
+
+  /** Reads the folders again now (a run that must be there is missing) and tells listeners. */
+  private reload(): Promise<RunList> {
+    const listing = this.read();
+    this.cache = listing;
+    void listing.then(() => this.changed.fire());
+    return listing;
+  }
+
+  private async read(): Promise<RunList> {
+    const runs: RunRecord[] = [];
+    const errors: RunListError[] = [];
+    for (const folder of this.folders()) {
+      try {
+        const r = await listRunsAsync(folder);
+        runs.push(...r.runs);
+        errors.push(...r.errors);
+      } catch (e) {
+        errors.push({ folder, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    runs.sort((a, b) => b.manifest.createdAt.localeCompare(a.manifest.createdAt));
+    for (const e of errors) this.log.warn(`unreadable run folder ${e.folder}: ${e.message}`);
+    return { runs, errors };
   }
 
   /** Watches each runs folder (they may lie outside the workspace), re-created when the folders change. */
@@ -88,7 +130,9 @@ export class RunIndex implements vscode.Disposable {
     this.watched = key;
     for (const w of this.watchers) w.dispose();
     this.watchers = folders.map((folder) => {
-      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '**/{manifest.json,metrics.jsonl}'));
+      const w = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(folder), '**/{manifest.json,metrics.jsonl}'),
+      );
       const onEvent = () => this.refresh();
       return vscode.Disposable.from(w, w.onDidCreate(onEvent), w.onDidChange(onEvent), w.onDidDelete(onEvent));
     });
@@ -98,5 +142,14 @@ export class RunIndex implements vscode.Disposable {
     if (this.timer) clearTimeout(this.timer);
     for (const w of this.watchers) w.dispose();
     this.changed.dispose();
+  }
+}
+
+/** Whether `folder` holds a manifest.json (a run, or a run being created). */
+async function hasManifest(folder: string): Promise<boolean> {
+  try {
+    return (await stat(join(folder, 'manifest.json'))).isFile();
+  } catch {
+    return false;
   }
 }

@@ -68,7 +68,7 @@ export function realRunsFolders(roots: readonly string[]): string[] {
 /**
  * The run-path policy: `path` may be opened as a run only when, after resolving links, it is a
  * direct child of one of the runs folders `roots`, is named like a run, and holds a manifest.json.
- * Returns the run folder's real path.
+ * Returns the run folder in its runs folder's real path.
  * @throws RunPathError saying which rule the path breaks.
  */
 export function resolveRunFolder(roots: readonly string[], path: string): string {
@@ -84,9 +84,8 @@ export function resolveRunFolder(roots: readonly string[], path: string): string
   const folder = join(realParent, id);
   if (!existsSync(join(folder, 'manifest.json'))) throw new RunPathError(`there is no run "${id}" in ${realParent}`);
   // A run folder that is a link elsewhere is refused too.
-  const real = realpathSync(folder);
-  if (dirname(real) !== realParent) throw new RunPathError(`${folder} points outside its runs folder`);
-  return real;
+  if (dirname(realpathSync(folder)) !== realParent) throw new RunPathError(`${folder} points outside its runs folder`);
+  return folder;
 }
 
 /**

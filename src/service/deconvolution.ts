@@ -4,7 +4,7 @@
  * the convolutional stack — projected back to input space, so that a person sees which input
  * pattern the channel responds to.
  *
- * The rules are those of ../../../shared/docs/estimators.md ("Deconvolution"): keep only the
+ * The rules are those of docs/estimators.md ("Deconvolution"): keep only the
  * chosen channel of the target layer's output (every other channel is zero), then walk the layers
  * backwards to the input:
  *  - Conv2D → ReLU first when the layer's activation is ReLU (Zeiler & Fergus: unpool → rectify →

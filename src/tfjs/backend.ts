@@ -2,7 +2,7 @@
  * Chooses and initialises the TensorFlow.js backend for recording a training run.
  *
  * The order is the speed order measured on this project's machines
- * (../../../shared/docs/compute-facts.md):
+ * (README.md, "How fast, and why"):
  *  1. `tfjs-node` ('tensorflow'), native TensorFlow, where the user has it. It is an optional
  *     dependency whose install downloads libtensorflow from outside the npm registry, so it is
  *     often absent, and `require` then throws MODULE_NOT_FOUND.

@@ -108,6 +108,26 @@ async function chunked(o: ForwardOptions, input: Activations, apply: (x: tfType.
 }
 
 /**
+ * The output shape (without batch) of each of the run's layers in `model`: index 0 is the model's
+ * input, undefined where the model has no layer of that name. For checking a checkpoint against its
+ * manifest (src/run/format.ts `checkLayerShapes`).
+ */
+export function layerOutputShapes(model: tfType.LayersModel, layers: readonly RunLayer[]): ((number | null)[] | undefined)[] {
+  return layers.map((layer, l) => {
+    if (l === 0) return model.inputs[0]?.shape.slice(1);
+    let shape: tfType.Shape | tfType.Shape[];
+    try {
+      shape = model.getLayer(layer.name).outputShape;
+    } catch {
+      return undefined;
+    }
+    // A layer with several outputs: the first, as the recorder records it.
+    const first = Array.isArray(shape[0]) ? (shape[0] as tfType.Shape) : (shape as tfType.Shape);
+    return first.slice(1);
+  });
+}
+
+/**
  * Loads a checkpoint folder written by the recorder (TensorFlow.js layers format: model.json +
  * weights.bin) of a model with `layers` (the run's layer table, which bounds the file sizes). The
  * bytes come from src/run's bounded reader: regular files inside the run folder only.

@@ -3,7 +3,7 @@
  *
  * `@tensorflow/tfjs-backend-wasm` 4.22 ships no `Conv2DBackpropFilter` kernel, so the first
  * `model.fit` of any CNN fails with "Kernel 'Conv2DBackpropFilter' not registered for backend
- * 'wasm'" (../../../shared/docs/compute-facts.md). This module registers one, and replaces two
+ * 'wasm'" (README.md, "How fast, and why"). This module registers one, and replaces two
  * stock kernels that measured slow:
  *  - `Conv2DBackpropFilter` (missing): through the backend's own `Conv2D` kernel (XNNPACK, WASM
  *    SIMD) for every stride, 10–20× faster than a direct loop in JS;

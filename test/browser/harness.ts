@@ -24,7 +24,7 @@ import type { PageOptions } from '../../webview/page';
 const ROOT = resolve(__dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 
-/** The flags that work on these machines (docs/testing.md, ../shared/docs/offline-vscode.md). */
+/** The flags that work on these machines (docs/testing.md). */
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let executable: string | undefined;

@@ -9,7 +9,7 @@
 // One window for the whole file, as a person would use it: the folder opens in Restricted Mode
 // (workspace trust is on), so the first test is the untrusted case; the second trusts the folder
 // and records; the third and fourth use that run. Selectors are those of VS Code's own smoke tests
-// (../shared/docs/offline-vscode.md).
+// (`.monaco-workbench`, `.quick-input-widget`, `iframe.webview.ready` → `iframe#active-frame`).
 //
 // Environment: CNN_SLICER_UI_VSIX=<file.vsix> tests that package instead of building one (CI can
 // package once for this and `npm run test:vscode -- --vsix <file>`). Otherwise the .vsix is built

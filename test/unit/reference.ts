@@ -1,6 +1,6 @@
 /**
  * Straightforward reference implementations of the estimators, written directly from
- * ../shared/docs/estimators.md with no optimisation (O(N²) memory, bisection, sorting), for the
+ * docs/estimators.md with no optimisation (O(N²) memory, bisection, sorting), for the
  * known-answer tests to compare the fast code against.
  */
 

@@ -1,7 +1,7 @@
 // Activation in a real VS Code extension host: the extension is found by its id, is activated by
 // an event of its own (a model file, a run, a view, a command), never at start-up, registers
-// everything it contributes quickly, returns its services as its API, and keeps TensorFlow.js out
-// of the extension host.
+// everything it contributes quickly, returns its parts as an explicit API, and keeps TensorFlow.js
+// out of the extension host.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,8 +41,8 @@ describe('activation', () => {
     // the extension's own log folder ("remoteexthost.log" in code-server, "exthost.log" on desktop).
     // The reason may be another document than the fixture's (VS Code and its built-in extensions
     // open JSON documents of their own, which fires onLanguage:json), so it is read, not assumed.
-    const services = await extension().activate();
-    const hostLogs = vscode.Uri.joinPath(services.context.logUri, '..');
+    const api = await extension().activate();
+    const hostLogs = vscode.Uri.joinPath(api.ctx.extensionContext.logUri, '..');
     const event = await waitFor('the activation of cnn-slicer in the extension host log', async () => {
       for (const [name] of await vscode.workspace.fs.readDirectory(hostLogs)) {
         if (!/exthost\.log$/i.test(name)) continue;
@@ -57,14 +57,15 @@ describe('activation', () => {
     assert.match(event.event, /^(onLanguage:(typescript|javascript|json)|workspaceContains:|onWebviewPanel:cnnSlicer\.|onCommand:cnnSlicer\.|onView:cnnSlicer\.)/);
   });
 
-  it('returns its Services object as its API', async () => {
-    const services = await extension().activate();
-    assert.equal(extension().exports, services);
-    assert.equal(services.context.extension.id, EXTENSION_ID);
-    assert.equal(typeof services.client, 'function');
-    assert.equal(typeof services.runs.list, 'function');
-    assert.deepEqual(services.runsFolders(), [join(fixtureFolder().uri.fsPath, '.cnnslicer', 'runs')]);
-    assert.equal(services.runsFolderFor(fixtureUri('tiny-model.ts')), join(fixtureFolder().uri.fsPath, '.cnnslicer', 'runs'));
+  it('returns its parts as its API: the context and each feature', async () => {
+    const api = await extension().activate();
+    assert.equal(extension().exports, api);
+    assert.deepEqual(Object.keys(api).sort(), ['ctx', 'modelFeatures', 'panels', 'recordings', 'runCommands', 'runsView', 'sourceSites']);
+    assert.equal(api.ctx.extensionContext.extension.id, EXTENSION_ID);
+    assert.equal(typeof api.ctx.client, 'function');
+    assert.ok(Array.isArray((await api.ctx.runs.list()).runs));
+    assert.deepEqual(api.ctx.runsFolders(), [join(fixtureFolder().uri.fsPath, '.cnnslicer', 'runs')]);
+    assert.equal(api.ctx.runsFolderFor(fixtureUri('tiny-model.ts')), join(fixtureFolder().uri.fsPath, '.cnnslicer', 'runs'));
   });
 
   it('registers every command it contributes', async () => {
@@ -81,9 +82,9 @@ describe('activation', () => {
   // The 100 ms goal itself is checked by `npm run bench`, which runs this test and reads the line
   // below: timings do not belong in assertions on these noisy machines.
   it('logs how long its activation took', async () => {
-    const services = await extension().activate();
+    const api = await extension().activate();
     // The log output channel is the file "<logUri>/CNN Slicer.log"; writes reach it asynchronously.
-    const logFile = vscode.Uri.joinPath(services.context.logUri, 'CNN Slicer.log');
+    const logFile = vscode.Uri.joinPath(api.ctx.extensionContext.logUri, 'CNN Slicer.log');
     const line = await waitFor(`"activated in … ms" in ${logFile.fsPath}`, async () => {
       try {
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(logFile));

@@ -2,7 +2,7 @@
 // fixture workspace, and waiting for things the extension host does asynchronously.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { Services } from '../../../src/extension/services';
+import type { CnnSlicerApi } from '../../../src/extension/extension';
 
 export const EXTENSION_ID = 'cnn-slicer.cnn-slicer';
 
@@ -19,14 +19,14 @@ export function log(...args: unknown[]): void {
   else console.log(...args);
 }
 
-export function extension(): vscode.Extension<Services> {
-  const ext = vscode.extensions.getExtension<Services>(EXTENSION_ID);
+export function extension(): vscode.Extension<CnnSlicerApi> {
+  const ext = vscode.extensions.getExtension<CnnSlicerApi>(EXTENSION_ID);
   assert.ok(ext, `the extension ${EXTENSION_ID} is installed in this VS Code`);
   return ext;
 }
 
-/** Activates the extension (a no-op when it is active) and returns its API, the `Services` object. */
-export async function activate(): Promise<Services> {
+/** Activates the extension (a no-op when it is active) and returns its API (extension.ts `CnnSlicerApi`). */
+export async function activate(): Promise<CnnSlicerApi> {
   return extension().activate();
 }
 

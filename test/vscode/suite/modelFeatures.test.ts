@@ -1,11 +1,11 @@
 // Model files in a real VS Code: the `cnnSlicer.isModelFile` context key, the "show entropy"
 // CodeLens on every layer definition of the fixture model (before and after a run, following
 // edits), the hover with the layer's channel entropies once a run exists, the commands behind
-// both, and the cursor → panel link. The panels are replaced by a recording stand-in where a test
-// checks what would be opened or selected, so these tests do not depend on webviews.
+// both, the cursor → panel link, and "go to source" landing where the lens is. What the commands
+// open or select is read from the real run panels (RunPanels.focusesOf).
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { Focus, PanelRegistry, Services } from '../../../src/extension/services';
+import type { CnnSlicerApi } from '../../../src/extension/extension';
 import type { RunRecord } from '../../../src/run/store';
 import { activate, fixtureUri, waitFor } from './helpers';
 import { sharedFixtureRun } from './recordedRuns';
@@ -39,35 +39,13 @@ function hoverText(hovers: vscode.Hover[] | undefined): string {
     .join('\n');
 }
 
-/** A stand-in for the run panels that notes what it is asked, installed for the duration of `fn`. */
-async function withPanels<T>(services: Services, fn: (fake: { opened: [string, Focus | undefined][]; selected: [string, number][] }) => Promise<T>): Promise<T> {
-  const noted = { opened: [] as [string, Focus | undefined][], selected: [] as [string, number][] };
-  const fake: PanelRegistry = {
-    open: async (runFolder, focus) => {
-      noted.opened.push([runFolder, focus]);
-    },
-    selectLayerOfModel: (modelFile, layer) => {
-      noted.selected.push([modelFile, layer]);
-    },
-    close: () => false,
-  };
-  const real = services.panels;
-  services.panels = fake;
-  try {
-    return await fn(noted);
-  } finally {
-    services.panels = real;
-  }
-}
-
 describe('model features: detection, CodeLens, hover and the cursor link', function () {
   this.timeout(120_000);
-  let services: Services;
+  let api: CnnSlicerApi;
   let document: vscode.TextDocument;
 
   before(async () => {
-    services = await activate();
-    assert.ok(services.modelFeatures, 'registerModelFeatures set services.modelFeatures');
+    api = await activate();
     document = await vscode.workspace.openTextDocument(fixtureUri(MODEL));
   });
 
@@ -81,13 +59,13 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
 
   it('sets cnnSlicer.isModelFile for a model file and clears it for other editors', async () => {
     await vscode.window.showTextDocument(document);
-    await waitFor('cnnSlicer.isModelFile to be true', () => services.modelFeatures?.isModelFileContext === true);
+    await waitFor('cnnSlicer.isModelFile to be true', () => api.modelFeatures.isModelFileContext === true);
     const other = await vscode.workspace.openTextDocument({ language: 'typescript', content: 'export const notAModel = 1;\n' });
     await vscode.window.showTextDocument(other);
-    await waitFor('cnnSlicer.isModelFile to be false', () => services.modelFeatures?.isModelFileContext === false);
+    await waitFor('cnnSlicer.isModelFile to be false', () => api.modelFeatures.isModelFileContext === false);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     await vscode.window.showTextDocument(document);
-    await waitFor('cnnSlicer.isModelFile to be true again', () => services.modelFeatures?.isModelFileContext === true);
+    await waitFor('cnnSlicer.isModelFile to be true again', () => api.modelFeatures.isModelFileContext === true);
   });
 
   it('puts a "show entropy" CodeLens at the start of every layer definition of the fixture model', async () => {
@@ -115,8 +93,8 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
     let indexOf: Map<string, number>;
 
     before(async () => {
-      await sharedFixtureRun(services);
-      run = await waitFor('a run of the fixture model', () => services.runs.newestOfModel(document.uri.fsPath));
+      await sharedFixtureRun(api);
+      run = await waitFor('a run of the fixture model', () => api.ctx.runs.newestOfModel(document.uri.fsPath));
       indexOf = new Map(run.manifest.layers.map((l) => [l.name, l.index]));
       // The lenses are recomputed when the run index changes; let that settle.
       await waitFor('lenses with the run', async () => (await entropyLenses(document.uri)).some((l) => l.command?.arguments?.[0] === run.folder));
@@ -132,12 +110,15 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
       for (const lens of lenses) assert.match(lens.command!.title, /^\$\(pulse\) show entropy · \d+\.\d\d bits$/);
     });
 
+    // Each test that opens the run's panel starts without one.
+    beforeEach(() => api.panels.close(run.folder));
+    after(() => api.panels.close(run.folder));
+
     it('opens the channel view of the layer when a lens is clicked', async () => {
       const lens = (await entropyLenses(document.uri))[0];
-      await withPanels(services, async (fake) => {
-        await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
-        assert.deepEqual(fake.opened, [[run.folder, { view: 'channel', layer: lens.command!.arguments![1] }]]);
-      });
+      await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
+      assert.ok(api.panels.panelOf(run.folder), 'the run panel is open');
+      assert.deepEqual(api.panels.focusesOf(run.folder), [{ view: 'channel', layer: lens.command!.arguments![1] }]);
     });
 
     it('shows the layer\'s channel entropies in bits on hover, with links to the views', async () => {
@@ -160,26 +141,43 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
     });
 
     it('"Compare epochs" opens the channel view of the layer', async () => {
-      await withPanels(services, async (fake) => {
-        await vscode.commands.executeCommand('cnnSlicer.compareEpochs', run.folder, 2);
-        assert.deepEqual(fake.opened, [[run.folder, { view: 'channel', layer: 2 }]]);
-      });
+      await vscode.commands.executeCommand('cnnSlicer.compareEpochs', run.folder, 2);
+      assert.deepEqual(api.panels.focusesOf(run.folder), [{ view: 'channel', layer: 2 }]);
     });
 
     it('selects the layer in the panels when the cursor moves onto its definition, not when the API moves it', async () => {
-      const editor = await vscode.window.showTextDocument(document);
+      await vscode.window.showTextDocument(document);
       const target = definitions(document).find((d) => d.name === 'conv2')!;
-      await withPanels(services, async (fake) => {
-        // An API selection (what a panel's "go to source" does) is not sent back to the panels.
-        editor.selection = new vscode.Selection(target.line, 0, target.line, 0);
-        await new Promise((r) => setTimeout(r, 500));
-        assert.deepEqual(fake.selected, []);
-        editor.selection = new vscode.Selection(0, 0, 0, 0);
-        // A cursor command, as the arrow keys run it.
-        await vscode.commands.executeCommand('cursorMove', { to: 'down', by: 'line', value: target.line });
-        await waitFor('the layer to be selected in the panels', () => fake.selected.length > 0);
-        assert.deepEqual(fake.selected, [[run.manifest.model.file, indexOf.get('conv2')]]);
-      });
+      // The run's panel is open beside the editor, on no particular layer; the editor has the focus.
+      await api.panels.open(run.folder);
+      const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One });
+      assert.deepEqual(api.panels.focusesOf(run.folder), []);
+      // An API selection (what a panel's "go to source" does) is not sent back to the panels.
+      editor.selection = new vscode.Selection(target.line, 0, target.line, 0);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(api.panels.focusesOf(run.folder), []);
+      editor.selection = new vscode.Selection(0, 0, 0, 0);
+      // A cursor command, as the arrow keys run it.
+      await vscode.commands.executeCommand('cursorMove', { to: 'down', by: 'line', value: target.line });
+      await waitFor('the layer to be selected in the panel', () => api.panels.focusesOf(run.folder).length > 0);
+      assert.deepEqual(api.panels.focusesOf(run.folder), [{ layer: indexOf.get('conv2') }]);
+    });
+
+    it('goes to a layer\'s source on the line its lens is on, after lines were inserted above it', async () => {
+      const editor = await vscode.window.showTextDocument(document);
+      const conv2 = definitions(document).find((d) => d.name === 'conv2')!;
+      const layer = indexOf.get('conv2')!;
+      // The run recorded conv2 on this line; three lines above it move it down (unsaved, as while typing).
+      assert.equal(run.manifest.layers[layer].source?.line, conv2.line + 1);
+      await editor.edit((e) => e.insert(new vscode.Position(conv2.line, 0), '  // one\n  // two\n  // three\n'));
+      const lens = await waitFor('the lens of conv2 to follow the edit', async () =>
+        (await entropyLenses(document.uri)).find((l) => l.command?.arguments?.[1] === layer && l.range.start.line === conv2.line + 3),
+      );
+      await vscode.commands.executeCommand('cnnSlicer.goToLayer', run.folder, layer);
+      const active = vscode.window.activeTextEditor;
+      assert.equal(active?.document.uri.fsPath, document.uri.fsPath);
+      assert.deepEqual([active.selection.active.line, active.selection.active.character], [lens.range.start.line, lens.range.start.character]);
+      assert.match(active.document.lineAt(active.selection.active.line).text, /name: 'conv2'/);
     });
   });
 });

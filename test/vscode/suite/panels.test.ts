@@ -3,22 +3,21 @@
 // and restored after a reload from the run id the views save — or a notice when the run is gone.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { CnnSlicerApi } from '../../../src/extension/extension';
 import type { RunPanels } from '../../../src/extension/panels';
-import type { Services } from '../../../src/extension/services';
 import { activate, waitFor } from './helpers';
 import { sharedFixtureRun } from './recordedRuns';
 
 describe('run panels', function () {
   this.timeout(120_000);
-  let services: Services;
+  let api: CnnSlicerApi;
   let panels: RunPanels;
   let folder: string;
 
   before(async () => {
-    services = await activate();
-    panels = services.panels as RunPanels;
-    assert.equal(typeof panels?.openPanelCount, 'function', 'registerPanels set services.panels');
-    folder = await sharedFixtureRun(services);
+    api = await activate();
+    panels = api.panels;
+    folder = await sharedFixtureRun(api);
   });
 
   after(async () => {
@@ -35,13 +34,13 @@ describe('run panels', function () {
     assert.equal(panel.viewType, 'cnnSlicer.run');
     assert.match(panel.title, /^CNN Slicer: tiny-model\.ts \(#\d+\)$/);
     await vscode.commands.executeCommand('cnnSlicer.openRun', { runFolder: folder });
-    await services.panels!.open(folder, { view: 'channel', layer: 1 });
+    await panels.open(folder, { view: 'channel', layer: 1 });
     assert.equal(panels.openPanelCount(), before + 1, 'no second panel');
     assert.equal(panels.panelOf(folder), panel);
   });
 
   it('follows a rename of its run in its title', async () => {
-    await services.panels!.open(folder);
+    await panels.open(folder);
     const panel = panels.panelOf(folder)!;
     const numbered = panel.title;
     try {
@@ -58,14 +57,14 @@ describe('run panels', function () {
     const options = panel.webview.options;
     assert.equal(options.enableScripts, true);
     const roots = (options.localResourceRoots ?? []).map((u) => u.path);
-    const ext = services.context.extensionUri.path;
+    const ext = api.ctx.extensionUri.path;
     assert.deepEqual(roots, [`${ext}/dist`, `${ext}/media`]);
     const html = panel.webview.html;
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
     assert.ok(csp, 'the page has a CSP');
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
     assert.ok(nonce && nonce.length >= 16, csp);
-    assert.ok(html.includes(`<script nonce="${nonce}" src="${panel.webview.asWebviewUri(vscode.Uri.joinPath(services.context.extensionUri, 'dist', 'webview.js')).toString()}">`));
+    assert.ok(html.includes(`<script nonce="${nonce}" src="${panel.webview.asWebviewUri(vscode.Uri.joinPath(api.ctx.extensionUri, 'dist', 'webview.js')).toString()}">`));
     // Scripts only with this page's nonce; nothing inline or evaluated, nothing remote to connect to.
     assert.match(csp, /(^|; )script-src 'nonce-[^']+'(;|$)/);
     assert.match(csp, /(^|; )default-src 'none'(;|$)/);
@@ -83,7 +82,7 @@ describe('run panels', function () {
     const first = panels.panelOf(folder)!.webview.html;
     panels.close(folder);
     assert.equal(panels.panelOf(folder), undefined);
-    await services.panels!.open(folder);
+    await panels.open(folder);
     const second = panels.panelOf(folder)!.webview.html;
     const nonceOf = (html: string) => /'nonce-([^']+)'/.exec(html)?.[1];
     assert.notEqual(nonceOf(first), nonceOf(second));
@@ -91,7 +90,7 @@ describe('run panels', function () {
 
   it('restores a panel after a reload from the run id its views saved', async () => {
     panels.close(folder);
-    const runId = services.runs.find(folder)!.manifest.id;
+    const runId = (await api.ctx.runs.find(folder))!.manifest.id;
     // What VS Code hands the serializer after a reload: a panel of our view type and the saved state.
     const panel = vscode.window.createWebviewPanel('cnnSlicer.run', 'restored', vscode.ViewColumn.Active, { enableScripts: true });
     await panels.restore(panel, { version: 1, runId, tab: 'layer' });

@@ -4,7 +4,7 @@
 // workspace's runs folder (a temporary copy, see test/vscode/fixture/README.md).
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import type { Services } from '../../../src/extension/services';
+import type { CnnSlicerApi } from '../../../src/extension/extension';
 import { extension, fixtureUri, waitFor } from './helpers';
 
 /** The shared run, recorded once for all the test files of one suite run (each file is its own bundle). */
@@ -13,26 +13,26 @@ const state = ((globalThis as Record<string, unknown>).__cnnSlicerTestRuns ??= {
 };
 
 /** Records `tiny-model.ts` (1 epoch, 40 probe inputs) and waits until the run index lists it. */
-export async function recordFixtureRun(services: Services): Promise<string> {
+export async function recordFixtureRun(api: CnnSlicerApi): Promise<string> {
   const cli = join(extension().extensionPath, 'dist', 'cli.js');
-  const out = services.runsFolders()[0];
+  const out = api.ctx.runsFolders()[0];
   const args = [cli, 'record', fixtureUri('tiny-model.ts').fsPath, '--epochs', '1', '--probe', '40', '--k', '10', '--backend', 'wasm', '--out', out];
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(services.nodeExecutable(), args, { timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(api.ctx.nodeExecutable(), args, { timeout: 60_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`recording the fixture failed: ${error.message}\n${stderr}`));
       else resolve(stdout);
     });
   });
   const folder = stdout.trim().split('\n').pop()!;
-  services.runs.refresh();
+  api.ctx.runs.refresh();
   // Completed, not just listed: the index may have read the run while it was still recording,
   // and a run that looks live cannot be deleted (the command would ask to cancel it first).
-  await waitFor(`the run index to list ${folder} as completed`, () => services.runs.find(folder)?.manifest.status === 'completed');
+  await waitFor(`the run index to list ${folder} as completed`, async () => (await api.ctx.runs.find(folder))?.manifest.status === 'completed');
   return folder;
 }
 
 /** One recorded run that tests only read (recorded once per suite run). */
-export function sharedFixtureRun(services: Services): Promise<string> {
-  state.shared ??= recordFixtureRun(services);
+export function sharedFixtureRun(api: CnnSlicerApi): Promise<string> {
+  state.shared ??= recordFixtureRun(api);
   return state.shared;
 }

@@ -10,48 +10,49 @@ describe('recording', function () {
   this.timeout(120_000);
 
   it('records the fixture model from the Analyze CNN command and lists the finished run', async () => {
-    const services = await activate();
+    const api = await activate();
     const modelFile = fixtureUri('tiny-model.ts').fsPath;
     const outcome = (await vscode.commands.executeCommand('cnnSlicer.analyze', { modelFile, noPrompt: true, settings: { epochs: 1, probeSize: 40, k: 10, backend: 'wasm' } })) as RecordingOutcome;
     assert.equal(outcome.kind, 'done', JSON.stringify(outcome));
     assert.ok(outcome.kind === 'done' && outcome.status === 'completed');
-    services.runs.refresh();
-    const run = await waitFor('the run index to list the new run', () => services.runs.find(outcome.folder));
+    api.ctx.runs.refresh();
+    const run = await waitFor('the run index to list the new run', () => api.ctx.runs.find(outcome.folder));
     assert.equal(run.manifest.settings.epochs, 1);
     assert.equal(run.manifest.settings.probeSize, 40);
-    assert.deepEqual(services.recordings?.activeFolders(), []);
+    assert.deepEqual(api.recordings.activeFolders(), []);
     // The answers are remembered for this model: the next flow starts from them.
-    const remembered = services.context.workspaceState.get<Record<string, unknown>>(`cnnSlicer.recordDefaults:${modelFile}`);
+    const remembered = api.ctx.workspaceState.get<Record<string, unknown>>(`cnnSlicer.recordDefaults:${modelFile}`);
     assert.equal(remembered?.probeSize, 40);
   });
 
   it('cancels a recording from the command: the run stays, marked cancelled, with its completed epochs', async () => {
-    const services = await activate();
+    const api = await activate();
     const modelFile = fixtureUri('tiny-model.ts').fsPath;
     const done = vscode.commands.executeCommand('cnnSlicer.analyze', { modelFile, noPrompt: true, settings: { epochs: 500, probeSize: 40, k: 10, backend: 'wasm' } }) as Thenable<RecordingOutcome>;
-    const folder = await waitFor('the recorder to create its run folder', () => services.recordings?.activeFolders()[0], 60_000);
+    const folder = await waitFor('the recorder to create its run folder', () => api.recordings.activeFolders()[0], 60_000);
     try {
       // Live while recording: the index shows the run with status "recording".
-      services.runs.refresh();
-      await waitFor('the live run in the index', () => services.runs.find(folder)?.manifest.status === 'recording', 30_000);
+      api.ctx.runs.refresh();
+      await waitFor('the live run in the index', async () => (await api.ctx.runs.find(folder))?.manifest.status === 'recording', 30_000);
     } finally {
       // Whatever happened above, no recording outlives this test.
       await vscode.commands.executeCommand('cnnSlicer.cancelRecording', { runFolder: folder });
     }
     const outcome = await done;
     assert.ok(outcome.kind === 'done' && outcome.status === 'cancelled', JSON.stringify(outcome));
-    services.runs.refresh();
+    api.ctx.runs.refresh();
     let seen = '';
-    const run = await waitFor('the cancelled run in the index', () => {
-      const r = services.runs.find(folder);
-      seen = `${r?.manifest.status} (${services.runs.runs().length} runs, errors: ${services.runs.list().errors.map((e) => e.message).join('; ')})`;
+    const run = await waitFor('the cancelled run in the index', async () => {
+      const r = await api.ctx.runs.find(folder);
+      const listed = await api.ctx.runs.list();
+      seen = `${r?.manifest.status} (${listed.runs.length} runs, errors: ${listed.errors.map((e) => e.message).join('; ')})`;
       return r?.manifest.status === 'cancelled' ? r : undefined;
     }).catch(async (e: Error) => {
-      const logFile = vscode.Uri.joinPath(services.context.logUri, 'CNN Slicer.log');
+      const logFile = vscode.Uri.joinPath(api.ctx.extensionContext.logUri, 'CNN Slicer.log');
       const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(logFile));
       throw new Error(`${e.message}; last seen: ${seen}\n${text.split('\n').slice(-25).join('\n')}`);
     });
     assert.ok(run.manifest.epochs.length >= 1);
-    assert.deepEqual(services.recordings?.activeFolders(), []);
+    assert.deepEqual(api.recordings.activeFolders(), []);
   });
 });

@@ -5,40 +5,34 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunPanels } from '../../../src/extension/panels';
-import type { RunsNode, RunsTree } from '../../../src/extension/runsTree';
-import type { Services } from '../../../src/extension/services';
+import type { CnnSlicerApi } from '../../../src/extension/extension';
+import type { RunNode, RunsNode, RunsView } from '../../../src/extension/runsTree';
 import { activate, fixtureFolder, fixtureUri, waitFor } from './helpers';
 import { recordFixtureRun, sharedFixtureRun } from './recordedRuns';
 
-function runsTree(services: Services): RunsTree {
-  const tree = (services as Services & { runsTree?: RunsTree }).runsTree;
-  assert.ok(tree, 'registerRunsTree put the tree on the services');
-  return tree;
+function topNodes(tree: RunsView): Promise<RunsNode[]> {
+  return tree.provider.getChildren();
 }
 
-function topNodes(tree: RunsTree): RunsNode[] {
-  return tree.provider.getChildren() as RunsNode[];
+async function runNode(tree: RunsView, folder: string): Promise<RunNode | undefined> {
+  return (await topNodes(tree)).find((n): n is RunNode => n.kind === 'run' && n.runFolder === folder);
 }
 
-function runNode(tree: RunsTree, folder: string): Extract<RunsNode, { kind: 'run' }> | undefined {
-  return topNodes(tree).find((n): n is Extract<RunsNode, { kind: 'run' }> => n.kind === 'run' && n.runFolder === folder);
-}
-
-function item(tree: RunsTree, node: RunsNode): vscode.TreeItem {
-  return tree.provider.getTreeItem(node) as vscode.TreeItem;
+function item(tree: RunsView, node: RunsNode | undefined): vscode.TreeItem {
+  assert.ok(node, 'the node is in the tree');
+  return tree.provider.getTreeItem(node);
 }
 
 describe('runs tree', function () {
   this.timeout(120_000);
-  let services: Services;
-  let tree: RunsTree;
+  let api: CnnSlicerApi;
+  let tree: RunsView;
   let folder: string;
 
   before(async () => {
-    services = await activate();
-    tree = runsTree(services);
-    folder = await sharedFixtureRun(services);
+    api = await activate();
+    tree = api.runsView;
+    folder = await sharedFixtureRun(api);
   });
 
   it('lists a recorded run with model, label, status, dataset and a context value for its menus', async () => {
@@ -55,10 +49,10 @@ describe('runs tree', function () {
     assert.ok(tooltip.value.includes(basename(folder).replace(/-/g, '\\-')), 'the folder is in the tooltip');
   });
 
-  it('shows the details and every layer of the run, each layer linked to its source line', () => {
-    const children = tree.provider.getChildren(runNode(tree, folder)) as RunsNode[];
+  it('shows the details and every layer of the run, each layer linked to its source line', async () => {
+    const children = await tree.provider.getChildren(await runNode(tree, folder));
     assert.equal(children[0].kind, 'details');
-    const details = (tree.provider.getChildren(children[0]) as RunsNode[]).map((n) => item(tree, n));
+    const details = (await tree.provider.getChildren(children[0])).map((n) => item(tree, n));
     assert.deepEqual(
       details.map((d) => d.label),
       ['Model', 'Dataset', 'Date', 'Epochs', 'Backend', 'Probe', 'Folder'],
@@ -86,7 +80,7 @@ describe('runs tree', function () {
     });
     const line = editor.selection.active.line;
     assert.match(editor.document.lineAt(line).text, /name: 'conv2'/);
-    const source = services.runs.find(folder)!.manifest.layers[3].source!;
+    const source = (await api.ctx.runs.find(folder))!.manifest.layers[3].source!;
     assert.deepEqual([line, editor.selection.active.character], [source.line - 1, source.column - 1]);
     assert.ok(editor.visibleRanges.some((r) => r.contains(editor.selection.active)), 'the line is scrolled into view');
   });
@@ -94,62 +88,62 @@ describe('runs tree', function () {
   it('renames a run in the view only (the run folder is not touched) and can go back to its number', async () => {
     const manifestBefore = vscode.Uri.file(join(folder, 'manifest.json'));
     const before = await vscode.workspace.fs.stat(manifestBefore);
-    const numbered = String(item(tree, runNode(tree, folder)!).label);
+    const numbered = String(item(tree, await runNode(tree, folder)).label);
     await vscode.commands.executeCommand('cnnSlicer.renameRun', { runFolder: folder, label: 'baseline' });
-    await waitFor('the new label', () => item(tree, runNode(tree, folder)!).label === 'tiny-model.ts · baseline');
+    await waitFor('the new label', async () => item(tree, await runNode(tree, folder)).label === 'tiny-model.ts · baseline');
     assert.equal((await vscode.workspace.fs.stat(manifestBefore)).mtime, before.mtime);
     await vscode.commands.executeCommand('cnnSlicer.renameRun', { runFolder: folder, label: '' });
-    await waitFor('the numbered label again', () => item(tree, runNode(tree, folder)!).label === numbered);
+    await waitFor('the numbered label again', async () => item(tree, await runNode(tree, folder)).label === numbered);
   });
 
   it('deletes a run after its confirmation, closing its panel', async () => {
-    const doomed = await recordFixtureRun(services);
+    const doomed = await recordFixtureRun(api);
     assert.notEqual(doomed, folder);
     await vscode.commands.executeCommand('cnnSlicer.openRun', { runFolder: doomed });
-    const panels = services.panels as RunPanels;
+    const panels = api.panels;
     assert.ok(panels.panelOf(doomed), 'its panel is open');
     const asked: string[] = [];
-    const original = tree.ui;
-    tree.ui = { confirm: async (message, _detail, action) => (asked.push(message), action) };
+    const original = api.runCommands.ui;
+    api.runCommands.ui = { confirm: async (message, _detail, action) => (asked.push(message), action) };
     try {
       await vscode.commands.executeCommand('cnnSlicer.deleteRun', { runFolder: doomed });
     } finally {
-      tree.ui = original;
+      api.runCommands.ui = original;
     }
     assert.match(asked[0], /^Delete the run “tiny-model\.ts · #\d+”\?$/);
     // Where there is no trash (code-server has none) a second confirmation precedes deleting for good.
     assert.ok(asked.length === 1 || (asked.length === 2 && /cannot be moved to the trash\. Delete it permanently\?$/.test(asked[1])), asked.join(' / '));
     assert.equal(existsSync(doomed), false, 'the folder is gone');
     assert.equal(panels.panelOf(doomed), undefined, 'its panel is closed');
-    await waitFor('the run to leave the tree', () => !runNode(tree, doomed));
-    assert.ok(runNode(tree, folder), 'the other run stays');
+    await waitFor('the run to leave the tree', async () => !(await runNode(tree, doomed)));
+    assert.ok(await runNode(tree, folder), 'the other run stays');
   });
 
   it('keeps a run when the confirmation is declined', async () => {
-    const original = tree.ui;
+    const original = api.runCommands.ui;
     let asked = 0;
-    tree.ui = { confirm: async () => (asked++, undefined) };
+    api.runCommands.ui = { confirm: async () => (asked++, undefined) };
     try {
       await vscode.commands.executeCommand('cnnSlicer.deleteRun', { runFolder: folder });
     } finally {
-      tree.ui = original;
+      api.runCommands.ui = original;
     }
     assert.equal(asked, 1);
     assert.ok(existsSync(join(folder, 'manifest.json')));
   });
 
   it('deletes for good only after a second confirmation when the trash is not available', async () => {
-    const run = await recordFixtureRun(services);
+    const run = await recordFixtureRun(api);
     const asked: string[] = [];
-    const original = tree.ui;
+    const original = api.runCommands.ui;
     // Yes to the trash, no to deleting permanently.
-    tree.ui = { confirm: async (message, _detail, action) => (asked.push(message), asked.length === 1 ? action : undefined) };
+    api.runCommands.ui = { confirm: async (message, _detail, action) => (asked.push(message), asked.length === 1 ? action : undefined) };
     let kept: boolean;
     try {
       await vscode.commands.executeCommand('cnnSlicer.deleteRun', { runFolder: run });
       kept = existsSync(join(run, 'manifest.json'));
     } finally {
-      tree.ui = original;
+      api.runCommands.ui = original;
       rmSync(run, { recursive: true, force: true });
     }
     if (asked.length === 1) {
@@ -163,16 +157,16 @@ describe('runs tree', function () {
   });
 
   it('records a run again with its own settings, not the workspace defaults', async () => {
-    const old = services.runs.find(folder)!.manifest;
+    const old = (await api.ctx.runs.find(folder))!.manifest;
     // Resolves with the recording's outcome (the recording module's cnnSlicer.analyze).
-    const outcome = (await vscode.commands.executeCommand('cnnSlicer.rerun', runNode(tree, folder))) as { kind: string; folder?: string } | undefined;
+    const outcome = (await vscode.commands.executeCommand('cnnSlicer.rerun', await runNode(tree, folder))) as { kind: string; folder?: string } | undefined;
     // A failed recording says why here rather than as a time-out below.
     assert.equal(outcome?.kind, 'done', JSON.stringify(outcome));
-    services.runs.refresh();
+    api.ctx.runs.refresh();
     // The new run is the outcome's folder (a folder name freed by an earlier test may come back).
     const newFolder = outcome?.folder;
     assert.ok(newFolder && newFolder !== folder, JSON.stringify(outcome));
-    const again = await waitFor('the new run in the index', () => services.runs.find(newFolder), 60_000);
+    const again = await waitFor('the new run in the index', () => api.ctx.runs.find(newFolder), 60_000);
     try {
       assert.equal(again.manifest.model.file, old.model.file);
       assert.equal(again.manifest.dataset.spec, old.dataset.spec);
@@ -181,24 +175,24 @@ describe('runs tree', function () {
       assert.deepEqual(pick(again.manifest.settings), pick(old.settings));
     } finally {
       rmSync(again.folder, { recursive: true, force: true });
-      services.runs.refresh();
+      api.ctx.runs.refresh();
     }
   });
 
   it('refuses to delete or open a folder that is not a run of the workspace', async () => {
-    const original = tree.ui;
+    const original = api.runCommands.ui;
     let asked = 0;
-    tree.ui = { confirm: async (_m, _d, action) => (asked++, action) };
+    api.runCommands.ui = { confirm: async (_m, _d, action) => (asked++, action) };
     try {
       // The command wrapper shows the error; the command itself resolves.
       await vscode.commands.executeCommand('cnnSlicer.deleteRun', { runFolder: fixtureFolder().uri.fsPath });
       await vscode.commands.executeCommand('cnnSlicer.deleteRun', { runFolder: join(folder, '..', '..') });
     } finally {
-      tree.ui = original;
+      api.runCommands.ui = original;
     }
     assert.equal(asked, 0, 'nothing was offered for deletion');
     assert.ok(existsSync(fixtureUri('tiny-model.ts').fsPath));
-    const panels = services.panels as RunPanels;
+    const panels = api.panels;
     const count = panels.openPanelCount();
     await assert.rejects(panels.open(fixtureFolder().uri.fsPath), /not a recorded run/);
     assert.equal(panels.openPanelCount(), count);
@@ -206,17 +200,17 @@ describe('runs tree', function () {
 
   it('copies a run’s folder path to the clipboard', async () => {
     await vscode.env.clipboard.writeText('');
-    await vscode.commands.executeCommand('cnnSlicer.copyRunPath', runNode(tree, folder));
+    await vscode.commands.executeCommand('cnnSlicer.copyRunPath', await runNode(tree, folder));
     assert.equal(await vscode.env.clipboard.readText(), folder);
   });
 
   it('lists an unreadable run folder as an error item with the reason', async () => {
-    const broken = join(services.runsFolders()[0], 'broken-run');
+    const broken = join(api.ctx.runsFolders()[0], 'broken-run');
     mkdirSync(broken, { recursive: true });
     writeFileSync(join(broken, 'manifest.json'), '{ not json');
     try {
       await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
-      const node = await waitFor('the unreadable run in the tree', () => topNodes(tree).find((n) => n.kind === 'unreadable' && n.runFolder === broken));
+      const node = await waitFor('the unreadable run in the tree', async () => (await topNodes(tree)).find((n) => n.kind === 'unreadable' && n.runFolder === broken));
       const it = item(tree, node);
       assert.equal(it.label, 'broken-run');
       assert.equal(it.contextValue, 'unreadableRun');
@@ -226,6 +220,6 @@ describe('runs tree', function () {
       rmSync(broken, { recursive: true, force: true });
       await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
     }
-    await waitFor('the unreadable run to leave the tree', () => !topNodes(tree).some((n) => n.kind === 'unreadable'));
+    await waitFor('the unreadable run to leave the tree', async () => !(await topNodes(tree)).some((n) => n.kind === 'unreadable'));
   });
 });

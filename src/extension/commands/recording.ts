@@ -1,0 +1,119 @@
+// The recording commands: "Analyze CNN" (the questions of analyzeFlow.ts, then a recording), cancel
+// a recording, the status bar item's menu, and the walkthrough's "open the example".
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { askSettings, initialSettings, isAnalyzeArgs, pickModelFile } from '../analyzeFlow';
+import type { Ctx } from '../ctx';
+import { describeProgress } from '../recorderClient';
+import type { Recordings } from '../recording';
+import type { RecordingSettings } from '../settings';
+import { registerCommand } from './registerCommand';
+import { folderOfArg } from './runArgs';
+
+/** workspaceState key prefix: the Analyze CNN answers last given for a model file. */
+const DEFAULTS_KEY = 'cnnSlicer.recordDefaults:';
+
+export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, openRun: (runFolder: string) => Promise<void>): void {
+  registerCommand(ctx, 'cnnSlicer.analyze', async (arg?: unknown) => {
+    if (!vscode.workspace.isTrusted) {
+      const manage = vscode.l10n.t('Manage Workspace Trust');
+      const c = await vscode.window.showWarningMessage(
+        vscode.l10n.t(
+          'CNN Slicer: recording runs the code of this workspace, so it needs a trusted workspace. Recorded runs can still be opened.',
+        ),
+        manage,
+      );
+      if (c === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+      return undefined;
+    }
+    const modelFile = await pickModelFile(arg);
+    if (!modelFile) return undefined;
+    const runsFolder = ctx.runsFolderFor(vscode.Uri.file(modelFile));
+    if (!runsFolder) {
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('CNN Slicer: open a folder first; runs are recorded into the workspace folder (setting cnnSlicer.runsFolder).'),
+      );
+      return undefined;
+    }
+    const args = isAnalyzeArgs(arg) ? arg : undefined;
+    const remembered = ctx.workspaceState.get<Partial<RecordingSettings>>(DEFAULTS_KEY + modelFile);
+    const initial = initialSettings(modelFile, { ...remembered, ...args?.settings });
+    const chosen = args?.noPrompt ? initial : await askSettings(modelFile, initial);
+    if (!chosen) return undefined;
+    await ctx.workspaceState.update(DEFAULTS_KEY + modelFile, chosen);
+    const entry = recordings.start(modelFile, runsFolder, chosen);
+    // The first seconds (bundling the model, loading the dataset) get a cancellable notification.
+    void vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('CNN Slicer: starting to record {0}', basename(modelFile)),
+        cancellable: true,
+      },
+      (progress, token) =>
+        new Promise<void>((resolve) => {
+          token.onCancellationRequested(() => {
+            entry.client.cancel();
+            resolve();
+          });
+          const timer = setInterval(() => {
+            const p = entry.client.lastProgress;
+            if (p?.message) progress.report({ message: p.message });
+            if (p && p.phase !== 'loading') resolve();
+          }, 250);
+          void entry.client.done.then(() => resolve());
+          setTimeout(resolve, 20_000);
+          void new Promise<void>((r) => token.onCancellationRequested(() => r())).then(() => clearInterval(timer));
+          void entry.client.done.finally(() => clearInterval(timer));
+        }),
+    );
+    // Returned for callers (the walkthrough, tests): the recorder's outcome.
+    return entry.client.done;
+  });
+
+  registerCommand(ctx, 'cnnSlicer.cancelRecording', async (arg?: unknown) => {
+    const folder = folderOfArg(arg);
+    const list = recordings.list();
+    if (list.length === 0) return;
+    if (folder) return recordings.cancel(folder);
+    if (list.length === 1) return recordings.cancel(list[0].client.folder);
+    const pick = await vscode.window.showQuickPick(
+      list.map((a) => ({ label: a.model, description: describeProgress(a.model, a.client.lastProgress), folder: a.client.folder })),
+      { placeHolder: vscode.l10n.t('Cancel which recording?') },
+    );
+    if (pick) await recordings.cancel(pick.folder);
+  });
+
+  registerCommand(ctx, 'cnnSlicer.recordingMenu', async () => {
+    const items: (vscode.QuickPickItem & { run(): unknown })[] = [
+      ...recordings.list().map((a) => ({
+        label: `$(debug-stop) ${vscode.l10n.t('Cancel {0}', a.model)}`,
+        description: describeProgress(a.model, a.client.lastProgress),
+        run: () => a.client.cancel(),
+      })),
+      ...recordings
+        .list()
+        .filter((a) => a.client.folder)
+        .map((a) => ({ label: `$(graph) ${vscode.l10n.t('Open {0} (epochs so far)', a.model)}`, run: () => openRun(a.client.folder!) })),
+      { label: `$(output) ${vscode.l10n.t('Show Log')}`, run: () => ctx.log.show() },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('CNN Slicer recordings') });
+    await pick?.run();
+  });
+
+  registerCommand(ctx, 'cnnSlicer.openExample', async () => {
+    const example = vscode.Uri.joinPath(ctx.extensionUri, 'examples', 'mnist-lenet.ts');
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    // Copied into the workspace, so recording it writes the run beside the user's own files.
+    if (folder) {
+      const target = vscode.Uri.joinPath(folder.uri, 'mnist-lenet.ts');
+      try {
+        await vscode.workspace.fs.stat(target);
+      } catch {
+        await vscode.workspace.fs.copy(example, target);
+      }
+      await vscode.window.showTextDocument(target);
+    } else {
+      await vscode.window.showTextDocument(example);
+    }
+  });
+}

@@ -1,0 +1,83 @@
+// The extension's context: what every feature may need and nothing feature-specific — the VS Code
+// extension context, the log, the settings and runs folders, the run index and the analysis
+// service client (started with the first query). It imports no feature; `activate` creates it
+// first and hands it (or the parts they need) to the features and command groups it builds, so
+// nothing registers itself into a shared object and the order of construction is plain code.
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { AnalysisClient } from '../service/client';
+import { RunIndex } from './runIndex';
+import { readSettings, runsFolderOf, type Settings } from './settings';
+
+export class Ctx implements vscode.Disposable {
+  readonly runs: RunIndex;
+  private analysis?: AnalysisClient;
+
+  constructor(
+    readonly extensionContext: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.runs = new RunIndex(() => this.runsFolders(), log);
+    this.subscriptions.push(
+      this.runs,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('cnnSlicer.runsFolder')) this.runsFoldersChanged();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.runsFoldersChanged()),
+    );
+  }
+
+  /** Everything the extension creates and VS Code disposes of after `deactivate`. */
+  get subscriptions(): { dispose(): unknown }[] {
+    return this.extensionContext.subscriptions;
+  }
+
+  get extensionUri(): vscode.Uri {
+    return this.extensionContext.extensionUri;
+  }
+
+  get workspaceState(): vscode.Memento {
+    return this.extensionContext.workspaceState;
+  }
+
+  /** The settings, of a resource (a model file) or of the window. */
+  settings(scope?: vscode.ConfigurationScope): Settings {
+    return readSettings(scope);
+  }
+
+  /** Absolute runs folders, one per workspace folder. */
+  runsFolders(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).map(runsFolderOf);
+  }
+
+  /** The runs folder a new recording of `modelFile` goes to: that of its workspace folder. */
+  runsFolderFor(modelFile: vscode.Uri): string | undefined {
+    const folder = vscode.workspace.getWorkspaceFolder(modelFile) ?? vscode.workspace.workspaceFolders?.[0];
+    return folder ? runsFolderOf(folder) : undefined;
+  }
+
+  /** The Node executable for child processes: the setting, else the extension host's own. */
+  nodeExecutable(): string {
+    return readSettings().nodeExecutable || process.execPath;
+  }
+
+  /** A bundle of the extension (`dist/<name>.js`): the child processes' entry points. */
+  bundle(name: 'service' | 'recorder'): string {
+    return join(this.extensionContext.extensionPath, 'dist', `${name}.js`);
+  }
+
+  /** The analysis service client; the service process starts with the first query. */
+  client(): AnalysisClient {
+    this.analysis ??= new AnalysisClient({ roots: this.runsFolders(), script: this.bundle('service'), execPath: this.nodeExecutable() });
+    return this.analysis;
+  }
+
+  dispose(): void {
+    this.analysis?.dispose();
+  }
+
+  private runsFoldersChanged(): void {
+    this.runs.refresh();
+    this.analysis?.configure(this.runsFolders());
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * Places the layers of a recorded run on the layer definitions the scanners find in the current
+ * text of a file, so that lenses, hovers and "go to source" follow the user's edits; and finds the
+ * definitions at a position (hover, cursor). Pure, tested in test/unit/layerMatching.test.ts.
+ */
+import type { DetectedLayer } from './types';
+
+/** A layer of a recorded run defined in this file, at its recorded position made 0-based. */
+export interface RecordedLayer {
+  index: number;
+  name: string;
+  className: string;
+  line: number;
+  column: number;
+}
+
+/** Where a layer definition is, and which layers of the run (if any) it made. */
+export interface LayerSite {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** The static detection of this definition (absent when only the run knows it). */
+  detected?: DetectedLayer;
+  /** Run layer indices created here, ascending: several when a helper is called more than once. */
+  layers: number[];
+}
+
+/**
+ * The run's layers defined in `file`: the manifest's 1-based source positions made 0-based.
+ * `sameFile` compares paths as the platform does (the caller knows about case-insensitive disks).
+ */
+export function recordedInFile(
+  layers: readonly { index: number; name: string; className: string; source?: { file: string; line: number; column: number } }[],
+  sameFile: (path: string) => boolean,
+): RecordedLayer[] {
+  const out: RecordedLayer[] = [];
+  for (const l of layers) {
+    if (!l.source || !sameFile(l.source.file)) continue;
+    out.push({
+      index: l.index,
+      name: l.name,
+      className: l.className,
+      line: Math.max(0, l.source.line - 1),
+      column: Math.max(0, l.source.column - 1),
+    });
+  }
+  return out;
+}
+
+/**
+ * A comparable key for a layer kind: tf.layers factory names and Keras class names agree once
+ * lower-cased (`maxPooling2d` ~ `MaxPooling2D`), except for tfjs's short aliases (`maxPool2d`,
+ * `avgPool2d`) and `tf.input`, which are spelled out here.
+ */
+export function layerKindKey(kind: string): string {
+  let k = kind.toLowerCase().replace(/[^a-z0-9]/g, '');
+  k = k.replace(/avg/g, 'average').replace(/pool(\d|$)/, 'pooling$1');
+  if (k === 'input' || k === 'inputlayer') return 'input';
+  return k;
+}
+
+function kindOf(d: DetectedLayer): string | undefined {
+  const k = d.factory ?? d.className;
+  return k === undefined ? undefined : layerKindKey(k);
+}
+
+/**
+ * Places the layers of a run on the definitions found in the current text. When the file has not
+ * changed since the run, every recorded position is the start of a detected call. When it has
+ * (lines moved, layers added, removed or reordered), a recorded position may now hold another
+ * layer, so positions alone are not trusted: layers are matched by a unique literal name first
+ * (always present in model.json, often in code), then by order (the longest common subsequence of
+ * compatible layer kinds), preferring among equally long alignments the one that keeps more
+ * recorded positions. Lenses thereby stay on their layers while the user edits. Recorded layers
+ * that match nothing are kept at their recorded position only when every match was at its
+ * recorded position (the file looks unchanged and the scanner just missed a call form);
+ * otherwise they are stale and dropped.
+ *
+ * `fileUnchanged` is what the caller knows for sure (the file on disk is older than the run and
+ * the editor holds no unsaved change): then recorded positions are taken as they are, placed on
+ * the detected call at that position or on the same line, and kept where no call was detected.
+ *
+ * `inputLayer` is the run's index of the model input (0), which the recorder does not locate:
+ * a single `tf.input(…)` call stands for it.
+ */
+export function layerSites(
+  detected: readonly DetectedLayer[],
+  recorded: readonly RecordedLayer[],
+  options: { inputLayer?: number; fileUnchanged?: boolean } = {},
+): LayerSite[] {
+  // Recorded layers grouped by position: one definition may create several layers.
+  interface Group {
+    line: number;
+    column: number;
+    layers: RecordedLayer[];
+    names: Set<string>;
+    kinds: Set<string>;
+  }
+  const groups: Group[] = [];
+  const byPosition = new Map<string, Group>();
+  for (const r of recorded) {
+    const key = `${r.line}:${r.column}`;
+    let g = byPosition.get(key);
+    if (!g) {
+      g = { line: r.line, column: r.column, layers: [], names: new Set(), kinds: new Set() };
+      byPosition.set(key, g);
+      groups.push(g);
+    }
+    g.layers.push(r);
+    g.names.add(r.name);
+    g.kinds.add(layerKindKey(r.className));
+  }
+  groups.sort((a, b) => a.line - b.line || a.column - b.column);
+
+  // A definition can have made a group's layers if the kinds agree and a literal name, if any, is theirs.
+  const compatible = (g: Group, d: DetectedLayer): boolean => {
+    const k = kindOf(d);
+    if (k !== undefined && !g.kinds.has(k)) return false;
+    return d.name === undefined || g.names.has(d.name);
+  };
+  const exactAt = (g: Group, d: DetectedLayer): boolean => g.line === d.line && g.column === d.column;
+
+  const boundTo = new Array<number>(groups.length).fill(-1); // group → detected index
+  const taken = new Array<boolean>(detected.length).fill(false);
+  const bind = (gi: number, di: number): void => {
+    boundTo[gi] = di;
+    taken[di] = true;
+  };
+
+  if (options.fileUnchanged) {
+    const detectedAt = new Map<string, number>();
+    detected.forEach((d, i) => detectedAt.set(`${d.line}:${d.column}`, i));
+    groups.forEach((g, gi) => {
+      const di = detectedAt.get(`${g.line}:${g.column}`);
+      if (di !== undefined && !taken[di]) bind(gi, di);
+    });
+    // The same line, for a call form whose start the scanner and the recorder see differently.
+    groups.forEach((g, gi) => {
+      if (boundTo[gi] >= 0) return;
+      const onLine = detected.map((d, i) => i).filter((i) => !taken[i] && detected[i].line === g.line && compatible(g, detected[i]));
+      if (onLine.length === 1) bind(gi, onLine[0]);
+    });
+  } else {
+    // 1. Names that occur once on each side identify a layer wherever it moved.
+    const detectedByName = new Map<string, number>();
+    const nameCount = new Map<string, number>();
+    detected.forEach((d, i) => {
+      if (d.name === undefined) return;
+      nameCount.set(d.name, (nameCount.get(d.name) ?? 0) + 1);
+      detectedByName.set(d.name, i);
+    });
+    const groupNameCount = new Map<string, number>();
+    for (const g of groups) for (const n of g.names) groupNameCount.set(n, (groupNameCount.get(n) ?? 0) + 1);
+    groups.forEach((g, gi) => {
+      for (const n of g.names) {
+        const di = detectedByName.get(n);
+        if (di === undefined || nameCount.get(n) !== 1 || groupNameCount.get(n) !== 1 || taken[di] || boundTo[gi] >= 0) continue;
+        if (compatible(g, detected[di])) bind(gi, di);
+      }
+    });
+
+    // 2. Order, for the rest.
+    const gs = groups.map((_, i) => i).filter((i) => boundTo[i] < 0);
+    const ds = detected.map((_, i) => i).filter((i) => !taken[i]);
+    if (gs.length && ds.length) {
+      const pairs = alignInOrder(
+        gs.length,
+        ds.length,
+        (a, b) => compatible(groups[gs[a]], detected[ds[b]]),
+        (a, b) => exactAt(groups[gs[a]], detected[ds[b]]),
+      );
+      for (const [a, b] of pairs) bind(gs[a], ds[b]);
+    }
+  }
+
+  const sites: LayerSite[] = detected.map((d) => ({
+    line: d.line,
+    column: d.column,
+    endLine: d.endLine,
+    endColumn: d.endColumn,
+    detected: d,
+    layers: [] as number[],
+  }));
+  groups.forEach((g, gi) => {
+    const di = boundTo[gi];
+    if (di >= 0) sites[di].layers.push(...g.layers.map((l) => l.index));
+  });
+  // Unmatched recorded layers: trusted only while the file is or looks unchanged (see above).
+  const unchanged = options.fileUnchanged ?? groups.every((g, gi) => boundTo[gi] < 0 || exactAt(g, detected[boundTo[gi]]));
+  groups.forEach((g, gi) => {
+    if (boundTo[gi] >= 0 || !unchanged) return;
+    sites.push({ line: g.line, column: g.column, endLine: g.line, endColumn: g.column, layers: g.layers.map((l) => l.index) });
+  });
+  // The model input, which the run does not locate.
+  if (options.inputLayer !== undefined) {
+    const inputs = sites.filter((s) => s.detected && kindOf(s.detected) === 'input' && s.layers.length === 0);
+    if (inputs.length === 1) inputs[0].layers.push(options.inputLayer);
+  }
+  for (const s of sites) s.layers.sort((a, b) => a - b);
+  return sites.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/**
+ * Pairs (i, j), increasing in both, of a longest common subsequence of a[0..n) and b[0..m) under
+ * `match`; among the longest, one with the most `preferred` pairs. Quadratic in time and memory,
+ * so very long inputs (thousands of definitions: not a real model) fall back to a greedy pass.
+ */
+function alignInOrder(
+  n: number,
+  m: number,
+  match: (i: number, j: number) => boolean,
+  preferred: (i: number, j: number) => boolean,
+): [number, number][] {
+  const pairs: [number, number][] = [];
+  if (n * m > 4_000_000) {
+    let j = 0;
+    for (let i = 0; i < n && j < m; i++) {
+      let k = j;
+      while (k < m && !match(i, k)) k++;
+      if (k < m) {
+        pairs.push([i, k]);
+        j = k + 1;
+      }
+    }
+    return pairs;
+  }
+  // score[i][j]: best alignment of a[i..] and b[j..]; a pair is worth more than all preferences
+  // together, so length comes first and preferred pairs break ties.
+  const pairWorth = Math.min(n, m) + 1;
+  const w = m + 1;
+  const score = new Float64Array((n + 1) * w);
+  const gain = (i: number, j: number): number => (match(i, j) ? pairWorth + (preferred(i, j) ? 1 : 0) : -1);
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      const g = gain(i, j);
+      const take = g >= 0 ? score[(i + 1) * w + j + 1] + g : -1;
+      score[i * w + j] = Math.max(take, score[(i + 1) * w + j], score[i * w + j + 1]);
+    }
+  }
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    const g = gain(i, j);
+    if (g >= 0 && score[i * w + j] === score[(i + 1) * w + j + 1] + g) {
+      pairs.push([i, j]);
+      i++;
+      j++;
+    } else if (score[(i + 1) * w + j] >= score[i * w + j + 1]) i++;
+    else j++;
+  }
+  return pairs;
+}
+
+/**
+ * The definitions at a position, for the hover and the cursor link: the innermost one whose call
+ * spans the position (a nested `tf.layers.timeDistributed({ layer: tf.layers.dense(…) })` gives
+ * the inner one), else every definition starting on that line (the cursor before or after it).
+ */
+export function sitesAt(sites: readonly LayerSite[], line: number, column: number): LayerSite[] {
+  let inner: LayerSite | undefined;
+  for (const s of sites) {
+    const startsBefore = s.line < line || (s.line === line && s.column <= column);
+    const endsAfter = s.endLine > line || (s.endLine === line && s.endColumn > column);
+    if (startsBefore && endsAfter && (!inner || s.line > inner.line || (s.line === inner.line && s.column > inner.column))) inner = s;
+  }
+  return inner ? [inner] : sites.filter((s) => s.line === line);
+}

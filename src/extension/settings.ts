@@ -1,0 +1,52 @@
+// The extension's settings (`cnnSlicer.*` in package.json) as one typed object, the runs folder a
+// workspace folder's settings name, and what one recording is started with.
+import { isAbsolute, join } from 'node:path';
+import * as vscode from 'vscode';
+
+export type Backend = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
+
+export interface Settings {
+  runsFolder: string;
+  defaultDataset: string;
+  epochs: number;
+  batchSize: number;
+  probeSize: number;
+  bins: number;
+  k: number;
+  backend: Backend;
+  nodeExecutable: string;
+}
+
+export function readSettings(scope?: vscode.ConfigurationScope): Settings {
+  const c = vscode.workspace.getConfiguration('cnnSlicer', scope);
+  return {
+    runsFolder: c.get<string>('runsFolder') || '.cnnslicer/runs',
+    defaultDataset: c.get<string>('defaultDataset') ?? '',
+    epochs: c.get<number>('epochs') ?? 5,
+    batchSize: c.get<number>('batchSize') ?? 64,
+    probeSize: c.get<number>('probeSize') ?? 500,
+    bins: c.get<number>('bins') ?? 32,
+    k: c.get<number>('k') ?? 1000,
+    backend: c.get<Backend>('backend') ?? 'auto',
+    nodeExecutable: c.get<string>('nodeExecutable') ?? '',
+  };
+}
+
+/** A folder's runs folder: the setting, relative to that workspace folder unless absolute. */
+export function runsFolderOf(folder: vscode.WorkspaceFolder): string {
+  const setting = readSettings(folder.uri).runsFolder;
+  return isAbsolute(setting) ? setting : join(folder.uri.fsPath, setting);
+}
+
+/** What a recording is started with: the Analyze CNN flow's answers (also what "Record Again" passes back). */
+export interface RecordingSettings {
+  /** Empty: the model's own `dataset` export, else mnist. */
+  dataset: string;
+  /** Undefined: the model's `training` export, else the cnnSlicer.epochs / batchSize settings. */
+  epochs?: number;
+  batchSize?: number;
+  probeSize: number;
+  bins: number;
+  k: number;
+  backend: Backend;
+}

@@ -1,0 +1,160 @@
+// The layer definitions of an open document, and where a run's layers are in it: the static
+// detection (detection/detectModel.ts) cached per document version, and the run's layers matched
+// to the current text (detection/sourcePosition.ts) cached per document version and run index
+// generation. The CodeLens, the hover, the cursor → panel link and "go to source" all ask here,
+// so they agree on a layer's line however the file was edited since the run.
+import { stat } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import type { RunRecord } from '../run/store';
+import { detectModel } from './detection/detectModel';
+import type { LayerSite } from './detection/layerMatching';
+import { layerPosition, sitesOfRun, type ManifestLayer, type SourcePosition } from './detection/sourcePosition';
+import type { ModelDetection } from './detection/types';
+import type { RunIndex } from './runIndex';
+
+/** Larger files are generated bundles or data, not model definitions: not scanned. */
+const MAX_SCANNED_CHARS = 10_000_000;
+
+/** A document's layer definitions and the run they belong to (if any). */
+export interface ModelSites {
+  detection?: ModelDetection;
+  run?: RunRecord;
+  sites: LayerSite[];
+}
+
+export class SourceSites implements vscode.Disposable {
+  private readonly detections = new Map<string, { version: number; detection: ModelDetection | undefined }>();
+  /** Per document: the sites for each run folder, at one document version and index generation. */
+  private readonly siteCache = new Map<string, { version: number; generation: number; byRun: Map<string, Promise<LayerSite[]>> }>();
+  /** Bumped whenever the runs change, so cached sites are recomputed against the new runs. */
+  private generation = 0;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when the runs changed, so every site may have moved or gained entropies. */
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly runs: RunIndex,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      this.changed,
+      runs.onDidChange(() => {
+        this.generation++;
+        this.siteCache.clear();
+        this.changed.fire();
+      }),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        this.detections.delete(document.uri.toString());
+        this.siteCache.delete(document.uri.toString());
+      }),
+    );
+  }
+
+  /** The static detection of a document, cached per document version. */
+  detect(document: vscode.TextDocument): ModelDetection | undefined {
+    const key = document.uri.toString();
+    const cached = this.detections.get(key);
+    if (cached && cached.version === document.version) return cached.detection;
+    const text = document.getText();
+    const detection = text.length > MAX_SCANNED_CHARS ? undefined : detectModel(text, document.fileName);
+    this.detections.set(key, { version: document.version, detection });
+    return detection;
+  }
+
+  /**
+   * The layer definitions of a document with the layers of its newest run. A helper module that only
+   * creates layers gets sites once a run of a model that uses it exists; before that there is no
+   * model to attach them to.
+   */
+  async sitesOf(document: vscode.TextDocument): Promise<ModelSites | undefined> {
+    if (document.uri.scheme !== 'file') return undefined;
+    const detection = this.detect(document);
+    const file = document.uri.fsPath;
+    let run: RunRecord | undefined;
+    try {
+      run = await this.runs.newestOfModel(file);
+    } catch (e) {
+      this.log.warn(`reading the runs of ${file} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!run && !detection?.isModel) return undefined;
+    const sites = run
+      ? await this.sitesFor(document, run)
+      : sitesOfRun(detection?.layers ?? [], [], () => false, { lineCount: document.lineCount });
+    if (!sites.length && !detection?.isModel) return undefined;
+    return { ...(detection ? { detection } : {}), ...(run ? { run } : {}), sites };
+  }
+
+  /** The definitions of a document's current text with the layers of `run` placed on them. */
+  sitesFor(document: vscode.TextDocument, run: RunRecord): Promise<LayerSite[]> {
+    const key = document.uri.toString();
+    let cached = this.siteCache.get(key);
+    if (!cached || cached.version !== document.version || cached.generation !== this.generation) {
+      cached = { version: document.version, generation: this.generation, byRun: new Map() };
+      this.siteCache.set(key, cached);
+    }
+    let sites = cached.byRun.get(run.folder);
+    if (!sites) {
+      sites = this.computeSites(document, run);
+      cached.byRun.set(run.folder, sites);
+    }
+    return sites;
+  }
+
+  /**
+   * Where `layer` of `run` is in the document now: on the definition it matched, else at its
+   * recorded position (kept inside the text). The one answer for lens, hover and "go to source".
+   */
+  async positionOf(document: vscode.TextDocument, run: RunRecord, layer: ManifestLayer): Promise<SourcePosition | undefined> {
+    return layerPosition(await this.sitesFor(document, run), layer, sameFileAs(document, run), document);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    this.detections.clear();
+    this.siteCache.clear();
+  }
+
+  private async computeSites(document: vscode.TextDocument, run: RunRecord): Promise<LayerSite[]> {
+    // The text of this version, read before waiting on the disk (the cache entry is for this version).
+    const detection = this.detect(document);
+    const lineCount = document.lineCount;
+    // model.json positions are left to name matching (see unchangedSince).
+    const fileUnchanged = !/\.json$/i.test(document.fileName) ? await unchangedSince(document, run) : undefined;
+    return sitesOfRun(detection?.layers ?? [], run.manifest.layers, sameFileAs(document, run), { fileUnchanged, lineCount });
+  }
+}
+
+/**
+ * Whether a recorded source path is the document's file. A relative path is relative to the run's
+ * model file, as src/run/format.ts defines it.
+ */
+function sameFileAs(document: vscode.TextDocument, run: RunRecord): (path: string) => boolean {
+  const self = pathKey(document.uri.fsPath);
+  const base = dirname(run.manifest.model.file);
+  return (path) => pathKey(isAbsolute(path) ? path : resolve(base, path)) === self;
+}
+
+/**
+ * Whether the document is, for certain, the text the run was recorded from: saved, and not
+ * modified on disk since the run began. Undefined when that cannot be told. Not used for
+ * model.json: the recorder's line for an entry can be that of a nested "class_name" (an
+ * initializer's), while the entries' names are exact.
+ */
+async function unchangedSince(document: vscode.TextDocument, run: RunRecord): Promise<boolean | undefined> {
+  if (document.isDirty) return false;
+  const created = Date.parse(run.manifest.createdAt);
+  if (!Number.isFinite(created)) return undefined;
+  try {
+    return (await stat(document.uri.fsPath)).mtimeMs <= created;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A path as the platform compares them: macOS and Windows disks are case-insensitive by default. */
+export function pathKey(path: string): string {
+  const full = resolve(path);
+  return process.platform === 'win32' || process.platform === 'darwin' ? full.toLowerCase() : full;
+}

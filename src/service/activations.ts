@@ -1,0 +1,64 @@
+/**
+ * Layer activations of whole probe sets kept in memory across queries, least recently used first
+ * out once their bytes exceed the budget: the next query often slices the same layer again, or
+ * a deeper one whose forward pass can continue from it.
+ */
+import type { Activations } from '../tfjs/forward';
+
+/** Default budget of kept activations (bytes). */
+export const DEFAULT_ACTIVATION_BYTES = 1024 ** 3;
+
+export class ActivationCache {
+  private readonly entries = new Map<string, Activations>();
+  private bytes = 0;
+
+  constructor(private readonly budgetBytes = DEFAULT_ACTIVATION_BYTES) {}
+
+  static key(runFolder: string, epoch: number, layer: number): string {
+    return `${runFolder}|${epoch}|${layer}`;
+  }
+
+  /** The kept activations, now the most recently used. */
+  get(key: string): Activations | undefined {
+    const found = this.entries.get(key);
+    if (found) {
+      this.entries.delete(key);
+      this.entries.set(key, found);
+    }
+    return found;
+  }
+
+  /** The kept activations, leaving the order of use as it is. */
+  peek(key: string): Activations | undefined {
+    return this.entries.get(key);
+  }
+
+  remember(key: string, acts: Activations): void {
+    if (acts.data.byteLength > this.budgetBytes) return;
+    const old = this.entries.get(key);
+    if (old) this.bytes -= old.data.byteLength;
+    this.entries.delete(key);
+    this.entries.set(key, acts);
+    this.bytes += acts.data.byteLength;
+    for (const [k, a] of this.entries) {
+      if (this.bytes <= this.budgetBytes) break;
+      this.entries.delete(k);
+      this.bytes -= a.data.byteLength;
+    }
+  }
+
+  /** Forgets every activation of the run in `runFolder`. */
+  dropRun(runFolder: string): void {
+    for (const [k, a] of this.entries) {
+      if (k.startsWith(runFolder + '|')) {
+        this.entries.delete(k);
+        this.bytes -= a.data.byteLength;
+      }
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+}

@@ -1,0 +1,47 @@
+/** `deconvolution`: one channel of a layer projected back to the input space for some probe inputs (paper 5.4). */
+import { gatherRows } from '../../analysis';
+import { deconvolve } from '../deconvolution';
+import { encodeFloat32, QueryError } from '../queries';
+import type { Handler } from './handler';
+
+/** Most inputs one deconvolution query may project. */
+const MAX_DECONVOLUTION_INPUTS = 256;
+
+export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
+  const m = ctx.manifest;
+  ctx.metricsAt(q.epoch);
+  ctx.checkLayer(q.layer);
+  if (q.layer === 0) throw new QueryError('unsupported', 'deconvolution projects a layer back to the input; layer 0 is the input itself');
+  ctx.checkChannel(q.layer, q.channel);
+  const probe = ctx.probe();
+  const indices = ctx.subset(q.x);
+  if (indices.length > MAX_DECONVOLUTION_INPUTS)
+    throw new QueryError(
+      'bad-query',
+      `deconvolution of ${indices.length} inputs at once is too many; choose at most ${MAX_DECONVOLUTION_INPUTS}`,
+    );
+  const { tf } = await ctx.tf();
+  const model = await ctx.model(q.epoch);
+  const per = probe.inputs.length / probe.labels.length;
+  const x = tf.tensor4d(Float32Array.from(gatherRows(probe.inputs, per, indices)), [indices.length, ...m.layers[0].outputShape] as [
+    number,
+    number,
+    number,
+    number,
+  ]);
+  try {
+    const d = await deconvolve(tf, model, m.layers[q.layer].name, q.channel, x);
+    return {
+      layer: q.layer,
+      channel: q.channel,
+      epoch: q.epoch,
+      inputs: indices,
+      labels: indices.map((i) => probe.labels[i]),
+      projections: encodeFloat32(d.shape, d.data),
+      min: d.min ?? 0,
+      max: d.max ?? 0,
+    };
+  } finally {
+    x.dispose();
+  }
+};

@@ -1,0 +1,33 @@
+/** The handler of every query kind, in the order of the vocabulary (queries.ts). */
+import { capacityMatrix } from './capacityMatrix';
+import { channelEntropies } from './channelEntropies';
+import { channelPair } from './channelPair';
+import { confusion } from './confusion';
+import { deconvolution } from './deconvolution';
+import { featureMaps } from './featureMaps';
+import type { HandlerTable } from './handler';
+import { inputDiversity } from './inputDiversity';
+import { inputs } from './inputs';
+import { interSample } from './interSample';
+import { layerCapacity } from './layerCapacity';
+import { run } from './run';
+import { smallMultiples } from './smallMultiples';
+import { training } from './training';
+
+export const HANDLERS: HandlerTable = {
+  run,
+  training,
+  confusion,
+  inputs,
+  featureMaps,
+  channelEntropies,
+  smallMultiples,
+  interSample,
+  inputDiversity,
+  capacityMatrix,
+  layerCapacity,
+  channelPair,
+  deconvolution,
+};
+
+export type { Handler, HandlerTable, QueryOf } from './handler';

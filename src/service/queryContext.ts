@@ -1,0 +1,183 @@
+/**
+ * What a query handler works with: the opened run, its checks (epoch recorded, layer and channel in
+ * range), its probe subsets, and the activations of a layer at an epoch — from memory, from a
+ * forward pass of the subset alone, or from a (split) forward pass of the whole probe set.
+ */
+import type * as tfType from '@tensorflow/tfjs';
+import { gatherRows, InputSubset, layerActivations, LayerActivations, resolveSubset } from '../analysis';
+import type { ComputePool } from '../compute/pool';
+import type { InitializedBackend } from '../tfjs/backend';
+import { Activations, forwardLayer } from '../tfjs/forward';
+import { ActivationCache } from './activations';
+import { QueryError } from './queries';
+import { Probe, readProbe, RunState } from './runs';
+import type { SplitForward } from './splitForward';
+
+export interface QueryControl {
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, message: string) => void;
+}
+
+/** The engine's shared parts a query uses: TensorFlow.js, the compute pool, kept activations, the forward worker. */
+export interface EngineParts {
+  tf(): Promise<InitializedBackend>;
+  computePool(): ComputePool;
+  activations: ActivationCache;
+  splitForward: SplitForward;
+}
+
+/** Below this share of the probe set, a slice runs the forward pass on its own inputs only. */
+const SUBSET_FORWARD_SHARE = 0.25;
+
+export class QueryContext {
+  constructor(
+    readonly run: RunState,
+    readonly control: QueryControl,
+    private readonly parts: EngineParts,
+  ) {}
+
+  get manifest() {
+    return this.run.record.manifest;
+  }
+
+  probe(): Probe {
+    return readProbe(this.run);
+  }
+
+  classes(): number {
+    return this.manifest.dataset.classNames.length;
+  }
+
+  /** The recorded metrics of `epoch`, or an `epoch-not-recorded` error naming the recorded ones. */
+  metricsAt(epoch: number) {
+    const m = this.run.record.metrics.find((e) => e.epoch === epoch);
+    if (!m) {
+      const recorded = this.manifest.epochs;
+      throw new QueryError(
+        'epoch-not-recorded',
+        `epoch ${epoch} is not recorded in run ${this.manifest.id}; recorded epochs: ${recorded.length ? recorded.join(', ') : 'none yet'}`,
+      );
+    }
+    return m;
+  }
+
+  checkLayer(layer: number, what = 'layer'): void {
+    const count = this.manifest.layers.length;
+    if (layer >= count)
+      throw new QueryError('out-of-range', `${what} ${layer} is out of range: the model has layers 0..${count - 1} (0 = input)`);
+  }
+
+  checkChannel(layer: number, channel: number): void {
+    const l = this.manifest.layers[layer];
+    if (channel >= l.channels)
+      throw new QueryError(
+        'out-of-range',
+        `channel ${channel} is out of range: layer ${layer} (${l.name}) has channels 0..${l.channels - 1}`,
+      );
+  }
+
+  /** The probe inputs of `x` (all when absent), ascending. */
+  subset(x: InputSubset | undefined): number[] {
+    const probe = this.probe();
+    return resolveSubset(x ?? { kind: 'all' }, probe.labels, this.classes());
+  }
+
+  tf(): Promise<InitializedBackend> {
+    return this.parts.tf();
+  }
+
+  computePool(): ComputePool {
+    return this.parts.computePool();
+  }
+
+  /** The model of the checkpoint of `epoch`. */
+  model(epoch: number): Promise<tfType.LayersModel> {
+    return this.run.models.get(epoch);
+  }
+
+  /** Activations of `layer` at `epoch` for the probe inputs `indices` (ascending). */
+  async layerOutput(epoch: number, layer: number, indices: number[]): Promise<LayerActivations> {
+    const { run, control } = this;
+    const activations = this.parts.activations;
+    const probe = this.probe();
+    const n = probe.labels.length;
+    const layers = this.manifest.layers;
+    const per = layers[layer].outputShape.reduce((a, b) => a * b, 1);
+    const all = indices.length === n;
+    const shapeOf = (count: number) => [count, ...layers[layer].outputShape];
+    if (layer === 0)
+      return layerActivations(shapeOf(indices.length), all ? probe.inputs : Float32Array.from(gatherRows(probe.inputs, per, indices)));
+    const cacheKey = ActivationCache.key(run.folder, epoch, layer);
+    const cached = activations.get(cacheKey);
+    if (cached)
+      return layerActivations(shapeOf(indices.length), all ? cached.data : Float32Array.from(gatherRows(cached.data, per, indices)));
+    const { tf, backend } = await this.tf();
+    const model = await this.model(epoch);
+    const extractors = run.models.extractors(epoch);
+    const inputPer = probe.inputs.length / n;
+    if (indices.length < SUBSET_FORWARD_SHARE * n) {
+      const inputs = Float32Array.from(gatherRows(probe.inputs, inputPer, indices));
+      const out = await forwardLayer({ tf, model, layers, inputs, count: indices.length, layer, extractors, signal: control.signal });
+      return layerActivations(out.shape, out.data);
+    }
+    // The whole probe set: every layer on the way is kept too (the next query often wants one).
+    let result: Activations | undefined;
+    if (model.getClassName() === 'Sequential') {
+      // Start from the deepest layer below this one that is still in memory.
+      let from: { index: number; activations: Activations } | undefined;
+      for (let l = layer - 1; l >= 1 && !from; l--) {
+        const known = activations.peek(ActivationCache.key(run.folder, epoch, l));
+        if (known) from = { index: l, activations: known };
+      }
+      const pass = {
+        tf,
+        backend,
+        model,
+        checkpoint: run.models.checkpoint(epoch),
+        layers,
+        inputs: probe.inputs,
+        count: n,
+        last: layer,
+        from,
+        signal: control.signal,
+      };
+      for await (const { index, out } of this.parts.splitForward.layers(pass)) {
+        control.onProgress?.((index / layer) * 0.5, `forward pass: layer ${index} of ${layer}`);
+        activations.remember(ActivationCache.key(run.folder, epoch, index), out);
+        result = out;
+      }
+    } else {
+      result = await forwardLayer({ tf, model, layers, inputs: probe.inputs, count: n, layer, extractors, signal: control.signal });
+      activations.remember(cacheKey, result);
+    }
+    return layerActivations(shapeOf(indices.length), all ? result!.data : Float32Array.from(gatherRows(result!.data, per, indices)));
+  }
+
+  /** The common part of the layer-pair queries: checks, the input subset, bins and both layers' activations. */
+  async layerPair(q: {
+    layerI: number;
+    layerJ: number;
+    epoch: number;
+    x?: InputSubset;
+    bins?: number;
+  }): Promise<{ indices: number[]; bins: number; a: LayerActivations; b: LayerActivations }> {
+    this.metricsAt(q.epoch);
+    this.checkLayer(q.layerI, 'layerI');
+    this.checkLayer(q.layerJ, 'layerJ');
+    const indices = this.subset(q.x);
+    const [a, b] = await this.twoLayers(q.epoch, q.layerI, q.layerJ, indices);
+    return { indices, bins: q.bins ?? this.manifest.settings.bins, a, b };
+  }
+
+  /** Two layers' activations, the shallower first so the deeper pass continues from it. */
+  private async twoLayers(epoch: number, i: number, j: number, indices: number[]): Promise<[LayerActivations, LayerActivations]> {
+    if (i === j) {
+      const a = await this.layerOutput(epoch, i, indices);
+      return [a, a];
+    }
+    const [lo, hi] = i < j ? [i, j] : [j, i];
+    const first = await this.layerOutput(epoch, lo, indices);
+    const second = await this.layerOutput(epoch, hi, indices);
+    return i < j ? [first, second] : [second, first];
+  }
+}

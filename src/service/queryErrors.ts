@@ -1,0 +1,16 @@
+/** Every failure a query can meet, turned into the one error the service reports: a QueryError. */
+import { hasErrorCode } from '../analysis';
+import { CancelledError } from '../compute/pool';
+import { RunFormatError } from '../run/format';
+import { QueryError } from './queries';
+
+/** Every failure a query can meet, as a QueryError with a readable message. */
+export function asQueryError(e: unknown): QueryError {
+  if (e instanceof QueryError) return e;
+  if (CancelledError.is(e)) return new QueryError('cancelled', 'the query was cancelled');
+  if (hasErrorCode(e, 'run-format') || e instanceof RunFormatError) return new QueryError('run-format', (e as Error).message);
+  if (hasErrorCode(e, 'deconvolution-unsupported')) return new QueryError('unsupported', (e as Error).message);
+  if (hasErrorCode(e, 'out-of-range') || e instanceof RangeError) return new QueryError('out-of-range', (e as Error).message);
+  if (hasErrorCode(e, 'bad-query')) return new QueryError('bad-query', (e as Error).message);
+  return new QueryError('internal', `internal error: ${(e as Error)?.message ?? String(e)}`);
+}
