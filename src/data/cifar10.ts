@@ -6,9 +6,9 @@
  * one per line.
  */
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkAborted, DatasetError, plural } from './dataset';
+import { readBoundedFileAsync } from '../run/read';
+import { checkAborted, DATASET_FILE_MAX_BYTES, DatasetError, messageOf, plural } from './dataset';
 import type { ImageDataset } from './mnist';
 
 const SIDE = 32;
@@ -94,7 +94,7 @@ export async function loadCifar10(dir: string, signal?: AbortSignal): Promise<Im
   let n = 0;
   for (const file of files) {
     checkAborted(signal);
-    const bytes = await readFile(file);
+    const bytes = await readCifarFile(file, DATASET_FILE_MAX_BYTES.cifarBatch);
     for (let offset = 0; offset < bytes.length; offset += RECORD_BYTES, n++) {
       const label = bytes[offset];
       if (label >= classNames.length) {
@@ -115,11 +115,20 @@ export async function loadCifar10(dir: string, signal?: AbortSignal): Promise<Im
   return { name: 'cifar10', shape: [records, SIDE, SIDE, 3], inputs, labels, classNames };
 }
 
+async function readCifarFile(file: string, maxBytes: number): Promise<Buffer> {
+  try {
+    return await readBoundedFileAsync(file, { maxBytes });
+  } catch (e) {
+    throw new DatasetError(`cifar10: cannot read ${file}: ${messageOf(e)}`);
+  }
+}
+
 /** The non-empty lines of `batches.meta.txt`, or the official ten names when the file is absent. */
 async function readClassNames(folder: string): Promise<string[]> {
   const file = join(folder, META_FILE);
   if (!existsSync(file)) return [...CIFAR10_CLASS_NAMES];
-  const names = (await readFile(file, 'utf8'))
+  const names = (await readCifarFile(file, DATASET_FILE_MAX_BYTES.text))
+    .toString('utf8')
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '');

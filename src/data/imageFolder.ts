@@ -4,11 +4,11 @@
  * extension does).
  */
 import { readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { decode as decodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { checkAborted, DatasetError, messageOf } from './dataset';
+import { readBoundedFileAsync } from '../run/read';
+import { checkAborted, DATASET_FILE_MAX_BYTES, DatasetError, messageOf } from './dataset';
 import type { ImageDataset } from './mnist';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
@@ -133,7 +133,7 @@ export async function loadImageFolder(root: string, signal?: AbortSignal): Promi
     const { file, label } = files[n];
     let image: DecodedImage;
     try {
-      image = decodeImage(await readFile(file), file);
+      image = decodeImage(await readBoundedFileAsync(file, { maxBytes: DATASET_FILE_MAX_BYTES.image }), file);
     } catch (e) {
       throw new DatasetError(`images: cannot read ${file}: ${messageOf(e)}`);
     }

@@ -4,9 +4,12 @@
  * own order). The package's `set()` shuffles with Math.random, which would make every probe set
  * different; reading the files keeps runs reproducible (docs/datasets.md).
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { readBoundedFile } from '../run/read';
+
+/** The most one digit file may hold (the package's are ≈3 MB): read as a regular file, never more. */
+const DIGITS_FILE_MAX_BYTES = 64 * 1024 ** 2;
 
 /** Images as `[N, H, W, C]` float32 (channels last) with integer labels. */
 export interface ImageDataset {
@@ -39,7 +42,7 @@ export function loadMnist(folder = mnistDigitsFolder()): ImageDataset {
   const parts: { digit: number; data: number[] }[] = [];
   for (let digit = 0; digit < 10; digit++) {
     const file = join(folder, `${digit}.json`);
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data?: unknown };
+    const parsed = JSON.parse(readBoundedFile(file, { maxBytes: DIGITS_FILE_MAX_BYTES }).toString('utf8')) as { data?: unknown };
     if (!Array.isArray(parsed.data) || parsed.data.length % PIXELS !== 0) {
       throw new Error(`${file} is not an MNIST digit file (expected {"data": [...]} with a multiple of ${PIXELS} values)`);
     }

@@ -2,16 +2,16 @@
  * A pair of NumPy `.npy` files: the inputs and their integer labels (e.g. written with
  * `np.save('x.npy', x); np.save('y.npy', y)`).
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { NpyArray, npyToFloat64, parseNpy } from '../analysis';
-import { checkAborted, DatasetError, messageOf, plural } from './dataset';
+import { readBoundedFileAsync } from '../run/read';
+import { checkAborted, DATASET_FILE_MAX_BYTES, DatasetError, messageOf, plural } from './dataset';
 import type { ImageDataset } from './mnist';
 
 async function readNpy(file: string): Promise<NpyArray> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readBoundedFileAsync(file, { maxBytes: DATASET_FILE_MAX_BYTES.npy });
   } catch (e) {
     throw new DatasetError(`npy: cannot read ${file}: ${messageOf(e)}`);
   }

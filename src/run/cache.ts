@@ -4,11 +4,16 @@
  * the run's fingerprint, so they survive restarts and are never reused for another run or another
  * query vocabulary. The folder is capped in bytes; the least recently used answers go first
  * (a hit touches the file's time).
+ *
+ * The cache is an optimisation, never a condition: a read-only run folder, a damaged entry or a
+ * cache folder that is not a plain folder inside the run (a link elsewhere: eviction would delete
+ * files there) all give answers without a cache, never an error.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './files';
+import { FileReadError, readBoundedFile } from './read';
 
 /** Default cap of one run's cache folder. */
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
@@ -30,24 +35,43 @@ export class AnswerCache {
     return join(this.folder, `${key}.json`);
   }
 
-  get<T>(key: string): T | undefined {
-    const path = this.path(key);
-    if (!existsSync(path)) return undefined;
+  /**
+   * Whether the cache folder may be used: absent (it is created on the first answer) or a real
+   * folder, not a link that would send reads, writes and evictions elsewhere.
+   */
+  private usable(): boolean {
     try {
-      const value = JSON.parse(readFileSync(path, 'utf8')) as T;
-      const now = new Date();
-      utimesSync(path, now, now);
-      return value;
-    } catch {
-      // A damaged entry (disk full, manual edit) is a miss, and goes.
-      rmSync(path, { force: true });
+      const st = lstatSync(this.folder);
+      return st.isDirectory() && !st.isSymbolicLink();
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+  }
+
+  get<T>(key: string): T | undefined {
+    if (!this.usable()) return undefined;
+    const path = this.path(key);
+    let value: T;
+    try {
+      value = JSON.parse(readBoundedFile(path, { maxBytes: this.capBytes, within: this.folder }).toString('utf8')) as T;
+    } catch (e) {
+      // A damaged entry (disk full, manual edit), or anything that is not a plain file, is a miss
+      // and goes if it can.
+      if (!(FileReadError.is(e) && e.problem === 'missing')) quietly(() => rmSync(path, { force: true }));
       return undefined;
     }
+    // Touching marks the entry recently used; a read-only folder answers without it.
+    quietly(() => {
+      const now = new Date();
+      utimesSync(path, now, now);
+    });
+    return value;
   }
 
   set(key: string, value: unknown): void {
     const text = JSON.stringify(value);
     if (text.length > this.capBytes) return; // would evict everything and still not fit
+    if (!this.usable()) return;
     try {
       mkdirSync(this.folder, { recursive: true });
       writeFileAtomic(this.path(key), text);
@@ -64,13 +88,19 @@ export class AnswerCache {
   }
 
   private entries(): { path: string; size: number; time: number }[] {
-    if (!existsSync(this.folder)) return [];
-    return readdirSync(this.folder)
+    if (!this.usable()) return [];
+    let names: string[];
+    try {
+      names = readdirSync(this.folder);
+    } catch {
+      return [];
+    }
+    return names
       .filter((name) => name.endsWith('.json'))
       .flatMap((name) => {
         try {
-          const st = statSync(join(this.folder, name));
-          return [{ path: join(this.folder, name), size: st.size, time: st.mtimeMs }];
+          const st = lstatSync(join(this.folder, name));
+          return st.isFile() ? [{ path: join(this.folder, name), size: st.size, time: st.mtimeMs }] : [];
         } catch {
           return [];
         }
@@ -83,8 +113,17 @@ export class AnswerCache {
     let total = files.reduce((s, f) => s + f.size, 0);
     for (const f of files) {
       if (total <= this.capBytes) break;
-      rmSync(f.path, { force: true });
+      quietly(() => rmSync(f.path, { force: true }));
       total -= f.size;
     }
+  }
+}
+
+/** Runs a cache upkeep step whose failure (a read-only folder) only costs the cache. */
+function quietly(step: () => void): void {
+  try {
+    step();
+  } catch {
+    // The answer does not depend on it.
   }
 }

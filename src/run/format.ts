@@ -1,8 +1,14 @@
 /**
  * The run folder format, version 1: the dCNN hypercube on disk (paper 4.2; docs/run-format.md).
  * A run stores what regenerates every slice exactly (weights checkpoints, the probe inputs) plus
- * cheap per-epoch summaries. These are the schema types and the validation of what a reader
- * finds on disk; writing lives in the recorder.
+ * cheap per-epoch summaries. These are the schema types, the validation of what a reader finds on
+ * disk (every reader goes through it, so a damaged but parseable file is a run-format error, never a
+ * crash further on), and the size limits of each file derived from the manifest. Pure: the webviews
+ * import the types.
+ *
+ * The checks are written out rather than declared with a schema library because most of them
+ * depend on the manifest (a metrics line has one entry per manifest layer, one per class, one per
+ * channel of that layer), which a fixed schema does not express.
  */
 import { CodedError, hasErrorCode } from '../analysis/errors';
 
@@ -52,6 +58,13 @@ export interface RunManifest {
   error?: { message: string; location?: { file: string; line: number; column: number } };
   /** Process id of the recorder while status is recording (to tell a live run from a dead one). */
   pid?: number;
+  /**
+   * When the recorder's process started, as its operating system reports it (Linux: clock ticks
+   * since boot, field 22 of /proc/<pid>/stat), while status is recording. With it, a process that
+   * got the recorder's pid after the recorder died is not taken for the recorder. Absent in runs
+   * recorded before it was written and on systems that do not report it.
+   */
+  pidStartTime?: string;
 }
 
 /** Summaries of one layer at one epoch (null = undefined measure). */
@@ -102,43 +115,302 @@ export class RunFormatError extends CodedError {
 
 const STATUSES: RunStatus[] = ['recording', 'completed', 'cancelled', 'failed', 'interrupted'];
 
+/** What to tell the user about a run whose files contradict the format. */
+const DAMAGED = 'the run folder is damaged — record the run again';
+
+type Json = Record<string, unknown>;
+
+/** A validator's view of one file: every failure names the file (and line) and the field. */
+class Checker {
+  constructor(readonly where: string) {}
+
+  fail(field: string, what: string): never {
+    throw new RunFormatError(`${this.where}: ${field} ${what}; ${DAMAGED}`);
+  }
+
+  object(value: unknown, field: string): Json {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) this.fail(field, 'is missing or not an object');
+    return value as Json;
+  }
+
+  string(value: unknown, field: string): string {
+    if (typeof value !== 'string') this.fail(field, 'is missing or not a string');
+    return value;
+  }
+
+  number(value: unknown, field: string): number {
+    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(field, 'is missing or not a number');
+    return value;
+  }
+
+  numberOrNull(value: unknown, field: string): number | null {
+    if (value === null) return null;
+    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(field, 'is neither a number nor null');
+    return value;
+  }
+
+  integer(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+      this.fail(field, max === Number.MAX_SAFE_INTEGER ? `is not an integer >= ${min}` : `is not an integer in [${min}, ${max}]`);
+    }
+    return value as number;
+  }
+
+  /** An array, of `length` entries when given. */
+  array(value: unknown, field: string, length?: number, lengthMeans = ''): unknown[] {
+    if (!Array.isArray(value)) this.fail(field, 'is missing or not an array');
+    if (length !== undefined && value.length !== length) this.fail(field, `has ${value.length} entries, not ${length}${lengthMeans}`);
+    return value;
+  }
+
+  numbersOrNulls(value: unknown, field: string, length?: number, lengthMeans = ''): void {
+    this.array(value, field, length, lengthMeans).forEach((v, i) => this.numberOrNull(v, `${field}[${i}]`));
+  }
+}
+
+/** A status value worth repeating in a message: a short plain word, never arbitrary content. */
+function quotedIfPlain(value: unknown): string {
+  return typeof value === 'string' && /^[a-z-]{1,20}$/.test(value) ? ` "${value}"` : '';
+}
+
+/** The channels of a layer output shape (without batch): the last axis, 1 for a vector. */
+export function channelsOf(outputShape: readonly number[]): number {
+  return outputShape.length >= 2 ? outputShape[outputShape.length - 1] : 1;
+}
+
 /** Checks the parsed manifest.json of a run; throws RunFormatError naming the first problem. */
 export function validateManifest(value: unknown, where = 'manifest.json'): RunManifest {
-  const fail = (what: string): never => {
-    throw new RunFormatError(`${where}: ${what}`);
-  };
-  if (!value || typeof value !== 'object') fail('not a JSON object');
-  const m = value as Record<string, unknown>;
-  if (typeof m.formatVersion !== 'number') fail('no formatVersion');
-  if ((m.formatVersion as number) > RUN_FORMAT_VERSION) {
-    fail(`written by a newer CNN Slicer (format ${m.formatVersion}, this version reads up to ${RUN_FORMAT_VERSION}); update CNN Slicer to open it`);
+  const c: Checker = new Checker(where);
+  const m = c.object(value, 'the manifest');
+  if (typeof m.formatVersion !== 'number') c.fail('formatVersion', 'is missing');
+  if (m.formatVersion > RUN_FORMAT_VERSION) {
+    throw new RunFormatError(
+      `${where}: written by a newer CNN Slicer (format ${m.formatVersion}, this version reads up to ${RUN_FORMAT_VERSION}); update CNN Slicer to open it`,
+    );
   }
-  if (typeof m.id !== 'string') fail('no run id');
-  if (!STATUSES.includes(m.status as RunStatus)) fail(`unknown status ${JSON.stringify(m.status)}`);
-  if (!Array.isArray(m.layers)) fail('no layer table');
-  if (!Array.isArray(m.epochs) || !(m.epochs as unknown[]).every((e) => Number.isInteger(e))) fail('no list of recorded epochs');
-  for (const key of ['model', 'dataset', 'probe', 'settings', 'backend']) if (!m[key] || typeof m[key] !== 'object') fail(`no ${key} section`);
+  c.string(m.id, 'id');
+  if (!STATUSES.includes(m.status as RunStatus)) c.fail('status', `is unknown${quotedIfPlain(m.status)}`);
+  c.string(m.createdAt, 'createdAt');
+  c.string(m.updatedAt, 'updatedAt');
+
+  const model = c.object(m.model, 'model');
+  for (const key of ['file', 'fingerprint', 'name']) c.string(model[key], `model.${key}`);
+  c.array(model.sourceFiles, 'model.sourceFiles').forEach((f, i) => c.string(f, `model.sourceFiles[${i}]`));
+
+  const dataset = c.object(m.dataset, 'dataset');
+  for (const key of ['spec', 'name', 'fingerprint']) c.string(dataset[key], `dataset.${key}`);
+  const classNames = c.array(dataset.classNames, 'dataset.classNames');
+  if (classNames.length === 0) c.fail('dataset.classNames', 'is empty');
+  classNames.forEach((name, i) => c.string(name, `dataset.classNames[${i}]`));
+  const inputShape = c.array(dataset.inputShape, 'dataset.inputShape');
+  if (inputShape.length === 0) c.fail('dataset.inputShape', 'is empty');
+  inputShape.forEach((d, i) => c.integer(d, `dataset.inputShape[${i}]`, 1));
+  c.integer(dataset.trainSize, 'dataset.trainSize', 0);
+
+  const layers = c.array(m.layers, 'layers');
+  if (layers.length === 0) c.fail('layers', 'is empty (there is not even the input)');
+  layers.forEach((entry, i) => {
+    const field = `layers[${i}]`;
+    const l = c.object(entry, field);
+    if (l.index !== i) c.fail(`${field}.index`, `is not ${i}`);
+    c.string(l.name, `${field}.name`);
+    c.string(l.className, `${field}.className`);
+    // -1 stands for a dimension the model leaves open.
+    const shape = c.array(l.outputShape, `${field}.outputShape`).map((d, k) => c.integer(d, `${field}.outputShape[${k}]`, -1));
+    if (shape.length === 0 || shape.includes(0)) c.fail(`${field}.outputShape`, 'is empty or has a zero dimension');
+    if (l.channels !== channelsOf(shape)) c.fail(`${field}.channels`, `is not ${channelsOf(shape)} (the last axis of its output shape)`);
+    c.integer(l.parameters, `${field}.parameters`, 0);
+    if (l.source !== undefined) {
+      const source = c.object(l.source, `${field}.source`);
+      c.string(source.file, `${field}.source.file`);
+      c.integer(source.line, `${field}.source.line`, 0);
+      c.integer(source.column, `${field}.source.column`, 0);
+    }
+  });
+
+  const probe = c.object(m.probe, 'probe');
+  c.integer(probe.size, 'probe.size', 0);
+  c.string(probe.inputsFile, 'probe.inputsFile');
+  c.string(probe.labelsFile, 'probe.labelsFile');
+  c.array(probe.classCounts, 'probe.classCounts', classNames.length, ' (one per class)').forEach((n, i) =>
+    c.integer(n, `probe.classCounts[${i}]`, 0),
+  );
+
+  const settings = c.object(m.settings, 'settings');
+  for (const key of ['epochs', 'batchSize', 'learningRate', 'seed', 'recordEvery', 'probeSize']) c.number(settings[key], `settings.${key}`);
+  c.string(settings.optimizer, 'settings.optimizer');
+  c.integer(settings.bins, 'settings.bins', 1);
+  c.integer(settings.k, 'settings.k', 1);
+
+  const backend = c.object(m.backend, 'backend');
+  c.string(backend.name, 'backend.name');
+  c.array(backend.fallbackReasons, 'backend.fallbackReasons').forEach((r, i) => c.string(r, `fallbackReasons[${i}]`));
+
+  const epochs = c.array(m.epochs, 'epochs').map((e, i) => c.integer(e, `epochs[${i}]`, 0));
+  if (epochs.some((e, i) => i > 0 && e <= epochs[i - 1])) c.fail('epochs', 'is not in ascending order');
+  if (m.error !== undefined) c.string(c.object(m.error, 'error').message, 'error.message');
+  if (m.pid !== undefined) c.integer(m.pid, 'pid', 1);
+  if (m.pidStartTime !== undefined) c.string(m.pidStartTime, 'pidStartTime');
   return m as unknown as RunManifest;
 }
 
 /**
- * Parses metrics.jsonl: one JSON object per line. A last line without its newline, or that does
- * not parse, is the trace of a crash mid-write and is dropped (reported in `droppedTail`); a bad
- * line before the last is corruption and throws.
+ * Checks one parsed metrics line against the schema and the run's manifest: one entry per manifest
+ * layer, per class and per channel of each layer. `where` names the file and line.
+ * @throws RunFormatError naming the file, line and field.
  */
-export function parseMetricsLines(text: string, where = 'metrics.jsonl'): { epochs: EpochMetrics[]; droppedTail: boolean } {
+export function validateEpochMetrics(value: unknown, manifest: RunManifest, where: string): EpochMetrics {
+  const c: Checker = new Checker(where);
+  const m = c.object(value, 'the line');
+  const classes = manifest.dataset.classNames.length;
+  const perClass = ` (one per class of ${classes})`;
+  c.integer(m.epoch, 'epoch', 0);
+  c.numberOrNull(m.trainLoss, 'trainLoss');
+  c.numberOrNull(m.trainAccuracy, 'trainAccuracy');
+  c.numberOrNull(m.probeLoss, 'probeLoss');
+  c.number(m.probeAccuracy, 'probeAccuracy');
+  c.array(m.confusion, 'confusion', classes, perClass).forEach((row, i) => {
+    c.array(row, `confusion[${i}]`, classes, perClass).forEach((n, j) => c.integer(n, `confusion[${i}][${j}]`, 0));
+  });
+  c.numbersOrNulls(m.hLabelGivenPred, 'hLabelGivenPred', classes, perClass);
+  c.numbersOrNulls(m.hPredGivenLabel, 'hPredGivenLabel', classes, perClass);
+  c.array(m.layers, 'layers', manifest.layers.length, ' (one per manifest layer)').forEach((entry, i) => {
+    const field = `layers[${i}]`;
+    const l = c.object(entry, field);
+    if (l.layer !== i) c.fail(`${field}.layer`, `is not ${i}`);
+    c.numberOrNull(l.interSampleBits, `${field}.interSampleBits`);
+    c.numbersOrNulls(l.interSampleBitsPerClass, `${field}.interSampleBitsPerClass`, classes, perClass);
+    // A layer whose channel count the model leaves open (-1) cannot be checked channel by channel.
+    const channels = manifest.layers[i].channels > 0 ? manifest.layers[i].channels : undefined;
+    const perChannel = channels === undefined ? '' : ` (one per channel of ${manifest.layers[i].name})`;
+    c.numbersOrNulls(l.channelBits, `${field}.channelBits`, channels, perChannel);
+    c.array(l.channelBitsPerClass, `${field}.channelBitsPerClass`, classes, perClass).forEach((row, k) => {
+      c.numbersOrNulls(row, `${field}.channelBitsPerClass[${k}]`, channels, perChannel);
+    });
+    c.array(l.deadChannels, `${field}.deadChannels`).forEach((d, k) =>
+      c.integer(d, `${field}.deadChannels[${k}]`, 0, (channels ?? Number.MAX_SAFE_INTEGER) - 1),
+    );
+    c.integer(l.nonFiniteCount, `${field}.nonFiniteCount`, 0);
+  });
+  const timings = c.object(m.timingsMs, 'timingsMs');
+  c.number(timings.train, 'timingsMs.train');
+  c.number(timings.record, 'timingsMs.record');
+  for (const key of ['forward', 'channels', 'inter']) if (timings[key] !== undefined) c.number(timings[key], `timingsMs.${key}`);
+  return m as unknown as EpochMetrics;
+}
+
+/** A metrics line that was skipped: its 1-based number and what is wrong with it. */
+export interface DamagedLine {
+  line: number;
+  message: string;
+}
+
+/**
+ * Parses metrics.jsonl: one JSON object per line, each checked by {@link validateEpochMetrics}. A
+ * last line without its newline, or a last line that does not parse, is the trace of a crash
+ * mid-write and is dropped (`droppedTail`). Any other line that does not parse or does not fit the
+ * manifest is skipped and reported in `damaged`; the lines before and after it still count, so one
+ * damaged line costs only its own epoch.
+ */
+export function parseMetricsLines(
+  text: string,
+  manifest: RunManifest,
+  where = 'metrics.jsonl',
+): { epochs: EpochMetrics[]; droppedTail: boolean; damaged: DamagedLine[] } {
   const lines = text.split('\n');
-  const complete = text.endsWith('\n') ? lines.slice(0, -1) : lines.slice(0, -1);
-  let droppedTail = !text.endsWith('\n') && lines[lines.length - 1] !== '';
+  const tail = lines.pop() ?? '';
+  let droppedTail = tail.trim() !== '';
   const epochs: EpochMetrics[] = [];
-  complete.forEach((line, i) => {
+  const damaged: DamagedLine[] = [];
+  lines.forEach((line, i) => {
     if (!line.trim()) return;
+    let value: unknown;
     try {
-      epochs.push(JSON.parse(line) as EpochMetrics);
+      value = JSON.parse(line);
     } catch {
-      if (i === complete.length - 1) droppedTail = true;
-      else throw new RunFormatError(`${where}: line ${i + 1} is not valid JSON; the run folder is damaged`);
+      if (i === lines.length - 1 && !droppedTail) droppedTail = true;
+      else damaged.push({ line: i + 1, message: `${where}: line ${i + 1} is not valid JSON; ${DAMAGED}` });
+      return;
+    }
+    try {
+      epochs.push(validateEpochMetrics(value, manifest, `${where}: line ${i + 1}`));
+    } catch (e) {
+      if (!RunFormatError.is(e)) throw e;
+      damaged.push({ line: i + 1, message: e.message });
     }
   });
-  return { epochs, droppedTail };
+  return { epochs, droppedTail, damaged };
+}
+
+/** Whether two output shapes (without batch) agree; -1 or null is a dimension left open, which fits any. */
+function sameShape(recorded: readonly number[], actual: readonly (number | null)[]): boolean {
+  return (
+    recorded.length === actual.length && recorded.every((d, i) => d === -1 || actual[i] === null || actual[i] === -1 || d === actual[i])
+  );
+}
+
+function shapeText(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => (d === null || d === -1 ? 'any' : d)).join(', ')}]`;
+}
+
+/**
+ * Checks a loaded checkpoint against the manifest: `actualShapes[l]` is the output shape (without
+ * batch) of the model's layer named `manifest.layers[l].name`, undefined when the model has no such
+ * layer; index 0 is the model's input. A manifest that lies about a shape would otherwise make the
+ * slicing code read past its arrays.
+ * @throws RunFormatError naming the first layer that does not match.
+ */
+export function checkLayerShapes(
+  manifest: RunManifest,
+  actualShapes: readonly (readonly (number | null)[] | undefined)[],
+  where = 'the checkpoint',
+): void {
+  manifest.layers.forEach((layer, l) => {
+    const actual = actualShapes[l];
+    if (actual === undefined) {
+      if (l === 0) return;
+      throw new RunFormatError(`${where} has no layer "${layer.name}" (layer ${l} of manifest.json); ${DAMAGED}`);
+    }
+    if (!sameShape(layer.outputShape, actual)) {
+      throw new RunFormatError(
+        `${where}: layer ${l} (${layer.name}) outputs ${shapeText(actual)} but manifest.json says ${shapeText(layer.outputShape)}; ${DAMAGED}`,
+      );
+    }
+  });
+}
+
+// ---- size limits ----------------------------------------------------------------------------------
+
+/** The most a manifest.json may hold: far beyond any real one (a few KB per layer). */
+export const MANIFEST_MAX_BYTES = 16 * 1024 ** 2;
+/** The most a metrics.jsonl may hold (a JavaScript string cannot hold much more than 512 MB anyway). */
+export const METRICS_MAX_BYTES = 256 * 1024 ** 2;
+/** Room for a .npy header beyond its data (NumPy pads headers to 64 bytes; 64 KiB is generous). */
+const NPY_HEADER_BYTES = 64 * 1024;
+/** The widest element type the .npy reader accepts (float64, int64): other writers of the format may use it. */
+const WIDEST_NPY_ITEM_BYTES = 8;
+/** TensorFlow.js layers weights are float32 or int32: four bytes per parameter. */
+const WEIGHT_BYTES_PER_PARAMETER = 4;
+
+function product(values: readonly number[]): number {
+  return values.reduce((a, b) => a * Math.max(b, 1), 1);
+}
+
+/** The largest probe files a run of this manifest can have. */
+export function probeFileLimits(manifest: RunManifest): { inputsBytes: number; labelsBytes: number } {
+  const size = manifest.probe.size;
+  return {
+    inputsBytes: size * product(manifest.dataset.inputShape) * WIDEST_NPY_ITEM_BYTES + NPY_HEADER_BYTES,
+    labelsBytes: size * WIDEST_NPY_ITEM_BYTES + NPY_HEADER_BYTES,
+  };
+}
+
+/** The largest checkpoint files a model with these layers can have. */
+export function checkpointFileLimits(layers: readonly RunLayer[]): { modelJsonBytes: number; weightsBytes: number } {
+  const parameters = layers.reduce((sum, l) => sum + Math.max(0, l.parameters), 0);
+  return {
+    // The topology and the weights manifest take well under a few KB per layer.
+    modelJsonBytes: 1024 ** 2 + layers.length * 64 * 1024,
+    weightsBytes: parameters * WEIGHT_BYTES_PER_PARAMETER + 64 * 1024,
+  };
 }

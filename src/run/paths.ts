@@ -1,9 +1,12 @@
 /**
  * Names and places in a runs folder: where runs live by default, run ids, the atomic claim of a new
- * run folder, and the checkpoint folder of an epoch.
+ * run folder, the checkpoint folder of an epoch, and the policy of which paths may be opened as runs
+ * and which files a run may name.
  */
-import { mkdirSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { CodedError, hasErrorCode } from '../analysis/errors';
+import { RunFormatError } from './format';
 
 /** Default folder for runs: `.cnnslicer/runs` in the folder of the model file. */
 export function defaultRunsFolder(modelFile: string): string {
@@ -13,7 +16,11 @@ export function defaultRunsFolder(modelFile: string): string {
 /** A run id that sorts by time and names the model: `20261122-104501-mnist-lenet`. */
 export function makeRunId(modelFile: string, date = new Date()): string {
   const stamp = date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const name = basename(modelFile).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40) || 'model';
+  const name =
+    basename(modelFile)
+      .replace(/\.[^.]+$/, '')
+      .replace(/[^A-Za-z0-9_-]+/g, '-')
+      .slice(0, 40) || 'model';
   return `${stamp}-${name}`;
 }
 
@@ -38,4 +45,65 @@ export function claimRunFolder(runsFolder: string, base: string): { id: string; 
 /** The checkpoint folder name of an epoch: `epoch-0007`. */
 export function epochFolder(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}`;
+}
+
+/** A path that is not a run this process may open (code `unknown-run`, like the service's error). */
+export class RunPathError extends CodedError {
+  constructor(message: string) {
+    super('unknown-run', message, 'RunPathError');
+  }
+  static is(e: unknown): e is RunPathError {
+    return hasErrorCode(e, 'unknown-run');
+  }
+}
+
+/** Run folder names that may be opened: what the recorder makes, never `..` or a path. */
+export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+/** The real paths of runs folders (a folder that does not exist yet keeps its absolute path). */
+export function realRunsFolders(roots: readonly string[]): string[] {
+  return roots.map((r) => (existsSync(r) ? realpathSync(r) : resolve(r)));
+}
+
+/**
+ * The run-path policy: `path` may be opened as a run only when, after resolving links, it is a
+ * direct child of one of the runs folders `roots`, is named like a run, and holds a manifest.json.
+ * Returns the run folder in its runs folder's real path.
+ * @throws RunPathError saying which rule the path breaks.
+ */
+export function resolveRunFolder(roots: readonly string[], path: string): string {
+  if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) throw new RunPathError('no run folder given');
+  const allowed = realRunsFolders(roots);
+  const id = basename(resolve(path));
+  if (!RUN_ID.test(id)) throw new RunPathError(`"${id}" is not a run id (letters, digits, ".", "_" and "-" only)`);
+  const parent = dirname(resolve(path));
+  const realParent = existsSync(parent) ? realpathSync(parent) : parent;
+  if (!allowed.includes(realParent)) {
+    throw new RunPathError(`${resolve(path)} is not inside a runs folder that may be read (${allowed.join(', ') || 'none'})`);
+  }
+  const folder = join(realParent, id);
+  if (!existsSync(join(folder, 'manifest.json'))) throw new RunPathError(`there is no run "${id}" in ${realParent}`);
+  // A run folder that is a link elsewhere is refused too.
+  if (dirname(realpathSync(folder)) !== realParent) throw new RunPathError(`${folder} points outside its runs folder`);
+  return folder;
+}
+
+/**
+ * The path of a file a run names (`probe.inputsFile`, …): relative, and inside the run folder.
+ * (Links inside the folder are refused when the file is read; see read.ts.)
+ * @throws RunFormatError for an absolute path or one that climbs out of the folder.
+ */
+export function runFilePath(runFolder: string, relativePath: unknown, field: string): string {
+  if (typeof relativePath !== 'string' || relativePath.length === 0 || relativePath.includes('\0')) {
+    throw new RunFormatError(
+      `${join(runFolder, 'manifest.json')}: ${field} is not a file name; the run folder is damaged — record the run again`,
+    );
+  }
+  const normal = normalize(relativePath);
+  if (isAbsolute(relativePath) || normal === '..' || normal.startsWith('..' + sep) || normal.startsWith('../')) {
+    throw new RunFormatError(
+      `${join(runFolder, 'manifest.json')}: ${field} names a file outside the run folder; it is not read — record the run again`,
+    );
+  }
+  return join(runFolder, normal);
 }

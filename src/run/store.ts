@@ -2,12 +2,28 @@
  * Reading run folders: the manifest, the metrics, and the state of a run whose recorder died
  * (`kill -9`, a crash, a closed window): it is reported as interrupted with every completed epoch
  * intact, and the manifest is repaired on disk when the folder is writable.
+ *
+ * Every file is read through the bounded reader (regular files inside the run folder, with size
+ * limits) and checked against the format once, here, so what a reader gets back is consistent.
+ * The synchronous functions serve the service and the CLI; the extension host, which must never
+ * block on the disk, uses `readRunAsync` and `listRunsAsync`.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { EpochMetrics, parseMetricsLines, RunFormatError, RunManifest, validateManifest } from './format';
-import { writeFileAtomic } from './files';
+import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
+import { access, lstat, readdir, realpath } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  EpochMetrics,
+  MANIFEST_MAX_BYTES,
+  METRICS_MAX_BYTES,
+  parseMetricsLines,
+  RunFormatError,
+  RunManifest,
+  validateManifest,
+} from './format';
+import { writeFileAtomic, writeFileAtomicAsync } from './files';
+import { epochFolder } from './paths';
+import { isProcessAlive, isProcessAliveAsync } from './process';
+import { FileReadError, readBoundedFile, readBoundedFileAsync } from './read';
 
 export interface RunRecord {
   folder: string;
@@ -18,60 +34,179 @@ export interface RunRecord {
   notes: string[];
 }
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
+export interface RunList {
+  runs: RunRecord[];
+  errors: { folder: string; message: string }[];
+}
+
+/** How many damaged metrics lines are named one by one in the notes. */
+const DAMAGED_LINES_NAMED = 3;
+
+function manifestPathOf(folder: string): string {
+  return join(folder, 'manifest.json');
+}
+
+function checkpointWeightsPath(folder: string, epoch: number): string {
+  return join(folder, 'checkpoints', epochFolder(epoch), 'weights.bin');
+}
+
+/** A manifest read failure as the run-format error a user sees (never echoing the file's content). */
+function manifestReadError(folder: string, e: unknown): RunFormatError {
+  if (FileReadError.is(e) && e.problem === 'missing') return new RunFormatError(`${folder} is not a CNN Slicer run (no manifest.json)`);
+  if (FileReadError.is(e)) return new RunFormatError(`${e.message}; the run cannot be opened`);
+  return new RunFormatError(`${manifestPathOf(folder)} cannot be read: ${(e as Error)?.message ?? String(e)}`);
+}
+
+function metricsReadError(e: unknown): RunFormatError {
+  return new RunFormatError(`${(e as Error)?.message ?? String(e)}; the run cannot be opened`);
+}
+
+function parseManifest(folder: string, bytes: Buffer): RunManifest {
+  const path = manifestPathOf(folder);
+  let raw: unknown;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    raw = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new RunFormatError(`${path} is damaged (not valid JSON); the run cannot be opened — record it again`);
   }
+  return validateManifest(raw, path);
+}
+
+/**
+ * The run as a reader should see it, from what is on disk: epochs listed in the manifest but
+ * without a metrics line or checkpoint are left out, damaged metrics lines are skipped and named,
+ * a run whose recorder is gone is marked interrupted. `repair` says whether the manifest changed.
+ */
+function assemble(
+  folder: string,
+  manifest: RunManifest,
+  metricsText: string | undefined,
+  hasCheckpoint: (epoch: number) => boolean,
+  recorderAlive: boolean,
+): { record: RunRecord; repair: boolean } {
+  const notes: string[] = [];
+  const metricsPath = join(folder, 'metrics.jsonl');
+  const parsed =
+    metricsText === undefined ? { epochs: [], droppedTail: false, damaged: [] } : parseMetricsLines(metricsText, manifest, metricsPath);
+  if (parsed.droppedTail) notes.push('an incomplete last metrics line (from an interrupted write) was ignored');
+  for (const d of parsed.damaged.slice(0, DAMAGED_LINES_NAMED)) notes.push(`a damaged metrics line was skipped: ${d.message}`);
+  if (parsed.damaged.length > DAMAGED_LINES_NAMED)
+    notes.push(`${parsed.damaged.length - DAMAGED_LINES_NAMED} more damaged metrics lines were skipped`);
+  const byEpoch = new Map(parsed.epochs.map((m) => [m.epoch, m]));
+  const usable = manifest.epochs.filter((e) => byEpoch.has(e) && hasCheckpoint(e));
+  if (usable.length !== manifest.epochs.length)
+    notes.push(`epochs ${manifest.epochs.filter((e) => !usable.includes(e)).join(', ')} are incomplete and were ignored`);
+  manifest.epochs = usable;
+  let repair = false;
+  if (manifest.status === 'recording' && !recorderAlive) {
+    manifest.status = 'interrupted';
+    manifest.error = {
+      message: `the recorder stopped unexpectedly after epoch ${usable[usable.length - 1] ?? 'none'}; the recorded epochs are intact`,
+    };
+    delete manifest.pid;
+    delete manifest.pidStartTime;
+    notes.push('the recorder process is gone: the run is marked interrupted');
+    repair = true;
+  }
+  return { record: { folder, manifest, metrics: usable.map((e) => byEpoch.get(e)!), notes }, repair };
+}
+
+function manifestText(manifest: RunManifest): string {
+  return JSON.stringify(manifest, null, 2) + '\n';
 }
 
 /** Reads one run folder; throws RunFormatError with what is wrong and what to do. */
 export function readRun(folder: string, options: { repair?: boolean } = {}): RunRecord {
-  const manifestPath = join(folder, 'manifest.json');
-  if (!existsSync(manifestPath)) throw new RunFormatError(`${folder} is not a CNN Slicer run (no manifest.json)`);
-  let raw: unknown;
+  let manifestBytes: Buffer;
   try {
-    raw = JSON.parse(readFileSync(manifestPath, 'utf8'));
-  } catch {
-    throw new RunFormatError(`${manifestPath} is damaged (not valid JSON); the run cannot be opened — record it again`);
+    manifestBytes = readBoundedFile(manifestPathOf(folder), { maxBytes: MANIFEST_MAX_BYTES, within: folder });
+  } catch (e) {
+    throw manifestReadError(folder, e);
   }
-  const manifest = validateManifest(raw, manifestPath);
-  const notes: string[] = [];
-  const metricsPath = join(folder, 'metrics.jsonl');
-  const parsed = existsSync(metricsPath) ? parseMetricsLines(readFileSync(metricsPath, 'utf8'), metricsPath) : { epochs: [], droppedTail: false };
-  if (parsed.droppedTail) notes.push('an incomplete last metrics line (from an interrupted write) was ignored');
-  const byEpoch = new Map(parsed.epochs.map((m) => [m.epoch, m]));
-  const usable = manifest.epochs.filter((e) => byEpoch.has(e) && existsSync(join(folder, 'checkpoints', `epoch-${String(e).padStart(4, '0')}`, 'weights.bin')));
-  if (usable.length !== manifest.epochs.length) notes.push(`epochs ${manifest.epochs.filter((e) => !usable.includes(e)).join(', ')} are incomplete and were ignored`);
-  manifest.epochs = usable;
-  if (manifest.status === 'recording' && !alive(manifest.pid)) {
-    manifest.status = 'interrupted';
-    manifest.error = { message: `the recorder stopped unexpectedly after epoch ${usable[usable.length - 1] ?? 'none'}; the recorded epochs are intact` };
-    delete manifest.pid;
-    notes.push('the recorder process is gone: the run is marked interrupted');
-    if (options.repair !== false) {
-      try {
-        writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
-      } catch {
-        notes.push('the run folder is read-only; the repair was not saved');
-      }
+  const manifest = parseManifest(folder, manifestBytes);
+  let metricsText: string | undefined;
+  try {
+    metricsText = readBoundedFile(join(folder, 'metrics.jsonl'), { maxBytes: METRICS_MAX_BYTES, within: folder }).toString('utf8');
+  } catch (e) {
+    if (!(FileReadError.is(e) && e.problem === 'missing')) throw metricsReadError(e);
+  }
+  const alive = manifest.status === 'recording' && isProcessAlive({ pid: manifest.pid, startTime: manifest.pidStartTime });
+  const { record, repair } = assemble(folder, manifest, metricsText, (e) => existsSync(checkpointWeightsPath(folder, e)), alive);
+  if (repair && options.repair !== false) {
+    try {
+      writeFileAtomic(manifestPathOf(folder), manifestText(record.manifest));
+    } catch {
+      record.notes.push('the run folder is read-only; the repair was not saved');
     }
   }
-  return { folder, manifest, metrics: usable.map((e) => byEpoch.get(e)!), notes };
+  return record;
 }
 
-/** Every readable run under a runs folder, newest first; unreadable ones are listed with their error. */
-export function listRuns(runsFolder: string): { runs: RunRecord[]; errors: { folder: string; message: string }[] } {
-  const runs: RunRecord[] = [];
-  const errors: { folder: string; message: string }[] = [];
-  if (!existsSync(runsFolder)) return { runs, errors };
-  for (const name of readdirSync(runsFolder).sort().reverse()) {
-    const folder = join(runsFolder, name);
-    if (name.includes('.tmp-') || !existsSync(join(folder, 'manifest.json'))) continue;
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** {@link readRun} without blocking the event loop: every read and the repair are asynchronous. */
+export async function readRunAsync(folder: string, options: { repair?: boolean } = {}): Promise<RunRecord> {
+  let manifestBytes: Buffer;
+  try {
+    manifestBytes = await readBoundedFileAsync(manifestPathOf(folder), { maxBytes: MANIFEST_MAX_BYTES, within: folder });
+  } catch (e) {
+    throw manifestReadError(folder, e);
+  }
+  const manifest = parseManifest(folder, manifestBytes);
+  let metricsText: string | undefined;
+  try {
+    metricsText = (await readBoundedFileAsync(join(folder, 'metrics.jsonl'), { maxBytes: METRICS_MAX_BYTES, within: folder })).toString(
+      'utf8',
+    );
+  } catch (e) {
+    if (!(FileReadError.is(e) && e.problem === 'missing')) throw metricsReadError(e);
+  }
+  const checkpoints = new Set<number>();
+  for (const e of manifest.epochs) if (await exists(checkpointWeightsPath(folder, e))) checkpoints.add(e);
+  const alive = manifest.status === 'recording' && (await isProcessAliveAsync({ pid: manifest.pid, startTime: manifest.pidStartTime }));
+  const { record, repair } = assemble(folder, manifest, metricsText, (e) => checkpoints.has(e), alive);
+  if (repair && options.repair !== false) {
     try {
+      await writeFileAtomicAsync(manifestPathOf(folder), manifestText(record.manifest));
+    } catch {
+      record.notes.push('the run folder is read-only; the repair was not saved');
+    }
+  }
+  return record;
+}
+
+/** Entries of a runs folder worth reading as runs: not temporary, newest (by name) first. */
+function candidateNames(names: string[]): string[] {
+  return names
+    .filter((name) => !name.includes('.tmp-'))
+    .sort()
+    .reverse();
+}
+
+const OUTSIDE = 'points outside its runs folder; it is not read';
+
+/** Every readable run under a runs folder, newest first; unreadable ones are listed with their error. */
+export function listRuns(runsFolder: string): RunList {
+  const runs: RunRecord[] = [];
+  const errors: RunList['errors'] = [];
+  if (!existsSync(runsFolder)) return { runs, errors };
+  const realRuns = realpathSync(runsFolder);
+  for (const name of candidateNames(readdirSync(runsFolder))) {
+    const folder = join(runsFolder, name);
+    try {
+      // A link to a folder elsewhere (a cloned repository can ship one) is not followed.
+      if (lstatSync(folder).isSymbolicLink() && dirname(realpathSync(folder)) !== realRuns) {
+        if (existsSync(manifestPathOf(folder))) errors.push({ folder, message: `${folder} ${OUTSIDE}` });
+        continue;
+      }
+      if (!existsSync(manifestPathOf(folder))) continue;
       runs.push(readRun(folder));
     } catch (e) {
       errors.push({ folder, message: (e as Error).message });
@@ -81,29 +216,30 @@ export function listRuns(runsFolder: string): { runs: RunRecord[]; errors: { fol
 }
 
 /**
- * `listRuns` for the extension host, which must never block on the disk: the folder listing is
- * asynchronous and each run is read on its own turn of the event loop.
+ * `listRuns` for the extension host, which must never block on the disk: every listing, read and
+ * repair is asynchronous, and runs are read one after another so a folder of many runs does not
+ * open them all at once.
  */
-export async function listRunsAsync(runsFolder: string): Promise<{ runs: RunRecord[]; errors: { folder: string; message: string }[] }> {
+export async function listRunsAsync(runsFolder: string): Promise<RunList> {
   const runs: RunRecord[] = [];
-  const errors: { folder: string; message: string }[] = [];
+  const errors: RunList['errors'] = [];
   let names: string[];
+  let realRuns: string;
   try {
     names = await readdir(runsFolder);
+    realRuns = await realpath(runsFolder);
   } catch {
     return { runs, errors };
   }
-  for (const name of names.sort().reverse()) {
+  for (const name of candidateNames(names)) {
     const folder = join(runsFolder, name);
-    if (name.includes('.tmp-')) continue;
     try {
-      await stat(join(folder, 'manifest.json'));
-    } catch {
-      continue;
-    }
-    await new Promise((done) => setImmediate(done));
-    try {
-      runs.push(readRun(folder));
+      if ((await lstat(folder)).isSymbolicLink() && dirname(await realpath(folder)) !== realRuns) {
+        if (await exists(manifestPathOf(folder))) errors.push({ folder, message: `${folder} ${OUTSIDE}` });
+        continue;
+      }
+      if (!(await exists(manifestPathOf(folder)))) continue;
+      runs.push(await readRunAsync(folder));
     } catch (e) {
       errors.push({ folder, message: (e as Error).message });
     }

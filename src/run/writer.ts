@@ -14,6 +14,7 @@ import { hasErrorCode } from '../analysis/errors';
 import { appendLineDurable, RunWriteError, writeFileAtomic, writeFolderAtomic } from './files';
 import { EpochMetrics, RUN_FORMAT_VERSION, RunManifest } from './format';
 import { claimRunFolder, epochFolder } from './paths';
+import { currentProcessIdentity } from './process';
 
 /** The file operations a RunWriter uses (tests replace them to fail on demand). */
 export interface RunFileOperations {
@@ -42,7 +43,7 @@ export interface ProbeFiles {
 export const PROBE_FILES = { inputs: 'probe/inputs.npy', labels: 'probe/labels.npy', indices: 'probe/indices.json' } as const;
 
 /** What the recorder says about a run; the writer adds the fields that follow the recording's course. */
-export type RunDescription = Omit<RunManifest, 'formatVersion' | 'id' | 'status' | 'createdAt' | 'updatedAt' | 'epochs' | 'error' | 'pid'>;
+export type RunDescription = Omit<RunManifest, 'formatVersion' | 'id' | 'status' | 'createdAt' | 'updatedAt' | 'epochs' | 'error' | 'pid' | 'pidStartTime'>;
 
 /** How a recording ended. */
 export type RunOutcome = { status: 'completed' | 'cancelled' } | { status: 'failed'; error: NonNullable<RunManifest['error']> };
@@ -102,6 +103,7 @@ export class RunWriter {
   /** Writes the first manifest: status recording, no epoch yet, and this process as the recorder. */
   begin(description: RunDescription): void {
     const now = new Date().toISOString();
+    const identity = currentProcessIdentity();
     this.writeManifest('the manifest', {
       formatVersion: RUN_FORMAT_VERSION,
       id: this.id,
@@ -110,7 +112,9 @@ export class RunWriter {
       updatedAt: now,
       ...description,
       epochs: [],
-      pid: process.pid,
+      // The pid and its start time tell a reader whether the recorder still runs (a reused pid has another start time).
+      pid: identity.pid,
+      ...(identity.startTime !== undefined ? { pidStartTime: identity.startTime } : {}),
     });
   }
 
@@ -141,6 +145,7 @@ export class RunWriter {
   finish(outcome: RunOutcome): void {
     const next: RunManifest = { ...this.manifest, ...outcome };
     delete next.pid;
+    delete next.pidStartTime;
     if (outcome.status !== 'failed') delete next.error;
     this.writeManifest(`the ${outcome.status} status`, next);
   }

@@ -12,7 +12,8 @@
 import { AnswerCache } from '../run/cache';
 import { CancelledError, ComputePool } from '../compute/pool';
 import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
-import { loadCheckpoint } from '../tfjs/forward';
+import { layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
+import { checkLayerShapes } from '../run/format';
 import { ActivationCache } from './activations';
 import { Handler, HANDLERS, QueryOf } from './handlers';
 import { CheckpointModels } from './models';
@@ -77,7 +78,18 @@ export class AnalysisEngine {
     this.runs = new RunRegistry({
       roots: options.roots,
       cacheBytes: options.cacheBytes,
-      models: (folder) => new CheckpointModels(folder, async (dir) => loadCheckpoint((await this.tf()).tf, dir)),
+      models: (folder, manifest) =>
+        new CheckpointModels(folder, async (dir) => {
+          const model = await loadCheckpoint((await this.tf()).tf, dir, manifest.layers);
+          // A manifest that lies about a layer's shape would make the slicing code read past its arrays.
+          try {
+            checkLayerShapes(manifest, layerOutputShapes(model, manifest.layers), dir);
+          } catch (e) {
+            model.dispose();
+            throw e;
+          }
+          return model;
+        }),
       onReplaced: (old) => this.activations.dropRun(old.folder),
     });
     this.parts = {

@@ -19,7 +19,7 @@ async function handle(req: ForwardRequest): Promise<ForwardResponse> {
   const { tf } = await backend;
   let model = models.get(req.checkpoint);
   if (!model) {
-    model = await loadCheckpoint(tf, req.checkpoint);
+    model = await loadCheckpoint(tf, req.checkpoint, req.layers);
     models.set(req.checkpoint, model);
     while (models.size > 2) {
       const [oldest, m] = models.entries().next().value as [string, tfType.LayersModel];

@@ -2,21 +2,19 @@
  * The runs the engine has opened: which paths it may open (the run-path policy), each run's record
  * re-read when its files change, its answer cache, its probe set and its loaded checkpoints.
  */
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { npyToFloat64, parseNpy } from '../analysis';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { AnswerCache, DEFAULT_CACHE_BYTES } from '../run/cache';
+import { RunManifest } from '../run/format';
+import { realRunsFolders, resolveRunFolder, RunPathError } from '../run/paths';
+import { Probe, readProbe as readProbeFiles } from '../run/probe';
 import { readRun, RunRecord } from '../run/store';
 import type { CheckpointModels } from './models';
 import { asQueryError } from './queryErrors';
 import { QueryError } from './queries';
 
-/** The probe set of a run: inputs `[n, ...inputShape]` row-major, one label per input. */
-export interface Probe {
-  inputs: Float32Array;
-  labels: Int32Array;
-  shape: number[];
-}
+/** The probe set of a run: inputs `[n, ...inputShape]` row-major, one label per input (checked against the manifest). */
+export type { Probe } from '../run/probe';
 
 export interface RunState {
   folder: string;
@@ -30,30 +28,16 @@ export interface RunState {
   models: CheckpointModels;
 }
 
-/** Run folder names the engine accepts: what the recorder makes, never `..` or a path. */
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
-
 /**
- * The run-path policy: `runFolder` may be opened only when it is a direct child of one of `roots`
- * (real paths) holding a manifest, and not a link elsewhere. Returns the run's real folder.
+ * The run-path policy (src/run/paths.ts): `runFolder` may be opened only when it is a direct child
+ * of one of `roots` holding a manifest, and not a link elsewhere. Returns the run's folder.
  */
 export function allowedRunFolder(roots: readonly string[], runFolder: string): string {
-  if (typeof runFolder !== 'string' || runFolder.length === 0 || runFolder.includes('\0'))
-    throw new QueryError('unknown-run', 'no run folder given');
-  const id = basename(resolve(runFolder));
-  if (!RUN_ID.test(id)) throw new QueryError('unknown-run', `"${id}" is not a run id (letters, digits, ".", "_" and "-" only)`);
-  const parent = dirname(resolve(runFolder));
-  const real = existsSync(parent) ? realpathSync(parent) : parent;
-  if (!roots.includes(real))
-    throw new QueryError(
-      'unknown-run',
-      `${resolve(runFolder)} is not inside a runs folder this service may read (${roots.join(', ') || 'none'})`,
-    );
-  const folder = join(real, id);
-  if (!existsSync(join(folder, 'manifest.json'))) throw new QueryError('unknown-run', `there is no run "${id}" in ${real}`);
-  // A run folder that is a link elsewhere is refused too.
-  if (dirname(realpathSync(folder)) !== real) throw new QueryError('unknown-run', `${folder} points outside its runs folder`);
-  return folder;
+  try {
+    return resolveRunFolder(roots, runFolder);
+  } catch (e) {
+    throw RunPathError.is(e) ? new QueryError('unknown-run', e.message) : e;
+  }
 }
 
 export interface RunRegistryOptions {
@@ -62,7 +46,7 @@ export interface RunRegistryOptions {
   /** Cap of each run's answer cache (bytes). */
   cacheBytes?: number;
   /** Loads a checkpoint folder into a model (the engine's TensorFlow.js, started on first use). */
-  models: (folder: string) => CheckpointModels;
+  models: (folder: string, manifest: RunManifest) => CheckpointModels;
   /** Called when a run folder now holds another recording: its activations are stale. */
   onReplaced?: (old: RunState) => void;
 }
@@ -72,7 +56,7 @@ export class RunRegistry {
   private readonly runs = new Map<string, RunState>();
 
   constructor(private readonly options: RunRegistryOptions) {
-    this.roots = options.roots.map((r) => (existsSync(r) ? realpathSync(r) : resolve(r)));
+    this.roots = realRunsFolders(options.roots);
   }
 
   /** Validates the run path against the roots and (re)reads its manifest and metrics when they changed. */
@@ -109,7 +93,7 @@ export class RunRegistry {
             record,
             fingerprint,
             cache: new AnswerCache(join(folder, 'cache'), this.options.cacheBytes ?? DEFAULT_CACHE_BYTES),
-            models: this.options.models(folder),
+            models: this.options.models(folder, m),
           };
     this.runs.set(folder, state);
     return state;
@@ -122,28 +106,14 @@ export class RunRegistry {
   }
 }
 
-/** The run's probe set, read once. */
+/** The run's probe set, read and checked against the manifest once. */
 export function readProbe(run: RunState): Probe {
   if (run.probe) return run.probe;
-  const m = run.record.manifest;
-  const read = (file: string) => {
-    const path = join(run.folder, file);
-    if (!existsSync(path)) throw new QueryError('run-format', `${path} is missing; the run cannot be sliced — record it again`);
-    try {
-      return parseNpy(new Uint8Array(readFileSync(path)));
-    } catch (e) {
-      throw new QueryError('run-format', `${path} is damaged (${(e as Error).message}); record the run again`);
-    }
-  };
-  const inputs = read(m.probe.inputsFile);
-  const labels = read(m.probe.labelsFile);
-  const data = inputs.data instanceof Float32Array ? inputs.data : Float32Array.from(npyToFloat64(inputs));
-  run.probe = { inputs: data, labels: Int32Array.from(npyToFloat64(labels)), shape: inputs.shape };
-  if (run.probe.labels.length !== inputs.shape[0])
-    throw new QueryError(
-      'run-format',
-      `the probe set has ${inputs.shape[0]} inputs but ${run.probe.labels.length} labels; record the run again`,
-    );
+  try {
+    run.probe = readProbeFiles(run.record);
+  } catch (e) {
+    throw asQueryError(e);
+  }
   return run.probe;
 }
 

@@ -4,10 +4,9 @@
  * slice). Inputs run in chunks so a backend's working memory stays small (a convolution's im2col
  * buffer for a whole probe set would be gigabytes).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import type { RunLayer } from '../run/format';
+import { readCheckpoint } from '../run/checkpoint';
 import { CancelledError } from '../compute/pool';
 
 /** Inputs per forward chunk. */
@@ -108,10 +107,34 @@ async function chunked(o: ForwardOptions, input: Activations, apply: (x: tfType.
   return { shape, data: data ?? new Float32Array(0) };
 }
 
-/** Loads a checkpoint folder written by the recorder (TensorFlow.js layers format: model.json + weights.bin). */
-export async function loadCheckpoint(tf: typeof tfType, dir: string): Promise<tfType.LayersModel> {
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { weights: tfType.io.WeightsManifestEntry[] }[] };
-  const weights = readFileSync(join(dir, 'weights.bin'));
-  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData }));
+/**
+ * The output shape (without batch) of each of the run's layers in `model`: index 0 is the model's
+ * input, undefined where the model has no layer of that name. For checking a checkpoint against its
+ * manifest (src/run/format.ts `checkLayerShapes`).
+ */
+export function layerOutputShapes(model: tfType.LayersModel, layers: readonly RunLayer[]): ((number | null)[] | undefined)[] {
+  return layers.map((layer, l) => {
+    if (l === 0) return model.inputs[0]?.shape.slice(1);
+    let shape: tfType.Shape | tfType.Shape[];
+    try {
+      shape = model.getLayer(layer.name).outputShape;
+    } catch {
+      return undefined;
+    }
+    // A layer with several outputs: the first, as the recorder records it.
+    const first = Array.isArray(shape[0]) ? (shape[0] as tfType.Shape) : (shape as tfType.Shape);
+    return first.slice(1);
+  });
+}
+
+/**
+ * Loads a checkpoint folder written by the recorder (TensorFlow.js layers format: model.json +
+ * weights.bin) of a model with `layers` (the run's layer table, which bounds the file sizes). The
+ * bytes come from src/run's bounded reader: regular files inside the run folder only.
+ */
+export async function loadCheckpoint(tf: typeof tfType, dir: string, layers: readonly RunLayer[]): Promise<tfType.LayersModel> {
+  const files = await readCheckpoint(dir, layers);
+  return tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: files.modelTopology, weightSpecs: files.weightSpecs as tfType.io.WeightsManifestEntry[], weightData: files.weightData }),
+  );
 }

@@ -5,7 +5,7 @@ import { detectModel } from '../../src/extension/detection/detectModel';
 import { layerPosition, sitesOfRun, type ManifestLayer, type TextLines } from '../../src/extension/detection/sourcePosition';
 import { example, read } from './modelSources';
 
-const MODEL = '/work/models/mnist-lenet.ts';
+const MODEL = '/home/user/models/mnist-lenet.ts';
 const sameFile = (path: string) => path === MODEL;
 const CLASS: Record<string, string> = { conv2d: 'Conv2D', maxPooling2d: 'MaxPooling2D', flatten: 'Flatten', dense: 'Dense' };
 
@@ -102,7 +102,7 @@ describe('source position: where a recorded layer is in the current text', () =>
       index: 1,
       name: 'b',
       className: 'Conv2D',
-      source: { file: '/work/models/blocks.ts', line: 3, column: 5 },
+      source: { file: '/home/user/models/blocks.ts', line: 3, column: 5 },
     };
     assert.equal(layerPosition([], other, sameFile, linesOf(original)), undefined);
     assert.equal(layerPosition([], conv2, sameFile, { lineCount: 0, lineAt: () => ({ text: '' }) }), undefined);
