@@ -30,7 +30,17 @@ function metricsOf(epoch: number): EpochMetrics {
     ],
     hLabelGivenPred: [0, 0],
     hPredGivenLabel: [0, 0],
-    layers: [],
+    layers: [
+      {
+        layer: 0,
+        interSampleBits: null,
+        interSampleBitsPerClass: [null, null],
+        channelBits: [null],
+        channelBitsPerClass: [[null], [null]],
+        deadChannels: [],
+        nonFiniteCount: 0,
+      },
+    ],
     timingsMs: { train: 1, record: 1 },
   };
 }
