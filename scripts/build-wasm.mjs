@@ -1,3 +1,4 @@
+// @ts-check
 // Compiles src/analysis/wasm/*.wat into TypeScript modules holding the bytes, so the analysis
 // core stays free of I/O and bundles into Node and browser targets alike. The generated files are
 // committed; test/unit/distances.test.ts fails when one is out of date with its .wat.
@@ -9,6 +10,11 @@ import wabtInit from 'wabt';
 const dir = new URL('../src/analysis/wasm/', import.meta.url).pathname;
 const check = process.argv.includes('--check');
 
+/**
+ * The TypeScript module holding the bytes of the WebAssembly module `watPath` describes.
+ * @param {string} watPath
+ * @returns {Promise<string>}
+ */
 export async function generate(watPath) {
   const wabt = await wabtInit();
   const module = wabt.parseWat(watPath, readFileSync(watPath, 'utf8'), { simd: true });
