@@ -35,7 +35,8 @@ module.exports = {
     {
       name: 'no-non-package-json',
       severity: 'error',
-      comment: 'This package is not declared in package.json: it is only here by accident of another package. Declare it (npm install <name>).',
+      comment:
+        'This package is not declared in package.json: it is only here by accident of another package. Declare it (npm install <name>).',
       from: {},
       to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
     },
@@ -110,7 +111,8 @@ module.exports = {
     {
       name: 'run-no-tfjs',
       severity: 'error',
-      comment: 'src/run reads and writes run folders as files; tensors are src/tfjs\'s job (the extension host reads runs too and must not load tfjs).',
+      comment:
+        "src/run reads and writes run folders as files; tensors are src/tfjs's job (the extension host reads runs too and must not load tfjs).",
       from: { path: '^src/run/' },
       to: { path: TFJS },
     },
@@ -174,7 +176,8 @@ module.exports = {
     {
       name: 'extension-webview-protocol-only',
       severity: 'error',
-      comment: 'From webview/, the extension host may import only webview/protocol.ts and webview/page.ts; the rest is the page\'s own code.',
+      comment:
+        "From webview/, the extension host may import only webview/protocol.ts and webview/page.ts; the rest is the page's own code.",
       from: { path: '^src/extension/' },
       to: { path: '^webview/', pathNot: '^webview/(protocol|page)[.]ts$' },
     },

@@ -96,7 +96,8 @@ export default defineConfig(
           paths: [
             {
               name: 'vscode',
-              message: 'Only the extension host (src/extension) may import vscode: this code runs in a webview, a child process, a worker or the CLI.',
+              message:
+                'Only the extension host (src/extension) may import vscode: this code runs in a webview, a child process, a worker or the CLI.',
             },
           ],
         },

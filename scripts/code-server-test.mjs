@@ -39,10 +39,27 @@ const ARTIFACTS = join(ROOT, 'test-artifacts', 'vscode');
 const SUITE_LOG_MARKER = '\u2063cnn-slicer-suite\u2063';
 
 /** The Chromium flags that work on these machines (test/browser/harness.ts uses the same). */
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Flags of the desktop executable that take their value as the next argument. */
-const FLAGS_WITH_VALUE = new Set(['--user-data-dir', '--extensions-dir', '--extensionDevelopmentPath', '--extensionTestsPath', '--locale', '--log', '--inspect-extensions', '--inspect-brk-extensions']);
+const FLAGS_WITH_VALUE = new Set([
+  '--user-data-dir',
+  '--extensions-dir',
+  '--extensionDevelopmentPath',
+  '--extensionTestsPath',
+  '--locale',
+  '--log',
+  '--inspect-extensions',
+  '--inspect-brk-extensions',
+]);
 
 /**
  * The desktop flags this stand-in understands.
@@ -62,7 +79,14 @@ const FLAGS_WITH_VALUE = new Set(['--user-data-dir', '--extensions-dir', '--exte
  */
 export function parseArgs(argv) {
   /** @type {DesktopArgs} */
-  const o = { extensionDevelopmentPaths: [], extensionTestsPath: undefined, folder: undefined, userDataDir: undefined, extensionsDir: undefined, ignored: [] };
+  const o = {
+    extensionDevelopmentPaths: [],
+    extensionTestsPath: undefined,
+    folder: undefined,
+    userDataDir: undefined,
+    extensionsDir: undefined,
+    ignored: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     let name = arg;
@@ -149,10 +173,13 @@ export async function main(argv = process.argv.slice(2)) {
   const fromVsix = process.env.CNN_SLICER_FROM_VSIX;
   const verbose = process.env.CNN_SLICER_VSCODE_VERBOSE === '1';
   const timeoutMs = Number(process.env.CNN_SLICER_VSCODE_TIMEOUT_MS || 300_000);
-  if (!o.extensionTestsPath) return fail('--extensionTestsPath=<the suite\'s index.js> is required');
-  if (!existsSync(o.extensionTestsPath)) return fail(`the test suite ${o.extensionTestsPath} does not exist (build it first: node scripts/test-vscode.mjs)`);
-  if (!fromVsix && o.extensionDevelopmentPaths.length === 0) return fail('--extensionDevelopmentPath=<the extension folder> is required (or CNN_SLICER_FROM_VSIX=<file.vsix>)');
-  for (const p of o.extensionDevelopmentPaths) if (!existsSync(join(p, 'package.json'))) return fail(`--extensionDevelopmentPath=${p} has no package.json`);
+  if (!o.extensionTestsPath) return fail("--extensionTestsPath=<the suite's index.js> is required");
+  if (!existsSync(o.extensionTestsPath))
+    return fail(`the test suite ${o.extensionTestsPath} does not exist (build it first: node scripts/test-vscode.mjs)`);
+  if (!fromVsix && o.extensionDevelopmentPaths.length === 0)
+    return fail('--extensionDevelopmentPath=<the extension folder> is required (or CNN_SLICER_FROM_VSIX=<file.vsix>)');
+  for (const p of o.extensionDevelopmentPaths)
+    if (!existsSync(join(p, 'package.json'))) return fail(`--extensionDevelopmentPath=${p} has no package.json`);
   if (o.folder && !existsSync(o.folder)) return fail(`the workspace ${o.folder} does not exist`);
 
   const started = Date.now();
@@ -188,7 +215,8 @@ export async function main(argv = process.argv.slice(2)) {
   try {
     const chromiumPath = ensureChromium(log);
     if (fromVsix) {
-      if (!isAbsolute(fromVsix) || !existsSync(fromVsix)) return fail(`CNN_SLICER_FROM_VSIX=${fromVsix} must be the absolute path of a .vsix (npm run package prints it)`);
+      if (!isAbsolute(fromVsix) || !existsSync(fromVsix))
+        return fail(`CNN_SLICER_FROM_VSIX=${fromVsix} must be the absolute path of a .vsix (npm run package prints it)`);
       // The extension is installed before the server starts, so the folders are made here.
       vsixTemp = mkdtempSync(join(tmpdir(), 'cnn-slicer-vsix-'));
       o.extensionsDir ??= join(vsixTemp, 'extensions');
@@ -201,11 +229,22 @@ export async function main(argv = process.argv.slice(2)) {
       // an extension development session, so an empty extension stands in as the development path.
       const host = join(vsixTemp, 'test-host');
       mkdirSync(host, { recursive: true });
-      writeFileSync(join(host, 'package.json'), JSON.stringify({ name: 'vsix-test-host', publisher: 'cnn-slicer-tests', version: '0.0.0', engines: { vscode: '*' } }));
+      writeFileSync(
+        join(host, 'package.json'),
+        JSON.stringify({ name: 'vsix-test-host', publisher: 'cnn-slicer-tests', version: '0.0.0', engines: { vscode: '*' } }),
+      );
       o.extensionDevelopmentPaths = [host];
     }
-    server = await startCodeServer({ userDataDir: o.userDataDir, extensionsDir: o.extensionsDir, smokeTestDriver: true, env: { CNN_SLICER_SUITE_LOG_MARKER: SUITE_LOG_MARKER }, log });
-    log(`code-server-test: VS Code of code-server ${CODE_SERVER_VERSION} at ${server.url} (ready in ${Date.now() - started} ms)${o.folder ? `, workspace ${o.folder}` : ''}`);
+    server = await startCodeServer({
+      userDataDir: o.userDataDir,
+      extensionsDir: o.extensionsDir,
+      smokeTestDriver: true,
+      env: { CNN_SLICER_SUITE_LOG_MARKER: SUITE_LOG_MARKER },
+      log,
+    });
+    log(
+      `code-server-test: VS Code of code-server ${CODE_SERVER_VERSION} at ${server.url} (ready in ${Date.now() - started} ms)${o.folder ? `, workspace ${o.folder}` : ''}`,
+    );
 
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_FLAGS, headless: true });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -242,7 +281,10 @@ export async function main(argv = process.argv.slice(2)) {
     clearTimeout(timer);
     if (typeof outcome === 'number') {
       log(`code-server-test: the suite exited with code ${outcome} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      if (outcome !== 0) log(`code-server-test: the workbench's own log (errors of VS Code itself, console output of other code) is in ${join(ARTIFACTS, 'workbench.log')}`);
+      if (outcome !== 0)
+        log(
+          `code-server-test: the workbench's own log (errors of VS Code itself, console output of other code) is in ${join(ARTIFACTS, 'workbench.log')}`,
+        );
       return outcome;
     }
     const shot = join(ROOT, 'test-artifacts', 'screenshots', 'vscode-test-timeout.png');

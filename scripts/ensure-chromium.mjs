@@ -32,16 +32,26 @@ export function ensureChromium(log = (line) => process.stderr.write(`${line}\n`)
   if (found) return found;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = existsSync('/usr/bin/apt-get');
-  if (!hasApt) throw new Error('Chromium is not installed and this is not a Debian/Ubuntu machine: install Chromium and set CNN_SLICER_CHROMIUM to its path');
+  if (!hasApt)
+    throw new Error(
+      'Chromium is not installed and this is not a Debian/Ubuntu machine: install Chromium and set CNN_SLICER_CHROMIUM to its path',
+    );
   const sudo = isRoot ? [] : ['sudo', '-n'];
   log('browser tests: installing Debian chromium (first run only, about a minute)…');
-  const run = (/** @type {string[]} */ args) => execFileSync(sudo.length ? sudo[0] : args[0], sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const run = (/** @type {string[]} */ args) =>
+    execFileSync(sudo.length ? sudo[0] : args[0], sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   try {
     run(['apt-get', 'update', '-qq']);
     run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'chromium']);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new Error(`could not install chromium with apt-get (${reason}); install it by hand (apt-get install chromium) or set CNN_SLICER_CHROMIUM`, { cause: error });
+    throw new Error(
+      `could not install chromium with apt-get (${reason}); install it by hand (apt-get install chromium) or set CNN_SLICER_CHROMIUM`,
+      { cause: error },
+    );
   }
   const installed = findChromium();
   if (!installed) throw new Error('apt-get installed chromium but no executable was found');

@@ -16,7 +16,20 @@
 // it and (unless --no-check, and only for this machine's platform) that the unpacked package records
 // the fixture model with nothing else around. test:vscode --vsix installs it into a clean VS Code.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -100,7 +113,10 @@ function parseArgs(argv) {
     else if (a === '--no-build') o.build = false;
     else if (a === '--no-check') o.check = false;
     else if (a === '--stage') o.stage = true;
-    else throw new Error(`unknown argument ${a}; usage: node scripts/package.mjs [--target <vsce target>] [--out <file.vsix>] [--no-build] [--no-check] [--stage]`);
+    else
+      throw new Error(
+        `unknown argument ${a}; usage: node scripts/package.mjs [--target <vsce target>] [--out <file.vsix>] [--no-build] [--no-check] [--stage]`,
+      );
   }
   if (o.stage && !o.build) throw new Error('--stage builds the bundles in its own folder; it cannot be combined with --no-build');
   return o;
@@ -119,7 +135,13 @@ function makeStage() {
     .map((l) => l.trim())
     .filter((l) => l.startsWith('!'))
     .map((l) => l.slice(1).split('/')[0]);
-  const matches = (/** @type {string} */ pattern, /** @type {string} */ name) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`).test(name);
+  const matches = (/** @type {string} */ pattern, /** @type {string} */ name) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '.')}$`,
+    ).test(name);
   for (const name of readdirSync(ROOT)) {
     if (name === 'dist' || name === 'node_modules') continue;
     if (name === '.vscodeignore' || allowed.some((p) => matches(p, name))) cpSync(join(ROOT, name), join(stage, name), { recursive: true });
@@ -159,19 +181,37 @@ function recordWithPackage(vsix) {
     }
     const model = join(temp, 'tiny-model.ts');
     copyFileSync(join(ROOT, 'test', 'vscode', 'fixture', 'tiny-model.ts'), model);
-    const args = [join(temp, 'extension', 'dist', 'cli.js'), 'record', model, '--epochs', '1', '--probe', '30', '--k', '10', '--backend', 'wasm', '--out', join(temp, 'runs')];
+    const args = [
+      join(temp, 'extension', 'dist', 'cli.js'),
+      'record',
+      model,
+      '--epochs',
+      '1',
+      '--probe',
+      '30',
+      '--k',
+      '10',
+      '--backend',
+      'wasm',
+      '--out',
+      join(temp, 'runs'),
+    ];
     let stdout;
     try {
       stdout = execFileSync(process.execPath, args, { cwd: temp, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
     } catch (error) {
-      const stderr = (/** @type {{ stderr?: string }} */ (error).stderr ?? '').toString();
-      throw new Error(`the packaged extension cannot record (node ${args.map((a) => relative(temp, a) || a).join(' ')}):\n${stderr.trim().split('\n').slice(-15).join('\n')}`, {
-        cause: error,
-      });
+      const stderr = /** @type {{ stderr?: string }} */ ((error).stderr ?? '').toString();
+      throw new Error(
+        `the packaged extension cannot record (node ${args.map((a) => relative(temp, a) || a).join(' ')}):\n${stderr.trim().split('\n').slice(-15).join('\n')}`,
+        {
+          cause: error,
+        },
+      );
     }
     // The CLI prints the run folder last.
     const folder = stdout.trim().split('\n').pop() ?? '';
-    if (!existsSync(join(folder, 'manifest.json'))) throw new Error(`the packaged CLI recorded no run (it printed ${JSON.stringify(stdout.slice(-300))})`);
+    if (!existsSync(join(folder, 'manifest.json')))
+      throw new Error(`the packaged CLI recorded no run (it printed ${JSON.stringify(stdout.slice(-300))})`);
     console.log(`package: checked: the packaged extension records a run on its own (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } finally {
     rmSync(temp, { recursive: true, force: true });
@@ -297,15 +337,21 @@ async function packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started 
   // runtimeFiles() lists the binary, and the check above found every listed file in the package.
   const binaryPath = needed.find((f) => f.includes(`${esbuildPackage}/`) && /esbuild(\.exe)?$/.test(f)) ?? '';
   const binary = /** @type {ZipEntry} */ (entries.get(inside(binaryPath)));
-  if (!target.startsWith('win32') && (binary.mode & 0o111) === 0) throw new Error(`${out}: the esbuild binary is not executable in the package (mode ${binary.mode.toString(8)})`);
-  const unwanted = [...entries.keys()].filter((f) => /^extension\/(src|webview|test|bench|scripts)\/|\.map$|^extension\/dist\/(bench|test)/.test(f));
+  if (!target.startsWith('win32') && (binary.mode & 0o111) === 0)
+    throw new Error(`${out}: the esbuild binary is not executable in the package (mode ${binary.mode.toString(8)})`);
+  const unwanted = [...entries.keys()].filter((f) =>
+    /^extension\/(src|webview|test|bench|scripts)\/|\.map$|^extension\/dist\/(bench|test)/.test(f),
+  );
   if (unwanted.length) throw new Error(`${out} holds files that should stay out: ${unwanted.slice(0, 10).join(', ')}; check .vscodeignore`);
 
   // Another build (npm run watch, a test run) may have rewritten dist/ between the production build
   // and vsce reading it: production bundles are minified and link no source map.
   if (o.build) {
     const stale = BUNDLES.filter((f) => /\/\/# sourceMappingURL=\S+\.map\s*$/.test((read(inside(f)) ?? '').toString('utf8').slice(-200)));
-    if (stale.length) throw new Error(`${out} holds development bundles (${stale.join(', ')}): dist/ was rebuilt while packaging (is npm run watch or a test run going?); stop it and run again`);
+    if (stale.length)
+      throw new Error(
+        `${out} holds development bundles (${stale.join(', ')}): dist/ was rebuilt while packaging (is npm run watch or a test run going?); stop it and run again`,
+      );
   }
 
   /** @type {Map<string, number>} */
@@ -314,13 +360,20 @@ async function packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started 
   for (const [name, e] of entries) {
     if (!name.startsWith('extension/')) continue;
     const parts = name.slice('extension/'.length).split('/');
-    const group = parts[0] === 'node_modules' ? parts.slice(0, parts[1].startsWith('@') ? 3 : 2).join('/') : parts.length > 1 ? `${parts[0]}/` : parts[0];
+    const group =
+      parts[0] === 'node_modules'
+        ? parts.slice(0, parts[1].startsWith('@') ? 3 : 2).join('/')
+        : parts.length > 1
+          ? `${parts[0]}/`
+          : parts[0];
     groups.set(group, (groups.get(group) ?? 0) + e.size);
     total += e.size;
   }
   const size = statSync(out).size;
   console.log(`package: ${relative(process.cwd(), out) || out}`);
-  console.log(`package: ${mb(size)} (${entries.size} files, ${mb(total)} unpacked), target ${target}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `package: ${mb(size)} (${entries.size} files, ${mb(total)} unpacked), target ${target}, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   for (const [group, bytes] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${mb(bytes).padStart(9)}  ${group}`);
   const extensionJs = entries.get('extension/dist/extension.js')?.size ?? 0;
   console.log(`package: extension host bundle dist/extension.js ${(extensionJs / 1024).toFixed(1)} KB`);

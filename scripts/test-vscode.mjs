@@ -70,7 +70,10 @@ function parseArgs(argv) {
     else if (a.startsWith('--vsix=')) o.vsix = a.slice('--vsix='.length);
     else if (a === '--no-build') o.build = false;
     else if (a === '--keep') o.keep = true;
-    else throw new Error(`unknown argument ${a}; usage: node scripts/test-vscode.mjs [--grep <regexp>] [--vsix [file.vsix]] [--no-build] [--keep]`);
+    else
+      throw new Error(
+        `unknown argument ${a}; usage: node scripts/test-vscode.mjs [--grep <regexp>] [--vsix [file.vsix]] [--no-build] [--keep]`,
+      );
   }
   return o;
 }

