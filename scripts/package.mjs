@@ -200,7 +200,7 @@ function recordWithPackage(vsix) {
     try {
       stdout = execFileSync(process.execPath, args, { cwd: temp, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
     } catch (error) {
-      const stderr = /** @type {{ stderr?: string }} */ ((error).stderr ?? '').toString();
+      const { stderr = '' } = /** @type {{ stderr?: string }} */ (error);
       throw new Error(
         `the packaged extension cannot record (node ${args.map((a) => relative(temp, a) || a).join(' ')}):\n${stderr.trim().split('\n').slice(-15).join('\n')}`,
         {
