@@ -62,7 +62,7 @@ async function cruise(files: Record<string, string>): Promise<{ violations: Viol
   } catch (error) {
     // dependency-cruiser exits with the number of errors, and still prints its result.
     const e = error as { stdout?: string; stderr?: string };
-    if (!e.stdout) throw new Error(`dependency-cruiser failed: ${e.stderr ?? String(error)}`);
+    if (!e.stdout) throw new Error(`dependency-cruiser failed: ${e.stderr ?? String(error)}`, { cause: error });
     stdout = e.stdout;
   }
   const result = JSON.parse(stdout) as CruiseResult;
