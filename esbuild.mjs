@@ -1,3 +1,4 @@
+// @ts-check
 // One build script, one entry per target (see ARCHITECTURE.md):
 //   extension host (node, cjs, `vscode` external), child processes and workers (node),
 //   the CLI and the benchmark (node), webviews (browser).
@@ -12,6 +13,7 @@ const outdirAt = process.argv.indexOf('--outdir');
 const outdir = outdirAt >= 0 ? process.argv[outdirAt + 1] : 'dist';
 if (!outdir || outdir.startsWith('--')) throw new Error('--outdir needs a folder: node esbuild.mjs --outdir <dir>');
 
+/** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
   sourcemap: production ? false : 'linked',
@@ -20,6 +22,7 @@ const common = {
   legalComments: 'linked',
 };
 
+/** @type {import('esbuild').BuildOptions} */
 const node = {
   ...common,
   platform: 'node',

@@ -10,8 +10,8 @@
  *  - a capacity matrix of 32 × 64 channels of 16×16 maps over N = 500 inputs, all cores against one.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   capacityMatrix,
@@ -44,7 +44,7 @@ interface CaseResult {
 /** Random images in the official CIFAR-10 binary format (label byte + 3072 pixel bytes), so the real reader runs. */
 function writeFakeCifar(dir: string, count: number): string {
   const folder = join(dir, 'cifar-10-batches-bin');
-  require('node:fs').mkdirSync(folder, { recursive: true });
+  mkdirSync(folder, { recursive: true });
   const random = seededRandom(5);
   const bytes = new Uint8Array(count * 3073);
   for (let i = 0; i < count; i++) {
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
   }
   const quick = process.argv.includes('--quick');
   const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-'));
-  console.log(`CNN Slicer benchmark — ${new Date().toISOString()} — node ${process.version}, ${require('node:os').cpus().length} cores`);
+  console.log(`CNN Slicer benchmark — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores`);
   console.log('Figures vary up to 2× between runs on these machines: read the ratios, which compare within this run.\n');
   console.log('Inter-sample entropy, MNIST digits, D = 784, k = 1000');
   console.log('GFLOP/s: N²·D flops (upper triangle of X·Xᵀ) over the whole computation; "dist" over the distance phase alone.');

@@ -28,7 +28,7 @@ export function benchExtension(): ExtensionBenchLine[] {
     { label: 'extension-host bundle dist/extension.js (development build, not minified)', value: bytes / 1024, unit: 'KB', goal: 1024, ok: bytes < 1024 * 1024 },
     { label: `TensorFlow.js in the extension-host bundle: ${tfjs ? 'yes — GOAL MISSED' : 'none'}`, value: tfjs ? 1 : 0, unit: '', ok: !tfjs },
   ];
-  let output = '';
+  let output: string;
   try {
     output = execFileSync(process.execPath, [join(ROOT, 'scripts', 'test-vscode.mjs'), '--no-build', '--grep', 'activation'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
   } catch (e) {

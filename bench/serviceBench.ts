@@ -96,7 +96,7 @@ export async function benchService(workDir: string, cifarFolder: string): Promis
       mkdirSync(join(long, 'checkpoints', epochFolder(e)));
       symlinkSync(join(long, 'checkpoints', epochFolder(2), 'weights.bin'), join(long, 'checkpoints', epochFolder(e), 'weights.bin'));
     }
-    const m = JSON.parse(readFileSync(join(long, 'manifest.json'), 'utf8'));
+    const m = JSON.parse(readFileSync(join(long, 'manifest.json'), 'utf8')) as { epochs: number[] };
     m.epochs = Array.from({ length: 21 }, (_, e) => e);
     writeFileSync(join(long, 'manifest.json'), JSON.stringify(m));
     await time(`small multiples of ${manifest.layers[lj].name} (64 channels × 21 epochs × 10 classes), first read`, 100, { kind: 'smallMultiples', layer: lj }, long);

@@ -93,7 +93,7 @@ function syntheticReport(): ReportData {
     inputCount: 500,
     all: Array.from({ length: C }, () => 1 + r() * 3),
     perClass: Array.from({ length: CLASSES }, () => Array.from({ length: C }, () => 1 + r() * 3)),
-    classCounts: Array(CLASSES).fill(50),
+    classCounts: new Array<number>(CLASSES).fill(50),
     source: 'summary',
   };
   const all = { kind: 'all' } as const;

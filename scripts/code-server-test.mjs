@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Stands in for a desktop VS Code executable when running an extension's test suite: it takes the
 // flags `@vscode/test-electron`'s runTests passes (--extensionDevelopmentPath=, --extensionTestsPath=,
 // a workspace folder; the others are accepted and ignored) and runs the suite in the real VS Code
@@ -38,17 +39,58 @@ const ARTIFACTS = join(ROOT, 'test-artifacts', 'vscode');
 const SUITE_LOG_MARKER = '\u2063cnn-slicer-suite\u2063';
 
 /** The Chromium flags that work on these machines (test/browser/harness.ts uses the same). */
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Flags of the desktop executable that take their value as the next argument. */
-const FLAGS_WITH_VALUE = new Set(['--user-data-dir', '--extensions-dir', '--extensionDevelopmentPath', '--extensionTestsPath', '--locale', '--log', '--inspect-extensions', '--inspect-brk-extensions']);
+const FLAGS_WITH_VALUE = new Set([
+  '--user-data-dir',
+  '--extensions-dir',
+  '--extensionDevelopmentPath',
+  '--extensionTestsPath',
+  '--locale',
+  '--log',
+  '--inspect-extensions',
+  '--inspect-brk-extensions',
+]);
 
-/** Parses the desktop flags; unknown ones (--no-sandbox, --disable-updates, …) are ignored. */
+/**
+ * The desktop flags this stand-in understands.
+ * @typedef {object} DesktopArgs
+ * @property {string[]} extensionDevelopmentPaths
+ * @property {string} [extensionTestsPath]
+ * @property {string} [folder] the workspace folder (or .code-workspace file) to open
+ * @property {string} [userDataDir]
+ * @property {string} [extensionsDir]
+ * @property {string[]} ignored the flags accepted and ignored
+ */
+
+/**
+ * Parses the desktop flags; unknown ones (--no-sandbox, --disable-updates, …) are ignored.
+ * @param {string[]} argv
+ * @returns {DesktopArgs}
+ */
 export function parseArgs(argv) {
-  const o = { extensionDevelopmentPaths: [], extensionTestsPath: undefined, folder: undefined, userDataDir: undefined, extensionsDir: undefined, ignored: [] };
+  /** @type {DesktopArgs} */
+  const o = {
+    extensionDevelopmentPaths: [],
+    extensionTestsPath: undefined,
+    folder: undefined,
+    userDataDir: undefined,
+    extensionsDir: undefined,
+    ignored: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     let name = arg;
+    /** @type {string | undefined} */
     let value;
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
@@ -59,18 +101,22 @@ export function parseArgs(argv) {
         value = argv[++i];
       }
     }
+    const path = () => {
+      if (value === undefined) throw new Error(`${name} needs a path`);
+      return resolve(value);
+    };
     switch (name) {
       case '--extensionDevelopmentPath':
-        o.extensionDevelopmentPaths.push(resolve(value));
+        o.extensionDevelopmentPaths.push(path());
         break;
       case '--extensionTestsPath':
-        o.extensionTestsPath = resolve(value);
+        o.extensionTestsPath = path();
         break;
       case '--user-data-dir':
-        o.userDataDir = resolve(value);
+        o.userDataDir = path();
         break;
       case '--extensions-dir':
-        o.extensionsDir = resolve(value);
+        o.extensionsDir = path();
         break;
       default:
         if (arg.startsWith('-')) o.ignored.push(arg);
@@ -80,7 +126,10 @@ export function parseArgs(argv) {
   return o;
 }
 
-/** A path as the path of a `vscode-remote://` URI (each segment percent-encoded). */
+/**
+ * A path as the path of a `vscode-remote://` URI (each segment percent-encoded).
+ * @param {string} path
+ */
 function remotePath(path) {
   return path.split('/').map(encodeURIComponent).join('/');
 }
@@ -90,40 +139,62 @@ function remotePath(path) {
  * must run with it: startCodeServer({ smokeTestDriver: true })): the extensions under development
  * and, for a test run, the suite. Browser tests that drive the UI pass no `extensionTestsPath` and
  * get a window with the extension loaded from its folder.
+ * @param {string} serverUrl
+ * @param {{ folder?: string, extensionDevelopmentPaths?: string[], extensionTestsPath?: string }} session
+ * @returns {string}
  */
 export function workbenchUrl(serverUrl, { folder, extensionDevelopmentPaths = [], extensionTestsPath }) {
   const authority = new URL(serverUrl).host;
-  const remote = (p) => `vscode-remote://${authority}${remotePath(p)}`;
+  const remote = (/** @type {string} */ p) => `vscode-remote://${authority}${remotePath(p)}`;
   const payload = extensionDevelopmentPaths.map((p) => ['extensionDevelopmentPath', remote(p)]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', remote(extensionTestsPath)]);
   const params = new URLSearchParams();
   if (folder) params.set(folder.endsWith('.code-workspace') ? 'workspace' : 'folder', folder);
   params.set('payload', JSON.stringify(payload));
-  return `${serverUrl}/?${params}`;
+  return `${serverUrl}/?${params.toString()}`;
 }
 
+/**
+ * Prints the reason and returns the exit code 1.
+ * @param {string} message
+ */
 function fail(message) {
   process.stderr.write(`code-server-test: ${message}\n`);
   return 1;
 }
 
+/**
+ * Runs the suite the flags name; resolves to the exit code.
+ * @param {string[]} [argv]
+ * @returns {Promise<number>}
+ */
 export async function main(argv = process.argv.slice(2)) {
   const o = parseArgs(argv);
   const fromVsix = process.env.CNN_SLICER_FROM_VSIX;
   const verbose = process.env.CNN_SLICER_VSCODE_VERBOSE === '1';
   const timeoutMs = Number(process.env.CNN_SLICER_VSCODE_TIMEOUT_MS || 300_000);
-  if (!o.extensionTestsPath) return fail('--extensionTestsPath=<the suite\'s index.js> is required');
-  if (!existsSync(o.extensionTestsPath)) return fail(`the test suite ${o.extensionTestsPath} does not exist (build it first: node scripts/test-vscode.mjs)`);
-  if (!fromVsix && o.extensionDevelopmentPaths.length === 0) return fail('--extensionDevelopmentPath=<the extension folder> is required (or CNN_SLICER_FROM_VSIX=<file.vsix>)');
-  for (const p of o.extensionDevelopmentPaths) if (!existsSync(join(p, 'package.json'))) return fail(`--extensionDevelopmentPath=${p} has no package.json`);
+  if (!o.extensionTestsPath) return fail("--extensionTestsPath=<the suite's index.js> is required");
+  if (!existsSync(o.extensionTestsPath))
+    return fail(`the test suite ${o.extensionTestsPath} does not exist (build it first: node scripts/test-vscode.mjs)`);
+  if (!fromVsix && o.extensionDevelopmentPaths.length === 0)
+    return fail('--extensionDevelopmentPath=<the extension folder> is required (or CNN_SLICER_FROM_VSIX=<file.vsix>)');
+  for (const p of o.extensionDevelopmentPaths)
+    if (!existsSync(join(p, 'package.json'))) return fail(`--extensionDevelopmentPath=${p} has no package.json`);
   if (o.folder && !existsSync(o.folder)) return fail(`the workspace ${o.folder} does not exist`);
 
   const started = Date.now();
-  const log = (line) => process.stderr.write(`${line}\n`);
+  const log = (/** @type {string} */ line) => {
+    process.stderr.write(`${line}\n`);
+  };
+  /** @type {import('./vscode-test-env.mjs').CodeServer | undefined} */
   let server;
+  /** @type {import('playwright-core').Browser | undefined} */
   let browser;
+  /** @type {string | undefined} */
   let vsixTemp;
+  /** @type {string[]} */
   const workbenchLog = [];
+  /** @type {Promise<void> | undefined} */
   let cleaningUp;
   const cleanUp = () => {
     cleaningUp ??= (async () => {
@@ -134,17 +205,18 @@ export async function main(argv = process.argv.slice(2)) {
     return cleaningUp;
   };
   // runTests sends SIGINT on Ctrl+C: the server group must not outlive this process.
-  for (const signal of ['SIGINT', 'SIGTERM']) {
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
     process.once(signal, () => {
       log(`code-server-test: ${signal}, stopping VS Code`);
-      cleanUp().finally(() => process.exit(130));
+      void cleanUp().finally(() => process.exit(130));
     });
   }
 
   try {
     const chromiumPath = ensureChromium(log);
     if (fromVsix) {
-      if (!isAbsolute(fromVsix) || !existsSync(fromVsix)) return fail(`CNN_SLICER_FROM_VSIX=${fromVsix} must be the absolute path of a .vsix (npm run package prints it)`);
+      if (!isAbsolute(fromVsix) || !existsSync(fromVsix))
+        return fail(`CNN_SLICER_FROM_VSIX=${fromVsix} must be the absolute path of a .vsix (npm run package prints it)`);
       // The extension is installed before the server starts, so the folders are made here.
       vsixTemp = mkdtempSync(join(tmpdir(), 'cnn-slicer-vsix-'));
       o.extensionsDir ??= join(vsixTemp, 'extensions');
@@ -157,20 +229,33 @@ export async function main(argv = process.argv.slice(2)) {
       // an extension development session, so an empty extension stands in as the development path.
       const host = join(vsixTemp, 'test-host');
       mkdirSync(host, { recursive: true });
-      writeFileSync(join(host, 'package.json'), JSON.stringify({ name: 'vsix-test-host', publisher: 'cnn-slicer-tests', version: '0.0.0', engines: { vscode: '*' } }));
+      writeFileSync(
+        join(host, 'package.json'),
+        JSON.stringify({ name: 'vsix-test-host', publisher: 'cnn-slicer-tests', version: '0.0.0', engines: { vscode: '*' } }),
+      );
       o.extensionDevelopmentPaths = [host];
     }
-    server = await startCodeServer({ userDataDir: o.userDataDir, extensionsDir: o.extensionsDir, smokeTestDriver: true, env: { CNN_SLICER_SUITE_LOG_MARKER: SUITE_LOG_MARKER }, log });
-    log(`code-server-test: VS Code of code-server ${CODE_SERVER_VERSION} at ${server.url} (ready in ${Date.now() - started} ms)${o.folder ? `, workspace ${o.folder}` : ''}`);
+    server = await startCodeServer({
+      userDataDir: o.userDataDir,
+      extensionsDir: o.extensionsDir,
+      smokeTestDriver: true,
+      env: { CNN_SLICER_SUITE_LOG_MARKER: SUITE_LOG_MARKER },
+      log,
+    });
+    log(
+      `code-server-test: VS Code of code-server ${CODE_SERVER_VERSION} at ${server.url} (ready in ${Date.now() - started} ms)${o.folder ? `, workspace ${o.folder}` : ''}`,
+    );
 
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_FLAGS, headless: true });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    let resolveExit;
+    /** @type {(code: number) => void} */
+    let resolveExit = () => undefined;
+    /** @type {Promise<number>} */
     const exitCode = new Promise((r) => (resolveExit = r));
     // The workbench sends its own log here too (a lot of it, about chat, accounts, the gallery it
     // cannot reach); the suite's lines carry the marker its runner puts first (index.ts).
-    await page.exposeFunction('codeAutomationLog', (type, args) => {
-      const list = Array.isArray(args) ? args : [args];
+    await page.exposeFunction('codeAutomationLog', (/** @type {string} */ type, /** @type {unknown} */ args) => {
+      const list = Array.isArray(args) ? /** @type {unknown[]} */ (args) : [args];
       if (list[0] === SUITE_LOG_MARKER) {
         (type === 'error' ? process.stderr : process.stdout).write(`${format(...list.slice(1))}\n`);
         return;
@@ -179,13 +264,15 @@ export async function main(argv = process.argv.slice(2)) {
       workbenchLog.push(line);
       if (verbose) log(`code-server-test: workbench ${line}`);
     });
-    await page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code) || 0));
+    await page.exposeFunction('codeAutomationExit', (/** @type {unknown} */ code) => resolveExit(Number(code) || 0));
     page.on('pageerror', (e) => verbose && log(`code-server-test: page error: ${e.message}`));
     page.on('console', (m) => verbose && m.type() === 'error' && log(`code-server-test: page console: ${m.text()}`));
     page.on('crash', () => resolveExit(fail('the VS Code page crashed')));
 
     await page.goto(workbenchUrl(server.url, o));
+    /** @type {NodeJS.Timeout | undefined} */
     let timer;
+    /** @type {Promise<'timeout'>} */
     const timeout = new Promise((r) => {
       timer = setTimeout(r, Math.max(0, timeoutMs - (Date.now() - started)), 'timeout');
     });
@@ -194,7 +281,10 @@ export async function main(argv = process.argv.slice(2)) {
     clearTimeout(timer);
     if (typeof outcome === 'number') {
       log(`code-server-test: the suite exited with code ${outcome} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      if (outcome !== 0) log(`code-server-test: the workbench's own log (errors of VS Code itself, console output of other code) is in ${join(ARTIFACTS, 'workbench.log')}`);
+      if (outcome !== 0)
+        log(
+          `code-server-test: the workbench's own log (errors of VS Code itself, console output of other code) is in ${join(ARTIFACTS, 'workbench.log')}`,
+        );
       return outcome;
     }
     const shot = join(ROOT, 'test-artifacts', 'screenshots', 'vscode-test-timeout.png');
@@ -205,8 +295,9 @@ export async function main(argv = process.argv.slice(2)) {
         ? `the suite did not finish within ${timeoutMs / 1000} s (CNN_SLICER_VSCODE_TIMEOUT_MS); a test may hang, or VS Code never started it`
         : `${outcome} before the suite finished`;
     return fail(`${why}. Screenshot: ${shot}\nLast lines of code-server's log:\n${server.logTail()}`);
-  } catch (e) {
-    return fail(`${e.message}${verbose && server ? `\n${server.logTail()}` : ''}`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return fail(`${message}${verbose && server ? `\n${server.logTail()}` : ''}`);
   } finally {
     if (server) {
       // Kept for a look after a failure (and as CI artifacts): the workbench's own log and code-server's.

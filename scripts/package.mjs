@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // `npm run package`: builds the bundles in production mode and packs the extension into a .vsix with
 // @vscode/vsce. What goes in is decided by .vscodeignore (an allow-list): the bundles, media, l10n,
 // the example, and the few files the bundles load at run time from node_modules (esbuild and its
@@ -15,7 +16,20 @@
 // it and (unless --no-check, and only for this machine's platform) that the unpacked package records
 // the fixture model with nothing else around. test:vscode --vsix installs it into a clean VS Code.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -24,7 +38,10 @@ import { inflateRawSync } from 'node:zlib';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** vsce's targets for the platforms esbuild ships binaries for (process.platform-process.arch → target). */
+/**
+ * vsce's targets for the platforms esbuild ships binaries for (process.platform-process.arch → target).
+ * @type {Record<string, string | undefined>}
+ */
 const TARGETS = {
   'linux-x64': 'linux-x64',
   'linux-arm64': 'linux-arm64',
@@ -38,7 +55,11 @@ const TARGETS = {
 /** The bundles the extension runs (esbuild.mjs); bench.js and the test suite stay out. */
 const BUNDLES = ['extension', 'service', 'recorder', 'computeWorker', 'forwardWorker', 'cli', 'webview'].map((b) => `dist/${b}.js`);
 
-/** Files the bundles resolve at run time, beside the manifest and the bundles themselves. */
+/**
+ * Files the bundles resolve at run time, beside the manifest and the bundles themselves.
+ * @param {string} esbuildPackage
+ * @returns {string[]}
+ */
 function runtimeFiles(esbuildPackage) {
   const binary = esbuildPackage.startsWith('@esbuild/win32') ? 'esbuild.exe' : 'bin/esbuild';
   return [
@@ -61,18 +82,41 @@ function runtimeFiles(esbuildPackage) {
   ];
 }
 
+/**
+ * @typedef {object} PackageArgs
+ * @property {string} [target] the vsce target (default: this machine's)
+ * @property {string} [out] the .vsix to write
+ * @property {boolean} build
+ * @property {boolean} check
+ * @property {boolean} stage
+ */
+
+/**
+ * @param {string[]} argv
+ * @returns {PackageArgs}
+ */
 function parseArgs(argv) {
+  /** @type {PackageArgs} */
   const o = { target: undefined, out: undefined, build: true, check: true, stage: false };
+  /** The value after a flag such as --out, which must be there. */
+  const next = (/** @type {number} */ i) => {
+    const value = argv[i + 1];
+    if (value === undefined) throw new Error(`${argv[i]} needs a value`);
+    return value;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--target' || a === '-t') o.target = argv[++i];
     else if (a.startsWith('--target=')) o.target = a.slice('--target='.length);
-    else if (a === '--out' || a === '-o') o.out = resolve(argv[++i]);
+    else if (a === '--out' || a === '-o') o.out = resolve(next(i++));
     else if (a.startsWith('--out=')) o.out = resolve(a.slice('--out='.length));
     else if (a === '--no-build') o.build = false;
     else if (a === '--no-check') o.check = false;
     else if (a === '--stage') o.stage = true;
-    else throw new Error(`unknown argument ${a}; usage: node scripts/package.mjs [--target <vsce target>] [--out <file.vsix>] [--no-build] [--no-check] [--stage]`);
+    else
+      throw new Error(
+        `unknown argument ${a}; usage: node scripts/package.mjs [--target <vsce target>] [--out <file.vsix>] [--no-build] [--no-check] [--stage]`,
+      );
   }
   if (o.stage && !o.build) throw new Error('--stage builds the bundles in its own folder; it cannot be combined with --no-build');
   return o;
@@ -91,7 +135,13 @@ function makeStage() {
     .map((l) => l.trim())
     .filter((l) => l.startsWith('!'))
     .map((l) => l.slice(1).split('/')[0]);
-  const matches = (pattern, name) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`).test(name);
+  const matches = (/** @type {string} */ pattern, /** @type {string} */ name) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '.')}$`,
+    ).test(name);
   for (const name of readdirSync(ROOT)) {
     if (name === 'dist' || name === 'node_modules') continue;
     if (name === '.vscodeignore' || allowed.some((p) => matches(p, name))) cpSync(join(ROOT, name), join(stage, name), { recursive: true });
@@ -101,7 +151,10 @@ function makeStage() {
   return stage;
 }
 
-/** The @esbuild/<platform> package for a vsce target (the binary that must ship with it). */
+/**
+ * The @esbuild/<platform> package for a vsce target (the binary that must ship with it).
+ * @param {string} target
+ */
 function esbuildPackageFor(target) {
   const entry = Object.entries(TARGETS).find(([, t]) => t === target);
   if (!entry) throw new Error(`no esbuild binary for the target ${target}; use one of ${Object.values(TARGETS).join(', ')}`);
@@ -112,6 +165,7 @@ function esbuildPackageFor(target) {
  * Unpacks the .vsix into a temporary folder and records the integration tests' fixture model with
  * the packaged CLI, outside the repository: proof that the bundles find esbuild, its binary and the
  * WASM backend inside the package alone (the recorder in VS Code resolves them the same way).
+ * @param {string} vsix
  */
 function recordWithPackage(vsix) {
   const started = Date.now();
@@ -122,20 +176,42 @@ function recordWithPackage(vsix) {
       if (!name.startsWith('extension/') || name.endsWith('/')) continue;
       const file = join(temp, name);
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, read(name));
+      writeFileSync(file, read(name) ?? new Uint8Array());
       if (e.mode) chmodSync(file, e.mode & 0o777);
     }
     const model = join(temp, 'tiny-model.ts');
     copyFileSync(join(ROOT, 'test', 'vscode', 'fixture', 'tiny-model.ts'), model);
-    const args = [join(temp, 'extension', 'dist', 'cli.js'), 'record', model, '--epochs', '1', '--probe', '30', '--k', '10', '--backend', 'wasm', '--out', join(temp, 'runs')];
+    const args = [
+      join(temp, 'extension', 'dist', 'cli.js'),
+      'record',
+      model,
+      '--epochs',
+      '1',
+      '--probe',
+      '30',
+      '--k',
+      '10',
+      '--backend',
+      'wasm',
+      '--out',
+      join(temp, 'runs'),
+    ];
     let stdout;
     try {
       stdout = execFileSync(process.execPath, args, { cwd: temp, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    } catch (e) {
-      throw new Error(`the packaged extension cannot record (node ${args.map((a) => relative(temp, a) || a).join(' ')}):\n${`${e.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n')}`);
+    } catch (error) {
+      const { stderr = '' } = /** @type {{ stderr?: string }} */ (error);
+      throw new Error(
+        `the packaged extension cannot record (node ${args.map((a) => relative(temp, a) || a).join(' ')}):\n${stderr.trim().split('\n').slice(-15).join('\n')}`,
+        {
+          cause: error,
+        },
+      );
     }
-    const folder = stdout.trim().split('\n').pop();
-    if (!existsSync(join(folder, 'manifest.json'))) throw new Error(`the packaged CLI recorded no run (it printed ${JSON.stringify(stdout.slice(-300))})`);
+    // The CLI prints the run folder last.
+    const folder = stdout.trim().split('\n').pop() ?? '';
+    if (!existsSync(join(folder, 'manifest.json')))
+      throw new Error(`the packaged CLI recorded no run (it printed ${JSON.stringify(stdout.slice(-300))})`);
     console.log(`package: checked: the packaged extension records a run on its own (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } finally {
     rmSync(temp, { recursive: true, force: true });
@@ -145,6 +221,10 @@ function recordWithPackage(vsix) {
 /**
  * The entries of a .zip (name → uncompressed size), read from its central directory, and a way to
  * read one entry's bytes: enough to check what a .vsix holds without an unzip tool.
+ *
+ * @typedef {{ size: number, compressed: number, mode: number, method: number, local: number }} ZipEntry
+ * @param {string} file
+ * @returns {{ entries: Map<string, ZipEntry>, read: (name: string) => Buffer | undefined }}
  */
 export function readZip(file) {
   const buf = readFileSync(file);
@@ -153,6 +233,7 @@ export function readZip(file) {
   if (eocd < 0) throw new Error(`${file} is not a zip file`);
   const count = buf.readUInt16LE(eocd + 10);
   let p = buf.readUInt32LE(eocd + 16);
+  /** @type {Map<string, ZipEntry>} */
   const entries = new Map();
   for (let i = 0; i < count; i++) {
     if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`${file}: bad central directory`);
@@ -168,7 +249,7 @@ export function readZip(file) {
     entries.set(name, { size, compressed, mode, method, local });
     p += 46 + nameLength + extraLength + commentLength;
   }
-  const read = (name) => {
+  const read = (/** @type {string} */ name) => {
     const e = entries.get(name);
     if (!e) return undefined;
     const start = e.local + 30 + buf.readUInt16LE(e.local + 26) + buf.readUInt16LE(e.local + 28);
@@ -178,13 +259,21 @@ export function readZip(file) {
   return { entries, read };
 }
 
+/** @param {number} bytes */
 function mb(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/**
+ * Builds and packs the extension; resolves to the .vsix written.
+ * @param {string[]} [argv] the command-line arguments (see Usage above)
+ * @returns {Promise<{ vsix: string, size: number, target: string }>}
+ */
 export async function packageExtension(argv = process.argv.slice(2)) {
   const o = parseArgs(argv);
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  /** @type {unknown} */
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const pkg = /** @type {{ name: string, version: string }} */ (manifest);
   const target = o.target ?? TARGETS[`${process.platform}-${process.arch}`];
   if (!target) throw new Error(`no vsce target for ${process.platform}-${process.arch}; pass --target`);
   const esbuildPackage = esbuildPackageFor(target);
@@ -194,8 +283,8 @@ export async function packageExtension(argv = process.argv.slice(2)) {
   let vsce;
   try {
     vsce = join(dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
-  } catch {
-    throw new Error('@vscode/vsce is not installed: it is a devDependency, run npm install');
+  } catch (error) {
+    throw new Error('@vscode/vsce is not installed: it is a devDependency, run npm install', { cause: error });
   }
 
   const started = Date.now();
@@ -208,6 +297,11 @@ export async function packageExtension(argv = process.argv.slice(2)) {
   }
 }
 
+/**
+ * @param {string} cwd the folder vsce packages from
+ * @param {{ o: PackageArgs, target: string, esbuildPackage: string, out: string, vsce: string, started: number }} job
+ * @returns {Promise<{ vsix: string, size: number, target: string }>}
+ */
 async function packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started }) {
   if (o.build) {
     const outdir = join(cwd, 'dist');
@@ -236,36 +330,52 @@ async function packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started 
 
   // The .vsix must hold everything the extension loads at run time, and nothing of the sources.
   const { entries, read } = readZip(out);
-  const inside = (f) => `extension/${f}`;
+  const inside = (/** @type {string} */ f) => `extension/${f}`;
   // vsce stores the README as readme.md.
   const absent = needed.filter((f) => !entries.has(inside(f === 'README.md' ? 'readme.md' : f)));
   if (absent.length) throw new Error(`${out} lacks files the extension needs at run time: ${absent.join(', ')}; check .vscodeignore`);
-  const binary = entries.get(inside(needed.find((f) => f.includes(`${esbuildPackage}/`) && /esbuild(\.exe)?$/.test(f))));
-  if (!target.startsWith('win32') && (binary.mode & 0o111) === 0) throw new Error(`${out}: the esbuild binary is not executable in the package (mode ${binary.mode.toString(8)})`);
-  const unwanted = [...entries.keys()].filter((f) => /^extension\/(src|webview|test|bench|scripts)\/|\.map$|^extension\/dist\/(bench|test)/.test(f));
+  // runtimeFiles() lists the binary, and the check above found every listed file in the package.
+  const binaryPath = needed.find((f) => f.includes(`${esbuildPackage}/`) && /esbuild(\.exe)?$/.test(f)) ?? '';
+  const binary = /** @type {ZipEntry} */ (entries.get(inside(binaryPath)));
+  if (!target.startsWith('win32') && (binary.mode & 0o111) === 0)
+    throw new Error(`${out}: the esbuild binary is not executable in the package (mode ${binary.mode.toString(8)})`);
+  const unwanted = [...entries.keys()].filter((f) =>
+    /^extension\/(src|webview|test|bench|scripts)\/|\.map$|^extension\/dist\/(bench|test)/.test(f),
+  );
   if (unwanted.length) throw new Error(`${out} holds files that should stay out: ${unwanted.slice(0, 10).join(', ')}; check .vscodeignore`);
 
   // Another build (npm run watch, a test run) may have rewritten dist/ between the production build
   // and vsce reading it: production bundles are minified and link no source map.
   if (o.build) {
-    const stale = BUNDLES.filter((f) => /\/\/# sourceMappingURL=\S+\.map\s*$/.test(read(inside(f)).toString('utf8').slice(-200)));
-    if (stale.length) throw new Error(`${out} holds development bundles (${stale.join(', ')}): dist/ was rebuilt while packaging (is npm run watch or a test run going?); stop it and run again`);
+    const stale = BUNDLES.filter((f) => /\/\/# sourceMappingURL=\S+\.map\s*$/.test((read(inside(f)) ?? '').toString('utf8').slice(-200)));
+    if (stale.length)
+      throw new Error(
+        `${out} holds development bundles (${stale.join(', ')}): dist/ was rebuilt while packaging (is npm run watch or a test run going?); stop it and run again`,
+      );
   }
 
+  /** @type {Map<string, number>} */
   const groups = new Map();
   let total = 0;
   for (const [name, e] of entries) {
     if (!name.startsWith('extension/')) continue;
     const parts = name.slice('extension/'.length).split('/');
-    const group = parts[0] === 'node_modules' ? parts.slice(0, parts[1].startsWith('@') ? 3 : 2).join('/') : parts.length > 1 ? `${parts[0]}/` : parts[0];
+    const group =
+      parts[0] === 'node_modules'
+        ? parts.slice(0, parts[1].startsWith('@') ? 3 : 2).join('/')
+        : parts.length > 1
+          ? `${parts[0]}/`
+          : parts[0];
     groups.set(group, (groups.get(group) ?? 0) + e.size);
     total += e.size;
   }
   const size = statSync(out).size;
   console.log(`package: ${relative(process.cwd(), out) || out}`);
-  console.log(`package: ${mb(size)} (${entries.size} files, ${mb(total)} unpacked), target ${target}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `package: ${mb(size)} (${entries.size} files, ${mb(total)} unpacked), target ${target}, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   for (const [group, bytes] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${mb(bytes).padStart(9)}  ${group}`);
-  const extensionJs = entries.get('extension/dist/extension.js').size;
+  const extensionJs = entries.get('extension/dist/extension.js')?.size ?? 0;
   console.log(`package: extension host bundle dist/extension.js ${(extensionJs / 1024).toFixed(1)} KB`);
   if (o.check && target === TARGETS[`${process.platform}-${process.arch}`]) recordWithPackage(out);
   return { vsix: out, size, target };
@@ -274,8 +384,8 @@ async function packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     await packageExtension();
-  } catch (e) {
-    console.error(`package: ${e.message}`);
+  } catch (error) {
+    console.error(`package: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // `npm run test:vscode`: the integration tests in a real VS Code (docs/testing.md).
 //   1. the test environment: code-server and Node 24 in the cache (installed on first use,
 //      ≈2 minutes; scripts/vscode-test-env.mjs) and Chromium (scripts/ensure-chromium.mjs);
@@ -31,6 +32,7 @@ export const SUITE_OUT = join(ROOT, 'dist', 'test', 'suite');
  * Bundles the suite for the extension host, which runs JavaScript only: the runner with mocha
  * inside (so nothing has to resolve from the extension host's module paths) and one file per test
  * file, so mocha reports them by name. `vscode` stays external: the extension host provides it.
+ * @returns {Promise<string>} the runner's path
  */
 export async function buildSuite() {
   const tests = readdirSync(SUITE_SOURCE).filter((f) => f.endsWith('.test.ts'));
@@ -53,7 +55,12 @@ export async function buildSuite() {
   return join(SUITE_OUT, 'index.js');
 }
 
+/**
+ * @param {string[]} argv
+ * @returns {{ grep?: string, vsix?: string, build: boolean, keep: boolean }}
+ */
 function parseArgs(argv) {
+  /** @type {{ grep?: string, vsix?: string, build: boolean, keep: boolean }} */
   const o = { grep: undefined, vsix: process.env.CNN_SLICER_FROM_VSIX, build: true, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -63,20 +70,25 @@ function parseArgs(argv) {
     else if (a.startsWith('--vsix=')) o.vsix = a.slice('--vsix='.length);
     else if (a === '--no-build') o.build = false;
     else if (a === '--keep') o.keep = true;
-    else throw new Error(`unknown argument ${a}; usage: node scripts/test-vscode.mjs [--grep <regexp>] [--vsix [file.vsix]] [--no-build] [--keep]`);
+    else
+      throw new Error(
+        `unknown argument ${a}; usage: node scripts/test-vscode.mjs [--grep <regexp>] [--vsix [file.vsix]] [--no-build] [--keep]`,
+      );
   }
   return o;
 }
 
+/** @returns {Promise<number>} the exit code */
 async function main() {
   const started = Date.now();
-  const step = (what) => console.log(`test:vscode: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const step = (/** @type {string} */ what) => console.log(`test:vscode: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const o = parseArgs(process.argv.slice(2));
   if (!process.env.CNN_SLICER_VSCODE) {
     await ensureTestEnv();
     ensureChromium();
     step('test environment ready');
   }
+  /** @type {string | undefined} */
   let vsix;
   if (o.vsix && o.vsix !== '1' && o.vsix !== 'true') {
     vsix = resolve(o.vsix);
@@ -101,7 +113,9 @@ async function main() {
     await runVSCodeTests({ extensionTestsPath: suite, vsix, env, keepWorkspace: o.keep });
     step(vsix ? `passed against ${vsix}` : 'passed');
     return 0;
-  } catch (e) {
+  } catch (error) {
+    // test-electron's TestRunFailedError carries the suite's exit code.
+    const e = /** @type {Error & { code?: unknown }} */ (error);
     step(`failed: ${e.message}`);
     return typeof e.code === 'number' && e.code !== 0 ? e.code : 1;
   }
@@ -109,7 +123,7 @@ async function main() {
 
 try {
   process.exitCode = await main();
-} catch (e) {
-  console.error(`test:vscode: ${e.message}`);
+} catch (error) {
+  console.error(`test:vscode: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 }

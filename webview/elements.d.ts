@@ -1,8 +1,8 @@
 // JSX types for the @vscode-elements/elements web components the views use (they ship no Preact
 // typings). Attributes are passed through as-is.
-import 'preact';
+import type { HTMLAttributes } from 'preact';
 
-type VscodeElementProps = preact.JSX.HTMLAttributes<HTMLElement> & Record<string, unknown>;
+type VscodeElementProps = HTMLAttributes<HTMLElement> & Record<string, unknown>;
 
 declare module 'preact' {
   namespace JSX {

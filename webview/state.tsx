@@ -78,7 +78,7 @@ export function restoreUiState(saved: unknown, manifest: RunManifest): UiState {
     const ch = s.focus.channel;
     out.focus = { layer: s.focus.layer, channel: typeof ch === 'number' && Number.isInteger(ch) && ch >= 0 ? ch : null };
   }
-  if (s.views && typeof s.views === 'object') out.views = s.views as Record<string, unknown>;
+  if (s.views && typeof s.views === 'object') out.views = s.views;
   return out;
 }
 
@@ -100,9 +100,10 @@ export interface AppContextValue {
   manifest: RunManifest;
   classNames: string[];
   ui: UiState;
-  update(change: Partial<UiState> | ((ui: UiState) => Partial<UiState>)): void;
+  // Function properties, not methods: views take them out of the context (`const { update } = useApp()`).
+  update: (change: Partial<UiState> | ((ui: UiState) => Partial<UiState>)) => void;
   /** Picks a layer (and channel) everywhere: the linked selection. */
-  focus(layer: number | null, channel?: number | null): void;
+  focus: (layer: number | null, channel?: number | null) => void;
   /** Answers already received, shared by all views (tab switches and epoch scrubbing do not ask again). */
   cache: AnswerCache;
 }
@@ -175,7 +176,7 @@ export type QueryResult<T> =
   | { status: 'idle' }
   | { status: 'loading'; progress?: { fraction: number; message?: string }; previous?: T }
   | { status: 'ready'; answer: T }
-  | { status: 'error'; error: ViewError; retry(): void };
+  | { status: 'error'; error: ViewError; retry: () => void };
 
 /**
  * Asks one slice query and follows it: loading (with progress), the answer, or the error with a
@@ -224,8 +225,7 @@ export function useQuery<K extends QueryKind>(q: QueryOf<K> | null, view: ViewId
         },
       );
     return () => controller.abort();
-    // `q` is described completely by `key`.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `q` is described completely by `key`, so it is not a dependency of its own.
   }, [key, attempt, data, cache, view]);
   return result;
 }

@@ -127,7 +127,7 @@ export function capacityMatrixFromCodes(
       const g1 = Math.min(r1, g0 + group);
       const mem = wasm.reserve(rowsAt + (g1 - g0) * pairs);
       const bytes = new Uint8Array(mem);
-      for (let r = g0; r < g1; r++) bytes.set(rows[r].codes as Uint8Array, rowsAt + (r - g0) * pairs);
+      for (let r = g0; r < g1; r++) bytes.set(rows[r].codes, rowsAt + (r - g0) * pairs);
       const scaled = new Uint16Array(mem, scaledAt, pairs);
       const tables = new Int32Array(mem, tablesAt, 4 * cells);
       for (let c = 0; c < columns.length; c++) {

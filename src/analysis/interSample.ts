@@ -131,11 +131,12 @@ export function kthSmallest(a: Float64Array, m: number, k: number): number {
   while (hi > lo) {
     // Median of three as pivot, Hoare partition.
     const mid = (lo + hi) >>> 1;
-    let x = a[lo], y = a[mid], z = a[hi];
+    let x = a[lo];
+    let y = a[mid];
+    const z = a[hi];
     if (x > y) [x, y] = [y, x];
-    if (y > z) [y, z] = [z, y];
-    if (x > y) [x, y] = [y, x];
-    const pivot = y;
+    // Now x <= y: the median is y, unless z is below it, then the larger of x and z.
+    const pivot = y > z ? (x > z ? x : z) : y;
     let i = lo;
     let j = hi;
     while (i <= j) {

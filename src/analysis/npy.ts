@@ -150,7 +150,7 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   // One copy into a fresh ArrayBuffer (offset 0, so every typed array view below is aligned).
   // Uint8Array.prototype.slice is called explicitly: a Node Buffer's own slice() returns a view
   // into the same memory, which would make the views below start at the file's first byte.
-  const copy = Uint8Array.prototype.slice.call(bytes, dataStart, dataStart + nbytes) as Uint8Array<ArrayBuffer>;
+  const copy: Uint8Array<ArrayBuffer> = Uint8Array.prototype.slice.call(bytes, dataStart, dataStart + nbytes);
   if (!LITTLE_ENDIAN_HOST) swapBytes(copy, itemsize);
   return { dtype, shape, data: viewAs(dtype, copy, count) };
 }
@@ -228,7 +228,7 @@ function dtypeFromDescr(descr: string): NpyDtype {
     case 'i8':
       if (order === '<') return ({ f4: 'float32', f8: 'float64', i4: 'int32', i8: 'int64' } as const)[code];
       if (order === '>') fail(`unsupported .npy dtype ${quoted(descr)} (big-endian); ${SUPPORTED}`);
-      fail(`unsupported .npy dtype ${quoted(descr)} (byte order must be '<'); ${SUPPORTED}`);
+      return fail(`unsupported .npy dtype ${quoted(descr)} (byte order must be '<'); ${SUPPORTED}`);
     default:
       fail(`unsupported .npy dtype ${quoted(descr)}; ${SUPPORTED}`);
   }

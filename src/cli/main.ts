@@ -29,7 +29,12 @@ import { RunWriteError } from '../run/files';
 
 type Options = Record<string, { type: 'string' | 'boolean' }>;
 
-function parse(argv: string[], options: Options, positionals: number, help: string) {
+function parse(
+  argv: string[],
+  options: Options,
+  positionals: number,
+  help: string,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } | undefined {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
@@ -43,7 +48,7 @@ function parse(argv: string[], options: Options, positionals: number, help: stri
   if (parsed.positionals.length !== positionals) {
     throw new UsageError(`expected ${positionals} file argument${positionals === 1 ? '' : 's'}, got ${parsed.positionals.length} (see --help)`);
   }
-  return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  return parsed;
 }
 
 const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
@@ -212,7 +217,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     // RangeErrors from the analysis core name a bad parameter or shape: the user's input.
     if (UsageError.is(e) || e instanceof RangeError || ModelError.is(e) || DatasetError.is(e) || (e instanceof QueryError && e.code !== 'internal')) {
-      process.stderr.write(`cnn-slicer: ${(e as Error).message}\n`);
+      process.stderr.write(`cnn-slicer: ${e.message}\n`);
       return 2;
     }
     // A run folder that could not be written (a full disk): its message says what to do.

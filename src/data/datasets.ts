@@ -57,7 +57,7 @@ function splitNpyPair(spec: string, rest: string): [string, string] {
   else {
     const hits = [...rest.matchAll(/\.npy,/gi)];
     if (commas === 0 || hits.length !== 1) bad(spec, 'npy needs two files separated by one comma');
-    at = hits[0].index! + 4;
+    at = hits[0].index + 4;
   }
   const inputsFile = rest.slice(0, at).trim();
   const labelsFile = rest.slice(at + 1).trim();

@@ -197,7 +197,7 @@ describe('browser: channel view', function () {
   it('draws a 512-channel layer on one canvas, with exact hover', async () => {
     const f = await browserFixture();
     const channels = 512;
-    const manifest: RunManifest = JSON.parse(JSON.stringify(f.manifest));
+    const manifest: RunManifest = structuredClone(f.manifest);
     manifest.layers[1] = { ...manifest.layers[1], name: 'wide', channels, outputShape: [24, 24, channels] };
     const epochs = manifest.epochs;
     const classes = manifest.dataset.classNames.length;

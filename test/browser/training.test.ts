@@ -184,7 +184,7 @@ describe('browser: training performance view', function () {
     assert.equal(await page.getAttribute('#panel-training svg.diversity-bars g.bar-group >> nth=0', 'data-group'), 'all');
     const nulls = diversity.rows.flatMap((r) => r.bits.filter((b) => b === null)).length;
     assert.equal(await page.locator('#panel-training svg.diversity-bars g.bar.na .na-marker').count(), nulls);
-    const defined = diversity.rows.flatMap((r) => r.bits.filter((b) => b !== null)) as number[];
+    const defined = diversity.rows.flatMap((r) => r.bits.filter((b) => b !== null));
     const shown = (await page.$$eval('#panel-training svg.diversity-bars g.bar:not(.na)', (els) => els.map((e) => Number(e.getAttribute('data-bits'))))).sort();
     assert.deepEqual(shown, defined.slice().sort());
     if (defined.length) {

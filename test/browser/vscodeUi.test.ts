@@ -45,13 +45,19 @@ interface CodeServer {
   exit: Promise<{ code: number | null; signal: string | null }>;
   stop(): Promise<void>;
 }
+// A module's exports are plain functions (no `this`), so they are typed as function properties.
 interface TestEnvModule {
-  ensureTestEnv(o?: { log?: (line: string) => void }): Promise<unknown>;
-  startCodeServer(o: { userDataDir: string; extensionsDir: string; workspaceTrust?: boolean; log?: (line: string) => void }): Promise<CodeServer>;
-  installExtension(vsix: string, o: { extensionsDir: string; userDataDir: string; log?: (line: string) => void }): Promise<string>;
+  ensureTestEnv: (o?: { log?: (line: string) => void }) => Promise<unknown>;
+  startCodeServer: (o: {
+    userDataDir: string;
+    extensionsDir: string;
+    workspaceTrust?: boolean;
+    log?: (line: string) => void;
+  }) => Promise<CodeServer>;
+  installExtension: (vsix: string, o: { extensionsDir: string; userDataDir: string; log?: (line: string) => void }) => Promise<string>;
 }
 interface CodeServerTestModule {
-  workbenchUrl(serverUrl: string, o: { folder?: string }): string;
+  workbenchUrl: (serverUrl: string, o: { folder?: string }) => string;
 }
 
 async function importScript<T>(name: string): Promise<T> {
@@ -471,7 +477,7 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     await waitUntil('the status bar item to hide after the recording', async () => !(await statusItems(page)).some((i) => i.text.includes(MODEL)));
     await screenshot(page, 'vscode-recorded');
 
-    const seen = (await page.evaluate('window.__cnnSlicerStatus')) as { text: string; spinning: boolean }[];
+    const seen = await page.evaluate<{ text: string; spinning: boolean }[]>('window.__cnnSlicerStatus');
     const shown = seen.filter((s) => progress.test(s.text));
     assert.ok(shown.length > 0, `the status bar showed the epoch and percentage (it showed ${JSON.stringify(seen.map((s) => s.text))})`);
     assert.ok(shown.every((s) => s.spinning), 'the status bar item spins while recording');
@@ -495,7 +501,7 @@ describe('browser: the installed extension in VS Code (code-server)', function (
 
   it('opens the channel view of conv2 from its lens, with one small multiple per channel', async function () {
     if (!recorded) this.skip();
-    const { manifest } = recorded!;
+    const { manifest } = recorded;
     const conv2 = manifest.layers.find((l) => l.name === 'conv2');
     assert.ok(conv2, 'the run has conv2');
     await runCommand(page, 'Notifications: Clear All Notifications');
@@ -540,7 +546,7 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     if (!recorded) this.skip();
     const view = panelFrame(page);
     await view.locator('#panel-channel').waitFor({ state: 'visible' });
-    const conv1 = recorded!.manifest.layers.find((l) => l.name === 'conv1')!;
+    const conv1 = recorded.manifest.layers.find((l) => l.name === 'conv1')!;
     const line = layers.find((l) => l.name === 'conv1')!.line;
     const selection = async () => (await statusItems(page)).find((i) => i.id === 'status.editor.selection')?.text ?? '';
     assert.doesNotMatch(await selection(), new RegExp(`^Ln ${line},`), 'the cursor is not on conv1 yet');

@@ -20,6 +20,8 @@ export const FIXTURE = join(ROOT, 'test', 'vscode', 'fixture');
  *
  * `vsix`: test an installed .vsix instead of the sources (code-server only): the extension is
  * installed into the fresh extensions folder and the suite runs against that copy.
+ * @param {{ extensionTestsPath: string, vsix?: string, env?: Record<string, string>, keepWorkspace?: boolean }} options
+ * @returns {Promise<number>}
  */
 export async function runVSCodeTests({ extensionTestsPath, vsix, env = {}, keepWorkspace = false }) {
   const desktop = process.env.CNN_SLICER_VSCODE;

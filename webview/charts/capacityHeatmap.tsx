@@ -211,7 +211,7 @@ export interface CapacityHeatmapProps {
   /** Channels of the linked selection to outline (a row of layer J, a column of layer I). */
   highlightRow: number | null;
   highlightColumn: number | null;
-  onSelect(cell: CellRef): void;
+  onSelect: (cell: CellRef) => void;
   /** Largest side of the cell area in CSS pixels. */
   maxPlot: number;
   label: string;

@@ -13,7 +13,7 @@ import { QueryStatus } from '../ui';
 
 const PAGE = 60;
 
-export function CellInputs(props: { trueClass: number; predicted: number; epoch: number; indices: number[]; classNames: string[]; onClose(): void }): JSX.Element {
+export function CellInputs(props: { trueClass: number; predicted: number; epoch: number; indices: number[]; classNames: string[]; onClose: () => void }): JSX.Element {
   const { indices, classNames } = props;
   // A new cell starts again at the first page.
   const key = `${props.epoch}:${props.trueClass}:${props.predicted}`;

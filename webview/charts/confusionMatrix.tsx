@@ -82,7 +82,7 @@ export function ConfusionCard(props: { highlight: number | null }): JSX.Element 
   );
 }
 
-function MatrixGrid(props: { answer: ConfusionAnswer; highlight: number | null; selected: CellRef | null; onSelect(c: CellRef): void }): JSX.Element {
+function MatrixGrid(props: { answer: ConfusionAnswer; highlight: number | null; selected: CellRef | null; onSelect: (c: CellRef) => void }): JSX.Element {
   const { answer } = props;
   const tooltip = useTooltip();
   const svgRef = useRef<SVGSVGElement>(null);
@@ -209,7 +209,7 @@ function MatrixGrid(props: { answer: ConfusionAnswer; highlight: number | null; 
                 onMouseMove={(e) => tooltip.show(e.clientX, e.clientY, tip(t, p))}
                 onFocus={(e) => {
                   setActive({ t, p });
-                  const r = (e.currentTarget as SVGRectElement).getBoundingClientRect();
+                  const r = e.currentTarget.getBoundingClientRect();
                   tooltip.show(r.right, r.bottom, tip(t, p));
                 }}
                 onBlur={() => tooltip.hide()}

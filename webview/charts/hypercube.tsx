@@ -16,7 +16,7 @@ const LEFT = 110;
 const ROW = { inputs: 14, layers: 74, channels: 134, epochs: 300 };
 const BAND_H = 130;
 
-export function HypercubeSlicer(props: { draft: Draft; setDraft(d: Draft): void }): JSX.Element {
+export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => void }): JSX.Element {
   const { manifest, ui } = useApp();
   const tip = useTooltip();
   const { draft, setDraft } = props;

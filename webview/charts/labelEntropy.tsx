@@ -41,7 +41,7 @@ export function LabelEntropyCard(props: {
   epoch: number;
   highlight: number | null;
   onHighlight(cls: number): void;
-  onEpoch(epoch: number): void;
+  onEpoch: (epoch: number) => void;
 }): JSX.Element {
   const t = TEXT[props.kind];
   const a = shown(props.result);

@@ -20,7 +20,7 @@ export interface PairSpec {
 const pairKey = (p: { i: number; j: number }) => `${p.i}-${p.j}`;
 
 /** Runs one pair's query and hands the result to the chart, which draws all pairs together. */
-function PairQuery(props: { pair: PairSpec; epoch: number; subset: InputSubset; onResult(key: string, r: QueryResult<LayerCapacityAnswer>): void }): null {
+function PairQuery(props: { pair: PairSpec; epoch: number; subset: InputSubset; onResult: (key: string, r: QueryResult<LayerCapacityAnswer>) => void }): null {
   const result = useQuery(queries.layerCapacity(props.pair.i, props.pair.j, props.epoch, props.subset), 'layer');
   const { onResult } = props;
   const key = pairKey(props.pair);
@@ -155,7 +155,7 @@ export function LayerCapacityCard(props: {
       {rows
         .filter((r) => r.pair.kind !== 'current' && r.result?.status === 'error' && r.result.error.code !== 'not-in-report')
         .map((r) => (
-          <QueryStatus key={pairKey(r.pair)} result={r.result!} what={`${name(r.pair.i)} → ${name(r.pair.j)}`} />
+          <QueryStatus key={pairKey(r.pair)} result={r.result} what={`${name(r.pair.i)} → ${name(r.pair.j)}`} />
         ))}
       {notInReport && notInReport !== current && notInReport.result?.status === 'error' && (
         <p class="muted lc-note">“Not in this report”: {notInReport.result.error.message}</p>

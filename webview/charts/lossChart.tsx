@@ -15,7 +15,7 @@ const PROBE_COLOUR = 'var(--vscode-charts-orange)';
 const pct = format('.1%');
 const loss = format('.4f');
 
-export function LossCard(props: { result: QueryResult<TrainingAnswer>; epoch: number; onEpoch(epoch: number): void }): JSX.Element {
+export function LossCard(props: { result: QueryResult<TrainingAnswer>; epoch: number; onEpoch: (epoch: number) => void }): JSX.Element {
   const a = shown(props.result);
   const missingTrain = a ? a.epochs.filter((_, i) => a.trainLoss[i] === null || a.trainAccuracy[i] === null) : [];
   const panels: LinePanel[] = a

@@ -54,7 +54,7 @@ export interface EpochLinesProps {
   highlight: string | null;
   onHighlight?(key: string): void;
   /** Clicking the plot (or Enter on a keyboard-chosen epoch) moves the shared epoch. */
-  onEpoch?(epoch: number): void;
+  onEpoch?: (epoch: number) => void;
   /** Accessible summary of the whole chart. */
   label: string;
   width?: number;
@@ -88,7 +88,7 @@ function epochAxis(x: ScaleLinear<number, number>, epochs: number[]): Axis<numbe
 }
 
 export function epochScale(epochs: number[], width: number): ScaleLinear<number, number> {
-  const [lo, hi] = extent(epochs) as [number, number] | [undefined, undefined];
+  const [lo, hi] = extent(epochs);
   const a = lo ?? 0;
   const b = hi ?? 0;
   // A single recorded epoch still gets an axis with the point in the middle.

@@ -172,8 +172,8 @@ function HeatmapCard(props: {
   sort: HeatmapSort;
   setSort(s: HeatmapSort): void;
   selected: CellRef | null;
-  onSelect(cell: CellRef): void;
-  nameOf(l: number): string;
+  onSelect: (cell: CellRef) => void;
+  nameOf: (l: number) => string;
 }): JSX.Element {
   const { ui } = useApp();
   const { answer: a, sort, layerI, layerJ, nameOf } = props;

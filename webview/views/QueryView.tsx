@@ -67,7 +67,7 @@ export function QueryView(): JSX.Element {
   }
 }
 
-function ArchitectureTable(props: { draft: Draft; setDraft(d: Draft): void }): JSX.Element {
+function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) => void }): JSX.Element {
   const { manifest, ui, update } = useApp();
   const { draft, setDraft } = props;
   const toggle = (layer: number) => {
@@ -131,7 +131,7 @@ function InterSampleCell(props: { layer: number }): JSX.Element {
   return <span title={a ? `${a.inputCount} inputs, k = ${a.K}` : undefined}>{a ? fmtBits(a.bits) : '…'}</span>;
 }
 
-function SubsetPicker(props: { subset: InputSubset; setSubset(s: InputSubset): void }): JSX.Element {
+function SubsetPicker(props: { subset: InputSubset; setSubset: (s: InputSubset) => void }): JSX.Element {
   const { manifest } = useApp();
   const { subset, setSubset } = props;
   const classNames = manifest.dataset.classNames;

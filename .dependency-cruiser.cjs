@@ -1,0 +1,207 @@
+// @ts-check
+// The folder rules of ARCHITECTURE.md, checked by dependency-cruiser (`npm run lint`):
+// `depcruise src webview test bench scripts esbuild.mjs`. Each rule's comment is what a violation
+// prints, so it says why the rule exists and what to do instead. test/unit/boundaries.test.ts makes
+// every rule fire on a small fixture tree.
+
+/** Our own code that ships in the .vsix (test/, bench/ and scripts/ do not). */
+const SHIPPED = '^(src|webview)/';
+/** The modules of ours that webviews may import: pure, no I/O, no Node, no tfjs. */
+const PURE_FOR_WEBVIEWS = '^src/(analysis/|run/format[.]ts$|service/queries[.]ts$)';
+/** TensorFlow.js and its backends, the runtime the extension host must never load. */
+const TFJS = '^(node_modules/)?@tensorflow/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    // Everywhere.
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment:
+        'This import closes a cycle: modules in a cycle load in an order that depends on who imports first, ' +
+        'and cannot be understood or tested one at a time. Move what both sides need into a module that imports neither.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'This import does not resolve to a file: a typo, a deleted module, or a package missing from node_modules (run npm ci).',
+      from: {},
+      // The optional native backend is required at run time only when installed (src/tfjs/backend.ts).
+      to: { couldNotResolve: true, pathNot: '^@tensorflow/tfjs-node$' },
+    },
+    {
+      name: 'no-non-package-json',
+      severity: 'error',
+      comment:
+        'This package is not declared in package.json: it is only here by accident of another package. Declare it (npm install <name>).',
+      from: {},
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'not-to-dev-dep',
+      severity: 'error',
+      comment:
+        'Shipped code (src/, webview/) imports a devDependency: it would be bundled from a package the product does not declare. ' +
+        'Move the package to dependencies, or import it only from test/, bench/ or scripts/.',
+      from: { path: SHIPPED },
+      // Type-only imports vanish in the bundle; `vscode` is the host's API, typed by @types/vscode.
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'], pathNot: '^node_modules/@types/' },
+    },
+
+    // src/analysis: the pure core that every process and the webviews share.
+    {
+      name: 'analysis-is-pure',
+      severity: 'error',
+      comment:
+        'src/analysis imports only itself: no vscode, no node: modules, no tfjs, no packages, nothing else of ours. ' +
+        'It is pure computation shared by every process and by the webviews; move the I/O to its caller.',
+      from: { path: '^src/analysis/' },
+      to: { pathNot: '^src/analysis/' },
+    },
+    {
+      name: 'pure-shared-modules',
+      severity: 'error',
+      comment:
+        'src/run/format.ts and src/service/queries.ts are imported by the webviews, so they stay pure: ' +
+        'no vscode, no node: modules, no tfjs, and of ours only src/analysis and each other (browser-safe packages such as valibot are fine).',
+      from: { path: '^src/(run/format|service/queries)[.]ts$' },
+      to: { pathNot: [PURE_FOR_WEBVIEWS, '^node_modules/(?!@tensorflow/|@types/vscode/)'] },
+    },
+
+    // vscode belongs to the extension host.
+    {
+      name: 'vscode-only-in-extension',
+      severity: 'error',
+      comment:
+        'Only src/extension (and the integration tests) may import vscode: everything else runs in a webview, ' +
+        'a child process, a worker thread or the CLI, where there is no vscode module.',
+      from: { path: SHIPPED, pathNot: '^src/extension/' },
+      to: { path: '^(node_modules/@types/)?vscode$|^node_modules/@types/vscode/' },
+    },
+
+    // webview/: a browser page.
+    {
+      name: 'webview-no-node',
+      severity: 'error',
+      comment: 'webview/ runs in a browser page: no node: modules, no tfjs.',
+      from: { path: '^webview/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'webview-no-tfjs',
+      severity: 'error',
+      comment: 'webview/ runs in a browser page and gets every measure from the analysis service: it never loads tfjs.',
+      from: { path: '^webview/' },
+      to: { path: TFJS },
+    },
+    {
+      name: 'webview-only-pure-src',
+      severity: 'error',
+      comment:
+        'From src/, webview/ may import only the pure modules (src/analysis, src/run/format.ts, src/service/queries.ts): ' +
+        'the rest runs in the extension host or a child process.',
+      from: { path: '^webview/' },
+      to: { path: '^src/', pathNot: PURE_FOR_WEBVIEWS },
+    },
+
+    // src/run: the run folder's one home.
+    {
+      name: 'run-no-tfjs',
+      severity: 'error',
+      comment:
+        "src/run reads and writes run folders as files; tensors are src/tfjs's job (the extension host reads runs too and must not load tfjs).",
+      from: { path: '^src/run/' },
+      to: { path: TFJS },
+    },
+    {
+      name: 'run-is-a-leaf',
+      severity: 'error',
+      comment:
+        'src/run is used by the recorder, the service, the CLI and the extension, so it imports none of them ' +
+        '(nor src/tfjs or src/compute); of ours it may use src/analysis, src/data and src/rpc.',
+      from: { path: '^src/run/' },
+      to: { path: '^src/(recorder|service|extension|cli|tfjs|compute)/' },
+    },
+
+    // Processes: what a process loads is what its bundle contains.
+    {
+      name: 'service-not-recorder',
+      severity: 'error',
+      comment:
+        'src/service must not import src/recorder: dist/service.js would then bundle the recording code and load esbuild. ' +
+        'Run-folder code belongs in src/run, the tfjs runtime in src/tfjs.',
+      from: { path: '^src/service/' },
+      to: { path: '^src/recorder/' },
+    },
+    {
+      name: 'service-never-loads-esbuild',
+      severity: 'error',
+      comment: 'The analysis service (dist/service.js) must not reach esbuild, which only bundles user models for recording.',
+      from: { path: '^src/service/serviceProcess[.]ts$' },
+      to: { path: '^node_modules/esbuild/', reachable: true },
+    },
+    {
+      name: 'extension-no-tfjs',
+      severity: 'error',
+      comment:
+        'The extension host never loads TensorFlow.js: it stays small and starts fast. ' +
+        'Ask the analysis service (src/service/client.ts) or the recorder (a child process) instead.',
+      from: { path: '^src/extension/' },
+      // Direct imports only: reachability cannot tell type-only imports (erased in the bundle) from real
+      // ones, and the extension reaches tfjs's types through src/recorder/protocol.ts. The other rules
+      // close the indirect routes, and `npm run bench` checks the built bundle for tfjs.
+      to: { path: TFJS, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'extension-not-engine',
+      severity: 'error',
+      comment:
+        'The extension host never imports src/compute, src/tfjs or src/recorder (other than src/recorder/protocol.ts): ' +
+        'those run in child processes and worker threads it starts.',
+      from: { path: '^src/extension/' },
+      to: { path: '^src/(compute|tfjs|recorder)/', pathNot: '^src/recorder/protocol[.]ts$' },
+    },
+    {
+      name: 'extension-service-client-only',
+      severity: 'error',
+      comment:
+        'The extension host reaches the analysis service only through src/service/client.ts, protocol.ts and queries.ts; ' +
+        'the engine runs in its own process (dist/service.js).',
+      from: { path: '^src/extension/' },
+      to: { path: '^src/service/', pathNot: '^src/service/(client|protocol|queries)[.]ts$' },
+    },
+    {
+      name: 'extension-webview-protocol-only',
+      severity: 'error',
+      comment:
+        "From webview/, the extension host may import only webview/protocol.ts and webview/page.ts; the rest is the page's own code.",
+      from: { path: '^src/extension/' },
+      to: { path: '^webview/', pathNot: '^webview/(protocol|page)[.]ts$' },
+    },
+    {
+      name: 'webview-not-extension',
+      severity: 'error',
+      comment: 'webview/ never imports src/extension: the page and the host talk only through webview/protocol.ts messages.',
+      from: { path: '^webview/' },
+      to: { path: '^src/extension/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Model files the tests load on purpose, some with syntax errors.
+    exclude: { path: '^test/fixtures/' },
+    // Type-only imports count: a cycle or a forbidden import through types is still a design error.
+    tsPreCompilationDeps: true,
+    // No tsConfig: the project has no path aliases, and with one dependency-cruiser resolves the bare
+    // 'esbuild' to the repository's esbuild.mjs.
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.tsx', '.d.ts', '.js', '.mjs', '.cjs', '.json'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
