@@ -74,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   });
 
   // The version in the log ties a bug report to the build that produced it.
-  const version: unknown = context.extension.packageJSON?.version;
+  const version = (context.extension.packageJSON as { version?: unknown } | undefined)?.version;
   log.info(
     `CNN Slicer ${typeof version === 'string' ? version : '(unknown version)'} activated in ${(performance.now() - started).toFixed(1)} ms`,
   );

@@ -171,8 +171,15 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
     if (vscode.languages.match(MODEL_SELECTOR, e.textEditor.document) === 0) return;
     const editor = e.textEditor;
     if (this.cursorTimer) clearTimeout(this.cursorTimer);
-    this.cursorTimer = setTimeout(async () => {
+    this.cursorTimer = setTimeout(() => {
       this.cursorTimer = undefined;
+      // Following the cursor is a convenience: if the sites cannot be read, the panel simply stays where it is.
+      this.followCursor(editor).catch(() => undefined);
+    }, CURSOR_DELAY_MS);
+  }
+
+  private async followCursor(editor: vscode.TextEditor): Promise<void> {
+    {
       if (editor.document.isClosed) return;
       const info = await this.sites.sitesOf(editor.document);
       if (editor.document.isClosed) return;
@@ -189,7 +196,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
       if (key === this.lastCursorLayer) return;
       this.lastCursorLayer = key;
       this.selectLayerOfModel(run.manifest.model.file, layer);
-    }, CURSOR_DELAY_MS);
+    }
   }
 
   dispose(): void {

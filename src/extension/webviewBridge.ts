@@ -3,7 +3,7 @@
 // by id, and cancels reach the service. It imports no `vscode`, so the same bridge is tested in a
 // real browser against the real service (test/browser/hostMode.test.ts); the panel (issue 6) wires
 // it to a WebviewPanel and to the editor.
-import type { AnswerOf, Query } from '../service/queries';
+import type { Query } from '../service/queries';
 import { QueryError } from '../service/queries';
 import type { ClientQueryOptions, ClientResult } from '../service/client';
 import { ExportFormat, Focus, HostToWebview, parseWebviewMessage, PROTOCOL_VERSION, WebviewTheme } from '../../webview/protocol';
@@ -94,7 +94,7 @@ export class WebviewBridge {
         onProgress: (fraction, message) => this.o.post({ type: 'host/progress', id, fraction: Math.max(0, Math.min(1, fraction)), message: message.slice(0, 500) }),
       });
       if (controller.signal.aborted) return;
-      this.o.post({ type: 'host/answer', id, answer: r.answer as AnswerOf[Query['kind']], cached: r.cached, ms: r.ms });
+      this.o.post({ type: 'host/answer', id, answer: r.answer, cached: r.cached, ms: r.ms });
     } catch (e) {
       if (controller.signal.aborted) return;
       const code = e instanceof QueryError ? e.code : 'internal';

@@ -11,7 +11,7 @@
  * each layer's entry.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import Module, { SourceMap } from 'node:module';
+import Module, { SourceMap, SourceMapPayload } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import type * as tfType from '@tensorflow/tfjs';
@@ -101,7 +101,7 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
           },
         },
       ],
-    })) as typeof result;
+    }));
   } catch (e) {
     const first = (e as esbuild.BuildFailure).errors?.[0];
     if (first?.location) {
@@ -111,7 +111,7 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
   }
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
   const mapFile = result.outputFiles.find((f) => f.path.endsWith('.map'))!;
-  const map = new SourceMap(JSON.parse(mapFile.text));
+  const map = new SourceMap(JSON.parse(mapFile.text) as SourceMapPayload);
   const mapDir = dirname(mapFile.path);
   const payload = JSON.parse(mapFile.text) as { sources: string[]; sourcesContent?: (string | null)[] };
   const sourceText = new Map<string, string>();
@@ -130,7 +130,7 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
   const shim = instrumentTf(tf, bundleName, locate, locations);
   const exports = evaluate(js, bundleName, path, shim, locate);
   // `module.exports = function () {...}` (CommonJS) is a factory too.
-  const factory = (typeof exports === 'function' ? exports : (exports.createModel ?? exports.default)) as unknown;
+  const factory = (typeof exports === 'function' ? exports : (exports.createModel ?? exports.default));
   if (typeof factory !== 'function') {
     const names = Object.keys(exports).filter((k) => k !== '__esModule');
     throw new ModelError(
@@ -158,7 +158,7 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
     model: layersModel,
     layers: layerTable(layersModel, (layer) => locations.get(layer)),
     dataset: typeof exports.dataset === 'string' || typeof exports.dataset === 'function' ? (exports.dataset as string | (() => unknown)) : undefined,
-    training: typeof exports.training === 'object' && exports.training ? (exports.training as ModelTrainingSettings) : undefined,
+    training: typeof exports.training === 'object' && exports.training ? (exports.training) : undefined,
     sourceFiles: [path, ...sourceFiles.filter((p) => p !== path)],
   };
 }
@@ -166,7 +166,7 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? `an object with keys ${Object.keys(v as object).slice(0, 5).join(', ') || '(none)'}` : typeof v;
+  return typeof v === 'object' ? `an object with keys ${Object.keys(v).slice(0, 5).join(', ') || '(none)'}` : typeof v;
 }
 
 /** Runs the bundle as a CommonJS module named after it, with `require` resolving beside the model file. */
@@ -295,7 +295,7 @@ async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
   const text = readFileSync(path, 'utf8');
   let json: { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: tfType.io.WeightsManifestEntry[] }[] };
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text) as typeof json;
   } catch (e) {
     const m = /position (\d+)/.exec((e as Error).message);
     const pos = m ? Number(m[1]) : 0;
@@ -323,7 +323,7 @@ async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
   }
   let model: LayersModel;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs, weightData }));
+    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }));
   } catch (e) {
     throw new ModelError(`${path}: cannot build the model: ${(e as Error).message}`);
   }

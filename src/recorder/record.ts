@@ -30,12 +30,12 @@ export type { RecordOptions } from './settings';
 export type { RecordProgress } from './callbacks';
 
 export interface RecordHooks {
-  onProgress?(p: RecordProgress): void;
-  onEpoch?(metrics: EpochMetrics, manifest: RunManifest): void;
-  onRunFolder?(folder: string, manifest: RunManifest): void;
-  log?(line: string): void;
+  onProgress?: (p: RecordProgress) => void;
+  onEpoch?: (metrics: EpochMetrics, manifest: RunManifest) => void;
+  onRunFolder?: (folder: string, manifest: RunManifest) => void;
+  log?: (line: string) => void;
   /** Clock for progress throttling and ETAs (tests inject one). */
-  now?(): number;
+  now?: () => number;
 }
 
 export interface RecordResult {

@@ -6,7 +6,7 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { seededRandom } from '../analysis';
 import type { RunSettings } from '../run/format';
-import type { BatchLogs, EpochLogs, RecordCallbackList } from './callbacks';
+import type { EpochLogs, RecordCallbackList } from './callbacks';
 
 /** The training inputs of a recording, kept as plain arrays: tensors are made per epoch and freed. */
 export interface TrainingData {
@@ -60,7 +60,7 @@ export async function trainEpoch(
       batchSize: options.batchSize,
       shuffle: false,
       verbose: 0,
-      callbacks: { onBatchEnd: (batch, logs) => options.callbacks.onBatchEnd(batch, logs as BatchLogs | undefined) },
+      callbacks: { onBatchEnd: (batch, logs) => options.callbacks.onBatchEnd(batch, logs) },
     });
     return {
       loss: (history.history.loss?.[0] as number | undefined) ?? null,

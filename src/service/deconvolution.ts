@@ -202,11 +202,11 @@ function classify(layer: Layer): Step {
   const type = layer.getClassName();
   const config = layer.getConfig() as Record<string, unknown>;
   if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') {
-    throw new DeconvolutionError(`deconvolution supports channels-last data only; layer '${layer.name}' (${type}) is ${String(config.dataFormat)}`, layer.name);
+    throw new DeconvolutionError(`deconvolution supports channels-last data only; layer '${layer.name}' (${type}) is ${configText(config.dataFormat)}`, layer.name);
   }
   switch (type) {
     case 'Conv2D': {
-      const activation = String(config.activation ?? 'linear');
+      const activation = configText(config.activation ?? 'linear');
       if (activation !== 'relu' && activation !== 'linear') throw unsupportedActivation(layer, activation);
       return { kind: 'conv', layer, relu: activation === 'relu', strides: pair(config.strides, 1), padding: paddingOf(layer, config), dilation: pair(config.dilationRate, 1) };
     }
@@ -219,12 +219,12 @@ function classify(layer: Layer): Step {
       // A capped or leaky ReLU is not the rectification the method undoes.
       for (const key of ['maxValue', 'negativeSlope', 'threshold']) {
         if (config[key] != null && config[key] !== 0) {
-          throw new DeconvolutionError(`deconvolution cannot pass back through layer '${layer.name}' (ReLU with ${key} ${String(config[key])}); only the plain ReLU is supported`, layer.name);
+          throw new DeconvolutionError(`deconvolution cannot pass back through layer '${layer.name}' (ReLU with ${key} ${configText(config[key])}); only the plain ReLU is supported`, layer.name);
         }
       }
       return { kind: 'relu', layer };
     case 'Activation': {
-      const activation = String(config.activation);
+      const activation = configText(config.activation);
       if (activation === 'relu') return { kind: 'relu', layer };
       if (activation === 'linear') return { kind: 'identity', layer };
       throw unsupportedActivation(layer, activation);
@@ -255,7 +255,7 @@ function unsupportedActivation(layer: Layer, activation: string): DeconvolutionE
 function paddingOf(layer: Layer, config: Record<string, unknown>): 'same' | 'valid' {
   const p = config.padding ?? 'valid';
   if (p === 'same' || p === 'valid') return p;
-  throw new DeconvolutionError(`deconvolution cannot pass back through layer '${layer.name}' (${layer.getClassName()}) with padding '${String(p)}'`, layer.name);
+  throw new DeconvolutionError(`deconvolution cannot pass back through layer '${layer.name}' (${layer.getClassName()}) with padding '${configText(p)}'`, layer.name);
 }
 
 /** A `[height, width]` pair from a config value that is a number or a pair. */
@@ -476,4 +476,9 @@ function forEachWindow(g: PoolGeometry, visit: (b: number, o: number, y0: number
 
 function assertNever(x: never): never {
   throw new Error(`unexpected step ${JSON.stringify(x)}`);
+}
+
+/** A layer config value as text for a message or a comparison: strings as they are, anything else as JSON. */
+function configText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

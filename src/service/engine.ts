@@ -114,7 +114,7 @@ export class AnalysisEngine {
     let answer: AnswerOf[Q['kind']];
     const context = new QueryContext(run, control, this.parts);
     try {
-      answer = (await dispatch(query as Query, context)) as AnswerOf[Q['kind']];
+      answer = (await dispatch(query, context)) as AnswerOf[Q['kind']];
       // Some steps run to the end once started: a cancelled query still never answers.
       if (control.signal?.aborted) throw new CancelledError();
     } catch (e) {
@@ -125,7 +125,7 @@ export class AnalysisEngine {
     }
     // Answers read from the summaries are cheap: only computed ones go to the disk cache.
     const fromSummary =
-      (answer as { source?: string }).source === 'summary' || (query.kind === 'confusion' && !(query as QueryOf<'confusion'>).inputs);
+      (answer as { source?: string }).source === 'summary' || (query.kind === 'confusion' && !('inputs' in query && query.inputs));
     if (key && !fromSummary) run.cache.set(key, answer);
     return { answer, cached: false, ms: performance.now() - started };
   }
@@ -152,7 +152,7 @@ export class AnalysisEngine {
 
 /** The handler of the query's kind, typed by that kind. */
 async function dispatch<K extends QueryKind>(query: QueryOf<K>, ctx: QueryContext): Promise<AnswerOf[K]> {
-  const handler: Handler<K> = HANDLERS[query.kind as K];
+  const handler: Handler<K> = HANDLERS[query.kind];
   return handler(query, ctx);
 }
 
@@ -160,6 +160,6 @@ async function dispatch<K extends QueryKind>(query: QueryOf<K>, ctx: QueryContex
 function withDefaults(run: RunState, q: Query): Query {
   const bins = run.record.manifest.settings.bins;
   if ('bins' in q || q.kind === 'capacityMatrix' || q.kind === 'layerCapacity' || q.kind === 'channelPair')
-    return { ...q, bins: (q as { bins?: number }).bins ?? bins } as Query;
+    return { ...q, bins: (q as { bins?: number }).bins ?? bins };
   return q;
 }

@@ -288,7 +288,7 @@ export function parseQuery(v: unknown): Query {
       return { kind };
     case 'confusion':
       if (v.inputs !== undefined && typeof v.inputs !== 'boolean') throw bad('"inputs" must be true or false');
-      return opt({ kind, epoch: int(v, 'epoch')!, inputs: v.inputs as boolean | undefined });
+      return opt({ kind, epoch: int(v, 'epoch')!, inputs: v.inputs });
     case 'inputs':
       return { kind, x: x(true)! };
     case 'featureMaps': {
@@ -305,7 +305,7 @@ export function parseQuery(v: unknown): Query {
       const sizes = intList(v, 'sizes', false, 32)!;
       if (sizes.length === 0 || sizes.some((s) => s < 3)) throw bad('"sizes" must list subset sizes of at least 3');
       if (v.source !== undefined && v.source !== 'probe' && v.source !== 'dataset') throw bad('"source" must be "probe" or "dataset"');
-      return opt({ kind, sizes, source: v.source as 'probe' | 'dataset' | undefined, seed: int(v, 'seed', true) });
+      return opt({ kind, sizes, source: v.source, seed: int(v, 'seed', true) });
     }
     case 'capacityMatrix':
     case 'layerCapacity':

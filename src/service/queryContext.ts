@@ -12,6 +12,7 @@ import type { ModelLease } from './models';
 import { QueryError } from './queries';
 import { Probe, readProbe, RunState } from './runs';
 import type { SplitForward } from './splitForward';
+import type { EpochMetrics, RunManifest } from '../run/format';
 
 export interface QueryControl {
   signal?: AbortSignal;
@@ -38,7 +39,7 @@ export class QueryContext {
     private readonly parts: EngineParts,
   ) {}
 
-  get manifest() {
+  get manifest(): RunManifest {
     return this.run.record.manifest;
   }
 
@@ -51,7 +52,7 @@ export class QueryContext {
   }
 
   /** The recorded metrics of `epoch`, or an `epoch-not-recorded` error naming the recorded ones. */
-  metricsAt(epoch: number) {
+  metricsAt(epoch: number): EpochMetrics {
     const m = this.run.record.metrics.find((e) => e.epoch === epoch);
     if (!m) {
       const recorded = this.manifest.epochs;

@@ -68,7 +68,7 @@ export async function* forwardLayers(o: ForwardOptions): AsyncGenerator<{ index:
 function graphLayer(o: ForwardOptions, input: Activations, l: number): Promise<Activations> {
   let extractor = o.extractors?.get(l);
   if (!extractor) {
-    extractor = o.tf.model({ inputs: o.model.inputs, outputs: o.model.getLayer(o.layers[l].name).output as tfType.SymbolicTensor });
+    extractor = o.tf.model({ inputs: o.model.inputs, outputs: o.model.getLayer(o.layers[l].name).output });
     o.extractors?.set(l, extractor);
   }
   const ex = extractor;
@@ -101,7 +101,7 @@ async function chunked(o: ForwardOptions, input: Activations, apply: (x: tfType.
       if (data.length !== n * per) throw new RangeError(`layer ${index}: the destination holds ${data.length} values, the output ${n * per}`);
     }
     shape = [n, ...out.shape.slice(1)];
-    data.set((await out.data()) as Float32Array, s * per);
+    data.set((await out.data()), s * per);
     out.dispose();
   }
   return { shape, data: data ?? new Float32Array(0) };
@@ -122,7 +122,7 @@ export function layerOutputShapes(model: tfType.LayersModel, layers: readonly Ru
       return undefined;
     }
     // A layer with several outputs: the first, as the recorder records it.
-    const first = Array.isArray(shape[0]) ? (shape[0] as tfType.Shape) : (shape as tfType.Shape);
+    const first = Array.isArray(shape[0]) ? (shape[0]) : (shape as tfType.Shape);
     return first.slice(1);
   });
 }

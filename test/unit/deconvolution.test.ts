@@ -377,7 +377,7 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
   });
 
   describe('refuses, naming the layer, what it cannot project (never a wrong picture)', () => {
-    const inputs = () => tf.zeros([1, 6, 6, 1]) as tf.Tensor4D;
+    const inputs = () => tf.zeros<tf.Rank.R4>([1, 6, 6, 1]);
 
     it('a Dense layer between the target and the input', async () => {
       // Dense on a 4-d tensor acts on the last axis, so a Conv2D can follow it.
@@ -445,7 +445,7 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       await assert.rejects(deconvolve(tf, model, 'conv', 2, x), (e: unknown) => e instanceof RangeError && /channel .*layer 'conv' has 2 channels.*got 2/.test(e.message));
       await assert.rejects(deconvolve(tf, model, 'conv', -1, x), RangeError);
       await assert.rejects(deconvolve(tf, model, 'nope', 0, x), (e: unknown) => e instanceof RangeError && /'nope'/.test(e.message));
-      const wrong = tf.zeros([1, 5, 5, 1]) as tf.Tensor4D;
+      const wrong = tf.zeros<tf.Rank.R4>([1, 5, 5, 1]);
       await assert.rejects(deconvolve(tf, model, 'conv', 0, wrong), (e: unknown) => e instanceof RangeError && /inputs must have shape \[n, 6, 6, 1\]/.test(e.message));
       wrong.dispose();
       x.dispose();

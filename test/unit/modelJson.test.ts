@@ -120,7 +120,7 @@ describe('model.json scan (TensorFlow.js layers format)', () => {
     const text = JSON.stringify({
       modelTopology: {
         config: {
-          layers: [{ class_name: 'Dense', config: { kernel_initializer: { config: { name: 'nope' } }, name: 'say \"hi\" \\u00e9' } }],
+          layers: [{ class_name: 'Dense', config: { kernel_initializer: { config: { name: 'nope' } }, name: 'say "hi" \\u00e9' } }],
         },
       },
     });

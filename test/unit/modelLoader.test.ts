@@ -95,7 +95,7 @@ it('locates model.json layers whose config holds initializers at the layer entry
 describe('model loader: clear, located errors', () => {
   const fails = async (name: string, pattern: RegExp) => {
     await assert.rejects(loadModelFile(fixture(name), tf), (e: unknown) => {
-      assert.ok(ModelError.is(e), `expected a ModelError, got ${e}`);
+      assert.ok(ModelError.is(e), `expected a ModelError, got ${String(e)}`);
       assert.match((e as Error).message, pattern);
       return true;
     });

@@ -82,7 +82,7 @@ describe('module scan: layer definitions and model factories of TypeScript and J
       ['flatten', undefined, at(text, 'tf.layers\n').line, at(text, 'tf.layers\n').column],
       ['dense', undefined, at(text, 'tf.layers.dense').line, at(text, 'tf.layers.dense').column],
     ]);
-    const flatten = d!.layers[2];
+    const flatten = d.layers[2];
     assert.equal(flatten.endLine, at(text, '.flatten()').line);
   });
 

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   NpyArray,
   NpyData,
@@ -501,9 +504,7 @@ describe('npy: npyFromFloat32 and npyFromFloat64', () => {
 
 describe('npy: files read from disk', () => {
   it('parses a Node Buffer from readFileSync (whose own slice() is a view, not a copy)', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { mkdtempSync, writeFileSync, readFileSync, rmSync } = require('node:fs') as typeof import('node:fs');
-    const dir = mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'npy-'));
+    const dir = mkdtempSync(join(tmpdir(), 'npy-'));
     try {
       const data = Float32Array.from({ length: 3000 }, (_, i) => i / 7);
       writeFileSync(`${dir}/x.npy`, serializeNpy({ dtype: 'float32', shape: [1000, 3], data }));

@@ -236,12 +236,12 @@ function failWrites(fail: (path: string) => string | undefined): () => void {
     if (code) failing.set(fd, code);
     else failing.delete(fd);
     return fd;
-  }) as typeof fs.openSync;
+  });
   fs.writeSync = ((fd: number, ...rest: unknown[]) => {
     const code = failing.get(fd);
     if (code) throw Object.assign(new Error(`${code}: ${code === 'ENOSPC' ? 'no space left on device' : 'i/o error'}, write`), { code, syscall: 'write' });
     return (writeSync as (fd: number, ...rest: unknown[]) => number)(fd, ...rest);
-  }) as typeof fs.writeSync;
+  });
   return () => {
     fs.openSync = openSync;
     fs.writeSync = writeSync;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -25,7 +25,7 @@ function diskWithRoom(room: number): () => void {
       if (left === 0) throw errno('ENOSPC');
       const n = Math.min(left, length);
       left -= n;
-      return require('node:fs').writeSync(fd, buffer, offset, n);
+      return writeSync(fd, buffer, offset, n);
     },
   });
 }

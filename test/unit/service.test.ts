@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
@@ -26,7 +26,7 @@ async function directActivations(tf: typeof tfType, folder: string, manifest: Ru
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
   const w = readFileSync(join(dir, 'weights.bin'));
   const m = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) }));
-  const ex = tf.model({ inputs: m.inputs, outputs: m.getLayer(manifest.layers[layer].name).output as tfType.SymbolicTensor });
+  const ex = tf.model({ inputs: m.inputs, outputs: m.getLayer(manifest.layers[layer].name).output });
   const out = ex.predict(tf.tensor(inputs, [n, ...manifest.layers[0].outputShape])) as tfType.Tensor;
   const data = (await out.data()) as Float32Array;
   const shape = out.shape;
@@ -259,7 +259,7 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
       cache.set('b', { big });
       assert.deepEqual(cache.get('a'), { big }, 'a is now the most recently used');
       const later = new Date(Date.now() + 5000);
-      require('node:fs').utimesSync(join(dir, 'a.json'), later, later);
+      utimesSync(join(dir, 'a.json'), later, later);
       cache.set('c', { big });
       assert.equal(cache.get('b'), undefined, 'b was the oldest and went');
       assert.ok(cache.get('a') && cache.get('c'));

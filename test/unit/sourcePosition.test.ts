@@ -59,7 +59,7 @@ describe('source position: where a recorded layer is in the current text', () =>
     const at = positionOf(edited, layers, conv2.index, false);
     assert.equal(at?.line, lens, 'go to source lands where the lens is');
     assert.equal(at?.matched, true);
-    assert.match(edited.split('\n')[at!.line], /name: 'conv2'/);
+    assert.match(edited.split('\n')[at.line], /name: 'conv2'/);
   });
 
   it('follows a layer moved below another, by its name', () => {

@@ -145,9 +145,9 @@ describe('WASM training kernels', function () {
     });
 
     it('is idempotent: a second call returns the same names and leaves the kernels as they were', function () {
-      const before = KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm')!.kernelFunc);
+      const before = KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm').kernelFunc);
       assert.deepEqual(registerWasmTrainingKernels(tf), KERNEL_NAMES);
-      const after = KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm')!.kernelFunc);
+      const after = KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm').kernelFunc);
       assert.deepEqual(after, before);
     });
   });
@@ -199,7 +199,7 @@ describe('WASM training kernels', function () {
         // Small integers after a ReLU: about half the inputs are 0 and many windows hold ties,
         // which must go to the same input as on the CPU backend.
         const xValues = Float32Array.from({ length: size(c.x) }, () => Math.max(0, Math.floor(random() * 6) - 3));
-        const info = tf.backend_util.computePool2DInfo(c.x, c.filterSize, c.strides, 1, c.pad as 'same' | 'valid');
+        const info = tf.backend_util.computePool2DInfo(c.x, c.filterSize, c.strides, 1, c.pad);
         const wValues = randomValues(size(info.outShape), random);
         const run = async (backendName: string) => {
           await tf.setBackend(backendName);
@@ -231,7 +231,7 @@ describe('WASM training kernels', function () {
           await tf.setBackend(backendName);
           const x = tf.tensor4d(xValues, xShape);
           const dy = tf.tensor4d(dyValues, info.outShape);
-          const out = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tfjs.Tensor;
+          const out = tf.engine().runKernel<tfjs.Tensor>('Conv2DBackpropFilter', { x, dy }, attrs);
           const values = Float32Array.from(out.dataSync());
           tf.dispose([x, dy, out]);
           return values;
@@ -262,7 +262,7 @@ describe('WASM training kernels', function () {
     it('dilated convolutions have no gradient in tfjs 4.22 on either backend, so the kernels never see a dilation', async function () {
       for (const backendName of ['wasm', 'cpu']) {
         await tf.setBackend(backendName);
-        const x = tf.ones([1, 7, 7, 1]) as tfjs.Tensor4D;
+        const x = tf.ones<tfjs.Rank.R4>([1, 7, 7, 1]);
         assert.throws(
           () => tf.grad((f: tfjs.Tensor) => tf.sum(tf.conv2d(x, f as tfjs.Tensor4D, 1, 'same', 'NHWC', 2)))(tf.ones([3, 3, 1, 1])),
           /dilation rates greater than 1/,

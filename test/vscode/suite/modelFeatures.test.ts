@@ -35,7 +35,7 @@ async function entropyLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
 function hoverText(hovers: vscode.Hover[] | undefined): string {
   return (hovers ?? [])
     .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : c.value))
+    .map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))
     .join('\n');
 }
 

@@ -38,7 +38,7 @@ describe('runs tree', function () {
   it('lists a recorded run with model, label, status, dataset and a context value for its menus', async () => {
     const node = await waitFor('the run in the tree', () => runNode(tree, folder));
     const it = item(tree, node);
-    assert.match(String(it.label), /^tiny-model\.ts · #\d+$/);
+    assert.match(labelText(it.label), /^tiny-model\.ts · #\d+$/);
     assert.match(String(it.description), /^completed · synthetic:300 · /);
     assert.equal(it.contextValue, 'run.done');
     assert.equal(it.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
@@ -88,7 +88,7 @@ describe('runs tree', function () {
   it('renames a run in the view only (the run folder is not touched) and can go back to its number', async () => {
     const manifestBefore = vscode.Uri.file(join(folder, 'manifest.json'));
     const before = await vscode.workspace.fs.stat(manifestBefore);
-    const numbered = String(item(tree, await runNode(tree, folder)).label);
+    const numbered = labelText(item(tree, await runNode(tree, folder)).label);
     await vscode.commands.executeCommand('cnnSlicer.renameRun', { runFolder: folder, label: 'baseline' });
     await waitFor('the new label', async () => item(tree, await runNode(tree, folder)).label === 'tiny-model.ts · baseline');
     assert.equal((await vscode.workspace.fs.stat(manifestBefore)).mtime, before.mtime);
@@ -159,7 +159,7 @@ describe('runs tree', function () {
   it('records a run again with its own settings, not the workspace defaults', async () => {
     const old = (await api.ctx.runs.find(folder))!.manifest;
     // Resolves with the recording's outcome (the recording module's cnnSlicer.analyze).
-    const outcome = (await vscode.commands.executeCommand('cnnSlicer.rerun', await runNode(tree, folder))) as { kind: string; folder?: string } | undefined;
+    const outcome = await vscode.commands.executeCommand<{ kind: string; folder?: string } | undefined>('cnnSlicer.rerun', await runNode(tree, folder));
     // A failed recording says why here rather than as a time-out below.
     assert.equal(outcome?.kind, 'done', JSON.stringify(outcome));
     api.ctx.runs.refresh();
@@ -223,3 +223,8 @@ describe('runs tree', function () {
     await waitFor('the unreadable run to leave the tree', async () => !(await topNodes(tree)).some((n) => n.kind === 'unreadable'));
   });
 });
+
+/** A tree item's label as text, whether VS Code holds it as a string or as a highlighted label. */
+function labelText(label: string | vscode.TreeItemLabel | undefined): string {
+  return typeof label === 'string' ? label : (label?.label ?? '');
+}
