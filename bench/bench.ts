@@ -58,7 +58,11 @@ function writeFakeCifar(dir: string, count: number): string {
 function mnistSubset(n: number): { data: Float64Array; d: number } {
   const m = loadMnist();
   const d = 784;
-  const rows = sampleWithoutReplacement(Array.from({ length: m.labels.length }, (_, i) => i), n, 7);
+  const rows = sampleWithoutReplacement(
+    Array.from({ length: m.labels.length }, (_, i) => i),
+    n,
+    7,
+  );
   return { data: gatherRows(m.inputs, d, rows), d };
 }
 
@@ -122,7 +126,12 @@ async function runCase(name: string): Promise<CaseResult> {
     }
     const seconds = (performance.now() - t) / 1000;
     const pairs = (500 * 499) / 2;
-    return { seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, value: m.values[0], gflops: (96 * pairs * 256 * 2) / seconds / 1e9 };
+    return {
+      seconds,
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+      value: m.values[0],
+      gflops: (96 * pairs * 256 * 2) / seconds / 1e9,
+    };
   }
   if (kind === 'record-lenet' || kind === 'record-cifar') {
     const { recordRun } = await import('../src/recorder/record');
@@ -142,7 +151,14 @@ async function runCase(name: string): Promise<CaseResult> {
       const seconds = (performance.now() - t) / 1000;
       const { readRun } = await import('../src/run/store');
       const last = readRun(r.folder).metrics.at(-1)!;
-      return { seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, value: last.timingsMs.record / last.timingsMs.train, trainMs: last.timingsMs.train, recordMs: last.timingsMs.record, backend: r.manifest.backend.name };
+      return {
+        seconds,
+        peakRssMB: process.resourceUsage().maxRSS / 1024,
+        value: last.timingsMs.record / last.timingsMs.train,
+        trainMs: last.timingsMs.train,
+        recordMs: last.timingsMs.record,
+        backend: r.manifest.backend.name,
+      };
     } finally {
       rmSync(runs, { recursive: true, force: true });
     }
@@ -198,7 +214,9 @@ async function main(): Promise<void> {
   console.log('Figures vary up to 2× between runs on these machines: read the ratios, which compare within this run.\n');
   console.log('Inter-sample entropy, MNIST digits, D = 784, k = 1000');
   console.log('GFLOP/s: N²·D flops (upper triangle of X·Xᵀ) over the whole computation; "dist" over the distance phase alone.');
-  console.log('   N   | CNN Slicer (all cores)                 | one core     | numpy/OpenBLAS reference     | speed-up vs numpy | |ΔH| vs numpy');
+  console.log(
+    '   N   | CNN Slicer (all cores)                 | one core     | numpy/OpenBLAS reference     | speed-up vs numpy | |ΔH| vs numpy',
+  );
   let fails = 0;
   for (const n of quick ? [1000] : [1000, 5000, 10000]) {
     const ours = await inChild(`inter:${n}`);
@@ -222,9 +240,13 @@ async function main(): Promise<void> {
   const cap = await inChild('capacity');
   const cap1 = await inChild('capacity1');
   console.log(`  all cores: ${fmt(cap.seconds)} s, ${fmt(cap.peakRssMB, 0)} MB, distances ${fmt(cap.gflops!, 1)} GFLOP/s`);
-  console.log(`  one core:  ${fmt(cap1.seconds)} s, ${fmt(cap1.peakRssMB, 0)} MB — speed-up ${fmt(cap1.seconds / cap.seconds)}×, same answer: ${cap.value === cap1.value}`);
+  console.log(
+    `  one core:  ${fmt(cap1.seconds)} s, ${fmt(cap1.peakRssMB, 0)} MB — speed-up ${fmt(cap1.seconds / cap.seconds)}×, same answer: ${cap.value === cap1.value}`,
+  );
   if (!quick) {
-    console.log('\nTraining one epoch of a LeNet-like model (5,000 inputs, batch 64): WASM with our gradient kernels vs the stock CPU backend');
+    console.log(
+      '\nTraining one epoch of a LeNet-like model (5,000 inputs, batch 64): WASM with our gradient kernels vs the stock CPU backend',
+    );
     const { benchTraining } = await import('./trainingBench');
     for (const line of await benchTraining()) console.log('  ' + line);
   }
@@ -254,7 +276,9 @@ async function main(): Promise<void> {
   for (const line of service.lines!) {
     const ok = line.ms <= line.goalMs;
     if (!ok) fails++;
-    console.log(`  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`);
+    console.log(
+      `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`,
+    );
   }
   console.log(`  peak memory ${fmt(service.peakRssMB, 0)} MB; recording the run for it took ${fmt(service.recordSeconds!, 1)} s`);
   console.log('\nViews in headless Chromium (synthetic report: two 512-channel layers, 21 epochs, 10 classes)');
@@ -262,14 +286,18 @@ async function main(): Promise<void> {
   for (const line of await benchViews(dir)) {
     const ok = line.goalMs === undefined || line.ms <= line.goalMs;
     if (!ok) fails++;
-    console.log(`  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`);
+    console.log(
+      `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`,
+    );
   }
   console.log('\nThe extension host');
   const { benchExtension } = await import('./extensionBench');
   for (const line of benchExtension()) {
     if (!line.ok) fails++;
     const value = line.unit ? `${fmt(line.value, line.value < 10 ? 1 : 0).padStart(6)} ${line.unit}` : '';
-    console.log(`  ${line.label.padEnd(96)} ${value}${line.goal ? `  (goal < ${line.goal} ${line.unit}${line.ok ? '' : ' — GOAL MISSED'})` : ''}`);
+    console.log(
+      `  ${line.label.padEnd(96)} ${value}${line.goal ? `  (goal < ${line.goal} ${line.unit}${line.ok ? '' : ' — GOAL MISSED'})` : ''}`,
+    );
   }
   rmSync(dir, { recursive: true, force: true });
   if (!existsSync(dir) && fails) process.exitCode = 1;

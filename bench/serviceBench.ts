@@ -24,7 +24,10 @@ export interface ServiceBenchLine {
   goalMs: number;
 }
 
-export async function benchService(workDir: string, cifarFolder: string): Promise<{ lines: ServiceBenchLine[]; peakRssMB: number; recordSeconds: number }> {
+export async function benchService(
+  workDir: string,
+  cifarFolder: string,
+): Promise<{ lines: ServiceBenchLine[]; peakRssMB: number; recordSeconds: number }> {
   const runs = join(workDir, 'service-runs');
   const t0 = performance.now();
   const { folder, manifest } = await recordRun({
@@ -78,12 +81,30 @@ export async function benchService(workDir: string, cifarFolder: string): Promis
     await time('  the same, cached in the run folder', 50, { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 });
     const restarted = new AnalysisEngine({ roots: [runs] });
     // A restarted service answers a cached query without TensorFlow.js.
-    await time('  the same, cached, from a restarted service', 50, { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 }, folder, restarted);
+    await time(
+      '  the same, cached, from a restarted service',
+      50,
+      { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 },
+      folder,
+      restarted,
+    );
     restarted.close();
     const sixteen = { kind: 'indices' as const, indices: Array.from({ length: 16 }, (_, i) => i * 31) };
-    await time(`feature maps of one channel of ${manifest.layers[lj].name} for 16 inputs, epoch 2`, 200, { kind: 'featureMaps', layer: lj, channels: [5], epoch: 2, x: sixteen });
+    await time(`feature maps of one channel of ${manifest.layers[lj].name} for 16 inputs, epoch 2`, 200, {
+      kind: 'featureMaps',
+      layer: lj,
+      channels: [5],
+      epoch: 2,
+      x: sixteen,
+    });
     const eight = { kind: 'indices' as const, indices: Array.from({ length: 8 }, (_, i) => i * 17 + 3) };
-    await time(`deconvolution of one channel of ${manifest.layers[lj].name} for 8 inputs, epoch 2`, 1000, { kind: 'deconvolution', layer: lj, channel: 7, epoch: 2, x: eight });
+    await time(`deconvolution of one channel of ${manifest.layers[lj].name} for 8 inputs, epoch 2`, 1000, {
+      kind: 'deconvolution',
+      layer: lj,
+      channel: 7,
+      epoch: 2,
+      x: eight,
+    });
 
     // 20 epochs of summaries.
     const long = join(runs, 'twenty-epochs');
@@ -99,7 +120,12 @@ export async function benchService(workDir: string, cifarFolder: string): Promis
     const m = JSON.parse(readFileSync(join(long, 'manifest.json'), 'utf8')) as { epochs: number[] };
     m.epochs = Array.from({ length: 21 }, (_, e) => e);
     writeFileSync(join(long, 'manifest.json'), JSON.stringify(m));
-    await time(`small multiples of ${manifest.layers[lj].name} (64 channels × 21 epochs × 10 classes), first read`, 100, { kind: 'smallMultiples', layer: lj }, long);
+    await time(
+      `small multiples of ${manifest.layers[lj].name} (64 channels × 21 epochs × 10 classes), first read`,
+      100,
+      { kind: 'smallMultiples', layer: lj },
+      long,
+    );
     await time('  the same, again', 100, { kind: 'smallMultiples', layer: lj }, long);
   } finally {
     engine.close();

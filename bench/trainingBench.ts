@@ -30,9 +30,7 @@ const PIXELS = SIDE * SIDE;
 /** Runs the benchmark and returns its report, one printable line per entry. */
 export async function benchTraining(): Promise<string[]> {
   const { tf, backend, fallbackReasons } = await initBackend('wasm');
-  const lines = [
-    'Training, LeNet-like CNN (conv8 5×5, pool, conv16 5×5, pool, dense64, dense10), MNIST, batch 64, sgd, one epoch',
-  ];
+  const lines = ['Training, LeNet-like CNN (conv8 5×5, pool, conv16 5×5, pool, dense64, dense10), MNIST, batch 64, sgd, one epoch'];
   if (backend !== 'wasm') {
     lines.push(`  wasm backend unavailable (${fallbackReasons.join('; ')}): skipped`);
     return lines;
@@ -41,7 +39,11 @@ export async function benchTraining(): Promise<string[]> {
 
   const mnist = loadMnist();
   // MNIST's files are ordered by digit, so a seeded sample gives every class in every prefix.
-  const rows = sampleWithoutReplacement(Array.from({ length: mnist.labels.length }, (_, i) => i), TRAIN_SIZE, 2021);
+  const rows = sampleWithoutReplacement(
+    Array.from({ length: mnist.labels.length }, (_, i) => i),
+    TRAIN_SIZE,
+    2021,
+  );
   const images = new Float32Array(TRAIN_SIZE * PIXELS);
   const labels = new Int32Array(TRAIN_SIZE);
   rows.forEach((row, k) => {
@@ -64,7 +66,13 @@ export async function benchTraining(): Promise<string[]> {
 }
 
 /** Seconds for one epoch of the LeNet-like model on the first `count` digits, on `backendName`. */
-async function epochSeconds(tf: typeof tfjs, backendName: 'wasm' | 'cpu', images: Float32Array, labels: Int32Array, count: number): Promise<number> {
+async function epochSeconds(
+  tf: typeof tfjs,
+  backendName: 'wasm' | 'cpu',
+  images: Float32Array,
+  labels: Int32Array,
+  count: number,
+): Promise<number> {
   await tf.setBackend(backendName);
   const x = tf.tensor4d(images.subarray(0, count * PIXELS), [count, SIDE, SIDE, 1]);
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels.subarray(0, count), 'int32'), 10));

@@ -50,7 +50,14 @@ function order(values: number[], rows: number, columns: number, axis: 'row' | 'c
 
 function syntheticReport(): ReportData {
   const r = seededRandom(7);
-  const layer = (index: number, name: string, side: number) => ({ index, name, className: 'Conv2D', outputShape: [side, side, C], channels: C, parameters: C * C * 9 });
+  const layer = (index: number, name: string, side: number) => ({
+    index,
+    name,
+    className: 'Conv2D',
+    outputShape: [side, side, C],
+    channels: C,
+    parameters: C * C * 9,
+  });
   const manifest = {
     formatVersion: 1,
     id: 'bench-512',
@@ -58,10 +65,31 @@ function syntheticReport(): ReportData {
     createdAt: new Date().toISOString(),
     updatedAt: new Date().toISOString(),
     model: { file: '/bench/model.ts', fingerprint: 'f', name: 'bench-512.ts', sourceFiles: [] },
-    layers: [{ index: 0, name: 'input', className: 'Input', outputShape: [32, 32, 3], channels: 3, parameters: 0 }, layer(1, 'convA', 4), layer(2, 'convB', 2)],
-    dataset: { spec: 'synthetic', name: 'synthetic', fingerprint: 'd', classNames: Array.from({ length: CLASSES }, (_, i) => `class ${i}`), inputShape: [32, 32, 3], trainSize: 5000 },
+    layers: [
+      { index: 0, name: 'input', className: 'Input', outputShape: [32, 32, 3], channels: 3, parameters: 0 },
+      layer(1, 'convA', 4),
+      layer(2, 'convB', 2),
+    ],
+    dataset: {
+      spec: 'synthetic',
+      name: 'synthetic',
+      fingerprint: 'd',
+      classNames: Array.from({ length: CLASSES }, (_, i) => `class ${i}`),
+      inputShape: [32, 32, 3],
+      trainSize: 5000,
+    },
     probe: { size: 500, inputsFile: 'i', labelsFile: 'l', classCounts: Array(CLASSES).fill(50) },
-    settings: { epochs: 20, batchSize: 64, optimizer: 'adam', learningRate: 0.001, seed: 1, recordEvery: 1, probeSize: 500, bins: 32, k: 100 },
+    settings: {
+      epochs: 20,
+      batchSize: 64,
+      optimizer: 'adam',
+      learningRate: 0.001,
+      seed: 1,
+      recordEvery: 1,
+      probeSize: 500,
+      bins: 32,
+      k: 100,
+    },
     backend: { name: 'wasm', fallbackReasons: [] },
     epochs: EPOCHS,
   } as unknown as RunManifest;
@@ -76,7 +104,12 @@ function syntheticReport(): ReportData {
     rows: C,
     columns: C,
     values,
-    orders: { rowMax: order(values, C, C, 'row', 'max'), rowMean: order(values, C, C, 'row', 'mean'), columnMax: order(values, C, C, 'column', 'max'), columnMean: order(values, C, C, 'column', 'mean') },
+    orders: {
+      rowMax: order(values, C, C, 'row', 'max'),
+      rowMean: order(values, C, C, 'row', 'mean'),
+      columnMax: order(values, C, C, 'column', 'max'),
+      columnMean: order(values, C, C, 'column', 'mean'),
+    },
   };
   const series = () => EPOCHS.map((e) => 2 + Math.sin(e / 4) + r());
   const multiples: SmallMultiplesAnswer = {
@@ -112,7 +145,10 @@ function syntheticReport(): ReportData {
 }
 
 export async function benchViews(workDir: string): Promise<ViewsBenchLine[]> {
-  const executablePath = execFileSync(process.execPath, [join(ROOT, 'scripts/ensure-chromium.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const executablePath = execFileSync(process.execPath, [join(ROOT, 'scripts/ensure-chromium.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   const file = join(workDir, 'views-bench.html');
   writeFileSync(
     file,
@@ -125,7 +161,18 @@ export async function benchViews(workDir: string): Promise<ViewsBenchLine[]> {
       theme: 'light',
     }),
   );
-  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   const lines: ViewsBenchLine[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -186,9 +233,20 @@ export async function benchViews(workDir: string): Promise<ViewsBenchLine[]> {
     const multiplesOpen = await visit('channel', 'canvas.chart[data-channels="512"]');
     lines.push({ label: 'Layer view, 512 × 512 capacity heatmap: tab click → drawn (median of 3)', ms: heatmapOpen, goalMs: 1000 });
     lines.push({ label: '  its canvas draw alone', ms: drawMs, goalMs: 100 });
-    lines.push({ label: '  re-sort, click → redrawn incl. the driver round trip (rows by max, columns by mean, original; median)', ms: sortMs, goalMs: 200 });
-    lines.push({ label: `  reference: the same matrix as 262,144 SVG <rect>s → ${(svgMs / Math.max(1, drawMs)).toFixed(0)}× the canvas draw`, ms: svgMs });
-    lines.push({ label: 'Channel view, 512 small multiples × 21 epochs × 10 classes + circle packing: tab click → drawn', ms: multiplesOpen, goalMs: 2000 });
+    lines.push({
+      label: '  re-sort, click → redrawn incl. the driver round trip (rows by max, columns by mean, original; median)',
+      ms: sortMs,
+      goalMs: 200,
+    });
+    lines.push({
+      label: `  reference: the same matrix as 262,144 SVG <rect>s → ${(svgMs / Math.max(1, drawMs)).toFixed(0)}× the canvas draw`,
+      ms: svgMs,
+    });
+    lines.push({
+      label: 'Channel view, 512 small multiples × 21 epochs × 10 classes + circle packing: tab click → drawn',
+      ms: multiplesOpen,
+      goalMs: 2000,
+    });
   } finally {
     await browser.close();
   }

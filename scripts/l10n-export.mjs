@@ -13,7 +13,9 @@ const strings = new Set();
 // Only literal first arguments are collected; a string built at run time cannot be translated.
 const pattern = /l10n\.t\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/g;
 // Recursive: the command groups live in src/extension/commands/.
-for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((n) => n.endsWith('.ts')).sort()) {
+for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })
+  .filter((n) => n.endsWith('.ts'))
+  .sort()) {
   const text = readFileSync(join(dir, name), 'utf8');
   for (const m of text.matchAll(pattern)) strings.add(String(JSON.parse(`"${m[2].replace(/\\'/g, "'").replace(/"/g, '\\"')}"`)));
 }

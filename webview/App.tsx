@@ -19,7 +19,13 @@ const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [
   { id: 'channel', title: 'Channel', view: ChannelView },
 ];
 
-export function App(props: { data: DataSource; manifest: RunManifest; initialFocus?: Focus; focusRequest?: { focus: Focus; at: number }; report?: ReportData }): JSX.Element {
+export function App(props: {
+  data: DataSource;
+  manifest: RunManifest;
+  initialFocus?: Focus;
+  focusRequest?: { focus: Focus; at: number };
+  report?: ReportData;
+}): JSX.Element {
   return (
     <AppProvider data={props.data} manifest={props.manifest} initialFocus={props.initialFocus}>
       <TooltipProvider>
@@ -68,7 +74,15 @@ function Shell(props: { focusRequest?: { focus: Focus; at: number }; report?: Re
         </div>
       )}
       {TABS.filter((t) => all || t.id === ui.tab).map((t) => (
-        <div key={t.id} id={`panel-${t.id}`} role="tabpanel" aria-labelledby={all ? undefined : `tab-${t.id}`} aria-label={all ? `${t.title} view` : undefined} class={`view view-${t.id}`} data-view={t.id}>
+        <div
+          key={t.id}
+          id={`panel-${t.id}`}
+          role="tabpanel"
+          aria-labelledby={all ? undefined : `tab-${t.id}`}
+          aria-label={all ? `${t.title} view` : undefined}
+          class={`view view-${t.id}`}
+          data-view={t.id}
+        >
           {all && <h2 class="view-title">{t.title}</h2>}
           <t.view />
         </div>
@@ -80,7 +94,13 @@ function Shell(props: { focusRequest?: { focus: Focus; at: number }; report?: Re
 
 function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean): void }): JSX.Element {
   const { manifest } = useApp();
-  const [theme, setTheme] = useState(() => (document.body.classList.contains('vscode-dark') ? 'dark' : document.body.classList.contains('vscode-high-contrast') ? 'high-contrast' : 'light'));
+  const [theme, setTheme] = useState(() =>
+    document.body.classList.contains('vscode-dark')
+      ? 'dark'
+      : document.body.classList.contains('vscode-high-contrast')
+        ? 'high-contrast'
+        : 'light',
+  );
   useEffect(() => {
     if (!props.report) return;
     document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast');
@@ -94,8 +114,9 @@ function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean
         <strong>{manifest.model.name}</strong>
         <span class="muted">
           {' '}
-          on {manifest.dataset.name} · probe of {manifest.probe.size} inputs · {manifest.epochs.length ? `epochs ${manifest.epochs[0]}–${manifest.epochs[manifest.epochs.length - 1]}` : 'no epoch yet'} · {manifest.status} ·{' '}
-          {Number.isNaN(created.getTime()) ? manifest.createdAt : created.toLocaleString()}
+          on {manifest.dataset.name} · probe of {manifest.probe.size} inputs ·{' '}
+          {manifest.epochs.length ? `epochs ${manifest.epochs[0]}–${manifest.epochs[manifest.epochs.length - 1]}` : 'no epoch yet'} ·{' '}
+          {manifest.status} · {Number.isNaN(created.getTime()) ? manifest.createdAt : created.toLocaleString()}
         </span>
       </div>
       <div class="run-tools">
@@ -109,11 +130,19 @@ function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean
             </select>
           </label>
         )}
-        <vscode-checkbox checked={props.all} onChange={(e: Event) => props.setAll((e.target as HTMLInputElement).checked)} aria-label="Show all four views at once">
+        <vscode-checkbox
+          checked={props.all}
+          onChange={(e: Event) => props.setAll((e.target as HTMLInputElement).checked)}
+          aria-label="Show all four views at once"
+        >
           All views
         </vscode-checkbox>
       </div>
-      {props.report && <p class="muted report-note">Standalone report written {new Date(props.report.createdAt).toLocaleString()} — {props.report.coverage}.</p>}
+      {props.report && (
+        <p class="muted report-note">
+          Standalone report written {new Date(props.report.createdAt).toLocaleString()} — {props.report.coverage}.
+        </p>
+      )}
     </header>
   );
 }

@@ -137,7 +137,10 @@ export function reportDataSource(data: ReportData): DataSource {
       const entry = data.answers[canonicalQuery(q)];
       if (entry === undefined) {
         return Promise.reject(
-          new ViewError('not-in-report', `This report holds no answer for this slice (${data.coverage}). Open the run in VS Code, or write the report again with more options (cnn-slicer report --help).`),
+          new ViewError(
+            'not-in-report',
+            `This report holds no answer for this slice (${data.coverage}). Open the run in VS Code, or write the report again with more options (cnn-slicer report --help).`,
+          ),
         );
       }
       if ('error' in entry) return Promise.reject(new ViewError(entry.error.code, entry.error.message));
@@ -147,7 +150,13 @@ export function reportDataSource(data: ReportData): DataSource {
       // No editor here: the views show the source location next to the layer name instead.
     },
     save(fileName: string, _format: ExportFormat, data: string | Uint8Array): void {
-      const type = fileName.endsWith('.png') ? 'image/png' : fileName.endsWith('.svg') ? 'image/svg+xml' : fileName.endsWith('.csv') ? 'text/csv' : 'application/json';
+      const type = fileName.endsWith('.png')
+        ? 'image/png'
+        : fileName.endsWith('.svg')
+          ? 'image/svg+xml'
+          : fileName.endsWith('.csv')
+            ? 'text/csv'
+            : 'application/json';
       const url = URL.createObjectURL(new Blob([data as BlobPart], { type }));
       const a = document.createElement('a');
       a.href = url;

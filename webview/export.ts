@@ -14,7 +14,22 @@ export function toCsv(columns: string[], rows: Cell[][]): string {
   return [columns, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
 }
 
-const STYLE_PROPS = ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'opacity', 'fill-opacity', 'stroke-opacity', 'font-family', 'font-size', 'font-weight', 'text-anchor', 'dominant-baseline', 'visibility', 'display'];
+const STYLE_PROPS = [
+  'fill',
+  'stroke',
+  'stroke-width',
+  'stroke-dasharray',
+  'opacity',
+  'fill-opacity',
+  'stroke-opacity',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'text-anchor',
+  'dominant-baseline',
+  'visibility',
+  'display',
+];
 
 /** A standalone SVG document of `svg` with computed styles written into attributes. */
 export function svgToString(svg: SVGSVGElement): string {
@@ -86,11 +101,13 @@ export async function pictureToPng(el: Element): Promise<Uint8Array | undefined>
 
 /** A file-name-safe slug: letters, digits and dashes. */
 export function slug(...parts: (string | number)[]): string {
-  return parts
-    .map(String)
-    .join('-')
-    .replace(/[^A-Za-z0-9_-]+/g, '-')
-    .replace(/-+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 100) || 'chart';
+  return (
+    parts
+      .map(String)
+      .join('-')
+      .replace(/[^A-Za-z0-9_-]+/g, '-')
+      .replace(/-+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 100) || 'chart'
+  );
 }

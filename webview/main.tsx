@@ -20,7 +20,14 @@ function readReport(): ReportData | undefined {
 
 /** Inside VS Code: wait for the host's hello, then read the run's manifest. */
 function HostRoot(): JSX.Element {
-  const [state, setState] = useState<{ data?: DataSource; manifest?: RunManifest; focus?: Focus; error?: string; version?: number; attempt: number }>({ attempt: 0 });
+  const [state, setState] = useState<{
+    data?: DataSource;
+    manifest?: RunManifest;
+    focus?: Focus;
+    error?: string;
+    version?: number;
+    attempt: number;
+  }>({ attempt: 0 });
   const [focusRequest, setFocusRequest] = useState<{ focus: Focus; at: number } | undefined>();
   useEffect(() => {
     const data = hostDataSource({
@@ -42,7 +49,8 @@ function HostRoot(): JSX.Element {
   if (state.version !== undefined && state.version !== PROTOCOL_VERSION) {
     return (
       <p role="alert" class="status error">
-        This view speaks protocol version {PROTOCOL_VERSION}, but CNN Slicer sent version {state.version}. Run “Developer: Reload Window” to load matching versions.
+        This view speaks protocol version {PROTOCOL_VERSION}, but CNN Slicer sent version {state.version}. Run “Developer: Reload Window” to
+        load matching versions.
       </p>
     );
   }

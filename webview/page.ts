@@ -37,10 +37,19 @@ export function contentSecurityPolicy(nonce: string, cspSource?: string): string
 
 export function webviewPage(o: PageOptions): string {
   const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-  const style = 'href' in o.style ? `<link rel="stylesheet" href="${attr(o.style.href)}">` : `<style nonce="${o.nonce}">${o.style.inline.replace(/<\/style/gi, '<\\/style')}</style>`;
-  const script = 'src' in o.script ? `<script nonce="${o.nonce}" src="${attr(o.script.src)}"></script>` : `<script nonce="${o.nonce}">${escapeInlineScript(o.script.inline)}</script>`;
+  const style =
+    'href' in o.style
+      ? `<link rel="stylesheet" href="${attr(o.style.href)}">`
+      : `<style nonce="${o.nonce}">${o.style.inline.replace(/<\/style/gi, '<\\/style')}</style>`;
+  const script =
+    'src' in o.script
+      ? `<script nonce="${o.nonce}" src="${attr(o.script.src)}"></script>`
+      : `<script nonce="${o.nonce}">${escapeInlineScript(o.script.inline)}</script>`;
   // JSON inside <script>: every "<" escaped, so no "</script>" or "<!--" can end it early.
-  const data = o.data === undefined ? '' : `<script type="application/json" id="cnn-slicer-report" nonce="${o.nonce}">${JSON.stringify(o.data).replace(/</g, '\\u003c')}</script>`;
+  const data =
+    o.data === undefined
+      ? ''
+      : `<script type="application/json" id="cnn-slicer-report" nonce="${o.nonce}">${JSON.stringify(o.data).replace(/</g, '\\u003c')}</script>`;
   const bodyClass = o.theme ? ` class="report vscode-${o.theme}"` : '';
   return `<!DOCTYPE html>
 <html lang="en">

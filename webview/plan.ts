@@ -37,11 +37,33 @@ export const queries = {
     sizes: source === 'probe' ? probeDiversitySizes(manifest) : DIVERSITY_SIZES,
     source,
   }),
-  channelEntropies: (layer: number, epoch: number, x: InputSubset): QueryOf<'channelEntropies'> => ({ kind: 'channelEntropies', layer, epoch, ...withSubset(x) }),
-  interSample: (layer: number, epoch: number, x: InputSubset): QueryOf<'interSample'> => ({ kind: 'interSample', layer, epoch, ...withSubset(x) }),
+  channelEntropies: (layer: number, epoch: number, x: InputSubset): QueryOf<'channelEntropies'> => ({
+    kind: 'channelEntropies',
+    layer,
+    epoch,
+    ...withSubset(x),
+  }),
+  interSample: (layer: number, epoch: number, x: InputSubset): QueryOf<'interSample'> => ({
+    kind: 'interSample',
+    layer,
+    epoch,
+    ...withSubset(x),
+  }),
   smallMultiples: (layer: number): QueryOf<'smallMultiples'> => ({ kind: 'smallMultiples', layer }),
-  capacityMatrix: (layerI: number, layerJ: number, epoch: number, x: InputSubset): QueryOf<'capacityMatrix'> => ({ kind: 'capacityMatrix', layerI, layerJ, epoch, ...withSubset(x) }),
-  layerCapacity: (layerI: number, layerJ: number, epoch: number, x: InputSubset): QueryOf<'layerCapacity'> => ({ kind: 'layerCapacity', layerI, layerJ, epoch, ...withSubset(x) }),
+  capacityMatrix: (layerI: number, layerJ: number, epoch: number, x: InputSubset): QueryOf<'capacityMatrix'> => ({
+    kind: 'capacityMatrix',
+    layerI,
+    layerJ,
+    epoch,
+    ...withSubset(x),
+  }),
+  layerCapacity: (layerI: number, layerJ: number, epoch: number, x: InputSubset): QueryOf<'layerCapacity'> => ({
+    kind: 'layerCapacity',
+    layerI,
+    layerJ,
+    epoch,
+    ...withSubset(x),
+  }),
   /** All channels of a layer for the sample inputs; views pick the channels they show from it. */
   featureMaps: (manifest: RunManifest, layer: number, epoch: number): QueryOf<'featureMaps'> => ({
     kind: 'featureMaps',
@@ -50,7 +72,13 @@ export const queries = {
     epoch,
     x: SAMPLE_INPUTS,
   }),
-  deconvolution: (layer: number, channel: number, epoch: number): QueryOf<'deconvolution'> => ({ kind: 'deconvolution', layer, channel, epoch, x: SAMPLE_INPUTS }),
+  deconvolution: (layer: number, channel: number, epoch: number): QueryOf<'deconvolution'> => ({
+    kind: 'deconvolution',
+    layer,
+    channel,
+    epoch,
+    x: SAMPLE_INPUTS,
+  }),
 };
 
 export function allChannels(manifest: RunManifest, layer: number): number[] {

@@ -10,7 +10,10 @@ export interface Draft extends Slice {
 /** "0, 5, 10-20" → sorted distinct indices below `size`, or a message saying what is wrong. */
 export function parseIndices(text: string, size: number): { indices?: number[]; error?: string } {
   const out = new Set<number>();
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
     if (!m) return { error: `"${part}" is not an index or a range like 10-20` };
     const a = Number(m[1]);
@@ -43,7 +46,7 @@ export function describeSlice(d: Draft, layerNames: string[], classNames: string
 export function ranges(v: number[]): string {
   const s = [...v].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     let j = i;
     while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
     parts.push(j > i ? `${s[i]}–${s[j]}` : `${s[i]}`);
@@ -51,4 +54,3 @@ export function ranges(v: number[]): string {
   }
   return parts.join(', ');
 }
-

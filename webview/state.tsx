@@ -116,7 +116,12 @@ export function useApp(): AppContextValue {
   return ctx;
 }
 
-export function AppProvider(props: { data: DataSource; manifest: RunManifest; initialFocus?: Focus; children: ComponentChildren }): JSX.Element {
+export function AppProvider(props: {
+  data: DataSource;
+  manifest: RunManifest;
+  initialFocus?: Focus;
+  children: ComponentChildren;
+}): JSX.Element {
   const { data, manifest } = props;
   const [ui, setUi] = useState<UiState>(() => applyFocus(restoreUiState(getState(), manifest), props.initialFocus));
   const cache = useMemo(() => new AnswerCache(48), []);

@@ -43,7 +43,13 @@ export function TooltipProvider(props: { children: ComponentChildren }): JSX.Ele
   return (
     <TooltipContext.Provider value={api.current}>
       {props.children}
-      <div id="tooltip" role="tooltip" class="tooltip" hidden={!tip} style={{ left: `${Math.max(0, left)}px`, top: `${Math.max(0, top)}px` }}>
+      <div
+        id="tooltip"
+        role="tooltip"
+        class="tooltip"
+        hidden={!tip}
+        style={{ left: `${Math.max(0, left)}px`, top: `${Math.max(0, top)}px` }}
+      >
         {tip?.content}
       </div>
     </TooltipContext.Provider>
@@ -106,7 +112,14 @@ export interface ExportSpec {
   json?(): unknown;
 }
 
-export function Card(props: { title: ComponentChildren; label: string; export?: ExportSpec; tools?: ComponentChildren; children: ComponentChildren; class?: string }): JSX.Element {
+export function Card(props: {
+  title: ComponentChildren;
+  label: string;
+  export?: ExportSpec;
+  tools?: ComponentChildren;
+  children: ComponentChildren;
+  class?: string;
+}): JSX.Element {
   const body = useRef<HTMLDivElement>(null);
   return (
     <section class={`card ${props.class ?? ''}`} aria-label={props.label}>
@@ -159,7 +172,13 @@ export function ExportButtons(props: { spec: ExportSpec; picture: RefObject<HTML
   return (
     <span class="export" role="group" aria-label="Export">
       {(['csv', 'json', 'svg', 'png'] as const).map((f) => (
-        <button key={f} type="button" class="export-button" title={`Export ${f === 'csv' || f === 'json' ? 'the data' : 'the picture'} as ${f.toUpperCase()}`} onClick={() => void save(f)}>
+        <button
+          key={f}
+          type="button"
+          class="export-button"
+          title={`Export ${f === 'csv' || f === 'json' ? 'the data' : 'the picture'} as ${f.toUpperCase()}`}
+          onClick={() => void save(f)}
+        >
           {f.toUpperCase()}
         </button>
       ))}
@@ -254,7 +273,13 @@ export function EpochSlider(props: { play?: boolean; label?: string }): JSX.Elem
 }
 
 /** Legend of a continuous colour scale, drawn as a gradient with min and max labels. */
-export function ColourLegend(props: { colour: (v: number) => string; min: number; max: number; label: string; note?: string }): JSX.Element {
+export function ColourLegend(props: {
+  colour: (v: number) => string;
+  min: number;
+  max: number;
+  label: string;
+  note?: string;
+}): JSX.Element {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const c = ref.current;

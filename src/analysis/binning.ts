@@ -14,7 +14,8 @@ export const MAX_BINS = 4096;
 
 /** Throws a RangeError unless `bins` is an integer in [2, MAX_BINS] (estimators.md "Invalid parameters"). */
 export function checkBins(bins: number): void {
-  if (!Number.isInteger(bins) || bins < 2 || bins > MAX_BINS) throw new RangeError(`bins must be an integer from 2 to ${MAX_BINS}, got ${bins}`);
+  if (!Number.isInteger(bins) || bins < 2 || bins > MAX_BINS)
+    throw new RangeError(`bins must be an integer from 2 to ${MAX_BINS}, got ${bins}`);
 }
 
 /** The finite range of a set of values, and how many non-finite values were skipped. */

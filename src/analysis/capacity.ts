@@ -37,7 +37,13 @@ export function distanceCodes(values: ArrayLike<number>, n: number, d: number, b
     distanceKernel.dispose();
     binCodes(distances, codes, bins);
   }
-  return { n, bins, codes, entropyBits: pairs > 0 ? shannonEntropyBits(histogram(codes, bins)) : undefined, nonFiniteCount: clean.nonFiniteCount };
+  return {
+    n,
+    bins,
+    codes,
+    entropyBits: pairs > 0 ? shannonEntropyBits(histogram(codes, bins)) : undefined,
+    nonFiniteCount: clean.nonFiniteCount,
+  };
 }
 
 function histogram(codes: Uint8Array | Uint16Array, bins: number): Float64Array {
@@ -242,7 +248,13 @@ export interface MatrixOrder {
  * ties by index (paper 5.3.2). Undefined (NaN) cells are ignored; a row with no defined cell goes
  * last. The matrix itself is not moved, so a view can re-sort without recomputing.
  */
-export function sortMatrix(values: ArrayLike<number>, rows: number, columns: number, rowKey: SortKey, columnKey: SortKey = rowKey): MatrixOrder {
+export function sortMatrix(
+  values: ArrayLike<number>,
+  rows: number,
+  columns: number,
+  rowKey: SortKey,
+  columnKey: SortKey = rowKey,
+): MatrixOrder {
   const score = (key: SortKey, count: number, len: number, at: (k: number, t: number) => number): number[] => {
     const order = Array.from({ length: count }, (_, k) => k);
     if (key === 'none') return order;

@@ -100,7 +100,8 @@ let freeInstance: GramExports | undefined;
 /** An instance with at least `bytes` of memory, and its memory size before this call. */
 function acquireInstance(module: object, bytes: number): { exports: GramExports; sizeBefore: number } {
   const exports =
-    freeInstance ?? (new (globalThis as unknown as { WebAssembly: MinimalWebAssembly }).WebAssembly.Instance(module, {}).exports as GramExports);
+    freeInstance ??
+    (new (globalThis as unknown as { WebAssembly: MinimalWebAssembly }).WebAssembly.Instance(module, {}).exports as GramExports);
   freeInstance = undefined;
   const sizeBefore = exports.memory.buffer.byteLength;
   if (bytes > sizeBefore) exports.memory.grow(Math.ceil((bytes - sizeBefore) / 65536));
@@ -287,7 +288,7 @@ export class DistanceKernel {
     const { d, nPad } = this;
     const count = blocks.length / 4;
     const grid = new Int32Array(5 * count); // ti0, ti1, tj0, tj1, at
-    for (let first = 0; first < count; ) {
+    for (let first = 0; first < count;) {
       let last = first;
       let used = 0;
       let lo = nPad;
@@ -314,7 +315,8 @@ export class DistanceKernel {
         for (let b = first; b < last; b++) {
           const g = 5 * b;
           const ldo = grid[g + 3] - grid[g + 2];
-          if (this.exports) this.exports.gram(0, stride, grid[g], grid[g + 1], grid[g + 2], grid[g + 3], this.scratchPtr + grid[g + 4] * 16, ldo, 1);
+          if (this.exports)
+            this.exports.gram(0, stride, grid[g], grid[g + 1], grid[g + 2], grid[g + 3], this.scratchPtr + grid[g + 4] * 16, ldo, 1);
           else gramJs(this.x, stride, grid[g], grid[g + 1], grid[g + 2], grid[g + 3], this.scratch, 2 * grid[g + 4], ldo, true);
         }
       }
@@ -463,7 +465,16 @@ export function distanceMatrix(kernel: DistanceKernel): Float64Array {
 }
 
 /** Writes a distance block at (i, j) and its transpose at (j, i) of a full `n × n` matrix. */
-export function mirrorBlock(block: Float64Array, ldb: number, out: Float64Array, n: number, i0: number, i1: number, j0: number, j1: number): void {
+export function mirrorBlock(
+  block: Float64Array,
+  ldb: number,
+  out: Float64Array,
+  n: number,
+  i0: number,
+  i1: number,
+  j0: number,
+  j1: number,
+): void {
   for (let i = i0; i < i1; i++) {
     for (let j = j0; j < j1; j++) {
       const v = block[(i - i0) * ldb + (j - j0)];

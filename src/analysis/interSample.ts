@@ -278,7 +278,14 @@ export function interSampleEntropy(
  * Stage 2 for rows `[r0, r1)`: distances to every sample, block by block, then each row's
  * neighbours and weights written at `(i - r0) * K` of `indices`/`weights`.
  */
-export function conditionalRows(kernel: DistanceKernel, r0: number, r1: number, K: number, indices: Int32Array, weights: Float64Array): void {
+export function conditionalRows(
+  kernel: DistanceKernel,
+  r0: number,
+  r1: number,
+  K: number,
+  indices: Int32Array,
+  weights: Float64Array,
+): void {
   const { n } = kernel;
   const band = new Float64Array(BLOCK_ROWS * n);
   const selector = new NeighbourSelector(n, K);

@@ -35,7 +35,8 @@ export function confusionMatrix(trueLabels: ArrayLike<number>, predicted: ArrayL
 export function labelEntropies(confusion: number[][]): LabelEntropies {
   const classes = confusion.length;
   for (const row of confusion) {
-    if (row.length !== classes) throw new RangeError(`the confusion matrix must be square; got a row of ${row.length} for ${classes} classes`);
+    if (row.length !== classes)
+      throw new RangeError(`the confusion matrix must be square; got a row of ${row.length} for ${classes} classes`);
   }
   const column = new Float64Array(classes);
   const hLabelGivenPred: (number | undefined)[] = [];
@@ -53,7 +54,8 @@ export function labelEntropies(confusion: number[][]): LabelEntropies {
 
 /** Index of the largest value in each row of `[n, classes]` scores (the predicted class). */
 export function argmaxRows(scores: ArrayLike<number>, n: number, classes: number): Int32Array {
-  if (scores.length !== n * classes) throw new RangeError(`${n} rows of ${classes} scores need ${n * classes} values, got ${scores.length}`);
+  if (scores.length !== n * classes)
+    throw new RangeError(`${n} rows of ${classes} scores need ${n * classes} values, got ${scores.length}`);
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;

@@ -115,8 +115,7 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   }
   const prefix = major === 1 ? 10 : 12;
   if (bytes.length < prefix) fail('truncated .npy header: the file ends inside the header length field');
-  const headerLength =
-    major === 1 ? bytes[8] | (bytes[9] << 8) : (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16)) + bytes[11] * 0x1000000;
+  const headerLength = major === 1 ? bytes[8] | (bytes[9] << 8) : (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16)) + bytes[11] * 0x1000000;
   const dataStart = prefix + headerLength;
   if (bytes.length < dataStart) {
     fail(
@@ -188,7 +187,7 @@ function decodeLatin1(bytes: Uint8Array, start: number, end: number): string {
 
 function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
   let out = '';
-  for (let i = start; i < end; ) {
+  for (let i = start; i < end;) {
     const b = bytes[i];
     let extra: number;
     let cp: number;
@@ -238,12 +237,7 @@ function dtypeFromDescr(descr: string): NpyDtype {
 // Header dict: a small parser for the Python literals that can appear in it (no eval).
 
 type PyValue =
-  | string
-  | number
-  | boolean
-  | null
-  | { readonly kind: 'tuple' | 'list'; readonly items: readonly PyValue[] }
-  | { readonly kind: 'dict' };
+  string | number | boolean | null | { readonly kind: 'tuple' | 'list'; readonly items: readonly PyValue[] } | { readonly kind: 'dict' };
 
 interface Header {
   descr: string;
@@ -500,9 +494,7 @@ function checkArray({ dtype, shape, data }: NpyArray): void {
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) {
-    throw new RangeError(
-      `shape [${shape.join(', ')}] has ${plural(count, 'element')} but data has ${plural(data.length, 'value')}`,
-    );
+    throw new RangeError(`shape [${shape.join(', ')}] has ${plural(count, 'element')} but data has ${plural(data.length, 'value')}`);
   }
 }
 

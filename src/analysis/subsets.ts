@@ -26,7 +26,9 @@ export class SubsetError extends CodedError {
 export function resolveSubset(subset: InputSubset, labels: ArrayLike<number>, classes: number): number[] {
   const n = labels.length;
   const checkClasses = (list: number[]) => {
-    for (const c of list) if (!Number.isInteger(c) || c < 0 || c >= classes) throw new SubsetError(`class ${c} is out of range: the run has classes 0..${classes - 1}`);
+    for (const c of list)
+      if (!Number.isInteger(c) || c < 0 || c >= classes)
+        throw new SubsetError(`class ${c} is out of range: the run has classes 0..${classes - 1}`);
   };
   switch (subset.kind) {
     case 'all':
@@ -39,11 +41,14 @@ export function resolveSubset(subset: InputSubset, labels: ArrayLike<number>, cl
       return out;
     }
     case 'indices': {
-      for (const i of subset.indices) if (!Number.isInteger(i) || i < 0 || i >= n) throw new SubsetError(`input ${i} is out of range: there are ${n} inputs (0..${n - 1})`);
+      for (const i of subset.indices)
+        if (!Number.isInteger(i) || i < 0 || i >= n)
+          throw new SubsetError(`input ${i} is out of range: there are ${n} inputs (0..${n - 1})`);
       return [...new Set(subset.indices)].sort((a, b) => a - b);
     }
     case 'perClass': {
-      if (!Number.isInteger(subset.count) || subset.count < 1) throw new SubsetError(`count must be a positive integer, got ${subset.count}`);
+      if (!Number.isInteger(subset.count) || subset.count < 1)
+        throw new SubsetError(`count must be a positive integer, got ${subset.count}`);
       const wanted = subset.classes ?? Array.from({ length: classes }, (_, c) => c);
       checkClasses(wanted);
       const byClass = indicesByClass(labels, classes);

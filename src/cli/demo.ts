@@ -24,10 +24,19 @@ export async function runDemo(options: { k: number; seed: number; epochs?: numbe
   out.write(`\nRecording examples/mnist-lenet.ts on the MNIST digits for ${epochs} epochs (probe of 500 inputs)…\n`);
   let last = '';
   const result = await recordRun(
-    { modelFile, dataset: 'mnist', epochs, probeSize: 500, seed: options.seed, k: options.k, runsFolder: options.out ?? resolve(process.cwd(), '.cnnslicer/runs') },
+    {
+      modelFile,
+      dataset: 'mnist',
+      epochs,
+      probeSize: 500,
+      seed: options.seed,
+      k: options.k,
+      runsFolder: options.out ?? resolve(process.cwd(), '.cnnslicer/runs'),
+    },
     {
       onProgress: (p) => {
-        const line = p.phase === 'training' ? `  epoch ${p.epoch}/${p.epochs}: ${Math.round(p.fraction * 100)}%` : `  ${p.message ?? p.phase}`;
+        const line =
+          p.phase === 'training' ? `  epoch ${p.epoch}/${p.epochs}: ${Math.round(p.fraction * 100)}%` : `  ${p.message ?? p.phase}`;
         if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(last.length)}`);
         last = line;
       },
@@ -39,7 +48,9 @@ export async function runDemo(options: { k: number; seed: number; epochs?: numbe
   const run = readRun(result.folder);
   const first = run.metrics[0];
   const lastEpoch = run.metrics[run.metrics.length - 1];
-  out.write(`\nPer layer at epoch ${first.epoch} → epoch ${lastEpoch.epoch} (inter-sample entropy over the ${run.manifest.probe.size} probe inputs, bits; k = ${options.k})\n`);
+  out.write(
+    `\nPer layer at epoch ${first.epoch} → epoch ${lastEpoch.epoch} (inter-sample entropy over the ${run.manifest.probe.size} probe inputs, bits; k = ${options.k})\n`,
+  );
   const header = ['layer', 'type', 'output', 'inter-sample', 'mean channel H', 'dead channels'];
   const widths = [9, 14, 12, 20, 20, 14];
   out.write(header.map((h, i) => h.padEnd(widths[i])).join('') + '\n');
@@ -61,7 +72,9 @@ export async function runDemo(options: { k: number; seed: number; epochs?: numbe
     ];
     out.write(cells.map((c, i) => c.padEnd(widths[i])).join('') + '\n');
   }
-  out.write(`\nProbe accuracy ${(first.probeAccuracy * 100).toFixed(1)}% → ${(lastEpoch.probeAccuracy * 100).toFixed(1)}% on ${run.manifest.backend.name}.\n`);
+  out.write(
+    `\nProbe accuracy ${(first.probeAccuracy * 100).toFixed(1)}% → ${(lastEpoch.probeAccuracy * 100).toFixed(1)}% on ${run.manifest.backend.name}.\n`,
+  );
   out.write(`Run folder: ${result.folder}\n`);
   // 3. The four views over this run, as one self-contained page (no VS Code needed).
   out.write(`\nWriting the views as a standalone report…\n`);
@@ -73,7 +86,9 @@ export async function runDemo(options: { k: number; seed: number; epochs?: numbe
     datasetDiversity: true,
     theme: 'light',
   });
-  out.write(`Report: ${report.out} (${(report.bytes / 1e6).toFixed(1)} MB, ${report.answers} answers, ${(report.ms / 1000).toFixed(1)} s) — open it in a browser.\n`);
+  out.write(
+    `Report: ${report.out} (${(report.bytes / 1e6).toFixed(1)} MB, ${report.answers} answers, ${(report.ms / 1000).toFixed(1)} s) — open it in a browser.\n`,
+  );
   out.write(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 
@@ -86,7 +101,9 @@ async function inputDiversity(options: { k: number; seed: number }): Promise<voi
   const sizes: (number | 'all')[] = [100, 500, 'all'];
   const out = process.stdout;
   out.write(`CNN Slicer demo\n\n1. Input diversity of the built-in MNIST digits (paper Fig. 5(B))\n`);
-  out.write(`${data.inputs.length / d} digits of ${h}×${w}; inter-sample entropy in bits, k = ${options.k}, subsets drawn with seed ${options.seed}\n\n`);
+  out.write(
+    `${data.inputs.length / d} digits of ${h}×${w}; inter-sample entropy in bits, k = ${options.k}, subsets drawn with seed ${options.seed}\n\n`,
+  );
   const pool = new ComputePool();
   try {
     const header = ['class', ...sizes.map((s) => (s === 'all' ? 'all inputs' : `${s} inputs`))];

@@ -37,7 +37,12 @@ function parse(
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } | undefined {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ' (see --help)');
   }
@@ -46,7 +51,9 @@ function parse(
     return undefined;
   }
   if (parsed.positionals.length !== positionals) {
-    throw new UsageError(`expected ${positionals} file argument${positionals === 1 ? '' : 's'}, got ${parsed.positionals.length} (see --help)`);
+    throw new UsageError(
+      `expected ${positionals} file argument${positionals === 1 ? '' : 's'}, got ${parsed.positionals.length} (see --help)`,
+    );
   }
   return parsed;
 }
@@ -132,7 +139,9 @@ async function capacity(argv: string[]): Promise<void> {
   const a = readActivations(p.positionals[0]);
   const b = readActivations(p.positionals[1]);
   if (a.count !== b.count) {
-    throw new UsageError(`${p.positionals[0]} has ${a.count} samples but ${p.positionals[1]} has ${b.count}; capacity needs the same inputs in both`);
+    throw new UsageError(
+      `${p.positionals[0]} has ${a.count} samples but ${p.positionals[1]} has ${b.count}; capacity needs the same inputs in both`,
+    );
   }
   const pool = new ComputePool();
   try {
@@ -152,7 +161,8 @@ function labels(argv: string[]): void {
   const predArray = readNpyFile(p.positionals[1]);
   let predicted: Int32Array;
   if (predArray.shape.length === 2 && predArray.shape[1] > 1) {
-    if (predArray.shape[0] !== truth.length) throw new UsageError(`${p.positionals[1]} has ${predArray.shape[0]} rows but there are ${truth.length} true labels`);
+    if (predArray.shape[0] !== truth.length)
+      throw new UsageError(`${p.positionals[1]} has ${predArray.shape[0]} rows but there are ${truth.length} true labels`);
     predicted = argmaxRows(npyToFloat64(predArray), predArray.shape[0], predArray.shape[1]);
   } else {
     predicted = readLabels(p.positionals[1], truth.length);
@@ -193,7 +203,12 @@ export async function main(argv: string[]): Promise<number> {
         await runReport(rest);
         break;
       case 'demo': {
-        const p = parse(rest, { k: { type: 'string' }, seed: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' } }, 0, HELP.demo);
+        const p = parse(
+          rest,
+          { k: { type: 'string' }, seed: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' } },
+          0,
+          HELP.demo,
+        );
         if (p) {
           await runDemo({
             k: intOption(p.values, 'k', 1000, 2),
@@ -216,7 +231,13 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     // RangeErrors from the analysis core name a bad parameter or shape: the user's input.
-    if (UsageError.is(e) || e instanceof RangeError || ModelError.is(e) || DatasetError.is(e) || (e instanceof QueryError && e.code !== 'internal')) {
+    if (
+      UsageError.is(e) ||
+      e instanceof RangeError ||
+      ModelError.is(e) ||
+      DatasetError.is(e) ||
+      (e instanceof QueryError && e.code !== 'internal')
+    ) {
       process.stderr.write(`cnn-slicer: ${e.message}\n`);
       return 2;
     }

@@ -9,7 +9,14 @@ export function readNpyFile(path: string): NpyArray {
     bytes = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : String((e as Error).message);
     throw new UsageError(`cannot read ${path}: ${why}`);
   }
   try {
@@ -27,7 +34,10 @@ export function readActivations(path: string): LayerActivations {
     throw new UsageError(`${path} has shape [${array.shape.join(', ')}]; expected [N, U] or [N, H, W, C]`);
   }
   if (array.dtype === 'bool') throw new UsageError(`${path} holds booleans; expected numbers`);
-  return layerActivations(array.shape, array.dtype === 'float32' || array.dtype === 'float64' ? array.data as Float32Array : npyToFloat64(array));
+  return layerActivations(
+    array.shape,
+    array.dtype === 'float32' || array.dtype === 'float64' ? (array.data as Float32Array) : npyToFloat64(array),
+  );
 }
 
 /** A vector of integer labels (any integer or float dtype holding whole numbers). */

@@ -11,4 +11,3 @@ export function intOption(values: Record<string, string | boolean | undefined>, 
   }
   return v;
 }
-

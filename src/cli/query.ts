@@ -14,7 +14,8 @@ const LIST = /^\d+(,\d+)*$/;
 
 function list(raw: string | boolean | undefined, name: string): number[] | undefined {
   if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !LIST.test(raw.trim())) throw new UsageError(`--${name} must be a comma-separated list of integers, got "${raw}"`);
+  if (typeof raw !== 'string' || !LIST.test(raw.trim()))
+    throw new UsageError(`--${name} must be a comma-separated list of integers, got "${raw}"`);
   return raw.trim().split(',').map(Number);
 }
 
@@ -39,7 +40,13 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
   const indices = list(v.inputs, 'inputs');
   const chosen = [perClass !== undefined, indices !== undefined, classes !== undefined && perClass === undefined].filter(Boolean).length;
   if (chosen > 1) throw new UsageError('choose one input subset: --class/--classes, --inputs, or --per-class (with optional --classes)');
-  if (perClass !== undefined) x = { kind: 'perClass', count: perClass, ...(v.seed !== undefined ? { seed: int(v.seed, 'seed') } : {}), ...(classes ? { classes } : {}) };
+  if (perClass !== undefined)
+    x = {
+      kind: 'perClass',
+      count: perClass,
+      ...(v.seed !== undefined ? { seed: int(v.seed, 'seed') } : {}),
+      ...(classes ? { classes } : {}),
+    };
   else if (indices) x = { kind: 'indices', indices };
   else if (classes) x = { kind: 'classes', classes };
   const q: Record<string, unknown> = {
@@ -61,14 +68,38 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
   if (kind === 'confusion' && v.cells) q.inputs = true;
   // Queries that need an input subset default to all inputs on the command line.
   if (q.x === undefined && ['inputs', 'featureMaps'].includes(kind)) q.x = { kind: 'all' };
-  if (q.x === undefined && kind === 'deconvolution') throw new UsageError('deconvolution needs its inputs: --inputs I1,I2,… or --per-class N');
-  if (v.seed !== undefined && perClass === undefined && kind !== 'inputDiversity') throw new UsageError('--seed applies to --per-class subsets and to inputDiversity');
+  if (q.x === undefined && kind === 'deconvolution')
+    throw new UsageError('deconvolution needs its inputs: --inputs I1,I2,… or --per-class N');
+  if (v.seed !== undefined && perClass === undefined && kind !== 'inputDiversity')
+    throw new UsageError('--seed applies to --per-class subsets and to inputDiversity');
   return Object.fromEntries(Object.entries(q).filter(([, e]) => e !== undefined));
 }
 
 export async function runQuery(argv: string[]): Promise<void> {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { cells: { type: 'boolean' }, pretty: { type: 'boolean' }, help: { type: 'boolean' } };
-  for (const k of ['epoch', 'layer', 'channel', 'channels', 'layer-i', 'layer-j', 'channel-i', 'channel-j', 'bins', 'sizes', 'source', 'seed', 'class', 'classes', 'inputs', 'per-class', 'json']) {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {
+    cells: { type: 'boolean' },
+    pretty: { type: 'boolean' },
+    help: { type: 'boolean' },
+  };
+  for (const k of [
+    'epoch',
+    'layer',
+    'channel',
+    'channels',
+    'layer-i',
+    'layer-j',
+    'channel-i',
+    'channel-j',
+    'bins',
+    'sizes',
+    'source',
+    'seed',
+    'class',
+    'classes',
+    'inputs',
+    'per-class',
+    'json',
+  ]) {
     options[k] = { type: 'string' };
   }
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
@@ -82,14 +113,17 @@ export async function runQuery(argv: string[]): Promise<void> {
     return;
   }
   const [folder, kind] = parsed.positionals;
-  if (parsed.positionals.length !== 2) throw new UsageError(`expected <run-folder> <kind>, got ${parsed.positionals.length} argument(s); kinds: ${QUERY_KINDS.join(', ')}`);
+  if (parsed.positionals.length !== 2)
+    throw new UsageError(`expected <run-folder> <kind>, got ${parsed.positionals.length} argument(s); kinds: ${QUERY_KINDS.join(', ')}`);
   const runFolder = resolve(folder);
   if (!existsSync(runFolder)) throw new UsageError(`${runFolder} does not exist`);
   const query = parseQuery(queryFromOptions(kind, parsed.values));
   const engine = new AnalysisEngine({ roots: [dirname(runFolder)] });
   try {
     const r = await engine.answer(runFolder, query, {
-      onProgress: process.stderr.isTTY ? (f, message) => process.stderr.write(`\r${Math.round(f * 100)}% ${message}`.padEnd(60)) : undefined,
+      onProgress: process.stderr.isTTY
+        ? (f, message) => process.stderr.write(`\r${Math.round(f * 100)}% ${message}`.padEnd(60))
+        : undefined,
     });
     if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
     process.stdout.write(JSON.stringify(r.answer, null, parsed.values.pretty ? 2 : undefined) + '\n');
@@ -101,7 +135,12 @@ export async function runQuery(argv: string[]): Promise<void> {
 export function runRuns(argv: string[]): void {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, help: { type: 'boolean' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean' } },
+    });
   } catch (e) {
     throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ' (see cnn-slicer runs --help)');
   }
@@ -130,9 +169,18 @@ export function runRuns(argv: string[]): void {
     process.stdout.write(`no runs in ${folder}\n`);
     return;
   }
-  const table = [['run', 'status', 'model', 'dataset', 'epochs'], ...runs.map((r) => [r.manifest.id, r.manifest.status, r.manifest.model.name, r.manifest.dataset.spec, epochRange(r.manifest.epochs)])];
+  const table = [
+    ['run', 'status', 'model', 'dataset', 'epochs'],
+    ...runs.map((r) => [r.manifest.id, r.manifest.status, r.manifest.model.name, r.manifest.dataset.spec, epochRange(r.manifest.epochs)]),
+  ];
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
-  for (const row of table) process.stdout.write(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd() + '\n');
+  for (const row of table)
+    process.stdout.write(
+      row
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd() + '\n',
+    );
   for (const e of errors) process.stdout.write(`unreadable: ${e.folder}: ${e.message}\n`);
 }
 

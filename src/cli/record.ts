@@ -51,11 +51,14 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
     process.stdout.write(HELP.record + '\n');
     return undefined;
   }
-  if (parsed.positionals.length !== 1) throw new UsageError(`record needs one model file, got ${parsed.positionals.length} (see record --help)`);
+  if (parsed.positionals.length !== 1)
+    throw new UsageError(`record needs one model file, got ${parsed.positionals.length} (see record --help)`);
   const lr = v.lr === undefined ? undefined : Number(v.lr);
   if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UsageError(`--lr must be a positive number, got "${v.lr}"`);
-  if (v.optimizer !== undefined && !['sgd', 'adam', 'rmsprop'].includes(v.optimizer)) throw new UsageError(`--optimizer must be sgd, adam or rmsprop, got "${v.optimizer}"`);
-  if (v.backend !== undefined && !['auto', 'tfjs-node', 'wasm', 'cpu'].includes(v.backend)) throw new UsageError(`--backend must be auto, tfjs-node, wasm or cpu, got "${v.backend}"`);
+  if (v.optimizer !== undefined && !['sgd', 'adam', 'rmsprop'].includes(v.optimizer))
+    throw new UsageError(`--optimizer must be sgd, adam or rmsprop, got "${v.optimizer}"`);
+  if (v.backend !== undefined && !['auto', 'tfjs-node', 'wasm', 'cpu'].includes(v.backend))
+    throw new UsageError(`--backend must be auto, tfjs-node, wasm or cpu, got "${v.backend}"`);
   const opt = (name: string, min: number) => (v[name as keyof typeof v] === undefined ? undefined : intOption(v, name, 0, min));
   return {
     modelFile: parsed.positionals[0],
@@ -110,7 +113,9 @@ export async function runRecord(argv: string[], quiet = false): Promise<string |
       },
     );
     if (tty && !quiet) process.stderr.write('\n');
-    process.stderr.write(`run ${result.manifest.status}: ${result.manifest.epochs.length} epochs recorded (${result.manifest.epochs.join(', ')})\n`);
+    process.stderr.write(
+      `run ${result.manifest.status}: ${result.manifest.epochs.length} epochs recorded (${result.manifest.epochs.join(', ')})\n`,
+    );
     process.stdout.write(result.folder + '\n');
     return result.folder;
   } finally {

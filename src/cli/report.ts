@@ -125,7 +125,8 @@ export async function runReport(argv: string[]): Promise<void> {
   const runFolder = resolve(parsed.positionals[0]);
   if (!existsSync(runFolder)) throw new UsageError(`${runFolder} does not exist`);
   const theme = parsed.values.theme ?? 'light';
-  if (theme !== 'light' && theme !== 'dark' && theme !== 'high-contrast') throw new UsageError('--theme must be light, dark or high-contrast');
+  if (theme !== 'light' && theme !== 'dark' && theme !== 'high-contrast')
+    throw new UsageError('--theme must be light, dark or high-contrast');
   const out = resolve(parsed.values.out ?? `${basename(runFolder)}-report.html`);
   if (!existsSync(dirname(out))) throw new UsageError(`the folder of --out (${dirname(out)}) does not exist`);
   const r = await writeReport({
@@ -138,5 +139,7 @@ export async function runReport(argv: string[]): Promise<void> {
     onProgress: process.stderr.isTTY ? (d, t, what) => process.stderr.write(`\r  ${d}/${t} ${what}`.padEnd(50)) : undefined,
   });
   if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(51) + '\r');
-  process.stdout.write(`report: ${r.out} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`);
+  process.stdout.write(
+    `report: ${r.out} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`,
+  );
 }

@@ -26,18 +26,7 @@ export const CIFAR10_BATCH_FILES = [
 ] as const;
 
 /** The names the official `batches.meta.txt` lists, used when that file is absent. */
-export const CIFAR10_CLASS_NAMES = [
-  'airplane',
-  'automobile',
-  'bird',
-  'cat',
-  'deer',
-  'dog',
-  'frog',
-  'horse',
-  'ship',
-  'truck',
-];
+export const CIFAR10_CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
 const META_FILE = 'batches.meta.txt';
 const SUBFOLDER = 'cifar-10-batches-bin';

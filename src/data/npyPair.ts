@@ -59,9 +59,7 @@ export async function loadNpyPair(inputsFile: string, labelsFile: string, signal
 
   const shape = npyImageShape(x.shape);
   if (shape === undefined) {
-    throw new DatasetError(
-      `npy: ${inputsFile} has shape (${x.shape.join(', ')}); inputs must be [N, H, W, C], [N, H, W] or [N, U]`,
-    );
+    throw new DatasetError(`npy: ${inputsFile} has shape (${x.shape.join(', ')}); inputs must be [N, H, W, C], [N, H, W] or [N, U]`);
   }
   if (shape[0] === 0) throw new DatasetError(`npy: ${inputsFile} holds no inputs (shape (${x.shape.join(', ')}))`);
   if (shape.some((d) => d === 0)) throw new DatasetError(`npy: ${inputsFile} has an empty dimension: shape (${x.shape.join(', ')})`);

@@ -81,7 +81,11 @@ export function splitDataset(ds: Pick<ImageDataset, 'labels' | 'classNames'>, op
   let probe: number[];
   if (probeSize !== undefined) {
     if (probeSize > n) notes.push(`the dataset has only ${plural(n, 'input')}; all are in the probe set (asked for ${probeSize})`);
-    probe = sampleWithoutReplacement(Array.from({ length: n }, (_, i) => i), probeSize, derivedSeed(seed, 0));
+    probe = sampleWithoutReplacement(
+      Array.from({ length: n }, (_, i) => i),
+      probeSize,
+      derivedSeed(seed, 0),
+    );
   } else {
     probe = [];
     indicesByClass(ds.labels, classes).forEach((members, k) => {

@@ -105,10 +105,7 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
   const { layer, metrics } = d;
   const out: string[] = [];
   const shape = layer.outputShape.map((v) => (v < 0 ? '?' : String(v))).join('×');
-  const epoch =
-    d.status === 'recording'
-      ? l10n.t('epoch {0} of {1}, recording', d.epoch, d.plannedEpochs)
-      : l10n.t('epoch {0}', d.epoch);
+  const epoch = d.status === 'recording' ? l10n.t('epoch {0} of {1}, recording', d.epoch, d.plannedEpochs) : l10n.t('epoch {0}', d.epoch);
   out.push(`**${escapeMarkdown(layer.name)}** · ${escapeMarkdown(layer.className)} · ${escapeMarkdown(shape)} · ${escapeMarkdown(epoch)}`);
   out.push('');
   if (!metrics) {
@@ -151,7 +148,7 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
   const compare = commandUri('cnnSlicer.compareEpochs', [d.runFolder, layer.index]);
   out.push(
     `[${escapeMarkdown(l10n.t('Open in CNN Slicer'))}](${open} "${l10n.t('The channel view of this layer in run {0}', d.runId).replace(/"/g, "'")}") · ` +
-      `[${escapeMarkdown(l10n.t('Compare epochs'))}](${compare} "${l10n.t('Each channel\'s entropy over the epochs of run {0}', d.runId).replace(/"/g, "'")}")`,
+      `[${escapeMarkdown(l10n.t('Compare epochs'))}](${compare} "${l10n.t("Each channel's entropy over the epochs of run {0}", d.runId).replace(/"/g, "'")}")`,
   );
   return out.join('\n');
 }

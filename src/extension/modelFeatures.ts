@@ -22,10 +22,12 @@ const MAX_HOVER_LAYERS = 4;
 export const IS_MODEL_FILE_KEY = 'cnnSlicer.isModelFile';
 
 /** The documents the features apply to: model modules and model.json, saved on disk (runs know files by path). */
-export const MODEL_SELECTOR: vscode.DocumentSelector = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact', 'json'].map((language) => ({
-  language,
-  scheme: 'file',
-}));
+export const MODEL_SELECTOR: vscode.DocumentSelector = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact', 'json'].map(
+  (language) => ({
+    language,
+    scheme: 'file',
+  }),
+);
 
 /** Selects a layer in every open panel of runs of `modelFile` (RunPanels.selectLayerOfModel). */
 export type SelectLayerOfModel = (modelFile: string, layer: number) => void;
@@ -50,7 +52,8 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
       vscode.languages.registerHoverProvider(MODEL_SELECTOR, this),
       vscode.window.onDidChangeActiveTextEditor(() => this.scheduleContextKey(0)),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.contentChanges.length && e.document === vscode.window.activeTextEditor?.document) this.scheduleContextKey(CONTEXT_KEY_DELAY_MS);
+        if (e.contentChanges.length && e.document === vscode.window.activeTextEditor?.document)
+          this.scheduleContextKey(CONTEXT_KEY_DELAY_MS);
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)),
     );

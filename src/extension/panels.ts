@@ -71,19 +71,30 @@ export class RunPanels implements vscode.Disposable {
     }
     const record = await this.ctx.runs.find(runFolder);
     if (!record) {
-      throw new Error(vscode.l10n.t('{0} is not a recorded run of this workspace (runs are looked for in {1}).', runFolder, this.ctx.runsFolders().join(', ') || vscode.l10n.t('the workspace folders')));
+      throw new Error(
+        vscode.l10n.t(
+          '{0} is not a recorded run of this workspace (runs are looked for in {1}).',
+          runFolder,
+          this.ctx.runsFolders().join(', ') || vscode.l10n.t('the workspace folders'),
+        ),
+      );
     }
     const title = await this.title(record);
     // Opened while the run was looked up (two quick clicks): reveal that one.
     if (this.entries.has(resolve(record.folder))) return this.open(record.folder, focus);
     // Beside the code when there is code to be beside: the views are read next to the model.
     const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, { viewColumn: column, preserveFocus: false }, {
-      enableScripts: true,
-      // The views keep their state with setState, so a hidden panel need not hold its memory.
-      retainContextWhenHidden: false,
-      localResourceRoots: this.resourceRoots(),
-    });
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      title,
+      { viewColumn: column, preserveFocus: false },
+      {
+        enableScripts: true,
+        // The views keep their state with setState, so a hidden panel need not hold its memory.
+        retainContextWhenHidden: false,
+        localResourceRoots: this.resourceRoots(),
+      },
+    );
     this.attach(panel, record, focus);
   }
 
@@ -161,18 +172,29 @@ export class RunPanels implements vscode.Disposable {
     const extensionUri = this.ctx.extensionUri;
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
     const webview = panel.webview;
-    const entry: Entry = { panel, record, disposables: [], hellos: 0, focuses: focus ? [focus] : [], bridge: undefined as unknown as WebviewBridge };
+    const entry: Entry = {
+      panel,
+      record,
+      disposables: [],
+      hellos: 0,
+      focuses: focus ? [focus] : [],
+      bridge: undefined as unknown as WebviewBridge,
+    };
     entry.bridge = new WebviewBridge({
       runFolder: record.folder,
       runId: record.manifest.id,
       client: this.ctx.client(),
       post: (m) => {
         if (m.type === 'host/hello') entry.hellos++;
-        void webview.postMessage(m).then(undefined, (e: unknown) => this.ctx.log.warn(`could not post to the ${record.manifest.id} panel: ${String(e)}`));
+        void webview
+          .postMessage(m)
+          .then(undefined, (e: unknown) => this.ctx.log.warn(`could not post to the ${record.manifest.id} panel: ${String(e)}`));
       },
       theme: () => themeOfKind(vscode.window.activeColorTheme.kind),
-      revealLayer: (layer) => void this.revealLayer(entry, layer).catch((e: unknown) => this.fail(vscode.l10n.t('Could not open the layer’s source'), e)),
-      save: (fileName, format, data) => void this.save(entry, fileName, format, data).catch((e: unknown) => this.fail(vscode.l10n.t('Could not save {0}', fileName), e)),
+      revealLayer: (layer) =>
+        void this.revealLayer(entry, layer).catch((e: unknown) => this.fail(vscode.l10n.t('Could not open the layer’s source'), e)),
+      save: (fileName, format, data) =>
+        void this.save(entry, fileName, format, data).catch((e: unknown) => this.fail(vscode.l10n.t('Could not save {0}', fileName), e)),
       log: (line) => this.ctx.log.warn(line),
       initialFocus: focus,
     });
@@ -254,13 +276,18 @@ export class RunPanels implements vscode.Disposable {
     const found = manifest.layers.find((l) => l.index === layer);
     const source = found ? layerSourceFile(manifest, found) : undefined;
     const shown = source ? vscode.window.visibleTextEditors.find((e) => resolve(e.document.uri.fsPath) === resolve(source)) : undefined;
-    const viewColumn = shown?.viewColumn ?? (entry.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One);
+    const viewColumn =
+      shown?.viewColumn ?? (entry.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One);
     await this.layerSource.reveal(entry.record, layer, { viewColumn });
   }
 
   private async save(entry: Entry, fileName: string, format: ExportFormat, data: Uint8Array | string): Promise<void> {
     const modelUri = vscode.Uri.file(entry.record.manifest.model.file);
-    const folder = this.lastExportFolder ?? vscode.workspace.getWorkspaceFolder(modelUri)?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(dirname(modelUri.fsPath));
+    const folder =
+      this.lastExportFolder ??
+      vscode.workspace.getWorkspaceFolder(modelUri)?.uri ??
+      vscode.workspace.workspaceFolders?.[0]?.uri ??
+      vscode.Uri.file(dirname(modelUri.fsPath));
     const uri = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.joinPath(folder, fileName),
       filters: saveFilters(format, vscode.l10n),
@@ -294,8 +321,13 @@ function showGone(panel: vscode.WebviewPanel, runId: string | undefined): void {
   panel.webview.options = { enableScripts: false, localResourceRoots: [] };
   const n = nonce();
   const text = runId
-    ? vscode.l10n.t('The run {0} is no longer available: it was deleted or moved, or its runs folder is no longer part of this workspace. Close this tab, or open another run from the Recorded Runs view.', runId)
-    : vscode.l10n.t('This panel could not be restored because it does not say which run it showed. Close this tab and open the run again from the Recorded Runs view.');
+    ? vscode.l10n.t(
+        'The run {0} is no longer available: it was deleted or moved, or its runs folder is no longer part of this workspace. Close this tab, or open another run from the Recorded Runs view.',
+        runId,
+      )
+    : vscode.l10n.t(
+        'This panel could not be restored because it does not say which run it showed. Close this tab and open the run again from the Recorded Runs view.',
+      );
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   panel.webview.html = `<!DOCTYPE html>
 <html lang="en">

@@ -74,7 +74,9 @@ export class Recordings implements vscode.Disposable {
           this.changed.fire();
         },
         onEpoch: (e) => {
-          log.info(`${model}: epoch ${e.epoch} recorded (probe accuracy ${(e.probeAccuracy * 100).toFixed(1)} %, ${Math.round(e.recordMs)} ms of measuring)`);
+          log.info(
+            `${model}: epoch ${e.epoch} recorded (probe accuracy ${(e.probeAccuracy * 100).toFixed(1)} %, ${Math.round(e.recordMs)} ms of measuring)`,
+          );
           this.ctx.runs.refresh();
         },
         onLog: (line) => log.info(`${model}: ${line}`),
@@ -106,22 +108,25 @@ export class Recordings implements vscode.Disposable {
           ? vscode.l10n.t('CNN Slicer: the recording of {0} was cancelled; its completed epochs are kept.', entry.model)
           : vscode.l10n.t('CNN Slicer: {0} is recorded.', entry.model);
       void vscode.window.showInformationMessage(message, ...(outcome.folder ? [open] : [])).then((c) => {
-        if (c === open && outcome.folder) void this.openRun(outcome.folder).catch((e: unknown) => log.error(`opening ${outcome.folder} failed: ${String(e)}`));
+        if (c === open && outcome.folder)
+          void this.openRun(outcome.folder).catch((e: unknown) => log.error(`opening ${outcome.folder} failed: ${String(e)}`));
       });
       return;
     }
     log.error(`${entry.model}: ${outcome.message}`);
     const goTo = vscode.l10n.t('Go to Error');
     const buttons = [...(outcome.kind === 'failed' && outcome.location ? [goTo] : []), ...(outcome.folder ? [open] : []), showLog];
-    void vscode.window.showErrorMessage(vscode.l10n.t('CNN Slicer could not record {0}: {1}', entry.model, outcome.message), ...buttons).then(async (c) => {
-      if (c === showLog) log.show();
-      if (c === open && outcome.folder) await this.openRun(outcome.folder);
-      if (c === goTo && outcome.kind === 'failed' && outcome.location) {
-        const { file, line, column } = outcome.location;
-        const pos = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));
-        await vscode.window.showTextDocument(vscode.Uri.file(file), { selection: new vscode.Range(pos, pos) });
-      }
-    });
+    void vscode.window
+      .showErrorMessage(vscode.l10n.t('CNN Slicer could not record {0}: {1}', entry.model, outcome.message), ...buttons)
+      .then(async (c) => {
+        if (c === showLog) log.show();
+        if (c === open && outcome.folder) await this.openRun(outcome.folder);
+        if (c === goTo && outcome.kind === 'failed' && outcome.location) {
+          const { file, line, column } = outcome.location;
+          const pos = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));
+          await vscode.window.showTextDocument(vscode.Uri.file(file), { selection: new vscode.Range(pos, pos) });
+        }
+      });
   }
 
   private update(): void {
@@ -132,8 +137,16 @@ export class Recordings implements vscode.Disposable {
       return;
     }
     const lines = list.map((a) => describeProgress(a.model, a.client.lastProgress));
-    this.status.text = list.length === 1 ? `$(loading~spin) ${lines[0]}` : `$(loading~spin) ${vscode.l10n.t('{0} recordings', list.length)} · ${lines[0]}`;
-    this.status.tooltip = new vscode.MarkdownString([vscode.l10n.t('**CNN Slicer** is recording:'), ...lines.map((l) => `- ${l}`), '', vscode.l10n.t('Click to cancel or to see the log.')].join('\n'));
+    this.status.text =
+      list.length === 1 ? `$(loading~spin) ${lines[0]}` : `$(loading~spin) ${vscode.l10n.t('{0} recordings', list.length)} · ${lines[0]}`;
+    this.status.tooltip = new vscode.MarkdownString(
+      [
+        vscode.l10n.t('**CNN Slicer** is recording:'),
+        ...lines.map((l) => `- ${l}`),
+        '',
+        vscode.l10n.t('Click to cancel or to see the log.'),
+      ].join('\n'),
+    );
     this.status.show();
   }
 

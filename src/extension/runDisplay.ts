@@ -106,7 +106,11 @@ export function panelTitle(manifest: RunManifest, label: string, l10n: L10n): st
 export function formatDate(iso: string, style: DateStyle = {}): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  const options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short', ...(style.timeZone ? { timeZone: style.timeZone } : {}) };
+  const options: Intl.DateTimeFormatOptions = {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    ...(style.timeZone ? { timeZone: style.timeZone } : {}),
+  };
   try {
     return new Intl.DateTimeFormat(style.locale, options).format(date);
   } catch {
@@ -151,12 +155,20 @@ export function backendText(manifest: RunManifest, l10n: L10n): string {
 }
 
 /** The rows of a run's details group (also the lines of its tooltip). */
-export function detailRows(record: RunRecord, l10n: L10n, style: DateStyle = {}): { key: 'model' | 'dataset' | 'date' | 'epochs' | 'backend' | 'probe' | 'folder'; label: string; value: string }[] {
+export function detailRows(
+  record: RunRecord,
+  l10n: L10n,
+  style: DateStyle = {},
+): { key: 'model' | 'dataset' | 'date' | 'epochs' | 'backend' | 'probe' | 'folder'; label: string; value: string }[] {
   const m = record.manifest;
   const { done, total } = epochProgress(m);
   return [
     { key: 'model', label: l10n.t('Model'), value: m.model.file },
-    { key: 'dataset', label: l10n.t('Dataset'), value: m.dataset.spec === m.dataset.name ? m.dataset.name : `${m.dataset.name} (${m.dataset.spec})` },
+    {
+      key: 'dataset',
+      label: l10n.t('Dataset'),
+      value: m.dataset.spec === m.dataset.name ? m.dataset.name : `${m.dataset.name} (${m.dataset.spec})`,
+    },
     { key: 'date', label: l10n.t('Date'), value: formatDate(m.createdAt, style) },
     { key: 'epochs', label: l10n.t('Epochs'), value: `${done}/${total}` },
     { key: 'backend', label: l10n.t('Backend'), value: backendText(m, l10n) },
@@ -185,7 +197,10 @@ export function layerTooltip(layer: RunLayer, l10n: L10n): string {
     `${escapeMarkdown(l10n.t('Channels'))}: ${layer.channels}  `,
     `${escapeMarkdown(l10n.t('Parameters'))}: ${layer.parameters}  `,
   ];
-  if (layer.source) lines.push(`${escapeMarkdown(l10n.t('Defined at'))}: ${escapeMarkdown(`${layer.source.file}:${layer.source.line}:${layer.source.column}`)}`);
+  if (layer.source)
+    lines.push(
+      `${escapeMarkdown(l10n.t('Defined at'))}: ${escapeMarkdown(`${layer.source.file}:${layer.source.line}:${layer.source.column}`)}`,
+    );
   return lines.join('\n');
 }
 
@@ -197,8 +212,22 @@ export function layerTooltip(layer: RunLayer, l10n: L10n): string {
 export function rerunSettings(manifest: RunManifest): RecordingSettings {
   const s = manifest.settings;
   const ran = manifest.backend.name;
-  const backend: RecordingSettings['backend'] = manifest.backend.fallbackReasons.length ? 'auto' : ran === 'tensorflow' ? 'tfjs-node' : ran === 'wasm' || ran === 'cpu' ? ran : 'auto';
-  return { dataset: manifest.dataset.spec, epochs: s.epochs, batchSize: s.batchSize, probeSize: s.probeSize, bins: s.bins, k: s.k, backend };
+  const backend: RecordingSettings['backend'] = manifest.backend.fallbackReasons.length
+    ? 'auto'
+    : ran === 'tensorflow'
+      ? 'tfjs-node'
+      : ran === 'wasm' || ran === 'cpu'
+        ? ran
+        : 'auto';
+  return {
+    dataset: manifest.dataset.spec,
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    probeSize: s.probeSize,
+    bins: s.bins,
+    k: s.k,
+    backend,
+  };
 }
 
 /**

@@ -6,7 +6,16 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunLayer } from '../run/format';
 import type { RunRecord } from '../run/store';
-import { detailRows, layerDescription, layerTooltip, runDescription, runItemLabel, runTooltip, shownStatus, statusIcon } from './runDisplay';
+import {
+  detailRows,
+  layerDescription,
+  layerTooltip,
+  runDescription,
+  runItemLabel,
+  runTooltip,
+  shownStatus,
+  statusIcon,
+} from './runDisplay';
 import type { RunIndex } from './runIndex';
 import type { RunLabels } from './runLabels';
 
@@ -25,7 +34,17 @@ export type RunsNode =
   | RunNode
   | { kind: 'unreadable'; runFolder: string; message: string }
   | DetailsNode
-  | { kind: 'detail'; runFolder: string; record: RunRecord; details: DetailsNode; key: string; label: string; value: string; icon: string; command?: vscode.Command }
+  | {
+      kind: 'detail';
+      runFolder: string;
+      record: RunRecord;
+      details: DetailsNode;
+      key: string;
+      label: string;
+      value: string;
+      icon: string;
+      command?: vscode.Command;
+    }
   | { kind: 'layer'; runFolder: string; record: RunRecord; run: RunNode; layer: RunLayer };
 
 /** What the view needs of the recordings in this window (recording.ts `Recordings`). */
@@ -80,7 +99,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       case 'run':
         return [
           { kind: 'details', runFolder: node.runFolder, record: node.record, run: node },
-          ...node.record.manifest.layers.map((layer): RunsNode => ({ kind: 'layer', runFolder: node.runFolder, record: node.record, run: node, layer })),
+          ...node.record.manifest.layers.map((layer): RunsNode => ({
+            kind: 'layer',
+            runFolder: node.runFolder,
+            record: node.record,
+            run: node,
+            layer,
+          })),
         ];
       case 'details':
         return this.details(node);
@@ -140,7 +165,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.iconPath = new vscode.ThemeIcon(layer.index === 0 ? 'arrow-right' : 'layers');
         item.contextValue = 'layer';
         if (layer.source) {
-          item.command = { command: 'cnnSlicer.goToLayer', title: vscode.l10n.t('Go to Layer Definition'), arguments: [record.folder, layer.index] };
+          item.command = {
+            command: 'cnnSlicer.goToLayer',
+            title: vscode.l10n.t('Go to Layer Definition'),
+            arguments: [record.folder, layer.index],
+          };
         }
         return item;
       }
@@ -169,9 +198,25 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const { record } = parent;
     const nodes: RunsNode[] = detailRows(record, vscode.l10n, { locale: vscode.env.language }).map((row) => {
       let command: vscode.Command | undefined;
-      if (row.key === 'model') command = { command: 'vscode.open', title: vscode.l10n.t('Open Model'), arguments: [vscode.Uri.file(row.value)] };
-      if (row.key === 'folder') command = { command: 'cnnSlicer.revealRunFolder', title: vscode.l10n.t('Reveal Run Folder'), arguments: [{ runFolder: record.folder }] };
-      return { kind: 'detail', runFolder: record.folder, record, details: parent, key: row.key, label: row.label, value: row.value, icon: DETAIL_ICONS[row.key] ?? 'info', command };
+      if (row.key === 'model')
+        command = { command: 'vscode.open', title: vscode.l10n.t('Open Model'), arguments: [vscode.Uri.file(row.value)] };
+      if (row.key === 'folder')
+        command = {
+          command: 'cnnSlicer.revealRunFolder',
+          title: vscode.l10n.t('Reveal Run Folder'),
+          arguments: [{ runFolder: record.folder }],
+        };
+      return {
+        kind: 'detail',
+        runFolder: record.folder,
+        record,
+        details: parent,
+        key: row.key,
+        label: row.label,
+        value: row.value,
+        icon: DETAIL_ICONS[row.key] ?? 'info',
+        command,
+      };
     });
     const error = record.manifest.error;
     if (error) {
@@ -186,11 +231,29 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         value: at ? `${error.message} (${basename(at.file)}:${at.line})` : error.message,
         icon: 'error',
         command: at
-          ? { command: 'vscode.open', title: vscode.l10n.t('Go to Error'), arguments: [vscode.Uri.file(at.file), { selection: new vscode.Range(at.line - 1, Math.max(at.column - 1, 0), at.line - 1, Math.max(at.column - 1, 0)) }] }
+          ? {
+              command: 'vscode.open',
+              title: vscode.l10n.t('Go to Error'),
+              arguments: [
+                vscode.Uri.file(at.file),
+                { selection: new vscode.Range(at.line - 1, Math.max(at.column - 1, 0), at.line - 1, Math.max(at.column - 1, 0)) },
+              ],
+            }
           : undefined,
       });
     }
-    record.notes.forEach((note, i) => nodes.push({ kind: 'detail', runFolder: record.folder, record, details: parent, key: `note${i}`, label: vscode.l10n.t('Note'), value: note, icon: 'info' }));
+    record.notes.forEach((note, i) =>
+      nodes.push({
+        kind: 'detail',
+        runFolder: record.folder,
+        record,
+        details: parent,
+        key: `note${i}`,
+        label: vscode.l10n.t('Note'),
+        value: note,
+        icon: 'info',
+      }),
+    );
     return nodes;
   }
 }

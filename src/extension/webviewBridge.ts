@@ -47,9 +47,16 @@ export class WebviewBridge {
     }
     switch (m.type) {
       case 'webview/ready':
-        if (m.protocolVersion !== PROTOCOL_VERSION) this.o.log(`the ${this.o.runId} panel speaks protocol ${m.protocolVersion}, the host ${PROTOCOL_VERSION}`);
+        if (m.protocolVersion !== PROTOCOL_VERSION)
+          this.o.log(`the ${this.o.runId} panel speaks protocol ${m.protocolVersion}, the host ${PROTOCOL_VERSION}`);
         this.ready = true;
-        this.o.post({ type: 'host/hello', protocolVersion: PROTOCOL_VERSION, theme: this.o.theme(), runId: this.o.runId, ...(this.pendingFocus ? { focus: this.pendingFocus } : {}) });
+        this.o.post({
+          type: 'host/hello',
+          protocolVersion: PROTOCOL_VERSION,
+          theme: this.o.theme(),
+          runId: this.o.runId,
+          ...(this.pendingFocus ? { focus: this.pendingFocus } : {}),
+        });
         this.pendingFocus = undefined;
         return;
       case 'webview/query':
@@ -91,7 +98,8 @@ export class WebviewBridge {
     try {
       const r = await this.o.client.query(this.o.runFolder, query, {
         signal: controller.signal,
-        onProgress: (fraction, message) => this.o.post({ type: 'host/progress', id, fraction: Math.max(0, Math.min(1, fraction)), message: message.slice(0, 500) }),
+        onProgress: (fraction, message) =>
+          this.o.post({ type: 'host/progress', id, fraction: Math.max(0, Math.min(1, fraction)), message: message.slice(0, 500) }),
       });
       if (controller.signal.aborted) return;
       this.o.post({ type: 'host/answer', id, answer: r.answer, cached: r.cached, ms: r.ms });

@@ -80,7 +80,7 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
   const bundleName = `${path}.cnnslicer-bundle.js`;
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[]; metafile: esbuild.Metafile };
   try {
-    result = (await esbuild.build({
+    result = await esbuild.build({
       entryPoints: [path],
       bundle: true,
       platform: 'node',
@@ -97,15 +97,22 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
           name: 'cnn-slicer-tfjs',
           setup(build) {
             build.onResolve({ filter: TFJS_IMPORTS }, () => ({ path: 'tfjs', namespace: 'cnn-slicer' }));
-            build.onLoad({ filter: /.*/, namespace: 'cnn-slicer' }, () => ({ contents: `module.exports = globalThis.${SHIM_GLOBAL};`, loader: 'js' }));
+            build.onLoad({ filter: /.*/, namespace: 'cnn-slicer' }, () => ({
+              contents: `module.exports = globalThis.${SHIM_GLOBAL};`,
+              loader: 'js',
+            }));
           },
         },
       ],
-    }));
+    });
   } catch (e) {
     const first = (e as esbuild.BuildFailure).errors?.[0];
     if (first?.location) {
-      throw new ModelError(first.text, { file: resolve(first.location.file), line: first.location.line, column: first.location.column + 1 });
+      throw new ModelError(first.text, {
+        file: resolve(first.location.file),
+        line: first.location.line,
+        column: first.location.column + 1,
+      });
     }
     throw new ModelError(`cannot bundle ${path}: ${(e as Error).message}`);
   }
@@ -122,7 +129,9 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
     const file = isAbsolute(entry.originalSource) ? entry.originalSource : resolve(mapDir, entry.originalSource);
     if (file.includes(`${'/'}node_modules${'/'}`)) return undefined;
     const text = sourceText.get(file);
-    const start = text ? expressionStart(text, entry.originalLine, entry.originalColumn!) : { line: entry.originalLine, column: entry.originalColumn! };
+    const start = text
+      ? expressionStart(text, entry.originalLine, entry.originalColumn!)
+      : { line: entry.originalLine, column: entry.originalColumn! };
     return { file, line: start.line + 1, column: start.column + 1 };
   };
 
@@ -130,7 +139,7 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
   const shim = instrumentTf(tf, bundleName, locate, locations);
   const exports = evaluate(js, bundleName, path, shim, locate);
   // `module.exports = function () {...}` (CommonJS) is a factory too.
-  const factory = (typeof exports === 'function' ? exports : (exports.createModel ?? exports.default));
+  const factory = typeof exports === 'function' ? exports : (exports.createModel ?? exports.default);
   if (typeof factory !== 'function') {
     const names = Object.keys(exports).filter((k) => k !== '__esModule');
     throw new ModelError(
@@ -157,8 +166,11 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
   return {
     model: layersModel,
     layers: layerTable(layersModel, (layer) => locations.get(layer)),
-    dataset: typeof exports.dataset === 'string' || typeof exports.dataset === 'function' ? (exports.dataset as string | (() => unknown)) : undefined,
-    training: typeof exports.training === 'object' && exports.training ? (exports.training) : undefined,
+    dataset:
+      typeof exports.dataset === 'string' || typeof exports.dataset === 'function'
+        ? (exports.dataset as string | (() => unknown))
+        : undefined,
+    training: typeof exports.training === 'object' && exports.training ? exports.training : undefined,
     sourceFiles: [path, ...sourceFiles.filter((p) => p !== path)],
   };
 }
@@ -192,7 +204,7 @@ function evaluate(
 
 /** Parses V8 stack frames of an error into bundle (line, column) pairs. */
 function bundleFrames(e: unknown, bundleName: string): { line: number; column: number }[] {
-  const stack = e instanceof Error ? e.stack ?? '' : '';
+  const stack = e instanceof Error ? (e.stack ?? '') : '';
   const frames: { line: number; column: number }[] = [];
   const escaped = bundleName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const re = new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g');
@@ -242,7 +254,12 @@ export function expressionStart(text: string, line0: number, column0: number): {
  * A tf object for the user's code: everything is the engine's tfjs, except that the layer
  * factories (`tf.layers.*`) and `tf.input` note the user-code location of each call.
  */
-function instrumentTf(tf: Tf, bundleName: string, locate: (l: number, c: number) => SourceLocation | undefined, locations: WeakMap<object, SourceLocation>): Tf {
+function instrumentTf(
+  tf: Tf,
+  bundleName: string,
+  locate: (l: number, c: number) => SourceLocation | undefined,
+  locations: WeakMap<object, SourceLocation>,
+): Tf {
   const here = (): SourceLocation | undefined => {
     const frames = bundleFrames(new Error(), bundleName);
     for (const f of frames) {
@@ -276,7 +293,9 @@ function instrumentTf(tf: Tf, bundleName: string, locate: (l: number, c: number)
 /** The manifest's layer table for a model, with the locations found. */
 export function layerTable(model: LayersModel, locationOf: (layer: object) => SourceLocation | undefined): LayerInfo[] {
   return model.layers.map((layer, index) => {
-    const shape = (Array.isArray(layer.outputShape[0]) || layer.outputShape[0] === undefined ? layer.outputShape[0] : layer.outputShape) as (number | null)[];
+    const shape = (
+      Array.isArray(layer.outputShape[0]) || layer.outputShape[0] === undefined ? layer.outputShape[0] : layer.outputShape
+    ) as (number | null)[];
     const outputShape = (shape ?? []).slice(1).map((d) => d ?? -1);
     return {
       index,

@@ -43,7 +43,10 @@ export interface ProbeFiles {
 export const PROBE_FILES = { inputs: 'probe/inputs.npy', labels: 'probe/labels.npy', indices: 'probe/indices.json' } as const;
 
 /** What the recorder says about a run; the writer adds the fields that follow the recording's course. */
-export type RunDescription = Omit<RunManifest, 'formatVersion' | 'id' | 'status' | 'createdAt' | 'updatedAt' | 'epochs' | 'error' | 'pid' | 'pidStartTime'>;
+export type RunDescription = Omit<
+  RunManifest,
+  'formatVersion' | 'id' | 'status' | 'createdAt' | 'updatedAt' | 'epochs' | 'error' | 'pid' | 'pidStartTime'
+>;
 
 /** How a recording ended. */
 export type RunOutcome = { status: 'completed' | 'cancelled' } | { status: 'failed'; error: NonNullable<RunManifest['error']> };

@@ -65,7 +65,15 @@ export interface DeconvolutionOptions {
 }
 
 /** The layer types the backward walk can pass through, as the error messages list them. */
-export const DECONVOLUTION_SUPPORTED_LAYERS = ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'ReLU', 'BatchNormalization', 'Dropout', 'ZeroPadding2D'] as const;
+export const DECONVOLUTION_SUPPORTED_LAYERS = [
+  'Conv2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'ReLU',
+  'BatchNormalization',
+  'Dropout',
+  'ZeroPadding2D',
+] as const;
 
 /** The projection is not available for this model or layer; `layer` names the layer that stops it. */
 export class DeconvolutionError extends CodedError {
@@ -89,7 +97,15 @@ type Step =
   | { kind: 'identity'; layer: Layer };
 
 /** Layers that are the identity at inference time (dropout and noise are only active in training). */
-const IDENTITY_LAYERS = new Set(['BatchNormalization', 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+const IDENTITY_LAYERS = new Set([
+  'BatchNormalization',
+  'Dropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+]);
 
 /**
  * Projects channel `channel` of layer `layerName`'s output back to input space for every input
@@ -113,14 +129,20 @@ export async function deconvolve(
   const steps = chainTo(model, layerName).reverse().map(classify).reverse();
   const modelInput = model.inputs[0].shape;
   if (modelInput.length !== 4) {
-    throw new DeconvolutionError(`deconvolution needs a model whose input is images [n, H, W, C]; this one's is [${modelInput.map(String).join(', ')}]`);
+    throw new DeconvolutionError(
+      `deconvolution needs a model whose input is images [n, H, W, C]; this one's is [${modelInput.map(String).join(', ')}]`,
+    );
   }
   if (inputs.rank !== 4 || modelInput.some((d, i) => i > 0 && d !== null && d !== inputs.shape[i])) {
-    throw new RangeError(`inputs must have shape [n, ${modelInput.slice(1).join(', ')}] (the model input), got [${inputs.shape.join(', ')}]`);
+    throw new RangeError(
+      `inputs must have shape [n, ${modelInput.slice(1).join(', ')}] (the model input), got [${inputs.shape.join(', ')}]`,
+    );
   }
   const channels = Number(steps.length > 0 ? outputShapeOf(steps[steps.length - 1].layer).at(-1) : inputs.shape[3]);
   if (!Number.isInteger(channel) || channel < 0 || channel >= channels) {
-    throw new RangeError(`channel must be an integer in [0, ${channels - 1}] (layer '${layerName}' has ${channels} channels), got ${channel}`);
+    throw new RangeError(
+      `channel must be an integer in [0, ${channels - 1}] (layer '${layerName}' has ${channels} channels), got ${channel}`,
+    );
   }
 
   const [n, h, w, c] = inputs.shape;
@@ -202,24 +224,43 @@ function classify(layer: Layer): Step {
   const type = layer.getClassName();
   const config = layer.getConfig() as Record<string, unknown>;
   if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') {
-    throw new DeconvolutionError(`deconvolution supports channels-last data only; layer '${layer.name}' (${type}) is ${configText(config.dataFormat)}`, layer.name);
+    throw new DeconvolutionError(
+      `deconvolution supports channels-last data only; layer '${layer.name}' (${type}) is ${configText(config.dataFormat)}`,
+      layer.name,
+    );
   }
   switch (type) {
     case 'Conv2D': {
       const activation = configText(config.activation ?? 'linear');
       if (activation !== 'relu' && activation !== 'linear') throw unsupportedActivation(layer, activation);
-      return { kind: 'conv', layer, relu: activation === 'relu', strides: pair(config.strides, 1), padding: paddingOf(layer, config), dilation: pair(config.dilationRate, 1) };
+      return {
+        kind: 'conv',
+        layer,
+        relu: activation === 'relu',
+        strides: pair(config.strides, 1),
+        padding: paddingOf(layer, config),
+        dilation: pair(config.dilationRate, 1),
+      };
     }
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
       const pool = pair(config.poolSize, 2);
-      return { kind: type === 'MaxPooling2D' ? 'maxPool' : 'avgPool', layer, pool, strides: config.strides == null ? pool : pair(config.strides, 1), padding: paddingOf(layer, config) };
+      return {
+        kind: type === 'MaxPooling2D' ? 'maxPool' : 'avgPool',
+        layer,
+        pool,
+        strides: config.strides == null ? pool : pair(config.strides, 1),
+        padding: paddingOf(layer, config),
+      };
     }
     case 'ReLU':
       // A capped or leaky ReLU is not the rectification the method undoes.
       for (const key of ['maxValue', 'negativeSlope', 'threshold']) {
         if (config[key] != null && config[key] !== 0) {
-          throw new DeconvolutionError(`deconvolution cannot pass back through layer '${layer.name}' (ReLU with ${key} ${configText(config[key])}); only the plain ReLU is supported`, layer.name);
+          throw new DeconvolutionError(
+            `deconvolution cannot pass back through layer '${layer.name}' (ReLU with ${key} ${configText(config[key])}); only the plain ReLU is supported`,
+            layer.name,
+          );
         }
       }
       return { kind: 'relu', layer };
@@ -255,7 +296,10 @@ function unsupportedActivation(layer: Layer, activation: string): DeconvolutionE
 function paddingOf(layer: Layer, config: Record<string, unknown>): 'same' | 'valid' {
   const p = config.padding ?? 'valid';
   if (p === 'same' || p === 'valid') return p;
-  throw new DeconvolutionError(`deconvolution cannot pass back through layer '${layer.name}' (${layer.getClassName()}) with padding '${configText(p)}'`, layer.name);
+  throw new DeconvolutionError(
+    `deconvolution cannot pass back through layer '${layer.name}' (${layer.getClassName()}) with padding '${configText(p)}'`,
+    layer.name,
+  );
 }
 
 /** A `[height, width]` pair from a config value that is a number or a pair. */
@@ -282,7 +326,8 @@ async function prepareKernels(tf: Tf, steps: Step[]): Promise<Map<Step, tfType.T
     for (const step of steps) {
       if (step.kind !== 'conv') continue;
       const kernel = step.layer.getWeights()[0];
-      if (!kernel || kernel.rank !== 4) throw new DeconvolutionError(`layer '${step.layer.name}' (Conv2D) has no 4-d kernel`, step.layer.name);
+      if (!kernel || kernel.rank !== 4)
+        throw new DeconvolutionError(`layer '${step.layer.name}' (Conv2D) has no 4-d kernel`, step.layer.name);
       const [kh, kw, ci, co] = kernel.shape;
       const [dh, dw] = step.dilation;
       if (dh === 1 && dw === 1) {
@@ -312,7 +357,13 @@ async function prepareKernels(tf: Tf, steps: Step[]): Promise<Map<Step, tfType.T
  * Disposes `chunk`. Returns the projection `[size, H, W, width]`, where `width` is 1 when no
  * convolution was crossed (the chosen channel alone) and the input's channels otherwise.
  */
-async function projectChunk(tf: Tf, steps: Step[], kernels: Map<Step, tfType.Tensor4D>, chunk: tfType.Tensor4D, channel: number): Promise<{ data: Float32Array; width: number }> {
+async function projectChunk(
+  tf: Tf,
+  steps: Step[],
+  kernels: Map<Step, tfType.Tensor4D>,
+  chunk: tfType.Tensor4D,
+  channel: number,
+): Promise<{ data: Float32Array; width: number }> {
   const inShapes: number[][] = [];
   const poolInputs = new Map<Step, Float32Array>();
   let x: tfType.Tensor = chunk;
@@ -325,7 +376,8 @@ async function projectChunk(tf: Tf, steps: Step[], kernels: Map<Step, tfType.Ten
       // Layers that are the identity at inference (Dropout) hand back their input tensor itself.
       if (x !== input) input.dispose();
     }
-    if (x.rank !== 4) throw new DeconvolutionError(`layer '${steps.at(-1)?.layer.name}' has no [n, H, W, C] output`, steps.at(-1)?.layer.name);
+    if (x.rank !== 4)
+      throw new DeconvolutionError(`layer '${steps.at(-1)?.layer.name}' has no [n, H, W, C] output`, steps.at(-1)?.layer.name);
 
     // Until the walk crosses a convolution the signal is one channel (`only`), the chosen one: the
     // other channels are zero and every layer on the way treats channels separately.
@@ -355,8 +407,17 @@ async function projectChunk(tf: Tf, steps: Step[], kernels: Map<Step, tfType.Ten
           const sourceChannel = only;
           x = tf.tidy(() => {
             const rectified = step.relu ? tf.relu(signal) : signal;
-            const k = sourceChannel === undefined ? kernel : tf.slice(kernel, [0, 0, 0, sourceChannel], [kernel.shape[0], kernel.shape[1], kernel.shape[2], 1]);
-            return tf.conv2dTranspose(rectified as tfType.Tensor4D, k, [inShape[0], inShape[1], inShape[2], inShape[3]], step.strides, step.padding);
+            const k =
+              sourceChannel === undefined
+                ? kernel
+                : tf.slice(kernel, [0, 0, 0, sourceChannel], [kernel.shape[0], kernel.shape[1], kernel.shape[2], 1]);
+            return tf.conv2dTranspose(
+              rectified as tfType.Tensor4D,
+              k,
+              [inShape[0], inShape[1], inShape[2], inShape[3]],
+              step.strides,
+              step.padding,
+            );
           });
           only = undefined;
           break;
@@ -365,10 +426,7 @@ async function projectChunk(tf: Tf, steps: Step[], kernels: Map<Step, tfType.Ten
         case 'avgPool': {
           const values = (await signal.data()) as Float32Array;
           const geometry = poolGeometry(step, inShape, signal.shape);
-          const back =
-            step.kind === 'maxPool'
-              ? unpool(values, poolInputs.get(step)!, geometry, only)
-              : spreadAverage(values, geometry);
+          const back = step.kind === 'maxPool' ? unpool(values, poolInputs.get(step)!, geometry, only) : spreadAverage(values, geometry);
           x = tf.tensor4d(back, [inShape[0], inShape[1], inShape[2], width]);
           break;
         }
@@ -409,8 +467,23 @@ function poolGeometry(step: Extract<Step, { kind: 'maxPool' | 'avgPool' }>, inSh
   const [, outH, outW, width] = outShape;
   const [poolH, poolW] = step.pool;
   const [strideH, strideW] = step.strides;
-  const pad = (out: number, stride: number, size: number, inSize: number) => (step.padding === 'same' ? Math.floor(Math.max(0, (out - 1) * stride + size - inSize) / 2) : 0);
-  return { n, inH, inW, inC, outH, outW, width, poolH, poolW, strideH, strideW, padTop: pad(outH, strideH, poolH, inH), padLeft: pad(outW, strideW, poolW, inW) };
+  const pad = (out: number, stride: number, size: number, inSize: number) =>
+    step.padding === 'same' ? Math.floor(Math.max(0, (out - 1) * stride + size - inSize) / 2) : 0;
+  return {
+    n,
+    inH,
+    inW,
+    inC,
+    outH,
+    outW,
+    width,
+    poolH,
+    poolW,
+    strideH,
+    strideW,
+    padTop: pad(outH, strideH, poolH, inH),
+    padLeft: pad(outW, strideW, poolW, inW),
+  };
 }
 
 /**

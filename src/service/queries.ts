@@ -22,7 +22,16 @@ export type Query =
   | { kind: 'inputDiversity'; sizes: number[]; source?: 'probe' | 'dataset'; seed?: number }
   | { kind: 'capacityMatrix'; layerI: number; layerJ: number; epoch: number; x?: InputSubset; bins?: number }
   | { kind: 'layerCapacity'; layerI: number; layerJ: number; epoch: number; x?: InputSubset; bins?: number }
-  | { kind: 'channelPair'; layerI: number; channelI: number; layerJ: number; channelJ: number; epoch: number; x?: InputSubset; bins?: number }
+  | {
+      kind: 'channelPair';
+      layerI: number;
+      channelI: number;
+      layerJ: number;
+      channelJ: number;
+      epoch: number;
+      x?: InputSubset;
+      bins?: number;
+    }
   | { kind: 'deconvolution'; layer: number; channel: number; epoch: number; x: InputSubset };
 
 export type QueryKind = Query['kind'];
@@ -196,7 +205,8 @@ export interface AnswerOf {
 export type Answer = AnswerOf[QueryKind];
 
 /** Error codes of the service; each comes with a readable one-line message. */
-export type QueryErrorCode = 'bad-query' | 'unknown-run' | 'out-of-range' | 'epoch-not-recorded' | 'run-format' | 'unsupported' | 'cancelled' | 'internal';
+export type QueryErrorCode =
+  'bad-query' | 'unknown-run' | 'out-of-range' | 'epoch-not-recorded' | 'run-format' | 'unsupported' | 'cancelled' | 'internal';
 
 export class QueryError extends CodedError {
   declare readonly code: QueryErrorCode;
@@ -232,7 +242,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function int(o: Record<string, unknown>, key: string, optional = false): number | undefined {
   const v = o[key];
   if (v === undefined && optional) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw bad(`"${key}" must be a non-negative integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw bad(`"${key}" must be a non-negative integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -329,7 +340,15 @@ export function parseQuery(v: unknown): Query {
 /** A canonical text of a query (keys sorted), for cache keys and "same query" checks. */
 export function canonicalQuery(q: Query): string {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;
+    Array.isArray(v)
+      ? v.map(sort)
+      : isObject(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort(v[k])]),
+          )
+        : v;
   return JSON.stringify(sort(q));
 }
 
@@ -343,7 +362,11 @@ export function encodeFloat32(shape: number[], data: Float32Array): EncodedArray
     const a = bytes[i];
     const b = i + 1 < bytes.length ? bytes[i + 1] : 0;
     const c = i + 2 < bytes.length ? bytes[i + 2] : 0;
-    out += B64[a >> 2] + B64[((a & 3) << 4) | (b >> 4)] + (i + 1 < bytes.length ? B64[((b & 15) << 2) | (c >> 6)] : '=') + (i + 2 < bytes.length ? B64[c & 63] : '=');
+    out +=
+      B64[a >> 2] +
+      B64[((a & 3) << 4) | (b >> 4)] +
+      (i + 1 < bytes.length ? B64[((b & 15) << 2) | (c >> 6)] : '=') +
+      (i + 2 < bytes.length ? B64[c & 63] : '=');
   }
   return { dtype: 'float32', shape, base64: out };
 }
@@ -363,7 +386,7 @@ export function decodeFloat32(a: EncodedArray): Float32Array {
   const bytes = new Uint8Array((s.length / 4) * 3 - pad);
   if (bytes.length !== count * 4) throw bad(`encoded array: ${bytes.length} bytes for shape [${a.shape.join(', ')}]`);
   for (let i = 0, o = 0; i < s.length; i += 4) {
-    const q = [0, 1, 2, 3].map((k) => (s[i + k] === '=' ? 0 : B64_INDEX[s.charCodeAt(i + k)] ?? -1));
+    const q = [0, 1, 2, 3].map((k) => (s[i + k] === '=' ? 0 : (B64_INDEX[s.charCodeAt(i + k)] ?? -1)));
     if (q.some((v) => v < 0)) throw bad('encoded array: not base64');
     const n = (q[0] << 18) | (q[1] << 12) | (q[2] << 6) | q[3];
     if (o < bytes.length) bytes[o++] = n >> 16;

@@ -153,9 +153,13 @@ function findWasmFolder(): string {
     // Not resolvable from here: only the bundle's own folder is left to try.
   }
   candidates.push(__dirname);
-  const folder = candidates.find((dir) => existsSync(join(dir, 'tfjs-backend-wasm-simd.wasm')) && existsSync(join(dir, 'tfjs-backend-wasm.wasm')));
+  const folder = candidates.find(
+    (dir) => existsSync(join(dir, 'tfjs-backend-wasm-simd.wasm')) && existsSync(join(dir, 'tfjs-backend-wasm.wasm')),
+  );
   if (folder === undefined) {
-    throw new Error(`the WASM backend's .wasm files were not found (looked in ${candidates.join(', ')}); reinstall @tensorflow/tfjs-backend-wasm`);
+    throw new Error(
+      `the WASM backend's .wasm files were not found (looked in ${candidates.join(', ')}); reinstall @tensorflow/tfjs-backend-wasm`,
+    );
   }
   return folder;
 }
@@ -180,7 +184,12 @@ async function setBackendOrThrow(tf: typeof tfjs, name: BackendName): Promise<vo
 
 /** The first line of an error's message: a missing module's message goes on with its require stack. */
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
+  const message =
+    error instanceof Error
+      ? error.message
+      : typeof error === 'object' && error !== null && 'message' in error
+        ? String(error.message)
+        : String(error);
   return message.split('\n')[0].trim();
 }
 

@@ -86,7 +86,12 @@ export async function forwardLayer(o: ForwardOptions & { layer: number }): Promi
   return result!;
 }
 
-async function chunked(o: ForwardOptions, input: Activations, apply: (x: tfType.Tensor) => tfType.Tensor, index: number): Promise<Activations> {
+async function chunked(
+  o: ForwardOptions,
+  input: Activations,
+  apply: (x: tfType.Tensor) => tfType.Tensor,
+  index: number,
+): Promise<Activations> {
   const { tf, count: n } = o;
   const inPer = input.data.length / Math.max(1, n);
   let data: Float32Array | undefined;
@@ -98,10 +103,11 @@ async function chunked(o: ForwardOptions, input: Activations, apply: (x: tfType.
     const per = out.size / (e - s);
     if (!data) {
       data = o.destinations?.get(index) ?? new Float32Array(n * per);
-      if (data.length !== n * per) throw new RangeError(`layer ${index}: the destination holds ${data.length} values, the output ${n * per}`);
+      if (data.length !== n * per)
+        throw new RangeError(`layer ${index}: the destination holds ${data.length} values, the output ${n * per}`);
     }
     shape = [n, ...out.shape.slice(1)];
-    data.set((await out.data()), s * per);
+    data.set(await out.data(), s * per);
     out.dispose();
   }
   return { shape, data: data ?? new Float32Array(0) };
@@ -122,7 +128,7 @@ export function layerOutputShapes(model: tfType.LayersModel, layers: readonly Ru
       return undefined;
     }
     // A layer with several outputs: the first, as the recorder records it.
-    const first = Array.isArray(shape[0]) ? (shape[0]) : (shape as tfType.Shape);
+    const first = Array.isArray(shape[0]) ? shape[0] : (shape as tfType.Shape);
     return first.slice(1);
   });
 }
@@ -135,6 +141,10 @@ export function layerOutputShapes(model: tfType.LayersModel, layers: readonly Ru
 export async function loadCheckpoint(tf: typeof tfType, dir: string, layers: readonly RunLayer[]): Promise<tfType.LayersModel> {
   const files = await readCheckpoint(dir, layers);
   return tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: files.modelTopology, weightSpecs: files.weightSpecs as tfType.io.WeightsManifestEntry[], weightData: files.weightData }),
+    tf.io.fromMemory({
+      modelTopology: files.modelTopology,
+      weightSpecs: files.weightSpecs as tfType.io.WeightsManifestEntry[],
+      weightData: files.weightData,
+    }),
   );
 }

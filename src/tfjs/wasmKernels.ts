@@ -102,12 +102,7 @@ function replaceKernel(tf: Tf, kernelName: string, make: (stock: WasmKernelFunc)
 }
 
 /** The `Conv2DInfo` of the forward convolution a backprop kernel belongs to. */
-function forwardInfo(
-  tf: Tf,
-  inShape: number[],
-  filterShape: number[],
-  attrs: KernelAttrs,
-): Conv2DInfo {
+function forwardInfo(tf: Tf, inShape: number[], filterShape: number[], attrs: KernelAttrs): Conv2DInfo {
   const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tfjs.Conv2DBackpropFilterAttrs;
   return tf.backend_util.computeConv2DInfo(
     inShape as [number, number, number, number],
@@ -442,7 +437,14 @@ export function filterGradientByLoop(x: Float32Array, dy: Float32Array, info: Co
 function maxPoolGrad(tf: Tf, { inputs, backend, attrs }: { inputs: KernelInputs; backend: BackendWasm; attrs: KernelAttrs }): TensorInfo {
   const { dy, input } = inputs;
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tfjs.MaxPoolGradAttrs;
-  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
   const { effectiveFilterHeight, effectiveFilterWidth } = info;
 

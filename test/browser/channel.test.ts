@@ -10,7 +10,19 @@ import { canonicalQuery } from '../../src/service/queries';
 import type { Bits, ChannelEntropiesAnswer, SmallMultiplesAnswer } from '../../src/service/queries';
 import type { RunManifest } from '../../src/run/format';
 import type { ReportData } from '../../webview/data';
-import { browserFixture, closeChecked, download, embedded, openPage, openReport, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
+import {
+  browserFixture,
+  closeChecked,
+  download,
+  embedded,
+  openPage,
+  openReport,
+  openView,
+  screenshot,
+  tempDir,
+  useBrowser,
+  writePage,
+} from './harness';
 
 const MULTIPLES = '#panel-channel canvas.chart[data-channels]';
 const PACKING = '#panel-channel svg.packing';
@@ -44,7 +56,10 @@ async function multipleCentre(page: Page, channel: number): Promise<{ x: number;
       let p = { x: 0, y: 0 };
       for (let pass = 0; pass < 2; pass++) {
         const box = c.getBoundingClientRect();
-        p = { x: box.left + Number(d.gridLeft) + ((i % cols) + 0.5) * Number(d.cellWidth), y: box.top + Number(d.gridTop) + (Math.floor(i / cols) + 0.5) * Number(d.cellHeight) };
+        p = {
+          x: box.left + Number(d.gridLeft) + ((i % cols) + 0.5) * Number(d.cellWidth),
+          y: box.top + Number(d.gridTop) + (Math.floor(i / cols) + 0.5) * Number(d.cellHeight),
+        };
         if (p.y >= 40 && p.y <= window.innerHeight - 40) break;
         window.scrollBy(0, p.y - window.innerHeight / 2);
       }
@@ -100,7 +115,9 @@ describe('browser: channel view', function () {
     assert.equal(await page.$eval('#panel-channel .channel-packing .epoch-value', (o) => o.textContent), '2');
     const entropies = await embedded<ChannelEntropiesAnswer>(page, { kind: 'channelEntropies', layer: 1, epoch: 2 });
     assert.ok(entropies, 'the report holds the channel entropies of conv1 at epoch 2');
-    const firstLevel = await page.$$eval(`${PACKING} circle[data-class]:not([data-channel])`, (els) => els.map((e) => e.getAttribute('data-class')));
+    const firstLevel = await page.$$eval(`${PACKING} circle[data-class]:not([data-channel])`, (els) =>
+      els.map((e) => e.getAttribute('data-class')),
+    );
     assert.equal(firstLevel.length, 11);
     assert.deepEqual([...firstLevel].sort(), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'all'].sort());
     const defined = (v: Bits[]) => v.filter((x) => x !== null).length;
@@ -114,7 +131,10 @@ describe('browser: channel view', function () {
     const channel = entropies.perClass[cls].findIndex((v) => v !== null);
     await page.hover(`${PACKING} circle[data-class="${cls}"][data-channel="${channel}"]`, { force: true });
     const value = entropies.perClass[cls][channel]!;
-    await page.waitForFunction((want) => (document.getElementById('tooltip')?.textContent ?? '').includes(want), `channel ${channel}: ${value.toFixed(3)} bits`);
+    await page.waitForFunction(
+      (want) => (document.getElementById('tooltip')?.textContent ?? '').includes(want),
+      `channel ${channel}: ${value.toFixed(3)} bits`,
+    );
     assert.match(await tooltipText(page), new RegExp(`class ${cls} · channel ${channel}: ${value.toFixed(3)} bits`));
 
     // Click a class circle (on its rim, where no channel circle is): the picture zooms into it;
@@ -151,8 +171,16 @@ describe('browser: channel view', function () {
     const projections = '#panel-channel [data-testid=deconvolution] [data-testid=projection]';
     assert.equal(await page.$$eval(projections, (els) => els.length), 10);
     for (let i = 0; i < 10; i++) assert.ok((await distinctColours(page, projections, i)) > 2, `projection ${i} is blank`);
-    const withChannel5 = Object.keys(expected).filter((k) => (k === 'all' ? entropies.all[5] : entropies.perClass[Number(k)][5]) !== null).length;
-    assert.equal(await page.$$eval(`${PACKING} circle.cp-channel.focused`, (els) => els.map((e) => e.getAttribute('data-channel')).filter((c) => c === '5').length), withChannel5);
+    const withChannel5 = Object.keys(expected).filter(
+      (k) => (k === 'all' ? entropies.all[5] : entropies.perClass[Number(k)][5]) !== null,
+    ).length;
+    assert.equal(
+      await page.$$eval(
+        `${PACKING} circle.cp-channel.focused`,
+        (els) => els.map((e) => e.getAttribute('data-channel')).filter((c) => c === '5').length,
+      ),
+      withChannel5,
+    );
 
     // Keyboard: arrow right moves from the selected channel to channel 6, Enter selects it.
     await page.focus(MULTIPLES);
@@ -179,7 +207,7 @@ describe('browser: channel view', function () {
     await closeChecked(page, problems);
   });
 
-  it('shows the service\'s refusal in place for the deconvolution of a dense layer', async () => {
+  it("shows the service's refusal in place for the deconvolution of a dense layer", async () => {
     const { page, problems } = await openReport(browser(), 'channel');
     await page.selectOption('select[aria-label="Layer shown in the Channel view"]', '6');
     await page.waitForSelector(`${MULTIPLES}[data-channels="1"]`);
@@ -203,13 +231,16 @@ describe('browser: channel view', function () {
     const classes = manifest.dataset.classNames.length;
     // Deterministic values with a few undefined ones (class 3 of every 53rd channel).
     const allBits = (c: number, e: number) => 1 + ((c * 37 + e * 11) % 100) / 40;
-    const classBits = (k: number, c: number, e: number): Bits => ((c + k) % 53 === 0 && k === 3 ? null : 0.5 + ((c * 13 + k * 7 + e * 5) % 100) / 35);
+    const classBits = (k: number, c: number, e: number): Bits =>
+      (c + k) % 53 === 0 && k === 3 ? null : 0.5 + ((c * 13 + k * 7 + e * 5) % 100) / 35;
     const multiples: SmallMultiplesAnswer = {
       layer: 1,
       epochs,
       channels,
       all: Array.from({ length: channels }, (_, c) => epochs.map((e) => allBits(c, e))),
-      perClass: Array.from({ length: classes }, (_, k) => Array.from({ length: channels }, (_, c) => epochs.map((e) => classBits(k, c, e)))),
+      perClass: Array.from({ length: classes }, (_, k) =>
+        Array.from({ length: channels }, (_, c) => epochs.map((e) => classBits(k, c, e))),
+      ),
       deadChannels: epochs.map((_, i) => (i === epochs.length - 1 ? [7, 300] : [])),
     };
     const last = epochs[epochs.length - 1];

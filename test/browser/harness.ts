@@ -25,12 +25,23 @@ const ROOT = resolve(__dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 
 /** The flags that work on these machines (docs/testing.md). */
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let executable: string | undefined;
 
 export function chromiumPath(): string {
-  executable ??= execFileSync(process.execPath, [join(ROOT, 'scripts/ensure-chromium.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  executable ??= execFileSync(process.execPath, [join(ROOT, 'scripts/ensure-chromium.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   return executable;
 }
 
@@ -57,7 +68,15 @@ export function browserFixture(): Promise<Fixture> {
     const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-browser-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const runs = join(dir, 'runs');
-    const { folder } = await recordRun({ modelFile: join(ROOT, 'examples/mnist-lenet.ts'), dataset: 'mnist', epochs: 2, probeSize: 200, runsFolder: runs, k: 50, seed: 1 });
+    const { folder } = await recordRun({
+      modelFile: join(ROOT, 'examples/mnist-lenet.ts'),
+      dataset: 'mnist',
+      epochs: 2,
+      probeSize: 200,
+      runsFolder: runs,
+      k: 50,
+      seed: 1,
+    });
     const report = join(dir, 'report.html');
     await writeReport({ runFolder: folder, out: report, maxEpochs: 6, deconvolutionChannels: 16, datasetDiversity: false, theme: 'light' });
     return { runFolder: folder, manifest: readRun(folder).manifest, report, dir };

@@ -42,7 +42,8 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
       runFolder: f.runFolder,
       runId: f.manifest.id,
       client,
-      post: (m) => void page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>).catch(() => undefined),
+      post: (m) =>
+        void page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>).catch(() => undefined),
       theme: () => 'dark',
       revealLayer: (l) => host.reveals.push(l),
       save: (fileName, format, data) => host.saves.push({ fileName, format, data }),
@@ -73,12 +74,22 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
     await page.press('input[aria-label="Inputs per class"]', 'Enter');
     await page.click('[data-testid=apply-query]');
     const cells = page.locator('table[aria-label^="Inter-sample entropy of the slice"] tbody tr td:nth-child(3)');
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('table[aria-label^="Inter-sample entropy of the slice"] tbody tr td:nth-child(2)')).every((td) => td.textContent === '50'), undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('table[aria-label^="Inter-sample entropy of the slice"] tbody tr td:nth-child(2)')).every(
+          (td) => td.textContent === '50',
+        ),
+      undefined,
+      { timeout: 60_000 },
+    );
     const texts = await cells.allTextContents();
     assert.equal(texts.length, 2);
     for (const t of texts) assert.match(t, /^\d+\.\d{3} bits$/);
     // 5 per class over 10 classes: 50 inputs, computed by the service on this subset.
-    assert.deepEqual(await page.locator('table[aria-label^="Inter-sample entropy of the slice"] tbody tr td:nth-child(2)').allTextContents(), ['50', '50']);
+    assert.deepEqual(
+      await page.locator('table[aria-label^="Inter-sample entropy of the slice"] tbody tr td:nth-child(2)').allTextContents(),
+      ['50', '50'],
+    );
     await screenshot(page, 'host-mode-query-dark');
     assert.deepEqual(h.problems, []);
     assert.deepEqual(h.logs, []);
@@ -112,7 +123,11 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
     assert.equal(await page.getAttribute('table.architecture tr[data-layer="2"]', 'class'), 'focused-row');
     h.bridge.focus({ view: 'query', layer: 4 });
     await page.waitForSelector('table.architecture tr[data-layer="4"].focused-row');
-    await page.evaluate(() => (window as unknown as { __cnnSlicerToHost(s: string): void }).__cnnSlicerToHost(JSON.stringify({ type: 'webview/export', fileName: '../../escape.csv', format: 'csv', text: 'x' })));
+    await page.evaluate(() =>
+      (window as unknown as { __cnnSlicerToHost(s: string): void }).__cnnSlicerToHost(
+        JSON.stringify({ type: 'webview/export', fileName: '../../escape.csv', format: 'csv', text: 'x' }),
+      ),
+    );
     assert.equal(h.saves.length, 0);
     assert.equal(h.logs.length, 1);
     assert.match(h.logs[0], /ignored a malformed message/);

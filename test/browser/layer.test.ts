@@ -10,7 +10,19 @@ import type { CapacityMatrixAnswer, LayerCapacityAnswer } from '../../src/servic
 import type { RunManifest } from '../../src/run/format';
 import type { ReportData } from '../../webview/data';
 import { queries } from '../../webview/plan';
-import { browserFixture, closeChecked, download, embedded, openPage, openReport, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
+import {
+  browserFixture,
+  closeChecked,
+  download,
+  embedded,
+  openPage,
+  openReport,
+  openView,
+  screenshot,
+  tempDir,
+  useBrowser,
+  writePage,
+} from './harness';
 
 const ALL = { kind: 'all' } as const;
 const HEATMAP = '#panel-layer canvas.heatmap-canvas';
@@ -60,7 +72,10 @@ async function cellCentre(page: Page, x: number, y: number): Promise<{ x: number
       const box = c.getBoundingClientRect();
       const d = (c as HTMLElement).dataset;
       const cell = Number(d.cellSize);
-      return { x: Math.ceil(box.left + Number(d.plotLeft) + x * cell + (cell - 1) / 2), y: Math.ceil(box.top + Number(d.plotTop) + y * cell + (cell - 1) / 2) };
+      return {
+        x: Math.ceil(box.left + Number(d.plotLeft) + x * cell + (cell - 1) / 2),
+        y: Math.ceil(box.top + Number(d.plotTop) + y * cell + (cell - 1) / 2),
+      };
     },
     [x, y],
   );
@@ -70,7 +85,8 @@ async function cellCentre(page: Page, x: number, y: number): Promise<{ x: number
 async function hoverCell(page: Page, x: number, y: number, prefix: string): Promise<string> {
   const p = await cellCentre(page, x, y);
   await page.mouse.move(p.x, p.y);
-  const line = () => page.$eval('#tooltip', (t) => ((t as HTMLElement).hidden ? '' : (t.querySelector(':scope > div > div')?.textContent ?? '')));
+  const line = () =>
+    page.$eval('#tooltip', (t) => ((t as HTMLElement).hidden ? '' : (t.querySelector(':scope > div > div')?.textContent ?? '')));
   for (let i = 0; i < 50; i++) {
     const text = await line();
     if (text.startsWith(prefix)) return text;
@@ -128,7 +144,10 @@ describe('browser: Layer view', function () {
     // The pickers default to the slice's layers, each with its layer link.
     assert.equal(await page.$eval('#panel-layer select[aria-label="Layer I (columns)"]', (s) => (s as HTMLSelectElement).value), '1');
     assert.equal(await page.$eval('#panel-layer select[aria-label="Layer J (rows)"]', (s) => (s as HTMLSelectElement).value), '2');
-    assert.deepEqual(await page.$$eval('#panel-layer .layer-controls .layer-link', (els) => els.map((e) => e.textContent)), ['conv1', 'pool1']);
+    assert.deepEqual(await page.$$eval('#panel-layer .layer-controls .layer-link', (els) => els.map((e) => e.textContent)), [
+      'conv1',
+      'pool1',
+    ]);
     // Painted: every pixel opaque, and the cells are not all one colour.
     const [px] = await canvasPixels(page, HEATMAP);
     assert.ok(px.painted > 0 && px.colours > 8, `heatmap looks blank: ${JSON.stringify(px)}`);
@@ -138,7 +157,8 @@ describe('browser: Layer view', function () {
     assert.match(legend ?? '', /undefined/);
     await screenshot(page, 'layer-light');
 
-    const corner = () => page.$eval(HEATMAP, (c) => Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(1, 1, 1, 1).data).join(','));
+    const corner = () =>
+      page.$eval(HEATMAP, (c) => Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(1, 1, 1, 1).data).join(','));
     const lightCorner = await corner();
     await page.selectOption('select[aria-label=Theme]', 'dark');
     await page.waitForFunction((light) => {
@@ -233,12 +253,18 @@ describe('browser: Layer view', function () {
     const maps = await canvasPixels(page, '#panel-layer [data-testid=feature-maps] [data-testid=feature-map]');
     assert.equal(maps.length, 2 * classes);
     maps.forEach((m, i) => assert.ok(m.painted > 0, `feature map ${i} is blank`));
-    assert.ok(maps.some((m) => m.colours > 2), 'some map shows structure');
+    assert.ok(
+      maps.some((m) => m.colours > 2),
+      'some map shows structure',
+    );
     // One figure per input, labelled with its class; the pair's capacity in the title.
     const captions = await page.$$eval('#panel-layer .fm-figure figcaption strong', (els) => els.map((e) => e.textContent));
     assert.deepEqual(captions, f.manifest.dataset.classNames);
     const v = a.values[4 * a.columns + 6]!;
-    assert.match((await page.textContent('#panel-layer .feature-maps-card h3')) ?? '', new RegExp(`conv1 #6.*pool1 #4.*${v.toFixed(3).replace('.', '\\.')} bits`));
+    assert.match(
+      (await page.textContent('#panel-layer .feature-maps-card h3')) ?? '',
+      new RegExp(`conv1 #6.*pool1 #4.*${v.toFixed(3).replace('.', '\\.')} bits`),
+    );
     // Hover on a map: input index, class and value range.
     const first = (await page.locator('#panel-layer [data-testid=feature-map]').first().boundingBox())!;
     await page.mouse.move(first.x + first.width / 2, first.y + first.height / 2);
@@ -263,7 +289,10 @@ describe('browser: Layer view', function () {
     for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowDown', 'ArrowDown', 'Enter']) await page.keyboard.press(key);
     const info = await heatmapInfo(page);
     assert.equal(info.selected, `${info.rowOrder[2]},${info.columnOrder[3]}`);
-    assert.match((await page.textContent('#panel-layer .heatmap .sr-only')) ?? '', new RegExp(`selected pool1 #${info.rowOrder[2]} × conv1 #${info.columnOrder[3]}: \\d+\\.\\d{3} bits`));
+    assert.match(
+      (await page.textContent('#panel-layer .heatmap .sr-only')) ?? '',
+      new RegExp(`selected pool1 #${info.rowOrder[2]} × conv1 #${info.columnOrder[3]}: \\d+\\.\\d{3} bits`),
+    );
     await page.waitForSelector('#panel-layer [data-testid=feature-map]');
     await closeChecked(page, problems);
   });
@@ -274,7 +303,10 @@ describe('browser: Layer view', function () {
     const lc = await embedded<LayerCapacityAnswer>(page, queries.layerCapacity(1, 2, 2, ALL));
     await page.waitForSelector('#panel-layer [data-pair="1-2"][data-bits]:not([data-bits=""])');
     assert.equal(Number(await page.getAttribute('#panel-layer [data-pair="1-2"]', 'data-bits')), lc.bits);
-    assert.match((await page.textContent('#panel-layer [data-pair="1-2"]')) ?? '', new RegExp(`${lc.bits!.toFixed(3).replace('.', '\\.')} bits`));
+    assert.match(
+      (await page.textContent('#panel-layer [data-pair="1-2"]')) ?? '',
+      new RegExp(`${lc.bits!.toFixed(3).replace('.', '\\.')} bits`),
+    );
     for (const pair of ['2-3', '3-4']) assert.match((await page.textContent(`#panel-layer [data-pair="${pair}"]`)) ?? '', /\d\.\d{3} bits/);
     assert.match((await page.textContent('#panel-layer [data-pair="4-5"]')) ?? '', /not in this report/);
     // Activating a row shows that pair's heatmap (conv2 × pool2: 16 × 16).
@@ -302,7 +334,10 @@ describe('browser: Layer view', function () {
     assert.equal(csv.length, 1 + 64);
     const [, r, , c, bits] = csv[1 + 3 * 8 + 5].split(',');
     assert.deepEqual([Number(r), Number(c), Number(bits)], [3, 5, a.values[3 * 8 + 5]]);
-    const json = JSON.parse(await download(page, button('JSON'))) as { matrix: (number | null)[][]; orders: CapacityMatrixAnswer['orders'] };
+    const json = JSON.parse(await download(page, button('JSON'))) as {
+      matrix: (number | null)[][];
+      orders: CapacityMatrixAnswer['orders'];
+    };
     assert.equal(json.matrix.length, 8);
     assert.equal(json.matrix[3][5], a.values[3 * 8 + 5]);
     assert.deepEqual(json.orders, a.orders);
@@ -339,7 +374,12 @@ describe('browser: Layer view', function () {
       inputCount: 200,
       bins: 32,
       ...matrix,
-      orders: { rowMax: expectedOrder(matrix, 'row', 'max'), rowMean: expectedOrder(matrix, 'row', 'mean'), columnMax: expectedOrder(matrix, 'column', 'max'), columnMean: expectedOrder(matrix, 'column', 'mean') },
+      orders: {
+        rowMax: expectedOrder(matrix, 'row', 'max'),
+        rowMean: expectedOrder(matrix, 'row', 'mean'),
+        columnMax: expectedOrder(matrix, 'column', 'max'),
+        columnMean: expectedOrder(matrix, 'column', 'mean'),
+      },
     };
     const data: ReportData = {
       formatVersion: 1,
@@ -375,7 +415,9 @@ describe('browser: Layer view', function () {
     await page.click('#panel-layer button:text-is("rows by max")');
     await page.click('#panel-layer button:text-is("columns by mean")');
     const sorted = await heatmapInfo(page);
-    console.log(`      512 × 512 heatmap: two re-sorts in ${Date.now() - t1} ms, last draw ${await page.getAttribute(HEATMAP, 'data-draw-ms')} ms`);
+    console.log(
+      `      512 × 512 heatmap: two re-sorts in ${Date.now() - t1} ms, last draw ${await page.getAttribute(HEATMAP, 'data-draw-ms')} ms`,
+    );
     assert.deepEqual(sorted.rowOrder, answer.orders.rowMax);
     assert.deepEqual(sorted.columnOrder, answer.orders.columnMean);
     const r = answer.orders.rowMax[200];

@@ -19,7 +19,9 @@ describe('browser: Query view', function () {
   it('lists every layer with type, output shape, channels and parameters', async () => {
     const f = await browserFixture();
     const { page, problems } = await openReport(browser());
-    const rows = await page.$$eval('table.architecture tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
+    const rows = await page.$$eval('table.architecture tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')),
+    );
     assert.equal(rows.length, f.manifest.layers.length);
     f.manifest.layers.forEach((l, i) => {
       assert.equal(rows[i][0], `${l.index} ${l.name}`);
@@ -38,8 +40,19 @@ describe('browser: Query view', function () {
     const { page, problems } = await openReport(browser());
     // Drag from conv1 to pool2 on the layer axis: layers 1–4 are selected.
     await dragBetween(page, '.slicer-layer[data-layer="1"]', '.slicer-layer[data-layer="4"]');
-    assert.deepEqual(await page.$$eval('.slicer-layer[data-selected=true]', (els) => els.map((e) => Number(e.getAttribute('data-layer')))), [1, 2, 3, 4]);
-    assert.deepEqual(await page.$$eval('[data-testid=layer-checkbox]', (els) => els.map((e) => (e as HTMLInputElement).checked)), [true, true, true, true, false, false, false]);
+    assert.deepEqual(
+      await page.$$eval('.slicer-layer[data-selected=true]', (els) => els.map((e) => Number(e.getAttribute('data-layer')))),
+      [1, 2, 3, 4],
+    );
+    assert.deepEqual(await page.$$eval('[data-testid=layer-checkbox]', (els) => els.map((e) => (e as HTMLInputElement).checked)), [
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
     // Drag down the first half of conv1's band: channels 0–3 of its 8.
     const band = page.locator('[data-band-layer="1"] rect.channel-band');
     const box = (await band.boundingBox())!;
@@ -60,8 +73,14 @@ describe('browser: Query view', function () {
     // slice result lists the four layers (their subset is not precomputed in a report: the
     // message says so in place instead of a blank cell).
     assert.equal(await page.$$eval('.view-query table[aria-label^="Inter-sample entropy of the slice"] tbody tr', (r) => r.length), 4);
-    assert.match((await page.textContent('.view-query table[aria-label^="Inter-sample entropy of the slice"] tbody tr')) ?? '', /not in this report/);
-    assert.match((await page.getAttribute('.view-query table[aria-label^="Inter-sample entropy of the slice"] tbody tr [role=note]', 'title')) ?? '', /no answer for this slice/);
+    assert.match(
+      (await page.textContent('.view-query table[aria-label^="Inter-sample entropy of the slice"] tbody tr')) ?? '',
+      /not in this report/,
+    );
+    assert.match(
+      (await page.getAttribute('.view-query table[aria-label^="Inter-sample entropy of the slice"] tbody tr [role=note]', 'title')) ?? '',
+      /no answer for this slice/,
+    );
     // The shared epoch moved too: the architecture table now reads epoch 0's summaries.
     assert.match((await page.textContent('table.architecture thead')) ?? '', /Inter-sample H \(epoch 0\)/);
     // Applied state survives a tab switch (state lives in the app, not in the tab).

@@ -7,8 +7,13 @@ describe('browser: report shell', function () {
 
   it('opens with the run header and four tabs, no error, no request outside the file', async () => {
     const { page, problems } = await openReport(browser());
-    assert.match(await page.textContent('.run-title') ?? '', /mnist-lenet\.ts/);
-    assert.deepEqual(await page.$$eval('[role=tab]', (els) => els.map((e) => e.textContent)), ['Query', 'Training performance', 'Layer', 'Channel']);
+    assert.match((await page.textContent('.run-title')) ?? '', /mnist-lenet\.ts/);
+    assert.deepEqual(await page.$$eval('[role=tab]', (els) => els.map((e) => e.textContent)), [
+      'Query',
+      'Training performance',
+      'Layer',
+      'Channel',
+    ]);
     for (const v of ['training', 'layer', 'channel', 'query'] as const) await openView(page, v);
     await closeChecked(page, problems);
   });

@@ -7,11 +7,25 @@ import { canonicalQuery, encodeFloat32 } from '../../src/service/queries';
 import type { ConfusionAnswer, InputDiversityAnswer, InputsAnswer, TrainingAnswer } from '../../src/service/queries';
 import type { ReportData } from '../../webview/data';
 import { queries } from '../../webview/plan';
-import { browserFixture, closeChecked, download, embedded, openPage, openReport, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
+import {
+  browserFixture,
+  closeChecked,
+  download,
+  embedded,
+  openPage,
+  openReport,
+  openView,
+  screenshot,
+  tempDir,
+  useBrowser,
+  writePage,
+} from './harness';
 
 /** `data-count` of every cell as `[true][predicted]`. */
 async function shownMatrix(page: Page): Promise<number[][]> {
-  const cells = await page.$$eval('#panel-training rect.cm-cell', (els) => els.map((e) => [Number(e.getAttribute('data-true')), Number(e.getAttribute('data-pred')), Number(e.getAttribute('data-count'))]));
+  const cells = await page.$$eval('#panel-training rect.cm-cell', (els) =>
+    els.map((e) => [Number(e.getAttribute('data-true')), Number(e.getAttribute('data-pred')), Number(e.getAttribute('data-count'))]),
+  );
   const n = Math.max(...cells.map((c) => c[0])) + 1;
   const m = Array.from({ length: n }, () => new Array<number>(n).fill(-1));
   for (const [t, p, c] of cells) m[t][p] = c;
@@ -23,7 +37,9 @@ function nullsOf(values: (number | null)[][], epochs: number[]): string[] {
 }
 
 async function markersOf(page: Page, kind: 'labelGivenPred' | 'predGivenLabel'): Promise<string[]> {
-  const list = await page.$$eval(`#panel-training .label-entropy.${kind} svg.chart .undefined-marker`, (els) => els.map((e) => `${e.getAttribute('data-class')}@${e.getAttribute('data-epoch')}`));
+  const list = await page.$$eval(`#panel-training .label-entropy.${kind} svg.chart .undefined-marker`, (els) =>
+    els.map((e) => `${e.getAttribute('data-class')}@${e.getAttribute('data-epoch')}`),
+  );
   return list.sort();
 }
 
@@ -53,7 +69,9 @@ describe('browser: training performance view', function () {
     assert.deepEqual(await shownMatrix(page), expected.matrix);
 
     // Darker = more: the cell with the least luminance holds the largest count.
-    const fills = await page.$$eval('#panel-training rect.cm-cell', (els) => els.map((e) => ({ count: Number(e.getAttribute('data-count')), fill: getComputedStyle(e).fill })));
+    const fills = await page.$$eval('#panel-training rect.cm-cell', (els) =>
+      els.map((e) => ({ count: Number(e.getAttribute('data-count')), fill: getComputedStyle(e).fill })),
+    );
     const luminance = (rgb: string) => {
       const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? []).map(Number);
       return 0.2126 * r + 0.7152 * g + 0.0722 * b;
@@ -117,7 +135,12 @@ describe('browser: training performance view', function () {
     await page.keyboard.press(down > t ? 'ArrowDown' : 'ArrowUp');
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-true')), String(down));
     await page.keyboard.press('Enter');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=cell-input]').length === n || (n === 0 && !!document.querySelector('p[data-testid=cell-inputs]')), expected.cells[down][p].length);
+    await page.waitForFunction(
+      (n) =>
+        document.querySelectorAll('[data-testid=cell-input]').length === n ||
+        (n === 0 && !!document.querySelector('p[data-testid=cell-inputs]')),
+      expected.cells[down][p].length,
+    );
     const listed2 = await page.$$eval('[data-testid=cell-input]', (els) => els.map((e) => Number(e.getAttribute('data-index'))));
     assert.deepEqual(listed2, expected.cells[down][p]);
     await screenshot(page, 'training-cell-inputs');
@@ -166,7 +189,10 @@ describe('browser: training performance view', function () {
     assert.equal(training.trainLoss[0], null);
     assert.equal(await page.locator('#panel-training .loss-chart g.series').count(), 4);
     assert.equal(await page.locator('#panel-training .loss-chart .epoch-rule[data-epoch="2"]').count(), 2);
-    assert.equal(await page.locator('#panel-training .loss-chart g.series[data-series="trainLoss"] circle.dot').count(), training.trainLoss.filter((v) => v !== null).length);
+    assert.equal(
+      await page.locator('#panel-training .loss-chart g.series[data-series="trainLoss"] circle.dot').count(),
+      training.trainLoss.filter((v) => v !== null).length,
+    );
 
     // Exports: the confusion matrix as CSV, a label-entropy chart as SVG.
     const csvText = await download(page, '#panel-training .confusion .export-button:text("CSV")');
@@ -185,7 +211,9 @@ describe('browser: training performance view', function () {
     const nulls = diversity.rows.flatMap((r) => r.bits.filter((b) => b === null)).length;
     assert.equal(await page.locator('#panel-training svg.diversity-bars g.bar.na .na-marker').count(), nulls);
     const defined = diversity.rows.flatMap((r) => r.bits.filter((b) => b !== null));
-    const shown = (await page.$$eval('#panel-training svg.diversity-bars g.bar:not(.na)', (els) => els.map((e) => Number(e.getAttribute('data-bits'))))).sort();
+    const shown = (
+      await page.$$eval('#panel-training svg.diversity-bars g.bar:not(.na)', (els) => els.map((e) => Number(e.getAttribute('data-bits'))))
+    ).sort();
     assert.deepEqual(shown, defined.slice().sort());
     if (defined.length) {
       await page.hover('#panel-training svg.diversity-bars g.bar:not(.na) >> nth=0');
@@ -231,7 +259,9 @@ describe('browser: training performance view', function () {
       hLabelGivenPred,
       hPredGivenLabel,
     };
-    const cells = names.map((_, t) => names.map((_, p) => (t === p ? [t * 10, t * 10 + 1, t * 10 + 2] : p === (t + 1) % n ? [t * 10 + 3] : [])));
+    const cells = names.map((_, t) =>
+      names.map((_, p) => (t === p ? [t * 10, t * 10 + 1, t * 10 + 2] : p === (t + 1) % n ? [t * 10 + 3] : [])),
+    );
     const confusion: ConfusionAnswer = { epoch: 3, classNames: names, matrix: cells.map((r) => r.map((c) => c.length)), cells };
     const diversity: InputDiversityAnswer = {
       source: 'probe',
@@ -239,20 +269,38 @@ describe('browser: training performance view', function () {
       classNames: names,
       rows: [
         { class: 'all', available: 1200, bits: [12, 15, 16.5], counts: [100, 500, 1000] },
-        ...names.map((_, c) => ({ class: c, available: 100 + c * 40, bits: [10 + c * 0.1, c >= 10 ? 13 : null, null], counts: [100, Math.min(500, 100 + c * 40), 100 + c * 40] })),
+        ...names.map((_, c) => ({
+          class: c,
+          available: 100 + c * 40,
+          bits: [10 + c * 0.1, c >= 10 ? 13 : null, null],
+          counts: [100, Math.min(500, 100 + c * 40), 100 + c * 40],
+        })),
       ],
     };
     // The pictures of cell (true 2, predicted 2), as VS Code would answer them: 8×8 RGB gradients.
     const pictured = cells[2][2];
     const pixels = new Float32Array(pictured.length * 8 * 8 * 3).map((_, i) => (i % 192) / 191);
-    const inputs: InputsAnswer = { inputs: pictured, labels: pictured.map(() => 2), images: encodeFloat32([pictured.length, 8, 8, 3], pixels), min: 0, max: 1 };
+    const inputs: InputsAnswer = {
+      inputs: pictured,
+      labels: pictured.map(() => 2),
+      images: encodeFloat32([pictured.length, 8, 8, 3], pixels),
+      min: 0,
+      max: 1,
+    };
     const answers: ReportData['answers'] = {
       [canonicalQuery(queries.inputs({ kind: 'indices', indices: pictured }))]: { answer: inputs },
       [canonicalQuery(queries.training())]: { answer: training },
       [canonicalQuery(queries.confusion(3))]: { answer: confusion },
       [canonicalQuery(queries.inputDiversity(manifest, 'probe'))]: { answer: diversity },
     };
-    const data: ReportData = { formatVersion: 1, runId: manifest.id, createdAt: new Date().toISOString(), manifest, answers, coverage: 'a synthetic test report' };
+    const data: ReportData = {
+      formatVersion: 1,
+      runId: manifest.id,
+      createdAt: new Date().toISOString(),
+      manifest,
+      answers,
+      coverage: 'a synthetic test report',
+    };
     const file = writePage(join(tempDir('cnn-slicer-training-'), 'report.html'), { data, title: 'synthetic training view' });
     const { page, problems } = await openPage(browser(), file);
     await openView(page, 'training');
@@ -269,11 +317,17 @@ describe('browser: training performance view', function () {
     assert.equal(await page.locator('#panel-training rect.cm-cell').count(), n * n);
     assert.deepEqual(await shownMatrix(page), confusion.matrix);
     assert.equal(await page.locator('#panel-training svg.diversity-bars g.bar-group').count(), n + 1);
-    assert.equal(await page.locator('#panel-training svg.diversity-bars g.bar.na').count(), diversity.rows.flatMap((r) => r.bits.filter((b) => b === null)).length);
+    assert.equal(
+      await page.locator('#panel-training svg.diversity-bars g.bar.na').count(),
+      diversity.rows.flatMap((r) => r.bits.filter((b) => b === null)).length,
+    );
     // A cell whose pictures the data source has: one thumbnail per input, drawn (not blank).
     await page.click('#panel-training rect.cm-cell[data-true="2"][data-pred="2"]');
     await page.waitForSelector('[data-testid=cell-input] canvas.thumb');
-    assert.deepEqual(await page.$$eval('[data-testid=cell-input]', (els) => els.map((e) => Number(e.getAttribute('data-index')))), pictured);
+    assert.deepEqual(
+      await page.$$eval('[data-testid=cell-input]', (els) => els.map((e) => Number(e.getAttribute('data-index')))),
+      pictured,
+    );
     const drawn = await page.$$eval('[data-testid=cell-input] canvas.thumb', (els) =>
       els.map((c) => {
         const canvas = c as HTMLCanvasElement;

@@ -76,7 +76,17 @@ function seconds(since: number): string {
 /** What the package is built from: a change to any of these makes a new .vsix. */
 const PACKAGE_INPUTS = {
   folders: ['src', 'webview', 'media', 'l10n', 'examples'],
-  files: ['package.json', 'package.nls.json', 'package-lock.json', '.vscodeignore', 'README.md', 'LICENSE', 'tsconfig.json', 'esbuild.mjs', 'scripts/package.mjs'],
+  files: [
+    'package.json',
+    'package.nls.json',
+    'package-lock.json',
+    '.vscodeignore',
+    'README.md',
+    'LICENSE',
+    'tsconfig.json',
+    'esbuild.mjs',
+    'scripts/package.mjs',
+  ],
 };
 
 function inputsHash(): string {
@@ -121,10 +131,16 @@ async function extensionPackage(): Promise<string> {
   // --stage: the production bundles are built in a temporary copy, never into dist/, which the
   // other browser tests read (and a watch build may be writing) while this runs.
   const output = await new Promise<string>((done, fail) => {
-    execFile(process.execPath, [join(ROOT, 'scripts', 'package.mjs'), '--stage', '--out', vsix], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 }, (error, stdout, stderr) => {
-      if (error) fail(new Error(`npm run package failed: ${error.message}\n${`${stdout}\n${stderr}`.trim().split('\n').slice(-25).join('\n')}`));
-      else done(stdout);
-    });
+    execFile(
+      process.execPath,
+      [join(ROOT, 'scripts', 'package.mjs'), '--stage', '--out', vsix],
+      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 },
+      (error, stdout, stderr) => {
+        if (error)
+          fail(new Error(`npm run package failed: ${error.message}\n${`${stdout}\n${stderr}`.trim().split('\n').slice(-25).join('\n')}`));
+        else done(stdout);
+      },
+    );
   });
   writeFileSync(stamp, inputs);
   const size = output.split('\n').find((l) => /^package: [\d.]+ MB/.test(l));
@@ -165,7 +181,13 @@ async function focusedRow(page: Page): Promise<string | undefined> {
  * appear only once the remote extension host is up, files once the file search has indexed.
  * Leaves the quick input open on that row; the caller presses Enter (after a screenshot, say).
  */
-async function quickInput(page: Page, key: string, text: string, row: RegExp, o: { anyRow?: boolean; timeoutMs?: number } = {}): Promise<void> {
+async function quickInput(
+  page: Page,
+  key: string,
+  text: string,
+  row: RegExp,
+  o: { anyRow?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
   const started = Date.now();
   for (;;) {
     await page.keyboard.press('Escape');
@@ -178,7 +200,8 @@ async function quickInput(page: Page, key: string, text: string, row: RegExp, o:
       if (rows.some((r) => r !== undefined && row.test(r))) return;
       await page.waitForTimeout(100);
     }
-    if (Date.now() - started > (o.timeoutMs ?? 60_000)) assert.fail(`the quick input never offered ${row} for "${text}" (rows: ${JSON.stringify(await quickInputRows(page))})`);
+    if (Date.now() - started > (o.timeoutMs ?? 60_000))
+      assert.fail(`the quick input never offered ${row} for "${text}" (rows: ${JSON.stringify(await quickInputRows(page))})`);
   }
 }
 
@@ -196,7 +219,11 @@ async function openFile(page: Page, name: string, expectText: string): Promise<v
   await page.waitForSelector(`.tabs-container .tab.active[aria-label*="${name}"]`);
   // The editor renders spaces as no-break spaces.
   await waitUntil(`the editor of ${name}`, async () =>
-    (await page.$$eval('.editor-instance .monaco-editor .view-line', (lines) => lines.map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ')).join('\n'))).includes(expectText),
+    (
+      await page.$$eval('.editor-instance .monaco-editor .view-line', (lines) =>
+        lines.map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ')).join('\n'),
+      )
+    ).includes(expectText),
   );
 }
 
@@ -207,13 +234,19 @@ async function statusItems(page: Page): Promise<{ id: string; text: string }[]> 
 
 /** The texts of the notifications shown as toasts (`state`: a class they must have as well). */
 async function toasts(page: Page, state = ''): Promise<string[]> {
-  return page.$$eval(`.notifications-toasts .notification-toast${state}`, (ts) => ts.map((t) => (t.textContent ?? '').replace(/\s+/g, ' ').trim()));
+  return page.$$eval(`.notifications-toasts .notification-toast${state}`, (ts) =>
+    ts.map((t) => (t.textContent ?? '').replace(/\s+/g, ' ').trim()),
+  );
 }
 
 /** Waits for a notification toast matching `text`, and for its slide-in to end (for the screenshots). */
 async function waitForToast(page: Page, text: RegExp, timeoutMs = 20_000): Promise<string> {
   const found = await waitUntil(`a notification ${text}`, async () => (await toasts(page)).find((t) => text.test(t)), timeoutMs);
-  await waitUntil('the notification to settle', async () => (await toasts(page, '.notification-fade-in-done')).some((t) => text.test(t)), 2000).catch(() => undefined);
+  await waitUntil(
+    'the notification to settle',
+    async () => (await toasts(page, '.notification-fade-in-done')).some((t) => text.test(t)),
+    2000,
+  ).catch(() => undefined);
   return found;
 }
 
@@ -324,7 +357,10 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     );
     const installed = await env.installExtension(vsix, { extensionsDir: extensions, userDataDir: userData, log });
     assert.match(installed, /successfully installed/, installed);
-    assert.ok(readdirSync(extensions).some((d) => d.startsWith('cnn-slicer.cnn-slicer-')), `the .vsix was installed into ${extensions}`);
+    assert.ok(
+      readdirSync(extensions).some((d) => d.startsWith('cnn-slicer.cnn-slicer-')),
+      `the .vsix was installed into ${extensions}`,
+    );
 
     server = await env.startCodeServer({ userDataDir: userData, extensionsDir: extensions, workspaceTrust: true, log });
     browser = await launchBrowser();
@@ -372,8 +408,19 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     await openFile(page, MODEL, "name: 'conv1'");
 
     // Detection runs no code, so the lenses are there without trust: one above each layer definition.
-    await waitUntil('a "show entropy" lens above each layer', async () => (await lensesAbove(page, layers.map((l) => l.marker))).every((l) => l && /show entropy/.test(l.text)));
-    assert.equal(await page.locator('.editor-instance .codelens-decoration').count(), layers.length, 'one lens per layer definition, none elsewhere');
+    await waitUntil('a "show entropy" lens above each layer', async () =>
+      (
+        await lensesAbove(
+          page,
+          layers.map((l) => l.marker),
+        )
+      ).every((l) => l && /show entropy/.test(l.text)),
+    );
+    assert.equal(
+      await page.locator('.editor-instance .codelens-decoration').count(),
+      layers.length,
+      'one lens per layer definition, none elsewhere',
+    );
     await screenshot(page, 'vscode-untrusted-lenses');
 
     // The palette offers the extension's other commands but not Analyze CNN.
@@ -422,12 +469,20 @@ describe('browser: the installed extension in VS Code (code-server)', function (
 
     // Step 2: the settings; the first item starts the recording, the others change a setting.
     const settingsStep = async () => {
-      await waitUntil('the settings step', async () => /\(2\/2\)/.test((await page.textContent(`${QUICK_INPUT} .quick-input-title`)) ?? ''));
-      return waitUntil('the settings items', async () => ((await focusedRow(page)) ?? '').includes('Start recording') && quickInputRows(page));
+      await waitUntil('the settings step', async () =>
+        /\(2\/2\)/.test((await page.textContent(`${QUICK_INPUT} .quick-input-title`)) ?? ''),
+      );
+      return waitUntil(
+        'the settings items',
+        async () => ((await focusedRow(page)) ?? '').includes('Start recording') && quickInputRows(page),
+      );
     };
     let settingRows = await settingsStep();
     for (const setting of ['Epochs', 'Batch size', 'Probe inputs', 'Histogram bins', 'Neighbours k', 'Backend']) {
-      assert.ok(settingRows.some((r) => r.startsWith(setting)), `the settings step lists ${setting} (rows: ${JSON.stringify(settingRows)})`);
+      assert.ok(
+        settingRows.some((r) => r.startsWith(setting)),
+        `the settings step lists ${setting} (rows: ${JSON.stringify(settingRows)})`,
+      );
     }
     // The fixture trains 2 epochs of 300 synthetic images, over before anyone could read the
     // status bar: set more epochs, as a person would (pick "Epochs", type the number, Enter).
@@ -474,13 +529,19 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     const done = await waitForToast(page, /CNN Slicer: tiny-model\.ts is recorded/, 120_000);
     assert.match(done, /Open Run/, 'the notification offers to open the run');
     const recordedMs = Date.now() - started;
-    await waitUntil('the status bar item to hide after the recording', async () => !(await statusItems(page)).some((i) => i.text.includes(MODEL)));
+    await waitUntil(
+      'the status bar item to hide after the recording',
+      async () => !(await statusItems(page)).some((i) => i.text.includes(MODEL)),
+    );
     await screenshot(page, 'vscode-recorded');
 
     const seen = await page.evaluate<{ text: string; spinning: boolean }[]>('window.__cnnSlicerStatus');
     const shown = seen.filter((s) => progress.test(s.text));
     assert.ok(shown.length > 0, `the status bar showed the epoch and percentage (it showed ${JSON.stringify(seen.map((s) => s.text))})`);
-    assert.ok(shown.every((s) => s.spinning), 'the status bar item spins while recording');
+    assert.ok(
+      shown.every((s) => s.spinning),
+      'the status bar item spins while recording',
+    );
     assert.ok(
       seen.some((s) => s.text.includes(`epoch ${EPOCHS}/${EPOCHS}`)),
       `the status bar followed the recording to its last epoch (it showed ${JSON.stringify(seen.map((s) => s.text))})`,

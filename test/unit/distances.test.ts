@@ -19,7 +19,8 @@ describe('pairwise distances', () => {
   const n = 37;
   const d = 11; // odd sizes exercise the padding of the 2×4 tiles
   const x = Float64Array.from({ length: n * d }, () => r() * 3 - 1);
-  const direct = (i: number, j: number) => Math.sqrt(Array.from({ length: d }, (_, t) => (x[i * d + t] - x[j * d + t]) ** 2).reduce((a, b) => a + b));
+  const direct = (i: number, j: number) =>
+    Math.sqrt(Array.from({ length: d }, (_, t) => (x[i * d + t] - x[j * d + t]) ** 2).reduce((a, b) => a + b));
 
   it('match direct Euclidean distances to 1e-12 with both kernels', () => {
     for (const kind of ['wasm-simd', 'js'] as const) {
@@ -41,7 +42,12 @@ describe('pairwise distances', () => {
     assert.equal(c.length, (n * (n - 1)) / 2);
     assert.equal(pairIndex(0, 1, n), 0);
     assert.equal(pairIndex(1, 2, n), n - 1);
-    for (const [i, j] of [[0, 1], [3, 17], [35, 36]]) assert.ok(Math.abs(c[pairIndex(i, j, n)] - direct(i, j)) < 1e-12);
+    for (const [i, j] of [
+      [0, 1],
+      [3, 17],
+      [35, 36],
+    ])
+      assert.ok(Math.abs(c[pairIndex(i, j, n)] - direct(i, j)) < 1e-12);
   });
   it('handle zero-dimensional samples (all distances 0)', () => {
     assert.deepEqual(Array.from(distanceMatrix(new DistanceKernel(new Float64Array(0), 3, 0))), new Array(9).fill(0));
@@ -69,7 +75,16 @@ describe('the chunked distance kernel (coordinates in chunks, lane sums carried)
   });
   for (const kind of ['wasm-simd', 'js'] as const) {
     it(`gives bit-identical matrices and pair lists to the unchunked ${kind} kernel`, () => {
-      for (const [n, d] of [[37, 37], [150, 23], [70, 200], [9, 1], [9, 2], [9, 3], [5, 4], [3, 0]]) {
+      for (const [n, d] of [
+        [37, 37],
+        [150, 23],
+        [70, 200],
+        [9, 1],
+        [9, 2],
+        [9, 3],
+        [5, 4],
+        [3, 0],
+      ]) {
         const x = samples(n, d);
         const whole = new DistanceKernel(x, n, d, kind);
         assert.equal(whole.chunked, false);
@@ -88,7 +103,10 @@ describe('the chunked distance kernel (coordinates in chunks, lane sums carried)
   it('are bit-identical between the WebAssembly and plain-JS kernels when chunked', () => {
     const x = samples(150, 61);
     for (const budget of budgets) {
-      assertSameBits(distanceMatrix(new DistanceKernel(x, 150, 61, 'wasm-simd', budget)), distanceMatrix(new DistanceKernel(x, 150, 61, 'js', budget)));
+      assertSameBits(
+        distanceMatrix(new DistanceKernel(x, 150, 61, 'wasm-simd', budget)),
+        distanceMatrix(new DistanceKernel(x, 150, 61, 'js', budget)),
+      );
     }
   });
   it('fill unaligned blocks with distances() as the unchunked kernel does', () => {
@@ -98,7 +116,12 @@ describe('the chunked distance kernel (coordinates in chunks, lane sums carried)
     const whole = new DistanceKernel(x, n, d);
     for (const kind of ['wasm-simd', 'js'] as const) {
       const chunked = new DistanceKernel(x, n, d, kind, 0);
-      for (const [i0, i1, j0, j1] of [[3, 50, 5, 37], [0, 64, 0, n], [101, 150, 7, 149], [7, 8, 9, 10]]) {
+      for (const [i0, i1, j0, j1] of [
+        [3, 50, 5, 37],
+        [0, 64, 0, n],
+        [101, 150, 7, 149],
+        [7, 8, 9, 10],
+      ]) {
         const ldo = j1 - j0 + 3;
         const a = new Float64Array((i1 - i0) * ldo + 2).fill(-1);
         const b = new Float64Array((i1 - i0) * ldo + 2).fill(-1);
@@ -111,10 +134,22 @@ describe('the chunked distance kernel (coordinates in chunks, lane sums carried)
   it('give exactly 0 between identical samples', () => {
     const d = 23;
     const base = samples(3, d);
-    const x = Float64Array.from([...base.subarray(0, d), ...base.subarray(d, 2 * d), ...base.subarray(0, d), ...base.subarray(2 * d), ...base.subarray(0, d)]);
+    const x = Float64Array.from([
+      ...base.subarray(0, d),
+      ...base.subarray(d, 2 * d),
+      ...base.subarray(0, d),
+      ...base.subarray(2 * d),
+      ...base.subarray(0, d),
+    ]);
     for (const kind of ['wasm-simd', 'js'] as const) {
       const m = distanceMatrix(new DistanceKernel(x, 5, d, kind, 0));
-      for (const [i, j] of [[0, 2], [2, 4], [0, 4], [4, 0]]) assert.equal(m[i * 5 + j], 0);
+      for (const [i, j] of [
+        [0, 2],
+        [2, 4],
+        [0, 4],
+        [4, 0],
+      ])
+        assert.equal(m[i * 5 + j], 0);
       assert.ok(m[1] > 0);
     }
   });
@@ -141,7 +176,10 @@ describe('the chunked distance kernel (coordinates in chunks, lane sums carried)
       return { indices, weights };
     };
     const whole = new DistanceKernel(x, n, d);
-    for (const [r0, r1] of [[0, n], [37, 111]]) {
+    for (const [r0, r1] of [
+      [0, n],
+      [37, 111],
+    ]) {
       const expected = run(whole, r0, r1);
       for (const budget of [0, 20_000]) {
         const got = run(new DistanceKernel(x, n, d, undefined, budget), r0, r1);

@@ -46,8 +46,24 @@ function manifest(over: Partial<RunManifest> = {}): RunManifest {
     model: { file: '/ws/lenet.ts', fingerprint: 'f', name: 'lenet.ts', sourceFiles: ['/ws/lenet.ts'] },
     layers: [
       { index: 0, name: 'input', className: 'Input', outputShape: [28, 28, 1], channels: 1, parameters: 0 },
-      { index: 1, name: 'conv1', className: 'Conv2D', outputShape: [24, 24, 8], channels: 8, parameters: 208, source: { file: '/ws/lenet.ts', line: 13, column: 13 } },
-      { index: 2, name: 'dense', className: 'Dense', outputShape: [10], channels: 1, parameters: 650, source: { file: '/ws/lenet.ts', line: 14, column: 5 } },
+      {
+        index: 1,
+        name: 'conv1',
+        className: 'Conv2D',
+        outputShape: [24, 24, 8],
+        channels: 8,
+        parameters: 208,
+        source: { file: '/ws/lenet.ts', line: 13, column: 13 },
+      },
+      {
+        index: 2,
+        name: 'dense',
+        className: 'Dense',
+        outputShape: [10],
+        channels: 1,
+        parameters: 650,
+        source: { file: '/ws/lenet.ts', line: 14, column: 5 },
+      },
     ],
     dataset: { spec: 'mnist', name: 'mnist', fingerprint: 'd', classNames: ['0', '1'], inputShape: [28, 28, 1], trainSize: 500 },
     probe: { size: 50, inputsFile: 'probe/inputs.npy', labelsFile: 'probe/labels.npy', classCounts: [25, 25] },
@@ -92,7 +108,11 @@ describe('extension: how runs are shown (runDisplay)', () => {
     it('numbers the runs of each model file oldest first, whatever the listing order', () => {
       const runs = [
         run('/r/3', { id: 'c', createdAt: '2026-11-22T12:00:00Z' }),
-        run('/r/other', { id: 'x', createdAt: '2026-11-22T11:30:00Z', model: { file: '/ws/other.ts', fingerprint: 'g', name: 'other.ts', sourceFiles: [] } }),
+        run('/r/other', {
+          id: 'x',
+          createdAt: '2026-11-22T11:30:00Z',
+          model: { file: '/ws/other.ts', fingerprint: 'g', name: 'other.ts', sourceFiles: [] },
+        }),
         run('/r/1', { id: 'a', createdAt: '2026-11-22T10:00:00Z' }),
         run('/r/2', { id: 'b', createdAt: '2026-11-22T11:00:00Z' }),
       ];
@@ -146,7 +166,11 @@ describe('extension: how runs are shown (runDisplay)', () => {
     });
 
     it('lists model, dataset, date, epochs n/N, backend, probe and folder', () => {
-      const rows = detailRows(run('/ws/.cnnslicer/runs/a', { dataset: { ...manifest().dataset, spec: 'cifar10:/data/c', name: 'cifar10' } }), l10n, utc);
+      const rows = detailRows(
+        run('/ws/.cnnslicer/runs/a', { dataset: { ...manifest().dataset, spec: 'cifar10:/data/c', name: 'cifar10' } }),
+        l10n,
+        utc,
+      );
       assert.deepEqual(
         rows.map((r) => [r.key, spaces(r.value)]),
         [
@@ -162,13 +186,26 @@ describe('extension: how runs are shown (runDisplay)', () => {
     });
 
     it('marks a backend the recorder fell back to and calls tfjs-node by its package name', () => {
-      const fellBack = detailRows(run('/a', { backend: { name: 'wasm', fallbackReasons: ['tfjs-node: not installed'] } }), l10n).find((r) => r.key === 'backend');
+      const fellBack = detailRows(run('/a', { backend: { name: 'wasm', fallbackReasons: ['tfjs-node: not installed'] } }), l10n).find(
+        (r) => r.key === 'backend',
+      );
       assert.equal(fellBack?.value, 'wasm (fallback)');
-      assert.equal(detailRows(run('/a', { backend: { name: 'tensorflow', fallbackReasons: [] } }), l10n).find((r) => r.key === 'backend')?.value, 'tfjs-node');
+      assert.equal(
+        detailRows(run('/a', { backend: { name: 'tensorflow', fallbackReasons: [] } }), l10n).find((r) => r.key === 'backend')?.value,
+        'tfjs-node',
+      );
     });
 
     it('gives every detail, the error and the notes in the tooltip, with names escaped', () => {
-      const r = run('/ws/runs/a_b', { status: 'failed', error: { message: 'NaN loss at *epoch* 3' }, model: { file: '/ws/[evil](http://x).ts', fingerprint: 'f', name: '$(bug) m', sourceFiles: [] } }, ['an incomplete last metrics line was ignored']);
+      const r = run(
+        '/ws/runs/a_b',
+        {
+          status: 'failed',
+          error: { message: 'NaN loss at *epoch* 3' },
+          model: { file: '/ws/[evil](http://x).ts', fingerprint: 'f', name: '$(bug) m', sourceFiles: [] },
+        },
+        ['an incomplete last metrics line was ignored'],
+      );
       const md = runTooltip(r, '#1', 'failed', l10n, utc);
       assert.match(md, /\$\(error\) failed/, 'the status icon');
       assert.ok(md.includes('\\$\\(bug\\) m'), 'a theme icon in a model name stays text');
@@ -207,7 +244,8 @@ describe('extension: how runs are shown (runDisplay)', () => {
     });
 
     it('asks for the backend that ran, or for "auto" again when the recorder had to fall back', () => {
-      const backend = (name: string, fallbackReasons: string[] = []) => rerunSettings(manifest({ backend: { name, fallbackReasons } })).backend;
+      const backend = (name: string, fallbackReasons: string[] = []) =>
+        rerunSettings(manifest({ backend: { name, fallbackReasons } })).backend;
       assert.equal(backend('tensorflow'), 'tfjs-node');
       assert.equal(backend('cpu'), 'cpu');
       assert.equal(backend('wasm', ['tfjs-node: not installed']), 'auto');

@@ -27,16 +27,35 @@ function metricsOf(channelBits: (number | null)[], extra: Partial<LayerEpochMetr
   };
 }
 
-const conv: RunLayer = { index: 1, name: 'conv1', className: 'Conv2D', outputShape: [24, 24, 3], channels: 3, parameters: 84, source: { file: '/m.ts', line: 13, column: 13 } };
+const conv: RunLayer = {
+  index: 1,
+  name: 'conv1',
+  className: 'Conv2D',
+  outputShape: [24, 24, 3],
+  channels: 3,
+  parameters: 84,
+  source: { file: '/m.ts', line: 13, column: 13 },
+};
 
 function data(metrics: LayerEpochMetrics | undefined, overrides: Partial<LayerHoverData> = {}): LayerHoverData {
-  return { runFolder: '/ws/.cnnslicer/runs/r1', runId: 'r1', status: 'completed', epoch: 3, plannedEpochs: 3, layer: conv, metrics, bins: 32, probeSize: 500, ...overrides };
+  return {
+    runFolder: '/ws/.cnnslicer/runs/r1',
+    runId: 'r1',
+    status: 'completed',
+    epoch: 3,
+    plannedEpochs: 3,
+    layer: conv,
+    metrics,
+    bins: 32,
+    probeSize: 500,
+    ...overrides,
+  };
 }
 
 /** The table rows of a hover (lines starting with "| <digit>"). */
 const rows = (markdown: string) => markdown.split('\n').filter((l) => /^\| \d/.test(l));
 
-describe('hover content: a layer\'s channel entropies from the run metrics', () => {
+describe("hover content: a layer's channel entropies from the run metrics", () => {
   it('averages the defined channel entropies, and has no mean when none is defined', () => {
     assert.equal(meanChannelBits(metricsOf([1, 2, null, 3])), 2);
     assert.equal(meanChannelBits(metricsOf([null, null])), undefined);
@@ -50,7 +69,7 @@ describe('hover content: a layer\'s channel entropies from the run metrics', () 
     assert.equal(classSpread(metricsOf([1], { channelBitsPerClass: [[null], [null]] }), 0), undefined);
   });
 
-  it('draws bars in eighths on the estimator\'s own scale, log2 of the bins', () => {
+  it("draws bars in eighths on the estimator's own scale, log2 of the bins", () => {
     assert.equal(entropyBar(5, 5), '██████████');
     assert.equal(entropyBar(2.5, 5), '█████');
     assert.equal(entropyBar(0.0625 * 5, 5, 10), '▋'); // 5/8 of one character
@@ -63,7 +82,11 @@ describe('hover content: a layer\'s channel entropies from the run metrics', () 
   it('shows title, one row per channel with value, bar and class spread, and the inter-sample entropy in bits', () => {
     const md = hoverMarkdown([data(metricsOf([1.5, 2.5, 5]))]);
     assert.match(md.split('\n')[0], /^\*\*conv1\*\* · Conv2D · 24×24×3 · epoch 3$/);
-    assert.deepEqual(rows(md), ['| 0 | 1.50 | ███ | 1.25–2.00 |', '| 1 | 2.50 | █████ | 2.25–3.00 |', '| 2 | 5.00 | ██████████ | 4.75–5.50 |']);
+    assert.deepEqual(rows(md), [
+      '| 0 | 1.50 | ███ | 1.25–2.00 |',
+      '| 1 | 2.50 | █████ | 2.25–3.00 |',
+      '| 2 | 5.00 | ██████████ | 4.75–5.50 |',
+    ]);
     assert.match(md, /entropy \(bits\)/);
     assert.match(md, /Inter\\-sample entropy: 9\\.50 bits over 500 probe inputs/);
   });
@@ -96,7 +119,7 @@ describe('hover content: a layer\'s channel entropies from the run metrics', () 
     assert.match(md, /\[Compare epochs\]/);
   });
 
-  it('escapes the user\'s layer names so they cannot add links, tables or theme icons', () => {
+  it("escapes the user's layer names so they cannot add links, tables or theme icons", () => {
     const layer = { ...conv, name: 'x](command:evil)|$(zap)*' };
     const md = hoverMarkdown([data(metricsOf([1]), { layer })]);
     assert.ok(md.startsWith('**x\\]\\(command:evil\\)\\|\\$\\(zap\\)\\*** · '));
@@ -122,7 +145,9 @@ describe('hover content: a layer\'s channel entropies from the run metrics', () 
     const seen: string[] = [];
     const l10n: L10n = { t: (m, ...args) => (seen.push(m), `«${m.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]))}»`) };
     const md = hoverMarkdown([data(metricsOf([1, 2], { deadChannels: [1] }))], l10n);
-    assert.ok(seen.includes('Open in CNN Slicer') && seen.includes('Compare epochs') && seen.includes('dead') && seen.includes('epoch {0}'));
+    assert.ok(
+      seen.includes('Open in CNN Slicer') && seen.includes('Compare epochs') && seen.includes('dead') && seen.includes('epoch {0}'),
+    );
     assert.match(md, /«epoch 3»/);
   });
 

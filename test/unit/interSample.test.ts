@@ -26,7 +26,12 @@ describe('inter-sample entropy (paper 4.4.1, eqs. 4–7)', () => {
   });
   it('agrees with a direct implementation of the definition (bisection, sorting) to 1e-10', () => {
     const r = rng(11);
-    for (const [n, d, k, quantised] of [[10, 3, 4, false], [40, 7, 10, true], [120, 16, 1000, false], [200, 5, 30, true]] as const) {
+    for (const [n, d, k, quantised] of [
+      [10, 3, 4, false],
+      [40, 7, 10, true],
+      [120, 16, 1000, false],
+      [200, 5, 30, true],
+    ] as const) {
       const x = Array.from({ length: n }, () => Array.from({ length: d }, () => (quantised ? Math.round(r() * 4) / 4 : r())));
       close(interSampleEntropy(x.flat(), n, d, { k }).entropyBits, referenceInterSample(x, k), 1e-10);
     }
@@ -73,7 +78,11 @@ describe('σ search (paper eq. 5)', () => {
     const d = Float64Array.from({ length: 1000 }, () => r() * 10);
     const w = new Float64Array(1000);
     solveNeighbourWeights(d, 0, 1000, w);
-    close(w.reduce((a, b) => a + b), Math.log2(1000), 1e-9);
+    close(
+      w.reduce((a, b) => a + b),
+      Math.log2(1000),
+      1e-9,
+    );
   });
   it('takes every weight as 1 when all neighbours are at distance 0', () => {
     const w = new Float64Array(4);

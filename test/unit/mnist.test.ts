@@ -29,7 +29,10 @@ describe('loadMnist: the built-in MNIST digits', function () {
       counts[y]++;
     }
     for (let k = 0; k < 10; k++) assert.ok(counts[k] >= 863 && counts[k] <= 1127, `class ${k} has ${counts[k]} digits`);
-    assert.equal(counts.reduce((a, b) => a + b, 0), 10000);
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      10000,
+    );
   });
 
   it('keeps the labels in file order: all 0s, then all 1s, ..., then all 9s', function () {

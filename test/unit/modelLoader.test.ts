@@ -74,7 +74,10 @@ describe('model loader: source locations of layers', () => {
   it('gives each layer of a model.json the line of its entry', async () => {
     const m = await loadModelFile(fixture('model.json'), tf);
     const lines = readFileSync(fixture('model.json'), 'utf8').split('\n');
-    assert.deepEqual(m.layers.map((l) => l.name), ['conv_a', 'pool_a', 'flat', 'out']);
+    assert.deepEqual(
+      m.layers.map((l) => l.name),
+      ['conv_a', 'pool_a', 'flat', 'out'],
+    );
     for (const l of m.layers) {
       assert.match(lines[l.source!.line - 1], /"class_name"/);
       const below = lines.slice(l.source!.line, l.source!.line + 60).join('\n');
@@ -102,9 +105,13 @@ describe('model loader: clear, located errors', () => {
   };
   it('reports a syntax error at file:line:column from esbuild', () =>
     fails('syntaxError.ts', new RegExp(`syntaxError\\.ts:${position('syntaxError.ts', '(;').line}:\\d+: Unexpected`)));
-  it('reports a file that exports no factory, listing what it exports', () => fails('noFactory.ts', /exports no model factory.*it exports answer/));
+  it('reports a file that exports no factory, listing what it exports', () =>
+    fails('noFactory.ts', /exports no model factory.*it exports answer/));
   it("maps a throwing factory's stack to the user's line", () =>
-    fails('throws.ts', new RegExp(`throws\\.ts:${position('throws.ts', 'throw new Error').line}:\\d+: the model factory threw: out of coffee`)));
+    fails(
+      'throws.ts',
+      new RegExp(`throws\\.ts:${position('throws.ts', 'throw new Error').line}:\\d+: the model factory threw: out of coffee`),
+    ));
   it('reports an empty model', () => fails('empty.ts', /has no layers/));
   it('reports a missing file', () => fails('doesNotExist.ts', /not found/));
 });

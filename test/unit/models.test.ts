@@ -101,7 +101,7 @@ describe('checkpoint models of a run: pinned while a query uses them, one load p
     await l.settle(new Error('weights.bin is truncated\nmore detail'));
     for (const r of await both) {
       assert.equal(r.status, 'rejected');
-      const e = (r).reason as QueryError;
+      const e = r.reason as QueryError;
       assert.ok(e.code === 'run-format' && e.message.includes('epoch 1') && e.message.endsWith('weights.bin is truncated'), e.message);
     }
     const again = store.acquire(1);

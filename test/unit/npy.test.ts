@@ -261,10 +261,7 @@ describe('npy: malformed input throws NpyFormatError with one clear line', () =>
   });
 
   it('rejects Fortran-order arrays', () => {
-    assertNpyError(
-      bytesOf(F32_FORTRAN_2X3),
-      'Fortran-order .npy arrays are not supported; save with np.ascontiguousarray',
-    );
+    assertNpyError(bytesOf(F32_FORTRAN_2X3), 'Fortran-order .npy arrays are not supported; save with np.ascontiguousarray');
   });
 
   it("rejects unsupported dtypes such as '<c8', '<U3', '<f2' and native '=f4'", () => {
@@ -328,10 +325,7 @@ describe('npy: malformed input throws NpyFormatError with one clear line', () =>
   });
 
   it('rejects a fortran_order that is not True or False', () => {
-    assertNpyError(
-      handmade(`{'descr': '<f4', 'fortran_order': 0, 'shape': ()}`),
-      "'fortran_order' must be True or False, got 0",
-    );
+    assertNpyError(handmade(`{'descr': '<f4', 'fortran_order': 0, 'shape': ()}`), "'fortran_order' must be True or False, got 0");
   });
 
   it('rejects invalid UTF-8 in a 3.0 header', () => {

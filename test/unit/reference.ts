@@ -12,7 +12,10 @@ export function referenceInterSample(x: number[][], k: number): number | undefin
   const P = x.map(() => new Array<number>(n).fill(0));
   const target = Math.log2(K);
   for (let i = 0; i < n; i++) {
-    const order = [...Array(n).keys()].filter((j) => j !== i).sort((a, b) => d[i][a] - d[i][b] || a - b).slice(0, K);
+    const order = [...Array(n).keys()]
+      .filter((j) => j !== i)
+      .sort((a, b) => d[i][a] - d[i][b] || a - b)
+      .slice(0, K);
     const sum = (sigma: number) => order.reduce((s, j) => s + Math.exp(-d[i][j] / sigma), 0);
     if (order.every((j) => d[i][j] === 0)) {
       for (const j of order) P[i][j] = 1;
@@ -34,10 +37,14 @@ export function referenceInterSample(x: number[][], k: number): number | undefin
   }
   let total = 0;
   const q: number[] = [];
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    const v = (P[i][j] + P[j][i]) / (2 * n);
-    if (v > 0) { q.push(v); total += v; }
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      const v = (P[i][j] + P[j][i]) / (2 * n);
+      if (v > 0) {
+        q.push(v);
+        total += v;
+      }
+    }
   return -q.reduce((s, v) => s + (v / total) * Math.log2(v / total), 0);
 }
 
@@ -61,13 +68,21 @@ export function referenceCapacity(a: number[][], b: number[][], bins: number): n
   const dist = (m: number[][], i: number, j: number) => Math.sqrt(m[i].reduce((s, v, t) => s + (v - m[j][t]) ** 2, 0));
   const dA: number[] = [];
   const dB: number[] = [];
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) { dA.push(dist(a, i, j)); dB.push(dist(b, i, j)); }
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
+      dA.push(dist(a, i, j));
+      dB.push(dist(b, i, j));
+    }
   const bA = referenceBins(dA, bins);
   const bB = referenceBins(dB, bins);
   const joint = new Array<number>(bins * bins).fill(0);
   const mA = new Array<number>(bins).fill(0);
   const mB = new Array<number>(bins).fill(0);
-  bA.forEach((x, p) => { joint[x * bins + bB[p]]++; mA[x]++; mB[bB[p]]++; });
+  bA.forEach((x, p) => {
+    joint[x * bins + bB[p]]++;
+    mA[x]++;
+    mB[bB[p]]++;
+  });
   return entropyOfCounts(mA) + entropyOfCounts(mB) - entropyOfCounts(joint);
 }
 

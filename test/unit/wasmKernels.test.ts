@@ -107,14 +107,64 @@ function gridCases(): ConvCase[] {
   cases.push(
     { x: [2, 9, 8, 3], filter: [3, 2, 3, 4], strides: [1, 2], pad: 'same' },
     { x: [2, 9, 8, 3], filter: [2, 5, 3, 4], strides: [2, 1], pad: 'valid' },
-    { x: [2, 7, 9, 2], filter: [3, 3, 2, 3], strides: 1, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
-    { x: [2, 7, 9, 2], filter: [3, 3, 2, 3], strides: 1, pad: [[0, 0], [0, 3], [1, 1], [0, 0]] },
-    { x: [2, 7, 9, 2], filter: [3, 3, 2, 3], strides: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+    {
+      x: [2, 7, 9, 2],
+      filter: [3, 3, 2, 3],
+      strides: 1,
+      pad: [
+        [0, 0],
+        [2, 0],
+        [1, 2],
+        [0, 0],
+      ],
+    },
+    {
+      x: [2, 7, 9, 2],
+      filter: [3, 3, 2, 3],
+      strides: 1,
+      pad: [
+        [0, 0],
+        [0, 3],
+        [1, 1],
+        [0, 0],
+      ],
+    },
+    {
+      x: [2, 7, 9, 2],
+      filter: [3, 3, 2, 3],
+      strides: 2,
+      pad: [
+        [0, 0],
+        [1, 2],
+        [0, 1],
+        [0, 0],
+      ],
+    },
     { x: [2, 8, 8, 2], filter: [3, 3, 2, 3], strides: 2, pad: 1, dimRoundingMode: 'floor' },
     // Padding beyond the filter's reach (top 3 with a 2×2 filter): the input gradient's
     // convolution then starts past dy's first rows.
-    { x: [2, 7, 9, 2], filter: [2, 2, 2, 3], strides: 1, pad: [[0, 0], [3, 1], [0, 2], [0, 0]] },
-    { x: [2, 7, 9, 2], filter: [2, 2, 2, 3], strides: 2, pad: [[0, 0], [3, 1], [4, 0], [0, 0]] },
+    {
+      x: [2, 7, 9, 2],
+      filter: [2, 2, 2, 3],
+      strides: 1,
+      pad: [
+        [0, 0],
+        [3, 1],
+        [0, 2],
+        [0, 0],
+      ],
+    },
+    {
+      x: [2, 7, 9, 2],
+      filter: [2, 2, 2, 3],
+      strides: 2,
+      pad: [
+        [0, 0],
+        [3, 1],
+        [4, 0],
+        [0, 0],
+      ],
+    },
     // Stride 3 with a 2×2 filter: one phase of rows and columns has no tap at all.
     { x: [2, 10, 9, 3], filter: [2, 2, 3, 4], strides: 3, pad: 'same' },
     // A LeNet-sized layer, so the sums are long (64·8·8 = 4,096 terms per filter entry).
@@ -179,7 +229,11 @@ describe('WASM training kernels', function () {
       pad: Pad;
     }
     const cases: PoolCase[] = [];
-    for (const x of [[1, 9, 7, 1], [3, 8, 11, 3], [2, 10, 6, 8]] as Shape4[]) {
+    for (const x of [
+      [1, 9, 7, 1],
+      [3, 8, 11, 3],
+      [2, 10, 6, 8],
+    ] as Shape4[]) {
       for (const filterSize of [2, 3]) {
         for (const strides of [1, 2]) {
           for (const pad of ['same', 'valid'] as const) cases.push({ x, filterSize, strides, pad });
@@ -205,7 +259,9 @@ describe('WASM training kernels', function () {
           await tf.setBackend(backendName);
           const x = tf.tensor4d(xValues, c.x);
           const w = tf.tensor4d(wValues, info.outShape);
-          const dx = tf.grad((xIn: tfjs.Tensor) => tf.sum(tf.mul(tf.maxPool(xIn as tfjs.Tensor4D, c.filterSize, c.strides, c.pad as 'same' | 'valid'), w)))(x);
+          const dx = tf.grad((xIn: tfjs.Tensor) =>
+            tf.sum(tf.mul(tf.maxPool(xIn as tfjs.Tensor4D, c.filterSize, c.strides, c.pad as 'same' | 'valid'), w)),
+          )(x);
           const values = Float32Array.from(dx.dataSync());
           tf.dispose([x, w, dx]);
           return values;
@@ -358,8 +414,14 @@ describe('WASM training kernels', function () {
       };
       const wasm = await step('wasm');
       const cpu = await step('cpu');
-      assert.ok(Math.abs(wasm.lossDuringStep - cpu.lossDuringStep) <= 1e-4, `before the update: wasm ${wasm.lossDuringStep}, cpu ${cpu.lossDuringStep}`);
-      assert.ok(Math.abs(wasm.lossAfterStep - cpu.lossAfterStep) <= 1e-4, `after the update: wasm ${wasm.lossAfterStep}, cpu ${cpu.lossAfterStep}`);
+      assert.ok(
+        Math.abs(wasm.lossDuringStep - cpu.lossDuringStep) <= 1e-4,
+        `before the update: wasm ${wasm.lossDuringStep}, cpu ${cpu.lossDuringStep}`,
+      );
+      assert.ok(
+        Math.abs(wasm.lossAfterStep - cpu.lossAfterStep) <= 1e-4,
+        `after the update: wasm ${wasm.lossAfterStep}, cpu ${cpu.lossAfterStep}`,
+      );
       // A step that changes nothing would pass trivially; the loss must have moved.
       assert.ok(Math.abs(wasm.lossAfterStep - wasm.lossDuringStep) > 1e-3, 'the training step did not change the loss');
     });
@@ -389,7 +451,7 @@ describe('initBackend', function () {
     }
   });
 
-  it('leaves uncaught errors to Node after initialising wasm: exit code 1, not the WASM loader\'s rethrowing handlers', function () {
+  it("leaves uncaught errors to Node after initialising wasm: exit code 1, not the WASM loader's rethrowing handlers", function () {
     // In a fresh process, because the loader adds its handlers only at the first initialisation.
     const script = [
       "require('./src/tfjs/backend').initBackend('wasm').then((r) => {",

@@ -158,7 +158,12 @@ function colourTable(maxBits: number): Uint8ClampedArray {
 }
 
 /** One pixel per cell in display order, plus the list of undefined cells (display positions). */
-function cellImage(a: CapacityMatrixAnswer, rowOrder: number[], columnOrder: number[], maxBits: number): { image: HTMLCanvasElement; undefinedCells: number[] } {
+function cellImage(
+  a: CapacityMatrixAnswer,
+  rowOrder: number[],
+  columnOrder: number[],
+  maxBits: number,
+): { image: HTMLCanvasElement; undefinedCells: number[] } {
   // Rows and columns as displayed: a slice may show only some channels of each layer.
   const rows = rowOrder.length;
   const columns = columnOrder.length;
@@ -341,7 +346,24 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     ctx.fillText(props.rowTitle, 0, 0);
     ctx.restore();
     setDrawMs(cells.ms + performance.now() - t0);
-  }, [a, cells, layout, theme, props.selected, props.highlightRow, props.highlightColumn, cur?.x, cur?.y, hasFocus, rowOrder, columnOrder, rowPos, columnPos, props.rowTitle, props.columnTitle]);
+  }, [
+    a,
+    cells,
+    layout,
+    theme,
+    props.selected,
+    props.highlightRow,
+    props.highlightColumn,
+    cur?.x,
+    cur?.y,
+    hasFocus,
+    rowOrder,
+    columnOrder,
+    rowPos,
+    columnPos,
+    props.rowTitle,
+    props.columnTitle,
+  ]);
 
   const cellAt = (clientX: number, clientY: number): { x: number; y: number } | null => {
     const canvas = ref.current;

@@ -13,7 +13,14 @@ import { QueryStatus } from '../ui';
 
 const PAGE = 60;
 
-export function CellInputs(props: { trueClass: number; predicted: number; epoch: number; indices: number[]; classNames: string[]; onClose: () => void }): JSX.Element {
+export function CellInputs(props: {
+  trueClass: number;
+  predicted: number;
+  epoch: number;
+  indices: number[];
+  classNames: string[];
+  onClose: () => void;
+}): JSX.Element {
   const { indices, classNames } = props;
   // A new cell starts again at the first page.
   const key = `${props.epoch}:${props.trueClass}:${props.predicted}`;
@@ -53,7 +60,11 @@ export function CellInputs(props: { trueClass: number; predicted: number; epoch:
           ) : (
             <QueryStatus result={result} what="the input pictures" />
           )}
-          <ul class="cell-inputs" data-testid="cell-inputs" aria-label={`Probe inputs of true class ${name(props.trueClass)} predicted as ${name(props.predicted)}`}>
+          <ul
+            class="cell-inputs"
+            data-testid="cell-inputs"
+            aria-label={`Probe inputs of true class ${name(props.trueClass)} predicted as ${name(props.predicted)}`}
+          >
             {indices.map((i) => (
               <li key={i} data-testid="cell-input" data-index={i} title={`probe input #${i}`}>
                 {result.status !== 'error' && <Thumbnail image={pictures.get(i)} />}

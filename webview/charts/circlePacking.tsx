@@ -66,7 +66,7 @@ function groupColour(g: GroupKey, classCount: number): string {
 const keyOf = (g: GroupKey) => String(g);
 
 export function packValues(answer: ChannelEntropiesAnswer, g: GroupKey): Bits[] {
-  return g === 'all' ? answer.all : answer.perClass[g] ?? [];
+  return g === 'all' ? answer.all : (answer.perClass[g] ?? []);
 }
 
 export function CirclePacking(props: CirclePackingProps): JSX.Element {
@@ -96,9 +96,11 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
     // A group without any defined channel still gets a (dashed) circle of a modest size.
     const totals = data.children!.map((d) => d.children!.reduce((s, c) => s + (c.bits ?? 0), 0)).filter((t) => t > 0);
     const stand = totals.length ? (0.15 * totals.reduce((a, b) => a + b, 0)) / totals.length : 1;
-    for (const d of data.children!) if (d.children!.length === 0 || d.children!.every((c) => !c.bits)) d.children!.push({ group: d.group, placeholder: true, bits: stand });
+    for (const d of data.children!)
+      if (d.children!.length === 0 || d.children!.every((c) => !c.bits))
+        d.children!.push({ group: d.group, placeholder: true, bits: stand });
     const h = hierarchy(data)
-      .sum((d) => (d.children ? 0 : d.bits ?? 0))
+      .sum((d) => (d.children ? 0 : (d.bits ?? 0)))
       .sort((a, b) => (b.value ?? 0) - (a.value ?? 0));
     // Packed once per answer in a fixed 1000-unit square that the viewBox scales, so resizing the
     // panel does not pack 5,000 circles again.
@@ -204,7 +206,15 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
       for (const c of g.children ?? []) {
         const onScreen = (c.r * k) / px;
         if (c.data.placeholder || onScreen < 11) continue;
-        text(`c${gk}-${c.data.channel}`, 'cp-channel-label', c.x, c.y, (Math.min(10, onScreen * 0.7) * px) / k, (2 * px) / k, `#${c.data.channel}`);
+        text(
+          `c${gk}-${c.data.channel}`,
+          'cp-channel-label',
+          c.x,
+          c.y,
+          (Math.min(10, onScreen * 0.7) * px) / k,
+          (2 * px) / k,
+          `#${c.data.channel}`,
+        );
       }
     }
     return out;
@@ -248,7 +258,11 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
         <br />
         {undef.length > 0 ? (
           <span class="warning">
-            undefined: {undef.slice(0, 24).map((c) => `#${c}`).join(', ')}
+            undefined:{' '}
+            {undef
+              .slice(0, 24)
+              .map((c) => `#${c}`)
+              .join(', ')}
             {undef.length > 24 ? ` … (${undef.length})` : ''}
           </span>
         ) : (
@@ -334,7 +348,15 @@ interface PackGroupProps {
 class PackGroup extends Component<PackGroupProps> {
   override shouldComponentUpdate(next: PackGroupProps): boolean {
     const p = this.props;
-    return next.node !== p.node || next.zoomedIn !== p.zoomedIn || next.focused !== p.focused || next.colourBy !== p.colourBy || next.colour !== p.colour || next.label !== p.label || next.channelCount !== p.channelCount;
+    return (
+      next.node !== p.node ||
+      next.zoomedIn !== p.zoomedIn ||
+      next.focused !== p.focused ||
+      next.colourBy !== p.colourBy ||
+      next.colour !== p.colour ||
+      next.label !== p.label ||
+      next.channelCount !== p.channelCount
+    );
   }
 
   override render(): JSX.Element {
@@ -370,7 +392,9 @@ class PackGroup extends Component<PackGroupProps> {
               fill={colourBy === 'channel' ? interpolateRainbow((ch % channelCount) / Math.max(1, channelCount)) : undefined}
               tabindex={zoomedIn ? 0 : undefined}
               role={zoomedIn ? 'button' : undefined}
-              aria-label={zoomedIn ? `${label}, channel ${ch}: ${fmtBits(c.data.bits ?? null)}. Press Enter to select this channel` : undefined}
+              aria-label={
+                zoomedIn ? `${label}, channel ${ch}: ${fmtBits(c.data.bits ?? null)}. Press Enter to select this channel` : undefined
+              }
             />
           );
         })}

@@ -49,22 +49,45 @@ export function ConfusionCard(props: { highlight: number | null }): JSX.Element 
         return row.map((c, p) => [answer.classNames[t], answer.classNames[p], c, total ? c / total : null]);
       }),
     }),
-    json: () => ({ epoch: answer.epoch, classNames: answer.classNames, matrix: answer.matrix, cells: answer.cells, note: 'matrix[true][predicted]; cells = probe input indices' }),
+    json: () => ({
+      epoch: answer.epoch,
+      classNames: answer.classNames,
+      matrix: answer.matrix,
+      cells: answer.cells,
+      note: 'matrix[true][predicted]; cells = probe input indices',
+    }),
   };
   const total = answer ? sum(answer.matrix, (r) => sum(r)) : 0;
   const correct = answer ? sum(answer.matrix, (r, t) => r[t] ?? 0) : 0;
   return (
-    <Card title="Confusion matrix" label="Confusion matrix of the probe set at the selected epoch" class="confusion" export={exportSpec} tools={<EpochSlider play />}>
+    <Card
+      title="Confusion matrix"
+      label="Confusion matrix of the probe set at the selected epoch"
+      class="confusion"
+      export={exportSpec}
+      tools={<EpochSlider play />}
+    >
       <QueryStatus result={result} what={`the confusion matrix at epoch ${ui.epoch}`} />
       {manifest.epochs.length === 0 && <p class="muted">No epoch recorded yet.</p>}
       {answer && (
         <>
           <p class="muted chart-note">
-            Epoch {answer.epoch}: {correct} of {total} probe inputs predicted right ({total ? pct((100 * correct) / total) : '—'} %). Rows = true class, columns = predicted; darker = more inputs; the
-            diagonal (right predictions) is outlined. Click a cell for its inputs.
+            Epoch {answer.epoch}: {correct} of {total} probe inputs predicted right ({total ? pct((100 * correct) / total) : '—'} %). Rows =
+            true class, columns = predicted; darker = more inputs; the diagonal (right predictions) is outlined. Click a cell for its
+            inputs.
           </p>
-          <MatrixGrid answer={answer} highlight={props.highlight} selected={selected} onSelect={(c) => setSelected(selected && selected.t === c.t && selected.p === c.p ? null : c)} />
-          <ColourLegend colour={countScale(max(answer.matrix, (r) => max(r)) ?? 0)} min={0} max={max(answer.matrix, (r) => max(r)) ?? 0} label="inputs per cell" />
+          <MatrixGrid
+            answer={answer}
+            highlight={props.highlight}
+            selected={selected}
+            onSelect={(c) => setSelected(selected && selected.t === c.t && selected.p === c.p ? null : c)}
+          />
+          <ColourLegend
+            colour={countScale(max(answer.matrix, (r) => max(r)) ?? 0)}
+            min={0}
+            max={max(answer.matrix, (r) => max(r)) ?? 0}
+            label="inputs per cell"
+          />
           {selected && answer.cells && (
             <CellInputs
               trueClass={selected.t}
@@ -82,7 +105,12 @@ export function ConfusionCard(props: { highlight: number | null }): JSX.Element 
   );
 }
 
-function MatrixGrid(props: { answer: ConfusionAnswer; highlight: number | null; selected: CellRef | null; onSelect: (c: CellRef) => void }): JSX.Element {
+function MatrixGrid(props: {
+  answer: ConfusionAnswer;
+  highlight: number | null;
+  selected: CellRef | null;
+  onSelect: (c: CellRef) => void;
+}): JSX.Element {
   const { answer } = props;
   const tooltip = useTooltip();
   const svgRef = useRef<SVGSVGElement>(null);
@@ -162,7 +190,13 @@ function MatrixGrid(props: { answer: ConfusionAnswer; highlight: number | null; 
         {names.map((name, p) => {
           const x = left + p * cs + cs / 2;
           return (
-            <g key={p} role="columnheader" aria-colindex={p + 2} aria-label={`predicted ${name}`} class={`cm-label${hl === p ? ' highlighted' : ''}`}>
+            <g
+              key={p}
+              role="columnheader"
+              aria-colindex={p + 2}
+              aria-label={`predicted ${name}`}
+              class={`cm-label${hl === p ? ' highlighted' : ''}`}
+            >
               <rect x={x - 4} y={top - 12} width={8} height={8} rx={1.5} fill={classColour(p, n)} />
               <text
                 x={rotate ? 0 : x}
@@ -180,7 +214,13 @@ function MatrixGrid(props: { answer: ConfusionAnswer; highlight: number | null; 
       {answer.matrix.map((row, t) => (
         <g key={t} role="row" aria-rowindex={t + 2}>
           <g role="rowheader" aria-label={`true ${names[t]}`} class={`cm-label${hl === t ? ' highlighted' : ''}`}>
-            <text x={left - 16} y={top + t * cs + cs / 2} text-anchor="end" dominant-baseline="central" style={{ fontSize: `${labelSize}px` }}>
+            <text
+              x={left - 16}
+              y={top + t * cs + cs / 2}
+              text-anchor="end"
+              dominant-baseline="central"
+              style={{ fontSize: `${labelSize}px` }}
+            >
               {names[t]}
             </text>
             <rect x={left - 12} y={top + t * cs + cs / 2 - 4} width={8} height={8} rx={1.5} fill={classColour(t, n)} />

@@ -71,7 +71,16 @@ function ImageCanvas(props: { img: Images; index: number; scale: number; label: 
     c.height = img.h;
     ctx.putImageData(pixels(img, index), 0, 0);
   }, [img, index]);
-  return <canvas ref={ref} class="deconv-image" role="img" aria-label={props.label} data-testid={props.testId} style={{ width: `${img.w * props.scale}px`, height: `${img.h * props.scale}px` }} />;
+  return (
+    <canvas
+      ref={ref}
+      class="deconv-image"
+      role="img"
+      aria-label={props.label}
+      data-testid={props.testId}
+      style={{ width: `${img.w * props.scale}px`, height: `${img.h * props.scale}px` }}
+    />
+  );
 }
 
 export interface DeconvolutionProps {
@@ -94,12 +103,26 @@ export function DeconvolutionFigure(props: DeconvolutionProps): JSX.Element {
   const className = (label: number) => classLabel(label, classNames);
 
   useEffect(() => {
-    if (composite.current) drawComposite(composite.current, { projections, originals, answer, inputs, scale, theme, classNames, title: `${props.layerName} #${answer.channel}, epoch ${answer.epoch}` });
+    if (composite.current)
+      drawComposite(composite.current, {
+        projections,
+        originals,
+        answer,
+        inputs,
+        scale,
+        theme,
+        classNames,
+        title: `${props.layerName} #${answer.channel}, epoch ${answer.epoch}`,
+      });
   }, [projections, originals, answer, inputs, scale, theme, classNames, props.layerName]);
 
   return (
     <div class="deconv" data-testid="deconvolution" data-channel={answer.channel} data-layer={answer.layer}>
-      {answer.max === answer.min && <p class="warning">Every projection is constant ({answer.min}): this channel passes nothing back for these inputs (a dead channel?).</p>}
+      {answer.max === answer.min && (
+        <p class="warning">
+          Every projection is constant ({answer.min}): this channel passes nothing back for these inputs (a dead channel?).
+        </p>
+      )}
       <div class="deconv-items">
         {answer.inputs.map((input, i) => {
           const o = originalOf(input);
@@ -113,7 +136,13 @@ export function DeconvolutionFigure(props: DeconvolutionProps): JSX.Element {
                   input not loaded
                 </div>
               )}
-              <ImageCanvas img={projections} index={i} scale={scale} label={`Deconvolution of ${props.layerName} channel ${answer.channel} for input ${input} (${className(label)})`} testId="projection" />
+              <ImageCanvas
+                img={projections}
+                index={i}
+                scale={scale}
+                label={`Deconvolution of ${props.layerName} channel ${answer.channel} for input ${input} (${className(label)})`}
+                testId="projection"
+              />
               <figcaption>
                 <span class="swatch" style={{ background: classColour(label, classNames.length) }} />
                 {className(label)}
@@ -124,8 +153,12 @@ export function DeconvolutionFigure(props: DeconvolutionProps): JSX.Element {
         })}
       </div>
       <p class="muted deconv-note">
-        Top: the input; below: {props.layerName} #{answer.channel}'s feature map projected back to input space (epoch {answer.epoch}). {props.perImage ? (
-          <>Each projection is stretched to its own range (black = its minimum, white = its maximum): shapes show better, brightness does not compare.</>
+        Top: the input; below: {props.layerName} #{answer.channel}'s feature map projected back to input space (epoch {answer.epoch}).{' '}
+        {props.perImage ? (
+          <>
+            Each projection is stretched to its own range (black = its minimum, white = its maximum): shapes show better, brightness does
+            not compare.
+          </>
         ) : (
           <>
             Grey levels from {fmt(answer.min)} (black) to {fmt(answer.max)} (white), one range for every projection so they compare.
@@ -143,7 +176,16 @@ function fmt(v: number): string {
 
 function drawComposite(
   c: HTMLCanvasElement,
-  p: { projections: Images; originals: Images | undefined; answer: DeconvolutionAnswer; inputs: InputsAnswer | undefined; scale: number; theme: ChartTheme; classNames: string[]; title: string },
+  p: {
+    projections: Images;
+    originals: Images | undefined;
+    answer: DeconvolutionAnswer;
+    inputs: InputsAnswer | undefined;
+    scale: number;
+    theme: ChartTheme;
+    classNames: string[];
+    title: string;
+  },
 ): void {
   const { projections, originals, answer, scale, theme } = p;
   const cellW = projections.w * scale;

@@ -28,7 +28,11 @@ export function sizeColour(s: number, count: number): string {
 }
 
 export function DiversityCard(props: { highlight: number | null }): JSX.Element {
-  const [source, setSource] = useViewState<Source>('training.diversitySource', 'probe', (v): v is Source => v === 'probe' || v === 'dataset');
+  const [source, setSource] = useViewState<Source>(
+    'training.diversitySource',
+    'probe',
+    (v): v is Source => v === 'probe' || v === 'dataset',
+  );
   const { manifest } = useApp();
   const result = useQuery(queries.inputDiversity(manifest, source), 'training');
   const answer = shown(result);
@@ -36,7 +40,9 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
     name: `input-diversity-${answer.source}`,
     table: () => ({
       columns: ['group', 'available inputs', 'subset size', 'inputs drawn', 'inter-sample entropy (bits)'],
-      rows: answer.rows.flatMap((r) => answer.sizes.map((s, i) => [groupName(r, answer.classNames), r.available, s, r.counts[i], r.bits[i]])),
+      rows: answer.rows.flatMap((r) =>
+        answer.sizes.map((s, i) => [groupName(r, answer.classNames), r.available, s, r.counts[i], r.bits[i]]),
+      ),
     }),
     json: () => answer,
   };
@@ -50,8 +56,17 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
     </span>
   );
   return (
-    <Card title="Input diversity" label="Inter-sample entropy of the inputs per class and subset size" class="diversity" export={exportSpec} tools={toggle}>
-      <QueryStatus result={result} what={source === 'probe' ? 'the input diversity of the probe set' : 'the input diversity of the whole dataset'} />
+    <Card
+      title="Input diversity"
+      label="Inter-sample entropy of the inputs per class and subset size"
+      class="diversity"
+      export={exportSpec}
+      tools={toggle}
+    >
+      <QueryStatus
+        result={result}
+        what={source === 'probe' ? 'the input diversity of the probe set' : 'the input diversity of the whole dataset'}
+      />
       {answer && result.status !== 'error' && (
         <>
           <div class="series-legend">
@@ -65,8 +80,9 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
           </div>
           <Bars answer={answer} highlight={props.highlight} />
           <p class="muted chart-note">
-            Inter-sample entropy of the raw inputs (layer 0) of random subsets of the {answer.source === 'probe' ? 'probe set' : 'whole dataset'}. It grows with the subset size, so compare bars
-            of the same size (colour) across groups. <span class="warning">n/a</span> = the group has fewer inputs than the subset size.
+            Inter-sample entropy of the raw inputs (layer 0) of random subsets of the{' '}
+            {answer.source === 'probe' ? 'probe set' : 'whole dataset'}. It grows with the subset size, so compare bars of the same size
+            (colour) across groups. <span class="warning">n/a</span> = the group has fewer inputs than the subset size.
           </p>
         </>
       )}
@@ -126,7 +142,16 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
     (svgRef.current?.querySelector(`[data-slot="${i}"]`) as SVGElement | null)?.focus();
   };
   const onKey = (e: KeyboardEvent) => {
-    const next = e.key === 'ArrowRight' ? active + 1 : e.key === 'ArrowLeft' ? active - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? slots.length - 1 : null;
+    const next =
+      e.key === 'ArrowRight'
+        ? active + 1
+        : e.key === 'ArrowLeft'
+          ? active - 1
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? slots.length - 1
+              : null;
     if (next === null) return;
     e.preventDefault();
     focusSlot(Math.max(0, Math.min(slots.length - 1, next)));
@@ -157,10 +182,14 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
         const gx = x0(g) ?? 0;
         const cls = r.class;
         const faded = props.highlight !== null && cls !== 'all' && cls !== props.highlight;
-        const label = cls === 'all' ? 'all' : answer.classNames[cls] ?? String(cls);
+        const label = cls === 'all' ? 'all' : (answer.classNames[cls] ?? String(cls));
         const cx = gx + x0.bandwidth() / 2;
         return (
-          <g key={g} class={`bar-group${faded ? ' faded' : ''}${cls !== 'all' && cls === props.highlight ? ' highlighted' : ''}`} data-group={cls}>
+          <g
+            key={g}
+            class={`bar-group${faded ? ' faded' : ''}${cls !== 'all' && cls === props.highlight ? ' highlighted' : ''}`}
+            data-group={cls}
+          >
             {sizes.map((size, s) => {
               const b = r.bits[s];
               const bx = gx + (x1(s) ?? 0);
@@ -176,7 +205,17 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
                 onBlur: () => tooltip.hide(),
               };
               return (
-                <g key={size} class={b === null ? 'bar na' : 'bar'} data-size={size} data-bits={b ?? 'null'} data-slot={slot} tabIndex={slot === active ? 0 : -1} role="img" aria-label={describe(r, s)} {...events}>
+                <g
+                  key={size}
+                  class={b === null ? 'bar na' : 'bar'}
+                  data-size={size}
+                  data-bits={b ?? 'null'}
+                  data-slot={slot}
+                  tabIndex={slot === active ? 0 : -1}
+                  role="img"
+                  aria-label={describe(r, s)}
+                  {...events}
+                >
                   {b === null ? (
                     <>
                       <rect class="na-marker" x={bx} y={base - 26} width={bw} height={26} />

@@ -99,7 +99,12 @@ interface Picture {
   own: [number, number];
 }
 
-function PictureCanvas(props: { picture: Picture; label: string; testid?: string; tip(y: number, x: number): ComponentChildren }): JSX.Element {
+function PictureCanvas(props: {
+  picture: Picture;
+  label: string;
+  testid?: string;
+  tip(y: number, x: number): ComponentChildren;
+}): JSX.Element {
   const ref = useRef<HTMLCanvasElement>(null);
   const tooltip = useTooltip();
   const { h, w } = props.picture;
@@ -163,7 +168,7 @@ function inputPicture(a: InputsAnswer, decoded: Float32Array, input: number): Pi
 /** Per sample input: its class, the input, then the column channel's and the row channel's maps. */
 export function FeatureMapPairs(props: FeatureMapPairProps): JSX.Element {
   const { columnMaps: cm, rowMaps: rm, classNames } = props;
-  const className = (label: number | undefined) => (label === undefined ? 'unknown class' : classNames[label] ?? `class ${label}`);
+  const className = (label: number | undefined) => (label === undefined ? 'unknown class' : (classNames[label] ?? `class ${label}`));
   const figures = useMemo(
     () =>
       cm.inputs.map((input, i) => {
@@ -196,7 +201,11 @@ export function FeatureMapPairs(props: FeatureMapPairProps): JSX.Element {
   );
   return (
     <div class="feature-maps" data-testid="feature-maps">
-      <div class="fm-grid" role="list" aria-label={`Feature maps of ${props.columnName} #${cm.channel} and ${props.rowName} #${rm.channel} for ${figures.length} sample inputs`}>
+      <div
+        class="fm-grid"
+        role="list"
+        aria-label={`Feature maps of ${props.columnName} #${cm.channel} and ${props.rowName} #${rm.channel} for ${figures.length} sample inputs`}
+      >
         {figures.map((f) => (
           <figure key={f.input} class="fm-figure" role="listitem" data-input={f.input}>
             <figcaption>
@@ -214,7 +223,8 @@ export function FeatureMapPairs(props: FeatureMapPairProps): JSX.Element {
                           input #{f.input} · {className(f.label)}
                         </div>
                         <div>
-                          pixel values {fmtValue(f.source!.own[0])} to {fmtValue(f.source!.own[1])}; here {fmtValue(f.source!.valueAt(y, x))}
+                          pixel values {fmtValue(f.source!.own[0])} to {fmtValue(f.source!.own[1])}; here{' '}
+                          {fmtValue(f.source!.valueAt(y, x))}
                         </div>
                       </div>
                     )}
@@ -252,7 +262,12 @@ export function FeatureMapPairs(props: FeatureMapPairProps): JSX.Element {
           </figure>
         ))}
       </div>
-      <CompositeExport figures={figures} columnTitle={`${props.columnName} #${cm.channel}`} rowTitle={`${props.rowName} #${rm.channel}`} nameOf={className} />
+      <CompositeExport
+        figures={figures}
+        columnTitle={`${props.columnName} #${cm.channel}`}
+        rowTitle={`${props.rowName} #${rm.channel}`}
+        nameOf={className}
+      />
     </div>
   );
 }

@@ -21,7 +21,9 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
   const tip = useTooltip();
   const { draft, setDraft } = props;
   const svg = useRef<SVGSVGElement>(null);
-  const [drag, setDrag] = useState<{ axis: 'layers'; from: number; to: number } | { axis: 'channels'; layer: number; from: number; to: number } | null>(null);
+  const [drag, setDrag] = useState<
+    { axis: 'layers'; from: number; to: number } | { axis: 'channels'; layer: number; from: number; to: number } | null
+  >(null);
   const classNames = manifest.dataset.classNames;
   const counts = manifest.probe.classCounts;
   const total = counts.reduce((a, b) => a + b, 0) || 1;
@@ -38,7 +40,8 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
 
   // Inputs axis: class segments; selected classes are drawn solid.
   const subset = draft.subset;
-  const classSelected = (c: number) => subset.kind === 'all' || subset.kind === 'perClass' || (subset.kind === 'classes' && subset.classes.includes(c));
+  const classSelected = (c: number) =>
+    subset.kind === 'all' || subset.kind === 'perClass' || (subset.kind === 'classes' && subset.classes.includes(c));
   const toggleClass = (c: number) => {
     const current = subset.kind === 'classes' ? subset.classes : classNames.map((_, i) => i);
     const classes = current.includes(c) ? current.filter((x) => x !== c) : [...current, c].sort((a, b) => a - b);
@@ -72,7 +75,8 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
     else channels[String(l)] = list;
     setDraft({ ...draft, channels });
   };
-  const channelAt = (l: number, y: number) => Math.max(0, Math.min(channelsOf(l) - 1, Math.floor(((y - ROW.channels) / BAND_H) * channelsOf(l))));
+  const channelAt = (l: number, y: number) =>
+    Math.max(0, Math.min(channelsOf(l) - 1, Math.floor(((y - ROW.channels) / BAND_H) * channelsOf(l))));
 
   const epochs = manifest.epochs;
   const epochX = (i: number) => LEFT + (epochs.length <= 1 ? span / 2 : (i / (epochs.length - 1)) * span);
@@ -96,7 +100,11 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
       if (a === b) {
         const current = chosen(drag.layer) ?? [];
         setChannels(drag.layer, current.includes(a) ? current.filter((c) => c !== a) : [...current, a].sort((x, y) => x - y));
-      } else setChannels(drag.layer, Array.from({ length: b - a + 1 }, (_, i) => a + i));
+      } else
+        setChannels(
+          drag.layer,
+          Array.from({ length: b - a + 1 }, (_, i) => a + i),
+        );
     }
     setDrag(null);
   };
@@ -184,9 +192,22 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
               svg.current?.setPointerCapture?.(e.pointerId);
               setDrag({ axis: 'layers', from: l.index, to: l.index });
             }}
-            onPointerMove={(e) => !drag && tip.show(e.clientX, e.clientY, `${l.name} (${l.className}) · ${l.outputShape.join('×')} · ${l.channels} channel${l.channels === 1 ? '' : 's'}`)}
+            onPointerMove={(e) =>
+              !drag &&
+              tip.show(
+                e.clientX,
+                e.clientY,
+                `${l.name} (${l.className}) · ${l.outputShape.join('×')} · ${l.channels} channel${l.channels === 1 ? '' : 's'}`,
+              )
+            }
           >
-            <rect x={LEFT + i * layerW} y={ROW.layers} width={layerW - 2} height={28} class={`layer-seg${layerSelected(l.index) ? ' selected' : ''}${ui.focus.layer === l.index ? ' focused' : ''}`} />
+            <rect
+              x={LEFT + i * layerW}
+              y={ROW.layers}
+              width={layerW - 2}
+              height={28}
+              class={`layer-seg${layerSelected(l.index) ? ' selected' : ''}${ui.focus.layer === l.index ? ' focused' : ''}`}
+            />
             <text x={LEFT + i * layerW + (layerW - 2) / 2} y={ROW.layers + 18} text-anchor="middle" class="layer-seg-label">
               {truncate(l.name, Math.floor(layerW / 7))}
             </text>
@@ -203,7 +224,8 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
           const n = channelsOf(l);
           const x = LEFT + i * bandW;
           const sel = chosen(l);
-          const dragSel = drag?.axis === 'channels' && drag.layer === l ? [Math.min(drag.from, drag.to), Math.max(drag.from, drag.to)] : null;
+          const dragSel =
+            drag?.axis === 'channels' && drag.layer === l ? [Math.min(drag.from, drag.to), Math.max(drag.from, drag.to)] : null;
           const isSel = (c: number) => (dragSel ? c >= dragSel[0] && c <= dragSel[1] : !sel || sel.includes(c));
           const h = BAND_H / n;
           return (
@@ -220,16 +242,37 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
                   setDrag({ axis: 'channels', layer: l, from: c, to: c });
                 }}
                 onDblClick={() => setChannels(l, undefined)}
-                onPointerMove={(e) => !drag && tip.show(e.clientX, e.clientY, `${manifest.layers[l].name} channel ${channelAt(l, toX(e).y)} of ${n}`)}
+                onPointerMove={(e) =>
+                  !drag && tip.show(e.clientX, e.clientY, `${manifest.layers[l].name} channel ${channelAt(l, toX(e).y)} of ${n}`)
+                }
               />
               {runsOf(n, isSel).map(([a, b]) => (
-                <rect key={a} x={x} y={ROW.channels + a * h} width={bandW - 8} height={Math.max(1, (b - a + 1) * h)} class="channel-selected" pointer-events="none" />
+                <rect
+                  key={a}
+                  x={x}
+                  y={ROW.channels + a * h}
+                  width={bandW - 8}
+                  height={Math.max(1, (b - a + 1) * h)}
+                  class="channel-selected"
+                  pointer-events="none"
+                />
               ))}
               {n > 1 && n <= 64 && (
-                <path d={Array.from({ length: n - 1 }, (_, k) => `M${x},${ROW.channels + (k + 1) * h}h${bandW - 8}`).join('')} class="channel-ticks" pointer-events="none" />
+                <path
+                  d={Array.from({ length: n - 1 }, (_, k) => `M${x},${ROW.channels + (k + 1) * h}h${bandW - 8}`).join('')}
+                  class="channel-ticks"
+                  pointer-events="none"
+                />
               )}
               {ui.focus.layer === l && ui.focus.channel !== null && ui.focus.channel < n && (
-                <rect x={x - 2} y={ROW.channels + ui.focus.channel * h} width={bandW - 4} height={Math.max(2, h)} class="channel-focus" pointer-events="none" />
+                <rect
+                  x={x - 2}
+                  y={ROW.channels + ui.focus.channel * h}
+                  width={bandW - 4}
+                  height={Math.max(2, h)}
+                  class="channel-focus"
+                  pointer-events="none"
+                />
               )}
               <text x={x + (bandW - 8) / 2} y={ROW.channels + BAND_H + 14} text-anchor="middle" class="muted-text">
                 {truncate(manifest.layers[l].name, Math.floor(bandW / 7))}
@@ -262,7 +305,12 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
             onClick={() => setDraft({ ...draft, epoch: ep })}
             onKeyDown={keyToggle(() => setDraft({ ...draft, epoch: ep }))}
           >
-            <circle cx={epochX(i)} cy={ROW.epochs + 14} r={draft.epoch === ep ? 7 : 5} class={`epoch-dot${draft.epoch === ep ? ' selected' : ''}`} />
+            <circle
+              cx={epochX(i)}
+              cy={ROW.epochs + 14}
+              r={draft.epoch === ep ? 7 : 5}
+              class={`epoch-dot${draft.epoch === ep ? ' selected' : ''}`}
+            />
             {(epochs.length <= 25 || i % Math.ceil(epochs.length / 25) === 0 || i === epochs.length - 1) && (
               <text x={epochX(i)} y={ROW.epochs + 38} text-anchor="middle" class="muted-text">
                 {ep}
@@ -316,7 +364,7 @@ function ChannelField(props: { layer: number; value: number[] | undefined; onCha
 /** Contiguous runs [a, b] of indices in 0..n-1 for which `pred` holds. */
 function runsOf(n: number, pred: (i: number) => boolean): [number, number][] {
   const out: [number, number][] = [];
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     if (!pred(i)) {
       i++;
       continue;

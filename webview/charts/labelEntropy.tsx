@@ -32,7 +32,13 @@ const TEXT: Record<LabelEntropyKind, { title: string; short: string; what: strin
 };
 
 export function classSeries(values: (number | null)[][], classNames: string[]): LineSeries[] {
-  return values.map((v, c) => ({ key: `class-${c}`, label: classNames[c] ?? String(c), colour: classColour(c, classNames.length), values: v, cls: c }));
+  return values.map((v, c) => ({
+    key: `class-${c}`,
+    label: classNames[c] ?? String(c),
+    colour: classColour(c, classNames.length),
+    values: v,
+    cls: c,
+  }));
 }
 
 export function LabelEntropyCard(props: {
@@ -53,17 +59,37 @@ export function LabelEntropyCard(props: {
       columns: ['epoch', ...a.classNames.map((n) => `class ${n} (bits)`)],
       rows: a.epochs.map((e, i) => [e, ...values.map((row) => row[i])]),
     }),
-    json: () => ({ measure: t.title, unit: 'bits', epochs: a.epochs, classNames: a.classNames, values, note: 'values[class][epoch index]; null = undefined' }),
+    json: () => ({
+      measure: t.title,
+      unit: 'bits',
+      epochs: a.epochs,
+      classNames: a.classNames,
+      values,
+      note: 'values[class][epoch index]; null = undefined',
+    }),
   };
   return (
-    <Card title={t.title} label={`${t.title} over the epochs, one line per class`} class={`label-entropy ${props.kind}`} export={exportSpec}>
+    <Card
+      title={t.title}
+      label={`${t.title} over the epochs, one line per class`}
+      class={`label-entropy ${props.kind}`}
+      export={exportSpec}
+    >
       <QueryStatus result={props.result} what="the training metrics" />
       {a && a.epochs.length === 0 && <p class="muted">No epoch recorded yet.</p>}
       {a && a.epochs.length > 0 && (
         <>
           <EpochLines
             epochs={a.epochs}
-            panels={[{ id: props.kind, yLabel: `${t.short} (bits)`, series: classSeries(values, a.classNames), format: fmtBits, markUndefined: true }]}
+            panels={[
+              {
+                id: props.kind,
+                yLabel: `${t.short} (bits)`,
+                series: classSeries(values, a.classNames),
+                format: fmtBits,
+                markUndefined: true,
+              },
+            ]}
             selectedEpoch={props.epoch}
             highlight={props.highlight === null ? null : `class-${props.highlight}`}
             onHighlight={(key) => props.onHighlight(Number(key.slice('class-'.length)))}
@@ -77,7 +103,8 @@ export function LabelEntropyCard(props: {
           </p>
           {undefinedCount > 0 && (
             <p class="chart-note undefined-note">
-              <UndefinedGlyph /> = undefined: {t.undefinedWhy} (the line has a gap there; {undefinedCount} such point{undefinedCount === 1 ? '' : 's'}).
+              <UndefinedGlyph /> = undefined: {t.undefinedWhy} (the line has a gap there; {undefinedCount} such point
+              {undefinedCount === 1 ? '' : 's'}).
             </p>
           )}
         </>

@@ -20,7 +20,12 @@ export interface PairSpec {
 const pairKey = (p: { i: number; j: number }) => `${p.i}-${p.j}`;
 
 /** Runs one pair's query and hands the result to the chart, which draws all pairs together. */
-function PairQuery(props: { pair: PairSpec; epoch: number; subset: InputSubset; onResult: (key: string, r: QueryResult<LayerCapacityAnswer>) => void }): null {
+function PairQuery(props: {
+  pair: PairSpec;
+  epoch: number;
+  subset: InputSubset;
+  onResult: (key: string, r: QueryResult<LayerCapacityAnswer>) => void;
+}): null {
   const result = useQuery(queries.layerCapacity(props.pair.i, props.pair.j, props.epoch, props.subset), 'layer');
   const { onResult } = props;
   const key = pairKey(props.pair);
@@ -39,7 +44,10 @@ export function LayerCapacityCard(props: {
   const { manifest } = useApp();
   const tooltip = useTooltip();
   const [results, setResults] = useState<Record<string, QueryResult<LayerCapacityAnswer>>>({});
-  const onResult = useCallback((key: string, r: QueryResult<LayerCapacityAnswer>) => setResults((old) => (old[key] === r ? old : { ...old, [key]: r })), []);
+  const onResult = useCallback(
+    (key: string, r: QueryResult<LayerCapacityAnswer>) => setResults((old) => (old[key] === r ? old : { ...old, [key]: r })),
+    [],
+  );
   const name = (l: number) => manifest.layers[l]?.name ?? `layer ${l}`;
   const layers = manifest.layers.filter((l) => l.index > 0);
   const [addI, setAddI] = useState(layers[0]?.index ?? 1);
@@ -63,23 +71,45 @@ export function LayerCapacityCard(props: {
   const current = rows.find((r) => r.pair.kind === 'current');
 
   const statusText = (r: (typeof rows)[number]): string => {
-    if (r.result?.status === 'error') return r.result.error.code === 'not-in-report' ? 'not in this report' : `error: ${r.result.error.code}`;
+    if (r.result?.status === 'error')
+      return r.result.error.code === 'not-in-report' ? 'not in this report' : `error: ${r.result.error.code}`;
     if (!r.answer) return 'computing…';
     return fmtBits(r.answer.bits) + (r.result?.status === 'loading' ? ' …' : '');
   };
 
   const table = () => ({
     columns: ['layer I', 'layer I name', 'layer J', 'layer J name', 'epoch', 'bits', 'status'],
-    rows: rows.map((r) => [r.pair.i, name(r.pair.i), r.pair.j, name(r.pair.j), props.epoch, r.answer?.bits ?? null, r.result?.status === 'error' ? r.result.error.message : r.answer ? (r.answer.bits === null ? 'undefined' : 'ok') : 'computing']),
+    rows: rows.map((r) => [
+      r.pair.i,
+      name(r.pair.i),
+      r.pair.j,
+      name(r.pair.j),
+      props.epoch,
+      r.answer?.bits ?? null,
+      r.result?.status === 'error' ? r.result.error.message : r.answer ? (r.answer.bits === null ? 'undefined' : 'ok') : 'computing',
+    ]),
   });
 
   return (
-    <Card class="layer-capacity-card" title="Layer-level capacity" label="Layer-level capacity between pairs of layers" export={{ name: `layer-capacity-epoch-${props.epoch}`, table }}>
+    <Card
+      class="layer-capacity-card"
+      title="Layer-level capacity"
+      label="Layer-level capacity between pairs of layers"
+      export={{ name: `layer-capacity-epoch-${props.epoch}`, table }}
+    >
       {props.pairs.map((p) => (
         <PairQuery key={pairKey(p)} pair={p} epoch={props.epoch} subset={props.subset} onResult={onResult} />
       ))}
-      <p class="muted lc-note">Capacity between two whole layer outputs at epoch {props.epoch}. Activate a row to show its channel heatmap.</p>
-      <svg class="chart" width={width} height={height} role="list" aria-label={`Layer-level capacity at epoch ${props.epoch} for ${rows.length} layer pairs`}>
+      <p class="muted lc-note">
+        Capacity between two whole layer outputs at epoch {props.epoch}. Activate a row to show its channel heatmap.
+      </p>
+      <svg
+        class="chart"
+        width={width}
+        height={height}
+        role="list"
+        aria-label={`Layer-level capacity at epoch ${props.epoch} for ${rows.length} layer pairs`}
+      >
         {rows.map((r, k) => {
           const { i, j } = r.pair;
           const y = k * rowH + 2;
@@ -121,9 +151,15 @@ export function LayerCapacityCard(props: {
                 <text x={6} y={y + rowH / 2 + 3} font-weight={r.pair.kind === 'current' ? 700 : 400}>
                   {label}
                 </text>
-                {bits !== undefined && bits !== null && <rect class="lc-bar" x={labelWidth} y={y + 5} width={Math.max(1, x(bits))} height={rowH - 12} />}
+                {bits !== undefined && bits !== null && (
+                  <rect class="lc-bar" x={labelWidth} y={y + 5} width={Math.max(1, x(bits))} height={rowH - 12} />
+                )}
                 {bits === null && <rect class="undefined-marker" x={labelWidth} y={y + 5} width={4} height={rowH - 12} />}
-                <text x={labelWidth + (bits !== undefined && bits !== null ? x(bits) : 6) + 6} y={y + rowH / 2 + 3} class={r.result?.status === 'error' ? 'lc-status' : ''}>
+                <text
+                  x={labelWidth + (bits !== undefined && bits !== null ? x(bits) : 6) + 6}
+                  y={y + rowH / 2 + 3}
+                  class={r.result?.status === 'error' ? 'lc-status' : ''}
+                >
                   {statusText(r)}
                 </text>
               </g>
@@ -151,7 +187,9 @@ export function LayerCapacityCard(props: {
           );
         })}
       </svg>
-      {current?.result && current.result.status !== 'ready' && current.result.status !== 'idle' && <QueryStatus result={current.result} what={`the layer-level capacity ${name(current.pair.i)} → ${name(current.pair.j)}`} />}
+      {current?.result && current.result.status !== 'ready' && current.result.status !== 'idle' && (
+        <QueryStatus result={current.result} what={`the layer-level capacity ${name(current.pair.i)} → ${name(current.pair.j)}`} />
+      )}
       {rows
         .filter((r) => r.pair.kind !== 'current' && r.result?.status === 'error' && r.result.error.code !== 'not-in-report')
         .map((r) => (
@@ -163,7 +201,11 @@ export function LayerCapacityCard(props: {
       <div class="lc-add" role="group" aria-label="Add a layer pair to compare">
         <label>
           Compare{' '}
-          <select aria-label="First layer of the pair to compare" value={addI} onChange={(e) => setAddI(Number((e.target as HTMLSelectElement).value))}>
+          <select
+            aria-label="First layer of the pair to compare"
+            value={addI}
+            onChange={(e) => setAddI(Number((e.target as HTMLSelectElement).value))}
+          >
             {layers.map((l) => (
               <option key={l.index} value={l.index}>
                 {l.name}
@@ -172,14 +214,23 @@ export function LayerCapacityCard(props: {
           </select>
         </label>
         <span aria-hidden="true">→</span>
-        <select aria-label="Second layer of the pair to compare" value={addJ} onChange={(e) => setAddJ(Number((e.target as HTMLSelectElement).value))}>
+        <select
+          aria-label="Second layer of the pair to compare"
+          value={addJ}
+          onChange={(e) => setAddJ(Number((e.target as HTMLSelectElement).value))}
+        >
           {layers.map((l) => (
             <option key={l.index} value={l.index}>
               {l.name}
             </option>
           ))}
         </select>
-        <button type="button" class="toggle" onClick={() => props.onAdd(addI, addJ)} disabled={props.pairs.some((p) => p.i === addI && p.j === addJ)}>
+        <button
+          type="button"
+          class="toggle"
+          onClick={() => props.onAdd(addI, addJ)}
+          disabled={props.pairs.some((p) => p.i === addI && p.j === addJ)}
+        >
           Add pair
         </button>
       </div>

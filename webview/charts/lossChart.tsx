@@ -83,7 +83,8 @@ export function LossCard(props: { result: QueryResult<TrainingAnswer>; epoch: nu
           />
           {missingTrain.length > 0 && (
             <p class="muted chart-note">
-              No training-set value at epoch{missingTrain.length === 1 ? '' : 's'} {missingTrain.join(', ')} (before any training step): the solid lines start later.
+              No training-set value at epoch{missingTrain.length === 1 ? '' : 's'} {missingTrain.join(', ')} (before any training step): the
+              solid lines start later.
             </p>
           )}
         </>

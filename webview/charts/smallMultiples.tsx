@@ -44,7 +44,16 @@ export function multiplesLayout(width: number, count: number): MultiplesLayout {
   }
   const cellWidth = Math.floor(Math.min(avail / columns, target.w * 1.5));
   const rows = Math.max(1, Math.ceil(count / columns));
-  return { columns, rows, cellWidth, cellHeight: target.h, left: GUTTER_LEFT, top: 0, width: GUTTER_LEFT + columns * cellWidth + 2, height: rows * target.h + GUTTER_BOTTOM };
+  return {
+    columns,
+    rows,
+    cellWidth,
+    cellHeight: target.h,
+    left: GUTTER_LEFT,
+    top: 0,
+    width: GUTTER_LEFT + columns * cellWidth + 2,
+    height: rows * target.h + GUTTER_BOTTOM,
+  };
 }
 
 /** The multiple (position in the drawn order) under a point of the canvas, if any. */
@@ -108,7 +117,12 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
   const [drawMs, setDrawMs] = useState(0);
 
   const series = useMemo<Series[]>(() => {
-    const s: Series[] = answer.perClass.map((values, k) => ({ label: classLabel(k, classNames), colour: classColour(k, answer.perClass.length), width: 1.2, values }));
+    const s: Series[] = answer.perClass.map((values, k) => ({
+      label: classLabel(k, classNames),
+      colour: classColour(k, answer.perClass.length),
+      width: 1.2,
+      values,
+    }));
     if (showAll) s.push({ label: 'all classes', colour: '', width: 2, values: answer.all });
     return s;
   }, [answer, classNames, showAll]);
@@ -116,7 +130,9 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
   const y = useMemo(() => {
     let max = 0;
     for (const s of [answer.all, ...answer.perClass]) for (const ch of s) for (const v of ch) if (v !== null && v > max) max = v;
-    return scaleLinear().domain([0, max > 0 ? max : 1]).nice();
+    return scaleLinear()
+      .domain([0, max > 0 ? max : 1])
+      .nice();
   }, [answer]);
   const dead = useMemo(() => answer.deadChannels.map((d) => new Set(d)), [answer]);
   const epochIndex = answer.epochs.indexOf(epoch);
@@ -149,7 +165,14 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
     return best;
   };
   const tip = (i: number, e: number) => (
-    <MultipleTip answer={answer} channel={order[i]} epochIndex={e} series={series} layerName={props.layerName} dead={dead[e]?.has(order[i]) ?? false} />
+    <MultipleTip
+      answer={answer}
+      channel={order[i]}
+      epochIndex={e}
+      series={series}
+      layerName={props.layerName}
+      dead={dead[e]?.has(order[i]) ?? false}
+    />
   );
 
   const onMove = (e: MouseEvent) => {
@@ -187,7 +210,8 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
     const box = plotBox(layout, next);
     const rect = c.getBoundingClientRect();
     const top = rect.top + box.cellY;
-    if (top < 0 || top + layout.cellHeight > window.innerHeight) window.scrollBy({ top: top < 0 ? top - 8 : top + layout.cellHeight - window.innerHeight + 8 });
+    if (top < 0 || top + layout.cellHeight > window.innerHeight)
+      window.scrollBy({ top: top < 0 ? top - 8 : top + layout.cellHeight - window.innerHeight + 8 });
     const after = c.getBoundingClientRect();
     tooltip.show(after.left + box.cellX + layout.cellWidth - 8, after.top + box.cellY + layout.cellHeight - 8, tip(next, ei));
     setAnnounce(describe(props.layerName, order[next], answer, ei, dead[ei]?.has(order[next]) ?? false));
@@ -239,7 +263,12 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
             tooltip.hide();
           }}
         />
-        <canvas ref={overlay} class="multiples-overlay" aria-hidden="true" style={{ width: `${layout.width}px`, height: `${layout.height}px` }} />
+        <canvas
+          ref={overlay}
+          class="multiples-overlay"
+          aria-hidden="true"
+          style={{ width: `${layout.width}px`, height: `${layout.height}px` }}
+        />
       </div>
       <p class="sr-only" aria-live="polite">
         {announce}
@@ -252,7 +281,14 @@ function describe(layerName: string, channel: number, a: SmallMultiplesAnswer, e
   return `${layerName} channel ${channel}, epoch ${a.epochs[e]}: all classes ${fmtBits(a.all[channel]?.[e] ?? null)}${isDead ? ', dead' : ''}. Enter selects it.`;
 }
 
-function MultipleTip(props: { answer: SmallMultiplesAnswer; channel: number; epochIndex: number; series: Series[]; layerName: string; dead: boolean }): JSX.Element {
+function MultipleTip(props: {
+  answer: SmallMultiplesAnswer;
+  channel: number;
+  epochIndex: number;
+  series: Series[];
+  layerName: string;
+  dead: boolean;
+}): JSX.Element {
   const { answer, channel, epochIndex } = props;
   const rows: ComponentChildren[] = [];
   // "all classes" first: it is the number most people look for.
@@ -290,8 +326,13 @@ function epochScale(epochs: number[], box: { x: number; w: number }): ScaleLinea
   const first = epochs[0] ?? 0;
   const last = epochs[epochs.length - 1] ?? 0;
   // One recorded epoch: a dot in the middle rather than a collapsed axis.
-  if (first === last) return scaleLinear().domain([first - 1, first + 1]).range([box.x, box.x + box.w]);
-  return scaleLinear().domain([first, last]).range([box.x, box.x + box.w]);
+  if (first === last)
+    return scaleLinear()
+      .domain([first - 1, first + 1])
+      .range([box.x, box.x + box.w]);
+  return scaleLinear()
+    .domain([first, last])
+    .range([box.x, box.x + box.w]);
 }
 
 function setUpCanvas(c: HTMLCanvasElement, l: MultiplesLayout): CanvasRenderingContext2D | null {
@@ -485,7 +526,16 @@ function fmtTick(v: number): string {
 
 function drawOverlay(
   c: HTMLCanvasElement,
-  p: { layout: MultiplesLayout; answer: SmallMultiplesAnswer; order: number[]; series: Series[]; y: ScaleLinear<number, number>; theme: ChartTheme; hover: { index: number; epochIndex: number } | null; cursor: number | null },
+  p: {
+    layout: MultiplesLayout;
+    answer: SmallMultiplesAnswer;
+    order: number[];
+    series: Series[];
+    y: ScaleLinear<number, number>;
+    theme: ChartTheme;
+    hover: { index: number; epochIndex: number } | null;
+    cursor: number | null;
+  },
 ): void {
   const { layout: l, theme } = p;
   const ctx = setUpCanvas(c, l);

@@ -84,7 +84,9 @@ function AxisG(props: { axis: Axis<number>; transform: string }): JSX.Element {
 function epochAxis(x: ScaleLinear<number, number>, epochs: number[]): Axis<number> {
   // Epochs are integers: never label 0.5.
   const ticks = epochs.length <= 12 ? epochs : x.ticks(8).filter((t) => Number.isInteger(t));
-  return axisBottom<number>(x).tickValues(ticks).tickFormat((d) => fmtEpoch(d));
+  return axisBottom<number>(x)
+    .tickValues(ticks)
+    .tickFormat((d) => fmtEpoch(d));
 }
 
 export function epochScale(epochs: number[], width: number): ScaleLinear<number, number> {
@@ -162,7 +164,9 @@ export function EpochLines(props: EpochLinesProps): JSX.Element {
               </tbody>
             </table>
             {p.series.length > rows.length && <div class="muted">… and {p.series.length - rows.length} more</div>}
-            {props.undefinedNote && p.series.some((s) => s.values[i] === null || s.values[i] === undefined) && <div class="muted">undefined = {props.undefinedNote}</div>}
+            {props.undefinedNote && p.series.some((s) => s.values[i] === null || s.values[i] === undefined) && (
+              <div class="muted">undefined = {props.undefinedNote}</div>
+            )}
           </div>
         );
       })}
@@ -230,7 +234,9 @@ export function EpochLines(props: EpochLinesProps): JSX.Element {
         const base = top + panelHeight - M.bottom;
         // Undefined markers get their own strip between the x axis and the y = 0 line, so a marker
         // can never be read as a value of 0 bits.
-        const undefinedAt = epochs.map((_, i) => (p.markUndefined ? p.series.filter((s) => s.values[i] === null || s.values[i] === undefined).length : 0));
+        const undefinedAt = epochs.map((_, i) =>
+          p.markUndefined ? p.series.filter((s) => s.values[i] === null || s.values[i] === undefined).length : 0,
+        );
         const stackRows = Math.min(MAX_MARKER_ROWS, Math.ceil((max(undefinedAt) ?? 0) / MARKER_COLUMNS));
         const strip = stackRows > 0 ? 6 + stackRows * MARKER_STEP : 0;
         const y = scaleLinear()
@@ -256,7 +262,12 @@ export function EpochLines(props: EpochLinesProps): JSX.Element {
               ))}
             </g>
             <AxisG axis={epochAxis(x, epochs)} transform={`translate(0,${base})`} />
-            <AxisG axis={axisLeft<number>(y).ticks(5).tickFormat((v) => (p.tick ? p.tick(v) : y.tickFormat(5)(v)))} transform={`translate(${M.left},0)`} />
+            <AxisG
+              axis={axisLeft<number>(y)
+                .ticks(5)
+                .tickFormat((v) => (p.tick ? p.tick(v) : y.tickFormat(5)(v)))}
+              transform={`translate(${M.left},0)`}
+            />
             <text class="axis-title" x={(M.left + width - M.right) / 2} y={base + 30} text-anchor="middle">
               epoch
             </text>
@@ -264,12 +275,20 @@ export function EpochLines(props: EpochLinesProps): JSX.Element {
               {p.yLabel}
             </text>
             {epochs.includes(props.selectedEpoch) && (
-              <line class="epoch-rule" x1={x(props.selectedEpoch)} x2={x(props.selectedEpoch)} y1={top + M.top - 4} y2={base} data-epoch={props.selectedEpoch} />
+              <line
+                class="epoch-rule"
+                x1={x(props.selectedEpoch)}
+                x2={x(props.selectedEpoch)}
+                y1={top + M.top - 4}
+                y2={base}
+                data-epoch={props.selectedEpoch}
+              />
             )}
             {hover !== null && <line class="hover-rule" x1={x(epochs[hover])} x2={x(epochs[hover])} y1={top + M.top - 4} y2={base} />}
             {p.series.map((s) => {
               const d = path(s.values) ?? '';
-              const isolated = (i: number) => (i === 0 || s.values[i - 1] === null) && (i === s.values.length - 1 || s.values[i + 1] === null);
+              const isolated = (i: number) =>
+                (i === 0 || s.values[i - 1] === null) && (i === s.values.length - 1 || s.values[i + 1] === null);
               return (
                 <g
                   key={s.key}
@@ -277,9 +296,18 @@ export function EpochLines(props: EpochLinesProps): JSX.Element {
                   data-series={s.key}
                   data-class={s.cls}
                 >
-                  <path class="line" d={d} fill="none" style={{ stroke: s.colour }} stroke-width={props.highlight === s.key ? 3 : 1.8} stroke-dasharray={s.dashed ? '5 3' : undefined} />
+                  <path
+                    class="line"
+                    d={d}
+                    fill="none"
+                    style={{ stroke: s.colour }}
+                    stroke-width={props.highlight === s.key ? 3 : 1.8}
+                    stroke-dasharray={s.dashed ? '5 3' : undefined}
+                  />
                   {s.values.map((v, i) =>
-                    v !== null && v !== undefined && (!manyEpochs || isolated(i)) ? <circle key={i} class="dot" cx={x(epochs[i])} cy={y(v)} r={2.6} style={{ fill: s.colour }} /> : null,
+                    v !== null && v !== undefined && (!manyEpochs || isolated(i)) ? (
+                      <circle key={i} class="dot" cx={x(epochs[i])} cy={y(v)} r={2.6} style={{ fill: s.colour }} />
+                    ) : null,
                   )}
                   {props.onHighlight && (
                     <path

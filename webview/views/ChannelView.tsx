@@ -35,7 +35,8 @@ export function ChannelView(): JSX.Element {
   const { manifest, ui } = useApp();
   const layer = channelViewLayer(ui, manifest);
   if (layer === undefined) return <p class="status">This model has no layer to show.</p>;
-  if (manifest.epochs.length === 0) return <p class="status">No epoch recorded yet: the Channel view fills in when the first epoch is recorded.</p>;
+  if (manifest.epochs.length === 0)
+    return <p class="status">No epoch recorded yet: the Channel view fills in when the first epoch is recorded.</p>;
   return <ChannelLayer layer={layer} />;
 }
 
@@ -46,7 +47,16 @@ function ChannelLayer(props: { layer: number }): JSX.Element {
   const sliced = (ui.slice.channels[String(layer)] ?? []).filter((c) => c < info.channels);
   const slicedKey = sliced.join(',');
   // One array per slice, not per render: the circle packing packs again whenever it changes.
-  const channels = useMemo(() => (slicedKey ? slicedKey.split(',').map(Number).sort((a, b) => a - b) : allChannels(manifest, layer)), [slicedKey, manifest, layer]);
+  const channels = useMemo(
+    () =>
+      slicedKey
+        ? slicedKey
+            .split(',')
+            .map(Number)
+            .sort((a, b) => a - b)
+        : allChannels(manifest, layer),
+    [slicedKey, manifest, layer],
+  );
   const focused = ui.focus.layer === layer && ui.focus.channel !== null && ui.focus.channel < info.channels ? ui.focus.channel : null;
   const fromFocus = ui.focus.layer === layer;
   const showAllChannels = () =>
@@ -60,7 +70,11 @@ function ChannelLayer(props: { layer: number }): JSX.Element {
       <div class="channel-toolbar">
         <label>
           Layer{' '}
-          <select value={layer} aria-label="Layer shown in the Channel view" onChange={(e) => focus(Number((e.target as HTMLSelectElement).value))}>
+          <select
+            value={layer}
+            aria-label="Layer shown in the Channel view"
+            onChange={(e) => focus(Number((e.target as HTMLSelectElement).value))}
+          >
             {manifest.layers
               .filter((l) => l.index > 0)
               .map((l) => (
@@ -72,9 +86,18 @@ function ChannelLayer(props: { layer: number }): JSX.Element {
         </label>
         <LayerName layer={layer} />
         <span class="muted">
-          {info.className}, output {fmtShape(info.outputShape)} · {fromFocus ? 'the selected layer' : 'the first layer of the slice (pick one to change it)'}
+          {info.className}, output {fmtShape(info.outputShape)} ·{' '}
+          {fromFocus ? 'the selected layer' : 'the first layer of the slice (pick one to change it)'}
         </span>
-        <span class="channel-selected">{focused !== null ? <>Selected channel: <strong>#{focused}</strong></> : <span class="muted">No channel selected: click a multiple or a circle.</span>}</span>
+        <span class="channel-selected">
+          {focused !== null ? (
+            <>
+              Selected channel: <strong>#{focused}</strong>
+            </>
+          ) : (
+            <span class="muted">No channel selected: click a multiple or a circle.</span>
+          )}
+        </span>
         {sliced.length > 0 && (
           <span class="channel-filter" role="status">
             Showing {sliced.length} of {info.channels} channels (chosen in the Query view).{' '}
@@ -151,38 +174,73 @@ function MultiplesCard(props: CardProps): JSX.Element {
       label="Small multiples of channel entropy"
       tools={
         <>
-          <button type="button" class="toggle" aria-pressed={sorted} title="Order the multiples by the entropy of all classes at the selected epoch, highest first" onClick={() => setSorted(!sorted)}>
+          <button
+            type="button"
+            class="toggle"
+            aria-pressed={sorted}
+            title="Order the multiples by the entropy of all classes at the selected epoch, highest first"
+            onClick={() => setSorted(!sorted)}
+          >
             Sort by entropy at epoch {ui.epoch}
           </button>
-          <button type="button" class="toggle" aria-pressed={showAll} title="Draw the entropy over all inputs as well as per class" onClick={() => setShowAll(!showAll)}>
+          <button
+            type="button"
+            class="toggle"
+            aria-pressed={showAll}
+            title="Draw the entropy over all inputs as well as per class"
+            onClick={() => setShowAll(!showAll)}
+          >
             All-classes line
           </button>
         </>
       }
-      export={answer && { name: `small-multiples-${name}`, table: () => multiplesTable(answer, order, classNames, name), json: () => multiplesJson(answer, order, classNames, name) }}
+      export={
+        answer && {
+          name: `small-multiples-${name}`,
+          table: () => multiplesTable(answer, order, classNames, name),
+          json: () => multiplesJson(answer, order, classNames, name),
+        }
+      }
     >
       <QueryStatus result={result} what={`the entropies of ${name} over epochs`} />
       {answer && (
         <>
           <ClassLegend classNames={classNames.slice(0, answer.perClass.length)} showAll={showAll} />
           <p class="muted channel-caption">
-            One multiple per channel: x = epochs {answer.epochs[0]}–{answer.epochs[answer.epochs.length - 1]}, y = intra-sample entropy in bits on one scale for all; dashed rule = the selected epoch;{' '}
-            <span class="warning">tinted band = dead channel</span> (0 for every probe input); <span class="warning">▲</span> = undefined value (a gap in the line).
+            One multiple per channel: x = epochs {answer.epochs[0]}–{answer.epochs[answer.epochs.length - 1]}, y = intra-sample entropy in
+            bits on one scale for all; dashed rule = the selected epoch; <span class="warning">tinted band = dead channel</span> (0 for
+            every probe input); <span class="warning">▲</span> = undefined value (a gap in the line).
           </p>
-          <SmallMultiplesChart answer={answer} order={order} classNames={classNames} layerName={name} epoch={ui.epoch} focused={props.focused} showAll={showAll} onFocus={(c) => focus(props.layer, c)} />
+          <SmallMultiplesChart
+            answer={answer}
+            order={order}
+            classNames={classNames}
+            layerName={name}
+            epoch={ui.epoch}
+            focused={props.focused}
+            showAll={showAll}
+            onFocus={(c) => focus(props.layer, c)}
+          />
         </>
       )}
     </Card>
   );
 }
 
-function multiplesTable(a: SmallMultiplesAnswer, order: number[], classNames: string[], layerName: string): { columns: string[]; rows: Cell[][] } {
+function multiplesTable(
+  a: SmallMultiplesAnswer,
+  order: number[],
+  classNames: string[],
+  layerName: string,
+): { columns: string[]; rows: Cell[][] } {
   const rows: Cell[][] = [];
   const dead = a.deadChannels.map((d) => new Set(d));
   for (const c of order) {
     a.epochs.forEach((e, k) => {
       rows.push([layerName, c, 'all', e, a.all[c]?.[k] ?? null, dead[k]?.has(c) ?? false]);
-      a.perClass.forEach((pc, cls) => rows.push([layerName, c, classNames[cls] ?? String(cls), e, pc[c]?.[k] ?? null, dead[k]?.has(c) ?? false]));
+      a.perClass.forEach((pc, cls) =>
+        rows.push([layerName, c, classNames[cls] ?? String(cls), e, pc[c]?.[k] ?? null, dead[k]?.has(c) ?? false]),
+      );
     });
   }
   return { columns: ['layer', 'channel', 'class', 'epoch', 'bits', 'dead'], rows };
@@ -224,7 +282,13 @@ function PackingCard(props: CardProps): JSX.Element {
       tools={
         <>
           <EpochSlider play />
-          <button type="button" class="toggle" aria-pressed={colourBy === 'channel'} title="Colour the channel circles by channel index (as in the paper) instead of by class" onClick={() => setColourBy(colourBy === 'class' ? 'channel' : 'class')}>
+          <button
+            type="button"
+            class="toggle"
+            aria-pressed={colourBy === 'channel'}
+            title="Colour the channel circles by channel index (as in the paper) instead of by class"
+            onClick={() => setColourBy(colourBy === 'class' ? 'channel' : 'class')}
+          >
             Colour by channel
           </button>
           <button type="button" class="toggle" disabled={zoom === null} onClick={() => setZoom(null)}>
@@ -232,13 +296,20 @@ function PackingCard(props: CardProps): JSX.Element {
           </button>
         </>
       }
-      export={answer && { name: `circle-packing-${info.name}-epoch-${answer.epoch}`, table: () => packingTable(answer, channels, classNames, info.name), json: () => packingJson(answer, channels, classNames, info.name) }}
+      export={
+        answer && {
+          name: `circle-packing-${info.name}-epoch-${answer.epoch}`,
+          table: () => packingTable(answer, channels, classNames, info.name),
+          json: () => packingJson(answer, channels, classNames, info.name),
+        }
+      }
     >
       <QueryStatus result={result} what={`the channel entropies of ${info.name} at epoch ${ui.epoch}`} />
       {answer && (
         <>
           <p class="muted channel-caption">
-            {answer.perClass.length} classes and all classes ({answer.inputCount} inputs); inside each, one circle per channel, area ∝ its intra-sample entropy
+            {answer.perClass.length} classes and all classes ({answer.inputCount} inputs); inside each, one circle per channel, area ∝ its
+            intra-sample entropy
             {colourBy === 'channel' ? `, colour = channel index (rainbow from #0 to #${info.channels - 1})` : ''}. Click a class to zoom
             {zoomName ? ` (showing ${zoomName})` : ''}, a channel to select it.
           </p>
@@ -260,12 +331,17 @@ function PackingCard(props: CardProps): JSX.Element {
   );
 }
 
-function packingTable(a: ChannelEntropiesAnswer, channels: number[], classNames: string[], layerName: string): { columns: string[]; rows: Cell[][] } {
+function packingTable(
+  a: ChannelEntropiesAnswer,
+  channels: number[],
+  classNames: string[],
+  layerName: string,
+): { columns: string[]; rows: Cell[][] } {
   const groups: GroupKey[] = ['all', ...a.perClass.map((_, k) => k)];
   const rows: Cell[][] = [];
   for (const g of groups) {
     const values = packValues(a, g);
-    for (const c of channels) rows.push([layerName, a.epoch, g === 'all' ? 'all' : classNames[g] ?? String(g), c, values[c] ?? null]);
+    for (const c of channels) rows.push([layerName, a.epoch, g === 'all' ? 'all' : (classNames[g] ?? String(g)), c, values[c] ?? null]);
   }
   return { columns: ['layer', 'epoch', 'class', 'channel', 'bits'], rows };
 }
@@ -282,7 +358,7 @@ function packingJson(a: ChannelEntropiesAnswer, channels: number[], classNames: 
       const values = packValues(a, g);
       const defined = channels.map((c) => values[c] ?? null).filter((v): v is number => v !== null);
       return {
-        class: g === 'all' ? 'all' : classNames[g] ?? String(g),
+        class: g === 'all' ? 'all' : (classNames[g] ?? String(g)),
         inputs: g === 'all' ? a.inputCount : a.classCounts[g],
         totalBits: defined.reduce((s, v) => s + v, 0),
         channels: channels.map((c) => ({ channel: c, bits: values[c] ?? null })),
@@ -312,13 +388,23 @@ function DeconvolutionCard(props: CardProps): JSX.Element {
       label="Deconvolution of the selected channel"
       tools={
         <>
-          <button type="button" class="toggle" aria-pressed={perImage} title="Stretch each projection to its own range (faint ones show their shape; brightness no longer compares)" onClick={() => setPerImage(!perImage)}>
+          <button
+            type="button"
+            class="toggle"
+            aria-pressed={perImage}
+            title="Stretch each projection to its own range (faint ones show their shape; brightness no longer compares)"
+            onClick={() => setPerImage(!perImage)}
+          >
             Contrast per image
           </button>
           {info.channels > 1 && (
             <label>
               Channel{' '}
-              <select value={channel} aria-label="Channel to deconvolve" onChange={(e) => focus(props.layer, Number((e.target as HTMLSelectElement).value))}>
+              <select
+                value={channel}
+                aria-label="Channel to deconvolve"
+                onChange={(e) => focus(props.layer, Number((e.target as HTMLSelectElement).value))}
+              >
                 {(props.channels.includes(channel) ? props.channels : [channel, ...props.channels]).map((c) => (
                   <option key={c} value={c}>
                     #{c}
@@ -329,14 +415,31 @@ function DeconvolutionCard(props: CardProps): JSX.Element {
           )}
         </>
       }
-      export={current && { name: `deconvolution-${info.name}-${channel}-epoch-${current.epoch}`, table: () => deconvolutionTable(current, classNames), json: () => deconvolutionJson(current, classNames) }}
+      export={
+        current && {
+          name: `deconvolution-${info.name}-${channel}-epoch-${current.epoch}`,
+          table: () => deconvolutionTable(current, classNames),
+          json: () => deconvolutionJson(current, classNames),
+        }
+      }
     >
       <p class="muted channel-caption">
-        {props.focused !== null ? `The selected channel, #${channel}.` : `No channel selected, so channel #${channel} is shown: click a multiple or a circle to choose one.`} One sample input per class.
+        {props.focused !== null
+          ? `The selected channel, #${channel}.`
+          : `No channel selected, so channel #${channel} is shown: click a multiple or a circle to choose one.`}{' '}
+        One sample input per class.
       </p>
       <QueryStatus result={result} what={`the deconvolution of ${info.name} #${channel}`} />
       <QueryStatus result={inputsResult} what="the sample inputs" />
-      {current && <DeconvolutionFigure answer={current} inputs={shown(inputsResult)} classNames={classNames} layerName={info.name} perImage={perImage} />}
+      {current && (
+        <DeconvolutionFigure
+          answer={current}
+          inputs={shown(inputsResult)}
+          classNames={classNames}
+          layerName={info.name}
+          perImage={perImage}
+        />
+      )}
     </Card>
   );
 }
@@ -346,7 +449,10 @@ function deconvolutionTable(a: DeconvolutionAnswer, classNames: string[]): { col
   const data = decodeFloat32(a.projections);
   const rows: Cell[][] = [];
   for (let i = 0; i < n; i++) {
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) rows.push([a.inputs[i], classNames[a.labels[i]] ?? a.labels[i], y, x, k, data[((i * h + y) * w + x) * c + k]]);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < c; k++)
+          rows.push([a.inputs[i], classNames[a.labels[i]] ?? a.labels[i], y, x, k, data[((i * h + y) * w + x) * c + k]]);
   }
   return { columns: ['input', 'class', 'y', 'x', 'c', 'value'], rows };
 }
@@ -362,6 +468,10 @@ function deconvolutionJson(a: DeconvolutionAnswer, classNames: string[]): unknow
     shape: [h, w, c],
     min: a.min,
     max: a.max,
-    projections: Array.from({ length: n }, (_, i) => ({ input: a.inputs[i], class: classNames[a.labels[i]] ?? a.labels[i], values: Array.from(data.subarray(i * size, (i + 1) * size)) })),
+    projections: Array.from({ length: n }, (_, i) => ({
+      input: a.inputs[i],
+      class: classNames[a.labels[i]] ?? a.labels[i],
+      values: Array.from(data.subarray(i * size, (i + 1) * size)),
+    })),
   };
 }

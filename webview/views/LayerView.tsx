@@ -41,7 +41,8 @@ const validSelected = (v: unknown): v is SelectedState | null => {
   const s = v as SelectedState;
   return typeof v === 'object' && isInt(s.layerI) && isInt(s.layerJ) && isInt(s.r) && isInt(s.c);
 };
-const validPairs = (v: unknown): v is [number, number][] => Array.isArray(v) && v.length <= 32 && v.every((p) => Array.isArray(p) && p.length === 2 && isInt(p[0]) && isInt(p[1]));
+const validPairs = (v: unknown): v is [number, number][] =>
+  Array.isArray(v) && v.length <= 32 && v.every((p) => Array.isArray(p) && p.length === 2 && isInt(p[0]) && isInt(p[1]));
 
 function subsetText(x: InputSubset, classNames: string[]): string {
   switch (x.kind) {
@@ -60,12 +61,29 @@ export function LayerView(): JSX.Element {
   const { manifest, ui, classNames } = useApp();
   const layers = manifest.layers.filter((l) => l.index > 0);
   const sliceLayers = ui.slice.layers.filter((l) => l > 0 && l < manifest.layers.length);
-  const defaults = sliceLayers.length >= 2 ? sliceLayers : sliceLayers.length === 1 ? [sliceLayers[0], defaultLayers(manifest).find((l) => l !== sliceLayers[0]) ?? sliceLayers[0]] : defaultLayers(manifest);
+  const defaults =
+    sliceLayers.length >= 2
+      ? sliceLayers
+      : sliceLayers.length === 1
+        ? [sliceLayers[0], defaultLayers(manifest).find((l) => l !== sliceLayers[0]) ?? sliceLayers[0]]
+        : defaultLayers(manifest);
   const base = ui.slice.layers.join(',');
-  const [pairState, setPairState] = useViewState<PairState | null>('layer.pair', null, (v): v is PairState | null => v === null || validPair(v));
-  const picked = pairState && pairState.base === base && manifest.layers[pairState.i] && manifest.layers[pairState.j] && pairState.i > 0 && pairState.j > 0 ? pairState : null;
-  const layerI = picked ? picked.i : defaults[0] ?? 1;
-  const layerJ = picked ? picked.j : defaults[1] ?? defaults[0] ?? 1;
+  const [pairState, setPairState] = useViewState<PairState | null>(
+    'layer.pair',
+    null,
+    (v): v is PairState | null => v === null || validPair(v),
+  );
+  const picked =
+    pairState &&
+    pairState.base === base &&
+    manifest.layers[pairState.i] &&
+    manifest.layers[pairState.j] &&
+    pairState.i > 0 &&
+    pairState.j > 0
+      ? pairState
+      : null;
+  const layerI = picked ? picked.i : (defaults[0] ?? 1);
+  const layerJ = picked ? picked.j : (defaults[1] ?? defaults[0] ?? 1);
   const setPair = (i: number, j: number) => setPairState({ base, i, j });
 
   const [sort, setSort] = useViewState<HeatmapSort>('layer.sort', { rows: 'original', columns: 'original' }, validSort);
@@ -79,7 +97,13 @@ export function LayerView(): JSX.Element {
   const matrix = shown(matrixResult);
   // The answer shown while another loads may be of the previous layer pair; never mix the two.
   const answer = matrix && matrix.layerI === layerI && matrix.layerJ === layerJ ? matrix : undefined;
-  const selected = selectedState && selectedState.layerI === layerI && selectedState.layerJ === layerJ && (!answer || (selectedState.r < answer.rows && selectedState.c < answer.columns)) ? selectedState : null;
+  const selected =
+    selectedState &&
+    selectedState.layerI === layerI &&
+    selectedState.layerJ === layerJ &&
+    (!answer || (selectedState.r < answer.rows && selectedState.c < answer.columns))
+      ? selectedState
+      : null;
 
   const nameOf = (l: number) => manifest.layers[l]?.name ?? `layer ${l}`;
 
@@ -97,7 +121,13 @@ export function LayerView(): JSX.Element {
     <>
       <div class="layer-controls" role="group" aria-label="Layer view controls">
         <LayerPicker label="Layer I (columns)" value={layerI} onChange={(l) => setPair(l, layerJ)} />
-        <button type="button" class="icon-button" title="Swap the two layers" aria-label="Swap layer I and layer J" onClick={() => setPair(layerJ, layerI)}>
+        <button
+          type="button"
+          class="icon-button"
+          title="Swap the two layers"
+          aria-label="Swap layer I and layer J"
+          onClick={() => setPair(layerJ, layerI)}
+        >
           ⇄
         </button>
         <LayerPicker label="Layer J (rows)" value={layerJ} onChange={(l) => setPair(layerI, l)} />
@@ -140,7 +170,11 @@ function LayerPicker(props: { label: string; value: number; onChange(layer: numb
     <span class="layer-picker">
       <label>
         {props.label}{' '}
-        <select value={props.value} aria-label={props.label} onChange={(e) => props.onChange(Number((e.target as HTMLSelectElement).value))}>
+        <select
+          value={props.value}
+          aria-label={props.label}
+          onChange={(e) => props.onChange(Number((e.target as HTMLSelectElement).value))}
+        >
           {manifest.layers
             .filter((l) => l.index > 0)
             .map((l) => (
@@ -186,7 +220,8 @@ function HeatmapCard(props: {
   const orders = useMemo(() => {
     if (!a) return undefined;
     const o = displayOrders(a, sort);
-    const keep = (order: number[], picked: number[] | undefined) => (picked && picked.length ? order.filter((c) => picked.includes(c)) : order);
+    const keep = (order: number[], picked: number[] | undefined) =>
+      picked && picked.length ? order.filter((c) => picked.includes(c)) : order;
     return { rowOrder: keep(o.rowOrder, rowsPicked), columnOrder: keep(o.columnOrder, columnsPicked) };
   }, [a, sort.rows, sort.columns, rowsPicked, columnsPicked]);
   const colour = useMemo(() => capacityScale(stats?.max ?? 1), [stats?.max]);
@@ -213,7 +248,12 @@ function HeatmapCard(props: {
           {b.label}
         </button>
       ))}
-      <button type="button" class="toggle" aria-pressed={sort.rows === 'original' && sort.columns === 'original'} onClick={() => props.setSort({ rows: 'original', columns: 'original' })}>
+      <button
+        type="button"
+        class="toggle"
+        aria-pressed={sort.rows === 'original' && sort.columns === 'original'}
+        onClick={() => props.setSort({ rows: 'original', columns: 'original' })}
+      >
         original order
       </button>
     </div>
@@ -223,7 +263,8 @@ function HeatmapCard(props: {
     table: () => {
       if (!a) return { columns: [], rows: [] };
       const rows: (string | number | null)[][] = [];
-      for (let r = 0; r < a.rows; r++) for (let c = 0; c < a.columns; c++) rows.push([nameJ, r, nameI, c, a.values[r * a.columns + c] ?? null]);
+      for (let r = 0; r < a.rows; r++)
+        for (let c = 0; c < a.columns; c++) rows.push([nameJ, r, nameI, c, a.values[r * a.columns + c] ?? null]);
       return { columns: ['row layer', 'row channel', 'column layer', 'column channel', 'bits'], rows };
     },
     json: () =>
@@ -275,15 +316,18 @@ function HeatmapCard(props: {
             <div class="legend">
               <UndefinedSwatch />
               <span>
-                undefined: no estimate for the pair (never drawn as 0){stats.undefinedCount ? ` — ${stats.undefinedCount} cell${stats.undefinedCount === 1 ? '' : 's'}` : ' — none here'}
+                undefined: no estimate for the pair (never drawn as 0)
+                {stats.undefinedCount ? ` — ${stats.undefinedCount} cell${stats.undefinedCount === 1 ? '' : 's'}` : ' — none here'}
               </span>
             </div>
             <p class="muted heatmap-note">
-              Epoch {a.epoch} · {a.inputCount} inputs · {a.bins} bins. Hover a cell for its value; click it (or move with the arrow keys and press Enter) to see the feature maps of its two channels.
+              Epoch {a.epoch} · {a.inputCount} inputs · {a.bins} bins. Hover a cell for its value; click it (or move with the arrow keys and
+              press Enter) to see the feature maps of its two channels.
             </p>
             {orders && (orders.rowOrder.length < a.rows || orders.columnOrder.length < a.columns) && (
               <p class="muted" data-testid="heatmap-sliced">
-                The slice shows {orders.rowOrder.length} of {a.rows} {nameJ} channels × {orders.columnOrder.length} of {a.columns} {nameI} channels (chosen in the Query view).
+                The slice shows {orders.rowOrder.length} of {a.rows} {nameJ} channels × {orders.columnOrder.length} of {a.columns} {nameI}{' '}
+                channels (chosen in the Query view).
               </p>
             )}
           </>
@@ -293,7 +337,13 @@ function HeatmapCard(props: {
   );
 }
 
-function FeatureMapsCard(props: { layerI: number; layerJ: number; selected: CellRef | null; answer: CapacityMatrixAnswer | undefined; nameOf(l: number): string }): JSX.Element {
+function FeatureMapsCard(props: {
+  layerI: number;
+  layerJ: number;
+  selected: CellRef | null;
+  answer: CapacityMatrixAnswer | undefined;
+  nameOf(l: number): string;
+}): JSX.Element {
   const { manifest, ui, classNames } = useApp();
   const { selected, layerI, layerJ } = props;
   const mapsIResult = useQuery(selected ? queries.featureMaps(manifest, layerI, ui.epoch) : null, 'layer');
@@ -305,8 +355,14 @@ function FeatureMapsCard(props: { layerI: number; layerJ: number; selected: Cell
   const decodedI = useMemo(() => (mapsI ? decodeFloat32(mapsI.maps) : undefined), [mapsI]);
   const decodedJ = useMemo(() => (mapsJ ? decodeFloat32(mapsJ.maps) : undefined), [mapsJ]);
   const decodedInputs = useMemo(() => (inputs ? decodeFloat32(inputs.images) : undefined), [inputs]);
-  const columnMaps = useMemo(() => (selected && mapsI && decodedI && mapsI.layer === layerI ? channelMaps(mapsI, decodedI, selected.c) : undefined), [mapsI, decodedI, selected?.c, layerI]);
-  const rowMaps = useMemo(() => (selected && mapsJ && decodedJ && mapsJ.layer === layerJ ? channelMaps(mapsJ, decodedJ, selected.r) : undefined), [mapsJ, decodedJ, selected?.r, layerJ]);
+  const columnMaps = useMemo(
+    () => (selected && mapsI && decodedI && mapsI.layer === layerI ? channelMaps(mapsI, decodedI, selected.c) : undefined),
+    [mapsI, decodedI, selected?.c, layerI],
+  );
+  const rowMaps = useMemo(
+    () => (selected && mapsJ && decodedJ && mapsJ.layer === layerJ ? channelMaps(mapsJ, decodedJ, selected.r) : undefined),
+    [mapsJ, decodedJ, selected?.r, layerJ],
+  );
   const nameI = props.nameOf(layerI);
   const nameJ = props.nameOf(layerJ);
   const bits = selected && props.answer ? props.answer.values[selected.r * props.answer.columns + selected.c] : undefined;
@@ -329,15 +385,17 @@ function FeatureMapsCard(props: { layerI: number; layerJ: number; selected: Cell
       return { columns: ['input', 'class', 'layer', 'channel', 'height', 'width', 'min', 'max'], rows };
     },
     json: () =>
-      [columnMaps, rowMaps].filter((m) => m).map((m) => ({
-        layer: m!.layer,
-        layerName: props.nameOf(m!.layer),
-        channel: m!.channel,
-        epoch: ui.epoch,
-        shape: [m!.h, m!.w],
-        channelRange: m!.range,
-        maps: m!.maps.map((data, i) => ({ input: m!.inputs[i], label: m!.labels[i], values: Array.from(data) })),
-      })),
+      [columnMaps, rowMaps]
+        .filter((m) => m)
+        .map((m) => ({
+          layer: m!.layer,
+          layerName: props.nameOf(m!.layer),
+          channel: m!.channel,
+          epoch: ui.epoch,
+          shape: [m!.h, m!.w],
+          channelRange: m!.range,
+          maps: m!.maps.map((data, i) => ({ input: m!.inputs[i], label: m!.labels[i], values: Array.from(data) })),
+        })),
   };
   return (
     <Card
@@ -345,8 +403,8 @@ function FeatureMapsCard(props: { layerI: number; layerJ: number; selected: Cell
       title={
         selected ? (
           <>
-            Feature maps: <LayerName layer={layerI} channel={selected.c} /> (column) and <LayerName layer={layerJ} channel={selected.r} /> (row) — capacity{' '}
-            <span class="capacity-value">{bits === undefined ? '…' : fmtBits(bits)}</span>
+            Feature maps: <LayerName layer={layerI} channel={selected.c} /> (column) and <LayerName layer={layerJ} channel={selected.r} />{' '}
+            (row) — capacity <span class="capacity-value">{bits === undefined ? '…' : fmtBits(bits)}</span>
           </>
         ) : (
           'Feature maps of a heatmap cell'
@@ -356,21 +414,41 @@ function FeatureMapsCard(props: { layerI: number; layerJ: number; selected: Cell
       export={exportSpec}
     >
       {!selected ? (
-        <p class="muted">Click a cell of the heatmap (or move to it with the arrow keys and press Enter) to compare the feature maps of its column channel and its row channel for one sample input per class.</p>
+        <p class="muted">
+          Click a cell of the heatmap (or move to it with the arrow keys and press Enter) to compare the feature maps of its column channel
+          and its row channel for one sample input per class.
+        </p>
       ) : (
         <>
           <QueryStatus result={mapsIResult} what={`the feature maps of ${nameI}`} />
           {layerJ !== layerI && <QueryStatus result={mapsJResult} what={`the feature maps of ${nameJ}`} />}
           <QueryStatus result={inputsResult} what="the sample inputs" />
-          {mapsI && !columnMaps && mapsIResult.status === 'ready' && <p class="status error">Channel {selected.c} is missing from the feature maps of {nameI}.</p>}
-          {mapsJ && !rowMaps && mapsJResult.status === 'ready' && <p class="status error">Channel {selected.r} is missing from the feature maps of {nameJ}.</p>}
+          {mapsI && !columnMaps && mapsIResult.status === 'ready' && (
+            <p class="status error">
+              Channel {selected.c} is missing from the feature maps of {nameI}.
+            </p>
+          )}
+          {mapsJ && !rowMaps && mapsJResult.status === 'ready' && (
+            <p class="status error">
+              Channel {selected.r} is missing from the feature maps of {nameJ}.
+            </p>
+          )}
           {columnMaps && rowMaps && (
             <>
               <p class="muted fm-note">
-                Epoch {mapsI!.epoch}; one sample input per class. Grey per channel: black = the channel's minimum, white = its maximum over these inputs ({nameI} #{selected.c}: {columnMaps.range[0].toFixed(3)}–{columnMaps.range[1].toFixed(3)}; {nameJ} #{selected.r}: {rowMaps.range[0].toFixed(3)}–
-                {rowMaps.range[1].toFixed(3)}).
+                Epoch {mapsI!.epoch}; one sample input per class. Grey per channel: black = the channel's minimum, white = its maximum over
+                these inputs ({nameI} #{selected.c}: {columnMaps.range[0].toFixed(3)}–{columnMaps.range[1].toFixed(3)}; {nameJ} #
+                {selected.r}: {rowMaps.range[0].toFixed(3)}–{rowMaps.range[1].toFixed(3)}).
               </p>
-              <FeatureMapPairs columnMaps={columnMaps} rowMaps={rowMaps} columnName={nameI} rowName={nameJ} classNames={classNames} inputs={inputs} inputsDecoded={decodedInputs} />
+              <FeatureMapPairs
+                columnMaps={columnMaps}
+                rowMaps={rowMaps}
+                columnName={nameI}
+                rowName={nameJ}
+                classNames={classNames}
+                inputs={inputs}
+                inputsDecoded={decodedInputs}
+              />
             </>
           )}
         </>

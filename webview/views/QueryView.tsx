@@ -10,9 +10,13 @@ import { Draft, describeSlice, parseIndices } from '../slice';
 import { shown, useApp, useQuery, useViewState } from '../state';
 import { Card, fmtBits, fmtShape, LayerName, QueryStatus } from '../ui';
 
-
 const isDraft = (v: unknown): v is Draft =>
-  typeof v === 'object' && v !== null && Array.isArray((v as Draft).layers) && typeof (v as Draft).epoch === 'number' && typeof (v as Draft).channels === 'object' && typeof (v as Draft).subset === 'object';
+  typeof v === 'object' &&
+  v !== null &&
+  Array.isArray((v as Draft).layers) &&
+  typeof (v as Draft).epoch === 'number' &&
+  typeof (v as Draft).channels === 'object' &&
+  typeof (v as Draft).subset === 'object';
 
 export function QueryView(): JSX.Element {
   const { manifest, ui, update } = useApp();
@@ -23,11 +27,20 @@ export function QueryView(): JSX.Element {
   const dirty = JSON.stringify(draft) !== JSON.stringify(applied);
   const apply = () => {
     const { epoch, ...slice } = draft;
-    update({ slice: { ...slice, layers: [...slice.layers].sort((a, b) => a - b) }, epoch, ...(slice.layers.length ? { focus: { layer: slice.layers[0], channel: null } } : {}) });
+    update({
+      slice: { ...slice, layers: [...slice.layers].sort((a, b) => a - b) },
+      epoch,
+      ...(slice.layers.length ? { focus: { layer: slice.layers[0], channel: null } } : {}),
+    });
   };
   return (
     <>
-      <Card title="Architecture" label="Architecture overview: every layer with its type, output shape, channels and parameters" class="wide" export={architectureExport()}>
+      <Card
+        title="Architecture"
+        label="Architecture overview: every layer with its type, output shape, channels and parameters"
+        class="wide"
+        export={architectureExport()}
+      >
         <ArchitectureTable draft={draft} setDraft={setDraft} />
       </Card>
       <Card
@@ -36,7 +49,12 @@ export function QueryView(): JSX.Element {
         class="wide"
         tools={
           <>
-            <vscode-button onClick={apply} disabled={draft.layers.length === 0} aria-label="Query: apply this slice to the other views" data-testid="apply-query">
+            <vscode-button
+              onClick={apply}
+              disabled={draft.layers.length === 0}
+              aria-label="Query: apply this slice to the other views"
+              data-testid="apply-query"
+            >
               Query
             </vscode-button>
             {!dirty && <span class="muted">applied</span>}
@@ -46,7 +64,11 @@ export function QueryView(): JSX.Element {
         <HypercubeSlicer draft={draft} setDraft={setDraft} />
         <SubsetPicker subset={draft.subset} setSubset={(subset) => setDraft({ ...draft, subset })} />
         <p class="slice-summary" data-testid="slice-summary">
-          {describeSlice(draft, manifest.layers.map((l) => l.name), manifest.dataset.classNames)}
+          {describeSlice(
+            draft,
+            manifest.layers.map((l) => l.name),
+            manifest.dataset.classNames,
+          )}
         </p>
       </Card>
       <Card title="Slice result" label="Inter-sample entropy of the applied slice at each selected layer">
@@ -60,7 +82,15 @@ export function QueryView(): JSX.Element {
       name: `architecture-${manifest.model.name}`,
       table: () => ({
         columns: ['index', 'name', 'type', 'outputShape', 'channels', 'parameters', 'source'],
-        rows: manifest.layers.map((l) => [l.index, l.name, l.className, fmtShape(l.outputShape), l.channels, l.parameters, l.source ? `${l.source.file}:${l.source.line}` : null]),
+        rows: manifest.layers.map((l) => [
+          l.index,
+          l.name,
+          l.className,
+          fmtShape(l.outputShape),
+          l.channels,
+          l.parameters,
+          l.source ? `${l.source.file}:${l.source.line}` : null,
+        ]),
       }),
       json: () => manifest.layers,
     };
@@ -90,7 +120,12 @@ function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) => void }
       </thead>
       <tbody>
         {manifest.layers.map((l) => (
-          <tr key={l.index} class={ui.focus.layer === l.index ? 'focused-row' : ''} data-layer={l.index} onClick={(e) => (e.target as HTMLElement).tagName === 'TD' && update({ focus: { layer: l.index, channel: null } })}>
+          <tr
+            key={l.index}
+            class={ui.focus.layer === l.index ? 'focused-row' : ''}
+            data-layer={l.index}
+            onClick={(e) => (e.target as HTMLElement).tagName === 'TD' && update({ focus: { layer: l.index, channel: null } })}
+          >
             <td>
               <span class="muted">{l.index} </span>
               <LayerName layer={l.index} />
@@ -104,7 +139,13 @@ function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) => void }
             </td>
             <td>
               {l.index > 0 && (
-                <input type="checkbox" checked={draft.layers.includes(l.index)} aria-label={`Include ${l.name} in the slice`} data-testid="layer-checkbox" onChange={() => toggle(l.index)} />
+                <input
+                  type="checkbox"
+                  checked={draft.layers.includes(l.index)}
+                  aria-label={`Include ${l.name} in the slice`}
+                  data-testid="layer-checkbox"
+                  onChange={() => toggle(l.index)}
+                />
               )}
             </td>
           </tr>
@@ -127,7 +168,12 @@ function InterSampleCell(props: { layer: number }): JSX.Element {
   const { ui } = useApp();
   const r = useQuery(queries.interSample(props.layer, ui.epoch, { kind: 'all' }), 'query');
   const a = shown(r);
-  if (r.status === 'error') return <span class="warning" title={r.error.message}>—</span>;
+  if (r.status === 'error')
+    return (
+      <span class="warning" title={r.error.message}>
+        —
+      </span>
+    );
   return <span title={a ? `${a.inputCount} inputs, k = ${a.K}` : undefined}>{a ? fmtBits(a.bits) : '…'}</span>;
 }
 
@@ -155,7 +201,14 @@ function SubsetPicker(props: { subset: InputSubset; setSubset: (s: InputSubset) 
       <div role="radiogroup" aria-label="Input subset" class="subset-kinds">
         {kinds.map((k) => (
           <label key={k.kind}>
-            <input type="radio" name="subset-kind" checked={subset.kind === k.kind} onChange={() => choose(k.kind)} data-testid={`subset-${k.kind}`} /> {k.label}
+            <input
+              type="radio"
+              name="subset-kind"
+              checked={subset.kind === k.kind}
+              onChange={() => choose(k.kind)}
+              data-testid={`subset-${k.kind}`}
+            />{' '}
+            {k.label}
           </label>
         ))}
       </div>
@@ -167,7 +220,9 @@ function SubsetPicker(props: { subset: InputSubset; setSubset: (s: InputSubset) 
                 type="checkbox"
                 checked={subset.classes.includes(c)}
                 onChange={() => {
-                  const classes = subset.classes.includes(c) ? subset.classes.filter((x) => x !== c) : [...subset.classes, c].sort((a, b) => a - b);
+                  const classes = subset.classes.includes(c)
+                    ? subset.classes.filter((x) => x !== c)
+                    : [...subset.classes, c].sort((a, b) => a - b);
                   if (classes.length) setSubset({ kind: 'classes', classes });
                 }}
               />{' '}
@@ -180,11 +235,24 @@ function SubsetPicker(props: { subset: InputSubset; setSubset: (s: InputSubset) 
         <div class="subset-row">
           <label>
             n ={' '}
-            <input type="number" min={1} max={manifest.probe.size} value={subset.count} aria-label="Inputs per class" onChange={(e) => setSubset({ ...subset, count: Math.max(1, Math.floor(Number((e.target as HTMLInputElement).value) || 1)) })} />
+            <input
+              type="number"
+              min={1}
+              max={manifest.probe.size}
+              value={subset.count}
+              aria-label="Inputs per class"
+              onChange={(e) => setSubset({ ...subset, count: Math.max(1, Math.floor(Number((e.target as HTMLInputElement).value) || 1)) })}
+            />
           </label>{' '}
           <label>
             seed{' '}
-            <input type="number" min={0} value={subset.seed ?? 0} aria-label="Random seed" onChange={(e) => setSubset({ ...subset, seed: Math.max(0, Math.floor(Number((e.target as HTMLInputElement).value) || 0)) })} />
+            <input
+              type="number"
+              min={0}
+              value={subset.seed ?? 0}
+              aria-label="Random seed"
+              onChange={(e) => setSubset({ ...subset, seed: Math.max(0, Math.floor(Number((e.target as HTMLInputElement).value) || 0)) })}
+            />
           </label>
           <span class="muted"> drawn without replacement from each class of the probe set</span>
         </div>
@@ -248,7 +316,15 @@ function SliceRow(props: { layer: number }): JSX.Element {
         <LayerName layer={props.layer} />
       </td>
       <td>{r.status === 'ready' ? r.answer.inputCount : ''}</td>
-      <td aria-busy={r.status === 'loading'}>{r.status === 'ready' ? fmtBits(r.answer.bits) : r.status === 'loading' ? <span class="muted">computing…</span> : <QueryStatus result={r} what="the inter-sample entropy" compact />}</td>
+      <td aria-busy={r.status === 'loading'}>
+        {r.status === 'ready' ? (
+          fmtBits(r.answer.bits)
+        ) : r.status === 'loading' ? (
+          <span class="muted">computing…</span>
+        ) : (
+          <QueryStatus result={r} what="the inter-sample entropy" compact />
+        )}
+      </td>
     </tr>
   );
 }

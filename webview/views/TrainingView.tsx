@@ -16,15 +16,33 @@ export function TrainingView(): JSX.Element {
   const training = useQuery(queries.training(), 'training');
   const answer = shown(training);
   const names = answer?.classNames ?? classNames;
-  const [highlight, setHighlight] = useViewState<number | null>('training.highlight', null, (v): v is number | null => v === null || (Number.isInteger(v) && (v as number) >= 0 && (v as number) < names.length));
+  const [highlight, setHighlight] = useViewState<number | null>(
+    'training.highlight',
+    null,
+    (v): v is number | null => v === null || (Number.isInteger(v) && (v as number) >= 0 && (v as number) < names.length),
+  );
   const toggle = (c: number) => setHighlight(highlight === c ? null : c);
   const onEpoch = (epoch: number) => update({ epoch });
   return (
     <>
       <ClassLegend classNames={names} highlight={highlight} onToggle={toggle} />
       <ConfusionCard highlight={highlight} />
-      <LabelEntropyCard kind="labelGivenPred" result={training} epoch={ui.epoch} highlight={highlight} onHighlight={toggle} onEpoch={onEpoch} />
-      <LabelEntropyCard kind="predGivenLabel" result={training} epoch={ui.epoch} highlight={highlight} onHighlight={toggle} onEpoch={onEpoch} />
+      <LabelEntropyCard
+        kind="labelGivenPred"
+        result={training}
+        epoch={ui.epoch}
+        highlight={highlight}
+        onHighlight={toggle}
+        onEpoch={onEpoch}
+      />
+      <LabelEntropyCard
+        kind="predGivenLabel"
+        result={training}
+        epoch={ui.epoch}
+        highlight={highlight}
+        onHighlight={toggle}
+        onEpoch={onEpoch}
+      />
       <LossCard result={training} epoch={ui.epoch} onEpoch={onEpoch} />
       <DiversityCard highlight={highlight} />
     </>

@@ -16,11 +16,7 @@ const SHOW_LOG = 'Show Log';
  * Registers `fn` as command `id`, owned by `context.subscriptions`. Errors are caught, logged and
  * shown with a "Show Log" button; cancellation is logged quietly because the user asked for it.
  */
-export function registerCommand(
-  context: CommandContext,
-  id: string,
-  fn: (...args: unknown[]) => unknown,
-): void {
+export function registerCommand(context: CommandContext, id: string, fn: (...args: unknown[]) => unknown): void {
   const wrapped = async (...args: unknown[]): Promise<unknown> => {
     try {
       return await fn(...args);
@@ -33,11 +29,9 @@ export function registerCommand(
       // The stack goes into the log, not the notification: it is for whoever reads the bug report.
       context.log.error(`${id} failed: ${err.stack ?? err.message}`);
       // Not awaited: the command settles now, whether or not the user ever answers the notification.
-      void vscode.window
-        .showErrorMessage(`CNN Slicer: ${id} failed: ${err.message}`, SHOW_LOG)
-        .then((choice) => {
-          if (choice === SHOW_LOG) context.log.show();
-        });
+      void vscode.window.showErrorMessage(`CNN Slicer: ${id} failed: ${err.message}`, SHOW_LOG).then((choice) => {
+        if (choice === SHOW_LOG) context.log.show();
+      });
       return undefined;
     }
   };

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, extension, fixtureFolder, fixtureUri, log, waitFor } from './helpers';
 
-
 describe('activation', () => {
   it('is installed under its id in the fixture workspace', () => {
     const ext = extension();
@@ -47,14 +46,19 @@ describe('activation', () => {
       for (const [name] of await vscode.workspace.fs.readDirectory(hostLogs)) {
         if (!/exthost\.log$/i.test(name)) continue;
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(hostLogs, name)));
-        const m = new RegExp(`_doActivateExtension ${EXTENSION_ID.replace('.', '\\.')}, startup: (\\w+), activationEvent: '([^']*)'`).exec(text);
+        const m = new RegExp(`_doActivateExtension ${EXTENSION_ID.replace('.', '\\.')}, startup: (\\w+), activationEvent: '([^']*)'`).exec(
+          text,
+        );
         if (m) return { startup: m[1], event: m[2] };
       }
       return undefined;
     });
     log(`      (activated by ${event.event})`);
     assert.equal(event.startup, 'false', `activated at start-up by ${event.event}`);
-    assert.match(event.event, /^(onLanguage:(typescript|javascript|json)|workspaceContains:|onWebviewPanel:cnnSlicer\.|onCommand:cnnSlicer\.|onView:cnnSlicer\.)/);
+    assert.match(
+      event.event,
+      /^(onLanguage:(typescript|javascript|json)|workspaceContains:|onWebviewPanel:cnnSlicer\.|onCommand:cnnSlicer\.|onView:cnnSlicer\.)/,
+    );
   });
 
   it('returns its parts as its API: the context and each feature', async () => {

@@ -97,10 +97,12 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
       run = await waitFor('a run of the fixture model', () => api.ctx.runs.newestOfModel(document.uri.fsPath));
       indexOf = new Map(run.manifest.layers.map((l) => [l.name, l.index]));
       // The lenses are recomputed when the run index changes; let that settle.
-      await waitFor('lenses with the run', async () => (await entropyLenses(document.uri)).some((l) => l.command?.arguments?.[0] === run.folder));
+      await waitFor('lenses with the run', async () =>
+        (await entropyLenses(document.uri)).some((l) => l.command?.arguments?.[0] === run.folder),
+      );
     });
 
-    it('titles each lens with the layer\'s mean channel entropy and points it at that run layer', async () => {
+    it("titles each lens with the layer's mean channel entropy and points it at that run layer", async () => {
       const lenses = await entropyLenses(document.uri);
       const defs = definitions(document);
       assert.deepEqual(
@@ -121,10 +123,14 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
       assert.deepEqual(api.panels.focusesOf(run.folder), [{ view: 'channel', layer: lens.command!.arguments![1] }]);
     });
 
-    it('shows the layer\'s channel entropies in bits on hover, with links to the views', async () => {
+    it("shows the layer's channel entropies in bits on hover, with links to the views", async () => {
       const conv = definitions(document).find((d) => d.name === 'conv1')!;
       const layer = run.manifest.layers[indexOf.get('conv1')!];
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(conv.line, conv.column + 4));
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        document.uri,
+        new vscode.Position(conv.line, conv.column + 4),
+      );
       const text = hoverText(hovers);
       assert.match(text, /\*\*conv1\*\* · Conv2D · /);
       assert.match(text, /entropy \(bits\)/);
@@ -136,7 +142,11 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
     });
 
     it('shows no hover away from layer definitions', async () => {
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(0, 1));
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        document.uri,
+        new vscode.Position(0, 1),
+      );
       assert.doesNotMatch(hoverText(hovers), /entropy \(bits\)/);
     });
 
@@ -163,7 +173,7 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
       assert.deepEqual(api.panels.focusesOf(run.folder), [{ layer: indexOf.get('conv2') }]);
     });
 
-    it('goes to a layer\'s source on the line its lens is on, after lines were inserted above it', async () => {
+    it("goes to a layer's source on the line its lens is on, after lines were inserted above it", async () => {
       const editor = await vscode.window.showTextDocument(document);
       const conv2 = definitions(document).find((d) => d.name === 'conv2')!;
       const layer = indexOf.get('conv2')!;
@@ -176,7 +186,10 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
       await vscode.commands.executeCommand('cnnSlicer.goToLayer', run.folder, layer);
       const active = vscode.window.activeTextEditor;
       assert.equal(active?.document.uri.fsPath, document.uri.fsPath);
-      assert.deepEqual([active.selection.active.line, active.selection.active.character], [lens.range.start.line, lens.range.start.character]);
+      assert.deepEqual(
+        [active.selection.active.line, active.selection.active.character],
+        [lens.range.start.line, lens.range.start.character],
+      );
       assert.match(active.document.lineAt(active.selection.active.line).text, /name: 'conv2'/);
     });
   });

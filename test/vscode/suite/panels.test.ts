@@ -64,7 +64,11 @@ describe('run panels', function () {
     assert.ok(csp, 'the page has a CSP');
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
     assert.ok(nonce && nonce.length >= 16, csp);
-    assert.ok(html.includes(`<script nonce="${nonce}" src="${panel.webview.asWebviewUri(vscode.Uri.joinPath(api.ctx.extensionUri, 'dist', 'webview.js')).toString()}">`));
+    assert.ok(
+      html.includes(
+        `<script nonce="${nonce}" src="${panel.webview.asWebviewUri(vscode.Uri.joinPath(api.ctx.extensionUri, 'dist', 'webview.js')).toString()}">`,
+      ),
+    );
     // Scripts only with this page's nonce; nothing inline or evaluated, nothing remote to connect to.
     assert.match(csp, /(^|; )script-src 'nonce-[^']+'(;|$)/);
     assert.match(csp, /(^|; )default-src 'none'(;|$)/);

@@ -16,7 +16,21 @@ const state = ((globalThis as Record<string, unknown>).__cnnSlicerTestRuns ??= {
 export async function recordFixtureRun(api: CnnSlicerApi): Promise<string> {
   const cli = join(extension().extensionPath, 'dist', 'cli.js');
   const out = api.ctx.runsFolders()[0];
-  const args = [cli, 'record', fixtureUri('tiny-model.ts').fsPath, '--epochs', '1', '--probe', '40', '--k', '10', '--backend', 'wasm', '--out', out];
+  const args = [
+    cli,
+    'record',
+    fixtureUri('tiny-model.ts').fsPath,
+    '--epochs',
+    '1',
+    '--probe',
+    '40',
+    '--k',
+    '10',
+    '--backend',
+    'wasm',
+    '--out',
+    out,
+  ];
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(api.ctx.nodeExecutable(), args, { timeout: 60_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`recording the fixture failed: ${error.message}\n${stderr}`));
@@ -27,7 +41,10 @@ export async function recordFixtureRun(api: CnnSlicerApi): Promise<string> {
   api.ctx.runs.refresh();
   // Completed, not just listed: the index may have read the run while it was still recording,
   // and a run that looks live cannot be deleted (the command would ask to cancel it first).
-  await waitFor(`the run index to list ${folder} as completed`, async () => (await api.ctx.runs.find(folder))?.manifest.status === 'completed');
+  await waitFor(
+    `the run index to list ${folder} as completed`,
+    async () => (await api.ctx.runs.find(folder))?.manifest.status === 'completed',
+  );
   return folder;
 }
 

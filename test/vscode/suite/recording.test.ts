@@ -12,7 +12,11 @@ describe('recording', function () {
   it('records the fixture model from the Analyze CNN command and lists the finished run', async () => {
     const api = await activate();
     const modelFile = fixtureUri('tiny-model.ts').fsPath;
-    const outcome = await vscode.commands.executeCommand<RecordingOutcome>('cnnSlicer.analyze', { modelFile, noPrompt: true, settings: { epochs: 1, probeSize: 40, k: 10, backend: 'wasm' } });
+    const outcome = await vscode.commands.executeCommand<RecordingOutcome>('cnnSlicer.analyze', {
+      modelFile,
+      noPrompt: true,
+      settings: { epochs: 1, probeSize: 40, k: 10, backend: 'wasm' },
+    });
     assert.equal(outcome.kind, 'done', JSON.stringify(outcome));
     assert.ok(outcome.kind === 'done' && outcome.status === 'completed');
     api.ctx.runs.refresh();
@@ -28,7 +32,11 @@ describe('recording', function () {
   it('cancels a recording from the command: the run stays, marked cancelled, with its completed epochs', async () => {
     const api = await activate();
     const modelFile = fixtureUri('tiny-model.ts').fsPath;
-    const done = vscode.commands.executeCommand<RecordingOutcome>('cnnSlicer.analyze', { modelFile, noPrompt: true, settings: { epochs: 500, probeSize: 40, k: 10, backend: 'wasm' } });
+    const done = vscode.commands.executeCommand<RecordingOutcome>('cnnSlicer.analyze', {
+      modelFile,
+      noPrompt: true,
+      settings: { epochs: 500, probeSize: 40, k: 10, backend: 'wasm' },
+    });
     const folder = await waitFor('the recorder to create its run folder', () => api.recordings.activeFolders()[0], 60_000);
     try {
       // Live while recording: the index shows the run with status "recording".

@@ -82,7 +82,10 @@ describe('runs tree', function () {
     assert.match(editor.document.lineAt(line).text, /name: 'conv2'/);
     const source = (await api.ctx.runs.find(folder))!.manifest.layers[3].source!;
     assert.deepEqual([line, editor.selection.active.character], [source.line - 1, source.column - 1]);
-    assert.ok(editor.visibleRanges.some((r) => r.contains(editor.selection.active)), 'the line is scrolled into view');
+    assert.ok(
+      editor.visibleRanges.some((r) => r.contains(editor.selection.active)),
+      'the line is scrolled into view',
+    );
   });
 
   it('renames a run in the view only (the run folder is not touched) and can go back to its number', async () => {
@@ -112,7 +115,10 @@ describe('runs tree', function () {
     }
     assert.match(asked[0], /^Delete the run “tiny-model\.ts · #\d+”\?$/);
     // Where there is no trash (code-server has none) a second confirmation precedes deleting for good.
-    assert.ok(asked.length === 1 || (asked.length === 2 && /cannot be moved to the trash\. Delete it permanently\?$/.test(asked[1])), asked.join(' / '));
+    assert.ok(
+      asked.length === 1 || (asked.length === 2 && /cannot be moved to the trash\. Delete it permanently\?$/.test(asked[1])),
+      asked.join(' / '),
+    );
     assert.equal(existsSync(doomed), false, 'the folder is gone');
     assert.equal(panels.panelOf(doomed), undefined, 'its panel is closed');
     await waitFor('the run to leave the tree', async () => !(await runNode(tree, doomed)));
@@ -159,7 +165,10 @@ describe('runs tree', function () {
   it('records a run again with its own settings, not the workspace defaults', async () => {
     const old = (await api.ctx.runs.find(folder))!.manifest;
     // Resolves with the recording's outcome (the recording module's cnnSlicer.analyze).
-    const outcome = await vscode.commands.executeCommand<{ kind: string; folder?: string } | undefined>('cnnSlicer.rerun', await runNode(tree, folder));
+    const outcome = await vscode.commands.executeCommand<{ kind: string; folder?: string } | undefined>(
+      'cnnSlicer.rerun',
+      await runNode(tree, folder),
+    );
     // A failed recording says why here rather than as a time-out below.
     assert.equal(outcome?.kind, 'done', JSON.stringify(outcome));
     api.ctx.runs.refresh();
@@ -210,7 +219,9 @@ describe('runs tree', function () {
     writeFileSync(join(broken, 'manifest.json'), '{ not json');
     try {
       await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
-      const node = await waitFor('the unreadable run in the tree', async () => (await topNodes(tree)).find((n) => n.kind === 'unreadable' && n.runFolder === broken));
+      const node = await waitFor('the unreadable run in the tree', async () =>
+        (await topNodes(tree)).find((n) => n.kind === 'unreadable' && n.runFolder === broken),
+      );
       const it = item(tree, node);
       assert.equal(it.label, 'broken-run');
       assert.equal(it.contextValue, 'unreadableRun');
