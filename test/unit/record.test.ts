@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseNpy } from '../../src/analysis';
 import { validateManifest } from '../../src/run/format';
-import { FromRecorder, RECORDER_PROTOCOL_VERSION } from '../../src/recorder/protocol';
+import { RECORDER_PROTOCOL_VERSION, RecordFailureData, recordEpoch, recorderHello, recordRunFolder, recordStart } from '../../src/recorder/protocol';
+import { RpcChannel } from '../../src/rpc/channel';
+import type { RpcError } from '../../src/rpc/messages';
+import { childProcessPort } from '../../src/rpc/ports';
 import { recordRun } from '../../src/recorder/record';
 import { claimRunFolder, epochFolder } from '../../src/run/paths';
 import { readRun } from '../../src/run/store';
@@ -81,21 +84,21 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
   it('survives kill -9 of the recorder process: completed epochs intact, run marked interrupted', async () => {
     assert.ok(existsSync(recorderScript), 'run npm run build first');
     const child = fork(recorderScript, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const channel = new RpcChannel(childProcessPort(child), { peer: 'the recorder', log: () => undefined });
     let folder = '';
     await new Promise<void>((done, fail) => {
-      child.on('message', (m: FromRecorder) => {
-        if (m.type === 'recorder/hello') {
-          child.send({ type: 'record/start', protocolVersion: RECORDER_PROTOCOL_VERSION, options: { modelFile: model, dataset: 'synthetic:600', epochs: 200, batchSize: 8, probeSize: 30, runsFolder: runs, k: 10 } });
-        }
-        if (m.type === 'record/runFolder') folder = m.folder;
-        if (m.type === 'record/epoch' && m.epoch >= 2) {
-          child.kill('SIGKILL');
-          done();
-        }
-        if (m.type === 'record/error') fail(new Error(m.message));
+      channel.onNotification(recorderHello, () => {
+        channel.request(recordStart, { protocolVersion: RECORDER_PROTOCOL_VERSION, options: { modelFile: model, dataset: 'synthetic:600', epochs: 200, batchSize: 8, probeSize: 30, runsFolder: runs, k: 10 } }).catch(fail);
+      });
+      channel.onNotification(recordRunFolder, (m) => void (folder = m.folder));
+      channel.onNotification(recordEpoch, (m) => {
+        if (m.epoch < 2) return;
+        child.kill('SIGKILL');
+        done();
       });
     });
     await new Promise((r) => child.once('exit', r));
+    channel.close();
     const run = readRun(folder);
     assert.equal(run.manifest.status, 'interrupted');
     assert.ok(run.manifest.epochs.length >= 3, `epochs ${run.manifest.epochs}`);
@@ -107,17 +110,15 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
 
   it('reports a model error from the recorder process as a located message', async () => {
     const child = fork(recorderScript, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-    const error = await new Promise<Extract<FromRecorder, { type: 'record/error' }>>((done) => {
-      child.on('message', (m: FromRecorder) => {
-        if (m.type === 'recorder/hello') {
-          child.send({ type: 'not a message' });
-          child.send({ type: 'record/start', protocolVersion: RECORDER_PROTOCOL_VERSION, options: { modelFile: resolve(__dirname, '../fixtures/models/throws.ts'), runsFolder: runs } });
-        }
-        if (m.type === 'record/error') done(m);
+    const channel = new RpcChannel(childProcessPort(child), { peer: 'the recorder', log: () => undefined });
+    const error = await new Promise<RpcError<RecordFailureData>>((done) => {
+      channel.onNotification(recorderHello, () => {
+        child.send({ type: 'not a message' });
+        channel.request(recordStart, { protocolVersion: RECORDER_PROTOCOL_VERSION, options: { modelFile: resolve(__dirname, '../fixtures/models/throws.ts'), runsFolder: runs } }).catch(done);
       });
     });
     assert.match(error.message, /out of coffee/);
-    assert.equal(error.location?.line, 4);
+    assert.equal(error.data?.location?.line, 4);
     assert.equal(await new Promise((r) => child.once('exit', r)), 1);
   });
 });

@@ -15,7 +15,6 @@ import { AnswerCache } from '../../src/run/cache';
 import { AnalysisClient } from '../../src/service/client';
 import { deconvolve } from '../../src/service/deconvolution';
 import { AnalysisEngine } from '../../src/service/engine';
-import { parseToService } from '../../src/service/protocol';
 
 const model = resolve(__dirname, '../fixtures/models/multiFile.ts');
 
@@ -350,9 +349,6 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     } finally {
       client.dispose();
     }
-    assert.deepEqual(parseToService({ type: 'query', id: 3, run: 'x', query: { kind: 'bogus' } }), { type: 'invalid', id: 3, message: 'unknown query kind "bogus"; known kinds: run, training, confusion, inputs, featureMaps, channelEntropies, smallMultiples, interSample, inputDiversity, capacityMatrix, layerCapacity, channelPair, deconvolution' });
-    assert.equal(parseToService({ type: 'query', run: 'x' }), undefined);
-    assert.equal(parseToService(42), undefined);
   });
 });
 
