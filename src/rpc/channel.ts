@@ -297,10 +297,12 @@ export class RpcChannel {
     const id = record?.id;
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return;
     const type = record?.type;
-    if (type === 'result' || type === 'error') {
-      const p = this.pending.get(id);
-      if (p) this.badAnswer(p, `a malformed answer (${why})`);
-    } else if (type !== 'progress' && type !== 'cancel') {
+    const pending = this.pending.get(id);
+    if (type === 'progress' || type === 'cancel') return;
+    if (pending && type !== 'request') {
+      // An answer gone wrong (or garbage carrying the id of a request of ours): the caller must not wait forever.
+      this.badAnswer(pending, `a malformed answer (${why})`);
+    } else if (type !== 'result' && type !== 'error') {
       // Most likely a request gone wrong: its sender waits for an answer to this id.
       this.post({ type: 'error', id, error: { code: 'bad-request', message: `malformed message: ${why}` } });
     }

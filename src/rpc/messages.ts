@@ -30,15 +30,16 @@ export type WireError = v.InferOutput<typeof WireErrorSchema>;
 
 /**
  * Every message on a channel. `params`, `result` and progress values are `unknown` here: the
- * channel checks them against the schema of the request or notification the method names.
+ * channel checks them against the schema of the request or notification the method names. They
+ * may be absent, since JSON serialisation drops a key whose value is `undefined`.
  */
 export const WireMessageSchema = v.variant('type', [
-  v.object({ type: v.literal('request'), id: IdSchema, method: NameSchema, params: v.unknown() }),
-  v.object({ type: v.literal('result'), id: IdSchema, result: v.unknown() }),
+  v.object({ type: v.literal('request'), id: IdSchema, method: NameSchema, params: v.optional(v.unknown()) }),
+  v.object({ type: v.literal('result'), id: IdSchema, result: v.optional(v.unknown()) }),
   v.object({ type: v.literal('error'), id: IdSchema, error: WireErrorSchema }),
-  v.object({ type: v.literal('progress'), id: IdSchema, value: v.unknown() }),
+  v.object({ type: v.literal('progress'), id: IdSchema, value: v.optional(v.unknown()) }),
   v.object({ type: v.literal('cancel'), id: IdSchema }),
-  v.object({ type: v.literal('notification'), method: NameSchema, params: v.unknown() }),
+  v.object({ type: v.literal('notification'), method: NameSchema, params: v.optional(v.unknown()) }),
 ]);
 export type WireMessage = v.InferOutput<typeof WireMessageSchema>;
 

@@ -2,11 +2,12 @@
 // recorder process: a recording that finishes, one cancelled mid-way, a model that throws, and a
 // recorder killed from outside — each with the outcome the user is told about.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeProgress, formatEta, RecorderClient, RecorderClientOptions } from '../../src/extension/recorderClient';
-import type { RecordProgress } from '../../src/recorder/protocol';
+import { RECORDER_PROTOCOL_VERSION, RecordProgress } from '../../src/recorder/protocol';
 import { readRun } from '../../src/run/store';
 
 const script = resolve(__dirname, '../../dist/recorder.js');
@@ -97,6 +98,56 @@ describe('recorder client (extension host side of a recording)', function () {
     const outcome = await c.done;
     assert.notEqual(outcome.kind, 'done');
     assert.match(outcome.kind === 'done' ? '' : outcome.message, /cnnSlicer\.nodeExecutable|ENOENT|stopped unexpectedly/);
+  });
+
+  it('refuses malformed messages from the recorder: logged, never passed on, and a malformed answer fails the recording', async () => {
+    const script = join(runs, 'fakeRecorder.js');
+    writeFileSync(
+      script,
+      `const send = (m) => process.send(m);
+process.on('message', (m) => {
+  if (m.type !== 'request') return;
+  send({ type: 'notification', method: 'record/epoch', params: { epoch: 'three', probeAccuracy: 1, recordMs: 1, trainLoss: null } });
+  send({ type: 'notification', method: 'record/progress', params: { phase: 'napping' } });
+  send({ type: 'result', id: m.id, result: { folder: 5, status: 'completed' } });
+  setTimeout(() => process.exit(0), 50);
+});
+send(null);
+send({ type: 'notification', method: 'recorder/hello', params: { protocolVersion: ${RECORDER_PROTOCOL_VERSION}, pid: process.pid } });
+`,
+    );
+    const log: string[] = [];
+    const epochs: unknown[] = [];
+    const progress: unknown[] = [];
+    const c = new RecorderClient({ script, options: { modelFile: model }, events: { onLog: (l) => log.push(l), onEpoch: (e) => epochs.push(e), onProgress: (p) => progress.push(p) } });
+    const outcome = await c.done;
+    assert.equal(outcome.kind, 'failed');
+    assert.match(outcome.kind === 'failed' ? outcome.message : '', /the recorder answered "record\/start" with a malformed result \(folder: Invalid type/);
+    assert.deepEqual([epochs, progress, c.lastProgress], [[], [], undefined]);
+    assert.match(log.join('\n'), /ignored a malformed message from the recorder .*: null/);
+    assert.match(log.join('\n'), /ignored a malformed "record\/epoch" notification from the recorder: epoch: Invalid type/);
+    assert.match(log.join('\n'), /ignored a malformed "record\/progress" notification/);
+  });
+
+  it('the recorder refuses a malformed start with an error naming the problem, and garbage with a log line', async () => {
+    const child = fork(script, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    try {
+      const seen: { type: string; id?: number; method?: string; params?: { line?: string }; error?: { code: string; message: string } }[] = [];
+      child.on('message', (m: (typeof seen)[number]) => seen.push(m));
+      await new Promise((r) => child.once('message', r)); // hello
+      child.send(17);
+      child.send({ type: 'request', id: 1, method: 'record/start', params: { protocolVersion: RECORDER_PROTOCOL_VERSION, options: { modelFile: 42 } } });
+      child.send({ type: 'request', id: 2, method: 'record/start', params: { protocolVersion: RECORDER_PROTOCOL_VERSION, options: { modelFile: model, optimizer: 'telepathy' } } });
+      for (let i = 0; i < 200 && seen.filter((m) => m.type === 'error').length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+      const errors = seen.filter((m) => m.type === 'error');
+      assert.deepEqual(errors.map((m) => [m.id, m.error?.code]), [[1, 'bad-request'], [2, 'bad-request']]);
+      assert.match(errors[0].error!.message, /malformed "record\/start" request: options\.modelFile: Invalid type/);
+      assert.match(errors[1].error!.message, /options\.optimizer: Invalid type/);
+      assert.ok(seen.some((m) => m.method === 'record/log' && /ignored a malformed message from the parent process .*: 17/.test(m.params?.line ?? '')));
+      assert.equal(child.exitCode, null, 'the recorder is still waiting for a well-formed start');
+    } finally {
+      child.kill();
+    }
   });
 
   it('formats the status bar text: model, epoch n/N, percentage, ETA', () => {
