@@ -33,6 +33,8 @@ export interface RecorderClientOptions {
   events?: RecordingEvents;
   /** How long a cancelled recorder may take to finish its batch before it is killed (ms). */
   cancelGraceMs?: number;
+  /** How long the recorder may take to say hello before it is given up (ms; default 60 s: loading TensorFlow.js takes seconds). */
+  startTimeoutMs?: number;
 }
 
 /** One recording in a child process; `done` settles when the process has ended. */
@@ -59,8 +61,14 @@ export class RecorderClient {
     // Malformed messages from the recorder are reported in the recording's log.
     this.channel = new RpcChannel(childProcessPort(this.child), { peer: 'the recorder', log: (line) => o.events?.onLog?.(line) });
     let outcome: RecordingOutcome | undefined;
+    const startTimeoutMs = o.startTimeoutMs ?? 60_000;
+    const startTimer = setTimeout(() => {
+      outcome ??= { kind: 'failed', message: `the recorder did not start within ${startTimeoutMs / 1000} s; check the setting cnnSlicer.nodeExecutable` };
+      this.child.kill();
+    }, startTimeoutMs);
     this.channel
       .onNotification(recorderHello, ({ protocolVersion }) => {
+        clearTimeout(startTimer);
         if (protocolVersion !== RECORDER_PROTOCOL_VERSION) {
           outcome = { kind: 'failed', message: `the recorder speaks protocol ${protocolVersion}, this extension ${RECORDER_PROTOCOL_VERSION}: reinstall CNN Slicer` };
           this.child.kill();
@@ -96,11 +104,13 @@ export class RecorderClient {
         outcome ??= { kind: 'failed', message: `could not start the recorder (${e.message}); check the setting cnnSlicer.nodeExecutable` };
         // A process that never started sends no 'exit'.
         if (this.child.pid === undefined) {
+          clearTimeout(startTimer);
           this.channel.close();
           resolve(outcome);
         }
       });
       this.child.on('exit', (code, signal) => {
+        clearTimeout(startTimer);
         this.channel.close();
         const tail = this.stderr.trim().split('\n').slice(-1)[0];
         // Only the recorder's own word counts as a finished run; an exit without one is reported as

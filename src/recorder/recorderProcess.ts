@@ -46,9 +46,11 @@ channel.onRequest(recordStart, async ({ protocolVersion, options }, { signal }) 
     return { folder: r.folder, status: r.manifest.status };
   } catch (e) {
     exitAfterAnswer(1);
-    const known = ModelError.is(e) || RunFormatError.is(e) || e instanceof RangeError || DatasetError.is(e);
     const data: RecordFailureData = { folder, location: ModelError.is(e) ? e.location : undefined };
-    throw new RpcError(known ? ((e as { code?: string }).code ?? 'bad-options') : 'internal', known ? (e as Error).message : `internal error: ${(e as Error)?.stack ?? String(e)}`, data);
+    // Problems the user can fix are told as they are; anything else is a bug, told with its stack.
+    if (ModelError.is(e) || RunFormatError.is(e) || DatasetError.is(e)) throw new RpcError(e.code, e.message, data);
+    if (e instanceof RangeError) throw new RpcError('bad-options', e.message, data);
+    throw new RpcError('internal', `internal error: ${(e as Error)?.stack ?? String(e)}`, data);
   }
 });
 

@@ -48,10 +48,13 @@ export interface HandlerContext<T extends RequestType> {
   /** Aborted when the caller cancels, or when the channel closes. */
   signal: AbortSignal;
   /** Reports progress to the caller; ignored once the request has been answered. */
-  progress(value: ProgressIn<T>): void;
+  progress: (value: ProgressIn<T>) => void;
 }
 
-export type RequestHandler<T extends RequestType> = (params: ParamsOut<T>, context: HandlerContext<T>) => ResultIn<T> | Promise<ResultIn<T>>;
+export type RequestHandler<T extends RequestType> = (
+  params: ParamsOut<T>,
+  context: HandlerContext<T>,
+) => ResultIn<T> | Promise<ResultIn<T>>;
 export type NotificationHandler<T extends NotificationType> = (params: ParamsOut<T>) => void | Promise<void>;
 
 interface Pending {
@@ -107,7 +110,8 @@ export class RpcChannel {
   }
 
   onNotification<T extends NotificationType>(type: T, handler: NotificationHandler<T>): this {
-    if (this.notificationHandlers.has(type.method)) throw new Error(`a handler for the notification "${type.method}" is already registered`);
+    if (this.notificationHandlers.has(type.method))
+      throw new Error(`a handler for the notification "${type.method}" is already registered`);
     this.notificationHandlers.set(type.method, { type, handler: handler as unknown as NotificationHandler<NotificationType> });
     return this;
   }
@@ -131,7 +135,7 @@ export class RpcChannel {
         onProgress,
         resolve: (result) => {
           settled();
-          resolve(result as ResultOut<T>);
+          resolve(result);
         },
         reject: (error) => {
           settled();
@@ -143,7 +147,9 @@ export class RpcChannel {
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {
           this.post({ type: 'cancel', id });
-          pending.reject(new RpcError('timeout', `${this.options.peer} did not answer "${type.method}" within ${formatSeconds(timeoutMs)}`));
+          pending.reject(
+            new RpcError('timeout', `${this.options.peer} did not answer "${type.method}" within ${formatSeconds(timeoutMs)}`),
+          );
         }, timeoutMs);
       }
       try {
@@ -206,7 +212,8 @@ export class RpcChannel {
         const p = this.pending.get(m.id);
         if (!p) return;
         const data = v.safeParse(p.type.errorData, m.error.data);
-        if (!data.success) this.log(`dropped malformed error data from ${this.options.peer} for "${p.type.method}": ${describeIssues(data.issues)}`);
+        if (!data.success)
+          this.log(`dropped malformed error data from ${this.options.peer} for "${p.type.method}": ${describeIssues(data.issues)}`);
         p.reject(new RpcError(m.error.code, m.error.message, data.success ? data.output : undefined));
         return;
       }
@@ -215,7 +222,8 @@ export class RpcChannel {
         if (!p) return;
         const value = v.safeParse(p.type.progress, m.value);
         if (value.success) p.onProgress?.(value.output as never);
-        else this.log(`ignored a malformed progress report from ${this.options.peer} for "${p.type.method}": ${describeIssues(value.issues)}`);
+        else
+          this.log(`ignored a malformed progress report from ${this.options.peer} for "${p.type.method}": ${describeIssues(value.issues)}`);
         return;
       }
       case 'cancel':

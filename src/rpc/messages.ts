@@ -48,7 +48,13 @@ const NONE = v.undefined();
 type None = typeof NONE;
 
 /** A request: its method name and the schemas of its parameters, result, progress reports and error data. */
-export interface RequestType<M extends string = string, P extends Schema = Schema, R extends Schema = Schema, G extends Schema = Schema, E extends Schema = Schema> {
+export interface RequestType<
+  M extends string = string,
+  P extends Schema = Schema,
+  R extends Schema = Schema,
+  G extends Schema = Schema,
+  E extends Schema = Schema,
+> {
   readonly kind: 'request';
   readonly method: M;
   readonly params: P;

@@ -150,6 +150,15 @@ send({ type: 'notification', method: 'recorder/hello', params: { protocolVersion
     }
   });
 
+  it('gives up a recorder that never says hello, instead of waiting for it forever', async () => {
+    const script = join(runs, 'muteRecorder.js');
+    writeFileSync(script, 'setInterval(() => undefined, 1000);\n');
+    const c = new RecorderClient({ script, options: { modelFile: model }, startTimeoutMs: 300 });
+    const outcome = await c.done;
+    assert.equal(outcome.kind, 'failed');
+    assert.match(outcome.kind === 'failed' ? outcome.message : '', /the recorder did not start within 0.3 s; check the setting cnnSlicer\.nodeExecutable/);
+  });
+
   it('formats the status bar text: model, epoch n/N, percentage, ETA', () => {
     assert.equal(formatEta(65_000), '1m05s');
     assert.equal(formatEta(4_000), '4s');

@@ -54,7 +54,11 @@ describe('rpc channel', () => {
       await tick(a); // the larger `a`, the later the answer
       return { sum: a + b };
     });
-    const answers = await Promise.all([client.request(add, { a: 40, b: 1 }), client.request(add, { a: 1, b: 2 }), client.request(add, { a: 20, b: 5 })]);
+    const answers = await Promise.all([
+      client.request(add, { a: 40, b: 1 }),
+      client.request(add, { a: 1, b: 2 }),
+      client.request(add, { a: 20, b: 5 }),
+    ]);
     assert.deepEqual(answers, [{ sum: 41 }, { sum: 3 }, { sum: 25 }]);
   });
 
@@ -63,7 +67,11 @@ describe('rpc channel', () => {
     server.onRequest(slow, () => {
       throw new RpcError('model', 'out of coffee', { where: 'model.ts:4' });
     });
-    await assert.rejects(client.request(slow, { ms: 0 }), (e: unknown) => RpcError.is(e, 'model') && (e as RpcError).message === 'out of coffee' && (e as RpcError<{ where: string }>).data?.where === 'model.ts:4');
+    await assert.rejects(
+      client.request(slow, { ms: 0 }),
+      (e: unknown) =>
+        RpcError.is(e, 'model') && e.message === 'out of coffee' && (e as RpcError<{ where: string }>).data?.where === 'model.ts:4',
+    );
   });
 
   it('sends a coded error with its code and an uncoded one as internal', async () => {
@@ -73,7 +81,10 @@ describe('rpc channel', () => {
       throw new TypeError('x is undefined');
     });
     await assert.rejects(client.request(add, { a: 1, b: 0 }), (e: unknown) => RpcError.is(e, 'epoch-not-recorded'));
-    await assert.rejects(client.request(add, { a: 2, b: 0 }), (e: unknown) => RpcError.is(e, 'internal') && /x is undefined/.test((e as Error).message));
+    await assert.rejects(
+      client.request(add, { a: 2, b: 0 }),
+      (e: unknown) => RpcError.is(e, 'internal') && /x is undefined/.test((e as Error).message),
+    );
   });
 
   it('delivers notifications and progress reports to their handlers', async () => {
@@ -132,7 +143,10 @@ describe('rpc channel', () => {
       return { finished: true };
     });
     const started = performance.now();
-    await assert.rejects(client.request(slow, { ms: 200 }, { timeoutMs: 50 }), (e: unknown) => RpcError.is(e, 'timeout') && /the server did not answer "slow" within 50 ms/.test((e as Error).message));
+    await assert.rejects(
+      client.request(slow, { ms: 200 }, { timeoutMs: 50 }),
+      (e: unknown) => RpcError.is(e, 'timeout') && /the server did not answer "slow" within 50 ms/.test((e as Error).message),
+    );
     assert.ok(performance.now() - started < 190);
     await tick(250);
     assert.ok(cancelled);
@@ -157,7 +171,10 @@ describe('rpc channel', () => {
       return { sum: 0 };
     });
     const untyped = client as unknown as { request(t: unknown, p: unknown): Promise<unknown> };
-    await assert.rejects(untyped.request(add, { a: 'one', b: 2 }), (e: unknown) => RpcError.is(e, 'bad-request') && /malformed "math\/add" request: a: Invalid type/.test((e as Error).message));
+    await assert.rejects(
+      untyped.request(add, { a: 'one', b: 2 }),
+      (e: unknown) => RpcError.is(e, 'bad-request') && /malformed "math\/add" request: a: Invalid type/.test((e as Error).message),
+    );
     assert.equal(called, false);
     assert.equal(serverLog.length, 1);
   });
@@ -171,7 +188,17 @@ describe('rpc channel', () => {
     const { server, port2, serverLog } = open();
     server.onRequest(add, ({ a, b }) => ({ sum: a + b }));
     const answers = collect(port2);
-    for (const garbage of [42, null, 'hello', [1, 2], { type: 'request', id: 7, method: 5 }, { type: 'bogus', id: 8 }, { id: 9 }, { type: 'notification' }, { type: 'cancel', id: -1 }]) {
+    for (const garbage of [
+      42,
+      null,
+      'hello',
+      [1, 2],
+      { type: 'request', id: 7, method: 5 },
+      { type: 'bogus', id: 8 },
+      { id: 9 },
+      { type: 'notification' },
+      { type: 'cancel', id: -1 },
+    ]) {
       port2.postMessage(garbage);
     }
     port2.postMessage({ type: 'request', id: 10, method: 'math/add', params: { a: 2, b: 3 } });
@@ -194,7 +221,12 @@ describe('rpc channel', () => {
     const { server, client, port1, clientLog } = open();
     server.close(); // the test answers by hand
     port1.on('message', (m: { id: number }) => port1.postMessage({ type: 'result', id: m.id, result: { sum: 'many' } }));
-    await assert.rejects(client.request(add, { a: 1, b: 2 }), (e: unknown) => RpcError.is(e, 'bad-response') && /the server answered "math\/add" with a malformed result \(sum: Invalid type/.test((e as Error).message));
+    await assert.rejects(
+      client.request(add, { a: 1, b: 2 }),
+      (e: unknown) =>
+        RpcError.is(e, 'bad-response') &&
+        /the server answered "math\/add" with a malformed result \(sum: Invalid type/.test((e as Error).message),
+    );
     assert.equal(clientLog.length, 1);
   });
 
@@ -238,7 +270,10 @@ describe('rpc channel', () => {
   });
 
   it('passes shared memory by reference (no copy, no element checks)', async () => {
-    const fill = defineRequest('fill', { params: v.object({ buffer: v.instance(SharedArrayBuffer), value: v.number() }), result: v.object({}) });
+    const fill = defineRequest('fill', {
+      params: v.object({ buffer: v.instance(SharedArrayBuffer), value: v.number() }),
+      result: v.object({}),
+    });
     const { server, client } = open();
     server.onRequest(fill, ({ buffer, value }) => {
       new Float64Array(buffer).fill(value);

@@ -65,10 +65,30 @@ describe('thread boundaries over the typed channel', function () {
         const d = 3;
         const samples = { n, d, type: 'float64', data: new SharedArrayBuffer(n * d * 8) };
         worker.postMessage(42);
-        worker.postMessage({ type: 'request', id: 1, method: 'distances/tiles', params: { samples: { ...samples, data: new SharedArrayBuffer(8) }, matrix: new SharedArrayBuffer(n * n * 8), tiles: [0, 0] } });
-        worker.postMessage({ type: 'request', id: 2, method: 'distances/tiles', params: { samples: { ...samples, data: new ArrayBuffer(n * d * 8) }, matrix: new SharedArrayBuffer(n * n * 8), tiles: [0, 0] } });
-        worker.postMessage({ type: 'request', id: 3, method: 'capacity/rows', params: { columns: [], rows: [], r0: 0, r1: 5, out: new SharedArrayBuffer(0) } });
-        worker.postMessage({ type: 'request', id: 4, method: 'distances/tiles', params: { samples, matrix: new SharedArrayBuffer(n * n * 8), tiles: [0, 0, 500, 0] } });
+        worker.postMessage({
+          type: 'request',
+          id: 1,
+          method: 'distances/tiles',
+          params: { samples: { ...samples, data: new SharedArrayBuffer(8) }, matrix: new SharedArrayBuffer(n * n * 8), tiles: [0, 0] },
+        });
+        worker.postMessage({
+          type: 'request',
+          id: 2,
+          method: 'distances/tiles',
+          params: { samples: { ...samples, data: new ArrayBuffer(n * d * 8) }, matrix: new SharedArrayBuffer(n * n * 8), tiles: [0, 0] },
+        });
+        worker.postMessage({
+          type: 'request',
+          id: 3,
+          method: 'capacity/rows',
+          params: { columns: [], rows: [], r0: 0, r1: 5, out: new SharedArrayBuffer(0) },
+        });
+        worker.postMessage({
+          type: 'request',
+          id: 4,
+          method: 'distances/tiles',
+          params: { samples, matrix: new SharedArrayBuffer(n * n * 8), tiles: [0, 0, 500, 0] },
+        });
         const [one, two, three, four] = await Promise.all([1, 2, 3, 4].map(answerTo));
         assert.match(`${one?.error?.code}: ${one?.error?.message}`, /^bad-request: .*the samples buffer is shorter than n × d values/);
         assert.match(`${two?.error?.code}: ${two?.error?.message}`, /^bad-request: .*samples\.data: must be a SharedArrayBuffer/);
@@ -87,11 +107,21 @@ describe('thread boundaries over the typed channel', function () {
     });
 
     it('the pool refuses a worker answer whose buffers do not match their sizes', async () => {
-      const script = fake('shortCodes', `parentPort.postMessage({ type: 'result', id, result: { codes: [{ n: 10, bins: 4, codes: new SharedArrayBuffer(1), entropyBits: null, nonFiniteCount: 0 }] } });`);
+      const script = fake(
+        'shortCodes',
+        `parentPort.postMessage({ type: 'result', id, result: { codes: [{ n: 10, bins: 4, codes: new SharedArrayBuffer(1), entropyBits: null, nonFiniteCount: 0 }] } });`,
+      );
       const pool = new ComputePool({ workers: 2, workerScript: script, log: () => undefined });
       try {
         const layer = layerActivations([10, 2, 2, 4], new Float32Array(10 * 16));
-        await assert.rejects(pool.capacityMatrix(layer, layer, { bins: 4 }), (e: unknown) => RpcError.is(e, 'bad-response') && /compute worker \d answered "capacity\/codes" with a malformed result \(codes\.0: the codes buffer is shorter/.test((e as Error).message));
+        await assert.rejects(
+          pool.capacityMatrix(layer, layer, { bins: 4 }),
+          (e: unknown) =>
+            RpcError.is(e, 'bad-response') &&
+            /compute worker \d answered "capacity\/codes" with a malformed result \(codes\.0: the codes buffer is shorter/.test(
+              (e as Error).message,
+            ),
+        );
       } finally {
         pool.close();
       }
@@ -123,11 +153,17 @@ describe('thread boundaries over the typed channel', function () {
     });
 
     it('keeps a worker RangeError a RangeError', async () => {
-      const script = fake('rangeError', `parentPort.postMessage({ type: 'error', id, error: { code: 'range-error', message: 'bins must be at least 2' } });`);
+      const script = fake(
+        'rangeError',
+        `parentPort.postMessage({ type: 'error', id, error: { code: 'range-error', message: 'bins must be at least 2' } });`,
+      );
       const pool = new ComputePool({ workers: 2, workerScript: script });
       try {
         const layer = layerActivations([10, 2, 2, 4], new Float32Array(10 * 16));
-        await assert.rejects(pool.capacityMatrix(layer, layer, { bins: 4 }), (e: unknown) => e instanceof RangeError && e.message === 'bins must be at least 2');
+        await assert.rejects(
+          pool.capacityMatrix(layer, layer, { bins: 4 }),
+          (e: unknown) => e instanceof RangeError && e.message === 'bins must be at least 2',
+        );
       } finally {
         pool.close();
       }
@@ -143,14 +179,30 @@ describe('thread boundaries over the typed channel', function () {
     it('refuses malformed requests naming the problem, and keeps working', async () => {
       const { worker, answerTo } = startWorker(forwardScript);
       try {
-        const base = { backend: 'cpu', checkpoint: join(dir, 'no-such-checkpoint'), layers, inputs: new SharedArrayBuffer(4 * 4 * 2), count: 2, last: 1, destinations: [] };
+        const base = {
+          backend: 'cpu',
+          checkpoint: join(dir, 'no-such-checkpoint'),
+          layers,
+          inputs: new SharedArrayBuffer(4 * 4 * 2),
+          count: 2,
+          last: 1,
+          destinations: [],
+        };
         worker.postMessage({ type: 'request', id: 1, method: 'forward', params: { ...base, inputs: new SharedArrayBuffer(4) } });
-        worker.postMessage({ type: 'request', id: 2, method: 'forward', params: { ...base, destinations: [{ index: 1, buffer: new SharedArrayBuffer(12), offset: 8, length: 3 }] } });
+        worker.postMessage({
+          type: 'request',
+          id: 2,
+          method: 'forward',
+          params: { ...base, destinations: [{ index: 1, buffer: new SharedArrayBuffer(12), offset: 8, length: 3 }] },
+        });
         worker.postMessage({ type: 'request', id: 3, method: 'forward', params: { ...base, backend: 'gpu-please' } });
         worker.postMessage({ type: 'request', id: 4, method: 'forward', params: { ...base, layers: [{ index: 0 }] } });
         worker.postMessage('garbage');
         const [one, two, three, four] = await Promise.all([1, 2, 3, 4].map(answerTo));
-        assert.match(`${one?.error?.code}: ${one?.error?.message}`, /^bad-request: .*the inputs buffer is shorter than count inputs of the input shape/);
+        assert.match(
+          `${one?.error?.code}: ${one?.error?.message}`,
+          /^bad-request: .*the inputs buffer is shorter than count inputs of the input shape/,
+        );
         assert.match(`${two?.error?.code}: ${two?.error?.message}`, /^bad-request: .*a destination lies outside its buffer/);
         assert.match(`${three?.error?.code}: ${three?.error?.message}`, /^bad-request: .*backend: Invalid type/);
         assert.match(`${four?.error?.code}: ${four?.error?.message}`, /^bad-request: .*layers\.0\.name: Invalid key/);
@@ -158,18 +210,36 @@ describe('thread boundaries over the typed channel', function () {
         worker.postMessage({ type: 'request', id: 5, method: 'forward', params: base });
         const five = await answerTo(5);
         assert.equal(five?.type, 'error');
-        assert.match(five!.error!.message, /no-such-checkpoint/);
+        assert.match(five?.error?.message ?? '', /no-such-checkpoint/);
       } finally {
         await worker.terminate();
       }
     });
 
-    const request = { backend: 'cpu' as const, checkpoint: '/x', layers, inputs: new SharedArrayBuffer(32), count: 2, last: 1, destinations: [] };
+    const request = {
+      backend: 'cpu' as const,
+      checkpoint: '/x',
+      layers,
+      inputs: new SharedArrayBuffer(32),
+      count: 2,
+      last: 1,
+      destinations: [],
+    };
 
     it('the service refuses a malformed answer from the worker', async () => {
-      const helper = new ForwardHelper(fake('badOutputs', `parentPort.postMessage({ type: 'result', id, result: { outputs: [{ index: 'one' }] } });`), () => undefined);
+      const helper = new ForwardHelper(
+        fake('badOutputs', `parentPort.postMessage({ type: 'result', id, result: { outputs: [{ index: 'one' }] } });`),
+        () => undefined,
+      );
       try {
-        await assert.rejects(helper.run(request), (e: unknown) => RpcError.is(e, 'bad-response') && /the forward-pass worker answered "forward" with a malformed result \(outputs\.0\.index: Invalid type/.test((e as Error).message));
+        await assert.rejects(
+          helper.run(request),
+          (e: unknown) =>
+            RpcError.is(e, 'bad-response') &&
+            /the forward-pass worker answered "forward" with a malformed result \(outputs\.0\.index: Invalid type/.test(
+              (e as Error).message,
+            ),
+        );
       } finally {
         helper.close();
       }

@@ -80,9 +80,9 @@ describe('analysis service protocol', function () {
       child.send({ type: 'bogus', id: 4 });
       const [one, two, three, four] = await Promise.all([1, 2, 3, 4].map(answerTo));
       assert.deepEqual(one?.error?.code, 'bad-request');
-      assert.match(one!.error!.message, /run: "run" must be the path of a run folder/);
+      assert.match(one?.error?.message ?? '', /run: "run" must be the path of a run folder/);
       assert.deepEqual(two?.error?.code, 'bad-request');
-      assert.match(two!.error!.message, /query: unknown query kind "bogus"; known kinds: run, training/);
+      assert.match(two?.error?.message ?? '', /query: unknown query kind "bogus"; known kinds: run, training/);
       assert.deepEqual(three?.error?.code, 'unknown-method');
       assert.deepEqual(four?.error?.code, 'bad-request');
     });
@@ -99,7 +99,10 @@ describe('analysis service protocol', function () {
     it('turns a query the service refuses as malformed into a bad-query error', async () => {
       const client = new AnalysisClient({ roots: [dir] });
       try {
-        await assert.rejects(client.query('/nowhere', { kind: 'bogus' } as unknown as Query), (e: QueryError) => e.code === 'bad-query' && /unknown query kind "bogus"/.test(e.message));
+        await assert.rejects(
+          client.query('/nowhere', { kind: 'bogus' } as unknown as Query),
+          (e: QueryError) => e.code === 'bad-query' && /unknown query kind "bogus"/.test(e.message),
+        );
       } finally {
         client.dispose();
       }
@@ -109,8 +112,16 @@ describe('analysis service protocol', function () {
       const log: string[] = [];
       const client = new AnalysisClient({ roots: [dir], script: fake('malformed', SERVICE_PROTOCOL_VERSION), log: (l) => log.push(l) });
       try {
-        await assert.rejects(client.query('result-not-an-answer', { kind: 'run' }), (e: QueryError) => e.code === 'internal' && /the analysis service answered "query" with a malformed result \(answer: an answer must be an object/.test(e.message));
-        await assert.rejects(client.query('error-without-message', { kind: 'run' }), (e: QueryError) => e.code === 'internal' && /malformed answer/.test(e.message));
+        await assert.rejects(
+          client.query('result-not-an-answer', { kind: 'run' }),
+          (e: QueryError) =>
+            e.code === 'internal' &&
+            /the analysis service answered "query" with a malformed result \(answer: an answer must be an object/.test(e.message),
+        );
+        await assert.rejects(
+          client.query('error-without-message', { kind: 'run' }),
+          (e: QueryError) => e.code === 'internal' && /malformed answer/.test(e.message),
+        );
         await assert.rejects(client.query('coded-error', { kind: 'run' }), (e: QueryError) => e.code === 'epoch-not-recorded');
         const progress: number[] = [];
         const r = await client.query('bad-progress', { kind: 'run' }, { onProgress: (f) => progress.push(f) });
@@ -130,7 +141,10 @@ describe('analysis service protocol', function () {
     it('refuses a service that speaks another protocol version', async () => {
       const client = new AnalysisClient({ roots: [dir], script: fake('old', 1), log: () => undefined });
       try {
-        await assert.rejects(client.query('ok', { kind: 'run' }), new RegExp(`speaks protocol 1, expected ${SERVICE_PROTOCOL_VERSION}; reinstall CNN Slicer`));
+        await assert.rejects(
+          client.query('ok', { kind: 'run' }),
+          new RegExp(`speaks protocol 1, expected ${SERVICE_PROTOCOL_VERSION}; reinstall CNN Slicer`),
+        );
       } finally {
         client.dispose();
       }
@@ -152,7 +166,10 @@ describe('analysis service protocol', function () {
     it('reports a Node executable that does not exist instead of crashing', async () => {
       const client = new AnalysisClient({ roots: [dir], execPath: '/no/such/node' });
       try {
-        await assert.rejects(client.query('ok', { kind: 'run' }), /could not start the analysis service .*ENOENT.*cnnSlicer\.nodeExecutable|the analysis service stopped/);
+        await assert.rejects(
+          client.query('ok', { kind: 'run' }),
+          /could not start the analysis service .*ENOENT.*cnnSlicer\.nodeExecutable|the analysis service stopped/,
+        );
       } finally {
         client.dispose();
       }
