@@ -11,7 +11,9 @@ import { Worker } from 'node:worker_threads';
 import { layerActivations } from '../../src/analysis';
 import { ComputePool } from '../../src/compute/pool';
 import { RpcError } from '../../src/rpc/messages';
-import { ForwardHelper } from '../../src/service/forwardHelper';
+import { recordRun } from '../../src/recorder/record';
+import { epochFolder } from '../../src/run/paths';
+import { ForwardHelper, shareFloat32 } from '../../src/service/forwardHelper';
 
 const computeScript = resolve(__dirname, '../../dist/computeWorker.js');
 const forwardScript = resolve(__dirname, '../../dist/forwardWorker.js');
@@ -213,6 +215,46 @@ describe('thread boundaries over the typed channel', function () {
         assert.match(five?.error?.message ?? '', /no-such-checkpoint/);
       } finally {
         await worker.terminate();
+      }
+    });
+
+    it('keeps a checkpoint loaded while a pass uses it, however many others load meanwhile', async () => {
+      // Four passes at once over four checkpoints: a worker that keeps two models must not dispose
+      // one that a running pass still holds ("Layer ... is already disposed").
+      const runs = join(dir, 'runs');
+      const model = resolve(__dirname, '../fixtures/models/multiFile.ts');
+      const { folder, manifest } = await recordRun({
+        modelFile: model,
+        dataset: 'synthetic:120',
+        epochs: 3,
+        batchSize: 16,
+        probeSize: 30,
+        runsFolder: runs,
+        k: 10,
+        backend: 'wasm',
+      });
+      const count = 400;
+      const inputShape = manifest.layers[0].outputShape;
+      const per = inputShape.reduce((a, b) => a * b, 1);
+      const inputs = shareFloat32(Float32Array.from({ length: count * per }, (_, i) => (i % 7) / 7));
+      const helper = new ForwardHelper(forwardScript);
+      try {
+        const passes = manifest.epochs.map((epoch) =>
+          helper.run({
+            backend: 'wasm',
+            checkpoint: join(folder, 'checkpoints', epochFolder(epoch)),
+            layers: manifest.layers,
+            inputs,
+            count,
+            last: manifest.layers.length - 1,
+            destinations: [],
+          }),
+        );
+        assert.equal(passes.length, 4);
+        const outputs = await Promise.all(passes);
+        for (const o of outputs) assert.equal(o.length, manifest.layers.length - 1);
+      } finally {
+        helper.close();
       }
     });
 
