@@ -1,12 +1,15 @@
 // The host↔webview message protocol. Both sides import this file, so it imports only the pure
-// query vocabulary (src/service/queries): the extension host must not pull webview code in, and
+// query vocabulary (src/service/queries) and valibot: the extension host must not pull webview code in, and
 // the webview bundle must not pull in anything from the host.
 //
 // Messages are discriminated unions keyed by `type`, named `scope/verb`. Every message that
 // crosses the boundary is validated by `parseHostMessage` / `parseWebviewMessage`, because
 // `postMessage` delivers whatever the other side (or a stale webview from an older version)
-// sent, and TypeScript types say nothing about that at run time. A webview is untrusted input to
-// the host: it names layers and channels by index and files by a bare name, never by a path.
+// sent, and TypeScript types say nothing about that at run time. Each message is a valibot schema
+// and its type is inferred from it, so the check and the type cannot drift apart. A webview is
+// untrusted input to the host: it names layers and channels by index and files by a bare name,
+// never by a path.
+import * as v from 'valibot';
 import { parseQuery, QueryError } from '../src/service/queries';
 import type { Answer, Query, QueryErrorCode } from '../src/service/queries';
 
@@ -19,118 +22,127 @@ export const MAX_STRING_LENGTH = 2000;
 /** Largest exported file accepted from a webview (text or base64): 64 MB. */
 export const MAX_EXPORT_LENGTH = 64 * 1024 * 1024;
 
-export type WebviewTheme = 'light' | 'dark' | 'high-contrast';
+const THEMES = ['light', 'dark', 'high-contrast'] as const;
+export type WebviewTheme = (typeof THEMES)[number];
 
 /** The four views of the paper (section 5). */
-export type ViewId = 'query' | 'training' | 'layer' | 'channel';
-export const VIEW_IDS: readonly ViewId[] = ['query', 'training', 'layer', 'channel'];
-
-/** What the host asks the panel to show: CodeLens "show entropy", the cursor on a layer definition. */
-export interface Focus {
-  view?: ViewId;
-  layer?: number;
-  channel?: number;
-}
+export const VIEW_IDS = ['query', 'training', 'layer', 'channel'] as const;
+export type ViewId = (typeof VIEW_IDS)[number];
 
 /** A chart export the host writes where the user chooses (webviews cannot download files). */
-export type ExportFormat = 'csv' | 'json' | 'svg' | 'png';
+const EXPORT_FORMATS = ['csv', 'json', 'svg', 'png'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-export type HostToWebview =
-  | { type: 'host/hello'; protocolVersion: number; theme: WebviewTheme; runId: string; focus?: Focus }
-  | { type: 'host/theme'; theme: WebviewTheme }
-  | { type: 'host/focus'; focus: Focus }
-  | { type: 'host/progress'; id: number; fraction: number; message?: string }
-  | { type: 'host/answer'; id: number; answer: Answer; cached: boolean; ms: number }
-  | { type: 'host/error'; id: number; code: QueryErrorCode | 'protocol'; message: string };
+/** Every error code a host/error may carry (a query error code missing here fails to compile). */
+const ERROR_CODES: Record<QueryErrorCode | 'protocol', true> = {
+  'bad-query': true,
+  'unknown-run': true,
+  'out-of-range': true,
+  'epoch-not-recorded': true,
+  'run-format': true,
+  unsupported: true,
+  cancelled: true,
+  internal: true,
+  protocol: true,
+};
 
-export type WebviewToHost =
-  | { type: 'webview/ready'; protocolVersion: number }
-  | { type: 'webview/query'; id: number; view: ViewId; query: Query }
-  | { type: 'webview/cancel'; id: number }
-  | { type: 'webview/revealLayer'; layer: number }
-  | { type: 'webview/export'; fileName: string; format: ExportFormat; text?: string; base64?: string };
+const Index = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+const BoundedString = v.pipe(v.string(), v.maxLength(MAX_STRING_LENGTH));
+const ProtocolVersion = v.pipe(Index, v.minValue(1));
+const Theme = v.picklist(THEMES);
+const View = v.picklist(VIEW_IDS);
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** What the host asks the panel to show: CodeLens "show entropy", the cursor on a layer definition. */
+const FocusSchema = v.object({ view: v.optional(View), layer: v.optional(Index), channel: v.optional(Index) });
+export type Focus = v.InferOutput<typeof FocusSchema>;
+
+/** A query, checked and cleaned by the query vocabulary's own parser. */
+const QuerySchema = v.pipe(
+  v.custom<Query>(isRecord),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      return parseQuery(dataset.value);
+    } catch (e) {
+      if (!(e instanceof QueryError)) throw e;
+      addIssue({ message: e.message });
+      return NEVER;
+    }
+  }),
+);
+
+/**
+ * The answer comes from this extension's own service; its envelope is checked here and each view
+ * reads only the fields of the kind it asked for.
+ */
+const AnswerSchema = v.custom<Answer>(isRecord);
+
+const HostToWebviewSchema = v.variant('type', [
+  v.object({
+    type: v.literal('host/hello'),
+    protocolVersion: ProtocolVersion,
+    theme: Theme,
+    runId: BoundedString,
+    focus: v.optional(FocusSchema),
+  }),
+  v.object({ type: v.literal('host/theme'), theme: Theme }),
+  v.object({ type: v.literal('host/focus'), focus: FocusSchema }),
+  v.object({
+    type: v.literal('host/progress'),
+    id: Index,
+    fraction: v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1)),
+    message: v.optional(BoundedString),
+  }),
+  v.object({ type: v.literal('host/answer'), id: Index, answer: AnswerSchema, cached: v.boolean(), ms: v.pipe(v.number(), v.finite()) }),
+  v.object({
+    type: v.literal('host/error'),
+    id: Index,
+    code: v.picklist(Object.keys(ERROR_CODES) as (keyof typeof ERROR_CODES)[]),
+    message: BoundedString,
+  }),
+]);
+export type HostToWebview = v.InferOutput<typeof HostToWebviewSchema>;
+
+/** A PNG export carries base64, every other format text: exactly one payload, and a file name for its format. */
+const ExportSchema = v.pipe(
+  v.object({
+    type: v.literal('webview/export'),
+    fileName: v.string(),
+    format: v.picklist(EXPORT_FORMATS),
+    text: v.optional(v.pipe(v.string(), v.maxLength(MAX_EXPORT_LENGTH))),
+    base64: v.optional(v.pipe(v.string(), v.maxLength(MAX_EXPORT_LENGTH), v.regex(/^[A-Za-z0-9+/]*={0,2}$/))),
+  }),
+  v.check((m) => isExportFileName(m.fileName, m.format), 'the file name must be a bare name ending in its format'),
+  v.check(
+    (m) => (m.format === 'png' ? m.base64 !== undefined && m.text === undefined : m.text !== undefined && m.base64 === undefined),
+    'a PNG export carries base64, any other text',
+  ),
+);
+
+const WebviewToHostSchema = v.variant('type', [
+  v.object({ type: v.literal('webview/ready'), protocolVersion: ProtocolVersion }),
+  v.object({ type: v.literal('webview/query'), id: Index, view: View, query: QuerySchema }),
+  v.object({ type: v.literal('webview/cancel'), id: Index }),
+  v.object({ type: v.literal('webview/revealLayer'), layer: Index }),
+  ExportSchema,
+]);
+export type WebviewToHost = v.InferOutput<typeof WebviewToHostSchema>;
 
 /** Ends an exhaustive `switch` over a union: adding a message type without handling it fails to compile. */
 export function assertNever(value: never): never {
   throw new Error(`Unhandled protocol message: ${JSON.stringify(value)}`);
 }
 
-const ERROR_CODES = new Set<string>(['bad-query', 'unknown-run', 'out-of-range', 'epoch-not-recorded', 'run-format', 'unsupported', 'cancelled', 'internal', 'protocol']);
-
 /** Returns a fresh, validated host message, or undefined for anything malformed. */
 export function parseHostMessage(x: unknown): HostToWebview | undefined {
-  if (!isRecord(x)) return undefined;
-  switch (x.type) {
-    case 'host/hello': {
-      const { protocolVersion, theme, runId, focus } = x;
-      if (!isProtocolVersion(protocolVersion) || !isTheme(theme) || !isBoundedString(runId)) return undefined;
-      const f = focus === undefined ? undefined : parseFocus(focus);
-      if (focus !== undefined && f === undefined) return undefined;
-      return { type: 'host/hello', protocolVersion, theme, runId, ...(f ? { focus: f } : {}) };
-    }
-    case 'host/theme':
-      return isTheme(x.theme) ? { type: 'host/theme', theme: x.theme } : undefined;
-    case 'host/focus': {
-      const focus = parseFocus(x.focus);
-      return focus ? { type: 'host/focus', focus } : undefined;
-    }
-    case 'host/progress': {
-      const { id, fraction, message } = x;
-      if (!isIndex(id) || !isFiniteNumber(fraction) || fraction < 0 || fraction > 1) return undefined;
-      if (message !== undefined && !isBoundedString(message)) return undefined;
-      return { type: 'host/progress', id, fraction, ...(message !== undefined ? { message } : {}) };
-    }
-    case 'host/answer': {
-      // The answer comes from this extension's own service; its envelope is checked here and
-      // each view reads only the fields of the kind it asked for.
-      const { id, answer, cached, ms } = x;
-      if (!isIndex(id) || !isRecord(answer) || typeof cached !== 'boolean' || !isFiniteNumber(ms)) return undefined;
-      return { type: 'host/answer', id, answer: answer as unknown as Answer, cached, ms };
-    }
-    case 'host/error': {
-      const { id, code, message } = x;
-      if (!isIndex(id) || typeof code !== 'string' || !ERROR_CODES.has(code) || !isBoundedString(message)) return undefined;
-      return { type: 'host/error', id, code: code as QueryErrorCode | 'protocol', message };
-    }
-    default:
-      return undefined;
-  }
+  const r = v.safeParse(HostToWebviewSchema, x);
+  return r.success ? r.output : undefined;
 }
 
 /** Returns a fresh, fully validated webview message, or undefined for anything malformed. */
 export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
-  if (!isRecord(x)) return undefined;
-  switch (x.type) {
-    case 'webview/ready':
-      return isProtocolVersion(x.protocolVersion) ? { type: 'webview/ready', protocolVersion: x.protocolVersion } : undefined;
-    case 'webview/query': {
-      const { id, view } = x;
-      if (!isIndex(id) || !isView(view)) return undefined;
-      try {
-        return { type: 'webview/query', id, view, query: parseQuery(x.query) };
-      } catch (e) {
-        if (e instanceof QueryError) return undefined;
-        throw e;
-      }
-    }
-    case 'webview/cancel':
-      return isIndex(x.id) ? { type: 'webview/cancel', id: x.id } : undefined;
-    case 'webview/revealLayer':
-      return isIndex(x.layer) ? { type: 'webview/revealLayer', layer: x.layer } : undefined;
-    case 'webview/export': {
-      const { fileName, format, text, base64 } = x;
-      if (!isExportFormat(format) || !isExportFileName(fileName, format)) return undefined;
-      // Exactly one payload: text for CSV, JSON and SVG; base64 for PNG.
-      if (format === 'png') {
-        if (typeof base64 !== 'string' || base64.length > MAX_EXPORT_LENGTH || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || text !== undefined) return undefined;
-        return { type: 'webview/export', fileName, format, base64 };
-      }
-      if (typeof text !== 'string' || text.length > MAX_EXPORT_LENGTH || base64 !== undefined) return undefined;
-      return { type: 'webview/export', fileName, format, text };
-    }
-    default:
-      return undefined;
-  }
+  const r = v.safeParse(WebviewToHostSchema, x);
+  return r.success ? r.output : undefined;
 }
 
 /**
@@ -138,46 +150,16 @@ export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
  * separators) ending in its format's extension, so a webview can never name a path.
  */
 export function isExportFileName(x: unknown, format: ExportFormat): x is string {
-  return typeof x === 'string' && x.length <= 120 && /^[A-Za-z0-9][A-Za-z0-9_\-. ]*$/.test(x) && !x.includes('..') && x.toLowerCase().endsWith(`.${format}`);
+  return (
+    typeof x === 'string' &&
+    x.length <= 120 &&
+    /^[A-Za-z0-9][A-Za-z0-9_\-. ]*$/.test(x) &&
+    !x.includes('..') &&
+    x.toLowerCase().endsWith(`.${format}`)
+  );
 }
 
 export function parseFocus(x: unknown): Focus | undefined {
-  if (!isRecord(x)) return undefined;
-  const { view, layer, channel } = x;
-  if (view !== undefined && !isView(view)) return undefined;
-  if (layer !== undefined && !isIndex(layer)) return undefined;
-  if (channel !== undefined && !isIndex(channel)) return undefined;
-  return { ...(view !== undefined ? { view } : {}), ...(layer !== undefined ? { layer } : {}), ...(channel !== undefined ? { channel } : {}) };
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function isFiniteNumber(x: unknown): x is number {
-  return typeof x === 'number' && Number.isFinite(x);
-}
-
-function isIndex(x: unknown): x is number {
-  return isFiniteNumber(x) && Number.isInteger(x) && x >= 0 && x <= Number.MAX_SAFE_INTEGER;
-}
-
-function isBoundedString(x: unknown): x is string {
-  return typeof x === 'string' && x.length <= MAX_STRING_LENGTH;
-}
-
-function isProtocolVersion(x: unknown): x is number {
-  return isIndex(x) && x >= 1;
-}
-
-function isTheme(x: unknown): x is WebviewTheme {
-  return x === 'light' || x === 'dark' || x === 'high-contrast';
-}
-
-function isView(x: unknown): x is ViewId {
-  return typeof x === 'string' && (VIEW_IDS as readonly string[]).includes(x);
-}
-
-function isExportFormat(x: unknown): x is ExportFormat {
-  return x === 'csv' || x === 'json' || x === 'svg' || x === 'png';
+  const r = v.safeParse(FocusSchema, x);
+  return r.success ? r.output : undefined;
 }

@@ -25,7 +25,19 @@ import {
   hasErrorCode,
   SampleArray,
 } from '../analysis';
-import type { SharedCodes, SharedLayer, SharedSamples, WorkerRequest, WorkerRequestBody, WorkerResponse } from './protocol';
+import { RpcChannel } from '../rpc/channel';
+import { ParamsIn, RequestType, ResultOut, RpcError } from '../rpc/messages';
+import { workerPort } from '../rpc/ports';
+import {
+  capacityCodes,
+  capacityRows,
+  distanceTiles,
+  interSampleRows,
+  RANGE_ERROR_CODE,
+  SharedCodes,
+  SharedLayer,
+  SharedSamples,
+} from './protocol';
 
 /** Work below this many multiply-adds runs inline: starting threads would cost more than it saves. */
 const INLINE_WORK = 2e7;
@@ -50,11 +62,6 @@ export function resolveWorkerScript(): string {
   return found;
 }
 
-interface Pending {
-  resolve: (r: WorkerResponse & { type: 'done' }) => void;
-  reject: (e: Error) => void;
-}
-
 /** The error a cancelled computation rejects with (cancellation is not a failure). */
 export class CancelledError extends CodedError {
   constructor() {
@@ -65,66 +72,62 @@ export class CancelledError extends CodedError {
   }
 }
 
+/** A worker's error as the pool's callers expect it: a RangeError stays a RangeError (bad parameters, not a bug). */
+function fromWorker(e: unknown): unknown {
+  return RpcError.is(e, RANGE_ERROR_CODE) ? new RangeError(e.message) : e;
+}
+
 export class ComputePool {
   readonly size: number;
-  private workers: Worker[] = [];
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private workers: { worker: Worker; channel: RpcChannel }[] = [];
   private readonly script: string;
+  private readonly log?: (line: string) => void;
 
-  constructor(options: { workers?: number; workerScript?: string } = {}) {
+  constructor(options: { workers?: number; workerScript?: string; log?: (line: string) => void } = {}) {
     this.size = Math.max(1, options.workers ?? Math.min(availableParallelism(), 8));
     this.script = options.workerScript ?? resolveWorkerScript();
+    this.log = options.log;
   }
 
-  private ensureWorkers(): Worker[] {
-    if (this.workers.length) return this.workers;
-    for (let w = 0; w < this.size; w++) {
-      const worker = new Worker(this.script);
-      worker.on('message', (res: WorkerResponse) => {
-        const p = this.pending.get(res.id);
-        if (!p) return;
-        this.pending.delete(res.id);
-        if (res.type === 'done') p.resolve(res);
-        // Keep RangeError a RangeError: callers tell bad parameters from bugs by it.
-        else p.reject(res.name === 'RangeError' ? new RangeError(res.message) : Object.assign(new Error(res.message), { name: res.name }));
-      });
-      worker.on('error', (e) => this.failAll(e));
-      this.workers.push(worker);
+  private ensureWorkers(): RpcChannel[] {
+    if (!this.workers.length) {
+      for (let w = 0; w < this.size; w++) {
+        const worker = new Worker(this.script);
+        const channel = new RpcChannel(workerPort(worker), { peer: `compute worker ${w + 1}`, log: this.log });
+        const entry = { worker, channel };
+        // A worker replaced after a failure must not take its successors with it.
+        const fail = (e: Error) => this.workers.includes(entry) && this.failAll(e);
+        worker.on('error', fail);
+        worker.on('exit', (code) => fail(new Error(`compute worker ${w + 1} stopped unexpectedly (exit code ${code})`)));
+        this.workers.push(entry);
+      }
     }
-    return this.workers;
+    return this.workers.map((w) => w.channel);
   }
 
+  /** Rejects every pending computation with `e` and stops the workers (the next computation starts new ones). */
   private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
-    this.terminate();
-  }
-
-  private terminate(): void {
-    for (const w of this.workers) void w.terminate();
+    const workers = this.workers;
     this.workers = [];
+    for (const { worker, channel } of workers) {
+      channel.close(e);
+      void worker.terminate();
+    }
   }
 
-  private run(worker: number, req: WorkerRequestBody, signal?: AbortSignal): Promise<WorkerResponse & { type: 'done' }> {
-    const workers = this.ensureWorkers();
-    const id = this.nextId++;
-    return new Promise((resolvePromise, reject) => {
-      if (signal?.aborted) return reject(new CancelledError());
-      const onAbort = () => this.failAll(new CancelledError());
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, {
-        resolve: (r) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolvePromise(r);
-        },
-        reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      });
-      workers[worker].postMessage({ ...req, id } as WorkerRequest);
-    });
+  /** One request to worker `worker`; cancelling stops every worker, since a worker cannot be interrupted mid-stage. */
+  private async run<T extends RequestType>(worker: number, type: T, params: ParamsIn<T>, signal?: AbortSignal): Promise<ResultOut<T>> {
+    if (signal?.aborted) throw new CancelledError();
+    const channel = this.ensureWorkers()[worker];
+    const onAbort = () => this.failAll(new CancelledError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await channel.request(type, params);
+    } catch (e) {
+      throw fromWorker(e);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /**
@@ -151,13 +154,13 @@ export class ComputePool {
       const tiles: number[][] = Array.from({ length: W }, () => []);
       let t = 0;
       for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) for (let j0 = i0; j0 < n; j0 += BLOCK_ROWS) tiles[t++ % W].push(i0, j0);
-      await Promise.all(tiles.map((list, w) => this.run(w, { type: 'distances/tiles', samples, matrix: matrix!, tiles: list }, options.signal)));
+      await Promise.all(tiles.map((list, w) => this.run(w, distanceTiles, { samples, matrix: matrix!, tiles: list }, options.signal)));
     }
     const t1 = performance.now();
     const indices = new SharedArrayBuffer(n * K * 4);
     const weights = new SharedArrayBuffer(n * K * 8);
     await Promise.all(
-      splitRange(n, W).map(([r0, r1], w) => this.run(w, { type: 'interSample/rows', matrix, samples, K, r0, r1, indices, weights }, options.signal)),
+      splitRange(n, W).map(([r0, r1], w) => this.run(w, interSampleRows, { matrix, samples, K, r0, r1, indices, weights }, options.signal)),
     );
     const t2 = performance.now();
     const entropyBits = symmetricEntropyBits(n, K, new Int32Array(indices), new Float64Array(weights));
@@ -190,7 +193,11 @@ export class ComputePool {
     if (inlineWork(n, d, k) || this.size === 1 || n * n * 8 > SHARED_MATRIX_BYTES) {
       const out: InterSampleResult[] = [];
       for (const s of subsets) {
-        out.push(s === 'all' ? await this.interSampleEntropy(values, n, d, options) : await this.interSampleEntropy(gatherSamples(values, d, s), s.length, d, options));
+        out.push(
+          s === 'all'
+            ? await this.interSampleEntropy(values, n, d, options)
+            : await this.interSampleEntropy(gatherSamples(values, d, s), s.length, d, options),
+        );
       }
       return out;
     }
@@ -201,12 +208,18 @@ export class ComputePool {
     const tiles: number[][] = Array.from({ length: W }, () => []);
     let t = 0;
     for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) for (let j0 = i0; j0 < n; j0 += BLOCK_ROWS) tiles[t++ % W].push(i0, j0);
-    await Promise.all(tiles.map((list, w) => this.run(w, { type: 'distances/tiles', samples, matrix, tiles: list }, options.signal)));
+    await Promise.all(tiles.map((list, w) => this.run(w, distanceTiles, { samples, matrix, tiles: list }, options.signal)));
     const results: InterSampleResult[] = [];
     for (const s of subsets) {
       const m = s === 'all' ? n : s.length;
       const K = neighbourCount(m, k);
-      const base = { n: m, K, nonFiniteCount: clean.nonFiniteCount, droppedCoordinates: clean.droppedCoordinates, kernel: 'wasm-simd' as const };
+      const base = {
+        n: m,
+        K,
+        nonFiniteCount: clean.nonFiniteCount,
+        droppedCoordinates: clean.droppedCoordinates,
+        kernel: 'wasm-simd' as const,
+      };
       if (K < 2) {
         results.push({ ...base, entropyBits: undefined });
         continue;
@@ -215,7 +228,9 @@ export class ComputePool {
       const weights = new SharedArrayBuffer(m * K * 8);
       const subset = s === 'all' ? undefined : Array.from(s);
       await Promise.all(
-        splitRange(m, W).map(([r0, r1], w) => this.run(w, { type: 'interSample/rows', matrix, samples, K, r0, r1, indices, weights, subset }, options.signal)),
+        splitRange(m, W).map(([r0, r1], w) =>
+          this.run(w, interSampleRows, { matrix, samples, K, r0, r1, indices, weights, subset }, options.signal),
+        ),
       );
       results.push({ ...base, entropyBits: symmetricEntropyBits(m, K, new Int32Array(indices), new Float64Array(weights)) });
     }
@@ -227,7 +242,11 @@ export class ComputePool {
    * 5.3.1 / Fig. 8: each worker bins the pair distances of a share of the channels, then fills a
    * share of the rows from the joint histograms.
    */
-  async capacityMatrix(layerI: LayerActivations, layerJ: LayerActivations, options: { bins?: number; signal?: AbortSignal } = {}): Promise<CapacityMatrix> {
+  async capacityMatrix(
+    layerI: LayerActivations,
+    layerJ: LayerActivations,
+    options: { bins?: number; signal?: AbortSignal } = {},
+  ): Promise<CapacityMatrix> {
     const bins = options.bins ?? DEFAULT_BINS;
     checkBins(bins);
     if (layerI.count !== layerJ.count) throw new RangeError(`both layers need the same inputs; got ${layerI.count} and ${layerJ.count}`);
@@ -235,14 +254,16 @@ export class ComputePool {
     // Each layer is shared once; the workers take its channels apart themselves.
     const layerCodes = async (layer: LayerActivations): Promise<SharedCodes[]> => {
       const shared = shareLayer(layer);
-      const parts = await Promise.all(splitRange(layer.channels, W).map(([c0, c1], w) => this.run(w, { type: 'capacity/codes', layer: shared, c0, c1, bins }, options.signal)));
-      return parts.flatMap((r) => r.codes ?? []);
+      const parts = await Promise.all(
+        splitRange(layer.channels, W).map(([c0, c1], w) => this.run(w, capacityCodes, { layer: shared, c0, c1, bins }, options.signal)),
+      );
+      return parts.flatMap((r) => r.codes);
     };
     const columns = await layerCodes(layerI);
     const rows = layerI === layerJ ? columns : await layerCodes(layerJ);
     const out = new SharedArrayBuffer(rows.length * columns.length * 8);
     await Promise.all(
-      splitRange(rows.length, W).map(([r0, r1], w) => this.run(w, { type: 'capacity/rows', columns, rows, r0, r1, out }, options.signal)),
+      splitRange(rows.length, W).map(([r0, r1], w) => this.run(w, capacityRows, { columns, rows, r0, r1, out }, options.signal)),
     );
     const entropy = (c: SharedCodes) => c.entropyBits ?? undefined;
     return {

@@ -1,89 +1,137 @@
 /**
- * The typed protocol between the compute pool (main thread) and its worker threads. Bulk data
- * travels in SharedArrayBuffers, so messages carry only buffers and ranges.
+ * The requests of the compute pool (main thread) to its worker threads, as valibot schemas: the
+ * types below are inferred from them, and the worker checks every request, the pool every answer,
+ * against them. Bulk data travels in SharedArrayBuffers, so messages carry only buffers and
+ * ranges; a buffer is checked for its type and its length against the sizes it is described
+ * with, never element by element (which would cost as much as the work).
  */
+import * as v from 'valibot';
+import { defineRequest, ParamsIn, ResultOut } from '../rpc/messages';
 import type { SortKey } from '../analysis';
-
-export const COMPUTE_PROTOCOL_VERSION = 1;
-
-/** Row-major samples `[n, d]` shared by every worker. */
-export interface SharedSamples {
-  n: number;
-  d: number;
-  /** Element type of `data`. */
-  type: 'float32' | 'float64';
-  data: SharedArrayBuffer;
-}
-
-/** Layer activations `[count, units, channels]` (channels last) shared by every worker. */
-export interface SharedLayer {
-  count: number;
-  units: number;
-  channels: number;
-  type: 'float32' | 'float64';
-  data: SharedArrayBuffer;
-}
-
-export type WorkerRequest =
-  | {
-      /** Fill tiles of a shared symmetric `n × n` distance matrix. */
-      type: 'distances/tiles';
-      id: number;
-      samples: SharedSamples;
-      matrix: SharedArrayBuffer;
-      /** Flat list of tile origins `[i0, j0, i0, j0, ...]` (tiles of BLOCK_ROWS). */
-      tiles: number[];
-    }
-  | {
-      /** Neighbours and weights of rows `[r0, r1)` (inter-sample entropy stage 2). */
-      type: 'interSample/rows';
-      id: number;
-      /** Read distances from this shared matrix when given, else compute them from `samples`. */
-      matrix?: SharedArrayBuffer;
-      samples: SharedSamples;
-      K: number;
-      r0: number;
-      r1: number;
-      indices: SharedArrayBuffer;
-      weights: SharedArrayBuffer;
-      /** Work on this subset of the samples only (rows r0..r1 index the subset); needs `matrix`. */
-      subset?: number[];
-    }
-  | {
-      /** Binned pair-distance codes of channels `[c0, c1)` of a shared layer (capacity stage 1). */
-      type: 'capacity/codes';
-      id: number;
-      layer: SharedLayer;
-      c0: number;
-      c1: number;
-      bins: number;
-    }
-  | {
-      /** Rows `[r0, r1)` of a capacity matrix from shared codes. */
-      type: 'capacity/rows';
-      id: number;
-      columns: SharedCodes[];
-      rows: SharedCodes[];
-      r0: number;
-      r1: number;
-      out: SharedArrayBuffer;
-    };
-
-/** Distance codes as shared memory. */
-export interface SharedCodes {
-  n: number;
-  bins: number;
-  codes: SharedArrayBuffer;
-  entropyBits: number | null;
-  nonFiniteCount: number;
-}
-
-export type WorkerResponse =
-  | { type: 'done'; id: number; codes?: SharedCodes[] }
-  | { type: 'error'; id: number; message: string; name: string };
 
 /** Re-export so callers of the pool name sort keys without importing the analysis core twice. */
 export type { SortKey };
 
-/** A request before the pool gives it an id (Omit distributed over the union's members). */
-export type WorkerRequestBody = WorkerRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const Shared = v.instance(SharedArrayBuffer, 'must be a SharedArrayBuffer');
+const ElementType = v.picklist(['float32', 'float64']);
+const bytesOf = (type: 'float32' | 'float64') => (type === 'float32' ? 4 : 8);
+
+/** A list of non-negative integers (tile origins, sample indices), checked in one pass without per-element schemas. */
+const IndexList = v.custom<number[]>(
+  (x) => Array.isArray(x) && x.every((e) => typeof e === 'number' && Number.isSafeInteger(e) && e >= 0),
+  'must be a list of non-negative integers',
+);
+
+/** Row-major samples `[n, d]` shared by every worker. */
+export const SharedSamplesSchema = v.pipe(
+  v.object({ n: Count, d: Count, type: ElementType, data: Shared }),
+  v.check((s) => s.data.byteLength >= s.n * s.d * bytesOf(s.type), 'the samples buffer is shorter than n × d values'),
+);
+export type SharedSamples = v.InferOutput<typeof SharedSamplesSchema>;
+
+/** Layer activations `[count, units, channels]` (channels last) shared by every worker. */
+export const SharedLayerSchema = v.pipe(
+  v.object({ count: Count, units: Count, channels: Count, type: ElementType, data: Shared }),
+  v.check(
+    (l) => l.data.byteLength >= l.count * l.units * l.channels * bytesOf(l.type),
+    'the layer buffer is shorter than count × units × channels values',
+  ),
+);
+export type SharedLayer = v.InferOutput<typeof SharedLayerSchema>;
+
+/** Distance codes of one channel as shared memory: one code per pair of inputs, a byte each up to 255 bins. */
+export const SharedCodesSchema = v.pipe(
+  v.object({ n: Count, bins: v.pipe(Count, v.minValue(1)), codes: Shared, entropyBits: v.nullable(v.number()), nonFiniteCount: Count }),
+  v.check(
+    (c) => c.codes.byteLength >= ((c.n * (c.n - 1)) / 2) * (c.bins <= 255 ? 1 : 2),
+    'the codes buffer is shorter than one code per pair of inputs',
+  ),
+);
+export type SharedCodes = v.InferOutput<typeof SharedCodesSchema>;
+
+const Done = v.object({});
+
+/** Fill tiles of a shared symmetric `n × n` distance matrix. */
+export const distanceTiles = defineRequest('distances/tiles', {
+  params: v.pipe(
+    v.object({
+      samples: SharedSamplesSchema,
+      matrix: Shared,
+      /** Flat list of tile origins `[i0, j0, i0, j0, ...]` (tiles of BLOCK_ROWS). */
+      tiles: IndexList,
+    }),
+    v.check((p) => p.matrix.byteLength >= p.samples.n * p.samples.n * 8, 'the matrix buffer is shorter than n × n float64 values'),
+    v.check((p) => p.tiles.length % 2 === 0 && p.tiles.every((t) => t < p.samples.n), 'tiles must be pairs of row origins below n'),
+  ),
+  result: Done,
+});
+
+/** Neighbours and weights of rows `[r0, r1)` (inter-sample entropy stage 2). */
+export const interSampleRows = defineRequest('interSample/rows', {
+  params: v.pipe(
+    v.object({
+      /** Read distances from this shared matrix when given, else compute them from `samples`. */
+      matrix: v.optional(Shared),
+      samples: SharedSamplesSchema,
+      K: v.pipe(Count, v.minValue(1)),
+      r0: Count,
+      r1: Count,
+      indices: Shared,
+      weights: Shared,
+      /** Work on this subset of the samples only (rows r0..r1 index the subset); needs `matrix`. */
+      subset: v.optional(IndexList),
+    }),
+    v.check((p) => p.r0 <= p.r1 && p.r1 <= (p.subset?.length ?? p.samples.n), 'rows must be a range within the samples (or the subset)'),
+    v.check(
+      (p) => p.indices.byteLength >= p.r1 * p.K * 4 && p.weights.byteLength >= p.r1 * p.K * 8,
+      'the neighbour buffers are shorter than r1 × K entries',
+    ),
+    v.check(
+      (p) => !p.matrix || p.matrix.byteLength >= p.samples.n * p.samples.n * 8,
+      'the matrix buffer is shorter than n × n float64 values',
+    ),
+    v.check(
+      (p) => !p.subset || (p.matrix !== undefined && p.subset.every((i) => i < p.samples.n)),
+      'a subset needs the matrix and indices below n',
+    ),
+  ),
+  result: Done,
+});
+
+/** Binned pair-distance codes of channels `[c0, c1)` of a shared layer (capacity stage 1). */
+export const capacityCodes = defineRequest('capacity/codes', {
+  params: v.pipe(
+    v.object({ layer: SharedLayerSchema, c0: Count, c1: Count, bins: v.pipe(Count, v.minValue(1)) }),
+    v.check((p) => p.c0 <= p.c1 && p.c1 <= p.layer.channels, 'channels must be a range within the layer'),
+  ),
+  result: v.object({ codes: v.array(SharedCodesSchema) }),
+});
+
+/** Rows `[r0, r1)` of a capacity matrix from shared codes. */
+export const capacityRows = defineRequest('capacity/rows', {
+  params: v.pipe(
+    v.object({ columns: v.array(SharedCodesSchema), rows: v.array(SharedCodesSchema), r0: Count, r1: Count, out: Shared }),
+    v.check((p) => p.r0 <= p.r1 && p.r1 <= p.rows.length, 'rows must be a range within the rows'),
+    v.check(
+      (p) => p.out.byteLength >= p.rows.length * p.columns.length * 8,
+      'the output buffer is shorter than rows × columns float64 values',
+    ),
+  ),
+  result: Done,
+});
+
+/** Every request a compute worker answers. */
+export const COMPUTE_REQUESTS = [distanceTiles, interSampleRows, capacityCodes, capacityRows] as const;
+
+export type DistanceTilesRequest = ParamsIn<typeof distanceTiles>;
+export type InterSampleRowsRequest = ParamsIn<typeof interSampleRows>;
+export type CapacityCodesRequest = ParamsIn<typeof capacityCodes>;
+export type CapacityRowsRequest = ParamsIn<typeof capacityRows>;
+export type CapacityCodesResult = ResultOut<typeof capacityCodes>;
+
+/**
+ * The code a RangeError crosses with, so the pool rethrows it as a RangeError: callers tell bad
+ * parameters from bugs by it.
+ */
+export const RANGE_ERROR_CODE = 'range-error';

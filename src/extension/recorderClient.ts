@@ -1,11 +1,24 @@
 // The parent side of one recording: forks the recorder child process (dist/recorder.js), speaks
-// its typed protocol (src/recorder/protocol.ts), and reports progress, epochs, the run folder and
-// the outcome. It imports no `vscode`, so it is tested with the real recorder in plain Node
+// its typed protocol (src/recorder/protocol.ts) over the channel of src/rpc, which checks every
+// message the recorder sends against the protocol's schemas, and reports progress, epochs, the
+// run folder and the outcome. It imports no `vscode`, so it is tested with the real recorder in plain Node
 // (test/unit/recorderClient.test.ts); src/extension/recording.ts puts a UI on it.
 import { ChildProcess, fork } from 'node:child_process';
 import type { RunStatus } from '../run/format';
-import { FromRecorder, RECORDER_PROTOCOL_VERSION, ToRecorder } from '../recorder/protocol';
-import type { RecordOptions, RecordProgress } from '../recorder/protocol';
+import {
+  RECORDER_PROTOCOL_VERSION,
+  RecordFailureData,
+  recordEpoch,
+  recorderHello,
+  recordLog,
+  recordProgress,
+  recordRunFolder,
+  recordStart,
+} from '../recorder/protocol';
+import type { RecordEpochEvent, RecordOptions, RecordProgress } from '../recorder/protocol';
+import { RpcChannel } from '../rpc/channel';
+import { RpcError } from '../rpc/messages';
+import { childProcessPort } from '../rpc/ports';
 
 export type RecordingOutcome =
   | { kind: 'done'; folder: string; status: RunStatus }
@@ -16,7 +29,7 @@ export type RecordingOutcome =
 export interface RecordingEvents {
   onProgress?(p: RecordProgress): void;
   onRunFolder?(folder: string, runId: string): void;
-  onEpoch?(e: { epoch: number; trainLoss: number | null; probeAccuracy: number; recordMs: number }): void;
+  onEpoch?(e: RecordEpochEvent): void;
   onLog?(line: string): void;
 }
 
@@ -29,6 +42,8 @@ export interface RecorderClientOptions {
   events?: RecordingEvents;
   /** How long a cancelled recorder may take to finish its batch before it is killed (ms). */
   cancelGraceMs?: number;
+  /** How long the recorder may take to say hello before it is given up (ms; default 60 s: loading TensorFlow.js takes seconds). */
+  startTimeoutMs?: number;
 }
 
 /** One recording in a child process; `done` settles when the process has ended. */
@@ -37,7 +52,11 @@ export class RecorderClient {
   folder?: string;
   runId?: string;
   lastProgress?: RecordProgress;
-  private child: ChildProcess;
+  private readonly child: ChildProcess;
+  private readonly channel: RpcChannel;
+  /** Aborting it cancels the `record/start` request: the recorder stops after the current batch. */
+  private readonly stop = new AbortController();
+  private startSent = false;
   private cancelled = false;
   private killedAfterCancel = false;
   private stderr = '';
@@ -48,50 +67,68 @@ export class RecorderClient {
       // Only the tail matters for a message; a runaway writer must not grow memory.
       this.stderr = (this.stderr + d.toString()).slice(-4000);
     });
+    // Malformed messages from the recorder are reported in the recording's log.
+    this.channel = new RpcChannel(childProcessPort(this.child), { peer: 'the recorder', log: (line) => o.events?.onLog?.(line) });
     let outcome: RecordingOutcome | undefined;
-    this.done = new Promise((resolve) => {
-      this.child.on('message', (raw) => {
-        const m = raw as FromRecorder;
-        switch (m?.type) {
-          case 'recorder/hello':
-            if (m.protocolVersion !== RECORDER_PROTOCOL_VERSION) {
-              outcome = { kind: 'failed', message: `the recorder speaks protocol ${m.protocolVersion}, this extension ${RECORDER_PROTOCOL_VERSION}: reinstall CNN Slicer` };
-              this.child.kill();
-              return;
-            }
-            this.send({ type: 'record/start', protocolVersion: RECORDER_PROTOCOL_VERSION, options: o.options });
-            return;
-          case 'record/progress':
-            this.lastProgress = m.progress;
-            o.events?.onProgress?.(m.progress);
-            return;
-          case 'record/runFolder':
-            this.folder = m.folder;
-            this.runId = m.runId;
-            o.events?.onRunFolder?.(m.folder, m.runId);
-            return;
-          case 'record/epoch':
-            o.events?.onEpoch?.(m);
-            return;
-          case 'record/log':
-            o.events?.onLog?.(m.line);
-            return;
-          case 'record/done':
-            outcome = { kind: 'done', folder: m.folder, status: m.status };
-            return;
-          case 'record/error':
-            outcome = { kind: 'failed', message: m.message, folder: m.folder ?? this.folder, location: m.location };
-            return;
-          default:
-            o.events?.onLog?.(`ignored a malformed message from the recorder: ${JSON.stringify(raw)?.slice(0, 200)}`);
+    const startTimeoutMs = o.startTimeoutMs ?? 60_000;
+    const startTimer = setTimeout(() => {
+      outcome ??= {
+        kind: 'failed',
+        message: `the recorder did not start within ${startTimeoutMs / 1000} s; check the setting cnnSlicer.nodeExecutable`,
+      };
+      this.child.kill();
+    }, startTimeoutMs);
+    this.channel
+      .onNotification(recorderHello, ({ protocolVersion }) => {
+        clearTimeout(startTimer);
+        if (protocolVersion !== RECORDER_PROTOCOL_VERSION) {
+          outcome = {
+            kind: 'failed',
+            message: `the recorder speaks protocol ${protocolVersion}, this extension ${RECORDER_PROTOCOL_VERSION}: reinstall CNN Slicer`,
+          };
+          this.child.kill();
+          return;
         }
-      });
+        if (this.startSent) return;
+        this.startSent = true;
+        this.channel
+          .request(recordStart, { protocolVersion: RECORDER_PROTOCOL_VERSION, options: o.options }, { signal: this.stop.signal })
+          .then(
+            (r) => (outcome = { kind: 'done', folder: r.folder, status: r.status }),
+            (e: unknown) => {
+              // A closed channel means the process ended without an answer: the 'exit' handler says how.
+              if (RpcError.is(e, 'closed')) return;
+              const data = RpcError.is(e) ? (e.data as RecordFailureData | undefined) : undefined;
+              outcome = { kind: 'failed', message: (e as Error).message, folder: data?.folder ?? this.folder, location: data?.location };
+            },
+          );
+        // A cancel that came before the recorder was ready applies now.
+        if (this.cancelled) this.stop.abort();
+      })
+      .onNotification(recordProgress, (progress) => {
+        this.lastProgress = progress;
+        o.events?.onProgress?.(progress);
+      })
+      .onNotification(recordRunFolder, ({ folder, runId }) => {
+        this.folder = folder;
+        this.runId = runId;
+        o.events?.onRunFolder?.(folder, runId);
+      })
+      .onNotification(recordEpoch, (e) => o.events?.onEpoch?.(e))
+      .onNotification(recordLog, ({ line }) => o.events?.onLog?.(line));
+    this.done = new Promise((resolve) => {
       this.child.on('error', (e) => {
         outcome ??= { kind: 'failed', message: `could not start the recorder (${e.message}); check the setting cnnSlicer.nodeExecutable` };
         // A process that never started sends no 'exit'.
-        if (this.child.pid === undefined) resolve(outcome);
+        if (this.child.pid === undefined) {
+          clearTimeout(startTimer);
+          this.channel.close();
+          resolve(outcome);
+        }
       });
       this.child.on('exit', (code, signal) => {
+        clearTimeout(startTimer);
+        this.channel.close();
         const tail = this.stderr.trim().split('\n').slice(-1)[0];
         // Only the recorder's own word counts as a finished run; an exit without one is reported as
         // what it was, including a recorder that had to be stopped because it ignored a cancel.
@@ -116,16 +153,12 @@ export class RecorderClient {
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
-    this.send({ type: 'record/cancel' });
+    if (this.startSent) this.stop.abort();
     const timer = setTimeout(() => {
       this.killedAfterCancel = true;
       this.child.kill();
     }, this.o.cancelGraceMs ?? 15_000);
     void this.done.finally(() => clearTimeout(timer));
-  }
-
-  private send(m: ToRecorder): void {
-    if (this.child.connected) this.child.send(m);
   }
 }
 

@@ -1,42 +1,89 @@
 /**
- * The typed IPC protocol between the extension host (or any parent) and the recorder child
- * process (`dist/recorder.js`, started with child_process.fork). Messages are keyed by `type`;
- * the child announces its protocol version first and the parent checks it.
+ * The messages between the extension host (or any parent) and the recorder child process
+ * (`dist/recorder.js`, started with child_process.fork), as valibot schemas over the typed channel
+ * of src/rpc: the types are inferred from the schemas and both ends check what they receive
+ * against them. The child announces its protocol version first (`recorder/hello`) and the parent
+ * checks it; the parent's `record/start` carries its version and the child checks that too.
+ * Cancelling the `record/start` request stops the recording after the current batch.
  */
+import * as v from 'valibot';
+import { defineNotification, defineRequest, ErrorDataOut, ParamsIn, SameType } from '../rpc/messages';
 import type { RunStatus } from '../run/format';
 import type { RecordOptions, RecordProgress } from './record';
 
 // Re-exported for parents (the extension host), which may import this file but not the recorder itself.
 export type { RecordOptions, RecordProgress };
 
-export const RECORDER_PROTOCOL_VERSION = 1;
+/** Bumped whenever a message changes shape (2: the typed channel's envelope). */
+export const RECORDER_PROTOCOL_VERSION = 2;
 
-/** Parent → recorder. */
-export type ToRecorder =
-  | { type: 'record/start'; protocolVersion: number; options: Omit<RecordOptions, 'signal'> }
-  /** Stop after the current batch; the run is left complete and marked cancelled. */
-  | { type: 'record/cancel' };
+const OptionalNumber = v.optional(v.number());
+const OptionalString = v.optional(v.string());
 
-/** Recorder → parent. */
-export type FromRecorder =
-  | { type: 'recorder/hello'; protocolVersion: number; pid: number }
-  /** Throttled (~125 ms). */
-  | { type: 'record/progress'; progress: RecordProgress }
-  | { type: 'record/runFolder'; folder: string; runId: string }
-  | { type: 'record/epoch'; epoch: number; trainLoss: number | null; probeAccuracy: number; recordMs: number }
-  | { type: 'record/log'; line: string }
-  | { type: 'record/done'; folder: string; status: RunStatus }
-  | { type: 'record/error'; message: string; folder?: string; location?: { file: string; line: number; column: number } };
+/** Recording options as they cross the boundary (the recorder checks their ranges and says what is wrong). */
+export const RecordOptionsSchema = v.object({
+  modelFile: v.pipe(v.string(), v.minLength(1, 'the model file must be named')),
+  dataset: OptionalString,
+  epochs: OptionalNumber,
+  batchSize: OptionalNumber,
+  optimizer: v.optional(v.picklist(['sgd', 'adam', 'rmsprop'])),
+  learningRate: OptionalNumber,
+  seed: OptionalNumber,
+  recordEvery: OptionalNumber,
+  probeSize: OptionalNumber,
+  probePerClass: OptionalNumber,
+  bins: OptionalNumber,
+  k: OptionalNumber,
+  backend: v.optional(v.picklist(['auto', 'tfjs-node', 'wasm', 'cpu'])),
+  runsFolder: OptionalString,
+  trainLimit: OptionalNumber,
+  defaults: v.optional(v.object({ epochs: OptionalNumber, batchSize: OptionalNumber })),
+});
 
-/** Checks that an unknown message is a well-formed ToRecorder (the child trusts nothing it receives). */
-export function parseToRecorder(m: unknown): ToRecorder | undefined {
-  if (!m || typeof m !== 'object') return undefined;
-  const msg = m as Record<string, unknown>;
-  if (msg.type === 'record/cancel') return { type: 'record/cancel' };
-  if (msg.type === 'record/start' && typeof msg.protocolVersion === 'number' && msg.options && typeof msg.options === 'object') {
-    const options = msg.options as Record<string, unknown>;
-    if (typeof options.modelFile !== 'string') return undefined;
-    return { type: 'record/start', protocolVersion: msg.protocolVersion, options: options as unknown as Omit<RecordOptions, 'signal'> };
-  }
-  return undefined;
-}
+export const RecordProgressSchema = v.object({
+  phase: v.picklist(['loading', 'training', 'recording']),
+  epoch: v.number(),
+  epochs: v.number(),
+  batch: v.number(),
+  batches: v.number(),
+  loss: OptionalNumber,
+  fraction: v.number(),
+  etaMs: OptionalNumber,
+  message: OptionalString,
+});
+
+const RunStatusSchema = v.picklist(['recording', 'completed', 'cancelled', 'failed', 'interrupted']);
+const SourceLocationSchema = v.object({ file: v.string(), line: v.number(), column: v.number() });
+
+/** Recorder → parent, first: the protocol it speaks. */
+export const recorderHello = defineNotification('recorder/hello', v.object({ protocolVersion: v.number(), pid: v.number() }));
+
+/**
+ * Records one run. The answer is the run folder and how the run ended (completed, or cancelled
+ * after the current batch); a failure carries the run folder, if one was made, and the source
+ * location of a model error.
+ */
+export const recordStart = defineRequest('record/start', {
+  params: v.object({ protocolVersion: v.number(), options: RecordOptionsSchema }),
+  result: v.object({ folder: v.string(), status: RunStatusSchema }),
+  errorData: v.optional(v.object({ folder: OptionalString, location: v.optional(SourceLocationSchema) })),
+});
+
+/** Throttled (~125 ms). */
+export const recordProgress = defineNotification('record/progress', RecordProgressSchema);
+export const recordRunFolder = defineNotification('record/runFolder', v.object({ folder: v.string(), runId: v.string() }));
+export const recordEpoch = defineNotification(
+  'record/epoch',
+  v.object({ epoch: v.number(), trainLoss: v.nullable(v.number()), probeAccuracy: v.number(), recordMs: v.number() }),
+);
+export const recordLog = defineNotification('record/log', v.object({ line: v.string() }));
+
+export type RecordStartOptions = ParamsIn<typeof recordStart>['options'];
+export type RecordEpochEvent = ParamsIn<typeof recordEpoch>;
+export type RecordFailureData = NonNullable<ErrorDataOut<typeof recordStart>>;
+
+// The schemas must describe the recorder's own types exactly: these fail to compile when they drift apart.
+const optionsMatch: SameType<RecordStartOptions, Omit<RecordOptions, 'signal'>> = true;
+const progressMatch: SameType<v.InferOutput<typeof RecordProgressSchema>, RecordProgress> = true;
+const statusMatch: SameType<v.InferOutput<typeof RunStatusSchema>, RunStatus> = true;
+void [optionsMatch, progressMatch, statusMatch];

@@ -1,75 +1,82 @@
 /**
  * Entry point of the recorder child process (bundled to dist/recorder.js). The parent forks it,
- * waits for `recorder/hello`, sends `record/start`, and may send `record/cancel`. The process exits
- * when the run ends: 0 after completed or cancelled runs, 1 after a failure.
+ * waits for `recorder/hello`, sends the `record/start` request, and may cancel it. The process
+ * exits when the run ends: 0 after completed or cancelled runs, 1 after a failure. The channel
+ * checks every message against protocol.ts; malformed ones are reported as log lines.
  */
 import { RunWriteError } from '../run/files';
 import { RunFormatError } from '../run/format';
 import { DatasetError } from '../data/dataset';
+import { RpcChannel } from '../rpc/channel';
+import { RpcError } from '../rpc/messages';
+import { processPort } from '../rpc/ports';
 import { ModelError } from './modelLoader';
-import { FromRecorder, parseToRecorder, RECORDER_PROTOCOL_VERSION } from './protocol';
+import {
+  RECORDER_PROTOCOL_VERSION,
+  RecordFailureData,
+  recordEpoch,
+  recorderHello,
+  recordLog,
+  recordProgress,
+  recordRunFolder,
+  recordStart,
+} from './protocol';
 import { recordRun } from './record';
 
-function send(m: FromRecorder): void {
-  process.send?.(m);
-}
-
-const controller = new AbortController();
+const channel: RpcChannel = new RpcChannel(processPort(), {
+  peer: 'the parent process',
+  log: (line) => channel.notify(recordLog, { line }),
+});
 let started = false;
 let folder: string | undefined;
 
-process.on('message', (raw) => {
-  const m = parseToRecorder(raw);
-  if (!m) {
-    send({ type: 'record/log', line: `ignored a malformed message: ${JSON.stringify(raw)?.slice(0, 200)}` });
-    return;
+/** Ends the process once the answer that is being sent has left (the channel sends it after this microtask). */
+function exitAfterAnswer(code: number): void {
+  setImmediate(() => process.exit(code));
+}
+
+channel.onRequest(recordStart, async ({ protocolVersion, options }, { signal }) => {
+  if (started) throw new RpcError('bad-request', 'this recorder is already recording a run; start another recorder for another run');
+  started = true;
+  if (protocolVersion !== RECORDER_PROTOCOL_VERSION) {
+    exitAfterAnswer(1);
+    throw new RpcError(
+      'protocol',
+      `recorder protocol ${RECORDER_PROTOCOL_VERSION} cannot serve a parent speaking ${protocolVersion}; reinstall CNN Slicer`,
+    );
   }
-  switch (m.type) {
-    case 'record/cancel':
-      controller.abort();
-      return;
-    case 'record/start':
-      if (started) return;
-      started = true;
-      if (m.protocolVersion !== RECORDER_PROTOCOL_VERSION) {
-        send({ type: 'record/error', message: `recorder protocol ${RECORDER_PROTOCOL_VERSION} cannot serve a parent speaking ${m.protocolVersion}; reinstall CNN Slicer` });
-        process.exit(1);
-      }
-      void recordRun(
-        { ...m.options, signal: controller.signal },
-        {
-          onProgress: (progress) => send({ type: 'record/progress', progress }),
-          onRunFolder: (f, manifest) => {
-            folder = f;
-            send({ type: 'record/runFolder', folder: f, runId: manifest.id });
-          },
-          onEpoch: (metrics) => send({ type: 'record/epoch', epoch: metrics.epoch, trainLoss: metrics.trainLoss, probeAccuracy: metrics.probeAccuracy, recordMs: metrics.timingsMs.record }),
-          log: (line) => send({ type: 'record/log', line }),
+  try {
+    const r = await recordRun(
+      { ...options, signal },
+      {
+        onProgress: (progress) => channel.notify(recordProgress, progress),
+        onRunFolder: (f, manifest) => {
+          folder = f;
+          channel.notify(recordRunFolder, { folder: f, runId: manifest.id });
         },
-      ).then(
-        (r) => {
-          send({ type: 'record/done', folder: r.folder, status: r.manifest.status });
-          process.exit(0);
-        },
-        (e: unknown) => {
-          const known = ModelError.is(e) || RunFormatError.is(e) || RunWriteError.is(e) || e instanceof RangeError || DatasetError.is(e);
-          send({
-            type: 'record/error',
-            message: known ? (e as Error).message : `internal error: ${(e as Error)?.stack ?? String(e)}`,
-            folder,
-            location: ModelError.is(e) ? e.location : undefined,
-          });
-          process.exit(1);
-        },
-      );
-      return;
-    default: {
-      const never: never = m;
-      void never;
-    }
+        onEpoch: (metrics) =>
+          channel.notify(recordEpoch, {
+            epoch: metrics.epoch,
+            trainLoss: metrics.trainLoss,
+            probeAccuracy: metrics.probeAccuracy,
+            recordMs: metrics.timingsMs.record,
+          }),
+        log: (line) => channel.notify(recordLog, { line }),
+      },
+    );
+    exitAfterAnswer(0);
+    return { folder: r.folder, status: r.manifest.status };
+  } catch (e) {
+    exitAfterAnswer(1);
+    const data: RecordFailureData = { folder, location: ModelError.is(e) ? e.location : undefined };
+    // Problems the user can fix are told as they are; anything else is a bug, told with its stack.
+    if (ModelError.is(e) || RunFormatError.is(e) || RunWriteError.is(e) || DatasetError.is(e)) throw new RpcError(e.code, e.message, data);
+    if (e instanceof RangeError) throw new RpcError('bad-options', e.message, data);
+    throw new RpcError('internal', `internal error: ${(e as Error)?.stack ?? String(e)}`, data);
   }
 });
 
-// A parent that goes away takes the recording with it, cleanly: cancel, finish the batch, mark the run.
-process.on('disconnect', () => controller.abort());
-send({ type: 'recorder/hello', protocolVersion: RECORDER_PROTOCOL_VERSION, pid: process.pid });
+// A parent that goes away takes the recording with it, cleanly: closing the channel aborts the
+// recording's signal, which finishes the batch and marks the run cancelled.
+process.on('disconnect', () => channel.close());
+channel.notify(recorderHello, { protocolVersion: RECORDER_PROTOCOL_VERSION, pid: process.pid });

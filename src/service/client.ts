@@ -1,14 +1,17 @@
 /**
  * The parent side of the analysis service: forks dist/service.js once, sends typed queries, and
  * resolves each with its answer (or rejects with a QueryError). Used by the extension host, which
- * must stay free of TensorFlow.js — this module only talks to the child. A service that dies is
- * started again on the next query; the queries it held fail with a message saying so.
+ * must stay free of TensorFlow.js — this module only talks to the child, over the typed channel of
+ * src/rpc, and checks every answer against protocol.ts. A service that dies (or never says hello)
+ * is started again on the next query; the queries it held fail with a message saying so.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AnswerOf, Query, QueryError, QueryErrorCode } from './queries';
-import { FromService, SERVICE_PROTOCOL_VERSION, ToService } from './protocol';
+import { RpcChannel } from '../rpc/channel';
+import { childProcessPort } from '../rpc/ports';
+import { AnswerOf, Query, QueryError } from './queries';
+import { SERVICE_PROTOCOL_VERSION, serviceConfigure, serviceHello, serviceQuery, serviceShutdown, toQueryError } from './protocol';
 
 export interface ClientQueryOptions {
   view?: string;
@@ -22,12 +25,6 @@ export interface ClientResult<K extends Query['kind']> {
   ms: number;
 }
 
-interface Waiting {
-  resolve: (r: ClientResult<Query['kind']>) => void;
-  reject: (e: Error) => void;
-  onProgress?: (fraction: number, message: string) => void;
-}
-
 /** The bundled service next to the running bundle, or in dist/ when run from sources (tests). */
 export function resolveServiceScript(): string {
   const candidates = [join(__dirname, 'service.js'), resolve(__dirname, '../../dist/service.js')];
@@ -36,14 +33,27 @@ export function resolveServiceScript(): string {
   return found;
 }
 
+/** How long a new service may take to say hello before it is given up (loading TensorFlow.js takes seconds). */
+const DEFAULT_START_TIMEOUT_MS = 60_000;
+
+export interface AnalysisClientOptions {
+  roots: string[];
+  script?: string;
+  execPath?: string;
+  workers?: number;
+  /** Gives up a service that has not said hello within this many milliseconds (default 60 s). */
+  startTimeoutMs?: number;
+  /** Where malformed messages from the service are reported (default: stderr). */
+  log?: (line: string) => void;
+}
+
 export class AnalysisClient {
   private child?: ChildProcess;
-  private ready?: Promise<void>;
-  private readonly waiting = new Map<number, Waiting>();
-  private nextId = 1;
+  private channel?: RpcChannel;
+  private ready?: Promise<RpcChannel>;
   private roots: string[];
 
-  constructor(private readonly options: { roots: string[]; script?: string; execPath?: string; workers?: number }) {
+  constructor(private readonly options: AnalysisClientOptions) {
     this.roots = options.roots;
   }
 
@@ -52,98 +62,108 @@ export class AnalysisClient {
     return this.child?.pid;
   }
 
-  private start(): Promise<void> {
+  private start(): Promise<RpcChannel> {
     if (this.ready) return this.ready;
     const child = fork(this.options.script ?? resolveServiceScript(), [JSON.stringify(this.roots)], {
       execPath: this.options.execPath,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, ...(this.options.workers ? { CNNSLICER_WORKERS: String(this.options.workers) } : {}) },
     });
+    const channel = new RpcChannel(childProcessPort(child), { peer: 'the analysis service', log: this.options.log });
     this.child = child;
+    this.channel = channel;
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
     });
     this.ready = new Promise((resolveReady, rejectReady) => {
-      child.on('message', (m: FromService) => {
-        if (m?.type === 'hello') {
-          if (m.protocolVersion !== SERVICE_PROTOCOL_VERSION) rejectReady(new QueryError('internal', `the analysis service speaks protocol ${m.protocolVersion}, expected ${SERVICE_PROTOCOL_VERSION}; reinstall CNN Slicer`));
-          else resolveReady();
-          return;
-        }
-        this.receive(m);
+      const startTimeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+      const timer = setTimeout(() => {
+        rejectReady(
+          new QueryError(
+            'internal',
+            `the analysis service did not start within ${startTimeoutMs / 1000} s; it starts again with the next query (check the setting cnnSlicer.nodeExecutable)`,
+          ),
+        );
+        child.kill();
+      }, startTimeoutMs);
+      timer.unref();
+      channel.onNotification(serviceHello, ({ protocolVersion }) => {
+        clearTimeout(timer);
+        if (protocolVersion !== SERVICE_PROTOCOL_VERSION)
+          rejectReady(
+            new QueryError(
+              'internal',
+              `the analysis service speaks protocol ${protocolVersion}, expected ${SERVICE_PROTOCOL_VERSION}; reinstall CNN Slicer`,
+            ),
+          );
+        else resolveReady(channel);
       });
-      child.once('exit', (code, signal) => {
-        const why = `the analysis service stopped (${signal ?? `exit code ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}; it starts again with the next query`;
-        rejectReady(new QueryError('internal', why));
+      const stopped = (why: QueryError) => {
+        clearTimeout(timer);
+        rejectReady(why);
+        channel.close(why);
         // A child replaced after dispose() must not take its successor's state with it.
         if (this.child !== child) return;
-        for (const w of this.waiting.values()) w.reject(new QueryError('internal', why));
-        this.waiting.clear();
         this.child = undefined;
+        this.channel = undefined;
         this.ready = undefined;
+      };
+      child.once('exit', (code, signal) => {
+        stopped(
+          new QueryError(
+            'internal',
+            `the analysis service stopped (${signal ?? `exit code ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}; it starts again with the next query`,
+          ),
+        );
+      });
+      // A process that never started sends no 'exit' (and an unheard 'error' would crash the host).
+      child.on('error', (e) => {
+        if (child.pid === undefined)
+          stopped(
+            new QueryError('internal', `could not start the analysis service (${e.message}); check the setting cnnSlicer.nodeExecutable`),
+          );
       });
     });
     return this.ready;
   }
 
-  private receive(m: FromService): void {
-    if (m?.type === 'hello' || typeof m?.id !== 'number') return;
-    const w = this.waiting.get(m.id);
-    if (!w) return;
-    if (m.type === 'progress') w.onProgress?.(m.fraction, m.message);
-    else if (m.type === 'result') {
-      this.waiting.delete(m.id);
-      w.resolve({ answer: m.answer, cached: m.cached, ms: m.ms });
-    } else if (m.type === 'error') {
-      this.waiting.delete(m.id);
-      w.reject(new QueryError(m.code as QueryErrorCode, m.message));
-    }
-  }
-
-  private send(m: ToService): void {
-    this.child?.send(m);
-  }
-
   /** Asks one query about the run folder `run`. */
   async query<Q extends Query>(run: string, query: Q, options: ClientQueryOptions = {}): Promise<ClientResult<Q['kind']>> {
     if (options.signal?.aborted) throw new QueryError('cancelled', 'the query was cancelled');
-    await this.start();
-    const id = this.nextId++;
-    return new Promise((resolvePromise, reject) => {
-      const onAbort = () => this.send({ type: 'cancel', id });
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      const done = () => options.signal?.removeEventListener('abort', onAbort);
-      this.waiting.set(id, {
-        resolve: (r) => {
-          done();
-          resolvePromise(r as ClientResult<Q['kind']>);
+    const channel = await this.start();
+    const { onProgress } = options;
+    try {
+      const r = await channel.request(
+        serviceQuery,
+        { run, query, ...(options.view ? { view: options.view } : {}) },
+        {
+          signal: options.signal,
+          onProgress: onProgress && ((p) => onProgress(p.fraction, p.message)),
         },
-        reject: (e) => {
-          done();
-          reject(e);
-        },
-        onProgress: options.onProgress,
-      });
-      this.send({ type: 'query', id, run, query, ...(options.view ? { view: options.view } : {}) });
-    });
+      );
+      return r as ClientResult<Q['kind']>;
+    } catch (e) {
+      throw toQueryError(e);
+    }
   }
 
   /** Replaces the runs folders the service may read. */
   configure(roots: string[]): void {
     this.roots = roots;
-    if (this.child) this.send({ type: 'configure', roots });
+    this.channel?.notify(serviceConfigure, { roots });
   }
 
   dispose(): void {
-    for (const w of this.waiting.values()) w.reject(new QueryError('cancelled', 'the analysis service was shut down'));
-    this.waiting.clear();
+    const channel = this.channel;
+    channel?.notify(serviceShutdown, {});
+    channel?.close(new QueryError('cancelled', 'the analysis service was shut down'));
     if (this.child) {
-      this.send({ type: 'shutdown' });
       const child = this.child;
       setTimeout(() => child.kill(), 2000).unref();
     }
     this.child = undefined;
+    this.channel = undefined;
     this.ready = undefined;
   }
 }

@@ -1,60 +1,54 @@
 /**
  * The service's side of the forward-pass worker (forwardWorker.ts): one worker thread, started on
  * first use, that runs the second half of a probe set's forward pass while the service's thread
- * runs the first.
+ * runs the first. It speaks forwardProtocol.ts over the typed channel of src/rpc.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ForwardRequest, ForwardResponse } from './forwardProtocol';
+import { RpcChannel } from '../rpc/channel';
+import { workerPort } from '../rpc/ports';
+import { ForwardOutputs, forwardPass, ForwardRequest } from './forwardProtocol';
 
 /** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
 export function resolveForwardScript(): string | undefined {
   return [join(__dirname, 'forwardWorker.js'), resolve(__dirname, '../../dist/forwardWorker.js')].find((p) => existsSync(p));
 }
 
-type Done = Extract<ForwardResponse, { type: 'done' }>;
-
 export class ForwardHelper {
-  private worker?: Worker;
-  private readonly pending = new Map<number, { resolve: (r: Done) => void; reject: (e: Error) => void }>();
-  private nextId = 1;
+  private current?: { worker: Worker; channel: RpcChannel };
 
-  constructor(private readonly script: string) {}
+  constructor(
+    private readonly script: string,
+    private readonly log?: (line: string) => void,
+  ) {}
 
-  run(req: Omit<ForwardRequest, 'id'>): Promise<Done['outputs']> {
-    if (!this.worker) {
-      const worker = new Worker(this.script);
-      worker.on('message', (res: ForwardResponse) => {
-        const p = this.pending.get(res.id);
-        if (!p) return;
-        this.pending.delete(res.id);
-        if (res.type === 'done') p.resolve(res);
-        else p.reject(new Error(res.message));
-      });
-      worker.on('error', (e) => this.fail(e));
-      worker.on('exit', (code) => this.fail(new Error(`the forward-pass worker stopped (exit code ${code})`)));
-      this.worker = worker;
-    }
-    const id = this.nextId++;
-    const worker = this.worker;
-    return new Promise((resolvePromise, reject) => {
-      this.pending.set(id, { resolve: (r) => resolvePromise(r.outputs), reject });
-      worker.postMessage({ ...req, id } satisfies ForwardRequest);
-    });
+  run(req: ForwardRequest): Promise<ForwardOutputs> {
+    return this.start()
+      .channel.request(forwardPass, req)
+      .then((r) => r.outputs);
   }
 
-  private fail(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
-    this.worker = undefined;
+  private start(): { worker: Worker; channel: RpcChannel } {
+    if (this.current) return this.current;
+    const worker = new Worker(this.script);
+    const current = { worker, channel: new RpcChannel(workerPort(worker), { peer: 'the forward-pass worker', log: this.log }) };
+    // A worker replaced after close() must not take its successor with it.
+    const fail = (e: Error) => {
+      current.channel.close(e);
+      if (this.current === current) this.current = undefined;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the forward-pass worker stopped (exit code ${code})`)));
+    this.current = current;
+    return current;
   }
 
   close(): void {
-    const w = this.worker;
-    this.worker = undefined;
-    this.pending.clear();
-    void w?.terminate();
+    const current = this.current;
+    this.current = undefined;
+    current?.channel.close();
+    void current?.worker.terminate();
   }
 }
 

@@ -1,23 +1,68 @@
-/** Messages between the analysis service and its forward-pass worker (forwardWorker.ts). */
+/**
+ * The one request of the analysis service to its forward-pass worker (forwardWorker.ts), as
+ * valibot schemas: the types are inferred from them, the worker checks each request and the
+ * service each answer. Inputs and activations travel in SharedArrayBuffers, checked for type and
+ * length only.
+ */
+import * as v from 'valibot';
+import { defineRequest, ParamsIn, ResultOut, SameType } from '../rpc/messages';
 import type { RunLayer } from '../run/format';
 
-export interface ForwardRequest {
-  id: number;
-  /** Backend preference; the worker must use the service's backend so both halves agree. */
-  backend: string;
-  /** Checkpoint folder (already validated by the engine). */
-  checkpoint: string;
-  layers: RunLayer[];
-  /** Float32 inputs `[count, ...inputShape]`. */
-  inputs: SharedArrayBuffer;
-  count: number;
-  last: number;
-  from?: { index: number; shape: number[]; data: SharedArrayBuffer };
-  /** Per layer: the shared buffer of the whole probe's activations and the byte offset of this half. */
-  destinations: { index: number; buffer: SharedArrayBuffer; offset: number; length: number }[];
-}
+const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const Shape = v.array(Count);
+const Shared = v.instance(SharedArrayBuffer, 'must be a SharedArrayBuffer');
+const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-export type ForwardResponse =
-  /** The activations are in the request's destinations. */
-  | { id: number; type: 'done'; outputs: { index: number; shape: number[] }[] }
-  | { id: number; type: 'error'; message: string };
+/** What the worker reads of a layer of the run's layer table (the engine validated the table when it read the run). */
+const LayerSchema = v.object({
+  index: Count,
+  name: v.string(),
+  className: v.string(),
+  outputShape: Shape,
+  channels: Count,
+  parameters: Count,
+  source: v.optional(v.object({ file: v.string(), line: v.number(), column: v.number() })),
+});
+
+export const forwardPass = defineRequest('forward', {
+  params: v.pipe(
+    v.object({
+      /** Backend preference; the worker must use the service's backend so both halves agree. */
+      backend: v.picklist(['auto', 'tfjs-node', 'wasm', 'cpu']),
+      /** Checkpoint folder (already validated by the engine). */
+      checkpoint: v.pipe(v.string(), v.minLength(1)),
+      layers: v.pipe(v.array(LayerSchema), v.minLength(1)),
+      /** Float32 inputs `[count, ...inputShape]`. */
+      inputs: Shared,
+      count: Count,
+      last: Count,
+      from: v.optional(
+        v.pipe(
+          v.object({ index: Count, shape: Shape, data: Shared }),
+          v.check((f) => f.data.byteLength >= product(f.shape) * 4, 'the activations buffer is shorter than its shape'),
+        ),
+      ),
+      /** Per layer: the shared buffer of the whole probe's activations and the byte offset of this half. */
+      destinations: v.array(
+        v.pipe(
+          v.object({ index: Count, buffer: Shared, offset: Count, length: Count }),
+          v.check((d) => d.offset % 4 === 0 && d.offset + d.length * 4 <= d.buffer.byteLength, 'a destination lies outside its buffer'),
+        ),
+      ),
+    }),
+    v.check((p) => p.last < p.layers.length, '"last" must name a layer of the table'),
+    v.check(
+      (p) => p.inputs.byteLength >= p.count * product(p.layers[0].outputShape) * 4,
+      'the inputs buffer is shorter than count inputs of the input shape',
+    ),
+  ),
+  /** The activations are in the request's destinations; the answer gives their shapes. */
+  result: v.object({ outputs: v.array(v.object({ index: Count, shape: Shape })) }),
+});
+
+export type ForwardRequest = ParamsIn<typeof forwardPass>;
+export type ForwardOutputs = ResultOut<typeof forwardPass>['outputs'];
+
+// The layer schema must describe the run format's layers exactly: this fails to compile when they drift apart.
+const layerSchemaMatchesRunLayer: SameType<v.InferOutput<typeof LayerSchema>, RunLayer> = true;
+void layerSchemaMatchesRunLayer;

@@ -3,42 +3,89 @@
  * dist/forwardWorker.js). TensorFlow.js's WASM backend is single-threaded in Node, so the service
  * splits a probe set in two: this worker takes one half while the service's own thread takes the
  * other (each input's activations do not depend on the others in its batch, so the halves join
- * into exactly what one pass gives).
+ * into exactly what one pass gives). The request and its checks are in forwardProtocol.ts.
  */
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
-import { BackendPreference, initBackend } from '../tfjs/backend';
+import { RpcChannel } from '../rpc/channel';
+import { MessagePortLike, threadPort } from '../rpc/ports';
+import { initBackend } from '../tfjs/backend';
 import { forwardLayers, loadCheckpoint } from '../tfjs/forward';
-import type { ForwardRequest, ForwardResponse } from './forwardProtocol';
+import { ForwardOutputs, forwardPass, ForwardRequest } from './forwardProtocol';
 
 let backend: ReturnType<typeof initBackend> | undefined;
-const models = new Map<string, tfType.LayersModel>();
 
-async function handle(req: ForwardRequest): Promise<ForwardResponse> {
-  backend ??= initBackend(req.backend as BackendPreference);
-  const { tf } = await backend;
-  let model = models.get(req.checkpoint);
-  if (!model) {
-    model = await loadCheckpoint(tf, req.checkpoint, req.layers);
-    models.set(req.checkpoint, model);
-    while (models.size > 2) {
-      const [oldest, m] = models.entries().next().value as [string, tfType.LayersModel];
-      m.dispose();
-      models.delete(oldest);
-    }
+/** Checkpoints kept loaded; the oldest unused ones beyond this many are disposed. */
+const KEPT_MODELS = 2;
+/**
+ * Loaded checkpoints by folder, with how many passes use each: a load in flight is shared, and a
+ * model is disposed only when no pass holds it (two queries at once must not free each other's).
+ */
+const models = new Map<string, { model: Promise<tfType.LayersModel>; users: number }>();
+
+async function withModel<T>(
+  tf: typeof tfType,
+  checkpoint: string,
+  layers: ForwardRequest['layers'],
+  use: (model: tfType.LayersModel) => Promise<T>,
+): Promise<T> {
+  let entry = models.get(checkpoint);
+  if (!entry) {
+    entry = { model: loadCheckpoint(tf, checkpoint, layers), users: 0 };
+    models.set(checkpoint, entry);
+    entry.model.catch(() => models.get(checkpoint) === entry && models.delete(checkpoint));
   }
-  const from = req.from ? { index: req.from.index, activations: { shape: req.from.shape, data: new Float32Array(req.from.data) } } : undefined;
-  const outputs: Extract<ForwardResponse, { type: 'done' }>['outputs'] = [];
-  const destinations = new Map(req.destinations.map((d) => [d.index, new Float32Array(d.buffer, d.offset, d.length)]));
-  for await (const { index, out } of forwardLayers({ tf, model, layers: req.layers, inputs: new Float32Array(req.inputs), count: req.count, last: req.last, from, destinations })) {
-    outputs.push({ index, shape: out.shape });
+  entry.users++;
+  try {
+    return await use(await entry.model);
+  } finally {
+    entry.users--;
+    evictUnused();
   }
-  return { id: req.id, type: 'done', outputs };
 }
 
-parentPort?.on('message', (req: ForwardRequest) => {
-  handle(req).then(
-    (res) => parentPort!.postMessage(res),
-    (e: unknown) => parentPort!.postMessage({ id: req.id, type: 'error', message: (e as Error)?.message ?? String(e) } satisfies ForwardResponse),
-  );
-});
+function evictUnused(): void {
+  for (const [checkpoint, entry] of models) {
+    if (models.size <= KEPT_MODELS) return;
+    if (entry.users > 0) continue;
+    models.delete(checkpoint);
+    void entry.model.then(
+      (m) => m.dispose(),
+      () => undefined,
+    );
+  }
+}
+
+async function forward(req: ForwardRequest): Promise<ForwardOutputs> {
+  backend ??= initBackend(req.backend);
+  const { tf } = await backend;
+  return withModel(tf, req.checkpoint, req.layers, (model) => forwardWith(tf, model, req));
+}
+
+async function forwardWith(tf: typeof tfType, model: tfType.LayersModel, req: ForwardRequest): Promise<ForwardOutputs> {
+  const from = req.from
+    ? { index: req.from.index, activations: { shape: req.from.shape, data: new Float32Array(req.from.data) } }
+    : undefined;
+  const outputs: ForwardOutputs = [];
+  const destinations = new Map(req.destinations.map((d) => [d.index, new Float32Array(d.buffer, d.offset, d.length)]));
+  for await (const { index, out } of forwardLayers({
+    tf,
+    model,
+    layers: req.layers,
+    inputs: new Float32Array(req.inputs),
+    count: req.count,
+    last: req.last,
+    from,
+    destinations,
+  })) {
+    outputs.push({ index, shape: out.shape });
+  }
+  return outputs;
+}
+
+/** Serves the service's forward requests on `port`. */
+export function serveForwardRequests(port: MessagePortLike): RpcChannel {
+  return new RpcChannel(port, { peer: 'the analysis service' }).onRequest(forwardPass, async (req) => ({ outputs: await forward(req) }));
+}
+
+if (parentPort) serveForwardRequests(threadPort(parentPort));

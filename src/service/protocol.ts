@@ -1,59 +1,87 @@
 /**
- * The typed IPC protocol between a parent (the extension host, the CLI, tests) and the analysis
- * service child process (`dist/service.js`, started with child_process.fork). The child announces
- * its protocol version first; both sides validate every message they receive.
+ * The messages between a parent (the extension host, the CLI, tests) and the analysis service
+ * child process (`dist/service.js`, started with child_process.fork), as valibot schemas over the
+ * typed channel of src/rpc: the types are inferred from the schemas, the service checks every
+ * request and notification against them, the parent every answer. The child announces its
+ * protocol version first (`hello`); the parent refuses any other version.
  */
-import { Answer, parseQuery, Query, QueryErrorCode } from './queries';
+import * as v from 'valibot';
+import { defineNotification, defineRequest, ParamsIn, ResultOut, RpcError } from '../rpc/messages';
+import { Answer, parseQuery, Query, QueryError, QueryErrorCode } from './queries';
 
-export const SERVICE_PROTOCOL_VERSION = 1;
+/** Bumped whenever a message changes shape (2: the typed channel's envelope). */
+export const SERVICE_PROTOCOL_VERSION = 2;
 
-/** Parent → service. */
-export type ToService =
-  /**
-   * `view` names the asker (e.g. "layer view of run X"): a new query from the same view cancels the
-   * one still running, since its answer would be stale on arrival.
-   */
-  | { type: 'query'; id: number; run: string; query: Query; view?: string }
-  | { type: 'cancel'; id: number }
-  /** Replaces the folders whose runs may be read. */
-  | { type: 'configure'; roots: string[] }
-  | { type: 'shutdown' };
+const isObject = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** Service → parent. */
-export type FromService =
-  | { type: 'hello'; protocolVersion: number; pid: number }
-  | { type: 'progress'; id: number; fraction: number; message: string }
-  | { type: 'result'; id: number; answer: Answer; cached: boolean; ms: number }
-  | { type: 'error'; id: number; code: QueryErrorCode; message: string };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** A query, checked and cleaned by the query vocabulary's own parser (its messages name what is wrong). */
+const QuerySchema = v.pipe(
+  v.custom<Query>(isObject, 'a query must be a JSON object with a "kind"'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      return parseQuery(dataset.value);
+    } catch (e) {
+      addIssue({ message: (e as Error).message });
+      return NEVER;
+    }
+  }),
+);
 
 /**
- * Validates a message to the service. A malformed query gives `{ error }` with the id (when there is
- * one) so the asker still gets an answer; anything unrecognisable gives `undefined`.
+ * The answer comes from this extension's own service: its envelope is checked here, and each
+ * caller reads only the fields of the kind it asked for.
  */
-export function parseToService(m: unknown): ToService | { type: 'invalid'; id?: number; message: string } | undefined {
-  if (!isObject(m)) return undefined;
-  switch (m.type) {
-    case 'query': {
-      if (typeof m.id !== 'number' || !Number.isSafeInteger(m.id)) return undefined;
-      if (typeof m.run !== 'string' || m.run.length === 0) return { type: 'invalid', id: m.id, message: '"run" must be the path of a run folder' };
-      if (m.view !== undefined && typeof m.view !== 'string') return { type: 'invalid', id: m.id, message: '"view" must be a string' };
-      try {
-        return { type: 'query', id: m.id, run: m.run, query: parseQuery(m.query), ...(m.view !== undefined ? { view: m.view as string } : {}) };
-      } catch (e) {
-        return { type: 'invalid', id: m.id, message: (e as Error).message };
-      }
-    }
-    case 'cancel':
-      return typeof m.id === 'number' ? { type: 'cancel', id: m.id } : undefined;
-    case 'configure':
-      return Array.isArray(m.roots) && m.roots.every((r) => typeof r === 'string') ? { type: 'configure', roots: m.roots as string[] } : undefined;
-    case 'shutdown':
-      return { type: 'shutdown' };
-    default:
-      return undefined;
+const AnswerSchema = v.custom<Answer>(isObject, 'an answer must be an object');
+
+/** Service → parent, first: the protocol it speaks. */
+export const serviceHello = defineNotification('hello', v.object({ protocolVersion: v.number(), pid: v.number() }));
+
+/**
+ * One query about a run folder. `view` names the asker (e.g. "layer view of run X"): a new query
+ * from the same view cancels the one still running, since its answer would be stale on arrival.
+ */
+export const serviceQuery = defineRequest('query', {
+  params: v.object({
+    run: v.pipe(v.string('"run" must be the path of a run folder'), v.minLength(1, '"run" must be the path of a run folder')),
+    query: QuerySchema,
+    view: v.optional(v.string('"view" must be a string')),
+  }),
+  result: v.object({ answer: AnswerSchema, cached: v.boolean(), ms: v.number() }),
+  progress: v.object({ fraction: v.number(), message: v.string() }),
+});
+
+/** Replaces the folders whose runs may be read. */
+export const serviceConfigure = defineNotification('configure', v.object({ roots: v.array(v.string()) }));
+
+/** Ends the service. */
+export const serviceShutdown = defineNotification('shutdown', v.object({}));
+
+export type ServiceQueryParams = ParamsIn<typeof serviceQuery>;
+export type ServiceQueryResult = ResultOut<typeof serviceQuery>;
+
+/** Every query error code, so a code from the wire is recognised (a missing one fails to compile). */
+const QUERY_ERROR_CODES: Record<QueryErrorCode, true> = {
+  'bad-query': true,
+  'unknown-run': true,
+  'out-of-range': true,
+  'epoch-not-recorded': true,
+  'run-format': true,
+  unsupported: true,
+  cancelled: true,
+  internal: true,
+};
+
+/**
+ * A failed query as the parent's callers know it: the service's own codes pass through, a request
+ * the service found malformed is `bad-query`, and a channel failure (closed, timed out, a malformed
+ * answer) is `internal`.
+ */
+export function toQueryError(e: unknown): QueryError {
+  if (e instanceof QueryError) return e;
+  if (RpcError.is(e)) {
+    if (Object.hasOwn(QUERY_ERROR_CODES, e.code)) return new QueryError(e.code as QueryErrorCode, e.message);
+    if (e.code === 'bad-request' || e.code === 'unknown-method') return new QueryError('bad-query', e.message);
+    return new QueryError('internal', e.message);
   }
+  return new QueryError('internal', `internal error: ${(e as Error)?.message ?? String(e)}`);
 }

@@ -1,16 +1,15 @@
 /**
  * Entry point of the analysis service child process (bundled to dist/service.js): one long-lived
  * process shared by every panel. The parent forks it with the allowed runs folders as a JSON
- * argument, waits for `hello`, then sends queries; each gets progress messages and exactly one
- * `result` or `error`. Nothing a parent sends can crash it: bad messages get a typed error.
+ * argument, waits for `hello`, then sends queries; each gets progress reports and exactly one
+ * result or error. Nothing a parent sends can crash it: the channel checks every message against
+ * protocol.ts and answers a malformed request with an error.
  */
+import { RpcChannel } from '../rpc/channel';
+import { processPort } from '../rpc/ports';
 import { QueryError } from './queries';
 import { AnalysisEngine, asQueryError } from './engine';
-import { FromService, parseToService, SERVICE_PROTOCOL_VERSION } from './protocol';
-
-function send(m: FromService): void {
-  process.send?.(m);
-}
+import { SERVICE_PROTOCOL_VERSION, serviceConfigure, serviceHello, serviceQuery, serviceShutdown } from './protocol';
 
 function parseRoots(arg: string | undefined): string[] {
   try {
@@ -21,61 +20,59 @@ function parseRoots(arg: string | undefined): string[] {
   }
 }
 
-let engine = new AnalysisEngine({ roots: parseRoots(process.argv[2]), workers: Number(process.env.CNNSLICER_WORKERS) || 2 });
-const running = new Map<number, { controller: AbortController; view?: string }>();
+const workers = () => Number(process.env.CNNSLICER_WORKERS) || 2;
+let engine = new AnalysisEngine({ roots: parseRoots(process.argv[2]), workers: workers() });
+/** Queries being answered, with the view that asked each (a newer query from the same view replaces it). */
+const running = new Set<{ controller: AbortController; view?: string }>();
 const PROGRESS_INTERVAL_MS = 100;
+const cancelled = () => new QueryError('cancelled', 'the query was cancelled (a newer one replaced it, or it was stopped)');
 
-process.on('message', (raw) => {
-  const m = parseToService(raw);
-  if (!m) return; // not ours, or without an id to answer to
-  switch (m.type) {
-    case 'invalid':
-      if (m.id !== undefined) send({ type: 'error', id: m.id, code: 'bad-query', message: m.message });
-      return;
-    case 'cancel':
-      running.get(m.id)?.controller.abort();
-      return;
-    case 'configure':
-      // Queries still running belong to the old folders: they end as cancelled.
-      for (const r of running.values()) r.controller.abort();
-      engine.close();
-      engine = new AnalysisEngine({ roots: m.roots, workers: Number(process.env.CNNSLICER_WORKERS) || 2 });
-      return;
-    case 'shutdown':
-      engine.close();
-      process.exit(0);
-      return;
-    case 'query': {
-      if (m.view !== undefined) {
-        for (const r of running.values()) if (r.view === m.view) r.controller.abort();
-      }
-      const controller = new AbortController();
-      running.set(m.id, { controller, view: m.view });
-      let last = 0;
-      engine
-        .answer(m.run, m.query, {
-          signal: controller.signal,
-          onProgress: (fraction, message) => {
-            const now = performance.now();
-            if (now - last < PROGRESS_INTERVAL_MS) return;
-            last = now;
-            send({ type: 'progress', id: m.id, fraction, message });
-          },
-        })
-        .then(
-          (r) =>
-            controller.signal.aborted
-              ? send({ type: 'error', id: m.id, code: 'cancelled', message: 'the query was cancelled (a newer one replaced it, or it was stopped)' })
-              : send({ type: 'result', id: m.id, answer: r.answer, cached: r.cached, ms: r.ms }),
-          (e) => {
-            const err = controller.signal.aborted ? new QueryError('cancelled', 'the query was cancelled (a newer one replaced it, or it was stopped)') : asQueryError(e);
-            send({ type: 'error', id: m.id, code: err.code, message: err.message });
-          },
-        )
-        .finally(() => running.delete(m.id));
-      return;
-    }
+const channel = new RpcChannel(processPort(), {
+  peer: 'the parent process',
+  describeError: (e) => {
+    const err = asQueryError(e);
+    return { code: err.code, message: err.message };
+  },
+});
+
+channel.onRequest(serviceQuery, async ({ run, query, view }, { signal, progress }) => {
+  if (view !== undefined) {
+    for (const r of running) if (r.view === view) r.controller.abort();
   }
+  const entry = { controller: new AbortController(), view };
+  const { controller } = entry;
+  signal.addEventListener('abort', () => controller.abort(), { once: true });
+  running.add(entry);
+  let last = 0;
+  try {
+    const r = await engine.answer(run, query, {
+      signal: controller.signal,
+      onProgress: (fraction, message) => {
+        const now = performance.now();
+        if (now - last < PROGRESS_INTERVAL_MS) return;
+        last = now;
+        progress({ fraction, message });
+      },
+    });
+    if (controller.signal.aborted) throw cancelled();
+    return { answer: r.answer, cached: r.cached, ms: r.ms };
+  } catch (e) {
+    throw controller.signal.aborted ? cancelled() : asQueryError(e);
+  } finally {
+    running.delete(entry);
+  }
+});
+
+channel.onNotification(serviceConfigure, ({ roots }) => {
+  // Queries still running belong to the old folders: they end as cancelled.
+  for (const r of running) r.controller.abort();
+  engine.close();
+  engine = new AnalysisEngine({ roots, workers: workers() });
+});
+
+channel.onNotification(serviceShutdown, () => {
+  engine.close();
+  process.exit(0);
 });
 
 process.on('disconnect', () => {
@@ -83,4 +80,4 @@ process.on('disconnect', () => {
   process.exit(0);
 });
 
-send({ type: 'hello', protocolVersion: SERVICE_PROTOCOL_VERSION, pid: process.pid });
+channel.notify(serviceHello, { protocolVersion: SERVICE_PROTOCOL_VERSION, pid: process.pid });

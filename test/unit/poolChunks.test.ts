@@ -40,7 +40,10 @@ describe('ComputePool with float32 samples and chunked worker kernels', () => {
     const tenth = Array.from({ length: 40 }, (_, i) => 10 * i);
     const a = await pool.interSampleEntropies(x32, n, d, ['all', tenth], { k: 30 });
     const b = await pool.interSampleEntropies(x64, n, d, ['all', tenth], { k: 30 });
-    assert.deepEqual(a.map((v) => v.entropyBits), b.map((v) => v.entropyBits));
+    assert.deepEqual(
+      a.map((v) => v.entropyBits),
+      b.map((v) => v.entropyBits),
+    );
     assert.equal(a[0].entropyBits, interSampleEntropy(x64, n, d, { k: 30 }).entropyBits);
   });
 });

@@ -5,7 +5,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseNpy } from '../../src/analysis';
 import { RunManifest, validateManifest } from '../../src/run/format';
-import { FromRecorder, RECORDER_PROTOCOL_VERSION } from '../../src/recorder/protocol';
+import {
+  RECORDER_PROTOCOL_VERSION,
+  RecordFailureData,
+  recordEpoch,
+  recorderHello,
+  recordRunFolder,
+  recordStart,
+} from '../../src/recorder/protocol';
+import { RpcChannel } from '../../src/rpc/channel';
+import type { RpcError } from '../../src/rpc/messages';
+import { childProcessPort } from '../../src/rpc/ports';
 import { RecordOptions, recordRun } from '../../src/recorder/record';
 import { RunWriteError } from '../../src/run/files';
 import { claimRunFolder, epochFolder } from '../../src/run/paths';
@@ -34,7 +44,10 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
     assert.equal(m.pid, undefined);
     assert.deepEqual(m.layers.map((l) => l.name)[0], 'input');
     assert.equal(m.layers.length, 6);
-    assert.ok(m.layers.slice(1).every((l) => l.source && l.source.line > 0), 'every model layer has a source location');
+    assert.ok(
+      m.layers.slice(1).every((l) => l.source && l.source.line > 0),
+      'every model layer has a source location',
+    );
     assert.equal(m.probe.size, 60);
     assert.ok(['wasm', 'cpu', 'tensorflow'].includes(m.backend.name));
     for (const e of m.epochs) assert.ok(existsSync(join(r.folder, 'checkpoints', epochFolder(e), 'weights.bin')));
@@ -45,7 +58,10 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
     const last = run.metrics[2];
     assert.equal(last.layers.length, m.layers.length);
     assert.equal(last.confusion.length, 3);
-    assert.equal(last.confusion.flat().reduce((a, b) => a + b, 0), 60);
+    assert.equal(
+      last.confusion.flat().reduce((a, b) => a + b, 0),
+      60,
+    );
     assert.ok(last.layers.every((l) => l.channelBits.length === m.layers[l.layer].channels));
     assert.ok(last.layers.every((l) => l.channelBitsPerClass.length === 3 && l.interSampleBitsPerClass.length === 3));
     assert.ok(typeof last.layers[1].interSampleBits === 'number');
@@ -57,7 +73,16 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
   it('cancels after the current batch and leaves a complete run marked cancelled', async () => {
     const controller = new AbortController();
     const r = await recordRun(
-      { modelFile: model, dataset: 'synthetic:300', epochs: 5, batchSize: 8, probeSize: 30, runsFolder: runs, k: 10, signal: controller.signal },
+      {
+        modelFile: model,
+        dataset: 'synthetic:300',
+        epochs: 5,
+        batchSize: 8,
+        probeSize: 30,
+        runsFolder: runs,
+        k: 10,
+        signal: controller.signal,
+      },
       { onProgress: (p) => p.phase === 'training' && p.epoch === 2 && controller.abort() },
     );
     assert.equal(r.manifest.status, 'cancelled');
@@ -82,25 +107,33 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
   it('survives kill -9 of the recorder process: completed epochs intact, run marked interrupted', async () => {
     assert.ok(existsSync(recorderScript), 'run npm run build first');
     const child = fork(recorderScript, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const channel = new RpcChannel(childProcessPort(child), { peer: 'the recorder', log: () => undefined });
     let folder = '';
     await new Promise<void>((done, fail) => {
-      child.on('message', (m: FromRecorder) => {
-        if (m.type === 'recorder/hello') {
-          child.send({ type: 'record/start', protocolVersion: RECORDER_PROTOCOL_VERSION, options: { modelFile: model, dataset: 'synthetic:600', epochs: 200, batchSize: 8, probeSize: 30, runsFolder: runs, k: 10 } });
-        }
-        if (m.type === 'record/runFolder') folder = m.folder;
-        if (m.type === 'record/epoch' && m.epoch >= 2) {
-          child.kill('SIGKILL');
-          done();
-        }
-        if (m.type === 'record/error') fail(new Error(m.message));
+      channel.onNotification(recorderHello, () => {
+        channel
+          .request(recordStart, {
+            protocolVersion: RECORDER_PROTOCOL_VERSION,
+            options: { modelFile: model, dataset: 'synthetic:600', epochs: 200, batchSize: 8, probeSize: 30, runsFolder: runs, k: 10 },
+          })
+          .catch(fail);
+      });
+      channel.onNotification(recordRunFolder, (m) => void (folder = m.folder));
+      channel.onNotification(recordEpoch, (m) => {
+        if (m.epoch < 2) return;
+        child.kill('SIGKILL');
+        done();
       });
     });
     await new Promise((r) => child.once('exit', r));
+    channel.close();
     const run = readRun(folder);
     assert.equal(run.manifest.status, 'interrupted');
     assert.ok(run.manifest.epochs.length >= 3, `epochs ${run.manifest.epochs}`);
-    assert.deepEqual(run.metrics.map((m) => m.epoch), run.manifest.epochs);
+    assert.deepEqual(
+      run.metrics.map((m) => m.epoch),
+      run.manifest.epochs,
+    );
     assert.match(run.manifest.error!.message, /stopped unexpectedly/);
     // The repair was written back.
     assert.equal(JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')).status, 'interrupted');
@@ -108,17 +141,20 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
 
   it('reports a model error from the recorder process as a located message', async () => {
     const child = fork(recorderScript, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-    const error = await new Promise<Extract<FromRecorder, { type: 'record/error' }>>((done) => {
-      child.on('message', (m: FromRecorder) => {
-        if (m.type === 'recorder/hello') {
-          child.send({ type: 'not a message' });
-          child.send({ type: 'record/start', protocolVersion: RECORDER_PROTOCOL_VERSION, options: { modelFile: resolve(__dirname, '../fixtures/models/throws.ts'), runsFolder: runs } });
-        }
-        if (m.type === 'record/error') done(m);
+    const channel = new RpcChannel(childProcessPort(child), { peer: 'the recorder', log: () => undefined });
+    const error = await new Promise<RpcError<RecordFailureData>>((done) => {
+      channel.onNotification(recorderHello, () => {
+        child.send({ type: 'not a message' });
+        channel
+          .request(recordStart, {
+            protocolVersion: RECORDER_PROTOCOL_VERSION,
+            options: { modelFile: resolve(__dirname, '../fixtures/models/throws.ts'), runsFolder: runs },
+          })
+          .catch(done);
       });
     });
     assert.match(error.message, /out of coffee/);
-    assert.equal(error.location?.line, 4);
+    assert.equal(error.data?.location?.line, 4);
     assert.equal(await new Promise((r) => child.once('exit', r)), 1);
   });
 
@@ -126,21 +162,33 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
     const file = join(runs, 'a-file');
     fs.writeFileSync(file, '');
     const child = fork(recorderScript, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-    const error = await new Promise<Extract<FromRecorder, { type: 'record/error' }>>((done) => {
-      child.on('message', (m: FromRecorder) => {
-        if (m.type === 'recorder/hello') {
-          child.send({ type: 'record/start', protocolVersion: RECORDER_PROTOCOL_VERSION, options: { modelFile: model, dataset: 'synthetic:300', epochs: 1, probeSize: 30, runsFolder: join(file, 'runs') } });
-        }
-        if (m.type === 'record/error') done(m);
+    const channel = new RpcChannel(childProcessPort(child), { peer: 'the recorder', log: () => undefined });
+    const error = await new Promise<RpcError<RecordFailureData>>((done) => {
+      channel.onNotification(recorderHello, () => {
+        channel
+          .request(recordStart, {
+            protocolVersion: RECORDER_PROTOCOL_VERSION,
+            options: { modelFile: model, dataset: 'synthetic:300', epochs: 1, probeSize: 30, runsFolder: join(file, 'runs') },
+          })
+          .catch(done);
       });
     });
     assert.match(error.message, /^the run folder could not be created in .*a-file.runs \(ENOTDIR.*\)\. Check that .* is writable/);
     assert.equal(await new Promise((r) => child.once('exit', r)), 1);
+    channel.close();
   });
 
   describe('a full disk (defect 1: the run is marked failed, completed epochs stay readable)', () => {
     // Three epochs after epoch 0; the disk fills while epoch 2 is written.
-    const options = (runsFolder: string): RecordOptions => ({ modelFile: model, dataset: 'synthetic:300', epochs: 3, batchSize: 16, probeSize: 30, runsFolder, k: 10 });
+    const options = (runsFolder: string): RecordOptions => ({
+      modelFile: model,
+      dataset: 'synthetic:300',
+      epochs: 3,
+      batchSize: 16,
+      probeSize: 30,
+      runsFolder,
+      k: 10,
+    });
     let restore: (() => void) | undefined;
     afterEach(() => restore?.());
 
@@ -173,7 +221,10 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
       assert.equal(onDisk.pid, undefined);
       const run = readRun(folder);
       assert.deepEqual(run.manifest.epochs, [0, 1]);
-      assert.deepEqual(run.metrics.map((m) => m.epoch), [0, 1]);
+      assert.deepEqual(
+        run.metrics.map((m) => m.epoch),
+        [0, 1],
+      );
     }
 
     it('at the checkpoint of epoch 2: rejects with "disk full", the manifest says failed and lists epochs 0 and 1', async () => {
@@ -185,7 +236,9 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
 
     it('at the metrics line of epoch 2: rejects with "disk full", the manifest says failed and lists epochs 0 and 1', async () => {
       let metricsWrites = 0;
-      const { error, folder, onDisk } = await recordFailing((path) => (path.endsWith('metrics.jsonl') && ++metricsWrites === 3 ? 'ENOSPC' : undefined));
+      const { error, folder, onDisk } = await recordFailing((path) =>
+        path.endsWith('metrics.jsonl') && ++metricsWrites === 3 ? 'ENOSPC' : undefined,
+      );
       assertDiskFullError(error);
       assert.match(error!.message, /metrics of epoch 2/);
       assertFailedWithEpochs01(folder, onDisk);
@@ -194,14 +247,22 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
     it('from the manifest listing epoch 2 on: rejects with "disk full" and the previous manifest stays whole on disk', async () => {
       // Manifest writes: the first one, then one per epoch (0, 1, 2): the fourth and every later one fail.
       let manifestWrites = 0;
-      const { error, folder, onDisk, logged } = await recordFailing((path) => (path.includes('manifest.json') && ++manifestWrites >= 4 ? 'ENOSPC' : undefined));
+      const { error, folder, onDisk, logged } = await recordFailing((path) =>
+        path.includes('manifest.json') && ++manifestWrites >= 4 ? 'ENOSPC' : undefined,
+      );
       assertDiskFullError(error);
       assert.match(error!.message, /manifest listing epoch 2/);
       assert.equal(onDisk.status, 'recording', 'the manifest written after epoch 1');
       assert.deepEqual(onDisk.epochs, [0, 1]);
-      assert.ok(logged.some((line) => /could not be marked failed: disk full/.test(line)), logged.join('\n'));
+      assert.ok(
+        logged.some((line) => /could not be marked failed: disk full/.test(line)),
+        logged.join('\n'),
+      );
       const run = readRun(folder, { repair: false });
-      assert.deepEqual(run.metrics.map((m) => m.epoch), [0, 1]);
+      assert.deepEqual(
+        run.metrics.map((m) => m.epoch),
+        [0, 1],
+      );
     });
 
     it('an error while saving the final status does not replace the first error', async () => {
@@ -230,18 +291,22 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
 function failWrites(fail: (path: string) => string | undefined): () => void {
   const { openSync, writeSync } = fs;
   const failing = new Map<number, string>();
-  fs.openSync = ((path: fs.PathLike, ...rest: unknown[]) => {
+  fs.openSync = (path: fs.PathLike, ...rest: unknown[]) => {
     const fd = (openSync as (path: fs.PathLike, ...rest: unknown[]) => number)(path, ...rest);
     const code = fail(String(path));
     if (code) failing.set(fd, code);
     else failing.delete(fd);
     return fd;
-  });
-  fs.writeSync = ((fd: number, ...rest: unknown[]) => {
+  };
+  fs.writeSync = (fd: number, ...rest: unknown[]) => {
     const code = failing.get(fd);
-    if (code) throw Object.assign(new Error(`${code}: ${code === 'ENOSPC' ? 'no space left on device' : 'i/o error'}, write`), { code, syscall: 'write' });
+    if (code)
+      throw Object.assign(new Error(`${code}: ${code === 'ENOSPC' ? 'no space left on device' : 'i/o error'}, write`), {
+        code,
+        syscall: 'write',
+      });
     return (writeSync as (fd: number, ...rest: unknown[]) => number)(fd, ...rest);
-  });
+  };
   return () => {
     fs.openSync = openSync;
     fs.writeSync = writeSync;

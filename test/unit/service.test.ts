@@ -4,7 +4,23 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utim
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
-import { capacityBits, capacityMatrix, channelEntropies, channelMatrix, distanceCodes, gatherRows, hasErrorCode, interSampleEntropy, layerActivations, LayerActivations, layerCapacity, parseNpy, npyToFloat64, resolveSubset, sortMatrix } from '../../src/analysis';
+import {
+  capacityBits,
+  capacityMatrix,
+  channelEntropies,
+  channelMatrix,
+  distanceCodes,
+  gatherRows,
+  hasErrorCode,
+  interSampleEntropy,
+  layerActivations,
+  LayerActivations,
+  layerCapacity,
+  parseNpy,
+  npyToFloat64,
+  resolveSubset,
+  sortMatrix,
+} from '../../src/analysis';
 import { AnswerOf, decodeFloat32, parseQuery, Query, QueryError } from '../../src/service/queries';
 import { RunManifest } from '../../src/run/format';
 import { initBackend } from '../../src/tfjs/backend';
@@ -15,17 +31,30 @@ import { AnswerCache } from '../../src/run/cache';
 import { AnalysisClient } from '../../src/service/client';
 import { deconvolve } from '../../src/service/deconvolution';
 import { AnalysisEngine } from '../../src/service/engine';
-import { parseToService } from '../../src/service/protocol';
 
 const model = resolve(__dirname, '../fixtures/models/multiFile.ts');
 
 /** Direct computation: the checkpoint loaded by hand and one extraction model per layer. */
-async function directActivations(tf: typeof tfType, folder: string, manifest: RunManifest, epoch: number, layer: number, inputs: Float32Array, n: number): Promise<LayerActivations> {
+async function directActivations(
+  tf: typeof tfType,
+  folder: string,
+  manifest: RunManifest,
+  epoch: number,
+  layer: number,
+  inputs: Float32Array,
+  n: number,
+): Promise<LayerActivations> {
   if (layer === 0) return layerActivations([n, ...manifest.layers[0].outputShape], inputs);
   const dir = join(folder, 'checkpoints', epochFolder(epoch));
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
   const w = readFileSync(join(dir, 'weights.bin'));
-  const m = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) }));
+  const m = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength),
+    }),
+  );
   const ex = tf.model({ inputs: m.inputs, outputs: m.getLayer(manifest.layers[layer].name).output });
   const out = ex.predict(tf.tensor(inputs, [n, ...manifest.layers[0].outputShape])) as tfType.Tensor;
   const data = (await out.data()) as Float32Array;
@@ -53,7 +82,16 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
 
   before(async () => {
     runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-service-'));
-    const r = await recordRun({ modelFile: model, dataset: 'synthetic:300', epochs: 2, batchSize: 16, probeSize: 60, runsFolder: runs, k: 20, backend: 'wasm' });
+    const r = await recordRun({
+      modelFile: model,
+      dataset: 'synthetic:300',
+      epochs: 2,
+      batchSize: 16,
+      probeSize: 60,
+      runsFolder: runs,
+      k: 20,
+      backend: 'wasm',
+    });
     folder = r.folder;
     manifest = r.manifest;
     tf = (await initBackend('wasm')).tf;
@@ -76,17 +114,26 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     const t = (await ask({ kind: 'training' })).answer;
     const rec = readRun(folder);
     assert.deepEqual(t.epochs, [0, 1, 2]);
-    assert.deepEqual(t.probeAccuracy, rec.metrics.map((m) => m.probeAccuracy));
+    assert.deepEqual(
+      t.probeAccuracy,
+      rec.metrics.map((m) => m.probeAccuracy),
+    );
     assert.equal(t.hLabelGivenPred.length, 3);
     assert.equal(t.hLabelGivenPred[0].length, 3);
-    assert.deepEqual(t.hPredGivenLabel[1], rec.metrics.map((m) => m.hPredGivenLabel[1]));
+    assert.deepEqual(
+      t.hPredGivenLabel[1],
+      rec.metrics.map((m) => m.hPredGivenLabel[1]),
+    );
   });
 
   it('confusion at an epoch: the recorded matrix, and with inputs the cells listing each input once', async () => {
     const c = (await ask({ kind: 'confusion', epoch: 2, inputs: true })).answer;
     assert.deepEqual(c.matrix, readRun(folder).metrics[2].confusion, 'a forward pass reproduces the recorded confusion');
     const listed = c.cells!.flat(2).sort((a, b) => a - b);
-    assert.deepEqual(listed, Array.from({ length: n }, (_, i) => i));
+    assert.deepEqual(
+      listed,
+      Array.from({ length: n }, (_, i) => i),
+    );
     c.cells!.forEach((row, t) => row.forEach((cell, p) => assert.equal(cell.length, c.matrix[t][p])));
     for (const i of c.cells![1].flat()) assert.equal(labels[i], 1);
   });
@@ -98,7 +145,8 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     const maps = decodeFloat32(a.maps);
     const direct = await directActivations(tf, folder, manifest, 1, 2, inputs, n);
     let k = 0;
-    for (const i of a.inputs) for (const c of [0, 5]) for (let p = 0; p < 100; p++) assert.equal(maps[k++], direct.data[(i * 100 + p) * 6 + c]);
+    for (const i of a.inputs)
+      for (const c of [0, 5]) for (let p = 0; p < 100; p++) assert.equal(maps[k++], direct.data[(i * 100 + p) * 6 + c]);
     assert.ok(a.min <= a.max && a.channelRanges.length === 2);
     // A dense layer: one channel of U units drawn as 1 × U.
     const d = (await ask({ kind: 'featureMaps', layer: 5, channels: [0], epoch: 2, x: { kind: 'all' } })).answer;
@@ -117,8 +165,14 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     const idx = resolveSubset(x, labels, 3);
     assert.equal(sub.inputCount, 15);
     const expected = channelEntropies(gather(direct, idx), { bins: manifest.settings.bins, labels: idx.map((i) => labels[i]), classes: 3 });
-    assert.deepEqual(sub.all, expected.all.map((v) => v ?? null));
-    assert.deepEqual(sub.perClass, expected.perClass!.map((r) => r.map((v) => v ?? null)));
+    assert.deepEqual(
+      sub.all,
+      expected.all.map((v) => v ?? null),
+    );
+    assert.deepEqual(
+      sub.perClass,
+      expected.perClass!.map((r) => r.map((v) => v ?? null)),
+    );
   });
 
   it('the small-multiples table: every channel × epoch × class from the summaries', async () => {
@@ -144,7 +198,9 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     const idx = resolveSubset(x, labels, 3);
     const g = gather(direct, idx);
     assert.equal(sub.source, 'computed');
-    assert.ok(Math.abs(sub.bits! - interSampleEntropy(g.data, idx.length, g.units * g.channels, { k: manifest.settings.k }).entropyBits!) < 1e-9);
+    assert.ok(
+      Math.abs(sub.bits! - interSampleEntropy(g.data, idx.length, g.units * g.channels, { k: manifest.settings.k }).entropyBits!) < 1e-9,
+    );
     const input = (await ask({ kind: 'interSample', layer: 0, epoch: 0, x: { kind: 'indices', indices: [0, 1, 2, 3, 4, 5] } })).answer;
     assert.equal(input.K, 5);
   });
@@ -179,7 +235,10 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     const cj = distanceCodes(channelMatrix(lj, 1), n, lj.units, 8);
     assert.ok(Math.abs(p.bits! - capacityBits(ci, cj)!) < 1e-12);
     assert.equal(p.joint.length, 64);
-    assert.equal(p.joint.reduce((s, v) => s + v, 0), (n * (n - 1)) / 2);
+    assert.equal(
+      p.joint.reduce((s, v) => s + v, 0),
+      (n * (n - 1)) / 2,
+    );
     // At the run's bins, one pair is one cell of the matrix (row = layerJ's channel).
     const cell = (await ask({ kind: 'channelPair', layerI: 1, channelI: 3, layerJ: 2, channelJ: 1, epoch: 2 })).answer;
     assert.equal(cell.bits, a.values[1 * 4 + 3]);
@@ -191,11 +250,20 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     const dir = join(folder, 'checkpoints', epochFolder(2));
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     const w = readFileSync(join(dir, 'weights.bin'));
-    const m = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) }));
+    const m = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength),
+      }),
+    );
     const x = tf.tensor4d(Float32Array.from(gatherRows(inputs, 144, [4, 9])), [2, 12, 12, 1]);
     const direct = await deconvolve(tf, m, manifest.layers[3].name, 2, x);
     assert.deepEqual(Array.from(decodeFloat32(a.projections)), Array.from(direct.data));
-    await assert.rejects(ask({ kind: 'deconvolution', layer: 5, channel: 0, epoch: 2, x: { kind: 'all' } }), (e: QueryError) => e.code === 'unsupported' && e.message.includes(manifest.layers[5].name));
+    await assert.rejects(
+      ask({ kind: 'deconvolution', layer: 5, channel: 0, epoch: 2, x: { kind: 'all' } }),
+      (e: QueryError) => e.code === 'unsupported' && e.message.includes(manifest.layers[5].name),
+    );
   });
 
   it('splits a forward pass between two threads with exactly the activations of one thread', async () => {
@@ -216,7 +284,9 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
       }
       const direct = await directActivations(tf, folder, manifest, 1, 2, inputs, n);
       rmSync(join(folder, 'cache'), { recursive: true, force: true });
-      const viaSplit = decodeFloat32((await split.answer(folder, { kind: 'featureMaps', layer: 2, channels: [4], epoch: 1, x: { kind: 'all' } })).answer.maps);
+      const viaSplit = decodeFloat32(
+        (await split.answer(folder, { kind: 'featureMaps', layer: 2, channels: [4], epoch: 1, x: { kind: 'all' } })).answer.maps,
+      );
       for (let i = 0; i < n; i += 7) assert.equal(viaSplit[i * 100 + 42], direct.data[(i * 100 + 42) * 6 + 4]);
     } finally {
       split.close();
@@ -283,8 +353,18 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
   it('bad queries get typed errors with readable messages', async () => {
     const expect = async (run: string, q: unknown, code: string, text: RegExp) =>
       assert.rejects(engine.answer(run, parseQueryOrPass(q)), (e: Error) => hasErrorCode(e, code) && text.test(e.message));
-    await expect(folder, { kind: 'featureMaps', layer: 99, channels: [0], epoch: 1, x: { kind: 'all' } }, 'out-of-range', /layer 99 .* layers 0\.\.5/);
-    await expect(folder, { kind: 'featureMaps', layer: 1, channels: [4], epoch: 1, x: { kind: 'all' } }, 'out-of-range', /channel 4 .* channels 0\.\.3/);
+    await expect(
+      folder,
+      { kind: 'featureMaps', layer: 99, channels: [0], epoch: 1, x: { kind: 'all' } },
+      'out-of-range',
+      /layer 99 .* layers 0\.\.5/,
+    );
+    await expect(
+      folder,
+      { kind: 'featureMaps', layer: 1, channels: [4], epoch: 1, x: { kind: 'all' } },
+      'out-of-range',
+      /channel 4 .* channels 0\.\.3/,
+    );
     await expect(folder, { kind: 'interSample', layer: 1, epoch: 5 }, 'epoch-not-recorded', /epoch 5 is not recorded.*0, 1, 2/);
     await expect(folder, { kind: 'interSample', layer: 1, epoch: 1, x: { kind: 'classes', classes: [7] } }, 'out-of-range', /class 7/);
     await expect(folder, { kind: 'inputs', x: { kind: 'indices', indices: [600] } }, 'out-of-range', /input 600/);
@@ -309,7 +389,10 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     rmSync(join(runs, 'noprobe', manifest.probe.inputsFile));
     await expect(join(runs, 'noprobe'), { kind: 'inputs', x: { kind: 'all' } }, 'run-format', /missing/);
     rmSync(outside, { recursive: true, force: true });
-    assert.throws(() => parseQuery({ kind: 'capacityMatrix', layerI: -1 }), (e: QueryError) => e.code === 'bad-query' && /layerI/.test(e.message));
+    assert.throws(
+      () => parseQuery({ kind: 'capacityMatrix', layerI: -1 }),
+      (e: QueryError) => e.code === 'bad-query' && /layerI/.test(e.message),
+    );
     assert.throws(() => parseQuery({ kind: 'nope' }), /unknown query kind/);
     assert.throws(() => parseQuery({ kind: 'featureMaps', layer: 1, channels: [], epoch: 0, x: { kind: 'all' } }), /at least one channel/);
     assert.throws(() => parseQuery({ kind: 'interSample', layer: 1, epoch: 0, x: { kind: 'perClass' } }), /count/);
@@ -337,11 +420,18 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     try {
       const t = await client.query(folder, { kind: 'training' });
       assert.deepEqual(t.answer.epochs, [0, 1, 2]);
-      await assert.rejects(client.query(folder, { kind: 'interSample', layer: 1, epoch: 9 }), (e: QueryError) => e.code === 'epoch-not-recorded');
+      await assert.rejects(
+        client.query(folder, { kind: 'interSample', layer: 1, epoch: 9 }),
+        (e: QueryError) => e.code === 'epoch-not-recorded',
+      );
       await assert.rejects(client.query('/etc', { kind: 'run' }), (e: QueryError) => e.code === 'unknown-run');
       const progress: number[] = [];
       const older = client.query(folder, { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 0, bins: 12 }, { view: 'layer' });
-      const newer = client.query(folder, { kind: 'capacityMatrix', layerI: 2, layerJ: 3, epoch: 0, bins: 12 }, { view: 'layer', onProgress: (f) => progress.push(f) });
+      const newer = client.query(
+        folder,
+        { kind: 'capacityMatrix', layerI: 2, layerJ: 3, epoch: 0, bins: 12 },
+        { view: 'layer', onProgress: (f) => progress.push(f) },
+      );
       await assert.rejects(older, (e: QueryError) => e.code === 'cancelled');
       const answer: AnswerOf['capacityMatrix'] = (await newer).answer;
       assert.equal(answer.rows, 6);
@@ -350,9 +440,6 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     } finally {
       client.dispose();
     }
-    assert.deepEqual(parseToService({ type: 'query', id: 3, run: 'x', query: { kind: 'bogus' } }), { type: 'invalid', id: 3, message: 'unknown query kind "bogus"; known kinds: run, training, confusion, inputs, featureMaps, channelEntropies, smallMultiples, interSample, inputDiversity, capacityMatrix, layerCapacity, channelPair, deconvolution' });
-    assert.equal(parseToService({ type: 'query', run: 'x' }), undefined);
-    assert.equal(parseToService(42), undefined);
   });
 });
 
@@ -364,7 +451,9 @@ describe('cnn-slicer query and runs (dist/cli.js)', function () {
   const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
   before(async () => {
     runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-cli-query-'));
-    folder = (await recordRun({ modelFile: model, dataset: 'synthetic:120', epochs: 1, batchSize: 16, probeSize: 30, runsFolder: runs, k: 10 })).folder;
+    folder = (
+      await recordRun({ modelFile: model, dataset: 'synthetic:120', epochs: 1, batchSize: 16, probeSize: 30, runsFolder: runs, k: 10 })
+    ).folder;
   });
   after(() => rmSync(runs, { recursive: true, force: true }));
 
@@ -419,9 +508,21 @@ describe('cnn-slicer query and runs (dist/cli.js)', function () {
     const data = JSON.parse(json.slice(json.indexOf('>') + 1, json.indexOf('</script>')));
     assert.equal(data.manifest.id, basename(folder));
     const kinds = new Set(Object.keys(data.answers).map((k) => JSON.parse(k).kind));
-    for (const kind of ['run', 'training', 'confusion', 'smallMultiples', 'channelEntropies', 'interSample', 'featureMaps', 'inputDiversity']) assert.ok(kinds.has(kind), kind);
+    for (const kind of [
+      'run',
+      'training',
+      'confusion',
+      'smallMultiples',
+      'channelEntropies',
+      'interSample',
+      'featureMaps',
+      'inputDiversity',
+    ])
+      assert.ok(kinds.has(kind), kind);
     // --epochs 1: forward-pass answers only at the last epoch.
-    const confusionEpochs = Object.keys(data.answers).filter((k) => JSON.parse(k).kind === 'confusion').map((k) => JSON.parse(k).epoch);
+    const confusionEpochs = Object.keys(data.answers)
+      .filter((k) => JSON.parse(k).kind === 'confusion')
+      .map((k) => JSON.parse(k).epoch);
     assert.deepEqual(confusionEpochs, [1]);
     for (const [args, text] of [
       [['report', join(runs, 'missing')], /does not exist/],

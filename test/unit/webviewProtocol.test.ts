@@ -10,7 +10,14 @@ import { isExportFileName, parseHostMessage, parseWebviewMessage, PROTOCOL_VERSI
 import { describeSlice, parseIndices, ranges } from '../../webview/slice';
 import { defaultUiState, restoreUiState } from '../../webview/state';
 
-const layer = (index: number, name: string, channels: number, outputShape: number[]) => ({ index, name, className: 'Conv2D', outputShape, channels, parameters: 10 });
+const layer = (index: number, name: string, channels: number, outputShape: number[]) => ({
+  index,
+  name,
+  className: 'Conv2D',
+  outputShape,
+  channels,
+  parameters: 10,
+});
 const manifest = {
   formatVersion: 1,
   id: 'run-1',
@@ -18,7 +25,13 @@ const manifest = {
   createdAt: '2026-11-22T10:00:00Z',
   updatedAt: '2026-11-22T10:00:00Z',
   model: { file: '/m.ts', fingerprint: 'f', name: 'm.ts', sourceFiles: [] },
-  layers: [layer(0, 'input', 1, [28, 28, 1]), layer(1, 'conv1', 8, [24, 24, 8]), layer(2, 'pool1', 8, [12, 12, 8]), layer(3, 'flatten', 1, [1152]), layer(4, 'conv9', 4, [2, 2, 4])],
+  layers: [
+    layer(0, 'input', 1, [28, 28, 1]),
+    layer(1, 'conv1', 8, [24, 24, 8]),
+    layer(2, 'pool1', 8, [12, 12, 8]),
+    layer(3, 'flatten', 1, [1152]),
+    layer(4, 'conv9', 4, [2, 2, 4]),
+  ],
   dataset: { spec: 'mnist', name: 'mnist', fingerprint: 'd', classNames: ['0', '1', '2'], inputShape: [28, 28, 1], trainSize: 10 },
   probe: { size: 30, inputsFile: 'i', labelsFile: 'l', classCounts: [10, 10, 10] },
   settings: { epochs: 2, batchSize: 8, optimizer: 'adam', learningRate: 0.01, seed: 1, recordEvery: 1, probeSize: 30, bins: 32, k: 10 },
@@ -28,17 +41,38 @@ const manifest = {
 
 describe('webview protocol', () => {
   it('accepts each well-formed webview message and returns a clean copy', () => {
-    assert.deepEqual(parseWebviewMessage({ type: 'webview/ready', protocolVersion: PROTOCOL_VERSION, extra: 1 }), { type: 'webview/ready', protocolVersion: PROTOCOL_VERSION });
-    assert.deepEqual(parseWebviewMessage({ type: 'webview/query', id: 3, view: 'layer', query: { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 0, junk: true } }), {
-      type: 'webview/query',
-      id: 3,
-      view: 'layer',
-      query: { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 0 },
+    assert.deepEqual(parseWebviewMessage({ type: 'webview/ready', protocolVersion: PROTOCOL_VERSION, extra: 1 }), {
+      type: 'webview/ready',
+      protocolVersion: PROTOCOL_VERSION,
     });
+    assert.deepEqual(
+      parseWebviewMessage({
+        type: 'webview/query',
+        id: 3,
+        view: 'layer',
+        query: { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 0, junk: true },
+      }),
+      {
+        type: 'webview/query',
+        id: 3,
+        view: 'layer',
+        query: { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 0 },
+      },
+    );
     assert.deepEqual(parseWebviewMessage({ type: 'webview/cancel', id: 3 }), { type: 'webview/cancel', id: 3 });
     assert.deepEqual(parseWebviewMessage({ type: 'webview/revealLayer', layer: 2 }), { type: 'webview/revealLayer', layer: 2 });
-    assert.deepEqual(parseWebviewMessage({ type: 'webview/export', fileName: 'capacity-conv1.csv', format: 'csv', text: 'a,b\r\n' }), { type: 'webview/export', fileName: 'capacity-conv1.csv', format: 'csv', text: 'a,b\r\n' });
-    assert.deepEqual(parseWebviewMessage({ type: 'webview/export', fileName: 'x.png', format: 'png', base64: 'iVBORw0KGgo=' }), { type: 'webview/export', fileName: 'x.png', format: 'png', base64: 'iVBORw0KGgo=' });
+    assert.deepEqual(parseWebviewMessage({ type: 'webview/export', fileName: 'capacity-conv1.csv', format: 'csv', text: 'a,b\r\n' }), {
+      type: 'webview/export',
+      fileName: 'capacity-conv1.csv',
+      format: 'csv',
+      text: 'a,b\r\n',
+    });
+    assert.deepEqual(parseWebviewMessage({ type: 'webview/export', fileName: 'x.png', format: 'png', base64: 'iVBORw0KGgo=' }), {
+      type: 'webview/export',
+      fileName: 'x.png',
+      format: 'png',
+      base64: 'iVBORw0KGgo=',
+    });
   });
 
   it('rejects malformed webview messages', () => {
@@ -81,15 +115,23 @@ describe('webview protocol', () => {
   });
 
   it('accepts well-formed host messages and rejects malformed ones', () => {
-    assert.deepEqual(parseHostMessage({ type: 'host/hello', protocolVersion: 2, theme: 'dark', runId: 'r', focus: { view: 'channel', layer: 3 } }), {
-      type: 'host/hello',
-      protocolVersion: 2,
-      theme: 'dark',
-      runId: 'r',
-      focus: { view: 'channel', layer: 3 },
-    });
+    assert.deepEqual(
+      parseHostMessage({ type: 'host/hello', protocolVersion: 2, theme: 'dark', runId: 'r', focus: { view: 'channel', layer: 3 } }),
+      {
+        type: 'host/hello',
+        protocolVersion: 2,
+        theme: 'dark',
+        runId: 'r',
+        focus: { view: 'channel', layer: 3 },
+      },
+    );
     assert.deepEqual(parseHostMessage({ type: 'host/progress', id: 1, fraction: 0.5 }), { type: 'host/progress', id: 1, fraction: 0.5 });
-    assert.deepEqual(parseHostMessage({ type: 'host/error', id: 1, code: 'out-of-range', message: 'layer 9 does not exist' }), { type: 'host/error', id: 1, code: 'out-of-range', message: 'layer 9 does not exist' });
+    assert.deepEqual(parseHostMessage({ type: 'host/error', id: 1, code: 'out-of-range', message: 'layer 9 does not exist' }), {
+      type: 'host/error',
+      id: 1,
+      code: 'out-of-range',
+      message: 'layer 9 does not exist',
+    });
     assert.equal(parseHostMessage({ type: 'host/answer', id: 1, answer: { kind: 'x' }, cached: false, ms: 3 })?.type, 'host/answer');
     for (const m of [
       { type: 'host/hello', protocolVersion: 2, theme: 'neon', runId: 'r' },
@@ -117,7 +159,13 @@ describe('webview page', () => {
   });
 
   it('escapes embedded data and inline code so nothing can close its element early', () => {
-    const html = webviewPage({ title: 'a"<b', nonce: 'n', script: { inline: 'var s = "</script><script>alert(1)</script>";' }, style: { inline: 'a{}</style><script>' }, data: { evil: '</script><script>alert(2)</script><!--' } });
+    const html = webviewPage({
+      title: 'a"<b',
+      nonce: 'n',
+      script: { inline: 'var s = "</script><script>alert(1)</script>";' },
+      style: { inline: 'a{}</style><script>' },
+      data: { evil: '</script><script>alert(2)</script><!--' },
+    });
     assert.equal(html.match(/<\/script/gi)?.length, 2, 'only the data block and the bundle close a script element');
     assert.equal(html.match(/<\/style/gi)?.length, 1);
     assert.ok(!html.includes('alert(2)</script>'));
@@ -139,11 +187,17 @@ describe('report data source', () => {
   it('answers a precomputed query by its canonical form, whatever the key order', async () => {
     assert.deepEqual(await data.query({ kind: 'training' }, { view: 'training' }), { epochs: [0] });
     const q = { x: { seed: 0, count: 1, kind: 'perClass' as const }, epoch: 2, channel: 0, layer: 3, kind: 'deconvolution' as const };
-    await assert.rejects(data.query(q, { view: 'channel' }), (e: unknown) => e instanceof ViewError && e.code === 'unsupported' && /flatten/.test(e.message));
+    await assert.rejects(
+      data.query(q, { view: 'channel' }),
+      (e: unknown) => e instanceof ViewError && e.code === 'unsupported' && /flatten/.test(e.message),
+    );
   });
 
   it('explains a slice the report does not hold', async () => {
-    await assert.rejects(data.query(queries.capacityMatrix(1, 4, 0, { kind: 'all' }), { view: 'layer' }), (e: unknown) => e instanceof ViewError && e.code === 'not-in-report' && /all probe inputs/.test(e.message));
+    await assert.rejects(
+      data.query(queries.capacityMatrix(1, 4, 0, { kind: 'all' }), { view: 'layer' }),
+      (e: unknown) => e instanceof ViewError && e.code === 'not-in-report' && /all probe inputs/.test(e.message),
+    );
   });
 });
 
@@ -163,7 +217,17 @@ describe('report plan', () => {
     const keys = plan.map((p) => canonicalQuery(p.query));
     assert.ok(keys.includes(canonicalQuery(queries.capacityMatrix(1, 2, 2, { kind: 'all' }))));
     assert.ok(keys.includes(canonicalQuery({ kind: 'capacityMatrix', layerI: 2, layerJ: 4, epoch: 2 })));
-    assert.ok(keys.includes(canonicalQuery({ kind: 'featureMaps', layer: 1, channels: [0, 1, 2, 3, 4, 5, 6, 7], epoch: 2, x: { kind: 'perClass', count: 1, seed: 0 } })));
+    assert.ok(
+      keys.includes(
+        canonicalQuery({
+          kind: 'featureMaps',
+          layer: 1,
+          channels: [0, 1, 2, 3, 4, 5, 6, 7],
+          epoch: 2,
+          x: { kind: 'perClass', count: 1, seed: 0 },
+        }),
+      ),
+    );
     assert.ok(!keys.some((k) => k.includes('"dataset"')));
     assert.equal(queries.interSample(1, 0, { kind: 'all' }).x, undefined);
   });
@@ -181,7 +245,11 @@ describe('slice helpers', () => {
   it('describes a slice as dCNN(x, l, c, t)', () => {
     assert.equal(ranges([7, 0, 1, 2, 5]), '0–2, 5, 7');
     assert.equal(
-      describeSlice({ layers: [1, 2], channels: { '1': [0, 1, 2, 3], '4': [1] }, subset: { kind: 'classes', classes: [0, 2] }, epoch: 1 }, ['input', 'conv1', 'pool1'], ['zero', 'one', 'two']),
+      describeSlice(
+        { layers: [1, 2], channels: { '1': [0, 1, 2, 3], '4': [1] }, subset: { kind: 'classes', classes: [0, 2] }, epoch: 1 },
+        ['input', 'conv1', 'pool1'],
+        ['zero', 'one', 'two'],
+      ),
       'dCNN(x = classes zero, two, l = {conv1, pool1}, c = conv1: 0–3, t = epoch 1)',
     );
   });
