@@ -10,8 +10,8 @@
 // untrusted input to the host: it names layers and channels by index and files by a bare name,
 // never by a path.
 import * as v from 'valibot';
-import { parseQuery, QueryError } from '../src/service/queries';
-import type { Answer, Query, QueryErrorCode } from '../src/service/queries';
+import { parseQuery, QUERY_ERROR_CODES, QueryError } from '../src/service/queries';
+import type { Answer, Query } from '../src/service/queries';
 
 /** Bumped whenever a message changes shape; both sides compare it at the handshake. */
 export const PROTOCOL_VERSION = 2;
@@ -33,18 +33,8 @@ export type ViewId = (typeof VIEW_IDS)[number];
 const EXPORT_FORMATS = ['csv', 'json', 'svg', 'png'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** Every error code a host/error may carry (a query error code missing here fails to compile). */
-const ERROR_CODES: Record<QueryErrorCode | 'protocol', true> = {
-  'bad-query': true,
-  'unknown-run': true,
-  'out-of-range': true,
-  'epoch-not-recorded': true,
-  'run-format': true,
-  unsupported: true,
-  cancelled: true,
-  internal: true,
-  protocol: true,
-};
+/** Every error code a host/error may carry: a query's, or a broken message between host and webview. */
+const ERROR_CODES = [...QUERY_ERROR_CODES, 'protocol'] as const;
 
 const Index = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 const BoundedString = v.pipe(v.string(), v.maxLength(MAX_STRING_LENGTH));
@@ -97,7 +87,7 @@ const HostToWebviewSchema = v.variant('type', [
   v.object({
     type: v.literal('host/error'),
     id: Index,
-    code: v.picklist(Object.keys(ERROR_CODES) as (keyof typeof ERROR_CODES)[]),
+    code: v.picklist(ERROR_CODES),
     message: BoundedString,
   }),
 ]);

@@ -7,7 +7,7 @@
  */
 import * as v from 'valibot';
 import { defineNotification, defineRequest, ParamsIn, ResultOut, RpcError } from '../rpc/messages';
-import { Answer, parseQuery, Query, QueryError, QueryErrorCode } from './queries';
+import { Answer, parseQuery, Query, QUERY_ERROR_CODES, QueryError, QueryErrorCode } from './queries';
 
 /** Bumped whenever a message changes shape (2: the typed channel's envelope). */
 export const SERVICE_PROTOCOL_VERSION = 2;
@@ -59,18 +59,6 @@ export const serviceShutdown = defineNotification('shutdown', v.object({}));
 export type ServiceQueryParams = ParamsIn<typeof serviceQuery>;
 export type ServiceQueryResult = ResultOut<typeof serviceQuery>;
 
-/** Every query error code, so a code from the wire is recognised (a missing one fails to compile). */
-const QUERY_ERROR_CODES: Record<QueryErrorCode, true> = {
-  'bad-query': true,
-  'unknown-run': true,
-  'out-of-range': true,
-  'epoch-not-recorded': true,
-  'run-format': true,
-  unsupported: true,
-  cancelled: true,
-  internal: true,
-};
-
 /**
  * A failed query as the parent's callers know it: the service's own codes pass through, a request
  * the service found malformed is `bad-query`, and a channel failure (closed, timed out, a malformed
@@ -79,9 +67,13 @@ const QUERY_ERROR_CODES: Record<QueryErrorCode, true> = {
 export function toQueryError(e: unknown): QueryError {
   if (e instanceof QueryError) return e;
   if (RpcError.is(e)) {
-    if (Object.hasOwn(QUERY_ERROR_CODES, e.code)) return new QueryError(e.code as QueryErrorCode, e.message);
+    if (isQueryErrorCode(e.code)) return new QueryError(e.code, e.message);
     if (e.code === 'bad-request' || e.code === 'unknown-method') return new QueryError('bad-query', e.message);
     return new QueryError('internal', e.message);
   }
   return new QueryError('internal', `internal error: ${(e as Error)?.message ?? String(e)}`);
+}
+
+function isQueryErrorCode(code: string): code is QueryErrorCode {
+  return (QUERY_ERROR_CODES as readonly string[]).includes(code);
 }

@@ -205,8 +205,18 @@ export interface AnswerOf {
 export type Answer = AnswerOf[QueryKind];
 
 /** Error codes of the service; each comes with a readable one-line message. */
-export type QueryErrorCode =
-  'bad-query' | 'unknown-run' | 'out-of-range' | 'epoch-not-recorded' | 'run-format' | 'unsupported' | 'cancelled' | 'internal';
+/** Every code a failed query carries; the protocols of the service and the webviews accept exactly these. */
+export const QUERY_ERROR_CODES = [
+  'bad-query',
+  'unknown-run',
+  'out-of-range',
+  'epoch-not-recorded',
+  'run-format',
+  'unsupported',
+  'cancelled',
+  'internal',
+] as const;
+export type QueryErrorCode = (typeof QUERY_ERROR_CODES)[number];
 
 export class QueryError extends CodedError {
   declare readonly code: QueryErrorCode;

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import type * as tfType from '@tensorflow/tfjs';
-import { recordRun } from '../../src/recorder/record';
+import { recordTinyRun } from './tinyRun';
 import type { RunManifest } from '../../src/run/format';
 import { AnalysisEngine } from '../../src/service/engine';
 import type { Query } from '../../src/service/queries';
 import { initBackend } from '../../src/tfjs/backend';
-
-const model = resolve(__dirname, '../fixtures/models/multiFile.ts');
 
 describe('analysis engine: checkpoint models shared by concurrent queries', function () {
   this.timeout(300000);
@@ -19,18 +15,9 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
   let tf: typeof tfType;
 
   before(async () => {
-    runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-engine-'));
     // Epochs 0, 1 and 2: one more than the two models a run keeps loaded.
-    const r = await recordRun({
-      modelFile: model,
-      dataset: 'synthetic:300',
-      epochs: 2,
-      batchSize: 16,
-      probeSize: 60,
-      runsFolder: runs,
-      k: 20,
-      backend: 'wasm',
-    });
+    const r = await recordTinyRun('cnn-slicer-engine-');
+    runs = r.runs;
     folder = r.folder;
     manifest = r.manifest;
     tf = (await initBackend('wasm')).tf;

@@ -25,6 +25,7 @@ import { AnswerOf, decodeFloat32, parseQuery, Query, QueryError } from '../../sr
 import { RunManifest } from '../../src/run/format';
 import { initBackend } from '../../src/tfjs/backend';
 import { recordRun } from '../../src/recorder/record';
+import { recordTinyRun } from './tinyRun';
 import { epochFolder } from '../../src/run/paths';
 import { readRun } from '../../src/run/store';
 import { AnswerCache } from '../../src/run/cache';
@@ -81,17 +82,8 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
   let n: number;
 
   before(async () => {
-    runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-service-'));
-    const r = await recordRun({
-      modelFile: model,
-      dataset: 'synthetic:300',
-      epochs: 2,
-      batchSize: 16,
-      probeSize: 60,
-      runsFolder: runs,
-      k: 20,
-      backend: 'wasm',
-    });
+    const r = await recordTinyRun('cnn-slicer-service-');
+    runs = r.runs;
     folder = r.folder;
     manifest = r.manifest;
     tf = (await initBackend('wasm')).tf;
