@@ -9,7 +9,8 @@
 import * as v from 'valibot';
 import { defineNotification, defineRequest, ErrorDataOut, ParamsIn, SameType } from '../rpc/messages';
 import type { RunStatus } from '../run/format';
-import type { RecordOptions, RecordProgress } from './record';
+import type { RecordProgress } from './callbacks';
+import type { RecordOptions } from './settings';
 
 // Re-exported for parents (the extension host), which may import this file but not the recorder itself.
 export type { RecordOptions, RecordProgress };

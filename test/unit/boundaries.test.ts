@@ -330,6 +330,9 @@ function violatingTree(): Record<string, string> {
     'src/service/serviceProcess.ts': "import './loader';\n",
     'src/service/loader.ts': "import '../tfjs/modelBundler';\n",
     'src/tfjs/modelBundler.ts': "import * as esbuild from 'esbuild';\nexport const build = esbuild.build;\n",
+    // The extension host reaches tfjs's types through a module it may import.
+    'src/extension/typeChain.ts': "import type { T } from '../rpc/typeChain';\nexport type X = T;\n",
+    'src/rpc/typeChain.ts': "import type { Tensor } from '@tensorflow/tfjs';\nexport type T = Tensor;\n",
   };
 }
 
@@ -348,12 +351,12 @@ const CLEAN_TREE: Record<string, string> = {
     "import * as tf from '@tensorflow/tfjs';\n// The optional native backend, loaded only when installed.\nexport const backend = () => require('@tensorflow/tfjs-node') as typeof tf;\n",
   'src/recorder/record.ts':
     "import * as esbuild from 'esbuild';\nimport { backend } from '../tfjs/backend';\nexport const r = [esbuild, backend];\n",
-  'src/recorder/protocol.ts':
-    "import type { Tensor } from '@tensorflow/tfjs';\nimport type { r } from './record';\nexport type Progress = { t?: Tensor; r?: typeof r };\n",
+  // The recorder's protocol names its types from tfjs-free modules, so the extension host may import it.
+  'src/recorder/protocol.ts': "import type { o } from './settings';\nexport type Progress = { o?: typeof o };\n",
+  'src/recorder/settings.ts': 'export const o = 1;\n',
   'src/extension/extension.ts': [
     "import * as vscode from 'vscode';",
     "import * as fs from 'node:fs';",
-    "import type { Tensor } from '@tensorflow/tfjs';",
     "import { stub } from '../../webview/protocol';",
     "import { stub as page } from '../../webview/page';",
     "import type { Progress } from '../recorder/protocol';",
@@ -363,7 +366,7 @@ const CLEAN_TREE: Record<string, string> = {
     "import { p } from '../run/paths';",
     "import { channel } from '../rpc/channel';",
     "import { c } from '../analysis/capacity';",
-    'export const x: [unknown, Tensor?, Progress?] = [[vscode, fs, stub, page, client, protocol, q, p, channel, c]];',
+    'export const x: [unknown, Progress?] = [[vscode, fs, stub, page, client, protocol, q, p, channel, c]];',
   ].join('\n'),
   'src/rpc/channel.ts': "import * as v from 'valibot';\nexport const channel = v.string();\n",
   // Shipped code may name a devDependency's types: they vanish in the bundle.
@@ -425,12 +428,17 @@ describe('folder rules (.dependency-cruiser.cjs)', function () {
     );
   });
 
+  it('reports the extension host reaching tfjs through another module, even by type-only imports', () => {
+    assert.ok(reported('extension-no-tfjs', 'src/extension/typeChain.ts', TFJS), JSON.stringify(violations));
+  });
+
   it('reports nothing but the violations above', () => {
     const expected = new Set([
       ...CASES.flatMap((c) => c.rules.map((rule) => `${rule} ${c.file} → ${c.resolved}`)),
       'no-circular src/extension/cycleA.ts → src/extension/cycleB.ts',
       'no-circular webview/typeA.ts → webview/typeB.ts',
       'service-never-loads-esbuild src/service/serviceProcess.ts → node_modules/esbuild/lib/main.js',
+      `extension-no-tfjs src/extension/typeChain.ts → ${TFJS}`,
     ]);
     const unexpected = violations.map((v) => `${v.rule} ${v.from} → ${v.to}`).filter((v) => !expected.has(v));
     assert.deepEqual(unexpected, []);
