@@ -11,3 +11,19 @@ export function intOption(values: Record<string, string | boolean | undefined>, 
   }
   return v;
 }
+
+/**
+ * `--pairs 1:3,1:5`: layer index pairs `I:J` (I on the columns, J on the rows, as in the Layer view).
+ * Checks only the spelling; whether the layers exist and have channels needs the run (report.ts).
+ */
+export function layerPairsOption(raw: string | boolean | undefined): [number, number][] {
+  if (raw === undefined) return [];
+  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError('--pairs needs a list of layer index pairs such as 1:3,1:5');
+  return raw.split(',').map((item) => {
+    const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(item);
+    if (!m) throw new UsageError(`--pairs: "${item}" is not a layer pair I:J of two layer indices, as in 1:3`);
+    const pair: [number, number] = [Number(m[1]), Number(m[2])];
+    if (pair[0] === pair[1]) throw new UsageError(`--pairs: "${item}" pairs layer ${pair[0]} with itself; name two different layers`);
+    return pair;
+  });
+}

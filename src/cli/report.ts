@@ -12,9 +12,9 @@ import { canonicalQuery, QueryError } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
-import { reportPlan, spreadEpochs } from '../../webview/plan';
+import { capacityPairs, queries, reportPlan, spreadEpochs } from '../../webview/plan';
 import { HELP, UsageError } from './usage';
-import { intOption } from './options';
+import { intOption, layerPairsOption } from './options';
 
 export interface ReportOptions {
   runFolder: string;
@@ -23,6 +23,11 @@ export interface ReportOptions {
   maxEpochs: number;
   deconvolutionChannels: number;
   datasetDiversity: boolean;
+  /**
+   * Layer pairs `[I, J]` to precompute capacity for besides the consecutive ones (`--pairs`); each
+   * must name two different layers of the run with several channels, or a UsageError is thrown.
+   */
+  pairs?: [number, number][];
   theme: 'light' | 'dark' | 'high-contrast';
   onProgress?: (done: number, total: number, what: string) => void;
 }
@@ -54,7 +59,16 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     const run = (await engine.answer(o.runFolder, { kind: 'run' })).answer as { manifest: ReportData['manifest'] };
     const manifest = run.manifest;
     const epochs = spreadEpochs(manifest.epochs, o.maxEpochs);
+    const extraPairs = checkLayerPairs(manifest, o.pairs ?? []);
     const plan = reportPlan(manifest, { epochs, datasetDiversity: o.datasetDiversity, deconvolutionChannels: o.deconvolutionChannels });
+    // The extra pairs get the answers the Layer view asks for a pair (webview/plan.ts builds them,
+    // so the canonical keys match); a pair the plan already holds is answered once.
+    for (const e of epochs) {
+      for (const [a, b] of extraPairs) {
+        plan.push({ view: 'layer', query: queries.capacityMatrix(a, b, e, { kind: 'all' }) });
+        plan.push({ view: 'layer', query: queries.layerCapacity(a, b, e, { kind: 'all' }) });
+      }
+    }
     const answers: ReportData['answers'] = {};
     let errors = 0;
     for (let i = 0; i < plan.length; i++) {
@@ -79,7 +93,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       createdAt: new Date().toISOString(),
       manifest,
       answers,
-      coverage: `all probe inputs; capacity between consecutive multi-channel layers, feature maps and confusion cells at ${forwardEpochs}; deconvolution of the first ${o.deconvolutionChannels} channels at epoch ${epochs[epochs.length - 1] ?? '—'}`,
+      coverage: `all probe inputs; capacity between consecutive multi-channel layers${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; deconvolution of the first ${o.deconvolutionChannels} channels at epoch ${epochs[epochs.length - 1] ?? '—'}`,
     };
     const html = webviewPage({
       title: `CNN Slicer — ${manifest.model.name} (${manifest.id})`,
@@ -98,6 +112,39 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   }
 }
 
+/**
+ * The `--pairs` that are not consecutive pairs already, after checking each against the run: both
+ * layers exist and have several channels (capacity compares channels). Throws a UsageError naming
+ * the first bad pair, before anything is computed.
+ */
+export function checkLayerPairs(manifest: ReportData['manifest'], pairs: [number, number][]): [number, number][] {
+  const layers = manifest.layers;
+  const describe = (index: number) => `layer ${index} (${layers[index].name}, ${layers[index].className})`;
+  const choices = () =>
+    `layers with several channels: ${
+      layers
+        .filter((l) => l.channels > 1)
+        .map((l) => `${l.index} ${l.name}`)
+        .join(', ') || 'none'
+    }`;
+  for (const [a, b] of pairs) {
+    for (const index of [a, b]) {
+      if (index >= layers.length) throw new UsageError(`--pairs ${a}:${b}: the run has no layer ${index} (${choices()})`);
+      if (layers[index].channels <= 1)
+        throw new UsageError(`--pairs ${a}:${b}: ${describe(index)} has one channel, nothing to compare (${choices()})`);
+    }
+    if (a === b) throw new UsageError(`--pairs ${a}:${b} pairs a layer with itself; name two different layers`);
+  }
+  const known = new Set(capacityPairs(manifest).map(([a, b]) => `${a}:${b}`));
+  const extra: [number, number][] = [];
+  for (const [a, b] of pairs) {
+    if (known.has(`${a}:${b}`)) continue;
+    known.add(`${a}:${b}`);
+    extra.push([a, b]);
+  }
+  return extra;
+}
+
 export async function runReport(argv: string[]): Promise<void> {
   let parsed;
   try {
@@ -110,6 +157,7 @@ export async function runReport(argv: string[]): Promise<void> {
         epochs: { type: 'string' },
         'deconvolution-channels': { type: 'string' },
         'dataset-diversity': { type: 'boolean' },
+        pairs: { type: 'string' },
         theme: { type: 'string' },
         help: { type: 'boolean' },
       },
@@ -127,6 +175,7 @@ export async function runReport(argv: string[]): Promise<void> {
   const theme = parsed.values.theme ?? 'light';
   if (theme !== 'light' && theme !== 'dark' && theme !== 'high-contrast')
     throw new UsageError('--theme must be light, dark or high-contrast');
+  const pairs = layerPairsOption(parsed.values.pairs);
   const out = resolve(parsed.values.out ?? `${basename(runFolder)}-report.html`);
   if (!existsSync(dirname(out))) throw new UsageError(`the folder of --out (${dirname(out)}) does not exist`);
   const r = await writeReport({
@@ -135,6 +184,7 @@ export async function runReport(argv: string[]): Promise<void> {
     maxEpochs: intOption(parsed.values, 'epochs', 6, 1),
     deconvolutionChannels: intOption(parsed.values, 'deconvolution-channels', 16, 0),
     datasetDiversity: parsed.values['dataset-diversity'] === true,
+    pairs,
     theme,
     onProgress: process.stderr.isTTY ? (d, t, what) => process.stderr.write(`\r  ${d}/${t} ${what}`.padEnd(50)) : undefined,
   });

@@ -87,6 +87,9 @@ Layer, Channel) over precomputed answers: open it in any browser, no server, not
                                 cells), evenly spread, first and last always (default 6)
   --deconvolution-channels N    channels per layer with a deconvolution at the last of them (default 16)
   --dataset-diversity           add the input diversity of the whole dataset (reads it again)
+  --pairs I:J,I:J,…             layer index pairs (I on the columns, J on the rows) whose capacity is
+                                precomputed besides the consecutive ones, e.g. 1:3,1:5 for the paper's
+                                Fig. 12; every layer named must have several channels
   --theme light|dark|high-contrast   the theme it opens in (default light; switchable in the page)`,
   query: `Usage: cnn-slicer query <run-folder> <kind> [options]
 

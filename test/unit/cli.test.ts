@@ -17,6 +17,7 @@ import {
   seededRandom,
   serializeNpy,
 } from '../../src/analysis';
+import { recordTinyRun } from './tinyRun';
 
 // The real command line, dist/cli.js, run as a child process on .npy files written to a temporary
 // folder; every answer is compared with the analysis core called in-process on the same arrays.
@@ -520,6 +521,68 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
     it('a label outside --classes is rejected', function () {
       runUsageError(['labels', labelsFile, labelsFile, '--classes', '1'], '1');
       runUsageError(['entropy', 'channels', good, '--labels', labelsFile, '--classes', '1'], '--classes');
+    });
+  });
+
+  describe('report --pairs', function () {
+    // The tiny recorded run: layers 1 and 2 (Conv2D) and 3 (MaxPooling2D) have channels; 0 (the
+    // input), 4 (Flatten) and 5 (Dense) have one. Consecutive pairs 1:2 and 2:3 are always in.
+    this.timeout(180_000);
+    let runs = '';
+    let runFolder = '';
+
+    before(async function () {
+      const r = await recordTinyRun('cnn-slicer-cli-report-');
+      runs = r.runs;
+      runFolder = r.folder;
+    });
+
+    after(function () {
+      if (runs) rmSync(runs, { recursive: true, force: true });
+    });
+
+    /** Writes a report over epochs 0 and 2 and returns the number of answers its summary line counts. */
+    function reportAnswers(...extra: string[]): number {
+      const out = path.join(dir, 'report.html');
+      const r = run('report', runFolder, '--out', out, '--epochs', '2', ...extra);
+      assert.equal(r.status, 0, `report ${extra.join(' ')} exited with ${r.status}: ${r.stderr}`);
+      const m = /, (\d+) answers/.exec(r.stdout);
+      assert.ok(m, r.stdout);
+      return Number(m[1]);
+    }
+
+    it('precomputes the capacity matrix and layer capacity of each extra pair at each report epoch, once', function () {
+      const consecutive = reportAnswers();
+      assert.equal(reportAnswers('--pairs', '1:3'), consecutive + 4);
+      // A consecutive pair and a repeated pair add nothing; the other orientation is its own pair.
+      assert.equal(reportAnswers('--pairs', '1:3,1:2,1:3'), consecutive + 4);
+      assert.equal(reportAnswers('--pairs', '1:3,3:1'), consecutive + 8);
+    });
+
+    it('rejects a pair that is not I:J, naming it', function () {
+      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '1-3'], '"1-3"', 'I:J');
+      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '1:3,x'], '"x"');
+      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '1:3:5'], '"1:3:5"');
+      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', ''], '--pairs', '1:3');
+    });
+
+    it('rejects a layer the run does not have, listing the layers it could name', function () {
+      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '1:9'], 'no layer 9', '1 conv2d_Conv2D1');
+    });
+
+    it('rejects a layer with one channel (the input, flatten, dense), naming it', function () {
+      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '1:4'], 'layer 4 (flatten_Flatten1', 'one channel');
+      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '0:2'], 'layer 0 (input', 'one channel');
+    });
+
+    it('rejects a layer paired with itself', function () {
+      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '2:2'], '"2:2"', 'itself');
+    });
+
+    it('writes no report when a pair is bad', function () {
+      const out = path.join(dir, 'bad-pairs.html');
+      runUsageError(['report', runFolder, '--out', out, '--pairs', '1:5'], 'layer 5');
+      assert.equal(existsSync(out), false);
     });
   });
 });
