@@ -25,8 +25,8 @@ Commands:
   record MODEL [--dataset D] [--epochs N] …             train and record a model (the dCNN hypercube)
   query RUN KIND [options]                             any slice of a recorded run, as JSON (see query --help)
   runs [FOLDER]                                        list recorded runs (default .cnnslicer/runs)
-  report RUN [--out report.html]                       the four views as one self-contained HTML file
-  demo                                                 input diversity of the MNIST digits (paper Fig. 5(B))
+  report RUN [--out report.html] [--pairs I:J,…]       the four views as one self-contained HTML file
+  demo                                                 paper Fig. 5(B) on MNIST, a recorded LeNet, a report
 
 Arrays are [N, H, W, C] (channels last, one channel = one H×W map) or [N, U] (one channel of U units).
 Run "cnn-slicer <command> --help" for details. Exit codes: 0 success, 2 bad input, 1 internal error.`,
@@ -112,7 +112,8 @@ Lists the runs in a runs folder (default .cnnslicer/runs) with status, model, da
   demo: `Usage: cnn-slicer demo [--k K] [--seed S] [--epochs N] [--out DIR]
 
 1. Measures the input diversity of the built-in MNIST digits as in the paper's Fig. 5(B): the
-   inter-sample entropy of 100, 500 and all inputs of each class, printed as a table.
+   inter-sample entropy of the whole dataset made of 100, 500 and all digits of every class, beside
+   the paper's values, then the same draws class by class.
 2. Records examples/mnist-lenet.ts on MNIST and prints, per layer, the inter-sample entropy, mean
    channel entropy and dead channels at the first and last epoch.
   --k K        neighbourhood size (default 1000)
