@@ -210,7 +210,7 @@ export function formatInputDiversity(t: InputDiversityTable): string {
     ``,
     `As in the paper (section 5.2), each row is ONE dataset: n digits drawn from every class, mixed`,
     `(10·n inputs), and its entropy is H(dCNN(x, 0, -, 0)) over the whole set. The paper drew 100, 500,`,
-    `1000 and 2000 per class from MNIST's 60,000 training digits; the built-in set holds ~1,000 per class,`,
+    `1000 and 2000 per class from the full MNIST (60,000+ digits); the built-in set holds ~1,000 per class,`,
     `so its "all" (${t.inputCount} digits) stands for the paper's 1000 per class, and 2000 per class cannot be drawn.`,
     ``,
   );
@@ -237,7 +237,7 @@ export function formatInputDiversity(t: InputDiversityTable): string {
   lines.push(
     ``,
     `The paper does not state its neighbourhood size k; k = ${t.k} puts the values at its magnitudes. The`,
-    `rest of the gap is the data (the 10,000 test digits here, unbalanced classes, against its training digits).`,
+    `rest of the gap is the data: the 10,000 digits of the mnist package here, with unbalanced classes.`,
     `The entropy grows like log2(N·K): rows of different sizes differ mostly by their size.`,
     ``,
     `Per class (each class alone, the same draws; bits)`,
