@@ -343,7 +343,11 @@ function HeatmapCard(props: {
     return { rowOrder: keep(o.rowOrder, rowsPicked), columnOrder: keep(o.columnOrder, columnsPicked) };
   }, [a, reference, sort.rows, sort.columns, rowsPicked, columnsPicked]);
   const sorted = sort.rows !== 'original' || sort.columns !== 'original';
-  const orderFrom = !sorted ? undefined : reference && a && reference.rows === a.rows && reference.columns === a.columns ? reference.epoch : a?.epoch;
+  const orderFrom = !sorted
+    ? undefined
+    : reference && a && reference.rows === a.rows && reference.columns === a.columns
+      ? reference.epoch
+      : a?.epoch;
   // One colour per value across the pair's epochs: the domain is the max over every epoch known
   // so far (and this one); "this matrix" keeps the old per-matrix domain as a named option.
   const knownStats = useMemo(() => {
