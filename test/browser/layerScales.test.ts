@@ -102,6 +102,9 @@ describe('browser: Layer view comparisons across epochs', function () {
       }
     }
     await screenshot(page, 'layer-shared-scale-light');
+    await page.selectOption('select[aria-label=Theme]', 'dark');
+    await page.waitForTimeout(200);
+    await screenshot(page, 'layer-shared-scale-dark');
 
     // This matrix: each epoch spans its own range again (the old behaviour, now a named choice).
     await page.selectOption('#panel-layer select[aria-label="Colour scale"]', 'matrix');
@@ -237,6 +240,7 @@ describe('browser: Layer view comparisons across epochs', function () {
     const t0 = Date.now();
     await page.click('#panel-layer button[aria-label="Play through the epochs"]');
     await page.waitForSelector('#panel-layer [data-testid=playback-waiting]', { timeout: 10_000 });
+    await screenshot(page, 'layer-playback-waiting');
     await page.waitForSelector('#panel-layer button[aria-label="Play through the epochs"]', { timeout: 60_000 });
     const playedMs = Date.now() - t0;
     const log = await page.evaluate(() => (window as unknown as { playLog: string[] }).playLog);

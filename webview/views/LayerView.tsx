@@ -414,6 +414,10 @@ function HeatmapCard(props: {
           ))}
         </select>
       </label>
+    </div>
+  );
+  const scaleTools = (
+    <div class="sort-tools" role="group" aria-label="Colour scale of the heatmap">
       <label title="Shared: one colour per value over every epoch of this pair known so far, so brightness compares across epochs. This matrix: the colours span this matrix's own range.">
         scale{' '}
         <select
@@ -462,6 +466,7 @@ function HeatmapCard(props: {
     <Card class="heatmap-card" title={title} label={`Channel capacity heatmap of ${nameJ} × ${nameI}`} export={exportSpec}>
       <div ref={wrap}>
         {sortTools}
+        {scaleTools}
         <QueryStatus result={props.result} what={`the channel capacity of ${nameJ} × ${nameI}`} />
         {a && stats && orders && (
           <>
