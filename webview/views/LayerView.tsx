@@ -320,7 +320,7 @@ function HeatmapCard(props: {
   setScaleMode(m: ScaleMode): void;
   /** The pair's matrices known so far by epoch: the shared colour domain is their max. */
   known: ReadonlyMap<number, CapacityMatrixAnswer>;
-  onDrawn(epoch: number): void;
+  onDrawn: (epoch: number) => void;
   selected: CellRef | null;
   onSelect: (cell: CellRef) => void;
   nameOf: (l: number) => string;
