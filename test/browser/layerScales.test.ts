@@ -11,7 +11,7 @@ import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import type { ReportData } from '../../webview/data';
 import { queries } from '../../webview/plan';
 import { PROTOCOL_VERSION } from '../../webview/protocol';
-import { browserFixture, closeChecked, embedded, openReport, openView, screenshot, useBrowser, writePage } from './harness';
+import { browserFixture, closeChecked, download, embedded, openReport, openView, screenshot, useBrowser, writePage } from './harness';
 
 const ALL = { kind: 'all' } as const;
 const HEATMAP = '#panel-layer canvas.heatmap-canvas';
@@ -102,6 +102,11 @@ describe('browser: Layer view comparisons across epochs', function () {
       }
     }
     await screenshot(page, 'layer-shared-scale-light');
+    // The JSON export names the domain the picture was coloured with.
+    const exported = JSON.parse(await download(page, '#panel-layer .heatmap-card .export-button:text-is("JSON")')) as {
+      colourScale: { mode: string; maxBits: number; epochs: number[] };
+    };
+    assert.deepEqual(exported.colourScale, { mode: 'shared', minBits: 0, maxBits: shared, epochs });
     await page.selectOption('select[aria-label=Theme]', 'dark');
     await page.waitForTimeout(200);
     await screenshot(page, 'layer-shared-scale-dark');

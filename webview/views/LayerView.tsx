@@ -455,6 +455,8 @@ function HeatmapCard(props: {
         sort,
         displayedRowOrder: orders?.rowOrder,
         displayedColumnOrder: orders?.columnOrder,
+        sortReferenceEpoch: sorted ? orderFrom : undefined,
+        colourScale: { mode: props.scaleMode, minBits: 0, maxBits: domain.maxBits, epochs: domain.epochs },
       },
   };
   const label =
