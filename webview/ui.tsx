@@ -6,7 +6,7 @@ import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hoo
 import type { Bits } from '../src/service/queries';
 import { canvasToPng, pictureToPng, slug, svgToString, toCsv } from './export';
 import type { Cell } from './export';
-import { QueryResult, useApp } from './state';
+import { QueryResult, useApp, useViewState } from './state';
 
 /** Bits with three decimals and the unit, or "undefined" (never a made-up 0). */
 export function fmtBits(v: Bits | undefined): string {
@@ -219,15 +219,45 @@ export function LayerName(props: { layer: number; channel?: number }): JSX.Eleme
 // ---------------------------------------------------------------------------------------------
 // Epochs.
 
-/** The shared epoch slider (with playback when `play` is set). Moves the epoch of every view. */
-export function EpochSlider(props: { play?: boolean; label?: string }): JSX.Element {
+/** Playback speeds the slider offers, as multiples of one frame per {@link FRAME_MS}. */
+export const PLAYBACK_SPEEDS = [0.5, 1, 2] as const;
+export type PlaybackSpeed = (typeof PLAYBACK_SPEEDS)[number];
+/** How long a drawn frame stays on screen at 1×. */
+export const FRAME_MS = 900;
+const validSpeed = (v: unknown): v is PlaybackSpeed => PLAYBACK_SPEEDS.includes(v as PlaybackSpeed);
+
+/**
+ * What the view has drawn, so playback can wait for it: the epoch its chart shows now, or that the
+ * current epoch could not be drawn (playback then stops instead of skipping it).
+ */
+export interface PlaybackFrame {
+  drawnEpoch: number | undefined;
+  failed: boolean;
+}
+
+/**
+ * The shared epoch slider (with playback when `play` is set). Moves the epoch of every view.
+ * With `frame`, playback advances only once the current epoch is drawn and has been shown for one
+ * frame time, so a slow answer holds the slider instead of leaving the chart behind.
+ */
+export function EpochSlider(props: { play?: boolean; label?: string; frame?: PlaybackFrame }): JSX.Element {
   const { manifest, ui, update } = useApp();
   const epochs = manifest.epochs;
   const index = Math.max(0, epochs.indexOf(ui.epoch));
   const [playing, setPlaying] = useState(false);
+  const [speed, setSpeed] = useViewState<PlaybackSpeed>('epoch.speed', 1, validSpeed);
+  const frame = props.frame;
+  const drawn = frame ? frame.drawnEpoch === ui.epoch : true;
+  const failed = frame ? frame.failed : false;
   useEffect(() => {
     if (!playing) return;
-    const t = setInterval(() => {
+    if (failed) {
+      setPlaying(false);
+      return;
+    }
+    // Waiting for the current frame: the next timer starts when the view reports it drawn.
+    if (!drawn) return;
+    const t = setTimeout(() => {
       update((old) => {
         const i = epochs.indexOf(old.epoch);
         if (i >= epochs.length - 1) {
@@ -236,39 +266,63 @@ export function EpochSlider(props: { play?: boolean; label?: string }): JSX.Elem
         }
         return { epoch: epochs[i + 1] };
       });
-    }, 900);
-    return () => clearInterval(t);
-  }, [playing, epochs, update]);
+    }, FRAME_MS / speed);
+    return () => clearTimeout(t);
+  }, [playing, drawn, failed, ui.epoch, speed, epochs, update]);
   if (epochs.length === 0) return <span class="muted">no epoch recorded yet</span>;
   return (
-    <label class="epoch-slider">
-      <span>{props.label ?? 'Epoch'}</span>
-      <input
-        type="range"
-        min={0}
-        max={epochs.length - 1}
-        step={1}
-        value={index}
-        aria-label="Epoch"
-        aria-valuetext={`epoch ${epochs[index]}`}
-        disabled={epochs.length < 2}
-        onInput={(e) => update({ epoch: epochs[Number((e.target as HTMLInputElement).value)] })}
-      />
-      <output class="epoch-value">{epochs[index]}</output>
+    <span class="epoch-slider epoch-playback">
+      <label class="epoch-slider">
+        <span>{props.label ?? 'Epoch'}</span>
+        <input
+          type="range"
+          min={0}
+          max={epochs.length - 1}
+          step={1}
+          value={index}
+          aria-label="Epoch"
+          aria-valuetext={`epoch ${epochs[index]}`}
+          disabled={epochs.length < 2}
+          onInput={(e) => update({ epoch: epochs[Number((e.target as HTMLInputElement).value)] })}
+        />
+        <output class="epoch-value">{epochs[index]}</output>
+      </label>
       {props.play && epochs.length > 1 && (
-        <button
-          type="button"
-          class="icon-button"
-          aria-label={playing ? 'Pause playback' : 'Play through the epochs'}
-          onClick={() => {
-            if (!playing && index >= epochs.length - 1) update({ epoch: epochs[0] });
-            setPlaying(!playing);
-          }}
-        >
-          {playing ? '❚❚' : '▶'}
-        </button>
+        <>
+          <button
+            type="button"
+            class="icon-button"
+            aria-label={playing ? 'Pause playback' : 'Play through the epochs'}
+            data-playing={playing ? 'true' : 'false'}
+            onClick={() => {
+              if (!playing && index >= epochs.length - 1) update({ epoch: epochs[0] });
+              setPlaying(!playing);
+            }}
+          >
+            {playing ? '❚❚' : '▶'}
+          </button>
+          <label class="playback-speed">
+            <select
+              aria-label="Playback speed"
+              title="Playback speed: how long each drawn epoch stays on screen (1× = 0.9 s)"
+              value={String(speed)}
+              onChange={(e) => setSpeed(Number((e.target as HTMLSelectElement).value) as PlaybackSpeed)}
+            >
+              {PLAYBACK_SPEEDS.map((s) => (
+                <option key={s} value={String(s)}>
+                  {s}×
+                </option>
+              ))}
+            </select>
+          </label>
+          {playing && frame && !drawn && (
+            <span class="muted" role="status" data-testid="playback-waiting">
+              waiting for epoch {ui.epoch}…
+            </span>
+          )}
+        </>
       )}
-    </label>
+    </span>
   );
 }
 

@@ -266,6 +266,8 @@ describe('browser: Layer view', function () {
       new RegExp(`conv1 #6.*pool1 #4.*${v.toFixed(3).replace('.', '\\.')} bits`),
     );
     // Hover on a map: input index, class and value range.
+    // The maps may lie below the fold (the heatmap card grew a scale line): hover where they are.
+    await page.locator('#panel-layer [data-testid=feature-map]').first().scrollIntoViewIfNeeded();
     const first = (await page.locator('#panel-layer [data-testid=feature-map]').first().boundingBox())!;
     await page.mouse.move(first.x + first.width / 2, first.y + first.height / 2);
     await page.waitForSelector('#tooltip:not([hidden])');

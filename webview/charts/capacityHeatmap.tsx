@@ -59,6 +59,20 @@ export function matrixStats(a: CapacityMatrixAnswer): MatrixStats {
   return min === Infinity ? { min: 0, max: 0, undefinedCount } : { min, max, undefinedCount };
 }
 
+/** How the colour domain of a heatmap is chosen: one for every epoch of the pair (and every heatmap shown with it), or this matrix's own. */
+export type ScaleMode = 'shared' | 'matrix';
+
+/**
+ * The top of a shared colour domain: the largest defined value over every matrix given (the
+ * epochs of a pair known so far, and the other heatmaps on screen), so one value has one colour in
+ * all of them. Never below the value itself would need: at least the largest of each matrix.
+ */
+export function sharedMaxBits(matrices: Iterable<MatrixStats>): number {
+  let max = 0;
+  for (const s of matrices) if (s.max > max) max = s.max;
+  return max;
+}
+
 /** Base colour of undefined cells: a neutral grey, outside the magma colours of defined cells. */
 export const UNDEFINED_GREY = '#8a8a8a';
 
@@ -212,6 +226,8 @@ export interface CapacityHeatmapProps {
   rowTitle: string;
   columnTitle: string;
   stats: MatrixStats;
+  /** Top of the colour domain (0 bits is the bottom): this matrix's max, or one shared with other epochs and heatmaps. */
+  maxBits: number;
   selected: CellRef | null;
   /** Channels of the linked selection to outline (a row of layer J, a column of layer I). */
   highlightRow: number | null;
@@ -220,10 +236,12 @@ export interface CapacityHeatmapProps {
   /** Largest side of the cell area in CSS pixels. */
   maxPlot: number;
   label: string;
+  /** Called once the canvas shows this answer (cells and overlays painted): playback waits for it. */
+  onDrawn?: (epoch: number) => void;
 }
 
 export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
-  const { answer: a, rowOrder, columnOrder, stats } = props;
+  const { answer: a, rowOrder, columnOrder, maxBits } = props;
   const nRows = rowOrder.length;
   const nColumns = columnOrder.length;
   const ref = useRef<HTMLCanvasElement>(null);
@@ -244,9 +262,9 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
   // highlight) are redrawn over it without rebuilding it.
   const cells = useMemo(() => {
     const t0 = performance.now();
-    const out = cellImage(a, rowOrder, columnOrder, stats.max);
+    const out = cellImage(a, rowOrder, columnOrder, maxBits);
     return { ...out, ms: performance.now() - t0 };
-  }, [a, rowOrder, columnOrder, stats.max]);
+  }, [a, rowOrder, columnOrder, maxBits]);
 
   // A cursor from another matrix (other layers) may lie outside this one.
   const cur = cursor && cursor.x < nColumns && cursor.y < nRows ? cursor : null;
@@ -346,6 +364,9 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     ctx.fillText(props.rowTitle, 0, 0);
     ctx.restore();
     setDrawMs(cells.ms + performance.now() - t0);
+    // Set on the element at once (not through a render): it says what the canvas shows right now.
+    canvas.dataset.drawnEpoch = String(a.epoch);
+    props.onDrawn?.(a.epoch);
   }, [
     a,
     cells,
@@ -457,6 +478,7 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
         data-rows={nRows}
         data-columns={nColumns}
         data-epoch={a.epoch}
+        data-scale-max={maxBits}
         data-row-order={rowOrder.join(',')}
         data-column-order={columnOrder.join(',')}
         data-selected={props.selected ? `${props.selected.r},${props.selected.c}` : ''}

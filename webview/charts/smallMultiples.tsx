@@ -98,6 +98,18 @@ export interface SmallMultiplesProps {
   focused: number | null;
   showAll: boolean;
   onFocus(channel: number): void;
+  /**
+   * Top of a y scale shared with other layers' multiples shown beside these (e.g. the max of both
+   * layers), so heights compare across layers; without it the scale is this layer's own.
+   */
+  sharedMaxBits?: number;
+}
+
+/** The largest defined value of a layer's small multiples: what a y scale shared across layers takes the max of. */
+export function multiplesMaxBits(answer: SmallMultiplesAnswer): number {
+  let max = 0;
+  for (const s of [answer.all, ...answer.perClass]) for (const ch of s) for (const v of ch) if (v !== null && v > max) max = v;
+  return max;
 }
 
 export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
@@ -128,12 +140,12 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
   }, [answer, classNames, showAll]);
 
   const y = useMemo(() => {
-    let max = 0;
-    for (const s of [answer.all, ...answer.perClass]) for (const ch of s) for (const v of ch) if (v !== null && v > max) max = v;
+    // A shared top never cuts this layer's own values off.
+    const max = Math.max(multiplesMaxBits(answer), props.sharedMaxBits ?? 0);
     return scaleLinear()
       .domain([0, max > 0 ? max : 1])
       .nice();
-  }, [answer]);
+  }, [answer, props.sharedMaxBits]);
   const dead = useMemo(() => answer.deadChannels.map((d) => new Set(d)), [answer]);
   const epochIndex = answer.epochs.indexOf(epoch);
 
@@ -238,6 +250,7 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
         <canvas
           ref={canvas}
           class="chart"
+          data-y-max={y.domain()[1]}
           tabIndex={0}
           role="img"
           aria-roledescription="small multiples"

@@ -2,11 +2,22 @@
 // shared epoch, sortable by row/column max or mean; the feature maps of a clicked cell's two
 // channels; and the layer-level capacity between pairs of layers.
 import type { JSX } from 'preact';
-import { useMemo, useRef } from 'preact/hooks';
-import { decodeFloat32 } from '../../src/service/queries';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { canonicalQuery, decodeFloat32 } from '../../src/service/queries';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import type { InputSubset } from '../../src/analysis/subsets';
-import { CapacityHeatmap, CellRef, displayOrders, HeatmapSort, matrixStats, SortKey, UndefinedSwatch } from '../charts/capacityHeatmap';
+import {
+  CapacityHeatmap,
+  CellRef,
+  displayOrders,
+  HeatmapSort,
+  matrixStats,
+  ScaleMode,
+  sharedMaxBits,
+  SortKey,
+  UndefinedSwatch,
+} from '../charts/capacityHeatmap';
+import type { MatrixStats } from '../charts/capacityHeatmap';
 import { usePanelWidth } from '../charts/common';
 import { channelMaps, FeatureMapPairs } from '../charts/featureMaps';
 import { LayerCapacityCard, PairSpec } from '../charts/layerCapacity';
@@ -14,6 +25,7 @@ import { capacityScale } from '../colours';
 import { queries, SAMPLE_INPUTS } from '../plan';
 import { defaultLayers, QueryResult, shown, useApp, useQuery, useViewState } from '../state';
 import { Card, ColourLegend, EpochSlider, fmtBits, LayerName, QueryStatus } from '../ui';
+import type { PlaybackFrame } from '../ui';
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const SORT_KEYS: readonly SortKey[] = ['original', 'max', 'mean'];
@@ -43,6 +55,66 @@ const validSelected = (v: unknown): v is SelectedState | null => {
 };
 const validPairs = (v: unknown): v is [number, number][] =>
   Array.isArray(v) && v.length <= 32 && v.every((p) => Array.isArray(p) && p.length === 2 && isInt(p[0]) && isInt(p[1]));
+
+const SCALE_MODES: readonly ScaleMode[] = ['shared', 'matrix'];
+const validScale = (v: unknown): v is ScaleMode => SCALE_MODES.includes(v as ScaleMode);
+/** The sort's reference epoch: a recorded epoch, or null for "the last recorded epoch". */
+const validSortEpoch = (v: unknown): v is number | null => v === null || isInt(v);
+
+/** The capacity matrices of one layer pair at every recorded epoch, as far as they are known. */
+interface PairEpochs {
+  /** The pair and subset they belong to (canonical query of epoch 0): never mix two pairs. */
+  key: string;
+  answers: ReadonlyMap<number, CapacityMatrixAnswer>;
+  failed: ReadonlySet<number>;
+}
+
+/**
+ * Asks the pair's matrix at every recorded epoch, one at a time (the service computes them in
+ * turn anyway), starting once the current epoch's answer is shown and going forward from it, as
+ * playback will. Every query goes through `queries` (webview/plan.ts) and the shared answer cache,
+ * so the views and the prefetch never ask the same slice twice once it is known.
+ */
+function usePairEpochs(layerI: number, layerJ: number, subset: InputSubset, start: boolean, fromEpoch: number): PairEpochs {
+  const { manifest, data, cache } = useApp();
+  const key = canonicalQuery(queries.capacityMatrix(layerI, layerJ, 0, subset));
+  const [state, setState] = useState<PairEpochs>({ key, answers: new Map(), failed: new Set() });
+  // The first epoch asked is fixed when the prefetch starts: scrubbing must not restart it.
+  const from = useRef(fromEpoch);
+  if (!start) from.current = fromEpoch;
+  useEffect(() => {
+    setState({ key, answers: new Map(), failed: new Set() });
+    if (!start) return;
+    const controller = new AbortController();
+    const epochs = manifest.epochs;
+    const at = Math.max(0, epochs.indexOf(from.current));
+    const order = [...epochs.slice(at), ...epochs.slice(0, at)];
+    void (async () => {
+      for (const epoch of order) {
+        if (controller.signal.aborted) return;
+        const q = queries.capacityMatrix(layerI, layerJ, epoch, subset);
+        const k = canonicalQuery(q);
+        let answer = cache.get(k) as CapacityMatrixAnswer | undefined;
+        if (answer === undefined) {
+          try {
+            answer = await data.query(q, { view: 'layer', signal: controller.signal });
+            cache.set(k, answer);
+          } catch {
+            if (controller.signal.aborted) return;
+            setState((old) => (old.key === key ? { ...old, failed: new Set([...old.failed, epoch]) } : old));
+            continue;
+          }
+        }
+        if (controller.signal.aborted) return;
+        const got = answer;
+        setState((old) => (old.key === key ? { ...old, answers: new Map([...old.answers, [epoch, got]]) } : old));
+      }
+    })();
+    return () => controller.abort();
+    // The subset is part of `key`.
+  }, [key, start, data, cache, manifest.epochs]);
+  return state.key === key ? state : { key, answers: new Map(), failed: new Set() };
+}
 
 function subsetText(x: InputSubset, classNames: string[]): string {
   switch (x.kind) {
@@ -89,6 +161,10 @@ export function LayerView(): JSX.Element {
   const [sort, setSort] = useViewState<HeatmapSort>('layer.sort', { rows: 'original', columns: 'original' }, validSort);
   const [selectedState, setSelected] = useViewState<SelectedState | null>('layer.selected', null, validSelected);
   const [custom, setCustom] = useViewState<[number, number][]>('layer.compare', [], validPairs);
+  const [scaleMode, setScaleMode] = useViewState<ScaleMode>('layer.scale', 'shared', validScale);
+  const [sortEpochState, setSortEpoch] = useViewState<number | null>('layer.sortEpoch', null, validSortEpoch);
+  const lastEpoch = manifest.epochs[manifest.epochs.length - 1] ?? 0;
+  const sortEpoch = sortEpochState !== null && manifest.epochs.includes(sortEpochState) ? sortEpochState : lastEpoch;
 
   const epoch = ui.epoch;
   const subset = ui.slice.subset;
@@ -104,6 +180,24 @@ export function LayerView(): JSX.Element {
     (!answer || (selectedState.r < answer.rows && selectedState.c < answer.columns))
       ? selectedState
       : null;
+
+  const sorted = sort.rows !== 'original' || sort.columns !== 'original';
+  const referenceResult = useQuery(
+    hasEpochs && layers.length && sorted ? queries.capacityMatrix(layerI, layerJ, sortEpoch, subset) : null,
+    'layer',
+  );
+  const reference =
+    referenceResult.status === 'ready' && referenceResult.answer.layerI === layerI && referenceResult.answer.layerJ === layerJ
+      ? referenceResult.answer
+      : undefined;
+  const pairEpochs = usePairEpochs(layerI, layerJ, subset, hasEpochs && layers.length > 0 && answer !== undefined, epoch);
+  // What the heatmap has drawn, for playback: of this pair only.
+  const pairKey = pairEpochs.key;
+  const [drawn, setDrawn] = useState<{ key: string; epoch: number } | null>(null);
+  const frame: PlaybackFrame = {
+    drawnEpoch: drawn && drawn.key === pairKey ? drawn.epoch : undefined,
+    failed: matrixResult.status === 'error',
+  };
 
   const nameOf = (l: number) => manifest.layers[l]?.name ?? `layer ${l}`;
 
@@ -131,8 +225,9 @@ export function LayerView(): JSX.Element {
           ⇄
         </button>
         <LayerPicker label="Layer J (rows)" value={layerJ} onChange={(l) => setPair(layerI, l)} />
-        <EpochSlider play />
+        <EpochSlider play frame={frame} />
         <span class="muted">Capacity over {subsetText(subset, classNames)}.</span>
+        {hasEpochs && <EpochProgress epochs={pairEpochs} total={manifest.epochs.length} />}
       </div>
       {!hasEpochs ? (
         <p class="status">No epoch is recorded yet.</p>
@@ -144,6 +239,15 @@ export function LayerView(): JSX.Element {
           result={matrixResult}
           sort={sort}
           setSort={setSort}
+          sortEpoch={sortEpoch}
+          sortEpochPicked={sortEpochState !== null && sortEpochState === sortEpoch}
+          setSortEpoch={setSortEpoch}
+          reference={reference}
+          referenceResult={referenceResult}
+          scaleMode={scaleMode}
+          setScaleMode={setScaleMode}
+          known={pairEpochs.answers}
+          onDrawn={(e) => setDrawn({ key: pairKey, epoch: e })}
           selected={selected}
           onSelect={(cell) => setSelected({ layerI, layerJ, ...cell })}
           nameOf={nameOf}
@@ -205,12 +309,24 @@ function HeatmapCard(props: {
   result: QueryResult<CapacityMatrixAnswer>;
   sort: HeatmapSort;
   setSort(s: HeatmapSort): void;
+  /** The epoch whose values fix the sort order, so scrubbing keeps rows and columns in place. */
+  sortEpoch: number;
+  /** Whether the user picked `sortEpoch` (else it is the default, the last recorded epoch). */
+  sortEpochPicked: boolean;
+  setSortEpoch(e: number | null): void;
+  reference: CapacityMatrixAnswer | undefined;
+  referenceResult: QueryResult<CapacityMatrixAnswer>;
+  scaleMode: ScaleMode;
+  setScaleMode(m: ScaleMode): void;
+  /** The pair's matrices known so far by epoch: the shared colour domain is their max. */
+  known: ReadonlyMap<number, CapacityMatrixAnswer>;
+  onDrawn: (epoch: number) => void;
   selected: CellRef | null;
   onSelect: (cell: CellRef) => void;
   nameOf: (l: number) => string;
 }): JSX.Element {
-  const { ui } = useApp();
-  const { answer: a, sort, layerI, layerJ, nameOf } = props;
+  const { ui, manifest } = useApp();
+  const { answer: a, sort, layerI, layerJ, nameOf, reference, sortEpoch } = props;
   const wrap = useRef<HTMLDivElement>(null);
   const panelWidth = usePanelWidth(wrap);
   const stats = useMemo(() => (a ? matrixStats(a) : undefined), [a]);
@@ -219,12 +335,36 @@ function HeatmapCard(props: {
   const columnsPicked = ui.slice.channels[String(layerI)];
   const orders = useMemo(() => {
     if (!a) return undefined;
-    const o = displayOrders(a, sort);
+    // The reference epoch's order when it is known (and of the same shape); until then, this epoch's.
+    const ref = reference && reference.rows === a.rows && reference.columns === a.columns ? reference : a;
+    const o = displayOrders(ref, sort);
     const keep = (order: number[], picked: number[] | undefined) =>
       picked && picked.length ? order.filter((c) => picked.includes(c)) : order;
     return { rowOrder: keep(o.rowOrder, rowsPicked), columnOrder: keep(o.columnOrder, columnsPicked) };
-  }, [a, sort.rows, sort.columns, rowsPicked, columnsPicked]);
-  const colour = useMemo(() => capacityScale(stats?.max ?? 1), [stats?.max]);
+  }, [a, reference, sort.rows, sort.columns, rowsPicked, columnsPicked]);
+  const sorted = sort.rows !== 'original' || sort.columns !== 'original';
+  const orderFrom = !sorted
+    ? undefined
+    : reference && a && reference.rows === a.rows && reference.columns === a.columns
+      ? reference.epoch
+      : a?.epoch;
+  // One colour per value across the pair's epochs: the domain is the max over every epoch known
+  // so far (and this one); "this matrix" keeps the old per-matrix domain as a named option.
+  const knownStats = useMemo(() => {
+    const out = new Map<number, MatrixStats>();
+    for (const [e, m] of props.known) if (m.layerI === layerI && m.layerJ === layerJ) out.set(e, matrixStats(m));
+    return out;
+  }, [props.known, layerI, layerJ]);
+  const domain = useMemo(() => {
+    if (!a || !stats) return { maxBits: 1, epochs: [] as number[], atEpoch: undefined as number | undefined };
+    if (props.scaleMode === 'matrix') return { maxBits: stats.max, epochs: [a.epoch], atEpoch: a.epoch };
+    const all = new Map(knownStats);
+    all.set(a.epoch, stats);
+    const maxBits = sharedMaxBits(all.values());
+    const atEpoch = [...all].find(([, st]) => st.max === maxBits)?.[0];
+    return { maxBits, epochs: [...all.keys()].sort((x, y) => x - y), atEpoch };
+  }, [a, stats, knownStats, props.scaleMode]);
+  const colour = useMemo(() => capacityScale(domain.maxBits || 1), [domain.maxBits]);
   const nameI = nameOf(layerI);
   const nameJ = nameOf(layerJ);
   const focusChannel = ui.focus.channel;
@@ -256,6 +396,39 @@ function HeatmapCard(props: {
       >
         original order
       </button>
+      <label title="Rows and columns keep the order of this epoch's values while you scrub or play through the epochs">
+        by epoch{' '}
+        <select
+          aria-label="Sort reference epoch"
+          value={props.sortEpochPicked ? String(sortEpoch) : 'last'}
+          onChange={(e) => {
+            const v = (e.target as HTMLSelectElement).value;
+            props.setSortEpoch(v === 'last' ? null : Number(v));
+          }}
+        >
+          <option value="last">last ({manifest.epochs[manifest.epochs.length - 1]})</option>
+          {manifest.epochs.map((e) => (
+            <option key={e} value={String(e)}>
+              {e}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+  const scaleTools = (
+    <div class="sort-tools" role="group" aria-label="Colour scale of the heatmap">
+      <label title="Shared: one colour per value over every epoch of this pair known so far, so brightness compares across epochs. This matrix: the colours span this matrix's own range.">
+        scale{' '}
+        <select
+          aria-label="Colour scale"
+          value={props.scaleMode}
+          onChange={(e) => props.setScaleMode((e.target as HTMLSelectElement).value as ScaleMode)}
+        >
+          <option value="shared">shared across epochs</option>
+          <option value="matrix">this matrix</option>
+        </select>
+      </label>
     </div>
   );
   const exportSpec = {
@@ -282,6 +455,8 @@ function HeatmapCard(props: {
         sort,
         displayedRowOrder: orders?.rowOrder,
         displayedColumnOrder: orders?.columnOrder,
+        sortReferenceEpoch: sorted ? orderFrom : undefined,
+        colourScale: { mode: props.scaleMode, minBits: 0, maxBits: domain.maxBits, epochs: domain.epochs },
       },
   };
   const label =
@@ -293,9 +468,17 @@ function HeatmapCard(props: {
     <Card class="heatmap-card" title={title} label={`Channel capacity heatmap of ${nameJ} × ${nameI}`} export={exportSpec}>
       <div ref={wrap}>
         {sortTools}
+        {scaleTools}
         <QueryStatus result={props.result} what={`the channel capacity of ${nameJ} × ${nameI}`} />
         {a && stats && orders && (
           <>
+            {sorted && orderFrom !== sortEpoch && (
+              <p class="muted" data-testid="sort-reference-note">
+                {props.referenceResult.status === 'error'
+                  ? `Epoch ${sortEpoch} is not available (${props.referenceResult.error.message}); rows and columns are sorted by epoch ${a.epoch}'s own values.`
+                  : `Sorted by epoch ${a.epoch}'s own values until epoch ${sortEpoch} is loaded.`}
+              </p>
+            )}
             <CapacityHeatmap
               answer={a}
               rowOrder={orders.rowOrder}
@@ -305,6 +488,8 @@ function HeatmapCard(props: {
               rowTitle={`${nameJ} channels${sort.rows === 'original' ? '' : ` (by ${sort.rows})`}`}
               columnTitle={`${nameI} channels${sort.columns === 'original' ? '' : ` (by ${sort.columns})`} →`}
               stats={stats}
+              maxBits={domain.maxBits}
+              onDrawn={props.onDrawn}
               selected={props.selected}
               highlightRow={ui.focus.layer === layerJ ? focusChannel : null}
               highlightColumn={ui.focus.layer === layerI ? focusChannel : null}
@@ -312,7 +497,12 @@ function HeatmapCard(props: {
               maxPlot={maxPlot}
               label={label}
             />
-            <ColourLegend colour={colour} min={0} max={stats.max} label="Capacity (bits)" note="brighter = smaller capacity" />
+            <ColourLegend colour={colour} min={0} max={domain.maxBits} label="Capacity (bits)" note="brighter = smaller capacity" />
+            <p class="muted" data-testid="scale-domain" data-max-bits={domain.maxBits} data-scale={props.scaleMode}>
+              {props.scaleMode === 'shared'
+                ? `Scale: 0 to ${fmtBits(domain.maxBits)}, shared across ${domain.epochs.length} of ${manifest.epochs.length} epochs of this pair (the largest value, at epoch ${domain.atEpoch ?? a.epoch}); the same value has the same colour at every epoch. This epoch's largest: ${fmtBits(stats.max)}.`
+                : `Scale: 0 to ${fmtBits(domain.maxBits)}, this matrix's own range: colours do not compare across epochs.`}
+            </p>
             <div class="legend">
               <UndefinedSwatch />
               <span>
@@ -334,6 +524,19 @@ function HeatmapCard(props: {
         )}
       </div>
     </Card>
+  );
+}
+
+/** How many of the pair's epochs are ready: playback runs smoothly through the ready ones. */
+function EpochProgress(props: { epochs: PairEpochs; total: number }): JSX.Element {
+  const ready = props.epochs.answers.size;
+  const failed = props.epochs.failed.size;
+  return (
+    <span class="muted" role="status" aria-live="polite" data-testid="epoch-progress" data-ready={ready} data-total={props.total}>
+      {ready} of {props.total} epoch{props.total === 1 ? '' : 's'} ready
+      {failed ? ` · ${failed} not available` : ''}
+      {ready + failed < props.total ? '…' : ''}
+    </span>
   );
 }
 
