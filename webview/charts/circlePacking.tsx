@@ -42,6 +42,8 @@ export interface CirclePackingProps {
   answer: ChannelEntropiesAnswer;
   /** Channels included (the slice's channels of this layer, or all). */
   channels: number[];
+  /** The classes that get a first-level circle (the slice's classes); all when absent. */
+  classes?: number[];
   classNames: string[];
   layerName: string;
   focused: number | null;
@@ -77,9 +79,11 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
   const size = Math.max(280, Math.min(620, available));
   const tooltip = useTooltip();
   const classCount = answer.perClass.length;
+  const shownClassCount = props.classes ? props.classes.filter((k) => k < classCount).length : classCount;
 
   const root = useMemo(() => {
-    const groups: GroupKey[] = [...answer.perClass.map((_, k) => k), 'all'];
+    const shownClasses = answer.perClass.map((_, k) => k).filter((k) => !props.classes || props.classes.includes(k));
+    const groups: GroupKey[] = [...shownClasses, 'all'];
     const data: PackDatum = {
       children: groups.map((g) => {
         const values = packValues(answer, g);
@@ -107,7 +111,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
     return pack<PackDatum>()
       .size([UNIT, UNIT])
       .padding((n) => (n.depth === 0 ? 10 : 2))(h);
-  }, [answer, channels]);
+  }, [answer, channels, props.classes]);
 
   const groups = (root.children ?? []) as Node[];
   const zoomed = groups.find((n) => keyOf(n.data.group!) === zoom);
@@ -238,7 +242,9 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
             {label} · channel {n.channel.data.channel}: {fmtBits(n.channel.data.bits ?? null)}
           </strong>
           <br />
-          <span class="muted">{props.layerName}, click to select this channel</span>
+          <span class="muted">
+            {props.layerName}, {keyOf(n.group.data.group!) === zoom ? 'click to select this channel' : 'click to zoom into this class'}
+          </span>
         </div>
       );
     }
@@ -275,12 +281,16 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
   };
   const activate = (el: Element | null) => {
     const n = nodeOf(el);
-    if (!n) props.onZoom(null);
-    else if (n.channel) props.onFocus(n.channel.data.channel!);
-    else {
-      const gk = keyOf(n.group.data.group!);
-      props.onZoom(gk === zoom ? null : gk);
+    if (!n) {
+      props.onZoom(null);
+      return;
     }
+    const gk = keyOf(n.group.data.group!);
+    // Channel circles fill most of a class circle, so a first click anywhere in a class that is
+    // not zoomed zooms it; only inside the zoomed class does a click select a channel.
+    if (gk !== zoom) props.onZoom(gk);
+    else if (n.channel) props.onFocus(n.channel.data.channel!);
+    else props.onZoom(null);
   };
 
   const totalChannels = groups.reduce((s, g) => s + (g.children ?? []).filter((c) => !c.data.placeholder).length, 0);
@@ -293,7 +303,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
         viewBox={`0 0 ${vw} ${vh}`}
         role="group"
         aria-roledescription="circle packing"
-        aria-label={`Circle packing of ${props.layerName} at epoch ${answer.epoch}: ${groups.length} circles (${classCount} classes and all classes), ${totalChannels} channel circles inside them, area proportional to intra-sample entropy. Enter on a class zooms in; Escape zooms out.`}
+        aria-label={`Circle packing of ${props.layerName} at epoch ${answer.epoch}: ${groups.length} circles (${shownClassCount} classes and all classes), ${totalChannels} channel circles inside them, area proportional to intra-sample entropy. Enter on a class zooms in; Escape zooms out.`}
         data-zoom={zoom ?? 'none'}
         onMouseMove={(e) => {
           const n = nodeOf(e.target as Element);

@@ -73,8 +73,8 @@ export function ConfusionCard(props: { highlight: number | null }): JSX.Element 
         <>
           <p class="muted chart-note">
             Epoch {answer.epoch}: {correct} of {total} probe inputs predicted right ({total ? pct((100 * correct) / total) : '—'} %). Rows =
-            true class, columns = predicted; darker = more inputs; the diagonal (right predictions) is outlined. Click a cell for its
-            inputs.
+            true class, columns = predicted; darker = more inputs; an empty cell (0 inputs) is grey; the diagonal (right predictions) is
+            outlined. Click a cell for its inputs.
           </p>
           <MatrixGrid
             answer={answer}
@@ -237,7 +237,7 @@ function MatrixGrid(props: {
                 aria-label={describe(t, p)}
                 aria-selected={isSelected}
                 tabIndex={isActive ? 0 : -1}
-                class={`cm-cell${t === p ? ' diagonal' : ''}${isSelected ? ' selected' : ''}`}
+                class={`cm-cell${t === p ? ' diagonal' : ''}${isSelected ? ' selected' : ''}${count === 0 ? ' zero' : ''}`}
                 data-true={t}
                 data-pred={p}
                 data-count={count}
