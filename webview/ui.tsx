@@ -65,7 +65,12 @@ export function QueryStatus<T>(props: { result: QueryResult<T>; what: string; co
     // In a table cell: a short word, the full message on hover and for screen readers.
     const short = r.error.code === 'not-in-report' ? 'not in this report' : r.error.code === 'unsupported' ? 'not supported' : 'error';
     return (
-      <span class={r.error.code === 'not-in-report' ? 'muted not-in-report' : 'warning'} title={r.error.message} aria-label={`${props.what}: ${r.error.message}`} role="note">
+      <span
+        class={r.error.code === 'not-in-report' ? 'muted not-in-report' : 'warning'}
+        title={r.error.message}
+        aria-label={`${props.what}: ${r.error.message}`}
+        role="note"
+      >
         {short}
       </span>
     );

@@ -6,10 +6,21 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/service/queries';
-import type { ChannelEntropiesAnswer } from '../../src/service/queries';
+import type { ChannelEntropiesAnswer, InputDiversityAnswer, TrainingAnswer } from '../../src/service/queries';
 import type { ReportData } from '../../webview/data';
 import { queries } from '../../webview/plan';
-import { closeChecked, embedded, openPage, openReport, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
+import {
+  browserFixture,
+  closeChecked,
+  embedded,
+  openPage,
+  openReport,
+  openView,
+  screenshot,
+  tempDir,
+  useBrowser,
+  writePage,
+} from './harness';
 
 const PACKING = '#panel-channel svg.packing';
 
@@ -209,6 +220,101 @@ describe('browser: readability of the views', function () {
     });
     assert.notEqual(colour, errorColour, 'the note is not in the error colour');
     await screenshot(page, 'readability-not-in-report-light');
+    await closeChecked(page, problems);
+  });
+
+  it('gives the label-entropy charts their card width, keeps undefined markers apart and names their classes', async () => {
+    const { page, problems } = await openReport(browser(), 'training');
+    const training = await embedded<TrainingAnswer>(page, queries.training());
+    for (const kind of ['labelGivenPred', 'predGivenLabel'] as const) {
+      const card = `#panel-training .label-entropy.${kind}`;
+      await page.waitForSelector(`${card} svg.chart`);
+      const [svgWidth, plotWidth] = await page.$eval(`${card} .label-entropy-plot`, (el) => [
+        Number(el.querySelector('svg.chart')!.getAttribute('width')),
+        el.clientWidth,
+      ]);
+      assert.ok(svgWidth >= 500, `${kind}: the chart is ${svgWidth} px wide on a 1280 px page`);
+      assert.ok(Math.abs(svgWidth - plotWidth) <= 1, `${kind}: the chart (${svgWidth} px) fills its card (${plotWidth} px)`);
+      const boxes = await page.$$eval(`${card} svg.chart .undefined-marker`, (els) =>
+        els.map((e) => {
+          const r = e.getBoundingClientRect();
+          return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+        }),
+      );
+      for (let i = 0; i < boxes.length; i++)
+        for (let j = i + 1; j < boxes.length; j++) {
+          const [a, b] = [boxes[i], boxes[j]];
+          const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          assert.ok(!overlap, `${kind}: undefined markers ${i} and ${j} overlap`);
+        }
+      const values = kind === 'labelGivenPred' ? training.hLabelGivenPred : training.hPredGivenLabel;
+      const expected = training.epochs.flatMap((e, i) => {
+        const classes = values.flatMap((row, c) => (row[i] === null ? [training.classNames[c]] : []));
+        return classes.length ? [`epoch ${e}: class${classes.length === 1 ? '' : 'es'} ${classes.join(', ')}`] : [];
+      });
+      if (expected.length) assert.equal(await page.textContent(`${card} [data-testid=undefined-list]`), expected.join('; '));
+    }
+    assert.ok(training.hLabelGivenPred.flat().filter((v) => v === null).length > 1, 'the fixture has several undefined markers');
+    await page.mouse.move(0, 0);
+    await screenshot(page, 'readability-training-light');
+    await page.selectOption('select[aria-label=Theme]', 'dark');
+    await page.waitForTimeout(150);
+    await screenshot(page, 'readability-training-dark');
+    await closeChecked(page, problems);
+  });
+
+  it('says when an inter-sample entropy is at its ceiling log2(N(N−1)), on the diversity bars and in the Query view', async () => {
+    const { page, problems } = await openReport(browser(), 'training');
+    await page.waitForSelector('#panel-training svg.diversity-bars');
+    const f = await browserFixture();
+    const diversity = await embedded<InputDiversityAnswer>(page, queries.inputDiversity(f.manifest, 'probe'));
+    // Expected independently: the bars within 3 % of log2(n(n−1)) for their n inputs drawn.
+    const saturated = diversity.rows.flatMap((r) =>
+      r.bits.flatMap((b, s) => (b !== null && r.counts[s] > 1 && b >= 0.97 * Math.log2(r.counts[s] * (r.counts[s] - 1)) ? [1] : [])),
+    ).length;
+    assert.ok(saturated > 0, 'the probe subsets of the fixture are small enough to saturate');
+    assert.equal(await page.locator('#panel-training svg.diversity-bars g.bar[data-ceiling=true]').count(), saturated);
+    assert.equal(await page.locator('#panel-training svg.diversity-bars line.ceiling-mark').count(), saturated);
+    assert.match((await page.textContent('#panel-training [data-testid=ceiling-note]')) ?? '', /at its ceiling.*log2\(n\(n−1\)\)/);
+
+    await openView(page, 'query');
+    const ceiling = Math.log2(f.manifest.probe.size * (f.manifest.probe.size - 1));
+    const cells = await page.$$eval('table.architecture tbody tr', (trs) =>
+      trs.map((tr) => tr.querySelectorAll('td')[5]?.textContent ?? ''),
+    );
+    const expectedMarks = cells.filter((t) => /^(\d+\.\d{3}) bits/.test(t) && Number(/^(\d+\.\d{3})/.exec(t)![1]) >= 0.97 * ceiling).length;
+    assert.equal(await page.locator('table.architecture [data-testid=ceiling-mark]').count(), expectedMarks);
+    for (const t of cells) if (/at ceiling/.test(t)) assert.match(t, new RegExp(`at ceiling \\(${ceiling.toFixed(3)} bits\\)`));
+    await screenshot(page, 'readability-ceiling-query-light');
+    await closeChecked(page, problems);
+  });
+
+  it('brings the feature maps of a clicked heatmap cell into view', async () => {
+    const { page, problems } = await openPage(browser(), (await browserFixture()).report, { width: 1280, height: 700 });
+    await openView(page, 'layer');
+    const heatmap = '#panel-layer canvas.heatmap-canvas';
+    await page.waitForSelector(heatmap);
+    const p = await page.$eval(heatmap, (c) => {
+      const box = c.getBoundingClientRect();
+      const d = (c as HTMLElement).dataset;
+      const cell = Number(d.cellSize);
+      return {
+        x: Math.ceil(box.left + Number(d.plotLeft) + 4 * cell + (cell - 1) / 2),
+        y: Math.ceil(box.top + Number(d.plotTop) + 6 * cell + (cell - 1) / 2),
+      };
+    });
+    await page.mouse.click(p.x, p.y);
+    await page.waitForSelector('#panel-layer [data-testid=feature-maps]');
+    // Once any smooth scroll settles, the maps' top half is on screen.
+    await page.waitForFunction(
+      () => {
+        const r = document.querySelector('#panel-layer [data-testid=feature-maps]')!.getBoundingClientRect();
+        return r.top >= 0 && r.top + Math.min(r.height, window.innerHeight) / 2 <= window.innerHeight;
+      },
+      undefined,
+      { timeout: 5000 },
+    );
+    await screenshot(page, 'readability-feature-maps-light');
     await closeChecked(page, problems);
   });
 });

@@ -5,6 +5,7 @@ import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import type { InputSubset } from '../../src/analysis/subsets';
 import { HypercubeSlicer } from '../charts/hypercube';
+import { interSampleCeiling, nearCeiling } from '../charts/diversityBars';
 import { queries } from '../plan';
 import { Draft, describeSlice, parseIndices } from '../slice';
 import { shown, useApp, useQuery, useViewState } from '../state';
@@ -174,7 +175,31 @@ function InterSampleCell(props: { layer: number }): JSX.Element {
         —
       </span>
     );
-  return <span title={a ? `${a.inputCount} inputs, k = ${a.K}` : undefined}>{a ? fmtBits(a.bits) : '…'}</span>;
+  return (
+    <span title={a ? `${a.inputCount} inputs, k = ${a.K}` : undefined}>
+      {a ? fmtBits(a.bits) : '…'}
+      {a && <CeilingMark bits={a.bits} inputs={a.inputCount} />}
+    </span>
+  );
+}
+
+/**
+ * Marks an inter-sample entropy at its ceiling log2(N(N−1)) for N inputs: there every pair of
+ * inputs is told apart and the value counts inputs; it cannot rank layers any more.
+ */
+function CeilingMark(props: { bits: number | null; inputs: number }): JSX.Element | null {
+  if (!nearCeiling(props.bits, props.inputs)) return null;
+  const ceiling = fmtBits(interSampleCeiling(props.inputs));
+  return (
+    <span
+      class="ceiling-badge"
+      data-testid="ceiling-mark"
+      title={`At its ceiling: log2(N(N−1)) = ${ceiling} for N = ${props.inputs} inputs. Every pair of inputs is told apart, so this value counts inputs rather than measuring diversity; use more inputs to compare layers.`}
+    >
+      {' '}
+      at ceiling ({ceiling})
+    </span>
+  );
 }
 
 function SubsetPicker(props: { subset: InputSubset; setSubset: (s: InputSubset) => void }): JSX.Element {
@@ -318,7 +343,10 @@ function SliceRow(props: { layer: number }): JSX.Element {
       <td>{r.status === 'ready' ? r.answer.inputCount : ''}</td>
       <td aria-busy={r.status === 'loading'}>
         {r.status === 'ready' ? (
-          fmtBits(r.answer.bits)
+          <>
+            {fmtBits(r.answer.bits)}
+            <CeilingMark bits={r.answer.bits} inputs={r.answer.inputCount} />
+          </>
         ) : r.status === 'loading' ? (
           <span class="muted">computing…</span>
         ) : (
