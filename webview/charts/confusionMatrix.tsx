@@ -8,12 +8,14 @@ import type { JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { max, sum } from 'd3-array';
 import { format } from 'd3-format';
+import { interpolateRgb } from 'd3-interpolate';
 import type { ConfusionAnswer } from '../../src/service/queries';
 import { classColour, countScale } from '../colours';
 import { queries } from '../plan';
 import { shown, useApp, useQuery, useViewState } from '../state';
 import { Card, ColourLegend, EpochSlider, QueryStatus, useTooltip } from '../ui';
 import { CellInputs } from './cellInputs';
+import { useChartTheme } from './common';
 
 interface CellRef {
   t: number;
@@ -119,6 +121,12 @@ function MatrixGrid(props: {
   const names = answer.classNames;
   const biggest = max(answer.matrix, (r) => max(r)) ?? 0;
   const colour = countScale(biggest);
+  // The count scale starts at white: the light theme's background, and a glare in the dark ones.
+  // An empty cell is instead a tint of the theme's foreground over its background (as plain rgb,
+  // so an exported SVG keeps it), with a hairline: 0 reads as "nothing here" in every theme.
+  const theme = useChartTheme();
+  const zeroFill = interpolateRgb(theme.background, theme.foreground)(0.13);
+  const zeroStroke = interpolateRgb(theme.background, theme.foreground)(0.3);
   const rowTotals = answer.matrix.map((r) => sum(r));
 
   const cs = Math.max(8, Math.min(38, Math.floor(400 / Math.max(1, n))));
@@ -245,7 +253,9 @@ function MatrixGrid(props: {
                 y={y + 0.5}
                 width={cs - 1}
                 height={cs - 1}
-                fill={colour(count)}
+                fill={count === 0 ? zeroFill : colour(count)}
+                stroke={count === 0 && t !== p ? zeroStroke : undefined}
+                stroke-width={count === 0 && t !== p ? 0.5 : undefined}
                 onMouseMove={(e) => tooltip.show(e.clientX, e.clientY, tip(t, p))}
                 onFocus={(e) => {
                   setActive({ t, p });
