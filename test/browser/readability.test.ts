@@ -182,7 +182,7 @@ describe('browser: readability of the views', function () {
     await openView(page, 'channel');
     await page.waitForSelector(PACKING);
     const caption = (await page.textContent('#panel-channel .channel-packing .channel-caption')) ?? '';
-    assert.match(caption, new RegExp(`classes 0, 1 and both together \\(${answer.inputCount} inputs of the slice: classes 0, 1\\)`));
+    assert.match(caption, new RegExp(`classes 0, 1 and the slice together \\(${answer.inputCount} inputs of the slice: classes 0, 1\\)`));
     assert.doesNotMatch(caption, /10 classes/);
     const firstLevel = await page.$$eval(`${PACKING} circle[data-class]:not([data-channel])`, (els) =>
       els.map((e) => e.getAttribute('data-class')).sort(),

@@ -55,8 +55,9 @@ export interface CirclePackingProps {
   onFocus(channel: number): void;
 }
 
-export function groupLabel(g: GroupKey, classNames: string[]): string {
-  if (g === 'all') return 'all classes';
+/** `subset`: the first-level circles are a slice's classes, so "all" is those together, not every class. */
+export function groupLabel(g: GroupKey, classNames: string[], subset = false): string {
+  if (g === 'all') return subset ? 'the slice together' : 'all classes';
   const name = classNames[g];
   return name === undefined || name === String(g) ? `class ${g}` : `class ${g} (${name})`;
 }
@@ -171,7 +172,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
         node={g}
         gk={gk}
         colour={groupColour(g.data.group!, classCount)}
-        label={groupLabel(g.data.group!, classNames)}
+        label={groupLabel(g.data.group!, classNames, props.classes !== undefined)}
         zoomedIn={gk === zoom}
         focused={focused}
         colourBy={props.colourBy}
@@ -202,7 +203,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
       if (zoom !== null && gk !== zoom) continue;
       const undef = g.data.undefinedChannels?.length ?? 0;
       const y = zoom === null ? g.y : g.y - g.r + (14 * px) / k;
-      text(`l${gk}`, 'cp-class-label', g.x, y, fs, (3 * px) / k, groupLabel(g.data.group!, classNames));
+      text(`l${gk}`, 'cp-class-label', g.x, y, fs, (3 * px) / k, groupLabel(g.data.group!, classNames, props.classes !== undefined));
       if (undef > 0 || (g.children ?? []).every((c) => c.data.placeholder)) {
         text(`u${gk}`, 'cp-undefined', g.x, y + fs * 1.2, fs * 0.85, (3 * px) / k, undef > 0 ? `${undef} undefined` : 'undefined');
       }
@@ -234,7 +235,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
     return { group, channel: group.children?.find((c) => String(c.data.channel) === ch) };
   };
   const tipOf = (n: { group: Node; channel?: Node }): ComponentChildren => {
-    const label = groupLabel(n.group.data.group!, classNames);
+    const label = groupLabel(n.group.data.group!, classNames, props.classes !== undefined);
     if (n.channel) {
       return (
         <div>

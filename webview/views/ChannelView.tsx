@@ -303,7 +303,7 @@ function PackingCard(props: CardProps): JSX.Element {
   const [colourBy, setColourBy] = useViewState<'class' | 'channel'>('channel.packingColour', 'class', isColourBy);
   const info = manifest.layers[props.layer];
   const channels = useMemo(() => (answer ? props.channels.filter((c) => c < answer.all.length) : []), [answer, props.channels]);
-  const zoomName = zoom === null ? null : groupLabel(zoom === 'all' ? 'all' : Number(zoom), classNames);
+  const zoomName = zoom === null ? null : groupLabel(zoom === 'all' ? 'all' : Number(zoom), classNames, classes !== undefined);
   return (
     <Card
       class="channel-packing"
@@ -366,7 +366,7 @@ function PackingCard(props: CardProps): JSX.Element {
   );
 }
 
-/** "10 classes and all classes (500 inputs)", or for a subset "classes 0, 1 and both together (75 inputs of the slice: classes 0, 1)". */
+/** "10 classes and all classes (500 inputs)", or for a subset "classes 0, 1 and the slice together (75 inputs of the slice: classes 0, 1)". */
 export function packingCaption(
   a: ChannelEntropiesAnswer,
   classes: number[] | undefined,
@@ -378,9 +378,7 @@ export function packingCaption(
   const groups =
     classes === undefined
       ? `${shown.length} classes and all classes`
-      : shown.length === 1
-        ? `class ${names[0]} alone`
-        : `classes ${names.join(', ')} and ${shown.length === 2 ? 'both' : 'all of them'} together`;
+      : `${shown.length === 1 ? 'class' : 'classes'} ${names.join(', ')} and the slice together`;
   const inputs =
     subset.kind === 'all' ? `${a.inputCount} inputs` : `${a.inputCount} inputs of the slice: ${describeSubset(subset, classNames)}`;
   return `${groups} (${inputs})`;
