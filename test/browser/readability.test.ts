@@ -172,8 +172,21 @@ describe('browser: readability of the views', function () {
     await page.click('[data-testid=subset-classes]');
     for (let c = 2; c < 10; c++) await page.locator('[aria-label="Classes in the slice"] input[type=checkbox]').nth(c).uncheck();
     assert.match((await page.textContent('[data-testid=slice-summary]')) ?? '', /x = classes 0, 1,/);
+    // Before applying, the Query view warns what this report cannot answer for the slice: the
+    // inter-sample entropies and the capacity of the subset, not the channel entropies of conv1,
+    // which this report holds.
+    const warning = page.locator('[data-testid=report-coverage]');
+    await warning.waitFor();
+    const warned = (await warning.textContent()) ?? '';
+    assert.match(
+      warned,
+      /cannot answer part of this slice: the inter-sample entropy at conv1; the inter-sample entropy at pool1; the capacity of conv1 × pool1\./,
+    );
+    assert.doesNotMatch(warned, /channel entropies/);
+    await screenshot(page, 'readability-report-coverage-light');
     await page.click('[data-testid=apply-query]');
     await page.waitForSelector('text=applied');
+    assert.equal(await warning.count(), 0, 'the warning goes once the slice is applied');
     // The slice result lacks the subset in this report: said in place, not as a warning.
     const cell = page.locator('.view-query .not-in-report').first();
     await cell.waitFor();
