@@ -1,5 +1,6 @@
 // The draft hypercube slice of the Query view and its text forms: parsing "0, 5, 10-20" and
 // describing a slice as dCNN(x, l, c, t). Pure.
+import type { InputSubset } from '../src/analysis/subsets';
 import type { Slice } from './state';
 
 /** A slice being edited in the Query view, with its epoch. */
@@ -27,15 +28,19 @@ export function parseIndices(text: string, size: number): { indices?: number[]; 
   return { indices: [...out].sort((x, y) => x - y) };
 }
 
+/** The input subset in words: "all inputs", "classes cat, dog", "4 per class (seed 0)", "12 chosen inputs". */
+export function describeSubset(subset: InputSubset, classNames: string[]): string {
+  return subset.kind === 'all'
+    ? 'all inputs'
+    : subset.kind === 'classes'
+      ? `classes ${subset.classes.map((c) => classNames[c] ?? c).join(', ')}`
+      : subset.kind === 'perClass'
+        ? `${subset.count} per class (seed ${subset.seed ?? 0})${subset.classes ? ` of classes ${subset.classes.map((c) => classNames[c] ?? c).join(', ')}` : ''}`
+        : `${subset.indices.length} chosen inputs`;
+}
+
 export function describeSlice(d: Draft, layerNames: string[], classNames: string[]): string {
-  const x =
-    d.subset.kind === 'all'
-      ? 'all inputs'
-      : d.subset.kind === 'classes'
-        ? `classes ${d.subset.classes.map((c) => classNames[c] ?? c).join(', ')}`
-        : d.subset.kind === 'perClass'
-          ? `${d.subset.count} per class (seed ${d.subset.seed ?? 0})`
-          : `${d.subset.indices.length} chosen inputs`;
+  const x = describeSubset(d.subset, classNames);
   const l = d.layers.length ? d.layers.map((i) => layerNames[i] ?? i).join(', ') : 'no layer';
   const chosen = Object.entries(d.channels).filter(([k]) => d.layers.includes(Number(k)));
   const c = chosen.length ? chosen.map(([k, v]) => `${layerNames[Number(k)]}: ${ranges(v)}`).join('; ') : 'all channels';

@@ -65,7 +65,12 @@ export function QueryStatus<T>(props: { result: QueryResult<T>; what: string; co
     // In a table cell: a short word, the full message on hover and for screen readers.
     const short = r.error.code === 'not-in-report' ? 'not in this report' : r.error.code === 'unsupported' ? 'not supported' : 'error';
     return (
-      <span class="warning" title={r.error.message} aria-label={`${props.what}: ${r.error.message}`} role="note">
+      <span
+        class={r.error.code === 'not-in-report' ? 'muted not-in-report' : 'warning'}
+        title={r.error.message}
+        aria-label={`${props.what}: ${r.error.message}`}
+        role="note"
+      >
         {short}
       </span>
     );
@@ -79,6 +84,16 @@ export function QueryStatus<T>(props: { result: QueryResult<T>; what: string; co
           Computing {props.what}
           {pct !== undefined ? ` — ${pct}%` : '…'}
           {r.progress?.message ? ` (${r.progress.message})` : ''}
+        </span>
+      </div>
+    );
+  }
+  if (r.status === 'error' && r.error.code === 'not-in-report') {
+    // Not a failure: a report holds the answers it was written with, and says so calmly.
+    return (
+      <div class="status not-in-report" role="status">
+        <span>
+          Not in this report: {props.what}. {r.error.message}
         </span>
       </div>
     );

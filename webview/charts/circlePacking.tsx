@@ -42,6 +42,8 @@ export interface CirclePackingProps {
   answer: ChannelEntropiesAnswer;
   /** Channels included (the slice's channels of this layer, or all). */
   channels: number[];
+  /** The classes that get a first-level circle (the slice's classes); all when absent. */
+  classes?: number[];
   classNames: string[];
   layerName: string;
   focused: number | null;
@@ -53,8 +55,9 @@ export interface CirclePackingProps {
   onFocus(channel: number): void;
 }
 
-export function groupLabel(g: GroupKey, classNames: string[]): string {
-  if (g === 'all') return 'all classes';
+/** `subset`: the first-level circles are a slice's classes, so "all" is those together, not every class. */
+export function groupLabel(g: GroupKey, classNames: string[], subset = false): string {
+  if (g === 'all') return subset ? 'the slice together' : 'all classes';
   const name = classNames[g];
   return name === undefined || name === String(g) ? `class ${g}` : `class ${g} (${name})`;
 }
@@ -77,9 +80,11 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
   const size = Math.max(280, Math.min(620, available));
   const tooltip = useTooltip();
   const classCount = answer.perClass.length;
+  const shownClassCount = props.classes ? props.classes.filter((k) => k < classCount).length : classCount;
 
   const root = useMemo(() => {
-    const groups: GroupKey[] = [...answer.perClass.map((_, k) => k), 'all'];
+    const shownClasses = answer.perClass.map((_, k) => k).filter((k) => !props.classes || props.classes.includes(k));
+    const groups: GroupKey[] = [...shownClasses, 'all'];
     const data: PackDatum = {
       children: groups.map((g) => {
         const values = packValues(answer, g);
@@ -107,7 +112,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
     return pack<PackDatum>()
       .size([UNIT, UNIT])
       .padding((n) => (n.depth === 0 ? 10 : 2))(h);
-  }, [answer, channels]);
+  }, [answer, channels, props.classes]);
 
   const groups = (root.children ?? []) as Node[];
   const zoomed = groups.find((n) => keyOf(n.data.group!) === zoom);
@@ -167,7 +172,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
         node={g}
         gk={gk}
         colour={groupColour(g.data.group!, classCount)}
-        label={groupLabel(g.data.group!, classNames)}
+        label={groupLabel(g.data.group!, classNames, props.classes !== undefined)}
         zoomedIn={gk === zoom}
         focused={focused}
         colourBy={props.colourBy}
@@ -198,7 +203,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
       if (zoom !== null && gk !== zoom) continue;
       const undef = g.data.undefinedChannels?.length ?? 0;
       const y = zoom === null ? g.y : g.y - g.r + (14 * px) / k;
-      text(`l${gk}`, 'cp-class-label', g.x, y, fs, (3 * px) / k, groupLabel(g.data.group!, classNames));
+      text(`l${gk}`, 'cp-class-label', g.x, y, fs, (3 * px) / k, groupLabel(g.data.group!, classNames, props.classes !== undefined));
       if (undef > 0 || (g.children ?? []).every((c) => c.data.placeholder)) {
         text(`u${gk}`, 'cp-undefined', g.x, y + fs * 1.2, fs * 0.85, (3 * px) / k, undef > 0 ? `${undef} undefined` : 'undefined');
       }
@@ -230,7 +235,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
     return { group, channel: group.children?.find((c) => String(c.data.channel) === ch) };
   };
   const tipOf = (n: { group: Node; channel?: Node }): ComponentChildren => {
-    const label = groupLabel(n.group.data.group!, classNames);
+    const label = groupLabel(n.group.data.group!, classNames, props.classes !== undefined);
     if (n.channel) {
       return (
         <div>
@@ -238,7 +243,9 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
             {label} · channel {n.channel.data.channel}: {fmtBits(n.channel.data.bits ?? null)}
           </strong>
           <br />
-          <span class="muted">{props.layerName}, click to select this channel</span>
+          <span class="muted">
+            {props.layerName}, {keyOf(n.group.data.group!) === zoom ? 'click to select this channel' : 'click to zoom into this class'}
+          </span>
         </div>
       );
     }
@@ -275,12 +282,16 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
   };
   const activate = (el: Element | null) => {
     const n = nodeOf(el);
-    if (!n) props.onZoom(null);
-    else if (n.channel) props.onFocus(n.channel.data.channel!);
-    else {
-      const gk = keyOf(n.group.data.group!);
-      props.onZoom(gk === zoom ? null : gk);
+    if (!n) {
+      props.onZoom(null);
+      return;
     }
+    const gk = keyOf(n.group.data.group!);
+    // Channel circles fill most of a class circle, so a first click anywhere in a class that is
+    // not zoomed zooms it; only inside the zoomed class does a click select a channel.
+    if (gk !== zoom) props.onZoom(gk);
+    else if (n.channel) props.onFocus(n.channel.data.channel!);
+    else props.onZoom(null);
   };
 
   const totalChannels = groups.reduce((s, g) => s + (g.children ?? []).filter((c) => !c.data.placeholder).length, 0);
@@ -293,7 +304,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
         viewBox={`0 0 ${vw} ${vh}`}
         role="group"
         aria-roledescription="circle packing"
-        aria-label={`Circle packing of ${props.layerName} at epoch ${answer.epoch}: ${groups.length} circles (${classCount} classes and all classes), ${totalChannels} channel circles inside them, area proportional to intra-sample entropy. Enter on a class zooms in; Escape zooms out.`}
+        aria-label={`Circle packing of ${props.layerName} at epoch ${answer.epoch}: ${groups.length} circles (${shownClassCount} classes and all classes), ${totalChannels} channel circles inside them, area proportional to intra-sample entropy. Enter on a class zooms in; Escape zooms out.`}
         data-zoom={zoom ?? 'none'}
         onMouseMove={(e) => {
           const n = nodeOf(e.target as Element);

@@ -8,12 +8,14 @@ import type { JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { max, sum } from 'd3-array';
 import { format } from 'd3-format';
+import { interpolateRgb } from 'd3-interpolate';
 import type { ConfusionAnswer } from '../../src/service/queries';
 import { classColour, countScale } from '../colours';
 import { queries } from '../plan';
 import { shown, useApp, useQuery, useViewState } from '../state';
 import { Card, ColourLegend, EpochSlider, QueryStatus, useTooltip } from '../ui';
 import { CellInputs } from './cellInputs';
+import { useChartTheme } from './common';
 
 interface CellRef {
   t: number;
@@ -73,8 +75,8 @@ export function ConfusionCard(props: { highlight: number | null }): JSX.Element 
         <>
           <p class="muted chart-note">
             Epoch {answer.epoch}: {correct} of {total} probe inputs predicted right ({total ? pct((100 * correct) / total) : '—'} %). Rows =
-            true class, columns = predicted; darker = more inputs; the diagonal (right predictions) is outlined. Click a cell for its
-            inputs.
+            true class, columns = predicted; darker = more inputs; an empty cell (0 inputs) is grey; the diagonal (right predictions) is
+            outlined. Click a cell for its inputs.
           </p>
           <MatrixGrid
             answer={answer}
@@ -119,6 +121,12 @@ function MatrixGrid(props: {
   const names = answer.classNames;
   const biggest = max(answer.matrix, (r) => max(r)) ?? 0;
   const colour = countScale(biggest);
+  // The count scale starts at white: the light theme's background, and a glare in the dark ones.
+  // An empty cell is instead a tint of the theme's foreground over its background (as plain rgb,
+  // so an exported SVG keeps it), with a hairline: 0 reads as "nothing here" in every theme.
+  const theme = useChartTheme();
+  const zeroFill = interpolateRgb(theme.background, theme.foreground)(0.13);
+  const zeroStroke = interpolateRgb(theme.background, theme.foreground)(0.3);
   const rowTotals = answer.matrix.map((r) => sum(r));
 
   const cs = Math.max(8, Math.min(38, Math.floor(400 / Math.max(1, n))));
@@ -237,7 +245,7 @@ function MatrixGrid(props: {
                 aria-label={describe(t, p)}
                 aria-selected={isSelected}
                 tabIndex={isActive ? 0 : -1}
-                class={`cm-cell${t === p ? ' diagonal' : ''}${isSelected ? ' selected' : ''}`}
+                class={`cm-cell${t === p ? ' diagonal' : ''}${isSelected ? ' selected' : ''}${count === 0 ? ' zero' : ''}`}
                 data-true={t}
                 data-pred={p}
                 data-count={count}
@@ -245,7 +253,9 @@ function MatrixGrid(props: {
                 y={y + 0.5}
                 width={cs - 1}
                 height={cs - 1}
-                fill={colour(count)}
+                fill={count === 0 ? zeroFill : colour(count)}
+                stroke={count === 0 && t !== p ? zeroStroke : undefined}
+                stroke-width={count === 0 && t !== p ? 0.5 : undefined}
                 onMouseMove={(e) => tooltip.show(e.clientX, e.clientY, tip(t, p))}
                 onFocus={(e) => {
                   setActive({ t, p });

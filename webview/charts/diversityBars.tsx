@@ -22,6 +22,20 @@ type Row = InputDiversityAnswer['rows'][number];
 const M = { left: 52, right: 10, top: 10, bottom: 46 };
 const HEIGHT = 250;
 
+/**
+ * The most an inter-sample entropy of `n` inputs can be: log2 of its n(n−1) ordered pairs, reached
+ * when every pair is told apart. A value there measures how many inputs there were, not how
+ * diverse they are.
+ */
+export function interSampleCeiling(n: number): number {
+  return n > 1 ? Math.log2(n * (n - 1)) : 0;
+}
+
+/** Within 3 % of the ceiling: the estimate is saturated and says little about diversity. */
+export function nearCeiling(bits: number | null, n: number): boolean {
+  return bits !== null && n > 1 && bits >= 0.97 * interSampleCeiling(n);
+}
+
 /** Sizes get an ordered ramp, not class colours: bar colour must never be read as a class. */
 export function sizeColour(s: number, count: number): string {
   return interpolateViridis(count <= 1 ? 0.45 : 0.28 + (0.57 * s) / (count - 1));
@@ -84,9 +98,28 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
             {answer.source === 'probe' ? 'probe set' : 'whole dataset'}. It grows with the subset size, so compare bars of the same size
             (colour) across groups. <span class="warning">n/a</span> = the group has fewer inputs than the subset size.
           </p>
+          <CeilingNote answer={answer} />
         </>
       )}
     </Card>
+  );
+}
+
+/** Says which subset sizes are at their ceiling, where the bars cannot compare diversity. */
+function CeilingNote(props: { answer: InputDiversityAnswer }): JSX.Element | null {
+  const { answer } = props;
+  const saturated = answer.sizes.filter((_, s) => answer.rows.some((r) => nearCeiling(r.bits[s], r.counts[s])));
+  if (saturated.length === 0) return null;
+  return (
+    <p class="chart-note ceiling-note" data-testid="ceiling-note" role="note">
+      <span class="ceiling-glyph" aria-hidden="true">
+        ▔
+      </span>{' '}
+      = at its ceiling: the subsets of {saturated.join(', ')} inputs reach log2(n(n−1)) bits (
+      {saturated.map((n) => `${fmtBits(interSampleCeiling(n))} for ${n}`).join(', ')}), the most n inputs can give: every pair is told
+      apart, so these bars count inputs rather than measure diversity. Compare the larger subsets
+      {answer.source === 'probe' ? ', or the whole dataset' : ''}.
+    </p>
   );
 }
 
@@ -135,7 +168,10 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
     const b = r.bits[s];
     const who = groupName(r, answer.classNames);
     if (b === null) return `${who}, subset of ${sizes[s]}: n/a — only ${r.available} input${r.available === 1 ? '' : 's'} available`;
-    return `${who}, subset of ${sizes[s]}: ${fmtBits(b)} (${r.counts[s]} inputs drawn of ${r.available} available)`;
+    const ceiling = nearCeiling(b, r.counts[s])
+      ? `; at its ceiling log2(n(n−1)) = ${fmtBits(interSampleCeiling(r.counts[s]))}: too few inputs to measure diversity`
+      : '';
+    return `${who}, subset of ${sizes[s]}: ${fmtBits(b)} (${r.counts[s]} inputs drawn of ${r.available} available)${ceiling}`;
   };
   const focusSlot = (i: number) => {
     setActive(i);
@@ -209,6 +245,7 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
                   key={size}
                   class={b === null ? 'bar na' : 'bar'}
                   data-size={size}
+                  data-ceiling={nearCeiling(b, r.counts[s]) ? 'true' : undefined}
                   data-bits={b ?? 'null'}
                   data-slot={slot}
                   tabIndex={slot === active ? 0 : -1}
@@ -225,6 +262,15 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
                     </>
                   ) : (
                     <rect x={bx} y={y(b)} width={bw} height={Math.max(0, base - y(b))} fill={sizeColour(s, sizes.length)} />
+                  )}
+                  {nearCeiling(b, r.counts[s]) && (
+                    <line
+                      class="ceiling-mark"
+                      x1={bx - 1}
+                      x2={bx + bw + 1}
+                      y1={y(interSampleCeiling(r.counts[s])) - 2}
+                      y2={y(interSampleCeiling(r.counts[s])) - 2}
+                    />
                   )}
                   {/* The whole column answers the hover, so short bars are easy to reach. */}
                   <rect class="hit" x={bx} y={M.top} width={bw} height={base - M.top} fill="transparent" />

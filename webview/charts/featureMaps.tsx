@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { FeatureMapsAnswer, InputsAnswer } from '../../src/service/queries';
 import { greyLevel, themeColour } from '../colours';
 import { pixelRatio, useTooltip } from '../ui';
-import { useChartTheme } from './common';
+import { reducedMotion, useChartTheme } from './common';
 
 /** One channel's maps, one per input, out of a featureMaps answer `[inputs, channels, H, W]`. */
 export interface ChannelMaps {
@@ -183,6 +183,16 @@ export function FeatureMapPairs(props: FeatureMapPairProps): JSX.Element {
       }),
     [cm, rm, props.inputs, props.inputsDecoded],
   );
+  // The maps sit below the heatmap, often under the fold: the click that asked for them brings them
+  // into view (the least scroll that shows them). Only right after a click or key press (the
+  // page's transient user activation): a restored selection on reload leaves the page where it is.
+  const figureRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = figureRef.current;
+    const activation = (navigator as Navigator & { userActivation?: { isActive: boolean } }).userActivation;
+    if (!el || !activation?.isActive) return;
+    el.scrollIntoView({ block: 'nearest', behavior: reducedMotion() ? 'auto' : 'smooth' });
+  }, [cm.layer, cm.channel, rm.layer, rm.channel]);
   const mapTip = (f: (typeof figures)[number], name: string, m: ChannelMaps, p: Picture) => (y: number, x: number) => (
     <div>
       <div style={{ fontWeight: 600 }}>
@@ -200,7 +210,7 @@ export function FeatureMapPairs(props: FeatureMapPairProps): JSX.Element {
     </div>
   );
   return (
-    <div class="feature-maps" data-testid="feature-maps">
+    <div class="feature-maps" data-testid="feature-maps" ref={figureRef}>
       <div
         class="fm-grid"
         role="list"

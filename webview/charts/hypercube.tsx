@@ -5,7 +5,7 @@
 // Hand-written pointer handling rather than d3-brush: every selection snaps to whole layers,
 // channels and epochs, and each axis item is also a focusable control for the keyboard.
 import type { JSX } from 'preact';
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { classColour } from '../colours';
 import { useApp } from '../state';
 import { useTooltip } from '../ui';
@@ -331,8 +331,19 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
 function ChannelField(props: { layer: number; value: number[] | undefined; onChange(v: number[] | undefined): void }): JSX.Element {
   const { manifest } = useApp();
   const layer = manifest.layers[props.layer];
-  const [text, setText] = useState(props.value ? ranges(props.value).replace(/–/g, '-') : '');
+  const textOf = (v: number[] | undefined) => (v ? ranges(v).replace(/–/g, '-') : '');
+  const [text, setText] = useState(textOf(props.value));
   const [error, setError] = useState('');
+  // The field follows the slice when it changes elsewhere (a drag over the channel band, a
+  // double-click that clears it), but not while the text being typed already says the same
+  // channels: rewriting "0-3, " as "0-3" under the cursor would fight the typist.
+  const valueKey = props.value ? props.value.join(',') : '';
+  useEffect(() => {
+    const typed = text.trim() ? parseIndices(text, layer.channels).indices : undefined;
+    if ((typed ? typed.join(',') : '') === valueKey) return;
+    setText(textOf(props.value));
+    setError('');
+  }, [valueKey]);
   return (
     <label class="channel-field">
       {layer.name} channels{' '}

@@ -4,11 +4,13 @@
 // line per class; an undefined entropy (nothing predicted as / labelled with the class at that
 // epoch) is a gap with a marker, never a 0.
 import type { JSX } from 'preact';
+import { useRef } from 'preact/hooks';
 import type { TrainingAnswer } from '../../src/service/queries';
 import { classColour } from '../colours';
 import { shown } from '../state';
 import type { QueryResult } from '../state';
 import { Card, fmtBits, QueryStatus } from '../ui';
+import { useWidth } from './common';
 import { EpochLines, UndefinedGlyph } from './trainingLines';
 import type { LineSeries } from './trainingLines';
 
@@ -53,6 +55,11 @@ export function LabelEntropyCard(props: {
   const a = shown(props.result);
   const values = a ? (props.kind === 'labelGivenPred' ? a.hLabelGivenPred : a.hPredGivenLabel) : [];
   const undefinedCount = values.reduce((n, row) => n + row.filter((v) => v === null).length, 0);
+  // The chart takes its card's width (at least the 470 px it was drawn for): one epoch per few
+  // pixels would crowd the lines and the undefined markers of a long run.
+  const wrap = useRef<HTMLDivElement>(null);
+  const available = useWidth(wrap, 470);
+  const width = Math.max(470, Math.min(1100, available));
   const exportSpec = a && {
     name: t.file,
     table: () => ({
@@ -77,10 +84,12 @@ export function LabelEntropyCard(props: {
     >
       <QueryStatus result={props.result} what="the training metrics" />
       {a && a.epochs.length === 0 && <p class="muted">No epoch recorded yet.</p>}
-      {a && a.epochs.length > 0 && (
-        <>
+      {/* Always there, so its width is measured before the first answer arrives. */}
+      <div ref={wrap} class="label-entropy-plot">
+        {a && a.epochs.length > 0 && (
           <EpochLines
             epochs={a.epochs}
+            width={width}
             panels={[
               {
                 id: props.kind,
@@ -98,17 +107,35 @@ export function LabelEntropyCard(props: {
             undefinedText="undefined"
             undefinedNote={t.undefinedWhy}
           />
+        )}
+      </div>
+      {a && a.epochs.length > 0 && (
+        <>
           <p class="muted chart-note">
             {t.what} Hover for every class's value in bits; click a line to highlight its class, the plot to pick an epoch.
           </p>
           {undefinedCount > 0 && (
             <p class="chart-note undefined-note">
-              <UndefinedGlyph /> = undefined: {t.undefinedWhy} (the line has a gap there; {undefinedCount} such point
-              {undefinedCount === 1 ? '' : 's'}).
+              <UndefinedGlyph />
+              <span>
+                = undefined: {t.undefinedWhy} (the line has a gap there; {undefinedCount} such point
+                {undefinedCount === 1 ? '' : 's'}):{' '}
+                <span data-testid="undefined-list">{undefinedList(values, a.epochs, a.classNames)}</span>.
+              </span>
             </p>
           )}
         </>
       )}
     </Card>
   );
+}
+
+/** "epoch 0: classes 2, 5; epoch 3: class 7": which class each marker stands for, in words. */
+export function undefinedList(values: (number | null)[][], epochs: number[], classNames: string[]): string {
+  const parts: string[] = [];
+  epochs.forEach((e, i) => {
+    const classes = values.flatMap((row, c) => (row[i] === null ? [classNames[c] ?? String(c)] : []));
+    if (classes.length) parts.push(`epoch ${e}: class${classes.length === 1 ? '' : 'es'} ${classes.join(', ')}`);
+  });
+  return parts.join('; ');
 }

@@ -67,7 +67,7 @@ export interface EpochLinesProps {
 
 const M = { left: 52, right: 14, top: 8, bottom: 34, title: 16 };
 const MAX_TOOLTIP_ROWS = 24;
-const MARKER_STEP = 9;
+const MARKER_STEP = 13;
 const MARKER_COLUMNS = 3;
 const MAX_MARKER_ROWS = 4;
 const fmtEpoch = format('d');

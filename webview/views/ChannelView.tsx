@@ -3,10 +3,11 @@
 // entropies at the selected epoch by class, and the deconvolution of the selected channel. The
 // layer is the linked focus (a layer picked in any view), else the first layer of the slice.
 import type { JSX } from 'preact';
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { decodeFloat32 } from '../../src/service/queries';
 import type { ChannelEntropiesAnswer, DeconvolutionAnswer, SmallMultiplesAnswer } from '../../src/service/queries';
 import type { RunManifest } from '../../src/run/format';
+import type { InputSubset } from '../../src/analysis/subsets';
 import { classLabel } from '../charts/common';
 import { CirclePacking, groupLabel, packValues } from '../charts/circlePacking';
 import type { GroupKey } from '../charts/circlePacking';
@@ -15,12 +16,34 @@ import { SmallMultiplesChart } from '../charts/smallMultiples';
 import { ALL_COLOUR, classColour } from '../colours';
 import type { Cell } from '../export';
 import { allChannels, queries, SAMPLE_INPUTS } from '../plan';
+import { describeSubset } from '../slice';
 import { shown, UiState, useApp, useQuery, useViewState } from '../state';
 import { Card, EpochSlider, fmtShape, LayerName, QueryStatus } from '../ui';
 
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isZoom = (v: unknown): v is string | null => v === null || (typeof v === 'string' && (v === 'all' || /^\d+$/.test(v)));
 const isColourBy = (v: unknown): v is 'class' | 'channel' => v === 'class' || v === 'channel';
+
+/** The classes an input subset keeps, or undefined when it can hold inputs of every class. */
+export function subsetClasses(subset: InputSubset): number[] | undefined {
+  if (subset.kind === 'classes') return [...subset.classes].sort((a, b) => a - b);
+  if (subset.kind === 'perClass' && subset.classes) return [...subset.classes].sort((a, b) => a - b);
+  return undefined;
+}
+
+/**
+ * Said by a chart the slice's input subset cannot reach (its query takes no subset, or a fixed
+ * sample), so that nobody reads it as the subset's picture.
+ */
+function AllInputsNote(props: { what: string }): JSX.Element | null {
+  const { ui, classNames } = useApp();
+  if (ui.slice.subset.kind === 'all') return null;
+  return (
+    <p class="subset-note" role="note" data-testid="all-inputs-note">
+      {props.what} The slice's inputs ({describeSubset(ui.slice.subset, classNames)}) do not apply here.
+    </p>
+  );
+}
 
 /** The layer shown: the focused layer, else the first layer of the slice, else the first layer. */
 export function channelViewLayer(ui: UiState, manifest: RunManifest): number | undefined {
@@ -205,6 +228,7 @@ function MultiplesCard(props: CardProps): JSX.Element {
       <QueryStatus result={result} what={`the entropies of ${name} over epochs`} />
       {answer && (
         <>
+          <AllInputsNote what="These multiples show every probe input (they are recorded during training, for the whole probe set)." />
           <ClassLegend classNames={classNames.slice(0, answer.perClass.length)} showAll={showAll} />
           <p class="muted channel-caption">
             One multiple per channel: x = epochs {answer.epochs[0]}–{answer.epochs[answer.epochs.length - 1]}, y = intra-sample entropy in
@@ -266,10 +290,20 @@ function PackingCard(props: CardProps): JSX.Element {
   const result = useQuery(queries.channelEntropies(props.layer, ui.epoch, ui.slice.subset), 'channel');
   const answer = sameLayer(shown(result), props.layer);
   const [zoom, setZoom] = useViewState<string | null>('channel.packingZoom', null, isZoom);
+  // Another layer has other circles: a zoom kept from the previous layer would show a class the
+  // person did not pick. The zoom kept across a reload (same layer) stays.
+  const shownLayer = useRef(props.layer);
+  useEffect(() => {
+    if (shownLayer.current === props.layer) return;
+    shownLayer.current = props.layer;
+    setZoom(null);
+  }, [props.layer]);
+  const subsetKey = JSON.stringify(ui.slice.subset);
+  const classes = useMemo(() => subsetClasses(ui.slice.subset), [subsetKey]);
   const [colourBy, setColourBy] = useViewState<'class' | 'channel'>('channel.packingColour', 'class', isColourBy);
   const info = manifest.layers[props.layer];
   const channels = useMemo(() => (answer ? props.channels.filter((c) => c < answer.all.length) : []), [answer, props.channels]);
-  const zoomName = zoom === null ? null : groupLabel(zoom === 'all' ? 'all' : Number(zoom), classNames);
+  const zoomName = zoom === null ? null : groupLabel(zoom === 'all' ? 'all' : Number(zoom), classNames, classes !== undefined);
   return (
     <Card
       class="channel-packing"
@@ -308,14 +342,15 @@ function PackingCard(props: CardProps): JSX.Element {
       {answer && (
         <>
           <p class="muted channel-caption">
-            {answer.perClass.length} classes and all classes ({answer.inputCount} inputs); inside each, one circle per channel, area ∝ its
-            intra-sample entropy
+            {packingCaption(answer, classes, ui.slice.subset, classNames)}; inside each, one circle per channel, area ∝ its intra-sample
+            entropy
             {colourBy === 'channel' ? `, colour = channel index (rainbow from #0 to #${info.channels - 1})` : ''}. Click a class to zoom
             {zoomName ? ` (showing ${zoomName})` : ''}, a channel to select it.
           </p>
           <CirclePacking
             answer={answer}
             channels={channels}
+            classes={classes}
             classNames={classNames}
             layerName={info.name}
             focused={props.focused}
@@ -329,6 +364,24 @@ function PackingCard(props: CardProps): JSX.Element {
       )}
     </Card>
   );
+}
+
+/** "10 classes and all classes (500 inputs)", or for a subset "classes 0, 1 and the slice together (75 inputs of the slice: classes 0, 1)". */
+export function packingCaption(
+  a: ChannelEntropiesAnswer,
+  classes: number[] | undefined,
+  subset: InputSubset,
+  classNames: string[],
+): string {
+  const shown = classes ? classes.filter((k) => k < a.perClass.length) : a.perClass.map((_, k) => k);
+  const names = shown.map((k) => classNames[k] ?? String(k));
+  const groups =
+    classes === undefined
+      ? `${shown.length} classes and all classes`
+      : `${shown.length === 1 ? 'class' : 'classes'} ${names.join(', ')} and the slice together`;
+  const inputs =
+    subset.kind === 'all' ? `${a.inputCount} inputs` : `${a.inputCount} inputs of the slice: ${describeSubset(subset, classNames)}`;
+  return `${groups} (${inputs})`;
 }
 
 function packingTable(
@@ -429,6 +482,7 @@ function DeconvolutionCard(props: CardProps): JSX.Element {
           : `No channel selected, so channel #${channel} is shown: click a multiple or a circle to choose one.`}{' '}
         One sample input per class.
       </p>
+      <AllInputsNote what="The deconvolution shows one sample input of every class of the probe set." />
       <QueryStatus result={result} what={`the deconvolution of ${info.name} #${channel}`} />
       <QueryStatus result={inputsResult} what="the sample inputs" />
       {current && (

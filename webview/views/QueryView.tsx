@@ -2,11 +2,13 @@
 // user edits a draft slice dCNN(x, l, c, t) — drag on the layer axis, drag on layer × channel,
 // click an epoch, pick inputs — and the Query button applies it to the other views.
 import type { JSX } from 'preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { InputSubset } from '../../src/analysis/subsets';
 import { HypercubeSlicer } from '../charts/hypercube';
+import { interSampleCeiling, nearCeiling } from '../charts/diversityBars';
 import { queries } from '../plan';
 import { Draft, describeSlice, parseIndices } from '../slice';
+import { ViewError } from '../data';
 import { shown, useApp, useQuery, useViewState } from '../state';
 import { Card, fmtBits, fmtShape, LayerName, QueryStatus } from '../ui';
 
@@ -61,6 +63,7 @@ export function QueryView(): JSX.Element {
           </>
         }
       >
+        {dirty && <ReportCoverage draft={draft} />}
         <HypercubeSlicer draft={draft} setDraft={setDraft} />
         <SubsetPicker subset={draft.subset} setSubset={(subset) => setDraft({ ...draft, subset })} />
         <p class="slice-summary" data-testid="slice-summary">
@@ -164,6 +167,61 @@ function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) => void }
   );
 }
 
+/**
+ * In a report, warns before a slice is applied that the report cannot answer part of it (a report
+ * holds the answers it was written with; any other subset, layer pair or epoch is missing). Asks the
+ * report itself, with the queries the views will ask, so the warning never disagrees with them.
+ */
+function ReportCoverage(props: { draft: Draft }): JSX.Element | null {
+  const { data, manifest } = useApp();
+  const { draft } = props;
+  const [missing, setMissing] = useState<string[]>([]);
+  const key = JSON.stringify(draft);
+  useEffect(() => {
+    if (data.mode !== 'report') return;
+    let live = true;
+    const name = (l: number) => manifest.layers[l]?.name ?? String(l);
+    const layers = [...draft.layers].sort((a, b) => a - b).slice(0, 8);
+    const options = { view: 'query' as const };
+    const checks: { what: string; ask: () => Promise<unknown> }[] = layers.map((l) => ({
+      what: `the inter-sample entropy at ${name(l)}`,
+      ask: () => data.query(queries.interSample(l, draft.epoch, draft.subset), options),
+    }));
+    const first = layers.find((l) => l > 0);
+    if (first !== undefined)
+      checks.push({
+        what: `the channel entropies of ${name(first)}`,
+        ask: () => data.query(queries.channelEntropies(first, draft.epoch, draft.subset), options),
+      });
+    const multi = layers.filter((l) => l > 0 && (manifest.layers[l]?.channels ?? 0) > 1);
+    if (multi.length >= 2)
+      checks.push({
+        what: `the capacity of ${name(multi[0])} × ${name(multi[1])}`,
+        ask: () => data.query(queries.capacityMatrix(multi[0], multi[1], draft.epoch, draft.subset), options),
+      });
+    void Promise.all(
+      checks.map((c) =>
+        c.ask().then(
+          () => null,
+          (e: unknown) => (e instanceof ViewError && e.code === 'not-in-report' ? c.what : null),
+        ),
+      ),
+    ).then((found) => {
+      if (live) setMissing(found.filter((w): w is string => w !== null));
+    });
+    return () => {
+      live = false;
+    };
+  }, [key, data, manifest]);
+  if (data.mode !== 'report' || missing.length === 0) return null;
+  return (
+    <p class="report-coverage" role="note" data-testid="report-coverage">
+      This report cannot answer part of this slice: {missing.join('; ')}. After <em>Query</em> those charts will say &quot;not in this
+      report&quot;; open the run in VS Code to compute them.
+    </p>
+  );
+}
+
 function InterSampleCell(props: { layer: number }): JSX.Element {
   const { ui } = useApp();
   const r = useQuery(queries.interSample(props.layer, ui.epoch, { kind: 'all' }), 'query');
@@ -174,7 +232,31 @@ function InterSampleCell(props: { layer: number }): JSX.Element {
         —
       </span>
     );
-  return <span title={a ? `${a.inputCount} inputs, k = ${a.K}` : undefined}>{a ? fmtBits(a.bits) : '…'}</span>;
+  return (
+    <span title={a ? `${a.inputCount} inputs, k = ${a.K}` : undefined}>
+      {a ? fmtBits(a.bits) : '…'}
+      {a && <CeilingMark bits={a.bits} inputs={a.inputCount} />}
+    </span>
+  );
+}
+
+/**
+ * Marks an inter-sample entropy at its ceiling log2(N(N−1)) for N inputs: there every pair of
+ * inputs is told apart and the value counts inputs; it cannot rank layers any more.
+ */
+function CeilingMark(props: { bits: number | null; inputs: number }): JSX.Element | null {
+  if (!nearCeiling(props.bits, props.inputs)) return null;
+  const ceiling = fmtBits(interSampleCeiling(props.inputs));
+  return (
+    <span
+      class="ceiling-badge"
+      data-testid="ceiling-mark"
+      title={`At its ceiling: log2(N(N−1)) = ${ceiling} for N = ${props.inputs} inputs. Every pair of inputs is told apart, so this value counts inputs rather than measuring diversity; use more inputs to compare layers.`}
+    >
+      {' '}
+      at ceiling ({ceiling})
+    </span>
+  );
 }
 
 function SubsetPicker(props: { subset: InputSubset; setSubset: (s: InputSubset) => void }): JSX.Element {
@@ -318,7 +400,10 @@ function SliceRow(props: { layer: number }): JSX.Element {
       <td>{r.status === 'ready' ? r.answer.inputCount : ''}</td>
       <td aria-busy={r.status === 'loading'}>
         {r.status === 'ready' ? (
-          fmtBits(r.answer.bits)
+          <>
+            {fmtBits(r.answer.bits)}
+            <CeilingMark bits={r.answer.bits} inputs={r.answer.inputCount} />
+          </>
         ) : r.status === 'loading' ? (
           <span class="muted">computing…</span>
         ) : (
