@@ -226,7 +226,6 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
   const engine = new AnalysisEngine({ roots: [...new Set(folders.map((f) => dirname(f)))] });
   try {
     const manifests: ReportData['manifest'][] = [];
-    const ids = new Map<string, string>();
     for (const f of folders) {
       let manifest: ReportData['manifest'];
       try {
@@ -235,9 +234,6 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
         if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
         throw new UsageError(`${f} is not a recorded run (${e.message.split('\n')[0]})`);
       }
-      const earlier = ids.get(manifest.id);
-      if (earlier !== undefined) throw new UsageError(`${f} is run ${manifest.id} again (also ${earlier}): name each run once`);
-      ids.set(manifest.id, f);
       manifests.push(manifest);
     }
     const plans = manifests.map((m) => comparePlan(m, manifests));
