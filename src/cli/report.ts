@@ -169,7 +169,8 @@ export async function runReport(argv: string[]): Promise<void> {
     process.stdout.write(HELP.report + '\n');
     return;
   }
-  if (parsed.positionals.length === 0) throw new UsageError('expected a <run-folder>, or several to compare (see cnn-slicer report --help)');
+  if (parsed.positionals.length === 0)
+    throw new UsageError('expected a <run-folder>, or several to compare (see cnn-slicer report --help)');
   const runFolder = resolve(parsed.positionals[0]);
   if (!existsSync(runFolder)) throw new UsageError(`${runFolder} does not exist`);
   const theme = parsed.values.theme ?? 'light';

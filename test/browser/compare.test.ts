@@ -58,7 +58,7 @@ describe('browser: comparison of two runs', function () {
         els.map((e) => ({
           key: e.getAttribute('data-series'),
           d: e.querySelector('path.line')?.getAttribute('d') ?? '',
-          colour: (e.querySelector('path.line') as SVGPathElement | null)?.style.stroke ?? '',
+          colour: e.querySelector<SVGPathElement>('path.line')?.style.stroke ?? '',
         })),
       );
       assert.deepEqual(
@@ -90,7 +90,7 @@ describe('browser: comparison of two runs', function () {
     assert.ok(differences.includes('layer 2: conv2d in run A, flatten in run B — not compared'), differences.join('\n'));
     assert.ok(differences.includes('layer 5: dense in run A, no layer 5 in run B — not compared'), differences.join('\n'));
     const rows = await page.$$eval('.compare-layers-table tbody tr', (els) =>
-      els.map((e) => `${e.getAttribute('data-layer')} ${e.className}`),
+      els.map((e) => `${e.getAttribute('data-layer')} ${e.getAttribute('class')}`),
     );
     assert.deepEqual(rows, ['0 compared', '1 compared', '2 not-compared', '3 not-compared', '4 not-compared', '5 not-compared']);
     // Layer 1 (a convolution in both) shows both runs' values.
