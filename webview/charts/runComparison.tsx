@@ -145,6 +145,8 @@ const HEIGHT = 230;
 export function DiversityComparisonCard(props: {
   answers: (InputDiversityAnswer | undefined)[];
   sizeIndex: number;
+  /** Class names shared by the comparison (the run with the most classes). */
+  classNames: string[];
   onSize(i: number): void;
 }): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
@@ -154,7 +156,7 @@ export function DiversityComparisonCard(props: {
   const s = Math.min(props.sizeIndex, Math.max(0, sizes.length - 1));
   const groupCount = Math.max(0, ...props.answers.map((a) => a?.rows.length ?? 0));
   const groups = Array.from({ length: groupCount }, (_, g) => g);
-  const names = first?.classNames ?? [];
+  const names = props.classNames;
   const groupName = (g: number) => (g === 0 ? 'all' : classLabel(g - 1, names));
   const value = (r: number, g: number) => props.answers[r]?.rows[g]?.bits[s] ?? null;
   const top = max(props.answers.flatMap((a, r) => groups.map((g) => (a ? value(r, g) : null)).filter((v): v is number => v !== null))) ?? 1;

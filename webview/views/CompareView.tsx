@@ -102,13 +102,25 @@ export function CompareView(props: { runs: CompareRun[] }): JSX.Element {
   );
   const picked = Math.min(cls, Math.max(0, classCount - 1));
   const problems = answers.flatMap((a, r) => a.problems.map((p) => `run ${runLetter(r)} — ${p}`));
+  const sameClasses = manifests.every((m) => m.dataset.classNames.join('\u0000') === manifests[0].dataset.classNames.join('\u0000'));
   return (
     <>
       <RunLegend labels={labels} />
+      {!sameClasses && (
+        <p class="status class-mismatch" role="note">
+          The runs’ datasets name their classes differently ({manifests.map((m, r) => `${runLetter(r)}: ${m.dataset.name}`).join(', ')}):
+          the charts below match classes by index and use the names of the run with the most classes.
+        </p>
+      )}
       <CurvesCard answers={answers} labels={labels} />
       <ClassEntropyCard answers={answers} labels={labels} cls={picked} classNames={classNames} onClass={setCls} />
       <LayerComparisonCard matches={matches} values={answers.map((a) => a.layers)} />
-      <DiversityComparisonCard answers={answers.map((a) => a.diversity)} sizeIndex={sizeIndex} onSize={setSizeIndex} />
+      <DiversityComparisonCard
+        answers={answers.map((a) => a.diversity)}
+        sizeIndex={sizeIndex}
+        classNames={classNames}
+        onSize={setSizeIndex}
+      />
       {problems.length > 0 && (
         <div class="status" role="note">
           <span>
