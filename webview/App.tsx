@@ -11,6 +11,8 @@ import { ChannelView } from './views/ChannelView';
 import { LayerView } from './views/LayerView';
 import { QueryView } from './views/QueryView';
 import { TrainingView } from './views/TrainingView';
+import { CompareView } from './views/CompareView';
+import type { CompareRun } from './views/CompareView';
 
 const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [
   { id: 'query', title: 'Query', view: QueryView },
@@ -90,6 +92,68 @@ function Shell(props: { focusRequest?: { focus: Focus; at: number }; report?: Re
       {manifest.epochs.length === 0 && <p class="status">This run has no recorded epoch yet; the views fill in as epochs finish.</p>}
     </div>
   );
+}
+
+/**
+ * The comparison of several runs in one panel (docs/views.md, "Comparing runs"). The first run's
+ * source backs what every card needs from the app (exports); the view asks each run its own queries.
+ */
+export function CompareApp(props: { runs: CompareRun[]; report?: ReportData }): JSX.Element {
+  return (
+    <AppProvider data={props.runs[0].data} manifest={props.runs[0].manifest}>
+      <TooltipProvider>
+        <div class="app compare-app">
+          <header class="run-header">
+            <div class="run-title">
+              <strong>Comparing {props.runs.length} runs</strong>
+            </div>
+            <div class="run-tools">{props.report && <ThemePicker />}</div>
+            {props.report && (
+              <p class="muted report-note">
+                Standalone comparison report written {new Date(props.report.createdAt).toLocaleString()} — {props.report.coverage}.
+              </p>
+            )}
+          </header>
+          <div id="panel-compare" class="view view-training view-compare" data-view="compare" aria-label="Runs compared">
+            <CompareView runs={props.runs} />
+          </div>
+        </div>
+      </TooltipProvider>
+    </AppProvider>
+  );
+}
+
+/** A report's theme switch (VS Code sets its own theme classes on <body>). */
+function ThemePicker(): JSX.Element {
+  const [theme, setTheme] = useBodyTheme(true);
+  return (
+    <label>
+      Theme{' '}
+      <select value={theme} aria-label="Theme" onChange={(e) => setTheme((e.target as HTMLSelectElement).value)}>
+        <option value="light">Light</option>
+        <option value="dark">Dark</option>
+        <option value="high-contrast">High contrast</option>
+      </select>
+    </label>
+  );
+}
+
+/** The theme of a standalone page, read from and written to the body's classes when `owned`. */
+function useBodyTheme(owned: boolean): [string, (theme: string) => void] {
+  const [theme, setTheme] = useState(() =>
+    document.body.classList.contains('vscode-dark')
+      ? 'dark'
+      : document.body.classList.contains('vscode-high-contrast')
+        ? 'high-contrast'
+        : 'light',
+  );
+  useEffect(() => {
+    if (!owned) return;
+    document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast');
+    document.body.classList.add(`vscode-${theme}`);
+    document.body.dispatchEvent(new CustomEvent('cnn-slicer-theme'));
+  }, [theme, owned]);
+  return [theme, setTheme];
 }
 
 function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean): void }): JSX.Element {

@@ -127,6 +127,29 @@ export interface ReportData {
   answers: Record<string, { answer: unknown } | { error: { code: QueryErrorCode; message: string } }>;
   /** What the report holds, for the message shown when a view asks for something else. */
   coverage: string;
+  /**
+   * A comparison report (`cnn-slicer report A B …`): each run's manifest and answers, keyed by run.
+   * Absent in a single-run report, whose answers are the fields above; in a comparison report the
+   * fields above describe the first run and `answers` is empty, so an older page opens it as an
+   * empty single-run report instead of failing.
+   */
+  runs?: ReportRun[];
+}
+
+/** One run of a comparison report. */
+export interface ReportRun {
+  runId: string;
+  manifest: RunManifest;
+  answers: ReportData['answers'];
+  coverage: string;
+}
+
+/** The runs of a comparison report, each with its own data source; empty for a single-run report. */
+export function reportRunSources(data: ReportData): { manifest: RunManifest; data: DataSource }[] {
+  return (data.runs ?? []).map((r) => ({
+    manifest: r.manifest,
+    data: reportDataSource({ ...data, runId: r.runId, manifest: r.manifest, answers: r.answers, coverage: r.coverage, runs: undefined }),
+  }));
 }
 
 /** The standalone report: answers are looked up, never computed. */

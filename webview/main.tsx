@@ -6,10 +6,10 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import { render } from 'preact';
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { RunManifest } from '../src/run/format';
-import { App } from './App';
-import { DataSource, hostDataSource, ReportData, reportDataSource, ViewError } from './data';
+import { App, CompareApp } from './App';
+import { DataSource, hostDataSource, ReportData, reportDataSource, reportRunSources, ViewError } from './data';
 import { Focus, PROTOCOL_VERSION, WebviewTheme } from './protocol';
 
 function readReport(): ReportData | undefined {
@@ -75,6 +75,9 @@ function HostRoot(): JSX.Element {
 }
 
 function ReportRoot(props: { report: ReportData }): JSX.Element {
+  // A comparison report holds its runs keyed by run; a single-run report has no `runs`.
+  const runs = useMemo(() => reportRunSources(props.report), [props.report]);
+  if (runs.length >= 2) return <CompareApp runs={runs} report={props.report} />;
   const data = reportDataSource(props.report);
   return <App data={data} manifest={props.report.manifest} report={props.report} />;
 }

@@ -152,3 +152,52 @@ export function spreadEpochs(epochs: number[], count: number): number[] {
   for (let i = 0; i < count; i++) picked.add(epochs[Math.round((i * (epochs.length - 1)) / (count - 1))]);
   return [...picked].sort((a, b) => a - b);
 }
+
+/**
+ * Input diversity measured the same way for every compared run: subset sizes the smallest class of
+ * every run can fill, so each run gets a value at each size (the estimate grows with the subset size,
+ * so runs are compared only at equal sizes).
+ */
+export function compareDiversitySizes(manifests: RunManifest[]): number[] {
+  const smallest = manifests.reduce(
+    (m, manifest) => (manifest.probe.classCounts.some((n) => n > 0) ? Math.min(m, ...manifest.probe.classCounts.filter((n) => n > 0)) : m),
+    Infinity,
+  );
+  if (!Number.isFinite(smallest) || smallest < 3) return [3];
+  return [...new Set([Math.max(3, Math.floor(smallest / 4)), Math.max(3, Math.floor(smallest / 2)), smallest])];
+}
+
+/** The epoch whose per-layer summaries the comparison view shows for a run: its last recorded one. */
+export function compareEpoch(manifest: RunManifest): number | undefined {
+  return manifest.epochs[manifest.epochs.length - 1];
+}
+
+/**
+ * The queries the comparison view asks of each run, all answered from summaries or the probe inputs
+ * (no forward pass), so a comparison report stays small: the run, its training curves, the input
+ * diversity at the sizes shared by all runs, and each layer's inter-sample and channel entropies at
+ * the run's last epoch.
+ */
+export function comparePlan(manifest: RunManifest, all: RunManifest[]): { view: ViewId; query: Query }[] {
+  const subset: InputSubset = { kind: 'all' };
+  const plan: { view: ViewId; query: Query }[] = [
+    { view: 'training', query: queries.run() },
+    { view: 'training', query: queries.training() },
+    { view: 'training', query: compareQueries.inputDiversity(all) },
+  ];
+  const epoch = compareEpoch(manifest);
+  if (epoch === undefined) return plan;
+  for (const l of manifest.layers) {
+    plan.push({ view: 'query', query: queries.interSample(l.index, epoch, subset) });
+    if (l.index > 0) plan.push({ view: 'channel', query: queries.channelEntropies(l.index, epoch, subset) });
+  }
+  return plan;
+}
+
+export const compareQueries = {
+  inputDiversity: (all: RunManifest[]): QueryOf<'inputDiversity'> => ({
+    kind: 'inputDiversity',
+    sizes: compareDiversitySizes(all),
+    source: 'probe',
+  }),
+};

@@ -26,6 +26,7 @@ Commands:
   query RUN KIND [options]                             any slice of a recorded run, as JSON (see query --help)
   runs [FOLDER]                                        list recorded runs (default .cnnslicer/runs)
   report RUN [--out report.html] [--pairs I:J,…]       the four views as one self-contained HTML file
+  report RUN RUN [RUN …] [--out report.html]           several runs compared in one self-contained HTML file
   demo                                                 paper Fig. 5(B) on MNIST, a recorded LeNet, a report
 
 Arrays are [N, H, W, C] (channels last, one channel = one H×W map) or [N, U] (one channel of U units).
@@ -79,6 +80,7 @@ entropies. Prints the run folder on stdout. Ctrl-C cancels after the current bat
   --out DIR             runs folder (default: .cnnslicer/runs beside the model file)
   --bins B, --k K       estimator parameters (default 32, 1000)`,
   report: `Usage: cnn-slicer report <run-folder> [--out FILE] [options]
+       cnn-slicer report <run-folder> <run-folder> [<run-folder> …] [--out FILE] [--theme T]
 
 Writes one self-contained HTML file with the four views of the run (Query, Training performance,
 Layer, Channel) over precomputed answers: open it in any browser, no server, nothing remote.
@@ -90,7 +92,13 @@ Layer, Channel) over precomputed answers: open it in any browser, no server, not
   --pairs I:J,I:J,…             layer index pairs (I on the columns, J on the rows) whose capacity is
                                 precomputed besides the consecutive ones, e.g. 1:3,1:5 for the paper's
                                 Fig. 12; every layer named must have several channels
-  --theme light|dark|high-contrast   the theme it opens in (default light; switchable in the page)`,
+  --theme light|dark|high-contrast   the theme it opens in (default light; switchable in the page)
+
+With several run folders it writes one comparison instead (default comparison-report.html): loss and
+accuracy overlaid, the label entropies of a class across runs, each layer's inter-sample and mean
+channel entropy side by side (layers matched by position and type; differences are named), and each
+run's input diversity, one colour per run. It holds summaries only; --epochs, --pairs,
+--deconvolution-channels and --dataset-diversity apply to a single run's report.`,
   query: `Usage: cnn-slicer query <run-folder> <kind> [options]
 
 Prints the JSON answer of one slice query dCNN(x, l, c, t) on a recorded run (docs/queries.md).

@@ -1,0 +1,287 @@
+// Charts of the run comparison (docs/views.md, "Comparing runs"): the per-layer entropies of
+// several runs side by side, and the input diversity of each run's probe set (paper Fig. 5(B)),
+// one colour per run as in every chart of the comparison.
+import type { JSX } from 'preact';
+import { useRef } from 'preact/hooks';
+import { max } from 'd3-array';
+import { scaleBand, scaleLinear } from 'd3-scale';
+import type { InputDiversityAnswer } from '../../src/service/queries';
+import { runColour, runLetter } from '../compare';
+import type { LayerMatch } from '../compare';
+import { Card, fmtBits } from '../ui';
+import { classLabel, usePanelWidth } from './common';
+
+/** One run's per-layer values: inter-sample entropy and mean channel entropy (bits) by layer index. */
+export interface RunLayerValues {
+  epoch: number | undefined;
+  interSample: (number | undefined)[];
+  meanChannel: (number | undefined)[];
+}
+
+/** A value as a bar in a table cell: the bar's length is the value against the column's maximum. */
+function BarCell(props: { value: number | undefined; max: number; run: number; what: string }): JSX.Element {
+  const width = props.value === undefined || props.max <= 0 ? 0 : Math.max(1, (60 * props.value) / props.max);
+  return (
+    <td class="compare-value" data-run={props.run} title={`run ${runLetter(props.run)}: ${props.what} ${fmtBits(props.value)}`}>
+      <svg width="62" height="10" aria-hidden="true" style={{ verticalAlign: 'middle', marginRight: '4px' }}>
+        <rect x="0" y="1" width={width} height="8" style={{ fill: runColour(props.run) }} />
+      </svg>
+      {props.value === undefined ? <span class="muted">undefined</span> : fmtBits(props.value)}
+    </td>
+  );
+}
+
+export function LayerComparisonCard(props: { matches: LayerMatch[]; values: RunLayerValues[] }): JSX.Element {
+  const runs = props.values.length;
+  const interMax = max(props.values.flatMap((v) => v.interSample.filter((x): x is number => x !== undefined))) ?? 0;
+  const channelMax = max(props.values.flatMap((v) => v.meanChannel.filter((x): x is number => x !== undefined))) ?? 0;
+  const differing = props.matches.filter((m) => !m.compared);
+  const exportSpec = {
+    name: 'layers-compared',
+    table: () => ({
+      columns: [
+        'layer',
+        ...props.values.flatMap((_, r) => [
+          `run ${runLetter(r)} layer`,
+          `run ${runLetter(r)} inter-sample entropy (bits)`,
+          `run ${runLetter(r)} mean channel entropy (bits)`,
+        ]),
+      ],
+      rows: props.matches.map((m) => [
+        m.index,
+        ...props.values.flatMap((v, r) => {
+          const l = m.layers[r];
+          return [
+            l ? `${l.name} (${l.className})` : null,
+            m.compared ? (v.interSample[m.index] ?? null) : null,
+            m.compared ? (v.meanChannel[m.index] ?? null) : null,
+          ];
+        }),
+      ]),
+    }),
+  };
+  return (
+    <Card
+      title="Layers side by side"
+      label="Inter-sample entropy and mean channel entropy of each layer, run by run"
+      class="compare-layers"
+      export={exportSpec}
+    >
+      <p class="muted chart-note">
+        Each run at its last epoch ({props.values.map((v, r) => `${runLetter(r)}: epoch ${v.epoch ?? '—'}`).join(', ')}). Layers are matched
+        by position and type; a bar's length is the value against the largest in its column.
+      </p>
+      {differing.length > 0 && (
+        <div class="compare-differences" role="note">
+          <strong>The architectures differ.</strong>
+          <ul>
+            {differing.map((m) => (
+              <li key={m.index} class="architecture-difference">
+                {m.difference}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <table class="data compare-layers-table">
+        <thead>
+          <tr>
+            <th rowSpan={2}>layer</th>
+            <th colSpan={runs}>inter-sample entropy (bits)</th>
+            <th colSpan={runs}>mean channel entropy (bits)</th>
+          </tr>
+          <tr>
+            {[0, 1].flatMap((k) =>
+              props.values.map((_, r) => (
+                <th key={`${k}-${r}`}>
+                  <span class="swatch" style={{ background: runColour(r) }} />
+                  {runLetter(r)}
+                </th>
+              )),
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {props.matches.map((m) => (
+            <tr key={m.index} data-layer={m.index} class={m.compared ? 'compared' : 'not-compared'}>
+              <td>
+                {m.index} <span class="muted">{[...new Set(m.layers.map((l) => (l ? l.className : '—')))].join(' / ')}</span>
+              </td>
+              {m.compared ? (
+                <>
+                  {props.values.map((v, r) => (
+                    <BarCell key={`i${r}`} value={v.interSample[m.index]} max={interMax} run={r} what="inter-sample entropy" />
+                  ))}
+                  {props.values.map((v, r) =>
+                    m.index === 0 ? (
+                      <td key={`c${r}`} class="muted">
+                        —
+                      </td>
+                    ) : (
+                      <BarCell key={`c${r}`} value={v.meanChannel[m.index]} max={channelMax} run={r} what="mean channel entropy" />
+                    ),
+                  )}
+                </>
+              ) : (
+                <td colSpan={2 * runs} class="warning">
+                  {m.difference}
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Card>
+  );
+}
+
+const M = { left: 52, right: 10, top: 10, bottom: 40 };
+const HEIGHT = 230;
+
+/**
+ * Input diversity of each run's probe set at one subset size shared by all runs: groups "all" and
+ * each class, one bar per run. A group a run cannot fill at that size is marked "n/a", not drawn as 0.
+ */
+export function DiversityComparisonCard(props: {
+  answers: (InputDiversityAnswer | undefined)[];
+  sizeIndex: number;
+  /** Class names shared by the comparison (the run with the most classes). */
+  classNames: string[];
+  onSize(i: number): void;
+}): JSX.Element {
+  const ref = useRef<HTMLDivElement>(null);
+  const width = Math.max(320, Math.min(900, usePanelWidth(ref) - 40));
+  const first = props.answers.find((a) => a !== undefined);
+  const sizes = first?.sizes ?? [];
+  const s = Math.min(props.sizeIndex, Math.max(0, sizes.length - 1));
+  const groupCount = Math.max(0, ...props.answers.map((a) => a?.rows.length ?? 0));
+  const groups = Array.from({ length: groupCount }, (_, g) => g);
+  const names = props.classNames;
+  const groupName = (g: number) => (g === 0 ? 'all' : classLabel(g - 1, names));
+  const value = (r: number, g: number) => props.answers[r]?.rows[g]?.bits[s] ?? null;
+  const top = max(props.answers.flatMap((a, r) => groups.map((g) => (a ? value(r, g) : null)).filter((v): v is number => v !== null))) ?? 1;
+  const x = scaleBand<number>()
+    .domain(groups)
+    .range([M.left, width - M.right])
+    .padding(0.2);
+  const inner = scaleBand<number>()
+    .domain(props.answers.map((_, r) => r))
+    .range([0, x.bandwidth()])
+    .padding(0.08);
+  const y = scaleLinear()
+    .domain([0, top])
+    .nice()
+    .range([HEIGHT - M.bottom, M.top]);
+  const exportSpec = first && {
+    name: 'input-diversity-compared',
+    table: () => ({
+      columns: ['run', 'group', 'subset size', 'inter-sample entropy (bits)'],
+      rows: props.answers.flatMap((a, r) =>
+        a ? a.rows.flatMap((row, g) => a.sizes.map((size, i) => [runLetter(r), groupName(g), size, row.bits[i]])) : [],
+      ),
+    }),
+  };
+  const tools = (
+    <span class="source-toggle" role="group" aria-label="Subset size">
+      {sizes.map((size, i) => (
+        <button key={size} type="button" class="toggle" aria-pressed={i === s} onClick={() => props.onSize(i)}>
+          {size} inputs
+        </button>
+      ))}
+    </span>
+  );
+  return (
+    <Card
+      title="Input diversity"
+      label="Inter-sample entropy of each run's probe inputs per class"
+      class="compare-diversity"
+      export={exportSpec}
+      tools={tools}
+    >
+      {!first && <p class="muted">No run has an input-diversity answer.</p>}
+      {first && (
+        <div ref={ref}>
+          <svg
+            class="chart diversity-compare"
+            width={width}
+            height={HEIGHT}
+            role="img"
+            aria-label={`Inter-sample entropy of ${sizes[s]} raw probe inputs per group, one bar per run`}
+          >
+            <g class="grid">
+              {y.ticks(5).map((t) => (
+                <g key={t}>
+                  <line x1={M.left} x2={width - M.right} y1={y(t)} y2={y(t)} style={{ stroke: 'var(--vscode-panel-border)' }} />
+                  <text
+                    x={M.left - 6}
+                    y={y(t)}
+                    dy="0.32em"
+                    text-anchor="end"
+                    style={{ fill: 'var(--vscode-descriptionForeground)', fontSize: '10px' }}
+                  >
+                    {t}
+                  </text>
+                </g>
+              ))}
+            </g>
+            <text
+              class="axis-title"
+              transform={`translate(12,${(M.top + HEIGHT - M.bottom) / 2}) rotate(-90)`}
+              text-anchor="middle"
+              style={{ fill: 'currentColor', fontSize: '11px' }}
+            >
+              bits
+            </text>
+            {groups.map((g) => (
+              <g key={g} class="bar-group" data-group={g}>
+                {props.answers.map((_, r) => {
+                  const v = value(r, g);
+                  const bx = (x(g) ?? 0) + (inner(r) ?? 0);
+                  return v === null ? (
+                    <text
+                      key={r}
+                      class="na-text"
+                      x={bx + inner.bandwidth() / 2}
+                      y={HEIGHT - M.bottom - 4}
+                      text-anchor="middle"
+                      style={{ fill: 'var(--vscode-descriptionForeground)', fontSize: '9px' }}
+                    >
+                      n/a
+                    </text>
+                  ) : (
+                    <rect
+                      key={r}
+                      class="bar"
+                      data-run={r}
+                      x={bx}
+                      width={inner.bandwidth()}
+                      y={y(v)}
+                      height={HEIGHT - M.bottom - y(v)}
+                      style={{ fill: runColour(r) }}
+                    >
+                      <title>{`run ${runLetter(r)}, ${groupName(g)}: ${fmtBits(v)}`}</title>
+                    </rect>
+                  );
+                })}
+                <text
+                  x={(x(g) ?? 0) + x.bandwidth() / 2}
+                  y={HEIGHT - M.bottom + 14}
+                  text-anchor="middle"
+                  style={{ fill: 'currentColor', fontSize: '10px' }}
+                >
+                  {groupName(g)}
+                </text>
+              </g>
+            ))}
+            <line x1={M.left} x2={width - M.right} y1={HEIGHT - M.bottom} y2={HEIGHT - M.bottom} style={{ stroke: 'currentColor' }} />
+          </svg>
+          <p class="muted chart-note">
+            Inter-sample entropy of {sizes[s]} raw probe inputs drawn from each group (all classes mixed, then each class), the same size
+            for every run so the bars compare (the estimate grows with the subset size). A more diverse dataset has higher bars (paper Fig.
+            5(B)).
+          </p>
+        </div>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,315 @@
+// The comparison of several runs (the hypercube's fifth axis, docs/views.md "Comparing runs"): loss
+// and accuracy overlaid, the label entropies of one class across runs, the layers side by side and
+// each run's input diversity (paper Fig. 5(A)/(B)), one colour per run in every chart. The view takes
+// a list of runs, each with its own data source, and asks each run the queries of webview/plan.ts's
+// `comparePlan`, so a report (answers keyed by run) and a host (a query per run) can feed it alike.
+import type { JSX } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { format } from 'd3-format';
+import type { RunManifest } from '../../src/run/format';
+import type { ChannelEntropiesAnswer, InputDiversityAnswer, InterSampleAnswer, TrainingAnswer } from '../../src/service/queries';
+import { alignEpochs, matchLayers, meanDefined, runColour, runLabel, runLetter } from '../compare';
+import type { DataSource } from '../data';
+import { ViewError } from '../data';
+import { compareEpoch, compareQueries, queries } from '../plan';
+import { Card, fmtBits } from '../ui';
+import { DiversityComparisonCard, LayerComparisonCard } from '../charts/runComparison';
+import type { RunLayerValues } from '../charts/runComparison';
+import { classLabel } from '../charts/common';
+import { EpochLines } from '../charts/trainingLines';
+import type { LinePanel, LineSeries } from '../charts/trainingLines';
+
+/** One run of the comparison: its manifest and where its answers come from. */
+export interface CompareRun {
+  manifest: RunManifest;
+  data: DataSource;
+}
+
+interface RunAnswers {
+  training?: TrainingAnswer;
+  diversity?: InputDiversityAnswer;
+  layers: RunLayerValues;
+  /** Messages of the queries that failed, said under the charts. */
+  problems: string[];
+}
+
+const pct = format('.1%');
+const lossFormat = format('.4f');
+
+async function loadRun(run: CompareRun, all: RunManifest[], signal: AbortSignal): Promise<RunAnswers> {
+  const problems: string[] = [];
+  const ask = async <T,>(what: string, p: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await p();
+    } catch (e) {
+      if (signal.aborted) return undefined;
+      problems.push(`${what}: ${e instanceof ViewError || e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  };
+  const epoch = compareEpoch(run.manifest);
+  const options = { signal };
+  const [training, diversity] = await Promise.all([
+    ask('training metrics', () => run.data.query(queries.training(), { ...options, view: 'training' })),
+    ask('input diversity', () => run.data.query(compareQueries.inputDiversity(all), { ...options, view: 'training' })),
+  ]);
+  const interSample: (number | undefined)[] = [];
+  const meanChannel: (number | undefined)[] = [];
+  if (epoch !== undefined) {
+    await Promise.all(
+      run.manifest.layers.map(async (l) => {
+        const inter = await ask<InterSampleAnswer>(`inter-sample entropy of layer ${l.index}`, () =>
+          run.data.query(queries.interSample(l.index, epoch, { kind: 'all' }), { ...options, view: 'query' }),
+        );
+        interSample[l.index] = inter?.bits ?? undefined;
+        if (l.index === 0) return;
+        const channels = await ask<ChannelEntropiesAnswer>(`channel entropies of layer ${l.index}`, () =>
+          run.data.query(queries.channelEntropies(l.index, epoch, { kind: 'all' }), { ...options, view: 'channel' }),
+        );
+        meanChannel[l.index] = channels ? meanDefined(channels.all) : undefined;
+      }),
+    );
+  }
+  return { training, diversity, layers: { epoch, interSample, meanChannel }, problems };
+}
+
+export function CompareView(props: { runs: CompareRun[] }): JSX.Element {
+  const manifests = useMemo(() => props.runs.map((r) => r.manifest), [props.runs]);
+  const [answers, setAnswers] = useState<RunAnswers[] | undefined>(undefined);
+  const [cls, setCls] = useState(0);
+  const [sizeIndex, setSizeIndex] = useState(Number.MAX_SAFE_INTEGER);
+  useEffect(() => {
+    const controller = new AbortController();
+    setAnswers(undefined);
+    void Promise.all(props.runs.map((r) => loadRun(r, manifests, controller.signal))).then((a) => {
+      if (!controller.signal.aborted) setAnswers(a);
+    });
+    return () => controller.abort();
+  }, [props.runs, manifests]);
+  const matches = useMemo(() => matchLayers(manifests), [manifests]);
+  const labels = manifests.map((m, r) => runLabel(m, r));
+  if (!answers) {
+    return (
+      <div class="status" role="status">
+        <vscode-progress-ring class="ring" aria-hidden="true" /> Reading {props.runs.length} runs…
+      </div>
+    );
+  }
+  const classCount = Math.max(0, ...manifests.map((m) => m.dataset.classNames.length));
+  const classNames = manifests.reduce<string[]>(
+    (longest, m) => (m.dataset.classNames.length > longest.length ? m.dataset.classNames : longest),
+    [],
+  );
+  const picked = Math.min(cls, Math.max(0, classCount - 1));
+  const problems = answers.flatMap((a, r) => a.problems.map((p) => `run ${runLetter(r)} — ${p}`));
+  const sameClasses = manifests.every((m) => m.dataset.classNames.join('\u0000') === manifests[0].dataset.classNames.join('\u0000'));
+  return (
+    <>
+      <RunLegend labels={labels} />
+      {!sameClasses && (
+        <p class="status class-mismatch" role="note">
+          The runs’ datasets name their classes differently ({manifests.map((m, r) => `${runLetter(r)}: ${m.dataset.name}`).join(', ')}):
+          the charts below match classes by index and use the names of the run with the most classes.
+        </p>
+      )}
+      <CurvesCard answers={answers} labels={labels} />
+      <ClassEntropyCard answers={answers} labels={labels} cls={picked} classNames={classNames} onClass={setCls} />
+      <LayerComparisonCard matches={matches} values={answers.map((a) => a.layers)} />
+      <DiversityComparisonCard
+        answers={answers.map((a) => a.diversity)}
+        sizeIndex={sizeIndex}
+        classNames={classNames}
+        onSize={setSizeIndex}
+      />
+      {problems.length > 0 && (
+        <div class="status" role="note">
+          <span>
+            Not shown: {problems.slice(0, 6).join('; ')}
+            {problems.length > 6 ? ` and ${problems.length - 6} more` : ''}.
+          </span>
+        </div>
+      )}
+    </>
+  );
+}
+
+/** The runs and their colours, named once above every chart. */
+function RunLegend(props: { labels: string[] }): JSX.Element {
+  return (
+    <div class="training-legend run-legend" role="list" aria-label="Compared runs">
+      <span class="muted">Runs</span>
+      <div class="class-legend">
+        {props.labels.map((label, r) => (
+          <span key={r} role="listitem" class="legend-item" data-run={r}>
+            <span class="swatch" style={{ background: runColour(r) }} />
+            {label}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+/** Series of one measure, one per run, on the union of the runs' epochs. */
+function runSeries(
+  answers: RunAnswers[],
+  labels: string[],
+  pick: (t: TrainingAnswer) => (number | null)[],
+  suffix: string,
+  dashed = false,
+): { epochs: number[]; series: LineSeries[] } {
+  const aligned = alignEpochs(answers.map((a) => ({ epochs: a.training?.epochs ?? [], values: a.training ? pick(a.training) : [] })));
+  return {
+    epochs: aligned.epochs,
+    series: aligned.values
+      .map((values, r) => ({
+        key: `run-${r}${suffix}`,
+        label: `${runLetter(r)} ${suffix.slice(1)}`.trim(),
+        colour: runColour(r),
+        values,
+        dashed,
+      }))
+      .filter((_, r) => answers[r].training !== undefined),
+  };
+}
+
+function CurvesCard(props: { answers: RunAnswers[]; labels: string[] }): JSX.Element {
+  const [highlight, setHighlight] = useState<string | null>(null);
+  const trainLoss = runSeries(props.answers, props.labels, (t) => t.trainLoss, '-train');
+  const probeLoss = runSeries(props.answers, props.labels, (t) => t.probeLoss, '-probe', true);
+  const trainAcc = runSeries(props.answers, props.labels, (t) => t.trainAccuracy, '-train');
+  const probeAcc = runSeries(props.answers, props.labels, (t) => t.probeAccuracy, '-probe', true);
+  const epochs = trainLoss.epochs;
+  const panels: LinePanel[] = [
+    { id: 'loss', title: 'Loss (cross-entropy)', yLabel: 'loss', format: lossFormat, series: [...trainLoss.series, ...probeLoss.series] },
+    {
+      id: 'accuracy',
+      title: 'Accuracy',
+      yLabel: 'accuracy',
+      yDomain: [0, 1],
+      format: pct,
+      tick: format('.0%'),
+      series: [...trainAcc.series, ...probeAcc.series],
+    },
+  ];
+  const exportSpec = {
+    name: 'loss-and-accuracy-compared',
+    table: () => ({
+      columns: [
+        'epoch',
+        ...props.answers.flatMap((_, r) =>
+          ['train loss', 'probe loss', 'train accuracy', 'probe accuracy'].map((c) => `run ${runLetter(r)} ${c}`),
+        ),
+      ],
+      rows: epochs.map((e, i) => [
+        e,
+        ...props.answers.flatMap((_, r) =>
+          [trainLoss, probeLoss, trainAcc, probeAcc].map((s) => s.series.find((x) => x.key.startsWith(`run-${r}-`))?.values[i] ?? null),
+        ),
+      ]),
+    }),
+  };
+  return (
+    <Card
+      title="Loss and accuracy"
+      label="Loss and accuracy over the epochs, every run overlaid"
+      class="loss-chart compare-curves"
+      export={exportSpec}
+    >
+      <div class="series-legend compare-legend">
+        {props.labels.map((label, r) => (
+          <span key={r} data-run={r}>
+            <span class="swatch" style={{ background: runColour(r) }} />
+            {label}
+          </span>
+        ))}
+        <span class="muted">solid: training set · dashed: probe set</span>
+      </div>
+      {epochs.length === 0 ? (
+        <p class="muted">No run has a recorded epoch.</p>
+      ) : (
+        <EpochLines
+          epochs={epochs}
+          panels={panels}
+          selectedEpoch={epochs[epochs.length - 1]}
+          highlight={highlight}
+          onHighlight={(key) => setHighlight(highlight === key ? null : key)}
+          panelHeight={160}
+          label={`Loss and accuracy over epochs ${epochs[0]}–${epochs[epochs.length - 1]} of runs ${props.labels.join('; ')}`}
+          undefinedText="not measured"
+        />
+      )}
+    </Card>
+  );
+}
+
+function ClassEntropyCard(props: {
+  answers: RunAnswers[];
+  labels: string[];
+  cls: number;
+  classNames: string[];
+  onClass(c: number): void;
+}): JSX.Element {
+  const c = props.cls;
+  const given = runSeries(props.answers, props.labels, (t) => t.hLabelGivenPred[c] ?? t.epochs.map(() => null), '');
+  const scatter = runSeries(props.answers, props.labels, (t) => t.hPredGivenLabel[c] ?? t.epochs.map(() => null), '');
+  const name = classLabel(c, props.classNames);
+  const picker = (
+    <label>
+      Class{' '}
+      <select aria-label="Class compared" value={String(c)} onChange={(e) => props.onClass(Number((e.target as HTMLSelectElement).value))}>
+        {props.classNames.map((n, k) => (
+          <option key={k} value={String(k)}>
+            {classLabel(k, props.classNames)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  return (
+    <Card
+      title={`Label entropies of ${name}`}
+      label={`H(label | pred = ${name}) and H(pred | label = ${name}) over the epochs, one line per run`}
+      class="label-entropy compare-label-entropy"
+      tools={picker}
+    >
+      {given.epochs.length === 0 ? (
+        <p class="muted">No run has a recorded epoch.</p>
+      ) : (
+        <>
+          <EpochLines
+            epochs={given.epochs}
+            panels={[
+              {
+                id: 'labelGivenPred',
+                title: `H(label | pred = ${name})`,
+                yLabel: 'bits',
+                format: fmtBits,
+                series: given.series,
+                markUndefined: true,
+              },
+              {
+                id: 'predGivenLabel',
+                title: `H(pred | label = ${name})`,
+                yLabel: 'bits',
+                format: fmtBits,
+                series: scatter.series,
+                markUndefined: true,
+              },
+            ]}
+            selectedEpoch={given.epochs[given.epochs.length - 1]}
+            highlight={null}
+            panelHeight={140}
+            label={`Label entropies of ${name} in bits, one line per run`}
+            undefinedText="undefined"
+            undefinedNote="no input predicted as (top) or labelled with (bottom) this class at that epoch"
+          />
+          <p class="muted chart-note">
+            Top: how uncertain the true label is among the inputs each run predicts as {name}. Bottom: how scattered each run's predictions
+            for the inputs of {name} are. 0 bits = certain; a gap = undefined.
+          </p>
+        </>
+      )}
+    </Card>
+  );
+}
