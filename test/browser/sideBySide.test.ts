@@ -85,7 +85,7 @@ describe('channels and layers side by side (browser)', function () {
     );
     // The same inputs in the same rows: every column, the input column included, has one picture per row at one height.
     const tops = await page.$$eval(`${DECONVOLUTIONS} [data-testid=sbs-column]`, (cols) =>
-      cols.map((c) => [...c.querySelectorAll('canvas')].map((x) => Math.round(x.getBoundingClientRect().top))),
+      cols.map((c) => Array.from(c.querySelectorAll('canvas')).map((x) => Math.round(x.getBoundingClientRect().top))),
     );
     for (const t of tops) assert.deepEqual(t, tops[0]);
 
@@ -139,7 +139,7 @@ describe('channels and layers side by side (browser)', function () {
     // Each layer its own scale once the shared scale is switched off.
     await page.click('#panel-channel button:has-text("Shared y scale")');
     await page.waitForFunction((sel) => {
-      const v = [...document.querySelectorAll(sel)].map((e) => (e as HTMLElement).dataset.yMax);
+      const v = Array.from(document.querySelectorAll(sel)).map((e) => (e as HTMLElement).dataset.yMax);
       return v.length === 2 && v[0] !== v[1];
     }, MULTIPLES);
     await page.click('#panel-channel button:has-text("Shared y scale")');

@@ -5,8 +5,7 @@
 // of columns fits a half-width editor group without a horizontal scroll.
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
-import { greyLevel } from '../colours';
-import { classColour } from '../colours';
+import { classColour, greyLevel } from '../colours';
 import { classLabel, useWidth } from './common';
 
 /** One picture: `h × w × c` values (c ≥ 3 drawn as RGB), grey from `range[0]` (black) to `range[1]` (white). */
