@@ -109,10 +109,24 @@ describe('channels and layers side by side (browser)', function () {
       (await gridColumns(page, MAPS, 'sbs-map')).map((c) => c.channel),
       [0, 1, 2, 3],
     );
+    // Channels chosen in the Query view's slice are the ones shown.
+    await openView(page, 'query');
+    await page.fill('input[aria-label^="Channels of conv1"]', '1-2, 6');
+    await page.press('input[aria-label^="Channels of conv1"]', 'Enter');
+    await page.click('[data-testid=apply-query]');
+    await openView(page, 'channel');
+    await page.waitForSelector(`${MAPS} [data-testid=sbs-column][data-channel="6"] canvas`);
+    assert.deepEqual(
+      (await gridColumns(page, MAPS, 'sbs-map')).map((c) => c.channel),
+      [1, 2, 6],
+    );
+    assert.match((await page.textContent('#panel-channel [data-testid=sbs-caption]')) ?? '', /the slice's chosen channels/);
     // The report holds deconvolutions at its last epoch only: at the first one each column says so in place, calmly.
     await setEpochIndex(page, 0);
     await page.waitForSelector(`${DECONVOLUTIONS} .not-in-report`);
-    assert.equal(await page.$$eval(`${DECONVOLUTIONS} .not-in-report`, (els) => els.length), 4);
+    assert.equal(await page.$$eval(`${DECONVOLUTIONS} .not-in-report`, (els) => els.length), 3);
+    await page.locator(DECONVOLUTIONS).scrollIntoViewIfNeeded();
+    await screenshot(page, 'side-by-side-not-in-report-light');
     assert.equal(await page.$$eval(`${DECONVOLUTIONS} .error, ${DECONVOLUTIONS} .warning`, (els) => els.length), 0);
     await closeChecked(page, problems);
   });

@@ -809,6 +809,7 @@ function FeatureMapsSideBySide(props: SideBySideProps): JSX.Element {
       }
     >
       {props.caption}
+      <AllInputsNote what="These maps show one sample input of every class of the probe set." />
       {props.children}
       <QueryStatus result={result} what={`the feature maps of ${name} at epoch ${ui.epoch}`} />
       {current && props.rows.length > 0 && (
@@ -882,6 +883,7 @@ function DeconvolutionsSideBySide(props: SideBySideProps): JSX.Element {
         Each column is one channel's feature map projected back to input space; each projection is greyed to its channel's range over the
         sample inputs, so brightness compares down a column, shapes across columns.
       </p>
+      <AllInputsNote what="The deconvolutions show one sample input of every class of the probe set." />
       {props.children}
       {props.rows.length > 0 && (
         <SideBySideGrid
