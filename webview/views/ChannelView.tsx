@@ -3,26 +3,69 @@
 // entropies at the selected epoch by class, and the deconvolution of the selected channel. The
 // layer is the linked focus (a layer picked in any view), else the first layer of the slice.
 import type { JSX } from 'preact';
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { decodeFloat32 } from '../../src/service/queries';
-import type { ChannelEntropiesAnswer, DeconvolutionAnswer, SmallMultiplesAnswer } from '../../src/service/queries';
+import type {
+  ChannelEntropiesAnswer,
+  DeconvolutionAnswer,
+  FeatureMapsAnswer,
+  InputsAnswer,
+  SmallMultiplesAnswer,
+} from '../../src/service/queries';
 import type { RunManifest } from '../../src/run/format';
 import type { InputSubset } from '../../src/analysis/subsets';
 import { classLabel } from '../charts/common';
 import { CirclePacking, groupLabel, packValues } from '../charts/circlePacking';
 import type { GroupKey } from '../charts/circlePacking';
 import { DeconvolutionFigure } from '../charts/deconvolution';
-import { SmallMultiplesChart } from '../charts/smallMultiples';
+import { channelMaps } from '../charts/featureMaps';
+import { PictureColumn, rangeOf, RowLabels, SideBySideGrid } from '../charts/sideBySide';
+import type { GridPicture, GridRow } from '../charts/sideBySide';
+import { multiplesMaxBits, SmallMultiplesChart } from '../charts/smallMultiples';
 import { ALL_COLOUR, classColour } from '../colours';
 import type { Cell } from '../export';
 import { allChannels, queries, SAMPLE_INPUTS } from '../plan';
-import { describeSubset } from '../slice';
+import { describeSubset, parseIndices, ranges } from '../slice';
 import { shown, UiState, useApp, useQuery, useViewState } from '../state';
+import type { QueryResult } from '../state';
 import { Card, EpochSlider, fmtShape, LayerName, QueryStatus } from '../ui';
 
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isZoom = (v: unknown): v is string | null => v === null || (typeof v === 'string' && (v === 'all' || /^\d+$/.test(v)));
 const isColourBy = (v: unknown): v is 'class' | 'channel' => v === 'class' || v === 'channel';
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isLayerOrNone = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isInteger(v) && v > 0);
+const isMapScale = (v: unknown): v is MapScale => v === 'shared' || v === 'row';
+
+/** How the side-by-side feature maps are greyed: one range for every map shown, or each input's row its own. */
+type MapScale = 'shared' | 'row';
+
+/** Most channels shown side by side: more would shrink every picture below legibility. */
+export const MAX_SIDE_BY_SIDE = 12;
+
+/**
+ * The channels shown side by side: typed ranges ("0-3, 7") if any, else the slice's chosen
+ * channels of the layer when there are two or more, else the first four.
+ */
+export function comparedChannels(
+  text: string,
+  sliced: number[],
+  channelCount: number,
+): { channels: number[]; error?: string; from: 'typed' | 'slice' | 'default' } {
+  const fallback = (): { channels: number[]; from: 'slice' | 'default' } =>
+    sliced.length >= 2
+      ? { channels: [...sliced].sort((a, b) => a - b).slice(0, MAX_SIDE_BY_SIDE), from: 'slice' }
+      : { channels: Array.from({ length: Math.min(4, channelCount) }, (_, i) => i), from: 'default' };
+  if (!text.trim()) return fallback();
+  const parsed = parseIndices(text, Number.MAX_SAFE_INTEGER);
+  if (!parsed.indices) return { ...fallback(), error: (parsed.error ?? 'not a list of channels').replace('inputs', 'channels') };
+  const outside = parsed.indices.find((c) => c >= channelCount);
+  if (outside !== undefined)
+    return { ...fallback(), error: `channel ${outside} is not in this layer (it has channels 0–${channelCount - 1})` };
+  if (parsed.indices.length > MAX_SIDE_BY_SIDE)
+    return { channels: parsed.indices.slice(0, MAX_SIDE_BY_SIDE), from: 'typed', error: `showing the first ${MAX_SIDE_BY_SIDE}` };
+  return { channels: parsed.indices, from: 'typed' };
+}
 
 /** The classes an input subset keeps, or undefined when it can hold inputs of every class. */
 export function subsetClasses(subset: InputSubset): number[] | undefined {
@@ -133,6 +176,7 @@ function ChannelLayer(props: { layer: number }): JSX.Element {
       <MultiplesCard layer={layer} channels={channels} focused={focused} />
       <PackingCard layer={layer} channels={channels} focused={focused} />
       <DeconvolutionCard layer={layer} channels={channels} focused={focused} />
+      <SideBySideCards layer={layer} sliced={sliced} />
     </>
   );
 }
@@ -177,7 +221,23 @@ function MultiplesCard(props: CardProps): JSX.Element {
   const answer = sameLayer(shown(result), props.layer);
   const [sorted, setSorted] = useViewState('channel.sortMultiples', false, isBool);
   const [showAll, setShowAll] = useViewState('channel.showAllLine', true, isBool);
+  const [besideSaved, setBeside] = useViewState<number | null>('channel.besideLayer', null, isLayerOrNone);
+  const [sharedY, setSharedY] = useViewState('channel.sharedYScale', true, isBool);
+  // The second layer shown below this one (Fig. 14: lower against higher layers); never itself.
+  const beside = besideSaved !== null && besideSaved !== props.layer && besideSaved < manifest.layers.length ? besideSaved : null;
+  const besideResult = useQuery(beside === null ? null : queries.smallMultiples(beside), 'channel');
+  const besideAnswer = beside === null ? undefined : sameLayer(shown(besideResult), beside);
   const name = manifest.layers[props.layer].name;
+  // One y scale for both layers (the default when two are shown), so heights compare across layers.
+  const sharedMaxBits = sharedY && answer && besideAnswer ? Math.max(multiplesMaxBits(answer), multiplesMaxBits(besideAnswer)) : undefined;
+  const besideOrder = useMemo(() => {
+    if (!besideAnswer) return [];
+    const all = Array.from({ length: besideAnswer.channels }, (_, c) => c);
+    const k = besideAnswer.epochs.indexOf(ui.epoch);
+    if (!sorted || k < 0) return all;
+    const v = (c: number) => besideAnswer.all[c]?.[k] ?? -Infinity;
+    return all.sort((a, b) => v(b) - v(a) || a - b);
+  }, [besideAnswer, sorted, ui.epoch]);
   const epochIndex = answer ? answer.epochs.indexOf(ui.epoch) : -1;
   const order = useMemo(() => {
     const inRange = answer ? props.channels.filter((c) => c < answer.channels) : [];
@@ -215,6 +275,37 @@ function MultiplesCard(props: CardProps): JSX.Element {
           >
             All-classes line
           </button>
+          <label>
+            Beside{' '}
+            <select
+              value={beside ?? ''}
+              aria-label="Second layer shown below, for comparison"
+              onChange={(e) => {
+                const v = (e.target as HTMLSelectElement).value;
+                setBeside(v === '' ? null : Number(v));
+              }}
+            >
+              <option value="">no second layer</option>
+              {manifest.layers
+                .filter((l) => l.index > 0 && l.index !== props.layer)
+                .map((l) => (
+                  <option key={l.index} value={l.index}>
+                    {l.index} · {l.name}
+                  </option>
+                ))}
+            </select>
+          </label>
+          {beside !== null && (
+            <button
+              type="button"
+              class="toggle"
+              aria-pressed={sharedY}
+              title="Draw both layers on one y scale (0 to the larger maximum), so heights compare across layers; off: each layer its own scale"
+              onClick={() => setSharedY(!sharedY)}
+            >
+              Shared y scale
+            </button>
+          )}
         </>
       }
       export={
@@ -235,6 +326,11 @@ function MultiplesCard(props: CardProps): JSX.Element {
             bits on one scale for all; dashed rule = the selected epoch; <span class="warning">tinted band = dead channel</span> (0 for
             every probe input); <span class="warning">▲</span> = undefined value (a gap in the line).
           </p>
+          {beside !== null && (
+            <h4 class="sbs-layer-heading" data-testid="multiples-heading">
+              <LayerName layer={props.layer} /> <span class="muted">(the layer shown)</span>
+            </h4>
+          )}
           <SmallMultiplesChart
             answer={answer}
             order={order}
@@ -244,8 +340,41 @@ function MultiplesCard(props: CardProps): JSX.Element {
             focused={props.focused}
             showAll={showAll}
             onFocus={(c) => focus(props.layer, c)}
+            sharedMaxBits={sharedMaxBits}
           />
         </>
+      )}
+      {beside !== null && (
+        <div class="multiples-beside" data-testid="multiples-beside" data-layer={beside}>
+          <h4 class="sbs-layer-heading" data-testid="multiples-heading">
+            <LayerName layer={beside} />{' '}
+            <span class="muted">
+              (beside it;{' '}
+              {sharedY
+                ? 'one y scale for both layers, 0 to the larger maximum'
+                : 'its own y scale: heights do not compare with the layer above'}
+              ; click a multiple to show this layer)
+            </span>
+          </h4>
+          <QueryStatus result={besideResult} what={`the entropies of ${manifest.layers[beside].name} over epochs`} />
+          {besideAnswer && (
+            <SmallMultiplesChart
+              answer={besideAnswer}
+              order={besideOrder}
+              classNames={classNames}
+              layerName={manifest.layers[beside].name}
+              epoch={ui.epoch}
+              focused={null}
+              showAll={showAll}
+              onFocus={(c) => {
+                // The clicked layer becomes the one shown, and the one shown until now goes beside it.
+                setBeside(props.layer);
+                focus(beside, c);
+              }}
+              sharedMaxBits={sharedMaxBits}
+            />
+          )}
+        </div>
       )}
     </Card>
   );
@@ -528,4 +657,291 @@ function deconvolutionJson(a: DeconvolutionAnswer, classNames: string[]): unknow
       values: Array.from(data.subarray(i * size, (i + 1) * size)),
     })),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several channels side by side (Figs. 9 and 15): the same sample inputs, one column per channel.
+
+/** The rows of the side-by-side grids: the sample inputs, in the order the service returns them. */
+function sampleRows(inputs: InputsAnswer | undefined): GridRow[] {
+  return inputs ? inputs.inputs.map((input, i) => ({ input, label: inputs.labels[i] })) : [];
+}
+
+/** The input pictures of the rows (the grid's first column). */
+function inputPictures(inputs: InputsAnswer | undefined, decoded: Float32Array | undefined): (GridPicture | undefined)[] {
+  if (!inputs || !decoded) return [];
+  const [n = 0, h = 1, w = 1, c = 1] = inputs.images.shape;
+  return inputs.inputs.map((_, i) =>
+    i < n ? { data: decoded.subarray(i * h * w * c, (i + 1) * h * w * c), h, w, c, range: [inputs.min, inputs.max] } : undefined,
+  );
+}
+
+/** A column's state in a few words: a narrow column has no room for a whole sentence. */
+function ColumnStatus<T>(props: { result: QueryResult<T>; what: string }): JSX.Element | null {
+  if (props.result.status === 'loading')
+    return (
+      <span class="muted" role="status" style={{ fontSize: '11px' }}>
+        computing…
+      </span>
+    );
+  return <QueryStatus result={props.result} what={props.what} compact />;
+}
+
+function SideBySideCards(props: { layer: number; sliced: number[] }): JSX.Element {
+  const { manifest } = useApp();
+  const info = manifest.layers[props.layer];
+  const [text, setText] = useViewState(`channel.sideBySide.${props.layer}`, '', isString);
+  const [draft, setDraft] = useState(text);
+  useEffect(() => setDraft(text), [text, props.layer]);
+  const compared = comparedChannels(text, props.sliced, info.channels);
+  const inputsResult = useQuery(queries.inputs(SAMPLE_INPUTS), 'channel');
+  const inputs = shown(inputsResult);
+  const decoded = useMemo(() => (inputs ? decodeFloat32(inputs.images) : undefined), [inputs]);
+  const rows = useMemo(() => sampleRows(inputs), [inputs]);
+  const sources = useMemo(() => inputPictures(inputs, decoded), [inputs, decoded]);
+  const field = (
+    <label class="sbs-field">
+      Channels{' '}
+      <input
+        type="text"
+        size={10}
+        value={draft}
+        placeholder={ranges(compared.channels)}
+        aria-label={`Channels of ${info.name} shown side by side`}
+        aria-invalid={compared.error && compared.from !== 'typed' ? true : undefined}
+        onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
+        onChange={(e) => setText((e.target as HTMLInputElement).value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') setText((e.target as HTMLInputElement).value);
+        }}
+      />
+    </label>
+  );
+  const source =
+    compared.from === 'typed'
+      ? 'the channels typed in the field'
+      : compared.from === 'slice'
+        ? "the slice's chosen channels (type others in the field)"
+        : 'the first channels (choose channels in the Query view or type them in the field)';
+  const caption = (
+    <p class="muted channel-caption" data-testid="sbs-caption">
+      Channels {ranges(compared.channels)} of {info.name}: {source}. One row per sample input (one per class), one column per channel.
+      {compared.error && (
+        <span class="warning" role="alert">
+          {' '}
+          {compared.error}.
+        </span>
+      )}
+    </p>
+  );
+  if (info.channels < 2) return <></>;
+  return (
+    <>
+      <FeatureMapsSideBySide layer={props.layer} channels={compared.channels} rows={rows} sources={sources} field={field} caption={caption}>
+        <QueryStatus result={inputsResult} what="the sample inputs" />
+      </FeatureMapsSideBySide>
+      <DeconvolutionsSideBySide layer={props.layer} channels={compared.channels} rows={rows} sources={sources} caption={caption}>
+        <QueryStatus result={inputsResult} what="the sample inputs" />
+      </DeconvolutionsSideBySide>
+    </>
+  );
+}
+
+interface SideBySideProps {
+  layer: number;
+  channels: number[];
+  rows: GridRow[];
+  sources: (GridPicture | undefined)[];
+  caption: JSX.Element;
+  field?: JSX.Element;
+  children?: JSX.Element;
+}
+
+function FeatureMapsSideBySide(props: SideBySideProps): JSX.Element {
+  const { manifest, classNames, ui } = useApp();
+  const info = manifest.layers[props.layer];
+  const result = useQuery(queries.featureMaps(manifest, props.layer, ui.epoch), 'channel');
+  const answer = shown(result);
+  const current = answer && answer.layer === props.layer ? answer : undefined;
+  const [scale, setScale] = useViewState<MapScale>('channel.sideBySideScale', 'shared', isMapScale);
+  const decoded = useMemo(() => (current ? decodeFloat32(current.maps) : undefined), [current]);
+  const columns = useMemo(
+    () => (current && decoded ? props.channels.map((c) => ({ channel: c, maps: channelMaps(current, decoded, c) })) : []),
+    [current, decoded, props.channels],
+  );
+  const rowIndex = (a: FeatureMapsAnswer, input: number) => a.inputs.indexOf(input);
+  // The grey scale: over every map shown, or over each row's maps (one input across the channels).
+  const rowRanges = useMemo(() => {
+    if (!current) return [];
+    const all = rangeOf(columns.flatMap((col) => col.maps?.maps ?? []));
+    return props.rows.map((r) => {
+      if (scale === 'shared') return all;
+      const i = rowIndex(current, r.input);
+      return rangeOf(columns.flatMap((col) => (col.maps && i >= 0 ? [col.maps.maps[i]] : [])));
+    });
+  }, [current, columns, props.rows, scale]);
+  const name = info.name;
+  const fmtRange = (r: [number, number] | undefined) => (r ? `${r[0].toPrecision(3)} … ${r[1].toPrecision(3)}` : '');
+  return (
+    <Card
+      class="wide channel-sbs-maps"
+      title={
+        <>
+          Feature maps of channels side by side, <LayerName layer={props.layer} /> at epoch {ui.epoch}
+        </>
+      }
+      label="Feature maps of several channels side by side"
+      tools={
+        <>
+          {props.field}
+          <label>
+            grey scale{' '}
+            <select
+              value={scale}
+              aria-label="Grey scale of the feature maps"
+              onChange={(e) => setScale((e.target as HTMLSelectElement).value as MapScale)}
+            >
+              <option value="shared">shared by all maps</option>
+              <option value="row">per input (row)</option>
+            </select>
+          </label>
+        </>
+      }
+    >
+      {props.caption}
+      <AllInputsNote what="These maps show one sample input of every class of the probe set." />
+      {props.children}
+      <QueryStatus result={result} what={`the feature maps of ${name} at epoch ${ui.epoch}`} />
+      {current && props.rows.length > 0 && (
+        <>
+          <p class="muted channel-caption" data-testid="sbs-scale-note">
+            {scale === 'shared'
+              ? `Grey scale shared by every map shown: black = ${fmtRange(rowRanges[0]).replace(' … ', ', white = ')}.`
+              : 'Grey scale per input: each row runs from its own minimum (black) to its maximum (white) over the channels shown, written under the class.'}
+          </p>
+          <SideBySideGrid
+            columns={props.channels.length + 1}
+            label={`Feature maps of ${name}, channels ${ranges(props.channels)}`}
+            testId="sbs-maps"
+          >
+            {(size) => (
+              <>
+                <RowLabels
+                  rows={props.rows}
+                  size={size}
+                  classNames={classNames}
+                  notes={scale === 'row' ? rowRanges.map(fmtRange) : undefined}
+                />
+                <PictureColumn
+                  title="input"
+                  rows={props.rows}
+                  size={size}
+                  pictures={props.sources}
+                  labelOf={(r) => `Input #${r.input} (${classLabel(r.label, classNames)})`}
+                />
+                {columns.map((col) => (
+                  <PictureColumn
+                    key={col.channel}
+                    title={`${name} #${col.channel}`}
+                    channel={col.channel}
+                    layer={props.layer}
+                    rows={props.rows}
+                    size={size}
+                    testId="sbs-map"
+                    pictures={props.rows.map((r, k) => {
+                      const m = col.maps;
+                      const i = m ? m.inputs.indexOf(r.input) : -1;
+                      return m && i >= 0 ? { data: m.maps[i], h: m.h, w: m.w, c: 1, range: rowRanges[k] ?? m.range } : undefined;
+                    })}
+                    labelOf={(r) => `${name} #${col.channel} on input #${r.input} (${classLabel(r.label, classNames)})`}
+                  />
+                ))}
+              </>
+            )}
+          </SideBySideGrid>
+        </>
+      )}
+    </Card>
+  );
+}
+
+function DeconvolutionsSideBySide(props: SideBySideProps): JSX.Element {
+  const { manifest, classNames, ui } = useApp();
+  const info = manifest.layers[props.layer];
+  return (
+    <Card
+      class="wide channel-sbs-deconvolution"
+      title={
+        <>
+          Deconvolutions of channels side by side, <LayerName layer={props.layer} /> at epoch {ui.epoch}
+        </>
+      }
+      label="Deconvolutions of several channels side by side"
+    >
+      {props.caption}
+      <p class="muted channel-caption">
+        Each column is one channel's feature map projected back to input space; each projection is greyed to its channel's range over the
+        sample inputs, so brightness compares down a column, shapes across columns.
+      </p>
+      <AllInputsNote what="The deconvolutions show one sample input of every class of the probe set." />
+      {props.children}
+      {props.rows.length > 0 && (
+        <SideBySideGrid
+          columns={props.channels.length + 1}
+          label={`Deconvolutions of ${info.name}, channels ${ranges(props.channels)}`}
+          testId="sbs-deconvolutions"
+        >
+          {(size) => (
+            <>
+              <RowLabels rows={props.rows} size={size} classNames={classNames} />
+              <PictureColumn
+                title="input"
+                rows={props.rows}
+                size={size}
+                pictures={props.sources}
+                labelOf={(r) => `Input #${r.input} (${classLabel(r.label, classNames)})`}
+              />
+              {props.channels.map((c) => (
+                <DeconvolutionColumn key={c} layer={props.layer} channel={c} rows={props.rows} size={size} />
+              ))}
+            </>
+          )}
+        </SideBySideGrid>
+      )}
+    </Card>
+  );
+}
+
+/** One channel's deconvolutions down a column: its own query, its own status in place. */
+function DeconvolutionColumn(props: { layer: number; channel: number; rows: GridRow[]; size: number }): JSX.Element {
+  const { manifest, classNames, ui } = useApp();
+  const name = manifest.layers[props.layer].name;
+  const result = useQuery(queries.deconvolution(props.layer, props.channel, ui.epoch), 'channel');
+  const answer = shown(result);
+  const current = answer && answer.layer === props.layer && answer.channel === props.channel ? answer : undefined;
+  const pictures = useMemo(() => {
+    if (!current) return undefined;
+    const [n = 0, h = 1, w = 1, c = 1] = current.projections.shape;
+    const data = decodeFloat32(current.projections);
+    const size = h * w * c;
+    return props.rows.map((r) => {
+      const i = current.inputs.indexOf(r.input);
+      return i >= 0 && i < n
+        ? { data: data.subarray(i * size, (i + 1) * size), h, w, c, range: [current.min, current.max] as [number, number] }
+        : undefined;
+    });
+  }, [current, props.rows]);
+  return (
+    <PictureColumn
+      title={`${name} #${props.channel}`}
+      channel={props.channel}
+      layer={props.layer}
+      rows={props.rows}
+      size={props.size}
+      testId="sbs-projection"
+      pictures={pictures}
+      status={<ColumnStatus result={result} what={`the deconvolution of ${name} #${props.channel} at epoch ${ui.epoch}`} />}
+      labelOf={(r) => `Deconvolution of ${name} #${props.channel} for input #${r.input} (${classLabel(r.label, classNames)})`}
+    />
+  );
 }
