@@ -114,6 +114,18 @@ export function depthPairs(manifest: RunManifest, base?: number): [number, numbe
   return multi.filter((l) => l.index > first.index).map((l) => [first.index, l.index]);
 }
 
+/** Most depth-strip pairs a report precomputes: a deep network (ResNet-18: ~60 later layers) would otherwise multiply its size. */
+export const REPORT_DEPTH_PAIRS = 12;
+
+/** The depth pairs a report precomputes: all of them, or REPORT_DEPTH_PAIRS spread over the depth (the deepest included). */
+export function reportDepthPairs(manifest: RunManifest): [number, number][] {
+  const pairs = depthPairs(manifest);
+  return spreadEpochs(
+    pairs.map((_, k) => k),
+    REPORT_DEPTH_PAIRS,
+  ).map((k) => pairs[k]);
+}
+
 export interface ReportPlanOptions {
   /** Epochs that get forward-pass answers (capacity, feature maps, confusion cells, deconvolution). */
   epochs: number[];
@@ -153,9 +165,10 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
   // The Layer view's strips: every consecutive pair at the epoch strip's epochs (Figs. 10/11), and
   // the first convolution against every later multi-channel layer (Fig. 12) at the same epochs,
   // so the depth strip is complete at each of them. Duplicates of the above are answered once.
+  const depth = reportDepthPairs(manifest);
   for (const e of stripEpochs(manifest)) {
     for (const [a, b] of capacityPairs(manifest)) add('layer', queries.capacityMatrix(a, b, e, all));
-    for (const [a, b] of depthPairs(manifest)) add('layer', queries.capacityMatrix(a, b, e, all));
+    for (const [a, b] of depth) add('layer', queries.capacityMatrix(a, b, e, all));
   }
   const last = o.epochs[o.epochs.length - 1];
   if (last !== undefined) {
