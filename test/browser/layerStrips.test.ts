@@ -140,14 +140,14 @@ describe('browser: Layer view strips (small multiples of heatmaps)', function ()
     await page.click(`[data-testid=depth-strip] .strip-cell[data-key="pair-${i}-${j}"]`);
     await page.waitForFunction(
       ([i, j]) =>
-        (document.querySelector('#panel-layer select[aria-label="Layer I (columns)"]') as HTMLSelectElement | null)?.value === String(i) &&
-        (document.querySelector('#panel-layer select[aria-label="Layer J (rows)"]') as HTMLSelectElement | null)?.value === String(j),
+        document.querySelector<HTMLSelectElement>('#panel-layer select[aria-label="Layer I (columns)"]')?.value === String(i) &&
+        document.querySelector<HTMLSelectElement>('#panel-layer select[aria-label="Layer J (rows)"]')?.value === String(j),
       [i, j],
     );
     const big = await embedded<CapacityMatrixAnswer>(page, queries.capacityMatrix(i, j, last, ALL));
     await page.waitForFunction(
       ([sel, rows, columns]) => {
-        const c = document.querySelector(sel) as HTMLElement | null;
+        const c = document.querySelector<HTMLElement>(sel);
         return c?.dataset.rows === String(rows) && c.dataset.columns === String(columns);
       },
       [HEATMAP, big.rows, big.columns] as const,

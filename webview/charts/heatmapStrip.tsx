@@ -64,10 +64,10 @@ export function HeatmapStrip(props: {
   orderOf?: (a: CapacityMatrixAnswer) => { rowOrder: number[]; columnOrder: number[] };
   /** The cell shown large in the main heatmap, outlined. */
   activeKey?: string;
-  onOpen(key: string): void;
+  onOpen: (key: string) => void;
   testId: string;
   /** How a strip cell names itself to a screen reader, e.g. "epoch 4 of conv1 × conv2". */
-  describe(spec: StripCellSpec): string;
+  describe: (spec: StripCellSpec) => string;
 }): JSX.Element {
   const [results, setResults] = useState<Record<string, QueryResult<CapacityMatrixAnswer>>>({});
   const onResult = useCallback(
@@ -134,7 +134,7 @@ function StripCell(props: {
   side: number;
   active: boolean;
   orderOf?: (a: CapacityMatrixAnswer) => { rowOrder: number[]; columnOrder: number[] };
-  onOpen(): void;
+  onOpen: () => void;
   description: string;
 }): JSX.Element {
   const { answer: a, stats, maxBits, side, orderOf } = props;

@@ -721,11 +721,11 @@ function StripsCard(props: {
   layerJ: number;
   subset: InputSubset;
   strips: StripsState;
-  setStrips(s: StripsState): void;
-  orderOf(a: CapacityMatrixAnswer): { rowOrder: number[]; columnOrder: number[] };
+  setStrips: (s: StripsState) => void;
+  orderOf: (a: CapacityMatrixAnswer) => { rowOrder: number[]; columnOrder: number[] };
   sortNote: string;
-  onOpenPair(i: number, j: number): void;
-  nameOf(l: number): string;
+  onOpenPair: (i: number, j: number) => void;
+  nameOf: (l: number) => string;
 }): JSX.Element {
   const { manifest, ui, update } = useApp();
   const { strips, setStrips, layerI, layerJ, subset, nameOf } = props;
