@@ -106,6 +106,48 @@ describe('browser: Layer view strips (small multiples of heatmaps)', function ()
     await closeChecked(page, problems);
   });
 
+  it("keeps every epoch strip cell in the sorted heatmap's order: the reference epoch's (the last)", async () => {
+    const f = await browserFixture();
+    const expected = spreadEpochs(f.manifest.epochs, 4);
+    const last = f.manifest.epochs[f.manifest.epochs.length - 1];
+    const { page, problems } = await openReport(browser(), 'layer');
+    await page.waitForSelector(HEATMAP);
+    const reference = await embedded<CapacityMatrixAnswer>(page, queries.capacityMatrix(1, 2, last, ALL));
+    const columnOrder = reference.orders.columnMax;
+    assert.notDeepEqual(
+      columnOrder,
+      columnOrder.map((_, k) => k),
+      'the fixture sorts columns away from channel order',
+    );
+    await page.click('#panel-layer button:text-is("columns by max")');
+    await page.click('[data-testid=epoch-strip-toggle]');
+    await page.waitForSelector(`[data-testid=epoch-strip][data-ready="${expected.length}"]`);
+    const cells = await Promise.all(
+      expected.map(async (e) => ({
+        key: `epoch-${e}`,
+        answer: await embedded<CapacityMatrixAnswer>(page, queries.capacityMatrix(1, 2, e, ALL)),
+      })),
+    );
+    const shared = Math.max(...cells.map((c) => maxOf(c.answer)));
+    for (const { key, answer } of cells) {
+      for (const [x, y] of [
+        [0, 0],
+        [1, 3],
+        [answer.columns - 1, 5],
+      ]) {
+        // Displayed column x shows channel columnOrder[x] at every epoch.
+        const v = answer.values[y * answer.columns + columnOrder[x]]!;
+        const drawn = await stripColour(page, 'epoch-strip', key, x, y);
+        const expectedColour = await legendColour(page, 'epoch-strip', v / shared);
+        assert.ok(
+          close(drawn, expectedColour, 12),
+          `${key} displayed (${x}, ${y}) = channel ${columnOrder[x]}: drawn ${drawn}, legend ${expectedColour}`,
+        );
+      }
+    }
+    await closeChecked(page, problems);
+  });
+
   it('draws the depth strip of the first convolution against every later multi-channel layer on one scale; a click opens that pair large', async () => {
     const f = await browserFixture();
     const pairs = depthPairs(f.manifest);
