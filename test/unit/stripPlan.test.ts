@@ -10,11 +10,11 @@ const layer = (index: number, name: string, className: string, channels: number)
   name,
   className,
   channels,
-  outputShape: [],
+  outputShape: [] as number[],
   parameters: 0,
 });
 
-function manifestOf(layers: ReturnType<typeof layer>[], epochs: number[]): RunManifest {
+function manifestOf(layers: RunManifest['layers'], epochs: number[]): RunManifest {
   return { layers, epochs, probe: { classCounts: [50, 50] } } as unknown as RunManifest;
 }
 
