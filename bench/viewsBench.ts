@@ -13,13 +13,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../src/service/queries';
 import { seededRandom } from '../src/analysis/random';
 import type { CapacityMatrixAnswer, ChannelEntropiesAnswer, SmallMultiplesAnswer } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
 import type { ReportData } from '../webview/data';
 import { webviewPage } from '../webview/page';
-import { queries } from '../webview/plan';
+import { queries, stripEpochs } from '../webview/plan';
 
 const ROOT = resolve(__dirname, '..');
 const C = 512;
@@ -48,7 +49,51 @@ function order(values: number[], rows: number, columns: number, axis: 'row' | 'c
   return key.map((_, i) => i).sort((a, b) => key[b] - key[a] || a - b);
 }
 
-function syntheticReport(): ReportData {
+function capacityAnswer(values: number[], n: number, layerI: number, layerJ: number, epoch: number): CapacityMatrixAnswer {
+  return {
+    layerI,
+    layerJ,
+    epoch,
+    inputCount: 500,
+    bins: 32,
+    rows: n,
+    columns: n,
+    values,
+    orders: {
+      rowMax: order(values, n, n, 'row', 'max'),
+      rowMean: order(values, n, n, 'row', 'mean'),
+      columnMax: order(values, n, n, 'column', 'max'),
+      columnMean: order(values, n, n, 'column', 'mean'),
+    },
+  };
+}
+
+/**
+ * The Fig. 10 case: a model whose two layers have 64 channels, 21 epochs, and the pair's 64 × 64
+ * matrix at the epoch strip's default epochs (and nothing else), as a report holds them.
+ */
+function stripReport(): ReportData {
+  const base = syntheticReport(64);
+  const r = seededRandom(11);
+  const all = { kind: 'all' } as const;
+  const answers: ReportData['answers'] = {};
+  const epochs = stripEpochs(base.manifest);
+  for (const e of epochs) {
+    const q = queries.capacityMatrix(1, 2, e, all);
+    answers[canonicalQuery(q)] = {
+      answer: capacityAnswer(
+        Array.from({ length: 64 * 64 }, () => r() * (1 + e / 10)),
+        64,
+        1,
+        2,
+        e,
+      ),
+    };
+  }
+  return { ...base, answers };
+}
+
+function syntheticReport(C = 512): ReportData {
   const r = seededRandom(7);
   const layer = (index: number, name: string, side: number) => ({
     index,
@@ -60,11 +105,11 @@ function syntheticReport(): ReportData {
   });
   const manifest = {
     formatVersion: 1,
-    id: 'bench-512',
+    id: `bench-${C}`,
     status: 'completed',
     createdAt: new Date().toISOString(),
     updatedAt: new Date().toISOString(),
-    model: { file: '/bench/model.ts', fingerprint: 'f', name: 'bench-512.ts', sourceFiles: [] },
+    model: { file: '/bench/model.ts', fingerprint: 'f', name: `bench-${C}.ts`, sourceFiles: [] },
     layers: [
       { index: 0, name: 'input', className: 'Input', outputShape: [32, 32, 3], channels: 3, parameters: 0 },
       layer(1, 'convA', 4),
@@ -144,12 +189,7 @@ function syntheticReport(): ReportData {
   };
 }
 
-export async function benchViews(workDir: string): Promise<ViewsBenchLine[]> {
-  const executablePath = execFileSync(process.execPath, [join(ROOT, 'scripts/ensure-chromium.mjs')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-  const file = join(workDir, 'views-bench.html');
+function writeBenchPage(file: string, data: ReportData): string {
   writeFileSync(
     file,
     webviewPage({
@@ -157,10 +197,42 @@ export async function benchViews(workDir: string): Promise<ViewsBenchLine[]> {
       nonce: 'YmVuY2g=',
       script: { inline: readFileSync(join(ROOT, 'dist/webview.js'), 'utf8') },
       style: { inline: readFileSync(join(ROOT, 'media/webview.css'), 'utf8') },
-      data: syntheticReport(),
+      data,
       theme: 'light',
     }),
   );
+  return file;
+}
+
+/**
+ * The Fig. 10 strip: 4 epochs of a 64 × 64 pair, timed from the click that opens the epoch strip
+ * to all four heatmaps drawn (answers in the report, so "once computed"); median of three openings.
+ */
+async function benchEpochStrip(page: Page, file: string): Promise<number> {
+  await page.goto(`file://${file}`);
+  await page.waitForSelector('.run-header');
+  await page.click('#tab-layer');
+  await page.waitForSelector('#panel-layer [data-testid=epoch-strip-toggle]');
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = Date.now();
+    await page.click('[data-testid=epoch-strip-toggle]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=epoch-strip] canvas.strip-canvas[data-drawn]').length === 4);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+    times.push(Date.now() - t0);
+    await page.click('[data-testid=epoch-strip-toggle]');
+    await page.waitForSelector('[data-testid=epoch-strip]', { state: 'detached' });
+  }
+  return times.sort((a, b) => a - b)[1];
+}
+
+export async function benchViews(workDir: string, only?: 'strip'): Promise<ViewsBenchLine[]> {
+  const executablePath = execFileSync(process.execPath, [join(ROOT, 'scripts/ensure-chromium.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  const file = writeBenchPage(join(workDir, 'views-bench.html'), syntheticReport());
+  const stripFile = writeBenchPage(join(workDir, 'views-bench-strip.html'), stripReport());
   const browser = await chromium.launch({
     executablePath,
     args: [
@@ -176,6 +248,13 @@ export async function benchViews(workDir: string): Promise<ViewsBenchLine[]> {
   const lines: ViewsBenchLine[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const stripMs = await benchEpochStrip(page, stripFile);
+    const stripLine = {
+      label: 'Layer view, Fig. 10 epoch strip (4 epochs of a 64 × 64 pair): click → drawn, once computed (median of 3)',
+      ms: stripMs,
+      goalMs: 500,
+    };
+    if (only === 'strip') return [stripLine];
     await page.goto(`file://${file}`);
     await page.waitForSelector('.run-header');
     // Time from a click to the drawn result, as a person waits for it: median of three visits.
@@ -242,6 +321,7 @@ export async function benchViews(workDir: string): Promise<ViewsBenchLine[]> {
       label: `  reference: the same matrix as 262,144 SVG <rect>s → ${(svgMs / Math.max(1, drawMs)).toFixed(0)}× the canvas draw`,
       ms: svgMs,
     });
+    lines.push(stripLine);
     lines.push({
       label: 'Channel view, 512 small multiples × 21 epochs × 10 classes + circle packing: tab click → drawn',
       ms: multiplesOpen,

@@ -93,6 +93,39 @@ export function capacityPairs(manifest: RunManifest): [number, number][] {
   return pairs;
 }
 
+/** How many epochs the Layer view's epoch strip shows by default (Figs. 10/11): spread over the run. */
+export const STRIP_EPOCH_COUNT = 4;
+
+/** The epoch strip's default epochs: 4 spread over the recorded ones, the first and last included. */
+export function stripEpochs(manifest: RunManifest): number[] {
+  return spreadEpochs(manifest.epochs, STRIP_EPOCH_COUNT);
+}
+
+/**
+ * The depth strip's default pairs (Fig. 12): the first convolution (else the first layer with
+ * several channels) as layer I against every later layer with several channels as layer J; with
+ * `base` (a multi-channel layer), that layer instead of the first convolution.
+ */
+export function depthPairs(manifest: RunManifest, base?: number): [number, number][] {
+  const multi = manifest.layers.filter((l) => l.index > 0 && l.channels > 1);
+  const first =
+    (base !== undefined ? multi.find((l) => l.index === base) : undefined) ?? multi.find((l) => /conv/i.test(l.className)) ?? multi[0];
+  if (!first) return [];
+  return multi.filter((l) => l.index > first.index).map((l) => [first.index, l.index]);
+}
+
+/** Most depth-strip pairs a report precomputes: a deep network (ResNet-18: ~60 later layers) would otherwise multiply its size. */
+export const REPORT_DEPTH_PAIRS = 12;
+
+/** The depth pairs a report precomputes: all of them, or REPORT_DEPTH_PAIRS spread over the depth (the deepest included). */
+export function reportDepthPairs(manifest: RunManifest): [number, number][] {
+  const pairs = depthPairs(manifest);
+  return spreadEpochs(
+    pairs.map((_, k) => k),
+    REPORT_DEPTH_PAIRS,
+  ).map((k) => pairs[k]);
+}
+
 export interface ReportPlanOptions {
   /** Epochs that get forward-pass answers (capacity, feature maps, confusion cells, deconvolution). */
   epochs: number[];
@@ -128,6 +161,14 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
       add('layer', queries.layerCapacity(a, b, e, all));
     }
     for (const l of layers) add('layer', queries.featureMaps(manifest, l.index, e));
+  }
+  // The Layer view's strips: every consecutive pair at the epoch strip's epochs (Figs. 10/11), and
+  // the first convolution against every later multi-channel layer (Fig. 12) at the same epochs,
+  // so the depth strip is complete at each of them. Duplicates of the above are answered once.
+  const depth = reportDepthPairs(manifest);
+  for (const e of stripEpochs(manifest)) {
+    for (const [a, b] of capacityPairs(manifest)) add('layer', queries.capacityMatrix(a, b, e, all));
+    for (const [a, b] of depth) add('layer', queries.capacityMatrix(a, b, e, all));
   }
   const last = o.epochs[o.epochs.length - 1];
   if (last !== undefined) {

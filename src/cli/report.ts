@@ -12,7 +12,7 @@ import { canonicalQuery, QueryError } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData, ReportRun } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
-import { capacityPairs, comparePlan, queries, reportPlan, spreadEpochs } from '../../webview/plan';
+import { capacityPairs, comparePlan, depthPairs, queries, reportDepthPairs, reportPlan, spreadEpochs, stripEpochs } from '../../webview/plan';
 import { HELP, UsageError } from './usage';
 import { intOption, layerPairsOption } from './options';
 
@@ -93,7 +93,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       createdAt: new Date().toISOString(),
       manifest,
       answers,
-      coverage: `all probe inputs; capacity between consecutive multi-channel layers${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; deconvolution of the first ${o.deconvolutionChannels} channels at epoch ${epochs[epochs.length - 1] ?? '—'}`,
+      coverage: `all probe inputs; capacity between consecutive multi-channel layers${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${o.deconvolutionChannels} channels at epoch ${epochs[epochs.length - 1] ?? '—'}`,
     };
     const html = webviewPage({
       title: `CNN Slicer — ${manifest.model.name} (${manifest.id})`,
@@ -110,6 +110,13 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   } finally {
     engine.close();
   }
+}
+
+/** What the Layer view's strips can show from the report: the epoch strip's epochs and the depth strip's pairs. */
+function stripCoverage(manifest: ReportData['manifest']): string {
+  const depth = reportDepthPairs(manifest);
+  const all = depthPairs(manifest).length;
+  return `epoch strips at epochs ${stripEpochs(manifest).join(', ')}; depth strip of layer ${depth[0]?.[0] ?? '—'} against ${depth.length === all ? `every later multi-channel layer` : `${depth.length} of ${all} later multi-channel layers`} at those epochs`;
 }
 
 /**

@@ -171,8 +171,8 @@ function colourTable(maxBits: number): Uint8ClampedArray {
   return table;
 }
 
-/** One pixel per cell in display order, plus the list of undefined cells (display positions). */
-function cellImage(
+/** One pixel per cell in display order, plus the list of undefined cells (display positions). The strips draw it too. */
+export function cellImage(
   a: CapacityMatrixAnswer,
   rowOrder: number[],
   columnOrder: number[],

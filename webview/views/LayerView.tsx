@@ -2,7 +2,7 @@
 // shared epoch, sortable by row/column max or mean; the feature maps of a clicked cell's two
 // channels; and the layer-level capacity between pairs of layers.
 import type { JSX } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { canonicalQuery, decodeFloat32 } from '../../src/service/queries';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import type { InputSubset } from '../../src/analysis/subsets';
@@ -22,7 +22,9 @@ import { usePanelWidth } from '../charts/common';
 import { channelMaps, FeatureMapPairs } from '../charts/featureMaps';
 import { LayerCapacityCard, PairSpec } from '../charts/layerCapacity';
 import { capacityScale } from '../colours';
-import { queries, SAMPLE_INPUTS } from '../plan';
+import { HeatmapStrip } from '../charts/heatmapStrip';
+import type { StripCellSpec } from '../charts/heatmapStrip';
+import { depthPairs, queries, SAMPLE_INPUTS, stripEpochs } from '../plan';
 import { defaultLayers, QueryResult, shown, useApp, useQuery, useViewState } from '../state';
 import { Card, ColourLegend, EpochSlider, fmtBits, LayerName, QueryStatus } from '../ui';
 import type { PlaybackFrame } from '../ui';
@@ -55,6 +57,25 @@ const validSelected = (v: unknown): v is SelectedState | null => {
 };
 const validPairs = (v: unknown): v is [number, number][] =>
   Array.isArray(v) && v.length <= 32 && v.every((p) => Array.isArray(p) && p.length === 2 && isInt(p[0]) && isInt(p[1]));
+
+/** Which strips are open, and the epochs / base layer the user picked for them (null = the default). */
+interface StripsState {
+  epochOpen: boolean;
+  depthOpen: boolean;
+  epochs: number[] | null;
+  depthBase: number | null;
+}
+const validStrips = (v: unknown): v is StripsState => {
+  const s = v as StripsState;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof s.epochOpen === 'boolean' &&
+    typeof s.depthOpen === 'boolean' &&
+    (s.epochs === null || (Array.isArray(s.epochs) && s.epochs.length <= 64 && s.epochs.every(isInt))) &&
+    (s.depthBase === null || isInt(s.depthBase))
+  );
+};
 
 const SCALE_MODES: readonly ScaleMode[] = ['shared', 'matrix'];
 const validScale = (v: unknown): v is ScaleMode => SCALE_MODES.includes(v as ScaleMode);
@@ -163,6 +184,11 @@ export function LayerView(): JSX.Element {
   const [custom, setCustom] = useViewState<[number, number][]>('layer.compare', [], validPairs);
   const [scaleMode, setScaleMode] = useViewState<ScaleMode>('layer.scale', 'shared', validScale);
   const [sortEpochState, setSortEpoch] = useViewState<number | null>('layer.sortEpoch', null, validSortEpoch);
+  const [strips, setStrips] = useViewState<StripsState>(
+    'layer.strips',
+    { epochOpen: false, depthOpen: false, epochs: null, depthBase: null },
+    validStrips,
+  );
   const lastEpoch = manifest.epochs[manifest.epochs.length - 1] ?? 0;
   const sortEpoch = sortEpochState !== null && manifest.epochs.includes(sortEpochState) ? sortEpochState : lastEpoch;
 
@@ -200,6 +226,14 @@ export function LayerView(): JSX.Element {
   };
 
   const nameOf = (l: number) => manifest.layers[l]?.name ?? `layer ${l}`;
+  // Every cell of the epoch strip in the main heatmap's order: the reference epoch's when sorted.
+  const stripOrder = useCallback(
+    (m: CapacityMatrixAnswer) =>
+      sorted && reference && reference.rows === m.rows && reference.columns === m.columns
+        ? displayOrders(reference, sort)
+        : displayOrders(m, { rows: 'original', columns: 'original' }),
+    [sorted, reference, sort.rows, sort.columns],
+  );
 
   if (!layers.length) return <p class="status">This model has no layer after its input.</p>;
 
@@ -250,6 +284,23 @@ export function LayerView(): JSX.Element {
           onDrawn={(e) => setDrawn({ key: pairKey, epoch: e })}
           selected={selected}
           onSelect={(cell) => setSelected({ layerI, layerJ, ...cell })}
+          nameOf={nameOf}
+        />
+      )}
+      {hasEpochs && (
+        <StripsCard
+          layerI={layerI}
+          layerJ={layerJ}
+          subset={subset}
+          strips={strips}
+          setStrips={setStrips}
+          orderOf={stripOrder}
+          sortNote={
+            sorted
+              ? `rows and columns in epoch ${reference?.epoch ?? sortEpoch}'s order, as the heatmap above`
+              : 'rows and columns in channel order'
+          }
+          onOpenPair={setPair}
           nameOf={nameOf}
         />
       )}
@@ -655,6 +706,145 @@ function FeatureMapsCard(props: {
             </>
           )}
         </>
+      )}
+    </Card>
+  );
+}
+
+/**
+ * The Layer view's small multiples (paper Figs. 10–12): the current pair at several epochs, and one
+ * layer against every later multi-channel layer at the current epoch, each strip on one colour scale.
+ * Both are closed until asked for: each cell is a capacity query the service may have to compute.
+ */
+function StripsCard(props: {
+  layerI: number;
+  layerJ: number;
+  subset: InputSubset;
+  strips: StripsState;
+  setStrips: (s: StripsState) => void;
+  orderOf: (a: CapacityMatrixAnswer) => { rowOrder: number[]; columnOrder: number[] };
+  sortNote: string;
+  onOpenPair: (i: number, j: number) => void;
+  nameOf: (l: number) => string;
+}): JSX.Element {
+  const { manifest, ui, update } = useApp();
+  const { strips, setStrips, layerI, layerJ, subset, nameOf } = props;
+  const defaultEpochs = stripEpochs(manifest);
+  const picked = strips.epochs?.filter((e) => manifest.epochs.includes(e)) ?? [];
+  const epochs = strips.epochs !== null && picked.length ? picked : defaultEpochs;
+  const epochCells: StripCellSpec[] = epochs.map((e) => ({
+    key: `epoch-${e}`,
+    query: queries.capacityMatrix(layerI, layerJ, e, subset),
+    label: `epoch ${e}`,
+  }));
+  const toggleEpoch = (e: number) => {
+    const next = epochs.includes(e) ? epochs.filter((x) => x !== e) : [...epochs, e].sort((a, b) => a - b);
+    setStrips({ ...strips, epochs: next.length ? next : null });
+  };
+  const multi = manifest.layers.filter((l) => l.index > 0 && l.channels > 1);
+  const pairs = depthPairs(manifest, strips.depthBase ?? undefined);
+  const base = pairs[0]?.[0];
+  const depthCells: StripCellSpec[] = pairs.map(([i, j]) => ({
+    key: `pair-${i}-${j}`,
+    query: queries.capacityMatrix(i, j, ui.epoch, subset),
+    label: `${nameOf(j)} × ${nameOf(i)}`,
+  }));
+  const pairName = `${nameOf(layerJ)} × ${nameOf(layerI)}`;
+  return (
+    <Card class="wide strips-card" title="Small multiples: capacity over epochs and with depth" label="Heatmap strips">
+      <div class="sort-tools" role="group" aria-label="Heatmap strips">
+        <button
+          type="button"
+          class="toggle"
+          aria-expanded={strips.epochOpen}
+          aria-pressed={strips.epochOpen}
+          data-testid="epoch-strip-toggle"
+          onClick={() => setStrips({ ...strips, epochOpen: !strips.epochOpen })}
+        >
+          {strips.epochOpen ? '▾' : '▸'} epoch strip of {pairName}
+        </button>
+        <button
+          type="button"
+          class="toggle"
+          aria-expanded={strips.depthOpen}
+          aria-pressed={strips.depthOpen}
+          data-testid="depth-strip-toggle"
+          onClick={() => setStrips({ ...strips, depthOpen: !strips.depthOpen })}
+        >
+          {strips.depthOpen ? '▾' : '▸'} depth strip{base !== undefined ? ` of ${nameOf(base)}` : ''}
+        </button>
+      </div>
+      {strips.epochOpen && (
+        <section aria-label={`Epoch strip of ${pairName}`} data-testid="epoch-strip-section">
+          <div class="sort-tools" role="group" aria-label="Epochs of the strip">
+            <span class="muted">Epochs:</span>
+            {manifest.epochs.map((e) => (
+              <button key={e} type="button" class="toggle" aria-pressed={epochs.includes(e)} onClick={() => toggleEpoch(e)}>
+                {e}
+              </button>
+            ))}
+            <button
+              type="button"
+              class="toggle"
+              aria-pressed={strips.epochs === null}
+              onClick={() => setStrips({ ...strips, epochs: null })}
+            >
+              default ({defaultEpochs.join(', ')})
+            </button>
+          </div>
+          <p class="muted">
+            {pairName} at {epochs.length} epoch{epochs.length === 1 ? '' : 's'}, one colour scale for all of them; {props.sortNote}. Click a
+            heatmap to open it large.
+          </p>
+          <HeatmapStrip
+            cells={epochCells}
+            orderOf={props.orderOf}
+            activeKey={`epoch-${ui.epoch}`}
+            onOpen={(key) => update({ epoch: Number(key.slice('epoch-'.length)) })}
+            testId="epoch-strip"
+            describe={(c) => `${pairName} at ${c.label}`}
+          />
+        </section>
+      )}
+      {strips.depthOpen && (
+        <section aria-label="Depth strip" data-testid="depth-strip-section">
+          <div class="sort-tools" role="group" aria-label="Base layer of the depth strip">
+            <label>
+              layer I{' '}
+              <select
+                aria-label="Depth strip layer"
+                value={base ?? ''}
+                onChange={(e) => setStrips({ ...strips, depthBase: Number((e.target as HTMLSelectElement).value) })}
+              >
+                {multi.slice(0, -1).map((l) => (
+                  <option key={l.index} value={l.index}>
+                    {l.index} · {l.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          {depthCells.length === 0 ? (
+            <p class="muted">No later layer with several channels to compare with.</p>
+          ) : (
+            <>
+              <p class="muted">
+                {base !== undefined ? nameOf(base) : ''} (columns) against every later layer with several channels (rows) at epoch{' '}
+                {ui.epoch}, one colour scale for all of them; rows and columns in channel order. Click a heatmap to open that pair large.
+              </p>
+              <HeatmapStrip
+                cells={depthCells}
+                activeKey={`pair-${layerI}-${layerJ}`}
+                onOpen={(key) => {
+                  const [, i, j] = key.split('-').map(Number);
+                  props.onOpenPair(i, j);
+                }}
+                testId="depth-strip"
+                describe={(c) => `${c.label} at epoch ${ui.epoch}`}
+              />
+            </>
+          )}
+        </section>
       )}
     </Card>
   );

@@ -1,0 +1,243 @@
+// Small multiples of channel-capacity heatmaps (paper Figs. 10–12): a strip of one pair's heatmaps
+// at several epochs, or of one layer against several later layers. Every cell of a strip is drawn
+// with ONE colour domain (0 to the largest value over the strip's answers), so the same value has
+// the same colour in every cell and "brighter with training / with depth" can be read across the
+// strip. Each cell is its own slice query (through webview/plan.ts, so a report precomputes it); a
+// cell a report did not precompute says so in its place, neutrally.
+import type { JSX } from 'preact';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { CapacityMatrixAnswer } from '../../src/service/queries';
+import type { QueryOf } from '../data';
+import { capacityScale } from '../colours';
+import { QueryResult, useQuery } from '../state';
+import { ColourLegend, fmtBits, pixelRatio } from '../ui';
+import { cellImage, matrixStats, sharedMaxBits } from './capacityHeatmap';
+import type { MatrixStats } from './capacityHeatmap';
+import { usePanelWidth } from './common';
+
+export interface StripCellSpec {
+  /** Unique within the strip, e.g. "epoch-4" or "pair-1-3". */
+  key: string;
+  query: QueryOf<'capacityMatrix'>;
+  /** What the cell is: "epoch 4", or the pair's names. */
+  label: string;
+}
+
+/** The mean over the defined cells of a matrix, in bits (0 when none is defined). */
+export function matrixMeanBits(a: CapacityMatrixAnswer): number {
+  let sum = 0;
+  let n = 0;
+  for (const v of a.values) {
+    if (v !== null && Number.isFinite(v)) {
+      sum += v;
+      n++;
+    }
+  }
+  return n ? sum / n : 0;
+}
+
+/** Runs one cell's query and hands the result to the strip, which needs every answer for its one domain. */
+function CellQuery(props: { spec: StripCellSpec; onResult: (key: string, r: QueryResult<CapacityMatrixAnswer>) => void }): null {
+  const result = useQuery(props.spec.query, 'layer');
+  const { onResult } = props;
+  const key = props.spec.key;
+  useEffect(() => onResult(key, result), [key, result, onResult]);
+  return null;
+}
+
+// Answers are immutable and shared through the answer cache: their figures are computed once each.
+const statsOf = new WeakMap<CapacityMatrixAnswer, MatrixStats & { mean: number }>();
+function stripStats(a: CapacityMatrixAnswer): MatrixStats & { mean: number } {
+  let s = statsOf.get(a);
+  if (!s) {
+    s = { ...matrixStats(a), mean: matrixMeanBits(a) };
+    statsOf.set(a, s);
+  }
+  return s;
+}
+
+const identity = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+export function HeatmapStrip(props: {
+  cells: StripCellSpec[];
+  /** Row and column order for a cell's answer (one order for the whole strip); channel order when absent. */
+  orderOf?: (a: CapacityMatrixAnswer) => { rowOrder: number[]; columnOrder: number[] };
+  /** The cell shown large in the main heatmap, outlined. */
+  activeKey?: string;
+  onOpen: (key: string) => void;
+  testId: string;
+  /** How a strip cell names itself to a screen reader, e.g. "epoch 4 of conv1 × conv2". */
+  describe: (spec: StripCellSpec) => string;
+}): JSX.Element {
+  const [results, setResults] = useState<Record<string, QueryResult<CapacityMatrixAnswer>>>({});
+  const onResult = useCallback(
+    (key: string, r: QueryResult<CapacityMatrixAnswer>) => setResults((old) => (old[key] === r ? old : { ...old, [key]: r })),
+    [],
+  );
+  const wrap = useRef<HTMLDivElement>(null);
+  const panelWidth = usePanelWidth(wrap);
+  // The answers of this strip's current cells only (a result of a previous cell set may linger).
+  const ready = props.cells.map((c) => {
+    const r = results[c.key];
+    const a = r?.status === 'ready' ? r.answer : undefined;
+    const same = a && a.layerI === c.query.layerI && a.layerJ === c.query.layerJ && a.epoch === c.query.epoch;
+    return same ? a : undefined;
+  });
+  const stats = ready.map((a) => (a ? stripStats(a) : undefined));
+  const maxBits = sharedMaxBits(stats.filter((s): s is MatrixStats & { mean: number } => s !== undefined)) || 1;
+  const colour = useMemo(() => capacityScale(maxBits), [maxBits]);
+  // Up to four cells a row in the panel's width (a half-width editor gets two); they wrap, never scroll sideways.
+  const perRow = Math.max(1, Math.min(props.cells.length, 4, Math.floor(panelWidth / 150)));
+  const side = Math.max(60, Math.min(200, Math.floor((Math.min(panelWidth, 900) - 24) / perRow) - 16));
+  const readyCount = stats.filter((s) => s).length;
+  return (
+    <div ref={wrap} data-testid={props.testId} data-scale-max={maxBits} data-ready={readyCount} data-cells={props.cells.length}>
+      {props.cells.map((c) => (
+        <CellQuery key={c.key} spec={c} onResult={onResult} />
+      ))}
+      <div class="heatmap-strip" role="list" style={{ display: 'flex', flexWrap: 'wrap', gap: '8px', maxWidth: '100%' }}>
+        {props.cells.map((c, k) => (
+          <StripCell
+            key={c.key}
+            spec={c}
+            result={results[c.key]}
+            answer={ready[k]}
+            stats={stats[k]}
+            maxBits={maxBits}
+            side={side}
+            active={c.key === props.activeKey}
+            orderOf={props.orderOf}
+            onOpen={() => props.onOpen(c.key)}
+            description={props.describe(c)}
+          />
+        ))}
+      </div>
+      {readyCount > 0 && (
+        <ColourLegend
+          colour={colour}
+          min={0}
+          max={maxBits}
+          label="Capacity (bits)"
+          note="one scale for the whole strip; brighter = smaller"
+        />
+      )}
+    </div>
+  );
+}
+
+function StripCell(props: {
+  spec: StripCellSpec;
+  result: QueryResult<CapacityMatrixAnswer> | undefined;
+  answer: CapacityMatrixAnswer | undefined;
+  stats: (MatrixStats & { mean: number }) | undefined;
+  maxBits: number;
+  side: number;
+  active: boolean;
+  orderOf?: (a: CapacityMatrixAnswer) => { rowOrder: number[]; columnOrder: number[] };
+  onOpen: () => void;
+  description: string;
+}): JSX.Element {
+  const { answer: a, stats, maxBits, side, orderOf } = props;
+  const ref = useRef<HTMLCanvasElement>(null);
+  const orders = useMemo(() => {
+    if (!a) return undefined;
+    const o = orderOf?.(a);
+    return o && o.rowOrder.length === a.rows && o.columnOrder.length === a.columns
+      ? o
+      : { rowOrder: identity(a.rows), columnOrder: identity(a.columns) };
+  }, [a, orderOf]);
+  // Whole CSS pixels per matrix cell, so every cell of the strip is crisp and tests can find a cell.
+  const cell = a ? Math.max(1, Math.floor(side / Math.max(a.rows, a.columns, 1))) : 1;
+  const width = a ? a.columns * cell : side;
+  const height = a ? a.rows * cell : side;
+  useEffect(() => {
+    const c = ref.current;
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx || !a || !orders) return;
+    const ratio = pixelRatio();
+    c.width = Math.round(width * ratio);
+    c.height = Math.round(height * ratio);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(cellImage(a, orders.rowOrder, orders.columnOrder, maxBits).image, 0, 0, c.width, c.height);
+    c.dataset.drawn = `${a.layerI}:${a.layerJ}@${a.epoch}/${maxBits}`;
+  }, [a, orders, maxBits, width, height]);
+  const r = props.result;
+  const box = {
+    width: `${side}px`,
+    height: `${side}px`,
+    display: 'flex',
+    alignItems: 'center',
+    justifyContent: 'center',
+    textAlign: 'center',
+  };
+  let body: JSX.Element;
+  if (a && stats) {
+    body = (
+      <canvas
+        ref={ref}
+        class="strip-canvas"
+        style={{ width: `${width}px`, height: `${height}px`, imageRendering: 'pixelated' }}
+        data-cell-size={cell}
+        data-scale-max={maxBits}
+        data-epoch={a.epoch}
+        data-layer-i={a.layerI}
+        data-layer-j={a.layerJ}
+        aria-hidden="true"
+      />
+    );
+  } else if (r?.status === 'error' && r.error.code === 'not-in-report') {
+    body = (
+      <div class="muted strip-placeholder" style={box} data-testid="strip-not-in-report" title={r.error.message}>
+        not in this report
+      </div>
+    );
+  } else if (r?.status === 'error') {
+    body = (
+      <div class="muted strip-placeholder" style={box} title={r.error.message}>
+        not available: {r.error.message}
+      </div>
+    );
+  } else {
+    body = (
+      <div class="muted strip-placeholder" style={box}>
+        {r?.status === 'loading' && r.progress ? `Computing… ${Math.round(r.progress.fraction * 100)}%` : 'Computing…'}
+      </div>
+    );
+  }
+  const figures = stats ? `max ${fmtBits(stats.max)} · mean ${fmtBits(stats.mean)}` : '';
+  return (
+    <button
+      type="button"
+      role="listitem"
+      class="strip-cell"
+      data-key={props.spec.key}
+      data-max-bits={stats?.max ?? ''}
+      data-mean-bits={stats?.mean ?? ''}
+      aria-current={props.active ? 'true' : undefined}
+      aria-label={`${props.description}${figures ? `: ${figures}` : ''}. Open it large.`}
+      title={`Open ${props.spec.label} large`}
+      onClick={props.onOpen}
+      style={{
+        display: 'flex',
+        flexDirection: 'column',
+        alignItems: 'flex-start',
+        gap: '2px',
+        padding: '4px',
+        background: 'transparent',
+        color: 'inherit',
+        font: 'inherit',
+        cursor: 'pointer',
+        maxWidth: '100%',
+        border: props.active ? '2px solid var(--vscode-focusBorder, #0090f1)' : '2px solid transparent',
+      }}
+    >
+      <strong class="strip-label" style={{ fontSize: '0.9em', overflowWrap: 'anywhere' }}>
+        {props.spec.label}
+      </strong>
+      {body}
+      <span class="muted strip-figures" style={{ fontSize: '0.85em' }}>
+        {figures || '\u00a0'}
+      </span>
+    </button>
+  );
+}
