@@ -12,7 +12,16 @@ import { canonicalQuery, QueryError } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData, ReportRun } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
-import { capacityPairs, comparePlan, depthPairs, queries, reportDepthPairs, reportPlan, spreadEpochs, stripEpochs } from '../../webview/plan';
+import {
+  capacityPairs,
+  comparePlan,
+  depthPairs,
+  queries,
+  reportDepthPairs,
+  reportPlan,
+  spreadEpochs,
+  stripEpochs,
+} from '../../webview/plan';
 import { HELP, UsageError } from './usage';
 import { intOption, layerPairsOption } from './options';
 
