@@ -7,6 +7,7 @@ import { canonicalQuery } from '../src/service/queries';
 import type { AnswerOf, Query, QueryErrorCode, QueryKind } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
 import { assertNever, ExportFormat, Focus, parseHostMessage, PROTOCOL_VERSION, ViewId, WebviewTheme } from './protocol';
+import { decodeEntry, ReportEntry } from './reportCodec';
 import { postToHost } from './vscodeApi';
 
 export type QueryOf<K extends QueryKind> = Extract<Query, { kind: K }>;
@@ -123,8 +124,12 @@ export interface ReportData {
   runId: string;
   createdAt: string;
   manifest: RunManifest;
-  /** Canonical query → answer, or the error the service gave for it. */
-  answers: Record<string, { answer: unknown } | { error: { code: QueryErrorCode; message: string } }>;
+  /**
+   * Canonical query → answer, or the error the service gave for it; large answers gzipped with
+   * their pictures at 8 bits, answers left out to keep the report small replaced by a note
+   * (webview/reportCodec.ts).
+   */
+  answers: Record<string, ReportEntry>;
   /** What the report holds, for the message shown when a view asks for something else. */
   coverage: string;
   /**
@@ -154,10 +159,12 @@ export function reportRunSources(data: ReportData): { manifest: RunManifest; dat
 
 /** The standalone report: answers are looked up, never computed. */
 export function reportDataSource(data: ReportData): DataSource {
+  const decodedAnswers = new Map<string, ReturnType<typeof decodeEntry>>();
   return {
     mode: 'report',
     query<K extends QueryKind>(q: QueryOf<K>): Promise<AnswerOf[K]> {
-      const entry = data.answers[canonicalQuery(q)];
+      const key = canonicalQuery(q);
+      const entry = data.answers[key];
       if (entry === undefined) {
         return Promise.reject(
           new ViewError(
@@ -166,8 +173,21 @@ export function reportDataSource(data: ReportData): DataSource {
           ),
         );
       }
-      if ('error' in entry) return Promise.reject(new ViewError(entry.error.code, entry.error.message));
-      return Promise.resolve(entry.answer as AnswerOf[K]);
+      // Decoded once, when a view first asks: opening the page parses no answer it does not show.
+      let decoded = decodedAnswers.get(key);
+      if (decoded === undefined) {
+        decoded = decodeEntry(entry);
+        decodedAnswers.set(key, decoded);
+      }
+      return decoded.then((d) => {
+        if ('omitted' in d)
+          throw new ViewError(
+            'not-in-report',
+            `${d.omitted} Open the run in VS Code, or write the report again with a larger --max-mb (cnn-slicer report --help).`,
+          );
+        if ('error' in d) throw new ViewError(d.error.code, d.error.message);
+        return d.answer as AnswerOf[K];
+      });
     },
     revealLayer(): void {
       // No editor here: the views show the source location next to the layer name instead.

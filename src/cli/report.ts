@@ -5,6 +5,7 @@
  * those queries with the analysis engine and embeds the answers, the bundle and the stylesheet.
  */
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,16 +13,9 @@ import { canonicalQuery, QueryError } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData, ReportRun } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
-import {
-  capacityPairs,
-  comparePlan,
-  depthPairs,
-  queries,
-  reportDepthPairs,
-  reportPlan,
-  spreadEpochs,
-  stripEpochs,
-} from '../../webview/plan';
+import { quantisePictures } from '../../webview/reportCodec';
+import type { ReportAnswer, ReportEntry } from '../../webview/reportCodec';
+import { capacityPairs, comparePlan, depthPairs, queries, reportDepthPairs, reportPlan, spreadEpochs, stripEpochs } from '../../webview/plan';
 import { HELP, UsageError } from './usage';
 import { intOption, layerPairsOption } from './options';
 
@@ -38,6 +32,8 @@ export interface ReportOptions {
    */
   pairs?: [number, number][];
   theme: 'light' | 'dark' | 'high-contrast';
+  /** Largest the page may be (`--max-mb`, default 25 MB): answers beyond it are left out with a note. */
+  maxBytes?: number;
   onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -47,6 +43,78 @@ export interface ReportResult {
   answers: number;
   errors: number;
   ms: number;
+  /** Per query kind: how many answers, their JSON bytes before encoding and their bytes in the page. */
+  sizes: Record<string, { count: number; rawBytes: number; embeddedBytes: number }>;
+  /** One line per answer left out to keep the page under `maxBytes`. */
+  omitted: string[];
+}
+
+export const DEFAULT_MAX_BYTES = 25e6;
+/** Answers shorter than this stay plain JSON: gzip and base64 would not pay for themselves. */
+const GZIP_FROM_BYTES = 1024;
+
+/**
+ * The report's answers as embedded: pictures at 8 bits, large answers gzipped, and when the page
+ * would exceed `maxBytes` (`fixedBytes` being the page without answers) the largest answers left
+ * out, one by one, each replaced by a note saying what is missing and why.
+ */
+export function encodeAnswers(
+  answers: Record<string, ReportAnswer>,
+  fixedBytes: number,
+  maxBytes: number,
+  describe: (key: string) => string = describeQuery,
+): { entries: Record<string, ReportEntry>; sizes: ReportResult['sizes']; omitted: string[] } {
+  const entries: Record<string, ReportEntry> = {};
+  const sizes: ReportResult['sizes'] = {};
+  const kindOf = (key: string) => (JSON.parse(key) as { kind: string }).kind;
+  const embedded = new Map<string, number>();
+  for (const [key, entry] of Object.entries(answers)) {
+    const kind = kindOf(key);
+    const raw = JSON.stringify(entry);
+    const small = 'answer' in entry ? JSON.stringify({ answer: quantisePictures(kind, entry.answer) }) : raw;
+    const encoded: ReportEntry =
+      small.length < GZIP_FROM_BYTES ? (JSON.parse(small) as ReportAnswer) : { gzip: gzipSync(small, { level: 9 }).toString('base64') };
+    entries[key] = encoded;
+    const bytes = JSON.stringify(key).length + JSON.stringify(encoded).length + 2;
+    embedded.set(key, bytes);
+    const s = (sizes[kind] ??= { count: 0, rawBytes: 0, embeddedBytes: 0 });
+    s.count++;
+    s.rawBytes += Buffer.byteLength(raw);
+    s.embeddedBytes += bytes;
+  }
+  let total = fixedBytes + [...embedded.values()].reduce((a, b) => a + b, 0);
+  const omitted: string[] = [];
+  // The run, its training curves and the probe inputs are what every view starts from: kept.
+  const keep = new Set(['run', 'training', 'inputs', 'confusion']);
+  const largestFirst = [...embedded.entries()].filter(([k]) => !keep.has(kindOf(k))).sort((a, b) => b[1] - a[1]);
+  for (const [key, bytes] of largestFirst) {
+    if (total <= maxBytes) break;
+    const note = `${describe(key)} was left out of this report to keep it under ${(maxBytes / 1e6).toFixed(0)} MB (it would add ${(bytes / 1e6).toFixed(1)} MB).`;
+    const entry: ReportEntry = { omitted: note };
+    const replaced = JSON.stringify(key).length + JSON.stringify(entry).length + 2;
+    entries[key] = entry;
+    total += replaced - bytes;
+    sizes[kindOf(key)].embeddedBytes += replaced - bytes;
+    omitted.push(`${describe(key)} (${(bytes / 1e6).toFixed(1)} MB)`);
+  }
+  return { entries, sizes, omitted };
+}
+
+/** A query in words, for the notes of left-out answers. */
+function describeQuery(key: string): string {
+  const q = JSON.parse(key) as Record<string, unknown>;
+  const where = ['layer', 'layerI', 'layerJ', 'channel', 'epoch']
+    .filter((f) => q[f] !== undefined)
+    .map((f) => `${f === 'layerI' ? 'layer' : f === 'layerJ' ? 'against layer' : f} ${String(q[f])}`)
+    .join(', ');
+  const names: Record<string, string> = {
+    featureMaps: 'The feature maps',
+    deconvolution: 'The deconvolution',
+    capacityMatrix: 'The capacity matrix',
+    channelPair: 'The channel pair',
+    smallMultiples: 'The small multiples',
+  };
+  return `${names[q.kind as string] ?? `The ${String(q.kind)} answer`}${where ? ` of ${where}` : ''}`;
 }
 
 /** The bundle and stylesheet, found next to the built CLI (dist/) or in the source tree. */
@@ -78,7 +146,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
         plan.push({ view: 'layer', query: queries.layerCapacity(a, b, e, { kind: 'all' }) });
       }
     }
-    const answers: ReportData['answers'] = {};
+    const answers: Record<string, ReportAnswer> = {};
     let errors = 0;
     for (let i = 0; i < plan.length; i++) {
       const { query } = plan[i];
@@ -101,21 +169,33 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       runId: manifest.id,
       createdAt: new Date().toISOString(),
       manifest,
-      answers,
+      answers: {},
       coverage: `all probe inputs; capacity between consecutive multi-channel layers${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${o.deconvolutionChannels} channels at epoch ${epochs[epochs.length - 1] ?? '—'}`,
     };
-    const html = webviewPage({
-      title: `CNN Slicer — ${manifest.model.name} (${manifest.id})`,
-      nonce: randomBytes(18).toString('base64'),
-      script: { inline: script },
-      style: { inline: style },
-      data,
-      theme: o.theme,
-    });
+    const page = (d: ReportData) =>
+      webviewPage({
+        title: `CNN Slicer — ${manifest.model.name} (${manifest.id})`,
+        nonce: randomBytes(18).toString('base64'),
+        script: { inline: script },
+        style: { inline: style },
+        data: d,
+        theme: o.theme,
+      });
+    const { entries, sizes, omitted } = encodeAnswers(answers, Buffer.byteLength(page(data)), o.maxBytes ?? DEFAULT_MAX_BYTES);
+    if (omitted.length > 0) data.coverage += `; ${omitted.length} large answers left out to keep the report small`;
+    const html = page({ ...data, answers: entries });
     const tmp = `${o.out}.partial`;
     writeFileSync(tmp, html);
     renameSync(tmp, o.out);
-    return { out: o.out, bytes: Buffer.byteLength(html), answers: Object.keys(answers).length, errors, ms: performance.now() - started };
+    return {
+      out: o.out,
+      bytes: Buffer.byteLength(html),
+      answers: Object.keys(answers).length,
+      errors,
+      ms: performance.now() - started,
+      sizes,
+      omitted,
+    };
   } finally {
     engine.close();
   }
@@ -175,6 +255,7 @@ export async function runReport(argv: string[]): Promise<void> {
         'dataset-diversity': { type: 'boolean' },
         pairs: { type: 'string' },
         theme: { type: 'string' },
+        'max-mb': { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -204,12 +285,29 @@ export async function runReport(argv: string[]): Promise<void> {
     datasetDiversity: parsed.values['dataset-diversity'] === true,
     pairs,
     theme,
+    maxBytes: maxMegabytes(parsed.values['max-mb']) * 1e6,
     onProgress: process.stderr.isTTY ? (d, t, what) => process.stderr.write(`\r  ${d}/${t} ${what}`.padEnd(50)) : undefined,
   });
   if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(51) + '\r');
   process.stdout.write(
     `report: ${r.out} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`,
   );
+  if (r.omitted.length > 0) {
+    const shown = r.omitted.slice(0, 8);
+    process.stdout.write(
+      `  left out to stay under ${maxMegabytes(parsed.values['max-mb'])} MB (each view says so in place; --max-mb raises the limit):\n` +
+        shown.map((line) => `    ${line}\n`).join('') +
+        (r.omitted.length > shown.length ? `    … and ${r.omitted.length - shown.length} more\n` : ''),
+    );
+  }
+}
+
+/** `--max-mb`: a positive number of megabytes (10^6 bytes), default 25. */
+function maxMegabytes(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_BYTES / 1e6;
+  const mb = Number(value);
+  if (!Number.isFinite(mb) || mb <= 0) throw new UsageError(`--max-mb must be a positive number of megabytes, not "${value}"`);
+  return mb;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,8 +357,9 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
     let answerCount = 0;
     let errors = 0;
     const runs: ReportRun[] = [];
+    const sizes: ReportResult['sizes'] = {};
     for (let r = 0; r < folders.length; r++) {
-      const answers: ReportData['answers'] = {};
+      const answers: Record<string, ReportAnswer> = {};
       for (const { query } of plans[r]) {
         o.onProgress?.(done++, total, `run ${r + 1}: ${query.kind}`);
         const key = canonicalQuery(query);
@@ -275,10 +374,18 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
         answerCount++;
       }
       const m = manifests[r];
+      // Summaries only, so no budget: compressed like a single run's answers, nothing left out.
+      const encoded = encodeAnswers(answers, 0, Infinity);
+      for (const [kind, size] of Object.entries(encoded.sizes)) {
+        const s = (sizes[kind] ??= { count: 0, rawBytes: 0, embeddedBytes: 0 });
+        s.count += size.count;
+        s.rawBytes += size.rawBytes;
+        s.embeddedBytes += size.embeddedBytes;
+      }
       runs.push({
         runId: m.id,
         manifest: m,
-        answers,
+        answers: encoded.entries,
         coverage: `summaries of run ${m.id} only (training curves, input diversity, each layer's entropies at epoch ${m.epochs[m.epochs.length - 1] ?? '—'}); write a report of this run alone for its four views`,
       });
     }
@@ -304,7 +411,15 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
     const tmp = `${o.out}.partial`;
     writeFileSync(tmp, html);
     renameSync(tmp, o.out);
-    return { out: o.out, bytes: Buffer.byteLength(html), answers: answerCount, errors, ms: performance.now() - started };
+    return {
+      out: o.out,
+      bytes: Buffer.byteLength(html),
+      answers: answerCount,
+      errors,
+      ms: performance.now() - started,
+      sizes,
+      omitted: [],
+    };
   } finally {
     engine.close();
   }
@@ -312,11 +427,18 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
 
 async function runComparisonReport(
   positionals: string[],
-  values: { out?: string; epochs?: string; 'deconvolution-channels'?: string; 'dataset-diversity'?: boolean; pairs?: string },
+  values: {
+    out?: string;
+    epochs?: string;
+    'deconvolution-channels'?: string;
+    'dataset-diversity'?: boolean;
+    pairs?: string;
+    'max-mb'?: string;
+  },
   theme: 'light' | 'dark' | 'high-contrast',
 ): Promise<void> {
   // The forward-pass options shape a single run's report; a comparison holds summaries only.
-  for (const option of ['epochs', 'deconvolution-channels', 'dataset-diversity', 'pairs'] as const) {
+  for (const option of ['epochs', 'deconvolution-channels', 'dataset-diversity', 'pairs', 'max-mb'] as const) {
     if (values[option] !== undefined) throw new UsageError(`--${option} applies to a report of one run, not to a comparison of several`);
   }
   const out = resolve(values.out ?? 'comparison-report.html');

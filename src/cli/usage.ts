@@ -93,6 +93,8 @@ Layer, Channel) over precomputed answers: open it in any browser, no server, not
                                 precomputed besides the consecutive ones, e.g. 1:3,1:5 for the paper's
                                 Fig. 12; every layer named must have several channels
   --theme light|dark|high-contrast   the theme it opens in (default light; switchable in the page)
+  --max-mb N                    largest the page may be (default 25): the largest answers beyond it are
+                                left out, each with a note in its place, and listed on the output
 
 With several run folders it writes one comparison instead (default comparison-report.html): loss and
 accuracy overlaid, the label entropies of a class across runs, each layer's inter-sample and mean

@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/service/queries';
 import type { Query } from '../../src/service/queries';
 import type { RunManifest } from '../../src/run/format';
+import { decodeEntry } from '../../webview/reportCodec';
 import { writeReport } from '../../src/cli/report';
 import { recordRun } from '../../src/recorder/record';
 import { readRun } from '../../src/run/store';
@@ -187,8 +188,10 @@ export async function embedded<T>(page: Page, q: Query): Promise<T> {
     const data = JSON.parse(document.getElementById('cnn-slicer-report')!.textContent) as ReportData;
     return data.answers[k];
   }, key);
-  assert.ok(entry && 'answer' in entry, `the report holds ${key}`);
-  return entry.answer as T;
+  assert.ok(entry, `the report holds ${key}`);
+  const decoded = await decodeEntry(entry);
+  assert.ok('answer' in decoded, `the report holds an answer to ${key}`);
+  return decoded.answer as T;
 }
 
 /** Clicks an export button and returns the file the page saved (text, or bytes with `encoding` null). */

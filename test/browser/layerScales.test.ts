@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/service/queries';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import type { ReportData } from '../../webview/data';
+import { decodeEntry } from '../../webview/reportCodec';
 import { queries } from '../../webview/plan';
 import { PROTOCOL_VERSION } from '../../webview/protocol';
 import { browserFixture, closeChecked, download, embedded, openReport, openView, screenshot, useBrowser, writePage } from './harness';
@@ -192,11 +193,13 @@ describe('browser: Layer view comparisons across epochs', function () {
     const post = (m: unknown) =>
       void page.evaluate((msg) => window.postMessage(msg, '*'), m as Record<string, unknown>).catch(() => undefined);
     const SLOW_MS = 1500;
-    await page.exposeFunction('__cnnSlicerToHost', (text: string) => {
+    await page.exposeFunction('__cnnSlicerToHost', async (text: string) => {
       const m = JSON.parse(text) as { type: string; id?: number; query?: Parameters<typeof canonicalQuery>[0] };
       if (m.type === 'webview/ready') post({ type: 'host/hello', protocolVersion: PROTOCOL_VERSION, theme: 'light', runId: data.runId });
       if (m.type !== 'webview/query' || !m.query) return;
-      const entry = data.answers[canonicalQuery(m.query)];
+      const stored = data.answers[canonicalQuery(m.query)];
+      const decoded = stored ? await decodeEntry(stored) : undefined;
+      const entry = decoded && !('omitted' in decoded) ? decoded : undefined;
       const delay = m.query.kind === 'capacityMatrix' ? SLOW_MS : 0;
       setTimeout(() => {
         if (entry && 'answer' in entry) post({ type: 'host/answer', id: m.id, answer: entry.answer, cached: false, ms: delay });

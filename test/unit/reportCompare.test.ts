@@ -10,6 +10,7 @@ import type { ReportData } from '../../webview/data';
 import { matchLayers } from '../../webview/compare';
 import { comparePlan, compareDiversitySizes } from '../../webview/plan';
 import { TINY_MODEL } from './tinyRun';
+import { decodeEntries } from '../../webview/reportCodec';
 
 // `cnn-slicer report A B …`: the real command line (dist/cli.js, run `npm run build` first) on tiny
 // recorded runs — two of the fixture model and one of a smaller model with another architecture.
@@ -72,13 +73,15 @@ describe('cnn-slicer report with several runs (the comparison report)', function
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes one report holding each run’s comparison answers keyed by run, from two runs of the same model', function () {
+  it('writes one report holding each run’s comparison answers keyed by run, from two runs of the same model', async function () {
     const out = path.join(dir, 'same.html');
     const r = run('report', a.folder, b.folder, '--out', out);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^comparison report: .*same\.html \(2 runs/);
     const data = embedded(out);
     assert.equal(data.runs?.length, 2);
+    // Large answers are stored gzipped (webview/reportCodec.ts): read them as the page does.
+    for (const r of data.runs) r.answers = await decodeEntries(r.answers);
     assert.deepEqual(
       data.runs.map((x) => x.runId),
       [a.manifest.id, b.manifest.id],

@@ -1,0 +1,123 @@
+// How a standalone report stores its answers compactly (docs/views.md, "Report size"). The report
+// command quantises the arrays the views only draw (input pictures, feature maps, deconvolution
+// projections) to 8 bits per value, each picture with its own (min, max), and gzips every large
+// answer; the page decodes an answer only when a view asks for it, so opening stays fast however
+// many answers the report holds. Numbers people read (entropies, capacities, the answers' own
+// min/max fields) are never quantised. Pure: the CLI (Node) and the page (browser) share it.
+import { decodeFloat32, encodeFloat32 } from '../src/service/queries';
+import type { EncodedArray, QueryErrorCode } from '../src/service/queries';
+
+/** An array of pictures at 8 bits per value: picture `p` spans values `[p·blockSize, (p+1)·blockSize)`. */
+export interface QuantisedArray {
+  dtype: 'uint8';
+  shape: number[];
+  /** Values per picture (the trailing dimensions that one picture spans). */
+  blockSize: number;
+  /** Each picture's smallest and largest value: value = min + q·(max − min)/255. */
+  mins: number[];
+  maxs: number[];
+  base64: string;
+}
+
+/** A stored answer, or the error the service gave for it, exactly as the views receive it. */
+export type ReportAnswer = { answer: unknown } | { error: { code: QueryErrorCode; message: string } };
+
+/** One embedded entry: plain, gzipped (base64 of the gzipped JSON of a ReportAnswer), or left out with a note saying why. */
+export type ReportEntry = ReportAnswer | { gzip: string } | { omitted: string };
+
+/**
+ * The fields of each answer kind that are pictures and only drawn (webview/charts/deconvolution.tsx,
+ * cellInputs.tsx, the Layer view's feature maps), with how many leading dimensions index pictures.
+ */
+const PICTURE_FIELDS: Record<string, { field: string; pictureDims: number }> = {
+  inputs: { field: 'images', pictureDims: 1 }, // [inputs, H, W, C]: one picture per input
+  featureMaps: { field: 'maps', pictureDims: 2 }, // [inputs, channels, H, W]: one per input and channel
+  deconvolution: { field: 'projections', pictureDims: 1 }, // [inputs, H, W, C]
+};
+
+/** The answer with its picture arrays quantised to 8 bits; other kinds come back unchanged. */
+export function quantisePictures(kind: string, answer: unknown): unknown {
+  const spec = PICTURE_FIELDS[kind];
+  if (spec === undefined || typeof answer !== 'object' || answer === null) return answer;
+  const a = (answer as Record<string, unknown>)[spec.field] as EncodedArray | undefined;
+  if (a?.dtype !== 'float32') return answer;
+  return { ...answer, [spec.field]: quantise(a, spec.pictureDims) };
+}
+
+export function quantise(a: EncodedArray, pictureDims: number): QuantisedArray {
+  const values = decodeFloat32(a);
+  const blockSize = a.shape.slice(pictureDims).reduce((p, v) => p * v, 1);
+  const blocks = blockSize === 0 ? 0 : values.length / blockSize;
+  const bytes = new Uint8Array(values.length);
+  const mins: number[] = [];
+  const maxs: number[] = [];
+  for (let b = 0; b < blocks; b++) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = b * blockSize; i < (b + 1) * blockSize; i++) {
+      const v = values[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (!Number.isFinite(min) || !Number.isFinite(max)) [min, max] = [0, 0];
+    mins.push(min);
+    maxs.push(max);
+    const scale = max > min ? 255 / (max - min) : 0;
+    for (let i = b * blockSize; i < (b + 1) * blockSize; i++) bytes[i] = Math.round((values[i] - min) * scale);
+  }
+  return { dtype: 'uint8', shape: a.shape, blockSize, mins, maxs, base64: bytesToBase64(bytes) };
+}
+
+export function dequantise(q: QuantisedArray): EncodedArray {
+  const bytes = base64ToBytes(q.base64);
+  const values = new Float32Array(bytes.length);
+  for (let b = 0; b < q.mins.length; b++) {
+    const min = q.mins[b];
+    const step = (q.maxs[b] - min) / 255;
+    for (let i = b * q.blockSize; i < (b + 1) * q.blockSize; i++) values[i] = min + bytes[i] * step;
+  }
+  return encodeFloat32(q.shape, values);
+}
+
+/** Puts back float32 arrays wherever a quantised one was, so the views read the answer shapes of docs/queries.md. */
+export function restorePictures(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(restorePictures);
+  if (typeof value !== 'object' || value === null) return value;
+  const o = value as Record<string, unknown>;
+  if (o.dtype === 'uint8' && typeof o.base64 === 'string' && Array.isArray(o.mins)) return dequantise(o as unknown as QuantisedArray);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = restorePictures(v);
+  return out;
+}
+
+/** Decodes a gzipped entry with the platform's DecompressionStream (Chromium, VS Code webviews, Node ≥ 18). */
+export async function decodeEntry(entry: ReportEntry): Promise<ReportAnswer | { omitted: string }> {
+  if ('omitted' in entry) return entry;
+  const plain = 'gzip' in entry ? (JSON.parse(await gunzipText(entry.gzip)) as ReportAnswer) : entry;
+  return 'answer' in plain ? { answer: restorePictures(plain.answer) } : plain;
+}
+
+async function gunzipText(base64: string): Promise<string> {
+  const stream = new Blob([base64ToBytes(base64) as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Response(stream).text();
+}
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export function base64ToBytes(base64: string): Uint8Array {
+  const s = atob(base64);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+/** Every entry decoded, as the views would receive them (for tests and tools that read a report's data). */
+export async function decodeEntries(entries: Record<string, ReportEntry>): Promise<Record<string, ReportAnswer | { omitted: string }>> {
+  const out: Record<string, ReportAnswer | { omitted: string }> = {};
+  for (const [key, entry] of Object.entries(entries)) out[key] = await decodeEntry(entry);
+  return out;
+}
