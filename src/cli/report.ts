@@ -15,7 +15,16 @@ import type { ReportData, ReportRun } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
 import { quantisePictures } from '../../webview/reportCodec';
 import type { ReportAnswer, ReportEntry } from '../../webview/reportCodec';
-import { capacityPairs, comparePlan, depthPairs, queries, reportDepthPairs, reportPlan, spreadEpochs, stripEpochs } from '../../webview/plan';
+import {
+  capacityPairs,
+  comparePlan,
+  depthPairs,
+  queries,
+  reportDepthPairs,
+  reportPlan,
+  spreadEpochs,
+  stripEpochs,
+} from '../../webview/plan';
 import { HELP, UsageError } from './usage';
 import { intOption, layerPairsOption } from './options';
 
