@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import { queries } from '../../webview/plan';
-import { browserFixture, closeChecked, embedded, openReport, openView, screenshot, useBrowser } from './harness';
+import { browserFixture, closeChecked, download, embedded, openReport, openView, screenshot, useBrowser } from './harness';
 
 const ALL = { kind: 'all' } as const;
 const HEATMAP = '#panel-layer canvas.heatmap-canvas';
@@ -127,6 +127,12 @@ describe('browser: marking a group of channels in the capacity heatmap (Fig. 8B)
     }
     assertMeans(await readout(page), expectedMeans(answers[last], [], marked), `epoch ${epochs[last]}`);
     await screenshot(page, 'layer-marks-light');
+    // The JSON export names the marked channels and the two means.
+    const exported = JSON.parse(await download(page, '#panel-layer .heatmap-card .export-button:text-is("JSON")')) as {
+      marks: { rows: number[]; columns: number[]; markedMeanBits: number; restMeanBits: number };
+    };
+    assert.deepEqual([exported.marks.rows, exported.marks.columns], [[], marked]);
+    assert.ok(Math.abs(exported.marks.markedMeanBits - expectedMeans(answers[last], [], marked).marked) < 1e-9);
 
     // Re-sorted: the band follows channels 2, 4 and 5 to their new places; the means do not change.
     await page.click('#panel-layer button:text-is("columns by max")');

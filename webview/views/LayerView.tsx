@@ -601,6 +601,7 @@ function HeatmapCard(props: {
         displayedColumnOrder: orders?.columnOrder,
         sortReferenceEpoch: sorted ? orderFrom : undefined,
         colourScale: { mode: props.scaleMode, minBits: 0, maxBits: domain.maxBits, epochs: domain.epochs },
+        marks: comparison ? { rows: props.marks.rows, columns: props.marks.columns, ...comparison } : undefined,
       },
   };
   const label =
