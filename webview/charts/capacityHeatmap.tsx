@@ -238,6 +238,31 @@ export interface CapacityHeatmapProps {
   label: string;
   /** Called once the canvas shows this answer (cells and overlays painted): playback waits for it. */
   onDrawn?: (epoch: number) => void;
+  /** Marked channels (Fig. 8B): rows of layer J and columns of layer I, by channel index, so sorting keeps them on their channels. */
+  markedRows?: readonly number[];
+  markedColumns?: readonly number[];
+  /**
+   * A click on a channel label toggles that channel's mark (`toggle`); a drag along the label band
+   * marks every channel it passed over, in display order.
+   */
+  onMark?: (axis: MarkAxis, channels: number[], toggle: boolean) => void;
+}
+
+export type MarkAxis = 'rows' | 'columns';
+
+/** Colour of marked groups: cyan is no colour of the magma scale, so a band reads on every cell. */
+export const MARK_COLOUR = '#17c3e6';
+
+/** Runs of consecutive display positions, so a marked group outlines as few boxes as it can. */
+export function positionRuns(positions: readonly number[]): [number, number][] {
+  const sorted = [...positions].sort((x, y) => x - y);
+  const runs: [number, number][] = [];
+  for (const p of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && p === last[1] + 1) last[1] = p;
+    else if (!last || p !== last[1]) runs.push([p, p]);
+  }
+  return runs;
 }
 
 export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
@@ -251,6 +276,10 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
   const [hasFocus, setHasFocus] = useState(false);
   const [announce, setAnnounce] = useState('');
   const [drawMs, setDrawMs] = useState<number | null>(null);
+  // A drag along a label band, in display positions, drawn as a preview until the button is released.
+  const [drag, setDrag] = useState<{ axis: MarkAxis; from: number; to: number } | null>(null);
+  // The click that ends a mark (the button released over the cells) must not also select a cell.
+  const marking = useRef(false);
 
   const layout = useMemo(
     () => computeLayout(nRows, nColumns, props.maxPlot, props.rowTitle, props.columnTitle),
@@ -266,6 +295,15 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     return { ...out, ms: performance.now() - t0 };
   }, [a, rowOrder, columnOrder, maxBits]);
 
+  // Identities matter: the drawing effect reruns (and reports a drawn frame) when these change.
+  const markedRowPositions = useMemo(
+    () => (props.markedRows ?? []).map((ch) => rowPos[ch]).filter((p): p is number => p !== undefined),
+    [props.markedRows, rowPos],
+  );
+  const markedColumnPositions = useMemo(
+    () => (props.markedColumns ?? []).map((ch) => columnPos[ch]).filter((p): p is number => p !== undefined),
+    [props.markedColumns, columnPos],
+  );
   // A cursor from another matrix (other layers) may lie outside this one.
   const cur = cursor && cursor.x < nColumns && cursor.y < nRows ? cursor : null;
 
@@ -303,6 +341,29 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     ctx.setLineDash([]);
     if (hr !== undefined) ctx.strokeRect(left - 1, top + hr * cell - 1, plotW + 2, cell + 2);
     if (hc !== undefined) ctx.strokeRect(left + hc * cell - 1, top - 1, cell + 2, plotH + 2);
+
+    // Marked groups (Fig. 8B): a dark and a cyan outline around each run of marked columns / rows
+    // over the cells, and a cyan bar in the label band beside each marked channel.
+    const band = (axis: MarkAxis, from: number, to: number, dashed: boolean) => {
+      const [x, y, w, h] =
+        axis === 'columns'
+          ? [left + from * cell, top, (to - from + 1) * cell, plotH]
+          : [left, top + from * cell, plotW, (to - from + 1) * cell];
+      ctx.setLineDash(dashed ? [4, 3] : []);
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = '#000000';
+      ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = MARK_COLOUR;
+      ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
+      ctx.setLineDash([]);
+      ctx.fillStyle = MARK_COLOUR;
+      if (axis === 'columns') ctx.fillRect(x, top - 3, w, 3);
+      else ctx.fillRect(left - 3, y, 3, h);
+    };
+    for (const [from, to] of positionRuns(markedColumnPositions)) band('columns', from, to, false);
+    for (const [from, to] of positionRuns(markedRowPositions)) band('rows', from, to, false);
+    if (drag) band(drag.axis, Math.min(drag.from, drag.to), Math.max(drag.from, drag.to), true);
 
     // Selected cell: a dark and a light ring, visible on every colour of the scale.
     if (props.selected) {
@@ -384,6 +445,9 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     columnPos,
     props.rowTitle,
     props.columnTitle,
+    markedRowPositions,
+    markedColumnPositions,
+    drag,
   ]);
 
   const cellAt = (clientX: number, clientY: number): { x: number; y: number } | null => {
@@ -398,6 +462,40 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     const x = Math.floor(px / layout.cell);
     const y = Math.floor(py / layout.cell);
     return px >= 0 && py >= 0 && x < nColumns && y < nRows ? { x, y } : null;
+  };
+
+  /** The label band under the pointer: above the cells = a column, left of them = a row. */
+  const headerAt = (clientX: number, clientY: number): { axis: MarkAxis; pos: number } | null => {
+    const canvas = ref.current;
+    if (!canvas) return null;
+    const box = canvas.getBoundingClientRect();
+    const sx = box.width ? layout.width / box.width : 1;
+    const sy = box.height ? layout.height / box.height : 1;
+    const px = (clientX - box.left) * sx - layout.left;
+    const py = (clientY - box.top) * sy - layout.top;
+    const x = Math.floor(px / layout.cell);
+    const y = Math.floor(py / layout.cell);
+    if (py < 0 && px >= 0 && x < nColumns) return { axis: 'columns', pos: x };
+    if (px < 0 && py >= 0 && y < nRows) return { axis: 'rows', pos: y };
+    return null;
+  };
+
+  /** Where a drag along a band is now: its position on the band's axis, clamped to the matrix. */
+  const dragPos = (axis: MarkAxis, clientX: number, clientY: number): number => {
+    const box = ref.current!.getBoundingClientRect();
+    const s = box.width ? layout.width / box.width : 1;
+    const p = axis === 'columns' ? (clientX - box.left) * s - layout.left : (clientY - box.top) * s - layout.top;
+    return Math.max(0, Math.min((axis === 'columns' ? nColumns : nRows) - 1, Math.floor(p / layout.cell)));
+  };
+
+  const endDrag = () => {
+    if (!drag) return;
+    setDrag(null);
+    marking.current = true;
+    const order = drag.axis === 'columns' ? columnOrder : rowOrder;
+    const lo = Math.min(drag.from, drag.to);
+    const hi = Math.max(drag.from, drag.to);
+    props.onMark?.(drag.axis, order.slice(lo, hi + 1), lo === hi);
   };
 
   const describe = (x: number, y: number): { text: string; extra: string } => {
@@ -488,13 +586,51 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
         data-plot-left={layout.left}
         data-plot-top={layout.top}
         data-draw-ms={drawMs !== null ? drawMs.toFixed(2) : ''}
+        data-marked-rows={(props.markedRows ?? []).join(',')}
+        data-marked-columns={(props.markedColumns ?? []).join(',')}
+        data-marked-row-positions={[...markedRowPositions].sort((x, y) => x - y).join(',')}
+        data-marked-column-positions={[...markedColumnPositions].sort((x, y) => x - y).join(',')}
+        onMouseDown={(e) => {
+          const h = props.onMark && e.button === 0 ? headerAt(e.clientX, e.clientY) : null;
+          marking.current = false;
+          if (!h) return;
+          e.preventDefault();
+          setDrag({ axis: h.axis, from: h.pos, to: h.pos });
+        }}
+        onMouseUp={endDrag}
         onMouseMove={(e) => {
+          if (drag) {
+            const to = dragPos(drag.axis, e.clientX, e.clientY);
+            if (to !== drag.to) setDrag({ ...drag, to });
+            return;
+          }
           const p = cellAt(e.clientX, e.clientY);
           if (p) showTip(p.x, p.y, e.clientX, e.clientY);
-          else tooltip.hide();
+          else if (props.onMark && headerAt(e.clientX, e.clientY)) {
+            const h = headerAt(e.clientX, e.clientY)!;
+            const ch = (h.axis === 'columns' ? columnOrder : rowOrder)[h.pos];
+            const name = h.axis === 'columns' ? props.columnName : props.rowName;
+            tooltip.show(
+              e.clientX,
+              e.clientY,
+              <div>
+                <div style={{ fontWeight: 600 }}>
+                  {name} #{ch}
+                </div>
+                <div class="muted">Click to mark or unmark this channel; drag along the labels to mark several.</div>
+              </div>,
+            );
+          } else tooltip.hide();
         }}
-        onMouseLeave={() => tooltip.hide()}
+        onMouseLeave={() => {
+          tooltip.hide();
+          endDrag();
+        }}
         onClick={(e) => {
+          if (marking.current) {
+            marking.current = false;
+            return;
+          }
           const p = cellAt(e.clientX, e.clientY);
           if (!p) return;
           setCursor(p);

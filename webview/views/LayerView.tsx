@@ -10,6 +10,7 @@ import {
   CapacityHeatmap,
   CellRef,
   displayOrders,
+  MARK_COLOUR,
   HeatmapSort,
   matrixStats,
   ScaleMode,
@@ -17,7 +18,7 @@ import {
   SortKey,
   UndefinedSwatch,
 } from '../charts/capacityHeatmap';
-import type { MatrixStats } from '../charts/capacityHeatmap';
+import type { MarkAxis, MatrixStats } from '../charts/capacityHeatmap';
 import { usePanelWidth } from '../charts/common';
 import { channelMaps, FeatureMapPairs } from '../charts/featureMaps';
 import { LayerCapacityCard, PairSpec } from '../charts/layerCapacity';
@@ -76,6 +77,64 @@ const validStrips = (v: unknown): v is StripsState => {
     (s.depthBase === null || isInt(s.depthBase))
   );
 };
+
+/** Marked channels of one layer pair (Fig. 8B): rows of layer J and columns of layer I, by channel index. */
+interface MarksState {
+  layerI: number;
+  layerJ: number;
+  rows: number[];
+  columns: number[];
+}
+const validMarks = (v: unknown): v is MarksState | null => {
+  if (v === null) return true;
+  const m = v as MarksState;
+  const channels = (x: unknown) => Array.isArray(x) && x.length <= 4096 && x.every(isInt);
+  return typeof v === 'object' && isInt(m.layerI) && isInt(m.layerJ) && channels(m.rows) && channels(m.columns);
+};
+
+/** Mean capacity of the marked block (marked rows × marked columns; an axis with no mark counts whole) against the other shown cells. */
+export interface MarkComparison {
+  markedMeanBits: number | null;
+  markedCells: number;
+  restMeanBits: number | null;
+  restCells: number;
+}
+
+export function compareMarked(
+  a: CapacityMatrixAnswer,
+  rowOrder: readonly number[],
+  columnOrder: readonly number[],
+  markedRows: readonly number[],
+  markedColumns: readonly number[],
+): MarkComparison {
+  const rows = new Set(markedRows);
+  const columns = new Set(markedColumns);
+  let markedSum = 0;
+  let markedCells = 0;
+  let restSum = 0;
+  let restCells = 0;
+  for (const r of rowOrder)
+    for (const c of columnOrder) {
+      const v = a.values[r * a.columns + c];
+      // Undefined cells have no value to average; they count in neither mean.
+      if (v === null || v === undefined || !Number.isFinite(v)) continue;
+      if ((rows.size === 0 || rows.has(r)) && (columns.size === 0 || columns.has(c))) {
+        markedSum += v;
+        markedCells++;
+      } else {
+        restSum += v;
+        restCells++;
+      }
+    }
+  return {
+    markedMeanBits: markedCells ? markedSum / markedCells : null,
+    markedCells,
+    restMeanBits: restCells ? restSum / restCells : null,
+    restCells,
+  };
+}
+
+const NO_MARKS: { rows: number[]; columns: number[] } = { rows: [], columns: [] };
 
 const SCALE_MODES: readonly ScaleMode[] = ['shared', 'matrix'];
 const validScale = (v: unknown): v is ScaleMode => SCALE_MODES.includes(v as ScaleMode);
@@ -184,6 +243,7 @@ export function LayerView(): JSX.Element {
   const [custom, setCustom] = useViewState<[number, number][]>('layer.compare', [], validPairs);
   const [scaleMode, setScaleMode] = useViewState<ScaleMode>('layer.scale', 'shared', validScale);
   const [sortEpochState, setSortEpoch] = useViewState<number | null>('layer.sortEpoch', null, validSortEpoch);
+  const [marksState, setMarks] = useViewState<MarksState | null>('layer.marks', null, validMarks);
   const [strips, setStrips] = useViewState<StripsState>(
     'layer.strips',
     { epochOpen: false, depthOpen: false, epochs: null, depthBase: null },
@@ -206,6 +266,27 @@ export function LayerView(): JSX.Element {
     (!answer || (selectedState.r < answer.rows && selectedState.c < answer.columns))
       ? selectedState
       : null;
+
+  // Marks belong to one layer pair; channels beyond this matrix (a changed model) are dropped.
+  // Memoised: the heatmap redraws (and reports a drawn frame) whenever its marks change identity.
+  const answerRows = answer?.rows;
+  const answerColumns = answer?.columns;
+  const marks = useMemo(
+    () =>
+      marksState && marksState.layerI === layerI && marksState.layerJ === layerJ
+        ? {
+            rows: answerRows !== undefined ? marksState.rows.filter((r) => r < answerRows) : marksState.rows,
+            columns: answerColumns !== undefined ? marksState.columns.filter((c) => c < answerColumns) : marksState.columns,
+          }
+        : NO_MARKS,
+    [marksState, layerI, layerJ, answerRows, answerColumns],
+  );
+  const mark = (axis: MarkAxis, channels: number[], toggle: boolean) => {
+    const now = new Set(marks[axis]);
+    if (toggle && channels.length === 1 && now.has(channels[0])) now.delete(channels[0]);
+    else for (const ch of channels) now.add(ch);
+    setMarks({ layerI, layerJ, ...marks, [axis]: [...now].sort((x, y) => x - y) });
+  };
 
   const sorted = sort.rows !== 'original' || sort.columns !== 'original';
   const referenceResult = useQuery(
@@ -284,6 +365,9 @@ export function LayerView(): JSX.Element {
           onDrawn={(e) => setDrawn({ key: pairKey, epoch: e })}
           selected={selected}
           onSelect={(cell) => setSelected({ layerI, layerJ, ...cell })}
+          marks={marks}
+          onMark={mark}
+          clearMarks={() => setMarks(null)}
           nameOf={nameOf}
         />
       )}
@@ -374,6 +458,9 @@ function HeatmapCard(props: {
   onDrawn: (epoch: number) => void;
   selected: CellRef | null;
   onSelect: (cell: CellRef) => void;
+  marks: { rows: number[]; columns: number[] };
+  onMark: (axis: MarkAxis, channels: number[], toggle: boolean) => void;
+  clearMarks: () => void;
   nameOf: (l: number) => string;
 }): JSX.Element {
   const { ui, manifest } = useApp();
@@ -393,6 +480,12 @@ function HeatmapCard(props: {
       picked && picked.length ? order.filter((c) => picked.includes(c)) : order;
     return { rowOrder: keep(o.rowOrder, rowsPicked), columnOrder: keep(o.columnOrder, columnsPicked) };
   }, [a, reference, sort.rows, sort.columns, rowsPicked, columnsPicked]);
+  const marked = props.marks.rows.length > 0 || props.marks.columns.length > 0;
+  const comparison = useMemo(
+    () =>
+      a && orders && marked ? compareMarked(a, orders.rowOrder, orders.columnOrder, props.marks.rows, props.marks.columns) : undefined,
+    [a, orders, marked, props.marks.rows, props.marks.columns],
+  );
   const sorted = sort.rows !== 'original' || sort.columns !== 'original';
   const orderFrom = !sorted
     ? undefined
@@ -508,6 +601,7 @@ function HeatmapCard(props: {
         displayedColumnOrder: orders?.columnOrder,
         sortReferenceEpoch: sorted ? orderFrom : undefined,
         colourScale: { mode: props.scaleMode, minBits: 0, maxBits: domain.maxBits, epochs: domain.epochs },
+        marks: comparison ? { rows: props.marks.rows, columns: props.marks.columns, ...comparison } : undefined,
       },
   };
   const label =
@@ -545,8 +639,19 @@ function HeatmapCard(props: {
               highlightRow={ui.focus.layer === layerJ ? focusChannel : null}
               highlightColumn={ui.focus.layer === layerI ? focusChannel : null}
               onSelect={props.onSelect}
+              markedRows={props.marks.rows}
+              markedColumns={props.marks.columns}
+              onMark={props.onMark}
               maxPlot={maxPlot}
               label={label}
+            />
+            <MarksReadout
+              marks={props.marks}
+              comparison={comparison}
+              nameI={nameI}
+              nameJ={nameJ}
+              epoch={a.epoch}
+              clear={props.clearMarks}
             />
             <ColourLegend colour={colour} min={0} max={domain.maxBits} label="Capacity (bits)" note="brighter = smaller capacity" />
             <p class="muted" data-testid="scale-domain" data-max-bits={domain.maxBits} data-scale={props.scaleMode}>
@@ -847,5 +952,53 @@ function StripsCard(props: {
         </section>
       )}
     </Card>
+  );
+}
+
+const channelList = (channels: readonly number[]) =>
+  channels.length <= 8 ? channels.join(', ') : `${channels.slice(0, 8).join(', ')}, … (${channels.length})`;
+
+/** The marked group against the rest (Fig. 8B): mean capacity of each in bits, and a button to clear the marks. */
+function MarksReadout(props: {
+  marks: { rows: number[]; columns: number[] };
+  comparison: MarkComparison | undefined;
+  nameI: string;
+  nameJ: string;
+  epoch: number;
+  clear: () => void;
+}): JSX.Element {
+  const { marks, comparison: cmp } = props;
+  if (!cmp)
+    return (
+      <p class="muted" data-testid="marks-readout" data-marked="false">
+        Mark a group of channels to compare it with the rest: click a channel's label above or beside the cells, or drag along the labels to
+        mark several.
+      </p>
+    );
+  const group = [
+    marks.columns.length ? `${props.nameI} columns ${channelList(marks.columns)}` : `all ${props.nameI} columns`,
+    marks.rows.length ? `${props.nameJ} rows ${channelList(marks.rows)}` : `all ${props.nameJ} rows`,
+  ].join(' × ');
+  const diff = cmp.markedMeanBits !== null && cmp.restMeanBits !== null ? cmp.markedMeanBits - cmp.restMeanBits : null;
+  return (
+    <div
+      class="legend"
+      data-testid="marks-readout"
+      data-marked="true"
+      data-marked-mean={cmp.markedMeanBits ?? ''}
+      data-marked-cells={cmp.markedCells}
+      data-rest-mean={cmp.restMeanBits ?? ''}
+      data-rest-cells={cmp.restCells}
+    >
+      <span aria-hidden="true" style={{ display: 'inline-block', width: '14px', height: '10px', border: `2px solid ${MARK_COLOUR}` }} />
+      <span>
+        Marked ({group}), epoch {props.epoch}: mean <strong>{fmtBits(cmp.markedMeanBits)}</strong> over {cmp.markedCells} cells; the rest:
+        mean <strong>{fmtBits(cmp.restMeanBits)}</strong> over {cmp.restCells} cells
+        {diff !== null ? ` (marked ${diff >= 0 ? '+' : '−'}${fmtBits(Math.abs(diff))})` : ''}. Undefined cells count in neither.
+      </span>
+      <button type="button" onClick={props.clear}>
+        Clear marks
+      </button>
+    </div>
   );
 }
