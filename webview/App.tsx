@@ -125,7 +125,7 @@ export function CompareApp(props: { runs: CompareRun[]; report?: ReportData }): 
 
 /** A report's theme switch (VS Code sets its own theme classes on <body>). */
 function ThemePicker(): JSX.Element {
-  const [theme, setTheme] = useBodyTheme(true);
+  const [theme, setTheme] = useBodyTheme();
   return (
     <label>
       Theme{' '}
@@ -138,8 +138,8 @@ function ThemePicker(): JSX.Element {
   );
 }
 
-/** The theme of a standalone page, read from and written to the body's classes when `owned`. */
-function useBodyTheme(owned: boolean): [string, (theme: string) => void] {
+/** The theme of a standalone page (a report), read from and written to the body's classes. */
+function useBodyTheme(): [string, (theme: string) => void] {
   const [theme, setTheme] = useState(() =>
     document.body.classList.contains('vscode-dark')
       ? 'dark'
@@ -148,29 +148,15 @@ function useBodyTheme(owned: boolean): [string, (theme: string) => void] {
         : 'light',
   );
   useEffect(() => {
-    if (!owned) return;
     document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast');
     document.body.classList.add(`vscode-${theme}`);
     document.body.dispatchEvent(new CustomEvent('cnn-slicer-theme'));
-  }, [theme, owned]);
+  }, [theme]);
   return [theme, setTheme];
 }
 
 function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean): void }): JSX.Element {
   const { manifest } = useApp();
-  const [theme, setTheme] = useState(() =>
-    document.body.classList.contains('vscode-dark')
-      ? 'dark'
-      : document.body.classList.contains('vscode-high-contrast')
-        ? 'high-contrast'
-        : 'light',
-  );
-  useEffect(() => {
-    if (!props.report) return;
-    document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast');
-    document.body.classList.add(`vscode-${theme}`);
-    document.body.dispatchEvent(new CustomEvent('cnn-slicer-theme'));
-  }, [theme, props.report]);
   const created = new Date(manifest.createdAt);
   return (
     <header class="run-header">
@@ -184,16 +170,7 @@ function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean
         </span>
       </div>
       <div class="run-tools">
-        {props.report && (
-          <label>
-            Theme{' '}
-            <select value={theme} aria-label="Theme" onChange={(e) => setTheme((e.target as HTMLSelectElement).value)}>
-              <option value="light">Light</option>
-              <option value="dark">Dark</option>
-              <option value="high-contrast">High contrast</option>
-            </select>
-          </label>
-        )}
+        {props.report && <ThemePicker />}
         <vscode-checkbox
           checked={props.all}
           onChange={(e: Event) => props.setAll((e.target as HTMLInputElement).checked)}
