@@ -122,22 +122,41 @@ export function channelEntropies(
 }
 
 /**
+ * The most classes a label vector may have. The confusion matrix and the label entropies hold
+ * classes² cells (paper 5.2), and the per-class channel entropies classes × channels: 1,000 classes
+ * (ImageNet's) is a 1,000,000-cell matrix of 8 MB per epoch, while 50,000 would need 20 GB and
+ * abort the process. No view can show more than a thousand classes one by one either.
+ */
+export const MAX_CLASSES = 1000;
+
+/**
  * Validates a label vector against an input count; returns the class count (`classes`, or
- * `max(label) + 1`). Throws a RangeError naming the first bad label.
+ * `max(label) + 1`). Throws a RangeError naming the first bad label, or the class count when it
+ * is above `MAX_CLASSES`.
  */
 export function checkLabels(labels: ArrayLike<number>, count: number, classes?: number): number {
   if (labels.length !== count) throw new RangeError(`there are ${labels.length} labels for ${count} inputs`);
   if (classes !== undefined && (!Number.isInteger(classes) || classes < 1)) {
     throw new RangeError(`classes must be a positive integer, got ${classes}`);
   }
+  if (classes !== undefined && classes > MAX_CLASSES) throw new RangeError(tooManyClasses(`${classes} classes`));
   let max = -1;
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
     if (!Number.isInteger(y) || y < 0) throw new RangeError(`label ${i} is ${y}; labels must be integers >= 0`);
     if (classes !== undefined && y >= classes) throw new RangeError(`label ${i} is ${y}, outside 0..${classes - 1}`);
+    if (y >= MAX_CLASSES) throw new RangeError(tooManyClasses(`label ${i} is ${y}, so at least ${y + 1} classes`));
     if (y > max) max = y;
   }
   return classes ?? max + 1;
+}
+
+/** The message for a class count above `MAX_CLASSES`: what was asked, the limit, why, what to do. */
+export function tooManyClasses(what: string): string {
+  return (
+    `${what}: at most ${MAX_CLASSES} classes are supported (the confusion matrix holds classes² cells); ` +
+    `number the classes 0..${MAX_CLASSES - 1}`
+  );
 }
 
 function meanColumns(table: SampleChannelEntropies, labels: ArrayLike<number> | undefined, cls: number): (number | undefined)[] {

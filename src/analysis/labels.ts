@@ -2,6 +2,7 @@
  * Confusion matrix and label entropies (paper 3.2 and 5.2; estimators.md "Label entropies"):
  * `H(label | pred = i)` and `H(pred | label = i)` over the probe set at an epoch.
  */
+import { CodedError, hasErrorCode } from './errors';
 import { checkLabels } from './intraSample';
 import { shannonEntropyBits } from './shannon';
 
@@ -52,15 +53,55 @@ export function labelEntropies(confusion: number[][]): LabelEntropies {
   };
 }
 
-/** Index of the largest value in each row of `[n, classes]` scores (the predicted class). */
+/**
+ * Scores with no prediction in them: a row holding NaN has no largest value, so no class can be
+ * named for that input. Counting it as any class (the first, as a plain argmax would) would make a
+ * diverged model look like one that predicts class 0.
+ */
+export class NonFinitePredictionError extends CodedError {
+  constructor(
+    message: string,
+    /** Inputs whose scores hold NaN. */
+    readonly inputs: number,
+  ) {
+    super('non-finite-prediction', message, 'NonFinitePredictionError');
+  }
+  static is(e: unknown): e is NonFinitePredictionError {
+    return hasErrorCode(e, 'non-finite-prediction');
+  }
+}
+
+/**
+ * Index of the largest value in each row of `[n, classes]` scores (the predicted class); the first
+ * on ties. Infinities are values like any other.
+ * @throws NonFinitePredictionError when a row holds NaN: that input has no prediction.
+ */
 export function argmaxRows(scores: ArrayLike<number>, n: number, classes: number): Int32Array {
   if (scores.length !== n * classes)
     throw new RangeError(`${n} rows of ${classes} scores need ${n * classes} values, got ${scores.length}`);
   const out = new Int32Array(n);
+  let firstNaN = -1;
+  let nanRows = 0;
   for (let i = 0; i < n; i++) {
     let best = 0;
-    for (let c = 1; c < classes; c++) if (scores[i * classes + c] > scores[i * classes + best]) best = c;
+    let nan = false;
+    for (let c = 0; c < classes; c++) {
+      const v = scores[i * classes + c];
+      if (v !== v) nan = true;
+      else if (v > scores[i * classes + best]) best = c;
+    }
+    if (nan) {
+      nanRows++;
+      if (firstNaN < 0) firstNaN = i;
+    }
     out[i] = best;
+  }
+  if (nanRows > 0) {
+    throw new NonFinitePredictionError(
+      `the scores of ${nanRows} of ${n} inputs are NaN (the first is input ${firstNaN}), so they predict no class: ` +
+        'the model outputs NaN, which usually means training diverged; lower the learning rate or check the model',
+      nanRows,
+    );
   }
   return out;
 }

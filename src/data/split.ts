@@ -3,7 +3,7 @@
  * `dCNN(X, L, C, T)` (paper 4.3), recorded every epoch — and the training set, which never
  * contains a probe input, so the views show the network on inputs it did not learn from.
  */
-import { indicesByClass, sampleWithoutReplacement, seededRandom } from '../analysis';
+import { indicesByClass, MAX_CLASSES, sampleWithoutReplacement, seededRandom, tooManyClasses } from '../analysis';
 import { DatasetError, plural } from './dataset';
 import type { ImageDataset } from './mnist';
 
@@ -57,7 +57,8 @@ function checkCount(name: string, value: number | undefined): void {
  * without replacement, or `probePerClass` inputs of every class (a class with fewer gives all of
  * them, and `notes` says so). The training set is every other input, shuffled with the seed, cut
  * to `trainFraction`. Same seed, same indices.
- * @throws DatasetError for invalid options or a label outside the class list.
+ * @throws DatasetError for invalid options, a label outside the class list, more than
+ * `MAX_CLASSES` classes, or a probe set that leaves no input for training.
  */
 export function splitDataset(ds: Pick<ImageDataset, 'labels' | 'classNames'>, options: SplitOptions): DatasetSplit {
   const { seed, probeSize, probePerClass, trainFraction = 1 } = options;
@@ -72,6 +73,8 @@ export function splitDataset(ds: Pick<ImageDataset, 'labels' | 'classNames'>, op
   }
   const n = ds.labels.length;
   const classes = ds.classNames.length;
+  // Checked here, before a recording writes anything: every epoch's confusion matrix is classes².
+  if (classes > MAX_CLASSES) throw new DatasetError(tooManyClasses(`the dataset has ${classes} classes`));
   for (let i = 0; i < n; i++) {
     const y = ds.labels[i];
     if (!(y >= 0 && y < classes)) throw new DatasetError(`label ${y} of input ${i} is not a class (there are ${classes})`);
@@ -80,7 +83,13 @@ export function splitDataset(ds: Pick<ImageDataset, 'labels' | 'classNames'>, op
   const notes: string[] = [];
   let probe: number[];
   if (probeSize !== undefined) {
-    if (probeSize > n) notes.push(`the dataset has only ${plural(n, 'input')}; all are in the probe set (asked for ${probeSize})`);
+    // The probe inputs are never trained on: a probe as large as the dataset leaves nothing to train.
+    if (probeSize >= n) {
+      throw new DatasetError(
+        `the probe set of ${plural(probeSize, 'input')} would take all ${plural(n, 'input')} of the dataset, ` +
+          `leaving none for training: choose a probe size below ${n}`,
+      );
+    }
     probe = sampleWithoutReplacement(
       Array.from({ length: n }, (_, i) => i),
       probeSize,
@@ -106,6 +115,14 @@ export function splitDataset(ds: Pick<ImageDataset, 'labels' | 'classNames'>, op
   for (let i = 0; i < n; i++) if (inProbe[i] === 0) rest.push(i);
   // The shuffle uses stream −2, which cannot collide with the probe streams 0…classes.
   const train = shuffle(rest, derivedSeed(seed, -2)).slice(0, Math.round(trainFraction * rest.length));
-  if (train.length === 0) notes.push('no inputs are left for training');
+  if (train.length === 0) {
+    throw new DatasetError(
+      probePerClass !== undefined
+        ? `${plural(probePerClass, 'probe input')} per class would take all ${plural(n, 'input')} of the dataset, ` +
+            'leaving none for training: choose fewer probe inputs per class'
+        : `the probe set of ${plural(probe.length, 'input')} and the training fraction ${trainFraction} leave none of the ` +
+            `dataset's ${plural(n, 'input')} for training: choose a smaller probe or a larger fraction`,
+    );
+  }
   return { trainIndices: Int32Array.from(train), probeIndices: Int32Array.from(probe), notes };
 }

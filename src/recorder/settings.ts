@@ -3,7 +3,7 @@
  * then the model file's `training` export, then the editor's defaults, then ours), and the checks
  * that turn a bad value into a message naming it before any training starts.
  */
-import { DEFAULT_BINS, DEFAULT_K } from '../analysis';
+import { DEFAULT_BINS, DEFAULT_K, MAX_BINS } from '../analysis';
 import type { RunSettings } from '../run/format';
 
 /** What the caller asks for; unset fields come from the model file's `training` export, then defaults. */
@@ -78,20 +78,41 @@ export function resolveSettings(options: RecordOptions, fromFile: TrainingExport
   return settings;
 }
 
+/**
+ * The largest value of each setting that has one. Each is checked before anything is loaded or
+ * written, so a value beyond it fails at once instead of after a run folder was made:
+ * - epochs: 10,000, as the editor's setting; every epoch is a checkpoint and a metrics line.
+ * - bins: the estimators' own limit (MAX_BINS, 4,096).
+ * - k: 1,000,000; the estimator uses min(k, probe size − 1) anyway, so a larger k changes nothing.
+ * - probe size and probe per class: 100,000 inputs, whose activations are held in memory per layer.
+ * - batch size and record every: 1,000,000.
+ */
+export const SETTING_LIMITS = {
+  epochs: 10_000,
+  bins: MAX_BINS,
+  k: 1_000_000,
+  probeSize: 100_000,
+  batchSize: 1_000_000,
+  recordEvery: 1_000_000,
+} as const;
+
 /** @throws RangeError naming the first setting that is out of range and the range it must be in. */
 export function validateSettings(s: RunSettings): void {
-  integerAtLeast('epochs', s.epochs, 0);
-  integerAtLeast('batch size', s.batchSize, 1);
-  integerAtLeast('record every', s.recordEvery, 1);
-  integerAtLeast('probe size', s.probeSize, 3);
-  if (s.probePerClass !== undefined) integerAtLeast('probe per class', s.probePerClass, 1);
+  integerIn('epochs', s.epochs, 0, SETTING_LIMITS.epochs);
+  integerIn('batch size', s.batchSize, 1, SETTING_LIMITS.batchSize);
+  integerIn('record every', s.recordEvery, 1, SETTING_LIMITS.recordEvery);
+  integerIn('probe size', s.probeSize, 3, SETTING_LIMITS.probeSize);
+  if (s.probePerClass !== undefined) integerIn('probe per class', s.probePerClass, 1, SETTING_LIMITS.probeSize);
+  integerIn('bins', s.bins, 2, SETTING_LIMITS.bins);
+  integerIn('k', s.k, 2, SETTING_LIMITS.k);
   if (!(s.learningRate > 0) || !Number.isFinite(s.learningRate))
     throw new RangeError(`learning rate must be a positive number, got ${s.learningRate}`);
   if (!OPTIMIZERS.includes(s.optimizer)) throw new RangeError(`optimizer must be sgd, adam or rmsprop, got ${s.optimizer}`);
 }
 
-function integerAtLeast(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
+function integerIn(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new RangeError(`${name} must be an integer from ${min} to ${max.toLocaleString('en-US')}, got ${value}`);
 }
 
 /** The epochs whose state is recorded: every `recordEvery`-th from 0, and always the last. */

@@ -571,4 +571,22 @@ describe('splitDataset: the probe set X and the training set', function () {
     throwsDataset(() => splitDataset(ds, { seed: 1, probeSize: -1 }), /probeSize must be a non-negative integer/);
     throwsDataset(() => splitDataset(ds, { seed: 1, probeSize: 5, trainFraction: 0 }), /trainFraction/);
   });
+
+  it('refuses a probe set that leaves no input for training, naming both sizes', function () {
+    throwsDataset(
+      () => splitDataset(ds, { seed: 1, probeSize: 300 }),
+      /^the probe set of 300 inputs would take all 300 inputs of the dataset, leaving none for training: choose a probe size below 300$/,
+    );
+    throwsDataset(() => splitDataset(ds, { seed: 1, probeSize: 5000 }), /probe set of 5,000 inputs would take all 300 inputs/);
+    throwsDataset(() => splitDataset(ds, { seed: 1, probePerClass: 100 }), /100 probe inputs per class would take all 300 inputs/);
+    assert.equal(splitDataset(ds, { seed: 1, probeSize: 299 }).trainIndices.length, 1);
+  });
+
+  it('refuses a dataset of more classes than the confusion matrix can hold', function () {
+    const classNames = Array.from({ length: 50_000 }, (_, k) => `c${k}`);
+    throwsDataset(
+      () => splitDataset({ labels: Int32Array.from([0, 1, 2, 3]), classNames }, { seed: 1, probeSize: 2 }),
+      /50000 classes: at most 1000/,
+    );
+  });
 });

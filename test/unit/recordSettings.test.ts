@@ -23,15 +23,36 @@ describe('recording settings', () => {
   });
 
   it('name the first setting out of range and its range', () => {
-    assert.throws(() => resolveSettings({ modelFile: 'm.ts', batchSize: 0 }), /^RangeError: batch size must be an integer >= 1, got 0$/);
-    assert.throws(() => resolveSettings({ modelFile: 'm.ts', epochs: 1.5 }), /epochs must be an integer >= 0, got 1.5/);
-    assert.throws(() => resolveSettings({ modelFile: 'm.ts', probeSize: 2 }), /probe size must be an integer >= 3/);
+    assert.throws(
+      () => resolveSettings({ modelFile: 'm.ts', batchSize: 0 }),
+      /^RangeError: batch size must be an integer from 1 to 1,000,000, got 0$/,
+    );
+    assert.throws(() => resolveSettings({ modelFile: 'm.ts', epochs: 1.5 }), /epochs must be an integer from 0 to 10,000, got 1.5/);
+    assert.throws(() => resolveSettings({ modelFile: 'm.ts', probeSize: 2 }), /probe size must be an integer from 3 to/);
     assert.throws(() => resolveSettings({ modelFile: 'm.ts', learningRate: -1 }), /learning rate must be a positive number/);
     assert.throws(
       () => resolveSettings({ modelFile: 'm.ts' }, { optimizer: 'lbfgs' }),
       /optimizer must be sgd, adam or rmsprop, got lbfgs/,
     );
     assert.throws(() => validateSettings({ ...resolveSettings({ modelFile: 'm.ts' }), probePerClass: 0 }), /probe per class/);
+  });
+
+  it('bound every setting from above, bins and k included, so a huge value fails before anything is written', () => {
+    assert.throws(
+      () => resolveSettings({ modelFile: 'm.ts', epochs: 1e12 }),
+      /^RangeError: epochs must be an integer from 0 to 10,000, got 1000000000000$/,
+    );
+    assert.throws(
+      () => resolveSettings({ modelFile: 'm.ts', bins: 1e9 }),
+      /^RangeError: bins must be an integer from 2 to 4,096, got 1000000000$/,
+    );
+    assert.throws(() => resolveSettings({ modelFile: 'm.ts', bins: 1 }), /bins must be an integer from 2/);
+    assert.throws(() => resolveSettings({ modelFile: 'm.ts', k: 1 }), /^RangeError: k must be an integer from 2 to 1,000,000, got 1$/);
+    assert.throws(() => resolveSettings({ modelFile: 'm.ts', k: 1e7 }), /k must be an integer from 2 to 1,000,000/);
+    assert.throws(() => resolveSettings({ modelFile: 'm.ts', k: 2.5 }), /k must be an integer/);
+    assert.throws(() => resolveSettings({ modelFile: 'm.ts', probeSize: 1e9 }), /probe size must be an integer from 3 to 100,000/);
+    const atLimits = resolveSettings({ modelFile: 'm.ts', epochs: 10_000, bins: 4096, k: 1_000_000 });
+    assert.deepEqual([atLimits.epochs, atLimits.bins, atLimits.k], [10_000, 4096, 1_000_000]);
   });
 
   it("record the dataset the caller names, else the model file's, else MNIST", () => {
