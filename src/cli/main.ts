@@ -1,6 +1,7 @@
 /**
  * The `cnn-slicer` command line (dist/cli.js): the analysis core on plain .npy arrays, and the
- * demo. Bad input prints one line on stderr and exits with 2; a bug exits with 1 and a stack.
+ * demo. Bad input prints one line on stderr and exits with 2; a bug prints one line and exits
+ * with 1 (its stack only with --verbose).
  */
 import { parseArgs } from 'node:util';
 import {
@@ -23,7 +24,7 @@ import { runReport } from './report';
 import { HELP, UsageError } from './usage';
 import { ModelError } from '../recorder/modelLoader';
 import { DatasetError } from '../data/dataset';
-import { npyToFloat64 } from '../analysis';
+import { MAX_BINS, MAX_CLASSES, NonFinitePredictionError, npyToFloat64 } from '../analysis';
 import { QueryError } from '../service/queries';
 import { RunWriteError } from '../run/files';
 
@@ -74,7 +75,7 @@ async function entropy(argv: string[]): Promise<void> {
     case 'intra': {
       const p = parse(rest, { bins: { type: 'string' } }, 1, HELP.intra);
       if (!p) return;
-      const bins = intOption(p.values, 'bins', 32, 2);
+      const bins = intOption(p.values, 'bins', 32, 2, MAX_BINS);
       const x = readActivations(p.positionals[0]);
       // The whole sample is one histogram: view it as one channel of units·channels values.
       const whole = layerActivations([x.count, x.units * x.channels], x.data);
@@ -86,10 +87,10 @@ async function entropy(argv: string[]): Promise<void> {
     case 'channels': {
       const p = parse(rest, { bins: { type: 'string' }, labels: { type: 'string' }, classes: { type: 'string' } }, 1, HELP.channels);
       if (!p) return;
-      const bins = intOption(p.values, 'bins', 32, 2);
+      const bins = intOption(p.values, 'bins', 32, 2, MAX_BINS);
       const x = readActivations(p.positionals[0]);
       const labels = typeof p.values.labels === 'string' ? readLabels(p.values.labels, x.count) : undefined;
-      const classes = p.values.classes === undefined ? undefined : intOption(p.values, 'classes', 0, 1);
+      const classes = p.values.classes === undefined ? undefined : intOption(p.values, 'classes', 0, 1, MAX_CLASSES);
       if (labels && classes !== undefined) {
         const bad = labels.findIndex((y) => y >= classes);
         if (bad >= 0) throw new UsageError(`label ${bad} is ${labels[bad]}, outside 0..${classes - 1} (--classes ${classes})`);
@@ -133,7 +134,7 @@ async function entropy(argv: string[]): Promise<void> {
 async function capacity(argv: string[]): Promise<void> {
   const p = parse(argv, { bins: { type: 'string' }, sort: { type: 'string' } }, 2, HELP.capacity);
   if (!p) return;
-  const bins = intOption(p.values, 'bins', 32, 2);
+  const bins = intOption(p.values, 'bins', 32, 2, MAX_BINS);
   const sort = (p.values.sort ?? 'none') as string;
   if (!['none', 'max', 'mean'].includes(sort)) throw new UsageError(`--sort must be none, max or mean, got "${sort}"`);
   const a = readActivations(p.positionals[0]);
@@ -156,14 +157,19 @@ async function capacity(argv: string[]): Promise<void> {
 function labels(argv: string[]): void {
   const p = parse(argv, { classes: { type: 'string' } }, 2, HELP.labels);
   if (!p) return;
-  const classes = p.values.classes === undefined ? undefined : intOption(p.values, 'classes', 0, 1);
+  const classes = p.values.classes === undefined ? undefined : intOption(p.values, 'classes', 0, 1, MAX_CLASSES);
   const truth = readLabels(p.positionals[0]);
   const predArray = readNpyFile(p.positionals[1]);
   let predicted: Int32Array;
   if (predArray.shape.length === 2 && predArray.shape[1] > 1) {
     if (predArray.shape[0] !== truth.length)
       throw new UsageError(`${p.positionals[1]} has ${predArray.shape[0]} rows but there are ${truth.length} true labels`);
-    predicted = argmaxRows(npyToFloat64(predArray), predArray.shape[0], predArray.shape[1]);
+    try {
+      predicted = argmaxRows(npyToFloat64(predArray), predArray.shape[0], predArray.shape[1]);
+    } catch (e) {
+      if (NonFinitePredictionError.is(e)) throw new UsageError(`${p.positionals[1]}: ${e.message}`);
+      throw e;
+    }
   } else {
     predicted = readLabels(p.positionals[1], truth.length);
   }
@@ -177,8 +183,12 @@ function labels(argv: string[]): void {
 }
 
 /** Runs one CLI invocation; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
+  // --verbose, anywhere, shows the stack of an internal error; the commands never see it.
+  const verbose = args.includes('--verbose');
+  const argv = args.filter((a) => a !== '--verbose');
   const [command, ...rest] = argv;
+  let exitCode = 0;
   try {
     switch (command) {
       case 'entropy':
@@ -191,7 +201,7 @@ export async function main(argv: string[]): Promise<number> {
         labels(rest);
         break;
       case 'record':
-        await runRecord(rest);
+        exitCode = await runRecord(rest, verbose);
         break;
       case 'query':
         await runQuery(rest);
@@ -228,7 +238,7 @@ export async function main(argv: string[]): Promise<number> {
       default:
         throw new UsageError(`unknown command "${command}" (see cnn-slicer --help)`);
     }
-    return 0;
+    return exitCode;
   } catch (e) {
     // RangeErrors from the analysis core name a bad parameter or shape: the user's input.
     if (
@@ -246,7 +256,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`cnn-slicer: ${e.message}\n`);
       return 1;
     }
-    process.stderr.write(`cnn-slicer: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    const message = ((e as Error)?.message ?? String(e)).split('\n')[0];
+    process.stderr.write(
+      `cnn-slicer: internal error: ${message}. This is a bug in CNN Slicer: ` +
+        (verbose ? 'please report it with the stack below\n' : 'run again with --verbose to see where it happened, and report it\n'),
+    );
+    if (verbose) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
     return 1;
   }
 }

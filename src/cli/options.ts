@@ -1,15 +1,34 @@
 /** Option parsing shared by the CLI commands. */
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { UsageError } from './usage';
 
-/** An integer option with a lower bound, or its default. */
-export function intOption(values: Record<string, string | boolean | undefined>, name: string, fallback: number, min: number): number {
+/** An integer option with a lower bound (and an upper one when given), or its default. */
+export function intOption(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max?: number,
+): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (typeof raw !== 'string' || !/^\s*-?\d+\s*$/.test(raw) || !Number.isSafeInteger(v) || v < min) {
-    throw new UsageError(`--${name} must be an integer >= ${min}, got "${raw}"`);
+  if (typeof raw !== 'string' || !/^\s*-?\d+\s*$/.test(raw) || !Number.isSafeInteger(v) || v < min || (max !== undefined && v > max)) {
+    const range = max === undefined ? `>= ${min}` : `from ${min} to ${max.toLocaleString('en-US')}`;
+    throw new UsageError(`--${name} must be an integer ${range}, got "${raw}"`);
   }
   return v;
+}
+
+/**
+ * A file to write named with --out: it may not be a folder (writing it would fail only at the
+ * end, after all the work, and leave `<folder>.partial` behind), and its folder must exist.
+ */
+export function checkOutputFile(path: string): void {
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UsageError(`--out ${path} is a folder: name the file to write, e.g. ${join(path, basename(path) + '.html')}`);
+  if (!existsSync(dirname(path))) throw new UsageError(`the folder of --out (${dirname(path)}) does not exist`);
 }
 
 /**

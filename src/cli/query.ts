@@ -2,7 +2,7 @@
  * `cnn-slicer query <run-folder> <kind> [options]` (any slice of a run as JSON, answered by the
  * same engine as the analysis service, in this process) and `cnn-slicer runs [<folder>]`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseQuery, QUERY_KINDS, QueryError } from '../service/queries';
@@ -117,6 +117,8 @@ export async function runQuery(argv: string[]): Promise<void> {
     throw new UsageError(`expected <run-folder> <kind>, got ${parsed.positionals.length} argument(s); kinds: ${QUERY_KINDS.join(', ')}`);
   const runFolder = resolve(folder);
   if (!existsSync(runFolder)) throw new UsageError(`${runFolder} does not exist`);
+  if (!statSync(runFolder).isDirectory())
+    throw new UsageError(`${runFolder} is a file, not a run folder: name a folder that "cnn-slicer runs" lists`);
   const query = parseQuery(queryFromOptions(kind, parsed.values));
   const engine = new AnalysisEngine({ roots: [dirname(runFolder)] });
   try {
@@ -151,6 +153,8 @@ export function runRuns(argv: string[]): void {
   if (parsed.positionals.length > 1) throw new UsageError('expected at most one runs folder');
   const folder = resolve(parsed.positionals[0] ?? '.cnnslicer/runs');
   if (!existsSync(folder)) throw new UsageError(`${folder} does not exist (record a run first: cnn-slicer record <model-file>)`);
+  if (!statSync(folder).isDirectory())
+    throw new UsageError(`${folder} is a file, not a runs folder: name the folder that holds the run folders (default .cnnslicer/runs)`);
   const { runs, errors } = listRuns(folder);
   if (parsed.values.json) {
     const rows = runs.map((r) => ({

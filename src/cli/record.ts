@@ -1,10 +1,15 @@
 /**
- * `cnn-slicer record <model-file> [options]`: records a run headless, in this process, with a
- * progress bar on stderr; Ctrl-C cancels after the current batch and leaves a complete run.
+ * `cnn-slicer record <model-file> [options]`: records a run headless, in the recorder child process
+ * (recorderChild.ts), with a progress bar on stderr; Ctrl-C cancels after the current batch and
+ * leaves a complete run. Every option is checked before the recorder starts.
  */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RecordOptions, recordRun } from '../recorder/record';
+import type { RecordOptions, RecordProgress } from '../recorder/protocol';
+import { SETTING_LIMITS } from '../recorder/settings';
 import { intOption } from './options';
+import { ChildOutcome, RecorderChild } from './recorderChild';
 import { HELP, UsageError } from './usage';
 
 function bar(fraction: number, width = 24): string {
@@ -59,66 +64,206 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
     throw new UsageError(`--optimizer must be sgd, adam or rmsprop, got "${v.optimizer}"`);
   if (v.backend !== undefined && !['auto', 'tfjs-node', 'wasm', 'cpu'].includes(v.backend))
     throw new UsageError(`--backend must be auto, tfjs-node, wasm or cpu, got "${v.backend}"`);
-  const opt = (name: string, min: number) => (v[name as keyof typeof v] === undefined ? undefined : intOption(v, name, 0, min));
+  // The recorder checks every setting again (settings.ts); checking here too answers before it starts.
+  const opt = (name: string, min: number, max?: number) =>
+    v[name as keyof typeof v] === undefined ? undefined : intOption(v, name, 0, min, max);
   return {
     modelFile: parsed.positionals[0],
     dataset: v.dataset,
-    epochs: opt('epochs', 0),
-    batchSize: opt('batch-size', 1),
+    epochs: opt('epochs', 0, SETTING_LIMITS.epochs),
+    batchSize: opt('batch-size', 1, SETTING_LIMITS.batchSize),
     learningRate: lr,
     optimizer: v.optimizer as RecordOptions['optimizer'],
-    probeSize: opt('probe', 3),
-    probePerClass: opt('probe-per-class', 1),
-    recordEvery: opt('record-every', 1),
+    probeSize: opt('probe', 3, SETTING_LIMITS.probeSize),
+    probePerClass: opt('probe-per-class', 1, SETTING_LIMITS.probeSize),
+    recordEvery: opt('record-every', 1, SETTING_LIMITS.recordEvery),
     seed: opt('seed', 0),
     runsFolder: v.out,
     backend: v.backend as RecordOptions['backend'],
     trainLimit: opt('train-limit', 1),
-    bins: opt('bins', 2),
-    k: opt('k', 2),
+    bins: opt('bins', 2, SETTING_LIMITS.bins),
+    k: opt('k', 2, SETTING_LIMITS.k),
   };
 }
 
-/** Records and returns the run folder; progress goes to stderr, the folder to stdout. */
-export async function runRecord(argv: string[], quiet = false): Promise<string | undefined> {
+/** What the recorder said, as the command's output: one line on stderr and the exit code. */
+export interface RecordEnding {
+  /** 0 done (completed or cancelled), 1 a bug or a write failure, 2 bad input, 130 stopped by Ctrl-C before a run was recorded. */
+  exitCode: number;
+  /** The line for stderr (without "cnn-slicer: " for failures). */
+  line: string;
+  /** The run folder, for stdout, when the recording finished. */
+  folder?: string;
+  /** The full message of an internal error (its stack), shown with --verbose. */
+  detail?: string;
+}
+
+/** "epoch 0", "epochs 0–3", "epochs 0, 2, 4": which epochs are on disk. */
+export function describeEpochs(epochs: number[]): string {
+  if (epochs.length === 1) return `epoch ${epochs[0]}`;
+  const contiguous = epochs.every((e, i) => i === 0 || e === epochs[i - 1] + 1);
+  return contiguous && epochs.length > 2 ? `epochs ${epochs[0]}–${epochs[epochs.length - 1]}` : `epochs ${epochs.join(', ')}`;
+}
+
+/**
+ * Where the recording was when it ended: "while training epoch 3", "while loading the model".
+ * Progress is throttled, so an epoch already on disk means the recording had moved on to training
+ * the next one.
+ */
+function describeStage(p: RecordProgress | undefined, epochs: number[]): string {
+  if (!p) return 'while starting';
+  if (p.phase === 'recording' && epochs.includes(p.epoch)) return `while training epoch ${p.epoch + 1}`;
+  if (p.phase === 'training') return `while training epoch ${p.epoch}`;
+  if (p.phase === 'recording') return `while recording epoch ${p.epoch}`;
+  return `while ${p.message ?? 'loading'}`;
+}
+
+/** What is left on disk after a recording that did not finish, and what to do with it. */
+function keptOnDisk(folder: string | undefined, epochs: number[]): string {
+  if (!folder) return 'nothing was recorded';
+  if (epochs.length === 0) return `the run folder ${folder} holds no epoch yet (it is marked as not finished; delete it)`;
+  return `${describeEpochs(epochs)} ${epochs.length === 1 ? 'is' : 'are'} kept in ${folder} (open ${epochs.length === 1 ? 'it' : 'them'} with "cnn-slicer report ${folder}")`;
+}
+
+/** Error codes of the recorder that name a problem of the user's input (exit code 2). */
+const USER_CODES = new Set(['model', 'dataset', 'run-format', 'bad-options', 'non-finite-prediction', 'bad-request']);
+
+/** Turns the outcome of a recording into the command's output. */
+export function describeOutcome(o: ChildOutcome): RecordEnding {
+  switch (o.kind) {
+    case 'done':
+      return {
+        exitCode: 0,
+        line: `run ${o.status}: ${o.epochs.length} epoch${o.epochs.length === 1 ? '' : 's'} recorded (${o.epochs.join(', ')})`,
+        folder: o.folder,
+      };
+    case 'stopped':
+      return {
+        exitCode: 130,
+        line: o.folder
+          ? `stopped at once ${describeStage(o.progress, o.epochs)}; ${keptOnDisk(o.folder, o.epochs)}; the run shows as interrupted`
+          : `stopped ${describeStage(o.progress, o.epochs)}; nothing was recorded`,
+      };
+    case 'died':
+      return {
+        exitCode: 1,
+        line: `recording failed ${describeStage(o.progress, o.epochs)}: ${o.message}; ${keptOnDisk(o.folder, o.epochs)}`,
+      };
+    case 'failed': {
+      if (o.code === 'cancelled') return { exitCode: 130, line: `cancelled ${describeStage(o.progress, o.epochs)}; nothing was recorded` };
+      const firstLine = o.message
+        .split('\n')[0]
+        .replace(/^internal error: /, '')
+        .replace(/^Error: /, '');
+      if (o.code === 'internal') {
+        return {
+          exitCode: 1,
+          line:
+            `recording failed ${describeStage(o.progress, o.epochs)}: ${firstLine}; ${keptOnDisk(o.folder, o.epochs)}. ` +
+            'This is a bug in CNN Slicer: run again with --verbose to see where it happened, and report it',
+          detail: o.message,
+        };
+      }
+      // The recorder's messages for these already say what to do; what is kept is added once a run exists.
+      return {
+        exitCode: USER_CODES.has(o.code) ? 2 : 1,
+        line: o.folder
+          ? `recording stopped ${describeStage(o.progress, o.epochs)}: ${firstLine}; ${keptOnDisk(o.folder, o.epochs)}`
+          : firstLine,
+      };
+    }
+  }
+}
+
+/** The recorder child process's script: beside dist/cli.js. */
+function recorderScript(): string {
+  const script = resolve(__dirname, 'recorder.js');
+  if (!existsSync(script)) throw new Error(`${script} is missing: build CNN Slicer (npm run build) or install it again`);
+  return script;
+}
+
+/**
+ * A runs folder named with --out must be a folder (it is made when missing): a file there would
+ * only fail once the model and the dataset were loaded.
+ */
+function checkRunsFolder(folder: string | undefined): void {
+  if (folder === undefined) return;
+  const path = resolve(folder);
+  if (existsSync(path) && !statSync(path).isDirectory())
+    throw new UsageError(`--out ${path} is a file, not a folder: name the folder that holds the run folders (it is made when missing)`);
+}
+
+/**
+ * Records in the recorder child process; progress goes to stderr, the run folder to stdout. The
+ * first Ctrl-C cancels after the current batch (or, before the run folder exists, stops the
+ * loading within two seconds); a second stops the recorder at once.
+ */
+export async function runRecord(argv: string[], verbose = false): Promise<number> {
   const options = parseRecordArgs(argv);
-  if (!options) return undefined;
-  const controller = new AbortController();
-  const onSigint = () => {
-    process.stderr.write('\ncancelling after the current batch… (Ctrl-C again to stop at once)\n');
-    controller.abort();
-    process.off('SIGINT', onSigint);
-  };
-  process.on('SIGINT', onSigint);
+  if (!options) return 0;
+  checkRunsFolder(options.runsFolder);
   const tty = process.stderr.isTTY;
   let lastLine = '';
+  const clearBar = () => {
+    if (tty && lastLine) process.stderr.write('\r\x1b[K');
+    lastLine = '';
+  };
+  const child = new RecorderChild(recorderScript(), options, {
+    onProgress: (p) => {
+      const text =
+        p.phase === 'training'
+          ? `${bar(p.fraction)} epoch ${p.epoch}/${p.epochs} · batch ${p.batch}/${p.batches} · loss ${p.loss?.toFixed(4) ?? '—'} · ETA ${duration(p.etaMs)}`
+          : `${bar(p.fraction)} ${p.message ?? p.phase}`;
+      if (tty) process.stderr.write(`\r${text.padEnd(lastLine.length)}`);
+      else if (p.phase !== 'training' || p.batch === p.batches) process.stderr.write(text + '\n');
+      lastLine = text;
+    },
+    onRunFolder: () => undefined,
+    onLog: (line) => {
+      clearBar();
+      process.stderr.write(line + '\n');
+    },
+    onOutput: (text) => {
+      clearBar();
+      process.stderr.write(text);
+    },
+  });
+  let interrupts = 0;
+  let loadingTimer: NodeJS.Timeout | undefined;
+  const onSigint = () => {
+    interrupts++;
+    clearBar();
+    if (interrupts > 1) {
+      child.stop();
+      return;
+    }
+    child.cancel();
+    if (child.hasRunFolder) {
+      process.stderr.write('cancelling after the current batch… (Ctrl-C again to stop at once)\n');
+      return;
+    }
+    // Before the run folder exists nothing is lost by stopping; user code that never returns
+    // (a createModel that loops) does not read the cancel, so it gets two seconds.
+    process.stderr.write('cancelling…\n');
+    loadingTimer = setTimeout(() => {
+      if (!child.hasRunFolder) child.stop();
+    }, 2000);
+  };
+  process.on('SIGINT', onSigint);
   try {
-    const result = await recordRun(
-      { ...options, signal: controller.signal },
-      {
-        onProgress: (p) => {
-          if (quiet) return;
-          const text =
-            p.phase === 'training'
-              ? `${bar(p.fraction)} epoch ${p.epoch}/${p.epochs} · batch ${p.batch}/${p.batches} · loss ${p.loss?.toFixed(4) ?? '—'} · ETA ${duration(p.etaMs)}`
-              : `${bar(p.fraction)} ${p.message ?? p.phase}`;
-          if (tty) process.stderr.write(`\r${text.padEnd(lastLine.length)}`);
-          else if (p.phase !== 'training' || p.batch === p.batches) process.stderr.write(text + '\n');
-          lastLine = text;
-        },
-        log: (line) => {
-          if (quiet) return;
-          process.stderr.write((tty ? '\r\x1b[K' : '') + line + '\n');
-        },
-      },
-    );
-    if (tty && !quiet) process.stderr.write('\n');
-    process.stderr.write(
-      `run ${result.manifest.status}: ${result.manifest.epochs.length} epochs recorded (${result.manifest.epochs.join(', ')})\n`,
-    );
-    process.stdout.write(result.folder + '\n');
-    return result.folder;
+    const outcome = await child.done;
+    clearBar();
+    const ending = describeOutcome(outcome);
+    if (ending.folder !== undefined) {
+      process.stderr.write(ending.line + '\n');
+      process.stdout.write(ending.folder + '\n');
+    } else {
+      process.stderr.write(`cnn-slicer: ${ending.line}\n`);
+      if (verbose && ending.detail) process.stderr.write(ending.detail + '\n');
+    }
+    return ending.exitCode;
   } finally {
+    clearTimeout(loadingTimer);
     process.off('SIGINT', onSigint);
   }
 }

@@ -26,7 +26,7 @@ import {
   stripEpochs,
 } from '../../webview/plan';
 import { HELP, UsageError } from './usage';
-import { intOption, layerPairsOption } from './options';
+import { checkOutputFile, intOption, layerPairsOption } from './options';
 
 export interface ReportOptions {
   runFolder: string;
@@ -285,7 +285,7 @@ export async function runReport(argv: string[]): Promise<void> {
   if (parsed.positionals.length > 1) return runComparisonReport(parsed.positionals, parsed.values, theme);
   const pairs = layerPairsOption(parsed.values.pairs);
   const out = resolve(parsed.values.out ?? `${basename(runFolder)}-report.html`);
-  if (!existsSync(dirname(out))) throw new UsageError(`the folder of --out (${dirname(out)}) does not exist`);
+  checkOutputFile(out);
   const r = await writeReport({
     runFolder,
     out,
@@ -451,7 +451,7 @@ async function runComparisonReport(
     if (values[option] !== undefined) throw new UsageError(`--${option} applies to a report of one run, not to a comparison of several`);
   }
   const out = resolve(values.out ?? 'comparison-report.html');
-  if (!existsSync(dirname(out))) throw new UsageError(`the folder of --out (${dirname(out)}) does not exist`);
+  checkOutputFile(out);
   const r = await writeComparisonReport({
     runFolders: positionals,
     out,

@@ -30,7 +30,9 @@ Commands:
   demo                                                 paper Fig. 5(B) on MNIST, a recorded LeNet, a report
 
 Arrays are [N, H, W, C] (channels last, one channel = one H×W map) or [N, U] (one channel of U units).
-Run "cnn-slicer <command> --help" for details. Exit codes: 0 success, 2 bad input, 1 internal error.`,
+Run "cnn-slicer <command> --help" for details. --verbose (any command) shows the stack of an
+internal error. Exit codes: 0 success, 2 bad input, 1 internal error or a failed write,
+130 record stopped with Ctrl-C before it finished.`,
   intra: `Usage: cnn-slicer entropy intra X.npy [--bins B]
 
 Prints a JSON array with the intra-sample entropy (bits, paper 4.4.2) of every sample X[n]
@@ -42,7 +44,7 @@ Prints JSON {channels, entropyBits, perClass?, classCounts?, nonFiniteCount}: th
 intra-sample entropy of each channel over all inputs (paper 4.4.2), and per class when labels
 are given (perClass[k][c]). null marks an undefined value.
   --labels Y.npy  integer labels, one per input
-  --classes C     number of classes (default: largest label + 1)
+  --classes C     number of classes, 1 to 1000 (default: largest label + 1)
   --bins B        histogram bins, integer >= 2 (default 32)`,
   inter: `Usage: cnn-slicer entropy inter X.npy [--k K]
 
@@ -59,26 +61,31 @@ and every channel of B (rows), for the same N inputs. null marks an undefined va
 
 Prints JSON {confusion, hLabelGivenPred, hPredGivenLabel} (paper 5.2): rows of the confusion
 matrix are true labels, columns predictions; null marks an undefined entropy (no input).
-PRED may hold labels [N] or scores [N, C] (the argmax is taken).
-  --classes C   number of classes (default: largest label + 1)`,
+PRED may hold labels [N] or scores [N, C] (the argmax is taken; a row holding NaN is refused).
+  --classes C   number of classes, 1 to 1000 (default: largest label + 1; the matrix is C×C)`,
   record: `Usage: cnn-slicer record <model-file> [options]
 
 Trains the model defined in <model-file> (a .ts/.js module exporting createModel, or a
 TensorFlow.js model.json) and records the run folder: checkpoints, probe set and per-epoch
 entropies. Prints the run folder on stdout. Ctrl-C cancels after the current batch.
   --dataset D           mnist | fashion-mnist | cifar10:<dir> | images:<dir> | npy:<x.npy>,<y.npy> | synthetic[:n]
-                        (default: the model file's "dataset" export, else mnist)
-  --epochs N            training epochs (default 5; epoch 0, before training, is always recorded)
+                        (default: the model file's "dataset" export, else mnist; at most 1000 classes)
+  --epochs N            training epochs, 0 to 10000 (default 5; epoch 0, before training, is always recorded)
   --batch-size N        (default 64)          --lr X        learning rate (default 0.001)
   --optimizer O         sgd | adam | rmsprop (default adam)
-  --probe N             probe inputs, the X of the hypercube (default 500)
+  --probe N             probe inputs, the X of the hypercube, 3 to 100000 and fewer than the
+                        dataset's inputs: probe inputs are never trained on (default 500)
   --probe-per-class N   a class-balanced probe instead
   --record-every N      record every N-th epoch (the last is always recorded)
   --seed S              seed of the split, the shuffles and the initial weights (default 1)
   --train-limit N       train on the first N of the (shuffled) training inputs
   --backend B           auto | tfjs-node | wasm | cpu (default auto)
   --out DIR             runs folder (default: .cnnslicer/runs beside the model file)
-  --bins B, --k K       estimator parameters (default 32, 1000)`,
+  --bins B, --k K       estimator parameters (default 32, 1000): bins 2 to 4096, k 2 to 1000000
+Every option is checked before anything is written. The model runs in a child process: the first
+Ctrl-C cancels after the current batch (while loading, within 2 s), a second stops it at once
+(exit code 130 when nothing finished). Model outputs holding NaN stop the recording with the
+epochs before kept.`,
   report: `Usage: cnn-slicer report <run-folder> [--out FILE] [options]
        cnn-slicer report <run-folder> <run-folder> [<run-folder> …] [--out FILE] [--theme T]
 

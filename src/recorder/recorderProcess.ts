@@ -4,6 +4,7 @@
  * exits when the run ends: 0 after completed or cancelled runs, 1 after a failure. The channel
  * checks every message against protocol.ts; malformed ones are reported as log lines.
  */
+import { NonFinitePredictionError } from '../analysis';
 import { RunWriteError } from '../run/files';
 import { RunFormatError } from '../run/format';
 import { DatasetError } from '../data/dataset';
@@ -69,8 +70,12 @@ channel.onRequest(recordStart, async ({ protocolVersion, options }, { signal }) 
   } catch (e) {
     exitAfterAnswer(1);
     const data: RecordFailureData = { folder, location: ModelError.is(e) ? e.location : undefined };
+    // A cancel before the run folder existed stops the loading: nothing was recorded, and the
+    // abort's reason surfacing from a loader is not a failure.
+    if (signal.aborted && folder === undefined) throw new RpcError('cancelled', 'cancelled before anything was recorded', data);
     // Problems the user can fix are told as they are; anything else is a bug, told with its stack.
-    if (ModelError.is(e) || RunFormatError.is(e) || RunWriteError.is(e) || DatasetError.is(e)) throw new RpcError(e.code, e.message, data);
+    if (ModelError.is(e) || RunFormatError.is(e) || RunWriteError.is(e) || DatasetError.is(e) || NonFinitePredictionError.is(e))
+      throw new RpcError(e.code, e.message, data);
     if (e instanceof RangeError) throw new RpcError('bad-options', e.message, data);
     throw new RpcError('internal', `internal error: ${(e as Error)?.stack ?? String(e)}`, data);
   }
@@ -79,4 +84,8 @@ channel.onRequest(recordStart, async ({ protocolVersion, options }, { signal }) 
 // A parent that goes away takes the recording with it, cleanly: closing the channel aborts the
 // recording's signal, which finishes the batch and marks the run cancelled.
 process.on('disconnect', () => channel.close());
+// Ctrl-C in a terminal reaches the whole process group, this child too: the parent (the CLI)
+// decides what it means — cancel after the current batch, or stop at once — and tells this
+// process through the channel, so the signal itself is ignored here.
+process.on('SIGINT', () => undefined);
 channel.notify(recorderHello, { protocolVersion: RECORDER_PROTOCOL_VERSION, pid: process.pid });
