@@ -15,7 +15,7 @@ export function intOption(
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (typeof raw !== 'string' || !/^\s*-?\d+\s*$/.test(raw) || !Number.isSafeInteger(v) || v < min || (max !== undefined && v > max)) {
-    const range = max === undefined ? `>= ${min}` : `from ${min} to ${max.toLocaleString('en-US')}`;
+    const range = max === undefined ? `>= ${min}` : `from ${min} to ${max}`;
     throw new UsageError(`--${name} must be an integer ${range}, got "${raw}"`);
   }
   return v;

@@ -37,7 +37,7 @@ internal error. Exit codes: 0 success, 2 bad input, 1 internal error or a failed
 
 Prints a JSON array with the intra-sample entropy (bits, paper 4.4.2) of every sample X[n]
 (the whole sample, all channels together). null marks a sample with no finite value.
-  --bins B   histogram bins, integer >= 2 (default 32)`,
+  --bins B   histogram bins, integer from 2 to 4096 (default 32)`,
   channels: `Usage: cnn-slicer entropy channels X.npy [--labels Y.npy] [--classes C] [--bins B]
 
 Prints JSON {channels, entropyBits, perClass?, classCounts?, nonFiniteCount}: the mean
@@ -45,7 +45,7 @@ intra-sample entropy of each channel over all inputs (paper 4.4.2), and per clas
 are given (perClass[k][c]). null marks an undefined value.
   --labels Y.npy  integer labels, one per input
   --classes C     number of classes, 1 to 1000 (default: largest label + 1)
-  --bins B        histogram bins, integer >= 2 (default 32)`,
+  --bins B        histogram bins, integer from 2 to 4096 (default 32)`,
   inter: `Usage: cnn-slicer entropy inter X.npy [--k K]
 
 Prints the inter-sample entropy (bits, paper 4.4.1) of the N samples X[n] as a JSON number,
@@ -55,7 +55,7 @@ or null when undefined (N < 3). It grows like log2(N·K): compare sets of simila
 
 Prints the channel capacity matrix (bits, paper 5.3.1) between every channel of A (columns)
 and every channel of B (rows), for the same N inputs. null marks an undefined value (N < 2).
-  --bins B    distance-histogram bins, integer >= 2 (default 32)
+  --bins B    distance-histogram bins, integer from 2 to 4096 (default 32)
   --sort S    order rows and columns by their max or mean, descending (default none)`,
   labels: `Usage: cnn-slicer labels TRUE.npy PRED.npy [--classes C]
 

@@ -112,7 +112,7 @@ export function validateSettings(s: RunSettings): void {
 
 function integerIn(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max)
-    throw new RangeError(`${name} must be an integer from ${min} to ${max.toLocaleString('en-US')}, got ${value}`);
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
 }
 
 /** The epochs whose state is recorded: every `recordEvery`-th from 0, and always the last. */

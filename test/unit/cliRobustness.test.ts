@@ -4,7 +4,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NpyArray, serializeNpy } from '../../src/analysis';
-import { recordTinyRun } from './tinyRun';
 
 // Bad input to the real command line (dist/cli.js, run `npm run build` first), from the held-out
 // probe of issue 13: each case must end with one line naming what is wrong, no stack, and nothing
@@ -69,12 +68,12 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
     });
 
     for (const [option, value, says] of [
-      ['--epochs', '1000000000000', '--epochs must be an integer from 0 to 10,000'],
-      ['--bins', '1000000000', '--bins must be an integer from 2 to 4,096'],
-      ['--bins', '1', '--bins must be an integer from 2 to 4,096'],
-      ['--k', '1', '--k must be an integer from 2 to 1,000,000'],
-      ['--k', '50000000', '--k must be an integer from 2 to 1,000,000'],
-      ['--probe', '1000000', '--probe must be an integer from 3 to 100,000'],
+      ['--epochs', '1000000000000', '--epochs must be an integer from 0 to 10000'],
+      ['--bins', '1000000000', '--bins must be an integer from 2 to 4096'],
+      ['--bins', '1', '--bins must be an integer from 2 to 4096'],
+      ['--k', '1', '--k must be an integer from 2 to 1000000'],
+      ['--k', '50000000', '--k must be an integer from 2 to 1000000'],
+      ['--probe', '1000000', '--probe must be an integer from 3 to 100000'],
     ]) {
       it(`refuses ${option} ${value} before anything is loaded or written`, function () {
         const runs = path.join(dir, `runs${option}${value}`);
@@ -164,14 +163,23 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
     let runFolder = '';
     let runs = '';
 
-    before(async function () {
-      const r = await recordTinyRun('cnn-slicer-robust-run-');
-      runFolder = r.folder;
-      runs = r.runs;
-    });
-
-    after(function () {
-      if (runs) rmSync(runs, { recursive: true, force: true });
+    before(function () {
+      // Recorded by the CLI itself, so this process's TensorFlow.js (and its layer names) stays untouched.
+      runs = path.join(dir, 'runs-report');
+      const r = run(
+        'record',
+        path.join(MODELS, 'multiFile.ts'),
+        '--dataset',
+        'synthetic:100',
+        '--probe',
+        '20',
+        '--epochs',
+        '1',
+        '--out',
+        runs,
+      );
+      assert.equal(r.status, 0, r.stderr);
+      runFolder = r.stdout.trim();
     });
 
     it('report refuses --out naming a folder before any work, leaving no <folder>.partial', function () {
@@ -198,7 +206,7 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       const pred = npy('pred.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 2]) });
       expectOneLine(run('labels', truth, pred), 2, 'label 2 is 49999', 'at most 1000 classes', 'classes² cells');
       const small = npy('small.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 2]) });
-      expectOneLine(run('labels', small, pred, '--classes', '50000'), 2, '--classes must be an integer from 1 to 1,000');
+      expectOneLine(run('labels', small, pred, '--classes', '50000'), 2, '--classes must be an integer from 1 to 1000');
       const x = npy('x.npy', { dtype: 'float32', shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i) });
       expectOneLine(run('entropy', 'channels', x, '--labels', truth), 2, 'at most 1000 classes');
     });
