@@ -62,7 +62,7 @@ export class RecorderChild {
     };
     this.child.stdout?.on('data', output);
     this.child.stderr?.on('data', output);
-    this.channel = new RpcChannel(childProcessPort(this.child), { peer: 'the recorder', log: events.onLog });
+    this.channel = new RpcChannel(childProcessPort(this.child), { peer: 'the recorder', log: (line) => events.onLog(line) });
     let answer: ChildOutcome | undefined;
     this.channel
       .onNotification(recorderHello, ({ protocolVersion }) => {

@@ -53,7 +53,7 @@ describe('label entropies (paper 5.2)', () => {
       () => argmaxRows(scores, 3, 3),
       (e: unknown) => {
         assert.ok(NonFinitePredictionError.is(e), String(e));
-        assert.equal((e as NonFinitePredictionError).inputs, 2);
+        assert.equal(e.inputs, 2);
         assert.match((e as Error).message, /^the scores of 2 of 3 inputs are NaN \(the first is input 1\), so they predict no class/);
         return true;
       },
