@@ -256,7 +256,8 @@ export async function main(args: string[]): Promise<number> {
       process.stderr.write(`cnn-slicer: ${e.message}\n`);
       return 1;
     }
-    const message = ((e as Error)?.message ?? String(e)).split('\n')[0];
+    // Errors from the analysis service already begin with "internal error: ".
+    const message = ((e as Error)?.message ?? String(e)).split('\n')[0].replace(/^internal error: /, '');
     process.stderr.write(
       `cnn-slicer: internal error: ${message}. This is a bug in CNN Slicer: ` +
         (verbose ? 'please report it with the stack below\n' : 'run again with --verbose to see where it happened, and report it\n'),

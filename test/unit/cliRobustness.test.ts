@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NpyArray, serializeNpy } from '../../src/analysis';
@@ -190,6 +190,21 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       assert.deepEqual(readdirSync(out), []);
       expectOneLine(run('report', runFolder, runFolder, '--out', out), 2, `--out ${out} is a folder`);
       assert.ok(!existsSync(`${out}.partial`));
+    });
+
+    it('tells an internal error of any command in one line, its stack only with --verbose', function () {
+      // A checkpoint whose weights are all NaN (as a run recorded before NaN scores were refused
+      // can hold): the confusion cells of that epoch fail inside the analysis service.
+      const copy = path.join(dir, 'runs-copy', path.basename(runFolder));
+      cpSync(runFolder, copy, { recursive: true });
+      const weights = path.join(copy, 'checkpoints', 'epoch-0001', 'weights.bin');
+      writeFileSync(weights, Buffer.from(new Float32Array(statSync(weights).size / 4).fill(NaN).buffer));
+      const args = ['query', copy, 'confusion', '--epoch', '1', '--cells'];
+      const line = expectOneLine(run(...args), 1, 'internal error: the scores of 20 of 20 inputs are NaN', 'run again with --verbose');
+      assert.ok(!line.includes('internal error: internal error'), line);
+      const verbose = run(...args, '--verbose');
+      assert.equal(verbose.status, 1);
+      assert.ok(verbose.stderr.includes('    at '), verbose.stderr);
     });
 
     it('runs refuses a file in place of a runs folder', function () {
