@@ -51,6 +51,8 @@ describe('recording settings', () => {
     assert.throws(() => resolveSettings({ modelFile: 'm.ts', k: 1e7 }), /k must be an integer from 2 to 1000000/);
     assert.throws(() => resolveSettings({ modelFile: 'm.ts', k: 2.5 }), /k must be an integer/);
     assert.throws(() => resolveSettings({ modelFile: 'm.ts', probeSize: 1e9 }), /probe size must be an integer from 3 to 100000/);
+    // A model file's own training export is held to the same bounds.
+    assert.throws(() => resolveSettings({ modelFile: 'm.ts' }, { epochs: 1e12 }), /epochs must be an integer from 0 to 10000/);
     const atLimits = resolveSettings({ modelFile: 'm.ts', epochs: 10_000, bins: 4096, k: 1_000_000 });
     assert.deepEqual([atLimits.epochs, atLimits.bins, atLimits.k], [10_000, 4096, 1_000_000]);
   });
