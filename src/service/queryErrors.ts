@@ -10,6 +10,8 @@ export function asQueryError(e: unknown): QueryError {
   if (CancelledError.is(e)) return new QueryError('cancelled', 'the query was cancelled');
   if (hasErrorCode(e, 'run-format') || e instanceof RunFormatError) return new QueryError('run-format', (e as Error).message);
   if (hasErrorCode(e, 'deconvolution-unsupported')) return new QueryError('unsupported', (e as Error).message);
+  // A checkpoint whose scores are NaN (training diverged) is a fact about the run, not a bug here.
+  if (hasErrorCode(e, 'non-finite-prediction')) return new QueryError('unsupported', (e as Error).message);
   if (hasErrorCode(e, 'out-of-range') || e instanceof RangeError) return new QueryError('out-of-range', (e as Error).message);
   if (hasErrorCode(e, 'bad-query')) return new QueryError('bad-query', (e as Error).message);
   return new QueryError('internal', `internal error: ${(e as Error)?.message ?? String(e)}`);
