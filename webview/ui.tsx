@@ -134,10 +134,12 @@ export function Card(props: {
   tools?: ComponentChildren;
   children: ComponentChildren;
   class?: string;
+  /** How the card sits in the view's flex row, e.g. `{ flex: '1 1 340px' }` to share a row with its neighbour. */
+  style?: JSX.CSSProperties;
 }): JSX.Element {
   const body = useRef<HTMLDivElement>(null);
   return (
-    <section class={`card ${props.class ?? ''}`} aria-label={props.label}>
+    <section class={`card ${props.class ?? ''}`} aria-label={props.label} style={props.style}>
       <header class="card-header">
         <h3>{props.title}</h3>
         <div class="card-tools">
