@@ -334,7 +334,7 @@ function MultiplesCard(props: CardProps): JSX.Element {
               <span class="muted">
                 (the layer shown;{' '}
                 {sharedY
-                  ? `one y scale for all ${beside.length + 1} layers, 0 to ${sharedMaxBits !== undefined ? `${sharedMaxBits.toFixed(3)} bits, ` : ''}the largest maximum`
+                  ? `one y scale for all ${beside.length + 1} layers, from 0 past the largest maximum${sharedMaxBits !== undefined ? ` (${sharedMaxBits.toFixed(3)} bits)` : ''}`
                   : 'each layer its own y scale: heights do not compare across layers'}
                 )
               </span>

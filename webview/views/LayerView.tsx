@@ -611,8 +611,20 @@ function HeatmapCard(props: {
       ? `Heatmap of channel capacity between ${nameJ} (${a.rows} rows) and ${nameI} (${a.columns} columns) at epoch ${a.epoch}: ${fmtBits(stats.min)} to ${fmtBits(stats.max)}, ${stats.undefinedCount} undefined cells; ${sortText(sort.rows, 'rows')}, ${sortText(sort.columns, 'columns')}.`
       : '';
   const maxPlot = Math.max(160, Math.min(640, panelWidth - 150));
+  // The card is as wide as its heatmap needs (cells of at most 36 px, labels, a margin), not as its
+  // notes would stretch it, so a wide panel has room beside it for the clicked cell's feature maps.
+  const shownColumns = orders?.columnOrder.length ?? a?.columns ?? 1;
+  const shownRows = orders?.rowOrder.length ?? a?.rows ?? 1;
+  const plotWidth = Math.max(1, Math.min(36, Math.floor(maxPlot / Math.max(shownRows, shownColumns, 1)))) * shownColumns;
+  const cardStyle = { flex: '0 1 auto', maxWidth: `${Math.max(520, plotWidth + 190)}px` };
   return (
-    <Card class="heatmap-card" title={title} label={`Channel capacity heatmap of ${nameJ} × ${nameI}`} export={exportSpec}>
+    <Card
+      class="heatmap-card"
+      style={cardStyle}
+      title={title}
+      label={`Channel capacity heatmap of ${nameJ} × ${nameI}`}
+      export={exportSpec}
+    >
       <div ref={wrap}>
         {sortTools}
         {scaleTools}
