@@ -177,10 +177,13 @@ describe('browser: single-run view fixes (issue 12)', function () {
     }
     assert.ok(checked > 0, 'the fixture has undefined values at its first epoch');
     await page.mouse.move(0, 0);
+    const chart = page.locator('#panel-training .label-entropy.labelGivenPred svg.chart');
+    await chart.screenshot({ path: join(SCREENSHOTS, 'viewfixes-undefined-markers-chart-light.png') });
     await page.locator('#panel-training .label-entropy.labelGivenPred').scrollIntoViewIfNeeded();
     await viewportShot(page, 'viewfixes-undefined-markers-light');
     await dark(page);
     await viewportShot(page, 'viewfixes-undefined-markers-dark');
+    await chart.screenshot({ path: join(SCREENSHOTS, 'viewfixes-undefined-markers-chart-dark.png') });
     await closeChecked(page, problems);
   });
 

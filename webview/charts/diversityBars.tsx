@@ -112,8 +112,8 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
             {answer.source === 'probe' ? 'probe set' : 'whole dataset'}, n inputs per class: a class's bar draws n of its inputs, the
             &quot;all&quot; bar n × {answer.classNames.length} inputs from all classes together (
             {answer.sizes.map((n) => `${n * answer.classNames.length}`).join(', ')}), as the paper's Fig. 5(B). It grows with the subset
-            size, so compare bars of the same size (colour) across groups. <span class="warning">n/a</span> = the group has fewer inputs than
-            the subset needs.
+            size, so compare bars of the same size (colour) across groups. <span class="warning">n/a</span> = the group has fewer inputs
+            than the subset needs.
           </p>
           <CeilingNote answer={answer} />
         </>
@@ -126,9 +126,7 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
 function CeilingNote(props: { answer: InputDiversityAnswer }): JSX.Element | null {
   const { answer } = props;
   // By the inputs drawn: the "all classes" bars draw more inputs than a class's bar of the same size.
-  const saturated = [
-    ...new Set(answer.rows.flatMap((r) => r.counts.filter((n, s) => nearCeiling(r.bits[s], n)))),
-  ].sort((a, b) => a - b);
+  const saturated = [...new Set(answer.rows.flatMap((r) => r.counts.filter((n, s) => nearCeiling(r.bits[s], n))))].sort((a, b) => a - b);
   if (saturated.length === 0) return null;
   return (
     <p class="chart-note ceiling-note" data-testid="ceiling-note" role="note">

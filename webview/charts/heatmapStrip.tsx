@@ -75,7 +75,7 @@ export function shownStats(a: CapacityMatrixAnswer, o: Orders): CellStats {
 const statsOf = new WeakMap<CapacityMatrixAnswer, Map<string, CellStats>>();
 function stripStats(a: CapacityMatrixAnswer, o: Orders): CellStats {
   let byShown = statsOf.get(a);
-  if (!byShown) statsOf.set(a, (byShown = new Map()));
+  if (!byShown) statsOf.set(a, (byShown = new Map<string, CellStats>()));
   const key = `${[...o.rowOrder].sort((x, y) => x - y).join(',')}|${[...o.columnOrder].sort((x, y) => x - y).join(',')}`;
   let s = byShown.get(key);
   if (!s) byShown.set(key, (s = shownStats(a, o)));

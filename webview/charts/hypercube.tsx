@@ -358,36 +358,40 @@ function ChannelField(props: { layer: number; value: number[] | undefined; onCha
   }, [valueKey]);
   return (
     <span class="channel-field">
-    <label>
-      {layer.name} channels{' '}
-      <input
-        type="text"
-        value={text}
-        placeholder="all"
-        size={10}
-        aria-label={`Channels of ${layer.name} in the slice: indices and ranges like 0-3, 7; empty for all`}
-        aria-invalid={error !== ''}
-        onChange={(e) => {
-          const t = (e.target as HTMLInputElement).value;
-          setText(t);
-          if (!t.trim()) {
-            setError('');
-            props.onChange(undefined);
-            return;
-          }
-          const r = parseIndices(t, layer.channels);
-          setError(r.error ?? '');
-          if (r.indices) props.onChange(r.indices);
-        }}
-      />
-      {error && <span class="warning"> {error}</span>}
-    </label>{' '}
+      <label>
+        {layer.name} channels{' '}
+        <input
+          type="text"
+          value={text}
+          placeholder="all"
+          size={10}
+          aria-label={`Channels of ${layer.name} in the slice: indices and ranges like 0-3, 7; empty for all`}
+          aria-invalid={error !== ''}
+          onChange={(e) => {
+            const t = (e.target as HTMLInputElement).value;
+            setText(t);
+            if (!t.trim()) {
+              setError('');
+              props.onChange(undefined);
+              return;
+            }
+            const r = parseIndices(t, layer.channels);
+            setError(r.error ?? '');
+            if (r.indices) props.onChange(r.indices);
+          }}
+        />
+        {error && <span class="warning"> {error}</span>}
+      </label>{' '}
       <button
         type="button"
         class="toggle channel-clear"
         disabled={!props.value}
         aria-label={`Clear the channels of ${layer.name}: take all ${layer.channels}`}
-        title={props.value ? `Take all ${layer.channels} channels of ${layer.name} (as a double-click on its band does)` : 'All channels are taken'}
+        title={
+          props.value
+            ? `Take all ${layer.channels} channels of ${layer.name} (as a double-click on its band does)`
+            : 'All channels are taken'
+        }
         onClick={() => props.onChange(undefined)}
       >
         clear

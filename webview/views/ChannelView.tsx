@@ -231,7 +231,10 @@ function MultiplesCard(props: CardProps): JSX.Element {
   const beside = [...new Set(besideSaved)].filter((l) => l !== props.layer && l < manifest.layers.length);
   // Each layer below reports its own maximum, so one y scale can span every layer shown.
   const [besideMax, setBesideMax] = useState<Record<number, number>>({});
-  const onMax = useCallback((layer: number, max: number) => setBesideMax((old) => (old[layer] === max ? old : { ...old, [layer]: max })), []);
+  const onMax = useCallback(
+    (layer: number, max: number) => setBesideMax((old) => (old[layer] === max ? old : { ...old, [layer]: max })),
+    [],
+  );
   const name = manifest.layers[props.layer].name;
   const known = beside.map((l) => besideMax[l]).filter((m): m is number => m !== undefined);
   // One y scale for every layer shown (the default), 0 to the largest of their maxima, so a
@@ -406,9 +409,8 @@ function BesideMultiples(props: {
       <h4 class="sbs-layer-heading" data-testid="multiples-heading" data-layer={props.layer}>
         <LayerName layer={props.layer} />{' '}
         <span class="muted">
-          (below for comparison;{' '}
-          {props.sharedY ? 'on the shared y scale' : 'its own y scale: heights do not compare with the other layers'}; click a multiple
-          to show this layer)
+          (below for comparison; {props.sharedY ? 'on the shared y scale' : 'its own y scale: heights do not compare with the other layers'}
+          ; click a multiple to show this layer)
         </span>{' '}
         <button type="button" class="toggle" aria-label={`Remove ${name} from the comparison`} onClick={props.onRemove}>
           ✕ remove
