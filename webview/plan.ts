@@ -38,7 +38,8 @@ export function diversitySizes(manifest: RunManifest, source: 'probe' | 'dataset
  * class together, so "all classes at 100 per class" is 1000 MNIST digits, as in the paper's Fig. 5(B).
  */
 export function mixedDiversitySizes(manifest: RunManifest, source: 'probe' | 'dataset'): number[] {
-  const classes = Math.max(1, manifest.dataset.classNames.length);
+  // One count per class (the run format checks it against the class names).
+  const classes = Math.max(1, manifest.probe.classCounts.length);
   return diversitySizes(manifest, source).map((n) => n * classes);
 }
 
