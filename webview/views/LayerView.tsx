@@ -616,7 +616,9 @@ function HeatmapCard(props: {
   const shownColumns = orders?.columnOrder.length ?? a?.columns ?? 1;
   const shownRows = orders?.rowOrder.length ?? a?.rows ?? 1;
   const plotWidth = Math.max(1, Math.min(36, Math.floor(maxPlot / Math.max(shownRows, shownColumns, 1)))) * shownColumns;
-  const cardStyle = { flex: '0 1 auto', maxWidth: `${Math.max(520, plotWidth + 190)}px` };
+  const cardWidth = Math.max(520, plotWidth + 190);
+  // Only when the maps' card (at least 340 px) fits beside it; else the card keeps the whole row.
+  const cardStyle = panelWidth >= cardWidth + 12 + 340 ? { flex: '0 1 auto', maxWidth: `${cardWidth}px` } : undefined;
   return (
     <Card
       class="heatmap-card"
