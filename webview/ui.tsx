@@ -1,7 +1,7 @@
 // Building blocks every view uses: chart cards with export buttons, in-place progress and errors,
 // layer links, the epoch slider, the shared tooltip and number formats.
 import { createContext } from 'preact';
-import type { ComponentChildren, JSX, RefObject } from 'preact';
+import type { ComponentChildren, CSSProperties, JSX, RefObject } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { Bits } from '../src/service/queries';
 import { canvasToPng, pictureToPng, slug, svgToString, toCsv } from './export';
@@ -134,10 +134,12 @@ export function Card(props: {
   tools?: ComponentChildren;
   children: ComponentChildren;
   class?: string;
+  /** How the card sits in the view's flex row, e.g. `{ flex: '1 1 340px' }` to share a row with its neighbour. */
+  style?: CSSProperties;
 }): JSX.Element {
   const body = useRef<HTMLDivElement>(null);
   return (
-    <section class={`card ${props.class ?? ''}`} aria-label={props.label}>
+    <section class={`card ${props.class ?? ''}`} aria-label={props.label} style={props.style}>
       <header class="card-header">
         <h3>{props.title}</h3>
         <div class="card-tools">

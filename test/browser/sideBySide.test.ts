@@ -135,7 +135,7 @@ describe('channels and layers side by side (browser)', function () {
     const { page, problems } = await openReport(browser(), 'channel');
     await page.selectOption(LAYER_SELECT, '1');
     await page.waitForSelector(MULTIPLES);
-    await page.selectOption('select[aria-label="Second layer shown below, for comparison"]', '3');
+    await page.selectOption('select[aria-label="Add a layer below, for comparison"]', '3');
     await page.waitForSelector(`[data-testid=multiples-beside] canvas.chart[data-channels="16"]`);
     const headings = await page.$$eval('#panel-channel [data-testid=multiples-heading]', (els) => els.map((e) => e.textContent ?? ''));
     assert.equal(headings.length, 2);
@@ -168,7 +168,7 @@ describe('channels and layers side by side (browser)', function () {
     await page.selectOption(LAYER_SELECT, '3');
     await page.fill('input[aria-label="Channels of conv2 shown side by side"]', '0-11');
     await page.press('input[aria-label="Channels of conv2 shown side by side"]', 'Enter');
-    await page.selectOption('select[aria-label="Second layer shown below, for comparison"]', '1');
+    await page.selectOption('select[aria-label="Add a layer below, for comparison"]', '1');
     await page.waitForSelector(`${MAPS} [data-testid=sbs-column][data-channel="11"] canvas`);
     await page.waitForSelector(`${DECONVOLUTIONS} [data-testid=sbs-column][data-channel="11"] canvas`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -205,7 +205,10 @@ describe('browser: training performance view', function () {
     const f = await browserFixture();
     const { page, problems } = await openReport(browser(), 'training');
     await page.waitForSelector('#panel-training svg.diversity-bars');
-    const diversity = await embedded<InputDiversityAnswer>(page, queries.inputDiversity(f.manifest, 'probe'));
+    const perClass = await embedded<InputDiversityAnswer>(page, queries.inputDiversity(f.manifest, 'probe'));
+    const mixed = await embedded<InputDiversityAnswer>(page, queries.inputDiversityMixed(f.manifest, 'probe'));
+    // Every bar is "n per class": a class's bars from the per-class answer, "all" from the one drawing n × classes.
+    const diversity = { rows: [mixed.rows.find((r) => r.class === 'all')!, ...perClass.rows.filter((r) => r.class !== 'all')] };
     assert.equal(await page.locator('#panel-training svg.diversity-bars g.bar-group').count(), 11);
     assert.equal(await page.getAttribute('#panel-training svg.diversity-bars g.bar-group >> nth=0', 'data-group'), 'all');
     const nulls = diversity.rows.flatMap((r) => r.bits.filter((b) => b === null)).length;
@@ -279,6 +282,13 @@ describe('browser: training performance view', function () {
         })),
       ],
     };
+    // The "all classes" bars: n per class × the classes, drawn from all of them (1200 inputs here).
+    const mixedDiversity: InputDiversityAnswer = {
+      source: 'probe',
+      sizes: diversity.sizes.map((size) => size * n),
+      classNames: names,
+      rows: [{ class: 'all', available: 1200, bits: [12, null, null], counts: [100 * n, 1200, 1200] }],
+    };
     // The pictures of cell (true 2, predicted 2), as VS Code would answer them: 8×8 RGB gradients.
     const pictured = cells[2][2];
     const pixels = new Float32Array(pictured.length * 8 * 8 * 3).map((_, i) => (i % 192) / 191);
@@ -294,6 +304,7 @@ describe('browser: training performance view', function () {
       [canonicalQuery(queries.training())]: { answer: training },
       [canonicalQuery(queries.confusion(3))]: { answer: confusion },
       [canonicalQuery(queries.inputDiversity(manifest, 'probe'))]: { answer: diversity },
+      [canonicalQuery(queries.inputDiversityMixed(manifest, 'probe'))]: { answer: mixedDiversity },
     };
     const data: ReportData = {
       formatVersion: 1,
@@ -321,7 +332,7 @@ describe('browser: training performance view', function () {
     assert.equal(await page.locator('#panel-training svg.diversity-bars g.bar-group').count(), n + 1);
     assert.equal(
       await page.locator('#panel-training svg.diversity-bars g.bar.na').count(),
-      diversity.rows.flatMap((r) => r.bits.filter((b) => b === null)).length,
+      [...mixedDiversity.rows, ...diversity.rows.filter((r) => r.class !== 'all')].flatMap((r) => r.bits.filter((b) => b === null)).length,
     );
     // A cell whose pictures the data source has: one thumbnail per input, drawn (not blank).
     await page.click('#panel-training rect.cm-cell[data-true="2"][data-pred="2"]');

@@ -3,7 +3,7 @@
 // class (and "all"), one bar per subset size. A group with fewer inputs than a size has no value
 // there: an explicit "n/a" marker, not a zero-height bar that would read as "no diversity".
 import type { JSX } from 'preact';
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { axisLeft } from 'd3-axis';
 import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
@@ -48,17 +48,25 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
     (v): v is Source => v === 'probe' || v === 'dataset',
   );
   const { manifest } = useApp();
+  // Sizes are per class everywhere (paper Fig. 5(B)): a class's bars come from one answer, the "all
+  // classes" bars from a second one drawing n per class × the number of classes from every class.
   const result = useQuery(queries.inputDiversity(manifest, source), 'training');
-  const answer = shown(result);
+  const mixedResult = useQuery(queries.inputDiversityMixed(manifest, source), 'training');
+  const perClass = shown(result);
+  const mixed = shown(mixedResult);
+  const answer = useMemo(() => (perClass ? withMixedRow(perClass, mixed) : undefined), [perClass, mixed]);
   const exportSpec = answer && {
     name: `input-diversity-${answer.source}`,
     table: () => ({
-      columns: ['group', 'available inputs', 'subset size', 'inputs drawn', 'inter-sample entropy (bits)'],
+      columns: ['group', 'available inputs', 'inputs per class', 'inputs drawn', 'inter-sample entropy (bits)'],
       rows: answer.rows.flatMap((r) =>
         answer.sizes.map((s, i) => [groupName(r, answer.classNames), r.available, s, r.counts[i], r.bits[i]]),
       ),
     }),
-    json: () => answer,
+    json: () => ({
+      ...answer,
+      note: 'sizes are inputs per class: a class row draws that many of its inputs; the "all" row draws sizes × classes from all classes together (counts = inputs drawn)',
+    }),
   };
   const toggle = (
     <span class="source-toggle" role="group" aria-label="Inputs measured">
@@ -81,22 +89,31 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
         result={result}
         what={source === 'probe' ? 'the input diversity of the probe set' : 'the input diversity of the whole dataset'}
       />
+      {result.status !== 'error' && mixedResult.status !== 'ready' && (
+        <QueryStatus
+          result={mixedResult}
+          what={`the input diversity of all classes together (${source === 'probe' ? 'probe set' : 'whole dataset'})`}
+        />
+      )}
       {answer && result.status !== 'error' && (
         <>
-          <div class="series-legend">
+          <div class="series-legend" data-testid="diversity-legend">
             <span class="muted">subset size:</span>
             {answer.sizes.map((s, i) => (
               <span key={s}>
                 <span class="swatch" style={{ background: sizeColour(i, answer.sizes.length) }} />
-                {s} inputs
+                {s} per class
               </span>
             ))}
           </div>
           <Bars answer={answer} highlight={props.highlight} />
           <p class="muted chart-note">
             Inter-sample entropy of the raw inputs (layer 0) of random subsets of the{' '}
-            {answer.source === 'probe' ? 'probe set' : 'whole dataset'}. It grows with the subset size, so compare bars of the same size
-            (colour) across groups. <span class="warning">n/a</span> = the group has fewer inputs than the subset size.
+            {answer.source === 'probe' ? 'probe set' : 'whole dataset'}, n inputs per class: a class's bar draws n of its inputs, the
+            &quot;all&quot; bar n × {answer.classNames.length} inputs from all classes together (
+            {answer.sizes.map((n) => `${n * answer.classNames.length}`).join(', ')}), as the paper's Fig. 5(B). It grows with the subset
+            size, so compare bars of the same size (colour) across groups. <span class="warning">n/a</span> = the group has fewer inputs
+            than the subset needs.
           </p>
           <CeilingNote answer={answer} />
         </>
@@ -108,7 +125,8 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
 /** Says which subset sizes are at their ceiling, where the bars cannot compare diversity. */
 function CeilingNote(props: { answer: InputDiversityAnswer }): JSX.Element | null {
   const { answer } = props;
-  const saturated = answer.sizes.filter((_, s) => answer.rows.some((r) => nearCeiling(r.bits[s], r.counts[s])));
+  // By the inputs drawn: the "all classes" bars draw more inputs than a class's bar of the same size.
+  const saturated = [...new Set(answer.rows.flatMap((r) => r.counts.filter((n, s) => nearCeiling(r.bits[s], n))))].sort((a, b) => a - b);
   if (saturated.length === 0) return null;
   return (
     <p class="chart-note ceiling-note" data-testid="ceiling-note" role="note">
@@ -121,6 +139,20 @@ function CeilingNote(props: { answer: InputDiversityAnswer }): JSX.Element | nul
       {answer.source === 'probe' ? ', or the whole dataset' : ''}.
     </p>
   );
+}
+
+/**
+ * The bars' answer: each class's rows from the per-class answer and the "all classes" row from the
+ * mixed answer (drawn at n × classes), keyed by the per-class sizes. Without the mixed answer (still
+ * computing, or a report written before it existed) the "all" group is left out rather than drawn
+ * at n inputs in total, which would not be "n per class".
+ */
+export function withMixedRow(perClass: InputDiversityAnswer, mixed: InputDiversityAnswer | undefined): InputDiversityAnswer {
+  const classes = perClass.rows.filter((r) => r.class !== 'all');
+  const classCount = Math.max(1, perClass.classNames.length);
+  const all = mixed?.rows.find((r) => r.class === 'all');
+  const fits = mixed && mixed.sizes.length === perClass.sizes.length && mixed.sizes.every((s, i) => s === perClass.sizes[i] * classCount);
+  return { ...perClass, rows: all && fits ? [all, ...classes] : classes };
 }
 
 function groupName(r: Row, classNames: string[]): string {
@@ -167,11 +199,14 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
   const describe = (r: Row, s: number) => {
     const b = r.bits[s];
     const who = groupName(r, answer.classNames);
-    if (b === null) return `${who}, subset of ${sizes[s]}: n/a — only ${r.available} input${r.available === 1 ? '' : 's'} available`;
+    const size = r.class === 'all' ? `${sizes[s]} per class (${sizes[s] * n} inputs of all classes)` : `${sizes[s]} per class`;
+    const needed = r.class === 'all' ? sizes[s] * n : sizes[s];
+    if (b === null)
+      return `${who}, ${size}: n/a — needs ${needed} inputs, only ${r.available} input${r.available === 1 ? '' : 's'} available`;
     const ceiling = nearCeiling(b, r.counts[s])
       ? `; at its ceiling log2(n(n−1)) = ${fmtBits(interSampleCeiling(r.counts[s]))}: too few inputs to measure diversity`
       : '';
-    return `${who}, subset of ${sizes[s]}: ${fmtBits(b)} (${r.counts[s]} inputs drawn of ${r.available} available)${ceiling}`;
+    return `${who}, ${size}: ${fmtBits(b)} (${r.counts[s]} inputs drawn of ${r.available} available)${ceiling}`;
   };
   const focusSlot = (i: number) => {
     setActive(i);
@@ -200,7 +235,7 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
       width={width}
       height={HEIGHT + (slanted ? Math.min(90, longest * 5) : 0)}
       role="group"
-      aria-label={`Inter-sample entropy in bits for subsets of ${sizes.join(', ')} inputs: ${groups.length} groups (all classes, then each class). Arrow keys move between bars.`}
+      aria-label={`Inter-sample entropy in bits for subsets of ${sizes.join(', ')} inputs per class: ${groups.length} groups (all classes, then each class). Arrow keys move between bars.`}
       onKeyDown={onKey}
       onMouseLeave={() => tooltip.hide()}
     >

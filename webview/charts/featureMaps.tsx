@@ -183,15 +183,20 @@ export function FeatureMapPairs(props: FeatureMapPairProps): JSX.Element {
       }),
     [cm, rm, props.inputs, props.inputsDecoded],
   );
-  // The maps sit below the heatmap, often under the fold: the click that asked for them brings them
-  // into view (the least scroll that shows them). Only right after a click or key press (the
-  // page's transient user activation): a restored selection on reload leaves the page where it is.
+  // The maps sit beside the heatmap, or directly below it in a narrow panel. Right after a click or
+  // key press (the page's transient user activation) and only when no part of them is on screen,
+  // the page scrolls the least that shows their first row: the clicked cell stays where it was or
+  // moves up by one row, never off to another part of the page. A selection restored on reload
+  // leaves the page where it is.
   const figureRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = figureRef.current;
     const activation = (navigator as Navigator & { userActivation?: { isActive: boolean } }).userActivation;
     if (!el || !activation?.isActive) return;
-    el.scrollIntoView({ block: 'nearest', behavior: reducedMotion() ? 'auto' : 'smooth' });
+    const box = el.getBoundingClientRect();
+    if (box.bottom > 0 && box.top < window.innerHeight) return;
+    const first = el.querySelector('.fm-figure') ?? el;
+    first.scrollIntoView({ block: 'nearest', behavior: reducedMotion() ? 'auto' : 'smooth' });
   }, [cm.layer, cm.channel, rm.layer, rm.channel]);
   const mapTip = (f: (typeof figures)[number], name: string, m: ChannelMaps, p: Picture) => (y: number, x: number) => (
     <div>

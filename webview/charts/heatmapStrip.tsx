@@ -45,23 +45,59 @@ function CellQuery(props: { spec: StripCellSpec; onResult: (key: string, r: Quer
   return null;
 }
 
-// Answers are immutable and shared through the answer cache: their figures are computed once each.
-const statsOf = new WeakMap<CapacityMatrixAnswer, MatrixStats & { mean: number }>();
-function stripStats(a: CapacityMatrixAnswer): MatrixStats & { mean: number } {
-  let s = statsOf.get(a);
-  if (!s) {
-    s = { ...matrixStats(a), mean: matrixMeanBits(a) };
-    statsOf.set(a, s);
-  }
+type Orders = { rowOrder: number[]; columnOrder: number[] };
+type CellStats = MatrixStats & { mean: number };
+
+/** Min, max, undefined count and mean over the cells an order shows (a slice may show only some channels). */
+export function shownStats(a: CapacityMatrixAnswer, o: Orders): CellStats {
+  if (o.rowOrder.length === a.rows && o.columnOrder.length === a.columns) return { ...matrixStats(a), mean: matrixMeanBits(a) };
+  let min = Infinity;
+  let max = -Infinity;
+  let undefinedCount = 0;
+  let sum = 0;
+  let n = 0;
+  for (const r of o.rowOrder)
+    for (const c of o.columnOrder) {
+      const v = a.values[r * a.columns + c];
+      if (v === null || v === undefined || !Number.isFinite(v)) undefinedCount++;
+      else {
+        if (v < min) min = v;
+        if (v > max) max = v;
+        sum += v;
+        n++;
+      }
+    }
+  return { min: n ? min : 0, max: n ? max : 0, undefinedCount, mean: n ? sum / n : 0 };
+}
+
+// Answers are immutable and shared through the answer cache: their figures are computed once per
+// set of shown channels.
+const statsOf = new WeakMap<CapacityMatrixAnswer, Map<string, CellStats>>();
+function stripStats(a: CapacityMatrixAnswer, o: Orders): CellStats {
+  let byShown = statsOf.get(a);
+  if (!byShown) statsOf.set(a, (byShown = new Map<string, CellStats>()));
+  const key = `${[...o.rowOrder].sort((x, y) => x - y).join(',')}|${[...o.columnOrder].sort((x, y) => x - y).join(',')}`;
+  let s = byShown.get(key);
+  if (!s) byShown.set(key, (s = shownStats(a, o)));
   return s;
 }
 
 const identity = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+/** The order asked for when it names only channels the matrix has (a sliced subset is fine); else channel order. */
+function validOrders(a: CapacityMatrixAnswer, o: Orders | undefined): Orders {
+  const ok = (order: number[], n: number) => order.length > 0 && order.every((i) => Number.isInteger(i) && i >= 0 && i < n);
+  return o && ok(o.rowOrder, a.rows) && ok(o.columnOrder, a.columns) ? o : { rowOrder: identity(a.rows), columnOrder: identity(a.columns) };
+}
+
 export function HeatmapStrip(props: {
   cells: StripCellSpec[];
-  /** Row and column order for a cell's answer (one order for the whole strip); channel order when absent. */
-  orderOf?: (a: CapacityMatrixAnswer) => { rowOrder: number[]; columnOrder: number[] };
+  /**
+   * Row and column order for a cell's answer (one order for the whole strip); channel order when
+   * absent. It may name only some channels (the Query view's channel selection): the cell then
+   * shows those, and its max, mean and the strip's colour scale are over the cells shown.
+   */
+  orderOf?: (a: CapacityMatrixAnswer) => Orders;
   /** The cell shown large in the main heatmap, outlined. */
   activeKey?: string;
   onOpen: (key: string) => void;
@@ -83,8 +119,10 @@ export function HeatmapStrip(props: {
     const same = a && a.layerI === c.query.layerI && a.layerJ === c.query.layerJ && a.epoch === c.query.epoch;
     return same ? a : undefined;
   });
-  const stats = ready.map((a) => (a ? stripStats(a) : undefined));
-  const maxBits = sharedMaxBits(stats.filter((s): s is MatrixStats & { mean: number } => s !== undefined)) || 1;
+  const { orderOf } = props;
+  const orders = ready.map((a) => (a ? validOrders(a, orderOf?.(a)) : undefined));
+  const stats = ready.map((a, k) => (a ? stripStats(a, orders[k]!) : undefined));
+  const maxBits = sharedMaxBits(stats.filter((s): s is CellStats => s !== undefined)) || 1;
   const colour = useMemo(() => capacityScale(maxBits), [maxBits]);
   // Up to four cells a row in the panel's width (a half-width editor gets two); they wrap, never scroll sideways.
   const perRow = Math.max(1, Math.min(props.cells.length, 4, Math.floor(panelWidth / 150)));
@@ -106,7 +144,7 @@ export function HeatmapStrip(props: {
             maxBits={maxBits}
             side={side}
             active={c.key === props.activeKey}
-            orderOf={props.orderOf}
+            orders={orders[k]}
             onOpen={() => props.onOpen(c.key)}
             description={props.describe(c)}
           />
@@ -129,27 +167,25 @@ function StripCell(props: {
   spec: StripCellSpec;
   result: QueryResult<CapacityMatrixAnswer> | undefined;
   answer: CapacityMatrixAnswer | undefined;
-  stats: (MatrixStats & { mean: number }) | undefined;
+  stats: CellStats | undefined;
   maxBits: number;
   side: number;
   active: boolean;
-  orderOf?: (a: CapacityMatrixAnswer) => { rowOrder: number[]; columnOrder: number[] };
+  orders: Orders | undefined;
   onOpen: () => void;
   description: string;
 }): JSX.Element {
-  const { answer: a, stats, maxBits, side, orderOf } = props;
+  const { answer: a, stats, maxBits, side } = props;
   const ref = useRef<HTMLCanvasElement>(null);
-  const orders = useMemo(() => {
-    if (!a) return undefined;
-    const o = orderOf?.(a);
-    return o && o.rowOrder.length === a.rows && o.columnOrder.length === a.columns
-      ? o
-      : { rowOrder: identity(a.rows), columnOrder: identity(a.columns) };
-  }, [a, orderOf]);
+  // Compared by content: the strip computes the orders afresh on every render.
+  const orderKey = props.orders ? `${props.orders.rowOrder.join(',')}|${props.orders.columnOrder.join(',')}` : '';
+  const orders = useMemo(() => props.orders, [a, orderKey]);
+  const rows = orders?.rowOrder.length ?? 0;
+  const columns = orders?.columnOrder.length ?? 0;
   // Whole CSS pixels per matrix cell, so every cell of the strip is crisp and tests can find a cell.
-  const cell = a ? Math.max(1, Math.floor(side / Math.max(a.rows, a.columns, 1))) : 1;
-  const width = a ? a.columns * cell : side;
-  const height = a ? a.rows * cell : side;
+  const cell = a ? Math.max(1, Math.floor(side / Math.max(rows, columns, 1))) : 1;
+  const width = a ? columns * cell : side;
+  const height = a ? rows * cell : side;
   useEffect(() => {
     const c = ref.current;
     const ctx = c?.getContext('2d');
@@ -182,6 +218,8 @@ function StripCell(props: {
         data-epoch={a.epoch}
         data-layer-i={a.layerI}
         data-layer-j={a.layerJ}
+        data-rows={rows}
+        data-columns={columns}
         aria-hidden="true"
       />
     );

@@ -1,7 +1,7 @@
 // The hypercube dCNN(inputs, layers, channels, epochs) drawn as four axes (paper Fig. 3): the
 // inputs split by class, the layers (drag across them to select a range, click to toggle one), a
 // layer × channel band per selected layer (drag down a band to pick a channel range, click a
-// channel to toggle it, double-click for all), and the recorded epochs (click to pick one).
+// channel to toggle it, double-click or its clear button for all), and the recorded epochs (click to pick one).
 // Hand-written pointer handling rather than d3-brush: every selection snaps to whole layers,
 // channels and epochs, and each axis item is also a focusable control for the keyboard.
 import type { JSX } from 'preact';
@@ -75,6 +75,13 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
     else channels[String(l)] = list;
     setDraft({ ...draft, channels });
   };
+  /** The layer of the channel band at a point of the svg, if any. */
+  const bandAt = (p: { x: number; y: number }): number | undefined => {
+    if (p.y < ROW.channels || p.y > ROW.channels + BAND_H) return undefined;
+    const i = Math.floor((p.x - LEFT) / bandW);
+    const x = LEFT + i * bandW;
+    return i >= 0 && i < bandLayers.length && p.x >= x && p.x <= x + bandW - 8 ? bandLayers[i] : undefined;
+  };
   const channelAt = (l: number, y: number) =>
     Math.max(0, Math.min(channelsOf(l) - 1, Math.floor(((y - ROW.channels) / BAND_H) * channelsOf(l))));
 
@@ -130,6 +137,12 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
         onPointerLeave={() => {
           tip.hide();
           onPointerUp();
+        }}
+        onDblClick={(e) => {
+          // Handled on the svg, found by position: the pointer capture a band takes on pointerdown
+          // sends the click and double-click events to the svg, never to the band itself.
+          const l = bandAt(toX(e));
+          if (l !== undefined) setChannels(l, undefined);
         }}
       >
         <text x={0} y={ROW.inputs + 18} class="axis-title">
@@ -241,7 +254,6 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
                   const c = channelAt(l, toX(e).y);
                   setDrag({ axis: 'channels', layer: l, from: c, to: c });
                 }}
-                onDblClick={() => setChannels(l, undefined)}
                 onPointerMove={(e) =>
                   !drag && tip.show(e.clientX, e.clientY, `${manifest.layers[l].name} channel ${channelAt(l, toX(e).y)} of ${n}`)
                 }
@@ -345,30 +357,46 @@ function ChannelField(props: { layer: number; value: number[] | undefined; onCha
     setError('');
   }, [valueKey]);
   return (
-    <label class="channel-field">
-      {layer.name} channels{' '}
-      <input
-        type="text"
-        value={text}
-        placeholder="all"
-        size={10}
-        aria-label={`Channels of ${layer.name} in the slice: indices and ranges like 0-3, 7; empty for all`}
-        aria-invalid={error !== ''}
-        onChange={(e) => {
-          const t = (e.target as HTMLInputElement).value;
-          setText(t);
-          if (!t.trim()) {
-            setError('');
-            props.onChange(undefined);
-            return;
-          }
-          const r = parseIndices(t, layer.channels);
-          setError(r.error ?? '');
-          if (r.indices) props.onChange(r.indices);
-        }}
-      />
-      {error && <span class="warning"> {error}</span>}
-    </label>
+    <span class="channel-field">
+      <label>
+        {layer.name} channels{' '}
+        <input
+          type="text"
+          value={text}
+          placeholder="all"
+          size={10}
+          aria-label={`Channels of ${layer.name} in the slice: indices and ranges like 0-3, 7; empty for all`}
+          aria-invalid={error !== ''}
+          onChange={(e) => {
+            const t = (e.target as HTMLInputElement).value;
+            setText(t);
+            if (!t.trim()) {
+              setError('');
+              props.onChange(undefined);
+              return;
+            }
+            const r = parseIndices(t, layer.channels);
+            setError(r.error ?? '');
+            if (r.indices) props.onChange(r.indices);
+          }}
+        />
+        {error && <span class="warning"> {error}</span>}
+      </label>{' '}
+      <button
+        type="button"
+        class="toggle channel-clear"
+        disabled={!props.value}
+        aria-label={`Clear the channels of ${layer.name}: take all ${layer.channels}`}
+        title={
+          props.value
+            ? `Take all ${layer.channels} channels of ${layer.name} (as a double-click on its band does)`
+            : 'All channels are taken'
+        }
+        onClick={() => props.onChange(undefined)}
+      >
+        clear
+      </button>
+    </span>
   );
 }
 

@@ -70,6 +70,8 @@ const MAX_TOOLTIP_ROWS = 24;
 const MARKER_STEP = 13;
 const MARKER_COLUMNS = 3;
 const MAX_MARKER_ROWS = 4;
+/** Space in px between the y axis (or the plot's right end) and the centre of the nearest undefined marker. */
+const MARKER_CLEARANCE = 9;
 const fmtEpoch = format('d');
 
 /** Keeps a d3 axis drawn into a <g>; d3-axis owns the ticks, Preact owns everything else. */
@@ -333,7 +335,16 @@ export function EpochLines(props: EpochLinesProps): JSX.Element {
                   const k = undefinedStack.get(i) ?? 0;
                   undefinedStack.set(i, k + 1);
                   const columns = Math.min(MARKER_COLUMNS, undefinedAt[i]);
-                  const cx = x(epochs[i]) + ((k % MARKER_COLUMNS) - (columns - 1) / 2) * MARKER_STEP;
+                  // The grid is centred on its epoch but kept inside the plot: the first epoch's
+                  // markers would otherwise sit on the y axis, the last one's past the plot's end.
+                  const half = ((columns - 1) / 2) * MARKER_STEP;
+                  const centre = Math.min(
+                    Math.max(x(epochs[i]), M.left + MARKER_CLEARANCE + half),
+                    width - M.right - MARKER_CLEARANCE - half,
+                  );
+                  const cx = centre + ((k % MARKER_COLUMNS) - (columns - 1) / 2) * MARKER_STEP;
+                  const name = s.cls !== undefined ? `class ${s.label}` : s.label;
+                  const says = `${name}: undefined at epoch ${epochs[i]}${props.undefinedNote ? ` (${props.undefinedNote})` : ''}`;
                   const cy = base - 3 - MARKER_STEP / 2 - Math.min(Math.floor(k / MARKER_COLUMNS), MAX_MARKER_ROWS - 1) * MARKER_STEP;
                   return (
                     <g
@@ -341,9 +352,26 @@ export function EpochLines(props: EpochLinesProps): JSX.Element {
                       class={`undefined-marker${faded(s) ? ' faded' : ''}`}
                       data-class={s.cls}
                       data-epoch={epochs[i]}
+                      data-label={says}
                       transform={`translate(${cx},${cy})`}
+                      onMouseMove={(e) => {
+                        // The marker names its own class rather than the epoch's whole table.
+                        e.stopPropagation();
+                        setHover(null);
+                        tooltip.show(
+                          e.clientX,
+                          e.clientY,
+                          <div data-testid="marker-tip">
+                            <span class="swatch" style={{ background: s.colour }} />
+                            <strong>{name}</strong>: undefined at epoch {epochs[i]}
+                            {props.undefinedNote && <div class="muted">{props.undefinedNote}</div>}
+                          </div>,
+                        );
+                      }}
                     >
-                      <title>{`${s.label}: undefined at epoch ${epochs[i]}`}</title>
+                      <title>{says}</title>
+                      {/* A transparent square a little larger than the ×, so the pointer finds it easily (12 px: markers are 13 px apart). */}
+                      <rect x={-6} y={-6} width={12} height={12} fill="transparent" stroke="none" />
                       <path d={CROSS} stroke-width="4" stroke-linecap="round" />
                       <path d={CROSS} style={{ stroke: s.colour }} stroke-width="1.6" stroke-linecap="round" />
                     </g>

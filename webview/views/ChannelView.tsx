@@ -3,7 +3,7 @@
 // entropies at the selected epoch by class, and the deconvolution of the selected channel. The
 // layer is the linked focus (a layer picked in any view), else the first layer of the slice.
 import type { JSX } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { decodeFloat32 } from '../../src/service/queries';
 import type {
   ChannelEntropiesAnswer,
@@ -34,7 +34,6 @@ const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isZoom = (v: unknown): v is string | null => v === null || (typeof v === 'string' && (v === 'all' || /^\d+$/.test(v)));
 const isColourBy = (v: unknown): v is 'class' | 'channel' => v === 'class' || v === 'channel';
 const isString = (v: unknown): v is string => typeof v === 'string';
-const isLayerOrNone = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isInteger(v) && v > 0);
 const isMapScale = (v: unknown): v is MapScale => v === 'shared' || v === 'row';
 
 /** How the side-by-side feature maps are greyed: one range for every map shown, or each input's row its own. */
@@ -215,29 +214,32 @@ function ClassLegend(props: { classNames: string[]; showAll: boolean }): JSX.Ele
   );
 }
 
+/** Most layers shown below the Channel view's layer for comparison (Fig. 14): more would be a very long card. */
+export const MAX_BESIDE_LAYERS = 6;
+const isLayerList = (v: unknown): v is number[] =>
+  Array.isArray(v) && v.length <= MAX_BESIDE_LAYERS && v.every((l) => typeof l === 'number' && Number.isInteger(l) && l > 0);
+
 function MultiplesCard(props: CardProps): JSX.Element {
   const { manifest, classNames, ui, focus } = useApp();
   const result = useQuery(queries.smallMultiples(props.layer), 'channel');
   const answer = sameLayer(shown(result), props.layer);
   const [sorted, setSorted] = useViewState('channel.sortMultiples', false, isBool);
   const [showAll, setShowAll] = useViewState('channel.showAllLine', true, isBool);
-  const [besideSaved, setBeside] = useViewState<number | null>('channel.besideLayer', null, isLayerOrNone);
+  const [besideSaved, setBeside] = useViewState<number[]>('channel.besideLayers', [], isLayerList);
   const [sharedY, setSharedY] = useViewState('channel.sharedYScale', true, isBool);
-  // The second layer shown below this one (Fig. 14: lower against higher layers); never itself.
-  const beside = besideSaved !== null && besideSaved !== props.layer && besideSaved < manifest.layers.length ? besideSaved : null;
-  const besideResult = useQuery(beside === null ? null : queries.smallMultiples(beside), 'channel');
-  const besideAnswer = beside === null ? undefined : sameLayer(shown(besideResult), beside);
+  // The layers shown below this one (Fig. 14: lower against higher layers); never itself, each once.
+  const beside = [...new Set(besideSaved)].filter((l) => l !== props.layer && l < manifest.layers.length);
+  // Each layer below reports its own maximum, so one y scale can span every layer shown.
+  const [besideMax, setBesideMax] = useState<Record<number, number>>({});
+  const onMax = useCallback(
+    (layer: number, max: number) => setBesideMax((old) => (old[layer] === max ? old : { ...old, [layer]: max })),
+    [],
+  );
   const name = manifest.layers[props.layer].name;
-  // One y scale for both layers (the default when two are shown), so heights compare across layers.
-  const sharedMaxBits = sharedY && answer && besideAnswer ? Math.max(multiplesMaxBits(answer), multiplesMaxBits(besideAnswer)) : undefined;
-  const besideOrder = useMemo(() => {
-    if (!besideAnswer) return [];
-    const all = Array.from({ length: besideAnswer.channels }, (_, c) => c);
-    const k = besideAnswer.epochs.indexOf(ui.epoch);
-    if (!sorted || k < 0) return all;
-    const v = (c: number) => besideAnswer.all[c]?.[k] ?? -Infinity;
-    return all.sort((a, b) => v(b) - v(a) || a - b);
-  }, [besideAnswer, sorted, ui.epoch]);
+  const known = beside.map((l) => besideMax[l]).filter((m): m is number => m !== undefined);
+  // One y scale for every layer shown (the default), 0 to the largest of their maxima, so a
+  // multiple's height compares across the layers.
+  const sharedMaxBits = sharedY && answer && beside.length > 0 ? Math.max(multiplesMaxBits(answer), ...known) : undefined;
   const epochIndex = answer ? answer.epochs.indexOf(ui.epoch) : -1;
   const order = useMemo(() => {
     const inRange = answer ? props.channels.filter((c) => c < answer.channels) : [];
@@ -246,6 +248,7 @@ function MultiplesCard(props: CardProps): JSX.Element {
     const v = (c: number) => answer.all[c]?.[epochIndex] ?? -Infinity;
     return [...inRange].sort((a, b) => v(b) - v(a) || a - b);
   }, [answer, props.channels, sorted, epochIndex]);
+  const addable = manifest.layers.filter((l) => l.index > 0 && l.index !== props.layer && !beside.includes(l.index));
   return (
     <Card
       class="wide channel-multiples"
@@ -276,31 +279,33 @@ function MultiplesCard(props: CardProps): JSX.Element {
             All-classes line
           </button>
           <label>
-            Beside{' '}
+            Add below{' '}
             <select
-              value={beside ?? ''}
-              aria-label="Second layer shown below, for comparison"
+              value=""
+              aria-label="Add a layer below, for comparison"
+              disabled={beside.length >= MAX_BESIDE_LAYERS || addable.length === 0}
+              title={beside.length >= MAX_BESIDE_LAYERS ? `At most ${MAX_BESIDE_LAYERS} layers below: remove one first` : undefined}
               onChange={(e) => {
-                const v = (e.target as HTMLSelectElement).value;
-                setBeside(v === '' ? null : Number(v));
+                const el = e.target as HTMLSelectElement;
+                const v = el.value;
+                el.value = '';
+                if (v !== '') setBeside([...beside, Number(v)].slice(0, MAX_BESIDE_LAYERS));
               }}
             >
-              <option value="">no second layer</option>
-              {manifest.layers
-                .filter((l) => l.index > 0 && l.index !== props.layer)
-                .map((l) => (
-                  <option key={l.index} value={l.index}>
-                    {l.index} · {l.name}
-                  </option>
-                ))}
+              <option value="">{beside.length ? 'another layer…' : 'a layer to compare…'}</option>
+              {addable.map((l) => (
+                <option key={l.index} value={l.index}>
+                  {l.index} · {l.name}
+                </option>
+              ))}
             </select>
           </label>
-          {beside !== null && (
+          {beside.length > 0 && (
             <button
               type="button"
               class="toggle"
               aria-pressed={sharedY}
-              title="Draw both layers on one y scale (0 to the larger maximum), so heights compare across layers; off: each layer its own scale"
+              title="Draw every layer shown on one y scale (0 to the largest maximum), so heights compare across layers; off: each layer its own scale"
               onClick={() => setSharedY(!sharedY)}
             >
               Shared y scale
@@ -326,9 +331,16 @@ function MultiplesCard(props: CardProps): JSX.Element {
             bits on one scale for all; dashed rule = the selected epoch; <span class="warning">tinted band = dead channel</span> (0 for
             every probe input); <span class="warning">▲</span> = undefined value (a gap in the line).
           </p>
-          {beside !== null && (
-            <h4 class="sbs-layer-heading" data-testid="multiples-heading">
-              <LayerName layer={props.layer} /> <span class="muted">(the layer shown)</span>
+          {beside.length > 0 && (
+            <h4 class="sbs-layer-heading" data-testid="multiples-heading" data-layer={props.layer}>
+              <LayerName layer={props.layer} />{' '}
+              <span class="muted">
+                (the layer shown;{' '}
+                {sharedY
+                  ? `one y scale for all ${beside.length + 1} layers, from 0 past the largest maximum${sharedMaxBits !== undefined ? ` (${sharedMaxBits.toFixed(3)} bits)` : ''}`
+                  : 'each layer its own y scale: heights do not compare across layers'}
+                )
+              </span>
             </h4>
           )}
           <SmallMultiplesChart
@@ -344,39 +356,81 @@ function MultiplesCard(props: CardProps): JSX.Element {
           />
         </>
       )}
-      {beside !== null && (
-        <div class="multiples-beside" data-testid="multiples-beside" data-layer={beside}>
-          <h4 class="sbs-layer-heading" data-testid="multiples-heading">
-            <LayerName layer={beside} />{' '}
-            <span class="muted">
-              (beside it;{' '}
-              {sharedY
-                ? 'one y scale for both layers, 0 to the larger maximum'
-                : 'its own y scale: heights do not compare with the layer above'}
-              ; click a multiple to show this layer)
-            </span>
-          </h4>
-          <QueryStatus result={besideResult} what={`the entropies of ${manifest.layers[beside].name} over epochs`} />
-          {besideAnswer && (
-            <SmallMultiplesChart
-              answer={besideAnswer}
-              order={besideOrder}
-              classNames={classNames}
-              layerName={manifest.layers[beside].name}
-              epoch={ui.epoch}
-              focused={null}
-              showAll={showAll}
-              onFocus={(c) => {
-                // The clicked layer becomes the one shown, and the one shown until now goes beside it.
-                setBeside(props.layer);
-                focus(beside, c);
-              }}
-              sharedMaxBits={sharedMaxBits}
-            />
-          )}
-        </div>
-      )}
+      {beside.map((l) => (
+        <BesideMultiples
+          key={l}
+          layer={l}
+          sorted={sorted}
+          showAll={showAll}
+          sharedY={sharedY}
+          sharedMaxBits={sharedMaxBits}
+          onMax={onMax}
+          onRemove={() => setBeside(beside.filter((x) => x !== l))}
+          onShow={(c) => {
+            // The clicked layer becomes the one shown, and the one shown until now takes its place below.
+            setBeside(beside.map((x) => (x === l ? props.layer : x)));
+            focus(l, c);
+          }}
+        />
+      ))}
     </Card>
+  );
+}
+
+/** One layer's small multiples below the shown layer's (Fig. 14), on the shared y scale when it is on. */
+function BesideMultiples(props: {
+  layer: number;
+  sorted: boolean;
+  showAll: boolean;
+  sharedY: boolean;
+  sharedMaxBits: number | undefined;
+  onMax: (layer: number, max: number) => void;
+  onRemove: () => void;
+  onShow: (channel: number) => void;
+}): JSX.Element {
+  const { manifest, classNames, ui } = useApp();
+  const result = useQuery(queries.smallMultiples(props.layer), 'channel');
+  const answer = sameLayer(shown(result), props.layer);
+  const name = manifest.layers[props.layer].name;
+  const { onMax, layer } = props;
+  useEffect(() => {
+    if (answer) onMax(layer, multiplesMaxBits(answer));
+  }, [answer, layer, onMax]);
+  const order = useMemo(() => {
+    if (!answer) return [];
+    const all = Array.from({ length: answer.channels }, (_, c) => c);
+    const k = answer.epochs.indexOf(ui.epoch);
+    if (!props.sorted || k < 0) return all;
+    const v = (c: number) => answer.all[c]?.[k] ?? -Infinity;
+    return all.sort((a, b) => v(b) - v(a) || a - b);
+  }, [answer, props.sorted, ui.epoch]);
+  return (
+    <div class="multiples-beside" data-testid="multiples-beside" data-layer={props.layer}>
+      <h4 class="sbs-layer-heading" data-testid="multiples-heading" data-layer={props.layer}>
+        <LayerName layer={props.layer} />{' '}
+        <span class="muted">
+          (below for comparison; {props.sharedY ? 'on the shared y scale' : 'its own y scale: heights do not compare with the other layers'}
+          ; click a multiple to show this layer)
+        </span>{' '}
+        <button type="button" class="toggle" aria-label={`Remove ${name} from the comparison`} onClick={props.onRemove}>
+          ✕ remove
+        </button>
+      </h4>
+      <QueryStatus result={result} what={`the entropies of ${name} over epochs`} />
+      {answer && (
+        <SmallMultiplesChart
+          answer={answer}
+          order={order}
+          classNames={classNames}
+          layerName={name}
+          epoch={ui.epoch}
+          focused={null}
+          showAll={props.showAll}
+          onFocus={props.onShow}
+          sharedMaxBits={props.sharedY ? props.sharedMaxBits : undefined}
+        />
+      )}
+    </div>
   );
 }
 

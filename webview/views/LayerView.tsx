@@ -371,6 +371,9 @@ export function LayerView(): JSX.Element {
           nameOf={nameOf}
         />
       )}
+      {/* Right after the heatmap: beside it when the panel has room, else directly below it, so the
+          maps of a clicked cell appear where the user clicked and the page does not jump away. */}
+      {hasEpochs && <FeatureMapsCard layerI={layerI} layerJ={layerJ} selected={selected} answer={answer} nameOf={nameOf} />}
       {hasEpochs && (
         <StripsCard
           layerI={layerI}
@@ -398,7 +401,6 @@ export function LayerView(): JSX.Element {
           onRemove={(i, j) => setCustom(custom.filter(([a, b]) => a !== i || b !== j))}
         />
       )}
-      {hasEpochs && <FeatureMapsCard layerI={layerI} layerJ={layerJ} selected={selected} answer={answer} nameOf={nameOf} />}
     </>
   );
 }
@@ -609,8 +611,22 @@ function HeatmapCard(props: {
       ? `Heatmap of channel capacity between ${nameJ} (${a.rows} rows) and ${nameI} (${a.columns} columns) at epoch ${a.epoch}: ${fmtBits(stats.min)} to ${fmtBits(stats.max)}, ${stats.undefinedCount} undefined cells; ${sortText(sort.rows, 'rows')}, ${sortText(sort.columns, 'columns')}.`
       : '';
   const maxPlot = Math.max(160, Math.min(640, panelWidth - 150));
+  // The card is as wide as its heatmap needs (cells of at most 36 px, labels, a margin), not as its
+  // notes would stretch it, so a wide panel has room beside it for the clicked cell's feature maps.
+  const shownColumns = orders?.columnOrder.length ?? a?.columns ?? 1;
+  const shownRows = orders?.rowOrder.length ?? a?.rows ?? 1;
+  const plotWidth = Math.max(1, Math.min(36, Math.floor(maxPlot / Math.max(shownRows, shownColumns, 1)))) * shownColumns;
+  const cardWidth = Math.max(520, plotWidth + 190);
+  // Only when the maps' card (at least 340 px) fits beside it; else the card keeps the whole row.
+  const cardStyle = panelWidth >= cardWidth + 12 + 340 ? { flex: '0 1 auto', maxWidth: `${cardWidth}px` } : undefined;
   return (
-    <Card class="heatmap-card" title={title} label={`Channel capacity heatmap of ${nameJ} × ${nameI}`} export={exportSpec}>
+    <Card
+      class="heatmap-card"
+      style={cardStyle}
+      title={title}
+      label={`Channel capacity heatmap of ${nameJ} × ${nameI}`}
+      export={exportSpec}
+    >
       <div ref={wrap}>
         {sortTools}
         {scaleTools}
@@ -758,7 +774,8 @@ function FeatureMapsCard(props: {
   };
   return (
     <Card
-      class="wide feature-maps-card"
+      class="feature-maps-card"
+      style={{ flex: '1 1 340px' }}
       title={
         selected ? (
           <>
@@ -834,6 +851,33 @@ function StripsCard(props: {
 }): JSX.Element {
   const { manifest, ui, update } = useApp();
   const { strips, setStrips, layerI, layerJ, subset, nameOf } = props;
+  // The Query view's channel selection restricts the strips as it does the main heatmap: a layer's
+  // chosen channels are its only rows (as layer J) or columns (as layer I) in every cell.
+  const sliceChannels = ui.slice.channels;
+  const pickedKey = JSON.stringify(sliceChannels);
+  const restrict = useCallback(
+    (a: CapacityMatrixAnswer, o: { rowOrder: number[]; columnOrder: number[] }) => {
+      const keep = (order: number[], layer: number) => {
+        const picked = sliceChannels[String(layer)];
+        return picked && picked.length ? order.filter((c) => picked.includes(c)) : order;
+      };
+      return { rowOrder: keep(o.rowOrder, a.layerJ), columnOrder: keep(o.columnOrder, a.layerI) };
+    },
+    [pickedKey],
+  );
+  const { orderOf } = props;
+  const epochOrder = useCallback((a: CapacityMatrixAnswer) => restrict(a, orderOf(a)), [restrict, orderOf]);
+  const depthOrder = useCallback(
+    (a: CapacityMatrixAnswer) =>
+      restrict(a, { rowOrder: Array.from({ length: a.rows }, (_, r) => r), columnOrder: Array.from({ length: a.columns }, (_, c) => c) }),
+    [restrict],
+  );
+  /** "conv1 channels 0–3; pool1 channels 2, 5" for the layers of `layers` the slice restricts, or "" when none. */
+  const restriction = (layers: number[]) =>
+    [...new Set(layers)]
+      .filter((l) => sliceChannels[String(l)]?.length)
+      .map((l) => `${nameOf(l)} channels ${channelList(sliceChannels[String(l)])}`)
+      .join('; ');
   const defaultEpochs = stripEpochs(manifest);
   const picked = strips.epochs?.filter((e) => manifest.epochs.includes(e)) ?? [];
   const epochs = strips.epochs !== null && picked.length ? picked : defaultEpochs;
@@ -901,9 +945,10 @@ function StripsCard(props: {
             {pairName} at {epochs.length} epoch{epochs.length === 1 ? '' : 's'}, one colour scale for all of them; {props.sortNote}. Click a
             heatmap to open it large.
           </p>
+          <RestrictionNote text={restriction([layerI, layerJ])} testId="epoch-strip-restriction" />
           <HeatmapStrip
             cells={epochCells}
-            orderOf={props.orderOf}
+            orderOf={epochOrder}
             activeKey={`epoch-${ui.epoch}`}
             onOpen={(key) => update({ epoch: Number(key.slice('epoch-'.length)) })}
             testId="epoch-strip"
@@ -937,8 +982,10 @@ function StripsCard(props: {
                 {base !== undefined ? nameOf(base) : ''} (columns) against every later layer with several channels (rows) at epoch{' '}
                 {ui.epoch}, one colour scale for all of them; rows and columns in channel order. Click a heatmap to open that pair large.
               </p>
+              <RestrictionNote text={restriction(pairs.flat())} testId="depth-strip-restriction" />
               <HeatmapStrip
                 cells={depthCells}
+                orderOf={depthOrder}
                 activeKey={`pair-${layerI}-${layerJ}`}
                 onOpen={(key) => {
                   const [, i, j] = key.split('-').map(Number);
@@ -952,6 +999,17 @@ function StripsCard(props: {
         </section>
       )}
     </Card>
+  );
+}
+
+/** Says that a strip shows only the channels chosen in the Query view, and which. */
+function RestrictionNote(props: { text: string; testId: string }): JSX.Element | null {
+  if (!props.text) return null;
+  return (
+    <p class="muted" data-testid={props.testId}>
+      Only the channels chosen in the Query view, as in the heatmap above: {props.text}. Each cell's max and mean and the strip's colour
+      scale are over the cells shown.
+    </p>
   );
 }
 
