@@ -7,7 +7,7 @@ import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
 import type { InputDiversityAnswer } from '../../src/service/queries';
 import { runColour, runLetter } from '../compare';
-import type { LayerMatch } from '../compare';
+import type { CompareEpochChoice, LayerMatch } from '../compare';
 import { Card, fmtBits } from '../ui';
 import { classLabel, usePanelWidth } from './common';
 
@@ -31,7 +31,20 @@ function BarCell(props: { value: number | undefined; max: number; run: number; w
   );
 }
 
-export function LayerComparisonCard(props: { matches: LayerMatch[]; values: RunLayerValues[] }): JSX.Element {
+export function LayerComparisonCard(props: {
+  matches: LayerMatch[];
+  values: RunLayerValues[];
+  /** The epoch asked for: each run's last, or one picked (each run then at its latest epoch up to it). */
+  choice?: CompareEpochChoice;
+  /** The values of a newly picked epoch are on their way. */
+  loading?: boolean;
+  /** The epoch picker. */
+  tools?: JSX.Element;
+  /** The layer position selected (the editor's cursor, or a click on its row). */
+  selected?: number;
+  onSelect?(position: number): void;
+}): JSX.Element {
+  const choice = props.choice ?? 'last';
   const runs = props.values.length;
   const interMax = max(props.values.flatMap((v) => v.interSample.filter((x): x is number => x !== undefined))) ?? 0;
   const channelMax = max(props.values.flatMap((v) => v.meanChannel.filter((x): x is number => x !== undefined))) ?? 0;
@@ -66,11 +79,19 @@ export function LayerComparisonCard(props: { matches: LayerMatch[]; values: RunL
       label="Inter-sample entropy and mean channel entropy of each layer, run by run"
       class="compare-layers"
       export={exportSpec}
+      tools={props.tools}
     >
-      <p class="muted chart-note">
-        Each run at its last epoch ({props.values.map((v, r) => `${runLetter(r)}: epoch ${v.epoch ?? '—'}`).join(', ')}). Layers are matched
-        by position and type; a bar's length is the value against the largest in its column.
+      <p class="muted chart-note compare-epochs-note">
+        {choice === 'last' ? 'Each run at its last epoch' : `Each run at epoch ${choice}, or its latest recorded epoch before it`} (
+        {props.values.map((v, r) => `${runLetter(r)}: ${v.epoch === undefined ? 'no such epoch' : `epoch ${v.epoch}`}`).join(', ')}). Layers
+        are matched by position and type; a bar's length is the value against the largest in its column.
       </p>
+      {props.loading && (
+        <p class="status" role="status">
+          <vscode-progress-ring class="ring" aria-hidden="true" /> Computing the layers at{' '}
+          {choice === 'last' ? 'the last epochs' : `epoch ${choice}`}…
+        </p>
+      )}
       {differing.length > 0 && (
         <div class="compare-differences" role="note">
           <strong>The architectures differ.</strong>
@@ -103,7 +124,13 @@ export function LayerComparisonCard(props: { matches: LayerMatch[]; values: RunL
         </thead>
         <tbody>
           {props.matches.map((m) => (
-            <tr key={m.index} data-layer={m.index} class={m.compared ? 'compared' : 'not-compared'}>
+            <tr
+              key={m.index}
+              data-layer={m.index}
+              class={`${m.compared ? 'compared' : 'not-compared'}${props.selected === m.index ? ' focused-row' : ''}`}
+              aria-selected={props.selected === m.index}
+              onClick={() => props.onSelect?.(m.index)}
+            >
               <td>
                 {m.index} <span class="muted">{[...new Set(m.layers.map((l) => (l ? l.className : '—')))].join(' / ')}</span>
               </td>
