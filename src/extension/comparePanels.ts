@@ -227,13 +227,17 @@ export class ComparePanels implements vscode.Disposable {
       client: this.ctx.client(),
       post: (m) => {
         if (m.type === 'host/hello') entry.hellos++;
-        void webview.postMessage(m).then(undefined, (e: unknown) => this.ctx.log.warn(`could not post to the comparison of ${name}: ${String(e)}`));
+        void webview
+          .postMessage(m)
+          .then(undefined, (e: unknown) => this.ctx.log.warn(`could not post to the comparison of ${name}: ${String(e)}`));
       },
       theme: () => themeOfKind(vscode.window.activeColorTheme.kind),
       // The comparison has no layer links; a message asking for one is ignored (and logged).
       revealLayer: (layer) => this.ctx.log.warn(`the comparison of ${name} asked to reveal layer ${layer}, which it does not offer`),
       save: (fileName, format, data) =>
-        void this.save(records[0], fileName, format, data).catch((e: unknown) => this.fail(vscode.l10n.t('Could not save {0}', fileName), e)),
+        void this.save(records[0], fileName, format, data).catch((e: unknown) =>
+          this.fail(vscode.l10n.t('Could not save {0}', fileName), e),
+        ),
       log: (line) => this.ctx.log.warn(line),
       answered: (run, query) => {
         const kinds = entry.answered.get(run) ?? new Set<Query['kind']>();
@@ -287,7 +291,12 @@ export class ComparePanels implements vscode.Disposable {
     }
   }
 
-  private async save(first: RunRecord, fileName: string, format: Parameters<typeof saveExport>[2], data: Uint8Array | string): Promise<void> {
+  private async save(
+    first: RunRecord,
+    fileName: string,
+    format: Parameters<typeof saveExport>[2],
+    data: Uint8Array | string,
+  ): Promise<void> {
     const saved = await saveExport(this.lastExportFolder ?? defaultExportFolder(first), fileName, format, data);
     if (saved) this.lastExportFolder = vscode.Uri.joinPath(saved, '..');
   }

@@ -13,7 +13,9 @@ const COMPARED_RUNS_STATE_KEY = 'compareRuns';
 
 /** Oldest first (ties by id): run A is the earlier run, so "Compare with Previous Run" reads A → B. */
 export function compareOrder<R extends Pick<RunRecord, 'manifest'>>(records: readonly R[]): R[] {
-  return [...records].sort((a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt) || a.manifest.id.localeCompare(b.manifest.id));
+  return [...records].sort(
+    (a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt) || a.manifest.id.localeCompare(b.manifest.id),
+  );
 }
 
 /** One panel per set of runs: the key of a set, whatever order its runs were picked in. */
@@ -35,7 +37,8 @@ export function isRunOfModel(manifest: Pick<RunManifest, 'model'>, modelFile: st
 export function previousRunOf<R extends Pick<RunRecord, 'manifest' | 'folder'>>(record: R, all: readonly R[]): R | undefined {
   const model = resolve(record.manifest.model.file);
   const earlier = (r: R) =>
-    r.manifest.createdAt < record.manifest.createdAt || (r.manifest.createdAt === record.manifest.createdAt && r.manifest.id < record.manifest.id);
+    r.manifest.createdAt < record.manifest.createdAt ||
+    (r.manifest.createdAt === record.manifest.createdAt && r.manifest.id < record.manifest.id);
   const candidates = all.filter(
     (r) =>
       resolve(r.folder) !== resolve(record.folder) &&
@@ -81,7 +84,11 @@ export function compareCountProblem(count: number, l10n: L10n): string | undefin
       count,
     );
   if (count > MAX_COMPARED_RUNS)
-    return l10n.t('Compare Runs shows at most {0} runs side by side, but {1} were picked. Pick fewer runs and try again.', MAX_COMPARED_RUNS, count);
+    return l10n.t(
+      'Compare Runs shows at most {0} runs side by side, but {1} were picked. Pick fewer runs and try again.',
+      MAX_COMPARED_RUNS,
+      count,
+    );
   return undefined;
 }
 

@@ -65,8 +65,12 @@ async function pickRuns(ctx: Ctx, o: CompareCommandSources): Promise<RunRecord[]
   if (runs.length < 2) {
     void vscode.window.showInformationMessage(
       runs.length === 0
-        ? vscode.l10n.t('There are no recorded runs in this workspace yet. Open a model file and run “Analyze CNN”, twice, to compare runs.')
-        : vscode.l10n.t('There is only one recorded run in this workspace. Record a model again (“Record Again” in Recorded Runs) to compare two runs.'),
+        ? vscode.l10n.t(
+            'There are no recorded runs in this workspace yet. Open a model file and run “Analyze CNN”, twice, to compare runs.',
+          )
+        : vscode.l10n.t(
+            'There is only one recorded run in this workspace. Record a model again (“Record Again” in Recorded Runs) to compare two runs.',
+          ),
     );
     return undefined;
   }
