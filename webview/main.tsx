@@ -39,8 +39,7 @@ function HostRoot(): JSX.Element {
   const [focusRequest, setFocusRequest] = useState<{ focus: Focus; at: number } | undefined>();
   useEffect(() => {
     const data = hostDataSource({
-      onHello: (hello) =>
-        setRootState((s) => ({ ...s, data, focus: hello.focus, version: hello.protocolVersion, runIds: hello.runIds })),
+      onHello: (hello) => setRootState((s) => ({ ...s, data, focus: hello.focus, version: hello.protocolVersion, runIds: hello.runIds })),
       onTheme: () => {
         // VS Code swaps the body classes and variables itself; charts re-read them on redraw.
         document.body.dispatchEvent(new CustomEvent('cnn-slicer-theme'));
@@ -51,7 +50,8 @@ function HostRoot(): JSX.Element {
   useEffect(() => {
     const data = state.data;
     if (!data) return;
-    const fail = (e: unknown) => setRootState((s) => ({ ...s, error: e instanceof ViewError || e instanceof Error ? e.message : String(e) }));
+    const fail = (e: unknown) =>
+      setRootState((s) => ({ ...s, error: e instanceof ViewError || e instanceof Error ? e.message : String(e) }));
     if (state.runIds) {
       const runIds = state.runIds;
       const sources = runIds.map((_, r) => data.forRun(r));
@@ -62,10 +62,9 @@ function HostRoot(): JSX.Element {
       }, fail);
       return;
     }
-    data.query({ kind: 'run' }, { view: 'query' }).then(
-      (a) => setRootState((s) => ({ ...s, manifest: a.manifest, error: undefined })),
-      fail,
-    );
+    data
+      .query({ kind: 'run' }, { view: 'query' })
+      .then((a) => setRootState((s) => ({ ...s, manifest: a.manifest, error: undefined })), fail);
   }, [state.data, state.runIds, state.attempt]);
   if (state.version !== undefined && state.version !== PROTOCOL_VERSION) {
     return (
@@ -90,7 +89,8 @@ function HostRoot(): JSX.Element {
   if (!state.data || !state.manifest) {
     return (
       <div class="status" role="status">
-        <vscode-progress-ring class="ring" aria-hidden="true" /> {state.runIds ? `Opening ${state.runIds.length} runs…` : 'Opening the run…'}
+        <vscode-progress-ring class="ring" aria-hidden="true" />{' '}
+        {state.runIds ? `Opening ${state.runIds.length} runs…` : 'Opening the run…'}
       </div>
     );
   }
@@ -107,7 +107,12 @@ function rememberComparedRuns(runIds: string[]): void {
   const saved = getState();
   const old = typeof saved === 'object' && saved !== null ? (saved as Record<string, unknown>) : {};
   const views = old.runId === runIds[0] && typeof old.views === 'object' && old.views !== null ? old.views : {};
-  setState({ ...(old.runId === runIds[0] ? old : {}), version: 1, runId: runIds[0], views: { ...views, [COMPARED_RUNS_STATE_KEY]: runIds } });
+  setState({
+    ...(old.runId === runIds[0] ? old : {}),
+    version: 1,
+    runId: runIds[0],
+    views: { ...views, [COMPARED_RUNS_STATE_KEY]: runIds },
+  });
 }
 
 function ReportRoot(props: { report: ReportData }): JSX.Element {

@@ -299,7 +299,9 @@ export class RunPanels implements vscode.Disposable {
 export function defaultExportFolder(record: RunRecord): vscode.Uri {
   const modelUri = vscode.Uri.file(record.manifest.model.file);
   return (
-    vscode.workspace.getWorkspaceFolder(modelUri)?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(dirname(modelUri.fsPath))
+    vscode.workspace.getWorkspaceFolder(modelUri)?.uri ??
+    vscode.workspace.workspaceFolders?.[0]?.uri ??
+    vscode.Uri.file(dirname(modelUri.fsPath))
   );
 }
 
