@@ -28,7 +28,7 @@ describe('browser: the comparison panel in VS Code mode (real bridge, real servi
   const browser = useBrowser(this);
   let client: AnalysisClient;
   let pageFile: string;
-  let runs: { folder: string; manifest: RunManifest }[] = [];
+  const runs: { folder: string; manifest: RunManifest }[] = [];
 
   before(async () => {
     const dir = tempDir('cnn-slicer-browser-compare-host-');
