@@ -4,7 +4,7 @@
 // activation runs on the VS Code UI's critical path, so it only creates objects and registers
 // providers; nothing reads a run, starts a process or loads TensorFlow.js until the user asks.
 import * as vscode from 'vscode';
-import { registerCompareCommands } from './commands/compare';
+import { type CompareCommands, registerCompareCommands } from './commands/compare';
 import { registerPanelCommands } from './commands/panels';
 import { registerRecordingCommands } from './commands/recording';
 import { registerCommand } from './commands/registerCommand';
@@ -32,6 +32,8 @@ export interface CnnSlicerApi {
   readonly panels: RunPanels;
   /** The comparison panels (Compare Runs, Compare with Previous Run). */
   readonly comparePanels: ComparePanels;
+  /** The compare commands' dialogs, replaceable by a test (a quick pick cannot be ticked there). */
+  readonly compareCommands: CompareCommands;
   readonly recordings: Recordings;
   readonly runsView: RunsView;
   /** The run commands' dialogs, replaceable by a test (a modal dialog cannot be answered there). */
@@ -73,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   registerRecordingCommands(ctx, recordings, openRun);
   registerPanelCommands(ctx, panels, picker);
   registerSourceCommands(ctx, layerSource, picker);
-  registerCompareCommands(ctx, comparePanels, { labels, picker, activeFolders: () => recordings.activeFolders() });
+  const compareCommands = registerCompareCommands(ctx, comparePanels, { labels, picker, activeFolders: () => recordings.activeFolders() });
   const runCommands = registerRunCommands(ctx, {
     labels,
     picker,
@@ -91,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   log.info(
     `CNN Slicer ${typeof version === 'string' ? version : '(unknown version)'} activated in ${(performance.now() - started).toFixed(1)} ms`,
   );
-  return { ctx, panels, comparePanels, recordings, runsView, runCommands, modelFeatures, sourceSites };
+  return { ctx, panels, comparePanels, compareCommands, recordings, runsView, runCommands, modelFeatures, sourceSites };
 }
 
 export function deactivate(): void {

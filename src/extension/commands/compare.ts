@@ -11,6 +11,24 @@ import type { RunLabels } from '../runLabels';
 import { registerCommand } from './registerCommand';
 import type { RunPicker } from './runArgs';
 
+/** One run in the palette's list. */
+export interface RunPickItem extends vscode.QuickPickItem {
+  record: RunRecord;
+}
+
+/** The dialogs of the compare commands, replaceable by the integration tests (a quick pick cannot be ticked there). */
+export interface CompareUi {
+  /** The multi-select list of runs; resolves to the items ticked, or undefined when dismissed. */
+  pickRuns(items: RunPickItem[], placeHolder: string): Thenable<readonly RunPickItem[] | undefined>;
+  /** Says why nothing was compared. */
+  warn(message: string): void;
+}
+
+/** What the compare commands offer the integration tests. */
+export interface CompareCommands {
+  ui: CompareUi;
+}
+
 export interface CompareCommandSources {
   labels: RunLabels;
   picker: RunPicker;
@@ -18,7 +36,13 @@ export interface CompareCommandSources {
   activeFolders(): string[];
 }
 
-export function registerCompareCommands(ctx: Ctx, panels: Pick<ComparePanels, 'open'>, o: CompareCommandSources): void {
+export function registerCompareCommands(ctx: Ctx, panels: Pick<ComparePanels, 'open'>, o: CompareCommandSources): CompareCommands {
+  const commands: CompareCommands = {
+    ui: {
+      pickRuns: (items, placeHolder) => vscode.window.showQuickPick(items, { canPickMany: true, placeHolder, matchOnDescription: true }),
+      warn: (message) => void vscode.window.showWarningMessage(message),
+    },
+  };
   // From the tree VS Code passes the clicked run and the whole selection; from the palette nothing.
   registerCommand(ctx, 'cnnSlicer.compareRuns', async (arg: unknown, selected: unknown): Promise<boolean> => {
     const given = selectedRunFolders(arg, selected);
@@ -26,13 +50,13 @@ export function registerCompareCommands(ctx: Ctx, panels: Pick<ComparePanels, 'o
     if (given.length > 0) {
       folders = given;
     } else {
-      const picked = await pickRuns(ctx, o);
+      const picked = await pickRuns(ctx, o, commands.ui);
       if (picked === undefined) return false;
       folders = picked.map((r) => r.folder);
     }
     const problem = compareCountProblem(folders.length, vscode.l10n);
     if (problem) {
-      void vscode.window.showWarningMessage(problem);
+      commands.ui.warn(problem);
       return false;
     }
     await panels.open(folders);
@@ -57,10 +81,11 @@ export function registerCompareCommands(ctx: Ctx, panels: Pick<ComparePanels, 'o
     await panels.open([previous.folder, record.folder]);
     return true;
   });
+  return commands;
 }
 
 /** The palette's list: every recorded run, newest first, labelled as in the tree; undefined if the user cancels. */
-async function pickRuns(ctx: Ctx, o: CompareCommandSources): Promise<RunRecord[] | undefined> {
+async function pickRuns(ctx: Ctx, o: CompareCommandSources, ui: CompareUi): Promise<RunRecord[] | undefined> {
   const runs = await ctx.runs.runs();
   if (runs.length < 2) {
     void vscode.window.showInformationMessage(
@@ -75,14 +100,14 @@ async function pickRuns(ctx: Ctx, o: CompareCommandSources): Promise<RunRecord[]
     return undefined;
   }
   const style = { locale: vscode.env.language };
-  const picked = await vscode.window.showQuickPick(
+  const picked = await ui.pickRuns(
     runs.map((record) => ({
       label: runItemLabel(record.manifest, o.labels.label(record, runs)),
       description: runDescription(record.manifest, shownStatus(record, o.activeFolders()), vscode.l10n, style),
       detail: record.folder,
       record,
     })),
-    { canPickMany: true, placeHolder: vscode.l10n.t('Pick two or more runs to compare'), matchOnDescription: true },
+    vscode.l10n.t('Pick two or more runs to compare'),
   );
   return picked?.map((p) => p.record);
 }

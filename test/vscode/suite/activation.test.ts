@@ -65,6 +65,7 @@ describe('activation', () => {
     const api = await extension().activate();
     assert.equal(extension().exports, api);
     assert.deepEqual(Object.keys(api).sort(), [
+      'compareCommands',
       'comparePanels',
       'ctx',
       'modelFeatures',

@@ -89,6 +89,47 @@ describe('comparing runs', function () {
     assert.equal(panels.openPanelCount(), before);
   });
 
+  it('from the palette, lists every run newest first as the tree labels them, and refuses fewer than two ticked', async () => {
+    const ui = api.compareCommands.ui;
+    const original = { ...ui };
+    const offered: { label: string; detail?: string }[][] = [];
+    const warnings: string[] = [];
+    let tick: (items: readonly { detail?: string }[]) => number[] = () => [];
+    ui.pickRuns = (items) => {
+      offered.push(items.map((i) => ({ label: i.label, detail: i.detail })));
+      return Promise.resolve(tick(items).map((i) => items[i]));
+    };
+    ui.warn = (message) => warnings.push(message);
+    try {
+      const before = panels.openPanelCount();
+      tick = (items) => [items.findIndex((i) => i.detail === newer)];
+      assert.equal(await vscode.commands.executeCommand<boolean>('cnnSlicer.compareRuns'), false);
+      assert.equal(panels.openPanelCount(), before, 'one run ticked: nothing opened');
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /needs at least two runs; you picked 1/);
+
+      // The list: every recorded run, newest first, with the tree's label and the run folder.
+      const all = await api.ctx.runs.runs();
+      const tree = await api.runsView.provider.getChildren();
+      assert.deepEqual(
+        offered[0].map((o) => o.detail),
+        all.map((r) => r.folder),
+      );
+      const treeLabels = new Map(
+        tree.flatMap((n) => (n.kind === 'run' ? [[n.runFolder, String(api.runsView.provider.getTreeItem(n).label)]] : [])),
+      );
+      for (const o of offered[0]) assert.equal(o.label, treeLabels.get(o.detail!));
+      const times = all.map((r) => r.manifest.createdAt);
+      assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+
+      tick = (items) => [items.findIndex((i) => i.detail === newer), items.findIndex((i) => i.detail === older)];
+      assert.equal(await vscode.commands.executeCommand<boolean>('cnnSlicer.compareRuns'), true);
+      assert.deepEqual(panels.runsOf([older, newer]), [older, newer]);
+    } finally {
+      Object.assign(ui, original);
+    }
+  });
+
   it('compares a run with the run of the same model recorded before it', async () => {
     const [b] = await runNodes(newer);
     assert.equal(await vscode.commands.executeCommand<boolean>('cnnSlicer.compareWithPrevious', b), true);
