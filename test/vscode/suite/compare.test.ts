@@ -40,12 +40,20 @@ describe('comparing runs', function () {
   });
 
   it('offers Compare Runs on a multi-selection of runs and Compare with Previous Run on a single run', () => {
-    const menus = (extension().packageJSON as { contributes: { menus: Record<string, { command: string; when?: string }[]> } }).contributes
-      .menus['view/item/context'];
+    const menus = (
+      extension().packageJSON as { contributes: { menus: Record<string, { command: string; when?: string; group?: string }[]> } }
+    ).contributes.menus['view/item/context'];
     const compare = menus.find((m) => m.command === 'cnnSlicer.compareRuns');
     assert.match(compare?.when ?? '', /viewItem =~ \/\^run\/ && listMultiSelection/);
     const previous = menus.find((m) => m.command === 'cnnSlicer.compareWithPrevious');
     assert.match(previous?.when ?? '', /!listMultiSelection/);
+    // The one-run actions of the context menu act on the clicked run only: hidden under a multi-selection.
+    const oneRun = menus.filter(
+      (m) =>
+        /viewItem (=~ \/\^run\/|== run\.)/.test(m.when ?? '') && m.command !== 'cnnSlicer.compareRuns' && !m.group?.startsWith('inline'),
+    );
+    assert.ok(oneRun.length >= 6);
+    for (const m of oneRun) assert.match(m.when ?? '', /!listMultiSelection/, m.command);
   });
 
   it('opens one panel for two selected runs, whose views get both runs’ data from the service', async () => {
