@@ -142,10 +142,10 @@ describe('browser: the comparison panel in VS Code mode (real bridge, real servi
     const conv = runs[0].manifest.layers.find((l) => l.className === 'Conv2D')!;
     h.bridge.focus({ layer: conv.index, layerClass: 'Conv2D' });
     await page.waitForSelector(`.compare-layers-table tr[data-layer="${conv.index}"].focused-row`);
+    await screenshot(page, 'compare-host-focus-dark');
     // A layer of another type at that position (the model was edited) selects nothing.
     h.bridge.focus({ layer: conv.index, layerClass: 'Dense' });
     await page.waitForFunction(() => !document.querySelector('.compare-layers-table tr.focused-row'));
-    await screenshot(page, 'compare-host-focus-dark');
     assert.deepEqual(h.problems, []);
     await page.close();
   });

@@ -110,7 +110,10 @@ const validEpochChoice = (x: unknown): x is CompareEpochChoice => x === 'last' |
 export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus: Focus; at: number } }): JSX.Element {
   const manifests = useMemo(() => props.runs.map((r) => r.manifest), [props.runs]);
   const [answers, setAnswers] = useState<RunAnswers[] | undefined>(undefined);
-  const [layerAnswers, setLayerAnswers] = useState<{ key: string; runs: RunLayerAnswers[] } | undefined>(undefined);
+  /** The layer values last received, for the epochs in `key` (kept on screen while another epoch computes). */
+  const [layerAnswers, setLayerAnswers] = useState<{ key: string; choice: CompareEpochChoice; runs: RunLayerAnswers[] } | undefined>(
+    undefined,
+  );
   const [cls, setCls] = useState(0);
   const [sizeIndex, setSizeIndex] = useState(Number.MAX_SAFE_INTEGER);
   const [savedChoice, setEpochChoice] = useViewState<CompareEpochChoice>('compareEpoch', 'last', validEpochChoice);
@@ -131,11 +134,11 @@ export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus:
   useEffect(() => {
     const controller = new AbortController();
     void Promise.all(props.runs.map((r, i) => loadLayers(r, epochs[i], controller.signal))).then((runs) => {
-      if (!controller.signal.aborted) setLayerAnswers({ key: epochsKey, runs });
+      if (!controller.signal.aborted) setLayerAnswers({ key: epochsKey, choice: epochChoice, runs });
     });
     return () => controller.abort();
     // epochsKey stands for `epochs`: a new array of the same epochs asks nothing again.
-  }, [props.runs, epochsKey]);
+  }, [props.runs, epochsKey, epochChoice]);
   const matches = useMemo(() => matchLayers(manifests), [manifests]);
   useEffect(() => {
     const layer = props.focusRequest?.focus.layer;
@@ -161,6 +164,8 @@ export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus:
   );
   const picked = Math.min(cls, Math.max(0, classCount - 1));
   const layersCurrent = layerAnswers?.key === epochsKey ? layerAnswers.runs : undefined;
+  // While another epoch computes, the values of the previous one stay, said as such (their own epochs).
+  const layersShown = layerAnswers?.runs;
   const problems = [
     ...answers.flatMap((a, r) => a.problems.map((p) => `run ${runLetter(r)} — ${p}`)),
     ...(layersCurrent ?? []).flatMap((a, r) => a.problems.map((p) => `run ${runLetter(r)} — ${p}`)),
@@ -203,9 +208,9 @@ export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus:
       <ClassEntropyCard answers={answers} labels={labels} cls={picked} classNames={classNames} onClass={setCls} />
       <LayerComparisonCard
         matches={matches}
-        values={layersCurrent?.map((a) => a.layers) ?? epochs.map((epoch) => ({ epoch, interSample: [], meanChannel: [] }))}
-        choice={epochChoice}
-        loading={layersCurrent === undefined}
+        values={layersShown?.map((a) => a.layers)}
+        choice={layerAnswers?.choice ?? epochChoice}
+        loading={layersCurrent === undefined ? epochChoice : undefined}
         tools={epochPicker}
         selected={selectedLayer}
         onSelect={setSelectedLayer}
