@@ -86,12 +86,6 @@ export function alignEpochs(runs: { epochs: number[]; values: (number | null)[] 
   return { epochs, values };
 }
 
-/**
- * Where a comparison panel in VS Code keeps the ids of its runs among the views' saved settings:
- * VS Code hands the saved state back after a window reload, and the host restores the panel from it.
- */
-export const COMPARED_RUNS_STATE_KEY = 'compareRuns';
-
 /** The epoch the layers are compared at: each run's last, or one epoch the user picked. */
 export type CompareEpochChoice = 'last' | number;
 

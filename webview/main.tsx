@@ -10,8 +10,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { RunManifest } from '../src/run/format';
 import { App, CompareApp } from './App';
 import { hostDataSource, HostDataSource, ReportData, reportDataSource, reportRunSources, ViewError } from './data';
-import { Focus, PROTOCOL_VERSION, WebviewTheme } from './protocol';
-import { COMPARED_RUNS_STATE_KEY } from './compare';
+import { COMPARED_RUNS_STATE_KEY, Focus, PROTOCOL_VERSION, WebviewTheme } from './protocol';
 import type { CompareRun } from './views/CompareView';
 import { getState, setState } from './vscodeApi';
 

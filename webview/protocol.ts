@@ -22,6 +22,12 @@ export const MAX_STRING_LENGTH = 2000;
 /** Most runs one comparison panel shows (its legend, table columns and bars stay readable). */
 export const MAX_COMPARED_RUNS = 8;
 
+/**
+ * Where a comparison panel keeps the ids of its runs among the views' saved settings (`views`):
+ * VS Code hands the saved state back after a window reload, and the host restores the panel from it.
+ */
+export const COMPARED_RUNS_STATE_KEY = 'compareRuns';
+
 /** Largest exported file accepted from a webview (text or base64): 64 MB. */
 export const MAX_EXPORT_LENGTH = 64 * 1024 * 1024;
 

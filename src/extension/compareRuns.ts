@@ -5,11 +5,8 @@
 import { resolve } from 'node:path';
 import type { RunManifest } from '../run/format';
 import type { RunRecord } from '../run/store';
-import { MAX_COMPARED_RUNS } from '../../webview/protocol';
+import { COMPARED_RUNS_STATE_KEY, MAX_COMPARED_RUNS } from '../../webview/protocol';
 import type { L10n } from './runDisplay';
-
-/** The key the views keep the compared runs' ids under (webview/compare.ts COMPARED_RUNS_STATE_KEY). */
-const COMPARED_RUNS_STATE_KEY = 'compareRuns';
 
 /** Oldest first (ties by id): run A is the earlier run, so "Compare with Previous Run" reads A → B. */
 export function compareOrder<R extends Pick<RunRecord, 'manifest'>>(records: readonly R[]): R[] {

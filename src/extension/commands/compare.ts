@@ -20,8 +20,10 @@ export interface RunPickItem extends vscode.QuickPickItem {
 export interface CompareUi {
   /** The multi-select list of runs; resolves to the items ticked, or undefined when dismissed. */
   pickRuns(items: RunPickItem[], placeHolder: string): Thenable<readonly RunPickItem[] | undefined>;
-  /** Says why nothing was compared. */
+  /** Says why nothing was compared (the user picked too few or too many runs). */
   warn(message: string): void;
+  /** Says why there is nothing to compare (no earlier run). */
+  inform(message: string): void;
 }
 
 /** What the compare commands offer the integration tests. */
@@ -41,6 +43,7 @@ export function registerCompareCommands(ctx: Ctx, panels: Pick<ComparePanels, 'o
     ui: {
       pickRuns: (items, placeHolder) => vscode.window.showQuickPick(items, { canPickMany: true, placeHolder, matchOnDescription: true }),
       warn: (message) => void vscode.window.showWarningMessage(message),
+      inform: (message) => void vscode.window.showInformationMessage(message),
     },
   };
   // From the tree VS Code passes the clicked run and the whole selection; from the palette nothing.
@@ -69,7 +72,7 @@ export function registerCompareCommands(ctx: Ctx, panels: Pick<ComparePanels, 'o
     const all = await ctx.runs.runs();
     const previous = previousRunOf(record, all);
     if (!previous) {
-      void vscode.window.showInformationMessage(
+      commands.ui.inform(
         vscode.l10n.t(
           '{0} has no earlier run of {1} with a recorded epoch to compare with. Record the model again and compare the new run with this one, or select two runs and run “Compare Runs”.',
           runItemLabel(record.manifest, o.labels.label(record, all)),

@@ -144,6 +144,26 @@ describe('comparing runs', function () {
     assert.deepEqual(panels.runsOf([older, newer]), [older, newer]);
   });
 
+  it('says so when a run has no earlier run of its model to compare with', async () => {
+    const ui = api.compareCommands.ui;
+    const original = { ...ui };
+    const messages: string[] = [];
+    ui.inform = (message) => messages.push(message);
+    try {
+      const before = panels.openPanelCount();
+      const oldest = (await api.ctx.runs.runsOfModel(fixtureUri('tiny-model.ts').fsPath)).at(-1)!;
+      assert.equal(await vscode.commands.executeCommand<boolean>('cnnSlicer.compareWithPrevious', { runFolder: oldest.folder }), false);
+      assert.equal(panels.openPanelCount(), before);
+      assert.equal(messages.length, 1);
+      assert.match(
+        messages[0],
+        /^tiny-model\.ts · #1 has no earlier run of tiny-model\.ts with a recorded epoch to compare with\. Record the model again/,
+      );
+    } finally {
+      Object.assign(ui, original);
+    }
+  });
+
   it('restores a comparison after a reload from the run ids its views saved', async () => {
     const ids = await Promise.all([older, newer].map(async (f) => (await api.ctx.runs.find(f))!.manifest.id));
     const panel = vscode.window.createWebviewPanel('cnnSlicer.compare', 'restored', vscode.ViewColumn.Active, { enableScripts: true });
