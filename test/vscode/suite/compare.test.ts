@@ -124,7 +124,7 @@ describe('comparing runs', function () {
         all.map((r) => r.folder),
       );
       const treeLabels = new Map(
-        tree.flatMap((n) => (n.kind === 'run' ? [[n.runFolder, String(api.runsView.provider.getTreeItem(n).label)]] : [])),
+        tree.flatMap((n) => (n.kind === 'run' ? [[n.runFolder, labelText(api.runsView.provider.getTreeItem(n).label)]] : [])),
       );
       for (const o of offered[0]) assert.equal(o.label, treeLabels.get(o.detail!));
       const times = all.map((r) => r.manifest.createdAt);
@@ -196,3 +196,7 @@ describe('comparing runs', function () {
     assert.equal(run.manifest.layers[focus.layer!].className, 'Conv2D');
   });
 });
+
+function labelText(label: string | vscode.TreeItemLabel | undefined): string {
+  return typeof label === 'string' ? label : (label?.label ?? '');
+}
