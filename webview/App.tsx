@@ -98,7 +98,7 @@ function Shell(props: { focusRequest?: { focus: Focus; at: number }; report?: Re
  * The comparison of several runs in one panel (docs/views.md, "Comparing runs"). The first run's
  * source backs what every card needs from the app (exports); the view asks each run its own queries.
  */
-export function CompareApp(props: { runs: CompareRun[]; report?: ReportData }): JSX.Element {
+export function CompareApp(props: { runs: CompareRun[]; report?: ReportData; focusRequest?: { focus: Focus; at: number } }): JSX.Element {
   return (
     <AppProvider data={props.runs[0].data} manifest={props.runs[0].manifest}>
       <TooltipProvider>
@@ -115,7 +115,7 @@ export function CompareApp(props: { runs: CompareRun[]; report?: ReportData }): 
             )}
           </header>
           <div id="panel-compare" class="view view-training view-compare" data-view="compare" aria-label="Runs compared">
-            <CompareView runs={props.runs} />
+            <CompareView runs={props.runs} focusRequest={props.focusRequest} />
           </div>
         </div>
       </TooltipProvider>

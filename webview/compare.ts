@@ -85,3 +85,37 @@ export function alignEpochs(runs: { epochs: number[]; values: (number | null)[] 
   });
   return { epochs, values };
 }
+
+/** The epoch the layers are compared at: each run's last, or one epoch the user picked. */
+export type CompareEpochChoice = 'last' | number;
+
+/**
+ * The epoch of a run the per-layer values are read at: its last recorded epoch, or for a picked
+ * epoch that epoch — or, when the run stopped earlier or records sparser epochs, its latest epoch
+ * before it. Undefined when the run has no epoch at or before the one picked (or none at all).
+ */
+export function epochForRun(epochs: readonly number[], choice: CompareEpochChoice): number | undefined {
+  if (choice === 'last') return epochs.length ? Math.max(...epochs) : undefined;
+  let best: number | undefined;
+  for (const e of epochs) if (e <= choice && (best === undefined || e > best)) best = e;
+  return best;
+}
+
+/** The epochs offered for the comparison: every epoch any run recorded, ascending. */
+export function comparableEpochs(manifests: readonly Pick<RunManifest, 'epochs'>[]): number[] {
+  return [...new Set(manifests.flatMap((m) => m.epochs))].sort((a, b) => a - b);
+}
+
+/**
+ * The comparison's layer position for the layer the editor cursor is on (its index and class in
+ * the newest run of its model): that position when at least one compared run has a layer of the
+ * same type there, else undefined. Positions and types are matched, never names — tfjs names
+ * layers per model, so the same name can be a different layer in another run.
+ */
+export function positionOfLayer(matches: readonly LayerMatch[], index: number, className: string | undefined): number | undefined {
+  const match = matches[index];
+  if (!match) return undefined;
+  if (className === undefined) return match.compared ? index : undefined;
+  const type = layerType(className);
+  return match.layers.some((l) => l !== undefined && layerType(l.className) === type) ? index : undefined;
+}

@@ -40,7 +40,8 @@ export interface DataSource {
 
 /** Events from the host that are not answers: theme changes and focus requests. */
 export interface HostEvents {
-  onHello(hello: { theme: WebviewTheme; runId: string; focus?: Focus; protocolVersion: number }): void;
+  /** `runIds` is set in a comparison panel: its runs, each asked through `HostDataSource.forRun`. */
+  onHello(hello: { theme: WebviewTheme; runId: string; focus?: Focus; protocolVersion: number; runIds?: string[] }): void;
   onTheme(theme: WebviewTheme): void;
   onFocus(focus: Focus): void;
 }
@@ -51,8 +52,14 @@ interface Pending {
   onProgress?: (fraction: number, message?: string) => void;
 }
 
+/** The VS Code side of a panel: its own run's source, and in a comparison panel one per run. */
+export interface HostDataSource extends DataSource {
+  /** The source of the comparison panel's run at `run` (its index in the hello's `runIds`). */
+  forRun(run: number): DataSource;
+}
+
 /** The VS Code side: queries are messages to the host, answered by id. */
-export function hostDataSource(events: HostEvents): DataSource {
+export function hostDataSource(events: HostEvents): HostDataSource {
   let nextId = 1;
   const pending = new Map<number, Pending>();
   window.addEventListener('message', (event: MessageEvent) => {
@@ -92,7 +99,7 @@ export function hostDataSource(events: HostEvents): DataSource {
   });
   // Announce readiness only once the listener exists, so the host's reply cannot be lost.
   postToHost({ type: 'webview/ready', protocolVersion: PROTOCOL_VERSION });
-  return {
+  const source = (run: number | undefined): DataSource => ({
     mode: 'vscode',
     query<K extends QueryKind>(q: QueryOf<K>, options: QueryOptions): Promise<AnswerOf[K]> {
       const id = nextId++;
@@ -105,7 +112,7 @@ export function hostDataSource(events: HostEvents): DataSource {
           postToHost({ type: 'webview/cancel', id });
           reject(new ViewError('cancelled', 'cancelled'));
         });
-        postToHost({ type: 'webview/query', id, view: options.view, query: q });
+        postToHost({ type: 'webview/query', id, view: options.view, query: q, ...(run !== undefined ? { run } : {}) });
       });
     },
     revealLayer(layer: number): void {
@@ -115,7 +122,8 @@ export function hostDataSource(events: HostEvents): DataSource {
       if (typeof data === 'string') postToHost({ type: 'webview/export', fileName, format, text: data });
       else postToHost({ type: 'webview/export', fileName, format, base64: bytesToBase64(data) });
     },
-  };
+  });
+  return { ...source(undefined), forRun: (run) => source(run) };
 }
 
 /** What `cnn-slicer report` embeds: the run's manifest and every precomputed answer by canonical query. */

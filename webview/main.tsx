@@ -9,8 +9,10 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { RunManifest } from '../src/run/format';
 import { App, CompareApp } from './App';
-import { DataSource, hostDataSource, ReportData, reportDataSource, reportRunSources, ViewError } from './data';
-import { Focus, PROTOCOL_VERSION, WebviewTheme } from './protocol';
+import { hostDataSource, HostDataSource, ReportData, reportDataSource, reportRunSources, ViewError } from './data';
+import { COMPARED_RUNS_STATE_KEY, Focus, PROTOCOL_VERSION, WebviewTheme } from './protocol';
+import type { CompareRun } from './views/CompareView';
+import { getState, setState } from './vscodeApi';
 
 function readReport(): ReportData | undefined {
   const el = document.getElementById('cnn-slicer-report');
@@ -18,11 +20,16 @@ function readReport(): ReportData | undefined {
   return JSON.parse(el.textContent) as ReportData;
 }
 
-/** Inside VS Code: wait for the host's hello, then read the run's manifest. */
+/**
+ * Inside VS Code: wait for the host's hello, then read the run's manifest — or, in a comparison
+ * panel (the hello names several runs), every run's manifest, each through its own source.
+ */
 function HostRoot(): JSX.Element {
-  const [state, setState] = useState<{
-    data?: DataSource;
+  const [state, setRootState] = useState<{
+    data?: HostDataSource;
     manifest?: RunManifest;
+    runIds?: string[];
+    compared?: CompareRun[];
     focus?: Focus;
     error?: string;
     version?: number;
@@ -31,7 +38,7 @@ function HostRoot(): JSX.Element {
   const [focusRequest, setFocusRequest] = useState<{ focus: Focus; at: number } | undefined>();
   useEffect(() => {
     const data = hostDataSource({
-      onHello: (hello) => setState((s) => ({ ...s, data, focus: hello.focus, version: hello.protocolVersion })),
+      onHello: (hello) => setRootState((s) => ({ ...s, data, focus: hello.focus, version: hello.protocolVersion, runIds: hello.runIds })),
       onTheme: () => {
         // VS Code swaps the body classes and variables itself; charts re-read them on redraw.
         document.body.dispatchEvent(new CustomEvent('cnn-slicer-theme'));
@@ -40,12 +47,24 @@ function HostRoot(): JSX.Element {
     });
   }, []);
   useEffect(() => {
-    if (!state.data) return;
-    state.data.query({ kind: 'run' }, { view: 'query' }).then(
-      (a) => setState((s) => ({ ...s, manifest: a.manifest, error: undefined })),
-      (e: unknown) => setState((s) => ({ ...s, error: e instanceof ViewError || e instanceof Error ? e.message : String(e) })),
-    );
-  }, [state.data, state.attempt]);
+    const data = state.data;
+    if (!data) return;
+    const fail = (e: unknown) =>
+      setRootState((s) => ({ ...s, error: e instanceof ViewError || e instanceof Error ? e.message : String(e) }));
+    if (state.runIds) {
+      const runIds = state.runIds;
+      const sources = runIds.map((_, r) => data.forRun(r));
+      Promise.all(sources.map((source) => source.query({ kind: 'run' }, { view: 'training' }))).then((answers) => {
+        rememberComparedRuns(runIds);
+        const compared = answers.map((a, r) => ({ manifest: a.manifest, data: sources[r] }));
+        setRootState((s) => ({ ...s, compared, manifest: compared[0].manifest, error: undefined }));
+      }, fail);
+      return;
+    }
+    data
+      .query({ kind: 'run' }, { view: 'query' })
+      .then((a) => setRootState((s) => ({ ...s, manifest: a.manifest, error: undefined })), fail);
+  }, [state.data, state.runIds, state.attempt]);
   if (state.version !== undefined && state.version !== PROTOCOL_VERSION) {
     return (
       <p role="alert" class="status error">
@@ -57,8 +76,10 @@ function HostRoot(): JSX.Element {
   if (state.error) {
     return (
       <div role="alert" class="status error">
-        <span>Could not open the run: {state.error}</span>
-        <vscode-button secondary onClick={() => setState((s) => ({ ...s, error: undefined, attempt: s.attempt + 1 }))}>
+        <span>
+          Could not open {state.runIds ? 'the compared runs' : 'the run'}: {state.error}
+        </span>
+        <vscode-button secondary onClick={() => setRootState((s) => ({ ...s, error: undefined, attempt: s.attempt + 1 }))}>
           Retry
         </vscode-button>
       </div>
@@ -67,11 +88,30 @@ function HostRoot(): JSX.Element {
   if (!state.data || !state.manifest) {
     return (
       <div class="status" role="status">
-        <vscode-progress-ring class="ring" aria-hidden="true" /> Opening the run…
+        <vscode-progress-ring class="ring" aria-hidden="true" />{' '}
+        {state.runIds ? `Opening ${state.runIds.length} runs…` : 'Opening the run…'}
       </div>
     );
   }
+  if (state.compared) return <CompareApp runs={state.compared} focusRequest={focusRequest} />;
   return <App data={state.data} manifest={state.manifest} initialFocus={state.focus} focusRequest={focusRequest} />;
+}
+
+/**
+ * Saves which runs a comparison panel shows where its state lives, so VS Code hands them back to
+ * the host after a window reload (the host restores the panel from them). The views' state is
+ * keyed by the first run; the list goes among its per-view settings, which it keeps.
+ */
+function rememberComparedRuns(runIds: string[]): void {
+  const saved = getState();
+  const old = typeof saved === 'object' && saved !== null ? (saved as Record<string, unknown>) : {};
+  const views = old.runId === runIds[0] && typeof old.views === 'object' && old.views !== null ? old.views : {};
+  setState({
+    ...(old.runId === runIds[0] ? old : {}),
+    version: 1,
+    runId: runIds[0],
+    views: { ...views, [COMPARED_RUNS_STATE_KEY]: runIds },
+  });
 }
 
 function ReportRoot(props: { report: ReportData }): JSX.Element {

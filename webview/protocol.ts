@@ -14,10 +14,19 @@ import { parseQuery, QUERY_ERROR_CODES, QueryError } from '../src/service/querie
 import type { Answer, Query } from '../src/service/queries';
 
 /** Bumped whenever a message changes shape; both sides compare it at the handshake. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Longest string accepted in any plain text field (names, messages). */
 export const MAX_STRING_LENGTH = 2000;
+
+/** Most runs one comparison panel shows (its legend, table columns and bars stay readable). */
+export const MAX_COMPARED_RUNS = 8;
+
+/**
+ * Where a comparison panel keeps the ids of its runs among the views' saved settings (`views`):
+ * VS Code hands the saved state back after a window reload, and the host restores the panel from it.
+ */
+export const COMPARED_RUNS_STATE_KEY = 'compareRuns';
 
 /** Largest exported file accepted from a webview (text or base64): 64 MB. */
 export const MAX_EXPORT_LENGTH = 64 * 1024 * 1024;
@@ -43,8 +52,17 @@ const Theme = v.picklist(THEMES);
 const View = v.picklist(VIEW_IDS);
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** What the host asks the panel to show: CodeLens "show entropy", the cursor on a layer definition. */
-const FocusSchema = v.object({ view: v.optional(View), layer: v.optional(Index), channel: v.optional(Index) });
+/**
+ * What the host asks the panel to show: CodeLens "show entropy", the cursor on a layer definition.
+ * `layerClass` is the class of the layer the cursor is on (e.g. "Conv2D"): a comparison panel
+ * matches it to its runs by position and type (webview/compare.ts), never by name.
+ */
+const FocusSchema = v.object({
+  view: v.optional(View),
+  layer: v.optional(Index),
+  channel: v.optional(Index),
+  layerClass: v.optional(v.pipe(v.string(), v.maxLength(200))),
+});
 export type Focus = v.InferOutput<typeof FocusSchema>;
 
 /** A query, checked and cleaned by the query vocabulary's own parser. */
@@ -74,6 +92,11 @@ const HostToWebviewSchema = v.variant('type', [
     theme: Theme,
     runId: BoundedString,
     focus: v.optional(FocusSchema),
+    /**
+     * A comparison panel's runs, in the order the view letters them (A, B, …): the webview then
+     * asks each run its queries by its position in this list (`webview/query`'s `run`).
+     */
+    runIds: v.optional(v.pipe(v.array(BoundedString), v.minLength(2), v.maxLength(MAX_COMPARED_RUNS))),
   }),
   v.object({ type: v.literal('host/theme'), theme: Theme }),
   v.object({ type: v.literal('host/focus'), focus: FocusSchema }),
@@ -111,7 +134,14 @@ const ExportSchema = v.pipe(
 
 const WebviewToHostSchema = v.variant('type', [
   v.object({ type: v.literal('webview/ready'), protocolVersion: ProtocolVersion }),
-  v.object({ type: v.literal('webview/query'), id: Index, view: View, query: QuerySchema }),
+  v.object({
+    type: v.literal('webview/query'),
+    id: Index,
+    view: View,
+    query: QuerySchema,
+    /** In a comparison panel, which of its runs is asked (an index into the hello's `runIds`, never a path). */
+    run: v.optional(v.pipe(Index, v.maxValue(MAX_COMPARED_RUNS - 1))),
+  }),
   v.object({ type: v.literal('webview/cancel'), id: Index }),
   v.object({ type: v.literal('webview/revealLayer'), layer: Index }),
   ExportSchema,

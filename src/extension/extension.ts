@@ -4,12 +4,14 @@
 // activation runs on the VS Code UI's critical path, so it only creates objects and registers
 // providers; nothing reads a run, starts a process or loads TensorFlow.js until the user asks.
 import * as vscode from 'vscode';
+import { type CompareCommands, registerCompareCommands } from './commands/compare';
 import { registerPanelCommands } from './commands/panels';
 import { registerRecordingCommands } from './commands/recording';
 import { registerCommand } from './commands/registerCommand';
 import { RunPicker } from './commands/runArgs';
 import { registerRunCommands, type RunCommands } from './commands/runs';
 import { registerSourceCommands } from './commands/source';
+import { ComparePanels } from './comparePanels';
 import { Ctx } from './ctx';
 import { LayerSource } from './layerSource';
 import { ModelFeatures } from './modelFeatures';
@@ -28,6 +30,10 @@ export interface CnnSlicerApi {
   /** Settings, log, runs folders, the run index and the analysis service client. */
   readonly ctx: Ctx;
   readonly panels: RunPanels;
+  /** The comparison panels (Compare Runs, Compare with Previous Run). */
+  readonly comparePanels: ComparePanels;
+  /** The compare commands' dialogs, replaceable by a test (a quick pick cannot be ticked there). */
+  readonly compareCommands: CompareCommands;
   readonly recordings: Recordings;
   readonly runsView: RunsView;
   /** The run commands' dialogs, replaceable by a test (a modal dialog cannot be answered there). */
@@ -49,11 +55,15 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   const sourceSites = new SourceSites(ctx.runs, log);
   const layerSource = new LayerSource(sourceSites);
   const panels = new RunPanels(ctx, labels, layerSource);
+  const comparePanels = new ComparePanels(ctx, labels);
   const openRun = (runFolder: string) => panels.open(runFolder);
   const recordings = new Recordings(ctx, openRun);
   const runsView = new RunsView(ctx.runs, labels, recordings);
-  const modelFeatures = new ModelFeatures(sourceSites, (modelFile, layer) => panels.selectLayerOfModel(modelFile, layer));
-  context.subscriptions.push(sourceSites, layerSource, panels, recordings, runsView, modelFeatures);
+  const modelFeatures = new ModelFeatures(sourceSites, (modelFile, layer, layerClass) => {
+    panels.selectLayerOfModel(modelFile, layer);
+    comparePanels.selectLayerOfModel(modelFile, layer, layerClass);
+  });
+  context.subscriptions.push(sourceSites, layerSource, panels, comparePanels, recordings, runsView, modelFeatures);
 
   const picker = new RunPicker({
     runs: ctx.runs,
@@ -65,11 +75,16 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   registerRecordingCommands(ctx, recordings, openRun);
   registerPanelCommands(ctx, panels, picker);
   registerSourceCommands(ctx, layerSource, picker);
+  const compareCommands = registerCompareCommands(ctx, comparePanels, { labels, picker, activeFolders: () => recordings.activeFolders() });
   const runCommands = registerRunCommands(ctx, {
     labels,
     picker,
     activeFolders: () => recordings.activeFolders(),
-    closePanel: (runFolder) => panels.close(runFolder),
+    // A deleted run's panel goes, and so does every comparison that shows it.
+    closePanel: (runFolder) => {
+      comparePanels.closeWith(runFolder);
+      panels.close(runFolder);
+    },
     refreshView: () => runsView.refresh(),
   });
 
@@ -78,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   log.info(
     `CNN Slicer ${typeof version === 'string' ? version : '(unknown version)'} activated in ${(performance.now() - started).toFixed(1)} ms`,
   );
-  return { ctx, panels, recordings, runsView, runCommands, modelFeatures, sourceSites };
+  return { ctx, panels, comparePanels, compareCommands, recordings, runsView, runCommands, modelFeatures, sourceSites };
 }
 
 export function deactivate(): void {

@@ -29,8 +29,11 @@ export const MODEL_SELECTOR: vscode.DocumentSelector = ['typescript', 'javascrip
   }),
 );
 
-/** Selects a layer in every open panel of runs of `modelFile` (RunPanels.selectLayerOfModel). */
-export type SelectLayerOfModel = (modelFile: string, layer: number) => void;
+/**
+ * Selects a layer in every open panel of runs of `modelFile` (RunPanels.selectLayerOfModel), and
+ * its position in the comparisons showing such runs, matched there by position and `layerClass`.
+ */
+export type SelectLayerOfModel = (modelFile: string, layer: number, layerClass: string | undefined) => void;
 
 export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
@@ -198,7 +201,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
       const key = `${run.folder}\n${layer}`;
       if (key === this.lastCursorLayer) return;
       this.lastCursorLayer = key;
-      this.selectLayerOfModel(run.manifest.model.file, layer);
+      this.selectLayerOfModel(run.manifest.model.file, layer, run.manifest.layers[layer]?.className);
     }
   }
 

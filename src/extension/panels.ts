@@ -282,24 +282,8 @@ export class RunPanels implements vscode.Disposable {
   }
 
   private async save(entry: Entry, fileName: string, format: ExportFormat, data: Uint8Array | string): Promise<void> {
-    const modelUri = vscode.Uri.file(entry.record.manifest.model.file);
-    const folder =
-      this.lastExportFolder ??
-      vscode.workspace.getWorkspaceFolder(modelUri)?.uri ??
-      vscode.workspace.workspaceFolders?.[0]?.uri ??
-      vscode.Uri.file(dirname(modelUri.fsPath));
-    const uri = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.joinPath(folder, fileName),
-      filters: saveFilters(format, vscode.l10n),
-      saveLabel: vscode.l10n.t('Export'),
-      title: vscode.l10n.t('Export {0}', fileName),
-    });
-    if (!uri) return;
-    await vscode.workspace.fs.writeFile(uri, typeof data === 'string' ? new TextEncoder().encode(data) : data);
-    this.lastExportFolder = vscode.Uri.joinPath(uri, '..');
-    const open = vscode.l10n.t('Open');
-    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}.', basename(uri.path)), open);
-    if (choice === open) await vscode.commands.executeCommand('vscode.open', uri);
+    const saved = await saveExport(this.lastExportFolder ?? defaultExportFolder(entry.record), fileName, format, data);
+    if (saved) this.lastExportFolder = vscode.Uri.joinPath(saved, '..');
   }
 
   private fail(what: string, error: unknown): void {
@@ -311,15 +295,46 @@ export class RunPanels implements vscode.Disposable {
   }
 }
 
+/** Where a run's exports are offered first: its model's workspace folder, else the first one, else the model's folder. */
+export function defaultExportFolder(record: RunRecord): vscode.Uri {
+  const modelUri = vscode.Uri.file(record.manifest.model.file);
+  return (
+    vscode.workspace.getWorkspaceFolder(modelUri)?.uri ??
+    vscode.workspace.workspaceFolders?.[0]?.uri ??
+    vscode.Uri.file(dirname(modelUri.fsPath))
+  );
+}
+
+/** Writes a panel's export where the user chooses (starting in `folder`); the file written, or undefined if the user cancelled. */
+export async function saveExport(
+  folder: vscode.Uri,
+  fileName: string,
+  format: ExportFormat,
+  data: Uint8Array | string,
+): Promise<vscode.Uri | undefined> {
+  const uri = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(folder, fileName),
+    filters: saveFilters(format, vscode.l10n),
+    saveLabel: vscode.l10n.t('Export'),
+    title: vscode.l10n.t('Export {0}', fileName),
+  });
+  if (!uri) return undefined;
+  await vscode.workspace.fs.writeFile(uri, typeof data === 'string' ? new TextEncoder().encode(data) : data);
+  const open = vscode.l10n.t('Open');
+  // Not awaited: the next export may start in this folder whether or not the user answers.
+  void vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}.', basename(uri.path)), open).then(async (choice) => {
+    if (choice === open) await vscode.commands.executeCommand('vscode.open', uri);
+  });
+  return uri;
+}
+
 /** A fresh nonce per page load: the CSP lets only scripts carrying it run. */
-function nonce(): string {
+export function nonce(): string {
   return randomBytes(18).toString('base64');
 }
 
 /** The page of a restored panel whose run no longer exists: text only, no script, the same strict CSP. */
 function showGone(panel: vscode.WebviewPanel, runId: string | undefined): void {
-  panel.webview.options = { enableScripts: false, localResourceRoots: [] };
-  const n = nonce();
   const text = runId
     ? vscode.l10n.t(
         'The run {0} is no longer available: it was deleted or moved, or its runs folder is no longer part of this workspace. Close this tab, or open another run from the Recorded Runs view.',
@@ -328,6 +343,13 @@ function showGone(panel: vscode.WebviewPanel, runId: string | undefined): void {
     : vscode.l10n.t(
         'This panel could not be restored because it does not say which run it showed. Close this tab and open the run again from the Recorded Runs view.',
       );
+  showNotice(panel, text);
+}
+
+/** A panel's page of one line of text: no script, the same strict CSP. */
+export function showNotice(panel: vscode.WebviewPanel, text: string): void {
+  panel.webview.options = { enableScripts: false, localResourceRoots: [] };
+  const n = nonce();
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   panel.webview.html = `<!DOCTYPE html>
 <html lang="en">

@@ -266,7 +266,8 @@ export class RunsView implements vscode.Disposable {
 
   constructor(runs: RunIndex, labels: RunLabels, recordings: LiveRecordings) {
     const provider = new RunsTreeProvider(runs, labels, recordings);
-    const view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
+    // Several runs can be selected at once, for "Compare Runs" on the selection.
+    const view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true, canSelectMany: true });
     const updateBadge = () => {
       const n = recordings.activeFolders().length;
       view.badge = n ? { value: n, tooltip: vscode.l10n.t('Recordings running: {0}', n) } : undefined;

@@ -2,7 +2,9 @@
 // webview is validated, queries go to the analysis service, answers, progress and errors go back
 // by id, and cancels reach the service. It imports no `vscode`, so the same bridge is tested in a
 // real browser against the real service (test/browser/hostMode.test.ts); the panel (issue 6) wires
-// it to a WebviewPanel and to the editor.
+// it to a WebviewPanel and to the editor. A comparison panel's bridge serves several runs: each
+// query names its run by position in the list the hello announced, never by path, so the webview
+// can reach only the runs the host chose (all of them checked to lie in a runs folder).
 import type { Query } from '../service/queries';
 import { QueryError } from '../service/queries';
 import type { ClientQueryOptions, ClientResult } from '../service/client';
@@ -13,9 +15,20 @@ export interface QueryClient {
   query<Q extends Query>(run: string, query: Q, options?: ClientQueryOptions): Promise<ClientResult<Q['kind']>>;
 }
 
+/** A run a bridge answers for: its folder (found by the run index) and id. */
+export interface BridgeRun {
+  folder: string;
+  runId: string;
+}
+
 export interface BridgeOptions {
   runFolder: string;
   runId: string;
+  /**
+   * A comparison panel's runs (two or more, the first being `runFolder`): the hello announces their
+   * ids and every query must name one by its index. Absent for a run panel, whose queries name none.
+   */
+  comparedRuns?: readonly BridgeRun[];
   client: QueryClient;
   post(message: HostToWebview): void;
   theme(): WebviewTheme;
@@ -27,6 +40,18 @@ export interface BridgeOptions {
   log(line: string): void;
   /** A focus to send with the hello (CodeLens "show entropy" opened the panel). */
   initialFocus?: Focus;
+  /** Called after each answer sent, with the run's index (0 in a run panel): what the integration tests count. */
+  answered?(run: number, query: Query): void;
+}
+
+/**
+ * The folder a query goes to: a run panel's own run when the query names none; in a comparison
+ * panel, the run at the index it names. Undefined when the query names a run the panel does not
+ * show, or a run panel's query names one at all.
+ */
+export function queryFolder(o: Pick<BridgeOptions, 'runFolder' | 'comparedRuns'>, run: number | undefined): string | undefined {
+  if (!o.comparedRuns) return run === undefined ? o.runFolder : undefined;
+  return run === undefined ? undefined : o.comparedRuns[run]?.folder;
 }
 
 export class WebviewBridge {
@@ -55,13 +80,26 @@ export class WebviewBridge {
           protocolVersion: PROTOCOL_VERSION,
           theme: this.o.theme(),
           runId: this.o.runId,
+          ...(this.o.comparedRuns ? { runIds: this.o.comparedRuns.map((r) => r.runId) } : {}),
           ...(this.pendingFocus ? { focus: this.pendingFocus } : {}),
         });
         this.pendingFocus = undefined;
         return;
-      case 'webview/query':
-        void this.query(m.id, m.query);
+      case 'webview/query': {
+        const folder = queryFolder(this.o, m.run);
+        if (folder === undefined) {
+          this.o.log(`ignored a query of the ${this.o.runId} panel for run ${m.run ?? '(none)'}, which it does not show`);
+          this.o.post({
+            type: 'host/error',
+            id: m.id,
+            code: 'protocol',
+            message: `This panel shows no run ${m.run ?? '(none named)'}. Close the panel and open the comparison again.`,
+          });
+          return;
+        }
+        void this.query(m.id, m.query, folder, m.run ?? 0);
         return;
+      }
       case 'webview/cancel':
         this.inFlight.get(m.id)?.abort();
         this.inFlight.delete(m.id);
@@ -92,17 +130,18 @@ export class WebviewBridge {
     this.ready = false;
   }
 
-  private async query(id: number, query: Query): Promise<void> {
+  private async query(id: number, query: Query, runFolder: string, run: number): Promise<void> {
     const controller = new AbortController();
     this.inFlight.set(id, controller);
     try {
-      const r = await this.o.client.query(this.o.runFolder, query, {
+      const r = await this.o.client.query(runFolder, query, {
         signal: controller.signal,
         onProgress: (fraction, message) =>
           this.o.post({ type: 'host/progress', id, fraction: Math.max(0, Math.min(1, fraction)), message: message.slice(0, 500) }),
       });
       if (controller.signal.aborted) return;
       this.o.post({ type: 'host/answer', id, answer: r.answer, cached: r.cached, ms: r.ms });
+      this.o.answered?.(run, query);
     } catch (e) {
       if (controller.signal.aborted) return;
       const code = e instanceof QueryError ? e.code : 'internal';

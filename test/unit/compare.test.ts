@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import type { RunLayer, RunManifest } from '../../src/run/format';
-import { alignEpochs, matchLayers, meanDefined, runColour, runLetter } from '../../webview/compare';
+import {
+  alignEpochs,
+  comparableEpochs,
+  epochForRun,
+  matchLayers,
+  meanDefined,
+  positionOfLayer,
+  runColour,
+  runLetter,
+} from '../../webview/compare';
 
 /** A manifest with just the layers the matching reads. */
 function manifest(classNames: string[]): RunManifest {
@@ -66,5 +75,34 @@ describe('webview/compare', function () {
   it('gives runs distinct letters and colours', function () {
     assert.deepEqual([0, 1, 25, 26, 27].map(runLetter), ['A', 'B', 'Z', 'AA', 'AB']);
     assert.notEqual(runColour(0), runColour(1));
+  });
+});
+
+describe('webview/compare: the epoch compared and the cursor’s layer', function () {
+  it('reads each run at its last epoch, or at the epoch picked, or its latest epoch before it', function () {
+    assert.equal(epochForRun([0, 1, 2, 3], 'last'), 3);
+    assert.equal(epochForRun([0, 1, 2, 3], 1), 1);
+    assert.equal(epochForRun([0, 2, 4], 3), 2, 'a run recording every other epoch');
+    assert.equal(epochForRun([0, 1], 5), 1, 'a run that stopped earlier');
+    assert.equal(epochForRun([2, 3], 1), undefined, 'no epoch at or before the one picked');
+    assert.equal(epochForRun([], 'last'), undefined);
+  });
+
+  it('offers every epoch any run recorded', function () {
+    assert.deepEqual(comparableEpochs([{ epochs: [0, 1, 2] }, { epochs: [0, 2, 4] }]), [0, 1, 2, 4]);
+  });
+
+  it('places the cursor’s layer by position and type, never by name', function () {
+    const a = manifest(['InputLayer', 'Conv2D', 'MaxPooling2D', 'Dense']);
+    const b = manifest(['InputLayer', 'Conv2D', 'Dense']);
+    // The same name at another position must not attract the selection.
+    b.layers[2].name = a.layers[1].name;
+    const m = matchLayers([a, b]);
+    assert.equal(positionOfLayer(m, 1, 'Conv2D'), 1);
+    assert.equal(positionOfLayer(m, 2, 'MaxPooling2D'), 2, 'a position where only some runs have that type is still shown');
+    assert.equal(positionOfLayer(m, 2, 'Flatten'), undefined, 'no run has that type there');
+    assert.equal(positionOfLayer(m, 7, 'Dense'), undefined, 'beyond every run');
+    assert.equal(positionOfLayer(m, 1, undefined), 1);
+    assert.equal(positionOfLayer(m, 2, undefined), undefined, 'without a type only a compared position');
   });
 });

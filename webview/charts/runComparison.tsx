@@ -7,7 +7,7 @@ import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
 import type { InputDiversityAnswer } from '../../src/service/queries';
 import { runColour, runLetter } from '../compare';
-import type { LayerMatch } from '../compare';
+import type { CompareEpochChoice, LayerMatch } from '../compare';
 import { Card, fmtBits } from '../ui';
 import { classLabel, usePanelWidth } from './common';
 
@@ -31,17 +31,32 @@ function BarCell(props: { value: number | undefined; max: number; run: number; w
   );
 }
 
-export function LayerComparisonCard(props: { matches: LayerMatch[]; values: RunLayerValues[] }): JSX.Element {
-  const runs = props.values.length;
-  const interMax = max(props.values.flatMap((v) => v.interSample.filter((x): x is number => x !== undefined))) ?? 0;
-  const channelMax = max(props.values.flatMap((v) => v.meanChannel.filter((x): x is number => x !== undefined))) ?? 0;
+export function LayerComparisonCard(props: {
+  matches: LayerMatch[];
+  /** Each run's values; undefined while the first are computed. */
+  values: RunLayerValues[] | undefined;
+  /** The epoch the values were asked at: each run's last, or one picked (each run then at its latest epoch up to it). */
+  choice?: CompareEpochChoice;
+  /** The epoch whose values are on their way (the values shown are still those of `choice`). */
+  loading?: CompareEpochChoice;
+  /** The epoch picker. */
+  tools?: JSX.Element;
+  /** The layer position selected (the editor's cursor, or a click on its row). */
+  selected?: number;
+  onSelect?(position: number): void;
+}): JSX.Element {
+  const choice = props.choice ?? 'last';
+  const values = props.values ?? [];
+  const runs = values.length;
+  const interMax = max(values.flatMap((v) => v.interSample.filter((x): x is number => x !== undefined))) ?? 0;
+  const channelMax = max(values.flatMap((v) => v.meanChannel.filter((x): x is number => x !== undefined))) ?? 0;
   const differing = props.matches.filter((m) => !m.compared);
   const exportSpec = {
     name: 'layers-compared',
     table: () => ({
       columns: [
         'layer',
-        ...props.values.flatMap((_, r) => [
+        ...values.flatMap((_, r) => [
           `run ${runLetter(r)} layer`,
           `run ${runLetter(r)} inter-sample entropy (bits)`,
           `run ${runLetter(r)} mean channel entropy (bits)`,
@@ -49,7 +64,7 @@ export function LayerComparisonCard(props: { matches: LayerMatch[]; values: RunL
       ],
       rows: props.matches.map((m) => [
         m.index,
-        ...props.values.flatMap((v, r) => {
+        ...values.flatMap((v, r) => {
           const l = m.layers[r];
           return [
             l ? `${l.name} (${l.className})` : null,
@@ -66,11 +81,22 @@ export function LayerComparisonCard(props: { matches: LayerMatch[]; values: RunL
       label="Inter-sample entropy and mean channel entropy of each layer, run by run"
       class="compare-layers"
       export={exportSpec}
+      tools={props.tools}
     >
-      <p class="muted chart-note">
-        Each run at its last epoch ({props.values.map((v, r) => `${runLetter(r)}: epoch ${v.epoch ?? '—'}`).join(', ')}). Layers are matched
-        by position and type; a bar's length is the value against the largest in its column.
-      </p>
+      {props.values && (
+        <p class="muted chart-note compare-epochs-note">
+          {choice === 'last' ? 'Each run at its last epoch' : `Each run at epoch ${choice}, or its latest recorded epoch before it`} (
+          {values.map((v, r) => `${runLetter(r)}: ${v.epoch === undefined ? 'no such epoch' : `epoch ${v.epoch}`}`).join(', ')}). Layers are
+          matched by position and type; a bar's length is the value against the largest in its column.
+        </p>
+      )}
+      {props.loading !== undefined && (
+        <p class="status" role="status">
+          <vscode-progress-ring class="ring" aria-hidden="true" /> Computing the layers at{' '}
+          {props.loading === 'last' ? 'each run’s last epoch' : `epoch ${props.loading}`}
+          {props.values ? '; the values below are still those of the epochs named above' : ''}…
+        </p>
+      )}
       {differing.length > 0 && (
         <div class="compare-differences" role="note">
           <strong>The architectures differ.</strong>
@@ -83,54 +109,62 @@ export function LayerComparisonCard(props: { matches: LayerMatch[]; values: RunL
           </ul>
         </div>
       )}
-      <table class="data compare-layers-table">
-        <thead>
-          <tr>
-            <th rowSpan={2}>layer</th>
-            <th colSpan={runs}>inter-sample entropy (bits)</th>
-            <th colSpan={runs}>mean channel entropy (bits)</th>
-          </tr>
-          <tr>
-            {[0, 1].flatMap((k) =>
-              props.values.map((_, r) => (
-                <th key={`${k}-${r}`}>
-                  <span class="swatch" style={{ background: runColour(r) }} />
-                  {runLetter(r)}
-                </th>
-              )),
-            )}
-          </tr>
-        </thead>
-        <tbody>
-          {props.matches.map((m) => (
-            <tr key={m.index} data-layer={m.index} class={m.compared ? 'compared' : 'not-compared'}>
-              <td>
-                {m.index} <span class="muted">{[...new Set(m.layers.map((l) => (l ? l.className : '—')))].join(' / ')}</span>
-              </td>
-              {m.compared ? (
-                <>
-                  {props.values.map((v, r) => (
-                    <BarCell key={`i${r}`} value={v.interSample[m.index]} max={interMax} run={r} what="inter-sample entropy" />
-                  ))}
-                  {props.values.map((v, r) =>
-                    m.index === 0 ? (
-                      <td key={`c${r}`} class="muted">
-                        —
-                      </td>
-                    ) : (
-                      <BarCell key={`c${r}`} value={v.meanChannel[m.index]} max={channelMax} run={r} what="mean channel entropy" />
-                    ),
-                  )}
-                </>
-              ) : (
-                <td colSpan={2 * runs} class="warning">
-                  {m.difference}
-                </td>
+      {props.values && (
+        <table class="data compare-layers-table">
+          <thead>
+            <tr>
+              <th rowSpan={2}>layer</th>
+              <th colSpan={runs}>inter-sample entropy (bits)</th>
+              <th colSpan={runs}>mean channel entropy (bits)</th>
+            </tr>
+            <tr>
+              {[0, 1].flatMap((k) =>
+                values.map((_, r) => (
+                  <th key={`${k}-${r}`}>
+                    <span class="swatch" style={{ background: runColour(r) }} />
+                    {runLetter(r)}
+                  </th>
+                )),
               )}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.matches.map((m) => (
+              <tr
+                key={m.index}
+                data-layer={m.index}
+                class={`${m.compared ? 'compared' : 'not-compared'}${props.selected === m.index ? ' focused-row' : ''}`}
+                aria-selected={props.selected === m.index}
+                onClick={() => props.onSelect?.(m.index)}
+              >
+                <td>
+                  {m.index} <span class="muted">{[...new Set(m.layers.map((l) => (l ? l.className : '—')))].join(' / ')}</span>
+                </td>
+                {m.compared ? (
+                  <>
+                    {values.map((v, r) => (
+                      <BarCell key={`i${r}`} value={v.interSample[m.index]} max={interMax} run={r} what="inter-sample entropy" />
+                    ))}
+                    {values.map((v, r) =>
+                      m.index === 0 ? (
+                        <td key={`c${r}`} class="muted">
+                          —
+                        </td>
+                      ) : (
+                        <BarCell key={`c${r}`} value={v.meanChannel[m.index]} max={channelMax} run={r} what="mean channel entropy" />
+                      ),
+                    )}
+                  </>
+                ) : (
+                  <td colSpan={2 * runs} class="warning">
+                    {m.difference}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </Card>
   );
 }

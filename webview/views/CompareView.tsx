@@ -3,15 +3,29 @@
 // each run's input diversity (paper Fig. 5(A)/(B)), one colour per run in every chart. The view takes
 // a list of runs, each with its own data source, and asks each run the queries of webview/plan.ts's
 // `comparePlan`, so a report (answers keyed by run) and a host (a query per run) can feed it alike.
+// In VS Code the user also picks the epoch of the per-layer values (a report holds the last only).
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { format } from 'd3-format';
 import type { RunManifest } from '../../src/run/format';
 import type { ChannelEntropiesAnswer, InputDiversityAnswer, InterSampleAnswer, TrainingAnswer } from '../../src/service/queries';
-import { alignEpochs, matchLayers, meanDefined, runColour, runLabel, runLetter } from '../compare';
+import {
+  alignEpochs,
+  comparableEpochs,
+  epochForRun,
+  matchLayers,
+  meanDefined,
+  positionOfLayer,
+  runColour,
+  runLabel,
+  runLetter,
+} from '../compare';
+import type { CompareEpochChoice } from '../compare';
 import type { DataSource } from '../data';
 import { ViewError } from '../data';
-import { compareEpoch, compareQueries, queries } from '../plan';
+import { compareQueries, queries } from '../plan';
+import type { Focus } from '../protocol';
+import { useViewState } from '../state';
 import { Card, fmtBits } from '../ui';
 import { DiversityComparisonCard, LayerComparisonCard } from '../charts/runComparison';
 import type { RunLayerValues } from '../charts/runComparison';
@@ -28,17 +42,22 @@ export interface CompareRun {
 interface RunAnswers {
   training?: TrainingAnswer;
   diversity?: InputDiversityAnswer;
-  layers: RunLayerValues;
   /** Messages of the queries that failed, said under the charts. */
+  problems: string[];
+}
+
+/** One run's per-layer values at the epoch compared, and the queries of them that failed. */
+interface RunLayerAnswers {
+  layers: RunLayerValues;
   problems: string[];
 }
 
 const pct = format('.1%');
 const lossFormat = format('.4f');
 
-async function loadRun(run: CompareRun, all: RunManifest[], signal: AbortSignal): Promise<RunAnswers> {
-  const problems: string[] = [];
-  const ask = async <T,>(what: string, p: () => Promise<T>): Promise<T | undefined> => {
+/** Asks one query, turning a failure into a line of `problems` (unless the view was left). */
+function asker(problems: string[], signal: AbortSignal) {
+  return async <T,>(what: string, p: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await p();
     } catch (e) {
@@ -47,37 +66,63 @@ async function loadRun(run: CompareRun, all: RunManifest[], signal: AbortSignal)
       return undefined;
     }
   };
-  const epoch = compareEpoch(run.manifest);
+}
+
+/** A run's training curves and input diversity: asked once per comparison. */
+async function loadRun(run: CompareRun, all: RunManifest[], signal: AbortSignal): Promise<RunAnswers> {
+  const problems: string[] = [];
+  const ask = asker(problems, signal);
   const options = { signal };
   const [training, diversity] = await Promise.all([
     ask('training metrics', () => run.data.query(queries.training(), { ...options, view: 'training' })),
     ask('input diversity', () => run.data.query(compareQueries.inputDiversity(all), { ...options, view: 'training' })),
   ]);
+  return { training, diversity, problems };
+}
+
+/** A run's per-layer entropies at one of its epochs (undefined: the run has no epoch to compare). */
+async function loadLayers(run: CompareRun, epoch: number | undefined, signal: AbortSignal): Promise<RunLayerAnswers> {
+  const problems: string[] = [];
+  const ask = asker(problems, signal);
+  const options = { signal };
   const interSample: (number | undefined)[] = [];
   const meanChannel: (number | undefined)[] = [];
   if (epoch !== undefined) {
     await Promise.all(
       run.manifest.layers.map(async (l) => {
-        const inter = await ask<InterSampleAnswer>(`inter-sample entropy of layer ${l.index}`, () =>
+        const inter = await ask<InterSampleAnswer>(`inter-sample entropy of layer ${l.index} at epoch ${epoch}`, () =>
           run.data.query(queries.interSample(l.index, epoch, { kind: 'all' }), { ...options, view: 'query' }),
         );
         interSample[l.index] = inter?.bits ?? undefined;
         if (l.index === 0) return;
-        const channels = await ask<ChannelEntropiesAnswer>(`channel entropies of layer ${l.index}`, () =>
+        const channels = await ask<ChannelEntropiesAnswer>(`channel entropies of layer ${l.index} at epoch ${epoch}`, () =>
           run.data.query(queries.channelEntropies(l.index, epoch, { kind: 'all' }), { ...options, view: 'channel' }),
         );
         meanChannel[l.index] = channels ? meanDefined(channels.all) : undefined;
       }),
     );
   }
-  return { training, diversity, layers: { epoch, interSample, meanChannel }, problems };
+  return { layers: { epoch, interSample, meanChannel }, problems };
 }
 
-export function CompareView(props: { runs: CompareRun[] }): JSX.Element {
+const validEpochChoice = (x: unknown): x is CompareEpochChoice => x === 'last' || (typeof x === 'number' && Number.isInteger(x) && x >= 0);
+
+export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus: Focus; at: number } }): JSX.Element {
   const manifests = useMemo(() => props.runs.map((r) => r.manifest), [props.runs]);
   const [answers, setAnswers] = useState<RunAnswers[] | undefined>(undefined);
+  /** The layer values last received, for the epochs in `key` (kept on screen while another epoch computes). */
+  const [layerAnswers, setLayerAnswers] = useState<{ key: string; choice: CompareEpochChoice; runs: RunLayerAnswers[] } | undefined>(
+    undefined,
+  );
   const [cls, setCls] = useState(0);
   const [sizeIndex, setSizeIndex] = useState(Number.MAX_SAFE_INTEGER);
+  const [savedChoice, setEpochChoice] = useViewState<CompareEpochChoice>('compareEpoch', 'last', validEpochChoice);
+  const [selectedLayer, setSelectedLayer] = useState<number | undefined>(undefined);
+  // A report holds each run's last epoch only (webview/plan.ts comparePlan): no other is offered there.
+  const canChooseEpoch = props.runs.every((r) => r.data.mode === 'vscode');
+  const epochChoice: CompareEpochChoice = canChooseEpoch ? savedChoice : 'last';
+  const epochs = useMemo(() => props.runs.map((r) => epochForRun(r.manifest.epochs, epochChoice)), [props.runs, epochChoice]);
+  const epochsKey = epochs.join(',');
   useEffect(() => {
     const controller = new AbortController();
     setAnswers(undefined);
@@ -86,7 +131,24 @@ export function CompareView(props: { runs: CompareRun[] }): JSX.Element {
     });
     return () => controller.abort();
   }, [props.runs, manifests]);
+  useEffect(() => {
+    const controller = new AbortController();
+    void Promise.all(props.runs.map((r, i) => loadLayers(r, epochs[i], controller.signal))).then((runs) => {
+      if (!controller.signal.aborted) setLayerAnswers({ key: epochsKey, choice: epochChoice, runs });
+    });
+    return () => controller.abort();
+    // epochsKey stands for `epochs`: a new array of the same epochs asks nothing again.
+  }, [props.runs, epochsKey, epochChoice]);
   const matches = useMemo(() => matchLayers(manifests), [manifests]);
+  useEffect(() => {
+    const layer = props.focusRequest?.focus.layer;
+    if (layer === undefined) return;
+    // The editor's cursor: its layer's position, matched by position and type (never by name).
+    const position = positionOfLayer(matches, layer, props.focusRequest?.focus.layerClass);
+    setSelectedLayer(position);
+    if (position !== undefined)
+      document.querySelector(`.compare-layers-table tr[data-layer="${position}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [props.focusRequest, matches]);
   const labels = manifests.map((m, r) => runLabel(m, r));
   if (!answers) {
     return (
@@ -101,8 +163,38 @@ export function CompareView(props: { runs: CompareRun[] }): JSX.Element {
     [],
   );
   const picked = Math.min(cls, Math.max(0, classCount - 1));
-  const problems = answers.flatMap((a, r) => a.problems.map((p) => `run ${runLetter(r)} — ${p}`));
+  const layersCurrent = layerAnswers?.key === epochsKey ? layerAnswers.runs : undefined;
+  // While another epoch computes, the values of the previous one stay, said as such (their own epochs).
+  const layersShown = layerAnswers?.runs;
+  const problems = [
+    ...answers.flatMap((a, r) => a.problems.map((p) => `run ${runLetter(r)} — ${p}`)),
+    ...(layersCurrent ?? []).flatMap((a, r) => a.problems.map((p) => `run ${runLetter(r)} — ${p}`)),
+  ];
   const sameClasses = manifests.every((m) => m.dataset.classNames.join('\u0000') === manifests[0].dataset.classNames.join('\u0000'));
+  const allEpochs = comparableEpochs(manifests);
+  const epochPicker = (
+    <label>
+      Epoch{' '}
+      <select
+        aria-label="Epoch of the layer values"
+        value={String(epochChoice)}
+        disabled={!canChooseEpoch}
+        title={canChooseEpoch ? undefined : 'A report holds each run’s last epoch only: open the runs in VS Code to compare another epoch.'}
+        onChange={(e) => {
+          const v = (e.target as HTMLSelectElement).value;
+          setEpochChoice(v === 'last' ? 'last' : Number(v));
+        }}
+      >
+        <option value="last">last of each run</option>
+        {canChooseEpoch &&
+          allEpochs.map((e) => (
+            <option key={e} value={String(e)}>
+              {e}
+            </option>
+          ))}
+      </select>
+    </label>
+  );
   return (
     <>
       <RunLegend labels={labels} />
@@ -114,7 +206,15 @@ export function CompareView(props: { runs: CompareRun[] }): JSX.Element {
       )}
       <CurvesCard answers={answers} labels={labels} />
       <ClassEntropyCard answers={answers} labels={labels} cls={picked} classNames={classNames} onClass={setCls} />
-      <LayerComparisonCard matches={matches} values={answers.map((a) => a.layers)} />
+      <LayerComparisonCard
+        matches={matches}
+        values={layersShown?.map((a) => a.layers)}
+        choice={layerAnswers?.choice ?? epochChoice}
+        loading={layersCurrent === undefined ? epochChoice : undefined}
+        tools={epochPicker}
+        selected={selectedLayer}
+        onSelect={setSelectedLayer}
+      />
       <DiversityComparisonCard
         answers={answers.map((a) => a.diversity)}
         sizeIndex={sizeIndex}

@@ -64,7 +64,17 @@ describe('activation', () => {
   it('returns its parts as its API: the context and each feature', async () => {
     const api = await extension().activate();
     assert.equal(extension().exports, api);
-    assert.deepEqual(Object.keys(api).sort(), ['ctx', 'modelFeatures', 'panels', 'recordings', 'runCommands', 'runsView', 'sourceSites']);
+    assert.deepEqual(Object.keys(api).sort(), [
+      'compareCommands',
+      'comparePanels',
+      'ctx',
+      'modelFeatures',
+      'panels',
+      'recordings',
+      'runCommands',
+      'runsView',
+      'sourceSites',
+    ]);
     assert.equal(api.ctx.extensionContext.extension.id, EXTENSION_ID);
     assert.equal(typeof api.ctx.client, 'function');
     assert.ok(Array.isArray((await api.ctx.runs.list()).runs));
