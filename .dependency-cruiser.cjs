@@ -158,10 +158,10 @@ module.exports = {
       name: 'extension-not-engine',
       severity: 'error',
       comment:
-        'The extension host never imports src/compute, src/tfjs or src/recorder (other than src/recorder/protocol.ts): ' +
-        'those run in child processes and worker threads it starts.',
+        "The extension host never imports src/compute, src/tfjs or src/recorder (other than the recorder's protocol.ts and client.ts, " +
+        'its parent side): those run in child processes and worker threads it starts.',
       from: { path: '^src/extension/' },
-      to: { path: '^src/(compute|tfjs|recorder)/', pathNot: '^src/recorder/protocol[.]ts$' },
+      to: { path: '^src/(compute|tfjs|recorder)/', pathNot: '^src/recorder/(protocol|client)[.]ts$' },
     },
     {
       name: 'extension-service-client-only',

@@ -1,6 +1,6 @@
 /**
  * `cnn-slicer record <model-file> [options]`: records a run headless, in the recorder child process
- * (recorderChild.ts), with a progress bar on stderr; Ctrl-C cancels after the current batch and
+ * (src/recorder/client.ts, shared with the extension), with a progress bar on stderr; Ctrl-C cancels after the current batch and
  * leaves a complete run. Every option is checked before the recorder starts.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import type { RecordOptions, RecordProgress } from '../recorder/protocol';
 import { SETTING_LIMITS } from '../recorder/settings';
 import { intOption } from './options';
-import { ChildOutcome, RecorderChild } from './recorderChild';
+import { RecorderClient, type RecordingOutcome } from '../recorder/client';
 import { HELP, UsageError } from './usage';
 
 function bar(fraction: number, width = 24): string {
@@ -129,7 +129,7 @@ function keptOnDisk(folder: string | undefined, epochs: number[]): string {
 const USER_CODES = new Set(['model', 'dataset', 'run-format', 'bad-options', 'non-finite-prediction', 'bad-request']);
 
 /** Turns the outcome of a recording into the command's output. */
-export function describeOutcome(o: ChildOutcome): RecordEnding {
+export function describeOutcome(o: RecordingOutcome): RecordEnding {
   switch (o.kind) {
     case 'done':
       return {
@@ -208,24 +208,29 @@ export async function runRecord(argv: string[], verbose = false): Promise<number
     if (tty && lastLine) process.stderr.write('\r\x1b[K');
     lastLine = '';
   };
-  const child = new RecorderChild(recorderScript(), options, {
-    onProgress: (p) => {
-      const text =
-        p.phase === 'training'
-          ? `${bar(p.fraction)} epoch ${p.epoch}/${p.epochs} · batch ${p.batch}/${p.batches} · loss ${p.loss?.toFixed(4) ?? '—'} · ETA ${duration(p.etaMs)}`
-          : `${bar(p.fraction)} ${p.message ?? p.phase}`;
-      if (tty) process.stderr.write(`\r${text.padEnd(lastLine.length)}`);
-      else if (p.phase !== 'training' || p.batch === p.batches) process.stderr.write(text + '\n');
-      lastLine = text;
-    },
-    onRunFolder: () => undefined,
-    onLog: (line) => {
-      clearBar();
-      process.stderr.write(line + '\n');
-    },
-    onOutput: (text) => {
-      clearBar();
-      process.stderr.write(text);
+  const child = new RecorderClient({
+    script: recorderScript(),
+    options,
+    parentName: 'dist/cli.js',
+    events: {
+      onProgress: (p) => {
+        const text =
+          p.phase === 'training'
+            ? `${bar(p.fraction)} epoch ${p.epoch}/${p.epochs} · batch ${p.batch}/${p.batches} · loss ${p.loss?.toFixed(4) ?? '—'} · ETA ${duration(p.etaMs)}`
+            : `${bar(p.fraction)} ${p.message ?? p.phase}`;
+        if (tty) process.stderr.write(`\r${text.padEnd(lastLine.length)}`);
+        else if (p.phase !== 'training' || p.batch === p.batches) process.stderr.write(text + '\n');
+        lastLine = text;
+      },
+      onRunFolder: () => undefined,
+      onLog: (line) => {
+        clearBar();
+        process.stderr.write(line + '\n');
+      },
+      onOutput: (text) => {
+        clearBar();
+        process.stderr.write(text);
+      },
     },
   });
   let interrupts = 0;

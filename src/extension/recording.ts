@@ -1,11 +1,12 @@
 // The recordings running in this window: one recorder child process per recording
-// (./recorderClient), a status bar item while any runs, and messages that say what happened and
+// (src/recorder/client.ts, shared with the CLI), a status bar item while any runs, and messages that say what happened and
 // what to do when one ends. "Analyze CNN" (commands/recording.ts) starts them. Recording executes
 // workspace code, so the command requires Workspace Trust.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
-import { describeProgress, RecorderClient, type RecordingOutcome } from './recorderClient';
+import { RecorderClient, type RecordingOutcome } from '../recorder/client';
+import { describeProgress } from './recordingProgress';
 import type { RecordingSettings } from './settings';
 
 /** One recording under way. */
@@ -113,11 +114,20 @@ export class Recordings implements vscode.Disposable {
       });
       return;
     }
-    log.error(`${entry.model}: ${outcome.message}`);
+    if (outcome.kind === 'stopped' || (outcome.kind === 'failed' && outcome.code === 'cancelled')) {
+      log.info(`${entry.model}: recording cancelled before anything was recorded`);
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('CNN Slicer: the recording of {0} was cancelled before anything was recorded.', entry.model),
+      );
+      return;
+    }
+    const message =
+      outcome.kind === 'died' && outcome.folder ? `${outcome.message}; completed epochs are kept in the run folder` : outcome.message;
+    log.error(`${entry.model}: ${message}`);
     const goTo = vscode.l10n.t('Go to Error');
     const buttons = [...(outcome.kind === 'failed' && outcome.location ? [goTo] : []), ...(outcome.folder ? [open] : []), showLog];
     void vscode.window
-      .showErrorMessage(vscode.l10n.t('CNN Slicer could not record {0}: {1}', entry.model, outcome.message), ...buttons)
+      .showErrorMessage(vscode.l10n.t('CNN Slicer could not record {0}: {1}', entry.model, message), ...buttons)
       .then(async (c) => {
         if (c === showLog) log.show();
         if (c === open && outcome.folder) await this.openRun(outcome.folder);

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { askSettings, initialSettings, isAnalyzeArgs, pickModelFile } from '../analyzeFlow';
 import type { Ctx } from '../ctx';
-import { describeProgress } from '../recorderClient';
+import { describeProgress } from '../recordingProgress';
 import type { Recordings } from '../recording';
 import type { RecordingSettings } from '../settings';
 import { registerCommand } from './registerCommand';

@@ -3,7 +3,7 @@
 // after the current batch, and the answers are remembered per model.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { RecordingOutcome } from '../../../src/extension/recorderClient';
+import type { RecordingOutcome } from '../../../src/recorder/client';
 import { activate, fixtureUri, waitFor } from './helpers';
 
 describe('recording', function () {
