@@ -17,6 +17,7 @@
  *  - ReLU, as a layer or an Activation layer → ReLU;
  *  - BatchNormalization, dropout and noise layers, Activation('linear') → identity;
  *  - ZeroPadding2D → its padding is cropped off, so the shapes match (the values pass unchanged);
+ *  - Reshape → reshaped back (it keeps the values in order, so that is its adjoint);
  *  - Add → the signal goes unchanged to every branch (the adjoint of a sum); Average → divided by
  *    the number of branches; Concatenate (on channels) → each branch gets the channels that came
  *    from it (with one channel chosen, only the branch it came from gets anything);
@@ -95,6 +96,7 @@ export const DECONVOLUTION_SUPPORTED_LAYERS = [
   'BatchNormalization',
   'Dropout',
   'ZeroPadding2D',
+  'Reshape',
   'Add',
   'Average',
   'Concatenate',
@@ -128,7 +130,8 @@ type Step =
   | { kind: 'crop'; padding: [Pair, Pair] }
   | { kind: 'identity' }
   | { kind: 'add' | 'average' }
-  | { kind: 'concat' };
+  | { kind: 'concat' }
+  | { kind: 'reshape' };
 
 /** One call of a layer in the graph between the model input and the target, with its step. */
 interface Op {
@@ -421,6 +424,8 @@ function classify(layer: Layer, inputs: Symbolic[]): Step {
         );
       }
       return { kind: type === 'Add' ? 'add' : 'average' };
+    case 'Reshape':
+      return { kind: 'reshape' };
     case 'Concatenate': {
       const rank = inputs[0].shape.length;
       const axis = typeof config.axis === 'number' ? config.axis : -1;
@@ -695,6 +700,11 @@ async function backward(
         sizes[sizes.length - 1] = size;
         return { t: tf.slice(signal.t, begin, sizes), only: undefined };
       });
+    }
+    case 'reshape': {
+      // Reshaping keeps the values in order, so its adjoint is the reshape back; channels mix, so the signal is widened first.
+      const channels = op.output.shape[op.output.shape.length - 1] ?? 1;
+      return [{ t: tf.tidy(() => tf.reshape(widen(tf, signal, channels), inShape)), only: undefined }];
     }
     case 'crop': {
       const [[top], [left]] = step.padding;

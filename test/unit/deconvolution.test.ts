@@ -691,6 +691,23 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       model.dispose();
     });
 
+    it('Reshape (an image read as a sequence) is reshaped back: a Conv1D over the image rows projects to the image', async () => {
+      const model = tf.sequential({
+        layers: [
+          tf.layers.reshape({ name: 'rows', inputShape: [2, 2, 1], targetShape: [4, 1] }),
+          tf.layers.conv1d({ name: 'conv', filters: 1, kernelSize: 2, useBias: false }),
+        ],
+      });
+      model.layers[1].setWeights([tf.tensor3d([1, 10], [2, 1, 1])]);
+      const inputs = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+      // y = [1 + 20, 2 + 30, 3 + 40]; back: x[t] = y[t]·1 + y[t − 1]·10.
+      const result = await deconvolve(tf, model, 'conv', 0, inputs);
+      assert.deepEqual(result.shape, [1, 2, 2, 1]);
+      assert.deepEqual(Array.from(result.data), [21, 32 + 210, 43 + 320, 430]);
+      inputs.dispose();
+      model.dispose();
+    });
+
     it('a nested model (a functional block inside a sequential one, a sequential block inside a functional one) projects as the same layers written flat', async () => {
       const random = rng(15);
       const first: ConvSpec = { kernel: randomArray(3 * 3 * 1 * 3, random), kernelShape: [3, 3, 1, 3], bias: randomArray(3, random) };
