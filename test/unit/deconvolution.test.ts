@@ -479,6 +479,9 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
         Array.from(result.data),
         Array.from(x, (v) => 4 * v),
       );
+      // Average of the same two branches: (x + x)/2 = x, each branch gets x/2 back, and they add up to x.
+      const mean = tf.model({ inputs: input, outputs: tf.layers.average({ name: 'mean' }).apply([left, right]) as tf.SymbolicTensor });
+      assert.deepEqual(Array.from((await deconvolve(tf, mean, 'mean', 0, inputs)).data), Array.from(x));
       inputs.dispose();
       model.dispose();
     });
