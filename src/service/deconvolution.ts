@@ -164,7 +164,8 @@ const IDENTITY_LAYERS = new Set([
 
 /**
  * Projects channel `channel` of layer `layerName`'s output back to input space for every input
- * (paper 5.4.1). `inputs` is `[n, ...inputShape]`, the model input's shape (images `[n, H, W, C]`
+ * (paper 5.4.1). Channels are the run's (docs/estimators.md): the last axis of an output of rank 3
+ * or more; an output `[n, U]` (global pooling) is one channel, projected with all its units. `inputs` is `[n, ...inputShape]`, the model input's shape (images `[n, H, W, C]`
  * or sequences `[n, T, C]`); it is not disposed.
  *
  * Throws `DeconvolutionError` when the model or a layer between the input and the target (the
@@ -195,8 +196,10 @@ export async function deconvolve(
       `inputs must have shape [n, ${modelInput.slice(1).join(', ')}] (the model input), got [${inputs.shape.join(', ')}]`,
     );
   }
-  const channels = Number(graph.target.shape.at(-1));
-  if (graph.target.shape.length < 2 || !Number.isInteger(channels)) {
+  // The run's channel convention (docs/estimators.md): an output [n, U] is one channel of U units.
+  const targetRank = graph.target.shape.length;
+  const channels = targetRank >= 3 ? Number(graph.target.shape.at(-1)) : 1;
+  if (targetRank < 2 || !Number.isInteger(channels)) {
     throw new DeconvolutionError(`layer '${layerName}' has no output with channels`, layerName);
   }
   if (!Number.isInteger(channel) || channel < 0 || channel >= channels) {
@@ -590,10 +593,13 @@ async function projectChunk(
     }
     const target = values.get(graph.target)!;
     const rest = target.shape.slice(1, -1);
-    signals.set(graph.target, {
-      t: tf.slice(target, [0, ...rest.map(() => 0), channel], [...target.shape.slice(0, -1), 1]),
-      only: channel,
-    });
+    // An output [n, U] is one channel of U units: all of them are kept.
+    signals.set(
+      graph.target,
+      target.rank === 2
+        ? { t: tf.clone(target), only: undefined }
+        : { t: tf.slice(target, [0, ...rest.map(() => 0), channel], [...target.shape.slice(0, -1), 1]), only: channel },
+    );
     release(graph.target);
 
     // Backward, from the target to the input: each call turns the signal of its output into

@@ -16,7 +16,7 @@ import { writeReport } from '../../src/cli/report';
 import { recordRun } from '../../src/recorder/record';
 import type { RunManifest } from '../../src/run/format';
 import { AnalysisEngine } from '../../src/service/engine';
-import { Query, QueryError } from '../../src/service/queries';
+import { AnswerOf, Query, QueryError, QueryKind } from '../../src/service/queries';
 
 const FIXTURES = resolve(__dirname, '../fixtures/models');
 
@@ -128,7 +128,8 @@ describe('building blocks: every common CNN layer records, answers every query k
 
       it('answers every query kind on every layer; the deconvolution projects exactly the supported layers and refuses the others naming the layer', async () => {
         const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
-        const ask = async (query: Query) => (await engine.answer(folder, query)).answer as Record<string, unknown>;
+        const ask = async <K extends QueryKind>(query: Extract<Query, { kind: K }>) =>
+          (await engine.answer(folder, query)).answer as AnswerOf[K];
         try {
           const run = await ask({ kind: 'run' });
           assert.ok(run.manifest);
@@ -141,22 +142,23 @@ describe('building blocks: every common CNN layer records, answers every query k
           for (const layer of layers) {
             const l = layer.index;
             const maps = await ask({ kind: 'featureMaps', layer: l, channels: [0, layer.channels - 1], epoch: 1, x: sample });
-            assert.ok(maps.maps, `featureMaps of layer ${l}`);
-            await ask({ kind: 'channelEntropies', layer: l, epoch: 1 });
-            await ask({ kind: 'smallMultiples', layer: l });
-            await ask({ kind: 'interSample', layer: l, epoch: 1 });
+            assert.equal(maps.maps.shape[0] * maps.maps.shape[1], 3 * 2, `featureMaps of layer ${l}`);
+            const entropies = await ask({ kind: 'channelEntropies', layer: l, epoch: 1 });
+            assert.equal(entropies.all.length, layer.channels, `channelEntropies of layer ${l}`);
+            assert.equal((await ask({ kind: 'smallMultiples', layer: l })).epochs.length, 2);
+            assert.equal((await ask({ kind: 'interSample', layer: l, epoch: 1 })).inputCount, 45);
           }
           for (let l = 0; l + 1 < layers.length; l++) {
-            await ask({ kind: 'capacityMatrix', layerI: l, layerJ: l + 1, epoch: 1 });
+            const matrix = await ask({ kind: 'capacityMatrix', layerI: l, layerJ: l + 1, epoch: 1 });
+            assert.equal(matrix.values.length, matrix.rows * matrix.columns);
             await ask({ kind: 'layerCapacity', layerI: l, layerJ: l + 1, epoch: 0 });
             await ask({ kind: 'channelPair', layerI: l, channelI: 0, layerJ: l + 1, channelJ: layers[l + 1].channels - 1, epoch: 1 });
           }
           const projected: string[] = [];
           for (const layer of layers.slice(1)) {
-            const query: Query = { kind: 'deconvolution', layer: layer.index, channel: layer.channels - 1, epoch: 1, x: sample };
             try {
-              const answer = await ask(query);
-              const shape = (answer.projections as { shape: number[] }).shape;
+              const answer = await ask({ kind: 'deconvolution', layer: layer.index, channel: layer.channels - 1, epoch: 1, x: sample });
+              const shape = answer.projections.shape;
               assert.equal(
                 shape.reduce((a, b) => a * b, 1),
                 3 * 12 * 12,

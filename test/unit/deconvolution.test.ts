@@ -633,7 +633,7 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       model.dispose();
     });
 
-    it('GlobalAveragePooling2D spreads each channel value evenly over the map; GlobalMaxPooling2D puts it at the first maximum', async () => {
+    it('GlobalAveragePooling2D (one channel of C units, as the run counts it) spreads each unit evenly over its map; GlobalMaxPooling2D puts it at the first maximum', async () => {
       const model = tf.sequential({
         layers: [
           tf.layers.conv2d({ name: 'conv', inputShape: [2, 2, 1], filters: 2, kernelSize: 1, useBias: false }),
@@ -643,10 +643,13 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       model.layers[0].setWeights([tf.tensor4d([2, -1], [1, 1, 1, 2])]);
       const x = Float32Array.from([1, 5, 3, 5]);
       const inputs = tf.tensor4d(x, [1, 2, 2, 1]);
-      // Channel 0: mean(2x) = 7, each position gets 7/4, back through ×2: 3.5 everywhere.
-      assert.deepEqual(Array.from((await deconvolve(tf, model, 'gap', 0, inputs)).data), [3.5, 3.5, 3.5, 3.5]);
-      // Channel 1: mean(−x) = −3.5 → −0.875 each, ×(−1).
-      assert.deepEqual(Array.from((await deconvolve(tf, model, 'gap', 1, inputs)).data), [0.875, 0.875, 0.875, 0.875]);
+      // Unit 0: mean(2x) = 7 → 7/4 at each position of map 0; unit 1: mean(−x) = −3.5 → −0.875 at
+      // each position of map 1; back through the 1×1 convolution: 2·1.75 + (−1)·(−0.875) = 4.375.
+      assert.deepEqual(Array.from((await deconvolve(tf, model, 'gap', 0, inputs)).data), [4.375, 4.375, 4.375, 4.375]);
+      await assert.rejects(
+        deconvolve(tf, model, 'gap', 1, inputs),
+        (e: unknown) => e instanceof RangeError && /has 1 channels/.test(e.message),
+      );
       const maxModel = tf.sequential({ layers: [tf.layers.globalMaxPooling2d({ name: 'gmp', inputShape: [2, 2, 1] })] });
       assert.deepEqual(Array.from((await deconvolve(tf, maxModel, 'gmp', 0, inputs)).data), [0, 5, 0, 0]);
       inputs.dispose();
@@ -674,10 +677,11 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
         const conv = await deconvolve(tf, model, 'conv', c, inputs);
         assert.deepEqual(conv.shape, [2, 8, 2]);
         assertClose(conv.data, transposedConvByHand(keepChannel(relu, 2, c), y.shape, xShape, spec), `conv channel ${c}`);
-        // Pooling then global averaging: each pooled value's share, at its window's switch.
-        const pooled = (await deconvolve(tf, model, 'gap', c, inputs)).data;
-        const atPool = new Float32Array(relu.length);
-        for (let b = 0; b < 2; b++) {
+      }
+      // Pooling then global averaging (one channel of both units): each pooled value's share, at its window's switch.
+      const atPool = new Float32Array(relu.length);
+      for (let b = 0; b < 2; b++)
+        for (let c = 0; c < 2; c++) {
           let mean = 0;
           const switches: number[] = [];
           for (let o = 0; o < 3; o++) {
@@ -688,8 +692,7 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
           }
           for (const at of switches) atPool[at] += mean / 3;
         }
-        assertClose(pooled, transposedConvByHand(atPool, y.shape, xShape, spec), `pooled channel ${c}`);
-      }
+      assertClose((await deconvolve(tf, model, 'gap', 0, inputs)).data, transposedConvByHand(atPool, y.shape, xShape, spec), 'pooled');
       inputs.dispose();
       model.dispose();
     });
