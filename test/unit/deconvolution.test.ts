@@ -697,6 +697,21 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       model.dispose();
     });
 
+    it('a layer called twice (shared weights) is passed back through once per call', async () => {
+      const input = tf.input({ shape: [2, 2, 1] });
+      const shared = tf.layers.conv2d({ name: 'shared', filters: 1, kernelSize: 1, useBias: false });
+      const twice = shared.apply(shared.apply(input)) as tf.SymbolicTensor;
+      const top = tf.layers.activation({ name: 'top', activation: 'relu' }).apply(twice) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: top });
+      shared.setWeights([tf.tensor4d([3], [1, 1, 1, 1])]);
+      const inputs = tf.tensor4d([1, -1, 2, 0], [1, 2, 2, 1]);
+      // top = ReLU(9x) = [9, 0, 18, 0]; back through ReLU and both calls: 9 · top.
+      assert.deepEqual(Array.from((await deconvolve(tf, model, 'top', 0, inputs)).data), [81, 0, 162, 0]);
+      await expectDeconvolutionError(deconvolve(tf, model, 'shared', 0, inputs), 'shared', /called once, but it is called 2 times/);
+      inputs.dispose();
+      model.dispose();
+    });
+
     it('Reshape (an image read as a sequence) is reshaped back: a Conv1D over the image rows projects to the image', async () => {
       const model = tf.sequential({
         layers: [
