@@ -273,10 +273,9 @@ function graphTo(model: tfType.LayersModel, layerName: string): Graph {
   }
   const input = model.inputs[0];
   if (target === input.sourceLayer) return { input, target: input, ops: [] };
-  // The target's call in this model: a nested model also has the node of its own construction,
-  // which has no inbound layers.
-  // A model that is the first layer of a sequential one is not called: the outer model starts at
-  // its input, and its own node stands for it.
+  // The target's call in this model. A nested model also has the node of its own construction,
+  // which has no inbound layers; as the first layer of a sequential model it has only that node
+  // (the outer model starts at its input), which then stands for the call.
   const nodes = target.inboundNodes.filter((node) => node.inboundLayers.length > 0);
   const calls = nodes.length === 0 && isNestedModel(target) ? target.inboundNodes.slice(0, 1) : nodes;
   if (calls.length !== 1) {
@@ -306,7 +305,7 @@ function graphTo(model: tfType.LayersModel, layerName: string): Graph {
             layer.name,
           );
         }
-        bound.set(inner, outer);
+        if (outer !== inner) bound.set(inner, outer);
       });
       t = layer.outputs[t.tensorIndex];
     }
