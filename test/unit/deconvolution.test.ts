@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { hasErrorCode } from '../../src/analysis';
 import { deconvolve, DeconvolutionError } from '../../src/service/deconvolution';
+import { deconvolution as deconvolutionHandler } from '../../src/service/handlers/deconvolution';
+import type { QueryContext } from '../../src/service/queryContext';
+import { decodeFloat32 } from '../../src/service/queries';
 import { rng } from './reference';
 
 type Shape4 = [number, number, number, number];
@@ -782,6 +785,36 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       inputs.dispose();
       for (const m of [flat, outer, seqOuter]) m.dispose();
     });
+  });
+
+  it('the deconvolution query answers a sequence model [n, T, C] with projections [n, 1, T, C], the image one row high the views draw', async () => {
+    const random = rng(21);
+    const model = tf.sequential({ layers: [tf.layers.conv1d({ name: 'conv', inputShape: [6, 2], filters: 2, kernelSize: 3 })] });
+    const probeInputs = randomArray(3 * 12, random);
+    // Only what the handler reads of a query context: the run's layer table, its checks, the probe set, tfjs and the model.
+    const context = {
+      manifest: {
+        layers: [
+          { index: 0, name: 'input', className: 'Input', outputShape: [6, 2], channels: 2, parameters: 0 },
+          { index: 1, name: 'conv', className: 'Conv1D', outputShape: [4, 2], channels: 2, parameters: 14 },
+        ],
+      },
+      metricsAt: () => ({}),
+      checkLayer: () => undefined,
+      checkChannel: () => undefined,
+      probe: () => ({ inputs: probeInputs, labels: Int32Array.from([0, 1, 0]) }),
+      subset: () => [0, 2],
+      tf: () => Promise.resolve({ tf }),
+      model: () => Promise.resolve({ model }),
+    } as unknown as QueryContext;
+    const answer = await deconvolutionHandler({ kind: 'deconvolution', layer: 1, channel: 1, epoch: 0, x: { kind: 'all' } }, context);
+    assert.deepEqual(answer.projections.shape, [2, 1, 6, 2]);
+    assert.deepEqual(answer.labels, [0, 0]);
+    const inputs = tf.tensor3d(Float32Array.from([...probeInputs.subarray(0, 12), ...probeInputs.subarray(24, 36)]), [2, 6, 2]);
+    const direct = await deconvolve(tf, model, 'conv', 1, inputs);
+    assert.deepEqual(Array.from(decodeFloat32(answer.projections)), Array.from(direct.data));
+    inputs.dispose();
+    model.dispose();
   });
 
   describe('refuses, naming the layer, what it cannot project (never a wrong picture)', () => {
