@@ -77,31 +77,9 @@ export interface DeconvolutionOptions {
   chunkSize?: number;
 }
 
-/** The layer types the backward walk can pass through, as the error messages and docs/layers.md list them. */
-export const DECONVOLUTION_SUPPORTED_LAYERS = [
-  'Conv2D',
-  'Conv1D',
-  'DepthwiseConv2D',
-  'SeparableConv2D',
-  'MaxPooling2D',
-  'MaxPooling1D',
-  'AveragePooling2D',
-  'AveragePooling1D',
-  'GlobalAveragePooling2D',
-  'GlobalAveragePooling1D',
-  'GlobalMaxPooling2D',
-  'GlobalMaxPooling1D',
-  'ReLU',
-  'Activation (relu, linear)',
-  'BatchNormalization',
-  'Dropout',
-  'ZeroPadding2D',
-  'Reshape',
-  'Add',
-  'Average',
-  'Concatenate',
-  'nested models',
-] as const;
+/** What the walk passes back through, in words, for the message of a layer it cannot (docs/layers.md has the full list). */
+const SUPPORTED_IN_WORDS =
+  'it passes back through convolutions (also 1-D, depthwise and separable), pooling, ReLU, batch normalisation, dropout, padding, reshape, add, average, concatenate and nested models (docs/layers.md)';
 
 /** The projection is not available for this model or layer; `layer` names the layer that stops it. */
 export class DeconvolutionError extends CodedError {
@@ -442,7 +420,7 @@ function classify(layer: Layer, inputs: Symbolic[]): Step {
     default:
       if (IDENTITY_LAYERS.has(type)) return { kind: 'identity' };
       throw new DeconvolutionError(
-        `deconvolution cannot pass back through layer '${layer.name}' (${type}); supported: ${DECONVOLUTION_SUPPORTED_LAYERS.join(', ')}`,
+        `deconvolution cannot pass back through layer '${layer.name}' (${type}); ${SUPPORTED_IN_WORDS}`,
         layer.name,
       );
   }
