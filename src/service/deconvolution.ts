@@ -461,12 +461,12 @@ interface Kernels {
   kernel: tfType.Tensor4D;
   /** SeparableConv2D: the pointwise kernel `[1, 1, C·m, filters]`. */
   pointwise?: tfType.Tensor4D;
-  /** Depthwise steps: the depthwise kernel as an ordinary one, built when a full-width signal first needs it. */
-  blockDiagonal?: tfType.Tensor4D;
+  /** Depthwise steps: the kernel turned by 180° as `[kh, kw, C·m, 1]`, built when a full signal first needs it. */
+  turned?: tfType.Tensor4D;
 }
 
 function disposeKernels(kernels: Map<Op, Kernels>): void {
-  for (const k of kernels.values()) for (const t of [k.kernel, k.pointwise, k.blockDiagonal]) t?.dispose();
+  for (const k of kernels.values()) for (const t of [k.kernel, k.pointwise, k.turned]) t?.dispose();
 }
 
 /**
@@ -732,7 +732,7 @@ async function backward(
     case 'depthwise': {
       const rectified = step.relu ? tf.relu(signal.t) : signal.t;
       try {
-        return [await transposedDepthwise(tf, { t: rectified, only }, kernels!, inShape, step)];
+        return [transposedDepthwise(tf, { t: rectified, only }, kernels!, inShape, step)];
       } finally {
         if (rectified !== signal.t) rectified.dispose();
       }
@@ -747,7 +747,7 @@ async function backward(
         return tf.conv2dTranspose(rectified as tfType.Tensor4D, k, [n, h, w, pointwise.shape[2]], 1, 'valid');
       });
       try {
-        return [await transposedDepthwise(tf, { t: middle, only: undefined }, kernels!, inShape, step)];
+        return [transposedDepthwise(tf, { t: middle, only: undefined }, kernels!, inShape, step)];
       } finally {
         middle.dispose();
       }
@@ -760,17 +760,19 @@ async function backward(
 /**
  * The transpose of a depthwise convolution (kernel `[kh, kw, C, m]`; output channel `c·m + j` is
  * input channel `c` through filter `j`). A single output channel comes back to its one input
- * channel through its one filter (the signal stays one channel wide); a full signal goes through
- * the block-diagonal kernel `[kh, kw, C, C·m]` — the depthwise convolution written as an ordinary
- * one — so the stock transposed convolution computes it on every backend.
+ * channel through its one filter (the signal stays one channel wide). A full signal is spread out
+ * by the strides (zeros between its values), padded so that every input position sees the taps
+ * that read it, and correlated channel by channel with the kernel turned by 180° — the depthwise
+ * convolution's own kernel on every backend, as many operations as the forward pass — and the `m`
+ * filters of each input channel are added up.
  */
-async function transposedDepthwise(
+function transposedDepthwise(
   tf: Tf,
   signal: Signal,
   kernels: Kernels,
   inShape: number[],
   step: { strides: Pair; padding: 'same' | 'valid' },
-): Promise<Signal> {
+): Signal {
   const kernel = kernels.kernel;
   const [kh, kw, channels, multiplier] = kernel.shape;
   const [n, h, w] = inShape;
@@ -790,20 +792,41 @@ async function transposedDepthwise(
       only: source,
     };
   }
-  if (!kernels.blockDiagonal) {
-    const taps = (await kernel.data()) as Float32Array;
-    const width = channels * multiplier;
-    const full = new Float32Array(kh * kw * channels * width);
-    for (let p = 0; p < kh * kw; p++)
-      for (let c = 0; c < channels; c++)
-        for (let j = 0; j < multiplier; j++)
-          full[(p * channels + c) * width + c * multiplier + j] = taps[(p * channels + c) * multiplier + j];
-    kernels.blockDiagonal = tf.tensor4d(full, [kh, kw, channels, width]);
-  }
-  return {
-    t: tf.conv2dTranspose(signal.t as tfType.Tensor4D, kernels.blockDiagonal, [n, h, w, channels], step.strides, step.padding),
-    only: undefined,
-  };
+  kernels.turned ??= tf.tidy(() => tf.reshape(tf.reverse(kernel, [0, 1]), [kh, kw, channels * multiplier, 1]));
+  const turned = kernels.turned;
+  const [sh, sw] = step.strides;
+  const [, oh, ow, width] = signal.t.shape;
+  // tfjs's 'same' rule: the smaller half of the padding before the first row/column.
+  const before = (out: number, stride: number, size: number, inSize: number) =>
+    step.padding === 'same' ? Math.floor(Math.max(0, (out - 1) * stride + size - inSize) / 2) : 0;
+  const spreadH = (oh - 1) * sh + 1;
+  const spreadW = (ow - 1) * sw + 1;
+  const top = kh - 1 - before(oh, sh, kh, h);
+  const left = kw - 1 - before(ow, sw, kw, w);
+  const t = tf.tidy(() => {
+    let dy = signal.t as tfType.Tensor4D;
+    if (sh > 1 || sw > 1) {
+      const spaced = tf.pad(tf.reshape(dy, [n, oh, 1, ow, 1, width]), [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ]);
+      dy = tf.slice(tf.reshape(spaced, [n, oh * sh, ow * sw, width]) as tfType.Tensor4D, [0, 0, 0, 0], [n, spreadH, spreadW, width]);
+    }
+    // Padded to [H + kh − 1, W + kw − 1], so the 'valid' correlation gives back [H, W].
+    const padded = tf.pad(dy, [
+      [0, 0],
+      [top, h + kh - 1 - top - spreadH],
+      [left, w + kw - 1 - left - spreadW],
+      [0, 0],
+    ]);
+    const perFilter = tf.depthwiseConv2d(padded, turned, 1, 'valid');
+    return multiplier === 1 ? perFilter : tf.sum(tf.reshape(perFilter, [n, h, w, channels, multiplier]), 4);
+  });
+  return { t, only: undefined };
 }
 
 /** The sizes of one pooling layer: input `[n, H, W, C]`, output `[n, oh, ow, width]` of the signal. */

@@ -571,42 +571,53 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       model.dispose();
     });
 
-    it('DepthwiseConv2D with channel multiplier 2 and "same" padding: one channel goes back to its source channel; a full signal (after a Conv2D) through every filter', async () => {
-      const random = rng(12);
-      const kernelShape: Shape4 = [3, 3, 2, 2];
-      const kernel = randomArray(36, random);
-      const conv: ConvSpec = { kernel: randomArray(4 * 3, random), kernelShape: [1, 1, 4, 3] };
-      const model = tf.sequential({
-        layers: [
-          tf.layers.depthwiseConv2d({
-            name: 'dw',
-            inputShape: [5, 5, 2],
-            kernelSize: 3,
-            depthMultiplier: 2,
-            padding: 'same',
-            useBias: false,
-          }),
-          tf.layers.conv2d({ name: 'mix', filters: 3, kernelSize: 1, useBias: false }),
-        ],
+    for (const { size, stride, padding, kernelSize } of [
+      { size: 5, stride: 1, padding: 'same' as const, kernelSize: 3 },
+      { size: 6, stride: 2, padding: 'same' as const, kernelSize: 3 },
+      { size: 5, stride: 2, padding: 'same' as const, kernelSize: 3 },
+      { size: 7, stride: 2, padding: 'valid' as const, kernelSize: 2 },
+      { size: 6, stride: 3, padding: 'same' as const, kernelSize: 2 },
+    ]) {
+      it(`DepthwiseConv2D, channel multiplier 2, ${size}×${size}, ${kernelSize}×${kernelSize} kernel, stride ${stride}, '${padding}': one channel goes back to its source channel; a full signal (after a Conv2D) through every filter`, async () => {
+        const random = rng(12 + size + stride);
+        const kernelShape: Shape4 = [kernelSize, kernelSize, 2, 2];
+        const kernel = randomArray(kernelSize * kernelSize * 4, random);
+        const conv: ConvSpec = { kernel: randomArray(4 * 3, random), kernelShape: [1, 1, 4, 3] };
+        const model = tf.sequential({
+          layers: [
+            tf.layers.depthwiseConv2d({
+              name: 'dw',
+              inputShape: [size, size, 2],
+              kernelSize,
+              strides: stride,
+              depthMultiplier: 2,
+              padding,
+              useBias: false,
+            }),
+            tf.layers.conv2d({ name: 'mix', filters: 3, kernelSize: 1, useBias: false }),
+          ],
+        });
+        model.layers[0].setWeights([tf.tensor4d(kernel, kernelShape)]);
+        model.layers[1].setWeights([tf.tensor4d(conv.kernel, conv.kernelShape)]);
+        const xShape: Shape4 = [2, size, size, 2];
+        const x = randomArray(2 * size * size * 2, random);
+        const inputs = tf.tensor4d(x, xShape);
+        const dw = depthwiseByHand(x, xShape, kernel, kernelShape, padding, stride);
+        for (const c of [0, 3]) {
+          // Output channel 3 is input channel 1 through its filter 1.
+          const expected = transposedDepthwiseByHand(keepChannel(dw.data, 4, c), dw.shape, xShape, kernel, kernelShape, padding, stride);
+          assertClose((await deconvolve(tf, model, 'dw', c, inputs)).data, expected, `depthwise channel ${c}`);
+        }
+        const mixed = convByHand(dw.data, dw.shape, conv);
+        const back = transposedConvByHand(keepChannel(mixed.data, 3, 2), mixed.shape, dw.shape, conv);
+        const expected = transposedDepthwiseByHand(back, dw.shape, xShape, kernel, kernelShape, padding, stride);
+        const before = tf.memory().numTensors;
+        assertClose((await deconvolve(tf, model, 'mix', 2, inputs)).data, expected, 'through the depthwise with every channel');
+        assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+        inputs.dispose();
+        model.dispose();
       });
-      model.layers[0].setWeights([tf.tensor4d(kernel, kernelShape)]);
-      model.layers[1].setWeights([tf.tensor4d(conv.kernel, conv.kernelShape)]);
-      const xShape: Shape4 = [2, 5, 5, 2];
-      const x = randomArray(100, random);
-      const inputs = tf.tensor4d(x, xShape);
-      const dw = depthwiseByHand(x, xShape, kernel, kernelShape, 'same');
-      for (const c of [0, 3]) {
-        // Output channel 3 is input channel 1 through its filter 1.
-        const expected = transposedDepthwiseByHand(keepChannel(dw.data, 4, c), dw.shape, xShape, kernel, kernelShape, 'same');
-        assertClose((await deconvolve(tf, model, 'dw', c, inputs)).data, expected, `depthwise channel ${c}`);
-      }
-      const mixed = convByHand(dw.data, dw.shape, conv);
-      const back = transposedConvByHand(keepChannel(mixed.data, 3, 2), mixed.shape, dw.shape, conv);
-      const expected = transposedDepthwiseByHand(back, dw.shape, xShape, kernel, kernelShape, 'same');
-      assertClose((await deconvolve(tf, model, 'mix', 2, inputs)).data, expected, 'through the depthwise with every channel');
-      inputs.dispose();
-      model.dispose();
-    });
+    }
 
     it('SeparableConv2D(relu), stride 2: ReLU, the transposed pointwise convolution, then the transposed depthwise; the bias is not added back', async () => {
       const random = rng(13);
