@@ -814,7 +814,7 @@ function transposedDepthwise(
         [0, sw - 1],
         [0, 0],
       ]);
-      dy = tf.slice(tf.reshape(spaced, [n, oh * sh, ow * sw, width]) as tfType.Tensor4D, [0, 0, 0, 0], [n, spreadH, spreadW, width]);
+      dy = tf.slice(tf.reshape<tfType.Rank.R4>(spaced, [n, oh * sh, ow * sw, width]), [0, 0, 0, 0], [n, spreadH, spreadW, width]);
     }
     // Padded to [H + kh − 1, W + kw − 1], so the 'valid' correlation gives back [H, W].
     const padded = tf.pad(dy, [
