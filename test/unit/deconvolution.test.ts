@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { hasErrorCode } from '../../src/analysis';
 import { deconvolve, DeconvolutionError } from '../../src/service/deconvolution';
+import { deconvolution as deconvolutionHandler } from '../../src/service/handlers/deconvolution';
+import type { QueryContext } from '../../src/service/queryContext';
+import { decodeFloat32 } from '../../src/service/queries';
 import { rng } from './reference';
 
 type Shape4 = [number, number, number, number];
@@ -399,6 +402,432 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     fun.dispose();
   });
 
+  describe('graph models and their building blocks (docs/layers.md)', () => {
+    /** y[b, i, j, c·m + k] = Σ x[b, i·s + u − top, j·s + v − left, c] · K[u, v, c, k] over positions inside x ('valid' or 'same', stride s). */
+    function depthwiseByHand(
+      x: Float32Array,
+      xShape: Shape4,
+      kernel: Float32Array,
+      kernelShape: Shape4,
+      padding: 'same' | 'valid' = 'valid',
+      s = 1,
+    ) {
+      const [n, h, w, c] = xShape;
+      const [kh, kw, , m] = kernelShape;
+      const oh = outSize(padding, h, s, kh);
+      const ow = outSize(padding, w, s, kw);
+      const top = padBefore(padding, oh, s, kh, h);
+      const left = padBefore(padding, ow, s, kw, w);
+      const y = new Float32Array(n * oh * ow * c * m);
+      for (let b = 0; b < n; b++)
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++)
+            for (let ch = 0; ch < c; ch++)
+              for (let k = 0; k < m; k++)
+                for (let u = 0; u < kh; u++)
+                  for (let v = 0; v < kw; v++) {
+                    const r = i * s + u - top;
+                    const q = j * s + v - left;
+                    if (r >= 0 && r < h && q >= 0 && q < w)
+                      y[((b * oh + i) * ow + j) * c * m + ch * m + k] +=
+                        x[((b * h + r) * w + q) * c + ch] * kernel[((u * kw + v) * c + ch) * m + k];
+                  }
+      return { data: y, shape: [n, oh, ow, c * m] as Shape4 };
+    }
+
+    /** The transpose of `depthwiseByHand`: each y[b, i, j, c·m + k] goes back to the x positions of channel c it read, times the tap. */
+    function transposedDepthwiseByHand(
+      y: Float32Array,
+      yShape: Shape4,
+      xShape: Shape4,
+      kernel: Float32Array,
+      kernelShape: Shape4,
+      padding: 'same' | 'valid' = 'valid',
+      s = 1,
+    ) {
+      const [n, h, w, c] = xShape;
+      const [, oh, ow] = yShape;
+      const [kh, kw, , m] = kernelShape;
+      const top = padBefore(padding, oh, s, kh, h);
+      const left = padBefore(padding, ow, s, kw, w);
+      const x = new Float32Array(n * h * w * c);
+      for (let b = 0; b < n; b++)
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++)
+            for (let ch = 0; ch < c; ch++)
+              for (let k = 0; k < m; k++)
+                for (let u = 0; u < kh; u++)
+                  for (let v = 0; v < kw; v++) {
+                    const r = i * s + u - top;
+                    const q = j * s + v - left;
+                    if (r >= 0 && r < h && q >= 0 && q < w)
+                      x[((b * h + r) * w + q) * c + ch] +=
+                        y[((b * oh + i) * ow + j) * c * m + ch * m + k] * kernel[((u * kw + v) * c + ch) * m + k];
+                  }
+      return x;
+    }
+
+    it('Add of two identity branches (Dropout, linear Activation) doubles the signal: the projection of x + x is 2·(2x) = 4x', async () => {
+      const input = tf.input({ shape: [3, 3, 1] });
+      const left = tf.layers.dropout({ rate: 0.5 }).apply(input) as tf.SymbolicTensor;
+      const right = tf.layers.activation({ activation: 'linear' }).apply(input) as tf.SymbolicTensor;
+      const sum = tf.layers.add({ name: 'sum' }).apply([left, right]) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: sum });
+      const x = Float32Array.from({ length: 18 }, (_, i) => i - 7);
+      const inputs = tf.tensor4d(x, [2, 3, 3, 1]);
+      const before = tf.memory().numTensors;
+      const result = await deconvolve(tf, model, 'sum', 0, inputs);
+      assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+      assert.deepEqual(
+        Array.from(result.data),
+        Array.from(x, (v) => 4 * v),
+      );
+      // Average of the same two branches: (x + x)/2 = x, each branch gets x/2 back, and they add up to x.
+      const mean = tf.model({ inputs: input, outputs: tf.layers.average({ name: 'mean' }).apply([left, right]) as tf.SymbolicTensor });
+      assert.deepEqual(Array.from((await deconvolve(tf, mean, 'mean', 0, inputs)).data), Array.from(x));
+      inputs.dispose();
+      model.dispose();
+    });
+
+    it('a residual block y = x + conv(x): the signal splits to both branches and the branches add up at x (s + convᵀ(s))', async () => {
+      const random = rng(11);
+      const spec: ConvSpec = {
+        kernel: randomArray(3 * 3 * 2 * 2, random),
+        kernelShape: [3, 3, 2, 2],
+        bias: randomArray(2, random),
+        padding: 'same',
+      };
+      const input = tf.input({ shape: [4, 4, 2] });
+      const conv = tf.layers.conv2d({ name: 'conv', filters: 2, kernelSize: 3, padding: 'same' });
+      const bn = tf.layers.batchNormalization({ name: 'bn' }).apply(conv.apply(input)) as tf.SymbolicTensor;
+      const sum = tf.layers.add({ name: 'residual' }).apply([input, bn]) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: sum });
+      setConvWeights(conv, spec);
+      const xShape: Shape4 = [2, 4, 4, 2];
+      const x = randomArray(64, random);
+      const inputs = tf.tensor4d(x, xShape);
+      // BatchNormalization is the identity of the walk, but it does act in the forward pass.
+      const y = (model.predict(inputs) as tf.Tensor).dataSync() as Float32Array;
+      for (const c of [0, 1]) {
+        const s = keepChannel(y, 2, c);
+        const throughConv = transposedConvByHand(s, xShape, xShape, spec);
+        const expected = s.map((v, i) => v + throughConv[i]);
+        const result = await deconvolve(tf, model, 'residual', c, inputs);
+        assertClose(result.data, expected, `channel ${c}`);
+      }
+      inputs.dispose();
+      model.dispose();
+    });
+
+    it('Concatenate: a chosen channel goes back only through the branch it came from; a full signal is split by channels', async () => {
+      // Branch A: 1×1 conv with filters (2, 3); branch B: 1×1 conv with filter 5 → [2x, 3x, 5x].
+      const input = tf.input({ shape: [2, 2, 1] });
+      const a = tf.layers.conv2d({ name: 'a', filters: 2, kernelSize: 1, useBias: false });
+      const b = tf.layers.conv2d({ name: 'b', filters: 1, kernelSize: 1, useBias: false });
+      const joined = tf.layers
+        .concatenate({ name: 'joined' })
+        .apply([a.apply(input), b.apply(input)] as tf.SymbolicTensor[]) as tf.SymbolicTensor;
+      const top = tf.layers.conv2d({ name: 'top', filters: 1, kernelSize: 1, useBias: false });
+      const model = tf.model({ inputs: input, outputs: top.apply(joined) as tf.SymbolicTensor });
+      a.setWeights([tf.tensor4d([2, 3], [1, 1, 1, 2])]);
+      b.setWeights([tf.tensor4d([5], [1, 1, 1, 1])]);
+      top.setWeights([tf.tensor4d([1, -1, 2], [1, 1, 3, 1])]);
+      const x = Float32Array.from([1, -2, 0.5, 4]);
+      const inputs = tf.tensor4d(x, [1, 2, 2, 1]);
+      const channelOf = async (layer: string, c: number) => Array.from((await deconvolve(tf, model, layer, c, inputs)).data);
+      // Channel 2 comes from B: 5 · 5x; channel 1 from A's second filter: 3 · 3x.
+      assertClose(
+        await channelOf('joined', 2),
+        Array.from(x, (v) => 25 * v),
+        'from B',
+      );
+      assertClose(
+        await channelOf('joined', 1),
+        Array.from(x, (v) => 9 * v),
+        'from A',
+      );
+      // top = 2x − 3x + 10x = 9x; back through the concatenation [9x, −9x, 18x] → 2·9x − 3·9x + 5·18x = 81x.
+      assertClose(
+        await channelOf('top', 0),
+        Array.from(x, (v) => 81 * v),
+        'through the concatenation',
+      );
+      inputs.dispose();
+      model.dispose();
+    });
+
+    it('DepthwiseConv2D with one channel and a known kernel: the transposed convolution with that kernel', async () => {
+      const kernel = Float32Array.from([1, 2, 3, 4]);
+      const model = tf.sequential({
+        layers: [tf.layers.depthwiseConv2d({ name: 'dw', inputShape: [3, 3, 1], kernelSize: 2, useBias: false })],
+      });
+      model.layers[0].setWeights([tf.tensor4d(kernel, [2, 2, 1, 1])]);
+      const x = Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0, 2]);
+      const inputs = tf.tensor4d(x, [1, 3, 3, 1]);
+      // y = [[1, 0], [0, 8]] (x[0,0]·1 and x[2,2]·4); back: 1·K at the top left, 8·K at the bottom right.
+      const result = await deconvolve(tf, model, 'dw', 0, inputs);
+      assert.deepEqual(Array.from(result.data), [1, 2, 0, 3, 4 + 8, 16, 0, 24, 32]);
+      inputs.dispose();
+      model.dispose();
+    });
+
+    for (const { size, stride, padding, kernelSize } of [
+      { size: 5, stride: 1, padding: 'same' as const, kernelSize: 3 },
+      { size: 6, stride: 2, padding: 'same' as const, kernelSize: 3 },
+      { size: 5, stride: 2, padding: 'same' as const, kernelSize: 3 },
+      { size: 7, stride: 2, padding: 'valid' as const, kernelSize: 2 },
+      { size: 6, stride: 3, padding: 'same' as const, kernelSize: 2 },
+    ]) {
+      it(`DepthwiseConv2D, channel multiplier 2, ${size}×${size}, ${kernelSize}×${kernelSize} kernel, stride ${stride}, '${padding}': one channel goes back to its source channel; a full signal (after a Conv2D) through every filter`, async () => {
+        const random = rng(12 + size + stride);
+        const kernelShape: Shape4 = [kernelSize, kernelSize, 2, 2];
+        const kernel = randomArray(kernelSize * kernelSize * 4, random);
+        const conv: ConvSpec = { kernel: randomArray(4 * 3, random), kernelShape: [1, 1, 4, 3] };
+        const model = tf.sequential({
+          layers: [
+            tf.layers.depthwiseConv2d({
+              name: 'dw',
+              inputShape: [size, size, 2],
+              kernelSize,
+              strides: stride,
+              depthMultiplier: 2,
+              padding,
+              useBias: false,
+            }),
+            tf.layers.conv2d({ name: 'mix', filters: 3, kernelSize: 1, useBias: false }),
+          ],
+        });
+        model.layers[0].setWeights([tf.tensor4d(kernel, kernelShape)]);
+        model.layers[1].setWeights([tf.tensor4d(conv.kernel, conv.kernelShape)]);
+        const xShape: Shape4 = [2, size, size, 2];
+        const x = randomArray(2 * size * size * 2, random);
+        const inputs = tf.tensor4d(x, xShape);
+        const dw = depthwiseByHand(x, xShape, kernel, kernelShape, padding, stride);
+        for (const c of [0, 3]) {
+          // Output channel 3 is input channel 1 through its filter 1.
+          const expected = transposedDepthwiseByHand(keepChannel(dw.data, 4, c), dw.shape, xShape, kernel, kernelShape, padding, stride);
+          assertClose((await deconvolve(tf, model, 'dw', c, inputs)).data, expected, `depthwise channel ${c}`);
+        }
+        const mixed = convByHand(dw.data, dw.shape, conv);
+        const back = transposedConvByHand(keepChannel(mixed.data, 3, 2), mixed.shape, dw.shape, conv);
+        const expected = transposedDepthwiseByHand(back, dw.shape, xShape, kernel, kernelShape, padding, stride);
+        const before = tf.memory().numTensors;
+        assertClose((await deconvolve(tf, model, 'mix', 2, inputs)).data, expected, 'through the depthwise with every channel');
+        assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+        inputs.dispose();
+        model.dispose();
+      });
+    }
+
+    it('SeparableConv2D(relu), stride 2: ReLU, the transposed pointwise convolution, then the transposed depthwise; the bias is not added back', async () => {
+      const random = rng(13);
+      const dwShape: Shape4 = [3, 3, 2, 1];
+      const dwKernel = randomArray(18, random);
+      const pw: ConvSpec = { kernel: randomArray(2 * 3, random), kernelShape: [1, 1, 2, 3] };
+      const bias = randomArray(3, random);
+      const model = tf.sequential({
+        layers: [
+          tf.layers.separableConv2d({ name: 'sep', inputShape: [6, 6, 2], filters: 3, kernelSize: 3, strides: 2, activation: 'relu' }),
+        ],
+      });
+      model.layers[0].setWeights([tf.tensor4d(dwKernel, dwShape), tf.tensor4d(pw.kernel, pw.kernelShape), tf.tensor1d(bias)]);
+      const xShape: Shape4 = [2, 6, 6, 2];
+      const x = randomArray(144, random);
+      const inputs = tf.tensor4d(x, xShape);
+      const dw = depthwiseByHand(x, xShape, dwKernel, dwShape, 'valid', 2);
+      const y = convByHand(dw.data, dw.shape, { ...pw, bias });
+      const relu = y.data.map((v) => Math.max(0, v));
+      assert.ok(relu.some((v) => v > 0) && y.data.some((v) => v < 0), 'the test needs both signs before the ReLU');
+      for (const c of [0, 2]) {
+        const middle = transposedConvByHand(keepChannel(relu, 3, c), y.shape, dw.shape, pw);
+        const expected = transposedDepthwiseByHand(middle, dw.shape, xShape, dwKernel, dwShape, 'valid', 2);
+        assertClose((await deconvolve(tf, model, 'sep', c, inputs)).data, expected, `channel ${c}`);
+      }
+      inputs.dispose();
+      model.dispose();
+    });
+
+    it('GlobalAveragePooling2D (one channel of C units, as the run counts it) spreads each unit evenly over its map; GlobalMaxPooling2D puts it at the first maximum', async () => {
+      const model = tf.sequential({
+        layers: [
+          tf.layers.conv2d({ name: 'conv', inputShape: [2, 2, 1], filters: 2, kernelSize: 1, useBias: false }),
+          tf.layers.globalAveragePooling2d({ name: 'gap' }),
+        ],
+      });
+      model.layers[0].setWeights([tf.tensor4d([2, -1], [1, 1, 1, 2])]);
+      const x = Float32Array.from([1, 5, 3, 5]);
+      const inputs = tf.tensor4d(x, [1, 2, 2, 1]);
+      // Unit 0: mean(2x) = 7 → 7/4 at each position of map 0; unit 1: mean(−x) = −3.5 → −0.875 at
+      // each position of map 1; back through the 1×1 convolution: 2·1.75 + (−1)·(−0.875) = 4.375.
+      assert.deepEqual(Array.from((await deconvolve(tf, model, 'gap', 0, inputs)).data), [4.375, 4.375, 4.375, 4.375]);
+      await assert.rejects(
+        deconvolve(tf, model, 'gap', 1, inputs),
+        (e: unknown) => e instanceof RangeError && /has 1 channels/.test(e.message),
+      );
+      const maxModel = tf.sequential({ layers: [tf.layers.globalMaxPooling2d({ name: 'gmp', inputShape: [2, 2, 1] })] });
+      assert.deepEqual(Array.from((await deconvolve(tf, maxModel, 'gmp', 0, inputs)).data), [0, 5, 0, 0]);
+      inputs.dispose();
+      model.dispose();
+      maxModel.dispose();
+    });
+
+    it('Conv1D and MaxPooling1D on sequences [n, T, C]: the projection has the sequence shape and matches the 2-D computation one row high', async () => {
+      const random = rng(14);
+      const spec: ConvSpec = { kernel: randomArray(3 * 2 * 2, random), kernelShape: [1, 3, 2, 2], bias: randomArray(2, random) };
+      const model = tf.sequential({
+        layers: [
+          tf.layers.conv1d({ name: 'conv', inputShape: [8, 2], filters: 2, kernelSize: 3, activation: 'relu' }),
+          tf.layers.maxPooling1d({ name: 'pool', poolSize: 2 }),
+          tf.layers.globalAveragePooling1d({ name: 'gap' }),
+        ],
+      });
+      model.layers[0].setWeights([tf.tensor3d(spec.kernel, [3, 2, 2]), tf.tensor1d(spec.bias!)]);
+      const xShape: Shape4 = [2, 1, 8, 2];
+      const x = randomArray(32, random);
+      const inputs = tf.tensor3d(x, [2, 8, 2]);
+      const y = convByHand(x, xShape, spec);
+      const relu = y.data.map((v) => Math.max(0, v));
+      for (const c of [0, 1]) {
+        const conv = await deconvolve(tf, model, 'conv', c, inputs);
+        assert.deepEqual(conv.shape, [2, 8, 2]);
+        assertClose(conv.data, transposedConvByHand(keepChannel(relu, 2, c), y.shape, xShape, spec), `conv channel ${c}`);
+      }
+      // Pooling then global averaging (one channel of both units): each pooled value's share, at its window's switch.
+      const atPool = new Float32Array(relu.length);
+      for (let b = 0; b < 2; b++)
+        for (let c = 0; c < 2; c++) {
+          let mean = 0;
+          const switches: number[] = [];
+          for (let o = 0; o < 3; o++) {
+            const first = (b * 6 + 2 * o) * 2 + c;
+            const at = relu[first + 2] > relu[first] ? first + 2 : first;
+            switches.push(at);
+            mean += relu[at] / 3;
+          }
+          for (const at of switches) atPool[at] += mean / 3;
+        }
+      assertClose((await deconvolve(tf, model, 'gap', 0, inputs)).data, transposedConvByHand(atPool, y.shape, xShape, spec), 'pooled');
+      inputs.dispose();
+      model.dispose();
+    });
+
+    it('a layer called twice (shared weights) is passed back through once per call', async () => {
+      const input = tf.input({ shape: [2, 2, 1] });
+      const shared = tf.layers.conv2d({ name: 'shared', filters: 1, kernelSize: 1, useBias: false });
+      const twice = shared.apply(shared.apply(input)) as tf.SymbolicTensor;
+      const top = tf.layers.activation({ name: 'top', activation: 'relu' }).apply(twice) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: top });
+      shared.setWeights([tf.tensor4d([3], [1, 1, 1, 1])]);
+      const inputs = tf.tensor4d([1, -1, 2, 0], [1, 2, 2, 1]);
+      // top = ReLU(9x) = [9, 0, 18, 0]; back through ReLU and both calls: 9 · top.
+      assert.deepEqual(Array.from((await deconvolve(tf, model, 'top', 0, inputs)).data), [81, 0, 162, 0]);
+      await expectDeconvolutionError(deconvolve(tf, model, 'shared', 0, inputs), 'shared', /called once, but it is called 2 times/);
+      inputs.dispose();
+      model.dispose();
+    });
+
+    it('Reshape (an image read as a sequence) is reshaped back: a Conv1D over the image rows projects to the image', async () => {
+      const model = tf.sequential({
+        layers: [
+          tf.layers.reshape({ name: 'rows', inputShape: [2, 2, 1], targetShape: [4, 1] }),
+          tf.layers.conv1d({ name: 'conv', filters: 1, kernelSize: 2, useBias: false }),
+        ],
+      });
+      model.layers[1].setWeights([tf.tensor3d([1, 10], [2, 1, 1])]);
+      const inputs = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+      // y = [1 + 20, 2 + 30, 3 + 40]; back: x[t] = y[t]·1 + y[t − 1]·10.
+      const result = await deconvolve(tf, model, 'conv', 0, inputs);
+      assert.deepEqual(result.shape, [1, 2, 2, 1]);
+      assert.deepEqual(Array.from(result.data), [21, 32 + 210, 43 + 320, 430]);
+      inputs.dispose();
+      model.dispose();
+    });
+
+    it('a nested model (a functional block inside a sequential one, a sequential block inside a functional one) projects as the same layers written flat', async () => {
+      const random = rng(15);
+      const first: ConvSpec = { kernel: randomArray(3 * 3 * 1 * 3, random), kernelShape: [3, 3, 1, 3], bias: randomArray(3, random) };
+      const second: ConvSpec = { kernel: randomArray(3 * 3 * 3 * 2, random), kernelShape: [3, 3, 3, 2], bias: randomArray(2, random) };
+      const flat = tf.sequential({
+        layers: [
+          tf.layers.conv2d({ inputShape: [7, 7, 1], filters: 3, kernelSize: 3, activation: 'relu' }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.conv2d({ name: 'flatTop', filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        ],
+      });
+      setConvWeights(flat.layers[0], first);
+      setConvWeights(flat.layers[2], second);
+      // Functional outer model, sequential block inside.
+      const blockConv = tf.layers.conv2d({ inputShape: [7, 7, 1], filters: 3, kernelSize: 3, activation: 'relu' });
+      const block = tf.sequential({ name: 'block', layers: [blockConv, tf.layers.maxPooling2d({ poolSize: 2 })] });
+      const input = tf.input({ shape: [7, 7, 1] });
+      const topConv = tf.layers.conv2d({ name: 'top', filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' });
+      const outer = tf.model({ inputs: input, outputs: topConv.apply(block.apply(input)) as tf.SymbolicTensor });
+      setConvWeights(blockConv, first);
+      setConvWeights(topConv, second);
+      // Sequential outer model, functional block inside.
+      const innerInput = tf.input({ shape: [7, 7, 1] });
+      const innerConv = tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' });
+      const innerBlock = tf.model({
+        name: 'innerBlock',
+        inputs: innerInput,
+        outputs: tf.layers.maxPooling2d({ poolSize: 2 }).apply(innerConv.apply(innerInput)) as tf.SymbolicTensor,
+      });
+      const seqTop = tf.layers.conv2d({ name: 'seqTop', filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' });
+      const seqOuter = tf.sequential({ layers: [innerBlock, seqTop] });
+      setConvWeights(innerConv, first);
+      setConvWeights(seqTop, second);
+
+      const inputs = tf.tensor4d(randomArray(3 * 49, random), [3, 7, 7, 1]);
+      const before = tf.memory().numTensors;
+      for (const c of [0, 1]) {
+        const expected = (await deconvolve(tf, flat, 'flatTop', c, inputs)).data;
+        assert.ok(
+          expected.some((v) => v !== 0),
+          'the test needs a non-zero projection',
+        );
+        assertClose((await deconvolve(tf, outer, 'top', c, inputs)).data, expected, `functional outer, channel ${c}`);
+        assertClose((await deconvolve(tf, seqOuter, 'seqTop', c, inputs)).data, expected, `sequential outer, channel ${c}`);
+      }
+      // The nested model as the target (a layer of the run): the projection of its output.
+      const pooled = (await deconvolve(tf, flat, flat.layers[1].name, 2, inputs)).data;
+      assertClose((await deconvolve(tf, outer, 'block', 2, inputs)).data, pooled, 'the block itself');
+      assertClose((await deconvolve(tf, seqOuter, 'innerBlock', 2, inputs)).data, pooled, 'the inner block itself');
+      assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+      inputs.dispose();
+      for (const m of [flat, outer, seqOuter]) m.dispose();
+    });
+  });
+
+  it('the deconvolution query answers a sequence model [n, T, C] with projections [n, 1, T, C], the image one row high the views draw', async () => {
+    const random = rng(21);
+    const model = tf.sequential({ layers: [tf.layers.conv1d({ name: 'conv', inputShape: [6, 2], filters: 2, kernelSize: 3 })] });
+    const probeInputs = randomArray(3 * 12, random);
+    // Only what the handler reads of a query context: the run's layer table, its checks, the probe set, tfjs and the model.
+    const context = {
+      manifest: {
+        layers: [
+          { index: 0, name: 'input', className: 'Input', outputShape: [6, 2], channels: 2, parameters: 0 },
+          { index: 1, name: 'conv', className: 'Conv1D', outputShape: [4, 2], channels: 2, parameters: 14 },
+        ],
+      },
+      metricsAt: () => ({}),
+      checkLayer: () => undefined,
+      checkChannel: () => undefined,
+      probe: () => ({ inputs: probeInputs, labels: Int32Array.from([0, 1, 0]) }),
+      subset: () => [0, 2],
+      tf: () => Promise.resolve({ tf }),
+      model: () => Promise.resolve({ model }),
+    } as unknown as QueryContext;
+    const answer = await deconvolutionHandler({ kind: 'deconvolution', layer: 1, channel: 1, epoch: 0, x: { kind: 'all' } }, context);
+    assert.deepEqual(answer.projections.shape, [2, 1, 6, 2]);
+    assert.deepEqual(answer.labels, [0, 0]);
+    const inputs = tf.tensor3d(Float32Array.from([...probeInputs.subarray(0, 12), ...probeInputs.subarray(24, 36)]), [2, 6, 2]);
+    const direct = await deconvolve(tf, model, 'conv', 1, inputs);
+    assert.deepEqual(Array.from(decodeFloat32(answer.projections)), Array.from(direct.data));
+    inputs.dispose();
+    model.dispose();
+  });
+
   describe('refuses, naming the layer, what it cannot project (never a wrong picture)', () => {
     const inputs = () => tf.zeros<tf.Rank.R4>([1, 6, 6, 1]);
 
@@ -415,7 +844,7 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       await expectDeconvolutionError(
         deconvolve(tf, model, 'conv2', 0, x),
         'dense1',
-        /cannot pass back through layer 'dense1' \(Dense\); supported: Conv2D, MaxPooling2D/,
+        /cannot pass back through layer 'dense1' \(Dense\); it passes back through convolutions .*\(docs\/layers\.md\)/,
       );
       x.dispose();
       model.dispose();
@@ -450,15 +879,27 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       model.dispose();
     });
 
-    it('a functional model whose chain branches (a residual Add)', async () => {
+    it('a merge that is not a sum or a concatenation (Multiply), a Concatenate off the channel axis, a nested model called twice', async () => {
       const input = tf.input({ shape: [6, 6, 1] });
       const a = tf.layers.conv2d({ name: 'a', filters: 2, kernelSize: 3, padding: 'same' }).apply(input) as tf.SymbolicTensor;
       const b = tf.layers.conv2d({ name: 'b', filters: 2, kernelSize: 1 }).apply(input) as tf.SymbolicTensor;
-      const sum = tf.layers.add({ name: 'merge' }).apply([a, b]) as tf.SymbolicTensor;
-      const out = tf.layers.conv2d({ name: 'top', filters: 2, kernelSize: 3 }).apply(sum) as tf.SymbolicTensor;
-      const model = tf.model({ inputs: input, outputs: out });
+      const product = tf.layers.multiply({ name: 'gate' }).apply([a, b]) as tf.SymbolicTensor;
+      const top = tf.layers.conv2d({ name: 'top', filters: 2, kernelSize: 3 }).apply(product) as tf.SymbolicTensor;
+      const rows = tf.layers.concatenate({ name: 'rows', axis: 1 }).apply([a, b]) as tf.SymbolicTensor;
+      const innerInput = tf.input({ shape: [6, 6, 2] });
+      const inner = tf.model({
+        name: 'block',
+        inputs: innerInput,
+        outputs: tf.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(innerInput) as tf.SymbolicTensor,
+      });
+      const twice = tf.layers
+        .add({ name: 'twice' })
+        .apply([inner.apply(a) as tf.SymbolicTensor, inner.apply(b) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: [top, rows, twice] });
       const x = inputs();
-      await expectDeconvolutionError(deconvolve(tf, model, 'top', 0, x), 'merge', /branches at layer 'merge' \(Add\), which has 2 inputs/);
+      await expectDeconvolutionError(deconvolve(tf, model, 'top', 0, x), 'gate', /'gate' \(Multiply\)/);
+      await expectDeconvolutionError(deconvolve(tf, model, 'rows', 0, x), 'rows', /channel axis only; layer 'rows' concatenates on axis 1/);
+      await expectDeconvolutionError(deconvolve(tf, model, 'twice', 0, x), 'block', /nested model 'block': it is called more than once/);
       // A branch that leads elsewhere does not matter: 'a' is reached by a single chain.
       const fromA = await deconvolve(tf, model, 'a', 1, x);
       assert.deepEqual(fromA.shape, [1, 6, 6, 1]);

@@ -23,12 +23,7 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
   const { tf } = await ctx.tf();
   const { model } = await ctx.model(q.epoch);
   const per = probe.inputs.length / probe.labels.length;
-  const x = tf.tensor4d(Float32Array.from(gatherRows(probe.inputs, per, indices)), [indices.length, ...m.layers[0].outputShape] as [
-    number,
-    number,
-    number,
-    number,
-  ]);
+  const x = tf.tensor(Float32Array.from(gatherRows(probe.inputs, per, indices)), [indices.length, ...m.layers[0].outputShape]);
   try {
     const d = await deconvolve(tf, model, m.layers[q.layer].name, q.channel, x);
     return {
@@ -37,7 +32,8 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
       epoch: q.epoch,
       inputs: indices,
       labels: indices.map((i) => probe.labels[i]),
-      projections: encodeFloat32(d.shape, d.data),
+      // Sequences [n, T, C] are drawn as images one row high: the views read [n, H, W, C].
+      projections: encodeFloat32(d.shape.length === 3 ? [d.shape[0], 1, d.shape[1], d.shape[2]] : d.shape, d.data),
       min: d.min ?? 0,
       max: d.max ?? 0,
     };
