@@ -18,6 +18,7 @@ import {
   serializeNpy,
 } from '../../src/analysis';
 import { recordTinyRun } from './tinyRun';
+import { readRun } from '../../src/run/store';
 
 // The real command line, dist/cli.js, run as a child process on .npy files written to a temporary
 // folder; every answer is compared with the analysis core called in-process on the same arrays.
@@ -541,6 +542,8 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
       if (runs) rmSync(runs, { recursive: true, force: true });
     });
 
+    const layerName = (index: number): string => readRun(runFolder).manifest.layers[index].name;
+
     /** Writes a report over epochs 0 and 2 and returns the number of answers its summary line counts. */
     function reportAnswers(...extra: string[]): number {
       const out = path.join(dir, 'report.html');
@@ -569,11 +572,13 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
     });
 
     it('rejects a layer the run does not have, listing the layers it could name', function () {
-      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '1:9'], 'no layer 9', '1 conv2d_Conv2D1');
+      // Names come from the manifest: tfjs numbers auto-generated names per process, so they depend on
+      // which tests recorded before this one.
+      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '1:9'], 'no layer 9', `1 ${layerName(1)}`);
     });
 
     it('rejects a layer with one channel (the input, flatten, dense), naming it', function () {
-      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '1:4'], 'layer 4 (flatten_Flatten1', 'one channel');
+      runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '1:4'], `layer 4 (${layerName(4)}`, 'one channel');
       runUsageError(['report', runFolder, '--out', path.join(dir, 'x.html'), '--pairs', '0:2'], 'layer 0 (input', 'one channel');
     });
 
