@@ -65,18 +65,72 @@ export class ModelError extends CodedError {
   }
 }
 
-const TFJS_IMPORTS = /^@tensorflow\/tfjs(-node|-node-gpu)?$/;
+const TFJS_IMPORTS = /^@tensorflow\/tfjs(-node|-node-gpu|-layers)?$/;
 const SHIM_GLOBAL = '__cnnSlicerTfShim';
 
+/** How long an (async) model factory may take before the load fails, by default. */
+export const DEFAULT_MODEL_FACTORY_TIMEOUT_MS = 60_000;
+
+export interface LoadModelOptions {
+  /**
+   * How long the model factory may take to return (or its promise to settle), in milliseconds.
+   * A promise that never settles would otherwise leave nothing for Node to wait on, and the
+   * process would exit 0 without a word.
+   */
+  factoryTimeoutMs?: number;
+}
+
 /** Loads a `.ts`/`.js`/`.mjs`/`.cjs` model module or a layers-format `model.json`. */
-export async function loadModelFile(file: string, tf: Tf): Promise<LoadedModel> {
+export async function loadModelFile(file: string, tf: Tf, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const path = resolve(file);
   if (!existsSync(path)) throw new ModelError(`model file not found: ${path}`);
   if (extname(path).toLowerCase() === '.json') return loadModelJson(path, tf);
-  return loadModule(path, tf);
+  return loadModule(path, tf, options.factoryTimeoutMs ?? DEFAULT_MODEL_FACTORY_TIMEOUT_MS);
 }
 
-async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
+/** Whether `v` looks like a built tf.LayersModel (of any copy of tfjs). */
+function isLayersModel(v: unknown): v is LayersModel {
+  return !!v && typeof v === 'object' && 'layers' in v && typeof (v as LayersModel).predict === 'function';
+}
+
+/**
+ * What a model module hands over, in the ways users write it: a factory (`export function
+ * createModel`, a default export, `module.exports = function`), or a model it built when it loaded
+ * (`module.exports = model`, `export default model`, `export const model`).
+ */
+function modelExport(exports: Record<string, unknown> & Partial<() => unknown>): { factory?: () => unknown; model?: LayersModel } {
+  if (typeof exports === 'function') return { factory: exports as () => unknown };
+  if (isLayersModel(exports)) return { model: exports };
+  for (const key of ['createModel', 'default', 'model']) {
+    const value = exports[key];
+    if (typeof value === 'function') return { factory: value as () => unknown };
+    if (isLayersModel(value)) return { model: value };
+  }
+  return {};
+}
+
+/** The factory's result, or a ModelError when it has not settled within `timeoutMs`. */
+async function withinTimeout(value: unknown, timeoutMs: number, path: string): Promise<unknown> {
+  if (!value || typeof (value as PromiseLike<unknown>).then !== 'function') return value;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new ModelError(
+          `the model factory of ${path} did not return a model within ${timeoutMs / 1000} s: its promise never settled; ` +
+            'check that every await in createModel finishes (a load that never completes, a missing resolve) and that it returns the model',
+        ),
+      );
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve(value), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function loadModule(path: string, tf: Tf, factoryTimeoutMs: number): Promise<LoadedModel> {
   const bundleName = `${path}.cnnslicer-bundle.js`;
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[]; metafile: esbuild.Metafile };
   try {
@@ -138,25 +192,35 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
   const locations = new WeakMap<object, SourceLocation>();
   const shim = instrumentTf(tf, bundleName, locate, locations);
   const exports = evaluate(js, bundleName, path, shim, locate);
-  // `module.exports = function () {...}` (CommonJS) is a factory too.
-  const factory = typeof exports === 'function' ? exports : (exports.createModel ?? exports.default);
-  if (typeof factory !== 'function') {
+  const found = modelExport(exports);
+  if (!found.factory && !found.model) {
     const names = Object.keys(exports).filter((k) => k !== '__esModule');
     throw new ModelError(
-      `${path} exports no model factory: export a function "createModel" (or a default export) that returns a tf.LayersModel` +
+      `${path} exports no model factory: export a function "createModel" (or a default export) that returns a tf.LayersModel, ` +
+        `or the model itself (module.exports = model, export default model, export const model)` +
         (names.length ? `; it exports ${names.join(', ')}` : ''),
     );
   }
-  let model: unknown;
-  try {
-    model = await (factory as () => unknown)();
-  } catch (e) {
-    throw userError('the model factory threw', e, bundleName, locate);
+  let model: unknown = found.model;
+  if (found.factory) {
+    const factory = found.factory;
+    let returned: unknown;
+    try {
+      returned = factory();
+    } catch (e) {
+      throw userError('the model factory threw', e, bundleName, locate);
+    }
+    try {
+      model = await withinTimeout(returned, factoryTimeoutMs, path);
+    } catch (e) {
+      if (ModelError.is(e)) throw e;
+      throw userError('the model factory threw', e, bundleName, locate);
+    }
   }
-  if (!model || typeof model !== 'object' || !('layers' in model) || typeof (model as LayersModel).predict !== 'function') {
+  if (!isLayersModel(model)) {
     throw new ModelError(`the model factory of ${path} did not return a tf.LayersModel (got ${describe(model)})`);
   }
-  const layersModel = model as LayersModel;
+  const layersModel = model;
   if (layersModel.layers.length === 0) {
     throw new ModelError(`the model returned by ${path} has no layers: add layers (tf.layers.*) before returning it`);
   }
@@ -250,6 +314,9 @@ export function expressionStart(text: string, line0: number, column0: number): {
   return { line, column: pos - lineStarts[line] };
 }
 
+/** Layer factories whose every option has a default, so users call them without a config. */
+const OPTIONAL_CONFIG_LAYERS = /^(global(Average|Avg|Max)Pool(ing)?[123]d|(max|average|avg)Pool(ing)?[123]d|upSampling2d)$/;
+
 /**
  * A tf object for the user's code: everything is the engine's tfjs, except that the layer
  * factories (`tf.layers.*`) and `tf.input` note the user-code location of each call.
@@ -273,6 +340,9 @@ function instrumentTf(
     layers[name] =
       typeof fn === 'function' && /^[a-z]/.test(name)
         ? (...args: unknown[]) => {
+            // Keras lets these layers be created without a config; tfjs reads a property of the
+            // missing config and throws inside its constructor ("reading 'dataFormat'").
+            if (args[0] === undefined && OPTIONAL_CONFIG_LAYERS.test(name)) args = [{}, ...args.slice(1)];
             const layer = (fn as (...a: unknown[]) => unknown)(...args);
             const loc = here();
             if (loc && layer && typeof layer === 'object') locations.set(layer, loc);

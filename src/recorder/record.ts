@@ -62,7 +62,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   Math.random = seededRandom(recordSeed(options) ^ 0x5eed);
 
   progress.loading('loading the model');
-  const loaded = await loadModelFile(options.modelFile, tf);
+  const loaded = await loadModelFile(options.modelFile, tf, { factoryTimeoutMs: options.modelFactoryTimeoutMs });
   const datasetSpec = recordDatasetSpec(options, loaded.dataset);
   progress.loading(`loading ${datasetSpec}`);
   const dataset = await loadDataset(parseDatasetSpec(datasetSpec), { signal: options.signal });

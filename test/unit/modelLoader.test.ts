@@ -95,6 +95,61 @@ it('locates model.json layers whose config holds initializers at the layer entry
   for (const l of m.layers) assert.doesNotMatch(lines[l.source!.line - 1], /Zeros|VarianceScaling|GlorotUniform/);
 });
 
+describe('model loader: model modules as users write them', () => {
+  before(async () => {
+    tf.enableProdMode();
+    await tf.setBackend('cpu');
+  });
+
+  it('takes a built model exported with module.exports = model, with globalAveragePooling2d() called without a config', async () => {
+    const m = await loadModelFile(fixture('builtModelCommonJs.js'), tf);
+    assert.deepEqual(
+      m.layers.map((l) => [l.className, l.source?.line]),
+      [
+        ['Conv2D', position('builtModelCommonJs.js', 'tf.layers.conv2d').line],
+        ['GlobalAveragePooling2D', position('builtModelCommonJs.js', 'tf.layers.globalAveragePooling2d').line],
+        ['Dense', position('builtModelCommonJs.js', 'tf.layers.dense').line],
+      ],
+    );
+    assert.deepEqual(m.model.outputs[0].shape, [null, 3]);
+  });
+
+  it('takes a built model as the default export, with maxPooling2d() and globalMaxPooling2d() called without a config', async () => {
+    const m = await loadModelFile(fixture('builtModelDefault.ts'), tf);
+    assert.deepEqual(
+      m.layers.map((l) => [l.className, l.outputShape]),
+      [
+        ['Conv2D', [10, 10, 2]],
+        ['MaxPooling2D', [5, 5, 2]],
+        ['GlobalMaxPooling2D', [2]],
+        ['Dense', [3]],
+      ],
+    );
+  });
+
+  it('takes a built model exported as `export const model`, imported from @tensorflow/tfjs-layers too', async () => {
+    const m = await loadModelFile(fixture('builtModelNamed.ts'), tf);
+    assert.deepEqual(
+      m.layers.map((l) => [l.className, l.source?.line]),
+      [
+        ['Conv1D', position('builtModelNamed.ts', 'layers.conv1d').line],
+        ['GlobalAveragePooling1D', position('builtModelNamed.ts', 'layers.globalAveragePooling1d').line],
+        ['Dense', position('builtModelNamed.ts', 'layers.dense').line],
+      ],
+    );
+  });
+
+  it('fails with a clear message when an async factory never settles, instead of waiting forever', async () => {
+    const started = Date.now();
+    await assert.rejects(loadModelFile(fixture('neverSettles.ts'), tf, { factoryTimeoutMs: 300 }), (e: unknown) => {
+      assert.ok(ModelError.is(e), `expected a ModelError, got ${String(e)}`);
+      assert.match((e as Error).message, /neverSettles\.ts did not return a model within 0\.3 s: its promise never settled/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5000);
+  });
+});
+
 describe('model loader: clear, located errors', () => {
   const fails = async (name: string, pattern: RegExp) => {
     await assert.rejects(loadModelFile(fixture(name), tf), (e: unknown) => {
