@@ -14,7 +14,7 @@ import { loadNpyPair } from './npyPair';
 import { makeSynthetic, SYNTHETIC_DEFAULT_COUNT, SYNTHETIC_MAX_COUNT } from './synthetic';
 
 export { CIFAR10_BATCH_FILES, CIFAR10_CLASS_NAMES, cifar10Folder, loadCifar10 } from './cifar10';
-export { checkAborted, datasetFingerprint, DatasetError, withIdentity } from './dataset';
+export { checkAborted, datasetFingerprint, DatasetError, fitDatasetToModel, inputShapeForModel, withIdentity } from './dataset';
 export type { Dataset, DatasetIdentity } from './dataset';
 export {
   FASHION_MNIST_CLASS_NAMES,

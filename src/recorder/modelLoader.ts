@@ -48,6 +48,8 @@ export interface LoadedModel {
   /** `export const dataset = 'mnist'` (a spec) or a loader function, when the file exports one. */
   dataset?: string | (() => unknown);
   training?: ModelTrainingSettings;
+  /** `export const classificationOutput = '<layer name>'`: which output of a multi-output model the label measures read. */
+  classificationOutput?: string;
   /** The files the bundle was built from (model file first), for fingerprints and watching. */
   sourceFiles: string[];
 }
@@ -99,7 +101,7 @@ function isLayersModel(v: unknown): v is LayersModel {
  * (`module.exports = model`, `export default model`, `export const model`).
  */
 function modelExport(exports: Record<string, unknown> & Partial<() => unknown>): { factory?: () => unknown; model?: LayersModel } {
-  if (typeof exports === 'function') return { factory: exports as () => unknown };
+  if (typeof exports === 'function') return { factory: exports };
   if (isLayersModel(exports)) return { model: exports };
   for (const key of ['createModel', 'default', 'model']) {
     const value = exports[key];
@@ -235,6 +237,7 @@ async function loadModule(path: string, tf: Tf, factoryTimeoutMs: number): Promi
         ? (exports.dataset as string | (() => unknown))
         : undefined,
     training: typeof exports.training === 'object' && exports.training ? exports.training : undefined,
+    classificationOutput: typeof exports.classificationOutput === 'string' ? exports.classificationOutput : undefined,
     sourceFiles: [path, ...sourceFiles.filter((p) => p !== path)],
   };
 }
