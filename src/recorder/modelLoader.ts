@@ -14,6 +14,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import Module, { SourceMap, SourceMapPayload } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
+import { type Node as JsonNode, parseTree } from 'jsonc-parser';
 import type * as tfType from '@tensorflow/tfjs';
 import { CodedError, hasErrorCode } from '../analysis';
 import { RunLayer } from '../run/format';
@@ -382,6 +383,35 @@ export function layerTable(model: LayersModel, locationOf: (layer: object) => So
   });
 }
 
+/**
+ * Where each layer's entry starts in a model.json text, by layer name: the character offset of its
+ * `"class_name"` key (of its `{` when it has none). Found on the parsed tree, not line by line, so
+ * converter output written on one line gets a column per layer; an entry is an object in a
+ * `"layers"` array whose `config` has a `"name"` (the first entry of a name wins, so a nested
+ * model's layers keep theirs).
+ */
+export function layerEntryOffsets(text: string): Map<string, number> {
+  const offsets = new Map<string, number>();
+  const root = parseTree(text);
+  const visit = (node: JsonNode, inLayers: boolean): void => {
+    if (node.type === 'object') {
+      const property = (key: string) => node.children?.find((p) => p.children?.[0]?.value === key);
+      const name = property('config')?.children?.[1]?.children?.find((p) => p.children?.[0]?.value === 'name')?.children?.[1];
+      if (inLayers && typeof name?.value === 'string' && !offsets.has(name.value)) {
+        offsets.set(name.value, property('class_name')?.offset ?? node.offset);
+      }
+      for (const p of node.children ?? []) {
+        const value = p.children?.[1];
+        if (value) visit(value, p.children?.[0]?.value === 'layers' && value.type === 'array');
+      }
+    } else if (node.type === 'array') {
+      for (const element of node.children ?? []) visit(element, inLayers);
+    }
+  };
+  if (root) visit(root, false);
+  return offsets;
+}
+
 /** Loads a TensorFlow.js layers-format model.json (topology, and weights when its files exist). */
 async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
   const text = readFileSync(path, 'utf8');
@@ -419,23 +449,15 @@ async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
   } catch (e) {
     throw new ModelError(`${path}: cannot build the model: ${(e as Error).message}`);
   }
-  const lines = text.split('\n');
+  const entries = layerEntryOffsets(text);
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
   const lineOf = (name: string): SourceLocation | undefined => {
-    const needle = new RegExp(`"name"\\s*:\\s*"${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`);
-    let i = lines.findIndex((l) => needle.test(l));
-    if (i < 0) return undefined;
-    // The entry of a layer starts at its "class_name"; its "name" sits in the config below it,
-    // indented deeper. Initializers inside the config have a "class_name" too, indented at least
-    // as deep as "name": those are skipped.
-    const indent = (l: string) => l.search(/\S/);
-    const nameIndent = indent(lines[i]);
-    for (let k = i; k >= Math.max(0, i - 60); k--) {
-      if (/"class_name"\s*:/.test(lines[k]) && (k === i || indent(lines[k]) < nameIndent)) {
-        i = k;
-        break;
-      }
-    }
-    return { file: path, line: i + 1, column: lines[i].search(/\S/) + 1 };
+    const offset = entries.get(name);
+    if (offset === undefined) return undefined;
+    let line = 0;
+    while (line + 1 < lineStarts.length && lineStarts[line + 1] <= offset) line++;
+    return { file: path, line: line + 1, column: offset - lineStarts[line] + 1 };
   };
   return { model, layers: layerTable(model, (layer) => lineOf((layer as { name: string }).name)), sourceFiles: [path] };
 }

@@ -8,7 +8,7 @@
  * (modelFacts.ts), training and its callbacks (training.ts, callbacks.ts), the epoch summaries
  * (measure.ts), the checkpoint bytes (checkpoint.ts), and the run folder writer (src/run/writer.ts).
  */
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { gatherRows, indicesByClass, npyFromFloat32, seededRandom, serializeNpy } from '../analysis';
 import { ComputePool } from '../compute/pool';
@@ -67,7 +67,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   const datasetSpec = recordDatasetSpec(options, loaded.dataset);
   progress.loading(`loading ${datasetSpec}`);
   const dataset = fitDatasetToModel(
-    await loadDataset(parseDatasetSpec(datasetSpec), { signal: options.signal }),
+    await loadDataset(parseDatasetSpec(datasetSpec), { signal: options.signal, modelFolder: dirname(resolve(options.modelFile)) }),
     loaded.model.inputs[0].shape.slice(1),
   );
   checkInputShape(loaded, dataset);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadModelFile, ModelError } from '../../src/recorder/modelLoader';
 
@@ -93,6 +94,34 @@ it('locates model.json layers whose config holds initializers at the layer entry
   const conv1 = m.layers.find((l) => l.name === 'conv1')!;
   assert.match(lines[conv1.source!.line - 1], /"class_name": "Conv2D"/);
   for (const l of m.layers) assert.doesNotMatch(lines[l.source!.line - 1], /Zeros|VarianceScaling|GlorotUniform/);
+});
+
+it('locates each layer of a one-line converted model.json by line and column', async () => {
+  const pretty = readFileSync(fixture('model.json'), 'utf8');
+  const oneLine = JSON.stringify(JSON.parse(pretty));
+  const folder = mkdtempSync(join(tmpdir(), 'cnn-slicer-onelinejson-'));
+  try {
+    const file = join(folder, 'model.json');
+    writeFileSync(file, oneLine);
+    const m = await loadModelFile(file, tf);
+    // The oracle: the pretty-printed file's entry lines (tested above) say which "class_name" of the
+    // file starts each layer's entry; the one-line file has the same keys in the same order.
+    const prettyModel = await loadModelFile(fixture('model.json'), tf);
+    const prettyLines = pretty.split('\n');
+    const occurrences = (text: string) => [...text.matchAll(/"class_name"/g)].map((x) => x.index);
+    const oneLineKeys = occurrences(oneLine);
+    const expected = prettyModel.layers.map((l) => {
+      const before = prettyLines.slice(0, l.source!.line - 1).join('\n');
+      return { line: 1, column: oneLineKeys[occurrences(before).length] + 1 };
+    });
+    assert.deepEqual(
+      m.layers.map((l) => ({ line: l.source?.line, column: l.source?.column })),
+      expected,
+    );
+    assert.equal(new Set(expected.map((e) => e.column)).size, m.layers.length, 'every layer has its own column');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 describe('model loader: model modules as users write them', () => {
