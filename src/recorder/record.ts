@@ -14,7 +14,7 @@ import { gatherRows, indicesByClass, npyFromFloat32, seededRandom, serializeNpy 
 import { ComputePool } from '../compute/pool';
 import { Dataset, fitDatasetToModel, loadDataset, parseDatasetSpec, splitDataset } from '../data/datasets';
 import { RunWriteError } from '../run/files';
-import { EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, RunSettings } from '../run/format';
+import { channelsOf, EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, RunSettings } from '../run/format';
 import { defaultRunsFolder, makeRunId } from '../run/paths';
 import { isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
@@ -96,6 +96,8 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
     indices: probe.indices,
   });
   const layers = outputLayerLast(recordedLayers(loaded), output.layer, loaded.model);
+  // A dimension the model leaves open (a sequence of any length) is the dataset's at layer 0.
+  layers[0] = { ...layers[0], outputShape: train.shape, channels: channelsOf(train.shape) };
   writer.begin({
     model: {
       file: resolve(options.modelFile),

@@ -151,6 +151,14 @@ describe('recording models as users write them', function () {
     assert.equal(readRun(r.folder).metrics.at(-1)!.layers[0].channelBits.length, 2);
   });
 
+  it('records a Conv1D model that takes sequences of any length: layer 0 has the length of the data', async () => {
+    const r = await record('conv1dAnyLength.ts', npyPair('anyLength', 90, [20, 2], 3), { epochs: 1 });
+    assert.deepEqual(r.manifest.dataset.inputShape, [20, 2]);
+    assert.deepEqual(r.manifest.layers[0].outputShape, [20, 2]);
+    assert.equal(r.manifest.status, 'completed');
+    assert.ok(typeof readRun(r.folder).metrics.at(-1)!.layers[0].interSampleBits === 'number');
+  });
+
   it('names the file shape, the model shape and the fix when a .npy array fits no reshaping of the model input', async () => {
     await assert.rejects(record('conv1dText.ts', npyPair('long', 30, [30], 3, 48)), (e: unknown) => {
       assert.ok(DatasetError.is(e), String(e));
