@@ -14,7 +14,6 @@ import { readFileSync, existsSync } from 'node:fs';
 import Module, { SourceMap, SourceMapPayload } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
-import { type Node as JsonNode, parseTree } from 'jsonc-parser';
 import type * as tfType from '@tensorflow/tfjs';
 import { CodedError, hasErrorCode } from '../analysis';
 import { RunLayer } from '../run/format';
@@ -383,32 +382,86 @@ export function layerTable(model: LayersModel, locationOf: (layer: object) => So
   });
 }
 
+/** A JSON value with where it starts in its text: objects keep each key's offset too. */
+type JsonAt =
+  | { kind: 'object'; offset: number; entries: { key: string; keyOffset: number; value: JsonAt }[] }
+  | { kind: 'array'; offset: number; items: JsonAt[] }
+  | { kind: 'string'; offset: number; value: string }
+  | { kind: 'other'; offset: number };
+
+/**
+ * Parses JSON text that `JSON.parse` has accepted into values with their character offsets (a
+ * small reader of its own: jsonc-parser's default build does not bundle into the recorder).
+ */
+function parseJsonAt(text: string): JsonAt {
+  let pos = 0;
+  const space = () => {
+    while (pos < text.length && /\s/.test(text[pos])) pos++;
+  };
+  const string = (): string => {
+    const start = pos++;
+    while (text[pos] !== '"') pos += text[pos] === '\\' ? 2 : 1;
+    pos++;
+    return JSON.parse(text.slice(start, pos)) as string;
+  };
+  const value = (): JsonAt => {
+    space();
+    const offset = pos;
+    if (text[pos] === '{') {
+      pos++;
+      const entries: { key: string; keyOffset: number; value: JsonAt }[] = [];
+      for (space(); text[pos] !== '}'; space()) {
+        if (text[pos] === ',') pos++;
+        space();
+        const keyOffset = pos;
+        const key = string();
+        space();
+        pos++; // the colon
+        entries.push({ key, keyOffset, value: value() });
+      }
+      pos++;
+      return { kind: 'object', offset, entries };
+    }
+    if (text[pos] === '[') {
+      pos++;
+      const items: JsonAt[] = [];
+      for (space(); text[pos] !== ']'; space()) {
+        if (text[pos] === ',') pos++;
+        items.push(value());
+      }
+      pos++;
+      return { kind: 'array', offset, items };
+    }
+    if (text[pos] === '"') return { kind: 'string', offset, value: string() };
+    while (pos < text.length && !/[\s,\]}]/.test(text[pos])) pos++;
+    return { kind: 'other', offset };
+  };
+  return value();
+}
+
 /**
  * Where each layer's entry starts in a model.json text, by layer name: the character offset of its
- * `"class_name"` key (of its `{` when it has none). Found on the parsed tree, not line by line, so
- * converter output written on one line gets a column per layer; an entry is an object in a
+ * `"class_name"` key (of its `{` when it has none). Found on the parsed values, not line by line,
+ * so converter output written on one line gets a column per layer; an entry is an object in a
  * `"layers"` array whose `config` has a `"name"` (the first entry of a name wins, so a nested
  * model's layers keep theirs).
  */
 export function layerEntryOffsets(text: string): Map<string, number> {
   const offsets = new Map<string, number>();
-  const root = parseTree(text);
-  const visit = (node: JsonNode, inLayers: boolean): void => {
-    if (node.type === 'object') {
-      const property = (key: string) => node.children?.find((p) => p.children?.[0]?.value === key);
-      const name = property('config')?.children?.[1]?.children?.find((p) => p.children?.[0]?.value === 'name')?.children?.[1];
-      if (inLayers && typeof name?.value === 'string' && !offsets.has(name.value)) {
-        offsets.set(name.value, property('class_name')?.offset ?? node.offset);
+  const visit = (node: JsonAt, inLayers: boolean): void => {
+    if (node.kind === 'object') {
+      const entry = (key: string) => node.entries.find((e) => e.key === key);
+      const config = entry('config')?.value;
+      const name = config?.kind === 'object' ? config.entries.find((e) => e.key === 'name')?.value : undefined;
+      if (inLayers && name?.kind === 'string' && !offsets.has(name.value)) {
+        offsets.set(name.value, entry('class_name')?.keyOffset ?? node.offset);
       }
-      for (const p of node.children ?? []) {
-        const value = p.children?.[1];
-        if (value) visit(value, p.children?.[0]?.value === 'layers' && value.type === 'array');
-      }
-    } else if (node.type === 'array') {
-      for (const element of node.children ?? []) visit(element, inLayers);
+      for (const e of node.entries) visit(e.value, e.key === 'layers' && e.value.kind === 'array');
+    } else if (node.kind === 'array') {
+      for (const item of node.items) visit(item, inLayers);
     }
   };
-  if (root) visit(root, false);
+  visit(parseJsonAt(text), false);
   return offsets;
 }
 
