@@ -64,9 +64,10 @@ function compiledLossOf(model: tfType.LayersModel, index: number): unknown {
  * - Otherwise the settings' optimizer and learning rate, with the model's own loss when it compiled
  *   one, else the loss of its output: categorical cross-entropy on softmax scores, softmax
  *   cross-entropy on logits, binary cross-entropy on one sigmoid unit, mean squared error from
- *   the label's value on one unit of another kind.
- * @throws ModelError for an output that gives no class scores and that nothing says how to train
- * (several units, not compiled by the model file) when there are epochs to train.
+ *   the label's value on one unit of another kind (a regression); an output of several values that
+ *   are not class scores is not trained (epochs 0 only).
+ * @throws ModelError for an output of several values that are not class scores (an embedding)
+ * when there are epochs to train: class labels are no target for it.
  */
 export function planTraining(
   tf: typeof tfType,
@@ -75,6 +76,13 @@ export function planTraining(
   settings: Pick<RunSettings, 'optimizer' | 'learningRate' | 'epochs'>,
   overrides: { optimizer: boolean; learningRate: boolean },
 ): TrainingPlan {
+  if (output.kind === 'none' && output.units !== 1 && settings.epochs > 0) {
+    throw new ModelError(
+      `the output ${output.layer} gives ${output.units} values per input, not a score per class, so the class labels give it nothing to train towards; ` +
+        `record it with --epochs 0 to measure the model as it is, end it in dense({ units: <classes>, activation: 'softmax' }), ` +
+        `or, with several outputs, name the classification one with export const classificationOutput = '<layer name>'`,
+    );
+  }
   const several = model.outputs.length > 1;
   const fitModel = several ? tf.model({ inputs: model.inputs, outputs: model.outputs[output.outputIndex] }) : model;
   const targets: TrainingTargets = output.kind === 'binary' ? 'binary' : output.kind === 'none' ? 'label' : 'one-hot';
@@ -107,18 +115,22 @@ export function planTraining(
     else if (output.kind === 'logits') loss = tf.losses.softmaxCrossEntropy;
     else if (output.kind === 'binary') loss = 'binaryCrossentropy';
     else if (output.units === 1) loss = 'meanSquaredError';
-    else if (settings.epochs > 0) {
-      throw new ModelError(
-        `the output ${output.layer} gives ${output.units} values per input, not class scores, and the model file does not compile the model: ` +
-          'nothing says what to train it towards; compile it with its loss in the model file (the targets are the integer labels, shape [N, 1]), or record with --epochs 0',
-      );
-    }
+  }
+  if (loss === undefined) {
+    // Several values per input and no epoch to train (checked above): measured as it is.
+    return {
+      fitModel,
+      targets,
+      training: { compiledBy: 'settings', optimizer: name, loss: 'none' },
+      optimizer: name,
+      learningRate: settings.learningRate,
+    };
   }
   fitModel.compile({ optimizer, loss: loss as string, metrics: targets === 'label' ? [] : ['accuracy'] });
   return {
     fitModel,
     targets,
-    training: { compiledBy: 'settings', optimizer: name, loss: lossName(loss ?? 'none') },
+    training: { compiledBy: 'settings', optimizer: name, loss: lossName(loss) },
     optimizer: name,
     learningRate: settings.learningRate,
   };

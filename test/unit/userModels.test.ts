@@ -4,11 +4,12 @@
  * from `.npy` files.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { npyFromFloat32, parseNpy, seededRandom, serializeNpy } from '../../src/analysis';
 import { DatasetError } from '../../src/data/datasets';
+import { ModelError } from '../../src/recorder/modelLoader';
 import { RecordOptions, recordRun } from '../../src/recorder/record';
 import { validateManifest } from '../../src/run/format';
 import { readRun } from '../../src/run/store';
@@ -96,6 +97,24 @@ describe('recording models as users write them', function () {
       );
       assert.ok(e.layers.every((l) => typeof l.interSampleBits === 'number' && l.channelBits.every((b) => b !== null)));
     }
+  });
+
+  it('measures an embedding output (several values, not class scores) as it is at epoch 0, and refuses to train it on class labels before making a run', async () => {
+    const dataset = npyPair('embedding', 60, [6], 3);
+    const r = await record('embedding.ts', dataset, { epochs: 0 });
+    assert.equal(r.manifest.status, 'completed');
+    assert.deepEqual(r.manifest.epochs, [0]);
+    assert.match(r.manifest.output?.labelMeasuresAbsent ?? '', /gives 4 tanh values per input/);
+    const runsBefore = readdirSync(join(root, 'runs')).length;
+    await assert.rejects(record('embedding.ts', dataset, { epochs: 1 }), (e: unknown) => {
+      assert.ok(ModelError.is(e), String(e));
+      assert.match(
+        (e as Error).message,
+        /gives 4 values per input, not a score per class, so the class labels give it nothing to train towards; record it with --epochs 0/,
+      );
+      return true;
+    });
+    assert.equal(readdirSync(join(root, 'runs')).length, runsBefore, 'no run folder is left behind');
   });
 
   it("trains with the model's own compile() (SGD, learning rate 0.05) and says so, unless the settings name an optimizer", async () => {
