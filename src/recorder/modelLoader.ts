@@ -3,12 +3,13 @@
  * the user's source every layer was created (recording issue: "every layer knows its source
  * location"). Runs in the recorder / analysis child processes, never in the extension host.
  *
- * TypeScript and JavaScript modules are bundled on the fly with esbuild; both `@tensorflow/tfjs`
- * and `@tensorflow/tfjs-node` resolve to a shim that hands out the engine's tfjs, with the layer
- * factories wrapped to capture a stack trace. The trace is mapped through esbuild's source map to
+ * TypeScript and JavaScript modules are bundled on the fly with esbuild; `@tensorflow/tfjs`,
+ * `-node`, `-node-gpu`, `-layers` and `-core` all resolve to a shim that hands out the engine's tfjs,
+ * with the layer factories wrapped to capture a stack trace (and to give the factories Keras lets
+ * users call without a config an empty one). The trace is mapped through esbuild's source map to
  * the user's file, line and column (1-based, as editors show them), so locations are right for
- * models written across several functions and files. A layers-format model.json gets the line of
- * each layer's entry.
+ * models written across several functions and files. A module may export a factory or a model it
+ * built (docs/models.md). A layers-format model.json gets the line and column of each layer's entry.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import Module, { SourceMap, SourceMapPayload } from 'node:module';
@@ -67,7 +68,7 @@ export class ModelError extends CodedError {
   }
 }
 
-const TFJS_IMPORTS = /^@tensorflow\/tfjs(-node|-node-gpu|-layers)?$/;
+const TFJS_IMPORTS = /^@tensorflow\/tfjs(-node|-node-gpu|-layers|-core)?$/;
 const SHIM_GLOBAL = '__cnnSlicerTfShim';
 
 /** How long an (async) model factory may take before the load fails, by default. */
