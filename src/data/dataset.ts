@@ -97,3 +97,52 @@ export function messageOf(e: unknown): string {
 export function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
+
+/** The dimensions of a shape that are not 1 (a `null` — a dimension the model leaves open — is kept). */
+function withoutOnes<T extends number | null>(shape: readonly T[]): T[] {
+  return shape.filter((d) => d !== 1);
+}
+
+/**
+ * The per-input shape a model with input shape `modelShape` (without the batch axis, `null` for a
+ * dimension it leaves open) takes the inputs of `dataShape` as, without moving a value: the same
+ * shape; the same dimensions with axes of size 1 added or removed (`[100, 1, 1]` for a sequence
+ * model's `[100]`, `[28, 28, 1]` for a model's `[28, 28]`); or all values as one vector for a model
+ * that takes `[D]`. Undefined when none fits.
+ */
+export function inputShapeForModel(dataShape: readonly number[], modelShape: readonly (number | null)[]): number[] | undefined {
+  const fits = (data: readonly number[]) => data.length === modelShape.length && modelShape.every((m, i) => m === null || m === data[i]);
+  if (fits(dataShape)) return [...dataShape];
+  const data = withoutOnes(dataShape);
+  const model = withoutOnes(modelShape);
+  if (data.length === model.length && model.every((m, i) => m === null || m === data[i])) {
+    let next = 0;
+    return modelShape.map((m) => (m === 1 ? 1 : data[next++]));
+  }
+  const size = dataShape.reduce((a, b) => a * b, 1);
+  if (modelShape.length === 1 && (modelShape[0] === null || modelShape[0] === size)) return [size];
+  return undefined;
+}
+
+/**
+ * `ds` with the per-input shape its model takes (a new object sharing the arrays; the identity is
+ * the loaded data's), so `[N, 100]` token ids stay sequences of 100 for a Conv1D model instead of
+ * becoming 1×100 images. A dataset that does not fit is returned as it is (the model's input check
+ * names both shapes), except one read from a `.npy` file of another rank, whose error names the
+ * file's shape, the model's, and the shape to save.
+ * @throws DatasetError for a `.npy` dataset that no reshaping fits to the model.
+ */
+export function fitDatasetToModel<D extends ImageDataset>(ds: D, modelShape: readonly (number | null)[]): D {
+  const [n, ...dataShape] = ds.shape;
+  const shape = inputShapeForModel(dataShape, modelShape);
+  if (shape) return { ...ds, shape: [n, ...shape] };
+  if (ds.fileShape) {
+    const model = modelShape.map((d) => d ?? 'any');
+    throw new DatasetError(
+      `${ds.name}: the file holds inputs of shape (${ds.fileShape.join(', ')}), one [${ds.fileShape.slice(1).join(', ')}] per input, ` +
+        `but the model takes [${model.join(', ')}]; save the array with shape (${[ds.fileShape[0], ...model].join(', ')}), ` +
+        `or give the model's first layer inputShape: [${ds.fileShape.slice(1).join(', ')}]`,
+    );
+  }
+  return ds;
+}

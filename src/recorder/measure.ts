@@ -19,6 +19,8 @@ export interface MeasureContext {
   probeLabels: Int32Array;
   probeByClass: number[][];
   classes: number;
+  /** Class scores `[n, classes]` from the last layer's values when they are not that already (src/recorder/outputs.ts). */
+  classScores?: (finalOutput: Float32Array) => Float32Array;
   pool: ComputePool;
   /** Accumulated per epoch: forward passes, channel entropies, inter-sample entropies (ms). */
   timings: { forward: number; channels: number; inter: number };
@@ -52,7 +54,7 @@ export async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetr
     t0 = performance.now();
   }
   if (inFlight) layerMetrics.push(await inFlight);
-  const scores = finalOutput!.data;
+  const scores = ctx.classScores?.(finalOutput!.data) ?? finalOutput!.data;
   const predicted = argmaxRows(scores, n, ctx.classes);
   const confusion = confusionMatrix(ctx.probeLabels, predicted, ctx.classes);
   const le = labelEntropies(confusion);

@@ -9,7 +9,7 @@ import type { Dataset } from '../data/datasets';
 import type { RunLayer } from '../run/format';
 import { LoadedModel, ModelError } from './modelLoader';
 
-/** Throws a located ModelError when the model cannot take the dataset's inputs or predict its classes. */
+/** Throws a located ModelError when the model cannot take the dataset's inputs (its outputs are checked by src/recorder/outputs.ts). */
 export function checkInputShape(loaded: LoadedModel, dataset: Dataset): void {
   const modelShape = loaded.model.inputs[0].shape.slice(1);
   const dataShape = dataset.shape.slice(1);
@@ -20,12 +20,6 @@ export function checkInputShape(loaded: LoadedModel, dataset: Dataset): void {
       `the model's input shape [${modelShape.map((v) => v ?? 'any').join(', ')}] does not fit the ${dataset.name} inputs [${dataShape.join(', ')}]; ` +
         `set inputShape: [${dataShape.join(', ')}] on the first layer or choose another dataset`,
       first?.source,
-    );
-  }
-  const units = loaded.model.outputs[0].shape[loaded.model.outputs[0].shape.length - 1];
-  if (units !== dataset.classNames.length) {
-    throw new ModelError(
-      `the model ends in ${units} units but ${dataset.name} has ${dataset.classNames.length} classes; make the last layer dense({ units: ${dataset.classNames.length}, activation: 'softmax' })`,
     );
   }
 }

@@ -3,12 +3,13 @@
  * the user's source every layer was created (recording issue: "every layer knows its source
  * location"). Runs in the recorder / analysis child processes, never in the extension host.
  *
- * TypeScript and JavaScript modules are bundled on the fly with esbuild; both `@tensorflow/tfjs`
- * and `@tensorflow/tfjs-node` resolve to a shim that hands out the engine's tfjs, with the layer
- * factories wrapped to capture a stack trace. The trace is mapped through esbuild's source map to
+ * TypeScript and JavaScript modules are bundled on the fly with esbuild; `@tensorflow/tfjs`,
+ * `-node`, `-node-gpu`, `-layers` and `-core` all resolve to a shim that hands out the engine's tfjs,
+ * with the layer factories wrapped to capture a stack trace (and to give the factories Keras lets
+ * users call without a config an empty one). The trace is mapped through esbuild's source map to
  * the user's file, line and column (1-based, as editors show them), so locations are right for
- * models written across several functions and files. A layers-format model.json gets the line of
- * each layer's entry.
+ * models written across several functions and files. A module may export a factory or a model it
+ * built (docs/models.md). A layers-format model.json gets the line and column of each layer's entry.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import Module, { SourceMap, SourceMapPayload } from 'node:module';
@@ -48,6 +49,8 @@ export interface LoadedModel {
   /** `export const dataset = 'mnist'` (a spec) or a loader function, when the file exports one. */
   dataset?: string | (() => unknown);
   training?: ModelTrainingSettings;
+  /** `export const classificationOutput = '<layer name>'`: which output of a multi-output model the label measures read. */
+  classificationOutput?: string;
   /** The files the bundle was built from (model file first), for fingerprints and watching. */
   sourceFiles: string[];
 }
@@ -65,18 +68,72 @@ export class ModelError extends CodedError {
   }
 }
 
-const TFJS_IMPORTS = /^@tensorflow\/tfjs(-node|-node-gpu)?$/;
+const TFJS_IMPORTS = /^@tensorflow\/tfjs(-node|-node-gpu|-layers|-core)?$/;
 const SHIM_GLOBAL = '__cnnSlicerTfShim';
 
+/** How long an (async) model factory may take before the load fails, by default. */
+export const DEFAULT_MODEL_FACTORY_TIMEOUT_MS = 60_000;
+
+export interface LoadModelOptions {
+  /**
+   * How long the model factory may take to return (or its promise to settle), in milliseconds.
+   * A promise that never settles would otherwise leave nothing for Node to wait on, and the
+   * process would exit 0 without a word.
+   */
+  factoryTimeoutMs?: number;
+}
+
 /** Loads a `.ts`/`.js`/`.mjs`/`.cjs` model module or a layers-format `model.json`. */
-export async function loadModelFile(file: string, tf: Tf): Promise<LoadedModel> {
+export async function loadModelFile(file: string, tf: Tf, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const path = resolve(file);
   if (!existsSync(path)) throw new ModelError(`model file not found: ${path}`);
   if (extname(path).toLowerCase() === '.json') return loadModelJson(path, tf);
-  return loadModule(path, tf);
+  return loadModule(path, tf, options.factoryTimeoutMs ?? DEFAULT_MODEL_FACTORY_TIMEOUT_MS);
 }
 
-async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
+/** Whether `v` looks like a built tf.LayersModel (of any copy of tfjs). */
+function isLayersModel(v: unknown): v is LayersModel {
+  return !!v && typeof v === 'object' && 'layers' in v && typeof (v as LayersModel).predict === 'function';
+}
+
+/**
+ * What a model module hands over, in the ways users write it: a factory (`export function
+ * createModel`, a default export, `module.exports = function`), or a model it built when it loaded
+ * (`module.exports = model`, `export default model`, `export const model`).
+ */
+function modelExport(exports: Record<string, unknown> & Partial<() => unknown>): { factory?: () => unknown; model?: LayersModel } {
+  if (typeof exports === 'function') return { factory: exports };
+  if (isLayersModel(exports)) return { model: exports };
+  for (const key of ['createModel', 'default', 'model']) {
+    const value = exports[key];
+    if (typeof value === 'function') return { factory: value as () => unknown };
+    if (isLayersModel(value)) return { model: value };
+  }
+  return {};
+}
+
+/** The factory's result, or a ModelError when it has not settled within `timeoutMs`. */
+async function withinTimeout(value: unknown, timeoutMs: number, path: string): Promise<unknown> {
+  if (!value || typeof (value as PromiseLike<unknown>).then !== 'function') return value;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new ModelError(
+          `the model factory of ${path} did not return a model within ${timeoutMs / 1000} s: its promise never settled; ` +
+            'check that every await in createModel finishes (a load that never completes, a missing resolve) and that it returns the model',
+        ),
+      );
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve(value), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function loadModule(path: string, tf: Tf, factoryTimeoutMs: number): Promise<LoadedModel> {
   const bundleName = `${path}.cnnslicer-bundle.js`;
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[]; metafile: esbuild.Metafile };
   try {
@@ -138,25 +195,35 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
   const locations = new WeakMap<object, SourceLocation>();
   const shim = instrumentTf(tf, bundleName, locate, locations);
   const exports = evaluate(js, bundleName, path, shim, locate);
-  // `module.exports = function () {...}` (CommonJS) is a factory too.
-  const factory = typeof exports === 'function' ? exports : (exports.createModel ?? exports.default);
-  if (typeof factory !== 'function') {
+  const found = modelExport(exports);
+  if (!found.factory && !found.model) {
     const names = Object.keys(exports).filter((k) => k !== '__esModule');
     throw new ModelError(
-      `${path} exports no model factory: export a function "createModel" (or a default export) that returns a tf.LayersModel` +
+      `${path} exports no model factory: export a function "createModel" (or a default export) that returns a tf.LayersModel, ` +
+        `or the model itself (module.exports = model, export default model, export const model)` +
         (names.length ? `; it exports ${names.join(', ')}` : ''),
     );
   }
-  let model: unknown;
-  try {
-    model = await (factory as () => unknown)();
-  } catch (e) {
-    throw userError('the model factory threw', e, bundleName, locate);
+  let model: unknown = found.model;
+  if (found.factory) {
+    const factory = found.factory;
+    let returned: unknown;
+    try {
+      returned = factory();
+    } catch (e) {
+      throw userError('the model factory threw', e, bundleName, locate);
+    }
+    try {
+      model = await withinTimeout(returned, factoryTimeoutMs, path);
+    } catch (e) {
+      if (ModelError.is(e)) throw e;
+      throw userError('the model factory threw', e, bundleName, locate);
+    }
   }
-  if (!model || typeof model !== 'object' || !('layers' in model) || typeof (model as LayersModel).predict !== 'function') {
+  if (!isLayersModel(model)) {
     throw new ModelError(`the model factory of ${path} did not return a tf.LayersModel (got ${describe(model)})`);
   }
-  const layersModel = model as LayersModel;
+  const layersModel = model;
   if (layersModel.layers.length === 0) {
     throw new ModelError(`the model returned by ${path} has no layers: add layers (tf.layers.*) before returning it`);
   }
@@ -171,6 +238,7 @@ async function loadModule(path: string, tf: Tf): Promise<LoadedModel> {
         ? (exports.dataset as string | (() => unknown))
         : undefined,
     training: typeof exports.training === 'object' && exports.training ? exports.training : undefined,
+    classificationOutput: typeof exports.classificationOutput === 'string' ? exports.classificationOutput : undefined,
     sourceFiles: [path, ...sourceFiles.filter((p) => p !== path)],
   };
 }
@@ -250,6 +318,9 @@ export function expressionStart(text: string, line0: number, column0: number): {
   return { line, column: pos - lineStarts[line] };
 }
 
+/** Layer factories whose every option has a default, so users call them without a config. */
+const OPTIONAL_CONFIG_LAYERS = /^(global(Average|Avg|Max)Pool(ing)?[123]d|(max|average|avg)Pool(ing)?[123]d|upSampling2d)$/;
+
 /**
  * A tf object for the user's code: everything is the engine's tfjs, except that the layer
  * factories (`tf.layers.*`) and `tf.input` note the user-code location of each call.
@@ -273,6 +344,9 @@ function instrumentTf(
     layers[name] =
       typeof fn === 'function' && /^[a-z]/.test(name)
         ? (...args: unknown[]) => {
+            // Keras lets these layers be created without a config; tfjs reads a property of the
+            // missing config and throws inside its constructor ("reading 'dataFormat'").
+            if (args[0] === undefined && OPTIONAL_CONFIG_LAYERS.test(name)) args = [{}, ...args.slice(1)];
             const layer = (fn as (...a: unknown[]) => unknown)(...args);
             const loc = here();
             if (loc && layer && typeof layer === 'object') locations.set(layer, loc);
@@ -307,6 +381,89 @@ export function layerTable(model: LayersModel, locationOf: (layer: object) => So
       source: locationOf(layer),
     };
   });
+}
+
+/** A JSON value with where it starts in its text: objects keep each key's offset too. */
+type JsonAt =
+  | { kind: 'object'; offset: number; entries: { key: string; keyOffset: number; value: JsonAt }[] }
+  | { kind: 'array'; offset: number; items: JsonAt[] }
+  | { kind: 'string'; offset: number; value: string }
+  | { kind: 'other'; offset: number };
+
+/**
+ * Parses JSON text that `JSON.parse` has accepted into values with their character offsets (a
+ * small reader of its own: jsonc-parser's default build does not bundle into the recorder).
+ */
+function parseJsonAt(text: string): JsonAt {
+  let pos = 0;
+  const space = () => {
+    while (pos < text.length && /\s/.test(text[pos])) pos++;
+  };
+  const string = (): string => {
+    const start = pos++;
+    while (text[pos] !== '"') pos += text[pos] === '\\' ? 2 : 1;
+    pos++;
+    return JSON.parse(text.slice(start, pos)) as string;
+  };
+  const value = (): JsonAt => {
+    space();
+    const offset = pos;
+    if (text[pos] === '{') {
+      pos++;
+      const entries: { key: string; keyOffset: number; value: JsonAt }[] = [];
+      for (space(); text[pos] !== '}'; space()) {
+        if (text[pos] === ',') pos++;
+        space();
+        const keyOffset = pos;
+        const key = string();
+        space();
+        pos++; // the colon
+        entries.push({ key, keyOffset, value: value() });
+      }
+      pos++;
+      return { kind: 'object', offset, entries };
+    }
+    if (text[pos] === '[') {
+      pos++;
+      const items: JsonAt[] = [];
+      for (space(); text[pos] !== ']'; space()) {
+        if (text[pos] === ',') pos++;
+        items.push(value());
+      }
+      pos++;
+      return { kind: 'array', offset, items };
+    }
+    if (text[pos] === '"') return { kind: 'string', offset, value: string() };
+    while (pos < text.length && !/[\s,\]}]/.test(text[pos])) pos++;
+    return { kind: 'other', offset };
+  };
+  return value();
+}
+
+/**
+ * Where each layer's entry starts in a model.json text, by layer name: the character offset of its
+ * `"class_name"` key (of its `{` when it has none). Found on the parsed values, not line by line,
+ * so converter output written on one line gets a column per layer; an entry is an object in a
+ * `"layers"` array whose `config` has a `"name"` (the first entry of a name wins, so a nested
+ * model's layers keep theirs).
+ */
+export function layerEntryOffsets(text: string): Map<string, number> {
+  const offsets = new Map<string, number>();
+  const visit = (node: JsonAt, inLayers: boolean): void => {
+    if (node.kind === 'object') {
+      const entry = (key: string) => node.entries.find((e) => e.key === key);
+      const config = entry('config')?.value;
+      const name = config?.kind === 'object' ? config.entries.find((e) => e.key === 'name')?.value : undefined;
+      if (inLayers && name?.kind === 'string' && !offsets.has(name.value)) {
+        offsets.set(name.value, entry('class_name')?.keyOffset ?? node.offset);
+      }
+      for (const e of node.entries) visit(e.value, e.key === 'layers' && e.value.kind === 'array');
+    } else if (node.kind === 'array') {
+      for (const item of node.items) visit(item, inLayers);
+    }
+  };
+  visit(parseJsonAt(text), false);
+  return offsets;
 }
 
 /** Loads a TensorFlow.js layers-format model.json (topology, and weights when its files exist). */
@@ -346,23 +503,15 @@ async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
   } catch (e) {
     throw new ModelError(`${path}: cannot build the model: ${(e as Error).message}`);
   }
-  const lines = text.split('\n');
+  const entries = layerEntryOffsets(text);
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
   const lineOf = (name: string): SourceLocation | undefined => {
-    const needle = new RegExp(`"name"\\s*:\\s*"${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`);
-    let i = lines.findIndex((l) => needle.test(l));
-    if (i < 0) return undefined;
-    // The entry of a layer starts at its "class_name"; its "name" sits in the config below it,
-    // indented deeper. Initializers inside the config have a "class_name" too, indented at least
-    // as deep as "name": those are skipped.
-    const indent = (l: string) => l.search(/\S/);
-    const nameIndent = indent(lines[i]);
-    for (let k = i; k >= Math.max(0, i - 60); k--) {
-      if (/"class_name"\s*:/.test(lines[k]) && (k === i || indent(lines[k]) < nameIndent)) {
-        i = k;
-        break;
-      }
-    }
-    return { file: path, line: i + 1, column: lines[i].search(/\S/) + 1 };
+    const offset = entries.get(name);
+    if (offset === undefined) return undefined;
+    let line = 0;
+    while (line + 1 < lineStarts.length && lineStarts[line + 1] <= offset) line++;
+    return { file: path, line: line + 1, column: offset - lineStarts[line] + 1 };
   };
   return { model, layers: layerTable(model, (layer) => lineOf((layer as { name: string }).name)), sourceFiles: [path] };
 }

@@ -8,13 +8,13 @@
  * (modelFacts.ts), training and its callbacks (training.ts, callbacks.ts), the epoch summaries
  * (measure.ts), the checkpoint bytes (checkpoint.ts), and the run folder writer (src/run/writer.ts).
  */
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { gatherRows, indicesByClass, npyFromFloat32, seededRandom, serializeNpy } from '../analysis';
 import { ComputePool } from '../compute/pool';
-import { Dataset, loadDataset, parseDatasetSpec, splitDataset } from '../data/datasets';
+import { Dataset, fitDatasetToModel, loadDataset, parseDatasetSpec, splitDataset } from '../data/datasets';
 import { RunWriteError } from '../run/files';
-import { EpochMetrics, LayerEpochMetrics, RunManifest, RunSettings } from '../run/format';
+import { channelsOf, EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, RunSettings } from '../run/format';
 import { defaultRunsFolder, makeRunId } from '../run/paths';
 import { isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
@@ -23,8 +23,9 @@ import { serializeCheckpoint } from './checkpoint';
 import { MeasureContext, measureEpoch } from './measure';
 import { checkInputShape, modelFingerprint, recordedLayers } from './modelFacts';
 import { loadModelFile, ModelError } from './modelLoader';
+import { ChosenOutput, chooseOutput, classScoresOf, withoutLabelMeasures } from './outputs';
 import { recordDatasetSpec, recordedEpochs, RecordOptions, recordSeed, resolveSettings } from './settings';
-import { batchesPerEpoch, compileModel, trainEpoch, TrainingData } from './training';
+import { batchesPerEpoch, planTraining, trainEpoch, TrainingData } from './training';
 
 export type { RecordOptions } from './settings';
 export type { RecordProgress } from './callbacks';
@@ -62,21 +63,41 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   Math.random = seededRandom(recordSeed(options) ^ 0x5eed);
 
   progress.loading('loading the model');
-  const loaded = await loadModelFile(options.modelFile, tf);
+  const loaded = await loadModelFile(options.modelFile, tf, { factoryTimeoutMs: options.modelFactoryTimeoutMs });
   const datasetSpec = recordDatasetSpec(options, loaded.dataset);
   progress.loading(`loading ${datasetSpec}`);
-  const dataset = await loadDataset(parseDatasetSpec(datasetSpec), { signal: options.signal });
+  const dataset = fitDatasetToModel(
+    await loadDataset(parseDatasetSpec(datasetSpec), { signal: options.signal, modelFolder: dirname(resolve(options.modelFile)) }),
+    loaded.model.inputs[0].shape.slice(1),
+  );
   checkInputShape(loaded, dataset);
+  const output = chooseOutput(loaded.model, dataset, {
+    exportedName: loaded.classificationOutput,
+    location: [...loaded.layers].reverse().find((l) => l.source)?.source,
+  });
   const settings = resolveSettings(options, loaded.training);
+  const plan = planTraining(tf, loaded.model, output, settings, {
+    optimizer: (options.optimizer ?? loaded.training?.optimizer) !== undefined,
+    learningRate: (options.learningRate ?? loaded.training?.learningRate) !== undefined,
+  });
+  // The run's settings say what trained the model, the model's own optimizer included.
+  settings.optimizer = plan.optimizer;
+  settings.learningRate = plan.learningRate;
   const { probe, train } = splitSets(dataset, settings, options.trainLimit, log);
+  train.targets = plan.targets;
 
-  const writer = RunWriter.claim(resolve(options.runsFolder ?? defaultRunsFolder(options.modelFile)), makeRunId(options.modelFile));
+  const writer = RunWriter.claim(
+    resolve(options.runsFolder ?? defaultRunsFolder(options.modelFile)),
+    makeRunId(options.modelFile, new Date(), loaded.model.name),
+  );
   const probeFiles = writer.writeProbe({
     inputsNpy: serializeNpy(npyFromFloat32([probe.indices.length, ...train.shape], probe.inputs)),
     labelsNpy: serializeNpy({ dtype: 'int32', shape: [probe.indices.length], data: probe.labels }),
     indices: probe.indices,
   });
-  const layers = recordedLayers(loaded);
+  const layers = outputLayerLast(recordedLayers(loaded), output.layer, loaded.model);
+  // A dimension the model leaves open (a sequence of any length) is the dataset's at layer 0.
+  layers[0] = { ...layers[0], outputShape: train.shape, channels: channelsOf(train.shape) };
   writer.begin({
     model: {
       file: resolve(options.modelFile),
@@ -96,17 +117,29 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
     probe: { size: probe.indices.length, ...probeFiles, classCounts: probe.byClass.map((x) => x.length) },
     settings,
     backend: { name: backend, fallbackReasons },
+    output: {
+      layer: output.layer,
+      kind: output.kind,
+      chosenBy: output.chosenBy,
+      ...(output.labelMeasuresAbsent ? { labelMeasuresAbsent: output.labelMeasuresAbsent } : {}),
+    },
+    training: plan.training,
   });
   hooks.onRunFolder?.(writer.folder, writer.manifest);
   log(`run folder: ${writer.folder}`);
+  log(describeOutput(output, loaded.model.outputs.length));
+  log(
+    plan.training.compiledBy === 'model'
+      ? `training: the model's own compile() — ${plan.optimizer} (learning rate ${plan.learningRate}), loss ${plan.training.loss}`
+      : `training: ${plan.optimizer} (learning rate ${plan.learningRate}) from the settings, loss ${plan.training.loss}`,
+  );
 
   const model = loaded.model;
-  compileModel(tf, model, settings);
   const pool = new ComputePool();
   const cancel = new CancelOnAbort(options.signal);
   const callbacks = new RecordCallbackList([new EventLoopYielder(), cancel, eta, progress]);
   callbacks.setParams({ epochs: settings.epochs, batches: batchesPerEpoch(train.count, settings.batchSize) });
-  callbacks.setModel(model);
+  callbacks.setModel(plan.fitModel);
   // Graph models need one extraction model per layer, built on first use and kept for every epoch.
   const measure: MeasureContext = {
     tf,
@@ -118,13 +151,29 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
     probeLabels: probe.labels,
     probeByClass: probe.byClass,
     classes: train.classes,
+    classScores: classScoresOf(output, train.classes),
     pool,
     timings: { forward: 0, channels: 0, inter: 0 },
   };
 
   let failure: { error: unknown } | undefined;
   try {
-    await recordEpochs({ tf, model, settings, train, measure, writer, callbacks, cancel, progress, hooks, log, now });
+    await recordEpochs({
+      tf,
+      model,
+      fitModel: plan.fitModel,
+      labelMeasures: output.kind !== 'none',
+      settings,
+      train,
+      measure,
+      writer,
+      callbacks,
+      cancel,
+      progress,
+      hooks,
+      log,
+      now,
+    });
   } catch (e) {
     // A full disk is reported as such wherever it surfaced; the writer's own failures already are.
     failure = {
@@ -144,6 +193,10 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
 async function recordEpochs(run: {
   tf: typeof tfType;
   model: tfType.LayersModel;
+  /** The model `fit` trains (the model, or the part of it that ends in the classification output). */
+  fitModel: tfType.LayersModel;
+  /** Whether the output gives class predictions (else the label measures are written as absent). */
+  labelMeasures: boolean;
   settings: RunSettings;
   train: TrainingData;
   measure: MeasureContext;
@@ -164,7 +217,7 @@ async function recordEpochs(run: {
     if (epoch > 0) {
       await callbacks.onEpochBegin(epoch);
       if (cancel.requested) break;
-      logs = await trainEpoch(tf, model, run.train, { epoch, seed: settings.seed, batchSize: settings.batchSize, callbacks });
+      logs = await trainEpoch(tf, run.fitModel, run.train, { epoch, seed: settings.seed, batchSize: settings.batchSize, callbacks });
       // Cancelled during this epoch: its training is partial, so it is not recorded.
       if (cancel.requested) break;
       await callbacks.onEpochEnd(epoch, logs);
@@ -173,14 +226,15 @@ async function recordEpochs(run: {
     const trainMs = now() - trainStart;
     run.progress.recording(epoch);
     const recordStart = now();
-    const metrics: EpochMetrics = await measureEpoch(run.measure, epoch, inputMetrics);
+    const measured: EpochMetrics = await measureEpoch(run.measure, epoch, inputMetrics);
+    const metrics = run.labelMeasures ? measured : withoutLabelMeasures(measured);
     inputMetrics ??= metrics.layers[0];
     metrics.trainLoss = logs.loss;
     metrics.trainAccuracy = logs.accuracy;
     metrics.timingsMs = { ...metrics.timingsMs, train: trainMs, record: now() - recordStart };
     run.writer.appendEpoch(epoch, await serializeCheckpoint(model, tf), metrics);
     run.log(
-      `epoch ${epoch}: loss ${logs.loss?.toFixed(4) ?? '—'}, probe accuracy ${(metrics.probeAccuracy * 100).toFixed(1)}%, record ${(metrics.timingsMs.record / 1000).toFixed(2)} s`,
+      `epoch ${epoch}: loss ${logs.loss?.toFixed(4) ?? '—'}, probe accuracy ${run.labelMeasures ? `${(metrics.probeAccuracy * 100).toFixed(1)}%` : '—'}, record ${(metrics.timingsMs.record / 1000).toFixed(2)} s`,
     );
     run.hooks.onEpoch?.(metrics, run.writer.manifest);
   }
@@ -220,8 +274,8 @@ function splitSets(dataset: Dataset, settings: RunSettings, trainLimit: number |
   for (const note of split.notes ?? []) log(note);
   const trainIndices = trainLimit ? split.trainIndices.subarray(0, trainLimit) : split.trainIndices;
   const probeIndices = Array.from(split.probeIndices);
-  const [, h, w, c] = dataset.shape;
-  const d = h * w * c;
+  const shape = dataset.shape.slice(1);
+  const d = shape.reduce((a, b) => a * b, 1);
   const classes = dataset.classNames.length;
   const probeLabels = Int32Array.from(probeIndices, (i) => dataset.labels[i]);
   return {
@@ -235,8 +289,46 @@ function splitSets(dataset: Dataset, settings: RunSettings, trainLimit: number |
       inputs: Float32Array.from(gatherRows(dataset.inputs, d, Array.from(trainIndices))),
       labels: Int32Array.from(trainIndices, (i) => dataset.labels[i]),
       count: trainIndices.length,
-      shape: [h, w, c],
+      shape,
       classes,
     },
   };
+}
+
+/** One log line saying which output the label measures read and why. */
+function describeOutput(output: ChosenOutput, outputs: number): string {
+  const how =
+    output.chosenBy === 'export'
+      ? ' (named by the classificationOutput export)'
+      : output.chosenBy === 'shape'
+        ? ` (the first of the model's ${outputs} outputs that gives a score per class)`
+        : '';
+  if (output.kind === 'none') return `output ${output.layer}${how}: ${output.labelMeasuresAbsent}`;
+  const kind =
+    output.kind === 'binary'
+      ? 'one sigmoid unit, thresholded at 0.5'
+      : output.kind === 'logits'
+        ? 'a score per class (logits, softmaxed for the measures)'
+        : 'a probability per class';
+  return `output ${output.layer}${how}: ${kind}`;
+}
+
+/**
+ * The run's layers with the output the label measures read last, as the measures take it from the
+ * last layer. Only a multi-output model may have it elsewhere; it moves only when no layer of the
+ * model consumes it, so the list stays in an order in which every layer comes after its inputs.
+ * @throws ModelError when that output feeds other layers.
+ */
+function outputLayerLast(layers: RunLayer[], outputLayer: string, model: tfType.LayersModel): RunLayer[] {
+  const at = layers.findIndex((l) => l.name === outputLayer);
+  if (at === layers.length - 1 || at < 0) return layers;
+  const layer = model.getLayer(outputLayer);
+  const consumed = model.layers.some((other) => other !== layer && other.inboundNodes.some((n) => n.inboundLayers.includes(layer)));
+  if (consumed) {
+    throw new ModelError(
+      `the classification output ${outputLayer} feeds other layers of the model; make it an output no other layer reads, or name another with export const classificationOutput = '<layer name>'`,
+    );
+  }
+  const moved = [...layers.slice(0, at), ...layers.slice(at + 1), layers[at]];
+  return moved.map((l, index) => ({ ...l, index }));
 }

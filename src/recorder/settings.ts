@@ -26,6 +26,8 @@ export interface RecordOptions {
   runsFolder?: string;
   /** Training inputs per epoch (default: all but the probe). */
   trainLimit?: number;
+  /** How long the model file's factory may take to return its model, ms (default 60 s; src/recorder/modelLoader.ts). */
+  modelFactoryTimeoutMs?: number;
   /** Fallbacks for what neither these options nor the model's `training` export set (the editor's settings). */
   defaults?: { epochs?: number; batchSize?: number };
   signal?: AbortSignal;

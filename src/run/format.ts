@@ -40,6 +40,35 @@ export interface RunSettings {
   k: number;
 }
 
+/**
+ * The model output the label measures read (absent in runs recorded before it was written: those
+ * read the model's only output as softmax class scores).
+ */
+export interface RunOutput {
+  /** The name of the layer whose output it is. */
+  layer: string;
+  /**
+   * `softmax`: one probability per class; `logits`: one unnormalised score per class (softmaxed for
+   * the measures); `binary`: one sigmoid unit P(class 1) on a 2-class dataset (thresholded at 0.5);
+   * `none`: no class prediction (a regression or an embedding), see `labelMeasuresAbsent`.
+   */
+  kind: 'softmax' | 'logits' | 'binary' | 'none';
+  /** How it was chosen: the model's only output, the first output of a class-score shape, or named by the model file's `classificationOutput` export. */
+  chosenBy: 'only' | 'shape' | 'export';
+  /** Why probe accuracy, probe loss, the confusion matrix and the label entropies were not measured (kind `none`). */
+  labelMeasuresAbsent?: string;
+}
+
+/** How the model was trained (absent in runs recorded before it was written: the settings' optimizer with categorical cross-entropy). */
+export interface RunTraining {
+  /** `model`: the optimizer, learning rate and loss of the model file's own compile(); `settings`: the recording's settings chose the optimizer. */
+  compiledBy: 'model' | 'settings';
+  /** The optimizer's name (`adam`, `sgd`, …) as trained with; the model's own may be one the settings cannot name. */
+  optimizer: string;
+  /** The loss trained on, by name (`categoricalCrossentropy`, `binaryCrossentropy`, a custom function's name). */
+  loss: string;
+}
+
 export interface RunManifest {
   formatVersion: number;
   id: string;
@@ -52,6 +81,10 @@ export interface RunManifest {
   probe: { size: number; inputsFile: string; labelsFile: string; classCounts: number[] };
   settings: RunSettings;
   backend: { name: string; fallbackReasons: string[] };
+  /** The output the label measures read (absent in older runs: the only output, softmax). */
+  output?: RunOutput;
+  /** Whose compile() trained the model (absent in older runs). */
+  training?: RunTraining;
   /** Recorded epochs, ascending; epoch 0 is the model before training. */
   epochs: number[];
   /** Present when status is failed or interrupted. */
@@ -245,6 +278,23 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
   const backend = c.object(m.backend, 'backend');
   c.string(backend.name, 'backend.name');
   c.array(backend.fallbackReasons, 'backend.fallbackReasons').forEach((r, i) => c.string(r, `fallbackReasons[${i}]`));
+
+  if (m.output !== undefined) {
+    const output = c.object(m.output, 'output');
+    c.string(output.layer, 'output.layer');
+    if (!['softmax', 'logits', 'binary', 'none'].includes(output.kind as string))
+      c.fail('output.kind', `is unknown${quotedIfPlain(output.kind)}`);
+    if (!['only', 'shape', 'export'].includes(output.chosenBy as string))
+      c.fail('output.chosenBy', `is unknown${quotedIfPlain(output.chosenBy)}`);
+    if (output.labelMeasuresAbsent !== undefined) c.string(output.labelMeasuresAbsent, 'output.labelMeasuresAbsent');
+  }
+  if (m.training !== undefined) {
+    const training = c.object(m.training, 'training');
+    if (training.compiledBy !== 'model' && training.compiledBy !== 'settings')
+      c.fail('training.compiledBy', `is unknown${quotedIfPlain(training.compiledBy)}`);
+    c.string(training.optimizer, 'training.optimizer');
+    c.string(training.loss, 'training.loss');
+  }
 
   const epochs = c.array(m.epochs, 'epochs').map((e, i) => c.integer(e, `epochs[${i}]`, 0));
   if (epochs.some((e, i) => i > 0 && e <= epochs[i - 1])) c.fail('epochs', 'is not in ascending order');

@@ -13,14 +13,21 @@ export function defaultRunsFolder(modelFile: string): string {
   return join(dirname(resolve(modelFile)), '.cnnslicer', 'runs');
 }
 
-/** A run id that sorts by time and names the model: `20261122-104501-mnist-lenet`. */
-export function makeRunId(modelFile: string, date = new Date()): string {
+/** Text fit for a run id: letters, digits, `_` and `-`, at most 40 characters. */
+function idPart(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40);
+}
+
+/**
+ * A run id that sorts by time and names the model: `20261122-104501-mnist-lenet`. A converted
+ * `model.json` is named by its folder (`…/lenet-keras/model.json` → `…-lenet-keras`), else by the
+ * model's own name, as every converter calls the file `model.json`.
+ */
+export function makeRunId(modelFile: string, date = new Date(), modelName?: string): string {
   const stamp = date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const name =
-    basename(modelFile)
-      .replace(/\.[^.]+$/, '')
-      .replace(/[^A-Za-z0-9_-]+/g, '-')
-      .slice(0, 40) || 'model';
+  const stem = basename(modelFile).replace(/\.[^.]+$/, '');
+  const generic = basename(modelFile).toLowerCase() === 'model.json';
+  const name = (generic ? idPart(basename(dirname(resolve(modelFile)))) || idPart(modelName ?? '') : '') || idPart(stem) || 'model';
   return `${stamp}-${name}`;
 }
 

