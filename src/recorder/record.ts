@@ -18,6 +18,7 @@ import { EpochMetrics, LayerEpochMetrics, RunManifest, RunSettings } from '../ru
 import { defaultRunsFolder, makeRunId } from '../run/paths';
 import { isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
+import { checkTrainingKernels } from '../tfjs/trainingCheck';
 import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
 import { serializeCheckpoint } from './checkpoint';
 import { MeasureContext, measureEpoch } from './measure';
@@ -67,6 +68,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   progress.loading(`loading ${datasetSpec}`);
   const dataset = await loadDataset(parseDatasetSpec(datasetSpec), { signal: options.signal });
   checkInputShape(loaded, dataset);
+  for (const note of checkTrainingKernels(tf, loaded.model).notes) log(note);
   const settings = resolveSettings(options, loaded.training);
   const { probe, train } = splitSets(dataset, settings, options.trainLimit, log);
 

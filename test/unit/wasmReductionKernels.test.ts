@@ -40,7 +40,7 @@ describe('WASM reduction, tiling, matrix-product and segment-sum kernels', funct
     ];
     for (const c of cases) {
       it(`${c.dtype} ${c.shape.join('×')} by ${c.reps.join('×')}`, async function () {
-        const values = Float32Array.from({ length: size(c.shape) }, (_, i) => (c.dtype === 'bool' ? i % 3 === 0 : i * 1.5 - 7));
+        const values = Float32Array.from({ length: size(c.shape) }, (_, i) => (c.dtype === 'bool' ? Number(i % 3 === 0) : i * 1.5 - 7));
         const { wasm, cpu } = await onBothBackends(tf, () => tf.tile(tf.tensor(values, c.shape, c.dtype), c.reps));
         assert.deepEqual(wasm[0], cpu[0]);
       });
