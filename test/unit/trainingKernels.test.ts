@@ -79,6 +79,35 @@ const LAYER_KINDS: { name: string; inputShape: number[]; layers: LayerFactory; i
     inputShape: image,
     layers: (tf) => [tf.layers.conv2d({ kernelSize: 3, filters: 4 }), tf.layers.dropout({ rate: 0.5 })],
   },
+  {
+    name: 'cropping2D + conv2dTranspose + globalMaxPooling2d',
+    inputShape: image,
+    layers: (tf) => [
+      tf.layers.cropping2D({ cropping: 1 }),
+      tf.layers.conv2dTranspose({ kernelSize: 3, filters: 4, strides: 2 }),
+      tf.layers.globalMaxPooling2d({}),
+    ],
+  },
+  {
+    name: 'activations selu, sigmoid, tanh, softplus, softsign, swish, mish, hardSigmoid',
+    inputShape: image,
+    layers: (tf) => [
+      tf.layers.conv2d({ kernelSize: 3, filters: 4, activation: 'selu' }),
+      tf.layers.activation({ activation: 'sigmoid' }),
+      tf.layers.activation({ activation: 'tanh' }),
+      tf.layers.activation({ activation: 'softplus' }),
+      tf.layers.activation({ activation: 'softsign' }),
+      tf.layers.activation({ activation: 'swish' }),
+      tf.layers.activation({ activation: 'mish' }),
+      tf.layers.activation({ activation: 'hardSigmoid' }),
+    ],
+  },
+  {
+    name: 'averagePooling1d + layerNormalization',
+    inputShape: sequence,
+    layers: (tf) => [tf.layers.averagePooling1d({ poolSize: 2 }), tf.layers.layerNormalization({})],
+  },
+  { name: 'simpleRNN', inputShape: sequence, layers: (tf) => [tf.layers.simpleRNN({ units: 4 })] },
 ];
 
 describe('training kernels on the WASM backend', function () {
@@ -89,7 +118,7 @@ describe('training kernels on the WASM backend', function () {
     ({ tf } = await initBackend('wasm'));
   });
 
-  async function trainTwoEpochs(model: tfjs.LayersModel, ids?: number): Promise<number[]> {
+  async function trainTwoEpochs(model: tfjs.LayersModel, ids?: number, optimizer: string = 'adam'): Promise<number[]> {
     const random = seededRandom(5);
     const inputShape = model.inputs[0].shape.slice(1) as number[];
     const count = 12;
@@ -104,7 +133,7 @@ describe('training kernels on the WASM backend', function () {
       ),
       CLASSES,
     );
-    model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+    model.compile({ optimizer, loss: 'categoricalCrossentropy' });
     const history = await model.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
     tf.dispose([x, y]);
     return history.history.loss as number[];
@@ -122,12 +151,29 @@ describe('training kernels on the WASM backend', function () {
       });
     }
 
-    it('a graph model with add and concatenate branches', async function () {
+    for (const optimizer of ['sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax'] as const) {
+      it(`conv2d + batchNormalization + maxPooling2d with the ${optimizer} optimiser`, async function () {
+        await tf.setBackend('wasm');
+        const model = sequentialModel(tf, image, [
+          tf.layers.conv2d({ kernelSize: 3, filters: 4 }),
+          tf.layers.batchNormalization({}),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+        ]);
+        const losses = await trainTwoEpochs(model, undefined, optimizer);
+        assert.ok(losses.every(Number.isFinite), `losses ${JSON.stringify(losses)}`);
+        model.dispose();
+      });
+    }
+
+    it('a graph model with add, concatenate, multiply, average, maximum and minimum branches', async function () {
       const input = tf.input({ shape: image });
       const a = tf.layers.conv2d({ kernelSize: 3, filters: 4, padding: 'same' }).apply(input) as tfjs.SymbolicTensor;
       const b = tf.layers.conv2d({ kernelSize: 1, filters: 4 }).apply(input) as tfjs.SymbolicTensor;
       const sum = tf.layers.add().apply([a, b]) as tfjs.SymbolicTensor;
-      const joined = tf.layers.concatenate().apply([sum, a]) as tfjs.SymbolicTensor;
+      const merged = [tf.layers.multiply(), tf.layers.average(), tf.layers.maximum(), tf.layers.minimum()].map(
+        (layer) => layer.apply([a, b]) as tfjs.SymbolicTensor,
+      );
+      const joined = tf.layers.concatenate().apply([sum, a, ...merged]) as tfjs.SymbolicTensor;
       const pooled = tf.layers.globalAveragePooling2d({}).apply(joined) as tfjs.SymbolicTensor;
       const output = tf.layers.dense({ units: CLASSES, activation: 'softmax' }).apply(pooled) as tfjs.SymbolicTensor;
       const model = tf.model({ inputs: input, outputs: output });
