@@ -18,7 +18,6 @@
  * which dropout and random initialisers draw from, is replaced by a private generator meanwhile.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { BACKEND, markOwn, type KernelArgs, type TensorInfo, type Tf } from './wasmKernelSupport';
 
@@ -183,9 +182,9 @@ function registerCpuFallback(tf: Tf, kernelName: string): boolean {
         created.push(dataId);
         cpuInputs[name] = { dataId, shape: info.shape, dtype: info.dtype };
       }
-      const result = cpuKernel.kernelFunc({ inputs: cpuInputs, backend: cpu, attrs }) as TensorInfo | TensorInfo[];
+      const result = cpuKernel.kernelFunc({ inputs: cpuInputs, backend: cpu, attrs });
       const outputs = (Array.isArray(result) ? result : [result]).map((out) => {
-        const copy = (backend as BackendWasm).makeOutput(out.shape, out.dtype, undefined, cpu.readSync(out.dataId));
+        const copy = backend.makeOutput(out.shape, out.dtype, undefined, cpu.readSync(out.dataId));
         cpu.disposeData(out.dataId);
         return copy;
       });

@@ -23,8 +23,6 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeAll, runKernel, sizeOf, type KernelArgs, type TensorInfo, type Tf, type WasmKernelFunc } from './wasmKernelSupport';
 
-type NumericArray = Float32Array | Int32Array | Uint8Array;
-
 /**
  * `Tile` by block copies: the input's innermost run of axes that are not repeated is copied as one
  * block, and each repeated axis then copies what it has written so far (doubling each time).
@@ -40,8 +38,8 @@ export function tile(stock: WasmKernelFunc, args: KernelArgs): TensorInfo {
   const out = backend.makeOutput(outShape, x.dtype);
   if (sizeOf(outShape) === 0) return out;
   // Views into the heap are taken after makeOutput, which may grow (and so move) the heap.
-  const source = backend.typedArrayFromHeap(x) as NumericArray;
-  const target = backend.typedArrayFromHeap(out) as NumericArray;
+  const source = backend.typedArrayFromHeap(x);
+  const target = backend.typedArrayFromHeap(out);
 
   const sourceStride = new Array<number>(rank);
   const targetBlock = new Array<number>(rank + 1); // Elements of the output below axis i.
@@ -153,8 +151,8 @@ export function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): Tens
   const sums = new Float64Array(numSegments * segmentSize);
   const out = backend.makeOutput(outShape, x.dtype);
   // Views into the heap are taken after makeOutput, which may grow (and so move) the heap.
-  const values = backend.typedArrayFromHeap(x) as NumericArray;
-  const ids = backend.typedArrayFromHeap(segmentIds) as NumericArray;
+  const values = backend.typedArrayFromHeap(x);
+  const ids = backend.typedArrayFromHeap(segmentIds);
   for (let i = 0; i < rows; i++) {
     for (let m = 0; m < middle; m++) {
       const id = ids[i * middle + m];
@@ -164,7 +162,7 @@ export function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): Tens
       for (let t = 0; t < inner; t++) sums[to + t] += values[from + t];
     }
   }
-  const target = backend.typedArrayFromHeap(out) as NumericArray;
+  const target = backend.typedArrayFromHeap(out);
   target.set(sums);
   return out;
 }

@@ -131,14 +131,22 @@ describe('WASM depthwise-convolution gradients', function () {
         const f = tf.tensor4d(randomValues(size(filterShape), random), filterShape);
         const dy = tf.tensor4d(randomValues(size(info.outShape), random), info.outShape);
         const y = tf.depthwiseConv2d(x, f, strides, 'same', 'NHWC', 2);
-        const dx = tf.engine().runKernel<tfjs.Tensor>('DepthwiseConv2dNativeBackpropInput', { dy, filter: f }, {
-          ...attrs,
-          inputShape: xShape,
-        } as unknown as tfjs.NamedAttrMap);
-        const df = tf.engine().runKernel<tfjs.Tensor>('DepthwiseConv2dNativeBackpropFilter', { x, dy }, {
-          ...attrs,
-          filterShape,
-        } as unknown as tfjs.NamedAttrMap);
+        const dx = tf.engine().runKernel<tfjs.Tensor>(
+          'DepthwiseConv2dNativeBackpropInput',
+          { dy, filter: f },
+          {
+            ...attrs,
+            inputShape: xShape,
+          },
+        );
+        const df = tf.engine().runKernel<tfjs.Tensor>(
+          'DepthwiseConv2dNativeBackpropFilter',
+          { x, dy },
+          {
+            ...attrs,
+            filterShape,
+          },
+        );
         const dot = (a: tfjs.Tensor, b: tfjs.Tensor) => tf.tidy(() => tf.sum(tf.mul(a, b)).dataSync()[0]);
         const reference = dot(y, dy);
         assert.ok(Math.abs(dot(x, dx) - reference) <= 1e-4 * Math.abs(reference) + 1e-4, `⟨x, dx⟩ ${dot(x, dx)} vs ${reference}`);
