@@ -14,9 +14,9 @@
  *
  * It also registers what other layers need (./wasmDepthwiseKernels: the depthwise convolution
  * gradients, for depthwise and separable convolutions; ./wasmReductionKernels: `UnsortedSegmentSum`,
- * the gradient of embeddings) and replaces `Tile`, `Sum`, `Mean` and `BatchMatMul` on the paths
- * batch normalisation's and dense layers' gradients take, where the stock kernels measured 5–400×
- * slower than needed (the reasons are in that module's comment).
+ * the gradient of embeddings) and replaces `Tile`, `Sum`, `Mean`, `BatchMatMul` and `Identity` on
+ * the paths batch normalisation's and dense layers' gradients take, where the stock kernels
+ * measured 5–400× slower than needed (the reasons are in that module's comment).
  *
  * The convolution gradients are convolutions in disguise (the identities are in the doc comments
  * of `filterGradientViaConv2D` and `inputGradientViaConv2D`). Inside a kernel function tfjs ops
@@ -49,7 +49,7 @@ import {
   type WasmKernelFunc,
 } from './wasmKernelSupport';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './wasmDepthwiseKernels';
-import { batchMatMul, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
+import { batchMatMul, identity, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
 
 type Conv2DInfo = tfjs.backend_util.Conv2DInfo;
 
@@ -83,6 +83,7 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   replace('Sum', (stock) => (args) => leadingAxesReduction(tf, stock, false, args));
   replace('Mean', (stock) => (args) => leadingAxesReduction(tf, stock, true, args));
   replace('BatchMatMul', (stock) => (args) => batchMatMul(tf, stock, args));
+  replace('Identity', (stock) => (args) => identity(stock, args));
   return registered;
 }
 

@@ -45,6 +45,7 @@ const KERNEL_NAMES = [
   'Sum',
   'Mean',
   'BatchMatMul',
+  'Identity',
 ];
 const showErrors = process.env.SHOW_KERNEL_ERRORS === '1';
 
@@ -199,7 +200,7 @@ describe('WASM training kernels', function () {
   });
 
   describe('registration', function () {
-    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients and the faster Tile, Sum, Mean and BatchMatMul for wasm', function () {
+    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients and the faster Tile, Sum, Mean, BatchMatMul and Identity for wasm', function () {
       const names = registerWasmTrainingKernels(tf);
       assert.deepEqual(names, KERNEL_NAMES);
       for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} is not registered`);

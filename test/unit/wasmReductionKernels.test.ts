@@ -92,6 +92,31 @@ describe('WASM reduction, tiling, matrix-product and segment-sum kernels', funct
     });
   });
 
+  describe('Identity shares its input, as on the CPU backend', function () {
+    it('a clone reads the same values, and stays readable after the original is disposed', async function () {
+      await tf.setBackend('wasm');
+      const backend = tf.backend() as unknown as { numDataIds(): number };
+      const original = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+      const buffersBefore = backend.numDataIds();
+      const copy = tf.clone(original);
+      assert.equal(backend.numDataIds(), buffersBefore, 'the clone allocated a buffer');
+      original.dispose();
+      assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3, 4, 5, 6]);
+      copy.dispose();
+      assert.equal(backend.numDataIds(), buffersBefore - 1);
+    });
+
+    it('a variable assigned from a clone keeps its value when the source is disposed', async function () {
+      await tf.setBackend('wasm');
+      const source = tf.tensor1d([1, 2, 3]);
+      const variable = tf.variable(tf.zeros([3]));
+      variable.assign(tf.clone(source));
+      source.dispose();
+      assert.deepEqual(Array.from(variable.dataSync()), [1, 2, 3]);
+      variable.dispose();
+    });
+  });
+
   describe('UnsortedSegmentSum (the embedding gradient), which the stock WASM backend lacks', function () {
     it('is registered for wasm', function () {
       assert.ok(tf.getKernel('UnsortedSegmentSum', 'wasm'));
