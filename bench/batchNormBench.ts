@@ -49,8 +49,9 @@ export async function benchBatchNormTraining(): Promise<{ lines: string[]; ok: b
   const lenet = await trainOneEpoch(tf, createLeNet(), images, labels);
   const bn = await trainOneEpoch(tf, createFashionBn(), images, labels);
   const rate = (f: EpochFigures, seconds: number) => (3 * f.forwardFlopsPerInput * TRAIN_SIZE) / seconds / 1e9;
-  const ratio = rate(lenet, lenet.cpuSeconds) / rate(bn, bn.cpuSeconds);
-  const ok = ratio <= GOAL_RATIO;
+  // How many times LeNet's throughput per FLOP the batch-normalised model reaches (CPU time).
+  const relative = rate(bn, bn.cpuSeconds) / rate(lenet, lenet.cpuSeconds);
+  const ok = relative >= 1 / GOAL_RATIO;
   const describe = (name: string, f: EpochFigures) =>
     `${name} (${(f.forwardFlopsPerInput / 1e6).toFixed(2)} MFLOP/input forward): ${f.wallSeconds.toFixed(2)} s per epoch of ${TRAIN_SIZE.toLocaleString('en-US')} inputs ` +
     `(${f.cpuSeconds.toFixed(2)} s CPU), ${rate(f, f.wallSeconds).toFixed(2)} GFLOP/s (${rate(f, f.cpuSeconds).toFixed(2)} per CPU second)`;
@@ -58,7 +59,7 @@ export async function benchBatchNormTraining(): Promise<{ lines: string[]; ok: b
     lines: [
       describe('batch-normalised convnet', bn),
       describe('LeNet', lenet),
-      `LeNet's throughput per FLOP is ${ratio.toFixed(2)}× the batch-normalised model's (CPU time; goal ≤ ${GOAL_RATIO}×${ok ? '' : ' — GOAL MISSED'})`,
+      `the batch-normalised model trains at ${relative.toFixed(2)}× LeNet's GFLOP/s per CPU second (goal: within ${GOAL_RATIO}× of it, ≥ ${(1 / GOAL_RATIO).toFixed(2)}×${ok ? '' : ' — GOAL MISSED'})`,
     ],
     ok,
   };
