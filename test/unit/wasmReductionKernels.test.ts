@@ -147,6 +147,27 @@ describe('WASM reduction, tiling, matrix-product and segment-sum kernels', funct
     });
   });
 
+  it('releases every intermediate buffer (Sum, Mean, Tile, BatchMatMul with flags)', async function () {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.ones([4, 5, 6, 3]);
+        const m = tf.ones([6, 7]);
+        return [
+          tf.sum(x, [0, 1, 2]).dataSync()[0],
+          tf.mean(x, [0, 1], true).dataSync()[0],
+          tf.tile(tf.ones([1, 3]), [4, 2]).dataSync()[0],
+          tf.matMul(m, m, true, false).dataSync()[0],
+          tf.matMul(m, m, false, true).dataSync()[0],
+        ];
+      });
+    run();
+    const buffersBefore = backend.numDataIds();
+    run();
+    assert.equal(backend.numDataIds(), buffersBefore);
+  });
+
   it('the batch-normalisation gradient (Tile, Sum and Mean over the batch) equals the CPU backend', async function () {
     const random = rng(950);
     const shape = [8, 6, 5, 4];
