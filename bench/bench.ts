@@ -250,6 +250,13 @@ async function main(): Promise<void> {
     const { benchTraining } = await import('./trainingBench');
     for (const line of await benchTraining()) console.log('  ' + line);
   }
+  if (!quick) {
+    console.log('\nTraining a batch-normalised convnet against LeNet per FLOP (one epoch, 1,000 inputs, wasm)');
+    const { benchBatchNormTraining } = await import('./batchNormBench');
+    const batchNorm = await benchBatchNormTraining();
+    if (!batchNorm.ok) fails++;
+    for (const line of batchNorm.lines) console.log('  ' + line);
+  }
   console.log('\nRecording (one epoch, wasm unless tfjs-node is installed)');
   // The overhead is a ratio of two short times on a noisy machine: the median of three runs.
   const lenets: CaseResult[] = [];

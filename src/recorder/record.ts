@@ -18,6 +18,7 @@ import { channelsOf, EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, Run
 import { defaultRunsFolder, makeRunId } from '../run/paths';
 import { isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
+import { checkTrainingKernels } from '../tfjs/trainingCheck';
 import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
 import { serializeCheckpoint } from './checkpoint';
 import { MeasureContext, measureEpoch } from './measure';
@@ -75,6 +76,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
     exportedName: loaded.classificationOutput,
     location: [...loaded.layers].reverse().find((l) => l.source)?.source,
   });
+  for (const note of checkTrainingKernels(tf, loaded.model).notes) log(note);
   const settings = resolveSettings(options, loaded.training);
   const plan = planTraining(tf, loaded.model, output, settings, {
     optimizer: (options.optimizer ?? loaded.training?.optimizer) !== undefined,

@@ -12,50 +12,46 @@
  *  - `MaxPoolGrad` (stock: ≈25 ns per input element, 30% of a LeNet-like training step): a single
  *    pass over the pooling windows in JS, 2–3× faster.
  *
+ * It also registers what other layers need (./wasmDepthwiseKernels: the depthwise convolution
+ * gradients, for depthwise and separable convolutions; ./wasmReductionKernels: `UnsortedSegmentSum`,
+ * the gradient of embeddings) and replaces `Tile`, `Sum`, `Mean`, `BatchMatMul` and `Identity` on
+ * the paths batch normalisation's and dense layers' gradients take, where the stock kernels
+ * measured 5–400× slower than needed (the reasons are in that module's comment).
+ *
  * The convolution gradients are convolutions in disguise (the identities are in the doc comments
  * of `filterGradientViaConv2D` and `inputGradientViaConv2D`). Inside a kernel function tfjs ops
  * cannot be called (the engine is in the middle of running a kernel), so the other kernels'
  * `kernelFunc`s are called directly and every intermediate `TensorInfo` is released with
  * `backend.disposeData`.
  *
- * Every kernel here is checked against the CPU backend's kernel by test/unit/wasmKernels.test.ts.
+ * Every kernel here is checked against the CPU backend's kernel by test/unit/wasmKernels.test.ts,
+ * wasmDepthwiseKernels.test.ts and wasmReductionKernels.test.ts.
  *
- * What else a CNN's training step needs was checked by training conv2d (stride 1 and 2, 'same'
- * and 'valid'), max and average pooling, dense, dropout, batch normalisation and flatten layers
- * with categorical and sparse categorical cross-entropy and the sgd and adam optimisers: nothing
- * else is missing. Still missing in 4.22 and not registered here: the depthwise convolution
- * gradients (`DepthwiseConv2dNativeBackpropFilter`/`Input`, needed to train depthwise and
- * separable convolutions) and `UnsortedSegmentSum` (the gradient of `gather`, i.e. embeddings).
- * Dilated convolutions cannot be trained on any backend: tfjs-core's Conv2D gradient rejects
- * dilation rates above 1, so these kernels never see one.
+ * What else training needs was checked by training tiny models of every layer kind tfjs-layers
+ * offers for CNNs on the WASM backend (test/unit/trainingKernels.test.ts): nothing else is
+ * missing. Two layer configurations cannot be trained on any backend in tfjs 4.22, because
+ * tfjs-core itself has no gradient for them: dilated convolutions (its Conv2D and depthwise
+ * gradients reject dilation rates above 1, so these kernels never see one) and `thresholdedReLU`
+ * (no gradient for `Greater`). ./trainingCheck finds them before training starts.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import {
+  BACKEND,
+  disposeAll,
+  isOwn,
+  markOwn,
+  runKernel,
+  type KernelArgs,
+  type KernelAttrs,
+  type TensorInfo,
+  type Tf,
+  type WasmKernelFunc,
+} from './wasmKernelSupport';
+import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './wasmDepthwiseKernels';
+import { batchMatMul, identity, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
 
-type Tf = typeof tfjs;
-type TensorInfo = tfjs.TensorInfo;
 type Conv2DInfo = tfjs.backend_util.Conv2DInfo;
-type KernelInputs = Record<string, TensorInfo>;
-type KernelAttrs = tfjs.NamedAttrMap;
-type WasmKernelFunc = (args: { inputs: KernelInputs; backend: BackendWasm; attrs: KernelAttrs }) => TensorInfo;
-
-const BACKEND = 'wasm';
-
-/**
- * Marks the kernel functions this module registers, so that a later call recognises them. The
- * tfjs kernel registry is global to the process, so the mark is a global symbol rather than
- * module state: a second copy of this module (another bundle in the same process) sees it too.
- */
-const OWN_KERNEL = Symbol.for('cnn-slicer.wasmTrainingKernel');
-
-function isOwn(kernelFunc: tfjs.KernelFunc): boolean {
-  return (kernelFunc as unknown as Record<symbol, unknown>)[OWN_KERNEL] === true;
-}
-
-function markOwn(kernelFunc: WasmKernelFunc): tfjs.KernelFunc {
-  Object.defineProperty(kernelFunc, OWN_KERNEL, { value: true });
-  return kernelFunc as unknown as tfjs.KernelFunc;
-}
 
 /**
  * Registers for backend 'wasm' the training kernels it lacks and the faster replacements measured
@@ -71,17 +67,35 @@ function markOwn(kernelFunc: WasmKernelFunc): tfjs.KernelFunc {
  */
 export function registerWasmTrainingKernels(tf: Tf): string[] {
   const registered: string[] = [];
-  const filterKernel = tf.getKernel('Conv2DBackpropFilter', BACKEND);
-  if (filterKernel === undefined) {
-    const kernelFunc = markOwn((args) => conv2DBackpropFilter(tf, args));
-    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc });
-  }
-  if (filterKernel === undefined || isOwn(filterKernel.kernelFunc)) registered.push('Conv2DBackpropFilter');
-  if (replaceKernel(tf, 'Conv2DBackpropInput', (stock) => (args) => conv2DBackpropInput(tf, stock, args))) {
-    registered.push('Conv2DBackpropInput');
-  }
-  if (replaceKernel(tf, 'MaxPoolGrad', () => (args) => maxPoolGrad(tf, args))) registered.push('MaxPoolGrad');
+  const addIfMissing = (kernelName: string, kernelFunc: WasmKernelFunc): void => {
+    if (registerIfMissing(tf, kernelName, kernelFunc)) registered.push(kernelName);
+  };
+  const replace = (kernelName: string, make: (stock: WasmKernelFunc) => WasmKernelFunc): void => {
+    if (replaceKernel(tf, kernelName, make)) registered.push(kernelName);
+  };
+  addIfMissing('Conv2DBackpropFilter', (args) => conv2DBackpropFilter(tf, args));
+  replace('Conv2DBackpropInput', (stock) => (args) => conv2DBackpropInput(tf, stock, args));
+  replace('MaxPoolGrad', () => (args) => maxPoolGrad(tf, args));
+  addIfMissing('DepthwiseConv2dNativeBackpropFilter', (args) => depthwiseConv2dNativeBackpropFilter(tf, args));
+  addIfMissing('DepthwiseConv2dNativeBackpropInput', (args) => depthwiseConv2dNativeBackpropInput(tf, args));
+  addIfMissing('UnsortedSegmentSum', unsortedSegmentSum);
+  replace('Tile', (stock) => (args) => tile(stock, args));
+  replace('Sum', (stock) => (args) => leadingAxesReduction(tf, stock, false, args));
+  replace('Mean', (stock) => (args) => leadingAxesReduction(tf, stock, true, args));
+  replace('BatchMatMul', (stock) => (args) => batchMatMul(tf, stock, args));
+  replace('Identity', (stock) => (args) => identity(stock, args));
   return registered;
+}
+
+/**
+ * Registers `kernelFunc` as `kernelName` where the backend has no such kernel, so that a future
+ * tfjs-backend-wasm that ships its own keeps it; true when the kernel is (now or already) this
+ * module's.
+ */
+function registerIfMissing(tf: Tf, kernelName: string, kernelFunc: WasmKernelFunc): boolean {
+  const existing = tf.getKernel(kernelName, BACKEND);
+  if (existing === undefined) tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: markOwn(kernelFunc) });
+  return existing === undefined || isOwn(existing.kernelFunc);
 }
 
 /**
@@ -116,10 +130,7 @@ function forwardInfo(tf: Tf, inShape: number[], filterShape: number[], attrs: Ke
   );
 }
 
-function conv2DBackpropFilter(
-  tf: Tf,
-  { inputs, backend, attrs }: { inputs: KernelInputs; backend: BackendWasm; attrs: KernelAttrs },
-): TensorInfo {
+function conv2DBackpropFilter(tf: Tf, { inputs, backend, attrs }: KernelArgs): TensorInfo {
   const { x, dy } = inputs;
   const { filterShape } = attrs as unknown as tfjs.Conv2DBackpropFilterAttrs;
   const info = forwardInfo(tf, x.shape, filterShape, attrs);
@@ -137,34 +148,13 @@ function conv2DBackpropFilter(
   return out;
 }
 
-function conv2DBackpropInput(
-  tf: Tf,
-  stockKernel: WasmKernelFunc,
-  args: { inputs: KernelInputs; backend: BackendWasm; attrs: KernelAttrs },
-): TensorInfo {
+function conv2DBackpropInput(tf: Tf, stockKernel: WasmKernelFunc, args: KernelArgs): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { inputShape } = attrs as unknown as tfjs.Conv2DBackpropInputAttrs;
   const info = forwardInfo(tf, inputShape, inputs.filter.shape, attrs);
   // The wasm Conv2D kernel takes channels-last tensors only; the stock kernel handles the rest.
   if (info.dataFormat !== 'channelsLast') return stockKernel(args);
   return inputGradientViaConv2D(tf, backend, inputs.dy, inputs.filter, info);
-}
-
-/**
- * Runs another WASM kernel from inside a kernel function. The caller owns the result and must
- * release it with `backend.disposeData` unless it is the kernel's output.
- */
-function runKernel(tf: Tf, backend: BackendWasm, kernelName: string, inputs: KernelInputs, attrs: KernelAttrs): TensorInfo {
-  const config = tf.getKernel(kernelName, BACKEND);
-  if (config === undefined) {
-    throw new Error(`the WASM training kernels need the backend's '${kernelName}' kernel, which is not registered`);
-  }
-  return config.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
-}
-
-/** Releases intermediate results; `undefined` entries (never created) are skipped. */
-function disposeAll(backend: BackendWasm, infos: (TensorInfo | undefined)[]): void {
-  for (const info of infos) if (info !== undefined) backend.disposeData(info.dataId);
 }
 
 /**
@@ -434,7 +424,7 @@ export function filterGradientByLoop(x: Float32Array, dy: Float32Array, info: Co
  * Where windows overlap (filter larger than stride) a pixel can receive several gradients; they
  * are summed in float32 in window order, against float64 on the CPU backend (≤ 1 ulp per sum).
  */
-function maxPoolGrad(tf: Tf, { inputs, backend, attrs }: { inputs: KernelInputs; backend: BackendWasm; attrs: KernelAttrs }): TensorInfo {
+function maxPoolGrad(tf: Tf, { inputs, backend, attrs }: KernelArgs): TensorInfo {
   const { dy, input } = inputs;
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tfjs.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(

@@ -34,7 +34,19 @@ interface ConvCase {
 }
 
 const TOLERANCE = 1e-5;
-const KERNEL_NAMES = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'];
+const KERNEL_NAMES = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'MaxPoolGrad',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'UnsortedSegmentSum',
+  'Tile',
+  'Sum',
+  'Mean',
+  'BatchMatMul',
+  'Identity',
+];
 const showErrors = process.env.SHOW_KERNEL_ERRORS === '1';
 
 function describeCase(c: ConvCase): string {
@@ -188,7 +200,7 @@ describe('WASM training kernels', function () {
   });
 
   describe('registration', function () {
-    it('registers Conv2DBackpropFilter, Conv2DBackpropInput and MaxPoolGrad for wasm, which the stock backend lacks or runs slowly', function () {
+    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients and the faster Tile, Sum, Mean, BatchMatMul and Identity for wasm', function () {
       const names = registerWasmTrainingKernels(tf);
       assert.deepEqual(names, KERNEL_NAMES);
       for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} is not registered`);
