@@ -46,10 +46,8 @@ const BLOCKS: Block[] = [
   { file: 'blockBatchNorm.ts', what: 'BatchNormalization', deconvolves: ['conv', 'norm', 'relu', 'pool'] },
   { file: 'blockGlobalPool.ts', what: 'GlobalAveragePooling2D', deconvolves: ['conv', 'conv2', 'gap'] },
   { file: 'blockDropout.ts', what: 'Dropout and GaussianNoise', deconvolves: ['conv', 'noise', 'pool', 'drop'] },
-  // The wasm backend lacks the depthwise gradient kernels until they are registered in
-  // src/tfjs/wasmKernels.ts (issue 13); these two can record on the default backend once they are.
-  { file: 'blockDepthwise.ts', what: 'DepthwiseConv2D', deconvolves: ['stem', 'depthwise', 'pointwise', 'pool'], backend: 'cpu' },
-  { file: 'blockSeparable.ts', what: 'SeparableConv2D', deconvolves: ['separable', 'separable2'], backend: 'cpu' },
+  { file: 'blockDepthwise.ts', what: 'DepthwiseConv2D', deconvolves: ['stem', 'depthwise', 'pointwise', 'pool'] },
+  { file: 'blockSeparable.ts', what: 'SeparableConv2D', deconvolves: ['separable', 'separable2'] },
   { file: 'blockZeroPadding.ts', what: 'ZeroPadding2D', deconvolves: ['pad', 'conv', 'pad2', 'conv2'] },
   {
     file: 'blockActivation.ts',
