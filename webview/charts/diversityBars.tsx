@@ -104,8 +104,8 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
             {answer.source === 'probe' ? 'probe set' : 'whole dataset'}, n inputs per class: a class's bar draws n of its inputs, the
             &quot;all&quot; bar is those {filledClasses(answer)} draws together, n × {filledClasses(answer)} inputs (
             {answer.sizes.map((n) => `${n * filledClasses(answer)}`).join(', ')}), as the paper's Fig. 5(B). It grows with the subset size,
-            so compare bars of the same size (colour) across groups. <span class="warning">n/a</span> = the group has fewer inputs than the
-            subset needs.
+            so compare bars of the same size (colour) across groups. <span class="warning">n/a</span> = the class (for &quot;all&quot;: some
+            class) has fewer than n inputs.
           </p>
           <CeilingNote answer={answer} />
         </>
