@@ -13,8 +13,8 @@ export const SAMPLE_INPUTS: InputSubset = { kind: 'perClass', count: 1, seed: 0 
 /**
  * Subset sizes of the input-diversity bars over the whole dataset, in inputs PER CLASS (paper
  * Fig. 5(B): datasets of 100, 500 and 1000 digits per class). A class's bar draws that many of
- * its inputs; the "all classes" bar draws that many times the number of classes from all of them
- * (`mixedDiversitySizes`), so both mean the same "n per class".
+ * its inputs; the "all classes" bar is exactly the union of those draws (the `inputDiversity`
+ * query's "all" row), so both mean the same "n per class".
  */
 export const DIVERSITY_SIZES = [100, 500, 1000];
 
@@ -33,16 +33,6 @@ export function diversitySizes(manifest: RunManifest, source: 'probe' | 'dataset
   return source === 'probe' ? probeDiversitySizes(manifest) : DIVERSITY_SIZES;
 }
 
-/**
- * The sizes of the "all classes" bars: n per class times the number of classes, drawn from every
- * class together, so "all classes at 100 per class" is 1000 MNIST digits, as in the paper's Fig. 5(B).
- */
-export function mixedDiversitySizes(manifest: RunManifest, source: 'probe' | 'dataset'): number[] {
-  // One count per class (the run format checks it against the class names).
-  const classes = Math.max(1, manifest.probe.classCounts.length);
-  return diversitySizes(manifest, source).map((n) => n * classes);
-}
-
 const isAll = (x: InputSubset) => x.kind === 'all';
 /** Optional subsets are left out for "all", so both spellings are one canonical query. */
 const withSubset = (x: InputSubset) => (isAll(x) ? {} : { x });
@@ -52,16 +42,10 @@ export const queries = {
   training: (): QueryOf<'training'> => ({ kind: 'training' }),
   confusion: (epoch: number): QueryOf<'confusion'> => ({ kind: 'confusion', epoch, inputs: true }),
   inputs: (x: InputSubset): QueryOf<'inputs'> => ({ kind: 'inputs', x }),
-  /** Per class: each class's rows are the bars (its "all" row is not shown; see `inputDiversityMixed`). */
+  /** The diversity bars: n per class for each class, and "all" = the union of those draws (n × classes inputs). */
   inputDiversity: (manifest: RunManifest, source: 'probe' | 'dataset'): QueryOf<'inputDiversity'> => ({
     kind: 'inputDiversity',
     sizes: diversitySizes(manifest, source),
-    source,
-  }),
-  /** The "all classes" bars: the "all" row of this answer, at n per class × classes inputs. */
-  inputDiversityMixed: (manifest: RunManifest, source: 'probe' | 'dataset'): QueryOf<'inputDiversity'> => ({
-    kind: 'inputDiversity',
-    sizes: mixedDiversitySizes(manifest, source),
     source,
   }),
   channelEntropies: (layer: number, epoch: number, x: InputSubset): QueryOf<'channelEntropies'> => ({
@@ -171,11 +155,7 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
   add('query', queries.run());
   add('training', queries.training());
   add('training', queries.inputDiversity(manifest, 'probe'));
-  add('training', queries.inputDiversityMixed(manifest, 'probe'));
-  if (o.datasetDiversity) {
-    add('training', queries.inputDiversity(manifest, 'dataset'));
-    add('training', queries.inputDiversityMixed(manifest, 'dataset'));
-  }
+  if (o.datasetDiversity) add('training', queries.inputDiversity(manifest, 'dataset'));
   add('query', queries.inputs(SAMPLE_INPUTS));
   for (const e of manifest.epochs) add('query', queries.interSample(0, e, all));
   for (const l of layers) {

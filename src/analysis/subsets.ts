@@ -61,6 +61,35 @@ export function resolveSubset(subset: InputSubset, labels: ArrayLike<number>, cl
   }
 }
 
+/**
+ * The seed with which input diversity (paper Fig. 5(B)) draws the inputs of class `cls` for a run
+ * or demo seed: one stream per class, so a class's draw does not depend on the other classes.
+ */
+export function diversityClassSeed(seed: number, cls: number): number {
+  return seed * 7919 + cls;
+}
+
+/**
+ * Paper Fig. 5(B)'s "dataset of n per class": `perClass` inputs drawn without replacement from every
+ * class (`byClass[c]` lists the inputs of class `c`), class `c` with the seed `seedOfClass(c)`, as
+ * `sampleWithoutReplacement(byClass[c], perClass, seedOfClass(c))` draws them; returns their union
+ * in ascending order, so a class's own draw of `perClass` inputs is exactly its part of the union.
+ * A class with no inputs at all (absent from a probe set, or never used) is left out rather than
+ * refusing every size, so the union holds `perClass` × the non-empty classes. Returns `null` when a
+ * non-empty class has fewer than `perClass` inputs (a smaller draw of it would not be n per class),
+ * or when every class is empty.
+ */
+export function drawPerClass(
+  byClass: readonly (readonly number[])[],
+  perClass: number,
+  seedOfClass: (cls: number) => number,
+): number[] | null {
+  if (!Number.isInteger(perClass) || perClass < 1) throw new RangeError(`perClass must be a positive integer, got ${perClass}`);
+  const present = byClass.map((members, cls) => ({ members, cls })).filter((g) => g.members.length > 0);
+  if (present.length === 0 || present.some((g) => g.members.length < perClass)) return null;
+  return present.flatMap((g) => sampleWithoutReplacement(g.members, perClass, seedOfClass(g.cls))).sort((a, b) => a - b);
+}
+
 /** A short human description of a subset, for titles and messages. */
 export function describeSubset(subset: InputSubset, classNames?: readonly string[]): string {
   const name = (c: number) => classNames?.[c] ?? `class ${c}`;

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gatherRows, indicesByClass, sampleWithoutReplacement } from '../analysis';
+import { diversityClassSeed, drawPerClass, gatherRows, indicesByClass, sampleWithoutReplacement } from '../analysis';
 import { ComputePool } from '../compute/pool';
 import { ImageDataset, loadMnist } from '../data/mnist';
 import { recordRun } from '../recorder/record';
@@ -113,7 +113,7 @@ export const PAPER_FIG5B: readonly { perClass: number; bits: number }[] = [
 export type PerClassSize = number | 'all';
 
 export interface DiversityCell {
-  /** Inputs in the set (fewer than asked when a class has fewer digits). */
+  /** Inputs in the set (0 when a class has fewer digits than asked: no set is drawn). */
   inputs: number;
   /** Inter-sample entropy in bits; undefined for fewer than 3 inputs. */
   bits: number | undefined;
@@ -144,8 +144,9 @@ export interface InputDiversityTable {
 /**
  * Paper Fig. 5(B) on a dataset: the inter-sample entropy of its raw inputs (layer 0) for sets made of
  * `perClass` inputs drawn from every class (the paper's reading: one mixed dataset per size, see
- * docs/estimators.md "Input diversity"), then the same draws class by class. Class `c` draws with
- * seed `seed + c`, so the 100-per-class dataset is exactly the union of the ten per-class sets of 100.
+ * docs/estimators.md "Input diversity"), then the same draws class by class: `drawPerClass` with
+ * class `c` drawn with `diversityClassSeed(seed, c)`, as the inputDiversity query draws, so the
+ * 100-per-class dataset is exactly the union of the ten per-class sets of 100.
  */
 export async function measureInputDiversity(
   data: ImageDataset,
@@ -157,16 +158,23 @@ export async function measureInputDiversity(
   const classes = data.classNames.length;
   const byClass = indicesByClass(data.labels, classes);
   const sizes = options.sizes ?? [100, 500, 'all'];
-  const draw = (size: PerClassSize, cls: number) =>
-    size === 'all' ? byClass[cls] : sampleWithoutReplacement(byClass[cls], size, options.seed + cls);
-  const entropy = async (rows: number[]): Promise<DiversityCell> => {
+  // The same draws as the inputDiversity query's (drawPerClass, diversityClassSeed), so the demo's
+  // rows are the query's "all" row on the same data and seed; a class too small for a size gets none.
+  const seedOfClass = (cls: number) => diversityClassSeed(options.seed, cls);
+  const draw = (size: PerClassSize, cls: number): number[] | null => {
+    if (size === 'all') return byClass[cls];
+    const picked = sampleWithoutReplacement(byClass[cls], size, seedOfClass(cls));
+    return picked.length < size ? null : picked;
+  };
+  const entropy = async (rows: number[] | null): Promise<DiversityCell> => {
+    if (rows === null || rows.length === 0) return { inputs: 0, bits: undefined };
     const r = await pool.interSampleEntropy(gatherRows(data.inputs, d, rows), rows.length, d, { k: options.k });
     return { inputs: rows.length, bits: r.entropyBits };
   };
   const t0 = performance.now();
   const dataset: DatasetDiversityRow[] = [];
   for (const size of sizes) {
-    const rows = byClass.flatMap((_, cls) => draw(size, cls)).sort((a, b) => a - b);
+    const rows = size === 'all' ? byClass.flat().sort((a, b) => a - b) : drawPerClass(byClass, size, seedOfClass);
     const paperPerClass = size === 'all' ? Math.round(data.labels.length / classes / 100) * 100 : size;
     const paper = PAPER_FIG5B.find((p) => p.perClass === paperPerClass);
     dataset.push({ perClass: size, ...(await entropy(rows)), ...(paper ? { paper } : {}) });
@@ -206,7 +214,7 @@ export function formatInputDiversity(t: InputDiversityTable): string {
   lines.push(`1. Input diversity of the built-in MNIST digits (paper Fig. 5(B))`);
   lines.push(
     `${t.inputCount} digits of ${h}×${w} (${least}–${most} per class); inter-sample entropy of the raw digits (layer 0) in bits,`,
-    `k = ${t.k}, class c drawn with seed ${t.seed} + c.`,
+    `k = ${t.k}, class c drawn with seed ${t.seed}·7919 + c (as the inputDiversity query draws).`,
     ``,
     `As in the paper (section 5.2), each row is ONE dataset: n digits drawn from every class, mixed`,
     `(10·n inputs), and its entropy is H(dCNN(x, 0, -, 0)) over the whole set. The paper drew 100, 500,`,

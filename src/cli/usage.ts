@@ -117,7 +117,7 @@ interSample, inputDiversity, capacityMatrix, layerCapacity, channelPair, deconvo
   --channel C          one channel               --channels C1,C2,…
   --layer-i L, --layer-j L, --channel-i C, --channel-j C    layer pair / channel pair
   --bins B             distance bins (default: the run's)
-  --sizes S1,S2,…      inputDiversity subset sizes     --source probe|dataset
+  --sizes S1,S2,…      inputDiversity sizes per class  --source probe|dataset
   inputs x (default: all probe inputs):
   --class C | --classes C1,C2 | --inputs I1,I2,… | --per-class N [--classes …] [--seed S]
   --cells              confusion: list the inputs in each cell

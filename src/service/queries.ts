@@ -129,9 +129,16 @@ export interface InterSampleAnswer {
 
 export interface InputDiversityAnswer {
   source: 'probe' | 'dataset';
+  /** Subset sizes in inputs PER CLASS (paper Fig. 5(B): "a dataset of n per class"). */
   sizes: number[];
   classNames: string[];
-  /** `rows[r].bits[s]`: inter-sample entropy of the input (layer 0) for subset size `sizes[s]` of that class, or of all classes mixed. */
+  /**
+   * `rows[r].bits[s]`: inter-sample entropy of the raw inputs (layer 0) of one draw at `sizes[s]`:
+   * a class row draws `sizes[s]` of its inputs; the "all" row (first) is exactly the union of the
+   * class rows' draws (`drawPerClass`, same seeds), `sizes[s]` × the non-empty classes inputs.
+   * `null` where a class (for "all": any non-empty class) has fewer than `sizes[s]` inputs;
+   * `counts[s]` = inputs drawn (0 there); `available` = inputs in the group.
+   */
   rows: { class: number | 'all'; available: number; bits: Bits[]; counts: number[] }[];
 }
 

@@ -205,10 +205,11 @@ describe('browser: training performance view', function () {
     const f = await browserFixture();
     const { page, problems } = await openReport(browser(), 'training');
     await page.waitForSelector('#panel-training svg.diversity-bars');
-    const perClass = await embedded<InputDiversityAnswer>(page, queries.inputDiversity(f.manifest, 'probe'));
-    const mixed = await embedded<InputDiversityAnswer>(page, queries.inputDiversityMixed(f.manifest, 'probe'));
-    // Every bar is "n per class": a class's bars from the per-class answer, "all" from the one drawing n × classes.
-    const diversity = { rows: [mixed.rows.find((r) => r.class === 'all')!, ...perClass.rows.filter((r) => r.class !== 'all')] };
+    // One answer: each class's draws of n, and "all" = their union, n × the classes inputs.
+    const diversity = await embedded<InputDiversityAnswer>(page, queries.inputDiversity(f.manifest, 'probe'));
+    const all = diversity.rows[0];
+    assert.equal(all.class, 'all');
+    all.counts.forEach((c, s) => assert.equal(c, all.bits[s] === null ? 0 : diversity.sizes[s] * f.manifest.dataset.classNames.length));
     assert.equal(await page.locator('#panel-training svg.diversity-bars g.bar-group').count(), 11);
     assert.equal(await page.getAttribute('#panel-training svg.diversity-bars g.bar-group >> nth=0', 'data-group'), 'all');
     const nulls = diversity.rows.flatMap((r) => r.bits.filter((b) => b === null)).length;
@@ -273,21 +274,15 @@ describe('browser: training performance view', function () {
       sizes: [100, 500, 1000],
       classNames: names,
       rows: [
-        { class: 'all', available: 1200, bits: [12, 15, 16.5], counts: [100, 500, 1000] },
+        // "All classes" is the union of the classes' draws: 100 of each, none at 500 (classes 0–9 are smaller).
+        { class: 'all', available: 9840, bits: [12, null, null], counts: [100 * n, 0, 0] },
         ...names.map((_, c) => ({
           class: c,
           available: 100 + c * 40,
           bits: [10 + c * 0.1, c >= 10 ? 13 : null, null],
-          counts: [100, Math.min(500, 100 + c * 40), 100 + c * 40],
+          counts: [100, c >= 10 ? 500 : 0, 0],
         })),
       ],
-    };
-    // The "all classes" bars: n per class × the classes, drawn from all of them (1200 inputs here).
-    const mixedDiversity: InputDiversityAnswer = {
-      source: 'probe',
-      sizes: diversity.sizes.map((size) => size * n),
-      classNames: names,
-      rows: [{ class: 'all', available: 1200, bits: [12, null, null], counts: [100 * n, 1200, 1200] }],
     };
     // The pictures of cell (true 2, predicted 2), as VS Code would answer them: 8×8 RGB gradients.
     const pictured = cells[2][2];
@@ -304,7 +299,6 @@ describe('browser: training performance view', function () {
       [canonicalQuery(queries.training())]: { answer: training },
       [canonicalQuery(queries.confusion(3))]: { answer: confusion },
       [canonicalQuery(queries.inputDiversity(manifest, 'probe'))]: { answer: diversity },
-      [canonicalQuery(queries.inputDiversityMixed(manifest, 'probe'))]: { answer: mixedDiversity },
     };
     const data: ReportData = {
       formatVersion: 1,
@@ -332,8 +326,15 @@ describe('browser: training performance view', function () {
     assert.equal(await page.locator('#panel-training svg.diversity-bars g.bar-group').count(), n + 1);
     assert.equal(
       await page.locator('#panel-training svg.diversity-bars g.bar.na').count(),
-      [...mixedDiversity.rows, ...diversity.rows.filter((r) => r.class !== 'all')].flatMap((r) => r.bits.filter((b) => b === null)).length,
+      diversity.rows.flatMap((r) => r.bits.filter((b) => b === null)).length,
     );
+    // The "all" bar at 500 per class says which classes cannot give 500, not that "all" has too few inputs.
+    await page.hover('#panel-training svg.diversity-bars g.bar-group[data-group="all"] g.bar[data-size="500"]');
+    assert.equal(
+      (await page.textContent('#tooltip')) ?? '',
+      `all classes, 500 per class (${500 * n} inputs of all classes): n/a — needs 500 inputs of every class, classes ${names.slice(0, 10).join(', ')} have fewer`,
+    );
+    await page.mouse.move(0, 0);
     // A cell whose pictures the data source has: one thumbnail per input, drawn (not blank).
     await page.click('#panel-training rect.cm-cell[data-true="2"][data-pred="2"]');
     await page.waitForSelector('[data-testid=cell-input] canvas.thumb');

@@ -10,8 +10,11 @@ import {
   channelEntropies,
   channelMatrix,
   distanceCodes,
+  diversityClassSeed,
+  drawPerClass,
   gatherRows,
   hasErrorCode,
+  indicesByClass,
   interSampleEntropy,
   layerActivations,
   LayerActivations,
@@ -19,6 +22,7 @@ import {
   parseNpy,
   npyToFloat64,
   resolveSubset,
+  sampleWithoutReplacement,
   sortMatrix,
 } from '../../src/analysis';
 import { AnswerOf, decodeFloat32, parseQuery, Query, QueryError } from '../../src/service/queries';
@@ -197,7 +201,7 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     assert.equal(input.K, 5);
   });
 
-  it('input diversity for several subset sizes (paper Fig. 5(B)), from the probe set and from the whole dataset', async () => {
+  it('input diversity for several sizes per class (paper Fig. 5(B)): each class draws n, "all" is the union of those draws, from the probe set and from the whole dataset', async () => {
     const a = (await ask({ kind: 'inputDiversity', sizes: [5, 10, 1000] })).answer;
     assert.equal(a.rows.length, 4);
     assert.equal(a.rows[0].class, 'all');
@@ -205,6 +209,29 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
       assert.equal(row.bits[2], null, 'more inputs than exist: no number');
       assert.ok(typeof row.bits[0] === 'number' && typeof row.bits[1] === 'number');
     }
+    // Sizes are per class: the "all" row is exactly the union of the class rows' draws (paper Fig. 5(B)).
+    const classes = manifest.dataset.classNames.length;
+    const byClass = indicesByClass(labels, classes);
+    const seedOfClass = (c: number) => diversityClassSeed(manifest.settings.seed, c);
+    const d0 = manifest.dataset.inputShape.reduce((p, q) => p * q, 1);
+    const entropyOf = (picked: number[]) =>
+      interSampleEntropy(gatherRows(inputs, d0, picked), picked.length, d0, { k: manifest.settings.k }).entropyBits!;
+    assert.ok(byClass.every((members) => members.length >= 10));
+    assert.deepEqual(a.rows[0].counts, [5 * classes, 10 * classes, 0], 'n per class × classes inputs; none where a class is too small');
+    [5, 10].forEach((size, s) => {
+      const union = drawPerClass(byClass, size, seedOfClass)!;
+      assert.ok(Math.abs(a.rows[0].bits[s]! - entropyOf(union)) < 1e-9, `all classes at ${size} per class`);
+      for (let c = 0; c < classes; c++) {
+        const own = sampleWithoutReplacement(byClass[c], size, seedOfClass(c));
+        assert.deepEqual(
+          own,
+          union.filter((i) => labels[i] === c),
+          `class ${c}'s draw is its part of the union`,
+        );
+        assert.equal(a.rows[1 + c].counts[s], size);
+        assert.ok(Math.abs(a.rows[1 + c].bits[s]! - entropyOf(own)) < 1e-9, `class ${c} at ${size}`);
+      }
+    });
     const d = (await ask({ kind: 'inputDiversity', sizes: [50], source: 'dataset' })).answer;
     assert.equal(d.source, 'dataset');
     assert.ok(d.rows.every((r) => r.available >= 50 && typeof r.bits[0] === 'number'));

@@ -1,9 +1,10 @@
 // Input diversity (paper 5.2, Fig. 5(B)): the inter-sample entropy of the raw inputs (layer 0) for
-// random subsets of a few sizes, per class and for all classes mixed. Grouped bars: one group per
-// class (and "all"), one bar per subset size. A group with fewer inputs than a size has no value
+// random subsets of n inputs per class: each class alone, and "all" = the union of those draws
+// (n × classes inputs, the paper's "dataset of n per class"). Grouped bars: one group per class
+// (and "all"), one bar per subset size. A group with fewer inputs than a size has no value
 // there: an explicit "n/a" marker, not a zero-height bar that would read as "no diversity".
 import type { JSX } from 'preact';
-import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { axisLeft } from 'd3-axis';
 import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
@@ -48,13 +49,10 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
     (v): v is Source => v === 'probe' || v === 'dataset',
   );
   const { manifest } = useApp();
-  // Sizes are per class everywhere (paper Fig. 5(B)): a class's bars come from one answer, the "all
-  // classes" bars from a second one drawing n per class × the number of classes from every class.
+  // Sizes are per class everywhere (paper Fig. 5(B)): one answer holds each class's draws of n and
+  // the "all" row, exactly their union.
   const result = useQuery(queries.inputDiversity(manifest, source), 'training');
-  const mixedResult = useQuery(queries.inputDiversityMixed(manifest, source), 'training');
-  const perClass = shown(result);
-  const mixed = shown(mixedResult);
-  const answer = useMemo(() => (perClass ? withMixedRow(perClass, mixed) : undefined), [perClass, mixed]);
+  const answer = shown(result);
   const exportSpec = answer && {
     name: `input-diversity-${answer.source}`,
     table: () => ({
@@ -65,7 +63,7 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
     }),
     json: () => ({
       ...answer,
-      note: 'sizes are inputs per class: a class row draws that many of its inputs; the "all" row draws sizes × classes from all classes together (counts = inputs drawn)',
+      note: 'sizes are inputs per class: a class row draws that many of its inputs; the "all" row is exactly the union of the class rows\' draws, sizes × the non-empty classes inputs (counts = inputs drawn, 0 where no value)',
     }),
   };
   const toggle = (
@@ -89,12 +87,6 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
         result={result}
         what={source === 'probe' ? 'the input diversity of the probe set' : 'the input diversity of the whole dataset'}
       />
-      {result.status !== 'error' && mixedResult.status !== 'ready' && (
-        <QueryStatus
-          result={mixedResult}
-          what={`the input diversity of all classes together (${source === 'probe' ? 'probe set' : 'whole dataset'})`}
-        />
-      )}
       {answer && result.status !== 'error' && (
         <>
           <div class="series-legend" data-testid="diversity-legend">
@@ -110,10 +102,10 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
           <p class="muted chart-note">
             Inter-sample entropy of the raw inputs (layer 0) of random subsets of the{' '}
             {answer.source === 'probe' ? 'probe set' : 'whole dataset'}, n inputs per class: a class's bar draws n of its inputs, the
-            &quot;all&quot; bar n × {answer.classNames.length} inputs from all classes together (
-            {answer.sizes.map((n) => `${n * answer.classNames.length}`).join(', ')}), as the paper's Fig. 5(B). It grows with the subset
-            size, so compare bars of the same size (colour) across groups. <span class="warning">n/a</span> = the group has fewer inputs
-            than the subset needs.
+            &quot;all&quot; bar is those {filledClasses(answer)} draws together, n × {filledClasses(answer)} inputs (
+            {answer.sizes.map((n) => `${n * filledClasses(answer)}`).join(', ')}), as the paper's Fig. 5(B). It grows with the subset size,
+            so compare bars of the same size (colour) across groups. <span class="warning">n/a</span> = the class (for &quot;all&quot;: some
+            class) has fewer than n inputs.
           </p>
           <CeilingNote answer={answer} />
         </>
@@ -141,18 +133,9 @@ function CeilingNote(props: { answer: InputDiversityAnswer }): JSX.Element | nul
   );
 }
 
-/**
- * The bars' answer: each class's rows from the per-class answer and the "all classes" row from the
- * mixed answer (drawn at n × classes), keyed by the per-class sizes. Without the mixed answer (still
- * computing, or a report written before it existed) the "all" group is left out rather than drawn
- * at n inputs in total, which would not be "n per class".
- */
-export function withMixedRow(perClass: InputDiversityAnswer, mixed: InputDiversityAnswer | undefined): InputDiversityAnswer {
-  const classes = perClass.rows.filter((r) => r.class !== 'all');
-  const classCount = Math.max(1, perClass.classNames.length);
-  const all = mixed?.rows.find((r) => r.class === 'all');
-  const fits = mixed && mixed.sizes.length === perClass.sizes.length && mixed.sizes.every((s, i) => s === perClass.sizes[i] * classCount);
-  return { ...perClass, rows: all && fits ? [all, ...classes] : classes };
+/** The classes that have inputs: those the "all" bar draws n from (an empty class adds none). */
+export function filledClasses(answer: InputDiversityAnswer): number {
+  return answer.rows.filter((r) => r.class !== 'all' && r.available > 0).length;
 }
 
 function groupName(r: Row, classNames: string[]): string {
@@ -175,6 +158,7 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
   const groups = answer.rows;
   const sizes = answer.sizes;
   const n = answer.classNames.length;
+  const filled = filledClasses(answer);
   const groupWidth = Math.max(30, sizes.length * 14 + 14);
   const width = M.left + M.right + Math.max(360, groups.length * groupWidth);
   const x0 = scaleBand<number>()
@@ -199,10 +183,15 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
   const describe = (r: Row, s: number) => {
     const b = r.bits[s];
     const who = groupName(r, answer.classNames);
-    const size = r.class === 'all' ? `${sizes[s]} per class (${sizes[s] * n} inputs of all classes)` : `${sizes[s]} per class`;
-    const needed = r.class === 'all' ? sizes[s] * n : sizes[s];
+    const size = r.class === 'all' ? `${sizes[s]} per class (${sizes[s] * filled} inputs of all classes)` : `${sizes[s]} per class`;
+    if (b === null && r.class === 'all') {
+      const short = answer.rows.filter((c) => c.class !== 'all' && c.available > 0 && c.available < sizes[s]);
+      const names = short.map((c) => groupName(c, answer.classNames).replace(/^class /, '')).join(', ');
+      if (short.length === 0) return `${who}, ${size}: n/a — no class has any input`;
+      return `${who}, ${size}: n/a — needs ${sizes[s]} inputs of every class, class${short.length === 1 ? '' : 'es'} ${names} ha${short.length === 1 ? 's' : 've'} fewer`;
+    }
     if (b === null)
-      return `${who}, ${size}: n/a — needs ${needed} inputs, only ${r.available} input${r.available === 1 ? '' : 's'} available`;
+      return `${who}, ${size}: n/a — needs ${sizes[s]} inputs, only ${r.available} input${r.available === 1 ? '' : 's'} available`;
     const ceiling = nearCeiling(b, r.counts[s])
       ? `; at its ceiling log2(n(n−1)) = ${fmtBits(interSampleCeiling(r.counts[s]))}: too few inputs to measure diversity`
       : '';

@@ -219,7 +219,7 @@ export function DiversityComparisonCard(props: {
     <span class="source-toggle" role="group" aria-label="Subset size">
       {sizes.map((size, i) => (
         <button key={size} type="button" class="toggle" aria-pressed={i === s} onClick={() => props.onSize(i)}>
-          {size} inputs
+          {size} per class
         </button>
       ))}
     </span>
@@ -240,7 +240,7 @@ export function DiversityComparisonCard(props: {
             width={width}
             height={HEIGHT}
             role="img"
-            aria-label={`Inter-sample entropy of ${sizes[s]} raw probe inputs per group, one bar per run`}
+            aria-label={`Inter-sample entropy of ${sizes[s]} raw probe inputs per class, one bar per run`}
           >
             <g class="grid">
               {y.ticks(5).map((t) => (
@@ -310,9 +310,9 @@ export function DiversityComparisonCard(props: {
             <line x1={M.left} x2={width - M.right} y1={HEIGHT - M.bottom} y2={HEIGHT - M.bottom} style={{ stroke: 'currentColor' }} />
           </svg>
           <p class="muted chart-note">
-            Inter-sample entropy of {sizes[s]} raw probe inputs drawn from each group (all classes mixed, then each class), the same size
-            for every run so the bars compare (the estimate grows with the subset size). A more diverse dataset has higher bars (paper Fig.
-            5(B)).
+            Inter-sample entropy of {sizes[s]} raw probe inputs per class: each class draws {sizes[s]} of its inputs, &quot;all&quot; is
+            those draws together; the same size for every run so the bars compare (the estimate grows with the subset size). A more diverse
+            dataset has higher bars (paper Fig. 5(B)).
           </p>
         </div>
       )}

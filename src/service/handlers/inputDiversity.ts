@@ -1,6 +1,10 @@
-/** `inputDiversity`: paper Fig. 5(B), the inter-sample entropy of the inputs for subsets of several sizes, per class and mixed. */
+/**
+ * `inputDiversity`: paper Fig. 5(B), the inter-sample entropy of the raw inputs for subsets of n
+ * inputs PER CLASS: a class row draws n of its inputs, the "all" row is exactly the union of the
+ * class rows' draws at that size (`drawPerClass`, same seeds), n × the non-empty classes inputs.
+ */
 import { dirname } from 'node:path';
-import { gatherRows, indicesByClass, sampleWithoutReplacement } from '../../analysis';
+import { diversityClassSeed, drawPerClass, gatherRows, indicesByClass, sampleWithoutReplacement } from '../../analysis';
 import { CancelledError } from '../../compute/pool';
 import { loadDataset, parseDatasetSpec } from '../../data/datasets';
 import { AnswerOf, Bits, QueryError } from '../queries';
@@ -35,11 +39,17 @@ export const inputDiversity: Handler<'inputDiversity'> = async (q, ctx) => {
   }
   const d = m.dataset.inputShape.reduce((a, b) => a * b, 1);
   const byClass = indicesByClass(labels, classes);
-  const everyone = Array.from({ length: labels.length }, (_, i) => i);
-  const groups: { cls: number | 'all'; members: number[] }[] = [
-    { cls: 'all', members: everyone },
-    ...byClass.map((members, c) => ({ cls: c, members })),
+  const seedOfClass = (cls: number) => diversityClassSeed(seed, cls);
+  const groups: { cls: number | 'all'; available: number }[] = [
+    { cls: 'all', available: labels.length },
+    ...byClass.map((members, c) => ({ cls: c, available: members.length })),
   ];
+  // A class row's draw is, input for input, that class's part of the "all" row at the same size.
+  const draw = (cls: number | 'all', size: number): number[] | null => {
+    if (cls === 'all') return drawPerClass(byClass, size, seedOfClass);
+    const picked = sampleWithoutReplacement(byClass[cls], size, seedOfClass(cls));
+    return picked.length < size ? null : picked;
+  };
   const pool = ctx.computePool();
   const rows: AnswerOf['inputDiversity']['rows'] = [];
   let done = 0;
@@ -49,18 +59,21 @@ export const inputDiversity: Handler<'inputDiversity'> = async (q, ctx) => {
     for (const size of q.sizes) {
       control.onProgress?.(
         done++ / (groups.length * q.sizes.length),
-        `input diversity: ${g.cls === 'all' ? 'all classes' : m.dataset.classNames[g.cls]}, ${size} inputs`,
+        `input diversity: ${g.cls === 'all' ? 'all classes' : m.dataset.classNames[g.cls]}, ${size} inputs per class`,
       );
-      const picked = sampleWithoutReplacement(g.members, size, seed * 7919 + (g.cls === 'all' ? classes : g.cls));
-      counts.push(picked.length);
-      if (picked.length < size) {
-        bits.push(null); // fewer inputs than asked: no number rather than a smaller subset's
+      const picked = draw(g.cls, size);
+      // A class with fewer than n inputs (for "all": any non-empty class) gives no number rather
+      // than a smaller subset's, and nothing is drawn.
+      if (picked === null) {
+        counts.push(0);
+        bits.push(null);
         continue;
       }
+      counts.push(picked.length);
       const r = await pool.interSampleEntropy(gatherRows(inputs, d, picked), picked.length, d, { k: m.settings.k, signal: control.signal });
       bits.push(orNull(r.entropyBits));
     }
-    rows.push({ class: g.cls, available: g.members.length, bits, counts });
+    rows.push({ class: g.cls, available: g.available, bits, counts });
   }
   return { source, sizes: q.sizes, classNames: m.dataset.classNames, rows };
 };
