@@ -123,20 +123,40 @@ export class CancelOnAbort extends RecordCallback {
 /**
  * The estimated time left. Its clock starts with the first training epoch: the epoch-0 measurement
  * before it is not part of the fraction done, so counting it made early estimates far too long.
+ *
+ * The first estimates are wild (the first batches pay for warm-up: kernel compilation, allocation),
+ * and a wrong "13m01s left" for a 30 s job is worse than none. So no estimate is given until it is
+ * stable: at least `STABLE_UPDATES` estimates in a row, each within `STABLE_RATIO` of the one before,
+ * and at least `STABLE_AFTER_MS` of training. Once stable, every estimate is given.
  */
 export class EtaClock extends RecordCallback {
+  static readonly STABLE_UPDATES = 3;
+  static readonly STABLE_RATIO = 0.2;
+  static readonly STABLE_AFTER_MS = 1000;
   private startedMs: number | undefined;
+  private previousMs: number | undefined;
+  private agreeing = 0;
+  private stable = false;
   constructor(private readonly now: Clock) {
     super();
   }
   override async onEpochBegin(epoch: number): Promise<void> {
     if (epoch > 0) this.startedMs ??= this.now();
   }
-  /** Milliseconds left when `fraction` of the run is done at `atMs`; undefined before anything is done. */
+  /** Milliseconds left when `fraction` of the run is done at `atMs`; undefined before it is stable. */
   remainingMs(fraction: number, atMs: number): number | undefined {
     if (!(fraction > 0)) return undefined;
     const elapsedMs = atMs - (this.startedMs ?? atMs);
-    return (elapsedMs / fraction) * (1 - fraction);
+    const estimateMs = (elapsedMs / fraction) * (1 - fraction);
+    if (!this.stable) {
+      const previous = this.previousMs;
+      const agrees = previous !== undefined && Math.abs(estimateMs - previous) <= EtaClock.STABLE_RATIO * Math.max(previous, 1);
+      this.agreeing = agrees ? this.agreeing + 1 : 0;
+      this.previousMs = estimateMs;
+      this.stable = this.agreeing >= EtaClock.STABLE_UPDATES - 1 && elapsedMs >= EtaClock.STABLE_AFTER_MS;
+      if (!this.stable) return undefined;
+    }
+    return estimateMs;
   }
 }
 

@@ -56,8 +56,15 @@ describe('recording callbacks (progress, ETA, cancel, yielding: tfjs-layers call
       progress.recording(0);
       clock.set(5000); // epoch 0's measurement took 5 s: not training, not in the ETA
       await list.onEpochBegin(1);
-      clock.set(7000);
-      await list.onBatchEnd(9, { loss: 1 });
+      // A steady batch every 200 ms: the estimate is given once it has held for a second of training.
+      for (let batch = 0; batch < 10; batch++) {
+        clock.set(5000 + 200 * (batch + 1));
+        await list.onBatchEnd(batch, { loss: 1 });
+      }
+      assert.deepEqual(
+        reports.filter((r) => r.phase === 'training').map((r) => r.etaMs !== undefined),
+        [false, false, false, false, true, true, true, true, true, true],
+      );
       const last = reports[reports.length - 1];
       assert.equal(last.fraction, 1 / 4);
       // One epoch of four in 2 s: three more take 6 s.
@@ -87,7 +94,37 @@ describe('recording callbacks (progress, ETA, cancel, yielding: tfjs-layers call
       assert.equal(eta.remainingMs(0, 200), undefined);
       await eta.onEpochBegin(0);
       await eta.onEpochBegin(1);
-      assert.equal(eta.remainingMs(0.5, 300), 200);
+      assert.equal(eta.remainingMs(0, 300), undefined);
+    });
+
+    it('gives no estimate while the first ones jump about (warm-up), then every one once three agree within 20 %', async () => {
+      const clock = manualClock(0);
+      const eta = new EtaClock(clock.now);
+      await eta.onEpochBegin(1);
+      // A slow first batch: 5 % done after 3 s reads as 57 s left, then the pace settles at 1 % per 100 ms.
+      const estimates = [
+        eta.remainingMs(0.05, 3000), // 57 s
+        eta.remainingMs(0.2, 3500), // 14 s: off by far
+        eta.remainingMs(0.3, 4500), // 10.5 s
+        eta.remainingMs(0.32, 4700), // ≈ 9.99 s: within 20 %
+        eta.remainingMs(0.34, 4900), // ≈ 9.51 s: within 20 %, the third in a row
+        eta.remainingMs(0.9, 9000), // stable: given whatever it is
+      ];
+      assert.deepEqual(estimates.slice(0, 4), [undefined, undefined, undefined, undefined]);
+      assert.ok(Math.abs(estimates[4]! - (4900 / 0.34) * 0.66) < 1e-6, String(estimates[4]));
+      assert.ok(Math.abs(estimates[5]! - 1000) < 1e-6, String(estimates[5]));
+    });
+
+    it('waits for a second of training even when the first estimates agree', async () => {
+      const clock = manualClock(0);
+      const eta = new EtaClock(clock.now);
+      await eta.onEpochBegin(1);
+      // 1 % per 10 ms: every estimate is exact, but after 40 ms of training it is not trusted yet.
+      assert.deepEqual(
+        [1, 2, 3, 4].map((i) => eta.remainingMs(i / 100, i * 10)),
+        [undefined, undefined, undefined, undefined],
+      );
+      assert.equal(eta.remainingMs(0.5, 1000), 1000);
     });
   });
 
