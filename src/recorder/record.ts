@@ -76,7 +76,14 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
     exportedName: loaded.classificationOutput,
     location: [...loaded.layers].reverse().find((l) => l.source)?.source,
   });
-  for (const note of checkTrainingKernels(tf, loaded.model).notes) log(note);
+  // Two of the dataset's own inputs: open dimensions get the data's size, token ids stay valid.
+  const sampleCount = Math.min(2, dataset.shape[0]);
+  const sampleSize = dataset.shape.slice(1).reduce((a, b) => a * b, 1);
+  const sample = {
+    data: Float32Array.from(dataset.inputs.subarray(0, sampleCount * sampleSize)),
+    shape: [sampleCount, ...dataset.shape.slice(1)],
+  };
+  for (const note of checkTrainingKernels(tf, loaded.model, { sample }).notes) log(note);
   const settings = resolveSettings(options, loaded.training);
   const plan = planTraining(tf, loaded.model, output, settings, {
     optimizer: (options.optimizer ?? loaded.training?.optimizer) !== undefined,

@@ -54,11 +54,11 @@ const MAX_FALLBACKS = 16;
  * Runs one training step of `model` on two inputs and makes it work or explains why it cannot
  * (see the module comment). Throws `TrainingKernelError`; returns the fallbacks it registered.
  */
-export function checkTrainingKernels(tf: Tf, model: tfjs.LayersModel): TrainingCheck {
+export function checkTrainingKernels(tf: Tf, model: tfjs.LayersModel, options: { sample?: SampleInputs } = {}): TrainingCheck {
   const cpuFallbacks: string[] = [];
   const notes: string[] = [];
   for (;;) {
-    const error = trainingStepError(tf, model, () => gradientStep(tf, model));
+    const error = trainingStepError(tf, model, () => gradientStep(tf, model, options.sample));
     if (error === undefined) return { cpuFallbacks, notes };
     const missing = MISSING_KERNEL.exec(message(error));
     if (missing !== null && missing[2] === BACKEND && cpuFallbacks.length < MAX_FALLBACKS && !cpuFallbacks.includes(missing[1])) {
@@ -124,9 +124,23 @@ function trainingStepError(tf: Tf, model: tfjs.LayersModel, step: () => void): u
   }
 }
 
+/**
+ * Real inputs for the step of a one-input model: a dimension the model leaves open (a sequence of
+ * any length) gets the data's own size, and token ids stay valid indices for an embedding.
+ */
+export interface SampleInputs {
+  /** Row-major values of `shape[0]` inputs. */
+  data: Float32Array;
+  /** With the batch axis first. */
+  shape: number[];
+}
+
 /** The gradients of a loss on the model's outputs with respect to every trainable weight. */
-function gradientStep(tf: Tf, model: tfjs.LayersModel): void {
-  const inputs = model.inputs.map((input) => exampleBatch(tf, input.shape));
+function gradientStep(tf: Tf, model: tfjs.LayersModel, sample?: SampleInputs): void {
+  const inputs =
+    sample !== undefined && model.inputs.length === 1
+      ? [tf.tensor(sample.data, sample.shape)]
+      : model.inputs.map((input) => exampleBatch(tf, input.shape));
   const weights = model.trainableWeights.map((w) => (w as unknown as { read(): tfjs.Variable }).read());
   if (weights.length === 0) return;
   const { grads } = tf.variableGrads(() => {
@@ -160,7 +174,8 @@ function squaredSum(tf: Tf, outputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Scalar {
 
 /** Two inputs of `shape` (its batch axis `null`), values in [0, 1): valid as embedding ids too. */
 function exampleBatch(tf: Tf, shape: (number | null)[]): tfjs.Tensor {
-  const dims = shape.map((d, i) => (i === 0 ? 2 : (d ?? 1)));
+  // An open dimension gets a length every usual kernel size and stride fits in.
+  const dims = shape.map((d, i) => (i === 0 ? 2 : (d ?? 16)));
   return tf.randomUniform(dims, 0, 1, 'float32', 7);
 }
 
