@@ -10,6 +10,7 @@ import { npyFromFloat32, seededRandom, serializeNpy } from '../../src/analysis';
 import { writeComparisonReport, writeReport } from '../../src/cli/report';
 import { recordRun } from '../../src/recorder/record';
 import type { RunManifest } from '../../src/run/format';
+import { readRun } from '../../src/run/store';
 import { closeChecked, launchBrowser, openPage, openView, screenshot, tempDir } from './harness';
 
 const MODELS = resolve(__dirname, '../fixtures/models');
@@ -55,6 +56,7 @@ describe('browser: runs without label measures (regression) and binary classifie
   let regression: { folder: string; manifest: RunManifest };
   let regressionReport = '';
   let binaryReport = '';
+  let binaryFolder = '';
   let compareReport = '';
 
   before(async function () {
@@ -66,6 +68,7 @@ describe('browser: runs without label measures (regression) and binary classifie
     const classifier = await record(runs, 'multiFile.ts', 'synthetic:200');
     const binary = await record(runs, 'binarySigmoid.ts', binaryDataset(join(dir, 'binary')));
     assert.equal(binary.manifest.output?.kind, 'binary');
+    binaryFolder = binary.folder;
     const report = (run: { folder: string }, name: string) =>
       writeReport({
         runFolder: run.folder,
@@ -147,6 +150,12 @@ describe('browser: runs without label measures (regression) and binary classifie
       cells.reduce((sum, c) => sum + c[2], 0),
       40,
     );
+    // The cells are the ones the recorder counted at the last epoch (the sigmoid thresholded at
+    // 0.5), not an argmax over the one unit, which would predict class 0 for every input.
+    const recorded = readRun(binaryFolder).metrics.at(-1)!.confusion;
+    const shown = [0, 1].map((t) => [0, 1].map((p) => cells.find((c) => c[0] === t && c[1] === p)![2]));
+    assert.deepEqual(shown, recorded);
+    assert.ok(recorded[0][1] + recorded[1][1] > 0, `some inputs are predicted as class 1: ${JSON.stringify(recorded)}`);
     assert.equal(await page.locator('.label-measures-absent').count(), 0);
     assert.equal(await page.locator('.run-header .no-label-measures').count(), 0);
     assert.equal(await page.locator('#panel-training g.panel[data-panel=accuracy]').count(), 1);
