@@ -7,6 +7,7 @@ import type { DataSource, ReportData } from './data';
 import type { Focus, ViewId } from './protocol';
 import { AppProvider, applyFocus, useApp } from './state';
 import { TooltipProvider } from './ui';
+import { labelMeasuresAbsent } from './charts/common';
 import { ChannelView } from './views/ChannelView';
 import { LayerView } from './views/LayerView';
 import { QueryView } from './views/QueryView';
@@ -158,6 +159,7 @@ function useBodyTheme(): [string, (theme: string) => void] {
 function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean): void }): JSX.Element {
   const { manifest } = useApp();
   const created = new Date(manifest.createdAt);
+  const absent = labelMeasuresAbsent(manifest);
   return (
     <header class="run-header">
       <div class="run-title">
@@ -167,6 +169,15 @@ function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean
           on {manifest.dataset.name} · probe of {manifest.probe.size} inputs ·{' '}
           {manifest.epochs.length ? `epochs ${manifest.epochs[0]}–${manifest.epochs[manifest.epochs.length - 1]}` : 'no epoch yet'} ·{' '}
           {manifest.status} · {Number.isNaN(created.getTime()) ? manifest.createdAt : created.toLocaleString()}
+          {absent !== undefined && (
+            <>
+              {' · '}
+              {/* A model that predicts no class: said here once, so no view's missing accuracy reads as a fault. */}
+              <span class="no-label-measures" title={absent}>
+                no class predictions (no accuracy)
+              </span>
+            </>
+          )}
         </span>
       </div>
       <div class="run-tools">

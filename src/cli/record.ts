@@ -23,6 +23,9 @@ function duration(ms: number | undefined): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** The longest `--model-timeout`, seconds: a day is already far beyond any model that builds. */
+export const MAX_MODEL_TIMEOUT_S = 86_400;
+
 export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
   let parsed;
   try {
@@ -46,6 +49,7 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
         'train-limit': { type: 'string' },
         bins: { type: 'string' },
         k: { type: 'string' },
+        'model-timeout': { type: 'string' },
       },
     });
   } catch (e) {
@@ -83,6 +87,7 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
     trainLimit: opt('train-limit', 1),
     bins: opt('bins', 2, SETTING_LIMITS.bins),
     k: opt('k', 2, SETTING_LIMITS.k),
+    modelFactoryTimeoutMs: v['model-timeout'] === undefined ? undefined : intOption(v, 'model-timeout', 0, 1, MAX_MODEL_TIMEOUT_S) * 1000,
   };
 }
 

@@ -82,6 +82,8 @@ entropies. Prints the run folder on stdout. Ctrl-C cancels after the current bat
   --backend B           auto | tfjs-node | wasm | cpu (default auto)
   --out DIR             runs folder (default: .cnnslicer/runs beside the model file)
   --bins B, --k K       estimator parameters (default 32, 1000): bins 2 to 4096, k 2 to 1000000
+  --model-timeout S     seconds the model file's factory may take to return its model, 1 to 86400
+                        (default 60): a factory that never settles stops with a clear message
 Every option is checked before anything is written. The model runs in a child process: the first
 Ctrl-C cancels after the current batch (while loading, within 2 s), a second stops it at once
 (exit code 130 when nothing finished). Model outputs holding NaN stop the recording with the

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { RecorderClient, type RecordingOutcome } from '../recorder/client';
 import { describeProgress } from './recordingProgress';
+import { epochRecordedText } from './runDisplay';
 import type { RecordingSettings } from './settings';
 
 /** One recording under way. */
@@ -52,6 +53,8 @@ export class Recordings implements vscode.Disposable {
     const { log } = this.ctx;
     const model = basename(modelFile);
     const config = this.ctx.settings(vscode.Uri.file(modelFile));
+    /** The run folder, once the recorder has made it: its manifest says whether the run has a probe accuracy. */
+    let runFolder: string | undefined;
     const client = new RecorderClient({
       script: this.ctx.bundle('recorder'),
       execPath: this.ctx.nodeExecutable(),
@@ -70,13 +73,18 @@ export class Recordings implements vscode.Disposable {
       events: {
         onProgress: () => this.update(),
         onRunFolder: (folder) => {
+          runFolder = folder;
           log.info(`recording ${model} into ${folder}`);
           this.ctx.runs.refresh();
           this.changed.fire();
         },
         onEpoch: (e) => {
-          log.info(
-            `${model}: epoch ${e.epoch} recorded (probe accuracy ${(e.probeAccuracy * 100).toFixed(1)} %, ${Math.round(e.recordMs)} ms of measuring)`,
+          // A model that predicts no class has a probe accuracy of 0 that means nothing: the
+          // manifest says so (a run the index cannot find keeps the plain line).
+          const found = runFolder === undefined ? Promise.resolve(undefined) : this.ctx.runs.find(runFolder);
+          void found.then(
+            (record) => log.info(epochRecordedText(model, e, record?.manifest)),
+            () => log.info(epochRecordedText(model, e, undefined)),
           );
           this.ctx.runs.refresh();
         },

@@ -159,9 +159,13 @@ export function detailRows(
   record: RunRecord,
   l10n: L10n,
   style: DateStyle = {},
-): { key: 'model' | 'dataset' | 'date' | 'epochs' | 'backend' | 'probe' | 'folder'; label: string; value: string }[] {
+): { key: 'model' | 'dataset' | 'date' | 'epochs' | 'backend' | 'probe' | 'output' | 'folder'; label: string; value: string }[] {
   const m = record.manifest;
   const { done, total } = epochProgress(m);
+  // A model that predicts no class (a regression, an embedding) has no accuracy to show: said once, here.
+  const noClasses = labelMeasuresAbsent(m)
+    ? [{ key: 'output' as const, label: l10n.t('Output'), value: l10n.t('no class predictions, so no accuracy or label measures') }]
+    : [];
   return [
     { key: 'model', label: l10n.t('Model'), value: m.model.file },
     {
@@ -173,6 +177,7 @@ export function detailRows(
     { key: 'epochs', label: l10n.t('Epochs'), value: `${done}/${total}` },
     { key: 'backend', label: l10n.t('Backend'), value: backendText(m, l10n) },
     { key: 'probe', label: l10n.t('Probe'), value: l10n.t('{0} inputs', m.probe.size) },
+    ...noClasses,
     { key: 'folder', label: l10n.t('Folder'), value: record.folder },
   ];
 }
@@ -184,9 +189,35 @@ export function runTooltip(record: RunRecord, label: string, status: RunStatus, 
   const lines = [`**${escapeMarkdown(runItemLabel(m, label))}** — $(${icon}) ${escapeMarkdown(statusText(status, l10n))}`, ''];
   for (const row of detailRows(record, l10n, style)) lines.push(`${escapeMarkdown(row.label)}: ${escapeMarkdown(row.value)}  `);
   if (m.backend.fallbackReasons.length) lines.push('', ...m.backend.fallbackReasons.map((r) => `- ${escapeMarkdown(r)}`));
+  const absent = labelMeasuresAbsent(m);
+  if (absent) lines.push('', `$(info) ${escapeMarkdown(absent)}`);
   if (m.error) lines.push('', `$(error) ${escapeMarkdown(m.error.message)}`);
   if (record.notes.length) lines.push('', ...record.notes.map((n) => `- ${escapeMarkdown(n)}`));
   return lines.join('\n');
+}
+
+/**
+ * Why a run has no label measures (probe accuracy, probe loss, the confusion matrix, the label
+ * entropies), or undefined when it has them: its model's output predicts no class (the manifest's
+ * `output.labelMeasuresAbsent`). Such a run's metrics hold a probe accuracy of 0 that means nothing.
+ */
+export function labelMeasuresAbsent(manifest: Pick<RunManifest, 'output'>): string | undefined {
+  return manifest.output?.labelMeasuresAbsent?.trim() || undefined;
+}
+
+/**
+ * The log line of an epoch the recorder has written: its probe accuracy, unless the run has no
+ * label measures (`labelMeasuresAbsent`), when a 0 % accuracy would read as a model that learnt nothing.
+ */
+export function epochRecordedText(
+  model: string,
+  e: { epoch: number; probeAccuracy: number; recordMs: number },
+  manifest: Pick<RunManifest, 'output'> | undefined,
+): string {
+  const measuring = `${Math.round(e.recordMs)} ms of measuring`;
+  if (manifest && labelMeasuresAbsent(manifest))
+    return `${model}: epoch ${e.epoch} recorded (no probe accuracy: the model predicts no class; ${measuring})`;
+  return `${model}: epoch ${e.epoch} recorded (probe accuracy ${(e.probeAccuracy * 100).toFixed(1)} %, ${measuring})`;
 }
 
 export function layerTooltip(layer: RunLayer, l10n: L10n): string {

@@ -61,6 +61,7 @@ const DETAIL_ICONS: Record<string, string> = {
   epochs: 'history',
   backend: 'server-process',
   probe: 'beaker',
+  output: 'symbol-number',
   folder: 'folder',
 };
 

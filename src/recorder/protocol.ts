@@ -38,6 +38,7 @@ export const RecordOptionsSchema = v.object({
   backend: v.optional(v.picklist(['auto', 'tfjs-node', 'wasm', 'cpu'])),
   runsFolder: OptionalString,
   trainLimit: OptionalNumber,
+  modelFactoryTimeoutMs: OptionalNumber,
   defaults: v.optional(v.object({ epochs: OptionalNumber, batchSize: OptionalNumber })),
 });
 

@@ -74,6 +74,9 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       ['--k', '1', '--k must be an integer from 2 to 1000000'],
       ['--k', '50000000', '--k must be an integer from 2 to 1000000'],
       ['--probe', '1000000', '--probe must be an integer from 3 to 100000'],
+      ['--model-timeout', '0', '--model-timeout must be an integer from 1 to 86400'],
+      ['--model-timeout', 'soon', '--model-timeout must be an integer from 1 to 86400'],
+      ['--model-timeout', '100000', '--model-timeout must be an integer from 1 to 86400'],
     ]) {
       it(`refuses ${option} ${value} before anything is loaded or written`, function () {
         const runs = path.join(dir, `runs${option}${value}`);
@@ -84,6 +87,27 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
         assert.deepEqual(runsIn(runs), []);
       });
     }
+
+    it('stops a model factory that never settles after --model-timeout seconds, in one line saying so', function () {
+      const runs = path.join(dir, 'runs-timeout');
+      const started = Date.now();
+      const r = run(
+        'record',
+        path.join(MODELS, 'neverSettles.ts'),
+        '--dataset',
+        'synthetic:100',
+        '--probe',
+        '20',
+        '--model-timeout',
+        '2',
+        '--out',
+        runs,
+      );
+      expectOneLine(r, 2, 'did not return a model within 2 s');
+      // The default is 60 s: a run this short shows the option reached the loader.
+      assert.ok(Date.now() - started < 40_000, `took ${Date.now() - started} ms`);
+      assert.deepEqual(runsIn(runs), []);
+    });
 
     it('refuses --out naming a file, and leaves the file as it was', function () {
       const file = path.join(dir, 'not-a-folder.txt');

@@ -7,6 +7,7 @@ import type { RunRecord } from '../../src/run/store';
 import {
   detailRows,
   epochProgress,
+  epochRecordedText,
   escapeMarkdown,
   formatDate,
   formatShape,
@@ -214,6 +215,39 @@ describe('extension: how runs are shown (runDisplay)', () => {
       assert.ok(md.includes('an incomplete last metrics line was ignored'));
       for (const label of ['Model', 'Dataset', 'Date', 'Epochs', 'Backend', 'Probe', 'Folder']) assert.ok(md.includes(`${label}: `), label);
       assert.ok(md.includes('/ws/runs/a\\_b'));
+    });
+
+    it('says a run of a model that predicts no class has no accuracy, with the recorder’s reason, instead of showing none', () => {
+      const reason = 'the output value gives 1 linear value per input, not a score per class of the 3 classes of synthetic';
+      const regression = run('/ws/runs/r', { output: { layer: 'value', kind: 'none', chosenBy: 'only', labelMeasuresAbsent: reason } });
+      const rows = detailRows(regression, l10n, utc);
+      assert.deepEqual(
+        rows.map((r) => r.key),
+        ['model', 'dataset', 'date', 'epochs', 'backend', 'probe', 'output', 'folder'],
+      );
+      assert.equal(rows.find((r) => r.key === 'output')?.value, 'no class predictions, so no accuracy or label measures');
+      assert.ok(runTooltip(regression, '#1', 'completed', l10n, utc).includes(escapeMarkdown(reason)));
+      // A classifier (binary or softmax) has no such row.
+      const binary = run('/ws/runs/b', { output: { layer: 'p', kind: 'binary', chosenBy: 'only' } });
+      assert.ok(!detailRows(binary, l10n, utc).some((r) => r.key === 'output'));
+      assert.ok(!runTooltip(binary, '#1', 'completed', l10n, utc).includes('$(info)'));
+    });
+
+    it('logs a recorded epoch with its probe accuracy, or without one when the model predicts no class', () => {
+      const e = { epoch: 2, probeAccuracy: 0, recordMs: 812.4 };
+      const regression = {
+        output: { layer: 'value', kind: 'none' as const, chosenBy: 'only' as const, labelMeasuresAbsent: 'no classes' },
+      };
+      const line = epochRecordedText('reg.ts', e, regression);
+      assert.equal(line, 'reg.ts: epoch 2 recorded (no probe accuracy: the model predicts no class; 812 ms of measuring)');
+      assert.ok(!/accuracy 0/.test(line));
+      assert.equal(
+        epochRecordedText('lenet.ts', { ...e, probeAccuracy: 0.9125 }, { output: { layer: 'd', kind: 'softmax', chosenBy: 'only' } }),
+        'lenet.ts: epoch 2 recorded (probe accuracy 91.3 %, 812 ms of measuring)',
+      );
+      // A run the index has not found yet, or an older run without the field: as before.
+      assert.equal(epochRecordedText('lenet.ts', e, undefined), 'lenet.ts: epoch 2 recorded (probe accuracy 0.0 %, 812 ms of measuring)');
+      assert.equal(epochRecordedText('lenet.ts', e, {}), 'lenet.ts: epoch 2 recorded (probe accuracy 0.0 %, 812 ms of measuring)');
     });
 
     it('escapes every Markdown metacharacter', () => {

@@ -240,6 +240,29 @@ describe('module scan: layer definitions and model factories of TypeScript and J
     for (const code of notModels) assert.notEqual(scanModule(code)?.isModel, true, code);
   });
 
+  it('recognises a module that exports a built model, as the recorder now loads it (module.exports = model, export default model, export const model)', () => {
+    for (const file of ['builtModelCommonJs.js', 'builtModelDefault.ts', 'builtModelNamed.ts'])
+      assert.equal(scanFile(fixture(file))?.isModel, true, file);
+    const tfImport = "import * as tf from '@tensorflow/tfjs';\n";
+    const models = [
+      `${tfImport}export const model = tf.sequential();`,
+      `${tfImport}export let model = tf.model({ inputs, outputs });`,
+      `${tfImport}const model = tf.sequential();\nexport { model };`,
+      `${tfImport}const m = tf.sequential();\nexport { m as model };`,
+      `${tfImport}exports.model = tf.sequential();`,
+      `${tfImport}module.exports.model = tf.sequential();`,
+      `${tfImport}const model = tf.sequential();\nmodule.exports = { model, dataset: 'mnist' };`,
+      "import { layers, sequential } from '@tensorflow/tfjs-layers';\nexport const model = sequential({ layers: [layers.dense({ units: 2 })] });",
+    ];
+    for (const code of models) assert.equal(scanModule(code)?.isModel, true, code);
+    const notModels = [
+      'export const model = { name: "car" }; // no tfjs: a data model, not a network',
+      `${tfImport}module.exports = { options: { model: 'x' } };`,
+      `${tfImport}export const models = [];`,
+    ];
+    for (const code of notModels) assert.notEqual(scanModule(code)?.isModel, true, code);
+  });
+
   it('handles a 1 MB module, finding every one of its definitions', () => {
     const unit = read(example('mnist-lenet.ts')).replace('export function createModel', 'function build');
     const filler = read(resolve(root, 'src/recorder/modelLoader.ts'));

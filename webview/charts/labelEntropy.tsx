@@ -14,6 +14,21 @@ import { useWidth } from './common';
 import { EpochLines, UndefinedGlyph } from './trainingLines';
 import type { LineSeries } from './trainingLines';
 
+/**
+ * The one note a run without label measures shows in their place (see `labelMeasuresAbsent`):
+ * neutral, since a regression or embedding model is no mistake, and saying why.
+ */
+export function LabelMeasuresNote(props: { reason: string; run?: string }): JSX.Element {
+  return (
+    <p class="status label-measures-absent" role="note">
+      <span>
+        <strong>{props.run ? `${props.run} has no label measures.` : 'No label measures.'}</strong> {props.reason} Every measure that needs
+        no labels is shown as usual.
+      </span>
+    </p>
+  );
+}
+
 export type LabelEntropyKind = 'labelGivenPred' | 'predGivenLabel';
 
 const TEXT: Record<LabelEntropyKind, { title: string; short: string; what: string; undefinedWhy: string; file: string }> = {

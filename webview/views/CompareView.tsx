@@ -4,6 +4,8 @@
 // a list of runs, each with its own data source, and asks each run the queries of webview/plan.ts's
 // `comparePlan`, so a report (answers keyed by run) and a host (a query per run) can feed it alike.
 // In VS Code the user also picks the epoch of the per-layer values (a report holds the last only).
+// A run whose model predicts no class has no label measures: its probe loss, accuracies and label
+// entropies are left out of the charts (never drawn as zeros), and one note names the run and says why.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { format } from 'd3-format';
@@ -29,7 +31,8 @@ import { useViewState } from '../state';
 import { Card, fmtBits } from '../ui';
 import { DiversityComparisonCard, LayerComparisonCard } from '../charts/runComparison';
 import type { RunLayerValues } from '../charts/runComparison';
-import { classLabel } from '../charts/common';
+import { classLabel, labelMeasuresAbsent } from '../charts/common';
+import { LabelMeasuresNote } from '../charts/labelEntropy';
 import { EpochLines } from '../charts/trainingLines';
 import type { LinePanel, LineSeries } from '../charts/trainingLines';
 
@@ -150,6 +153,7 @@ export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus:
       document.querySelector(`.compare-layers-table tr[data-layer="${position}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [props.focusRequest, matches]);
   const labels = manifests.map((m, r) => runLabel(m, r));
+  const absent = manifests.map((m) => labelMeasuresAbsent(m));
   if (!answers) {
     return (
       <div class="status" role="status">
@@ -204,8 +208,18 @@ export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus:
           the charts below match classes by index and use the names of the run with the most classes.
         </p>
       )}
-      <CurvesCard answers={answers} labels={labels} />
-      <ClassEntropyCard answers={answers} labels={labels} cls={picked} classNames={classNames} onClass={setCls} />
+      {absent.map((reason, r) => reason !== undefined && <LabelMeasuresNote key={r} run={`Run ${labels[r]}`} reason={reason} />)}
+      <CurvesCard answers={answers} labels={labels} labelMeasures={absent.map((a) => a === undefined)} />
+      {absent.some((a) => a === undefined) && (
+        <ClassEntropyCard
+          answers={answers}
+          labels={labels}
+          labelMeasures={absent.map((a) => a === undefined)}
+          cls={picked}
+          classNames={classNames}
+          onClass={setCls}
+        />
+      )}
       <LayerComparisonCard
         matches={matches}
         values={layersShown?.map((a) => a.layers)}
@@ -257,6 +271,7 @@ function runSeries(
   pick: (t: TrainingAnswer) => (number | null)[],
   suffix: string,
   dashed = false,
+  measured: readonly boolean[] = [],
 ): { epochs: number[]; series: LineSeries[] } {
   const aligned = alignEpochs(answers.map((a) => ({ epochs: a.training?.epochs ?? [], values: a.training ? pick(a.training) : [] })));
   return {
@@ -269,19 +284,29 @@ function runSeries(
         values,
         dashed,
       }))
-      .filter((_, r) => answers[r].training !== undefined),
+      // A run without this measure (`measured[r]` false) keeps its place in the alignment but draws no line.
+      .filter((_, r) => answers[r].training !== undefined && measured[r] !== false),
   };
 }
 
-function CurvesCard(props: { answers: RunAnswers[]; labels: string[] }): JSX.Element {
+/** `labelMeasures[r]`: whether run r has probe loss and accuracies (its model predicts classes). */
+function CurvesCard(props: { answers: RunAnswers[]; labels: string[]; labelMeasures: boolean[] }): JSX.Element {
   const [highlight, setHighlight] = useState<string | null>(null);
+  const measured = props.labelMeasures;
   const trainLoss = runSeries(props.answers, props.labels, (t) => t.trainLoss, '-train');
-  const probeLoss = runSeries(props.answers, props.labels, (t) => t.probeLoss, '-probe', true);
-  const trainAcc = runSeries(props.answers, props.labels, (t) => t.trainAccuracy, '-train');
-  const probeAcc = runSeries(props.answers, props.labels, (t) => t.probeAccuracy, '-probe', true);
+  const probeLoss = runSeries(props.answers, props.labels, (t) => t.probeLoss, '-probe', true, measured);
+  const trainAcc = runSeries(props.answers, props.labels, (t) => t.trainAccuracy, '-train', false, measured);
+  const probeAcc = runSeries(props.answers, props.labels, (t) => t.probeAccuracy, '-probe', true, measured);
   const epochs = trainLoss.epochs;
   const panels: LinePanel[] = [
-    { id: 'loss', title: 'Loss (cross-entropy)', yLabel: 'loss', format: lossFormat, series: [...trainLoss.series, ...probeLoss.series] },
+    {
+      id: 'loss',
+      // A run without label measures trained on another loss (mean squared error, say): no common name then.
+      title: measured.every(Boolean) ? 'Loss (cross-entropy)' : 'Loss (each run’s own)',
+      yLabel: 'loss',
+      format: lossFormat,
+      series: [...trainLoss.series, ...probeLoss.series],
+    },
     {
       id: 'accuracy',
       title: 'Accuracy',
@@ -346,13 +371,29 @@ function CurvesCard(props: { answers: RunAnswers[]; labels: string[] }): JSX.Ele
 function ClassEntropyCard(props: {
   answers: RunAnswers[];
   labels: string[];
+  /** Whether each run has label entropies (its model predicts classes); the others draw no line. */
+  labelMeasures: boolean[];
   cls: number;
   classNames: string[];
   onClass(c: number): void;
 }): JSX.Element {
   const c = props.cls;
-  const given = runSeries(props.answers, props.labels, (t) => t.hLabelGivenPred[c] ?? t.epochs.map(() => null), '');
-  const scatter = runSeries(props.answers, props.labels, (t) => t.hPredGivenLabel[c] ?? t.epochs.map(() => null), '');
+  const given = runSeries(
+    props.answers,
+    props.labels,
+    (t) => t.hLabelGivenPred[c] ?? t.epochs.map(() => null),
+    '',
+    false,
+    props.labelMeasures,
+  );
+  const scatter = runSeries(
+    props.answers,
+    props.labels,
+    (t) => t.hPredGivenLabel[c] ?? t.epochs.map(() => null),
+    '',
+    false,
+    props.labelMeasures,
+  );
   const name = classLabel(c, props.classNames);
   const picker = (
     <label>

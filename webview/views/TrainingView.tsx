@@ -1,18 +1,22 @@
 // The training performance view (paper 5.2, Fig. 4): the confusion matrix at the shared epoch, the
 // label entropies H(label | pred = i) and H(pred | label = i) over the epochs, the input diversity
 // bars and the loss / accuracy curves. A class picked in the legend (or by clicking a line) is
-// emphasised in every chart of the view; the epoch is the one all views share.
+// emphasised in every chart of the view; the epoch is the one all views share. A run whose model
+// predicts no class (a regression or an embedding) has no label measures: one note says why in
+// place of the confusion matrix and the label entropies, and the loss chart shows the training loss only.
 import type { JSX } from 'preact';
 import { classColour } from '../colours';
 import { ConfusionCard } from '../charts/confusionMatrix';
 import { DiversityCard } from '../charts/diversityBars';
-import { LabelEntropyCard } from '../charts/labelEntropy';
+import { LabelEntropyCard, LabelMeasuresNote } from '../charts/labelEntropy';
+import { labelMeasuresAbsent } from '../charts/common';
 import { LossCard } from '../charts/lossChart';
 import { queries } from '../plan';
 import { shown, useApp, useQuery, useViewState } from '../state';
 
 export function TrainingView(): JSX.Element {
-  const { classNames, ui, update } = useApp();
+  const { classNames, manifest, ui, update } = useApp();
+  const absent = labelMeasuresAbsent(manifest);
   const training = useQuery(queries.training(), 'training');
   const answer = shown(training);
   const names = answer?.classNames ?? classNames;
@@ -26,25 +30,35 @@ export function TrainingView(): JSX.Element {
   return (
     <>
       <ClassLegend classNames={names} highlight={highlight} onToggle={toggle} />
-      <ConfusionCard highlight={highlight} />
-      <LabelEntropyCard
-        kind="labelGivenPred"
-        result={training}
-        epoch={ui.epoch}
-        highlight={highlight}
-        onHighlight={toggle}
-        onEpoch={onEpoch}
-      />
-      <LabelEntropyCard
-        kind="predGivenLabel"
-        result={training}
-        epoch={ui.epoch}
-        highlight={highlight}
-        onHighlight={toggle}
-        onEpoch={onEpoch}
-      />
-      <LossCard result={training} epoch={ui.epoch} onEpoch={onEpoch} />
-      <DiversityCard highlight={highlight} />
+      {absent !== undefined ? (
+        <>
+          <LabelMeasuresNote reason={absent} />
+          <LossCard result={training} epoch={ui.epoch} onEpoch={onEpoch} labelMeasures={false} lossName={manifest.training?.loss} />
+          <DiversityCard highlight={highlight} />
+        </>
+      ) : (
+        <>
+          <ConfusionCard highlight={highlight} />
+          <LabelEntropyCard
+            kind="labelGivenPred"
+            result={training}
+            epoch={ui.epoch}
+            highlight={highlight}
+            onHighlight={toggle}
+            onEpoch={onEpoch}
+          />
+          <LabelEntropyCard
+            kind="predGivenLabel"
+            result={training}
+            epoch={ui.epoch}
+            highlight={highlight}
+            onHighlight={toggle}
+            onEpoch={onEpoch}
+          />
+          <LossCard result={training} epoch={ui.epoch} onEpoch={onEpoch} />
+          <DiversityCard highlight={highlight} />
+        </>
+      )}
     </>
   );
 }

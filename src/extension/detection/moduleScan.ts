@@ -1,8 +1,9 @@
 /**
  * Finds the layer definitions of a TypeScript or JavaScript model module without running it: the
  * `tf.layers.*(…)` and `tf.input(…)` calls under whatever names the module gives TensorFlow.js, and
- * whether it exports a model factory in one of the forms the recorder loads
- * (src/recorder/modelLoader.ts: `createModel`, a default export, `module.exports`). Works on the
+ * whether it exports a model factory or a built model in one of the forms the recorder loads
+ * (src/recorder/modelLoader.ts: `createModel`, a default export, `module.exports`, an export named
+ * `model`). Works on the
  * tokens of the lexer (lexer.ts); pure, tested in test/unit/moduleScan.test.ts.
  */
 import { Kind, type Tokens, tokenize } from './lexer';
@@ -10,7 +11,7 @@ import { lineEnd, lineStarts, position } from './positions';
 import type { DetectedLayer, ModelDetection } from './types';
 
 /** The import specifiers that are TensorFlow.js: those the recorder's shim resolves (modelLoader.ts). */
-const TFJS_MODULE = /^@tensorflow\/tfjs(-node|-node-gpu)?$/;
+const TFJS_MODULE = /^@tensorflow\/tfjs(-node|-node-gpu|-layers|-core)?$/;
 
 /** The names under which a module reaches TensorFlow.js. */
 interface TfNames {
@@ -199,7 +200,9 @@ export function scanModule(text: string): ModelDetection | undefined {
   const layers: DetectedLayer[] = [];
   let usesTf = names.imported;
   let strongFactory = false; // exports something named createModel
-  let weakFactory = false; // a default export or module.exports: a model only if tfjs is used too
+  // A default export, module.exports or an export named `model` (a factory or a built model, as
+  // the loader takes either): a model only if tfjs is used too.
+  let weakFactory = false;
 
   // Every head the loop looks for, so most identifiers are passed over without building a string.
   const heads = [...new Set([...names.namespaces, ...names.layers, ...names.inputs, 'export', 'module', 'exports'])];
@@ -261,32 +264,48 @@ export function scanModule(text: string): ModelDetection | undefined {
       else if (t.punct(i + 1, '{')) {
         for (const b of bindingList(t, i + 1, 'as')) {
           if (b.local === 'createModel') strongFactory = true;
-          else if (b.local === 'default') weakFactory = true;
+          else if (b.local === 'default' || b.local === 'model') weakFactory = true;
         }
       } else {
-        // export [async] function[*] createModel / export const|let|var createModel
+        // export [async] function[*] createModel / export const|let|var createModel, and the same of `model`
         let k = i + 1;
         if (t.ident(k, 'async')) k++;
         if (t.ident(k, 'function') || t.ident(k, 'const') || t.ident(k, 'let') || t.ident(k, 'var')) k++;
         if (t.punct(k, '*')) k++;
         if (k > i + 1 && t.ident(k, 'createModel')) strongFactory = true;
+        else if (k > i + 1 && t.ident(k, 'model')) weakFactory = true;
       }
     } else if (head === 'module' && t.punct(i + 1, '.') && t.ident(i + 2, 'exports')) {
       if (t.punct(i + 3, '=') && !t.punct(i + 4, '=')) {
         if (t.punct(i + 4, '{')) {
-          // module.exports = { createModel, … }
+          // module.exports = { createModel, … } or { model, … }
           const close = closing(t, i + 4);
           const stop = close >= 0 ? close : Math.min(t.length, i + 2000);
-          for (let k = i + 5; k < stop; k++)
+          let depth = 0;
+          for (let k = i + 5; k < stop; k++) {
+            if (t.kind[k] === Kind.Punct) {
+              const p = t.code[k];
+              if (p === 123 || p === 40 || p === 91) depth++;
+              else if (p === 125 || p === 41 || p === 93) depth--;
+              continue;
+            }
             if (t.ident(k, 'createModel') || (t.kind[k] === Kind.String && t.value(k) === 'createModel')) strongFactory = true;
+            // A key `model` of the object itself (after its `{` or a `,`), not a `model` nested in a value.
+            else if (
+              depth === 0 &&
+              (t.ident(k, 'model') || (t.kind[k] === Kind.String && t.value(k) === 'model')) &&
+              (t.punct(k - 1, '{') || t.punct(k - 1, ','))
+            )
+              weakFactory = true;
+          }
         } else weakFactory = true;
       } else if (t.punct(i + 3, '.') && t.punct(i + 5, '=')) {
         if (t.ident(i + 4, 'createModel')) strongFactory = true;
-        else if (t.ident(i + 4, 'default')) weakFactory = true;
+        else if (t.ident(i + 4, 'default') || t.ident(i + 4, 'model')) weakFactory = true;
       }
     } else if (head === 'exports' && t.punct(i + 1, '.') && t.punct(i + 3, '=')) {
       if (t.ident(i + 2, 'createModel')) strongFactory = true;
-      else if (t.ident(i + 2, 'default')) weakFactory = true;
+      else if (t.ident(i + 2, 'default') || t.ident(i + 2, 'model')) weakFactory = true;
     }
   }
 
