@@ -165,8 +165,10 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
       add('query', queries.interSample(l.index, e, all));
     }
   }
+  // A run whose model predicts no class (regression, embedding) has no confusion matrix to show.
+  const predictsClasses = !manifest.output?.labelMeasuresAbsent;
   for (const e of o.epochs) {
-    add('training', queries.confusion(e));
+    if (predictsClasses) add('training', queries.confusion(e));
     for (const [a, b] of capacityPairs(manifest)) {
       add('layer', queries.capacityMatrix(a, b, e, all));
       add('layer', queries.layerCapacity(a, b, e, all));

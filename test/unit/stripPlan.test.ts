@@ -71,6 +71,14 @@ describe('Layer view strips (plan)', () => {
     }
   });
 
+  it('leaves the confusion matrices out of the report of a run whose model predicts no class', () => {
+    const confusions = (m: RunManifest) =>
+      reportPlan(m, { epochs: [0, 12], datasetDiversity: false, deconvolutionChannels: 0 }).filter((p) => p.query.kind === 'confusion')
+        .length;
+    assert.equal(confusions(lenet), 2);
+    assert.equal(confusions({ ...lenet, output: { ...lenet.output, labelMeasuresAbsent: 'a regression output' } } as RunManifest), 0);
+  });
+
   it(`caps the report's depth pairs at ${REPORT_DEPTH_PAIRS}, spread over the depth with the deepest included`, () => {
     const deep = manifestOf(
       [layer(0, 'input', 'InputLayer', 3), ...Array.from({ length: 60 }, (_, k) => layer(k + 1, `conv${k}`, 'Conv2D', 64))],
