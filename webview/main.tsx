@@ -11,6 +11,7 @@ import type { RunManifest } from '../src/run/format';
 import { App, CompareApp } from './App';
 import { DataSource, hostDataSource, ReportData, reportDataSource, reportRunSources, ViewError } from './data';
 import { Focus, PROTOCOL_VERSION, WebviewTheme } from './protocol';
+import { reportVersionProblem } from './reportCodec';
 
 function readReport(): ReportData | undefined {
   const el = document.getElementById('cnn-slicer-report');
@@ -89,6 +90,11 @@ function mount(): void {
     report = readReport();
   } catch (e) {
     root.textContent = `This report is damaged (its embedded data is not valid JSON: ${e instanceof Error ? e.message : String(e)}). Write it again with cnn-slicer report.`;
+    return;
+  }
+  const versionProblem = report && reportVersionProblem(report);
+  if (versionProblem) {
+    root.textContent = versionProblem;
     return;
   }
   render(report ? <ReportRoot report={report} /> : <HostRoot />, root);
