@@ -202,8 +202,21 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     const run = (await engine.answer(o.runFolder, { kind: 'run' })).answer as { manifest: ReportData['manifest'] };
     const manifest = run.manifest;
     const epochs = spreadEpochs(manifest.epochs, o.maxEpochs);
-    const extraPairs = checkLayerPairs(manifest, o.pairs ?? []);
-    const plan = reportPlan(manifest, { epochs, datasetDiversity: o.datasetDiversity, deconvolutionChannels: o.deconvolutionChannels });
+    const consecutive = reportConsecutivePairs(manifest);
+    // A --pairs pair among the consecutive ones a deep model's report skips is computed after all.
+    const asked = new Set((o.pairs ?? []).map(([a, b]) => `${a}:${b}`));
+    const extraPairs = [
+      ...checkLayerPairs(manifest, o.pairs ?? []),
+      ...capacityPairs(manifest).filter(([a, b]) => asked.has(`${a}:${b}`) && consecutive.skipped.has(`${a}:${b}`)),
+    ];
+    const plan = reportPlan(manifest, {
+      epochs,
+      datasetDiversity: o.datasetDiversity,
+      deconvolutionChannels: o.deconvolutionChannels,
+    }).filter(
+      ({ query }) =>
+        !(query.kind === 'capacityMatrix' || query.kind === 'layerCapacity') || !consecutive.skipped.has(`${query.layerI}:${query.layerJ}`),
+    );
     // The extra pairs get the answers the Layer view asks for a pair (webview/plan.ts builds them,
     // so the canonical keys match); a pair the plan already holds is answered once.
     for (const e of epochs) {
@@ -236,7 +249,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       createdAt: new Date().toISOString(),
       manifest,
       answers: {},
-      coverage: `all probe inputs; capacity between consecutive multi-channel layers${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${o.deconvolutionChannels} channels at epoch ${epochs[epochs.length - 1] ?? '—'}`,
+      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${o.deconvolutionChannels} channels at epoch ${epochs[epochs.length - 1] ?? '—'}`,
     };
     const page = (d: ReportData) =>
       webviewPage({
@@ -269,6 +282,30 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   } finally {
     engine.close();
   }
+}
+
+/**
+ * Most consecutive layer pairs whose capacity a report precomputes: a deep network has many (a
+ * ResNet-18 about 60, up to 512 × 512 channels each), and computing them all takes minutes.
+ */
+export const REPORT_CONSECUTIVE_PAIRS = 12;
+
+/**
+ * The consecutive pairs a report leaves out beyond {@link REPORT_CONSECUTIVE_PAIRS}, keeping pairs
+ * spread over the depth (the first, which the Layer view opens on, and the last included); the
+ * depth strip's pairs are kept whatever they are.
+ */
+export function reportConsecutivePairs(manifest: ReportData['manifest']): { kept: number; skipped: Set<string> } {
+  const pairs = capacityPairs(manifest);
+  const kept = new Set(
+    spreadEpochs(
+      pairs.map((_, k) => k),
+      REPORT_CONSECUTIVE_PAIRS,
+    ).map((k) => `${pairs[k][0]}:${pairs[k][1]}`),
+  );
+  for (const [a, b] of reportDepthPairs(manifest)) kept.add(`${a}:${b}`);
+  const skipped = new Set(pairs.map(([a, b]) => `${a}:${b}`).filter((key) => !kept.has(key)));
+  return { kept: pairs.length - skipped.size, skipped };
 }
 
 /** The coverage note of a report over its size budget: what was cut and how to see all of it. */

@@ -5,7 +5,7 @@
  * embedded format versions it knows.
  */
 import assert from 'node:assert/strict';
-import { encodeAnswers } from '../../src/cli/report';
+import { encodeAnswers, REPORT_CONSECUTIVE_PAIRS, reportConsecutivePairs } from '../../src/cli/report';
 import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../src/service/queries';
 import type { FeatureMapsAnswer } from '../../src/service/queries';
 import { decodeEntry, keepChannels, REPORT_FORMAT_VERSION, reportVersionProblem } from '../../webview/reportCodec';
@@ -131,5 +131,23 @@ describe('report format version', () => {
     assert.equal(reportVersionProblem({ formatVersion: 2 }), undefined);
     assert.match(reportVersionProblem({ formatVersion: 3 }) ?? '', /format version 3.*reads versions 1 to 2.*cnn-slicer report/);
     assert.match(reportVersionProblem({}) ?? '', /no format version/);
+  });
+});
+
+describe('report of a deep model', () => {
+  it('precomputes the capacity of at most 12 consecutive pairs, spread over the depth, besides the depth strip’s', () => {
+    // 40 multi-channel layers after the input: 39 consecutive pairs.
+    const layers = [{ index: 0, name: 'input', className: 'Input', outputShape: [8, 8, 3], channels: 3, parameters: 0 }];
+    for (let l = 1; l <= 40; l++)
+      layers.push({ index: l, name: `conv${l}`, className: 'Conv2D', outputShape: [8, 8, 4], channels: 4, parameters: 0 });
+    const manifest = { layers } as unknown as Parameters<typeof reportConsecutivePairs>[0];
+    const { kept, skipped } = reportConsecutivePairs(manifest);
+    assert.equal(kept + skipped.size, 39);
+    assert.equal(kept, REPORT_CONSECUTIVE_PAIRS);
+    // The first pair (the Layer view's default) and the last are kept.
+    assert.ok(!skipped.has('1:2') && !skipped.has('39:40'));
+    // A shallow model keeps every pair.
+    const shallow = { layers: layers.slice(0, 6) } as unknown as Parameters<typeof reportConsecutivePairs>[0];
+    assert.equal(reportConsecutivePairs(shallow).skipped.size, 0);
   });
 });
