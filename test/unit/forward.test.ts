@@ -5,9 +5,14 @@
  * concatenation and a nested model.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { recordRun } from '../../src/recorder/record';
 import type { RunLayer } from '../../src/run/format';
+import { readRun } from '../../src/run/store';
+import { AnalysisEngine } from '../../src/service/engine';
 import { Activations, FORWARD_CHUNK, forwardLayer, forwardLayers, graphPlan } from '../../src/tfjs/forward';
 import { rng } from './reference';
 
@@ -199,5 +204,46 @@ describe('forward passes of graph models', () => {
       names,
       layers.slice(1).map((l) => l.name),
     );
+  });
+});
+
+describe('recording and querying a graph model', function () {
+  this.timeout(300_000);
+
+  it('records every layer of a model with branches, add, concatenate and a nested model, and the service answers from one pass', async () => {
+    const runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-graph-'));
+    try {
+      const r = await recordRun({
+        modelFile: join(__dirname, '../fixtures/models/graphBranches.ts'),
+        dataset: 'synthetic:120',
+        epochs: 1,
+        batchSize: 16,
+        probeSize: 30,
+        runsFolder: runs,
+        k: 10,
+        backend: 'wasm',
+      });
+      const run = readRun(r.folder);
+      const last = run.metrics.at(-1)!;
+      assert.deepEqual(
+        last.layers.map((l) => l.layer),
+        run.manifest.layers.map((l) => l.index),
+      );
+      const joined = run.manifest.layers.find((l) => l.name === 'joined')!;
+      assert.ok(last.layers[joined.index].channelBits.length === 10, 'the concatenation has its 6 + 4 channels');
+      const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm' });
+      try {
+        const residual = run.manifest.layers.find((l) => l.name === 'residual')!.index;
+        const answer = (await engine.answer(r.folder, { kind: 'capacityMatrix', layerI: residual, layerJ: joined.index, epoch: 1 }))
+          .answer as {
+          values: number[];
+        };
+        assert.equal(answer.values.length, 6 * 10);
+      } finally {
+        engine.close();
+      }
+    } finally {
+      rmSync(runs, { recursive: true, force: true });
+    }
   });
 });
