@@ -35,6 +35,11 @@ export interface ReportOptions {
   /** Most epochs with forward-pass answers (evenly spread, first and last always). */
   maxEpochs: number;
   deconvolutionChannels: number;
+  /**
+   * Fewer channels per layer than `deconvolutionChannels` for a deep model, so the report holds at
+   * most {@link REPORT_DECONVOLUTIONS} deconvolutions (the CLI sets it unless the user chose a count).
+   */
+  boundDeconvolutions?: boolean;
   datasetDiversity: boolean;
   /**
    * Layer pairs `[I, J]` to precompute capacity for besides the consecutive ones (`--pairs`); each
@@ -209,10 +214,14 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       ...checkLayerPairs(manifest, o.pairs ?? []),
       ...capacityPairs(manifest).filter(([a, b]) => asked.has(`${a}:${b}`) && consecutive.skipped.has(`${a}:${b}`)),
     ];
+    const layerCount = manifest.layers.length - 1;
+    const deconvolutionChannels = o.boundDeconvolutions
+      ? Math.min(o.deconvolutionChannels, Math.max(1, Math.floor(REPORT_DECONVOLUTIONS / Math.max(1, layerCount))))
+      : o.deconvolutionChannels;
     const plan = reportPlan(manifest, {
       epochs,
       datasetDiversity: o.datasetDiversity,
-      deconvolutionChannels: o.deconvolutionChannels,
+      deconvolutionChannels,
     }).filter(
       ({ query }) =>
         !(query.kind === 'capacityMatrix' || query.kind === 'layerCapacity') || !consecutive.skipped.has(`${query.layerI}:${query.layerJ}`),
@@ -249,7 +258,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       createdAt: new Date().toISOString(),
       manifest,
       answers: {},
-      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${o.deconvolutionChannels} channels at epoch ${epochs[epochs.length - 1] ?? '—'}`,
+      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${deconvolutionChannels} channels${deconvolutionChannels < o.deconvolutionChannels ? ` of each layer (at most ${REPORT_DECONVOLUTIONS} for the model's ${layerCount} layers; --deconvolution-channels sets the count)` : ''} at epoch ${epochs[epochs.length - 1] ?? '—'}`,
     };
     const page = (d: ReportData) =>
       webviewPage({
@@ -289,6 +298,13 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
  * ResNet-18 about 60, up to 512 × 512 channels each), and computing them all takes minutes.
  */
 export const REPORT_CONSECUTIVE_PAIRS = 12;
+
+/**
+ * Most deconvolutions (layers × channels) a report computes unless the user sets the channels: a
+ * deep network's 16 per layer (ResNet-18: over 1,000) take many minutes, and most would not fit the
+ * page.
+ */
+export const REPORT_DECONVOLUTIONS = 256;
 
 /**
  * The consecutive pairs a report leaves out beyond {@link REPORT_CONSECUTIVE_PAIRS}, keeping pairs
@@ -399,6 +415,7 @@ export async function runReport(argv: string[]): Promise<void> {
     out,
     maxEpochs: intOption(parsed.values, 'epochs', 6, 1),
     deconvolutionChannels: intOption(parsed.values, 'deconvolution-channels', 16, 0),
+    boundDeconvolutions: parsed.values['deconvolution-channels'] === undefined,
     datasetDiversity: parsed.values['dataset-diversity'] === true,
     pairs,
     theme,
