@@ -328,7 +328,7 @@ export function reportConsecutivePairs(manifest: ReportData['manifest']): { kept
 function budgetCoverage(summarised: number, omitted: number, maxBytes: number): string {
   if (summarised === 0 && omitted === 0) return '';
   const parts = [
-    summarised > 0 ? `the feature maps of ${summarised} large answers hold their first channels only` : '',
+    summarised > 0 ? `${summarised} feature-map answers hold only their first channels` : '',
     omitted > 0 ? `${omitted} large answers are left out` : '',
   ].filter(Boolean);
   return `; to keep this report under ${(maxBytes / 1e6).toFixed(0)} MB ${parts.join(' and ')} (${SEE_EVERYTHING})`;
