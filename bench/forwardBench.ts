@@ -10,6 +10,10 @@
  * is labelled as such). CPU seconds are given beside wall seconds: on a shared machine the wall
  * time varies with the other processes, the CPU time much less.
  *
+ * A report of a ResNet-18-size run is not benched: recording one takes minutes before the report
+ * starts, and writing the report took 476 s on a shared 2-core machine (docs/views.md, "Report
+ * size"), far beyond what one bench entry may take.
+ *
  * Standalone: `npx tsx bench/forwardBench.ts`.
  */
 import type * as tfjs from '@tensorflow/tfjs';
