@@ -7,7 +7,9 @@
  *  - inter-sample entropy of N = 1,000 / 5,000 / 10,000 MNIST digits (D = 784, k = 1000), against a
  *    straightforward vectorised numpy/OpenBLAS implementation of the same definition
  *    (bench/reference_numpy.py) when python3 with numpy is available; goal: faster at N = 5,000;
- *  - a capacity matrix of 32 × 64 channels of 16×16 maps over N = 500 inputs, all cores against one.
+ *  - a capacity matrix of 32 × 64 channels of 16×16 maps over N = 500 inputs, all cores against one;
+ *  - one probe pass (200 inputs, every layer) of the ResNet-18 example, one pass over the graph
+ *    against one extraction model per layer (bench/forwardBench.ts).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -39,6 +41,8 @@ interface CaseResult {
   /** Service query timings (the `service` case). */
   lines?: { label: string; ms: number; goalMs: number }[];
   recordSeconds?: number;
+  /** Printable lines of a case that reports itself. */
+  text?: string[];
 }
 
 /** Random images in the official CIFAR-10 binary format (label byte + 3072 pixel bytes), so the real reader runs. */
@@ -163,6 +167,10 @@ async function runCase(name: string): Promise<CaseResult> {
       rmSync(runs, { recursive: true, force: true });
     }
   }
+  if (kind === 'forward-resnet18') {
+    const { benchGraphForward } = await import('./forwardBench');
+    return { seconds: 0, peakRssMB: process.resourceUsage().maxRSS / 1024, lines: [], text: await benchGraphForward() };
+  }
   if (kind === 'service') {
     const { benchService } = await import('./serviceBench');
     const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-service-'));
@@ -277,6 +285,12 @@ async function main(): Promise<void> {
         `peak memory ${fmt(cifar.peakRssMB, 0)} MB (goal < 2,048 MB${cifar.peakRssMB < 2048 ? '' : ' — GOAL MISSED'})`,
     );
     if (cifar.peakRssMB >= 2048) fails++;
+  }
+  if (!quick) {
+    console.log('\nGraph models: one probe pass of a ResNet-18');
+    const forward = await inChild('forward-resnet18');
+    for (const line of forward.text!) console.log('  ' + line);
+    console.log(`  peak memory ${fmt(forward.peakRssMB, 0)} MB`);
   }
   console.log('\nAnalysis service queries on examples/cifar-cnn.ts, probe 500 (CIFAR-format random images; warm service)');
   const service = await inChild('service');

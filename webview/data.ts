@@ -128,7 +128,8 @@ export function hostDataSource(events: HostEvents): HostDataSource {
 
 /** What `cnn-slicer report` embeds: the run's manifest and every precomputed answer by canonical query. */
 export interface ReportData {
-  formatVersion: 1;
+  /** The embedded format (webview/reportCodec.ts `REPORT_FORMAT_VERSION`); the page refuses one it does not know. */
+  formatVersion: number;
   runId: string;
   createdAt: string;
   manifest: RunManifest;

@@ -13,6 +13,7 @@ import { hostDataSource, HostDataSource, ReportData, reportDataSource, reportRun
 import { COMPARED_RUNS_STATE_KEY, Focus, PROTOCOL_VERSION, WebviewTheme } from './protocol';
 import type { CompareRun } from './views/CompareView';
 import { getState, setState } from './vscodeApi';
+import { reportVersionProblem } from './reportCodec';
 
 function readReport(): ReportData | undefined {
   const el = document.getElementById('cnn-slicer-report');
@@ -129,6 +130,11 @@ function mount(): void {
     report = readReport();
   } catch (e) {
     root.textContent = `This report is damaged (its embedded data is not valid JSON: ${e instanceof Error ? e.message : String(e)}). Write it again with cnn-slicer report.`;
+    return;
+  }
+  const versionProblem = report && reportVersionProblem(report);
+  if (versionProblem) {
+    root.textContent = versionProblem;
     return;
   }
   render(report ? <ReportRoot report={report} /> : <HostRoot />, root);

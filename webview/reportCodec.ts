@@ -3,9 +3,28 @@
 // projections) to 8 bits per value, each picture with its own (min, max), and gzips every large
 // answer; the page decodes an answer only when a view asks for it, so opening stays fast however
 // many answers the report holds. Numbers people read (entropies, capacities, the answers' own
-// min/max fields) are never quantised. Pure: the CLI (Node) and the page (browser) share it.
+// min/max fields) are never quantised. A report over its size budget summarises its largest
+// answers (the feature maps of wide layers keep their first channels, `keepChannels`) before it
+// leaves any out. Pure: the CLI (Node) and the page (browser) share it.
 import { decodeFloat32, encodeFloat32 } from '../src/service/queries';
-import type { EncodedArray, QueryErrorCode } from '../src/service/queries';
+import type { EncodedArray, FeatureMapsAnswer, QueryErrorCode } from '../src/service/queries';
+
+/**
+ * The embedded format this code writes and reads. 2: a feature-maps answer may hold fewer channels
+ * than its query asked (summarised to fit the size budget; the entry's `summary` says so).
+ */
+export const REPORT_FORMAT_VERSION = 2;
+
+/**
+ * Why a page cannot show a report's embedded data, or undefined when it can: the data must carry a
+ * format version this page knows (1 and 2 read alike: 2 only adds summarised answers).
+ */
+export function reportVersionProblem(data: unknown): string | undefined {
+  const version = typeof data === 'object' && data !== null ? (data as { formatVersion?: unknown }).formatVersion : undefined;
+  if (typeof version === 'number' && Number.isInteger(version) && version >= 1 && version <= REPORT_FORMAT_VERSION) return undefined;
+  const which = typeof version === 'number' ? `format version ${version}` : 'no format version';
+  return `This report cannot be shown: its embedded data has ${which}, and this page reads versions 1 to ${REPORT_FORMAT_VERSION}. Write it again with the cnn-slicer that opens it (cnn-slicer report <run> --out report.html).`;
+}
 
 /** An array of pictures at 8 bits per value: picture `p` spans values `[p·blockSize, (p+1)·blockSize)`. */
 export interface QuantisedArray {
@@ -22,8 +41,32 @@ export interface QuantisedArray {
 /** A stored answer, or the error the service gave for it, exactly as the views receive it. */
 export type ReportAnswer = { answer: unknown } | { error: { code: QueryErrorCode; message: string } };
 
-/** One embedded entry: plain, gzipped (base64 of the gzipped JSON of a ReportAnswer), or left out with a note saying why. */
-export type ReportEntry = ReportAnswer | { gzip: string } | { omitted: string };
+/**
+ * One embedded entry: plain, gzipped (base64 of the gzipped JSON of a ReportAnswer), or left out with
+ * a note saying why. A summarised answer (less than its query asked, to fit the size budget) says
+ * what it holds in `summary`.
+ */
+export type ReportEntry = ((ReportAnswer | { gzip: string }) & { summary?: string }) | { omitted: string };
+
+/**
+ * A feature-maps answer cut to its first `count` channels (maps, channel list and ranges alike), for
+ * a report that cannot hold every channel of a wide layer: the views draw each channel they find
+ * and only those. Unchanged when it holds `count` channels or fewer.
+ */
+export function keepChannels(answer: FeatureMapsAnswer, count: number): FeatureMapsAnswer {
+  const [n, c, h, w] = answer.maps.shape;
+  if (answer.maps.shape.length !== 4 || c <= count) return answer;
+  const values = decodeFloat32(answer.maps);
+  const size = h * w;
+  const kept = new Float32Array(n * count * size);
+  for (let i = 0; i < n; i++) kept.set(values.subarray(i * c * size, (i * c + count) * size), i * count * size);
+  return {
+    ...answer,
+    channels: answer.channels.slice(0, count),
+    channelRanges: answer.channelRanges.slice(0, count),
+    maps: encodeFloat32([n, count, h, w], kept),
+  };
+}
 
 /**
  * The fields of each answer kind that are pictures and only drawn (webview/charts/deconvolution.tsx,

@@ -10,10 +10,11 @@ import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } fro
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canonicalQuery, QueryError } from '../service/queries';
+import type { FeatureMapsAnswer } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData, ReportRun } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
-import { quantisePictures } from '../../webview/reportCodec';
+import { keepChannels, quantisePictures, REPORT_FORMAT_VERSION } from '../../webview/reportCodec';
 import type { ReportAnswer, ReportEntry } from '../../webview/reportCodec';
 import {
   capacityPairs,
@@ -34,6 +35,11 @@ export interface ReportOptions {
   /** Most epochs with forward-pass answers (evenly spread, first and last always). */
   maxEpochs: number;
   deconvolutionChannels: number;
+  /**
+   * Fewer channels per layer than `deconvolutionChannels` for a deep model, so the report holds at
+   * most {@link REPORT_DECONVOLUTIONS} deconvolutions (the CLI sets it unless the user chose a count).
+   */
+  boundDeconvolutions?: boolean;
   datasetDiversity: boolean;
   /**
    * Layer pairs `[I, J]` to precompute capacity for besides the consecutive ones (`--pairs`); each
@@ -56,57 +62,113 @@ export interface ReportResult {
   sizes: Record<string, { count: number; rawBytes: number; embeddedBytes: number }>;
   /** One line per answer left out to keep the page under `maxBytes`. */
   omitted: string[];
+  /** One line per answer summarised (cut to fewer channels) to keep the page under `maxBytes`. */
+  summarised: string[];
 }
 
 export const DEFAULT_MAX_BYTES = 25e6;
 /** Answers shorter than this stay plain JSON: gzip and base64 would not pay for themselves. */
 const GZIP_FROM_BYTES = 1024;
+/** Channels a summarised feature-maps answer keeps, tried in turn (largest answers first) while the page is over budget. */
+const SUMMARY_CHANNELS = [64, 32, 16, 8, 4];
+/** Deconvolved channels per layer kept, tried in turn while the page is still over budget. */
+const SUMMARY_DECONVOLUTION_CHANNELS = [8, 4, 2, 1];
+
+/** What the page says about a report over budget: how to see what it does not hold. */
+const SEE_EVERYTHING = 'open the run in VS Code to see every channel, or write the report again with a larger --max-mb';
 
 /**
  * The report's answers as embedded: pictures at 8 bits, large answers gzipped, and when the page
- * would exceed `maxBytes` (`fixedBytes` being the page without answers) the largest answers left
- * out, one by one, each replaced by a note saying what is missing and why.
+ * would exceed `maxBytes` (`fixedBytes` being the page without answers) the largest answers cut
+ * down in three steps, each only as far as needed: the feature maps of the widest layers keep
+ * their first channels (64, then 32, … 4: `summarised`), then the deconvolutions of the higher
+ * channels are left out (each layer keeps channels 0–7, then 0–3, … 0), then the largest
+ * remaining answers, one by one. Every answer left out is replaced by a note saying what is
+ * missing and why; a summarised one says what it holds.
  */
 export function encodeAnswers(
   answers: Record<string, ReportAnswer>,
   fixedBytes: number,
   maxBytes: number,
   describe: (key: string) => string = describeQuery,
-): { entries: Record<string, ReportEntry>; sizes: ReportResult['sizes']; omitted: string[] } {
+): { entries: Record<string, ReportEntry>; sizes: ReportResult['sizes']; omitted: string[]; summarised: string[] } {
   const entries: Record<string, ReportEntry> = {};
   const sizes: ReportResult['sizes'] = {};
   const kindOf = (key: string) => (JSON.parse(key) as { kind: string }).kind;
   const embedded = new Map<string, number>();
+  let total = fixedBytes;
+  const encode = (kind: string, entry: ReportAnswer): ReportEntry => {
+    const small = 'answer' in entry ? JSON.stringify({ answer: quantisePictures(kind, entry.answer) }) : JSON.stringify(entry);
+    return small.length < GZIP_FROM_BYTES
+      ? (JSON.parse(small) as ReportAnswer)
+      : { gzip: gzipSync(small, { level: 9 }).toString('base64') };
+  };
+  const put = (key: string, entry: ReportEntry) => {
+    const bytes = JSON.stringify(key).length + JSON.stringify(entry).length + 2;
+    const change = bytes - (embedded.get(key) ?? 0);
+    entries[key] = entry;
+    embedded.set(key, bytes);
+    total += change;
+    sizes[kindOf(key)].embeddedBytes += change;
+    return change;
+  };
   for (const [key, entry] of Object.entries(answers)) {
     const kind = kindOf(key);
-    const raw = JSON.stringify(entry);
-    const small = 'answer' in entry ? JSON.stringify({ answer: quantisePictures(kind, entry.answer) }) : raw;
-    const encoded: ReportEntry =
-      small.length < GZIP_FROM_BYTES ? (JSON.parse(small) as ReportAnswer) : { gzip: gzipSync(small, { level: 9 }).toString('base64') };
-    entries[key] = encoded;
-    const bytes = JSON.stringify(key).length + JSON.stringify(encoded).length + 2;
-    embedded.set(key, bytes);
     const s = (sizes[kind] ??= { count: 0, rawBytes: 0, embeddedBytes: 0 });
     s.count++;
-    s.rawBytes += Buffer.byteLength(raw);
-    s.embeddedBytes += bytes;
+    s.rawBytes += Buffer.byteLength(JSON.stringify(entry));
+    put(key, encode(kind, entry));
   }
-  let total = fixedBytes + [...embedded.values()].reduce((a, b) => a + b, 0);
+  const limit = maxBytes >= 1e6 ? `${Number((maxBytes / 1e6).toFixed(1))} MB` : `${Math.round(maxBytes / 1e3)} kB`;
+  const largestFirst = (keys: string[]) => keys.sort((a, b) => embedded.get(b)! - embedded.get(a)!);
+  // 1. The feature maps of wide layers: their first channels only.
+  const summaries = new Map<string, string>();
+  for (const count of SUMMARY_CHANNELS) {
+    const wide = largestFirst(
+      Object.keys(answers).filter((k) => {
+        const a = answers[k];
+        return kindOf(k) === 'featureMaps' && 'answer' in a && (a.answer as FeatureMapsAnswer).channels.length > count;
+      }),
+    );
+    for (const key of wide) {
+      if (total <= maxBytes) break;
+      const answer = (answers[key] as { answer: FeatureMapsAnswer }).answer;
+      const kept = keepChannels(answer, count);
+      const note = `${describe(key)}: channels 0–${count - 1} of ${answer.channels.length} only, to keep this report under ${limit}`;
+      put(key, { ...encode('featureMaps', { answer: kept }), summary: note });
+      summaries.set(key, note);
+    }
+  }
+  // 2 and 3. Answers left out, each replaced by a note.
   const omitted: string[] = [];
+  const leaveOut = (key: string) => {
+    const bytes = embedded.get(key)!;
+    put(key, {
+      omitted: `${describe(key)} was left out of this report to keep it under ${limit} (it would add ${(bytes / 1e6).toFixed(1)} MB): ${SEE_EVERYTHING}.`,
+    });
+    omitted.push(`${describe(key)} (${(bytes / 1e6).toFixed(1)} MB)`);
+  };
+  const isOmitted = (key: string) => 'omitted' in entries[key];
+  for (const count of SUMMARY_DECONVOLUTION_CHANNELS) {
+    if (total <= maxBytes) break;
+    const higher = largestFirst(
+      Object.keys(answers).filter((k) => {
+        const q = JSON.parse(k) as { kind: string; channel?: number };
+        return q.kind === 'deconvolution' && (q.channel ?? 0) >= count && !isOmitted(k);
+      }),
+    );
+    for (const key of higher) {
+      if (total <= maxBytes) break;
+      leaveOut(key);
+    }
+  }
   // The run, its training curves and the probe inputs are what every view starts from: kept.
   const keep = new Set(['run', 'training', 'inputs', 'confusion']);
-  const largestFirst = [...embedded.entries()].filter(([k]) => !keep.has(kindOf(k))).sort((a, b) => b[1] - a[1]);
-  for (const [key, bytes] of largestFirst) {
+  for (const key of largestFirst(Object.keys(answers).filter((k) => !keep.has(kindOf(k)) && !isOmitted(k)))) {
     if (total <= maxBytes) break;
-    const note = `${describe(key)} was left out of this report to keep it under ${(maxBytes / 1e6).toFixed(0)} MB (it would add ${(bytes / 1e6).toFixed(1)} MB).`;
-    const entry: ReportEntry = { omitted: note };
-    const replaced = JSON.stringify(key).length + JSON.stringify(entry).length + 2;
-    entries[key] = entry;
-    total += replaced - bytes;
-    sizes[kindOf(key)].embeddedBytes += replaced - bytes;
-    omitted.push(`${describe(key)} (${(bytes / 1e6).toFixed(1)} MB)`);
+    leaveOut(key);
   }
-  return { entries, sizes, omitted };
+  return { entries, sizes, omitted, summarised: [...summaries].filter(([key]) => !isOmitted(key)).map(([, note]) => note) };
 }
 
 /** A query in words, for the notes of left-out answers. */
@@ -145,8 +207,25 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     const run = (await engine.answer(o.runFolder, { kind: 'run' })).answer as { manifest: ReportData['manifest'] };
     const manifest = run.manifest;
     const epochs = spreadEpochs(manifest.epochs, o.maxEpochs);
-    const extraPairs = checkLayerPairs(manifest, o.pairs ?? []);
-    const plan = reportPlan(manifest, { epochs, datasetDiversity: o.datasetDiversity, deconvolutionChannels: o.deconvolutionChannels });
+    const consecutive = reportConsecutivePairs(manifest);
+    // A --pairs pair among the consecutive ones a deep model's report skips is computed after all.
+    const asked = new Set((o.pairs ?? []).map(([a, b]) => `${a}:${b}`));
+    const extraPairs = [
+      ...checkLayerPairs(manifest, o.pairs ?? []),
+      ...capacityPairs(manifest).filter(([a, b]) => asked.has(`${a}:${b}`) && consecutive.skipped.has(`${a}:${b}`)),
+    ];
+    const layerCount = manifest.layers.length - 1;
+    const deconvolutionChannels = o.boundDeconvolutions
+      ? Math.min(o.deconvolutionChannels, Math.max(1, Math.floor(REPORT_DECONVOLUTIONS / Math.max(1, layerCount))))
+      : o.deconvolutionChannels;
+    const plan = reportPlan(manifest, {
+      epochs,
+      datasetDiversity: o.datasetDiversity,
+      deconvolutionChannels,
+    }).filter(
+      ({ query }) =>
+        !(query.kind === 'capacityMatrix' || query.kind === 'layerCapacity') || !consecutive.skipped.has(`${query.layerI}:${query.layerJ}`),
+    );
     // The extra pairs get the answers the Layer view asks for a pair (webview/plan.ts builds them,
     // so the canonical keys match); a pair the plan already holds is answered once.
     for (const e of epochs) {
@@ -174,12 +253,12 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     }
     const forwardEpochs = epochs.length === manifest.epochs.length ? 'every epoch' : `epochs ${epochs.join(', ')}`;
     const data: ReportData = {
-      formatVersion: 1,
+      formatVersion: REPORT_FORMAT_VERSION,
       runId: manifest.id,
       createdAt: new Date().toISOString(),
       manifest,
       answers: {},
-      coverage: `all probe inputs; capacity between consecutive multi-channel layers${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${o.deconvolutionChannels} channels at epoch ${epochs[epochs.length - 1] ?? '—'}`,
+      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${deconvolutionChannels} channels${deconvolutionChannels < o.deconvolutionChannels ? ` of each layer (at most ${REPORT_DECONVOLUTIONS} for the model's ${layerCount} layers; --deconvolution-channels sets the count)` : ''} at epoch ${epochs[epochs.length - 1] ?? '—'}`,
     };
     const page = (d: ReportData) =>
       webviewPage({
@@ -190,8 +269,11 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
         data: d,
         theme: o.theme,
       });
-    const { entries, sizes, omitted } = encodeAnswers(answers, Buffer.byteLength(page(data)), o.maxBytes ?? DEFAULT_MAX_BYTES);
-    if (omitted.length > 0) data.coverage += `; ${omitted.length} large answers left out to keep the report small`;
+    const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
+    // The notes below lengthen the page a little: budgeted as if the longest of them were there.
+    const noteAllowance = 400;
+    const { entries, sizes, omitted, summarised } = encodeAnswers(answers, Buffer.byteLength(page(data)) + noteAllowance, maxBytes);
+    data.coverage += budgetCoverage(summarised.length, omitted.length, maxBytes);
     const html = page({ ...data, answers: entries });
     const tmp = `${o.out}.partial`;
     writeFileSync(tmp, html);
@@ -204,10 +286,52 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       ms: performance.now() - started,
       sizes,
       omitted,
+      summarised,
     };
   } finally {
     engine.close();
   }
+}
+
+/**
+ * Most consecutive layer pairs whose capacity a report precomputes: a deep network has many (a
+ * ResNet-18 about 60, up to 512 × 512 channels each), and computing them all takes minutes.
+ */
+export const REPORT_CONSECUTIVE_PAIRS = 12;
+
+/**
+ * Most deconvolutions (layers × channels) a report computes unless the user sets the channels: a
+ * deep network's 16 per layer (ResNet-18: over 1,000) take many minutes, and most would not fit the
+ * page.
+ */
+export const REPORT_DECONVOLUTIONS = 256;
+
+/**
+ * The consecutive pairs a report leaves out beyond {@link REPORT_CONSECUTIVE_PAIRS}, keeping pairs
+ * spread over the depth (the first, which the Layer view opens on, and the last included); the
+ * depth strip's pairs are kept whatever they are.
+ */
+export function reportConsecutivePairs(manifest: ReportData['manifest']): { kept: number; skipped: Set<string> } {
+  const pairs = capacityPairs(manifest);
+  const kept = new Set(
+    spreadEpochs(
+      pairs.map((_, k) => k),
+      REPORT_CONSECUTIVE_PAIRS,
+    ).map((k) => `${pairs[k][0]}:${pairs[k][1]}`),
+  );
+  for (const [a, b] of reportDepthPairs(manifest)) kept.add(`${a}:${b}`);
+  const skipped = new Set(pairs.map(([a, b]) => `${a}:${b}`).filter((key) => !kept.has(key)));
+  return { kept: pairs.length - skipped.size, skipped };
+}
+
+/** The coverage note of a report over its size budget: what was cut and how to see all of it. */
+function budgetCoverage(summarised: number, omitted: number, maxBytes: number): string {
+  if (summarised === 0 && omitted === 0) return '';
+  const parts = [
+    summarised > 0 ? `${summarised} feature-map answers hold only their first channels` : '',
+    omitted > 0 ? `${omitted} large answers are left out` : '',
+  ].filter(Boolean);
+  return `; to keep this report under ${(maxBytes / 1e6).toFixed(0)} MB ${parts.join(' and ')} (${SEE_EVERYTHING})`;
 }
 
 /** What the Layer view's strips can show from the report: the epoch strip's epochs and the depth strip's pairs. */
@@ -291,6 +415,7 @@ export async function runReport(argv: string[]): Promise<void> {
     out,
     maxEpochs: intOption(parsed.values, 'epochs', 6, 1),
     deconvolutionChannels: intOption(parsed.values, 'deconvolution-channels', 16, 0),
+    boundDeconvolutions: parsed.values['deconvolution-channels'] === undefined,
     datasetDiversity: parsed.values['dataset-diversity'] === true,
     pairs,
     theme,
@@ -301,14 +426,17 @@ export async function runReport(argv: string[]): Promise<void> {
   process.stdout.write(
     `report: ${r.out} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`,
   );
-  if (r.omitted.length > 0) {
-    const shown = r.omitted.slice(0, 8);
+  const list = (title: string, lines: string[]) => {
+    if (lines.length === 0) return;
+    const shown = lines.slice(0, 8);
     process.stdout.write(
-      `  left out to stay under ${maxMegabytes(parsed.values['max-mb'])} MB (each view says so in place; --max-mb raises the limit):\n` +
+      `  ${title} to stay under ${maxMegabytes(parsed.values['max-mb'])} MB (the report says so; --max-mb raises the limit):\n` +
         shown.map((line) => `    ${line}\n`).join('') +
-        (r.omitted.length > shown.length ? `    … and ${r.omitted.length - shown.length} more\n` : ''),
+        (lines.length > shown.length ? `    … and ${lines.length - shown.length} more\n` : ''),
     );
-  }
+  };
+  list('summarised', r.summarised);
+  list('left out', r.omitted);
 }
 
 /** `--max-mb`: a positive number of megabytes (10^6 bytes), default 25. */
@@ -399,7 +527,7 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
       });
     }
     const data: ReportData = {
-      formatVersion: 1,
+      formatVersion: REPORT_FORMAT_VERSION,
       runId: manifests[0].id,
       createdAt: new Date().toISOString(),
       manifest: manifests[0],
@@ -428,6 +556,7 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
       ms: performance.now() - started,
       sizes,
       omitted: [],
+      summarised: [],
     };
   } finally {
     engine.close();

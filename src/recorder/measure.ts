@@ -14,7 +14,11 @@ export interface MeasureContext {
   model: tfType.LayersModel;
   settings: RunSettings;
   layers: RunLayer[];
-  extractors: Map<number, tfType.LayersModel>;
+  /**
+   * Unused: graph models now run in one pass over the graph (src/tfjs/forward.ts) instead of one
+   * extraction model per layer. Still accepted so callers that build it keep compiling.
+   */
+  extractors?: Map<number, tfType.LayersModel>;
   probeInputs: Float32Array;
   probeLabels: Int32Array;
   probeByClass: number[][];
@@ -44,7 +48,6 @@ export async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetr
     layers: ctx.layers,
     inputs: ctx.probeInputs,
     count: n,
-    extractors: ctx.extractors,
   })) {
     ctx.timings.forward += performance.now() - t0;
     if (inFlight) layerMetrics.push(await inFlight);

@@ -129,42 +129,37 @@ export class QueryContext {
     if (cached)
       return layerActivations(shapeOf(indices.length), all ? cached.data : Float32Array.from(gatherRows(cached.data, per, indices)));
     const { tf, backend } = await this.tf();
-    const { model, extractors } = await this.model(epoch);
+    const { model } = await this.model(epoch);
     const inputPer = probe.inputs.length / n;
     if (indices.length < SUBSET_FORWARD_SHARE * n) {
       const inputs = Float32Array.from(gatherRows(probe.inputs, inputPer, indices));
-      const out = await forwardLayer({ tf, model, layers, inputs, count: indices.length, layer, extractors, signal: control.signal });
+      const out = await forwardLayer({ tf, model, layers, inputs, count: indices.length, layer, signal: control.signal });
       return layerActivations(out.shape, out.data);
     }
-    // The whole probe set: every layer on the way is kept too (the next query often wants one).
+    // The whole probe set: every layer on the way is kept too (the next query often wants one),
+    // starting from the deepest layer below this one that is still in memory.
     let result: Activations | undefined;
-    if (model.getClassName() === 'Sequential') {
-      // Start from the deepest layer below this one that is still in memory.
-      let from: { index: number; activations: Activations } | undefined;
-      for (let l = layer - 1; l >= 1 && !from; l--) {
-        const known = activations.peek(ActivationCache.key(run.folder, epoch, l));
-        if (known) from = { index: l, activations: known };
-      }
-      const pass = {
-        tf,
-        backend,
-        model,
-        checkpoint: run.models.checkpoint(epoch),
-        layers,
-        inputs: probe.inputs,
-        count: n,
-        last: layer,
-        from,
-        signal: control.signal,
-      };
-      for await (const { index, out } of this.parts.splitForward.layers(pass)) {
-        control.onProgress?.((index / layer) * 0.5, `forward pass: layer ${index} of ${layer}`);
-        activations.remember(ActivationCache.key(run.folder, epoch, index), out);
-        result = out;
-      }
-    } else {
-      result = await forwardLayer({ tf, model, layers, inputs: probe.inputs, count: n, layer, extractors, signal: control.signal });
-      activations.remember(cacheKey, result);
+    let from: { index: number; activations: Activations } | undefined;
+    for (let l = layer - 1; l >= 1 && !from; l--) {
+      const known = activations.peek(ActivationCache.key(run.folder, epoch, l));
+      if (known) from = { index: l, activations: known };
+    }
+    const pass = {
+      tf,
+      backend,
+      model,
+      checkpoint: run.models.checkpoint(epoch),
+      layers,
+      inputs: probe.inputs,
+      count: n,
+      last: layer,
+      from,
+      signal: control.signal,
+    };
+    for await (const { index, out } of this.parts.splitForward.layers(pass)) {
+      control.onProgress?.((index / layer) * 0.5, `forward pass: layer ${index} of ${layer}`);
+      activations.remember(ActivationCache.key(run.folder, epoch, index), out);
+      result = out;
     }
     return layerActivations(shapeOf(indices.length), all ? result!.data : Float32Array.from(gatherRows(result!.data, per, indices)));
   }

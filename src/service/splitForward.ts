@@ -1,6 +1,9 @@
 /**
- * A sequential forward pass over many inputs on two threads: the second half goes to the forward
- * worker (forwardHelper.ts) while this thread runs the first; the layers come out joined, in order.
+ * A forward pass over many inputs on two threads: the second half goes to the forward worker
+ * (forwardHelper.ts) while this thread runs the first; the layers come out joined, in order. Both
+ * halves write into one shared buffer per layer, all allocated up front, so a pass whose layers
+ * together exceed {@link MAX_SPLIT_BYTES} (a deep graph model such as a ResNet) runs on this thread
+ * alone, handing out each layer as soon as it is computed instead.
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { CancelledError } from '../compute/pool';
@@ -11,6 +14,9 @@ import { ForwardHelper, resolveForwardScript, shareFloat32 } from './forwardHelp
 
 /** Inputs below which a forward pass stays on one thread (the hand-over costs more than it saves). */
 export const MIN_SPLIT_INPUTS = 64;
+
+/** Most bytes of layer activations a split pass allocates at once (its layers' shared buffers). */
+export const MAX_SPLIT_BYTES = 512 * 1024 ** 2;
 
 export interface SplitForwardOptions {
   /** Run forward passes of many inputs on two threads (default true). */
@@ -45,12 +51,14 @@ export class SplitForward {
 
   constructor(private readonly options: SplitForwardOptions = {}) {}
 
-  /** The activations of layers `from.index + 1 ..= last` of a sequential model, in order. */
+  /** The activations of layers `from.index + 1 ..= last` (from layer 1 without `from`), in order. */
   async *layers(p: SplitPass): AsyncGenerator<{ index: number; out: Activations }> {
     const { tf, model, layers, inputs, count: n, last, from, signal } = p;
     const script = n >= (this.options.minSplitInputs ?? MIN_SPLIT_INPUTS) ? resolveForwardScript() : undefined;
-    const knownShapes = layers.slice(1, last + 1).every((l) => l.outputShape.every((v) => v > 0));
-    if (!script || !knownShapes || this.options.enabled === false) {
+    const wanted = layers.slice((from?.index ?? 0) + 1, last + 1);
+    const knownShapes = wanted.every((l) => l.outputShape.every((v) => v > 0));
+    const bytes = wanted.reduce((sum, l) => sum + n * l.outputShape.reduce((a, b) => a * b, 1) * 4, 0);
+    if (!script || !knownShapes || bytes > MAX_SPLIT_BYTES || this.options.enabled === false) {
       yield* forwardLayers({ tf, model, layers, inputs, count: n, last, from, signal });
       return;
     }

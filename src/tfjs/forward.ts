@@ -8,6 +8,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import type { RunLayer } from '../run/format';
 import { readCheckpoint } from '../run/checkpoint';
 import { CancelledError } from '../compute/pool';
+import { CodedError, hasErrorCode } from '../analysis/errors';
 
 /** Inputs per forward chunk. */
 export const FORWARD_CHUNK = 128;
@@ -29,8 +30,8 @@ export interface ForwardOptions {
   /** Last layer index wanted (default: the last layer). */
   last?: number;
   /**
-   * Sequential models: the already known activations of layer `index` for the same inputs; the
-   * pass starts after it instead of at the input.
+   * The already known activations of layer `index` for the same inputs: the pass starts after it
+   * instead of at the input (graph models still run what a later layer reads from below it).
    */
   from?: { index: number; activations: Activations };
   /**
@@ -38,79 +39,227 @@ export interface ForwardOptions {
    * array: lets two threads fill halves of one shared buffer.
    */
   destinations?: Map<number, Float32Array>;
-  /** Extraction models for graph models, reused across calls (built on demand when absent). */
-  extractors?: Map<number, tfType.LayersModel>;
   signal?: AbortSignal;
 }
 
 /**
- * The activations of layers 1..last, in order. A sequential model runs one layer at a time on the
- * previous layer's output (each layer computed once; two layers in memory at most); other graphs
- * go through one extraction model per layer.
+ * The activations of layers `from.index + 1 ..= last` (from layer 1 without `from`), in order,
+ * each layer computed once. A sequential model runs one layer at a time on the previous layer's
+ * output (two layers in memory at most); other graphs run node by node in topological order
+ * (graphLayers).
  */
 export async function* forwardLayers(o: ForwardOptions): AsyncGenerator<{ index: number; out: Activations }> {
   const { model, layers, count: n } = o;
   const last = o.last ?? layers.length - 1;
-  const inputShape = layers[0].outputShape;
-  if (model.getClassName() === 'Sequential') {
-    let previous: Activations = o.from?.activations ?? { shape: [n, ...inputShape], data: o.inputs };
-    for (let l = (o.from?.index ?? 0) + 1; l <= last; l++) {
-      const layer = model.getLayer(layers[l].name);
-      previous = await chunked(o, previous, (x) => layer.apply(x, { training: false }) as tfType.Tensor, l);
-      yield { index: l, out: previous };
-    }
+  const first = (o.from?.index ?? 0) + 1;
+  if (model.getClassName() !== 'Sequential') {
+    yield* graphLayers(o, range(first, last));
     return;
   }
-  const input: Activations = { shape: [n, ...inputShape], data: o.inputs };
-  for (let l = 1; l <= last; l++) yield { index: l, out: await graphLayer(o, input, l) };
-}
-
-function graphLayer(o: ForwardOptions, input: Activations, l: number): Promise<Activations> {
-  let extractor = o.extractors?.get(l);
-  if (!extractor) {
-    extractor = o.tf.model({ inputs: o.model.inputs, outputs: o.model.getLayer(o.layers[l].name).output });
-    o.extractors?.set(l, extractor);
+  let previous: Activations = o.from?.activations ?? { shape: [n, ...layers[0].outputShape], data: o.inputs };
+  for (let l = first; l <= last; l++) {
+    const layer = model.getLayer(layers[l].name);
+    [previous] = await chunked(o, [previous], (x) => [layer.apply(x[0], { training: false }) as tfType.Tensor], l);
+    yield { index: l, out: previous };
   }
-  const ex = extractor;
-  return chunked(o, input, (x) => ex.predict(x) as tfType.Tensor, l);
 }
 
 /** The activations of one layer (0 = the inputs themselves). */
 export async function forwardLayer(o: ForwardOptions & { layer: number }): Promise<Activations> {
-  const input: Activations = { shape: [o.count, ...o.layers[0].outputShape], data: o.inputs };
-  if (o.layer === 0) return input;
-  // Graph models: only the wanted layer's extraction model runs.
-  if (o.model.getClassName() !== 'Sequential') return graphLayer(o, input, o.layer);
+  if (o.layer === 0) return { shape: [o.count, ...o.layers[0].outputShape], data: o.inputs };
+  // Graph models: only the nodes the wanted layer depends on run.
+  const pass = o.model.getClassName() === 'Sequential' ? forwardLayers({ ...o, last: o.layer }) : graphLayers(o, [o.layer]);
   let result: Activations | undefined;
-  for await (const { out } of forwardLayers({ ...o, last: o.layer })) result = out;
+  for await (const { out } of pass) result = out;
   return result!;
 }
 
+/** Thrown when a graph model cannot be run node by node; the message names the layer and what to do. */
+export class GraphForwardError extends CodedError {
+  constructor(message: string) {
+    super('graph-forward', message, 'GraphForwardError');
+  }
+
+  static is(e: unknown): e is GraphForwardError {
+    return hasErrorCode(e, 'graph-forward');
+  }
+}
+
+type SymbolicTensor = tfType.SymbolicTensor;
+type GraphNode = tfType.layers.Layer['inboundNodes'][number];
+
+/** One application of a layer in the graph, with the values it reads and writes. */
+export interface GraphStep {
+  node: GraphNode;
+  /** The run layer index whose activations this step produces (its first output), if any. */
+  runIndex?: number;
+}
+
+/**
+ * The steps that compute the run layers `targets` (ascending) of a graph model from its input:
+ * every node they depend on, each once, dependencies first. Known values (`known`: the input and,
+ * with `from`, one layer's output) end the walk back.
+ */
+export function graphPlan(
+  model: tfType.LayersModel,
+  layers: readonly RunLayer[],
+  targets: readonly number[],
+  known: ReadonlySet<number>,
+): GraphStep[] {
+  if (model.inputs.length !== 1)
+    throw new GraphForwardError(
+      `the model has ${model.inputs.length} inputs; CNN Slicer records models with one input: wrap the others in a model that takes one`,
+    );
+  const steps: GraphStep[] = [];
+  const planned = new Map<GraphNode, GraphStep>();
+  const visiting = new Set<GraphNode>();
+  const visit = (tensor: SymbolicTensor): void => {
+    if (known.has(tensor.id)) return;
+    const node = tensor.sourceLayer.inboundNodes[tensor.nodeIndex];
+    if (planned.has(node)) return;
+    if (tensor.sourceLayer.getClassName() === 'InputLayer' || node.inputTensors.length === 0)
+      throw new GraphForwardError(
+        `layer "${tensor.sourceLayer.name}" reads an input that is not the model's input; CNN Slicer runs models with one input`,
+      );
+    if (visiting.has(node))
+      throw new GraphForwardError(`layer "${tensor.sourceLayer.name}" depends on itself: the model graph has a cycle`);
+    visiting.add(node);
+    for (const input of node.inputTensors) visit(input);
+    visiting.delete(node);
+    const step: GraphStep = { node };
+    planned.set(node, step);
+    steps.push(step);
+  };
+  for (const l of targets) {
+    const tensor = runLayerTensor(model, layers, l);
+    visit(tensor);
+    const step = planned.get(tensor.sourceLayer.inboundNodes[tensor.nodeIndex]);
+    if (step) step.runIndex = l;
+  }
+  return steps;
+}
+
+/**
+ * The symbolic tensor of run layer `l` in `model` (0 = the input): the first output of the layer's
+ * node in this model's graph. A nested model has two nodes, its own inner one and its application
+ * in the outer model; the recorded activations are the latter's.
+ */
+function runLayerTensor(model: tfType.LayersModel, layers: readonly RunLayer[], l: number): SymbolicTensor {
+  if (l === 0) return model.inputs[0];
+  const layer = model.getLayer(layers[l].name);
+  const own = modelNodes(model);
+  const node = layer.inboundNodes.find((candidate) => own.has(candidate)) ?? layer.inboundNodes[0];
+  return node.outputTensors[0];
+}
+
+const nodesOfModels = new WeakMap<tfType.LayersModel, Set<GraphNode>>();
+
+/** The nodes of `model`'s own graph (not those of the models nested in it). */
+function modelNodes(model: tfType.LayersModel): Set<GraphNode> {
+  let nodes = nodesOfModels.get(model);
+  if (!nodes) {
+    nodes = new Set(Object.values(model.nodesByDepth).flat());
+    nodesOfModels.set(model, nodes);
+  }
+  return nodes;
+}
+
+/**
+ * Run layers `targets` (ascending) of a graph model, in order, from one pass over the graph: the
+ * nodes run in topological order on the whole input set (chunked), and a node's outputs are kept
+ * only until the last node that reads them has run (and the run layer they are has been handed
+ * out), so a residual network holds a few layers at a time, never every layer.
+ */
+async function* graphLayers(o: ForwardOptions, targets: readonly number[]): AsyncGenerator<{ index: number; out: Activations }> {
+  const { model, layers, count: n } = o;
+  const values = new Map<number, Activations>();
+  values.set(model.inputs[0].id, { shape: [n, ...layers[0].outputShape], data: o.inputs });
+  if (o.from) values.set(runLayerTensor(model, layers, o.from.index).id, o.from.activations);
+  const steps = graphPlan(model, layers, targets, new Set(values.keys()));
+  // Readers left per value: the steps that read it, plus one while its run layer waits to be handed out.
+  const readers = new Map<number, number>();
+  const read = (id: number, by = 1) => readers.set(id, (readers.get(id) ?? 0) + by);
+  for (const step of steps) for (const input of step.node.inputTensors) read(input.id);
+  const outputOf = new Map<number, number>();
+  for (const l of targets) {
+    const id = runLayerTensor(model, layers, l).id;
+    outputOf.set(l, id);
+    read(id);
+  }
+  const release = (id: number) => {
+    const left = readers.get(id)! - 1;
+    readers.set(id, left);
+    if (left === 0) values.delete(id);
+  };
+  let next = 0; // the next target to hand out
+  for (const step of steps) {
+    const { node } = step;
+    const layer = node.outboundLayer;
+    const inputs = node.inputTensors.map((t) => values.get(t.id)!);
+    const args = { ...node.callArgs, training: false };
+    const outputs = await chunked(
+      o,
+      inputs,
+      (x) => {
+        const y = layer.apply(x.length === 1 ? x[0] : x, args) as tfType.Tensor | tfType.Tensor[];
+        return Array.isArray(y) ? y : [y];
+      },
+      step.runIndex,
+    );
+    node.outputTensors.forEach((t, k) => readers.has(t.id) && values.set(t.id, outputs[k]));
+    for (const t of node.inputTensors) release(t.id);
+    while (next < targets.length && values.has(outputOf.get(targets[next])!)) {
+      const id = outputOf.get(targets[next])!;
+      yield { index: targets[next], out: values.get(id)! };
+      release(id);
+      next++;
+    }
+  }
+  // Targets known from the start (`from` itself is never a target, but an input-only plan is possible).
+  for (; next < targets.length; next++) yield { index: targets[next], out: values.get(outputOf.get(targets[next])!)! };
+}
+
+function range(first: number, last: number): number[] {
+  return Array.from({ length: Math.max(0, last - first + 1) }, (_, k) => first + k);
+}
+
+/**
+ * Applies `apply` to the inputs in chunks of {@link FORWARD_CHUNK} and copies each output out of
+ * the backend chunk by chunk (every tensor of a chunk is disposed before the next). Output 0 goes
+ * to `destinations[index]` when one is given.
+ */
 async function chunked(
   o: ForwardOptions,
-  input: Activations,
-  apply: (x: tfType.Tensor) => tfType.Tensor,
-  index: number,
-): Promise<Activations> {
+  inputs: Activations[],
+  apply: (x: tfType.Tensor[]) => tfType.Tensor[],
+  index: number | undefined,
+): Promise<Activations[]> {
   const { tf, count: n } = o;
-  const inPer = input.data.length / Math.max(1, n);
-  let data: Float32Array | undefined;
-  let shape: number[] = [];
+  const inPer = inputs.map((input) => input.data.length / Math.max(1, n));
+  const results: { shape: number[]; data: Float32Array }[] = [];
   for (let s = 0; s < n; s += FORWARD_CHUNK) {
     if (o.signal?.aborted) throw new CancelledError();
     const e = Math.min(n, s + FORWARD_CHUNK);
-    const out = tf.tidy(() => apply(tf.tensor(input.data.subarray(s * inPer, e * inPer), [e - s, ...input.shape.slice(1)])));
-    const per = out.size / (e - s);
-    if (!data) {
-      data = o.destinations?.get(index) ?? new Float32Array(n * per);
-      if (data.length !== n * per)
-        throw new RangeError(`layer ${index}: the destination holds ${data.length} values, the output ${n * per}`);
+    const outs = tf.tidy(() =>
+      apply(inputs.map((input, k) => tf.tensor(input.data.subarray(s * inPer[k], e * inPer[k]), [e - s, ...input.shape.slice(1)]))),
+    );
+    try {
+      for (let k = 0; k < outs.length; k++) {
+        const out = outs[k];
+        const per = out.size / (e - s);
+        if (!results[k]) {
+          const data = (k === 0 && index !== undefined ? o.destinations?.get(index) : undefined) ?? new Float32Array(n * per);
+          if (data.length !== n * per)
+            throw new RangeError(`layer ${index}: the destination holds ${data.length} values, the output ${n * per}`);
+          results[k] = { shape: [n, ...out.shape.slice(1)], data };
+        }
+        results[k].data.set(await out.data(), s * per);
+      }
+    } finally {
+      for (const out of outs) out.dispose();
     }
-    shape = [n, ...out.shape.slice(1)];
-    data.set(await out.data(), s * per);
-    out.dispose();
   }
-  return { shape, data: data ?? new Float32Array(0) };
+  return results.length ? results : [{ shape: [], data: new Float32Array(0) }];
 }
 
 /**
