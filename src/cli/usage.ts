@@ -96,7 +96,8 @@ Layer, Channel) over precomputed answers: open it in any browser, no server, not
   --out FILE                    where to write it (default <run-id>-report.html)
   --epochs N                    epochs with forward-pass answers (capacity, feature maps, confusion
                                 cells), evenly spread, first and last always (default 6)
-  --deconvolution-channels N    channels per layer with a deconvolution at the last of them (default 16)
+  --deconvolution-channels N    channels per layer with a deconvolution at the last of them (default 16;
+                                deep models: at most 256 deconvolutions in all unless given)
   --dataset-diversity           add the input diversity of the whole dataset (reads it again)
   --pairs I:J,I:J,…             layer index pairs (I on the columns, J on the rows) whose capacity is
                                 precomputed besides the consecutive ones, e.g. 1:3,1:5 for the paper's

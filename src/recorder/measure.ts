@@ -14,11 +14,6 @@ export interface MeasureContext {
   model: tfType.LayersModel;
   settings: RunSettings;
   layers: RunLayer[];
-  /**
-   * Unused: graph models now run in one pass over the graph (src/tfjs/forward.ts) instead of one
-   * extraction model per layer. Still accepted so callers that build it keep compiling.
-   */
-  extractors?: Map<number, tfType.LayersModel>;
   probeInputs: Float32Array;
   probeLabels: Int32Array;
   probeByClass: number[][];

@@ -361,7 +361,16 @@ function instrumentTf(
     if (loc && source) locations.set(source, loc);
     return sym;
   };
-  return { ...tf, layers, input } as unknown as Tf;
+  // A model used as a layer of another (a block built by a helper) is located at the call that builds it.
+  const located =
+    <A extends unknown[], R extends object>(build: (...a: A) => R) =>
+    (...args: A): R => {
+      const model = build(...args);
+      const loc = here();
+      if (loc) locations.set(model, loc);
+      return model;
+    };
+  return { ...tf, layers, input, sequential: located(tf.sequential), model: located(tf.model) } as unknown as Tf;
 }
 
 /** The manifest's layer table for a model, with the locations found. */

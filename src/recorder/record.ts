@@ -149,13 +149,11 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   const callbacks = new RecordCallbackList([new EventLoopYielder(), cancel, eta, progress]);
   callbacks.setParams({ epochs: settings.epochs, batches: batchesPerEpoch(train.count, settings.batchSize) });
   callbacks.setModel(plan.fitModel);
-  // Graph models need one extraction model per layer, built on first use and kept for every epoch.
   const measure: MeasureContext = {
     tf,
     model,
     settings,
     layers,
-    extractors: new Map<number, tfType.LayersModel>(),
     probeInputs: probe.inputs,
     probeLabels: probe.labels,
     probeByClass: probe.byClass,

@@ -17,8 +17,6 @@ export const MODELS_PER_RUN = 2;
 export interface ModelLease {
   readonly epoch: number;
   readonly model: tfType.LayersModel;
-  /** The extraction models (one per layer) built on `model`, reused across queries. */
-  readonly extractors: Map<number, tfType.LayersModel>;
   release(): void;
 }
 
@@ -27,7 +25,6 @@ interface Entry {
   /** The one load every query of this epoch awaits. */
   loading: Promise<tfType.LayersModel>;
   model?: tfType.LayersModel;
-  extractors: Map<number, tfType.LayersModel>;
   /** Queries holding the model (those waiting for the load included). */
   pins: number;
 }
@@ -61,7 +58,7 @@ export class CheckpointModels {
     let entry = this.entries.get(epoch);
     if (entry)
       this.entries.delete(epoch); // most recently used last
-    else entry = { epoch, loading: this.loadEpoch(epoch), extractors: new Map(), pins: 0 };
+    else entry = { epoch, loading: this.loadEpoch(epoch), pins: 0 };
     this.entries.set(epoch, entry);
     entry.pins++;
     const pinned = entry;
@@ -79,7 +76,6 @@ export class CheckpointModels {
     return {
       epoch,
       model,
-      extractors: pinned.extractors,
       release: () => {
         if (released) return;
         released = true;

@@ -800,13 +800,15 @@ function FeatureMapsCard(props: {
           {layerJ !== layerI && <QueryStatus result={mapsJResult} what={`the feature maps of ${nameJ}`} />}
           <QueryStatus result={inputsResult} what="the sample inputs" />
           {mapsI && !columnMaps && mapsIResult.status === 'ready' && (
-            <p class="status error">
-              Channel {selected.c} is missing from the feature maps of {nameI}.
+            <p class="muted" role="note">
+              Channel {selected.c} is not among the feature maps of {nameI} held here: a report over its size budget keeps the first
+              channels of wide layers. Open the run in VS Code, or write the report with a larger --max-mb, to see every channel.
             </p>
           )}
           {mapsJ && !rowMaps && mapsJResult.status === 'ready' && (
-            <p class="status error">
-              Channel {selected.r} is missing from the feature maps of {nameJ}.
+            <p class="muted" role="note">
+              Channel {selected.r} is not among the feature maps of {nameJ} held here: a report over its size budget keeps the first
+              channels of wide layers. Open the run in VS Code, or write the report with a larger --max-mb, to see every channel.
             </p>
           )}
           {columnMaps && rowMaps && (
