@@ -10,6 +10,7 @@ import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } fro
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canonicalQuery, QueryError } from '../service/queries';
+import type { Query } from '../service/queries';
 import type { FeatureMapsAnswer } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData, ReportRun } from '../../webview/data';
@@ -49,6 +50,11 @@ export interface ReportOptions {
   theme: 'light' | 'dark' | 'high-contrast';
   /** Largest the page may be (`--max-mb`, default 25 MB): answers beyond it are left out with a note. */
   maxBytes?: number;
+  /**
+   * How long computing may take (`--max-seconds`, default 60 s): once it has, answers that need a
+   * forward pass and are not computed yet (cached ones cost nothing) are left out with a note.
+   */
+  maxSeconds?: number;
   onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -64,9 +70,37 @@ export interface ReportResult {
   omitted: string[];
   /** One line per answer summarised (cut to fewer channels) to keep the page under `maxBytes`. */
   summarised: string[];
+  /** One line per answer left out because computing ran past `maxSeconds`. */
+  outOfTime: string[];
 }
 
 export const DEFAULT_MAX_BYTES = 25e6;
+export const DEFAULT_MAX_SECONDS = 60;
+/**
+ * Query kinds that run the model (a forward pass over the probe inputs, or a deconvolution): the
+ * cost that grows with the model. The others read what the recorder stored and are always computed.
+ */
+const FORWARD_KINDS: ReadonlySet<string> = new Set([
+  'capacityMatrix',
+  'layerCapacity',
+  'channelPair',
+  'featureMaps',
+  'deconvolution',
+  'confusion',
+]);
+
+/**
+ * The plan in the order it is computed under a time budget: what reads stored summaries first,
+ * then forward-pass answers from the last epoch back (the views open on the last epoch), each
+ * epoch in the plan's own order (consecutive pairs before the strips).
+ */
+export function budgetOrder<T extends { query: Query }>(plan: T[]): T[] {
+  const epochOf = (q: Query) => ('epoch' in q && typeof q.epoch === 'number' ? q.epoch : -1);
+  return plan
+    .map((step, index) => ({ step, index, forward: FORWARD_KINDS.has(step.query.kind), epoch: epochOf(step.query) }))
+    .sort((a, b) => Number(a.forward) - Number(b.forward) || (a.forward ? b.epoch - a.epoch : 0) || a.index - b.index)
+    .map(({ step }) => step);
+}
 /** Answers shorter than this stay plain JSON: gzip and base64 would not pay for themselves. */
 const GZIP_FROM_BYTES = 1024;
 /** Channels a summarised feature-maps answer keeps, tried in turn (largest answers first) while the page is over budget. */
@@ -236,11 +270,23 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     }
     const answers: Record<string, ReportAnswer> = {};
     let errors = 0;
-    for (let i = 0; i < plan.length; i++) {
-      const { query } = plan[i];
-      o.onProgress?.(i, plan.length, query.kind);
+    const maxSeconds = o.maxSeconds ?? DEFAULT_MAX_SECONDS;
+    const deadline = started + maxSeconds * 1000;
+    const outOfTime = new Map<string, string>();
+    const ordered = budgetOrder(plan);
+    for (let i = 0; i < ordered.length; i++) {
+      const { query } = ordered[i];
+      o.onProgress?.(i, ordered.length, query.kind);
       const key = canonicalQuery(query);
-      if (answers[key]) continue;
+      if (answers[key] || outOfTime.has(key)) continue;
+      if (FORWARD_KINDS.has(query.kind) && performance.now() > deadline && !engine.isCached(o.runFolder, query)) {
+        outOfTime.set(
+          key,
+          `${describeQuery(key)} was not computed for this report: computing ran past its time budget of ${maxSeconds} s. ` +
+            `Open the run in VS Code (answers are computed on demand), or write the report again with a larger --max-seconds.`,
+        );
+        continue;
+      }
       try {
         answers[key] = { answer: (await engine.answer(o.runFolder, query)).answer };
       } catch (e) {
@@ -272,8 +318,16 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
     // The notes below lengthen the page a little: budgeted as if the longest of them were there.
     const noteAllowance = 400;
-    const { entries, sizes, omitted, summarised } = encodeAnswers(answers, Buffer.byteLength(page(data)) + noteAllowance, maxBytes);
+    const outOfTimeBytes = [...outOfTime].reduce((n, [key, note]) => n + key.length + note.length + 20, 0);
+    const { entries, sizes, omitted, summarised } = encodeAnswers(
+      answers,
+      Buffer.byteLength(page(data)) + noteAllowance + outOfTimeBytes,
+      maxBytes,
+    );
+    for (const [key, note] of outOfTime) entries[key] = { omitted: note };
     data.coverage += budgetCoverage(summarised.length, omitted.length, maxBytes);
+    if (outOfTime.size > 0)
+      data.coverage += `; ${outOfTime.size} forward-pass answers were not computed within the report's ${maxSeconds} s (--max-seconds), each view says where`;
     const html = page({ ...data, answers: entries });
     const tmp = `${o.out}.partial`;
     writeFileSync(tmp, html);
@@ -287,6 +341,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       sizes,
       omitted,
       summarised,
+      outOfTime: [...outOfTime.keys()].map(describeQuery),
     };
   } finally {
     engine.close();
@@ -389,6 +444,7 @@ export async function runReport(argv: string[]): Promise<void> {
         pairs: { type: 'string' },
         theme: { type: 'string' },
         'max-mb': { type: 'string' },
+        'max-seconds': { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -420,6 +476,7 @@ export async function runReport(argv: string[]): Promise<void> {
     pairs,
     theme,
     maxBytes: maxMegabytes(parsed.values['max-mb']) * 1e6,
+    maxSeconds: intOption(parsed.values, 'max-seconds', DEFAULT_MAX_SECONDS, 1, 86_400),
     onProgress: process.stderr.isTTY ? (d, t, what) => process.stderr.write(`\r  ${d}/${t} ${what}`.padEnd(50)) : undefined,
   });
   if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(51) + '\r');
@@ -437,6 +494,14 @@ export async function runReport(argv: string[]): Promise<void> {
   };
   list('summarised', r.summarised);
   list('left out', r.omitted);
+  if (r.outOfTime.length > 0)
+    process.stdout.write(
+      `  not computed within --max-seconds (the report says so; --max-seconds raises the limit, cached answers are reused): ${r.outOfTime.length} answers, e.g.\n` +
+        r.outOfTime
+          .slice(0, 4)
+          .map((line) => `    ${line}\n`)
+          .join(''),
+    );
 }
 
 /** `--max-mb`: a positive number of megabytes (10^6 bytes), default 25. */
@@ -557,6 +622,7 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
       sizes,
       omitted: [],
       summarised: [],
+      outOfTime: [],
     };
   } finally {
     engine.close();
@@ -572,11 +638,12 @@ async function runComparisonReport(
     'dataset-diversity'?: boolean;
     pairs?: string;
     'max-mb'?: string;
+    'max-seconds'?: string;
   },
   theme: 'light' | 'dark' | 'high-contrast',
 ): Promise<void> {
   // The forward-pass options shape a single run's report; a comparison holds summaries only.
-  for (const option of ['epochs', 'deconvolution-channels', 'dataset-diversity', 'pairs', 'max-mb'] as const) {
+  for (const option of ['epochs', 'deconvolution-channels', 'dataset-diversity', 'pairs', 'max-mb', 'max-seconds'] as const) {
     if (values[option] !== undefined) throw new UsageError(`--${option} applies to a report of one run, not to a comparison of several`);
   }
   const out = resolve(values.out ?? 'comparison-report.html');

@@ -105,12 +105,15 @@ Layer, Channel) over precomputed answers: open it in any browser, no server, not
   --theme light|dark|high-contrast   the theme it opens in (default light; switchable in the page)
   --max-mb N                    largest the page may be (default 25): the largest answers beyond it are
                                 left out, each with a note in its place, and listed on the output
+  --max-seconds N               how long computing may take (default 60): forward-pass answers not
+                                computed by then (last epoch first, cached ones are free) are left
+                                out with a note; a second run of the same report reuses the cache
 
 With several run folders it writes one comparison instead (default comparison-report.html): loss and
 accuracy overlaid, the label entropies of a class across runs, each layer's inter-sample and mean
 channel entropy side by side (layers matched by position and type; differences are named), and each
 run's input diversity, one colour per run. It holds summaries only; --epochs, --pairs,
---deconvolution-channels and --dataset-diversity apply to a single run's report.`,
+--deconvolution-channels, --dataset-diversity, --max-mb and --max-seconds apply to a single run's report.`,
   query: `Usage: cnn-slicer query <run-folder> <kind> [options]
 
 Prints the JSON answer of one slice query dCNN(x, l, c, t) on a recorded run (docs/queries.md).

@@ -48,6 +48,17 @@ export class AnswerCache {
     }
   }
 
+  /** Whether an entry is stored under `key` (a plain file; whether it parses is `get`'s business). */
+  has(key: string): boolean {
+    if (!this.usable()) return false;
+    try {
+      const st = lstatSync(this.path(key));
+      return st.isFile();
+    } catch {
+      return false;
+    }
+  }
+
   get<T>(key: string): T | undefined {
     if (!this.usable()) return undefined;
     const path = this.path(key);

@@ -130,6 +130,13 @@ export class AnalysisEngine {
     return { answer, cached: false, ms: performance.now() - started };
   }
 
+  /** Whether `query` would be answered from the run's answer cache (no computing). */
+  isCached(runFolder: string, query: Query): boolean {
+    if (!CACHED.has(query.kind)) return false;
+    const run = this.runs.open(runFolder);
+    return run.cache.has(AnswerCache.key([String(QUERY_VERSION), run.fingerprint, canonicalQuery(withDefaults(run, query))]));
+  }
+
   /** Frees models, activations and workers. */
   close(): void {
     this.runs.close();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { encodeAnswers, writeReport } from '../../src/cli/report';
+import { budgetOrder, encodeAnswers, writeReport } from '../../src/cli/report';
 import { AnalysisEngine } from '../../src/service/engine';
 import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../src/service/queries';
 import type { FeatureMapsAnswer, Query } from '../../src/service/queries';
@@ -146,6 +146,60 @@ describe('report size: a written report', function () {
     });
     // The run itself is never left out: every view starts from it.
     assert.ok('answer' in (await decodeEntry(data.answers[canonicalQuery({ kind: 'run' })])));
+  });
+
+  it('holds a time budget: past it, forward-pass answers not cached are left out with a note, last epoch first; cached ones are reused', async function () {
+    // A copy without the answer cache the other tests filled.
+    const copy = path.join(path.dirname(folder), 'uncached');
+    cpSync(folder, copy, { recursive: true });
+    rmSync(path.join(copy, 'cache'), { recursive: true, force: true });
+    const out = path.join(dir, 'timed.html');
+    const none = await writeReport({ ...options(out), runFolder: copy, maxSeconds: 0 });
+    assert.ok(none.outOfTime.length > 0, 'forward-pass answers were left out');
+    const data = embedded(out);
+    const left = Object.keys(data.answers).filter((k) => 'omitted' in data.answers[k]);
+    assert.equal(left.length, none.outOfTime.length);
+    const kinds = new Set(left.map((k) => (JSON.parse(k) as Query).kind));
+    for (const kind of kinds)
+      assert.ok(['capacityMatrix', 'layerCapacity', 'featureMaps', 'deconvolution', 'confusion', 'channelPair'].includes(kind), kind);
+    // What reads the recorded summaries is always there.
+    for (const kind of ['run', 'training', 'channelEntropies', 'interSample', 'smallMultiples'])
+      assert.ok(
+        Object.keys(data.answers).some((k) => (JSON.parse(k) as Query).kind === kind && !('omitted' in data.answers[k])),
+        kind,
+      );
+    assert.match(data.coverage, /not computed within the report's 0 s \(--max-seconds\)/);
+    const source = reportDataSource(data);
+    await assert.rejects(source.query(JSON.parse(left[0]) as never, { view: 'layer' }), (e: unknown) => {
+      assert.ok(e instanceof ViewError && e.code === 'not-in-report');
+      assert.match(e.message, /time budget of 0 s.*--max-seconds/);
+      return true;
+    });
+    // A report with time computes (and caches) everything; the same zero budget then leaves nothing out.
+    const full = await writeReport({ ...options(path.join(dir, 'timed-full.html')), runFolder: copy });
+    assert.deepEqual(full.outOfTime, []);
+    const again = await writeReport({ ...options(path.join(dir, 'timed-again.html')), runFolder: copy, maxSeconds: 0 });
+    // Only refusals are not cached (a dense layer cannot be deconvolved): nothing computed is left out.
+    assert.ok(again.outOfTime.length <= full.errors, again.outOfTime.join('\n'));
+    assert.ok(again.outOfTime.length < none.outOfTime.length);
+    assert.ok(
+      again.outOfTime.every((line) => line.startsWith('The deconvolution')),
+      again.outOfTime.join('\n'),
+    );
+  });
+
+  it('orders a time-budgeted plan: stored summaries first, then forward passes from the last epoch back', function () {
+    const plan = [
+      { query: { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 0 } },
+      { query: { kind: 'interSample', layer: 1, epoch: 0 } },
+      { query: { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 2 } },
+      { query: { kind: 'featureMaps', layer: 1, epoch: 2 } },
+      { query: { kind: 'training' } },
+    ] as { query: Query }[];
+    assert.deepEqual(
+      budgetOrder(plan).map((p) => `${p.query.kind}@${'epoch' in p.query ? p.query.epoch : '-'}`),
+      ['interSample@0', 'training@-', 'capacityMatrix@2', 'featureMaps@2', 'capacityMatrix@0'],
+    );
   });
 
   it('encodes within budget even when the answers alone exceed it', function () {
