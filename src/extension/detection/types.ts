@@ -14,6 +14,11 @@ export interface DetectedLayer {
   className?: string;
   /** The layer's `name` when the source gives it as a literal. */
   name?: string;
+  /**
+   * The layer's channels when the source gives them as a literal `units` or `filters` (the last
+   * dimension of its output, as the run records `channels`): tells apart two layers of one kind.
+   */
+  channels?: number;
   /** Start of the expression (`tf` of `tf.layers.conv2d(`), as the recorder locates layers. */
   line: number;
   column: number;
