@@ -130,8 +130,9 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
               'This layer is not in the newest run ({0}): click to record the model again and measure it',
               run.manifest.id,
             ),
-            command: RECORD_AGAIN_COMMAND,
-            arguments: [run.folder],
+            command: 'cnnSlicer.showEntropy',
+            // showEntropy without a run layer explains, saves the file and records it again.
+            arguments: [undefined, undefined, modelFile],
           }),
         );
         continue;

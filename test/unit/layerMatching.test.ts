@@ -267,13 +267,13 @@ describe('layer sites after an edit: kind, chain position and channels, never ge
     '',
   ].join('\n');
   const classOf: Record<string, string> = { conv2d: 'Conv2D', maxPooling2d: 'MaxPooling2D', flatten: 'Flatten', dense: 'Dense' };
-  /** The run the recorder writes for `text`: generated names, the channels of each layer's output. */
-  const recordRun = (text: string, channels: number[]): RecordedLayer[] =>
+  /** The run the recorder writes for `text`: generated names, the last dimension of each layer's output. */
+  const recordRun = (text: string, units: number[]): RecordedLayer[] =>
     detectModel(text, 'm.ts')!.layers.map((d, i) => ({
       index: i + 1,
       name: `${d.factory}_${classOf[d.factory!]}${i + 1}`,
       className: classOf[d.factory!],
-      channels: channels[i],
+      units: units[i],
       line: d.line,
       column: d.column,
     }));
@@ -281,11 +281,29 @@ describe('layer sites after an edit: kind, chain position and channels, never ge
   const layersOfLine = (text: string, rec: RecordedLayer[] = run) =>
     layerSites(detectModel(text, 'm.ts')!.layers, rec).map((s) => [s.detected?.factory, s.layers]);
 
-  it('reads literal units and filters as the channels of a definition', () => {
+  it('reads literal units and filters as the last output dimension of a definition', () => {
     assert.deepEqual(
-      detectModel(original, 'm.ts')!.layers.map((d) => d.channels),
+      detectModel(original, 'm.ts')!.layers.map((d) => d.units),
       [8, undefined, undefined, 10],
     );
+  });
+
+  it("takes a recorded layer's units from the last dimension of its output, not from its channels", () => {
+    // The run records a dense layer of 10 units as one channel of 10 values.
+    const [dense] = recordedInFile(
+      [
+        {
+          index: 4,
+          name: 'dense_Dense1',
+          className: 'Dense',
+          outputShape: [10],
+          channels: 1,
+          source: { file: 'm.ts', line: 7, column: 13 },
+        },
+      ],
+      () => true,
+    );
+    assert.equal(dense.units, 10);
   });
 
   it('leaves a dense({units: 32}) inserted before the output layer without a run layer, and keeps the output layer on its own line', () => {
@@ -314,7 +332,7 @@ describe('layer sites after an edit: kind, chain position and channels, never ge
     ]);
   });
 
-  it('follows reordered layers of one kind by their channels', () => {
+  it('follows reordered layers of one kind by their units', () => {
     const two = original.replace(
       '  model.add(tf.layers.flatten());',
       "  model.add(tf.layers.flatten());\n  model.add(tf.layers.dense({ units: 64, activation: 'relu' }));",

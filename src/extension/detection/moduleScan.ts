@@ -180,10 +180,10 @@ function literalName(t: Tokens, open: number, close: number): string | undefined
 }
 
 /**
- * The channels a layer's options give as a literal: `units` (dense, recurrent layers) or `filters`
- * (convolutions), the last dimension of the layer's output, which the run records as `channels`.
+ * The last dimension of a layer's output as its options give it, a literal `units` (dense,
+ * recurrent layers) or `filters` (convolutions).
  */
-function literalChannels(t: Tokens, open: number, close: number): number | undefined {
+function literalUnits(t: Tokens, open: number, close: number): number | undefined {
   for (const key of ['units', 'filters']) {
     const k = literalOption(t, open, close, key);
     if (k < 0 || t.kind[k] !== Kind.Number) continue;
@@ -267,13 +267,13 @@ export function scanModule(text: string): ModelDetection | undefined {
       const close = closing(t, open);
       const end = close >= 0 ? t.end[close] : lineEnd(text, lines, t.start[i]);
       const name = close >= 0 ? literalName(t, open, close) : undefined;
-      const channels = close >= 0 ? literalChannels(t, open, close) : undefined;
+      const units = close >= 0 ? literalUnits(t, open, close) : undefined;
       const start = position(lines, t.start[i]);
       const stop = position(lines, end);
       layers.push({
         factory,
         ...(name !== undefined ? { name } : {}),
-        ...(channels !== undefined ? { channels } : {}),
+        ...(units !== undefined ? { units } : {}),
         line: start.line,
         column: start.column,
         endLine: stop.line,

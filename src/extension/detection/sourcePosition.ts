@@ -14,8 +14,8 @@ export interface ManifestLayer {
   index: number;
   name: string;
   className: string;
-  /** The last dimension of its output: tells apart definitions of one kind with literal `units` or `filters`. */
-  channels?: number;
+  /** Its output's shape without the batch: the last dimension tells apart definitions of one kind with literal `units` or `filters`. */
+  outputShape?: readonly number[];
   /** 1-based, as the recorder notes it; absent for the model input. */
   source?: { file: string; line: number; column: number };
 }

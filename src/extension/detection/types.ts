@@ -15,10 +15,10 @@ export interface DetectedLayer {
   /** The layer's `name` when the source gives it as a literal. */
   name?: string;
   /**
-   * The layer's channels when the source gives them as a literal `units` or `filters` (the last
-   * dimension of its output, as the run records `channels`): tells apart two layers of one kind.
+   * The last dimension of the layer's output when the source gives it as a literal `units`
+   * (dense, recurrent layers) or `filters` (convolutions): tells apart two layers of one kind.
    */
-  channels?: number;
+  units?: number;
   /** Start of the expression (`tf` of `tf.layers.conv2d(`), as the recorder locates layers. */
   line: number;
   column: number;
