@@ -290,19 +290,15 @@ describe('layer sites after an edit: kind, chain position and channels, never ge
 
   it("takes a recorded layer's units from the last dimension of its output, not from its channels", () => {
     // The run records a dense layer of 10 units as one channel of 10 values.
-    const [dense] = recordedInFile(
-      [
-        {
-          index: 4,
-          name: 'dense_Dense1',
-          className: 'Dense',
-          outputShape: [10],
-          channels: 1,
-          source: { file: 'm.ts', line: 7, column: 13 },
-        },
-      ],
-      () => true,
-    );
+    const runLayer = {
+      index: 4,
+      name: 'dense_Dense1',
+      className: 'Dense',
+      outputShape: [10],
+      channels: 1,
+      source: { file: 'm.ts', line: 7, column: 13 },
+    };
+    const [dense] = recordedInFile([runLayer], () => true);
     assert.equal(dense.units, 10);
   });
 
