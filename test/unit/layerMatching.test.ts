@@ -252,7 +252,7 @@ describe('sites at a position', () => {
   });
 });
 
-describe('layer sites after an edit: kind, chain position and channels, never generated names', () => {
+describe('layer sites after an edit: kind, chain position and units, never generated names', () => {
   // A hand-written model as issue 14 tried it, recorded with auto-generated names.
   const original = [
     "import * as tf from '@tensorflow/tfjs';",
