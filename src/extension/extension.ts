@@ -59,10 +59,15 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   const openRun = (runFolder: string) => panels.open(runFolder);
   const recordings = new Recordings(ctx, openRun);
   const runsView = new RunsView(ctx.runs, labels, recordings);
-  const modelFeatures = new ModelFeatures(sourceSites, (modelFile, layer, layerClass) => {
-    panels.selectLayerOfModel(modelFile, layer);
-    comparePanels.selectLayerOfModel(modelFile, layer, layerClass);
-  });
+  const modelFeatures = new ModelFeatures(
+    sourceSites,
+    (modelFile, layer, layerClass) => {
+      panels.selectLayerOfModel(modelFile, layer);
+      comparePanels.selectLayerOfModel(modelFile, layer, layerClass);
+    },
+    // The hover's "Epoch strip": the Layer view focused on the pair's deeper layer.
+    (runFolder, _first, second) => panels.open(runFolder, { view: 'layer', layer: second }),
+  );
   context.subscriptions.push(sourceSites, layerSource, panels, comparePanels, recordings, runsView, modelFeatures);
 
   const picker = new RunPicker({

@@ -9,8 +9,18 @@
  */
 import type { LayerEpochMetrics, RunLayer, RunStatus } from '../run/format';
 
+/** Records the model of a run again from the editor, saving its unsaved changes first (modelFeatures.ts). */
+export const RECORD_AGAIN_COMMAND = 'cnnSlicer.recordAgainFromEditor';
+/** Opens the Layer view of a run on a layer's pair with its epoch strip (modelFeatures.ts). */
+export const EPOCH_STRIP_COMMAND = 'cnnSlicer.epochStrip';
+
 /** The commands the hover links to; the only ones its MarkdownString may run. */
-export const HOVER_COMMANDS: readonly string[] = ['cnnSlicer.showEntropy', 'cnnSlicer.compareEpochs'];
+export const HOVER_COMMANDS: readonly string[] = [
+  'cnnSlicer.showEntropy',
+  'cnnSlicer.compareEpochs',
+  RECORD_AGAIN_COMMAND,
+  EPOCH_STRIP_COMMAND,
+];
 
 /** At most this many channel rows; the rest are counted ("… 12 more"). */
 export const MAX_CHANNEL_ROWS = 32;
@@ -40,6 +50,8 @@ export interface LayerHoverData {
   /** Histogram bins of the run: intra-sample entropy lies in [0, log2 bins]. */
   bins: number;
   probeSize: number;
+  /** The run was recorded from an older version of the file (sourcePosition.ts `recordedBeforeEdit`). */
+  stale?: boolean;
 }
 
 /** Mean of a layer's channel entropies, over the channels where it is defined; undefined if none is. */
@@ -96,9 +108,38 @@ export function commandUri(command: string, args: unknown[]): string {
   return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
 }
 
+/** A Markdown link title (the tooltip between quotes), which may not hold a double quote. */
+function linkTitle(text: string): string {
+  return text.replace(/"/g, "'");
+}
+
+/** The line that marks a run recorded from an older version of the file, with its Record Again link. */
+export function staleNotice(runFolder: string, runId: string, l10n: L10n = englishL10n): string {
+  const again = commandUri(RECORD_AGAIN_COMMAND, [runFolder]);
+  return (
+    `$(warning) ${escapeMarkdown(l10n.t('Run {0} was recorded before your last edit', runId))} — ` +
+    `[${escapeMarkdown(l10n.t('Record Again'))}](${again} "${linkTitle(l10n.t('Record the model again with the settings of run {0}', runId))}")`
+  );
+}
+
 /** The Markdown of the hover for the layers defined at one place (several when a helper is called more than once). */
 export function hoverMarkdown(layers: readonly LayerHoverData[], l10n: L10n = englishL10n): string {
-  return layers.map((d) => layerSection(d, l10n)).join('\n\n---\n\n');
+  const stale = layers.find((d) => d.stale);
+  const sections = layers.map((d) => layerSection(d, l10n)).join('\n\n---\n\n');
+  return stale ? `${staleNotice(stale.runFolder, stale.runId, l10n)}\n\n${sections}` : sections;
+}
+
+/**
+ * The hover over a layer definition the newest run has no layer for (added since it was
+ * recorded): what the layer is and the link that records it.
+ */
+export function notRecordedMarkdown(kind: string, runFolder: string, runId: string, l10n: L10n = englishL10n): string {
+  const again = commandUri(RECORD_AGAIN_COMMAND, [runFolder]);
+  return (
+    `**${escapeMarkdown(kind)}** · ${escapeMarkdown(l10n.t('not recorded yet'))}\n\n` +
+    `${escapeMarkdown(l10n.t('The newest run ({0}) has no layer for this definition: it was added or changed since.', runId))} ` +
+    `[${escapeMarkdown(l10n.t('Record Again'))}](${again} "${linkTitle(l10n.t('Record the model again with the settings of run {0}', runId))}")`
+  );
 }
 
 function layerSection(d: LayerHoverData, l10n: L10n): string {
@@ -107,6 +148,22 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
   const shape = layer.outputShape.map((v) => (v < 0 ? '?' : String(v))).join('×');
   const epoch = d.status === 'recording' ? l10n.t('epoch {0} of {1}, recording', d.epoch, d.plannedEpochs) : l10n.t('epoch {0}', d.epoch);
   out.push(`**${escapeMarkdown(layer.name)}** · ${escapeMarkdown(layer.className)} · ${escapeMarkdown(shape)} · ${escapeMarkdown(epoch)}`);
+  out.push('');
+  // The links come before the channel table, which for a wide layer runs below the hover's fold.
+  const open = commandUri('cnnSlicer.showEntropy', [d.runFolder, layer.index]);
+  const compare = commandUri('cnnSlicer.compareEpochs', [d.runFolder, layer.index]);
+  const links = [
+    `[${escapeMarkdown(l10n.t('Open in CNN Slicer'))}](${open} "${linkTitle(l10n.t('The channel view of this layer in run {0}', d.runId))}")`,
+    `[${escapeMarkdown(l10n.t('Compare'))}](${compare} "${linkTitle(l10n.t("Each channel's entropy over the epochs of run {0}", d.runId))}")`,
+  ];
+  // The epoch strip is of a pair of layers: this one and the one before it, so not for the first.
+  if (layer.index >= 2) {
+    const strip = commandUri(EPOCH_STRIP_COMMAND, [d.runFolder, layer.index]);
+    links.push(
+      `[${escapeMarkdown(l10n.t('Epoch strip'))}](${strip} "${linkTitle(l10n.t('The Layer view of run {0} on this layer and the one before it, over the epochs', d.runId))}")`,
+    );
+  }
+  out.push(links.join(' · '));
   out.push('');
   if (!metrics) {
     out.push(escapeMarkdown(l10n.t('No entropies of this layer were recorded at epoch {0}.', d.epoch)));
@@ -143,12 +200,5 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
       ),
     );
   }
-  out.push('');
-  const open = commandUri('cnnSlicer.showEntropy', [d.runFolder, layer.index]);
-  const compare = commandUri('cnnSlicer.compareEpochs', [d.runFolder, layer.index]);
-  out.push(
-    `[${escapeMarkdown(l10n.t('Open in CNN Slicer'))}](${open} "${l10n.t('The channel view of this layer in run {0}', d.runId).replace(/"/g, "'")}") · ` +
-      `[${escapeMarkdown(l10n.t('Compare epochs'))}](${compare} "${l10n.t("Each channel's entropy over the epochs of run {0}", d.runId).replace(/"/g, "'")}")`,
-  );
   return out.join('\n');
 }

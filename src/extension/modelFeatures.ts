@@ -10,8 +10,18 @@
 // so lenses and hovers are instant.
 import * as vscode from 'vscode';
 import { sitesAt } from './detection/layerMatching';
-import { HOVER_COMMANDS, hoverMarkdown, meanChannelBits, formatBits, type LayerHoverData } from './hoverContent';
-import type { SourceSites } from './sourceSites';
+import {
+  EPOCH_STRIP_COMMAND,
+  HOVER_COMMANDS,
+  hoverMarkdown,
+  meanChannelBits,
+  formatBits,
+  notRecordedMarkdown,
+  RECORD_AGAIN_COMMAND,
+  staleNotice,
+  type LayerHoverData,
+} from './hoverContent';
+import { pathKey, type SourceSites } from './sourceSites';
 
 /** Debounce of the context key after edits, and of the cursor → panel link. */
 const CONTEXT_KEY_DELAY_MS = 300;
@@ -35,6 +45,19 @@ export const MODEL_SELECTOR: vscode.DocumentSelector = ['typescript', 'javascrip
  */
 export type SelectLayerOfModel = (modelFile: string, layer: number, layerClass: string | undefined) => void;
 
+/**
+ * Opens the Layer view of a run on the pair of `first` and `second` (consecutive layers) with its
+ * epoch strip (RunPanels.open with a `layer` view focus).
+ */
+export type OpenEpochStrip = (runFolder: string, first: number, second: number) => Promise<void>;
+
+/** Hover Markdown trusted for exactly the commands of its own links (the user's names in it are escaped), with theme icons. */
+function trustedHover(text: string): vscode.MarkdownString {
+  const markdown = new vscode.MarkdownString(text, true);
+  markdown.isTrusted = { enabledCommands: [...HOVER_COMMANDS] };
+  return markdown;
+}
+
 export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
   private readonly disposables: vscode.Disposable[] = [];
@@ -47,6 +70,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
   constructor(
     private readonly sites: SourceSites,
     private readonly selectLayerOfModel: SelectLayerOfModel,
+    private readonly openEpochStrip?: OpenEpochStrip,
   ) {
     // The lenses follow the runs: a new epoch changes their entropies, a new run their layers.
     this.onDidChangeCodeLenses = sites.onDidChange;
@@ -59,6 +83,9 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
           this.scheduleContextKey(CONTEXT_KEY_DELAY_MS);
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)),
+      // The lens and hover links of a run recorded before the last edit, and of a layer added since.
+      vscode.commands.registerCommand(RECORD_AGAIN_COMMAND, (runFolder: unknown) => this.recordAgain(runFolder)),
+      vscode.commands.registerCommand(EPOCH_STRIP_COMMAND, (runFolder: unknown, layer: unknown) => this.epochStrip(runFolder, layer)),
     );
     // The editor that is already open when the extension activates gets its key without waiting
     // for an event; deferred so activation itself only registers.
@@ -78,15 +105,43 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
     const { run } = info;
     const lenses: vscode.CodeLens[] = [];
     const modelFile = run?.manifest.model.file ?? document.uri.fsPath;
+    if (run && info.stale && info.sites.length) {
+      // Once, above the first layer: every number below is of the older text.
+      const first = info.sites[0];
+      lenses.push(
+        new vscode.CodeLens(new vscode.Range(first.line, first.column, first.line, first.column), {
+          title: `$(warning) ${vscode.l10n.t('recorded before your last edit — Record Again')}`,
+          tooltip: vscode.l10n.t(
+            'The entropies shown are of run {0}, recorded from an older version of this file: click to record the model again with the same settings',
+            run.manifest.id,
+          ),
+          command: RECORD_AGAIN_COMMAND,
+          arguments: [run.folder],
+        }),
+      );
+    }
     for (const site of info.sites) {
       const range = new vscode.Range(site.line, site.column, site.line, site.column);
-      if (!run || site.layers.length === 0) {
+      if (run && site.layers.length === 0) {
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: `$(circle-outline) ${vscode.l10n.t('not recorded yet')}`,
+            tooltip: vscode.l10n.t(
+              'This layer is not in the newest run ({0}): click to record the model again and measure it',
+              run.manifest.id,
+            ),
+            command: 'cnnSlicer.showEntropy',
+            // showEntropy without a run layer explains, saves the file and records it again.
+            arguments: [undefined, undefined, modelFile],
+          }),
+        );
+        continue;
+      }
+      if (!run) {
         lenses.push(
           new vscode.CodeLens(range, {
             title: `$(pulse) ${vscode.l10n.t('show entropy')}`,
-            tooltip: run
-              ? vscode.l10n.t('This layer is not in the newest run ({0}): record the model again to measure it', run.manifest.id)
-              : vscode.l10n.t('No recorded run of this model yet: click to record one with Analyze CNN'),
+            tooltip: vscode.l10n.t('No recorded run of this model yet: click to record one with Analyze CNN'),
             command: 'cnnSlicer.showEntropy',
             arguments: [undefined, undefined, modelFile],
           }),
@@ -126,8 +181,17 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
     const info = await this.sites.sitesOf(document);
     const run = info?.run;
     if (!info || !run) return undefined;
-    const sites = sitesAt(info.sites, position.line, position.character).filter((s) => s.layers.length > 0);
-    if (!sites.length) return undefined;
+    const here = sitesAt(info.sites, position.line, position.character);
+    const sites = here.filter((s) => s.layers.length > 0);
+    if (!sites.length) {
+      // A definition the run has no layer for: added or changed since the run was recorded.
+      const added = here.find((s) => s.detected);
+      if (!added?.detected) return undefined;
+      const kind = added.detected.factory ?? added.detected.className ?? vscode.l10n.t('layer');
+      let text = notRecordedMarkdown(kind, run.folder, run.manifest.id, vscode.l10n);
+      if (info.stale) text = `${staleNotice(run.folder, run.manifest.id, vscode.l10n)}\n\n${text}`;
+      return new vscode.Hover(trustedHover(text), new vscode.Range(added.line, added.column, added.endLine, added.endColumn));
+    }
     const metrics = run.metrics[run.metrics.length - 1];
     const data: LayerHoverData[] = [];
     for (const index of sites.flatMap((s) => s.layers).slice(0, MAX_HOVER_LAYERS)) {
@@ -144,12 +208,11 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
         ...(layerMetrics ? { metrics: layerMetrics } : {}),
         bins: run.manifest.settings.bins,
         probeSize: run.manifest.probe.size,
+        stale: info.stale,
       });
     }
     if (!data.length) return undefined;
-    const markdown = new vscode.MarkdownString(hoverMarkdown(data, vscode.l10n));
-    // Trusted for exactly the two commands its own links run; layer names in it are escaped.
-    markdown.isTrusted = { enabledCommands: [...HOVER_COMMANDS] };
+    const markdown = trustedHover(hoverMarkdown(data, vscode.l10n));
     // The definition's whole call is the hover's range; a position only the run knows has no extent.
     const s = sites[0];
     const spans = sites.length === 1 && (s.endLine > s.line || s.endColumn > s.column);
@@ -203,6 +266,29 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
       this.lastCursorLayer = key;
       this.selectLayerOfModel(run.manifest.model.file, layer, run.manifest.layers[layer]?.className);
     }
+  }
+
+  // --- commands of the lens and hover links -----------------------------------------------------
+
+  /** Records the run's model again with its settings, saving the file first: the recorder reads it from disk. */
+  private async recordAgain(runFolder: unknown): Promise<unknown> {
+    if (typeof runFolder !== 'string') throw new Error(vscode.l10n.t('record again needs the folder of a run'));
+    const run = await this.sites.runOf(runFolder);
+    if (run) {
+      const model = pathKey(run.manifest.model.file);
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && pathKey(d.uri.fsPath) === model);
+      if (open?.isDirty) await open.save();
+    }
+    return vscode.commands.executeCommand('cnnSlicer.rerun', runFolder);
+  }
+
+  /** The Layer view of a run on the pair of a layer and the one before it, for its epoch strip. */
+  private async epochStrip(runFolder: unknown, layer: unknown): Promise<void> {
+    if (typeof runFolder !== 'string' || typeof layer !== 'number' || !Number.isInteger(layer) || layer < 1)
+      throw new Error(vscode.l10n.t('the epoch strip needs the folder of a run and a layer index'));
+    if (!this.openEpochStrip) throw new Error(vscode.l10n.t('the epoch strip cannot be opened from the editor in this window'));
+    // The Layer view pairs two layers after the input: this one and the one before it, or the next for the first.
+    await this.openEpochStrip(runFolder, Math.max(1, layer - 1), layer >= 2 ? layer : layer + 1);
   }
 
   dispose(): void {

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { RunRecord } from '../run/store';
 import { detectModel } from './detection/detectModel';
 import type { LayerSite } from './detection/layerMatching';
-import { layerPosition, sitesOfRun, type ManifestLayer, type SourcePosition } from './detection/sourcePosition';
+import { layerPosition, recordedBeforeEdit, sitesOfRun, type ManifestLayer, type SourcePosition } from './detection/sourcePosition';
 import type { ModelDetection } from './detection/types';
 import type { RunIndex } from './runIndex';
 
@@ -21,12 +21,20 @@ export interface ModelSites {
   detection?: ModelDetection;
   run?: RunRecord;
   sites: LayerSite[];
+  /**
+   * The run was recorded from an older version of the file (edited in the editor or on disk since
+   * it began): the lenses and hover say so and offer to record again.
+   */
+  stale: boolean;
 }
 
 export class SourceSites implements vscode.Disposable {
   private readonly detections = new Map<string, { version: number; detection: ModelDetection | undefined }>();
   /** Per document: the sites for each run folder, at one document version and index generation. */
-  private readonly siteCache = new Map<string, { version: number; generation: number; byRun: Map<string, Promise<LayerSite[]>> }>();
+  private readonly siteCache = new Map<
+    string,
+    { version: number; generation: number; byRun: Map<string, Promise<{ sites: LayerSite[]; stale: boolean }>> }
+  >();
   /** Bumped whenever the runs change, so cached sites are recomputed against the new runs. */
   private generation = 0;
   private readonly changed = new vscode.EventEmitter<void>();
@@ -50,6 +58,11 @@ export class SourceSites implements vscode.Disposable {
         this.siteCache.delete(document.uri.toString());
       }),
     );
+  }
+
+  /** The run recorded in `folder`, if it still exists (for the commands of the lens and hover links). */
+  runOf(folder: string): Promise<RunRecord | undefined> {
+    return this.runs.find(folder);
   }
 
   /** The static detection of a document, cached per document version. */
@@ -79,15 +92,20 @@ export class SourceSites implements vscode.Disposable {
       this.log.warn(`reading the runs of ${file} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (!run && !detection?.isModel) return undefined;
-    const sites = run
-      ? await this.sitesFor(document, run)
-      : sitesOfRun(detection?.layers ?? [], [], () => false, { lineCount: document.lineCount });
+    const { sites, stale } = run
+      ? await this.matched(document, run)
+      : { sites: sitesOfRun(detection?.layers ?? [], [], () => false, { lineCount: document.lineCount }), stale: false };
     if (!sites.length && !detection?.isModel) return undefined;
-    return { ...(detection ? { detection } : {}), ...(run ? { run } : {}), sites };
+    return { ...(detection ? { detection } : {}), ...(run ? { run } : {}), sites, stale };
   }
 
   /** The definitions of a document's current text with the layers of `run` placed on them. */
-  sitesFor(document: vscode.TextDocument, run: RunRecord): Promise<LayerSite[]> {
+  async sitesFor(document: vscode.TextDocument, run: RunRecord): Promise<LayerSite[]> {
+    return (await this.matched(document, run)).sites;
+  }
+
+  /** The sites of `run` in the document, and whether the run predates the document's text; cached. */
+  private matched(document: vscode.TextDocument, run: RunRecord): Promise<{ sites: LayerSite[]; stale: boolean }> {
     const key = document.uri.toString();
     let cached = this.siteCache.get(key);
     if (!cached || cached.version !== document.version || cached.generation !== this.generation) {
@@ -116,13 +134,20 @@ export class SourceSites implements vscode.Disposable {
     this.siteCache.clear();
   }
 
-  private async computeSites(document: vscode.TextDocument, run: RunRecord): Promise<LayerSite[]> {
+  private async computeSites(document: vscode.TextDocument, run: RunRecord): Promise<{ sites: LayerSite[]; stale: boolean }> {
     // The text of this version, read before waiting on the disk (the cache entry is for this version).
     const detection = this.detect(document);
     const lineCount = document.lineCount;
-    // model.json positions are left to name matching (see unchangedSince).
-    const fileUnchanged = !/\.json$/i.test(document.fileName) ? await unchangedSince(document, run) : undefined;
-    return sitesOfRun(detection?.layers ?? [], run.manifest.layers, sameFileAs(document, run), { fileUnchanged, lineCount });
+    const isDirty = document.isDirty;
+    const mtimeMs = await modifiedMs(document.uri.fsPath);
+    const stale = recordedBeforeEdit({ isDirty, mtimeMs }, run.manifest.createdAt);
+    // Certain only when both times are known; model.json positions are left to name matching (the
+    // recorder's line for an entry can be that of a nested "class_name", an initializer's, while
+    // the entries' names are exact).
+    const known = isDirty || (mtimeMs !== undefined && Number.isFinite(Date.parse(run.manifest.createdAt)));
+    const fileUnchanged = /\.json$/i.test(document.fileName) || !known ? undefined : !stale;
+    const sites = sitesOfRun(detection?.layers ?? [], run.manifest.layers, sameFileAs(document, run), { fileUnchanged, lineCount });
+    return { sites, stale };
   }
 }
 
@@ -136,18 +161,10 @@ function sameFileAs(document: vscode.TextDocument, run: RunRecord): (path: strin
   return (path) => pathKey(isAbsolute(path) ? path : resolve(base, path)) === self;
 }
 
-/**
- * Whether the document is, for certain, the text the run was recorded from: saved, and not
- * modified on disk since the run began. Undefined when that cannot be told. Not used for
- * model.json: the recorder's line for an entry can be that of a nested "class_name" (an
- * initializer's), while the entries' names are exact.
- */
-async function unchangedSince(document: vscode.TextDocument, run: RunRecord): Promise<boolean | undefined> {
-  if (document.isDirty) return false;
-  const created = Date.parse(run.manifest.createdAt);
-  if (!Number.isFinite(created)) return undefined;
+/** The file's modification time, or undefined when it cannot be read. */
+async function modifiedMs(path: string): Promise<number | undefined> {
   try {
-    return (await stat(document.uri.fsPath)).mtimeMs <= created;
+    return (await stat(path)).mtimeMs;
   } catch {
     return undefined;
   }

@@ -8,8 +8,11 @@ import {
   formatBits,
   hoverMarkdown,
   HOVER_COMMANDS,
+  EPOCH_STRIP_COMMAND,
   MAX_CHANNEL_ROWS,
   meanChannelBits,
+  notRecordedMarkdown,
+  RECORD_AGAIN_COMMAND,
   type L10n,
   type LayerHoverData,
 } from '../../src/extension/hoverContent';
@@ -108,15 +111,48 @@ describe("hover content: a layer's channel entropies from the run metrics", () =
     assert.match(md, new RegExp(`… ${100 - MAX_CHANNEL_ROWS} more channels`));
   });
 
-  it('links "Open in CNN Slicer" and "Compare epochs" with the run folder and layer as command arguments', () => {
+  it('links "Open in CNN Slicer" and "Compare" with the run folder and layer as command arguments', () => {
     const md = hoverMarkdown([data(metricsOf([1]))]);
-    for (const command of HOVER_COMMANDS) {
+    for (const command of ['cnnSlicer.showEntropy', 'cnnSlicer.compareEpochs']) {
+      assert.ok(HOVER_COMMANDS.includes(command));
       const link = commandUri(command, ['/ws/.cnnslicer/runs/r1', 1]);
       assert.ok(md.includes(`(${link} "`), `${command} link`);
     }
     assert.deepEqual(JSON.parse(decodeURIComponent(commandUri('x', ['/a b/(c)', 2]).slice('command:x?'.length))), ['/a b/(c)', 2]);
-    assert.match(md, /\[Open in CNN Slicer\]/);
-    assert.match(md, /\[Compare epochs\]/);
+    assert.match(md, /\[Open in CNN Slicer\]\([^)]*\) · \[Compare\]/);
+  });
+
+  it('puts the links before the channel table, so a wide layer does not push them below the fold', () => {
+    const md = hoverMarkdown([data(metricsOf(Array.from({ length: 64 }, () => 1)))]);
+    const lines = md.split('\n');
+    const links = lines.findIndex((l) => l.startsWith('[Open in CNN Slicer]'));
+    const table = lines.findIndex((l) => l.startsWith('| channel'));
+    assert.ok(links > 0 && table > 0 && links < table, `links on line ${links}, table on line ${table}`);
+  });
+
+  it('links the epoch strip of a layer that has a layer before it, on its run and layer', () => {
+    const second = { ...conv, index: 2, name: 'pool1', className: 'MaxPooling2D' };
+    const md = hoverMarkdown([data(metricsOf([1]), { layer: second })]);
+    assert.ok(HOVER_COMMANDS.includes(EPOCH_STRIP_COMMAND));
+    assert.ok(md.includes(`[Epoch strip](${commandUri(EPOCH_STRIP_COMMAND, ['/ws/.cnnslicer/runs/r1', 2])} "`));
+    // The first layer after the input has no layer before it to pair with.
+    assert.doesNotMatch(hoverMarkdown([data(metricsOf([1]))]), /Epoch strip/);
+  });
+
+  it('marks a run recorded before the last edit first, with a Record Again link', () => {
+    const fresh = hoverMarkdown([data(metricsOf([1]))]);
+    assert.doesNotMatch(fresh, /before your last edit/);
+    const md = hoverMarkdown([data(metricsOf([1]), { stale: true })]);
+    assert.match(md.split('\n')[0], /recorded before your last edit — \[Record Again\]/);
+    assert.ok(HOVER_COMMANDS.includes(RECORD_AGAIN_COMMAND));
+    assert.ok(md.includes(`(${commandUri(RECORD_AGAIN_COMMAND, ['/ws/.cnnslicer/runs/r1'])} "`));
+    assert.equal(md.split('before your last edit').length, 2, 'said once');
+  });
+
+  it('says "not recorded yet" for a definition the run has no layer for, with a Record Again link', () => {
+    const md = notRecordedMarkdown('dense', '/ws/.cnnslicer/runs/r1', 'r1');
+    assert.match(md, /^\*\*dense\*\* · not recorded yet/);
+    assert.ok(md.includes(`(${commandUri(RECORD_AGAIN_COMMAND, ['/ws/.cnnslicer/runs/r1'])} "`));
   });
 
   it("escapes the user's layer names so they cannot add links, tables or theme icons", () => {
@@ -145,9 +181,7 @@ describe("hover content: a layer's channel entropies from the run metrics", () =
     const seen: string[] = [];
     const l10n: L10n = { t: (m, ...args) => (seen.push(m), `«${m.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]))}»`) };
     const md = hoverMarkdown([data(metricsOf([1, 2], { deadChannels: [1] }))], l10n);
-    assert.ok(
-      seen.includes('Open in CNN Slicer') && seen.includes('Compare epochs') && seen.includes('dead') && seen.includes('epoch {0}'),
-    );
+    assert.ok(seen.includes('Open in CNN Slicer') && seen.includes('Compare') && seen.includes('dead') && seen.includes('epoch {0}'));
     assert.match(md, /«epoch 3»/);
   });
 

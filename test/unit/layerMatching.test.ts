@@ -251,3 +251,124 @@ describe('sites at a position', () => {
     );
   });
 });
+
+describe('layer sites after an edit: kind, chain position and units, never generated names', () => {
+  // A hand-written model as issue 14 tried it, recorded with auto-generated names.
+  const original = [
+    "import * as tf from '@tensorflow/tfjs';",
+    'export function createModel() {',
+    '  const model = tf.sequential();',
+    '  model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3 }));',
+    '  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));',
+    '  model.add(tf.layers.flatten());',
+    "  model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));",
+    '  return model;',
+    '}',
+    '',
+  ].join('\n');
+  const classOf: Record<string, string> = { conv2d: 'Conv2D', maxPooling2d: 'MaxPooling2D', flatten: 'Flatten', dense: 'Dense' };
+  /** The run the recorder writes for `text`: generated names, the last dimension of each layer's output. */
+  const recordRun = (text: string, units: number[]): RecordedLayer[] =>
+    detectModel(text, 'm.ts')!.layers.map((d, i) => ({
+      index: i + 1,
+      name: `${d.factory}_${classOf[d.factory!]}${i + 1}`,
+      className: classOf[d.factory!],
+      units: units[i],
+      line: d.line,
+      column: d.column,
+    }));
+  const run = recordRun(original, [8, 8, 1352, 10]);
+  const layersOfLine = (text: string, rec: RecordedLayer[] = run) =>
+    layerSites(detectModel(text, 'm.ts')!.layers, rec).map((s) => [s.detected?.factory, s.layers]);
+
+  it('reads literal units and filters as the last output dimension of a definition', () => {
+    assert.deepEqual(
+      detectModel(original, 'm.ts')!.layers.map((d) => d.units),
+      [8, undefined, undefined, 10],
+    );
+  });
+
+  it("takes a recorded layer's units from the last dimension of its output, not from its channels", () => {
+    // The run records a dense layer of 10 units as one channel of 10 values.
+    const runLayer = {
+      index: 4,
+      name: 'dense_Dense1',
+      className: 'Dense',
+      outputShape: [10],
+      channels: 1,
+      source: { file: 'm.ts', line: 7, column: 13 },
+    };
+    const [dense] = recordedInFile([runLayer], () => true);
+    assert.equal(dense.units, 10);
+  });
+
+  it('leaves a dense({units: 32}) inserted before the output layer without a run layer, and keeps the output layer on its own line', () => {
+    // The exact edit of issue 14: the new line took the recorded output line's position.
+    const edited = original.replace(
+      '  model.add(tf.layers.dense({ units: 10',
+      "  model.add(tf.layers.dense({ units: 32, activation: 'relu' }));\n  model.add(tf.layers.dense({ units: 10",
+    );
+    const sites = layerSites(detectModel(edited, 'm.ts')!.layers, run);
+    const newLine = at(edited, 'tf.layers.dense({ units: 32');
+    const output = at(edited, 'tf.layers.dense({ units: 10');
+    assert.deepEqual(sites.find((s) => s.line === newLine.line)?.layers, []);
+    assert.deepEqual(sites.find((s) => s.line === output.line)?.layers, [4]);
+    assert.deepEqual(
+      sites.map((s) => s.layers),
+      [[1], [2], [3], [], [4]],
+    );
+  });
+
+  it('drops the run layer of a deleted definition and keeps the others on theirs', () => {
+    const edited = original.replace('  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));\n', '');
+    assert.deepEqual(layersOfLine(edited), [
+      ['conv2d', [1]],
+      ['flatten', [3]],
+      ['dense', [4]],
+    ]);
+  });
+
+  it('follows reordered layers of one kind by their units', () => {
+    const two = original.replace(
+      '  model.add(tf.layers.flatten());',
+      "  model.add(tf.layers.flatten());\n  model.add(tf.layers.dense({ units: 64, activation: 'relu' }));",
+    );
+    const twoRun = recordRun(two, [8, 8, 1352, 64, 10]);
+    // The two dense layers swapped lines: units say which is which.
+    const swapped = two
+      .replace("  model.add(tf.layers.dense({ units: 64, activation: 'relu' }));\n", '')
+      .replace(
+        "  model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));",
+        "  model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));\n  model.add(tf.layers.dense({ units: 64, activation: 'relu' }));",
+      );
+    const sites = layerSites(detectModel(swapped, 'm.ts')!.layers, twoRun);
+    assert.deepEqual(sites.find((s) => s.line === at(swapped, 'units: 10').line)?.layers, [5]);
+    // The 64-unit layer now comes after the output in the chain: order cannot place both, so it
+    // is not recorded in this order yet rather than given the output layer's numbers.
+    assert.notDeepEqual(sites.find((s) => s.line === at(swapped, 'units: 64').line)?.layers, [5]);
+  });
+
+  it('follows a layer the user named, wherever it moved, and leaves a newly named one unrecorded', () => {
+    const named = original.replace(
+      "dense({ units: 10, activation: 'softmax' })",
+      "dense({ units: 10, activation: 'softmax', name: 'logits' })",
+    );
+    const namedRun = recordRun(named, [8, 8, 1352, 10]).map((r) => (r.className === 'Dense' ? { ...r, name: 'logits' } : r));
+    // Renamed in the source since the run: the old name is nowhere, so kind, order and units place it.
+    const renamed = named.replace("name: 'logits'", "name: 'scores'");
+    assert.deepEqual(layersOfLine(renamed, namedRun), [
+      ['conv2d', [1]],
+      ['maxPooling2d', [2]],
+      ['flatten', [3]],
+      ['dense', [4]],
+    ]);
+    // A named layer moved above an inserted one keeps its run layer by name.
+    const moved = named.replace(
+      '  model.add(tf.layers.flatten());',
+      "  model.add(tf.layers.flatten());\n  model.add(tf.layers.dense({ units: 10, name: 'extra' }));",
+    );
+    const sites = layerSites(detectModel(moved, 'm.ts')!.layers, namedRun);
+    assert.deepEqual(sites.find((s) => s.line === at(moved, "name: 'logits'").line)?.layers, [4]);
+    assert.deepEqual(sites.find((s) => s.line === at(moved, "name: 'extra'").line)?.layers, []);
+  });
+});

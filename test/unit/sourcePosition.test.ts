@@ -2,7 +2,13 @@
 // one answer the CodeLens, the hover and "go to source" share, so after an edit they agree.
 import assert from 'node:assert/strict';
 import { detectModel } from '../../src/extension/detection/detectModel';
-import { layerPosition, sitesOfRun, type ManifestLayer, type TextLines } from '../../src/extension/detection/sourcePosition';
+import {
+  layerPosition,
+  recordedBeforeEdit,
+  sitesOfRun,
+  type ManifestLayer,
+  type TextLines,
+} from '../../src/extension/detection/sourcePosition';
 import { example, read } from './modelSources';
 
 const MODEL = '/home/user/models/mnist-lenet.ts';
@@ -106,5 +112,25 @@ describe('source position: where a recorded layer is in the current text', () =>
     };
     assert.equal(layerPosition([], other, sameFile, linesOf(original)), undefined);
     assert.equal(layerPosition([], conv2, sameFile, { lineCount: 0, lineAt: () => ({ text: '' }) }), undefined);
+  });
+});
+
+describe('a run recorded before the last edit of its model file', () => {
+  const createdAt = '2026-11-22T21:00:00.000Z';
+  const created = Date.parse(createdAt);
+
+  it('is stale when the file was modified after the run began, or has unsaved changes', () => {
+    assert.equal(recordedBeforeEdit({ isDirty: false, mtimeMs: created + 1000 }, createdAt), true);
+    assert.equal(recordedBeforeEdit({ isDirty: true, mtimeMs: created - 1000 }, createdAt), true);
+  });
+
+  it('is current when the file is saved and older than the run', () => {
+    assert.equal(recordedBeforeEdit({ isDirty: false, mtimeMs: created - 1000 }, createdAt), false);
+    assert.equal(recordedBeforeEdit({ isDirty: false, mtimeMs: created }, createdAt), false);
+  });
+
+  it('is never called stale without cause: an unreadable file or creation time', () => {
+    assert.equal(recordedBeforeEdit({ isDirty: false, mtimeMs: undefined }, createdAt), false);
+    assert.equal(recordedBeforeEdit({ isDirty: false, mtimeMs: created + 1000 }, 'not a date'), false);
   });
 });

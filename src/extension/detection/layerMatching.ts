@@ -10,6 +10,11 @@ export interface RecordedLayer {
   index: number;
   name: string;
   className: string;
+  /**
+   * The last dimension of the layer's output (`units`, `filters`), when the manifest gives it. Not
+   * the run's `channels`: a dense layer's output of 10 units is recorded as 1 channel of 10.
+   */
+  units?: number;
   line: number;
   column: number;
 }
@@ -31,7 +36,13 @@ export interface LayerSite {
  * `sameFile` compares paths as the platform does (the caller knows about case-insensitive disks).
  */
 export function recordedInFile(
-  layers: readonly { index: number; name: string; className: string; source?: { file: string; line: number; column: number } }[],
+  layers: readonly {
+    index: number;
+    name: string;
+    className: string;
+    outputShape?: readonly number[];
+    source?: { file: string; line: number; column: number };
+  }[],
   sameFile: (path: string) => boolean,
 ): RecordedLayer[] {
   const out: RecordedLayer[] = [];
@@ -41,6 +52,7 @@ export function recordedInFile(
       index: l.index,
       name: l.name,
       className: l.className,
+      ...(l.outputShape?.length ? { units: l.outputShape[l.outputShape.length - 1] } : {}),
       line: Math.max(0, l.source.line - 1),
       column: Math.max(0, l.source.column - 1),
     });
@@ -71,7 +83,9 @@ function kindOf(d: DetectedLayer): string | undefined {
  * (lines moved, layers added, removed or reordered), a recorded position may now hold another
  * layer, so positions alone are not trusted: layers are matched by a unique literal name first
  * (always present in model.json, often in code), then by order (the longest common subsequence of
- * compatible layer kinds), preferring among equally long alignments the one that keeps more
+ * compatible layers: the same kind, and the same output width where the source gives literal `units`
+ * or `filters`, so a `dense({units: 32})` inserted before a 10-unit output layer is not taken for
+ * it), preferring among equally long alignments the one that keeps more
  * recorded positions. Lenses thereby stay on their layers while the user edits. Recorded layers
  * that match nothing are kept at their recorded position only when every match was at its
  * recorded position (the file looks unchanged and the scanner just missed a call form);
@@ -96,6 +110,7 @@ export function layerSites(
     layers: RecordedLayer[];
     names: Set<string>;
     kinds: Set<string>;
+    units: Set<number>;
   }
   const groups: Group[] = [];
   const byPosition = new Map<string, Group>();
@@ -103,21 +118,26 @@ export function layerSites(
     const key = `${r.line}:${r.column}`;
     let g = byPosition.get(key);
     if (!g) {
-      g = { line: r.line, column: r.column, layers: [], names: new Set(), kinds: new Set() };
+      g = { line: r.line, column: r.column, layers: [], names: new Set(), kinds: new Set(), units: new Set() };
       byPosition.set(key, g);
       groups.push(g);
     }
     g.layers.push(r);
     g.names.add(r.name);
     g.kinds.add(layerKindKey(r.className));
+    if (r.units !== undefined && r.units > 0) g.units.add(r.units);
   }
   groups.sort((a, b) => a.line - b.line || a.column - b.column);
+  const recordedNames = new Set(recorded.map((r) => r.name));
 
-  // A definition can have made a group's layers if the kinds agree and a literal name, if any, is theirs.
+  // A definition can have made a group's layers if the kinds agree, and its literal units and
+  // name, where it has them, are theirs.
   const compatible = (g: Group, d: DetectedLayer): boolean => {
     const k = kindOf(d);
     if (k !== undefined && !g.kinds.has(k)) return false;
-    return d.name === undefined || g.names.has(d.name);
+    if (d.units !== undefined && g.units.size > 0 && !g.units.has(d.units)) return false;
+    // A name no recorded layer has is a rename (or a new layer): kind, order and units decide.
+    return d.name === undefined || g.names.has(d.name) || !recordedNames.has(d.name);
   };
   const exactAt = (g: Group, d: DetectedLayer): boolean => g.line === d.line && g.column === d.column;
 

@@ -151,9 +151,12 @@ function closing(t: Tokens, open: number): number {
   return -1;
 }
 
-/** The literal `name` of a layer options object `({ …, name: 'conv1', … })` whose `(` is at `open`. */
-function literalName(t: Tokens, open: number, close: number): string | undefined {
-  if (!t.punct(open + 1, '{')) return undefined;
+/**
+ * The token index of the value of option `key` directly in a layer options object
+ * `({ …, key: value, … })` whose `(` is at `open`, when that value is one token (not `'a' + i`); -1 if none.
+ */
+function literalOption(t: Tokens, open: number, close: number, key: string): number {
+  if (!t.punct(open + 1, '{')) return -1;
   let depth = 0;
   for (let k = open + 1; k < close; k++) {
     if (t.kind[k] === Kind.Punct) {
@@ -162,11 +165,30 @@ function literalName(t: Tokens, open: number, close: number): string | undefined
       else if (p === 125 || p === 41 || p === 93) depth--;
       continue;
     }
-    // A key `name` (or 'name') directly in the options object: after `{` or `,`, before `:`.
-    if (depth !== 1 || !(t.ident(k, 'name') || (t.kind[k] === Kind.String && t.value(k) === 'name'))) continue;
+    // The key (or 'key') directly in the options object: after `{` or `,`, before `:`.
+    if (depth !== 1 || !(t.ident(k, key) || (t.kind[k] === Kind.String && t.value(k) === key))) continue;
     if (!(t.punct(k - 1, '{') || t.punct(k - 1, ',')) || !t.punct(k + 1, ':')) continue;
-    // Only a literal that is the whole value (not `'a' + i`).
-    return t.isString(k + 2) && (t.punct(k + 3, ',') || t.punct(k + 3, '}')) ? t.value(k + 2) : undefined;
+    return t.punct(k + 3, ',') || t.punct(k + 3, '}') ? k + 2 : -1;
+  }
+  return -1;
+}
+
+/** The literal `name` of a layer options object `({ …, name: 'conv1', … })` whose `(` is at `open`. */
+function literalName(t: Tokens, open: number, close: number): string | undefined {
+  const k = literalOption(t, open, close, 'name');
+  return k >= 0 && t.isString(k) ? t.value(k) : undefined;
+}
+
+/**
+ * The last dimension of a layer's output as its options give it, a literal `units` (dense,
+ * recurrent layers) or `filters` (convolutions).
+ */
+function literalUnits(t: Tokens, open: number, close: number): number | undefined {
+  for (const key of ['units', 'filters']) {
+    const k = literalOption(t, open, close, key);
+    if (k < 0 || t.kind[k] !== Kind.Number) continue;
+    const value = Number(t.text.slice(t.start[k], t.end[k]).replace(/_/g, ''));
+    if (Number.isInteger(value) && value > 0) return value;
   }
   return undefined;
 }
@@ -245,11 +267,13 @@ export function scanModule(text: string): ModelDetection | undefined {
       const close = closing(t, open);
       const end = close >= 0 ? t.end[close] : lineEnd(text, lines, t.start[i]);
       const name = close >= 0 ? literalName(t, open, close) : undefined;
+      const units = close >= 0 ? literalUnits(t, open, close) : undefined;
       const start = position(lines, t.start[i]);
       const stop = position(lines, end);
       layers.push({
         factory,
         ...(name !== undefined ? { name } : {}),
+        ...(units !== undefined ? { units } : {}),
         line: start.line,
         column: start.column,
         endLine: stop.line,

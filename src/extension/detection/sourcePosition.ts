@@ -14,6 +14,8 @@ export interface ManifestLayer {
   index: number;
   name: string;
   className: string;
+  /** Its output's shape without the batch: the last dimension tells apart definitions of one kind with literal `units` or `filters`. */
+  outputShape?: readonly number[];
   /** 1-based, as the recorder notes it; absent for the model input. */
   source?: { file: string; line: number; column: number };
 }
@@ -72,4 +74,19 @@ export function layerPosition(
   const line = Math.min(Math.max(layer.source.line - 1, 0), lines.lineCount - 1);
   const column = Math.min(Math.max(layer.source.column - 1, 0), lines.lineAt(line).text.length);
   return { line, column, matched: false };
+}
+
+/**
+ * Whether a run was recorded from an older version of its model file: the editor holds unsaved
+ * changes, or the file on disk was modified after the run began. A run's manifest keeps no hash of
+ * the file's text alone (`model.fingerprint` also hashes the built layers, which only the recorder
+ * knows), so the file's modification time is compared with the run's `createdAt`: a save without
+ * change, or a checkout that rewrites the file, also counts as an edit. False when either time is
+ * unknown, so that a run is never called stale without cause.
+ */
+export function recordedBeforeEdit(file: { isDirty: boolean; mtimeMs: number | undefined }, runCreatedAt: string): boolean {
+  if (file.isDirty) return true;
+  const createdMs = Date.parse(runCreatedAt);
+  if (!Number.isFinite(createdMs) || file.mtimeMs === undefined || !Number.isFinite(file.mtimeMs)) return false;
+  return file.mtimeMs > createdMs;
 }

@@ -14,6 +14,11 @@ export interface DetectedLayer {
   className?: string;
   /** The layer's `name` when the source gives it as a literal. */
   name?: string;
+  /**
+   * The last dimension of the layer's output when the source gives it as a literal `units`
+   * (dense, recurrent layers) or `filters` (convolutions): tells apart two layers of one kind.
+   */
+  units?: number;
   /** Start of the expression (`tf` of `tf.layers.conv2d(`), as the recorder locates layers. */
   line: number;
   column: number;

@@ -173,6 +173,59 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
       assert.deepEqual(api.panels.focusesOf(run.folder), [{ layer: indexOf.get('conv2') }]);
     });
 
+    it('after a dense({units: 32}) is inserted before the output layer, says "not recorded yet" there, keeps the output numbers on the output line and marks the run stale', async () => {
+      const editor = await vscode.window.showTextDocument(document);
+      const output = definitions(document).find((d) => d.name === 'output')!;
+      // The edit of issue 14, unsaved: the new line takes the output layer's recorded line.
+      await editor.edit((e) => e.insert(new vscode.Position(output.line, 0), '  model.add(tf.layers.dense({ units: 32 }));\n'));
+      const all = async () =>
+        ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? []).filter(
+          (l) => l.command,
+        );
+      const lenses = await waitFor('the lenses of the edited text', async () => {
+        const found = await all();
+        return found.some((l) => /not recorded yet/.test(l.command!.title)) ? found : undefined;
+      });
+      const on = (line: number) => lenses.filter((l) => l.range.start.line === line).map((l) => [l.command!.title, l.command!.arguments]);
+      assert.deepEqual(
+        on(output.line).map(([title]) => String(title).replace(/ · .*/, '')),
+        ['$(circle-outline) not recorded yet'],
+      );
+      assert.deepEqual(
+        on(output.line + 1).map(([, args]) => args),
+        [[run.folder, indexOf.get('output')]],
+      );
+      assert.ok(
+        lenses.some(
+          (l) =>
+            l.command!.command === 'cnnSlicer.recordAgainFromEditor' &&
+            /recorded before your last edit — Record Again/.test(l.command!.title),
+        ),
+        'a stale lens with Record Again',
+      );
+      const hoverAt = async (line: number) =>
+        hoverText(
+          await vscode.commands.executeCommand<vscode.Hover[]>(
+            'vscode.executeHoverProvider',
+            document.uri,
+            new vscode.Position(line, output.column + 4),
+          ),
+        );
+      const added = await hoverAt(output.line);
+      assert.match(added, /not recorded yet/);
+      assert.doesNotMatch(added, /\*\*output\*\*/);
+      const moved = await hoverAt(output.line + 1);
+      assert.match(moved, /\*\*output\*\* · Dense/);
+      assert.match(moved.split('\n')[0], /recorded before your last edit — \[Record Again\]\(command:cnnSlicer\.recordAgainFromEditor\?/);
+      // The links come before the channel table.
+      assert.ok(moved.indexOf('command:cnnSlicer.showEntropy?') < moved.indexOf('entropy (bits)'), 'links first');
+    });
+
+    it('"Epoch strip" opens the Layer view of the run on the layer', async () => {
+      await vscode.commands.executeCommand('cnnSlicer.epochStrip', run.folder, 3);
+      assert.deepEqual(api.panels.focusesOf(run.folder), [{ view: 'layer', layer: 3 }]);
+    });
+
     it("goes to a layer's source on the line its lens is on, after lines were inserted above it", async () => {
       const editor = await vscode.window.showTextDocument(document);
       const conv2 = definitions(document).find((d) => d.name === 'conv2')!;
