@@ -3,6 +3,7 @@
 // the recording. commands/recording.ts asks them and starts the recording.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { NotAModelReason } from './modelFileCheck';
 import { readSettings, type RecordingSettings } from './settings';
 
 /** The argument cnnSlicer.analyze accepts besides a Uri (Record Again, the walkthrough, tests). */
@@ -11,6 +12,8 @@ export interface AnalyzeArgs {
   settings?: Partial<RecordingSettings>;
   /** Skip the questions (Record Again, tests). */
   noPrompt?: boolean;
+  /** Ask the questions even though the file does not look like a model ("Record Anyway"). */
+  skipModelCheck?: boolean;
 }
 
 export function isAnalyzeArgs(x: unknown): x is AnalyzeArgs {
@@ -33,6 +36,21 @@ export async function pickModelFile(arg: unknown): Promise<string | undefined> {
     filters: { [vscode.l10n.t('Model files')]: ['ts', 'mts', 'js', 'mjs', 'json'] },
   });
   return picked?.[0]?.fsPath;
+}
+
+/** The one message saying why a file is not a model and what a model file looks like (docs/models.md). */
+export function notAModelMessage(modelFile: string, reason: NotAModelReason): string {
+  const why =
+    reason === 'notModelJson'
+      ? vscode.l10n.t('it is not a TensorFlow.js layers-format model.json (no "modelTopology" with layers)')
+      : reason === 'noModelExport'
+        ? vscode.l10n.t('it creates layers but exports no model (no createModel, default export or model export)')
+        : vscode.l10n.t('it builds no model with tf.layers');
+  return vscode.l10n.t(
+    'CNN Slicer: {0} is not a model: {1}. A model file exports createModel(), a function returning a tf.LayersModel built from tf.layers calls (or a built model), or is a layers-format model.json; see "Writing your model" in the docs.',
+    basename(modelFile),
+    why,
+  );
 }
 
 /** The settings the flow starts from: those remembered for the model, else the workspace settings. */

@@ -1,9 +1,11 @@
 // The recording commands: "Analyze CNN" (the questions of analyzeFlow.ts, then a recording), cancel
 // a recording, the status bar item's menu, and the walkthrough's "open the example".
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { askSettings, initialSettings, isAnalyzeArgs, pickModelFile } from '../analyzeFlow';
+import { askSettings, initialSettings, isAnalyzeArgs, notAModelMessage, pickModelFile } from '../analyzeFlow';
 import type { Ctx } from '../ctx';
+import { notAModelReason } from '../modelFileCheck';
 import { describeProgress } from '../recordingProgress';
 import type { Recordings } from '../recording';
 import type { RecordingSettings } from '../settings';
@@ -36,6 +38,21 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
       return undefined;
     }
     const args = isAnalyzeArgs(arg) ? arg : undefined;
+    // Checked before the questions: a file the lenses already know is not a model fails at once.
+    // Record Again and tests (noPrompt) record what they were given; the recorder reports its own errors.
+    if (!args?.noPrompt && !args?.skipModelCheck) {
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.fileName === modelFile);
+      const text = open ? open.getText() : await readFile(modelFile, 'utf8').catch(() => undefined);
+      const reason = text === undefined ? undefined : notAModelReason(text, modelFile);
+      if (reason) {
+        const anyway = vscode.l10n.t('Record Anyway');
+        // Not awaited: the command returns now; the button starts the flow again without this check.
+        void vscode.window.showErrorMessage(notAModelMessage(modelFile, reason), anyway).then((c) => {
+          if (c === anyway) void vscode.commands.executeCommand('cnnSlicer.analyze', { modelFile, skipModelCheck: true });
+        });
+        return undefined;
+      }
+    }
     const remembered = ctx.workspaceState.get<Partial<RecordingSettings>>(DEFAULTS_KEY + modelFile);
     const initial = initialSettings(modelFile, { ...remembered, ...args?.settings });
     const chosen = args?.noPrompt ? initial : await askSettings(modelFile, initial);
