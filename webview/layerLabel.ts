@@ -27,11 +27,13 @@ function kindWord(className: string): string {
 }
 
 /**
- * Whether a layer's name is one TensorFlow.js or Keras made up: `conv2d_Conv2D1` (tfjs),
- * `conv2d`, `max_pooling2d_3` (Keras), `input1` / `input_1` for the input.
+ * Whether a layer's name is a long one TensorFlow.js or Keras made up: `conv2d_Conv2D1` (tfjs),
+ * `max_pooling2d_3`, `input_1` (Keras). A name without an underscore is short already and kept,
+ * even when it spells the class (`flatten`, `dense1`): it may be the user's.
  */
 export function isGeneratedName(name: string, className: string): boolean {
   if (new RegExp(`_${className}\\d+$`).test(name)) return true;
+  if (!name.includes('_')) return false;
   const bare = name
     .replace(/_?\d+$/, '')
     .replace(/_/g, '')
@@ -44,6 +46,7 @@ export function shortLayerName(
   layer: Pick<RunLayer, 'index' | 'name' | 'className'>,
   layers: readonly Pick<RunLayer, 'index' | 'className'>[],
 ): string {
+  if (layer.index === 0 && /^input_?\d*$/.test(layer.name)) return 'input';
   if (!isGeneratedName(layer.name, layer.className)) return layer.name;
   if (layer.index === 0) return 'input';
   const word = kindWord(layer.className);

@@ -28,6 +28,7 @@ import { allChannels, queries, SAMPLE_INPUTS } from '../plan';
 import { describeSubset, parseIndices, ranges } from '../slice';
 import { shown, UiState, useApp, useQuery, useViewState } from '../state';
 import type { QueryResult } from '../state';
+import { shortLayerName } from '../layerLabel';
 import { Card, EpochSlider, fmtShape, LayerName, QueryStatus } from '../ui';
 
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
@@ -143,8 +144,8 @@ function ChannelLayer(props: { layer: number }): JSX.Element {
             {manifest.layers
               .filter((l) => l.index > 0)
               .map((l) => (
-                <option key={l.index} value={l.index}>
-                  {l.index} · {l.name} ({l.channels} channel{l.channels === 1 ? '' : 's'})
+                <option key={l.index} value={l.index} title={l.name}>
+                  {l.index} · {shortLayerName(l, manifest.layers)} ({l.channels} channel{l.channels === 1 ? '' : 's'})
                 </option>
               ))}
           </select>
@@ -294,8 +295,8 @@ function MultiplesCard(props: CardProps): JSX.Element {
             >
               <option value="">{beside.length ? 'another layer…' : 'a layer to compare…'}</option>
               {addable.map((l) => (
-                <option key={l.index} value={l.index}>
-                  {l.index} · {l.name}
+                <option key={l.index} value={l.index} title={l.name}>
+                  {l.index} · {shortLayerName(l, manifest.layers)}
                 </option>
               ))}
             </select>
