@@ -34,7 +34,7 @@ async function overflow(page: Page, view: View): Promise<{ page: number; widest:
     ({ view, width }) => {
       const root = document.scrollingElement!;
       const widest: string[] = [];
-      for (const el of document.querySelectorAll(`#panel-${view} *`)) {
+      for (const el of Array.from(document.querySelectorAll(`#panel-${view} *`))) {
         const r = el.getBoundingClientRect();
         // Inside a scroller of its own (a wide table in a box that scrolls) is not a page scroll.
         if (r.width > 0 && r.right > width + 1 && !el.closest('[data-scroll-x]')) {
@@ -65,6 +65,12 @@ describe('views at half width (640 px)', function () {
       const seen = await overflow(page, view);
       assert.equal(seen.page, 0, `the page scrolls sideways by ${seen.page} px: ${seen.widest.join('; ')}`);
       assert.deepEqual(seen.widest, [], 'every element of the view ends inside the 640 px viewport');
+      // The long names are in the titles only, never in the text a person reads.
+      const text = await page.innerText(`#panel-${view}`);
+      assert.ok(
+        !/_(Conv2D|MaxPooling2D|Dense|Flatten)\d/.test(text),
+        `a generated name is shown: ${/\S*_(Conv2D|MaxPooling2D|Dense|Flatten)\d\S*/.exec(text)?.[0]}`,
+      );
       await closeChecked(page, problems);
     });
   }

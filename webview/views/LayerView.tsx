@@ -307,7 +307,8 @@ export function LayerView(): JSX.Element {
     failed: matrixResult.status === 'error',
   };
 
-  const nameOf = (l: number) => manifest.layers[l]?.name ?? `layer ${l}`;
+  // Short labels (pool1): tfjs's generated names overflow a half-width panel.
+  const nameOf = (l: number) => (manifest.layers[l] ? shortLayerName(manifest.layers[l], manifest.layers) : `layer ${l}`);
   // Every cell of the epoch strip in the main heatmap's order: the reference epoch's when sorted.
   const stripOrder = useCallback(
     (m: CapacityMatrixAnswer) =>
