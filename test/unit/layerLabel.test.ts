@@ -32,6 +32,6 @@ describe('layerLabel: short layer labels', () => {
     assert.ok(isGeneratedName('batch_normalization_1', 'BatchNormalization'));
     assert.ok(isGeneratedName('input_1', 'InputLayer'));
     assert.ok(!isGeneratedName('block1_conv', 'Conv2D'));
-    assert.ok(!isGeneratedName('flatten', 'Flatten'), 'a short name that spells the class may be the user\'s: kept');
+    assert.ok(!isGeneratedName('flatten', 'Flatten'), "a short name that spells the class may be the user's: kept");
   });
 });
