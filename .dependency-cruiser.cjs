@@ -176,9 +176,9 @@ module.exports = {
       name: 'extension-webview-protocol-only',
       severity: 'error',
       comment:
-        "From webview/, the extension host may import only webview/protocol.ts and webview/page.ts; the rest is the page's own code.",
+        "From webview/, the extension host may import only webview/protocol.ts, webview/page.ts and webview/layerLabel.ts (pure: the short layer labels the tree and the views share); the rest is the page's own code.",
       from: { path: '^src/extension/' },
-      to: { path: '^webview/', pathNot: '^webview/(protocol|page)[.]ts$' },
+      to: { path: '^webview/', pathNot: '^webview/(protocol|page|layerLabel)[.]ts$' },
     },
     {
       name: 'webview-not-extension',

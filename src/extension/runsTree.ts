@@ -4,6 +4,7 @@
 // `run.done`, `layer`, `unreadableRun`.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { shortLayerLabel } from '../../webview/layerLabel';
 import type { RunLayer } from '../run/format';
 import type { RunRecord } from '../run/store';
 import {
@@ -159,7 +160,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       }
       case 'layer': {
         const { layer, record } = node;
-        const item = new vscode.TreeItem(layer.name, vscode.TreeItemCollapsibleState.None);
+        // "pool1 · MaxPooling2D" rather than tfjs's long name, which the tree truncates; the full name is in the tooltip.
+        const item = new vscode.TreeItem(shortLayerLabel(layer, record.manifest.layers), vscode.TreeItemCollapsibleState.None);
         item.id = `layer:${record.folder}:${layer.index}`;
         item.description = layerDescription(layer);
         item.tooltip = new vscode.MarkdownString(layerTooltip(layer, vscode.l10n));

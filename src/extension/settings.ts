@@ -15,6 +15,8 @@ export interface Settings {
   k: number;
   backend: Backend;
   nodeExecutable: string;
+  /** An open run panel moves to a newer run of its model by itself (else it offers to). */
+  followNewestRun: boolean;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
@@ -29,6 +31,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     k: c.get<number>('k') ?? 1000,
     backend: c.get<Backend>('backend') ?? 'auto',
     nodeExecutable: c.get<string>('nodeExecutable') ?? '',
+    followNewestRun: c.get<boolean>('panels.followNewestRun') ?? false,
   };
 }
 

@@ -254,10 +254,11 @@ describe('extension: how runs are shown (runDisplay)', () => {
       assert.equal(escapeMarkdown('a*b_c`d[e](f)#g|h<i>$j\\k'), 'a\\*b\\_c\\`d\\[e\\]\\(f\\)\\#g\\|h\\<i\\>\\$j\\\\k');
     });
 
-    it('describes layers by class and output shape, with their source location in the tooltip', () => {
+    it('describes layers by output shape (the class is in the short label), with their full name and source location in the tooltip', () => {
       const [input, conv, dense] = manifest().layers;
-      assert.equal(layerDescription(conv), 'Conv2D · 24×24×8');
-      assert.equal(layerDescription(dense), 'Dense · 10');
+      assert.equal(layerDescription(conv), '24×24×8');
+      assert.equal(layerDescription(dense), '10');
+      assert.ok(layerTooltip(conv, l10n).includes(conv.name.replace(/_/g, '\\_')));
       assert.equal(formatShape([]), '–');
       assert.ok(layerTooltip(conv, l10n).includes('/ws/lenet\\.ts:13:13'));
       assert.ok(!layerTooltip(input, l10n).includes('Defined at'), 'the input has no source line');

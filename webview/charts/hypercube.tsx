@@ -5,6 +5,7 @@
 // Hand-written pointer handling rather than d3-brush: every selection snaps to whole layers,
 // channels and epochs, and each axis item is also a focusable control for the keyboard.
 import type { JSX } from 'preact';
+import { shortLayerName } from '../layerLabel';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { classColour } from '../colours';
 import { useApp } from '../state';
@@ -222,7 +223,7 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
               class={`layer-seg${layerSelected(l.index) ? ' selected' : ''}${ui.focus.layer === l.index ? ' focused' : ''}`}
             />
             <text x={LEFT + i * layerW + (layerW - 2) / 2} y={ROW.layers + 18} text-anchor="middle" class="layer-seg-label">
-              {truncate(l.name, Math.floor(layerW / 7))}
+              {truncate(shortLayerName(l, manifest.layers), Math.floor(layerW / 7))}
             </text>
           </g>
         ))}
@@ -287,7 +288,7 @@ export function HypercubeSlicer(props: { draft: Draft; setDraft: (d: Draft) => v
                 />
               )}
               <text x={x + (bandW - 8) / 2} y={ROW.channels + BAND_H + 14} text-anchor="middle" class="muted-text">
-                {truncate(manifest.layers[l].name, Math.floor(bandW / 7))}
+                {truncate(shortLayerName(manifest.layers[l], manifest.layers), Math.floor(bandW / 7))}
               </text>
               <text x={x + (bandW - 8) / 2} y={ROW.channels + BAND_H + 28} text-anchor="middle" class="muted-text">
                 {sel ? `${sel.length}/${n}` : `all ${n}`}
@@ -359,7 +360,7 @@ function ChannelField(props: { layer: number; value: number[] | undefined; onCha
   return (
     <span class="channel-field">
       <label>
-        {layer.name} channels{' '}
+        {shortLayerName(layer, manifest.layers)} channels{' '}
         <input
           type="text"
           value={text}

@@ -3,6 +3,7 @@
 // as one bar chart so the information kept from layer to layer can be read down the network. Each
 // pair is its own slice query; a pair a report did not precompute says so in its row.
 import type { JSX } from 'preact';
+import { shortLayerName } from '../layerLabel';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { scaleLinear } from 'd3-scale';
 import type { LayerCapacityAnswer } from '../../src/service/queries';
@@ -48,7 +49,8 @@ export function LayerCapacityCard(props: {
     (key: string, r: QueryResult<LayerCapacityAnswer>) => setResults((old) => (old[key] === r ? old : { ...old, [key]: r })),
     [],
   );
-  const name = (l: number) => manifest.layers[l]?.name ?? `layer ${l}`;
+  // Short labels (pool1): tfjs's generated names overflow a half-width panel.
+  const name = (l: number) => (manifest.layers[l] ? shortLayerName(manifest.layers[l], manifest.layers) : `layer ${l}`);
   const layers = manifest.layers.filter((l) => l.index > 0);
   const [addI, setAddI] = useState(layers[0]?.index ?? 1);
   const [addJ, setAddJ] = useState(layers[layers.length - 1]?.index ?? 1);
@@ -207,8 +209,8 @@ export function LayerCapacityCard(props: {
             onChange={(e) => setAddI(Number((e.target as HTMLSelectElement).value))}
           >
             {layers.map((l) => (
-              <option key={l.index} value={l.index}>
-                {l.name}
+              <option key={l.index} value={l.index} title={l.name}>
+                {shortLayerName(l, manifest.layers)}
               </option>
             ))}
           </select>
@@ -220,8 +222,8 @@ export function LayerCapacityCard(props: {
           onChange={(e) => setAddJ(Number((e.target as HTMLSelectElement).value))}
         >
           {layers.map((l) => (
-            <option key={l.index} value={l.index}>
-              {l.name}
+            <option key={l.index} value={l.index} title={l.name}>
+              {shortLayerName(l, manifest.layers)}
             </option>
           ))}
         </select>

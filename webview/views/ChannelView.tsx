@@ -28,6 +28,7 @@ import { allChannels, queries, SAMPLE_INPUTS } from '../plan';
 import { describeSubset, parseIndices, ranges } from '../slice';
 import { shown, UiState, useApp, useQuery, useViewState } from '../state';
 import type { QueryResult } from '../state';
+import { shortLayerName } from '../layerLabel';
 import { Card, EpochSlider, fmtShape, LayerName, QueryStatus } from '../ui';
 
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
@@ -143,8 +144,8 @@ function ChannelLayer(props: { layer: number }): JSX.Element {
             {manifest.layers
               .filter((l) => l.index > 0)
               .map((l) => (
-                <option key={l.index} value={l.index}>
-                  {l.index} · {l.name} ({l.channels} channel{l.channels === 1 ? '' : 's'})
+                <option key={l.index} value={l.index} title={l.name}>
+                  {l.index} · {shortLayerName(l, manifest.layers)} ({l.channels} channel{l.channels === 1 ? '' : 's'})
                 </option>
               ))}
           </select>
@@ -294,8 +295,8 @@ function MultiplesCard(props: CardProps): JSX.Element {
             >
               <option value="">{beside.length ? 'another layer…' : 'a layer to compare…'}</option>
               {addable.map((l) => (
-                <option key={l.index} value={l.index}>
-                  {l.index} · {l.name}
+                <option key={l.index} value={l.index} title={l.name}>
+                  {l.index} · {shortLayerName(l, manifest.layers)}
                 </option>
               ))}
             </select>
@@ -515,13 +516,13 @@ function PackingCard(props: CardProps): JSX.Element {
       }
       export={
         answer && {
-          name: `circle-packing-${info.name}-epoch-${answer.epoch}`,
-          table: () => packingTable(answer, channels, classNames, info.name),
-          json: () => packingJson(answer, channels, classNames, info.name),
+          name: `circle-packing-${shortLayerName(info, manifest.layers)}-epoch-${answer.epoch}`,
+          table: () => packingTable(answer, channels, classNames, shortLayerName(info, manifest.layers)),
+          json: () => packingJson(answer, channels, classNames, shortLayerName(info, manifest.layers)),
         }
       }
     >
-      <QueryStatus result={result} what={`the channel entropies of ${info.name} at epoch ${ui.epoch}`} />
+      <QueryStatus result={result} what={`the channel entropies of ${shortLayerName(info, manifest.layers)} at epoch ${ui.epoch}`} />
       {answer && (
         <>
           <p class="muted channel-caption">
@@ -535,7 +536,7 @@ function PackingCard(props: CardProps): JSX.Element {
             channels={channels}
             classes={classes}
             classNames={classNames}
-            layerName={info.name}
+            layerName={shortLayerName(info, manifest.layers)}
             focused={props.focused}
             zoom={zoom}
             colourBy={colourBy}
@@ -653,7 +654,7 @@ function DeconvolutionCard(props: CardProps): JSX.Element {
       }
       export={
         current && {
-          name: `deconvolution-${info.name}-${channel}-epoch-${current.epoch}`,
+          name: `deconvolution-${shortLayerName(info, manifest.layers)}-${channel}-epoch-${current.epoch}`,
           table: () => deconvolutionTable(current, classNames),
           json: () => deconvolutionJson(current, classNames),
         }
@@ -666,14 +667,14 @@ function DeconvolutionCard(props: CardProps): JSX.Element {
         One sample input per class.
       </p>
       <AllInputsNote what="The deconvolution shows one sample input of every class of the probe set." />
-      <QueryStatus result={result} what={`the deconvolution of ${info.name} #${channel}`} />
+      <QueryStatus result={result} what={`the deconvolution of ${shortLayerName(info, manifest.layers)} #${channel}`} />
       <QueryStatus result={inputsResult} what="the sample inputs" />
       {current && (
         <DeconvolutionFigure
           answer={current}
           inputs={shown(inputsResult)}
           classNames={classNames}
-          layerName={info.name}
+          layerName={shortLayerName(info, manifest.layers)}
           perImage={perImage}
         />
       )}
@@ -761,7 +762,7 @@ function SideBySideCards(props: { layer: number; sliced: number[] }): JSX.Elemen
         size={10}
         value={draft}
         placeholder={ranges(compared.channels)}
-        aria-label={`Channels of ${info.name} shown side by side`}
+        aria-label={`Channels of ${shortLayerName(info, manifest.layers)} shown side by side`}
         aria-invalid={compared.error && compared.from !== 'typed' ? true : undefined}
         onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
         onChange={(e) => setText((e.target as HTMLInputElement).value)}
@@ -779,7 +780,8 @@ function SideBySideCards(props: { layer: number; sliced: number[] }): JSX.Elemen
         : 'the first channels (choose channels in the Query view or type them in the field)';
   const caption = (
     <p class="muted channel-caption" data-testid="sbs-caption">
-      Channels {ranges(compared.channels)} of {info.name}: {source}. One row per sample input (one per class), one column per channel.
+      Channels {ranges(compared.channels)} of {shortLayerName(info, manifest.layers)}: {source}. One row per sample input (one per class),
+      one column per channel.
       {compared.error && (
         <span class="warning" role="alert">
           {' '}
@@ -834,7 +836,7 @@ function FeatureMapsSideBySide(props: SideBySideProps): JSX.Element {
       return rangeOf(columns.flatMap((col) => (col.maps && i >= 0 ? [col.maps.maps[i]] : [])));
     });
   }, [current, columns, props.rows, scale]);
-  const name = info.name;
+  const name = shortLayerName(info, manifest.layers);
   const fmtRange = (r: [number, number] | undefined) => (r ? `${r[0].toPrecision(3)} … ${r[1].toPrecision(3)}` : '');
   return (
     <Card
@@ -942,7 +944,7 @@ function DeconvolutionsSideBySide(props: SideBySideProps): JSX.Element {
       {props.rows.length > 0 && (
         <SideBySideGrid
           columns={props.channels.length + 1}
-          label={`Deconvolutions of ${info.name}, channels ${ranges(props.channels)}`}
+          label={`Deconvolutions of ${shortLayerName(info, manifest.layers)}, channels ${ranges(props.channels)}`}
           testId="sbs-deconvolutions"
         >
           {(size) => (

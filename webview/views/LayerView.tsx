@@ -27,6 +27,7 @@ import { HeatmapStrip } from '../charts/heatmapStrip';
 import type { StripCellSpec } from '../charts/heatmapStrip';
 import { depthPairs, queries, SAMPLE_INPUTS, stripEpochs } from '../plan';
 import { defaultLayers, QueryResult, shown, useApp, useQuery, useViewState } from '../state';
+import { shortLayerName } from '../layerLabel';
 import { Card, ColourLegend, EpochSlider, fmtBits, LayerName, QueryStatus } from '../ui';
 import type { PlaybackFrame } from '../ui';
 
@@ -306,7 +307,8 @@ export function LayerView(): JSX.Element {
     failed: matrixResult.status === 'error',
   };
 
-  const nameOf = (l: number) => manifest.layers[l]?.name ?? `layer ${l}`;
+  // Short labels (pool1): tfjs's generated names overflow a half-width panel.
+  const nameOf = (l: number) => (manifest.layers[l] ? shortLayerName(manifest.layers[l], manifest.layers) : `layer ${l}`);
   // Every cell of the epoch strip in the main heatmap's order: the reference epoch's when sorted.
   const stripOrder = useCallback(
     (m: CapacityMatrixAnswer) =>
@@ -419,8 +421,8 @@ function LayerPicker(props: { label: string; value: number; onChange(layer: numb
           {manifest.layers
             .filter((l) => l.index > 0)
             .map((l) => (
-              <option key={l.index} value={l.index}>
-                {l.index} · {l.name} ({l.className}, {l.channels} channel{l.channels === 1 ? '' : 's'})
+              <option key={l.index} value={l.index} title={l.name}>
+                {l.index} · {shortLayerName(l, manifest.layers)} ({l.className}, {l.channels} channel{l.channels === 1 ? '' : 's'})
               </option>
             ))}
         </select>
@@ -969,8 +971,8 @@ function StripsCard(props: {
                 onChange={(e) => setStrips({ ...strips, depthBase: Number((e.target as HTMLSelectElement).value) })}
               >
                 {multi.slice(0, -1).map((l) => (
-                  <option key={l.index} value={l.index}>
-                    {l.index} · {l.name}
+                  <option key={l.index} value={l.index} title={l.name}>
+                    {l.index} · {shortLayerName(l, manifest.layers)}
                   </option>
                 ))}
               </select>

@@ -9,6 +9,7 @@ import { interSampleCeiling, nearCeiling } from '../charts/diversityBars';
 import { queries } from '../plan';
 import { Draft, describeSlice, parseIndices } from '../slice';
 import { ViewError } from '../data';
+import { shortLayerName } from '../layerLabel';
 import { shown, useApp, useQuery, useViewState } from '../state';
 import { Card, fmtBits, fmtShape, LayerName, QueryStatus } from '../ui';
 
@@ -69,7 +70,7 @@ export function QueryView(): JSX.Element {
         <p class="slice-summary" data-testid="slice-summary">
           {describeSlice(
             draft,
-            manifest.layers.map((l) => l.name),
+            manifest.layers.map((l) => shortLayerName(l, manifest.layers)),
             manifest.dataset.classNames,
           )}
         </p>

@@ -1,10 +1,13 @@
 // The recording commands: "Analyze CNN" (the questions of analyzeFlow.ts, then a recording), cancel
 // a recording, the status bar item's menu, and the walkthrough's "open the example".
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { askSettings, initialSettings, isAnalyzeArgs, pickModelFile } from '../analyzeFlow';
+import { askSettings, effectiveDefaults, initialSettings, isAnalyzeArgs, notAModelMessage, pickModelFile } from '../analyzeFlow';
 import type { Ctx } from '../ctx';
+import { notAModelReason } from '../modelFileCheck';
 import { describeProgress } from '../recordingProgress';
+import { trainingNumbers } from '../trainingExport';
 import type { Recordings } from '../recording';
 import type { RecordingSettings } from '../settings';
 import { registerCommand } from './registerCommand';
@@ -36,9 +39,29 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
       return undefined;
     }
     const args = isAnalyzeArgs(arg) ? arg : undefined;
+    // Checked before the questions: a file the lenses already know is not a model fails at once.
+    // Record Again and tests (noPrompt) record what they were given; the recorder reports its own errors.
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.fileName === modelFile);
+    const text = args?.noPrompt ? undefined : open ? open.getText() : await readFile(modelFile, 'utf8').catch(() => undefined);
+    if (!args?.noPrompt && !args?.skipModelCheck) {
+      const reason = text === undefined ? undefined : notAModelReason(text, modelFile);
+      if (reason) {
+        const anyway = vscode.l10n.t('Record Anyway');
+        // Not awaited: the command returns now; the button starts the flow again without this check.
+        void vscode.window.showErrorMessage(notAModelMessage(modelFile, reason), anyway).then((c) => {
+          if (c === anyway) void vscode.commands.executeCommand('cnnSlicer.analyze', { modelFile, skipModelCheck: true });
+        });
+        return undefined;
+      }
+    }
     const remembered = ctx.workspaceState.get<Partial<RecordingSettings>>(DEFAULTS_KEY + modelFile);
     const initial = initialSettings(modelFile, { ...remembered, ...args?.settings });
-    const chosen = args?.noPrompt ? initial : await askSettings(modelFile, initial);
+    const chosen = args?.noPrompt
+      ? initial
+      : await askSettings(modelFile, initial, {
+          ...effectiveDefaults(modelFile, text === undefined || /\.json$/i.test(modelFile) ? {} : trainingNumbers(text)),
+          lastDataset: remembered?.dataset,
+        });
     if (!chosen) return undefined;
     await ctx.workspaceState.update(DEFAULTS_KEY + modelFile, chosen);
     const entry = recordings.start(modelFile, runsFolder, chosen);

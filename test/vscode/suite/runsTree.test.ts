@@ -62,9 +62,9 @@ describe('runs tree', function () {
     const layers = children.slice(1).map((n) => item(tree, n));
     assert.deepEqual(
       layers.map((l) => l.label),
-      ['input', 'conv1', 'pool1', 'conv2', 'flatten', 'output'],
+      ['input · Input', 'conv1 · Conv2D', 'pool1 · MaxPooling2D', 'conv2 · Conv2D', 'flatten · Flatten', 'output · Dense'],
     );
-    assert.equal(layers[1].description, 'Conv2D · 10×10×4');
+    assert.equal(layers[1].description, '10×10×4');
     assert.equal(layers[1].contextValue, 'layer');
     assert.deepEqual(layers[1].command?.command, 'cnnSlicer.goToLayer');
     assert.deepEqual(layers[1].command?.arguments, [folder, 1]);
