@@ -62,6 +62,10 @@ const FocusSchema = v.object({
   layer: v.optional(Index),
   channel: v.optional(Index),
   layerClass: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  /** The Layer view's pair (I on the columns, J on the rows), e.g. from a hover's "Epoch strip" link. */
+  pair: v.optional(v.tuple([Index, Index])),
+  /** A part of the view to open as well. */
+  open: v.optional(v.picklist(['epochStrip'])),
 });
 export type Focus = v.InferOutput<typeof FocusSchema>;
 

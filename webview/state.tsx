@@ -142,9 +142,20 @@ export function AppProvider(props: {
 /** Applies a focus request from the host (CodeLens "show entropy", the editor cursor). */
 export function applyFocus(ui: UiState, focus: Focus | undefined): UiState {
   if (!focus) return ui;
+  const views = { ...ui.views };
+  // The Layer view's own settings (LayerView.tsx: 'layer.pair', 'layer.strips'), set as if picked there.
+  if (focus.pair) views['layer.pair'] = { base: ui.slice.layers.join(','), i: focus.pair[0], j: focus.pair[1] };
+  if (focus.open === 'epochStrip') {
+    const strips = views['layer.strips'];
+    views['layer.strips'] = {
+      ...(typeof strips === 'object' && strips !== null ? strips : { depthOpen: false, epochs: null, depthBase: null }),
+      epochOpen: true,
+    };
+  }
   return {
     ...ui,
     ...(focus.view ? { tab: focus.view } : {}),
+    views,
     focus: { layer: focus.layer ?? ui.focus.layer, channel: focus.channel ?? (focus.layer !== undefined ? null : ui.focus.channel) },
   };
 }

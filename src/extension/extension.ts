@@ -66,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
       comparePanels.selectLayerOfModel(modelFile, layer, layerClass);
     },
     // The hover's "Epoch strip": the Layer view focused on the pair's deeper layer.
-    (runFolder, _first, second) => panels.open(runFolder, { view: 'layer', layer: second }),
+    (runFolder, first, second) => panels.open(runFolder, { view: 'layer', layer: second, pair: [first, second], open: 'epochStrip' }),
   );
   context.subscriptions.push(sourceSites, layerSource, panels, comparePanels, recordings, runsView, modelFeatures);
 

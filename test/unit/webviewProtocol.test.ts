@@ -8,7 +8,7 @@ import { contentSecurityPolicy, webviewPage } from '../../webview/page';
 import { capacityPairs, queries, reportPlan, spreadEpochs } from '../../webview/plan';
 import { isExportFileName, parseHostMessage, parseWebviewMessage, PROTOCOL_VERSION } from '../../webview/protocol';
 import { describeSlice, parseIndices, ranges } from '../../webview/slice';
-import { defaultUiState, restoreUiState } from '../../webview/state';
+import { applyFocus, defaultUiState, restoreUiState } from '../../webview/state';
 
 const layer = (index: number, name: string, channels: number, outputShape: number[]) => ({
   index,
@@ -280,5 +280,23 @@ describe('saved UI state', () => {
     assert.deepEqual(restoreUiState({ ...saved, epoch: 7, tab: 'evil', slice: { layers: [99] } }, manifest).epoch, 2);
     assert.deepEqual(restoreUiState({ ...saved, runId: 'another-run' }, manifest), defaultUiState(manifest));
     assert.deepEqual(restoreUiState('garbage', manifest), defaultUiState(manifest));
+  });
+
+  it('applies a focus with a layer pair and the epoch strip (a hover\'s "Epoch strip" link) as the Layer view\'s own settings', () => {
+    const before = {
+      ...defaultUiState(manifest),
+      views: { 'layer.strips': { epochOpen: false, depthOpen: true, epochs: [0, 2], depthBase: 1 } },
+    };
+    const ui = applyFocus(before, { view: 'layer', layer: 3, pair: [2, 3], open: 'epochStrip' });
+    assert.equal(ui.tab, 'layer');
+    assert.deepEqual(ui.views['layer.pair'], { base: before.slice.layers.join(','), i: 2, j: 3 });
+    // The strip opens; the user's other strip settings stay.
+    assert.deepEqual(ui.views['layer.strips'], { epochOpen: true, depthOpen: true, epochs: [0, 2], depthBase: 1 });
+    // A plain focus (the editor cursor) changes neither.
+    assert.deepEqual(applyFocus(before, { layer: 3 }).views, before.views);
+    const parsed = parseHostMessage({ type: 'host/focus', focus: { view: 'layer', layer: 3, pair: [2, 3], open: 'epochStrip' } });
+    assert.deepEqual(parsed, { type: 'host/focus', focus: { view: 'layer', layer: 3, pair: [2, 3], open: 'epochStrip' } });
+    assert.equal(parseHostMessage({ type: 'host/focus', focus: { pair: [2, -1] } }), undefined);
+    assert.equal(parseHostMessage({ type: 'host/focus', focus: { open: 'everything' } }), undefined);
   });
 });

@@ -221,9 +221,9 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
       assert.ok(moved.indexOf('command:cnnSlicer.showEntropy?') < moved.indexOf('entropy (bits)'), 'links first');
     });
 
-    it('"Epoch strip" opens the Layer view of the run on the layer', async () => {
+    it('"Epoch strip" opens the Layer view of the run on the pair of the layer and the one before it, its epoch strip open', async () => {
       await vscode.commands.executeCommand('cnnSlicer.epochStrip', run.folder, 3);
-      assert.deepEqual(api.panels.focusesOf(run.folder), [{ view: 'layer', layer: 3 }]);
+      assert.deepEqual(api.panels.focusesOf(run.folder), [{ view: 'layer', layer: 3, pair: [2, 3], open: 'epochStrip' }]);
     });
 
     it("goes to a layer's source on the line its lens is on, after lines were inserted above it", async () => {
