@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { listRunsAsync, type RunRecord } from '../run/store';
+import { isRunOfModel, relocatedModelFile, relocateRun } from './runLocation';
 
 export interface RunListError {
   folder: string;
@@ -71,10 +72,7 @@ export class RunIndex implements vscode.Disposable {
 
   /** Runs of a model file (any of its recorded source files), newest first. */
   async runsOfModel(modelFile: string): Promise<RunRecord[]> {
-    const target = resolve(modelFile);
-    return (await this.runs()).filter(
-      (r) => resolve(r.manifest.model.file) === target || r.manifest.model.sourceFiles.some((f) => resolve(f) === target),
-    );
+    return (await this.runs()).filter((r) => isRunOfModel(r, modelFile));
   }
 
   /** The newest run of a model with at least one recorded epoch. */
@@ -111,7 +109,7 @@ export class RunIndex implements vscode.Disposable {
     for (const folder of this.folders()) {
       try {
         const r = await listRunsAsync(folder);
-        runs.push(...r.runs);
+        for (const run of r.runs) runs.push(await relocated(run));
         errors.push(...r.errors);
       } catch (e) {
         errors.push({ folder, message: e instanceof Error ? e.message : String(e) });
@@ -142,6 +140,25 @@ export class RunIndex implements vscode.Disposable {
     if (this.timer) clearTimeout(this.timer);
     for (const w of this.watchers) w.dispose();
     this.changed.dispose();
+  }
+}
+
+/**
+ * The run with its model file where its relative path names it now (a copied or moved workspace),
+ * else as recorded. Only a run whose two paths differ costs a look at the disk.
+ */
+async function relocated(run: RunRecord): Promise<RunRecord> {
+  const moved = relocatedModelFile(run.manifest, run.folder);
+  if (moved === undefined || moved === resolve(run.manifest.model.file)) return run;
+  const exists = await isFile(moved);
+  return relocateRun(run, () => exists);
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
   }
 }
 
