@@ -1,7 +1,7 @@
 // Where a run's model file is now. A manifest holds the model's absolute path as recorded and the
 // same file relative to the run folder; a workspace copied or moved as a whole keeps the relative
 // path, so the run is matched to the model file beside it instead of to a path that is gone.
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { RunManifest } from '../run/format';
 import type { RunRecord } from '../run/store';
 
@@ -37,4 +37,9 @@ export function isRunOfModel(record: RunRecord, modelFile: string): boolean {
   const target = resolve(modelFile);
   const model = record.manifest.model;
   return resolve(model.file) === target || model.sourceFiles.some((f) => resolve(f) === target);
+}
+
+/** Where a run's exported charts are offered first: `exports/` in the run folder, beside what they show. */
+export function exportsFolderOf(runFolder: string): string {
+  return join(runFolder, 'exports');
 }

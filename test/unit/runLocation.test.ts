@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isRunOfModel, relocateRun } from '../../src/extension/runLocation';
+import { exportsFolderOf, isRunOfModel, relocateRun } from '../../src/extension/runLocation';
 import { recordRun } from '../../src/recorder/record';
 import { readRun } from '../../src/run/store';
 
@@ -62,5 +62,9 @@ describe('runLocation', function () {
     cpSync(runFolder, moved, { recursive: true });
     const run = relocateRun(readRun(moved), existsSync);
     assert.ok(isRunOfModel(run, join(original, 'examples', 'multiFile.ts')));
+  });
+
+  it("offers exports in the run folder's exports/ folder", () => {
+    assert.equal(exportsFolderOf(runFolder), join(runFolder, 'exports'));
   });
 });
