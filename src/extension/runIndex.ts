@@ -5,20 +5,11 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { listRunsAsync, type RunRecord } from '../run/store';
-import { isRunOfModel, relocatedModelFile, relocateRun } from './runLocation';
+import type { RunRecord } from '../run/store';
+import { listRunFolders, type RunList } from './runListing';
+import { isRunOfModel } from './runLocation';
 
-export interface RunListError {
-  folder: string;
-  message: string;
-}
-
-export interface RunList {
-  /** Every readable run, newest first. */
-  runs: RunRecord[];
-  /** The run folders that could not be read, with why. */
-  errors: RunListError[];
-}
+export type { RunList, RunListError } from './runListing';
 
 export class RunIndex implements vscode.Disposable {
   /** The listing under way or done; undefined once it is stale, so the next reader starts another. */
@@ -104,20 +95,9 @@ export class RunIndex implements vscode.Disposable {
   }
 
   private async read(): Promise<RunList> {
-    const runs: RunRecord[] = [];
-    const errors: RunListError[] = [];
-    for (const folder of this.folders()) {
-      try {
-        const r = await listRunsAsync(folder);
-        for (const run of r.runs) runs.push(await relocated(run));
-        errors.push(...r.errors);
-      } catch (e) {
-        errors.push({ folder, message: e instanceof Error ? e.message : String(e) });
-      }
-    }
-    runs.sort((a, b) => b.manifest.createdAt.localeCompare(a.manifest.createdAt));
-    for (const e of errors) this.log.warn(`unreadable run folder ${e.folder}: ${e.message}`);
-    return { runs, errors };
+    const list = await listRunFolders(this.folders());
+    for (const e of list.errors) this.log.warn(`unreadable run folder ${e.folder}: ${e.message}`);
+    return list;
   }
 
   /** Watches each runs folder (they may lie outside the workspace), re-created when the folders change. */
@@ -140,25 +120,6 @@ export class RunIndex implements vscode.Disposable {
     if (this.timer) clearTimeout(this.timer);
     for (const w of this.watchers) w.dispose();
     this.changed.dispose();
-  }
-}
-
-/**
- * The run with its model file where its relative path names it now (a copied or moved workspace),
- * else as recorded. Only a run whose two paths differ costs a look at the disk.
- */
-async function relocated(run: RunRecord): Promise<RunRecord> {
-  const moved = relocatedModelFile(run.manifest, run.folder);
-  if (moved === undefined || moved === resolve(run.manifest.model.file)) return run;
-  const exists = await isFile(moved);
-  return relocateRun(run, () => exists);
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
   }
 }
 
