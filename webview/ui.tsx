@@ -4,7 +4,7 @@ import { createContext } from 'preact';
 import type { ComponentChildren, CSSProperties, JSX, RefObject } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { Bits } from '../src/service/queries';
-import { canvasToPng, pictureToPng, slug, svgToString, toCsv } from './export';
+import { canvasToPng, exportCaption, pictureToPng, slug, svgToString, toCsv } from './export';
 import type { Cell } from './export';
 import { QueryResult, useApp, useViewState } from './state';
 import { shortLayerName } from './layerLabel';
@@ -156,12 +156,16 @@ export function Card(props: {
 }
 
 export function ExportButtons(props: { spec: ExportSpec; picture: RefObject<HTMLElement> }): JSX.Element {
-  const { data } = useApp();
+  const { data, manifest, ui } = useApp();
   const [message, setMessage] = useState('');
   const { spec } = props;
   const save = useCallback(
     async (format: 'csv' | 'json' | 'svg' | 'png') => {
       const name = `${slug(spec.name)}.${format}`;
+      // The card's title as shown, the run, the linked layer and the epoch: a picture that has left the panel still says what it is.
+      const title = props.picture.current?.closest('.card')?.querySelector('.card-header h3')?.textContent ?? spec.name;
+      const layer = ui.focus.layer === null ? undefined : manifest.layers[ui.focus.layer]?.name;
+      const caption = exportCaption({ chart: title, runId: manifest.id, layer, epoch: ui.epoch });
       try {
         if (format === 'csv') {
           const t = spec.table();
@@ -173,10 +177,10 @@ export function ExportButtons(props: { spec: ExportSpec; picture: RefObject<HTML
         } else if (format === 'svg') {
           const svg = props.picture.current?.querySelector('svg.chart') as SVGSVGElement | null;
           if (!svg) throw new Error('this chart is drawn on a canvas; export it as PNG');
-          data.save(name, format, svgToString(svg));
+          data.save(name, format, svgToString(svg, caption));
         } else {
           const el = props.picture.current?.querySelector('canvas.chart, svg.chart');
-          const png = el instanceof HTMLCanvasElement ? canvasToPng(el) : el ? await pictureToPng(el) : undefined;
+          const png = el instanceof HTMLCanvasElement ? canvasToPng(el, caption) : el ? await pictureToPng(el, caption) : undefined;
           if (!png) throw new Error('nothing drawn yet');
           data.save(name, format, png);
         }
@@ -185,7 +189,7 @@ export function ExportButtons(props: { spec: ExportSpec; picture: RefObject<HTML
         setMessage(`export failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     },
-    [data, spec, props.picture],
+    [data, manifest, ui.focus.layer, ui.epoch, spec, props.picture],
   );
   return (
     <span class="export" role="group" aria-label="Export">

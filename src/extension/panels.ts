@@ -3,7 +3,7 @@
 // through its own WebviewBridge (validated there) to the shared analysis service; this module
 // wires the bridge to the panel, the editor (go to source, theme) and the file system (exports).
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../run/store';
 import { contentSecurityPolicy, webviewPage } from '../../webview/page';
@@ -12,6 +12,7 @@ import type { Ctx } from './ctx';
 import { layerSourceFile, type LayerSource } from './layerSource';
 import { panelTitle, saveFilters, themeOfKind } from './runDisplay';
 import type { RunLabels } from './runLabels';
+import { exportsFolderOf } from './runLocation';
 import { readSettings } from './settings';
 import { WebviewBridge } from './webviewBridge';
 
@@ -382,14 +383,9 @@ export class RunPanels implements vscode.Disposable {
   }
 }
 
-/** Where a run's exports are offered first: its model's workspace folder, else the first one, else the model's folder. */
+/** Where a run's exports are offered first: the run folder's `exports/` (created when an export is saved). */
 export function defaultExportFolder(record: RunRecord): vscode.Uri {
-  const modelUri = vscode.Uri.file(record.manifest.model.file);
-  return (
-    vscode.workspace.getWorkspaceFolder(modelUri)?.uri ??
-    vscode.workspace.workspaceFolders?.[0]?.uri ??
-    vscode.Uri.file(dirname(modelUri.fsPath))
-  );
+  return vscode.Uri.file(exportsFolderOf(record.folder));
 }
 
 /** Writes a panel's export where the user chooses (starting in `folder`); the file written, or undefined if the user cancelled. */
@@ -399,6 +395,12 @@ export async function saveExport(
   format: ExportFormat,
   data: Uint8Array | string,
 ): Promise<vscode.Uri | undefined> {
+  // The dialog opens in the folder only if it exists; a run folder that cannot take one (read-only) offers its own folder.
+  try {
+    await vscode.workspace.fs.createDirectory(folder);
+  } catch {
+    folder = vscode.Uri.joinPath(folder, '..');
+  }
   const uri = await vscode.window.showSaveDialog({
     defaultUri: vscode.Uri.joinPath(folder, fileName),
     filters: saveFilters(format, vscode.l10n),

@@ -5,19 +5,11 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { listRunsAsync, type RunRecord } from '../run/store';
+import type { RunRecord } from '../run/store';
+import { listRunFolders, type RunList } from './runListing';
+import { isRunOfModel } from './runLocation';
 
-export interface RunListError {
-  folder: string;
-  message: string;
-}
-
-export interface RunList {
-  /** Every readable run, newest first. */
-  runs: RunRecord[];
-  /** The run folders that could not be read, with why. */
-  errors: RunListError[];
-}
+export type { RunList, RunListError } from './runListing';
 
 export class RunIndex implements vscode.Disposable {
   /** The listing under way or done; undefined once it is stale, so the next reader starts another. */
@@ -71,10 +63,7 @@ export class RunIndex implements vscode.Disposable {
 
   /** Runs of a model file (any of its recorded source files), newest first. */
   async runsOfModel(modelFile: string): Promise<RunRecord[]> {
-    const target = resolve(modelFile);
-    return (await this.runs()).filter(
-      (r) => resolve(r.manifest.model.file) === target || r.manifest.model.sourceFiles.some((f) => resolve(f) === target),
-    );
+    return (await this.runs()).filter((r) => isRunOfModel(r, modelFile));
   }
 
   /** The newest run of a model with at least one recorded epoch. */
@@ -106,20 +95,9 @@ export class RunIndex implements vscode.Disposable {
   }
 
   private async read(): Promise<RunList> {
-    const runs: RunRecord[] = [];
-    const errors: RunListError[] = [];
-    for (const folder of this.folders()) {
-      try {
-        const r = await listRunsAsync(folder);
-        runs.push(...r.runs);
-        errors.push(...r.errors);
-      } catch (e) {
-        errors.push({ folder, message: e instanceof Error ? e.message : String(e) });
-      }
-    }
-    runs.sort((a, b) => b.manifest.createdAt.localeCompare(a.manifest.createdAt));
-    for (const e of errors) this.log.warn(`unreadable run folder ${e.folder}: ${e.message}`);
-    return { runs, errors };
+    const list = await listRunFolders(this.folders());
+    for (const e of list.errors) this.log.warn(`unreadable run folder ${e.folder}: ${e.message}`);
+    return list;
   }
 
   /** Watches each runs folder (they may lie outside the workspace), re-created when the folders change. */

@@ -75,7 +75,12 @@ export interface RunManifest {
   status: RunStatus;
   createdAt: string;
   updatedAt: string;
-  model: { file: string; fingerprint: string; name: string; sourceFiles: string[] };
+  /**
+   * `file` is the model file's absolute path when recorded; `relativeFile` (absent in older runs)
+   * is the same file relative to the run folder, `/`-separated, so a copied or moved workspace
+   * still finds its model.
+   */
+  model: { file: string; relativeFile?: string; fingerprint: string; name: string; sourceFiles: string[] };
   layers: RunLayer[];
   dataset: { spec: string; name: string; fingerprint: string; classNames: string[]; inputShape: number[]; trainSize: number };
   probe: { size: number; inputsFile: string; labelsFile: string; classCounts: number[] };
@@ -228,6 +233,7 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
 
   const model = c.object(m.model, 'model');
   for (const key of ['file', 'fingerprint', 'name']) c.string(model[key], `model.${key}`);
+  if (model.relativeFile !== undefined) c.string(model.relativeFile, 'model.relativeFile');
   c.array(model.sourceFiles, 'model.sourceFiles').forEach((f, i) => c.string(f, `model.sourceFiles[${i}]`));
 
   const dataset = c.object(m.dataset, 'dataset');

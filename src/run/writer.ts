@@ -9,7 +9,7 @@
  * epochs are safe, and what to do; a full disk's message starts with "disk full".
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { hasErrorCode } from '../analysis/errors';
 import { appendLineDurable, RunWriteError, writeFileAtomic, writeFolderAtomic } from './files';
 import { EpochMetrics, RUN_FORMAT_VERSION, RunManifest } from './format';
@@ -114,6 +114,7 @@ export class RunWriter {
       createdAt: now,
       updatedAt: now,
       ...description,
+      model: withRelativeFile(description.model, this.folder),
       epochs: [],
       // The pid and its start time tell a reader whether the recorder still runs (a reused pid has another start time).
       pid: identity.pid,
@@ -203,4 +204,13 @@ function keptEpochs(epochs: readonly number[]): string {
   if (epochs.length === 1) return `epoch ${epochs[0]} is recorded and stays readable`;
   if (epochs.length <= 4) return `epochs ${epochs.slice(0, -1).join(', ')} and ${epochs[epochs.length - 1]} are recorded and stay readable`;
   return `the ${epochs.length} recorded epochs (${epochs[0]} to ${epochs[epochs.length - 1]}) stay readable`;
+}
+
+/**
+ * The model with its file also relative to the run folder (`/`-separated): a workspace copied or
+ * moved as a whole keeps the path from its run folders to its model files.
+ */
+function withRelativeFile(model: RunManifest['model'], runFolder: string): RunManifest['model'] {
+  if (!isAbsolute(model.file)) return model;
+  return { ...model, relativeFile: relative(runFolder, model.file).split(sep).join('/') };
 }

@@ -4,6 +4,7 @@
 // refusal for a dense layer, and a 512-channel layer that must stay fluid. Expected values are
 // read independently from the answers embedded in the report, never from the view's own output.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/service/queries';
@@ -19,6 +20,7 @@ import {
   openReport,
   openView,
   screenshot,
+  SCREENSHOTS,
   tempDir,
   useBrowser,
   writePage,
@@ -196,8 +198,27 @@ describe('browser: channel view', function () {
     assert.equal(lines.length - 1, 8 * 11 * f.manifest.epochs.length);
     const svg = await download(page, '#panel-channel .channel-packing .export-button:has-text("SVG")');
     assert.equal((svg.match(/<circle/g) ?? []).length, 11 + Object.values(expected).reduce((a, b) => a + b, 0));
+    // The picture carries its caption: the card's title, the run, the epoch.
+    const caption = /<text class="export-caption"[^>]*>([^<]*)<\/text>/.exec(svg)?.[1] ?? '';
+    assert.ok(caption.startsWith('Entropy by class and channel, conv1 at epoch '), caption);
+    assert.ok(caption.includes(` — run ${f.manifest.id}`), caption);
+    assert.match(caption, / · epoch \d+$/);
     const png = await download(page, '#panel-channel .channel-deconvolution .export-button:has-text("PNG")', null);
     assert.equal(png.subarray(0, 4).toString('hex'), '89504e47');
+    // The PNG is the chart with a caption band above it: taller than the chart by the band.
+    const chartHeightPx = await page.$eval('#panel-channel .channel-deconvolution', (card) => {
+      const el = card.querySelector('canvas.chart, svg.chart')!;
+      if (el instanceof HTMLCanvasElement) {
+        // A canvas not laid out (width 0) is drawn at scale 1.
+        const cssWidth = el.getBoundingClientRect().width;
+        return el.height + Math.ceil(22 * (cssWidth > 0 ? el.width / cssWidth : 1));
+      }
+      return Math.ceil((el.getBoundingClientRect().height + 22) * 2);
+    });
+    assert.equal(png.readUInt32BE(20), chartHeightPx);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    writeFileSync(join(SCREENSHOTS, 'channel-export-caption.png'), png);
+    writeFileSync(join(SCREENSHOTS, 'channel-export-caption.svg'), svg);
 
     await screenshot(page, 'channel-light');
     await page.selectOption('select[aria-label=Theme]', 'dark');
