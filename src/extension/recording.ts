@@ -22,6 +22,10 @@ export class Recordings implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly status = vscode.window.createStatusBarItem('cnnSlicer.recording', vscode.StatusBarAlignment.Left, 50);
+  /** A failed recording's located error, shown in the Problems panel until the model records again. */
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('cnnSlicer');
+  /** The files each model file's last failed recording put diagnostics on (an error may point into an imported file). */
+  private readonly diagnosedFiles = new Map<string, vscode.Uri[]>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -110,6 +114,7 @@ export class Recordings implements vscode.Disposable {
     const { log } = this.ctx;
     const open = vscode.l10n.t('Open Run');
     const showLog = vscode.l10n.t('Show Log');
+    this.publishDiagnostics(entry.modelFile, outcome);
     if (outcome.kind === 'done') {
       log.info(`${entry.model}: recording ${outcome.status}`);
       const message =
@@ -147,6 +152,28 @@ export class Recordings implements vscode.Disposable {
       });
   }
 
+  /**
+   * Puts a failed recording's error in the Problems panel, on the file and line it names (or the
+   * model file's first line for a model error without a location), and clears what an earlier failure of
+   * this model put there once the model records again. Failures that are not the model's
+   * (cancelled, the recorder did not start) leave the panel as it was.
+   */
+  private publishDiagnostics(modelFile: string, outcome: RecordingOutcome): void {
+    const clear = (): void => {
+      for (const uri of this.diagnosedFiles.get(modelFile) ?? []) this.diagnostics.delete(uri);
+      this.diagnosedFiles.delete(modelFile);
+    };
+    if (outcome.kind === 'done') {
+      clear();
+      return;
+    }
+    if (outcome.kind !== 'failed' || (!outcome.location && outcome.code !== 'model')) return;
+    clear();
+    const diagnostic = recordingDiagnostic(modelFile, outcome.message, outcome.location);
+    this.diagnostics.set(diagnostic.uri, [diagnostic.diagnostic]);
+    this.diagnosedFiles.set(modelFile, [diagnostic.uri]);
+  }
+
   private update(): void {
     const list = [...this.active];
     void vscode.commands.executeCommand('setContext', 'cnnSlicer.recording', list.length > 0);
@@ -171,6 +198,25 @@ export class Recordings implements vscode.Disposable {
   dispose(): void {
     for (const a of this.active) a.client.cancel();
     this.status.dispose();
+    this.diagnostics.dispose();
     this.changed.dispose();
   }
+}
+
+/**
+ * The Problems-panel entry for a failed recording: at the error's location (1-based line and
+ * column, as the recorder reports them), without the location prefix the message repeats.
+ */
+function recordingDiagnostic(
+  modelFile: string,
+  message: string,
+  location: { file: string; line: number; column: number } | undefined,
+): { uri: vscode.Uri; diagnostic: vscode.Diagnostic } {
+  const file = location?.file ?? modelFile;
+  const pos = new vscode.Position(Math.max(0, (location?.line ?? 1) - 1), Math.max(0, (location?.column ?? 1) - 1));
+  const prefix = location ? `${location.file}:${location.line}:${location.column}: ` : '';
+  const text = prefix && message.startsWith(prefix) ? message.slice(prefix.length) : message;
+  const diagnostic = new vscode.Diagnostic(new vscode.Range(pos, pos), text, vscode.DiagnosticSeverity.Error);
+  diagnostic.source = 'CNN Slicer';
+  return { uri: vscode.Uri.file(file), diagnostic };
 }
