@@ -98,8 +98,12 @@ export function runItemLabel(manifest: RunManifest, label: string): string {
   return `${manifest.model.name} · ${label}`;
 }
 
-export function panelTitle(manifest: RunManifest, label: string, l10n: L10n): string {
-  return l10n.t('CNN Slicer: {0} ({1})', manifest.model.name, label);
+export function panelTitle(manifest: RunManifest, label: string, l10n: L10n, recordedBeforeEdit = false): string {
+  // A run recorded from an older version of its file may no longer match the code (sourcePosition.ts
+  // `recordedBeforeEdit`, the lenses' rule): the title says so, as the lens does.
+  return recordedBeforeEdit
+    ? l10n.t('CNN Slicer: {0} ({1}) (recorded before your last edit)', manifest.model.name, label)
+    : l10n.t('CNN Slicer: {0} ({1})', manifest.model.name, label);
 }
 
 /** A run's date in the UI language; the raw text when it does not parse. */

@@ -140,6 +140,11 @@ describe('extension: how runs are shown (runDisplay)', () => {
       assert.equal(panelTitle(manifest(), 'baseline', l10n), 'CNN Slicer: lenet.ts (baseline)');
     });
 
+    it('says in the panel title when the run was recorded before the last edit of its model file', () => {
+      assert.equal(panelTitle(manifest(), '#2', l10n, true), 'CNN Slicer: lenet.ts (#2) (recorded before your last edit)');
+      assert.equal(panelTitle(manifest(), '#2', l10n, false), 'CNN Slicer: lenet.ts (#2)');
+    });
+
     it('accepts one line of at most 80 characters as a run name', () => {
       assert.equal(validateRunName('small lr', l10n), undefined);
       assert.equal(validateRunName('', l10n), undefined, 'empty = back to the default label');
