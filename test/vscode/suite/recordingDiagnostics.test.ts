@@ -66,7 +66,7 @@ describe('recording errors in the Problems panel', function () {
     assert.equal(threw.kind, 'failed', JSON.stringify(threw));
     const thrown = cnnSlicerDiagnostics(uri);
     assert.equal(thrown.length, 1, 'the new failure replaces the old one');
-    assert.match(thrown[0]!.message, /out of coffee/);
+    assert.match(thrown[0].message, /out of coffee/);
 
     const good = new TextDecoder().decode(await vscode.workspace.fs.readFile(fixtureUri('tiny-model.ts')));
     await write(good);
