@@ -155,8 +155,18 @@ export function escapeMarkdown(text: string): string {
 
 /** The backend a run used, with why the preferred one was not available. */
 export function backendText(manifest: RunManifest, l10n: L10n): string {
-  const name = manifest.backend.name === 'tensorflow' ? 'tfjs-node' : manifest.backend.name;
-  return manifest.backend.fallbackReasons.length ? l10n.t('{0} (fallback)', name) : name;
+  const name = backendName(manifest.backend.name);
+  // A fallback is no fault: say which faster backend was not available (each reason reads
+  // "<backend>: <why>"; the tooltip lists them in full).
+  const skipped = [...new Set(manifest.backend.fallbackReasons.map((r) => backendName(r.split(':')[0]!.trim())))];
+  return skipped.length ? l10n.t('{0} ({1} not available)', name, skipped.join(', ')) : name;
+}
+
+/** A backend as people know it: tfjs-node by its package name, wasm as WebAssembly. */
+function backendName(name: string): string {
+  if (name === 'tensorflow') return 'tfjs-node';
+  if (name === 'wasm') return 'WebAssembly';
+  return name;
 }
 
 /** The rows of a run's details group (also the lines of its tooltip). */

@@ -184,18 +184,18 @@ describe('extension: how runs are shown (runDisplay)', () => {
           ['dataset', 'cifar10 (cifar10:/data/c)'],
           ['date', 'Nov 22, 2026, 10:00 AM'],
           ['epochs', '2/5'],
-          ['backend', 'wasm'],
+          ['backend', 'WebAssembly'],
           ['probe', '50 inputs'],
           ['folder', '/ws/.cnnslicer/runs/a'],
         ],
       );
     });
 
-    it('marks a backend the recorder fell back to and calls tfjs-node by its package name', () => {
+    it('says which backend was not available when the recorder fell back, and calls backends by the names people know', () => {
       const fellBack = detailRows(run('/a', { backend: { name: 'wasm', fallbackReasons: ['tfjs-node: not installed'] } }), l10n).find(
         (r) => r.key === 'backend',
       );
-      assert.equal(fellBack?.value, 'wasm (fallback)');
+      assert.equal(fellBack?.value, 'WebAssembly (tfjs-node not available)');
       assert.equal(
         detailRows(run('/a', { backend: { name: 'tensorflow', fallbackReasons: [] } }), l10n).find((r) => r.key === 'backend')?.value,
         'tfjs-node',
