@@ -158,7 +158,7 @@ export function backendText(manifest: RunManifest, l10n: L10n): string {
   const name = backendName(manifest.backend.name);
   // A fallback is no fault: say which faster backend was not available (each reason reads
   // "<backend>: <why>"; the tooltip lists them in full).
-  const skipped = [...new Set(manifest.backend.fallbackReasons.map((r) => backendName(r.split(':')[0]!.trim())))];
+  const skipped = [...new Set(manifest.backend.fallbackReasons.map((r) => backendName(r.split(':')[0].trim())))];
   return skipped.length ? l10n.t('{0} ({1} not available)', name, skipped.join(', ')) : name;
 }
 
