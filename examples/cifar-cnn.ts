@@ -2,7 +2,8 @@
  * The CIFAR-10 classifier shape of the paper (Shen & Shen 2021, Fig. 3(A)): two blocks of two 3×3
  * convolutions and a max-pooling, then a dense layer and the 10-way softmax.
  * CIFAR-10 is not bundled (no npm package ships it): download the binary version
- * (cifar-10-binary.tar.gz from the dataset's home page), unpack it, and record with
+ * (cifar-10-binary.tar.gz from the dataset's home page) and unpack it. In VS Code with CNN Slicer
+ * installed, open this file and run "Analyze CNN"; from a terminal, record with
  *   node dist/cli.js record examples/cifar-cnn.ts --dataset cifar10:/path/to/cifar-10-batches-bin
  */
 import * as tf from '@tensorflow/tfjs';

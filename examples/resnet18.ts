@@ -5,7 +5,8 @@
  * channels, global average pooling and the 10-way softmax. About 11 million weights: a model of the
  * size people train, to see how slicing and reports behave on it.
  * CIFAR-10 is not bundled (no npm package ships it): download the binary version
- * (cifar-10-binary.tar.gz from the dataset's home page), unpack it, and record with
+ * (cifar-10-binary.tar.gz from the dataset's home page) and unpack it. In VS Code with CNN Slicer
+ * installed, open this file and run "Analyze CNN"; from a terminal, record with
  *   node dist/cli.js record examples/resnet18.ts --dataset cifar10:/path/to/cifar-10-batches-bin --probe 200
  */
 import * as tf from '@tensorflow/tfjs';

@@ -9,6 +9,7 @@ import type { RunRecord } from '../run/store';
 import { contentSecurityPolicy, webviewPage } from '../../webview/page';
 import type { ExportFormat, Focus } from '../../webview/protocol';
 import type { Ctx } from './ctx';
+import { recordedBeforeEdit } from './detection/sourcePosition';
 import { layerSourceFile, type LayerSource } from './layerSource';
 import { panelTitle, saveFilters, themeOfKind } from './runDisplay';
 import type { RunLabels } from './runLabels';
@@ -53,6 +54,9 @@ export class RunPanels implements vscode.Disposable {
       }),
       ctx.runs.onDidChange(() => void this.updateTitles().then(() => this.checkNewerRuns())),
       labels.onDidChange(() => void this.updateTitles()),
+      // A save, or the first unsaved change, of a model file can make its open runs older than the code.
+      vscode.workspace.onDidSaveTextDocument((d) => this.modelFileChanged(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.modelFileChanged(e.document)),
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => {
           try {
@@ -260,7 +264,7 @@ export class RunPanels implements vscode.Disposable {
   }
 
   private async title(record: RunRecord): Promise<string> {
-    return panelTitle(record.manifest, await this.labels.labelOf(record), vscode.l10n);
+    return panelTitle(record.manifest, await this.labels.labelOf(record), vscode.l10n, await this.recordedBeforeEdit(record));
   }
 
   private async updateTitles(): Promise<void> {
@@ -269,9 +273,41 @@ export class RunPanels implements vscode.Disposable {
       // A recording run's manifest grows each epoch; keep the newest (the layers stay the same).
       const folder = resolve(e.record.folder);
       e.record = all.find((r) => resolve(r.folder) === folder) ?? e.record;
-      const title = panelTitle(e.record.manifest, this.labels.label(e.record, all), vscode.l10n);
+      const stale = await this.recordedBeforeEdit(e.record);
+      const title = panelTitle(e.record.manifest, this.labels.label(e.record, all), vscode.l10n, stale);
       if (e.panel.title !== title) e.panel.title = title;
     }
+  }
+
+  /**
+   * Whether a run was recorded from an older version of its model file, by the lenses' rule: the
+   * file has unsaved changes or was saved after the run was created. A file that is gone says nothing.
+   */
+  private async recordedBeforeEdit(record: RunRecord): Promise<boolean> {
+    const file = resolve(record.manifest.model.file);
+    const isDirty = vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'file' && resolve(d.uri.fsPath) === file && d.isDirty);
+    let mtimeMs: number | undefined;
+    try {
+      mtimeMs = (await vscode.workspace.fs.stat(vscode.Uri.file(file))).mtime;
+    } catch {
+      mtimeMs = undefined;
+    }
+    return recordedBeforeEdit({ isDirty, mtimeMs }, record.manifest.createdAt);
+  }
+
+  /** The model files whose documents had unsaved changes when last seen (a title changes when that does). */
+  private readonly dirtyModelFiles = new Set<string>();
+
+  private modelFileChanged(document: vscode.TextDocument): void {
+    if (document.uri.scheme !== 'file') return;
+    const file = resolve(document.uri.fsPath);
+    if (![...this.entries.values()].some((e) => resolve(e.record.manifest.model.file) === file)) return;
+    // Typing changes nothing more once the document is dirty; a save or an undo to clean does.
+    const wasDirty = this.dirtyModelFiles.has(file);
+    if (document.isDirty) this.dirtyModelFiles.add(file);
+    else this.dirtyModelFiles.delete(file);
+    if (wasDirty && document.isDirty) return;
+    void this.updateTitles();
   }
 
   /** The newest run of an entry's model with a recorded epoch, when it is newer than the entry's run and has no panel of its own. */

@@ -10,6 +10,9 @@ import { describeProgress } from './recordingProgress';
 import { epochRecordedText } from './runDisplay';
 import type { RecordingSettings } from './settings';
 
+/** How long the status bar says a recording finished (the notification may hide sooner). */
+const FINISHED_SHOWN_MS = 60_000;
+
 /** One recording under way. */
 export interface ActiveRecording {
   client: RecorderClient;
@@ -22,6 +25,12 @@ export class Recordings implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly status = vscode.window.createStatusBarItem('cnnSlicer.recording', vscode.StatusBarAlignment.Left, 50);
+  /** A failed recording's located error, shown in the Problems panel until the model records again. */
+  /** The last recording that finished, shown in the status bar for FINISHED_SHOWN_MS. */
+  private finished?: { model: string; folder: string; timer: ReturnType<typeof setTimeout> };
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('cnnSlicer');
+  /** The files each model file's last failed recording put diagnostics on (an error may point into an imported file). */
+  private readonly diagnosedFiles = new Map<string, vscode.Uri[]>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -92,6 +101,9 @@ export class Recordings implements vscode.Disposable {
       },
     });
     const entry: ActiveRecording = { client, model, modelFile };
+    // A new recording replaces the note that an earlier one finished.
+    if (this.finished) clearTimeout(this.finished.timer);
+    this.finished = undefined;
     this.active.add(entry);
     this.update();
     this.changed.fire();
@@ -110,12 +122,14 @@ export class Recordings implements vscode.Disposable {
     const { log } = this.ctx;
     const open = vscode.l10n.t('Open Run');
     const showLog = vscode.l10n.t('Show Log');
+    this.publishDiagnostics(entry.modelFile, outcome);
     if (outcome.kind === 'done') {
       log.info(`${entry.model}: recording ${outcome.status}`);
       const message =
         outcome.status === 'cancelled'
           ? vscode.l10n.t('CNN Slicer: the recording of {0} was cancelled; its completed epochs are kept.', entry.model)
           : vscode.l10n.t('CNN Slicer: {0} is recorded.', entry.model);
+      if (outcome.status !== 'cancelled') this.showFinished(entry.model, outcome.folder);
       void vscode.window.showInformationMessage(message, ...(outcome.folder ? [open] : [])).then((c) => {
         if (c === open && outcome.folder)
           void this.openRun(outcome.folder).catch((e: unknown) => log.error(`opening ${outcome.folder} failed: ${String(e)}`));
@@ -147,10 +161,61 @@ export class Recordings implements vscode.Disposable {
       });
   }
 
+  /**
+   * Puts a failed recording's error in the Problems panel, on the file and line it names (or the
+   * model file's first line for a model error without a location), and clears what an earlier failure of
+   * this model put there once the model records again. Failures that are not the model's
+   * (cancelled, the recorder did not start) leave the panel as it was.
+   */
+  private publishDiagnostics(modelFile: string, outcome: RecordingOutcome): void {
+    const clear = (): void => {
+      for (const uri of this.diagnosedFiles.get(modelFile) ?? []) this.diagnostics.delete(uri);
+      this.diagnosedFiles.delete(modelFile);
+    };
+    if (outcome.kind === 'done') {
+      clear();
+      return;
+    }
+    if (outcome.kind !== 'failed' || (!outcome.location && outcome.code !== 'model')) return;
+    clear();
+    const diagnostic = recordingDiagnostic(modelFile, outcome.message, outcome.location);
+    this.diagnostics.set(diagnostic.uri, [diagnostic.diagnostic]);
+    this.diagnosedFiles.set(modelFile, [diagnostic.uri]);
+  }
+
+  /**
+   * Keeps "model recorded — click to open" in the status bar for a while: the notification saying so
+   * can hide before it is clicked.
+   */
+  private showFinished(model: string, folder: string): void {
+    if (this.finished) clearTimeout(this.finished.timer);
+    const timer = setTimeout(() => {
+      this.finished = undefined;
+      this.update();
+    }, FINISHED_SHOWN_MS);
+    this.finished = { model, folder, timer };
+    this.update();
+  }
+
+  /** The status bar's text, for tests. */
+  statusText(): string | undefined {
+    return this.status.text || undefined;
+  }
+
   private update(): void {
     const list = [...this.active];
     void vscode.commands.executeCommand('setContext', 'cnnSlicer.recording', list.length > 0);
+    if (list.length === 0 && this.finished) {
+      const { model, folder } = this.finished;
+      this.status.text = `$(check) ${vscode.l10n.t('{0} recorded', model)}`;
+      this.status.tooltip = vscode.l10n.t('CNN Slicer: {0} is recorded. Click to open the run.', model);
+      this.status.command = { command: 'cnnSlicer.openRun', title: vscode.l10n.t('Open Run'), arguments: [{ runFolder: folder }] };
+      this.status.show();
+      return;
+    }
+    this.status.command = 'cnnSlicer.recordingMenu';
     if (list.length === 0) {
+      this.status.text = '';
       this.status.hide();
       return;
     }
@@ -169,8 +234,28 @@ export class Recordings implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.finished) clearTimeout(this.finished.timer);
     for (const a of this.active) a.client.cancel();
     this.status.dispose();
+    this.diagnostics.dispose();
     this.changed.dispose();
   }
+}
+
+/**
+ * The Problems-panel entry for a failed recording: at the error's location (1-based line and
+ * column, as the recorder reports them), without the location prefix the message repeats.
+ */
+function recordingDiagnostic(
+  modelFile: string,
+  message: string,
+  location: { file: string; line: number; column: number } | undefined,
+): { uri: vscode.Uri; diagnostic: vscode.Diagnostic } {
+  const file = location?.file ?? modelFile;
+  const pos = new vscode.Position(Math.max(0, (location?.line ?? 1) - 1), Math.max(0, (location?.column ?? 1) - 1));
+  const prefix = location ? `${location.file}:${location.line}:${location.column}: ` : '';
+  const text = prefix && message.startsWith(prefix) ? message.slice(prefix.length) : message;
+  const diagnostic = new vscode.Diagnostic(new vscode.Range(pos, pos), text, vscode.DiagnosticSeverity.Error);
+  diagnostic.source = 'CNN Slicer';
+  return { uri: vscode.Uri.file(file), diagnostic };
 }

@@ -98,8 +98,12 @@ export function runItemLabel(manifest: RunManifest, label: string): string {
   return `${manifest.model.name} · ${label}`;
 }
 
-export function panelTitle(manifest: RunManifest, label: string, l10n: L10n): string {
-  return l10n.t('CNN Slicer: {0} ({1})', manifest.model.name, label);
+export function panelTitle(manifest: RunManifest, label: string, l10n: L10n, recordedBeforeEdit = false): string {
+  // A run recorded from an older version of its file may no longer match the code (sourcePosition.ts
+  // `recordedBeforeEdit`, the lenses' rule): the title says so, as the lens does.
+  return recordedBeforeEdit
+    ? l10n.t('CNN Slicer: {0} ({1}) (recorded before your last edit)', manifest.model.name, label)
+    : l10n.t('CNN Slicer: {0} ({1})', manifest.model.name, label);
 }
 
 /** A run's date in the UI language; the raw text when it does not parse. */
@@ -151,8 +155,18 @@ export function escapeMarkdown(text: string): string {
 
 /** The backend a run used, with why the preferred one was not available. */
 export function backendText(manifest: RunManifest, l10n: L10n): string {
-  const name = manifest.backend.name === 'tensorflow' ? 'tfjs-node' : manifest.backend.name;
-  return manifest.backend.fallbackReasons.length ? l10n.t('{0} (fallback)', name) : name;
+  const name = backendName(manifest.backend.name);
+  // A fallback is no fault: say which faster backend was not available (each reason reads
+  // "<backend>: <why>"; the tooltip lists them in full).
+  const skipped = [...new Set(manifest.backend.fallbackReasons.map((r) => backendName(r.split(':')[0].trim())))];
+  return skipped.length ? l10n.t('{0} ({1} not available)', name, skipped.join(', ')) : name;
+}
+
+/** A backend as people know it: tfjs-node by its package name, wasm as WebAssembly. */
+function backendName(name: string): string {
+  if (name === 'tensorflow') return 'tfjs-node';
+  if (name === 'wasm') return 'WebAssembly';
+  return name;
 }
 
 /** The rows of a run's details group (also the lines of its tooltip). */

@@ -194,6 +194,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const icon = statusIcon(status);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = status === 'recording' ? 'run.recording' : 'run.done';
+    // A click opens the run (as the walkthrough says); the twistie still expands it, since VS Code
+    // expands an item that has a command only from its twistie.
+    item.command = { command: 'cnnSlicer.openRun', title: vscode.l10n.t('Open Run'), arguments: [{ runFolder: record.folder }] };
     return item;
   }
 

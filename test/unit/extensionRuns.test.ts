@@ -140,6 +140,11 @@ describe('extension: how runs are shown (runDisplay)', () => {
       assert.equal(panelTitle(manifest(), 'baseline', l10n), 'CNN Slicer: lenet.ts (baseline)');
     });
 
+    it('says in the panel title when the run was recorded before the last edit of its model file', () => {
+      assert.equal(panelTitle(manifest(), '#2', l10n, true), 'CNN Slicer: lenet.ts (#2) (recorded before your last edit)');
+      assert.equal(panelTitle(manifest(), '#2', l10n, false), 'CNN Slicer: lenet.ts (#2)');
+    });
+
     it('accepts one line of at most 80 characters as a run name', () => {
       assert.equal(validateRunName('small lr', l10n), undefined);
       assert.equal(validateRunName('', l10n), undefined, 'empty = back to the default label');
@@ -179,18 +184,18 @@ describe('extension: how runs are shown (runDisplay)', () => {
           ['dataset', 'cifar10 (cifar10:/data/c)'],
           ['date', 'Nov 22, 2026, 10:00 AM'],
           ['epochs', '2/5'],
-          ['backend', 'wasm'],
+          ['backend', 'WebAssembly'],
           ['probe', '50 inputs'],
           ['folder', '/ws/.cnnslicer/runs/a'],
         ],
       );
     });
 
-    it('marks a backend the recorder fell back to and calls tfjs-node by its package name', () => {
+    it('says which backend was not available when the recorder fell back, and calls backends by the names people know', () => {
       const fellBack = detailRows(run('/a', { backend: { name: 'wasm', fallbackReasons: ['tfjs-node: not installed'] } }), l10n).find(
         (r) => r.key === 'backend',
       );
-      assert.equal(fellBack?.value, 'wasm (fallback)');
+      assert.equal(fellBack?.value, 'WebAssembly (tfjs-node not available)');
       assert.equal(
         detailRows(run('/a', { backend: { name: 'tensorflow', fallbackReasons: [] } }), l10n).find((r) => r.key === 'backend')?.value,
         'tfjs-node',

@@ -24,6 +24,8 @@ describe('recording', function () {
     assert.equal(run.manifest.settings.epochs, 1);
     assert.equal(run.manifest.settings.probeSize, 40);
     assert.deepEqual(api.recordings.activeFolders(), []);
+    // The status bar keeps saying it is done after the notification may have hidden.
+    assert.equal(api.recordings.statusText(), '$(check) tiny-model.ts recorded');
     // The answers are remembered for this model: the next flow starts from them.
     const remembered = api.ctx.workspaceState.get<Record<string, unknown>>(`cnnSlicer.recordDefaults:${modelFile}`);
     assert.equal(remembered?.probeSize, 40);

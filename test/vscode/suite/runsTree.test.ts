@@ -41,7 +41,10 @@ describe('runs tree', function () {
     assert.match(labelText(it.label), /^tiny-model\.ts · #\d+$/);
     assert.match(String(it.description), /^completed · synthetic:300 · /);
     assert.equal(it.contextValue, 'run.done');
-    assert.equal(it.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    assert.equal(it.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed, 'the twistie expands it');
+    // A single click opens the run's panel.
+    assert.equal(it.command?.command, 'cnnSlicer.openRun');
+    assert.deepEqual(it.command.arguments, [{ runFolder: folder }]);
     assert.ok(it.iconPath instanceof vscode.ThemeIcon && it.iconPath.id === 'pass');
     const tooltip = it.tooltip as vscode.MarkdownString;
     assert.ok(tooltip instanceof vscode.MarkdownString);

@@ -1,0 +1,78 @@
+// A recording that fails on the model's code puts its located error in the Problems panel, on the
+// model file, and the next successful recording of that file clears it.
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { RecordingOutcome } from '../../../src/recorder/client';
+import { activate, fixtureUri, waitFor } from './helpers';
+
+const SYNTAX_ERROR = `import * as tf from '@tensorflow/tfjs';
+
+export function createModel() {
+  const model = tf.sequential(;
+  return model;
+}
+`;
+
+const THROWS = `import * as tf from '@tensorflow/tfjs';
+
+function build(): tf.LayersModel {
+  throw new Error('out of coffee');
+}
+
+export function createModel() {
+  return build();
+}
+`;
+
+async function record(modelFile: string): Promise<RecordingOutcome> {
+  return vscode.commands.executeCommand<RecordingOutcome>('cnnSlicer.analyze', {
+    modelFile,
+    noPrompt: true,
+    settings: { epochs: 1, probeSize: 40, k: 10, backend: 'wasm' },
+  });
+}
+
+function cnnSlicerDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'CNN Slicer');
+}
+
+describe('recording errors in the Problems panel', function () {
+  this.timeout(120_000);
+  const uri = fixtureUri('diagnostics-model.ts');
+  let runFolder: string | undefined;
+
+  after(async () => {
+    await vscode.workspace.fs.delete(uri).then(undefined, () => undefined);
+    // The good recording's run would change what other tests see in the Recorded Runs tree.
+    if (runFolder) await vscode.workspace.fs.delete(vscode.Uri.file(runFolder), { recursive: true }).then(undefined, () => undefined);
+  });
+
+  it('shows a syntax error and a model that throws at their lines, and clears them on the next successful recording', async () => {
+    await activate();
+    const write = (text: string): Thenable<void> => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+
+    await write(SYNTAX_ERROR);
+    const failed = await record(uri.fsPath);
+    assert.equal(failed.kind, 'failed', JSON.stringify(failed));
+    const [syntax, ...moreSyntax] = cnnSlicerDiagnostics(uri);
+    assert.ok(syntax, `a diagnostic on ${uri.fsPath}; all: ${JSON.stringify(vscode.languages.getDiagnostics())}`);
+    assert.equal(moreSyntax.length, 0);
+    assert.equal(syntax.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(syntax.range.start.line, 3, 'the line of `tf.sequential(;` (0-based)');
+    assert.ok(failed.kind === 'failed' && failed.message.endsWith(syntax.message), `${syntax.message} is the recording's message`);
+
+    await write(THROWS);
+    const threw = await record(uri.fsPath);
+    assert.equal(threw.kind, 'failed', JSON.stringify(threw));
+    const thrown = cnnSlicerDiagnostics(uri);
+    assert.equal(thrown.length, 1, 'the new failure replaces the old one');
+    assert.match(thrown[0].message, /out of coffee/);
+
+    const good = new TextDecoder().decode(await vscode.workspace.fs.readFile(fixtureUri('tiny-model.ts')));
+    await write(good);
+    const done = await record(uri.fsPath);
+    assert.equal(done.kind, 'done', JSON.stringify(done));
+    if (done.kind === 'done') runFolder = done.folder;
+    await waitFor('the diagnostics to be cleared', () => cnnSlicerDiagnostics(uri).length === 0);
+  });
+});
