@@ -84,7 +84,7 @@ async function runCase(name: string): Promise<CaseResult> {
   const [kind, arg, variant] = name.split(':');
   if (kind === 'zoo') {
     const { runZooCase } = await import('./zooBench');
-    const zoo = await runZooCase(arg, variant === 'cpu' ? 'cpu' : 'auto', zooInputs());
+    const zoo = await runZooCase(arg, variant === 'cpu' ? 'cpu' : 'auto', zooInputs(), zooCpuFraction() || 10);
     return { seconds: zoo.totalSeconds, peakRssMB: zoo.peakRssMB, zoo };
   }
   if (kind === 'inter' || kind === 'inter1') {
@@ -188,9 +188,19 @@ function zooInputs(): number {
   return n;
 }
 
+/** `--zoo-cpu-fraction F`: the stock CPU backend does 1/F of the zoo's work (default 10; 0 leaves it out). */
+function zooCpuFraction(): number {
+  const at = process.argv.indexOf('--zoo-cpu-fraction');
+  if (at < 0) return 10;
+  const f = Number(process.argv[at + 1]);
+  if (!Number.isInteger(f) || f < 0)
+    throw new Error(`--zoo-cpu-fraction takes a whole number ≥ 0 (0: no CPU comparison), not ${process.argv[at + 1]}`);
+  return f;
+}
+
 function inChild(name: string): Promise<CaseResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = fork(__filename, ['--case', name, '--zoo-inputs', String(zooInputs())], {
+    const child = fork(__filename, ['--case', name, '--zoo-inputs', String(zooInputs()), '--zoo-cpu-fraction', String(zooCpuFraction())], {
       execArgv: ['--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -236,8 +246,12 @@ async function main(): Promise<void> {
     const inputs = zooInputs();
     console.log(`CNN Slicer benchmark, model zoo — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores`);
     const { benchZoo } = await import('./zooBench');
-    const zoo = await benchZoo(inputs, async (name) => (await inChild(name)).zoo!);
-    for (const line of zoo.lines) console.log(line);
+    const zoo = await benchZoo(
+      inputs,
+      zooCpuFraction(),
+      async (name) => (await inChild(name)).zoo!,
+      (line) => console.log(line),
+    );
     if (!zoo.ok) process.exitCode = 1;
     return;
   }

@@ -35,8 +35,8 @@ export const ZOO_DEFAULT_INPUTS = 1_000;
 /** The probe the issue's recordings used (`record --probe 200`). */
 const ZOO_PROBE = 200;
 const BATCH_SIZE = 64;
-/** The stock CPU backend works on this fraction of the inputs. */
-const CPU_FRACTION = 10;
+/** By default the stock CPU backend works on 1/10 of the inputs (`--zoo-cpu-fraction`). */
+export const ZOO_DEFAULT_CPU_FRACTION = 10;
 const CPU_MIN_PROBE = 10;
 /** Issue 13's goal: a ResNet-18-style model, 2 epochs on 2,000 inputs, under 2 minutes on 2 cores. */
 const GOAL = { epochs: 2, trainInputs: 2_000, seconds: 120 };
@@ -79,21 +79,30 @@ export interface ZooCaseResult {
 }
 
 /** The inputs and probe a zoo case works on, for `inputs` requested on `backend`. */
-export function zooWork(inputs: number, backend: 'auto' | 'cpu'): { trainInputs: number; probeInputs: number } {
+export function zooWork(
+  inputs: number,
+  backend: 'auto' | 'cpu',
+  cpuFraction = ZOO_DEFAULT_CPU_FRACTION,
+): { trainInputs: number; probeInputs: number } {
   const probe = Math.min(inputs, ZOO_PROBE);
   if (backend !== 'cpu') return { trainInputs: inputs, probeInputs: probe };
   return {
-    trainInputs: Math.max(1, Math.round(inputs / CPU_FRACTION)),
-    probeInputs: Math.max(Math.min(probe, CPU_MIN_PROBE), Math.round(probe / CPU_FRACTION)),
+    trainInputs: Math.max(1, Math.round(inputs / cpuFraction)),
+    probeInputs: Math.max(Math.min(probe, CPU_MIN_PROBE), Math.round(probe / cpuFraction)),
   };
 }
 
 /** Records one epoch of `modelName` on `backend` and returns the recorder's own timings. */
-export async function runZooCase(modelName: string, backend: 'auto' | 'cpu', inputs: number): Promise<ZooCaseResult> {
+export async function runZooCase(
+  modelName: string,
+  backend: 'auto' | 'cpu',
+  inputs: number,
+  cpuFraction = ZOO_DEFAULT_CPU_FRACTION,
+): Promise<ZooCaseResult> {
   const model = ZOO_MODELS[modelName];
   if (!model) throw new Error(`unknown zoo model ${modelName}: use one of ${Object.keys(ZOO_MODELS).join(', ')}`);
   const { recordRun } = await import('../src/recorder/record');
-  const { trainInputs, probeInputs } = zooWork(inputs, backend);
+  const { trainInputs, probeInputs } = zooWork(inputs, backend, cpuFraction);
   const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-zoo-'));
   try {
     const dataset = model.data === 'cifar' ? `cifar10:${writeFakeCifar(dir, trainInputs + probeInputs)}` : 'mnist';
@@ -168,26 +177,37 @@ export function describeZooCase(r: ZooCaseResult, inputs: number): string[] {
 
 /**
  * Runs the zoo section, each case in its own child process (`runCase` is `inChild` of bench.ts),
- * and returns its printable lines and whether the issue's ResNet-18 goal was met.
+ * printing each model's lines as it finishes (`print`: a model takes minutes), and returns whether
+ * the issue's ResNet-18 goal was met. `cpuFraction` 0 leaves the stock CPU backend out.
  */
 export async function benchZoo(
   inputs: number,
+  cpuFraction: number,
   runCase: (name: string) => Promise<ZooCaseResult>,
-): Promise<{ lines: string[]; ok: boolean }> {
+  print: (line: string) => void,
+): Promise<{ ok: boolean }> {
   const probe = zooWork(inputs, 'auto').probeInputs;
-  const lines = [
+  print(
     `One training epoch and one recorded epoch per model: ${fmtInt(inputs)} training inputs, probe ${fmtInt(probe)}, batch 64, through recordRun.`,
-    `GFLOP/s: conv/depthwise/dense multiply-adds ×2 per input forward, ×3 per training input; the stock cpu backend does 1/${CPU_FRACTION} of the work, scaled up (extrapolated).`,
-  ];
+  );
+  print(
+    `GFLOP/s: conv/depthwise/dense multiply-adds ×2 per input forward, ×3 per training input; ` +
+      (cpuFraction > 0
+        ? `the stock cpu backend does 1/${cpuFraction} of the work, scaled up (extrapolated).`
+        : 'the stock cpu backend left out (--zoo-cpu-fraction 0).'),
+  );
   let resnet: ZooCaseResult | undefined;
   for (const [name, model] of Object.entries(ZOO_MODELS)) {
     const ours = await runCase(`zoo:${name}`);
-    const cpu = await runCase(`zoo:${name}:cpu`);
     if (name === 'resnet18') resnet = ours;
-    lines.push(
+    print(
       `${model.label} (${model.file}, ${model.data === 'cifar' ? '32×32×3 random CIFAR-format images' : '28×28×1 MNIST digits'}, ${fmt(ours.forwardFlopsPerInput / 1e6, 1)} MFLOP/input forward)`,
-      ...describeZooCase(ours, inputs).map((l) => '  ' + l),
-      ...describeZooCase(cpu, inputs).map((l) => '  ' + l),
+    );
+    for (const line of describeZooCase(ours, inputs)) print('  ' + line);
+    if (cpuFraction <= 0) continue;
+    const cpu = await runCase(`zoo:${name}:cpu`);
+    for (const line of describeZooCase(cpu, inputs)) print('  ' + line);
+    print(
       `  ${ours.backend} vs stock cpu: training ${fmt(cpu.trainSeconds / cpu.trainInputs / (ours.trainSeconds / ours.trainInputs), 1)}× faster, ` +
         `recording ${fmt(cpu.recordSeconds / cpu.probeInputs / (ours.recordSeconds / ours.probeInputs), 1)}× faster per input`,
     );
@@ -200,10 +220,10 @@ export async function benchZoo(
   const initial = (r.initialRecordSeconds / r.probeInputs) * ZOO_PROBE;
   const estimate = initial + GOAL.epochs * (trainPerEpoch + recordPerEpoch);
   const ok = estimate < GOAL.seconds;
-  lines.push(
+  print(
     `Goal: ResNet-18-style ${GOAL.epochs} epochs on ${fmtInt(GOAL.trainInputs)} inputs under ${GOAL.seconds / 60} minutes on 2 cores (this machine: ${cpus().length} cores). ` +
       `Extrapolated from ${fmtInt(r.trainInputs)} inputs on ${r.backend}: epoch 0 recording ${fmt(initial, 1)} s + ${GOAL.epochs} × (training ${fmt(trainPerEpoch, 1)} s + recording ${fmt(recordPerEpoch, 1)} s, probe ${ZOO_PROBE}) ` +
       `= ${fmt(estimate, 0)} s (extrapolated) — ${ok ? 'met' : 'GOAL MISSED'}`,
   );
-  return { lines, ok };
+  return { ok };
 }
