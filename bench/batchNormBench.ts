@@ -17,6 +17,7 @@ import { sampleWithoutReplacement } from '../src/analysis';
 import { loadMnist } from '../src/data/mnist';
 import { initBackend } from '../src/tfjs/backend';
 import { createModel as createFashionBn } from '../test/fixtures/models/fashionBn';
+import { forwardFlops } from './flops';
 
 const TRAIN_SIZE = 1_000;
 const BATCH_SIZE = 64;
@@ -86,22 +87,6 @@ async function trainOneEpoch(tf: typeof tfjs, model: tfjs.LayersModel, images: F
     model.dispose();
     tf.dispose([x, y]);
   }
-}
-
-/** Multiply-adds ×2 of the convolution and dense layers for one input. */
-export function forwardFlops(model: tfjs.LayersModel): number {
-  let flops = 0;
-  for (const layer of model.layers) {
-    const kind = layer.getClassName();
-    const out = layer.outputShape as number[];
-    const weights = layer.getWeights();
-    if (weights.length === 0) continue;
-    // A convolution's or dense layer's kernel holds one multiply-add per output position per entry.
-    const kernelSize = weights[0].size;
-    const positions = out.slice(1, -1).reduce((p, d) => p * d, 1);
-    if (['Conv2D', 'Conv1D', 'DepthwiseConv2D', 'Dense'].includes(kind)) flops += 2 * positions * kernelSize;
-  }
-  return flops;
 }
 
 // Run directly (`npx tsx bench/batchNormBench.ts`), print the report. Matching the script name

@@ -12,7 +12,7 @@
  *    against one extraction model per layer (bench/forwardBench.ts).
  */
 import { execFileSync, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -27,6 +27,8 @@ import {
 } from '../src/analysis';
 import { ComputePool } from '../src/compute/pool';
 import { loadMnist } from '../src/data/mnist';
+import { writeFakeCifar } from './fakeCifar';
+import type { ZooCaseResult } from './zooBench';
 
 interface CaseResult {
   seconds: number;
@@ -43,20 +45,8 @@ interface CaseResult {
   recordSeconds?: number;
   /** Printable lines of a case that reports itself. */
   text?: string[];
-}
-
-/** Random images in the official CIFAR-10 binary format (label byte + 3072 pixel bytes), so the real reader runs. */
-function writeFakeCifar(dir: string, count: number): string {
-  const folder = join(dir, 'cifar-10-batches-bin');
-  mkdirSync(folder, { recursive: true });
-  const random = seededRandom(5);
-  const bytes = new Uint8Array(count * 3073);
-  for (let i = 0; i < count; i++) {
-    bytes[i * 3073] = i % 10;
-    for (let p = 1; p < 3073; p++) bytes[i * 3073 + p] = Math.floor(random() * 256);
-  }
-  writeFileSync(join(folder, 'data_batch_1.bin'), bytes);
-  return folder;
+  /** A model-zoo case (`zoo:<model>` on the default backend, `zoo:<model>:cpu` on the stock CPU backend). */
+  zoo?: ZooCaseResult;
 }
 
 function mnistSubset(n: number): { data: Float64Array; d: number } {
@@ -91,7 +81,12 @@ function syntheticLayer(n: number, side: number, channels: number, seed: number)
 }
 
 async function runCase(name: string): Promise<CaseResult> {
-  const [kind, arg] = name.split(':');
+  const [kind, arg, variant] = name.split(':');
+  if (kind === 'zoo') {
+    const { runZooCase } = await import('./zooBench');
+    const zoo = await runZooCase(arg, variant === 'cpu' ? 'cpu' : 'auto', zooInputs(), zooCpuFraction() || 10);
+    return { seconds: zoo.totalSeconds, peakRssMB: zoo.peakRssMB, zoo };
+  }
   if (kind === 'inter' || kind === 'inter1') {
     const n = Number(arg);
     const { data, d } = mnistSubset(n);
@@ -184,9 +179,31 @@ async function runCase(name: string): Promise<CaseResult> {
   throw new Error(`unknown bench case ${name}`);
 }
 
+/** `--zoo-inputs N`: training inputs per model-zoo case (default 1,000). */
+function zooInputs(): number {
+  const at = process.argv.indexOf('--zoo-inputs');
+  if (at < 0) return 1_000;
+  const n = Number(process.argv[at + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--zoo-inputs takes a whole number of inputs ≥ 1, not ${process.argv[at + 1]}`);
+  return n;
+}
+
+/** `--zoo-cpu-fraction F`: the stock CPU backend does 1/F of the zoo's work (default 10; 0 leaves it out). */
+function zooCpuFraction(): number {
+  const at = process.argv.indexOf('--zoo-cpu-fraction');
+  if (at < 0) return 10;
+  const f = Number(process.argv[at + 1]);
+  if (!Number.isInteger(f) || f < 0)
+    throw new Error(`--zoo-cpu-fraction takes a whole number ≥ 0 (0: no CPU comparison), not ${process.argv[at + 1]}`);
+  return f;
+}
+
 function inChild(name: string): Promise<CaseResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = fork(__filename, ['--case', name], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(__filename, ['--case', name, '--zoo-inputs', String(zooInputs()), '--zoo-cpu-fraction', String(zooCpuFraction())], {
+      execArgv: ['--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     child.once('message', (m) => resolvePromise(m as CaseResult));
     child.once('exit', (code) => code !== 0 && reject(new Error(`bench case ${name} exited with ${code}`)));
   });
@@ -213,7 +230,29 @@ async function main(): Promise<void> {
   const caseArg = process.argv.indexOf('--case');
   if (caseArg > 0) {
     const r = await runCase(process.argv[caseArg + 1]);
-    process.send!(r);
+    // Run by hand (`node dist/bench.js --case zoo:resnet18`) there is no parent: print instead.
+    if (process.send) process.send(r);
+    else if (r.zoo) {
+      const { describeZooCase } = await import('./zooBench');
+      console.log(
+        `${r.zoo.model}: ${fmt(r.zoo.forwardFlopsPerInput / 1e6, 1)} MFLOP/input forward, recordRun ${fmt(r.zoo.totalSeconds, 1)} s in all`,
+      );
+      for (const line of describeZooCase(r.zoo, zooInputs())) console.log('  ' + line);
+    } else console.log(JSON.stringify(r, null, 2));
+    return;
+  }
+  if (process.argv.includes('--zoo')) {
+    // The model zoo takes minutes per model at the issue's 1,000 inputs: it runs alone, on request.
+    const inputs = zooInputs();
+    console.log(`CNN Slicer benchmark, model zoo — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores`);
+    const { benchZoo } = await import('./zooBench');
+    const zoo = await benchZoo(
+      inputs,
+      zooCpuFraction(),
+      async (name) => (await inChild(name)).zoo!,
+      (line) => console.log(line),
+    );
+    if (!zoo.ok) process.exitCode = 1;
     return;
   }
   const quick = process.argv.includes('--quick');
@@ -320,6 +359,9 @@ async function main(): Promise<void> {
       `  ${line.label.padEnd(96)} ${value}${line.goal ? `  (goal < ${line.goal} ${line.unit}${line.ok ? '' : ' — GOAL MISSED'})` : ''}`,
     );
   }
+  console.log(
+    '\nModel zoo (ResNet-18-style, MobileNetV2-style, BatchNormalization; minutes per model): not run; run it with `node dist/bench.js --zoo [--zoo-inputs N]`',
+  );
   rmSync(dir, { recursive: true, force: true });
   if (!existsSync(dir) && fails) process.exitCode = 1;
 }
