@@ -91,6 +91,8 @@ export async function runDemo(options: { k: number; seed: number; epochs?: numbe
     deconvolutionChannels: 16,
     datasetDiversity: true,
     theme: 'light',
+    // The demo's LeNet computes in seconds; a slow machine still gets the whole report.
+    maxSeconds: Number.POSITIVE_INFINITY,
   });
   out.write(
     `Report: ${report.out} (${(report.bytes / 1e6).toFixed(1)} MB, ${report.answers} answers, ${(report.ms / 1000).toFixed(1)} s) — open it in a browser.\n`,

@@ -77,6 +77,7 @@ describe('browser: runs without label measures (regression) and binary classifie
         deconvolutionChannels: 4,
         datasetDiversity: false,
         theme: 'light',
+        maxSeconds: Number.POSITIVE_INFINITY,
       });
     regressionReport = join(dir, 'regression.html');
     await report(regression, 'regression.html');

@@ -197,6 +197,7 @@ describe('building blocks: every common CNN layer records, answers every query k
           deconvolutionChannels: 1,
           datasetDiversity: false,
           theme: 'light',
+          maxSeconds: Number.POSITIVE_INFINITY,
         });
         assert.ok(statSync(out).size > 0);
         assert.ok(r.answers > 0);

@@ -132,7 +132,7 @@ describe('cnn-slicer report with several runs (the comparison report)', function
 
   it('still writes a single-run report exactly as before when given one run', function () {
     const out = path.join(dir, 'single.html');
-    const r = run('report', a.folder, '--out', out, '--epochs', '1', '--deconvolution-channels', '1');
+    const r = run('report', a.folder, '--out', out, '--epochs', '1', '--deconvolution-channels', '1', '--max-seconds', '86400');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^report: /);
     const data = embedded(out);

@@ -514,7 +514,7 @@ describe('cnn-slicer query and runs (dist/cli.js)', function () {
 
   it('writes a self-contained report: one file, strict CSP, every planned answer embedded', () => {
     const out = join(runs, 'r.html');
-    const r = run(['report', folder, '--out', out, '--epochs', '1', '--theme', 'dark']);
+    const r = run(['report', folder, '--out', out, '--epochs', '1', '--theme', 'dark', '--max-seconds', '86400']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^report: .*r\.html \(\d+\.\d MB, \d+ answers/);
     const html = readFileSync(out, 'utf8');
