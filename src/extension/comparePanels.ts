@@ -38,7 +38,8 @@ interface Entry {
 export class ComparePanels implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly disposables: vscode.Disposable[] = [];
-  private lastExportFolder?: vscode.Uri;
+  /** Where each run's last export went (by run folder), so its next one starts there: other runs keep their own `exports/`. */
+  private readonly lastExportFolders = new Map<string, vscode.Uri>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -297,8 +298,8 @@ export class ComparePanels implements vscode.Disposable {
     format: Parameters<typeof saveExport>[2],
     data: Uint8Array | string,
   ): Promise<void> {
-    const saved = await saveExport(this.lastExportFolder ?? defaultExportFolder(first), fileName, format, data);
-    if (saved) this.lastExportFolder = vscode.Uri.joinPath(saved, '..');
+    const saved = await saveExport(this.lastExportFolders.get(first.folder) ?? defaultExportFolder(first), fileName, format, data);
+    if (saved) this.lastExportFolders.set(first.folder, vscode.Uri.joinPath(saved, '..'));
   }
 
   private fail(what: string, error: unknown): void {

@@ -40,8 +40,8 @@ interface Entry {
 export class RunPanels implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly disposables: vscode.Disposable[] = [];
-  /** Where the last export went, so the next one starts there (this session only). */
-  private lastExportFolder?: vscode.Uri;
+  /** Where each run's last export went (by run folder), so its next one starts there: other runs keep their own `exports/`. */
+  private readonly lastExportFolders = new Map<string, vscode.Uri>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -406,8 +406,13 @@ export class RunPanels implements vscode.Disposable {
   }
 
   private async save(entry: Entry, fileName: string, format: ExportFormat, data: Uint8Array | string): Promise<void> {
-    const saved = await saveExport(this.lastExportFolder ?? defaultExportFolder(entry.record), fileName, format, data);
-    if (saved) this.lastExportFolder = vscode.Uri.joinPath(saved, '..');
+    const saved = await saveExport(
+      this.lastExportFolders.get(entry.record.folder) ?? defaultExportFolder(entry.record),
+      fileName,
+      format,
+      data,
+    );
+    if (saved) this.lastExportFolders.set(entry.record.folder, vscode.Uri.joinPath(saved, '..'));
   }
 
   private fail(what: string, error: unknown): void {
