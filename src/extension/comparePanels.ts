@@ -9,12 +9,11 @@ import { resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../run/store';
 import type { Query } from '../service/queries';
-import { webviewPage } from '../../webview/page';
 import type { Focus } from '../../webview/protocol';
 import { MAX_COMPARED_RUNS } from '../../webview/protocol';
 import { compareKey, compareOrder, comparedRunIdsOfState, comparePanelTitle, isRunOfModel } from './compareRuns';
 import type { Ctx } from './ctx';
-import { defaultExportFolder, nonce, saveExport, showNotice } from './panels';
+import { defaultExportFolder, panelPage, panelResourceRoots, saveExport, showNotice } from './panels';
 import { themeOfKind } from './runDisplay';
 import type { RunLabels } from './runLabels';
 import { WebviewBridge } from './webviewBridge';
@@ -100,7 +99,7 @@ export class ComparePanels implements vscode.Disposable {
       COMPARE_VIEW_TYPE,
       title,
       { viewColumn: column, preserveFocus: false },
-      { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: this.resourceRoots() },
+      { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: panelResourceRoots(this.ctx.extensionUri) },
     );
     this.attach(panel, ordered);
   }
@@ -133,7 +132,7 @@ export class ComparePanels implements vscode.Disposable {
       return;
     }
     panel.title = await this.title(ordered);
-    panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
+    panel.webview.options = { enableScripts: true, localResourceRoots: panelResourceRoots(this.ctx.extensionUri) };
     this.attach(panel, ordered);
   }
 
@@ -258,18 +257,7 @@ export class ComparePanels implements vscode.Disposable {
       }),
     );
     this.entries.set(key, entry);
-    webview.html = webviewPage({
-      title: panel.title,
-      nonce: nonce(),
-      cspSource: webview.cspSource,
-      script: { src: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js')).toString() },
-      style: { href: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css')).toString() },
-    });
-  }
-
-  private resourceRoots(): vscode.Uri[] {
-    const extensionUri = this.ctx.extensionUri;
-    return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
+    webview.html = panelPage(panel, extensionUri);
   }
 
   private async title(records: readonly RunRecord[]): Promise<string> {

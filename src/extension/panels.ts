@@ -102,7 +102,7 @@ export class RunPanels implements vscode.Disposable {
         enableScripts: true,
         // The views keep their state with setState, so a hidden panel need not hold its memory.
         retainContextWhenHidden: false,
-        localResourceRoots: this.resourceRoots(),
+        localResourceRoots: panelResourceRoots(this.ctx.extensionUri),
       },
     );
     this.attach(panel, record, focus);
@@ -183,7 +183,7 @@ export class RunPanels implements vscode.Disposable {
       return;
     }
     panel.title = title;
-    panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
+    panel.webview.options = { enableScripts: true, localResourceRoots: panelResourceRoots(this.ctx.extensionUri) };
     this.attach(panel, record);
   }
 
@@ -249,18 +249,7 @@ export class RunPanels implements vscode.Disposable {
       if (newest && entry.seenNewest === undefined) entry.seenNewest = newest.folder;
     });
     void this.rememberPanelRun(record.manifest.id, record.folder);
-    webview.html = webviewPage({
-      title: panel.title,
-      nonce: nonce(),
-      cspSource: webview.cspSource,
-      script: { src: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js')).toString() },
-      style: { href: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css')).toString() },
-    });
-  }
-
-  private resourceRoots(): vscode.Uri[] {
-    const extensionUri = this.ctx.extensionUri;
-    return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
+    webview.html = panelPage(panel, extensionUri);
   }
 
   private async title(record: RunRecord): Promise<string> {
@@ -459,6 +448,23 @@ export async function saveExport(
 }
 
 /** A fresh nonce per page load: the CSP lets only scripts carrying it run. */
+/** The folders a panel's page may load from: the bundle and the stylesheet, nothing else. */
+export function panelResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+  return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
+}
+
+/** The views' page for a panel: the built bundle and stylesheet under the page's CSP, with a fresh nonce. */
+export function panelPage(panel: vscode.WebviewPanel, extensionUri: vscode.Uri): string {
+  const { webview } = panel;
+  return webviewPage({
+    title: panel.title,
+    nonce: nonce(),
+    cspSource: webview.cspSource,
+    script: { src: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js')).toString() },
+    style: { href: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css')).toString() },
+  });
+}
+
 export function nonce(): string {
   return randomBytes(18).toString('base64');
 }
