@@ -100,6 +100,8 @@ describe('browser: the comparison panel in VS Code mode (real bridge, real servi
   it('shows both runs and reads each run’s per-layer values at the epoch picked', async () => {
     const h = await openPanel();
     const { page } = h;
+    // The legend draws once both runs' manifests have arrived from the host.
+    await page.waitForFunction(() => document.querySelectorAll('.run-legend [data-run]').length === 2, undefined, { timeout: 60_000 });
     const legend = await page.$$eval('.run-legend [data-run]', (els) => els.map((e) => e.textContent ?? ''));
     assert.equal(legend.length, 2);
     runs.forEach((r, i) => assert.ok(legend[i].includes(r.manifest.id), `the legend names ${r.manifest.id}`));

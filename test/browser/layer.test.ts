@@ -309,6 +309,12 @@ describe('browser: Layer view', function () {
       (await page.textContent('#panel-layer [data-pair="1-2"]')) ?? '',
       new RegExp(`${lc.bits!.toFixed(3).replace('.', '\\.')} bits`),
     );
+    // Each row says "computing…" until its answer (or the report's refusal) arrives.
+    for (const pair of ['2-3', '3-4', '4-5'])
+      await page.waitForFunction(
+        (sel) => !/computing/.test(document.querySelector(sel)?.textContent ?? ''),
+        `#panel-layer [data-pair="${pair}"]`,
+      );
     for (const pair of ['2-3', '3-4']) assert.match((await page.textContent(`#panel-layer [data-pair="${pair}"]`)) ?? '', /\d\.\d{3} bits/);
     assert.match((await page.textContent('#panel-layer [data-pair="4-5"]')) ?? '', /not in this report/);
     // Activating a row shows that pair's heatmap (conv2 × pool2: 16 × 16).
@@ -320,6 +326,8 @@ describe('browser: Layer view', function () {
     await page.selectOption('#panel-layer select[aria-label="Second layer of the pair to compare"]', '3');
     await page.click('#panel-layer button:text-is("Add pair")');
     await page.waitForSelector('#panel-layer [data-pair="1-3"]');
+    // The row says "computing…" until the report's answer (a refusal) arrives.
+    await page.waitForFunction(() => !/computing/.test(document.querySelector('#panel-layer [data-pair="1-3"]')?.textContent ?? ''));
     assert.match((await page.textContent('#panel-layer [data-pair="1-3"]')) ?? '', /not in this report/);
     await page.click('#panel-layer [data-pair="1-3"] .lc-remove');
     assert.equal(await page.$('#panel-layer [data-pair="1-3"]'), null);
