@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -148,6 +149,55 @@ describe('networkGraph query (issue 17): channel clusters per layer linked by ca
         assert.equal(e.code, 'epoch-not-recorded');
         return true;
       });
+    });
+  });
+
+  describe('cnn-slicer query <run> networkGraph (dist/cli.js)', () => {
+    let runs = '';
+    let folder = '';
+    const cli = resolve(__dirname, '../../dist/cli.js');
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'query', folder, 'networkGraph', ...args], { encoding: 'utf8' });
+    before(async () => {
+      const r = await recordTinyRun('cnn-slicer-network-cli-');
+      runs = r.runs;
+      folder = r.folder;
+    });
+    after(() => {
+      if (runs) rmSync(runs, { recursive: true, force: true });
+    });
+
+    it('prints the graph of an epoch with --clusters K per layer, only for the --layers listed', () => {
+      const r = run('--epoch', '1', '--clusters', '3', '--layers', '1,3');
+      assert.equal(r.status, 0, r.stderr);
+      const graph = JSON.parse(r.stdout) as Graph;
+      assert.equal(graph.epoch, 1);
+      assert.deepEqual(
+        graph.nodes.filter((n) => n.clustered).map((n) => n.layer),
+        [1, 3],
+      );
+      assert.deepEqual([...new Set(graph.clusters.map((c) => `${c.layer}:${c.cluster}`))], ['1:0', '1:1', '1:2', '3:0', '3:1', '3:2']);
+      assert.ok(graph.edges.length > 0 && graph.edges.every((e) => e.fromLayer === 1 && e.toLayer === 3));
+    });
+
+    it('exits 2 with one line naming the problem for bad input', () => {
+      for (const [args, text] of [
+        [['--epoch', '1', '--clusters', '0'], /"clusters" must be from 1 to 4096/],
+        [['--epoch', '1', '--clusters', 'many'], /--clusters must be a non-negative integer/],
+        [['--epoch', '1', '--layers', 'a,b'], /--layers must be a comma-separated list of integers/],
+        [['--epoch', '1', '--layers', '1,99'], /layer 99 is out of range/],
+        [['--epoch', '7'], /epoch 7 is not recorded/],
+        [[], /"epoch" must be a non-negative integer/],
+      ] as [string[], RegExp][]) {
+        const r = run(...args);
+        assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, text);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      }
+      const other = spawnSync(process.execPath, [cli, 'query', folder, 'interSample', '--layer', '1', '--epoch', '1', '--clusters', '2'], {
+        encoding: 'utf8',
+      });
+      assert.equal(other.status, 2);
+      assert.match(other.stderr, /--clusters and --layers apply to networkGraph/);
     });
   });
 
