@@ -7,7 +7,7 @@
  * ancestors, weighted by the mean channel capacity between their members — read from the capacity
  * matrices of those layer pairs, through the same answer cache as the `capacityMatrix` query.
  */
-import { channelProfiles, clusterChannels, defaultClusterCount } from '../../analysis';
+import { channelProfiles, clusterChannels, defaultClusterCount, InputSubset } from '../../analysis';
 import { CancelledError } from '../../compute/pool';
 import { answerKey } from '../answerKey';
 import { layerInputs } from '../networkTopology';
@@ -19,6 +19,15 @@ import type { Handler, QueryOf } from './handler';
 
 /** Edges kept per cluster and layer pair: its strongest outgoing and its strongest incoming ones. */
 export const EDGES_PER_CLUSTER = 3;
+
+/**
+ * Most probe inputs the edges' capacities are measured on: a larger probe set is drawn down to a
+ * class-balanced, seeded subset of about this many (the `capacityMatrix` query with a `perClass`
+ * subset), because the capacity matrices of every layer pair cost pairs of inputs (N²/2) times
+ * channel pairs, and on all of a 500-input probe they take tens of seconds where the graph should
+ * take a few. The clusters are always measured on every probe input.
+ */
+export const EDGE_INPUTS = 200;
 
 /** Probe inputs named per cluster as the ones it responds to most. */
 export const TOP_INPUTS = 4;
@@ -68,16 +77,29 @@ export const networkGraph: Handler<'networkGraph'> = async (q, ctx) => {
     });
   }
 
+  const edgeInputs = edgeSubset(probe.labels.length, classCount, q.seed ?? m.settings.seed);
   const pairs = clusteredLayers.flatMap((to) => nearestClusteredAncestors(to, nodes).map((from) => [from, to] as const));
   const edges: NetworkEdge[] = [];
   for (const [step, [from, to]] of pairs.entries()) {
     checkCancelled(ctx);
     ctx.control.onProgress?.(0.5 + (0.5 * step) / pairs.length, `network graph: capacity ${layers[from].name} → ${layers[to].name}`);
-    const matrix = await cachedCapacityMatrix({ kind: 'capacityMatrix', layerI: from, layerJ: to, epoch: q.epoch }, ctx);
+    const matrix = await cachedCapacityMatrix(
+      { kind: 'capacityMatrix', layerI: from, layerJ: to, epoch: q.epoch, ...(edgeInputs ? { x: edgeInputs } : {}) },
+      ctx,
+    );
     edges.push(...strongestEdges(from, membersOf.get(from)!, to, membersOf.get(to)!, matrix));
   }
   return { epoch: q.epoch, nodes, clusters, edges, classCount, inputCount: all.length };
 };
+
+/**
+ * The inputs the edges are measured on: all (undefined) when the probe set has at most
+ * {@link EDGE_INPUTS}, else ⌊EDGE_INPUTS / classes⌋ (at least 1) of each class drawn with `seed`.
+ */
+export function edgeSubset(probeSize: number, classCount: number, seed: number): InputSubset | undefined {
+  if (probeSize <= EDGE_INPUTS) return undefined;
+  return { kind: 'perClass', count: Math.max(1, Math.floor(EDGE_INPUTS / Math.max(1, classCount))), seed };
+}
 
 /** 'Add' → 'add', 'Concatenate' → 'concatenate': the merge as the view names it. */
 function mergeName(className: string): string {
