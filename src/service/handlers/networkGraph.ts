@@ -1,11 +1,12 @@
 /**
- * `networkGraph`: the network as CNNVis draws it (issue 17; docs/estimators.md "Channel clusters and the network graph"). The
- * model's layers as a DAG from the checkpoint's topology; the channels of each layer with channels
- * grouped by their mean activation per probe input (src/analysis/channelClusters.ts); per cluster
- * its channels' mean channel entropy, the probe inputs it responds to most and its mean activation
- * per class; and edges between the clusters of each clustered layer and its nearest clustered
- * ancestors, weighted by the mean channel capacity between their members — read from the capacity
- * matrices of those layer pairs, through the same answer cache as the `capacityMatrix` query.
+ * `networkGraph`: the network as CNNVis draws it (issue 17; the exact definitions are in
+ * docs/estimators.md "Channel clusters and the network graph"). The model's layers as a DAG from
+ * the checkpoint's topology; the channels of each layer with channels grouped by their mean
+ * activation per probe input (src/analysis/channelClusters.ts); per cluster its channels' mean
+ * channel entropy, the probe inputs it responds to most and its mean activation per class; and
+ * edges between the clusters of each clustered layer and its nearest clustered ancestors, weighted
+ * by the mean channel capacity between their members — read from the capacity matrices of those
+ * layer pairs, through the same answer cache as the `capacityMatrix` query.
  */
 import { channelProfiles, clusterChannels, defaultClusterCount, InputSubset } from '../../analysis';
 import { CancelledError } from '../../compute/pool';
@@ -27,7 +28,7 @@ export const EDGES_PER_CLUSTER = 3;
  * channel pairs, and on all of a 500-input probe they take tens of seconds where the graph should
  * take a few. The clusters are always measured on every probe input.
  */
-export const EDGE_INPUTS = 200;
+export const EDGE_INPUTS = 160;
 
 /** Probe inputs named per cluster as the ones it responds to most. */
 export const TOP_INPUTS = 4;
@@ -50,14 +51,18 @@ export const networkGraph: Handler<'networkGraph'> = async (q, ctx) => {
   const probe = ctx.probe();
   const all = ctx.subset(undefined);
   const classCount = ctx.classes();
+  const edgeInputs = edgeSubset(probe.labels.length, classCount, q.seed ?? m.settings.seed);
   const clusters: NetworkCluster[] = [];
+  const edges: NetworkEdge[] = [];
   /** Member channels of each cluster of each clustered layer. */
   const membersOf = new Map<number, number[][]>();
   const clusteredLayers = nodes.filter((n) => n.clustered).map((n) => n.layer);
-  // Ascending layers: each forward pass continues from the activations the previous one kept.
+  // Layer by layer, ascending: each forward pass continues from the activations the previous one
+  // kept, and a layer's edges are measured right after it is clustered, while its ancestors'
+  // activations are most likely still in memory (a ResNet's layers do not all fit at once).
   for (const [step, l] of clusteredLayers.entries()) {
     checkCancelled(ctx);
-    ctx.control.onProgress?.((0.5 * step) / clusteredLayers.length, `network graph: clustering ${layers[l].name}`);
+    ctx.control.onProgress?.(step / clusteredLayers.length, `network graph: clustering ${layers[l].name}`);
     const acts = await ctx.layerOutput(q.epoch, l, all);
     const profiles = channelProfiles(acts);
     const k = Math.min(q.clusters ?? defaultClusterCount(acts.channels), acts.channels);
@@ -75,19 +80,15 @@ export const networkGraph: Handler<'networkGraph'> = async (q, ctx) => {
         classMeans: classMeans(profile, probe.labels, classCount),
       });
     });
-  }
-
-  const edgeInputs = edgeSubset(probe.labels.length, classCount, q.seed ?? m.settings.seed);
-  const pairs = clusteredLayers.flatMap((to) => nearestClusteredAncestors(to, nodes).map((from) => [from, to] as const));
-  const edges: NetworkEdge[] = [];
-  for (const [step, [from, to]] of pairs.entries()) {
-    checkCancelled(ctx);
-    ctx.control.onProgress?.(0.5 + (0.5 * step) / pairs.length, `network graph: capacity ${layers[from].name} → ${layers[to].name}`);
-    const matrix = await cachedCapacityMatrix(
-      { kind: 'capacityMatrix', layerI: from, layerJ: to, epoch: q.epoch, ...(edgeInputs ? { x: edgeInputs } : {}) },
-      ctx,
-    );
-    edges.push(...strongestEdges(from, membersOf.get(from)!, to, membersOf.get(to)!, matrix));
+    for (const from of nearestClusteredAncestors(l, nodes)) {
+      checkCancelled(ctx);
+      ctx.control.onProgress?.((step + 0.5) / clusteredLayers.length, `network graph: capacity ${layers[from].name} → ${layers[l].name}`);
+      const matrix = await cachedCapacityMatrix(
+        { kind: 'capacityMatrix', layerI: from, layerJ: l, epoch: q.epoch, ...(edgeInputs ? { x: edgeInputs } : {}) },
+        ctx,
+      );
+      edges.push(...strongestEdges(from, membersOf.get(from)!, l, grouping.clusters, matrix));
+    }
   }
   return { epoch: q.epoch, nodes, clusters, edges, classCount, inputCount: all.length };
 };
