@@ -132,7 +132,9 @@ describe('browser: information view', function () {
     );
     const binnedCeilings = await page.$$eval(`${PLANE} .ip-ceiling`, (gs) => gs.map((g) => g.textContent));
     assert.deepEqual(binnedCeilings, [`log2 N = ${Math.log2(200).toFixed(2)}`, `H(Y) = ${binned.ceilings.ity!.toFixed(2)}`]);
-    await page.hover(`${PLANE} g.ip-trajectory[data-layer="1"] g.ip-point[data-saturated="true"]`);
+    // Every saturated point sits on the same corner (both ceilings), so the later layers' markers cover
+    // conv1's: its point is hovered by an event sent to it, as the pointer would.
+    await page.dispatchEvent(`${PLANE} g.ip-trajectory[data-layer="1"] g.ip-point[data-saturated="true"] >> nth=0`, 'mousemove');
     await page.waitForFunction(() => /saturated/.test(document.getElementById('tooltip')?.textContent ?? ''));
 
     // Exports: every point as a CSV row, the picture as PNG with its caption.
@@ -143,8 +145,9 @@ describe('browser: information view', function () {
     const png = await download(page, '#panel-information .information-plane-card .export-button:has-text("PNG")', null);
     assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
 
+    await page.dispatchEvent(`${PLANE} g.ip-trajectory[data-layer="1"] g.ip-point[data-saturated="true"] >> nth=0`, 'mouseleave');
+    await page.waitForSelector('#tooltip', { state: 'hidden' });
     await setTheme(page, 'dark');
-    await page.mouse.move(0, 0);
     await screenshot(page, 'information-dark');
     await setTheme(page, 'high-contrast');
     await screenshot(page, 'information-high-contrast');

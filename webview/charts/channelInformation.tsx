@@ -27,11 +27,15 @@ export function labelInformationScale(maxBits: number): (v: number) => string {
   return (v) => scale(v);
 }
 
-/** The top of the colour domain: the ceiling H(S) when known, else (or when exceeded) the largest value. */
+/**
+ * The top of the colour domain: the largest value of the answer. Not the ceiling H(S): single
+ * channels stay far below it (about a fifth on LeNet), and a domain up to it would paint every
+ * channel the same pale blue; the legend names the ceiling instead.
+ */
 export function heatmapMaxBits(a: ChannelLabelInformationAnswer): number {
   let max = 0;
   for (const row of a.bits) for (const v of row) if (v !== null && Number.isFinite(v) && v > max) max = v;
-  return Math.max(max, a.ceilingBits ?? 0);
+  return max;
 }
 
 interface Layout {

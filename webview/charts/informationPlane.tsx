@@ -257,7 +257,7 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
         );
       })}
       {!comparison && first !== undefined && last !== undefined && (
-        <EpochLegend x={width - M.right - 150} y={6} first={first} last={last} colour={colour} />
+        <EpochLegend x={M.left} y={4} first={first} last={last} colour={colour} />
       )}
     </svg>
   );

@@ -215,7 +215,7 @@ function ChannelInformationCard(props: { layer: number; layerName: string }): JS
               min={0}
               max={maxBits}
               label="I_pair(T_c;Y), bits"
-              note={`at most H(S) = ${fmtBits(current.ceilingBits)}`}
+              note={`(the largest value here; the ceiling H(S) = ${fmtBits(current.ceilingBits)})`}
             />
             <ChannelInformationHeatmap
               answer={current}
