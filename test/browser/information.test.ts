@@ -14,6 +14,7 @@ import type { ReportData } from '../../webview/data';
 import { decodeEntry } from '../../webview/reportCodec';
 import { shortLayerName } from '../../webview/layerLabel';
 import { redundancy } from '../../webview/charts/redundancy';
+import { runColour } from '../../webview/compare';
 import {
   browserFixture,
   closeChecked,
@@ -225,6 +226,33 @@ describe('browser: information view', function () {
     await page.waitForSelector('#panel-channel canvas.chart[data-channels][data-focused="5"]');
     assert.equal(await page.getAttribute('#tab-channel', 'aria-selected'), 'true');
     assert.equal(await page.inputValue('#panel-channel select[aria-label="Layer shown in the Channel view"]'), '1');
+    await closeChecked(page, problems);
+  });
+
+  it('overlays both runs’ information-plane trajectories in a comparison, one colour per run', async () => {
+    // The fixture's run twice under two ids: a comparison report's answers are keyed by run.
+    const data = await reportData();
+    const runOf = (id: string) => ({ runId: id, manifest: { ...data.manifest, id }, answers: data.answers, coverage: data.coverage });
+    const compared: ReportData = { ...data, answers: {}, runs: [runOf(`${data.runId}-a`), runOf(`${data.runId}-b`)] };
+    const file = writePage(join(tempDir('cnn-slicer-information-compare-'), 'compare.html'), { data: compared, title: 'compare' });
+    const { page, problems } = await openPage(browser(), file);
+    const plane = '.compare-information-plane svg.information-plane';
+    await page.waitForSelector(`${plane}[data-estimator="pairwise"]`);
+    const layers = data.manifest.layers.length - 1;
+    const runs = await page.$$eval(`${plane} g.ip-trajectory`, (gs) => gs.map((g) => g.getAttribute('data-run')));
+    assert.equal(runs.filter((r) => r === '0').length, layers);
+    assert.equal(runs.filter((r) => r === '1').length, layers);
+    // Each run's points in its colour, the same as the comparison legend's.
+    for (const r of [0, 1]) {
+      const fills = await page.$$eval(`${plane} g.ip-trajectory[data-run="${r}"] g.ip-point path`, (ps) => [
+        ...new Set(ps.map((p) => p.getAttribute('fill'))),
+      ]);
+      assert.deepEqual(fills, [runColour(r)]);
+    }
+    await page.click('.compare-information-plane button[data-estimator="binned"]');
+    await page.waitForSelector(`${plane}[data-estimator="binned"]`);
+    assert.match(await page.innerText('.compare-information-plane .ip-saturated-note'), /Saturated/);
+    await screenshot(page, 'information-compare');
     await closeChecked(page, problems);
   });
 
