@@ -10,6 +10,7 @@ export * from './distances';
 export * from './interSample';
 export * from './intraSample';
 export * from './labels';
+export * from './labelInformation';
 export * from './layout';
 export * from './npy';
 export * from './shannon';

@@ -8,6 +8,7 @@ import { argmaxRows, channelEntropies, confusionMatrix, labelEntropies, layerAct
 import { ComputePool } from '../compute/pool';
 import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../run/format';
 import { forwardLayers } from '../tfjs/forward';
+import { labelInformationInputs, measureLabelInformation } from './labelInformation';
 
 export interface MeasureContext {
   tf: typeof tfType;
@@ -21,13 +22,13 @@ export interface MeasureContext {
   /** Class scores `[n, classes]` from the last layer's values when they are not that already (src/recorder/outputs.ts). */
   classScores?: (finalOutput: Float32Array) => Float32Array;
   pool: ComputePool;
-  /** Accumulated per epoch: forward passes, channel entropies, inter-sample entropies (ms). */
-  timings: { forward: number; channels: number; inter: number };
+  /** Accumulated per epoch: forward passes, channel entropies, inter-sample entropies, label information (ms). */
+  timings: { forward: number; channels: number; inter: number; labels?: number };
 }
 
 /** Every summary of one epoch: label entropies on the probe set and per-layer entropies (paper 5.2–5.4). */
 export async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetrics: LayerEpochMetrics | undefined): Promise<EpochMetrics> {
-  ctx.timings = { forward: 0, channels: 0, inter: 0 };
+  ctx.timings = { forward: 0, channels: 0, inter: 0, labels: 0 };
   const n = ctx.probeLabels.length;
   const layerMetrics: LayerEpochMetrics[] = [
     inputMetrics ?? (await measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs)),
@@ -93,6 +94,12 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
   const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const dead = deadChannels(layer);
   ctx.timings.channels += performance.now() - t1;
+  const t2 = performance.now();
+  const labelInformation = measureLabelInformation(
+    layer,
+    labelInformationInputs({ ...ctx, inputShape: ctx.layers[0].outputShape, bins: ctx.settings.bins }),
+  );
+  ctx.timings.labels = (ctx.timings.labels ?? 0) + performance.now() - t2;
   const [all, ...classes] = await inter;
   return {
     layer: index,
@@ -102,6 +109,7 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
     channelBitsPerClass: (entropies.perClass ?? []).map((row) => row.map(orNull)),
     deadChannels: dead,
     nonFiniteCount: entropies.nonFiniteCount,
+    ...labelInformation,
   };
 }
 

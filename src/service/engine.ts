@@ -9,6 +9,7 @@
  * loaded as models), activations.ts (activations kept across queries), splitForward.ts (forward
  * passes on two threads), queryContext.ts (what a handler works with), handlers/ (one per kind).
  */
+import { DEFAULT_PLANE_BINS } from '../analysis/labelInformation';
 import { AnswerCache } from '../run/cache';
 import { CancelledError, ComputePool } from '../compute/pool';
 import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
@@ -62,6 +63,8 @@ const CACHED: ReadonlySet<QueryKind> = new Set([
   'layerCapacity',
   'channelPair',
   'deconvolution',
+  'channelLabelInformation',
+  'informationPlane',
 ]);
 
 export class AnalysisEngine {
@@ -168,5 +171,8 @@ function withDefaults(run: RunState, q: Query): Query {
   const bins = run.record.manifest.settings.bins;
   if ('bins' in q || q.kind === 'capacityMatrix' || q.kind === 'layerCapacity' || q.kind === 'channelPair')
     return { ...q, bins: (q as { bins?: number }).bins ?? bins };
+  // The binning estimator's default is its own (30 bins, estimators.md), not the run's.
+  if (q.kind === 'channelLabelInformation' || q.kind === 'informationPlane')
+    return { ...q, bins: q.kind === 'informationPlane' && q.estimator === 'binned' ? DEFAULT_PLANE_BINS : bins };
   return q;
 }

@@ -32,7 +32,10 @@ export type Query =
       x?: InputSubset;
       bins?: number;
     }
-  | { kind: 'deconvolution'; layer: number; channel: number; epoch: number; x: InputSubset };
+  | { kind: 'deconvolution'; layer: number; channel: number; epoch: number; x: InputSubset }
+  // Mutual information with the labels and the information plane (issue 16).
+  | { kind: 'channelLabelInformation'; layer: number; epochs?: number[]; x?: InputSubset; bins?: number }
+  | { kind: 'informationPlane'; estimator: 'pairwise' | 'binned'; x?: InputSubset; bins?: number };
 
 export type QueryKind = Query['kind'];
 
@@ -193,6 +196,41 @@ export interface DeconvolutionAnswer {
   max: number;
 }
 
+// Mutual information with the labels and the information plane (issue 16; estimators.md).
+
+export interface ChannelLabelInformationAnswer {
+  layer: number;
+  /** The recorded epochs measured, ascending (default: every recorded epoch). */
+  epochs: number[];
+  /** `[epoch index][channel]`: I_pair(T_c; Y) in bits; null where undefined. */
+  bits: Bits[][];
+  /** H(S) of the input set: the most I_pair can be (null when undefined). */
+  ceilingBits: Bits;
+  /** Channels below 0.01 bit at the last of `epochs`, ascending. */
+  uninformative: number[];
+  inputCount: number;
+}
+
+export interface InformationPlanePoint {
+  epoch: number;
+  /** I(X; T), bits (pairwise: layer-level capacity between layer 0 and T; binned: H(T)). */
+  ixt: Bits;
+  /** I(T; Y), bits. */
+  ity: Bits;
+  /** Binned estimator only: every symbol distinct, so the point sits at its ceilings. Always false for pairwise. */
+  saturated: boolean;
+}
+
+export interface InformationPlaneAnswer {
+  estimator: 'pairwise' | 'binned';
+  epochs: number[];
+  /** One trajectory per layer (every layer but the input layer 0), in layer order. */
+  layers: { layer: number; points: InformationPlanePoint[] }[];
+  /** Axis ceilings: binned ixt = log2 N, ity = H(Y); pairwise ixt = the capacity ceiling, ity = H(S). */
+  ceilings: { ixt: Bits; ity: Bits };
+  inputCount: number;
+}
+
 export interface AnswerOf {
   run: RunAnswer;
   training: TrainingAnswer;
@@ -207,6 +245,8 @@ export interface AnswerOf {
   layerCapacity: LayerCapacityAnswer;
   channelPair: ChannelPairAnswer;
   deconvolution: DeconvolutionAnswer;
+  channelLabelInformation: ChannelLabelInformationAnswer;
+  informationPlane: InformationPlaneAnswer;
 }
 
 export type Answer = AnswerOf[QueryKind];
@@ -248,6 +288,8 @@ const KINDS: readonly QueryKind[] = [
   'layerCapacity',
   'channelPair',
   'deconvolution',
+  'channelLabelInformation',
+  'informationPlane',
 ];
 
 export const QUERY_KINDS = KINDS;
@@ -351,6 +393,14 @@ export function parseQuery(v: unknown): Query {
       });
     case 'deconvolution':
       return { kind, layer: int(v, 'layer')!, channel: int(v, 'channel')!, epoch: int(v, 'epoch')!, x: x(true)! };
+    case 'channelLabelInformation': {
+      const epochs = intList(v, 'epochs', true, 10000);
+      if (epochs && epochs.length === 0) throw bad('"epochs" must name at least one epoch (leave it out for every recorded epoch)');
+      return opt({ kind, layer: int(v, 'layer')!, epochs, x: x(false), bins: bins() });
+    }
+    case 'informationPlane':
+      if (v.estimator !== 'pairwise' && v.estimator !== 'binned') throw bad('"estimator" must be "pairwise" or "binned"');
+      return opt({ kind, estimator: v.estimator, x: x(false), bins: bins() });
   }
 }
 

@@ -13,6 +13,8 @@ import { layerCapacity } from './layerCapacity';
 import { run } from './run';
 import { smallMultiples } from './smallMultiples';
 import { training } from './training';
+import { channelLabelInformation } from './channelLabelInformation';
+import { informationPlane } from './informationPlane';
 
 export const HANDLERS: HandlerTable = {
   run,
@@ -28,6 +30,8 @@ export const HANDLERS: HandlerTable = {
   layerCapacity,
   channelPair,
   deconvolution,
+  channelLabelInformation,
+  informationPlane,
 };
 
 export type { Handler, HandlerTable, QueryOf } from './handler';
