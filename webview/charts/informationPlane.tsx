@@ -159,6 +159,20 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
         </div>
       </div>,
     );
+  // Labels beside each trajectory's last point, stacked downwards where points coincide (every
+  // saturated trajectory ends on the same corner), so each layer stays named.
+  const labelAt = new Map<string, { x: number; y: number }>();
+  const placed: { x: number; y: number }[] = [];
+  for (const t of props.trajectories) {
+    const ends = t.points.filter(defined);
+    const end = ends[ends.length - 1];
+    if (!end) continue;
+    const lx = x(end.ixt as number) + 7;
+    let ly = y(end.ity as number) - 7;
+    while (placed.some((p) => Math.abs(p.x - lx) < 48 && Math.abs(p.y - ly) < 11)) ly += 12;
+    placed.push({ x: lx, y: ly });
+    labelAt.set(t.key, { x: lx, y: ly });
+  }
   const first = props.epochs[0];
   const last = props.epochs[props.epochs.length - 1];
   return (
@@ -248,8 +262,8 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
                 </g>
               );
             })}
-            {end && (
-              <text class="ip-label" x={x(end.ixt as number) + 7} y={y(end.ity as number) - 7}>
+            {end && labelAt.has(t.key) && (
+              <text class="ip-label" x={labelAt.get(t.key)!.x} y={labelAt.get(t.key)!.y}>
                 {t.label}
               </text>
             )}
