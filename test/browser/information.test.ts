@@ -229,6 +229,37 @@ describe('browser: information view', function () {
     await closeChecked(page, problems);
   });
 
+  it('draws a wide layer’s channel heatmap on one canvas, still hovered cell by cell', async () => {
+    // conv1's answer widened to 1,600 channels (its 8 real ones repeated): past 4,096 cells the SVG gives way to a canvas.
+    const data = await reportData();
+    const key = canonicalQuery({ kind: 'channelLabelInformation', layer: 1 });
+    const decoded = await decodeEntry(data.answers[key]);
+    assert.ok('answer' in decoded);
+    const answer = decoded.answer as ChannelLabelInformationAnswer;
+    answer.bits = answer.bits.map((row) => Array.from({ length: 1600 }, (_, c) => row[c % row.length]));
+    answer.uninformative = [];
+    data.answers[key] = { answer };
+    const file = writePage(join(tempDir('cnn-slicer-information-wide-'), 'wide.html'), { data, title: 'wide' });
+    const { page, problems } = await openPage(browser(), file);
+    await openView(page, 'information');
+    const canvas = `#panel-information canvas.ci-heatmap[data-channels="1600"]`;
+    await page.waitForSelector(canvas);
+    assert.equal(await page.$$eval('#panel-information svg.ci-heatmap', (s) => s.length), 0);
+    const colours = await page.$eval(canvas, (c) => {
+      const el = c as HTMLCanvasElement;
+      const d = el.getContext('2d')!.getImageData(0, 0, el.width, el.height).data;
+      const seen = new Set<number>();
+      for (let p = 0; p < d.length && seen.size < 20; p += 4) seen.add((d[p] << 16) | (d[p + 1] << 8) | d[p + 2]);
+      return seen.size;
+    });
+    assert.ok(colours > 5, 'the canvas is not blank');
+    // The first cell of the first epoch: the left edge of the cells is 40 px in, their top 26 px down.
+    const box = (await page.$(canvas))!;
+    await box.hover({ position: { x: 42, y: 26.5 } });
+    await page.waitForFunction(() => /conv1 #0 · epoch 0/.test(document.getElementById('tooltip')?.textContent ?? ''));
+    await closeChecked(page, problems);
+  });
+
   it('overlays both runs’ information-plane trajectories in a comparison, one colour per run', async () => {
     // The fixture's run twice under two ids: a comparison report's answers are keyed by run.
     const data = await reportData();
