@@ -43,6 +43,8 @@ interface CaseResult {
   distanceGflops?: number;
   trainMs?: number;
   recordMs?: number;
+  /** Of the recording, the label information (both estimators, every layer). */
+  labelsMs?: number;
   backend?: string;
   /** Service query timings (the `service` case). */
   lines?: { label: string; ms: number; goalMs: number }[];
@@ -183,6 +185,7 @@ async function runCase(name: string): Promise<CaseResult> {
         value: last.timingsMs.record / last.timingsMs.train,
         trainMs: last.timingsMs.train,
         recordMs: last.timingsMs.record,
+        labelsMs: last.timingsMs.labels,
         backend: r.manifest.backend.name,
       };
     } finally {
@@ -355,6 +358,11 @@ async function main(): Promise<void> {
       `→ recording overhead ${fmt((lenet.value as number) * 100, 0)}% of the epoch (goal ≤ 25%${overheadOk ? '' : ' — GOAL MISSED'}) on ${lenet.backend}` +
       (lenets.length > 1 ? `; median of ${lenets.map((l) => fmt((l.value as number) * 100, 0) + '%').join(', ')}` : ''),
   );
+  if (lenet.labelsMs !== undefined)
+    console.log(
+      `  of the recording, label information (pairwise and binned, every layer): ${fmt(lenet.labelsMs / 1000)} s ` +
+        `(${fmt((lenet.labelsMs / lenet.trainMs!) * 100, 0)}% of the epoch's training)`,
+    );
   if (!quick) {
     const cifar = await inChild('record-cifar');
     console.log(
