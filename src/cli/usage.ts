@@ -162,7 +162,8 @@ Lists the runs in a runs folder (default .cnnslicer/runs) with status, model, da
    inter-sample entropy of the whole dataset made of 100, 500 and all digits of every class, beside
    the paper's values, then the same draws class by class.
 2. Records examples/mnist-lenet.ts on MNIST and prints, per layer, the inter-sample entropy, mean
-   channel entropy and dead channels at the first and last epoch.
+   channel entropy and dead channels at the first and last epoch, then where each layer sits on
+   the information plane (pairwise and binned I(X;T), I(T;Y)) at those epochs.
   --k K        neighbourhood size (default 1000)
   --seed S     seed of the subsets, split and weights (default 1)
   --epochs N   training epochs (default 3)
