@@ -8,7 +8,7 @@
  *    `I(T; Y) = H(T) - Σ_c p_c H(T | Y = c)`, saturated when every symbol is distinct.
  * The pair distances and their bins are the channel capacity's own (capacity.ts `distanceCodes`).
  */
-import { binOf, checkBins, DEFAULT_BINS, finiteRange } from './binning';
+import { binCodes, binOf, checkBins, DEFAULT_BINS, finiteRange } from './binning';
 import { distanceCodes, DistanceCodes } from './capacity';
 import type { KernelKind } from './distances';
 import { checkLabels } from './intraSample';
@@ -75,6 +75,29 @@ export function pairwiseInformationFromCodes(codes: DistanceCodes, labels: SameL
  */
 export function wholeLayerDistanceCodes(layer: LayerActivations, bins = DEFAULT_BINS, kernel?: KernelKind): DistanceCodes {
   return distanceCodes(layer.data, layer.count, layer.units * layer.channels, bins, kernel);
+}
+
+/**
+ * The binned pair distances of a full symmetric `n × n` distance matrix (e.g. the one the
+ * inter-sample entropy already computed for the same samples): the upper triangle in condensed
+ * order, binned as `distanceCodes` bins, so equal distances give equal codes.
+ */
+export function distanceCodesFromMatrix(matrix: Float64Array, n: number, bins = DEFAULT_BINS, nonFiniteCount = 0): DistanceCodes {
+  checkBins(bins);
+  if (matrix.length !== n * n) throw new RangeError(`a distance matrix of ${n} samples needs ${n * n} values, got ${matrix.length}`);
+  const pairs = (n * (n - 1)) / 2;
+  const condensed = new Float64Array(pairs);
+  for (let m = 0, p = 0; m < n; m++) {
+    condensed.set(matrix.subarray(m * n + m + 1, m * n + n), p);
+    p += n - m - 1;
+  }
+  const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
+  const counts = new Float64Array(bins);
+  if (pairs > 0) {
+    binCodes(condensed, codes, bins);
+    for (let p = 0; p < pairs; p++) counts[codes[p]]++;
+  }
+  return { n, bins, codes, entropyBits: pairs > 0 ? shannonEntropyBits(counts) : undefined, nonFiniteCount };
 }
 
 /**

@@ -188,7 +188,15 @@ export class ComputePool {
     n: number,
     d: number,
     subsets: (readonly number[] | 'all')[],
-    options: { k?: number; signal?: AbortSignal } = {},
+    options: {
+      k?: number;
+      signal?: AbortSignal;
+      /**
+       * Receives the full `n × n` distance matrix of all samples once the workers have computed it
+       * (only then: not when the work runs inline), for a caller that needs the same distances.
+       */
+      onDistances?: (matrix: Float64Array) => void;
+    } = {},
   ): Promise<InterSampleResult[]> {
     const k = options.k ?? DEFAULT_K;
     neighbourCount(n, k);
@@ -211,6 +219,7 @@ export class ComputePool {
     let t = 0;
     for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) for (let j0 = i0; j0 < n; j0 += BLOCK_ROWS) tiles[t++ % W].push(i0, j0);
     await Promise.all(tiles.map((list, w) => this.run(w, distanceTiles, { samples, matrix, tiles: list }, options.signal)));
+    options.onDistances?.(new Float64Array(matrix));
     const results: InterSampleResult[] = [];
     for (const s of subsets) {
       const m = s === 'all' ? n : s.length;

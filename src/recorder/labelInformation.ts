@@ -30,10 +30,18 @@ export interface LabelInformationInputs {
   bins: number;
 }
 
-/** The information-plane summaries of `layer` (all probe inputs, in probe order). */
-export function measureLabelInformation(layer: LayerActivations, inputs: LabelInformationInputs): LabelInformationMetrics {
+/**
+ * The information-plane summaries of `layer` (all probe inputs, in probe order). `codes` are the
+ * layer's binned pair distances when already known (from the inter-sample entropy's distance
+ * matrix); without them the distances are computed here.
+ */
+export function measureLabelInformation(
+  layer: LayerActivations,
+  inputs: LabelInformationInputs,
+  known?: DistanceCodes,
+): LabelInformationMetrics {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
-  const codes = wholeLayerDistanceCodes(layer, inputs.bins);
+  const codes = known ?? wholeLayerDistanceCodes(layer, inputs.bins);
   const binned = binnedInformation(layer, inputs.labels, DEFAULT_PLANE_BINS);
   return {
     labelInformationBits: orNull(pairwiseInformationFromCodes(codes, inputs.same)),

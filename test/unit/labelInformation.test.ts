@@ -3,6 +3,10 @@ import {
   binnedInformation,
   channelLabelInformation,
   channelMatrix,
+  distanceCodes,
+  distanceCodesFromMatrix,
+  DistanceKernel,
+  distanceMatrix,
   layerActivations,
   layerDistanceCodes,
   pairwiseInformationFromCodes,
@@ -86,6 +90,20 @@ describe('mutual information with the labels: pairwise estimator', () => {
   it('rejects labels that do not match the inputs', () => {
     assert.throws(() => pairwiseLabelInformation(layerActivations([3, 1], [1, 2, 3]), [0, 1]), RangeError);
     assert.throws(() => pairwiseLabelInformation(layerActivations([2, 1], [1, 2]), [0, 1], 1), RangeError);
+  });
+});
+
+describe('distance codes from a distance matrix already computed', () => {
+  it('are exactly the codes of the pair distances computed anew (the recorder reuses the inter-sample matrix)', () => {
+    const n = 70;
+    const x = Float32Array.from({ length: n * 13 }, r);
+    const kernel = new DistanceKernel(x, n, 13);
+    const fromMatrix = distanceCodesFromMatrix(distanceMatrix(kernel), n, 32);
+    kernel.dispose();
+    const direct = distanceCodes(x, n, 13, 32);
+    assert.deepEqual(fromMatrix.codes, direct.codes);
+    assert.equal(fromMatrix.entropyBits, direct.entropyBits);
+    assert.throws(() => distanceCodesFromMatrix(new Float64Array(5), 2), RangeError);
   });
 });
 
