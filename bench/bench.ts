@@ -8,12 +8,14 @@
  *    straightforward vectorised numpy/OpenBLAS implementation of the same definition
  *    (bench/reference_numpy.py) when python3 with numpy is available; goal: faster at N = 5,000;
  *  - a capacity matrix of 32 × 64 channels of 16×16 maps over N = 500 inputs, all cores against one;
+ *  - per-channel label information I_pair(T_c; Y) of a 64-channel layer of 16×16 maps over N = 500
+ *    inputs, cold (fresh process and pool); goal: under 1 s;
  *  - one probe pass (200 inputs, every layer) of the ResNet-18 example, one pass over the graph
  *    against one extraction model per layer (bench/forwardBench.ts).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   capacityMatrix,
@@ -21,6 +23,8 @@ import {
   interSampleEntropy,
   layerActivations,
   npyFromFloat32,
+  pairwiseInformationFromCodes,
+  sameLabelPairs,
   sampleWithoutReplacement,
   seededRandom,
   serializeNpy,
@@ -39,10 +43,14 @@ interface CaseResult {
   distanceGflops?: number;
   trainMs?: number;
   recordMs?: number;
+  /** Of the recording, the label information (both estimators, every layer). */
+  labelsMs?: number;
   backend?: string;
   /** Service query timings (the `service` case). */
   lines?: { label: string; ms: number; goalMs: number }[];
   recordSeconds?: number;
+  /** CPU time of every thread of the case's process during the timing (the machine's load does not inflate it). */
+  cpuSeconds?: number;
   /** Printable lines of a case that reports itself. */
   text?: string[];
   /** A model-zoo case (`zoo:<model>` on the default backend, `zoo:<model>:cpu` on the stock CPU backend). */
@@ -132,6 +140,27 @@ async function runCase(name: string): Promise<CaseResult> {
       gflops: (96 * pairs * 256 * 2) / seconds / 1e9,
     };
   }
+  if (kind === 'labelinfo') {
+    // Cold: a fresh process and a fresh pool (its threads start inside the timing), nothing cached.
+    const layer = syntheticLayer(500, 16, 64, 3);
+    const random = seededRandom(4);
+    const labels = Int32Array.from({ length: 500 }, () => Math.floor(random() * 10));
+    const t = performance.now();
+    const cpu = process.cpuUsage();
+    const pool = new ComputePool();
+    const same = sameLabelPairs(labels);
+    const codes = await pool.layerDistanceCodes(layer, { bins: 32 });
+    const bits = codes.map((c) => pairwiseInformationFromCodes(c, same));
+    const seconds = (performance.now() - t) / 1000;
+    const used = process.cpuUsage(cpu);
+    pool.close();
+    return {
+      seconds,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+      value: bits[0] ?? null,
+    };
+  }
   if (kind === 'record-lenet' || kind === 'record-cifar') {
     const { recordRun } = await import('../src/recorder/record');
     const runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-runs-'));
@@ -156,6 +185,7 @@ async function runCase(name: string): Promise<CaseResult> {
         value: last.timingsMs.record / last.timingsMs.train,
         trainMs: last.timingsMs.train,
         recordMs: last.timingsMs.record,
+        labelsMs: last.timingsMs.labels,
         backend: r.manifest.backend.name,
       };
     } finally {
@@ -290,6 +320,17 @@ async function main(): Promise<void> {
   console.log(
     `  one core:  ${fmt(cap1.seconds)} s, ${fmt(cap1.peakRssMB, 0)} MB — speed-up ${fmt(cap1.seconds / cap.seconds)}×, same answer: ${cap.value === cap1.value}`,
   );
+  console.log('\nMutual information with the labels (pairwise estimator, 32 bins, 10 classes)');
+  const labelInfo = await inChild('labelinfo');
+  const labelInfoMs = labelInfo.seconds * 1000;
+  if (labelInfoMs >= 1000) fails++;
+  console.log(
+    `  ${'per-channel label information, 64-channel layer, 500 inputs, cold'.padEnd(96)} ${fmt(labelInfoMs, 0).padStart(6)} ms` +
+      `  (goal < 1000 ms${labelInfoMs < 1000 ? '' : ' — GOAL MISSED'})`,
+  );
+  console.log(
+    `  CPU time of all threads ${fmt(labelInfo.cpuSeconds! * 1000, 0)} ms; load average ${fmt(loadavg()[0], 1)} on ${cpus().length} cores`,
+  );
   if (!quick) {
     console.log(
       '\nTraining one epoch of a LeNet-like model (5,000 inputs, batch 64): WASM with our gradient kernels vs the stock CPU backend',
@@ -317,6 +358,11 @@ async function main(): Promise<void> {
       `→ recording overhead ${fmt((lenet.value as number) * 100, 0)}% of the epoch (goal ≤ 25%${overheadOk ? '' : ' — GOAL MISSED'}) on ${lenet.backend}` +
       (lenets.length > 1 ? `; median of ${lenets.map((l) => fmt((l.value as number) * 100, 0) + '%').join(', ')}` : ''),
   );
+  if (lenet.labelsMs !== undefined)
+    console.log(
+      `  of the recording, label information (pairwise and binned, every layer): ${fmt(lenet.labelsMs / 1000)} s ` +
+        `(${fmt((lenet.labelsMs / lenet.trainMs!) * 100, 0)}% of the epoch's training)`,
+    );
   if (!quick) {
     const cifar = await inChild('record-cifar');
     console.log(

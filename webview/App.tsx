@@ -13,6 +13,7 @@ import { LayerView } from './views/LayerView';
 import { QueryView } from './views/QueryView';
 import { TrainingView } from './views/TrainingView';
 import { CompareView } from './views/CompareView';
+import { InformationView } from './views/InformationView';
 import type { CompareRun } from './views/CompareView';
 
 const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [
@@ -20,6 +21,7 @@ const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [
   { id: 'training', title: 'Training performance', view: TrainingView },
   { id: 'layer', title: 'Layer', view: LayerView },
   { id: 'channel', title: 'Channel', view: ChannelView },
+  { id: 'information', title: 'Information', view: InformationView },
 ];
 
 export function App(props: {
@@ -185,7 +187,7 @@ function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean
         <vscode-checkbox
           checked={props.all}
           onChange={(e: Event) => props.setAll((e.target as HTMLInputElement).checked)}
-          aria-label="Show all four views at once"
+          aria-label="Show all five views at once"
         >
           All views
         </vscode-checkbox>

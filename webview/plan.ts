@@ -195,6 +195,7 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
       for (let c = 0; c < Math.min(l.channels, o.deconvolutionChannels); c++) add('channel', queries.deconvolution(l.index, c, last));
     }
   }
+  for (const step of informationPlan(manifest)) add(step.view, step.query);
   return plan;
 }
 
@@ -245,6 +246,7 @@ export function comparePlan(manifest: RunManifest, all: RunManifest[]): { view: 
     plan.push({ view: 'query', query: queries.interSample(l.index, epoch, subset) });
     if (l.index > 0) plan.push({ view: 'channel', query: queries.channelEntropies(l.index, epoch, subset) });
   }
+  plan.push(...compareInformationPlan());
   return plan;
 }
 
@@ -255,3 +257,64 @@ export const compareQueries = {
     source: 'probe',
   }),
 };
+
+// ---------------------------------------------------------------------------------------------
+// The Information view (issue 16): mutual information with the labels and the information plane.
+
+/** The two estimators of the information plane (docs/estimators.md), in the order the view offers them. */
+export const INFORMATION_ESTIMATORS = ['pairwise', 'binned'] as const;
+export type InformationEstimator = (typeof INFORMATION_ESTIMATORS)[number];
+
+export const informationQueries = {
+  /** Every layer's (I(X;T), I(T;Y)) over the recorded epochs, for one estimator. */
+  plane: (estimator: InformationEstimator, x: InputSubset): QueryOf<'informationPlane'> => ({
+    kind: 'informationPlane',
+    estimator,
+    ...withSubset(x),
+  }),
+  /** I_pair(T_c; Y) of every channel of a layer at every recorded epoch: the channel × epoch heatmap. */
+  channels: (layer: number, x: InputSubset): QueryOf<'channelLabelInformation'> => ({
+    kind: 'channelLabelInformation',
+    layer,
+    ...withSubset(x),
+  }),
+  /** Redundancy: the capacity matrix of a layer with itself (duplicate filters form blocks). */
+  redundancy: (layer: number, epoch: number, x: InputSubset): QueryOf<'capacityMatrix'> => queries.capacityMatrix(layer, layer, epoch, x),
+};
+
+/** The layers whose channels the Information view compares: every layer after the input with several channels. */
+export function informationLayers(manifest: RunManifest): number[] {
+  return manifest.layers.filter((l) => l.index > 0 && l.channels > 1).map((l) => l.index);
+}
+
+/** Most layers whose redundancy matrix a report precomputes (at the last epoch): a deep model's would not fit. */
+export const REPORT_REDUNDANCY_LAYERS = 12;
+
+/**
+ * The Information view's answers in a report: the plane for both estimators, the channel heatmap of
+ * every multi-channel layer, and the redundancy matrix of up to REPORT_REDUNDANCY_LAYERS of them
+ * (spread over the depth) at the last epoch, which the view opens on.
+ */
+export function informationPlan(manifest: RunManifest): { view: ViewId; query: Query }[] {
+  const all: InputSubset = { kind: 'all' };
+  const plan: { view: ViewId; query: Query }[] = INFORMATION_ESTIMATORS.map((e) => ({
+    view: 'information' as const,
+    query: informationQueries.plane(e, all),
+  }));
+  const layers = informationLayers(manifest);
+  for (const l of layers) plan.push({ view: 'information', query: informationQueries.channels(l, all) });
+  const last = manifest.epochs[manifest.epochs.length - 1];
+  if (last !== undefined) {
+    const spread = spreadEpochs(
+      layers.map((_, k) => k),
+      REPORT_REDUNDANCY_LAYERS,
+    ).map((k) => layers[k]);
+    for (const l of spread) plan.push({ view: 'information', query: informationQueries.redundancy(l, last, all) });
+  }
+  return plan;
+}
+
+/** What the comparison view asks each run for its information-plane trajectories: both estimators (recorded values, no forward pass). */
+export function compareInformationPlan(): { view: ViewId; query: Query }[] {
+  return INFORMATION_ESTIMATORS.map((e) => ({ view: 'information' as const, query: informationQueries.plane(e, { kind: 'all' }) }));
+}

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { diversityClassSeed, drawPerClass, gatherRows, indicesByClass, sampleWithoutReplacement } from '../analysis';
 import { ComputePool } from '../compute/pool';
 import { ImageDataset, loadMnist } from '../data/mnist';
+import { formatInformationPlane } from './demoInformation';
 import { recordRun } from '../recorder/record';
 import { readRun } from '../run/store';
 import { writeReport } from './report';
@@ -97,6 +98,8 @@ export async function runDemo(options: { k: number; seed: number; epochs?: numbe
   out.write(
     `Report: ${report.out} (${(report.bytes / 1e6).toFixed(1)} MB, ${report.answers} answers, ${(report.ms / 1000).toFixed(1)} s) — open it in a browser.\n`,
   );
+  // 4. Where every layer sits on the information plane, first and last epoch (read from the metrics).
+  out.write(formatInformationPlane(run.manifest, first, lastEpoch));
   out.write(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 

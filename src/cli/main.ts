@@ -16,6 +16,7 @@ import {
 } from '../analysis';
 import { ComputePool } from '../compute/pool';
 import { runDemo } from './demo';
+import { runMi } from './mi';
 import { readActivations, readLabels, readNpyFile } from './npyFiles';
 import { intOption } from './options';
 import { runQuery, runRuns } from './query';
@@ -200,6 +201,14 @@ export async function main(args: string[]): Promise<number> {
       case 'labels':
         labels(rest);
         break;
+      case 'mi': {
+        const [kind, ...args] = rest;
+        const help = kind === 'binned' ? HELP.miBinned : HELP.mi;
+        const options: Options = { labels: { type: 'string' }, bins: { type: 'string' }, channels: { type: 'boolean' } };
+        const p = kind === undefined || kind === '--help' || kind === '-h' ? parse(rest, {}, 0, help) : parse(args, options, 1, help);
+        if (p) print(await runMi(kind, p.positionals[0], p.values));
+        break;
+      }
       case 'record':
         exitCode = await runRecord(rest, verbose);
         break;

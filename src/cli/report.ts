@@ -21,7 +21,9 @@ import {
   capacityPairs,
   comparePlan,
   depthPairs,
+  informationLayers,
   queries,
+  REPORT_REDUNDANCY_LAYERS,
   reportDepthPairs,
   reportPlan,
   spreadEpochs,
@@ -87,6 +89,7 @@ const FORWARD_KINDS: ReadonlySet<string> = new Set([
   'featureMaps',
   'deconvolution',
   'confusion',
+  'channelLabelInformation',
 ]);
 
 /**
@@ -218,6 +221,8 @@ function describeQuery(key: string): string {
     capacityMatrix: 'The capacity matrix',
     channelPair: 'The channel pair',
     smallMultiples: 'The small multiples',
+    channelLabelInformation: 'The label information per channel',
+    informationPlane: 'The information plane',
   };
   return `${names[q.kind as string] ?? `The ${String(q.kind)} answer`}${where ? ` of ${where}` : ''}`;
 }
@@ -304,7 +309,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       createdAt: new Date().toISOString(),
       manifest,
       answers: {},
-      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${deconvolutionChannels} channels${deconvolutionChannels < o.deconvolutionChannels ? ` of each layer (at most ${REPORT_DECONVOLUTIONS} for the model's ${layerCount} layers; --deconvolution-channels sets the count)` : ''} at epoch ${epochs[epochs.length - 1] ?? '—'}`,
+      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${deconvolutionChannels} channels${deconvolutionChannels < o.deconvolutionChannels ? ` of each layer (at most ${REPORT_DECONVOLUTIONS} for the model's ${layerCount} layers; --deconvolution-channels sets the count)` : ''} at epoch ${epochs[epochs.length - 1] ?? '—'}; ${informationCoverage(manifest)}`,
     };
     const page = (d: ReportData) =>
       webviewPage({
@@ -387,6 +392,13 @@ function budgetCoverage(summarised: number, omitted: number, maxBytes: number): 
     omitted > 0 ? `${omitted} large answers are left out` : '',
   ].filter(Boolean);
   return `; to keep this report under ${(maxBytes / 1e6).toFixed(0)} MB ${parts.join(' and ')} (${SEE_EVERYTHING})`;
+}
+
+/** What the Information view can show from the report (webview/plan.ts `informationPlan`). */
+function informationCoverage(manifest: ReportData['manifest']): string {
+  const layers = informationLayers(manifest);
+  const redundancy = Math.min(layers.length, REPORT_REDUNDANCY_LAYERS);
+  return `information plane (pairwise and binned), label information per channel of ${layers.length} multi-channel layers, redundancy of ${redundancy === layers.length ? 'each of them' : `${redundancy} of them`} at epoch ${manifest.epochs[manifest.epochs.length - 1] ?? '—'}`;
 }
 
 /** What the Layer view's strips can show from the report: the epoch strip's epochs and the depth strip's pairs. */

@@ -22,6 +22,9 @@ Commands:
   capacity A.npy B.npy [--bins 32] [--sort none|max|mean]
                                                        channel capacity matrix (rows: B, columns: A)
   labels TRUE.npy PRED.npy [--classes C]               confusion matrix and label entropies
+  mi pairwise T.npy --labels Y.npy [--bins 32] [--channels]
+                                                       I_pair(T;Y): what a layer (each channel) tells of the labels
+  mi binned T.npy --labels Y.npy [--bins 30]           information-plane point {ixt, ity, saturated} by binning
   record MODEL [--dataset D] [--epochs N] …             train and record a model (the dCNN hypercube)
   query RUN KIND [options]                             any slice of a recorded run, as JSON (see query --help)
   runs [FOLDER]                                        list recorded runs (default .cnnslicer/runs)
@@ -63,6 +66,26 @@ Prints JSON {confusion, hLabelGivenPred, hPredGivenLabel} (paper 5.2): rows of t
 matrix are true labels, columns predictions; null marks an undefined entropy (no input).
 PRED may hold labels [N] or scores [N, C] (the argmax is taken; a row holding NaN is refused).
   --classes C   number of classes, 1 to 1000 (default: largest label + 1; the matrix is C×C)`,
+  mi: `Usage: cnn-slicer mi pairwise T.npy --labels Y.npy [--bins B] [--channels]
+       cnn-slicer mi binned T.npy --labels Y.npy [--bins B]
+
+Mutual information between a layer's outputs T ([N, U] or [N, H, W, C]) and the labels Y ([N]).
+pairwise prints I_pair(T;Y) in bits as a JSON number: the mutual information between the binned
+distance of every pair of inputs and whether the pair shares a label (as the channel capacity bins
+distances). It is at most H(S), the entropy of "same label" (about 0.47 bit for ten balanced
+classes). null when undefined (N < 2, or one class only).
+  --channels    one value per channel (a JSON array), each channel's feature maps on their own
+  --bins B      distance-histogram bins, integer from 2 to 4096 (default 32)
+binned prints {"ixt": I(X;T), "ity": I(T;Y), "saturated": …} by Shwartz-Ziv & Tishby's binning
+(run "cnn-slicer mi binned --help").`,
+  miBinned: `Usage: cnn-slicer mi binned T.npy --labels Y.npy [--bins B]
+
+Prints JSON {"ixt", "ity", "saturated"}: every value of T binned on the layer's one min–max range,
+each input's tuple of bins one symbol; ixt = I(X;T) = H(T), ity = I(T;Y) = H(T) − Σc p(c) H(T|Y=c).
+At most log2 N and H(Y): "saturated": true means every input has its own symbol, so the point
+sits at those ceilings and says nothing about the layer (usual with continuous activations).
+null marks an undefined value (N < 2; ity also with one class only).
+  --bins B      bins, integer from 2 to 4096 (default 30)`,
   record: `Usage: cnn-slicer record <model-file> [options]
 
 Trains the model defined in <model-file> (a .ts/.js module exporting createModel, or a
@@ -119,7 +142,7 @@ run's input diversity, one colour per run. It holds summaries only; --epochs, --
 Prints the JSON answer of one slice query dCNN(x, l, c, t) on a recorded run (docs/queries.md).
 Kinds: run, training, confusion, inputs, featureMaps, channelEntropies, smallMultiples,
 interSample, inputDiversity, capacityMatrix, layerCapacity, channelPair, deconvolution,
-networkGraph.
+networkGraph, channelLabelInformation, informationPlane (their fields with --json).
   --epoch T            recorded epoch            --layer L     layer index (0 = input)
   --channel C          one channel               --channels C1,C2,…
   --layer-i L, --layer-j L, --channel-i C, --channel-j C    layer pair / channel pair
@@ -141,7 +164,8 @@ Lists the runs in a runs folder (default .cnnslicer/runs) with status, model, da
    inter-sample entropy of the whole dataset made of 100, 500 and all digits of every class, beside
    the paper's values, then the same draws class by class.
 2. Records examples/mnist-lenet.ts on MNIST and prints, per layer, the inter-sample entropy, mean
-   channel entropy and dead channels at the first and last epoch.
+   channel entropy and dead channels at the first and last epoch, then where each layer sits on
+   the information plane (pairwise and binned I(X;T), I(T;Y)) at those epochs.
   --k K        neighbourhood size (default 1000)
   --seed S     seed of the subsets, split and weights (default 1)
   --epochs N   training epochs (default 3)

@@ -7,7 +7,6 @@ import { parentPort } from 'node:worker_threads';
 import {
   BLOCK_ROWS,
   capacityMatrixFromCodes,
-  channelMatrix,
   conditionalRows,
   distanceCodes,
   DistanceCodes,
@@ -89,9 +88,16 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
   });
   channel.onRequest(capacityCodes, (req) => {
     const { count, units, channels, type, data } = req.layer;
-    const layer = { count, units, channels, data: type === 'float32' ? new Float32Array(data) : new Float64Array(data) };
+    const values = type === 'float32' ? new Float32Array(data) : new Float64Array(data);
+    // The share's channels gathered in one sequential pass over the layer, channel after channel:
+    // a strided copy per channel would read the whole layer once per channel. Same values, so the
+    // same codes as channelMatrix gives (float32 widens exactly in the distance kernel).
+    const { c0, c1 } = req;
+    const rows = count * units;
+    const block = type === 'float32' ? new Float32Array((c1 - c0) * rows) : new Float64Array((c1 - c0) * rows);
+    for (let i = 0, src = c0; i < rows; i++, src += channels) for (let c = 0; c < c1 - c0; c++) block[c * rows + i] = values[src + c];
     const codes: SharedCodes[] = [];
-    for (let c = req.c0; c < req.c1; c++) codes.push(toShared(distanceCodes(channelMatrix(layer, c), count, units, req.bins)));
+    for (let c = 0; c < c1 - c0; c++) codes.push(toShared(distanceCodes(block.subarray(c * rows, (c + 1) * rows), count, units, req.bins)));
     return { codes };
   });
   channel.onRequest(capacityRows, (req) => {

@@ -14,7 +14,9 @@ import {
   cleanSamples,
   DEFAULT_BINS,
   DEFAULT_K,
+  DistanceCodes,
   interSampleEntropy,
+  layerDistanceCodes,
   InterSampleResult,
   LayerActivations,
   neighbourCount,
@@ -186,7 +188,15 @@ export class ComputePool {
     n: number,
     d: number,
     subsets: (readonly number[] | 'all')[],
-    options: { k?: number; signal?: AbortSignal } = {},
+    options: {
+      k?: number;
+      signal?: AbortSignal;
+      /**
+       * Receives the full `n × n` distance matrix of all samples once the workers have computed it
+       * (only then: not when the work runs inline), for a caller that needs the same distances.
+       */
+      onDistances?: (matrix: Float64Array) => void;
+    } = {},
   ): Promise<InterSampleResult[]> {
     const k = options.k ?? DEFAULT_K;
     neighbourCount(n, k);
@@ -209,6 +219,7 @@ export class ComputePool {
     let t = 0;
     for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) for (let j0 = i0; j0 < n; j0 += BLOCK_ROWS) tiles[t++ % W].push(i0, j0);
     await Promise.all(tiles.map((list, w) => this.run(w, distanceTiles, { samples, matrix, tiles: list }, options.signal)));
+    options.onDistances?.(new Float64Array(matrix));
     const results: InterSampleResult[] = [];
     for (const s of subsets) {
       const m = s === 'all' ? n : s.length;
@@ -273,6 +284,35 @@ export class ComputePool {
       columnEntropyBits: columns.map(entropy),
       rowEntropyBits: rows.map(entropy),
     };
+  }
+
+  /**
+   * The binned pair-distance codes of every channel of a layer (channel capacity steps 1–2, one
+   * distance pass per channel), the channels shared among the workers; the same codes as
+   * `layerDistanceCodes` in src/analysis. Small layers run inline.
+   */
+  async layerDistanceCodes(layer: LayerActivations, options: { bins?: number; signal?: AbortSignal } = {}): Promise<DistanceCodes[]> {
+    const bins = options.bins ?? DEFAULT_BINS;
+    checkBins(bins);
+    if (this.size === 1 || layer.channels < 2 || layer.count * layer.count * layer.units * layer.channels < INLINE_WORK) {
+      if (options.signal?.aborted) throw new CancelledError();
+      return layerDistanceCodes(layer, bins);
+    }
+    const shared = shareLayer(layer);
+    const parts = await Promise.all(
+      splitRange(layer.channels, this.size).map(([c0, c1], w) =>
+        this.run(w, capacityCodes, { layer: shared, c0, c1, bins }, options.signal),
+      ),
+    );
+    return parts.flatMap((r) =>
+      r.codes.map((c) => ({
+        n: c.n,
+        bins: c.bins,
+        codes: c.bins <= 255 ? new Uint8Array(c.codes) : new Uint16Array(c.codes),
+        entropyBits: c.entropyBits ?? undefined,
+        nonFiniteCount: c.nonFiniteCount,
+      })),
+    );
   }
 
   /** Stops the workers; pending computations reject. */

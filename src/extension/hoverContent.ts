@@ -142,6 +142,18 @@ export function notRecordedMarkdown(kind: string, runFolder: string, runId: stri
   );
 }
 
+/**
+ * The layer's recorded I(T;Y) (the pairwise estimator over all probe inputs, docs/estimators.md) as
+ * one line, or undefined when the run recorded none (a run from before issue 16).
+ */
+export function labelInformationLine(metrics: LayerEpochMetrics, epoch: number, l10n: L10n = englishL10n): string | undefined {
+  const bits = metrics.labelInformationBits;
+  if (bits === undefined) return undefined;
+  return bits === null || !Number.isFinite(bits)
+    ? l10n.t('I(T;Y) with the labels at epoch {0}: undefined (fewer than 2 probe inputs, or one class)', epoch)
+    : l10n.t('I(T;Y) with the labels at epoch {0}: {1} bits (pairwise estimator, at most H(S))', epoch, formatBits(bits));
+}
+
 function layerSection(d: LayerHoverData, l10n: L10n): string {
   const { layer, metrics } = d;
   const out: string[] = [];
@@ -199,6 +211,11 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
           : l10n.t('Inter-sample entropy: {0} bits over {1} probe inputs', formatBits(inter), d.probeSize),
       ),
     );
+    const information = labelInformationLine(metrics, d.epoch, l10n);
+    if (information !== undefined) {
+      out.push('');
+      out.push(escapeMarkdown(information));
+    }
   }
   return out.join('\n');
 }

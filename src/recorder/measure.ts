@@ -4,10 +4,20 @@
  * thread while the compute pool works on the previous layer's inter-sample entropies.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import { argmaxRows, channelEntropies, confusionMatrix, labelEntropies, layerActivations, LayerActivations } from '../analysis';
+import {
+  argmaxRows,
+  channelEntropies,
+  confusionMatrix,
+  DistanceCodes,
+  distanceCodesFromMatrix,
+  labelEntropies,
+  layerActivations,
+  LayerActivations,
+} from '../analysis';
 import { ComputePool } from '../compute/pool';
 import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../run/format';
 import { forwardLayers } from '../tfjs/forward';
+import { labelInformationInputs, measureLabelInformation } from './labelInformation';
 
 export interface MeasureContext {
   tf: typeof tfType;
@@ -21,13 +31,13 @@ export interface MeasureContext {
   /** Class scores `[n, classes]` from the last layer's values when they are not that already (src/recorder/outputs.ts). */
   classScores?: (finalOutput: Float32Array) => Float32Array;
   pool: ComputePool;
-  /** Accumulated per epoch: forward passes, channel entropies, inter-sample entropies (ms). */
-  timings: { forward: number; channels: number; inter: number };
+  /** Accumulated per epoch: forward passes, channel entropies, inter-sample entropies, label information (ms). */
+  timings: { forward: number; channels: number; inter: number; labels?: number };
 }
 
 /** Every summary of one epoch: label entropies on the probe set and per-layer entropies (paper 5.2–5.4). */
 export async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetrics: LayerEpochMetrics | undefined): Promise<EpochMetrics> {
-  ctx.timings = { forward: 0, channels: 0, inter: 0 };
+  ctx.timings = { forward: 0, channels: 0, inter: 0, labels: 0 };
   const n = ctx.probeLabels.length;
   const layerMetrics: LayerEpochMetrics[] = [
     inputMetrics ?? (await measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs)),
@@ -85,15 +95,24 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
   // The workers start on the inter-sample entropies (all probe inputs and each class from one
   // distance matrix) while this thread computes the channel entropies.
   const t0 = performance.now();
-  const inter = ctx.pool.interSampleEntropies(data, n, per, ['all', ...ctx.probeByClass], { k: ctx.settings.k }).finally(() => {
-    ctx.timings.inter += performance.now() - t0;
-  });
+  // The label information reuses the pair distances of the inter-sample entropy (same samples).
+  let codes: DistanceCodes | undefined;
+  const onDistances = (matrix: Float64Array) => (codes = distanceCodesFromMatrix(matrix, n, ctx.settings.bins));
+  const inter = ctx.pool
+    .interSampleEntropies(data, n, per, ['all', ...ctx.probeByClass], { k: ctx.settings.k, onDistances })
+    .finally(() => {
+      ctx.timings.inter += performance.now() - t0;
+    });
   inter.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
   const t1 = performance.now();
   const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const dead = deadChannels(layer);
   ctx.timings.channels += performance.now() - t1;
   const [all, ...classes] = await inter;
+  const t2 = performance.now();
+  const labelInputs = labelInformationInputs({ ...ctx, inputShape: ctx.layers[0].outputShape, bins: ctx.settings.bins });
+  const labelInformation = measureLabelInformation(layer, labelInputs, codes);
+  ctx.timings.labels = (ctx.timings.labels ?? 0) + performance.now() - t2;
   return {
     layer: index,
     interSampleBits: orNull(all.entropyBits),
@@ -102,6 +121,7 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
     channelBitsPerClass: (entropies.perClass ?? []).map((row) => row.map(orNull)),
     deadChannels: dead,
     nonFiniteCount: entropies.nonFiniteCount,
+    ...labelInformation,
   };
 }
 

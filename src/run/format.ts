@@ -119,6 +119,21 @@ export interface LayerEpochMetrics {
   /** Channels whose every activation was 0 for every probe input. */
   deadChannels: number[];
   nonFiniteCount: number;
+  /**
+   * Layer-level `I_pair(T; Y)` over all probe inputs, bits, at the run's `settings.bins`
+   * (estimators.md "Pairwise estimator"); absent in runs recorded before it was measured.
+   */
+  labelInformationBits?: number | null;
+  /**
+   * Layer-level capacity between the input (layer 0) and this layer over all probe inputs at the
+   * run's `settings.bins`: the pairwise estimator's `I_pair(X; T)`; absent in older runs.
+   */
+  inputCapacityBits?: number | null;
+  /**
+   * The binning estimator's information-plane point over all probe inputs at 30 bins
+   * (estimators.md "Binning estimator"); absent in runs recorded before it was measured.
+   */
+  binnedInformation?: { ixtBits: number | null; ityBits: number | null; saturated: boolean };
 }
 
 /** One line of metrics.jsonl: everything measured at one recorded epoch. */
@@ -138,7 +153,7 @@ export interface EpochMetrics {
    * of `record` that add up) the time spent in probe forward passes, channel entropies and
    * inter-sample entropies.
    */
-  timingsMs: { train: number; record: number; forward?: number; channels?: number; inter?: number };
+  timingsMs: { train: number; record: number; forward?: number; channels?: number; inter?: number; labels?: number };
 }
 
 /** A run folder that cannot be read, with what to do about it. */
@@ -347,11 +362,19 @@ export function validateEpochMetrics(value: unknown, manifest: RunManifest, wher
       c.integer(d, `${field}.deadChannels[${k}]`, 0, (channels ?? Number.MAX_SAFE_INTEGER) - 1),
     );
     c.integer(l.nonFiniteCount, `${field}.nonFiniteCount`, 0);
+    if (l.labelInformationBits !== undefined) c.numberOrNull(l.labelInformationBits, `${field}.labelInformationBits`);
+    if (l.inputCapacityBits !== undefined) c.numberOrNull(l.inputCapacityBits, `${field}.inputCapacityBits`);
+    if (l.binnedInformation !== undefined) {
+      const b = c.object(l.binnedInformation, `${field}.binnedInformation`);
+      c.numberOrNull(b.ixtBits, `${field}.binnedInformation.ixtBits`);
+      c.numberOrNull(b.ityBits, `${field}.binnedInformation.ityBits`);
+      if (typeof b.saturated !== 'boolean') c.fail(`${field}.binnedInformation.saturated`, 'is not true or false');
+    }
   });
   const timings = c.object(m.timingsMs, 'timingsMs');
   c.number(timings.train, 'timingsMs.train');
   c.number(timings.record, 'timingsMs.record');
-  for (const key of ['forward', 'channels', 'inter']) if (timings[key] !== undefined) c.number(timings[key], `timingsMs.${key}`);
+  for (const key of ['forward', 'channels', 'inter', 'labels']) if (timings[key] !== undefined) c.number(timings[key], `timingsMs.${key}`);
   return m as unknown as EpochMetrics;
 }
 

@@ -3,6 +3,7 @@
  * finds answers under it, and a handler that reuses another kind's answer (the network graph reads
  * capacity matrices) finds the very entry the engine wrote, and writes the one the engine will find.
  */
+import { DEFAULT_PLANE_BINS } from '../analysis/labelInformation';
 import { AnswerCache } from '../run/cache';
 import { canonicalQuery, Query, QUERY_VERSION } from './queries';
 import type { RunState } from './runs';
@@ -17,5 +18,8 @@ function withDefaults(run: RunState, q: Query): Query {
   const bins = run.record.manifest.settings.bins;
   if ('bins' in q || q.kind === 'capacityMatrix' || q.kind === 'layerCapacity' || q.kind === 'channelPair')
     return { ...q, bins: (q as { bins?: number }).bins ?? bins };
+  // The binning estimator's default is its own (30 bins, estimators.md), not the run's.
+  if (q.kind === 'channelLabelInformation' || q.kind === 'informationPlane')
+    return { ...q, bins: q.kind === 'informationPlane' && q.estimator === 'binned' ? DEFAULT_PLANE_BINS : bins };
   return q;
 }

@@ -63,6 +63,8 @@ const CACHED: ReadonlySet<QueryKind> = new Set([
   'channelPair',
   'deconvolution',
   'networkGraph',
+  'channelLabelInformation',
+  'informationPlane',
 ]);
 
 export class AnalysisEngine {

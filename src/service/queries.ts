@@ -34,7 +34,10 @@ export type Query =
     }
   | { kind: 'deconvolution'; layer: number; channel: number; epoch: number; x: InputSubset }
   // Issue 17: the network as CNNVis draws it (channel clusters per layer, edges weighted by capacity).
-  | { kind: 'networkGraph'; epoch: number; clusters?: number; layers?: number[]; seed?: number };
+  | { kind: 'networkGraph'; epoch: number; clusters?: number; layers?: number[]; seed?: number }
+  // Mutual information with the labels and the information plane (issue 16).
+  | { kind: 'channelLabelInformation'; layer: number; epochs?: number[]; x?: InputSubset; bins?: number }
+  | { kind: 'informationPlane'; estimator: 'pairwise' | 'binned'; x?: InputSubset; bins?: number };
 
 export type QueryKind = Query['kind'];
 
@@ -195,6 +198,41 @@ export interface DeconvolutionAnswer {
   max: number;
 }
 
+// Mutual information with the labels and the information plane (issue 16; estimators.md).
+
+export interface ChannelLabelInformationAnswer {
+  layer: number;
+  /** The recorded epochs measured, ascending (default: every recorded epoch). */
+  epochs: number[];
+  /** `[epoch index][channel]`: I_pair(T_c; Y) in bits; null where undefined. */
+  bits: Bits[][];
+  /** H(S) of the input set: the most I_pair can be (null when undefined). */
+  ceilingBits: Bits;
+  /** Channels below 0.01 bit at the last of `epochs`, ascending. */
+  uninformative: number[];
+  inputCount: number;
+}
+
+export interface InformationPlanePoint {
+  epoch: number;
+  /** I(X; T), bits (pairwise: layer-level capacity between layer 0 and T; binned: H(T)). */
+  ixt: Bits;
+  /** I(T; Y), bits. */
+  ity: Bits;
+  /** Binned estimator only: every symbol distinct, so the point sits at its ceilings. Always false for pairwise. */
+  saturated: boolean;
+}
+
+export interface InformationPlaneAnswer {
+  estimator: 'pairwise' | 'binned';
+  epochs: number[];
+  /** One trajectory per layer (every layer but the input layer 0), in layer order. */
+  layers: { layer: number; points: InformationPlanePoint[] }[];
+  /** Axis ceilings: binned ixt = log2 N, ity = H(Y); pairwise ixt = the capacity ceiling, ity = H(S). */
+  ceilings: { ixt: Bits; ity: Bits };
+  inputCount: number;
+}
+
 export interface AnswerOf {
   run: RunAnswer;
   training: TrainingAnswer;
@@ -210,6 +248,8 @@ export interface AnswerOf {
   channelPair: ChannelPairAnswer;
   deconvolution: DeconvolutionAnswer;
   networkGraph: NetworkGraphAnswer;
+  channelLabelInformation: ChannelLabelInformationAnswer;
+  informationPlane: InformationPlaneAnswer;
 }
 
 export type Answer = AnswerOf[QueryKind];
@@ -252,6 +292,8 @@ const KINDS: readonly QueryKind[] = [
   'channelPair',
   'deconvolution',
   'networkGraph',
+  'channelLabelInformation',
+  'informationPlane',
 ];
 
 export const QUERY_KINDS = KINDS;
@@ -357,6 +399,14 @@ export function parseQuery(v: unknown): Query {
       return { kind, layer: int(v, 'layer')!, channel: int(v, 'channel')!, epoch: int(v, 'epoch')!, x: x(true)! };
     case 'networkGraph':
       return parseNetworkGraph(v);
+    case 'channelLabelInformation': {
+      const epochs = intList(v, 'epochs', true, 10000);
+      if (epochs && epochs.length === 0) throw bad('"epochs" must name at least one epoch (leave it out for every recorded epoch)');
+      return opt({ kind, layer: int(v, 'layer')!, epochs, x: x(false), bins: bins() });
+    }
+    case 'informationPlane':
+      if (v.estimator !== 'pairwise' && v.estimator !== 'binned') throw bad('"estimator" must be "pairwise" or "binned"');
+      return opt({ kind, estimator: v.estimator, x: x(false), bins: bins() });
   }
 }
 

@@ -157,7 +157,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-export type View = 'query' | 'training' | 'layer' | 'channel';
+export type View = 'query' | 'training' | 'layer' | 'channel' | 'information';
 
 /** Clicks a view's tab and waits until its panel is shown. */
 export async function openView(page: Page, view: View): Promise<void> {

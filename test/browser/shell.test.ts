@@ -5,7 +5,7 @@ import { closeChecked, openReport, openView, screenshot, useBrowser } from './ha
 describe('browser: report shell', function () {
   const browser = useBrowser(this);
 
-  it('opens with the run header and four tabs, no error, no request outside the file', async () => {
+  it('opens with the run header and five tabs, no error, no request outside the file', async () => {
     const { page, problems } = await openReport(browser());
     assert.match((await page.textContent('.run-title')) ?? '', /mnist-lenet\.ts/);
     assert.deepEqual(await page.$$eval('[role=tab]', (els) => els.map((e) => e.textContent)), [
@@ -13,8 +13,9 @@ describe('browser: report shell', function () {
       'Training performance',
       'Layer',
       'Channel',
+      'Information',
     ]);
-    for (const v of ['training', 'layer', 'channel', 'query'] as const) await openView(page, v);
+    for (const v of ['training', 'layer', 'channel', 'information', 'query'] as const) await openView(page, v);
     await closeChecked(page, problems);
   });
 

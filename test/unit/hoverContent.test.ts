@@ -190,3 +190,28 @@ describe("hover content: a layer's channel entropies from the run metrics", () =
     assert.equal(formatBits(0), '0.00');
   });
 });
+
+describe('hoverContent: the layer’s recorded label information I(T;Y)', () => {
+  /** The hover as a person reads it: Markdown escapes removed. */
+  const read = (layers: LayerHoverData[]) => hoverMarkdown(layers).replace(/\\(.)/g, '$1');
+
+  it('adds the recorded I(T;Y) at the shown epoch, with two decimals and its estimator', () => {
+    const text = read([data(metricsOf([1, 2, 3], { labelInformationBits: 0.23456 }), { epoch: 2 })]);
+    assert.match(text, /^I\(T;Y\) with the labels at epoch 2: 0\.23 bits \(pairwise estimator, at most H\(S\)\)$/m);
+  });
+
+  it('says undefined, never 0, when the recorded value is null', () => {
+    const text = read([data(metricsOf([1, 2, 3], { labelInformationBits: null }))]);
+    assert.match(text, /^I\(T;Y\) with the labels at epoch 3: undefined \(fewer than 2 probe inputs, or one class\)$/m);
+    assert.doesNotMatch(text, /I\(T;Y\)[^\n]*0\.00/);
+  });
+
+  it('leaves the line out for a run recorded before label information existed', () => {
+    assert.doesNotMatch(read([data(metricsOf([1, 2, 3]))]), /I\(T;Y\)/);
+  });
+
+  it('shows the value of the metrics it is given, so another epoch shows another value', () => {
+    assert.match(read([data(metricsOf([1, 2, 3], { labelInformationBits: 0.05 }), { epoch: 0 })]), /at epoch 0: 0\.05 bits/);
+    assert.match(read([data(metricsOf([1, 2, 3], { labelInformationBits: 0.41 }), { epoch: 3 })]), /at epoch 3: 0\.41 bits/);
+  });
+});

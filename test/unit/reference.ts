@@ -86,5 +86,59 @@ export function referenceCapacity(a: number[][], b: number[][], bins: number): n
   return entropyOfCounts(mA) + entropyOfCounts(mB) - entropyOfCounts(joint);
 }
 
+/**
+ * `I_pair(T; Y)` straight from estimators.md: every pair's distance computed directly, binned on
+ * its own range, the same-label indicator, and `H(D) + H(S) - H(D, S)` from the B × 2 joint.
+ */
+export function referencePairwiseLabelInformation(t: number[][], labels: number[], bins: number): number | undefined {
+  const n = t.length;
+  const d: number[] = [];
+  const s: number[] = [];
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
+      d.push(Math.sqrt(t[i].reduce((sum, v, k) => sum + (v - t[j][k]) ** 2, 0)));
+      s.push(labels[i] === labels[j] ? 1 : 0);
+    }
+  const same = s.filter((x) => x === 1).length;
+  if (d.length === 0 || same === 0 || same === s.length) return undefined;
+  const b = referenceBins(d, bins);
+  const joint = new Array<number>(bins * 2).fill(0);
+  const mD = new Array<number>(bins).fill(0);
+  b.forEach((x, p) => {
+    joint[x * 2 + s[p]]++;
+    mD[x]++;
+  });
+  return entropyOfCounts(mD) + entropyOfCounts([same, s.length - same]) - entropyOfCounts(joint);
+}
+
+/**
+ * The binning estimator straight from estimators.md: one min–max range over the whole layer, each
+ * input's bins joined into a string symbol, `H(T)` and `H(T) - Σ_c p_c H(T | Y = c)`.
+ */
+export function referenceBinnedInformation(
+  t: number[][],
+  labels: number[],
+  bins: number,
+): { ixt: number; ity: number; saturated: boolean } {
+  const n = t.length;
+  const flat = t.flat();
+  const lo = Math.min(...flat);
+  const hi = Math.max(...flat);
+  const bin = (v: number) => (hi === lo ? 0 : Math.min(bins - 1, Math.floor(((((v - lo) / (hi - lo)) * 2 - 1 + 1) / 2) * bins)));
+  const symbols = t.map((row) => row.map(bin).join(','));
+  const entropyOf = (list: string[]) => {
+    const counts = new Map<string, number>();
+    for (const x of list) counts.set(x, (counts.get(x) ?? 0) + 1);
+    return entropyOfCounts([...counts.values()]);
+  };
+  const ixt = entropyOf(symbols);
+  let conditional = 0;
+  for (const c of new Set(labels)) {
+    const members = symbols.filter((_, i) => labels[i] === c);
+    conditional += (members.length / n) * entropyOf(members);
+  }
+  return { ixt, ity: ixt - conditional, saturated: new Set(symbols).size === n };
+}
+
 /** Seeded test data (the project's own mulberry32), so tests never depend on Math.random. */
 export { seededRandom as rng } from '../../src/analysis/random';

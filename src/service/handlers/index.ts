@@ -14,6 +14,8 @@ import { networkGraph } from './networkGraph';
 import { run } from './run';
 import { smallMultiples } from './smallMultiples';
 import { training } from './training';
+import { channelLabelInformation } from './channelLabelInformation';
+import { informationPlane } from './informationPlane';
 
 export const HANDLERS: HandlerTable = {
   run,
@@ -30,6 +32,8 @@ export const HANDLERS: HandlerTable = {
   channelPair,
   deconvolution,
   networkGraph,
+  channelLabelInformation,
+  informationPlane,
 };
 
 export type { Handler, HandlerTable, QueryOf } from './handler';

@@ -1,0 +1,264 @@
+/**
+ * Mutual information with the labels and the information plane (estimators.md, "Mutual information
+ * with the labels and the information plane"; Shwartz-Ziv & Tishby 2017, Fang, Wang & Yamaguchi
+ * 2018). Two estimators:
+ *  - pairwise, consistent with the channel capacity: `I_pair(T; Y) = H(D) + H(S) - H(D, S)` from the
+ *    binned pair distances `D` of a layer (or channel) and the same-label indicator `S` of each pair;
+ *  - binning: every input's tuple of unit bins is one symbol, `I(X; T) = H(T)`,
+ *    `I(T; Y) = H(T) - Σ_c p_c H(T | Y = c)`, saturated when every symbol is distinct.
+ * The pair distances and their bins are the channel capacity's own (capacity.ts `distanceCodes`).
+ */
+import { binCodes, binOf, checkBins, DEFAULT_BINS, finiteRange } from './binning';
+import { distanceCodes, DistanceCodes } from './capacity';
+import type { KernelKind } from './distances';
+import { checkLabels } from './intraSample';
+import { channelMatrix, LayerActivations } from './layout';
+import { shannonEntropyBits } from './shannon';
+
+/** Default bins of the binning estimator (Shwartz-Ziv & Tishby's 30; estimators.md). */
+export const DEFAULT_PLANE_BINS = 30;
+
+/** A channel below this many bits of `I_pair(T_c; Y)` at the last epoch is called uninformative (estimators.md). */
+export const UNINFORMATIVE_BITS = 0.01;
+
+/** The same-label indicator `s_mn` of every pair `m < n`, in the condensed order of the pair distances. */
+export interface SameLabelPairs {
+  n: number;
+  /** `1` where both inputs of the pair have the same label, pairs in condensed upper-triangle order. */
+  same: Uint8Array;
+  /** Pairs with the same label. */
+  sameCount: number;
+  /** `H(S)` in bits: the most `I_pair(T; Y)` can be. `undefined` with fewer than 2 inputs or one class only. */
+  entropyBits: number | undefined;
+}
+
+/** The variable `S` of the pairwise estimator for `labels` (integers ≥ 0, one per input). */
+export function sameLabelPairs(labels: ArrayLike<number>): SameLabelPairs {
+  const n = labels.length;
+  checkLabels(labels, n);
+  const same = new Uint8Array((n * (n - 1)) / 2);
+  let sameCount = 0;
+  for (let m = 0, p = 0; m < n; m++) {
+    const y = labels[m];
+    for (let k = m + 1; k < n; k++, p++) {
+      if (labels[k] === y) {
+        same[p] = 1;
+        sameCount++;
+      }
+    }
+  }
+  const pairs = same.length;
+  // One class makes S constant (H(S) = 0): the labels carry nothing to measure, so it is undefined.
+  const entropyBits = pairs > 0 && sameCount < pairs ? shannonEntropyBits([sameCount, pairs - sameCount]) : undefined;
+  return { n, same, sameCount, entropyBits };
+}
+
+/**
+ * `I_pair(T; Y) = H(D) + H(S) - H(D, S)` (estimators.md pairwise step 2) from the binned pair
+ * distances of a layer or channel and the same-label pairs of the same inputs; `undefined` with
+ * fewer than 2 inputs or one class only. At most `H(S)`.
+ */
+export function pairwiseInformationFromCodes(codes: DistanceCodes, labels: SameLabelPairs): number | undefined {
+  if (codes.n !== labels.n) throw new RangeError(`the distances and the labels need the same inputs; got ${codes.n} and ${labels.n}`);
+  if (codes.entropyBits === undefined || labels.entropyBits === undefined) return undefined;
+  const joint = new Float64Array(codes.bins * 2);
+  const c = codes.codes;
+  const s = labels.same;
+  for (let p = 0; p < c.length; p++) joint[c[p] * 2 + s[p]]++;
+  const value = codes.entropyBits + labels.entropyBits - shannonEntropyBits(joint)!;
+  return value > 0 ? value : 0; // mutual information is never negative; remove rounding below zero
+}
+
+/**
+ * The binned pair distances of a whole layer output taken as one channel, exactly as the
+ * layer-level capacity (capacity.ts `layerCapacity`) takes them.
+ */
+export function wholeLayerDistanceCodes(layer: LayerActivations, bins = DEFAULT_BINS, kernel?: KernelKind): DistanceCodes {
+  return distanceCodes(layer.data, layer.count, layer.units * layer.channels, bins, kernel);
+}
+
+/**
+ * The binned pair distances of a full symmetric `n × n` distance matrix (e.g. the one the
+ * inter-sample entropy already computed for the same samples): the upper triangle in condensed
+ * order, binned as `distanceCodes` bins, so equal distances give equal codes.
+ */
+export function distanceCodesFromMatrix(matrix: Float64Array, n: number, bins = DEFAULT_BINS, nonFiniteCount = 0): DistanceCodes {
+  checkBins(bins);
+  if (matrix.length !== n * n) throw new RangeError(`a distance matrix of ${n} samples needs ${n * n} values, got ${matrix.length}`);
+  const pairs = (n * (n - 1)) / 2;
+  const condensed = new Float64Array(pairs);
+  for (let m = 0, p = 0; m < n; m++) {
+    condensed.set(matrix.subarray(m * n + m + 1, m * n + n), p);
+    p += n - m - 1;
+  }
+  const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
+  const counts = new Float64Array(bins);
+  if (pairs > 0) {
+    binCodes(condensed, codes, bins);
+    for (let p = 0; p < pairs; p++) counts[codes[p]]++;
+  }
+  return { n, bins, codes, entropyBits: pairs > 0 ? shannonEntropyBits(counts) : undefined, nonFiniteCount };
+}
+
+/**
+ * Layer-level `I_pair(T; Y)` (estimators.md pairwise steps 1–2): the whole layer output as one
+ * channel, its pair distances binned into `bins` bins exactly as the channel capacity does.
+ */
+export function pairwiseLabelInformation(
+  layer: LayerActivations,
+  labels: ArrayLike<number>,
+  bins = DEFAULT_BINS,
+  kernel?: KernelKind,
+): number | undefined {
+  checkBins(bins);
+  const same = sameLabelPairs(labels);
+  if (same.n !== layer.count) throw new RangeError(`there are ${same.n} labels for ${layer.count} inputs`);
+  return pairwiseInformationFromCodes(wholeLayerDistanceCodes(layer, bins, kernel), same);
+}
+
+/**
+ * Per-channel `I_pair(T_c; Y)` (estimators.md pairwise step 4, Fang et al.'s basic units),
+ * single-threaded: one distance pass per channel. `ComputePool.layerDistanceCodes` gives the same
+ * codes on every core; `pairwiseInformationFromCodes` turns them into bits.
+ */
+export function channelLabelInformation(
+  layer: LayerActivations,
+  labels: ArrayLike<number>,
+  bins = DEFAULT_BINS,
+  kernel?: KernelKind,
+): (number | undefined)[] {
+  checkBins(bins);
+  const same = sameLabelPairs(labels);
+  if (same.n !== layer.count) throw new RangeError(`there are ${same.n} labels for ${layer.count} inputs`);
+  const out: (number | undefined)[] = [];
+  for (let c = 0; c < layer.channels; c++) {
+    out.push(pairwiseInformationFromCodes(distanceCodes(channelMatrix(layer, c), layer.count, layer.units, bins, kernel), same));
+  }
+  return out;
+}
+
+/** The channels whose value is below `UNINFORMATIVE_BITS` (undefined values are not counted), ascending. */
+export function uninformativeChannels(bits: readonly (number | null | undefined)[]): number[] {
+  const out: number[] = [];
+  bits.forEach((b, c) => {
+    if (b !== null && b !== undefined && b < UNINFORMATIVE_BITS) out.push(c);
+  });
+  return out;
+}
+
+/** The binning estimator's point of the information plane for one layer (estimators.md "Binning estimator"). */
+export interface BinnedInformation {
+  /** `I(X; T) = H(T)` in bits; `undefined` with fewer than 2 inputs. */
+  ixtBits: number | undefined;
+  /** `I(T; Y)` in bits; `undefined` with fewer than 2 inputs or one class only. */
+  ityBits: number | undefined;
+  /** Every input's symbol is distinct: the point sits at its ceilings `log2 N` and `H(Y)` and says nothing. */
+  saturated: boolean;
+  /** Distinct symbols among the inputs. */
+  symbols: number;
+  /** The ceilings: `log2 N` and `H(Y)` (undefined as the values are). */
+  ixtCeilingBits: number | undefined;
+  ityCeilingBits: number | undefined;
+  /** Non-finite values found; each is a symbol value of its own (one past the last bin). */
+  nonFiniteCount: number;
+}
+
+/**
+ * The binning estimator (Shwartz-Ziv & Tishby; estimators.md): every value of the layer binned on
+ * the layer's one min–max range into `bins` bins, each input's tuple of bins a symbol,
+ * `I(X; T) = H(T)` and `I(T; Y) = H(T) - Σ_c (N_c / N) H(T | Y = c)`.
+ */
+export function binnedInformation(layer: LayerActivations, labels: ArrayLike<number>, bins = DEFAULT_PLANE_BINS): BinnedInformation {
+  checkBins(bins);
+  const n = layer.count;
+  const classes = checkLabels(labels, n);
+  const d = layer.units * layer.channels;
+  const data = layer.data;
+  const range = finiteRange(data, 0, n * d);
+  const { symbolOf, symbols } = symbolTable(n, d, bins, (i, codes) => {
+    for (let u = 0; u < d; u++) {
+      const v = data[i * d + u];
+      codes[u] = v - v !== 0 ? bins : binOf(v, range.lo, range.hi, bins);
+    }
+  });
+  const classCounts = new Float64Array(classes);
+  for (let i = 0; i < n; i++) classCounts[labels[i]]++;
+  const hY = n > 0 ? shannonEntropyBits(classCounts) : undefined;
+  const result: BinnedInformation = {
+    ixtBits: undefined,
+    ityBits: undefined,
+    saturated: false,
+    symbols,
+    ixtCeilingBits: n >= 2 ? Math.log2(n) : undefined,
+    ityCeilingBits: n >= 2 && hY !== undefined && hY > 0 ? hY : undefined,
+    nonFiniteCount: range.nonFiniteCount,
+  };
+  if (n < 2) return result;
+  const counts = new Float64Array(symbols);
+  for (let i = 0; i < n; i++) counts[symbolOf[i]]++;
+  const hT = shannonEntropyBits(counts)!;
+  result.ixtBits = hT;
+  result.saturated = symbols === n;
+  if (result.ityCeilingBits === undefined) return result;
+  // H(T | Y = c) for each class, from the symbol counts of the class's inputs.
+  let conditional = 0;
+  const perClass = new Map<number, Map<number, number>>();
+  for (let i = 0; i < n; i++) {
+    let m = perClass.get(labels[i]);
+    if (!m) perClass.set(labels[i], (m = new Map<number, number>()));
+    m.set(symbolOf[i], (m.get(symbolOf[i]) ?? 0) + 1);
+  }
+  for (const [y, m] of perClass) conditional += (classCounts[y] / n) * shannonEntropyBits([...m.values()])!;
+  const ity = hT - conditional;
+  result.ityBits = ity > 0 ? ity : 0;
+  return result;
+}
+
+/**
+ * Numbers the distinct symbols of `n` inputs, each a tuple of `d` codes written by `fill(i, codes)`:
+ * returns each input's symbol number (0, 1, … in order of first appearance) and the number of
+ * symbols. Tuples are hashed and then compared code by code, so a hash collision never merges two
+ * symbols.
+ */
+function symbolTable(
+  n: number,
+  d: number,
+  bins: number,
+  fill: (i: number, codes: Uint8Array | Uint16Array) => void,
+): { symbolOf: Int32Array; symbols: number } {
+  const wide = bins + 1 > 255;
+  const all = wide ? new Uint16Array(n * d) : new Uint8Array(n * d);
+  const symbolOf = new Int32Array(n);
+  const buckets = new Map<number, number[]>(); // hash → first input of each symbol with that hash
+  let next = 0;
+  for (let i = 0; i < n; i++) {
+    const codes = all.subarray(i * d, i * d + d);
+    fill(i, codes);
+    let h = 0x811c9dc5 ^ d;
+    for (let u = 0; u < d; u++) h = Math.imul(h ^ codes[u], 0x01000193);
+    const firsts = buckets.get(h);
+    let found = -1;
+    if (firsts) {
+      for (const j of firsts) {
+        let equal = true;
+        for (let u = 0, o = j * d; u < d; u++) {
+          if (all[o + u] !== codes[u]) {
+            equal = false;
+            break;
+          }
+        }
+        if (equal) {
+          found = symbolOf[j];
+          break;
+        }
+      }
+    }
+    if (found < 0) {
+      found = next++;
+      if (firsts) firsts.push(i);
+      else buckets.set(h, [i]);
+    }
+    symbolOf[i] = found;
+  }
+  return { symbolOf, symbols: next };
+}

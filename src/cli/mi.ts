@@ -1,0 +1,56 @@
+/**
+ * `cnn-slicer mi`: mutual information with the labels on .npy arrays (estimators.md "Mutual
+ * information with the labels and the information plane"): the pairwise estimator of a layer or of
+ * each channel, and the binning estimator's information-plane point.
+ */
+import {
+  binnedInformation,
+  DEFAULT_BINS,
+  DEFAULT_PLANE_BINS,
+  MAX_BINS,
+  pairwiseInformationFromCodes,
+  pairwiseLabelInformation,
+  sameLabelPairs,
+} from '../analysis';
+import { ComputePool } from '../compute/pool';
+import { readActivations, readLabels } from './npyFiles';
+import { intOption } from './options';
+import { UsageError } from './usage';
+
+/** What the command prints, as JSON. */
+export type MiOutput = number | null | (number | null)[] | { ixt: number | null; ity: number | null; saturated: boolean };
+
+const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
+
+/**
+ * Runs `mi pairwise|binned T.npy` with its parsed options (`labels` the labels file, `bins`,
+ * `channels`) and returns what to print.
+ */
+export async function runMi(
+  kind: string | undefined,
+  file: string,
+  values: Record<string, string | boolean | undefined>,
+): Promise<MiOutput> {
+  if (kind !== 'pairwise' && kind !== 'binned') {
+    throw new UsageError(kind === undefined ? 'mi needs a kind: pairwise or binned' : `unknown mi kind "${kind}"; use pairwise or binned`);
+  }
+  if (typeof values.labels !== 'string') throw new UsageError(`mi ${kind} needs --labels Y.npy: the integer label of every input`);
+  if (kind === 'binned' && values.channels !== undefined) throw new UsageError('--channels applies to mi pairwise only');
+  const bins = intOption(values, 'bins', kind === 'pairwise' ? DEFAULT_BINS : DEFAULT_PLANE_BINS, 2, MAX_BINS);
+  const layer = readActivations(file);
+  const labels = readLabels(values.labels, layer.count);
+  if (kind === 'binned') {
+    const b = binnedInformation(layer, labels, bins);
+    return { ixt: orNull(b.ixtBits), ity: orNull(b.ityBits), saturated: b.saturated };
+  }
+  if (!values.channels) return orNull(pairwiseLabelInformation(layer, labels, bins));
+  // One distance pass per channel, the channels shared among the cores.
+  const pool = new ComputePool();
+  try {
+    const same = sameLabelPairs(labels);
+    const codes = await pool.layerDistanceCodes(layer, { bins });
+    return codes.map((c) => orNull(pairwiseInformationFromCodes(c, same)));
+  } finally {
+    pool.close();
+  }
+}

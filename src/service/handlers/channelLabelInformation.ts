@@ -1,0 +1,32 @@
+/**
+ * `channelLabelInformation`: `I_pair(T_c; Y)` of every channel of a layer over recorded epochs
+ * (estimators.md "Pairwise estimator" step 4; Fang et al.'s basic units), on any input subset. Each
+ * epoch is one distance pass per channel on the compute pool.
+ */
+import { pairwiseInformationFromCodes, sameLabelPairs, uninformativeChannels } from '../../analysis';
+import { Handler, orNull } from './handler';
+
+export const channelLabelInformation: Handler<'channelLabelInformation'> = async (q, ctx) => {
+  ctx.checkLayer(q.layer);
+  const epochs = [...new Set(q.epochs ?? ctx.run.record.metrics.map((m) => m.epoch))].sort((a, b) => a - b);
+  for (const epoch of epochs) ctx.metricsAt(epoch);
+  const probe = ctx.probe();
+  const indices = ctx.subset(q.x);
+  const same = sameLabelPairs(indices.map((i) => probe.labels[i]));
+  const bins = q.bins ?? ctx.manifest.settings.bins;
+  const bits: (number | null)[][] = [];
+  for (const [k, epoch] of epochs.entries()) {
+    ctx.control.onProgress?.(k / epochs.length, `label information: epoch ${epoch}`);
+    const acts = await ctx.layerOutput(epoch, q.layer, indices);
+    const codes = await ctx.computePool().layerDistanceCodes(acts, { bins, signal: ctx.control.signal });
+    bits.push(codes.map((c) => orNull(pairwiseInformationFromCodes(c, same))));
+  }
+  return {
+    layer: q.layer,
+    epochs,
+    bits,
+    ceilingBits: orNull(same.entropyBits),
+    uninformative: uninformativeChannels(bits.at(-1) ?? []),
+    inputCount: indices.length,
+  };
+};
