@@ -87,11 +87,19 @@ describe('panel placement', function () {
     assert.equal(await waitFor('the second panel', () => columnOf(second)), vscode.ViewColumn.Two);
   });
 
+  it('opens a run beside the model’s code when another file beside it is the active editor, not in a third group', async () => {
+    await showModel();
+    const readme = await vscode.workspace.openTextDocument(fixtureUri('README.md'));
+    await vscode.window.showTextDocument(readme, { viewColumn: vscode.ViewColumn.Two, preserveFocus: false });
+    await clickTreeRun(folder);
+    assert.equal(await waitFor('the run panel', () => columnOf(folder)), vscode.ViewColumn.Two);
+  });
+
   it('opens a comparison beside the code too', async () => {
     await showModel();
     await vscode.commands.executeCommand('cnnSlicer.compareRuns', [{ runFolder: folder }, { runFolder: second }]);
-    const panel = await waitFor('the comparison panel', () => api.comparePanels.panelOf([folder, second]));
-    assert.equal(panel.viewColumn, vscode.ViewColumn.Two);
+    const column = await waitFor('the comparison panel in a column', () => api.comparePanels.panelOf([folder, second])?.viewColumn);
+    assert.equal(column, vscode.ViewColumn.Two);
     api.comparePanels.close([folder, second]);
   });
 });

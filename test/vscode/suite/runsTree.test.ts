@@ -86,7 +86,8 @@ describe('runs tree', function () {
         [other],
       );
       const run = await runNode(tree, folder);
-      assert.equal(tree.provider.getParent(run!), tiny);
+      const parent = tree.provider.getParent(run!);
+      assert.equal(parent?.kind === 'model' && parent.modelFile, tiny.modelFile, 'a run’s parent is its model file');
       const times = tiny.runs.map((r) => r.record.manifest.createdAt);
       assert.deepEqual(times, [...times].sort().reverse());
     } finally {
