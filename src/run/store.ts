@@ -239,7 +239,7 @@ export async function listRunsAsync(runsFolder: string, options: { cache?: RunLi
     return { runs: [], errors: [] };
   }
   const folders = candidateNames(names).map((name) => join(runsFolder, name));
-  const outcomes: (RunReadOutcome | undefined)[] = new Array(folders.length);
+  const outcomes: (RunReadOutcome | undefined)[] = folders.map(() => undefined);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < folders.length) {
