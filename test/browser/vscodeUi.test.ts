@@ -307,11 +307,17 @@ function fixtureLayers(): { name: string; line: number; marker: string }[] {
     });
 }
 
-/** Saves the part of the window `part` covers, for the documentation's pictures (small: a part, not the page). */
-async function docShot(page: Page, name: string, part: ReturnType<Page['locator']>): Promise<void> {
+/** Saves the part of the window an element or a rectangle covers, for the documentation's pictures (small: a part, not the page). */
+async function docShot(
+  page: Page,
+  name: string,
+  part: ReturnType<Page['locator']> | { x: number; y: number; width: number; height: number },
+): Promise<void> {
   const dir = join(ROOT, 'test-artifacts', 'screenshots');
   mkdirSync(dir, { recursive: true });
-  await part.first().screenshot({ path: join(dir, `${name}.png`) });
+  const path = join(dir, `${name}.png`);
+  if ('first' in part) await part.first().screenshot({ path });
+  else await page.screenshot({ path, clip: part });
 }
 
 // --- the tests -----------------------------------------------------------------------------------
@@ -608,6 +614,10 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     // The circle packing needs the analysis service's forward pass: wait for it, for the picture.
     await view.locator('#panel-channel svg.packing circle[data-channel]').first().waitFor({ timeout: 60_000 });
     await screenshot(page, 'vscode-channel-view');
+    // For docs/vscode.md: the panel beside the code (its right part).
+    const box = await page.locator('.part.editor').boundingBox();
+    if (box)
+      await docShot(page, 'vscode-doc-run-panel', { x: box.x + box.width / 2 - 120, y: box.y, width: box.width / 2 + 120, height: 640 });
   });
 
   it('goes to the source line of a layer picked in the panel', async function () {
@@ -651,7 +661,7 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     await runCommand(page, 'View: Close All Editor Groups');
     await openFile(page, MODEL, "name: 'conv2'");
     const at = await page.evaluate(`(() => {
-      const line = [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')].find((l) => (l.textContent || '').includes("name: 'conv2'"));
+      const line = [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')].find((l) => (l.textContent || '').replace(/\\u00a0/g, ' ').includes("name: 'conv2'"));
       const span = line && [...line.querySelectorAll('span')].find((s) => (s.textContent || '').includes('conv2d'));
       if (!span) return undefined;
       const box = span.getBoundingClientRect();
@@ -675,7 +685,7 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     );
     const text = ((await hover.first().textContent()) ?? '').replace(/\s+/g, ' ');
     assert.ok(text.indexOf('Open in CNN Slicer') < text.indexOf('bits'), `the links come before the numbers: ${text}`);
-    await docShot(page, 'vscode-doc-hover', page.locator('.part.editor'));
+    await docShot(page, 'vscode-doc-hover', { x: 352, y: 36, width: 660, height: 460 });
     await page.mouse.move(5, 5);
   });
 
@@ -705,13 +715,15 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     // Compare Runs from the palette: tick both runs, OK.
     await runCommand(page, 'CNN Slicer: Compare Runs');
     await waitUntil('both runs offered', async () => (await quickInputRows(page)).length === 2);
-    await page.click(`${QUICK_INPUT} .quick-input-check-all`);
+    // A click on a row of a multi-select list ticks it.
+    for (const i of [0, 1]) await page.locator(QUICK_INPUT_ROW).nth(i).click();
+    await waitUntil('both runs ticked', async () => /2 Selected/.test((await page.textContent(QUICK_INPUT)) ?? ''));
     await page.keyboard.press('Enter');
     const compare = page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
     await compare.locator('.run-legend [data-run]').nth(1).waitFor({ timeout: 120_000 });
     await compare.locator('.compare-app').waitFor();
     await page.waitForTimeout(1500);
-    await docShot(page, 'vscode-doc-compare', page.locator('.part.editor'));
+    await docShot(page, 'vscode-doc-compare', { x: 352, y: 36, width: 928, height: 640 });
   });
 
   it('puts a recording’s error in the Problems panel at the line it names', async function () {
@@ -730,6 +742,6 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     await problem.first().waitFor({ timeout: 120_000 });
     await runCommand(page, 'Notifications: Clear All Notifications');
     await page.waitForTimeout(500);
-    await docShot(page, 'vscode-doc-problems', page.locator('.monaco-workbench'));
+    await docShot(page, 'vscode-doc-problems', { x: 352, y: 390, width: 928, height: 280 });
   });
 });
