@@ -397,6 +397,14 @@ async function main(): Promise<void> {
     );
   }
   console.log('\nThe extension host');
+  const { benchRunListing } = await import('./runListingBench');
+  for (const line of await benchRunListing()) {
+    const ok = line.goalMs === undefined || line.ms <= line.goalMs;
+    if (!ok) fails++;
+    console.log(
+      `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`,
+    );
+  }
   const { benchExtension } = await import('./extensionBench');
   for (const line of benchExtension()) {
     if (!line.ok) fails++;

@@ -3,6 +3,7 @@
 // the recording. commands/recording.ts asks them and starts the recording.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { datasetMark, describeValue, effectiveDefault, type EffectiveDefault } from './flowItems';
 import type { NotAModelReason } from './modelFileCheck';
 import { readSettings, type RecordingSettings } from './settings';
 
@@ -53,15 +54,6 @@ export function notAModelMessage(modelFile: string, reason: NotAModelReason): st
   );
 }
 
-/** A field's value as the settings list shows it: the number it will use, and where an unset one comes from. */
-function describeValue(value: string | number | undefined, effective: EffectiveDefault | undefined): string {
-  if (value !== undefined) return String(value);
-  if (!effective) return '';
-  return effective.from === 'model'
-    ? vscode.l10n.t("{0} (the model's training export)", effective.value)
-    : vscode.l10n.t('{0} (the setting)', effective.value);
-}
-
 /** The settings the flow starts from: those remembered for the model, else the workspace settings. */
 export function initialSettings(modelFile: string, saved: Partial<RecordingSettings>): RecordingSettings {
   const c = readSettings(vscode.Uri.file(modelFile));
@@ -86,12 +78,6 @@ const DATASETS: { spec: string; label: string; detail: string; needsPath?: 'fold
   { spec: 'npy:', label: '$(file-binary) npy:<x.npy>,<y.npy>', detail: 'inputs [N,H,W,C] and labels [N] as .npy files', needsPath: 'npy' },
 ];
 
-/** The number a recording uses when the flow leaves a field empty, and where it comes from. */
-export interface EffectiveDefault {
-  value: number;
-  from: 'model' | 'setting';
-}
-
 /** What the flow shows besides the answers: the effective epochs and batch size, and the dataset last used. */
 export interface FlowContext {
   /** The model's `training` export's number, else the workspace setting (recording.ts passes both). */
@@ -107,9 +93,7 @@ export function effectiveDefaults(
   training: { epochs?: number; batchSize?: number },
 ): Pick<FlowContext, 'epochs' | 'batchSize'> {
   const c = readSettings(vscode.Uri.file(modelFile));
-  const pick = (fromModel: number | undefined, setting: number): EffectiveDefault =>
-    fromModel === undefined ? { value: setting, from: 'setting' } : { value: fromModel, from: 'model' };
-  return { epochs: pick(training.epochs, c.epochs), batchSize: pick(training.batchSize, c.batchSize) };
+  return { epochs: effectiveDefault(training.epochs, c.epochs), batchSize: effectiveDefault(training.batchSize, c.batchSize) };
 }
 
 /** Whether a dataset item stands for the spec `dataset` (a path-taking item for any of its paths). */
@@ -128,14 +112,7 @@ export async function askSettings(
     DATASETS.map((d) => ({
       ...d,
       // "last used" only for a dataset this model was recorded with; a new model's is the default.
-      description:
-        context.lastDataset !== undefined
-          ? isDatasetItem(d, context.lastDataset)
-            ? vscode.l10n.t('last used')
-            : undefined
-          : isDatasetItem(d, initial.dataset)
-            ? vscode.l10n.t('default')
-            : undefined,
+      description: datasetMark((dataset) => isDatasetItem(d, dataset), context.lastDataset, initial.dataset, vscode.l10n),
     })),
     {
       title: `${title} (1/2)`,
@@ -177,7 +154,11 @@ export async function askSettings(
       start,
       ...fields.map((f) => ({
         label: f.label,
-        description: describeValue(s[f.key], f.key === 'epochs' ? context.epochs : f.key === 'batchSize' ? context.batchSize : undefined),
+        description: describeValue(
+          s[f.key],
+          f.key === 'epochs' ? context.epochs : f.key === 'batchSize' ? context.batchSize : undefined,
+          vscode.l10n,
+        ),
         key: f.key,
       })),
       { label: vscode.l10n.t('Backend'), description: s.backend, key: 'backend' as const },

@@ -13,6 +13,7 @@ import type { Focus } from '../../webview/protocol';
 import { MAX_COMPARED_RUNS } from '../../webview/protocol';
 import { compareKey, compareOrder, comparedRunIdsOfState, comparePanelTitle, isRunOfModel } from './compareRuns';
 import type { Ctx } from './ctx';
+import { panelColumn } from './panelColumn';
 import { defaultExportFolder, panelPage, panelResourceRoots, saveExport, showNotice } from './panels';
 import { themeOfKind } from './runDisplay';
 import type { RunLabels } from './runLabels';
@@ -94,7 +95,7 @@ export class ComparePanels implements vscode.Disposable {
     const key = compareKey(ordered.map((r) => r.folder));
     // Opened while the runs were looked up (two quick clicks): reveal that one.
     if (this.entries.has(key)) return this.open(runFolders);
-    const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    const column = panelColumn(ordered.map((r) => r.manifest.model.file));
     const panel = vscode.window.createWebviewPanel(
       COMPARE_VIEW_TYPE,
       title,

@@ -11,6 +11,7 @@ import type { ExportFormat, Focus } from '../../webview/protocol';
 import type { Ctx } from './ctx';
 import { recordedBeforeEdit } from './detection/sourcePosition';
 import { layerSourceFile, type LayerSource } from './layerSource';
+import { panelColumn } from './panelColumn';
 import { panelTitle, saveFilters, themeOfKind } from './runDisplay';
 import type { RunLabels } from './runLabels';
 import { exportsFolderOf } from './runLocation';
@@ -92,8 +93,8 @@ export class RunPanels implements vscode.Disposable {
     const title = await this.title(record);
     // Opened while the run was looked up (two quick clicks): reveal that one.
     if (this.entries.has(resolve(record.folder))) return this.open(record.folder, focus);
-    // Beside the code when there is code to be beside: the views are read next to the model.
-    const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    // Beside the code when there is code to be beside (the model's editor): the views are read next to the model.
+    const column = panelColumn([record.manifest.model.file]);
     const panel = vscode.window.createWebviewPanel(
       PANEL_VIEW_TYPE,
       title,

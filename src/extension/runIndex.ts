@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../run/store';
-import { listRunFolders, type RunList } from './runListing';
+import { RunListing, type RunList } from './runListing';
 import { isRunOfModel } from './runLocation';
 
 export type { RunList, RunListError } from './runListing';
@@ -19,6 +19,8 @@ export class RunIndex implements vscode.Disposable {
   private timer?: ReturnType<typeof setTimeout>;
   /** Folders `find` read the runs folders again for and still did not find (until the next change). */
   private readonly missing = new Set<string>();
+  /** Remembers the runs read, so a refresh reads only the runs that changed on disk. */
+  private readonly listing = new RunListing();
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires (throttled) after runs were added, removed or changed on disk. */
   readonly onDidChange = this.changed.event;
@@ -95,7 +97,7 @@ export class RunIndex implements vscode.Disposable {
   }
 
   private async read(): Promise<RunList> {
-    const list = await listRunFolders(this.folders());
+    const list = await this.listing.list(this.folders());
     for (const e of list.errors) this.log.warn(`unreadable run folder ${e.folder}: ${e.message}`);
     return list;
   }

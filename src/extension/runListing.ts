@@ -1,8 +1,11 @@
 // The listing behind the run index, without VS Code: every run of the runs folders, each read where
 // it is now (src/extension/runLocation.ts), newest first, and the folders that could not be read.
+// A `RunListing` remembers the runs it read (src/run/listingCache.ts), so a refresh after one new
+// run reads that run and only stamps the others.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { listRunsAsync, type RunRecord } from '../run/store';
+import { RunListingCache } from '../run/listingCache';
+import { listRunsAsync, type RunReadOutcome, type RunRecord } from '../run/store';
 import { relocatedModelFile, relocateRun } from './runLocation';
 
 export interface RunListError {
@@ -17,14 +20,36 @@ export interface RunList {
   errors: RunListError[];
 }
 
+/** The listings of one run index: the runs read last time are read again only when they changed. */
+export class RunListing {
+  private readonly cache = new RunListingCache<RunReadOutcome>();
+
+  /** How many runs the listing remembers: at most the runs its folders held at the last listing. */
+  get rememberedRuns(): number {
+    return this.cache.size;
+  }
+
+  /** Every run of `runsFolders`, newest first, and the folders that could not be read. */
+  list(runsFolders: readonly string[]): Promise<RunList> {
+    return listRunFolders(runsFolders, this.cache);
+  }
+}
+
 /** Every run of `runsFolders`, newest first, and the folders that could not be read. */
-export async function listRunFolders(runsFolders: readonly string[]): Promise<RunList> {
+export async function listRunFolders(runsFolders: readonly string[], cache?: RunListingCache<RunReadOutcome>): Promise<RunList> {
   const runs: RunRecord[] = [];
   const errors: RunListError[] = [];
+  // One look at the disk per moved model file, not per run.
+  const files = new Map<string, Promise<boolean>>();
+  const isFileOnce = (path: string) => {
+    let known = files.get(path);
+    if (!known) files.set(path, (known = isFile(path)));
+    return known;
+  };
   for (const folder of runsFolders) {
     try {
-      const r = await listRunsAsync(folder);
-      for (const run of r.runs) runs.push(await relocated(run));
+      const r = await listRunsAsync(folder, { cache });
+      for (const run of r.runs) runs.push(await relocated(run, isFileOnce));
       errors.push(...r.errors);
     } catch (e) {
       errors.push({ folder, message: e instanceof Error ? e.message : String(e) });
@@ -38,10 +63,10 @@ export async function listRunFolders(runsFolders: readonly string[]): Promise<Ru
  * The run with its model file where its relative path names it now (a copied or moved workspace),
  * else as recorded. Only a run whose two paths differ costs a look at the disk.
  */
-async function relocated(run: RunRecord): Promise<RunRecord> {
+async function relocated(run: RunRecord, isFileOnce: (path: string) => Promise<boolean>): Promise<RunRecord> {
   const moved = relocatedModelFile(run.manifest, run.folder);
   if (moved === undefined || moved === resolve(run.manifest.model.file)) return run;
-  const exists = await isFile(moved);
+  const exists = await isFileOnce(moved);
   return relocateRun(run, () => exists);
 }
 

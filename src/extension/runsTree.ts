@@ -1,7 +1,8 @@
-// The "Recorded Runs" view (cnnSlicer.runs): every run of the workspace's runs folders, live while
-// recording, with its details and layers. The commands on runs are in commands/runs.ts and
-// commands/panels.ts. The package.json menus key on the items' contextValue: `run.recording`,
-// `run.done`, `layer`, `unreadableRun`.
+// The "Recorded Runs" view (cnnSlicer.runs): every run of the workspace's runs folders, grouped by
+// the model file it recorded (newest first in each), live while recording, with its details and
+// layers. The commands on runs are in commands/runs.ts and commands/panels.ts. The package.json
+// menus key on the items' contextValue: `run.recording`, `run.done`, `layer`, `unreadableRun`
+// (`modelFile`, the groups, has no menu).
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { shortLayerLabel } from '../../webview/layerLabel';
@@ -17,13 +18,16 @@ import {
   shownStatus,
   statusIcon,
 } from './runDisplay';
+import { GROUP_EXPANDED_MAX_RUNS, groupRunsByModel } from './runGroups';
 import type { RunIndex } from './runIndex';
 import type { RunLabels } from './runLabels';
 
 export const RUNS_VIEW_ID = 'cnnSlicer.runs';
 
-/** A run at the top of the tree, with its label as the listing that made the node saw it. */
-export type RunNode = { kind: 'run'; runFolder: string; record: RunRecord; label: string };
+/** A model file at the top of the tree, with its runs, newest first. It carries no `runFolder`: no run command applies to it. */
+export type ModelNode = { kind: 'model'; modelFile: string; runs: RunNode[] };
+/** A run under its model file, with its label as the listing that made the node saw it. */
+export type RunNode = { kind: 'run'; runFolder: string; record: RunRecord; label: string; model: ModelNode };
 type DetailsNode = { kind: 'details'; runFolder: string; record: RunRecord; run: RunNode };
 
 /**
@@ -32,6 +36,7 @@ type DetailsNode = { kind: 'details'; runFolder: string; record: RunRecord; run:
  * The nodes below a run know their parent, which `getParent` answers with.
  */
 export type RunsNode =
+  | ModelNode
   | RunNode
   | { kind: 'unreadable'; runFolder: string; message: string }
   | DetailsNode
@@ -92,12 +97,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (!node) {
       const { runs, errors } = await this.runs.list();
-      return [
-        ...runs.map((record): RunsNode => ({ kind: 'run', runFolder: record.folder, record, label: this.labels.label(record, runs) })),
-        ...errors.map((e): RunsNode => ({ kind: 'unreadable', runFolder: e.folder, message: e.message })),
-      ];
+      const models = groupRunsByModel(runs).map((group): ModelNode => {
+        const model: ModelNode = { kind: 'model', modelFile: group.modelFile, runs: [] };
+        model.runs = group.runs.map((record) => ({
+          kind: 'run',
+          runFolder: record.folder,
+          record,
+          label: this.labels.label(record, runs),
+          model,
+        }));
+        return model;
+      });
+      return [...models, ...errors.map((e): RunsNode => ({ kind: 'unreadable', runFolder: e.folder, message: e.message }))];
     }
     switch (node.kind) {
+      case 'model':
+        return node.runs;
       case 'run':
         return [
           { kind: 'details', runFolder: node.runFolder, record: node.record, run: node },
@@ -118,9 +133,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   getParent(node: RunsNode): RunsNode | undefined {
     switch (node.kind) {
-      case 'run':
+      case 'model':
       case 'unreadable':
         return undefined;
+      case 'run':
+        return node.model;
       case 'detail':
         return node.details;
       default:
@@ -130,6 +147,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
     switch (node.kind) {
+      case 'model':
+        return modelItem(node);
       case 'run':
         return this.runItem(node.record, node.label);
       case 'unreadable': {
@@ -262,6 +281,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     );
     return nodes;
   }
+}
+
+/** A model file's group: its path in the workspace, the full path on hover, how many runs. */
+function modelItem(node: ModelNode): vscode.TreeItem {
+  const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+  const item = new vscode.TreeItem(
+    vscode.workspace.asRelativePath(node.modelFile, multiRoot),
+    node.runs.length <= GROUP_EXPANDED_MAX_RUNS ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+  );
+  item.id = `model:${node.modelFile}`;
+  item.description = node.runs.length === 1 ? vscode.l10n.t('1 run') : vscode.l10n.t('{0} runs', node.runs.length);
+  item.tooltip = node.modelFile;
+  item.resourceUri = vscode.Uri.file(node.modelFile);
+  item.iconPath = vscode.ThemeIcon.File;
+  item.contextValue = 'modelFile';
+  return item;
 }
 
 /** The view itself: the tree of `RunsTreeProvider`, with a badge counting the recordings under way. */

@@ -21,6 +21,7 @@ import {
   validateManifest,
 } from './format';
 import { writeFileAtomic, writeFileAtomicAsync } from './files';
+import { RunListingCache, runStamp } from './listingCache';
 import { epochFolder } from './paths';
 import { isProcessAlive, isProcessAliveAsync } from './process';
 import { FileReadError, readBoundedFile, readBoundedFileAsync } from './read';
@@ -215,34 +216,73 @@ export function listRuns(runsFolder: string): RunList {
   return { runs, errors };
 }
 
+/** How many run folders a listing reads at once: enough to keep libuv's four threads busy. */
+const LISTING_CONCURRENCY = 8;
+
+/** A read of one run folder: its record, or why it could not be read. */
+export type RunReadOutcome = { record: RunRecord } | { error: string };
+
 /**
  * `listRuns` for the extension host, which must never block on the disk: every listing, read and
- * repair is asynchronous, and runs are read one after another so a folder of many runs does not
- * open them all at once.
+ * repair is asynchronous, and at most {@link LISTING_CONCURRENCY} runs are read at once, so a
+ * folder of many runs does not open them all together. With a `cache` (kept by the caller across
+ * listings) a run whose manifest and metrics are unchanged on disk is not read again.
  */
-export async function listRunsAsync(runsFolder: string): Promise<RunList> {
-  const runs: RunRecord[] = [];
-  const errors: RunList['errors'] = [];
+export async function listRunsAsync(runsFolder: string, options: { cache?: RunListingCache<RunReadOutcome> } = {}): Promise<RunList> {
   let names: string[];
   let realRuns: string;
   try {
     names = await readdir(runsFolder);
     realRuns = await realpath(runsFolder);
   } catch {
-    return { runs, errors };
+    options.cache?.retainOnly(runsFolder, new Set());
+    return { runs: [], errors: [] };
   }
-  for (const name of candidateNames(names)) {
-    const folder = join(runsFolder, name);
-    try {
-      if ((await lstat(folder)).isSymbolicLink() && dirname(await realpath(folder)) !== realRuns) {
-        if (await exists(manifestPathOf(folder))) errors.push({ folder, message: `${folder} ${OUTSIDE}` });
-        continue;
-      }
-      if (!(await exists(manifestPathOf(folder)))) continue;
-      runs.push(await readRunAsync(folder));
-    } catch (e) {
-      errors.push({ folder, message: (e as Error).message });
+  const folders = candidateNames(names).map((name) => join(runsFolder, name));
+  const outcomes: (RunReadOutcome | undefined)[] = folders.map(() => undefined);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < folders.length) {
+      const index = next++;
+      outcomes[index] = await listedRun(folders[index], realRuns, options.cache);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(LISTING_CONCURRENCY, folders.length) }, worker));
+  options.cache?.retainOnly(runsFolder, new Set(folders));
+  const runs: RunRecord[] = [];
+  const errors: RunList['errors'] = [];
+  outcomes.forEach((outcome, i) => {
+    if (outcome === undefined) return;
+    if ('record' in outcome) runs.push(outcome.record);
+    else errors.push({ folder: folders[i], message: outcome.error });
+  });
   return { runs, errors };
+}
+
+/** One entry of a runs folder: a run, an error, or undefined when it is no run (no manifest). */
+async function listedRun(folder: string, realRuns: string, cache?: RunListingCache<RunReadOutcome>): Promise<RunReadOutcome | undefined> {
+  try {
+    // A link to a folder elsewhere (a cloned repository can ship one) is not followed.
+    if ((await lstat(folder)).isSymbolicLink() && dirname(await realpath(folder)) !== realRuns) {
+      return (await exists(manifestPathOf(folder))) ? { error: `${folder} ${OUTSIDE}` } : undefined;
+    }
+    if (!cache) return (await exists(manifestPathOf(folder))) ? { record: await readRunAsync(folder) } : undefined;
+    const stamp = await runStamp(folder);
+    if (stamp === undefined) return undefined;
+    const known = cache.get(folder, stamp);
+    if (known) return known;
+    let outcome: RunReadOutcome;
+    try {
+      outcome = { record: await readRunAsync(folder) };
+    } catch (e) {
+      outcome = { error: (e as Error).message };
+    }
+    // A run still recording is read at every listing: whether its recorder is alive can change
+    // without any file changing.
+    if ('record' in outcome && outcome.record.manifest.status === 'recording') cache.delete(folder);
+    else cache.set(folder, stamp, outcome);
+    return outcome;
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
 }

@@ -307,6 +307,19 @@ function fixtureLayers(): { name: string; line: number; marker: string }[] {
     });
 }
 
+/** Saves the part of the window an element or a rectangle covers, for the documentation's pictures (small: a part, not the page). */
+async function docShot(
+  page: Page,
+  name: string,
+  part: ReturnType<Page['locator']> | { x: number; y: number; width: number; height: number },
+): Promise<void> {
+  const dir = join(ROOT, 'test-artifacts', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  if ('first' in part) await part.first().screenshot({ path });
+  else await page.screenshot({ path, clip: part });
+}
+
 // --- the tests -----------------------------------------------------------------------------------
 
 describe('browser: the installed extension in VS Code (code-server)', function () {
@@ -601,6 +614,10 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     // The circle packing needs the analysis service's forward pass: wait for it, for the picture.
     await view.locator('#panel-channel svg.packing circle[data-channel]').first().waitFor({ timeout: 60_000 });
     await screenshot(page, 'vscode-channel-view');
+    // For docs/vscode.md: the panel beside the code (its right part).
+    const box = await page.locator('.part.editor').boundingBox();
+    if (box)
+      await docShot(page, 'vscode-doc-run-panel', { x: box.x + box.width / 2 - 120, y: box.y, width: box.width / 2 + 120, height: 640 });
   });
 
   it('goes to the source line of a layer picked in the panel', async function () {
@@ -633,5 +650,98 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     })()`);
     assert.match(String(current), /name: 'conv1'/, `the current line is conv1's definition (${at})`);
     await screenshot(page, 'vscode-go-to-source');
+  });
+
+  // The pictures of docs/vscode.md: each test checks what the picture must show, then saves the part
+  // of the window that shows it (test-artifacts/screenshots/vscode-doc-*.png; docs/images/ holds the
+  // ones looked at and kept).
+
+  it('shows a layer’s hover beside its lens: the links first, then the channel entropies', async function () {
+    if (!recorded) this.skip();
+    await runCommand(page, 'View: Close All Editor Groups');
+    await openFile(page, MODEL, "name: 'conv2'");
+    const at = await page.evaluate(`(() => {
+      const line = [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')].find((l) => (l.textContent || '').replace(/\\u00a0/g, ' ').includes("name: 'conv2'"));
+      const span = line && [...line.querySelectorAll('span')].find((s) => (s.textContent || '').includes('conv2d'));
+      if (!span) return undefined;
+      const box = span.getBoundingClientRect();
+      return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+    })()`);
+    assert.ok(at, 'the conv2 definition is on screen');
+    const { x, y } = at as { x: number; y: number };
+    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Open in CNN Slicer' });
+    await waitUntil(
+      'the hover over conv2',
+      async () => {
+        await page.mouse.move(x - 3, y);
+        await page.mouse.move(x, y);
+        return hover
+          .first()
+          .waitFor({ state: 'visible', timeout: 3000 })
+          .then(() => true)
+          .catch(() => false);
+      },
+      30_000,
+    );
+    const text = ((await hover.first().textContent()) ?? '').replace(/\s+/g, ' ');
+    assert.ok(text.indexOf('Open in CNN Slicer') < text.indexOf('bits'), `the links come before the numbers: ${text}`);
+    await docShot(page, 'vscode-doc-hover', { x: 352, y: 36, width: 660, height: 460 });
+    await page.mouse.move(5, 5);
+  });
+
+  it('groups Recorded Runs by model file, and compares two runs from the palette in a panel beside the code', async function () {
+    if (!recorded) this.skip();
+    // A second run of the model, recorded as the first (the answers are remembered: Enter, Enter).
+    await openFile(page, MODEL, "name: 'conv1'");
+    await runCommand(page, 'CNN Slicer: Analyze CNN');
+    await waitUntil('the dataset step', async () => /\(1\/2\)/.test((await page.textContent(`${QUICK_INPUT} .quick-input-title`)) ?? ''));
+    await page.keyboard.press('Enter');
+    await waitUntil('the settings step', async () => ((await focusedRow(page)) ?? '').includes('Start recording'));
+    await screenshot(page, 'vscode-doc-analyze-settings-full');
+    await docShot(page, 'vscode-doc-analyze-settings', page.locator(QUICK_INPUT));
+    await page.keyboard.press('Enter');
+    await waitForToast(page, /CNN Slicer: tiny-model\.ts is recorded/, 120_000);
+    await runCommand(page, 'Notifications: Clear All Notifications');
+
+    // The tree: the model file's group, expanded, with both runs under it.
+    await runCommand(page, 'CNN Slicer: Focus on Recorded Runs View');
+    const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Recorded Runs/i }) });
+    const group = tree.locator('.monaco-list-row[aria-level="1"]', { hasText: MODEL });
+    await group.first().waitFor({ timeout: 30_000 });
+    await waitUntil('two runs under the model file', async () => (await tree.locator('.monaco-list-row[aria-level="2"]').count()) === 2);
+    assert.match((await group.first().textContent()) ?? '', /2 runs/);
+    await docShot(page, 'vscode-doc-runs-tree', page.locator('.part.sidebar'));
+
+    // Compare Runs from the palette: tick both runs, OK.
+    await runCommand(page, 'CNN Slicer: Compare Runs');
+    await waitUntil('both runs offered', async () => (await quickInputRows(page)).length === 2);
+    // A click on a row of a multi-select list ticks it.
+    for (const i of [0, 1]) await page.locator(QUICK_INPUT_ROW).nth(i).click();
+    await waitUntil('both runs ticked', async () => /2 Selected/.test((await page.textContent(QUICK_INPUT)) ?? ''));
+    await page.keyboard.press('Enter');
+    const compare = page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
+    await compare.locator('.run-legend [data-run]').nth(1).waitFor({ timeout: 120_000 });
+    await compare.locator('.compare-app').waitFor();
+    await page.waitForTimeout(1500);
+    await docShot(page, 'vscode-doc-compare', { x: 352, y: 36, width: 928, height: 640 });
+  });
+
+  it('puts a recording’s error in the Problems panel at the line it names', async function () {
+    if (!recorded) this.skip();
+    const broken = 'broken-model.ts';
+    const text = readFileSync(join(FIXTURE, MODEL), 'utf8').replace('  return model;', '  const units: number = ;\n  return model;');
+    writeFileSync(join(workspace, broken), text);
+    await openFile(page, broken, "name: 'conv1'");
+    await runCommand(page, 'CNN Slicer: Analyze CNN');
+    await waitUntil('the dataset step', async () => /\(1\/2\)/.test((await page.textContent(`${QUICK_INPUT} .quick-input-title`)) ?? ''));
+    await page.keyboard.press('Enter');
+    await waitUntil('the settings step', async () => ((await focusedRow(page)) ?? '').includes('Start recording'));
+    await page.keyboard.press('Enter');
+    await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+    const problem = page.locator('.markers-panel .monaco-list-row', { hasText: /CNN Slicer/ });
+    await problem.first().waitFor({ timeout: 120_000 });
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await page.waitForTimeout(500);
+    await docShot(page, 'vscode-doc-problems', { x: 352, y: 390, width: 928, height: 280 });
   });
 });

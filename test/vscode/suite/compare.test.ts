@@ -21,8 +21,9 @@ describe('comparing runs', function () {
 
   async function runNodes(...folders: string[]): Promise<RunNode[]> {
     const top = await api.runsView.provider.getChildren();
+    const runs = top.flatMap((n): RunNode[] => (n.kind === 'model' ? n.runs : []));
     return folders.map((f) => {
-      const node = top.find((n): n is RunNode => n.kind === 'run' && n.runFolder === f);
+      const node = runs.find((n) => n.runFolder === f);
       assert.ok(node, `the tree lists ${f}`);
       return node;
     });
@@ -124,7 +125,9 @@ describe('comparing runs', function () {
         all.map((r) => r.folder),
       );
       const treeLabels = new Map(
-        tree.flatMap((n) => (n.kind === 'run' ? [[n.runFolder, labelText(api.runsView.provider.getTreeItem(n).label)]] : [])),
+        tree.flatMap((g) =>
+          g.kind === 'model' ? g.runs.map((n) => [n.runFolder, labelText(api.runsView.provider.getTreeItem(n).label)] as const) : [],
+        ),
       );
       for (const o of offered[0]) assert.equal(o.label, treeLabels.get(o.detail!));
       const times = all.map((r) => r.manifest.createdAt);

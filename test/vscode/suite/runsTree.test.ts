@@ -1,4 +1,4 @@
-// The "Recorded Runs" view in a real VS Code: its items for a recorded run of the fixture model,
+// The "Recorded Runs" view in a real VS Code: runs grouped by model file, its items for a recorded run of the fixture model,
 // the layers under it, "go to layer" opening the model at the layer's line, rename, delete (with the
 // confirmation answered by the test), unreadable run folders, and refusing paths that are not runs.
 import assert from 'node:assert/strict';
@@ -14,8 +14,13 @@ function topNodes(tree: RunsView): Promise<RunsNode[]> {
   return tree.provider.getChildren();
 }
 
+/** Every run of the tree: the runs under each model file's group. */
+async function runNodes(tree: RunsView): Promise<RunNode[]> {
+  return (await topNodes(tree)).flatMap((n) => (n.kind === 'model' ? n.runs : []));
+}
+
 async function runNode(tree: RunsView, folder: string): Promise<RunNode | undefined> {
-  return (await topNodes(tree)).find((n): n is RunNode => n.kind === 'run' && n.runFolder === folder);
+  return (await runNodes(tree)).find((n) => n.runFolder === folder);
 }
 
 function item(tree: RunsView, node: RunsNode | undefined): vscode.TreeItem {
@@ -33,6 +38,64 @@ describe('runs tree', function () {
     api = await activate();
     tree = api.runsView;
     folder = await sharedFixtureRun(api);
+  });
+
+  it('groups the runs by model file: the file’s workspace path, its full path on hover, its runs newest first', async () => {
+    const other = join(api.ctx.runsFolders()[0], 'other-model-run');
+    const otherModel = fixtureUri('other-model.ts').fsPath;
+    const template = (await api.ctx.runs.find(folder))!.manifest;
+    writeFileSync(otherModel, '// another model\n');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(
+      join(other, 'manifest.json'),
+      JSON.stringify({
+        ...template,
+        id: 'other-model-run',
+        epochs: [],
+        model: { ...template.model, file: otherModel, relativeFile: undefined, name: 'other-model.ts', sourceFiles: [otherModel] },
+      }),
+    );
+    try {
+      await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
+      const top = await waitFor('two model groups', async () => {
+        const nodes = await topNodes(tree);
+        return nodes.filter((n) => n.kind === 'model').length === 2 ? nodes : undefined;
+      });
+      const groups = top.filter((n) => n.kind === 'model');
+      assert.ok(groups.length === 2 && top.slice(0, 2).every((n) => n.kind === 'model'), 'the groups come first');
+      const byFile = new Map(groups.map((g) => [g.modelFile, g]));
+      const tiny = byFile.get(fixtureUri('tiny-model.ts').fsPath);
+      const lone = byFile.get(otherModel);
+      assert.ok(tiny && lone, [...byFile.keys()].join(', '));
+      const tinyItem = item(tree, tiny);
+      assert.equal(labelText(tinyItem.label), 'tiny-model.ts');
+      assert.equal(tinyItem.tooltip, fixtureUri('tiny-model.ts').fsPath);
+      assert.equal(tinyItem.contextValue, 'modelFile', 'no run menu applies to a group');
+      assert.equal(tinyItem.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+      assert.equal(tinyItem.description, `${tiny.runs.length} ${tiny.runs.length === 1 ? 'run' : 'runs'}`);
+      assert.equal(item(tree, lone).description, '1 run');
+      // The fixture model's runs, and only they, under its group, newest first; each knows its group.
+      const tinyRuns = (await api.ctx.runs.runsOfModel(fixtureUri('tiny-model.ts').fsPath)).map((r) => r.folder);
+      assert.deepEqual(
+        (await tree.provider.getChildren(tiny)).map((n) => (n.kind === 'run' ? n.runFolder : n.kind)),
+        tinyRuns,
+      );
+      assert.ok(tinyRuns.includes(folder));
+      assert.deepEqual(
+        (await tree.provider.getChildren(lone)).map((n) => (n.kind === 'run' ? n.runFolder : n.kind)),
+        [other],
+      );
+      const run = await runNode(tree, folder);
+      const parent = tree.provider.getParent(run!);
+      assert.equal(parent?.kind === 'model' && parent.modelFile, tiny.modelFile, 'a run’s parent is its model file');
+      const times = tiny.runs.map((r) => r.record.manifest.createdAt);
+      assert.deepEqual(times, [...times].sort().reverse());
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+      rmSync(otherModel, { force: true });
+      await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
+    }
+    await waitFor('one group again', async () => (await topNodes(tree)).filter((n) => n.kind === 'model').length === 1);
   });
 
   it('lists a recorded run with model, label, status, dataset and a context value for its menus', async () => {

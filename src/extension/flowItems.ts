@@ -1,0 +1,39 @@
+// What the Analyze CNN quick input shows on its items (issue 14 item 6), without VS Code so it is
+// tested in plain Node (test/unit/flowItems.test.ts): the number an unset epochs or batch size will
+// be and where it comes from, and which dataset is marked "last used" or "default".
+import type { L10n } from './runDisplay';
+
+/** The number a recording uses when the flow leaves a field empty, and where it comes from. */
+export interface EffectiveDefault {
+  value: number;
+  from: 'model' | 'setting';
+}
+
+/** The model's `training` export's number when it sets one, else the setting's. */
+export function effectiveDefault(fromModel: number | undefined, setting: number): EffectiveDefault {
+  return fromModel === undefined ? { value: setting, from: 'setting' } : { value: fromModel, from: 'model' };
+}
+
+/** A field's value as the settings list shows it: the number it will use, and where an unset one comes from. */
+export function describeValue(value: string | number | undefined, effective: EffectiveDefault | undefined, l10n: L10n): string {
+  if (value !== undefined) return String(value);
+  if (!effective) return '';
+  return effective.from === 'model'
+    ? l10n.t("{0} (the model's training export)", effective.value)
+    : l10n.t('{0} (the setting)', effective.value);
+}
+
+/**
+ * The mark on a dataset item: "last used" only on the dataset this model was last recorded with
+ * (`lastDataset`); a model never recorded here has no "last used" item, and its starting dataset
+ * (`initialDataset`, the workspace default) is marked "default" instead.
+ */
+export function datasetMark(
+  isItemOf: (dataset: string) => boolean,
+  lastDataset: string | undefined,
+  initialDataset: string,
+  l10n: L10n,
+): string | undefined {
+  if (lastDataset !== undefined) return isItemOf(lastDataset) ? l10n.t('last used') : undefined;
+  return isItemOf(initialDataset) ? l10n.t('default') : undefined;
+}
