@@ -8,7 +8,7 @@
  *    `I(T; Y) = H(T) - Σ_c p_c H(T | Y = c)`, saturated when every symbol is distinct.
  * The pair distances and their bins are the channel capacity's own (capacity.ts `distanceCodes`).
  */
-import { binCodes, binOf, checkBins, DEFAULT_BINS, finiteRange } from './binning';
+import { binOf, checkBins, DEFAULT_BINS, finiteRange } from './binning';
 import { distanceCodes, DistanceCodes } from './capacity';
 import type { KernelKind } from './distances';
 import { checkLabels } from './intraSample';
@@ -86,16 +86,25 @@ export function distanceCodesFromMatrix(matrix: Float64Array, n: number, bins = 
   checkBins(bins);
   if (matrix.length !== n * n) throw new RangeError(`a distance matrix of ${n} samples needs ${n * n} values, got ${matrix.length}`);
   const pairs = (n * (n - 1)) / 2;
-  const condensed = new Float64Array(pairs);
-  for (let m = 0, p = 0; m < n; m++) {
-    condensed.set(matrix.subarray(m * n + m + 1, m * n + n), p);
-    p += n - m - 1;
-  }
   const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
   const counts = new Float64Array(bins);
-  if (pairs > 0) {
-    binCodes(condensed, codes, bins);
-    for (let p = 0; p < pairs; p++) counts[codes[p]]++;
+  // binCodes' rule (min–max over the pairs, then binOf) read in place: no condensed copy of 8 bytes a pair.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let m = 0; m < n; m++) {
+    for (let k = m * n + m + 1; k < m * n + n; k++) {
+      const v = matrix[k];
+      if (v - v !== 0) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  for (let m = 0, p = 0; m < n; m++) {
+    for (let k = m * n + m + 1; k < m * n + n; k++, p++) {
+      const v = matrix[k];
+      codes[p] = v - v !== 0 ? bins : binOf(v, lo, hi, bins);
+      counts[codes[p]]++;
+    }
   }
   return { n, bins, codes, entropyBits: pairs > 0 ? shannonEntropyBits(counts) : undefined, nonFiniteCount };
 }

@@ -105,6 +105,21 @@ describe('distance codes from a distance matrix already computed', () => {
     assert.equal(fromMatrix.entropyBits, direct.entropyBits);
     assert.throws(() => distanceCodesFromMatrix(new Float64Array(5), 2), RangeError);
   });
+  it("from the compute pool's inter-sample distance matrix are exactly the codes of distanceCodes", async () => {
+    const pool = new ComputePool({ workers: 2 });
+    try {
+      // Large enough (N²·D above the inline threshold) that the workers compute the matrix.
+      const n = 300;
+      const d = 320;
+      const x = Float32Array.from({ length: n * d }, r);
+      let fromMatrix: ReturnType<typeof distanceCodes> | undefined;
+      await pool.interSampleEntropies(x, n, d, ['all'], { k: 50, onDistances: (m) => (fromMatrix = distanceCodesFromMatrix(m, n, 32)) });
+      assert.ok(fromMatrix, 'the pool computed the matrix on its workers');
+      assert.deepEqual(fromMatrix.codes, distanceCodes(x, n, d, 32).codes);
+    } finally {
+      pool.close();
+    }
+  });
 });
 
 describe('mutual information with the labels: per channel', () => {
