@@ -15,6 +15,8 @@ import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/back
 import { layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
 import { checkLayerShapes } from '../run/format';
 import { ActivationCache } from './activations';
+import { LayerCodesCache } from './layerCodes';
+import { QueryQueue } from './queryQueue';
 import { Handler, HANDLERS, QueryOf } from './handlers';
 import { CheckpointModels } from './models';
 import { AnswerOf, canonicalQuery, Query, QUERY_VERSION, QueryKind } from './queries';
@@ -43,6 +45,10 @@ export interface EngineOptions {
   splitForward?: boolean;
   /** Fewest inputs for which a forward pass is split (default 64). */
   minSplitInputs?: number;
+  /** Queries computed at once; the others wait, by priority (default 2). */
+  concurrentQueries?: number;
+  /** Budget of capacity codes kept in memory across queries (bytes, default 256 MiB). */
+  codesBytes?: number;
 }
 
 export interface EngineResult<K extends QueryKind = QueryKind> {
@@ -67,6 +73,8 @@ const CACHED: ReadonlySet<QueryKind> = new Set([
 export class AnalysisEngine {
   private readonly runs: RunRegistry;
   private readonly activations: ActivationCache;
+  private readonly layerCodes: LayerCodesCache;
+  private readonly queue: QueryQueue;
   private readonly splitForward: SplitForward;
   private readonly parts: EngineParts;
   private backend?: Promise<InitializedBackend>;
@@ -74,6 +82,8 @@ export class AnalysisEngine {
 
   constructor(private readonly options: EngineOptions) {
     this.activations = new ActivationCache(options.memoryBytes);
+    this.layerCodes = new LayerCodesCache(options.codesBytes);
+    this.queue = new QueryQueue(options.concurrentQueries ?? 2);
     this.splitForward = new SplitForward({ enabled: options.splitForward, minSplitInputs: options.minSplitInputs });
     this.runs = new RunRegistry({
       roots: options.roots,
@@ -90,12 +100,16 @@ export class AnalysisEngine {
           }
           return model;
         }),
-      onReplaced: (old) => this.activations.dropRun(old.folder),
+      onReplaced: (old) => {
+        this.activations.dropRun(old.folder);
+        this.layerCodes.dropRun(old.folder);
+      },
     });
     this.parts = {
       tf: () => this.tf(),
       computePool: () => this.computePool(),
       activations: this.activations,
+      layerCodes: this.layerCodes,
       splitForward: this.splitForward,
     };
   }
@@ -113,13 +127,21 @@ export class AnalysisEngine {
     }
     let answer: AnswerOf[Q['kind']];
     const context = new QueryContext(run, control, this.parts);
+    let release: (() => void) | undefined;
     try {
+      // Only computing waits its turn: summaries and cached answers come at once.
+      if (computes(query)) {
+        if (this.queue.full) control.onProgress?.(0, `waiting for other queries (${this.queue.pending} already waiting)`);
+        release = await this.queue.acquire(control.priority, control.signal);
+        control.onProgress?.(0, 'computing');
+      }
       answer = (await dispatch(query, context)) as AnswerOf[Q['kind']];
       // Some steps run to the end once started: a cancelled query still never answers.
       if (control.signal?.aborted) throw new CancelledError();
     } catch (e) {
       throw asQueryError(e);
     } finally {
+      release?.();
       // The models this query used may be disposed from now on (models.ts).
       await context.release();
     }
@@ -141,6 +163,7 @@ export class AnalysisEngine {
   close(): void {
     this.runs.close();
     this.activations.clear();
+    this.layerCodes.clear();
     this.pool?.close();
     this.pool = undefined;
     this.splitForward.close();
@@ -161,6 +184,28 @@ export class AnalysisEngine {
 async function dispatch<K extends QueryKind>(query: QueryOf<K>, ctx: QueryContext): Promise<AnswerOf[K]> {
   const handler: Handler<K> = HANDLERS[query.kind];
   return handler(query, ctx);
+}
+
+/**
+ * Whether answering `query` computes (a forward pass, distances) rather than reading the
+ * summaries: only those wait in the queue. The summary cases mirror the handlers'.
+ */
+function computes(query: Query): boolean {
+  switch (query.kind) {
+    case 'run':
+    case 'training':
+    case 'smallMultiples':
+    case 'inputs':
+      return false;
+    case 'confusion':
+      return query.inputs === true;
+    case 'channelEntropies':
+      return query.x !== undefined && query.x.kind !== 'all';
+    case 'interSample':
+      return query.x !== undefined && query.x.kind !== 'all' && !(query.x.kind === 'classes' && query.x.classes.length === 1);
+    default:
+      return true;
+  }
 }
 
 /** The query with the run's default bins filled in, so a cached answer is found however it was asked. */

@@ -4,7 +4,8 @@ import type * as tfType from '@tensorflow/tfjs';
 import { recordTinyRun } from './tinyRun';
 import type { RunManifest } from '../../src/run/format';
 import { AnalysisEngine } from '../../src/service/engine';
-import type { Query } from '../../src/service/queries';
+import { ComputePool } from '../../src/compute/pool';
+import type { Query, QueryPriority } from '../../src/service/queries';
 import { initBackend } from '../../src/tfjs/backend';
 
 describe('analysis engine: checkpoint models shared by concurrent queries', function () {
@@ -56,6 +57,60 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
       assert.equal(tf.memory().numTensors, warm);
     } finally {
       engine.close();
+    }
+  });
+
+  it('computes a burst in priority order: on-screen queries first, summaries without waiting', async () => {
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 1 });
+    try {
+      const started: string[] = [];
+      const ask = (name: string, q: Query, priority: QueryPriority) =>
+        engine.answer(folder, q, { priority, onProgress: (_, message) => message === 'computing' && started.push(name) });
+      const summary = engine.answer(folder, { kind: 'training' }, { priority: 'background' });
+      // The first query takes the one slot at once; the others wait for it, whatever their priority.
+      const burst = Promise.all([
+        ask('first', slice(0, 0), 'background'),
+        ask('background', slice(1, 1), 'background'),
+        ask('soon', slice(2, 1), 'soon'),
+        ask('visible 1', slice(3, 2), 'visible'),
+        ask('visible 2', slice(6, 2), 'visible'),
+      ]);
+      assert.equal((await summary).answer.epochs.length, 3);
+      await burst;
+      assert.deepEqual(started, ['first', 'visible 1', 'visible 2', 'soon', 'background']);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('concurrent capacity matrices share one distance pass per layer, with the answers of separate passes', async () => {
+    const layers = manifest.layers.filter((l) => l.index > 0 && l.outputShape.length === 3).map((l) => l.index);
+    assert.ok(layers.length >= 3, 'the tiny model has three convolution or pooling layers');
+    const [a, b, c] = layers;
+    const pairs: [number, number][] = [
+      [a, b],
+      [a, c],
+      [c, b],
+    ];
+    const queries = pairs.map(([layerI, layerJ]): Query => ({ kind: 'capacityMatrix', layerI, layerJ, epoch: 1 }));
+    const passes: number[] = [];
+    const original = ComputePool.prototype.layerCodes;
+    ComputePool.prototype.layerCodes = function (this: ComputePool, ...args: Parameters<ComputePool['layerCodes']>) {
+      passes.push(args[0].channels);
+      return original.apply(this, args);
+    };
+    const shared = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 3 });
+    const separate = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 1, codesBytes: 0 });
+    try {
+      const together = await Promise.all(queries.map((q) => shared.answer(folder, q)));
+      assert.equal(passes.length, 3, 'one distance pass for each of the three layers');
+      passes.length = 0;
+      for (const [k, q] of queries.entries()) assert.deepEqual((await separate.answer(folder, q)).answer, together[k].answer);
+      assert.equal(passes.length, 6, 'without kept codes, every query makes its two passes');
+    } finally {
+      ComputePool.prototype.layerCodes = original;
+      shared.close();
+      separate.close();
     }
   });
 

@@ -1,0 +1,122 @@
+/**
+ * The binned pair-distance codes of every channel of a layer (capacity stage 1, the distance
+ * pass), shared across queries: the capacity matrices of one layer against several others — what
+ * a burst of queries from the views asks — compute the layer's distances once. A pass still
+ * running is joined (in-flight sharing), a finished one is kept, least recently used first out
+ * beyond the budget. A query that is cancelled leaves the pass to the others; the pass stops only
+ * when every query waiting for it has gone.
+ */
+import { createHash } from 'node:crypto';
+import { CancelledError } from '../compute/pool';
+import type { SharedCodes } from '../compute/protocol';
+
+/** Default budget of kept codes (bytes): one byte per input pair and channel up to 255 bins. */
+export const DEFAULT_CODES_BYTES = 256 * 1024 ** 2;
+
+interface Entry {
+  promise: Promise<SharedCodes[]>;
+  /** Queries waiting for a pass still running; 0 once it has finished. */
+  waiting: number;
+  controller: AbortController;
+  bytes: number;
+  done: boolean;
+}
+
+export class LayerCodesCache {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+
+  constructor(private readonly budgetBytes = DEFAULT_CODES_BYTES) {}
+
+  /** The key of a layer's codes: run, epoch, layer, bins and the inputs (ascending probe indices). */
+  static key(runFolder: string, epoch: number, layer: number, bins: number, indices: readonly number[], probeSize: number): string {
+    return `${runFolder}|${epoch}|${layer}|${bins}|${indices.length === probeSize ? 'all' : inputsDigest(indices)}`;
+  }
+
+  /**
+   * The codes under `key`: kept, joined while being computed, or computed by `compute` (which gets
+   * a signal that aborts once no query waits for it any more).
+   */
+  get(key: string, compute: (signal: AbortSignal) => Promise<SharedCodes[]>, signal?: AbortSignal): Promise<SharedCodes[]> {
+    if (signal?.aborted) return Promise.reject(new CancelledError());
+    let entry = this.entries.get(key);
+    if (entry?.done) {
+      // Most recently used last.
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+      return entry.promise;
+    }
+    if (!entry) {
+      const controller = new AbortController();
+      const created: Entry = { promise: compute(controller.signal), waiting: 0, controller, bytes: 0, done: false };
+      entry = created;
+      this.entries.set(key, created);
+      created.promise.then(
+        (codes) => {
+          created.done = true;
+          created.waiting = 0;
+          if (this.entries.get(key) !== created) return;
+          created.bytes = codes.reduce((sum, c) => sum + c.codes.byteLength, 0);
+          this.bytes += created.bytes;
+          this.trim();
+        },
+        () => this.entries.get(key) === created && this.entries.delete(key),
+      );
+    }
+    const shared = entry;
+    shared.waiting++;
+    if (!signal) return shared.promise;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        reject(new CancelledError());
+        if (shared.done) return;
+        shared.waiting--;
+        if (shared.waiting > 0) return;
+        // Nobody waits any more: stop the pass and forget it.
+        shared.controller.abort();
+        if (this.entries.get(key) === shared) this.entries.delete(key);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(
+        (codes) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(codes);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** Forgets the codes of the run in `runFolder` (passes still running finish for their queries). */
+  dropRun(runFolder: string): void {
+    for (const [k, e] of this.entries) {
+      if (k.startsWith(runFolder + '|')) {
+        this.entries.delete(k);
+        this.bytes -= e.bytes;
+      }
+    }
+  }
+
+  clear(): void {
+    for (const e of this.entries.values()) if (!e.done) e.controller.abort();
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
+  private trim(): void {
+    for (const [k, e] of this.entries) {
+      if (this.bytes <= this.budgetBytes) break;
+      if (!e.done) continue;
+      this.entries.delete(k);
+      this.bytes -= e.bytes;
+    }
+  }
+}
+
+/** A digest of a list of inputs (sha-256 of the indices), so a long subset makes a short key. */
+function inputsDigest(indices: readonly number[]): string {
+  return `${indices.length}:${createHash('sha256').update(Int32Array.from(indices)).digest('hex')}`;
+}
