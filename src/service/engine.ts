@@ -132,7 +132,7 @@ export class AnalysisEngine {
       // Only computing waits its turn: summaries and cached answers come at once.
       if (computes(query)) {
         if (this.queue.full) control.onProgress?.(0, `waiting for other queries (${this.queue.pending} already waiting)`);
-        release = await this.queue.acquire(control.priority, control.signal);
+        release = await this.queue.acquire(control.priority, control.signal, quick(query));
         control.onProgress?.(0, 'computing');
       }
       answer = (await dispatch(query, context)) as AnswerOf[Q['kind']];
@@ -206,6 +206,11 @@ function computes(query: Query): boolean {
     default:
       return true;
   }
+}
+
+/** Slices of a few inputs (a forward pass of those inputs alone): they go first within a priority. */
+function quick(query: Query): boolean {
+  return query.kind === 'featureMaps' || query.kind === 'deconvolution' || query.kind === 'inputs';
 }
 
 /** The query with the run's default bins filled in, so a cached answer is found however it was asked. */

@@ -1,6 +1,7 @@
 /**
  * The order in which the engine computes queries: at most `slots` at once, the waiting ones by
- * priority (queries.ts, QUERY_PRIORITIES), first come first within one priority. A burst of
+ * priority (queries.ts, QUERY_PRIORITIES), quick before long within one priority, then first come
+ * first. A burst of
  * queries from the views (hundreds at once) would otherwise run all together and every answer
  * would arrive near the end; in order, what is on screen arrives first. Computing on both cores
  * is the compute pool's and the forward worker's business: a slot is a query in flight, not a core.
@@ -35,9 +36,12 @@ export class QueryQueue {
 
   /**
    * Waits for a slot (taken at once when one is free) and resolves with its release function;
-   * rejects with a CancelledError, leaving the queue, if `signal` aborts first.
+   * rejects with a CancelledError, leaving the queue, if `signal` aborts first. Within one
+   * priority, `quick` queries (a slice of a few inputs) go before the others (measures over the
+   * whole probe set): shortest first gives most answers soonest, and a quick one delays a long
+   * one by little.
    */
-  acquire(priority: QueryPriority = 'visible', signal?: AbortSignal): Promise<() => void> {
+  acquire(priority: QueryPriority = 'visible', signal?: AbortSignal, quick = false): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     let released = false;
     const release = () => {
@@ -52,7 +56,7 @@ export class QueryQueue {
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        rank: QUERY_PRIORITIES.indexOf(priority),
+        rank: 2 * QUERY_PRIORITIES.indexOf(priority) + (quick ? 0 : 1),
         seq: this.seq++,
         start: () => {
           signal?.removeEventListener('abort', onAbort);

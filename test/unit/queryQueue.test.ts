@@ -27,6 +27,27 @@ describe('query queue (a burst computed in priority order)', () => {
     assert.deepEqual(started, ['vis1', 'vis2', 'soon1', 'soon2', 'bg1', 'bg2']);
   });
 
+  it('starts quick slices before long measures within one priority, never before a higher priority', async () => {
+    const queue = new QueryQueue(1);
+    const started: string[] = [];
+    const first = await queue.acquire();
+    const asks = (
+      [
+        ['long visible', 'visible', false],
+        ['quick soon', 'soon', true],
+        ['quick visible', 'visible', true],
+        ['long soon', 'soon', false],
+      ] as const
+    ).map(async ([name, priority, quick]) => {
+      const release = await queue.acquire(priority, undefined, quick);
+      started.push(name);
+      release();
+    });
+    first();
+    await Promise.all(asks);
+    assert.deepEqual(started, ['quick visible', 'long visible', 'quick soon', 'long soon']);
+  });
+
   it('takes a free slot at once, and lets a waiting query go when it is cancelled', async () => {
     const queue = new QueryQueue(2);
     const a = await queue.acquire();
