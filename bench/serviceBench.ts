@@ -169,8 +169,8 @@ async function benchBurst(
     for (const l of deep) burst.push({ q: { kind: 'smallMultiples', layer: l.index }, epoch: 2 });
     burst.push({ q: { kind: 'training' }, epoch: 2 }, { q: { kind: 'run' }, epoch: 2 });
     for (const epoch of [1, 2]) {
-      for (let k = 0; k + 1 < maps.length; k++)
-        burst.push({ q: { kind: 'capacityMatrix', layerI: maps[k], layerJ: maps[k + 1], epoch }, epoch });
+      for (let k = 0; k + 1 < wide.length; k++)
+        burst.push({ q: { kind: 'capacityMatrix', layerI: wide[k], layerJ: wide[k + 1], epoch }, epoch });
       for (const layer of maps.slice(0, 3)) {
         burst.push({ q: { kind: 'interSample', layer, epoch, x: { kind: 'perClass', count: 5, seed: epoch } }, epoch });
       }

@@ -128,8 +128,11 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
     return {};
   });
   channel.onRequest(capacityCodes, (req) => {
-    const { count, units, channels, type, data } = req.layer;
-    const layer = { count, units, channels, data: type === 'float32' ? new Float32Array(data) : new Float64Array(data) };
+    const { count, units, channels, type, data, channelsFirst } = req.layer;
+    const values = type === 'float32' ? new Float32Array(data) : new Float64Array(data);
+    const layer = { count, units, channels, data: values };
+    // Channels first, a channel's matrix is a slice (float32 widens exactly: the same distances).
+    const matrixOf = (c: number) => (channelsFirst ? values.subarray(c * count * units, (c + 1) * count * units) : channelMatrix(layer, c));
     const codes: SharedCodes[] = [];
     const taken: number[] = [];
     forEachClaimedChunk(
@@ -137,7 +140,7 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
       req.claims,
       (a, b) => {
         for (let c = a; c < b; c++) {
-          codes.push(toShared(distanceCodes(channelMatrix(layer, c), count, units, req.bins)));
+          codes.push(toShared(distanceCodes(matrixOf(c), count, units, req.bins)));
           taken.push(c);
         }
       },

@@ -387,9 +387,25 @@ function sharedSamples(data: SampleArray, n: number, d: number): SharedSamples {
 
 function shareLayer(layer: LayerActivations): SharedLayer {
   const float32 = layer.data instanceof Float32Array;
-  const buffer = new SharedArrayBuffer(layer.data.length * (float32 ? 4 : 8));
-  (float32 ? new Float32Array(buffer) : new Float64Array(buffer)).set(layer.data);
-  return { count: layer.count, units: layer.units, channels: layer.channels, type: float32 ? 'float32' : 'float64', data: buffer };
+  const { count, units, channels, data } = layer;
+  const buffer = new SharedArrayBuffer(data.length * (float32 ? 4 : 8));
+  const out = float32 ? new Float32Array(buffer) : new Float64Array(buffer);
+  const type = float32 ? 'float32' : 'float64';
+  if (channels === 1) {
+    out.set(data);
+    return { count, units, channels, type, data: buffer };
+  }
+  // Channels first, transposed in blocks of rows so that both sides stay in the cache.
+  const rows = count * units;
+  const BLOCK = 64;
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const r1 = Math.min(rows, r0 + BLOCK);
+    for (let c = 0; c < channels; c++) {
+      const base = c * rows;
+      for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) out[base + r] = data[src];
+    }
+  }
+  return { count, units, channels, type, data: buffer, channelsFirst: true };
 }
 
 /** `gatherRows`, keeping a Float32Array float32 (half the memory of a float64 copy, same distances). */

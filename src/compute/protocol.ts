@@ -30,9 +30,14 @@ export const SharedSamplesSchema = v.pipe(
 );
 export type SharedSamples = v.InferOutput<typeof SharedSamplesSchema>;
 
-/** Layer activations `[count, units, channels]` (channels last) shared by every worker. */
+/**
+ * Layer activations shared by every worker: `[count, units, channels]` (channels last, as
+ * TensorFlow.js gives them), or `[channels, count, units]` with `channelsFirst`, where each
+ * channel's matrix is one contiguous run (gathering a channel out of channels-last data reads
+ * every cache line of the layer, for each channel).
+ */
 export const SharedLayerSchema = v.pipe(
-  v.object({ count: Count, units: Count, channels: Count, type: ElementType, data: Shared }),
+  v.object({ count: Count, units: Count, channels: Count, type: ElementType, data: Shared, channelsFirst: v.optional(v.boolean()) }),
   v.check(
     (l) => l.data.byteLength >= l.count * l.units * l.channels * bytesOf(l.type),
     'the layer buffer is shorter than count × units × channels values',

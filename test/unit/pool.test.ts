@@ -84,6 +84,9 @@ describe('ComputePool with uneven chunk counts', () => {
     assert.deepEqual(Array.from(got.values), Array.from(expected.values));
     assert.deepEqual(got.columnEntropyBits, expected.columnEntropyBits);
     assert.deepEqual(got.rowEntropyBits, expected.rowEntropyBits);
+    // Float64 activations take the same channels-first path.
+    const a64 = layerActivations([n, 3, 3, 7], Float64Array.from(a.data));
+    assert.deepEqual(Array.from((await pool.capacityMatrix(a64, b, { bins: 16 })).values), Array.from(expected.values));
     // Codes kept from one pass pair with another layer's without computing the distances again.
     const columns = await pool.layerCodes(a, 16);
     const again = await pool.capacityFromCodes(columns, await pool.layerCodes(b, 16));
