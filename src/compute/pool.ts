@@ -159,8 +159,9 @@ export class ComputePool {
   ): Promise<ResultOut<T>[]> {
     if (signal?.aborted) throw new CancelledError();
     if (total <= 0) return [];
-    const counter = new Int32Array(new SharedArrayBuffer(4));
-    const claims: Claims = { counter: counter.buffer as SharedArrayBuffer, chunk };
+    const buffer = new SharedArrayBuffer(4);
+    const counter = new Int32Array(buffer);
+    const claims: Claims = { counter: buffer, chunk };
     const channels = this.ensureWorkers().slice(0, Math.ceil(total / chunk));
     const work = Promise.all(
       channels.map(async (channel) => {

@@ -82,7 +82,7 @@ export class LayerCodesCache {
           signal.removeEventListener('abort', onAbort);
           resolve(codes);
         },
-        (e: unknown) => {
+        (e: Error) => {
           signal.removeEventListener('abort', onAbort);
           reject(e);
         },

@@ -94,11 +94,17 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
     ];
     const queries = pairs.map(([layerI, layerJ]): Query => ({ kind: 'capacityMatrix', layerI, layerJ, epoch: 1 }));
     const passes: number[] = [];
-    const original = ComputePool.prototype.layerCodes;
-    ComputePool.prototype.layerCodes = function (this: ComputePool, ...args: Parameters<ComputePool['layerCodes']>) {
-      passes.push(args[0].channels);
-      return original.apply(this, args);
-    };
+    // Counts the distance passes: every one goes through ComputePool.layerCodes.
+    const prototype = ComputePool.prototype;
+    const original = Object.getOwnPropertyDescriptor(prototype, 'layerCodes')!;
+    const layerCodes = original.value as ComputePool['layerCodes'];
+    Object.defineProperty(prototype, 'layerCodes', {
+      ...original,
+      value(this: ComputePool, ...args: Parameters<ComputePool['layerCodes']>) {
+        passes.push(args[0].channels);
+        return layerCodes.apply(this, args);
+      },
+    });
     const shared = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 3 });
     const separate = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 1, codesBytes: 0 });
     try {
@@ -108,7 +114,7 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
       for (const [k, q] of queries.entries()) assert.deepEqual((await separate.answer(folder, q)).answer, together[k].answer);
       assert.equal(passes.length, 6, 'without kept codes, every query makes its two passes');
     } finally {
-      ComputePool.prototype.layerCodes = original;
+      Object.defineProperty(prototype, 'layerCodes', original);
       shared.close();
       separate.close();
     }
