@@ -145,13 +145,13 @@ export async function benchService(
  * show (epoch 2) is `visible`, epoch 1 `soon`, epoch 0 `background`. The p90 is over every answer,
  * timed from the moment the burst was sent.
  */
-async function benchBurst(
+export async function benchBurst(
   runs: string,
   folder: string,
   layers: { index: number; channels: number; outputShape: number[] }[],
   warm: Query,
+  engine: Pick<AnalysisEngine, 'answer' | 'close'> = new AnalysisEngine({ roots: [runs] }),
 ): Promise<ServiceBenchLine[]> {
-  const engine = new AnalysisEngine({ roots: [runs] });
   try {
     await engine.answer(folder, warm);
     rmSync(join(folder, 'cache'), { recursive: true, force: true });
