@@ -12,10 +12,10 @@
 import { AnswerCache } from '../run/cache';
 import { CancelledError, ComputePool } from '../compute/pool';
 import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
-import { layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
+import { Activations, layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
 import { checkLayerShapes } from '../run/format';
 import { ActivationCache } from './activations';
-import { LayerCodesCache } from './layerCodes';
+import { LayerCodesCache, SharedResults } from './layerCodes';
 import { QueryQueue } from './queryQueue';
 import { Handler, HANDLERS, QueryOf } from './handlers';
 import { CheckpointModels } from './models';
@@ -57,6 +57,9 @@ export interface EngineResult<K extends QueryKind = QueryKind> {
   ms: number;
 }
 
+/** Budget of the activations of small input subsets kept across queries (bytes). */
+const SUBSET_ACTIVATION_BYTES = 64 * 1024 ** 2;
+
 /** Query kinds whose answers are worth caching on disk (the rest are cheap reads of the summaries). */
 const CACHED: ReadonlySet<QueryKind> = new Set([
   'confusion',
@@ -74,6 +77,7 @@ export class AnalysisEngine {
   private readonly runs: RunRegistry;
   private readonly activations: ActivationCache;
   private readonly layerCodes: LayerCodesCache;
+  private readonly subsetActivations = new SharedResults<Activations>(SUBSET_ACTIVATION_BYTES, (a) => a.data.byteLength);
   private readonly queue: QueryQueue;
   private readonly splitForward: SplitForward;
   private readonly parts: EngineParts;
@@ -103,6 +107,7 @@ export class AnalysisEngine {
       onReplaced: (old) => {
         this.activations.dropRun(old.folder);
         this.layerCodes.dropRun(old.folder);
+        this.subsetActivations.dropRun(old.folder);
       },
     });
     this.parts = {
@@ -110,6 +115,7 @@ export class AnalysisEngine {
       computePool: () => this.computePool(),
       activations: this.activations,
       layerCodes: this.layerCodes,
+      subsetActivations: this.subsetActivations,
       splitForward: this.splitForward,
     };
   }
@@ -164,6 +170,7 @@ export class AnalysisEngine {
     this.runs.close();
     this.activations.clear();
     this.layerCodes.clear();
+    this.subsetActivations.clear();
     this.pool?.close();
     this.pool = undefined;
     this.splitForward.close();

@@ -9,7 +9,7 @@ import type { SharedCodes } from '../compute/protocol';
 import type { InitializedBackend } from '../tfjs/backend';
 import { Activations, forwardLayer } from '../tfjs/forward';
 import { ActivationCache } from './activations';
-import { LayerCodesCache } from './layerCodes';
+import { inputsKey, LayerCodesCache, SharedResults } from './layerCodes';
 import type { ModelLease } from './models';
 import { QueryError, QueryPriority } from './queries';
 import { Probe, readProbe, RunState } from './runs';
@@ -30,6 +30,8 @@ export interface EngineParts {
   activations: ActivationCache;
   /** Capacity codes of whole layers, shared across queries. */
   layerCodes: LayerCodesCache;
+  /** Activations of small input subsets, shared across queries (many channels of the same inputs). */
+  subsetActivations: SharedResults<Activations>;
   splitForward: SplitForward;
 }
 
@@ -135,13 +137,26 @@ export class QueryContext {
     if (cached)
       return layerActivations(shapeOf(indices.length), all ? cached.data : Float32Array.from(gatherRows(cached.data, per, indices)));
     const { tf, backend } = await this.tf();
-    const { model } = await this.model(epoch);
     const inputPer = probe.inputs.length / n;
     if (indices.length < SUBSET_FORWARD_SHARE * n) {
-      const inputs = Float32Array.from(gatherRows(probe.inputs, inputPer, indices));
-      const out = await forwardLayer({ tf, model, layers, inputs, count: indices.length, layer, signal: control.signal });
+      // The views ask many channels of the same few inputs at once: one pass serves them all.
+      const out = await this.parts.subsetActivations.get(
+        `${cacheKey}|${inputsKey(indices, n)}`,
+        async (signal) => {
+          const pass = new QueryContext(run, { signal }, this.parts);
+          try {
+            const { model: passModel } = await pass.model(epoch);
+            const inputs = Float32Array.from(gatherRows(probe.inputs, inputPer, indices));
+            return await forwardLayer({ tf, model: passModel, layers, inputs, count: indices.length, layer, signal });
+          } finally {
+            await pass.release();
+          }
+        },
+        control.signal,
+      );
       return layerActivations(out.shape, out.data);
     }
+    const { model } = await this.model(epoch);
     // The whole probe set: every layer on the way is kept too (the next query often wants one),
     // starting from the deepest layer below this one that is still in memory.
     let result: Activations | undefined;

@@ -4,6 +4,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import { recordTinyRun } from './tinyRun';
 import type { RunManifest } from '../../src/run/format';
 import { AnalysisEngine } from '../../src/service/engine';
+import { CheckpointModels } from '../../src/service/models';
 import { ComputePool } from '../../src/compute/pool';
 import type { Query, QueryPriority } from '../../src/service/queries';
 import { initBackend } from '../../src/tfjs/backend';
@@ -117,6 +118,39 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
       Object.defineProperty(prototype, 'layerCodes', original);
       shared.close();
       separate.close();
+    }
+  });
+
+  it('feature maps of many channels of the same few inputs share one forward pass, with the answers of separate passes', async () => {
+    const x = { kind: 'indices' as const, indices: [1, 4, 9] };
+    const queries = [0, 1, 2, 3].map((c): Query => ({ kind: 'featureMaps', layer: 3, channels: [c], epoch: 2, x }));
+    const loads: number[] = [];
+    // Counts the forward passes: each takes a lease on the epoch's model.
+    const prototype = CheckpointModels.prototype;
+    const original = Object.getOwnPropertyDescriptor(prototype, 'acquire')!;
+    const acquire = original.value as CheckpointModels['acquire'];
+    Object.defineProperty(prototype, 'acquire', {
+      ...original,
+      value(this: CheckpointModels, ...args: Parameters<CheckpointModels['acquire']>) {
+        loads.push(args[0]);
+        return acquire.apply(this, args);
+      },
+    });
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
+    try {
+      const together = await Promise.all(queries.map((q) => engine.answer(folder, q)));
+      assert.deepEqual(loads, [2], 'one forward pass for the four queries');
+      for (const [k, q] of queries.entries()) {
+        const alone = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
+        try {
+          assert.deepEqual((await alone.answer(folder, q)).answer, together[k].answer);
+        } finally {
+          alone.close();
+        }
+      }
+    } finally {
+      Object.defineProperty(prototype, 'acquire', original);
+      engine.close();
     }
   });
 
