@@ -7,6 +7,9 @@
  *  - inter-sample entropy of N = 1,000 / 5,000 / 10,000 MNIST digits (D = 784, k = 1000), against a
  *    straightforward vectorised numpy/OpenBLAS implementation of the same definition
  *    (bench/reference_numpy.py) when python3 with numpy is available; goal: faster at N = 5,000;
+ *  - the same at N = 5,000 as whole processes (`cnn-slicer entropy inter` against the numpy script),
+ *    quiet and with one core held busy by a spinning child (bench/busyCoreBench.ts); goals: at most
+ *    0.5× numpy's time quiet, 0.8× busy;
  *  - a capacity matrix of 32 × 64 channels of 16×16 maps over N = 500 inputs, all cores against one;
  *  - one probe pass (200 inputs, every layer) of the ResNet-18 example, one pass over the graph
  *    against one extraction model per layer (bench/forwardBench.ts).
