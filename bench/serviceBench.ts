@@ -23,7 +23,8 @@ import type { Query } from '../src/service/queries';
 export interface ServiceBenchLine {
   label: string;
   ms: number;
-  goalMs: number;
+  /** No goal: a figure printed for context. */
+  goalMs?: number;
 }
 
 export async function benchService(
@@ -78,7 +79,7 @@ export async function benchService(
     lines.push({
       label: `capacity matrix ${manifest.layers[li].name} × ${manifest.layers[lj].name} (64 × 64 channels, 500 inputs), cold, median of ${colds.map((v) => (v / 1000).toFixed(2)).join(' / ')} s`,
       ms: median,
-      goalMs: 2000,
+      goalMs: 1000,
     });
     await time('  the same, cached in the run folder', 50, { kind: 'capacityMatrix', layerI: li, layerJ: lj, epoch: 1 });
     const restarted = new AnalysisEngine({ roots: [runs] });
@@ -107,6 +108,8 @@ export async function benchService(
       epoch: 2,
       x: eight,
     });
+
+    lines.push(...(await benchBurst(runs, folder, manifest.layers, warm)));
 
     // 20 epochs of summaries.
     const long = join(runs, 'twenty-epochs');
@@ -154,4 +157,78 @@ export async function benchService(
     rmSync(runs, { recursive: true, force: true });
   }
   return { lines, peakRssMB: process.resourceUsage().maxRSS / 1024, recordSeconds };
+}
+
+/**
+ * A burst of 200 queries sent at once to a fresh (warmed) engine, as the views send them when a
+ * run's panels open on epoch 2: the Layer view's summaries of every layer and epoch, feature maps
+ * of 16 inputs for many channels, inter-sample entropies of small subsets, and the capacity
+ * matrices of neighbouring 64-channel layers at epochs 1 and 2 (cold: nothing cached). What the open views
+ * show (epoch 2) is `visible`, epoch 1 `soon`, epoch 0 `background`. The p90 is over every answer,
+ * timed from the moment the burst was sent.
+ */
+export async function benchBurst(
+  runs: string,
+  folder: string,
+  layers: { index: number; channels: number; outputShape: number[] }[],
+  warm: Query,
+  engine: Pick<AnalysisEngine, 'answer' | 'close'> = new AnalysisEngine({ roots: [runs] }),
+): Promise<ServiceBenchLine[]> {
+  try {
+    await engine.answer(folder, warm);
+    rmSync(join(folder, 'cache'), { recursive: true, force: true });
+    const priority = (epoch: number) => (epoch === 2 ? 'visible' : epoch === 1 ? 'soon' : 'background');
+    const burst: { q: Query; epoch: number }[] = [];
+    const deep = layers.filter((l) => l.index > 0);
+    const maps = layers.filter((l) => l.outputShape.length === 3 && l.index > 0).map((l) => l.index);
+    const wide = layers.filter((l) => l.outputShape.length === 3 && l.channels >= 64).map((l) => l.index);
+    for (const epoch of [0, 1, 2]) {
+      for (const l of deep) {
+        burst.push({ q: { kind: 'channelEntropies', layer: l.index, epoch }, epoch });
+        burst.push({ q: { kind: 'interSample', layer: l.index, epoch }, epoch });
+      }
+    }
+    for (const l of deep) burst.push({ q: { kind: 'smallMultiples', layer: l.index }, epoch: 2 });
+    burst.push({ q: { kind: 'training' }, epoch: 2 }, { q: { kind: 'run' }, epoch: 2 });
+    for (const epoch of [1, 2]) {
+      for (let k = 0; k + 1 < wide.length; k++)
+        burst.push({ q: { kind: 'capacityMatrix', layerI: wide[k], layerJ: wide[k + 1], epoch }, epoch });
+      for (const layer of maps.slice(0, 3)) {
+        burst.push({ q: { kind: 'interSample', layer, epoch, x: { kind: 'perClass', count: 5, seed: epoch } }, epoch });
+      }
+    }
+    const sixteen = { kind: 'indices' as const, indices: Array.from({ length: 16 }, (_, i) => i * 29) };
+    for (let k = 0; burst.length < 200; k++) {
+      const l = layers[maps[k % maps.length]];
+      const epoch = k % 3 === 2 ? 1 : 2;
+      burst.push({ q: { kind: 'featureMaps', layer: l.index, channels: [(k * 7) % l.channels], epoch, x: sixteen }, epoch });
+    }
+    const t = performance.now();
+    const times = await Promise.all(
+      burst.map(async ({ q, epoch }) => {
+        await engine.answer(folder, q, { priority: priority(epoch) });
+        return { ms: performance.now() - t, visible: epoch === 2, capacity: q.kind === 'capacityMatrix' };
+      }),
+    );
+    const quantile = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.ceil(p * v.length) - 1)];
+    const all = times.map((x) => x.ms);
+    const capacities = times.filter((x) => x.capacity).map((x) => x.ms);
+    const counts = `${burst.filter((b) => b.q.kind === 'capacityMatrix').length} capacity matrices, ${burst.filter((b) => b.q.kind === 'featureMaps').length} feature maps`;
+    return [
+      {
+        label: `burst of ${burst.length} queries at once (${counts}, the rest summaries and subsets): p90`,
+        ms: quantile(all, 0.9),
+        goalMs: 3000,
+      },
+      { label: '  the same burst: median answer', ms: quantile(all, 0.5) },
+      {
+        label: '  the same burst: last on-screen answer (epoch 2, priority visible)',
+        ms: Math.max(...times.filter((x) => x.visible).map((x) => x.ms)),
+      },
+      { label: '  the same burst: capacity matrices, median', ms: quantile(capacities, 0.5) },
+      { label: '  the same burst: every answer', ms: Math.max(...all) },
+    ];
+  } finally {
+    engine.close();
+  }
 }

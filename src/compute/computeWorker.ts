@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import {
   BLOCK_ROWS,
   capacityMatrixFromCodes,
+  channelMatrix,
   conditionalRows,
   distanceCodes,
   DistanceCodes,
@@ -18,7 +19,16 @@ import {
 } from '../analysis';
 import { describeError, RpcChannel } from '../rpc/channel';
 import { MessagePortLike, threadPort } from '../rpc/ports';
-import { capacityCodes, capacityRows, distanceTiles, interSampleRows, RANGE_ERROR_CODE, SharedCodes, SharedSamples } from './protocol';
+import {
+  capacityCodes,
+  capacityRows,
+  distanceTiles,
+  forEachClaimedChunk,
+  interSampleRows,
+  RANGE_ERROR_CODE,
+  SharedCodes,
+  SharedSamples,
+} from './protocol';
 
 function samplesOf(s: SharedSamples): SampleArray {
   return s.type === 'float32' ? new Float32Array(s.data) : new Float64Array(s.data);
@@ -54,15 +64,24 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
     const { n } = req.samples;
     const kernel = kernelFor(req.samples);
     const matrix = new Float64Array(req.matrix);
-    kernel.tiles(squareBlocks(req.tiles, n), (block, i0, i1, j0, j1) => mirrorBlock(block, BLOCK_ROWS, matrix, n, i0, i1, j0, j1));
-    kernel.dispose();
+    const { tiles } = req;
+    try {
+      forEachClaimedChunk(tiles.length / 2, req.claims, (a, b) =>
+        kernel.tiles(squareBlocks(tiles.slice(2 * a, 2 * b), n), (block, i0, i1, j0, j1) =>
+          mirrorBlock(block, BLOCK_ROWS, matrix, n, i0, i1, j0, j1),
+        ),
+      );
+    } finally {
+      kernel.dispose();
+    }
     return {};
   });
   channel.onRequest(interSampleRows, (req) => {
-    const { K, r0, r1 } = req;
+    const { K, r0, r1, claims } = req;
     const { n } = req.samples;
-    const indices = new Int32Array(req.indices, r0 * K * 4, (r1 - r0) * K);
-    const weights = new Float64Array(req.weights, r0 * K * 8, (r1 - r0) * K);
+    // Row i's neighbours go to entries [i·K, (i + 1)·K) whichever chunk it falls in.
+    const indices = new Int32Array(req.indices, 0, r1 * K);
+    const weights = new Float64Array(req.weights, 0, r1 * K);
     if (req.matrix && req.subset) {
       // A subset's distances are a sub-block of the full matrix: gather each row, then select.
       const matrix = new Float64Array(req.matrix);
@@ -70,41 +89,80 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
       const m = subset.length;
       const row = new Float64Array(m);
       const selector = new NeighbourSelector(m, K);
-      for (let i = r0; i < r1; i++) {
-        const base = subset[i] * n;
-        for (let j = 0; j < m; j++) row[j] = matrix[base + subset[j]];
-        selector.select(row, 0, i, indices, weights, (i - r0) * K);
-      }
+      forEachClaimedChunk(
+        r1 - r0,
+        claims,
+        (a, b) => {
+          for (let i = a; i < b; i++) {
+            const base = subset[i] * n;
+            for (let j = 0; j < m; j++) row[j] = matrix[base + subset[j]];
+            selector.select(row, 0, i, indices, weights, i * K);
+          }
+        },
+        r0,
+      );
     } else if (req.matrix) {
       const matrix = new Float64Array(req.matrix);
       const selector = new NeighbourSelector(n, K);
-      for (let i = r0; i < r1; i++) selector.select(matrix, i * n, i, indices, weights, (i - r0) * K);
+      forEachClaimedChunk(
+        r1 - r0,
+        claims,
+        (a, b) => {
+          for (let i = a; i < b; i++) selector.select(matrix, i * n, i, indices, weights, i * K);
+        },
+        r0,
+      );
     } else {
       const kernel = kernelFor(req.samples);
-      conditionalRows(kernel, r0, r1, K, indices, weights);
-      kernel.dispose();
+      try {
+        forEachClaimedChunk(
+          r1 - r0,
+          claims,
+          (a, b) => conditionalRows(kernel, a, b, K, indices.subarray(a * K, b * K), weights.subarray(a * K, b * K)),
+          r0,
+        );
+      } finally {
+        kernel.dispose();
+      }
     }
     return {};
   });
   channel.onRequest(capacityCodes, (req) => {
-    const { count, units, channels, type, data } = req.layer;
+    const { count, units, channels, type, data, channelsFirst } = req.layer;
     const values = type === 'float32' ? new Float32Array(data) : new Float64Array(data);
-    // The share's channels gathered in one sequential pass over the layer, channel after channel:
-    // a strided copy per channel would read the whole layer once per channel. Same values, so the
-    // same codes as channelMatrix gives (float32 widens exactly in the distance kernel).
-    const { c0, c1 } = req;
-    const rows = count * units;
-    const block = type === 'float32' ? new Float32Array((c1 - c0) * rows) : new Float64Array((c1 - c0) * rows);
-    for (let i = 0, src = c0; i < rows; i++, src += channels) for (let c = 0; c < c1 - c0; c++) block[c * rows + i] = values[src + c];
+    const layer = { count, units, channels, data: values };
+    // Channels first, a channel's matrix is a slice (float32 widens exactly: the same distances).
+    const matrixOf = (c: number) => (channelsFirst ? values.subarray(c * count * units, (c + 1) * count * units) : channelMatrix(layer, c));
     const codes: SharedCodes[] = [];
-    for (let c = 0; c < c1 - c0; c++) codes.push(toShared(distanceCodes(block.subarray(c * rows, (c + 1) * rows), count, units, req.bins)));
-    return { codes };
+    const taken: number[] = [];
+    forEachClaimedChunk(
+      req.c1 - req.c0,
+      req.claims,
+      (a, b) => {
+        for (let c = a; c < b; c++) {
+          codes.push(toShared(distanceCodes(matrixOf(c), count, units, req.bins)));
+          taken.push(c);
+        }
+      },
+      req.c0,
+    );
+    return req.claims ? { codes, channels: taken } : { codes };
   });
   channel.onRequest(capacityRows, (req) => {
     const columns = req.columns.map(fromShared);
     const rows = req.rows.map(fromShared);
-    const share = capacityMatrixFromCodes(columns, rows, [req.r0, req.r1]);
-    new Float64Array(req.out).set(share.values, req.r0 * columns.length);
+    const out = new Float64Array(req.out);
+    const { r0, r1 } = req;
+    if (!req.claims) {
+      out.set(capacityMatrixFromCodes(columns, rows, [r0, r1]).values, r0 * columns.length);
+      return {};
+    }
+    // Chunks of columns: every cell is computed on its own, so a chunk's cells are the whole matrix's.
+    forEachClaimedChunk(columns.length, req.claims, (c0, c1) => {
+      const share = capacityMatrixFromCodes(columns.slice(c0, c1), rows, [r0, r1]);
+      const width = c1 - c0;
+      for (let r = r0; r < r1; r++) out.set(share.values.subarray((r - r0) * width, (r - r0 + 1) * width), r * columns.length + c0);
+    });
     return {};
   });
   return channel;

@@ -2,14 +2,15 @@
  * A pool of worker threads that runs the expensive stages of the analysis core on every core:
  * the distance matrix and neighbour search of the inter-sample entropy, and the distance codes and
  * joint histograms of a capacity matrix. Results are identical to the single-threaded functions of
- * src/analysis (same code, same summation order); only the schedule differs.
+ * src/analysis (same code, same summation order); only the schedule differs. Every stage is cut
+ * into small chunks that the workers take on demand (protocol.ts, ClaimsSchema), so a core busy
+ * with another process slows a stage by its share, not by holding up a fixed half.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
-  BLOCK_ROWS,
   CapacityMatrix,
   cleanSamples,
   DEFAULT_BINS,
@@ -26,13 +27,16 @@ import {
   gatherRows,
   hasErrorCode,
   SampleArray,
+  upperTriangleOrigins,
 } from '../analysis';
 import { RpcChannel } from '../rpc/channel';
 import { ParamsIn, RequestType, ResultOut, RpcError } from '../rpc/messages';
 import { workerPort } from '../rpc/ports';
 import {
+  CANCELLED_CLAIM,
   capacityCodes,
   capacityRows,
+  Claims,
   distanceTiles,
   interSampleRows,
   RANGE_ERROR_CODE,
@@ -55,6 +59,22 @@ function inlineWork(n: number, d: number, k: number): boolean {
 }
 /** Largest shared distance matrix (bytes) before the neighbour search streams rows instead. */
 const SHARED_MATRIX_BYTES = 2 * 1024 ** 3;
+/**
+ * Chunks per worker a stage is cut into: enough that a worker slowed by another process costs
+ * the stage at most about one chunk of waiting, few enough that taking a chunk (one atomic add)
+ * and a chunk's own set-up stay negligible.
+ */
+const CHUNKS_PER_WORKER = 16;
+
+export interface ComputePoolOptions {
+  workers?: number;
+  workerScript?: string;
+  log?: (line: string) => void;
+  /** Chunks per worker of each stage (default 16; tests choose uneven counts). */
+  chunksPerWorker?: number;
+  /** Largest shared distance matrix before the neighbour search streams rows (default 2 GiB; tests make it small). */
+  sharedMatrixBytes?: number;
+}
 
 /** Where the bundled worker lives: next to the running bundle, or in dist/ when run from sources (tests). */
 export function resolveWorkerScript(): string {
@@ -84,11 +104,20 @@ export class ComputePool {
   private workers: { worker: Worker; channel: RpcChannel }[] = [];
   private readonly script: string;
   private readonly log?: (line: string) => void;
+  private readonly chunksPerWorker: number;
+  private readonly sharedMatrixBytes: number;
 
-  constructor(options: { workers?: number; workerScript?: string; log?: (line: string) => void } = {}) {
+  constructor(options: ComputePoolOptions = {}) {
     this.size = Math.max(1, options.workers ?? Math.min(availableParallelism(), 8));
     this.script = options.workerScript ?? resolveWorkerScript();
     this.log = options.log;
+    this.chunksPerWorker = Math.max(1, Math.floor(options.chunksPerWorker ?? CHUNKS_PER_WORKER));
+    this.sharedMatrixBytes = options.sharedMatrixBytes ?? SHARED_MATRIX_BYTES;
+  }
+
+  /** Items per chunk for a stage of `total` items, at least `least`. */
+  private chunkOf(total: number, least = 1): number {
+    return Math.max(least, Math.ceil(total / (this.size * this.chunksPerWorker)));
   }
 
   private ensureWorkers(): RpcChannel[] {
@@ -117,25 +146,56 @@ export class ComputePool {
     }
   }
 
-  /** One request to worker `worker`; cancelling stops every worker, since a worker cannot be interrupted mid-stage. */
-  private async run<T extends RequestType>(worker: number, type: T, params: ParamsIn<T>, signal?: AbortSignal): Promise<ResultOut<T>> {
+  /**
+   * One stage on every worker, its `total` items taken in chunks of `chunk` on demand (protocol.ts,
+   * ClaimsSchema): `params(claims)` builds the request each worker gets. Cancelling rejects at once
+   * and pushes the stage's counter past the end, so the workers stop after the chunk in hand and
+   * the other computations on the pool go on.
+   */
+  private async stage<T extends RequestType>(
+    type: T,
+    total: number,
+    chunk: number,
+    params: (claims: Claims) => ParamsIn<T>,
+    signal?: AbortSignal,
+  ): Promise<ResultOut<T>[]> {
     if (signal?.aborted) throw new CancelledError();
-    const channel = this.ensureWorkers()[worker];
-    const onAbort = () => this.failAll(new CancelledError());
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (total <= 0) return [];
+    const buffer = new SharedArrayBuffer(4);
+    const counter = new Int32Array(buffer);
+    const claims: Claims = { counter: buffer, chunk };
+    const channels = this.ensureWorkers().slice(0, Math.ceil(total / chunk));
+    const work = Promise.all(
+      channels.map(async (channel) => {
+        try {
+          return await channel.request(type, params(claims));
+        } catch (e) {
+          throw fromWorker(e);
+        }
+      }),
+    );
+    if (!signal) return work;
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        Atomics.store(counter, 0, CANCELLED_CLAIM);
+        reject(new CancelledError());
+      };
+    });
+    signal.addEventListener('abort', onAbort, { once: true });
+    // After a cancel, the workers' answers (or failures) are nobody's concern.
+    work.catch(() => undefined);
     try {
-      return await channel.request(type, params);
-    } catch (e) {
-      throw fromWorker(e);
+      return await Promise.race([work, aborted]);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 
   /**
-   * Inter-sample entropy (paper 4.4.1) of `n` samples of `d` values on all workers: the upper
-   * triangle of the distance matrix is split into tiles shared round-robin, then each worker finds
-   * the neighbours of its half of the rows; the O(N·K) symmetrisation runs here.
+   * Inter-sample entropy (paper 4.4.1) of `n` samples of `d` values on all workers: the workers
+   * take the tiles of the distance matrix's upper triangle in chunks, then chunks of rows to find
+   * their neighbours; the O(N·K) symmetrisation runs here.
    */
   async interSampleEntropy(
     values: ArrayLike<number>,
@@ -149,20 +209,19 @@ export class ComputePool {
     const t0 = performance.now();
     const clean = cleanSamples(values, n, d, sharedArray);
     const samples = sharedSamples(clean.data, n, clean.d);
-    const W = this.size;
     let matrix: SharedArrayBuffer | undefined;
-    if (n * n * 8 <= SHARED_MATRIX_BYTES) {
-      matrix = new SharedArrayBuffer(n * n * 8);
-      const tiles: number[][] = Array.from({ length: W }, () => []);
-      let t = 0;
-      for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) for (let j0 = i0; j0 < n; j0 += BLOCK_ROWS) tiles[t++ % W].push(i0, j0);
-      await Promise.all(tiles.map((list, w) => this.run(w, distanceTiles, { samples, matrix: matrix!, tiles: list }, options.signal)));
+    if (n * n * 8 <= this.sharedMatrixBytes) {
+      matrix = await this.distanceMatrix(samples, options.signal);
     }
     const t1 = performance.now();
     const indices = new SharedArrayBuffer(n * K * 4);
     const weights = new SharedArrayBuffer(n * K * 8);
-    await Promise.all(
-      splitRange(n, W).map(([r0, r1], w) => this.run(w, interSampleRows, { matrix, samples, K, r0, r1, indices, weights }, options.signal)),
+    await this.stage(
+      interSampleRows,
+      n,
+      this.chunkOf(n, 8),
+      (claims) => ({ matrix, samples, K, r0: 0, r1: n, indices, weights, claims }),
+      options.signal,
     );
     const t2 = performance.now();
     const entropyBits = symmetricEntropyBits(n, K, new Int32Array(indices), new Float64Array(weights));
@@ -200,7 +259,7 @@ export class ComputePool {
   ): Promise<InterSampleResult[]> {
     const k = options.k ?? DEFAULT_K;
     neighbourCount(n, k);
-    if (inlineWork(n, d, k) || this.size === 1 || n * n * 8 > SHARED_MATRIX_BYTES) {
+    if (inlineWork(n, d, k) || this.size === 1 || n * n * 8 > this.sharedMatrixBytes) {
       const out: InterSampleResult[] = [];
       for (const s of subsets) {
         out.push(
@@ -213,12 +272,7 @@ export class ComputePool {
     }
     const clean = cleanSamples(values, n, d, sharedArray);
     const samples = sharedSamples(clean.data, n, clean.d);
-    const W = this.size;
-    const matrix = new SharedArrayBuffer(n * n * 8);
-    const tiles: number[][] = Array.from({ length: W }, () => []);
-    let t = 0;
-    for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) for (let j0 = i0; j0 < n; j0 += BLOCK_ROWS) tiles[t++ % W].push(i0, j0);
-    await Promise.all(tiles.map((list, w) => this.run(w, distanceTiles, { samples, matrix, tiles: list }, options.signal)));
+    const matrix = await this.distanceMatrix(samples, options.signal);
     options.onDistances?.(new Float64Array(matrix));
     const results: InterSampleResult[] = [];
     for (const s of subsets) {
@@ -238,10 +292,12 @@ export class ComputePool {
       const indices = new SharedArrayBuffer(m * K * 4);
       const weights = new SharedArrayBuffer(m * K * 8);
       const subset = s === 'all' ? undefined : Array.from(s);
-      await Promise.all(
-        splitRange(m, W).map(([r0, r1], w) =>
-          this.run(w, interSampleRows, { matrix, samples, K, r0, r1, indices, weights, subset }, options.signal),
-        ),
+      await this.stage(
+        interSampleRows,
+        m,
+        this.chunkOf(m, 8),
+        (claims) => ({ matrix, samples, K, r0: 0, r1: m, indices, weights, subset, claims }),
+        options.signal,
       );
       results.push({ ...base, entropyBits: symmetricEntropyBits(m, K, new Int32Array(indices), new Float64Array(weights)) });
     }
@@ -250,8 +306,8 @@ export class ComputePool {
 
   /**
    * Capacity matrix between every channel of `layerI` (columns) and of `layerJ` (rows), paper
-   * 5.3.1 / Fig. 8: each worker bins the pair distances of a share of the channels, then fills a
-   * share of the rows from the joint histograms.
+   * 5.3.1 / Fig. 8: the workers take channels one by one to bin their pair distances, then chunks
+   * of columns to fill from the joint histograms.
    */
   async capacityMatrix(
     layerI: LayerActivations,
@@ -261,21 +317,50 @@ export class ComputePool {
     const bins = options.bins ?? DEFAULT_BINS;
     checkBins(bins);
     if (layerI.count !== layerJ.count) throw new RangeError(`both layers need the same inputs; got ${layerI.count} and ${layerJ.count}`);
-    const W = this.size;
-    // Each layer is shared once; the workers take its channels apart themselves.
-    const layerCodes = async (layer: LayerActivations): Promise<SharedCodes[]> => {
-      const shared = shareLayer(layer);
-      const parts = await Promise.all(
-        splitRange(layer.channels, W).map(([c0, c1], w) => this.run(w, capacityCodes, { layer: shared, c0, c1, bins }, options.signal)),
-      );
-      return parts.flatMap((r) => r.codes);
-    };
-    const columns = await layerCodes(layerI);
-    const rows = layerI === layerJ ? columns : await layerCodes(layerJ);
-    const out = new SharedArrayBuffer(rows.length * columns.length * 8);
-    await Promise.all(
-      splitRange(rows.length, W).map(([r0, r1], w) => this.run(w, capacityRows, { columns, rows, r0, r1, out }, options.signal)),
+    const columns = await this.layerCodes(layerI, bins, options.signal);
+    const rows = layerI === layerJ ? columns : await this.layerCodes(layerJ, bins, options.signal);
+    return this.capacityFromCodes(columns, rows, options.signal);
+  }
+
+  /**
+   * Capacity stage 1 for a whole layer: the binned pair-distance codes of every channel, one
+   * channel per chunk. The codes live in shared memory, so a caller may keep them and pair them
+   * with other layers' (`capacityFromCodes`) without computing the distances again.
+   */
+  async layerCodes(layer: LayerActivations, bins: number, signal?: AbortSignal): Promise<SharedCodes[]> {
+    checkBins(bins);
+    // The layer is shared once; the workers take its channels apart themselves.
+    const shared = shareLayer(layer);
+    const parts = await this.stage(
+      capacityCodes,
+      layer.channels,
+      1,
+      (claims) => ({ layer: shared, c0: 0, c1: layer.channels, bins, claims }),
+      signal,
     );
+    const codes: (SharedCodes | undefined)[] = new Array<SharedCodes | undefined>(layer.channels).fill(undefined);
+    for (const part of parts) {
+      if (!part.channels) throw new Error('a compute worker answered "capacity/codes" without saying which channels its codes belong to');
+      part.codes.forEach((c, k) => (codes[part.channels![k]] = c));
+    }
+    const missing = codes.findIndex((c) => c === undefined);
+    if (missing >= 0) throw new Error(`the compute workers returned no codes for channel ${missing} of ${layer.channels}`);
+    return codes as SharedCodes[];
+  }
+
+  /** Capacity stage 2: the matrix of `columns` × `rows` codes (from `layerCodes`), in chunks of columns. */
+  async capacityFromCodes(columns: SharedCodes[], rows: SharedCodes[], signal?: AbortSignal): Promise<CapacityMatrix> {
+    if (columns.length && rows.length && columns[0].n !== rows[0].n)
+      throw new RangeError(`both layers need the same inputs; got ${columns[0].n} and ${rows[0].n}`);
+    const out = new SharedArrayBuffer(rows.length * columns.length * 8);
+    if (rows.length)
+      await this.stage(
+        capacityRows,
+        columns.length,
+        this.chunkOf(columns.length),
+        (claims) => ({ columns, rows, r0: 0, r1: rows.length, out, claims }),
+        signal,
+      );
     const entropy = (c: SharedCodes) => c.entropyBits ?? undefined;
     return {
       rows: rows.length,
@@ -298,21 +383,24 @@ export class ComputePool {
       if (options.signal?.aborted) throw new CancelledError();
       return layerDistanceCodes(layer, bins);
     }
-    const shared = shareLayer(layer);
-    const parts = await Promise.all(
-      splitRange(layer.channels, this.size).map(([c0, c1], w) =>
-        this.run(w, capacityCodes, { layer: shared, c0, c1, bins }, options.signal),
-      ),
-    );
-    return parts.flatMap((r) =>
-      r.codes.map((c) => ({
-        n: c.n,
-        bins: c.bins,
-        codes: c.bins <= 255 ? new Uint8Array(c.codes) : new Uint16Array(c.codes),
-        entropyBits: c.entropyBits ?? undefined,
-        nonFiniteCount: c.nonFiniteCount,
-      })),
-    );
+    const shared = await this.layerCodes(layer, bins, options.signal);
+    return shared.map((c) => ({
+      n: c.n,
+      bins: c.bins,
+      codes: c.bins <= 255 ? new Uint8Array(c.codes) : new Uint16Array(c.codes),
+      entropyBits: c.entropyBits ?? undefined,
+      nonFiniteCount: c.nonFiniteCount,
+    }));
+  }
+
+  /** The full symmetric distance matrix of shared samples, its upper triangle's tiles taken in chunks. */
+  private async distanceMatrix(samples: SharedSamples, signal?: AbortSignal): Promise<SharedArrayBuffer> {
+    const { n } = samples;
+    const matrix = new SharedArrayBuffer(n * n * 8);
+    const tiles = upperTriangleOrigins(n);
+    const count = tiles.length / 2;
+    await this.stage(distanceTiles, count, this.chunkOf(count), (claims) => ({ samples, matrix, tiles, claims }), signal);
+    return matrix;
   }
 
   /** Stops the workers; pending computations reject. */
@@ -333,9 +421,25 @@ function sharedSamples(data: SampleArray, n: number, d: number): SharedSamples {
 
 function shareLayer(layer: LayerActivations): SharedLayer {
   const float32 = layer.data instanceof Float32Array;
-  const buffer = new SharedArrayBuffer(layer.data.length * (float32 ? 4 : 8));
-  (float32 ? new Float32Array(buffer) : new Float64Array(buffer)).set(layer.data);
-  return { count: layer.count, units: layer.units, channels: layer.channels, type: float32 ? 'float32' : 'float64', data: buffer };
+  const { count, units, channels, data } = layer;
+  const buffer = new SharedArrayBuffer(data.length * (float32 ? 4 : 8));
+  const out = float32 ? new Float32Array(buffer) : new Float64Array(buffer);
+  const type = float32 ? 'float32' : 'float64';
+  if (channels === 1) {
+    out.set(data);
+    return { count, units, channels, type, data: buffer };
+  }
+  // Channels first, transposed in blocks of rows so that both sides stay in the cache.
+  const rows = count * units;
+  const BLOCK = 64;
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const r1 = Math.min(rows, r0 + BLOCK);
+    for (let c = 0; c < channels; c++) {
+      const base = c * rows;
+      for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) out[base + r] = data[src];
+    }
+  }
+  return { count, units, channels, type, data: buffer, channelsFirst: true };
 }
 
 /** `gatherRows`, keeping a Float32Array float32 (half the memory of a float64 copy, same distances). */
@@ -343,16 +447,5 @@ function gatherSamples(values: ArrayLike<number>, d: number, rows: readonly numb
   if (!(values instanceof Float32Array)) return gatherRows(values, d, rows);
   const out = new Float32Array(rows.length * d);
   rows.forEach((row, k) => out.set(values.subarray(row * d, row * d + d), k * d));
-  return out;
-}
-
-/** Splits `[0, n)` into `parts` contiguous ranges of near-equal size (empty ranges dropped). */
-export function splitRange(n: number, parts: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let p = 0; p < parts; p++) {
-    const a = Math.floor((n * p) / parts);
-    const b = Math.floor((n * (p + 1)) / parts);
-    if (b > a) out.push([a, b]);
-  }
   return out;
 }

@@ -30,9 +30,14 @@ export const SharedSamplesSchema = v.pipe(
 );
 export type SharedSamples = v.InferOutput<typeof SharedSamplesSchema>;
 
-/** Layer activations `[count, units, channels]` (channels last) shared by every worker. */
+/**
+ * Layer activations shared by every worker: `[count, units, channels]` (channels last, as
+ * TensorFlow.js gives them), or `[channels, count, units]` with `channelsFirst`, where each
+ * channel's matrix is one contiguous run (gathering a channel out of channels-last data reads
+ * every cache line of the layer, for each channel).
+ */
 export const SharedLayerSchema = v.pipe(
-  v.object({ count: Count, units: Count, channels: Count, type: ElementType, data: Shared }),
+  v.object({ count: Count, units: Count, channels: Count, type: ElementType, data: Shared, channelsFirst: v.optional(v.boolean()) }),
   v.check(
     (l) => l.data.byteLength >= l.count * l.units * l.channels * bytesOf(l.type),
     'the layer buffer is shorter than count × units × channels values',
@@ -52,6 +57,24 @@ export type SharedCodes = v.InferOutput<typeof SharedCodesSchema>;
 
 const Done = v.object({});
 
+/**
+ * Chunks taken on demand. The workers of one stage share `counter` (one int32 in shared memory);
+ * each takes chunk `k = Atomics.add(counter, 0, 1)`, i.e. items `[k·chunk, (k+1)·chunk)` of the
+ * stage, whenever it is done with the last, and stops at the first chunk past the end. A worker on
+ * a busy core thus takes fewer chunks instead of holding up a fixed half, and the pool cancels a
+ * stage by pushing the counter past the end (the workers stop after the chunk in hand). Every
+ * chunk writes its own part of the result with the same code, so the schedule changes no bit.
+ * Without `claims`, a request does all its items itself.
+ */
+export const ClaimsSchema = v.object({
+  counter: v.pipe(
+    Shared,
+    v.check((b) => b.byteLength >= 4, 'the claim counter must hold one int32'),
+  ),
+  chunk: v.pipe(Count, v.minValue(1)),
+});
+export type Claims = v.InferOutput<typeof ClaimsSchema>;
+
 /** Fill tiles of a shared symmetric `n × n` distance matrix. */
 export const distanceTiles = defineRequest('distances/tiles', {
   params: v.pipe(
@@ -60,6 +83,8 @@ export const distanceTiles = defineRequest('distances/tiles', {
       matrix: Shared,
       /** Flat list of tile origins `[i0, j0, i0, j0, ...]` (tiles of BLOCK_ROWS). */
       tiles: IndexList,
+      /** Take the tiles in chunks of `claims.chunk` tiles. */
+      claims: v.optional(ClaimsSchema),
     }),
     v.check((p) => p.matrix.byteLength >= p.samples.n * p.samples.n * 8, 'the matrix buffer is shorter than n × n float64 values'),
     v.check((p) => p.tiles.length % 2 === 0 && p.tiles.every((t) => t < p.samples.n), 'tiles must be pairs of row origins below n'),
@@ -81,6 +106,8 @@ export const interSampleRows = defineRequest('interSample/rows', {
       weights: Shared,
       /** Work on this subset of the samples only (rows r0..r1 index the subset); needs `matrix`. */
       subset: v.optional(IndexList),
+      /** Take rows `[r0, r1)` in chunks of `claims.chunk` rows. */
+      claims: v.optional(ClaimsSchema),
     }),
     v.check((p) => p.r0 <= p.r1 && p.r1 <= (p.subset?.length ?? p.samples.n), 'rows must be a range within the samples (or the subset)'),
     v.check(
@@ -99,19 +126,36 @@ export const interSampleRows = defineRequest('interSample/rows', {
   result: Done,
 });
 
-/** Binned pair-distance codes of channels `[c0, c1)` of a shared layer (capacity stage 1). */
+/**
+ * Binned pair-distance codes of channels `[c0, c1)` of a shared layer (capacity stage 1). With
+ * `claims` (chunks of channels), `channels` says which channel each of `codes` belongs to.
+ */
 export const capacityCodes = defineRequest('capacity/codes', {
   params: v.pipe(
-    v.object({ layer: SharedLayerSchema, c0: Count, c1: Count, bins: v.pipe(Count, v.minValue(1)) }),
+    v.object({ layer: SharedLayerSchema, c0: Count, c1: Count, bins: v.pipe(Count, v.minValue(1)), claims: v.optional(ClaimsSchema) }),
     v.check((p) => p.c0 <= p.c1 && p.c1 <= p.layer.channels, 'channels must be a range within the layer'),
   ),
-  result: v.object({ codes: v.array(SharedCodesSchema) }),
+  result: v.pipe(
+    v.object({ codes: v.array(SharedCodesSchema), channels: v.optional(IndexList) }),
+    v.check((r) => !r.channels || r.channels.length === r.codes.length, 'there must be one channel index per codes entry'),
+  ),
 });
 
-/** Rows `[r0, r1)` of a capacity matrix from shared codes. */
+/**
+ * Rows `[r0, r1)` of a capacity matrix from shared codes; with `claims`, every column of those rows
+ * in chunks of `claims.chunk` columns (a chunk of columns copies the rows' codes once, where a
+ * chunk of rows would rescale every column's codes again).
+ */
 export const capacityRows = defineRequest('capacity/rows', {
   params: v.pipe(
-    v.object({ columns: v.array(SharedCodesSchema), rows: v.array(SharedCodesSchema), r0: Count, r1: Count, out: Shared }),
+    v.object({
+      columns: v.array(SharedCodesSchema),
+      rows: v.array(SharedCodesSchema),
+      r0: Count,
+      r1: Count,
+      out: Shared,
+      claims: v.optional(ClaimsSchema),
+    }),
     v.check((p) => p.r0 <= p.r1 && p.r1 <= p.rows.length, 'rows must be a range within the rows'),
     v.check(
       (p) => p.out.byteLength >= p.rows.length * p.columns.length * 8,
@@ -135,3 +179,23 @@ export type CapacityCodesResult = ResultOut<typeof capacityCodes>;
  * parameters from bugs by it.
  */
 export const RANGE_ERROR_CODE = 'range-error';
+
+/** The counter value a cancelled stage is pushed to: past the end of any stage, and far from int32 overflow. */
+export const CANCELLED_CLAIM = 2 ** 30;
+
+/**
+ * Runs `work(a, b)` on the items `[from + a, from + b)` of a stage of `total` items: all at once
+ * without claims, else chunk after chunk as taken from the shared counter (see ClaimsSchema).
+ */
+export function forEachClaimedChunk(total: number, claims: Claims | undefined, work: (a: number, b: number) => void, from = 0): void {
+  if (!claims) {
+    if (total > 0) work(from, from + total);
+    return;
+  }
+  const counter = new Int32Array(claims.counter, 0, 1);
+  for (;;) {
+    const a = Atomics.add(counter, 0, 1) * claims.chunk;
+    if (a >= total) return;
+    work(from + a, from + Math.min(total, a + claims.chunk));
+  }
+}

@@ -10,11 +10,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RpcChannel } from '../rpc/channel';
 import { childProcessPort } from '../rpc/ports';
-import { AnswerOf, Query, QueryError } from './queries';
+import { AnswerOf, Query, QueryError, QueryPriority } from './queries';
 import { SERVICE_PROTOCOL_VERSION, serviceConfigure, serviceHello, serviceQuery, serviceShutdown, toQueryError } from './protocol';
 
 export interface ClientQueryOptions {
   view?: string;
+  /** How soon the answer is needed: the service computes waiting queries on-screen first (default `visible`). */
+  priority?: QueryPriority;
   signal?: AbortSignal;
   onProgress?: (fraction: number, message: string) => void;
 }
@@ -136,7 +138,7 @@ export class AnalysisClient {
     try {
       const r = await channel.request(
         serviceQuery,
-        { run, query, ...(options.view ? { view: options.view } : {}) },
+        { run, query, ...(options.view ? { view: options.view } : {}), ...(options.priority ? { priority: options.priority } : {}) },
         {
           signal: options.signal,
           onProgress: onProgress && ((p) => onProgress(p.fraction, p.message)),

@@ -11,9 +11,11 @@
  */
 import { CancelledError, ComputePool } from '../compute/pool';
 import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
-import { layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
+import { Activations, layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
 import { checkLayerShapes } from '../run/format';
 import { ActivationCache } from './activations';
+import { LayerCodesCache, SharedResults } from './layerCodes';
+import { QueryQueue } from './queryQueue';
 import { Handler, HANDLERS, QueryOf } from './handlers';
 import { CheckpointModels } from './models';
 import { answerKey } from './answerKey';
@@ -43,6 +45,10 @@ export interface EngineOptions {
   splitForward?: boolean;
   /** Fewest inputs for which a forward pass is split (default 64). */
   minSplitInputs?: number;
+  /** Queries computed at once; the others wait, by priority (default 2). */
+  concurrentQueries?: number;
+  /** Budget of capacity codes kept in memory across queries (bytes, default 256 MiB). */
+  codesBytes?: number;
 }
 
 export interface EngineResult<K extends QueryKind = QueryKind> {
@@ -50,6 +56,9 @@ export interface EngineResult<K extends QueryKind = QueryKind> {
   cached: boolean;
   ms: number;
 }
+
+/** Budget of the activations of small input subsets kept across queries (bytes). */
+const SUBSET_ACTIVATION_BYTES = 64 * 1024 ** 2;
 
 /** Query kinds whose answers are worth caching on disk (the rest are cheap reads of the summaries). */
 const CACHED: ReadonlySet<QueryKind> = new Set([
@@ -70,6 +79,9 @@ const CACHED: ReadonlySet<QueryKind> = new Set([
 export class AnalysisEngine {
   private readonly runs: RunRegistry;
   private readonly activations: ActivationCache;
+  private readonly layerCodes: LayerCodesCache;
+  private readonly subsetActivations = new SharedResults<Activations>(SUBSET_ACTIVATION_BYTES, (a) => a.data.byteLength);
+  private readonly queue: QueryQueue;
   private readonly splitForward: SplitForward;
   private readonly parts: EngineParts;
   private backend?: Promise<InitializedBackend>;
@@ -77,6 +89,8 @@ export class AnalysisEngine {
 
   constructor(private readonly options: EngineOptions) {
     this.activations = new ActivationCache(options.memoryBytes);
+    this.layerCodes = new LayerCodesCache(options.codesBytes);
+    this.queue = new QueryQueue(options.concurrentQueries ?? 2);
     this.splitForward = new SplitForward({ enabled: options.splitForward, minSplitInputs: options.minSplitInputs });
     this.runs = new RunRegistry({
       roots: options.roots,
@@ -93,12 +107,18 @@ export class AnalysisEngine {
           }
           return model;
         }),
-      onReplaced: (old) => this.activations.dropRun(old.folder),
+      onReplaced: (old) => {
+        this.activations.dropRun(old.folder);
+        this.layerCodes.dropRun(old.folder);
+        this.subsetActivations.dropRun(old.folder);
+      },
     });
     this.parts = {
       tf: () => this.tf(),
       computePool: () => this.computePool(),
       activations: this.activations,
+      layerCodes: this.layerCodes,
+      subsetActivations: this.subsetActivations,
       splitForward: this.splitForward,
     };
   }
@@ -114,13 +134,21 @@ export class AnalysisEngine {
     }
     let answer: AnswerOf[Q['kind']];
     const context = new QueryContext(run, control, this.parts);
+    let release: (() => void) | undefined;
     try {
+      // Only computing waits its turn: summaries and cached answers come at once.
+      if (computes(query)) {
+        if (this.queue.full) control.onProgress?.(0, `waiting for other queries (${this.queue.pending} already waiting)`);
+        release = await this.queue.acquire(control.priority, control.signal, quick(query));
+        control.onProgress?.(0, 'computing');
+      }
       answer = (await dispatch(query, context)) as AnswerOf[Q['kind']];
       // Some steps run to the end once started: a cancelled query still never answers.
       if (control.signal?.aborted) throw new CancelledError();
     } catch (e) {
       throw asQueryError(e);
     } finally {
+      release?.();
       // The models this query used may be disposed from now on (models.ts).
       await context.release();
     }
@@ -142,6 +170,8 @@ export class AnalysisEngine {
   close(): void {
     this.runs.close();
     this.activations.clear();
+    this.layerCodes.clear();
+    this.subsetActivations.clear();
     this.pool?.close();
     this.pool = undefined;
     this.splitForward.close();
@@ -162,4 +192,31 @@ export class AnalysisEngine {
 async function dispatch<K extends QueryKind>(query: QueryOf<K>, ctx: QueryContext): Promise<AnswerOf[K]> {
   const handler: Handler<K> = HANDLERS[query.kind];
   return handler(query, ctx);
+}
+
+/**
+ * Whether answering `query` computes (a forward pass, distances) rather than reading the
+ * summaries: only those wait in the queue. The summary cases mirror the handlers'.
+ */
+function computes(query: Query): boolean {
+  switch (query.kind) {
+    case 'run':
+    case 'training':
+    case 'smallMultiples':
+    case 'inputs':
+      return false;
+    case 'confusion':
+      return query.inputs === true;
+    case 'channelEntropies':
+      return query.x !== undefined && query.x.kind !== 'all';
+    case 'interSample':
+      return query.x !== undefined && query.x.kind !== 'all' && !(query.x.kind === 'classes' && query.x.classes.length === 1);
+    default:
+      return true;
+  }
+}
+
+/** Slices of a few inputs (a forward pass of those inputs alone): they go first within a priority. */
+function quick(query: Query): boolean {
+  return query.kind === 'featureMaps' || query.kind === 'deconvolution' || query.kind === 'inputs';
 }

@@ -7,7 +7,7 @@
  */
 import * as v from 'valibot';
 import { defineNotification, defineRequest, ParamsIn, ResultOut, RpcError } from '../rpc/messages';
-import { Answer, parseQuery, Query, QUERY_ERROR_CODES, QueryError, QueryErrorCode } from './queries';
+import { Answer, parseQuery, Query, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryError, QueryErrorCode } from './queries';
 
 /** Bumped whenever a message changes shape (2: the typed channel's envelope). */
 export const SERVICE_PROTOCOL_VERSION = 2;
@@ -39,12 +39,15 @@ export const serviceHello = defineNotification('hello', v.object({ protocolVersi
 /**
  * One query about a run folder. `view` names the asker (e.g. "layer view of run X"): a new query
  * from the same view cancels the one still running, since its answer would be stale on arrival.
+ * `priority` orders a burst: waiting queries are computed on-screen first (docs/queries.md).
  */
 export const serviceQuery = defineRequest('query', {
   params: v.object({
     run: v.pipe(v.string('"run" must be the path of a run folder'), v.minLength(1, '"run" must be the path of a run folder')),
     query: QuerySchema,
     view: v.optional(v.string('"view" must be a string')),
+    /** How soon the answer is needed (queries.ts, QUERY_PRIORITIES; default `visible`). */
+    priority: v.optional(v.picklist(QUERY_PRIORITIES, `"priority" must be one of ${QUERY_PRIORITIES.join(', ')}`)),
   }),
   result: v.object({ answer: AnswerSchema, cached: v.boolean(), ms: v.number() }),
   progress: v.object({ fraction: v.number(), message: v.string() }),

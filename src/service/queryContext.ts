@@ -5,11 +5,13 @@
  */
 import { gatherRows, InputSubset, layerActivations, LayerActivations, resolveSubset } from '../analysis';
 import type { ComputePool } from '../compute/pool';
+import type { SharedCodes } from '../compute/protocol';
 import type { InitializedBackend } from '../tfjs/backend';
 import { Activations, forwardLayer } from '../tfjs/forward';
 import { ActivationCache } from './activations';
+import { inputsKey, LayerCodesCache, SharedResults } from './layerCodes';
 import type { ModelLease } from './models';
-import { QueryError } from './queries';
+import { QueryError, QueryPriority } from './queries';
 import { Probe, readProbe, RunState } from './runs';
 import type { SplitForward } from './splitForward';
 import type { EpochMetrics, RunManifest } from '../run/format';
@@ -17,6 +19,8 @@ import type { EpochMetrics, RunManifest } from '../run/format';
 export interface QueryControl {
   signal?: AbortSignal;
   onProgress?: (fraction: number, message: string) => void;
+  /** How soon the answer is needed: waiting queries are computed in this order (queryQueue.ts). */
+  priority?: QueryPriority;
 }
 
 /** The engine's shared parts a query uses: TensorFlow.js, the compute pool, kept activations, the forward worker. */
@@ -24,6 +28,10 @@ export interface EngineParts {
   tf(): Promise<InitializedBackend>;
   computePool(): ComputePool;
   activations: ActivationCache;
+  /** Capacity codes of whole layers, shared across queries. */
+  layerCodes: LayerCodesCache;
+  /** Activations of small input subsets, shared across queries (many channels of the same inputs). */
+  subsetActivations: SharedResults<Activations>;
   splitForward: SplitForward;
 }
 
@@ -129,13 +137,26 @@ export class QueryContext {
     if (cached)
       return layerActivations(shapeOf(indices.length), all ? cached.data : Float32Array.from(gatherRows(cached.data, per, indices)));
     const { tf, backend } = await this.tf();
-    const { model } = await this.model(epoch);
     const inputPer = probe.inputs.length / n;
     if (indices.length < SUBSET_FORWARD_SHARE * n) {
-      const inputs = Float32Array.from(gatherRows(probe.inputs, inputPer, indices));
-      const out = await forwardLayer({ tf, model, layers, inputs, count: indices.length, layer, signal: control.signal });
+      // The views ask many channels of the same few inputs at once: one pass serves them all.
+      const out = await this.parts.subsetActivations.get(
+        `${cacheKey}|${inputsKey(indices, n)}`,
+        async (signal) => {
+          const pass = new QueryContext(run, { signal }, this.parts);
+          try {
+            const { model: passModel } = await pass.model(epoch);
+            const inputs = Float32Array.from(gatherRows(probe.inputs, inputPer, indices));
+            return await forwardLayer({ tf, model: passModel, layers, inputs, count: indices.length, layer, signal });
+          } finally {
+            await pass.release();
+          }
+        },
+        control.signal,
+      );
       return layerActivations(out.shape, out.data);
     }
+    const { model } = await this.model(epoch);
     // The whole probe set: every layer on the way is kept too (the next query often wants one),
     // starting from the deepest layer below this one that is still in memory.
     let result: Activations | undefined;
@@ -178,6 +199,47 @@ export class QueryContext {
     const indices = this.subset(q.x);
     const [a, b] = await this.twoLayers(q.epoch, q.layerI, q.layerJ, indices);
     return { indices, bins: q.bins ?? this.manifest.settings.bins, a, b };
+  }
+
+  /**
+   * The common part of `capacityMatrix`: checks, the input subset, bins, and the capacity codes of
+   * both layers (`columns` of layerI, `rows` of layerJ). Each layer's distance pass is shared with
+   * every other query that needs it (layerCodes.ts); the shallower layer goes first, so the deeper
+   * forward pass continues from its activations.
+   */
+  async layerPairCodes(q: {
+    layerI: number;
+    layerJ: number;
+    epoch: number;
+    x?: InputSubset;
+    bins?: number;
+  }): Promise<{ indices: number[]; bins: number; columns: SharedCodes[]; rows: SharedCodes[] }> {
+    this.metricsAt(q.epoch);
+    this.checkLayer(q.layerI, 'layerI');
+    this.checkLayer(q.layerJ, 'layerJ');
+    const indices = this.subset(q.x);
+    const bins = q.bins ?? this.manifest.settings.bins;
+    const codesOf = (layer: number) =>
+      this.parts.layerCodes.get(
+        LayerCodesCache.key(this.run.folder, q.epoch, layer, bins, indices, this.probe().labels.length),
+        // The pass belongs to every query waiting for it: its forward pass and models are its own,
+        // under a signal that aborts only when none waits any more.
+        async (signal) => {
+          const pass = new QueryContext(this.run, { signal, onProgress: this.control.onProgress }, this.parts);
+          try {
+            const acts = await pass.layerOutput(q.epoch, layer, indices);
+            this.control.onProgress?.(0.6, `distances of layer ${layer}`);
+            return await this.computePool().layerCodes(acts, bins, signal);
+          } finally {
+            await pass.release();
+          }
+        },
+        this.control.signal,
+      );
+    const first = await codesOf(Math.min(q.layerI, q.layerJ));
+    const second = q.layerI === q.layerJ ? first : await codesOf(Math.max(q.layerI, q.layerJ));
+    const [columns, rows] = q.layerI <= q.layerJ ? [first, second] : [second, first];
+    return { indices, bins, columns, rows };
   }
 
   /** Two layers' activations, the shallower first so the deeper pass continues from it. */

@@ -35,7 +35,7 @@ const channel = new RpcChannel(processPort(), {
   },
 });
 
-channel.onRequest(serviceQuery, async ({ run, query, view }, { signal, progress }) => {
+channel.onRequest(serviceQuery, async ({ run, query, view, priority }, { signal, progress }) => {
   if (view !== undefined) {
     for (const r of running) if (r.view === view) r.controller.abort();
   }
@@ -47,6 +47,7 @@ channel.onRequest(serviceQuery, async ({ run, query, view }, { signal, progress 
   try {
     const r = await engine.answer(run, query, {
       signal: controller.signal,
+      priority,
       onProgress: (fraction, message) => {
         const now = performance.now();
         if (now - last < PROGRESS_INTERVAL_MS) return;

@@ -4,7 +4,9 @@ import type * as tfType from '@tensorflow/tfjs';
 import { recordTinyRun } from './tinyRun';
 import type { RunManifest } from '../../src/run/format';
 import { AnalysisEngine } from '../../src/service/engine';
-import type { Query } from '../../src/service/queries';
+import { CheckpointModels } from '../../src/service/models';
+import { ComputePool } from '../../src/compute/pool';
+import type { Query, QueryPriority } from '../../src/service/queries';
 import { initBackend } from '../../src/tfjs/backend';
 
 describe('analysis engine: checkpoint models shared by concurrent queries', function () {
@@ -55,6 +57,99 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
       for (let r = 3; r < 12; r++) await round(r);
       assert.equal(tf.memory().numTensors, warm);
     } finally {
+      engine.close();
+    }
+  });
+
+  it('computes a burst in priority order: on-screen queries first, summaries without waiting', async () => {
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 1 });
+    try {
+      const started: string[] = [];
+      const ask = (name: string, q: Query, priority: QueryPriority) =>
+        engine.answer(folder, q, { priority, onProgress: (_, message) => message === 'computing' && started.push(name) });
+      const summary = engine.answer(folder, { kind: 'training' }, { priority: 'background' });
+      // The first query takes the one slot at once; the others wait for it, whatever their priority.
+      const burst = Promise.all([
+        ask('first', slice(0, 0), 'background'),
+        ask('background', slice(1, 1), 'background'),
+        ask('soon', slice(2, 1), 'soon'),
+        ask('visible 1', slice(3, 2), 'visible'),
+        ask('visible 2', slice(6, 2), 'visible'),
+      ]);
+      assert.equal((await summary).answer.epochs.length, 3);
+      await burst;
+      assert.deepEqual(started, ['first', 'visible 1', 'visible 2', 'soon', 'background']);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('concurrent capacity matrices share one distance pass per layer, with the answers of separate passes', async () => {
+    const layers = manifest.layers.filter((l) => l.index > 0 && l.outputShape.length === 3).map((l) => l.index);
+    assert.ok(layers.length >= 3, 'the tiny model has three convolution or pooling layers');
+    const [a, b, c] = layers;
+    const pairs: [number, number][] = [
+      [a, b],
+      [a, c],
+      [c, b],
+    ];
+    const queries = pairs.map(([layerI, layerJ]): Query => ({ kind: 'capacityMatrix', layerI, layerJ, epoch: 1 }));
+    const passes: number[] = [];
+    // Counts the distance passes: every one goes through ComputePool.layerCodes.
+    const prototype = ComputePool.prototype;
+    const original = Object.getOwnPropertyDescriptor(prototype, 'layerCodes')!;
+    const layerCodes = original.value as ComputePool['layerCodes'];
+    Object.defineProperty(prototype, 'layerCodes', {
+      ...original,
+      value(this: ComputePool, ...args: Parameters<ComputePool['layerCodes']>) {
+        passes.push(args[0].channels);
+        return layerCodes.apply(this, args);
+      },
+    });
+    const shared = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 3 });
+    const separate = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 1, codesBytes: 0 });
+    try {
+      const together = await Promise.all(queries.map((q) => shared.answer(folder, q)));
+      assert.equal(passes.length, 3, 'one distance pass for each of the three layers');
+      passes.length = 0;
+      for (const [k, q] of queries.entries()) assert.deepEqual((await separate.answer(folder, q)).answer, together[k].answer);
+      assert.equal(passes.length, 6, 'without kept codes, every query makes its two passes');
+    } finally {
+      Object.defineProperty(prototype, 'layerCodes', original);
+      shared.close();
+      separate.close();
+    }
+  });
+
+  it('feature maps of many channels of the same few inputs share one forward pass, with the answers of separate passes', async () => {
+    const x = { kind: 'indices' as const, indices: [1, 4, 9] };
+    const queries = [0, 1, 2, 3].map((c): Query => ({ kind: 'featureMaps', layer: 3, channels: [c], epoch: 2, x }));
+    const loads: number[] = [];
+    // Counts the forward passes: each takes a lease on the epoch's model.
+    const prototype = CheckpointModels.prototype;
+    const original = Object.getOwnPropertyDescriptor(prototype, 'acquire')!;
+    const acquire = original.value as CheckpointModels['acquire'];
+    Object.defineProperty(prototype, 'acquire', {
+      ...original,
+      value(this: CheckpointModels, ...args: Parameters<CheckpointModels['acquire']>) {
+        loads.push(args[0]);
+        return acquire.apply(this, args);
+      },
+    });
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
+    try {
+      const together = await Promise.all(queries.map((q) => engine.answer(folder, q)));
+      assert.deepEqual(loads, [2], 'one forward pass for the four queries');
+      for (const [k, q] of queries.entries()) {
+        const alone = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
+        try {
+          assert.deepEqual((await alone.answer(folder, q)).answer, together[k].answer);
+        } finally {
+          alone.close();
+        }
+      }
+    } finally {
+      Object.defineProperty(prototype, 'acquire', original);
       engine.close();
     }
   });

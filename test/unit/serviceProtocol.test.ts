@@ -87,6 +87,16 @@ describe('analysis service protocol', function () {
       assert.deepEqual(four?.error?.code, 'bad-request');
     });
 
+    it('refuses a priority outside visible, soon and background, naming them', async () => {
+      child.send({ type: 'request', id: 6, method: 'query', params: { run: '/etc', query: { kind: 'run' }, priority: 'urgent' } });
+      child.send({ type: 'request', id: 7, method: 'query', params: { run: '/etc', query: { kind: 'run' }, priority: 'background' } });
+      const [six, seven] = await Promise.all([6, 7].map(answerTo));
+      assert.equal(six?.error?.code, 'bad-request');
+      assert.match(six?.error?.message ?? '', /priority: "priority" must be one of visible, soon, background/);
+      // A valid priority passes the check: the query itself is then refused for its run.
+      assert.equal(seven?.error?.code, 'unknown-run');
+    });
+
     it('keeps serving after them: a well-formed query gets its typed answer', async () => {
       child.send({ type: 'request', id: 5, method: 'query', params: { run: '/etc', query: { kind: 'run' } } });
       const five = await answerTo(5);

@@ -3,9 +3,9 @@ import { sortMatrix } from '../../analysis';
 import { Handler, orNull } from './handler';
 
 export const capacityMatrix: Handler<'capacityMatrix'> = async (q, ctx) => {
-  const { indices, bins, a, b } = await ctx.layerPair(q);
-  ctx.control.onProgress?.(0.6, 'capacity matrix');
-  const cm = await ctx.computePool().capacityMatrix(a, b, { bins, signal: ctx.control.signal });
+  const { indices, bins, columns, rows } = await ctx.layerPairCodes(q);
+  ctx.control.onProgress?.(0.8, 'capacity matrix');
+  const cm = await ctx.computePool().capacityFromCodes(columns, rows, ctx.control.signal);
   const rowMax = sortMatrix(cm.values, cm.rows, cm.columns, 'max');
   const rowMean = sortMatrix(cm.values, cm.rows, cm.columns, 'mean');
   return {
