@@ -11,7 +11,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canonicalQuery, QueryError } from '../service/queries';
 import type { Query } from '../service/queries';
-import type { FeatureMapsAnswer } from '../service/queries';
+import type { FeatureMapsAnswer, NetworkGraphAnswer } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData, ReportRun } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
@@ -21,6 +21,7 @@ import {
   capacityPairs,
   comparePlan,
   depthPairs,
+  networkQueries,
   queries,
   reportDepthPairs,
   reportPlan,
@@ -87,6 +88,7 @@ const FORWARD_KINDS: ReadonlySet<string> = new Set([
   'featureMaps',
   'deconvolution',
   'confusion',
+  'networkGraph',
 ]);
 
 /**
@@ -197,7 +199,7 @@ export function encodeAnswers(
     }
   }
   // The run, its training curves and the probe inputs are what every view starts from: kept.
-  const keep = new Set(['run', 'training', 'inputs', 'confusion']);
+  const keep = new Set(['run', 'training', 'inputs', 'confusion', 'networkGraph']);
   for (const key of largestFirst(Object.keys(answers).filter((k) => !keep.has(kindOf(k)) && !isOmitted(k)))) {
     if (total <= maxBytes) break;
     leaveOut(key);
@@ -218,6 +220,7 @@ function describeQuery(key: string): string {
     capacityMatrix: 'The capacity matrix',
     channelPair: 'The channel pair',
     smallMultiples: 'The small multiples',
+    networkGraph: 'The network graph',
   };
   return `${names[q.kind as string] ?? `The ${String(q.kind)} answer`}${where ? ` of ${where}` : ''}`;
 }
@@ -288,7 +291,13 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
         continue;
       }
       try {
-        answers[key] = { answer: (await engine.answer(o.runFolder, query)).answer };
+        const answer = (await engine.answer(o.runFolder, query)).answer;
+        answers[key] = { answer };
+        // The Network view's thumbnails are the inputs its clusters respond to most: known only from the graph's answer.
+        if (query.kind === 'networkGraph') {
+          const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
+          if (thumbnails) ordered.push({ view: 'query', query: thumbnails });
+        }
       } catch (e) {
         // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
         // report: the view shows the service's message in place. Anything else is a failure.
