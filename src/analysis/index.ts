@@ -6,6 +6,7 @@ export * from './errors';
  */
 export * from './binning';
 export * from './capacity';
+export * from './channelClusters';
 export * from './distances';
 export * from './interSample';
 export * from './intraSample';

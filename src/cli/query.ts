@@ -65,6 +65,10 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
     x,
   };
   if (kind === 'inputDiversity') q.seed = int(v.seed, 'seed');
+  if (kind === 'networkGraph') {
+    q.clusters = int(v.clusters, 'clusters');
+    q.layers = list(v.layers, 'layers');
+  } else if (v.clusters !== undefined || v.layers !== undefined) throw new UsageError('--clusters and --layers apply to networkGraph');
   if (kind === 'confusion' && v.cells) q.inputs = true;
   // Queries that need an input subset default to all inputs on the command line.
   if (q.x === undefined && ['inputs', 'featureMaps'].includes(kind)) q.x = { kind: 'all' };
@@ -99,6 +103,8 @@ export async function runQuery(argv: string[]): Promise<void> {
     'inputs',
     'per-class',
     'json',
+    'clusters',
+    'layers',
   ]) {
     options[k] = { type: 'string' };
   }

@@ -9,7 +9,6 @@
  * loaded as models), activations.ts (activations kept across queries), splitForward.ts (forward
  * passes on two threads), queryContext.ts (what a handler works with), handlers/ (one per kind).
  */
-import { AnswerCache } from '../run/cache';
 import { CancelledError, ComputePool } from '../compute/pool';
 import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
 import { layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
@@ -17,10 +16,11 @@ import { checkLayerShapes } from '../run/format';
 import { ActivationCache } from './activations';
 import { Handler, HANDLERS, QueryOf } from './handlers';
 import { CheckpointModels } from './models';
-import { AnswerOf, canonicalQuery, Query, QUERY_VERSION, QueryKind } from './queries';
+import { answerKey } from './answerKey';
+import { AnswerOf, Query, QueryKind } from './queries';
 import { EngineParts, QueryContext, QueryControl } from './queryContext';
 import { asQueryError } from './queryErrors';
-import { RunRegistry, RunState } from './runs';
+import { RunRegistry } from './runs';
 import { SplitForward } from './splitForward';
 
 export { asQueryError } from './queryErrors';
@@ -62,6 +62,7 @@ const CACHED: ReadonlySet<QueryKind> = new Set([
   'layerCapacity',
   'channelPair',
   'deconvolution',
+  'networkGraph',
 ]);
 
 export class AnalysisEngine {
@@ -104,9 +105,7 @@ export class AnalysisEngine {
   async answer<Q extends Query>(runFolder: string, query: Q, control: QueryControl = {}): Promise<EngineResult<Q['kind']>> {
     const started = performance.now();
     const run = this.runs.open(runFolder);
-    const key = CACHED.has(query.kind)
-      ? AnswerCache.key([String(QUERY_VERSION), run.fingerprint, canonicalQuery(withDefaults(run, query))])
-      : undefined;
+    const key = CACHED.has(query.kind) ? answerKey(run, query) : undefined;
     if (key) {
       const hit = run.cache.get<AnswerOf[Q['kind']]>(key);
       if (hit) return { answer: hit, cached: true, ms: performance.now() - started };
@@ -134,7 +133,7 @@ export class AnalysisEngine {
   isCached(runFolder: string, query: Query): boolean {
     if (!CACHED.has(query.kind)) return false;
     const run = this.runs.open(runFolder);
-    return run.cache.has(AnswerCache.key([String(QUERY_VERSION), run.fingerprint, canonicalQuery(withDefaults(run, query))]));
+    return run.cache.has(answerKey(run, query));
   }
 
   /** Frees models, activations and workers. */
@@ -161,12 +160,4 @@ export class AnalysisEngine {
 async function dispatch<K extends QueryKind>(query: QueryOf<K>, ctx: QueryContext): Promise<AnswerOf[K]> {
   const handler: Handler<K> = HANDLERS[query.kind];
   return handler(query, ctx);
-}
-
-/** The query with the run's default bins filled in, so a cached answer is found however it was asked. */
-function withDefaults(run: RunState, q: Query): Query {
-  const bins = run.record.manifest.settings.bins;
-  if ('bins' in q || q.kind === 'capacityMatrix' || q.kind === 'layerCapacity' || q.kind === 'channelPair')
-    return { ...q, bins: (q as { bins?: number }).bins ?? bins };
-  return q;
 }

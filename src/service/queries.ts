@@ -32,7 +32,9 @@ export type Query =
       x?: InputSubset;
       bins?: number;
     }
-  | { kind: 'deconvolution'; layer: number; channel: number; epoch: number; x: InputSubset };
+  | { kind: 'deconvolution'; layer: number; channel: number; epoch: number; x: InputSubset }
+  // Issue 17: the network as CNNVis draws it (channel clusters per layer, edges weighted by capacity).
+  | { kind: 'networkGraph'; epoch: number; clusters?: number; layers?: number[]; seed?: number };
 
 export type QueryKind = Query['kind'];
 
@@ -207,6 +209,7 @@ export interface AnswerOf {
   layerCapacity: LayerCapacityAnswer;
   channelPair: ChannelPairAnswer;
   deconvolution: DeconvolutionAnswer;
+  networkGraph: NetworkGraphAnswer;
 }
 
 export type Answer = AnswerOf[QueryKind];
@@ -248,6 +251,7 @@ const KINDS: readonly QueryKind[] = [
   'layerCapacity',
   'channelPair',
   'deconvolution',
+  'networkGraph',
 ];
 
 export const QUERY_KINDS = KINDS;
@@ -351,8 +355,78 @@ export function parseQuery(v: unknown): Query {
       });
     case 'deconvolution':
       return { kind, layer: int(v, 'layer')!, channel: int(v, 'channel')!, epoch: int(v, 'epoch')!, x: x(true)! };
+    case 'networkGraph':
+      return parseNetworkGraph(v);
   }
 }
+
+// ---- Issue 17: the network graph (CNNVis-style overview); its own block so merges stay simple. ----
+
+/** Most clusters per layer a `networkGraph` query may ask for (a ResNet-18 layer has 512 channels). */
+export const MAX_NETWORK_CLUSTERS = 4096;
+
+export interface NetworkNode {
+  /** Run layer index (RunLayer.index); layer 0 is the input. */
+  layer: number;
+  /** The layers whose outputs feed this one (empty for the input); several for add/concatenate merges. */
+  inputs: number[];
+  /** How several inputs combine, from the layer's class: 'add', 'concatenate', 'multiply', 'average', … or undefined for one input. */
+  merge?: string;
+  /** True when the layer's channels were clustered (a layer with channels > 1, and listed in the query's `layers` when it has them). */
+  clustered: boolean;
+}
+
+export interface NetworkCluster {
+  layer: number;
+  /** 0..K-1 within its layer, ordered by the smallest member channel. */
+  cluster: number;
+  /** Member channels, ascending; each channel of a clustered layer is in exactly one cluster. */
+  channels: number[];
+  /** Mean intra-sample (channel) entropy of the members over the probe inputs, bits. */
+  meanEntropyBits: Bits;
+  /** Probe input indices (into the probe set, as the `inputs` query numbers them) that activate the cluster most, strongest first (at most 4). */
+  topInputs: number[];
+  /** Mean activation of the cluster per class, `[class]` (length = the run's class count; null where a class has no probe input). */
+  classMeans: (number | null)[];
+}
+
+export interface NetworkEdge {
+  fromLayer: number;
+  fromCluster: number;
+  toLayer: number;
+  toCluster: number;
+  /** Mean channel capacity (bits) between the members of the two clusters. */
+  bits: Bits;
+}
+
+export interface NetworkGraphAnswer {
+  epoch: number;
+  nodes: NetworkNode[];
+  clusters: NetworkCluster[];
+  /** Between clusters of consecutive clustered layers along every graph edge (residual and concat edges too); the strongest kept per cluster. */
+  edges: NetworkEdge[];
+  classCount: number;
+  inputCount: number;
+}
+
+function parseNetworkGraph(v: Record<string, unknown>): Extract<Query, { kind: 'networkGraph' }> {
+  const epoch = int(v, 'epoch')!;
+  const clusters = int(v, 'clusters', true);
+  if (clusters !== undefined && (clusters < 1 || clusters > MAX_NETWORK_CLUSTERS))
+    throw bad(`"clusters" must be from 1 to ${MAX_NETWORK_CLUSTERS} clusters per layer, got ${clusters}`);
+  const layers = intList(v, 'layers', true, 10000);
+  if (layers !== undefined && layers.length === 0) throw bad('"layers" must name at least one layer (leave it out for every layer)');
+  const seed = int(v, 'seed', true);
+  return {
+    kind: 'networkGraph',
+    epoch,
+    ...(clusters !== undefined ? { clusters } : {}),
+    ...(layers !== undefined ? { layers: [...new Set(layers)].sort((a, b) => a - b) } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+  };
+}
+
+// ---- end of issue 17's block ----
 
 /** A canonical text of a query (keys sorted), for cache keys and "same query" checks. */
 export function canonicalQuery(q: Query): string {

@@ -10,6 +10,7 @@ import { inputDiversity } from './inputDiversity';
 import { inputs } from './inputs';
 import { interSample } from './interSample';
 import { layerCapacity } from './layerCapacity';
+import { networkGraph } from './networkGraph';
 import { run } from './run';
 import { smallMultiples } from './smallMultiples';
 import { training } from './training';
@@ -28,6 +29,7 @@ export const HANDLERS: HandlerTable = {
   layerCapacity,
   channelPair,
   deconvolution,
+  networkGraph,
 };
 
 export type { Handler, HandlerTable, QueryOf } from './handler';

@@ -1,0 +1,200 @@
+/**
+ * Channels of a layer grouped by what they respond to (issue 17, the CNNVis-style network view;
+ * estimators.md "Channel clusters"): each channel's activation profile is its mean activation per
+ * probe input, channels are compared by the correlation distance of their profiles, and average
+ * linkage agglomerative clustering (UPGMA) cuts them into K clusters.
+ *
+ * Why the mean per input and not the flattened feature maps: a channel "responds to" an input when
+ * its map is strong for that input wherever the feature sits, so two channels that detect the same
+ * thing at different positions should fall together; flattened maps would compare positions
+ * instead, and would cost H·W times more. The mean also makes profiles of layers with maps of
+ * different sizes alike, and is what the cluster's top inputs and class means are read from.
+ *
+ * Why agglomerative: it draws nothing at random (the answer depends on the activations alone, the
+ * same on every machine) and average linkage on correlation distance separates groups of channels
+ * that are alike without assuming round clusters of equal size, as k-means would.
+ */
+import type { LayerActivations } from './layout';
+
+/** The default number of clusters of a layer with `channels` channels: about √channels, at least 1. */
+export function defaultClusterCount(channels: number): number {
+  return Math.max(1, Math.min(channels, Math.round(Math.sqrt(channels))));
+}
+
+/**
+ * Each channel's mean activation per input: row-major `[channels, count]` (row `c` is channel `c`'s
+ * profile over the inputs). A feature map with a non-finite value has a NaN mean; clusterChannels
+ * treats such a channel as one whose correlation is undefined.
+ */
+export function channelProfiles(layer: LayerActivations): Float64Array {
+  const { count, units, channels, data } = layer;
+  const out = new Float64Array(channels * count);
+  const sums = new Float64Array(channels);
+  for (let n = 0; n < count; n++) {
+    sums.fill(0);
+    // Channels last: one input's values are read in memory order, all channels together.
+    for (let p = 0, i = n * units * channels; p < units; p++) for (let c = 0; c < channels; c++, i++) sums[c] += data[i];
+    for (let c = 0; c < channels; c++) out[c * count + n] = units > 0 ? sums[c] / units : NaN;
+  }
+  return out;
+}
+
+export interface ChannelClustering {
+  /** Cluster of each channel, `0..clusters.length-1`. */
+  assignment: Int32Array;
+  /** Member channels of each cluster, ascending; clusters ordered by their smallest member. */
+  clusters: number[][];
+  /** Channels whose correlation with others is undefined (constant profile or a non-finite value); they share one cluster. */
+  constantChannels: number[];
+}
+
+/**
+ * Clusters `channels` profiles of `count` values each (row-major `[channels, count]`, as
+ * channelProfiles gives) into `k` clusters (fewer only when there are fewer channels, or when
+ * every channel is constant): average linkage on the correlation distance `1 − r`.
+ *
+ * A constant profile (or one with a non-finite value) has no correlation: such channels are at
+ * distance 0 from each other and 1 (uncorrelated) from every other channel, so they merge first
+ * into one cluster and join the others only when `k` leaves no room — never a NaN distance.
+ * Deterministic: equal distances are broken by the lower channel index.
+ */
+export function clusterChannels(profiles: ArrayLike<number>, channels: number, count: number, k: number): ChannelClustering {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`the number of clusters must be a positive integer, got ${k}`);
+  if (profiles.length !== channels * count)
+    throw new RangeError(`${channels} profiles of ${count} values need ${channels * count} values, got ${profiles.length}`);
+  const unit = standardise(profiles, channels, count);
+  const constantChannels: number[] = [];
+  for (let c = 0; c < channels; c++) if (unit.constant[c]) constantChannels.push(c);
+  const distance = correlationDistances(unit.rows, unit.constant, channels, count);
+  const assignment = averageLinkage(distance, channels, k, constantChannels);
+  // Number the clusters by their smallest member, so that the numbering does not depend on merge order.
+  const clusters: number[][] = [];
+  const numberOf = new Map<number, number>();
+  for (let c = 0; c < channels; c++) {
+    let id = numberOf.get(assignment[c]);
+    if (id === undefined) {
+      id = clusters.length;
+      numberOf.set(assignment[c], id);
+      clusters.push([]);
+    }
+    clusters[id].push(c);
+    assignment[c] = id;
+  }
+  return { assignment, clusters, constantChannels };
+}
+
+/**
+ * Each profile centred and scaled to unit length, so that a dot product is the correlation.
+ * `constant[c]` marks a profile without a defined correlation: its spread is zero (up to rounding
+ * relative to its size) or it has a non-finite value; its row stays zero.
+ */
+function standardise(profiles: ArrayLike<number>, channels: number, count: number): { rows: Float64Array; constant: Uint8Array } {
+  const rows = new Float64Array(channels * count);
+  const constant = new Uint8Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const base = c * count;
+    let sum = 0;
+    let largest = 0;
+    for (let n = 0; n < count; n++) {
+      const v = profiles[base + n];
+      sum += v;
+      if (Math.abs(v) > largest) largest = Math.abs(v);
+    }
+    const mean = sum / count;
+    let squares = 0;
+    for (let n = 0; n < count; n++) {
+      const d = profiles[base + n] - mean;
+      rows[base + n] = d;
+      squares += d * d;
+    }
+    const norm = Math.sqrt(squares);
+    // Rounding in the means leaves a spread of about 1e-16 of their size on a truly constant channel.
+    if (!(norm > 1e-12 * Math.max(largest, Number.MIN_VALUE) * Math.sqrt(count)) || count < 2) {
+      constant[c] = 1;
+      rows.fill(0, base, base + count);
+      continue;
+    }
+    for (let n = 0; n < count; n++) rows[base + n] /= norm;
+  }
+  return { rows, constant };
+}
+
+/** The full `[channels, channels]` matrix of correlation distances `1 − r` in [0, 2]; constant channels as clusterChannels says. */
+function correlationDistances(rows: Float64Array, constant: Uint8Array, channels: number, count: number): Float64Array {
+  const d = new Float64Array(channels * channels);
+  for (let a = 0; a < channels; a++) {
+    for (let b = a + 1; b < channels; b++) {
+      let value: number;
+      if (constant[a] || constant[b]) value = constant[a] && constant[b] ? 0 : 1;
+      else {
+        let dot = 0;
+        for (let n = 0, i = a * count, j = b * count; n < count; n++, i++, j++) dot += rows[i] * rows[j];
+        value = Math.min(2, Math.max(0, 1 - dot));
+      }
+      d[a * channels + b] = value;
+      d[b * channels + a] = value;
+    }
+  }
+  return d;
+}
+
+/**
+ * Average linkage (UPGMA) down to `k` clusters (fewer when there are fewer items) on a full distance
+ * matrix (overwritten), the items `together` merged into one cluster first. Each active cluster
+ * keeps its nearest neighbour, so a merge costs O(n) plus the rows whose neighbour it changed:
+ * O(n²) in practice. Returns each item's cluster as the index of a representative item.
+ */
+function averageLinkage(d: Float64Array, n: number, k: number, together: readonly number[]): Int32Array {
+  const owner = Int32Array.from({ length: n }, (_, i) => i);
+  const size = new Float64Array(n).fill(1);
+  const active = new Uint8Array(n).fill(1);
+  const nearest = new Int32Array(n).fill(-1);
+  const nearestDistance = new Float64Array(n).fill(Infinity);
+  const findNearest = (i: number) => {
+    let best = -1;
+    let bestDistance = Infinity;
+    for (let j = 0; j < n; j++) {
+      if (j === i || !active[j]) continue;
+      const v = d[i * n + j];
+      if (v < bestDistance) {
+        bestDistance = v;
+        best = j;
+      }
+    }
+    nearest[i] = best;
+    nearestDistance[i] = bestDistance;
+  };
+  for (let i = 0; i < n; i++) findNearest(i);
+  let clusters = n;
+  const merge = (a: number, b: number) => {
+    // Merge b into a: the distance of the union to any other cluster is the size-weighted mean.
+    active[b] = 0;
+    for (let j = 0; j < n; j++) {
+      if (!active[j] || j === a) continue;
+      const v = (size[a] * d[a * n + j] + size[b] * d[b * n + j]) / (size[a] + size[b]);
+      d[a * n + j] = v;
+      d[j * n + a] = v;
+    }
+    size[a] += size[b];
+    for (let i = 0; i < n; i++) if (owner[i] === b) owner[i] = a;
+    findNearest(a);
+    for (let j = 0; j < n; j++) {
+      if (!active[j] || j === a) continue;
+      if (nearest[j] === a || nearest[j] === b) findNearest(j);
+      else if (d[j * n + a] < nearestDistance[j] || (d[j * n + a] === nearestDistance[j] && a < nearest[j])) {
+        nearest[j] = a;
+        nearestDistance[j] = d[j * n + a];
+      }
+    }
+    clusters--;
+  };
+  for (let t = 1; t < together.length; t++) merge(together[0], together[t]);
+  while (clusters > k) {
+    // The closest pair: the lowest nearest-neighbour distance, ties to the lowest index.
+    let a = -1;
+    for (let i = 0; i < n; i++) if (active[i] && (a < 0 || nearestDistance[i] < nearestDistance[a])) a = i;
+    const b = nearest[a];
+    merge(Math.min(a, b), Math.max(a, b));
+  }
+  return owner;
+}

@@ -1,0 +1,21 @@
+/**
+ * The name of a query's answer in a run's answer cache (src/run/cache.ts): the engine stores and
+ * finds answers under it, and a handler that reuses another kind's answer (the network graph reads
+ * capacity matrices) finds the very entry the engine wrote, and writes the one the engine will find.
+ */
+import { AnswerCache } from '../run/cache';
+import { canonicalQuery, Query, QUERY_VERSION } from './queries';
+import type { RunState } from './runs';
+
+/** The cache key of `query`'s answer on `run`: query vocabulary version, run fingerprint, canonical query with defaults. */
+export function answerKey(run: RunState, query: Query): string {
+  return AnswerCache.key([String(QUERY_VERSION), run.fingerprint, canonicalQuery(withDefaults(run, query))]);
+}
+
+/** The query with the run's default bins filled in, so a cached answer is found however it was asked. */
+function withDefaults(run: RunState, q: Query): Query {
+  const bins = run.record.manifest.settings.bins;
+  if ('bins' in q || q.kind === 'capacityMatrix' || q.kind === 'layerCapacity' || q.kind === 'channelPair')
+    return { ...q, bins: (q as { bins?: number }).bins ?? bins };
+  return q;
+}

@@ -1,0 +1,207 @@
+/**
+ * `networkGraph`: the network as CNNVis draws it (issue 17; docs/views.md "Network graph"). The
+ * model's layers as a DAG from the checkpoint's topology; the channels of each layer with channels
+ * grouped by their mean activation per probe input (src/analysis/channelClusters.ts); per cluster
+ * its channels' mean channel entropy, the probe inputs it responds to most and its mean activation
+ * per class; and edges between the clusters of each clustered layer and its nearest clustered
+ * ancestors, weighted by the mean channel capacity between their members — read from the capacity
+ * matrices of those layer pairs, through the same answer cache as the `capacityMatrix` query.
+ */
+import { channelProfiles, clusterChannels, defaultClusterCount } from '../../analysis';
+import { CancelledError } from '../../compute/pool';
+import { answerKey } from '../answerKey';
+import { layerInputs } from '../networkTopology';
+import type { AnswerOf, Bits, NetworkCluster, NetworkEdge, NetworkNode } from '../queries';
+import type { QueryContext } from '../queryContext';
+import { capacityMatrix } from './capacityMatrix';
+import { channelEntropies } from './channelEntropies';
+import type { Handler, QueryOf } from './handler';
+
+/** Edges kept per cluster and layer pair: its strongest outgoing and its strongest incoming ones. */
+export const EDGES_PER_CLUSTER = 3;
+
+/** Probe inputs named per cluster as the ones it responds to most. */
+export const TOP_INPUTS = 4;
+
+export const networkGraph: Handler<'networkGraph'> = async (q, ctx) => {
+  const m = ctx.manifest;
+  ctx.metricsAt(q.epoch);
+  for (const l of q.layers ?? []) ctx.checkLayer(l);
+  const layers = m.layers;
+  const { model } = await ctx.model(q.epoch);
+  const inputs = layerInputs(model, layers);
+  const chosen = q.layers ? new Set(q.layers) : undefined;
+  const nodes: NetworkNode[] = layers.map((layer, l) => ({
+    layer: l,
+    inputs: inputs[l],
+    ...(inputs[l].length > 1 ? { merge: mergeName(layer.className) } : {}),
+    clustered: layer.channels > 1 && (!chosen || chosen.has(l)),
+  }));
+
+  const probe = ctx.probe();
+  const all = ctx.subset(undefined);
+  const classCount = ctx.classes();
+  const clusters: NetworkCluster[] = [];
+  /** Member channels of each cluster of each clustered layer. */
+  const membersOf = new Map<number, number[][]>();
+  const clusteredLayers = nodes.filter((n) => n.clustered).map((n) => n.layer);
+  // Ascending layers: each forward pass continues from the activations the previous one kept.
+  for (const [step, l] of clusteredLayers.entries()) {
+    checkCancelled(ctx);
+    ctx.control.onProgress?.((0.5 * step) / clusteredLayers.length, `network graph: clustering ${layers[l].name}`);
+    const acts = await ctx.layerOutput(q.epoch, l, all);
+    const profiles = channelProfiles(acts);
+    const k = Math.min(q.clusters ?? defaultClusterCount(acts.channels), acts.channels);
+    const grouping = clusterChannels(profiles, acts.channels, acts.count, k);
+    membersOf.set(l, grouping.clusters);
+    const entropies = (await channelEntropies({ kind: 'channelEntropies', layer: l, epoch: q.epoch }, ctx)).all;
+    grouping.clusters.forEach((channels, cluster) => {
+      const profile = clusterProfile(profiles, acts.count, channels);
+      clusters.push({
+        layer: l,
+        cluster,
+        channels,
+        meanEntropyBits: meanOf(channels.map((c) => entropies[c])),
+        topInputs: strongestInputs(profile, TOP_INPUTS),
+        classMeans: classMeans(profile, probe.labels, classCount),
+      });
+    });
+  }
+
+  const pairs = clusteredLayers.flatMap((to) => nearestClusteredAncestors(to, nodes).map((from) => [from, to] as const));
+  const edges: NetworkEdge[] = [];
+  for (const [step, [from, to]] of pairs.entries()) {
+    checkCancelled(ctx);
+    ctx.control.onProgress?.(0.5 + (0.5 * step) / pairs.length, `network graph: capacity ${layers[from].name} → ${layers[to].name}`);
+    const matrix = await cachedCapacityMatrix({ kind: 'capacityMatrix', layerI: from, layerJ: to, epoch: q.epoch }, ctx);
+    edges.push(...strongestEdges(from, membersOf.get(from)!, to, membersOf.get(to)!, matrix));
+  }
+  return { epoch: q.epoch, nodes, clusters, edges, classCount, inputCount: all.length };
+};
+
+/** 'Add' → 'add', 'Concatenate' → 'concatenate': the merge as the view names it. */
+function mergeName(className: string): string {
+  return className.charAt(0).toLowerCase() + className.slice(1);
+}
+
+function checkCancelled(ctx: QueryContext): void {
+  if (ctx.control.signal?.aborted) throw new CancelledError();
+}
+
+/**
+ * The clustered layers an edge into `layer` comes from: along each input, the input itself when it
+ * is clustered, else (flatten, a one-channel layer, a layer left out of `layers`) its own inputs in
+ * turn. Each once, in the order the inputs are read.
+ */
+export function nearestClusteredAncestors(layer: number, nodes: readonly NetworkNode[]): number[] {
+  const found: number[] = [];
+  const seen = new Set<number>();
+  const walk = (l: number) => {
+    for (const input of nodes[l].inputs) {
+      if (seen.has(input)) continue;
+      seen.add(input);
+      if (nodes[input].clustered) found.push(input);
+      else walk(input);
+    }
+  };
+  walk(layer);
+  return found;
+}
+
+/**
+ * The `capacityMatrix` answer of a layer pair from the run's answer cache, or computed by the
+ * `capacityMatrix` handler and stored where that query will find it: one implementation and one
+ * cache entry for both queries.
+ */
+async function cachedCapacityMatrix(query: QueryOf<'capacityMatrix'>, ctx: QueryContext): Promise<AnswerOf['capacityMatrix']> {
+  const key = answerKey(ctx.run, query);
+  const hit = ctx.run.cache.get<AnswerOf['capacityMatrix']>(key);
+  if (hit) return hit;
+  const answer = await capacityMatrix(query, ctx);
+  checkCancelled(ctx);
+  ctx.run.cache.set(key, answer);
+  return answer;
+}
+
+/** The cluster's mean activation per input: the mean of its members' finite profile values (NaN where none is finite). */
+function clusterProfile(profiles: Float64Array, count: number, members: readonly number[]): Float64Array {
+  const out = new Float64Array(count);
+  for (let n = 0; n < count; n++) {
+    let sum = 0;
+    let finite = 0;
+    for (const c of members) {
+      const v = profiles[c * count + n];
+      if (Number.isFinite(v)) {
+        sum += v;
+        finite++;
+      }
+    }
+    out[n] = finite > 0 ? sum / finite : NaN;
+  }
+  return out;
+}
+
+/** The `count` inputs of the highest finite profile values, strongest first, ties to the lower index. */
+function strongestInputs(profile: Float64Array, count: number): number[] {
+  const order = Array.from(profile.keys()).filter((n) => Number.isFinite(profile[n]));
+  order.sort((a, b) => profile[b] - profile[a] || a - b);
+  return order.slice(0, count);
+}
+
+/** The mean of the profile over each class's probe inputs; null where a class has no input with a finite value. */
+function classMeans(profile: Float64Array, labels: ArrayLike<number>, classCount: number): (number | null)[] {
+  const sums = new Float64Array(classCount);
+  const counts = new Float64Array(classCount);
+  for (let n = 0; n < profile.length; n++) {
+    if (!Number.isFinite(profile[n]) || labels[n] < 0 || labels[n] >= classCount) continue;
+    sums[labels[n]] += profile[n];
+    counts[labels[n]]++;
+  }
+  return Array.from(sums, (s, c) => (counts[c] > 0 ? s / counts[c] : null));
+}
+
+/** The mean of the defined values; null when none is. */
+function meanOf(values: readonly Bits[]): Bits {
+  let sum = 0;
+  let count = 0;
+  for (const v of values)
+    if (v !== null && Number.isFinite(v)) {
+      sum += v;
+      count++;
+    }
+  return count > 0 ? sum / count : null;
+}
+
+/**
+ * Every cluster pair of one layer pair weighted by the mean of the capacity cells between their
+ * members (rows = channels of `to`, columns = channels of `from`, as the capacity matrix is laid
+ * out); kept: each cluster's {@link EDGES_PER_CLUSTER} strongest outgoing and strongest incoming
+ * edges, ranked by bits (undefined last), ties to the lower cluster numbers.
+ */
+export function strongestEdges(
+  from: number,
+  fromClusters: readonly number[][],
+  to: number,
+  toClusters: readonly number[][],
+  matrix: Pick<AnswerOf['capacityMatrix'], 'rows' | 'columns' | 'values'>,
+): NetworkEdge[] {
+  const all: NetworkEdge[] = [];
+  fromClusters.forEach((columns, fromCluster) =>
+    toClusters.forEach((rows, toCluster) => {
+      const cells: Bits[] = [];
+      for (const r of rows) for (const c of columns) cells.push(matrix.values[r * matrix.columns + c]);
+      all.push({ fromLayer: from, fromCluster, toLayer: to, toCluster, bits: meanOf(cells) });
+    }),
+  );
+  const rank = (a: NetworkEdge, b: NetworkEdge) =>
+    (b.bits ?? -Infinity) - (a.bits ?? -Infinity) || a.fromCluster - b.fromCluster || a.toCluster - b.toCluster;
+  const kept = new Set<NetworkEdge>();
+  const keepStrongest = (edges: NetworkEdge[]) =>
+    [...edges]
+      .sort(rank)
+      .slice(0, EDGES_PER_CLUSTER)
+      .forEach((e) => kept.add(e));
+  fromClusters.forEach((_, c) => keepStrongest(all.filter((e) => e.fromCluster === c)));
+  toClusters.forEach((_, c) => keepStrongest(all.filter((e) => e.toCluster === c)));
+  return all.filter((e) => kept.has(e));
+}
