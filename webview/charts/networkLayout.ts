@@ -7,22 +7,22 @@ import { graphStratify, sugiyama, layeringLongestPath, decrossTwoLayer, coordGre
 import { hierarchy, treemap, treemapSquarify } from 'd3-hierarchy';
 import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer } from '../../src/service/queries';
 
-/** Width of a clustered layer's node (left to right), px. */
-export const CLUSTERED_WIDTH = 150;
 /** Width and height of a layer node without clusters (the input, flatten, a one-channel dense layer), px. */
-export const PLAIN_WIDTH = 92;
+export const PLAIN_WIDTH = 80;
 export const PLAIN_HEIGHT = 34;
 /** Height of a node's title strip (the layer's name; a click there goes to its source line), px. */
 export const HEADER_HEIGHT = 16;
 /** Space between two layers (where the bands fan in and out) and between two nodes of one layer, px. */
-export const LAYER_GAP = 84;
-export const NODE_GAP = 26;
+export const LAYER_GAP = 60;
+export const NODE_GAP = 40;
 /** Band width per bit of mean channel capacity, px: a fixed scale, so bands compare across epochs and runs. */
 export const BAND_PX_PER_BIT = 4;
 /** Widest band, px (a band wider than this is drawn at this width; the tooltip gives its bits). */
 export const MAX_BAND_PX = 16;
 /** Thinnest band drawn, px, so a weak edge stays visible. */
 export const MIN_BAND_PX = 0.6;
+/** Widest a bundle's trunk gets, px: beyond it the bands overlap in the trunk (each keeps its own width). */
+export const MAX_TRUNK_PX = 36;
 /** How far into the gap between two layers the bands leave their clusters and merge into the bundle, as a fraction of the gap. */
 export const FAN_FRACTION = 0.34;
 
@@ -67,9 +67,10 @@ export interface NetworkLayout {
   links: { from: number; to: number; points: [number, number][] }[];
 }
 
-/** Height of a clustered node: grows with √channels, so 6 channels get a small box and 512 a tall one. */
-export function clusteredHeight(channels: number): number {
-  return Math.round(HEADER_HEIGHT + 48 + 13 * Math.sqrt(Math.max(1, channels)));
+/** Size of a clustered node: grows with √channels, so 8 channels get a small box (108 × 81 px) and 512 a large one (168 × 260 px). */
+export function clusteredSize(channels: number): [number, number] {
+  const root = Math.sqrt(Math.max(1, channels));
+  return [Math.round(100 + 3 * root), Math.round(HEADER_HEIGHT + 40 + 9 * root)];
 }
 
 export function bandWidthPx(bits: number): number {
@@ -84,8 +85,9 @@ export function layoutNetwork(answer: NetworkGraphAnswer, layers: LayerInfo[]): 
   const byLayer = new Map(layers.map((l) => [l.index, l]));
   const present = new Set(answer.nodes.map((n) => n.layer));
   const size = (layer: number, clustered: boolean): [number, number] =>
-    clustered ? [CLUSTERED_WIDTH, clusteredHeight(byLayer.get(layer)?.channels ?? 1)] : [PLAIN_WIDTH, PLAIN_HEIGHT];
+    clustered ? clusteredSize(byLayer.get(layer)?.channels ?? 1) : [PLAIN_WIDTH, PLAIN_HEIGHT];
   const clusteredOf = new Map(answer.nodes.map((n) => [n.layer, n.clustered]));
+  const metaOf = new Map(answer.nodes.map((n) => [n.layer, n]));
   const data = answer.nodes.map((n) => ({ id: String(n.layer), parentIds: n.inputs.filter((i) => present.has(i)).map(String) }));
   const nodes: NodeBox[] = [];
   const links: NetworkLayout['links'] = [];
@@ -112,7 +114,7 @@ export function layoutNetwork(answer: NetworkGraphAnswer, layers: LayerInfo[]): 
       const layer = Number(node.data.id);
       const clustered = clusteredOf.get(layer) ?? false;
       const [w, h] = size(layer, clustered);
-      const meta = answer.nodes.find((n) => n.layer === layer);
+      const meta = metaOf.get(layer);
       nodes.push({ layer, clustered, merge: meta?.merge, x: node.y - w / 2, y: node.x - h / 2, width: w, height: h });
     }
     for (const link of dag.links()) {
@@ -133,7 +135,11 @@ export function layoutNetwork(answer: NetworkGraphAnswer, layers: LayerInfo[]): 
 /** Each clustered node's clusters as a squarified treemap under its title strip, area ∝ member channels. */
 function packClusters(all: NetworkCluster[], boxOf: Map<number, NodeBox>): ClusterBox[] {
   const byLayer = new Map<number, NetworkCluster[]>();
-  for (const c of all) byLayer.set(c.layer, [...(byLayer.get(c.layer) ?? []), c]);
+  for (const c of all) {
+    const list = byLayer.get(c.layer);
+    if (list) list.push(c);
+    else byLayer.set(c.layer, [c]);
+  }
   const out: ClusterBox[] = [];
   for (const [layer, members] of byLayer) {
     const box = boxOf.get(layer);
@@ -171,7 +177,7 @@ function packClusters(all: NetworkCluster[], boxOf: Map<number, NodeBox>): Clust
  * skips). Each band leaves its source cluster at the cluster's height, merges into the trunk within
  * the first FAN_FRACTION of the gap, runs stacked beside the other bands of the bundle (widths
  * added, centred on the trunk, ordered by source then target height so bands do not cross inside
- * it) and fans out to its target cluster within the last FAN_FRACTION of the gap. Edges between
+ * it, overlapping once the bundle is wider than MAX_TRUNK_PX) and fans out to its target cluster within the last FAN_FRACTION of the gap. Edges between
  * layers joined only through unclustered layers (flatten) follow the chain of links.
  */
 function bundleEdges(
@@ -184,7 +190,9 @@ function bundleEdges(
   for (const e of edges) {
     if (e.bits === null || !Number.isFinite(e.bits)) continue;
     const key = `${e.fromLayer}>${e.toLayer}`;
-    groups.set(key, [...(groups.get(key) ?? []), e]);
+    const group = groups.get(key);
+    if (group) group.push(e);
+    else groups.set(key, [e]);
   }
   const bands: Band[] = [];
   for (const group of groups.values()) {
@@ -204,11 +212,12 @@ function bundleEdges(
       .filter((p) => p.from && p.to)
       .sort((a, b) => centreY(a.from, source) - centreY(b.from, source) || centreY(a.to, target) - centreY(b.to, target));
     const total = placed.reduce((s, p) => s + p.widthPx, 0);
+    const squeeze = Math.min(1, MAX_TRUNK_PX / Math.max(total, 1e-9));
     let offset = -total / 2;
     const sx = source.x + source.width;
     const tx = target.x;
     for (const p of placed) {
-      const o = offset + p.widthPx / 2;
+      const o = (offset + p.widthPx / 2) * squeeze;
       offset += p.widthPx;
       const firstGap = (trunk.length > 2 ? trunk[1][0] : tx) - sx;
       const lastGap = tx - (trunk.length > 2 ? trunk[trunk.length - 2][0] : sx);
@@ -273,9 +282,7 @@ export function clusterAt(layout: NetworkLayout, x: number, y: number): ClusterB
 
 /** The node whose title strip is under a point, if any (a plain node: anywhere on it). */
 export function nodeHeaderAt(layout: NetworkLayout, x: number, y: number): NodeBox | undefined {
-  return layout.nodes.find(
-    (n) => x >= n.x && x < n.x + n.width && y >= n.y && y < n.y + (n.clustered ? HEADER_HEIGHT : n.height),
-  );
+  return layout.nodes.find((n) => x >= n.x && x < n.x + n.width && y >= n.y && y < n.y + (n.clustered ? HEADER_HEIGHT : n.height));
 }
 
 /** The classes ordered by how strongly the cluster responds to them, strongest first (undefined classes last). */
