@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/service/queries';
-import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer, NetworkNode } from '../../src/service/queries';
-import type { RunLayer, RunManifest } from '../../src/run/format';
+import type { NetworkGraphAnswer } from '../../src/service/queries';
 import type { ReportData } from '../../webview/data';
 import {
   browserFixture,
@@ -22,6 +21,7 @@ import {
   useBrowser,
   writePage,
 } from './harness';
+import { resnetNetwork } from './resnetNetwork';
 
 const CANVAS = '[data-testid=network-canvas]';
 const MULTIPLES = '#panel-channel canvas.chart[data-channels]';
@@ -206,7 +206,7 @@ describe('browser: Network view', function () {
 
   it('draws a ResNet-style graph: the residual branches and their add merges, 512-channel layers, bands along the skips', async () => {
     const f = await browserFixture();
-    const { manifest, answer } = resnetFixture(f.manifest);
+    const { manifest, answer } = resnetNetwork(f.manifest);
     const last = manifest.epochs[manifest.epochs.length - 1];
     const data: ReportData = {
       formatVersion: 1,
@@ -288,98 +288,51 @@ describe('browser: Network view', function () {
     );
     await closeChecked(page, problems);
   });
-});
-
-/**
- * A ResNet-18-like graph (stem, four residual blocks of 64–512 channels, the last three with a
- * projection shortcut, global pooling and a dense head) and a network-graph answer for it: clusters
- * of about √channels channels, each target cluster's three edges from its input layers.
- */
-function resnetFixture(base: RunManifest): { manifest: RunManifest; answer: NetworkGraphAnswer } {
-  const layers: RunLayer[] = [];
-  const nodes: NetworkNode[] = [];
-  const add = (name: string, className: string, channels: number, inputs: number[], merge?: string): number => {
-    const index = layers.length;
-    const size = channels === 1 ? [10] : [Math.max(4, 32 >> Math.round(Math.log2(channels / 64))), 0, channels];
-    if (size.length === 3) size[1] = size[0];
-    layers.push({
-      index,
-      name,
-      className,
-      outputShape: size,
-      channels,
-      parameters: channels * 9,
-      source: { file: '/tmp/resnet.ts', line: 10 + index, column: 3 },
+  it("shows two runs' networks side by side in the comparison view", async () => {
+    const f = await browserFixture();
+    const a = resnetNetwork(f.manifest);
+    const b = resnetNetwork(f.manifest);
+    b.manifest.id = 'resnet-style-b';
+    // Run B trained less: the same graph with every edge at half the bits, so its bands are thinner.
+    b.answer.edges = b.answer.edges.map((e) => ({ ...e, bits: e.bits === null ? null : e.bits / 2 }));
+    const run = (r: typeof a) => ({
+      runId: r.manifest.id,
+      manifest: r.manifest,
+      answers: { [canonicalQuery({ kind: 'networkGraph', epoch: r.answer.epoch })]: { answer: r.answer } },
+      coverage: 'a synthetic ResNet-style network graph',
     });
-    nodes.push({ layer: index, inputs, ...(merge ? { merge } : {}), clustered: channels > 1 && index > 0 });
-    return index;
-  };
-  let at = add('input', 'InputLayer', 3, []);
-  at = add('stem_conv', 'Conv2D', 64, [at]);
-  at = add('stem_bn', 'BatchNormalization', 64, [at]);
-  at = add('stem_relu', 'ReLU', 64, [at]);
-  [64, 128, 256, 512].forEach((channels, b) => {
-    const block = `block${b + 1}`;
-    const entry = at;
-    let main = add(`${block}_conv_a`, 'Conv2D', channels, [entry]);
-    main = add(`${block}_bn_a`, 'BatchNormalization', channels, [main]);
-    main = add(`${block}_relu_a`, 'ReLU', channels, [main]);
-    main = add(`${block}_conv_b`, 'Conv2D', channels, [main]);
-    main = add(`${block}_bn_b`, 'BatchNormalization', channels, [main]);
-    let skip = entry;
-    if (b > 0) {
-      skip = add(`${block}_shortcut_conv`, 'Conv2D', channels, [entry]);
-      skip = add(`${block}_shortcut_bn`, 'BatchNormalization', channels, [skip]);
-    }
-    const sum = add(`${block}_add`, 'Add', channels, [main, skip], 'add');
-    at = add(`${block}_relu`, 'ReLU', channels, [sum]);
+    const data: ReportData = {
+      formatVersion: 1,
+      runId: a.manifest.id,
+      createdAt: new Date().toISOString(),
+      manifest: a.manifest,
+      answers: {},
+      coverage: 'two synthetic runs compared',
+      runs: [run(a), run(b)],
+    };
+    const file = writePage(join(tempDir('cnn-slicer-network-'), 'compare.html'), { data });
+    const { page, problems } = await openPage(browser(), file, { width: 1400, height: 1000 });
+    await page.click('[data-testid=compare-networks-toggle]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=run-network] [data-testid=network-canvas]').length === n, 2);
+    const counts = await page.$$eval('[data-testid=run-network]', (els) =>
+      els.map((el) => ({
+        run: el.getAttribute('data-run'),
+        nodes: Number(el.querySelector('[data-testid=network-canvas]')!.getAttribute('data-nodes')),
+        bands: Number(el.querySelector('[data-testid=network-canvas]')!.getAttribute('data-bands')),
+      })),
+    );
+    assert.deepEqual(
+      counts.map((c) => [c.nodes, c.bands]),
+      [
+        [a.manifest.layers.length, a.answer.edges.length],
+        [b.manifest.layers.length, b.answer.edges.length],
+      ],
+    );
+    // Side by side: the second graph starts to the right of the first, on the same row.
+    const boxes = await page.$$eval('[data-testid=run-network]', (els) => els.map((el) => el.getBoundingClientRect().toJSON() as DOMRect));
+    assert.ok(boxes[1].left >= boxes[0].right - 1 && Math.abs(boxes[1].top - boxes[0].top) < 2);
+    await page.locator('[data-testid=compare-networks-toggle]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'network-compare');
+    await closeChecked(page, problems);
   });
-  at = add('pool', 'GlobalAveragePooling2D', 1, [at]);
-  add('logits', 'Dense', 1, [at]);
-
-  const classes = base.dataset.classNames.length;
-  const clusters: NetworkCluster[] = [];
-  const clusterCount = new Map<number, number>();
-  for (const n of nodes.filter((x) => x.clustered)) {
-    const channels = layers[n.layer].channels;
-    const k = Math.max(1, Math.round(Math.sqrt(channels)));
-    clusterCount.set(n.layer, k);
-    // Uneven cluster sizes, every channel in exactly one: channel c goes to cluster ((97c + 31 layer) xor ⌊c/4⌋) mod k, renumbered by smallest member.
-    const groups = Array.from({ length: k }, () => [] as number[]);
-    for (let c = 0; c < channels; c++) groups[((c * 97 + n.layer * 31) ^ (c >> 2)) % k].push(c);
-    groups
-      .filter((g) => g.length > 0)
-      .sort((a, b) => a[0] - b[0])
-      .forEach((members, cluster) =>
-        clusters.push({
-          layer: n.layer,
-          cluster,
-          channels: members,
-          meanEntropyBits: 0.5 + ((n.layer * 7 + cluster * 3) % 17) / 5,
-          topInputs: [],
-          classMeans: Array.from({ length: classes }, (_, c) => ((n.layer * 13 + cluster * 5 + c * 7) % 23) / 10),
-        }),
-      );
-    clusterCount.set(n.layer, clusters.filter((c) => c.layer === n.layer).length);
-  }
-  const edges: NetworkEdge[] = [];
-  for (const n of nodes.filter((x) => x.clustered)) {
-    for (const from of n.inputs.filter((i) => nodes[i].clustered)) {
-      const kFrom = clusterCount.get(from)!;
-      for (let t = 0; t < clusterCount.get(n.layer)!; t++) {
-        const sources = new Set([t % kFrom, (t * 3 + 1) % kFrom, (t * 7 + 2) % kFrom]);
-        for (const s of sources)
-          edges.push({ fromLayer: from, fromCluster: s, toLayer: n.layer, toCluster: t, bits: 0.15 + ((from * 5 + s * 3 + t) % 12) / 8 });
-      }
-    }
-  }
-  const manifest: RunManifest = {
-    ...structuredClone(base),
-    id: 'resnet-style',
-    model: { ...base.model, name: 'resnet-style' },
-    layers,
-    dataset: { ...base.dataset, inputShape: [32, 32, 3] },
-  };
-  const epoch = manifest.epochs[manifest.epochs.length - 1];
-  return { manifest, answer: { epoch, nodes, clusters, edges, classCount: classes, inputCount: manifest.probe.size } };
-}
+});

@@ -254,7 +254,7 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
         </select>{' '}
         <span class="muted">{Math.round(zoom * 100)} %</span>
       </label>
-      <div class="network-scroll" ref={scroller}>
+      <div class="network-scroll" ref={scroller} data-scroll-x>
         <div class="network-stack" style={{ width: `${width * zoom}px`, height: `${height * zoom}px` }}>
           <canvas
             ref={canvas}

@@ -32,12 +32,10 @@ export function NetworkView(): JSX.Element {
         ? old.slice.layers
         : [...old.slice.layers, cluster.layer].sort((a, b) => a - b);
       const slice = { ...old.slice, layers, channels: { ...old.slice.channels, [String(cluster.layer)]: [...cluster.channels] } };
-      // The Query view's draft follows, so the slicer shows the selection as applied (QueryView.tsx: 'query.draft').
-      return {
-        slice,
-        focus: { layer: cluster.layer, channel: null },
-        views: { ...old.views, 'query.draft': { ...slice, epoch: old.epoch } },
-      };
+      // The Query view's draft is dropped, so the slicer shows the new slice as applied (QueryView.tsx: 'query.draft').
+      const views = { ...old.views };
+      delete views['query.draft'];
+      return { slice, focus: { layer: cluster.layer, channel: null }, views };
     });
   const reveal = (layer: number) => {
     focus(layer, null);
