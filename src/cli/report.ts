@@ -199,8 +199,13 @@ export function encodeAnswers(
     }
   }
   // The run, its training curves and the probe inputs are what every view starts from: kept.
-  const keep = new Set(['run', 'training', 'inputs', 'confusion', 'networkGraph']);
-  for (const key of largestFirst(Object.keys(answers).filter((k) => !keep.has(kindOf(k)) && !isOmitted(k)))) {
+  const keep = new Set(['run', 'training', 'inputs', 'confusion']);
+  // The Network view's thumbnails (an `inputs` answer of named probe inputs; the views' sample inputs are drawn per class) may go like any other.
+  const kept = (key: string) => {
+    const q = JSON.parse(key) as { kind: string; x?: { kind?: string } };
+    return keep.has(q.kind) && !(q.kind === 'inputs' && q.x?.kind === 'indices');
+  };
+  for (const key of largestFirst(Object.keys(answers).filter((k) => !kept(k) && !isOmitted(k)))) {
     if (total <= maxBytes) break;
     leaveOut(key);
   }

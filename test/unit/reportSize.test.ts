@@ -162,7 +162,10 @@ describe('report size: a written report', function () {
     assert.equal(left.length, none.outOfTime.length);
     const kinds = new Set(left.map((k) => (JSON.parse(k) as Query).kind));
     for (const kind of kinds)
-      assert.ok(['capacityMatrix', 'layerCapacity', 'featureMaps', 'deconvolution', 'confusion', 'channelPair'].includes(kind), kind);
+      assert.ok(
+        ['capacityMatrix', 'layerCapacity', 'featureMaps', 'deconvolution', 'confusion', 'channelPair', 'networkGraph'].includes(kind),
+        kind,
+      );
     // What reads the recorded summaries is always there.
     for (const kind of ['run', 'training', 'channelEntropies', 'interSample', 'smallMultiples'])
       assert.ok(

@@ -61,7 +61,6 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
   const theme = useChartTheme();
   const tooltip = useTooltip();
   const [drawMs, setDrawMs] = useState(0);
-  const [layoutMs, setLayoutMs] = useState(0);
   const [hover, setHover] = useState<{ cluster?: ClusterBox; band?: Band; node?: NodeBox } | null>(null);
   const [cursor, setCursor] = useState<Cursor | null>(null);
   const [keyboard, setKeyboard] = useState(false);
@@ -70,14 +69,13 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
   const wrap = useRef<HTMLDivElement>(null);
   const available = useWidth(wrap);
 
-  const layout = useMemo(() => {
+  const { layout, layoutMs } = useMemo(() => {
     const started = performance.now();
     const l = layoutNetwork(
       answer,
       layers.map((x) => ({ index: x.index, name: x.name, channels: x.channels })),
     );
-    setLayoutMs(performance.now() - started);
-    return l;
+    return { layout: l, layoutMs: performance.now() - started };
   }, [answer, layers]);
   const paths = useMemo(() => layout.bands.map((b) => bandPath(b)), [layout]);
   const width = layout.width + 2 * MARGIN;

@@ -6,13 +6,12 @@
 // slicer and the Channel view; a click on a layer's title goes to its source line.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { NetworkCluster, NetworkGraphAnswer, InputsAnswer } from '../../src/service/queries';
+import type { InputsAnswer, NetworkCluster, NetworkGraphAnswer } from '../../src/service/queries';
 import type { RunManifest } from '../../src/run/format';
 import type { DataSource } from '../data';
 import { ViewError } from '../data';
 import { networkQueries } from '../plan';
 import { shown, useApp, useQuery } from '../state';
-import type { QueryResult } from '../state';
 import { EpochSlider, QueryStatus } from '../ui';
 import { NetworkGraph, thumbnailCanvases } from '../charts/networkGraph';
 import { BAND_PX_PER_BIT } from '../charts/networkLayout';
@@ -49,7 +48,7 @@ export function NetworkView(): JSX.Element {
         <EpochSlider play label="Epoch of the network graph" frame={{ drawnEpoch: answer?.epoch, failed: result.status === 'error' }} />
         <NetworkLegend manifest={manifest} />
       </div>
-      <NetworkStatus result={result} />
+      <QueryStatus result={result} what="the network graph" />
       {answer && (
         <NetworkGraph
           answer={answer}
@@ -75,19 +74,6 @@ export function NetworkView(): JSX.Element {
   );
 }
 
-function NetworkStatus(props: { result: QueryResult<NetworkGraphAnswer> }): JSX.Element | null {
-  const r = props.result;
-  // In a report only the last epoch's graph is stored: say so plainly rather than as a failure.
-  if (r.status === 'error' && r.error.code === 'not-in-report')
-    return (
-      <p class="muted" role="note" data-testid="network-not-in-report">
-        This report holds the network graph of its last epoch only; move the epoch slider back to it, or open the run in VS Code to see
-        other epochs.
-      </p>
-    );
-  return <QueryStatus result={r} what="the network graph" />;
-}
-
 /** What the encodings mean, in one line. */
 export function NetworkLegend(props: { manifest: RunManifest }): JSX.Element {
   const maxBits = Math.log2(Math.max(2, props.manifest.settings.bins));
@@ -103,7 +89,12 @@ export function NetworkLegend(props: { manifest: RunManifest }): JSX.Element {
  * One run's network in the comparison view: its own data source, at its last epoch (the
  * comparison view has no shared epoch). The selection is the run panel's, so clusters only show.
  */
-export function RunNetwork(props: { manifest: RunManifest; data: DataSource; label: string }): JSX.Element {
+export function RunNetwork(props: {
+  manifest: RunManifest;
+  data: DataSource;
+  /** The run as the comparison names it ("A: model (id)"). */
+  label: string;
+}): JSX.Element {
   const { manifest, data } = props;
   const epoch = manifest.epochs[manifest.epochs.length - 1];
   const [state, setState] = useState<{ answer?: NetworkGraphAnswer; inputs?: InputsAnswer; error?: ViewError }>({});
@@ -134,7 +125,7 @@ export function RunNetwork(props: { manifest: RunManifest; data: DataSource; lab
   return (
     <div class="run-network" data-testid="run-network" data-run={props.label}>
       <h4>
-        Run {props.label}: {manifest.model.name} <span class="muted">at epoch {epoch}</span>
+        Run {props.label} <span class="muted">at epoch {epoch}</span>
       </h4>
       {state.error ? (
         <p class={state.error.code === 'not-in-report' ? 'muted' : 'warning'} role="note">
@@ -155,7 +146,7 @@ export function RunNetwork(props: { manifest: RunManifest; data: DataSource; lab
           thumbnails={thumbnails}
           selected={{}}
           focusedLayer={null}
-          label={`Network of run ${props.label} (${manifest.model.name}) at epoch ${epoch}`}
+          label={`Network of run ${props.label} at epoch ${epoch}`}
         />
       )}
     </div>
