@@ -6,7 +6,13 @@ import { join, resolve } from 'node:path';
 import { recordRun } from '../../src/recorder/record';
 import type { RunManifest } from '../../src/run/format';
 import { AnalysisEngine } from '../../src/service/engine';
-import { EDGES_PER_CLUSTER, nearestClusteredAncestors, strongestEdges } from '../../src/service/handlers/networkGraph';
+import {
+  EDGE_INPUTS,
+  EDGES_PER_CLUSTER,
+  edgeSubset,
+  nearestClusteredAncestors,
+  strongestEdges,
+} from '../../src/service/handlers/networkGraph';
 import { AnswerOf, NetworkNode, parseQuery, QueryError } from '../../src/service/queries';
 import { recordTinyRun } from './tinyRun';
 
@@ -21,9 +27,10 @@ function expectedBits(matrix: AnswerOf['capacityMatrix'], fromChannels: number[]
 /**
  * Checks what every answer must hold: a partition of each clustered layer's channels, per-cluster
  * summaries of the right sizes, and each edge equal to the mean of the capacity cells between its
- * clusters in a capacity matrix computed afresh (an engine without a cache).
+ * clusters in a capacity matrix computed afresh (an engine without a cache) on the inputs the edges
+ * are measured on (all, or a seeded draw of about EDGE_INPUTS from a larger probe set).
  */
-async function checkGraph(graph: Graph, manifest: RunManifest, fresh: AnalysisEngine, folder: string): Promise<void> {
+async function checkGraph(graph: Graph, manifest: RunManifest, fresh: AnalysisEngine, folder: string, seed?: number): Promise<void> {
   for (const node of graph.nodes) {
     const layer = manifest.layers[node.layer];
     const mine = graph.clusters.filter((c) => c.layer === node.layer);
@@ -48,7 +55,11 @@ async function checkGraph(graph: Graph, manifest: RunManifest, fresh: AnalysisEn
   const pairs = new Set(graph.edges.map((e) => `${e.fromLayer}>${e.toLayer}`));
   for (const pair of pairs) {
     const [from, to] = pair.split('>').map(Number);
-    const matrix = (await fresh.answer(folder, { kind: 'capacityMatrix', layerI: from, layerJ: to, epoch: graph.epoch })).answer;
+    const x = edgeSubset(graph.inputCount, graph.classCount, seed ?? manifest.settings.seed);
+    const matrix = (
+      await fresh.answer(folder, { kind: 'capacityMatrix', layerI: from, layerJ: to, epoch: graph.epoch, ...(x ? { x } : {}) })
+    ).answer;
+    if (x) assert.ok(matrix.inputCount < graph.inputCount && matrix.inputCount > 0.9 * EDGE_INPUTS, `edges on ${matrix.inputCount} inputs`);
     const members = (l: number, k: number) => graph.clusters.find((c) => c.layer === l && c.cluster === k)!.channels;
     for (const e of graph.edges.filter((x) => x.fromLayer === from && x.toLayer === to)) {
       const want = expectedBits(matrix, members(from, e.fromCluster), members(to, e.toCluster));
@@ -210,10 +221,11 @@ describe('networkGraph query (issue 17): channel clusters per layer linked by ca
       runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-network-graph-'));
       const r = await recordRun({
         modelFile: resolve(__dirname, '../fixtures/models/graphBranches.ts'),
-        dataset: 'synthetic:150',
+        // A probe set larger than EDGE_INPUTS: the edges are measured on a seeded draw of it.
+        dataset: 'synthetic:330',
         epochs: 1,
         batchSize: 25,
-        probeSize: 45,
+        probeSize: 240,
         runsFolder: runs,
         k: 10,
         backend: 'wasm',
@@ -244,10 +256,20 @@ describe('networkGraph query (issue 17): channel clusters per layer linked by ca
         assert.ok(pairs.has(pair), `an edge ${pair}; edges: ${[...pairs].join(', ')}`);
       assert.ok(!pairs.has('stem>joined'), 'no edge skips a clustered layer');
       await checkGraph(graph, manifest, engine, folder);
+      const reseeded = (await engine.answer(folder, { kind: 'networkGraph', epoch: 1, seed: 12 })).answer;
+      assert.deepEqual(reseeded.clusters, graph.clusters, 'the seed draws the edge inputs only; the clusters use every input');
+      await checkGraph(reseeded, manifest, engine, folder, 12);
     });
   });
 
   describe('edge rules', () => {
+    it(`measures the edges on every probe input up to ${EDGE_INPUTS}, else on a seeded draw of the same number from each class`, () => {
+      assert.equal(edgeSubset(EDGE_INPUTS, 10, 1), undefined);
+      assert.deepEqual(edgeSubset(500, 10, 3), { kind: 'perClass', count: EDGE_INPUTS / 10, seed: 3 });
+      assert.deepEqual(edgeSubset(5000, 3, 0), { kind: 'perClass', count: Math.floor(EDGE_INPUTS / 3), seed: 0 });
+      assert.deepEqual(edgeSubset(5000, 1000, 0), { kind: 'perClass', count: 1, seed: 0 });
+    });
+
     it('links a clustered layer to its nearest clustered ancestors, through layers that are not clustered, each once', () => {
       // 0 → 1 (clustered) → 2 (flatten-like) → 4 (add of 2 and 3); 1 → 3 (clustered) → 4.
       const nodes: NetworkNode[] = [

@@ -1,13 +1,14 @@
 /**
- * `networkGraph`: the network as CNNVis draws it (issue 17; docs/views.md "Network graph"). The
- * model's layers as a DAG from the checkpoint's topology; the channels of each layer with channels
- * grouped by their mean activation per probe input (src/analysis/channelClusters.ts); per cluster
- * its channels' mean channel entropy, the probe inputs it responds to most and its mean activation
- * per class; and edges between the clusters of each clustered layer and its nearest clustered
- * ancestors, weighted by the mean channel capacity between their members — read from the capacity
- * matrices of those layer pairs, through the same answer cache as the `capacityMatrix` query.
+ * `networkGraph`: the network as CNNVis draws it (issue 17; the exact definitions are in
+ * docs/estimators.md "Channel clusters and the network graph"). The model's layers as a DAG from
+ * the checkpoint's topology; the channels of each layer with channels grouped by their mean
+ * activation per probe input (src/analysis/channelClusters.ts); per cluster its channels' mean
+ * channel entropy, the probe inputs it responds to most and its mean activation per class; and
+ * edges between the clusters of each clustered layer and its nearest clustered ancestors, weighted
+ * by the mean channel capacity between their members — read from the capacity matrices of those
+ * layer pairs, through the same answer cache as the `capacityMatrix` query.
  */
-import { channelProfiles, clusterChannels, defaultClusterCount } from '../../analysis';
+import { channelProfiles, clusterChannels, defaultClusterCount, InputSubset } from '../../analysis';
 import { CancelledError } from '../../compute/pool';
 import { answerKey } from '../answerKey';
 import { layerInputs } from '../networkTopology';
@@ -19,6 +20,15 @@ import type { Handler, QueryOf } from './handler';
 
 /** Edges kept per cluster and layer pair: its strongest outgoing and its strongest incoming ones. */
 export const EDGES_PER_CLUSTER = 3;
+
+/**
+ * Most probe inputs the edges' capacities are measured on: a larger probe set is drawn down to a
+ * class-balanced, seeded subset of about this many (the `capacityMatrix` query with a `perClass`
+ * subset), because the capacity matrices of every layer pair cost pairs of inputs (N²/2) times
+ * channel pairs, and on all of a 500-input probe they take tens of seconds where the graph should
+ * take a few. The clusters are always measured on every probe input.
+ */
+export const EDGE_INPUTS = 160;
 
 /** Probe inputs named per cluster as the ones it responds to most. */
 export const TOP_INPUTS = 4;
@@ -41,14 +51,18 @@ export const networkGraph: Handler<'networkGraph'> = async (q, ctx) => {
   const probe = ctx.probe();
   const all = ctx.subset(undefined);
   const classCount = ctx.classes();
+  const edgeInputs = edgeSubset(probe.labels.length, classCount, q.seed ?? m.settings.seed);
   const clusters: NetworkCluster[] = [];
+  const edges: NetworkEdge[] = [];
   /** Member channels of each cluster of each clustered layer. */
   const membersOf = new Map<number, number[][]>();
   const clusteredLayers = nodes.filter((n) => n.clustered).map((n) => n.layer);
-  // Ascending layers: each forward pass continues from the activations the previous one kept.
+  // Layer by layer, ascending: each forward pass continues from the activations the previous one
+  // kept, and a layer's edges are measured right after it is clustered, while its ancestors'
+  // activations are most likely still in memory (a ResNet's layers do not all fit at once).
   for (const [step, l] of clusteredLayers.entries()) {
     checkCancelled(ctx);
-    ctx.control.onProgress?.((0.5 * step) / clusteredLayers.length, `network graph: clustering ${layers[l].name}`);
+    ctx.control.onProgress?.(step / clusteredLayers.length, `network graph: clustering ${layers[l].name}`);
     const acts = await ctx.layerOutput(q.epoch, l, all);
     const profiles = channelProfiles(acts);
     const k = Math.min(q.clusters ?? defaultClusterCount(acts.channels), acts.channels);
@@ -66,18 +80,27 @@ export const networkGraph: Handler<'networkGraph'> = async (q, ctx) => {
         classMeans: classMeans(profile, probe.labels, classCount),
       });
     });
-  }
-
-  const pairs = clusteredLayers.flatMap((to) => nearestClusteredAncestors(to, nodes).map((from) => [from, to] as const));
-  const edges: NetworkEdge[] = [];
-  for (const [step, [from, to]] of pairs.entries()) {
-    checkCancelled(ctx);
-    ctx.control.onProgress?.(0.5 + (0.5 * step) / pairs.length, `network graph: capacity ${layers[from].name} → ${layers[to].name}`);
-    const matrix = await cachedCapacityMatrix({ kind: 'capacityMatrix', layerI: from, layerJ: to, epoch: q.epoch }, ctx);
-    edges.push(...strongestEdges(from, membersOf.get(from)!, to, membersOf.get(to)!, matrix));
+    for (const from of nearestClusteredAncestors(l, nodes)) {
+      checkCancelled(ctx);
+      ctx.control.onProgress?.((step + 0.5) / clusteredLayers.length, `network graph: capacity ${layers[from].name} → ${layers[l].name}`);
+      const matrix = await cachedCapacityMatrix(
+        { kind: 'capacityMatrix', layerI: from, layerJ: l, epoch: q.epoch, ...(edgeInputs ? { x: edgeInputs } : {}) },
+        ctx,
+      );
+      edges.push(...strongestEdges(from, membersOf.get(from)!, l, grouping.clusters, matrix));
+    }
   }
   return { epoch: q.epoch, nodes, clusters, edges, classCount, inputCount: all.length };
 };
+
+/**
+ * The inputs the edges are measured on: all (undefined) when the probe set has at most
+ * {@link EDGE_INPUTS}, else ⌊EDGE_INPUTS / classes⌋ (at least 1) of each class drawn with `seed`.
+ */
+export function edgeSubset(probeSize: number, classCount: number, seed: number): InputSubset | undefined {
+  if (probeSize <= EDGE_INPUTS) return undefined;
+  return { kind: 'perClass', count: Math.max(1, Math.floor(EDGE_INPUTS / Math.max(1, classCount))), seed };
+}
 
 /** 'Add' → 'add', 'Concatenate' → 'concatenate': the merge as the view names it. */
 function mergeName(className: string): string {
