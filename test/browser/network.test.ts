@@ -9,6 +9,8 @@ import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/service/queries';
 import type { NetworkGraphAnswer } from '../../src/service/queries';
 import type { ReportData } from '../../webview/data';
+import { writeReport } from '../../src/cli/report';
+import { recordRun } from '../../src/recorder/record';
 import {
   browserFixture,
   closeChecked,
@@ -333,6 +335,55 @@ describe('browser: Network view', function () {
     assert.ok(boxes[1].left >= boxes[0].right - 1 && Math.abs(boxes[1].top - boxes[0].top) < 2);
     await page.locator('[data-testid=compare-networks-toggle]').scrollIntoViewIfNeeded();
     await screenshot(page, 'network-compare');
+    await closeChecked(page, problems);
+  });
+  it('draws a recorded graph model as the service answers it: the residual add and the concatenation with both their inputs', async function () {
+    // A real run of test/fixtures/models/graphBranches.ts (two branches, an add, a concatenation, a nested model) and its report.
+    const dir = tempDir('cnn-slicer-network-graph-');
+    const { folder, manifest } = await recordRun({
+      modelFile: join(__dirname, '../fixtures/models/graphBranches.ts'),
+      dataset: 'synthetic:240',
+      epochs: 1,
+      batchSize: 24,
+      probeSize: 120,
+      runsFolder: join(dir, 'runs'),
+      k: 10,
+      seed: 1,
+    });
+    const out = join(dir, 'report.html');
+    await writeReport({
+      runFolder: folder,
+      out,
+      maxEpochs: 1,
+      deconvolutionChannels: 1,
+      datasetDiversity: false,
+      theme: 'light',
+      maxSeconds: Number.POSITIVE_INFINITY,
+    });
+    const { page, problems } = await openPage(browser(), out);
+    const last = manifest.epochs[manifest.epochs.length - 1];
+    await page.waitForSelector(`${CANVAS}[data-epoch="${last}"]`);
+    const answer = await embedded<NetworkGraphAnswer>(page, { kind: 'networkGraph', epoch: last });
+    assert.equal(Number(await page.getAttribute(CANVAS, 'data-nodes')), manifest.layers.length);
+    assert.equal(
+      Number(await page.getAttribute(CANVAS, 'data-links')),
+      answer.nodes.reduce((n, x) => n + x.inputs.length, 0),
+    );
+    assert.equal(Number(await page.getAttribute(CANVAS, 'data-bands')), answer.edges.filter((e) => e.bits !== null).length);
+    const index = (name: string) => manifest.layers.findIndex((l) => l.name === name);
+    const text = async (layer: number) => (await page.textContent(`[data-testid=network-summary] > li[data-layer="${layer}"]`)) ?? '';
+    assert.match(await text(index('residual')), /\(add of 2 inputs\)/);
+    assert.match(await text(index('joined')), /\(concatenate of 2 inputs\)/);
+    const drawn = await drawnClusters(page);
+    for (const n of answer.nodes.filter((x) => x.clustered))
+      assert.equal(drawn.filter((c) => c.layer === n.layer).length, answer.clusters.filter((c) => c.layer === n.layer).length);
+    // Bands reach the add from both of its inputs (the stem, along the skip, and a2).
+    const bandsInto = answer.edges.filter((e) => e.toLayer === index('residual') && e.bits !== null);
+    assert.deepEqual(
+      [...new Set(bandsInto.map((e) => e.fromLayer))].sort((a, b) => a - b),
+      [index('stem'), index('a2')].sort((a, b) => a - b),
+    );
+    await screenshot(page, 'network-graph-branches');
     await closeChecked(page, problems);
   });
 });

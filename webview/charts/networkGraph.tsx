@@ -447,7 +447,7 @@ function drawNetwork(c: HTMLCanvasElement, d: DrawInput): void {
     ctx.lineWidth = focused ? 2 : 1;
     ctx.strokeRect(n.x + 0.5, n.y + 0.5, n.width - 1, n.height - 1);
     const layer = props.layers[n.layer];
-    const title = `${n.merge ? (n.merge === 'add' ? '⊕ ' : n.merge === 'concatenate' ? '⧺ ' : '∘ ') : ''}${d.name(n.layer)}`;
+    const title = `${n.merge ? (n.merge === 'add' ? '⊕ ' : n.merge === 'concatenate' ? '∥ ' : '∘ ') : ''}${d.name(n.layer)}`;
     const detail = layer ? (n.clustered ? ` · ${layer.channels} ch` : ` · ${layer.className}`) : '';
     ctx.fillStyle = theme.foreground;
     ctx.font = `600 ${fontSize}px ${theme.font}`;
