@@ -1,7 +1,7 @@
 // The slice queries the views ask, built in one place so that the standalone report precomputes
 // exactly the queries the views will look up (a report answers by canonical query; a query built
 // slightly differently would miss). Pure: the CLI's `report` command imports it too.
-import type { Query } from '../src/service/queries';
+import type { NetworkGraphAnswer, Query } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
 import type { InputSubset } from '../src/analysis/subsets';
 import type { QueryOf } from './data';
@@ -196,6 +196,9 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
     }
   }
   for (const step of informationPlan(manifest)) add(step.view, step.query);
+  // Issue 17: the Network view's graph at the last epoch (its thumbnails follow from the answer: report.ts).
+  const networkEpoch = reportNetworkEpoch(o);
+  if (networkEpoch !== undefined) add('query', networkQueries.networkGraph(networkEpoch));
   return plan;
 }
 
@@ -317,4 +320,24 @@ export function informationPlan(manifest: RunManifest): { view: ViewId; query: Q
 /** What the comparison view asks each run for its information-plane trajectories: both estimators (recorded values, no forward pass). */
 export function compareInformationPlan(): { view: ViewId; query: Query }[] {
   return INFORMATION_ESTIMATORS.map((e) => ({ view: 'information' as const, query: informationQueries.plane(e, { kind: 'all' }) }));
+}
+
+// ---- Issue 17: the Network view (CNNVis-style overview); its own block so merges stay simple. ----
+
+export const networkQueries = {
+  /** The clustered network at one epoch, with the service's default clusters per layer and seed. */
+  networkGraph: (epoch: number): QueryOf<'networkGraph'> => ({ kind: 'networkGraph', epoch }),
+  /**
+   * The pictures of the probe inputs the clusters respond to most (the thumbnails), or null when
+   * the answer names none. Built from the answer, so the report asks exactly what the view will.
+   */
+  thumbnails: (answer: NetworkGraphAnswer): QueryOf<'inputs'> | null => {
+    const indices = [...new Set(answer.clusters.flatMap((c) => c.topInputs))].sort((a, b) => a - b);
+    return indices.length ? { kind: 'inputs', x: { kind: 'indices', indices } } : null;
+  },
+};
+
+/** The epoch whose network graph a report holds: the last of the epochs it computes forward passes for. */
+export function reportNetworkEpoch(o: ReportPlanOptions): number | undefined {
+  return o.epochs[o.epochs.length - 1];
 }

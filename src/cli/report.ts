@@ -11,7 +11,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canonicalQuery, QueryError } from '../service/queries';
 import type { Query } from '../service/queries';
-import type { FeatureMapsAnswer } from '../service/queries';
+import type { FeatureMapsAnswer, NetworkGraphAnswer } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData, ReportRun } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
@@ -22,6 +22,7 @@ import {
   comparePlan,
   depthPairs,
   informationLayers,
+  networkQueries,
   queries,
   REPORT_REDUNDANCY_LAYERS,
   reportDepthPairs,
@@ -90,6 +91,7 @@ const FORWARD_KINDS: ReadonlySet<string> = new Set([
   'deconvolution',
   'confusion',
   'channelLabelInformation',
+  'networkGraph',
 ]);
 
 /**
@@ -201,7 +203,12 @@ export function encodeAnswers(
   }
   // The run, its training curves and the probe inputs are what every view starts from: kept.
   const keep = new Set(['run', 'training', 'inputs', 'confusion']);
-  for (const key of largestFirst(Object.keys(answers).filter((k) => !keep.has(kindOf(k)) && !isOmitted(k)))) {
+  // The Network view's thumbnails (an `inputs` answer of named probe inputs; the views' sample inputs are drawn per class) may go like any other.
+  const kept = (key: string) => {
+    const q = JSON.parse(key) as { kind: string; x?: { kind?: string } };
+    return keep.has(q.kind) && !(q.kind === 'inputs' && q.x?.kind === 'indices');
+  };
+  for (const key of largestFirst(Object.keys(answers).filter((k) => !kept(k) && !isOmitted(k)))) {
     if (total <= maxBytes) break;
     leaveOut(key);
   }
@@ -223,6 +230,7 @@ function describeQuery(key: string): string {
     smallMultiples: 'The small multiples',
     channelLabelInformation: 'The label information per channel',
     informationPlane: 'The information plane',
+    networkGraph: 'The network graph',
   };
   return `${names[q.kind as string] ?? `The ${String(q.kind)} answer`}${where ? ` of ${where}` : ''}`;
 }
@@ -293,7 +301,13 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
         continue;
       }
       try {
-        answers[key] = { answer: (await engine.answer(o.runFolder, query)).answer };
+        const answer = (await engine.answer(o.runFolder, query)).answer;
+        answers[key] = { answer };
+        // The Network view's thumbnails are the inputs its clusters respond to most: known only from the graph's answer.
+        if (query.kind === 'networkGraph') {
+          const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
+          if (thumbnails) ordered.push({ view: 'query', query: thumbnails });
+        }
       } catch (e) {
         // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
         // report: the view shows the service's message in place. Anything else is a failure.

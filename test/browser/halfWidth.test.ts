@@ -5,7 +5,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ReportData } from '../../webview/data';
-import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage, type View } from './harness';
+import {
+  browserFixture,
+  closeChecked,
+  openPage,
+  openView,
+  screenshot,
+  showArchitectureTable,
+  tempDir,
+  useBrowser,
+  writePage,
+  type View,
+} from './harness';
 
 /**
  * The fixture's report with the layer names tfjs makes up when a model names none
@@ -78,6 +89,7 @@ describe('views at half width (640 px)', function () {
   it('labels layer links by short label with the full name on hover', async () => {
     const { page, problems } = await openPage(browser(), page640, { width: HALF_WIDTH_PX, height: 900 });
     await openView(page, 'query');
+    await showArchitectureTable(page);
     const link = page.locator('table.architecture tr[data-layer="2"] .layer-link');
     assert.equal(((await link.textContent()) ?? '').trim(), 'pool1');
     assert.match((await link.getAttribute('title')) ?? '', /max_pooling2d_MaxPooling2D1 \(MaxPooling2D\)/);

@@ -165,6 +165,12 @@ export async function openView(page: Page, view: View): Promise<void> {
   await page.waitForSelector(`#panel-${view}`);
 }
 
+/** Switches the Query view's architecture overview from the network graph (the default) to the layer table and waits for it. */
+export async function showArchitectureTable(page: Page): Promise<void> {
+  await page.click('[data-testid=overview-table]');
+  await page.waitForSelector('table.architecture tbody tr');
+}
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/webviewBridge';
 import type { ExportFormat, Focus } from '../../webview/protocol';
-import { browserFixture, screenshot, useBrowser, writePage } from './harness';
+import { browserFixture, screenshot, showArchitectureTable, useBrowser, writePage } from './harness';
 
 interface Host {
   page: Page;
@@ -100,6 +100,7 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
   it('asks the host to reveal a layer and to save an export; keeps UI state across a reload', async () => {
     const h = await openPanel();
     const { page } = h;
+    await showArchitectureTable(page);
     await page.click('table.architecture tr[data-layer="3"] .layer-link');
     assert.deepEqual(h.reveals, [3]);
     await page.click('section[aria-label^="Architecture"] .export-button:text("CSV")');
@@ -121,6 +122,7 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
   it('follows the host: a focus request selects the view and layer; a malformed message is ignored and logged', async () => {
     const h = await openPanel({ view: 'query', layer: 2 });
     const { page } = h;
+    await showArchitectureTable(page);
     assert.equal(await page.getAttribute('table.architecture tr[data-layer="2"]', 'class'), 'focused-row');
     h.bridge.focus({ view: 'query', layer: 4 });
     await page.waitForSelector('table.architecture tr[data-layer="4"].focused-row');

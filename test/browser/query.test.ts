@@ -2,7 +2,7 @@
 // inputs and an epoch, press Query, and see the slice reach the other views.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { browserFixture, closeChecked, openReport, openView, screenshot, useBrowser } from './harness';
+import { browserFixture, closeChecked, openReport, openView, screenshot, showArchitectureTable, useBrowser } from './harness';
 
 async function dragBetween(page: Page, from: string, to: string, o: { fromY?: number; toY?: number } = {}): Promise<void> {
   const a = (await page.locator(from).boundingBox())!;
@@ -19,6 +19,7 @@ describe('browser: Query view', function () {
   it('lists every layer with type, output shape, channels and parameters', async () => {
     const f = await browserFixture();
     const { page, problems } = await openReport(browser());
+    await showArchitectureTable(page);
     const rows = await page.$$eval('table.architecture tbody tr', (trs) =>
       trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')),
     );
@@ -39,6 +40,7 @@ describe('browser: Query view', function () {
 
   it('drags across the layer axis and down a channel band, picks inputs and an epoch, and applies the slice', async () => {
     const { page, problems } = await openReport(browser());
+    await showArchitectureTable(page);
     // Drag from conv1 to pool2 on the layer axis: layers 1–4 are selected.
     await dragBetween(page, '.slicer-layer[data-layer="1"]', '.slicer-layer[data-layer="4"]');
     assert.deepEqual(
@@ -110,6 +112,7 @@ describe('browser: Query view', function () {
 
   it('links the selection: a layer name picked in the table is highlighted on the layer axis; keyboard toggles a layer', async () => {
     const { page, problems } = await openReport(browser());
+    await showArchitectureTable(page);
     await page.click('table.architecture tr[data-layer="3"] .layer-link');
     assert.equal(await page.getAttribute('table.architecture tr[data-layer="3"]', 'class'), 'focused-row');
     assert.equal(await page.locator('.slicer-layer[data-layer="3"] rect.focused').count(), 1);

@@ -17,6 +17,7 @@ import {
   openReport,
   openView,
   screenshot,
+  showArchitectureTable,
   tempDir,
   useBrowser,
   writePage,
@@ -303,6 +304,7 @@ describe('browser: readability of the views', function () {
     assert.match((await page.textContent('#panel-training [data-testid=ceiling-note]')) ?? '', /at its ceiling.*log2\(n\(n−1\)\)/);
 
     await openView(page, 'query');
+    await showArchitectureTable(page);
     const ceiling = Math.log2(f.manifest.probe.size * (f.manifest.probe.size - 1));
     const cells = await page.$$eval('table.architecture tbody tr', (trs) =>
       trs.map((tr) => tr.querySelectorAll('td')[5]?.textContent ?? ''),

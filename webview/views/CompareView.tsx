@@ -46,6 +46,7 @@ import { classLabel, labelMeasuresAbsent } from '../charts/common';
 import { LabelMeasuresNote } from '../charts/labelEntropy';
 import { EpochLines } from '../charts/trainingLines';
 import type { LinePanel, LineSeries } from '../charts/trainingLines';
+import { RunNetwork } from './NetworkView';
 
 /** One run of the comparison: its manifest and where its answers come from. */
 export interface CompareRun {
@@ -247,6 +248,7 @@ export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus:
         classNames={classNames}
         onSize={setSizeIndex}
       />
+      <NetworksCard runs={props.runs} labels={labels} />
       {problems.length > 0 && (
         <div class="status" role="note">
           <span>
@@ -586,6 +588,38 @@ function InformationPlaneComparisonCard(props: { runs: CompareRun[]; labels: str
       {planes && planes.problems.length > 0 && (
         <p class="status" role="note">
           Not shown: {planes.problems.join('; ')}.
+        </p>
+      )}
+    </Card>
+  );
+}
+
+/**
+ * Issue 17: the runs' network graphs side by side, each at its last epoch. Asked only when opened:
+ * each graph is a forward pass and a capacity per layer pair of its run.
+ */
+function NetworksCard(props: { runs: CompareRun[]; labels: string[] }): JSX.Element {
+  const [open, setOpen] = useViewState<boolean>('compare.networks', false, (v): v is boolean => typeof v === 'boolean');
+  return (
+    <Card
+      title="Networks side by side"
+      label="The runs' network graphs side by side: channel clusters per layer and the capacity between them, at each run's last epoch"
+      class="wide"
+      tools={
+        <button type="button" class="toggle" aria-pressed={open} data-testid="compare-networks-toggle" onClick={() => setOpen(!open)}>
+          {open ? 'Hide' : 'Show'}
+        </button>
+      }
+    >
+      {open ? (
+        <div class="compare-networks">
+          {props.runs.map((r, i) => (
+            <RunNetwork key={i} manifest={r.manifest} data={r.data} label={props.labels[i]} />
+          ))}
+        </div>
+      ) : (
+        <p class="muted">
+          Each run's layers as clusters of channels linked by the capacity between them (the Network view); Show computes them.
         </p>
       )}
     </Card>

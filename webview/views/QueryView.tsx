@@ -1,4 +1,5 @@
-// The Query view (paper 5.1, Figs. 3–4): the architecture overview and the hypercube slicer. The
+// The Query view (paper 5.1, Figs. 3–4): the architecture overview (the Network view of issue 17,
+// or the layer table) and the hypercube slicer. The
 // user edits a draft slice dCNN(x, l, c, t) — drag on the layer axis, drag on layer × channel,
 // click an epoch, pick inputs — and the Query button applies it to the other views.
 import type { JSX } from 'preact';
@@ -12,6 +13,7 @@ import { ViewError } from '../data';
 import { shortLayerName } from '../layerLabel';
 import { shown, useApp, useQuery, useViewState } from '../state';
 import { Card, fmtBits, fmtShape, LayerName, QueryStatus } from '../ui';
+import { NetworkView } from './NetworkView';
 
 const isDraft = (v: unknown): v is Draft =>
   typeof v === 'object' &&
@@ -21,6 +23,9 @@ const isDraft = (v: unknown): v is Draft =>
   typeof (v as Draft).channels === 'object' &&
   typeof (v as Draft).subset === 'object';
 
+type Overview = 'network' | 'table';
+const isOverview = (v: unknown): v is Overview => v === 'network' || v === 'table';
+
 export function QueryView(): JSX.Element {
   const { manifest, ui, update } = useApp();
   const applied: Draft = { ...ui.slice, epoch: ui.epoch };
@@ -28,6 +33,8 @@ export function QueryView(): JSX.Element {
   // A draft from an older run layout is dropped rather than trusted.
   const draft = stored.layers.every((l) => l < manifest.layers.length) && manifest.epochs.includes(stored.epoch) ? stored : applied;
   const dirty = JSON.stringify(draft) !== JSON.stringify(applied);
+  // The overview: the network graph (issue 17), the layer table one click away.
+  const [overview, setOverview] = useViewState<Overview>('query.overview', 'network', isOverview);
   const apply = () => {
     const { epoch, ...slice } = draft;
     update({
@@ -40,11 +47,37 @@ export function QueryView(): JSX.Element {
     <>
       <Card
         title="Architecture"
-        label="Architecture overview: every layer with its type, output shape, channels and parameters"
+        label={
+          overview === 'network'
+            ? 'Architecture overview: the network as a graph of layers, their channel clusters and the capacity between them'
+            : 'Architecture overview: every layer with its type, output shape, channels and parameters'
+        }
         class="wide"
         export={architectureExport()}
+        tools={
+          <span class="overview-toggle" role="group" aria-label="Architecture overview as">
+            <button
+              type="button"
+              class="toggle"
+              aria-pressed={overview === 'network'}
+              data-testid="overview-network"
+              onClick={() => setOverview('network')}
+            >
+              Network
+            </button>
+            <button
+              type="button"
+              class="toggle"
+              aria-pressed={overview === 'table'}
+              data-testid="overview-table"
+              onClick={() => setOverview('table')}
+            >
+              Table
+            </button>
+          </span>
+        }
       >
-        <ArchitectureTable draft={draft} setDraft={setDraft} />
+        {overview === 'network' ? <NetworkView /> : <ArchitectureTable draft={draft} setDraft={setDraft} />}
       </Card>
       <Card
         title="Hypercube slicer dCNN(x, l, c, t)"

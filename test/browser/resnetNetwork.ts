@@ -1,0 +1,99 @@
+// A ResNet-style network graph for the Network view's browser test and the views bench: the shapes
+// of a ResNet-18 (residual adds, projection shortcuts, 64–512 channels) with synthetic answers, since
+// what is measured and checked there is the drawing, not the engine.
+import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer, NetworkNode } from '../../src/service/queries';
+import type { RunLayer, RunManifest } from '../../src/run/format';
+
+/**
+ * A ResNet-18-like graph (stem, four residual blocks of 64–512 channels, the last three with a
+ * projection shortcut, global pooling and a dense head) and a network-graph answer for it: clusters
+ * of about √channels channels, each target cluster's three edges from its input layers.
+ */
+export function resnetNetwork(base: RunManifest): { manifest: RunManifest; answer: NetworkGraphAnswer } {
+  const layers: RunLayer[] = [];
+  const nodes: NetworkNode[] = [];
+  const add = (name: string, className: string, channels: number, inputs: number[], merge?: string): number => {
+    const index = layers.length;
+    const size = channels === 1 ? [10] : [Math.max(4, 32 >> Math.round(Math.log2(channels / 64))), 0, channels];
+    if (size.length === 3) size[1] = size[0];
+    layers.push({
+      index,
+      name,
+      className,
+      outputShape: size,
+      channels,
+      parameters: channels * 9,
+      source: { file: '/tmp/resnet.ts', line: 10 + index, column: 3 },
+    });
+    nodes.push({ layer: index, inputs, ...(merge ? { merge } : {}), clustered: channels > 1 && index > 0 });
+    return index;
+  };
+  let at = add('input', 'InputLayer', 3, []);
+  at = add('stem_conv', 'Conv2D', 64, [at]);
+  at = add('stem_bn', 'BatchNormalization', 64, [at]);
+  at = add('stem_relu', 'ReLU', 64, [at]);
+  [64, 128, 256, 512].forEach((channels, b) => {
+    const block = `block${b + 1}`;
+    const entry = at;
+    let main = add(`${block}_conv_a`, 'Conv2D', channels, [entry]);
+    main = add(`${block}_bn_a`, 'BatchNormalization', channels, [main]);
+    main = add(`${block}_relu_a`, 'ReLU', channels, [main]);
+    main = add(`${block}_conv_b`, 'Conv2D', channels, [main]);
+    main = add(`${block}_bn_b`, 'BatchNormalization', channels, [main]);
+    let skip = entry;
+    if (b > 0) {
+      skip = add(`${block}_shortcut_conv`, 'Conv2D', channels, [entry]);
+      skip = add(`${block}_shortcut_bn`, 'BatchNormalization', channels, [skip]);
+    }
+    const sum = add(`${block}_add`, 'Add', channels, [main, skip], 'add');
+    at = add(`${block}_relu`, 'ReLU', channels, [sum]);
+  });
+  at = add('pool', 'GlobalAveragePooling2D', 1, [at]);
+  add('logits', 'Dense', 1, [at]);
+
+  const classes = base.dataset.classNames.length;
+  const clusters: NetworkCluster[] = [];
+  const clusterCount = new Map<number, number>();
+  for (const n of nodes.filter((x) => x.clustered)) {
+    const channels = layers[n.layer].channels;
+    const k = Math.max(1, Math.round(Math.sqrt(channels)));
+    clusterCount.set(n.layer, k);
+    // Uneven cluster sizes, every channel in exactly one: channel c goes to cluster ((97c + 31 layer) xor ⌊c/4⌋) mod k, renumbered by smallest member.
+    const groups = Array.from({ length: k }, () => [] as number[]);
+    for (let c = 0; c < channels; c++) groups[((c * 97 + n.layer * 31) ^ (c >> 2)) % k].push(c);
+    groups
+      .filter((g) => g.length > 0)
+      .sort((a, b) => a[0] - b[0])
+      .forEach((members, cluster) =>
+        clusters.push({
+          layer: n.layer,
+          cluster,
+          channels: members,
+          meanEntropyBits: 0.5 + ((n.layer * 7 + cluster * 3) % 17) / 5,
+          topInputs: [],
+          classMeans: Array.from({ length: classes }, (_, c) => ((n.layer * 13 + cluster * 5 + c * 7) % 23) / 10),
+        }),
+      );
+    clusterCount.set(n.layer, clusters.filter((c) => c.layer === n.layer).length);
+  }
+  const edges: NetworkEdge[] = [];
+  for (const n of nodes.filter((x) => x.clustered)) {
+    for (const from of n.inputs.filter((i) => nodes[i].clustered)) {
+      const kFrom = clusterCount.get(from)!;
+      for (let t = 0; t < clusterCount.get(n.layer)!; t++) {
+        const sources = new Set([t % kFrom, (t * 3 + 1) % kFrom, (t * 7 + 2) % kFrom]);
+        for (const s of sources)
+          edges.push({ fromLayer: from, fromCluster: s, toLayer: n.layer, toCluster: t, bits: 0.15 + ((from * 5 + s * 3 + t) % 12) / 8 });
+      }
+    }
+  }
+  const manifest: RunManifest = {
+    ...structuredClone(base),
+    id: 'resnet-style',
+    model: { ...base.model, name: 'resnet-style' },
+    layers,
+    dataset: { ...base.dataset, inputShape: [32, 32, 3] },
+  };
+  const epoch = manifest.epochs[manifest.epochs.length - 1];
+  return { manifest, answer: { epoch, nodes, clusters, edges, classCount: classes, inputCount: manifest.probe.size } };
+}
