@@ -138,7 +138,7 @@ export async function oursEpochSeconds(model: TorchBenchModel, count: number, pr
 /** Time per kernel name over a profiled epoch, largest first, with each one's share of the epoch. */
 function printProfile(
   model: TorchBenchModel,
-  info: { kernels: { name: string; kernelTimeMs: number | { error: string } }[] },
+  info: { kernels: { name: string; kernelTimeMs: unknown }[] },
   seconds: number,
 ): void {
   const byName = new Map<string, { ms: number; calls: number }>();
