@@ -10,7 +10,9 @@
  *  - `Conv2DBackpropInput` (stock: a scalar C++ loop): through `Conv2D` too, 1.4–10× faster than
  *    stock on LeNet- and CIFAR-sized layers at stride 1 and ≈4× at stride 2;
  *  - `MaxPoolGrad` (stock: ≈25 ns per input element, 30% of a LeNet-like training step): a single
- *    pass over the pooling windows in JS, 2–3× faster.
+ *    pass over the pooling windows in WebAssembly SIMD inside tfjs's heap (./wasmTrainingModule);
+ *  - and, through ./wasmTrainingModule too, one fused update kernel per weight tensor for the Adam,
+ *    momentum and RMSprop optimizers, which tfjs's optimizer classes then call on this backend.
  *
  * It also registers what other layers need (./wasmDepthwiseKernels: the depthwise convolution
  * gradients, for depthwise and separable convolutions; ./wasmReductionKernels: `UnsortedSegmentSum`,
@@ -50,6 +52,7 @@ import {
 } from './wasmKernelSupport';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './wasmDepthwiseKernels';
 import { batchMatMul, identity, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
+import { fusedOptimizerKernels, installFusedOptimizers, maxPoolGrad } from './wasmTrainingModule';
 
 type Conv2DInfo = tfjs.backend_util.Conv2DInfo;
 
@@ -84,6 +87,10 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   replace('Mean', (stock) => (args) => leadingAxesReduction(tf, stock, true, args));
   replace('BatchMatMul', (stock) => (args) => batchMatMul(tf, stock, args));
   replace('Identity', (stock) => (args) => identity(stock, args));
+  // One kernel per weight tensor and optimizer step; installFusedOptimizers makes tfjs's Adam,
+  // momentum and RMSprop optimizers call them while the WASM backend is active.
+  for (const [kernelName, kernelFunc] of fusedOptimizerKernels) addIfMissing(kernelName, kernelFunc as unknown as WasmKernelFunc);
+  installFusedOptimizers(tf);
   return registered;
 }
 
@@ -412,70 +419,4 @@ export function filterGradientByLoop(x: Float32Array, dy: Float32Array, info: Co
     }
   }
   return gradient;
-}
-
-/**
- * The gradient of max pooling, by scattering each output gradient to the first largest input of
- * its window, in row-major window order, which is the CPU backend's rule (its `maxPoolPositions`
- * keeps a strict `>`), so ties (common after a ReLU) and NaNs (never chosen) go where the CPU
- * backend sends them. Replaces the stock C++ kernel, which took ≈25 ns per input element
- * (7 ms of a LeNet-like layer's 24 ms training step): this loop does one pass over each window.
- *
- * Where windows overlap (filter larger than stride) a pixel can receive several gradients; they
- * are summed in float32 in window order, against float64 on the CPU backend (≤ 1 ulp per sum).
- */
-function maxPoolGrad(tf: Tf, { inputs, backend, attrs }: KernelArgs): TensorInfo {
-  const { dy, input } = inputs;
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tfjs.MaxPoolGradAttrs;
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
-  const { effectiveFilterHeight, effectiveFilterWidth } = info;
-
-  const out = backend.makeOutput([...input.shape], 'float32');
-  // Views into the heap are taken after makeOutput, which may grow (and so move) the heap.
-  const x = backend.typedArrayFromHeap(input) as Float32Array;
-  const dyValues = backend.typedArrayFromHeap(dy) as Float32Array;
-  const dx = backend.typedArrayFromHeap(out) as Float32Array;
-  dx.fill(0); // The heap is not zeroed on allocation.
-
-  // The running maximum and its flat index, per channel of the current window, so the window's
-  // pixels are read channel-contiguously.
-  const best = new Float32Array(inChannels);
-  const bestIndex = new Int32Array(inChannels);
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      const rowStart = oh * strideHeight - padInfo.top;
-      const rowFrom = Math.max(rowStart, 0);
-      const rowTo = Math.min(rowStart + effectiveFilterHeight, inHeight);
-      for (let ow = 0; ow < outWidth; ow++) {
-        const colStart = ow * strideWidth - padInfo.left;
-        const colFrom = Math.max(colStart, 0);
-        const colTo = Math.min(colStart + effectiveFilterWidth, inWidth);
-        best.fill(-Infinity);
-        bestIndex.fill(-1);
-        for (let r = rowFrom; r < rowTo; r++) {
-          for (let q = colFrom; q < colTo; q++) {
-            const base = ((b * inHeight + r) * inWidth + q) * inChannels;
-            for (let c = 0; c < inChannels; c++) {
-              const value = x[base + c];
-              if (value > best[c]) {
-                best[c] = value;
-                bestIndex[c] = base + c;
-              }
-            }
-          }
-        }
-        const dyBase = ((b * outHeight + oh) * outWidth + ow) * inChannels;
-        for (let c = 0; c < inChannels; c++) if (bestIndex[c] >= 0) dx[bestIndex[c]] += dyValues[dyBase + c];
-      }
-    }
-  }
-  return out;
 }

@@ -46,6 +46,9 @@ const KERNEL_NAMES = [
   'Mean',
   'BatchMatMul',
   'Identity',
+  'CnnSlicerAdamUpdate',
+  'CnnSlicerMomentumUpdate',
+  'CnnSlicerRMSPropUpdate',
 ];
 const showErrors = process.env.SHOW_KERNEL_ERRORS === '1';
 
@@ -200,7 +203,7 @@ describe('WASM training kernels', function () {
   });
 
   describe('registration', function () {
-    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients and the faster Tile, Sum, Mean, BatchMatMul and Identity for wasm', function () {
+    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Tile, Sum, Mean, BatchMatMul and Identity, and the fused optimizer updates for wasm', function () {
       const names = registerWasmTrainingKernels(tf);
       assert.deepEqual(names, KERNEL_NAMES);
       for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} is not registered`);
@@ -245,6 +248,8 @@ describe('WASM training kernels', function () {
       [1, 9, 7, 1],
       [3, 8, 11, 3],
       [2, 10, 6, 8],
+      // Four channels at a time in the WASM kernel (a multiple of 4), against one at a time above.
+      [2, 8, 9, 16],
     ] as Shape4[]) {
       for (const filterSize of [2, 3]) {
         for (const strides of [1, 2]) {
