@@ -17,7 +17,8 @@
  * It also registers what other layers need (./wasmDepthwiseKernels: the depthwise convolution
  * gradients, for depthwise and separable convolutions; ./wasmReductionKernels: `UnsortedSegmentSum`,
  * the gradient of embeddings) and replaces `Tile`, `Sum`, `Mean`, `BatchMatMul` and `Identity` on
- * the paths batch normalisation's and dense layers' gradients take, where the stock kernels
+ * the paths batch normalisation's and dense layers' gradients take (and `GatherV2`, which takes
+ * each shuffled batch out of the training set), where the stock kernels
  * measured 5–400× slower than needed (the reasons are in that module's comment).
  *
  * The convolution gradients are convolutions in disguise (the identities are in the doc comments
@@ -51,7 +52,7 @@ import {
   type WasmKernelFunc,
 } from './wasmKernelSupport';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './wasmDepthwiseKernels';
-import { batchMatMul, identity, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
+import { batchMatMul, gatherV2, identity, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
 import { fusedOptimizerKernels, installFusedOptimizers, maxPoolGrad } from './wasmTrainingModule';
 
 type Conv2DInfo = tfjs.backend_util.Conv2DInfo;
@@ -87,6 +88,7 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   replace('Mean', (stock) => (args) => leadingAxesReduction(tf, stock, true, args));
   replace('BatchMatMul', (stock) => (args) => batchMatMul(tf, stock, args));
   replace('Identity', (stock) => (args) => identity(stock, args));
+  replace('GatherV2', (stock) => (args) => gatherV2(stock, args));
   // One kernel per weight tensor and optimizer step; installFusedOptimizers makes tfjs's Adam,
   // momentum and RMSprop optimizers call them while the WASM backend is active.
   for (const [kernelName, kernelFunc] of fusedOptimizerKernels) addIfMissing(kernelName, kernelFunc as unknown as WasmKernelFunc);

@@ -46,6 +46,7 @@ const KERNEL_NAMES = [
   'Mean',
   'BatchMatMul',
   'Identity',
+  'GatherV2',
   'CnnSlicerAdamUpdate',
   'CnnSlicerMomentumUpdate',
   'CnnSlicerRMSPropUpdate',
@@ -203,7 +204,7 @@ describe('WASM training kernels', function () {
   });
 
   describe('registration', function () {
-    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Tile, Sum, Mean, BatchMatMul and Identity, and the fused optimizer updates for wasm', function () {
+    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Tile, Sum, Mean, BatchMatMul, Identity and GatherV2, and the fused optimizer updates for wasm', function () {
       const names = registerWasmTrainingKernels(tf);
       assert.deepEqual(names, KERNEL_NAMES);
       for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} is not registered`);
