@@ -234,7 +234,7 @@ function numpyReference(n: number, dir: string): CaseResult | undefined {
 
 const fmt = (v: number, digits = 2) => v.toFixed(digits);
 
-/** Training against PyTorch (bench/torchBench.ts); `--torch-inputs N`, `--torch-profile`, `--install-torch`. */
+/** Training against PyTorch (bench/torchBench.ts); `--torch-inputs N`, `--torch-model M`, `--torch-profile`, `--install-torch`. */
 async function benchTorchSection(dir: string): Promise<{ fails: number }> {
   const { benchAgainstTorch, DEFAULT_TORCH_INPUTS } = await import('./torchBench');
   const at = process.argv.indexOf('--torch-inputs');
@@ -242,10 +242,14 @@ async function benchTorchSection(dir: string): Promise<{ fails: number }> {
   if (!Number.isInteger(inputs) || inputs < 1)
     throw new Error(`--torch-inputs takes a whole number of inputs ≥ 1, not ${process.argv[at + 1]}`);
   const profile = process.argv.includes('--torch-profile') ? ':profile' : '';
+  const modelAt = process.argv.indexOf('--torch-model');
+  const models = modelAt < 0 ? (['lenet', 'cifar'] as const) : ([process.argv[modelAt + 1]] as const);
+  if (!models.every((m) => m === 'lenet' || m === 'cifar')) throw new Error(`--torch-model takes lenet or cifar, not ${models.join(', ')}`);
   console.log('\nTraining one epoch against PyTorch on the CPU (same models, optimizer, inputs; medians of 3, alternating)');
   return benchAgainstTorch({
     dir,
     inputs,
+    models: models as ('lenet' | 'cifar')[],
     install: process.argv.includes('--install-torch'),
     runOurs: async (model) => {
       const r = await inChild(`torch-ours:${model}:${inputs}${profile}`);

@@ -14,8 +14,9 @@
  * PyTorch is looked for as `/usr/bin/python3 -c "import torch"`; without it the section says so in
  * one line and is skipped. `--install-torch` first runs `apt-get install -y python3-torch` (root).
  *
- * Alone: `node dist/bench.js --torch [--torch-inputs N] [--torch-profile] [--install-torch]`
- * (`--torch-profile`: each of our epochs also prints its time per kernel, from `tf.profile`).
+ * Alone: `node dist/bench.js --torch [--torch-inputs N] [--torch-model lenet|cifar] [--torch-profile]
+ * [--install-torch]` (`--torch-model`: one model only; `--torch-profile`: each of our epochs also
+ * prints its time per kernel, from `tf.profile`).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -136,11 +137,7 @@ export async function oursEpochSeconds(model: TorchBenchModel, count: number, pr
 }
 
 /** Time per kernel name over a profiled epoch, largest first, with each one's share of the epoch. */
-function printProfile(
-  model: TorchBenchModel,
-  info: { kernels: { name: string; kernelTimeMs: unknown }[] },
-  seconds: number,
-): void {
+function printProfile(model: TorchBenchModel, info: { kernels: { name: string; kernelTimeMs: unknown }[] }, seconds: number): void {
   const byName = new Map<string, { ms: number; calls: number }>();
   for (const kernel of info.kernels) {
     const entry = byName.get(kernel.name) ?? { ms: 0, calls: 0 };
@@ -209,6 +206,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 export async function benchAgainstTorch(options: {
   dir: string;
   inputs: number;
+  models: TorchBenchModel[];
   install: boolean;
   runOurs: (model: TorchBenchModel) => Promise<OurEpoch>;
   print: (line: string) => void;
@@ -220,7 +218,7 @@ export async function benchAgainstTorch(options: {
     return { fails: 0 };
   }
   let fails = 0;
-  for (const model of ['lenet', 'cifar'] as const) {
+  for (const model of options.models) {
     const spec = MODELS[model];
     const { images, labels } = torchBenchInputs(model, inputs);
     const files = { x: join(dir, `torch-${model}-x.npy`), y: join(dir, `torch-${model}-y.npy`) };
