@@ -243,13 +243,14 @@ async function benchTorchSection(dir: string): Promise<{ fails: number }> {
     throw new Error(`--torch-inputs takes a whole number of inputs ≥ 1, not ${process.argv[at + 1]}`);
   const profile = process.argv.includes('--torch-profile') ? ':profile' : '';
   const modelAt = process.argv.indexOf('--torch-model');
-  const models = modelAt < 0 ? (['lenet', 'cifar'] as const) : ([process.argv[modelAt + 1]] as const);
-  if (!models.every((m) => m === 'lenet' || m === 'cifar')) throw new Error(`--torch-model takes lenet or cifar, not ${models.join(', ')}`);
+  const models = modelAt < 0 ? ['lenet', 'cifar'] : [process.argv[modelAt + 1]];
+  if (!models.every((m): m is 'lenet' | 'cifar' => m === 'lenet' || m === 'cifar'))
+    throw new Error(`--torch-model takes lenet or cifar, not ${models.join(', ')}`);
   console.log('\nTraining one epoch against PyTorch on the CPU (same models, optimizer, inputs; medians of 3, alternating)');
   return benchAgainstTorch({
     dir,
     inputs,
-    models: models as ('lenet' | 'cifar')[],
+    models,
     install: process.argv.includes('--install-torch'),
     runOurs: async (model) => {
       const r = await inChild(`torch-ours:${model}:${inputs}${profile}`);
