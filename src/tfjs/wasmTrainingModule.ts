@@ -46,7 +46,7 @@ function exportsFor(backend: BackendWasm): TrainingExports {
 
 /** Byte offset of a tensor's data in the WASM heap. */
 function pointer(backend: BackendWasm, info: TensorInfo): number {
-  return backend.dataIdMap.get(info.dataId)!.memoryOffset;
+  return backend.dataIdMap.get(info.dataId).memoryOffset;
 }
 
 /**
@@ -269,7 +269,7 @@ export function installFusedOptimizers(tf: Tf): void {
   };
   patch(tf.AdamOptimizer.prototype as never, ADAM_UPDATE, fusedAdam);
   patch(tf.MomentumOptimizer.prototype as never, MOMENTUM_UPDATE, fusedMomentum);
-  patch(tf.RMSPropOptimizer.prototype as never, RMSPROP_UPDATE, fusedRmsprop);
+  patch(tf.RMSPropOptimizer.prototype, RMSPROP_UPDATE, fusedRmsprop);
 }
 
 /** The variables and gradients of an `applyGradients` call, in tfjs-core's order. */

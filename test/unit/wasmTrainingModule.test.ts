@@ -166,7 +166,7 @@ describe('fused optimizer updates (WASM backend)', function () {
       const v = tf.variable(tf.tensor1d([1, 2, 3]));
       const optimizer = tf.train.adam(0.1);
       const profile = await tf.profile(() => {
-        optimizer.minimize(() => tf.sum(tf.square(v)) as tfjs.Scalar);
+        optimizer.minimize(() => tf.sum<tfjs.Scalar>(tf.square(v)));
         return [];
       });
       assert.ok(!profile.kernelNames.includes(ADAM_UPDATE));
