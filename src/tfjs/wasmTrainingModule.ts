@@ -87,7 +87,11 @@ export function maxPoolGrad(tf: Tf, { inputs, backend, attrs }: KernelArgs): Ten
   return out;
 }
 
-/** Whether `filterGradient` takes a convolution: stride 1, channels last, C % 4 = 0, O % 8 = 0. */
+/**
+ * Whether `filterGradient` takes a convolution: stride 1, channels last, O % 8 = 0 (input channels
+ * that are not a multiple of 4 are padded with zero channels by the caller: see
+ * `paddedChannels`).
+ */
 export function filterGradientApplies(info: tfjs.backend_util.Conv2DInfo): boolean {
   return (
     info.dataFormat === 'channelsLast' &&
@@ -95,9 +99,13 @@ export function filterGradientApplies(info: tfjs.backend_util.Conv2DInfo): boole
     info.strideWidth === 1 &&
     info.dilationHeight === 1 &&
     info.dilationWidth === 1 &&
-    info.inChannels % 4 === 0 &&
     info.outChannels % 8 === 0
   );
+}
+
+/** Input channels rounded up to the multiple of 4 the kernel's tiles take. */
+export function paddedChannels(inChannels: number): number {
+  return Math.ceil(inChannels / 4) * 4;
 }
 
 /**
@@ -105,6 +113,7 @@ export function filterGradientApplies(info: tfjs.backend_util.Conv2DInfo): boole
  * float32 one output row after another.
  */
 export function filterGradient(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: tfjs.backend_util.Conv2DInfo): TensorInfo {
+  if (info.inChannels % 4 !== 0) throw new Error(`the WASM filter gradient needs a multiple of 4 input channels, not ${info.inChannels}`);
   const out = backend.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], 'float32');
   exportsFor(backend).filterGrad(
     pointer(backend, x),
