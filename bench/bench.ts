@@ -56,6 +56,8 @@ interface CaseResult {
   cpuSeconds?: number;
   /** Printable lines of a case that reports itself. */
   text?: string[];
+  /** CPU seconds of the timed work (the `torch-ours` case). */
+  cpuSeconds?: number;
   /** A model-zoo case (`zoo:<model>` on the default backend, `zoo:<model>:cpu` on the stock CPU backend). */
   zoo?: ZooCaseResult;
 }
@@ -209,6 +211,12 @@ async function runCase(name: string): Promise<CaseResult> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  if (kind === 'torch-ours') {
+    // One epoch of ours for the PyTorch comparison (bench/torchBench.ts): `torch-ours:<model>:<inputs>[:profile]`.
+    const { oursEpochSeconds } = await import('./torchBench');
+    const r = await oursEpochSeconds(arg as 'lenet' | 'cifar', Number(variant), name.split(':')[3] === 'profile');
+    return { seconds: r.seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, backend: r.backend, cpuSeconds: r.cpuSeconds };
+  }
   throw new Error(`unknown bench case ${name}`);
 }
 
@@ -265,6 +273,32 @@ function numpyReference(n: number, dir: string): CaseResult | undefined {
 
 const fmt = (v: number, digits = 2) => v.toFixed(digits);
 
+/** Training against PyTorch (bench/torchBench.ts); `--torch-inputs N`, `--torch-model M`, `--torch-profile`, `--install-torch`. */
+async function benchTorchSection(dir: string): Promise<{ fails: number }> {
+  const { benchAgainstTorch, DEFAULT_TORCH_INPUTS } = await import('./torchBench');
+  const at = process.argv.indexOf('--torch-inputs');
+  const inputs = at < 0 ? DEFAULT_TORCH_INPUTS : Number(process.argv[at + 1]);
+  if (!Number.isInteger(inputs) || inputs < 1)
+    throw new Error(`--torch-inputs takes a whole number of inputs ≥ 1, not ${process.argv[at + 1]}`);
+  const profile = process.argv.includes('--torch-profile') ? ':profile' : '';
+  const modelAt = process.argv.indexOf('--torch-model');
+  const models = modelAt < 0 ? ['lenet', 'cifar'] : [process.argv[modelAt + 1]];
+  if (!models.every((m): m is 'lenet' | 'cifar' => m === 'lenet' || m === 'cifar'))
+    throw new Error(`--torch-model takes lenet or cifar, not ${models.join(', ')}`);
+  console.log('\nTraining one epoch against PyTorch on the CPU (same models, optimizer, inputs; medians of 3, alternating)');
+  return benchAgainstTorch({
+    dir,
+    inputs,
+    models,
+    install: process.argv.includes('--install-torch'),
+    runOurs: async (model) => {
+      const r = await inChild(`torch-ours:${model}:${inputs}${profile}`);
+      return { seconds: r.seconds, cpuSeconds: r.cpuSeconds ?? r.seconds, backend: r.backend ?? '?' };
+    },
+    print: (line) => console.log(line),
+  });
+}
+
 async function main(): Promise<void> {
   const caseArg = process.argv.indexOf('--case');
   if (caseArg > 0) {
@@ -292,6 +326,20 @@ async function main(): Promise<void> {
       (line) => console.log(line),
     );
     if (!zoo.ok) process.exitCode = 1;
+    return;
+  }
+  if (process.argv.includes('--torch')) {
+    // The PyTorch comparison alone (bench/torchBench.ts), for iterating on the training kernels.
+    console.log(
+      `CNN Slicer benchmark, training against PyTorch — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores`,
+    );
+    const torchDir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-torch-'));
+    try {
+      const torch = await benchTorchSection(torchDir);
+      if (torch.fails) process.exitCode = 1;
+    } finally {
+      rmSync(torchDir, { recursive: true, force: true });
+    }
     return;
   }
   const quick = process.argv.includes('--quick');
@@ -364,6 +412,10 @@ async function main(): Promise<void> {
     );
     const { benchTraining } = await import('./trainingBench');
     for (const line of await benchTraining()) console.log('  ' + line);
+  }
+  if (!quick) {
+    const torch = await benchTorchSection(dir);
+    fails += torch.fails;
   }
   if (!quick) {
     console.log('\nTraining a batch-normalised convnet against LeNet per FLOP (one epoch, 1,000 inputs, wasm)');

@@ -1,13 +1,15 @@
 // @ts-check
-// Compiles src/analysis/wasm/*.wat into TypeScript modules holding the bytes, so the analysis
-// core stays free of I/O and bundles into Node and browser targets alike. The generated files are
-// committed; test/unit/distances.test.ts fails when one is out of date with its .wat.
+// Compiles src/analysis/wasm/*.wat (the analysis core's kernels) and src/tfjs/wasm/*.wat (training
+// kernels that run in TensorFlow.js's WASM heap) into TypeScript modules holding the bytes, so the
+// analysis core stays free of I/O and bundles into Node and browser targets alike. The generated
+// files are committed; test/unit/distances.test.ts and wasmKernels.test.ts fail when one is out of
+// date with its .wat.
 // Usage: node scripts/build-wasm.mjs [--check]
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
 
-const dir = new URL('../src/analysis/wasm/', import.meta.url).pathname;
+const dirs = ['../src/analysis/wasm/', '../src/tfjs/wasm/'].map((d) => new URL(d, import.meta.url).pathname);
 const check = process.argv.includes('--check');
 
 /**
@@ -17,7 +19,7 @@ const check = process.argv.includes('--check');
  */
 export async function generate(watPath) {
   const wabt = await wabtInit();
-  const module = wabt.parseWat(watPath, readFileSync(watPath, 'utf8'), { simd: true });
+  const module = wabt.parseWat(watPath, readFileSync(watPath, 'utf8'), { simd: true, bulk_memory: true });
   module.validate();
   const { buffer } = module.toBinary({ log: false, write_debug_names: false });
   module.destroy();
@@ -30,22 +32,23 @@ export async function generate(watPath) {
 }
 
 let stale = 0;
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
-  const out = join(dir, file.replace(/\.wat$/, 'Wasm.ts'));
-  const text = await generate(join(dir, file));
-  let old = '';
-  try {
-    old = readFileSync(out, 'utf8');
-  } catch {
-    /* first build */
+for (const dir of dirs)
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
+    const out = join(dir, file.replace(/\.wat$/, 'Wasm.ts'));
+    const text = await generate(join(dir, file));
+    let old = '';
+    try {
+      old = readFileSync(out, 'utf8');
+    } catch {
+      /* first build */
+    }
+    if (old === text) continue;
+    if (check) {
+      console.error(`${out} is out of date with ${file}: run node scripts/build-wasm.mjs`);
+      stale++;
+    } else {
+      writeFileSync(out, text);
+      console.log('wrote', out);
+    }
   }
-  if (old === text) continue;
-  if (check) {
-    console.error(`${out} is out of date with ${file}: run node scripts/build-wasm.mjs`);
-    stale++;
-  } else {
-    writeFileSync(out, text);
-    console.log('wrote', out);
-  }
-}
 process.exit(stale ? 1 : 0);

@@ -5,17 +5,22 @@
  * `model.fit` of any CNN fails with "Kernel 'Conv2DBackpropFilter' not registered for backend
  * 'wasm'" (README.md, "How fast, and why"). This module registers one, and replaces two
  * stock kernels that measured slow:
- *  - `Conv2DBackpropFilter` (missing): through the backend's own `Conv2D` kernel (XNNPACK, WASM
- *    SIMD) for every stride, 10–20× faster than a direct loop in JS;
+ *  - `Conv2DBackpropFilter` (missing): at stride 1 with output channels a multiple of 8,
+ *    hand-written WASM SIMD (./wasmTrainingModule), as fast as the forward
+ *    convolution; otherwise through the backend's own `Conv2D` kernel (XNNPACK, WASM SIMD) for
+ *    every stride, 10–20× faster than a direct loop in JS but half the forward rate;
  *  - `Conv2DBackpropInput` (stock: a scalar C++ loop): through `Conv2D` too, 1.4–10× faster than
  *    stock on LeNet- and CIFAR-sized layers at stride 1 and ≈4× at stride 2;
  *  - `MaxPoolGrad` (stock: ≈25 ns per input element, 30% of a LeNet-like training step): a single
- *    pass over the pooling windows in JS, 2–3× faster.
+ *    pass over the pooling windows in WebAssembly SIMD inside tfjs's heap (./wasmTrainingModule);
+ *  - and, through ./wasmTrainingModule too, one fused update kernel per weight tensor for the Adam,
+ *    momentum and RMSprop optimizers, which tfjs's optimizer classes then call on this backend.
  *
  * It also registers what other layers need (./wasmDepthwiseKernels: the depthwise convolution
  * gradients, for depthwise and separable convolutions; ./wasmReductionKernels: `UnsortedSegmentSum`,
  * the gradient of embeddings) and replaces `Tile`, `Sum`, `Mean`, `BatchMatMul` and `Identity` on
- * the paths batch normalisation's and dense layers' gradients take, where the stock kernels
+ * the paths batch normalisation's and dense layers' gradients take (and `GatherV2`, which takes
+ * each shuffled batch out of the training set), where the stock kernels
  * measured 5–400× slower than needed (the reasons are in that module's comment).
  *
  * The convolution gradients are convolutions in disguise (the identities are in the doc comments
@@ -49,7 +54,15 @@ import {
   type WasmKernelFunc,
 } from './wasmKernelSupport';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './wasmDepthwiseKernels';
-import { batchMatMul, identity, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
+import { batchMatMul, gatherV2, identity, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
+import {
+  filterGradient,
+  filterGradientApplies,
+  fusedOptimizerKernels,
+  installFusedOptimizers,
+  maxPoolGrad,
+  paddedChannels,
+} from './wasmTrainingModule';
 
 type Conv2DInfo = tfjs.backend_util.Conv2DInfo;
 
@@ -84,6 +97,11 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   replace('Mean', (stock) => (args) => leadingAxesReduction(tf, stock, true, args));
   replace('BatchMatMul', (stock) => (args) => batchMatMul(tf, stock, args));
   replace('Identity', (stock) => (args) => identity(stock, args));
+  replace('GatherV2', (stock) => (args) => gatherV2(stock, args));
+  // One kernel per weight tensor and optimizer step; installFusedOptimizers makes tfjs's Adam,
+  // momentum and RMSprop optimizers call them while the WASM backend is active.
+  for (const [kernelName, kernelFunc] of fusedOptimizerKernels) addIfMissing(kernelName, kernelFunc as unknown as WasmKernelFunc);
+  installFusedOptimizers(tf);
   return registered;
 }
 
@@ -136,6 +154,8 @@ function conv2DBackpropFilter(tf: Tf, { inputs, backend, attrs }: KernelArgs): T
   const info = forwardInfo(tf, x.shape, filterShape, attrs);
   // The wasm Conv2D kernel takes channels-last tensors only; channels-first never reaches here in
   // practice (the forward Conv2D would have thrown), but the loop handles it rather than failing.
+  // Stride 1 with output channels its SIMD tiles fit: the WebAssembly kernel, ≈2× the Conv2D route.
+  if (filterGradientApplies(info)) return filterGradientPaddingChannels(tf, backend, x, dy, info);
   if (info.dataFormat === 'channelsLast') return filterGradientViaConv2D(tf, backend, x, dy, info);
   const out = backend.makeOutput([...info.filterShape], 'float32');
   // Views into the heap are taken after makeOutput, which may grow (and so move) the heap.
@@ -146,6 +166,37 @@ function conv2DBackpropFilter(tf: Tf, { inputs, backend, attrs }: KernelArgs): T
   );
   backend.typedArrayFromHeap(out).set(gradient);
   return out;
+}
+
+/**
+ * The WebAssembly filter gradient, its input's channels first padded with zeros to a multiple of 4
+ * (a first layer's 1 or 3 channels): the padded channels' gradient rows are zero work wasted, far
+ * cheaper than the `Conv2D` route at so few channels (≈3.5 GFLOP/s for 3), and are sliced off.
+ */
+function filterGradientPaddingChannels(tf: Tf, backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
+  const channels = paddedChannels(info.inChannels);
+  if (channels === info.inChannels) return filterGradient(backend, x, dy, info);
+  let xPadded: TensorInfo | undefined;
+  let gradient: TensorInfo | undefined;
+  try {
+    const paddings = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, channels - info.inChannels],
+    ];
+    xPadded = runKernel(tf, backend, 'PadV2', { x }, { paddings, constantValue: 0 });
+    gradient = filterGradient(backend, xPadded, dy, { ...info, inChannels: channels });
+    return runKernel(
+      tf,
+      backend,
+      'Slice',
+      { x: gradient },
+      { begin: [0, 0, 0, 0], size: [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels] },
+    );
+  } finally {
+    disposeAll(backend, [xPadded, gradient]);
+  }
 }
 
 function conv2DBackpropInput(tf: Tf, stockKernel: WasmKernelFunc, args: KernelArgs): TensorInfo {
@@ -412,70 +463,4 @@ export function filterGradientByLoop(x: Float32Array, dy: Float32Array, info: Co
     }
   }
   return gradient;
-}
-
-/**
- * The gradient of max pooling, by scattering each output gradient to the first largest input of
- * its window, in row-major window order, which is the CPU backend's rule (its `maxPoolPositions`
- * keeps a strict `>`), so ties (common after a ReLU) and NaNs (never chosen) go where the CPU
- * backend sends them. Replaces the stock C++ kernel, which took ≈25 ns per input element
- * (7 ms of a LeNet-like layer's 24 ms training step): this loop does one pass over each window.
- *
- * Where windows overlap (filter larger than stride) a pixel can receive several gradients; they
- * are summed in float32 in window order, against float64 on the CPU backend (≤ 1 ulp per sum).
- */
-function maxPoolGrad(tf: Tf, { inputs, backend, attrs }: KernelArgs): TensorInfo {
-  const { dy, input } = inputs;
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tfjs.MaxPoolGradAttrs;
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
-  const { effectiveFilterHeight, effectiveFilterWidth } = info;
-
-  const out = backend.makeOutput([...input.shape], 'float32');
-  // Views into the heap are taken after makeOutput, which may grow (and so move) the heap.
-  const x = backend.typedArrayFromHeap(input) as Float32Array;
-  const dyValues = backend.typedArrayFromHeap(dy) as Float32Array;
-  const dx = backend.typedArrayFromHeap(out) as Float32Array;
-  dx.fill(0); // The heap is not zeroed on allocation.
-
-  // The running maximum and its flat index, per channel of the current window, so the window's
-  // pixels are read channel-contiguously.
-  const best = new Float32Array(inChannels);
-  const bestIndex = new Int32Array(inChannels);
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      const rowStart = oh * strideHeight - padInfo.top;
-      const rowFrom = Math.max(rowStart, 0);
-      const rowTo = Math.min(rowStart + effectiveFilterHeight, inHeight);
-      for (let ow = 0; ow < outWidth; ow++) {
-        const colStart = ow * strideWidth - padInfo.left;
-        const colFrom = Math.max(colStart, 0);
-        const colTo = Math.min(colStart + effectiveFilterWidth, inWidth);
-        best.fill(-Infinity);
-        bestIndex.fill(-1);
-        for (let r = rowFrom; r < rowTo; r++) {
-          for (let q = colFrom; q < colTo; q++) {
-            const base = ((b * inHeight + r) * inWidth + q) * inChannels;
-            for (let c = 0; c < inChannels; c++) {
-              const value = x[base + c];
-              if (value > best[c]) {
-                best[c] = value;
-                bestIndex[c] = base + c;
-              }
-            }
-          }
-        }
-        const dyBase = ((b * outHeight + oh) * outWidth + ow) * inChannels;
-        for (let c = 0; c < inChannels; c++) if (bestIndex[c] >= 0) dx[bestIndex[c]] += dyValues[dyBase + c];
-      }
-    }
-  }
-  return out;
 }

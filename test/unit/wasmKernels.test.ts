@@ -46,6 +46,10 @@ const KERNEL_NAMES = [
   'Mean',
   'BatchMatMul',
   'Identity',
+  'GatherV2',
+  'CnnSlicerAdamUpdate',
+  'CnnSlicerMomentumUpdate',
+  'CnnSlicerRMSPropUpdate',
 ];
 const showErrors = process.env.SHOW_KERNEL_ERRORS === '1';
 
@@ -105,6 +109,9 @@ function gridCases(): ConvCase[] {
     { x: [1, 9, 7, 1], outChannels: 3 },
     { x: [3, 8, 11, 3], outChannels: 8 },
     { x: [3, 10, 6, 8], outChannels: 1 },
+    // Input channels a multiple of 4 and output channels of 8: at stride 1 the filter gradient is
+    // the WebAssembly kernel of src/tfjs/wasm/training.wat.
+    { x: [3, 10, 6, 8], outChannels: 16 },
   ];
   const cases: ConvCase[] = [];
   for (const { x, outChannels } of shapeSets) {
@@ -117,6 +124,20 @@ function gridCases(): ConvCase[] {
   // Non-square filters and strides, explicit padding (some larger than the filter minus one, which
   // the single-convolution route for the input gradient does not cover), a numeric pad with rounding.
   cases.push(
+    // The WebAssembly filter gradient with explicit padding, some beyond the filter's reach, and
+    // several tiles of 4 input by 8 output channels (the LeNet-sized case below has long sums).
+    {
+      x: [2, 7, 9, 4],
+      filter: [3, 3, 4, 8],
+      strides: 1,
+      pad: [
+        [0, 0],
+        [2, 0],
+        [1, 3],
+        [0, 0],
+      ],
+    },
+    { x: [2, 12, 12, 16], filter: [3, 3, 16, 32], strides: 1, pad: 'same' },
     { x: [2, 9, 8, 3], filter: [3, 2, 3, 4], strides: [1, 2], pad: 'same' },
     { x: [2, 9, 8, 3], filter: [2, 5, 3, 4], strides: [2, 1], pad: 'valid' },
     {
@@ -200,7 +221,7 @@ describe('WASM training kernels', function () {
   });
 
   describe('registration', function () {
-    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients and the faster Tile, Sum, Mean, BatchMatMul and Identity for wasm', function () {
+    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Tile, Sum, Mean, BatchMatMul, Identity and GatherV2, and the fused optimizer updates for wasm', function () {
       const names = registerWasmTrainingKernels(tf);
       assert.deepEqual(names, KERNEL_NAMES);
       for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} is not registered`);
@@ -245,6 +266,8 @@ describe('WASM training kernels', function () {
       [1, 9, 7, 1],
       [3, 8, 11, 3],
       [2, 10, 6, 8],
+      // Four channels at a time in the WASM kernel (a multiple of 4), against one at a time above.
+      [2, 8, 9, 16],
     ] as Shape4[]) {
       for (const filterSize of [2, 3]) {
         for (const strides of [1, 2]) {

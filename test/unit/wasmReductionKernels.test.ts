@@ -117,6 +117,35 @@ describe('WASM reduction, tiling, matrix-product and segment-sum kernels', funct
     });
   });
 
+  describe('GatherV2 (how model.fit takes each shuffled batch) equals the CPU kernel', function () {
+    const cases: { shape: number[]; axis: number; indexShape: number[]; dtype: 'float32' | 'int32' | 'bool' }[] = [
+      // A batch of 13 images out of 50, with repeats: slices of 98 values (block copies).
+      { shape: [50, 7, 7, 2], axis: 0, indexShape: [13], dtype: 'float32' },
+      { shape: [4, 5], axis: 1, indexShape: [7], dtype: 'int32' },
+      { shape: [3, 4, 20], axis: 1, indexShape: [2, 3], dtype: 'float32' },
+      { shape: [6, 3], axis: -1, indexShape: [4], dtype: 'bool' },
+    ];
+    for (const c of cases) {
+      it(`${c.dtype} ${c.shape.join('×')}, axis ${c.axis}, indices ${c.indexShape.join('×')}`, async function () {
+        const values = Float32Array.from({ length: size(c.shape) }, (_, i) => (c.dtype === 'bool' ? Number(i % 3 === 0) : i * 1.5 - 7));
+        const dim = c.shape.at(c.axis)!;
+        const ids = Int32Array.from({ length: size(c.indexShape) }, (_, i) => (i * 7 + 3) % dim);
+        const { wasm, cpu } = await onBothBackends(tf, () =>
+          tf.gather(tf.tensor(values, c.shape, c.dtype), tf.tensor(ids, c.indexShape, 'int32'), c.axis),
+        );
+        assert.deepEqual(wasm[0], cpu[0]);
+      });
+    }
+
+    it('rejects an index outside the axis, as the stock kernel does', async function () {
+      await tf.setBackend('wasm');
+      assert.throws(
+        () => tf.gather(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor1d([0, 2], 'int32')),
+        /GatherV2: the index value 2 is not in \[0, 1\]/,
+      );
+    });
+  });
+
   describe('UnsortedSegmentSum (the embedding gradient), which the stock WASM backend lacks', function () {
     it('is registered for wasm', function () {
       assert.ok(tf.getKernel('UnsortedSegmentSum', 'wasm'));

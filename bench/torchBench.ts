@@ -1,0 +1,259 @@
+/**
+ * Training speed against PyTorch on the same CPU (issue 15): one epoch of examples/mnist-lenet.ts
+ * (5,000 MNIST digits) and of examples/cifar-cnn.ts (5,000 seeded random 32×32×3 images) with each
+ * example's own optimizer (Adam), learning rate and batch size, on TensorFlow.js (the backend a
+ * recording would use, with CNN Slicer's kernels) and on PyTorch (bench/reference_torch.py: the
+ * same layers, `torch.set_num_threads(1)`, the same inputs through a temporary .npy file).
+ *
+ * PyTorch runs on one thread because Debian's `python3-torch` with two threads spin-waits on a
+ * shared 2-core machine and is slower; TensorFlow.js's WASM backend is single-threaded in Node.
+ * The two alternate (ours, PyTorch, ours, …), each epoch in a fresh process after one untimed
+ * batch, and the medians of 3 are compared, because these machines vary up to 2× from minute to
+ * minute. Goals: LeNet epoch ≤ 1.5× PyTorch's, CIFAR-CNN epoch ≤ 2× PyTorch's.
+ *
+ * PyTorch is looked for as `/usr/bin/python3 -c "import torch"`; without it the section says so in
+ * one line and is skipped. `--install-torch` first runs `apt-get install -y python3-torch` (root).
+ *
+ * Alone: `node dist/bench.js --torch [--torch-inputs N] [--torch-model lenet|cifar] [--torch-profile]
+ * [--install-torch]` (`--torch-model`: one model only; `--torch-profile`: each of our epochs also
+ * prints its time per kernel, from `tf.profile`).
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as tfjs from '@tensorflow/tfjs';
+import { createModel as createCifarCnn, training as cifarTraining } from '../examples/cifar-cnn';
+import { createModel as createLeNet, training as lenetTraining } from '../examples/mnist-lenet';
+import { npyFromFloat32, sampleWithoutReplacement, seededRandom, serializeNpy } from '../src/analysis';
+import { loadMnist } from '../src/data/mnist';
+import { initBackend } from '../src/tfjs/backend';
+
+export type TorchBenchModel = 'lenet' | 'cifar';
+
+export const PYTHON = '/usr/bin/python3';
+export const DEFAULT_TORCH_INPUTS = 5_000;
+const REPEATS = 3;
+
+interface ModelSpec {
+  title: string;
+  goalRatio: number;
+  goalLabel: string;
+  shape: [number, number, number];
+  create: () => tfjs.LayersModel;
+  training: { batchSize: number; learningRate: number; optimizer: string };
+}
+
+const MODELS: Record<TorchBenchModel, ModelSpec> = {
+  lenet: {
+    title: 'examples/mnist-lenet.ts, MNIST digits',
+    goalRatio: 1.5,
+    goalLabel: 'LeNet epoch ≤ 1.5× PyTorch',
+    shape: [28, 28, 1],
+    create: createLeNet,
+    training: lenetTraining,
+  },
+  cifar: {
+    title: 'examples/cifar-cnn.ts, seeded random 32×32×3 images',
+    goalRatio: 2,
+    goalLabel: 'CIFAR-CNN epoch ≤ 2× PyTorch',
+    shape: [32, 32, 3],
+    create: createCifarCnn,
+    training: cifarTraining,
+  },
+};
+
+/** The inputs both sides train on: deterministic, so a child process and the parent get the same. */
+export function torchBenchInputs(model: TorchBenchModel, count: number): { images: Float32Array; labels: Int32Array } {
+  const [height, width, channels] = MODELS[model].shape;
+  const size = height * width * channels;
+  const images = new Float32Array(count * size);
+  const labels = new Int32Array(count);
+  if (model === 'lenet') {
+    const mnist = loadMnist();
+    // MNIST's files are ordered by digit, so a seeded sample gives every class.
+    const rows = sampleWithoutReplacement(
+      Array.from({ length: mnist.labels.length }, (_, i) => i),
+      Math.min(count, mnist.labels.length),
+      2021,
+    );
+    for (let k = 0; k < count; k++) {
+      const row = rows[k % rows.length];
+      images.set(mnist.inputs.subarray(row * size, (row + 1) * size), k * size);
+      labels[k] = mnist.labels[row];
+    }
+  } else {
+    // No CIFAR-10 is on the bench machines; speed does not depend on what the pixels show.
+    const random = seededRandom(15);
+    for (let i = 0; i < images.length; i++) images[i] = random();
+    for (let k = 0; k < count; k++) labels[k] = k % 10;
+  }
+  return { images, labels };
+}
+
+/** One epoch: wall-clock and CPU seconds (on a shared machine the CPU time is the steadier). */
+export interface OurEpoch {
+  seconds: number;
+  cpuSeconds: number;
+  backend: string;
+}
+
+/** One epoch of ours, in this process (a bench child): seconds, after one untimed batch. */
+export async function oursEpochSeconds(model: TorchBenchModel, count: number, profile: boolean): Promise<OurEpoch> {
+  const { tf, backend } = await initBackend();
+  const spec = MODELS[model];
+  const { images, labels } = torchBenchInputs(model, count);
+  const x = tf.tensor4d(images, [count, ...spec.shape]);
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), 10));
+  const net = spec.create();
+  net.compile({ optimizer: tf.train.adam(spec.training.learningRate), loss: 'categoricalCrossentropy' });
+  const batch = spec.training.batchSize;
+  try {
+    const warmX = x.slice(0, batch);
+    const warmY = y.slice(0, batch);
+    await net.trainOnBatch(warmX, warmY);
+    tf.dispose([warmX, warmY]);
+    const fit = () => net.fit(x, y, { epochs: 1, batchSize: batch, shuffle: true, verbose: 0 });
+    const start = performance.now();
+    const startCpu = process.cpuUsage();
+    const cpuSeconds = () => {
+      const used = process.cpuUsage(startCpu);
+      return (used.user + used.system) / 1e6;
+    };
+    if (!profile) {
+      await fit();
+      return { seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSeconds(), backend };
+    }
+    const info = await tf.profile(async () => {
+      await fit();
+      return [];
+    });
+    const seconds = (performance.now() - start) / 1000;
+    printProfile(model, info, seconds);
+    return { seconds, cpuSeconds: cpuSeconds(), backend };
+  } finally {
+    net.dispose();
+    tf.dispose([x, y]);
+  }
+}
+
+/** Time per kernel name over a profiled epoch, largest first, with each one's share of the epoch. */
+function printProfile(model: TorchBenchModel, info: { kernels: { name: string; kernelTimeMs: unknown }[] }, seconds: number): void {
+  const byName = new Map<string, { ms: number; calls: number }>();
+  for (const kernel of info.kernels) {
+    const entry = byName.get(kernel.name) ?? { ms: 0, calls: 0 };
+    entry.ms += typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
+    entry.calls++;
+    byName.set(kernel.name, entry);
+  }
+  const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const inKernels = rows.reduce((sum, [, e]) => sum + e.ms, 0);
+  console.log(
+    `  profile of one ${model} epoch (${seconds.toFixed(2)} s with profiling; ${((100 * inKernels) / 1000 / seconds).toFixed(0)}% inside kernels):`,
+  );
+  for (const [name, e] of rows.slice(0, 14)) {
+    console.log(
+      `    ${name.padEnd(28)} ${(e.ms / 1000).toFixed(2).padStart(7)} s  ${((100 * e.ms) / 1000 / seconds).toFixed(1).padStart(5)}%  ${e.calls} calls`,
+    );
+  }
+}
+
+/** Whether `/usr/bin/python3` can import torch; with `install`, apt-get installs it first when not. */
+export function torchAvailable(install: boolean): { ok: boolean; reason?: string } {
+  const probe = (): boolean => {
+    try {
+      execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (probe()) return { ok: true };
+  if (!install)
+    return {
+      ok: false,
+      reason: `${PYTHON} cannot import torch (install it with \`apt-get install -y python3-torch\` or pass --install-torch)`,
+    };
+  try {
+    execFileSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'inherit' });
+  } catch (error) {
+    return { ok: false, reason: `apt-get install -y python3-torch failed (${(error as Error).message.split('\n')[0]}): run it as root` };
+  }
+  return probe() ? { ok: true } : { ok: false, reason: `${PYTHON} still cannot import torch after apt-get installed python3-torch` };
+}
+
+/** PyTorch's epoch on the same inputs, written to `dir` once per model. */
+function torchEpochSeconds(
+  model: TorchBenchModel,
+  files: { x: string; y: string },
+): { seconds: number; cpuSeconds: number; version: string } {
+  const script = join(__dirname, '../bench/reference_torch.py');
+  const { batchSize, learningRate } = MODELS[model].training;
+  const out = execFileSync(PYTHON, [script, model, files.x, files.y, String(batchSize), String(learningRate)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  const r = JSON.parse(out) as { seconds: number; cpuSeconds: number; torchVersion: string };
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, version: r.torchVersion };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * The whole section: for each model, 3 alternating epochs of ours (each in a fresh child, through
+ * `runOurs`) and PyTorch's, then the medians, their ratio and the goal line. `fails` counts the
+ * goals missed.
+ */
+export async function benchAgainstTorch(options: {
+  dir: string;
+  inputs: number;
+  models: TorchBenchModel[];
+  install: boolean;
+  runOurs: (model: TorchBenchModel) => Promise<OurEpoch>;
+  print: (line: string) => void;
+}): Promise<{ fails: number }> {
+  const { dir, inputs, print } = options;
+  const available = torchAvailable(options.install);
+  if (!available.ok) {
+    print(`  PyTorch reference skipped: ${available.reason}`);
+    return { fails: 0 };
+  }
+  let fails = 0;
+  for (const model of options.models) {
+    const spec = MODELS[model];
+    const { images, labels } = torchBenchInputs(model, inputs);
+    const files = { x: join(dir, `torch-${model}-x.npy`), y: join(dir, `torch-${model}-y.npy`) };
+    writeFileSync(files.x, serializeNpy(npyFromFloat32([inputs, ...spec.shape], images)));
+    writeFileSync(files.y, serializeNpy(npyFromFloat32([inputs], Float32Array.from(labels))));
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    const oursCpu: number[] = [];
+    const theirsCpu: number[] = [];
+    let backend = '';
+    let version = '';
+    for (let r = 0; r < REPEATS; r++) {
+      const o = await options.runOurs(model);
+      ours.push(o.seconds);
+      oursCpu.push(o.cpuSeconds);
+      backend = o.backend;
+      const t = torchEpochSeconds(model, files);
+      theirs.push(t.seconds);
+      theirsCpu.push(t.cpuSeconds);
+      version = t.version;
+    }
+    const ratio = median(ours) / median(theirs);
+    const ok = ratio <= spec.goalRatio;
+    if (!ok) fails++;
+    const list = (v: number[]) => v.map((s) => s.toFixed(2)).join(', ');
+    print(
+      `  ${spec.title}, ${inputs.toLocaleString('en-US')} inputs, batch ${spec.training.batchSize}, ${spec.training.optimizer} ${spec.training.learningRate}, one epoch:`,
+    );
+    print(`    CNN Slicer (${backend}): ${median(ours).toFixed(2)} s (runs ${list(ours)}; CPU ${list(oursCpu)} s)`);
+    print(`    PyTorch ${version}, 1 thread: ${median(theirs).toFixed(2)} s (runs ${list(theirs)}; CPU ${list(theirsCpu)} s)`);
+    // Wall-clock decides the goal, as a user waits for it; the CPU-time ratio shows how much of it
+    // was the machine's load (other processes taking the core) rather than the work.
+    print(
+      `    ${spec.goalLabel}: ${ratio.toFixed(2)}× (CPU time ${(median(oursCpu) / median(theirsCpu)).toFixed(2)}×; goal ≤ ${spec.goalRatio}×${ok ? ', met' : ' — GOAL MISSED'})`,
+    );
+  }
+  return { fails };
+}

@@ -1,0 +1,181 @@
+/**
+ * The fused optimizer updates of src/tfjs/wasmTrainingModule.ts against tfjs-core's own optimizers:
+ * the same small CNN, from the same weights and batches, trained a few steps on the WASM backend
+ * once with the fused kernel and once with the stock `applyGradients` (the fused kernel
+ * unregistered, which is how the patched optimizers fall back), must give the same losses, weights
+ * and optimizer state to float tolerance. The max-pool gradient's WASM kernel is checked against
+ * the CPU backend in wasmKernels.test.ts.
+ */
+import assert from 'node:assert/strict';
+import type * as tfjs from '@tensorflow/tfjs';
+import { initBackend } from '../../src/tfjs/backend';
+import { registerWasmTrainingKernels } from '../../src/tfjs/wasmKernels';
+import { ADAM_UPDATE, MOMENTUM_UPDATE, RMSPROP_UPDATE } from '../../src/tfjs/wasmTrainingModule';
+import { rng } from './reference';
+
+type Tf = typeof tfjs;
+
+const STEPS = 4;
+const TOLERANCE = 1e-5;
+
+/** Largest |a − b| over the largest |b|. */
+function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'lengths differ');
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    // Where tfjs gives NaN the fused kernel must give NaN too.
+    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) {
+      if (!(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return Infinity;
+      continue;
+    }
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+interface Trained {
+  losses: number[];
+  weights: Float32Array[];
+  optimizerWeights: { name: string; values: Float32Array }[];
+  kernelsRun: string[];
+}
+
+describe('fused optimizer updates (WASM backend)', function () {
+  let tf: Tf;
+
+  before(async function () {
+    ({ tf } = await initBackend('wasm'));
+    registerWasmTrainingKernels(tf);
+  });
+
+  after(async function () {
+    registerWasmTrainingKernels(tf);
+    await tf.setBackend('wasm');
+  });
+
+  /** A conv → pool → dense model with seeded weights, and seeded batches. */
+  async function train(
+    makeOptimizer: () => tfjs.Optimizer,
+    kernelName: string,
+    fused: boolean,
+    activation: 'relu' | 'tanh',
+  ): Promise<Trained> {
+    await tf.setBackend('wasm');
+    const stockKernel = tf.getKernel(kernelName, 'wasm');
+    if (!fused) tf.unregisterKernel(kernelName, 'wasm');
+    try {
+      const model = tf.sequential();
+      model.add(tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 4, kernelSize: 3, activation }));
+      model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+      model.add(tf.layers.flatten());
+      // 37 units: a weight count that is not a multiple of 4 exercises the kernels' scalar tails.
+      model.add(tf.layers.dense({ units: 37, activation }));
+      model.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
+      const random = rng(42);
+      model.setWeights(
+        model.getWeights().map((w) =>
+          tf.tensor(
+            Float32Array.from({ length: w.size }, () => (random() - 0.5) * 0.6),
+            w.shape,
+          ),
+        ),
+      );
+      const optimizer = makeOptimizer();
+      model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+      const losses: number[] = [];
+      const kernelsRun = new Set<string>();
+      for (let step = 0; step < STEPS; step++) {
+        const x = tf.tensor4d(
+          Float32Array.from({ length: 16 * 8 * 8 * 2 }, () => random()),
+          [16, 8, 8, 2],
+        );
+        const y = tf.oneHot(
+          tf.tensor1d(
+            Array.from({ length: 16 }, (_, i) => (i + step) % 3),
+            'int32',
+          ),
+          3,
+        );
+        const profile = await tf.profile(async () => {
+          losses.push((await model.trainOnBatch(x, y)) as number);
+          return [];
+        });
+        for (const name of profile.kernelNames) kernelsRun.add(name);
+        tf.dispose([x, y]);
+      }
+      const weights = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
+      const optimizerWeights = (await optimizer.getWeights()).map(({ name, tensor }) => ({
+        name,
+        values: Float32Array.from(tensor.dataSync()),
+      }));
+      model.dispose();
+      return { losses, weights, optimizerWeights, kernelsRun: [...kernelsRun] };
+    } finally {
+      if (!fused && stockKernel) tf.registerKernel(stockKernel);
+    }
+  }
+
+  const cases: { name: string; kernel: string; make: (tf: Tf) => tfjs.Optimizer; activation?: 'tanh' }[] = [
+    { name: 'Adam (the recorder default)', kernel: ADAM_UPDATE, make: (tf) => tf.train.adam(0.01) },
+    { name: 'Adam with its own betas and epsilon', kernel: ADAM_UPDATE, make: (tf) => tf.train.adam(0.003, 0.8, 0.95, 1e-4) },
+    { name: 'SGD with momentum', kernel: MOMENTUM_UPDATE, make: (tf) => tf.train.momentum(0.05, 0.9) },
+    { name: 'SGD with Nesterov momentum', kernel: MOMENTUM_UPDATE, make: (tf) => tf.train.momentum(0.05, 0.8, true) },
+    { name: 'RMSprop', kernel: RMSPROP_UPDATE, make: (tf) => tf.train.rmsprop(0.01) },
+    // tfjs's centered RMSprop takes √(ms − (mg² + ε)), NaN for a weight whose gradients are all
+    // zero (a dead ReLU's bias), which then spreads: tanh keeps every gradient non-zero.
+    {
+      name: 'RMSprop, centered, with momentum',
+      kernel: RMSPROP_UPDATE,
+      make: (tf) => tf.train.rmsprop(0.002, 0.85, 0.5, 1e-6, true),
+      activation: 'tanh',
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: one fused kernel per weight tensor gives the stock optimizer's losses, weights and state over ${STEPS} steps`, async function () {
+      const fused = await train(() => c.make(tf), c.kernel, true, c.activation ?? 'relu');
+      const stock = await train(() => c.make(tf), c.kernel, false, c.activation ?? 'relu');
+      assert.ok(fused.losses.every(Number.isFinite), `losses ${fused.losses.join(', ')}`);
+      assert.ok(fused.kernelsRun.includes(c.kernel), `the fused kernel ${c.kernel} did not run`);
+      assert.ok(!stock.kernelsRun.includes(c.kernel), 'the stock run used the fused kernel');
+      // The stock path runs element-wise kernels (Add, Multiply, Sqrt, …) that the fused path does not.
+      assert.ok(stock.kernelsRun.includes('Sqrt') || stock.kernelsRun.includes('Multiply'));
+      for (let s = 0; s < STEPS; s++) {
+        const error = Math.abs(fused.losses[s] - stock.losses[s]) / Math.abs(stock.losses[s]);
+        assert.ok(error <= TOLERANCE, `step ${s}: loss ${fused.losses[s]} against ${stock.losses[s]}`);
+      }
+      assert.equal(fused.weights.length, stock.weights.length);
+      fused.weights.forEach((w, i) => assert.ok(maxRelativeError(w, stock.weights[i]) <= TOLERANCE, `weight ${i}`));
+      assert.deepEqual(
+        fused.optimizerWeights.map((w) => w.name.replace(/\d+\//g, '/')),
+        stock.optimizerWeights.map((w) => w.name.replace(/\d+\//g, '/')),
+        'the optimizer keeps the same state variables, in the same order',
+      );
+      fused.optimizerWeights.forEach((w, i) => {
+        assert.ok(maxRelativeError(w.values, stock.optimizerWeights[i].values) <= TOLERANCE, `optimizer state ${w.name}`);
+      });
+    });
+  }
+
+  it('leaves other backends to the stock optimizer: on the CPU backend Adam runs its element-wise kernels', async function () {
+    await tf.setBackend('cpu');
+    try {
+      const v = tf.variable(tf.tensor1d([1, 2, 3]));
+      const optimizer = tf.train.adam(0.1);
+      const profile = await tf.profile(() => {
+        optimizer.minimize(() => tf.sum<tfjs.Scalar>(tf.square(v)));
+        return [];
+      });
+      assert.ok(!profile.kernelNames.includes(ADAM_UPDATE));
+      assert.ok(profile.kernelNames.includes('Sqrt'));
+      assert.ok(v.dataSync()[0] < 1, 'the stock update moved the weight');
+      optimizer.dispose();
+      v.dispose();
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  });
+});
