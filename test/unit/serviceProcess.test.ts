@@ -60,7 +60,7 @@ describe('the analysis service bundle (dist/service.js) never loads esbuild nor 
 
   for (const [name, entry] of [
     ['service', 'src/service/serviceProcess.ts'],
-    ['forwardWorker', 'src/service/forwardWorker.ts'],
+    ['forwardWorker', 'src/tfjs/forwardWorker.ts'],
   ]) {
     it(`the ${name} bundle's import graph (esbuild metafile of ${entry}) has no src/recorder input and no esbuild import`, async () => {
       const r = await esbuild.build({
