@@ -63,7 +63,9 @@ export class CheckpointForward {
     if (!wanted.every((l) => l.outputShape.every((v) => v > 0))) return { reason: 'a layer has an open dimension' };
     const bytes = wanted.reduce((sum, l) => sum + o.count * perInput(l) * 4, 0);
     if (bytes > MAX_WORKER_PASS_BYTES)
-      return { reason: `the probe set's activations of all layers (${Math.round(bytes / 1024 ** 2)} MB) exceed ${MAX_WORKER_PASS_BYTES / 1024 ** 2} MB` };
+      return {
+        reason: `the probe set's activations of all layers (${Math.round(bytes / 1024 ** 2)} MB) exceed ${MAX_WORKER_PASS_BYTES / 1024 ** 2} MB`,
+      };
     const script = resolveForwardScript();
     if (!script) return { reason: 'dist/forwardWorker.js was not found (run npm run build)' };
     return { forward: new CheckpointForward(script, o.backend, o.layers, o.inputs, o.count, o.log) };
@@ -73,7 +75,9 @@ export class CheckpointForward {
   start(checkpoint: CheckpointFiles, name: string): WorkerPass {
     const n = this.count;
     const counter = new Int32Array(new SharedArrayBuffer(4));
-    const buffers = this.layers.map((l, index) => (index === 0 ? new Float32Array(0) : new Float32Array(new SharedArrayBuffer(n * perInput(l) * 4))));
+    const buffers = this.layers.map((l, index) =>
+      index === 0 ? new Float32Array(0) : new Float32Array(new SharedArrayBuffer(n * perInput(l) * 4)),
+    );
     const done = this.helper
       .run({
         backend: this.backend,
@@ -83,7 +87,9 @@ export class CheckpointForward {
         inputs: this.inputs,
         count: n,
         last: this.layers.length - 1,
-        destinations: buffers.slice(1).map((a, k) => ({ index: k + 1, buffer: a.buffer as SharedArrayBuffer, offset: 0, length: a.length })),
+        destinations: buffers
+          .slice(1)
+          .map((a, k) => ({ index: k + 1, buffer: a.buffer as SharedArrayBuffer, offset: 0, length: a.length })),
         progress: counter.buffer as SharedArrayBuffer,
       })
       .then(() => undefined);

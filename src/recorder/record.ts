@@ -150,7 +150,11 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
     options.overlapMeasurement === false
       ? { reason: 'switched off' }
       : CheckpointForward.create({ backend, layers, inputs: probe.inputs, count: probe.indices.length, log });
-  log('forward' in overlap ? 'measuring each epoch on a second thread while the next one trains' : `measuring each epoch before the next one trains (${overlap.reason})`);
+  log(
+    'forward' in overlap
+      ? 'measuring each epoch on a second thread while the next one trains'
+      : `measuring each epoch before the next one trains (${overlap.reason})`,
+  );
   const cancel = new CancelOnAbort(options.signal);
   const callbacks = new RecordCallbackList([new EventLoopYielder(), cancel, eta, progress]);
   callbacks.setParams({ epochs: settings.epochs, batches: batchesPerEpoch(train.count, settings.batchSize) });
@@ -243,7 +247,13 @@ async function recordEpochs(run: {
   let inFlight: { done: Promise<void>; failed: boolean } | undefined;
 
   /** Appends a measured epoch (the run folder's order: checkpoint, metrics line, manifest). */
-  const append = (epoch: number, checkpoint: CheckpointFiles, measured: EpochMetrics, logs: EpochLogs, timing: { trainMs: number; recordStart: number }) => {
+  const append = (
+    epoch: number,
+    checkpoint: CheckpointFiles,
+    measured: EpochMetrics,
+    logs: EpochLogs,
+    timing: { trainMs: number; recordStart: number },
+  ) => {
     const metrics = run.labelMeasures ? measured : withoutLabelMeasures(measured);
     inputMetrics ??= metrics.layers[0];
     metrics.trainLoss = logs.loss;
@@ -292,7 +302,9 @@ async function recordEpochs(run: {
           await pass.done;
         } catch (e) {
           await measuring.catch(() => undefined);
-          run.log(`measuring each epoch before the next one trains (the forward-pass worker could not run the model: ${(e as Error)?.message ?? String(e)})`);
+          run.log(
+            `measuring each epoch before the next one trains (the forward-pass worker could not run the model: ${(e as Error)?.message ?? String(e)})`,
+          );
           overlap.close();
           overlap = undefined;
           timing.recordStart = now();

@@ -59,7 +59,12 @@ export const forwardPass = defineRequest('forward', {
        * An Int32 counter the worker raises (Atomics.store + notify) each time a layer's activations
        * are complete in their destination, so the caller can measure a layer while later ones run.
        */
-      progress: v.optional(v.pipe(Shared, v.check((b) => b.byteLength >= 4, 'the progress counter needs 4 bytes'))),
+      progress: v.optional(
+        v.pipe(
+          Shared,
+          v.check((b) => b.byteLength >= 4, 'the progress counter needs 4 bytes'),
+        ),
+      ),
     }),
     v.check((p) => p.last < p.layers.length, '"last" must name a layer of the table'),
     v.check(
