@@ -90,7 +90,7 @@ export class CheckpointForward {
         destinations: buffers
           .slice(1)
           .map((a, k) => ({ index: k + 1, buffer: a.buffer as SharedArrayBuffer, offset: 0, length: a.length })),
-        progress: counter.buffer as SharedArrayBuffer,
+        progress: counter.buffer,
       })
       .then(() => undefined);
     done.catch(() => undefined); // awaited by the caller and by the layers

@@ -95,7 +95,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
 
   const root = useMemo(() => cachedPack(answer, channels, props.classes), [answer, channels, props.classes]);
 
-  const groups = (root.children ?? []) as Node[];
+  const groups = root.children ?? [];
   const zoomed = groups.find((n) => keyOf(n.data.group!) === zoom);
 
   // The picture is cropped to the class circles (the packing's enclosing circle leaves empty
@@ -354,7 +354,7 @@ const packs = new WeakMap<ChannelEntropiesAnswer, Map<string, Node>>();
 /** The packing of `answer`'s `channels` for `classes` (all when absent), packed once per combination. */
 function cachedPack(answer: ChannelEntropiesAnswer, channels: number[], classes: number[] | undefined): Node {
   let byKey = packs.get(answer);
-  if (!byKey) packs.set(answer, (byKey = new Map()));
+  if (!byKey) packs.set(answer, (byKey = new Map<string, Node>()));
   const key = `${channels.join(',')}|${classes?.join(',') ?? 'all'}`;
   let root = byKey.get(key);
   if (!root) {
