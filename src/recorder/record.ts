@@ -244,7 +244,21 @@ async function recordEpochs(run: {
   let overlap = run.overlap;
   let workerTried = false;
   /** The measurement of the last recorded epoch while the next one trains, and whether it failed. */
-  let inFlight: { done: Promise<void>; failed: boolean } | undefined;
+  let inFlight: { epoch: number; done: Promise<void>; failed: boolean } | undefined;
+  /**
+   * Waits for the measurement in flight. If it failed, the recording stopped while recording that
+   * epoch, whatever trained meanwhile: the progress says so last, as the sequential order would.
+   */
+  const settle = async () => {
+    const current = inFlight;
+    if (!current) return;
+    try {
+      await current.done;
+    } catch (e) {
+      run.progress.recording(current.epoch);
+      throw e;
+    }
+  };
 
   /** Appends a measured epoch (the run folder's order: checkpoint, metrics line, manifest). */
   const append = (
@@ -289,7 +303,7 @@ async function recordEpochs(run: {
       }
       // The weights of this epoch, taken before the next epoch changes them.
       const checkpoint = await serializeCheckpoint(model, tf);
-      if (inFlight) await inFlight.done;
+      await settle();
       inFlight = undefined;
       run.progress.recording(epoch);
       timing.recordStart = now();
@@ -312,7 +326,7 @@ async function recordEpochs(run: {
           continue;
         }
       }
-      const current = { done: measuring.then((measured) => append(epoch, checkpoint, measured, logs, timing)), failed: false };
+      const current = { epoch, done: measuring.then((measured) => append(epoch, checkpoint, measured, logs, timing)), failed: false };
       current.done.catch(() => {
         current.failed = true;
         // Training stops after its current batch; the loop then rethrows this failure.
@@ -323,10 +337,10 @@ async function recordEpochs(run: {
   } catch (e) {
     // The epoch measured while this failed was complete: it is appended first, and a failure of its
     // own, which came first, is the one reported.
-    if (inFlight) await inFlight.done;
+    await settle();
     throw e;
   }
-  if (inFlight) await inFlight.done;
+  await settle();
 }
 
 /**
