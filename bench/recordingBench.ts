@@ -9,7 +9,9 @@
  * the run folder's creation to the end of the recording, with "training alone" the sum of the
  * sequential run's training times of the same pair. Overlapping does not hide the last epoch's
  * measurement (nothing trains after it), so more epochs mean less overhead; three is a short run.
- * The ratio of two noisy times: the median of three pairs.
+ * The ratio of two noisy times: the median of three pairs. The CPU time of each recording is printed
+ * too: on a machine shared with other work, wall times say how much of the cores the bench got, and
+ * overlapping can only win when a core is free.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +32,8 @@ export interface RecordingFigures {
   /** The last epoch's measurement and training times. */
   lastRecordMs: number;
   lastTrainMs: number;
+  /** CPU time of the whole process (every thread) from the run folder's creation to the end, ms. */
+  cpuMs: number;
   backend: string;
 }
 
@@ -40,6 +44,7 @@ export async function recordLenet(mode: 'sequential' | 'overlapped'): Promise<Re
   const runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-runs-'));
   try {
     let loopStart = 0;
+    let cpuStart = process.cpuUsage();
     const r = await recordRun(
       {
         modelFile: resolve(__dirname, '../examples/mnist-lenet.ts'),
@@ -51,9 +56,15 @@ export async function recordLenet(mode: 'sequential' | 'overlapped'): Promise<Re
         runsFolder: runs,
         overlapMeasurement: mode === 'overlapped',
       },
-      { onRunFolder: () => (loopStart = performance.now()) },
+      {
+        onRunFolder: () => {
+          loopStart = performance.now();
+          cpuStart = process.cpuUsage();
+        },
+      },
     );
     const loopMs = performance.now() - loopStart;
+    const cpu = process.cpuUsage(cpuStart);
     const metrics = readRun(r.folder).metrics;
     const last = metrics.at(-1)!;
     return {
@@ -61,6 +72,7 @@ export async function recordLenet(mode: 'sequential' | 'overlapped'): Promise<Re
       trainMs: metrics.reduce((sum, m) => sum + m.timingsMs.train, 0),
       lastRecordMs: last.timingsMs.record,
       lastTrainMs: last.timingsMs.train,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       backend: r.manifest.backend.name,
     };
   } finally {
@@ -102,9 +114,9 @@ export async function benchRecordingOverhead(
       `examples/mnist-lenet.ts, 5,000 MNIST inputs, batch 64, probe 500, ${EPOCHS} epochs, on ${mid.sequential.backend}:`,
       `  one epoch measured before the next trains: record ${s(mid.sequential.lastRecordMs)} s against train ${s(mid.sequential.lastTrainMs)} s ` +
         `→ recording overhead ${pct(epoch)} of the epoch (goal ≤ ${pct(EPOCH_GOAL)}${epochOk ? '' : ' — GOAL MISSED'})${list(rows.map((r) => r.epoch))}`,
-      `  whole recording, each epoch measured before the next trains: ${s(mid.sequential.loopMs)} s for ${s(mid.sequential.trainMs)} s of training ` +
+      `  whole recording, each epoch measured before the next trains: ${s(mid.sequential.loopMs)} s (CPU ${s(mid.sequential.cpuMs)} s) for ${s(mid.sequential.trainMs)} s of training ` +
         `→ overhead ${pct(before)}${list(rows.map((r) => r.before))}`,
-      `  whole recording, epoch t measured while epoch t + 1 trains: ${s(mid.overlapped.loopMs)} s for the same training ` +
+      `  whole recording, epoch t measured while epoch t + 1 trains: ${s(mid.overlapped.loopMs)} s (CPU ${s(mid.overlapped.cpuMs)} s) for the same training ` +
         `→ recording overhead ${pct(after)} (goal ≤ ${pct(OVERLAP_GOAL)}${afterOk ? '' : ' — GOAL MISSED'})${list(rows.map((r) => r.after))}`,
     ],
   };
