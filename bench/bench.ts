@@ -35,6 +35,7 @@ import {
 import { ComputePool } from '../src/compute/pool';
 import { loadMnist } from '../src/data/mnist';
 import { writeFakeCifar } from './fakeCifar';
+import type { RecordingFigures } from './recordingBench';
 import type { ZooCaseResult } from './zooBench';
 
 interface CaseResult {
@@ -46,20 +47,18 @@ interface CaseResult {
   distanceGflops?: number;
   trainMs?: number;
   recordMs?: number;
-  /** Of the recording, the label information (both estimators, every layer). */
-  labelsMs?: number;
   backend?: string;
   /** Service query timings (the `service` case). */
   lines?: { label: string; ms: number; goalMs?: number }[];
   recordSeconds?: number;
-  /** CPU time of every thread of the case's process during the timing (the machine's load does not inflate it). */
+  /** CPU time of every thread of the case's process during the timing (the machine's load does not inflate it; also the `torch-ours` case's timed work). */
   cpuSeconds?: number;
   /** Printable lines of a case that reports itself. */
   text?: string[];
-  /** CPU seconds of the timed work (the `torch-ours` case). */
-  cpuSeconds?: number;
   /** A model-zoo case (`zoo:<model>` on the default backend, `zoo:<model>:cpu` on the stock CPU backend). */
   zoo?: ZooCaseResult;
+  /** A LeNet recording (`record-lenet:sequential` or `record-lenet:overlapped`; bench/recordingBench.ts). */
+  recording?: RecordingFigures;
 }
 
 function mnistSubset(n: number): { data: Float64Array; d: number } {
@@ -166,7 +165,12 @@ async function runCase(name: string): Promise<CaseResult> {
       value: bits[0] ?? null,
     };
   }
-  if (kind === 'record-lenet' || kind === 'record-cifar') {
+  if (kind === 'record-lenet') {
+    const { recordLenet } = await import('./recordingBench');
+    const recording = await recordLenet(arg === 'sequential' ? 'sequential' : 'overlapped');
+    return { seconds: recording.loopMs / 1000, peakRssMB: process.resourceUsage().maxRSS / 1024, recording };
+  }
+  if (kind === 'record-cifar') {
     const { recordRun } = await import('../src/recorder/record');
     const runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-runs-'));
     try {
@@ -190,7 +194,6 @@ async function runCase(name: string): Promise<CaseResult> {
         value: last.timingsMs.record / last.timingsMs.train,
         trainMs: last.timingsMs.train,
         recordMs: last.timingsMs.record,
-        labelsMs: last.timingsMs.labels,
         backend: r.manifest.backend.name,
       };
     } finally {
@@ -425,23 +428,11 @@ async function main(): Promise<void> {
     for (const line of batchNorm.lines) console.log('  ' + line);
   }
   console.log('\nRecording (one epoch, wasm unless tfjs-node is installed)');
-  // The overhead is a ratio of two short times on a noisy machine: the median of three runs.
-  const lenets: CaseResult[] = [];
-  for (let r = 0; r < (quick ? 1 : 3); r++) lenets.push(await inChild('record-lenet'));
-  lenets.sort((a, b) => (a.value as number) - (b.value as number));
-  const lenet = lenets[Math.floor(lenets.length / 2)];
-  const overheadOk = (lenet.value as number) <= 0.25;
-  if (!overheadOk) fails++;
-  console.log(
-    `  examples/mnist-lenet.ts, 5,000 MNIST inputs, batch 64, probe 500: train ${fmt(lenet.trainMs! / 1000)} s, record ${fmt(lenet.recordMs! / 1000)} s ` +
-      `→ recording overhead ${fmt((lenet.value as number) * 100, 0)}% of the epoch (goal ≤ 25%${overheadOk ? '' : ' — GOAL MISSED'}) on ${lenet.backend}` +
-      (lenets.length > 1 ? `; median of ${lenets.map((l) => fmt((l.value as number) * 100, 0) + '%').join(', ')}` : ''),
-  );
-  if (lenet.labelsMs !== undefined)
-    console.log(
-      `  of the recording, label information (pairwise and binned, every layer): ${fmt(lenet.labelsMs / 1000)} s ` +
-        `(${fmt((lenet.labelsMs / lenet.trainMs!) * 100, 0)}% of the epoch's training)`,
-    );
+  // The overhead is a ratio of two noisy times: the median of three pairs of recordings.
+  const { benchRecordingOverhead } = await import('./recordingBench');
+  const overhead = await benchRecordingOverhead(async (mode) => (await inChild(`record-lenet:${mode}`)).recording!, quick ? 1 : 3);
+  fails += overhead.fails;
+  for (const line of overhead.lines) console.log('  ' + line);
   if (!quick) {
     const cifar = await inChild('record-cifar');
     console.log(

@@ -1,7 +1,9 @@
 /**
  * The summaries of one recorded epoch (paper 5.2–5.4): probe predictions, label entropies, and per
- * layer the channel entropies, dead channels and inter-sample entropies. Forward passes run on this
- * thread while the compute pool works on the previous layer's inter-sample entropies.
+ * layer the channel entropies, dead channels and inter-sample entropies. The layers' activations
+ * come from a forward pass on this thread, or from the forward-pass worker while this thread
+ * trains the next epoch (checkpointForward.ts); either way the compute pool works on one layer's
+ * inter-sample entropies while the next layer is computed, and the results are the same.
  */
 import type * as tfType from '@tensorflow/tfjs';
 import {
@@ -16,7 +18,7 @@ import {
 } from '../analysis';
 import { ComputePool } from '../compute/pool';
 import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../run/format';
-import { forwardLayers } from '../tfjs/forward';
+import { Activations, forwardLayers } from '../tfjs/forward';
 import { labelInformationInputs, measureLabelInformation } from './labelInformation';
 
 export interface MeasureContext {
@@ -35,8 +37,19 @@ export interface MeasureContext {
   timings: { forward: number; channels: number; inter: number; labels?: number };
 }
 
-/** Every summary of one epoch: label entropies on the probe set and per-layer entropies (paper 5.2–5.4). */
-export async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetrics: LayerEpochMetrics | undefined): Promise<EpochMetrics> {
+/** A forward pass's layers 1.. of the probe set, in order (src/tfjs/forward.ts `forwardLayers`). */
+export type LayerPass = AsyncIterable<{ index: number; out: Activations }>;
+
+/**
+ * Every summary of one epoch: label entropies on the probe set and per-layer entropies (paper
+ * 5.2–5.4). The activations are `pass`'s, or by default a forward pass of `ctx.model` on this thread.
+ */
+export async function measureEpoch(
+  ctx: MeasureContext,
+  epoch: number,
+  inputMetrics: LayerEpochMetrics | undefined,
+  pass?: LayerPass,
+): Promise<EpochMetrics> {
   ctx.timings = { forward: 0, channels: 0, inter: 0, labels: 0 };
   const n = ctx.probeLabels.length;
   const layerMetrics: LayerEpochMetrics[] = [
@@ -47,13 +60,14 @@ export async function measureEpoch(ctx: MeasureContext, epoch: number, inputMetr
   // runs the forward pass of layer l + 1. At most two layers' activations are alive at once.
   let inFlight: Promise<LayerEpochMetrics> | undefined;
   let t0 = performance.now();
-  for await (const { index, out } of forwardLayers({
-    tf: ctx.tf,
-    model: ctx.model,
-    layers: ctx.layers,
-    inputs: ctx.probeInputs,
-    count: n,
-  })) {
+  for await (const { index, out } of pass ??
+    forwardLayers({
+      tf: ctx.tf,
+      model: ctx.model,
+      layers: ctx.layers,
+      inputs: ctx.probeInputs,
+      count: n,
+    })) {
     ctx.timings.forward += performance.now() - t0;
     if (inFlight) layerMetrics.push(await inFlight);
     inFlight = measureLayer(ctx, index, out.shape, out.data);

@@ -16,11 +16,12 @@ import { Dataset, fitDatasetToModel, loadDataset, parseDatasetSpec, splitDataset
 import { RunWriteError } from '../run/files';
 import { channelsOf, EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, RunSettings } from '../run/format';
 import { defaultRunsFolder, makeRunId } from '../run/paths';
-import { isDiskFull, RunOutcome, RunWriter } from '../run/writer';
+import { CheckpointFiles, isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
 import { checkTrainingKernels } from '../tfjs/trainingCheck';
 import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
 import { serializeCheckpoint } from './checkpoint';
+import { CheckpointForward } from './checkpointForward';
 import { MeasureContext, measureEpoch } from './measure';
 import { checkInputShape, modelFingerprint, recordedLayers } from './modelFacts';
 import { loadModelFile, ModelError } from './modelLoader';
@@ -145,6 +146,15 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
 
   const model = loaded.model;
   const pool = new ComputePool();
+  const overlap =
+    options.overlapMeasurement === false
+      ? { reason: 'switched off' }
+      : CheckpointForward.create({ backend, layers, inputs: probe.inputs, count: probe.indices.length, log });
+  log(
+    'forward' in overlap
+      ? 'measuring each epoch on a second thread while the next one trains'
+      : `measuring each epoch before the next one trains (${overlap.reason})`,
+  );
   const cancel = new CancelOnAbort(options.signal);
   const callbacks = new RecordCallbackList([new EventLoopYielder(), cancel, eta, progress]);
   callbacks.setParams({ epochs: settings.epochs, batches: batchesPerEpoch(train.count, settings.batchSize) });
@@ -180,6 +190,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
       hooks,
       log,
       now,
+      overlap: 'forward' in overlap ? overlap.forward : undefined,
     });
   } catch (e) {
     // A full disk is reported as such wherever it surfaced; the writer's own failures already are.
@@ -188,6 +199,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
     };
   } finally {
     pool.close();
+    if ('forward' in overlap) overlap.forward.close();
   }
   finishRun(writer, failure, cancel.requested, log);
   return { folder: writer.folder, manifest: writer.manifest };
@@ -196,6 +208,15 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
 /**
  * Trains and records epoch after epoch: epoch 0 is the untrained model, then each epoch is trained
  * and, when the settings record it, measured and appended to the run folder.
+ *
+ * With `overlap`, epoch t is measured on a copy of its weights (the checkpoint's bytes, run on the
+ * forward-pass worker, the entropies on the compute pool) while this thread trains epoch t + 1; one
+ * measurement runs at a time and epochs are appended in order, each only once its measurement is
+ * done, so the run folder's crash-safety order holds. A cancel, or a failure of training, first lets
+ * the measurement in flight finish and append its epoch, as it would have been before the next
+ * epoch started; a failed measurement stops the training and is the run's error. The first pass on
+ * the worker is awaited before training goes on: if the worker cannot run the model, the model is
+ * still that epoch's and the run goes on measuring on this thread.
  */
 async function recordEpochs(run: {
   tf: typeof tfType;
@@ -214,37 +235,112 @@ async function recordEpochs(run: {
   hooks: RecordHooks;
   log: (line: string) => void;
   now: () => number;
+  /** The forward-pass worker that measures an epoch while the next trains, if the run can use it. */
+  overlap?: CheckpointForward;
 }): Promise<void> {
   const { tf, model, settings, callbacks, cancel, now } = run;
   const recorded = recordedEpochs(settings);
   let inputMetrics: LayerEpochMetrics | undefined;
-  for (let epoch = 0; epoch <= settings.epochs; epoch++) {
-    let logs: EpochLogs = { loss: null, accuracy: null };
-    const trainStart = now();
-    if (epoch > 0) {
-      await callbacks.onEpochBegin(epoch);
-      if (cancel.requested) break;
-      logs = await trainEpoch(tf, run.fitModel, run.train, { epoch, seed: settings.seed, batchSize: settings.batchSize, callbacks });
-      // Cancelled during this epoch: its training is partial, so it is not recorded.
-      if (cancel.requested) break;
-      await callbacks.onEpochEnd(epoch, logs);
+  let overlap = run.overlap;
+  let workerTried = false;
+  /** The measurement of the last recorded epoch while the next one trains, and whether it failed. */
+  let inFlight: { epoch: number; done: Promise<void>; failed: boolean } | undefined;
+  /**
+   * Waits for the measurement in flight. If it failed, the recording stopped while recording that
+   * epoch, whatever trained meanwhile: the progress says so last, as the sequential order would.
+   */
+  const settle = async () => {
+    const current = inFlight;
+    if (!current) return;
+    try {
+      await current.done;
+    } catch (e) {
+      run.progress.recording(current.epoch);
+      throw e;
     }
-    if (!recorded.includes(epoch)) continue;
-    const trainMs = now() - trainStart;
-    run.progress.recording(epoch);
-    const recordStart = now();
-    const measured: EpochMetrics = await measureEpoch(run.measure, epoch, inputMetrics);
+  };
+
+  /** Appends a measured epoch (the run folder's order: checkpoint, metrics line, manifest). */
+  const append = (
+    epoch: number,
+    checkpoint: CheckpointFiles,
+    measured: EpochMetrics,
+    logs: EpochLogs,
+    timing: { trainMs: number; recordStart: number },
+  ) => {
     const metrics = run.labelMeasures ? measured : withoutLabelMeasures(measured);
     inputMetrics ??= metrics.layers[0];
     metrics.trainLoss = logs.loss;
     metrics.trainAccuracy = logs.accuracy;
-    metrics.timingsMs = { ...metrics.timingsMs, train: trainMs, record: now() - recordStart };
-    run.writer.appendEpoch(epoch, await serializeCheckpoint(model, tf), metrics);
+    metrics.timingsMs = { ...metrics.timingsMs, train: timing.trainMs, record: now() - timing.recordStart };
+    run.writer.appendEpoch(epoch, checkpoint, metrics);
     run.log(
       `epoch ${epoch}: loss ${logs.loss?.toFixed(4) ?? '—'}, probe accuracy ${run.labelMeasures ? `${(metrics.probeAccuracy * 100).toFixed(1)}%` : '—'}, record ${(metrics.timingsMs.record / 1000).toFixed(2)} s`,
     );
     run.hooks.onEpoch?.(metrics, run.writer.manifest);
+  };
+
+  try {
+    for (let epoch = 0; epoch <= settings.epochs; epoch++) {
+      let logs: EpochLogs = { loss: null, accuracy: null };
+      const trainStart = now();
+      if (epoch > 0) {
+        await callbacks.onEpochBegin(epoch);
+        if (cancel.requested || inFlight?.failed) break;
+        logs = await trainEpoch(tf, run.fitModel, run.train, { epoch, seed: settings.seed, batchSize: settings.batchSize, callbacks });
+        // Cancelled during this epoch: its training is partial, so it is not recorded.
+        if (cancel.requested || inFlight?.failed) break;
+        await callbacks.onEpochEnd(epoch, logs);
+      }
+      if (!recorded.includes(epoch)) continue;
+      const timing = { trainMs: now() - trainStart, recordStart: 0 };
+      if (!overlap) {
+        run.progress.recording(epoch);
+        timing.recordStart = now();
+        const measured = await measureEpoch(run.measure, epoch, inputMetrics);
+        append(epoch, await serializeCheckpoint(model, tf), measured, logs, timing);
+        continue;
+      }
+      // The weights of this epoch, taken before the next epoch changes them.
+      const checkpoint = await serializeCheckpoint(model, tf);
+      await settle();
+      inFlight = undefined;
+      run.progress.recording(epoch);
+      timing.recordStart = now();
+      const pass = overlap.start(checkpoint, `the checkpoint of epoch ${epoch}`);
+      const measuring = measureEpoch(run.measure, epoch, inputMetrics, pass.layers);
+      measuring.catch(() => undefined); // awaited below
+      if (!workerTried) {
+        workerTried = true;
+        try {
+          await pass.done;
+        } catch (e) {
+          await measuring.catch(() => undefined);
+          run.log(
+            `measuring each epoch before the next one trains (the forward-pass worker could not run the model: ${(e as Error)?.message ?? String(e)})`,
+          );
+          overlap.close();
+          overlap = undefined;
+          timing.recordStart = now();
+          append(epoch, checkpoint, await measureEpoch(run.measure, epoch, inputMetrics), logs, timing);
+          continue;
+        }
+      }
+      const current = { epoch, done: measuring.then((measured) => append(epoch, checkpoint, measured, logs, timing)), failed: false };
+      current.done.catch(() => {
+        current.failed = true;
+        // Training stops after its current batch; the loop then rethrows this failure.
+        run.fitModel.stopTraining = true;
+      });
+      inFlight = current;
+    }
+  } catch (e) {
+    // The epoch measured while this failed was complete: it is appended first, and a failure of its
+    // own, which came first, is the one reported.
+    await settle();
+    throw e;
   }
+  await settle();
 }
 
 /**

@@ -28,6 +28,11 @@ export interface RecordOptions {
   trainLimit?: number;
   /** How long the model file's factory may take to return its model, ms (default 60 s; src/recorder/modelLoader.ts). */
   modelFactoryTimeoutMs?: number;
+  /**
+   * Measure epoch t on a second thread while epoch t + 1 trains (default true; where it cannot,
+   * the recorder measures each epoch before training the next, with the same results).
+   */
+  overlapMeasurement?: boolean;
   /** Fallbacks for what neither these options nor the model's `training` export set (the editor's settings). */
   defaults?: { epochs?: number; batchSize?: number };
   signal?: AbortSignal;

@@ -10,7 +10,7 @@ import { CancelledError } from '../compute/pool';
 import type { RunLayer } from '../run/format';
 import type { BackendPreference } from '../tfjs/backend';
 import { Activations, forwardLayers } from '../tfjs/forward';
-import { ForwardHelper, resolveForwardScript, shareFloat32 } from './forwardHelper';
+import { ForwardHelper, resolveForwardScript, shareFloat32 } from '../tfjs/forwardHelper';
 
 /** Inputs below which a forward pass stays on one thread (the hand-over costs more than it saves). */
 export const MIN_SPLIT_INPUTS = 64;

@@ -297,3 +297,19 @@ export async function loadCheckpoint(tf: typeof tfType, dir: string, layers: rea
     }),
   );
 }
+
+/**
+ * Loads a checkpoint from its bytes as the recorder serialises it (src/recorder/checkpoint.ts):
+ * model.json's text (topology and weights manifest) and weights.bin's bytes.
+ */
+export async function loadCheckpointBytes(tf: typeof tfType, modelJson: string, weights: Uint8Array): Promise<tfType.LayersModel> {
+  const parsed = JSON.parse(modelJson) as { modelTopology: object; weightsManifest: { weights: tfType.io.WeightsManifestEntry[] }[] };
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: parsed.modelTopology,
+      weightSpecs: parsed.weightsManifest.flatMap((group) => group.weights),
+      weightData,
+    }),
+  );
+}

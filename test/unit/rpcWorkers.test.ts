@@ -1,6 +1,6 @@
 // The two thread boundaries over src/rpc, from both ends: the compute pool and its workers
 // (src/compute/protocol.ts), the analysis service and its forward-pass worker
-// (src/service/forwardProtocol.ts). Each worker refuses malformed requests with an error naming
+// (src/tfjs/forwardProtocol.ts). Each worker refuses malformed requests with an error naming
 // the problem and keeps working; each parent refuses malformed answers instead of using them, and
 // a worker that exits fails its requests instead of leaving them pending.
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { ComputePool } from '../../src/compute/pool';
 import { RpcError } from '../../src/rpc/messages';
 import { recordRun } from '../../src/recorder/record';
 import { epochFolder } from '../../src/run/paths';
-import { ForwardHelper, shareFloat32 } from '../../src/service/forwardHelper';
+import { ForwardHelper, shareFloat32 } from '../../src/tfjs/forwardHelper';
 
 const computeScript = resolve(__dirname, '../../dist/computeWorker.js');
 const forwardScript = resolve(__dirname, '../../dist/forwardWorker.js');

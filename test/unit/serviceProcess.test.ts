@@ -60,7 +60,7 @@ describe('the analysis service bundle (dist/service.js) never loads esbuild nor 
 
   for (const [name, entry] of [
     ['service', 'src/service/serviceProcess.ts'],
-    ['forwardWorker', 'src/service/forwardWorker.ts'],
+    ['forwardWorker', 'src/tfjs/forwardWorker.ts'],
   ]) {
     it(`the ${name} bundle's import graph (esbuild metafile of ${entry}) has no src/recorder input and no esbuild import`, async () => {
       const r = await esbuild.build({
@@ -76,7 +76,7 @@ describe('the analysis service bundle (dist/service.js) never loads esbuild nor 
         absWorkingDir: ROOT,
       });
       const inputs = Object.keys(r.metafile.inputs);
-      assert.ok(inputs.includes(entry) && inputs.some((p) => p.startsWith('src/service/')), 'the metafile lists the bundle inputs');
+      assert.ok(inputs.includes(entry) && inputs.some((p) => p.startsWith('src/tfjs/')), 'the metafile lists the bundle inputs');
       assert.deepEqual(inputs.filter(forbidden), []);
       const imports = Object.entries(r.metafile.inputs).flatMap(([from, input]) =>
         input.imports.filter((i) => forbidden(i.path)).map((i) => `${from} → ${i.path}`),

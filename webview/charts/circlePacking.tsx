@@ -3,7 +3,11 @@
 // area of a channel's circle proportional to its entropy. Zooming tweens one group transform
 // (cheap even with 512 × 11 circles) rather than moving every circle. Mouse and keyboard handlers
 // sit on the <svg> and find the circle from its data attributes, so 5,000 circles need no
-// listeners of their own.
+// listeners of their own. The layout is packed once per answer, channels and classes (kept across
+// re-mounts, so coming back to the view does not pack again), and with thousands of channel
+// circles a class's circles that are not keyboard stops are one <path> of arcs rather than an
+// element each: the picture and its SVG export are the same, the page holds a few elements
+// instead of thousands, and hovering finds the channel under the pointer from the layout.
 import { Component } from 'preact';
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
@@ -37,6 +41,12 @@ type Node = HierarchyCircularNode<PackDatum>;
 
 /** Side of the square the circles are packed in (packing units, not pixels). */
 const UNIT = 1000;
+
+/**
+ * Channel circles in the whole picture above which a class's circles that are not keyboard stops
+ * are drawn as one path (each circle an element costs about a second to lay out at 512 × 11).
+ */
+export const PATH_MIN_CIRCLES = 1000;
 
 export interface CirclePackingProps {
   answer: ChannelEntropiesAnswer;
@@ -76,45 +86,16 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
   const { answer, channels, classNames, focused, zoom } = props;
   const wrap = useRef<HTMLDivElement>(null);
   const zoomLayer = useRef<SVGGElement>(null);
+  const hoverRing = useRef<SVGCircleElement>(null);
   const available = useWidth(wrap, 560);
   const size = Math.max(280, Math.min(620, available));
   const tooltip = useTooltip();
   const classCount = answer.perClass.length;
   const shownClassCount = props.classes ? props.classes.filter((k) => k < classCount).length : classCount;
 
-  const root = useMemo(() => {
-    const shownClasses = answer.perClass.map((_, k) => k).filter((k) => !props.classes || props.classes.includes(k));
-    const groups: GroupKey[] = [...shownClasses, 'all'];
-    const data: PackDatum = {
-      children: groups.map((g) => {
-        const values = packValues(answer, g);
-        const children: PackDatum[] = [];
-        const undefinedChannels: number[] = [];
-        for (const c of channels) {
-          const v = values[c] ?? null;
-          if (v === null) undefinedChannels.push(c);
-          else children.push({ group: g, channel: c, bits: v });
-        }
-        return { group: g, undefinedChannels, children };
-      }),
-    };
-    // A group without any defined channel still gets a (dashed) circle of a modest size.
-    const totals = data.children!.map((d) => d.children!.reduce((s, c) => s + (c.bits ?? 0), 0)).filter((t) => t > 0);
-    const stand = totals.length ? (0.15 * totals.reduce((a, b) => a + b, 0)) / totals.length : 1;
-    for (const d of data.children!)
-      if (d.children!.length === 0 || d.children!.every((c) => !c.bits))
-        d.children!.push({ group: d.group, placeholder: true, bits: stand });
-    const h = hierarchy(data)
-      .sum((d) => (d.children ? 0 : (d.bits ?? 0)))
-      .sort((a, b) => (b.value ?? 0) - (a.value ?? 0));
-    // Packed once per answer in a fixed 1000-unit square that the viewBox scales, so resizing the
-    // panel does not pack 5,000 circles again.
-    return pack<PackDatum>()
-      .size([UNIT, UNIT])
-      .padding((n) => (n.depth === 0 ? 10 : 2))(h);
-  }, [answer, channels, props.classes]);
+  const root = useMemo(() => cachedPack(answer, channels, props.classes), [answer, channels, props.classes]);
 
-  const groups = (root.children ?? []) as Node[];
+  const groups = root.children ?? [];
   const zoomed = groups.find((n) => keyOf(n.data.group!) === zoom);
 
   // The picture is cropped to the class circles (the packing's enclosing circle leaves empty
@@ -164,6 +145,9 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
       });
   }, [target[0], target[1], target[2], vw, vh]);
 
+  const totalChannels = groups.reduce((s, g) => s + (g.children ?? []).filter((c) => !c.data.placeholder).length, 0);
+  // Colour by channel gives every circle its own colour, so each stays an element of its own.
+  const asPaths = totalChannels > PATH_MIN_CIRCLES && props.colourBy === 'class';
   const circles = groups.map((g) => {
     const gk = keyOf(g.data.group!);
     return (
@@ -177,6 +161,7 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
         focused={focused}
         colourBy={props.colourBy}
         channelCount={props.channelCount}
+        asPath={asPaths && gk !== zoom}
       />
     );
   });
@@ -225,14 +210,33 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
     return out;
   }, [groups, zoom, k, px, classNames]);
 
-  const nodeOf = (el: Element | null): { group: Node; channel?: Node } | undefined => {
+  /** The group and channel of a circle; in a group drawn as a path, the channel under `at` (client coordinates). */
+  const nodeOf = (el: Element | null, at?: { x: number; y: number }): { group: Node; channel?: Node } | undefined => {
     const hit = el?.closest('[data-class]');
     if (!hit) return undefined;
     const group = groups.find((g) => keyOf(g.data.group!) === hit.getAttribute('data-class'));
     if (!group) return undefined;
     const ch = hit.getAttribute('data-channel');
-    if (ch === null) return { group };
-    return { group, channel: group.children?.find((c) => String(c.data.channel) === ch) };
+    if (ch !== null) return { group, channel: group.children?.find((c) => String(c.data.channel) === ch) };
+    const ctm = at && asPaths && keyOf(group.data.group!) !== zoom ? zoomLayer.current?.getScreenCTM() : undefined;
+    if (!ctm) return { group };
+    const p = new DOMPoint(at!.x, at!.y).matrixTransform(ctm.inverse());
+    const channel = group.children?.find((c) => !c.data.placeholder && (p.x - c.x) ** 2 + (p.y - c.y) ** 2 <= c.r * c.r);
+    return channel ? { group, channel } : { group };
+  };
+  /** Outlines the channel under the pointer in a group drawn as a path (a circle element would have its own :hover). */
+  const outline = (n: { group: Node; channel?: Node } | undefined) => {
+    const ring = hoverRing.current;
+    if (!ring) return;
+    const c = n?.channel && !n.channel.data.placeholder && asPaths && keyOf(n.group.data.group!) !== zoom ? n.channel : undefined;
+    if (!c) {
+      ring.setAttribute('visibility', 'hidden');
+      return;
+    }
+    ring.setAttribute('cx', String(round(c.x)));
+    ring.setAttribute('cy', String(round(c.y)));
+    ring.setAttribute('r', String(round(c.r)));
+    ring.setAttribute('visibility', 'visible');
   };
   const tipOf = (n: { group: Node; channel?: Node }): ComponentChildren => {
     const label = groupLabel(n.group.data.group!, classNames, props.classes !== undefined);
@@ -294,7 +298,6 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
     else props.onZoom(null);
   };
 
-  const totalChannels = groups.reduce((s, g) => s + (g.children ?? []).filter((c) => !c.data.placeholder).length, 0);
   return (
     <div ref={wrap} class="packing-wrap">
       <svg
@@ -307,11 +310,15 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
         aria-label={`Circle packing of ${props.layerName} at epoch ${answer.epoch}: ${groups.length} circles (${shownClassCount} classes and all classes), ${totalChannels} channel circles inside them, area proportional to intra-sample entropy. Enter on a class zooms in; Escape zooms out.`}
         data-zoom={zoom ?? 'none'}
         onMouseMove={(e) => {
-          const n = nodeOf(e.target as Element);
+          const n = nodeOf(e.target as Element, { x: e.clientX, y: e.clientY });
+          outline(n);
           if (n) tooltip.show(e.clientX, e.clientY, tipOf(n));
           else tooltip.hide();
         }}
-        onMouseLeave={() => tooltip.hide()}
+        onMouseLeave={() => {
+          outline(undefined);
+          tooltip.hide();
+        }}
         onClick={(e) => activate(e.target as Element)}
         onKeyDown={(e) => {
           if (e.key === 'Enter' || e.key === ' ') {
@@ -333,11 +340,60 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
         <rect class="cp-background" width={vw} height={vh} />
         <g ref={zoomLayer} class="cp-zoom">
           {circles}
+          {asPaths && <circle ref={hoverRing} class="cp-hover-ring" visibility="hidden" />}
           <g class="cp-labels">{labels}</g>
         </g>
       </svg>
     </div>
   );
+}
+
+/** Layouts packed per answer, by channels and classes: a view that mounts again finds its layout here. */
+const packs = new WeakMap<ChannelEntropiesAnswer, Map<string, Node>>();
+
+/** The packing of `answer`'s `channels` for `classes` (all when absent), packed once per combination. */
+function cachedPack(answer: ChannelEntropiesAnswer, channels: number[], classes: number[] | undefined): Node {
+  let byKey = packs.get(answer);
+  if (!byKey) packs.set(answer, (byKey = new Map<string, Node>()));
+  const key = `${channels.join(',')}|${classes?.join(',') ?? 'all'}`;
+  let root = byKey.get(key);
+  if (!root) {
+    // A few layouts per answer at most (slices change the channels or classes); the oldest goes first.
+    if (byKey.size >= 4) byKey.delete(byKey.keys().next().value!);
+    byKey.set(key, (root = packLayout(answer, channels, classes)));
+  }
+  return root;
+}
+
+function packLayout(answer: ChannelEntropiesAnswer, channels: number[], classes: number[] | undefined): Node {
+  const shownClasses = answer.perClass.map((_, k) => k).filter((k) => !classes || classes.includes(k));
+  const groups: GroupKey[] = [...shownClasses, 'all'];
+  const data: PackDatum = {
+    children: groups.map((g) => {
+      const values = packValues(answer, g);
+      const children: PackDatum[] = [];
+      const undefinedChannels: number[] = [];
+      for (const c of channels) {
+        const v = values[c] ?? null;
+        if (v === null) undefinedChannels.push(c);
+        else children.push({ group: g, channel: c, bits: v });
+      }
+      return { group: g, undefinedChannels, children };
+    }),
+  };
+  // A group without any defined channel still gets a (dashed) circle of a modest size.
+  const totals = data.children!.map((d) => d.children!.reduce((s, c) => s + (c.bits ?? 0), 0)).filter((t) => t > 0);
+  const stand = totals.length ? (0.15 * totals.reduce((a, b) => a + b, 0)) / totals.length : 1;
+  for (const d of data.children!)
+    if (d.children!.length === 0 || d.children!.every((c) => !c.bits)) d.children!.push({ group: d.group, placeholder: true, bits: stand });
+  const h = hierarchy(data)
+    .sum((d) => (d.children ? 0 : (d.bits ?? 0)))
+    .sort((a, b) => (b.value ?? 0) - (a.value ?? 0));
+  // Packed once per answer in a fixed 1000-unit square that the viewBox scales, so resizing the
+  // panel does not pack 5,000 circles again.
+  return pack<PackDatum>()
+    .size([UNIT, UNIT])
+    .padding((n) => (n.depth === 0 ? 10 : 2))(h);
 }
 
 interface PackGroupProps {
@@ -349,6 +405,8 @@ interface PackGroupProps {
   focused: number | null;
   colourBy: 'class' | 'channel';
   channelCount: number;
+  /** Draw the channel circles as one path of arcs (they are no keyboard stops and share the group's colour). */
+  asPath: boolean;
 }
 
 /**
@@ -366,12 +424,13 @@ class PackGroup extends Component<PackGroupProps> {
       next.colourBy !== p.colourBy ||
       next.colour !== p.colour ||
       next.label !== p.label ||
-      next.channelCount !== p.channelCount
+      next.channelCount !== p.channelCount ||
+      next.asPath !== p.asPath
     );
   }
 
   override render(): JSX.Element {
-    const { node: g, gk, colour, label, zoomedIn, focused, colourBy, channelCount } = this.props;
+    const { node: g, gk, colour, label, zoomedIn, focused, colourBy, channelCount, asPath } = this.props;
     // In channel order, not the packing's size order: then a new epoch moves circles but never
     // reorders DOM nodes.
     const kids = [...(g.children ?? [])].sort((x, y) => (x.data.channel ?? -1) - (y.data.channel ?? -1));
@@ -388,30 +447,62 @@ class PackGroup extends Component<PackGroupProps> {
           role="button"
           aria-label={`${label}: ${groupSummary(g)}. ${zoomedIn ? 'Press Enter to zoom out' : 'Press Enter to zoom in'}`}
         />
-        {kids.map((c) => {
-          if (c.data.placeholder) return null;
-          const ch = c.data.channel!;
-          return (
-            <circle
-              key={ch}
-              class={ch === focused ? 'cp-channel focused' : 'cp-channel'}
-              data-class={gk}
-              data-channel={ch}
-              cx={c.x}
-              cy={c.y}
-              r={c.r}
-              fill={colourBy === 'channel' ? interpolateRainbow((ch % channelCount) / Math.max(1, channelCount)) : undefined}
-              tabindex={zoomedIn ? 0 : undefined}
-              role={zoomedIn ? 'button' : undefined}
-              aria-label={
-                zoomedIn ? `${label}, channel ${ch}: ${fmtBits(c.data.bits ?? null)}. Press Enter to select this channel` : undefined
-              }
-            />
-          );
-        })}
+        {asPath && <ChannelPath kids={kids} gk={gk} focused={focused} />}
+        {!asPath &&
+          kids.map((c) => {
+            if (c.data.placeholder) return null;
+            const ch = c.data.channel!;
+            return (
+              <circle
+                key={ch}
+                class={ch === focused ? 'cp-channel focused' : 'cp-channel'}
+                data-class={gk}
+                data-channel={ch}
+                cx={c.x}
+                cy={c.y}
+                r={c.r}
+                fill={colourBy === 'channel' ? interpolateRainbow((ch % channelCount) / Math.max(1, channelCount)) : undefined}
+                tabindex={zoomedIn ? 0 : undefined}
+                role={zoomedIn ? 'button' : undefined}
+                aria-label={
+                  zoomedIn ? `${label}, channel ${ch}: ${fmtBits(c.data.bits ?? null)}. Press Enter to select this channel` : undefined
+                }
+              />
+            );
+          })}
       </g>
     );
   }
+}
+
+/**
+ * A group's channel circles as one path of arcs (two half-circle arcs each), with the focused
+ * channel drawn over it as a circle of its own so it keeps its outline.
+ */
+function ChannelPath(props: { kids: Node[]; gk: string; focused: number | null }): JSX.Element {
+  const shown = props.kids.filter((c) => !c.data.placeholder);
+  const d = shown
+    .map((c) => {
+      const [x, y, r] = [round(c.x), round(c.y), round(c.r)];
+      return `M${round(x + r)},${y}A${r},${r},0,1,1,${round(x - r)},${y}A${r},${r},0,1,1,${round(x + r)},${y}Z`;
+    })
+    .join('');
+  const focused = shown.find((c) => c.data.channel === props.focused);
+  return (
+    <>
+      <path class="cp-channels" data-class={props.gk} data-circles={shown.length} d={d} />
+      {focused && (
+        <circle
+          class="cp-channel focused cp-overlay"
+          data-class={props.gk}
+          data-channel={focused.data.channel}
+          cx={focused.x}
+          cy={focused.y}
+          r={focused.r}
+        />
+      )}
+    </>
+  );
 }
 
 function groupSummary(g: Node): string {

@@ -1,16 +1,17 @@
 /**
- * A worker thread that runs forward passes for the analysis service (bundled to
- * dist/forwardWorker.js). TensorFlow.js's WASM backend is single-threaded in Node, so the service
- * splits a probe set in two: this worker takes one half while the service's own thread takes the
- * other (each input's activations do not depend on the others in its batch, so the halves join
- * into exactly what one pass gives). The request and its checks are in forwardProtocol.ts.
+ * A worker thread that runs forward passes on a second core (bundled to dist/forwardWorker.js).
+ * TensorFlow.js's WASM backend is single-threaded in Node, so the analysis service splits a probe
+ * set in two: this worker takes one half while the service's own thread takes the other (each
+ * input's activations do not depend on the others in its batch, so the halves join into exactly
+ * what one pass gives). The recorder sends it a whole epoch's checkpoint, as bytes, while its own
+ * thread trains the next epoch. The request and its checks are in forwardProtocol.ts.
  */
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
 import { RpcChannel } from '../rpc/channel';
 import { MessagePortLike, threadPort } from '../rpc/ports';
-import { initBackend } from '../tfjs/backend';
-import { forwardLayers, loadCheckpoint } from '../tfjs/forward';
+import { initBackend } from './backend';
+import { forwardLayers, loadCheckpoint, loadCheckpointBytes } from './forward';
 import { ForwardOutputs, forwardPass, ForwardRequest } from './forwardProtocol';
 
 let backend: ReturnType<typeof initBackend> | undefined;
@@ -59,7 +60,14 @@ function evictUnused(): void {
 async function forward(req: ForwardRequest): Promise<ForwardOutputs> {
   backend ??= initBackend(req.backend);
   const { tf } = await backend;
-  return withModel(tf, req.checkpoint, req.layers, (model) => forwardWith(tf, model, req));
+  if (!req.checkpointBytes) return withModel(tf, req.checkpoint, req.layers, (model) => forwardWith(tf, model, req));
+  // A recorder's checkpoint is measured once: it is not kept among the loaded ones.
+  const model = await loadCheckpointBytes(tf, req.checkpointBytes.modelJson, new Uint8Array(req.checkpointBytes.weights));
+  try {
+    return await forwardWith(tf, model, req);
+  } finally {
+    model.dispose();
+  }
 }
 
 async function forwardWith(tf: typeof tfType, model: tfType.LayersModel, req: ForwardRequest): Promise<ForwardOutputs> {
@@ -68,6 +76,7 @@ async function forwardWith(tf: typeof tfType, model: tfType.LayersModel, req: Fo
     : undefined;
   const outputs: ForwardOutputs = [];
   const destinations = new Map(req.destinations.map((d) => [d.index, new Float32Array(d.buffer, d.offset, d.length)]));
+  const progress = req.progress && new Int32Array(req.progress, 0, 1);
   for await (const { index, out } of forwardLayers({
     tf,
     model,
@@ -79,6 +88,10 @@ async function forwardWith(tf: typeof tfType, model: tfType.LayersModel, req: Fo
     destinations,
   })) {
     outputs.push({ index, shape: out.shape });
+    if (progress) {
+      Atomics.store(progress, 0, outputs.length);
+      Atomics.notify(progress, 0);
+    }
   }
   return outputs;
 }

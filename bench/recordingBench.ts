@@ -1,0 +1,132 @@
+/**
+ * What recording costs on top of training: examples/mnist-lenet.ts, 5,000 MNIST inputs, batch 64,
+ * probe 500, three epochs (so four measured: 0 to 3), recorded twice in fresh child processes,
+ * alternating —
+ *  - measuring each epoch before the next one trains (the recorder's path before issue 15, and its
+ *    fallback): its training times are training alone, with nothing else running in the process;
+ *  - measuring epoch t on the forward-pass worker and the compute pool while epoch t + 1 trains.
+ * The overhead of a recording is (wall time of its epochs − training alone) / training alone, from
+ * the run folder's creation to the end of the recording, with "training alone" the sum of the
+ * sequential run's training times of the same pair. Overlapping does not hide the last epoch's
+ * measurement (nothing trains after it), so more epochs mean less overhead; three is a short run.
+ * The ratio of two noisy times: the median of three pairs. The CPU time of each recording is printed
+ * too: on a machine shared with other work, wall times say how much of the cores the bench got, and
+ * overlapping can only win when a core is free.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const EPOCHS = 3;
+/** Goal for the overlapped recording's overhead (issue 15). */
+export const OVERLAP_GOAL = 0.15;
+/** Goal for one epoch's measurement against its training, measured before the next trains (the earlier goal). */
+export const EPOCH_GOAL = 0.25;
+
+/** One recording's figures (in the bench's child process). */
+export interface RecordingFigures {
+  /** From the run folder's creation to the end of the recording. */
+  loopMs: number;
+  /** Sum of the epochs' training times. */
+  trainMs: number;
+  /** The last epoch's measurement and training times. */
+  lastRecordMs: number;
+  lastTrainMs: number;
+  /** Of the last epoch's measurement, the label information (pairwise and binned, every layer), ms. */
+  lastLabelsMs?: number;
+  /** CPU time of the whole process (every thread) from the run folder's creation to the end, ms. */
+  cpuMs: number;
+  backend: string;
+}
+
+/** Records the LeNet example in this process, measuring each epoch before the next trains or overlapped with it. */
+export async function recordLenet(mode: 'sequential' | 'overlapped'): Promise<RecordingFigures> {
+  const { recordRun } = await import('../src/recorder/record');
+  const { readRun } = await import('../src/run/store');
+  const runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-runs-'));
+  try {
+    let loopStart = 0;
+    let cpuStart = process.cpuUsage();
+    const r = await recordRun(
+      {
+        modelFile: resolve(__dirname, '../examples/mnist-lenet.ts'),
+        dataset: 'mnist',
+        epochs: EPOCHS,
+        batchSize: 64,
+        probeSize: 500,
+        trainLimit: 5000,
+        runsFolder: runs,
+        overlapMeasurement: mode === 'overlapped',
+      },
+      {
+        onRunFolder: () => {
+          loopStart = performance.now();
+          cpuStart = process.cpuUsage();
+        },
+      },
+    );
+    const loopMs = performance.now() - loopStart;
+    const cpu = process.cpuUsage(cpuStart);
+    const metrics = readRun(r.folder).metrics;
+    const last = metrics.at(-1)!;
+    return {
+      loopMs,
+      trainMs: metrics.reduce((sum, m) => sum + m.timingsMs.train, 0),
+      lastRecordMs: last.timingsMs.record,
+      lastTrainMs: last.timingsMs.train,
+      lastLabelsMs: last.timingsMs.labels,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      backend: r.manifest.backend.name,
+    };
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
+}
+
+/** Runs the pairs (each recording in its own child process through `inChild`) and returns the report. */
+export async function benchRecordingOverhead(
+  inChild: (mode: 'sequential' | 'overlapped') => Promise<RecordingFigures>,
+  pairs: number,
+): Promise<{ lines: string[]; fails: number }> {
+  const rows: { epoch: number; before: number; after: number; sequential: RecordingFigures; overlapped: RecordingFigures }[] = [];
+  for (let p = 0; p < pairs; p++) {
+    const sequential = await inChild('sequential');
+    const overlapped = await inChild('overlapped');
+    const alone = sequential.trainMs;
+    rows.push({
+      epoch: sequential.lastRecordMs / sequential.lastTrainMs,
+      before: (sequential.loopMs - alone) / alone,
+      after: (overlapped.loopMs - alone) / alone,
+      sequential,
+      overlapped,
+    });
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+  const list = (values: number[]) => (values.length > 1 ? ` (median of ${values.map(pct).join(', ')})` : '');
+  const epoch = median(rows.map((r) => r.epoch));
+  const before = median(rows.map((r) => r.before));
+  const after = median(rows.map((r) => r.after));
+  const epochOk = epoch <= EPOCH_GOAL;
+  const afterOk = after <= OVERLAP_GOAL;
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  const mid = rows.find((r) => r.after === after)!;
+  return {
+    fails: (epochOk ? 0 : 1) + (afterOk ? 0 : 1),
+    lines: [
+      `examples/mnist-lenet.ts, 5,000 MNIST inputs, batch 64, probe 500, ${EPOCHS} epochs, on ${mid.sequential.backend}:`,
+      `  one epoch measured before the next trains: record ${s(mid.sequential.lastRecordMs)} s against train ${s(mid.sequential.lastTrainMs)} s ` +
+        `→ recording overhead ${pct(epoch)} of the epoch (goal ≤ ${pct(EPOCH_GOAL)}${epochOk ? '' : ' — GOAL MISSED'})${list(rows.map((r) => r.epoch))}`,
+      `  whole recording, each epoch measured before the next trains: ${s(mid.sequential.loopMs)} s (CPU ${s(mid.sequential.cpuMs)} s) for ${s(mid.sequential.trainMs)} s of training ` +
+        `→ overhead ${pct(before)}${list(rows.map((r) => r.before))}`,
+      `  whole recording, epoch t measured while epoch t + 1 trains: ${s(mid.overlapped.loopMs)} s (CPU ${s(mid.overlapped.cpuMs)} s) for the same training ` +
+        `→ recording overhead ${pct(after)} (goal ≤ ${pct(OVERLAP_GOAL)}${afterOk ? '' : ' — GOAL MISSED'})${list(rows.map((r) => r.after))}`,
+      ...(mid.sequential.lastLabelsMs !== undefined
+        ? [
+            `  of the last epoch's measurement, label information (pairwise and binned, every layer): ${s(mid.sequential.lastLabelsMs)} s ` +
+              `(${pct(mid.sequential.lastLabelsMs / mid.sequential.lastTrainMs)} of the epoch's training)`,
+          ]
+        : []),
+    ],
+  };
+}

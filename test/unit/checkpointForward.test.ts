@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { serializeCheckpoint } from '../../src/recorder/checkpoint';
+import { CheckpointForward, MAX_WORKER_PASS_BYTES } from '../../src/recorder/checkpointForward';
+import { RecordOptions, recordRun } from '../../src/recorder/record';
+import type { RunLayer } from '../../src/run/format';
+import { epochFolder } from '../../src/run/paths';
+import { readRun } from '../../src/run/store';
+import { initBackend } from '../../src/tfjs/backend';
+import { forwardLayers } from '../../src/tfjs/forward';
+import { TINY_MODEL } from './tinyRun';
+
+const forwardScript = resolve(__dirname, '../../dist/forwardWorker.js');
+
+function layer(index: number, outputShape: number[]): RunLayer {
+  return { index, name: `l${index}`, className: 'Dense', outputShape, channels: outputShape.at(-1)!, parameters: 0 };
+}
+
+describe('measuring epoch t on the forward-pass worker while epoch t + 1 trains (checkpointForward)', function () {
+  this.timeout(240000);
+  let runs: string;
+  before(() => {
+    assert.ok(existsSync(forwardScript), 'run npm run build first');
+    runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-overlap-'));
+  });
+  after(() => rmSync(runs, { recursive: true, force: true }));
+
+  async function record(overlapMeasurement: boolean, extra: Partial<RecordOptions> = {}) {
+    const log: string[] = [];
+    const r = await recordRun(
+      {
+        modelFile: TINY_MODEL,
+        dataset: 'synthetic:300',
+        epochs: 3,
+        batchSize: 16,
+        probeSize: 60,
+        runsFolder: runs,
+        k: 20,
+        backend: 'wasm',
+        overlapMeasurement,
+        ...extra,
+      },
+      { log: (line) => log.push(line) },
+    );
+    return { ...r, log, run: readRun(r.folder) };
+  }
+
+  it('records every metrics field and checkpoint exactly as measuring each epoch before the next one trains', async () => {
+    const before = await record(false);
+    const overlapped = await record(true);
+    assert.ok(before.log.includes('measuring each epoch before the next one trains (switched off)'), before.log.join('\n'));
+    assert.ok(overlapped.log.includes('measuring each epoch on a second thread while the next one trains'), overlapped.log.join('\n'));
+    assert.ok(!overlapped.log.some((line) => /could not run the model/.test(line)), overlapped.log.join('\n'));
+    assert.deepEqual(overlapped.manifest.epochs, [0, 1, 2, 3]);
+    assert.equal(overlapped.manifest.status, 'completed');
+    // Timings are the only fields that may differ: they are wall-clock times.
+    const withoutTimings = (run: typeof before.run) => run.metrics.map(({ timingsMs, ...rest }) => (void timingsMs, rest));
+    assert.deepEqual(withoutTimings(overlapped.run), withoutTimings(before.run));
+    assert.equal(before.run.metrics.length, 4);
+    for (const epoch of before.manifest.epochs) {
+      const weights = (folder: string) => readFileSync(join(folder, 'checkpoints', epochFolder(epoch), 'weights.bin'));
+      assert.ok(weights(overlapped.folder).equals(weights(before.folder)), `the weights of epoch ${epoch} are the same`);
+    }
+  });
+
+  it('appends the epoch measured during a cancelled epoch, and no partial one', async () => {
+    const controller = new AbortController();
+    const log: string[] = [];
+    const r = await recordRun(
+      {
+        modelFile: TINY_MODEL,
+        dataset: 'synthetic:300',
+        epochs: 5,
+        batchSize: 8,
+        probeSize: 30,
+        runsFolder: runs,
+        k: 10,
+        backend: 'wasm',
+        signal: controller.signal,
+      },
+      { onProgress: (p) => p.phase === 'training' && p.epoch === 3 && controller.abort(), log: (line) => log.push(line) },
+    );
+    assert.ok(log.includes('measuring each epoch on a second thread while the next one trains'), log.join('\n'));
+    assert.equal(r.manifest.status, 'cancelled');
+    assert.deepEqual(r.manifest.epochs, [0, 1, 2]);
+    assert.deepEqual(
+      readRun(r.folder).metrics.map((m) => m.epoch),
+      [0, 1, 2],
+    );
+  });
+
+  it('measures on the recording thread when the worker cannot load the model (a custom layer the worker does not know), and keeps the epochs', async () => {
+    const log: string[] = [];
+    const failed = await recordRun(
+      {
+        modelFile: resolve(__dirname, '../fixtures/models/failsInTraining.ts'),
+        epochs: 2,
+        probeSize: 20,
+        runsFolder: runs,
+        backend: 'wasm',
+      },
+      { log: (line) => log.push(line) },
+    ).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    assert.match(String(failed?.message), /gradient kernel missing for FailsWhenTraining/);
+    assert.ok(
+      log.some((line) =>
+        /^measuring each epoch before the next one trains \(the forward-pass worker could not run the model: .*FailsWhenTraining/.test(
+          line,
+        ),
+      ),
+      log.join('\n'),
+    );
+    const folder = log.find((line) => line.startsWith('run folder: '))!.slice('run folder: '.length);
+    const run = readRun(folder);
+    assert.equal(run.manifest.status, 'failed');
+    assert.deepEqual(run.manifest.epochs, [0]);
+    assert.equal(run.metrics[0].layers.length, run.manifest.layers.length);
+  });
+
+  it("hands out every layer of a checkpoint's pass on the worker, equal to the pass on this thread", async () => {
+    const { tf } = await initBackend('wasm');
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, activation: 'relu' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    const layers = [
+      layer(0, [6, 6, 1]),
+      ...model.layers.map((l, k) => ({ ...layer(k + 1, (l.outputShape as number[]).slice(1)), name: l.name })),
+    ];
+    const count = 5;
+    const inputs = Float32Array.from({ length: count * 36 }, (_, i) => Math.sin(i));
+    const made = CheckpointForward.create({ backend: 'wasm', layers, inputs, count });
+    assert.ok('forward' in made);
+    try {
+      const pass = made.forward.start(await serializeCheckpoint(model, tf), 'a test checkpoint');
+      const onWorker: { index: number; shape: number[]; data: number[] }[] = [];
+      for await (const { index, out } of pass.layers) onWorker.push({ index, shape: out.shape, data: Array.from(out.data) });
+      await pass.done;
+      const here: typeof onWorker = [];
+      for await (const { index, out } of forwardLayers({ tf, model, layers, inputs, count }))
+        here.push({ index, shape: out.shape, data: Array.from(out.data) });
+      assert.deepEqual(
+        onWorker.map((l) => l.index),
+        [1, 2, 3],
+      );
+      assert.deepEqual(onWorker, here);
+    } finally {
+      made.forward.close();
+      model.dispose();
+    }
+  });
+
+  it('rejects the pass and its layers with the reason when the checkpoint cannot be loaded', async () => {
+    const layers = [layer(0, [4]), layer(1, [3])];
+    const made = CheckpointForward.create({ backend: 'wasm', layers, inputs: new Float32Array(8), count: 2 });
+    assert.ok('forward' in made);
+    try {
+      const pass = made.forward.start(
+        { modelJson: '{"modelTopology": {}, "weightsManifest": []}', weights: new Uint8Array(0) },
+        'a broken checkpoint',
+      );
+      await assert.rejects(pass.done);
+      await assert.rejects(async () => {
+        for await (const l of pass.layers) void l;
+      });
+    } finally {
+      made.forward.close();
+    }
+  });
+
+  it('says why it measures on the recording thread: tfjs-node, an open dimension, activations too large to hold at once', () => {
+    const inputs = new Float32Array(4);
+    const reason = (backend: 'tensorflow' | 'wasm', layers: RunLayer[], count = 1) => {
+      const made = CheckpointForward.create({ backend, layers, inputs, count });
+      if ('forward' in made) made.forward.close();
+      return 'reason' in made ? made.reason : 'none';
+    };
+    assert.match(reason('tensorflow', [layer(0, [4]), layer(1, [3])]), /tfjs-node/);
+    assert.match(reason('wasm', [layer(0, [4]), layer(1, [-1, 3])]), /open dimension/);
+    const wide = Math.ceil(MAX_WORKER_PASS_BYTES / 4 / 1000) + 1;
+    assert.match(reason('wasm', [layer(0, [4]), layer(1, [wide])], 1000), /exceed 512 MB/);
+    assert.equal(reason('wasm', [layer(0, [4]), layer(1, [3])]), 'none');
+  });
+});
