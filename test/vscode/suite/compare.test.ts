@@ -45,13 +45,13 @@ describe('comparing runs', function () {
       extension().packageJSON as { contributes: { menus: Record<string, { command: string; when?: string; group?: string }[]> } }
     ).contributes.menus['view/item/context'];
     const compare = menus.find((m) => m.command === 'cnnSlicer.compareRuns');
-    assert.match(compare?.when ?? '', /viewItem =~ \/\^run\/ && listMultiSelection/);
+    assert.match(compare?.when ?? '', /viewItem =~ \/\^run\\\.\/ && listMultiSelection/);
     const previous = menus.find((m) => m.command === 'cnnSlicer.compareWithPrevious');
     assert.match(previous?.when ?? '', /!listMultiSelection/);
     // The one-run actions of the context menu act on the clicked run only: hidden under a multi-selection.
     const oneRun = menus.filter(
       (m) =>
-        /viewItem (=~ \/\^run\/|== run\.)/.test(m.when ?? '') && m.command !== 'cnnSlicer.compareRuns' && !m.group?.startsWith('inline'),
+        /viewItem (=~ \/\^run\\\.\/|== run\.)/.test(m.when ?? '') && m.command !== 'cnnSlicer.compareRuns' && !m.group?.startsWith('inline'),
     );
     assert.ok(oneRun.length >= 6);
     for (const m of oneRun) assert.match(m.when ?? '', /!listMultiSelection/, m.command);
