@@ -51,7 +51,9 @@ describe('comparing runs', function () {
     // The one-run actions of the context menu act on the clicked run only: hidden under a multi-selection.
     const oneRun = menus.filter(
       (m) =>
-        /viewItem (=~ \/\^run\\\.\/|== run\.)/.test(m.when ?? '') && m.command !== 'cnnSlicer.compareRuns' && !m.group?.startsWith('inline'),
+        /viewItem (=~ \/\^run\\\.\/|== run\.)/.test(m.when ?? '') &&
+        m.command !== 'cnnSlicer.compareRuns' &&
+        !m.group?.startsWith('inline'),
     );
     assert.ok(oneRun.length >= 6);
     for (const m of oneRun) assert.match(m.when ?? '', /!listMultiSelection/, m.command);
