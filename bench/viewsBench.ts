@@ -17,6 +17,7 @@ import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../src/service/queries';
 import { seededRandom } from '../src/analysis/random';
 import type {
+  InformationPlaneAnswer,
   CapacityMatrixAnswer,
   ChannelEntropiesAnswer,
   InputDiversityAnswer,
@@ -255,6 +256,22 @@ function syntheticComparison(): ReportData {
           source: 'summary',
         };
         answer = entropies;
+      } else if (query.kind === 'informationPlane') {
+        // Trajectories that rise over training, below the estimator's ceilings.
+        const plane: InformationPlaneAnswer = {
+          estimator: query.estimator,
+          epochs: EPOCHS,
+          layers: manifest.layers.slice(1).map((l) => ({
+            layer: l.index,
+            points: EPOCHS.map((epoch) => ({ epoch, ixt: 1 + r() * 3, ity: (0.4 * (epoch + 1)) / EPOCHS.length, saturated: false })),
+          })),
+          ceilings: {
+            ixt: query.estimator === 'binned' ? Math.log2(500) : 5,
+            ity: query.estimator === 'binned' ? Math.log2(CLASSES) : 0.47,
+          },
+          inputCount: 500,
+        };
+        answer = plane;
       } else throw new Error(`the comparison bench has no synthetic answer for ${query.kind}`);
       answers[canonicalQuery(query)] = { answer };
     }
