@@ -15,6 +15,7 @@ import { interpolateViridis } from 'd3-scale-chromatic';
 import { select } from 'd3-selection';
 import { line, symbol, symbolsFill } from 'd3-shape';
 import type { Bits, InformationPlaneAnswer, InformationPlanePoint } from '../../src/service/queries';
+import { INFORMATION_ESTIMATORS } from '../plan';
 import type { InformationEstimator } from '../plan';
 import { fmtBits, useTooltip } from '../ui';
 
@@ -51,6 +52,32 @@ export const ESTIMATOR_TEXT: Record<InformationEstimator, { name: string; ixtCei
       'Binned estimator (Shwartz-Ziv & Tishby): each input’s tuple of binned units is one symbol; I(X;T) = H(T) ≤ log2 N and I(T;Y) ≤ H(Y). A saturated point has every input as its own symbol and sits on both ceilings: it says nothing about learning.',
   },
 };
+
+/** The estimator switch of the information plane (a segmented pair of toggles), with an optional caption before it. */
+export function EstimatorPicker(props: {
+  value: InformationEstimator;
+  onChange: (e: InformationEstimator) => void;
+  caption?: string;
+}): JSX.Element {
+  return (
+    <span class="segmented" role="group" aria-label="Estimator of the information plane">
+      {props.caption && <span class="muted">{props.caption}</span>}
+      {INFORMATION_ESTIMATORS.map((e) => (
+        <button
+          key={e}
+          type="button"
+          class="toggle"
+          data-estimator={e}
+          aria-pressed={props.value === e}
+          title={ESTIMATOR_TEXT[e].about}
+          onClick={() => props.onChange(e)}
+        >
+          {e}
+        </button>
+      ))}
+    </span>
+  );
+}
 
 /** The epoch colours of a run's plane: a d3 sequential scale (viridis) from the first recorded epoch to the last. */
 export function epochColourScale(epochs: readonly number[]): (epoch: number) => string {

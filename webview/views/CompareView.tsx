@@ -34,7 +34,7 @@ import { ViewError } from '../data';
 import { compareQueries, INFORMATION_ESTIMATORS, informationQueries, queries } from '../plan';
 import type { InformationEstimator } from '../plan';
 import { shortLayerName } from '../layerLabel';
-import { ESTIMATOR_TEXT, InformationPlaneChart, saturatedText } from '../charts/informationPlane';
+import { EstimatorPicker, ESTIMATOR_TEXT, InformationPlaneChart, saturatedText } from '../charts/informationPlane';
 import type { PlaneTrajectory } from '../charts/informationPlane';
 import { usePanelWidth } from '../charts/common';
 import type { Focus } from '../protocol';
@@ -523,23 +523,7 @@ function InformationPlaneComparisonCard(props: { runs: CompareRun[]; labels: str
       rows: trajectories.flatMap((t) => t.points.map((p) => [runLetter(t.run ?? 0), drawn, t.layer, p.epoch, p.ixt, p.ity, p.saturated])),
     }),
   };
-  const picker = (
-    <span class="segmented" role="group" aria-label="Estimator of the information plane">
-      {INFORMATION_ESTIMATORS.map((e) => (
-        <button
-          key={e}
-          type="button"
-          class="toggle"
-          data-estimator={e}
-          aria-pressed={estimator === e}
-          title={ESTIMATOR_TEXT[e].about}
-          onClick={() => setEstimator(e)}
-        >
-          {e}
-        </button>
-      ))}
-    </span>
-  );
+  const picker = <EstimatorPicker value={estimator} onChange={setEstimator} />;
   return (
     <Card
       title={`Information plane (${drawn})`}

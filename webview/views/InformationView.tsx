@@ -16,7 +16,14 @@ import { shown, useApp, useQuery, useViewState } from '../state';
 import type { QueryResult } from '../state';
 import { Card, ColourLegend, EpochSlider, fmtBits, LayerName, QueryStatus } from '../ui';
 import { usePanelWidth } from '../charts/common';
-import { ESTIMATOR_TEXT, InformationPlaneChart, LayerMarkerLegend, planeTrajectories, saturatedText } from '../charts/informationPlane';
+import {
+  EstimatorPicker,
+  ESTIMATOR_TEXT,
+  InformationPlaneChart,
+  LayerMarkerLegend,
+  planeTrajectories,
+  saturatedText,
+} from '../charts/informationPlane';
 import type { PlaneTrajectory } from '../charts/informationPlane';
 import { ChannelInformationHeatmap, heatmapMaxBits, labelInformationScale, UninformativeList } from '../charts/channelInformation';
 import { CapacityHeatmap, matrixStats } from '../charts/capacityHeatmap';
@@ -37,22 +44,7 @@ export function InformationView(): JSX.Element {
   return (
     <>
       <div class="info-toolbar" role="group" aria-label="Information view settings">
-        <span class="segmented" role="group" aria-label="Estimator of the information plane">
-          <span class="muted">Estimator</span>
-          {INFORMATION_ESTIMATORS.map((e) => (
-            <button
-              key={e}
-              type="button"
-              class="toggle"
-              data-estimator={e}
-              aria-pressed={estimator === e}
-              title={ESTIMATOR_TEXT[e].about}
-              onClick={() => setEstimator(e)}
-            >
-              {e}
-            </button>
-          ))}
-        </span>
+        <EstimatorPicker value={estimator} onChange={setEstimator} caption="Estimator" />
         {multi.length > 0 && layer !== undefined && (
           <label>
             Layer{' '}
