@@ -68,37 +68,6 @@ export function benchExtension(): ExtensionBenchLine[] {
       ok: false,
     });
   }
-  lines.push(benchManyRuns());
+  // The 1,000-run listing is measured by bench/runListingBench.ts (the lines before these).
   return lines;
-}
-
-/**
- * The run index's listing of 1,000 run folders (issue 14, "Many runs"), as the unit test that
- * generates them prints it: the test checks the listing, this reads its time.
- */
-export function benchManyRuns(): ExtensionBenchLine {
-  const label = 'run index listing of 1,000 runs (manifests and metrics read, sorted, matched to models)';
-  let output: string;
-  try {
-    output = execFileSync(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'),
-        '--no-config',
-        '-r',
-        'tsx/cjs',
-        '--timeout',
-        '300000',
-        'test/unit/runListing.test.ts',
-      ],
-      { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 },
-    );
-  } catch (e) {
-    output = String((e as { stdout?: string }).stdout ?? '');
-  }
-  const m = /listing 1000 runs took ([\d.]+) ms/.exec(output);
-  if (!m)
-    return { label: `${label}: not measured (test/unit/runListing.test.ts failed)`, value: Number.NaN, unit: 'ms', goal: 200, ok: false };
-  const ms = Number(m[1]);
-  return { label, value: ms, unit: 'ms', goal: 200, ok: ms < 200 };
 }
