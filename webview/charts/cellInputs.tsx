@@ -84,7 +84,7 @@ export function CellInputs(props: {
 }
 
 /** Each input's picture, grey or RGB, scaled from the answer's min–max to 0–255. */
-function picturesByInput(a: InputsAnswer): Map<number, ImageData> {
+export function picturesByInput(a: InputsAnswer): Map<number, ImageData> {
   const out = new Map<number, ImageData>();
   const [count, h, w, c] = a.images.shape;
   if (!count || !h || !w) return out;

@@ -6,15 +6,15 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { line, curveBumpX } from 'd3-shape';
 import { interpolateBlues } from 'd3-scale-chromatic';
-import { decodeFloat32 } from '../../src/service/queries';
 import type { InputsAnswer, NetworkCluster, NetworkGraphAnswer } from '../../src/service/queries';
 import type { RunLayer } from '../../src/run/format';
-import { classColour, greyLevel } from '../colours';
+import { classColour } from '../colours';
 import { shortLayerName } from '../layerLabel';
 import { fmtBits, pixelRatio, useTooltip } from '../ui';
 import { classLabel, useChartTheme, useWidth } from './common';
 import type { ChartTheme } from './common';
 import { BAND_PX_PER_BIT, classOrder, clusterAt, HEADER_HEIGHT, layoutNetwork, nodeHeaderAt } from './networkLayout';
+import { picturesByInput } from './cellInputs';
 import type { Band, ClusterBox, NetworkLayout, NodeBox } from './networkLayout';
 
 /** Space around the graph, px. */
@@ -653,32 +653,15 @@ function NodeTip(props: { node: NodeBox; layers: RunLayer[]; name: (layer: numbe
   );
 }
 
-/** Each input's picture as a small canvas, grey or RGB, scaled from the answer's min–max to 0–255. */
+/** Each input's picture as a small canvas (the pictures of `picturesByInput`, drawn once). */
 export function thumbnailCanvases(a: InputsAnswer): Map<number, HTMLCanvasElement> {
   const out = new Map<number, HTMLCanvasElement>();
-  const [count, h, w, c] = a.images.shape;
-  if (!count || !h || !w) return out;
-  const channels = c ?? 1;
-  const data = decodeFloat32(a.images);
-  const span = a.max - a.min || 1;
-  const level = (v: number) => greyLevel((v - a.min) / span);
-  for (let k = 0; k < count; k++) {
-    const img = new ImageData(w, h);
-    for (let p = 0; p < h * w; p++) {
-      const at = (k * h * w + p) * channels;
-      const r = data[at];
-      const g = channels >= 3 ? data[at + 1] : r;
-      const b = channels >= 3 ? data[at + 2] : r;
-      img.data[p * 4] = level(r);
-      img.data[p * 4 + 1] = level(g);
-      img.data[p * 4 + 2] = level(b);
-      img.data[p * 4 + 3] = 255;
-    }
+  for (const [input, img] of picturesByInput(a)) {
     const canvas = document.createElement('canvas');
-    canvas.width = w;
-    canvas.height = h;
+    canvas.width = img.width;
+    canvas.height = img.height;
     canvas.getContext('2d')?.putImageData(img, 0, 0);
-    out.set(a.inputs[k], canvas);
+    out.set(input, canvas);
   }
   return out;
 }
