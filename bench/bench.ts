@@ -346,16 +346,23 @@ async function main(): Promise<void> {
     return;
   }
   const quick = process.argv.includes('--quick');
+  // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, batchnorm,
+  // recording, forward, service, views, extension), for iterating on one part without the whole bench.
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? '').split(',');
+  const want = (section: string): boolean => !only || only.includes(section);
   const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-'));
   console.log(`CNN Slicer benchmark — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores`);
   console.log('Figures vary up to 2× between runs on these machines: read the ratios, which compare within this run.\n');
-  console.log('Inter-sample entropy, MNIST digits, D = 784, k = 1000');
-  console.log('GFLOP/s: N²·D flops (upper triangle of X·Xᵀ) over the whole computation; "dist" over the distance phase alone.');
-  console.log(
-    '   N   | CNN Slicer (all cores)                 | one core     | numpy/OpenBLAS reference     | speed-up vs numpy | |ΔH| vs numpy',
-  );
   let fails = 0;
-  for (const n of quick ? [1000] : [1000, 5000, 10000]) {
+  if (want('inter')) {
+    console.log('Inter-sample entropy, MNIST digits, D = 784, k = 1000');
+    console.log('GFLOP/s: N²·D flops (upper triangle of X·Xᵀ) over the whole computation; "dist" over the distance phase alone.');
+    console.log(
+      '   N   | CNN Slicer (all cores)                 | one core     | numpy/OpenBLAS reference     | speed-up vs numpy | |ΔH| vs numpy',
+    );
+  }
+  for (const n of !want('inter') ? [] : quick ? [1000] : [1000, 5000, 10000]) {
     const ours = await inChild(`inter:${n}`);
     const single = n <= 5000 ? await inChild(`inter1:${n}`) : undefined;
     const ref = numpyReference(n, dir);
@@ -373,7 +380,7 @@ async function main(): Promise<void> {
       fails++;
     }
   }
-  if (!quick) {
+  if (!quick && want('busy')) {
     console.log(
       '\nInter-sample entropy, N = 5,000 MNIST digits, k = 1000, whole processes (`cnn-slicer entropy inter` against the numpy reference),\n' +
         'quiet and with one core held busy by a spinning process; ours and numpy alternating, median of 3',
@@ -391,97 +398,109 @@ async function main(): Promise<void> {
       );
     }
   }
-  console.log('\nCapacity matrix, 32 × 64 channels of 16×16 maps, N = 500 inputs (124,750 pairs), 32 bins');
-  const cap = await inChild('capacity');
-  const cap1 = await inChild('capacity1');
-  console.log(`  all cores: ${fmt(cap.seconds)} s, ${fmt(cap.peakRssMB, 0)} MB, distances ${fmt(cap.gflops!, 1)} GFLOP/s`);
-  console.log(
-    `  one core:  ${fmt(cap1.seconds)} s, ${fmt(cap1.peakRssMB, 0)} MB — speed-up ${fmt(cap1.seconds / cap.seconds)}×, same answer: ${cap.value === cap1.value}`,
-  );
-  console.log('\nMutual information with the labels (pairwise estimator, 32 bins, 10 classes)');
-  const labelInfo = await inChild('labelinfo');
-  const labelInfoMs = labelInfo.seconds * 1000;
-  if (labelInfoMs >= 1000) fails++;
-  console.log(
-    `  ${'per-channel label information, 64-channel layer, 500 inputs, cold'.padEnd(96)} ${fmt(labelInfoMs, 0).padStart(6)} ms` +
-      `  (goal < 1000 ms${labelInfoMs < 1000 ? '' : ' — GOAL MISSED'})`,
-  );
-  console.log(
-    `  CPU time of all threads ${fmt(labelInfo.cpuSeconds! * 1000, 0)} ms; load average ${fmt(loadavg()[0], 1)} on ${cpus().length} cores`,
-  );
-  if (!quick) {
+  if (want('capacity')) {
+    console.log('\nCapacity matrix, 32 × 64 channels of 16×16 maps, N = 500 inputs (124,750 pairs), 32 bins');
+    const cap = await inChild('capacity');
+    const cap1 = await inChild('capacity1');
+    console.log(`  all cores: ${fmt(cap.seconds)} s, ${fmt(cap.peakRssMB, 0)} MB, distances ${fmt(cap.gflops!, 1)} GFLOP/s`);
+    console.log(
+      `  one core:  ${fmt(cap1.seconds)} s, ${fmt(cap1.peakRssMB, 0)} MB — speed-up ${fmt(cap1.seconds / cap.seconds)}×, same answer: ${cap.value === cap1.value}`,
+    );
+  }
+  if (want('labelinfo')) {
+    console.log('\nMutual information with the labels (pairwise estimator, 32 bins, 10 classes)');
+    const labelInfo = await inChild('labelinfo');
+    const labelInfoMs = labelInfo.seconds * 1000;
+    if (labelInfoMs >= 1000) fails++;
+    console.log(
+      `  ${'per-channel label information, 64-channel layer, 500 inputs, cold'.padEnd(96)} ${fmt(labelInfoMs, 0).padStart(6)} ms` +
+        `  (goal < 1000 ms${labelInfoMs < 1000 ? '' : ' — GOAL MISSED'})`,
+    );
+    console.log(
+      `  CPU time of all threads ${fmt(labelInfo.cpuSeconds! * 1000, 0)} ms; load average ${fmt(loadavg()[0], 1)} on ${cpus().length} cores`,
+    );
+  }
+  if (!quick && want('training')) {
     console.log(
       '\nTraining one epoch of a LeNet-like model (5,000 inputs, batch 64): WASM with our gradient kernels vs the stock CPU backend',
     );
     const { benchTraining } = await import('./trainingBench');
     for (const line of await benchTraining()) console.log('  ' + line);
   }
-  if (!quick) {
+  if (!quick && want('torch')) {
     const torch = await benchTorchSection(dir);
     fails += torch.fails;
   }
-  if (!quick) {
+  if (!quick && want('batchnorm')) {
     console.log('\nTraining a batch-normalised convnet against LeNet per FLOP (one epoch, 1,000 inputs, wasm)');
     const { benchBatchNormTraining } = await import('./batchNormBench');
     const batchNorm = await benchBatchNormTraining();
     if (!batchNorm.ok) fails++;
     for (const line of batchNorm.lines) console.log('  ' + line);
   }
-  console.log('\nRecording (one epoch, wasm unless tfjs-node is installed)');
-  // The overhead is a ratio of two noisy times: the median of three pairs of recordings.
-  const { benchRecordingOverhead } = await import('./recordingBench');
-  const overhead = await benchRecordingOverhead(async (mode) => (await inChild(`record-lenet:${mode}`)).recording!, quick ? 1 : 3);
-  fails += overhead.fails;
-  for (const line of overhead.lines) console.log('  ' + line);
-  if (!quick) {
-    const cifar = await inChild('record-cifar');
-    console.log(
-      `  examples/cifar-cnn.ts, 1,000 CIFAR-format inputs, probe 1,000: train ${fmt(cifar.trainMs! / 1000)} s, record ${fmt(cifar.recordMs! / 1000)} s, ` +
-        `peak memory ${fmt(cifar.peakRssMB, 0)} MB (goal < 2,048 MB${cifar.peakRssMB < 2048 ? '' : ' — GOAL MISSED'})`,
-    );
-    if (cifar.peakRssMB >= 2048) fails++;
+  if (want('recording')) {
+    console.log('\nRecording (one epoch, wasm unless tfjs-node is installed)');
+    // The overhead is a ratio of two noisy times: the median of three pairs of recordings.
+    const { benchRecordingOverhead } = await import('./recordingBench');
+    const overhead = await benchRecordingOverhead(async (mode) => (await inChild(`record-lenet:${mode}`)).recording!, quick ? 1 : 3);
+    fails += overhead.fails;
+    for (const line of overhead.lines) console.log('  ' + line);
+    if (!quick) {
+      const cifar = await inChild('record-cifar');
+      console.log(
+        `  examples/cifar-cnn.ts, 1,000 CIFAR-format inputs, probe 1,000: train ${fmt(cifar.trainMs! / 1000)} s, record ${fmt(cifar.recordMs! / 1000)} s, ` +
+          `peak memory ${fmt(cifar.peakRssMB, 0)} MB (goal < 2,048 MB${cifar.peakRssMB < 2048 ? '' : ' — GOAL MISSED'})`,
+      );
+      if (cifar.peakRssMB >= 2048) fails++;
+    }
   }
-  if (!quick) {
+  if (!quick && want('forward')) {
     console.log('\nGraph models: one probe pass of a ResNet-18');
     const forward = await inChild('forward-resnet18');
     for (const line of forward.text!) console.log('  ' + line);
     console.log(`  peak memory ${fmt(forward.peakRssMB, 0)} MB`);
   }
-  console.log('\nAnalysis service queries on examples/cifar-cnn.ts, probe 500 (CIFAR-format random images; warm service)');
-  const service = await inChild('service');
-  for (const line of service.lines!) {
-    const ok = line.goalMs === undefined || line.ms <= line.goalMs;
-    if (!ok) fails++;
-    console.log(
-      `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs === undefined ? '' : `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`}`,
-    );
+  if (want('service')) {
+    console.log('\nAnalysis service queries on examples/cifar-cnn.ts, probe 500 (CIFAR-format random images; warm service)');
+    const service = await inChild('service');
+    for (const line of service.lines!) {
+      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
+      if (!ok) fails++;
+      console.log(
+        `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs === undefined ? '' : `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`}`,
+      );
+    }
+    console.log(`  peak memory ${fmt(service.peakRssMB, 0)} MB; recording the run for it took ${fmt(service.recordSeconds!, 1)} s`);
   }
-  console.log(`  peak memory ${fmt(service.peakRssMB, 0)} MB; recording the run for it took ${fmt(service.recordSeconds!, 1)} s`);
-  console.log('\nViews in headless Chromium (synthetic report: two 512-channel layers, 21 epochs, 10 classes)');
-  const { benchViews } = await import('./viewsBench');
-  for (const line of await benchViews(dir)) {
-    const ok = line.goalMs === undefined || line.ms <= line.goalMs;
-    if (!ok) fails++;
-    console.log(
-      `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`,
-    );
+  if (want('views')) {
+    console.log('\nViews in headless Chromium (synthetic report: two 512-channel layers, 21 epochs, 10 classes)');
+    const { benchViews } = await import('./viewsBench');
+    for (const line of await benchViews(dir)) {
+      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
+      if (!ok) fails++;
+      console.log(
+        `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`,
+      );
+    }
   }
-  console.log('\nThe extension host');
-  const { benchRunListing } = await import('./runListingBench');
-  for (const line of await benchRunListing()) {
-    const ok = line.goalMs === undefined || line.ms <= line.goalMs;
-    if (!ok) fails++;
-    console.log(
-      `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`,
-    );
-  }
-  const { benchExtension } = await import('./extensionBench');
-  for (const line of benchExtension()) {
-    if (!line.ok) fails++;
-    const value = line.unit ? `${fmt(line.value, line.value < 10 ? 1 : 0).padStart(6)} ${line.unit}` : '';
-    console.log(
-      `  ${line.label.padEnd(96)} ${value}${line.goal ? `  (goal < ${line.goal} ${line.unit}${line.ok ? '' : ' — GOAL MISSED'})` : ''}`,
-    );
+  if (want('extension')) {
+    console.log('\nThe extension host');
+    const { benchRunListing } = await import('./runListingBench');
+    for (const line of await benchRunListing()) {
+      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
+      if (!ok) fails++;
+      console.log(
+        `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`,
+      );
+    }
+    const { benchExtension } = await import('./extensionBench');
+    for (const line of benchExtension()) {
+      if (!line.ok) fails++;
+      const value = line.unit ? `${fmt(line.value, line.value < 10 ? 1 : 0).padStart(6)} ${line.unit}` : '';
+      console.log(
+        `  ${line.label.padEnd(96)} ${value}${line.goal ? `  (goal < ${line.goal} ${line.unit}${line.ok ? '' : ' — GOAL MISSED'})` : ''}`,
+      );
+    }
   }
   console.log(
     '\nModel zoo (ResNet-18-style, MobileNetV2-style, BatchNormalization; minutes per model): not run; run it with `node dist/bench.js --zoo [--zoo-inputs N]`',
