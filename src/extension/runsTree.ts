@@ -8,16 +8,7 @@ import * as vscode from 'vscode';
 import { shortLayerLabel } from '../../webview/layerLabel';
 import type { RunLayer } from '../run/format';
 import type { RunRecord } from '../run/store';
-import {
-  detailRows,
-  layerDescription,
-  layerTooltip,
-  runDescription,
-  runItemLabel,
-  runTooltip,
-  shownStatus,
-  statusIcon,
-} from './runDisplay';
+import { detailRows, layerDescription, layerTooltip, runDescription, runTooltip, shownStatus, statusIcon } from './runDisplay';
 import { GROUP_EXPANDED_MAX_RUNS, groupRunsByModel } from './runGroups';
 import type { RunIndex } from './runIndex';
 import type { RunLabels } from './runLabels';
@@ -205,7 +196,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private runItem(record: RunRecord, label: string): vscode.TreeItem {
     const status = shownStatus(record, this.recordings.activeFolders());
     const style = { locale: vscode.env.language };
-    const item = new vscode.TreeItem(runItemLabel(record.manifest, label), vscode.TreeItemCollapsibleState.Collapsed);
+    // The run sits under its model file's group, so its label is the run's own (#3 or the user's
+    // name); quick picks, prompts and the tooltip, which have no group around them, say the model too.
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${record.folder}`;
     item.description = runDescription(record.manifest, status, vscode.l10n, style);
     const tooltip = new vscode.MarkdownString(runTooltip(record, label, status, vscode.l10n, style), true);

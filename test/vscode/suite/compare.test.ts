@@ -131,7 +131,9 @@ describe('comparing runs', function () {
           g.kind === 'model' ? g.runs.map((n) => [n.runFolder, labelText(api.runsView.provider.getTreeItem(n).label)] as const) : [],
         ),
       );
-      for (const o of offered[0]) assert.equal(o.label, treeLabels.get(o.detail!));
+      // The tree names the model in the group and the run below it; the pick names both.
+      const modelNames = new Map(all.map((r) => [r.folder, r.manifest.model.name] as const));
+      for (const o of offered[0]) assert.equal(o.label, `${modelNames.get(o.detail!)} · ${treeLabels.get(o.detail!)}`);
       const times = all.map((r) => r.manifest.createdAt);
       assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
 

@@ -99,10 +99,12 @@ describe('runs tree', function () {
     await waitFor('one group again', async () => (await topNodes(tree)).filter((n) => n.kind === 'model').length === 1);
   });
 
-  it('lists a recorded run with model, label, status, dataset and a context value for its menus', async () => {
+  it('lists a recorded run under its model with its own label, status, dataset and a context value for its menus', async () => {
     const node = await waitFor('the run in the tree', () => runNode(tree, folder));
     const it = item(tree, node);
-    assert.match(labelText(it.label), /^tiny-model\.ts · #\d+$/);
+    // The group names the model; the run item does not repeat it.
+    assert.match(labelText(it.label), /^#\d+$/);
+    assert.match(labelText(item(tree, tree.provider.getParent(node)).label), /tiny-model\.ts/);
     assert.match(String(it.description), /^completed · synthetic:300 · /);
     assert.equal(it.contextValue, 'run.done');
     assert.equal(it.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed, 'the twistie expands it');
@@ -160,7 +162,7 @@ describe('runs tree', function () {
     const before = await vscode.workspace.fs.stat(manifestBefore);
     const numbered = labelText(item(tree, await runNode(tree, folder)).label);
     await vscode.commands.executeCommand('cnnSlicer.renameRun', { runFolder: folder, label: 'baseline' });
-    await waitFor('the new label', async () => item(tree, await runNode(tree, folder)).label === 'tiny-model.ts · baseline');
+    await waitFor('the new label', async () => item(tree, await runNode(tree, folder)).label === 'baseline');
     assert.equal((await vscode.workspace.fs.stat(manifestBefore)).mtime, before.mtime);
     await vscode.commands.executeCommand('cnnSlicer.renameRun', { runFolder: folder, label: '' });
     await waitFor('the numbered label again', async () => item(tree, await runNode(tree, folder)).label === numbered);
