@@ -116,8 +116,14 @@ function manifestText(manifest: RunManifest): string {
   return JSON.stringify(manifest, null, 2) + '\n';
 }
 
+/** How a reader tells whether a run's recorder is alive (a seam for tests of the finishing race). */
+export interface RecorderCheck {
+  isAlive?: (identity: { pid?: number; startTime?: string }) => boolean;
+  isAliveAsync?: (identity: { pid?: number; startTime?: string }) => Promise<boolean>;
+}
+
 /** Reads one run folder; throws RunFormatError with what is wrong and what to do. */
-export function readRun(folder: string, options: { repair?: boolean } = {}): RunRecord {
+export function readRun(folder: string, options: { repair?: boolean } & RecorderCheck = {}, recheck = true): RunRecord {
   let manifestBytes: Buffer;
   try {
     manifestBytes = readBoundedFile(manifestPathOf(folder), { maxBytes: MANIFEST_MAX_BYTES, within: folder });
@@ -131,7 +137,13 @@ export function readRun(folder: string, options: { repair?: boolean } = {}): Run
   } catch (e) {
     if (!(FileReadError.is(e) && e.problem === 'missing')) throw metricsReadError(e);
   }
-  const alive = manifest.status === 'recording' && isProcessAlive({ pid: manifest.pid, startTime: manifest.pidStartTime });
+  const alive =
+    manifest.status === 'recording' && (options.isAlive ?? isProcessAlive)({ pid: manifest.pid, startTime: manifest.pidStartTime });
+  // A recorder writes its last status and then exits: a manifest read just before that write, with
+  // the process checked just after the exit, looks like a crash. Now that the process is known to be
+  // gone the manifest is final, so it is read again before anything is concluded or repaired; without
+  // this the repair overwrote a finished run's "completed" with "interrupted".
+  if (manifest.status === 'recording' && !alive && recheck) return readRun(folder, options, false);
   const { record, repair } = assemble(folder, manifest, metricsText, (e) => existsSync(checkpointWeightsPath(folder, e)), alive);
   if (repair && options.repair !== false) {
     try {
@@ -153,7 +165,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** {@link readRun} without blocking the event loop: every read and the repair are asynchronous. */
-export async function readRunAsync(folder: string, options: { repair?: boolean } = {}): Promise<RunRecord> {
+export async function readRunAsync(folder: string, options: { repair?: boolean } & RecorderCheck = {}, recheck = true): Promise<RunRecord> {
   let manifestBytes: Buffer;
   try {
     manifestBytes = await readBoundedFileAsync(manifestPathOf(folder), { maxBytes: MANIFEST_MAX_BYTES, within: folder });
@@ -171,7 +183,11 @@ export async function readRunAsync(folder: string, options: { repair?: boolean }
   }
   const checkpoints = new Set<number>();
   for (const e of manifest.epochs) if (await exists(checkpointWeightsPath(folder, e))) checkpoints.add(e);
-  const alive = manifest.status === 'recording' && (await isProcessAliveAsync({ pid: manifest.pid, startTime: manifest.pidStartTime }));
+  const alive =
+    manifest.status === 'recording' &&
+    (await (options.isAliveAsync ?? isProcessAliveAsync)({ pid: manifest.pid, startTime: manifest.pidStartTime }));
+  // The finishing race of readRun: read again once the recorder is known to be gone.
+  if (manifest.status === 'recording' && !alive && recheck) return readRunAsync(folder, options, false);
   const { record, repair } = assemble(folder, manifest, metricsText, (e) => checkpoints.has(e), alive);
   if (repair && options.repair !== false) {
     try {

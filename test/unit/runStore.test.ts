@@ -254,5 +254,31 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
       assert.equal(readRun(run).manifest.status, 'interrupted');
       assert.equal(JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')).status, 'interrupted');
     });
+
+    // The race the VS Code tree showed: a listing read the manifest a moment before the recorder
+    // wrote "completed" and exited, found the process gone, and saved "interrupted" over the finished run.
+    for (const reader of ['readRun', 'readRunAsync'] as const) {
+      it(`${reader}: a recorder that finishes between the manifest read and the process check leaves its run completed on disk`, async () => {
+        editManifest((m) => Object.assign(m, { status: 'recording', pid: 999_999, pidStartTime: '1' }));
+        const finishNow = () => {
+          // What the recorder does last: its final manifest, then the exit (so the check says gone).
+          editManifest((m) => {
+            m.status = 'completed';
+            delete m.pid;
+            delete m.pidStartTime;
+          });
+          return false;
+        };
+        const record =
+          reader === 'readRun' ? readRun(run, { isAlive: finishNow }) : await readRunAsync(run, { isAliveAsync: async () => finishNow() });
+        assert.equal(record.manifest.status, 'completed');
+        assert.equal(record.manifest.error, undefined);
+        assert.equal(
+          JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')).status,
+          'completed',
+          'nothing overwrote the finished run',
+        );
+      });
+    }
   });
 });
