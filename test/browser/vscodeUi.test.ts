@@ -710,6 +710,11 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     await group.first().waitFor({ timeout: 30_000 });
     await waitUntil('two runs under the model file', async () => (await tree.locator('.monaco-list-row[aria-level="2"]').count()) === 2);
     assert.match((await group.first().textContent()) ?? '', /2 runs/);
+    // Both finished: a listing that raced the recorder's last write once saved "interrupted" over it.
+    await waitUntil(
+      'both runs shown completed',
+      async () => (await tree.locator('.monaco-list-row[aria-level="2"]', { hasText: 'completed' }).count()) === 2,
+    );
     await docShot(page, 'vscode-doc-runs-tree', page.locator('.part.sidebar'));
 
     // Compare Runs from the palette: tick both runs, OK.
