@@ -3,7 +3,7 @@
  * estimators.md "Channel capacity"): the mutual information of binned pairwise-distance pairs,
  * `capacity(a, b) = H(A) + H(B) - H(A, B)`.
  */
-import { binCodes, checkBins, DEFAULT_BINS } from './binning';
+import { checkBins, DEFAULT_BINS } from './binning';
 import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
 import { bytes as jointWasmBytes } from './wasm/jointWasm';
 import { channelMatrix, LayerActivations } from './layout';
@@ -28,27 +28,74 @@ export interface DistanceCodes {
  */
 export function distanceCodes(values: ArrayLike<number>, n: number, d: number, bins = DEFAULT_BINS, kernel?: KernelKind): DistanceCodes {
   checkBins(bins);
-  const clean = cleanSamples(values, n, d);
+  // A typed array without a non-finite value is used as it is (the common case: activations).
+  const typed = values instanceof Float32Array || values instanceof Float64Array;
+  const clean = typed && !hasNonFinite(values) ? { data: values, d, nonFiniteCount: 0 } : cleanSamples(values, n, d);
   const pairs = (n * (n - 1)) / 2;
   const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
+  let entropyBits: number | undefined;
   if (pairs > 0) {
     const distanceKernel = new DistanceKernel(clean.data, n, clean.d, kernel);
     const distances = condensedDistances(distanceKernel);
     distanceKernel.dispose();
-    binCodes(distances, codes, bins);
+    entropyBits = shannonEntropyBits(binDistances(distances, codes, bins));
   }
-  return {
-    n,
-    bins,
-    codes,
-    entropyBits: pairs > 0 ? shannonEntropyBits(histogram(codes, bins)) : undefined,
-    nonFiniteCount: clean.nonFiniteCount,
-  };
+  return { n, bins, codes, entropyBits, nonFiniteCount: clean.nonFiniteCount };
 }
 
-function histogram(codes: Uint8Array | Uint16Array, bins: number): Float64Array {
+/** Whether a typed array holds NaN or ±Infinity (one monomorphic pass; the distances need finite values). */
+function hasNonFinite(values: Float32Array | Float64Array): boolean {
+  return values instanceof Float32Array ? nonFiniteIn32(values) : nonFiniteIn64(values);
+}
+
+function nonFiniteIn32(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) return true;
+  }
+  return false;
+}
+
+function nonFiniteIn64(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) return true;
+  }
+  return false;
+}
+
+/**
+ * `binCodes` of pair distances and the bin counts (the margin) in one pass: the same min–max rule
+ * and the same float64 arithmetic as `binOf` (estimators.md, intra-sample steps 1–3), written
+ * for float64 distances only so that it compiles to one tight loop. Distances are finite, but a
+ * non-finite one would get the code `bins` and no count, as in binCodes.
+ */
+function binDistances(distances: Float64Array, codes: Uint8Array | Uint16Array, bins: number): Float64Array {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < distances.length; i++) {
+    const v = distances[i];
+    if (v - v !== 0) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   const counts = new Float64Array(bins);
-  for (let p = 0; p < codes.length; p++) counts[codes[p]]++;
+  const last = bins - 1;
+  for (let i = 0; i < distances.length; i++) {
+    const v = distances[i];
+    let b: number;
+    if (v - v !== 0) {
+      codes[i] = bins;
+      continue;
+    } else if (hi === lo) b = 0;
+    else {
+      const z = ((v - lo) / (hi - lo)) * 2 - 1;
+      b = Math.floor(((z + 1) / 2) * bins);
+      if (b > last) b = last;
+    }
+    codes[i] = b;
+    counts[b]++;
+  }
   return counts;
 }
 
@@ -100,78 +147,7 @@ export function capacityMatrixFromCodes(
 ): CapacityMatrix {
   const [r0, r1] = rowRange;
   const values = new Float64Array((r1 - r0) * columns.length);
-  const rowBins = rows[0]?.bins ?? 2;
-  const cells = (columns[0]?.bins ?? 2) * rowBins;
-  const pairs = columns[0]?.codes.length ?? 0;
-  for (const x of [...columns, ...rows.slice(r0, r1)]) {
-    if (x.codes.length !== pairs) throw new RangeError(`both channels need the same inputs; got ${columns[0].n} and ${x.n}`);
-  }
-  // The joint histograms are the whole cost (channels² × pairs increments). Four rows at a time,
-  // each into its own table, keep the increments independent; the column's codes are pre-scaled
-  // once. Counts are exact integers, so the entropies are the numbers capacityBits gives.
-  const counts = new Float64Array(cells);
-  const finish = (c: number, r: number, tables: Int32Array, g: number) => {
-    const col = columns[c];
-    const row = rows[r];
-    let value = NaN;
-    if (col.entropyBits !== undefined && row.entropyBits !== undefined) {
-      for (let k = 0; k < cells; k++) counts[k] = tables[g * cells + k];
-      const cap = col.entropyBits + row.entropyBits - shannonEntropyBits(counts, 0, cells)!;
-      value = cap > 0 ? cap : 0;
-    }
-    values[(r - r0) * columns.length + c] = value;
-  };
-  const wasm = kernel !== 'js' && rowBins <= 255 && (columns[0]?.bins ?? 2) <= 255 ? jointKernel() : undefined;
-  if (kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
-  if (wasm && pairs > 0) {
-    // Memory: [scaled column: 2·pairs][4 tables][a group of rows' codes], rows in groups that fit.
-    const scaledAt = 0;
-    const tablesAt = align(2 * pairs);
-    const rowsAt = tablesAt + 16 * cells;
-    const group = Math.max(4, Math.min(r1 - r0, Math.floor(JOINT_BUDGET_BYTES / pairs / 4) * 4));
-    for (let g0 = r0; g0 < r1; g0 += group) {
-      const g1 = Math.min(r1, g0 + group);
-      const mem = wasm.reserve(rowsAt + (g1 - g0) * pairs);
-      const bytes = new Uint8Array(mem);
-      for (let r = g0; r < g1; r++) bytes.set(rows[r].codes, rowsAt + (r - g0) * pairs);
-      const scaled = new Uint16Array(mem, scaledAt, pairs);
-      const tables = new Int32Array(mem, tablesAt, 4 * cells);
-      for (let c = 0; c < columns.length; c++) {
-        const codes = columns[c].codes;
-        for (let p = 0; p < pairs; p++) scaled[p] = codes[p] * rowBins;
-        for (let r = g0; r < g1; r += 4) {
-          const n = Math.min(4, g1 - r);
-          const at = (k: number) => rowsAt + (r + Math.min(k, n - 1) - g0) * pairs;
-          tables.fill(0);
-          wasm.exports.joint4(scaledAt, at(0), at(1), at(2), at(3), pairs, tablesAt, cells);
-          for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
-        }
-      }
-    }
-  } else {
-    const tables = new Int32Array(4 * cells);
-    const scaled = new Uint16Array(pairs);
-    for (let c = 0; c < columns.length; c++) {
-      const codes = columns[c].codes;
-      for (let p = 0; p < pairs; p++) scaled[p] = codes[p] * rowBins;
-      for (let r = r0; r < r1; r += 4) {
-        const n = Math.min(4, r1 - r);
-        const b0 = rows[r].codes;
-        const b1 = rows[r + Math.min(1, n - 1)].codes;
-        const b2 = rows[r + Math.min(2, n - 1)].codes;
-        const b3 = rows[r + Math.min(3, n - 1)].codes;
-        tables.fill(0);
-        for (let p = 0; p < pairs; p++) {
-          const x = scaled[p];
-          tables[x + b0[p]]++;
-          tables[cells + x + b1[p]]++;
-          tables[2 * cells + x + b2[p]]++;
-          tables[3 * cells + x + b3[p]]++;
-        }
-        for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
-      }
-    }
-  }
+  new JointHistograms(rows, rowRange, kernel).fill(columns, 0, columns.length, values, columns.length);
   return {
     rows: r1 - r0,
     columns: columns.length,
@@ -179,6 +155,125 @@ export function capacityMatrixFromCodes(
     columnEntropyBits: columns.map((x) => x.entropyBits),
     rowEntropyBits: rows.slice(r0, r1).map((x) => x.entropyBits),
   };
+}
+
+/**
+ * The capacity cells of one range of rows against any columns, in as many calls as a caller
+ * likes (the compute pool's workers take columns in chunks): the rows' codes are loaded into the
+ * kernel's memory once, not once per chunk. Every cell is computed on its own, so the cells of a
+ * chunk are those of the whole matrix, bit for bit.
+ */
+export class JointHistograms {
+  private readonly r0: number;
+  private readonly r1: number;
+  private readonly rowBins: number;
+  private readonly pairs: number;
+  private readonly wasm: NonNullable<typeof jointInstance> | undefined;
+  /** Counts as float64 for the entropy (exact integers, so the entropies are capacityBits's). */
+  private counts: Float64Array;
+
+  constructor(
+    private readonly rows: DistanceCodes[],
+    rowRange: [number, number] = [0, rows.length],
+    private readonly kernel?: KernelKind,
+  ) {
+    [this.r0, this.r1] = rowRange;
+    this.rowBins = rows[this.r0]?.bins ?? 2;
+    this.pairs = rows[this.r0]?.codes.length ?? 0;
+    for (const x of rows.slice(this.r0, this.r1)) {
+      if (x.codes.length !== this.pairs) throw new RangeError(`both channels need the same inputs; got ${rows[0].n} and ${x.n}`);
+    }
+    this.counts = new Float64Array(this.rowBins * this.rowBins);
+    this.wasm = kernel !== 'js' && this.rowBins <= 255 ? jointKernel() : undefined;
+    if (kernel === 'wasm-simd' && !this.wasm) throw new Error('WebAssembly is not available in this runtime');
+  }
+
+  /**
+   * Cells `(r, c)` for the rows of the range and columns `[c0, c1)` into
+   * `out[(r - r0) * ldo + c + columnShift]`.
+   */
+  fill(columns: DistanceCodes[], c0: number, c1: number, out: Float64Array, ldo: number, columnShift = 0): void {
+    const { r0, r1, rows, pairs, rowBins } = this;
+    if (r1 <= r0 || c1 <= c0) return;
+    const columnBins = columns[c0].bins;
+    const cells = columnBins * rowBins;
+    if (this.counts.length < cells) this.counts = new Float64Array(cells);
+    for (let c = c0; c < c1; c++) {
+      if (columns[c].codes.length !== pairs)
+        throw new RangeError(`both channels need the same inputs; got ${columns[c].n} and ${rows[r0]?.n}`);
+    }
+    // The joint histograms are the whole cost (channels² × pairs increments). Four rows at a time,
+    // each into its own table, keep the increments independent; the column's codes are pre-scaled
+    // once.
+    const finish = (c: number, r: number, tables: Int32Array, g: number) => {
+      const col = columns[c];
+      const row = rows[r];
+      let value = NaN;
+      if (col.entropyBits !== undefined && row.entropyBits !== undefined) {
+        const counts = this.counts;
+        for (let k = 0; k < cells; k++) counts[k] = tables[g * cells + k];
+        const cap = col.entropyBits + row.entropyBits - shannonEntropyBits(counts, 0, cells)!;
+        value = cap > 0 ? cap : 0;
+      }
+      out[(r - r0) * ldo + c + columnShift] = value;
+    };
+    const wasm = columnBins <= 255 ? this.wasm : undefined;
+    if (this.kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
+    if (wasm && pairs > 0) {
+      // Memory: [scaled column: 2·pairs][4 tables][a group of rows' codes], rows in groups that fit.
+      const scaledAt = 0;
+      const tablesAt = align(2 * pairs);
+      const rowsAt = tablesAt + 16 * cells;
+      const group = Math.max(4, Math.min(r1 - r0, Math.floor(JOINT_BUDGET_BYTES / pairs / 4) * 4));
+      for (let g0 = r0; g0 < r1; g0 += group) {
+        const g1 = Math.min(r1, g0 + group);
+        const mem = wasm.reserve(rowsAt + (g1 - g0) * pairs);
+        // The group's codes stay loaded while this object is the kernel's last user and the layout is the same.
+        const layout = `${rowsAt}|${g0}|${g1}`;
+        if (wasm.loaded?.owner !== this || wasm.loaded.layout !== layout) {
+          const bytes = new Uint8Array(mem);
+          for (let r = g0; r < g1; r++) bytes.set(rows[r].codes, rowsAt + (r - g0) * pairs);
+          wasm.loaded = { owner: this, layout };
+        }
+        const scaled = new Uint16Array(mem, scaledAt, pairs);
+        const tables = new Int32Array(mem, tablesAt, 4 * cells);
+        for (let c = c0; c < c1; c++) {
+          const codes = columns[c].codes;
+          for (let p = 0; p < pairs; p++) scaled[p] = codes[p] * rowBins;
+          for (let r = g0; r < g1; r += 4) {
+            const n = Math.min(4, g1 - r);
+            const at = (k: number) => rowsAt + (r + Math.min(k, n - 1) - g0) * pairs;
+            tables.fill(0);
+            wasm.exports.joint4(scaledAt, at(0), at(1), at(2), at(3), pairs, tablesAt, cells);
+            for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
+          }
+        }
+      }
+    } else {
+      const tables = new Int32Array(4 * cells);
+      const scaled = new Uint16Array(pairs);
+      for (let c = c0; c < c1; c++) {
+        const codes = columns[c].codes;
+        for (let p = 0; p < pairs; p++) scaled[p] = codes[p] * rowBins;
+        for (let r = r0; r < r1; r += 4) {
+          const n = Math.min(4, r1 - r);
+          const b0 = rows[r].codes;
+          const b1 = rows[r + Math.min(1, n - 1)].codes;
+          const b2 = rows[r + Math.min(2, n - 1)].codes;
+          const b3 = rows[r + Math.min(3, n - 1)].codes;
+          tables.fill(0);
+          for (let p = 0; p < pairs; p++) {
+            const x = scaled[p];
+            tables[x + b0[p]]++;
+            tables[cells + x + b1[p]]++;
+            tables[2 * cells + x + b2[p]]++;
+            tables[3 * cells + x + b3[p]]++;
+          }
+          for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
+        }
+      }
+    }
+  }
 }
 
 /** Row codes held in WebAssembly memory at once (the rest go in later groups). */
@@ -196,7 +291,15 @@ interface MinimalWebAssembly {
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 
-let jointInstance: { exports: JointExports; reserve(bytes: number): ArrayBuffer } | null | undefined;
+let jointInstance:
+  | {
+      exports: JointExports;
+      reserve(bytes: number): ArrayBuffer;
+      /** Which JointHistograms last loaded row codes into the memory, and where. */
+      loaded?: { owner: object; layout: string };
+    }
+  | null
+  | undefined;
 
 /** This thread's joint-histogram kernel (one instance, reused: WebAssembly memories never shrink). */
 function jointKernel(): NonNullable<typeof jointInstance> | undefined {

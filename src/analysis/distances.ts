@@ -491,13 +491,32 @@ export function mirrorBlock(
 export function condensedDistances(kernel: DistanceKernel): Float64Array {
   const { n } = kernel;
   const out = new Float64Array((n * (n - 1)) / 2);
-  kernel.tiles(squareBlocks(upperTriangleOrigins(n), n), (block, i0, i1, j0, j1) => {
+  kernel.tiles(condensedBlocks(n), (block, i0, i1, j0, j1) => {
     for (let i = i0; i < i1; i++) {
       const from = Math.max(j0, i + 1);
       const b = (i - i0) * BLOCK_ROWS - j0;
       if (from < j1) out.set(block.subarray(b + from, b + j1), pairIndex(i, from, n));
     }
   });
+  return out;
+}
+
+/** Rows per band of a block on the diagonal in `condensedBlocks`. */
+const DIAGONAL_BAND_ROWS = 8;
+
+/**
+ * Blocks `[i0, i1, j0, j1, …]` covering the pairs `i < j` of `n` samples: the upper triangle's
+ * blocks, except that a block on the diagonal is cut into bands of a few rows, each starting at
+ * the diagonal, so that little of its lower half is computed for nothing (a whole diagonal block
+ * would be 11 % of the work at n = 500). Each entry is computed alike in any block: the same bits.
+ */
+export function condensedBlocks(n: number): number[] {
+  const out: number[] = [];
+  for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+    const i1 = Math.min(n, i0 + BLOCK_ROWS);
+    for (let r = i0; r < i1; r += DIAGONAL_BAND_ROWS) out.push(r, Math.min(i1, r + DIAGONAL_BAND_ROWS), r, i1);
+    for (let j0 = i0 + BLOCK_ROWS; j0 < n; j0 += BLOCK_ROWS) out.push(i0, i1, j0, Math.min(n, j0 + BLOCK_ROWS));
+  }
   return out;
 }
 

@@ -6,12 +6,12 @@
 import { parentPort } from 'node:worker_threads';
 import {
   BLOCK_ROWS,
-  capacityMatrixFromCodes,
   channelMatrix,
   conditionalRows,
   distanceCodes,
   DistanceCodes,
   DistanceKernel,
+  JointHistograms,
   mirrorBlock,
   NeighbourSelector,
   SampleArray,
@@ -153,16 +153,10 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
     const rows = req.rows.map(fromShared);
     const out = new Float64Array(req.out);
     const { r0, r1 } = req;
-    if (!req.claims) {
-      out.set(capacityMatrixFromCodes(columns, rows, [r0, r1]).values, r0 * columns.length);
-      return {};
-    }
-    // Chunks of columns: every cell is computed on its own, so a chunk's cells are the whole matrix's.
-    forEachClaimedChunk(columns.length, req.claims, (c0, c1) => {
-      const share = capacityMatrixFromCodes(columns.slice(c0, c1), rows, [r0, r1]);
-      const width = c1 - c0;
-      for (let r = r0; r < r1; r++) out.set(share.values.subarray((r - r0) * width, (r - r0 + 1) * width), r * columns.length + c0);
-    });
+    // The rows' codes are loaded once; the columns are taken in chunks (each cell is computed on
+    // its own, so a chunk's cells are the whole matrix's) and written straight into the matrix.
+    const joint = new JointHistograms(rows, [r0, r1]);
+    forEachClaimedChunk(columns.length, req.claims, (c0, c1) => joint.fill(columns, c0, c1, out, columns.length, r0 * columns.length));
     return {};
   });
   return channel;

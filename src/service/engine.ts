@@ -47,6 +47,11 @@ export interface EngineOptions {
   minSplitInputs?: number;
   /** Queries computed at once; the others wait, by priority (default 2). */
   concurrentQueries?: number;
+  /**
+   * More queries computed at once if they are quick slices (default 1; queryQueue.ts), so a slice
+   * of a few inputs never waits for long measures to finish.
+   */
+  quickQueries?: number;
   /** Budget of capacity codes kept in memory across queries (bytes, default 256 MiB). */
   codesBytes?: number;
 }
@@ -90,7 +95,7 @@ export class AnalysisEngine {
   constructor(private readonly options: EngineOptions) {
     this.activations = new ActivationCache(options.memoryBytes);
     this.layerCodes = new LayerCodesCache(options.codesBytes);
-    this.queue = new QueryQueue(options.concurrentQueries ?? 2);
+    this.queue = new QueryQueue(options.concurrentQueries ?? 2, options.quickQueries ?? 1);
     this.splitForward = new SplitForward({ enabled: options.splitForward, minSplitInputs: options.minSplitInputs });
     this.runs = new RunRegistry({
       roots: options.roots,
@@ -138,7 +143,8 @@ export class AnalysisEngine {
     try {
       // Only computing waits its turn: summaries and cached answers come at once.
       if (computes(query)) {
-        if (this.queue.full) control.onProgress?.(0, `waiting for other queries (${this.queue.pending} already waiting)`);
+        if (this.queue.wouldWait(quick(query)))
+          control.onProgress?.(0, `waiting for other queries (${this.queue.pending} already waiting)`);
         release = await this.queue.acquire(control.priority, control.signal, quick(query));
         control.onProgress?.(0, 'computing');
       }

@@ -5,6 +5,10 @@
  * queries from the views (hundreds at once) would otherwise run all together and every answer
  * would arrive near the end; in order, what is on screen arrives first. Computing on both cores
  * is the compute pool's and the forward worker's business: a slot is a query in flight, not a core.
+ *
+ * `quickSlots` more slots serve quick queries only (a slice of a few inputs): without them, a few
+ * long measures (capacity matrices of seconds each) holding every slot keep dozens of quick
+ * slices of a lower priority waiting that would each take milliseconds — the tail of a burst.
  */
 import { CancelledError } from '../compute/pool';
 import { QUERY_PRIORITIES, QueryPriority } from './queries';
@@ -12,21 +16,35 @@ import { QUERY_PRIORITIES, QueryPriority } from './queries';
 interface Waiter {
   rank: number;
   seq: number;
-  start: () => void;
+  quick: boolean;
+  start: (lane: Lane) => void;
 }
+
+type Lane = 'shared' | 'quick';
 
 export class QueryQueue {
   private running = 0;
+  private quickRunning = 0;
   private seq = 0;
   private readonly waiting: Waiter[] = [];
 
-  constructor(private readonly slots: number) {
+  constructor(
+    private readonly slots: number,
+    private readonly quickSlots = 0,
+  ) {
     if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`a query queue needs at least one slot, got ${slots}`);
+    if (!Number.isInteger(quickSlots) || quickSlots < 0)
+      throw new RangeError(`a query queue's quick slots must be a whole number ≥ 0, got ${quickSlots}`);
   }
 
-  /** Whether a query asking now would wait. */
+  /** Whether a long query asking now would wait. */
   get full(): boolean {
     return this.running >= this.slots;
+  }
+
+  /** Whether a query asking now (quick or not) would wait. */
+  wouldWait(quick = false): boolean {
+    return this.running >= this.slots && !(quick && this.quickRunning < this.quickSlots);
   }
 
   /** Queries waiting for a slot. */
@@ -39,28 +57,33 @@ export class QueryQueue {
    * rejects with a CancelledError, leaving the queue, if `signal` aborts first. Within one
    * priority, `quick` queries (a slice of a few inputs) go before the others (measures over the
    * whole probe set): shortest first gives most answers soonest, and a quick one delays a long
-   * one by little.
+   * one by little. A quick query also takes a free quick slot when every shared slot is taken.
    */
   acquire(priority: QueryPriority = 'visible', signal?: AbortSignal, quick = false): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.running--;
-      this.next();
+    const releaseOf = (lane: Lane) => {
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        if (lane === 'quick') this.quickRunning--;
+        else this.running--;
+        this.next();
+      };
     };
-    if (this.running < this.slots) {
-      this.running++;
-      return Promise.resolve(release);
+    const lane = this.freeLane(quick);
+    if (lane) {
+      this.take(lane);
+      return Promise.resolve(releaseOf(lane));
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         rank: 2 * QUERY_PRIORITIES.indexOf(priority) + (quick ? 0 : 1),
         seq: this.seq++,
-        start: () => {
+        quick,
+        start: (taken) => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(release);
+          resolve(releaseOf(taken));
         },
       };
       const onAbort = () => {
@@ -80,10 +103,29 @@ export class QueryQueue {
     });
   }
 
+  /** The lane a query would start in now: a shared slot first, else (quick only) a quick slot. */
+  private freeLane(quick: boolean): Lane | undefined {
+    if (this.running < this.slots) return 'shared';
+    return quick && this.quickRunning < this.quickSlots ? 'quick' : undefined;
+  }
+
+  private take(lane: Lane): void {
+    if (lane === 'quick') this.quickRunning++;
+    else this.running++;
+  }
+
+  /** Starts the waiting queries that fit, in order; a quick one may pass long ones only into a quick slot. */
   private next(): void {
-    while (this.running < this.slots && this.waiting.length) {
-      this.running++;
-      this.waiting.shift()!.start();
+    for (let at = 0; at < this.waiting.length;) {
+      const lane = this.freeLane(this.waiting[at].quick);
+      if (!lane) {
+        // Only a quick slot is left (or none): only a quick waiter further on can start.
+        if (this.quickRunning >= this.quickSlots) return;
+        at++;
+        continue;
+      }
+      this.take(lane);
+      this.waiting.splice(at, 1)[0].start(lane);
     }
   }
 }

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import {
+  binCodes,
   capacityBits,
   capacityMatrix,
   capacityMatrixFromCodes,
+  cleanSamples,
+  condensedDistances,
   distanceCodes,
+  DistanceKernel,
+  JointHistograms,
   layerActivations,
   layerCapacity,
+  shannonEntropyBits,
   sortMatrix,
 } from '../../src/analysis';
 import { ComputePool } from '../../src/compute/pool';
@@ -115,5 +121,88 @@ describe('sorting rows and columns (paper 5.3.2)', () => {
   });
   it('keeps the natural order for none', () => {
     assert.deepEqual(sortMatrix(values, 3, 2, 'none'), { rowOrder: [0, 1, 2], columnOrder: [0, 1] });
+  });
+});
+
+describe('capacity kernels (distance codes in one pass, joint histograms in chunks)', () => {
+  const s = rng(47);
+  /** The distance codes as the definition builds them: clean, condensed distances, the min–max rule, the margin. */
+  const definitionCodes = (values: ArrayLike<number>, n: number, d: number, bins: number) => {
+    const clean = cleanSamples(values, n, d);
+    const kernel = new DistanceKernel(clean.data, n, clean.d);
+    const distances = condensedDistances(kernel);
+    kernel.dispose();
+    const codes = bins <= 255 ? new Uint8Array(distances.length) : new Uint16Array(distances.length);
+    binCodes(distances, codes, bins);
+    const counts = new Array<number>(bins).fill(0);
+    for (const c of codes) counts[c]++;
+    return {
+      codes: Array.from(codes),
+      entropyBits: distances.length ? shannonEntropyBits(counts) : undefined,
+      nonFinite: clean.nonFiniteCount,
+    };
+  };
+
+  it('bins typed and plain arrays, with or without non-finite values, exactly as the definition', () => {
+    for (const bins of [2, 7, 32, 255, 300]) {
+      for (const [n, d] of [
+        [1, 5],
+        [2, 3],
+        [13, 6],
+        [40, 9],
+      ]) {
+        const values = Array.from({ length: n * d }, () => Math.fround(s() * 4 - 1));
+        const withBad = values.slice();
+        if (n * d > 4) withBad[3] = NaN;
+        if (n * d > 7) withBad[7] = -Infinity;
+        for (const input of [values, withBad]) {
+          const want = definitionCodes(input, n, d, bins);
+          for (const typed of [Float32Array.from(input), Float64Array.from(input), input]) {
+            const got = distanceCodes(typed, n, d, bins);
+            assert.deepEqual(Array.from(got.codes), want.codes, `${typed.constructor.name}, ${n}×${d}, ${bins} bins`);
+            assert.equal(got.entropyBits, want.entropyBits);
+            assert.equal(got.nonFiniteCount, want.nonFinite);
+          }
+        }
+      }
+    }
+  });
+
+  it('puts every pair of a constant channel in bin 0', () => {
+    const got = distanceCodes(new Float32Array(12 * 4).fill(0.5), 12, 4, 7);
+    assert.ok(got.codes.every((c) => c === 0));
+    assert.equal(got.entropyBits, 0);
+  });
+
+  it('fills any chunks of columns with the cells of the whole matrix: odd sizes, one channel, bins not a power of two', () => {
+    for (const bins of [3, 32, 100]) {
+      const codes = (count: number) =>
+        Array.from({ length: count }, () => distanceCodes(Float64Array.from({ length: 23 * 5 }, s), 23, 5, bins));
+      for (const [columnCount, rowCount] of [
+        [1, 1],
+        [5, 7],
+        [6, 1],
+      ]) {
+        const columns = codes(columnCount);
+        const rowCodes = codes(rowCount);
+        const other = codes(rowCount);
+        for (const kernel of ['wasm-simd', 'js'] as const) {
+          const out = new Float64Array(rowCount * columnCount).fill(-1);
+          const decoy = new Float64Array(rowCount * columnCount);
+          const joint = new JointHistograms(rowCodes, [0, rowCount], kernel);
+          const interloper = new JointHistograms(other, [0, rowCount], kernel);
+          // Chunks of 1, 2, 3 columns, with another object's rows loaded between them.
+          for (let c0 = 0, size = 1; c0 < columnCount; c0 += size, size = (size % 3) + 1) {
+            joint.fill(columns, c0, Math.min(columnCount, c0 + size), out, columnCount);
+            interloper.fill(columns, 0, 1, decoy, columnCount);
+          }
+          for (let q = 0; q < rowCount; q++) {
+            for (let c = 0; c < columnCount; c++)
+              assert.equal(out[q * columnCount + c], capacityBits(columns[c], rowCodes[q]), `${kernel}, ${bins} bins, cell ${q},${c}`);
+          }
+          assert.deepEqual(Array.from(capacityMatrixFromCodes(columns, rowCodes, undefined, kernel).values), Array.from(out));
+        }
+      }
+    }
   });
 });

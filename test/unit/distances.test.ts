@@ -5,6 +5,7 @@ import {
   BLOCK_ROWS,
   cleanSamples,
   conditionalRows,
+  condensedBlocks,
   condensedDistances,
   DistanceKernel,
   distanceMatrix,
@@ -36,6 +37,27 @@ describe('pairwise distances', () => {
     const m = distanceMatrix(new DistanceKernel(dup, 3, d));
     assert.equal(m[1], 0);
     assert.equal(m[3], 0);
+  });
+  it('list every pair i < j in exactly one condensed block, each block within the kernel limits', () => {
+    for (const size of [1, 2, 9, 63, 64, 65, 130, 200]) {
+      const seen = new Uint8Array(size * size);
+      const blocks = condensedBlocks(size);
+      for (let b = 0; b < blocks.length; b += 4) {
+        const [i0, i1, j0, j1] = blocks.slice(b, b + 4);
+        assert.ok(0 <= i0 && i0 < i1 && i1 <= size && i1 - i0 <= BLOCK_ROWS && 0 <= j0 && j0 < j1 && j1 <= size && j1 - j0 <= BLOCK_ROWS);
+        for (let i = i0; i < i1; i++) for (let j = Math.max(j0, i + 1); j < j1; j++) seen[i * size + j]++;
+      }
+      for (let i = 0; i < size; i++) for (let j = i + 1; j < size; j++) assert.equal(seen[i * size + j], 1, `pair ${i},${j} of ${size}`);
+    }
+  });
+  it('list the condensed pairs with the bits of the full matrix, with both kernels', () => {
+    const m = 150;
+    const y = Float64Array.from({ length: m * d }, () => r() * 3 - 1);
+    for (const kind of ['wasm-simd', 'js'] as const) {
+      const full = distanceMatrix(new DistanceKernel(y, m, d, kind));
+      const c = condensedDistances(new DistanceKernel(y, m, d, kind));
+      for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) assert.ok(Object.is(c[pairIndex(i, j, m)], full[i * m + j]));
+    }
   });
   it('list unordered pairs in condensed upper-triangle order', () => {
     const c = condensedDistances(new DistanceKernel(x, n, d));

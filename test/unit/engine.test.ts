@@ -62,7 +62,8 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
   });
 
   it('computes a burst in priority order: on-screen queries first, summaries without waiting', async () => {
-    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 1 });
+    // No quick slot: every query here is a quick slice, and the order of the one slot is tested.
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 1, quickQueries: 0 });
     try {
       const started: string[] = [];
       const ask = (name: string, q: Query, priority: QueryPriority) =>

@@ -67,4 +67,62 @@ describe('query queue (a burst computed in priority order)', () => {
     releaseNext();
     assert.ok(!queue.full);
   });
+
+  it('runs a quick slice in a quick slot while long measures hold every shared slot, before waiting long ones of a higher priority', async () => {
+    const queue = new QueryQueue(1, 1);
+    const started: string[] = [];
+    const long = await queue.acquire('visible');
+    const asks = (
+      [
+        ['long visible', 'visible', false],
+        ['quick background', 'background', true],
+      ] as const
+    ).map(async ([name, priority, quick]) => {
+      const release = await queue.acquire(priority, undefined, quick);
+      started.push(name);
+      return release;
+    });
+    const quickRelease = await asks[1];
+    assert.deepEqual(started, ['quick background'], 'the quick slice started at once; the long one waits for the shared slot');
+    assert.ok(queue.wouldWait(true) && queue.wouldWait(false));
+    quickRelease();
+    assert.equal(queue.pending, 1, 'a freed quick slot is not given to a long query');
+    long();
+    (await asks[0])();
+    assert.deepEqual(started, ['quick background', 'long visible']);
+    assert.ok(!queue.wouldWait(false));
+  });
+
+  it('gives a freed quick slot to the first waiting quick slice by priority, passing over long ones', async () => {
+    const queue = new QueryQueue(1, 1);
+    const started: string[] = [];
+    await queue.acquire('visible');
+    const firstQuick = await queue.acquire('background', undefined, true);
+    const asks = (
+      [
+        ['long visible', 'visible', false],
+        ['quick background', 'background', true],
+        ['quick soon', 'soon', true],
+      ] as const
+    ).map(async ([name, priority, quick]) => {
+      const release = await queue.acquire(priority, undefined, quick);
+      started.push(name);
+      release();
+    });
+    assert.equal(queue.pending, 3);
+    firstQuick();
+    await asks[1];
+    assert.deepEqual(started, ['quick soon', 'quick background'], 'both quick slices ran in the quick slot, higher priority first');
+    assert.equal(queue.pending, 1, 'the long query still waits for the shared slot');
+  });
+
+  it('uses the shared slots first, so quick slices fill them before the quick slot', async () => {
+    const queue = new QueryQueue(2, 1);
+    await queue.acquire('visible', undefined, true);
+    await queue.acquire('visible', undefined, true);
+    assert.ok(queue.full, 'two quick slices took the two shared slots');
+    await queue.acquire('visible', undefined, true);
+    assert.ok(queue.wouldWait(true), 'the third took the quick slot; a fourth waits');
+    assert.throws(() => new QueryQueue(1, -1), RangeError);
+  });
 });
