@@ -102,7 +102,7 @@ function stripReport(): ReportData {
   return { ...base, answers };
 }
 
-function syntheticReport(C = 512): ReportData {
+export function syntheticReport(C = 512): ReportData {
   const r = seededRandom(7);
   const layer = (index: number, name: string, side: number) => ({
     index,
@@ -288,7 +288,7 @@ function syntheticComparison(): ReportData {
   };
 }
 
-function writeBenchPage(file: string, data: ReportData): string {
+export function writeBenchPage(file: string, data: ReportData): string {
   writeFileSync(
     file,
     webviewPage({
