@@ -359,8 +359,9 @@ export async function benchViews(workDir: string, only?: 'strip'): Promise<Views
     await page.waitForSelector('.run-header');
     const openMs = Date.now() - openStarted;
     // Time from a click to the drawn result, as a person waits for it: median of three visits.
+    let times: number[] = [];
     const visit = async (tab: string, ...ready: string[]) => {
-      const times: number[] = [];
+      times = [];
       for (let i = 0; i < 3; i++) {
         await page.click('#tab-query');
         await page.waitForSelector('#panel-query');
@@ -370,7 +371,7 @@ export async function benchViews(workDir: string, only?: 'strip'): Promise<Views
         await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
         times.push(Date.now() - t0);
       }
-      return times.sort((a, b) => a - b)[1];
+      return [...times].sort((a, b) => a - b)[1];
     };
     const heatmapOpen = await visit('layer', 'canvas.chart[data-rows="512"][data-columns="512"]');
     const drawMs = Number(await page.getAttribute('canvas.chart[data-rows="512"]', 'data-draw-ms'));
@@ -410,7 +411,15 @@ export async function benchViews(workDir: string, only?: 'strip'): Promise<Views
         ),
       );
     }, C);
-    const multiplesOpen = await visit('channel', 'canvas.chart[data-channels="512"]', '#panel-channel svg.packing path.cp-channels');
+    // Drawn: the multiples canvas says so once its picture is on it (data-drawn), not when it is mounted.
+    const multiplesOpen = await visit(
+      'channel',
+      'canvas.chart[data-channels="512"][data-drawn]',
+      '#panel-channel svg.packing path.cp-channels',
+    );
+    // The first of the three visits decodes the answers and lays the circle packing out; the
+    // others find both cached.
+    const multiplesFirstMs = times[0];
     lines.push({ label: 'Layer view, 512 × 512 capacity heatmap: tab click → drawn (median of 3)', ms: heatmapOpen, goalMs: 1000 });
     lines.push({ label: '  its canvas draw alone', ms: drawMs, goalMs: 100 });
     lines.push({
@@ -428,6 +437,7 @@ export async function benchViews(workDir: string, only?: 'strip'): Promise<Views
       ms: multiplesOpen,
       goalMs: 500,
     });
+    lines.push({ label: '  its first visit (answers decoded, circle packing laid out)', ms: multiplesFirstMs, goalMs: 500 });
     // Answers are decoded when a view first asks (webview/reportCodec.ts), so opening a report
     // costs the page's parse and the first view, not every answer it holds.
     lines.push({ label: 'Report page: file load → run header shown', ms: openMs, goalMs: 2000 });

@@ -117,6 +117,8 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);
+  /** Whether the overlay holds a hover or cursor mark (else it is blank and need not be cleared). */
+  const overlayInked = useRef(false);
   // Undefined until measured: drawing 512 multiples at a guessed width only to draw them again at
   // the real one doubled the time to the first picture.
   const measuredWidth = useMeasuredWidth(wrap);
@@ -167,7 +169,12 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
   useEffect(() => {
     const c = overlay.current;
     if (!c || measuredWidth === undefined) return;
-    drawOverlay(c, { layout, answer, order, series, y, theme, hover, cursor: keyboard ? cursor : null });
+    const shownCursor = keyboard ? cursor : null;
+    // An overlay with nothing on it is left alone: sizing and clearing a canvas as large as the
+    // multiples makes the browser copy its pixels to the screen again (tens of milliseconds at 512).
+    if (hover === null && shownCursor === null && !overlayInked.current) return;
+    drawOverlay(c, { layout, answer, order, series, y, theme, hover, cursor: shownCursor });
+    overlayInked.current = hover !== null || shownCursor !== null;
   }, [layout, answer, order, series, y, theme, hover, cursor, keyboard, measuredWidth === undefined]);
 
   const pointIn = (e: MouseEvent) => {
