@@ -2,7 +2,8 @@
 // the webview in VS Code mode in a real browser, in front of a host that records every query and
 // answers it. The Layer view shows the last epoch's capacity matrix (on screen: `visible`) and then
 // prefetches the pair at every other epoch: the neighbours a slider step or playback shows next as
-// `soon`, the rest, off screen, as `background`.
+// `soon`, the rest, off screen, as `background`. The Channel view asks the channel entropies it
+// shows as `visible` and those of the epochs either side as `soon`.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { CapacityMatrixAnswer, Query, QueryPriority } from '../../src/service/queries';
@@ -41,20 +42,22 @@ interface Asked {
 describe('browser: the priority each view gives its queries', function () {
   const browser = useBrowser(this);
 
-  it('asks the capacity matrix on screen as visible, its neighbouring epochs as soon and the others as background', async () => {
+  /**
+   * Opens a panel whose host records every query and answers the run (with `EPOCHS`), capacity
+   * matrices, small multiples and channel entropies at any epoch; anything else is refused in place.
+   * `done` says when the queries the test waits for have all been asked.
+   */
+  async function openPanel(done: (asked: Asked[]) => boolean) {
     const f = await browserFixture();
     const manifest: RunManifest = { ...f.manifest, epochs: EPOCHS };
-    const [layerI, layerJ] = defaultLayers(manifest);
-    const last = EPOCHS[EPOCHS.length - 1];
     const pageFile = writePage(join(f.dir, 'priority-panel.html'), { theme: 'light' });
     const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
     const asked: Asked[] = [];
-    // Resolved once the prefetch has asked the pair's matrix at every epoch.
-    let everyEpochAsked!: () => void;
-    const allAsked = new Promise<void>((resolve) => (everyEpochAsked = resolve));
+    let allAsked!: () => void;
+    const finished = new Promise<void>((resolve) => (allAsked = resolve));
     const post = (m: unknown) =>
       void page.evaluate((msg) => window.postMessage(msg, '*'), m as Record<string, unknown>).catch(() => undefined);
     await page.exposeFunction('__cnnSlicerToHost', (text: string) => {
@@ -62,13 +65,10 @@ describe('browser: the priority each view gives its queries', function () {
       if (m.type === 'webview/ready') post({ type: 'host/hello', protocolVersion: PROTOCOL_VERSION, theme: 'light', runId: manifest.id });
       if (m.type !== 'webview/query' || !m.query) return;
       asked.push({ query: m.query, priority: m.priority });
-      const q = m.query;
-      if (q.kind === 'run') post({ type: 'host/answer', id: m.id, answer: { manifest, notes: [] }, cached: false, ms: 1 });
-      else if (q.kind === 'capacityMatrix' && !q.x)
-        post({ type: 'host/answer', id: m.id, answer: matrix(manifest, q.layerI, q.layerJ, q.epoch), cached: false, ms: 1 });
-      else post({ type: 'host/error', id: m.id, code: 'unsupported', message: `the test host answers no ${q.kind} query` });
-      const matrices = new Set(asked.filter((a) => a.query.kind === 'capacityMatrix').map((a) => (a.query as { epoch: number }).epoch));
-      if (EPOCHS.every((e) => matrices.has(e))) everyEpochAsked();
+      const answer = answerOf(manifest, m.query);
+      if (answer !== undefined) post({ type: 'host/answer', id: m.id, answer, cached: false, ms: 1 });
+      else post({ type: 'host/error', id: m.id, code: 'unsupported', message: `the test host answers no ${m.query.kind} query` });
+      if (done(asked)) allAsked();
     });
     await page.addInitScript({
       content: `window.acquireVsCodeApi = () => ({
@@ -79,9 +79,17 @@ describe('browser: the priority each view gives its queries', function () {
     });
     await page.goto(`file://${pageFile}`);
     await page.waitForSelector('.run-header');
+    return { page, manifest, asked, finished, problems };
+  }
+
+  it('asks the capacity matrix on screen as visible, its neighbouring epochs as soon and the others as background', async () => {
+    const last = EPOCHS[EPOCHS.length - 1];
+    const matrixEpochs = (asked: Asked[]) => new Set(asked.flatMap((a) => (a.query.kind === 'capacityMatrix' ? [a.query.epoch] : [])));
+    const { page, manifest, asked, finished, problems } = await openPanel((a) => EPOCHS.every((e) => matrixEpochs(a).has(e)));
+    const [layerI, layerJ] = defaultLayers(manifest);
     await openView(page, 'layer');
     await page.waitForSelector(`#panel-layer canvas.heatmap-canvas[data-drawn-epoch="${last}"]`);
-    await allAsked;
+    await finished;
     await screenshot(page, 'query-priority-layer');
 
     const matrixPriority = new Map<number, QueryPriority | undefined>();
@@ -103,4 +111,75 @@ describe('browser: the priority each view gives its queries', function () {
     assert.equal(asked.find((a) => a.query.kind === 'run')?.priority, 'visible');
     await closeChecked(page, problems);
   });
+
+  it('asks the channel entropies on screen as visible and those of the epochs either side as soon', async () => {
+    const entropyPriorities = (asked: Asked[]) =>
+      asked.flatMap((a) => (a.query.kind === 'channelEntropies' ? [`${a.query.epoch} ${a.priority ?? 'none'}`] : []));
+    // Shown: epoch 3, after the last epoch (7) first.
+    const { page, asked, finished, problems } = await openPanel((a) =>
+      ['3 visible', '2 soon', '4 soon'].every((p) => entropyPriorities(a).includes(p)),
+    );
+    await openView(page, 'channel');
+    await page.waitForSelector('#panel-channel svg.packing[aria-label*="at epoch 7"]');
+    await page.$eval(
+      '#panel-channel input[type=range][aria-label=Epoch]',
+      (el, v) => {
+        (el as HTMLInputElement).value = String(v);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      },
+      3,
+    );
+    await page.waitForSelector('#panel-channel svg.packing[aria-label*="at epoch 3"]');
+    await finished;
+    await screenshot(page, 'query-priority-channel');
+    const got = entropyPriorities(asked);
+    assert.equal(got[0], '7 visible', got.join(', '));
+    assert.ok(got.includes('6 soon'), `the epoch before the last, next when stepping back: ${got.join(', ')}`);
+    assert.equal(
+      got.filter((p) => p.endsWith('background')).length,
+      0,
+      `the Channel view prefetches only the neighbours of the epoch shown: ${got.join(', ')}`,
+    );
+    for (const kind of ['smallMultiples', 'run'])
+      assert.equal(asked.find((a) => a.query.kind === kind)?.priority, 'visible', `the ${kind} answer is on screen`);
+    await closeChecked(page, problems);
+  });
 });
+
+/** The test host's answers: shapes from the manifest, values that depend on the epoch; undefined for any other kind. */
+function answerOf(manifest: RunManifest, q: Query): unknown {
+  const classes = manifest.dataset.classNames.length;
+  const series = (channels: number, k: number) => Array.from({ length: channels }, (_, c) => 1 + ((c * 3 + k) % 7) / 3);
+  switch (q.kind) {
+    case 'run':
+      return { manifest, notes: [] };
+    case 'capacityMatrix':
+      return q.x ? undefined : matrix(manifest, q.layerI, q.layerJ, q.epoch);
+    case 'smallMultiples': {
+      const channels = manifest.layers[q.layer].channels;
+      const overEpochs = (k: number) => Array.from({ length: channels }, (_, c) => EPOCHS.map((e) => 1 + ((c + e + k) % 5) / 2));
+      return {
+        layer: q.layer,
+        epochs: EPOCHS,
+        channels,
+        all: overEpochs(0),
+        perClass: Array.from({ length: classes }, (_, k) => overEpochs(k + 1)),
+        deadChannels: EPOCHS.map(() => []),
+      };
+    }
+    case 'channelEntropies': {
+      const channels = manifest.layers[q.layer].channels;
+      return {
+        layer: q.layer,
+        epoch: q.epoch,
+        inputCount: manifest.probe.size,
+        all: series(channels, q.epoch),
+        perClass: Array.from({ length: classes }, (_, k) => series(channels, q.epoch + k + 1)),
+        classCounts: manifest.probe.classCounts,
+        source: 'summary',
+      };
+    }
+    default:
+      return undefined;
+  }
+}
