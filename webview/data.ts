@@ -4,7 +4,7 @@
 // one interface and cannot tell the two apart, except through `mode` (to explain what a report
 // cannot do) .
 import { canonicalQuery } from '../src/service/queries';
-import type { AnswerOf, Query, QueryErrorCode, QueryKind } from '../src/service/queries';
+import type { AnswerOf, Query, QueryErrorCode, QueryKind, QueryPriority } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
 import { assertNever, ExportFormat, Focus, parseHostMessage, PROTOCOL_VERSION, ViewId, WebviewTheme } from './protocol';
 import { decodeEntry, ReportEntry } from './reportCodec';
@@ -25,6 +25,11 @@ export class ViewError extends Error {
 
 export interface QueryOptions {
   view: ViewId;
+  /**
+   * How soon the answer is needed (default `visible`: it is on screen now). A prefetch says `soon`
+   * (a neighbouring epoch) or `background` (off screen), so the service computes what is shown first.
+   */
+  priority?: QueryPriority;
   signal?: AbortSignal;
   onProgress?: (fraction: number, message?: string) => void;
 }
@@ -112,7 +117,14 @@ export function hostDataSource(events: HostEvents): HostDataSource {
           postToHost({ type: 'webview/cancel', id });
           reject(new ViewError('cancelled', 'cancelled'));
         });
-        postToHost({ type: 'webview/query', id, view: options.view, query: q, ...(run !== undefined ? { run } : {}) });
+        postToHost({
+          type: 'webview/query',
+          id,
+          view: options.view,
+          query: q,
+          priority: options.priority ?? 'visible',
+          ...(run !== undefined ? { run } : {}),
+        });
       });
     },
     revealLayer(layer: number): void {

@@ -10,7 +10,7 @@
 // untrusted input to the host: it names layers and channels by index and files by a bare name,
 // never by a path.
 import * as v from 'valibot';
-import { parseQuery, QUERY_ERROR_CODES, QueryError } from '../src/service/queries';
+import { parseQuery, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryError } from '../src/service/queries';
 import type { Answer, Query } from '../src/service/queries';
 
 /** Bumped whenever a message changes shape; both sides compare it at the handshake. */
@@ -145,6 +145,13 @@ const WebviewToHostSchema = v.variant('type', [
     query: QuerySchema,
     /** In a comparison panel, which of its runs is asked (an index into the hello's `runIds`, never a path). */
     run: v.optional(v.pipe(Index, v.maxValue(MAX_COMPARED_RUNS - 1))),
+    /**
+     * How soon the answer is needed, passed on to the service's queue (docs/queries.md, "Priority"):
+     * `visible` on screen now, `soon` a neighbouring epoch, `background` a prefetch of what is off
+     * screen. Optional, so a host or webview of the previous version reads the message alike
+     * (absent means `visible`): the protocol version stays.
+     */
+    priority: v.optional(v.picklist(QUERY_PRIORITIES)),
   }),
   v.object({ type: v.literal('webview/cancel'), id: Index }),
   v.object({ type: v.literal('webview/revealLayer'), layer: Index }),

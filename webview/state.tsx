@@ -6,7 +6,7 @@ import { createContext } from 'preact';
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { canonicalQuery } from '../src/service/queries';
-import type { AnswerOf, QueryKind } from '../src/service/queries';
+import type { AnswerOf, QueryKind, QueryPriority } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
 import type { InputSubset } from '../src/analysis/subsets';
 import { DataSource, QueryOf, ViewError } from './data';
@@ -199,7 +199,11 @@ export type QueryResult<T> =
  * retry. A new query supersedes the previous one of the same hook (the old one is cancelled), and
  * `null` asks nothing. While a new answer loads, the previous one is kept for display.
  */
-export function useQuery<K extends QueryKind>(q: QueryOf<K> | null, view: ViewId): QueryResult<AnswerOf[K]> {
+export function useQuery<K extends QueryKind>(
+  q: QueryOf<K> | null,
+  view: ViewId,
+  priority: QueryPriority = 'visible',
+): QueryResult<AnswerOf[K]> {
   const { data, cache } = useApp();
   const key = q ? canonicalQuery(q) : null;
   const [attempt, setAttempt] = useState(0);
@@ -224,6 +228,7 @@ export function useQuery<K extends QueryKind>(q: QueryOf<K> | null, view: ViewId
     data
       .query(q, {
         view,
+        priority,
         signal: controller.signal,
         onProgress: (fraction, message) => setResult({ status: 'loading', progress: { fraction, message }, previous: last.current }),
       })
@@ -241,7 +246,8 @@ export function useQuery<K extends QueryKind>(q: QueryOf<K> | null, view: ViewId
         },
       );
     return () => controller.abort();
-    // `q` is described completely by `key`, so it is not a dependency of its own.
+    // `q` is described completely by `key`, so it is not a dependency of its own; a new priority
+    // alone does not ask the same slice again.
   }, [key, attempt, data, cache, view]);
   return result;
 }

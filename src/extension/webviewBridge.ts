@@ -5,7 +5,7 @@
 // it to a WebviewPanel and to the editor. A comparison panel's bridge serves several runs: each
 // query names its run by position in the list the hello announced, never by path, so the webview
 // can reach only the runs the host chose (all of them checked to lie in a runs folder).
-import type { Query } from '../service/queries';
+import type { Query, QueryPriority } from '../service/queries';
 import { QueryError } from '../service/queries';
 import type { ClientQueryOptions, ClientResult } from '../service/client';
 import { ExportFormat, Focus, HostToWebview, parseWebviewMessage, PROTOCOL_VERSION, WebviewTheme } from '../../webview/protocol';
@@ -97,7 +97,7 @@ export class WebviewBridge {
           });
           return;
         }
-        void this.query(m.id, m.query, folder, m.run ?? 0);
+        void this.query(m.id, m.query, folder, m.run ?? 0, m.priority);
         return;
       }
       case 'webview/cancel':
@@ -130,11 +130,13 @@ export class WebviewBridge {
     this.ready = false;
   }
 
-  private async query(id: number, query: Query, runFolder: string, run: number): Promise<void> {
+  private async query(id: number, query: Query, runFolder: string, run: number, priority?: QueryPriority): Promise<void> {
     const controller = new AbortController();
     this.inFlight.set(id, controller);
     try {
       const r = await this.o.client.query(runFolder, query, {
+        // The panel's own ordering of its queries (on screen first), passed on to the service's queue.
+        ...(priority ? { priority } : {}),
         signal: controller.signal,
         onProgress: (fraction, message) =>
           this.o.post({ type: 'host/progress', id, fraction: Math.max(0, Math.min(1, fraction)), message: message.slice(0, 500) }),

@@ -108,7 +108,8 @@ describe('browser: channel view', function () {
   it('shows the multiples of conv1, the circle packing by class, and the deconvolution of a clicked channel', async () => {
     const f = await browserFixture();
     const { page, problems } = await openReport(browser(), 'channel');
-    await page.waitForSelector(MULTIPLES);
+    // Drawn: the canvas says so once its picture is on it.
+    await page.waitForSelector(`${MULTIPLES}[data-drawn]`);
 
     // conv1 (the first layer of the default slice): 8 multiples on one non-blank canvas.
     assert.equal(await page.getAttribute(MULTIPLES, 'data-channels'), '8');
@@ -242,8 +243,8 @@ describe('browser: channel view', function () {
     assert.match(text, /cannot pass back through layer 'dense1' \(Dense\)/);
     assert.doesNotMatch(text, /holds no answer/);
     assert.equal(await page.$$eval('#panel-channel [data-testid=projection]', (els) => els.length), 0);
-    // The circle packing still has 11 circles, one channel each.
-    assert.equal(await page.$$eval(`${PACKING} circle[data-class]:not([data-channel])`, (els) => els.length), 11);
+    // The circle packing still has 11 circles, one channel each (laid out after the multiples are drawn).
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 11, `${PACKING} circle[data-class]:not([data-channel])`);
     await closeChecked(page, problems);
   });
 
@@ -295,6 +296,7 @@ describe('browser: channel view', function () {
     await openView(page, 'channel');
     await page.waitForSelector(`${MULTIPLES}[data-channels="512"]`);
     const canvasMs = Date.now() - started;
+    await page.waitForSelector(`${MULTIPLES}[data-channels="512"][data-drawn]`);
     await page.waitForSelector(`${PACKING} path.cp-channels`);
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
     const drawnMs = Date.now() - started;

@@ -101,6 +101,28 @@ describe('webview bridge: comparison panels', () => {
     );
   });
 
+  it('passes the priority a panel gives its query on to the service, and none when the panel gives none', async () => {
+    const priorities: unknown[] = [];
+    const client: QueryClient = {
+      query: (_run, query, options) => {
+        priorities.push(options?.priority);
+        return Promise.resolve({ answer: { kind: query.kind }, cached: false, ms: 1 } as never);
+      },
+    };
+    const h = bridge({ client });
+    const q = { type: 'webview/query', view: 'layer', query: { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 0 } };
+    h.b.handle({ ...q, id: 1, priority: 'visible' });
+    h.b.handle({ ...q, id: 2, priority: 'soon' });
+    h.b.handle({ ...q, id: 3, priority: 'background' });
+    h.b.handle({ ...q, id: 4 });
+    await settle();
+    assert.deepEqual(priorities, ['visible', 'soon', 'background', undefined]);
+    assert.deepEqual(
+      h.posted.map((m) => m.type),
+      ['host/answer', 'host/answer', 'host/answer', 'host/answer'],
+    );
+  });
+
   it('resolves the folder of a query: the run panel’s own, or the comparison’s run by index', () => {
     assert.equal(queryFolder({ runFolder: '/r' }, undefined), '/r');
     assert.equal(queryFolder({ runFolder: '/r' }, 0), undefined);

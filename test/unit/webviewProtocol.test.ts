@@ -107,6 +107,16 @@ describe('webview protocol', () => {
     for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, JSON.stringify(m));
   });
 
+  it('takes how soon a query is needed (visible, soon or background) and nothing else', () => {
+    const q = { type: 'webview/query', id: 4, view: 'layer', query: { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 0 } };
+    for (const priority of ['visible', 'soon', 'background'])
+      assert.deepEqual(parseWebviewMessage({ ...q, priority }), { ...q, priority }, priority);
+    // Absent is how the previous version's webview asks: the host reads it as on screen.
+    assert.equal(parseWebviewMessage(q)?.type, 'webview/query');
+    for (const priority of ['urgent', 'Visible', 0, null, ['visible']])
+      assert.equal(parseWebviewMessage({ ...q, priority }), undefined, `priority ${JSON.stringify(priority)}`);
+  });
+
   it('bounds exported file names', () => {
     assert.ok(isExportFileName('layer view 3.svg', 'svg'));
     assert.ok(!isExportFileName('a..b.svg', 'svg'));

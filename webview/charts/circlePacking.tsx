@@ -10,7 +10,7 @@
 // instead of thousands, and hovering finds the channel under the pointer from the layout.
 import { Component } from 'preact';
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { hierarchy, pack } from 'd3-hierarchy';
 import type { HierarchyCircularNode } from 'd3-hierarchy';
 import { interpolateZoom } from 'd3-interpolate';
@@ -82,8 +82,55 @@ export function packValues(answer: ChannelEntropiesAnswer, g: GroupKey): Bits[] 
   return g === 'all' ? answer.all : (answer.perClass[g] ?? []);
 }
 
+/** A layout and the answer, channels and classes it was packed from. */
+interface LaidOut {
+  answer: ChannelEntropiesAnswer;
+  channels: number[];
+  classes: number[] | undefined;
+  root: Node;
+}
+
+/**
+ * The circle packing. A layout packed before (this answer, channels and classes) is drawn at once;
+ * a new one is packed after the next frame, so the rest of the view (the small multiples above,
+ * on screen) is drawn first rather than after 512 × 11 circles are packed (about 100 ms). Meanwhile
+ * the previous epoch's layout of the same layer stays (scrubbing does not flash), or a line says the
+ * circles are being laid out.
+ */
 export function CirclePacking(props: CirclePackingProps): JSX.Element {
-  const { answer, channels, classNames, focused, zoom } = props;
+  const { answer, channels, classes } = props;
+  const known = packedBefore(answer, channels, classes);
+  const [laid, setLaid] = useState<LaidOut | undefined>(undefined);
+  useEffect(() => {
+    if (known) return;
+    let timer = 0;
+    const frame = requestAnimationFrame(() => {
+      timer = window.setTimeout(() => setLaid({ answer, channels, classes, root: cachedPack(answer, channels, classes) }), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [known, answer, channels, classes]);
+  const shown: LaidOut | undefined = known
+    ? { answer, channels, classes, root: known }
+    : laid && laid.answer.layer === answer.layer && packKey(laid.channels, laid.classes) === packKey(channels, classes)
+      ? laid
+      : undefined;
+  if (!shown) {
+    return (
+      <div class="packing-wrap">
+        <p class="status muted" role="status" data-testid="packing-pending">
+          Laying out {channels.length * (1 + (classes?.length ?? answer.perClass.length))} circles…
+        </p>
+      </div>
+    );
+  }
+  return <PackedCircles {...props} answer={shown.answer} root={shown.root} />;
+}
+
+function PackedCircles(props: CirclePackingProps & { root: Node }): JSX.Element {
+  const { answer, classNames, focused, zoom, root } = props;
   const wrap = useRef<HTMLDivElement>(null);
   const zoomLayer = useRef<SVGGElement>(null);
   const hoverRing = useRef<SVGCircleElement>(null);
@@ -92,8 +139,6 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
   const tooltip = useTooltip();
   const classCount = answer.perClass.length;
   const shownClassCount = props.classes ? props.classes.filter((k) => k < classCount).length : classCount;
-
-  const root = useMemo(() => cachedPack(answer, channels, props.classes), [answer, channels, props.classes]);
 
   const groups = root.children ?? [];
   const zoomed = groups.find((n) => keyOf(n.data.group!) === zoom);
@@ -351,11 +396,18 @@ export function CirclePacking(props: CirclePackingProps): JSX.Element {
 /** Layouts packed per answer, by channels and classes: a view that mounts again finds its layout here. */
 const packs = new WeakMap<ChannelEntropiesAnswer, Map<string, Node>>();
 
+const packKey = (channels: number[], classes: number[] | undefined) => `${channels.join(',')}|${classes?.join(',') ?? 'all'}`;
+
+/** The layout packed before for this combination, if any (packs nothing). */
+function packedBefore(answer: ChannelEntropiesAnswer, channels: number[], classes: number[] | undefined): Node | undefined {
+  return packs.get(answer)?.get(packKey(channels, classes));
+}
+
 /** The packing of `answer`'s `channels` for `classes` (all when absent), packed once per combination. */
-function cachedPack(answer: ChannelEntropiesAnswer, channels: number[], classes: number[] | undefined): Node {
+export function cachedPack(answer: ChannelEntropiesAnswer, channels: number[], classes: number[] | undefined): Node {
   let byKey = packs.get(answer);
   if (!byKey) packs.set(answer, (byKey = new Map<string, Node>()));
-  const key = `${channels.join(',')}|${classes?.join(',') ?? 'all'}`;
+  const key = packKey(channels, classes);
   let root = byKey.get(key);
   if (!root) {
     // A few layouts per answer at most (slices change the channels or classes); the oldest goes first.

@@ -3,7 +3,7 @@
 // `cnn-slicer-theme` on <body>; VS Code changes the body classes, which the MutationObserver
 // catches).
 import type { RefObject } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { themeColour } from '../colours';
 
 export interface ChartTheme {
@@ -46,8 +46,18 @@ export function useChartTheme(): ChartTheme {
 
 /** The content width of an element, following resizes (panels are resized all the time in VS Code). */
 export function useWidth(ref: RefObject<HTMLElement>, fallback = 800, target: (el: HTMLElement) => Element = (el) => el): number {
-  const [width, setWidth] = useState(fallback);
-  useEffect(() => {
+  return useMeasuredWidth(ref, target) ?? fallback;
+}
+
+/**
+ * The content width of an element, or undefined until it has been measured: a chart that is costly
+ * to draw waits for the width rather than drawing once at a guessed width and again at the real one.
+ * The first measure is taken before the browser paints (a layout effect), so the first frame
+ * already has the right size.
+ */
+export function useMeasuredWidth(ref: RefObject<HTMLElement>, target: (el: HTMLElement) => Element = (el) => el): number | undefined {
+  const [width, setWidth] = useState<number | undefined>(undefined);
+  useLayoutEffect(() => {
     const el = ref.current ? target(ref.current) : null;
     if (!el) return;
     const measure = () => setWidth(Math.max(0, Math.floor(el.clientWidth)));

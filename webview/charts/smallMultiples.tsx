@@ -9,7 +9,7 @@ import type { ScaleLinear } from 'd3-scale';
 import type { Bits, SmallMultiplesAnswer } from '../../src/service/queries';
 import { classColour } from '../colours';
 import { fmtBits, pixelRatio, useTooltip } from '../ui';
-import { ChartTheme, classLabel, useChartTheme, useWidth } from './common';
+import { ChartTheme, classLabel, useChartTheme, useMeasuredWidth } from './common';
 
 export interface MultiplesLayout {
   columns: number;
@@ -117,7 +117,12 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);
-  const width = useWidth(wrap);
+  /** Whether the overlay holds a hover or cursor mark (else it is blank and need not be cleared). */
+  const overlayInked = useRef(false);
+  // Undefined until measured: drawing 512 multiples at a guessed width only to draw them again at
+  // the real one doubled the time to the first picture.
+  const measuredWidth = useMeasuredWidth(wrap);
+  const width = measuredWidth ?? 800;
   const theme = useChartTheme();
   const tooltip = useTooltip();
   const layout = useMemo(() => multiplesLayout(width, order.length), [width, order.length]);
@@ -126,13 +131,17 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
   const [cursor, setCursor] = useState<number | null>(null);
   const [keyboard, setKeyboard] = useState(false);
   const [announce, setAnnounce] = useState('');
-  const [drawMs, setDrawMs] = useState(0);
+  // Undefined until the multiples are first drawn (`data-drawn` tells tests and the bench when).
+  const [drawMs, setDrawMs] = useState<number | undefined>(undefined);
 
   const series = useMemo<Series[]>(() => {
     const s: Series[] = answer.perClass.map((values, k) => ({
       label: classLabel(k, classNames),
       colour: classColour(k, answer.perClass.length),
-      width: 1.2,
+      // One CSS pixel, not more: Skia draws a stroke no wider than a device pixel as a hairline,
+      // which rasterises about ten times faster than a 1.2-pixel stroke on a canvas without a GPU
+      // (512 multiples × 10 classes took half a second to rasterise at 1.2).
+      width: 1,
       values,
     }));
     if (showAll) s.push({ label: 'all classes', colour: '', width: 2, values: answer.all });
@@ -151,17 +160,22 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
 
   useEffect(() => {
     const c = canvas.current;
-    if (!c) return;
+    if (!c || measuredWidth === undefined) return;
     const started = performance.now();
     drawMultiples(c, { layout, answer, order, series, y, dead, epochIndex, focused, theme });
     setDrawMs(performance.now() - started);
-  }, [layout, answer, order, series, y, dead, epochIndex, focused, theme]);
+  }, [layout, answer, order, series, y, dead, epochIndex, focused, theme, measuredWidth === undefined]);
 
   useEffect(() => {
     const c = overlay.current;
-    if (!c) return;
-    drawOverlay(c, { layout, answer, order, series, y, theme, hover, cursor: keyboard ? cursor : null });
-  }, [layout, answer, order, series, y, theme, hover, cursor, keyboard]);
+    if (!c || measuredWidth === undefined) return;
+    const shownCursor = keyboard ? cursor : null;
+    // An overlay with nothing on it is left alone: sizing and clearing a canvas as large as the
+    // multiples makes the browser copy its pixels to the screen again (tens of milliseconds at 512).
+    if (hover === null && shownCursor === null && !overlayInked.current) return;
+    drawOverlay(c, { layout, answer, order, series, y, theme, hover, cursor: shownCursor });
+    overlayInked.current = hover !== null || shownCursor !== null;
+  }, [layout, answer, order, series, y, theme, hover, cursor, keyboard, measuredWidth === undefined]);
 
   const pointIn = (e: MouseEvent) => {
     const rect = (e.currentTarget as HTMLCanvasElement).getBoundingClientRect();
@@ -263,7 +277,8 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
           data-grid-left={layout.left}
           data-grid-top={layout.top}
           data-order={order.join(',')}
-          data-draw-ms={drawMs.toFixed(1)}
+          data-draw-ms={(drawMs ?? 0).toFixed(1)}
+          data-drawn={drawMs !== undefined ? '' : undefined}
           style={{ width: `${layout.width}px`, height: `${layout.height}px` }}
           onMouseMove={onMove}
           onMouseLeave={onLeave}
@@ -383,7 +398,12 @@ function drawMultiples(c: HTMLCanvasElement, p: DrawParams): void {
   const epochs = answer.epochs;
   const boxes = order.map((_, i) => plotBox(l, i));
   const xs = boxes.map((b) => epochScale(epochs, b));
-  const yAt = (b: { y: number; h: number }, v: number) => b.y + b.h - ((v - y.domain()[0]) / (y.domain()[1] - y.domain()[0])) * b.h;
+  // Every plot box has the same size, so an epoch sits at the same offset in each: computed once
+  // here rather than through a scale per point (512 multiples × 21 epochs × 11 lines).
+  const box0 = boxes[0] ?? plotBox(l, 0);
+  const epochOffsets = epochs.map((e) => epochScale(epochs, box0)(e) - box0.x);
+  const [d0, d1] = y.domain();
+  const yAt = (b: { y: number; h: number }, v: number) => b.y + b.h - ((v - d0) / (d1 - d0)) * b.h;
   const half = (b: { w: number }) => (epochs.length > 1 ? b.w / (epochs.length - 1) / 2 : b.w / 2);
 
   // Dead epochs: a tinted band behind the lines.
@@ -440,7 +460,7 @@ function drawMultiples(c: HTMLCanvasElement, p: DrawParams): void {
           drawing = false;
           continue;
         }
-        const px = xs[i](epochs[k]);
+        const px = boxes[i].x + epochOffsets[k];
         const py = yAt(boxes[i], v);
         if (drawing) ctx.lineTo(px, py);
         else {

@@ -4,7 +4,7 @@
 // layer is the linked focus (a layer picked in any view), else the first layer of the slice.
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { decodeFloat32 } from '../../src/service/queries';
+import { canonicalQuery, decodeFloat32 } from '../../src/service/queries';
 import type {
   ChannelEntropiesAnswer,
   DeconvolutionAnswer,
@@ -15,7 +15,7 @@ import type {
 import type { RunManifest } from '../../src/run/format';
 import type { InputSubset } from '../../src/analysis/subsets';
 import { classLabel } from '../charts/common';
-import { CirclePacking, groupLabel, packValues } from '../charts/circlePacking';
+import { cachedPack, CirclePacking, groupLabel, packValues } from '../charts/circlePacking';
 import type { GroupKey } from '../charts/circlePacking';
 import { DeconvolutionFigure } from '../charts/deconvolution';
 import { channelMaps } from '../charts/featureMaps';
@@ -487,6 +487,7 @@ function PackingCard(props: CardProps): JSX.Element {
   const [colourBy, setColourBy] = useViewState<'class' | 'channel'>('channel.packingColour', 'class', isColourBy);
   const info = manifest.layers[props.layer];
   const channels = useMemo(() => (answer ? props.channels.filter((c) => c < answer.all.length) : []), [answer, props.channels]);
+  useNeighbourPackings(props.layer, ui.epoch, ui.slice.subset, props.channels, classes, result.status === 'ready');
   const zoomName = zoom === null ? null : groupLabel(zoom === 'all' ? 'all' : Number(zoom), classNames, classes !== undefined);
   return (
     <Card
@@ -548,6 +549,72 @@ function PackingCard(props: CardProps): JSX.Element {
       )}
     </Card>
   );
+}
+
+/**
+ * Once the epoch shown is on screen (`ready`), asks the channel entropies of the epochs either side
+ * of it as `soon` (a slider step or playback shows them next) and lays their circle packing out
+ * while the page is idle, so that stepping through the epochs finds both ready instead of packing
+ * 512 × 11 circles at each step. A report that lacks those epochs simply has nothing to prefetch.
+ */
+function useNeighbourPackings(
+  layer: number,
+  epoch: number,
+  subset: InputSubset,
+  channels: number[],
+  classes: number[] | undefined,
+  ready: boolean,
+): void {
+  const { manifest, data, cache } = useApp();
+  const subsetKey = JSON.stringify(subset);
+  useEffect(() => {
+    if (!ready) return;
+    const controller = new AbortController();
+    const idle: (() => void)[] = [];
+    const at = manifest.epochs.indexOf(epoch);
+    const neighbours = at < 0 ? [] : [manifest.epochs[at + 1], manifest.epochs[at - 1]].filter((e): e is number => e !== undefined);
+    for (const e of neighbours) {
+      const q = queries.channelEntropies(layer, e, subset);
+      const key = canonicalQuery(q);
+      const known = cache.get(key) as ChannelEntropiesAnswer | undefined;
+      const asked = known
+        ? Promise.resolve(known)
+        : data.query(q, { view: 'channel', priority: 'soon', signal: controller.signal }).then((a) => {
+            cache.set(key, a);
+            return a;
+          });
+      asked.then(
+        (a) => {
+          if (controller.signal.aborted) return;
+          idle.push(
+            whenIdle(() =>
+              cachedPack(
+                a,
+                channels.filter((c) => c < a.all.length),
+                classes,
+              ),
+            ),
+          );
+        },
+        () => undefined,
+      );
+    }
+    return () => {
+      controller.abort();
+      for (const cancel of idle) cancel();
+    };
+    // The subset is described by `subsetKey`.
+  }, [ready, layer, epoch, subsetKey, channels, classes, manifest.epochs, data, cache]);
+}
+
+/** Runs `work` when the page is idle (or within two seconds); returns its cancellation. */
+function whenIdle(work: () => void): () => void {
+  if (typeof window.requestIdleCallback === 'function') {
+    const id = window.requestIdleCallback(work, { timeout: 2000 });
+    return () => window.cancelIdleCallback(id);
+  }
+  const id = window.setTimeout(work, 50);
+  return () => clearTimeout(id);
 }
 
 /** "10 classes and all classes (500 inputs)", or for a subset "classes 0, 1 and the slice together (75 inputs of the slice: classes 0, 1)". */

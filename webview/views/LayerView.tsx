@@ -4,7 +4,7 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { canonicalQuery, decodeFloat32 } from '../../src/service/queries';
-import type { CapacityMatrixAnswer } from '../../src/service/queries';
+import type { CapacityMatrixAnswer, QueryPriority } from '../../src/service/queries';
 import type { InputSubset } from '../../src/analysis/subsets';
 import {
   CapacityHeatmap,
@@ -178,7 +178,7 @@ function usePairEpochs(layerI: number, layerJ: number, subset: InputSubset, star
         let answer = cache.get(k) as CapacityMatrixAnswer | undefined;
         if (answer === undefined) {
           try {
-            answer = await data.query(q, { view: 'layer', signal: controller.signal });
+            answer = await data.query(q, { view: 'layer', priority: prefetchPriority(epochs, at, epoch), signal: controller.signal });
             cache.set(k, answer);
           } catch {
             if (controller.signal.aborted) return;
@@ -195,6 +195,18 @@ function usePairEpochs(layerI: number, layerJ: number, subset: InputSubset, star
     // The subset is part of `key`.
   }, [key, start, data, cache, manifest.epochs]);
   return state.key === key ? state : { key, answers: new Map(), failed: new Set() };
+}
+
+/**
+ * How soon the prefetch of `epoch` is needed when the view shows `epochs[at]`: the epoch shown is
+ * on screen (`visible`), its neighbours are what a slider step or playback shows next (`soon`; the
+ * first epoch follows the last, as the prefetch goes round), the others are off screen
+ * (`background`), so the service computes what anyone looks at first.
+ */
+export function prefetchPriority(epochs: number[], at: number, epoch: number): QueryPriority {
+  const steps = Math.abs(epochs.indexOf(epoch) - at);
+  const distance = Math.min(steps, epochs.length - steps);
+  return distance === 0 ? 'visible' : distance === 1 ? 'soon' : 'background';
 }
 
 function subsetText(x: InputSubset, classNames: string[]): string {
