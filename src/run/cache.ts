@@ -19,6 +19,12 @@ import { FileReadError, readBoundedFile } from './read';
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 
 export class AnswerCache {
+  /**
+   * The folder's bytes as last counted plus what was written since (an overestimate when an entry is
+   * replaced): eviction lists the folder only when this passes the cap, not at every answer.
+   */
+  private bytesSinceCount?: number;
+
   constructor(
     readonly folder: string,
     readonly capBytes = DEFAULT_CACHE_BYTES,
@@ -85,8 +91,9 @@ export class AnswerCache {
     if (!this.usable()) return;
     try {
       mkdirSync(this.folder, { recursive: true });
-      writeFileAtomic(this.path(key), text);
-      this.evict();
+      writeFileAtomic(this.path(key), text, { durable: false });
+      this.bytesSinceCount = (this.bytesSinceCount ?? this.usage().bytes - text.length) + text.length;
+      if (this.bytesSinceCount > this.capBytes) this.evict();
     } catch {
       // A read-only run folder still answers, only without a cache.
     }
@@ -127,6 +134,7 @@ export class AnswerCache {
       quietly(() => rmSync(f.path, { force: true }));
       total -= f.size;
     }
+    this.bytesSinceCount = total;
   }
 }
 

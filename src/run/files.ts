@@ -117,17 +117,20 @@ function bestEffort(step: () => void): void {
 }
 
 /**
- * Writes `data` to `path` atomically: a reader sees the old file or the new one, never a mix.
+ * Writes `data` to `path` atomically: a reader sees the old file or the new one, never a mix; and,
+ * unless `durable` is false, flushed to the disk before it replaces the old one.
  * @throws RunWriteError when any step fails; `path` is then unchanged and the temporary file gone.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: { durable?: boolean } = {}): void {
   const tmp = `${path}.tmp-${process.pid}`;
   let fd: number | undefined;
   try {
     mkdirSync(dirname(path), { recursive: true });
     fd = openSync(tmp, 'w');
     writeAll(fd, asBytes(data));
-    writes.fsync(fd);
+    // `durable: false` (the answer cache, which treats a damaged entry as a miss) skips the flush to
+    // the disk, which blocks for milliseconds per file: a burst of queries writes a hundred answers.
+    if (options.durable !== false) writes.fsync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, path);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { AnswerCache } from '../../src/run/cache';
+import { replaceLowLevelWrites, writeFileAtomic } from '../../src/run/files';
 
 /** The unprivileged user the read-only test runs as when the tests run as root (nobody on Linux). */
 const NOBODY = 65534;
@@ -19,6 +20,24 @@ describe('answer cache: an optimisation, never a condition (read-only and hostil
     chmodSync(root, 0o700);
     for (const name of readdirSync(root)) if (existsSync(join(root, name, 'cache'))) chmodSync(join(root, name, 'cache'), 0o755);
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('writes answers without a flush to the disk (a damaged entry is a miss), and keeps its cap counting the folder once', () => {
+    const folder = join(root, 'run', 'cache');
+    let flushes = 0;
+    const restore = replaceLowLevelWrites({ fsync: () => void flushes++ });
+    try {
+      const cache = new AnswerCache(folder, 2500);
+      const big = 'x'.repeat(1000);
+      for (const key of ['a', 'b', 'c', 'd', 'e']) cache.set(key, { big });
+      assert.equal(flushes, 0, 'a burst of answers does not wait for the disk');
+      assert.ok(cache.usage().bytes <= 2500, 'the cap holds');
+      assert.deepEqual(cache.get('e'), { big }, 'the newest answer stays');
+      writeFileAtomic(join(root, 'run', 'manifest.json'), '{}');
+      assert.equal(flushes, 1, 'run files are still flushed');
+    } finally {
+      restore();
+    }
   });
 
   // A run folder this process may read but not write: answers come without the cache (no throw
