@@ -213,7 +213,7 @@ export function describeZooGoal(goal: ZooCaseResult): string {
   return (
     `Goal: ${ZOO_MODELS[goal.model]?.label ?? goal.model} (${goal.model}, ${fmt(goal.forwardFlopsPerInput / 1e6, 1)} MFLOP/input forward) ` +
     `${goal.epochs} epochs on ${fmtInt(goal.trainInputs)} inputs, probe ${goal.probeInputs}, under ${GOAL.seconds / 60} minutes on 2 cores (this machine: ${cpus().length} cores), on ${goal.backend}: ` +
-    `recordRun ${fmt(goal.totalSeconds, 1)} s (${fmt(goal.cpuSeconds, 1)} s CPU; epoch 0 recording ${fmt(goal.initialRecordSeconds, 1)} s, then training + recording per epoch ${epochTimes} s; ` +
+    `recordRun ${fmt(goal.totalSeconds, 1)} s (${fmt(goal.cpuSeconds, 1)} s CPU; epoch 0 recording ${fmt(goal.initialRecordSeconds, 1)} s, then per epoch training + recording ${epochTimes} s, each recording overlapping the next epoch's training; ` +
     `peak memory ${fmt(goal.peakRssMB, 0)} MB; load average ${fmt(goal.loadAverage[0], 1)} → ${fmt(goal.loadAverage[1], 1)}) — ${goal.totalSeconds < GOAL.seconds ? 'met' : 'GOAL MISSED'}`
   );
 }
