@@ -29,7 +29,7 @@
  * peak. Each case also gives its CPU time and the load average around it: on a shared machine the
  * wall-clock times are noisy and the CPU time is the steadier figure.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -362,7 +362,11 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
  * The full-width ResNet-18's training epoch on 200 inputs, ours (each in a fresh child) and
  * PyTorch's alternating 3 times; prints the medians and their ratio (wall-clock and CPU time).
  */
-async function benchResNetAgainstTorch(runCase: (name: string) => Promise<ZooBenchCase>, print: (line: string) => void): Promise<void> {
+async function benchResNetAgainstTorch(
+  runCase: (name: string) => Promise<ZooBenchCase>,
+  print: (line: string) => void,
+  repeats = TORCH_REPEATS,
+): Promise<void> {
   const available = torchAvailable(false);
   if (!available.ok) {
     print(`ResNet-18 against PyTorch skipped: ${available.reason}`);
@@ -377,7 +381,7 @@ async function benchResNetAgainstTorch(runCase: (name: string) => Promise<ZooBen
     const ours: ZooBenchCase[] = [];
     const theirs: { seconds: number; cpuSeconds: number; version: string }[] = [];
     const loadBefore = loadavg()[0];
-    for (let r = 0; r < TORCH_REPEATS; r++) {
+    for (let r = 0; r < repeats; r++) {
       ours.push(await runCase('zoo:resnet18:torch-ours'));
       theirs.push(resnetEpochTorch(files));
     }
@@ -385,7 +389,7 @@ async function benchResNetAgainstTorch(runCase: (name: string) => Promise<ZooBen
     const [oursWall, oursCpu] = [ours.map((o) => o.seconds), ours.map((o) => o.cpuSeconds ?? o.seconds)];
     const [theirsWall, theirsCpu] = [theirs.map((t) => t.seconds), theirs.map((t) => t.cpuSeconds)];
     print(
-      `ResNet-18 full width against PyTorch: one training epoch on ${TORCH_INPUTS} seeded random 32×32×3 inputs, batch ${resnetTraining.batchSize}, Adam ${resnetTraining.learningRate}, medians of ${TORCH_REPEATS} alternating (load average ${fmt(loadBefore, 1)} → ${fmt(loadavg()[0], 1)}):`,
+      `ResNet-18 full width against PyTorch: one training epoch on ${TORCH_INPUTS} seeded random 32×32×3 inputs, batch ${resnetTraining.batchSize}, Adam ${resnetTraining.learningRate}, medians of ${repeats} alternating (load average ${fmt(loadBefore, 1)} → ${fmt(loadavg()[0], 1)}):`,
     );
     print(`  CNN Slicer (${ours[0].backend ?? '?'}): ${fmt(median(oursWall))} s (runs ${list(oursWall)}; CPU ${list(oursCpu)} s)`);
     print(`  PyTorch ${theirs[0].version}, 1 thread: ${fmt(median(theirsWall))} s (runs ${list(theirsWall)}; CPU ${list(theirsCpu)} s)`);
@@ -395,4 +399,23 @@ async function benchResNetAgainstTorch(runCase: (name: string) => Promise<ZooBen
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// Run directly (`npm run build && npx tsx bench/zooBench.ts --torch [--repeats N]`): the full-width
+// ResNet-18 against PyTorch alone, each of our epochs in a fresh `node dist/bench.js --case` child. Matching
+// the script name rather than `require.main === module` keeps this inert inside an esbuild bundle.
+if (/zooBench\.[cm]?[jt]s$/.test(process.argv[1] ?? '') && process.argv.includes('--torch')) {
+  const runCase = (name: string) =>
+    new Promise<ZooBenchCase>((resolvePromise, reject) => {
+      const child = fork(resolve(__dirname, '../dist/bench.js'), ['--case', name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child.once('message', (m) => resolvePromise(m as ZooBenchCase));
+      child.once('exit', (code) => code !== 0 && reject(new Error(`bench case ${name} exited with ${code}`)));
+    });
+  const at = process.argv.indexOf('--repeats');
+  benchResNetAgainstTorch(runCase, (line) => console.log(line), at < 0 ? TORCH_REPEATS : Number(process.argv[at + 1])).catch(
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -208,11 +208,7 @@ function fusedTrainingCall(tf: Tf, layer: BatchNormLayer, input: tfjs.Tensor): t
           const [savedX, savedMean, savedVariance, savedGamma] = saved;
           return tf
             .engine()
-            .runKernel(
-              BATCH_NORM_TRAIN_GRAD,
-              { x: savedX, dy: dy as tfjs.Tensor, mean: savedMean, variance: savedVariance, gamma: savedGamma },
-              { epsilon },
-            ) as unknown as tfjs.Tensor[];
+            .runKernel(BATCH_NORM_TRAIN_GRAD, { x: savedX, dy, mean: savedMean, variance: savedVariance, gamma: savedGamma }, { epsilon });
         },
       };
     });
