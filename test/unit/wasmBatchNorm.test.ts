@@ -153,7 +153,7 @@ describe('fused BatchNormalization training (WASM backend)', function () {
   });
 
   /** A seeded conv → BN → ReLU → pool → dense model trained `steps` batches with Adam. */
-  async function train(steps: number): Promise<{ losses: number[]; weights: Float32Array[] }> {
+  async function train(steps: number): Promise<{ losses: number[]; weights: Float32Array[]; tensorsAfterStep: number[] }> {
     const model = tf.sequential();
     model.add(tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 8, kernelSize: 3, padding: 'same', useBias: false }));
     model.add(tf.layers.batchNormalization());
@@ -175,6 +175,7 @@ describe('fused BatchNormalization training (WASM backend)', function () {
     );
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
     const losses: number[] = [];
+    const tensorsAfterStep: number[] = [];
     for (let step = 0; step < steps; step++) {
       const x = tf.tensor4d(
         Float32Array.from({ length: 16 * 8 * 8 * 2 }, () => random()),
@@ -189,16 +190,26 @@ describe('fused BatchNormalization training (WASM backend)', function () {
       );
       losses.push((await model.trainOnBatch(x, y)) as number);
       tf.dispose([x, y]);
+      tensorsAfterStep.push(tf.memory().numTensors);
     }
     const weights = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
     model.dispose();
-    return { losses, weights };
+    return { losses, weights, tensorsAfterStep };
   }
 
-  it('a batch-normalised CNN trained 4 steps gives the stock losses, weights and moving statistics', async function () {
+  it('a batch-normalised CNN trained 4 steps gives the stock losses, weights and moving statistics, and leaks no tensor', async function () {
     const fused = await withFused(true, () => train(4));
     const stock = await withFused(false, () => train(4));
     assertClose(fused.losses, stock.losses, 'losses');
+    // The batch statistics kept for the moving averages, and the tensors saved for the backward
+    // pass, are all released: a step leaves no more tensors behind than a stock step does (tfjs
+    // itself keeps one per training step).
+    const growth = (t: number[]) => t[t.length - 1] - t[1];
+    assert.equal(
+      growth(fused.tensorsAfterStep),
+      growth(stock.tensorsAfterStep),
+      `tensors after each step: fused ${fused.tensorsAfterStep.join(', ')}; stock ${stock.tensorsAfterStep.join(', ')}`,
+    );
     assert.equal(fused.weights.length, stock.weights.length);
     // Adam divides by √v, so a gradient's last-bit differences grow a little over the steps.
     fused.weights.forEach((w, i) => {
