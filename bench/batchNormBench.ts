@@ -9,13 +9,15 @@
  * ×3 for a training step (forward, input gradient, weight gradient). Both wall-clock and CPU time
  * are given: on a shared machine the process's CPU time is the steadier of the two.
  *
- * Standalone: `npx tsx bench/batchNormBench.ts`.
+ * Standalone: `npx tsx bench/batchNormBench.ts [--stock]` (`--stock`: tfjs-layers' own batch
+ * normalisation in training, without the fused kernels of src/tfjs/wasmBatchNorm.ts).
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { createModel as createLeNet } from '../examples/mnist-lenet';
 import { sampleWithoutReplacement } from '../src/analysis';
 import { loadMnist } from '../src/data/mnist';
 import { initBackend } from '../src/tfjs/backend';
+import { BATCH_NORM_TRAIN } from '../src/tfjs/wasmBatchNorm';
 import { createModel as createFashionBn } from '../test/fixtures/models/fashionBn';
 import { forwardFlops } from './flops';
 
@@ -34,6 +36,7 @@ interface EpochFigures {
 export async function benchBatchNormTraining(): Promise<{ lines: string[]; ok: boolean }> {
   const { tf, backend, fallbackReasons } = await initBackend('wasm');
   if (backend !== 'wasm') return { lines: [`wasm backend unavailable (${fallbackReasons.join('; ')}): skipped`], ok: true };
+  if (process.argv.includes('--stock')) tf.unregisterKernel(BATCH_NORM_TRAIN, 'wasm');
   const mnist = loadMnist();
   const rows = sampleWithoutReplacement(
     Array.from({ length: mnist.labels.length }, (_, i) => i),

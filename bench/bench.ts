@@ -95,9 +95,8 @@ function syntheticLayer(n: number, side: number, channels: number, seed: number)
 async function runCase(name: string): Promise<CaseResult> {
   const [kind, arg, variant] = name.split(':');
   if (kind === 'zoo') {
-    const { runZooCase } = await import('./zooBench');
-    const zoo = await runZooCase(arg, variant === 'cpu' ? 'cpu' : 'auto', zooInputs(), zooCpuFraction() || 10);
-    return { seconds: zoo.totalSeconds, peakRssMB: zoo.peakRssMB, zoo };
+    const { runZooBenchCase } = await import('./zooBench');
+    return runZooBenchCase(arg, variant, zooInputs(), zooCpuFraction() || 10);
   }
   if (kind === 'inter' || kind === 'inter1') {
     const n = Number(arg);
@@ -325,7 +324,7 @@ async function main(): Promise<void> {
     const zoo = await benchZoo(
       inputs,
       zooCpuFraction(),
-      async (name) => (await inChild(name)).zoo!,
+      (name) => inChild(name),
       (line) => console.log(line),
     );
     if (!zoo.ok) process.exitCode = 1;

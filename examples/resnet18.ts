@@ -2,8 +2,10 @@
  * A ResNet-18 for 32×32 colour images (He et al. 2016, in the CIFAR-10 form: a 3×3 stem without
  * max-pooling): four stages of two basic blocks (3×3 convolution, BatchNormalization, ReLU, 3×3
  * convolution, BatchNormalization, then a residual `add` and ReLU) at 64, 128, 256 and 512
- * channels, global average pooling and the 10-way softmax. About 11 million weights: a model of the
- * size people train, to see how slicing and reports behave on it.
+ * channels, global average pooling and the 10-way softmax. About 11 million weights and 1.1 GFLOP per
+ * input forward: a model of the size people train, to see how slicing and reports behave on it.
+ * `createResNet18({ baseFilters })` builds the same structure at another width (16 gives the
+ * quarter-width 16–128-channel model of test/fixtures/models/resnet18Quarter.ts).
  * CIFAR-10 is not bundled (no npm package ships it): download the binary version
  * (cifar-10-binary.tar.gz from the dataset's home page) and unpack it. In VS Code with CNN Slicer
  * installed, open this file and run "Analyze CNN"; from a terminal, record with
@@ -29,16 +31,29 @@ function basicBlock(x: tf.SymbolicTensor, filters: number, strides: number, name
   return tf.layers.reLU({ name: `${name}_relu` }).apply(sum) as tf.SymbolicTensor;
 }
 
-export function createModel(): tf.LayersModel {
+export interface ResNet18Options {
+  /** Channels of the stem and the first stage; each later stage doubles them (default 64). */
+  baseFilters?: number;
+  /** The model's name (default 'resnet18'). */
+  name?: string;
+}
+
+/** The ResNet-18 structure with `baseFilters`, 2×, 4× and 8× that many channels in its four stages. */
+export function createResNet18({ baseFilters = 64, name = 'resnet18' }: ResNet18Options = {}): tf.LayersModel {
   const input = tf.input({ shape: [32, 32, 3], name: 'image' });
-  let x = convBn(input, 64, 3, 1, 'stem');
+  let x = convBn(input, baseFilters, 3, 1, 'stem');
   x = tf.layers.reLU({ name: 'stem_relu' }).apply(x) as tf.SymbolicTensor;
-  const stages = [64, 128, 256, 512];
+  const stages = [1, 2, 4, 8].map((factor) => factor * baseFilters);
   stages.forEach((filters, s) => {
     x = basicBlock(x, filters, s === 0 ? 1 : 2, `stage${s + 1}_block1`);
     x = basicBlock(x, filters, 1, `stage${s + 1}_block2`);
   });
   x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
   const output = tf.layers.dense({ units: 10, activation: 'softmax', name: 'output' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: output, name: 'resnet18' });
+  return tf.model({ inputs: input, outputs: output, name });
+}
+
+/** The full-width ResNet-18 (64, 128, 256 and 512 channels). */
+export function createModel(): tf.LayersModel {
+  return createResNet18();
 }

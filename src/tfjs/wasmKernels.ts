@@ -41,6 +41,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { registerFusedBatchNorm } from './wasmBatchNorm';
 import {
   BACKEND,
   disposeAll,
@@ -102,6 +103,7 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   // momentum and RMSprop optimizers call them while the WASM backend is active.
   for (const [kernelName, kernelFunc] of fusedOptimizerKernels) addIfMissing(kernelName, kernelFunc as unknown as WasmKernelFunc);
   installFusedOptimizers(tf);
+  registerFusedBatchNorm(tf);
   return registered;
 }
 
