@@ -58,10 +58,12 @@ import { batchMatMul, gatherV2, identity, leadingAxesReduction, tile, unsortedSe
 import {
   filterGradient,
   filterGradientApplies,
+  filterGradientPatches,
   fusedOptimizerKernels,
   installFusedOptimizers,
   maxPoolGrad,
   paddedChannels,
+  patchRows,
 } from './wasmTrainingModule';
 
 type Conv2DInfo = tfjs.backend_util.Conv2DInfo;
@@ -171,11 +173,15 @@ function conv2DBackpropFilter(tf: Tf, { inputs, backend, attrs }: KernelArgs): T
 /**
  * The WebAssembly filter gradient, its input's channels first padded with zeros to a multiple of 4
  * (a first layer's 1 or 3 channels): the padded channels' gradient rows are zero work wasted, far
- * cheaper than the `Conv2D` route at so few channels (≈3.5 GFLOP/s for 3), and are sliced off.
+ * cheaper than the `Conv2D` route at so few channels (≈3.5 GFLOP/s for 3), and are sliced off;
+ * where reading the input as overlapping patches wastes fewer rows, `filterGradientPatches` instead.
  */
 function filterGradientPaddingChannels(tf: Tf, backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
   const channels = paddedChannels(info.inChannels);
   if (channels === info.inChannels) return filterGradient(backend, x, dy, info);
+  // Fewer wasted rows read as patches (1 channel: 8 rows per 5-wide filter row, not 20; 3 channels
+  // and 3 wide: 12 either way, and padding the channels then reads less).
+  if (patchRows(info) < info.filterWidth * channels) return filterGradientPatches(tf, backend, x, dy, info);
   let xPadded: TensorInfo | undefined;
   let gradient: TensorInfo | undefined;
   try {

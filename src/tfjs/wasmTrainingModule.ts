@@ -19,7 +19,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { bytes as trainingWasmBytes } from './wasm/trainingWasm';
-import { BACKEND, type KernelArgs, type TensorInfo, type Tf } from './wasmKernelSupport';
+import { BACKEND, disposeAll, runKernel, type KernelArgs, type TensorInfo, type Tf } from './wasmKernelSupport';
 
 interface TrainingExports {
   maxPoolGrad(...args: number[]): void;
@@ -130,8 +130,84 @@ export function filterGradient(backend: BackendWasm, x: TensorInfo, dy: TensorIn
     info.filterWidth,
     info.padInfo.top,
     info.padInfo.left,
+    info.inChannels,
   );
   return out;
+}
+
+/**
+ * Rows of the filter gradient per filter row that `filterGradientPatches` computes: a filter row's
+ * `filterWidth × inChannels` weights, rounded up to the kernel's tiles of 4.
+ */
+export function patchRows(info: tfjs.backend_util.Conv2DInfo): number {
+  return Math.ceil((info.filterWidth * info.inChannels) / 4) * 4;
+}
+
+/**
+ * The filter gradient of a convolution with few input channels (a first layer's 1 to 3), with the
+ * input's pixels read as overlapping patches rather than its channels padded to 4.
+ *
+ * For a filter row kh, the weights `dW[kh, kw, c, ·]` are `filterWidth × C` consecutive rows
+ * `j = kw·C + c`, and the inputs they meet at output column ow are consecutive too:
+ * `x[b, ih, ow + kw, c]` is value `ow·C + j` of input row ih (once the input is padded so the
+ * convolution is 'valid'). So the kernel's tiles of 4 "channels" read 4 consecutive values from
+ * pixel ow on and step one pixel per column: the gradient of a 5×5 filter on 1 channel is 8 rows
+ * per filter row (5 real, 3 wasted) instead of 5 × 4 (5 real, 15 wasted) with padded channels.
+ * The input is padded on the right as well, so that the last tile's surplus values stay in the
+ * row; the surplus rows of the result are dropped.
+ */
+export function filterGradientPatches(
+  tf: Tf,
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tfjs.backend_util.Conv2DInfo,
+): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth, filterHeight, filterWidth, padInfo } = info;
+  const rows = patchRows(info);
+  const paddedWidth = outWidth - 1 + Math.ceil(rows / inChannels);
+  const paddings = [
+    [0, 0],
+    [padInfo.top, Math.max(0, outHeight - 1 + filterHeight - padInfo.top - inHeight)],
+    [padInfo.left, Math.max(0, paddedWidth - padInfo.left - inWidth)],
+    [0, 0],
+  ];
+  let xPadded: TensorInfo | undefined;
+  let patches: TensorInfo | undefined;
+  try {
+    xPadded = runKernel(tf, backend, 'PadV2', { x }, { paddings, constantValue: 0 });
+    const [, height, width] = xPadded.shape;
+    patches = backend.makeOutput([filterHeight, rows, outChannels], 'float32');
+    exportsFor(backend).filterGrad(
+      pointer(backend, xPadded),
+      pointer(backend, dy),
+      pointer(backend, patches),
+      batchSize,
+      height,
+      width,
+      rows,
+      outChannels,
+      outHeight,
+      outWidth,
+      filterHeight,
+      1,
+      0,
+      0,
+      inChannels,
+    );
+    const out = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
+    // Views are taken after the last allocation, which may have moved the heap.
+    const patchValues = backend.typedArrayFromHeap(patches) as Float32Array;
+    const outValues = backend.typedArrayFromHeap(out) as Float32Array;
+    const rowSize = filterWidth * inChannels * outChannels;
+    for (let kh = 0; kh < filterHeight; kh++) {
+      const from = kh * rows * outChannels;
+      outValues.set(patchValues.subarray(from, from + rowSize), kh * rowSize);
+    }
+    return out;
+  } finally {
+    disposeAll(backend, [xPadded, patches]);
+  }
 }
 
 /** Names of the fused optimizer kernels (registered for the WASM backend only). */

@@ -202,6 +202,27 @@ function gridCases(): ConvCase[] {
     { x: [2, 10, 9, 3], filter: [2, 2, 3, 4], strides: 3, pad: 'same' },
     // A LeNet-sized layer, so the sums are long (64·8·8 = 4,096 terms per filter entry).
     { x: [64, 12, 12, 8], filter: [5, 5, 8, 16], strides: 1, pad: 'valid' },
+    // Stride 1, output channels a multiple of 8 and 1 to 3 input channels: the filter gradient reads
+    // the input as overlapping patches (filterGradientPatches) where that wastes fewer rows than
+    // padding the channels to 4, including LeNet's first layer, 'same' padding, explicit padding
+    // and filters whose rows end beside the input's right edge.
+    { x: [64, 28, 28, 1], filter: [5, 5, 1, 8], strides: 1, pad: 'valid' },
+    { x: [3, 9, 7, 1], filter: [3, 3, 1, 16], strides: 1, pad: 'same' },
+    { x: [3, 9, 7, 1], filter: [2, 3, 1, 8], strides: 1, pad: 'same' },
+    { x: [2, 9, 11, 1], filter: [4, 7, 1, 8], strides: 1, pad: 'valid' },
+    { x: [2, 8, 10, 2], filter: [3, 3, 2, 8], strides: 1, pad: 'same' },
+    { x: [2, 8, 10, 3], filter: [5, 5, 3, 8], strides: 1, pad: 'same' },
+    {
+      x: [2, 8, 10, 1],
+      filter: [3, 5, 1, 8],
+      strides: 1,
+      pad: [
+        [0, 0],
+        [2, 0],
+        [0, 3],
+        [0, 0],
+      ],
+    },
   );
   return cases;
 }

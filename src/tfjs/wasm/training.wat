@@ -14,12 +14,16 @@
 ;;   Four channels at a time when C is a multiple of 4; else one at a time.
 ;; adam(value, grad, m, v, outValue, outM, outV, n, lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2,
 ;;      epsilon, oneMinusAccBeta1, oneMinusAccBeta2)
-;; filterGrad(x, dy, dw, batch, inH, inW, C, O, outH, outW, filterH, filterW, top, left)
+;; filterGrad(x, dy, dw, batch, inH, inW, C, O, outH, outW, filterH, filterW, top, left, xPixel)
 ;;   The filter gradient of a stride-1 convolution, channels last, C a multiple of 4 and O of 8:
-;;   dw[kh, kw, c, o] = Σ_b Σ_oh Σ_ow x[b, oh + kh − top, ow + kw − left, c] · dy[b, oh, ow, o].
-;;   One output row (b, oh) at a time, all filter taps and channel tiles: the row's inputs and
-;;   output gradients stay in the first-level cache, and each 4×8 tile of dw is held in registers
-;;   across the row.
+;;   dw[kh, kw, c, o] = Σ_b Σ_oh Σ_ow x[b, oh + kh − top, ow + kw − left, c] · dy[b, oh, ow, o],
+;;   where x has xPixel values per pixel (C for a plain convolution). One output row (b, oh) at a
+;;   time, all filter taps and channel tiles: the row's inputs and output gradients stay in the
+;;   first-level cache, and each 4×8 tile of dw is held in registers across the row.
+;;   With xPixel < C (few input channels), "channel" c reads the values c … c + 3 from pixel ow on,
+;;   which run on into the next pixels: filterH × 1 taps of C = filterW × xPixel (rounded up to 4)
+;;   "channels" then compute a filterH × filterW filter's gradient from an input padded to a
+;;   'valid' convolution (the caller's filterGradientPatches), with no work on padding channels.
 ;; momentum(value, grad, acc, outValue, outAcc, n, c, m, nesterov)           c = −learning rate
 ;; rmsprop(value, grad, ms, mom, mg, outValue, outMs, outMom, outMg, n, lr, decay, oneMinusDecay,
 ;;         momentum, epsilon, centered)                                     mg, outMg: centered only
@@ -132,7 +136,7 @@
   (func (export "filterGrad")
         (param $x i32) (param $dy i32) (param $dw i32) (param $batch i32) (param $inH i32) (param $inW i32)
         (param $C i32) (param $O i32) (param $outH i32) (param $outW i32) (param $fH i32) (param $fW i32)
-        (param $top i32) (param $left i32)
+        (param $top i32) (param $left i32) (param $xPixel i32)
     (local $b i32) (local $oh i32) (local $kh i32) (local $kw i32) (local $ih i32) (local $ow i32)
     (local $ow0 i32) (local $ow1 i32) (local $c i32) (local $o i32)
     (local $acc i32) (local $rowO i32) (local $xp i32) (local $dyp i32) (local $xStep i32) (local $dyStep i32) (local $n i32)
@@ -142,7 +146,7 @@
     (memory.fill (local.get $dw) (i32.const 0)
       (i32.shl (i32.mul (i32.mul (local.get $fH) (local.get $fW)) (i32.mul (local.get $C) (local.get $O))) (i32.const 2)))
     (local.set $rowO (i32.shl (local.get $O) (i32.const 2)))
-    (local.set $xStep (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $xStep (i32.shl (local.get $xPixel) (i32.const 2)))
     (local.set $dyStep (local.get $rowO))
     (local.set $b (i32.const 0))
     (block $bend (loop $bloop
@@ -185,7 +189,7 @@
                     ;; x[b, ih, ow0 + kw − left, c] and dy[b, oh, ow0, o].
                     (local.set $xp (i32.add (local.get $x) (i32.shl
                       (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $ih)) (local.get $inW))
-                        (i32.sub (i32.add (local.get $ow0) (local.get $kw)) (local.get $left))) (local.get $C)) (local.get $c)) (i32.const 2))))
+                        (i32.sub (i32.add (local.get $ow0) (local.get $kw)) (local.get $left))) (local.get $xPixel)) (local.get $c)) (i32.const 2))))
                     (local.set $dyp (i32.add (local.get $dy) (i32.shl
                       (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $outH)) (local.get $oh)) (local.get $outW))
                         (local.get $ow0)) (local.get $O)) (local.get $o)) (i32.const 2))))
