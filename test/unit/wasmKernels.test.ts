@@ -17,6 +17,7 @@ import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../src/tfjs/backend';
 import { filterGradientByLoop, registerWasmTrainingKernels } from '../../src/tfjs/wasmKernels';
+import { useFusedMultiplyAdd } from '../../src/tfjs/wasmTrainingModule';
 import { rng } from './reference';
 
 type Tf = typeof tfjs;
@@ -272,6 +273,43 @@ describe('WASM training kernels', function () {
         assert.ok(filterError <= TOLERANCE, `filter gradient error ${filterError}`);
         assert.ok(inputError <= TOLERANCE, `input gradient error ${inputError}`);
       });
+    });
+  });
+
+  describe('the filter-gradient kernel with and without fused multiply-adds', function () {
+    // Stride 1 and output channels a multiple of 8: the cases the WebAssembly filter gradient takes.
+    const kernelCases = () => gridCases().filter((c) => c.strides === 1 && c.filter[3] % 8 === 0);
+
+    afterEach(function () {
+      useFusedMultiplyAdd(true);
+    });
+
+    it('compiles the fused (relaxed-SIMD) kernel on this Node, so training uses it', function () {
+      assert.equal(useFusedMultiplyAdd(true), true);
+    });
+
+    it(`without fused multiply-adds agrees with the CPU backend too (${kernelCases().length} cases, max relative error ≤ 1e-5)`, async function () {
+      // Thirty cases, three of them LeNet-sized on the slow CPU backend.
+      this.timeout(120_000);
+      useFusedMultiplyAdd(false);
+      for (const [index, c] of kernelCases().entries()) {
+        const wasm = await convGradients(tf, 'wasm', c, 5000 + index);
+        const cpu = await convGradients(tf, 'cpu', c, 5000 + index);
+        const filterError = maxRelativeError(wasm.dFilter, cpu.dFilter);
+        assert.ok(filterError <= TOLERANCE, `${describeCase(c)}: filter gradient error ${filterError}`);
+      }
+    });
+
+    it('the fused and unfused kernels differ only in rounding (max relative difference ≤ 1e-5) on a CIFAR-sized layer', async function () {
+      const c: ConvCase = { x: [16, 16, 16, 32], filter: [3, 3, 32, 64], strides: 1, pad: 'same' };
+      useFusedMultiplyAdd(false);
+      const plain = await convGradients(tf, 'wasm', c, 77);
+      useFusedMultiplyAdd(true);
+      const fused = await convGradients(tf, 'wasm', c, 77);
+      const difference = maxRelativeError(fused.dFilter, plain.dFilter);
+      assert.ok(difference <= TOLERANCE, `difference ${difference}`);
+      // Rounding once per multiply-add instead of twice gives different bits somewhere in 147,456 sums.
+      assert.notDeepEqual(fused.dFilter, plain.dFilter);
     });
   });
 
