@@ -56,6 +56,8 @@ import {
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './wasmDepthwiseKernels';
 import { batchMatMul, gatherV2, identity, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
 import {
+  directConvolution,
+  directConvolutionApplies,
   filterGradient,
   filterGradientApplies,
   filterGradientPatches,
@@ -88,6 +90,7 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   const replace = (kernelName: string, make: (stock: WasmKernelFunc) => WasmKernelFunc): void => {
     if (replaceKernel(tf, kernelName, make)) registered.push(kernelName);
   };
+  replace('Conv2D', (stock) => (args) => conv2D(tf, stock, args));
   addIfMissing('Conv2DBackpropFilter', (args) => conv2DBackpropFilter(tf, args));
   replace('Conv2DBackpropInput', (stock) => (args) => conv2DBackpropInput(tf, stock, args));
   replace('MaxPoolGrad', () => (args) => maxPoolGrad(tf, args));
@@ -148,6 +151,29 @@ function forwardInfo(tf: Tf, inShape: number[], filterShape: number[], attrs: Ke
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat ?? 'NHWC'),
   );
+}
+
+/**
+ * The forward convolution: stride 1 with output channels a multiple of 8 through the fused
+ * multiply-add kernel of ./wasmTrainingModule (`directConvolution`); the stock (XNNPACK) kernel
+ * runs everything else. The input gradient's convolutions reach it too, as they call `Conv2D`.
+ */
+function conv2D(tf: Tf, stockKernel: WasmKernelFunc, args: KernelArgs): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, filter } = inputs;
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as tfjs.Conv2DAttrs;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4) return stockKernel(args);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(dataFormat ?? 'NHWC'),
+  );
+  return (directConvolutionApplies(info) ? directConvolution(tf, backend, x, filter, info) : undefined) ?? stockKernel(args);
 }
 
 function conv2DBackpropFilter(tf: Tf, { inputs, backend, attrs }: KernelArgs): TensorInfo {

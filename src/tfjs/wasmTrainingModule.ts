@@ -27,6 +27,8 @@ import { bytes as trainingWasmBytes } from './wasm/trainingWasm';
 import { BACKEND, disposeAll, runKernel, type KernelArgs, type TensorInfo, type Tf } from './wasmKernelSupport';
 
 interface TrainingExports {
+  /** ./wasm/trainingFma.wat only. */
+  conv2d?(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
   filterGrad(...args: number[]): void;
   adam(...args: number[]): void;
@@ -78,9 +80,9 @@ function exportsFor(backend: BackendWasm): TrainingExports {
     const plain = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as TrainingExports;
     const fmaCode = fmaModule();
     const fmaExports = fmaCode
-      ? (new WebAssembly.Instance(fmaCode, { env: { memory } }).exports as unknown as Pick<TrainingExports, 'filterGrad'>)
+      ? (new WebAssembly.Instance(fmaCode, { env: { memory } }).exports as unknown as Pick<TrainingExports, 'filterGrad' | 'conv2d'>)
       : undefined;
-    instance = { plain, fma: fmaExports ? { ...plain, filterGrad: fmaExports.filterGrad } : undefined };
+    instance = { plain, fma: fmaExports ? { ...plain, filterGrad: fmaExports.filterGrad, conv2d: fmaExports.conv2d } : undefined };
     instances.set(memory, instance);
   }
   return (fmaWanted ? instance.fma : undefined) ?? instance.plain;
@@ -249,6 +251,73 @@ export function filterGradientPatches(
     return out;
   } finally {
     disposeAll(backend, [xPadded, patches]);
+  }
+}
+
+/**
+ * Whether `directConvolution` takes a convolution: stride 1, no dilation, channels last, output
+ * channels a multiple of 8 and output rows at least 4 wide.
+ */
+export function directConvolutionApplies(info: tfjs.backend_util.Conv2DInfo): boolean {
+  return (
+    info.dataFormat === 'channelsLast' &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.outChannels % 8 === 0 &&
+    info.outWidth >= 4 &&
+    info.inHeight + info.padInfo.top + info.padInfo.bottom === info.outHeight + info.filterHeight - 1 &&
+    info.inWidth + info.padInfo.left + info.padInfo.right === info.outWidth + info.filterWidth - 1
+  );
+}
+
+/**
+ * A convolution `directConvolutionApplies` takes, with fused multiply-adds (./wasm/trainingFma.wat),
+ * its input first padded with zeros where the convolution pads; undefined where the engine has no
+ * fused multiply-add kernels (or they are turned off), for the caller to run the stock kernel.
+ * It serves the forward pass and, through `Conv2D`, the input gradient (./wasmKernels).
+ */
+export function directConvolution(
+  tf: Tf,
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: tfjs.backend_util.Conv2DInfo,
+): TensorInfo | undefined {
+  const conv2d = exportsFor(backend).conv2d;
+  if (conv2d === undefined) return undefined;
+  const { top, bottom, left, right } = info.padInfo;
+  let xPadded: TensorInfo | undefined;
+  try {
+    if (top !== 0 || bottom !== 0 || left !== 0 || right !== 0) {
+      const paddings = [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ];
+      xPadded = runKernel(tf, backend, 'PadV2', { x }, { paddings, constantValue: 0 });
+    }
+    const input = xPadded ?? x;
+    const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
+    conv2d(
+      pointer(backend, input),
+      pointer(backend, filter),
+      pointer(backend, out),
+      info.batchSize,
+      input.shape[1],
+      input.shape[2],
+      info.inChannels,
+      info.outChannels,
+      info.outHeight,
+      info.outWidth,
+      info.filterHeight,
+      info.filterWidth,
+    );
+    return out;
+  } finally {
+    disposeAll(backend, [xPadded]);
   }
 }
 
