@@ -64,6 +64,7 @@ import {
   fusedOptimizerKernels,
   installFusedOptimizers,
   maxPoolGrad,
+  padChannelsLast,
   paddedChannels,
   patchRows,
 } from './wasmTrainingModule';
@@ -173,7 +174,7 @@ function conv2D(tf: Tf, stockKernel: WasmKernelFunc, args: KernelArgs): TensorIn
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat ?? 'NHWC'),
   );
-  return (directConvolutionApplies(info) ? directConvolution(tf, backend, x, filter, info) : undefined) ?? stockKernel(args);
+  return (directConvolutionApplies(info) ? directConvolution(backend, x, filter, info) : undefined) ?? stockKernel(args);
 }
 
 function conv2DBackpropFilter(tf: Tf, { inputs, backend, attrs }: KernelArgs): TensorInfo {
@@ -207,17 +208,11 @@ function filterGradientPaddingChannels(tf: Tf, backend: BackendWasm, x: TensorIn
   if (channels === info.inChannels) return filterGradient(backend, x, dy, info);
   // Fewer wasted rows read as patches (1 channel: 8 rows per 5-wide filter row, not 20; 3 channels
   // and 3 wide: 12 either way, and padding the channels then reads less).
-  if (patchRows(info) < info.filterWidth * channels) return filterGradientPatches(tf, backend, x, dy, info);
+  if (patchRows(info) < info.filterWidth * channels) return filterGradientPatches(backend, x, dy, info);
   let xPadded: TensorInfo | undefined;
   let gradient: TensorInfo | undefined;
   try {
-    const paddings = [
-      [0, 0],
-      [0, 0],
-      [0, 0],
-      [0, channels - info.inChannels],
-    ];
-    xPadded = runKernel(tf, backend, 'PadV2', { x }, { paddings, constantValue: 0 });
+    xPadded = padChannelsLast(backend, x, { top: 0, bottom: 0, left: 0, right: 0, channels });
     gradient = filterGradient(backend, xPadded, dy, { ...info, inChannels: channels });
     return runKernel(
       tf,

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../src/tfjs/backend';
 import { registerWasmTrainingKernels } from '../../src/tfjs/wasmKernels';
-import { ADAM_UPDATE, MOMENTUM_UPDATE, RMSPROP_UPDATE } from '../../src/tfjs/wasmTrainingModule';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { ADAM_UPDATE, MOMENTUM_UPDATE, RMSPROP_UPDATE, padChannelsLast } from '../../src/tfjs/wasmTrainingModule';
 import { rng } from './reference';
 
 type Tf = typeof tfjs;
@@ -178,4 +179,42 @@ describe('fused optimizer updates (WASM backend)', function () {
       await tf.setBackend('wasm');
     }
   });
+});
+
+describe('padChannelsLast (WASM backend)', function () {
+  let tf: Tf;
+
+  before(async function () {
+    ({ tf } = await initBackend('wasm'));
+  });
+
+  const cases = [
+    { shape: [2, 5, 7, 3], pads: { top: 1, bottom: 2, left: 3, right: 1, channels: 3 } },
+    { shape: [2, 5, 7, 3], pads: { top: 0, bottom: 0, left: 0, right: 0, channels: 4 } },
+    { shape: [1, 4, 6, 1], pads: { top: 2, bottom: 0, left: 0, right: 5, channels: 1 } },
+    { shape: [3, 3, 2, 2], pads: { top: 1, bottom: 1, left: 1, right: 1, channels: 5 } },
+    { shape: [2, 4, 4, 8], pads: { top: 0, bottom: 0, left: 0, right: 0, channels: 8 } },
+  ];
+  for (const { shape, pads } of cases) {
+    it(`pads ${shape.join('×')} by ${JSON.stringify(pads)} exactly as tf.pad does`, function () {
+      const random = rng(shape.reduce((a, b) => a * b, 1));
+      const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1);
+      const x = tf.tensor4d(values, shape as [number, number, number, number]);
+      // Garbage first, so that a cell the kernel forgets to write shows.
+      const garbage = tf.fill([4096], Number.NaN);
+      garbage.dispose();
+      const backend = tf.backend() as unknown as BackendWasm;
+      const info = padChannelsLast(backend, x, pads);
+      const padded = tf.engine().makeTensorFromTensorInfo(info);
+      const expected = tf.pad(x, [
+        [0, 0],
+        [pads.top, pads.bottom],
+        [pads.left, pads.right],
+        [0, pads.channels - shape[3]],
+      ]);
+      assert.deepEqual(padded.shape, expected.shape);
+      assert.deepEqual(Array.from(padded.dataSync()), Array.from(expected.dataSync()));
+      tf.dispose([x, padded, expected]);
+    });
+  }
 });
