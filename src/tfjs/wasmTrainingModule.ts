@@ -332,6 +332,8 @@ export function directConvolution(
       info.outWidth,
       info.filterHeight,
       info.filterWidth,
+      top,
+      top + info.inHeight,
     );
     return out;
   } finally {

@@ -112,7 +112,7 @@
       (br $bloop))))
 
 
-  ;; conv2d(x, w, y, batch, inH, inW, C, O, outH, outW, filterH, filterW)
+  ;; conv2d(x, w, y, batch, inH, inW, C, O, outH, outW, filterH, filterW, rowFirst, rowEnd)
   ;;   A 'valid' stride-1 convolution, channels last, O a multiple of 8 and outW ≥ 4 (the caller
   ;;   pads the input for any other padding): y[b, oh, ow, o] = Σ_kh Σ_kw Σ_c x[b, oh + kh, ow + kw, c] · w[kh, kw, c, o].
   ;;   Tiles of 4 output pixels × 8 output channels stay in registers over the whole sum. For a
@@ -121,11 +121,16 @@
   ;;   loads of w and four broadcasts of x, then eight fused multiply-adds. The last tile of a row
   ;;   is moved left to end at the row's end when outW is not a multiple of 4 (its first pixels are
   ;;   computed twice, identically). Tiles run output channels outside pixels, so a tile column's
-  ;;   filterH × filterW × C × 8 weights stay in the first-level cache along the row.
+  ;;   filterH × filterW × C × 8 weights stay in the first-level cache along the row. Input rows
+  ;;   outside [rowFirst, rowEnd) are known to be zero padding and skipped (for the input gradient,
+  ;;   a convolution of the output gradient padded by the filter's size less one, that is a third
+  ;;   of LeNet's second layer's work).
   (func (export "conv2d")
         (param $x i32) (param $w i32) (param $y i32) (param $batch i32) (param $inH i32) (param $inW i32)
         (param $C i32) (param $O i32) (param $outH i32) (param $outW i32) (param $fH i32) (param $fW i32)
+        (param $rowFirst i32) (param $rowEnd i32)
     (local $b i32) (local $oh i32) (local $o i32) (local $ow i32) (local $kh i32) (local $n i32) (local $J i32)
+    (local $khFirst i32) (local $khEnd i32)
     (local $cs i32) (local $cs2 i32) (local $cs3 i32) (local $xp i32) (local $wp i32) (local $wStep i32) (local $yp i32)
     (local $d0 v128) (local $d1 v128) (local $s v128)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
@@ -140,6 +145,11 @@
       (local.set $oh (i32.const 0))
       (block $ohend (loop $ohloop
         (br_if $ohend (i32.ge_u (local.get $oh) (local.get $outH)))
+        ;; Filter rows kh whose input row oh + kh lies in [rowFirst, rowEnd).
+        (local.set $khFirst (i32.sub (local.get $rowFirst) (local.get $oh)))
+        (if (i32.lt_s (local.get $khFirst) (i32.const 0)) (then (local.set $khFirst (i32.const 0))))
+        (local.set $khEnd (i32.sub (local.get $rowEnd) (local.get $oh)))
+        (if (i32.gt_s (local.get $khEnd) (local.get $fH)) (then (local.set $khEnd (local.get $fH))))
         (local.set $o (i32.const 0))
         (block $oend (loop $oloop
           (br_if $oend (i32.ge_u (local.get $o) (local.get $O)))
@@ -157,9 +167,9 @@
             (local.set $a21 (v128.const i32x4 0 0 0 0))
             (local.set $a30 (v128.const i32x4 0 0 0 0))
             (local.set $a31 (v128.const i32x4 0 0 0 0))
-            (local.set $kh (i32.const 0))
+            (local.set $kh (local.get $khFirst))
             (block $khend (loop $khloop
-              (br_if $khend (i32.ge_u (local.get $kh) (local.get $fH)))
+              (br_if $khend (i32.ge_s (local.get $kh) (local.get $khEnd)))
               ;; x[b, oh + kh, ow, 0] and w[kh, 0, 0, o].
               (local.set $xp (i32.add (local.get $x) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH))
                 (i32.add (local.get $oh) (local.get $kh))) (local.get $inW)) (local.get $ow)) (local.get $C)) (i32.const 2))))
