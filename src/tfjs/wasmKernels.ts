@@ -63,6 +63,9 @@ import {
   filterGradientPatches,
   fusedOptimizerKernels,
   installFusedOptimizers,
+  installFusedReluGradient,
+  RELU_GRAD,
+  reluGrad,
   maxPoolGrad,
   padChannelsLast,
   paddedChannels,
@@ -106,6 +109,9 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   replace('GatherV2', (stock) => (args) => gatherV2(stock, args));
   // One kernel per weight tensor and optimizer step; installFusedOptimizers makes tfjs's Adam,
   // momentum and RMSprop optimizers call them while the WASM backend is active.
+  // ReLU's gradient in one kernel; installFusedReluGradient makes tfjs's gradient of Relu call it.
+  addIfMissing(RELU_GRAD, reluGrad);
+  installFusedReluGradient(tf);
   for (const [kernelName, kernelFunc] of fusedOptimizerKernels) addIfMissing(kernelName, kernelFunc as unknown as WasmKernelFunc);
   installFusedOptimizers(tf);
   return registered;

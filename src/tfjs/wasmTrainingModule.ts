@@ -31,6 +31,7 @@ interface TrainingExports {
   conv2d?(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
   pad(...args: number[]): void;
+  reluGrad(...args: number[]): void;
   filterGrad(...args: number[]): void;
   adam(...args: number[]): void;
   momentum(...args: number[]): void;
@@ -339,6 +340,43 @@ export function directConvolution(
   } finally {
     disposeAll(backend, [xPadded]);
   }
+}
+
+/** Name of the fused ReLU gradient kernel (registered for the WASM backend only). */
+export const RELU_GRAD = 'CnnSlicerReluGrad';
+
+/** `dy · step(x)`, the gradient of ReLU, in one pass (tfjs-core runs `Step`, `Cast` and `Multiply`). */
+export function reluGrad({ inputs, backend }: KernelArgs): TensorInfo {
+  const { dy, x } = inputs;
+  const out = backend.makeOutput([...x.shape], 'float32');
+  exportsFor(backend).reluGrad(pointer(backend, dy), pointer(backend, x), pointer(backend, out), sizeOfShape(x.shape));
+  return out;
+}
+
+const FUSED_RELU_GRADIENT = Symbol.for('cnn-slicer.fusedReluGradient');
+
+/**
+ * Makes tfjs's gradient of `Relu` run `RELU_GRAD` while the WASM backend is active and has it, and
+ * tfjs-core's own formula (`dy · step(x)` through `Step`, `Cast`, `Multiply`) otherwise, with the
+ * same result to the bit. The gradient registry is global to tfjs, hence the backend check inside.
+ * `RELU_GRAD` has no gradient of its own: a second derivative through ReLU (which tfjs-layers never
+ * takes) would need the stock formula. Idempotent.
+ */
+export function installFusedReluGradient(tf: Tf): void {
+  const stock = tf.getGradient('Relu');
+  if (stock === undefined || (stock as unknown as Record<symbol, unknown>)[FUSED_RELU_GRADIENT] === true) return;
+  const config: tfjs.GradConfig = {
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const [x] = saved;
+      const fused = tf.getBackend() === BACKEND && x.dtype === 'float32' && tf.getKernel(RELU_GRAD, BACKEND) !== undefined;
+      if (!fused) return stock.gradFunc(dy, saved, {});
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: dy as tfjs.Tensor, x }, {}) as tfjs.Tensor };
+    },
+  };
+  Object.defineProperty(config, FUSED_RELU_GRADIENT, { value: true });
+  tf.registerGradient(config);
 }
 
 /** Names of the fused optimizer kernels (registered for the WASM backend only). */

@@ -218,3 +218,53 @@ describe('padChannelsLast (WASM backend)', function () {
     });
   }
 });
+
+describe('fused ReLU gradient (WASM backend)', function () {
+  let tf: Tf;
+
+  before(async function () {
+    ({ tf } = await initBackend('wasm'));
+    registerWasmTrainingKernels(tf);
+  });
+
+  after(async function () {
+    await tf.setBackend('wasm');
+  });
+
+  /** Values with every case step() tells apart: positive, negative, ±0, NaN, ±∞, and an odd length for the scalar tail. */
+  function values(n: number, seed: number): Float32Array {
+    const random = rng(seed);
+    const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-40, -1e-40];
+    return Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? special[(i / 5) % special.length] : random() * 2 - 1));
+  }
+
+  /** `Object.is` element by element, so −0 against +0 and NaN against NaN count. */
+  function sameBits(a: Float32Array, b: Float32Array): boolean {
+    return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+  }
+
+  for (const n of [1, 7, 64, 1027]) {
+    it(`gives the bits tfjs-core's dy · step(x) gives, −0 and NaN included (${n} values)`, async function () {
+      const x = values(n, n);
+      const dy = values(n, n + 1);
+      const results: Float32Array[] = [];
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        const kernelsRun: string[] = [];
+        const profile = await tf.profile(() => {
+          const [gradient] = tf.grads((input: tfjs.Tensor) => tf.relu(input))([tf.tensor1d(x)], tf.tensor1d(dy));
+          results.push(Float32Array.from(gradient.dataSync()));
+          return gradient;
+        });
+        for (const k of profile.kernels) kernelsRun.push(k.name);
+        if (backend === 'wasm') assert.ok(kernelsRun.includes('CnnSlicerReluGrad'), `wasm ran ${kernelsRun.join(', ')}`);
+        else assert.ok(kernelsRun.includes('Step') && !kernelsRun.includes('CnnSlicerReluGrad'), `cpu ran ${kernelsRun.join(', ')}`);
+      }
+      // The stock formula on wasm too, for the same arithmetic on the same backend.
+      await tf.setBackend('wasm');
+      const stock = tf.tidy(() => Float32Array.from(tf.mul(tf.tensor1d(dy), tf.cast(tf.step(tf.tensor1d(x)), 'float32')).dataSync()));
+      assert.ok(sameBits(results[0], stock), 'fused and stock formula differ on wasm');
+      assert.ok(sameBits(results[0], results[1]), 'wasm and cpu differ');
+    });
+  }
+});

@@ -29,6 +29,10 @@
 ;;   around and in the added channels: whole rows are copied when outC = C. tfjs's PadV2 kernel
 ;;   goes element by element (≈5 ns each), which made padding a layer's input cost as much as
 ;;   half of the convolution it was padded for.
+;; reluGrad(dy, x, out, n)
+;;   The gradient of ReLU as tfjs-core computes it, dy · step(x) with step(x) = 1 where x > 0, NaN
+;;   where x is NaN, else 0, in one pass instead of three kernels (step, a cast and a multiply), so
+;;   −0 (negative dy where x ≤ 0) and NaN come out where they do in tfjs.
 ;; momentum(value, grad, acc, outValue, outAcc, n, c, m, nesterov)           c = −learning rate
 ;; rmsprop(value, grad, ms, mom, mg, outValue, outMs, outMom, outMg, n, lr, decay, oneMinusDecay,
 ;;         momentum, epsilon, centered)                                     mg, outMg: centered only
@@ -290,6 +294,31 @@
       (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $bottom) (local.get $rowOut))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bloop))))
+
+  (func (export "reluGrad") (param $dy i32) (param $x i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end4 i32) (local $xv v128) (local $step v128) (local $xs f32)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $vend (loop $vloop
+      (br_if $vend (i32.ge_u (local.get $i) (local.get $end4)))
+      (local.set $xv (v128.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))
+      ;; 1.0 where x > 0, NaN where x ≠ x, else 0.
+      (local.set $step (v128.or
+        (v128.and (f32x4.gt (local.get $xv) (f32x4.splat (f32.const 0))) (f32x4.splat (f32.const 1)))
+        (v128.and (f32x4.ne (local.get $xv) (local.get $xv)) (f32x4.splat (f32.const nan)))))
+      (v128.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+        (f32x4.mul (v128.load (i32.add (local.get $dy) (i32.shl (local.get $i) (i32.const 2)))) (local.get $step)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vloop)))
+    (block $send (loop $sloop
+      (br_if $send (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $xs (f32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+        (f32.mul (f32.load (i32.add (local.get $dy) (i32.shl (local.get $i) (i32.const 2))))
+          (select (f32.const 1)
+            (select (f32.const nan) (f32.const 0) (f32.ne (local.get $xs) (local.get $xs)))
+            (f32.gt (local.get $xs) (f32.const 0)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sloop))))
 
   ;; dx[idx] += g
   (func $addAt (param $dx i32) (param $idx i32) (param $g f32)
