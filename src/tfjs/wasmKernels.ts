@@ -56,6 +56,7 @@ import {
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './wasmDepthwiseKernels';
 import { batchMatMul, gatherV2, identity, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
 import {
+  addBias,
   directConvolution,
   directConvolutionApplies,
   filterGradient,
@@ -107,6 +108,7 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   replace('BatchMatMul', (stock) => (args) => batchMatMul(tf, stock, args));
   replace('Identity', (stock) => (args) => identity(stock, args));
   replace('GatherV2', (stock) => (args) => gatherV2(stock, args));
+  replace('Add', (stock) => (args) => addBias(args.backend, args.inputs.a, args.inputs.b) ?? stock(args));
   // One kernel per weight tensor and optimizer step; installFusedOptimizers makes tfjs's Adam,
   // momentum and RMSprop optimizers call them while the WASM backend is active.
   // ReLU's gradient in one kernel; installFusedReluGradient makes tfjs's gradient of Relu call it.

@@ -32,6 +32,7 @@ interface TrainingExports {
   maxPoolGrad(...args: number[]): void;
   pad(...args: number[]): void;
   reluGrad(...args: number[]): void;
+  addBias(...args: number[]): void;
   filterGrad(...args: number[]): void;
   adam(...args: number[]): void;
   momentum(...args: number[]): void;
@@ -340,6 +341,26 @@ export function directConvolution(
   } finally {
     disposeAll(backend, [xPadded]);
   }
+}
+
+/**
+ * `Add` of a float32 tensor `[…, C]` and a bias `[C]` (either way round: float addition commutes),
+ * in one pass; undefined for any other pair, for the caller to run the stock kernel.
+ */
+export function addBias(backend: BackendWasm, a: TensorInfo, b: TensorInfo): TensorInfo | undefined {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  const [x, bias] = a.shape.length >= b.shape.length ? [a, b] : [b, a];
+  const channels = x.shape[x.shape.length - 1];
+  if (bias.shape.length !== 1 || x.shape.length < 2 || bias.shape[0] !== channels || channels === 0) return undefined;
+  const out = backend.makeOutput([...x.shape], 'float32');
+  exportsFor(backend).addBias(
+    pointer(backend, x),
+    pointer(backend, bias),
+    pointer(backend, out),
+    sizeOfShape(x.shape) / channels,
+    channels,
+  );
+  return out;
 }
 
 /** Name of the fused ReLU gradient kernel (registered for the WASM backend only). */

@@ -49,6 +49,7 @@ const KERNEL_NAMES = [
   'BatchMatMul',
   'Identity',
   'GatherV2',
+  'Add',
   'CnnSlicerReluGrad',
   'CnnSlicerAdamUpdate',
   'CnnSlicerMomentumUpdate',
@@ -245,7 +246,7 @@ describe('WASM training kernels', function () {
   });
 
   describe('registration', function () {
-    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Conv2D, Tile, Sum, Mean, BatchMatMul, Identity and GatherV2, the fused ReLU gradient and the fused optimizer updates for wasm', function () {
+    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Conv2D, Tile, Sum, Mean, BatchMatMul, Identity, GatherV2 and Add (of a bias), the fused ReLU gradient and the fused optimizer updates for wasm', function () {
       const names = registerWasmTrainingKernels(tf);
       assert.deepEqual(names, KERNEL_NAMES);
       for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} is not registered`);

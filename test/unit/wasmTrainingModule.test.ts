@@ -268,3 +268,46 @@ describe('fused ReLU gradient (WASM backend)', function () {
     });
   }
 });
+
+describe('Add of a bias (WASM backend)', function () {
+  let tf: Tf;
+
+  before(async function () {
+    ({ tf } = await initBackend('wasm'));
+    registerWasmTrainingKernels(tf);
+  });
+
+  after(async function () {
+    await tf.setBackend('wasm');
+  });
+
+  // A bias on either side, channel counts with and without a SIMD tail, and pairs the stock kernel keeps.
+  const cases: [number[], number[]][] = [
+    [[64, 24, 24, 8], [8]],
+    [[8], [2, 3, 8]],
+    [[5, 3], [3]],
+    [[3, 2, 7], [7]],
+    [[4], [4]],
+    [
+      [2, 3],
+      [2, 1],
+    ],
+    [
+      [2, 3, 4],
+      [3, 4],
+    ],
+  ];
+  for (const [aShape, bShape] of cases) {
+    it(`adds ${aShape.join('×')} and ${bShape.join('×')} exactly as the CPU backend does`, async function () {
+      const random = rng(aShape.length * 100 + bShape.length);
+      const aValues = Float32Array.from({ length: aShape.reduce((p, d) => p * d, 1) }, () => random() * 2 - 1);
+      const bValues = Float32Array.from({ length: bShape.reduce((p, d) => p * d, 1) }, () => random() * 2 - 1);
+      const results: Float32Array[] = [];
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        results.push(tf.tidy(() => Float32Array.from(tf.add(tf.tensor(aValues, aShape), tf.tensor(bValues, bShape)).dataSync())));
+      }
+      assert.deepEqual(results[0], results[1]);
+    });
+  }
+});
