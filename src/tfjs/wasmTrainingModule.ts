@@ -28,7 +28,7 @@ import { BACKEND, disposeAll, type KernelArgs, type TensorInfo, type Tf } from '
 
 interface TrainingExports {
   /** ./wasm/trainingFma.wat only. */
-  conv2d?(...args: number[]): void;
+  conv2d?: (...args: number[]) => void;
   maxPoolGrad(...args: number[]): void;
   pad(...args: number[]): void;
   reluGrad(...args: number[]): void;
@@ -415,7 +415,7 @@ export function installFusedReluGradient(tf: Tf): void {
       const [x] = saved;
       const fused = tf.getBackend() === BACKEND && x.dtype === 'float32' && tf.getKernel(RELU_GRAD, BACKEND) !== undefined;
       if (!fused) return stock.gradFunc(dy, saved, {});
-      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: dy as tfjs.Tensor, x }, {}) as tfjs.Tensor };
+      return { x: () => tf.engine().runKernel<tfjs.Tensor>(RELU_GRAD, { dy: dy as tfjs.Tensor, x }, {}) };
     },
   };
   Object.defineProperty(config, FUSED_RELU_GRADIENT, { value: true });
