@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
+import { createModel as createLeNet } from '../../examples/mnist-lenet';
 import { initBackend } from '../../src/tfjs/backend';
 import { filterGradientByLoop, registerWasmTrainingKernels } from '../../src/tfjs/wasmKernels';
 import { useFusedMultiplyAdd } from '../../src/tfjs/wasmTrainingModule';
@@ -545,6 +546,46 @@ describe('WASM training kernels', function () {
       );
       // A step that changes nothing would pass trivially; the loss must have moved.
       assert.ok(Math.abs(wasm.lossAfterStep - wasm.lossDuringStep) > 1e-3, 'the training step did not change the loss');
+    });
+
+    it('examples/mnist-lenet.ts trained 4 Adam steps from the same weights gives the same losses under wasm and cpu (to 1e-4)', async function () {
+      // Every fast path at once: the 1-channel filter gradient read as patches, the fused
+      // multiply-add convolution (forward and input gradient) and dense products, the bias Add
+      // and the ReLU gradient.
+      this.timeout(120_000);
+      const random = rng(15);
+      const count = 4 * 16;
+      const images = Float32Array.from({ length: count * 28 * 28 }, () => random());
+      const labels = Int32Array.from({ length: count }, (_, i) => (i * 7) % 10);
+      let weights: { values: Float32Array; shape: number[] }[] | undefined;
+      const losses = async (backendName: string): Promise<number[]> => {
+        await tf.setBackend(backendName);
+        const model = createLeNet();
+        model.compile({ optimizer: tf.train.adam(0.002), loss: 'categoricalCrossentropy' });
+        if (weights === undefined) weights = model.getWeights().map((w) => ({ values: Float32Array.from(w.dataSync()), shape: w.shape }));
+        else {
+          const own = weights.map((w) => tf.tensor(w.values, w.shape));
+          model.setWeights(own);
+          tf.dispose(own);
+        }
+        const result: number[] = [];
+        for (let step = 0; step < 4; step++) {
+          const [x, y] = tf.tidy(() => [
+            tf.tensor4d(images.subarray(step * 16 * 784, (step + 1) * 16 * 784), [16, 28, 28, 1]),
+            tf.oneHot(tf.tensor1d(labels.subarray(step * 16, (step + 1) * 16), 'int32'), 10),
+          ]);
+          result.push((await model.trainOnBatch(x, y)) as number);
+          tf.dispose([x, y]);
+        }
+        model.dispose();
+        return result;
+      };
+      const wasm = await losses('wasm');
+      const cpu = await losses('cpu');
+      for (let step = 0; step < 4; step++) {
+        assert.ok(Math.abs(wasm[step] - cpu[step]) <= 1e-4, `step ${step}: wasm ${wasm[step]}, cpu ${cpu[step]}`);
+      }
+      assert.ok(Math.abs(wasm[3] - wasm[0]) > 1e-3, `the steps did not change the loss (${wasm.join(', ')})`);
     });
   });
 });
