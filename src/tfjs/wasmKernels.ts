@@ -3,14 +3,20 @@
  *
  * `@tensorflow/tfjs-backend-wasm` 4.22 ships no `Conv2DBackpropFilter` kernel, so the first
  * `model.fit` of any CNN fails with "Kernel 'Conv2DBackpropFilter' not registered for backend
- * 'wasm'" (README.md, "How fast, and why"). This module registers one, and replaces two
- * stock kernels that measured slow:
+ * 'wasm'" (README.md, "How fast, and why"). This module registers one, and replaces stock
+ * kernels that measured slow:
  *  - `Conv2DBackpropFilter` (missing): at stride 1 with output channels a multiple of 8,
- *    hand-written WASM SIMD (./wasmTrainingModule), as fast as the forward
- *    convolution; otherwise through the backend's own `Conv2D` kernel (XNNPACK, WASM SIMD) for
- *    every stride, 10–20× faster than a direct loop in JS but half the forward rate;
+ *    hand-written WASM SIMD (./wasmTrainingModule), with fused multiply-adds where the engine
+ *    has them, as fast as the forward convolution; otherwise through the backend's own `Conv2D`
+ *    kernel (XNNPACK, WASM SIMD) for every stride, 10–20× faster than a direct loop in JS but half the forward rate;
  *  - `Conv2DBackpropInput` (stock: a scalar C++ loop): through `Conv2D` too, 1.4–10× faster than
  *    stock on LeNet- and CIFAR-sized layers at stride 1 and ≈4× at stride 2;
+ *  - `Conv2D` at stride 1 with output channels a multiple of 8: WebAssembly with fused
+ *    multiply-adds (./wasmTrainingModule `directConvolution`), ≈1.3× XNNPACK on CIFAR-sized layers;
+ *    the input gradient's convolutions go through it too;
+ *  - `Add` of a bias `[…, C] + [C]` (stock: broadcast element by element): one WebAssembly pass;
+ *  - ReLU's gradient: one kernel (`CnnSlicerReluGrad`) instead of `Step`, `Cast` and `Multiply`,
+ *    which tfjs's gradient of `Relu` calls on this backend (./wasmTrainingModule);
  *  - `MaxPoolGrad` (stock: ≈25 ns per input element, 30% of a LeNet-like training step): a single
  *    pass over the pooling windows in WebAssembly SIMD inside tfjs's heap (./wasmTrainingModule);
  *  - and, through ./wasmTrainingModule too, one fused update kernel per weight tensor for the Adam,
