@@ -16,10 +16,10 @@
  *
  * Alone: `node dist/bench.js --torch [--torch-inputs N] [--torch-model lenet|cifar] [--torch-profile]
  * [--install-torch]` (`--torch-model`: one model only; `--torch-profile`: each of our epochs also
- * prints its time per kernel, from `tf.profile`).
+ * prints its CPU time per kernel, the time outside kernels and the other threads' CPU time).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { createModel as createCifarCnn, training as cifarTraining } from '../examples/cifar-cnn';
@@ -123,36 +123,96 @@ export async function oursEpochSeconds(model: TorchBenchModel, count: number, pr
       await fit();
       return { seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSeconds(), backend };
     }
-    const info = await tf.profile(async () => {
-      await fit();
-      return [];
-    });
+    const kernels = timeKernels(tf, backend);
+    const threadsBefore = threadCpuSeconds();
+    await fit();
     const seconds = (performance.now() - start) / 1000;
-    printProfile(model, info, seconds);
-    return { seconds, cpuSeconds: cpuSeconds(), backend };
+    const cpu = cpuSeconds();
+    kernels.stop();
+    printProfile(model, kernels.byName, cpu, threadCpuSeconds(), threadsBefore, Math.ceil(count / batch));
+    return { seconds, cpuSeconds: cpu, backend };
   } finally {
     net.dispose();
     tf.dispose([x, y]);
   }
 }
 
-/** Time per kernel name over a profiled epoch, largest first, with each one's share of the epoch. */
-function printProfile(model: TorchBenchModel, info: { kernels: { name: string; kernelTimeMs: unknown }[] }, seconds: number): void {
+/**
+ * CPU time per kernel name while `stop` is not called: every kernel of `backendName` is wrapped in
+ * a `process.cpuUsage()` pair (≈1 µs each), so other processes' load does not inflate the figures
+ * as it inflates `tf.profile`'s wall-clock times. Kernels run from inside another kernel count
+ * toward the outer one.
+ */
+function timeKernels(tf: typeof tfjs, backendName: string): { byName: Map<string, { ms: number; calls: number }>; stop: () => void } {
   const byName = new Map<string, { ms: number; calls: number }>();
-  for (const kernel of info.kernels) {
-    const entry = byName.get(kernel.name) ?? { ms: 0, calls: 0 };
-    entry.ms += typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
-    entry.calls++;
-    byName.set(kernel.name, entry);
+  const configs = tf.getKernelsForBackend(backendName);
+  let depth = 0;
+  const swap = (make: (config: tfjs.KernelConfig) => tfjs.KernelFunc) => {
+    for (const config of configs) {
+      tf.unregisterKernel(config.kernelName, backendName);
+      tf.registerKernel({ ...config, kernelFunc: make(config) });
+    }
+  };
+  swap((config) => (args) => {
+    if (depth > 0) return config.kernelFunc(args);
+    depth++;
+    const start = process.cpuUsage();
+    try {
+      return config.kernelFunc(args);
+    } finally {
+      depth--;
+      const used = process.cpuUsage(start);
+      const entry = byName.get(config.kernelName) ?? { ms: 0, calls: 0 };
+      entry.ms += (used.user + used.system) / 1000;
+      entry.calls++;
+      byName.set(config.kernelName, entry);
+    }
+  });
+  return { byName, stop: () => swap((config) => config.kernelFunc) };
+}
+
+/** CPU seconds of each thread of this process so far (Linux: /proc/self/task), by thread id. */
+function threadCpuSeconds(): Map<string, number> {
+  const seconds = new Map<string, number>();
+  try {
+    for (const task of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime, in clock ticks (100 per second on Linux).
+      seconds.set(task, (Number(fields[11]) + Number(fields[12])) / 100);
+    }
+  } catch {
+    // Not Linux: no per-thread figures.
   }
+  return seconds;
+}
+
+/**
+ * CPU time per kernel name over a profiled epoch, largest first, with each one's share of the
+ * epoch's CPU time, what ran outside any kernel, and how much CPU time threads other than the
+ * main one took (V8 compiling tfjs's JavaScript and collecting garbage in the background).
+ */
+function printProfile(
+  model: TorchBenchModel,
+  byName: Map<string, { ms: number; calls: number }>,
+  cpuSeconds: number,
+  threadsAfter: Map<string, number>,
+  threadsBefore: Map<string, number>,
+  batches: number,
+): void {
   const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms);
-  const inKernels = rows.reduce((sum, [, e]) => sum + e.ms, 0);
+  const inKernels = rows.reduce((sum, [, e]) => sum + e.ms, 0) / 1000;
+  const share = (seconds: number) => ((100 * seconds) / cpuSeconds).toFixed(1).padStart(5);
+  const main = String(process.pid);
+  let otherThreads = 0;
+  for (const [task, after] of threadsAfter) if (task !== main) otherThreads += after - (threadsBefore.get(task) ?? 0);
   console.log(
-    `  profile of one ${model} epoch (${seconds.toFixed(2)} s with profiling; ${((100 * inKernels) / 1000 / seconds).toFixed(0)}% inside kernels):`,
+    `  profile of one ${model} epoch: ${cpuSeconds.toFixed(2)} CPU s, ${share(inKernels).trim()}% in kernels, ` +
+      `${share(cpuSeconds - inKernels).trim()}% outside (of which other threads ${otherThreads.toFixed(2)} s: V8's background compiler and GC)`,
   );
-  for (const [name, e] of rows.slice(0, 14)) {
+  for (const [name, e] of rows.slice(0, 16)) {
     console.log(
-      `    ${name.padEnd(28)} ${(e.ms / 1000).toFixed(2).padStart(7)} s  ${((100 * e.ms) / 1000 / seconds).toFixed(1).padStart(5)}%  ${e.calls} calls`,
+      `    ${name.padEnd(28)} ${(e.ms / 1000).toFixed(2).padStart(7)} s  ${share(e.ms / 1000)}%  ${(e.calls / batches).toFixed(0).padStart(3)} per batch`,
     );
   }
 }

@@ -19,7 +19,7 @@ const check = process.argv.includes('--check');
  */
 export async function generate(watPath) {
   const wabt = await wabtInit();
-  const module = wabt.parseWat(watPath, readFileSync(watPath, 'utf8'), { simd: true, bulk_memory: true });
+  const module = wabt.parseWat(watPath, readFileSync(watPath, 'utf8'), { simd: true, bulk_memory: true, relaxed_simd: true });
   module.validate();
   const { buffer } = module.toBinary({ log: false, write_debug_names: false });
   module.destroy();

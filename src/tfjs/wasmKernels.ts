@@ -3,14 +3,20 @@
  *
  * `@tensorflow/tfjs-backend-wasm` 4.22 ships no `Conv2DBackpropFilter` kernel, so the first
  * `model.fit` of any CNN fails with "Kernel 'Conv2DBackpropFilter' not registered for backend
- * 'wasm'" (README.md, "How fast, and why"). This module registers one, and replaces two
- * stock kernels that measured slow:
+ * 'wasm'" (README.md, "How fast, and why"). This module registers one, and replaces stock
+ * kernels that measured slow:
  *  - `Conv2DBackpropFilter` (missing): at stride 1 with output channels a multiple of 8,
- *    hand-written WASM SIMD (./wasmTrainingModule), as fast as the forward
- *    convolution; otherwise through the backend's own `Conv2D` kernel (XNNPACK, WASM SIMD) for
- *    every stride, 10–20× faster than a direct loop in JS but half the forward rate;
+ *    hand-written WASM SIMD (./wasmTrainingModule), with fused multiply-adds where the engine
+ *    has them, as fast as the forward convolution; otherwise through the backend's own `Conv2D`
+ *    kernel (XNNPACK, WASM SIMD) for every stride, 10–20× faster than a direct loop in JS but half the forward rate;
  *  - `Conv2DBackpropInput` (stock: a scalar C++ loop): through `Conv2D` too, 1.4–10× faster than
  *    stock on LeNet- and CIFAR-sized layers at stride 1 and ≈4× at stride 2;
+ *  - `Conv2D` at stride 1 with output channels a multiple of 8: WebAssembly with fused
+ *    multiply-adds (./wasmTrainingModule `directConvolution`), ≈1.3× XNNPACK on CIFAR-sized layers;
+ *    the input gradient's convolutions go through it too;
+ *  - `Add` of a bias `[…, C] + [C]` (stock: broadcast element by element): one WebAssembly pass;
+ *  - ReLU's gradient: one kernel (`CnnSlicerReluGrad`) instead of `Step`, `Cast` and `Multiply`,
+ *    which tfjs's gradient of `Relu` calls on this backend (./wasmTrainingModule);
  *  - `MaxPoolGrad` (stock: ≈25 ns per input element, 30% of a LeNet-like training step): a single
  *    pass over the pooling windows in WebAssembly SIMD inside tfjs's heap (./wasmTrainingModule);
  *  - and, through ./wasmTrainingModule too, one fused update kernel per weight tensor for the Adam,
@@ -57,12 +63,21 @@ import {
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './wasmDepthwiseKernels';
 import { batchMatMul, gatherV2, identity, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
 import {
+  addBias,
+  directConvolution,
+  directConvolutionApplies,
   filterGradient,
   filterGradientApplies,
+  filterGradientPatches,
   fusedOptimizerKernels,
   installFusedOptimizers,
+  installFusedReluGradient,
+  RELU_GRAD,
+  reluGrad,
   maxPoolGrad,
+  padChannelsLast,
   paddedChannels,
+  patchRows,
 } from './wasmTrainingModule';
 
 type Conv2DInfo = tfjs.backend_util.Conv2DInfo;
@@ -87,6 +102,7 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   const replace = (kernelName: string, make: (stock: WasmKernelFunc) => WasmKernelFunc): void => {
     if (replaceKernel(tf, kernelName, make)) registered.push(kernelName);
   };
+  replace('Conv2D', (stock) => (args) => conv2D(tf, stock, args));
   addIfMissing('Conv2DBackpropFilter', (args) => conv2DBackpropFilter(tf, args));
   replace('Conv2DBackpropInput', (stock) => (args) => conv2DBackpropInput(tf, stock, args));
   replace('MaxPoolGrad', () => (args) => maxPoolGrad(tf, args));
@@ -99,8 +115,12 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   replace('BatchMatMul', (stock) => (args) => batchMatMul(tf, stock, args));
   replace('Identity', (stock) => (args) => identity(stock, args));
   replace('GatherV2', (stock) => (args) => gatherV2(stock, args));
+  replace('Add', (stock) => (args) => addBias(args.backend, args.inputs.a, args.inputs.b) ?? stock(args));
   // One kernel per weight tensor and optimizer step; installFusedOptimizers makes tfjs's Adam,
   // momentum and RMSprop optimizers call them while the WASM backend is active.
+  // ReLU's gradient in one kernel; installFusedReluGradient makes tfjs's gradient of Relu call it.
+  addIfMissing(RELU_GRAD, reluGrad);
+  installFusedReluGradient(tf);
   for (const [kernelName, kernelFunc] of fusedOptimizerKernels) addIfMissing(kernelName, kernelFunc as unknown as WasmKernelFunc);
   installFusedOptimizers(tf);
   registerFusedBatchNorm(tf);
@@ -150,6 +170,29 @@ function forwardInfo(tf: Tf, inShape: number[], filterShape: number[], attrs: Ke
   );
 }
 
+/**
+ * The forward convolution: stride 1 with output channels a multiple of 8 through the fused
+ * multiply-add kernel of ./wasmTrainingModule (`directConvolution`); the stock (XNNPACK) kernel
+ * runs everything else. The input gradient's convolutions reach it too, as they call `Conv2D`.
+ */
+function conv2D(tf: Tf, stockKernel: WasmKernelFunc, args: KernelArgs): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, filter } = inputs;
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as tfjs.Conv2DAttrs;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4) return stockKernel(args);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(dataFormat ?? 'NHWC'),
+  );
+  return (directConvolutionApplies(info) ? directConvolution(backend, x, filter, info) : undefined) ?? stockKernel(args);
+}
+
 function conv2DBackpropFilter(tf: Tf, { inputs, backend, attrs }: KernelArgs): TensorInfo {
   const { x, dy } = inputs;
   const { filterShape } = attrs as unknown as tfjs.Conv2DBackpropFilterAttrs;
@@ -173,21 +216,19 @@ function conv2DBackpropFilter(tf: Tf, { inputs, backend, attrs }: KernelArgs): T
 /**
  * The WebAssembly filter gradient, its input's channels first padded with zeros to a multiple of 4
  * (a first layer's 1 or 3 channels): the padded channels' gradient rows are zero work wasted, far
- * cheaper than the `Conv2D` route at so few channels (≈3.5 GFLOP/s for 3), and are sliced off.
+ * cheaper than the `Conv2D` route at so few channels (≈3.5 GFLOP/s for 3), and are sliced off;
+ * where reading the input as overlapping patches wastes fewer rows, `filterGradientPatches` instead.
  */
 function filterGradientPaddingChannels(tf: Tf, backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
   const channels = paddedChannels(info.inChannels);
   if (channels === info.inChannels) return filterGradient(backend, x, dy, info);
+  // Fewer wasted rows read as patches (1 channel: 8 rows per 5-wide filter row, not 20; 3 channels
+  // and 3 wide: 12 either way, and padding the channels then reads less).
+  if (patchRows(info) < info.filterWidth * channels) return filterGradientPatches(backend, x, dy, info);
   let xPadded: TensorInfo | undefined;
   let gradient: TensorInfo | undefined;
   try {
-    const paddings = [
-      [0, 0],
-      [0, 0],
-      [0, 0],
-      [0, channels - info.inChannels],
-    ];
-    xPadded = runKernel(tf, backend, 'PadV2', { x }, { paddings, constantValue: 0 });
+    xPadded = padChannelsLast(backend, x, { top: 0, bottom: 0, left: 0, right: 0, channels });
     gradient = filterGradient(backend, xPadded, dy, { ...info, inChannels: channels });
     return runKernel(
       tf,

@@ -26,6 +26,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeAll, runKernel, sizeOf, type KernelArgs, type TensorInfo, type Tf, type WasmKernelFunc } from './wasmKernelSupport';
+import { matMulFma } from './wasmTrainingModule';
 
 /**
  * `Tile` by block copies: the input's innermost run of axes that are not repeated is copied as one
@@ -152,13 +153,17 @@ export function batchMatMul(tf: Tf, stock: WasmKernelFunc, args: KernelArgs): Te
   const { inputs, backend, attrs } = args;
   const { a, b } = inputs;
   const { transposeA, transposeB } = attrs as unknown as tfjs.BatchMatMulAttrs;
-  if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') return stock(args);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return stock(args);
+  if (!transposeA && !transposeB) return matMulFma(backend, a, b) ?? stock(args);
   let aT: TensorInfo | undefined;
   let bT: TensorInfo | undefined;
   try {
     if (transposeA) aT = transposeLastTwo(tf, backend, a);
     if (transposeB) bT = transposeLastTwo(tf, backend, b);
-    return stock({ inputs: { a: aT ?? a, b: bT ?? b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+    return (
+      matMulFma(backend, aT ?? a, bT ?? b) ??
+      stock({ inputs: { a: aT ?? a, b: bT ?? b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } })
+    );
   } finally {
     disposeAll(backend, [aT, bT]);
   }

@@ -15,8 +15,10 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
+import { createModel as createLeNet } from '../../examples/mnist-lenet';
 import { initBackend } from '../../src/tfjs/backend';
 import { filterGradientByLoop, registerWasmTrainingKernels } from '../../src/tfjs/wasmKernels';
+import { useFusedMultiplyAdd } from '../../src/tfjs/wasmTrainingModule';
 import { rng } from './reference';
 
 type Tf = typeof tfjs;
@@ -35,6 +37,7 @@ interface ConvCase {
 
 const TOLERANCE = 1e-5;
 const KERNEL_NAMES = [
+  'Conv2D',
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'MaxPoolGrad',
@@ -47,6 +50,8 @@ const KERNEL_NAMES = [
   'BatchMatMul',
   'Identity',
   'GatherV2',
+  'Add',
+  'CnnSlicerReluGrad',
   'CnnSlicerAdamUpdate',
   'CnnSlicerMomentumUpdate',
   'CnnSlicerRMSPropUpdate',
@@ -202,6 +207,27 @@ function gridCases(): ConvCase[] {
     { x: [2, 10, 9, 3], filter: [2, 2, 3, 4], strides: 3, pad: 'same' },
     // A LeNet-sized layer, so the sums are long (64·8·8 = 4,096 terms per filter entry).
     { x: [64, 12, 12, 8], filter: [5, 5, 8, 16], strides: 1, pad: 'valid' },
+    // Stride 1, output channels a multiple of 8 and 1 to 3 input channels: the filter gradient reads
+    // the input as overlapping patches (filterGradientPatches) where that wastes fewer rows than
+    // padding the channels to 4, including LeNet's first layer, 'same' padding, explicit padding
+    // and filters whose rows end beside the input's right edge.
+    { x: [64, 28, 28, 1], filter: [5, 5, 1, 8], strides: 1, pad: 'valid' },
+    { x: [3, 9, 7, 1], filter: [3, 3, 1, 16], strides: 1, pad: 'same' },
+    { x: [3, 9, 7, 1], filter: [2, 3, 1, 8], strides: 1, pad: 'same' },
+    { x: [2, 9, 11, 1], filter: [4, 7, 1, 8], strides: 1, pad: 'valid' },
+    { x: [2, 8, 10, 2], filter: [3, 3, 2, 8], strides: 1, pad: 'same' },
+    { x: [2, 8, 10, 3], filter: [5, 5, 3, 8], strides: 1, pad: 'same' },
+    {
+      x: [2, 8, 10, 1],
+      filter: [3, 5, 1, 8],
+      strides: 1,
+      pad: [
+        [0, 0],
+        [2, 0],
+        [0, 3],
+        [0, 0],
+      ],
+    },
   );
   return cases;
 }
@@ -221,7 +247,7 @@ describe('WASM training kernels', function () {
   });
 
   describe('registration', function () {
-    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Tile, Sum, Mean, BatchMatMul, Identity and GatherV2, and the fused optimizer updates for wasm', function () {
+    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Conv2D, Tile, Sum, Mean, BatchMatMul, Identity, GatherV2 and Add (of a bias), the fused ReLU gradient and the fused optimizer updates for wasm', function () {
       const names = registerWasmTrainingKernels(tf);
       assert.deepEqual(names, KERNEL_NAMES);
       for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} is not registered`);
@@ -251,6 +277,67 @@ describe('WASM training kernels', function () {
         assert.ok(filterError <= TOLERANCE, `filter gradient error ${filterError}`);
         assert.ok(inputError <= TOLERANCE, `input gradient error ${inputError}`);
       });
+    });
+  });
+
+  describe('the forward convolution agrees with the CPU backend (max relative error ≤ 1e-5)', function () {
+    // Stride 1 with output channels a multiple of 8 runs the fused multiply-add kernel, the rest the
+    // stock one. Only stride 1 is compared: the stock kernel itself differs from the CPU backend on
+    // some strided 'same' cases (x 2×10×9×3, filter 2×2×3×4, stride 3), which this module leaves alone.
+    gridCases()
+      .filter((c) => c.strides === 1)
+      .forEach((c, index) => {
+        it(describeCase(c), async function () {
+          const outputs: Float32Array[] = [];
+          for (const backendName of ['wasm', 'cpu']) {
+            await tf.setBackend(backendName);
+            const random = rng(3000 + index);
+            const x = tf.tensor4d(randomValues(size(c.x), random), c.x);
+            const filter = tf.tensor4d(randomValues(size(c.filter), random), c.filter);
+            const y = tf.conv2d(x, filter, c.strides, c.pad, 'NHWC', 1, c.dimRoundingMode);
+            outputs.push(Float32Array.from(y.dataSync()));
+            tf.dispose([x, filter, y]);
+          }
+          const error = maxRelativeError(outputs[0], outputs[1]);
+          assert.ok(error <= TOLERANCE, `output error ${error}`);
+        });
+      });
+  });
+
+  describe('the filter-gradient kernel with and without fused multiply-adds', function () {
+    // Stride 1 and output channels a multiple of 8: the cases the WebAssembly filter gradient takes.
+    const kernelCases = () => gridCases().filter((c) => c.strides === 1 && c.filter[3] % 8 === 0);
+
+    afterEach(function () {
+      useFusedMultiplyAdd(true);
+    });
+
+    it('compiles the fused (relaxed-SIMD) kernel on this Node, so training uses it', function () {
+      assert.equal(useFusedMultiplyAdd(true), true);
+    });
+
+    it(`without fused multiply-adds agrees with the CPU backend too (${kernelCases().length} cases, max relative error ≤ 1e-5)`, async function () {
+      // Thirty cases, three of them LeNet-sized on the slow CPU backend.
+      this.timeout(120_000);
+      useFusedMultiplyAdd(false);
+      for (const [index, c] of kernelCases().entries()) {
+        const wasm = await convGradients(tf, 'wasm', c, 5000 + index);
+        const cpu = await convGradients(tf, 'cpu', c, 5000 + index);
+        const filterError = maxRelativeError(wasm.dFilter, cpu.dFilter);
+        assert.ok(filterError <= TOLERANCE, `${describeCase(c)}: filter gradient error ${filterError}`);
+      }
+    });
+
+    it('the fused and unfused kernels differ only in rounding (max relative difference ≤ 1e-5) on a CIFAR-sized layer', async function () {
+      const c: ConvCase = { x: [16, 16, 16, 32], filter: [3, 3, 32, 64], strides: 1, pad: 'same' };
+      useFusedMultiplyAdd(false);
+      const plain = await convGradients(tf, 'wasm', c, 77);
+      useFusedMultiplyAdd(true);
+      const fused = await convGradients(tf, 'wasm', c, 77);
+      const difference = maxRelativeError(fused.dFilter, plain.dFilter);
+      assert.ok(difference <= TOLERANCE, `difference ${difference}`);
+      // Rounding once per multiply-add instead of twice gives different bits somewhere in 147,456 sums.
+      assert.notDeepEqual(fused.dFilter, plain.dFilter);
     });
   });
 
@@ -459,6 +546,46 @@ describe('WASM training kernels', function () {
       );
       // A step that changes nothing would pass trivially; the loss must have moved.
       assert.ok(Math.abs(wasm.lossAfterStep - wasm.lossDuringStep) > 1e-3, 'the training step did not change the loss');
+    });
+
+    it('examples/mnist-lenet.ts trained 4 Adam steps from the same weights gives the same losses under wasm and cpu (to 1e-4)', async function () {
+      // Every fast path at once: the 1-channel filter gradient read as patches, the fused
+      // multiply-add convolution (forward and input gradient) and dense products, the bias Add
+      // and the ReLU gradient.
+      this.timeout(120_000);
+      const random = rng(15);
+      const count = 4 * 16;
+      const images = Float32Array.from({ length: count * 28 * 28 }, () => random());
+      const labels = Int32Array.from({ length: count }, (_, i) => (i * 7) % 10);
+      let weights: { values: Float32Array; shape: number[] }[] | undefined;
+      const losses = async (backendName: string): Promise<number[]> => {
+        await tf.setBackend(backendName);
+        const model = createLeNet();
+        model.compile({ optimizer: tf.train.adam(0.002), loss: 'categoricalCrossentropy' });
+        if (weights === undefined) weights = model.getWeights().map((w) => ({ values: Float32Array.from(w.dataSync()), shape: w.shape }));
+        else {
+          const own = weights.map((w) => tf.tensor(w.values, w.shape));
+          model.setWeights(own);
+          tf.dispose(own);
+        }
+        const result: number[] = [];
+        for (let step = 0; step < 4; step++) {
+          const [x, y] = tf.tidy(() => [
+            tf.tensor4d(images.subarray(step * 16 * 784, (step + 1) * 16 * 784), [16, 28, 28, 1]),
+            tf.oneHot(tf.tensor1d(labels.subarray(step * 16, (step + 1) * 16), 'int32'), 10),
+          ]);
+          result.push((await model.trainOnBatch(x, y)) as number);
+          tf.dispose([x, y]);
+        }
+        model.dispose();
+        return result;
+      };
+      const wasm = await losses('wasm');
+      const cpu = await losses('cpu');
+      for (let step = 0; step < 4; step++) {
+        assert.ok(Math.abs(wasm[step] - cpu[step]) <= 1e-4, `step ${step}: wasm ${wasm[step]}, cpu ${cpu[step]}`);
+      }
+      assert.ok(Math.abs(wasm[3] - wasm[0]) > 1e-3, `the steps did not change the loss (${wasm.join(', ')})`);
     });
   });
 });

@@ -81,6 +81,14 @@ describe('WASM reduction, tiling, matrix-product and segment-sum kernels', funct
       { a: [3, 7, 5], b: [3, 7, 4], transposeA: true, transposeB: false },
       { a: [3, 5, 7], b: [1, 4, 7], transposeA: false, transposeB: true },
       { a: [5, 7], b: [7, 4], transposeA: false, transposeB: false },
+      // Output columns a multiple of 8, at least 4 rows and one batch: the fused multiply-add kernel
+      // (rows not a multiple of 4 included), and a reduction too long for it (K > 1024: the stock one).
+      { a: [64, 256], b: [256, 64], transposeA: false, transposeB: false },
+      { a: [1, 6, 40], b: [1, 40, 16], transposeA: false, transposeB: false },
+      { a: [7, 33], b: [33, 24], transposeA: false, transposeB: false },
+      { a: [256, 64], b: [256, 16], transposeA: true, transposeB: false },
+      { a: [64, 128], b: [40, 128], transposeA: false, transposeB: true },
+      { a: [4, 1100], b: [1100, 8], transposeA: false, transposeB: false },
     ];
     cases.forEach((c, index) => {
       it(`${c.a.join('×')}${c.transposeA ? 'ᵀ' : ''} · ${c.b.join('×')}${c.transposeB ? 'ᵀ' : ''}`, async function () {

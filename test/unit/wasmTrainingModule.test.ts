@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../src/tfjs/backend';
 import { registerWasmTrainingKernels } from '../../src/tfjs/wasmKernels';
-import { ADAM_UPDATE, MOMENTUM_UPDATE, RMSPROP_UPDATE } from '../../src/tfjs/wasmTrainingModule';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { ADAM_UPDATE, MOMENTUM_UPDATE, RMSPROP_UPDATE, padChannelsLast } from '../../src/tfjs/wasmTrainingModule';
 import { rng } from './reference';
 
 type Tf = typeof tfjs;
@@ -178,4 +179,135 @@ describe('fused optimizer updates (WASM backend)', function () {
       await tf.setBackend('wasm');
     }
   });
+});
+
+describe('padChannelsLast (WASM backend)', function () {
+  let tf: Tf;
+
+  before(async function () {
+    ({ tf } = await initBackend('wasm'));
+  });
+
+  const cases = [
+    { shape: [2, 5, 7, 3], pads: { top: 1, bottom: 2, left: 3, right: 1, channels: 3 } },
+    { shape: [2, 5, 7, 3], pads: { top: 0, bottom: 0, left: 0, right: 0, channels: 4 } },
+    { shape: [1, 4, 6, 1], pads: { top: 2, bottom: 0, left: 0, right: 5, channels: 1 } },
+    { shape: [3, 3, 2, 2], pads: { top: 1, bottom: 1, left: 1, right: 1, channels: 5 } },
+    { shape: [2, 4, 4, 8], pads: { top: 0, bottom: 0, left: 0, right: 0, channels: 8 } },
+  ];
+  for (const { shape, pads } of cases) {
+    it(`pads ${shape.join('×')} by ${JSON.stringify(pads)} exactly as tf.pad does`, function () {
+      const random = rng(shape.reduce((a, b) => a * b, 1));
+      const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1);
+      const x = tf.tensor4d(values, shape as [number, number, number, number]);
+      // Garbage first, so that a cell the kernel forgets to write shows.
+      const garbage = tf.fill([4096], Number.NaN);
+      garbage.dispose();
+      const backend = tf.backend() as unknown as BackendWasm;
+      const info = padChannelsLast(backend, x, pads);
+      const padded = tf.engine().makeTensorFromTensorInfo(info);
+      const expected = tf.pad(x, [
+        [0, 0],
+        [pads.top, pads.bottom],
+        [pads.left, pads.right],
+        [0, pads.channels - shape[3]],
+      ]);
+      assert.deepEqual(padded.shape, expected.shape);
+      assert.deepEqual(Array.from(padded.dataSync()), Array.from(expected.dataSync()));
+      tf.dispose([x, padded, expected]);
+    });
+  }
+});
+
+describe('fused ReLU gradient (WASM backend)', function () {
+  let tf: Tf;
+
+  before(async function () {
+    ({ tf } = await initBackend('wasm'));
+    registerWasmTrainingKernels(tf);
+  });
+
+  after(async function () {
+    await tf.setBackend('wasm');
+  });
+
+  /** Values with every case step() tells apart: positive, negative, ±0, NaN, ±∞, and an odd length for the scalar tail. */
+  function values(n: number, seed: number): Float32Array {
+    const random = rng(seed);
+    const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-40, -1e-40];
+    return Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? special[(i / 5) % special.length] : random() * 2 - 1));
+  }
+
+  /** `Object.is` element by element, so −0 against +0 and NaN against NaN count. */
+  function sameBits(a: Float32Array, b: Float32Array): boolean {
+    return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+  }
+
+  for (const n of [1, 7, 64, 1027]) {
+    it(`gives the bits tfjs-core's dy · step(x) gives, −0 and NaN included (${n} values)`, async function () {
+      const x = values(n, n);
+      const dy = values(n, n + 1);
+      const results: Float32Array[] = [];
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        const kernelsRun: string[] = [];
+        const profile = await tf.profile(() => {
+          const [gradient] = tf.grads((input: tfjs.Tensor) => tf.relu(input))([tf.tensor1d(x)], tf.tensor1d(dy));
+          results.push(Float32Array.from(gradient.dataSync()));
+          return gradient;
+        });
+        for (const k of profile.kernels) kernelsRun.push(k.name);
+        if (backend === 'wasm') assert.ok(kernelsRun.includes('CnnSlicerReluGrad'), `wasm ran ${kernelsRun.join(', ')}`);
+        else assert.ok(kernelsRun.includes('Step') && !kernelsRun.includes('CnnSlicerReluGrad'), `cpu ran ${kernelsRun.join(', ')}`);
+      }
+      // The stock formula on wasm too, for the same arithmetic on the same backend.
+      await tf.setBackend('wasm');
+      const stock = tf.tidy(() => Float32Array.from(tf.mul(tf.tensor1d(dy), tf.cast(tf.step(tf.tensor1d(x)), 'float32')).dataSync()));
+      assert.ok(sameBits(results[0], stock), 'fused and stock formula differ on wasm');
+      assert.ok(sameBits(results[0], results[1]), 'wasm and cpu differ');
+    });
+  }
+});
+
+describe('Add of a bias (WASM backend)', function () {
+  let tf: Tf;
+
+  before(async function () {
+    ({ tf } = await initBackend('wasm'));
+    registerWasmTrainingKernels(tf);
+  });
+
+  after(async function () {
+    await tf.setBackend('wasm');
+  });
+
+  // A bias on either side, channel counts with and without a SIMD tail, and pairs the stock kernel keeps.
+  const cases: [number[], number[]][] = [
+    [[64, 24, 24, 8], [8]],
+    [[8], [2, 3, 8]],
+    [[5, 3], [3]],
+    [[3, 2, 7], [7]],
+    [[4], [4]],
+    [
+      [2, 3],
+      [2, 1],
+    ],
+    [
+      [2, 3, 4],
+      [3, 4],
+    ],
+  ];
+  for (const [aShape, bShape] of cases) {
+    it(`adds ${aShape.join('×')} and ${bShape.join('×')} exactly as the CPU backend does`, async function () {
+      const random = rng(aShape.length * 100 + bShape.length);
+      const aValues = Float32Array.from({ length: aShape.reduce((p, d) => p * d, 1) }, () => random() * 2 - 1);
+      const bValues = Float32Array.from({ length: bShape.reduce((p, d) => p * d, 1) }, () => random() * 2 - 1);
+      const results: Float32Array[] = [];
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        results.push(tf.tidy(() => Float32Array.from(tf.add(tf.tensor(aValues, aShape), tf.tensor(bValues, bShape)).dataSync())));
+      }
+      assert.deepEqual(results[0], results[1]);
+    });
+  }
 });

@@ -14,12 +14,28 @@
 ;;   Four channels at a time when C is a multiple of 4; else one at a time.
 ;; adam(value, grad, m, v, outValue, outM, outV, n, lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2,
 ;;      epsilon, oneMinusAccBeta1, oneMinusAccBeta2)
-;; filterGrad(x, dy, dw, batch, inH, inW, C, O, outH, outW, filterH, filterW, top, left)
+;; filterGrad(x, dy, dw, batch, inH, inW, C, O, outH, outW, filterH, filterW, top, left, xPixel)
 ;;   The filter gradient of a stride-1 convolution, channels last, C a multiple of 4 and O of 8:
-;;   dw[kh, kw, c, o] = Σ_b Σ_oh Σ_ow x[b, oh + kh − top, ow + kw − left, c] · dy[b, oh, ow, o].
-;;   One output row (b, oh) at a time, all filter taps and channel tiles: the row's inputs and
-;;   output gradients stay in the first-level cache, and each 4×8 tile of dw is held in registers
-;;   across the row.
+;;   dw[kh, kw, c, o] = Σ_b Σ_oh Σ_ow x[b, oh + kh − top, ow + kw − left, c] · dy[b, oh, ow, o],
+;;   where x has xPixel values per pixel (C for a plain convolution). One output row (b, oh) at a
+;;   time, all filter taps and channel tiles: the row's inputs and output gradients stay in the
+;;   first-level cache, and each 4×8 tile of dw is held in registers across the row.
+;;   With xPixel < C (few input channels), "channel" c reads the values c … c + 3 from pixel ow on,
+;;   which run on into the next pixels: filterH × 1 taps of C = filterW × xPixel (rounded up to 4)
+;;   "channels" then compute a filterH × filterW filter's gradient from an input padded to a
+;;   'valid' convolution (the caller's filterGradientPatches), with no work on padding channels.
+;; pad(x, out, batch, H, W, C, top, bottom, left, right, outC)
+;;   x [batch, H, W, C] into out [batch, top + H + bottom, left + W + right, outC] (outC ≥ C), zeros
+;;   around and in the added channels: whole rows are copied when outC = C. tfjs's PadV2 kernel
+;;   goes element by element (≈5 ns each), which made padding a layer's input cost as much as
+;;   half of the convolution it was padded for.
+;; reluGrad(dy, x, out, n)
+;;   The gradient of ReLU as tfjs-core computes it, dy · step(x) with step(x) = 1 where x > 0, NaN
+;;   where x is NaN, else 0, in one pass instead of three kernels (step, a cast and a multiply), so
+;;   −0 (negative dy where x ≤ 0) and NaN come out where they do in tfjs.
+;; addBias(x, bias, out, rows, C)
+;;   out[r, c] = x[r, c] + bias[c]: the bias of a convolution or dense layer, which tfjs's Add
+;;   broadcasts element by element (twice the time of adding two tensors of the same shape).
 ;; momentum(value, grad, acc, outValue, outAcc, n, c, m, nesterov)           c = −learning rate
 ;; rmsprop(value, grad, ms, mom, mg, outValue, outMs, outMom, outMg, n, lr, decay, oneMinusDecay,
 ;;         momentum, epsilon, centered)                                     mg, outMg: centered only
@@ -132,7 +148,7 @@
   (func (export "filterGrad")
         (param $x i32) (param $dy i32) (param $dw i32) (param $batch i32) (param $inH i32) (param $inW i32)
         (param $C i32) (param $O i32) (param $outH i32) (param $outW i32) (param $fH i32) (param $fW i32)
-        (param $top i32) (param $left i32)
+        (param $top i32) (param $left i32) (param $xPixel i32)
     (local $b i32) (local $oh i32) (local $kh i32) (local $kw i32) (local $ih i32) (local $ow i32)
     (local $ow0 i32) (local $ow1 i32) (local $c i32) (local $o i32)
     (local $acc i32) (local $rowO i32) (local $xp i32) (local $dyp i32) (local $xStep i32) (local $dyStep i32) (local $n i32)
@@ -142,7 +158,7 @@
     (memory.fill (local.get $dw) (i32.const 0)
       (i32.shl (i32.mul (i32.mul (local.get $fH) (local.get $fW)) (i32.mul (local.get $C) (local.get $O))) (i32.const 2)))
     (local.set $rowO (i32.shl (local.get $O) (i32.const 2)))
-    (local.set $xStep (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $xStep (i32.shl (local.get $xPixel) (i32.const 2)))
     (local.set $dyStep (local.get $rowO))
     (local.set $b (i32.const 0))
     (block $bend (loop $bloop
@@ -185,7 +201,7 @@
                     ;; x[b, ih, ow0 + kw − left, c] and dy[b, oh, ow0, o].
                     (local.set $xp (i32.add (local.get $x) (i32.shl
                       (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $ih)) (local.get $inW))
-                        (i32.sub (i32.add (local.get $ow0) (local.get $kw)) (local.get $left))) (local.get $C)) (local.get $c)) (i32.const 2))))
+                        (i32.sub (i32.add (local.get $ow0) (local.get $kw)) (local.get $left))) (local.get $xPixel)) (local.get $c)) (i32.const 2))))
                     (local.set $dyp (i32.add (local.get $dy) (i32.shl
                       (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $outH)) (local.get $oh)) (local.get $outW))
                         (local.get $ow0)) (local.get $O)) (local.get $o)) (i32.const 2))))
@@ -230,6 +246,108 @@
         (br $ohloop)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bloop))))
+
+  (func (export "pad")
+        (param $x i32) (param $out i32) (param $batch i32) (param $H i32) (param $W i32) (param $C i32)
+        (param $top i32) (param $bottom i32) (param $left i32) (param $right i32) (param $outC i32)
+    (local $b i32) (local $h i32) (local $w i32) (local $c i32) (local $src i32) (local $dst i32)
+    (local $pixelOut i32) (local $rowOut i32) (local $rowIn i32) (local $extra i32)
+    (local.set $pixelOut (i32.shl (local.get $outC) (i32.const 2)))
+    (local.set $rowOut (i32.mul (i32.add (i32.add (local.get $left) (local.get $W)) (local.get $right)) (local.get $pixelOut)))
+    (local.set $rowIn (i32.shl (i32.mul (local.get $W) (local.get $C)) (i32.const 2)))
+    (local.set $extra (i32.shl (i32.sub (local.get $outC) (local.get $C)) (i32.const 2)))
+    (local.set $src (local.get $x))
+    (local.set $dst (local.get $out))
+    (local.set $b (i32.const 0))
+    (block $bend (loop $bloop
+      (br_if $bend (i32.ge_u (local.get $b) (local.get $batch)))
+      (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $top) (local.get $rowOut)))
+      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $top) (local.get $rowOut))))
+      (local.set $h (i32.const 0))
+      (block $hend (loop $hloop
+        (br_if $hend (i32.ge_u (local.get $h) (local.get $H)))
+        (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $left) (local.get $pixelOut)))
+        (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $left) (local.get $pixelOut))))
+        (if (i32.eqz (local.get $extra))
+          (then
+            (memory.copy (local.get $dst) (local.get $src) (local.get $rowIn))
+            (local.set $dst (i32.add (local.get $dst) (local.get $rowIn)))
+            (local.set $src (i32.add (local.get $src) (local.get $rowIn))))
+          (else
+            (local.set $w (i32.const 0))
+            (block $wend (loop $wloop
+              (br_if $wend (i32.ge_u (local.get $w) (local.get $W)))
+              (local.set $c (i32.const 0))
+              (block $cend (loop $cloop
+                (br_if $cend (i32.ge_u (local.get $c) (local.get $C)))
+                (f32.store (local.get $dst) (f32.load (local.get $src)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+                (local.set $src (i32.add (local.get $src) (i32.const 4)))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br $cloop)))
+              (memory.fill (local.get $dst) (i32.const 0) (local.get $extra))
+              (local.set $dst (i32.add (local.get $dst) (local.get $extra)))
+              (local.set $w (i32.add (local.get $w) (i32.const 1)))
+              (br $wloop)))))
+        (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $right) (local.get $pixelOut)))
+        (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $right) (local.get $pixelOut))))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $hloop)))
+      (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $bottom) (local.get $rowOut)))
+      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $bottom) (local.get $rowOut))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop))))
+
+  (func (export "reluGrad") (param $dy i32) (param $x i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end4 i32) (local $xv v128) (local $step v128) (local $xs f32)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $vend (loop $vloop
+      (br_if $vend (i32.ge_u (local.get $i) (local.get $end4)))
+      (local.set $xv (v128.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))
+      ;; 1.0 where x > 0, NaN where x ≠ x, else 0.
+      (local.set $step (v128.or
+        (v128.and (f32x4.gt (local.get $xv) (f32x4.splat (f32.const 0))) (f32x4.splat (f32.const 1)))
+        (v128.and (f32x4.ne (local.get $xv) (local.get $xv)) (f32x4.splat (f32.const nan)))))
+      (v128.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+        (f32x4.mul (v128.load (i32.add (local.get $dy) (i32.shl (local.get $i) (i32.const 2)))) (local.get $step)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vloop)))
+    (block $send (loop $sloop
+      (br_if $send (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $xs (f32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+        (f32.mul (f32.load (i32.add (local.get $dy) (i32.shl (local.get $i) (i32.const 2))))
+          (select (f32.const 1)
+            (select (f32.const nan) (f32.const 0) (f32.ne (local.get $xs) (local.get $xs)))
+            (f32.gt (local.get $xs) (f32.const 0)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sloop))))
+
+  (func (export "addBias") (param $x i32) (param $bias i32) (param $out i32) (param $rows i32) (param $C i32)
+    (local $r i32) (local $c i32) (local $C4 i32) (local $row i32)
+    (local.set $C4 (i32.and (local.get $C) (i32.const -4)))
+    (block $rend (loop $rloop
+      (br_if $rend (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 2)))
+      (local.set $c (i32.const 0))
+      (block $vend (loop $vloop
+        (br_if $vend (i32.ge_u (local.get $c) (local.get $C4)))
+        (v128.store (i32.add (local.get $out) (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))
+          (f32x4.add
+            (v128.load (i32.add (local.get $x) (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))
+            (v128.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $vloop)))
+      (block $send (loop $sloop
+        (br_if $send (i32.ge_u (local.get $c) (local.get $C)))
+        (f32.store (i32.add (local.get $out) (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))
+          (f32.add
+            (f32.load (i32.add (local.get $x) (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))
+            (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $sloop)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rloop))))
 
   ;; dx[idx] += g
   (func $addAt (param $dx i32) (param $idx i32) (param $g f32)
