@@ -16,10 +16,10 @@ import {
   layerActivations,
   LayerActivations,
 } from '../analysis';
-import { ComputePool } from '../compute/pool';
 import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../run/format';
 import { Activations, forwardLayers } from '../tfjs/forward';
 import { labelInformationInputs, measureLabelInformation } from './labelInformation';
+import { InterSampleEngine, subsetEntropiesFromMatrix } from './oneThreadEntropies';
 
 export interface MeasureContext {
   tf: typeof tfType;
@@ -32,7 +32,11 @@ export interface MeasureContext {
   classes: number;
   /** Class scores `[n, classes]` from the last layer's values when they are not that already (src/recorder/outputs.ts). */
   classScores?: (finalOutput: Float32Array) => Float32Array;
-  pool: ComputePool;
+  /**
+   * Computes the inter-sample entropies: the compute pool (every core, on the recording thread), or
+   * the measurement worker's own thread (one core, while the recording thread trains).
+   */
+  pool: InterSampleEngine;
   /** Accumulated per epoch: forward passes, channel entropies, inter-sample entropies, label information (ms). */
   timings: { forward: number; channels: number; inter: number; labels?: number };
 }
@@ -109,11 +113,24 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
   // The workers start on the inter-sample entropies (all probe inputs and each class from one
   // distance matrix) while this thread computes the channel entropies.
   const t0 = performance.now();
-  // The label information reuses the pair distances of the inter-sample entropy (same samples).
+  // The label information and the classes' inter-sample entropies reuse the pair distances of
+  // all probe inputs' inter-sample entropy (same samples). The classes' are computed here from the
+  // matrix, with the compute workers' own code: 50 rows each are less work than the round trip of
+  // a pool stage per class.
   let codes: DistanceCodes | undefined;
-  const onDistances = (matrix: Float64Array) => (codes = distanceCodesFromMatrix(matrix, n, ctx.settings.bins));
+  let matrix: Float64Array | undefined;
+  const onDistances = (distances: Float64Array) => {
+    matrix = distances;
+    codes = distanceCodesFromMatrix(distances, n, ctx.settings.bins);
+  };
   const inter = ctx.pool
-    .interSampleEntropies(data, n, per, ['all', ...ctx.probeByClass], { k: ctx.settings.k, onDistances })
+    .interSampleEntropies(data, n, per, ['all'], { k: ctx.settings.k, onDistances })
+    .then(async ([all]) => [
+      all,
+      ...(matrix
+        ? subsetEntropiesFromMatrix(matrix, n, ctx.probeByClass, ctx.settings.k, all)
+        : await ctx.pool.interSampleEntropies(data, n, per, ctx.probeByClass, { k: ctx.settings.k })),
+    ])
     .finally(() => {
       ctx.timings.inter += performance.now() - t0;
     });
@@ -123,6 +140,7 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
   const dead = deadChannels(layer);
   ctx.timings.channels += performance.now() - t1;
   const [all, ...classes] = await inter;
+  matrix = undefined;
   const t2 = performance.now();
   const labelInputs = labelInformationInputs({ ...ctx, inputShape: ctx.layers[0].outputShape, bins: ctx.settings.bins });
   const labelInformation = measureLabelInformation(layer, labelInputs, codes);

@@ -18,6 +18,7 @@ import { channelsOf, EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, Run
 import { defaultRunsFolder, makeRunId } from '../run/paths';
 import { CheckpointFiles, isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
+import { loadCheckpointBytes } from '../tfjs/forward';
 import { checkTrainingKernels } from '../tfjs/trainingCheck';
 import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
 import { serializeCheckpoint } from './checkpoint';
@@ -149,7 +150,19 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   const overlap =
     options.overlapMeasurement === false
       ? { reason: 'switched off' }
-      : CheckpointForward.create({ backend, layers, inputs: probe.inputs, count: probe.indices.length, log });
+      : CheckpointForward.create(
+          {
+            backend,
+            layers,
+            inputs: probe.inputs,
+            labels: probe.labels,
+            byClass: probe.byClass,
+            classes: train.classes,
+            output: { kind: output.kind, units: output.units },
+            settings,
+          },
+          log,
+        );
   log(
     'forward' in overlap
       ? 'measuring each epoch on a second thread while the next one trains'
@@ -209,14 +222,16 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
  * Trains and records epoch after epoch: epoch 0 is the untrained model, then each epoch is trained
  * and, when the settings record it, measured and appended to the run folder.
  *
- * With `overlap`, epoch t is measured on a copy of its weights (the checkpoint's bytes, run on the
- * forward-pass worker, the entropies on the compute pool) while this thread trains epoch t + 1; one
- * measurement runs at a time and epochs are appended in order, each only once its measurement is
- * done, so the run folder's crash-safety order holds. A cancel, or a failure of training, first lets
- * the measurement in flight finish and append its epoch, as it would have been before the next
- * epoch started; a failed measurement stops the training and is the run's error. The first pass on
- * the worker is awaited before training goes on: if the worker cannot run the model, the model is
- * still that epoch's and the run goes on measuring on this thread.
+ * With `overlap`, epoch t is measured on the measurement worker, on a copy of its weights (the
+ * checkpoint's bytes), while this thread trains epoch t + 1: the worker takes one core and
+ * training the other. The last epoch, after which nothing trains, is measured here with the
+ * compute pool on every core (the worker is stopped first, which frees its memory). One
+ * measurement runs at a time and epochs are appended in order, each once its measurement is done,
+ * so the run folder's crash-safety order holds. A cancel, or a failure of training, first lets the
+ * measurement in flight finish and append its epoch, as it would have been before the next epoch
+ * started. If the worker cannot measure an epoch (it cannot load the model, say), that epoch is
+ * measured again here on a copy of the same weights, and the later ones before the next epoch
+ * trains; a failure here, or of appending, stops the training and is the run's error.
  */
 async function recordEpochs(run: {
   tf: typeof tfType;
@@ -235,30 +250,27 @@ async function recordEpochs(run: {
   hooks: RecordHooks;
   log: (line: string) => void;
   now: () => number;
-  /** The forward-pass worker that measures an epoch while the next trains, if the run can use it. */
+  /** The measurement worker that measures an epoch while the next trains, if the run can use it. */
   overlap?: CheckpointForward;
 }): Promise<void> {
   const { tf, model, settings, callbacks, cancel, now } = run;
   const recorded = recordedEpochs(settings);
   let inputMetrics: LayerEpochMetrics | undefined;
   let overlap = run.overlap;
-  let workerTried = false;
-  /** The measurement of the last recorded epoch while the next one trains, and whether it failed. */
-  let inFlight: { epoch: number; done: Promise<void>; failed: boolean } | undefined;
-  /**
-   * Waits for the measurement in flight. If it failed, the recording stopped while recording that
-   * epoch, whatever trained meanwhile: the progress says so last, as the sequential order would.
-   */
-  const settle = async () => {
-    const current = inFlight;
-    if (!current) return;
-    try {
-      await current.done;
-    } catch (e) {
-      run.progress.recording(current.epoch);
-      throw e;
-    }
-  };
+  /** The epoch measured on the worker while the next one trains. */
+  let inFlight:
+    | {
+        epoch: number;
+        checkpoint: CheckpointFiles;
+        logs: EpochLogs;
+        timing: { trainMs: number; recordStart: number };
+        /** Settles once the epoch is appended, or once the worker gave up on it (`workerError`). */
+        done: Promise<void>;
+        workerError?: { error: unknown };
+        /** Appending failed: training stops and the loop rethrows it. */
+        failed: boolean;
+      }
+    | undefined;
 
   /** Appends a measured epoch (the run folder's order: checkpoint, metrics line, manifest). */
   const append = (
@@ -280,6 +292,40 @@ async function recordEpochs(run: {
     run.hooks.onEpoch?.(metrics, run.writer.manifest);
   };
 
+  /**
+   * Waits for the measurement in flight. If the worker gave up on it, the epoch is measured here on
+   * a copy of its weights and the worker is not used again. If that or appending failed, the
+   * recording stopped while recording that epoch, whatever trained meanwhile: the progress says so
+   * last, as the sequential order would.
+   */
+  const settle = async () => {
+    const current = inFlight;
+    if (!current) return;
+    inFlight = undefined;
+    try {
+      await current.done;
+      if (!current.workerError) return;
+      const reason = (current.workerError.error as Error)?.message ?? String(current.workerError.error);
+      run.log(
+        `measuring each epoch before the next one trains (the measurement worker could not measure epoch ${current.epoch}: ${reason})`,
+      );
+      overlap?.close();
+      overlap = undefined;
+      run.progress.recording(current.epoch);
+      current.timing.recordStart = now();
+      append(
+        current.epoch,
+        current.checkpoint,
+        await measureCopy(run, current.epoch, current.checkpoint, inputMetrics),
+        current.logs,
+        current.timing,
+      );
+    } catch (e) {
+      run.progress.recording(current.epoch);
+      throw e;
+    }
+  };
+
   try {
     for (let epoch = 0; epoch <= settings.epochs; epoch++) {
       let logs: EpochLogs = { loss: null, accuracy: null };
@@ -294,39 +340,25 @@ async function recordEpochs(run: {
       }
       if (!recorded.includes(epoch)) continue;
       const timing = { trainMs: now() - trainStart, recordStart: 0 };
-      if (!overlap) {
-        run.progress.recording(epoch);
-        timing.recordStart = now();
-        const measured = await measureEpoch(run.measure, epoch, inputMetrics);
-        append(epoch, await serializeCheckpoint(model, tf), measured, logs, timing);
-        continue;
-      }
       // The weights of this epoch, taken before the next epoch changes them.
       const checkpoint = await serializeCheckpoint(model, tf);
       await settle();
-      inFlight = undefined;
+      if (!overlap || epoch === settings.epochs) {
+        // Nothing trains after the last epoch: every core measures it, the worker's memory freed first.
+        overlap?.close();
+        overlap = undefined;
+        run.progress.recording(epoch);
+        timing.recordStart = now();
+        append(epoch, checkpoint, await measureEpoch(run.measure, epoch, inputMetrics), logs, timing);
+        continue;
+      }
       run.progress.recording(epoch);
       timing.recordStart = now();
-      const pass = overlap.start(checkpoint, `the checkpoint of epoch ${epoch}`);
-      const measuring = measureEpoch(run.measure, epoch, inputMetrics, pass.layers);
-      measuring.catch(() => undefined); // awaited below
-      if (!workerTried) {
-        workerTried = true;
-        try {
-          await pass.done;
-        } catch (e) {
-          await measuring.catch(() => undefined);
-          run.log(
-            `measuring each epoch before the next one trains (the forward-pass worker could not run the model: ${(e as Error)?.message ?? String(e)})`,
-          );
-          overlap.close();
-          overlap = undefined;
-          timing.recordStart = now();
-          append(epoch, checkpoint, await measureEpoch(run.measure, epoch, inputMetrics), logs, timing);
-          continue;
-        }
-      }
-      const current = { epoch, done: measuring.then((measured) => append(epoch, checkpoint, measured, logs, timing)), failed: false };
+      const current: NonNullable<typeof inFlight> = { epoch, checkpoint, logs, timing, done: Promise.resolve(), failed: false };
+      current.done = overlap.measure(epoch, checkpoint, inputMetrics).then(
+        (measured) => append(epoch, checkpoint, measured, logs, timing),
+        (error: unknown) => void (current.workerError = { error }),
+      );
       current.done.catch(() => {
         current.failed = true;
         // Training stops after its current batch; the loop then rethrows this failure.
@@ -341,6 +373,33 @@ async function recordEpochs(run: {
     throw e;
   }
   await settle();
+}
+
+/**
+ * The measurement of an epoch on this thread from its checkpoint's bytes, after the worker gave up
+ * on it (the live model has trained on since). Building the copy runs its layers' initialisers,
+ * which draw from Math.random: a throwaway generator meanwhile keeps the run's seeded sequence as it
+ * was (nothing else runs on this thread while the copy is built).
+ */
+async function measureCopy(
+  run: { tf: typeof tfType; measure: MeasureContext; settings: RunSettings },
+  epoch: number,
+  checkpoint: CheckpointFiles,
+  inputMetrics: LayerEpochMetrics | undefined,
+): Promise<EpochMetrics> {
+  const random = Math.random;
+  Math.random = seededRandom(run.settings.seed ^ epoch);
+  let copy: tfType.LayersModel;
+  try {
+    copy = await loadCheckpointBytes(run.tf, checkpoint.modelJson, checkpoint.weights);
+  } finally {
+    Math.random = random;
+  }
+  try {
+    return await measureEpoch({ ...run.measure, model: copy }, epoch, inputMetrics);
+  } finally {
+    copy.dispose();
+  }
 }
 
 /**
