@@ -269,8 +269,12 @@ async function recordEpochs(run: {
         workerError?: { error: unknown };
         /** Appending failed: training stops and the loop rethrows it. */
         failed: boolean;
+        /** How long the worker took to measure the epoch, ms. */
+        measureMs?: number;
       }
     | undefined;
+  /** How long the worker took to measure the last epoch it measured, ms. */
+  let lastWorkerMs: number | undefined;
 
   /** Appends a measured epoch (the run folder's order: checkpoint, metrics line, manifest). */
   const append = (
@@ -304,6 +308,7 @@ async function recordEpochs(run: {
     inFlight = undefined;
     try {
       await current.done;
+      lastWorkerMs = current.measureMs;
       if (!current.workerError) return;
       const reason = (current.workerError.error as Error)?.message ?? String(current.workerError.error);
       run.log(
@@ -343,6 +348,15 @@ async function recordEpochs(run: {
       // The weights of this epoch, taken before the next epoch changes them.
       const checkpoint = await serializeCheckpoint(model, tf);
       await settle();
+      if (overlap && lastWorkerMs !== undefined && lastWorkerMs > 2 * timing.trainMs) {
+        // On two cores, one core measuring while the other trains beats every core measuring after
+        // training only while the measurement takes less than twice the training.
+        run.log(
+          `measuring each epoch before the next one trains (on one thread the last measurement took ${(lastWorkerMs / 1000).toFixed(1)} s, more than twice the ${(timing.trainMs / 1000).toFixed(1)} s of training beside it: every core measures faster)`,
+        );
+        overlap.close();
+        overlap = undefined;
+      }
       if (!overlap || epoch === settings.epochs) {
         // Nothing trains after the last epoch: every core measures it, the worker's memory freed first.
         overlap?.close();
@@ -356,7 +370,10 @@ async function recordEpochs(run: {
       timing.recordStart = now();
       const current: NonNullable<typeof inFlight> = { epoch, checkpoint, logs, timing, done: Promise.resolve(), failed: false };
       current.done = overlap.measure(epoch, checkpoint, inputMetrics).then(
-        (measured) => append(epoch, checkpoint, measured, logs, timing),
+        (measured) => {
+          current.measureMs = now() - timing.recordStart;
+          append(epoch, checkpoint, measured, logs, timing);
+        },
         (error: unknown) => void (current.workerError = { error }),
       );
       current.done.catch(() => {
