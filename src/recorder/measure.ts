@@ -18,7 +18,7 @@ import {
 } from '../analysis';
 import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../run/format';
 import { Activations, forwardLayers } from '../tfjs/forward';
-import { labelInformationInputs, measureLabelInformation } from './labelInformation';
+import { labelInformationInputs, measureBinnedInformation, measureLabelInformation } from './labelInformation';
 import { InterSampleEngine, subsetEntropiesFromMatrix } from './oneThreadEntropies';
 
 export interface MeasureContext {
@@ -139,12 +139,17 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
   const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const dead = deadChannels(layer);
   ctx.timings.channels += performance.now() - t1;
+  // The binned information needs no distances: it too runs while the workers compute them.
+  let t2 = performance.now();
+  const binned = measureBinnedInformation(layer, ctx.probeLabels);
+  let labelsMs = performance.now() - t2;
   const [all, ...classes] = await inter;
   matrix = undefined;
-  const t2 = performance.now();
+  t2 = performance.now();
   const labelInputs = labelInformationInputs({ ...ctx, inputShape: ctx.layers[0].outputShape, bins: ctx.settings.bins });
-  const labelInformation = measureLabelInformation(layer, labelInputs, codes);
-  ctx.timings.labels = (ctx.timings.labels ?? 0) + performance.now() - t2;
+  const labelInformation = measureLabelInformation(layer, labelInputs, codes, binned);
+  labelsMs += performance.now() - t2;
+  ctx.timings.labels = (ctx.timings.labels ?? 0) + labelsMs;
   return {
     layer: index,
     interSampleBits: orNull(all.entropyBits),
