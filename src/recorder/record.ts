@@ -150,19 +150,21 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   const overlap =
     options.overlapMeasurement === false
       ? { reason: 'switched off' }
-      : CheckpointForward.create(
-          {
-            backend,
-            layers,
-            inputs: probe.inputs,
-            labels: probe.labels,
-            byClass: probe.byClass,
-            classes: train.classes,
-            output: { kind: output.kind, units: output.units },
-            settings,
-          },
-          log,
-        );
+      : settings.epochs === 0
+        ? { reason: 'nothing trains after epoch 0' }
+        : CheckpointForward.create(
+            {
+              backend,
+              layers,
+              inputs: probe.inputs,
+              labels: probe.labels,
+              byClass: probe.byClass,
+              classes: train.classes,
+              output: { kind: output.kind, units: output.units },
+              settings,
+            },
+            log,
+          );
   log(
     'forward' in overlap
       ? 'measuring each epoch on a second thread while the next one trains'

@@ -62,6 +62,16 @@ describe('measuring epoch t on the measurement worker while epoch t + 1 trains (
     }
   });
 
+  it('starts no measurement worker when only the untrained model is recorded (nothing trains beside it)', async () => {
+    const untrained = await record(true, { epochs: 0 });
+    assert.ok(
+      untrained.log.includes('measuring each epoch before the next one trains (nothing trains after epoch 0)'),
+      untrained.log.join('\n'),
+    );
+    assert.deepEqual(untrained.manifest.epochs, [0]);
+    assert.equal(untrained.run.metrics.length, 1);
+  });
+
   it('appends the epoch measured during a cancelled epoch, and no partial one', async () => {
     const controller = new AbortController();
     const log: string[] = [];
