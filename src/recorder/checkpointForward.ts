@@ -13,6 +13,7 @@ import { workerPort } from '../rpc/ports';
 import type { EpochMetrics, LayerEpochMetrics } from '../run/format';
 import type { CheckpointFiles } from '../run/writer';
 import { shareFloat32 } from '../tfjs/forwardHelper';
+import type { LayerPart } from './measure';
 import { measureCheckpoint, MeasureSetup, measureSetup } from './measureProtocol';
 
 /** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
@@ -50,12 +51,17 @@ export class CheckpointForward {
     return { forward: new CheckpointForward(script, setup, log) };
   }
 
-  /** Every summary of the epoch whose weights `checkpoint` holds, measured on the worker. */
-  async measure(epoch: number, checkpoint: CheckpointFiles, inputMetrics: LayerEpochMetrics | undefined): Promise<EpochMetrics> {
+  /** Every summary of the epoch whose weights `checkpoint` holds (or of `part` of its layers), measured on the worker. */
+  async measure(
+    epoch: number,
+    checkpoint: CheckpointFiles,
+    inputMetrics: LayerEpochMetrics | undefined,
+    part?: LayerPart,
+  ): Promise<EpochMetrics> {
     await this.ready;
     const weights = new SharedArrayBuffer(checkpoint.weights.byteLength);
     new Uint8Array(weights).set(checkpoint.weights);
-    const answer = await this.channel.request(measureCheckpoint, { epoch, modelJson: checkpoint.modelJson, weights, inputMetrics });
+    const answer = await this.channel.request(measureCheckpoint, { epoch, modelJson: checkpoint.modelJson, weights, inputMetrics, part });
     return answer.metrics;
   }
 

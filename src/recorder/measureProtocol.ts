@@ -42,6 +42,8 @@ export const measureCheckpoint = defineRequest('measure/epoch', {
     weights: Shared,
     /** The input layer's metrics when already measured (they do not change with the epoch). */
     inputMetrics: v.optional(v.custom<LayerEpochMetrics>(isObject, 'must be a layer metrics object')),
+    /** Measure only these run layers (src/recorder/measure.ts `LayerPart`), when the recording thread measures the others. */
+    part: v.optional(v.object({ first: Count, last: Count })),
   }),
   result: v.object({ metrics: v.custom<EpochMetrics>(isObject, 'must be an epoch metrics object') }),
 });

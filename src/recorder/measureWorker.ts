@@ -50,7 +50,7 @@ export function serveMeasureRequests(port: ReturnType<typeof threadPort>): RpcCh
       const { tf, measure } = context;
       const model = await loadCheckpointBytes(tf, req.modelJson, new Uint8Array(req.weights));
       try {
-        return { metrics: await measureEpoch({ ...measure, model }, req.epoch, req.inputMetrics) };
+        return { metrics: await measureEpoch({ ...measure, model }, req.epoch, req.inputMetrics, req.part) };
       } finally {
         model.dispose();
       }

@@ -23,7 +23,8 @@ import { checkTrainingKernels } from '../tfjs/trainingCheck';
 import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
 import { serializeCheckpoint } from './checkpoint';
 import { CheckpointForward } from './checkpointForward';
-import { MeasureContext, measureEpoch } from './measure';
+import { joinParts, MeasureContext, measureEpoch, splitLayers } from './measure';
+import { OneThreadEntropies } from './oneThreadEntropies';
 import { checkInputShape, modelFingerprint, recordedLayers } from './modelFacts';
 import { loadModelFile, ModelError } from './modelLoader';
 import { ChosenOutput, chooseOutput, classScoresOf, withoutLabelMeasures } from './outputs';
@@ -226,8 +227,8 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
  *
  * With `overlap`, epoch t is measured on the measurement worker, on a copy of its weights (the
  * checkpoint's bytes), while this thread trains epoch t + 1: the worker takes one core and
- * training the other. The last epoch, after which nothing trains, is measured here with the
- * compute pool on every core (the worker is stopped first, which frees its memory). One
+ * training the other. The last epoch, after which nothing trains, is measured in two parts at once,
+ * here and on the worker (measureInTwo), and the worker is stopped after it. One
  * measurement runs at a time and epochs are appended in order, each once its measurement is done,
  * so the run folder's crash-safety order holds. A cancel, or a failure of training, first lets the
  * measurement in flight finish and append its epoch, as it would have been before the next epoch
@@ -360,12 +361,19 @@ async function recordEpochs(run: {
         overlap = undefined;
       }
       if (!overlap || epoch === settings.epochs) {
-        // Nothing trains after the last epoch: every core measures it, the worker's memory freed first.
-        overlap?.close();
+        // Nothing trains after the last epoch: this thread and the worker measure half of it each.
+        const worker = overlap;
         overlap = undefined;
         run.progress.recording(epoch);
         timing.recordStart = now();
-        append(epoch, checkpoint, await measureEpoch(run.measure, epoch, inputMetrics), logs, timing);
+        try {
+          const measured = worker
+            ? await measureInTwo(run, worker, epoch, checkpoint, inputMetrics)
+            : await measureEpoch(run.measure, epoch, inputMetrics);
+          append(epoch, checkpoint, measured, logs, timing);
+        } finally {
+          worker?.close();
+        }
         continue;
       }
       run.progress.recording(epoch);
@@ -392,6 +400,36 @@ async function recordEpochs(run: {
     throw e;
   }
   await settle();
+}
+
+/**
+ * An epoch measured by this thread and the worker at once, when nothing trains beside them: this
+ * thread measures the first layers of the live model (its weights are the epoch's), the worker the
+ * others from the checkpoint, each about half of the work and on one core, without the compute
+ * pool (whose threads would only contend with the two). If the worker fails, this thread measures
+ * the whole epoch on every core.
+ */
+async function measureInTwo(
+  run: { measure: MeasureContext; settings: RunSettings; log: (line: string) => void },
+  worker: CheckpointForward,
+  epoch: number,
+  checkpoint: CheckpointFiles,
+  inputMetrics: LayerEpochMetrics | undefined,
+): Promise<EpochMetrics> {
+  const { layers, probeLabels } = run.measure;
+  const cut = splitLayers(layers, probeLabels.length, run.settings.k);
+  if (cut === undefined) return measureEpoch(run.measure, epoch, inputMetrics);
+  const late = worker.measure(epoch, checkpoint, inputMetrics, { first: cut + 1, last: layers.length - 1 });
+  late.catch(() => undefined); // awaited below
+  const early = await measureEpoch({ ...run.measure, pool: new OneThreadEntropies() }, epoch, inputMetrics, { first: 0, last: cut });
+  try {
+    return joinParts(early, await late);
+  } catch (e) {
+    run.log(
+      `measuring epoch ${epoch} on this thread alone (the measurement worker could not measure its part: ${(e as Error)?.message ?? String(e)})`,
+    );
+    return measureEpoch(run.measure, epoch, inputMetrics);
+  }
 }
 
 /**
