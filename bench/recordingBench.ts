@@ -4,7 +4,8 @@
  * alternating —
  *  - measuring each epoch before the next one trains (the recorder's path before issue 15, and its
  *    fallback): its training times are training alone, with nothing else running in the process;
- *  - measuring epoch t on the forward-pass worker and the compute pool while epoch t + 1 trains.
+ *  - measuring epoch t on the measurement worker (src/recorder/measureWorker.ts, one core) while
+ *    epoch t + 1 trains on the other, and the last epoch on every core once training is over.
  * The overhead of a recording is (wall time of its epochs − training alone) / training alone, from
  * the run folder's creation to the end of the recording, with "training alone" the sum of the
  * sequential run's training times of the same pair. Overlapping does not hide the last epoch's
@@ -13,7 +14,7 @@
  * too: on a machine shared with other work, wall times say how much of the cores the bench got, and
  * overlapping can only win when a core is free.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -36,6 +37,14 @@ export interface RecordingFigures {
   lastLabelsMs?: number;
   /** CPU time of the whole process (every thread) from the run folder's creation to the end, ms. */
   cpuMs: number;
+  /**
+   * CPU time of the recording thread alone (training, and what of the measurement runs there), ms;
+   * read from /proc on Linux, absent elsewhere. On a shared machine it says what the wall times cannot:
+   * how much of the measurement still lands on the thread that trains.
+   */
+  recordingThreadCpuMs?: number;
+  /** The last epoch's measurement by phase (they overlap: forward passes, channel entropies, inter-sample entropies, label information), ms. */
+  lastPhasesMs?: { forward?: number; channels?: number; inter?: number; labels?: number };
   backend: string;
 }
 
@@ -47,6 +56,7 @@ export async function recordLenet(mode: 'sequential' | 'overlapped'): Promise<Re
   try {
     let loopStart = 0;
     let cpuStart = process.cpuUsage();
+    let threadCpuStart = recordingThreadCpuMs();
     const r = await recordRun(
       {
         modelFile: resolve(__dirname, '../examples/mnist-lenet.ts'),
@@ -62,11 +72,13 @@ export async function recordLenet(mode: 'sequential' | 'overlapped'): Promise<Re
         onRunFolder: () => {
           loopStart = performance.now();
           cpuStart = process.cpuUsage();
+          threadCpuStart = recordingThreadCpuMs();
         },
       },
     );
     const loopMs = performance.now() - loopStart;
     const cpu = process.cpuUsage(cpuStart);
+    const threadCpu = recordingThreadCpuMs();
     const metrics = readRun(r.folder).metrics;
     const last = metrics.at(-1)!;
     return {
@@ -76,10 +88,28 @@ export async function recordLenet(mode: 'sequential' | 'overlapped'): Promise<Re
       lastTrainMs: last.timingsMs.train,
       lastLabelsMs: last.timingsMs.labels,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      recordingThreadCpuMs: threadCpu !== undefined && threadCpuStart !== undefined ? threadCpu - threadCpuStart : undefined,
+      lastPhasesMs: {
+        forward: last.timingsMs.forward,
+        channels: last.timingsMs.channels,
+        inter: last.timingsMs.inter,
+        labels: last.timingsMs.labels,
+      },
       backend: r.manifest.backend.name,
     };
   } finally {
     rmSync(runs, { recursive: true, force: true });
+  }
+}
+
+/** CPU time of this process's main thread (user + system), ms, from /proc on Linux; undefined elsewhere. */
+function recordingThreadCpuMs(): number | undefined {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/task/<tid>/stat (after the parenthesised name): utime, stime in clock ticks (100 Hz).
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
   }
 }
 
@@ -121,6 +151,18 @@ export async function benchRecordingOverhead(
         `→ overhead ${pct(before)}${list(rows.map((r) => r.before))}`,
       `  whole recording, epoch t measured while epoch t + 1 trains: ${s(mid.overlapped.loopMs)} s (CPU ${s(mid.overlapped.cpuMs)} s) for the same training ` +
         `→ recording overhead ${pct(after)} (goal ≤ ${pct(OVERLAP_GOAL)}${afterOk ? '' : ' — GOAL MISSED'})${list(rows.map((r) => r.after))}`,
+      ...(mid.sequential.recordingThreadCpuMs !== undefined && mid.overlapped.recordingThreadCpuMs !== undefined
+        ? [
+            `  CPU of the recording thread (training and what of the measurement runs there): ${s(mid.sequential.recordingThreadCpuMs)} s measuring before the next epoch, ` +
+              `${s(mid.overlapped.recordingThreadCpuMs)} s measuring while the next trains`,
+          ]
+        : []),
+      ...(mid.sequential.lastPhasesMs
+        ? [
+            `  the last epoch's measurement by phase (overlapping): forward ${s(mid.sequential.lastPhasesMs.forward ?? 0)} s, channel entropies ${s(mid.sequential.lastPhasesMs.channels ?? 0)} s, ` +
+              `inter-sample entropies ${s(mid.sequential.lastPhasesMs.inter ?? 0)} s, label information ${s(mid.sequential.lastPhasesMs.labels ?? 0)} s`,
+          ]
+        : []),
       ...(mid.sequential.lastLabelsMs !== undefined
         ? [
             `  of the last epoch's measurement, label information (pairwise and binned, every layer): ${s(mid.sequential.lastLabelsMs)} s ` +

@@ -5,6 +5,7 @@
  * the binning estimator's `(I(X; T), I(T; Y))` with its saturation flag.
  */
 import {
+  BinnedInformation,
   binnedInformation,
   capacityBits,
   DEFAULT_PLANE_BINS,
@@ -39,15 +40,24 @@ export function measureLabelInformation(
   layer: LayerActivations,
   inputs: LabelInformationInputs,
   known?: DistanceCodes,
+  binnedAlready?: BinnedInformation,
 ): LabelInformationMetrics {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
   const codes = known ?? wholeLayerDistanceCodes(layer, inputs.bins);
-  const binned = binnedInformation(layer, inputs.labels, DEFAULT_PLANE_BINS);
+  const binned = binnedAlready ?? measureBinnedInformation(layer, inputs.labels);
   return {
     labelInformationBits: orNull(pairwiseInformationFromCodes(codes, inputs.same)),
     inputCapacityBits: orNull(capacityBits(inputs.inputCodes, codes)),
     binnedInformation: { ixtBits: orNull(binned.ixtBits), ityBits: orNull(binned.ityBits), saturated: binned.saturated },
   };
+}
+
+/**
+ * The binning estimator's part of the summaries, which needs no pair distances: the recorder
+ * computes it while the compute pool is still busy with the layer's distances.
+ */
+export function measureBinnedInformation(layer: LayerActivations, labels: ArrayLike<number>): BinnedInformation {
+  return binnedInformation(layer, labels, DEFAULT_PLANE_BINS);
 }
 
 const shared = new WeakMap<ArrayLike<number>, LabelInformationInputs>();

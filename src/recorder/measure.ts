@@ -1,9 +1,10 @@
 /**
  * The summaries of one recorded epoch (paper 5.2–5.4): probe predictions, label entropies, and per
- * layer the channel entropies, dead channels and inter-sample entropies. The layers' activations
- * come from a forward pass on this thread, or from the forward-pass worker while this thread
- * trains the next epoch (checkpointForward.ts); either way the compute pool works on one layer's
- * inter-sample entropies while the next layer is computed, and the results are the same.
+ * layer the channel entropies, dead channels and inter-sample entropies, from a forward pass of the
+ * epoch's model. It runs on the recording thread with the compute pool (which works on one layer's
+ * inter-sample entropies while the next layer is computed), or on the measurement worker with the
+ * entropies on its own thread (checkpointForward.ts), or in two parts on both at once; the results
+ * are the same.
  */
 import type * as tfType from '@tensorflow/tfjs';
 import {
@@ -16,10 +17,10 @@ import {
   layerActivations,
   LayerActivations,
 } from '../analysis';
-import { ComputePool } from '../compute/pool';
 import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../run/format';
-import { Activations, forwardLayers } from '../tfjs/forward';
-import { labelInformationInputs, measureLabelInformation } from './labelInformation';
+import { forwardLayers } from '../tfjs/forward';
+import { labelInformationInputs, measureBinnedInformation, measureLabelInformation } from './labelInformation';
+import { InterSampleEngine, subsetEntropiesFromMatrix } from './oneThreadEntropies';
 
 export interface MeasureContext {
   tf: typeof tfType;
@@ -32,43 +33,60 @@ export interface MeasureContext {
   classes: number;
   /** Class scores `[n, classes]` from the last layer's values when they are not that already (src/recorder/outputs.ts). */
   classScores?: (finalOutput: Float32Array) => Float32Array;
-  pool: ComputePool;
+  /**
+   * Computes the inter-sample entropies: the compute pool (every core, on the recording thread), or
+   * the measurement worker's own thread (one core, while the recording thread trains).
+   */
+  pool: InterSampleEngine;
   /** Accumulated per epoch: forward passes, channel entropies, inter-sample entropies, label information (ms). */
   timings: { forward: number; channels: number; inter: number; labels?: number };
 }
 
-/** A forward pass's layers 1.. of the probe set, in order (src/tfjs/forward.ts `forwardLayers`). */
-export type LayerPass = AsyncIterable<{ index: number; out: Activations }>;
+/** The run layers `first..last` of an epoch, when two threads measure one epoch in two parts. */
+export interface LayerPart {
+  first: number;
+  last: number;
+}
 
 /**
  * Every summary of one epoch: label entropies on the probe set and per-layer entropies (paper
- * 5.2–5.4). The activations are `pass`'s, or by default a forward pass of `ctx.model` on this thread.
+ * 5.2–5.4), from a forward pass of `ctx.model` on this thread. With `part`, only the layers
+ * `part.first..part.last` are measured (the pass stops at `part.last`), and the label measures
+ * only when the part ends with the last layer: `joinParts` puts two parts together.
  */
 export async function measureEpoch(
   ctx: MeasureContext,
   epoch: number,
   inputMetrics: LayerEpochMetrics | undefined,
-  pass?: LayerPass,
+  part?: LayerPart,
 ): Promise<EpochMetrics> {
   ctx.timings = { forward: 0, channels: 0, inter: 0, labels: 0 };
   const n = ctx.probeLabels.length;
-  const layerMetrics: LayerEpochMetrics[] = [
-    inputMetrics ?? (await measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs)),
-  ];
+  const first = part?.first ?? 0;
+  const last = part?.last ?? ctx.layers.length - 1;
+  const layerMetrics: LayerEpochMetrics[] = [];
+  if (first === 0)
+    layerMetrics.push(
+      inputMetrics ?? (await measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs)),
+    );
   let finalOutput: { shape: number[]; data: Float32Array } | undefined;
   // A two-stage pipeline: while the workers compute layer l's inter-sample entropy, this thread
   // runs the forward pass of layer l + 1. At most two layers' activations are alive at once.
   let inFlight: Promise<LayerEpochMetrics> | undefined;
   let t0 = performance.now();
-  for await (const { index, out } of pass ??
-    forwardLayers({
-      tf: ctx.tf,
-      model: ctx.model,
-      layers: ctx.layers,
-      inputs: ctx.probeInputs,
-      count: n,
-    })) {
+  for await (const { index, out } of forwardLayers({
+    tf: ctx.tf,
+    model: ctx.model,
+    layers: ctx.layers,
+    inputs: ctx.probeInputs,
+    count: n,
+    last,
+  })) {
     ctx.timings.forward += performance.now() - t0;
+    if (index < first) {
+      t0 = performance.now();
+      continue;
+    }
     if (inFlight) layerMetrics.push(await inFlight);
     inFlight = measureLayer(ctx, index, out.shape, out.data);
     inFlight.catch(() => undefined); // awaited on the next step; a failing forward pass must not leave it unhandled
@@ -76,7 +94,22 @@ export async function measureEpoch(
     t0 = performance.now();
   }
   if (inFlight) layerMetrics.push(await inFlight);
-  const scores = ctx.classScores?.(finalOutput!.data) ?? finalOutput!.data;
+  if (!finalOutput) {
+    // The label measures are the other part's (joinParts).
+    return {
+      epoch,
+      trainLoss: null,
+      trainAccuracy: null,
+      probeLoss: null,
+      probeAccuracy: 0,
+      confusion: [],
+      hLabelGivenPred: [],
+      hPredGivenLabel: [],
+      layers: layerMetrics,
+      timingsMs: { train: 0, record: 0, ...ctx.timings },
+    };
+  }
+  const scores = ctx.classScores?.(finalOutput.data) ?? finalOutput.data;
   const predicted = argmaxRows(scores, n, ctx.classes);
   const confusion = confusionMatrix(ctx.probeLabels, predicted, ctx.classes);
   const le = labelEntropies(confusion);
@@ -109,11 +142,24 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
   // The workers start on the inter-sample entropies (all probe inputs and each class from one
   // distance matrix) while this thread computes the channel entropies.
   const t0 = performance.now();
-  // The label information reuses the pair distances of the inter-sample entropy (same samples).
+  // The label information and the classes' inter-sample entropies reuse the pair distances of
+  // all probe inputs' inter-sample entropy (same samples). The classes' are computed here from the
+  // matrix, with the compute workers' own code: 50 rows each are less work than the round trip of
+  // a pool stage per class.
   let codes: DistanceCodes | undefined;
-  const onDistances = (matrix: Float64Array) => (codes = distanceCodesFromMatrix(matrix, n, ctx.settings.bins));
+  let matrix: Float64Array | undefined;
+  const onDistances = (distances: Float64Array) => {
+    matrix = distances;
+    codes = distanceCodesFromMatrix(distances, n, ctx.settings.bins);
+  };
   const inter = ctx.pool
-    .interSampleEntropies(data, n, per, ['all', ...ctx.probeByClass], { k: ctx.settings.k, onDistances })
+    .interSampleEntropies(data, n, per, ['all'], { k: ctx.settings.k, onDistances })
+    .then(async ([all]) => [
+      all,
+      ...(matrix
+        ? subsetEntropiesFromMatrix(matrix, n, ctx.probeByClass, ctx.settings.k, all)
+        : await ctx.pool.interSampleEntropies(data, n, per, ctx.probeByClass, { k: ctx.settings.k })),
+    ])
     .finally(() => {
       ctx.timings.inter += performance.now() - t0;
     });
@@ -122,11 +168,17 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
   const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const dead = deadChannels(layer);
   ctx.timings.channels += performance.now() - t1;
+  // The binned information needs no distances: it too runs while the workers compute them.
+  let t2 = performance.now();
+  const binned = measureBinnedInformation(layer, ctx.probeLabels);
+  let labelsMs = performance.now() - t2;
   const [all, ...classes] = await inter;
-  const t2 = performance.now();
+  matrix = undefined;
+  t2 = performance.now();
   const labelInputs = labelInformationInputs({ ...ctx, inputShape: ctx.layers[0].outputShape, bins: ctx.settings.bins });
-  const labelInformation = measureLabelInformation(layer, labelInputs, codes);
-  ctx.timings.labels = (ctx.timings.labels ?? 0) + performance.now() - t2;
+  const labelInformation = measureLabelInformation(layer, labelInputs, codes, binned);
+  labelsMs += performance.now() - t2;
+  ctx.timings.labels = (ctx.timings.labels ?? 0) + labelsMs;
   return {
     layer: index,
     interSampleBits: orNull(all.entropyBits),
@@ -155,4 +207,43 @@ function deadChannels(layer: LayerActivations): number[] {
   const dead: number[] = [];
   for (let c = 0; c < channels; c++) if (!alive[c]) dead.push(c);
   return dead;
+}
+
+/**
+ * One epoch's summaries from two parts measured at once (`measureEpoch` with `part`): the layers of
+ * `early` then `late`'s, the label measures of `late` (which ends with the last layer), and each
+ * phase's time summed over both threads.
+ */
+export function joinParts(early: EpochMetrics, late: EpochMetrics): EpochMetrics {
+  const sum = (key: 'forward' | 'channels' | 'inter' | 'labels') => (early.timingsMs[key] ?? 0) + (late.timingsMs[key] ?? 0);
+  return {
+    ...late,
+    layers: [...early.layers, ...late.layers],
+    timingsMs: { train: 0, record: 0, forward: sum('forward'), channels: sum('channels'), inter: sum('inter'), labels: sum('labels') },
+  };
+}
+
+/**
+ * Where to cut an epoch's layers 1..L between two threads so that each has about half the work:
+ * the first part is 1..cut, the second cut + 1..L. A layer's work is the compute pool's own
+ * estimate (pair distances over its values, plus the neighbour search), per probe input.
+ * Undefined with fewer than two layers to share.
+ */
+export function splitLayers(layers: readonly RunLayer[], n: number, k: number): number | undefined {
+  const L = layers.length - 1;
+  if (L < 2) return undefined;
+  const K = Math.min(k, n - 1);
+  const work = layers.map((l) => n * l.outputShape.reduce((a, b) => a * b, 1) + 100 * K);
+  const total = work.slice(1).reduce((a, b) => a + b, 0);
+  let best = 1;
+  let bestMax = Infinity;
+  for (let cut = 1, early = 0; cut < L; cut++) {
+    early += work[cut];
+    const max = Math.max(early, total - early);
+    if (max < bestMax) {
+      bestMax = max;
+      best = cut;
+    }
+  }
+  return best;
 }

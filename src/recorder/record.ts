@@ -18,11 +18,13 @@ import { channelsOf, EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, Run
 import { defaultRunsFolder, makeRunId } from '../run/paths';
 import { CheckpointFiles, isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
+import { loadCheckpointBytes } from '../tfjs/forward';
 import { checkTrainingKernels } from '../tfjs/trainingCheck';
 import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
 import { serializeCheckpoint } from './checkpoint';
 import { CheckpointForward } from './checkpointForward';
-import { MeasureContext, measureEpoch } from './measure';
+import { joinParts, MeasureContext, measureEpoch, splitLayers } from './measure';
+import { OneThreadEntropies } from './oneThreadEntropies';
 import { checkInputShape, modelFingerprint, recordedLayers } from './modelFacts';
 import { loadModelFile, ModelError } from './modelLoader';
 import { ChosenOutput, chooseOutput, classScoresOf, withoutLabelMeasures } from './outputs';
@@ -149,7 +151,21 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   const overlap =
     options.overlapMeasurement === false
       ? { reason: 'switched off' }
-      : CheckpointForward.create({ backend, layers, inputs: probe.inputs, count: probe.indices.length, log });
+      : settings.epochs === 0
+        ? { reason: 'nothing trains after epoch 0' }
+        : CheckpointForward.create(
+            {
+              backend,
+              layers,
+              inputs: probe.inputs,
+              labels: probe.labels,
+              byClass: probe.byClass,
+              classes: train.classes,
+              output: { kind: output.kind, units: output.units },
+              settings,
+            },
+            log,
+          );
   log(
     'forward' in overlap
       ? 'measuring each epoch on a second thread while the next one trains'
@@ -209,14 +225,16 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
  * Trains and records epoch after epoch: epoch 0 is the untrained model, then each epoch is trained
  * and, when the settings record it, measured and appended to the run folder.
  *
- * With `overlap`, epoch t is measured on a copy of its weights (the checkpoint's bytes, run on the
- * forward-pass worker, the entropies on the compute pool) while this thread trains epoch t + 1; one
- * measurement runs at a time and epochs are appended in order, each only once its measurement is
- * done, so the run folder's crash-safety order holds. A cancel, or a failure of training, first lets
- * the measurement in flight finish and append its epoch, as it would have been before the next
- * epoch started; a failed measurement stops the training and is the run's error. The first pass on
- * the worker is awaited before training goes on: if the worker cannot run the model, the model is
- * still that epoch's and the run goes on measuring on this thread.
+ * With `overlap`, epoch t is measured on the measurement worker, on a copy of its weights (the
+ * checkpoint's bytes), while this thread trains epoch t + 1: the worker takes one core and
+ * training the other. The last epoch, after which nothing trains, is measured in two parts at once,
+ * here and on the worker (measureInTwo), and the worker is stopped after it. One
+ * measurement runs at a time and epochs are appended in order, each once its measurement is done,
+ * so the run folder's crash-safety order holds. A cancel, or a failure of training, first lets the
+ * measurement in flight finish and append its epoch, as it would have been before the next epoch
+ * started. If the worker cannot measure an epoch (it cannot load the model, say), that epoch is
+ * measured again here on a copy of the same weights, and the later ones before the next epoch
+ * trains; a failure here, or of appending, stops the training and is the run's error.
  */
 async function recordEpochs(run: {
   tf: typeof tfType;
@@ -235,30 +253,31 @@ async function recordEpochs(run: {
   hooks: RecordHooks;
   log: (line: string) => void;
   now: () => number;
-  /** The forward-pass worker that measures an epoch while the next trains, if the run can use it. */
+  /** The measurement worker that measures an epoch while the next trains, if the run can use it. */
   overlap?: CheckpointForward;
 }): Promise<void> {
   const { tf, model, settings, callbacks, cancel, now } = run;
   const recorded = recordedEpochs(settings);
   let inputMetrics: LayerEpochMetrics | undefined;
   let overlap = run.overlap;
-  let workerTried = false;
-  /** The measurement of the last recorded epoch while the next one trains, and whether it failed. */
-  let inFlight: { epoch: number; done: Promise<void>; failed: boolean } | undefined;
-  /**
-   * Waits for the measurement in flight. If it failed, the recording stopped while recording that
-   * epoch, whatever trained meanwhile: the progress says so last, as the sequential order would.
-   */
-  const settle = async () => {
-    const current = inFlight;
-    if (!current) return;
-    try {
-      await current.done;
-    } catch (e) {
-      run.progress.recording(current.epoch);
-      throw e;
-    }
-  };
+  /** The epoch measured on the worker while the next one trains. */
+  let inFlight:
+    | {
+        epoch: number;
+        checkpoint: CheckpointFiles;
+        logs: EpochLogs;
+        timing: { trainMs: number; recordStart: number };
+        /** Settles once the epoch is appended, or once the worker gave up on it (`workerError`). */
+        done: Promise<void>;
+        workerError?: { error: unknown };
+        /** Appending failed: training stops and the loop rethrows it. */
+        failed: boolean;
+        /** How long the worker took to measure the epoch, ms. */
+        measureMs?: number;
+      }
+    | undefined;
+  /** How long the worker took to measure the last epoch it measured, ms. */
+  let lastWorkerMs: number | undefined;
 
   /** Appends a measured epoch (the run folder's order: checkpoint, metrics line, manifest). */
   const append = (
@@ -280,6 +299,41 @@ async function recordEpochs(run: {
     run.hooks.onEpoch?.(metrics, run.writer.manifest);
   };
 
+  /**
+   * Waits for the measurement in flight. If the worker gave up on it, the epoch is measured here on
+   * a copy of its weights and the worker is not used again. If that or appending failed, the
+   * recording stopped while recording that epoch, whatever trained meanwhile: the progress says so
+   * last, as the sequential order would.
+   */
+  const settle = async () => {
+    const current = inFlight;
+    if (!current) return;
+    inFlight = undefined;
+    try {
+      await current.done;
+      lastWorkerMs = current.measureMs;
+      if (!current.workerError) return;
+      const reason = (current.workerError.error as Error)?.message ?? String(current.workerError.error);
+      run.log(
+        `measuring each epoch before the next one trains (the measurement worker could not measure epoch ${current.epoch}: ${reason})`,
+      );
+      overlap?.close();
+      overlap = undefined;
+      run.progress.recording(current.epoch);
+      current.timing.recordStart = now();
+      append(
+        current.epoch,
+        current.checkpoint,
+        await measureCopy(run, current.epoch, current.checkpoint, inputMetrics),
+        current.logs,
+        current.timing,
+      );
+    } catch (e) {
+      run.progress.recording(current.epoch);
+      throw e;
+    }
+  };
+
   try {
     for (let epoch = 0; epoch <= settings.epochs; epoch++) {
       let logs: EpochLogs = { loss: null, accuracy: null };
@@ -294,39 +348,44 @@ async function recordEpochs(run: {
       }
       if (!recorded.includes(epoch)) continue;
       const timing = { trainMs: now() - trainStart, recordStart: 0 };
-      if (!overlap) {
-        run.progress.recording(epoch);
-        timing.recordStart = now();
-        const measured = await measureEpoch(run.measure, epoch, inputMetrics);
-        append(epoch, await serializeCheckpoint(model, tf), measured, logs, timing);
-        continue;
-      }
       // The weights of this epoch, taken before the next epoch changes them.
       const checkpoint = await serializeCheckpoint(model, tf);
       await settle();
-      inFlight = undefined;
+      if (overlap && lastWorkerMs !== undefined && lastWorkerMs > 2 * timing.trainMs) {
+        // On two cores, one core measuring while the other trains beats every core measuring after
+        // training only while the measurement takes less than twice the training.
+        run.log(
+          `measuring each epoch before the next one trains (on one thread the last measurement took ${(lastWorkerMs / 1000).toFixed(1)} s, more than twice the ${(timing.trainMs / 1000).toFixed(1)} s of training beside it: every core measures faster)`,
+        );
+        overlap.close();
+        overlap = undefined;
+      }
+      if (!overlap || epoch === settings.epochs) {
+        // Nothing trains after the last epoch: this thread and the worker measure half of it each.
+        const worker = overlap;
+        overlap = undefined;
+        run.progress.recording(epoch);
+        timing.recordStart = now();
+        try {
+          const measured = worker
+            ? await measureInTwo(run, worker, epoch, checkpoint, inputMetrics)
+            : await measureEpoch(run.measure, epoch, inputMetrics);
+          append(epoch, checkpoint, measured, logs, timing);
+        } finally {
+          worker?.close();
+        }
+        continue;
+      }
       run.progress.recording(epoch);
       timing.recordStart = now();
-      const pass = overlap.start(checkpoint, `the checkpoint of epoch ${epoch}`);
-      const measuring = measureEpoch(run.measure, epoch, inputMetrics, pass.layers);
-      measuring.catch(() => undefined); // awaited below
-      if (!workerTried) {
-        workerTried = true;
-        try {
-          await pass.done;
-        } catch (e) {
-          await measuring.catch(() => undefined);
-          run.log(
-            `measuring each epoch before the next one trains (the forward-pass worker could not run the model: ${(e as Error)?.message ?? String(e)})`,
-          );
-          overlap.close();
-          overlap = undefined;
-          timing.recordStart = now();
-          append(epoch, checkpoint, await measureEpoch(run.measure, epoch, inputMetrics), logs, timing);
-          continue;
-        }
-      }
-      const current = { epoch, done: measuring.then((measured) => append(epoch, checkpoint, measured, logs, timing)), failed: false };
+      const current: NonNullable<typeof inFlight> = { epoch, checkpoint, logs, timing, done: Promise.resolve(), failed: false };
+      current.done = overlap.measure(epoch, checkpoint, inputMetrics).then(
+        (measured) => {
+          current.measureMs = now() - timing.recordStart;
+          append(epoch, checkpoint, measured, logs, timing);
+        },
+        (error: unknown) => void (current.workerError = { error }),
+      );
       current.done.catch(() => {
         current.failed = true;
         // Training stops after its current batch; the loop then rethrows this failure.
@@ -341,6 +400,63 @@ async function recordEpochs(run: {
     throw e;
   }
   await settle();
+}
+
+/**
+ * An epoch measured by this thread and the worker at once, when nothing trains beside them: this
+ * thread measures the first layers of the live model (its weights are the epoch's), the worker the
+ * others from the checkpoint, each about half of the work and on one core, without the compute
+ * pool (whose threads would only contend with the two). If the worker fails, this thread measures
+ * the whole epoch on every core.
+ */
+async function measureInTwo(
+  run: { measure: MeasureContext; settings: RunSettings; log: (line: string) => void },
+  worker: CheckpointForward,
+  epoch: number,
+  checkpoint: CheckpointFiles,
+  inputMetrics: LayerEpochMetrics | undefined,
+): Promise<EpochMetrics> {
+  const { layers, probeLabels } = run.measure;
+  const cut = splitLayers(layers, probeLabels.length, run.settings.k);
+  if (cut === undefined) return measureEpoch(run.measure, epoch, inputMetrics);
+  const late = worker.measure(epoch, checkpoint, inputMetrics, { first: cut + 1, last: layers.length - 1 });
+  late.catch(() => undefined); // awaited below
+  const early = await measureEpoch({ ...run.measure, pool: new OneThreadEntropies() }, epoch, inputMetrics, { first: 0, last: cut });
+  try {
+    return joinParts(early, await late);
+  } catch (e) {
+    run.log(
+      `measuring epoch ${epoch} on this thread alone (the measurement worker could not measure its part: ${(e as Error)?.message ?? String(e)})`,
+    );
+    return measureEpoch(run.measure, epoch, inputMetrics);
+  }
+}
+
+/**
+ * The measurement of an epoch on this thread from its checkpoint's bytes, after the worker gave up
+ * on it (the live model has trained on since). Building the copy runs its layers' initialisers,
+ * which draw from Math.random: a throwaway generator meanwhile keeps the run's seeded sequence as it
+ * was (nothing else runs on this thread while the copy is built).
+ */
+async function measureCopy(
+  run: { tf: typeof tfType; measure: MeasureContext; settings: RunSettings },
+  epoch: number,
+  checkpoint: CheckpointFiles,
+  inputMetrics: LayerEpochMetrics | undefined,
+): Promise<EpochMetrics> {
+  const random = Math.random;
+  Math.random = seededRandom(run.settings.seed ^ epoch);
+  let copy: tfType.LayersModel;
+  try {
+    copy = await loadCheckpointBytes(run.tf, checkpoint.modelJson, checkpoint.weights);
+  } finally {
+    Math.random = random;
+  }
+  try {
+    return await measureEpoch({ ...run.measure, model: copy }, epoch, inputMetrics);
+  } finally {
+    copy.dispose();
+  }
 }
 
 /**

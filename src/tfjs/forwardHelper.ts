@@ -1,8 +1,7 @@
 /**
  * The caller's side of the forward-pass worker (forwardWorker.ts): one worker thread, started on
  * first use, that runs a forward pass on a second core — the second half of a probe set while the
- * analysis service's thread runs the first, or an epoch's checkpoint while the recorder trains the
- * next. It speaks forwardProtocol.ts over the typed channel of src/rpc.
+ * analysis service's thread runs the first. It speaks forwardProtocol.ts over the typed channel of src/rpc.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';

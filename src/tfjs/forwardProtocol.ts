@@ -1,7 +1,6 @@
 /**
  * The one request to the forward-pass worker (forwardWorker.ts), from the analysis service (half
- * of a probe set) and from the recorder (a whole epoch's checkpoint while the next epoch trains),
- * as valibot schemas: the types are inferred from them, the worker checks each request and the
+ * of a probe set), as valibot schemas: the types are inferred from them, the worker checks each request and the
  * caller each answer. Inputs, weights and activations travel in SharedArrayBuffers, checked for
  * type and length only.
  */
@@ -30,13 +29,8 @@ export const forwardPass = defineRequest('forward', {
     v.object({
       /** Backend preference; the worker must use the service's backend so both halves agree. */
       backend: v.picklist(['auto', 'tfjs-node', 'wasm', 'cpu']),
-      /** Checkpoint folder (already validated by the engine), or the name of `checkpointBytes` when they are given. */
+      /** Checkpoint folder (already validated by the engine). */
       checkpoint: v.pipe(v.string(), v.minLength(1)),
-      /**
-       * The checkpoint itself (the recorder's, before it is on disk): model.json's text and
-       * weights.bin's bytes. The worker loads it for this pass only and disposes it after.
-       */
-      checkpointBytes: v.optional(v.object({ modelJson: v.string(), weights: Shared })),
       layers: v.pipe(v.array(LayerSchema), v.minLength(1)),
       /** Float32 inputs `[count, ...inputShape]`. */
       inputs: Shared,
@@ -53,16 +47,6 @@ export const forwardPass = defineRequest('forward', {
         v.pipe(
           v.object({ index: Count, buffer: Shared, offset: Count, length: Count }),
           v.check((d) => d.offset % 4 === 0 && d.offset + d.length * 4 <= d.buffer.byteLength, 'a destination lies outside its buffer'),
-        ),
-      ),
-      /**
-       * An Int32 counter the worker raises (Atomics.store + notify) each time a layer's activations
-       * are complete in their destination, so the caller can measure a layer while later ones run.
-       */
-      progress: v.optional(
-        v.pipe(
-          Shared,
-          v.check((b) => b.byteLength >= 4, 'the progress counter needs 4 bytes'),
         ),
       ),
     }),

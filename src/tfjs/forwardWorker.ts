@@ -3,15 +3,14 @@
  * TensorFlow.js's WASM backend is single-threaded in Node, so the analysis service splits a probe
  * set in two: this worker takes one half while the service's own thread takes the other (each
  * input's activations do not depend on the others in its batch, so the halves join into exactly
- * what one pass gives). The recorder sends it a whole epoch's checkpoint, as bytes, while its own
- * thread trains the next epoch. The request and its checks are in forwardProtocol.ts.
+ * what one pass gives). The request and its checks are in forwardProtocol.ts.
  */
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
 import { RpcChannel } from '../rpc/channel';
 import { MessagePortLike, threadPort } from '../rpc/ports';
 import { initBackend } from './backend';
-import { forwardLayers, loadCheckpoint, loadCheckpointBytes } from './forward';
+import { forwardLayers, loadCheckpoint } from './forward';
 import { ForwardOutputs, forwardPass, ForwardRequest } from './forwardProtocol';
 
 let backend: ReturnType<typeof initBackend> | undefined;
@@ -60,14 +59,7 @@ function evictUnused(): void {
 async function forward(req: ForwardRequest): Promise<ForwardOutputs> {
   backend ??= initBackend(req.backend);
   const { tf } = await backend;
-  if (!req.checkpointBytes) return withModel(tf, req.checkpoint, req.layers, (model) => forwardWith(tf, model, req));
-  // A recorder's checkpoint is measured once: it is not kept among the loaded ones.
-  const model = await loadCheckpointBytes(tf, req.checkpointBytes.modelJson, new Uint8Array(req.checkpointBytes.weights));
-  try {
-    return await forwardWith(tf, model, req);
-  } finally {
-    model.dispose();
-  }
+  return withModel(tf, req.checkpoint, req.layers, (model) => forwardWith(tf, model, req));
 }
 
 async function forwardWith(tf: typeof tfType, model: tfType.LayersModel, req: ForwardRequest): Promise<ForwardOutputs> {
@@ -76,7 +68,6 @@ async function forwardWith(tf: typeof tfType, model: tfType.LayersModel, req: Fo
     : undefined;
   const outputs: ForwardOutputs = [];
   const destinations = new Map(req.destinations.map((d) => [d.index, new Float32Array(d.buffer, d.offset, d.length)]));
-  const progress = req.progress && new Int32Array(req.progress, 0, 1);
   for await (const { index, out } of forwardLayers({
     tf,
     model,
@@ -88,10 +79,6 @@ async function forwardWith(tf: typeof tfType, model: tfType.LayersModel, req: Fo
     destinations,
   })) {
     outputs.push({ index, shape: out.shape });
-    if (progress) {
-      Atomics.store(progress, 0, outputs.length);
-      Atomics.notify(progress, 0);
-    }
   }
   return outputs;
 }

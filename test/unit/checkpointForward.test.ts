@@ -2,27 +2,24 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { serializeCheckpoint } from '../../src/recorder/checkpoint';
-import { CheckpointForward, MAX_WORKER_PASS_BYTES } from '../../src/recorder/checkpointForward';
+import { CheckpointForward } from '../../src/recorder/checkpointForward';
 import { RecordOptions, recordRun } from '../../src/recorder/record';
-import type { RunLayer } from '../../src/run/format';
+import type { RunLayer, RunSettings } from '../../src/run/format';
 import { epochFolder } from '../../src/run/paths';
 import { readRun } from '../../src/run/store';
-import { initBackend } from '../../src/tfjs/backend';
-import { forwardLayers } from '../../src/tfjs/forward';
 import { TINY_MODEL } from './tinyRun';
 
-const forwardScript = resolve(__dirname, '../../dist/forwardWorker.js');
+const measureScript = resolve(__dirname, '../../dist/measureWorker.js');
 
 function layer(index: number, outputShape: number[]): RunLayer {
   return { index, name: `l${index}`, className: 'Dense', outputShape, channels: outputShape.at(-1)!, parameters: 0 };
 }
 
-describe('measuring epoch t on the forward-pass worker while epoch t + 1 trains (checkpointForward)', function () {
+describe('measuring epoch t on the measurement worker while epoch t + 1 trains (checkpointForward)', function () {
   this.timeout(240000);
   let runs: string;
   before(() => {
-    assert.ok(existsSync(forwardScript), 'run npm run build first');
+    assert.ok(existsSync(measureScript), 'run npm run build first');
     runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-overlap-'));
   });
   after(() => rmSync(runs, { recursive: true, force: true }));
@@ -63,6 +60,16 @@ describe('measuring epoch t on the forward-pass worker while epoch t + 1 trains 
       const weights = (folder: string) => readFileSync(join(folder, 'checkpoints', epochFolder(epoch), 'weights.bin'));
       assert.ok(weights(overlapped.folder).equals(weights(before.folder)), `the weights of epoch ${epoch} are the same`);
     }
+  });
+
+  it('starts no measurement worker when only the untrained model is recorded (nothing trains beside it)', async () => {
+    const untrained = await record(true, { epochs: 0 });
+    assert.ok(
+      untrained.log.includes('measuring each epoch before the next one trains (nothing trains after epoch 0)'),
+      untrained.log.join('\n'),
+    );
+    assert.deepEqual(untrained.manifest.epochs, [0]);
+    assert.equal(untrained.run.metrics.length, 1);
   });
 
   it('appends the epoch measured during a cancelled epoch, and no partial one', async () => {
@@ -109,7 +116,7 @@ describe('measuring epoch t on the forward-pass worker while epoch t + 1 trains 
     assert.match(String(failed?.message), /gradient kernel missing for FailsWhenTraining/);
     assert.ok(
       log.some((line) =>
-        /^measuring each epoch before the next one trains \(the forward-pass worker could not run the model: .*FailsWhenTraining/.test(
+        /^measuring each epoch before the next one trains \(the measurement worker could not measure epoch 0: .*FailsWhenTraining/.test(
           line,
         ),
       ),
@@ -122,71 +129,38 @@ describe('measuring epoch t on the forward-pass worker while epoch t + 1 trains 
     assert.equal(run.metrics[0].layers.length, run.manifest.layers.length);
   });
 
-  it("hands out every layer of a checkpoint's pass on the worker, equal to the pass on this thread", async () => {
-    const { tf } = await initBackend('wasm');
-    const model = tf.sequential({
-      layers: [
-        tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, activation: 'relu' }),
-        tf.layers.flatten(),
-        tf.layers.dense({ units: 2, activation: 'softmax' }),
-      ],
-    });
-    const layers = [
-      layer(0, [6, 6, 1]),
-      ...model.layers.map((l, k) => ({ ...layer(k + 1, (l.outputShape as number[]).slice(1)), name: l.name })),
-    ];
-    const count = 5;
-    const inputs = Float32Array.from({ length: count * 36 }, (_, i) => Math.sin(i));
-    const made = CheckpointForward.create({ backend: 'wasm', layers, inputs, count });
-    assert.ok('forward' in made);
-    try {
-      const pass = made.forward.start(await serializeCheckpoint(model, tf), 'a test checkpoint');
-      const onWorker: { index: number; shape: number[]; data: number[] }[] = [];
-      for await (const { index, out } of pass.layers) onWorker.push({ index, shape: out.shape, data: Array.from(out.data) });
-      await pass.done;
-      const here: typeof onWorker = [];
-      for await (const { index, out } of forwardLayers({ tf, model, layers, inputs, count }))
-        here.push({ index, shape: out.shape, data: Array.from(out.data) });
-      assert.deepEqual(
-        onWorker.map((l) => l.index),
-        [1, 2, 3],
-      );
-      assert.deepEqual(onWorker, here);
-    } finally {
-      made.forward.close();
-      model.dispose();
-    }
-  });
+  function setup(backend: 'tensorflow' | 'wasm', layers: RunLayer[]) {
+    return {
+      backend,
+      layers,
+      inputs: new Float32Array(8),
+      labels: Int32Array.from([0, 1]),
+      byClass: [[0], [1]],
+      classes: 2,
+      output: { kind: 'softmax' as const, units: 2 },
+      settings: { bins: 32, k: 10 } as RunSettings,
+    };
+  }
 
-  it('rejects the pass and its layers with the reason when the checkpoint cannot be loaded', async () => {
-    const layers = [layer(0, [4]), layer(1, [3])];
-    const made = CheckpointForward.create({ backend: 'wasm', layers, inputs: new Float32Array(8), count: 2 });
+  it('rejects the measurement with the reason when the checkpoint cannot be loaded', async () => {
+    const made = CheckpointForward.create(setup('wasm', [layer(0, [4]), layer(1, [3])]));
     assert.ok('forward' in made);
     try {
-      const pass = made.forward.start(
-        { modelJson: '{"modelTopology": {}, "weightsManifest": []}', weights: new Uint8Array(0) },
-        'a broken checkpoint',
+      await assert.rejects(
+        made.forward.measure(0, { modelJson: '{"modelTopology": {}, "weightsManifest": []}', weights: new Uint8Array(0) }, undefined),
       );
-      await assert.rejects(pass.done);
-      await assert.rejects(async () => {
-        for await (const l of pass.layers) void l;
-      });
     } finally {
       made.forward.close();
     }
   });
 
-  it('says why it measures on the recording thread: tfjs-node, an open dimension, activations too large to hold at once', () => {
-    const inputs = new Float32Array(4);
-    const reason = (backend: 'tensorflow' | 'wasm', layers: RunLayer[], count = 1) => {
-      const made = CheckpointForward.create({ backend, layers, inputs, count });
+  it('says why it measures on the recording thread with tfjs-node, and uses the worker otherwise', () => {
+    const reason = (backend: 'tensorflow' | 'wasm') => {
+      const made = CheckpointForward.create(setup(backend, [layer(0, [4]), layer(1, [3])]));
       if ('forward' in made) made.forward.close();
       return 'reason' in made ? made.reason : 'none';
     };
-    assert.match(reason('tensorflow', [layer(0, [4]), layer(1, [3])]), /tfjs-node/);
-    assert.match(reason('wasm', [layer(0, [4]), layer(1, [-1, 3])]), /open dimension/);
-    const wide = Math.ceil(MAX_WORKER_PASS_BYTES / 4 / 1000) + 1;
-    assert.match(reason('wasm', [layer(0, [4]), layer(1, [wide])], 1000), /exceed 512 MB/);
-    assert.equal(reason('wasm', [layer(0, [4]), layer(1, [3])]), 'none');
+    assert.match(reason('tensorflow'), /tfjs-node/);
+    assert.equal(reason('wasm'), 'none');
   });
 });

@@ -1,0 +1,60 @@
+/**
+ * A worker thread that measures a recorded epoch on one core while the recorder's thread trains the
+ * next epoch on the other (bundled to dist/measureWorker.js; the caller's side is
+ * checkpointForward.ts). It loads the epoch's weights from the checkpoint's bytes, runs the probe
+ * set's forward pass and computes every summary of measure.ts — the same code as on the recording
+ * thread, with the inter-sample entropies on this thread instead of the compute pool's workers, so
+ * the measurement of one epoch takes one core and leaves the other to training.
+ */
+import { parentPort } from 'node:worker_threads';
+import type * as tfType from '@tensorflow/tfjs';
+import { RpcChannel } from '../rpc/channel';
+import { threadPort } from '../rpc/ports';
+import { initBackend } from '../tfjs/backend';
+import { loadCheckpointBytes } from '../tfjs/forward';
+import { MeasureContext, measureEpoch } from './measure';
+import { measureCheckpoint, MeasureSetup, measureSetup } from './measureProtocol';
+import { OneThreadEntropies } from './oneThreadEntropies';
+import { ChosenOutput, classScoresOf } from './outputs';
+
+let context: { tf: typeof tfType; measure: Omit<MeasureContext, 'model'> } | undefined;
+
+async function setUp(setup: MeasureSetup): Promise<void> {
+  const { tf } = await initBackend(setup.backend === 'tensorflow' ? 'tfjs-node' : setup.backend);
+  context = {
+    tf,
+    measure: {
+      tf,
+      settings: setup.settings,
+      layers: setup.layers,
+      probeInputs: new Float32Array(setup.inputs),
+      probeLabels: setup.labels,
+      probeByClass: setup.byClass,
+      classes: setup.classes,
+      classScores: classScoresOf(setup.output as ChosenOutput, setup.classes),
+      pool: new OneThreadEntropies(),
+      timings: { forward: 0, channels: 0, inter: 0 },
+    },
+  };
+}
+
+/** Serves the recorder's measurement requests on `port`. */
+export function serveMeasureRequests(port: ReturnType<typeof threadPort>): RpcChannel {
+  return new RpcChannel(port, { peer: 'the recorder' })
+    .onRequest(measureSetup, async (setup) => {
+      await setUp(setup);
+      return {};
+    })
+    .onRequest(measureCheckpoint, async (req) => {
+      if (!context) throw new Error('the measurement worker was asked to measure an epoch before it was set up');
+      const { tf, measure } = context;
+      const model = await loadCheckpointBytes(tf, req.modelJson, new Uint8Array(req.weights));
+      try {
+        return { metrics: await measureEpoch({ ...measure, model }, req.epoch, req.inputMetrics, req.part) };
+      } finally {
+        model.dispose();
+      }
+    });
+}
+
+if (parentPort) serveMeasureRequests(threadPort(parentPort));
