@@ -39,14 +39,16 @@ def cifar():
     )
 
 
-def main():
-    kind, x_path, y_path, batch, learning_rate = sys.argv[1:6]
-    batch = int(batch)
+def timed_epoch(model, x_path, y_path, batch, learning_rate):
+    """One timed training epoch of `model` on X.npy/Y.npy (NHWC, transposed once before the clock), with
+    Adam at `learning_rate` and one untimed batch first; prints the JSON line the bench reads.
+    bench/reference_torch_resnet.py imports it for the zoo's ResNet-18."""
     torch.set_num_threads(1)
     torch.manual_seed(2021)
     x = torch.from_numpy(np.ascontiguousarray(np.load(x_path).transpose(0, 3, 1, 2)))
     y = torch.from_numpy(np.load(y_path).astype(np.int64))
-    model = lenet() if kind == "lenet" else cifar()
+    model = model()
+    model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=float(learning_rate))
     # The softmax layer and categorical cross-entropy of the tfjs model, in PyTorch's fused form.
     loss_fn = nn.CrossEntropyLoss()
@@ -70,6 +72,12 @@ def main():
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - start_cpu
     print(json.dumps({"seconds": seconds, "cpuSeconds": cpu_seconds, "loss": float(loss), "torchVersion": torch.__version__}))
+
+
+def main():
+    kind, x_path, y_path, batch, learning_rate = sys.argv[1:6]
+    # The model is built after the seed is set, so its initial weights are the same at every run.
+    timed_epoch(lenet if kind == "lenet" else cifar, x_path, y_path, int(batch), learning_rate)
 
 
 if __name__ == "__main__":

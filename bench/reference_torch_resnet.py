@@ -9,13 +9,13 @@ The inputs arrive as NHWC, as TensorFlow.js takes them, and are transposed once 
 Reads X.npy (float32 [N, 32, 32, 3]) and Y.npy ([N]); prints JSON {seconds, cpuSeconds, loss, torchVersion}.
 Usage: python3 reference_torch_resnet.py X.npy Y.npy BATCH LEARNING_RATE
 """
-import json
 import sys
-import time
 
-import numpy as np
 import torch
 from torch import nn
+
+# The timed epoch is the LeNet/CIFAR reference's own, so both measure the same way.
+from reference_torch import timed_epoch
 
 
 def conv_bn(c_in, c_out, kernel, stride):
@@ -50,36 +50,7 @@ def resnet18(base=64):
 
 def main():
     x_path, y_path, batch, learning_rate = sys.argv[1:5]
-    batch = int(batch)
-    torch.set_num_threads(1)
-    torch.manual_seed(2021)
-    x = torch.from_numpy(np.ascontiguousarray(np.load(x_path).transpose(0, 3, 1, 2)))
-    y = torch.from_numpy(np.load(y_path).astype(np.int64))
-    model = resnet18()
-    model.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=float(learning_rate))
-    # The softmax layer and categorical cross-entropy of the tfjs model, in PyTorch's fused form.
-    loss_fn = nn.CrossEntropyLoss()
-
-    def step(xb, yb):
-        optimizer.zero_grad()
-        loss = loss_fn(model(xb), yb)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    # One untimed batch first, as on the TensorFlow.js side (first-call allocations).
-    step(x[:batch], y[:batch])
-    start = time.perf_counter()
-    start_cpu = time.process_time()
-    order = torch.randperm(x.shape[0])
-    loss = None
-    for i in range(0, x.shape[0], batch):
-        rows = order[i : i + batch]
-        loss = step(x[rows], y[rows])
-    seconds = time.perf_counter() - start
-    cpu_seconds = time.process_time() - start_cpu
-    print(json.dumps({"seconds": seconds, "cpuSeconds": cpu_seconds, "loss": float(loss), "torchVersion": torch.__version__}))
+    timed_epoch(resnet18, x_path, y_path, int(batch), learning_rate)
 
 
 if __name__ == "__main__":

@@ -286,13 +286,9 @@ export function filterGradientPatches(backend: BackendWasm, x: TensorInfo, dy: T
  * channels a multiple of 8 and output rows at least 4 wide.
  */
 export function directConvolutionApplies(info: tfjs.backend_util.Conv2DInfo): boolean {
+  // The filter gradient's conditions (stride 1, no dilation, channels last, O % 8 = 0), plus these.
   return (
-    info.dataFormat === 'channelsLast' &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
-    info.outChannels % 8 === 0 &&
+    filterGradientApplies(info) &&
     info.outWidth >= 4 &&
     info.inHeight + info.padInfo.top + info.padInfo.bottom === info.outHeight + info.filterHeight - 1 &&
     info.inWidth + info.padInfo.left + info.padInfo.right === info.outWidth + info.filterWidth - 1
