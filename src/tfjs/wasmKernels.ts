@@ -103,6 +103,9 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
     if (replaceKernel(tf, kernelName, make)) registered.push(kernelName);
   };
   replace('Conv2D', (stock) => (args) => conv2D(tf, stock, args));
+  replace('FusedConv2D', (stock) => (args) => stock(withExplicitSamePadding(tf, args, false)));
+  replace('DepthwiseConv2dNative', (stock) => (args) => stock(withExplicitSamePadding(tf, args, true)));
+  replace('FusedDepthwiseConv2D', (stock) => (args) => stock(withExplicitSamePadding(tf, args, true)));
   addIfMissing('Conv2DBackpropFilter', (args) => conv2DBackpropFilter(tf, args));
   replace('Conv2DBackpropInput', (stock) => (args) => conv2DBackpropInput(tf, stock, args));
   replace('MaxPoolGrad', () => (args) => maxPoolGrad(tf, args));
@@ -190,7 +193,43 @@ function conv2D(tf: Tf, stockKernel: WasmKernelFunc, args: KernelArgs): TensorIn
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat ?? 'NHWC'),
   );
-  return (directConvolutionApplies(info) ? directConvolution(backend, x, filter, info) : undefined) ?? stockKernel(args);
+  return (
+    (directConvolutionApplies(info) ? directConvolution(backend, x, filter, info) : undefined) ??
+    stockKernel(withExplicitSamePadding(tf, args, false))
+  );
+}
+
+/**
+ * `args` with 'same' padding spelled out. tfjs-backend-wasm hands 'same' to XNNPACK as its
+ * TensorFlow-SAME flag, which computes wrong values where TensorFlow's padding,
+ * max(0, (out − 1)·stride + filter − in), is clamped to 0 because the input overhangs the last
+ * window — a 2×2 filter at stride 3 on 6 rows, or at stride 4 on 7 or 8 (51 of 324 small shapes at
+ * strides 2–4 disagreed with a direct loop and the CPU backend). The same padding given explicitly
+ * takes XNNPACK's explicit-padding path, which is right (test/unit/wasmKernels.test.ts).
+ */
+function withExplicitSamePadding(tf: Tf, args: KernelArgs, depthwise: boolean): KernelArgs {
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as tfjs.Conv2DAttrs;
+  const { x, filter } = args.inputs;
+  if (pad !== 'same' || x === undefined || filter === undefined || x.shape.length !== 4) return args;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations ?? 1,
+    pad,
+    dimRoundingMode,
+    depthwise,
+    tf.backend_util.convertConv2DDataFormat(dataFormat ?? 'NHWC'),
+  );
+  if (info.dataFormat !== 'channelsLast') return args;
+  const { top, bottom, left, right } = info.padInfo;
+  const explicit = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+  return { ...args, attrs: { ...args.attrs, pad: explicit } as unknown as KernelAttrs };
 }
 
 function conv2DBackpropFilter(tf: Tf, { inputs, backend, attrs }: KernelArgs): TensorInfo {

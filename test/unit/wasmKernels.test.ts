@@ -38,6 +38,9 @@ interface ConvCase {
 const TOLERANCE = 1e-5;
 const KERNEL_NAMES = [
   'Conv2D',
+  'FusedConv2D',
+  'DepthwiseConv2dNative',
+  'FusedDepthwiseConv2D',
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'MaxPoolGrad',
@@ -57,6 +60,12 @@ const KERNEL_NAMES = [
   'CnnSlicerRMSPropUpdate',
 ];
 const showErrors = process.env.SHOW_KERNEL_ERRORS === '1';
+
+function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
 
 function describeCase(c: ConvCase): string {
   const pad = typeof c.pad === 'object' ? `explicit ${JSON.stringify(c.pad.slice(1, 3))}` : String(c.pad);
@@ -247,10 +256,45 @@ describe('WASM training kernels', function () {
   });
 
   describe('registration', function () {
-    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Conv2D, Tile, Sum, Mean, BatchMatMul, Identity, GatherV2 and Add (of a bias), the fused ReLU gradient and the fused optimizer updates for wasm', function () {
+    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Conv2D, the convolutions given explicit padding, Tile, Sum, Mean, BatchMatMul, Identity, GatherV2 and Add (of a bias), the fused ReLU gradient and the fused optimizer updates for wasm', function () {
       const names = registerWasmTrainingKernels(tf);
       assert.deepEqual(names, KERNEL_NAMES);
       for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} is not registered`);
+    });
+
+    // tfjs-backend-wasm gives 'same' to XNNPACK as its TensorFlow-SAME flag, which was wrong where
+    // the input overhangs the last window (a 2×2 filter at stride 3 on 6 rows): 75 of 675 small
+    // shapes of these convolutions disagreed with the CPU backend before the padding was made explicit.
+    it("computes strided 'same' convolutions (plain, fused, depthwise) where the input overhangs the last window as the CPU backend does", async function () {
+      const shapes: [number, number, number, number][] = [
+        [3, 2, 6, 5],
+        [3, 2, 9, 7],
+        [4, 2, 7, 8],
+        [4, 3, 8, 5],
+        [2, 3, 7, 7],
+      ];
+      for (const [stride, size, height, width] of shapes) {
+        const x = tf.randomNormal([2, height, width, 3], 0, 1, 'float32', 1) as tfjs.Tensor4D;
+        const filter = tf.randomNormal([size, size, 3, 4], 0, 1, 'float32', 2) as tfjs.Tensor4D;
+        const depthwiseFilter = tf.randomNormal([size, size, 3, 2], 0, 1, 'float32', 3) as tfjs.Tensor4D;
+        const bias = tf.randomNormal([4], 0, 1, 'float32', 4) as tfjs.Tensor1D;
+        const ops = {
+          conv2d: () => tf.conv2d(x, filter, stride, 'same'),
+          'fused conv2d': () => tf.fused.conv2d({ x, filter, strides: stride, pad: 'same', bias, activation: 'relu' }),
+          depthwiseConv2d: () => tf.depthwiseConv2d(x, depthwiseFilter, stride, 'same'),
+        };
+        for (const [name, op] of Object.entries(ops)) {
+          await tf.setBackend('wasm');
+          const ours = op();
+          const oursValues = ours.dataSync();
+          await tf.setBackend('cpu');
+          const reference = op();
+          assert.deepEqual(ours.shape, reference.shape);
+          const error = maxAbsDifference(oursValues, reference.dataSync());
+          assert.ok(error < 1e-4, `${name}, stride ${stride}, ${size}×${size} filter on ${height}×${width}: off by ${error}`);
+        }
+        await tf.setBackend('wasm');
+      }
     });
 
     it('is idempotent: a second call returns the same names and leaves the kernels as they were', function () {
