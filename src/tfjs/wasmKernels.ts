@@ -229,7 +229,7 @@ function withExplicitSamePadding(tf: Tf, args: KernelArgs, depthwise: boolean): 
     [left, right],
     [0, 0],
   ];
-  return { ...args, attrs: { ...args.attrs, pad: explicit } as unknown as KernelAttrs };
+  return { ...args, attrs: { ...args.attrs, pad: explicit } };
 }
 
 function conv2DBackpropFilter(tf: Tf, { inputs, backend, attrs }: KernelArgs): TensorInfo {

@@ -274,10 +274,10 @@ describe('WASM training kernels', function () {
         [2, 3, 7, 7],
       ];
       for (const [stride, size, height, width] of shapes) {
-        const x = tf.randomNormal([2, height, width, 3], 0, 1, 'float32', 1) as tfjs.Tensor4D;
-        const filter = tf.randomNormal([size, size, 3, 4], 0, 1, 'float32', 2) as tfjs.Tensor4D;
-        const depthwiseFilter = tf.randomNormal([size, size, 3, 2], 0, 1, 'float32', 3) as tfjs.Tensor4D;
-        const bias = tf.randomNormal([4], 0, 1, 'float32', 4) as tfjs.Tensor1D;
+        const x = tf.randomNormal<tfjs.Rank.R4>([2, height, width, 3], 0, 1, 'float32', 1);
+        const filter = tf.randomNormal<tfjs.Rank.R4>([size, size, 3, 4], 0, 1, 'float32', 2);
+        const depthwiseFilter = tf.randomNormal<tfjs.Rank.R4>([size, size, 3, 2], 0, 1, 'float32', 3);
+        const bias = tf.randomNormal<tfjs.Rank.R1>([4], 0, 1, 'float32', 4);
         const ops = {
           conv2d: () => tf.conv2d(x, filter, stride, 'same'),
           'fused conv2d': () => tf.fused.conv2d({ x, filter, strides: stride, pad: 'same', bias, activation: 'relu' }),
