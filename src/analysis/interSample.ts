@@ -73,6 +73,43 @@ export function solveNeighbourWeights(d: Float64Array, offset: number, K: number
 }
 
 /**
+ * The neighbours of samples read from their full `n × n` distance matrix: of all `n` samples, or
+ * of a subset of them, each subset row gathered from the matrix's sub-block (the samples of a class
+ * measured from the distances of every probe input). Holds one selector and one row of scratch.
+ */
+export class MatrixNeighbours {
+  private readonly selector: NeighbourSelector;
+  private readonly row?: Float64Array;
+
+  constructor(
+    private readonly matrix: Float64Array,
+    private readonly n: number,
+    private readonly subset: readonly number[] | undefined,
+    K: number,
+  ) {
+    const m = subset ? subset.length : n;
+    this.selector = new NeighbourSelector(m, K);
+    if (subset) this.row = new Float64Array(m);
+  }
+
+  /** Selects the neighbours of rows `[a, b)` (of the subset, if any) into `indices`/`weights` at `i·K`. */
+  select(a: number, b: number, indices: Int32Array, weights: Float64Array): void {
+    const { matrix, n, subset, row, selector } = this;
+    const K = selector.K;
+    if (!subset || !row) {
+      for (let i = a; i < b; i++) selector.select(matrix, i * n, i, indices, weights, i * K);
+      return;
+    }
+    const m = subset.length;
+    for (let i = a; i < b; i++) {
+      const at = subset[i] * n;
+      for (let j = 0; j < m; j++) row[j] = matrix[at + subset[j]];
+      selector.select(row, 0, i, indices, weights, i * K);
+    }
+  }
+}
+
+/**
  * Finds, for sample `i`, its K nearest other samples (ties broken by the lower index,
  * estimators.md step 2) and their weights `P_{j|i}`. Holds scratch memory for one row, so one
  * selector serves many rows.

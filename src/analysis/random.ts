@@ -42,6 +42,14 @@ export function indicesByClass(labels: ArrayLike<number>, classes: number): numb
   return out;
 }
 
+/** {@link gatherRows}, keeping a Float32Array float32 (half the memory of a float64 copy, same distances). */
+export function gatherSampleRows(values: ArrayLike<number>, d: number, rows: readonly number[]): ArrayLike<number> {
+  if (!(values instanceof Float32Array)) return gatherRows(values, d, rows);
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((row, k) => out.set(values.subarray(row * d, row * d + d), k * d));
+  return out;
+}
+
 /** Copies the rows `indices` of a row-major `[n, d]` array. */
 export function gatherRows(values: ArrayLike<number>, d: number, indices: readonly number[]): Float64Array {
   const out = new Float64Array(indices.length * d);

@@ -13,7 +13,7 @@ import {
   DistanceKernel,
   JointHistograms,
   mirrorBlock,
-  NeighbourSelector,
+  MatrixNeighbours,
   SampleArray,
   squareBlocks,
 } from '../analysis';
@@ -82,36 +82,10 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
     // Row i's neighbours go to entries [i·K, (i + 1)·K) whichever chunk it falls in.
     const indices = new Int32Array(req.indices, 0, r1 * K);
     const weights = new Float64Array(req.weights, 0, r1 * K);
-    if (req.matrix && req.subset) {
-      // A subset's distances are a sub-block of the full matrix: gather each row, then select.
-      const matrix = new Float64Array(req.matrix);
-      const subset = req.subset;
-      const m = subset.length;
-      const row = new Float64Array(m);
-      const selector = new NeighbourSelector(m, K);
-      forEachClaimedChunk(
-        r1 - r0,
-        claims,
-        (a, b) => {
-          for (let i = a; i < b; i++) {
-            const base = subset[i] * n;
-            for (let j = 0; j < m; j++) row[j] = matrix[base + subset[j]];
-            selector.select(row, 0, i, indices, weights, i * K);
-          }
-        },
-        r0,
-      );
-    } else if (req.matrix) {
-      const matrix = new Float64Array(req.matrix);
-      const selector = new NeighbourSelector(n, K);
-      forEachClaimedChunk(
-        r1 - r0,
-        claims,
-        (a, b) => {
-          for (let i = a; i < b; i++) selector.select(matrix, i * n, i, indices, weights, i * K);
-        },
-        r0,
-      );
+    if (req.matrix) {
+      // The rows read the full matrix, or a subset's sub-block of it.
+      const neighbours = new MatrixNeighbours(new Float64Array(req.matrix), n, req.subset, K);
+      forEachClaimedChunk(r1 - r0, claims, (a, b) => neighbours.select(a, b, indices, weights), r0);
     } else {
       const kernel = kernelFor(req.samples);
       try {

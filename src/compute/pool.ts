@@ -24,7 +24,7 @@ import {
   symmetricEntropyBits,
   checkBins,
   CodedError,
-  gatherRows,
+  gatherSampleRows,
   hasErrorCode,
   SampleArray,
   upperTriangleOrigins,
@@ -265,7 +265,7 @@ export class ComputePool {
         out.push(
           s === 'all'
             ? await this.interSampleEntropy(values, n, d, options)
-            : await this.interSampleEntropy(gatherSamples(values, d, s), s.length, d, options),
+            : await this.interSampleEntropy(gatherSampleRows(values, d, s), s.length, d, options),
         );
       }
       return out;
@@ -440,12 +440,4 @@ function shareLayer(layer: LayerActivations): SharedLayer {
     }
   }
   return { count, units, channels, type, data: buffer, channelsFirst: true };
-}
-
-/** `gatherRows`, keeping a Float32Array float32 (half the memory of a float64 copy, same distances). */
-function gatherSamples(values: ArrayLike<number>, d: number, rows: readonly number[]): ArrayLike<number> {
-  if (!(values instanceof Float32Array)) return gatherRows(values, d, rows);
-  const out = new Float32Array(rows.length * d);
-  rows.forEach((row, k) => out.set(values.subarray(row * d, row * d + d), k * d));
-  return out;
 }

@@ -12,9 +12,10 @@ import {
   DEFAULT_K,
   DistanceKernel,
   distanceMatrix,
+  gatherSampleRows,
   interSampleEntropy,
   InterSampleResult,
-  NeighbourSelector,
+  MatrixNeighbours,
   neighbourCount,
   symmetricEntropyBits,
 } from '../analysis';
@@ -61,7 +62,7 @@ export function oneThreadInterSampleEntropies(
   neighbourCount(n, k);
   if (n * n * 8 > WHOLE_MATRIX_BYTES) {
     return subsets.map((s) =>
-      s === 'all' ? interSampleEntropy(values, n, d, { k }) : interSampleEntropy(gatherSamples(values, d, s), s.length, d, { k }),
+      s === 'all' ? interSampleEntropy(values, n, d, { k }) : interSampleEntropy(gatherSampleRows(values, d, s), s.length, d, { k }),
     );
   }
   const clean = cleanSamples(values, n, d);
@@ -96,27 +97,7 @@ export function subsetEntropiesFromMatrix(
     if (K < 2) return { ...base, n: m, K, entropyBits: undefined };
     const indices = new Int32Array(m * K);
     const weights = new Float64Array(m * K);
-    const selector = new NeighbourSelector(m, K);
-    if (s === 'all') {
-      for (let i = 0; i < n; i++) selector.select(matrix, i * n, i, indices, weights, i * K);
-    } else {
-      // A subset's distances are a sub-block of the full matrix: gather each row, then select.
-      const row = new Float64Array(m);
-      for (let i = 0; i < m; i++) {
-        const at = s[i] * n;
-        for (let j = 0; j < m; j++) row[j] = matrix[at + s[j]];
-        selector.select(row, 0, i, indices, weights, i * K);
-      }
-    }
+    new MatrixNeighbours(matrix, n, s === 'all' ? undefined : s, K).select(0, m, indices, weights);
     return { ...base, n: m, K, entropyBits: symmetricEntropyBits(m, K, indices, weights) };
   });
-}
-
-/** The rows `rows` of `[*, d]` samples, keeping a Float32Array float32 (the pool's own gathering). */
-function gatherSamples(values: ArrayLike<number>, d: number, rows: readonly number[]): ArrayLike<number> {
-  const out = values instanceof Float32Array ? new Float32Array(rows.length * d) : new Float64Array(rows.length * d);
-  rows.forEach((row, k) => {
-    for (let j = 0; j < d; j++) out[k * d + j] = values[row * d + j];
-  });
-  return out;
 }
