@@ -176,7 +176,7 @@ function ChannelLayer(props: { layer: number }): JSX.Element {
       <MultiplesCard layer={layer} channels={channels} focused={focused} />
       <PackingCard layer={layer} channels={channels} focused={focused} />
       <DeconvolutionCard layer={layer} channels={channels} focused={focused} />
-      <SideBySideCards layer={layer} sliced={sliced} />
+      <SideBySideCards key={layer} layer={layer} sliced={sliced} />
     </>
   );
 }
@@ -813,8 +813,14 @@ function SideBySideCards(props: { layer: number; sliced: number[] }): JSX.Elemen
   const { manifest } = useApp();
   const info = manifest.layers[props.layer];
   const [text, setText] = useViewState(`channel.sideBySide.${props.layer}`, '', isString);
-  const [draft, setDraft] = useState(text);
-  useEffect(() => setDraft(text), [text, props.layer]);
+  // What is being typed, until Enter or leaving the field commits it; undefined shows the committed
+  // text. Derived during render rather than copied in an effect: a copy made after the paint could
+  // land between a keystroke and Enter and wipe what was typed. Keyed by layer at the call site.
+  const [draft, setDraft] = useState<string | undefined>(undefined);
+  const commit = (value: string): void => {
+    setText(value);
+    setDraft(undefined);
+  };
   const compared = comparedChannels(text, props.sliced, info.channels);
   const inputsResult = useQuery(queries.inputs(SAMPLE_INPUTS), 'channel');
   const inputs = shown(inputsResult);
@@ -827,14 +833,14 @@ function SideBySideCards(props: { layer: number; sliced: number[] }): JSX.Elemen
       <input
         type="text"
         size={10}
-        value={draft}
+        value={draft ?? text}
         placeholder={ranges(compared.channels)}
         aria-label={`Channels of ${shortLayerName(info, manifest.layers)} shown side by side`}
         aria-invalid={compared.error && compared.from !== 'typed' ? true : undefined}
         onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
-        onChange={(e) => setText((e.target as HTMLInputElement).value)}
+        onChange={(e) => commit((e.target as HTMLInputElement).value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') setText((e.target as HTMLInputElement).value);
+          if (e.key === 'Enter') commit((e.target as HTMLInputElement).value);
         }}
       />
     </label>
