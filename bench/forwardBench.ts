@@ -19,7 +19,8 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { createModel } from '../examples/resnet18';
 import { seededRandom } from '../src/analysis';
-import type { RunLayer } from '../src/run/format';
+import { recordedLayers } from '../src/recorder/modelFacts';
+import { layerTable } from '../src/recorder/modelLoader';
 import { initBackend } from '../src/tfjs/backend';
 import { FORWARD_CHUNK, forwardLayers } from '../src/tfjs/forward';
 
@@ -39,31 +40,12 @@ async function timed(run: () => Promise<void>): Promise<PassTime> {
   return { wallSeconds: (performance.now() - t) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-/** The run's layer table of `model`, as the recorder builds it (src/recorder/modelFacts.ts). */
-function runLayers(model: tfjs.LayersModel): RunLayer[] {
-  const input = model.inputs[0].shape.slice(1) as number[];
-  const layers: RunLayer[] = [{ index: 0, name: 'input', className: 'Input', outputShape: input, channels: input.at(-1)!, parameters: 0 }];
-  for (const layer of model.layers) {
-    if (layer.getClassName() === 'InputLayer') continue;
-    const shape = (layer.outputShape as number[]).slice(1);
-    layers.push({
-      index: layers.length,
-      name: layer.name,
-      className: layer.getClassName(),
-      outputShape: shape,
-      channels: shape.at(-1)!,
-      parameters: 0,
-    });
-  }
-  return layers;
-}
-
 /** Runs the benchmark and returns its report, one printable line per entry. */
 export async function benchGraphForward(): Promise<string[]> {
   // The model is built with the bundled tfjs the example imports: the backend must be one of its own.
   const { tf, backend } = await initBackend('wasm');
   const model = createModel();
-  const layers = runLayers(model);
+  const layers = recordedLayers({ model, layers: layerTable(model, () => undefined) });
   const random = seededRandom(3);
   const per = layers[0].outputShape.reduce((a, b) => a * b, 1);
   const inputs = Float32Array.from({ length: PROBE * per }, () => random());

@@ -32,8 +32,11 @@ export function modelFingerprint(loaded: LoadedModel): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** Hypercube layers: 0 is the model input, then every model layer except input layers. */
-export function recordedLayers(loaded: LoadedModel): RunLayer[] {
+/**
+ * Hypercube layers: 0 is the model input, then every model layer except input layers. Takes the
+ * loaded model, or any model with its `layerTable` (benches and tests, without source locations).
+ */
+export function recordedLayers(loaded: Pick<LoadedModel, 'model' | 'layers'>): RunLayer[] {
   const input = loaded.model.inputs[0].shape.slice(1).map((v) => v ?? -1);
   const layers: RunLayer[] = [
     {

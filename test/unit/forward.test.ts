@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { recordedLayers } from '../../src/recorder/modelFacts';
+import { layerTable } from '../../src/recorder/modelLoader';
 import { recordRun } from '../../src/recorder/record';
 import type { RunLayer } from '../../src/run/format';
 import { readRun } from '../../src/run/store';
@@ -18,25 +20,6 @@ import { rng } from './reference';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createModel } = require(join(__dirname, '../fixtures/models/graphBranches.ts')) as { createModel: () => tf.LayersModel };
-
-/** The run's layer table as the recorder builds it: 0 = the input, then every non-input layer. */
-function runLayers(model: tf.LayersModel): RunLayer[] {
-  const input = model.inputs[0].shape.slice(1) as number[];
-  const layers: RunLayer[] = [{ index: 0, name: 'input', className: 'Input', outputShape: input, channels: 1, parameters: 0 }];
-  for (const layer of model.layers) {
-    if (layer.getClassName() === 'InputLayer') continue;
-    const shape = (layer.outputShape as number[]).slice(1);
-    layers.push({
-      index: layers.length,
-      name: layer.name,
-      className: layer.getClassName(),
-      outputShape: shape,
-      channels: shape.at(-1)!,
-      parameters: 0,
-    });
-  }
-  return layers;
-}
 
 /** Random weights everywhere (positive variances for BatchNormalization), so no layer is an identity by accident. */
 function randomize(model: tf.LayersModel): void {
@@ -101,7 +84,7 @@ describe('forward passes of graph models', () => {
     await tf.setBackend('cpu');
     model = createModel();
     randomize(model);
-    layers = runLayers(model);
+    layers = recordedLayers({ model, layers: layerTable(model, () => undefined) });
     const random = rng(5);
     inputs = Float32Array.from({ length: n * 12 * 12 }, () => random());
     const x = tf.tensor(inputs, [n, 12, 12, 1]);
