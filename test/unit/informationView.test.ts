@@ -4,22 +4,12 @@
 import assert from 'node:assert/strict';
 import { canonicalQuery } from '../../src/service/queries';
 import type { Bits } from '../../src/service/queries';
-import type { RunManifest } from '../../src/run/format';
 import { comparePlan, informationLayers, informationPlan, REPORT_REDUNDANCY_LAYERS, reportPlan } from '../../webview/plan';
 import { groupsText, redundancy } from '../../webview/charts/redundancy';
+import { planLayer, planManifest } from './planManifest';
 
-const layer = (index: number, name: string, className: string, channels: number) => ({
-  index,
-  name,
-  className,
-  channels,
-  outputShape: [] as number[],
-  parameters: 0,
-});
-
-function manifestOf(layers: RunManifest['layers'], epochs: number[]): RunManifest {
-  return { layers, epochs, probe: { classCounts: [50, 50] } } as unknown as RunManifest;
-}
+const layer = planLayer;
+const manifestOf = planManifest;
 
 const lenet = manifestOf(
   [

@@ -2,21 +2,12 @@
 // strip's default epochs, the depth strip's default pairs, and the report precomputing both.
 import assert from 'node:assert/strict';
 import { canonicalQuery } from '../../src/service/queries';
-import type { RunManifest } from '../../src/run/format';
 import { depthPairs, queries, REPORT_DEPTH_PAIRS, reportDepthPairs, reportPlan, stripEpochs } from '../../webview/plan';
+import type { RunManifest } from '../../src/run/format';
+import { planLayer, planManifest } from './planManifest';
 
-const layer = (index: number, name: string, className: string, channels: number) => ({
-  index,
-  name,
-  className,
-  channels,
-  outputShape: [] as number[],
-  parameters: 0,
-});
-
-function manifestOf(layers: RunManifest['layers'], epochs: number[]): RunManifest {
-  return { layers, epochs, probe: { classCounts: [50, 50] } } as unknown as RunManifest;
-}
+const layer = planLayer;
+const manifestOf = planManifest;
 
 const lenet = manifestOf(
   [
