@@ -1,7 +1,7 @@
 // Building blocks every view uses: chart cards with export buttons, in-place progress and errors,
 // layer links, the epoch slider, the shared tooltip and number formats.
 import { createContext } from 'preact';
-import type { ComponentChildren, CSSProperties, JSX, RefObject } from 'preact';
+import type { ButtonHTMLAttributes, ComponentChildren, CSSProperties, JSX, RefObject } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { Bits } from '../src/service/queries';
 import { canvasToPng, exportCaption, pictureToPng, slug, svgToString, toCsv } from './export';
@@ -17,6 +17,19 @@ export function fmtBits(v: Bits | undefined): string {
 /** Shape as 24×24×8. */
 export function fmtShape(shape: number[]): string {
   return shape.join('×');
+}
+
+/**
+ * An on/off or one-of-several button that shows its state (`aria-pressed`, styled by `.toggle`):
+ * the views' options, sort orders and overview choices.
+ */
+export function Toggle(props: { pressed: boolean } & Omit<ButtonHTMLAttributes, 'type' | 'class'>): JSX.Element {
+  const { pressed, children, ...rest } = props;
+  return (
+    <button type="button" class="toggle" aria-pressed={pressed} {...rest}>
+      {children}
+    </button>
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import type { InputDiversityAnswer } from '../../src/service/queries';
 import { ALL_COLOUR, classColour } from '../colours';
 import { queries } from '../plan';
 import { shown, useApp, useQuery, useViewState } from '../state';
-import { Card, fmtBits, QueryStatus, useTooltip } from '../ui';
+import { Card, fmtBits, QueryStatus, Toggle, useTooltip } from '../ui';
 
 type Source = 'probe' | 'dataset';
 type Row = InputDiversityAnswer['rows'][number];
@@ -69,9 +69,9 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
   const toggle = (
     <span class="source-toggle" role="group" aria-label="Inputs measured">
       {(['probe', 'dataset'] as const).map((s) => (
-        <button key={s} type="button" class="toggle" aria-pressed={source === s} onClick={() => setSource(s)}>
+        <Toggle key={s} pressed={source === s} onClick={() => setSource(s)}>
           {s === 'probe' ? 'probe set' : 'whole dataset'}
-        </button>
+        </Toggle>
       ))}
     </span>
   );

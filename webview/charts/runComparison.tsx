@@ -8,7 +8,7 @@ import { scaleBand, scaleLinear } from 'd3-scale';
 import type { InputDiversityAnswer } from '../../src/service/queries';
 import { runColour, runLetter } from '../compare';
 import type { CompareEpochChoice, LayerMatch } from '../compare';
-import { Card, fmtBits } from '../ui';
+import { Card, fmtBits, Toggle } from '../ui';
 import { classLabel, usePanelWidth } from './common';
 
 /** One run's per-layer values: inter-sample entropy and mean channel entropy (bits) by layer index. */
@@ -218,9 +218,9 @@ export function DiversityComparisonCard(props: {
   const tools = (
     <span class="source-toggle" role="group" aria-label="Subset size">
       {sizes.map((size, i) => (
-        <button key={size} type="button" class="toggle" aria-pressed={i === s} onClick={() => props.onSize(i)}>
+        <Toggle key={size} pressed={i === s} onClick={() => props.onSize(i)}>
           {size} per class
-        </button>
+        </Toggle>
       ))}
     </span>
   );

@@ -29,7 +29,7 @@ import { describeSubset, parseIndices, ranges } from '../slice';
 import { shown, UiState, useApp, useQuery, useViewState } from '../state';
 import type { QueryResult } from '../state';
 import { shortLayerName } from '../layerLabel';
-import { Card, EpochSlider, fmtShape, LayerName, QueryStatus } from '../ui';
+import { Card, EpochSlider, fmtShape, LayerName, QueryStatus, Toggle } from '../ui';
 
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isZoom = (v: unknown): v is string | null => v === null || (typeof v === 'string' && (v === 'all' || /^\d+$/.test(v)));
@@ -261,24 +261,16 @@ function MultiplesCard(props: CardProps): JSX.Element {
       label="Small multiples of channel entropy"
       tools={
         <>
-          <button
-            type="button"
-            class="toggle"
-            aria-pressed={sorted}
+          <Toggle
+            pressed={sorted}
             title="Order the multiples by the entropy of all classes at the selected epoch, highest first"
             onClick={() => setSorted(!sorted)}
           >
             Sort by entropy at epoch {ui.epoch}
-          </button>
-          <button
-            type="button"
-            class="toggle"
-            aria-pressed={showAll}
-            title="Draw the entropy over all inputs as well as per class"
-            onClick={() => setShowAll(!showAll)}
-          >
+          </Toggle>
+          <Toggle pressed={showAll} title="Draw the entropy over all inputs as well as per class" onClick={() => setShowAll(!showAll)}>
             All-classes line
-          </button>
+          </Toggle>
           <label>
             Add below{' '}
             <select
@@ -302,15 +294,13 @@ function MultiplesCard(props: CardProps): JSX.Element {
             </select>
           </label>
           {beside.length > 0 && (
-            <button
-              type="button"
-              class="toggle"
-              aria-pressed={sharedY}
+            <Toggle
+              pressed={sharedY}
               title="Draw every layer shown on one y scale (0 to the largest maximum), so heights compare across layers; off: each layer its own scale"
               onClick={() => setSharedY(!sharedY)}
             >
               Shared y scale
-            </button>
+            </Toggle>
           )}
         </>
       }
@@ -501,15 +491,13 @@ function PackingCard(props: CardProps): JSX.Element {
       tools={
         <>
           <EpochSlider play />
-          <button
-            type="button"
-            class="toggle"
-            aria-pressed={colourBy === 'channel'}
+          <Toggle
+            pressed={colourBy === 'channel'}
             title="Colour the channel circles by channel index (as in the paper) instead of by class"
             onClick={() => setColourBy(colourBy === 'class' ? 'channel' : 'class')}
           >
             Colour by channel
-          </button>
+          </Toggle>
           <button type="button" class="toggle" disabled={zoom === null} onClick={() => setZoom(null)}>
             Zoom out
           </button>
@@ -692,15 +680,13 @@ function DeconvolutionCard(props: CardProps): JSX.Element {
       label="Deconvolution of the selected channel"
       tools={
         <>
-          <button
-            type="button"
-            class="toggle"
-            aria-pressed={perImage}
+          <Toggle
+            pressed={perImage}
             title="Stretch each projection to its own range (faint ones show their shape; brightness no longer compares)"
             onClick={() => setPerImage(!perImage)}
           >
             Contrast per image
-          </button>
+          </Toggle>
           {info.channels > 1 && (
             <label>
               Channel{' '}

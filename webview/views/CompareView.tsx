@@ -39,7 +39,7 @@ import type { PlaneTrajectory } from '../charts/informationPlane';
 import { usePanelWidth } from '../charts/common';
 import type { Focus } from '../protocol';
 import { useViewState } from '../state';
-import { Card, fmtBits } from '../ui';
+import { Card, fmtBits, Toggle } from '../ui';
 import { DiversityComparisonCard, LayerComparisonCard } from '../charts/runComparison';
 import type { RunLayerValues } from '../charts/runComparison';
 import { classLabel, labelMeasuresAbsent } from '../charts/common';
@@ -590,9 +590,9 @@ function NetworksCard(props: { runs: CompareRun[]; labels: string[] }): JSX.Elem
       label="The runs' network graphs side by side: channel clusters per layer and the capacity between them, at each run's last epoch"
       class="wide"
       tools={
-        <button type="button" class="toggle" aria-pressed={open} data-testid="compare-networks-toggle" onClick={() => setOpen(!open)}>
+        <Toggle pressed={open} data-testid="compare-networks-toggle" onClick={() => setOpen(!open)}>
           {open ? 'Hide' : 'Show'}
-        </button>
+        </Toggle>
       }
     >
       {open ? (

@@ -28,7 +28,7 @@ import type { StripCellSpec } from '../charts/heatmapStrip';
 import { depthPairs, queries, SAMPLE_INPUTS, stripEpochs } from '../plan';
 import { defaultLayers, QueryResult, shown, useApp, useQuery, useViewState } from '../state';
 import { shortLayerName } from '../layerLabel';
-import { Card, ColourLegend, EpochSlider, fmtBits, LayerName, QueryStatus } from '../ui';
+import { Card, ColourLegend, EpochSlider, fmtBits, LayerName, QueryStatus, Toggle } from '../ui';
 import type { PlaybackFrame } from '../ui';
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -537,25 +537,21 @@ function HeatmapCard(props: {
     <div class="sort-tools" role="group" aria-label="Sort the heatmap">
       <span class="muted">Sort:</span>
       {SORT_BUTTONS.map((b) => (
-        <button
+        <Toggle
           key={b.label}
-          type="button"
-          class="toggle"
-          aria-pressed={sort[b.axis] === b.key}
+          pressed={sort[b.axis] === b.key}
           title={`${b.axis === 'rows' ? 'Rows' : 'Columns'} sorted by their ${b.key} capacity, descending (click again for channel order)`}
           onClick={() => props.setSort({ ...sort, [b.axis]: sort[b.axis] === b.key ? 'original' : b.key })}
         >
           {b.label}
-        </button>
+        </Toggle>
       ))}
-      <button
-        type="button"
-        class="toggle"
-        aria-pressed={sort.rows === 'original' && sort.columns === 'original'}
+      <Toggle
+        pressed={sort.rows === 'original' && sort.columns === 'original'}
         onClick={() => props.setSort({ rows: 'original', columns: 'original' })}
       >
         original order
-      </button>
+      </Toggle>
       <label title="Rows and columns keep the order of this epoch's values while you scrub or play through the epochs">
         by epoch{' '}
         <select
@@ -918,44 +914,35 @@ function StripsCard(props: {
   return (
     <Card class="wide strips-card" title="Small multiples: capacity over epochs and with depth" label="Heatmap strips">
       <div class="sort-tools" role="group" aria-label="Heatmap strips">
-        <button
-          type="button"
-          class="toggle"
+        <Toggle
           aria-expanded={strips.epochOpen}
-          aria-pressed={strips.epochOpen}
+          pressed={strips.epochOpen}
           data-testid="epoch-strip-toggle"
           onClick={() => setStrips({ ...strips, epochOpen: !strips.epochOpen })}
         >
           {strips.epochOpen ? '▾' : '▸'} epoch strip of {pairName}
-        </button>
-        <button
-          type="button"
-          class="toggle"
+        </Toggle>
+        <Toggle
           aria-expanded={strips.depthOpen}
-          aria-pressed={strips.depthOpen}
+          pressed={strips.depthOpen}
           data-testid="depth-strip-toggle"
           onClick={() => setStrips({ ...strips, depthOpen: !strips.depthOpen })}
         >
           {strips.depthOpen ? '▾' : '▸'} depth strip{base !== undefined ? ` of ${nameOf(base)}` : ''}
-        </button>
+        </Toggle>
       </div>
       {strips.epochOpen && (
         <section aria-label={`Epoch strip of ${pairName}`} data-testid="epoch-strip-section">
           <div class="sort-tools" role="group" aria-label="Epochs of the strip">
             <span class="muted">Epochs:</span>
             {manifest.epochs.map((e) => (
-              <button key={e} type="button" class="toggle" aria-pressed={epochs.includes(e)} onClick={() => toggleEpoch(e)}>
+              <Toggle key={e} pressed={epochs.includes(e)} onClick={() => toggleEpoch(e)}>
                 {e}
-              </button>
+              </Toggle>
             ))}
-            <button
-              type="button"
-              class="toggle"
-              aria-pressed={strips.epochs === null}
-              onClick={() => setStrips({ ...strips, epochs: null })}
-            >
+            <Toggle pressed={strips.epochs === null} onClick={() => setStrips({ ...strips, epochs: null })}>
               default ({defaultEpochs.join(', ')})
-            </button>
+            </Toggle>
           </div>
           <p class="muted">
             {pairName} at {epochs.length} epoch{epochs.length === 1 ? '' : 's'}, one colour scale for all of them; {props.sortNote}. Click a

@@ -12,7 +12,7 @@ import { Draft, describeSlice, parseIndices } from '../slice';
 import { ViewError } from '../data';
 import { shortLayerName } from '../layerLabel';
 import { shown, useApp, useQuery, useViewState } from '../state';
-import { Card, fmtBits, fmtShape, LayerName, QueryStatus } from '../ui';
+import { Card, fmtBits, fmtShape, LayerName, QueryStatus, Toggle } from '../ui';
 import { NetworkView } from './NetworkView';
 
 const isDraft = (v: unknown): v is Draft =>
@@ -56,24 +56,12 @@ export function QueryView(): JSX.Element {
         export={architectureExport()}
         tools={
           <span class="overview-toggle" role="group" aria-label="Architecture overview as">
-            <button
-              type="button"
-              class="toggle"
-              aria-pressed={overview === 'network'}
-              data-testid="overview-network"
-              onClick={() => setOverview('network')}
-            >
+            <Toggle pressed={overview === 'network'} data-testid="overview-network" onClick={() => setOverview('network')}>
               Network
-            </button>
-            <button
-              type="button"
-              class="toggle"
-              aria-pressed={overview === 'table'}
-              data-testid="overview-table"
-              onClick={() => setOverview('table')}
-            >
+            </Toggle>
+            <Toggle pressed={overview === 'table'} data-testid="overview-table" onClick={() => setOverview('table')}>
               Table
-            </button>
+            </Toggle>
           </span>
         }
       >
