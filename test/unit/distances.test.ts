@@ -260,6 +260,16 @@ describe('cleanSamples', () => {
     assert.deepEqual(Array.from(copy.data), [1, 2, 3, 4]);
     assert.deepEqual(asked, [true]);
   });
+  it('finds a non-finite value anywhere in a float64 or float32 array, the last one included', () => {
+    for (const make of [(v: number[]) => Float64Array.from(v), (v: number[]) => Float32Array.from(v)]) {
+      const x = make([1, 2, 3, 4, 5, -Infinity]);
+      const clean = cleanSamples(x, 3, 2);
+      assert.notEqual(clean.data, x);
+      assert.deepEqual(Array.from(clean.data), [1, 3, 5]);
+      assert.equal(clean.nonFiniteCount, 1);
+      assert.equal(cleanSamples(make([1, 2, 3, 4, 5, 6]), 3, 2).nonFiniteCount, 0);
+    }
+  });
 });
 
 describe('the WebAssembly kernel', () => {
