@@ -13,14 +13,20 @@ import { threadPort } from '../rpc/ports';
 import { initBackend } from '../tfjs/backend';
 import { loadCheckpointBytes } from '../tfjs/forward';
 import { MeasureContext, measureEpoch } from './measure';
-import { measureCheckpoint, MeasureSetup, measureSetup } from './measureProtocol';
+import { measureCheckpoint, MeasureSetup, measureSetup, measureStart } from './measureProtocol';
 import { OneThreadEntropies } from './oneThreadEntropies';
 import { ChosenOutput, classScoresOf } from './outputs';
 
 let context: { tf: typeof tfType; measure: Omit<MeasureContext, 'model'> } | undefined;
+/** The backend, started by `measure/start` (or by the setup, if it comes first). */
+let backend: ReturnType<typeof initBackend> | undefined;
+
+function startBackend(name: MeasureSetup['backend']): ReturnType<typeof initBackend> {
+  return (backend ??= initBackend(name === 'tensorflow' ? 'tfjs-node' : name));
+}
 
 async function setUp(setup: MeasureSetup): Promise<void> {
-  const { tf } = await initBackend(setup.backend === 'tensorflow' ? 'tfjs-node' : setup.backend);
+  const { tf } = await startBackend(setup.backend);
   context = {
     tf,
     measure: {
@@ -41,6 +47,10 @@ async function setUp(setup: MeasureSetup): Promise<void> {
 /** Serves the recorder's measurement requests on `port`. */
 export function serveMeasureRequests(port: ReturnType<typeof threadPort>): RpcChannel {
   return new RpcChannel(port, { peer: 'the recorder' })
+    .onRequest(measureStart, async ({ backend: name }) => {
+      await startBackend(name);
+      return {};
+    })
     .onRequest(measureSetup, async (setup) => {
       await setUp(setup);
       return {};

@@ -54,6 +54,8 @@ interface RecordingSets {
   probe: { indices: number[]; inputs: Float32Array; labels: Int32Array; byClass: number[][] };
 }
 
+const NOTHING_TRAINS = 'nothing trains after epoch 0';
+
 export async function recordRun(options: RecordOptions, hooks: RecordHooks = {}): Promise<RecordResult> {
   const log = hooks.log ?? (() => undefined);
   const now = hooks.now ?? (() => performance.now());
@@ -62,6 +64,32 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   progress.loading('starting TensorFlow.js');
   const { tf, backend, fallbackReasons } = await initBackend(options.backend ?? 'auto');
   log(`backend: ${backend}${fallbackReasons.length ? ` (${fallbackReasons.join('; ')})` : ''}`);
+  // The measurement worker starts now, so that its start-up (loading its bundle and a backend of its
+  // own) runs on the other core while this thread loads the model and the dataset, instead of
+  // beside the first epoch's training.
+  const early: { forward: CheckpointForward } | { reason: string } =
+    options.overlapMeasurement === false
+      ? { reason: 'switched off' }
+      : options.epochs === 0
+        ? { reason: NOTHING_TRAINS }
+        : CheckpointForward.start(backend, log);
+  try {
+    return await recordWithBackend(options, hooks, { tf, backend, fallbackReasons }, early, { eta, progress });
+  } finally {
+    if ('forward' in early) early.forward.close();
+  }
+}
+
+/** The recording once the backend is up and the measurement worker (if any) is starting. */
+async function recordWithBackend(
+  options: RecordOptions,
+  hooks: RecordHooks,
+  { tf, backend, fallbackReasons }: Awaited<ReturnType<typeof initBackend>>,
+  early: { forward: CheckpointForward } | { reason: string },
+  { eta, progress }: { eta: EtaClock; progress: ProgressReporter },
+): Promise<RecordResult> {
+  const log = hooks.log ?? (() => undefined);
+  const now = hooks.now ?? (() => performance.now());
 
   // tfjs initialisers draw from Math.random: seeding it makes a run reproducible from its seed.
   Math.random = seededRandom(recordSeed(options) ^ 0x5eed);
@@ -149,23 +177,20 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   const model = loaded.model;
   const pool = new ComputePool();
   const overlap =
-    options.overlapMeasurement === false
-      ? { reason: 'switched off' }
+    'reason' in early
+      ? early
       : settings.epochs === 0
-        ? { reason: 'nothing trains after epoch 0' }
-        : CheckpointForward.create(
-            {
-              backend,
-              layers,
-              inputs: probe.inputs,
-              labels: probe.labels,
-              byClass: probe.byClass,
-              classes: train.classes,
-              output: { kind: output.kind, units: output.units },
-              settings,
-            },
-            log,
-          );
+        ? (early.forward.close(), { reason: NOTHING_TRAINS })
+        : early.forward.setUp({
+            backend,
+            layers,
+            inputs: probe.inputs,
+            labels: probe.labels,
+            byClass: probe.byClass,
+            classes: train.classes,
+            output: { kind: output.kind, units: output.units },
+            settings,
+          });
   log(
     'forward' in overlap
       ? 'measuring each epoch on a second thread while the next one trains'
