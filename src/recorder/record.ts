@@ -23,6 +23,7 @@ import { checkTrainingKernels } from '../tfjs/trainingCheck';
 import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
 import { serializeCheckpoint } from './checkpoint';
 import { CheckpointForward } from './checkpointForward';
+import { labelInformationInputs } from './labelInformation';
 import { joinParts, MeasureContext, measureEpoch, splitLayers } from './measure';
 import { OneThreadEntropies } from './oneThreadEntropies';
 import { checkInputShape, modelFingerprint, recordedLayers } from './modelFacts';
@@ -138,6 +139,10 @@ async function recordWithBackend(
   const layers = outputLayerLast(recordedLayers(loaded), output.layer, loaded.model);
   // A dimension the model leaves open (a sequence of any length) is the dataset's at layer 0.
   layers[0] = { ...layers[0], outputShape: train.shape, channels: channelsOf(train.shape) };
+  // The label pairs and the probe inputs' distance codes, which every layer's label information
+  // reads, are computed now, while the measurement worker starts on the other core: else this
+  // thread computes them while measuring epoch 0, or its part of the last epoch, with the clock running.
+  labelInformationInputs({ probeInputs: probe.inputs, probeLabels: probe.labels, inputShape: train.shape, bins: settings.bins });
   writer.begin({
     model: {
       file: resolve(options.modelFile),
@@ -444,11 +449,19 @@ async function measureInTwo(
   const { layers, probeLabels } = run.measure;
   const cut = splitLayers(layers, probeLabels.length, run.settings.k);
   if (cut === undefined) return measureEpoch(run.measure, epoch, inputMetrics);
+  const start = performance.now();
+  let lateMs = 0;
   const late = worker.measure(epoch, checkpoint, inputMetrics, { first: cut + 1, last: layers.length - 1 });
-  late.catch(() => undefined); // awaited below
+  late.then(() => (lateMs = performance.now() - start)).catch(() => undefined); // awaited below
   const early = await measureEpoch({ ...run.measure, pool: new OneThreadEntropies() }, epoch, inputMetrics, { first: 0, last: cut });
+  const earlyMs = performance.now() - start;
   try {
-    return joinParts(early, await late);
+    const joined = joinParts(early, await late);
+    run.log(
+      `epoch ${epoch} measured in two parts: layers 0–${cut} on this thread in ${(earlyMs / 1000).toFixed(2)} s, ` +
+        `${cut + 1}–${layers.length - 1} on the measurement worker in ${(lateMs / 1000).toFixed(2)} s`,
+    );
+    return joined;
   } catch (e) {
     run.log(
       `measuring epoch ${epoch} on this thread alone (the measurement worker could not measure its part: ${(e as Error)?.message ?? String(e)})`,
