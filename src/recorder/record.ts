@@ -74,9 +74,13 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
       : options.epochs === 0
         ? { reason: NOTHING_TRAINS }
         : CheckpointForward.start(backend, log);
+  // Without the worker, every epoch is measured here with the compute pool: its workers start now too.
+  const pool = new ComputePool();
+  if (!('forward' in early)) pool.start();
   try {
-    return await recordWithBackend(options, hooks, { tf, backend, fallbackReasons }, early, { eta, progress });
+    return await recordWithBackend(options, hooks, { tf, backend, fallbackReasons }, early, { eta, progress, pool });
   } finally {
+    pool.close();
     if ('forward' in early) early.forward.close();
   }
 }
@@ -87,7 +91,7 @@ async function recordWithBackend(
   hooks: RecordHooks,
   { tf, backend, fallbackReasons }: Awaited<ReturnType<typeof initBackend>>,
   early: { forward: CheckpointForward } | { reason: string },
-  { eta, progress }: { eta: EtaClock; progress: ProgressReporter },
+  { eta, progress, pool }: { eta: EtaClock; progress: ProgressReporter; pool: ComputePool },
 ): Promise<RecordResult> {
   const log = hooks.log ?? (() => undefined);
   const now = hooks.now ?? (() => performance.now());
@@ -180,7 +184,6 @@ async function recordWithBackend(
   );
 
   const model = loaded.model;
-  const pool = new ComputePool();
   const overlap =
     'reason' in early
       ? early
