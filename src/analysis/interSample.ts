@@ -404,9 +404,8 @@ function everyOtherInOrder(n: number, indices: Int32Array): boolean {
   return true;
 }
 
-/** Largest sample count whose `q log2 q` values `denseEntropyBits` keeps for the mirrored pair (8·n² bytes). */
+/** Largest sample count whose `q log2 q` values `denseEntropyBits` keeps for the mirrored pair (8·n² bytes, for the call). */
 const DENSE_CACHE_SAMPLES = 1536;
-let denseCache: Float64Array | undefined;
 
 /**
  * `symmetricEntropyBits` when every sample is every other's neighbour: the same sums in the same
@@ -416,8 +415,7 @@ let denseCache: Float64Array | undefined;
  */
 function denseEntropyBits(n: number, weights: Float64Array): number | undefined {
   const K = n - 1;
-  const cache =
-    n <= DENSE_CACHE_SAMPLES ? (denseCache = denseCache && denseCache.length >= n * n ? denseCache : new Float64Array(n * n)) : undefined;
+  const cache = n <= DENSE_CACHE_SAMPLES ? new Float64Array(n * n) : undefined;
   let total = 0;
   let sumQLogQ = 0;
   for (let i = 0; i < n; i++) {
