@@ -261,13 +261,16 @@ async function recordWithBackend(
  * With `overlap`, epoch t is measured on the measurement worker, on a copy of its weights (the
  * checkpoint's bytes), while this thread trains epoch t + 1: the worker takes one core and
  * training the other. The last epoch, after which nothing trains, is measured in two parts at once,
- * here and on the worker (measureInTwo), and the worker is stopped after it. One
- * measurement runs at a time and epochs are appended in order, each once its measurement is done,
- * so the run folder's crash-safety order holds. A cancel, or a failure of training, first lets the
- * measurement in flight finish and append its epoch, as it would have been before the next epoch
- * started. If the worker cannot measure an epoch (it cannot load the model, say), that epoch is
- * measured again here on a copy of the same weights, and the later ones before the next epoch
- * trains; a failure here, or of appending, stops the training and is the run's error.
+ * here and on the worker (measureInTwo), and the worker is stopped after it. The worker measures
+ * one epoch at a time, in order, and may fall one epoch behind (one measuring, one waiting), so that
+ * a slow measurement (the first, with the input layer) is made up by the later ones instead of
+ * holding up training; epochs are appended in order, each once its measurement is done, so the run
+ * folder's crash-safety order holds. A cancel, or a failure of training, first lets the
+ * measurements in flight finish and append their epochs, as they would have been before the next
+ * epoch started. If the worker cannot measure an epoch (it cannot load the model, say), that epoch
+ * and any queued after it are measured again here on copies of the same weights, and the later ones
+ * before the next epoch trains; a failure here, or of appending, stops the training and is the
+ * run's error.
  */
 async function recordEpochs(run: {
   tf: typeof tfType;
@@ -293,22 +296,24 @@ async function recordEpochs(run: {
   const recorded = recordedEpochs(settings);
   let inputMetrics: LayerEpochMetrics | undefined;
   let overlap = run.overlap;
-  /** The epoch measured on the worker while the next one trains. */
-  let inFlight:
-    | {
-        epoch: number;
-        checkpoint: CheckpointFiles;
-        logs: EpochLogs;
-        timing: { trainMs: number; recordStart: number };
-        /** Settles once the epoch is appended, or once the worker gave up on it (`workerError`). */
-        done: Promise<void>;
-        workerError?: { error: unknown };
-        /** Appending failed: training stops and the loop rethrows it. */
-        failed: boolean;
-        /** How long the worker took to measure the epoch, ms. */
-        measureMs?: number;
-      }
-    | undefined;
+  /** An epoch handed to the worker: measured there while later epochs train, or waiting for its turn. */
+  interface Queued {
+    epoch: number;
+    checkpoint: CheckpointFiles;
+    logs: EpochLogs;
+    timing: { trainMs: number; recordStart: number };
+    /** Settles once the epoch is appended, once the worker gave up on it (`workerError`), or once it was `skipped`. */
+    done: Promise<void>;
+    workerError?: { error: unknown };
+    /** Not sent to the worker because it gave up on an earlier epoch: measured here, in order. */
+    skipped?: boolean;
+    /** Appending failed: training stops and the loop rethrows it. */
+    failed: boolean;
+    /** How long the worker took to measure the epoch, ms. */
+    measureMs?: number;
+  }
+  /** The epochs handed to the worker and not yet settled, oldest first (the worker measures them in this order). */
+  const queue: Queued[] = [];
   /** How long the worker took to measure the last epoch it measured, ms. */
   let lastWorkerMs: number | undefined;
 
@@ -333,23 +338,24 @@ async function recordEpochs(run: {
   };
 
   /**
-   * Waits for the measurement in flight. If the worker gave up on it, the epoch is measured here on
-   * a copy of its weights and the worker is not used again. If that or appending failed, the
-   * recording stopped while recording that epoch, whatever trained meanwhile: the progress says so
-   * last, as the sequential order would.
+   * Waits for the oldest epoch on the worker. If the worker gave up on it (or on an earlier one),
+   * the epoch is measured here on a copy of its weights and the worker is not used again. If that
+   * or appending failed, the recording stopped while recording that epoch, whatever trained
+   * meanwhile: the progress says so last, as the sequential order would.
    */
-  const settle = async () => {
-    const current = inFlight;
+  const settleOldest = async () => {
+    const current = queue.shift();
     if (!current) return;
-    inFlight = undefined;
     try {
       await current.done;
-      lastWorkerMs = current.measureMs;
-      if (!current.workerError) return;
-      const reason = (current.workerError.error as Error)?.message ?? String(current.workerError.error);
-      run.log(
-        `measuring each epoch before the next one trains (the measurement worker could not measure epoch ${current.epoch}: ${reason})`,
-      );
+      if (current.measureMs !== undefined) lastWorkerMs = current.measureMs;
+      if (!current.workerError && !current.skipped) return;
+      if (current.workerError) {
+        const reason = (current.workerError.error as Error)?.message ?? String(current.workerError.error);
+        run.log(
+          `measuring each epoch before the next one trains (the measurement worker could not measure epoch ${current.epoch}: ${reason})`,
+        );
+      }
       overlap?.close();
       overlap = undefined;
       run.progress.recording(current.epoch);
@@ -366,6 +372,38 @@ async function recordEpochs(run: {
       throw e;
     }
   };
+  const settleAll = async () => {
+    while (queue.length) await settleOldest();
+  };
+
+  /** Hands an epoch to the worker, after the epochs before it (the worker measures one at a time, in order). */
+  const enqueue = (worker: CheckpointForward, epoch: number, checkpoint: CheckpointFiles, logs: EpochLogs, timing: Queued['timing']) => {
+    const previous = queue.at(-1);
+    const current: Queued = { epoch, checkpoint, logs, timing, done: Promise.resolve(), failed: false };
+    current.done = (previous?.done ?? Promise.resolve()).then(async () => {
+      if (previous && (previous.workerError || previous.skipped)) {
+        current.skipped = true;
+        return;
+      }
+      timing.recordStart = now();
+      try {
+        const measured = await worker.measure(epoch, checkpoint, inputMetrics);
+        current.measureMs = now() - timing.recordStart;
+        append(epoch, checkpoint, measured, logs, timing);
+      } catch (error) {
+        // Appending failed (rethrown below), or the worker gave up on the epoch (measured here later).
+        if (current.measureMs !== undefined) throw error;
+        current.workerError = { error };
+      }
+    });
+    current.done.catch(() => {
+      current.failed = true;
+      // Training stops after its current batch; the loop then rethrows this failure.
+      run.fitModel.stopTraining = true;
+    });
+    queue.push(current);
+  };
+  const failed = () => queue.some((q) => q.failed);
 
   try {
     for (let epoch = 0; epoch <= settings.epochs; epoch++) {
@@ -373,27 +411,34 @@ async function recordEpochs(run: {
       const trainStart = now();
       if (epoch > 0) {
         await callbacks.onEpochBegin(epoch);
-        if (cancel.requested || inFlight?.failed) break;
+        if (cancel.requested || failed()) break;
         logs = await trainEpoch(tf, run.fitModel, run.train, { epoch, seed: settings.seed, batchSize: settings.batchSize, callbacks });
         // Cancelled during this epoch: its training is partial, so it is not recorded.
-        if (cancel.requested || inFlight?.failed) break;
+        if (cancel.requested || failed()) break;
         await callbacks.onEpochEnd(epoch, logs);
       }
       if (!recorded.includes(epoch)) continue;
       const timing = { trainMs: now() - trainStart, recordStart: 0 };
       // The weights of this epoch, taken before the next epoch changes them.
       const checkpoint = await serializeCheckpoint(model, tf);
-      await settle();
+      // The worker may fall behind by one epoch (one measuring, one waiting), so that an epoch
+      // measured slower than the next one trains (the first, with the input layer) costs nothing
+      // while the later ones leave time to catch up.
+      while (overlap && epoch < settings.epochs && queue.length >= MEASURE_QUEUE) await settleOldest();
       if (overlap && lastWorkerMs !== undefined && lastWorkerMs > 2 * timing.trainMs) {
-        // On two cores, one core measuring while the other trains beats every core measuring after
-        // training only while the measurement takes less than twice the training.
-        run.log(
-          `measuring each epoch before the next one trains (on one thread the last measurement took ${(lastWorkerMs / 1000).toFixed(1)} s, more than twice the ${(timing.trainMs / 1000).toFixed(1)} s of training beside it: every core measures faster)`,
-        );
-        overlap.close();
-        overlap = undefined;
+        await settleAll();
+        if (overlap) {
+          // On two cores, one core measuring while the other trains beats every core measuring after
+          // training only while the measurement takes less than twice the training.
+          run.log(
+            `measuring each epoch before the next one trains (on one thread the last measurement took ${(lastWorkerMs / 1000).toFixed(1)} s, more than twice the ${(timing.trainMs / 1000).toFixed(1)} s of training beside it: every core measures faster)`,
+          );
+          overlap.close();
+          overlap = undefined;
+        }
       }
       if (!overlap || epoch === settings.epochs) {
+        await settleAll();
         // Nothing trains after the last epoch: this thread and the worker measure half of it each.
         const worker = overlap;
         overlap = undefined;
@@ -411,29 +456,19 @@ async function recordEpochs(run: {
       }
       run.progress.recording(epoch);
       timing.recordStart = now();
-      const current: NonNullable<typeof inFlight> = { epoch, checkpoint, logs, timing, done: Promise.resolve(), failed: false };
-      current.done = overlap.measure(epoch, checkpoint, inputMetrics).then(
-        (measured) => {
-          current.measureMs = now() - timing.recordStart;
-          append(epoch, checkpoint, measured, logs, timing);
-        },
-        (error: unknown) => void (current.workerError = { error }),
-      );
-      current.done.catch(() => {
-        current.failed = true;
-        // Training stops after its current batch; the loop then rethrows this failure.
-        run.fitModel.stopTraining = true;
-      });
-      inFlight = current;
+      enqueue(overlap, epoch, checkpoint, logs, timing);
     }
   } catch (e) {
-    // The epoch measured while this failed was complete: it is appended first, and a failure of its
-    // own, which came first, is the one reported.
-    await settle();
+    // The epochs measured while this failed were complete: they are appended first, and a failure
+    // of their own, which came first, is the one reported.
+    await settleAll();
     throw e;
   }
-  await settle();
+  await settleAll();
 }
+
+/** Epochs handed to the measurement worker and not yet appended, at most (one measuring, one waiting). */
+const MEASURE_QUEUE = 2;
 
 /**
  * An epoch measured by this thread and the worker at once, when nothing trains beside them: this
