@@ -18,6 +18,7 @@ import {
   MatrixNeighbours,
   neighbourCount,
   symmetricEntropyBits,
+  wholeMatrixBudget,
 } from '../analysis';
 
 /**
@@ -66,7 +67,7 @@ export function oneThreadInterSampleEntropies(
     );
   }
   const clean = cleanSamples(values, n, d);
-  const kernel = new DistanceKernel(clean.data, n, clean.d);
+  const kernel = new DistanceKernel(clean.data, n, clean.d, undefined, wholeMatrixBudget(n, clean.d));
   let matrix: Float64Array;
   try {
     matrix = distanceMatrix(kernel);
