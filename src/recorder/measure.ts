@@ -140,7 +140,20 @@ export async function measureEpoch(
   };
 }
 
-async function measureLayer(ctx: MeasureContext, index: number, shape: number[], data: Float32Array): Promise<LayerEpochMetrics> {
+/**
+ * The summaries of the input layer (layer 0), which are the same at every epoch: the measurement
+ * worker computes them as soon as it has the probe set, before epoch 0's checkpoint arrives.
+ */
+export function measureInputLayer(ctx: Omit<MeasureContext, 'model'>): Promise<LayerEpochMetrics> {
+  return measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs);
+}
+
+async function measureLayer(
+  ctx: Omit<MeasureContext, 'model'>,
+  index: number,
+  shape: number[],
+  data: Float32Array,
+): Promise<LayerEpochMetrics> {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
   const layer = layerActivations(shape, data);
   const n = layer.count;
