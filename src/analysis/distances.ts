@@ -44,6 +44,12 @@ export function cleanSamples(
   if (values.length !== n * d) throw new RangeError(`${n} samples of ${d} values need ${n * d} values, got ${values.length}`);
   const float32 = values instanceof Float32Array;
   const make = allocate ?? ((length: number) => (float32 ? new Float32Array(length) : new Float64Array(length)));
+  // The common case, scanned by a loop that sees one array type (the general loop below reads
+  // every kind of array and is several times slower per value).
+  if (!allocate && values instanceof Float32Array && allFinite32(values))
+    return { n, d, data: values, nonFiniteCount: 0, droppedCoordinates: 0 };
+  if (!allocate && values instanceof Float64Array && allFinite64(values))
+    return { n, d, data: values, nonFiniteCount: 0, droppedCoordinates: 0 };
   let nonFiniteCount = 0;
   let bad: Uint8Array | undefined;
   for (let i = 0; i < values.length; i++) {
@@ -64,6 +70,24 @@ export function cleanSamples(
   const data = make(n * keep.length, float32);
   for (let i = 0, o = 0; i < n; i++) for (const j of keep) data[o++] = values[i * d + j];
   return { n, d: keep.length, data, nonFiniteCount, droppedCoordinates: d - keep.length };
+}
+
+/** Whether every value is finite (float32 arrays). */
+function allFinite32(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) return false;
+  }
+  return true;
+}
+
+/** Whether every value is finite (float64 arrays). */
+function allFinite64(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) return false;
+  }
+  return true;
 }
 
 interface GramExports {
@@ -451,6 +475,25 @@ export function upperTriangleOrigins(n: number): number[] {
   const out: number[] = [];
   for (let i0 = 0; i0 < n; i0 += BLOCK_ROWS) for (let j0 = i0; j0 < n; j0 += BLOCK_ROWS) out.push(i0, j0);
   return out;
+}
+
+/**
+ * The memory budget for a kernel that computes the whole distance matrix of `n` samples of `d`
+ * values (`distanceMatrix`) in one pass, when splitting the coordinates into chunks of 1,024 is
+ * faster: with wide samples, 64 rows of all coordinates no longer stay in a core's L2 cache while
+ * 64 rows of a chunk do (LeNet's first layer, 4,608 values per input, 500 inputs: ≈20% faster on
+ * one core). The budget holds one chunk of every sample plus the lane sums of every block of the
+ * upper triangle, so the coordinates are still read once. Undefined when the default serves as
+ * well (narrower samples, or more than the default budget). Chunks change no bit.
+ */
+export function wholeMatrixBudget(n: number, d: number): number | undefined {
+  const nPad = Math.max(4, Math.ceil(n / 4) * 4);
+  const dPad = Math.max(4, Math.ceil(d / 4) * 4);
+  if (dPad <= 2 * MAX_CHUNK) return undefined;
+  const bands = Math.ceil(n / BLOCK_ROWS);
+  const laneSumBytes = 16 * ((bands * (bands + 1)) / 2) * MAX_BLOCK_ENTRIES;
+  const budget = 2 * nPad * 8 * MAX_CHUNK + laneSumBytes;
+  return budget < nPad * dPad * 8 && budget <= DEFAULT_KERNEL_BYTES ? budget : undefined;
 }
 
 /**

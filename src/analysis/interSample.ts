@@ -8,6 +8,7 @@
  *   `P_{j|i}` (`NeighbourSelector`), 3. symmetrisation and entropy (`symmetricEntropyBits`).
  */
 import { BLOCK_ROWS, cleanSamples, DistanceKernel, KernelKind } from './distances';
+import { bytes as weightsWasmBytes } from './wasm/weightsWasm';
 
 /** Default neighbourhood size `k` (estimators.md: reproduces the magnitudes of the paper's Fig. 5(B)). */
 export const DEFAULT_K = 1000;
@@ -27,7 +28,8 @@ export function neighbourCount(n: number, k: number): number {
 /**
  * Solves equation 5 for one sample: finds `β = 1/σ_i` with `Σ_j exp(-d_j β) = log2 K` over the
  * neighbour distances `d[offset .. offset+K)`, writes `P_{j|i} = exp(-d_j β)` (equation 4) to
- * `weights` at the same positions and returns `σ_i` (`Infinity`/`0` in the degenerate cases).
+ * `weights` at the same positions (or from `outOffset`) and returns `σ_i` (`Infinity`/`0` in the
+ * degenerate cases).
  *
  * A bisection to a relative error of 1e-9 would do (estimators.md); this uses Newton's method on
  * `ln Σ exp(-d_j β)`, which is convex and decreasing in β, so iterates started at β = 0 rise
@@ -35,8 +37,12 @@ export function neighbourCount(n: number, k: number): number {
  * instead of ~40. Degenerate cases: every neighbour at distance 0 → all weights 1 (estimators.md);
  * if the zero-distance neighbours alone reach `log2 K`, no finite σ exists and the limit σ → 0
  * is taken (weight 1 at distance 0, else 0).
+ *
+ * Each step's exponentials come from a {@link WeightPass} (WebAssembly SIMD, bit-identical to
+ * Math.exp), and the weights are those of the step that met the stopping rule, which are the
+ * exponentials at the final β: no pass is spent on computing them again.
  */
-export function solveNeighbourWeights(d: Float64Array, offset: number, K: number, weights: Float64Array): number {
+export function solveNeighbourWeights(d: Float64Array, offset: number, K: number, weights: Float64Array, outOffset = offset): number {
   const target = Math.log2(K);
   let zeros = 0;
   let sumD = 0;
@@ -45,31 +51,132 @@ export function solveNeighbourWeights(d: Float64Array, offset: number, K: number
     sumD += d[j];
   }
   if (zeros === K) {
-    weights.fill(1, offset, offset + K);
+    weights.fill(1, outOffset, outOffset + K);
     return Infinity;
   }
   if (zeros >= target) {
-    for (let j = offset; j < offset + K; j++) weights[j] = d[j] === 0 ? 1 : 0;
+    for (let j = 0; j < K; j++) weights[outOffset + j] = d[offset + j] === 0 ? 1 : 0;
     return 0;
   }
+  const pass = WeightPass.shared(K);
+  if (d !== pass.distances || offset !== 0) pass.distances.set(d.subarray(offset, offset + K));
   const lnTarget = Math.log(target);
   // At β = 0 the sum is K > target; one Newton step on the sum itself gives a start below the root.
   let beta = (K - target) / sumD;
+  // Whether pass.weights holds exp(-d_j β) for the current β.
+  let current = false;
   for (let iter = 0; iter < 200; iter++) {
-    let g = 0;
-    let g1 = 0;
-    for (let j = offset; j < offset + K; j++) {
-      const e = Math.exp(-d[j] * beta);
-      g += e;
-      g1 += d[j] * e;
-    }
+    const g = pass.run(K, beta);
+    const g1 = pass.weightedSum;
+    current = true;
     if (Math.abs(g - target) <= SIGMA_RELATIVE_TOLERANCE * target || g1 === 0) break;
     const next = beta + ((Math.log(g) - lnTarget) * g) / g1;
     if (!(next > beta)) break; // converged to the last bit
     beta = next;
+    current = false;
   }
-  for (let j = offset; j < offset + K; j++) weights[j] = Math.exp(-d[j] * beta);
+  if (!current) pass.run(K, beta);
+  weights.set(pass.weights.subarray(0, K), outOffset);
   return 1 / beta;
+}
+
+interface WeightsExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  g1: { value: number };
+  pass(d: number, e: number, K: number, beta: number): number;
+}
+
+let weightsModule: object | null | undefined;
+
+/**
+ * One step of the σ search over up to `capacity` neighbours: `run(K, beta)` writes
+ * `weights[j] = exp(-distances[j] · beta)` for `j < K` and returns `Σ weights[j]`, with
+ * `weightedSum = Σ distances[j] · weights[j]`, both summed in index order. The WebAssembly SIMD
+ * kernel (wasm/weights.wat: fdlibm's exponential, which is V8's Math.exp, two values at a time)
+ * gives the same bits as the plain-JS loop that stands in where WebAssembly SIMD is missing.
+ */
+export class WeightPass {
+  /** The distances of one row, filled by the caller before `run`. */
+  distances: Float64Array;
+  /** The weights of the last `run`. */
+  weights: Float64Array;
+  /** `Σ d_j · exp(-d_j β)` of the last `run`. */
+  weightedSum = 0;
+  readonly kind: KernelKind;
+  private readonly exports?: WeightsExports;
+  private capacity = 0;
+
+  private static sharedPass?: WeightPass;
+
+  /** This thread's pass, with room for `K` neighbours (the one instance grows as needed). */
+  static shared(K: number): WeightPass {
+    const pass = (WeightPass.sharedPass ??= new WeightPass(K));
+    pass.reserve(K);
+    return pass;
+  }
+
+  /** `force` selects a kernel (tests compare both); by default WebAssembly SIMD when available. */
+  constructor(capacity: number, force?: KernelKind) {
+    const module = force === 'js' ? null : compileWeightsModule();
+    if (force === 'wasm-simd' && !module) throw new Error('WebAssembly SIMD is not available in this runtime');
+    if (module) {
+      const wasm = (globalThis as unknown as { WebAssembly: { Instance: new (m: object, i: object) => { exports: unknown } } }).WebAssembly;
+      this.exports = new wasm.Instance(module, { math: { exp: Math.exp } }).exports as WeightsExports;
+      this.kind = 'wasm-simd';
+    } else this.kind = 'js';
+    this.distances = new Float64Array(0);
+    this.weights = new Float64Array(0);
+    this.reserve(capacity);
+  }
+
+  /** Makes room for `K` neighbours (the arrays are replaced when they grow). */
+  reserve(K: number): void {
+    if (K <= this.capacity) return;
+    const capacity = Math.max(16, Math.ceil(K / 2) * 2);
+    if (this.exports) {
+      const bytes = capacity * 16;
+      const memory = this.exports.memory;
+      if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+      this.distances = new Float64Array(memory.buffer, 0, capacity);
+      this.weights = new Float64Array(memory.buffer, capacity * 8, capacity);
+    } else {
+      this.distances = new Float64Array(capacity);
+      this.weights = new Float64Array(capacity);
+    }
+    this.capacity = capacity;
+  }
+
+  /** Computes the weights of the first `K` distances at `beta`; returns their sum. */
+  run(K: number, beta: number): number {
+    if (K > this.capacity) throw new RangeError(`${K} neighbours exceed the pass's room for ${this.capacity}`);
+    if (this.exports) {
+      const g = this.exports.pass(0, this.capacity * 8, K, beta);
+      this.weightedSum = this.exports.g1.value;
+      return g;
+    }
+    const { distances: d, weights: e } = this;
+    let g = 0;
+    let g1 = 0;
+    for (let j = 0; j < K; j++) {
+      const w = Math.exp(-d[j] * beta);
+      e[j] = w;
+      g += w;
+      g1 += d[j] * w;
+    }
+    this.weightedSum = g1;
+    return g;
+  }
+}
+
+function compileWeightsModule(): object | null {
+  if (weightsModule !== undefined) return weightsModule;
+  const wasm = (globalThis as unknown as { WebAssembly?: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
+  try {
+    weightsModule = wasm ? new wasm.Module(weightsWasmBytes) : null;
+  } catch {
+    weightsModule = null; // no SIMD support: the JS loop takes over
+  }
+  return weightsModule;
 }
 
 /**
@@ -135,6 +242,18 @@ export class NeighbourSelector {
    */
   select(row: Float64Array, rowOffset: number, i: number, indices: Int32Array, weights: Float64Array, outOffset: number): number {
     const { n, K, scratch, ties, nearest } = this;
+    if (K === n - 1) {
+      // Every other sample is a neighbour (k ≥ N - 1, as for a probe set of up to k + 1 inputs and
+      // for every class of it): no selection, and the same indices and order as the selection gives.
+      const pass = WeightPass.shared(K);
+      const d = pass.distances;
+      for (let j = 0, t = 0; j < n; j++) {
+        if (j === i) continue;
+        indices[outOffset + t] = j;
+        d[t++] = row[rowOffset + j];
+      }
+      return solveNeighbourWeights(d, 0, K, weights, outOffset);
+    }
     let m = 0;
     for (let j = 0; j < n; j++) if (j !== i) scratch[m++] = row[rowOffset + j];
     const threshold = kthSmallest(scratch, m, K - 1);
@@ -220,6 +339,7 @@ function sortByIndex(indices: Int32Array, values: Float64Array, offset: number, 
  */
 export function symmetricEntropyBits(n: number, K: number, indices: Int32Array, weights: Float64Array): number | undefined {
   if (K < 2 || n < 3) return undefined;
+  if (K === n - 1 && everyOtherInOrder(n, indices)) return denseEntropyBits(n, weights);
   // Transpose lists: for each j, the samples i that have j among their neighbours.
   const start = new Int32Array(n + 1);
   for (let e = 0; e < n * K; e++) start[indices[e] + 1]++;
@@ -267,6 +387,52 @@ export function symmetricEntropyBits(n: number, K: number, indices: Int32Array, 
       }
       acc[j] = 0;
       seen[j] = 0;
+    }
+  }
+  if (total === 0) return undefined;
+  const h = Math.log2(total) - sumQLogQ / total;
+  return h > 0 ? h : 0;
+}
+
+/** Whether row `i` of `indices` lists every other sample in ascending order, for every `i` (K = n - 1). */
+function everyOtherInOrder(n: number, indices: Int32Array): boolean {
+  const K = n - 1;
+  for (let i = 0; i < n; i++) {
+    const at = i * K;
+    for (let t = 0; t < K; t++) if (indices[at + t] !== (t < i ? t : t + 1)) return false;
+  }
+  return true;
+}
+
+/** Largest sample count whose `q log2 q` values `denseEntropyBits` keeps for the mirrored pair (8·n² bytes, for the call). */
+const DENSE_CACHE_SAMPLES = 1536;
+
+/**
+ * `symmetricEntropyBits` when every sample is every other's neighbour: the same sums in the same
+ * order (row by row, columns ascending), so the same bits, without the transposed lists. `q_ij`
+ * and `q_ji` are the same sum, so each `q log2 q` is computed once and read back for the mirrored
+ * pair.
+ */
+function denseEntropyBits(n: number, weights: Float64Array): number | undefined {
+  const K = n - 1;
+  const cache = n <= DENSE_CACHE_SAMPLES ? new Float64Array(n * n) : undefined;
+  let total = 0;
+  let sumQLogQ = 0;
+  for (let i = 0; i < n; i++) {
+    const row = i * K;
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      // P_{j|i} sits at position j (j < i) or j - 1 of row i; P_{i|j} likewise in row j.
+      const q = weights[row + (j < i ? j : j - 1)] + weights[j * K + (i < j ? i : i - 1)];
+      if (!(q > 0)) continue;
+      total += q;
+      if (!cache) sumQLogQ += q * Math.log2(q);
+      else if (j < i) sumQLogQ += cache[j * n + i];
+      else {
+        const qLogQ = q * Math.log2(q);
+        cache[i * n + j] = qLogQ;
+        sumQLogQ += qLogQ;
+      }
     }
   }
   if (total === 0) return undefined;

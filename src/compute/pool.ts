@@ -407,6 +407,14 @@ export class ComputePool {
   close(): void {
     this.failAll(new CancelledError());
   }
+
+  /**
+   * Starts the workers now rather than at the first computation, so that loading them overlaps
+   * other work (the recorder starts them while it loads the model and the dataset).
+   */
+  start(): void {
+    this.ensureWorkers();
+  }
 }
 
 /** A float32 or float64 array in shared memory, so workers read it without a copy. */

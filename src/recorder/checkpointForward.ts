@@ -14,7 +14,7 @@ import type { EpochMetrics, LayerEpochMetrics } from '../run/format';
 import type { CheckpointFiles } from '../run/writer';
 import { shareFloat32 } from '../tfjs/forwardHelper';
 import type { LayerPart } from './measure';
-import { measureCheckpoint, MeasureSetup, measureSetup } from './measureProtocol';
+import { measureCheckpoint, MeasureSetup, measureSetup, measureStart } from './measureProtocol';
 
 /** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
 export function resolveMeasureScript(): string | undefined {
@@ -27,28 +27,45 @@ export type MeasureWorkerSetup = Omit<MeasureSetup, 'inputs'> & { inputs: Float3
 export class CheckpointForward {
   private readonly worker: Worker;
   private readonly channel: RpcChannel;
-  private readonly ready: Promise<unknown>;
+  private readonly started: Promise<unknown>;
+  private ready?: Promise<unknown>;
+  private closed = false;
 
-  private constructor(script: string, setup: MeasureWorkerSetup, log?: (line: string) => void) {
+  private constructor(script: string, backend: MeasureSetup['backend'], log?: (line: string) => void) {
     this.worker = new Worker(script);
     this.channel = new RpcChannel(workerPort(this.worker), { peer: 'the measurement worker', log });
     const fail = (e: Error) => this.channel.close(e);
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`the measurement worker stopped (exit code ${code})`)));
-    this.ready = this.channel.request(measureSetup, { ...setup, inputs: shareFloat32(setup.inputs) });
-    this.ready.catch(() => undefined); // awaited by each measurement
+    this.started = this.channel.request(measureStart, { backend });
+    this.started.catch(() => undefined); // awaited by the setup
   }
 
   /**
-   * The measurement worker for this recording, or why the recorder measures on its own thread:
-   * tfjs-node runs its kernels on every core already (and is not known to be safe in a worker
-   * thread), and a build without dist/measureWorker.js has no worker.
+   * Starts the measurement worker for a recording on `backend` (it loads its bundle and its own
+   * backend meanwhile), or says why the recorder measures on its own thread: tfjs-node runs its
+   * kernels on every core already (and is not known to be safe in a worker thread), and a build
+   * without dist/measureWorker.js has no worker. `setUp` gives it the probe set once it is known.
    */
-  static create(setup: MeasureWorkerSetup, log?: (line: string) => void): { forward: CheckpointForward } | { reason: string } {
-    if (setup.backend === 'tensorflow') return { reason: 'tfjs-node uses every core for each epoch already' };
+  static start(backend: MeasureSetup['backend'], log?: (line: string) => void): { forward: CheckpointForward } | { reason: string } {
+    if (backend === 'tensorflow') return { reason: 'tfjs-node uses every core for each epoch already' };
     const script = resolveMeasureScript();
     if (!script) return { reason: 'dist/measureWorker.js was not found (run npm run build)' };
-    return { forward: new CheckpointForward(script, setup, log) };
+    return { forward: new CheckpointForward(script, backend, log) };
+  }
+
+  /** `start` and `setUp` at once. */
+  static create(setup: MeasureWorkerSetup, log?: (line: string) => void): { forward: CheckpointForward } | { reason: string } {
+    const made = CheckpointForward.start(setup.backend, log);
+    return 'forward' in made ? made.forward.setUp(setup) : made;
+  }
+
+  /** Sends the worker the probe set and what every measurement shares (once, before the first `measure`). */
+  setUp(setup: MeasureWorkerSetup): { forward: CheckpointForward } {
+    const inputs = shareFloat32(setup.inputs);
+    this.ready = this.started.then(() => this.channel.request(measureSetup, { ...setup, inputs }));
+    this.ready.catch(() => undefined); // awaited by each measurement
+    return { forward: this };
   }
 
   /** Every summary of the epoch whose weights `checkpoint` holds (or of `part` of its layers), measured on the worker. */
@@ -58,6 +75,7 @@ export class CheckpointForward {
     inputMetrics: LayerEpochMetrics | undefined,
     part?: LayerPart,
   ): Promise<EpochMetrics> {
+    if (!this.ready) throw new Error('the measurement worker was asked to measure an epoch before it was set up');
     await this.ready;
     const weights = new SharedArrayBuffer(checkpoint.weights.byteLength);
     new Uint8Array(weights).set(checkpoint.weights);
@@ -67,6 +85,8 @@ export class CheckpointForward {
 
   /** Stops the worker (its memory, a TensorFlow.js backend of its own, goes with it). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.channel.close();
     void this.worker.terminate();
   }

@@ -73,6 +73,8 @@ export async function measureEpoch(
   // A two-stage pipeline: while the workers compute layer l's inter-sample entropy, this thread
   // runs the forward pass of layer l + 1. At most two layers' activations are alive at once.
   let inFlight: Promise<LayerEpochMetrics> | undefined;
+  /** The layer measured last, whose values a Flatten, Reshape or Dropout after it repeats. */
+  let previous: { data: Float32Array; metrics: Promise<LayerEpochMetrics> } | undefined;
   let t0 = performance.now();
   for await (const { index, out } of forwardLayers({
     tf: ctx.tf,
@@ -88,8 +90,12 @@ export async function measureEpoch(
       continue;
     }
     if (inFlight) layerMetrics.push(await inFlight);
-    inFlight = measureLayer(ctx, index, out.shape, out.data);
+    inFlight =
+      previous && sameValues(previous.data, out.data)
+        ? measureRepeatedLayer(ctx, index, out.shape, out.data, previous.metrics)
+        : measureLayer(ctx, index, out.shape, out.data);
     inFlight.catch(() => undefined); // awaited on the next step; a failing forward pass must not leave it unhandled
+    previous = { data: out.data, metrics: inFlight };
     if (index === ctx.layers.length - 1) finalOutput = out;
     t0 = performance.now();
   }
@@ -134,7 +140,20 @@ export async function measureEpoch(
   };
 }
 
-async function measureLayer(ctx: MeasureContext, index: number, shape: number[], data: Float32Array): Promise<LayerEpochMetrics> {
+/**
+ * The summaries of the input layer (layer 0), which are the same at every epoch: the measurement
+ * worker computes them as soon as it has the probe set, before epoch 0's checkpoint arrives.
+ */
+export function measureInputLayer(ctx: Omit<MeasureContext, 'model'>): Promise<LayerEpochMetrics> {
+  return measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs);
+}
+
+async function measureLayer(
+  ctx: Omit<MeasureContext, 'model'>,
+  index: number,
+  shape: number[],
+  data: Float32Array,
+): Promise<LayerEpochMetrics> {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
   const layer = layerActivations(shape, data);
   const n = layer.count;
@@ -188,6 +207,48 @@ async function measureLayer(ctx: MeasureContext, index: number, shape: number[],
     deadChannels: dead,
     nonFiniteCount: entropies.nonFiniteCount,
     ...labelInformation,
+  };
+}
+
+/** Whether two layers hold the same values, bit for bit, in the same order. */
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  return (
+    a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+  );
+}
+
+/**
+ * A layer whose values are those of the layer before it, in the same order (a Flatten, a Reshape,
+ * a Dropout at inference): every summary that reads the inputs as vectors — the inter-sample
+ * entropies, the label information, the binned information — is the earlier layer's, the same
+ * numbers `measureLayer` would compute again from the same values; only the per-channel ones,
+ * whose channels differ with the shape, are computed.
+ */
+async function measureRepeatedLayer(
+  ctx: MeasureContext,
+  index: number,
+  shape: number[],
+  data: Float32Array,
+  same: Promise<LayerEpochMetrics>,
+): Promise<LayerEpochMetrics> {
+  const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
+  const layer = layerActivations(shape, data);
+  const t1 = performance.now();
+  const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
+  const dead = deadChannels(layer);
+  ctx.timings.channels += performance.now() - t1;
+  const earlier = await same;
+  return {
+    layer: index,
+    interSampleBits: earlier.interSampleBits,
+    interSampleBitsPerClass: [...earlier.interSampleBitsPerClass],
+    channelBits: entropies.all.map(orNull),
+    channelBitsPerClass: (entropies.perClass ?? []).map((row) => row.map(orNull)),
+    deadChannels: dead,
+    nonFiniteCount: entropies.nonFiniteCount,
+    labelInformationBits: earlier.labelInformationBits,
+    inputCapacityBits: earlier.inputCapacityBits,
+    ...(earlier.binnedInformation ? { binnedInformation: { ...earlier.binnedInformation } } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The requests to the measurement worker (measureWorker.ts), which measures an epoch's checkpoint on
- * one core while the recorder's thread trains the next epoch: `setup` once per recording (the probe
- * set and what every epoch's measurement shares), then `epoch` per checkpoint. The probe inputs and
+ * one core while the recorder's thread trains the next epoch: `start` as soon as the recorder's
+ * backend is up (the worker loads its own meanwhile), `setup` once per recording (the probe set and
+ * what every epoch's measurement shares), then `epoch` per checkpoint. The probe inputs and
  * the weights travel in SharedArrayBuffers; the rest are small. Both ends are this package's own
  * code in one process, so the schemas check the shapes of the messages, not every field of a run's
  * metrics (src/run/format.ts validates those when a run is read).
@@ -13,6 +14,12 @@ import type { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Shared = v.instance(SharedArrayBuffer, 'must be a SharedArrayBuffer');
 const isObject = (x: unknown) => typeof x === 'object' && x !== null;
+
+/** Starts the worker's backend, before the recording knows its probe set (the recorder asks as soon as its own backend is up). */
+export const measureStart = defineRequest('measure/start', {
+  params: v.object({ backend: v.picklist(['tensorflow', 'wasm', 'cpu']) }),
+  result: v.object({}),
+});
 
 export const measureSetup = defineRequest('measure/setup', {
   params: v.object({

@@ -8,19 +8,26 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
+import type { LayerEpochMetrics } from '../run/format';
 import { RpcChannel } from '../rpc/channel';
 import { threadPort } from '../rpc/ports';
 import { initBackend } from '../tfjs/backend';
 import { loadCheckpointBytes } from '../tfjs/forward';
-import { MeasureContext, measureEpoch } from './measure';
-import { measureCheckpoint, MeasureSetup, measureSetup } from './measureProtocol';
+import { MeasureContext, measureEpoch, measureInputLayer } from './measure';
+import { measureCheckpoint, MeasureSetup, measureSetup, measureStart } from './measureProtocol';
 import { OneThreadEntropies } from './oneThreadEntropies';
 import { ChosenOutput, classScoresOf } from './outputs';
 
-let context: { tf: typeof tfType; measure: Omit<MeasureContext, 'model'> } | undefined;
+let context: { tf: typeof tfType; measure: Omit<MeasureContext, 'model'>; inputMetrics?: LayerEpochMetrics } | undefined;
+/** The backend, started by `measure/start` (or by the setup, if it comes first). */
+let backend: ReturnType<typeof initBackend> | undefined;
+
+function startBackend(name: MeasureSetup['backend']): ReturnType<typeof initBackend> {
+  return (backend ??= initBackend(name === 'tensorflow' ? 'tfjs-node' : name));
+}
 
 async function setUp(setup: MeasureSetup): Promise<void> {
-  const { tf } = await initBackend(setup.backend === 'tensorflow' ? 'tfjs-node' : setup.backend);
+  const { tf } = await startBackend(setup.backend);
   context = {
     tf,
     measure: {
@@ -36,11 +43,19 @@ async function setUp(setup: MeasureSetup): Promise<void> {
       timings: { forward: 0, channels: 0, inter: 0 },
     },
   };
+  // The input layer's summaries (and the label pairs and input distance codes every layer reads)
+  // do not change with the epoch: computed now, while the recorder writes the run folder and
+  // serialises epoch 0, instead of inside epoch 0's measurement.
+  context.inputMetrics = await measureInputLayer(context.measure);
 }
 
 /** Serves the recorder's measurement requests on `port`. */
 export function serveMeasureRequests(port: ReturnType<typeof threadPort>): RpcChannel {
   return new RpcChannel(port, { peer: 'the recorder' })
+    .onRequest(measureStart, async ({ backend: name }) => {
+      await startBackend(name);
+      return {};
+    })
     .onRequest(measureSetup, async (setup) => {
       await setUp(setup);
       return {};
@@ -50,7 +65,8 @@ export function serveMeasureRequests(port: ReturnType<typeof threadPort>): RpcCh
       const { tf, measure } = context;
       const model = await loadCheckpointBytes(tf, req.modelJson, new Uint8Array(req.weights));
       try {
-        return { metrics: await measureEpoch({ ...measure, model }, req.epoch, req.inputMetrics, req.part) };
+        const inputMetrics = req.inputMetrics ?? context.inputMetrics;
+        return { metrics: await measureEpoch({ ...measure, model }, req.epoch, inputMetrics, req.part) };
       } finally {
         model.dispose();
       }

@@ -18,6 +18,7 @@ import {
   MatrixNeighbours,
   neighbourCount,
   symmetricEntropyBits,
+  wholeMatrixBudget,
 } from '../analysis';
 
 /**
@@ -66,7 +67,7 @@ export function oneThreadInterSampleEntropies(
     );
   }
   const clean = cleanSamples(values, n, d);
-  const kernel = new DistanceKernel(clean.data, n, clean.d);
+  const kernel = new DistanceKernel(clean.data, n, clean.d, undefined, wholeMatrixBudget(n, clean.d));
   let matrix: Float64Array;
   try {
     matrix = distanceMatrix(kernel);
@@ -95,9 +96,16 @@ export function subsetEntropiesFromMatrix(
     const m = s === 'all' ? n : s.length;
     const K = neighbourCount(m, k);
     if (K < 2) return { ...base, n: m, K, entropyBits: undefined };
-    const indices = new Int32Array(m * K);
-    const weights = new Float64Array(m * K);
+    const { indices, weights } = neighbourScratch(m * K);
     new MatrixNeighbours(matrix, n, s === 'all' ? undefined : s, K).select(0, m, indices, weights);
     return { ...base, n: m, K, entropyBits: symmetricEntropyBits(m, K, indices, weights) };
   });
+}
+
+/** Neighbour lists of the largest subset so far, reused: one layer's are megabytes, and a recording measures dozens. */
+let scratch: { indices: Int32Array; weights: Float64Array } | undefined;
+
+function neighbourScratch(length: number): { indices: Int32Array; weights: Float64Array } {
+  if (!scratch || scratch.indices.length < length) scratch = { indices: new Int32Array(length), weights: new Float64Array(length) };
+  return { indices: scratch.indices.subarray(0, length), weights: scratch.weights.subarray(0, length) };
 }

@@ -23,6 +23,7 @@ import { checkTrainingKernels } from '../tfjs/trainingCheck';
 import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
 import { serializeCheckpoint } from './checkpoint';
 import { CheckpointForward } from './checkpointForward';
+import { labelInformationInputs } from './labelInformation';
 import { joinParts, MeasureContext, measureEpoch, splitLayers } from './measure';
 import { OneThreadEntropies } from './oneThreadEntropies';
 import { checkInputShape, modelFingerprint, recordedLayers } from './modelFacts';
@@ -54,6 +55,8 @@ interface RecordingSets {
   probe: { indices: number[]; inputs: Float32Array; labels: Int32Array; byClass: number[][] };
 }
 
+const NOTHING_TRAINS = 'nothing trains after epoch 0';
+
 export async function recordRun(options: RecordOptions, hooks: RecordHooks = {}): Promise<RecordResult> {
   const log = hooks.log ?? (() => undefined);
   const now = hooks.now ?? (() => performance.now());
@@ -62,6 +65,36 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   progress.loading('starting TensorFlow.js');
   const { tf, backend, fallbackReasons } = await initBackend(options.backend ?? 'auto');
   log(`backend: ${backend}${fallbackReasons.length ? ` (${fallbackReasons.join('; ')})` : ''}`);
+  // The measurement worker starts now, so that its start-up (loading its bundle and a backend of its
+  // own) runs on the other core while this thread loads the model and the dataset, instead of
+  // beside the first epoch's training.
+  const early: { forward: CheckpointForward } | { reason: string } =
+    options.overlapMeasurement === false
+      ? { reason: 'switched off' }
+      : options.epochs === 0
+        ? { reason: NOTHING_TRAINS }
+        : CheckpointForward.start(backend, log);
+  // Without the worker, every epoch is measured here with the compute pool: its workers start now too.
+  const pool = new ComputePool();
+  if (!('forward' in early)) pool.start();
+  try {
+    return await recordWithBackend(options, hooks, { tf, backend, fallbackReasons }, early, { eta, progress, pool });
+  } finally {
+    pool.close();
+    if ('forward' in early) early.forward.close();
+  }
+}
+
+/** The recording once the backend is up and the measurement worker (if any) is starting. */
+async function recordWithBackend(
+  options: RecordOptions,
+  hooks: RecordHooks,
+  { tf, backend, fallbackReasons }: Awaited<ReturnType<typeof initBackend>>,
+  early: { forward: CheckpointForward } | { reason: string },
+  { eta, progress, pool }: { eta: EtaClock; progress: ProgressReporter; pool: ComputePool },
+): Promise<RecordResult> {
+  const log = hooks.log ?? (() => undefined);
+  const now = hooks.now ?? (() => performance.now());
 
   // tfjs initialisers draw from Math.random: seeding it makes a run reproducible from its seed.
   Math.random = seededRandom(recordSeed(options) ^ 0x5eed);
@@ -110,6 +143,10 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   const layers = outputLayerLast(recordedLayers(loaded), output.layer, loaded.model);
   // A dimension the model leaves open (a sequence of any length) is the dataset's at layer 0.
   layers[0] = { ...layers[0], outputShape: train.shape, channels: channelsOf(train.shape) };
+  // The label pairs and the probe inputs' distance codes, which every layer's label information
+  // reads, are computed now, while the measurement worker starts on the other core: else this
+  // thread computes them while measuring epoch 0, or its part of the last epoch, with the clock running.
+  labelInformationInputs({ probeInputs: probe.inputs, probeLabels: probe.labels, inputShape: train.shape, bins: settings.bins });
   writer.begin({
     model: {
       file: resolve(options.modelFile),
@@ -147,25 +184,21 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   );
 
   const model = loaded.model;
-  const pool = new ComputePool();
   const overlap =
-    options.overlapMeasurement === false
-      ? { reason: 'switched off' }
+    'reason' in early
+      ? early
       : settings.epochs === 0
-        ? { reason: 'nothing trains after epoch 0' }
-        : CheckpointForward.create(
-            {
-              backend,
-              layers,
-              inputs: probe.inputs,
-              labels: probe.labels,
-              byClass: probe.byClass,
-              classes: train.classes,
-              output: { kind: output.kind, units: output.units },
-              settings,
-            },
-            log,
-          );
+        ? (early.forward.close(), { reason: NOTHING_TRAINS })
+        : early.forward.setUp({
+            backend,
+            layers,
+            inputs: probe.inputs,
+            labels: probe.labels,
+            byClass: probe.byClass,
+            classes: train.classes,
+            output: { kind: output.kind, units: output.units },
+            settings,
+          });
   log(
     'forward' in overlap
       ? 'measuring each epoch on a second thread while the next one trains'
@@ -228,13 +261,16 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
  * With `overlap`, epoch t is measured on the measurement worker, on a copy of its weights (the
  * checkpoint's bytes), while this thread trains epoch t + 1: the worker takes one core and
  * training the other. The last epoch, after which nothing trains, is measured in two parts at once,
- * here and on the worker (measureInTwo), and the worker is stopped after it. One
- * measurement runs at a time and epochs are appended in order, each once its measurement is done,
- * so the run folder's crash-safety order holds. A cancel, or a failure of training, first lets the
- * measurement in flight finish and append its epoch, as it would have been before the next epoch
- * started. If the worker cannot measure an epoch (it cannot load the model, say), that epoch is
- * measured again here on a copy of the same weights, and the later ones before the next epoch
- * trains; a failure here, or of appending, stops the training and is the run's error.
+ * here and on the worker (measureInTwo), and the worker is stopped after it. The worker measures
+ * one epoch at a time, in order, and may fall one epoch behind (one measuring, one waiting), so that
+ * a slow measurement (the first, with the input layer) is made up by the later ones instead of
+ * holding up training; epochs are appended in order, each once its measurement is done, so the run
+ * folder's crash-safety order holds. A cancel, or a failure of training, first lets the
+ * measurements in flight finish and append their epochs, as they would have been before the next
+ * epoch started. If the worker cannot measure an epoch (it cannot load the model, say), that epoch
+ * and any queued after it are measured again here on copies of the same weights, and the later ones
+ * before the next epoch trains; a failure here, or of appending, stops the training and is the
+ * run's error.
  */
 async function recordEpochs(run: {
   tf: typeof tfType;
@@ -260,22 +296,24 @@ async function recordEpochs(run: {
   const recorded = recordedEpochs(settings);
   let inputMetrics: LayerEpochMetrics | undefined;
   let overlap = run.overlap;
-  /** The epoch measured on the worker while the next one trains. */
-  let inFlight:
-    | {
-        epoch: number;
-        checkpoint: CheckpointFiles;
-        logs: EpochLogs;
-        timing: { trainMs: number; recordStart: number };
-        /** Settles once the epoch is appended, or once the worker gave up on it (`workerError`). */
-        done: Promise<void>;
-        workerError?: { error: unknown };
-        /** Appending failed: training stops and the loop rethrows it. */
-        failed: boolean;
-        /** How long the worker took to measure the epoch, ms. */
-        measureMs?: number;
-      }
-    | undefined;
+  /** An epoch handed to the worker: measured there while later epochs train, or waiting for its turn. */
+  interface Queued {
+    epoch: number;
+    checkpoint: CheckpointFiles;
+    logs: EpochLogs;
+    timing: { trainMs: number; recordStart: number };
+    /** Settles once the epoch is appended, once the worker gave up on it (`workerError`), or once it was `skipped`. */
+    done: Promise<void>;
+    workerError?: { error: unknown };
+    /** Not sent to the worker because it gave up on an earlier epoch: measured here, in order. */
+    skipped?: boolean;
+    /** Appending failed: training stops and the loop rethrows it. */
+    failed: boolean;
+    /** How long the worker took to measure the epoch, ms. */
+    measureMs?: number;
+  }
+  /** The epochs handed to the worker and not yet settled, oldest first (the worker measures them in this order). */
+  const queue: Queued[] = [];
   /** How long the worker took to measure the last epoch it measured, ms. */
   let lastWorkerMs: number | undefined;
 
@@ -300,23 +338,24 @@ async function recordEpochs(run: {
   };
 
   /**
-   * Waits for the measurement in flight. If the worker gave up on it, the epoch is measured here on
-   * a copy of its weights and the worker is not used again. If that or appending failed, the
-   * recording stopped while recording that epoch, whatever trained meanwhile: the progress says so
-   * last, as the sequential order would.
+   * Waits for the oldest epoch on the worker. If the worker gave up on it (or on an earlier one),
+   * the epoch is measured here on a copy of its weights and the worker is not used again. If that
+   * or appending failed, the recording stopped while recording that epoch, whatever trained
+   * meanwhile: the progress says so last, as the sequential order would.
    */
-  const settle = async () => {
-    const current = inFlight;
+  const settleOldest = async () => {
+    const current = queue.shift();
     if (!current) return;
-    inFlight = undefined;
     try {
       await current.done;
-      lastWorkerMs = current.measureMs;
-      if (!current.workerError) return;
-      const reason = (current.workerError.error as Error)?.message ?? String(current.workerError.error);
-      run.log(
-        `measuring each epoch before the next one trains (the measurement worker could not measure epoch ${current.epoch}: ${reason})`,
-      );
+      if (current.measureMs !== undefined) lastWorkerMs = current.measureMs;
+      if (!current.workerError && !current.skipped) return;
+      if (current.workerError) {
+        const reason = (current.workerError.error as Error)?.message ?? String(current.workerError.error);
+        run.log(
+          `measuring each epoch before the next one trains (the measurement worker could not measure epoch ${current.epoch}: ${reason})`,
+        );
+      }
       overlap?.close();
       overlap = undefined;
       run.progress.recording(current.epoch);
@@ -333,6 +372,38 @@ async function recordEpochs(run: {
       throw e;
     }
   };
+  const settleAll = async () => {
+    while (queue.length) await settleOldest();
+  };
+
+  /** Hands an epoch to the worker, after the epochs before it (the worker measures one at a time, in order). */
+  const enqueue = (worker: CheckpointForward, epoch: number, checkpoint: CheckpointFiles, logs: EpochLogs, timing: Queued['timing']) => {
+    const previous = queue.at(-1);
+    const current: Queued = { epoch, checkpoint, logs, timing, done: Promise.resolve(), failed: false };
+    current.done = (previous?.done ?? Promise.resolve()).then(async () => {
+      if (previous && (previous.workerError || previous.skipped)) {
+        current.skipped = true;
+        return;
+      }
+      timing.recordStart = now();
+      try {
+        const measured = await worker.measure(epoch, checkpoint, inputMetrics);
+        current.measureMs = now() - timing.recordStart;
+        append(epoch, checkpoint, measured, logs, timing);
+      } catch (error) {
+        // Appending failed (rethrown below), or the worker gave up on the epoch (measured here later).
+        if (current.measureMs !== undefined) throw error;
+        current.workerError = { error };
+      }
+    });
+    current.done.catch(() => {
+      current.failed = true;
+      // Training stops after its current batch; the loop then rethrows this failure.
+      run.fitModel.stopTraining = true;
+    });
+    queue.push(current);
+  };
+  const failed = () => queue.some((q) => q.failed);
 
   try {
     for (let epoch = 0; epoch <= settings.epochs; epoch++) {
@@ -340,27 +411,34 @@ async function recordEpochs(run: {
       const trainStart = now();
       if (epoch > 0) {
         await callbacks.onEpochBegin(epoch);
-        if (cancel.requested || inFlight?.failed) break;
+        if (cancel.requested || failed()) break;
         logs = await trainEpoch(tf, run.fitModel, run.train, { epoch, seed: settings.seed, batchSize: settings.batchSize, callbacks });
         // Cancelled during this epoch: its training is partial, so it is not recorded.
-        if (cancel.requested || inFlight?.failed) break;
+        if (cancel.requested || failed()) break;
         await callbacks.onEpochEnd(epoch, logs);
       }
       if (!recorded.includes(epoch)) continue;
       const timing = { trainMs: now() - trainStart, recordStart: 0 };
       // The weights of this epoch, taken before the next epoch changes them.
       const checkpoint = await serializeCheckpoint(model, tf);
-      await settle();
+      // The worker may fall behind by one epoch (one measuring, one waiting), so that an epoch
+      // measured slower than the next one trains (the first, with the input layer) costs nothing
+      // while the later ones leave time to catch up.
+      while (overlap && epoch < settings.epochs && queue.length >= MEASURE_QUEUE) await settleOldest();
       if (overlap && lastWorkerMs !== undefined && lastWorkerMs > 2 * timing.trainMs) {
-        // On two cores, one core measuring while the other trains beats every core measuring after
-        // training only while the measurement takes less than twice the training.
-        run.log(
-          `measuring each epoch before the next one trains (on one thread the last measurement took ${(lastWorkerMs / 1000).toFixed(1)} s, more than twice the ${(timing.trainMs / 1000).toFixed(1)} s of training beside it: every core measures faster)`,
-        );
-        overlap.close();
-        overlap = undefined;
+        await settleAll();
+        if (overlap) {
+          // On two cores, one core measuring while the other trains beats every core measuring after
+          // training only while the measurement takes less than twice the training.
+          run.log(
+            `measuring each epoch before the next one trains (on one thread the last measurement took ${(lastWorkerMs / 1000).toFixed(1)} s, more than twice the ${(timing.trainMs / 1000).toFixed(1)} s of training beside it: every core measures faster)`,
+          );
+          overlap.close();
+          overlap = undefined;
+        }
       }
       if (!overlap || epoch === settings.epochs) {
+        await settleAll();
         // Nothing trains after the last epoch: this thread and the worker measure half of it each.
         const worker = overlap;
         overlap = undefined;
@@ -378,29 +456,19 @@ async function recordEpochs(run: {
       }
       run.progress.recording(epoch);
       timing.recordStart = now();
-      const current: NonNullable<typeof inFlight> = { epoch, checkpoint, logs, timing, done: Promise.resolve(), failed: false };
-      current.done = overlap.measure(epoch, checkpoint, inputMetrics).then(
-        (measured) => {
-          current.measureMs = now() - timing.recordStart;
-          append(epoch, checkpoint, measured, logs, timing);
-        },
-        (error: unknown) => void (current.workerError = { error }),
-      );
-      current.done.catch(() => {
-        current.failed = true;
-        // Training stops after its current batch; the loop then rethrows this failure.
-        run.fitModel.stopTraining = true;
-      });
-      inFlight = current;
+      enqueue(overlap, epoch, checkpoint, logs, timing);
     }
   } catch (e) {
-    // The epoch measured while this failed was complete: it is appended first, and a failure of its
-    // own, which came first, is the one reported.
-    await settle();
+    // The epochs measured while this failed were complete: they are appended first, and a failure
+    // of their own, which came first, is the one reported.
+    await settleAll();
     throw e;
   }
-  await settle();
+  await settleAll();
 }
+
+/** Epochs handed to the measurement worker and not yet appended, at most (one measuring, one waiting). */
+const MEASURE_QUEUE = 2;
 
 /**
  * An epoch measured by this thread and the worker at once, when nothing trains beside them: this
@@ -419,11 +487,19 @@ async function measureInTwo(
   const { layers, probeLabels } = run.measure;
   const cut = splitLayers(layers, probeLabels.length, run.settings.k);
   if (cut === undefined) return measureEpoch(run.measure, epoch, inputMetrics);
+  const start = performance.now();
+  let lateMs = 0;
   const late = worker.measure(epoch, checkpoint, inputMetrics, { first: cut + 1, last: layers.length - 1 });
-  late.catch(() => undefined); // awaited below
+  late.then(() => (lateMs = performance.now() - start)).catch(() => undefined); // awaited below
   const early = await measureEpoch({ ...run.measure, pool: new OneThreadEntropies() }, epoch, inputMetrics, { first: 0, last: cut });
+  const earlyMs = performance.now() - start;
   try {
-    return joinParts(early, await late);
+    const joined = joinParts(early, await late);
+    run.log(
+      `epoch ${epoch} measured in two parts: layers 0–${cut} on this thread in ${(earlyMs / 1000).toFixed(2)} s, ` +
+        `${cut + 1}–${layers.length - 1} on the measurement worker in ${(lateMs / 1000).toFixed(2)} s`,
+    );
+    return joined;
   } catch (e) {
     run.log(
       `measuring epoch ${epoch} on this thread alone (the measurement worker could not measure its part: ${(e as Error)?.message ?? String(e)})`,

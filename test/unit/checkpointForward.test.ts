@@ -154,6 +154,23 @@ describe('measuring epoch t on the measurement worker while epoch t + 1 trains (
     }
   });
 
+  it('starts before the probe set is known and refuses to measure until it is set up', async () => {
+    const made = CheckpointForward.start('wasm');
+    assert.ok('forward' in made);
+    try {
+      await assert.rejects(made.forward.measure(0, { modelJson: '{}', weights: new Uint8Array(0) }, undefined), /before it was set up/);
+      made.forward.setUp(setup('wasm', [layer(0, [4]), layer(1, [3])]));
+      // Set up now: the worker gets as far as loading the (broken) checkpoint.
+      await assert.rejects(
+        made.forward.measure(0, { modelJson: '{"modelTopology": {}, "weightsManifest": []}', weights: new Uint8Array(0) }, undefined),
+        (e: Error) => !/before it was set up/.test(e.message),
+      );
+    } finally {
+      made.forward.close();
+      made.forward.close(); // a second close is harmless (the recorder closes on several paths)
+    }
+  });
+
   it('says why it measures on the recording thread with tfjs-node, and uses the worker otherwise', () => {
     const reason = (backend: 'tensorflow' | 'wasm') => {
       const made = CheckpointForward.create(setup(backend, [layer(0, [4]), layer(1, [3])]));

@@ -12,6 +12,7 @@ import {
   pairIndex,
   squareBlocks,
   upperTriangleOrigins,
+  wholeMatrixBudget,
 } from '../../src/analysis';
 import { rng } from './reference';
 
@@ -259,6 +260,46 @@ describe('cleanSamples', () => {
     assert.notEqual(copy.data, x);
     assert.deepEqual(Array.from(copy.data), [1, 2, 3, 4]);
     assert.deepEqual(asked, [true]);
+  });
+  it('finds a non-finite value anywhere in a float64 or float32 array, the last one included', () => {
+    for (const make of [(v: number[]) => Float64Array.from(v), (v: number[]) => Float32Array.from(v)]) {
+      const x = make([1, 2, 3, 4, 5, -Infinity]);
+      const clean = cleanSamples(x, 3, 2);
+      assert.notEqual(clean.data, x);
+      assert.deepEqual(Array.from(clean.data), [1, 3, 5]);
+      assert.equal(clean.nonFiniteCount, 1);
+      assert.equal(cleanSamples(make([1, 2, 3, 4, 5, 6]), 3, 2).nonFiniteCount, 0);
+    }
+  });
+});
+
+describe('wholeMatrixBudget (wide samples in chunks of coordinates for the whole matrix)', () => {
+  it('chunks wide samples in one pass over the coordinates, with the same matrix as the default kernel', () => {
+    const random = rng(12);
+    for (const [n, d] of [
+      [70, 3000],
+      [130, 4608],
+    ]) {
+      const x = Float32Array.from({ length: n * d }, () => Math.max(0, random() - 0.5));
+      const budget = wholeMatrixBudget(n, d);
+      assert.ok(budget !== undefined, `n ${n}, d ${d}`);
+      const chunked = new DistanceKernel(x, n, d, undefined, budget);
+      const whole = new DistanceKernel(x, n, d);
+      try {
+        assert.equal(chunked.chunked, true);
+        assert.equal(chunked.chunk, 1024);
+        assert.equal(whole.chunked, false);
+        assert.ok(Buffer.from(distanceMatrix(chunked).buffer).equals(Buffer.from(distanceMatrix(whole).buffer)));
+      } finally {
+        chunked.dispose();
+        whole.dispose();
+      }
+    }
+  });
+  it('leaves narrow samples, and sets larger than the default budget, to the default', () => {
+    assert.equal(wholeMatrixBudget(500, 2048), undefined);
+    assert.equal(wholeMatrixBudget(500, 1152), undefined);
+    assert.equal(wholeMatrixBudget(20000, 4608), undefined);
   });
 });
 

@@ -7,8 +7,10 @@ import {
   neighbourCount,
   solveNeighbourWeights,
   symmetricEntropyBits,
+  WeightPass,
 } from '../../src/analysis';
 import { CancelledError, ComputePool } from '../../src/compute/pool';
+import { interSampleBefore, selectBefore, solveBefore, symmetricBefore } from './interSampleBefore';
 import { referenceInterSample, rng } from './reference';
 
 const close = (a: number | undefined, b: number | undefined, tol: number) => {
@@ -159,6 +161,146 @@ describe('ComputePool.interSampleEntropies (subsets from one distance matrix)', 
       assert.equal(none.entropyBits, undefined);
     } finally {
       pool.close();
+    }
+  });
+});
+
+describe('the σ search kernel and the all-neighbour paths give the same bits as before (issue 15)', () => {
+  const LN2 = Math.LN2;
+  /** Exponents where the kernel's method switches branch, each with its neighbouring doubles. */
+  const edges = [
+    0,
+    1e-300,
+    2 ** -28,
+    0.5 * LN2,
+    0.3465735912322998,
+    1.5 * LN2,
+    1.0397205352783203,
+    1,
+    2,
+    700,
+    708,
+    708.05,
+    709.78,
+    745.1,
+    745.2,
+    800,
+  ];
+  const around = (x: number) => {
+    const out: number[] = [x];
+    const b = new DataView(new ArrayBuffer(8));
+    b.setFloat64(0, x);
+    const bits = b.getBigUint64(0);
+    for (const delta of [-2n, -1n, 1n, 2n]) {
+      if (bits + delta < 0n) continue;
+      b.setBigUint64(0, bits + delta);
+      out.push(b.getFloat64(0));
+    }
+    return out;
+  };
+
+  it('computes every weight exp(-d·β) with the bits of Math.exp, in WebAssembly SIMD and in plain JS', () => {
+    const r = rng(41);
+    const xs = [...edges.flatMap(around), ...Array.from({ length: 20000 }, (_, i) => (i < 10000 ? r() * 760 : r() * 3))];
+    for (const kind of ['wasm-simd', 'js'] as const) {
+      const pass = new WeightPass(xs.length, kind);
+      assert.equal(pass.kind, kind);
+      pass.distances.set(xs);
+      pass.run(xs.length, 1);
+      for (let j = 0; j < xs.length; j++)
+        assert.ok(Object.is(pass.weights[j], Math.exp(-xs[j])), `${kind}: exp(-${xs[j]}) gave ${pass.weights[j]}`);
+    }
+  });
+
+  it('sums the weights and the distance-weighted weights in index order, the same in both kernels, for odd and even K', () => {
+    const r = rng(42);
+    for (const K of [1, 2, 3, 17, 498, 499]) {
+      const d = Float64Array.from({ length: K }, (_, j) => (j % 7 === 0 ? 0 : r() * 20));
+      const sums = (['wasm-simd', 'js'] as const).map((kind) => {
+        const pass = new WeightPass(K, kind);
+        pass.distances.set(d);
+        return [pass.run(K, 0.7), pass.weightedSum];
+      });
+      let g = 0;
+      let g1 = 0;
+      for (let j = 0; j < K; j++) {
+        g += Math.exp(-d[j] * 0.7);
+        g1 += d[j] * Math.exp(-d[j] * 0.7);
+      }
+      assert.deepEqual(sums, [
+        [g, g1],
+        [g, g1],
+      ]);
+    }
+  });
+
+  it('solves each row to the same weights and σ as the Math.exp Newton search, with zeros, ties and any scale', () => {
+    const r = rng(43);
+    for (let t = 0; t < 300; t++) {
+      const K = 2 + Math.floor(r() * 600);
+      const scale = 10 ** (r() * 10 - 5);
+      const d = Float64Array.from({ length: K + 5 }, () => {
+        const u = r();
+        return u < 0.1 ? 0 : u < 0.3 ? scale : u < 0.35 ? scale * 1000 : r() * scale;
+      });
+      const before = new Float64Array(K + 5);
+      const now = new Float64Array(K + 5);
+      const sigmaBefore = solveBefore(d, 5, K, before);
+      assert.ok(Object.is(solveNeighbourWeights(d, 5, K, now), sigmaBefore));
+      assert.ok(Buffer.from(now.buffer).equals(Buffer.from(before.buffer)), `row ${t} (K = ${K})`);
+      // Written elsewhere with outOffset, the same weights.
+      const moved = new Float64Array(K + 9);
+      solveNeighbourWeights(d, 5, K, moved, 9);
+      assert.ok(Buffer.from(moved.buffer, 72).equals(Buffer.from(before.buffer, 40)));
+    }
+  });
+
+  it('selects every other sample as a neighbour when K = N - 1, with the same indices and weights as the selection', () => {
+    const r = rng(44);
+    for (const n of [3, 4, 50, 301]) {
+      const row = Float64Array.from({ length: n }, () => Math.floor(r() * 4)); // ties and zero distances
+      const i = Math.floor(r() * n);
+      row[i] = 0;
+      const K = n - 1;
+      const indices = new Int32Array(K + 2);
+      const weights = new Float64Array(K + 2);
+      new NeighbourSelector(n, K).select(row, 0, i, indices, weights, 2);
+      const indicesBefore = new Int32Array(K + 2);
+      const weightsBefore = new Float64Array(K + 2);
+      selectBefore(row, i, K, indicesBefore, weightsBefore, 2);
+      assert.deepEqual(indices, indicesBefore);
+      assert.ok(Buffer.from(weights.buffer).equals(Buffer.from(weightsBefore.buffer)));
+    }
+  });
+
+  it('symmetrises every-neighbour lists to the same bits as the transposed lists, and takes the general path for other orders', () => {
+    const r = rng(45);
+    for (const n of [3, 5, 60, 400]) {
+      const K = n - 1;
+      const indices = new Int32Array(n * K);
+      const weights = Float64Array.from({ length: n * K }, () => (r() < 0.2 ? 0 : r() < 0.1 ? 1 : r()));
+      for (let i = 0; i < n; i++) for (let t = 0; t < K; t++) indices[i * K + t] = t < i ? t : t + 1;
+      assert.ok(Object.is(symmetricEntropyBits(n, K, indices, weights), symmetricBefore(n, K, indices, weights)));
+      // Row 0's neighbours listed in descending order: the same samples, another summation order.
+      indices.subarray(0, K).reverse();
+      weights.subarray(0, K).reverse();
+      assert.ok(Object.is(symmetricEntropyBits(n, K, indices, weights), symmetricBefore(n, K, indices, weights)));
+    }
+    const none = new Int32Array(12);
+    for (let i = 0; i < 4; i++) for (let t = 0; t < 3; t++) none[i * 3 + t] = t < i ? t : t + 1;
+    assert.equal(symmetricEntropyBits(4, 3, none, new Float64Array(12)), undefined);
+  });
+
+  it('gives the same inter-sample entropy bits as before on random data with ties, zero distances and duplicate samples', () => {
+    const r = rng(46);
+    for (let t = 0; t < 40; t++) {
+      const n = 3 + Math.floor(r() * (t < 30 ? 60 : 400));
+      const d = 1 + Math.floor(r() * 12);
+      const x = Float32Array.from({ length: n * d }, () => (t % 3 === 0 ? Math.floor(r() * 3) : t % 3 === 1 ? (r() < 0.7 ? 0 : r()) : r()));
+      for (let i = 1; i < n / 4; i++) x.copyWithin(i * 2 * d, 0, d); // duplicates of sample 0
+      for (const k of [2, 7, Math.max(2, n - 2), n - 1, 1000]) {
+        assert.ok(Object.is(interSampleEntropy(x, n, d, { k }).entropyBits, interSampleBefore(x, n, d, k)), `n ${n}, d ${d}, k ${k}`);
+      }
     }
   });
 });

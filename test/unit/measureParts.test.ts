@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
-import { joinParts, splitLayers } from '../../src/recorder/measure';
-import type { EpochMetrics, LayerEpochMetrics, RunLayer } from '../../src/run/format';
+import { channelEntropies, layerActivations, seededRandom } from '../../src/analysis';
+import { measureLabelInformation, labelInformationInputs } from '../../src/recorder/labelInformation';
+import { joinParts, measureEpoch, splitLayers } from '../../src/recorder/measure';
+import { OneThreadEntropies, oneThreadInterSampleEntropies } from '../../src/recorder/oneThreadEntropies';
+import { initBackend } from '../../src/tfjs/backend';
+import type { Tensor } from '@tensorflow/tfjs';
+import type { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../../src/run/format';
 
 function layer(index: number, outputShape: number[]): RunLayer {
   return { index, name: `l${index}`, className: 'Dense', outputShape, channels: outputShape.at(-1)!, parameters: 0 };
@@ -40,5 +45,75 @@ describe('measuring an epoch in two parts on two threads (measure.ts splitLayers
     assert.equal(joined.probeAccuracy, 0.9);
     assert.deepEqual(joined.confusion, [[1]]);
     assert.deepEqual(joined.timingsMs, { train: 0, record: 0, forward: 30, channels: 2, inter: 4, labels: 6 });
+  });
+});
+
+describe('a layer that repeats the values of the layer before it (measure.ts)', function () {
+  this.timeout(120000);
+
+  it('gets the vector summaries of the earlier layer, and its own channel summaries, the same as computed from its own values', async () => {
+    const { tf } = await initBackend('cpu');
+    const random = seededRandom(7);
+    const model = tf.sequential();
+    model.add(tf.layers.conv2d({ inputShape: [5, 5, 1], filters: 3, kernelSize: 2, activation: 'relu', name: 'conv' }));
+    model.add(tf.layers.flatten({ name: 'flat' }));
+    model.add(tf.layers.dense({ units: 3, activation: 'softmax', name: 'out' }));
+    const n = 60;
+    const probeInputs = Float32Array.from({ length: n * 25 }, () => random());
+    const probeLabels = Int32Array.from({ length: n }, (_, i) => i % 3);
+    const probeByClass = [0, 1, 2].map((c) => Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 === c));
+    const run = (index: number, name: string, outputShape: number[]): RunLayer => ({ ...layer(index, outputShape), name });
+    const layers = [run(0, 'input', [5, 5, 1]), run(1, 'conv', [4, 4, 3]), run(2, 'flat', [48]), run(3, 'out', [3])];
+    const settings = { bins: 16, k: 1000 } as RunSettings;
+    const computed: number[] = [];
+    const ctx = {
+      tf,
+      model,
+      settings,
+      layers,
+      probeInputs,
+      probeLabels,
+      probeByClass,
+      classes: 3,
+      // Counts the layers whose inter-sample entropies are computed.
+      pool: {
+        interSampleEntropies: (...args: Parameters<OneThreadEntropies['interSampleEntropies']>) => {
+          computed.push(args[2]);
+          return new OneThreadEntropies().interSampleEntropies(...args);
+        },
+      },
+      timings: { forward: 0, channels: 0, inter: 0 },
+    };
+    try {
+      const metrics = await measureEpoch(ctx, 0, undefined);
+      const flat = metrics.layers[2];
+      // Computed from the flattened values themselves, as for any layer.
+      const values = (model.getLayer('conv').apply(tf.tensor(probeInputs, [n, 5, 5, 1])) as Tensor).dataSync() as Float32Array;
+      const activations = layerActivations([n, 48], values);
+      const [all, ...perClass] = oneThreadInterSampleEntropies(values, n, 48, ['all', ...probeByClass], { k: 1000 });
+      assert.equal(flat.interSampleBits, all.entropyBits);
+      assert.deepEqual(
+        flat.interSampleBitsPerClass,
+        perClass.map((r) => r.entropyBits),
+      );
+      const labels = measureLabelInformation(
+        activations,
+        labelInformationInputs({ probeInputs, probeLabels, inputShape: [5, 5, 1], bins: settings.bins }),
+      );
+      assert.equal(flat.labelInformationBits, labels.labelInformationBits);
+      assert.equal(flat.inputCapacityBits, labels.inputCapacityBits);
+      assert.deepEqual(flat.binnedInformation, labels.binnedInformation);
+      const channels = channelEntropies(activations, { bins: settings.bins, labels: probeLabels, classes: 3 });
+      assert.deepEqual(flat.channelBits, channels.all);
+      // Its channels are its own (one of 48 units), not the convolution's three of 16.
+      assert.equal(metrics.layers[1].channelBits.length, 3);
+      assert.equal(flat.channelBits.length, channels.channels);
+      assert.notEqual(channels.channels, 3);
+      // The vector summaries are the convolution's, which holds the same values: computed once, for it.
+      assert.deepEqual(computed, [25, 48, 3]);
+      assert.equal(flat.interSampleBits, metrics.layers[1].interSampleBits);
+    } finally {
+      model.dispose();
+    }
   });
 });

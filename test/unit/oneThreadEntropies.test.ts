@@ -34,6 +34,23 @@ describe('inter-sample entropies on one thread (oneThreadEntropies), for the mea
     }
   });
 
+  it('gives bit-identical entropies to the compute pool when every other sample is a neighbour (k ≥ N - 1, as in a LeNet recording)', async () => {
+    const pool = new ComputePool({ workers: 2 });
+    try {
+      const fromPool = await pool.interSampleEntropies(values, n, d, ['all', ...byClass], { k: 1000 });
+      const here = oneThreadInterSampleEntropies(values, n, d, ['all', ...byClass], { k: 1000 });
+      assert.deepEqual(
+        here.map((r) => [r.n, r.K, r.entropyBits]),
+        fromPool.map((r) => [r.n, r.K, r.entropyBits]),
+      );
+      assert.equal(here[0].K, n - 1);
+      // Run again on this thread: the neighbour lists it reuses leave nothing behind.
+      assert.deepEqual(oneThreadInterSampleEntropies(values, n, d, ['all', ...byClass], { k: 1000 }), here);
+    } finally {
+      pool.close();
+    }
+  });
+
   it('answers as an inter-sample engine does, undefined for a subset of fewer than three samples', async () => {
     const [all, pair] = await new OneThreadEntropies().interSampleEntropies(values, n, d, ['all', [0, 1]], { k: 40 });
     assert.equal(all.n, n);
