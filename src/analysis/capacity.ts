@@ -5,6 +5,7 @@
  */
 import { checkBins, DEFAULT_BINS } from './binning';
 import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
+import { screenedDistanceCodes } from './distanceCodes';
 import { bytes as jointWasmBytes } from './wasm/jointWasm';
 import { channelMatrix, LayerActivations } from './layout';
 import { shannonEntropyBits } from './shannon';
@@ -25,8 +26,26 @@ export interface DistanceCodes {
  * Steps 1–2 of the channel capacity for one channel: Euclidean distances between the feature maps
  * of every pair of inputs, binned into `bins` equal bins on their own min–max range (the
  * intra-sample rule; all equal → bin 0). `values` holds `n` feature maps of `d` values each.
+ * Float32 feature maps (activations) are screened in float32 with the float64 distances
+ * recomputed only where a bin depends on them (distanceCodes.ts): the codes of
+ * `float64DistanceCodes`, exactly, at about twice its speed.
  */
 export function distanceCodes(values: ArrayLike<number>, n: number, d: number, bins = DEFAULT_BINS, kernel?: KernelKind): DistanceCodes {
+  return float64DistanceCodes(values, n, d, bins, kernel, kernel !== 'js');
+}
+
+/**
+ * `distanceCodes` from every pair's float64 distance (the definition, estimators.md); `screen`
+ * lets float32 samples take the screened path, which gives the same codes.
+ */
+export function float64DistanceCodes(
+  values: ArrayLike<number>,
+  n: number,
+  d: number,
+  bins = DEFAULT_BINS,
+  kernel?: KernelKind,
+  screen = false,
+): DistanceCodes {
   checkBins(bins);
   // A typed array without a non-finite value is used as it is (the common case: activations).
   const typed = values instanceof Float32Array || values instanceof Float64Array;
@@ -34,7 +53,10 @@ export function distanceCodes(values: ArrayLike<number>, n: number, d: number, b
   const pairs = (n * (n - 1)) / 2;
   const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
   let entropyBits: number | undefined;
-  if (pairs > 0) {
+  const screened =
+    screen && pairs > 0 && clean.data instanceof Float32Array ? screenedDistanceCodes(clean.data, n, clean.d, bins, codes) : undefined;
+  if (screened) entropyBits = shannonEntropyBits(screened);
+  else if (pairs > 0) {
     const distanceKernel = new DistanceKernel(clean.data, n, clean.d, kernel);
     const distances = condensedDistances(distanceKernel);
     distanceKernel.dispose();
