@@ -10,6 +10,7 @@
  * passes on two threads), queryContext.ts (what a handler works with), handlers/ (one per kind).
  */
 import { CancelledError, ComputePool } from '../compute/pool';
+import type { SharedCodes } from '../compute/protocol';
 import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
 import { Activations, layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
 import { checkLayerShapes } from '../run/format';
@@ -184,8 +185,29 @@ export class AnalysisEngine {
   }
 
   private tf(): Promise<InitializedBackend> {
-    this.backend ??= initBackend(this.options.backend ?? 'auto');
+    if (!this.backend) {
+      this.backend = initBackend(this.options.backend ?? 'auto');
+      this.warmComputePool();
+    }
     return this.backend;
+  }
+
+  /**
+   * Starts the compute workers while the backend loads, with a tiny capacity matrix (which also
+   * compiles their joint-histogram kernel): the query that first needs them (a capacity matrix, an
+   * inter-sample entropy) then finds them ready, as in a service that has answered queries
+   * before, instead of paying a few hundred milliseconds of start-up. Its result is of no use.
+   */
+  private warmComputePool(): void {
+    // Two channels of four inputs (six pairs), one per worker.
+    const channel = (): SharedCodes => {
+      const codes = new SharedArrayBuffer(6);
+      new Uint8Array(codes).set([0, 1, 1, 0, 1, 0]);
+      return { n: 4, bins: 2, codes, entropyBits: 1, nonFiniteCount: 0 };
+    };
+    this.computePool()
+      .capacityFromCodes([channel(), channel()], [channel(), channel()])
+      .catch(() => undefined);
   }
 
   private computePool(): ComputePool {
