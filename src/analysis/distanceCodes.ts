@@ -93,7 +93,8 @@ const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
  * (condensed upper-triangle order) into `codes` on their own min–max range, as
  * `binDistances(condensedDistances(…))` in capacity.ts does, and returns the bin counts; or
  * `undefined` when this path does not apply (no WebAssembly SIMD, more than 255 bins, samples too
- * wide, too large or too many, fewer than 2, or too many pairs near bin edges): the caller then
+ * wide, too large or too many, a non-finite value, fewer than 2 samples, or too many pairs near
+ * bin edges): the caller then
  * takes the float64 kernel, which overwrites every code. `maxRecomputedShare` bounds the pairs
  * recomputed in float64 before giving up (tests set 1 to recompute whatever it takes).
  */
@@ -145,10 +146,11 @@ export function screenedDistanceCodes(
     if (k < end) even += x[k] * x[k];
     norms[i] = even + odd;
     roots[i] = Math.sqrt(norms[i]);
+    // A NaN or ±Infinity makes the norm NaN or Infinity: such samples are the float64 path's to clean.
+    // Every float32 partial sum is at most |x_i||x_j|·(1 + γ) ≤ nMax·(1 + γ): far below float32's largest value.
+    if (!(norms[i] < MAX_SQUARED_NORM)) return undefined;
     if (norms[i] > nMax) nMax = norms[i];
   }
-  // Every float32 partial sum is at most |x_i||x_j|·(1 + γ) ≤ nMax·(1 + γ): far below float32's largest value.
-  if (!(nMax < MAX_SQUARED_NORM)) return undefined;
   for (let i = 0; i < n; i++) xs.set(x.subarray(i * d, i * d + d), i * dPad);
 
   const m = dPad + 8;

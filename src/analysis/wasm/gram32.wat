@@ -25,13 +25,9 @@
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
-  (func $dist (param $ni f64) (param $nj f64) (param $g f32) (result f64)
-    (local $sq f64)
-    (local.set $sq (f64.sub (f64.add (local.get $ni) (local.get $nj)) (f64.mul (f64.const 2) (f64.promote_f32 (local.get $g)))))
-    (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
   (func (export "dist32") (param $x i32) (param $D i32) (param $i0 i32) (param $i1 i32)
         (param $j0 i32) (param $j1 i32) (param $norms i32) (param $out i32) (param $ldo i32)
-    (local $ni0 f64) (local $ni1 f64) (local $nj i32)
+    (local $ni0 f64) (local $ni1 f64) (local $nj i32) (local $sq f64) (local $d f64)
     (local $i i32) (local $j i32) (local $rowBytes i32) (local $end i32)
     (local $a0 i32) (local $a1 i32) (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
     (local $va0 v128) (local $va1 v128) (local $vb v128)
@@ -101,33 +97,38 @@
         (local.set $ni0 (f64.load (i32.add (local.get $norms) (i32.shl (local.get $i) (i32.const 3)))))
         (local.set $ni1 (f64.load offset=8 (i32.add (local.get $norms) (i32.shl (local.get $i) (i32.const 3)))))
         (local.set $nj (i32.add (local.get $norms) (i32.shl (local.get $j) (i32.const 3))))
-        (f64.store offset=0 (local.get $p) (call $dist (local.get $ni0) (f64.load offset=0 (local.get $nj)) (call $hsum (local.get $c00))))
-        (f64.store offset=8 (local.get $p) (call $dist (local.get $ni0) (f64.load offset=8 (local.get $nj)) (call $hsum (local.get $c01))))
-        (f64.store offset=16 (local.get $p) (call $dist (local.get $ni0) (f64.load offset=16 (local.get $nj)) (call $hsum (local.get $c02))))
-        (f64.store offset=24 (local.get $p) (call $dist (local.get $ni0) (f64.load offset=24 (local.get $nj)) (call $hsum (local.get $c03))))
+        (local.set $sq (f64.sub (f64.add (local.get $ni0) (f64.load offset=0 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c00))))))
+        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
+        (f64.store offset=0 (local.get $p) (local.get $d))
+        (local.set $sq (f64.sub (f64.add (local.get $ni0) (f64.load offset=8 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c01))))))
+        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
+        (f64.store offset=8 (local.get $p) (local.get $d))
+        (local.set $sq (f64.sub (f64.add (local.get $ni0) (f64.load offset=16 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c02))))))
+        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
+        (f64.store offset=16 (local.get $p) (local.get $d))
+        (local.set $sq (f64.sub (f64.add (local.get $ni0) (f64.load offset=24 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c03))))))
+        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
+        (f64.store offset=24 (local.get $p) (local.get $d))
         (local.set $p (i32.add (local.get $p) (local.get $ldoBytes)))
-        (f64.store offset=0 (local.get $p) (call $dist (local.get $ni1) (f64.load offset=0 (local.get $nj)) (call $hsum (local.get $c10))))
-        (f64.store offset=8 (local.get $p) (call $dist (local.get $ni1) (f64.load offset=8 (local.get $nj)) (call $hsum (local.get $c11))))
-        (f64.store offset=16 (local.get $p) (call $dist (local.get $ni1) (f64.load offset=16 (local.get $nj)) (call $hsum (local.get $c12))))
-        (f64.store offset=24 (local.get $p) (call $dist (local.get $ni1) (f64.load offset=24 (local.get $nj)) (call $hsum (local.get $c13))))
+        (local.set $sq (f64.sub (f64.add (local.get $ni1) (f64.load offset=0 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c10))))))
+        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
+        (f64.store offset=0 (local.get $p) (local.get $d))
+        (local.set $sq (f64.sub (f64.add (local.get $ni1) (f64.load offset=8 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c11))))))
+        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
+        (f64.store offset=8 (local.get $p) (local.get $d))
+        (local.set $sq (f64.sub (f64.add (local.get $ni1) (f64.load offset=16 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c12))))))
+        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
+        (f64.store offset=16 (local.get $p) (local.get $d))
+        (local.set $sq (f64.sub (f64.add (local.get $ni1) (f64.load offset=24 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c13))))))
+        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
+        (f64.store offset=24 (local.get $p) (local.get $d))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $jloop)))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
       (br $iloop)))
   )
-  ;; binOf's arithmetic on two lanes: min(bins − 1, floor((((x − lo) / span)·2 − 1 + 1) / 2 · bins)).
-  (func $code (param $x v128) (param $lo v128) (param $span v128) (param $bins v128) (param $last v128) (result v128)
-    (f64x2.min
-      (f64x2.floor
-        (f64x2.mul
-          (f64x2.div
-            (f64x2.add
-              (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (local.get $x) (local.get $lo)) (local.get $span)) (f64x2.splat (f64.const 2)))
-                         (f64x2.splat (f64.const 1)))
-              (f64x2.splat (f64.const 1)))
-            (f64x2.splat (f64.const 2)))
-          (local.get $bins)))
-      (local.get $last)))
+  ;; binRow's bins use binOf's arithmetic on two lanes, `/ 2` written as the equal `· 0.5`:
+  ;; min(bins − 1, floor((((x − lo) / span)·2 − 1 + 1) · 0.5 · bins)).
   (func (export "binRow") (param $dist i32) (param $count i32) (param $ni f64) (param $ri f64) (param $norms i32) (param $roots i32)
         (param $codes i32) (param $lo f64) (param $hi f64) (param $bins f64) (param $c0 f64) (param $c1 f64) (param $c2 f64)
     (local $k i32) (local $v v128) (local $rr v128) (local $esq v128) (local $e v128) (local $a v128) (local $b v128) (local $r v128)
@@ -155,8 +156,28 @@
         (v128.and
           (f64x2.add (f64x2.mul (local.get $e) (f64x2.splat (f64.const 0x1.00001p+0))) (f64x2.mul (local.get $v) (f64x2.splat (f64.const 0x1p-50))))
           (f64x2.ne (local.get $rr) (f64x2.splat (f64.const 0)))))
-      (local.set $a (call $code (f64x2.max (f64x2.sub (local.get $v) (local.get $e)) (local.get $vlo)) (local.get $vlo) (local.get $span) (local.get $vbins) (local.get $last)))
-      (local.set $b (call $code (f64x2.min (f64x2.add (local.get $v) (local.get $e)) (local.get $vhi)) (local.get $vlo) (local.get $span) (local.get $vbins) (local.get $last)))
+      (local.set $a (f64x2.min
+        (f64x2.floor
+          (f64x2.mul
+            (f64x2.mul
+              (f64x2.add
+                (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.max (f64x2.sub (local.get $v) (local.get $e)) (local.get $vlo)) (local.get $vlo)) (local.get $span)) (f64x2.splat (f64.const 2)))
+                           (f64x2.splat (f64.const 1)))
+                (f64x2.splat (f64.const 1)))
+              (f64x2.splat (f64.const 0.5)))
+            (local.get $vbins)))
+        (local.get $last)))
+      (local.set $b (f64x2.min
+        (f64x2.floor
+          (f64x2.mul
+            (f64x2.mul
+              (f64x2.add
+                (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.min (f64x2.add (local.get $v) (local.get $e)) (local.get $vhi)) (local.get $vlo)) (local.get $span)) (f64x2.splat (f64.const 2)))
+                           (f64x2.splat (f64.const 1)))
+                (f64x2.splat (f64.const 1)))
+              (f64x2.splat (f64.const 0.5)))
+            (local.get $vbins)))
+        (local.get $last)))
       (local.set $r (i32x4.trunc_sat_f64x2_u_zero
         (v128.bitselect (local.get $a) (f64x2.splat (f64.const 255)) (f64x2.eq (local.get $a) (local.get $b)))))
       (i32.store8 (i32.add (local.get $codes) (local.get $k)) (i32x4.extract_lane 0 (local.get $r)))
