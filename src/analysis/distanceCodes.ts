@@ -43,7 +43,9 @@ interface Gram32Exports {
     c0: number,
     c1: number,
     c2: number,
+    tally: number,
   ): void;
+  minMax(ptr: number, count: number, out: number): void;
 }
 
 interface MinimalWebAssembly {
@@ -121,7 +123,8 @@ export function screenedDistanceCodes(
   const bandAt = rootsAt + nPad * 8;
   const distAt = bandAt + BAND_ROWS * nPad * 8;
   const codesAt = align(distAt + (pairs + 2) * 8);
-  const mem = reserve(kernel, codesAt + pairs + 2);
+  const tallyAt = align(codesAt + pairs + 2);
+  const mem = reserve(kernel, tallyAt + 2 * 256 * 4 + 16);
   const xs = new Float32Array(mem, 0, nPad * dPad);
   const norms = new Float64Array(mem, normsAt, nPad);
   const roots = new Float64Array(mem, rootsAt, nPad);
@@ -172,13 +175,8 @@ export function screenedDistanceCodes(
     }
   }
   dist[pairs] = 0;
-  let vMin = Infinity;
-  let vMax = -Infinity;
-  for (let p = 0; p < pairs; p++) {
-    const v = dist[p];
-    if (v < vMin) vMin = v;
-    if (v > vMax) vMax = v;
-  }
+  kernel.minMax(distAt, pairs, tallyAt);
+  const [vMin, vMax] = new Float64Array(mem, tallyAt, 2);
 
   // The range: the exact least and greatest distances, among the pairs that could hold them.
   // Every pair's bound is at most √esq of the largest norms, so only pairs that close to the
@@ -231,15 +229,30 @@ export function screenedDistanceCodes(
     return counts;
   }
   // Pass 2: bins decided by the bound in the kernel; the float64 distance where it leaves them open.
+  const tally = new Int32Array(mem, tallyAt, 2 * 256);
+  tally.fill(0);
   for (let i = 0, p = 0; i + 1 < n; i++) {
     const at = (i + 1) * 8;
-    kernel.binRow(distAt + p * 8, n - 1 - i, norms[i], roots[i], normsAt + at, rootsAt + at, codesAt + p, lo, hi, bins, c0, c1, c2);
+    kernel.binRow(
+      distAt + p * 8,
+      n - 1 - i,
+      norms[i],
+      roots[i],
+      normsAt + at,
+      rootsAt + at,
+      codesAt + p,
+      lo,
+      hi,
+      bins,
+      c0,
+      c1,
+      c2,
+      tallyAt,
+    );
     p += n - 1 - i;
   }
-  const tally = new Float64Array(OPEN + 1);
-  for (let p = 0; p < pairs; p++) tally[wasmCodes[p]]++;
-  if (tally[OPEN] > maxRecomputed) return undefined;
-  counts.set(tally.subarray(0, bins));
+  if (tally[OPEN] + tally[256 + OPEN] > maxRecomputed) return undefined;
+  for (let b = 0; b < bins; b++) counts[b] = tally[b] + tally[256 + b];
   codes.set(wasmCodes.subarray(0, pairs));
   for (let p = wasmCodes.indexOf(OPEN), i = 0, rowStart = 0; p >= 0 && p < pairs; p = wasmCodes.indexOf(OPEN, p + 1)) {
     while (p >= rowStart + n - 1 - i) rowStart += n - 1 - i++;

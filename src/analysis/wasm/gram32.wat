@@ -18,7 +18,10 @@
 ;;   distance v when its error bound e (distanceCodes.ts) cannot change it, else 255:
 ;;   esq = c1·ri·rj + c0 + c2·(ni + nj); e = (esq / v if v² ≥ esq, else √esq)·(1 + 2⁻²⁰) + v·2⁻⁵⁰,
 ;;   e = 0 when ri·rj = 0; the bins of max(v − e, lo) and min(v + e, hi) by binning.ts's binOf
-;;   arithmetic must agree.
+;;   arithmetic must agree. Each code is also counted in `tally` (two i32 tables of 256, one per
+;;   lane, 255 included), which the caller zeroes first.
+;;
+;; minMax(ptr, count, out): the least and greatest of `count` float64 values (count ≥ 1) at out, out + 8.
 (module
   (memory (export "memory") 1)
   (func $hsum (param $v v128) (result f32)
@@ -131,6 +134,8 @@
   ;; min(bins − 1, floor((((x − lo) / span)·2 − 1 + 1) · 0.5 · bins)).
   (func (export "binRow") (param $dist i32) (param $count i32) (param $ni f64) (param $ri f64) (param $norms i32) (param $roots i32)
         (param $codes i32) (param $lo f64) (param $hi f64) (param $bins f64) (param $c0 f64) (param $c1 f64) (param $c2 f64)
+        (param $tally i32)
+    (local $at i32)
     (local $k i32) (local $v v128) (local $rr v128) (local $esq v128) (local $e v128) (local $a v128) (local $b v128) (local $r v128)
     (local $vlo v128) (local $vhi v128) (local $span v128) (local $vbins v128) (local $last v128)
     (local.set $vlo (f64x2.splat (local.get $lo)))
@@ -156,23 +161,23 @@
         (v128.and
           (f64x2.add (f64x2.mul (local.get $e) (f64x2.splat (f64.const 0x1.00001p+0))) (f64x2.mul (local.get $v) (f64x2.splat (f64.const 0x1p-50))))
           (f64x2.ne (local.get $rr) (f64x2.splat (f64.const 0)))))
-      (local.set $a (f64x2.min
+      (local.set $a (f64x2.pmin
         (f64x2.floor
           (f64x2.mul
             (f64x2.mul
               (f64x2.add
-                (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.max (f64x2.sub (local.get $v) (local.get $e)) (local.get $vlo)) (local.get $vlo)) (local.get $span)) (f64x2.splat (f64.const 2)))
+                (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.pmax (f64x2.sub (local.get $v) (local.get $e)) (local.get $vlo)) (local.get $vlo)) (local.get $span)) (f64x2.splat (f64.const 2)))
                            (f64x2.splat (f64.const 1)))
                 (f64x2.splat (f64.const 1)))
               (f64x2.splat (f64.const 0.5)))
             (local.get $vbins)))
         (local.get $last)))
-      (local.set $b (f64x2.min
+      (local.set $b (f64x2.pmin
         (f64x2.floor
           (f64x2.mul
             (f64x2.mul
               (f64x2.add
-                (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.min (f64x2.add (local.get $v) (local.get $e)) (local.get $vhi)) (local.get $vlo)) (local.get $span)) (f64x2.splat (f64.const 2)))
+                (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.pmin (f64x2.add (local.get $v) (local.get $e)) (local.get $vhi)) (local.get $vlo)) (local.get $span)) (f64x2.splat (f64.const 2)))
                            (f64x2.splat (f64.const 1)))
                 (f64x2.splat (f64.const 1)))
               (f64x2.splat (f64.const 0.5)))
@@ -182,7 +187,34 @@
         (v128.bitselect (local.get $a) (f64x2.splat (f64.const 255)) (f64x2.eq (local.get $a) (local.get $b)))))
       (i32.store8 (i32.add (local.get $codes) (local.get $k)) (i32x4.extract_lane 0 (local.get $r)))
       (i32.store8 offset=1 (i32.add (local.get $codes) (local.get $k)) (i32x4.extract_lane 1 (local.get $r)))
+      ;; Counted in two tables of 256 (one per lane, so that equal codes do not wait on each other);
+      ;; the second lane only when it is a pair of this row.
+      (local.set $at (i32.add (local.get $tally) (i32.shl (i32x4.extract_lane 0 (local.get $r)) (i32.const 2))))
+      (i32.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1)))
+      (if (i32.lt_s (i32.add (local.get $k) (i32.const 1)) (local.get $count))
+        (then
+          (local.set $at (i32.add (local.get $tally) (i32.shl (i32x4.extract_lane 1 (local.get $r)) (i32.const 2))))
+          (i32.store offset=1024 (local.get $at) (i32.add (i32.load offset=1024 (local.get $at)) (i32.const 1)))))
       (local.set $k (i32.add (local.get $k) (i32.const 2)))
       (br $pairs)))
   )
+  (func (export "minMax") (param $ptr i32) (param $count i32) (param $out i32)
+    (local $lo v128) (local $hi v128) (local $v v128) (local $end i32)
+    (local.set $lo (v128.load64_splat (local.get $ptr)))
+    (local.set $hi (local.get $lo))
+    (local.set $end (i32.add (local.get $ptr) (i32.shl (i32.and (local.get $count) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $pairs
+      (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
+      (local.set $v (v128.load (local.get $ptr)))
+      (local.set $lo (f64x2.pmin (local.get $lo) (local.get $v)))
+      (local.set $hi (f64x2.pmax (local.get $hi) (local.get $v)))
+      (local.set $ptr (i32.add (local.get $ptr) (i32.const 16)))
+      (br $pairs)))
+    (if (i32.and (local.get $count) (i32.const 1))
+      (then
+        (local.set $v (v128.load64_splat (local.get $ptr)))
+        (local.set $lo (f64x2.pmin (local.get $lo) (local.get $v)))
+        (local.set $hi (f64x2.pmax (local.get $hi) (local.get $v)))))
+    (f64.store (local.get $out) (f64.min (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))
+    (f64.store offset=8 (local.get $out) (f64.max (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
 )
