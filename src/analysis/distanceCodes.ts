@@ -132,28 +132,14 @@ export function screenedDistanceCodes(
   const dist = new Float64Array(mem, distAt, pairs + 2);
   const wasmCodes = new Uint8Array(mem, codesAt, pairs + 2);
 
-  // Norms in the float64 kernel's order (distances.ts squaredNorms).
+  // Norms in the float64 kernel's order. A NaN or ±Infinity makes a norm NaN or Infinity: such
+  // samples are the float64 path's to clean. Every float32 partial sum is at most
+  // |x_i||x_j|·(1 + γ) ≤ nMax·(1 + γ): far below float32's largest value.
   xs.fill(0);
   norms.fill(0);
   roots.fill(0);
-  let nMax = 0;
-  for (let i = 0; i < n; i++) {
-    let even = 0;
-    let odd = 0;
-    const end = i * d + d;
-    let k = i * d;
-    for (; k + 1 < end; k += 2) {
-      even += x[k] * x[k];
-      odd += x[k + 1] * x[k + 1];
-    }
-    if (k < end) even += x[k] * x[k];
-    norms[i] = even + odd;
-    roots[i] = Math.sqrt(norms[i]);
-    // A NaN or ±Infinity makes the norm NaN or Infinity: such samples are the float64 path's to clean.
-    // Every float32 partial sum is at most |x_i||x_j|·(1 + γ) ≤ nMax·(1 + γ): far below float32's largest value.
-    if (!(norms[i] < MAX_SQUARED_NORM)) return undefined;
-    if (norms[i] > nMax) nMax = norms[i];
-  }
+  const nMax = squaredNorms(x, n, d, norms, roots);
+  if (!(nMax < MAX_SQUARED_NORM)) return undefined;
   for (let i = 0; i < n; i++) xs.set(x.subarray(i * d, i * d + d), i * dPad);
 
   const m = dPad + 8;
@@ -183,44 +169,10 @@ export function screenedDistanceCodes(
   // smallest or largest screened distance are looked at. A pair with a row of zeros has its
   // float64 distance already (both kernels' dot products are exactly 0).
   const eMax = Math.sqrt(c1 * nMax + c0 + c2 * 2 * nMax) * (1 + 2 ** -10) + vMax * 2 ** -50;
-  const bound = (i: number, j: number, v: number): number => {
-    const rr = roots[i] * roots[j];
-    if (rr === 0) return 0;
-    const esq = c1 * rr + c0 + c2 * (norms[i] + norms[j]);
-    return (v * v >= esq ? esq / v : Math.sqrt(esq)) * (1 + 2 ** -20) + v * 2 ** -50;
-  };
-  let lo = Infinity;
-  let hi = -Infinity;
-  let minUpper = Infinity;
-  let maxLower = -Infinity;
-  const near: number[] = [];
-  const nearLo = vMin + 2 * eMax;
-  const nearHi = vMax - 2 * eMax;
-  for (let i = 0, p = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++, p++) {
-      const v = dist[p];
-      if (v > nearLo && v < nearHi) continue;
-      const e = bound(i, j, v);
-      if (e === 0) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      } else near.push(i, j, v, e);
-      if (v + e < minUpper) minUpper = v + e;
-      if (v - e > maxLower) maxLower = v - e;
-    }
-  }
+  const range = exactRange(x, d, n, dist, norms, roots, vMin + 2 * eMax, vMax - 2 * eMax, c0, c1, c2, maxRecomputed);
+  if (!range) return undefined;
+  const { lo, hi } = range;
   const exact = (i: number, j: number) => exactDistance(x, d, i, j, norms[i], norms[j]);
-  let recomputed = 0;
-  for (let k = 0; k < near.length; k += 4) {
-    const v = near[k + 2];
-    const e = near[k + 3];
-    if (v - e <= minUpper || v + e >= maxLower) {
-      if (++recomputed > maxRecomputed) return undefined;
-      const w = exact(near[k], near[k + 1]);
-      if (w < lo) lo = w;
-      if (w > hi) hi = w;
-    }
-  }
 
   const counts = new Float64Array(bins);
   if (hi === lo) {
@@ -261,6 +213,94 @@ export function screenedDistanceCodes(
     counts[b]++;
   }
   return counts;
+}
+
+/**
+ * `|x_i|²` of every sample in the float64 kernel's order (distances.ts: even and odd coordinates
+ * in two sums, then added) into `norms`, their square roots into `roots`; returns the largest, or
+ * NaN when a sample holds a non-finite value.
+ */
+function squaredNorms(x: Float32Array, n: number, d: number, norms: Float64Array, roots: Float64Array): number {
+  let nMax = 0;
+  for (let i = 0; i < n; i++) {
+    let even = 0;
+    let odd = 0;
+    const end = i * d + d;
+    let k = i * d;
+    for (; k + 1 < end; k += 2) {
+      even += x[k] * x[k];
+      odd += x[k + 1] * x[k + 1];
+    }
+    if (k < end) even += x[k] * x[k];
+    const norm = even + odd;
+    if (!(norm < Infinity)) return NaN;
+    norms[i] = norm;
+    roots[i] = Math.sqrt(norm);
+    if (norm > nMax) nMax = norm;
+  }
+  return nMax;
+}
+
+/**
+ * The exact least and greatest float64 distances. Only pairs whose screened distance lies outside
+ * `(nearLo, nearHi)` can hold them; of those, a pair with a row of zeros has its float64 distance
+ * already (both kernels' dot products are exactly 0), and the others whose bounded interval
+ * reaches below every upper end (or above every lower end) are recomputed — undefined when more
+ * than `maxRecomputed` would be.
+ */
+function exactRange(
+  x: Float32Array,
+  d: number,
+  n: number,
+  dist: Float64Array,
+  norms: Float64Array,
+  roots: Float64Array,
+  nearLo: number,
+  nearHi: number,
+  c0: number,
+  c1: number,
+  c2: number,
+  maxRecomputed: number,
+): { lo: number; hi: number } | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let minUpper = Infinity;
+  let maxLower = -Infinity;
+  const near: number[] = [];
+  for (let i = 0, p = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++, p++) {
+      const v = dist[p];
+      if (v > nearLo && v < nearHi) continue;
+      const e = pairBound(roots[i] * roots[j], norms[i] + norms[j], v, c0, c1, c2);
+      if (e === 0) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      } else near.push(i, j, v, e);
+      if (v + e < minUpper) minUpper = v + e;
+      if (v - e > maxLower) maxLower = v - e;
+    }
+  }
+  let recomputed = 0;
+  for (let k = 0; k < near.length; k += 4) {
+    const v = near[k + 2];
+    const e = near[k + 3];
+    if (v - e <= minUpper || v + e >= maxLower) {
+      if (++recomputed > maxRecomputed) return undefined;
+      const i = near[k];
+      const j = near[k + 1];
+      const w = exactDistance(x, d, i, j, norms[i], norms[j]);
+      if (w < lo) lo = w;
+      if (w > hi) hi = w;
+    }
+  }
+  return { lo, hi };
+}
+
+/** The error bound of a screened distance `v` (binRow's arithmetic); 0 when a row is all zeros (`rr` = 0). */
+function pairBound(rr: number, normSum: number, v: number, c0: number, c1: number, c2: number): number {
+  if (rr === 0) return 0;
+  const esq = c1 * rr + c0 + c2 * normSum;
+  return (v * v >= esq ? esq / v : Math.sqrt(esq)) * (1 + 2 ** -20) + v * 2 ** -50;
 }
 
 /**

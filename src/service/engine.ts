@@ -9,8 +9,8 @@
  * loaded as models), activations.ts (activations kept across queries), splitForward.ts (forward
  * passes on two threads), queryContext.ts (what a handler works with), handlers/ (one per kind).
  */
+import { DEFAULT_BINS, layerActivations, seededRandom } from '../analysis';
 import { CancelledError, ComputePool } from '../compute/pool';
-import type { SharedCodes } from '../compute/protocol';
 import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
 import { Activations, layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
 import { checkLayerShapes } from '../run/format';
@@ -62,6 +62,9 @@ export interface EngineResult<K extends QueryKind = QueryKind> {
   cached: boolean;
   ms: number;
 }
+
+/** Inputs, values per channel and channels of the layer that warms the compute workers up (a few ms of work each). */
+export const WARM_UP_LAYER = [500, 256, 8] as const;
 
 /** Budget of the activations of small input subsets kept across queries (bytes). */
 const SUBSET_ACTIVATION_BYTES = 64 * 1024 ** 2;
@@ -193,20 +196,24 @@ export class AnalysisEngine {
   }
 
   /**
-   * Starts the compute workers while the backend loads, with a tiny capacity matrix (which also
-   * compiles their joint-histogram kernel): the query that first needs them (a capacity matrix, an
-   * inter-sample entropy) then finds them ready, as in a service that has answered queries
-   * before, instead of paying a few hundred milliseconds of start-up. Its result is of no use.
+   * Starts the compute workers while the backend loads, with a small capacity matrix of random
+   * channels (its result is of no use): the query that first needs the workers (a capacity
+   * matrix, an inter-sample entropy) then finds them started, their kernels compiled and run
+   * hot — WebAssembly and JavaScript alike start on baseline code and are optimised once they
+   * have run a while, which cost the first layer's distance codes half again their time — as in a
+   * service that has answered queries before.
    */
   private warmComputePool(): void {
-    // Two channels of four inputs (six pairs), one per worker.
-    const channel = (): SharedCodes => {
-      const codes = new SharedArrayBuffer(6);
-      new Uint8Array(codes).set([0, 1, 1, 0, 1, 0]);
-      return { n: 4, bins: 2, codes, entropyBits: 1, nonFiniteCount: 0 };
-    };
-    this.computePool()
-      .capacityFromCodes([channel(), channel()], [channel(), channel()])
+    const pool = this.computePool();
+    const random = seededRandom(1);
+    const [count, units, channels] = WARM_UP_LAYER;
+    const layer = layerActivations(
+      [count, 1, units, channels],
+      Float32Array.from({ length: count * units * channels }, () => random()),
+    );
+    pool
+      .layerCodes(layer, DEFAULT_BINS)
+      .then((codes) => pool.capacityFromCodes(codes, codes))
       .catch(() => undefined);
   }
 
