@@ -284,7 +284,9 @@ async function chunked(
         if (!results[k]) {
           const data = destinationOf(k) ?? new Float32Array(n * per);
           if (data.length !== n * per)
-            throw new RangeError(`layer ${index}: the destination holds ${data.length} values, the output ${n * per}`);
+            throw new RangeError(
+              `layer ${String(Array.isArray(index) ? index[k] : index)}: the destination holds ${data.length} values, the output ${n * per}`,
+            );
           results[k] = { shape: [n, ...out.shape.slice(1)], data };
         }
         results[k].data.set(await out.data(), s * per);
