@@ -207,10 +207,17 @@ export class AnalysisEngine {
     const pool = this.computePool();
     const random = seededRandom(1);
     const [count, units, channels] = WARM_UP_LAYER;
-    const layer = layerActivations(
-      [count, 1, units, channels],
-      Float32Array.from({ length: count * units * channels }, () => random()),
-    );
+    // Like ReLU activations (half the values 0, every fifth input's feature maps all 0, repeated
+    // inputs), so that every branch of the kernels runs: code optimised on values that never
+    // take a branch is thrown away when real activations first do.
+    const values = new Float32Array(count * units * channels);
+    for (let i = 0; i < count; i++) {
+      if (i % 5 === 4) continue;
+      const source = i % 7 === 6 ? i - 1 : i;
+      for (let k = 0; k < units * channels; k++)
+        values[i * units * channels + k] = source === i ? Math.max(0, random() - 0.5) : values[source * units * channels + k];
+    }
+    const layer = layerActivations([count, 1, units, channels], values);
     pool
       .layerCodes(layer, DEFAULT_BINS)
       .then((codes) => pool.capacityFromCodes(codes, codes))
