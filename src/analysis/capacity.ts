@@ -5,6 +5,7 @@
  */
 import { checkBins, DEFAULT_BINS } from './binning';
 import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
+import { screenedDistanceCodes } from './distanceCodes';
 import { bytes as jointWasmBytes } from './wasm/jointWasm';
 import { channelMatrix, LayerActivations } from './layout';
 import { shannonEntropyBits } from './shannon';
@@ -25,16 +26,45 @@ export interface DistanceCodes {
  * Steps 1–2 of the channel capacity for one channel: Euclidean distances between the feature maps
  * of every pair of inputs, binned into `bins` equal bins on their own min–max range (the
  * intra-sample rule; all equal → bin 0). `values` holds `n` feature maps of `d` values each.
+ * Float32 feature maps (activations) are screened in float32 with the float64 distances
+ * recomputed only where a bin depends on them (distanceCodes.ts): the codes of
+ * `float64DistanceCodes`, exactly, at about twice its speed.
  */
 export function distanceCodes(values: ArrayLike<number>, n: number, d: number, bins = DEFAULT_BINS, kernel?: KernelKind): DistanceCodes {
+  return float64DistanceCodes(values, n, d, bins, kernel, kernel !== 'js');
+}
+
+/**
+ * `distanceCodes` from every pair's float64 distance (the definition, estimators.md); `screen`
+ * lets float32 samples take the screened path, which gives the same codes.
+ */
+export function float64DistanceCodes(
+  values: ArrayLike<number>,
+  n: number,
+  d: number,
+  bins = DEFAULT_BINS,
+  kernel?: KernelKind,
+  screen = false,
+): DistanceCodes {
   checkBins(bins);
+  const pairs = (n * (n - 1)) / 2;
+  const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
+  // Float32 activations go to the screened path as they are: it declines samples with a
+  // non-finite value (its norms find them), which then take the path below.
+  if (screen && pairs > 0 && values instanceof Float32Array && values.length === n * d) {
+    const counts = screenedDistanceCodes(values, n, d, bins, codes);
+    if (counts) return { n, bins, codes, entropyBits: shannonEntropyBits(counts), nonFiniteCount: 0 };
+  }
   // A typed array without a non-finite value is used as it is (the common case: activations).
   const typed = values instanceof Float32Array || values instanceof Float64Array;
   const clean = typed && !hasNonFinite(values) ? { data: values, d, nonFiniteCount: 0 } : cleanSamples(values, n, d);
-  const pairs = (n * (n - 1)) / 2;
-  const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
   let entropyBits: number | undefined;
-  if (pairs > 0) {
+  const screened =
+    screen && pairs > 0 && clean.nonFiniteCount > 0 && clean.data instanceof Float32Array
+      ? screenedDistanceCodes(clean.data, n, clean.d, bins, codes)
+      : undefined;
+  if (screened) entropyBits = shannonEntropyBits(screened);
+  else if (pairs > 0) {
     const distanceKernel = new DistanceKernel(clean.data, n, clean.d, kernel);
     const distances = condensedDistances(distanceKernel);
     distanceKernel.dispose();
@@ -169,8 +199,6 @@ export class JointHistograms {
   private readonly rowBins: number;
   private readonly pairs: number;
   private readonly wasm: NonNullable<typeof jointInstance> | undefined;
-  /** Counts as float64 for the entropy (exact integers, so the entropies are capacityBits's). */
-  private counts: Float64Array;
 
   constructor(
     private readonly rows: DistanceCodes[],
@@ -183,7 +211,6 @@ export class JointHistograms {
     for (const x of rows.slice(this.r0, this.r1)) {
       if (x.codes.length !== this.pairs) throw new RangeError(`both channels need the same inputs; got ${rows[0].n} and ${x.n}`);
     }
-    this.counts = new Float64Array(this.rowBins * this.rowBins);
     this.wasm = kernel !== 'js' && this.rowBins <= 255 ? jointKernel() : undefined;
     if (kernel === 'wasm-simd' && !this.wasm) throw new Error('WebAssembly is not available in this runtime');
   }
@@ -197,7 +224,6 @@ export class JointHistograms {
     if (r1 <= r0 || c1 <= c0) return;
     const columnBins = columns[c0].bins;
     const cells = columnBins * rowBins;
-    if (this.counts.length < cells) this.counts = new Float64Array(cells);
     for (let c = c0; c < c1; c++) {
       if (columns[c].codes.length !== pairs)
         throw new RangeError(`both channels need the same inputs; got ${columns[c].n} and ${rows[r0]?.n}`);
@@ -210,9 +236,7 @@ export class JointHistograms {
       const row = rows[r];
       let value = NaN;
       if (col.entropyBits !== undefined && row.entropyBits !== undefined) {
-        const counts = this.counts;
-        for (let k = 0; k < cells; k++) counts[k] = tables[g * cells + k];
-        const cap = col.entropyBits + row.entropyBits - shannonEntropyBits(counts, 0, cells)!;
+        const cap = col.entropyBits + row.entropyBits - jointEntropyBits(tables, g * cells, cells);
         value = cap > 0 ? cap : 0;
       }
       out[(r - r0) * ldo + c + columnShift] = value;
@@ -274,6 +298,37 @@ export class JointHistograms {
       }
     }
   }
+}
+
+/** `c · log2(c)` for the counts met so far (index c), computed as shannonEntropyBits computes it. */
+let xLogX = new Float64Array(0);
+
+/**
+ * `shannonEntropyBits` of the integer counts `tables[at .. at + cells)` (a joint histogram), bit
+ * for bit: the same sums in the same order, with `c · log2(c)` read from a table (a matrix's
+ * cells take millions of logarithms of the same few thousand counts).
+ */
+function jointEntropyBits(tables: Int32Array, at: number, cells: number): number {
+  let total = 0;
+  let most = 0;
+  for (let k = at; k < at + cells; k++) {
+    const c = tables[k];
+    total += c;
+    if (c > most) most = c;
+  }
+  if (most >= xLogX.length) {
+    const grown = new Float64Array(Math.max(most + 1, 2 * xLogX.length));
+    grown.set(xLogX);
+    for (let c = xLogX.length; c < grown.length; c++) grown[c] = c * Math.log2(c);
+    xLogX = grown;
+  }
+  let sum = 0;
+  for (let k = at; k < at + cells; k++) {
+    const c = tables[k];
+    if (c > 0) sum += xLogX[c];
+  }
+  const h = Math.log2(total) - sum / total;
+  return h > 0 ? h : 0;
 }
 
 /** Row codes held in WebAssembly memory at once (the rest go in later groups). */

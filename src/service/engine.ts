@@ -9,6 +9,7 @@
  * loaded as models), activations.ts (activations kept across queries), splitForward.ts (forward
  * passes on two threads), queryContext.ts (what a handler works with), handlers/ (one per kind).
  */
+import { DEFAULT_BINS, layerActivations, seededRandom } from '../analysis';
 import { CancelledError, ComputePool } from '../compute/pool';
 import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
 import { Activations, layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
@@ -61,6 +62,9 @@ export interface EngineResult<K extends QueryKind = QueryKind> {
   cached: boolean;
   ms: number;
 }
+
+/** Inputs, values per channel and channels of the layer that warms the compute workers up (a few ms of work each). */
+export const WARM_UP_LAYER = [500, 256, 8] as const;
 
 /** Budget of the activations of small input subsets kept across queries (bytes). */
 const SUBSET_ACTIVATION_BYTES = 64 * 1024 ** 2;
@@ -184,8 +188,40 @@ export class AnalysisEngine {
   }
 
   private tf(): Promise<InitializedBackend> {
-    this.backend ??= initBackend(this.options.backend ?? 'auto');
+    if (!this.backend) {
+      this.backend = initBackend(this.options.backend ?? 'auto');
+      this.warmComputePool();
+    }
     return this.backend;
+  }
+
+  /**
+   * Starts the compute workers while the backend loads, with a small capacity matrix of random
+   * channels (its result is of no use): the query that first needs the workers (a capacity
+   * matrix, an inter-sample entropy) then finds them started, their kernels compiled and run
+   * hot — WebAssembly and JavaScript alike start on baseline code and are optimised once they
+   * have run a while, which cost the first layer's distance codes half again their time — as in a
+   * service that has answered queries before.
+   */
+  private warmComputePool(): void {
+    const pool = this.computePool();
+    const random = seededRandom(1);
+    const [count, units, channels] = WARM_UP_LAYER;
+    // Like ReLU activations (half the values 0, every fifth input's feature maps all 0, repeated
+    // inputs), so that every branch of the kernels runs: code optimised on values that never
+    // take a branch is thrown away when real activations first do.
+    const values = new Float32Array(count * units * channels);
+    for (let i = 0; i < count; i++) {
+      if (i % 5 === 4) continue;
+      const source = i % 7 === 6 ? i - 1 : i;
+      for (let k = 0; k < units * channels; k++)
+        values[i * units * channels + k] = source === i ? Math.max(0, random() - 0.5) : values[source * units * channels + k];
+    }
+    const layer = layerActivations([count, 1, units, channels], values);
+    pool
+      .layerCodes(layer, DEFAULT_BINS)
+      .then((codes) => pool.capacityFromCodes(codes, codes))
+      .catch(() => undefined);
   }
 
   private computePool(): ComputePool {

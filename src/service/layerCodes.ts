@@ -90,6 +90,11 @@ export class SharedResults<T> {
     });
   }
 
+  /** Whether a result under `key` is kept or being computed. */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   /** Forgets the results of the run in `runFolder` (computations still running finish for their queries). */
   dropRun(runFolder: string): void {
     for (const [k, e] of this.entries) {

@@ -185,6 +185,47 @@ export class QueryContext {
     return layerActivations(shapeOf(indices.length), all ? result!.data : Float32Array.from(gatherRows(result!.data, per, indices)));
   }
 
+  /**
+   * Computes the activations of `wanted` layers at `epoch` for the whole probe set in one forward
+   * pass, copying out only those layers (not every layer on the way, which costs as much as a
+   * convolution on the wide early layers), and keeps them for `layerOutput`. Layers already in
+   * memory are skipped; the pass starts from the deepest layer in memory below the others.
+   */
+  async keepLayers(epoch: number, wanted: number[]): Promise<void> {
+    const { run, control } = this;
+    const activations = this.parts.activations;
+    const missing = [...new Set(wanted)]
+      .filter((l) => l > 0 && !activations.peek(ActivationCache.key(run.folder, epoch, l)))
+      .sort((a, b) => a - b);
+    if (!missing.length) return;
+    const probe = this.probe();
+    const { tf, backend } = await this.tf();
+    const { model } = await this.model(epoch);
+    let from: { index: number; activations: Activations } | undefined;
+    for (let l = missing[0] - 1; l >= 1 && !from; l--) {
+      const known = activations.peek(ActivationCache.key(run.folder, epoch, l));
+      if (known) from = { index: l, activations: known };
+    }
+    const last = missing[missing.length - 1];
+    const pass = {
+      tf,
+      backend,
+      model,
+      checkpoint: run.models.checkpoint(epoch),
+      layers: this.manifest.layers,
+      inputs: probe.inputs,
+      count: probe.labels.length,
+      last,
+      from,
+      keep: missing,
+      signal: control.signal,
+    };
+    for await (const { index, out } of this.parts.splitForward.layers(pass)) {
+      control.onProgress?.((index / last) * 0.5, `forward pass: layer ${index} of ${last}`);
+      activations.remember(ActivationCache.key(run.folder, epoch, index), out);
+    }
+  }
+
   /** The common part of the layer-pair queries: checks, the input subset, bins and both layers' activations. */
   async layerPair(q: {
     layerI: number;
@@ -219,9 +260,15 @@ export class QueryContext {
     this.checkLayer(q.layerJ, 'layerJ');
     const indices = this.subset(q.x);
     const bins = q.bins ?? this.manifest.settings.bins;
+    const n = this.probe().labels.length;
+    const keyOf = (layer: number) => LayerCodesCache.key(this.run.folder, q.epoch, layer, bins, indices, n);
+    // Both layers from one forward pass that copies out only them, when neither's codes are known
+    // yet and the pass is over the whole probe set (layerOutput's rule).
+    const layersNeeded = [q.layerI, q.layerJ].filter((l) => l > 0 && !this.parts.layerCodes.has(keyOf(l)));
+    if (layersNeeded.length && indices.length >= SUBSET_FORWARD_SHARE * n) await this.keepLayers(q.epoch, layersNeeded);
     const codesOf = (layer: number) =>
       this.parts.layerCodes.get(
-        LayerCodesCache.key(this.run.folder, q.epoch, layer, bins, indices, this.probe().labels.length),
+        keyOf(layer),
         // The pass belongs to every query waiting for it: its forward pass and models are its own,
         // under a signal that aborts only when none waits any more.
         async (signal) => {

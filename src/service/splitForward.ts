@@ -38,6 +38,8 @@ export interface SplitPass {
   last: number;
   /** Already known activations of a layer below `last` for the same inputs: the pass starts after it. */
   from?: { index: number; activations: Activations };
+  /** Only these layers are wanted (`last` among them; forward.ts `keep`); every layer on the way when absent. */
+  keep?: readonly number[];
   signal?: AbortSignal;
 }
 
@@ -51,15 +53,16 @@ export class SplitForward {
 
   constructor(private readonly options: SplitForwardOptions = {}) {}
 
-  /** The activations of layers `from.index + 1 ..= last` (from layer 1 without `from`), in order. */
+  /** The activations of layers `from.index + 1 ..= last` (from layer 1 without `from`; only `keep` with it), in order. */
   async *layers(p: SplitPass): AsyncGenerator<{ index: number; out: Activations }> {
     const { tf, model, layers, inputs, count: n, last, from, signal } = p;
+    const keep = p.keep && new Set(p.keep);
     const script = n >= (this.options.minSplitInputs ?? MIN_SPLIT_INPUTS) ? resolveForwardScript() : undefined;
-    const wanted = layers.slice((from?.index ?? 0) + 1, last + 1);
+    const wanted = layers.slice((from?.index ?? 0) + 1, last + 1).filter((l) => !keep || keep.has(l.index));
     const knownShapes = wanted.every((l) => l.outputShape.every((v) => v > 0));
     const bytes = wanted.reduce((sum, l) => sum + n * l.outputShape.reduce((a, b) => a * b, 1) * 4, 0);
     if (!script || !knownShapes || bytes > MAX_SPLIT_BYTES || this.options.enabled === false) {
-      yield* forwardLayers({ tf, model, layers, inputs, count: n, last, from, signal });
+      yield* forwardLayers({ tf, model, layers, inputs, count: n, last, from, keep, signal });
       return;
     }
     this.helper ??= new ForwardHelper(script);
@@ -70,7 +73,8 @@ export class SplitForward {
     const first = (from?.index ?? 0) + 1;
     const full = new Map<number, Float32Array>();
     for (let l = first; l <= last; l++)
-      full.set(l, new Float32Array(new SharedArrayBuffer(n * layers[l].outputShape.reduce((a, b) => a * b, 1) * 4)));
+      if (!keep || keep.has(l))
+        full.set(l, new Float32Array(new SharedArrayBuffer(n * layers[l].outputShape.reduce((a, b) => a * b, 1) * 4)));
     const per = (l: number) => full.get(l)!.length / n;
     const second = this.helper.run({
       backend: backendPreference(p.backend),
@@ -79,6 +83,7 @@ export class SplitForward {
       inputs: shareFloat32(inputs.subarray(h * inPer)),
       count: n - h,
       last,
+      keep: p.keep && [...p.keep],
       from: from && {
         index: from.index,
         shape: [n - h, ...from.activations.shape.slice(1)],
@@ -107,6 +112,7 @@ export class SplitForward {
       last,
       from: firstFrom,
       destinations: mine,
+      keep,
       signal,
     })) {
       shapes.push([index, out.shape]);

@@ -39,6 +39,12 @@ export interface ForwardOptions {
    * array: lets two threads fill halves of one shared buffer.
    */
   destinations?: Map<number, Float32Array>;
+  /**
+   * Sequential models: only these layers' activations are copied out of the backend and yielded
+   * (`last` must be one of them); the layers between run chunk by chunk on the backend's own
+   * tensors, never copied out and back in. Without it every layer is yielded.
+   */
+  keep?: ReadonlySet<number>;
   signal?: AbortSignal;
 }
 
@@ -57,6 +63,27 @@ export async function* forwardLayers(o: ForwardOptions): AsyncGenerator<{ index:
     return;
   }
   let previous: Activations = o.from?.activations ?? { shape: [n, ...layers[0].outputShape], data: o.inputs };
+  if (o.keep) {
+    // Each chunk runs through every layer at once; the kept layers' outputs are all that leave the backend.
+    const kept = range(first, last).filter((l) => o.keep!.has(l));
+    const sequence = range(first, last).map((l) => model.getLayer(layers[l].name));
+    const outs = await chunked(
+      o,
+      [previous],
+      (x) => {
+        const outputs: tfType.Tensor[] = [];
+        let y = x[0];
+        sequence.forEach((layer, k) => {
+          y = layer.apply(y, { training: false }) as tfType.Tensor;
+          if (o.keep!.has(first + k)) outputs.push(y);
+        });
+        return outputs;
+      },
+      kept,
+    );
+    for (let k = 0; k < kept.length; k++) yield { index: kept[k], out: outs[k] };
+    return;
+  }
   for (let l = first; l <= last; l++) {
     const layer = model.getLayer(layers[l].name);
     [previous] = await chunked(o, [previous], (x) => [layer.apply(x[0], { training: false }) as tfType.Tensor], l);
@@ -226,14 +253,21 @@ function range(first: number, last: number): number[] {
 /**
  * Applies `apply` to the inputs in chunks of {@link FORWARD_CHUNK} and copies each output out of
  * the backend chunk by chunk (every tensor of a chunk is disposed before the next). Output 0 goes
- * to `destinations[index]` when one is given.
+ * to `destinations[index]` when one is given; with a list of indices, output k to
+ * `destinations[index[k]]`.
  */
 async function chunked(
   o: ForwardOptions,
   inputs: Activations[],
   apply: (x: tfType.Tensor[]) => tfType.Tensor[],
-  index: number | undefined,
+  index: number | readonly number[] | undefined,
 ): Promise<Activations[]> {
+  const destinationOf = (k: number) =>
+    Array.isArray(index)
+      ? o.destinations?.get(index[k] as number)
+      : k === 0 && index !== undefined
+        ? o.destinations?.get(index as number)
+        : undefined;
   const { tf, count: n } = o;
   const inPer = inputs.map((input) => input.data.length / Math.max(1, n));
   const results: { shape: number[]; data: Float32Array }[] = [];
@@ -248,9 +282,11 @@ async function chunked(
         const out = outs[k];
         const per = out.size / (e - s);
         if (!results[k]) {
-          const data = (k === 0 && index !== undefined ? o.destinations?.get(index) : undefined) ?? new Float32Array(n * per);
+          const data = destinationOf(k) ?? new Float32Array(n * per);
           if (data.length !== n * per)
-            throw new RangeError(`layer ${index}: the destination holds ${data.length} values, the output ${n * per}`);
+            throw new RangeError(
+              `layer ${String(Array.isArray(index) ? index[k] : index)}: the destination holds ${data.length} values, the output ${n * per}`,
+            );
           results[k] = { shape: [n, ...out.shape.slice(1)], data };
         }
         results[k].data.set(await out.data(), s * per);

@@ -42,6 +42,8 @@ export const forwardPass = defineRequest('forward', {
           v.check((f) => f.data.byteLength >= product(f.shape) * 4, 'the activations buffer is shorter than its shape'),
         ),
       ),
+      /** Only these layers are copied out (forward.ts `keep`); every layer when absent. */
+      keep: v.optional(v.array(Count)),
       /** Per layer: the shared buffer of the whole probe's activations and the byte offset of this half. */
       destinations: v.array(
         v.pipe(

@@ -77,6 +77,7 @@ async function forwardWith(tf: typeof tfType, model: tfType.LayersModel, req: Fo
     last: req.last,
     from,
     destinations,
+    keep: req.keep && new Set(req.keep),
   })) {
     outputs.push({ index, shape: out.shape });
   }

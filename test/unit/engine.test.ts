@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import type * as tfType from '@tensorflow/tfjs';
 import { recordTinyRun } from './tinyRun';
 import type { RunManifest } from '../../src/run/format';
-import { AnalysisEngine } from '../../src/service/engine';
+import { AnalysisEngine, WARM_UP_LAYER } from '../../src/service/engine';
 import { CheckpointModels } from '../../src/service/models';
 import { ComputePool } from '../../src/compute/pool';
 import type { Query, QueryPriority } from '../../src/service/queries';
@@ -96,14 +96,17 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
     ];
     const queries = pairs.map(([layerI, layerJ]): Query => ({ kind: 'capacityMatrix', layerI, layerJ, epoch: 1 }));
     const passes: number[] = [];
-    // Counts the distance passes: every one goes through ComputePool.layerCodes.
+    // Counts the distance passes: every one goes through ComputePool.layerCodes (but for the
+    // engine's warm-up of its workers, a layer of WARM_UP_LAYER's shape).
     const prototype = ComputePool.prototype;
     const original = Object.getOwnPropertyDescriptor(prototype, 'layerCodes')!;
     const layerCodes = original.value as ComputePool['layerCodes'];
+    const [warmCount, warmUnits, warmChannels] = WARM_UP_LAYER;
     Object.defineProperty(prototype, 'layerCodes', {
       ...original,
       value(this: ComputePool, ...args: Parameters<ComputePool['layerCodes']>) {
-        passes.push(args[0].channels);
+        const { count, units, channels } = args[0];
+        if (count !== warmCount || units !== warmUnits || channels !== warmChannels) passes.push(channels);
         return layerCodes.apply(this, args);
       },
     });

@@ -1,0 +1,330 @@
+/**
+ * The binned pair distances of one channel (channel capacity steps 1–2, estimators.md) at twice
+ * the speed of the float64 distance kernel, with exactly its codes: the dot products are computed
+ * in float32 (wasm/gram32.wat, four lanes per SIMD step instead of two), each pair's float64
+ * distance is bounded from them with a proven error bound, and only the pairs whose bin that
+ * bound leaves open — near a bin edge, or candidates for the range's minimum or maximum — are
+ * recomputed in float64 in the float64 kernel's summation order (distances.ts: even and odd
+ * coordinates in two sums, then added), which gives the float64 kernel's distance bit for bit.
+ *
+ * The bound. For float32 samples (exact in float64), let `g` be the exact dot product of rows
+ * `i` and `j`, `g32` this kernel's and `g64` the float64 kernel's. Both are sums of at most
+ * `m = D + 8` rounded steps (products, lane sums, the final lane additions), so
+ * `|g32 − g| ≤ γ32(m)·Σ|x_ik·x_jk|` and `|g64 − g| ≤ γ64(m)·Σ|x_ik·x_jk|`, with
+ * `γ(m) = m·u / (1 − m·u)` (u = 2⁻²⁴, 2⁻⁵³), `Σ|x_ik·x_jk| ≤ |x_i|·|x_j|` (Cauchy–Schwarz), plus
+ * `m·2⁻¹⁴⁹` per sum for float32 products that fall below the normal range. The squared distance
+ * `(|x_i|² + |x_j|²) − 2g` computed in float64 from either differs by `2|g32 − g64|` plus its own
+ * roundings (at most `3·2⁻⁵³·(|x_i|² + |x_j|²)` together), and `|√a − √b| ≤ |a − b| / √a` and
+ * `≤ √|a − b|`. The bound is inflated a little against its own roundings. A row of zeros has an
+ * exact dot product in both kernels, so pairs with one get the float64 distance directly.
+ *
+ * Bins are decided in the kernel (gram32.wat `binRow`): `binOf` (binning.ts) is monotone, every
+ * step being a correctly rounded operation with a fixed operand, so when the bins of the ends of
+ * a pair's interval `[max(v − e, lo), min(v + e, hi)]` agree, that is the bin of its float64
+ * distance; the others are recomputed. The range `lo`, `hi` is exact too: only pairs whose
+ * interval reaches below every other pair's upper end (or above every lower end) can hold it.
+ */
+import { bytes as gram32WasmBytes } from './wasm/gram32Wasm';
+
+interface Gram32Exports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  dist32(x: number, d: number, i0: number, i1: number, j0: number, j1: number, norms: number, out: number, ldo: number): void;
+  binRow(
+    dist: number,
+    count: number,
+    ni: number,
+    ri: number,
+    norms: number,
+    roots: number,
+    codes: number,
+    lo: number,
+    hi: number,
+    bins: number,
+    c0: number,
+    c1: number,
+    c2: number,
+    tally: number,
+  ): void;
+  minMax(ptr: number, count: number, out: number): void;
+}
+
+interface MinimalWebAssembly {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+/** Rows of distances computed per kernel call (a band of the upper triangle). */
+const BAND_ROWS = 16;
+/** Widest samples screened: beyond, the worst-case float32 bound leaves too many pairs to recompute. */
+const MAX_SCREENED_D = 4096;
+/** Most inputs screened: the kernel's memory (kept by the thread for reuse) holds every pair's distance. */
+const MAX_SCREENED_N = 2048;
+/** Most recomputed pairs, as a share of all, before the screening gives up for the float64 kernel. */
+const MAX_RECOMPUTED_SHARE = 1 / 16;
+/** Recomputed pairs always allowed (a small channel costs little either way). */
+const FREE_RECOMPUTED = 256;
+/** Largest squared norm of a sample whose float32 dot products cannot overflow (float32 tops out near 2¹²⁸). */
+const MAX_SQUARED_NORM = 2 ** 120;
+/** The code binRow writes for a pair whose bin its bound leaves open. */
+const OPEN = 255;
+
+let gram32: Gram32Exports | null | undefined;
+
+/** This thread's float32 distance kernel, or undefined where WebAssembly SIMD is missing. */
+function gram32Kernel(): Gram32Exports | undefined {
+  if (gram32 !== undefined) return gram32 ?? undefined;
+  const wasm = (globalThis as unknown as { WebAssembly?: MinimalWebAssembly }).WebAssembly;
+  try {
+    gram32 = new wasm!.Instance(new wasm!.Module(gram32WasmBytes), {}).exports as Gram32Exports;
+  } catch {
+    gram32 = null;
+  }
+  return gram32 ?? undefined;
+}
+
+function reserve(kernel: Gram32Exports, bytes: number): ArrayBuffer {
+  const missing = bytes - kernel.memory.buffer.byteLength;
+  if (missing > 0) kernel.memory.grow(Math.ceil(missing / 65536));
+  return kernel.memory.buffer;
+}
+
+const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/**
+ * Bins the Euclidean distances of all pairs `m < k` of `n` finite float32 samples of `d` values
+ * (condensed upper-triangle order) into `codes` on their own min–max range, as
+ * `binDistances(condensedDistances(…))` in capacity.ts does, and returns the bin counts; or
+ * `undefined` when this path does not apply (no WebAssembly SIMD, more than 255 bins, samples too
+ * wide, too large or too many, a non-finite value, fewer than 2 samples, or too many pairs near
+ * bin edges): the caller then
+ * takes the float64 kernel, which overwrites every code. `maxRecomputedShare` bounds the pairs
+ * recomputed in float64 before giving up (tests set 1 to recompute whatever it takes).
+ */
+export function screenedDistanceCodes(
+  x: Float32Array,
+  n: number,
+  d: number,
+  bins: number,
+  codes: Uint8Array | Uint16Array,
+  maxRecomputedShare = MAX_RECOMPUTED_SHARE,
+): Float64Array | undefined {
+  const pairs = (n * (n - 1)) / 2;
+  const maxRecomputed = pairs * maxRecomputedShare + FREE_RECOMPUTED;
+  if (n < 2 || n > MAX_SCREENED_N || d < 1 || d > MAX_SCREENED_D || bins >= OPEN || x.length < n * d) return undefined;
+  const kernel = gram32Kernel();
+  if (!kernel) return undefined;
+
+  const dPad = Math.ceil(d / 8) * 8;
+  const nPad = Math.ceil(n / 4) * 4 + 4;
+  // Memory: [samples nPad × dPad float32][norms][roots][a band of distances][every pair's
+  // distance, one spare][every pair's code, one spare].
+  const normsAt = align(nPad * dPad * 4);
+  const rootsAt = normsAt + nPad * 8;
+  const bandAt = rootsAt + nPad * 8;
+  const distAt = bandAt + BAND_ROWS * nPad * 8;
+  const codesAt = align(distAt + (pairs + 2) * 8);
+  const tallyAt = align(codesAt + pairs + 2);
+  const mem = reserve(kernel, tallyAt + 2 * 256 * 4 + 16);
+  const xs = new Float32Array(mem, 0, nPad * dPad);
+  const norms = new Float64Array(mem, normsAt, nPad);
+  const roots = new Float64Array(mem, rootsAt, nPad);
+  const band = new Float64Array(mem, bandAt, BAND_ROWS * nPad);
+  const dist = new Float64Array(mem, distAt, pairs + 2);
+  const wasmCodes = new Uint8Array(mem, codesAt, pairs + 2);
+
+  // Norms in the float64 kernel's order. A NaN or ±Infinity makes a norm NaN or Infinity: such
+  // samples are the float64 path's to clean. Every float32 partial sum is at most
+  // |x_i||x_j|·(1 + γ) ≤ nMax·(1 + γ): far below float32's largest value.
+  xs.fill(0);
+  norms.fill(0);
+  roots.fill(0);
+  const nMax = squaredNorms(x, n, d, norms, roots);
+  if (!(nMax < MAX_SQUARED_NORM)) return undefined;
+  for (let i = 0; i < n; i++) xs.set(x.subarray(i * d, i * d + d), i * dPad);
+
+  const m = dPad + 8;
+  const gamma = (u: number) => (m * u) / (1 - m * u);
+  // |sq32 − sq64| ≤ c1·|x_i||x_j| + c0 + c2·(|x_i|² + |x_j|²), each inflated against its own rounding.
+  const c1 = 2 * (gamma(2 ** -24) + gamma(2 ** -53)) * (1 + 2 ** -20);
+  const c0 = 2 * m * 2 ** -149 * 2;
+  const c2 = 4 * 2 ** -53;
+
+  // Pass 1: each pair's screened distance, band by band, copied to the condensed order.
+  for (let i0 = 0, p = 0; i0 < n; i0 += BAND_ROWS) {
+    const i1 = Math.min(n, i0 + BAND_ROWS);
+    // Rows [i0, i1) (i0 is a multiple of 4) against the columns from i0 on.
+    kernel.dist32(0, dPad, i0, (i1 + 1) & ~1, i0, Math.ceil(n / 4) * 4, normsAt, bandAt, nPad);
+    for (let i = i0; i < i1; i++) {
+      const at = (i - i0) * nPad - i0;
+      dist.set(band.subarray(at + i + 1, at + n), p);
+      p += n - 1 - i;
+    }
+  }
+  dist[pairs] = 0;
+  kernel.minMax(distAt, pairs, tallyAt);
+  const [vMin, vMax] = new Float64Array(mem, tallyAt, 2);
+
+  // The range: the exact least and greatest distances, among the pairs that could hold them.
+  // Every pair's bound is at most √esq of the largest norms, so only pairs that close to the
+  // smallest or largest screened distance are looked at. A pair with a row of zeros has its
+  // float64 distance already (both kernels' dot products are exactly 0).
+  const eMax = Math.sqrt(c1 * nMax + c0 + c2 * 2 * nMax) * (1 + 2 ** -10) + vMax * 2 ** -50;
+  const range = exactRange(x, d, n, dist, norms, roots, vMin + 2 * eMax, vMax - 2 * eMax, c0, c1, c2, maxRecomputed);
+  if (!range) return undefined;
+  const { lo, hi } = range;
+  const exact = (i: number, j: number) => exactDistance(x, d, i, j, norms[i], norms[j]);
+
+  const counts = new Float64Array(bins);
+  if (hi === lo) {
+    codes.fill(0, 0, pairs);
+    counts[0] = pairs;
+    return counts;
+  }
+  // Pass 2: bins decided by the bound in the kernel; the float64 distance where it leaves them open.
+  const tally = new Int32Array(mem, tallyAt, 2 * 256);
+  tally.fill(0);
+  for (let i = 0, p = 0; i + 1 < n; i++) {
+    const at = (i + 1) * 8;
+    kernel.binRow(
+      distAt + p * 8,
+      n - 1 - i,
+      norms[i],
+      roots[i],
+      normsAt + at,
+      rootsAt + at,
+      codesAt + p,
+      lo,
+      hi,
+      bins,
+      c0,
+      c1,
+      c2,
+      tallyAt,
+    );
+    p += n - 1 - i;
+  }
+  if (tally[OPEN] + tally[256 + OPEN] > maxRecomputed) return undefined;
+  for (let b = 0; b < bins; b++) counts[b] = tally[b] + tally[256 + b];
+  codes.set(wasmCodes.subarray(0, pairs));
+  for (let p = wasmCodes.indexOf(OPEN), i = 0, rowStart = 0; p >= 0 && p < pairs; p = wasmCodes.indexOf(OPEN, p + 1)) {
+    while (p >= rowStart + n - 1 - i) rowStart += n - 1 - i++;
+    const b = binOf64(exact(i, i + 1 + p - rowStart), lo, hi, bins);
+    codes[p] = b;
+    counts[b]++;
+  }
+  return counts;
+}
+
+/**
+ * `|x_i|²` of every sample in the float64 kernel's order (distances.ts: even and odd coordinates
+ * in two sums, then added) into `norms`, their square roots into `roots`; returns the largest, or
+ * NaN when a sample holds a non-finite value.
+ */
+function squaredNorms(x: Float32Array, n: number, d: number, norms: Float64Array, roots: Float64Array): number {
+  let nMax = 0;
+  for (let i = 0; i < n; i++) {
+    let even = 0;
+    let odd = 0;
+    const end = i * d + d;
+    let k = i * d;
+    for (; k + 1 < end; k += 2) {
+      even += x[k] * x[k];
+      odd += x[k + 1] * x[k + 1];
+    }
+    if (k < end) even += x[k] * x[k];
+    const norm = even + odd;
+    if (!(norm < Infinity)) return NaN;
+    norms[i] = norm;
+    roots[i] = Math.sqrt(norm);
+    if (norm > nMax) nMax = norm;
+  }
+  return nMax;
+}
+
+/**
+ * The exact least and greatest float64 distances. Only pairs whose screened distance lies outside
+ * `(nearLo, nearHi)` can hold them; of those, a pair with a row of zeros has its float64 distance
+ * already (both kernels' dot products are exactly 0), and the others whose bounded interval
+ * reaches below every upper end (or above every lower end) are recomputed — undefined when more
+ * than `maxRecomputed` would be.
+ */
+function exactRange(
+  x: Float32Array,
+  d: number,
+  n: number,
+  dist: Float64Array,
+  norms: Float64Array,
+  roots: Float64Array,
+  nearLo: number,
+  nearHi: number,
+  c0: number,
+  c1: number,
+  c2: number,
+  maxRecomputed: number,
+): { lo: number; hi: number } | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let minUpper = Infinity;
+  let maxLower = -Infinity;
+  const near: number[] = [];
+  for (let i = 0, p = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++, p++) {
+      const v = dist[p];
+      if (v > nearLo && v < nearHi) continue;
+      const e = pairBound(roots[i] * roots[j], norms[i] + norms[j], v, c0, c1, c2);
+      if (e === 0) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      } else near.push(i, j, v, e);
+      if (v + e < minUpper) minUpper = v + e;
+      if (v - e > maxLower) maxLower = v - e;
+    }
+  }
+  let recomputed = 0;
+  for (let k = 0; k < near.length; k += 4) {
+    const v = near[k + 2];
+    const e = near[k + 3];
+    if (v - e <= minUpper || v + e >= maxLower) {
+      if (++recomputed > maxRecomputed) return undefined;
+      const i = near[k];
+      const j = near[k + 1];
+      const w = exactDistance(x, d, i, j, norms[i], norms[j]);
+      if (w < lo) lo = w;
+      if (w > hi) hi = w;
+    }
+  }
+  return { lo, hi };
+}
+
+/** The error bound of a screened distance `v` (binRow's arithmetic); 0 when a row is all zeros (`rr` = 0). */
+function pairBound(rr: number, normSum: number, v: number, c0: number, c1: number, c2: number): number {
+  if (rr === 0) return 0;
+  const esq = c1 * rr + c0 + c2 * normSum;
+  return (v * v >= esq ? esq / v : Math.sqrt(esq)) * (1 + 2 ** -20) + v * 2 ** -50;
+}
+
+/**
+ * The float64 kernel's distance of rows `i` and `j` (distances.ts: gram.wat's even/odd lane sums,
+ * `(|x_i|² + |x_j|²) − 2·x_i·x_j`, 0 when not positive), bit for bit.
+ */
+function exactDistance(x: Float32Array, d: number, i: number, j: number, ni: number, nj: number): number {
+  let even = 0;
+  let odd = 0;
+  const a = i * d;
+  const b = j * d;
+  let k = 0;
+  for (; k + 1 < d; k += 2) {
+    even += x[a + k] * x[b + k];
+    odd += x[a + k + 1] * x[b + k + 1];
+  }
+  if (k < d) even += x[a + k] * x[b + k];
+  const sq = ni + nj - 2 * (even + odd);
+  return sq <= 0 ? 0 : Math.sqrt(sq);
+}
+
+/** binning.ts `binOf` for `hi > lo`, written out so this module's hot loop inlines it. */
+function binOf64(v: number, lo: number, hi: number, bins: number): number {
+  const z = ((v - lo) / (hi - lo)) * 2 - 1;
+  const b = Math.floor(((z + 1) / 2) * bins);
+  return b < bins - 1 ? b : bins - 1;
+}

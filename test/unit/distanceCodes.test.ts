@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { distanceCodes, float64DistanceCodes } from '../../src/analysis';
+import { screenedDistanceCodes } from '../../src/analysis/distanceCodes';
+import { rng } from './reference';
+
+/**
+ * The screened float32 path must give the float64 path's codes and entropy exactly, on data that
+ * stress it: values whose pair distances sit exactly on bin edges, ties, duplicate and all-zero
+ * rows (ReLU channels), constant channels, widths that are not a multiple of the kernel's 8, and
+ * values so small that float32 products fall below the normal range.
+ */
+describe('screened distance codes (float32 screening, float64 recheck)', () => {
+  const r = rng(15);
+  const gaussian = () => Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());
+
+  /** Both paths' codes for float32 samples; also asserts that the screened path did run. */
+  const agree = (x: Float32Array, n: number, d: number, bins: number, label: string, mustScreen = true) => {
+    const want = float64DistanceCodes(x, n, d, bins, undefined, false);
+    const got = distanceCodes(x, n, d, bins);
+    assert.deepEqual(Array.from(got.codes), Array.from(want.codes), label);
+    assert.equal(got.entropyBits, want.entropyBits, label);
+    if (mustScreen) {
+      const codes = new Uint8Array(want.codes.length);
+      const counts = screenedDistanceCodes(x, n, d, bins, codes, 1);
+      assert.ok(counts, `${label}: the screened path declined`);
+      assert.deepEqual(Array.from(codes), Array.from(want.codes), label);
+    }
+  };
+
+  it('gives the float64 codes on random samples of many shapes and bin counts', () => {
+    for (const [n, d] of [
+      [2, 1],
+      [3, 5],
+      [17, 7],
+      [64, 8],
+      [65, 13],
+      [130, 256],
+      [301, 33],
+    ]) {
+      for (const bins of [2, 7, 32, 254]) {
+        const x = Float32Array.from({ length: n * d }, gaussian);
+        agree(x, n, d, bins, `gaussian ${n}×${d}, ${bins} bins`);
+        const relu = x.map((v) => (v > 0.3 ? v : 0));
+        agree(relu, n, d, bins, `relu ${n}×${d}, ${bins} bins`);
+        // An offset makes the float32 dot products lose digits to cancellation: many pairs are rechecked.
+        const offset = x.map((v) => 2 + v * 0.01);
+        agree(offset, n, d, bins, `offset ${n}×${d}, ${bins} bins`);
+      }
+    }
+  });
+
+  it('gives the float64 codes when every distance lies exactly on a bin edge', () => {
+    // One coordinate at 0, 1, …, 31: the distances are the integers 1..31, and with 30 bins on
+    // [1, 31] every integer is an edge. Two coordinates on a grid give ties of many pairs.
+    const line = Float32Array.from({ length: 32 }, (_, i) => i);
+    for (const bins of [2, 3, 5, 10, 15, 30]) agree(line, 32, 1, bins, `integer line, ${bins} bins`);
+    const grid = Float32Array.from({ length: 2 * 36 }, (_, k) => (k % 2 === 0 ? Math.floor(k / 2 / 6) : ((k / 2) % 6) | 0));
+    for (const bins of [2, 4, 5, 7, 32]) agree(grid, 36, 2, bins, `grid, ${bins} bins`);
+    // The same points spread over 256 coordinates (the distances scale by 16 = √256).
+    const wide = new Float32Array(32 * 256);
+    for (let i = 0; i < 32; i++) wide.fill(i, i * 256, i * 256 + 256);
+    for (const bins of [5, 15, 30, 31]) agree(wide, 32, 256, bins, `integer line over 256 coordinates, ${bins} bins`);
+  });
+
+  it('gives the float64 codes with duplicate rows, rows of zeros and constant channels', () => {
+    const n = 80;
+    const d = 24;
+    const x = Float32Array.from({ length: n * d }, gaussian);
+    for (let i = 0; i < n; i += 3) x.copyWithin(i * d, 0, d); // every third row equals the first
+    for (let i = 1; i < n; i += 5) x.fill(0, i * d, i * d + d);
+    agree(x, n, d, 32, 'duplicates and zeros');
+    agree(new Float32Array(n * d), n, d, 32, 'all zeros');
+    agree(new Float32Array(n * d).fill(0.25), n, d, 32, 'constant');
+    const oneNonZero = new Float32Array(n * d);
+    oneNonZero[5 * d + 3] = 2;
+    agree(oneNonZero, n, d, 32, 'one non-zero value');
+  });
+
+  it('gives the float64 codes for values whose float32 products fall below the normal range', () => {
+    const n = 50;
+    const d = 40;
+    for (const scale of [1e-20, 1e-23, 1e-30]) {
+      const x = Float32Array.from({ length: n * d }, () => Math.fround(gaussian() * scale));
+      agree(x, n, d, 16, `scale ${scale}`);
+    }
+  });
+
+  it('leaves samples too large for float32 products to the float64 path, with the same codes', () => {
+    const n = 20;
+    const d = 12;
+    const x = Float32Array.from({ length: n * d }, () => Math.fround(gaussian() * 1e37));
+    assert.equal(screenedDistanceCodes(x, n, d, 8, new Uint8Array((n * (n - 1)) / 2)), undefined);
+    agree(x, n, d, 8, 'huge values', false);
+  });
+
+  it('gives the float64 codes on samples with a large common offset (distances small against the norms)', () => {
+    const n = 100;
+    const d = 64;
+    const x = Float32Array.from({ length: n * d }, () => Math.fround(100 + gaussian() * 1e-3));
+    agree(x, n, d, 32, 'offset 100, spread 1e-3');
+  });
+});
