@@ -498,12 +498,15 @@ export function wholeMatrixBudget(n: number, d: number): number | undefined {
 
 /**
  * All pairwise distances of `n` samples as a full symmetric `n × n` matrix (zero diagonal),
- * computing each block of the upper triangle once.
+ * computing each block of the upper triangle once, the blocks on the diagonal in bands that start
+ * at the diagonal (`condensedBlocks`: about a tenth less work at n = 500). The distance of a pair
+ * has the same bits whichever block computes it, and whichever of `(i, j)` and `(j, i)`: the
+ * products commute and are summed in the same order, and so are the two norms.
  */
 export function distanceMatrix(kernel: DistanceKernel): Float64Array {
   const { n } = kernel;
   const out = new Float64Array(n * n);
-  kernel.tiles(squareBlocks(upperTriangleOrigins(n), n), (block, i0, i1, j0, j1) => mirrorBlock(block, BLOCK_ROWS, out, n, i0, i1, j0, j1));
+  kernel.tiles(condensedBlocks(n), (block, i0, i1, j0, j1) => mirrorBlock(block, BLOCK_ROWS, out, n, i0, i1, j0, j1));
   return out;
 }
 
