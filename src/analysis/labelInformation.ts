@@ -272,7 +272,8 @@ function binnedSymbolsOf(
       const v = data[o];
       let code: number;
       if (v - v !== 0) code = bins;
-      else if (flat) code = 0;
+      // v === lo gives bin 0 exactly (0 / span = 0, 0 · 2 - 1 = -1, (-1 + 1) / 2 · bins = 0): ReLU zeros skip the division.
+      else if (flat || v === lo) code = 0;
       else {
         const z = ((v - lo) / span) * 2 - 1;
         const b = Math.floor(((z + 1) / 2) * bins);
