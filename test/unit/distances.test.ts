@@ -11,6 +11,7 @@ import {
   distanceMatrix,
   pairIndex,
   squareBlocks,
+  triangleBlocks,
   upperTriangleOrigins,
   wholeMatrixBudget,
 } from '../../src/analysis';
@@ -49,6 +50,16 @@ describe('pairwise distances', () => {
         for (let i = i0; i < i1; i++) for (let j = Math.max(j0, i + 1); j < j1; j++) seen[i * size + j]++;
       }
       for (let i = 0; i < size; i++) for (let j = i + 1; j < size; j++) assert.equal(seen[i * size + j], 1, `pair ${i},${j} of ${size}`);
+    }
+  });
+  it("cut any share of the upper triangle's block origins into the condensed blocks, in order (the compute pool's chunks)", () => {
+    for (const size of [1, 9, 64, 65, 200, 500]) {
+      const origins = upperTriangleOrigins(size);
+      for (const share of [1, 2, 3, 7]) {
+        const blocks: number[] = [];
+        for (let t = 0; t < origins.length; t += 2 * share) blocks.push(...triangleBlocks(origins.slice(t, t + 2 * share), size));
+        assert.deepEqual(blocks, condensedBlocks(size), `${size} samples, ${share} origins at a time`);
+      }
     }
   });
   it('list the condensed pairs with the bits of the full matrix, with both kernels', () => {
