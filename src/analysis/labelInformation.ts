@@ -247,7 +247,42 @@ export function binnedSymbols(
   );
 }
 
-/** {@link binnedSymbols} on a typed array (one call site per array type keeps the loop monomorphic). */
+/**
+ * Bins the `d` values of one input, `data[at ..]`, into `row` (the binned estimator's codes) and
+ * returns their hash. A function of its own, small and called once per input, so that it is
+ * compiled to fast code within the first input of a layer (the recorder's threads may meet it first
+ * on LeNet's widest layer, 4,608 values per input).
+ */
+function binRow(
+  data: Float32Array | Float64Array,
+  at: number,
+  d: number,
+  row: Uint16Array,
+  bins: number,
+  lo: number,
+  span: number,
+  flat: boolean,
+): number {
+  const last = bins - 1;
+  let h = 0x811c9dc5 ^ d;
+  for (let u = 0, o = at; u < d; u++, o++) {
+    const v = data[o];
+    let code: number;
+    if (v - v !== 0) code = bins;
+    // v === lo gives bin 0 exactly (0 / span = 0, 0 · 2 - 1 = -1, (-1 + 1) / 2 · bins = 0): ReLU zeros skip the division.
+    else if (flat || v === lo) code = 0;
+    else {
+      const z = ((v - lo) / span) * 2 - 1;
+      const b = Math.floor(((z + 1) / 2) * bins);
+      code = b < last ? b : last;
+    }
+    row[u] = code;
+    h = Math.imul(h ^ code, 0x01000193);
+  }
+  return h;
+}
+
+/** {@link binnedSymbols} on a typed array. */
 function binnedSymbolsOf(
   data: Float32Array | Float64Array,
   n: number,
@@ -258,30 +293,15 @@ function binnedSymbolsOf(
 ): { symbolOf: Int32Array; symbols: number } {
   // Codes as 16-bit values whatever the bins (MAX_BINS + 1 fits): one array type keeps the loops monomorphic.
   const row = new Uint16Array(d);
-  // First input of each symbol, in symbol order: grown by doubling as symbols appear.
-  let firsts = new Uint16Array(Math.min(n, 16) * d);
+  // First input of each symbol, in symbol order (the pages of rows never written are never touched).
+  const firsts = new Uint16Array(n * d);
   const symbolOf = new Int32Array(n);
   const buckets = new Map<number, number[]>(); // hash → symbols with that hash
   const span = hi - lo;
   const flat = hi === lo;
-  const last = bins - 1;
   let next = 0;
   for (let i = 0; i < n; i++) {
-    let h = 0x811c9dc5 ^ d;
-    for (let u = 0, o = i * d; u < d; u++, o++) {
-      const v = data[o];
-      let code: number;
-      if (v - v !== 0) code = bins;
-      // v === lo gives bin 0 exactly (0 / span = 0, 0 · 2 - 1 = -1, (-1 + 1) / 2 · bins = 0): ReLU zeros skip the division.
-      else if (flat || v === lo) code = 0;
-      else {
-        const z = ((v - lo) / span) * 2 - 1;
-        const b = Math.floor(((z + 1) / 2) * bins);
-        code = b < last ? b : last;
-      }
-      row[u] = code;
-      h = Math.imul(h ^ code, 0x01000193);
-    }
+    const h = binRow(data, i * d, d, row, bins, lo, span, flat);
     const candidates = buckets.get(h);
     let found = -1;
     if (candidates) {
@@ -303,11 +323,6 @@ function binnedSymbolsOf(
       found = next++;
       if (candidates) candidates.push(found);
       else buckets.set(h, [found]);
-      if (next * d > firsts.length) {
-        const grown = new Uint16Array(Math.min(n, 2 * next) * d);
-        grown.set(firsts);
-        firsts = grown;
-      }
       firsts.set(row, found * d);
     }
     symbolOf[i] = found;
