@@ -97,15 +97,16 @@ describe('binnedSymbols', () => {
 
   it('tells apart inputs that differ in one code only, and gives non-finite values a code of their own', () => {
     const d = 40;
-    const data = new Float64Array(5 * d).fill(0.5);
+    const data = new Float64Array(6 * d).fill(0.5);
     data[0] = 0;
     data[d] = 0; // input 1 = input 0
     data[2 * d + d - 1] = 1; // input 2 differs in its last value
     data[3 * d + 7] = NaN; // input 3 has one non-finite value
     data[4 * d + 7] = Infinity; // input 4 too, at the same place: the same code as input 3
-    const got = symbolsOf(data, 5, d, 30);
-    assert.deepEqual([...got.symbolOf], [0, 0, 1, 2, 2]);
-    assert.deepEqual(got, previousSymbols(data, 5, d, 30));
+    data[5 * d + 7] = 1; // input 5 has the largest value there: the last bin, not the non-finite code
+    const got = symbolsOf(data, 6, d, 30);
+    assert.deepEqual([...got.symbolOf], [0, 0, 1, 2, 2, 3]);
+    assert.deepEqual(got, previousSymbols(data, 6, d, 30));
   });
 
   it('puts every input of a constant layer in one symbol', () => {
