@@ -44,14 +44,35 @@ export interface SampleChannelEntropies {
 /**
  * The intra-sample entropy of every feature map `dCNN(n, l, c, t)` of a layer output (paper
  * 4.4.2), computed one input at a time with all channels together so that memory is read in order.
+ * Each feature map's value is `intraSampleEntropy`'s, bit for bit: `binOf`'s arithmetic and
+ * `shannonEntropyBits`' sums are inlined, operation for operation (the recorder runs this on every
+ * value of every layer at every epoch), with the counts' `c log2 c` terms taken from a table.
  */
 export function sampleChannelEntropies(layer: LayerActivations, bins = DEFAULT_BINS): SampleChannelEntropies {
   checkBins(bins);
-  const { count, units, channels, data } = layer;
+  const { data } = layer;
+  // One call site per array type keeps the loops below monomorphic.
+  if (data instanceof Float32Array) return channelEntropiesOf(layer, data, bins);
+  if (data instanceof Float64Array) return channelEntropiesOf(layer, data, bins);
+  return channelEntropiesOf(
+    layer,
+    Float64Array.from({ length: data.length }, (_, i) => data[i]),
+    bins,
+  );
+}
+
+/** {@link sampleChannelEntropies} on a typed array. */
+function channelEntropiesOf(layer: LayerActivations, data: Float32Array | Float64Array, bins: number): SampleChannelEntropies {
+  const { count, units, channels } = layer;
   const out = new Float64Array(count * channels);
   const lo = new Float64Array(channels);
   const hi = new Float64Array(channels);
-  const counts = new Float64Array(channels * bins);
+  const span = new Float64Array(channels);
+  const counts = new Int32Array(channels * bins);
+  // `c · log2 c` for every count a bin can hold, as shannonEntropyBits computes each term.
+  const cLog2c = new Float64Array(units + 1);
+  for (let c = 1; c <= units; c++) cLog2c[c] = c * Math.log2(c);
+  const lastBin = bins - 1;
   let nonFiniteCount = 0;
   for (let n = 0; n < count; n++) {
     const base = n * units * channels;
@@ -68,16 +89,40 @@ export function sampleChannelEntropies(layer: LayerActivations, bins = DEFAULT_B
         if (v > hi[c]) hi[c] = v;
       }
     }
+    for (let c = 0; c < channels; c++) span[c] = hi[c] - lo[c];
     counts.fill(0);
     for (let p = 0, i = base; p < units; p++) {
-      for (let c = 0; c < channels; c++, i++) {
+      for (let c = 0, o = 0; c < channels; c++, i++, o += bins) {
         const v = data[i];
-        if (v - v === 0) counts[c * bins + binOf(v, lo[c], hi[c], bins)]++;
+        if (v - v !== 0) continue;
+        // binOf(v, lo[c], hi[c], bins); a span of 0 is hi === lo (finite values).
+        let b = 0;
+        // v === lo gives bin 0 exactly (0 / span = 0, 0 · 2 - 1 = -1, (-1 + 1) / 2 · bins = 0): ReLU zeros skip the division.
+        if (span[c] !== 0 && v !== lo[c]) {
+          const z = ((v - lo[c]) / span[c]) * 2 - 1;
+          b = Math.floor(((z + 1) / 2) * bins);
+          if (!(b < lastBin)) b = lastBin;
+        }
+        counts[o + b]++;
       }
     }
     for (let c = 0; c < channels; c++) {
-      const h = lo[c] > hi[c] ? undefined : lo[c] === hi[c] ? 0 : shannonEntropyBits(counts, c * bins, bins);
-      out[n * channels + c] = h ?? NaN;
+      let h: number;
+      if (lo[c] > hi[c]) h = NaN;
+      else if (lo[c] === hi[c]) h = 0;
+      else {
+        // shannonEntropyBits(counts, c · bins, bins): H = log2(T) - (1/T) Σ c log2 c.
+        let total = 0;
+        let sum = 0;
+        for (let k = c * bins; k < c * bins + bins; k++) {
+          const m = counts[k];
+          total += m;
+          if (m > 0) sum += cLog2c[m];
+        }
+        h = Math.log2(total) - sum / total;
+        if (!(h > 0)) h = 0;
+      }
+      out[n * channels + c] = h;
     }
   }
   return { count, channels, entropyBits: out, nonFiniteCount };

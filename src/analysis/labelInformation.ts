@@ -184,12 +184,7 @@ export function binnedInformation(layer: LayerActivations, labels: ArrayLike<num
   const d = layer.units * layer.channels;
   const data = layer.data;
   const range = finiteRange(data, 0, n * d);
-  const { symbolOf, symbols } = symbolTable(n, d, bins, (i, codes) => {
-    for (let u = 0; u < d; u++) {
-      const v = data[i * d + u];
-      codes[u] = v - v !== 0 ? bins : binOf(v, range.lo, range.hi, bins);
-    }
-  });
+  const { symbolOf, symbols } = binnedSymbols(data, n, d, bins, range.lo, range.hi);
   const classCounts = new Float64Array(classes);
   for (let i = 0; i < n; i++) classCounts[labels[i]]++;
   const hY = n > 0 ? shannonEntropyBits(classCounts) : undefined;
@@ -224,48 +219,111 @@ export function binnedInformation(layer: LayerActivations, labels: ArrayLike<num
 }
 
 /**
- * Numbers the distinct symbols of `n` inputs, each a tuple of `d` codes written by `fill(i, codes)`:
- * returns each input's symbol number (0, 1, … in order of first appearance) and the number of
- * symbols. Tuples are hashed and then compared code by code, so a hash collision never merges two
- * symbols.
+ * Numbers the distinct symbols of `n` inputs of `d` values, each value binned as `binOf(v, lo, hi,
+ * bins)` and a non-finite one as `bins`: returns each input's symbol number (0, 1, … in order of
+ * first appearance) and the number of symbols. Each input's codes are hashed as they are computed,
+ * into one row of scratch memory; only the first input of each symbol is kept, to compare later
+ * inputs with code by code, so a hash collision never merges two symbols. The bin arithmetic is
+ * `binOf`'s, operation for operation (the same codes), inlined because this loop reads every value
+ * of a layer.
  */
-function symbolTable(
+export function binnedSymbols(
+  data: ArrayLike<number>,
   n: number,
   d: number,
   bins: number,
-  fill: (i: number, codes: Uint8Array | Uint16Array) => void,
+  lo: number,
+  hi: number,
 ): { symbolOf: Int32Array; symbols: number } {
-  const wide = bins + 1 > 255;
-  const all = wide ? new Uint16Array(n * d) : new Uint8Array(n * d);
+  if (data instanceof Float32Array) return binnedSymbolsOf(data, n, d, bins, lo, hi);
+  if (data instanceof Float64Array) return binnedSymbolsOf(data, n, d, bins, lo, hi);
+  return binnedSymbolsOf(
+    Float64Array.from({ length: n * d }, (_, i) => data[i]),
+    n,
+    d,
+    bins,
+    lo,
+    hi,
+  );
+}
+
+/**
+ * Bins the `d` values of one input, `data[at ..]`, into `row` (the binned estimator's codes) and
+ * returns their hash. A function of its own, small and called once per input, so that it is
+ * compiled to fast code within the first input of a layer (the recorder's threads may meet it first
+ * on LeNet's widest layer, 4,608 values per input).
+ */
+function binRow(
+  data: Float32Array | Float64Array,
+  at: number,
+  d: number,
+  row: Uint16Array,
+  bins: number,
+  lo: number,
+  span: number,
+  flat: boolean,
+): number {
+  const last = bins - 1;
+  let h = 0x811c9dc5 ^ d;
+  for (let u = 0, o = at; u < d; u++, o++) {
+    const v = data[o];
+    let code: number;
+    if (v - v !== 0) code = bins;
+    // v === lo gives bin 0 exactly (0 / span = 0, 0 · 2 - 1 = -1, (-1 + 1) / 2 · bins = 0): ReLU zeros skip the division.
+    else if (flat || v === lo) code = 0;
+    else {
+      const z = ((v - lo) / span) * 2 - 1;
+      const b = Math.floor(((z + 1) / 2) * bins);
+      code = b < last ? b : last;
+    }
+    row[u] = code;
+    h = Math.imul(h ^ code, 0x01000193);
+  }
+  return h;
+}
+
+/** {@link binnedSymbols} on a typed array. */
+function binnedSymbolsOf(
+  data: Float32Array | Float64Array,
+  n: number,
+  d: number,
+  bins: number,
+  lo: number,
+  hi: number,
+): { symbolOf: Int32Array; symbols: number } {
+  // Codes as 16-bit values whatever the bins (MAX_BINS + 1 fits): one array type keeps the loops monomorphic.
+  const row = new Uint16Array(d);
+  // First input of each symbol, in symbol order (the pages of rows never written are never touched).
+  const firsts = new Uint16Array(n * d);
   const symbolOf = new Int32Array(n);
-  const buckets = new Map<number, number[]>(); // hash → first input of each symbol with that hash
+  const buckets = new Map<number, number[]>(); // hash → symbols with that hash
+  const span = hi - lo;
+  const flat = hi === lo;
   let next = 0;
   for (let i = 0; i < n; i++) {
-    const codes = all.subarray(i * d, i * d + d);
-    fill(i, codes);
-    let h = 0x811c9dc5 ^ d;
-    for (let u = 0; u < d; u++) h = Math.imul(h ^ codes[u], 0x01000193);
-    const firsts = buckets.get(h);
+    const h = binRow(data, i * d, d, row, bins, lo, span, flat);
+    const candidates = buckets.get(h);
     let found = -1;
-    if (firsts) {
-      for (const j of firsts) {
+    if (candidates) {
+      for (const s of candidates) {
         let equal = true;
-        for (let u = 0, o = j * d; u < d; u++) {
-          if (all[o + u] !== codes[u]) {
+        for (let u = 0, o = s * d; u < d; u++, o++) {
+          if (firsts[o] !== row[u]) {
             equal = false;
             break;
           }
         }
         if (equal) {
-          found = symbolOf[j];
+          found = s;
           break;
         }
       }
     }
     if (found < 0) {
       found = next++;
-      if (firsts) firsts.push(i);
-      else buckets.set(h, [i]);
+      if (candidates) candidates.push(found);
+      else buckets.set(h, [found]);
+      firsts.set(row, found * d);
     }
     symbolOf[i] = found;
   }

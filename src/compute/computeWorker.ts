@@ -15,7 +15,7 @@ import {
   mirrorBlock,
   MatrixNeighbours,
   SampleArray,
-  squareBlocks,
+  triangleBlocks,
 } from '../analysis';
 import { describeError, RpcChannel } from '../rpc/channel';
 import { MessagePortLike, threadPort } from '../rpc/ports';
@@ -67,7 +67,7 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
     const { tiles } = req;
     try {
       forEachClaimedChunk(tiles.length / 2, req.claims, (a, b) =>
-        kernel.tiles(squareBlocks(tiles.slice(2 * a, 2 * b), n), (block, i0, i1, j0, j1) =>
+        kernel.tiles(triangleBlocks(tiles.slice(2 * a, 2 * b), n), (block, i0, i1, j0, j1) =>
           mirrorBlock(block, BLOCK_ROWS, matrix, n, i0, i1, j0, j1),
         ),
       );

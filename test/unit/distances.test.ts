@@ -11,6 +11,7 @@ import {
   distanceMatrix,
   pairIndex,
   squareBlocks,
+  triangleBlocks,
   upperTriangleOrigins,
   wholeMatrixBudget,
 } from '../../src/analysis';
@@ -51,6 +52,16 @@ describe('pairwise distances', () => {
       for (let i = 0; i < size; i++) for (let j = i + 1; j < size; j++) assert.equal(seen[i * size + j], 1, `pair ${i},${j} of ${size}`);
     }
   });
+  it("cut any share of the upper triangle's block origins into the condensed blocks, in order (the compute pool's chunks)", () => {
+    for (const size of [1, 9, 64, 65, 200, 500]) {
+      const origins = upperTriangleOrigins(size);
+      for (const share of [1, 2, 3, 7]) {
+        const blocks: number[] = [];
+        for (let t = 0; t < origins.length; t += 2 * share) blocks.push(...triangleBlocks(origins.slice(t, t + 2 * share), size));
+        assert.deepEqual(blocks, condensedBlocks(size), `${size} samples, ${share} origins at a time`);
+      }
+    }
+  });
   it('list the condensed pairs with the bits of the full matrix, with both kernels', () => {
     const m = 150;
     const y = Float64Array.from({ length: m * d }, () => r() * 3 - 1);
@@ -58,6 +69,52 @@ describe('pairwise distances', () => {
       const full = distanceMatrix(new DistanceKernel(y, m, d, kind));
       const c = condensedDistances(new DistanceKernel(y, m, d, kind));
       for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) assert.ok(Object.is(c[pairIndex(i, j, m)], full[i * m + j]));
+    }
+  });
+  it('fill the whole matrix with the bits of every entry computed as its own (i, j), diagonal blocks in bands or not, chunked or not', () => {
+    const q = rng(1515);
+    for (const [size, width] of [
+      [1, 3],
+      [2, 1],
+      [3, 5],
+      [9, 11],
+      [63, 7],
+      [64, 4],
+      [65, 9],
+      [130, 13],
+      [200, 2100],
+    ]) {
+      const y = new Float32Array(size * width);
+      for (let i = 0; i < size; i++) {
+        if (i > 0 && q() < 0.2) {
+          y.copyWithin(i * width, (i - 1) * width, i * width); // a duplicate: distance exactly 0
+          continue;
+        }
+        for (let t = 0; t < width; t++) {
+          const v = q() * 2 - 0.8;
+          y[i * width + t] = v < 0 ? 0 : v < 0.5 ? Math.round(v * 4) / 4 : v; // ReLU zeros and ties
+        }
+      }
+      for (const [kind, budget] of [
+        ['wasm-simd', undefined],
+        ['js', undefined],
+        ['wasm-simd', wholeMatrixBudget(size, width) ?? 64 * 1024],
+      ] as const) {
+        const kernel = new DistanceKernel(y, size, width, kind, budget);
+        try {
+          // Every entry from a block of its own row and column, both triangles: the matrix before the diagonal bands.
+          const want = new Float64Array(size * size);
+          const origins: number[] = [];
+          for (let i0 = 0; i0 < size; i0 += BLOCK_ROWS) for (let j0 = 0; j0 < size; j0 += BLOCK_ROWS) origins.push(i0, j0);
+          kernel.tiles(squareBlocks(origins, size), (block, i0, i1, j0, j1) => {
+            for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) want[i * size + j] = block[(i - i0) * BLOCK_ROWS + (j - j0)];
+          });
+          const got = distanceMatrix(kernel);
+          assert.ok(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${size} samples of ${width}, ${kind}, budget ${budget}`);
+        } finally {
+          kernel.dispose();
+        }
+      }
     }
   });
   it('list unordered pairs in condensed upper-triangle order', () => {

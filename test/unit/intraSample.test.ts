@@ -55,6 +55,59 @@ describe('channel entropies of a layer (paper 4.4.2, 5.4)', () => {
       }
     }
   });
+  it("gives every feature map exactly intraSampleEntropy's bits, with ties, zeros, constant and non-finite maps and odd sizes", () => {
+    const q = rng(1515);
+    for (const [count, units, channels, bins] of [
+      [1, 1, 1, 2],
+      [7, 5, 3, 2],
+      [9, 25, 8, 30],
+      [4, 144, 16, 30],
+      [3, 13, 1, 4096],
+    ]) {
+      const values = new Float64Array(count * units * channels);
+      for (let i = 0; i < values.length; i++) {
+        const v = q() * 2 - 0.8;
+        // ReLU zeros, values on a grid (ties at bin edges) and plain values.
+        values[i] = v < 0 ? 0 : v < 0.6 ? Math.round(v * bins) / bins : v;
+      }
+      // A constant feature map, one with no finite value, and one with a few.
+      for (let p = 0; p < units; p++) values[p * channels] = 0.25;
+      if (count > 1) for (let p = 0; p < units; p++) values[(units + p) * channels] = NaN;
+      values[values.length - 1] = Infinity;
+      for (const data of [Float32Array.from(values), values, Array.from(values)]) {
+        const table = sampleChannelEntropies(layerActivations([count, units, channels], data), bins);
+        let nonFinite = 0;
+        for (let i = 0; i < count; i++) {
+          for (let ch = 0; ch < channels; ch++) {
+            const map = Array.from({ length: units }, (_, p) => data[(i * units + p) * channels + ch]);
+            const want = intraSampleEntropy(map, bins);
+            nonFinite += want.nonFiniteCount;
+            assert.ok(
+              Object.is(table.entropyBits[i * channels + ch], want.entropyBits ?? NaN),
+              `${count}×${units}×${channels}, input ${i}, channel ${ch}`,
+            );
+          }
+        }
+        assert.equal(table.nonFiniteCount, nonFinite);
+      }
+    }
+  });
+  it('bins values at and just beside every bin edge as binOf does, operation for operation', () => {
+    for (const [lo, hi, bins] of [
+      [0, 1, 30],
+      [-0.37, 2.9, 30],
+      [0.1, 0.7, 7],
+      [-3, 1e-3, 300],
+    ]) {
+      const map: number[] = [lo, hi];
+      for (let k = 1; k < bins; k++) {
+        const edge = lo + ((hi - lo) * k) / bins;
+        map.push(edge, edge - Math.abs(edge) * 2 ** -52, edge + Math.abs(edge) * 2 ** -52);
+      }
+      const table = sampleChannelEntropies(layerActivations([1, map.length], map), bins);
+      assert.ok(Object.is(table.entropyBits[0], intraSampleEntropy(map, bins).entropyBits), `[${lo}, ${hi}], ${bins} bins`);
+    }
+  });
   it('averages over the inputs, overall and per true class', () => {
     const labels = Array.from({ length: n }, (_, i) => i % 3);
     const s = channelEntropies(layer, { bins: 8, labels });
