@@ -24,6 +24,7 @@
  * distance; the others are recomputed. The range `lo`, `hi` is exact too: only pairs whose
  * interval reaches below every other pair's upper end (or above every lower end) can hold it.
  */
+import { squaredNorms } from './distances';
 import { bytes as gram32WasmBytes } from './wasm/gram32Wasm';
 
 interface Gram32Exports {
@@ -138,7 +139,7 @@ export function screenedDistanceCodes(
   xs.fill(0);
   norms.fill(0);
   roots.fill(0);
-  const nMax = squaredNorms(x, n, d, norms, roots);
+  const nMax = normsAndRoots(x, n, d, norms, roots);
   if (!(nMax < MAX_SQUARED_NORM)) return undefined;
   for (let i = 0; i < n; i++) xs.set(x.subarray(i * d, i * d + d), i * dPad);
 
@@ -216,25 +217,16 @@ export function screenedDistanceCodes(
 }
 
 /**
- * `|x_i|²` of every sample in the float64 kernel's order (distances.ts: even and odd coordinates
- * in two sums, then added) into `norms`, their square roots into `roots`; returns the largest, or
- * NaN when a sample holds a non-finite value.
+ * `|x_i|²` of every sample in the float64 kernel's order (distances.ts `squaredNorms`, the same
+ * function) into `norms`, their square roots into `roots`; returns the largest, or NaN when a
+ * sample holds a non-finite value.
  */
-function squaredNorms(x: Float32Array, n: number, d: number, norms: Float64Array, roots: Float64Array): number {
+function normsAndRoots(x: Float32Array, n: number, d: number, norms: Float64Array, roots: Float64Array): number {
+  norms.set(squaredNorms(x, n, d));
   let nMax = 0;
   for (let i = 0; i < n; i++) {
-    let even = 0;
-    let odd = 0;
-    const end = i * d + d;
-    let k = i * d;
-    for (; k + 1 < end; k += 2) {
-      even += x[k] * x[k];
-      odd += x[k + 1] * x[k + 1];
-    }
-    if (k < end) even += x[k] * x[k];
-    const norm = even + odd;
+    const norm = norms[i];
     if (!(norm < Infinity)) return NaN;
-    norms[i] = norm;
     roots[i] = Math.sqrt(norm);
     if (norm > nMax) nMax = norm;
   }

@@ -408,7 +408,7 @@ export class DistanceKernel {
  * `|x_i|²` in the kernel's order: even and odd coordinates in two running sums, then added. The
  * kernel's zero padding is skipped, which changes nothing (adding +0 to a sum that is never -0).
  */
-function squaredNorms(x: SampleArray, n: number, d: number): Float64Array {
+export function squaredNorms(x: SampleArray, n: number, d: number): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let even = 0;
