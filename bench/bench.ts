@@ -301,7 +301,43 @@ async function benchTorchSection(dir: string): Promise<{ fails: number }> {
   });
 }
 
+/** The bench's options: those followed by a value, and the switches. */
+const VALUE_OPTIONS = ['--only', '--case', '--zoo-inputs', '--zoo-cpu-fraction', '--torch-inputs', '--torch-model'];
+const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '--zoo'];
+
+const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
+  --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, batchnorm,
+                            recording, forward, service, views, extension
+  --quick                   fewer sizes and repeats
+  --case <name>             one case in this process (e.g. record-lenet:overlapped, zoo:resnet18Quarter:goal)
+  --torch                   only the PyTorch comparison (--torch-inputs N, --torch-model lenet|cifar, --torch-profile,
+                            --install-torch: apt-get install python3-torch first)
+  --zoo                     the model zoo (minutes per model; --zoo-inputs N, --zoo-cpu-fraction F)
+  --help                    this text`;
+
+/** Undefined when the command line is one the bench understands, else what is wrong with it. */
+export function commandLineProblem(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (VALUE_OPTIONS.includes(args[i])) {
+      if (args[i + 1] === undefined || args[i + 1].startsWith('--')) return `${args[i]} needs a value`;
+      i++;
+    } else if (!SWITCHES.includes(args[i])) return `unknown option ${args[i]}`;
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  const problem = commandLineProblem(args);
+  if (problem) {
+    console.error(`bench: ${problem}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const caseArg = process.argv.indexOf('--case');
   if (caseArg > 0) {
     const r = await runCase(process.argv[caseArg + 1]);
