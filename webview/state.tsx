@@ -4,7 +4,7 @@
 // come from an older version of this script.
 import { createContext } from 'preact';
 import type { ComponentChildren, JSX } from 'preact';
-import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { canonicalQuery } from '../src/service/queries';
 import type { AnswerOf, QueryKind, QueryPriority } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
@@ -129,7 +129,9 @@ export function AppProvider(props: {
     setUi((old) => ({ ...old, ...(typeof change === 'function' ? change(old) : change) }));
   }, []);
   const focus = useCallback((layer: number | null, channel: number | null = null) => update({ focus: { layer, channel } }), [update]);
-  useEffect(() => {
+  // Saved as the change is committed, in the same task as the click that made it: an effect runs
+  // only after the next paint, and a panel hidden or reloaded before then came back without it.
+  useLayoutEffect(() => {
     setState({ ...ui, runId: manifest.id });
   }, [ui, manifest.id]);
   const value = useMemo<AppContextValue>(

@@ -114,7 +114,7 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
     await page.waitForSelector('.run-header');
     assert.equal(await page.getAttribute('#tab-training', 'aria-selected'), 'true');
     await page.click('#tab-query');
-    assert.equal(await page.getAttribute('table.architecture tr[data-layer="3"]', 'class'), 'focused-row');
+    await page.waitForSelector('table.architecture tr[data-layer="3"].focused-row');
     assert.deepEqual(h.problems, []);
     await page.close();
   });
