@@ -10,24 +10,13 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../src/tfjs/backend';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../src/tfjs/wasmBatchNorm';
 import { registerWasmTrainingKernels } from '../../src/tfjs/wasmKernels';
+import { maxRelativeError } from './kernelComparison';
 import { rng } from './reference';
 
 type Tf = typeof tfjs;
 type BatchNormalizationArgs = NonNullable<Parameters<typeof tfjs.layers.batchNormalization>[0]>;
 
 const TOLERANCE = 1e-5;
-
-/** Largest |a − b| over the largest |b|. */
-function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'lengths differ');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
   const error = maxRelativeError(actual, expected);

@@ -19,6 +19,7 @@ import { createModel as createLeNet } from '../../examples/mnist-lenet';
 import { initBackend } from '../../src/tfjs/backend';
 import { filterGradientByLoop, registerWasmTrainingKernels } from '../../src/tfjs/wasmKernels';
 import { useFusedMultiplyAdd } from '../../src/tfjs/wasmTrainingModule';
+import { maxRelativeError, randomValues, size } from './kernelComparison';
 import { rng } from './reference';
 
 type Tf = typeof tfjs;
@@ -70,26 +71,6 @@ function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
 function describeCase(c: ConvCase): string {
   const pad = typeof c.pad === 'object' ? `explicit ${JSON.stringify(c.pad.slice(1, 3))}` : String(c.pad);
   return `x ${c.x.join('×')}, filter ${c.filter.join('×')}, stride ${String(c.strides)}, pad ${pad}${c.dimRoundingMode ? ` ${c.dimRoundingMode}` : ''}`;
-}
-
-function randomValues(n: number, random: () => number): Float32Array {
-  return Float32Array.from({ length: n }, () => random() * 2 - 1);
-}
-
-/** Largest |a − b| over the largest |b|; `b` is the reference. */
-function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'lengths differ');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
-
-function size(shape: number[]): number {
-  return shape.reduce((p, d) => p * d, 1);
 }
 
 /**
