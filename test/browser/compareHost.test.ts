@@ -10,7 +10,7 @@ import { recordRun } from '../../src/recorder/record';
 import type { RunManifest } from '../../src/run/format';
 import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/webviewBridge';
-import { screenshot, tempDir, useBrowser, writePage } from './harness';
+import { screenshot, tempDir, useBrowser, writePage, stubVsCodeApi } from './harness';
 
 const MODEL = resolve(__dirname, '../fixtures/models/multiFile.ts');
 
@@ -71,13 +71,7 @@ describe('browser: the comparison panel in VS Code mode (real bridge, real servi
       answered: (run) => host.answered[run]++,
     });
     await p.exposeFunction('__cnnSlicerToHost', (json: string) => host.bridge.handle(JSON.parse(json)));
-    await p.addInitScript({
-      content: `window.acquireVsCodeApi = () => ({
-        postMessage: (m) => window.__cnnSlicerToHost(JSON.stringify(m)),
-        getState: () => JSON.parse(sessionStorage.getItem('vscode-state') || 'null'),
-        setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
-      });`,
-    });
+    await stubVsCodeApi(p, { keepState: true });
     await p.goto(`file://${pageFile}`);
     await p.waitForSelector('.compare-app');
     return host;

@@ -171,6 +171,25 @@ export async function showArchitectureTable(page: Page): Promise<void> {
   await page.waitForSelector('table.architecture tbody tr');
 }
 
+/**
+ * Gives the page VS Code's webview API before its scripts run: messages go to the test's exposed
+ * `__cnnSlicerToHost`, and the webview state is kept in sessionStorage (so it survives a reload,
+ * as VS Code keeps it) or, with `keepState: false`, not at all.
+ */
+export async function stubVsCodeApi(page: Page, o: { keepState: boolean }): Promise<void> {
+  const state = o.keepState
+    ? `getState: () => JSON.parse(sessionStorage.getItem('vscode-state') || 'null'),
+        setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),`
+    : `getState: () => null,
+        setState: () => undefined,`;
+  await page.addInitScript({
+    content: `window.acquireVsCodeApi = () => ({
+        postMessage: (m) => window.__cnnSlicerToHost(JSON.stringify(m)),
+        ${state}
+      });`,
+  });
+}
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

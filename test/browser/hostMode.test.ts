@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/webviewBridge';
 import type { ExportFormat, Focus } from '../../webview/protocol';
-import { browserFixture, screenshot, showArchitectureTable, useBrowser, writePage } from './harness';
+import { browserFixture, screenshot, showArchitectureTable, useBrowser, writePage, stubVsCodeApi } from './harness';
 
 interface Host {
   page: Page;
@@ -53,13 +53,7 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
     await page.exposeFunction('__cnnSlicerToHost', (json: string) => host.bridge.handle(JSON.parse(json)));
     // What VS Code injects into a webview: one API object, state kept across reloads.
     // (A string, not a function: the test runner's transpiler would add helpers the page lacks.)
-    await page.addInitScript({
-      content: `window.acquireVsCodeApi = () => ({
-        postMessage: (m) => window.__cnnSlicerToHost(JSON.stringify(m)),
-        getState: () => JSON.parse(sessionStorage.getItem('vscode-state') || 'null'),
-        setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
-      });`,
-    });
+    await stubVsCodeApi(page, { keepState: true });
     await page.goto(`file://${pageFile}`);
     await page.waitForSelector('.run-header');
     return host;

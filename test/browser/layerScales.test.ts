@@ -12,7 +12,18 @@ import type { ReportData } from '../../webview/data';
 import { decodeEntry } from '../../webview/reportCodec';
 import { queries } from '../../webview/plan';
 import { PROTOCOL_VERSION } from '../../webview/protocol';
-import { browserFixture, closeChecked, download, embedded, openReport, openView, screenshot, useBrowser, writePage } from './harness';
+import {
+  browserFixture,
+  closeChecked,
+  download,
+  embedded,
+  openReport,
+  openView,
+  screenshot,
+  useBrowser,
+  writePage,
+  stubVsCodeApi,
+} from './harness';
 
 const ALL = { kind: 'all' } as const;
 const HEATMAP = '#panel-layer canvas.heatmap-canvas';
@@ -212,13 +223,7 @@ describe('browser: Layer view comparisons across epochs', function () {
           });
       }, delay);
     });
-    await page.addInitScript({
-      content: `window.acquireVsCodeApi = () => ({
-        postMessage: (m) => window.__cnnSlicerToHost(JSON.stringify(m)),
-        getState: () => null,
-        setState: () => undefined,
-      });`,
-    });
+    await stubVsCodeApi(page, { keepState: false });
     await page.goto(`file://${pageFile}`);
     await page.waitForSelector('.run-header');
     await openView(page, 'layer');

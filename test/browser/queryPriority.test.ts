@@ -10,7 +10,7 @@ import type { CapacityMatrixAnswer, Query, QueryPriority } from '../../src/servi
 import type { RunManifest } from '../../src/run/format';
 import { defaultLayers } from '../../webview/state';
 import { PROTOCOL_VERSION } from '../../webview/protocol';
-import { browserFixture, closeChecked, openView, screenshot, useBrowser, writePage } from './harness';
+import { browserFixture, closeChecked, openView, screenshot, useBrowser, writePage, stubVsCodeApi } from './harness';
 
 /** Eight recorded epochs: enough for neighbours and epochs further off. */
 const EPOCHS = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -70,13 +70,7 @@ describe('browser: the priority each view gives its queries', function () {
       else post({ type: 'host/error', id: m.id, code: 'unsupported', message: `the test host answers no ${m.query.kind} query` });
       if (done(asked)) allAsked();
     });
-    await page.addInitScript({
-      content: `window.acquireVsCodeApi = () => ({
-        postMessage: (m) => window.__cnnSlicerToHost(JSON.stringify(m)),
-        getState: () => null,
-        setState: () => undefined,
-      });`,
-    });
+    await stubVsCodeApi(page, { keepState: false });
     await page.goto(`file://${pageFile}`);
     await page.waitForSelector('.run-header');
     return { page, manifest, asked, finished, problems };
