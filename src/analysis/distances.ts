@@ -45,11 +45,14 @@ export function cleanSamples(
   const float32 = values instanceof Float32Array;
   const make = allocate ?? ((length: number) => (float32 ? new Float32Array(length) : new Float64Array(length)));
   // The common case, scanned by a loop that sees one array type (the general loop below reads
-  // every kind of array and is several times slower per value).
-  if (!allocate && values instanceof Float32Array && allFinite32(values))
-    return { n, d, data: values, nonFiniteCount: 0, droppedCoordinates: 0 };
-  if (!allocate && values instanceof Float64Array && allFinite64(values))
-    return { n, d, data: values, nonFiniteCount: 0, droppedCoordinates: 0 };
+  // every kind of array and is several times slower per value), and copied whole when placed.
+  const clean = values instanceof Float32Array ? allFinite32(values) : values instanceof Float64Array && allFinite64(values);
+  if (clean) {
+    if (!allocate) return { n, d, data: values as SampleArray, nonFiniteCount: 0, droppedCoordinates: 0 };
+    const data = allocate(values.length, float32);
+    data.set(values as SampleArray);
+    return { n, d, data, nonFiniteCount: 0, droppedCoordinates: 0 };
+  }
   let nonFiniteCount = 0;
   let bad: Uint8Array | undefined;
   for (let i = 0; i < values.length; i++) {
@@ -60,7 +63,7 @@ export function cleanSamples(
     }
   }
   if (!bad) {
-    if (!allocate && (float32 || values instanceof Float64Array)) return { n, d, data: values, nonFiniteCount: 0, droppedCoordinates: 0 };
+    // Any other kind of array (a plain one, say) with finite values: a typed copy.
     const data = make(values.length, float32);
     data.set(values);
     return { n, d, data, nonFiniteCount: 0, droppedCoordinates: 0 };
