@@ -9,6 +9,7 @@
  * The pair distances and their bins are the channel capacity's own (capacity.ts `distanceCodes`).
  */
 import { binOf, checkBins, DEFAULT_BINS, finiteRange } from './binning';
+import { BinningKernel, binningKernelFor } from './binningKernel';
 import { distanceCodes, DistanceCodes } from './capacity';
 import type { KernelKind } from './distances';
 import { checkLabels } from './intraSample';
@@ -177,14 +178,20 @@ export interface BinnedInformation {
  * the layer's one min–max range into `bins` bins, each input's tuple of bins a symbol,
  * `I(X; T) = H(T)` and `I(T; Y) = H(T) - Σ_c (N_c / N) H(T | Y = c)`.
  */
-export function binnedInformation(layer: LayerActivations, labels: ArrayLike<number>, bins = DEFAULT_PLANE_BINS): BinnedInformation {
+export function binnedInformation(
+  layer: LayerActivations,
+  labels: ArrayLike<number>,
+  bins = DEFAULT_PLANE_BINS,
+  kernel?: KernelKind | BinningKernel,
+): BinnedInformation {
   checkBins(bins);
   const n = layer.count;
   const classes = checkLabels(labels, n);
   const d = layer.units * layer.channels;
   const data = layer.data;
-  const range = finiteRange(data, 0, n * d);
-  const { symbolOf, symbols } = binnedSymbols(data, n, d, bins, range.lo, range.hi);
+  const simd = data instanceof Float32Array ? binningKernelFor(kernel) : undefined;
+  const range = simd ? simd.finiteRange(data as Float32Array, 0, n * d) : finiteRange(data, 0, n * d);
+  const { symbolOf, symbols } = binnedSymbols(data, n, d, bins, range.lo, range.hi, simd ?? 'js');
   const classCounts = new Float64Array(classes);
   for (let i = 0; i < n; i++) classCounts[labels[i]]++;
   const hY = n > 0 ? shannonEntropyBits(classCounts) : undefined;
@@ -225,7 +232,8 @@ export function binnedInformation(layer: LayerActivations, labels: ArrayLike<num
  * into one row of scratch memory; only the first input of each symbol is kept, to compare later
  * inputs with code by code, so a hash collision never merges two symbols. The bin arithmetic is
  * `binOf`'s, operation for operation (the same codes), inlined because this loop reads every value
- * of a layer.
+ * of a layer. Float32 data goes through the WebAssembly SIMD kernel (binningKernel.ts: the same
+ * codes, and the same hashes) unless `kernel` is `'js'`.
  */
 export function binnedSymbols(
   data: ArrayLike<number>,
@@ -234,8 +242,14 @@ export function binnedSymbols(
   bins: number,
   lo: number,
   hi: number,
+  kernel?: KernelKind | BinningKernel,
 ): { symbolOf: Int32Array; symbols: number } {
-  if (data instanceof Float32Array) return binnedSymbolsOf(data, n, d, bins, lo, hi);
+  if (data instanceof Float32Array) {
+    const simd = binningKernelFor(kernel);
+    const symbols = simd && binnedSymbolsSimd(simd, data, n, d, bins, lo, hi);
+    if (symbols) return symbols;
+    return binnedSymbolsOf(data, n, d, bins, lo, hi);
+  }
   if (data instanceof Float64Array) return binnedSymbolsOf(data, n, d, bins, lo, hi);
   return binnedSymbolsOf(
     Float64Array.from({ length: n * d }, (_, i) => data[i]),
@@ -293,39 +307,69 @@ function binnedSymbolsOf(
 ): { symbolOf: Int32Array; symbols: number } {
   // Codes as 16-bit values whatever the bins (MAX_BINS + 1 fits): one array type keeps the loops monomorphic.
   const row = new Uint16Array(d);
-  // First input of each symbol, in symbol order (the pages of rows never written are never touched).
-  const firsts = new Uint16Array(n * d);
   const symbolOf = new Int32Array(n);
-  const buckets = new Map<number, number[]>(); // hash → symbols with that hash
+  const table = new SymbolTable(n, d);
   const span = hi - lo;
   const flat = hi === lo;
-  let next = 0;
-  for (let i = 0; i < n; i++) {
-    const h = binRow(data, i * d, d, row, bins, lo, span, flat);
-    const candidates = buckets.get(h);
-    let found = -1;
+  for (let i = 0; i < n; i++) symbolOf[i] = table.symbolOf(row, 0, binRow(data, i * d, d, row, bins, lo, span, flat));
+  return { symbolOf, symbols: table.symbols };
+}
+
+/** {@link binnedSymbols} through the WebAssembly SIMD kernel; undefined when one input is too large for it. */
+function binnedSymbolsSimd(
+  kernel: BinningKernel,
+  data: Float32Array,
+  n: number,
+  d: number,
+  bins: number,
+  lo: number,
+  hi: number,
+): { symbolOf: Int32Array; symbols: number } | undefined {
+  const symbolOf = new Int32Array(n);
+  const table = new SymbolTable(n, d);
+  const done = kernel.codeRows(data, n, d, bins, lo, hi, (codes, hashes, first, rows) => {
+    for (let r = 0; r < rows; r++) symbolOf[first + r] = table.symbolOf(codes, r * d, hashes[r]);
+  });
+  return done ? { symbolOf, symbols: table.symbols } : undefined;
+}
+
+/**
+ * The symbols met so far, numbered by first appearance: the first input of each (its codes, in
+ * symbol order; the pages of rows never written are never touched) and the symbols of each hash.
+ * Rows are compared code by code, so a hash collision never merges two symbols.
+ */
+class SymbolTable {
+  symbols = 0;
+  private readonly firsts: Uint16Array;
+  private readonly buckets = new Map<number, number[]>(); // hash → symbols with that hash
+
+  constructor(
+    n: number,
+    private readonly d: number,
+  ) {
+    this.firsts = new Uint16Array(n * d);
+  }
+
+  /** The symbol of the codes `codes[at .. at + d)` whose hash is `h` (a new one if they are new). */
+  symbolOf(codes: Uint16Array, at: number, h: number): number {
+    const { d, firsts } = this;
+    const candidates = this.buckets.get(h);
     if (candidates) {
       for (const s of candidates) {
         let equal = true;
         for (let u = 0, o = s * d; u < d; u++, o++) {
-          if (firsts[o] !== row[u]) {
+          if (firsts[o] !== codes[at + u]) {
             equal = false;
             break;
           }
         }
-        if (equal) {
-          found = s;
-          break;
-        }
+        if (equal) return s;
       }
     }
-    if (found < 0) {
-      found = next++;
-      if (candidates) candidates.push(found);
-      else buckets.set(h, [found]);
-      firsts.set(row, found * d);
-    }
-    symbolOf[i] = found;
+    const found = this.symbols++;
+    if (candidates) candidates.push(found);
+    else this.buckets.set(h, [found]);
+    firsts.set(at === 0 && codes.length === d ? codes : codes.subarray(at, at + d), found * d);
+    return found;
   }
-  return { symbolOf, symbols: next };
 }
