@@ -24,13 +24,13 @@ interface MinimalWebAssembly {
 }
 
 /** Values copied into the kernel's memory per call: 4 MB of float32, so the memory stays small. */
-const CHUNK_VALUES = 1 << 20;
+const CHUNK_VALUES = 1 << 18;
 /** Largest histogram memory (slots × (bins + 1) int32) the channel kernel takes; beyond it the JS loop runs. */
 const MAX_HISTOGRAM_BYTES = 16 * 1024 ** 2;
 /** Largest memory the kernel grows to; beyond it the JS loops run. */
 const MAX_KERNEL_BYTES = 512 * 1024 ** 2;
 /** Bytes of the channel kernel's header (16 int32 pointers and sizes; wasm/binning.wat `entropies`). */
-const HEADER_BYTES = 64;
+const HEADER_BYTES = 80;
 
 let binningModule: object | null | undefined;
 
@@ -168,7 +168,8 @@ export class BinningKernel {
   ): ChannelEntropySums | undefined {
     const L = units * channels;
     const P = (channels * 4) / gcd(channels, 4);
-    const stride = bins + 1;
+    // Each histogram row: bins + 1 int32 rounded up to whole vectors (wasm/binning.wat folds rows vector by vector).
+    const stride = (bins + 4) & ~3;
     if (P * stride * 4 > MAX_HISTOGRAM_BYTES) return undefined;
     const group = Math.max(1, Math.min(count, Math.floor(CHUNK_VALUES / Math.max(L, 1))));
     let at = HEADER_BYTES;

@@ -24,19 +24,6 @@
   (global $lo (export "lo") (mut f64) (f64.const 0))
   (global $hi (export "hi") (mut f64) (f64.const 0))
 
-  ;; The bins of two values (float64 lanes) for per-lane lo and span: binOf's arithmetic.
-  (func $bin2 (param $v v128) (param $lo v128) (param $span v128) (param $bins v128) (param $last v128) (result v128)
-    (f64x2.pmin (local.get $last)
-      (f64x2.floor (f64x2.mul
-        (f64x2.mul
-          (f64x2.add
-            (f64x2.sub
-              (f64x2.mul (f64x2.div (f64x2.sub (local.get $v) (local.get $lo)) (local.get $span)) (f64x2.splat (f64.const 2)))
-              (f64x2.splat (f64.const 1)))
-            (f64x2.splat (f64.const 1)))
-          (f64x2.splat (f64.const 0.5)))
-        (local.get $bins)))))
-
   ;; The bin of one value, the scalar twin of $bin2 (same operations, same order); B for a non-finite v.
   (func $bin1 (param $v f64) (param $lo f64) (param $span f64) (param $bins i32) (result i32)
     (local $b f64) (local $last f64)
@@ -50,21 +37,6 @@
         (f64.const 0.5))
       (f64.convert_i32_s (local.get $bins)))))
     (i32.trunc_f64_s (select (local.get $b) (local.get $last) (f64.lt (local.get $b) (local.get $last)))))
-
-  ;; The codes of four float32 values: the bins of the finite ones (lanes 0–1 against $lo0/$sp0,
-  ;; lanes 2–3 against $lo1/$sp1), B ($binsI) for the others.
-  (func $codes4 (param $v v128) (param $lo0 v128) (param $lo1 v128) (param $sp0 v128) (param $sp1 v128)
-    (param $bins v128) (param $last v128) (param $binsI v128) (result v128)
-    (local $c v128)
-    (local.set $c (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-      (i32x4.trunc_sat_f64x2_s_zero
-        (call $bin2 (f64x2.promote_low_f32x4 (local.get $v)) (local.get $lo0) (local.get $sp0) (local.get $bins) (local.get $last)))
-      (i32x4.trunc_sat_f64x2_s_zero
-        (call $bin2 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v)))
-          (local.get $lo1) (local.get $sp1) (local.get $bins) (local.get $last)))))
-    ;; Finite lanes: v - v == 0 (NaN and ±Infinity give NaN).
-    (v128.bitselect (local.get $c) (local.get $binsI)
-      (f32x4.eq (f32x4.sub (local.get $v) (local.get $v)) (f32x4.splat (f32.const 0)))))
 
   ;; range(ptr, len): min and max of the finite float32 values at ptr (into the globals lo and hi,
   ;; +Infinity and -Infinity when there is none); returns how many values are finite.
@@ -115,7 +87,7 @@
   ;; code by code, labelInformation.ts binRow's chain.
   (func (export "codes") (param $ptr i32) (param $count i32) (param $d i32) (param $bins i32) (param $lo f64) (param $span f64)
     (param $out i32) (param $hashes i32)
-    (local $i i32) (local $u i32) (local $d4 i32) (local $h i32) (local $c v128) (local $code i32)
+    (local $i i32) (local $u i32) (local $d4 i32) (local $h i32) (local $v v128) (local $c v128) (local $code i32)
     (local $vlo v128) (local $vspan v128) (local $vbins v128) (local $vlast v128) (local $vbinsI v128)
     (local.set $vlo (f64x2.splat (local.get $lo)))
     (local.set $vspan (f64x2.splat (local.get $span)))
@@ -129,8 +101,27 @@
       (local.set $u (i32.const 0))
       (block $groupsDone (loop $group
         (br_if $groupsDone (i32.ge_u (local.get $u) (local.get $d4)))
-        (local.set $c (call $codes4 (v128.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2))))
-          (local.get $vlo) (local.get $vlo) (local.get $vspan) (local.get $vspan) (local.get $vbins) (local.get $vlast) (local.get $vbinsI)))
+        (local.set $v (v128.load (i32.add (local.get $ptr) (i32.shl (local.get $u) (i32.const 2)))))
+        (local.set $c (v128.bitselect
+            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+              (f64x2.add (f64x2.splat (f64.const 0x1p52))
+                (f64x2.pmin (local.get $vlast) (f64x2.floor (f64x2.mul
+                  (f64x2.mul
+                    (f64x2.add
+                      (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $vlo)) (local.get $vspan)) (f64x2.splat (f64.const 2))) (f64x2.splat (f64.const 1)))
+                      (f64x2.splat (f64.const 1)))
+                    (f64x2.splat (f64.const 0.5)))
+                  (local.get $vbins)))))
+              (f64x2.add (f64x2.splat (f64.const 0x1p52))
+                (f64x2.pmin (local.get $vlast) (f64x2.floor (f64x2.mul
+                  (f64x2.mul
+                    (f64x2.add
+                      (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))) (local.get $vlo)) (local.get $vspan)) (f64x2.splat (f64.const 2))) (f64x2.splat (f64.const 1)))
+                      (f64x2.splat (f64.const 1)))
+                    (f64x2.splat (f64.const 0.5)))
+                  (local.get $vbins))))))
+            (local.get $vbinsI)
+            (f32x4.eq (f32x4.sub (local.get $v) (local.get $v)) (f32x4.splat (f32.const 0)))))
         (v128.store64_lane 0 (i32.add (local.get $out) (i32.shl (local.get $u) (i32.const 1)))
           (i16x8.narrow_i32x4_u (local.get $c) (local.get $c)))
         (local.set $h (i32.mul (i32.xor (local.get $h) (i32x4.extract_lane 0 (local.get $c))) (i32.const 0x01000193)))
@@ -173,9 +164,11 @@
     (local $table i32) (local $slotOff i32) (local $slotLo i32) (local $slotHi i32) (local $laneLo i32)
     (local $laneSpan i32) (local $chLo i32) (local $chHi i32) (local $counts i32) (local $out i32)
     (local $n i32) (local $p i32) (local $s i32) (local $L4 i32) (local $j i32) (local $c i32) (local $b i32)
-    (local $stride i32) (local $m i32) (local $total i32) (local $nonFinite i32) (local $a i32)
+    (local $stride i32) (local $rowBytes i32) (local $m i32) (local $nonFinite i32) (local $a i32) (local $end i32)
+    (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
+    (local $s0 f64) (local $s1 f64) (local $s2 f64) (local $s3 f64)
     (local $v v128) (local $fin v128) (local $idx v128) (local $vbins v128) (local $vlast v128) (local $vbinsI v128)
-    (local $x f32) (local $l f32) (local $h f32) (local $lo f64) (local $hi f64) (local $span f64) (local $sum f64)
+    (local $x f32) (local $l f32) (local $h f32) (local $lo f64) (local $hi f64) (local $span f64)
     (local.set $data (i32.load offset=0 (local.get $header)))
     (local.set $count (i32.load offset=4 (local.get $header)))
     (local.set $L (i32.load offset=8 (local.get $header)))
@@ -193,7 +186,8 @@
     (local.set $counts (i32.load offset=56 (local.get $header)))
     (local.set $out (i32.load offset=60 (local.get $header)))
     (local.set $L4 (i32.and (local.get $L) (i32.const -4)))
-    (local.set $stride (i32.add (local.get $bins) (i32.const 1)))
+    (local.set $stride (i32.and (i32.add (local.get $bins) (i32.const 4)) (i32.const -4)))
+    (local.set $rowBytes (i32.shl (local.get $stride) (i32.const 2)))
     (local.set $vbins (f64x2.splat (f64.convert_i32_s (local.get $bins))))
     (local.set $vlast (f64x2.splat (f64.convert_i32_s (i32.sub (local.get $bins) (i32.const 1)))))
     (local.set $vbinsI (i32x4.splat (local.get $bins)))
@@ -279,21 +273,40 @@
         (br_if $binDone (i32.ge_u (local.get $p) (local.get $L4)))
         (local.set $a (i32.add (local.get $laneLo) (i32.shl (local.get $s) (i32.const 3))))
         (local.set $j (i32.add (local.get $laneSpan) (i32.shl (local.get $s) (i32.const 3))))
+        (local.set $v (v128.load (i32.add (local.get $data) (i32.shl (local.get $p) (i32.const 2)))))
         (local.set $idx (i32x4.shl
           (i32x4.add
-            (call $codes4 (v128.load (i32.add (local.get $data) (i32.shl (local.get $p) (i32.const 2))))
-              (v128.load (local.get $a)) (v128.load offset=16 (local.get $a))
-              (v128.load (local.get $j)) (v128.load offset=16 (local.get $j))
-              (local.get $vbins) (local.get $vlast) (local.get $vbinsI))
+            (v128.bitselect
+              (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                (f64x2.add (f64x2.splat (f64.const 0x1p52))
+                  (f64x2.pmin (local.get $vlast) (f64x2.floor (f64x2.mul
+                    (f64x2.mul
+                      (f64x2.add
+                        (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (v128.load (local.get $a))) (v128.load (local.get $j))) (f64x2.splat (f64.const 2))) (f64x2.splat (f64.const 1)))
+                        (f64x2.splat (f64.const 1)))
+                      (f64x2.splat (f64.const 0.5)))
+                    (local.get $vbins)))))
+                (f64x2.add (f64x2.splat (f64.const 0x1p52))
+                  (f64x2.pmin (local.get $vlast) (f64x2.floor (f64x2.mul
+                    (f64x2.mul
+                      (f64x2.add
+                        (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))) (v128.load offset=16 (local.get $a))) (v128.load offset=16 (local.get $j))) (f64x2.splat (f64.const 2))) (f64x2.splat (f64.const 1)))
+                        (f64x2.splat (f64.const 1)))
+                      (f64x2.splat (f64.const 0.5)))
+                    (local.get $vbins))))))
+              (local.get $vbinsI)
+              (f32x4.eq (f32x4.sub (local.get $v) (local.get $v)) (f32x4.splat (f32.const 0))))
             (v128.load (i32.add (local.get $slotOff) (i32.shl (local.get $s) (i32.const 2)))))
           (i32.const 2)))
-        (local.set $a (i32.add (local.get $counts) (i32x4.extract_lane 0 (local.get $idx))))
+        ;; The four byte offsets go through memory (header + 64): four loads beat four lane extractions.
+        (v128.store offset=64 (local.get $header) (local.get $idx))
+        (local.set $a (i32.add (local.get $counts) (i32.load offset=64 (local.get $header))))
         (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
-        (local.set $a (i32.add (local.get $counts) (i32x4.extract_lane 1 (local.get $idx))))
+        (local.set $a (i32.add (local.get $counts) (i32.load offset=68 (local.get $header))))
         (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
-        (local.set $a (i32.add (local.get $counts) (i32x4.extract_lane 2 (local.get $idx))))
+        (local.set $a (i32.add (local.get $counts) (i32.load offset=72 (local.get $header))))
         (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
-        (local.set $a (i32.add (local.get $counts) (i32x4.extract_lane 3 (local.get $idx))))
+        (local.set $a (i32.add (local.get $counts) (i32.load offset=76 (local.get $header))))
         (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (local.set $s (i32.add (local.get $s) (i32.const 4)))
@@ -313,48 +326,102 @@
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br $binTail)))
 
-      ;; 4. Per channel: T and Σ c log2 c over its bins in bin order (shannonEntropyBits' order).
+      ;; 4. The slots' histograms added into their channel's (slot j > C into slot j mod C).
+      (local.set $j (local.get $C))
       (local.set $c (i32.const 0))
-      (block $sumsDone (loop $sums
-        (br_if $sumsDone (i32.ge_u (local.get $c) (local.get $C)))
+      (block $foldDone (loop $fold
+        (br_if $foldDone (i32.ge_u (local.get $j) (local.get $P)))
+        (local.set $a (i32.add (local.get $counts) (i32.mul (local.get $j) (local.get $rowBytes))))
+        (local.set $m (i32.add (local.get $counts) (i32.mul (local.get $c) (local.get $rowBytes))))
+        (local.set $b (i32.const 0))
+        (block $rowDone (loop $row
+          (br_if $rowDone (i32.ge_u (local.get $b) (local.get $rowBytes)))
+          (v128.store (i32.add (local.get $m) (local.get $b))
+            (i32x4.add (v128.load (i32.add (local.get $m) (local.get $b))) (v128.load (i32.add (local.get $a) (local.get $b)))))
+          (local.set $b (i32.add (local.get $b) (i32.const 16)))
+          (br $row)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (if (i32.eq (local.get $c) (local.get $C)) (then (local.set $c (i32.const 0))))
+        (br $fold)))
+
+      ;; 5. Per channel: T and Σ c log2 c over its bins in bin order (shannonEntropyBits' order),
+      ;; four channels side by side so that the four chains of additions overlap. c log2 c is 0
+      ;; for an empty bin, and adding 0 to the sum (≥ 0) leaves it unchanged: no branch on empty bins.
+      (local.set $c (i32.const 0))
+      (block $quadsDone (loop $quads
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $C)))
+        (local.set $r0 (i32.add (local.get $counts) (i32.mul (local.get $c) (local.get $rowBytes))))
+        (local.set $r1 (i32.add (local.get $r0) (local.get $rowBytes)))
+        (local.set $r2 (i32.add (local.get $r1) (local.get $rowBytes)))
+        (local.set $r3 (i32.add (local.get $r2) (local.get $rowBytes)))
+        (local.set $s0 (f64.const 0)) (local.set $s1 (f64.const 0)) (local.set $s2 (f64.const 0)) (local.set $s3 (f64.const 0))
+        (local.set $t0 (i32.const 0)) (local.set $t1 (i32.const 0)) (local.set $t2 (i32.const 0)) (local.set $t3 (i32.const 0))
+        (local.set $b (i32.const 0))
+        (local.set $end (i32.shl (local.get $bins) (i32.const 2)))
+        (block $quadBinsDone (loop $quadBins
+          (br_if $quadBinsDone (i32.ge_u (local.get $b) (local.get $end)))
+          (local.set $m (i32.load (i32.add (local.get $r0) (local.get $b))))
+          (local.set $t0 (i32.add (local.get $t0) (local.get $m)))
+          (local.set $s0 (f64.add (local.get $s0) (f64.load (i32.add (local.get $table) (i32.shl (local.get $m) (i32.const 3))))))
+          (local.set $m (i32.load (i32.add (local.get $r1) (local.get $b))))
+          (local.set $t1 (i32.add (local.get $t1) (local.get $m)))
+          (local.set $s1 (f64.add (local.get $s1) (f64.load (i32.add (local.get $table) (i32.shl (local.get $m) (i32.const 3))))))
+          (local.set $m (i32.load (i32.add (local.get $r2) (local.get $b))))
+          (local.set $t2 (i32.add (local.get $t2) (local.get $m)))
+          (local.set $s2 (f64.add (local.get $s2) (f64.load (i32.add (local.get $table) (i32.shl (local.get $m) (i32.const 3))))))
+          (local.set $m (i32.load (i32.add (local.get $r3) (local.get $b))))
+          (local.set $t3 (i32.add (local.get $t3) (local.get $m)))
+          (local.set $s3 (f64.add (local.get $s3) (f64.load (i32.add (local.get $table) (i32.shl (local.get $m) (i32.const 3))))))
+          (local.set $b (i32.add (local.get $b) (i32.const 4)))
+          (br $quadBins)))
+        (local.set $a (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (i32.const 4))))
+        (f64.store offset=0 (local.get $a) (local.get $s0))
+        (f64.store offset=8 (local.get $a) (f64.convert_i32_s (local.get $t0)))
+        (f64.store offset=16 (local.get $a) (local.get $s1))
+        (f64.store offset=24 (local.get $a) (f64.convert_i32_s (local.get $t1)))
+        (f64.store offset=32 (local.get $a) (local.get $s2))
+        (f64.store offset=40 (local.get $a) (f64.convert_i32_s (local.get $t2)))
+        (f64.store offset=48 (local.get $a) (local.get $s3))
+        (f64.store offset=56 (local.get $a) (f64.convert_i32_s (local.get $t3)))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $quads)))
+      ;; The last C mod 4 channels one at a time.
+      (block $singlesDone (loop $singles
+        (br_if $singlesDone (i32.ge_u (local.get $c) (local.get $C)))
+        (local.set $r0 (i32.add (local.get $counts) (i32.mul (local.get $c) (local.get $rowBytes))))
+        (local.set $s0 (f64.const 0))
+        (local.set $t0 (i32.const 0))
+        (local.set $b (i32.const 0))
+        (local.set $end (i32.shl (local.get $bins) (i32.const 2)))
+        (block $singleBinsDone (loop $singleBins
+          (br_if $singleBinsDone (i32.ge_u (local.get $b) (local.get $end)))
+          (local.set $m (i32.load (i32.add (local.get $r0) (local.get $b))))
+          (local.set $t0 (i32.add (local.get $t0) (local.get $m)))
+          (local.set $s0 (f64.add (local.get $s0) (f64.load (i32.add (local.get $table) (i32.shl (local.get $m) (i32.const 3))))))
+          (local.set $b (i32.add (local.get $b) (i32.const 4)))
+          (br $singleBins)))
+        (local.set $a (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (i32.const 4))))
+        (f64.store offset=0 (local.get $a) (local.get $s0))
+        (f64.store offset=8 (local.get $a) (f64.convert_i32_s (local.get $t0)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $singles)))
+      ;; A channel without finite values: T = -1; with all finite values equal: 0 and T = 0.
+      ;; Non-finite values: the last count of every channel.
+      (local.set $c (i32.const 0))
+      (block $flagsDone (loop $flags
+        (br_if $flagsDone (i32.ge_u (local.get $c) (local.get $C)))
         (local.set $lo (f64.load (i32.add (local.get $chLo) (i32.shl (local.get $c) (i32.const 3)))))
         (local.set $hi (f64.load (i32.add (local.get $chHi) (i32.shl (local.get $c) (i32.const 3)))))
-        (local.set $sum (f64.const 0))
-        (local.set $total (i32.const 0))
-        (if (f64.gt (local.get $lo) (local.get $hi))
-          (then (local.set $total (i32.const -1)))
-          (else (if (f64.lt (local.get $lo) (local.get $hi))
-            (then
-              (local.set $b (i32.const 0))
-              (block $binsDone (loop $binSum
-                (br_if $binsDone (i32.ge_u (local.get $b) (local.get $bins)))
-                (local.set $m (i32.const 0))
-                (local.set $j (local.get $c))
-                (block $slotSumDone (loop $slotSum
-                  (br_if $slotSumDone (i32.ge_u (local.get $j) (local.get $P)))
-                  (local.set $m (i32.add (local.get $m) (i32.load (i32.add (local.get $counts)
-                    (i32.shl (i32.add (i32.mul (local.get $j) (local.get $stride)) (local.get $b)) (i32.const 2))))))
-                  (local.set $j (i32.add (local.get $j) (local.get $C)))
-                  (br $slotSum)))
-                (local.set $total (i32.add (local.get $total) (local.get $m)))
-                (if (i32.gt_s (local.get $m) (i32.const 0))
-                  (then (local.set $sum (f64.add (local.get $sum)
-                    (f64.load (i32.add (local.get $table) (i32.shl (local.get $m) (i32.const 3))))))))
-                (local.set $b (i32.add (local.get $b) (i32.const 1)))
-                (br $binSum)))))))
         (local.set $a (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (i32.const 4))))
-        (f64.store (local.get $a) (local.get $sum))
-        (f64.store offset=8 (local.get $a) (f64.convert_i32_s (local.get $total)))
+        (if (i32.eqz (f64.lt (local.get $lo) (local.get $hi)))
+          (then
+            (f64.store offset=0 (local.get $a) (f64.const 0))
+            (f64.store offset=8 (local.get $a) (select (f64.const -1) (f64.const 0) (f64.gt (local.get $lo) (local.get $hi))))))
+        (local.set $nonFinite (i32.add (local.get $nonFinite) (i32.load (i32.add
+          (i32.add (local.get $counts) (i32.mul (local.get $c) (local.get $rowBytes))) (i32.shl (local.get $bins) (i32.const 2))))))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $sums)))
-      ;; Non-finite values: the last count of every slot.
-      (local.set $j (i32.const 0))
-      (block $nfDone (loop $nf
-        (br_if $nfDone (i32.ge_u (local.get $j) (local.get $P)))
-        (local.set $nonFinite (i32.add (local.get $nonFinite) (i32.load (i32.add (local.get $counts)
-          (i32.shl (i32.add (i32.mul (local.get $j) (local.get $stride)) (local.get $bins)) (i32.const 2))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $nf)))
+        (br $flags)))
 
       (local.set $data (i32.add (local.get $data) (i32.shl (local.get $L) (i32.const 2))))
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
