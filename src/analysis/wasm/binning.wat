@@ -18,13 +18,17 @@
 ;; Min and max are f32x4.pmin/pmax (= JS `v < lo ? v : lo`) on the float32 values, which widen to
 ;; float64 exactly; only the sign of a zero lo or hi can differ from the JS loop's, and no bin
 ;; depends on it (v - (±0) = v for v ≠ 0, and v = lo is bin 0 either way).
+;; The vector bins are written out inline where they are used, in `codes` and `entropies` (a call
+;; per four values cost a third of the time); there the bin b (an integer from 0 to B - 1 in a
+;; float64) becomes an int32 as the low word of b + 2^52, which is exact, and a shuffle gathers
+;; four such words. $bin1 is the scalar twin for the last d mod 4 values.
 ;; test/unit/binningKernel.test.ts compares every result with the plain-JS path bit for bit.
 (module
   (memory (export "memory") 1)
   (global $lo (export "lo") (mut f64) (f64.const 0))
   (global $hi (export "hi") (mut f64) (f64.const 0))
 
-  ;; The bin of one value, the scalar twin of $bin2 (same operations, same order); B for a non-finite v.
+  ;; The bin of one value, the scalar twin of the vector bins (same operations, same order); B for a non-finite v.
   (func $bin1 (param $v f64) (param $lo f64) (param $span f64) (param $bins i32) (result i32)
     (local $b f64) (local $last f64)
     (if (f64.ne (f64.sub (local.get $v) (local.get $v)) (f64.const 0)) (then (return (local.get $bins))))
@@ -36,7 +40,7 @@
           (f64.const 1))
         (f64.const 0.5))
       (f64.convert_i32_s (local.get $bins)))))
-    (i32.trunc_f64_s (select (local.get $b) (local.get $last) (f64.lt (local.get $b) (local.get $last)))))
+    (i32.trunc_sat_f64_s (select (local.get $b) (local.get $last) (f64.lt (local.get $b) (local.get $last)))))
 
   ;; range(ptr, len): min and max of the finite float32 values at ptr (into the globals lo and hi,
   ;; +Infinity and -Infinity when there is none); returns how many values are finite.
@@ -123,7 +127,7 @@
             (local.get $vbinsI)
             (f32x4.eq (f32x4.sub (local.get $v) (local.get $v)) (f32x4.splat (f32.const 0)))))
         (v128.store64_lane 0 (i32.add (local.get $out) (i32.shl (local.get $u) (i32.const 1)))
-          (i16x8.narrow_i32x4_u (local.get $c) (local.get $c)))
+          (i8x16.shuffle 0 1 4 5 8 9 12 13 0 1 4 5 8 9 12 13 (local.get $c) (local.get $c)))
         (local.set $h (i32.mul (i32.xor (local.get $h) (i32x4.extract_lane 0 (local.get $c))) (i32.const 0x01000193)))
         (local.set $h (i32.mul (i32.xor (local.get $h) (i32x4.extract_lane 1 (local.get $c))) (i32.const 0x01000193)))
         (local.set $h (i32.mul (i32.xor (local.get $h) (i32x4.extract_lane 2 (local.get $c))) (i32.const 0x01000193)))
