@@ -180,7 +180,7 @@ async function alteredKernel(edits: [string, string][]): Promise<BinningKernel> 
   const module = wabt.parseWat('binning.wat', text, { simd: true, bulk_memory: true });
   const { buffer } = module.toBinary({ log: false, write_debug_names: false });
   module.destroy();
-  return new BinningKernel(new WebAssembly.Module(buffer));
+  return new BinningKernel(new WebAssembly.Module(Uint8Array.from(buffer)));
 }
 
 describe('binning kernel (WebAssembly SIMD)', () => {
