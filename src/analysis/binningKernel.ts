@@ -119,10 +119,12 @@ export class BinningKernel {
 
   /**
    * The binned estimator's codes of `n` inputs of `d` float32 values against one range `[lo, hi]`
-   * (labelInformation.ts `binRow`: `binOf`'s bins, `bins` for a non-finite value) and each input's
-   * hash, a group of inputs at a time: `visit(codes, hashes, first, rows)` sees inputs
-   * `first .. first + rows` (row `r`'s codes at `codes[r·d ..]`; both views die with the call).
-   * False when one input is too large for the kernel (nothing was visited).
+   * that bounds their finite values (labelInformation.ts `binRow`: `binOf`'s bins, `bins` for a
+   * non-finite value) and each input's hash, a group of inputs at a time:
+   * `visit(codes, hashes, first, rows, codesOf)` sees inputs `first .. first + rows` (row `r`'s
+   * codes at `codes[r·d ..]`; both views die with the call), and `codesOf(i)` gives a copy of any
+   * input's codes, computed again. False when one input is too large for the kernel (nothing was
+   * visited).
    */
   codeRows(
     data: Float32Array,
@@ -131,23 +133,34 @@ export class BinningKernel {
     bins: number,
     lo: number,
     hi: number,
-    visit: (codes: Uint16Array, hashes: Int32Array, first: number, rows: number) => void,
+    visit: (codes: Uint16Array, hashes: Int32Array, first: number, rows: number, codesOf: (input: number) => Uint16Array) => void,
   ): boolean {
     const rows = Math.max(1, Math.min(n, Math.floor(CHUNK_VALUES / Math.max(d, 1))));
     const codesPtr = align16(rows * d * 4);
     const hashesPtr = codesPtr + align16(rows * d * 2);
-    if (!this.reserve(hashesPtr + rows * 4)) return false;
+    // One more input's values, codes and hash, for codesOf, beside the group being visited.
+    const rowPtr = hashesPtr + align16(rows * 4);
+    const rowCodesPtr = rowPtr + align16(d * 4);
+    const rowHashPtr = rowCodesPtr + align16(d * 2);
+    if (!this.reserve(rowHashPtr + 16)) return false;
     const { buffer } = this.exports.memory;
     const heap = new Float32Array(buffer, 0, rows * d);
     const codes = new Uint16Array(buffer, codesPtr, rows * d);
     const hashes = new Int32Array(buffer, hashesPtr, rows);
+    const rowHeap = new Float32Array(buffer, rowPtr, d);
+    const rowCodes = new Uint16Array(buffer, rowCodesPtr, d);
     // A span of 0 (every finite value equal) as 1: every finite value is then bin 0, as binOf has it.
     const span = hi === lo ? 1 : hi - lo;
+    const codesOf = (input: number): Uint16Array => {
+      rowHeap.set(data.subarray(input * d, (input + 1) * d));
+      this.exports.codes(rowPtr, 1, d, bins, lo, span, rowCodesPtr, rowHashPtr);
+      return rowCodes.slice();
+    };
     for (let first = 0; first < n; first += rows) {
       const count = Math.min(rows, n - first);
       heap.set(data.subarray(first * d, (first + count) * d));
       this.exports.codes(0, count, d, bins, lo, span, codesPtr, hashesPtr);
-      visit(codes, hashes, first, count);
+      visit(codes, hashes, first, count, codesOf);
     }
     return true;
   }

@@ -307,15 +307,49 @@ function binnedSymbolsOf(
 ): { symbolOf: Int32Array; symbols: number } {
   // Codes as 16-bit values whatever the bins (MAX_BINS + 1 fits): one array type keeps the loops monomorphic.
   const row = new Uint16Array(d);
+  // First input of each symbol, in symbol order (the pages of rows never written are never touched).
+  const firsts = new Uint16Array(n * d);
   const symbolOf = new Int32Array(n);
-  const table = new SymbolTable(n, d);
+  const buckets = new Map<number, number[]>(); // hash → symbols with that hash
   const span = hi - lo;
   const flat = hi === lo;
-  for (let i = 0; i < n; i++) symbolOf[i] = table.symbolOf(row, 0, binRow(data, i * d, d, row, bins, lo, span, flat));
-  return { symbolOf, symbols: table.symbols };
+  let next = 0;
+  for (let i = 0; i < n; i++) {
+    const h = binRow(data, i * d, d, row, bins, lo, span, flat);
+    const candidates = buckets.get(h);
+    let found = -1;
+    if (candidates) {
+      for (const s of candidates) {
+        let equal = true;
+        for (let u = 0, o = s * d; u < d; u++, o++) {
+          if (firsts[o] !== row[u]) {
+            equal = false;
+            break;
+          }
+        }
+        if (equal) {
+          found = s;
+          break;
+        }
+      }
+    }
+    if (found < 0) {
+      found = next++;
+      if (candidates) candidates.push(found);
+      else buckets.set(h, [found]);
+      firsts.set(row, found * d);
+    }
+    symbolOf[i] = found;
+  }
+  return { symbolOf, symbols: next };
 }
 
-/** {@link binnedSymbols} through the WebAssembly SIMD kernel; undefined when one input is too large for it. */
+/**
+ * {@link binnedSymbols} through the WebAssembly SIMD kernel; undefined when one input is too large
+ * for it. The same numbering as the JS loop's, without keeping every symbol's codes: an input whose
+ * hash no earlier symbol has is a new symbol, so only a symbol whose hash comes again needs its
+ * first input's codes, which the kernel computes again then (and they are kept for later matches).
+ */
 function binnedSymbolsSimd(
   kernel: BinningKernel,
   data: Float32Array,
@@ -326,50 +360,39 @@ function binnedSymbolsSimd(
   hi: number,
 ): { symbolOf: Int32Array; symbols: number } | undefined {
   const symbolOf = new Int32Array(n);
-  const table = new SymbolTable(n, d);
-  const done = kernel.codeRows(data, n, d, bins, lo, hi, (codes, hashes, first, rows) => {
-    for (let r = 0; r < rows; r++) symbolOf[first + r] = table.symbolOf(codes, r * d, hashes[r]);
-  });
-  return done ? { symbolOf, symbols: table.symbols } : undefined;
-}
-
-/**
- * The symbols met so far, numbered by first appearance: the first input of each (its codes, in
- * symbol order; the pages of rows never written are never touched) and the symbols of each hash.
- * Rows are compared code by code, so a hash collision never merges two symbols.
- */
-class SymbolTable {
-  symbols = 0;
-  private readonly firsts: Uint16Array;
-  private readonly buckets = new Map<number, number[]>(); // hash → symbols with that hash
-
-  constructor(
-    n: number,
-    private readonly d: number,
-  ) {
-    this.firsts = new Uint16Array(n * d);
-  }
-
-  /** The symbol of the codes `codes[at .. at + d)` whose hash is `h` (a new one if they are new). */
-  symbolOf(codes: Uint16Array, at: number, h: number): number {
-    const { d, firsts } = this;
-    const candidates = this.buckets.get(h);
-    if (candidates) {
-      for (const s of candidates) {
-        let equal = true;
-        for (let u = 0, o = s * d; u < d; u++, o++) {
-          if (firsts[o] !== codes[at + u]) {
-            equal = false;
+  const firstInput: number[] = []; // symbol → the input it first appeared in
+  const firstCodes = new Map<number, Uint16Array>(); // symbol → its codes, once a later input's hash matched it
+  const buckets = new Map<number, number[]>(); // hash → symbols with that hash
+  const done = kernel.codeRows(data, n, d, bins, lo, hi, (codes, hashes, first, rows, codesOf) => {
+    for (let r = 0, at = 0; r < rows; r++, at += d) {
+      const h = hashes[r];
+      const candidates = buckets.get(h);
+      let found = -1;
+      if (candidates) {
+        for (const s of candidates) {
+          let reference = firstCodes.get(s);
+          if (!reference) firstCodes.set(s, (reference = codesOf(firstInput[s])));
+          let equal = true;
+          for (let u = 0; u < d; u++) {
+            if (reference[u] !== codes[at + u]) {
+              equal = false;
+              break;
+            }
+          }
+          if (equal) {
+            found = s;
             break;
           }
         }
-        if (equal) return s;
       }
+      if (found < 0) {
+        found = firstInput.length;
+        firstInput.push(first + r);
+        if (candidates) candidates.push(found);
+        else buckets.set(h, [found]);
+      }
+      symbolOf[first + r] = found;
     }
-    const found = this.symbols++;
-    if (candidates) candidates.push(found);
-    else this.buckets.set(h, [found]);
-    firsts.set(at === 0 && codes.length === d ? codes : codes.subarray(at, at + d), found * d);
-    return found;
-  }
+  });
+  return done ? { symbolOf, symbols: firstInput.length } : undefined;
 }

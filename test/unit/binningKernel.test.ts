@@ -212,6 +212,20 @@ describe('binning kernel (WebAssembly SIMD)', () => {
     compareBinned(kernel!, wide, 30, 'input wider than a chunk');
   });
 
+  it('keeps two inputs whose codes differ but hash alike apart, and matches a later copy of the second', () => {
+    // Codes [1, 2826, 0] and [8, 0, 2083] (d = 3) have the same FNV hash; with lo = 0, hi = 4096 and
+    // 4096 bins, the value c + 0.5 has the code c. The last input pins the range.
+    const data = Float32Array.from([1.5, 2826.5, 0.5, 8.5, 0.5, 2083.5, 8.5, 0.5, 2083.5, 0, 4096, 0]);
+    const { codes, hashes } = expectedCodes(data, 4, 3, 4096, 0, 4096);
+    assert.deepEqual(Array.from(codes.subarray(0, 6)), [1, 2826, 0, 8, 0, 2083]);
+    assert.equal(hashes[0], hashes[1], 'the two inputs collide');
+    for (const kind of [kernel!, 'js'] as const) {
+      const { symbolOf, symbols } = binnedSymbols(data, 4, 3, 4096, 0, 4096, kind);
+      assert.deepEqual(Array.from(symbolOf), [0, 1, 1, 2]);
+      assert.equal(symbols, 3);
+    }
+  });
+
   it('leaves float64 layers to the JS loop (which is the reference)', () => {
     const layer = layerOf(4, 16, 3, fills['signed random']);
     const wide = { ...layer, data: Float64Array.from(layer.data) };
