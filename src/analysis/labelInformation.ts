@@ -233,7 +233,8 @@ export function binnedInformation(
  * inputs with code by code, so a hash collision never merges two symbols. The bin arithmetic is
  * `binOf`'s, operation for operation (the same codes), inlined because this loop reads every value
  * of a layer. Float32 data goes through the WebAssembly SIMD kernel (binningKernel.ts: the same
- * codes, and the same hashes) unless `kernel` is `'js'`.
+ * codes, and the same hashes) unless `kernel` is `'js'`; `[lo, hi]` must then hold every finite
+ * value (it is the data's finite range in binnedInformation), as the kernel reproduces binOf there.
  */
 export function binnedSymbols(
   data: ArrayLike<number>,
