@@ -454,6 +454,11 @@ async function main(): Promise<void> {
     console.log(
       `  CPU time of all threads ${fmt(labelInfo.cpuSeconds! * 1000, 0)} ms; load average ${fmt(loadavg()[0], 1)} on ${cpus().length} cores`,
     );
+    // The recorder's per-value binning (channel entropies, binned estimator): JS loop against the WebAssembly SIMD kernel.
+    const { benchBinning } = await import('./binningBench');
+    const binning = benchBinning();
+    fails += binning.missed;
+    for (const line of binning.lines) console.log('  ' + line);
   }
   if (!quick && want('training')) {
     console.log(

@@ -152,6 +152,8 @@ export async function benchRecordingOverhead(
   const epochOk = epoch <= EPOCH_GOAL;
   const afterOk = after <= OVERLAP_GOAL;
   const s = (ms: number) => (ms / 1000).toFixed(1);
+  // The phases take tens of milliseconds: two decimals show what a kernel changes.
+  const s2 = (ms: number) => (ms / 1000).toFixed(2);
   const mid = rows.find((r) => r.after === after)!;
   return {
     fails: (epochOk ? 0 : 1) + (afterOk ? 0 : 1),
@@ -177,8 +179,8 @@ export async function benchRecordingOverhead(
         : []),
       ...(mid.sequential.lastPhasesMs
         ? [
-            `  the last epoch's measurement by phase (overlapping): forward ${s(mid.sequential.lastPhasesMs.forward ?? 0)} s, channel entropies ${s(mid.sequential.lastPhasesMs.channels ?? 0)} s, ` +
-              `inter-sample entropies ${s(mid.sequential.lastPhasesMs.inter ?? 0)} s, label information ${s(mid.sequential.lastPhasesMs.labels ?? 0)} s`,
+            `  the last epoch's measurement by phase (overlapping): forward ${s2(mid.sequential.lastPhasesMs.forward ?? 0)} s, channel entropies ${s2(mid.sequential.lastPhasesMs.channels ?? 0)} s, ` +
+              `inter-sample entropies ${s2(mid.sequential.lastPhasesMs.inter ?? 0)} s, label information ${s2(mid.sequential.lastPhasesMs.labels ?? 0)} s`,
           ]
         : []),
       ...(mid.sequential.lastLabelsMs !== undefined

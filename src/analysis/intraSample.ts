@@ -3,6 +3,8 @@
  * entropy"): how much information one feature map carries, from the histogram of its own values.
  */
 import { binOf, checkBins, DEFAULT_BINS, finiteRange } from './binning';
+import { BinningKernel, binningKernelFor } from './binningKernel';
+import type { KernelKind } from './distances';
 import { LayerActivations } from './layout';
 import { shannonEntropyBits } from './shannon';
 
@@ -47,10 +49,21 @@ export interface SampleChannelEntropies {
  * Each feature map's value is `intraSampleEntropy`'s, bit for bit: `binOf`'s arithmetic and
  * `shannonEntropyBits`' sums are inlined, operation for operation (the recorder runs this on every
  * value of every layer at every epoch), with the counts' `c log2 c` terms taken from a table.
+ * Float32 outputs go through the WebAssembly SIMD kernel (binningKernel.ts, the same bits); float64
+ * ones, runtimes without WebAssembly SIMD and `kernel: 'js'` take the plain-JS loop.
  */
-export function sampleChannelEntropies(layer: LayerActivations, bins = DEFAULT_BINS): SampleChannelEntropies {
+export function sampleChannelEntropies(
+  layer: LayerActivations,
+  bins = DEFAULT_BINS,
+  kernel?: KernelKind | BinningKernel,
+): SampleChannelEntropies {
   checkBins(bins);
   const { data } = layer;
+  if (data instanceof Float32Array) {
+    const simd = binningKernelFor(kernel);
+    const table = simd && channelEntropiesSimd(layer, data, bins, simd);
+    if (table) return table;
+  }
   // One call site per array type keeps the loops below monomorphic.
   if (data instanceof Float32Array) return channelEntropiesOf(layer, data, bins);
   if (data instanceof Float64Array) return channelEntropiesOf(layer, data, bins);
@@ -69,9 +82,7 @@ function channelEntropiesOf(layer: LayerActivations, data: Float32Array | Float6
   const hi = new Float64Array(channels);
   const span = new Float64Array(channels);
   const counts = new Int32Array(channels * bins);
-  // `c · log2 c` for every count a bin can hold, as shannonEntropyBits computes each term.
-  const cLog2c = new Float64Array(units + 1);
-  for (let c = 1; c <= units; c++) cLog2c[c] = c * Math.log2(c);
+  const cLog2c = cLog2cTable(units);
   const lastBin = bins - 1;
   let nonFiniteCount = 0;
   for (let n = 0; n < count; n++) {
@@ -126,6 +137,45 @@ function channelEntropiesOf(layer: LayerActivations, data: Float32Array | Float6
     }
   }
   return { count, channels, entropyBits: out, nonFiniteCount };
+}
+
+/** `c · log2 c` for every count `0 .. units` a bin can hold, as shannonEntropyBits computes each term. */
+function cLog2cTable(units: number): Float64Array {
+  const cLog2c = new Float64Array(units + 1);
+  for (let c = 1; c <= units; c++) cLog2c[c] = c * Math.log2(c);
+  return cLog2c;
+}
+
+/**
+ * {@link channelEntropiesOf} through the WebAssembly SIMD kernel, which returns each feature map's
+ * `Σ c log2 c` (summed in bin order) and count `T`; the entropy `log2 T - Σ / T` is taken here as
+ * channelEntropiesOf takes it. Undefined when the kernel does not take the layer (too many
+ * channels × bins for its memory).
+ */
+function channelEntropiesSimd(
+  layer: LayerActivations,
+  data: Float32Array,
+  bins: number,
+  kernel: BinningKernel,
+): SampleChannelEntropies | undefined {
+  const { count, units, channels } = layer;
+  const result = kernel.channelEntropySums(data, count, units, channels, bins, cLog2cTable(units));
+  if (!result) return undefined;
+  const { sums } = result;
+  const out = new Float64Array(count * channels);
+  for (let k = 0; k < out.length; k++) {
+    const sum = sums[2 * k];
+    const total = sums[2 * k + 1];
+    let h: number;
+    if (total < 0) h = NaN;
+    else if (total === 0) h = 0;
+    else {
+      h = Math.log2(total) - sum / total;
+      if (!(h > 0)) h = 0;
+    }
+    out[k] = h;
+  }
+  return { count, channels, entropyBits: out, nonFiniteCount: result.nonFiniteCount };
 }
 
 /** Channel entropies of a layer for an input set, overall and per class. */

@@ -9,6 +9,7 @@
  * The pair distances and their bins are the channel capacity's own (capacity.ts `distanceCodes`).
  */
 import { binOf, checkBins, DEFAULT_BINS, finiteRange } from './binning';
+import { BinningKernel, binningKernelFor } from './binningKernel';
 import { distanceCodes, DistanceCodes } from './capacity';
 import type { KernelKind } from './distances';
 import { checkLabels } from './intraSample';
@@ -177,14 +178,20 @@ export interface BinnedInformation {
  * the layer's one min–max range into `bins` bins, each input's tuple of bins a symbol,
  * `I(X; T) = H(T)` and `I(T; Y) = H(T) - Σ_c (N_c / N) H(T | Y = c)`.
  */
-export function binnedInformation(layer: LayerActivations, labels: ArrayLike<number>, bins = DEFAULT_PLANE_BINS): BinnedInformation {
+export function binnedInformation(
+  layer: LayerActivations,
+  labels: ArrayLike<number>,
+  bins = DEFAULT_PLANE_BINS,
+  kernel?: KernelKind | BinningKernel,
+): BinnedInformation {
   checkBins(bins);
   const n = layer.count;
   const classes = checkLabels(labels, n);
   const d = layer.units * layer.channels;
   const data = layer.data;
-  const range = finiteRange(data, 0, n * d);
-  const { symbolOf, symbols } = binnedSymbols(data, n, d, bins, range.lo, range.hi);
+  const simd = data instanceof Float32Array ? binningKernelFor(kernel) : undefined;
+  const range = simd ? simd.finiteRange(data as Float32Array, 0, n * d) : finiteRange(data, 0, n * d);
+  const { symbolOf, symbols } = binnedSymbols(data, n, d, bins, range.lo, range.hi, simd ?? 'js');
   const classCounts = new Float64Array(classes);
   for (let i = 0; i < n; i++) classCounts[labels[i]]++;
   const hY = n > 0 ? shannonEntropyBits(classCounts) : undefined;
@@ -225,7 +232,9 @@ export function binnedInformation(layer: LayerActivations, labels: ArrayLike<num
  * into one row of scratch memory; only the first input of each symbol is kept, to compare later
  * inputs with code by code, so a hash collision never merges two symbols. The bin arithmetic is
  * `binOf`'s, operation for operation (the same codes), inlined because this loop reads every value
- * of a layer.
+ * of a layer. Float32 data goes through the WebAssembly SIMD kernel (binningKernel.ts: the same
+ * codes, and the same hashes) unless `kernel` is `'js'`; `[lo, hi]` must then hold every finite
+ * value (it is the data's finite range in binnedInformation), as the kernel reproduces binOf there.
  */
 export function binnedSymbols(
   data: ArrayLike<number>,
@@ -234,8 +243,14 @@ export function binnedSymbols(
   bins: number,
   lo: number,
   hi: number,
+  kernel?: KernelKind | BinningKernel,
 ): { symbolOf: Int32Array; symbols: number } {
-  if (data instanceof Float32Array) return binnedSymbolsOf(data, n, d, bins, lo, hi);
+  if (data instanceof Float32Array) {
+    const simd = binningKernelFor(kernel);
+    const symbols = simd && binnedSymbolsSimd(simd, data, n, d, bins, lo, hi);
+    if (symbols) return symbols;
+    return binnedSymbolsOf(data, n, d, bins, lo, hi);
+  }
   if (data instanceof Float64Array) return binnedSymbolsOf(data, n, d, bins, lo, hi);
   return binnedSymbolsOf(
     Float64Array.from({ length: n * d }, (_, i) => data[i]),
@@ -328,4 +343,57 @@ function binnedSymbolsOf(
     symbolOf[i] = found;
   }
   return { symbolOf, symbols: next };
+}
+
+/**
+ * {@link binnedSymbols} through the WebAssembly SIMD kernel; undefined when one input is too large
+ * for it. The same numbering as the JS loop's, without keeping every symbol's codes: an input whose
+ * hash no earlier symbol has is a new symbol, so only a symbol whose hash comes again needs its
+ * first input's codes, which the kernel computes again then (and they are kept for later matches).
+ */
+function binnedSymbolsSimd(
+  kernel: BinningKernel,
+  data: Float32Array,
+  n: number,
+  d: number,
+  bins: number,
+  lo: number,
+  hi: number,
+): { symbolOf: Int32Array; symbols: number } | undefined {
+  const symbolOf = new Int32Array(n);
+  const firstInput: number[] = []; // symbol → the input it first appeared in
+  const firstCodes = new Map<number, Uint16Array>(); // symbol → its codes, once a later input's hash matched it
+  const buckets = new Map<number, number[]>(); // hash → symbols with that hash
+  const done = kernel.codeRows(data, n, d, bins, lo, hi, (codes, hashes, first, rows, codesOf) => {
+    for (let r = 0, at = 0; r < rows; r++, at += d) {
+      const h = hashes[r];
+      const candidates = buckets.get(h);
+      let found = -1;
+      if (candidates) {
+        for (const s of candidates) {
+          let reference = firstCodes.get(s);
+          if (!reference) firstCodes.set(s, (reference = codesOf(firstInput[s])));
+          let equal = true;
+          for (let u = 0; u < d; u++) {
+            if (reference[u] !== codes[at + u]) {
+              equal = false;
+              break;
+            }
+          }
+          if (equal) {
+            found = s;
+            break;
+          }
+        }
+      }
+      if (found < 0) {
+        found = firstInput.length;
+        firstInput.push(first + r);
+        if (candidates) candidates.push(found);
+        else buckets.set(h, [found]);
+      }
+      symbolOf[first + r] = found;
+    }
+  });
+  return done ? { symbolOf, symbols: firstInput.length } : undefined;
 }
