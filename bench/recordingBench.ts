@@ -163,7 +163,7 @@ export async function benchRecordingOverhead(
         `→ recording overhead ${pct(epoch)} of the epoch (goal ≤ ${pct(EPOCH_GOAL)}${epochOk ? '' : ' — GOAL MISSED'})${list(rows.map((r) => r.epoch))}`,
       `  whole recording, each epoch measured before the next trains: ${s(mid.sequential.loopMs)} s (CPU ${s(mid.sequential.cpuMs)} s) for ${s(mid.sequential.trainMs)} s of training ` +
         `→ overhead ${pct(before)}${list(rows.map((r) => r.before))}`,
-      `  whole recording, epoch t measured while epoch t + 1 trains: ${s(mid.overlapped.loopMs)} s (CPU ${s(mid.overlapped.cpuMs)} s) for the same training ` +
+      `  whole recording, epoch t measured while epoch t + 1 trains: ${s(mid.overlapped.loopMs)} s (CPU ${s(mid.overlapped.cpuMs)} s; its own epochs trained in ${s(mid.overlapped.trainMs)} s) for the same training ` +
         `→ recording overhead ${pct(after)} (goal ≤ ${pct(OVERLAP_GOAL)}${afterOk ? '' : ' — GOAL MISSED'})${list(rows.map((r) => r.after))}`,
       ...(mid.sequential.recordingThreadCpuMs !== undefined && mid.overlapped.recordingThreadCpuMs !== undefined
         ? [
