@@ -50,7 +50,7 @@ export function cleanSamples(
   if (clean) {
     if (!allocate) return { n, d, data: values as SampleArray, nonFiniteCount: 0, droppedCoordinates: 0 };
     const data = allocate(values.length, float32);
-    data.set(values as SampleArray);
+    data.set(values);
     return { n, d, data, nonFiniteCount: 0, droppedCoordinates: 0 };
   }
   let nonFiniteCount = 0;
