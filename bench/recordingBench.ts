@@ -17,6 +17,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { RunLayer } from '../src/run/format';
 
 const EPOCHS = 3;
 /** Goal for the overlapped recording's overhead (issue 15). */
@@ -51,6 +52,13 @@ export interface RecordingFigures {
    */
   lastPartsMs?: { thread: number; worker: number };
   backend: string;
+  /**
+   * Sequential recordings: what one epoch's inter-sample entropies cost on one thread whatever the
+   * implementation around them — the float64 distance matrix of every measured layer and the σ
+   * search with its symmetrisation over all probe inputs and each class (estimators.md fixes both
+   * to float64 and to the bits of fdlibm's exp), CPU ms, on values of the recorded layers' shapes.
+   */
+  interFloorMs?: { distances: number; sigma: number };
 }
 
 /** Records the LeNet example in this process, measuring each epoch before the next trains or overlapped with it. */
@@ -90,7 +98,8 @@ export async function recordLenet(mode: 'sequential' | 'overlapped'): Promise<Re
     const loopMs = performance.now() - loopStart;
     const cpu = process.cpuUsage(cpuStart);
     const threadCpu = recordingThreadCpuMs();
-    const metrics = readRun(r.folder).metrics;
+    const recorded = readRun(r.folder);
+    const metrics = recorded.metrics;
     const last = metrics.at(-1)!;
     return {
       loopMs,
@@ -107,11 +116,59 @@ export async function recordLenet(mode: 'sequential' | 'overlapped'): Promise<Re
         labels: last.timingsMs.labels,
       },
       ...(lastPartsMs ? { lastPartsMs } : {}),
+      ...(mode === 'sequential'
+        ? { interFloorMs: await interSampleFloorMs(recorded.manifest.layers, recorded.manifest.settings.probeSize) }
+        : {}),
       backend: r.manifest.backend.name,
     };
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }
+}
+
+/**
+ * The CPU time of one epoch's inter-sample entropies on this thread (`RecordingFigures.interFloorMs`):
+ * every layer after the input that the recorder measures (a Flatten, Reshape or Dropout repeats the
+ * layer before it and is not measured again), on values of its shape — half of them zero, the rest
+ * uniform, like a ReLU's — for `n` inputs in ten classes. The distances' cost depends on the shape
+ * only; the σ search's on the distances a little (3–5 Newton passes a row). Median of three.
+ */
+async function interSampleFloorMs(layers: readonly RunLayer[], n: number): Promise<{ distances: number; sigma: number }> {
+  const { DistanceKernel, distanceMatrix, wholeMatrixBudget, seededRandom } = await import('../src/analysis');
+  const { subsetEntropiesFromMatrix } = await import('../src/recorder/oneThreadEntropies');
+  const random = seededRandom(15);
+  const classes = Array.from({ length: 10 }, (_, c) => Array.from({ length: Math.ceil((n - c) / 10) }, (_, j) => c + 10 * j));
+  const cpuMs = () => {
+    const t = process.cpuUsage();
+    return (t.user + t.system) / 1000;
+  };
+  const repeats = new Set(['Flatten', 'Reshape', 'Dropout']);
+  const rounds: { distances: number; sigma: number }[] = [];
+  for (let round = 0; round < 3; round++) {
+    let distances = 0;
+    let sigma = 0;
+    for (const layer of layers.slice(1)) {
+      if (repeats.has(layer.className)) continue;
+      const d = layer.outputShape.reduce((a, b) => a * b, 1);
+      const values = new Float32Array(n * d);
+      for (let i = 0; i < values.length; i++) values[i] = random() < 0.5 ? 0 : random();
+      const t0 = cpuMs();
+      const kernel = new DistanceKernel(values, n, d, undefined, wholeMatrixBudget(n, d));
+      const matrix = distanceMatrix(kernel);
+      kernel.dispose();
+      const t1 = cpuMs();
+      subsetEntropiesFromMatrix(matrix, n, ['all', ...classes], 1_000_000, {
+        nonFiniteCount: 0,
+        droppedCoordinates: 0,
+        kernel: kernel.kind,
+      });
+      distances += t1 - t0;
+      sigma += cpuMs() - t1;
+    }
+    rounds.push({ distances, sigma });
+  }
+  rounds.sort((a, b) => a.distances + a.sigma - (b.distances + b.sigma));
+  return rounds[1];
 }
 
 /** CPU time of this process's main thread (user + system), ms, from /proc on Linux; undefined elsewhere. */
@@ -181,6 +238,14 @@ export async function benchRecordingOverhead(
         ? [
             `  the last epoch's measurement by phase (overlapping): forward ${s2(mid.sequential.lastPhasesMs.forward ?? 0)} s, channel entropies ${s2(mid.sequential.lastPhasesMs.channels ?? 0)} s, ` +
               `inter-sample entropies ${s2(mid.sequential.lastPhasesMs.inter ?? 0)} s, label information ${s2(mid.sequential.lastPhasesMs.labels ?? 0)} s`,
+          ]
+        : []),
+      ...(mid.sequential.interFloorMs
+        ? [
+            `  the floor of one epoch's measurement: its inter-sample entropies alone (float64 distances and the σ search, as estimators.md fixes them) take ` +
+              `${s2(mid.sequential.interFloorMs.distances + mid.sequential.interFloorMs.sigma)} s CPU on one thread ` +
+              `(distances ${s2(mid.sequential.interFloorMs.distances)} s, σ search and symmetrisation ${s2(mid.sequential.interFloorMs.sigma)} s): ` +
+              `${pct((mid.sequential.interFloorMs.distances + mid.sequential.interFloorMs.sigma) / 2 / mid.sequential.lastTrainMs)} of the epoch's training even split perfectly over both cores`,
           ]
         : []),
       ...(mid.sequential.lastLabelsMs !== undefined
