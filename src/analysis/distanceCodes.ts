@@ -8,11 +8,21 @@
  * coordinates in two sums, then added), which gives the float64 kernel's distance bit for bit.
  *
  * The bound. For float32 samples (exact in float64), let `g` be the exact dot product of rows
- * `i` and `j`, `g32` this kernel's and `g64` the float64 kernel's. Both are sums of at most
- * `m = D + 8` rounded steps (products, lane sums, the final lane additions), so
- * `|g32 − g| ≤ γ32(m)·Σ|x_ik·x_jk|` and `|g64 − g| ≤ γ64(m)·Σ|x_ik·x_jk|`, with
- * `γ(m) = m·u / (1 − m·u)` (u = 2⁻²⁴, 2⁻⁵³), `Σ|x_ik·x_jk| ≤ |x_i|·|x_j|` (Cauchy–Schwarz), plus
- * `m·2⁻¹⁴⁹` per sum for float32 products that fall below the normal range. The squared distance
+ * `i` and `j`, `g32` this kernel's and `g64` the float64 kernel's. In any order of summation,
+ * a computed sum of products is `Σ x_ik·x_jk·(1 + θ_k)` with `|θ_k| ≤ γ(m_k)`, `m_k` the roundings
+ * product k goes through (its own, then every addition it is part of), `γ(m) = m·u / (1 − m·u)`.
+ * In the float32 kernel a product goes through at most `D/4 + 3` (D padded to a multiple of 8):
+ * its own rounding, the `D/4` additions of its lane, and the two of `(l0 + l1) + (l2 + l3)`; a
+ * fused multiply-add only merges a product's rounding into its addition's, so the same bound
+ * holds for the kernel with or without fusion. In the float64 kernel, fewer than `m = D + 8`. So
+ * `|g32 − g| ≤ γ32(D/4 + 3)·Σ|x_ik·x_jk|` and `|g64 − g| ≤ γ64(m)·Σ|x_ik·x_jk|` (u = 2⁻²⁴,
+ * 2⁻⁵³), `Σ|x_ik·x_jk| ≤ |x_i|·|x_j|` (Cauchy–Schwarz), plus `m·2⁻¹⁴⁹` per sum for float32
+ * products and sums that fall below the normal range. (Counting a lane's `D/4` additions rather
+ * than `D` makes the bound four times tighter: on the 64-channel ReLU layers of 16×16 maps of
+ * examples/cifar-cnn.ts, a quarter of the pairs are left open and recomputed, and no channel has
+ * so many that it falls back to the float64 kernel.) A pair built so that every float32 addition
+ * rounds down by almost half a unit reaches a sixth of the distance
+ * bound (test/unit/distanceCodes.test.ts); random values stay far below it. The squared distance
  * `(|x_i|² + |x_j|²) − 2g` computed in float64 from either differs by `2|g32 − g64|` plus its own
  * roundings (at most `3·2⁻⁵³·(|x_i|² + |x_j|²)` together), and `|√a − √b| ≤ |a − b| / √a` and
  * `≤ √|a − b|`. The bound is inflated a little against its own roundings. A row of zeros has an
@@ -115,53 +125,10 @@ export function screenedDistanceCodes(
   const kernel = gram32Kernel();
   if (!kernel) return undefined;
 
-  const dPad = Math.ceil(d / 8) * 8;
-  const nPad = Math.ceil(n / 4) * 4 + 4;
-  // Memory: [samples nPad × dPad float32][norms][roots][a band of distances][every pair's
-  // distance, one spare][every pair's code, one spare].
-  const normsAt = align(nPad * dPad * 4);
-  const rootsAt = normsAt + nPad * 8;
-  const bandAt = rootsAt + nPad * 8;
-  const distAt = bandAt + BAND_ROWS * nPad * 8;
-  const codesAt = align(distAt + (pairs + 2) * 8);
-  const tallyAt = align(codesAt + pairs + 2);
-  const mem = reserve(kernel, tallyAt + 2 * 256 * 4 + 16);
-  const xs = new Float32Array(mem, 0, nPad * dPad);
-  const norms = new Float64Array(mem, normsAt, nPad);
-  const roots = new Float64Array(mem, rootsAt, nPad);
-  const band = new Float64Array(mem, bandAt, BAND_ROWS * nPad);
-  const dist = new Float64Array(mem, distAt, pairs + 2);
+  const screened = screenDistances(kernel, x, n, d);
+  if (!screened) return undefined;
+  const { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt } = screened;
   const wasmCodes = new Uint8Array(mem, codesAt, pairs + 2);
-
-  // Norms in the float64 kernel's order. A NaN or ±Infinity makes a norm NaN or Infinity: such
-  // samples are the float64 path's to clean. Every float32 partial sum is at most
-  // |x_i||x_j|·(1 + γ) ≤ nMax·(1 + γ): far below float32's largest value.
-  xs.fill(0);
-  norms.fill(0);
-  roots.fill(0);
-  const nMax = normsAndRoots(x, n, d, norms, roots);
-  if (!(nMax < MAX_SQUARED_NORM)) return undefined;
-  for (let i = 0; i < n; i++) xs.set(x.subarray(i * d, i * d + d), i * dPad);
-
-  const m = dPad + 8;
-  const gamma = (u: number) => (m * u) / (1 - m * u);
-  // |sq32 − sq64| ≤ c1·|x_i||x_j| + c0 + c2·(|x_i|² + |x_j|²), each inflated against its own rounding.
-  const c1 = 2 * (gamma(2 ** -24) + gamma(2 ** -53)) * (1 + 2 ** -20);
-  const c0 = 2 * m * 2 ** -149 * 2;
-  const c2 = 4 * 2 ** -53;
-
-  // Pass 1: each pair's screened distance, band by band, copied to the condensed order.
-  for (let i0 = 0, p = 0; i0 < n; i0 += BAND_ROWS) {
-    const i1 = Math.min(n, i0 + BAND_ROWS);
-    // Rows [i0, i1) (i0 is a multiple of 4) against the columns from i0 on.
-    kernel.dist32(0, dPad, i0, (i1 + 1) & ~1, i0, Math.ceil(n / 4) * 4, normsAt, bandAt, nPad);
-    for (let i = i0; i < i1; i++) {
-      const at = (i - i0) * nPad - i0;
-      dist.set(band.subarray(at + i + 1, at + n), p);
-      p += n - 1 - i;
-    }
-  }
-  dist[pairs] = 0;
   kernel.minMax(distAt, pairs, tallyAt);
   const [vMin, vMax] = new Float64Array(mem, tallyAt, 2);
 
@@ -214,6 +181,104 @@ export function screenedDistanceCodes(
     counts[b]++;
   }
   return counts;
+}
+
+/** Pass 1 of `screenedDistanceCodes`: the kernel's memory laid out, the norms, the bound's constants and every pair's screened distance. */
+interface Screened {
+  mem: ArrayBuffer;
+  /** Every pair's screened distance in condensed order, one spare entry. */
+  dist: Float64Array;
+  norms: Float64Array;
+  roots: Float64Array;
+  nMax: number;
+  c0: number;
+  c1: number;
+  c2: number;
+  normsAt: number;
+  rootsAt: number;
+  distAt: number;
+  codesAt: number;
+  tallyAt: number;
+}
+
+/**
+ * Lays out the kernel's memory, computes the norms in the float64 kernel's order and the bound's
+ * constants, and every pair's screened distance (pass 1); undefined when a sample holds a
+ * non-finite value or is too large for float32 products.
+ */
+function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: number): Screened | undefined {
+  const pairs = (n * (n - 1)) / 2;
+  const dPad = Math.ceil(d / 8) * 8;
+  const nPad = Math.ceil(n / 4) * 4 + 4;
+  // Memory: [samples nPad × dPad float32][norms][roots][a band of distances][every pair's
+  // distance, one spare][every pair's code, one spare].
+  const normsAt = align(nPad * dPad * 4);
+  const rootsAt = normsAt + nPad * 8;
+  const bandAt = rootsAt + nPad * 8;
+  const distAt = bandAt + BAND_ROWS * nPad * 8;
+  const codesAt = align(distAt + (pairs + 2) * 8);
+  const tallyAt = align(codesAt + pairs + 2);
+  const mem = reserve(kernel, tallyAt + 2 * 256 * 4 + 16);
+  const xs = new Float32Array(mem, 0, nPad * dPad);
+  const norms = new Float64Array(mem, normsAt, nPad);
+  const roots = new Float64Array(mem, rootsAt, nPad);
+  const band = new Float64Array(mem, bandAt, BAND_ROWS * nPad);
+  const dist = new Float64Array(mem, distAt, pairs + 2);
+
+  // Norms in the float64 kernel's order. A NaN or ±Infinity makes a norm NaN or Infinity: such
+  // samples are the float64 path's to clean. Every float32 partial sum is at most
+  // |x_i||x_j|·(1 + γ) ≤ nMax·(1 + γ): far below float32's largest value.
+  xs.fill(0);
+  norms.fill(0);
+  roots.fill(0);
+  const nMax = normsAndRoots(x, n, d, norms, roots);
+  if (!(nMax < MAX_SQUARED_NORM)) return undefined;
+  for (let i = 0; i < n; i++) xs.set(x.subarray(i * d, i * d + d), i * dPad);
+
+  const m = dPad + 8;
+  const gamma = (k: number, u: number) => (k * u) / (1 - k * u);
+  // |sq32 − sq64| ≤ c1·|x_i||x_j| + c0 + c2·(|x_i|² + |x_j|²), each inflated against its own rounding.
+  const c1 = 2 * (gamma(dPad / 4 + 3, 2 ** -24) + gamma(m, 2 ** -53)) * (1 + 2 ** -20);
+  const c0 = 2 * m * 2 ** -149 * 2;
+  const c2 = 4 * 2 ** -53;
+
+  // Pass 1: each pair's screened distance, band by band, copied to the condensed order.
+  for (let i0 = 0, p = 0; i0 < n; i0 += BAND_ROWS) {
+    const i1 = Math.min(n, i0 + BAND_ROWS);
+    // Rows [i0, i1) (i0 is a multiple of 4) against the columns from i0 on.
+    kernel.dist32(0, dPad, i0, (i1 + 1) & ~1, i0, Math.ceil(n / 4) * 4, normsAt, bandAt, nPad);
+    for (let i = i0; i < i1; i++) {
+      const at = (i - i0) * nPad - i0;
+      dist.set(band.subarray(at + i + 1, at + n), p);
+      p += n - 1 - i;
+    }
+  }
+  dist[pairs] = 0;
+  return { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt };
+}
+
+/**
+ * Every pair's screened distance and the error bound the screening trusts it to (binRow's
+ * arithmetic, `pairBound`), in condensed order; undefined where the screening does not apply. For
+ * tests: the float64 distance of every pair must lie within its bound.
+ */
+export function screenedDistanceBounds(
+  x: Float32Array,
+  n: number,
+  d: number,
+): { distances: Float64Array; bounds: Float64Array } | undefined {
+  const kernel = gram32Kernel();
+  if (!kernel || n < 2 || n > MAX_SCREENED_N || d < 1 || d > MAX_SCREENED_D || x.length < n * d) return undefined;
+  const screened = screenDistances(kernel, x, n, d);
+  if (!screened) return undefined;
+  const { dist, norms, roots, c0, c1, c2 } = screened;
+  const pairs = (n * (n - 1)) / 2;
+  const distances = dist.slice(0, pairs);
+  const bounds = new Float64Array(pairs);
+  for (let i = 0, p = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++, p++) bounds[p] = pairBound(roots[i] * roots[j], norms[i] + norms[j], distances[p], c0, c1, c2);
+  }
+  return { distances, bounds };
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { distanceCodes, float64DistanceCodes } from '../../src/analysis';
-import { screenedDistanceCodes } from '../../src/analysis/distanceCodes';
+import { screenedDistanceBounds, screenedDistanceCodes } from '../../src/analysis/distanceCodes';
+import { condensedDistances, DistanceKernel } from '../../src/analysis/distances';
 import { rng } from './reference';
 
 /**
@@ -98,5 +99,59 @@ describe('screened distance codes (float32 screening, float64 recheck)', () => {
     const d = 64;
     const x = Float32Array.from({ length: n * d }, () => Math.fround(100 + gaussian() * 1e-3));
     agree(x, n, d, 32, 'offset 100, spread 1e-3');
+  });
+
+  /**
+   * Row 0 is all ones and row 1 twice `p`, where `p` is chosen coordinate by coordinate so that
+   * every addition of the float32 kernel's lane sums (wasm/gram32.wat: four lanes, coordinate k
+   * in lane k mod 4, then (l0 + l1) + (l2 + l3)) rounds down by almost half a unit in the last
+   * place: the dot product's error grows with the square of the lane length, near the worst case
+   * the bound allows (about half of it), where random values stay near its square root.
+   */
+  const adversarialPair = (d: number): Float32Array => {
+    const lane = new Float64Array(d / 4);
+    let sum = 0;
+    for (let t = 0; t < lane.length; t++) {
+      const y = sum + 1;
+      const ulp = 2 ** (Math.floor(Math.log2(y)) - 23);
+      // Below 3 the half unit is finer than p's own last place: any p will do.
+      let h = ulp >= 2 ** -21 ? (((ulp / 2 - 2 ** -23 - (y % ulp)) % ulp) + ulp) % ulp : 0;
+      if (h >= 1) h -= ulp;
+      lane[t] = 1 + h;
+      assert.equal(Math.fround(lane[t]), lane[t]);
+      sum = Math.fround(sum + lane[t]);
+    }
+    const x = new Float32Array(2 * d).fill(1);
+    for (let k = 0; k < d; k++) x[d + k] = 2 * lane[k >> 2];
+    return x;
+  };
+
+  it('bounds every screened distance by its float64 distance, on pairs whose float32 sums round down at every step', () => {
+    for (const d of [64, 256, 1024, 4096]) {
+      const x = adversarialPair(d);
+      const screened = screenedDistanceBounds(x, 2, d);
+      assert.ok(screened, `${d} coordinates: the screening declined`);
+      const kernel = new DistanceKernel(x, 2, d);
+      const exact = condensedDistances(kernel);
+      kernel.dispose();
+      const error = Math.abs(screened.distances[0] - exact[0]);
+      // The pair is far from the worst case only if the construction failed: then this test tests nothing.
+      assert.ok(error > screened.bounds[0] / 16, `${d} coordinates: error ${error} is not near the bound ${screened.bounds[0]}`);
+      assert.ok(error <= screened.bounds[0], `${d} coordinates: error ${error} exceeds the bound ${screened.bounds[0]}`);
+    }
+  });
+
+  it('gives the float64 codes when the float32 sums round down at every step and distances sit near bin edges', () => {
+    // Many copies of the adversarial pair, scaled by nearby factors, give many distances with the
+    // same large float32 error; with many bins some fall within that error of an edge.
+    const d = 256;
+    const pair = adversarialPair(d);
+    const n = 120;
+    const x = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const scale = 1 + (i >> 1) / 64;
+      for (let k = 0; k < d; k++) x[i * d + k] = Math.fround(pair[(i & 1) * d + k] * (i & 1 ? scale : 1));
+    }
+    for (const bins of [32, 254]) agree(x, n, d, bins, `adversarial pairs, ${bins} bins`);
   });
 });
