@@ -28,6 +28,9 @@
  * `≤ √|a − b|`. The bound is inflated a little against its own roundings. A row of zeros has an
  * exact dot product in both kernels, so pairs with one get the float64 distance directly.
  *
+ * The dot products may use fused multiply-adds (wasm/gram32Fma.wat, where the engine compiles
+ * relaxed SIMD): the bound above holds with or without, so the codes do not depend on it.
+ *
  * Bins are decided in the kernel (gram32.wat `binRow`): `binOf` (binning.ts) is monotone, every
  * step being a correctly rounded operation with a fixed operand, so when the bins of the ends of
  * a pair's interval `[max(v − e, lo), min(v + e, hi)]` agree, that is the bin of its float64
@@ -35,6 +38,7 @@
  * interval reaches below every other pair's upper end (or above every lower end) can hold it.
  */
 import { squaredNorms } from './distances';
+import { bytes as gram32FmaWasmBytes } from './wasm/gram32FmaWasm';
 import { bytes as gram32WasmBytes } from './wasm/gram32Wasm';
 
 interface Gram32Exports {
@@ -62,6 +66,7 @@ interface Gram32Exports {
 interface MinimalWebAssembly {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  validate(bytes: Uint8Array): boolean;
 }
 
 /** Rows of distances computed per kernel call (a band of the upper triangle). */
@@ -79,18 +84,66 @@ const MAX_SQUARED_NORM = 2 ** 120;
 /** The code binRow writes for a pair whose bin its bound leaves open. */
 const OPEN = 255;
 
-let gram32: Gram32Exports | null | undefined;
+/** This thread's kernel, and the same with wasm/gram32Fma.wat's fused `dist32` where the engine compiles it. */
+let gram32: { plain: Gram32Exports; fused: Gram32Exports | undefined } | null | undefined;
+let fusedWanted = true;
 
-/** This thread's float32 distance kernel, or undefined where WebAssembly SIMD is missing. */
+function webAssembly(): MinimalWebAssembly | undefined {
+  return (globalThis as unknown as { WebAssembly?: MinimalWebAssembly }).WebAssembly;
+}
+
+/**
+ * This thread's float32 distance kernel, or undefined where WebAssembly SIMD is missing: with
+ * fused multiply-adds (wasm/gram32Fma.wat) where the engine validates relaxed SIMD when the kernel
+ * is first needed — Node 20 only behind a flag, which the compute workers turn on
+ * (`fusedScreeningNeedsFlag`) — else without. Both give the same codes.
+ */
 function gram32Kernel(): Gram32Exports | undefined {
-  if (gram32 !== undefined) return gram32 ?? undefined;
-  const wasm = (globalThis as unknown as { WebAssembly?: MinimalWebAssembly }).WebAssembly;
-  try {
-    gram32 = new wasm!.Instance(new wasm!.Module(gram32WasmBytes), {}).exports as Gram32Exports;
-  } catch {
-    gram32 = null;
+  if (gram32 === undefined) {
+    const wasm = webAssembly();
+    try {
+      const plain = new wasm!.Instance(new wasm!.Module(gram32WasmBytes), {}).exports as Gram32Exports;
+      let fused: Gram32Exports | undefined;
+      try {
+        if (wasm!.validate(gram32FmaWasmBytes)) {
+          const fma = new wasm!.Instance(new wasm!.Module(gram32FmaWasmBytes), { env: { memory: plain.memory } }).exports as Pick<
+            Gram32Exports,
+            'dist32'
+          >;
+          fused = { ...plain, dist32: fma.dist32 };
+        }
+      } catch {
+        fused = undefined;
+      }
+      gram32 = { plain, fused };
+    } catch {
+      gram32 = null;
+    }
   }
-  return gram32 ?? undefined;
+  if (!gram32) return undefined;
+  return (fusedWanted ? gram32.fused : undefined) ?? gram32.plain;
+}
+
+/**
+ * Whether this WebAssembly engine compiles the fused screening kernel (wasm/gram32Fma.wat) only
+ * once V8's --experimental-wasm-relaxed-simd is on (Node 20): a Node entry point that screens
+ * distance codes turns the flag on, before the first screening, when this says so. The analysis
+ * core itself sets no engine flag (no Node API here).
+ */
+export function fusedScreeningNeedsFlag(): boolean {
+  const wasm = webAssembly();
+  return wasm !== undefined && !wasm.validate(gram32FmaWasmBytes);
+}
+
+/**
+ * Whether the screening uses fused multiply-adds where the engine has them (the default); false
+ * runs the unfused kernel, for comparing the two (both give the same codes). Returns whether the
+ * fused kernel is available on this thread.
+ */
+export function useFusedScreening(enabled: boolean): boolean {
+  fusedWanted = enabled;
+  gram32Kernel();
+  return gram32?.fused !== undefined;
 }
 
 function reserve(kernel: Gram32Exports, bytes: number): ArrayBuffer {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
 import { distanceCodes, float64DistanceCodes } from '../../src/analysis';
-import { screenedDistanceBounds, screenedDistanceCodes } from '../../src/analysis/distanceCodes';
+import {
+  fusedScreeningNeedsFlag,
+  screenedDistanceBounds,
+  screenedDistanceCodes,
+  useFusedScreening,
+} from '../../src/analysis/distanceCodes';
 import { condensedDistances, DistanceKernel } from '../../src/analysis/distances';
 import { rng } from './reference';
 
@@ -10,23 +16,41 @@ import { rng } from './reference';
  * rows (ReLU channels), constant channels, widths that are not a multiple of the kernel's 8, and
  * values so small that float32 products fall below the normal range.
  */
+// As the compute workers do: the fused screening kernel needs relaxed SIMD (a flag in Node 20).
+if (fusedScreeningNeedsFlag()) setFlagsFromString('--experimental-wasm-relaxed-simd');
+
 describe('screened distance codes (float32 screening, float64 recheck)', () => {
   const r = rng(15);
   const gaussian = () => Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());
 
-  /** Both paths' codes for float32 samples; also asserts that the screened path did run. */
+  /**
+   * Both paths' codes for float32 samples, the screening with and without fused multiply-adds;
+   * also asserts that the screened path did run.
+   */
   const agree = (x: Float32Array, n: number, d: number, bins: number, label: string, mustScreen = true) => {
     const want = float64DistanceCodes(x, n, d, bins, undefined, false);
-    const got = distanceCodes(x, n, d, bins);
-    assert.deepEqual(Array.from(got.codes), Array.from(want.codes), label);
-    assert.equal(got.entropyBits, want.entropyBits, label);
-    if (mustScreen) {
-      const codes = new Uint8Array(want.codes.length);
-      const counts = screenedDistanceCodes(x, n, d, bins, codes, 1);
-      assert.ok(counts, `${label}: the screened path declined`);
-      assert.deepEqual(Array.from(codes), Array.from(want.codes), label);
+    for (const fused of [true, false]) {
+      useFusedScreening(fused);
+      const kernel = `${label}, ${fused ? 'fused' : 'unfused'}`;
+      try {
+        const got = distanceCodes(x, n, d, bins);
+        assert.deepEqual(Array.from(got.codes), Array.from(want.codes), kernel);
+        assert.equal(got.entropyBits, want.entropyBits, kernel);
+        if (mustScreen) {
+          const codes = new Uint8Array(want.codes.length);
+          const counts = screenedDistanceCodes(x, n, d, bins, codes, 1);
+          assert.ok(counts, `${kernel}: the screened path declined`);
+          assert.deepEqual(Array.from(codes), Array.from(want.codes), kernel);
+        }
+      } finally {
+        useFusedScreening(true);
+      }
     }
   };
+
+  it('has the fused kernel on this engine (relaxed SIMD), so that both kernels are tested', () => {
+    assert.ok(useFusedScreening(true), 'the fused screening kernel did not compile');
+  });
 
   it('gives the float64 codes on random samples of many shapes and bin counts', () => {
     for (const [n, d] of [
@@ -127,17 +151,20 @@ describe('screened distance codes (float32 screening, float64 recheck)', () => {
   };
 
   it('bounds every screened distance by its float64 distance, on pairs whose float32 sums round down at every step', () => {
-    for (const d of [64, 256, 1024, 4096]) {
+    for (const [d, fused] of [64, 256, 1024, 4096].flatMap((d) => [[d, true] as const, [d, false] as const])) {
+      useFusedScreening(fused);
       const x = adversarialPair(d);
       const screened = screenedDistanceBounds(x, 2, d);
-      assert.ok(screened, `${d} coordinates: the screening declined`);
+      useFusedScreening(true);
+      const label = `${d} coordinates, ${fused ? 'fused' : 'unfused'}`;
+      assert.ok(screened, `${label}: the screening declined`);
       const kernel = new DistanceKernel(x, 2, d);
       const exact = condensedDistances(kernel);
       kernel.dispose();
       const error = Math.abs(screened.distances[0] - exact[0]);
       // The pair is far from the worst case only if the construction failed: then this test tests nothing.
-      assert.ok(error > screened.bounds[0] / 16, `${d} coordinates: error ${error} is not near the bound ${screened.bounds[0]}`);
-      assert.ok(error <= screened.bounds[0], `${d} coordinates: error ${error} exceeds the bound ${screened.bounds[0]}`);
+      assert.ok(error > screened.bounds[0] / 16, `${label}: error ${error} is not near the bound ${screened.bounds[0]}`);
+      assert.ok(error <= screened.bounds[0], `${label}: error ${error} exceeds the bound ${screened.bounds[0]}`);
     }
   });
 
