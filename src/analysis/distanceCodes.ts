@@ -81,6 +81,8 @@ const MAX_RECOMPUTED_SHARE = 1 / 16;
 const FREE_RECOMPUTED = 256;
 /** Largest squared norm of a sample whose float32 dot products cannot overflow (float32 tops out near 2¹²⁸). */
 const MAX_SQUARED_NORM = 2 ** 120;
+/** Rows of zeros are left out of the kernel when at least 1 in this many rows is one. */
+const PACKED_ZERO_SHARE = 16;
 /** The code binRow writes for a pair whose bin its bound leaves open. */
 const OPEN = 255;
 
@@ -263,11 +265,12 @@ function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: n
   const pairs = (n * (n - 1)) / 2;
   const dPad = Math.ceil(d / 8) * 8;
   const nPad = Math.ceil(n / 4) * 4 + 4;
-  // Memory: [samples nPad × dPad float32][norms][roots][a band of distances][every pair's
-  // distance, one spare][every pair's code, one spare].
+  // Memory: [samples nPad × dPad float32][norms][roots][the kernel's rows' norms][a band of
+  // distances][every pair's distance, one spare][every pair's code, one spare].
   const normsAt = align(nPad * dPad * 4);
   const rootsAt = normsAt + nPad * 8;
-  const bandAt = rootsAt + nPad * 8;
+  const kernelNormsAt = rootsAt + nPad * 8;
+  const bandAt = kernelNormsAt + nPad * 8;
   const distAt = bandAt + BAND_ROWS * nPad * 8;
   const codesAt = align(distAt + (pairs + 2) * 8);
   const tallyAt = align(codesAt + pairs + 2);
@@ -275,6 +278,7 @@ function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: n
   const xs = new Float32Array(mem, 0, nPad * dPad);
   const norms = new Float64Array(mem, normsAt, nPad);
   const roots = new Float64Array(mem, rootsAt, nPad);
+  const kernelNorms = new Float64Array(mem, kernelNormsAt, nPad);
   const band = new Float64Array(mem, bandAt, BAND_ROWS * nPad);
   const dist = new Float64Array(mem, distAt, pairs + 2);
 
@@ -284,9 +288,30 @@ function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: n
   xs.fill(0);
   norms.fill(0);
   roots.fill(0);
+  kernelNorms.fill(0);
   const nMax = normsAndRoots(x, n, d, norms, roots);
   if (!(nMax < MAX_SQUARED_NORM)) return undefined;
-  for (let i = 0; i < n; i++) xs.set(x.subarray(i * d, i * d + d), i * dPad);
+
+  // Rows of zeros (a ReLU channel's inputs that activate nothing: a fifth to a quarter of them in
+  // examples/cifar-cnn.ts) have the dot product exactly 0 with every row, in both kernels, so a
+  // pair with one has the distance √((|x_i|² + |x_j|²) − 2·0) = the other row's root: where they
+  // are many, only the other rows go through the kernel, packed (`kernelRow[i]`, −1 for a row of
+  // zeros; a zero squared norm means a row of zeros, as every non-zero float32 squares to more
+  // than 0 in float64).
+  let zeroRows = 0;
+  for (let i = 0; i < n; i++) if (norms[i] === 0) zeroRows++;
+  const pack = zeroRows >= n / PACKED_ZERO_SHARE;
+  const kernelRow = new Int32Array(n);
+  let rows = 0;
+  for (let i = 0; i < n; i++) {
+    if (pack && norms[i] === 0) {
+      kernelRow[i] = -1;
+      continue;
+    }
+    kernelRow[i] = rows;
+    xs.set(x.subarray(i * d, i * d + d), rows * dPad);
+    kernelNorms[rows++] = norms[i];
+  }
 
   const m = dPad + 8;
   const gamma = (k: number, u: number) => (k * u) / (1 - k * u);
@@ -295,15 +320,38 @@ function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: n
   const c0 = 2 * m * 2 ** -149 * 2;
   const c2 = 4 * 2 ** -53;
 
-  // Pass 1: each pair's screened distance, band by band, copied to the condensed order.
-  for (let i0 = 0, p = 0; i0 < n; i0 += BAND_ROWS) {
-    const i1 = Math.min(n, i0 + BAND_ROWS);
-    // Rows [i0, i1) (i0 is a multiple of 4) against the columns from i0 on.
-    kernel.dist32(0, dPad, i0, (i1 + 1) & ~1, i0, Math.ceil(n / 4) * 4, normsAt, bandAt, nPad);
-    for (let i = i0; i < i1; i++) {
-      const at = (i - i0) * nPad - i0;
-      dist.set(band.subarray(at + i + 1, at + n), p);
-      p += n - 1 - i;
+  // Pass 1: each pair's screened distance, band by band (kernel rows [i0, i1), i0 a multiple of
+  // 4, against the kernel rows from i0 on), copied to the condensed order.
+  const band32 = (i0: number, i1: number) =>
+    kernel.dist32(0, dPad, i0, (i1 + 1) & ~1, i0, Math.ceil(rows / 4) * 4, kernelNormsAt, bandAt, nPad);
+  if (!pack) {
+    for (let i0 = 0, p = 0; i0 < n; i0 += BAND_ROWS) {
+      const i1 = Math.min(n, i0 + BAND_ROWS);
+      band32(i0, i1);
+      for (let i = i0; i < i1; i++) {
+        const at = (i - i0) * nPad - i0;
+        dist.set(band.subarray(at + i + 1, at + n), p);
+        p += n - 1 - i;
+      }
+    }
+  } else {
+    for (let i = 0, p = 0, i0 = 0, i1 = 0; i < n; p += n - 1 - i, i++) {
+      const q = kernelRow[i];
+      if (q < 0) {
+        dist.set(roots.subarray(i + 1, n), p);
+        continue;
+      }
+      if (q >= i1) {
+        i0 = q - (q % BAND_ROWS);
+        i1 = Math.min(rows, i0 + BAND_ROWS);
+        band32(i0, i1);
+      }
+      const at = (q - i0) * nPad - i0;
+      const withZeros = roots[i];
+      for (let j = i + 1, out = p; j < n; j++, out++) {
+        const r = kernelRow[j];
+        dist[out] = r >= 0 ? band[at + r] : withZeros;
+      }
     }
   }
   dist[pairs] = 0;

@@ -181,4 +181,39 @@ describe('screened distance codes (float32 screening, float64 recheck)', () => {
     }
     for (const bins of [32, 254]) agree(x, n, d, bins, `adversarial pairs, ${bins} bins`);
   });
+
+  it('gives the float64 codes and distances with rows of zeros in any number and place (the kernel leaves them out)', () => {
+    const n = 100;
+    const d = 24;
+    const layouts: [string, (i: number) => boolean][] = [
+      ['none', () => false],
+      ['one', (i) => i === 40],
+      ['every 14th', (i) => i % 14 === 3],
+      ['the first 20', (i) => i < 20],
+      ['the last 20', (i) => i >= 80],
+      ['every other', (i) => i % 2 === 0],
+      ['around the bands of 16', (i) => [15, 16, 17, 31, 32, 47, 63, 64, 99].includes(i)],
+      ['all but one', (i) => i !== 57],
+      ['all', () => true],
+    ];
+    for (const [label, isZero] of layouts) {
+      const x = Float32Array.from({ length: n * d }, (_, k) => (isZero(Math.floor(k / d)) ? 0 : Math.max(0, gaussian())));
+      for (const bins of [7, 32]) agree(x, n, d, bins, `rows of zeros: ${label}, ${bins} bins`);
+      // A pair with a row of zeros is not rechecked (its bound is 0): its distance must be the float64 one exactly.
+      for (const fused of [true, false]) {
+        useFusedScreening(fused);
+        const screened = screenedDistanceBounds(x, n, d)!;
+        useFusedScreening(true);
+        const kernel = new DistanceKernel(x, n, d);
+        const exact = condensedDistances(kernel);
+        kernel.dispose();
+        for (let p = 0; p < exact.length; p++) {
+          assert.ok(
+            Math.abs(screened.distances[p] - exact[p]) <= screened.bounds[p],
+            `rows of zeros: ${label}, pair ${p}: ${screened.distances[p]} against ${exact[p]} ± ${screened.bounds[p]}`,
+          );
+        }
+      }
+    }
+  });
 });
