@@ -6,6 +6,7 @@
 import { checkBins, DEFAULT_BINS } from './binning';
 import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
 import { screenedDistanceCodes } from './distanceCodes';
+export { fusedScreeningNeedsFlag, useFusedScreening } from './distanceCodes';
 import { bytes as jointWasmBytes } from './wasm/jointWasm';
 import { channelMatrix, LayerActivations } from './layout';
 import { shannonEntropyBits } from './shannon';
@@ -229,8 +230,8 @@ export class JointHistograms {
         throw new RangeError(`both channels need the same inputs; got ${columns[c].n} and ${rows[r0]?.n}`);
     }
     // The joint histograms are the whole cost (channels² × pairs increments). Four rows at a time,
-    // each into its own table, keep the increments independent; the column's codes are pre-scaled
-    // once.
+    // each into its own table, keep the increments independent (the WebAssembly kernel also gives
+    // odd pairs their own tables, and zeroes them); the column's codes are pre-scaled once.
     const finish = (c: number, r: number, tables: Int32Array, g: number) => {
       const col = columns[c];
       const row = rows[r];
@@ -244,10 +245,10 @@ export class JointHistograms {
     const wasm = columnBins <= 255 ? this.wasm : undefined;
     if (this.kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
     if (wasm && pairs > 0) {
-      // Memory: [scaled column: 2·pairs][4 tables][a group of rows' codes], rows in groups that fit.
+      // Memory: [scaled column: 2·pairs][8 tables][a group of rows' codes], rows in groups that fit.
       const scaledAt = 0;
       const tablesAt = align(2 * pairs);
-      const rowsAt = tablesAt + 16 * cells;
+      const rowsAt = tablesAt + 32 * cells;
       const group = Math.max(4, Math.min(r1 - r0, Math.floor(JOINT_BUDGET_BYTES / pairs / 4) * 4));
       for (let g0 = r0; g0 < r1; g0 += group) {
         const g1 = Math.min(r1, g0 + group);
@@ -267,7 +268,6 @@ export class JointHistograms {
           for (let r = g0; r < g1; r += 4) {
             const n = Math.min(4, g1 - r);
             const at = (k: number) => rowsAt + (r + Math.min(k, n - 1) - g0) * pairs;
-            tables.fill(0);
             wasm.exports.joint4(scaledAt, at(0), at(1), at(2), at(3), pairs, tablesAt, cells);
             for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
           }

@@ -8,15 +8,28 @@
  * coordinates in two sums, then added), which gives the float64 kernel's distance bit for bit.
  *
  * The bound. For float32 samples (exact in float64), let `g` be the exact dot product of rows
- * `i` and `j`, `g32` this kernel's and `g64` the float64 kernel's. Both are sums of at most
- * `m = D + 8` rounded steps (products, lane sums, the final lane additions), so
- * `|g32 − g| ≤ γ32(m)·Σ|x_ik·x_jk|` and `|g64 − g| ≤ γ64(m)·Σ|x_ik·x_jk|`, with
- * `γ(m) = m·u / (1 − m·u)` (u = 2⁻²⁴, 2⁻⁵³), `Σ|x_ik·x_jk| ≤ |x_i|·|x_j|` (Cauchy–Schwarz), plus
- * `m·2⁻¹⁴⁹` per sum for float32 products that fall below the normal range. The squared distance
+ * `i` and `j`, `g32` this kernel's and `g64` the float64 kernel's. In any order of summation,
+ * a computed sum of products is `Σ x_ik·x_jk·(1 + θ_k)` with `|θ_k| ≤ γ(m_k)`, `m_k` the roundings
+ * product k goes through (its own, then every addition it is part of), `γ(m) = m·u / (1 − m·u)`.
+ * In the float32 kernel a product goes through at most `D/4 + 3` (D padded to a multiple of 8):
+ * its own rounding, the `D/4` additions of its lane, and the two of `(l0 + l1) + (l2 + l3)`; a
+ * fused multiply-add only merges a product's rounding into its addition's, so the same bound
+ * holds for the kernel with or without fusion. In the float64 kernel, fewer than `m = D + 8`. So
+ * `|g32 − g| ≤ γ32(D/4 + 3)·Σ|x_ik·x_jk|` and `|g64 − g| ≤ γ64(m)·Σ|x_ik·x_jk|` (u = 2⁻²⁴,
+ * 2⁻⁵³), `Σ|x_ik·x_jk| ≤ |x_i|·|x_j|` (Cauchy–Schwarz), plus `m·2⁻¹⁴⁹` per sum for float32
+ * products and sums that fall below the normal range. (Counting a lane's `D/4` additions rather
+ * than `D` makes the bound four times tighter: on the 64-channel ReLU layers of 16×16 maps of
+ * examples/cifar-cnn.ts, a quarter of the pairs are left open and recomputed, and no channel has
+ * so many that it falls back to the float64 kernel.) A pair built so that every float32 addition
+ * rounds down by almost half a unit reaches a sixth of the distance
+ * bound (test/unit/distanceCodes.test.ts); random values stay far below it. The squared distance
  * `(|x_i|² + |x_j|²) − 2g` computed in float64 from either differs by `2|g32 − g64|` plus its own
  * roundings (at most `3·2⁻⁵³·(|x_i|² + |x_j|²)` together), and `|√a − √b| ≤ |a − b| / √a` and
  * `≤ √|a − b|`. The bound is inflated a little against its own roundings. A row of zeros has an
  * exact dot product in both kernels, so pairs with one get the float64 distance directly.
+ *
+ * The dot products may use fused multiply-adds (wasm/gram32Fma.wat, where the engine compiles
+ * relaxed SIMD): the bound above holds with or without, so the codes do not depend on it.
  *
  * Bins are decided in the kernel (gram32.wat `binRow`): `binOf` (binning.ts) is monotone, every
  * step being a correctly rounded operation with a fixed operand, so when the bins of the ends of
@@ -25,6 +38,7 @@
  * interval reaches below every other pair's upper end (or above every lower end) can hold it.
  */
 import { squaredNorms } from './distances';
+import { bytes as gram32FmaWasmBytes } from './wasm/gram32FmaWasm';
 import { bytes as gram32WasmBytes } from './wasm/gram32Wasm';
 
 interface Gram32Exports {
@@ -52,6 +66,7 @@ interface Gram32Exports {
 interface MinimalWebAssembly {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  validate(bytes: Uint8Array): boolean;
 }
 
 /** Rows of distances computed per kernel call (a band of the upper triangle). */
@@ -66,21 +81,71 @@ const MAX_RECOMPUTED_SHARE = 1 / 16;
 const FREE_RECOMPUTED = 256;
 /** Largest squared norm of a sample whose float32 dot products cannot overflow (float32 tops out near 2¹²⁸). */
 const MAX_SQUARED_NORM = 2 ** 120;
+/** Rows of zeros are left out of the kernel when at least 1 in this many rows is one. */
+const PACKED_ZERO_SHARE = 16;
 /** The code binRow writes for a pair whose bin its bound leaves open. */
 const OPEN = 255;
 
-let gram32: Gram32Exports | null | undefined;
+/** This thread's kernel, and the same with wasm/gram32Fma.wat's fused `dist32` where the engine compiles it. */
+let gram32: { plain: Gram32Exports; fused: Gram32Exports | undefined } | null | undefined;
+let fusedWanted = true;
 
-/** This thread's float32 distance kernel, or undefined where WebAssembly SIMD is missing. */
+function webAssembly(): MinimalWebAssembly | undefined {
+  return (globalThis as unknown as { WebAssembly?: MinimalWebAssembly }).WebAssembly;
+}
+
+/**
+ * This thread's float32 distance kernel, or undefined where WebAssembly SIMD is missing: with
+ * fused multiply-adds (wasm/gram32Fma.wat) where the engine validates relaxed SIMD when the kernel
+ * is first needed — Node 20 only behind a flag, which the compute workers turn on
+ * (`fusedScreeningNeedsFlag`) — else without. Both give the same codes.
+ */
 function gram32Kernel(): Gram32Exports | undefined {
-  if (gram32 !== undefined) return gram32 ?? undefined;
-  const wasm = (globalThis as unknown as { WebAssembly?: MinimalWebAssembly }).WebAssembly;
-  try {
-    gram32 = new wasm!.Instance(new wasm!.Module(gram32WasmBytes), {}).exports as Gram32Exports;
-  } catch {
-    gram32 = null;
+  if (gram32 === undefined) {
+    const wasm = webAssembly();
+    try {
+      const plain = new wasm!.Instance(new wasm!.Module(gram32WasmBytes), {}).exports as Gram32Exports;
+      let fused: Gram32Exports | undefined;
+      try {
+        if (wasm!.validate(gram32FmaWasmBytes)) {
+          const fma = new wasm!.Instance(new wasm!.Module(gram32FmaWasmBytes), { env: { memory: plain.memory } }).exports as Pick<
+            Gram32Exports,
+            'dist32'
+          >;
+          fused = { ...plain, dist32: fma.dist32 };
+        }
+      } catch {
+        fused = undefined;
+      }
+      gram32 = { plain, fused };
+    } catch {
+      gram32 = null;
+    }
   }
-  return gram32 ?? undefined;
+  if (!gram32) return undefined;
+  return (fusedWanted ? gram32.fused : undefined) ?? gram32.plain;
+}
+
+/**
+ * Whether this WebAssembly engine compiles the fused screening kernel (wasm/gram32Fma.wat) only
+ * once V8's --experimental-wasm-relaxed-simd is on (Node 20): a Node entry point that screens
+ * distance codes turns the flag on, before the first screening, when this says so. The analysis
+ * core itself sets no engine flag (no Node API here).
+ */
+export function fusedScreeningNeedsFlag(): boolean {
+  const wasm = webAssembly();
+  return wasm !== undefined && !wasm.validate(gram32FmaWasmBytes);
+}
+
+/**
+ * Whether the screening uses fused multiply-adds where the engine has them (the default); false
+ * runs the unfused kernel, for comparing the two (both give the same codes). Returns whether the
+ * fused kernel is available on this thread.
+ */
+export function useFusedScreening(enabled: boolean): boolean {
+  fusedWanted = enabled;
+  gram32Kernel();
+  return gram32?.fused !== undefined;
 }
 
 function reserve(kernel: Gram32Exports, bytes: number): ArrayBuffer {
@@ -115,53 +180,10 @@ export function screenedDistanceCodes(
   const kernel = gram32Kernel();
   if (!kernel) return undefined;
 
-  const dPad = Math.ceil(d / 8) * 8;
-  const nPad = Math.ceil(n / 4) * 4 + 4;
-  // Memory: [samples nPad × dPad float32][norms][roots][a band of distances][every pair's
-  // distance, one spare][every pair's code, one spare].
-  const normsAt = align(nPad * dPad * 4);
-  const rootsAt = normsAt + nPad * 8;
-  const bandAt = rootsAt + nPad * 8;
-  const distAt = bandAt + BAND_ROWS * nPad * 8;
-  const codesAt = align(distAt + (pairs + 2) * 8);
-  const tallyAt = align(codesAt + pairs + 2);
-  const mem = reserve(kernel, tallyAt + 2 * 256 * 4 + 16);
-  const xs = new Float32Array(mem, 0, nPad * dPad);
-  const norms = new Float64Array(mem, normsAt, nPad);
-  const roots = new Float64Array(mem, rootsAt, nPad);
-  const band = new Float64Array(mem, bandAt, BAND_ROWS * nPad);
-  const dist = new Float64Array(mem, distAt, pairs + 2);
+  const screened = screenDistances(kernel, x, n, d);
+  if (!screened) return undefined;
+  const { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt } = screened;
   const wasmCodes = new Uint8Array(mem, codesAt, pairs + 2);
-
-  // Norms in the float64 kernel's order. A NaN or ±Infinity makes a norm NaN or Infinity: such
-  // samples are the float64 path's to clean. Every float32 partial sum is at most
-  // |x_i||x_j|·(1 + γ) ≤ nMax·(1 + γ): far below float32's largest value.
-  xs.fill(0);
-  norms.fill(0);
-  roots.fill(0);
-  const nMax = normsAndRoots(x, n, d, norms, roots);
-  if (!(nMax < MAX_SQUARED_NORM)) return undefined;
-  for (let i = 0; i < n; i++) xs.set(x.subarray(i * d, i * d + d), i * dPad);
-
-  const m = dPad + 8;
-  const gamma = (u: number) => (m * u) / (1 - m * u);
-  // |sq32 − sq64| ≤ c1·|x_i||x_j| + c0 + c2·(|x_i|² + |x_j|²), each inflated against its own rounding.
-  const c1 = 2 * (gamma(2 ** -24) + gamma(2 ** -53)) * (1 + 2 ** -20);
-  const c0 = 2 * m * 2 ** -149 * 2;
-  const c2 = 4 * 2 ** -53;
-
-  // Pass 1: each pair's screened distance, band by band, copied to the condensed order.
-  for (let i0 = 0, p = 0; i0 < n; i0 += BAND_ROWS) {
-    const i1 = Math.min(n, i0 + BAND_ROWS);
-    // Rows [i0, i1) (i0 is a multiple of 4) against the columns from i0 on.
-    kernel.dist32(0, dPad, i0, (i1 + 1) & ~1, i0, Math.ceil(n / 4) * 4, normsAt, bandAt, nPad);
-    for (let i = i0; i < i1; i++) {
-      const at = (i - i0) * nPad - i0;
-      dist.set(band.subarray(at + i + 1, at + n), p);
-      p += n - 1 - i;
-    }
-  }
-  dist[pairs] = 0;
   kernel.minMax(distAt, pairs, tallyAt);
   const [vMin, vMax] = new Float64Array(mem, tallyAt, 2);
 
@@ -214,6 +236,150 @@ export function screenedDistanceCodes(
     counts[b]++;
   }
   return counts;
+}
+
+/** Pass 1 of `screenedDistanceCodes`: the kernel's memory laid out, the norms, the bound's constants and every pair's screened distance. */
+interface Screened {
+  mem: ArrayBuffer;
+  /** Every pair's screened distance in condensed order, one spare entry. */
+  dist: Float64Array;
+  norms: Float64Array;
+  roots: Float64Array;
+  nMax: number;
+  c0: number;
+  c1: number;
+  c2: number;
+  normsAt: number;
+  rootsAt: number;
+  distAt: number;
+  codesAt: number;
+  tallyAt: number;
+}
+
+/**
+ * Lays out the kernel's memory, computes the norms in the float64 kernel's order and the bound's
+ * constants, and every pair's screened distance (pass 1); undefined when a sample holds a
+ * non-finite value or is too large for float32 products.
+ */
+function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: number): Screened | undefined {
+  const pairs = (n * (n - 1)) / 2;
+  const dPad = Math.ceil(d / 8) * 8;
+  const nPad = Math.ceil(n / 4) * 4 + 4;
+  // Memory: [samples nPad × dPad float32][norms][roots][the kernel's rows' norms][a band of
+  // distances][every pair's distance, one spare][every pair's code, one spare].
+  const normsAt = align(nPad * dPad * 4);
+  const rootsAt = normsAt + nPad * 8;
+  const kernelNormsAt = rootsAt + nPad * 8;
+  const bandAt = kernelNormsAt + nPad * 8;
+  const distAt = bandAt + BAND_ROWS * nPad * 8;
+  const codesAt = align(distAt + (pairs + 2) * 8);
+  const tallyAt = align(codesAt + pairs + 2);
+  const mem = reserve(kernel, tallyAt + 2 * 256 * 4 + 16);
+  const xs = new Float32Array(mem, 0, nPad * dPad);
+  const norms = new Float64Array(mem, normsAt, nPad);
+  const roots = new Float64Array(mem, rootsAt, nPad);
+  const kernelNorms = new Float64Array(mem, kernelNormsAt, nPad);
+  const band = new Float64Array(mem, bandAt, BAND_ROWS * nPad);
+  const dist = new Float64Array(mem, distAt, pairs + 2);
+
+  // Norms in the float64 kernel's order. A NaN or ±Infinity makes a norm NaN or Infinity: such
+  // samples are the float64 path's to clean. Every float32 partial sum is at most
+  // |x_i||x_j|·(1 + γ) ≤ nMax·(1 + γ): far below float32's largest value.
+  xs.fill(0);
+  norms.fill(0);
+  roots.fill(0);
+  kernelNorms.fill(0);
+  const nMax = normsAndRoots(x, n, d, norms, roots);
+  if (!(nMax < MAX_SQUARED_NORM)) return undefined;
+
+  // Rows of zeros (a ReLU channel's inputs that activate nothing: a fifth to a quarter of them in
+  // examples/cifar-cnn.ts) have the dot product exactly 0 with every row, in both kernels, so a
+  // pair with one has the distance √((|x_i|² + |x_j|²) − 2·0) = the other row's root: where they
+  // are many, only the other rows go through the kernel, packed (`kernelRow[i]`, −1 for a row of
+  // zeros; a zero squared norm means a row of zeros, as every non-zero float32 squares to more
+  // than 0 in float64).
+  let zeroRows = 0;
+  for (let i = 0; i < n; i++) if (norms[i] === 0) zeroRows++;
+  const pack = zeroRows >= n / PACKED_ZERO_SHARE;
+  const kernelRow = new Int32Array(n);
+  let rows = 0;
+  for (let i = 0; i < n; i++) {
+    if (pack && norms[i] === 0) {
+      kernelRow[i] = -1;
+      continue;
+    }
+    kernelRow[i] = rows;
+    xs.set(x.subarray(i * d, i * d + d), rows * dPad);
+    kernelNorms[rows++] = norms[i];
+  }
+
+  const m = dPad + 8;
+  const gamma = (k: number, u: number) => (k * u) / (1 - k * u);
+  // |sq32 − sq64| ≤ c1·|x_i||x_j| + c0 + c2·(|x_i|² + |x_j|²), each inflated against its own rounding.
+  const c1 = 2 * (gamma(dPad / 4 + 3, 2 ** -24) + gamma(m, 2 ** -53)) * (1 + 2 ** -20);
+  const c0 = 2 * m * 2 ** -149 * 2;
+  const c2 = 4 * 2 ** -53;
+
+  // Pass 1: each pair's screened distance, band by band (kernel rows [i0, i1), i0 a multiple of
+  // 4, against the kernel rows from i0 on), copied to the condensed order.
+  const band32 = (i0: number, i1: number) =>
+    kernel.dist32(0, dPad, i0, (i1 + 1) & ~1, i0, Math.ceil(rows / 4) * 4, kernelNormsAt, bandAt, nPad);
+  if (!pack) {
+    for (let i0 = 0, p = 0; i0 < n; i0 += BAND_ROWS) {
+      const i1 = Math.min(n, i0 + BAND_ROWS);
+      band32(i0, i1);
+      for (let i = i0; i < i1; i++) {
+        const at = (i - i0) * nPad - i0;
+        dist.set(band.subarray(at + i + 1, at + n), p);
+        p += n - 1 - i;
+      }
+    }
+  } else {
+    for (let i = 0, p = 0, i0 = 0, i1 = 0; i < n; p += n - 1 - i, i++) {
+      const q = kernelRow[i];
+      if (q < 0) {
+        dist.set(roots.subarray(i + 1, n), p);
+        continue;
+      }
+      if (q >= i1) {
+        i0 = q - (q % BAND_ROWS);
+        i1 = Math.min(rows, i0 + BAND_ROWS);
+        band32(i0, i1);
+      }
+      const at = (q - i0) * nPad - i0;
+      const withZeros = roots[i];
+      for (let j = i + 1, out = p; j < n; j++, out++) {
+        const r = kernelRow[j];
+        dist[out] = r >= 0 ? band[at + r] : withZeros;
+      }
+    }
+  }
+  dist[pairs] = 0;
+  return { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt };
+}
+
+/**
+ * Every pair's screened distance and the error bound the screening trusts it to (binRow's
+ * arithmetic, `pairBound`), in condensed order; undefined where the screening does not apply. For
+ * tests: the float64 distance of every pair must lie within its bound.
+ */
+export function screenedDistanceBounds(
+  x: Float32Array,
+  n: number,
+  d: number,
+): { distances: Float64Array; bounds: Float64Array } | undefined {
+  const kernel = gram32Kernel();
+  if (!kernel || n < 2 || n > MAX_SCREENED_N || d < 1 || d > MAX_SCREENED_D || x.length < n * d) return undefined;
+  const screened = screenDistances(kernel, x, n, d);
+  if (!screened) return undefined;
+  const { dist, norms, roots, c0, c1, c2 } = screened;
+  const pairs = (n * (n - 1)) / 2;
+  const distances = dist.slice(0, pairs);
+  const bounds = new Float64Array(pairs);
+  for (let i = 0, p = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++, p++) bounds[p] = pairBound(roots[i] * roots[j], norms[i] + norms[j], distances[p], c0, c1, c2);
+  }
+  return { distances, bounds };
 }
 
 /**

@@ -3,6 +3,7 @@
  * analysis core on its share of the work. Everything heavy is in src/analysis; this file only
  * maps shared buffers to typed arrays and back. The requests and their checks are in protocol.ts.
  */
+import { setFlagsFromString } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import {
   BLOCK_ROWS,
@@ -11,6 +12,7 @@ import {
   distanceCodes,
   DistanceCodes,
   DistanceKernel,
+  fusedScreeningNeedsFlag,
   JointHistograms,
   mirrorBlock,
   MatrixNeighbours,
@@ -29,6 +31,11 @@ import {
   SharedCodes,
   SharedSamples,
 } from './protocol';
+
+// The capacity's screening kernel has fused multiply-adds (src/analysis/wasm/gram32Fma.wat):
+// relaxed SIMD, which Node 20's V8 compiles only behind this flag. It enables those instructions
+// and changes nothing else; the codes are the same with or without them.
+if (fusedScreeningNeedsFlag()) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 function samplesOf(s: SharedSamples): SampleArray {
   return s.type === 'float32' ? new Float32Array(s.data) : new Float64Array(s.data);

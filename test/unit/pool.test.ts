@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { capacityMatrix, interSampleEntropy, layerActivations } from '../../src/analysis';
+import { capacityMatrix, interSampleEntropy, layerActivations, layerDistanceCodes } from '../../src/analysis';
 import { CancelledError, ComputePool } from '../../src/compute/pool';
 import { CANCELLED_CLAIM, Claims, forEachClaimedChunk } from '../../src/compute/protocol';
 import { rng } from './reference';
@@ -103,5 +103,26 @@ describe('ComputePool with uneven chunk counts', () => {
     controller.abort();
     await assert.rejects(cancelled, (e) => CancelledError.is(e));
     assert.equal((await other).entropyBits, interSampleEntropy(small, 600, 30, { k: 50 }).entropyBits);
+  });
+
+  it('gives each layer its own codes when layers of one size follow each other or run at once (the kept layer buffer)', async () => {
+    const r = rng(34);
+    const n = 60;
+    const layer = (count = n) =>
+      layerActivations(
+        [count, 4, 4, 6],
+        Float32Array.from({ length: count * 16 * 6 }, () => Math.max(0, r() - 0.4)),
+      );
+    const [a, b, c] = [layer(), layer(), layer()];
+    const codesOf = async (l: ReturnType<typeof layer>) => (await pool.layerCodes(l, 16)).map((x) => Array.from(new Uint8Array(x.codes)));
+    const expected = (l: ReturnType<typeof layer>) => layerDistanceCodes(l, 16).map((x) => Array.from(x.codes));
+    // a leaves its buffer for b.
+    assert.deepEqual(await codesOf(a), expected(a));
+    assert.deepEqual(await codesOf(b), expected(b));
+    // b and c at once, while the workers are still busy with a larger layer: had both taken b's
+    // buffer, c would overwrite b's values before any worker read them.
+    const [, gotB, gotC] = await Promise.all([codesOf(layer(700)), codesOf(b), codesOf(c)]);
+    assert.deepEqual(gotB, expected(b));
+    assert.deepEqual(gotC, expected(c));
   });
 });
