@@ -6,6 +6,8 @@
  * thread, with the inter-sample entropies on this thread instead of the compute pool's workers, so
  * the measurement of one epoch takes one core and leaves the other to training.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
 import type { LayerEpochMetrics } from '../run/format';
@@ -73,4 +75,25 @@ export function serveMeasureRequests(port: ReturnType<typeof threadPort>): RpcCh
     });
 }
 
-if (parentPort) serveMeasureRequests(threadPort(parentPort));
+/**
+ * Gives this thread a lower scheduling priority than the recorder's (nice 10, Linux only): the two
+ * threads have a core each, but the process has more threads than cores (V8's garbage collector
+ * and compiler helpers, libuv's file writes), and whenever a third one runs the kernel shares the
+ * cores evenly, slowing the training on the other thread as much as this measurement. With the
+ * lower priority the measurement gives way instead: it has until the next epoch is trained, while
+ * every moment training loses lengthens the recording.
+ */
+function giveWayToTraining(): void {
+  try {
+    // /proc/thread-self is "<pid>/task/<tid>"; setpriority(2) with a thread id sets that thread's nice value on Linux.
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) setPriority(tid, 10);
+  } catch {
+    // Not Linux (no /proc/thread-self): the thread keeps the process's priority.
+  }
+}
+
+if (parentPort) {
+  giveWayToTraining();
+  serveMeasureRequests(threadPort(parentPort));
+}

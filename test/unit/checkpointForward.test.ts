@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CheckpointForward } from '../../src/recorder/checkpointForward';
@@ -168,6 +168,38 @@ describe('measuring epoch t on the measurement worker while epoch t + 1 trains (
     } finally {
       made.forward.close();
       made.forward.close(); // a second close is harmless (the recorder closes on several paths)
+    }
+  });
+
+  it('gives way to training: on Linux the measurement worker runs at nice 10 while this thread keeps its own priority', async function () {
+    if (!existsSync('/proc/thread-self')) this.skip(); // per-thread priorities are a Linux feature; elsewhere the worker keeps the process's
+    /** The nice value of every thread of this process, by thread id (field 19 of /proc/<pid>/task/<tid>/stat). */
+    const niceByThread = () =>
+      new Map(
+        readdirSync('/proc/self/task').map((tid) => [
+          tid,
+          Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]),
+        ]),
+      );
+    const before = niceByThread();
+    const made = CheckpointForward.start('wasm');
+    assert.ok('forward' in made);
+    try {
+      // Once the worker answers a request, its start-up (which sets the priority) has run.
+      made.forward.setUp(setup('wasm', [layer(0, [4]), layer(1, [3])]));
+      await assert.rejects(
+        made.forward.measure(0, { modelJson: '{"modelTopology": {}, "weightsManifest": []}', weights: new Uint8Array(0) }, undefined),
+      );
+      const after = niceByThread();
+      const lowered = [...after].filter(([tid, nice]) => !before.has(tid) && nice === 10);
+      assert.equal(
+        lowered.length,
+        1,
+        `threads started by the worker and their nice values: ${JSON.stringify([...after].filter(([tid]) => !before.has(tid)))}`,
+      );
+      assert.equal(after.get(String(process.pid)), before.get(String(process.pid)), 'the recording thread keeps its priority');
+    } finally {
+      made.forward.close();
     }
   });
 
