@@ -311,38 +311,17 @@ function binnedSymbolsOf(
   // First input of each symbol, in symbol order (the pages of rows never written are never touched).
   const firsts = new Uint16Array(n * d);
   const symbolOf = new Int32Array(n);
-  const buckets = new Map<number, number[]>(); // hash → symbols with that hash
+  const numbering = new SymbolNumbering();
   const span = hi - lo;
   const flat = hi === lo;
-  let next = 0;
   for (let i = 0; i < n; i++) {
     const h = binRow(data, i * d, d, row, bins, lo, span, flat);
-    const candidates = buckets.get(h);
-    let found = -1;
-    if (candidates) {
-      for (const s of candidates) {
-        let equal = true;
-        for (let u = 0, o = s * d; u < d; u++, o++) {
-          if (firsts[o] !== row[u]) {
-            equal = false;
-            break;
-          }
-        }
-        if (equal) {
-          found = s;
-          break;
-        }
-      }
-    }
-    if (found < 0) {
-      found = next++;
-      if (candidates) candidates.push(found);
-      else buckets.set(h, [found]);
-      firsts.set(row, found * d);
-    }
+    const known = numbering.count;
+    const found = numbering.symbolOf(h, (s) => sameCodes(firsts, s * d, row, 0, d));
+    if (found === known) firsts.set(row, found * d);
     symbolOf[i] = found;
   }
-  return { symbolOf, symbols: next };
+  return { symbolOf, symbols: numbering.count };
 }
 
 /**
@@ -363,37 +342,46 @@ function binnedSymbolsSimd(
   const symbolOf = new Int32Array(n);
   const firstInput: number[] = []; // symbol → the input it first appeared in
   const firstCodes = new Map<number, Uint16Array>(); // symbol → its codes, once a later input's hash matched it
-  const buckets = new Map<number, number[]>(); // hash → symbols with that hash
+  const numbering = new SymbolNumbering();
   const done = kernel.codeRows(data, n, d, bins, lo, hi, (codes, hashes, first, rows, codesOf) => {
     for (let r = 0, at = 0; r < rows; r++, at += d) {
-      const h = hashes[r];
-      const candidates = buckets.get(h);
-      let found = -1;
-      if (candidates) {
-        for (const s of candidates) {
-          let reference = firstCodes.get(s);
-          if (!reference) firstCodes.set(s, (reference = codesOf(firstInput[s])));
-          let equal = true;
-          for (let u = 0; u < d; u++) {
-            if (reference[u] !== codes[at + u]) {
-              equal = false;
-              break;
-            }
-          }
-          if (equal) {
-            found = s;
-            break;
-          }
-        }
-      }
-      if (found < 0) {
-        found = firstInput.length;
-        firstInput.push(first + r);
-        if (candidates) candidates.push(found);
-        else buckets.set(h, [found]);
-      }
+      const known = numbering.count;
+      const found = numbering.symbolOf(hashes[r], (s) => {
+        let reference = firstCodes.get(s);
+        if (!reference) firstCodes.set(s, (reference = codesOf(firstInput[s])));
+        return sameCodes(reference, 0, codes, at, d);
+      });
+      if (found === known) firstInput.push(first + r);
       symbolOf[first + r] = found;
     }
   });
-  return done ? { symbolOf, symbols: firstInput.length } : undefined;
+  return done ? { symbolOf, symbols: numbering.count } : undefined;
+}
+
+/**
+ * Numbers the binned estimator's symbols 0, 1, … in order of first appearance, by the hash of an
+ * input's codes; a hash that comes again is a symbol already seen only if `same` confirms it (the
+ * codes compared one by one), so a hash collision never merges two symbols. The JS loop and the
+ * WebAssembly kernel's path number with it, each comparing codes where it keeps them.
+ */
+class SymbolNumbering {
+  /** Symbols numbered so far (the next new symbol's number). */
+  count = 0;
+  private readonly buckets = new Map<number, number[]>(); // hash → symbols with that hash
+
+  /** The symbol of an input whose codes hash to `h`: the first earlier one with that hash that `same` confirms, else a new one. */
+  symbolOf(h: number, same: (symbol: number) => boolean): number {
+    const candidates = this.buckets.get(h);
+    if (candidates) for (const s of candidates) if (same(s)) return s;
+    const symbol = this.count++;
+    if (candidates) candidates.push(symbol);
+    else this.buckets.set(h, [symbol]);
+    return symbol;
+  }
+}
+
+/** Whether `a[aAt ..]` and `b[bAt ..]` hold the same `d` codes. */
+function sameCodes(a: Uint16Array, aAt: number, b: Uint16Array, bAt: number, d: number): boolean {
+  for (let u = 0; u < d; u++) if (a[aAt + u] !== b[bAt + u]) return false;
+  return true;
 }
