@@ -14,53 +14,36 @@ import { MAX_COMPARED_RUNS } from '../../webview/protocol';
 import { compareKey, compareOrder, comparedRunIdsOfState, comparePanelTitle, isRunOfModel } from './compareRuns';
 import type { Ctx } from './ctx';
 import { panelColumn } from './panelColumn';
-import { defaultExportFolder, panelPage, panelResourceRoots, saveExport, showNotice } from './panels';
+import { panelPage, panelResourceRoots, showNotice } from './panels';
+import { PanelEntry, PanelSet } from './panelSet';
 import { themeOfKind } from './runDisplay';
 import type { RunLabels } from './runLabels';
 import { WebviewBridge } from './webviewBridge';
 
 export const COMPARE_VIEW_TYPE = 'cnnSlicer.compare';
-const SHOW_LOG = 'Show Log';
 
-interface Entry {
-  panel: vscode.WebviewPanel;
-  bridge: WebviewBridge;
+interface Entry extends PanelEntry {
   /** The runs, oldest first: run A, B, … in the views. */
   records: RunRecord[];
-  disposables: vscode.Disposable[];
-  /** Hellos sent: one per page load. */
-  hellos: number;
   /** Answers sent per run index, and the query kinds answered (what the integration tests check). */
   answered: Map<number, Set<Query['kind']>>;
-  focuses: Focus[];
 }
 
-export class ComparePanels implements vscode.Disposable {
-  private readonly entries = new Map<string, Entry>();
-  private readonly disposables: vscode.Disposable[] = [];
-  /** Where each run's last export went (by run folder), so its next one starts there: other runs keep their own `exports/`. */
-  private readonly lastExportFolders = new Map<string, vscode.Uri>();
-
+export class ComparePanels extends PanelSet<Entry> {
   constructor(
-    private readonly ctx: Ctx,
+    ctx: Ctx,
     private readonly labels: RunLabels,
   ) {
+    super(
+      ctx,
+      COMPARE_VIEW_TYPE,
+      'comparison panel',
+      (panel, state) => this.restore(panel, state),
+      (panel) => showNotice(panel, restoreFailedText()),
+    );
     this.disposables.push(
-      vscode.window.onDidChangeActiveColorTheme((theme) => {
-        for (const e of this.entries.values()) e.bridge.theme(themeOfKind(theme.kind));
-      }),
       ctx.runs.onDidChange(() => void this.updateTitles()),
       labels.onDidChange(() => void this.updateTitles()),
-      vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel, state) => {
-          try {
-            await this.restore(panel, state);
-          } catch (e) {
-            ctx.log.error(`restoring a comparison panel failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-            showNotice(panel, restoreFailedText());
-          }
-        },
-      }),
     );
   }
 
@@ -196,16 +179,6 @@ export class ComparePanels implements vscode.Disposable {
     return e !== undefined;
   }
 
-  dispose(): void {
-    // As for the run panels: VS Code keeps the panels across a reload and hands them back.
-    for (const e of this.entries.values()) {
-      e.bridge.dispose();
-      for (const d of e.disposables) d.dispose();
-    }
-    this.entries.clear();
-    for (const d of this.disposables) d.dispose();
-  }
-
   private attach(panel: vscode.WebviewPanel, records: RunRecord[]): void {
     const key = compareKey(records.map((r) => r.folder));
     const extensionUri = this.ctx.extensionUri;
@@ -236,7 +209,7 @@ export class ComparePanels implements vscode.Disposable {
       // The comparison has no layer links; a message asking for one is ignored (and logged).
       revealLayer: (layer) => this.ctx.log.warn(`the comparison of ${name} asked to reveal layer ${layer}, which it does not offer`),
       save: (fileName, format, data) =>
-        void this.save(records[0], fileName, format, data).catch((e: unknown) =>
+        void this.saveExportOf(records[0], fileName, format, data).catch((e: unknown) =>
           this.fail(vscode.l10n.t('Could not save {0}', fileName), e),
         ),
       log: (line) => this.ctx.log.warn(line),
@@ -246,18 +219,7 @@ export class ComparePanels implements vscode.Disposable {
         entry.answered.set(run, kinds);
       },
     });
-    entry.disposables.push(
-      webview.onDidReceiveMessage((m: unknown) => entry.bridge.handle(m)),
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) entry.bridge.dispose();
-      }),
-      panel.onDidDispose(() => {
-        entry.bridge.dispose();
-        for (const d of entry.disposables) d.dispose();
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-      }),
-    );
-    this.entries.set(key, entry);
+    this.register(key, entry);
     webview.html = panelPage(panel, extensionUri);
   }
 
@@ -279,24 +241,6 @@ export class ComparePanels implements vscode.Disposable {
       );
       if (e.panel.title !== title) e.panel.title = title;
     }
-  }
-
-  private async save(
-    first: RunRecord,
-    fileName: string,
-    format: Parameters<typeof saveExport>[2],
-    data: Uint8Array | string,
-  ): Promise<void> {
-    const saved = await saveExport(this.lastExportFolders.get(first.folder) ?? defaultExportFolder(first), fileName, format, data);
-    if (saved) this.lastExportFolders.set(first.folder, vscode.Uri.joinPath(saved, '..'));
-  }
-
-  private fail(what: string, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.ctx.log.error(`${what}: ${error instanceof Error ? (error.stack ?? message) : message}`);
-    void vscode.window.showErrorMessage(`${what}: ${message}`, SHOW_LOG).then((c) => {
-      if (c === SHOW_LOG) this.ctx.log.show();
-    });
   }
 }
 

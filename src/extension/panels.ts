@@ -3,72 +3,52 @@
 // through its own WebviewBridge (validated there) to the shared analysis service; this module
 // wires the bridge to the panel, the editor (go to source, theme) and the file system (exports).
 import { randomBytes } from 'node:crypto';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../run/store';
 import { contentSecurityPolicy, webviewPage } from '../../webview/page';
-import type { ExportFormat, Focus } from '../../webview/protocol';
+import type { Focus } from '../../webview/protocol';
 import type { Ctx } from './ctx';
 import { recordedBeforeEdit } from './detection/sourcePosition';
 import { layerSourceFile, type LayerSource } from './layerSource';
 import { panelColumn } from './panelColumn';
-import { panelTitle, saveFilters, themeOfKind } from './runDisplay';
+import { PanelEntry, PanelSet } from './panelSet';
+import { panelTitle, themeOfKind } from './runDisplay';
 import type { RunLabels } from './runLabels';
-import { exportsFolderOf } from './runLocation';
 import { readSettings } from './settings';
 import { WebviewBridge } from './webviewBridge';
 
 export const PANEL_VIEW_TYPE = 'cnnSlicer.run';
 /** workspaceState key: run id → run folder of the panels opened, so a reload finds them again. */
 const PANEL_RUNS_KEY = 'cnnSlicer.panelRuns';
-const SHOW_LOG = 'Show Log';
 
-interface Entry {
-  panel: vscode.WebviewPanel;
-  bridge: WebviewBridge;
+interface Entry extends PanelEntry {
   record: RunRecord;
-  disposables: vscode.Disposable[];
-  /** Hellos sent: one per page load (the page loaded, passed its CSP and ran its script). */
-  hellos: number;
-  /** Every focus asked of the panel since it opened (what the integration tests check). */
-  focuses: Focus[];
   /** The newer run of the same model this panel offered to switch to, if it offered one. */
   offered?: string;
   /** The newest run of the model this panel knows of: the one when it opened, then each offered (offered once). */
   seenNewest?: string;
 }
 
-export class RunPanels implements vscode.Disposable {
-  private readonly entries = new Map<string, Entry>();
-  private readonly disposables: vscode.Disposable[] = [];
-  /** Where each run's last export went (by run folder), so its next one starts there: other runs keep their own `exports/`. */
-  private readonly lastExportFolders = new Map<string, vscode.Uri>();
-
+export class RunPanels extends PanelSet<Entry> {
   constructor(
-    private readonly ctx: Ctx,
+    ctx: Ctx,
     private readonly labels: RunLabels,
     private readonly layerSource: LayerSource,
   ) {
+    super(
+      ctx,
+      PANEL_VIEW_TYPE,
+      'run panel',
+      (panel, state) => this.restore(panel, state),
+      (panel) => showGone(panel, undefined),
+    );
     this.disposables.push(
-      vscode.window.onDidChangeActiveColorTheme((theme) => {
-        for (const e of this.entries.values()) e.bridge.theme(themeOfKind(theme.kind));
-      }),
       ctx.runs.onDidChange(() => void this.updateTitles().then(() => this.checkNewerRuns())),
       labels.onDidChange(() => void this.updateTitles()),
       // A save, or the first unsaved change, of a model file can make its open runs older than the code.
       vscode.workspace.onDidSaveTextDocument((d) => this.modelFileChanged(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.modelFileChanged(e.document)),
-      vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel, state) => {
-          try {
-            await this.restore(panel, state);
-          } catch (e) {
-            // A panel left blank says nothing; say what happened in it and in the log.
-            ctx.log.error(`restoring a run panel failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-            showGone(panel, undefined);
-          }
-        },
-      }),
     );
   }
 
@@ -188,17 +168,6 @@ export class RunPanels implements vscode.Disposable {
     this.attach(panel, record);
   }
 
-  dispose(): void {
-    // The panels themselves are not closed here: on a window reload VS Code keeps them and hands
-    // them back to the serializer. Their bridges and listeners go.
-    for (const e of this.entries.values()) {
-      e.bridge.dispose();
-      for (const d of e.disposables) d.dispose();
-    }
-    this.entries.clear();
-    for (const d of this.disposables) d.dispose();
-  }
-
   private attach(panel: vscode.WebviewPanel, record: RunRecord, focus?: Focus): void {
     const key = resolve(record.folder);
     const extensionUri = this.ctx.extensionUri;
@@ -226,25 +195,13 @@ export class RunPanels implements vscode.Disposable {
       revealLayer: (layer) =>
         void this.revealLayer(entry, layer).catch((e: unknown) => this.fail(vscode.l10n.t('Could not open the layer’s source'), e)),
       save: (fileName, format, data) =>
-        void this.save(entry, fileName, format, data).catch((e: unknown) => this.fail(vscode.l10n.t('Could not save {0}', fileName), e)),
+        void this.saveExportOf(entry.record, fileName, format, data).catch((e: unknown) =>
+          this.fail(vscode.l10n.t('Could not save {0}', fileName), e),
+        ),
       log: (line) => this.ctx.log.warn(line),
       initialFocus: focus,
     });
-    entry.disposables.push(
-      webview.onDidReceiveMessage((m: unknown) => entry.bridge.handle(m)),
-      panel.onDidChangeViewState(() => {
-        // A hidden panel's page is gone (retainContextWhenHidden is off): cancel what it waited
-        // for; it says hello again when shown, and a focus asked meanwhile goes with that hello.
-        if (!panel.visible) entry.bridge.dispose();
-      }),
-      panel.onDidDispose(() => {
-        entry.bridge.dispose();
-        for (const d of entry.disposables) d.dispose();
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-        void this.forgetPanelRun(record.manifest.id);
-      }),
-    );
-    this.entries.set(key, entry);
+    this.register(key, entry, () => void this.forgetPanelRun(record.manifest.id));
     // A run opened on purpose while newer ones exist stays put: only a run newer than those offers a switch.
     void this.ctx.runs.newestOfModel(record.manifest.model.file).then((newest) => {
       if (newest && entry.seenNewest === undefined) entry.seenNewest = newest.folder;
@@ -394,58 +351,6 @@ export class RunPanels implements vscode.Disposable {
       shown?.viewColumn ?? (entry.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One);
     await this.layerSource.reveal(entry.record, layer, { viewColumn });
   }
-
-  private async save(entry: Entry, fileName: string, format: ExportFormat, data: Uint8Array | string): Promise<void> {
-    const saved = await saveExport(
-      this.lastExportFolders.get(entry.record.folder) ?? defaultExportFolder(entry.record),
-      fileName,
-      format,
-      data,
-    );
-    if (saved) this.lastExportFolders.set(entry.record.folder, vscode.Uri.joinPath(saved, '..'));
-  }
-
-  private fail(what: string, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.ctx.log.error(`${what}: ${error instanceof Error ? (error.stack ?? message) : message}`);
-    void vscode.window.showErrorMessage(`${what}: ${message}`, SHOW_LOG).then((c) => {
-      if (c === SHOW_LOG) this.ctx.log.show();
-    });
-  }
-}
-
-/** Where a run's exports are offered first: the run folder's `exports/` (created when an export is saved). */
-export function defaultExportFolder(record: RunRecord): vscode.Uri {
-  return vscode.Uri.file(exportsFolderOf(record.folder));
-}
-
-/** Writes a panel's export where the user chooses (starting in `folder`); the file written, or undefined if the user cancelled. */
-export async function saveExport(
-  folder: vscode.Uri,
-  fileName: string,
-  format: ExportFormat,
-  data: Uint8Array | string,
-): Promise<vscode.Uri | undefined> {
-  // The dialog opens in the folder only if it exists; a run folder that cannot take one (read-only) offers its own folder.
-  try {
-    await vscode.workspace.fs.createDirectory(folder);
-  } catch {
-    folder = vscode.Uri.joinPath(folder, '..');
-  }
-  const uri = await vscode.window.showSaveDialog({
-    defaultUri: vscode.Uri.joinPath(folder, fileName),
-    filters: saveFilters(format, vscode.l10n),
-    saveLabel: vscode.l10n.t('Export'),
-    title: vscode.l10n.t('Export {0}', fileName),
-  });
-  if (!uri) return undefined;
-  await vscode.workspace.fs.writeFile(uri, typeof data === 'string' ? new TextEncoder().encode(data) : data);
-  const open = vscode.l10n.t('Open');
-  // Not awaited: the next export may start in this folder whether or not the user answers.
-  void vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}.', basename(uri.path)), open).then(async (choice) => {
-    if (choice === open) await vscode.commands.executeCommand('vscode.open', uri);
-  });
-  return uri;
 }
 
 /** A fresh nonce per page load: the CSP lets only scripts carrying it run. */
