@@ -8,19 +8,15 @@
 import type { FiniteRange } from './binning';
 import type { KernelKind } from './distances';
 import { bytes as binningWasmBytes } from './wasm/binningWasm';
+import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 
 interface BinningExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: KernelMemory;
   lo: { value: number };
   hi: { value: number };
   range(ptr: number, len: number): number;
   codes(ptr: number, count: number, d: number, bins: number, lo: number, span: number, out: number, hashes: number): void;
   entropies(header: number): number;
-}
-
-interface MinimalWebAssembly {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
 }
 
 /** Values copied into the kernel's memory per call: 4 MB of float32, so the memory stays small. */
@@ -32,18 +28,8 @@ const MAX_KERNEL_BYTES = 512 * 1024 ** 2;
 /** Bytes of the channel kernel's header (16 int32 pointers and sizes; wasm/binning.wat `entropies`). */
 const HEADER_BYTES = 80;
 
-let binningModule: object | null | undefined;
-
-function compileBinningModule(): object | null {
-  if (binningModule !== undefined) return binningModule;
-  const wasm = (globalThis as unknown as { WebAssembly?: MinimalWebAssembly }).WebAssembly;
-  try {
-    binningModule = wasm ? new wasm.Module(binningWasmBytes) : null;
-  } catch {
-    binningModule = null; // no SIMD support: the JS loops take over
-  }
-  return binningModule;
-}
+/** wasm/binning.wat compiled, or null without SIMD support: the JS loops take over. */
+const compileBinningModule = compiledOnce(binningWasmBytes);
 
 /** `x` rounded up to a multiple of 16 (vector alignment). */
 function align16(x: number): number {
@@ -84,16 +70,13 @@ export class BinningKernel {
 
   /** A kernel of a compiled binning module (tests pass altered modules to check that they notice). */
   constructor(module: object) {
-    const wasm = (globalThis as unknown as { WebAssembly: MinimalWebAssembly }).WebAssembly;
-    this.exports = new wasm.Instance(module, {}).exports as BinningExports;
+    this.exports = instantiate<BinningExports>(module);
   }
 
   /** Grows the memory to at least `bytes`; false when that is more than the kernel takes. */
   private reserve(bytes: number): boolean {
     if (bytes > MAX_KERNEL_BYTES) return false;
-    const memory = this.exports.memory;
-    const size = memory.buffer.byteLength;
-    if (bytes > size) memory.grow(Math.ceil((bytes - size) / 65536));
+    growTo(this.exports.memory, bytes);
     return true;
   }
 

@@ -8,6 +8,7 @@ import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './
 import { screenedDistanceCodes } from './distanceCodes';
 export { fusedScreeningNeedsFlag, useFusedScreening } from './distanceCodes';
 import { bytes as jointWasmBytes } from './wasm/jointWasm';
+import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 import { channelMatrix, LayerActivations } from './layout';
 import { shannonEntropyBits } from './shannon';
 
@@ -337,14 +338,12 @@ const JOINT_BUDGET_BYTES = 32 * 1024 * 1024;
 const align = (v: number) => Math.ceil(v / 16) * 16;
 
 interface JointExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: KernelMemory;
   joint4(col: number, b0: number, b1: number, b2: number, b3: number, pairs: number, tables: number, cells: number): void;
 }
 
-interface MinimalWebAssembly {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
+/** wasm/joint.wat compiled, or null without WebAssembly: the JS loop takes over. */
+const compileJointModule = compiledOnce(jointWasmBytes);
 
 let jointInstance:
   | {
@@ -359,20 +358,11 @@ let jointInstance:
 /** This thread's joint-histogram kernel (one instance, reused: WebAssembly memories never shrink). */
 function jointKernel(): NonNullable<typeof jointInstance> | undefined {
   if (jointInstance !== undefined) return jointInstance ?? undefined;
-  const wasm = (globalThis as unknown as { WebAssembly?: MinimalWebAssembly }).WebAssembly;
-  try {
-    const exports = new wasm!.Instance(new wasm!.Module(jointWasmBytes), {}).exports as JointExports;
-    jointInstance = {
-      exports,
-      reserve(bytes: number) {
-        const missing = bytes - exports.memory.buffer.byteLength;
-        if (missing > 0) exports.memory.grow(Math.ceil(missing / 65536));
-        return exports.memory.buffer;
-      },
-    };
-  } catch {
-    jointInstance = null;
-  }
+  const module = compileJointModule();
+  if (module) {
+    const exports = instantiate<JointExports>(module);
+    jointInstance = { exports, reserve: (bytes: number) => growTo(exports.memory, bytes) };
+  } else jointInstance = null;
   return jointInstance ?? undefined;
 }
 

@@ -40,9 +40,10 @@
 import { squaredNorms } from './distances';
 import { bytes as gram32FmaWasmBytes } from './wasm/gram32FmaWasm';
 import { bytes as gram32WasmBytes } from './wasm/gram32Wasm';
+import { compiledOnce, engineValidates, growTo, hasWebAssembly, instantiate, KernelMemory } from './wasmModules';
 
 interface Gram32Exports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: KernelMemory;
   dist32(x: number, d: number, i0: number, i1: number, j0: number, j1: number, norms: number, out: number, ldo: number): void;
   binRow(
     dist: number,
@@ -61,12 +62,6 @@ interface Gram32Exports {
     tally: number,
   ): void;
   minMax(ptr: number, count: number, out: number): void;
-}
-
-interface MinimalWebAssembly {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-  validate(bytes: Uint8Array): boolean;
 }
 
 /** Rows of distances computed per kernel call (a band of the upper triangle). */
@@ -90,9 +85,8 @@ const OPEN = 255;
 let gram32: { plain: Gram32Exports; fused: Gram32Exports | undefined } | null | undefined;
 let fusedWanted = true;
 
-function webAssembly(): MinimalWebAssembly | undefined {
-  return (globalThis as unknown as { WebAssembly?: MinimalWebAssembly }).WebAssembly;
-}
+const compileGram32Module = compiledOnce(gram32WasmBytes);
+const compileGram32FmaModule = compiledOnce(gram32FmaWasmBytes);
 
 /**
  * This thread's float32 distance kernel, or undefined where WebAssembly SIMD is missing: with
@@ -102,25 +96,14 @@ function webAssembly(): MinimalWebAssembly | undefined {
  */
 function gram32Kernel(): Gram32Exports | undefined {
   if (gram32 === undefined) {
-    const wasm = webAssembly();
-    try {
-      const plain = new wasm!.Instance(new wasm!.Module(gram32WasmBytes), {}).exports as Gram32Exports;
-      let fused: Gram32Exports | undefined;
-      try {
-        if (wasm!.validate(gram32FmaWasmBytes)) {
-          const fma = new wasm!.Instance(new wasm!.Module(gram32FmaWasmBytes), { env: { memory: plain.memory } }).exports as Pick<
-            Gram32Exports,
-            'dist32'
-          >;
-          fused = { ...plain, dist32: fma.dist32 };
-        }
-      } catch {
-        fused = undefined;
-      }
-      gram32 = { plain, fused };
-    } catch {
-      gram32 = null;
-    }
+    const module = compileGram32Module();
+    if (module) {
+      const plain = instantiate<Gram32Exports>(module);
+      // Validated first: compiling a module the engine rejects would only throw.
+      const fmaModule = engineValidates(gram32FmaWasmBytes) ? compileGram32FmaModule() : null;
+      const fma = fmaModule ? instantiate<Pick<Gram32Exports, 'dist32'>>(fmaModule, { env: { memory: plain.memory } }) : undefined;
+      gram32 = { plain, fused: fma ? { ...plain, dist32: fma.dist32 } : undefined };
+    } else gram32 = null;
   }
   if (!gram32) return undefined;
   return (fusedWanted ? gram32.fused : undefined) ?? gram32.plain;
@@ -133,8 +116,7 @@ function gram32Kernel(): Gram32Exports | undefined {
  * core itself sets no engine flag (no Node API here).
  */
 export function fusedScreeningNeedsFlag(): boolean {
-  const wasm = webAssembly();
-  return wasm !== undefined && !wasm.validate(gram32FmaWasmBytes);
+  return hasWebAssembly() && !engineValidates(gram32FmaWasmBytes);
 }
 
 /**
@@ -149,9 +131,7 @@ export function useFusedScreening(enabled: boolean): boolean {
 }
 
 function reserve(kernel: Gram32Exports, bytes: number): ArrayBuffer {
-  const missing = bytes - kernel.memory.buffer.byteLength;
-  if (missing > 0) kernel.memory.grow(Math.ceil(missing / 65536));
-  return kernel.memory.buffer;
+  return growTo(kernel.memory, bytes);
 }
 
 const align = (bytes: number) => Math.ceil(bytes / 16) * 16;

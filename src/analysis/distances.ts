@@ -8,6 +8,7 @@
  * coordinates with the running sums carried across, which changes no bit.
  */
 import { bytes as gramWasmBytes } from './wasm/gramWasm';
+import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 
 /** Samples as the distance kernel takes them: float32 (activations) or float64. */
 export type SampleArray = Float32Array | Float64Array;
@@ -94,27 +95,12 @@ function allFinite64(values: Float64Array): boolean {
 }
 
 interface GramExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: KernelMemory;
   gram(x: number, d: number, i0: number, i1: number, j0: number, j1: number, out: number, ldo: number, carry: number): void;
 }
 
-interface MinimalWebAssembly {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-
-let wasmModule: object | null | undefined;
-
-function compileGramModule(): object | null {
-  if (wasmModule !== undefined) return wasmModule;
-  const wasm = (globalThis as unknown as { WebAssembly?: MinimalWebAssembly }).WebAssembly;
-  try {
-    wasmModule = wasm ? new wasm.Module(gramWasmBytes) : null;
-  } catch {
-    wasmModule = null; // no SIMD support: the JS kernel below takes over
-  }
-  return wasmModule;
-}
+/** wasm/gram.wat compiled, or null without SIMD support: the JS kernel below takes over. */
+const compileGramModule = compiledOnce(gramWasmBytes);
 
 /**
  * WebAssembly memories never shrink, and a fresh instance per kernel would leave large ones
@@ -126,12 +112,10 @@ let freeInstance: GramExports | undefined;
 
 /** An instance with at least `bytes` of memory, and its memory size before this call. */
 function acquireInstance(module: object, bytes: number): { exports: GramExports; sizeBefore: number } {
-  const exports =
-    freeInstance ??
-    (new (globalThis as unknown as { WebAssembly: MinimalWebAssembly }).WebAssembly.Instance(module, {}).exports as GramExports);
+  const exports = freeInstance ?? instantiate<GramExports>(module);
   freeInstance = undefined;
   const sizeBefore = exports.memory.buffer.byteLength;
-  if (bytes > sizeBefore) exports.memory.grow(Math.ceil((bytes - sizeBefore) / 65536));
+  growTo(exports.memory, bytes);
   return { exports, sizeBefore };
 }
 

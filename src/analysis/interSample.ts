@@ -9,6 +9,7 @@
  */
 import { BLOCK_ROWS, cleanSamples, DistanceKernel, KernelKind } from './distances';
 import { bytes as weightsWasmBytes } from './wasm/weightsWasm';
+import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 
 /** Default neighbourhood size `k` (estimators.md: reproduces the magnitudes of the paper's Fig. 5(B)). */
 export const DEFAULT_K = 1000;
@@ -81,12 +82,13 @@ export function solveNeighbourWeights(d: Float64Array, offset: number, K: number
 }
 
 interface WeightsExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: KernelMemory;
   g1: { value: number };
   pass(d: number, e: number, K: number, beta: number): number;
 }
 
-let weightsModule: object | null | undefined;
+/** wasm/weights.wat compiled, or null without SIMD support: the JS loop takes over. */
+const compileWeightsModule = compiledOnce(weightsWasmBytes);
 
 /**
  * One step of the σ search over up to `capacity` neighbours: `run(K, beta)` writes
@@ -120,8 +122,7 @@ export class WeightPass {
     const module = force === 'js' ? null : compileWeightsModule();
     if (force === 'wasm-simd' && !module) throw new Error('WebAssembly SIMD is not available in this runtime');
     if (module) {
-      const wasm = (globalThis as unknown as { WebAssembly: { Instance: new (m: object, i: object) => { exports: unknown } } }).WebAssembly;
-      this.exports = new wasm.Instance(module, { math: { exp: Math.exp } }).exports as WeightsExports;
+      this.exports = instantiate<WeightsExports>(module, { math: { exp: Math.exp } });
       this.kind = 'wasm-simd';
     } else this.kind = 'js';
     this.distances = new Float64Array(0);
@@ -135,10 +136,9 @@ export class WeightPass {
     const capacity = Math.max(16, Math.ceil(K / 2) * 2);
     if (this.exports) {
       const bytes = capacity * 16;
-      const memory = this.exports.memory;
-      if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-      this.distances = new Float64Array(memory.buffer, 0, capacity);
-      this.weights = new Float64Array(memory.buffer, capacity * 8, capacity);
+      const buffer = growTo(this.exports.memory, bytes);
+      this.distances = new Float64Array(buffer, 0, capacity);
+      this.weights = new Float64Array(buffer, capacity * 8, capacity);
     } else {
       this.distances = new Float64Array(capacity);
       this.weights = new Float64Array(capacity);
@@ -166,17 +166,6 @@ export class WeightPass {
     this.weightedSum = g1;
     return g;
   }
-}
-
-function compileWeightsModule(): object | null {
-  if (weightsModule !== undefined) return weightsModule;
-  const wasm = (globalThis as unknown as { WebAssembly?: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
-  try {
-    weightsModule = wasm ? new wasm.Module(weightsWasmBytes) : null;
-  } catch {
-    weightsModule = null; // no SIMD support: the JS loop takes over
-  }
-  return weightsModule;
 }
 
 /**
