@@ -166,7 +166,8 @@ async function runCase(name: string): Promise<CaseResult> {
   }
   if (kind === 'record-lenet') {
     const { recordLenet } = await import('./recordingBench');
-    const recording = await recordLenet(arg === 'sequential' ? 'sequential' : 'overlapped');
+    // record-lenet:<sequential|overlapped>[:<training inputs>]; all of the built-in set by default.
+    const recording = await recordLenet(arg === 'sequential' ? 'sequential' : 'overlapped', variant ? Number(variant) : undefined);
     return { seconds: recording.loopMs / 1000, peakRssMB: process.resourceUsage().maxRSS / 1024, recording };
   }
   if (kind === 'record-cifar') {
@@ -482,7 +483,11 @@ async function main(): Promise<void> {
     console.log('\nRecording (one epoch, wasm unless tfjs-node is installed)');
     // The overhead is a ratio of two noisy times: the median of three pairs of recordings.
     const { benchRecordingOverhead } = await import('./recordingBench');
-    const overhead = await benchRecordingOverhead(async (mode) => (await inChild(`record-lenet:${mode}`)).recording!, quick ? 1 : 3);
+    const overhead = await benchRecordingOverhead(
+      async (mode, trainLimit) => (await inChild(`record-lenet:${mode}${trainLimit ? `:${trainLimit}` : ''}`)).recording!,
+      quick ? 1 : 3,
+      { context: !quick },
+    );
     fails += overhead.fails;
     for (const line of overhead.lines) console.log('  ' + line);
     if (!quick) {

@@ -38,6 +38,8 @@ export interface MeasureContext {
    * the measurement worker's own thread (one core, while the recording thread trains).
    */
   pool: InterSampleEngine;
+  /** How much memory may wait in the measurement pipeline at once (`IN_FLIGHT_BYTES` when absent). */
+  inFlightBytes?: number;
   /** Accumulated per epoch: forward passes, channel entropies, inter-sample entropies, label information (ms). */
   timings: { forward: number; channels: number; inter: number; labels?: number };
 }
@@ -70,9 +72,14 @@ export async function measureEpoch(
       inputMetrics ?? (await measureLayer(ctx, 0, [ctx.probeLabels.length, ...ctx.layers[0].outputShape], ctx.probeInputs)),
     );
   let finalOutput: { shape: number[]; data: Float32Array } | undefined;
-  // A two-stage pipeline: while the workers compute layer l's inter-sample entropy, this thread
-  // runs the forward pass of layer l + 1. At most two layers' activations are alive at once.
-  let inFlight: Promise<LayerEpochMetrics> | undefined;
+  // A pipeline: while the workers compute layer l's inter-sample entropy, this thread runs the
+  // forward pass of layer l + 1 and its channel entropies. Small layers go further: layer l + 1's
+  // distances are handed to the workers before layer l is finished, so that they do not wait while
+  // this thread completes layer l (its classes' entropies from the distances, its label
+  // information). At most `IN_FLIGHT_BYTES` of layers' values and distances wait at once (and
+  // always at least one layer), plus the one the forward pass is computing.
+  const inFlight: { metrics: Promise<LayerEpochMetrics>; bytes: number }[] = [];
+  let inFlightBytes = 0;
   /** The layer measured last, whose values a Flatten, Reshape or Dropout after it repeats. */
   let previous: { data: Float32Array; metrics: Promise<LayerEpochMetrics> } | undefined;
   let t0 = performance.now();
@@ -89,17 +96,24 @@ export async function measureEpoch(
       t0 = performance.now();
       continue;
     }
-    if (inFlight) layerMetrics.push(await inFlight);
-    inFlight =
+    const bytes = pipelineBytes(out.data.length, n);
+    while (inFlight.length && inFlightBytes + bytes > (ctx.inFlightBytes ?? IN_FLIGHT_BYTES)) {
+      const oldest = inFlight.shift()!;
+      inFlightBytes -= oldest.bytes;
+      layerMetrics.push(await oldest.metrics);
+    }
+    const metrics =
       previous && sameValues(previous.data, out.data)
         ? measureRepeatedLayer(ctx, index, out.shape, out.data, previous.metrics)
         : measureLayer(ctx, index, out.shape, out.data);
-    inFlight.catch(() => undefined); // awaited on the next step; a failing forward pass must not leave it unhandled
-    previous = { data: out.data, metrics: inFlight };
+    metrics.catch(() => undefined); // awaited below; a failing forward pass must not leave it unhandled
+    inFlight.push({ metrics, bytes });
+    inFlightBytes += bytes;
+    previous = { data: out.data, metrics };
     if (index === ctx.layers.length - 1) finalOutput = out;
     t0 = performance.now();
   }
-  if (inFlight) layerMetrics.push(await inFlight);
+  for (const { metrics } of inFlight) layerMetrics.push(await metrics);
   if (!finalOutput) {
     // The label measures are the other part's (joinParts).
     return {
@@ -160,7 +174,7 @@ async function measureLayer(
   const per = layer.units * layer.channels;
   // The workers start on the inter-sample entropies (all probe inputs and each class from one
   // distance matrix) while this thread computes the channel entropies.
-  const t0 = performance.now();
+  const interEnds = interClock(ctx.timings);
   // The label information and the classes' inter-sample entropies reuse the pair distances of
   // all probe inputs' inter-sample entropy (same samples). The classes' are computed here from the
   // matrix, with the compute workers' own code: 50 rows each are less work than the round trip of
@@ -180,7 +194,7 @@ async function measureLayer(
         : await ctx.pool.interSampleEntropies(data, n, per, ctx.probeByClass, { k: ctx.settings.k })),
     ])
     .finally(() => {
-      ctx.timings.inter += performance.now() - t0;
+      interEnds();
     });
   inter.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
   const t1 = performance.now();
@@ -208,6 +222,39 @@ async function measureLayer(
     nonFiniteCount: entropies.nonFiniteCount,
     ...labelInformation,
   };
+}
+
+/** Per epoch's timings: how many layers' inter-sample entropies are running, and since when. */
+const interRunning = new WeakMap<MeasureContext['timings'], { count: number; since: number }>();
+
+/**
+ * Starts timing one layer's inter-sample entropies and returns the function that ends it. Layers
+ * overlap in the pipeline, so `timings.inter` adds up the time during which at least one runs.
+ */
+function interClock(timings: MeasureContext['timings']): () => void {
+  const running = interRunning.get(timings) ?? { count: 0, since: 0 };
+  interRunning.set(timings, running);
+  if (running.count++ === 0) running.since = performance.now();
+  return () => {
+    if (--running.count === 0) timings.inter += performance.now() - running.since;
+  };
+}
+
+/**
+ * How much memory may wait in the measurement pipeline at once (`measureEpoch`): 64 MB holds
+ * several LeNet layers of 500 probe inputs (the largest is 9 MB of values and 4 MB of distances)
+ * but not a second 32×32×32 CIFAR layer of 1,000 inputs (131 MB), which is measured one at a time
+ * as before, so the peak memory of a recording stays where it was.
+ */
+export const IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The memory a layer of `values` float32 values over `n` inputs holds while it is measured: its
+ * values, their shared copy for the workers, and the n × n float64 distances with the copy the
+ * label information reads.
+ */
+export function pipelineBytes(values: number, n: number): number {
+  return 2 * values * 4 + 2 * n * n * 8;
 }
 
 /** Whether two layers hold the same values, bit for bit, in the same order. */

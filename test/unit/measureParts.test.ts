@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { channelEntropies, layerActivations, seededRandom } from '../../src/analysis';
 import { measureLabelInformation, labelInformationInputs } from '../../src/recorder/labelInformation';
-import { joinParts, measureEpoch, splitLayers } from '../../src/recorder/measure';
+import { IN_FLIGHT_BYTES, joinParts, measureEpoch, pipelineBytes, splitLayers } from '../../src/recorder/measure';
 import { OneThreadEntropies, oneThreadInterSampleEntropies } from '../../src/recorder/oneThreadEntropies';
 import { initBackend } from '../../src/tfjs/backend';
 import type { Tensor } from '@tensorflow/tfjs';
@@ -115,5 +115,97 @@ describe('a layer that repeats the values of the layer before it (measure.ts)', 
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('the measurement pipeline (measure.ts measureEpoch)', function () {
+  this.timeout(120000);
+
+  /** Measures one epoch of a small convnet with a pool that answers late, counting the layers it holds at once. */
+  async function measureHeld(inFlightBytes: number | undefined): Promise<{ metrics: EpochMetrics; mostHeld: number; wallMs: number }> {
+    const { tf } = await initBackend('cpu');
+    const random = seededRandom(11);
+    const model = tf.sequential();
+    model.add(tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 4, kernelSize: 3, activation: 'relu', name: 'conv' }));
+    model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }));
+    model.add(tf.layers.flatten({ name: 'flat' }));
+    model.add(tf.layers.dense({ units: 5, activation: 'relu', name: 'dense' }));
+    model.add(tf.layers.dense({ units: 3, activation: 'softmax', name: 'out' }));
+    model.setWeights(
+      model.getWeights().map((w) =>
+        tf.tensor(
+          Float32Array.from({ length: w.size }, () => random() - 0.5),
+          w.shape,
+        ),
+      ),
+    );
+    const n = 48;
+    const probeInputs = Float32Array.from({ length: n * 36 }, () => random());
+    const probeLabels = Int32Array.from({ length: n }, (_, i) => i % 3);
+    const probeByClass = [0, 1, 2].map((c) => Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 === c));
+    const shapes = [[6, 6, 1], [4, 4, 4], [2, 2, 4], [16], [5], [3]];
+    const layers = shapes.map((s, i) => ({ ...layer(i, s), name: ['input', 'conv', 'pool', 'flat', 'dense', 'out'][i] }));
+    let held = 0;
+    let mostHeld = 0;
+    const ctx = {
+      tf,
+      model,
+      settings: { bins: 16, k: 1000 } as RunSettings,
+      layers,
+      probeInputs,
+      probeLabels,
+      probeByClass,
+      classes: 3,
+      ...(inFlightBytes === undefined ? {} : { inFlightBytes }),
+      // Answers each layer a few milliseconds late, as workers would, and counts the layers it holds.
+      pool: {
+        interSampleEntropies: async (...args: Parameters<OneThreadEntropies['interSampleEntropies']>) => {
+          mostHeld = Math.max(mostHeld, ++held);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          held--;
+          return new OneThreadEntropies().interSampleEntropies(...args);
+        },
+      },
+      timings: { forward: 0, channels: 0, inter: 0 },
+    };
+    try {
+      const start = performance.now();
+      const metrics = await measureEpoch(ctx, 0, undefined);
+      return { metrics, mostHeld, wallMs: performance.now() - start };
+    } finally {
+      model.dispose();
+    }
+  }
+
+  it("hands small layers' inter-sample entropies on before the layer before them is finished, with the same results as one layer at a time", async () => {
+    const pipelined = await measureHeld(undefined);
+    const oneAtATime = await measureHeld(0);
+    // The flatten repeats the pool's values and is not computed again: input, conv, pool, dense, out.
+    assert.ok(pipelined.mostHeld >= 2, `held at most ${pipelined.mostHeld} layer(s) at once`);
+    assert.equal(oneAtATime.mostHeld, 1);
+    const { timingsMs: _a, ...a } = pipelined.metrics;
+    const { timingsMs: _b, ...b } = oneAtATime.metrics;
+    assert.deepEqual(a, b);
+    assert.deepEqual(
+      a.layers.map((l) => l.layer),
+      [0, 1, 2, 3, 4, 5],
+    );
+    assert.ok(a.layers.every((l) => typeof l.interSampleBits === 'number'));
+  });
+
+  it('counts the time during which any layer computes its inter-sample entropies once, however many overlap', async () => {
+    const { metrics, mostHeld, wallMs } = await measureHeld(undefined);
+    assert.ok(mostHeld >= 2);
+    // Summed layer by layer, overlapping layers would count the same milliseconds twice and could
+    // exceed the measurement's own wall-clock time.
+    assert.ok(metrics.timingsMs.inter > 0);
+    assert.ok(metrics.timingsMs.inter <= wallMs, `inter ${metrics.timingsMs.inter} ms in ${wallMs} ms`);
+  });
+
+  it('budgets the values, their shared copy and the pair distances with their copy', () => {
+    assert.equal(pipelineBytes(500 * 4608, 500), 2 * 500 * 4608 * 4 + 2 * 500 * 500 * 8);
+    // A LeNet conv1 of 500 inputs fits the budget beside its successors; a CIFAR conv layer of 1,000 does not.
+    assert.ok(pipelineBytes(500 * 4608, 500) + pipelineBytes(500 * 1152, 500) < IN_FLIGHT_BYTES);
+    assert.ok(pipelineBytes(1000 * 32 * 32 * 32, 1000) > IN_FLIGHT_BYTES);
   });
 });
