@@ -328,6 +328,23 @@ describe('cleanSamples', () => {
       assert.equal(cleanSamples(make([1, 2, 3, 4, 5, 6]), 3, 2).nonFiniteCount, 0);
     }
   });
+  it('finds one NaN or infinity at any place of float32 arrays of any length, views included, and lets the largest finite values, subnormals and -0 pass', () => {
+    const largest = 3.4028234663852886e38;
+    for (let length = 1; length <= 11; length++) {
+      for (let at = 0; at < length; at++) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          const buffer = new Float32Array(length + 3);
+          buffer.fill(Infinity);
+          // A view one value into its buffer, between non-finite values it must not read.
+          const x = buffer.subarray(1, 1 + length);
+          x.set(Array.from({ length }, (_, i) => [largest, -largest, 1e-45, -0, 0.5][i % 5]));
+          assert.equal(cleanSamples(x, length, 1).nonFiniteCount, 0, `length ${length}`);
+          x[at] = bad;
+          assert.equal(cleanSamples(x, length, 1).nonFiniteCount, 1, `length ${length}, ${bad} at ${at}`);
+        }
+      }
+    }
+  });
 });
 
 describe('wholeMatrixBudget (wide samples in chunks of coordinates for the whole matrix)', () => {
