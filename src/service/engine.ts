@@ -207,15 +207,20 @@ export class AnalysisEngine {
    */
   private warmComputePool(): void {
     const pool = this.computePool();
-    pool
-      .layerCodes(warmUpLayer(), DEFAULT_BINS)
-      // Twice: what a worker runs on the first call for each matrix (loading the rows' codes) runs
-      // before V8 keeps type feedback, so only a second matrix (a few rows are enough) gives it some.
-      .then(async (codes) => {
-        await pool.capacityFromCodes(codes, codes);
-        await pool.capacityFromCodes(codes, codes.slice(0, 8));
-      })
-      .catch(() => undefined);
+    const layer = warmUpLayer();
+    const warm = async () => {
+      // The distance codes twice: in one pass a worker screens a few channels, too few calls for
+      // V8 to optimise the screening's functions for good (they were compiled on the first real
+      // query's time).
+      await pool.layerCodes(layer, DEFAULT_BINS);
+      const codes = await pool.layerCodes(layer, DEFAULT_BINS);
+      // The matrix twice: what a worker runs on the first call for each matrix (loading the rows'
+      // codes) runs before V8 keeps type feedback, so only a second matrix (a few rows are
+      // enough) gives it some.
+      await pool.capacityFromCodes(codes, codes);
+      await pool.capacityFromCodes(codes, codes.slice(0, 8));
+    };
+    warm().catch(() => undefined);
   }
 
   /**

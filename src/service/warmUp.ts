@@ -68,7 +68,7 @@ function warmUpValue(kind: number, i: number, u: number, random: () => number): 
       return i % 40 === 39 ? 0 : Math.max(0, random() - 0.3);
     case 6:
       // Constant: every input the same non-zero feature map (every distance 0, non-zero norms).
-      return 1 + (u % 3);
+      return 1.25 + 0.37 * (u % 3);
     default:
       // Large values on half the inputs, the others all 0.
       return i % 2 === 0 ? 0 : 50 * random();
