@@ -256,16 +256,12 @@ export class JointHistograms {
         const mem = wasm.reserve(rowsAt + (g1 - g0) * pairs);
         // The group's codes stay loaded while this object is the kernel's last user and the layout is the same.
         const layout = `${rowsAt}|${g0}|${g1}`;
-        if (wasm.loaded?.owner !== this || wasm.loaded.layout !== layout) {
-          const bytes = new Uint8Array(mem);
-          for (let r = g0; r < g1; r++) bytes.set(rows[r].codes, rowsAt + (r - g0) * pairs);
-          wasm.loaded = { owner: this, layout };
-        }
+        if (wasm.loaded?.owner !== this || wasm.loaded.layout !== layout)
+          loadRowCodes(wasm, this, layout, mem, rows, g0, g1, rowsAt, pairs);
         const scaled = new Uint16Array(mem, scaledAt, pairs);
         const tables = new Int32Array(mem, tablesAt, 4 * cells);
         for (let c = c0; c < c1; c++) {
-          const codes = columns[c].codes;
-          for (let p = 0; p < pairs; p++) scaled[p] = codes[p] * rowBins;
+          scaleCodes(columns[c].codes, scaled, rowBins);
           for (let r = g0; r < g1; r += 4) {
             const n = Math.min(4, g1 - r);
             const at = (k: number) => rowsAt + (r + Math.min(k, n - 1) - g0) * pairs;
@@ -278,8 +274,7 @@ export class JointHistograms {
       const tables = new Int32Array(4 * cells);
       const scaled = new Uint16Array(pairs);
       for (let c = c0; c < c1; c++) {
-        const codes = columns[c].codes;
-        for (let p = 0; p < pairs; p++) scaled[p] = codes[p] * rowBins;
+        scaleCodes(columns[c].codes, scaled, rowBins);
         for (let r = r0; r < r1; r += 4) {
           const n = Math.min(4, r1 - r);
           const b0 = rows[r].codes;
@@ -299,6 +294,37 @@ export class JointHistograms {
       }
     }
   }
+}
+
+/**
+ * `scaled[p] = codes[p] · rowBins` for every pair (a column's codes as offsets into the joint
+ * tables). Its own function, like every per-pair loop of the capacity: where `fill`'s optimised
+ * code is thrown away (a branch first taken by a real query), this loop keeps its own.
+ */
+function scaleCodes(codes: Uint8Array | Uint16Array, scaled: Uint16Array, rowBins: number): void {
+  for (let p = 0; p < scaled.length; p++) scaled[p] = codes[p] * rowBins;
+}
+
+/**
+ * Copies the codes of rows `[g0, g1)` into the joint kernel's memory at `rowsAt`. Its own function,
+ * run once per `JointHistograms` and group: inside `fill` it ran only on the first call of each
+ * object, before V8 kept type feedback for `fill`, so `fill` optimised during the engine's warm-up
+ * had none for it and was thrown away on the first real query (and compiled again, on its time).
+ */
+function loadRowCodes(
+  wasm: NonNullable<typeof jointInstance>,
+  owner: JointHistograms,
+  layout: string,
+  mem: ArrayBuffer,
+  rows: DistanceCodes[],
+  g0: number,
+  g1: number,
+  rowsAt: number,
+  pairs: number,
+): void {
+  const bytes = new Uint8Array(mem);
+  for (let r = g0; r < g1; r++) bytes.set(rows[r].codes, rowsAt + (r - g0) * pairs);
+  wasm.loaded = { owner, layout };
 }
 
 /** `c · log2(c)` for the counts met so far (index c), computed as shannonEntropyBits computes it. */

@@ -30,6 +30,7 @@ import {
   RANGE_ERROR_CODE,
   SharedCodes,
   SharedSamples,
+  touchPages,
 } from './protocol';
 
 // The capacity's screening kernel has fused multiply-adds (src/analysis/wasm/gram32Fma.wat):
@@ -110,7 +111,9 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
   });
   channel.onRequest(capacityCodes, (req) => {
     const { count, units, channels, type, data, channelsFirst } = req.layer;
-    const values = type === 'float32' ? new Float32Array(data) : new Float64Array(data);
+    // The buffer may be longer than the layer (the pool reuses a larger one): only the layer's values.
+    const length = count * units * channels;
+    const values = type === 'float32' ? new Float32Array(data, 0, length) : new Float64Array(data, 0, length);
     const layer = { count, units, channels, data: values };
     // Channels first, a channel's matrix is a slice (float32 widens exactly: the same distances).
     const matrixOf = (c: number) => (channelsFirst ? values.subarray(c * count * units, (c + 1) * count * units) : channelMatrix(layer, c));
@@ -140,7 +143,15 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
     forEachClaimedChunk(columns.length, req.claims, (c0, c1) => joint.fill(columns, c0, c1, out, columns.length, r0 * columns.length));
     return {};
   });
+  channel.onRequest(touchPages, (req) => {
+    const bytes = new Uint8Array(req.buffer);
+    for (let at = 0; at < bytes.length; at += PAGE_BYTES) bytes[at] = 0;
+    return {};
+  });
   return channel;
 }
+
+/** The smallest page size of the machines the service runs on (a write per page maps it). */
+const PAGE_BYTES = 4096;
 
 if (parentPort) serveComputeRequests(threadPort(parentPort));

@@ -9,7 +9,7 @@
  * loaded as models), activations.ts (activations kept across queries), splitForward.ts (forward
  * passes on two threads), queryContext.ts (what a handler works with), handlers/ (one per kind).
  */
-import { DEFAULT_BINS, layerActivations, seededRandom } from '../analysis';
+import { DEFAULT_BINS } from '../analysis';
 import { CancelledError, ComputePool } from '../compute/pool';
 import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
 import { Activations, layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
@@ -23,10 +23,12 @@ import { answerKey } from './answerKey';
 import { AnswerOf, Query, QueryKind } from './queries';
 import { EngineParts, QueryContext, QueryControl } from './queryContext';
 import { asQueryError } from './queryErrors';
-import { RunRegistry } from './runs';
+import { RunRegistry, RunState } from './runs';
 import { SplitForward } from './splitForward';
+import { warmUpLayer } from './warmUp';
 
 export { asQueryError } from './queryErrors';
+export { WARM_UP_LAYER } from './warmUp';
 export type { QueryControl } from './queryContext';
 
 export interface EngineOptions {
@@ -63,9 +65,6 @@ export interface EngineResult<K extends QueryKind = QueryKind> {
   ms: number;
 }
 
-/** Inputs, values per channel and channels of the layer that warms the compute workers up (a few ms of work each). */
-export const WARM_UP_LAYER = [500, 256, 8] as const;
-
 /** Budget of the activations of small input subsets kept across queries (bytes). */
 const SUBSET_ACTIVATION_BYTES = 64 * 1024 ** 2;
 
@@ -95,6 +94,8 @@ export class AnalysisEngine {
   private readonly parts: EngineParts;
   private backend?: Promise<InitializedBackend>;
   private pool?: ComputePool;
+  /** Runs the compute pool has been prepared for (`prepareFor`). */
+  private readonly prepared = new Set<string>();
 
   constructor(private readonly options: EngineOptions) {
     this.activations = new ActivationCache(options.memoryBytes);
@@ -149,6 +150,7 @@ export class AnalysisEngine {
       if (computes(query)) {
         if (this.queue.wouldWait(quick(query)))
           control.onProgress?.(0, `waiting for other queries (${this.queue.pending} already waiting)`);
+        this.prepareFor(run);
         release = await this.queue.acquire(control.priority, control.signal, quick(query));
         control.onProgress?.(0, 'computing');
       }
@@ -196,31 +198,45 @@ export class AnalysisEngine {
   }
 
   /**
-   * Starts the compute workers while the backend loads, with a small capacity matrix of random
-   * channels (its result is of no use): the query that first needs the workers (a capacity
-   * matrix, an inter-sample entropy) then finds them started, their kernels compiled and run
-   * hot — WebAssembly and JavaScript alike start on baseline code and are optimised once they
-   * have run a while, which cost the first layer's distance codes half again their time — as in a
-   * service that has answered queries before.
+   * Starts the compute workers while the backend loads, with a capacity matrix of the warm-up
+   * layer (warmUp.ts; its result is of no use): the query that first needs the workers (a capacity
+   * matrix, an inter-sample entropy) then finds them started, their kernels compiled and run hot —
+   * WebAssembly and JavaScript alike start on baseline code and are optimised once they have run a
+   * while, on the branches they have taken — as in a service that has answered queries before.
+   * Costs the workers about 0.3 s of CPU, while the first query runs its forward pass.
    */
   private warmComputePool(): void {
     const pool = this.computePool();
-    const random = seededRandom(1);
-    const [count, units, channels] = WARM_UP_LAYER;
-    // Like ReLU activations (half the values 0, every fifth input's feature maps all 0, repeated
-    // inputs), so that every branch of the kernels runs: code optimised on values that never
-    // take a branch is thrown away when real activations first do.
-    const values = new Float32Array(count * units * channels);
-    for (let i = 0; i < count; i++) {
-      if (i % 5 === 4) continue;
-      const source = i % 7 === 6 ? i - 1 : i;
-      for (let k = 0; k < units * channels; k++)
-        values[i * units * channels + k] = source === i ? Math.max(0, random() - 0.5) : values[source * units * channels + k];
-    }
-    const layer = layerActivations([count, 1, units, channels], values);
-    pool
-      .layerCodes(layer, DEFAULT_BINS)
-      .then((codes) => pool.capacityFromCodes(codes, codes))
+    const layer = warmUpLayer();
+    const warm = async () => {
+      // The distance codes twice: in one pass a worker screens a few channels, too few calls for
+      // V8 to optimise the screening's functions for good (they were compiled on the first real
+      // query's time).
+      await pool.layerCodes(layer, DEFAULT_BINS);
+      const codes = await pool.layerCodes(layer, DEFAULT_BINS);
+      // The matrix twice: what a worker runs on the first call for each matrix (loading the rows'
+      // codes) runs before V8 keeps type feedback, so only a second matrix (a few rows are
+      // enough) gives it some.
+      await pool.capacityFromCodes(codes, codes);
+      await pool.capacityFromCodes(codes, codes.slice(0, 8));
+    };
+    warm().catch(() => undefined);
+  }
+
+  /**
+   * Prepares the compute pool for the layers of `run`, once per run, while its first computing
+   * query runs: the buffer a layer is shared with the workers in, for its distance codes, is
+   * allocated at the size of the run's largest layer and its pages mapped by a worker now, rather
+   * than on this thread when the first capacity matrix waits for it (ComputePool.reserveLayerBuffer:
+   * at most 64 MiB, kept for the pool's life).
+   */
+  private prepareFor(run: RunState): void {
+    if (this.prepared.has(run.folder)) return;
+    this.prepared.add(run.folder);
+    const { layers, probe } = run.record.manifest;
+    const largest = Math.max(0, ...layers.map((l) => l.outputShape.reduce((a, b) => a * Math.max(0, b), 1)));
+    this.computePool()
+      .reserveLayerBuffer(probe.size * largest * 4)
       .catch(() => undefined);
   }
 

@@ -125,4 +125,45 @@ describe('ComputePool with uneven chunk counts', () => {
     assert.deepEqual(gotB, expected(b));
     assert.deepEqual(gotC, expected(c));
   });
+  it('reads only the layer from a reserved buffer larger than it: smaller layers after a larger one get the codes of a fresh buffer, and one buffer is kept', async () => {
+    const r = rng(35);
+    const own = new ComputePool({ workers: 2, chunksPerWorker: 2 });
+    try {
+      const reserved = 200 * 40 * 3 * 4;
+      await own.reserveLayerBuffer(reserved);
+      // The large layer leaves NaN in the buffer past the end of the smaller layers: a worker
+      // that read the whole buffer would count non-finite values the smaller layers do not have.
+      const large = layerActivations(
+        [200, 40, 1, 3],
+        Float32Array.from({ length: 200 * 40 * 3 }, (_, k) => (k % 11 === 0 ? NaN : r())),
+      );
+      const layers = [
+        large,
+        layerActivations(
+          [50, 10, 1, 1],
+          Float32Array.from({ length: 500 }, () => Math.max(0, r() - 0.3)),
+        ),
+        layerActivations(
+          [80, 6, 1, 2],
+          Float32Array.from({ length: 960 }, () => r()),
+        ),
+        layerActivations(
+          [50, 10, 1, 1],
+          Float32Array.from({ length: 500 }, () => r()),
+        ),
+      ];
+      for (const l of layers) {
+        const got = await own.layerCodes(l, 16);
+        const want = layerDistanceCodes(l, 16);
+        assert.deepEqual(
+          got.map((x) => [Array.from(new Uint8Array(x.codes)), x.nonFiniteCount, x.entropyBits ?? undefined]),
+          want.map((x) => [Array.from(x.codes), x.nonFiniteCount, x.entropyBits]),
+        );
+      }
+      const kept = (own as unknown as { keptLayer?: SharedArrayBuffer }).keptLayer;
+      assert.equal(kept?.byteLength, reserved, 'the reserved buffer is the one kept, whatever the sizes of the layers since');
+    } finally {
+      own.close();
+    }
+  });
 });
