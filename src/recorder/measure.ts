@@ -79,7 +79,7 @@ export async function measureEpoch(
   // information). At most `IN_FLIGHT_BYTES` of layers' values and distances wait at once (and
   // always at least one layer), plus the one the forward pass is computing.
   const inFlight: { metrics: Promise<LayerEpochMetrics>; bytes: number }[] = [];
-  let inFlightBytes = 0;
+  let waitingBytes = 0;
   /** The layer measured last, whose values a Flatten, Reshape or Dropout after it repeats. */
   let previous: { data: Float32Array; metrics: Promise<LayerEpochMetrics> } | undefined;
   let t0 = performance.now();
@@ -97,9 +97,9 @@ export async function measureEpoch(
       continue;
     }
     const bytes = pipelineBytes(out.data.length, n);
-    while (inFlight.length && inFlightBytes + bytes > (ctx.inFlightBytes ?? IN_FLIGHT_BYTES)) {
+    while (inFlight.length && waitingBytes + bytes > (ctx.inFlightBytes ?? IN_FLIGHT_BYTES)) {
       const oldest = inFlight.shift()!;
-      inFlightBytes -= oldest.bytes;
+      waitingBytes -= oldest.bytes;
       layerMetrics.push(await oldest.metrics);
     }
     const metrics =
@@ -108,7 +108,7 @@ export async function measureEpoch(
         : measureLayer(ctx, index, out.shape, out.data);
     metrics.catch(() => undefined); // awaited below; a failing forward pass must not leave it unhandled
     inFlight.push({ metrics, bytes });
-    inFlightBytes += bytes;
+    waitingBytes += bytes;
     previous = { data: out.data, metrics };
     if (index === ctx.layers.length - 1) finalOutput = out;
     t0 = performance.now();
