@@ -257,10 +257,13 @@ interface Lens {
   y: number;
 }
 
-/** Clicks the lens above the line containing `marker`, found again right before (lenses are re-rendered when they change). */
+/**
+ * Clicks the lens above the line containing `marker`, found again right before: lenses are
+ * re-rendered when they change and when the editor takes the focus back (after the palette closes,
+ * say), so the lens is waited for rather than read once.
+ */
 async function clickLens(page: Page, marker: string): Promise<void> {
-  const [lens] = await lensesAbove(page, [marker]);
-  assert.ok(lens, `a lens above the line with ${marker}`);
+  const lens = await waitUntil(`a lens above the line with ${marker}`, async () => (await lensesAbove(page, [marker]))[0]);
   await page.mouse.click(lens.x, lens.y);
 }
 
