@@ -1,4 +1,4 @@
-// Short layer labels for the tree and the views (issue 14 item 5): tfjs names its layers
+// Short layer labels for the tree and the views: tfjs names its layers
 // `max_pooling2d_MaxPooling2D1`, which truncates in the tree and overflows a half-width panel.
 // A layer the user did not name is called by its kind and its number among the layers of that kind
 // ("pool1 · MaxPooling2D"); a name the user gave is kept. The full name stays in the tooltips.

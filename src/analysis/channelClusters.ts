@@ -1,5 +1,5 @@
 /**
- * Channels of a layer grouped by what they respond to (issue 17, the CNNVis-style network view;
+ * Channels of a layer grouped by what they respond to (the CNNVis-style network view;
  * estimators.md "Channel clusters"): each channel's activation profile is its mean activation per
  * probe input, channels are compared by the correlation distance of their profiles, and average
  * linkage agglomerative clustering (UPGMA) cuts them into K clusters.

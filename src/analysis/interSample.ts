@@ -397,12 +397,6 @@ function everyOtherInOrder(n: number, indices: Int32Array): boolean {
 const DENSE_CACHE_SAMPLES = 1536;
 
 /**
- * `symmetricEntropyBits` when every sample is every other's neighbour: the same sums in the same
- * order (row by row, columns ascending), so the same bits, without the transposed lists. `q_ij`
- * and `q_ji` are the same sum, so each `q log2 q` is computed once and read back for the mirrored
- * pair.
- */
-/**
  * The q·log2 q cache of `denseEntropyBits`, kept between calls up to `KEPT_CACHE_LENGTH` entries
  * (4 MB): a fresh one costs its pages' first touch, a third of the function's time at 500 samples.
  */
@@ -416,6 +410,12 @@ function denseCache(length: number): Float64Array {
   return cache;
 }
 
+/**
+ * `symmetricEntropyBits` when every sample is every other's neighbour: the same sums in the same
+ * order (row by row, columns ascending), so the same bits, without the transposed lists. `q_ij`
+ * and `q_ji` are the same sum, so each `q log2 q` is computed once and read back for the mirrored
+ * pair.
+ */
 function denseEntropyBits(n: number, weights: Float64Array): number | undefined {
   const K = n - 1;
   // Only entries written in this call are read: (j, i) is read in row i only after row j wrote it,

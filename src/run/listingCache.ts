@@ -1,6 +1,6 @@
 /**
  * What a listing of a runs folder remembers between two listings, so a refresh of a workspace
- * with 1,000 runs reads only the runs that changed (issue 14, "Many runs").
+ * with 1,000 runs reads only the runs that changed.
  *
  * Profiling the listing of 1,000 runs showed that parsing and validating manifests costs little
  * (≈ 0.1 ms a run); the time goes to the ≈ 17 file-system round trips a run's read takes (checks,

@@ -1,5 +1,5 @@
 /**
- * The model as a directed acyclic graph over the run's layer axis (issue 17, the network graph):
+ * The model as a directed acyclic graph over the run's layer axis (the network graph's nodes and edges):
  * which run layers feed each run layer. A sequential model is a chain; a graph model gives each
  * layer the layers of its node's inbound tensors, so residual adds and concatenates keep every
  * branch they join.
