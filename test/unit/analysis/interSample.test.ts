@@ -10,7 +10,7 @@ import {
   WeightPass,
 } from '../../../src/analysis';
 import { CancelledError, ComputePool } from '../../../src/compute/pool';
-import { interSampleBefore, selectBefore, solveBefore, symmetricBefore } from '../support/interSampleBefore';
+import { interSampleScalar, selectScalar, solveScalar, symmetricScalar } from '../support/interSampleScalar';
 import { referenceInterSample, rng } from '../support/reference';
 
 const close = (a: number | undefined, b: number | undefined, tol: number) => {
@@ -245,7 +245,7 @@ describe('the σ search kernel and the all-neighbour paths give the same bits as
       });
       const before = new Float64Array(K + 5);
       const now = new Float64Array(K + 5);
-      const sigmaBefore = solveBefore(d, 5, K, before);
+      const sigmaBefore = solveScalar(d, 5, K, before);
       assert.ok(Object.is(solveNeighbourWeights(d, 5, K, now), sigmaBefore));
       assert.ok(Buffer.from(now.buffer).equals(Buffer.from(before.buffer)), `row ${t} (K = ${K})`);
       // Written elsewhere with outOffset, the same weights.
@@ -267,7 +267,7 @@ describe('the σ search kernel and the all-neighbour paths give the same bits as
       new NeighbourSelector(n, K).select(row, 0, i, indices, weights, 2);
       const indicesBefore = new Int32Array(K + 2);
       const weightsBefore = new Float64Array(K + 2);
-      selectBefore(row, i, K, indicesBefore, weightsBefore, 2);
+      selectScalar(row, i, K, indicesBefore, weightsBefore, 2);
       assert.deepEqual(indices, indicesBefore);
       assert.ok(Buffer.from(weights.buffer).equals(Buffer.from(weightsBefore.buffer)));
     }
@@ -281,11 +281,11 @@ describe('the σ search kernel and the all-neighbour paths give the same bits as
       const indices = new Int32Array(n * K);
       const weights = Float64Array.from({ length: n * K }, () => (r() < 0.2 ? 0 : r() < 0.1 ? 1 : r()));
       for (let i = 0; i < n; i++) for (let t = 0; t < K; t++) indices[i * K + t] = t < i ? t : t + 1;
-      assert.ok(Object.is(symmetricEntropyBits(n, K, indices, weights), symmetricBefore(n, K, indices, weights)));
+      assert.ok(Object.is(symmetricEntropyBits(n, K, indices, weights), symmetricScalar(n, K, indices, weights)));
       // Row 0's neighbours listed in descending order: the same samples, another summation order.
       indices.subarray(0, K).reverse();
       weights.subarray(0, K).reverse();
-      assert.ok(Object.is(symmetricEntropyBits(n, K, indices, weights), symmetricBefore(n, K, indices, weights)));
+      assert.ok(Object.is(symmetricEntropyBits(n, K, indices, weights), symmetricScalar(n, K, indices, weights)));
     }
     const none = new Int32Array(12);
     for (let i = 0; i < 4; i++) for (let t = 0; t < 3; t++) none[i * 3 + t] = t < i ? t : t + 1;
@@ -300,7 +300,7 @@ describe('the σ search kernel and the all-neighbour paths give the same bits as
       const x = Float32Array.from({ length: n * d }, () => (t % 3 === 0 ? Math.floor(r() * 3) : t % 3 === 1 ? (r() < 0.7 ? 0 : r()) : r()));
       for (let i = 1; i < n / 4; i++) x.copyWithin(i * 2 * d, 0, d); // duplicates of sample 0
       for (const k of [2, 7, Math.max(2, n - 2), n - 1, 1000]) {
-        assert.ok(Object.is(interSampleEntropy(x, n, d, { k }).entropyBits, interSampleBefore(x, n, d, k)), `n ${n}, d ${d}, k ${k}`);
+        assert.ok(Object.is(interSampleEntropy(x, n, d, { k }).entropyBits, interSampleScalar(x, n, d, k)), `n ${n}, d ${d}, k ${k}`);
       }
     }
   });

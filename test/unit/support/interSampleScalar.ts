@@ -1,12 +1,12 @@
 /**
- * The inter-sample entropy's stages as they were before the σ search got its WebAssembly kernel and
- * the all-neighbour paths (issue 15): Math.exp one value at a time, a last pass for the weights,
- * the selection for every row and the transposed lists for every symmetrisation. The tests check
- * that today's code gives the same bits.
+ * The inter-sample entropy's stages written the plain, scalar way: Math.exp one value at a time, a
+ * last pass for the weights, the selection for every row and the transposed lists for every
+ * symmetrisation. The σ search's WebAssembly kernel and the all-neighbour paths are only faster
+ * ways to the same numbers, so the tests check that they give these functions' bits exactly.
  */
 import { cleanSamples, DistanceKernel, distanceMatrix, kthSmallest, neighbourCount } from '../../../src/analysis';
 
-export function solveBefore(d: Float64Array, offset: number, K: number, weights: Float64Array): number {
+export function solveScalar(d: Float64Array, offset: number, K: number, weights: Float64Array): number {
   const target = Math.log2(K);
   let zeros = 0;
   let sumD = 0;
@@ -42,7 +42,7 @@ export function solveBefore(d: Float64Array, offset: number, K: number, weights:
 }
 
 /** The neighbours of row `i` (length n) and their weights, by selection, as before. */
-export function selectBefore(row: Float64Array, i: number, K: number, indices: Int32Array, weights: Float64Array, outOffset: number): void {
+export function selectScalar(row: Float64Array, i: number, K: number, indices: Int32Array, weights: Float64Array, outOffset: number): void {
   const n = row.length;
   const scratch = new Float64Array(n - 1);
   let m = 0;
@@ -75,11 +75,11 @@ export function selectBefore(row: Float64Array, i: number, K: number, indices: I
     indices[outOffset + b + 1] = idx;
     nearest[b + 1] = v;
   }
-  solveBefore(nearest, 0, K, nearest);
+  solveScalar(nearest, 0, K, nearest);
   weights.set(nearest, outOffset);
 }
 
-export function symmetricBefore(n: number, K: number, indices: Int32Array, weights: Float64Array): number | undefined {
+export function symmetricScalar(n: number, K: number, indices: Int32Array, weights: Float64Array): number | undefined {
   if (K < 2 || n < 3) return undefined;
   const start = new Int32Array(n + 1);
   for (let e = 0; e < n * K; e++) start[indices[e] + 1]++;
@@ -134,7 +134,7 @@ export function symmetricBefore(n: number, K: number, indices: Int32Array, weigh
 }
 
 /** The whole single-threaded inter-sample entropy as before. */
-export function interSampleBefore(values: ArrayLike<number>, n: number, d: number, k: number): number | undefined {
+export function interSampleScalar(values: ArrayLike<number>, n: number, d: number, k: number): number | undefined {
   const K = neighbourCount(n, k);
   if (K < 2) return undefined;
   const clean = cleanSamples(values, n, d);
@@ -143,6 +143,6 @@ export function interSampleBefore(values: ArrayLike<number>, n: number, d: numbe
   kernel.dispose();
   const indices = new Int32Array(n * K);
   const weights = new Float64Array(n * K);
-  for (let i = 0; i < n; i++) selectBefore(matrix.subarray(i * n, i * n + n), i, K, indices, weights, i * K);
-  return symmetricBefore(n, K, indices, weights);
+  for (let i = 0; i < n; i++) selectScalar(matrix.subarray(i * n, i * n + n), i, K, indices, weights, i * K);
+  return symmetricScalar(n, K, indices, weights);
 }
