@@ -1,4 +1,4 @@
-// The remaining defects of issue 12's single-run views, checked as a person sees them: the feature
+// The single-run views' details that are easy to get wrong, checked as a person sees them: the feature
 // maps of a clicked heatmap cell appear next to the heatmap (not somewhere else on the page), the
 // label-entropy undefined markers keep clear of the y axis and name their class, any number of
 // layers' small multiples share one y scale, the heatmap strips follow the Query view's channel
@@ -65,7 +65,7 @@ async function dark(page: Page): Promise<void> {
   await page.waitForTimeout(200);
 }
 
-describe('browser: single-run view fixes (issue 12)', function () {
+describe('browser: single-run views as a person sees them', function () {
   const browser = useBrowser(this);
 
   for (const layout of [

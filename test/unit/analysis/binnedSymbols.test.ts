@@ -6,7 +6,7 @@ import { rng } from '../support/reference';
 const r = rng(1515);
 
 /**
- * The symbol numbering as binnedInformation computed it before issue 15 (every code of the layer
+ * The symbol numbering written the plain way (every code of the layer
  * written to an n × d array by `binOf`, then hashed row by row, symbols compared code by code):
  * the reference the inlined, one-row version must reproduce exactly.
  */

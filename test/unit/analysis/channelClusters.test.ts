@@ -65,7 +65,7 @@ function assertPartition(r: ReturnType<typeof clusterChannels>, channels: number
   });
 }
 
-describe('channel clusters (issue 17): channels grouped by their mean activation per probe input', () => {
+describe('channel clusters: channels grouped by their mean activation per probe input', () => {
   it('defaults to about √channels clusters, at least one', () => {
     assert.deepEqual([1, 2, 3, 16, 32, 64, 512].map(defaultClusterCount), [1, 1, 2, 4, 6, 8, 23]);
   });

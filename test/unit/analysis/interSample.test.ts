@@ -165,7 +165,7 @@ describe('ComputePool.interSampleEntropies (subsets from one distance matrix)', 
   });
 });
 
-describe('the σ search kernel and the all-neighbour paths give the same bits as before (issue 15)', () => {
+describe('the σ search kernel and the all-neighbour paths give the same bits as the scalar stages', () => {
   const LN2 = Math.LN2;
   /** Exponents where the kernel's method switches branch, each with its neighbouring doubles. */
   const edges = [

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NpyArray, serializeNpy } from '../../../src/analysis';
 
-// Bad input to the real command line (dist/cli.js, run `npm run build` first), from the held-out
-// probe of issue 13: each case must end with one line naming what is wrong, no stack, and nothing
+// Bad input to the real command line (dist/cli.js, run `npm run build` first), as users type it by
+// mistake: each case must end with one line naming what is wrong, no stack, and nothing
 // left on disk but what the user asked for.
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const MODELS = path.resolve(__dirname, '../../fixtures/models');
@@ -44,7 +44,7 @@ function npy(name: string, array: NpyArray): string {
   return file;
 }
 
-describe('cnn-slicer refuses bad input up front, in one line, leaving nothing behind (issue 13, recording robustness)', function () {
+describe('cnn-slicer refuses bad input up front, in one line, leaving nothing behind', function () {
   this.timeout(120_000);
 
   before(function () {

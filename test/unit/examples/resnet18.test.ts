@@ -1,6 +1,6 @@
 /**
  * examples/resnet18.ts at its two widths: `createModel` is the full-width ResNet-18 the example has
- * always been, and the quarter-width fixture the model zoo times against issue 13's goal is the
+ * always been, and the quarter-width fixture the model zoo bench times against its goal is the
  * same structure at a quarter of the channels.
  */
 import assert from 'node:assert/strict';
@@ -26,7 +26,7 @@ describe('examples/resnet18.ts', function () {
     }
   });
 
-  it('the quarter-width fixture has the same layers at 16–128 channels (70 MFLOP per input, the size issue 13 recorded)', function () {
+  it('the quarter-width fixture has the same layers at 16–128 channels (70 MFLOP per input, the size of the zoo bench's goal model)', function () {
     const full = createModel();
     const quarter = createQuarter();
     try {

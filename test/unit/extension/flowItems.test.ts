@@ -1,4 +1,4 @@
-// The Analyze CNN quick input shows the values it will use (issue 14 item 6): the epochs item says
+// The Analyze CNN quick input shows the values it will use: the epochs item says
 // the number a recording takes when the field is left empty — the model's `training` export's,
 // else the setting's — and a model never recorded here has no dataset marked "last used".
 import assert from 'node:assert/strict';

@@ -253,7 +253,7 @@ describe('sites at a position', () => {
 });
 
 describe('layer sites after an edit: kind, chain position and units, never generated names', () => {
-  // A hand-written model as issue 14 tried it, recorded with auto-generated names.
+  // A hand-written model recorded with auto-generated names, so names cannot tell its layers apart after an edit.
   const original = [
     "import * as tf from '@tensorflow/tfjs';",
     'export function createModel() {',
@@ -303,7 +303,7 @@ describe('layer sites after an edit: kind, chain position and units, never gener
   });
 
   it('leaves a dense({units: 32}) inserted before the output layer without a run layer, and keeps the output layer on its own line', () => {
-    // The exact edit of issue 14: the new line took the recorded output line's position.
+    // The new line takes the recorded output line's position, so matching by line alone would move the output's numbers onto it.
     const edited = original.replace(
       '  model.add(tf.layers.dense({ units: 10',
       "  model.add(tf.layers.dense({ units: 32, activation: 'relu' }));\n  model.add(tf.layers.dense({ units: 10",

@@ -1,5 +1,5 @@
 // "Analyze CNN" decides from a file's text whether it is a model before asking anything
-// (src/extension/modelFileCheck.ts, issue 14 item 8), and says why a file is not one.
+// (src/extension/modelFileCheck.ts), and says why a file is not one.
 import assert from 'node:assert/strict';
 import { notAModelReason } from '../../../src/extension/modelFileCheck';
 import { example, read } from '../support/modelSources';

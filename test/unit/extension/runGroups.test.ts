@@ -1,4 +1,4 @@
-// The Recorded Runs view's groups (issue 14, "Many runs"): one group per model file, the model
+// The Recorded Runs view's groups: one group per model file, the model
 // recorded last first, each group's runs in the listing's order (newest first).
 import assert from 'node:assert/strict';
 import { groupRunsByModel } from '../../../src/extension/runGroups';

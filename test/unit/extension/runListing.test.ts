@@ -1,4 +1,4 @@
-// The run index's listing with 1,000 runs in a workspace (issue 14, "Many runs"): every run listed,
+// The run index's listing with 1,000 runs in a workspace: every run listed,
 // newest first, each matched to its model; a refresh reads again only the runs that changed, and
 // remembers no more runs than the folder holds. The time is measured by `npm run bench`
 // ("1,000-run listing"), not here: a shared machine's timings are no specification.

@@ -1,5 +1,5 @@
 // The Analyze CNN flow shows the epochs and batch size it will use, read from the model's
-// `training` export (src/extension/trainingExport.ts, issue 14 item 6).
+// `training` export (src/extension/trainingExport.ts).
 import assert from 'node:assert/strict';
 import { trainingNumbers } from '../../../src/extension/trainingExport';
 import { example, read } from '../support/modelSources';

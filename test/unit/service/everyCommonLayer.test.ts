@@ -1,5 +1,5 @@
 /**
- * Every common CNN building block (issue 13, docs/layers.md) records, answers every query kind of
+ * Every common CNN building block (docs/layers.md) records, answers every query kind of
  * the analysis service and writes a report: one tiny fixture per block (test/fixtures/models/block*.ts)
  * recorded for one epoch on a small synthetic set. Checks that each layer's source line is where the
  * model file creates it (also inside helper functions and loops), that every query kind answers on
@@ -76,7 +76,7 @@ function expectedLine(text: string, name: string): number | undefined {
   return templated >= 0 ? templated + 1 : undefined;
 }
 
-describe('building blocks: every common CNN layer records, answers every query kind and writes a report (issue 13)', function () {
+describe('building blocks: every common CNN layer records, answers every query kind and writes a report', function () {
   this.timeout(120_000);
   let dir = '';
   before(() => {

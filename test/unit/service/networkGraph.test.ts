@@ -69,7 +69,7 @@ async function checkGraph(graph: Graph, manifest: RunManifest, fresh: AnalysisEn
   }
 }
 
-describe('networkGraph query (issue 17): channel clusters per layer linked by capacity', function () {
+describe('networkGraph query: channel clusters per layer linked by capacity', function () {
   this.timeout(300_000);
 
   describe('on the recorded tiny sequential run', () => {

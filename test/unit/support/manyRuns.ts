@@ -1,5 +1,5 @@
 /**
- * A workspace with many recorded runs (issue 14, "Many runs"), for the run listing's test and
+ * A workspace with many recorded runs, for the run listing's test and
  * `npm run bench`: one complete fixture run copied `count` times, each with its own manifest (id,
  * time, one of four model files). Runs are written in a shuffled order of their times, so a
  * listing must sort them.

@@ -1,4 +1,4 @@
-// The Information view's pure parts (issue 16): what a report precomputes for it (webview/plan.ts)
+// The Information view's pure parts: what a report precomputes for it (webview/plan.ts)
 // and the redundancy number and block order of a layer's capacity matrix with itself
 // (webview/charts/redundancy.ts).
 import assert from 'node:assert/strict';

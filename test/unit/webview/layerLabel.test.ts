@@ -1,4 +1,4 @@
-// Short layer labels (webview/layerLabel.ts, issue 14 item 5): tfjs's generated names become the
+// Short layer labels (webview/layerLabel.ts): tfjs's generated names become the
 // kind and its number, names the user gave stay.
 import assert from 'node:assert/strict';
 import { isGeneratedName, shortLayerLabel, shortLayerName } from '../../../webview/layerLabel';

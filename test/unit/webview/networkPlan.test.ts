@@ -1,4 +1,4 @@
-// The Network view's queries as webview/plan.ts builds them (issue 17): the report holds the graph
+// The Network view's queries as webview/plan.ts builds them: the report holds the graph
 // at its last forward-pass epoch, and the thumbnails query is the one the view asks for an answer.
 import assert from 'node:assert/strict';
 import { canonicalQuery } from '../../../src/service/queries';

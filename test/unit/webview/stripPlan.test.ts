@@ -1,4 +1,4 @@
-// The Layer view's strips as webview/plan.ts defines them (issue 12, items 2 and 7): the epoch
+// The Layer view's strips as webview/plan.ts defines them: the epoch
 // strip's default epochs, the depth strip's default pairs, and the report precomputing both.
 import assert from 'node:assert/strict';
 import { canonicalQuery } from '../../../src/service/queries';
