@@ -26,7 +26,7 @@ describe('examples/resnet18.ts', function () {
     }
   });
 
-  it('the quarter-width fixture has the same layers at 16–128 channels (70 MFLOP per input, the size of the zoo bench's goal model)', function () {
+  it('the quarter-width fixture has the same layers at 16–128 channels (70 MFLOP per input, the size of the goal model of the zoo bench)', function () {
     const full = createModel();
     const quarter = createQuarter();
     try {
