@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { binOf, channelEntropies, intraSampleEntropy, layerActivations, sampleChannelEntropies, channelMatrix } from '../../../src/analysis';
+import {
+  binOf,
+  channelEntropies,
+  intraSampleEntropy,
+  layerActivations,
+  sampleChannelEntropies,
+  channelMatrix,
+} from '../../../src/analysis';
 import { entropyOfCounts, referenceBins, rng } from '../support/reference';
 
 describe('intra-sample entropy (paper 4.4.2)', () => {

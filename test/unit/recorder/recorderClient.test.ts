@@ -101,7 +101,10 @@ describe('recorder client (extension host side of a recording)', function () {
   });
 
   it('reports a model that throws with its message and source location', async () => {
-    const c = new RecorderClient({ script, options: { modelFile: resolve(__dirname, '../../fixtures/models/throws.ts'), runsFolder: runs } });
+    const c = new RecorderClient({
+      script,
+      options: { modelFile: resolve(__dirname, '../../fixtures/models/throws.ts'), runsFolder: runs },
+    });
     const outcome = await c.done;
     assert.equal(outcome.kind, 'failed');
     assert.ok(outcome.kind === 'failed');
