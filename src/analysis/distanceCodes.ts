@@ -22,7 +22,7 @@
  * examples/cifar-cnn.ts, a quarter of the pairs are left open and recomputed, and no channel has
  * so many that it falls back to the float64 kernel.) A pair built so that every float32 addition
  * rounds down by almost half a unit reaches a sixth of the distance
- * bound (test/unit/distanceCodes.test.ts); random values stay far below it. The squared distance
+ * bound (test/unit/analysis/distanceCodes.test.ts); random values stay far below it. The squared distance
  * `(|x_i|² + |x_j|²) − 2g` computed in float64 from either differs by `2|g32 − g64|` plus its own
  * roundings (at most `3·2⁻⁵³·(|x_i|² + |x_j|²)` together), and `|√a − √b| ≤ |a − b| / √a` and
  * `≤ √|a − b|`. The bound is inflated a little against its own roundings. A row of zeros has an

@@ -15,7 +15,7 @@
  *
  * The stock path is kept for everything else: inference, other backends, a normalisation axis
  * other than the last, channel counts that are not a multiple of 4, layers without `scale` or
- * `center`, and non-float32 inputs. test/unit/wasmBatchNorm.test.ts checks the kernels against
+ * `center`, and non-float32 inputs. test/unit/tfjs/wasmBatchNorm.test.ts checks the kernels against
  * the stock layer (outputs, moving statistics and gradients) and a few training steps against
  * stock training.
  */

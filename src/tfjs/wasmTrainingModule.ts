@@ -16,7 +16,7 @@
  *    per kernel on small tensors).
  *
  * The arithmetic follows tfjs-core op for op in float32 (the .wat file says how), so a fused step
- * equals the stock one to rounding; test/unit/wasmTrainingModule.test.ts checks both against tfjs's
+ * equals the stock one to rounding; test/unit/tfjs/wasmTrainingModule.test.ts checks both against tfjs's
  * own (CPU backend) kernels and optimizers.
  */
 import type * as tfjs from '@tensorflow/tfjs';

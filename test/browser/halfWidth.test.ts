@@ -1,4 +1,4 @@
-// The views in a half-width editor group (issue 14 item 5): at 640 px the Layer and Query views fit
+// The views in a half-width editor group: at 640 px the Layer and Query views fit
 // without a horizontal scroll bar, and layer links show short labels with the full name on hover.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

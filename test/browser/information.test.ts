@@ -1,4 +1,4 @@
-// The Information view as a person uses it (issue 16): the information plane of the recorded fixture
+// The Information view as a person uses it: the information plane of the recorded fixture
 // run (one trajectory per layer, one point per recorded epoch, coloured by epoch, the estimator
 // switched, saturated points marked and said, the ceilings drawn and labelled), the channel × epoch
 // label information of the selected layer with its uninformative channels linking to the Channel

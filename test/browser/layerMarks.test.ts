@@ -1,4 +1,4 @@
-// Marking a group of channels in the capacity heatmap (issue 12 item 4, the paper's Fig. 8B): the
+// Marking a group of channels in the capacity heatmap (the paper's Fig. 8B): the
 // band is drawn over the marked channels, stays on them when re-sorted and when the epoch changes,
 // and the readout compares the marked cells with the rest. Expected values come from the answers
 // embedded in the report, never from the view's own output.

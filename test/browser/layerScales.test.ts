@@ -1,4 +1,4 @@
-// Comparisons across epochs in the Layer view (issue 12, items 1 and 3): one colour scale shared by
+// Comparisons across epochs in the Layer view: one colour scale shared by
 // the epochs of a layer pair (the per-matrix scale as a named option), a sort order fixed to a
 // reference epoch so scrubbing keeps rows and columns in place, and playback that waits for each
 // frame to be drawn. Expected values come from the answers embedded in the report, never from the

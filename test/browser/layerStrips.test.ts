@@ -1,4 +1,4 @@
-// Small multiples of capacity heatmaps in the Layer view (issue 12, item 2; paper Figs. 10–12): the
+// Small multiples of capacity heatmaps in the Layer view (paper Figs. 10–12): the
 // epoch strip of the current pair and the depth strip of the first convolution against every later
 // multi-channel layer, each on ONE colour scale, with the default epochs and pairs, and a click
 // that opens a cell large. Expected values come from the answers embedded in the report.

@@ -1,4 +1,4 @@
-// The Network view (issue 17) as a person uses it: the Query view opens on the model's graph,
+// The Network view as a person uses it: the Query view opens on the model's graph,
 // clusters packed in each layer node and bands between them; a click on a cluster selects exactly
 // its channels in the slicer and the Channel view. On the recorded LeNet fixture's report (real
 // answers from the service) and on a ResNet-style graph with residual adds and 512-channel layers
@@ -224,7 +224,7 @@ describe('browser: Network view', function () {
     await page.waitForSelector(`${CANVAS}[data-epoch="${last}"]`);
     const drawMs = await page.getAttribute(CANVAS, 'data-draw-ms');
     const layoutMs = await page.getAttribute(CANVAS, 'data-layout-ms');
-    // The bench figure of issue 17 ("network graph drawn", goal < 500 ms) for a ResNet-18-sized graph; printed, not asserted (CI is loaded).
+    // The bench figure "network graph drawn" (goal < 500 ms) for a ResNet-18-sized graph; printed, not asserted (CI is loaded).
     console.log(
       `      network graph drawn (${manifest.layers.length} layers, ${answer.clusters.length} clusters, ${answer.edges.length} edges): layout ${layoutMs} ms, draw ${drawMs} ms, page to canvas ${Date.now() - started} ms`,
     );

@@ -1,4 +1,4 @@
-// The readability pass of issue 12, checked as a person sees it: an empty confusion cell stands out
+// What makes the views readable, checked as a person sees it: an empty confusion cell stands out
 // from the page in every theme, a class circle zooms on the first click, the channel text field
 // follows a band drag, and an input subset is named by every chart of the Channel view (or the
 // chart says it shows all probe inputs), with "not in this report" shown as information.

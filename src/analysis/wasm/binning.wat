@@ -22,7 +22,7 @@
 ;; per four values cost a third of the time); there the bin b (an integer from 0 to B - 1 in a
 ;; float64) becomes an int32 as the low word of b + 2^52, which is exact, and a shuffle gathers
 ;; four such words. $bin1 is the scalar twin for the last d mod 4 values.
-;; test/unit/binningKernel.test.ts compares every result with the plain-JS path bit for bit.
+;; test/unit/analysis/binningKernel.test.ts compares every result with the plain-JS path bit for bit.
 (module
   (memory (export "memory") 1)
   (global $lo (export "lo") (mut f64) (f64.const 0))

@@ -5,7 +5,7 @@
 ;; Math.exp, one call per value, was most of an epoch's measurement time. This computes two at a
 ;; time in 128-bit SIMD with the algorithm of fdlibm's e_exp.c, which is also V8's Math.exp
 ;; (v8/src/base/ieee754.cc), operation for operation, so every weight is bit-identical to
-;; Math.exp(-d_j * β) (test/unit/weightsKernel.test.ts checks it): the entropies do not change.
+;; Math.exp(-d_j * β) (test/unit/analysis/interSample.test.ts checks it): the entropies do not change.
 ;; The sums are added one value at a time in index order, as the plain-JS loop adds them.
 ;;
 ;; fdlibm: Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved. Developed at SunSoft,

@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { NpyArray, serializeNpy } from '../../../src/analysis';
+
+// Bad input to the real command line (dist/cli.js, run `npm run build` first), as users type it by
+// mistake: each case must end with one line naming what is wrong, no stack, and nothing
+// left on disk but what the user asked for.
+const CLI = path.resolve(__dirname, '../../../dist/cli.js');
+const MODELS = path.resolve(__dirname, '../../fixtures/models');
+
+let dir = '';
+
+function run(...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
+}
+
+/** The lines of stderr that are not progress: the last is the command's message. */
+function messageLines(stderr: string): string[] {
+  return stderr.split(/[\n\r]/).filter((l) => l.startsWith('cnn-slicer: '));
+}
+
+/** Expects exit `code`, no stack anywhere, and exactly one "cnn-slicer: " line mentioning each of `mentions`. */
+function expectOneLine(r: { status: number | null; stderr: string }, code: number, ...mentions: string[]): string {
+  const shown = `status ${r.status}\nstderr:\n${r.stderr}`;
+  assert.equal(r.status, code, shown);
+  assert.ok(!r.stderr.includes('    at '), `a stack was printed:\n${shown}`);
+  const lines = messageLines(r.stderr);
+  assert.equal(lines.length, 1, shown);
+  for (const m of mentions) assert.ok(lines[0].includes(m), `expected "${m}" in: ${lines[0]}`);
+  return lines[0];
+}
+
+/** The run folders under a runs folder (none when it was never made). */
+function runsIn(runs: string): string[] {
+  return existsSync(runs) ? readdirSync(runs) : [];
+}
+
+function npy(name: string, array: NpyArray): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, serializeNpy(array));
+  return file;
+}
+
+describe('cnn-slicer refuses bad input up front, in one line, leaving nothing behind', function () {
+  this.timeout(120_000);
+
+  before(function () {
+    if (!existsSync(CLI)) assert.fail(`${CLI} does not exist; run "npm run build" first`);
+    dir = mkdtempSync(path.join(tmpdir(), 'cnn-slicer-robust-'));
+  });
+
+  after(function () {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('record', function () {
+    const model = path.join(MODELS, 'multiFile.ts');
+
+    it('refuses --probe as large as the dataset, naming both sizes, before a run folder is made', function () {
+      const runs = path.join(dir, 'runs-probe');
+      const line = expectOneLine(run('record', model, '--dataset', 'synthetic:100', '--probe', '100', '--out', runs), 2, '100 inputs');
+      assert.match(line, /probe set of 100 inputs would take all 100 inputs of the dataset, leaving none for training/);
+      expectOneLine(run('record', model, '--dataset', 'synthetic:100', '--probe', '250', '--out', runs), 2, '250 inputs', 'all 100 inputs');
+      assert.deepEqual(runsIn(runs), []);
+    });
+
+    for (const [option, value, says] of [
+      ['--epochs', '1000000000000', '--epochs must be an integer from 0 to 10000'],
+      ['--bins', '1000000000', '--bins must be an integer from 2 to 4096'],
+      ['--bins', '1', '--bins must be an integer from 2 to 4096'],
+      ['--k', '1', '--k must be an integer from 2 to 1000000'],
+      ['--k', '50000000', '--k must be an integer from 2 to 1000000'],
+      ['--probe', '1000000', '--probe must be an integer from 3 to 100000'],
+      ['--model-timeout', '0', '--model-timeout must be an integer from 1 to 86400'],
+      ['--model-timeout', 'soon', '--model-timeout must be an integer from 1 to 86400'],
+      ['--model-timeout', '100000', '--model-timeout must be an integer from 1 to 86400'],
+    ]) {
+      it(`refuses ${option} ${value} before anything is loaded or written`, function () {
+        const runs = path.join(dir, `runs${option}${value}`);
+        const r = run('record', model, '--dataset', 'synthetic:100', '--probe', '20', option, value, '--out', runs);
+        expectOneLine(r, 2, says);
+        // Refused before TensorFlow.js was even started.
+        assert.ok(!r.stderr.includes('loading'), r.stderr);
+        assert.deepEqual(runsIn(runs), []);
+      });
+    }
+
+    it('stops a model factory that never settles after --model-timeout seconds, in one line saying so', function () {
+      const runs = path.join(dir, 'runs-timeout');
+      const started = Date.now();
+      const r = run(
+        'record',
+        path.join(MODELS, 'neverSettles.ts'),
+        '--dataset',
+        'synthetic:100',
+        '--probe',
+        '20',
+        '--model-timeout',
+        '2',
+        '--out',
+        runs,
+      );
+      expectOneLine(r, 2, 'did not return a model within 2 s');
+      // The default is 60 s: a run this short shows the option reached the loader.
+      assert.ok(Date.now() - started < 40_000, `took ${Date.now() - started} ms`);
+      assert.deepEqual(runsIn(runs), []);
+    });
+
+    it('refuses --out naming a file, and leaves the file as it was', function () {
+      const file = path.join(dir, 'not-a-folder.txt');
+      writeFileSync(file, 'keep me');
+      expectOneLine(run('record', model, '--dataset', 'synthetic:100', '--out', file), 2, `--out ${file} is a file, not a folder`);
+      assert.equal(readFileSync(file, 'utf8'), 'keep me');
+    });
+
+    it('stops a training whose model outputs NaN, keeping the epochs before it, instead of counting NaN as class 0', function () {
+      const runs = path.join(dir, 'runs-nan');
+      // sgd at 1e30 diverges in the first epoch: every probe score is NaN at epoch 1.
+      const args = ['--dataset', 'synthetic:100', '--probe', '20', '--epochs', '3', '--optimizer', 'sgd', '--lr', '1e30', '--out', runs];
+      const r = run('record', path.join(MODELS, 'untrained.ts'), ...args);
+      const [folder] = runsIn(runs);
+      assert.ok(folder, 'the run folder is kept');
+      const where = path.join(runs, folder);
+      const line = expectOneLine(r, 2, 'are NaN', 'so they predict no class', 'lower the learning rate', `epoch 0 is kept in ${where}`);
+      assert.match(line, /^cnn-slicer: recording stopped while recording epoch 1: /);
+      const manifest = JSON.parse(readFileSync(path.join(where, 'manifest.json'), 'utf8')) as { status: string; epochs: number[] };
+      assert.equal(manifest.status, 'failed');
+      assert.deepEqual(manifest.epochs, [0]);
+    });
+
+    it('reports an internal error after epoch 0 as one line: what failed, which epochs are kept where, what to do', function () {
+      const runs = path.join(dir, 'runs-internal');
+      const r = run('record', path.join(MODELS, 'failsInTraining.ts'), '--probe', '20', '--epochs', '2', '--out', runs);
+      const [folder] = runsIn(runs);
+      const where = path.join(runs, folder);
+      const line = expectOneLine(
+        r,
+        1,
+        'recording failed while training epoch 1: gradient kernel missing for FailsWhenTraining',
+        `epoch 0 is kept in ${where}`,
+        `cnn-slicer report ${where}`,
+        'run again with --verbose',
+      );
+      assert.ok(!line.includes('internal error: Error'), line);
+      const manifest = JSON.parse(readFileSync(path.join(where, 'manifest.json'), 'utf8')) as { status: string; epochs: number[] };
+      assert.deepEqual([manifest.status, manifest.epochs], ['failed', [0]]);
+      // --verbose shows where: the stack follows the line.
+      const verbose = run('record', path.join(MODELS, 'failsInTraining.ts'), '--probe', '20', '--epochs', '2', '--out', runs, '--verbose');
+      assert.equal(verbose.status, 1);
+      assert.ok(verbose.stderr.includes('    at '), verbose.stderr);
+    });
+
+    it('stops a model factory that never returns on Ctrl-C within seconds, with a line and no run folder', async function () {
+      const runs = path.join(dir, 'runs-loop');
+      const child = spawn(process.execPath, [CLI, 'record', path.join(MODELS, 'loopsForever.ts'), '--out', runs], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // Once the recorder says it loads the model, the factory is running; give it a moment to be in its loop.
+      const deadline = Date.now() + 60_000;
+      while (!stderr.includes('loading the model')) {
+        if (Date.now() > deadline) assert.fail(`the model never started loading:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      const sentAt = Date.now();
+      child.kill('SIGINT');
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 8000));
+      const code = await Promise.race([exited, timeout]);
+      if (code === 'timeout') {
+        child.kill('SIGKILL');
+        assert.fail(`the CLI did not exit within 8 s of Ctrl-C:\n${stderr}`);
+      }
+      assert.ok(Date.now() - sentAt < 5000, `took ${Date.now() - sentAt} ms`);
+      expectOneLine({ status: code, stderr }, 130, 'stopped while loading the model', 'nothing was recorded');
+      assert.deepEqual(runsIn(runs), []);
+    });
+  });
+
+  describe('report, runs', function () {
+    let runFolder = '';
+    let runs = '';
+
+    before(function () {
+      // Recorded by the CLI itself, so this process's TensorFlow.js (and its layer names) stays untouched.
+      runs = path.join(dir, 'runs-report');
+      const r = run(
+        'record',
+        path.join(MODELS, 'multiFile.ts'),
+        '--dataset',
+        'synthetic:100',
+        '--probe',
+        '20',
+        '--epochs',
+        '1',
+        '--out',
+        runs,
+      );
+      assert.equal(r.status, 0, r.stderr);
+      runFolder = r.stdout.trim();
+    });
+
+    it('report refuses --out naming a folder before any work, leaving no <folder>.partial', function () {
+      const out = path.join(dir, 'report-folder');
+      mkdirSync(out);
+      expectOneLine(run('report', runFolder, '--out', out), 2, `--out ${out} is a folder`, 'name the file to write');
+      assert.ok(!existsSync(`${out}.partial`), `${out}.partial was left behind`);
+      assert.deepEqual(readdirSync(out), []);
+      expectOneLine(run('report', runFolder, runFolder, '--out', out), 2, `--out ${out} is a folder`);
+      assert.ok(!existsSync(`${out}.partial`));
+    });
+
+    it('answers a query on a checkpoint whose scores are NaN with one line naming them, not as an internal error', function () {
+      // A checkpoint whose weights are all NaN (as a run recorded before NaN scores were refused
+      // can hold): the confusion cells of that epoch cannot be counted, which is a fact about the
+      // run (training diverged), not a bug in CNN Slicer.
+      const copy = path.join(dir, 'runs-copy', path.basename(runFolder));
+      cpSync(runFolder, copy, { recursive: true });
+      const weights = path.join(copy, 'checkpoints', 'epoch-0001', 'weights.bin');
+      writeFileSync(weights, Buffer.from(new Float32Array(statSync(weights).size / 4).fill(NaN).buffer));
+      const line = expectOneLine(run('query', copy, 'confusion', '--epoch', '1', '--cells'), 2, 'the scores of 20 of 20 inputs are NaN');
+      assert.ok(!line.includes('internal error'), line);
+    });
+
+    it('runs refuses a file in place of a runs folder', function () {
+      const file = path.join(dir, 'runs.txt');
+      writeFileSync(file, '');
+      expectOneLine(run('runs', file), 2, `${file} is a file, not a runs folder`);
+      expectOneLine(run('query', file, 'run'), 2, `${file} is a file, not a run folder`);
+    });
+  });
+
+  describe('labels and entropy channels', function () {
+    it('refuses 50,000 classes (a 20 GB confusion matrix) with the limit and why, instead of aborting', function () {
+      const truth = npy('truth.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 49_999]) });
+      const pred = npy('pred.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 2]) });
+      expectOneLine(run('labels', truth, pred), 2, 'label 2 is 49999', 'at most 1000 classes', 'classes² cells');
+      const small = npy('small.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 2]) });
+      expectOneLine(run('labels', small, pred, '--classes', '50000'), 2, '--classes must be an integer from 1 to 1000');
+      const x = npy('x.npy', { dtype: 'float32', shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i) });
+      expectOneLine(run('entropy', 'channels', x, '--labels', truth), 2, 'at most 1000 classes');
+    });
+
+    it('refuses prediction scores holding NaN instead of counting them as class 0', function () {
+      const truth = npy('truth3.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 2]) });
+      const scores = npy('scores.npy', { dtype: 'float32', shape: [3, 3], data: Float32Array.from([1, 0, 0, NaN, NaN, NaN, 0, 0, 1]) });
+      expectOneLine(run('labels', truth, scores), 2, 'scores.npy', 'the scores of 1 of 3 inputs are NaN (the first is input 1)');
+    });
+  });
+});

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { budgetOrder, encodeAnswers, writeReport } from '../../../src/cli/report';
+import { AnalysisEngine } from '../../../src/service/engine';
+import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../../src/service/queries';
+import type { FeatureMapsAnswer, Query } from '../../../src/service/queries';
+import { recordRun } from '../../../src/recorder/record';
+import type { ReportData } from '../../../webview/data';
+import { reportDataSource, ViewError } from '../../../webview/data';
+import { decodeEntries, decodeEntry, quantise, quantisePictures } from '../../../webview/reportCodec';
+import type { ReportAnswer } from '../../../webview/reportCodec';
+import { TINY_MODEL } from '../support/tinyRun';
+
+// The report's size bounds (docs/views.md, "Report size"): pictures at 8 bits, answers gzipped and
+// decoded by the page's own decoder (DecompressionStream, which Node has too), a --max-mb budget.
+
+function embedded(file: string): ReportData {
+  const html = readFileSync(file, 'utf8');
+  const m = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([\s\S]*?)<\/script>/.exec(html);
+  assert.ok(m, 'the report embeds its data');
+  return JSON.parse(m[1]) as ReportData;
+}
+
+describe('report size: 8-bit pictures', function () {
+  it('keeps each picture within one 255th of its own range, and its min and max exact', function () {
+    // Two pictures of very different ranges: one quantisation step each is its own range / 255.
+    const values = new Float32Array([0, 0.5, 1, 2, -1000, 0, 500, 1000]);
+    const q = quantise(encodeFloat32([2, 4], values), 1);
+    assert.equal(q.dtype, 'uint8');
+    assert.deepEqual(q.mins, [0, -1000]);
+    assert.deepEqual(q.maxs, [2, 1000]);
+    const answer = quantisePictures('featureMaps', { maps: encodeFloat32([1, 2, 1, 4], values), min: -1000, max: 1000 });
+    return decodeEntry({ answer }).then((d) => {
+      assert.ok('answer' in d);
+      const back = decodeFloat32((d.answer as FeatureMapsAnswer).maps);
+      for (let i = 0; i < 4; i++) assert.ok(Math.abs(back[i] - values[i]) <= 2 / 255 / 2 + 1e-6, `value ${i}: ${back[i]} vs ${values[i]}`);
+      for (let i = 4; i < 8; i++)
+        assert.ok(Math.abs(back[i] - values[i]) <= 2000 / 255 / 2 + 1e-3, `value ${i}: ${back[i]} vs ${values[i]}`);
+      assert.equal(back[0], 0);
+      assert.equal(back[3], 2);
+      assert.equal(back[4], -1000);
+      assert.equal(back[7], 1000);
+    });
+  });
+
+  it('leaves the numbers people read (entropies, capacities) untouched', function () {
+    const capacity = { layerI: 1, layerJ: 2, values: [0.123456789, null, 1.5] };
+    assert.deepEqual(quantisePictures('capacityMatrix', capacity), capacity);
+  });
+});
+
+describe('report size: a written report', function () {
+  this.timeout(300_000);
+  let dir = '';
+  let folder = '';
+
+  before(async function () {
+    dir = mkdtempSync(path.join(tmpdir(), 'cnn-slicer-report-size-'));
+    const runs = path.join(dir, 'runs');
+    mkdirSync(runs);
+    const r = await recordRun({
+      modelFile: TINY_MODEL,
+      dataset: 'synthetic:300',
+      epochs: 2,
+      batchSize: 16,
+      probeSize: 60,
+      runsFolder: runs,
+      k: 20,
+      backend: 'wasm',
+      seed: 1,
+    });
+    folder = r.folder;
+  });
+
+  after(function () {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const options = (out: string, maxBytes?: number) => ({
+    runFolder: folder,
+    out,
+    maxEpochs: 2,
+    deconvolutionChannels: 2,
+    datasetDiversity: false,
+    theme: 'light' as const,
+    maxBytes,
+    maxSeconds: Number.POSITIVE_INFINITY,
+  });
+
+  it('round-trips: the page’s decoder gives back the engine’s answers, pictures within one 8-bit step', async function () {
+    const out = path.join(dir, 'full.html');
+    const r = await writeReport(options(out));
+    assert.deepEqual(r.omitted, []);
+    const data = embedded(out);
+    assert.ok(
+      Object.values(data.answers).some((e) => 'gzip' in e),
+      'large answers are stored gzipped',
+    );
+    const decoded = await decodeEntries(data.answers);
+    const engine = new AnalysisEngine({ roots: [path.dirname(folder)] });
+    try {
+      let pictures = 0;
+      for (const [key, entry] of Object.entries(decoded)) {
+        assert.ok(!('omitted' in entry), `${key} is in the report`);
+        if (!('answer' in entry)) continue;
+        const expected = (await engine.answer(folder, JSON.parse(key) as Query)).answer as unknown as Record<string, unknown>;
+        const got = entry.answer as Record<string, unknown>;
+        for (const field of Object.keys(expected)) {
+          const e = expected[field] as { dtype?: string } | undefined;
+          if (e?.dtype === 'float32') {
+            const want = decodeFloat32(e as never);
+            const have = decodeFloat32(got[field] as never);
+            assert.equal(have.length, want.length, `${key} ${field} length`);
+            const range = (expected.max as number) - (expected.min as number);
+            for (let i = 0; i < want.length; i++)
+              assert.ok(Math.abs(have[i] - want[i]) <= range / 255, `${key} ${field}[${i}]: ${have[i]} vs ${want[i]}`);
+            pictures++;
+          } else assert.deepEqual(got[field], expected[field], `${key} ${field} is exact`);
+        }
+      }
+      assert.ok(pictures > 0, 'the report holds pictures');
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('holds a small budget by leaving the largest answers out, each replaced by a note the view shows as "not in this report"', async function () {
+    const full = await writeReport(options(path.join(dir, 'unbounded.html')));
+    // The page without answers (the bundle, the stylesheet) plus half of the answers.
+    const answerBytes = Object.values(full.sizes).reduce((n, x) => n + x.embeddedBytes, 0);
+    const maxBytes = Math.round(full.bytes - answerBytes / 2);
+    const out = path.join(dir, 'bounded.html');
+    const r = await writeReport(options(out, maxBytes));
+    assert.ok(r.bytes <= maxBytes, `${r.bytes} bytes within the budget of ${maxBytes}`);
+    assert.ok(r.omitted.length > 0, 'something was left out');
+    const data = embedded(out);
+    const omittedKey = Object.keys(data.answers).find((k) => 'omitted' in data.answers[k]);
+    assert.ok(omittedKey);
+    const source = reportDataSource(data);
+    await assert.rejects(source.query(JSON.parse(omittedKey) as never, { view: 'layer' }), (e: unknown) => {
+      assert.ok(e instanceof ViewError);
+      assert.equal(e.code, 'not-in-report');
+      assert.match(e.message, /left out of this report to keep it under/);
+      return true;
+    });
+    // The run itself is never left out: every view starts from it.
+    assert.ok('answer' in (await decodeEntry(data.answers[canonicalQuery({ kind: 'run' })])));
+  });
+
+  it('holds a time budget: past it, forward-pass answers not cached are left out with a note, last epoch first; cached ones are reused', async function () {
+    // A copy without the answer cache the other tests filled.
+    const copy = path.join(path.dirname(folder), 'uncached');
+    cpSync(folder, copy, { recursive: true });
+    rmSync(path.join(copy, 'cache'), { recursive: true, force: true });
+    const out = path.join(dir, 'timed.html');
+    const none = await writeReport({ ...options(out), runFolder: copy, maxSeconds: 0 });
+    assert.ok(none.outOfTime.length > 0, 'forward-pass answers were left out');
+    const data = embedded(out);
+    const left = Object.keys(data.answers).filter((k) => 'omitted' in data.answers[k]);
+    assert.equal(left.length, none.outOfTime.length);
+    const kinds = new Set(left.map((k) => (JSON.parse(k) as Query).kind));
+    for (const kind of kinds)
+      assert.ok(
+        [
+          'capacityMatrix',
+          'layerCapacity',
+          'featureMaps',
+          'deconvolution',
+          'confusion',
+          'channelPair',
+          'channelLabelInformation',
+          'networkGraph',
+        ].includes(kind),
+        kind,
+      );
+    // What reads the recorded summaries is always there.
+    for (const kind of ['run', 'training', 'channelEntropies', 'interSample', 'smallMultiples'])
+      assert.ok(
+        Object.keys(data.answers).some((k) => (JSON.parse(k) as Query).kind === kind && !('omitted' in data.answers[k])),
+        kind,
+      );
+    assert.match(data.coverage, /not computed within the report's 0 s \(--max-seconds\)/);
+    const source = reportDataSource(data);
+    await assert.rejects(source.query(JSON.parse(left[0]) as never, { view: 'layer' }), (e: unknown) => {
+      assert.ok(e instanceof ViewError && e.code === 'not-in-report');
+      assert.match(e.message, /time budget of 0 s.*--max-seconds/);
+      return true;
+    });
+    // A report with time computes (and caches) everything; the same zero budget then leaves nothing out.
+    const full = await writeReport({ ...options(path.join(dir, 'timed-full.html')), runFolder: copy });
+    assert.deepEqual(full.outOfTime, []);
+    const again = await writeReport({ ...options(path.join(dir, 'timed-again.html')), runFolder: copy, maxSeconds: 0 });
+    // Only refusals are not cached (a dense layer cannot be deconvolved): nothing computed is left out.
+    assert.ok(again.outOfTime.length <= full.errors, again.outOfTime.join('\n'));
+    assert.ok(again.outOfTime.length < none.outOfTime.length);
+    assert.ok(
+      again.outOfTime.every((line) => line.startsWith('The deconvolution')),
+      again.outOfTime.join('\n'),
+    );
+  });
+
+  it('orders a time-budgeted plan: stored summaries first, then forward passes from the last epoch back', function () {
+    const plan = [
+      { query: { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 0 } },
+      { query: { kind: 'interSample', layer: 1, epoch: 0 } },
+      { query: { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 2 } },
+      { query: { kind: 'featureMaps', layer: 1, epoch: 2 } },
+      { query: { kind: 'training' } },
+    ] as { query: Query }[];
+    assert.deepEqual(
+      budgetOrder(plan).map((p) => `${p.query.kind}@${'epoch' in p.query ? p.query.epoch : '-'}`),
+      ['interSample@0', 'training@-', 'capacityMatrix@2', 'featureMaps@2', 'capacityMatrix@0'],
+    );
+  });
+
+  it('encodes within budget even when the answers alone exceed it', function () {
+    const big: Record<string, ReportAnswer> = {};
+    for (let e = 0; e < 4; e++) {
+      const noise = new Float32Array(4000).map((_, i) => Math.sin(i * 7.1 + e) * 1e3);
+      big[canonicalQuery({ kind: 'deconvolution', layer: 1, channel: 0, epoch: e, x: { kind: 'all' } })] = {
+        answer: { projections: encodeFloat32([1, 4000], noise), min: -1e3, max: 1e3 },
+      };
+    }
+    const size = (entries: Record<string, unknown>) =>
+      1000 + Object.entries(entries).reduce((n, [k, v]) => n + JSON.stringify(k).length + JSON.stringify(v).length + 2, 0);
+    const unbounded = size(encodeAnswers(big, 1000, Infinity).entries);
+    const budget = Math.round(unbounded * 0.6);
+    const { entries, omitted } = encodeAnswers(big, 1000, budget);
+    assert.ok(size(entries) <= budget, `${size(entries)} bytes within ${budget}`);
+    assert.ok(omitted.length >= 1 && omitted.length < 4, omitted.join('\n'));
+  });
+});

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { capacityMatrix, interSampleEntropy, layerActivations, layerDistanceCodes } from '../../../src/analysis';
+import { CancelledError, ComputePool } from '../../../src/compute/pool';
+import { CANCELLED_CLAIM, Claims, forEachClaimedChunk } from '../../../src/compute/protocol';
+import { rng } from '../support/reference';
+
+const claimsOf = (chunk: number): Claims => ({ counter: new SharedArrayBuffer(4), chunk });
+
+describe('chunks taken on demand (forEachClaimedChunk)', () => {
+  it('gives each chunk to exactly one worker, and a worker that stalls takes fewer chunks', () => {
+    const claims = claimsOf(3);
+    const slow: [number, number][] = [];
+    const fast: [number, number][] = [];
+    // The "slow" worker's first chunk lasts until the "fast" one has taken every other chunk.
+    forEachClaimedChunk(
+      10,
+      claims,
+      (a, b) => {
+        slow.push([a, b]);
+        if (slow.length === 1) forEachClaimedChunk(10, claims, (c, d) => fast.push([c, d]), 5);
+      },
+      5,
+    );
+    assert.deepEqual(slow, [[5, 8]]);
+    assert.deepEqual(fast, [
+      [8, 11],
+      [11, 14],
+      [14, 15],
+    ]);
+  });
+
+  it('does every item at once without claims, and nothing once the stage is cancelled', () => {
+    const all: [number, number][] = [];
+    forEachClaimedChunk(7, undefined, (a, b) => all.push([a, b]), 2);
+    assert.deepEqual(all, [[2, 9]]);
+    const claims = claimsOf(2);
+    Atomics.store(new Int32Array(claims.counter), 0, CANCELLED_CLAIM);
+    forEachClaimedChunk(1000, claims, () => assert.fail('a cancelled stage must hand out no chunk'));
+  });
+});
+
+describe('ComputePool with uneven chunk counts', () => {
+  // Three workers and three chunks each: no stage below divides evenly into the chunks.
+  const pool = new ComputePool({ workers: 3, chunksPerWorker: 3 });
+  after(() => pool.close());
+
+  it('gives bit-identical inter-sample entropy to the single-threaded function, with the matrix shared or rows streamed', async () => {
+    const r = rng(31);
+    const n = 701; // 78 tiles in chunks of 9, rows in chunks of 78 (the last 77)
+    const d = 37;
+    const x = Float64Array.from({ length: n * d }, () => r());
+    const single = interSampleEntropy(x, n, d, { k: 90 }).entropyBits;
+    assert.ok(typeof single === 'number');
+    assert.equal((await pool.interSampleEntropy(x, n, d, { k: 90 })).entropyBits, single);
+    const streaming = new ComputePool({ workers: 3, chunksPerWorker: 5, sharedMatrixBytes: 0 });
+    try {
+      assert.equal((await streaming.interSampleEntropy(x, n, d, { k: 90 })).entropyBits, single);
+    } finally {
+      streaming.close();
+    }
+  });
+
+  it('gives bit-identical subset entropies from one distance matrix', async () => {
+    const r = rng(32);
+    const n = 389;
+    const d = 53;
+    const x = Float64Array.from({ length: n * d }, () => r());
+    const third = Array.from({ length: 130 }, (_, i) => 3 * i);
+    const [all, sub] = await pool.interSampleEntropies(x, n, d, ['all', third], { k: 40 });
+    assert.equal(all.entropyBits, interSampleEntropy(x, n, d, { k: 40 }).entropyBits);
+    const gathered = Float64Array.from(third.flatMap((i) => Array.from(x.subarray(i * d, i * d + d))));
+    assert.equal(sub.entropyBits, interSampleEntropy(gathered, third.length, d, { k: 40 }).entropyBits);
+  });
+
+  it('gives a bit-identical capacity matrix for layers of 7 and 5 channels', async () => {
+    const r = rng(33);
+    const n = 41;
+    const a = layerActivations([n, 3, 3, 7], Float32Array.from({ length: n * 9 * 7 }, r));
+    const b = layerActivations([n, 2, 2, 5], Float32Array.from({ length: n * 4 * 5 }, r));
+    const expected = capacityMatrix(a, b, 16);
+    const got = await pool.capacityMatrix(a, b, { bins: 16 });
+    assert.equal(got.rows, 5);
+    assert.equal(got.columns, 7);
+    assert.deepEqual(Array.from(got.values), Array.from(expected.values));
+    assert.deepEqual(got.columnEntropyBits, expected.columnEntropyBits);
+    assert.deepEqual(got.rowEntropyBits, expected.rowEntropyBits);
+    // Float64 activations take the same channels-first path.
+    const a64 = layerActivations([n, 3, 3, 7], Float64Array.from(a.data));
+    assert.deepEqual(Array.from((await pool.capacityMatrix(a64, b, { bins: 16 })).values), Array.from(expected.values));
+    // Codes kept from one pass pair with another layer's without computing the distances again.
+    const columns = await pool.layerCodes(a, 16);
+    const again = await pool.capacityFromCodes(columns, await pool.layerCodes(b, 16));
+    assert.deepEqual(Array.from(again.values), Array.from(expected.values));
+  });
+
+  it('cancels one computation without failing another that runs on the same workers', async () => {
+    const r = rng(34);
+    const big = Float64Array.from({ length: 3000 * 64 }, () => r());
+    const small = Float64Array.from({ length: 600 * 30 }, () => r());
+    const controller = new AbortController();
+    const cancelled = pool.interSampleEntropy(big, 3000, 64, { k: 200, signal: controller.signal });
+    const other = pool.interSampleEntropy(small, 600, 30, { k: 50 });
+    controller.abort();
+    await assert.rejects(cancelled, (e) => CancelledError.is(e));
+    assert.equal((await other).entropyBits, interSampleEntropy(small, 600, 30, { k: 50 }).entropyBits);
+  });
+
+  it('gives each layer its own codes when layers of one size follow each other or run at once (the kept layer buffer)', async () => {
+    const r = rng(34);
+    const n = 60;
+    const layer = (count = n) =>
+      layerActivations(
+        [count, 4, 4, 6],
+        Float32Array.from({ length: count * 16 * 6 }, () => Math.max(0, r() - 0.4)),
+      );
+    const [a, b, c] = [layer(), layer(), layer()];
+    const codesOf = async (l: ReturnType<typeof layer>) => (await pool.layerCodes(l, 16)).map((x) => Array.from(new Uint8Array(x.codes)));
+    const expected = (l: ReturnType<typeof layer>) => layerDistanceCodes(l, 16).map((x) => Array.from(x.codes));
+    // a leaves its buffer for b.
+    assert.deepEqual(await codesOf(a), expected(a));
+    assert.deepEqual(await codesOf(b), expected(b));
+    // b and c at once, while the workers are still busy with a larger layer: had both taken b's
+    // buffer, c would overwrite b's values before any worker read them.
+    const [, gotB, gotC] = await Promise.all([codesOf(layer(700)), codesOf(b), codesOf(c)]);
+    assert.deepEqual(gotB, expected(b));
+    assert.deepEqual(gotC, expected(c));
+  });
+  it('reads only the layer from a reserved buffer larger than it: smaller layers after a larger one get the codes of a fresh buffer, and one buffer is kept', async () => {
+    const r = rng(35);
+    const own = new ComputePool({ workers: 2, chunksPerWorker: 2 });
+    try {
+      const reserved = 200 * 40 * 3 * 4;
+      await own.reserveLayerBuffer(reserved);
+      // The large layer leaves NaN in the buffer past the end of the smaller layers: a worker
+      // that read the whole buffer would count non-finite values the smaller layers do not have.
+      const large = layerActivations(
+        [200, 40, 1, 3],
+        Float32Array.from({ length: 200 * 40 * 3 }, (_, k) => (k % 11 === 0 ? NaN : r())),
+      );
+      const layers = [
+        large,
+        layerActivations(
+          [50, 10, 1, 1],
+          Float32Array.from({ length: 500 }, () => Math.max(0, r() - 0.3)),
+        ),
+        layerActivations(
+          [80, 6, 1, 2],
+          Float32Array.from({ length: 960 }, () => r()),
+        ),
+        layerActivations(
+          [50, 10, 1, 1],
+          Float32Array.from({ length: 500 }, () => r()),
+        ),
+      ];
+      for (const l of layers) {
+        const got = await own.layerCodes(l, 16);
+        const want = layerDistanceCodes(l, 16);
+        assert.deepEqual(
+          got.map((x) => [Array.from(new Uint8Array(x.codes)), x.nonFiniteCount, x.entropyBits ?? undefined]),
+          want.map((x) => [Array.from(x.codes), x.nonFiniteCount, x.entropyBits]),
+        );
+      }
+      const kept = (own as unknown as { keptLayer?: SharedArrayBuffer }).keptLayer;
+      assert.equal(kept?.byteLength, reserved, 'the reserved buffer is the one kept, whatever the sizes of the layers since');
+    } finally {
+      own.close();
+    }
+  });
+});

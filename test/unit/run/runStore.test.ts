@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serializeNpy } from '../../../src/analysis';
+import { checkLayerShapes, parseMetricsLines, RunFormatError, validateEpochMetrics, validateManifest } from '../../../src/run/format';
+import { readProbe } from '../../../src/run/probe';
+import { currentProcessIdentity, isProcessAlive, processStartTime } from '../../../src/run/process';
+import { readRun, readRunAsync } from '../../../src/run/store';
+import { fixtureManifest, fixtureMetrics, writeFixtureRun } from '../support/runFixture';
+
+const isLinux = process.platform === 'linux';
+
+function formatError(text: RegExp): (e: unknown) => boolean {
+  return (e: unknown) => RunFormatError.is(e) && text.test((e as Error).message);
+}
+
+describe('run store: what is on disk, checked once (damaged runs, dead recorders)', function () {
+  this.timeout(30000);
+  let root: string;
+  let run: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'cnn-slicer-runstore-'));
+    mkdirSync(join(root, 'runs'));
+    run = join(root, 'runs', '20261122-100000-tiny');
+    writeFixtureRun(run);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const editManifest = (edit: (m: Record<string, any>) => void) => {
+    const path = join(run, 'manifest.json');
+    const m = JSON.parse(readFileSync(path, 'utf8'));
+    edit(m);
+    writeFileSync(path, JSON.stringify(m));
+  };
+  const metricsLines = () => readFileSync(join(run, 'metrics.jsonl'), 'utf8').split('\n');
+  const writeMetricsLines = (lines: string[]) => writeFileSync(join(run, 'metrics.jsonl'), lines.join('\n'));
+
+  it('reads an intact run with every epoch and no notes', () => {
+    const r = readRun(run);
+    assert.deepEqual(r.manifest.epochs, [0, 1, 2]);
+    assert.deepEqual(
+      r.metrics.map((m) => m.epoch),
+      [0, 1, 2],
+    );
+    assert.deepEqual(r.notes, []);
+  });
+
+  describe('metrics.jsonl', () => {
+    it('a torn line in the middle costs only its epoch: the run opens and a note names the line', async () => {
+      const lines = metricsLines();
+      lines[1] = lines[1].slice(0, 40);
+      writeMetricsLines(lines);
+      for (const r of [readRun(run), await readRunAsync(run)]) {
+        assert.deepEqual(r.manifest.epochs, [0, 2], 'the epochs before and after the damaged line are kept');
+        assert.deepEqual(
+          r.metrics.map((m) => m.epoch),
+          [0, 2],
+        );
+        assert.ok(
+          r.notes.some((n) => /metrics\.jsonl: line 2 is not valid JSON/.test(n)),
+          r.notes.join(' | '),
+        );
+        assert.ok(r.notes.some((n) => /epochs 1 are incomplete/.test(n)));
+      }
+    });
+
+    it('a line that parses but does not fit the manifest is skipped and named with its field', () => {
+      const lines = metricsLines();
+      const bad = JSON.parse(lines[2]);
+      bad.layers[1].channelBits = [0.1, 0.2];
+      lines[2] = JSON.stringify(bad);
+      writeMetricsLines(lines);
+      const r = readRun(run);
+      assert.deepEqual(r.manifest.epochs, [0, 1]);
+      assert.ok(
+        r.notes.some((n) => /line 3: layers\[1\]\.channelBits has 2 entries, not 3 \(one per channel of conv\)/.test(n)),
+        r.notes.join(' | '),
+      );
+    });
+
+    it('every field of a metrics line is checked against the schema and the manifest, naming file, line and field', () => {
+      const manifest = fixtureManifest('x', [0]);
+      const bad: [string, (m: Record<string, any>) => void, RegExp][] = [
+        ['a string loss', (m) => (m.probeLoss = 'low'), /probeLoss is neither a number nor null/],
+        ['a missing accuracy', (m) => delete m.probeAccuracy, /probeAccuracy is missing/],
+        ['a confusion row too short', (m) => (m.confusion[1] = [1]), /confusion\[1\] has 1 entries, not 2/],
+        ['a class entropy too many', (m) => m.hLabelGivenPred.push(0), /hLabelGivenPred has 3 entries, not 2/],
+        ['a layer missing', (m) => m.layers.pop(), /layers has 2 entries, not 3 \(one per manifest layer\)/],
+        ['layers out of order', (m) => (m.layers[2].layer = 5), /layers\[2\]\.layer is not 2/],
+        [
+          'a per-class row of the wrong width',
+          (m) => (m.layers[1].channelBitsPerClass[0] = [1]),
+          /layers\[1\]\.channelBitsPerClass\[0\] has 1 entries, not 3/,
+        ],
+        [
+          'a dead channel that does not exist',
+          (m) => (m.layers[1].deadChannels = [3]),
+          /layers\[1\]\.deadChannels\[0\] is not an integer in \[0, 2\]/,
+        ],
+        ['an inter-sample entropy as text', (m) => (m.layers[0].interSampleBits = '1.5'), /layers\[0\]\.interSampleBits/],
+        ['no timings', (m) => delete m.timingsMs, /timingsMs is missing/],
+      ];
+      for (const [what, damage, text] of bad) {
+        const m = fixtureMetrics(0) as unknown as Record<string, any>;
+        damage(m);
+        assert.throws(
+          () => validateEpochMetrics(m, manifest, 'metrics.jsonl: line 7'),
+          (e: unknown) => formatError(/^metrics\.jsonl: line 7: /)(e) && formatError(text)(e),
+          what,
+        );
+      }
+      assert.doesNotThrow(() => validateEpochMetrics(fixtureMetrics(0), manifest, 'line 1'));
+    });
+
+    it('a last line cut off by a crash is dropped quietly, as before', () => {
+      const text = JSON.stringify(fixtureMetrics(0)) + '\n' + JSON.stringify(fixtureMetrics(1)).slice(0, 30);
+      const parsed = parseMetricsLines(text, fixtureManifest('x', [0, 1]));
+      assert.deepEqual([parsed.epochs.length, parsed.droppedTail, parsed.damaged.length], [1, true, 0]);
+    });
+  });
+
+  describe('manifest.json', () => {
+    it('a layer without outputShape is a run-format error naming the layer', () => {
+      editManifest((m) => delete m.layers[1].outputShape);
+      assert.throws(() => readRun(run), formatError(/layers\[1\]\.outputShape is missing or not an array/));
+    });
+
+    it('every section is checked, with the field named and no value repeated', () => {
+      const cases: [(m: Record<string, any>) => void, RegExp][] = [
+        [(m) => (m.layers[2].channels = 4), /layers\[2\]\.channels is not 1/],
+        [(m) => (m.dataset.classNames = []), /dataset\.classNames is empty/],
+        [(m) => (m.dataset.inputShape = [2, 0, 1]), /dataset\.inputShape\[1\] is not an integer >= 1/],
+        [(m) => (m.probe.size = -3), /probe\.size is not an integer >= 0/],
+        [(m) => (m.probe.classCounts = [4]), /probe\.classCounts has 1 entries, not 2/],
+        [(m) => (m.settings.bins = 0), /settings\.bins/],
+        [(m) => (m.model.sourceFiles = [7]), /model\.sourceFiles\[0\] is missing or not a string/],
+        [(m) => (m.epochs = [2, 1]), /epochs is not in ascending order/],
+        [(m) => (m.createdAt = 12), /createdAt/],
+        [(m) => (m.pidStartTime = 5), /pidStartTime/],
+      ];
+      const original = readFileSync(join(run, 'manifest.json'), 'utf8');
+      for (const [damage, text] of cases) {
+        writeFileSync(join(run, 'manifest.json'), original);
+        editManifest(damage);
+        assert.throws(() => readRun(run), formatError(text), String(text));
+      }
+      const m = JSON.parse(original);
+      assert.doesNotThrow(() => validateManifest(m));
+    });
+  });
+
+  describe('the probe set', () => {
+    it('reads inputs and labels that fit the manifest', () => {
+      const p = readProbe(readRun(run));
+      assert.deepEqual(p.shape, [4, 2, 2, 1]);
+      assert.deepEqual(Array.from(p.labels), [0, 1, 0, 1]);
+      assert.equal(p.inputs.length, 16);
+    });
+
+    it('a label outside the classes of the run is a run-format error', () => {
+      writeFileSync(join(run, 'probe', 'labels.npy'), serializeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([0, 1, 2, 1]) }));
+      assert.throws(() => readProbe(readRun(run)), formatError(/label 2 is 2, not a class of the run \(0\.\.1\)/));
+    });
+
+    it('inputs of another shape than the manifest says are a run-format error', () => {
+      writeFileSync(join(run, 'probe', 'inputs.npy'), serializeNpy({ dtype: 'float32', shape: [4, 4, 1, 1], data: new Float32Array(16) }));
+      assert.throws(() => readProbe(readRun(run)), formatError(/has shape \(4, 4, 1, 1\) but manifest\.json says \(4, 2, 2, 1\)/));
+      writeFileSync(join(run, 'probe', 'inputs.npy'), serializeNpy({ dtype: 'float32', shape: [3, 2, 2, 1], data: new Float32Array(12) }));
+      assert.throws(() => readProbe(readRun(run)), formatError(/has shape \(3, 2, 2, 1\)/));
+    });
+
+    it('labels of another count than the probe size are a run-format error', () => {
+      writeFileSync(join(run, 'probe', 'labels.npy'), serializeNpy({ dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 0]) }));
+      assert.throws(() => readProbe(readRun(run)), formatError(/labels\.npy has shape \(3\) but the probe has 4 inputs/));
+    });
+
+    it('a missing probe file says so', () => {
+      rmSync(join(run, 'probe', 'inputs.npy'));
+      assert.throws(() => readProbe(readRun(run)), formatError(/inputs\.npy is missing/));
+    });
+  });
+
+  describe('a loaded model against the manifest', () => {
+    it('accepts the shapes the manifest records (open dimensions fit any)', () => {
+      const m = fixtureManifest('x', [0]);
+      assert.doesNotThrow(() => checkLayerShapes(m, [[2, 2, 1], [2, 2, 3], [2]]));
+      assert.doesNotThrow(() => checkLayerShapes(m, [undefined, [null, 2, 3], [2]]));
+    });
+
+    it('a manifest lying about a layer output shape, or naming a layer the model lacks, is a run-format error', () => {
+      const m = fixtureManifest('x', [0]);
+      assert.throws(
+        () => checkLayerShapes(m, [[2, 2, 1], [2, 2, 4], [2]], 'checkpoint epoch-0001'),
+        formatError(/^checkpoint epoch-0001: layer 1 \(conv\) outputs \[2, 2, 4\] but manifest\.json says \[2, 2, 3\]/),
+      );
+      assert.throws(
+        () =>
+          checkLayerShapes(m, [
+            [2, 2, 1],
+            [2, 2, 3],
+            [2, 1],
+          ]),
+        formatError(/layer 2 \(dense\)/),
+      );
+      assert.throws(
+        () =>
+          checkLayerShapes(m, [
+            [2, 2, 1],
+            [2, 2, 3],
+          ]),
+        formatError(/no layer "dense"/),
+      );
+    });
+  });
+
+  describe('a recording run whose recorder is gone', () => {
+    it('names this process with its start time (for the recorder to write into the manifest)', function () {
+      const me = currentProcessIdentity();
+      assert.equal(me.pid, process.pid);
+      if (!isLinux) this.skip();
+      assert.match(me.startTime!, /^\d+$/);
+      assert.equal(processStartTime(process.pid), me.startTime);
+    });
+
+    it('a live pid whose start time differs (a reused pid) is not the recorder: the run is interrupted', function () {
+      if (!isLinux) this.skip();
+      const me = currentProcessIdentity();
+      editManifest((m) => Object.assign(m, { status: 'recording', pid: me.pid, pidStartTime: String(Number(me.startTime) + 1) }));
+      const r = readRun(run, { repair: false });
+      assert.equal(r.manifest.status, 'interrupted');
+      assert.equal(r.manifest.pidStartTime, undefined);
+      assert.match(r.manifest.error!.message, /stopped unexpectedly after epoch 2/);
+    });
+
+    it('the live recorder (same pid and start time) keeps the run recording; a pid alone is trusted as before', async () => {
+      const me = currentProcessIdentity();
+      editManifest((m) => Object.assign(m, { status: 'recording', pid: me.pid, pidStartTime: me.startTime }));
+      assert.equal(readRun(run).manifest.status, 'recording');
+      assert.equal((await readRunAsync(run)).manifest.status, 'recording');
+      editManifest((m) => {
+        Object.assign(m, { status: 'recording', pid: me.pid });
+        delete m.pidStartTime;
+      });
+      assert.equal(readRun(run).manifest.status, 'recording');
+    });
+
+    it('a pid that no longer exists marks the run interrupted and the repair is saved', async () => {
+      const child = spawn(process.execPath, ['-e', '0']);
+      await new Promise((done) => child.once('exit', done));
+      assert.equal(isProcessAlive({ pid: child.pid }), false);
+      editManifest((m) => Object.assign(m, { status: 'recording', pid: child.pid }));
+      assert.equal(readRun(run).manifest.status, 'interrupted');
+      assert.equal(JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')).status, 'interrupted');
+    });
+
+    // The race the VS Code tree showed: a listing read the manifest a moment before the recorder
+    // wrote "completed" and exited, found the process gone, and saved "interrupted" over the finished run.
+    for (const reader of ['readRun', 'readRunAsync'] as const) {
+      it(`${reader}: a recorder that finishes between the manifest read and the process check leaves its run completed on disk`, async () => {
+        editManifest((m) => Object.assign(m, { status: 'recording', pid: 999_999, pidStartTime: '1' }));
+        const finishNow = () => {
+          // What the recorder does last: its final manifest, then the exit (so the check says gone).
+          editManifest((m) => {
+            m.status = 'completed';
+            delete m.pid;
+            delete m.pidStartTime;
+          });
+          return false;
+        };
+        const record =
+          reader === 'readRun' ? readRun(run, { isAlive: finishNow }) : await readRunAsync(run, { isAliveAsync: async () => finishNow() });
+        assert.equal(record.manifest.status, 'completed');
+        assert.equal(record.manifest.error, undefined);
+        assert.equal(
+          JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')).status,
+          'completed',
+          'nothing overwrote the finished run',
+        );
+      });
+    }
+  });
+});

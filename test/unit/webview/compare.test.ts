@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import type { RunLayer, RunManifest } from '../../../src/run/format';
+import {
+  alignEpochs,
+  comparableEpochs,
+  epochForRun,
+  matchLayers,
+  meanDefined,
+  positionOfLayer,
+  runColour,
+  runLetter,
+} from '../../../webview/compare';
+
+/** A manifest with just the layers the matching reads. */
+function manifest(classNames: string[]): RunManifest {
+  const layers: RunLayer[] = classNames.map((className, index) => ({
+    index,
+    name: `${className.toLowerCase()}_${index}`,
+    className,
+    outputShape: [1],
+    channels: 1,
+    parameters: 0,
+  }));
+  return { layers } as unknown as RunManifest;
+}
+
+describe('webview/compare', function () {
+  describe('matchLayers', function () {
+    it('compares layers of the same type at the same position, whatever their names', function () {
+      const a = manifest(['InputLayer', 'Conv2D', 'Dense']);
+      const b = manifest(['InputLayer', 'Conv2D', 'Dense']);
+      b.layers[1].name = 'another_name';
+      const m = matchLayers([a, b]);
+      assert.deepEqual(
+        m.map((x) => x.compared),
+        [true, true, true],
+      );
+      assert.equal(m[1].difference, undefined);
+    });
+
+    it('names every run’s layer type where they differ, and the runs that have no layer there', function () {
+      const m = matchLayers([
+        manifest(['InputLayer', 'Conv2D', 'Dense']),
+        manifest(['InputLayer', 'Dense']),
+        manifest(['InputLayer', 'Conv2D']),
+      ]);
+      assert.deepEqual(
+        m.map((x) => x.compared),
+        [true, false, false],
+      );
+      assert.equal(m[1].difference, 'layer 1: conv2d in run A, dense in run B and conv2d in run C — not compared');
+      assert.equal(m[2].difference, 'layer 2: dense in run A, no layer 2 in run B and no layer 2 in run C — not compared');
+      assert.equal(m[2].layers[1], undefined);
+    });
+  });
+
+  it('places each run’s values on the union of the epochs, null where a run has no epoch', function () {
+    const r = alignEpochs([
+      { epochs: [0, 2, 4], values: [1, 2, null] },
+      { epochs: [0, 1, 2], values: [5, 6, 7] },
+    ]);
+    assert.deepEqual(r.epochs, [0, 1, 2, 4]);
+    assert.deepEqual(r.values, [
+      [1, null, 2, null],
+      [5, 6, 7, null],
+    ]);
+  });
+
+  it('averages only defined values, and says undefined when none is (never 0)', function () {
+    assert.equal(meanDefined([1, null, 3]), 2);
+    assert.equal(meanDefined([null, null]), undefined);
+    assert.equal(meanDefined([]), undefined);
+  });
+
+  it('gives runs distinct letters and colours', function () {
+    assert.deepEqual([0, 1, 25, 26, 27].map(runLetter), ['A', 'B', 'Z', 'AA', 'AB']);
+    assert.notEqual(runColour(0), runColour(1));
+  });
+});
+
+describe('webview/compare: the epoch compared and the cursor’s layer', function () {
+  it('reads each run at its last epoch, or at the epoch picked, or its latest epoch before it', function () {
+    assert.equal(epochForRun([0, 1, 2, 3], 'last'), 3);
+    assert.equal(epochForRun([0, 1, 2, 3], 1), 1);
+    assert.equal(epochForRun([0, 2, 4], 3), 2, 'a run recording every other epoch');
+    assert.equal(epochForRun([0, 1], 5), 1, 'a run that stopped earlier');
+    assert.equal(epochForRun([2, 3], 1), undefined, 'no epoch at or before the one picked');
+    assert.equal(epochForRun([], 'last'), undefined);
+  });
+
+  it('offers every epoch any run recorded', function () {
+    assert.deepEqual(comparableEpochs([{ epochs: [0, 1, 2] }, { epochs: [0, 2, 4] }]), [0, 1, 2, 4]);
+  });
+
+  it('places the cursor’s layer by position and type, never by name', function () {
+    const a = manifest(['InputLayer', 'Conv2D', 'MaxPooling2D', 'Dense']);
+    const b = manifest(['InputLayer', 'Conv2D', 'Dense']);
+    // The same name at another position must not attract the selection.
+    b.layers[2].name = a.layers[1].name;
+    const m = matchLayers([a, b]);
+    assert.equal(positionOfLayer(m, 1, 'Conv2D'), 1);
+    assert.equal(positionOfLayer(m, 2, 'MaxPooling2D'), 2, 'a position where only some runs have that type is still shown');
+    assert.equal(positionOfLayer(m, 2, 'Flatten'), undefined, 'no run has that type there');
+    assert.equal(positionOfLayer(m, 7, 'Dense'), undefined, 'beyond every run');
+    assert.equal(positionOfLayer(m, 1, undefined), 1);
+    assert.equal(positionOfLayer(m, 2, undefined), undefined, 'without a type only a compared position');
+  });
+});
