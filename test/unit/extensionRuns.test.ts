@@ -1,4 +1,4 @@
-// The pure parts of the runs tree and the run panels (src/extension/runDisplay.ts): labels and
+// The pure parts of the runs tree and the run panels (src/extension/runs/runDisplay.ts): labels and
 // their numbering, status, descriptions and tooltips, what "Record Again" reuses, the webview
 // theme of each VS Code theme kind, the export filters and the store of run names.
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ import {
   statusText,
   themeOfKind,
   validateRunName,
-} from '../../src/extension/runDisplay';
+} from '../../src/extension/runs/runDisplay';
 
 /** `vscode.l10n.t` without translations: fills in {0}, {1}, … */
 const l10n: L10n = { t: (message, ...args) => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)])) };

@@ -15,7 +15,7 @@ import {
   RECORD_AGAIN_COMMAND,
   type L10n,
   type LayerHoverData,
-} from '../../src/extension/hoverContent';
+} from '../../src/extension/editor/hoverContent';
 
 function metricsOf(channelBits: (number | null)[], extra: Partial<LayerEpochMetrics> = {}): LayerEpochMetrics {
   return {

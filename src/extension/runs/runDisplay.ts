@@ -6,10 +6,10 @@
 // User-visible strings go through an `l10n` argument (VS Code's `vscode.l10n` in the extension),
 // written as `l10n.t('…')` so the string extractor of @vscode/l10n-dev still finds them.
 import { resolve } from 'node:path';
-import type { RunLayer, RunManifest, RunStatus } from '../run/format';
-import type { RunRecord } from '../run/store';
-import type { ExportFormat, WebviewTheme } from '../../webview/protocol';
-import type { RecordingSettings } from './settings';
+import type { RunLayer, RunManifest, RunStatus } from '../../run/format';
+import type { RunRecord } from '../../run/store';
+import type { ExportFormat, WebviewTheme } from '../../../webview/protocol';
+import type { RecordingSettings } from '../settings';
 
 /** The part of `vscode.l10n` these helpers use. */
 export interface L10n {

@@ -7,7 +7,7 @@
  * Pure (no `vscode` import): callers pass `vscode.l10n` for the strings and wrap the result in a
  * `MarkdownString` whose trusted commands are exactly `HOVER_COMMANDS`.
  */
-import type { LayerEpochMetrics, RunLayer, RunStatus } from '../run/format';
+import type { LayerEpochMetrics, RunLayer, RunStatus } from '../../run/format';
 
 /** Records the model of a run again from the editor, saving its unsaved changes first (modelFeatures.ts). */
 export const RECORD_AGAIN_COMMAND = 'cnnSlicer.recordAgainFromEditor';

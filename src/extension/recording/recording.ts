@@ -4,11 +4,11 @@
 // workspace code, so the command requires Workspace Trust.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { Ctx } from './ctx';
-import { RecorderClient, type RecordingOutcome } from '../recorder/client';
+import type { Ctx } from '../ctx';
+import { RecorderClient, type RecordingOutcome } from '../../recorder/client';
 import { describeProgress } from './recordingProgress';
-import { epochRecordedText } from './runDisplay';
-import type { RecordingSettings } from './settings';
+import { epochRecordedText } from '../runs/runDisplay';
+import type { RecordingSettings } from '../settings';
 
 /** How long the status bar says a recording finished (the notification may hide sooner). */
 const FINISHED_SHOWN_MS = 60_000;

@@ -5,10 +5,10 @@
 // it to a WebviewPanel and to the editor. A comparison panel's bridge serves several runs: each
 // query names its run by position in the list the hello announced, never by path, so the webview
 // can reach only the runs the host chose (all of them checked to lie in a runs folder).
-import type { Query, QueryPriority } from '../service/queries';
-import { QueryError } from '../service/queries';
-import type { ClientQueryOptions, ClientResult } from '../service/client';
-import { ExportFormat, Focus, HostToWebview, parseWebviewMessage, PROTOCOL_VERSION, WebviewTheme } from '../../webview/protocol';
+import type { Query, QueryPriority } from '../../service/queries';
+import { QueryError } from '../../service/queries';
+import type { ClientQueryOptions, ClientResult } from '../../service/client';
+import { ExportFormat, Focus, HostToWebview, parseWebviewMessage, PROTOCOL_VERSION, WebviewTheme } from '../../../webview/protocol';
 
 /** What the bridge needs of the analysis client (AnalysisClient satisfies it). */
 export interface QueryClient {

@@ -9,7 +9,7 @@
 // follow edits. Everything reads the run index's metrics: no analysis service process is needed,
 // so lenses and hovers are instant.
 import * as vscode from 'vscode';
-import { sitesAt } from './detection/layerMatching';
+import { sitesAt } from '../detection/layerMatching';
 import {
   EPOCH_STRIP_COMMAND,
   HOVER_COMMANDS,
