@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { RunManifest } from '../../run/format';
 import type { RunRecord } from '../../run/store';
 import { COMPARED_RUNS_STATE_KEY, MAX_COMPARED_RUNS } from '../../../webview/protocol';
-import type { L10n } from '../runs/runDisplay';
+import type { L10n } from '../l10n';
 
 /** Oldest first (ties by id): run A is the earlier run, so "Compare with Previous Run" reads A → B. */
 export function compareOrder<R extends Pick<RunRecord, 'manifest'>>(records: readonly R[]): R[] {

@@ -1,4 +1,4 @@
-// The Recorded Runs view groups runs by the model file they recorded (issue 14, "Many runs"): with
+// The Recorded Runs view groups runs by the model file they recorded: with
 // hundreds of runs a flat list hides the runs of the model one is working on. Pure, without VS Code,
 // so the grouping is tested in plain Node (test/unit/runGroups.test.ts).
 import { resolve } from 'node:path';

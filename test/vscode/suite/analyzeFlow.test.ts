@@ -1,5 +1,5 @@
 // "Analyze CNN" in a real VS Code: a file that is not a model fails before the quick input
-// (issue 14 item 8) instead of after both steps.
+// instead of after both steps.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { activate, fixtureUri } from './helpers';

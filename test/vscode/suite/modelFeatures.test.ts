@@ -176,7 +176,7 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
     it('after a dense({units: 32}) is inserted before the output layer, says "not recorded yet" there, keeps the output numbers on the output line and marks the run stale', async () => {
       const editor = await vscode.window.showTextDocument(document);
       const output = definitions(document).find((d) => d.name === 'output')!;
-      // The edit of issue 14, unsaved: the new line takes the output layer's recorded line.
+      // A layer inserted above the output, unsaved: the new line takes the output layer's recorded line.
       await editor.edit((e) => e.insert(new vscode.Position(output.line, 0), '  model.add(tf.layers.dense({ units: 32 }));\n'));
       const all = async () =>
         ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? []).filter(

@@ -1,4 +1,4 @@
-// An open run panel and a re-run of its model (issue 14 item 3): the lenses move to the new run as
+// An open run panel and a re-run of its model: the lenses move to the new run as
 // soon as it has an epoch, so the panel offers "a newer run of this model exists — Switch" and
 // switches in the same tab; with cnnSlicer.panels.followNewestRun it follows by itself.
 import assert from 'node:assert/strict';

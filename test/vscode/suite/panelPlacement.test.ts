@@ -1,4 +1,4 @@
-// Where panels open in a real VS Code (issue 14, item 13): beside the model's code, the same whether
+// Where panels open in a real VS Code: beside the model's code, the same whether
 // the run is opened from a CodeLens, from the Recorded Runs tree or with another panel focused —
 // never in the code's own editor group, never in a third group.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The extension in a remote setup, as code-server is one (issue 14, "Remote"): it runs in the
+// The extension in a remote setup, as code-server is one: it runs in the
 // workspace's extension host (on the server, where the files and the runs are) and its panels are
 // drawn by the UI (the browser) from resources it asks for by webview URI — no page or message
 // assumes the UI's machine can open a path of the server's.
