@@ -1,12 +1,10 @@
-/**
- * The text of the hover over a layer definition and of its CodeLens: a layer's channel
- * entropies at the latest recorded epoch, read from the run's metrics (metrics.jsonl holds
- * every channel's mean intra-sample entropy per epoch, overall and per class, and the layer's
- * inter-sample entropy), so the hover is instant and needs no analysis service.
- *
- * Pure (no `vscode` import): callers pass `vscode.l10n` for the strings and wrap the result in a
- * `MarkdownString` whose trusted commands are exactly `HOVER_COMMANDS`.
- */
+// The text of the hover over a layer definition and of its CodeLens: a layer's channel
+// entropies at the latest recorded epoch, read from the run's metrics (metrics.jsonl holds
+// every channel's mean intra-sample entropy per epoch, overall and per class, and the layer's
+// inter-sample entropy), so the hover is instant and needs no analysis service.
+//
+// Pure (no `vscode` import): callers pass `vscode.l10n` for the strings and wrap the result in a
+// `MarkdownString` whose trusted commands are exactly `HOVER_COMMANDS`.
 import type { LayerEpochMetrics, RunLayer, RunStatus } from '../../run/format';
 import { type BitsFormat, formatBits, formatShape } from '../../../webview/format';
 import { englishL10n, type L10n } from '../l10n';

@@ -353,7 +353,6 @@ export class RunPanels extends PanelSet<Entry> {
   }
 }
 
-/** A fresh nonce per page load: the CSP lets only scripts carrying it run. */
 /** The folders a panel's page may load from: the bundle and the stylesheet, nothing else. */
 export function panelResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
@@ -371,6 +370,7 @@ export function panelPage(panel: vscode.WebviewPanel, extensionUri: vscode.Uri):
   });
 }
 
+/** A fresh nonce per page load: the CSP lets only scripts carrying it run. */
 export function nonce(): string {
   return randomBytes(18).toString('base64');
 }
