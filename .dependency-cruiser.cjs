@@ -176,9 +176,10 @@ module.exports = {
       name: 'extension-webview-protocol-only',
       severity: 'error',
       comment:
-        "From webview/, the extension host may import only webview/protocol.ts, webview/page.ts and webview/layerLabel.ts (pure: the short layer labels the tree and the views share); the rest is the page's own code.",
+        'From webview/, the extension host may import only webview/protocol.ts, webview/page.ts, and the pure modules the tree, the hover ' +
+        "and the views share (webview/layerLabel.ts: short layer labels; webview/format.ts: shapes, bits, why a run has no label measures); the rest is the page's own code.",
       from: { path: '^src/extension/' },
-      to: { path: '^webview/', pathNot: '^webview/(protocol|page|layerLabel)[.]ts$' },
+      to: { path: '^webview/', pathNot: '^webview/(protocol|page|layerLabel|format)[.]ts$' },
     },
     {
       name: 'webview-not-extension',

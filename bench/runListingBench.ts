@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listRunFolders, RunListing } from '../src/extension/runListing';
+import { listRunFolders, RunListing } from '../src/extension/runs/runListing';
 import { addManyRun, removeManyRunsTemplate, writeManyRuns } from '../test/unit/support/manyRuns';
 
 export interface RunListingBenchLine {

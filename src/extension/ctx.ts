@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { AnalysisClient } from '../service/client';
-import { RunIndex } from './runIndex';
+import { RunIndex } from './runs/runIndex';
 import { readSettings, runsFolderOf, type Settings } from './settings';
 
 export class Ctx implements vscode.Disposable {

@@ -11,16 +11,16 @@ import { registerCommand } from './commands/registerCommand';
 import { RunPicker } from './commands/runArgs';
 import { registerRunCommands, type RunCommands } from './commands/runs';
 import { registerSourceCommands } from './commands/source';
-import { ComparePanels } from './comparePanels';
+import { ComparePanels } from './panels/comparePanels';
 import { Ctx } from './ctx';
-import { LayerSource } from './layerSource';
-import { ModelFeatures } from './modelFeatures';
-import { RunPanels } from './panels';
-import { Recordings } from './recording';
-import { RunNames } from './runDisplay';
-import { RunLabels } from './runLabels';
-import { RunsView } from './runsTree';
-import { SourceSites } from './sourceSites';
+import { LayerSource } from './editor/layerSource';
+import { ModelFeatures } from './editor/modelFeatures';
+import { RunPanels } from './panels/panels';
+import { Recordings } from './recording/recording';
+import { RunNames } from './runs/runDisplay';
+import { RunLabels } from './runs/runLabels';
+import { RunsView } from './runs/runsTree';
+import { SourceSites } from './editor/sourceSites';
 
 /**
  * What `activate` returns: the extension's parts, for the integration tests (test/vscode), which

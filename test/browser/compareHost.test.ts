@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { recordRun } from '../../src/recorder/record';
 import type { RunManifest } from '../../src/run/format';
 import { AnalysisClient } from '../../src/service/client';
-import { WebviewBridge } from '../../src/extension/webviewBridge';
+import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import { screenshot, tempDir, useBrowser, writePage, stubVsCodeApi } from './harness';
 
 const MODEL = resolve(__dirname, '../fixtures/models/multiFile.ts');

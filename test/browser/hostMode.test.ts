@@ -1,5 +1,5 @@
 // The webview in VS Code mode, in a real browser: `acquireVsCodeApi` is provided the way VS Code
-// provides it, and the host side is the real WebviewBridge (src/extension/webviewBridge.ts) in
+// provides it, and the host side is the real WebviewBridge (src/extension/panels/webviewBridge.ts) in
 // front of the real analysis service — so every slice is computed, not looked up. Checks the
 // protocol end to end: hello, queries with answers, reveal, export, host focus, saved state
 // across a reload, and a malformed message ignored and logged.
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { AnalysisClient } from '../../src/service/client';
-import { WebviewBridge } from '../../src/extension/webviewBridge';
+import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import type { ExportFormat, Focus } from '../../webview/protocol';
 import { browserFixture, screenshot, showArchitectureTable, useBrowser, writePage, stubVsCodeApi } from './harness';
 

@@ -3,11 +3,11 @@
 // and "Compare with Previous Run" on one run (the run of the same model file recorded before it).
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../run/store';
-import type { ComparePanels } from '../comparePanels';
-import { compareCountProblem, previousRunOf, selectedRunFolders } from '../compareRuns';
+import type { ComparePanels } from '../panels/comparePanels';
+import { compareCountProblem, previousRunOf, selectedRunFolders } from '../panels/compareRuns';
 import type { Ctx } from '../ctx';
-import { runDescription, runItemLabel, shownStatus } from '../runDisplay';
-import type { RunLabels } from '../runLabels';
+import { runDescription, runItemLabel, shownStatus } from '../runs/runDisplay';
+import type { RunLabels } from '../runs/runLabels';
 import { registerCommand } from './registerCommand';
 import type { RunPicker } from './runArgs';
 

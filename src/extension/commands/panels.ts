@@ -5,8 +5,8 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Focus } from '../../../webview/protocol';
 import type { Ctx } from '../ctx';
-import type { RunPanels } from '../panels';
-import { pathKey } from '../sourceSites';
+import type { RunPanels } from '../panels/panels';
+import { pathKey } from '../editor/sourceSites';
 import { registerCommand } from './registerCommand';
 import { isLayerIndex, layerOfArg, type RunPicker } from './runArgs';
 

@@ -3,12 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { askSettings, effectiveDefaults, initialSettings, isAnalyzeArgs, notAModelMessage, pickModelFile } from '../analyzeFlow';
+import { askSettings, effectiveDefaults, initialSettings, isAnalyzeArgs, notAModelMessage, pickModelFile } from '../recording/analyzeFlow';
 import type { Ctx } from '../ctx';
-import { notAModelReason } from '../modelFileCheck';
-import { describeProgress } from '../recordingProgress';
-import { trainingNumbers } from '../trainingExport';
-import type { Recordings } from '../recording';
+import { notAModelReason } from '../recording/modelFileCheck';
+import { describeProgress } from '../recording/recordingProgress';
+import { trainingNumbers } from '../recording/trainingExport';
+import type { Recordings } from '../recording/recording';
 import type { RecordingSettings } from '../settings';
 import { registerCommand } from './registerCommand';
 import { folderOfArg } from './runArgs';

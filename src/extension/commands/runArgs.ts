@@ -5,9 +5,9 @@ import { resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunLayer } from '../../run/format';
 import type { RunRecord } from '../../run/store';
-import { runDescription, runItemLabel, shownStatus } from '../runDisplay';
-import type { RunIndex } from '../runIndex';
-import type { RunLabels } from '../runLabels';
+import { runDescription, runItemLabel, shownStatus } from '../runs/runDisplay';
+import type { RunIndex } from '../runs/runIndex';
+import type { RunLabels } from '../runs/runLabels';
 
 /** What a run command was given: a tree node or `{ runFolder }`, a path or a Uri. */
 export function folderOfArg(arg: unknown): string | undefined {

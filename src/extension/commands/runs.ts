@@ -5,10 +5,10 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../run/store';
-import type { AnalyzeArgs } from '../analyzeFlow';
+import type { AnalyzeArgs } from '../recording/analyzeFlow';
 import type { Ctx } from '../ctx';
-import { rerunSettings, runItemLabel, shownStatus, validateRunName } from '../runDisplay';
-import type { RunLabels } from '../runLabels';
+import { rerunSettings, runItemLabel, shownStatus, validateRunName } from '../runs/runDisplay';
+import type { RunLabels } from '../runs/runLabels';
 import { registerCommand } from './registerCommand';
 import type { RunPicker } from './runArgs';
 

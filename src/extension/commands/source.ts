@@ -2,7 +2,7 @@
 // the layer's definition in the current text, where its CodeLens is (LayerSource).
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import type { LayerSource } from '../layerSource';
+import type { LayerSource } from '../editor/layerSource';
 import { registerCommand } from './registerCommand';
 import { isLayerIndex, layerOfArg, type RunPicker } from './runArgs';
 

@@ -1,14 +1,12 @@
-/**
- * Finds the layers of a TensorFlow.js layers-format `model.json`: the entries of
- * `modelTopology.config.layers` (or `modelTopology.model_config.config.layers` as the Keras
- * converter writes it, or an old Sequential's `config` array). Each is located at its
- * `"class_name"` key (at the entry's `{` when it has none) and ends after the entry's `}`.
- *
- * The text is read with `jsonc-parser`, VS Code's own tolerant JSON parser, rather than JSON.parse:
- * positions are needed, and a file being edited is often invalid. An entry the text breaks off in
- * (a truncated or half-typed file) is not reported, as it has no end yet. Pure, tested in
- * test/unit/extension/modelJson.test.ts.
- */
+// Finds the layers of a TensorFlow.js layers-format `model.json`: the entries of
+// `modelTopology.config.layers` (or `modelTopology.model_config.config.layers` as the Keras
+// converter writes it, or an old Sequential's `config` array). Each is located at its
+// `"class_name"` key (at the entry's `{` when it has none) and ends after the entry's `}`.
+//
+// The text is read with `jsonc-parser`, VS Code's own tolerant JSON parser, rather than JSON.parse:
+// positions are needed, and a file being edited is often invalid. An entry the text breaks off in
+// (a truncated or half-typed file) is not reported, as it has no end yet. Pure, tested in
+// test/unit/extension/modelJson.test.ts.
 import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser';
 import { lineStarts, position } from './positions';
 import type { DetectedLayer, ModelDetection } from './types';

@@ -1,8 +1,5 @@
-/**
- * Offsets in a text ↔ 0-based line and column (UTF-16 code units), for the scanners, which work on
- * offsets, and their results, which are editor positions.
- */
-
+// Offsets in a text ↔ 0-based line and column (UTF-16 code units), for the scanners, which work on
+// offsets, and their results, which are editor positions.
 /** The offset at which each line starts. */
 export function lineStarts(text: string): number[] {
   const starts = [0];

@@ -1,11 +1,8 @@
-/**
- * What the static scanners find in a model file, shared by the module scan (moduleScan.ts), the
- * model.json scan (modelJson.ts) and the matching of a recorded run to the text (layerMatching.ts).
- *
- * Positions are 0-based (line, column in UTF-16 code units), as `vscode.Position` counts; the
- * recorder's manifest is 1-based, `recordedInFile` (layerMatching.ts) converts.
- */
-
+// What the static scanners find in a model file, shared by the module scan (moduleScan.ts), the
+// model.json scan (modelJson.ts) and the matching of a recorded run to the text (layerMatching.ts).
+//
+// Positions are 0-based (line, column in UTF-16 code units), as `vscode.Position` counts; the
+// recorder's manifest is 1-based, `recordedInFile` (layerMatching.ts) converts.
 /** A layer definition found in the source, in source order. */
 export interface DetectedLayer {
   /** The tf.layers factory called (`conv2d`, `maxPooling2d`, `input` for `tf.input`), for modules. */

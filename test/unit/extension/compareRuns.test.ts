@@ -12,7 +12,7 @@ import {
   isRunOfModel,
   previousRunOf,
   selectedRunFolders,
-} from '../../../src/extension/compareRuns';
+} from '../../../src/extension/panels/compareRuns';
 import { MAX_COMPARED_RUNS } from '../../../webview/protocol';
 
 const l10n = {

@@ -1,4 +1,4 @@
-// The pure parts of the runs tree and the run panels (src/extension/runDisplay.ts): labels and
+// The pure parts of the runs tree and the run panels (src/extension/runs/runDisplay.ts): labels and
 // their numbering, status, descriptions and tooltips, what "Record Again" reuses, the webview
 // theme of each VS Code theme kind, the export filters and the store of run names.
 import assert from 'node:assert/strict';
@@ -8,11 +8,8 @@ import {
   detailRows,
   epochProgress,
   epochRecordedText,
-  escapeMarkdown,
   formatDate,
-  formatShape,
   KeyValueStore,
-  L10n,
   layerDescription,
   layerTooltip,
   panelTitle,
@@ -29,7 +26,10 @@ import {
   statusText,
   themeOfKind,
   validateRunName,
-} from '../../../src/extension/runDisplay';
+} from '../../../src/extension/runs/runDisplay';
+import type { L10n } from '../../../src/extension/l10n';
+import { escapeMarkdown } from '../../../src/extension/markdown';
+import { formatShape } from '../../../webview/format';
 
 /** `vscode.l10n.t` without translations: fills in {0}, {1}, … */
 const l10n: L10n = { t: (message, ...args) => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)])) };
@@ -231,7 +231,9 @@ describe('extension: how runs are shown (runDisplay)', () => {
         ['model', 'dataset', 'date', 'epochs', 'backend', 'probe', 'output', 'folder'],
       );
       assert.equal(rows.find((r) => r.key === 'output')?.value, 'no class predictions, so no accuracy or label measures');
-      assert.ok(runTooltip(regression, '#1', 'completed', l10n, utc).includes(escapeMarkdown(reason)));
+      // The recorder's clause, shown as a sentence of its own as in the webviews' note.
+      const sentence = 'The output value gives 1 linear value per input, not a score per class of the 3 classes of synthetic.';
+      assert.ok(runTooltip(regression, '#1', 'completed', l10n, utc).includes(`$(info) ${escapeMarkdown(sentence)}`));
       // A classifier (binary or softmax) has no such row.
       const binary = run('/ws/runs/b', { output: { layer: 'p', kind: 'binary', chosenBy: 'only' } });
       assert.ok(!detailRows(binary, l10n, utc).some((r) => r.key === 'output'));

@@ -2,8 +2,8 @@
 // the number a recording takes when the field is left empty — the model's `training` export's,
 // else the setting's — and a model never recorded here has no dataset marked "last used".
 import assert from 'node:assert/strict';
-import { datasetMark, describeValue, effectiveDefault } from '../../../src/extension/flowItems';
-import { trainingNumbers } from '../../../src/extension/trainingExport';
+import { datasetMark, describeValue, effectiveDefault } from '../../../src/extension/recording/flowItems';
+import { trainingNumbers } from '../../../src/extension/recording/trainingExport';
 import { example, read } from '../support/modelSources';
 
 /** `vscode.l10n` in English: the message with its arguments put in. */

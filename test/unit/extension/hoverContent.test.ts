@@ -4,8 +4,6 @@ import {
   classSpread,
   commandUri,
   entropyBar,
-  escapeMarkdown,
-  formatBits,
   hoverMarkdown,
   HOVER_COMMANDS,
   EPOCH_STRIP_COMMAND,
@@ -13,9 +11,10 @@ import {
   meanChannelBits,
   notRecordedMarkdown,
   RECORD_AGAIN_COMMAND,
-  type L10n,
   type LayerHoverData,
-} from '../../../src/extension/hoverContent';
+} from '../../../src/extension/editor/hoverContent';
+import type { L10n } from '../../../src/extension/l10n';
+import { escapeMarkdown } from '../../../src/extension/markdown';
 
 function metricsOf(channelBits: (number | null)[], extra: Partial<LayerEpochMetrics> = {}): LayerEpochMetrics {
   return {
@@ -185,9 +184,12 @@ describe("hover content: a layer's channel entropies from the run metrics", () =
     assert.match(md, /«epoch 3»/);
   });
 
-  it('formats bits with two decimals', () => {
-    assert.equal(formatBits(3.14159), '3.14');
-    assert.equal(formatBits(0), '0.00');
+  it('shows bits with two decimals and the unit in the header', () => {
+    const md = hoverMarkdown([data(metricsOf([3.14159, 0]))]);
+    assert.deepEqual(
+      rows(md).map((r) => r.split('|')[2].trim()),
+      ['3.14', '0.00'],
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 // "Analyze CNN" decides from a file's text whether it is a model before asking anything
 // (src/extension/modelFileCheck.ts), and says why a file is not one.
 import assert from 'node:assert/strict';
-import { notAModelReason } from '../../../src/extension/modelFileCheck';
+import { notAModelReason } from '../../../src/extension/recording/modelFileCheck';
 import { example, read } from '../support/modelSources';
 
 describe('modelFileCheck: whether Analyze CNN may ask its questions', () => {

@@ -1,7 +1,7 @@
 // The Recorded Runs view's groups: one group per model file, the model
 // recorded last first, each group's runs in the listing's order (newest first).
 import assert from 'node:assert/strict';
-import { groupRunsByModel } from '../../../src/extension/runGroups';
+import { groupRunsByModel } from '../../../src/extension/runs/runGroups';
 import type { RunRecord } from '../../../src/run/store';
 import { fixtureManifest } from '../support/runFixture';
 

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listRunFolders, RunListing } from '../../../src/extension/runListing';
-import { isRunOfModel } from '../../../src/extension/runLocation';
+import { listRunFolders, RunListing } from '../../../src/extension/runs/runListing';
+import { isRunOfModel } from '../../../src/extension/runs/runLocation';
 import type { RunRecord } from '../../../src/run/store';
 import { addManyRun, removeManyRunsTemplate, writeManyRuns, type ManyRuns } from '../support/manyRuns';
 

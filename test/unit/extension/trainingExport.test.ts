@@ -1,7 +1,7 @@
 // The Analyze CNN flow shows the epochs and batch size it will use, read from the model's
 // `training` export (src/extension/trainingExport.ts).
 import assert from 'node:assert/strict';
-import { trainingNumbers } from '../../../src/extension/trainingExport';
+import { trainingNumbers } from '../../../src/extension/recording/trainingExport';
 import { example, read } from '../support/modelSources';
 
 describe("trainingExport: the literal numbers of a model module's training export", () => {

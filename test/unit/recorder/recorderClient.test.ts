@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RecorderClient, RecorderClientOptions } from '../../../src/recorder/client';
-import { describeProgress, formatEta } from '../../../src/extension/recordingProgress';
+import { describeProgress, formatEta } from '../../../src/extension/recording/recordingProgress';
 import { RECORDER_PROTOCOL_VERSION, RecordProgress } from '../../../src/recorder/protocol';
 import { readRun } from '../../../src/run/store';
 

@@ -5,9 +5,9 @@
 // reload from the run ids its views saved, and the editor cursor selects its layer by position and type.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ComparePanels } from '../../../src/extension/comparePanels';
+import type { ComparePanels } from '../../../src/extension/panels/comparePanels';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
-import type { RunNode } from '../../../src/extension/runsTree';
+import type { RunNode } from '../../../src/extension/runs/runsTree';
 import { activate, extension, fixtureUri, waitFor } from './helpers';
 import { recordFixtureRun } from './recordedRuns';
 

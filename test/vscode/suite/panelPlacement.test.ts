@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
-import type { RunNode } from '../../../src/extension/runsTree';
+import type { RunNode } from '../../../src/extension/runs/runsTree';
 import { activate, fixtureUri, waitFor } from './helpers';
 import { recordFixtureRun, sharedFixtureRun } from './recordedRuns';
 

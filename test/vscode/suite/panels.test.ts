@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
-import type { RunPanels } from '../../../src/extension/panels';
+import type { RunPanels } from '../../../src/extension/panels/panels';
 import { activate, waitFor } from './helpers';
 import { sharedFixtureRun } from './recordedRuns';
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
-import type { RunNode, RunsNode, RunsView } from '../../../src/extension/runsTree';
+import type { RunNode, RunsNode, RunsView } from '../../../src/extension/runs/runsTree';
 import { activate, fixtureFolder, fixtureUri, waitFor } from './helpers';
 import { recordFixtureRun, sharedFixtureRun } from './recordedRuns';
 

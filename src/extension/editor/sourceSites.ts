@@ -6,12 +6,12 @@
 import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunRecord } from '../run/store';
-import { detectModel } from './detection/detectModel';
-import type { LayerSite } from './detection/layerMatching';
-import { layerPosition, recordedBeforeEdit, sitesOfRun, type ManifestLayer, type SourcePosition } from './detection/sourcePosition';
-import type { ModelDetection } from './detection/types';
-import type { RunIndex } from './runIndex';
+import type { RunRecord } from '../../run/store';
+import { detectModel } from '../detection/detectModel';
+import type { LayerSite } from '../detection/layerMatching';
+import { layerPosition, recordedBeforeEdit, sitesOfRun, type ManifestLayer, type SourcePosition } from '../detection/sourcePosition';
+import type { ModelDetection } from '../detection/types';
+import type { RunIndex } from '../runs/runIndex';
 
 /** Larger files are generated bundles or data, not model definitions: not scanned. */
 const MAX_SCANNED_CHARS = 10_000_000;

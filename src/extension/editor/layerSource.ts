@@ -6,8 +6,8 @@
 import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunLayer, RunManifest } from '../run/format';
-import type { RunRecord } from '../run/store';
+import type { RunLayer, RunManifest } from '../../run/format';
+import type { RunRecord } from '../../run/store';
 import type { SourceSites } from './sourceSites';
 
 /** How long the revealed line stays highlighted. */

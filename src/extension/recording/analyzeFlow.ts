@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { datasetMark, describeValue, effectiveDefault, type EffectiveDefault } from './flowItems';
 import type { NotAModelReason } from './modelFileCheck';
-import { readSettings, type RecordingSettings } from './settings';
+import { readSettings, type RecordingSettings } from '../settings';
 
 /** The argument cnnSlicer.analyze accepts besides a Uri (Record Again, the walkthrough, tests). */
 export interface AnalyzeArgs {

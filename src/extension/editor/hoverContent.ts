@@ -1,13 +1,14 @@
-/**
- * The text of the hover over a layer definition and of its CodeLens: a layer's channel
- * entropies at the latest recorded epoch, read from the run's metrics (metrics.jsonl holds
- * every channel's mean intra-sample entropy per epoch, overall and per class, and the layer's
- * inter-sample entropy), so the hover is instant and needs no analysis service.
- *
- * Pure (no `vscode` import): callers pass `vscode.l10n` for the strings and wrap the result in a
- * `MarkdownString` whose trusted commands are exactly `HOVER_COMMANDS`.
- */
-import type { LayerEpochMetrics, RunLayer, RunStatus } from '../run/format';
+// The text of the hover over a layer definition and of its CodeLens: a layer's channel
+// entropies at the latest recorded epoch, read from the run's metrics (metrics.jsonl holds
+// every channel's mean intra-sample entropy per epoch, overall and per class, and the layer's
+// inter-sample entropy), so the hover is instant and needs no analysis service.
+//
+// Pure (no `vscode` import): callers pass `vscode.l10n` for the strings and wrap the result in a
+// `MarkdownString` whose trusted commands are exactly `HOVER_COMMANDS`.
+import type { LayerEpochMetrics, RunLayer, RunStatus } from '../../run/format';
+import { type BitsFormat, formatBits, formatShape } from '../../../webview/format';
+import { englishL10n, type L10n } from '../l10n';
+import { escapeMarkdown } from '../markdown';
 
 /** Records the model of a run again from the editor, saving its unsaved changes first (modelFeatures.ts). */
 export const RECORD_AGAIN_COMMAND = 'cnnSlicer.recordAgainFromEditor';
@@ -24,16 +25,6 @@ export const HOVER_COMMANDS: readonly string[] = [
 
 /** At most this many channel rows; the rest are counted ("… 12 more"). */
 export const MAX_CHANNEL_ROWS = 32;
-
-/** `vscode.l10n` or a stand-in: `{0}`-style placeholders, English source strings. */
-export interface L10n {
-  t(message: string, ...args: (string | number | boolean)[]): string;
-}
-
-/** English, for tests and as the fallback: substitutes `{0}`, `{1}`, … */
-export const englishL10n: L10n = {
-  t: (message, ...args) => message.replace(/\{(\d+)\}/g, (m, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : m)),
-};
 
 /** What the hover shows for one layer of one run. */
 export interface LayerHoverData {
@@ -67,10 +58,11 @@ export function meanChannelBits(metrics: LayerEpochMetrics | undefined): number 
   return count ? sum / count : undefined;
 }
 
-/** Bits with two decimals, the precision the views show in their tooltips. */
-export function formatBits(bits: number): string {
-  return bits.toFixed(2);
-}
+/**
+ * Bits in the hover and on the CodeLens: two decimals, one fewer than the views, to keep the channel
+ * table narrow; the unit is in the column header or the translated sentence.
+ */
+export const EDITOR_BITS: BitsFormat = { digits: 2, unit: false };
 
 /** The range over classes of one channel's per-class entropy; undefined when no class has a value. */
 export function classSpread(metrics: LayerEpochMetrics, channel: number): { min: number; max: number } | undefined {
@@ -96,11 +88,6 @@ export function entropyBar(value: number, max: number, width = 10): string {
   if (!(max > 0) || !Number.isFinite(value)) return '';
   const eighths = Math.round(Math.min(1, Math.max(0, value / max)) * width * 8);
   return '█'.repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8];
-}
-
-/** Escapes text for Markdown (layer names are the user's), including table cell bars and theme-icon `$(`. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$]/g, '\\$&');
 }
 
 /** A `command:` URI with JSON arguments, as VS Code's Markdown links expect. */
@@ -144,20 +131,20 @@ export function notRecordedMarkdown(kind: string, runFolder: string, runId: stri
 
 /**
  * The layer's recorded I(T;Y) (the pairwise estimator over all probe inputs, docs/estimators.md) as
- * one line, or undefined when the run recorded none (a run from before issue 16).
+ * one line, or undefined when the run recorded none (older runs did not record it).
  */
 export function labelInformationLine(metrics: LayerEpochMetrics, epoch: number, l10n: L10n = englishL10n): string | undefined {
   const bits = metrics.labelInformationBits;
   if (bits === undefined) return undefined;
   return bits === null || !Number.isFinite(bits)
     ? l10n.t('I(T;Y) with the labels at epoch {0}: undefined (fewer than 2 probe inputs, or one class)', epoch)
-    : l10n.t('I(T;Y) with the labels at epoch {0}: {1} bits (pairwise estimator, at most H(S))', epoch, formatBits(bits));
+    : l10n.t('I(T;Y) with the labels at epoch {0}: {1} bits (pairwise estimator, at most H(S))', epoch, formatBits(bits, EDITOR_BITS));
 }
 
 function layerSection(d: LayerHoverData, l10n: L10n): string {
   const { layer, metrics } = d;
   const out: string[] = [];
-  const shape = layer.outputShape.map((v) => (v < 0 ? '?' : String(v))).join('×');
+  const shape = formatShape(layer.outputShape);
   const epoch = d.status === 'recording' ? l10n.t('epoch {0} of {1}, recording', d.epoch, d.plannedEpochs) : l10n.t('epoch {0}', d.epoch);
   out.push(`**${escapeMarkdown(layer.name)}** · ${escapeMarkdown(layer.className)} · ${escapeMarkdown(shape)} · ${escapeMarkdown(epoch)}`);
   out.push('');
@@ -188,10 +175,10 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
     const rows = Math.min(channels, MAX_CHANNEL_ROWS);
     for (let c = 0; c < rows; c++) {
       const v = metrics.channelBits[c];
-      const value = v === null || !Number.isFinite(v) ? '—' : formatBits(v);
+      const value = v === null || !Number.isFinite(v) ? '—' : formatBits(v, EDITOR_BITS);
       const bar = dead.has(c) ? `*${escapeMarkdown(l10n.t('dead'))}*` : v === null ? '' : entropyBar(v, maxBits);
       const spread = classSpread(metrics, c);
-      const spreadText = spread ? `${formatBits(spread.min)}–${formatBits(spread.max)}` : '—';
+      const spreadText = spread ? `${formatBits(spread.min, EDITOR_BITS)}–${formatBits(spread.max, EDITOR_BITS)}` : '—';
       out.push(`| ${c} | ${value} | ${bar} | ${spreadText} |`);
     }
     out.push('');
@@ -208,7 +195,7 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
       escapeMarkdown(
         inter === null || !Number.isFinite(inter)
           ? l10n.t('Inter-sample entropy: undefined (too few probe inputs)')
-          : l10n.t('Inter-sample entropy: {0} bits over {1} probe inputs', formatBits(inter), d.probeSize),
+          : l10n.t('Inter-sample entropy: {0} bits over {1} probe inputs', formatBits(inter, EDITOR_BITS), d.probeSize),
       ),
     );
     const information = labelInformationLine(metrics, d.epoch, l10n);

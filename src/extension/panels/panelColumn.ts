@@ -1,7 +1,7 @@
 // Where a new run or comparison panel opens: beside the code, whichever way it was opened (a lens, a
 // hover link, the Recorded Runs tree, the palette). `ViewColumn.Beside` alone is relative to the
 // active group, which differs by where the click was: from a lens it is the code's group, from the
-// tree or with a panel focused it may be another (issue 14, item 13). The column is derived from the
+// tree or with a panel focused it may be another. The column is derived from the
 // code's editor instead.
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';

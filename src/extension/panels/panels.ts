@@ -5,17 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunRecord } from '../run/store';
-import { contentSecurityPolicy, webviewPage } from '../../webview/page';
-import type { Focus } from '../../webview/protocol';
-import type { Ctx } from './ctx';
-import { recordedBeforeEdit } from './detection/sourcePosition';
-import { layerSourceFile, type LayerSource } from './layerSource';
+import type { RunRecord } from '../../run/store';
+import { contentSecurityPolicy, webviewPage } from '../../../webview/page';
+import type { Focus } from '../../../webview/protocol';
+import type { Ctx } from '../ctx';
+import { recordedBeforeEdit } from '../detection/sourcePosition';
+import { layerSourceFile, type LayerSource } from '../editor/layerSource';
 import { panelColumn } from './panelColumn';
 import { PanelEntry, PanelSet } from './panelSet';
-import { panelTitle, themeOfKind } from './runDisplay';
-import type { RunLabels } from './runLabels';
-import { readSettings } from './settings';
+import { panelTitle, themeOfKind } from '../runs/runDisplay';
+import type { RunLabels } from '../runs/runLabels';
+import { readSettings } from '../settings';
 import { WebviewBridge } from './webviewBridge';
 
 export const PANEL_VIEW_TYPE = 'cnnSlicer.run';
@@ -353,7 +353,6 @@ export class RunPanels extends PanelSet<Entry> {
   }
 }
 
-/** A fresh nonce per page load: the CSP lets only scripts carrying it run. */
 /** The folders a panel's page may load from: the bundle and the stylesheet, nothing else. */
 export function panelResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
@@ -371,6 +370,7 @@ export function panelPage(panel: vscode.WebviewPanel, extensionUri: vscode.Uri):
   });
 }
 
+/** A fresh nonce per page load: the CSP lets only scripts carrying it run. */
 export function nonce(): string {
   return randomBytes(18).toString('base64');
 }

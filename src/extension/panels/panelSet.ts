@@ -4,12 +4,12 @@
 // last one went; errors shown with a way to the log. Each kind keeps what is its own: how a panel
 // is found again, its title, and what its bridge may ask of the editor.
 import * as vscode from 'vscode';
-import type { RunRecord } from '../run/store';
-import type { ExportFormat, Focus } from '../../webview/protocol';
-import type { Ctx } from './ctx';
+import type { RunRecord } from '../../run/store';
+import type { ExportFormat, Focus } from '../../../webview/protocol';
+import type { Ctx } from '../ctx';
 import { basename } from 'node:path';
-import { saveFilters, themeOfKind } from './runDisplay';
-import { exportsFolderOf } from './runLocation';
+import { saveFilters, themeOfKind } from '../runs/runDisplay';
+import { exportsFolderOf } from '../runs/runLocation';
 import type { WebviewBridge } from './webviewBridge';
 
 const SHOW_LOG = 'Show Log';

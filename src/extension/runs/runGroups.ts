@@ -1,12 +1,12 @@
-// The Recorded Runs view groups runs by the model file they recorded (issue 14, "Many runs"): with
+// The Recorded Runs view groups runs by the model file they recorded: with
 // hundreds of runs a flat list hides the runs of the model one is working on. Pure, without VS Code,
 // so the grouping is tested in plain Node (test/unit/extension/runGroups.test.ts).
 import { resolve } from 'node:path';
-import type { RunRecord } from '../run/store';
+import type { RunRecord } from '../../run/store';
 
 /** The runs of one model file, newest first. */
 export interface RunGroup {
-  /** The model file, absolute (where the run's model is now, src/extension/runLocation.ts). */
+  /** The model file, absolute (where the run's model is now, runLocation.ts). */
   modelFile: string;
   runs: RunRecord[];
 }

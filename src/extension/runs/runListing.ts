@@ -1,11 +1,11 @@
 // The listing behind the run index, without VS Code: every run of the runs folders, each read where
-// it is now (src/extension/runLocation.ts), newest first, and the folders that could not be read.
+// it is now (runLocation.ts), newest first, and the folders that could not be read.
 // A `RunListing` remembers the runs it read (src/run/listingCache.ts), so a refresh after one new
 // run reads that run and only stamps the others.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { RunListingCache } from '../run/listingCache';
-import { listRunsAsync, type RunReadOutcome, type RunRecord } from '../run/store';
+import { RunListingCache } from '../../run/listingCache';
+import { listRunsAsync, type RunReadOutcome, type RunRecord } from '../../run/store';
 import { relocatedModelFile, relocateRun } from './runLocation';
 
 export interface RunListError {

@@ -7,17 +7,17 @@
 // run panels (panels.ts) are.
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunRecord } from '../run/store';
-import type { Query } from '../service/queries';
-import type { Focus } from '../../webview/protocol';
-import { MAX_COMPARED_RUNS } from '../../webview/protocol';
+import type { RunRecord } from '../../run/store';
+import type { Query } from '../../service/queries';
+import type { Focus } from '../../../webview/protocol';
+import { MAX_COMPARED_RUNS } from '../../../webview/protocol';
 import { compareKey, compareOrder, comparedRunIdsOfState, comparePanelTitle, isRunOfModel } from './compareRuns';
-import type { Ctx } from './ctx';
+import type { Ctx } from '../ctx';
 import { panelColumn } from './panelColumn';
 import { panelPage, panelResourceRoots, showNotice } from './panels';
 import { PanelEntry, PanelSet } from './panelSet';
-import { themeOfKind } from './runDisplay';
-import type { RunLabels } from './runLabels';
+import { themeOfKind } from '../runs/runDisplay';
+import type { RunLabels } from '../runs/runLabels';
 import { WebviewBridge } from './webviewBridge';
 
 export const COMPARE_VIEW_TYPE = 'cnnSlicer.compare';

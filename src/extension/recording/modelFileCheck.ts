@@ -1,7 +1,7 @@
 // Whether a file is a model "Analyze CNN" can record, decided from its text before any question is
-// asked (issue 14 item 8): the same static detection as the lenses (detection/detectModel.ts), so a
+// asked: the same static detection as the lenses (detection/detectModel.ts), so a
 // file the editor already knows is not a model fails at once instead of after the quick input.
-import { detectModel } from './detection/detectModel';
+import { detectModel } from '../detection/detectModel';
 
 /**
  * Why a file is not a model: `notModelJson` (a `.json` that is not a layers-format model.json),

@@ -6,15 +6,13 @@
 // User-visible strings go through an `l10n` argument (VS Code's `vscode.l10n` in the extension),
 // written as `l10n.t('…')` so the string extractor of @vscode/l10n-dev still finds them.
 import { resolve } from 'node:path';
-import type { RunLayer, RunManifest, RunStatus } from '../run/format';
-import type { RunRecord } from '../run/store';
-import type { ExportFormat, WebviewTheme } from '../../webview/protocol';
-import type { RecordingSettings } from './settings';
-
-/** The part of `vscode.l10n` these helpers use. */
-export interface L10n {
-  t(message: string, ...args: (string | number | boolean)[]): string;
-}
+import type { RunLayer, RunManifest, RunStatus } from '../../run/format';
+import type { RunRecord } from '../../run/store';
+import { formatShape, labelMeasuresAbsent } from '../../../webview/format';
+import type { ExportFormat, WebviewTheme } from '../../../webview/protocol';
+import type { L10n } from '../l10n';
+import { escapeMarkdown } from '../markdown';
+import type { RecordingSettings } from '../settings';
 
 /** Where dates are shown: the UI language and, for tests, a fixed time zone. */
 export interface DateStyle {
@@ -137,20 +135,9 @@ export function runDescription(manifest: RunManifest, status: RunStatus, l10n: L
   return [statusText(status, l10n), manifest.dataset.name, formatDate(manifest.createdAt, style)].join(' · ');
 }
 
-/** `24×24×8`; a dense output is just its width. */
-export function formatShape(shape: readonly number[]): string {
-  return shape.length ? shape.join('×') : '–';
-}
-
 export function layerDescription(layer: RunLayer): string {
   // The class is in the item's short label ("pool1 · MaxPooling2D"), so the description is the shape.
   return formatShape(layer.outputShape);
-}
-
-/** Escapes text for a MarkdownString, so a model name or path cannot turn into markup or a link. */
-export function escapeMarkdown(text: string): string {
-  // `$` too: the tooltips support theme icons, where `$(name)` would become an icon.
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$&]/g, (c) => `\\${c}`);
 }
 
 /** The backend a run used, with why the preferred one was not available. */
@@ -209,15 +196,6 @@ export function runTooltip(record: RunRecord, label: string, status: RunStatus, 
   if (m.error) lines.push('', `$(error) ${escapeMarkdown(m.error.message)}`);
   if (record.notes.length) lines.push('', ...record.notes.map((n) => `- ${escapeMarkdown(n)}`));
   return lines.join('\n');
-}
-
-/**
- * Why a run has no label measures (probe accuracy, probe loss, the confusion matrix, the label
- * entropies), or undefined when it has them: its model's output predicts no class (the manifest's
- * `output.labelMeasuresAbsent`). Such a run's metrics hold a probe accuracy of 0 that means nothing.
- */
-export function labelMeasuresAbsent(manifest: Pick<RunManifest, 'output'>): string | undefined {
-  return manifest.output?.labelMeasuresAbsent?.trim() || undefined;
 }
 
 /**

@@ -2,7 +2,7 @@
 // ("Rename…", kept per workspace by `RunNames`), else its number among its model's runs ("#3").
 // One instance, created in `activate` and given to whoever shows runs.
 import { resolve } from 'node:path';
-import type { RunRecord } from '../run/store';
+import type { RunRecord } from '../../run/store';
 import { runLabel, type RunNames, runOrdinals } from './runDisplay';
 import type { RunIndex } from './runIndex';
 

@@ -1,7 +1,7 @@
 // The numbers of a model module's `training` export (docs/models.md) read from its text without
-// running it, so the Analyze CNN flow can show the epochs and batch size a recording will use
-// (issue 14 item 6). Only literal numbers are read; anything computed is left to the recorder.
-import { Kind, type Tokens, tokenize } from './detection/lexer';
+// running it, so the Analyze CNN flow can show the epochs and batch size a recording will use.
+// Only literal numbers are read; anything computed is left to the recorder.
+import { Kind, type Tokens, tokenize } from '../detection/lexer';
 
 export interface TrainingNumbers {
   epochs?: number;

@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunRecord } from '../run/store';
+import type { RunRecord } from '../../run/store';
 import { RunListing, type RunList } from './runListing';
 import { isRunOfModel } from './runLocation';
 

@@ -4,11 +4,11 @@
 // workspace code, so the command requires Workspace Trust.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { Ctx } from './ctx';
-import { RecorderClient, type RecordingOutcome } from '../recorder/client';
+import type { Ctx } from '../ctx';
+import { RecorderClient, type RecordingOutcome } from '../../recorder/client';
 import { describeProgress } from './recordingProgress';
-import { epochRecordedText } from './runDisplay';
-import type { RecordingSettings } from './settings';
+import { epochRecordedText } from '../runs/runDisplay';
+import type { RecordingSettings } from '../settings';
 
 /** How long the status bar says a recording finished (the notification may hide sooner). */
 const FINISHED_SHOWN_MS = 60_000;
@@ -25,9 +25,9 @@ export class Recordings implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly status = vscode.window.createStatusBarItem('cnnSlicer.recording', vscode.StatusBarAlignment.Left, 50);
-  /** A failed recording's located error, shown in the Problems panel until the model records again. */
   /** The last recording that finished, shown in the status bar for FINISHED_SHOWN_MS. */
   private finished?: { model: string; folder: string; timer: ReturnType<typeof setTimeout> };
+  /** A failed recording's located error, shown in the Problems panel until the model records again. */
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('cnnSlicer');
   /** The files each model file's last failed recording put diagnostics on (an error may point into an imported file). */
   private readonly diagnosedFiles = new Map<string, vscode.Uri[]>();

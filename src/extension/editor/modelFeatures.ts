@@ -9,13 +9,14 @@
 // follow edits. Everything reads the run index's metrics: no analysis service process is needed,
 // so lenses and hovers are instant.
 import * as vscode from 'vscode';
-import { sitesAt } from './detection/layerMatching';
+import { sitesAt } from '../detection/layerMatching';
+import { formatBits } from '../../../webview/format';
 import {
+  EDITOR_BITS,
   EPOCH_STRIP_COMMAND,
   HOVER_COMMANDS,
   hoverMarkdown,
   meanChannelBits,
-  formatBits,
   notRecordedMarkdown,
   RECORD_AGAIN_COMMAND,
   staleNotice,
@@ -157,7 +158,8 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
         const label = site.layers.length > 1 ? layer.name : vscode.l10n.t('show entropy');
         lenses.push(
           new vscode.CodeLens(range, {
-            title: mean === undefined ? `$(pulse) ${label}` : `$(pulse) ${label} · ${vscode.l10n.t('{0} bits', formatBits(mean))}`,
+            title:
+              mean === undefined ? `$(pulse) ${label}` : `$(pulse) ${label} · ${vscode.l10n.t('{0} bits', formatBits(mean, EDITOR_BITS))}`,
             tooltip: vscode.l10n.t(
               'Mean channel entropy of {0} ({1}, {2} channels) at epoch {3} of run {4}; click for its channel view',
               layer.name,

@@ -1,7 +1,7 @@
-// What the Analyze CNN quick input shows on its items (issue 14 item 6), without VS Code so it is
+// What the Analyze CNN quick input shows on its items, without VS Code so it is
 // tested in plain Node (test/unit/extension/flowItems.test.ts): the number an unset epochs or batch size will
 // be and where it comes from, and which dataset is marked "last used" or "default".
-import type { L10n } from './runDisplay';
+import type { L10n } from '../l10n';
 
 /** The number a recording uses when the flow leaves a field empty, and where it comes from. */
 export interface EffectiveDefault {

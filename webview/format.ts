@@ -1,0 +1,44 @@
+// The formats the views, the editor's hover and the Recorded Runs tree share, so a shape, a value in
+// bits or the reason a run has no label measures reads the same wherever it is shown. Pure (no DOM,
+// no Node), so the extension host imports it as well as the page.
+
+/** How `formatBits` writes a value. */
+export interface BitsFormat {
+  /** Decimals: the views show 3; the hover's narrow channel table shows 2. */
+  digits?: number;
+  /** Whether " bits" follows the number: not where a translated string or a column header says the unit. */
+  unit?: boolean;
+}
+
+/**
+ * A value in bits, or "undefined" when there is none (null, missing, NaN, ±Infinity): an estimate
+ * that is not defined is never shown as a made-up number.
+ */
+export function formatBits(bits: number | null | undefined, format: BitsFormat = {}): string {
+  if (bits === null || bits === undefined || !Number.isFinite(bits)) return 'undefined';
+  const text = bits.toFixed(format.digits ?? 3);
+  return format.unit === false ? text : `${text} bits`;
+}
+
+/**
+ * A shape as `24×24×8` (a dense output is just its width); a dimension the model leaves open
+ * (recorded as -1) is `?`, and no shape at all is `–`.
+ */
+export function formatShape(shape: readonly number[] | null | undefined): string {
+  if (!shape || shape.length === 0) return '–';
+  return shape.map((d) => (Number.isInteger(d) && d >= 0 ? String(d) : '?')).join('×');
+}
+
+/**
+ * Why a run has no label measures (probe accuracy, probe loss, the confusion matrix, the label
+ * entropies), as a sentence, or undefined when it has them: a model whose output predicts no class
+ * (a regression or an embedding, `manifest.output.kind` `none`). Its metrics hold 0 for the probe
+ * accuracy and empty matrices, which no view or tooltip may show as measured values. The recorder
+ * writes the reason as a clause; every place shows it as a sentence of its own.
+ */
+export function labelMeasuresAbsent(manifest: { output?: { labelMeasuresAbsent?: string } }): string | undefined {
+  const why = manifest.output?.labelMeasuresAbsent?.trim();
+  if (!why) return undefined;
+  const sentence = why.charAt(0).toUpperCase() + why.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
