@@ -11,103 +11,18 @@ import { format } from 'd3-format';
 import { interpolateRgb } from 'd3-interpolate';
 import type { ConfusionAnswer } from '../../src/service/queries';
 import { classColour, countScale } from '../colours';
-import { queries } from '../plan';
-import { shown, useApp, useQuery, useViewState } from '../state';
-import { Card, ColourLegend, EpochSlider, QueryStatus, useTooltip } from '../ui';
-import { CellInputs } from './cellInputs';
+import { useTooltip } from '../ui';
 import { useChartTheme } from './common';
 
-interface CellRef {
+/** A cell of the matrix: true class `t`, predicted class `p`. */
+export interface CellRef {
   t: number;
   p: number;
 }
 
 const pct = format('.1f');
 
-function validCell(classCount: number) {
-  return (v: unknown): v is CellRef | null =>
-    v === null ||
-    (typeof v === 'object' &&
-      Number.isInteger((v as CellRef).t) &&
-      Number.isInteger((v as CellRef).p) &&
-      (v as CellRef).t >= 0 &&
-      (v as CellRef).p >= 0 &&
-      (v as CellRef).t < classCount &&
-      (v as CellRef).p < classCount);
-}
-
-export function ConfusionCard(props: { highlight: number | null }): JSX.Element {
-  const { ui, manifest } = useApp();
-  const result = useQuery(manifest.epochs.length ? queries.confusion(ui.epoch) : null, 'training');
-  const answer = shown(result);
-  const classCount = answer?.classNames.length ?? manifest.dataset.classNames.length;
-  const [selected, setSelected] = useViewState<CellRef | null>('training.cell', null, validCell(classCount));
-  const exportSpec = answer && {
-    name: `confusion-matrix-epoch-${answer.epoch}`,
-    table: () => ({
-      columns: ['true class', 'predicted class', 'count', 'share of true class'],
-      rows: answer.matrix.flatMap((row, t) => {
-        const total = sum(row);
-        return row.map((c, p) => [answer.classNames[t], answer.classNames[p], c, total ? c / total : null]);
-      }),
-    }),
-    json: () => ({
-      epoch: answer.epoch,
-      classNames: answer.classNames,
-      matrix: answer.matrix,
-      cells: answer.cells,
-      note: 'matrix[true][predicted]; cells = probe input indices',
-    }),
-  };
-  const total = answer ? sum(answer.matrix, (r) => sum(r)) : 0;
-  const correct = answer ? sum(answer.matrix, (r, t) => r[t] ?? 0) : 0;
-  return (
-    <Card
-      title="Confusion matrix"
-      label="Confusion matrix of the probe set at the selected epoch"
-      class="confusion"
-      export={exportSpec}
-      tools={<EpochSlider play />}
-    >
-      <QueryStatus result={result} what={`the confusion matrix at epoch ${ui.epoch}`} />
-      {manifest.epochs.length === 0 && <p class="muted">No epoch recorded yet.</p>}
-      {answer && (
-        <>
-          <p class="muted chart-note">
-            Epoch {answer.epoch}: {correct} of {total} probe inputs predicted right ({total ? pct((100 * correct) / total) : '—'} %). Rows =
-            true class, columns = predicted; darker = more inputs; an empty cell (0 inputs) is grey; the diagonal (right predictions) is
-            outlined. Click a cell for its inputs.
-          </p>
-          <MatrixGrid
-            answer={answer}
-            highlight={props.highlight}
-            selected={selected}
-            onSelect={(c) => setSelected(selected && selected.t === c.t && selected.p === c.p ? null : c)}
-          />
-          <ColourLegend
-            colour={countScale(max(answer.matrix, (r) => max(r)) ?? 0)}
-            min={0}
-            max={max(answer.matrix, (r) => max(r)) ?? 0}
-            label="inputs per cell"
-          />
-          {selected && answer.cells && (
-            <CellInputs
-              trueClass={selected.t}
-              predicted={selected.p}
-              epoch={answer.epoch}
-              indices={answer.cells[selected.t]?.[selected.p] ?? []}
-              classNames={answer.classNames}
-              onClose={() => setSelected(null)}
-            />
-          )}
-          {selected && !answer.cells && <p class="muted">The inputs of each cell are not available for this epoch.</p>}
-        </>
-      )}
-    </Card>
-  );
-}
-
-function MatrixGrid(props: {
+export function MatrixGrid(props: {
   answer: ConfusionAnswer;
   highlight: number | null;
   selected: CellRef | null;

@@ -13,11 +13,8 @@ import type { ScaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import type { InputDiversityAnswer } from '../../src/service/queries';
 import { ALL_COLOUR, classColour } from '../colours';
-import { queries } from '../plan';
-import { shown, useApp, useQuery, useViewState } from '../state';
-import { Card, fmtBits, QueryStatus, Toggle, useTooltip } from '../ui';
+import { fmtBits, useTooltip } from '../ui';
 
-type Source = 'probe' | 'dataset';
 type Row = InputDiversityAnswer['rows'][number];
 
 const M = { left: 52, right: 10, top: 10, bottom: 46 };
@@ -42,80 +39,8 @@ export function sizeColour(s: number, count: number): string {
   return interpolateViridis(count <= 1 ? 0.45 : 0.28 + (0.57 * s) / (count - 1));
 }
 
-export function DiversityCard(props: { highlight: number | null }): JSX.Element {
-  const [source, setSource] = useViewState<Source>(
-    'training.diversitySource',
-    'probe',
-    (v): v is Source => v === 'probe' || v === 'dataset',
-  );
-  const { manifest } = useApp();
-  // Sizes are per class everywhere (paper Fig. 5(B)): one answer holds each class's draws of n and
-  // the "all" row, exactly their union.
-  const result = useQuery(queries.inputDiversity(manifest, source), 'training');
-  const answer = shown(result);
-  const exportSpec = answer && {
-    name: `input-diversity-${answer.source}`,
-    table: () => ({
-      columns: ['group', 'available inputs', 'inputs per class', 'inputs drawn', 'inter-sample entropy (bits)'],
-      rows: answer.rows.flatMap((r) =>
-        answer.sizes.map((s, i) => [groupName(r, answer.classNames), r.available, s, r.counts[i], r.bits[i]]),
-      ),
-    }),
-    json: () => ({
-      ...answer,
-      note: 'sizes are inputs per class: a class row draws that many of its inputs; the "all" row is exactly the union of the class rows\' draws, sizes × the non-empty classes inputs (counts = inputs drawn, 0 where no value)',
-    }),
-  };
-  const toggle = (
-    <span class="source-toggle" role="group" aria-label="Inputs measured">
-      {(['probe', 'dataset'] as const).map((s) => (
-        <Toggle key={s} pressed={source === s} onClick={() => setSource(s)}>
-          {s === 'probe' ? 'probe set' : 'whole dataset'}
-        </Toggle>
-      ))}
-    </span>
-  );
-  return (
-    <Card
-      title="Input diversity"
-      label="Inter-sample entropy of the inputs per class and subset size"
-      class="diversity"
-      export={exportSpec}
-      tools={toggle}
-    >
-      <QueryStatus
-        result={result}
-        what={source === 'probe' ? 'the input diversity of the probe set' : 'the input diversity of the whole dataset'}
-      />
-      {answer && result.status !== 'error' && (
-        <>
-          <div class="series-legend" data-testid="diversity-legend">
-            <span class="muted">subset size:</span>
-            {answer.sizes.map((s, i) => (
-              <span key={s}>
-                <span class="swatch" style={{ background: sizeColour(i, answer.sizes.length) }} />
-                {s} per class
-              </span>
-            ))}
-          </div>
-          <Bars answer={answer} highlight={props.highlight} />
-          <p class="muted chart-note">
-            Inter-sample entropy of the raw inputs (layer 0) of random subsets of the{' '}
-            {answer.source === 'probe' ? 'probe set' : 'whole dataset'}, n inputs per class: a class's bar draws n of its inputs, the
-            &quot;all&quot; bar is those {filledClasses(answer)} draws together, n × {filledClasses(answer)} inputs (
-            {answer.sizes.map((n) => `${n * filledClasses(answer)}`).join(', ')}), as the paper's Fig. 5(B). It grows with the subset size,
-            so compare bars of the same size (colour) across groups. <span class="warning">n/a</span> = the class (for &quot;all&quot;: some
-            class) has fewer than n inputs.
-          </p>
-          <CeilingNote answer={answer} />
-        </>
-      )}
-    </Card>
-  );
-}
-
 /** Says which subset sizes are at their ceiling, where the bars cannot compare diversity. */
-function CeilingNote(props: { answer: InputDiversityAnswer }): JSX.Element | null {
+export function CeilingNote(props: { answer: InputDiversityAnswer }): JSX.Element | null {
   const { answer } = props;
   // By the inputs drawn: the "all classes" bars draw more inputs than a class's bar of the same size.
   const saturated = [...new Set(answer.rows.flatMap((r) => r.counts.filter((n, s) => nearCeiling(r.bits[s], n))))].sort((a, b) => a - b);
@@ -138,7 +63,7 @@ export function filledClasses(answer: InputDiversityAnswer): number {
   return answer.rows.filter((r) => r.class !== 'all' && r.available > 0).length;
 }
 
-function groupName(r: Row, classNames: string[]): string {
+export function groupName(r: Row, classNames: string[]): string {
   return r.class === 'all' ? 'all classes' : `class ${classNames[r.class] ?? r.class}`;
 }
 
@@ -150,7 +75,7 @@ function AxisLeftG(props: { y: ScaleLinear<number, number> }): JSX.Element {
   return <g ref={ref} class="axis" transform={`translate(${M.left},0)`} />;
 }
 
-function Bars(props: { answer: InputDiversityAnswer; highlight: number | null }): JSX.Element {
+export function DiversityBars(props: { answer: InputDiversityAnswer; highlight: number | null }): JSX.Element {
   const { answer } = props;
   const tooltip = useTooltip();
   const svgRef = useRef<SVGSVGElement>(null);
