@@ -5,7 +5,7 @@
 // epoch) is a gap with a marker, never a 0.
 import type { JSX } from 'preact';
 import { classColour } from '../colours';
-import type { LineSeries } from './trainingLines';
+import type { LineSeries } from './epochLinesLayout';
 
 /**
  * The one note a run without label measures shows in their place (see `labelMeasuresAbsent`):

@@ -6,7 +6,7 @@
 import type { JSX } from 'preact';
 import { format } from 'd3-format';
 import type { TrainingAnswer } from '../../src/service/queries';
-import type { LinePanel } from './trainingLines';
+import type { LinePanel } from './epochLinesLayout';
 
 const TRAIN_COLOUR = 'var(--vscode-charts-blue)';
 const PROBE_COLOUR = 'var(--vscode-charts-orange)';

@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { format } from 'd3-format';
 import { EpochLines } from '../../charts/trainingLines';
-import type { LinePanel } from '../../charts/trainingLines';
+import type { LinePanel } from '../../charts/epochLinesLayout';
 import { runColour, runLetter } from '../../compare';
 import { Card } from '../../ui';
 import type { RunAnswers } from './compareData';

@@ -1,5 +1,5 @@
 import type { TrainingAnswer } from '../../../src/service/queries';
-import type { LineSeries } from '../../charts/trainingLines';
+import type { LineSeries } from '../../charts/epochLinesLayout';
 import { alignEpochs, runColour, runLetter } from '../../compare';
 import type { RunAnswers } from './compareData';
 
