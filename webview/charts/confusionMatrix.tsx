@@ -5,7 +5,7 @@
 // The matrix is an ARIA grid with a roving tab stop: one Tab reaches it, the arrow keys walk the
 // cells, Enter or Space opens one — a hundred classes would otherwise be ten thousand tab stops.
 import type { JSX } from 'preact';
-import { useRef, useState } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import { max, sum } from 'd3-array';
 import { format } from 'd3-format';
 import { interpolateRgb } from 'd3-interpolate';
@@ -13,12 +13,8 @@ import type { ConfusionAnswer } from '../../src/service/queries';
 import { classColour, countScale } from '../colours';
 import { useTooltip } from '../ui';
 import { useChartTheme } from './common';
-
-/** A cell of the matrix: true class `t`, predicted class `p`. */
-export interface CellRef {
-  t: number;
-  p: number;
-}
+import { matrixLayout, useGridCursor } from './matrixGrid';
+import type { CellRef, MatrixLayout } from './matrixGrid';
 
 const pct = format('.1f');
 
@@ -32,7 +28,6 @@ export function MatrixGrid(props: {
   const tooltip = useTooltip();
   const svgRef = useRef<SVGSVGElement>(null);
   const n = answer.classNames.length;
-  const [active, setActive] = useState<CellRef>({ t: 0, p: 0 });
   const names = answer.classNames;
   const biggest = max(answer.matrix, (r) => max(r)) ?? 0;
   const colour = countScale(biggest);
@@ -44,15 +39,8 @@ export function MatrixGrid(props: {
   const zeroStroke = interpolateRgb(theme.background, theme.foreground)(0.3);
   const rowTotals = answer.matrix.map((r) => sum(r));
 
-  const cs = Math.max(8, Math.min(38, Math.floor(400 / Math.max(1, n))));
-  const longest = max(names, (s) => s.length) ?? 1;
-  const rotate = longest > 3;
-  const labelSize = Math.min(11, cs);
-  const labelW = Math.min(130, 18 + Math.ceil(longest * labelSize * 0.62));
-  const left = 20 + labelW;
-  const top = 20 + (rotate ? labelW : 20);
-  const width = left + n * cs + 6;
-  const height = top + n * cs + 6;
+  const g = matrixLayout(names);
+  const { cs, left, top, width, height, labelSize } = g;
   const at = (c: CellRef) => ({ x: left + c.p * cs, y: top + c.t * cs });
 
   const describe = (t: number, p: number) => {
@@ -66,29 +54,7 @@ export function MatrixGrid(props: {
       <div class="muted">{t === p ? 'right prediction' : 'wrong prediction'} · click to list the inputs</div>
     </div>
   );
-  const move = (c: CellRef) => {
-    setActive(c);
-    const el = svgRef.current?.querySelector(`rect.cm-cell[data-true="${c.t}"][data-pred="${c.p}"]`) as SVGRectElement | null;
-    el?.focus();
-  };
-  const onKey = (e: KeyboardEvent) => {
-    const { t, p } = active;
-    const next: Record<string, CellRef> = {
-      ArrowUp: { t: Math.max(0, t - 1), p },
-      ArrowDown: { t: Math.min(n - 1, t + 1), p },
-      ArrowLeft: { t, p: Math.max(0, p - 1) },
-      ArrowRight: { t, p: Math.min(n - 1, p + 1) },
-      Home: { t, p: 0 },
-      End: { t, p: n - 1 },
-    };
-    if (next[e.key]) {
-      e.preventDefault();
-      move(next[e.key]);
-    } else if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      props.onSelect(active);
-    } else if (e.key === 'Escape') tooltip.hide();
-  };
+  const { active, setActive, onKey } = useGridCursor(svgRef, n, props.onSelect, () => tooltip.hide());
   const hl = props.highlight;
   return (
     <svg
@@ -109,31 +75,7 @@ export function MatrixGrid(props: {
       <text class="axis-title" transform={`translate(12,${top + (n * cs) / 2}) rotate(-90)`} text-anchor="middle">
         ← true class
       </text>
-      <g role="row" aria-rowindex={1}>
-        {names.map((name, p) => {
-          const x = left + p * cs + cs / 2;
-          return (
-            <g
-              key={p}
-              role="columnheader"
-              aria-colindex={p + 2}
-              aria-label={`predicted ${name}`}
-              class={`cm-label${hl === p ? ' highlighted' : ''}`}
-            >
-              <rect x={x - 4} y={top - 12} width={8} height={8} rx={1.5} fill={classColour(p, n)} />
-              <text
-                x={rotate ? 0 : x}
-                y={rotate ? 0 : top - 16}
-                transform={rotate ? `translate(${x + labelSize / 3},${top - 16}) rotate(-90)` : undefined}
-                text-anchor={rotate ? 'start' : 'middle'}
-                style={{ fontSize: `${labelSize}px` }}
-              >
-                {name}
-              </text>
-            </g>
-          );
-        })}
-      </g>
+      <ColumnHeaders names={names} layout={g} highlight={hl} />
       {answer.matrix.map((row, t) => (
         <g key={t} role="row" aria-rowindex={t + 2}>
           <g role="rowheader" aria-label={`true ${names[t]}`} class={`cm-label${hl === t ? ' highlighted' : ''}`}>
@@ -187,9 +129,55 @@ export function MatrixGrid(props: {
           })}
         </g>
       ))}
+      <CountsAndHighlight matrix={answer.matrix} layout={g} biggest={biggest} highlight={hl} />
+    </svg>
+  );
+}
+
+/** The predicted classes along the top, rotated when their names are long. */
+function ColumnHeaders(props: { names: string[]; layout: MatrixLayout; highlight: number | null }): JSX.Element {
+  const { names, highlight: hl } = props;
+  const { cs, left, top, rotate, labelSize } = props.layout;
+  const n = names.length;
+  return (
+    <g role="row" aria-rowindex={1}>
+      {names.map((name, p) => {
+        const x = left + p * cs + cs / 2;
+        return (
+          <g
+            key={p}
+            role="columnheader"
+            aria-colindex={p + 2}
+            aria-label={`predicted ${name}`}
+            class={`cm-label${hl === p ? ' highlighted' : ''}`}
+          >
+            <rect x={x - 4} y={top - 12} width={8} height={8} rx={1.5} fill={classColour(p, n)} />
+            <text
+              x={rotate ? 0 : x}
+              y={rotate ? 0 : top - 16}
+              transform={rotate ? `translate(${x + labelSize / 3},${top - 16}) rotate(-90)` : undefined}
+              text-anchor={rotate ? 'start' : 'middle'}
+              style={{ fontSize: `${labelSize}px` }}
+            >
+              {name}
+            </text>
+          </g>
+        );
+      })}
+    </g>
+  );
+}
+
+/** Each non-empty cell's count (when cells are big enough to read), and the highlighted class's row and column. */
+function CountsAndHighlight(props: { matrix: number[][]; layout: MatrixLayout; biggest: number; highlight: number | null }): JSX.Element {
+  const { biggest, highlight: hl } = props;
+  const { cs, left, top } = props.layout;
+  const n = props.matrix.length;
+  return (
+    <>
       {cs >= 18 && (
         <g class="cm-counts" aria-hidden="true">
-          {answer.matrix.map((row, t) =>
+          {props.matrix.map((row, t) =>
             row.map((count, p) =>
               count > 0 ? (
                 <text
@@ -213,6 +201,6 @@ export function MatrixGrid(props: {
           <rect x={left + hl * cs} y={top} width={cs} height={n * cs} fill="none" stroke={classColour(hl, n)} stroke-width={2} />
         </g>
       )}
-    </svg>
+    </>
   );
 }
