@@ -4,7 +4,9 @@
 // (and "all"), one bar per subset size. A group with fewer inputs than a size has no value
 // there: an explicit "n/a" marker, not a zero-height bar that would read as "no diversity".
 import type { JSX } from 'preact';
+import type { RefObject } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { TooltipApi } from '../ui';
 import { axisLeft } from 'd3-axis';
 import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
@@ -79,11 +81,9 @@ export function DiversityBars(props: { answer: InputDiversityAnswer; highlight: 
   const { answer } = props;
   const tooltip = useTooltip();
   const svgRef = useRef<SVGSVGElement>(null);
-  const [active, setActive] = useState(0);
   const groups = answer.rows;
   const sizes = answer.sizes;
   const n = answer.classNames.length;
-  const filled = filledClasses(answer);
   const groupWidth = Math.max(30, sizes.length * 14 + 14);
   const width = M.left + M.right + Math.max(360, groups.length * groupWidth);
   const x0 = scaleBand<number>()
@@ -103,44 +103,9 @@ export function DiversityBars(props: { answer: InputDiversityAnswer; highlight: 
   const base = HEIGHT - M.bottom;
   const longest = max(answer.classNames, (s) => s.length) ?? 1;
   const slanted = longest > 4;
-  const slots = groups.flatMap((r, g) => sizes.map((_, s) => ({ g, s, r })));
 
-  const describe = (r: Row, s: number) => {
-    const b = r.bits[s];
-    const who = groupName(r, answer.classNames);
-    const size = r.class === 'all' ? `${sizes[s]} per class (${sizes[s] * filled} inputs of all classes)` : `${sizes[s]} per class`;
-    if (b === null && r.class === 'all') {
-      const short = answer.rows.filter((c) => c.class !== 'all' && c.available > 0 && c.available < sizes[s]);
-      const names = short.map((c) => groupName(c, answer.classNames).replace(/^class /, '')).join(', ');
-      if (short.length === 0) return `${who}, ${size}: n/a — no class has any input`;
-      return `${who}, ${size}: n/a — needs ${sizes[s]} inputs of every class, class${short.length === 1 ? '' : 'es'} ${names} ha${short.length === 1 ? 's' : 've'} fewer`;
-    }
-    if (b === null)
-      return `${who}, ${size}: n/a — needs ${sizes[s]} inputs, only ${r.available} input${r.available === 1 ? '' : 's'} available`;
-    const ceiling = nearCeiling(b, r.counts[s])
-      ? `; at its ceiling log2(n(n−1)) = ${fmtBits(interSampleCeiling(r.counts[s]))}: too few inputs to measure diversity`
-      : '';
-    return `${who}, ${size}: ${fmtBits(b)} (${r.counts[s]} inputs drawn of ${r.available} available)${ceiling}`;
-  };
-  const focusSlot = (i: number) => {
-    setActive(i);
-    (svgRef.current?.querySelector(`[data-slot="${i}"]`) as SVGElement | null)?.focus();
-  };
-  const onKey = (e: KeyboardEvent) => {
-    const next =
-      e.key === 'ArrowRight'
-        ? active + 1
-        : e.key === 'ArrowLeft'
-          ? active - 1
-          : e.key === 'Home'
-            ? 0
-            : e.key === 'End'
-              ? slots.length - 1
-              : null;
-    if (next === null) return;
-    e.preventDefault();
-    focusSlot(Math.max(0, Math.min(slots.length - 1, next)));
-  };
+  const describe = (r: Row, s: number) => describeBar(answer, r, s);
+  const { active, setActive, onKey } = useSlotCursor(svgRef, groups.length * sizes.length);
 
   return (
     <svg
@@ -175,57 +140,24 @@ export function DiversityBars(props: { answer: InputDiversityAnswer; highlight: 
             class={`bar-group${faded ? ' faded' : ''}${cls !== 'all' && cls === props.highlight ? ' highlighted' : ''}`}
             data-group={cls}
           >
-            {sizes.map((size, s) => {
-              const b = r.bits[s];
-              const bx = gx + (x1(s) ?? 0);
-              const bw = x1.bandwidth();
-              const slot = g * sizes.length + s;
-              const events = {
-                onMouseMove: (e: MouseEvent) => tooltip.show(e.clientX, e.clientY, describe(r, s)),
-                onFocus: (e: FocusEvent) => {
-                  setActive(slot);
-                  const rect = (e.currentTarget as SVGElement).getBoundingClientRect();
-                  tooltip.show(rect.right, rect.top, describe(r, s));
-                },
-                onBlur: () => tooltip.hide(),
-              };
-              return (
-                <g
-                  key={size}
-                  class={b === null ? 'bar na' : 'bar'}
-                  data-size={size}
-                  data-ceiling={nearCeiling(b, r.counts[s]) ? 'true' : undefined}
-                  data-bits={b ?? 'null'}
-                  data-slot={slot}
-                  tabIndex={slot === active ? 0 : -1}
-                  role="img"
-                  aria-label={describe(r, s)}
-                  {...events}
-                >
-                  {b === null ? (
-                    <>
-                      <rect class="na-marker" x={bx} y={base - 26} width={bw} height={26} />
-                      <text class="na-text" transform={`translate(${bx + bw / 2 + 3},${base - 4}) rotate(-90)`}>
-                        n/a
-                      </text>
-                    </>
-                  ) : (
-                    <rect x={bx} y={y(b)} width={bw} height={Math.max(0, base - y(b))} fill={sizeColour(s, sizes.length)} />
-                  )}
-                  {nearCeiling(b, r.counts[s]) && (
-                    <line
-                      class="ceiling-mark"
-                      x1={bx - 1}
-                      x2={bx + bw + 1}
-                      y1={y(interSampleCeiling(r.counts[s])) - 2}
-                      y2={y(interSampleCeiling(r.counts[s])) - 2}
-                    />
-                  )}
-                  {/* The whole column answers the hover, so short bars are easy to reach. */}
-                  <rect class="hit" x={bx} y={M.top} width={bw} height={base - M.top} fill="transparent" />
-                </g>
-              );
-            })}
+            {sizes.map((size, s) => (
+              <BarSlot
+                key={size}
+                row={r}
+                s={s}
+                size={size}
+                sizes={sizes.length}
+                slot={g * sizes.length + s}
+                active={active}
+                x={gx + (x1(s) ?? 0)}
+                w={x1.bandwidth()}
+                y={y}
+                base={base}
+                says={describe(r, s)}
+                tooltip={tooltip}
+                onFocusSlot={setActive}
+              />
+            ))}
             <g class="group-label" transform={`translate(${cx},${base + 12})`}>
               <rect x={-4} y={-4} width={8} height={8} rx={1.5} style={{ fill: cls === 'all' ? ALL_COLOUR : classColour(cls, n) }} />
               {slanted ? (
@@ -247,5 +179,110 @@ export function DiversityBars(props: { answer: InputDiversityAnswer; highlight: 
         );
       })}
     </svg>
+  );
+}
+
+/** A bar in words: its group and size, and its value, or why it has none, or that it is at its ceiling. */
+export function describeBar(answer: InputDiversityAnswer, r: Row, s: number): string {
+  const sizes = answer.sizes;
+  const filled = filledClasses(answer);
+  const b = r.bits[s];
+  const who = groupName(r, answer.classNames);
+  const size = r.class === 'all' ? `${sizes[s]} per class (${sizes[s] * filled} inputs of all classes)` : `${sizes[s]} per class`;
+  if (b === null && r.class === 'all') {
+    const short = answer.rows.filter((c) => c.class !== 'all' && c.available > 0 && c.available < sizes[s]);
+    const names = short.map((c) => groupName(c, answer.classNames).replace(/^class /, '')).join(', ');
+    if (short.length === 0) return `${who}, ${size}: n/a — no class has any input`;
+    return `${who}, ${size}: n/a — needs ${sizes[s]} inputs of every class, class${short.length === 1 ? '' : 'es'} ${names} ha${short.length === 1 ? 's' : 've'} fewer`;
+  }
+  if (b === null)
+    return `${who}, ${size}: n/a — needs ${sizes[s]} inputs, only ${r.available} input${r.available === 1 ? '' : 's'} available`;
+  const ceiling = nearCeiling(b, r.counts[s])
+    ? `; at its ceiling log2(n(n−1)) = ${fmtBits(interSampleCeiling(r.counts[s]))}: too few inputs to measure diversity`
+    : '';
+  return `${who}, ${size}: ${fmtBits(b)} (${r.counts[s]} inputs drawn of ${r.available} available)${ceiling}`;
+}
+
+/** The roving tab stop over the bars: arrow keys, Home and End move it, and focus follows. */
+function useSlotCursor(
+  svg: RefObject<SVGSVGElement>,
+  count: number,
+): { active: number; setActive: (i: number) => void; onKey: (e: KeyboardEvent) => void } {
+  const [active, setActive] = useState(0);
+  const focusSlot = (i: number) => {
+    setActive(i);
+    (svg.current?.querySelector(`[data-slot="${i}"]`) as SVGElement | null)?.focus();
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const next =
+      e.key === 'ArrowRight' ? active + 1 : e.key === 'ArrowLeft' ? active - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? count - 1 : null;
+    if (next === null) return;
+    e.preventDefault();
+    focusSlot(Math.max(0, Math.min(count - 1, next)));
+  };
+
+  return { active, setActive, onKey };
+}
+
+/** One bar (or its "n/a" marker) with its ceiling mark and a hit area the height of the plot. */
+function BarSlot(props: {
+  row: Row;
+  /** The size's index. */
+  s: number;
+  size: number;
+  /** How many sizes there are (the colour ramp's length). */
+  sizes: number;
+  slot: number;
+  active: number;
+  x: number;
+  w: number;
+  y: ScaleLinear<number, number>;
+  base: number;
+  says: string;
+  tooltip: TooltipApi;
+  onFocusSlot: (slot: number) => void;
+}): JSX.Element {
+  const { row: r, s, x: bx, w: bw, y, base, says, tooltip } = props;
+  const b = r.bits[s];
+  return (
+    <g
+      class={b === null ? 'bar na' : 'bar'}
+      data-size={props.size}
+      data-ceiling={nearCeiling(b, r.counts[s]) ? 'true' : undefined}
+      data-bits={b ?? 'null'}
+      data-slot={props.slot}
+      tabIndex={props.slot === props.active ? 0 : -1}
+      role="img"
+      aria-label={says}
+      onMouseMove={(e: MouseEvent) => tooltip.show(e.clientX, e.clientY, says)}
+      onFocus={(e: FocusEvent) => {
+        props.onFocusSlot(props.slot);
+        const rect = (e.currentTarget as SVGElement).getBoundingClientRect();
+        tooltip.show(rect.right, rect.top, says);
+      }}
+      onBlur={() => tooltip.hide()}
+    >
+      {b === null ? (
+        <>
+          <rect class="na-marker" x={bx} y={base - 26} width={bw} height={26} />
+          <text class="na-text" transform={`translate(${bx + bw / 2 + 3},${base - 4}) rotate(-90)`}>
+            n/a
+          </text>
+        </>
+      ) : (
+        <rect x={bx} y={y(b)} width={bw} height={Math.max(0, base - y(b))} fill={sizeColour(s, props.sizes)} />
+      )}
+      {nearCeiling(b, r.counts[s]) && (
+        <line
+          class="ceiling-mark"
+          x1={bx - 1}
+          x2={bx + bw + 1}
+          y1={y(interSampleCeiling(r.counts[s])) - 2}
+          y2={y(interSampleCeiling(r.counts[s])) - 2}
+        />
+      )}
+      {/* The whole column answers the hover, so short bars are easy to reach. */}
+      <rect class="hit" x={bx} y={M.top} width={bw} height={base - M.top} fill="transparent" />
+    </g>
   );
 }
