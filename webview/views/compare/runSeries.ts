@@ -3,8 +3,8 @@ import type { LineSeries } from '../../charts/epochLinesLayout';
 import { alignEpochs, runColour, runLetter } from '../../compare';
 import type { RunAnswers } from './compareData';
 
-export /** Series of one measure, one per run, on the union of the runs' epochs. */
-function runSeries(
+/** Series of one measure, one per run, on the union of the runs' epochs. */
+export function runSeries(
   answers: RunAnswers[],
   labels: string[],
   pick: (t: TrainingAnswer) => (number | null)[],
