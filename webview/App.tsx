@@ -10,11 +10,11 @@ import { TooltipProvider } from './ui';
 import { labelMeasuresAbsent } from './charts/common';
 import { ChannelView } from './views/ChannelView';
 import { LayerView } from './views/LayerView';
-import { QueryView } from './views/QueryView';
-import { TrainingView } from './views/TrainingView';
-import { CompareView } from './views/CompareView';
+import { QueryView } from './views/query/QueryView';
+import { TrainingView } from './views/training/TrainingView';
+import { CompareView } from './views/compare/CompareView';
 import { InformationView } from './views/InformationView';
-import type { CompareRun } from './views/CompareView';
+import type { CompareRun } from './views/compare/compareData';
 
 const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [
   { id: 'query', title: 'Query', view: QueryView },

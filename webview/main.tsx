@@ -11,7 +11,7 @@ import type { RunManifest } from '../src/run/format';
 import { App, CompareApp } from './App';
 import { hostDataSource, HostDataSource, ReportData, reportDataSource, reportRunSources, ViewError } from './data';
 import { COMPARED_RUNS_STATE_KEY, Focus, PROTOCOL_VERSION, WebviewTheme } from './protocol';
-import type { CompareRun } from './views/CompareView';
+import type { CompareRun } from './views/compare/compareData';
 import { getState, setState } from './vscodeApi';
 import { reportVersionProblem } from './reportCodec';
 

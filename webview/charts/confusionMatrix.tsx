@@ -5,109 +5,20 @@
 // The matrix is an ARIA grid with a roving tab stop: one Tab reaches it, the arrow keys walk the
 // cells, Enter or Space opens one — a hundred classes would otherwise be ten thousand tab stops.
 import type { JSX } from 'preact';
-import { useRef, useState } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import { max, sum } from 'd3-array';
 import { format } from 'd3-format';
 import { interpolateRgb } from 'd3-interpolate';
 import type { ConfusionAnswer } from '../../src/service/queries';
 import { classColour, countScale } from '../colours';
-import { queries } from '../plan';
-import { shown, useApp, useQuery, useViewState } from '../state';
-import { Card, ColourLegend, EpochSlider, QueryStatus, useTooltip } from '../ui';
-import { CellInputs } from './cellInputs';
+import { useTooltip } from '../ui';
 import { useChartTheme } from './common';
-
-interface CellRef {
-  t: number;
-  p: number;
-}
+import { matrixLayout, useGridCursor } from './matrixGrid';
+import type { CellRef, MatrixLayout } from './matrixGrid';
 
 const pct = format('.1f');
 
-function validCell(classCount: number) {
-  return (v: unknown): v is CellRef | null =>
-    v === null ||
-    (typeof v === 'object' &&
-      Number.isInteger((v as CellRef).t) &&
-      Number.isInteger((v as CellRef).p) &&
-      (v as CellRef).t >= 0 &&
-      (v as CellRef).p >= 0 &&
-      (v as CellRef).t < classCount &&
-      (v as CellRef).p < classCount);
-}
-
-export function ConfusionCard(props: { highlight: number | null }): JSX.Element {
-  const { ui, manifest } = useApp();
-  const result = useQuery(manifest.epochs.length ? queries.confusion(ui.epoch) : null, 'training');
-  const answer = shown(result);
-  const classCount = answer?.classNames.length ?? manifest.dataset.classNames.length;
-  const [selected, setSelected] = useViewState<CellRef | null>('training.cell', null, validCell(classCount));
-  const exportSpec = answer && {
-    name: `confusion-matrix-epoch-${answer.epoch}`,
-    table: () => ({
-      columns: ['true class', 'predicted class', 'count', 'share of true class'],
-      rows: answer.matrix.flatMap((row, t) => {
-        const total = sum(row);
-        return row.map((c, p) => [answer.classNames[t], answer.classNames[p], c, total ? c / total : null]);
-      }),
-    }),
-    json: () => ({
-      epoch: answer.epoch,
-      classNames: answer.classNames,
-      matrix: answer.matrix,
-      cells: answer.cells,
-      note: 'matrix[true][predicted]; cells = probe input indices',
-    }),
-  };
-  const total = answer ? sum(answer.matrix, (r) => sum(r)) : 0;
-  const correct = answer ? sum(answer.matrix, (r, t) => r[t] ?? 0) : 0;
-  return (
-    <Card
-      title="Confusion matrix"
-      label="Confusion matrix of the probe set at the selected epoch"
-      class="confusion"
-      export={exportSpec}
-      tools={<EpochSlider play />}
-    >
-      <QueryStatus result={result} what={`the confusion matrix at epoch ${ui.epoch}`} />
-      {manifest.epochs.length === 0 && <p class="muted">No epoch recorded yet.</p>}
-      {answer && (
-        <>
-          <p class="muted chart-note">
-            Epoch {answer.epoch}: {correct} of {total} probe inputs predicted right ({total ? pct((100 * correct) / total) : '—'} %). Rows =
-            true class, columns = predicted; darker = more inputs; an empty cell (0 inputs) is grey; the diagonal (right predictions) is
-            outlined. Click a cell for its inputs.
-          </p>
-          <MatrixGrid
-            answer={answer}
-            highlight={props.highlight}
-            selected={selected}
-            onSelect={(c) => setSelected(selected && selected.t === c.t && selected.p === c.p ? null : c)}
-          />
-          <ColourLegend
-            colour={countScale(max(answer.matrix, (r) => max(r)) ?? 0)}
-            min={0}
-            max={max(answer.matrix, (r) => max(r)) ?? 0}
-            label="inputs per cell"
-          />
-          {selected && answer.cells && (
-            <CellInputs
-              trueClass={selected.t}
-              predicted={selected.p}
-              epoch={answer.epoch}
-              indices={answer.cells[selected.t]?.[selected.p] ?? []}
-              classNames={answer.classNames}
-              onClose={() => setSelected(null)}
-            />
-          )}
-          {selected && !answer.cells && <p class="muted">The inputs of each cell are not available for this epoch.</p>}
-        </>
-      )}
-    </Card>
-  );
-}
-
-function MatrixGrid(props: {
+export function MatrixGrid(props: {
   answer: ConfusionAnswer;
   highlight: number | null;
   selected: CellRef | null;
@@ -117,7 +28,6 @@ function MatrixGrid(props: {
   const tooltip = useTooltip();
   const svgRef = useRef<SVGSVGElement>(null);
   const n = answer.classNames.length;
-  const [active, setActive] = useState<CellRef>({ t: 0, p: 0 });
   const names = answer.classNames;
   const biggest = max(answer.matrix, (r) => max(r)) ?? 0;
   const colour = countScale(biggest);
@@ -129,15 +39,8 @@ function MatrixGrid(props: {
   const zeroStroke = interpolateRgb(theme.background, theme.foreground)(0.3);
   const rowTotals = answer.matrix.map((r) => sum(r));
 
-  const cs = Math.max(8, Math.min(38, Math.floor(400 / Math.max(1, n))));
-  const longest = max(names, (s) => s.length) ?? 1;
-  const rotate = longest > 3;
-  const labelSize = Math.min(11, cs);
-  const labelW = Math.min(130, 18 + Math.ceil(longest * labelSize * 0.62));
-  const left = 20 + labelW;
-  const top = 20 + (rotate ? labelW : 20);
-  const width = left + n * cs + 6;
-  const height = top + n * cs + 6;
+  const g = matrixLayout(names);
+  const { cs, left, top, width, height, labelSize } = g;
   const at = (c: CellRef) => ({ x: left + c.p * cs, y: top + c.t * cs });
 
   const describe = (t: number, p: number) => {
@@ -151,29 +54,7 @@ function MatrixGrid(props: {
       <div class="muted">{t === p ? 'right prediction' : 'wrong prediction'} · click to list the inputs</div>
     </div>
   );
-  const move = (c: CellRef) => {
-    setActive(c);
-    const el = svgRef.current?.querySelector(`rect.cm-cell[data-true="${c.t}"][data-pred="${c.p}"]`) as SVGRectElement | null;
-    el?.focus();
-  };
-  const onKey = (e: KeyboardEvent) => {
-    const { t, p } = active;
-    const next: Record<string, CellRef> = {
-      ArrowUp: { t: Math.max(0, t - 1), p },
-      ArrowDown: { t: Math.min(n - 1, t + 1), p },
-      ArrowLeft: { t, p: Math.max(0, p - 1) },
-      ArrowRight: { t, p: Math.min(n - 1, p + 1) },
-      Home: { t, p: 0 },
-      End: { t, p: n - 1 },
-    };
-    if (next[e.key]) {
-      e.preventDefault();
-      move(next[e.key]);
-    } else if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      props.onSelect(active);
-    } else if (e.key === 'Escape') tooltip.hide();
-  };
+  const { active, setActive, onKey } = useGridCursor(svgRef, n, props.onSelect, () => tooltip.hide());
   const hl = props.highlight;
   return (
     <svg
@@ -194,31 +75,7 @@ function MatrixGrid(props: {
       <text class="axis-title" transform={`translate(12,${top + (n * cs) / 2}) rotate(-90)`} text-anchor="middle">
         ← true class
       </text>
-      <g role="row" aria-rowindex={1}>
-        {names.map((name, p) => {
-          const x = left + p * cs + cs / 2;
-          return (
-            <g
-              key={p}
-              role="columnheader"
-              aria-colindex={p + 2}
-              aria-label={`predicted ${name}`}
-              class={`cm-label${hl === p ? ' highlighted' : ''}`}
-            >
-              <rect x={x - 4} y={top - 12} width={8} height={8} rx={1.5} fill={classColour(p, n)} />
-              <text
-                x={rotate ? 0 : x}
-                y={rotate ? 0 : top - 16}
-                transform={rotate ? `translate(${x + labelSize / 3},${top - 16}) rotate(-90)` : undefined}
-                text-anchor={rotate ? 'start' : 'middle'}
-                style={{ fontSize: `${labelSize}px` }}
-              >
-                {name}
-              </text>
-            </g>
-          );
-        })}
-      </g>
+      <ColumnHeaders names={names} layout={g} highlight={hl} />
       {answer.matrix.map((row, t) => (
         <g key={t} role="row" aria-rowindex={t + 2}>
           <g role="rowheader" aria-label={`true ${names[t]}`} class={`cm-label${hl === t ? ' highlighted' : ''}`}>
@@ -272,9 +129,55 @@ function MatrixGrid(props: {
           })}
         </g>
       ))}
+      <CountsAndHighlight matrix={answer.matrix} layout={g} biggest={biggest} highlight={hl} />
+    </svg>
+  );
+}
+
+/** The predicted classes along the top, rotated when their names are long. */
+function ColumnHeaders(props: { names: string[]; layout: MatrixLayout; highlight: number | null }): JSX.Element {
+  const { names, highlight: hl } = props;
+  const { cs, left, top, rotate, labelSize } = props.layout;
+  const n = names.length;
+  return (
+    <g role="row" aria-rowindex={1}>
+      {names.map((name, p) => {
+        const x = left + p * cs + cs / 2;
+        return (
+          <g
+            key={p}
+            role="columnheader"
+            aria-colindex={p + 2}
+            aria-label={`predicted ${name}`}
+            class={`cm-label${hl === p ? ' highlighted' : ''}`}
+          >
+            <rect x={x - 4} y={top - 12} width={8} height={8} rx={1.5} fill={classColour(p, n)} />
+            <text
+              x={rotate ? 0 : x}
+              y={rotate ? 0 : top - 16}
+              transform={rotate ? `translate(${x + labelSize / 3},${top - 16}) rotate(-90)` : undefined}
+              text-anchor={rotate ? 'start' : 'middle'}
+              style={{ fontSize: `${labelSize}px` }}
+            >
+              {name}
+            </text>
+          </g>
+        );
+      })}
+    </g>
+  );
+}
+
+/** Each non-empty cell's count (when cells are big enough to read), and the highlighted class's row and column. */
+function CountsAndHighlight(props: { matrix: number[][]; layout: MatrixLayout; biggest: number; highlight: number | null }): JSX.Element {
+  const { biggest, highlight: hl } = props;
+  const { cs, left, top } = props.layout;
+  const n = props.matrix.length;
+  return (
+    <>
       {cs >= 18 && (
         <g class="cm-counts" aria-hidden="true">
-          {answer.matrix.map((row, t) =>
+          {props.matrix.map((row, t) =>
             row.map((count, p) =>
               count > 0 ? (
                 <text
@@ -298,6 +201,6 @@ function MatrixGrid(props: {
           <rect x={left + hl * cs} y={top} width={cs} height={n * cs} fill="none" stroke={classColour(hl, n)} stroke-width={2} />
         </g>
       )}
-    </svg>
+    </>
   );
 }

@@ -4,7 +4,9 @@
 // (and "all"), one bar per subset size. A group with fewer inputs than a size has no value
 // there: an explicit "n/a" marker, not a zero-height bar that would read as "no diversity".
 import type { JSX } from 'preact';
+import type { RefObject } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { TooltipApi } from '../ui';
 import { axisLeft } from 'd3-axis';
 import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
@@ -13,11 +15,8 @@ import type { ScaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import type { InputDiversityAnswer } from '../../src/service/queries';
 import { ALL_COLOUR, classColour } from '../colours';
-import { queries } from '../plan';
-import { shown, useApp, useQuery, useViewState } from '../state';
-import { Card, fmtBits, QueryStatus, Toggle, useTooltip } from '../ui';
+import { fmtBits, useTooltip } from '../ui';
 
-type Source = 'probe' | 'dataset';
 type Row = InputDiversityAnswer['rows'][number];
 
 const M = { left: 52, right: 10, top: 10, bottom: 46 };
@@ -42,80 +41,8 @@ export function sizeColour(s: number, count: number): string {
   return interpolateViridis(count <= 1 ? 0.45 : 0.28 + (0.57 * s) / (count - 1));
 }
 
-export function DiversityCard(props: { highlight: number | null }): JSX.Element {
-  const [source, setSource] = useViewState<Source>(
-    'training.diversitySource',
-    'probe',
-    (v): v is Source => v === 'probe' || v === 'dataset',
-  );
-  const { manifest } = useApp();
-  // Sizes are per class everywhere (paper Fig. 5(B)): one answer holds each class's draws of n and
-  // the "all" row, exactly their union.
-  const result = useQuery(queries.inputDiversity(manifest, source), 'training');
-  const answer = shown(result);
-  const exportSpec = answer && {
-    name: `input-diversity-${answer.source}`,
-    table: () => ({
-      columns: ['group', 'available inputs', 'inputs per class', 'inputs drawn', 'inter-sample entropy (bits)'],
-      rows: answer.rows.flatMap((r) =>
-        answer.sizes.map((s, i) => [groupName(r, answer.classNames), r.available, s, r.counts[i], r.bits[i]]),
-      ),
-    }),
-    json: () => ({
-      ...answer,
-      note: 'sizes are inputs per class: a class row draws that many of its inputs; the "all" row is exactly the union of the class rows\' draws, sizes × the non-empty classes inputs (counts = inputs drawn, 0 where no value)',
-    }),
-  };
-  const toggle = (
-    <span class="source-toggle" role="group" aria-label="Inputs measured">
-      {(['probe', 'dataset'] as const).map((s) => (
-        <Toggle key={s} pressed={source === s} onClick={() => setSource(s)}>
-          {s === 'probe' ? 'probe set' : 'whole dataset'}
-        </Toggle>
-      ))}
-    </span>
-  );
-  return (
-    <Card
-      title="Input diversity"
-      label="Inter-sample entropy of the inputs per class and subset size"
-      class="diversity"
-      export={exportSpec}
-      tools={toggle}
-    >
-      <QueryStatus
-        result={result}
-        what={source === 'probe' ? 'the input diversity of the probe set' : 'the input diversity of the whole dataset'}
-      />
-      {answer && result.status !== 'error' && (
-        <>
-          <div class="series-legend" data-testid="diversity-legend">
-            <span class="muted">subset size:</span>
-            {answer.sizes.map((s, i) => (
-              <span key={s}>
-                <span class="swatch" style={{ background: sizeColour(i, answer.sizes.length) }} />
-                {s} per class
-              </span>
-            ))}
-          </div>
-          <Bars answer={answer} highlight={props.highlight} />
-          <p class="muted chart-note">
-            Inter-sample entropy of the raw inputs (layer 0) of random subsets of the{' '}
-            {answer.source === 'probe' ? 'probe set' : 'whole dataset'}, n inputs per class: a class's bar draws n of its inputs, the
-            &quot;all&quot; bar is those {filledClasses(answer)} draws together, n × {filledClasses(answer)} inputs (
-            {answer.sizes.map((n) => `${n * filledClasses(answer)}`).join(', ')}), as the paper's Fig. 5(B). It grows with the subset size,
-            so compare bars of the same size (colour) across groups. <span class="warning">n/a</span> = the class (for &quot;all&quot;: some
-            class) has fewer than n inputs.
-          </p>
-          <CeilingNote answer={answer} />
-        </>
-      )}
-    </Card>
-  );
-}
-
 /** Says which subset sizes are at their ceiling, where the bars cannot compare diversity. */
-function CeilingNote(props: { answer: InputDiversityAnswer }): JSX.Element | null {
+export function CeilingNote(props: { answer: InputDiversityAnswer }): JSX.Element | null {
   const { answer } = props;
   // By the inputs drawn: the "all classes" bars draw more inputs than a class's bar of the same size.
   const saturated = [...new Set(answer.rows.flatMap((r) => r.counts.filter((n, s) => nearCeiling(r.bits[s], n))))].sort((a, b) => a - b);
@@ -138,7 +65,7 @@ export function filledClasses(answer: InputDiversityAnswer): number {
   return answer.rows.filter((r) => r.class !== 'all' && r.available > 0).length;
 }
 
-function groupName(r: Row, classNames: string[]): string {
+export function groupName(r: Row, classNames: string[]): string {
   return r.class === 'all' ? 'all classes' : `class ${classNames[r.class] ?? r.class}`;
 }
 
@@ -150,15 +77,13 @@ function AxisLeftG(props: { y: ScaleLinear<number, number> }): JSX.Element {
   return <g ref={ref} class="axis" transform={`translate(${M.left},0)`} />;
 }
 
-function Bars(props: { answer: InputDiversityAnswer; highlight: number | null }): JSX.Element {
+export function DiversityBars(props: { answer: InputDiversityAnswer; highlight: number | null }): JSX.Element {
   const { answer } = props;
   const tooltip = useTooltip();
   const svgRef = useRef<SVGSVGElement>(null);
-  const [active, setActive] = useState(0);
   const groups = answer.rows;
   const sizes = answer.sizes;
   const n = answer.classNames.length;
-  const filled = filledClasses(answer);
   const groupWidth = Math.max(30, sizes.length * 14 + 14);
   const width = M.left + M.right + Math.max(360, groups.length * groupWidth);
   const x0 = scaleBand<number>()
@@ -178,44 +103,9 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
   const base = HEIGHT - M.bottom;
   const longest = max(answer.classNames, (s) => s.length) ?? 1;
   const slanted = longest > 4;
-  const slots = groups.flatMap((r, g) => sizes.map((_, s) => ({ g, s, r })));
 
-  const describe = (r: Row, s: number) => {
-    const b = r.bits[s];
-    const who = groupName(r, answer.classNames);
-    const size = r.class === 'all' ? `${sizes[s]} per class (${sizes[s] * filled} inputs of all classes)` : `${sizes[s]} per class`;
-    if (b === null && r.class === 'all') {
-      const short = answer.rows.filter((c) => c.class !== 'all' && c.available > 0 && c.available < sizes[s]);
-      const names = short.map((c) => groupName(c, answer.classNames).replace(/^class /, '')).join(', ');
-      if (short.length === 0) return `${who}, ${size}: n/a — no class has any input`;
-      return `${who}, ${size}: n/a — needs ${sizes[s]} inputs of every class, class${short.length === 1 ? '' : 'es'} ${names} ha${short.length === 1 ? 's' : 've'} fewer`;
-    }
-    if (b === null)
-      return `${who}, ${size}: n/a — needs ${sizes[s]} inputs, only ${r.available} input${r.available === 1 ? '' : 's'} available`;
-    const ceiling = nearCeiling(b, r.counts[s])
-      ? `; at its ceiling log2(n(n−1)) = ${fmtBits(interSampleCeiling(r.counts[s]))}: too few inputs to measure diversity`
-      : '';
-    return `${who}, ${size}: ${fmtBits(b)} (${r.counts[s]} inputs drawn of ${r.available} available)${ceiling}`;
-  };
-  const focusSlot = (i: number) => {
-    setActive(i);
-    (svgRef.current?.querySelector(`[data-slot="${i}"]`) as SVGElement | null)?.focus();
-  };
-  const onKey = (e: KeyboardEvent) => {
-    const next =
-      e.key === 'ArrowRight'
-        ? active + 1
-        : e.key === 'ArrowLeft'
-          ? active - 1
-          : e.key === 'Home'
-            ? 0
-            : e.key === 'End'
-              ? slots.length - 1
-              : null;
-    if (next === null) return;
-    e.preventDefault();
-    focusSlot(Math.max(0, Math.min(slots.length - 1, next)));
-  };
+  const describe = (r: Row, s: number) => describeBar(answer, r, s);
+  const { active, setActive, onKey } = useSlotCursor(svgRef, groups.length * sizes.length);
 
   return (
     <svg
@@ -250,57 +140,24 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
             class={`bar-group${faded ? ' faded' : ''}${cls !== 'all' && cls === props.highlight ? ' highlighted' : ''}`}
             data-group={cls}
           >
-            {sizes.map((size, s) => {
-              const b = r.bits[s];
-              const bx = gx + (x1(s) ?? 0);
-              const bw = x1.bandwidth();
-              const slot = g * sizes.length + s;
-              const events = {
-                onMouseMove: (e: MouseEvent) => tooltip.show(e.clientX, e.clientY, describe(r, s)),
-                onFocus: (e: FocusEvent) => {
-                  setActive(slot);
-                  const rect = (e.currentTarget as SVGElement).getBoundingClientRect();
-                  tooltip.show(rect.right, rect.top, describe(r, s));
-                },
-                onBlur: () => tooltip.hide(),
-              };
-              return (
-                <g
-                  key={size}
-                  class={b === null ? 'bar na' : 'bar'}
-                  data-size={size}
-                  data-ceiling={nearCeiling(b, r.counts[s]) ? 'true' : undefined}
-                  data-bits={b ?? 'null'}
-                  data-slot={slot}
-                  tabIndex={slot === active ? 0 : -1}
-                  role="img"
-                  aria-label={describe(r, s)}
-                  {...events}
-                >
-                  {b === null ? (
-                    <>
-                      <rect class="na-marker" x={bx} y={base - 26} width={bw} height={26} />
-                      <text class="na-text" transform={`translate(${bx + bw / 2 + 3},${base - 4}) rotate(-90)`}>
-                        n/a
-                      </text>
-                    </>
-                  ) : (
-                    <rect x={bx} y={y(b)} width={bw} height={Math.max(0, base - y(b))} fill={sizeColour(s, sizes.length)} />
-                  )}
-                  {nearCeiling(b, r.counts[s]) && (
-                    <line
-                      class="ceiling-mark"
-                      x1={bx - 1}
-                      x2={bx + bw + 1}
-                      y1={y(interSampleCeiling(r.counts[s])) - 2}
-                      y2={y(interSampleCeiling(r.counts[s])) - 2}
-                    />
-                  )}
-                  {/* The whole column answers the hover, so short bars are easy to reach. */}
-                  <rect class="hit" x={bx} y={M.top} width={bw} height={base - M.top} fill="transparent" />
-                </g>
-              );
-            })}
+            {sizes.map((size, s) => (
+              <BarSlot
+                key={size}
+                row={r}
+                s={s}
+                size={size}
+                sizes={sizes.length}
+                slot={g * sizes.length + s}
+                active={active}
+                x={gx + (x1(s) ?? 0)}
+                w={x1.bandwidth()}
+                y={y}
+                base={base}
+                says={describe(r, s)}
+                tooltip={tooltip}
+                onFocusSlot={setActive}
+              />
+            ))}
             <g class="group-label" transform={`translate(${cx},${base + 12})`}>
               <rect x={-4} y={-4} width={8} height={8} rx={1.5} style={{ fill: cls === 'all' ? ALL_COLOUR : classColour(cls, n) }} />
               {slanted ? (
@@ -322,5 +179,110 @@ function Bars(props: { answer: InputDiversityAnswer; highlight: number | null })
         );
       })}
     </svg>
+  );
+}
+
+/** A bar in words: its group and size, and its value, or why it has none, or that it is at its ceiling. */
+export function describeBar(answer: InputDiversityAnswer, r: Row, s: number): string {
+  const sizes = answer.sizes;
+  const filled = filledClasses(answer);
+  const b = r.bits[s];
+  const who = groupName(r, answer.classNames);
+  const size = r.class === 'all' ? `${sizes[s]} per class (${sizes[s] * filled} inputs of all classes)` : `${sizes[s]} per class`;
+  if (b === null && r.class === 'all') {
+    const short = answer.rows.filter((c) => c.class !== 'all' && c.available > 0 && c.available < sizes[s]);
+    const names = short.map((c) => groupName(c, answer.classNames).replace(/^class /, '')).join(', ');
+    if (short.length === 0) return `${who}, ${size}: n/a — no class has any input`;
+    return `${who}, ${size}: n/a — needs ${sizes[s]} inputs of every class, class${short.length === 1 ? '' : 'es'} ${names} ha${short.length === 1 ? 's' : 've'} fewer`;
+  }
+  if (b === null)
+    return `${who}, ${size}: n/a — needs ${sizes[s]} inputs, only ${r.available} input${r.available === 1 ? '' : 's'} available`;
+  const ceiling = nearCeiling(b, r.counts[s])
+    ? `; at its ceiling log2(n(n−1)) = ${fmtBits(interSampleCeiling(r.counts[s]))}: too few inputs to measure diversity`
+    : '';
+  return `${who}, ${size}: ${fmtBits(b)} (${r.counts[s]} inputs drawn of ${r.available} available)${ceiling}`;
+}
+
+/** The roving tab stop over the bars: arrow keys, Home and End move it, and focus follows. */
+function useSlotCursor(
+  svg: RefObject<SVGSVGElement>,
+  count: number,
+): { active: number; setActive: (i: number) => void; onKey: (e: KeyboardEvent) => void } {
+  const [active, setActive] = useState(0);
+  const focusSlot = (i: number) => {
+    setActive(i);
+    (svg.current?.querySelector(`[data-slot="${i}"]`) as SVGElement | null)?.focus();
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const next =
+      e.key === 'ArrowRight' ? active + 1 : e.key === 'ArrowLeft' ? active - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? count - 1 : null;
+    if (next === null) return;
+    e.preventDefault();
+    focusSlot(Math.max(0, Math.min(count - 1, next)));
+  };
+
+  return { active, setActive, onKey };
+}
+
+/** One bar (or its "n/a" marker) with its ceiling mark and a hit area the height of the plot. */
+function BarSlot(props: {
+  row: Row;
+  /** The size's index. */
+  s: number;
+  size: number;
+  /** How many sizes there are (the colour ramp's length). */
+  sizes: number;
+  slot: number;
+  active: number;
+  x: number;
+  w: number;
+  y: ScaleLinear<number, number>;
+  base: number;
+  says: string;
+  tooltip: TooltipApi;
+  onFocusSlot: (slot: number) => void;
+}): JSX.Element {
+  const { row: r, s, x: bx, w: bw, y, base, says, tooltip } = props;
+  const b = r.bits[s];
+  return (
+    <g
+      class={b === null ? 'bar na' : 'bar'}
+      data-size={props.size}
+      data-ceiling={nearCeiling(b, r.counts[s]) ? 'true' : undefined}
+      data-bits={b ?? 'null'}
+      data-slot={props.slot}
+      tabIndex={props.slot === props.active ? 0 : -1}
+      role="img"
+      aria-label={says}
+      onMouseMove={(e: MouseEvent) => tooltip.show(e.clientX, e.clientY, says)}
+      onFocus={(e: FocusEvent) => {
+        props.onFocusSlot(props.slot);
+        const rect = (e.currentTarget as SVGElement).getBoundingClientRect();
+        tooltip.show(rect.right, rect.top, says);
+      }}
+      onBlur={() => tooltip.hide()}
+    >
+      {b === null ? (
+        <>
+          <rect class="na-marker" x={bx} y={base - 26} width={bw} height={26} />
+          <text class="na-text" transform={`translate(${bx + bw / 2 + 3},${base - 4}) rotate(-90)`}>
+            n/a
+          </text>
+        </>
+      ) : (
+        <rect x={bx} y={y(b)} width={bw} height={Math.max(0, base - y(b))} fill={sizeColour(s, props.sizes)} />
+      )}
+      {nearCeiling(b, r.counts[s]) && (
+        <line
+          class="ceiling-mark"
+          x1={bx - 1}
+          x2={bx + bw + 1}
+          y1={y(interSampleCeiling(r.counts[s])) - 2}
+          y2={y(interSampleCeiling(r.counts[s])) - 2}
+        />
+      )}
+      {/* The whole column answers the hover, so short bars are easy to reach. */}
+      <rect class="hit" x={bx} y={M.top} width={bw} height={base - M.top} fill="transparent" />
+    </g>
   );
 }

@@ -10,14 +10,13 @@ import type { JSX } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { axisBottom, axisLeft } from 'd3-axis';
 import type { Axis } from 'd3-axis';
-import { scaleLinear, scaleSequential } from 'd3-scale';
+import { scaleSequential } from 'd3-scale';
 import { interpolateViridis } from 'd3-scale-chromatic';
 import { select } from 'd3-selection';
-import { line, symbol, symbolsFill } from 'd3-shape';
 import type { Bits, InformationPlaneAnswer, InformationPlanePoint } from '../../src/service/queries';
-import { INFORMATION_ESTIMATORS } from '../plan';
-import type { InformationEstimator } from '../plan';
-import { fmtBits, useTooltip } from '../ui';
+import { useTooltip } from '../ui';
+import { CeilingLines, EpochLegend, PointTip, TrajectoryMark } from './informationPlaneMarks';
+import { dedupeCeilings, labelPositions, M, markerPath, planeScales } from './informationPlaneGeometry';
 
 /** One layer's path through the plane (of one run, in a comparison). */
 export interface PlaneTrajectory {
@@ -34,6 +33,9 @@ export interface PlaneTrajectory {
   /** The comparison's run index, written as `data-run`. */
   run?: number;
 }
+
+/** An estimator of the plane, as the answers name it. */
+export type InformationEstimator = InformationPlaneAnswer['estimator'];
 
 /** The names of an estimator's axes and ceilings, as the chart and its notes say them. */
 export const ESTIMATOR_TEXT: Record<InformationEstimator, { name: string; ixtCeiling: string; ityCeiling: string; about: string }> = {
@@ -53,6 +55,8 @@ export const ESTIMATOR_TEXT: Record<InformationEstimator, { name: string; ixtCei
   },
 };
 
+const ESTIMATORS = Object.keys(ESTIMATOR_TEXT) as InformationEstimator[];
+
 /** The estimator switch of the information plane (a segmented pair of toggles), with an optional caption before it. */
 export function EstimatorPicker(props: {
   value: InformationEstimator;
@@ -62,7 +66,7 @@ export function EstimatorPicker(props: {
   return (
     <span class="segmented" role="group" aria-label="Estimator of the information plane">
       {props.caption && <span class="muted">{props.caption}</span>}
-      {INFORMATION_ESTIMATORS.map((e) => (
+      {ESTIMATORS.map((e) => (
         <button
           key={e}
           type="button"
@@ -87,11 +91,6 @@ export function epochColourScale(epochs: readonly number[]): (epoch: number) => 
   return (e) => scale(e);
 }
 
-/** The marker path of a shape index (circle, cross, diamond, square, star, triangle, wye, then again). */
-export function markerPath(shape: number, size = 70): string {
-  return symbol(symbolsFill[shape % symbolsFill.length], size)() ?? '';
-}
-
 /** "conv1 at epochs 0, 1, 2; pool1 at epoch 2": the saturated points of a plane, in words. */
 export function saturatedText(trajectories: readonly PlaneTrajectory[]): string {
   return trajectories
@@ -106,9 +105,6 @@ export function planeTrajectories(a: InformationPlaneAnswer, label: (layer: numb
   return a.layers.map((l, k) => ({ key: String(l.layer), layer: l.layer, label: label(l.layer), points: l.points, symbol: k }));
 }
 
-const isNumber = (v: Bits | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
-const defined = (p: InformationPlanePoint) => isNumber(p.ixt) && isNumber(p.ity);
-
 function AxisG(props: { axis: Axis<number>; transform: string }): JSX.Element {
   const ref = useRef<SVGGElement>(null);
   useLayoutEffect(() => {
@@ -116,8 +112,6 @@ function AxisG(props: { axis: Axis<number>; transform: string }): JSX.Element {
   });
   return <g ref={ref} class="axis" transform={props.transform} />;
 }
-
-const M = { left: 52, right: 22, top: 30, bottom: 40 };
 
 export interface InformationPlaneProps {
   trajectories: PlaneTrajectory[];
@@ -130,7 +124,7 @@ export interface InformationPlaneProps {
   selectedEpoch?: number;
   /** The key of the emphasised trajectory; the others fade. */
   highlight: string | null;
-  onPick?(t: PlaneTrajectory, p: InformationPlanePoint): void;
+  onPick?: (t: PlaneTrajectory, p: InformationPlanePoint) => void;
   width: number;
   height?: number;
   label: string;
@@ -143,63 +137,13 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
   const colour = epochColourScale(props.epochs);
   const ceilings = dedupeCeilings(props.ceilings);
   const text = ESTIMATOR_TEXT[props.estimator];
-  let maxX = 0;
-  let maxY = 0;
-  for (const t of props.trajectories)
-    for (const p of t.points) {
-      if (isNumber(p.ixt)) maxX = Math.max(maxX, p.ixt);
-      if (isNumber(p.ity)) maxY = Math.max(maxY, p.ity);
-    }
-  for (const c of ceilings) {
-    if (isNumber(c.ixt)) maxX = Math.max(maxX, c.ixt);
-    if (isNumber(c.ity)) maxY = Math.max(maxY, c.ity);
-  }
-  const x = scaleLinear()
-    .domain([0, Math.max(maxX * 1.06, 1e-3)])
-    .range([M.left, width - M.right])
-    .nice();
-  const y = scaleLinear()
-    .domain([0, Math.max(maxY * 1.12, 1e-3)])
-    .range([height - M.bottom, M.top])
-    .nice();
-  const path = line<InformationPlanePoint>()
-    .defined(defined)
-    .x((p) => x(p.ixt as number))
-    .y((p) => y(p.ity as number));
+  const { x, y } = planeScales(props.trajectories, ceilings, width, height);
   const epochIndex = new Map(props.epochs.map((e, i) => [e, i]));
   const comparison = props.trajectories.some((t) => t.colour !== undefined);
   const radius = (e: number) => (comparison ? 40 + 60 * ((epochIndex.get(e) ?? 0) / Math.max(1, props.epochs.length - 1)) : 70);
   const show = (ev: MouseEvent, t: PlaneTrajectory, p: InformationPlanePoint) =>
-    tooltip.show(
-      ev.clientX,
-      ev.clientY,
-      <div>
-        <div style={{ fontWeight: 600 }}>
-          {t.label} · epoch {p.epoch}
-          {p.saturated ? ' · saturated' : ''}
-        </div>
-        <div>I(X;T) = {fmtBits(p.ixt)}</div>
-        <div>I(T;Y) = {fmtBits(p.ity)}</div>
-        <div class="muted">
-          {text.name} estimator
-          {p.saturated ? ': every input is its own symbol, so the point sits at its ceilings (log2 N, H(Y))' : ''}
-        </div>
-      </div>,
-    );
-  // Labels beside each trajectory's last point, stacked downwards where points coincide (every
-  // saturated trajectory ends on the same corner), so each layer stays named.
-  const labelAt = new Map<string, { x: number; y: number }>();
-  const placed: { x: number; y: number }[] = [];
-  for (const t of props.trajectories) {
-    const ends = t.points.filter(defined);
-    const end = ends[ends.length - 1];
-    if (!end) continue;
-    const lx = x(end.ixt as number) + 7;
-    let ly = y(end.ity as number) - 7;
-    while (placed.some((p) => Math.abs(p.x - lx) < 48 && Math.abs(p.y - ly) < 11)) ly += 12;
-    placed.push({ x: lx, y: ly });
-    labelAt.set(t.key, { x: lx, y: ly });
-  }
+    tooltip.show(ev.clientX, ev.clientY, <PointTip label={t.label} point={p} estimator={text.name} />);
+  const labelAt = labelPositions(props.trajectories, x, y);
   const first = props.epochs[0];
   const last = props.epochs[props.epochs.length - 1];
   return (
@@ -221,121 +165,29 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
         I(T;Y) (bits)
       </text>
       {ceilings.map((c, k) => (
-        <g key={k} class="ip-ceilings">
-          {isNumber(c.ixt) && (
-            <g class="ip-ceiling" data-axis="ixt" data-bits={c.ixt}>
-              <line x1={x(c.ixt)} x2={x(c.ixt)} y1={M.top - 4} y2={height - M.bottom} />
-              <text x={x(c.ixt) - 4} y={M.top - 8 + k * 12} text-anchor="end" class="ip-ceiling-label">
-                {text.ixtCeiling} = {c.ixt.toFixed(2)}
-              </text>
-            </g>
-          )}
-          {isNumber(c.ity) && (
-            <g class="ip-ceiling" data-axis="ity" data-bits={c.ity}>
-              <line x1={M.left} x2={width - M.right} y1={y(c.ity)} y2={y(c.ity)} />
-              <text x={M.left + 4} y={y(c.ity) - 4 - k * 12} class="ip-ceiling-label">
-                {text.ityCeiling} = {c.ity.toFixed(2)}
-              </text>
-            </g>
-          )}
-        </g>
+        <CeilingLines key={k} ceiling={c} k={k} x={x} y={y} width={width} height={height} text={text} />
       ))}
-      {props.trajectories.map((t) => {
-        const faded = props.highlight !== null && props.highlight !== t.key;
-        const shown = t.points.filter(defined);
-        const end = shown[shown.length - 1];
-        return (
-          <g
-            key={t.key}
-            class={`ip-trajectory${props.highlight === t.key ? ' highlighted' : ''}${faded ? ' faded' : ''}`}
-            data-layer={t.layer}
-            data-run={t.run ?? ''}
-            data-points={shown.length}
-            role="button"
-            tabIndex={0}
-            aria-label={`${t.label}: ${shown.length} points, epochs ${shown.map((p) => p.epoch).join(', ')}${
-              t.points.some((p) => p.saturated)
-                ? `; saturated at epochs ${t.points
-                    .filter((p) => p.saturated)
-                    .map((p) => p.epoch)
-                    .join(', ')}`
-                : ''
-            }. Press Enter to pick this layer.`}
-            onKeyDown={(e) => {
-              if ((e.key === 'Enter' || e.key === ' ') && shown.length) {
-                e.preventDefault();
-                props.onPick?.(t, shown[shown.length - 1]);
-              }
-            }}
-          >
-            <path class="ip-line" d={path(t.points) ?? ''} style={t.colour ? { stroke: t.colour } : undefined} />
-            {shown.map((p) => {
-              const cx = x(p.ixt as number);
-              const cy = y(p.ity as number);
-              const selected = p.epoch === props.selectedEpoch;
-              return (
-                <g
-                  key={p.epoch}
-                  class={`ip-point${selected ? ' selected' : ''}`}
-                  data-epoch={p.epoch}
-                  data-saturated={p.saturated ? 'true' : 'false'}
-                  transform={`translate(${cx},${cy})`}
-                  onMouseMove={(ev) => show(ev, t, p)}
-                  onMouseLeave={() => tooltip.hide()}
-                  onClick={() => props.onPick?.(t, p)}
-                >
-                  {p.saturated && <circle class="ip-saturated" r={selected ? 11 : 9} />}
-                  <path d={markerPath(t.symbol, selected ? radius(p.epoch) * 2 : radius(p.epoch))} fill={t.colour ?? colour(p.epoch)} />
-                </g>
-              );
-            })}
-            {end && labelAt.has(t.key) && (
-              <text class="ip-label" x={labelAt.get(t.key)!.x} y={labelAt.get(t.key)!.y}>
-                {t.label}
-              </text>
-            )}
-          </g>
-        );
-      })}
+      {props.trajectories.map((t) => (
+        <TrajectoryMark
+          key={t.key}
+          trajectory={t}
+          x={x}
+          y={y}
+          highlight={props.highlight}
+          selectedEpoch={props.selectedEpoch}
+          labelAt={labelAt.get(t.key)}
+          fill={(p) => t.colour ?? colour(p.epoch)}
+          radius={radius}
+          onPick={props.onPick}
+          onHover={(ev, p) => show(ev, t, p)}
+          onLeave={() => tooltip.hide()}
+        />
+      ))}
       {!comparison && first !== undefined && last !== undefined && (
         <EpochLegend x={M.left} y={4} first={first} last={last} colour={colour} />
       )}
     </svg>
   );
-}
-
-/** The epoch colour scale as a gradient strip inside the chart, so an exported picture carries it. */
-function EpochLegend(props: { x: number; y: number; first: number; last: number; colour: (e: number) => string }): JSX.Element {
-  const stops = Array.from({ length: 11 }, (_, i) => i / 10);
-  const id = 'ip-epoch-gradient';
-  return (
-    <g class="ip-epoch-legend" transform={`translate(${props.x},${props.y})`} aria-hidden="true">
-      <defs>
-        <linearGradient id={id} x1="0" x2="1" y1="0" y2="0">
-          {stops.map((s) => (
-            <stop key={s} offset={s} stop-color={props.colour(props.first + s * (props.last - props.first))} />
-          ))}
-        </linearGradient>
-      </defs>
-      <text x={0} y={10} text-anchor="start">
-        epoch {props.first}
-      </text>
-      <rect x={52} y={2} width={60} height={9} fill={`url(#${id})`} />
-      <text x={116} y={10} text-anchor="start">
-        {props.last}
-      </text>
-    </g>
-  );
-}
-
-function dedupeCeilings(cs: { ixt: Bits; ity: Bits }[]): { ixt: Bits; ity: Bits }[] {
-  const seen = new Set<string>();
-  return cs.filter((c) => {
-    const key = `${c.ixt?.toFixed(4)}:${c.ity?.toFixed(4)}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /** The legend of the layers: each layer's marker and short label, a button that picks the layer. */

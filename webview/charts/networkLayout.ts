@@ -1,4 +1,4 @@
-// The geometry of the Network view (issue 17, after CNNVis): the model as a left-to-right layered
+// The geometry of the Network view (after CNNVis): the model as a left-to-right layered
 // DAG laid out by d3-dag's Sugiyama layout (so the branches and merges of graph models are drawn as
 // such), each clustered layer's clusters packed into its node by d3-hierarchy's treemap (area ∝
 // channels), and the cluster-to-cluster edges bundled along the layer-to-layer links. Pure: no DOM,

@@ -2,14 +2,13 @@
 // several runs side by side, and the input diversity of each run's probe set (paper Fig. 5(B)),
 // one colour per run as in every chart of the comparison.
 import type { JSX } from 'preact';
-import { useRef } from 'preact/hooks';
 import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
 import type { InputDiversityAnswer } from '../../src/service/queries';
 import { runColour, runLetter } from '../compare';
-import type { CompareEpochChoice, LayerMatch } from '../compare';
-import { Card, fmtBits, Toggle } from '../ui';
-import { classLabel, usePanelWidth } from './common';
+import type { LayerMatch } from '../compare';
+import { fmtBits } from '../ui';
+import { classLabel } from './common';
 
 /** One run's per-layer values: inter-sample entropy and mean channel entropy (bits) by layer index. */
 export interface RunLayerValues {
@@ -31,141 +30,73 @@ function BarCell(props: { value: number | undefined; max: number; run: number; w
   );
 }
 
-export function LayerComparisonCard(props: {
+/** The layers matched by position, one row each: every run's two entropies as bars, or why the layer is not compared. */
+export function LayerComparisonTable(props: {
   matches: LayerMatch[];
-  /** Each run's values; undefined while the first are computed. */
-  values: RunLayerValues[] | undefined;
-  /** The epoch the values were asked at: each run's last, or one picked (each run then at its latest epoch up to it). */
-  choice?: CompareEpochChoice;
-  /** The epoch whose values are on their way (the values shown are still those of `choice`). */
-  loading?: CompareEpochChoice;
-  /** The epoch picker. */
-  tools?: JSX.Element;
+  values: RunLayerValues[];
   /** The layer position selected (the editor's cursor, or a click on its row). */
   selected?: number;
-  onSelect?(position: number): void;
+  onSelect?: (position: number) => void;
 }): JSX.Element {
-  const choice = props.choice ?? 'last';
-  const values = props.values ?? [];
+  const values = props.values;
   const runs = values.length;
   const interMax = max(values.flatMap((v) => v.interSample.filter((x): x is number => x !== undefined))) ?? 0;
   const channelMax = max(values.flatMap((v) => v.meanChannel.filter((x): x is number => x !== undefined))) ?? 0;
-  const differing = props.matches.filter((m) => !m.compared);
-  const exportSpec = {
-    name: 'layers-compared',
-    table: () => ({
-      columns: [
-        'layer',
-        ...values.flatMap((_, r) => [
-          `run ${runLetter(r)} layer`,
-          `run ${runLetter(r)} inter-sample entropy (bits)`,
-          `run ${runLetter(r)} mean channel entropy (bits)`,
-        ]),
-      ],
-      rows: props.matches.map((m) => [
-        m.index,
-        ...values.flatMap((v, r) => {
-          const l = m.layers[r];
-          return [
-            l ? `${l.name} (${l.className})` : null,
-            m.compared ? (v.interSample[m.index] ?? null) : null,
-            m.compared ? (v.meanChannel[m.index] ?? null) : null,
-          ];
-        }),
-      ]),
-    }),
-  };
   return (
-    <Card
-      title="Layers side by side"
-      label="Inter-sample entropy and mean channel entropy of each layer, run by run"
-      class="compare-layers"
-      export={exportSpec}
-      tools={props.tools}
-    >
-      {props.values && (
-        <p class="muted chart-note compare-epochs-note">
-          {choice === 'last' ? 'Each run at its last epoch' : `Each run at epoch ${choice}, or its latest recorded epoch before it`} (
-          {values.map((v, r) => `${runLetter(r)}: ${v.epoch === undefined ? 'no such epoch' : `epoch ${v.epoch}`}`).join(', ')}). Layers are
-          matched by position and type; a bar's length is the value against the largest in its column.
-        </p>
-      )}
-      {props.loading !== undefined && (
-        <p class="status" role="status">
-          <vscode-progress-ring class="ring" aria-hidden="true" /> Computing the layers at{' '}
-          {props.loading === 'last' ? 'each run’s last epoch' : `epoch ${props.loading}`}
-          {props.values ? '; the values below are still those of the epochs named above' : ''}…
-        </p>
-      )}
-      {differing.length > 0 && (
-        <div class="compare-differences" role="note">
-          <strong>The architectures differ.</strong>
-          <ul>
-            {differing.map((m) => (
-              <li key={m.index} class="architecture-difference">
-                {m.difference}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
-      {props.values && (
-        <table class="data compare-layers-table">
-          <thead>
-            <tr>
-              <th rowSpan={2}>layer</th>
-              <th colSpan={runs}>inter-sample entropy (bits)</th>
-              <th colSpan={runs}>mean channel entropy (bits)</th>
-            </tr>
-            <tr>
-              {[0, 1].flatMap((k) =>
-                values.map((_, r) => (
-                  <th key={`${k}-${r}`}>
-                    <span class="swatch" style={{ background: runColour(r) }} />
-                    {runLetter(r)}
-                  </th>
-                )),
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {props.matches.map((m) => (
-              <tr
-                key={m.index}
-                data-layer={m.index}
-                class={`${m.compared ? 'compared' : 'not-compared'}${props.selected === m.index ? ' focused-row' : ''}`}
-                aria-selected={props.selected === m.index}
-                onClick={() => props.onSelect?.(m.index)}
-              >
-                <td>
-                  {m.index} <span class="muted">{[...new Set(m.layers.map((l) => (l ? l.className : '—')))].join(' / ')}</span>
-                </td>
-                {m.compared ? (
-                  <>
-                    {values.map((v, r) => (
-                      <BarCell key={`i${r}`} value={v.interSample[m.index]} max={interMax} run={r} what="inter-sample entropy" />
-                    ))}
-                    {values.map((v, r) =>
-                      m.index === 0 ? (
-                        <td key={`c${r}`} class="muted">
-                          —
-                        </td>
-                      ) : (
-                        <BarCell key={`c${r}`} value={v.meanChannel[m.index]} max={channelMax} run={r} what="mean channel entropy" />
-                      ),
-                    )}
-                  </>
-                ) : (
-                  <td colSpan={2 * runs} class="warning">
-                    {m.difference}
-                  </td>
+    <table class="data compare-layers-table">
+      <thead>
+        <tr>
+          <th rowSpan={2}>layer</th>
+          <th colSpan={runs}>inter-sample entropy (bits)</th>
+          <th colSpan={runs}>mean channel entropy (bits)</th>
+        </tr>
+        <tr>
+          {[0, 1].flatMap((k) =>
+            values.map((_, r) => (
+              <th key={`${k}-${r}`}>
+                <span class="swatch" style={{ background: runColour(r) }} />
+                {runLetter(r)}
+              </th>
+            )),
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        {props.matches.map((m) => (
+          <tr
+            key={m.index}
+            data-layer={m.index}
+            class={`${m.compared ? 'compared' : 'not-compared'}${props.selected === m.index ? ' focused-row' : ''}`}
+            aria-selected={props.selected === m.index}
+            onClick={() => props.onSelect?.(m.index)}
+          >
+            <td>
+              {m.index} <span class="muted">{[...new Set(m.layers.map((l) => (l ? l.className : '—')))].join(' / ')}</span>
+            </td>
+            {m.compared ? (
+              <>
+                {values.map((v, r) => (
+                  <BarCell key={`i${r}`} value={v.interSample[m.index]} max={interMax} run={r} what="inter-sample entropy" />
+                ))}
+                {values.map((v, r) =>
+                  m.index === 0 ? (
+                    <td key={`c${r}`} class="muted">
+                      —
+                    </td>
+                  ) : (
+                    <BarCell key={`c${r}`} value={v.meanChannel[m.index]} max={channelMax} run={r} what="mean channel entropy" />
+                  ),
                 )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </Card>
+              </>
+            ) : (
+              <td colSpan={2 * runs} class="warning">
+                {m.difference}
+              </td>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -176,22 +107,20 @@ const HEIGHT = 230;
  * Input diversity of each run's probe set at one subset size shared by all runs: groups "all" and
  * each class, one bar per run. A group a run cannot fill at that size is marked "n/a", not drawn as 0.
  */
-export function DiversityComparisonCard(props: {
+export function DiversityComparisonBars(props: {
   answers: (InputDiversityAnswer | undefined)[];
+  /** The subset size shown, an index into the answers' sizes. */
   sizeIndex: number;
   /** Class names shared by the comparison (the run with the most classes). */
   classNames: string[];
-  onSize(i: number): void;
+  width: number;
 }): JSX.Element {
-  const ref = useRef<HTMLDivElement>(null);
-  const width = Math.max(320, Math.min(900, usePanelWidth(ref) - 40));
-  const first = props.answers.find((a) => a !== undefined);
-  const sizes = first?.sizes ?? [];
-  const s = Math.min(props.sizeIndex, Math.max(0, sizes.length - 1));
+  const { width } = props;
+  const sizes = props.answers.find((a) => a !== undefined)?.sizes ?? [];
+  const s = props.sizeIndex;
   const groupCount = Math.max(0, ...props.answers.map((a) => a?.rows.length ?? 0));
   const groups = Array.from({ length: groupCount }, (_, g) => g);
-  const names = props.classNames;
-  const groupName = (g: number) => (g === 0 ? 'all' : classLabel(g - 1, names));
+  const groupName = (g: number) => diversityGroupName(g, props.classNames);
   const value = (r: number, g: number) => props.answers[r]?.rows[g]?.bits[s] ?? null;
   const top = max(props.answers.flatMap((a, r) => groups.map((g) => (a ? value(r, g) : null)).filter((v): v is number => v !== null))) ?? 1;
   const x = scaleBand<number>()
@@ -206,116 +135,92 @@ export function DiversityComparisonCard(props: {
     .domain([0, top])
     .nice()
     .range([HEIGHT - M.bottom, M.top]);
-  const exportSpec = first && {
-    name: 'input-diversity-compared',
-    table: () => ({
-      columns: ['run', 'group', 'subset size', 'inter-sample entropy (bits)'],
-      rows: props.answers.flatMap((a, r) =>
-        a ? a.rows.flatMap((row, g) => a.sizes.map((size, i) => [runLetter(r), groupName(g), size, row.bits[i]])) : [],
-      ),
-    }),
-  };
-  const tools = (
-    <span class="source-toggle" role="group" aria-label="Subset size">
-      {sizes.map((size, i) => (
-        <Toggle key={size} pressed={i === s} onClick={() => props.onSize(i)}>
-          {size} per class
-        </Toggle>
-      ))}
-    </span>
-  );
   return (
-    <Card
-      title="Input diversity"
-      label="Inter-sample entropy of each run's probe inputs per class"
-      class="compare-diversity"
-      export={exportSpec}
-      tools={tools}
-    >
-      {!first && <p class="muted">No run has an input-diversity answer.</p>}
-      {first && (
-        <div ref={ref}>
-          <svg
-            class="chart diversity-compare"
-            width={width}
-            height={HEIGHT}
-            role="img"
-            aria-label={`Inter-sample entropy of ${sizes[s]} raw probe inputs per class, one bar per run`}
-          >
-            <g class="grid">
-              {y.ticks(5).map((t) => (
-                <g key={t}>
-                  <line x1={M.left} x2={width - M.right} y1={y(t)} y2={y(t)} style={{ stroke: 'var(--vscode-panel-border)' }} />
-                  <text
-                    x={M.left - 6}
-                    y={y(t)}
-                    dy="0.32em"
-                    text-anchor="end"
-                    style={{ fill: 'var(--vscode-descriptionForeground)', fontSize: '10px' }}
-                  >
-                    {t}
-                  </text>
-                </g>
-              ))}
+    <>
+      <svg
+        class="chart diversity-compare"
+        width={width}
+        height={HEIGHT}
+        role="img"
+        aria-label={`Inter-sample entropy of ${sizes[s]} raw probe inputs per class, one bar per run`}
+      >
+        <g class="grid">
+          {y.ticks(5).map((t) => (
+            <g key={t}>
+              <line x1={M.left} x2={width - M.right} y1={y(t)} y2={y(t)} style={{ stroke: 'var(--vscode-panel-border)' }} />
+              <text
+                x={M.left - 6}
+                y={y(t)}
+                dy="0.32em"
+                text-anchor="end"
+                style={{ fill: 'var(--vscode-descriptionForeground)', fontSize: '10px' }}
+              >
+                {t}
+              </text>
             </g>
-            <text
-              class="axis-title"
-              transform={`translate(12,${(M.top + HEIGHT - M.bottom) / 2}) rotate(-90)`}
-              text-anchor="middle"
-              style={{ fill: 'currentColor', fontSize: '11px' }}
-            >
-              bits
-            </text>
-            {groups.map((g) => (
-              <g key={g} class="bar-group" data-group={g}>
-                {props.answers.map((_, r) => {
-                  const v = value(r, g);
-                  const bx = (x(g) ?? 0) + (inner(r) ?? 0);
-                  return v === null ? (
-                    <text
-                      key={r}
-                      class="na-text"
-                      x={bx + inner.bandwidth() / 2}
-                      y={HEIGHT - M.bottom - 4}
-                      text-anchor="middle"
-                      style={{ fill: 'var(--vscode-descriptionForeground)', fontSize: '9px' }}
-                    >
-                      n/a
-                    </text>
-                  ) : (
-                    <rect
-                      key={r}
-                      class="bar"
-                      data-run={r}
-                      x={bx}
-                      width={inner.bandwidth()}
-                      y={y(v)}
-                      height={HEIGHT - M.bottom - y(v)}
-                      style={{ fill: runColour(r) }}
-                    >
-                      <title>{`run ${runLetter(r)}, ${groupName(g)}: ${fmtBits(v)}`}</title>
-                    </rect>
-                  );
-                })}
+          ))}
+        </g>
+        <text
+          class="axis-title"
+          transform={`translate(12,${(M.top + HEIGHT - M.bottom) / 2}) rotate(-90)`}
+          text-anchor="middle"
+          style={{ fill: 'currentColor', fontSize: '11px' }}
+        >
+          bits
+        </text>
+        {groups.map((g) => (
+          <g key={g} class="bar-group" data-group={g}>
+            {props.answers.map((_, r) => {
+              const v = value(r, g);
+              const bx = (x(g) ?? 0) + (inner(r) ?? 0);
+              return v === null ? (
                 <text
-                  x={(x(g) ?? 0) + x.bandwidth() / 2}
-                  y={HEIGHT - M.bottom + 14}
+                  key={r}
+                  class="na-text"
+                  x={bx + inner.bandwidth() / 2}
+                  y={HEIGHT - M.bottom - 4}
                   text-anchor="middle"
-                  style={{ fill: 'currentColor', fontSize: '10px' }}
+                  style={{ fill: 'var(--vscode-descriptionForeground)', fontSize: '9px' }}
                 >
-                  {groupName(g)}
+                  n/a
                 </text>
-              </g>
-            ))}
-            <line x1={M.left} x2={width - M.right} y1={HEIGHT - M.bottom} y2={HEIGHT - M.bottom} style={{ stroke: 'currentColor' }} />
-          </svg>
-          <p class="muted chart-note">
-            Inter-sample entropy of {sizes[s]} raw probe inputs per class: each class draws {sizes[s]} of its inputs, &quot;all&quot; is
-            those draws together; the same size for every run so the bars compare (the estimate grows with the subset size). A more diverse
-            dataset has higher bars (paper Fig. 5(B)).
-          </p>
-        </div>
-      )}
-    </Card>
+              ) : (
+                <rect
+                  key={r}
+                  class="bar"
+                  data-run={r}
+                  x={bx}
+                  width={inner.bandwidth()}
+                  y={y(v)}
+                  height={HEIGHT - M.bottom - y(v)}
+                  style={{ fill: runColour(r) }}
+                >
+                  <title>{`run ${runLetter(r)}, ${groupName(g)}: ${fmtBits(v)}`}</title>
+                </rect>
+              );
+            })}
+            <text
+              x={(x(g) ?? 0) + x.bandwidth() / 2}
+              y={HEIGHT - M.bottom + 14}
+              text-anchor="middle"
+              style={{ fill: 'currentColor', fontSize: '10px' }}
+            >
+              {groupName(g)}
+            </text>
+          </g>
+        ))}
+        <line x1={M.left} x2={width - M.right} y1={HEIGHT - M.bottom} y2={HEIGHT - M.bottom} style={{ stroke: 'currentColor' }} />
+      </svg>
+      <p class="muted chart-note">
+        Inter-sample entropy of {sizes[s]} raw probe inputs per class: each class draws {sizes[s]} of its inputs, &quot;all&quot; is those
+        draws together; the same size for every run so the bars compare (the estimate grows with the subset size). A more diverse dataset
+        has higher bars (paper Fig. 5(B)).
+      </p>
+    </>
   );
+}
+
+/** A group of the diversity comparison: 0 is "all", then each class. */
+export function diversityGroupName(g: number, classNames: string[]): string {
+  return g === 0 ? 'all' : classLabel(g - 1, classNames);
 }

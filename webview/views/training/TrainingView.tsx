@@ -5,14 +5,16 @@
 // predicts no class (a regression or an embedding) has no label measures: one note says why in
 // place of the confusion matrix and the label entropies, and the loss chart shows the training loss only.
 import type { JSX } from 'preact';
-import { classColour } from '../colours';
-import { ConfusionCard } from '../charts/confusionMatrix';
-import { DiversityCard } from '../charts/diversityBars';
-import { LabelEntropyCard, LabelMeasuresNote } from '../charts/labelEntropy';
-import { labelMeasuresAbsent } from '../charts/common';
-import { LossCard } from '../charts/lossChart';
-import { queries } from '../plan';
-import { shown, useApp, useQuery, useViewState } from '../state';
+import { classColour } from '../../colours';
+import { labelMeasuresAbsent } from '../../charts/common';
+import { LabelMeasuresNote } from '../../charts/labelEntropy';
+import { queries } from '../../plan';
+import { shown, useApp, useQuery } from '../../state';
+import { ConfusionCard } from './ConfusionCard';
+import { DiversityCard } from './DiversityCard';
+import { LabelEntropyCard } from './LabelEntropyCard';
+import { LossCard } from './LossCard';
+import { useHighlight } from './trainingState';
 
 export function TrainingView(): JSX.Element {
   const { classNames, manifest, ui, update } = useApp();
@@ -20,11 +22,7 @@ export function TrainingView(): JSX.Element {
   const training = useQuery(queries.training(), 'training');
   const answer = shown(training);
   const names = answer?.classNames ?? classNames;
-  const [highlight, setHighlight] = useViewState<number | null>(
-    'training.highlight',
-    null,
-    (v): v is number | null => v === null || (Number.isInteger(v) && (v as number) >= 0 && (v as number) < names.length),
-  );
+  const [highlight, setHighlight] = useHighlight(names.length);
   const toggle = (c: number) => setHighlight(highlight === c ? null : c);
   const onEpoch = (epoch: number) => update({ epoch });
   return (

@@ -1,0 +1,173 @@
+// The marks of the information plane: the ceilings, one trajectory (its line, its points, its
+// label), the tooltip of a point and the epoch colour legend. Each draws what it is given.
+import type { JSX } from 'preact';
+import type { ScaleLinear } from 'd3-scale';
+import { line } from 'd3-shape';
+import type { Bits, InformationPlanePoint } from '../../src/service/queries';
+import { fmtBits } from '../ui';
+import { defined, isNumber, M, markerPath } from './informationPlaneGeometry';
+
+type Scale = ScaleLinear<number, number>;
+
+/** One run's ceilings: I(X;T)'s as a vertical line, I(T;Y)'s as a horizontal one, each named. */
+export function CeilingLines(props: {
+  ceiling: { ixt: Bits; ity: Bits };
+  /** Which run's ceilings, so the labels of several runs do not overlap. */
+  k: number;
+  x: Scale;
+  y: Scale;
+  width: number;
+  height: number;
+  text: { ixtCeiling: string; ityCeiling: string };
+}): JSX.Element {
+  const { ceiling: c, k, x, y, width, height, text } = props;
+  return (
+    <g class="ip-ceilings">
+      {isNumber(c.ixt) && (
+        <g class="ip-ceiling" data-axis="ixt" data-bits={c.ixt}>
+          <line x1={x(c.ixt)} x2={x(c.ixt)} y1={M.top - 4} y2={height - M.bottom} />
+          <text x={x(c.ixt) - 4} y={M.top - 8 + k * 12} text-anchor="end" class="ip-ceiling-label">
+            {text.ixtCeiling} = {c.ixt.toFixed(2)}
+          </text>
+        </g>
+      )}
+      {isNumber(c.ity) && (
+        <g class="ip-ceiling" data-axis="ity" data-bits={c.ity}>
+          <line x1={M.left} x2={width - M.right} y1={y(c.ity)} y2={y(c.ity)} />
+          <text x={M.left + 4} y={y(c.ity) - 4 - k * 12} class="ip-ceiling-label">
+            {text.ityCeiling} = {c.ity.toFixed(2)}
+          </text>
+        </g>
+      )}
+    </g>
+  );
+}
+
+/** What the plane's trajectory marks need of a trajectory. */
+interface TrajectoryData {
+  key: string;
+  layer: number;
+  label: string;
+  points: InformationPlanePoint[];
+  symbol: number;
+  colour?: string;
+  run?: number;
+}
+
+/** The words of a trajectory for a screen reader: its points, its saturated epochs, how to pick it. */
+function trajectoryLabel(t: TrajectoryData, shown: InformationPlanePoint[]): string {
+  const saturated = t.points.filter((p) => p.saturated).map((p) => p.epoch);
+  return `${t.label}: ${shown.length} points, epochs ${shown.map((p) => p.epoch).join(', ')}${
+    saturated.length ? `; saturated at epochs ${saturated.join(', ')}` : ''
+  }. Press Enter to pick this layer.`;
+}
+
+/** One layer's path through the plane: a line through its epochs, a marker per point, its label at the end. */
+export function TrajectoryMark<T extends TrajectoryData>(props: {
+  trajectory: T;
+  x: Scale;
+  y: Scale;
+  highlight: string | null;
+  selectedEpoch?: number;
+  labelAt: { x: number; y: number } | undefined;
+  fill: (p: InformationPlanePoint) => string;
+  /** The marker area of a point at an epoch. */
+  radius: (epoch: number) => number;
+  onPick?: (t: T, p: InformationPlanePoint) => void;
+  onHover: (ev: MouseEvent, p: InformationPlanePoint) => void;
+  onLeave: () => void;
+}): JSX.Element {
+  const { trajectory: t, x, y } = props;
+  const path = line<InformationPlanePoint>()
+    .defined(defined)
+    .x((p) => x(p.ixt as number))
+    .y((p) => y(p.ity as number));
+  const faded = props.highlight !== null && props.highlight !== t.key;
+  const shown = t.points.filter(defined);
+  const end = shown[shown.length - 1];
+  return (
+    <g
+      class={`ip-trajectory${props.highlight === t.key ? ' highlighted' : ''}${faded ? ' faded' : ''}`}
+      data-layer={t.layer}
+      data-run={t.run ?? ''}
+      data-points={shown.length}
+      role="button"
+      tabIndex={0}
+      aria-label={trajectoryLabel(t, shown)}
+      onKeyDown={(e) => {
+        if ((e.key === 'Enter' || e.key === ' ') && shown.length) {
+          e.preventDefault();
+          props.onPick?.(t, shown[shown.length - 1]);
+        }
+      }}
+    >
+      <path class="ip-line" d={path(t.points) ?? ''} style={t.colour ? { stroke: t.colour } : undefined} />
+      {shown.map((p) => {
+        const selected = p.epoch === props.selectedEpoch;
+        return (
+          <g
+            key={p.epoch}
+            class={`ip-point${selected ? ' selected' : ''}`}
+            data-epoch={p.epoch}
+            data-saturated={p.saturated ? 'true' : 'false'}
+            transform={`translate(${x(p.ixt as number)},${y(p.ity as number)})`}
+            onMouseMove={(ev) => props.onHover(ev, p)}
+            onMouseLeave={props.onLeave}
+            onClick={() => props.onPick?.(t, p)}
+          >
+            {p.saturated && <circle class="ip-saturated" r={selected ? 11 : 9} />}
+            <path d={markerPath(t.symbol, selected ? props.radius(p.epoch) * 2 : props.radius(p.epoch))} fill={props.fill(p)} />
+          </g>
+        );
+      })}
+      {end && props.labelAt && (
+        <text class="ip-label" x={props.labelAt.x} y={props.labelAt.y}>
+          {t.label}
+        </text>
+      )}
+    </g>
+  );
+}
+
+/** A point's tooltip: its layer and epoch, both coordinates, and the estimator. */
+export function PointTip(props: { label: string; point: InformationPlanePoint; estimator: string }): JSX.Element {
+  const p = props.point;
+  return (
+    <div>
+      <div style={{ fontWeight: 600 }}>
+        {props.label} · epoch {p.epoch}
+        {p.saturated ? ' · saturated' : ''}
+      </div>
+      <div>I(X;T) = {fmtBits(p.ixt)}</div>
+      <div>I(T;Y) = {fmtBits(p.ity)}</div>
+      <div class="muted">
+        {props.estimator} estimator
+        {p.saturated ? ': every input is its own symbol, so the point sits at its ceilings (log2 N, H(Y))' : ''}
+      </div>
+    </div>
+  );
+}
+
+/** The epoch colour scale as a gradient strip inside the chart, so an exported picture carries it. */
+export function EpochLegend(props: { x: number; y: number; first: number; last: number; colour: (e: number) => string }): JSX.Element {
+  const stops = Array.from({ length: 11 }, (_, i) => i / 10);
+  const id = 'ip-epoch-gradient';
+  return (
+    <g class="ip-epoch-legend" transform={`translate(${props.x},${props.y})`} aria-hidden="true">
+      <defs>
+        <linearGradient id={id} x1="0" x2="1" y1="0" y2="0">
+          {stops.map((s) => (
+            <stop key={s} offset={s} stop-color={props.colour(props.first + s * (props.last - props.first))} />
+          ))}
+        </linearGradient>
+      </defs>
+      <text x={0} y={10} text-anchor="start">
+        epoch {props.first}
+      </text>
+      <rect x={52} y={2} width={60} height={9} fill={`url(#${id})`} />
+      <text x={116} y={10} text-anchor="start">
+        {props.last}
+      </text>
+    </g>
+  );
+}

@@ -1,0 +1,22 @@
+// The comparison view's persisted state: the epoch of the per-layer values, the information-plane
+// estimator, and whether the networks are shown (each is a forward pass per run, so off by default).
+import * as v from 'valibot';
+import type { CompareEpochChoice } from '../../compare';
+import { INFORMATION_ESTIMATORS } from '../../plan';
+import type { InformationEstimator } from '../../plan';
+import { useSchemaViewState } from '../schemaViewState';
+
+export const EpochChoiceSchema = v.union([v.literal('last'), v.pipe(v.number(), v.integer(), v.minValue(0))]);
+export const EstimatorSchema = v.picklist(INFORMATION_ESTIMATORS);
+
+export function useEpochChoice(): [CompareEpochChoice, (c: CompareEpochChoice) => void] {
+  return useSchemaViewState('compareEpoch', 'last', EpochChoiceSchema);
+}
+
+export function useEstimator(): [InformationEstimator, (e: InformationEstimator) => void] {
+  return useSchemaViewState('compare.information.estimator', 'pairwise', EstimatorSchema);
+}
+
+export function useNetworksOpen(): [boolean, (open: boolean) => void] {
+  return useSchemaViewState('compare.networks', false, v.boolean());
+}

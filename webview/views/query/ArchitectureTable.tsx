@@ -1,0 +1,93 @@
+// The Query view's layer table: every layer with its type, shape, channels, parameters and
+// inter-sample entropy at the shared epoch, and a checkbox that puts it in the draft slice.
+import type { JSX } from 'preact';
+import { queries } from '../../plan';
+import type { Draft } from '../../slice';
+import { shown, useApp, useQuery } from '../../state';
+import { fmtBits, fmtShape, LayerName } from '../../ui';
+import { CeilingMark } from './CeilingMark';
+
+export function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) => void }): JSX.Element {
+  const { manifest, ui, update } = useApp();
+  const { draft, setDraft } = props;
+  const toggle = (layer: number) => {
+    const layers = draft.layers.includes(layer) ? draft.layers.filter((l) => l !== layer) : [...draft.layers, layer].sort((a, b) => a - b);
+    setDraft({ ...draft, layers });
+  };
+  const totalParams = manifest.layers.reduce((s, l) => s + l.parameters, 0);
+  return (
+    <table class="data architecture" aria-label="Layers of the model">
+      <thead>
+        <tr>
+          <th>Layer</th>
+          <th>Type</th>
+          <th>Output shape</th>
+          <th>Channels</th>
+          <th>Parameters</th>
+          <th>Inter-sample H (epoch {ui.epoch})</th>
+          <th>In slice</th>
+        </tr>
+      </thead>
+      <tbody>
+        {manifest.layers.map((l) => (
+          <tr
+            key={l.index}
+            class={ui.focus.layer === l.index ? 'focused-row' : ''}
+            data-layer={l.index}
+            onClick={(e) => (e.target as HTMLElement).tagName === 'TD' && update({ focus: { layer: l.index, channel: null } })}
+          >
+            <td>
+              <span class="muted">{l.index} </span>
+              <LayerName layer={l.index} />
+            </td>
+            <td>{l.className}</td>
+            <td>{fmtShape(l.outputShape)}</td>
+            <td>{l.channels}</td>
+            <td>{l.parameters.toLocaleString('en-US')}</td>
+            <td>
+              <InterSampleCell layer={l.index} />
+            </td>
+            <td>
+              {l.index > 0 && (
+                <input
+                  type="checkbox"
+                  checked={draft.layers.includes(l.index)}
+                  aria-label={`Include ${l.name} in the slice`}
+                  data-testid="layer-checkbox"
+                  onChange={() => toggle(l.index)}
+                />
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr>
+          <td colSpan={4} class="muted">
+            {manifest.layers.length} layers · input {fmtShape(manifest.dataset.inputShape)} · {manifest.dataset.classNames.length} classes
+          </td>
+          <td>{totalParams.toLocaleString('en-US')}</td>
+          <td colSpan={2} />
+        </tr>
+      </tfoot>
+    </table>
+  );
+}
+
+function InterSampleCell(props: { layer: number }): JSX.Element {
+  const { ui } = useApp();
+  const r = useQuery(queries.interSample(props.layer, ui.epoch, { kind: 'all' }), 'query');
+  const a = shown(r);
+  if (r.status === 'error')
+    return (
+      <span class="warning" title={r.error.message}>
+        —
+      </span>
+    );
+  return (
+    <span title={a ? `${a.inputCount} inputs, k = ${a.K}` : undefined}>
+      {a ? fmtBits(a.bits) : '…'}
+      {a && <CeilingMark bits={a.bits} inputs={a.inputCount} />}
+    </span>
+  );
+}
