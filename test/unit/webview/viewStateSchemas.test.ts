@@ -2,9 +2,9 @@
 // schemas: a value of the right shape is kept, anything else falls back to the view's default.
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
-import { EpochChoiceSchema, EstimatorSchema } from '../../webview/views/compare/compareState';
-import { DraftSchema, OverviewSchema } from '../../webview/views/query/queryState';
-import { DiversitySourceSchema } from '../../webview/views/training/trainingState';
+import { EpochChoiceSchema, EstimatorSchema } from '../../../webview/views/compare/compareState';
+import { DraftSchema, OverviewSchema } from '../../../webview/views/query/queryState';
+import { DiversitySourceSchema } from '../../../webview/views/training/trainingState';
 
 describe('view state schemas', () => {
   it('keep a draft slice of every input subset kind and drop a malformed one', () => {

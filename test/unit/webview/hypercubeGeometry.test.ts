@@ -1,7 +1,7 @@
 // The edits the hypercube slicer's axes make to a draft slice, and the channel runs it draws.
 import assert from 'node:assert/strict';
-import { classSegments, LEFT, runsOf, SPAN, toggleClass, toggleLayer, withChannels } from '../../webview/charts/hypercubeGeometry';
-import type { Draft } from '../../webview/slice';
+import { classSegments, LEFT, runsOf, SPAN, toggleClass, toggleLayer, withChannels } from '../../../webview/charts/hypercubeGeometry';
+import type { Draft } from '../../../webview/slice';
 
 const draft: Draft = { layers: [2], channels: {}, subset: { kind: 'all' }, epoch: 1 };
 
