@@ -61,6 +61,7 @@ import {
   type WasmKernelFunc,
 } from './wasmKernelSupport';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './wasmDepthwiseKernels';
+import { fusedOptimizerKernels, installFusedOptimizers } from './wasmOptimizerKernels';
 import { batchMatMul, gatherV2, identity, leadingAxesReduction, tile, unsortedSegmentSum } from './wasmReductionKernels';
 import {
   addBias,
@@ -69,8 +70,6 @@ import {
   filterGradient,
   filterGradientApplies,
   filterGradientPatches,
-  fusedOptimizerKernels,
-  installFusedOptimizers,
   installFusedReluGradient,
   RELU_GRAD,
   reluGrad,
