@@ -24,6 +24,7 @@ export function resolveMeasureScript(): string | undefined {
 /** What the worker is set up with, as the recorder holds it (the probe inputs are shared once). */
 export type MeasureWorkerSetup = Omit<MeasureSetup, 'inputs'> & { inputs: Float32Array };
 
+/** The recorder's side of the measurement worker: starts it, sends it the probe set, has it measure epochs, stops it. */
 export class MeasureWorkerClient {
   private readonly worker: Worker;
   private readonly channel: RpcChannel;
