@@ -3,7 +3,7 @@
  * layer the channel entropies, dead channels and inter-sample entropies, from a forward pass of the
  * epoch's model. It runs on the recording thread with the compute pool (which works on one layer's
  * inter-sample entropies while the next layer is computed), or on the measurement worker with the
- * entropies on its own thread (checkpointForward.ts), or in two parts on both at once; the results
+ * entropies on its own thread (measureWorkerClient.ts), or in two parts on both at once; the results
  * are the same.
  */
 import type * as tfType from '@tensorflow/tfjs';

@@ -1,7 +1,7 @@
 /**
  * A worker thread that measures a recorded epoch on one core while the recorder's thread trains the
  * next epoch on the other (bundled to dist/measureWorker.js; the caller's side is
- * checkpointForward.ts). It loads the epoch's weights from the checkpoint's bytes, runs the probe
+ * measureWorkerClient.ts). It loads the epoch's weights from the checkpoint's bytes, runs the probe
  * set's forward pass and computes every summary of measure.ts — the same code as on the recording
  * thread, with the inter-sample entropies on this thread instead of the compute pool's workers, so
  * the measurement of one epoch takes one core and leaves the other to training.

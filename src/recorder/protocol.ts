@@ -10,10 +10,9 @@ import * as v from 'valibot';
 import { defineNotification, defineRequest, ErrorDataOut, ParamsIn, SameType } from '../rpc/messages';
 import type { RunStatus } from '../run/format';
 import type { RecordProgress } from './callbacks';
-import type { RecordOptions } from './settings';
 
 // Re-exported for parents (the extension host), which may import this file but not the recorder itself.
-export type { RecordOptions, RecordProgress };
+export type { RecordProgress };
 
 /** Bumped whenever a message changes shape (2: the typed channel's envelope). */
 export const RECORDER_PROTOCOL_VERSION = 2;
@@ -21,9 +20,14 @@ export const RECORDER_PROTOCOL_VERSION = 2;
 const OptionalNumber = v.optional(v.number());
 const OptionalString = v.optional(v.string());
 
-/** Recording options as they cross the boundary (the recorder checks their ranges and says what is wrong). */
+/**
+ * What the caller of a recording asks for, as it crosses the boundary (the recorder checks the
+ * ranges and says what is wrong); unset fields come from the model file's `training` export, then
+ * defaults (settings.ts).
+ */
 export const RecordOptionsSchema = v.object({
   modelFile: v.pipe(v.string(), v.minLength(1, 'the model file must be named')),
+  /** Dataset spec (mnist, cifar10:<dir>, …); default: the model's `dataset` export, else mnist. */
   dataset: OptionalString,
   epochs: OptionalNumber,
   batchSize: OptionalNumber,
@@ -36,11 +40,29 @@ export const RecordOptionsSchema = v.object({
   bins: OptionalNumber,
   k: OptionalNumber,
   backend: v.optional(v.picklist(['auto', 'tfjs-node', 'wasm', 'cpu'])),
+  /** Folder that holds run folders (default: `.cnnslicer/runs` beside the model file). */
   runsFolder: OptionalString,
+  /** Training inputs per epoch (default: all but the probe). */
   trainLimit: OptionalNumber,
+  /** How long the model file's factory may take to return its model, ms (default 60 s; src/recorder/modelLoader.ts). */
   modelFactoryTimeoutMs: OptionalNumber,
+  /**
+   * Measure epoch t on a second thread while epoch t + 1 trains (default true; where it cannot,
+   * the recorder measures each epoch before training the next, with the same results).
+   */
+  overlapMeasurement: v.optional(v.boolean()),
+  /** Fallbacks for what neither these options nor the model's `training` export set (the editor's settings). */
   defaults: v.optional(v.object({ epochs: OptionalNumber, batchSize: OptionalNumber })),
 });
+
+/** The options that cannot cross a process boundary: a caller in the same process may pass them. */
+export interface LocalRecordOptions {
+  /** Stops the recording after the current batch (across the boundary, cancelling `record/start` does). */
+  signal?: AbortSignal;
+}
+
+/** What the caller asks for: every field but the local ones is the schema's, so the two cannot drift apart. */
+export type RecordOptions = v.InferOutput<typeof RecordOptionsSchema> & LocalRecordOptions;
 
 export const RecordProgressSchema = v.object({
   phase: v.picklist(['loading', 'training', 'recording']),
@@ -85,7 +107,6 @@ export type RecordEpochEvent = ParamsIn<typeof recordEpoch>;
 export type RecordFailureData = NonNullable<ErrorDataOut<typeof recordStart>>;
 
 // The schemas must describe the recorder's own types exactly: these fail to compile when they drift apart.
-const optionsMatch: SameType<RecordStartOptions, Omit<RecordOptions, 'signal'>> = true;
 const progressMatch: SameType<v.InferOutput<typeof RecordProgressSchema>, RecordProgress> = true;
 const statusMatch: SameType<v.InferOutput<typeof RunStatusSchema>, RunStatus> = true;
-void [optionsMatch, progressMatch, statusMatch];
+void [progressMatch, statusMatch];

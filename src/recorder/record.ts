@@ -6,7 +6,8 @@
  *
  * This file puts the parts together: settings (settings.ts), the model's description
  * (modelFacts.ts), training and its callbacks (training.ts, callbacks.ts), the epoch summaries
- * (measure.ts), the checkpoint bytes (checkpoint.ts), and the run folder writer (src/run/writer.ts).
+ * (measure.ts) and where and in which order they are measured (measurementQueue.ts), the checkpoint
+ * bytes (checkpoint.ts), and the run folder writer (src/run/writer.ts).
  */
 import { basename, dirname, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
@@ -16,16 +17,16 @@ import { Dataset, fitDatasetToModel, loadDataset, parseDatasetSpec, splitDataset
 import { RunWriteError } from '../run/files';
 import { channelsOf, EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, RunSettings } from '../run/format';
 import { defaultRunsFolder, makeRunId } from '../run/paths';
-import { CheckpointFiles, isDiskFull, RunOutcome, RunWriter } from '../run/writer';
+import { isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
-import { loadCheckpointBytes } from '../tfjs/forward';
 import { checkTrainingKernels } from '../tfjs/trainingCheck';
 import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
 import { serializeCheckpoint } from './checkpoint';
-import { CheckpointForward } from './checkpointForward';
 import { labelInformationInputs } from './labelInformation';
-import { joinParts, MeasureContext, measureEpoch, splitLayers } from './measure';
-import { OneThreadEntropies } from './oneThreadEntropies';
+import { measureCopy, measureInTwo } from './epochMeasurement';
+import { MeasureContext, measureEpoch } from './measure';
+import { MeasurementQueue, MeasurementQueueParts } from './measurementQueue';
+import { MeasureWorkerClient } from './measureWorkerClient';
 import { checkInputShape, modelFingerprint, recordedLayers } from './modelFacts';
 import { loadModelFile, ModelError } from './modelLoader';
 import { ChosenOutput, chooseOutput, classScoresOf, withoutLabelMeasures } from './outputs';
@@ -68,29 +69,32 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   // The measurement worker starts now, so that its start-up (loading its bundle and a backend of its
   // own) runs on the other core while this thread loads the model and the dataset, instead of
   // beside the first epoch's training.
-  const early: { forward: CheckpointForward } | { reason: string } =
+  const startedWorker: WorkerOrReason =
     options.overlapMeasurement === false
       ? { reason: 'switched off' }
       : options.epochs === 0
         ? { reason: NOTHING_TRAINS }
-        : CheckpointForward.start(backend, log);
+        : MeasureWorkerClient.start(backend, log);
   // Without the worker, every epoch is measured here with the compute pool: its workers start now too.
   const pool = new ComputePool();
-  if (!('forward' in early)) pool.start();
+  if (!('client' in startedWorker)) pool.start();
   try {
-    return await recordWithBackend(options, hooks, { tf, backend, fallbackReasons }, early, { eta, progress, pool });
+    return await recordWithBackend(options, hooks, { tf, backend, fallbackReasons }, startedWorker, { eta, progress, pool });
   } finally {
     pool.close();
-    if ('forward' in early) early.forward.close();
+    if ('client' in startedWorker) startedWorker.client.close();
   }
 }
+
+/** The measurement worker's client, or why the recording measures every epoch on this thread. */
+type WorkerOrReason = { client: MeasureWorkerClient } | { reason: string };
 
 /** The recording once the backend is up and the measurement worker (if any) is starting. */
 async function recordWithBackend(
   options: RecordOptions,
   hooks: RecordHooks,
   { tf, backend, fallbackReasons }: Awaited<ReturnType<typeof initBackend>>,
-  early: { forward: CheckpointForward } | { reason: string },
+  startedWorker: WorkerOrReason,
   { eta, progress, pool }: { eta: EtaClock; progress: ProgressReporter; pool: ComputePool },
 ): Promise<RecordResult> {
   const log = hooks.log ?? (() => undefined);
@@ -99,97 +103,18 @@ async function recordWithBackend(
   // tfjs initialisers draw from Math.random: seeding it makes a run reproducible from its seed.
   Math.random = seededRandom(recordSeed(options) ^ 0x5eed);
 
-  progress.loading('loading the model');
-  const loaded = await loadModelFile(options.modelFile, tf, { factoryTimeoutMs: options.modelFactoryTimeoutMs });
-  const datasetSpec = recordDatasetSpec(options, loaded.dataset);
-  progress.loading(`loading ${datasetSpec}`);
-  const dataset = fitDatasetToModel(
-    await loadDataset(parseDatasetSpec(datasetSpec), { signal: options.signal, modelFolder: dirname(resolve(options.modelFile)) }),
-    loaded.model.inputs[0].shape.slice(1),
-  );
-  checkInputShape(loaded, dataset);
-  const output = chooseOutput(loaded.model, dataset, {
-    exportedName: loaded.classificationOutput,
-    location: [...loaded.layers].reverse().find((l) => l.source)?.source,
-  });
-  // Two of the dataset's own inputs: open dimensions get the data's size, token ids stay valid.
-  const sampleCount = Math.min(2, dataset.shape[0]);
-  const sampleSize = dataset.shape.slice(1).reduce((a, b) => a * b, 1);
-  const sample = {
-    data: Float32Array.from(dataset.inputs.subarray(0, sampleCount * sampleSize)),
-    shape: [sampleCount, ...dataset.shape.slice(1)],
-  };
-  for (const note of checkTrainingKernels(tf, loaded.model, { sample }).notes) log(note);
-  const settings = resolveSettings(options, loaded.training);
-  const plan = planTraining(tf, loaded.model, output, settings, {
-    optimizer: (options.optimizer ?? loaded.training?.optimizer) !== undefined,
-    learningRate: (options.learningRate ?? loaded.training?.learningRate) !== undefined,
-  });
-  // The run's settings say what trained the model, the model's own optimizer included.
-  settings.optimizer = plan.optimizer;
-  settings.learningRate = plan.learningRate;
-  const { probe, train } = splitSets(dataset, settings, options.trainLimit, log);
-  train.targets = plan.targets;
-
-  const writer = RunWriter.claim(
-    resolve(options.runsFolder ?? defaultRunsFolder(options.modelFile)),
-    makeRunId(options.modelFile, new Date(), loaded.model.name),
-  );
-  const probeFiles = writer.writeProbe({
-    inputsNpy: serializeNpy(npyFromFloat32([probe.indices.length, ...train.shape], probe.inputs)),
-    labelsNpy: serializeNpy({ dtype: 'int32', shape: [probe.indices.length], data: probe.labels }),
-    indices: probe.indices,
-  });
-  const layers = outputLayerLast(recordedLayers(loaded), output.layer, loaded.model);
-  // A dimension the model leaves open (a sequence of any length) is the dataset's at layer 0.
-  layers[0] = { ...layers[0], outputShape: train.shape, channels: channelsOf(train.shape) };
-  // The label pairs and the probe inputs' distance codes, which every layer's label information
-  // reads, are computed now, while the measurement worker starts on the other core: else this
-  // thread computes them while measuring epoch 0, or its part of the last epoch, with the clock running.
-  labelInformationInputs({ probeInputs: probe.inputs, probeLabels: probe.labels, inputShape: train.shape, bins: settings.bins });
-  writer.begin({
-    model: {
-      file: resolve(options.modelFile),
-      fingerprint: modelFingerprint(loaded),
-      name: basename(options.modelFile),
-      sourceFiles: loaded.sourceFiles,
-    },
-    layers,
-    dataset: {
-      spec: datasetSpec,
-      name: dataset.name,
-      fingerprint: dataset.identity?.fingerprint ?? '',
-      classNames: dataset.classNames,
-      inputShape: train.shape,
-      trainSize: train.count,
-    },
-    probe: { size: probe.indices.length, ...probeFiles, classCounts: probe.byClass.map((x) => x.length) },
-    settings,
-    backend: { name: backend, fallbackReasons },
-    output: {
-      layer: output.layer,
-      kind: output.kind,
-      chosenBy: output.chosenBy,
-      ...(output.labelMeasuresAbsent ? { labelMeasuresAbsent: output.labelMeasuresAbsent } : {}),
-    },
-    training: plan.training,
-  });
-  hooks.onRunFolder?.(writer.folder, writer.manifest);
-  log(`run folder: ${writer.folder}`);
-  log(describeOutput(output, loaded.model.outputs.length));
-  log(
-    plan.training.compiledBy === 'model'
-      ? `training: the model's own compile() — ${plan.optimizer} (learning rate ${plan.learningRate}), loss ${plan.training.loss}`
-      : `training: ${plan.optimizer} (learning rate ${plan.learningRate}) from the settings, loss ${plan.training.loss}`,
-  );
+  const prepared = await prepareRecording(options, tf, progress, log);
+  const { loaded, output, settings, plan, probe, train } = prepared;
+  const { writer, layers } = beginRunFolder(options, prepared, { name: backend, fallbackReasons }, hooks);
 
   const model = loaded.model;
-  const overlap =
-    'reason' in early
-      ? early
+  // The worker measures epochs beside training once it has the probe set.
+  const besideTraining: WorkerOrReason =
+    'reason' in startedWorker
+      ? startedWorker
       : settings.epochs === 0
-        ? (early.forward.close(), { reason: NOTHING_TRAINS })
-        : early.forward.setUp({
+        ? (startedWorker.client.close(), { reason: NOTHING_TRAINS })
+        : startedWorker.client.setUp({
             backend,
             layers,
             inputs: probe.inputs,
@@ -200,9 +125,9 @@ async function recordWithBackend(
             settings,
           });
   log(
-    'forward' in overlap
+    'client' in besideTraining
       ? 'measuring each epoch on a second thread while the next one trains'
-      : `measuring each epoch before the next one trains (${overlap.reason})`,
+      : `measuring each epoch before the next one trains (${besideTraining.reason})`,
   );
   const cancel = new CancelOnAbort(options.signal);
   const callbacks = new RecordCallbackList([new EventLoopYielder(), cancel, eta, progress]);
@@ -239,7 +164,7 @@ async function recordWithBackend(
       hooks,
       log,
       now,
-      overlap: 'forward' in overlap ? overlap.forward : undefined,
+      worker: 'client' in besideTraining ? besideTraining.client : undefined,
     });
   } catch (e) {
     // A full disk is reported as such wherever it surfaced; the writer's own failures already are.
@@ -248,31 +173,129 @@ async function recordWithBackend(
     };
   } finally {
     pool.close();
-    if ('forward' in overlap) overlap.forward.close();
+    if ('client' in besideTraining) besideTraining.client.close();
   }
   finishRun(writer, failure, cancel.requested, log);
   return { folder: writer.folder, manifest: writer.manifest };
 }
 
-/**
- * Trains and records epoch after epoch: epoch 0 is the untrained model, then each epoch is trained
- * and, when the settings record it, measured and appended to the run folder.
- *
- * With `overlap`, epoch t is measured on the measurement worker, on a copy of its weights (the
- * checkpoint's bytes), while this thread trains epoch t + 1: the worker takes one core and
- * training the other. The last epoch, after which nothing trains, is measured in two parts at once,
- * here and on the worker (measureInTwo), and the worker is stopped after it. The worker measures
- * one epoch at a time, in order, and may fall one epoch behind (one measuring, one waiting), so that
- * a slow measurement (the first, with the input layer) is made up by the later ones instead of
- * holding up training; epochs are appended in order, each once its measurement is done, so the run
- * folder's crash-safety order holds. A cancel, or a failure of training, first lets the
- * measurements in flight finish and append their epochs, as they would have been before the next
- * epoch started. If the worker cannot measure an epoch (it cannot load the model, say), that epoch
- * and any queued after it are measured again here on copies of the same weights, and the later ones
- * before the next epoch trains; a failure here, or of appending, stops the training and is the
- * run's error.
- */
-async function recordEpochs(run: {
+/** What a recording loads before its run folder is made: the model, the dataset, the settings and the training plan. */
+interface PreparedRecording {
+  loaded: Awaited<ReturnType<typeof loadModelFile>>;
+  dataset: Dataset;
+  datasetSpec: string;
+  output: ChosenOutput;
+  settings: RunSettings;
+  plan: ReturnType<typeof planTraining>;
+  probe: RecordingSets['probe'];
+  train: TrainingData;
+}
+
+/** Loads the model and the dataset, checks that they fit, and resolves the settings and the training plan. */
+async function prepareRecording(
+  options: RecordOptions,
+  tf: typeof tfType,
+  progress: ProgressReporter,
+  log: (line: string) => void,
+): Promise<PreparedRecording> {
+  progress.loading('loading the model');
+  const loaded = await loadModelFile(options.modelFile, tf, { factoryTimeoutMs: options.modelFactoryTimeoutMs });
+  const datasetSpec = recordDatasetSpec(options, loaded.dataset);
+  progress.loading(`loading ${datasetSpec}`);
+  const dataset = fitDatasetToModel(
+    await loadDataset(parseDatasetSpec(datasetSpec), { signal: options.signal, modelFolder: dirname(resolve(options.modelFile)) }),
+    loaded.model.inputs[0].shape.slice(1),
+  );
+  checkInputShape(loaded, dataset);
+  const output = chooseOutput(loaded.model, dataset, {
+    exportedName: loaded.classificationOutput,
+    location: [...loaded.layers].reverse().find((l) => l.source)?.source,
+  });
+  // Two of the dataset's own inputs: open dimensions get the data's size, token ids stay valid.
+  const sampleCount = Math.min(2, dataset.shape[0]);
+  const sampleSize = dataset.shape.slice(1).reduce((a, b) => a * b, 1);
+  const sample = {
+    data: Float32Array.from(dataset.inputs.subarray(0, sampleCount * sampleSize)),
+    shape: [sampleCount, ...dataset.shape.slice(1)],
+  };
+  for (const note of checkTrainingKernels(tf, loaded.model, { sample }).notes) log(note);
+  const settings = resolveSettings(options, loaded.training);
+  const plan = planTraining(tf, loaded.model, output, settings, {
+    optimizer: (options.optimizer ?? loaded.training?.optimizer) !== undefined,
+    learningRate: (options.learningRate ?? loaded.training?.learningRate) !== undefined,
+  });
+  // The run's settings say what trained the model, the model's own optimizer included.
+  settings.optimizer = plan.optimizer;
+  settings.learningRate = plan.learningRate;
+  const { probe, train } = splitSets(dataset, settings, options.trainLimit, log);
+  train.targets = plan.targets;
+  return { loaded, dataset, datasetSpec, output, settings, plan, probe, train };
+}
+
+/** Claims the run folder, writes the probe set and the manifest's description of the run, and logs what will train. */
+function beginRunFolder(
+  options: RecordOptions,
+  { loaded, dataset, datasetSpec, output, settings, plan, probe, train }: PreparedRecording,
+  backend: { name: string; fallbackReasons: string[] },
+  hooks: RecordHooks,
+): { writer: RunWriter; layers: RunLayer[] } {
+  const log = hooks.log ?? (() => undefined);
+  const writer = RunWriter.claim(
+    resolve(options.runsFolder ?? defaultRunsFolder(options.modelFile)),
+    makeRunId(options.modelFile, new Date(), loaded.model.name),
+  );
+  const probeFiles = writer.writeProbe({
+    inputsNpy: serializeNpy(npyFromFloat32([probe.indices.length, ...train.shape], probe.inputs)),
+    labelsNpy: serializeNpy({ dtype: 'int32', shape: [probe.indices.length], data: probe.labels }),
+    indices: probe.indices,
+  });
+  const layers = outputLayerLast(recordedLayers(loaded), output.layer, loaded.model);
+  // A dimension the model leaves open (a sequence of any length) is the dataset's at layer 0.
+  layers[0] = { ...layers[0], outputShape: train.shape, channels: channelsOf(train.shape) };
+  // The label pairs and the probe inputs' distance codes, which every layer's label information
+  // reads, are computed now, while the measurement worker starts on the other core: else this
+  // thread computes them while measuring epoch 0, or its part of the last epoch, with the clock running.
+  labelInformationInputs({ probeInputs: probe.inputs, probeLabels: probe.labels, inputShape: train.shape, bins: settings.bins });
+  writer.begin({
+    model: {
+      file: resolve(options.modelFile),
+      fingerprint: modelFingerprint(loaded),
+      name: basename(options.modelFile),
+      sourceFiles: loaded.sourceFiles,
+    },
+    layers,
+    dataset: {
+      spec: datasetSpec,
+      name: dataset.name,
+      fingerprint: dataset.identity?.fingerprint ?? '',
+      classNames: dataset.classNames,
+      inputShape: train.shape,
+      trainSize: train.count,
+    },
+    probe: { size: probe.indices.length, ...probeFiles, classCounts: probe.byClass.map((x) => x.length) },
+    settings,
+    backend,
+    output: {
+      layer: output.layer,
+      kind: output.kind,
+      chosenBy: output.chosenBy,
+      ...(output.labelMeasuresAbsent ? { labelMeasuresAbsent: output.labelMeasuresAbsent } : {}),
+    },
+    training: plan.training,
+  });
+  hooks.onRunFolder?.(writer.folder, writer.manifest);
+  log(`run folder: ${writer.folder}`);
+  log(describeOutput(output, loaded.model.outputs.length));
+  log(
+    plan.training.compiledBy === 'model'
+      ? `training: the model's own compile() — ${plan.optimizer} (learning rate ${plan.learningRate}), loss ${plan.training.loss}`
+      : `training: ${plan.optimizer} (learning rate ${plan.learningRate}) from the settings, loss ${plan.training.loss}`,
+  );
+  return { writer, layers };
+}
+
+/** What the epoch loop works with. */
+interface EpochRun {
   tf: typeof tfType;
   model: tfType.LayersModel;
   /** The model `fit` trains (the model, or the part of it that ends in the classification output). */
@@ -290,249 +313,74 @@ async function recordEpochs(run: {
   log: (line: string) => void;
   now: () => number;
   /** The measurement worker that measures an epoch while the next trains, if the run can use it. */
-  overlap?: CheckpointForward;
-}): Promise<void> {
+  worker?: MeasureWorkerClient;
+}
+
+/**
+ * Trains and records epoch after epoch: epoch 0 is the untrained model, then each epoch is trained
+ * and, when the settings record it, handed to the measurement queue (measurementQueue.ts), which
+ * measures it here or on the worker and appends it to the run folder in order. A cancel, or a
+ * failure of training, first lets the measurements in flight finish and append their epochs, as
+ * they would have been before the next epoch started; a failure of measuring or appending stops the
+ * training and is the run's error.
+ */
+async function recordEpochs(run: EpochRun): Promise<void> {
   const { tf, model, settings, callbacks, cancel, now } = run;
   const recorded = recordedEpochs(settings);
-  let inputMetrics: LayerEpochMetrics | undefined;
-  let overlap = run.overlap;
-  /** An epoch handed to the worker: measured there while later epochs train, or waiting for its turn. */
-  interface Queued {
-    epoch: number;
-    checkpoint: CheckpointFiles;
-    logs: EpochLogs;
-    timing: { trainMs: number; recordStart: number };
-    /** Settles once the epoch is appended, once the worker gave up on it (`workerError`), or once it was `skipped`. */
-    done: Promise<void>;
-    workerError?: { error: unknown };
-    /** Not sent to the worker because it gave up on an earlier epoch: measured here, in order. */
-    skipped?: boolean;
-    /** Appending failed: training stops and the loop rethrows it. */
-    failed: boolean;
-    /** How long the worker took to measure the epoch, ms. */
-    measureMs?: number;
-  }
-  /** The epochs handed to the worker and not yet settled, oldest first (the worker measures them in this order). */
-  const queue: Queued[] = [];
-  /** How long the worker took to measure the last epoch it measured, ms. */
-  let lastWorkerMs: number | undefined;
-
-  /** Appends a measured epoch (the run folder's order: checkpoint, metrics line, manifest). */
-  const append = (
-    epoch: number,
-    checkpoint: CheckpointFiles,
-    measured: EpochMetrics,
-    logs: EpochLogs,
-    timing: { trainMs: number; recordStart: number },
-  ) => {
-    const metrics = run.labelMeasures ? measured : withoutLabelMeasures(measured);
-    inputMetrics ??= metrics.layers[0];
-    metrics.trainLoss = logs.loss;
-    metrics.trainAccuracy = logs.accuracy;
-    metrics.timingsMs = { ...metrics.timingsMs, train: timing.trainMs, record: now() - timing.recordStart };
-    run.writer.appendEpoch(epoch, checkpoint, metrics);
-    run.log(
-      `epoch ${epoch}: loss ${logs.loss?.toFixed(4) ?? '—'}, probe accuracy ${run.labelMeasures ? `${(metrics.probeAccuracy * 100).toFixed(1)}%` : '—'}, record ${(metrics.timingsMs.record / 1000).toFixed(2)} s`,
-    );
-    run.hooks.onEpoch?.(metrics, run.writer.manifest);
-  };
-
-  /**
-   * Waits for the oldest epoch on the worker. If the worker gave up on it (or on an earlier one),
-   * the epoch is measured here on a copy of its weights and the worker is not used again. If that
-   * or appending failed, the recording stopped while recording that epoch, whatever trained
-   * meanwhile: the progress says so last, as the sequential order would.
-   */
-  const settleOldest = async () => {
-    const current = queue.shift();
-    if (!current) return;
-    try {
-      await current.done;
-      if (current.measureMs !== undefined) lastWorkerMs = current.measureMs;
-      if (!current.workerError && !current.skipped) return;
-      if (current.workerError) {
-        const reason = (current.workerError.error as Error)?.message ?? String(current.workerError.error);
-        run.log(
-          `measuring each epoch before the next one trains (the measurement worker could not measure epoch ${current.epoch}: ${reason})`,
-        );
-      }
-      overlap?.close();
-      overlap = undefined;
-      run.progress.recording(current.epoch);
-      current.timing.recordStart = now();
-      append(
-        current.epoch,
-        current.checkpoint,
-        await measureCopy(run, current.epoch, current.checkpoint, inputMetrics),
-        current.logs,
-        current.timing,
-      );
-    } catch (e) {
-      run.progress.recording(current.epoch);
-      throw e;
-    }
-  };
-  const settleAll = async () => {
-    while (queue.length) await settleOldest();
-  };
-
-  /** Hands an epoch to the worker, after the epochs before it (the worker measures one at a time, in order). */
-  const enqueue = (worker: CheckpointForward, epoch: number, checkpoint: CheckpointFiles, logs: EpochLogs, timing: Queued['timing']) => {
-    const previous = queue.at(-1);
-    const current: Queued = { epoch, checkpoint, logs, timing, done: Promise.resolve(), failed: false };
-    current.done = (previous?.done ?? Promise.resolve()).then(async () => {
-      if (previous && (previous.workerError || previous.skipped)) {
-        current.skipped = true;
-        return;
-      }
-      timing.recordStart = now();
-      try {
-        const measured = await worker.measure(epoch, checkpoint, inputMetrics);
-        current.measureMs = now() - timing.recordStart;
-        append(epoch, checkpoint, measured, logs, timing);
-      } catch (error) {
-        // Appending failed (rethrown below), or the worker gave up on the epoch (measured here later).
-        if (current.measureMs !== undefined) throw error;
-        current.workerError = { error };
-      }
-    });
-    current.done.catch(() => {
-      current.failed = true;
-      // Training stops after its current batch; the loop then rethrows this failure.
-      run.fitModel.stopTraining = true;
-    });
-    queue.push(current);
-  };
-  const failed = () => queue.some((q) => q.failed);
-
+  const queue = new MeasurementQueue(measurementParts(run), run.worker);
   try {
     for (let epoch = 0; epoch <= settings.epochs; epoch++) {
       let logs: EpochLogs = { loss: null, accuracy: null };
       const trainStart = now();
       if (epoch > 0) {
         await callbacks.onEpochBegin(epoch);
-        if (cancel.requested || failed()) break;
+        if (cancel.requested || queue.failed) break;
         logs = await trainEpoch(tf, run.fitModel, run.train, { epoch, seed: settings.seed, batchSize: settings.batchSize, callbacks });
         // Cancelled during this epoch: its training is partial, so it is not recorded.
-        if (cancel.requested || failed()) break;
+        if (cancel.requested || queue.failed) break;
         await callbacks.onEpochEnd(epoch, logs);
       }
       if (!recorded.includes(epoch)) continue;
       const timing = { trainMs: now() - trainStart, recordStart: 0 };
       // The weights of this epoch, taken before the next epoch changes them.
       const checkpoint = await serializeCheckpoint(model, tf);
-      // The worker may fall behind by one epoch (one measuring, one waiting), so that an epoch
-      // measured slower than the next one trains (the first, with the input layer) costs nothing
-      // while the later ones leave time to catch up.
-      while (overlap && epoch < settings.epochs && queue.length >= MEASURE_QUEUE) await settleOldest();
-      if (overlap && lastWorkerMs !== undefined && lastWorkerMs > 2 * timing.trainMs) {
-        await settleAll();
-        if (overlap) {
-          // On two cores, one core measuring while the other trains beats every core measuring after
-          // training only while the measurement takes less than twice the training.
-          run.log(
-            `measuring each epoch before the next one trains (on one thread the last measurement took ${(lastWorkerMs / 1000).toFixed(1)} s, more than twice the ${(timing.trainMs / 1000).toFixed(1)} s of training beside it: every core measures faster)`,
-          );
-          overlap.close();
-          overlap = undefined;
-        }
-      }
-      if (!overlap || epoch === settings.epochs) {
-        await settleAll();
-        // Nothing trains after the last epoch: this thread and the worker measure half of it each.
-        const worker = overlap;
-        overlap = undefined;
-        run.progress.recording(epoch);
-        timing.recordStart = now();
-        try {
-          const measured = worker
-            ? await measureInTwo(run, worker, epoch, checkpoint, inputMetrics)
-            : await measureEpoch(run.measure, epoch, inputMetrics);
-          append(epoch, checkpoint, measured, logs, timing);
-        } finally {
-          worker?.close();
-        }
-        continue;
-      }
-      run.progress.recording(epoch);
-      timing.recordStart = now();
-      enqueue(overlap, epoch, checkpoint, logs, timing);
+      await queue.add({ epoch, checkpoint, logs, timing }, epoch === settings.epochs);
     }
   } catch (e) {
     // The epochs measured while this failed were complete: they are appended first, and a failure
     // of their own, which came first, is the one reported.
-    await settleAll();
+    await queue.settleAll();
     throw e;
   }
-  await settleAll();
+  await queue.settleAll();
 }
 
-/** Epochs handed to the measurement worker and not yet appended, at most (one measuring, one waiting). */
-const MEASURE_QUEUE = 2;
-
-/**
- * An epoch measured by this thread and the worker at once, when nothing trains beside them: this
- * thread measures the first layers of the live model (its weights are the epoch's), the worker the
- * others from the checkpoint, each about half of the work and on one core, without the compute
- * pool (whose threads would only contend with the two). If the worker fails, this thread measures
- * the whole epoch on every core.
- */
-async function measureInTwo(
-  run: { measure: MeasureContext; settings: RunSettings; log: (line: string) => void },
-  worker: CheckpointForward,
-  epoch: number,
-  checkpoint: CheckpointFiles,
-  inputMetrics: LayerEpochMetrics | undefined,
-): Promise<EpochMetrics> {
-  const { layers, probeLabels } = run.measure;
-  const cut = splitLayers(layers, probeLabels.length, run.settings.k);
-  if (cut === undefined) return measureEpoch(run.measure, epoch, inputMetrics);
-  const start = performance.now();
-  let lateMs = 0;
-  const late = worker.measure(epoch, checkpoint, inputMetrics, { first: cut + 1, last: layers.length - 1 });
-  late.then(() => (lateMs = performance.now() - start)).catch(() => undefined); // awaited below
-  const early = await measureEpoch({ ...run.measure, pool: new OneThreadEntropies() }, epoch, inputMetrics, { first: 0, last: cut });
-  const earlyMs = performance.now() - start;
-  try {
-    const joined = joinParts(early, await late);
-    run.log(
-      `epoch ${epoch} measured in two parts: layers 0–${cut} on this thread in ${(earlyMs / 1000).toFixed(2)} s, ` +
-        `${cut + 1}–${layers.length - 1} on the measurement worker in ${(lateMs / 1000).toFixed(2)} s`,
-    );
-    return joined;
-  } catch (e) {
-    run.log(
-      `measuring epoch ${epoch} on this thread alone (the measurement worker could not measure its part: ${(e as Error)?.message ?? String(e)})`,
-    );
-    return measureEpoch(run.measure, epoch, inputMetrics);
-  }
-}
-
-/**
- * The measurement of an epoch on this thread from its checkpoint's bytes, after the worker gave up
- * on it (the live model has trained on since). Building the copy runs its layers' initialisers,
- * which draw from Math.random: a throwaway generator meanwhile keeps the run's seeded sequence as it
- * was (nothing else runs on this thread while the copy is built).
- */
-async function measureCopy(
-  run: { tf: typeof tfType; measure: MeasureContext; settings: RunSettings },
-  epoch: number,
-  checkpoint: CheckpointFiles,
-  inputMetrics: LayerEpochMetrics | undefined,
-): Promise<EpochMetrics> {
-  const random = Math.random;
-  Math.random = seededRandom(run.settings.seed ^ epoch);
-  let copy: tfType.LayersModel;
-  try {
-    copy = await loadCheckpointBytes(run.tf, checkpoint.modelJson, checkpoint.weights);
-  } finally {
-    Math.random = random;
-  }
-  try {
-    return await measureEpoch({ ...run.measure, model: copy }, epoch, inputMetrics);
-  } finally {
-    copy.dispose();
-  }
+/** How the epoch loop's queue measures an epoch here and appends one (the run folder's order: checkpoint, metrics line, manifest). */
+function measurementParts(run: EpochRun): MeasurementQueueParts {
+  let inputMetrics: LayerEpochMetrics | undefined;
+  return {
+    measureHere: (epoch) => measureEpoch(run.measure, epoch, inputMetrics),
+    measureCopy: (epoch, checkpoint) => measureCopy(run, epoch, checkpoint, inputMetrics),
+    measureInTwo: (worker, epoch, checkpoint) => measureInTwo(run, worker, epoch, checkpoint, inputMetrics),
+    inputMetrics: () => inputMetrics,
+    append: ({ epoch, checkpoint, logs, timing }, measured) => {
+      const metrics = run.labelMeasures ? measured : withoutLabelMeasures(measured);
+      inputMetrics ??= metrics.layers[0];
+      metrics.trainLoss = logs.loss;
+      metrics.trainAccuracy = logs.accuracy;
+      metrics.timingsMs = { ...metrics.timingsMs, train: timing.trainMs, record: run.now() - timing.recordStart };
+      run.writer.appendEpoch(epoch, checkpoint, metrics);
+      run.log(
+        `epoch ${epoch}: loss ${logs.loss?.toFixed(4) ?? '—'}, probe accuracy ${run.labelMeasures ? `${(metrics.probeAccuracy * 100).toFixed(1)}%` : '—'}, record ${(metrics.timingsMs.record / 1000).toFixed(2)} s`,
+      );
+      run.hooks.onEpoch?.(metrics, run.writer.manifest);
+    },
+    // Training stops after its current batch; the loop then rethrows the failure.
+    onFailure: () => (run.fitModel.stopTraining = true),
+    recording: (epoch) => run.progress.recording(epoch),
+    log: run.log,
+    now: run.now,
+  };
 }
 
 /**

@@ -5,38 +5,9 @@
  */
 import { DEFAULT_BINS, DEFAULT_K, MAX_BINS } from '../analysis';
 import type { RunSettings } from '../run/format';
+import type { RecordOptions } from './protocol';
 
-/** What the caller asks for; unset fields come from the model file's `training` export, then defaults. */
-export interface RecordOptions {
-  modelFile: string;
-  /** Dataset spec (mnist, cifar10:<dir>, …); default: the model's `dataset` export, else mnist. */
-  dataset?: string;
-  epochs?: number;
-  batchSize?: number;
-  optimizer?: 'sgd' | 'adam' | 'rmsprop';
-  learningRate?: number;
-  seed?: number;
-  recordEvery?: number;
-  probeSize?: number;
-  probePerClass?: number;
-  bins?: number;
-  k?: number;
-  backend?: 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
-  /** Folder that holds run folders (default: `.cnnslicer/runs` beside the model file). */
-  runsFolder?: string;
-  /** Training inputs per epoch (default: all but the probe). */
-  trainLimit?: number;
-  /** How long the model file's factory may take to return its model, ms (default 60 s; src/recorder/modelLoader.ts). */
-  modelFactoryTimeoutMs?: number;
-  /**
-   * Measure epoch t on a second thread while epoch t + 1 trains (default true; where it cannot,
-   * the recorder measures each epoch before training the next, with the same results).
-   */
-  overlapMeasurement?: boolean;
-  /** Fallbacks for what neither these options nor the model's `training` export set (the editor's settings). */
-  defaults?: { epochs?: number; batchSize?: number };
-  signal?: AbortSignal;
-}
+export type { RecordOptions } from './protocol';
 
 /** The settings a model file may export (`export const training = {...}`) that a recording uses. */
 export type TrainingExport = Partial<Pick<RunSettings, 'epochs' | 'batchSize' | 'optimizer' | 'learningRate' | 'recordEvery'>>;

@@ -145,7 +145,8 @@ export function previewMessage(m: unknown, maxLength = 200): string {
 }
 
 /**
- * `true` when A and B are assignable to each other: `const same: SameType<A, B> = true` fails to
- * compile when a schema and a type declared elsewhere drift apart.
+ * `true` when A and B are the same type, optional keys included (a key optional on one side and
+ * absent on the other makes them differ, though each is assignable to the other): `const same:
+ * SameType<A, B> = true` fails to compile when a schema and a type declared elsewhere drift apart.
  */
-export type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type SameType<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

@@ -1,6 +1,6 @@
 /** `deconvolution`: one channel of a layer projected back to the input space for some probe inputs (paper 5.4). */
 import { gatherRows } from '../../analysis';
-import { deconvolve } from '../deconvolution';
+import { deconvolve } from '../../tfjs/deconvolution';
 import { encodeFloat32, QueryError } from '../queries';
 import type { Handler } from './handler';
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { hasErrorCode } from '../../../src/analysis';
-import { deconvolve, DeconvolutionError } from '../../../src/service/deconvolution';
+import { deconvolve, DeconvolutionError } from '../../../src/tfjs/deconvolution';
 import { deconvolution as deconvolutionHandler } from '../../../src/service/handlers/deconvolution';
 import type { QueryContext } from '../../../src/service/queryContext';
 import { decodeFloat32 } from '../../../src/service/queries';

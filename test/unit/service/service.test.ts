@@ -34,7 +34,7 @@ import { epochFolder } from '../../../src/run/paths';
 import { readRun } from '../../../src/run/store';
 import { AnswerCache } from '../../../src/run/cache';
 import { AnalysisClient } from '../../../src/service/client';
-import { deconvolve } from '../../../src/service/deconvolution';
+import { deconvolve } from '../../../src/tfjs/deconvolution';
 import { AnalysisEngine } from '../../../src/service/engine';
 
 const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');

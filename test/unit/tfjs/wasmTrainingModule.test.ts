@@ -11,7 +11,8 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/tfjs/backend';
 import { registerWasmTrainingKernels } from '../../../src/tfjs/wasmKernels';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { ADAM_UPDATE, MOMENTUM_UPDATE, RMSPROP_UPDATE, padChannelsLast } from '../../../src/tfjs/wasmTrainingModule';
+import { ADAM_UPDATE, MOMENTUM_UPDATE, RMSPROP_UPDATE } from '../../../src/tfjs/wasmOptimizerKernels';
+import { padChannelsLast } from '../../../src/tfjs/wasmTrainingModule';
 import { rng } from '../support/reference';
 
 type Tf = typeof tfjs;

@@ -24,7 +24,8 @@ export function resolveMeasureScript(): string | undefined {
 /** What the worker is set up with, as the recorder holds it (the probe inputs are shared once). */
 export type MeasureWorkerSetup = Omit<MeasureSetup, 'inputs'> & { inputs: Float32Array };
 
-export class CheckpointForward {
+/** The recorder's side of the measurement worker: starts it, sends it the probe set, has it measure epochs, stops it. */
+export class MeasureWorkerClient {
   private readonly worker: Worker;
   private readonly channel: RpcChannel;
   private readonly started: Promise<unknown>;
@@ -47,25 +48,25 @@ export class CheckpointForward {
    * kernels on every core already (and is not known to be safe in a worker thread), and a build
    * without dist/measureWorker.js has no worker. `setUp` gives it the probe set once it is known.
    */
-  static start(backend: MeasureSetup['backend'], log?: (line: string) => void): { forward: CheckpointForward } | { reason: string } {
+  static start(backend: MeasureSetup['backend'], log?: (line: string) => void): { client: MeasureWorkerClient } | { reason: string } {
     if (backend === 'tensorflow') return { reason: 'tfjs-node uses every core for each epoch already' };
     const script = resolveMeasureScript();
     if (!script) return { reason: 'dist/measureWorker.js was not found (run npm run build)' };
-    return { forward: new CheckpointForward(script, backend, log) };
+    return { client: new MeasureWorkerClient(script, backend, log) };
   }
 
   /** `start` and `setUp` at once. */
-  static create(setup: MeasureWorkerSetup, log?: (line: string) => void): { forward: CheckpointForward } | { reason: string } {
-    const made = CheckpointForward.start(setup.backend, log);
-    return 'forward' in made ? made.forward.setUp(setup) : made;
+  static create(setup: MeasureWorkerSetup, log?: (line: string) => void): { client: MeasureWorkerClient } | { reason: string } {
+    const made = MeasureWorkerClient.start(setup.backend, log);
+    return 'client' in made ? made.client.setUp(setup) : made;
   }
 
   /** Sends the worker the probe set and what every measurement shares (once, before the first `measure`). */
-  setUp(setup: MeasureWorkerSetup): { forward: CheckpointForward } {
+  setUp(setup: MeasureWorkerSetup): { client: MeasureWorkerClient } {
     const inputs = shareFloat32(setup.inputs);
     this.ready = this.started.then(() => this.channel.request(measureSetup, { ...setup, inputs }));
     this.ready.catch(() => undefined); // awaited by each measurement
-    return { forward: this };
+    return { client: this };
   }
 
   /** Every summary of the epoch whose weights `checkpoint` holds (or of `part` of its layers), measured on the worker. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CheckpointForward } from '../../../src/recorder/checkpointForward';
+import { MeasureWorkerClient } from '../../../src/recorder/measureWorkerClient';
 import { RecordOptions, recordRun } from '../../../src/recorder/record';
 import type { RunLayer, RunSettings } from '../../../src/run/format';
 import { epochFolder } from '../../../src/run/paths';
@@ -15,7 +15,7 @@ function layer(index: number, outputShape: number[]): RunLayer {
   return { index, name: `l${index}`, className: 'Dense', outputShape, channels: outputShape.at(-1)!, parameters: 0 };
 }
 
-describe('measuring epoch t on the measurement worker while epoch t + 1 trains (checkpointForward)', function () {
+describe('measuring epoch t on the measurement worker while epoch t + 1 trains (measureWorkerClient)', function () {
   this.timeout(240000);
   let runs: string;
   before(() => {
@@ -143,31 +143,31 @@ describe('measuring epoch t on the measurement worker while epoch t + 1 trains (
   }
 
   it('rejects the measurement with the reason when the checkpoint cannot be loaded', async () => {
-    const made = CheckpointForward.create(setup('wasm', [layer(0, [4]), layer(1, [3])]));
-    assert.ok('forward' in made);
+    const made = MeasureWorkerClient.create(setup('wasm', [layer(0, [4]), layer(1, [3])]));
+    assert.ok('client' in made);
     try {
       await assert.rejects(
-        made.forward.measure(0, { modelJson: '{"modelTopology": {}, "weightsManifest": []}', weights: new Uint8Array(0) }, undefined),
+        made.client.measure(0, { modelJson: '{"modelTopology": {}, "weightsManifest": []}', weights: new Uint8Array(0) }, undefined),
       );
     } finally {
-      made.forward.close();
+      made.client.close();
     }
   });
 
   it('starts before the probe set is known and refuses to measure until it is set up', async () => {
-    const made = CheckpointForward.start('wasm');
-    assert.ok('forward' in made);
+    const made = MeasureWorkerClient.start('wasm');
+    assert.ok('client' in made);
     try {
-      await assert.rejects(made.forward.measure(0, { modelJson: '{}', weights: new Uint8Array(0) }, undefined), /before it was set up/);
-      made.forward.setUp(setup('wasm', [layer(0, [4]), layer(1, [3])]));
+      await assert.rejects(made.client.measure(0, { modelJson: '{}', weights: new Uint8Array(0) }, undefined), /before it was set up/);
+      made.client.setUp(setup('wasm', [layer(0, [4]), layer(1, [3])]));
       // Set up now: the worker gets as far as loading the (broken) checkpoint.
       await assert.rejects(
-        made.forward.measure(0, { modelJson: '{"modelTopology": {}, "weightsManifest": []}', weights: new Uint8Array(0) }, undefined),
+        made.client.measure(0, { modelJson: '{"modelTopology": {}, "weightsManifest": []}', weights: new Uint8Array(0) }, undefined),
         (e: Error) => !/before it was set up/.test(e.message),
       );
     } finally {
-      made.forward.close();
-      made.forward.close(); // a second close is harmless (the recorder closes on several paths)
+      made.client.close();
+      made.client.close(); // a second close is harmless (the recorder closes on several paths)
     }
   });
 
@@ -182,13 +182,13 @@ describe('measuring epoch t on the measurement worker while epoch t + 1 trains (
         ]),
       );
     const before = niceByThread();
-    const made = CheckpointForward.start('wasm');
-    assert.ok('forward' in made);
+    const made = MeasureWorkerClient.start('wasm');
+    assert.ok('client' in made);
     try {
       // Once the worker answers a request, its start-up (which sets the priority) has run.
-      made.forward.setUp(setup('wasm', [layer(0, [4]), layer(1, [3])]));
+      made.client.setUp(setup('wasm', [layer(0, [4]), layer(1, [3])]));
       await assert.rejects(
-        made.forward.measure(0, { modelJson: '{"modelTopology": {}, "weightsManifest": []}', weights: new Uint8Array(0) }, undefined),
+        made.client.measure(0, { modelJson: '{"modelTopology": {}, "weightsManifest": []}', weights: new Uint8Array(0) }, undefined),
       );
       const after = niceByThread();
       const lowered = [...after].filter(([tid, nice]) => !before.has(tid) && nice === 10);
@@ -199,14 +199,14 @@ describe('measuring epoch t on the measurement worker while epoch t + 1 trains (
       );
       assert.equal(after.get(String(process.pid)), before.get(String(process.pid)), 'the recording thread keeps its priority');
     } finally {
-      made.forward.close();
+      made.client.close();
     }
   });
 
   it('says why it measures on the recording thread with tfjs-node, and uses the worker otherwise', () => {
     const reason = (backend: 'tensorflow' | 'wasm') => {
-      const made = CheckpointForward.create(setup(backend, [layer(0, [4]), layer(1, [3])]));
-      if ('forward' in made) made.forward.close();
+      const made = MeasureWorkerClient.create(setup(backend, [layer(0, [4]), layer(1, [3])]));
+      if ('client' in made) made.client.close();
       return 'reason' in made ? made.reason : 'none';
     };
     assert.match(reason('tensorflow'), /tfjs-node/);

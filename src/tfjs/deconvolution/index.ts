@@ -1,0 +1,244 @@
+/**
+ * Deconvolution (Shen & Shen 2021, section 5.4.1, after Zeiler & Fergus 2014, "Visualizing and
+ * Understanding Convolutional Networks"): one feature map — one input, one channel of a layer of
+ * the convolutional stack — projected back to input space, so that a person sees which input
+ * pattern the channel responds to.
+ *
+ * The rules are those of docs/estimators.md ("Deconvolution") and docs/layers.md: keep only the
+ * chosen channel of the target layer's output (every other channel is zero), then walk the layer
+ * graph backwards to the input:
+ *  - Conv2D, Conv1D → ReLU first when the layer's activation is ReLU (Zeiler & Fergus: unpool →
+ *    rectify → filter), then the transposed convolution with the layer's own kernel, without the bias;
+ *  - DepthwiseConv2D → the same with the transposed depthwise convolution (each channel through its
+ *    own filter); SeparableConv2D → the transposed pointwise convolution, then the transposed depthwise;
+ *  - MaxPooling2D/1D, GlobalMaxPooling2D/1D → unpooling: each value goes back to the position its
+ *    window's maximum came from in the forward pass (the "switch");
+ *  - AveragePooling2D/1D, GlobalAveragePooling2D/1D → each value spread evenly over its window;
+ *  - ReLU, as a layer or an Activation layer → ReLU;
+ *  - BatchNormalization, dropout and noise layers, Activation('linear') → identity;
+ *  - ZeroPadding2D → its padding is cropped off, so the shapes match (the values pass unchanged);
+ *  - Reshape → reshaped back (it keeps the values in order, so that is its adjoint);
+ *  - Add → the signal goes unchanged to every branch (the adjoint of a sum); Average → divided by
+ *    the number of branches; Concatenate (on channels) → each branch gets the channels that came
+ *    from it (with one channel chosen, only the branch it came from gets anything);
+ *  - a nested model is walked through layer by layer, as if its layers were the outer model's;
+ *  - where a tensor feeds several layers (the input of a residual block), the signals coming back
+ *    from them add up.
+ * Any other layer on the way (Dense, Flatten, Multiply, an unsupported activation, …) makes the
+ * projection unavailable with a `DeconvolutionError` naming the layer: never a wrong picture.
+ *
+ * Choices where the spec is silent:
+ *  - Switches: the first position, in row-major order (top to bottom, then left to right), holding
+ *    the window's maximum; NaN never wins, and a window without a value above −∞ switches to its
+ *    first position. Positions in 'same' padding are never switches (tfjs pads max-pooling with −∞).
+ *  - Strides may differ from the window size; where windows overlap, the values unpooled or spread
+ *    to one input position add up (the adjoint of the pooling, as for the transposed convolution).
+ *  - Average pooling divides by the number of input positions the window covers, not counting
+ *    'same' padding — the divisor tfjs's forward average uses, so the spread is its exact adjoint.
+ *  - Dilated convolutions are supported: the kernel is dilated (zeros inserted between its taps)
+ *    and transposed as an ordinary kernel of the dilated size, which is the same linear map.
+ *  - One-dimensional layers (Conv1D, pooling 1D) run as their two-dimensional versions on a map one
+ *    row high, which is the same computation.
+ *
+ * Pooling is undone in plain JS rather than with tfjs kernels: the switches must follow the tie
+ * rule above on every backend (tfjs's max-pooling gradients and `maxPoolWithArgmax` pick ties by
+ * backend, and not every backend has them), and the unpooled map has one channel while the
+ * switches come from another. The transposed convolutions, the heavy part, run on tfjs.
+ *
+ * This module runs in the analysis service, a child process: it uses tfjs, never `vscode`. The tf
+ * instance is a parameter, so it works with whichever backend the engine initialised
+ * (src/tfjs/backend.ts `initBackend`).
+ */
+import type * as tfType from '@tensorflow/tfjs';
+import { disposeKernels, Kernels, prepareKernels, accumulate, backward } from './backward';
+import { Graph, graphTo } from './graph';
+import { classify, DeconvolutionError, Op, Signal, Symbolic, Tf } from './steps';
+
+export { DeconvolutionError } from './steps';
+
+/** A projection of one feature map per input, in input space. */
+export interface Deconvolution {
+  /** `[n, ...inputShape]`: the model input's shape (`[n, H, W, C]` or `[n, T, C]`), one row per input given. */
+  shape: number[];
+  /** The projections, row-major over `shape` (channels last). */
+  data: Float32Array;
+  /** Smallest finite value of `data`; undefined when no value is finite. */
+  min: number | undefined;
+  /** Largest finite value of `data`; undefined when no value is finite. */
+  max: number | undefined;
+  /** How many values of `data` are NaN or ±Infinity (from non-finite inputs or weights). */
+  nonFinite: number;
+}
+
+export interface DeconvolutionOptions {
+  /** Inputs per forward/backward pass, bounding the backend's working memory; default 32. */
+  chunkSize?: number;
+}
+
+/**
+ * Projects channel `channel` of layer `layerName`'s output back to input space for every input
+ * (paper 5.4.1). Channels are the run's (docs/estimators.md): the last axis of an output of rank 3
+ * or more; an output `[n, U]` (global pooling) is one channel, projected with all its units. `inputs` is `[n, ...inputShape]`, the model input's shape (images `[n, H, W, C]`
+ * or sequences `[n, T, C]`); it is not disposed.
+ *
+ * Throws `DeconvolutionError` when the model or a layer between the input and the target (the
+ * target included) is not one the walk can pass through, naming that layer; `RangeError` for an
+ * unknown layer name, a channel out of range or inputs of the wrong shape.
+ */
+export async function deconvolve(
+  tf: Tf,
+  model: tfType.LayersModel,
+  layerName: string,
+  channel: number,
+  inputs: tfType.Tensor,
+  options: DeconvolutionOptions = {},
+): Promise<Deconvolution> {
+  const chunkSize = options.chunkSize ?? 32;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunk size must be an integer >= 1, got ${chunkSize}`);
+  const graph = graphTo(model, layerName);
+  // Classified from the target backwards, so an error names the first layer the walk cannot pass.
+  for (let i = graph.ops.length - 1; i >= 0; i--) graph.ops[i].step = classify(graph.ops[i].layer, graph.ops[i].inputs);
+  const modelInput = graph.input.shape;
+  if (modelInput.length !== 4 && modelInput.length !== 3) {
+    throw new DeconvolutionError(
+      `deconvolution needs a model whose input is images [n, H, W, C] or sequences [n, T, C]; this one's is [${modelInput.map(String).join(', ')}]`,
+    );
+  }
+  if (inputs.rank !== modelInput.length || modelInput.some((d, i) => i > 0 && d !== null && d !== inputs.shape[i])) {
+    throw new RangeError(
+      `inputs must have shape [n, ${modelInput.slice(1).join(', ')}] (the model input), got [${inputs.shape.join(', ')}]`,
+    );
+  }
+  // The run's channel convention (docs/estimators.md): an output [n, U] is one channel of U units.
+  const targetRank = graph.target.shape.length;
+  const channels = targetRank >= 3 ? Number(graph.target.shape.at(-1)) : 1;
+  if (targetRank < 2 || !Number.isInteger(channels)) {
+    throw new DeconvolutionError(`layer '${layerName}' has no output with channels`, layerName);
+  }
+  if (!Number.isInteger(channel) || channel < 0 || channel >= channels) {
+    throw new RangeError(
+      `channel must be an integer in [0, ${channels - 1}] (layer '${layerName}' has ${channels} channels), got ${channel}`,
+    );
+  }
+
+  const n = inputs.shape[0];
+  const rest = inputs.shape.slice(1);
+  const per = rest.reduce((a, b) => a * b, 1);
+  const c = rest[rest.length - 1];
+  const data = new Float32Array(n * per);
+  const kernels = await prepareKernels(tf, graph.ops);
+  try {
+    for (let start = 0; start < n; start += chunkSize) {
+      const size = Math.min(chunkSize, n - start);
+      const chunk = tf.slice(inputs, [start, ...rest.map(() => 0)], [size, ...rest]);
+      const projected = await projectChunk(tf, graph, kernels, chunk, channel);
+      // A projection that never crossed a convolution is still one channel wide: the others are zero.
+      if (projected.only === undefined) data.set(projected.data, start * per);
+      else for (let p = 0; p < (size * per) / c; p++) data[start * per + p * c + projected.only] = projected.data[p];
+    }
+  } finally {
+    disposeKernels(kernels);
+  }
+
+  let min = Infinity;
+  let max = -Infinity;
+  let nonFinite = 0;
+  for (const v of data) {
+    if (!Number.isFinite(v)) nonFinite++;
+    else {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  const anyFinite = nonFinite < data.length;
+  return { shape: [n, ...rest], data, min: anyFinite ? min : undefined, max: anyFinite ? max : undefined, nonFinite };
+}
+
+/**
+ * One chunk through the walk: forward to the target (keeping what unpooling needs), then back.
+ * Disposes `chunk`. Returns the projection in the input's shape, one channel wide when `only` is
+ * set (no convolution was crossed: the chosen channel alone), all the input's channels otherwise.
+ */
+async function projectChunk(
+  tf: Tf,
+  graph: Graph,
+  kernels: Map<Op, Kernels>,
+  chunk: tfType.Tensor,
+  channel: number,
+): Promise<{ data: Float32Array; only: number | undefined }> {
+  const { ops } = graph;
+  // Forward: every tensor's value, freed after its last reader; the shapes stay for the way back.
+  const shapes = new Map<Symbolic, number[]>([[graph.input, chunk.shape]]);
+  const poolInputs = new Map<Op, Float32Array>();
+  const readers = new Map<Symbolic, number>();
+  for (const op of ops) for (const t of op.inputs) readers.set(t, (readers.get(t) ?? 0) + 1);
+  readers.set(graph.target, (readers.get(graph.target) ?? 0) + 1);
+  const values = new Map<Symbolic, tfType.Tensor>([[graph.input, chunk]]);
+  // Layers that are the identity at inference (Dropout) hand back their input tensor itself, so a
+  // tensor is disposed only when no value still holds it.
+  const holders = new Map<tfType.Tensor, number>([[chunk, 1]]);
+  const release = (key: Symbolic) => {
+    const left = (readers.get(key) ?? 0) - 1;
+    readers.set(key, left);
+    if (left > 0) return;
+    const value = values.get(key);
+    values.delete(key);
+    if (!value) return;
+    const held = (holders.get(value) ?? 1) - 1;
+    holders.set(value, held);
+    if (held <= 0) value.dispose();
+  };
+  const signals = new Map<Symbolic, Signal>();
+  try {
+    for (const op of ops) {
+      const args = op.inputs.map((t) => values.get(t)!);
+      if (op.step.kind === 'maxPool' || op.step.kind === 'globalMaxPool')
+        poolInputs.set(op, Float32Array.from((await args[0].data()) as Float32Array));
+      const out = tf.tidy(() => op.layer.apply(args.length === 1 ? args[0] : args, { training: false }) as tfType.Tensor);
+      values.set(op.output, out);
+      holders.set(out, (holders.get(out) ?? 0) + 1);
+      shapes.set(op.output, out.shape);
+      for (const t of op.inputs) release(t);
+    }
+    const target = values.get(graph.target)!;
+    const rest = target.shape.slice(1, -1);
+    // An output [n, U] is one channel of U units: all of them are kept.
+    signals.set(
+      graph.target,
+      target.rank === 2
+        ? { t: tf.clone(target), only: undefined }
+        : { t: tf.slice(target, [0, ...rest.map(() => 0), channel], [...target.shape.slice(0, -1), 1]), only: channel },
+    );
+    release(graph.target);
+
+    // Backward, from the target to the input: each call turns the signal of its output into
+    // signals of its inputs, added to what other readers of those tensors sent back.
+    for (let i = ops.length - 1; i >= 0; i--) {
+      const op = ops[i];
+      const signal = signals.get(op.output);
+      if (!signal) continue; // Nothing came back this way (a concatenated branch the channel did not come from).
+      signals.delete(op.output);
+      try {
+        const inShapes = op.inputs.map((t) => shapes.get(t)!);
+        const back = await backward(tf, op, kernels.get(op), poolInputs.get(op), signal, inShapes);
+        back.forEach((s, k) => {
+          if (s) accumulate(tf, signals, op.inputs[k], s, shapes.get(op.inputs[k])!);
+        });
+      } finally {
+        signal.t.dispose();
+      }
+    }
+    const result = signals.get(graph.input);
+    if (!result) return { data: new Float32Array(chunk.size / chunk.shape[chunk.rank - 1]), only: 0 };
+    signals.delete(graph.input);
+    try {
+      return { data: Float32Array.from((await result.t.data()) as Float32Array), only: result.only };
+    } finally {
+      result.t.dispose();
+    }
+  } finally {
+    for (const value of new Set(values.values())) value.dispose();
+    for (const s of signals.values()) s.t.dispose();
+    if (!chunk.isDisposed) chunk.dispose();
+  }
+}
