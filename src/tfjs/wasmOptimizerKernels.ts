@@ -4,7 +4,7 @@
  * element-wise kernels per weight tensor that tfjs-core's `applyGradients` runs (≈11% of a LeNet
  * epoch for Adam, much of it engine overhead per kernel on small tensors). The arithmetic follows
  * tfjs-core op for op in float32, so a fused step equals the stock one to rounding;
- * test/unit/wasmTrainingModule.test.ts checks both against tfjs's own (CPU backend) optimizers.
+ * test/unit/tfjs/wasmTrainingModule.test.ts checks both against tfjs's own (CPU backend) optimizers.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { BACKEND, type KernelArgs, type TensorInfo, type Tf } from './wasmKernelSupport';
