@@ -1,10 +1,9 @@
 // The slice queries the views ask, built in one place so that the standalone report precomputes
 // exactly the queries the views will look up (a report answers by canonical query; a query built
 // slightly differently would miss). Pure: the CLI's `report` command imports it too.
-import type { NetworkGraphAnswer, Query } from '../src/service/queries';
+import type { NetworkGraphAnswer, Query, QueryOf } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
 import type { InputSubset } from '../src/analysis/subsets';
-import type { QueryOf } from './data';
 import type { ViewId } from './protocol';
 
 /** Inputs whose feature maps and deconvolutions the views show: one per class, as in Figs. 9 and 15. */

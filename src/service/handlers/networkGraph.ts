@@ -12,11 +12,11 @@ import { channelProfiles, clusterChannels, defaultClusterCount, InputSubset } fr
 import { CancelledError } from '../../compute/pool';
 import { answerKey } from '../answerKey';
 import { layerInputs } from '../networkTopology';
-import type { AnswerOf, Bits, NetworkCluster, NetworkEdge, NetworkNode } from '../queries';
+import type { AnswerOf, Bits, NetworkCluster, NetworkEdge, NetworkNode, QueryOf } from '../queries';
 import type { QueryContext } from '../queryContext';
 import { capacityMatrix } from './capacityMatrix';
 import { channelEntropies } from './channelEntropies';
-import type { Handler, QueryOf } from './handler';
+import type { Handler } from './handler';
 
 /** Edges kept per cluster and layer pair: its strongest outgoing and its strongest incoming ones. */
 export const EDGES_PER_CLUSTER = 3;
