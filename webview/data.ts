@@ -116,7 +116,7 @@ export function hostDataSource(events: HostEvents): HostDataSource {
       const id = nextId++;
       return new Promise<AnswerOf[K]>((resolve, reject) => {
         if (options.signal?.aborted) return reject(new ViewError('cancelled', 'cancelled'));
-        pending.set(id, { kind: q.kind, resolve: resolve as (answer: unknown) => void, reject, onProgress: options.onProgress });
+        pending.set(id, { kind: q.kind, resolve, reject, onProgress: options.onProgress });
         options.signal?.addEventListener('abort', () => {
           if (!pending.has(id)) return;
           pending.delete(id);

@@ -22,4 +22,4 @@ export class QueryError extends CodedError {
 }
 
 /** A query (or an encoded array) that does not say what it should, with the message naming what is wrong. */
-export const badQuery = (message: string) => new QueryError('bad-query', message);
+export const badQuery = (message: string): QueryError => new QueryError('bad-query', message);

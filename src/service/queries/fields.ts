@@ -13,11 +13,11 @@ export function isObject(x: unknown): x is Record<string, unknown> {
 const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
 
 /** A non-negative integer field. */
-export const index = (key: string) =>
+export const index = (key: string): v.CustomSchema<number, v.ErrorMessage<v.CustomIssue> | undefined> =>
   v.custom<number>(isIndex, (issue) => `"${key}" must be a non-negative integer, got ${JSON.stringify(issue.input)}`);
 
 /** A list of at most `max` non-negative integers. */
-export const indexList = (key: string, max = 100000) =>
+export const indexList = (key: string, max = 100000): v.CustomSchema<number[], v.ErrorMessage<v.CustomIssue> | undefined> =>
   v.custom<number[]>(
     (x) => Array.isArray(x) && x.length <= max && x.every(isIndex),
     `"${key}" must be a list of at most ${max} non-negative integers`,
@@ -27,7 +27,10 @@ export const indexList = (key: string, max = 100000) =>
 export const bins = v.optional(
   v.pipe(
     index('bins'),
-    v.check((b) => b >= 2 && b <= 4096, (issue) => `"bins" must be from 2 to 4096, got ${String(issue.input)}`),
+    v.check(
+      (b) => b >= 2 && b <= 4096,
+      (issue) => `"bins" must be from 2 to 4096, got ${String(issue.input)}`,
+    ),
   ),
 );
 
@@ -40,7 +43,7 @@ function missingMessage(schema: v.GenericSchema | undefined): string | undefined
  * An object schema whose missing fields get their own schema's message (valibot's default names
  * only the key), and `whole` when the input is not an object at all.
  */
-export function fields<E extends v.ObjectEntries>(entries: E, whole: string) {
+export function fields<E extends v.ObjectEntries>(entries: E, whole: string): v.ObjectSchema<E, v.ErrorMessage<v.ObjectIssue>> {
   return v.object(entries, (issue) => {
     const key = issue.path?.[0]?.key;
     return (typeof key === 'string' && missingMessage(entries[key])) || whole;
@@ -56,7 +59,7 @@ export function withoutUndefined<T extends object>(o: T): T {
  * The message of a variant keyed by `kind` that did not match: `notObject` for anything but an
  * object, `unknownKind` for an object whose `kind` is none of the variant's.
  */
-export function kindMessage(notObject: string, unknownKind: (kind: unknown) => string) {
+export function kindMessage(notObject: string, unknownKind: (kind: unknown) => string): (issue: v.VariantIssue) => string {
   return (issue: v.VariantIssue) => {
     const path = issue.path?.[0];
     return path === undefined || Array.isArray(path.input) ? notObject : unknownKind(issue.input);
@@ -111,6 +114,9 @@ export const BitsRows = v.array(BitsList);
 export const QUERY_NOT_OBJECT = 'a query must be a JSON object with a "kind"';
 
 /** The object schema of a query of `kind`: its `kind` and its fields, checked in the order given. */
-export function queryFields<K extends string, E extends v.ObjectEntries>(kind: K, entries: E) {
+export function queryFields<K extends string, E extends v.ObjectEntries>(
+  kind: K,
+  entries: E,
+): v.ObjectSchema<{ kind: v.LiteralSchema<K, undefined> } & E, v.ErrorMessage<v.ObjectIssue>> {
   return fields({ kind: v.literal(kind), ...entries }, QUERY_NOT_OBJECT);
 }

@@ -121,7 +121,7 @@ export function checkAnswer<K extends QueryKind>(
   kind: K,
   answer: unknown,
 ): { answer: AnswerOf[K]; problem?: undefined } | { answer?: undefined; problem: string } {
-  const r = v.safeParse(descriptorOf(kind).answer as v.GenericSchema, answer);
+  const r = v.safeParse(descriptorOf(kind).answer, answer);
   if (r.success) return { answer: r.output as AnswerOf[K] };
   const issue = r.issues[0];
   const at = issue.path?.map((p) => String(p.key)).join('.');
