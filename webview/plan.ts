@@ -1,7 +1,7 @@
 // The slice queries the views ask, built in one place so that the standalone report precomputes
 // exactly the queries the views will look up (a report answers by canonical query; a query built
 // slightly differently would miss). Pure: the CLI's `report` command imports it too.
-import type { NetworkGraphAnswer, Query, QueryOf } from '../src/service/queries';
+import type { NetworkGraphAnswer, Query, QueryKind, QueryOf } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
 import type { InputSubset } from '../src/analysis/subsets';
 import type { ViewId } from './protocol';
@@ -340,3 +340,30 @@ export const networkQueries = {
 export function reportNetworkEpoch(o: ReportPlanOptions): number | undefined {
   return o.epochs[o.epochs.length - 1];
 }
+
+/** A builder of queries of one kind: whatever the view knows in, a query of that kind (or none) out. */
+type BuilderOf<K extends QueryKind> = (...args: never[]) => QueryOf<K> | null;
+
+/**
+ * The builder the views ask each kind through, one per kind of the vocabulary
+ * (src/service/queries): a kind added without its builder here does not compile. `null` marks a
+ * kind no view asks (the command line's `cnn-slicer query` does).
+ */
+export const QUERY_BUILDERS: { [K in QueryKind]: BuilderOf<K> | null } = {
+  run: queries.run,
+  training: queries.training,
+  confusion: queries.confusion,
+  inputs: queries.inputs,
+  featureMaps: queries.featureMaps,
+  channelEntropies: queries.channelEntropies,
+  smallMultiples: queries.smallMultiples,
+  interSample: queries.interSample,
+  inputDiversity: queries.inputDiversity,
+  capacityMatrix: queries.capacityMatrix,
+  layerCapacity: queries.layerCapacity,
+  channelPair: null,
+  deconvolution: queries.deconvolution,
+  networkGraph: networkQueries.networkGraph,
+  channelLabelInformation: informationQueries.channels,
+  informationPlane: informationQueries.plane,
+};
