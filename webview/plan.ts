@@ -195,7 +195,7 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
     }
   }
   for (const step of informationPlan(manifest)) add(step.view, step.query);
-  // Issue 17: the Network view's graph at the last epoch (its thumbnails follow from the answer: report.ts).
+  // The Network view's graph at the last epoch (its thumbnails follow from the answer: report.ts).
   const networkEpoch = reportNetworkEpoch(o);
   if (networkEpoch !== undefined) add('query', networkQueries.networkGraph(networkEpoch));
   return plan;
@@ -261,7 +261,7 @@ export const compareQueries = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// The Information view (issue 16): mutual information with the labels and the information plane.
+// The Information view: mutual information with the labels and the information plane.
 
 /** The two estimators of the information plane (docs/estimators.md), in the order the view offers them. */
 export const INFORMATION_ESTIMATORS = ['pairwise', 'binned'] as const;
@@ -321,7 +321,8 @@ export function compareInformationPlan(): { view: ViewId; query: Query }[] {
   return INFORMATION_ESTIMATORS.map((e) => ({ view: 'information' as const, query: informationQueries.plane(e, { kind: 'all' }) }));
 }
 
-// ---- Issue 17: the Network view (CNNVis-style overview); its own block so merges stay simple. ----
+// ---------------------------------------------------------------------------------------------
+// The Network view (CNNVis-style overview): the clustered graph and its thumbnails.
 
 export const networkQueries = {
   /** The clustered network at one epoch, with the service's default clusters per layer and seed. */

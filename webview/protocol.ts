@@ -34,7 +34,7 @@ export const MAX_EXPORT_LENGTH = 64 * 1024 * 1024;
 const THEMES = ['light', 'dark', 'high-contrast'] as const;
 export type WebviewTheme = (typeof THEMES)[number];
 
-/** The four views of the paper (section 5), and the Information view (issue 16: mutual information with the labels). */
+/** The four views of the paper (section 5), and the Information view (mutual information with the labels). */
 export const VIEW_IDS = ['query', 'training', 'layer', 'channel', 'information'] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 

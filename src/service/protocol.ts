@@ -34,7 +34,7 @@ export const serviceQuery = defineRequest('query', {
     run: v.pipe(v.string('"run" must be the path of a run folder'), v.minLength(1, '"run" must be the path of a run folder')),
     query: QueryMessageSchema,
     view: v.optional(v.string('"view" must be a string')),
-    /** How soon the answer is needed (queries.ts, QUERY_PRIORITIES; default `visible`). */
+    /** How soon the answer is needed (queries/priorities.ts, QUERY_PRIORITIES; default `visible`). */
     priority: v.optional(v.picklist(QUERY_PRIORITIES, `"priority" must be one of ${QUERY_PRIORITIES.join(', ')}`)),
   }),
   result: v.object({ answer: AnswerSchema, cached: v.boolean(), ms: v.number() }),

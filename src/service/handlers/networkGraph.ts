@@ -1,5 +1,5 @@
 /**
- * `networkGraph`: the network as CNNVis draws it (issue 17; the exact definitions are in
+ * `networkGraph`: the network as CNNVis draws it (the exact definitions are in
  * docs/estimators.md "Channel clusters and the network graph"). The model's layers as a DAG from
  * the checkpoint's topology; the channels of each layer with channels grouped by their mean
  * activation per probe input (src/analysis/channelClusters.ts); per cluster its channels' mean
