@@ -4,13 +4,14 @@
 // one interface and cannot tell the two apart, except through `mode` (to explain what a report
 // cannot do) .
 import { canonicalQuery } from '../src/service/queries';
-import type { AnswerOf, Query, QueryErrorCode, QueryKind, QueryPriority } from '../src/service/queries';
+import type { AnswerOf, QueryErrorCode, QueryKind, QueryOf, QueryPriority } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
-import { assertNever, ExportFormat, Focus, parseHostMessage, PROTOCOL_VERSION, ViewId, WebviewTheme } from './protocol';
+import { assertNever, ExportFormat, Focus, parseAnswer, parseHostMessage, PROTOCOL_VERSION, ViewId, WebviewTheme } from './protocol';
 import { decodeEntry, ReportEntry } from './reportCodec';
 import { postToHost } from './vscodeApi';
 
-export type QueryOf<K extends QueryKind> = Extract<Query, { kind: K }>;
+/** The views name a query of one kind through this module, as they name the rest of their data source. */
+export type { QueryOf } from '../src/service/queries';
 
 /** A failed query as the views show it: the service's code and its one-line message. */
 export class ViewError extends Error {
@@ -52,6 +53,8 @@ export interface HostEvents {
 }
 
 interface Pending {
+  /** The kind asked: its answer is checked against that kind's answer schema. */
+  kind: QueryKind;
   resolve(answer: unknown): void;
   reject(error: ViewError): void;
   onProgress?: (fraction: number, message?: string) => void;
@@ -88,8 +91,11 @@ export function hostDataSource(events: HostEvents): HostDataSource {
         return;
       case 'host/answer': {
         const p = pending.get(message.id);
+        if (!p) return;
         pending.delete(message.id);
-        p?.resolve(message.answer);
+        const checked = parseAnswer(p.kind, message.answer);
+        if (checked.problem !== undefined) p.reject(new ViewError('protocol', `the host sent ${checked.problem}`));
+        else p.resolve(checked.answer);
         return;
       }
       case 'host/error': {
@@ -110,7 +116,7 @@ export function hostDataSource(events: HostEvents): HostDataSource {
       const id = nextId++;
       return new Promise<AnswerOf[K]>((resolve, reject) => {
         if (options.signal?.aborted) return reject(new ViewError('cancelled', 'cancelled'));
-        pending.set(id, { resolve, reject, onProgress: options.onProgress });
+        pending.set(id, { kind: q.kind, resolve, reject, onProgress: options.onProgress });
         options.signal?.addEventListener('abort', () => {
           if (!pending.has(id)) return;
           pending.delete(id);

@@ -1,10 +1,9 @@
 // The slice queries the views ask, built in one place so that the standalone report precomputes
 // exactly the queries the views will look up (a report answers by canonical query; a query built
 // slightly differently would miss). Pure: the CLI's `report` command imports it too.
-import type { NetworkGraphAnswer, Query } from '../src/service/queries';
+import type { NetworkGraphAnswer, Query, QueryKind, QueryOf } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
 import type { InputSubset } from '../src/analysis/subsets';
-import type { QueryOf } from './data';
 import type { ViewId } from './protocol';
 
 /** Inputs whose feature maps and deconvolutions the views show: one per class, as in Figs. 9 and 15. */
@@ -196,7 +195,7 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
     }
   }
   for (const step of informationPlan(manifest)) add(step.view, step.query);
-  // Issue 17: the Network view's graph at the last epoch (its thumbnails follow from the answer: report.ts).
+  // The Network view's graph at the last epoch (its thumbnails follow from the answer: report.ts).
   const networkEpoch = reportNetworkEpoch(o);
   if (networkEpoch !== undefined) add('query', networkQueries.networkGraph(networkEpoch));
   return plan;
@@ -262,7 +261,7 @@ export const compareQueries = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// The Information view (issue 16): mutual information with the labels and the information plane.
+// The Information view: mutual information with the labels and the information plane.
 
 /** The two estimators of the information plane (docs/estimators.md), in the order the view offers them. */
 export const INFORMATION_ESTIMATORS = ['pairwise', 'binned'] as const;
@@ -322,7 +321,8 @@ export function compareInformationPlan(): { view: ViewId; query: Query }[] {
   return INFORMATION_ESTIMATORS.map((e) => ({ view: 'information' as const, query: informationQueries.plane(e, { kind: 'all' }) }));
 }
 
-// ---- Issue 17: the Network view (CNNVis-style overview); its own block so merges stay simple. ----
+// ---------------------------------------------------------------------------------------------
+// The Network view (CNNVis-style overview): the clustered graph and its thumbnails.
 
 export const networkQueries = {
   /** The clustered network at one epoch, with the service's default clusters per layer and seed. */
@@ -341,3 +341,30 @@ export const networkQueries = {
 export function reportNetworkEpoch(o: ReportPlanOptions): number | undefined {
   return o.epochs[o.epochs.length - 1];
 }
+
+/** A builder of queries of one kind: whatever the view knows in, a query of that kind (or none) out. */
+type BuilderOf<K extends QueryKind> = (...args: never[]) => QueryOf<K> | null;
+
+/**
+ * The builder the views ask each kind through, one per kind of the vocabulary
+ * (src/service/queries): a kind added without its builder here does not compile. `null` marks a
+ * kind no view asks (the command line's `cnn-slicer query` does).
+ */
+export const QUERY_BUILDERS: { [K in QueryKind]: BuilderOf<K> | null } = {
+  run: queries.run,
+  training: queries.training,
+  confusion: queries.confusion,
+  inputs: queries.inputs,
+  featureMaps: queries.featureMaps,
+  channelEntropies: queries.channelEntropies,
+  smallMultiples: queries.smallMultiples,
+  interSample: queries.interSample,
+  inputDiversity: queries.inputDiversity,
+  capacityMatrix: queries.capacityMatrix,
+  layerCapacity: queries.layerCapacity,
+  channelPair: null,
+  deconvolution: queries.deconvolution,
+  networkGraph: networkQueries.networkGraph,
+  channelLabelInformation: informationQueries.channels,
+  informationPlane: informationQueries.plane,
+};

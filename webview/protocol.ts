@@ -1,5 +1,5 @@
 // The host↔webview message protocol. Both sides import this file, so it imports only the pure
-// query vocabulary (src/service/queries) and valibot: the extension host must not pull webview code in, and
+// query vocabulary (src/service/queries, whose schemas check queries and answers) and valibot: the extension host must not pull webview code in, and
 // the webview bundle must not pull in anything from the host.
 //
 // Messages are discriminated unions keyed by `type`, named `scope/verb`. Every message that
@@ -10,8 +10,8 @@
 // untrusted input to the host: it names layers and channels by index and files by a bare name,
 // never by a path.
 import * as v from 'valibot';
-import { parseQuery, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryError } from '../src/service/queries';
-import type { Answer, Query } from '../src/service/queries';
+import { checkAnswer, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryMessageSchema } from '../src/service/queries';
+import type { Answer, AnswerOf, QueryKind } from '../src/service/queries';
 
 /** Bumped whenever a message changes shape; both sides compare it at the handshake. */
 export const PROTOCOL_VERSION = 3;
@@ -34,7 +34,7 @@ export const MAX_EXPORT_LENGTH = 64 * 1024 * 1024;
 const THEMES = ['light', 'dark', 'high-contrast'] as const;
 export type WebviewTheme = (typeof THEMES)[number];
 
-/** The four views of the paper (section 5), and the Information view (issue 16: mutual information with the labels). */
+/** The four views of the paper (section 5), and the Information view (mutual information with the labels). */
 export const VIEW_IDS = ['query', 'training', 'layer', 'channel', 'information'] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 
@@ -69,23 +69,9 @@ const FocusSchema = v.object({
 });
 export type Focus = v.InferOutput<typeof FocusSchema>;
 
-/** A query, checked and cleaned by the query vocabulary's own parser. */
-const QuerySchema = v.pipe(
-  v.custom<Query>(isRecord),
-  v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    try {
-      return parseQuery(dataset.value);
-    } catch (e) {
-      if (!(e instanceof QueryError)) throw e;
-      addIssue({ message: e.message });
-      return NEVER;
-    }
-  }),
-);
-
 /**
- * The answer comes from this extension's own service; its envelope is checked here and each view
- * reads only the fields of the kind it asked for.
+ * The answer's envelope: a host/answer names its query by id only, so the webview checks the answer
+ * against the answer schema of the kind it asked with `parseAnswer` once it knows which that was.
  */
 const AnswerSchema = v.custom<Answer>(isRecord);
 
@@ -142,7 +128,7 @@ const WebviewToHostSchema = v.variant('type', [
     type: v.literal('webview/query'),
     id: Index,
     view: View,
-    query: QuerySchema,
+    query: QueryMessageSchema,
     /** In a comparison panel, which of its runs is asked (an index into the hello's `runIds`, never a path). */
     run: v.optional(v.pipe(Index, v.maxValue(MAX_COMPARED_RUNS - 1))),
     /**
@@ -168,6 +154,17 @@ export function assertNever(value: never): never {
 export function parseHostMessage(x: unknown): HostToWebview | undefined {
   const r = v.safeParse(HostToWebviewSchema, x);
   return r.success ? r.output : undefined;
+}
+
+/**
+ * The answer of a host/answer to a query of `kind`, checked against that kind's answer schema
+ * (src/service/queries/<kind>.ts): the answer, or a problem naming the first field that does not fit.
+ */
+export function parseAnswer<K extends QueryKind>(
+  kind: K,
+  answer: unknown,
+): { answer: AnswerOf[K]; problem?: undefined } | { answer?: undefined; problem: string } {
+  return checkAnswer(kind, answer);
 }
 
 /** Returns a fresh, fully validated webview message, or undefined for anything malformed. */

@@ -5,21 +5,18 @@
  * those queries with the analysis engine and embeds the answers, the bundle and the stylesheet.
  */
 import { randomBytes } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { canonicalQuery, QueryError } from '../service/queries';
-import type { Query } from '../service/queries';
-import type { FeatureMapsAnswer, NetworkGraphAnswer } from '../service/queries';
+import { canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
+import type { NetworkGraphAnswer } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
-import type { ReportData, ReportRun } from '../../webview/data';
+import type { ReportData } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
-import { keepChannels, quantisePictures, REPORT_FORMAT_VERSION } from '../../webview/reportCodec';
-import type { ReportAnswer, ReportEntry } from '../../webview/reportCodec';
+import { REPORT_FORMAT_VERSION } from '../../webview/reportCodec';
+import type { ReportAnswer } from '../../webview/reportCodec';
 import {
   capacityPairs,
-  comparePlan,
   depthPairs,
   informationLayers,
   networkQueries,
@@ -32,6 +29,15 @@ import {
 } from '../../webview/plan';
 import { HELP, UsageError } from './usage';
 import { checkOutputFile, intOption, layerPairsOption } from './options';
+import { runComparisonReport } from './compareReport';
+import { budgetOrder, describeQuery, encodeAnswers, SEE_EVERYTHING } from './reportAnswers';
+import { assets } from './reportPage';
+import type { ReportResult } from './reportPage';
+
+export { writeComparisonReport } from './compareReport';
+export type { ComparisonReportOptions } from './compareReport';
+export { budgetOrder, encodeAnswers } from './reportAnswers';
+export type { ReportResult } from './reportPage';
 
 export interface ReportOptions {
   runFolder: string;
@@ -61,190 +67,8 @@ export interface ReportOptions {
   onProgress?: (done: number, total: number, what: string) => void;
 }
 
-export interface ReportResult {
-  out: string;
-  bytes: number;
-  answers: number;
-  errors: number;
-  ms: number;
-  /** Per query kind: how many answers, their JSON bytes before encoding and their bytes in the page. */
-  sizes: Record<string, { count: number; rawBytes: number; embeddedBytes: number }>;
-  /** One line per answer left out to keep the page under `maxBytes`. */
-  omitted: string[];
-  /** One line per answer summarised (cut to fewer channels) to keep the page under `maxBytes`. */
-  summarised: string[];
-  /** One line per answer left out because computing ran past `maxSeconds`. */
-  outOfTime: string[];
-}
-
 export const DEFAULT_MAX_BYTES = 25e6;
 export const DEFAULT_MAX_SECONDS = 60;
-/**
- * Query kinds that run the model (a forward pass over the probe inputs, or a deconvolution): the
- * cost that grows with the model. The others read what the recorder stored and are always computed.
- */
-const FORWARD_KINDS: ReadonlySet<string> = new Set([
-  'capacityMatrix',
-  'layerCapacity',
-  'channelPair',
-  'featureMaps',
-  'deconvolution',
-  'confusion',
-  'channelLabelInformation',
-  'networkGraph',
-]);
-
-/**
- * The plan in the order it is computed under a time budget: what reads stored summaries first,
- * then forward-pass answers from the last epoch back (the views open on the last epoch), each
- * epoch in the plan's own order (consecutive pairs before the strips).
- */
-export function budgetOrder<T extends { query: Query }>(plan: T[]): T[] {
-  const epochOf = (q: Query) => ('epoch' in q && typeof q.epoch === 'number' ? q.epoch : -1);
-  return plan
-    .map((step, index) => ({ step, index, forward: FORWARD_KINDS.has(step.query.kind), epoch: epochOf(step.query) }))
-    .sort((a, b) => Number(a.forward) - Number(b.forward) || (a.forward ? b.epoch - a.epoch : 0) || a.index - b.index)
-    .map(({ step }) => step);
-}
-/** Answers shorter than this stay plain JSON: gzip and base64 would not pay for themselves. */
-const GZIP_FROM_BYTES = 1024;
-/** Channels a summarised feature-maps answer keeps, tried in turn (largest answers first) while the page is over budget. */
-const SUMMARY_CHANNELS = [64, 32, 16, 8, 4];
-/** Deconvolved channels per layer kept, tried in turn while the page is still over budget. */
-const SUMMARY_DECONVOLUTION_CHANNELS = [8, 4, 2, 1];
-
-/** What the page says about a report over budget: how to see what it does not hold. */
-const SEE_EVERYTHING = 'open the run in VS Code to see every channel, or write the report again with a larger --max-mb';
-
-/**
- * The report's answers as embedded: pictures at 8 bits, large answers gzipped, and when the page
- * would exceed `maxBytes` (`fixedBytes` being the page without answers) the largest answers cut
- * down in three steps, each only as far as needed: the feature maps of the widest layers keep
- * their first channels (64, then 32, … 4: `summarised`), then the deconvolutions of the higher
- * channels are left out (each layer keeps channels 0–7, then 0–3, … 0), then the largest
- * remaining answers, one by one. Every answer left out is replaced by a note saying what is
- * missing and why; a summarised one says what it holds.
- */
-export function encodeAnswers(
-  answers: Record<string, ReportAnswer>,
-  fixedBytes: number,
-  maxBytes: number,
-  describe: (key: string) => string = describeQuery,
-): { entries: Record<string, ReportEntry>; sizes: ReportResult['sizes']; omitted: string[]; summarised: string[] } {
-  const entries: Record<string, ReportEntry> = {};
-  const sizes: ReportResult['sizes'] = {};
-  const kindOf = (key: string) => (JSON.parse(key) as { kind: string }).kind;
-  const embedded = new Map<string, number>();
-  let total = fixedBytes;
-  const encode = (kind: string, entry: ReportAnswer): ReportEntry => {
-    const small = 'answer' in entry ? JSON.stringify({ answer: quantisePictures(kind, entry.answer) }) : JSON.stringify(entry);
-    return small.length < GZIP_FROM_BYTES
-      ? (JSON.parse(small) as ReportAnswer)
-      : { gzip: gzipSync(small, { level: 9 }).toString('base64') };
-  };
-  const put = (key: string, entry: ReportEntry) => {
-    const bytes = JSON.stringify(key).length + JSON.stringify(entry).length + 2;
-    const change = bytes - (embedded.get(key) ?? 0);
-    entries[key] = entry;
-    embedded.set(key, bytes);
-    total += change;
-    sizes[kindOf(key)].embeddedBytes += change;
-    return change;
-  };
-  for (const [key, entry] of Object.entries(answers)) {
-    const kind = kindOf(key);
-    const s = (sizes[kind] ??= { count: 0, rawBytes: 0, embeddedBytes: 0 });
-    s.count++;
-    s.rawBytes += Buffer.byteLength(JSON.stringify(entry));
-    put(key, encode(kind, entry));
-  }
-  const limit = maxBytes >= 1e6 ? `${Number((maxBytes / 1e6).toFixed(1))} MB` : `${Math.round(maxBytes / 1e3)} kB`;
-  const largestFirst = (keys: string[]) => keys.sort((a, b) => embedded.get(b)! - embedded.get(a)!);
-  // 1. The feature maps of wide layers: their first channels only.
-  const summaries = new Map<string, string>();
-  for (const count of SUMMARY_CHANNELS) {
-    const wide = largestFirst(
-      Object.keys(answers).filter((k) => {
-        const a = answers[k];
-        return kindOf(k) === 'featureMaps' && 'answer' in a && (a.answer as FeatureMapsAnswer).channels.length > count;
-      }),
-    );
-    for (const key of wide) {
-      if (total <= maxBytes) break;
-      const answer = (answers[key] as { answer: FeatureMapsAnswer }).answer;
-      const kept = keepChannels(answer, count);
-      const note = `${describe(key)}: channels 0–${count - 1} of ${answer.channels.length} only, to keep this report under ${limit}`;
-      put(key, { ...encode('featureMaps', { answer: kept }), summary: note });
-      summaries.set(key, note);
-    }
-  }
-  // 2 and 3. Answers left out, each replaced by a note.
-  const omitted: string[] = [];
-  const leaveOut = (key: string) => {
-    const bytes = embedded.get(key)!;
-    put(key, {
-      omitted: `${describe(key)} was left out of this report to keep it under ${limit} (it would add ${(bytes / 1e6).toFixed(1)} MB): ${SEE_EVERYTHING}.`,
-    });
-    omitted.push(`${describe(key)} (${(bytes / 1e6).toFixed(1)} MB)`);
-  };
-  const isOmitted = (key: string) => 'omitted' in entries[key];
-  for (const count of SUMMARY_DECONVOLUTION_CHANNELS) {
-    if (total <= maxBytes) break;
-    const higher = largestFirst(
-      Object.keys(answers).filter((k) => {
-        const q = JSON.parse(k) as { kind: string; channel?: number };
-        return q.kind === 'deconvolution' && (q.channel ?? 0) >= count && !isOmitted(k);
-      }),
-    );
-    for (const key of higher) {
-      if (total <= maxBytes) break;
-      leaveOut(key);
-    }
-  }
-  // The run, its training curves and the probe inputs are what every view starts from: kept.
-  const keep = new Set(['run', 'training', 'inputs', 'confusion']);
-  // The Network view's thumbnails (an `inputs` answer of named probe inputs; the views' sample inputs are drawn per class) may go like any other.
-  const kept = (key: string) => {
-    const q = JSON.parse(key) as { kind: string; x?: { kind?: string } };
-    return keep.has(q.kind) && !(q.kind === 'inputs' && q.x?.kind === 'indices');
-  };
-  for (const key of largestFirst(Object.keys(answers).filter((k) => !kept(k) && !isOmitted(k)))) {
-    if (total <= maxBytes) break;
-    leaveOut(key);
-  }
-  return { entries, sizes, omitted, summarised: [...summaries].filter(([key]) => !isOmitted(key)).map(([, note]) => note) };
-}
-
-/** A query in words, for the notes of left-out answers. */
-function describeQuery(key: string): string {
-  const q = JSON.parse(key) as Record<string, unknown>;
-  const where = ['layer', 'layerI', 'layerJ', 'channel', 'epoch']
-    .filter((f) => q[f] !== undefined)
-    .map((f) => `${f === 'layerI' ? 'layer' : f === 'layerJ' ? 'against layer' : f} ${String(q[f])}`)
-    .join(', ');
-  const names: Record<string, string> = {
-    featureMaps: 'The feature maps',
-    deconvolution: 'The deconvolution',
-    capacityMatrix: 'The capacity matrix',
-    channelPair: 'The channel pair',
-    smallMultiples: 'The small multiples',
-    channelLabelInformation: 'The label information per channel',
-    informationPlane: 'The information plane',
-    networkGraph: 'The network graph',
-  };
-  return `${names[q.kind as string] ?? `The ${String(q.kind)} answer`}${where ? ` of ${where}` : ''}`;
-}
-
-/** The bundle and stylesheet, found next to the built CLI (dist/) or in the source tree. */
-function assets(): { script: string; style: string } {
-  const candidates = [resolve(__dirname), resolve(__dirname, '../../dist'), resolve(process.cwd(), 'dist')];
-  for (const dist of candidates) {
-    const script = resolve(dist, 'webview.js');
-    const style = resolve(dist, '../media/webview.css');
-    if (existsSync(script) && existsSync(style)) return { script: readFileSync(script, 'utf8'), style: readFileSync(style, 'utf8') };
-  }
-  throw new UsageError('the webview bundle (dist/webview.js) is missing: run npm run build first');
-}
 
 export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const started = performance.now();
@@ -292,7 +116,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       o.onProgress?.(i, ordered.length, query.kind);
       const key = canonicalQuery(query);
       if (answers[key] || outOfTime.has(key)) continue;
-      if (FORWARD_KINDS.has(query.kind) && performance.now() > deadline && !engine.isCached(o.runFolder, query)) {
+      if (needsForwardPass(query.kind) && performance.now() > deadline && !engine.isCached(o.runFolder, query)) {
         outOfTime.set(
           key,
           `${describeQuery(key)} was not computed for this report: computing ran past its time budget of ${maxSeconds} s. ` +
@@ -536,152 +360,4 @@ function maxMegabytes(value: string | undefined): number {
   const mb = Number(value);
   if (!Number.isFinite(mb) || mb <= 0) throw new UsageError(`--max-mb must be a positive number of megabytes, not "${value}"`);
   return mb;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Several runs: one comparison report (docs/views.md, "Comparing runs").
-
-export interface ComparisonReportOptions {
-  runFolders: string[];
-  out: string;
-  theme: 'light' | 'dark' | 'high-contrast';
-  onProgress?: (done: number, total: number, what: string) => void;
-}
-
-/**
- * Writes the comparison of several runs: each run's answers to the comparison view's queries
- * (webview/plan.ts `comparePlan`: summaries and probe inputs only, no forward pass, so the report
- * stays small), keyed by run in `ReportData.runs`. Throws a UsageError, before anything is
- * computed, when a folder is not a run or a run is named twice.
- */
-export async function writeComparisonReport(o: ComparisonReportOptions): Promise<ReportResult> {
-  const started = performance.now();
-  const { script, style } = assets();
-  const folders = o.runFolders.map((f) => resolve(f));
-  const seen = new Map<string, string>();
-  for (const f of folders) {
-    if (!existsSync(f)) throw new UsageError(`${f} does not exist`);
-    const real = realpathSync(f);
-    const earlier = seen.get(real);
-    if (earlier !== undefined) throw new UsageError(`${f} names the same run as ${earlier}: name each run once`);
-    seen.set(real, f);
-  }
-  const engine = new AnalysisEngine({ roots: [...new Set(folders.map((f) => dirname(f)))] });
-  try {
-    const manifests: ReportData['manifest'][] = [];
-    for (const f of folders) {
-      let manifest: ReportData['manifest'];
-      try {
-        manifest = ((await engine.answer(f, { kind: 'run' })).answer as { manifest: ReportData['manifest'] }).manifest;
-      } catch (e) {
-        if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
-        throw new UsageError(`${f} is not a recorded run (${e.message.split('\n')[0]})`);
-      }
-      manifests.push(manifest);
-    }
-    const plans = manifests.map((m) => comparePlan(m, manifests));
-    const total = plans.reduce((n, p) => n + p.length, 0);
-    let done = 0;
-    let answerCount = 0;
-    let errors = 0;
-    const runs: ReportRun[] = [];
-    const sizes: ReportResult['sizes'] = {};
-    for (let r = 0; r < folders.length; r++) {
-      const answers: Record<string, ReportAnswer> = {};
-      for (const { query } of plans[r]) {
-        o.onProgress?.(done++, total, `run ${r + 1}: ${query.kind}`);
-        const key = canonicalQuery(query);
-        if (answers[key]) continue;
-        try {
-          answers[key] = { answer: (await engine.answer(folders[r], query)).answer };
-        } catch (e) {
-          if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
-          answers[key] = { error: { code: e.code, message: e.message } };
-          errors++;
-        }
-        answerCount++;
-      }
-      const m = manifests[r];
-      // Summaries only, so no budget: compressed like a single run's answers, nothing left out.
-      const encoded = encodeAnswers(answers, 0, Infinity);
-      for (const [kind, size] of Object.entries(encoded.sizes)) {
-        const s = (sizes[kind] ??= { count: 0, rawBytes: 0, embeddedBytes: 0 });
-        s.count += size.count;
-        s.rawBytes += size.rawBytes;
-        s.embeddedBytes += size.embeddedBytes;
-      }
-      runs.push({
-        runId: m.id,
-        manifest: m,
-        answers: encoded.entries,
-        coverage: `summaries of run ${m.id} only (training curves, input diversity, each layer's entropies at epoch ${m.epochs[m.epochs.length - 1] ?? '—'}); write a report of this run alone for its four views`,
-      });
-    }
-    const data: ReportData = {
-      formatVersion: REPORT_FORMAT_VERSION,
-      runId: manifests[0].id,
-      createdAt: new Date().toISOString(),
-      manifest: manifests[0],
-      // Empty: the answers are per run, in `runs`. A page that predates comparisons shows the first
-      // run with "not in this report" notes instead of mixing runs.
-      answers: {},
-      coverage: `${runs.length} runs compared from their summaries (training curves, probe input diversity, per-layer entropies at each run's last epoch)`,
-      runs,
-    };
-    const html = webviewPage({
-      title: `CNN Slicer — ${manifests.map((m) => `${m.model.name} (${m.id})`).join(' vs ')}`,
-      nonce: randomBytes(18).toString('base64'),
-      script: { inline: script },
-      style: { inline: style },
-      data,
-      theme: o.theme,
-    });
-    const tmp = `${o.out}.partial`;
-    writeFileSync(tmp, html);
-    renameSync(tmp, o.out);
-    return {
-      out: o.out,
-      bytes: Buffer.byteLength(html),
-      answers: answerCount,
-      errors,
-      ms: performance.now() - started,
-      sizes,
-      omitted: [],
-      summarised: [],
-      outOfTime: [],
-    };
-  } finally {
-    engine.close();
-  }
-}
-
-async function runComparisonReport(
-  positionals: string[],
-  values: {
-    out?: string;
-    epochs?: string;
-    'deconvolution-channels'?: string;
-    'dataset-diversity'?: boolean;
-    pairs?: string;
-    'max-mb'?: string;
-    'max-seconds'?: string;
-  },
-  theme: 'light' | 'dark' | 'high-contrast',
-): Promise<void> {
-  // The forward-pass options shape a single run's report; a comparison holds summaries only.
-  for (const option of ['epochs', 'deconvolution-channels', 'dataset-diversity', 'pairs', 'max-mb', 'max-seconds'] as const) {
-    if (values[option] !== undefined) throw new UsageError(`--${option} applies to a report of one run, not to a comparison of several`);
-  }
-  const out = resolve(values.out ?? 'comparison-report.html');
-  checkOutputFile(out);
-  const r = await writeComparisonReport({
-    runFolders: positionals,
-    out,
-    theme,
-    onProgress: process.stderr.isTTY ? (d, t, what) => process.stderr.write(`\r  ${d}/${t} ${what}`.padEnd(50)) : undefined,
-  });
-  if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(51) + '\r');
-  process.stdout.write(
-    `comparison report: ${r.out} (${positionals.length} runs, ${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`,
-  );
 }

@@ -2,7 +2,7 @@
  * The parent side of the analysis service: forks dist/service.js once, sends typed queries, and
  * resolves each with its answer (or rejects with a QueryError). Used by the extension host, which
  * must stay free of TensorFlow.js — this module only talks to the child, over the typed channel of
- * src/rpc, and checks every answer against protocol.ts. A service that dies (or never says hello)
+ * src/rpc, and checks every answer against protocol.ts and its kind's answer schema. A service that dies (or never says hello)
  * is started again on the next query; the queries it held fail with a message saying so.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RpcChannel } from '../rpc/channel';
 import { childProcessPort } from '../rpc/ports';
-import { AnswerOf, Query, QueryError, QueryPriority } from './queries';
+import { AnswerOf, checkAnswer, Query, QueryError, QueryPriority } from './queries';
 import { SERVICE_PROTOCOL_VERSION, serviceConfigure, serviceHello, serviceQuery, serviceShutdown, toQueryError } from './protocol';
 
 export interface ClientQueryOptions {
@@ -144,7 +144,9 @@ export class AnalysisClient {
           onProgress: onProgress && ((p) => onProgress(p.fraction, p.message)),
         },
       );
-      return r as ClientResult<Q['kind']>;
+      const checked = checkAnswer(query.kind, r.answer);
+      if (checked.problem !== undefined) throw new QueryError('internal', `the analysis service sent ${checked.problem}`);
+      return { ...r, answer: checked.answer } as ClientResult<Q['kind']>;
     } catch (e) {
       throw toQueryError(e);
     }

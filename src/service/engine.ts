@@ -17,10 +17,10 @@ import { checkLayerShapes } from '../run/format';
 import { ActivationCache } from './activations';
 import { LayerCodesCache, SharedResults } from './layerCodes';
 import { QueryQueue } from './queryQueue';
-import { Handler, HANDLERS, QueryOf } from './handlers';
+import { Handler, HANDLERS } from './handlers';
 import { CheckpointModels } from './models';
 import { answerKey } from './answerKey';
-import { AnswerOf, Query, QueryKind } from './queries';
+import { answeredFromRecord, AnswerOf, isCachedKind, isQuickSlice, Query, QueryKind, QueryOf } from './queries';
 import { EngineParts, QueryContext, QueryControl } from './queryContext';
 import { asQueryError } from './queryErrors';
 import { RunRegistry, RunState } from './runs';
@@ -67,22 +67,6 @@ export interface EngineResult<K extends QueryKind = QueryKind> {
 
 /** Budget of the activations of small input subsets kept across queries (bytes). */
 const SUBSET_ACTIVATION_BYTES = 64 * 1024 ** 2;
-
-/** Query kinds whose answers are worth caching on disk (the rest are cheap reads of the summaries). */
-const CACHED: ReadonlySet<QueryKind> = new Set([
-  'confusion',
-  'featureMaps',
-  'channelEntropies',
-  'interSample',
-  'inputDiversity',
-  'capacityMatrix',
-  'layerCapacity',
-  'channelPair',
-  'deconvolution',
-  'networkGraph',
-  'channelLabelInformation',
-  'informationPlane',
-]);
 
 export class AnalysisEngine {
   private readonly runs: RunRegistry;
@@ -137,7 +121,9 @@ export class AnalysisEngine {
   async answer<Q extends Query>(runFolder: string, query: Q, control: QueryControl = {}): Promise<EngineResult<Q['kind']>> {
     const started = performance.now();
     const run = this.runs.open(runFolder);
-    const key = CACHED.has(query.kind) ? answerKey(run, query) : undefined;
+    // What the recorder wrote is read at once; only computed answers wait their turn and are cached.
+    const computed = !answeredFromRecord(query, run.record.manifest);
+    const key = isCachedKind(query.kind) ? answerKey(run, query) : undefined;
     if (key) {
       const hit = run.cache.get<AnswerOf[Q['kind']]>(key);
       if (hit) return { answer: hit, cached: true, ms: performance.now() - started };
@@ -147,11 +133,11 @@ export class AnalysisEngine {
     let release: (() => void) | undefined;
     try {
       // Only computing waits its turn: summaries and cached answers come at once.
-      if (computes(query)) {
-        if (this.queue.wouldWait(quick(query)))
-          control.onProgress?.(0, `waiting for other queries (${this.queue.pending} already waiting)`);
+      if (computed) {
+        const quick = isQuickSlice(query);
+        if (this.queue.wouldWait(quick)) control.onProgress?.(0, `waiting for other queries (${this.queue.pending} already waiting)`);
         this.prepareFor(run);
-        release = await this.queue.acquire(control.priority, control.signal, quick(query));
+        release = await this.queue.acquire(control.priority, control.signal, quick);
         control.onProgress?.(0, 'computing');
       }
       answer = (await dispatch(query, context)) as AnswerOf[Q['kind']];
@@ -165,15 +151,13 @@ export class AnalysisEngine {
       await context.release();
     }
     // Answers read from the summaries are cheap: only computed ones go to the disk cache.
-    const fromSummary =
-      (answer as { source?: string }).source === 'summary' || (query.kind === 'confusion' && !('inputs' in query && query.inputs));
-    if (key && !fromSummary) run.cache.set(key, answer);
+    if (key && computed) run.cache.set(key, answer);
     return { answer, cached: false, ms: performance.now() - started };
   }
 
   /** Whether `query` would be answered from the run's answer cache (no computing). */
   isCached(runFolder: string, query: Query): boolean {
-    if (!CACHED.has(query.kind)) return false;
+    if (!isCachedKind(query.kind)) return false;
     const run = this.runs.open(runFolder);
     return run.cache.has(answerKey(run, query));
   }
@@ -250,31 +234,4 @@ export class AnalysisEngine {
 async function dispatch<K extends QueryKind>(query: QueryOf<K>, ctx: QueryContext): Promise<AnswerOf[K]> {
   const handler: Handler<K> = HANDLERS[query.kind];
   return handler(query, ctx);
-}
-
-/**
- * Whether answering `query` computes (a forward pass, distances) rather than reading the
- * summaries: only those wait in the queue. The summary cases mirror the handlers'.
- */
-function computes(query: Query): boolean {
-  switch (query.kind) {
-    case 'run':
-    case 'training':
-    case 'smallMultiples':
-    case 'inputs':
-      return false;
-    case 'confusion':
-      return query.inputs === true;
-    case 'channelEntropies':
-      return query.x !== undefined && query.x.kind !== 'all';
-    case 'interSample':
-      return query.x !== undefined && query.x.kind !== 'all' && !(query.x.kind === 'classes' && query.x.classes.length === 1);
-    default:
-      return true;
-  }
-}
-
-/** Slices of a few inputs (a forward pass of those inputs alone): they go first within a priority. */
-function quick(query: Query): boolean {
-  return query.kind === 'featureMaps' || query.kind === 'deconvolution' || query.kind === 'inputs';
 }

@@ -2,34 +2,22 @@
  * The messages between a parent (the extension host, the CLI, tests) and the analysis service
  * child process (`dist/service.js`, started with child_process.fork), as valibot schemas over the
  * typed channel of src/rpc: the types are inferred from the schemas, the service checks every
- * request and notification against them, the parent every answer. The child announces its
+ * request and notification against them, the parent every answer (its envelope here, its fields
+ * against the answer schema of the kind asked, in client.ts). The child announces its
  * protocol version first (`hello`); the parent refuses any other version.
  */
 import * as v from 'valibot';
 import { defineNotification, defineRequest, ParamsIn, ResultOut, RpcError } from '../rpc/messages';
-import { Answer, parseQuery, Query, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryError, QueryErrorCode } from './queries';
+import { Answer, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryError, QueryErrorCode, QueryMessageSchema } from './queries';
 
 /** Bumped whenever a message changes shape (2: the typed channel's envelope). */
 export const SERVICE_PROTOCOL_VERSION = 2;
 
 const isObject = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** A query, checked and cleaned by the query vocabulary's own parser (its messages name what is wrong). */
-const QuerySchema = v.pipe(
-  v.custom<Query>(isObject, 'a query must be a JSON object with a "kind"'),
-  v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    try {
-      return parseQuery(dataset.value);
-    } catch (e) {
-      addIssue({ message: (e as Error).message });
-      return NEVER;
-    }
-  }),
-);
-
 /**
- * The answer comes from this extension's own service: its envelope is checked here, and each
- * caller reads only the fields of the kind it asked for.
+ * The answer's envelope: the request does not say which kind it answers, so the client checks the
+ * answer itself against the answer schema of the kind it asked (client.ts, checkAnswer).
  */
 const AnswerSchema = v.custom<Answer>(isObject, 'an answer must be an object');
 
@@ -44,9 +32,9 @@ export const serviceHello = defineNotification('hello', v.object({ protocolVersi
 export const serviceQuery = defineRequest('query', {
   params: v.object({
     run: v.pipe(v.string('"run" must be the path of a run folder'), v.minLength(1, '"run" must be the path of a run folder')),
-    query: QuerySchema,
+    query: QueryMessageSchema,
     view: v.optional(v.string('"view" must be a string')),
-    /** How soon the answer is needed (queries.ts, QUERY_PRIORITIES; default `visible`). */
+    /** How soon the answer is needed (queries/priorities.ts, QUERY_PRIORITIES; default `visible`). */
     priority: v.optional(v.picklist(QUERY_PRIORITIES, `"priority" must be one of ${QUERY_PRIORITIES.join(', ')}`)),
   }),
   result: v.object({ answer: AnswerSchema, cached: v.boolean(), ms: v.number() }),

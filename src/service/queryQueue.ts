@@ -1,6 +1,6 @@
 /**
  * The order in which the engine computes queries: at most `slots` at once, the waiting ones by
- * priority (queries.ts, QUERY_PRIORITIES), quick before long within one priority, then first come
+ * priority (queries/priorities.ts, QUERY_PRIORITIES), quick before long within one priority, then first come
  * first. A burst of
  * queries from the views (hundreds at once) would otherwise run all together and every answer
  * would arrive near the end; in order, what is on screen arrives first. Computing on both cores

@@ -1,12 +1,13 @@
-/** The shape of a query handler: one per query kind, each answering its kind from a QueryContext. */
-import type { AnswerOf, Query, QueryKind } from '../queries';
+/**
+ * The shape of a query handler: one per query kind, each answering its kind from a QueryContext,
+ * its query and answer types those of the kind's descriptor (src/service/queries/<kind>.ts).
+ */
+import type { AnswerOf, QueryKind, QueryOf } from '../queries';
 import type { QueryContext } from '../queryContext';
-
-export type QueryOf<K extends QueryKind> = Extract<Query, { kind: K }>;
 
 export type Handler<K extends QueryKind> = (q: QueryOf<K>, ctx: QueryContext) => Promise<AnswerOf[K]> | AnswerOf[K];
 
-/** One handler per kind: a kind added to the vocabulary without its handler does not compile. */
+/** One handler per kind: a descriptor added to the vocabulary without its handler does not compile. */
 export type HandlerTable = { [K in QueryKind]: Handler<K> };
 
 /** An entropy as the answers carry it: `null` where undefined (estimators.md: never a made-up number). */

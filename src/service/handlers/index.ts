@@ -1,4 +1,4 @@
-/** The handler of every query kind, in the order of the vocabulary (queries.ts). */
+/** The handler of every query kind, in the order of the vocabulary (src/service/queries/index.ts). */
 import { capacityMatrix } from './capacityMatrix';
 import { channelEntropies } from './channelEntropies';
 import { channelPair } from './channelPair';
@@ -36,4 +36,4 @@ export const HANDLERS: HandlerTable = {
   informationPlane,
 };
 
-export type { Handler, HandlerTable, QueryOf } from './handler';
+export type { Handler, HandlerTable } from './handler';

@@ -1,5 +1,5 @@
 /**
- * `networkGraph`: the network as CNNVis draws it (issue 17; the exact definitions are in
+ * `networkGraph`: the network as CNNVis draws it (the exact definitions are in
  * docs/estimators.md "Channel clusters and the network graph"). The model's layers as a DAG from
  * the checkpoint's topology; the channels of each layer with channels grouped by their mean
  * activation per probe input (src/analysis/channelClusters.ts); per cluster its channels' mean
@@ -12,11 +12,11 @@ import { channelProfiles, clusterChannels, defaultClusterCount, InputSubset } fr
 import { CancelledError } from '../../compute/pool';
 import { answerKey } from '../answerKey';
 import { layerInputs } from '../networkTopology';
-import type { AnswerOf, Bits, NetworkCluster, NetworkEdge, NetworkNode } from '../queries';
+import type { AnswerOf, Bits, NetworkCluster, NetworkEdge, NetworkNode, QueryOf } from '../queries';
 import type { QueryContext } from '../queryContext';
 import { capacityMatrix } from './capacityMatrix';
 import { channelEntropies } from './channelEntropies';
-import type { Handler, QueryOf } from './handler';
+import type { Handler } from './handler';
 
 /** Edges kept per cluster and layer pair: its strongest outgoing and its strongest incoming ones. */
 export const EDGES_PER_CLUSTER = 3;

@@ -86,7 +86,7 @@ const TARGETS: Record<string, string> = {
   'src/service/client.ts': STUB,
   'src/service/engine.ts': STUB,
   'src/service/protocol.ts': STUB,
-  'src/service/queries.ts': STUB,
+  'src/service/queries/index.ts': STUB,
   'src/tfjs/backend.ts': STUB,
   'webview/App.tsx': STUB,
   'webview/page.ts': STUB,
@@ -156,15 +156,15 @@ const CASES: Case[] = [
     rules: ['pure-shared-modules'],
   },
   {
-    title: 'src/service/queries.ts importing the run store',
-    file: 'src/service/queries.ts',
-    specifier: '../run/store',
+    title: 'src/service/queries/ importing the run store',
+    file: 'src/service/queries/index.ts',
+    specifier: '../../run/store',
     resolved: 'src/run/store.ts',
     rules: ['pure-shared-modules'],
   },
   {
-    title: 'src/service/queries.ts importing tfjs',
-    file: 'src/service/queries.ts',
+    title: 'src/service/queries/ importing tfjs',
+    file: 'src/service/queries/index.ts',
     specifier: '@tensorflow/tfjs',
     resolved: TFJS,
     rules: ['pure-shared-modules'],
@@ -344,7 +344,7 @@ const CLEAN_TREE: Record<string, string> = {
   'src/run/format.ts':
     "import * as v from 'valibot';\nimport { stub } from '../analysis/shannon';\nexport const schema = v.number();\nexport const s = stub;\n",
   'src/run/paths.ts': "import { join } from 'node:path';\nimport { stub } from './format';\nexport const p = join(String(stub));\n",
-  'src/service/queries.ts': "import { schema } from '../run/format';\nexport const q = schema;\n",
+  'src/service/queries/index.ts': "import { schema } from '../../run/format';\nexport const q = schema;\n",
   'src/service/engine.ts':
     "import * as tf from '@tensorflow/tfjs';\nimport { p } from '../run/paths';\nimport { backend } from '../tfjs/backend';\nexport const e = [tf, p, backend];\n",
   'src/tfjs/backend.ts':

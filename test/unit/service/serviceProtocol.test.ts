@@ -24,12 +24,12 @@ process.on('message', (m) => {
   if (!m || m.type !== 'request') return;
   const id = m.id;
   switch (m.params.run) {
-    case 'ok': return send({ type: 'result', id, result: { answer: { epochs: [0] }, cached: false, ms: 1 } });
+    case 'ok': return send({ type: 'result', id, result: { answer: { epochs: [0], classNames: [], trainLoss: [null], trainAccuracy: [null], probeLoss: [1], probeAccuracy: [0.5], hLabelGivenPred: [], hPredGivenLabel: [] }, cached: false, ms: 1 } });
     case 'result-not-an-answer': return send({ type: 'result', id, result: { answer: 5, cached: 'no', ms: 1 } });
     case 'error-without-message': return send({ type: 'error', id, error: { code: 'internal' } });
     case 'bad-progress':
       send({ type: 'progress', id, value: { fraction: 'half' } });
-      return send({ type: 'result', id, result: { answer: {}, cached: true, ms: 0 } });
+      return send({ type: 'result', id, result: { answer: { manifest: {}, notes: [] }, cached: true, ms: 0 } });
     case 'garbage': return send({ id, hello: 'there' });
     case 'coded-error': return send({ type: 'error', id, error: { code: 'epoch-not-recorded', message: 'epoch 9 is not recorded' } });
   }
@@ -139,6 +139,11 @@ describe('analysis service protocol', function () {
         assert.deepEqual(progress, []);
         await assert.rejects(client.query('garbage', { kind: 'run' }), (e: QueryError) => e.code === 'internal');
         assert.deepEqual((await client.query('ok', { kind: 'training' })).answer.epochs, [0]);
+        await assert.rejects(
+          client.query('ok', { kind: 'run' }),
+          (e: QueryError) => e.code === 'internal' && /malformed run answer at manifest/.test(e.message),
+          'an answer is checked against the schema of the kind asked',
+        );
         const text = log.join('\n');
         assert.match(text, /ignored a malformed message from the analysis service .*: 42/);
         assert.match(text, /ignored a malformed "hello" notification/);

@@ -6,7 +6,7 @@ import type { RunManifest } from '../../../src/run/format';
 import { reportDataSource, ReportData, ViewError } from '../../../webview/data';
 import { contentSecurityPolicy, webviewPage } from '../../../webview/page';
 import { capacityPairs, queries, reportPlan, spreadEpochs } from '../../../webview/plan';
-import { isExportFileName, parseHostMessage, parseWebviewMessage, PROTOCOL_VERSION } from '../../../webview/protocol';
+import { isExportFileName, parseAnswer, parseHostMessage, parseWebviewMessage, PROTOCOL_VERSION } from '../../../webview/protocol';
 import { describeSlice, parseIndices, ranges } from '../../../webview/slice';
 import { applyFocus, defaultUiState, restoreUiState } from '../../../webview/state';
 
@@ -156,6 +156,13 @@ describe('webview protocol', () => {
     ]) {
       assert.equal(parseHostMessage(m), undefined, JSON.stringify(m));
     }
+  });
+
+  it("checks an answer against the answer schema of the query's kind, keeping null bits", () => {
+    const answer = { layerI: 1, layerJ: 2, epoch: 0, inputCount: 4, bins: 32, bits: null };
+    assert.deepEqual(parseAnswer('layerCapacity', answer).answer, answer);
+    assert.match(parseAnswer('layerCapacity', { ...answer, bits: 'x' }).problem ?? '', /malformed layerCapacity answer at bits/);
+    assert.match(parseAnswer('capacityMatrix', answer).problem ?? '', /malformed capacityMatrix answer/);
   });
 });
 

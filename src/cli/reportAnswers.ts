@@ -1,0 +1,152 @@
+/**
+ * A report's answers: the order they are computed in under a time budget, and how they are
+ * embedded in the page (pictures at 8 bits, gzip, and cut down to stay under a size budget).
+ */
+import { gzipSync } from 'node:zlib';
+import { needsForwardPass } from '../service/queries';
+import type { FeatureMapsAnswer, Query } from '../service/queries';
+import { keepChannels, quantisePictures } from '../../webview/reportCodec';
+import type { ReportAnswer, ReportEntry } from '../../webview/reportCodec';
+import type { ReportResult } from './reportPage';
+
+/**
+ * The plan in the order it is computed under a time budget: what reads stored summaries first,
+ * then forward-pass answers (the kinds whose descriptor says `forwardPass`) from the last epoch back (the views open on the last epoch), each
+ * epoch in the plan's own order (consecutive pairs before the strips).
+ */
+export function budgetOrder<T extends { query: Query }>(plan: T[]): T[] {
+  const epochOf = (q: Query) => ('epoch' in q && typeof q.epoch === 'number' ? q.epoch : -1);
+  return plan
+    .map((step, index) => ({ step, index, forward: needsForwardPass(step.query.kind), epoch: epochOf(step.query) }))
+    .sort((a, b) => Number(a.forward) - Number(b.forward) || (a.forward ? b.epoch - a.epoch : 0) || a.index - b.index)
+    .map(({ step }) => step);
+}
+
+/** Answers shorter than this stay plain JSON: gzip and base64 would not pay for themselves. */
+const GZIP_FROM_BYTES = 1024;
+/** Channels a summarised feature-maps answer keeps, tried in turn (largest answers first) while the page is over budget. */
+const SUMMARY_CHANNELS = [64, 32, 16, 8, 4];
+/** Deconvolved channels per layer kept, tried in turn while the page is still over budget. */
+const SUMMARY_DECONVOLUTION_CHANNELS = [8, 4, 2, 1];
+
+/** What the page says about a report over budget: how to see what it does not hold. */
+export const SEE_EVERYTHING = 'open the run in VS Code to see every channel, or write the report again with a larger --max-mb';
+
+/**
+ * The report's answers as embedded: pictures at 8 bits, large answers gzipped, and when the page
+ * would exceed `maxBytes` (`fixedBytes` being the page without answers) the largest answers cut
+ * down in three steps, each only as far as needed: the feature maps of the widest layers keep
+ * their first channels (64, then 32, … 4: `summarised`), then the deconvolutions of the higher
+ * channels are left out (each layer keeps channels 0–7, then 0–3, … 0), then the largest
+ * remaining answers, one by one. Every answer left out is replaced by a note saying what is
+ * missing and why; a summarised one says what it holds.
+ */
+export function encodeAnswers(
+  answers: Record<string, ReportAnswer>,
+  fixedBytes: number,
+  maxBytes: number,
+  describe: (key: string) => string = describeQuery,
+): { entries: Record<string, ReportEntry>; sizes: ReportResult['sizes']; omitted: string[]; summarised: string[] } {
+  const entries: Record<string, ReportEntry> = {};
+  const sizes: ReportResult['sizes'] = {};
+  const kindOf = (key: string) => (JSON.parse(key) as { kind: string }).kind;
+  const embedded = new Map<string, number>();
+  let total = fixedBytes;
+  const encode = (kind: string, entry: ReportAnswer): ReportEntry => {
+    const small = 'answer' in entry ? JSON.stringify({ answer: quantisePictures(kind, entry.answer) }) : JSON.stringify(entry);
+    return small.length < GZIP_FROM_BYTES
+      ? (JSON.parse(small) as ReportAnswer)
+      : { gzip: gzipSync(small, { level: 9 }).toString('base64') };
+  };
+  const put = (key: string, entry: ReportEntry) => {
+    const bytes = JSON.stringify(key).length + JSON.stringify(entry).length + 2;
+    const change = bytes - (embedded.get(key) ?? 0);
+    entries[key] = entry;
+    embedded.set(key, bytes);
+    total += change;
+    sizes[kindOf(key)].embeddedBytes += change;
+    return change;
+  };
+  for (const [key, entry] of Object.entries(answers)) {
+    const kind = kindOf(key);
+    const s = (sizes[kind] ??= { count: 0, rawBytes: 0, embeddedBytes: 0 });
+    s.count++;
+    s.rawBytes += Buffer.byteLength(JSON.stringify(entry));
+    put(key, encode(kind, entry));
+  }
+  const limit = maxBytes >= 1e6 ? `${Number((maxBytes / 1e6).toFixed(1))} MB` : `${Math.round(maxBytes / 1e3)} kB`;
+  const largestFirst = (keys: string[]) => keys.sort((a, b) => embedded.get(b)! - embedded.get(a)!);
+  // 1. The feature maps of wide layers: their first channels only.
+  const summaries = new Map<string, string>();
+  for (const count of SUMMARY_CHANNELS) {
+    const wide = largestFirst(
+      Object.keys(answers).filter((k) => {
+        const a = answers[k];
+        return kindOf(k) === 'featureMaps' && 'answer' in a && (a.answer as FeatureMapsAnswer).channels.length > count;
+      }),
+    );
+    for (const key of wide) {
+      if (total <= maxBytes) break;
+      const answer = (answers[key] as { answer: FeatureMapsAnswer }).answer;
+      const kept = keepChannels(answer, count);
+      const note = `${describe(key)}: channels 0–${count - 1} of ${answer.channels.length} only, to keep this report under ${limit}`;
+      put(key, { ...encode('featureMaps', { answer: kept }), summary: note });
+      summaries.set(key, note);
+    }
+  }
+  // 2 and 3. Answers left out, each replaced by a note.
+  const omitted: string[] = [];
+  const leaveOut = (key: string) => {
+    const bytes = embedded.get(key)!;
+    put(key, {
+      omitted: `${describe(key)} was left out of this report to keep it under ${limit} (it would add ${(bytes / 1e6).toFixed(1)} MB): ${SEE_EVERYTHING}.`,
+    });
+    omitted.push(`${describe(key)} (${(bytes / 1e6).toFixed(1)} MB)`);
+  };
+  const isOmitted = (key: string) => 'omitted' in entries[key];
+  for (const count of SUMMARY_DECONVOLUTION_CHANNELS) {
+    if (total <= maxBytes) break;
+    const higher = largestFirst(
+      Object.keys(answers).filter((k) => {
+        const q = JSON.parse(k) as { kind: string; channel?: number };
+        return q.kind === 'deconvolution' && (q.channel ?? 0) >= count && !isOmitted(k);
+      }),
+    );
+    for (const key of higher) {
+      if (total <= maxBytes) break;
+      leaveOut(key);
+    }
+  }
+  // The run, its training curves and the probe inputs are what every view starts from: kept.
+  const keep = new Set(['run', 'training', 'inputs', 'confusion']);
+  // The Network view's thumbnails (an `inputs` answer of named probe inputs; the views' sample inputs are drawn per class) may go like any other.
+  const kept = (key: string) => {
+    const q = JSON.parse(key) as { kind: string; x?: { kind?: string } };
+    return keep.has(q.kind) && !(q.kind === 'inputs' && q.x?.kind === 'indices');
+  };
+  for (const key of largestFirst(Object.keys(answers).filter((k) => !kept(k) && !isOmitted(k)))) {
+    if (total <= maxBytes) break;
+    leaveOut(key);
+  }
+  return { entries, sizes, omitted, summarised: [...summaries].filter(([key]) => !isOmitted(key)).map(([, note]) => note) };
+}
+
+/** A query in words, for the notes of left-out answers. */
+export function describeQuery(key: string): string {
+  const q = JSON.parse(key) as Record<string, unknown>;
+  const where = ['layer', 'layerI', 'layerJ', 'channel', 'epoch']
+    .filter((f) => q[f] !== undefined)
+    .map((f) => `${f === 'layerI' ? 'layer' : f === 'layerJ' ? 'against layer' : f} ${String(q[f])}`)
+    .join(', ');
+  const names: Record<string, string> = {
+    featureMaps: 'The feature maps',
+    deconvolution: 'The deconvolution',
+    capacityMatrix: 'The capacity matrix',
+    channelPair: 'The channel pair',
+    smallMultiples: 'The small multiples',
+    channelLabelInformation: 'The label information per channel',
+    informationPlane: 'The information plane',
+    networkGraph: 'The network graph',
+  };
+  return `${names[q.kind as string] ?? `The ${String(q.kind)} answer`}${where ? ` of ${where}` : ''}`;
+}

@@ -1,0 +1,34 @@
+/**
+ * What a report page is written from and what writing one returns, shared by the report of one
+ * run (report.ts) and the comparison of several (compareReport.ts).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from './usage';
+
+export interface ReportResult {
+  out: string;
+  bytes: number;
+  answers: number;
+  errors: number;
+  ms: number;
+  /** Per query kind: how many answers, their JSON bytes before encoding and their bytes in the page. */
+  sizes: Record<string, { count: number; rawBytes: number; embeddedBytes: number }>;
+  /** One line per answer left out to keep the page under `maxBytes`. */
+  omitted: string[];
+  /** One line per answer summarised (cut to fewer channels) to keep the page under `maxBytes`. */
+  summarised: string[];
+  /** One line per answer left out because computing ran past `maxSeconds`. */
+  outOfTime: string[];
+}
+
+/** The bundle and stylesheet, found next to the built CLI (dist/) or in the source tree. */
+export function assets(): { script: string; style: string } {
+  const candidates = [resolve(__dirname), resolve(__dirname, '../../dist'), resolve(process.cwd(), 'dist')];
+  for (const dist of candidates) {
+    const script = resolve(dist, 'webview.js');
+    const style = resolve(dist, '../media/webview.css');
+    if (existsSync(script) && existsSync(style)) return { script: readFileSync(script, 'utf8'), style: readFileSync(style, 'utf8') };
+  }
+  throw new UsageError('the webview bundle (dist/webview.js) is missing: run npm run build first');
+}
