@@ -6,7 +6,7 @@ import type { RunManifest } from '../src/run/format';
 import type { DataSource, ReportData } from './data';
 import type { Focus, ViewId } from './protocol';
 import { AppProvider, applyFocus, useApp } from './state';
-import { TooltipProvider } from './ui';
+import { TooltipProvider } from './charts/primitives';
 import { labelMeasuresAbsent } from './charts/common';
 import { ChannelView } from './views/ChannelView';
 import { LayerView } from './views/LayerView';

@@ -10,7 +10,7 @@ import { rgb } from 'd3-color';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import { capacityScale } from '../colours';
 import { useChartTheme } from './common';
-import { fmtBits, pixelRatio, useTooltip } from '../ui';
+import { fmtBits, pixelRatio, useTooltip } from './primitives';
 
 export type SortKey = 'original' | 'max' | 'mean';
 export interface HeatmapSort {

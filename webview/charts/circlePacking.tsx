@@ -20,7 +20,7 @@ import { select } from 'd3-selection';
 import 'd3-transition';
 import type { Bits, ChannelEntropiesAnswer } from '../../src/service/queries';
 import { ALL_COLOUR, classColour } from '../colours';
-import { fmtBits, useTooltip } from '../ui';
+import { fmtBits, useTooltip } from './primitives';
 import { reducedMotion, useWidth } from './common';
 
 /** A first-level circle: a class index, or every input together. */

@@ -10,7 +10,7 @@ import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import type { QueryOf } from '../data';
 import { capacityScale } from '../colours';
 import { QueryResult, useQuery } from '../state';
-import { ColourLegend, fmtBits, pixelRatio } from '../ui';
+import { ColourLegend, fmtBits, pixelRatio } from './primitives';
 import { cellImage, matrixStats, sharedMaxBits } from './capacityHeatmap';
 import type { MatrixStats } from './capacityHeatmap';
 import { usePanelWidth } from './common';

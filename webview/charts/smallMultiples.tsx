@@ -8,7 +8,7 @@ import { scaleLinear } from 'd3-scale';
 import type { ScaleLinear } from 'd3-scale';
 import type { Bits, SmallMultiplesAnswer } from '../../src/service/queries';
 import { classColour } from '../colours';
-import { fmtBits, pixelRatio, useTooltip } from '../ui';
+import { fmtBits, pixelRatio, useTooltip } from './primitives';
 import { ChartTheme, classLabel, useChartTheme, useMeasuredWidth } from './common';
 
 export interface MultiplesLayout {
