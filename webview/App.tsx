@@ -8,12 +8,12 @@ import type { Focus, ViewId } from './protocol';
 import { AppProvider, applyFocus, useApp } from './state';
 import { TooltipProvider } from './charts/primitives';
 import { labelMeasuresAbsent } from './charts/common';
-import { ChannelView } from './views/ChannelView';
-import { LayerView } from './views/LayerView';
+import { ChannelView } from './views/channel/ChannelView';
+import { LayerView } from './views/layer/LayerView';
 import { QueryView } from './views/QueryView';
 import { TrainingView } from './views/TrainingView';
 import { CompareView } from './views/CompareView';
-import { InformationView } from './views/InformationView';
+import { InformationView } from './views/information/InformationView';
 import type { CompareRun } from './views/CompareView';
 
 const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [

@@ -4,32 +4,32 @@
 // layer is the linked focus (a layer picked in any view), else the first layer of the slice.
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { canonicalQuery, decodeFloat32 } from '../../src/service/queries';
+import { canonicalQuery, decodeFloat32 } from '../../../src/service/queries';
 import type {
   ChannelEntropiesAnswer,
   DeconvolutionAnswer,
   FeatureMapsAnswer,
   InputsAnswer,
   SmallMultiplesAnswer,
-} from '../../src/service/queries';
-import type { RunManifest } from '../../src/run/format';
-import type { InputSubset } from '../../src/analysis/subsets';
-import { classLabel } from '../charts/common';
-import { cachedPack, CirclePacking, groupLabel, packValues } from '../charts/circlePacking';
-import type { GroupKey } from '../charts/circlePacking';
-import { DeconvolutionFigure } from '../charts/deconvolution';
-import { channelMaps } from '../charts/featureMaps';
-import { PictureColumn, rangeOf, RowLabels, SideBySideGrid } from '../charts/sideBySide';
-import type { GridPicture, GridRow } from '../charts/sideBySide';
-import { multiplesMaxBits, SmallMultiplesChart } from '../charts/smallMultiples';
-import { ALL_COLOUR, classColour } from '../colours';
-import type { Cell } from '../export';
-import { allChannels, queries, SAMPLE_INPUTS } from '../plan';
-import { describeSubset, parseIndices, ranges } from '../slice';
-import { shown, UiState, useApp, useQuery, useViewState } from '../state';
-import type { QueryResult } from '../state';
-import { shortLayerName } from '../layerLabel';
-import { Card, EpochSlider, fmtShape, LayerName, QueryStatus, Toggle } from '../ui';
+} from '../../../src/service/queries';
+import type { RunManifest } from '../../../src/run/format';
+import type { InputSubset } from '../../../src/analysis/subsets';
+import { classLabel } from '../../charts/common';
+import { cachedPack, CirclePacking, groupLabel, packValues } from '../../charts/circlePacking';
+import type { GroupKey } from '../../charts/circlePacking';
+import { DeconvolutionFigure } from '../../charts/deconvolution';
+import { channelMaps } from '../../charts/featureMaps';
+import { PictureColumn, rangeOf, RowLabels, SideBySideGrid } from '../../charts/sideBySide';
+import type { GridPicture, GridRow } from '../../charts/sideBySide';
+import { multiplesMaxBits, SmallMultiplesChart } from '../../charts/smallMultiples';
+import { ALL_COLOUR, classColour } from '../../colours';
+import type { Cell } from '../../export';
+import { allChannels, queries, SAMPLE_INPUTS } from '../../plan';
+import { describeSubset, parseIndices, ranges } from '../../slice';
+import { shown, UiState, useApp, useQuery, useViewState } from '../../state';
+import type { QueryResult } from '../../state';
+import { shortLayerName } from '../../layerLabel';
+import { Card, EpochSlider, fmtShape, LayerName, QueryStatus, Toggle } from '../../ui';
 
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isZoom = (v: unknown): v is string | null => v === null || (typeof v === 'string' && (v === 'all' || /^\d+$/.test(v)));

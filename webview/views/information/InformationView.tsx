@@ -8,14 +8,14 @@
 import type { JSX } from 'preact';
 import { useMemo, useRef } from 'preact/hooks';
 import { format } from 'd3-format';
-import type { CapacityMatrixAnswer, ChannelLabelInformationAnswer, InformationPlaneAnswer } from '../../src/service/queries';
-import { shortLayerName } from '../layerLabel';
-import { INFORMATION_ESTIMATORS, informationLayers, informationQueries } from '../plan';
-import type { InformationEstimator } from '../plan';
-import { shown, useApp, useQuery, useViewState } from '../state';
-import type { QueryResult } from '../state';
-import { Card, ColourLegend, EpochSlider, fmtBits, LayerName, QueryStatus } from '../ui';
-import { usePanelWidth } from '../charts/common';
+import type { CapacityMatrixAnswer, ChannelLabelInformationAnswer, InformationPlaneAnswer } from '../../../src/service/queries';
+import { shortLayerName } from '../../layerLabel';
+import { INFORMATION_ESTIMATORS, informationLayers, informationQueries } from '../../plan';
+import type { InformationEstimator } from '../../plan';
+import { shown, useApp, useQuery, useViewState } from '../../state';
+import type { QueryResult } from '../../state';
+import { Card, ColourLegend, EpochSlider, fmtBits, LayerName, QueryStatus } from '../../ui';
+import { usePanelWidth } from '../../charts/common';
 import {
   EstimatorPicker,
   ESTIMATOR_TEXT,
@@ -23,11 +23,11 @@ import {
   LayerMarkerLegend,
   planeTrajectories,
   saturatedText,
-} from '../charts/informationPlane';
-import type { PlaneTrajectory } from '../charts/informationPlane';
-import { ChannelInformationHeatmap, heatmapMaxBits, labelInformationScale, UninformativeList } from '../charts/channelInformation';
-import { CapacityHeatmap, matrixStats } from '../charts/capacityHeatmap';
-import { groupsText, NEAR_DUPLICATE_SHARE, redundancy } from '../charts/redundancy';
+} from '../../charts/informationPlane';
+import type { PlaneTrajectory } from '../../charts/informationPlane';
+import { ChannelInformationHeatmap, heatmapMaxBits, labelInformationScale, UninformativeList } from '../../charts/channelInformation';
+import { CapacityHeatmap, matrixStats } from '../../charts/capacityHeatmap';
+import { groupsText, NEAR_DUPLICATE_SHARE, redundancy } from '../../charts/redundancy';
 
 const validEstimator = (v: unknown): v is InformationEstimator => INFORMATION_ESTIMATORS.includes(v as InformationEstimator);
 const pct = format('.0%');
