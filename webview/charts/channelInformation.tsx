@@ -3,15 +3,14 @@
 // selected layer, columns = the recorded epochs, darker = more bits about the label. Small layers
 // are drawn as SVG cells (one element per cell, exported as SVG); past LARGE_CELLS cells one
 // canvas takes over, one pixel block per cell, hovered by position. The uninformative channels
-// (below 0.01 bit at the last epoch) are marked beside their row and listed under the chart, each
-// a link to the Channel view and to the layer's source line.
+// (below 0.01 bit at the last epoch) are marked beside their row; the Information view lists them
+// under the chart.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { scaleSequential } from 'd3-scale';
 import { interpolateBlues } from 'd3-scale-chromatic';
 import type { Bits, ChannelLabelInformationAnswer } from '../../src/service/queries';
-import { useApp } from '../state';
-import { fmtBits, LayerName, pixelRatio, useTooltip } from '../ui';
+import { fmtBits, pixelRatio, useTooltip } from './primitives';
 import { UNDEFINED_GREY } from './capacityHeatmap';
 import { useChartTheme } from './common';
 
@@ -280,50 +279,5 @@ export function ChannelInformationHeatmap(props: ChannelInformationProps): JSX.E
         />
       )}
     </svg>
-  );
-}
-
-/**
- * The uninformative channels, each with its value at the last epoch, a link that opens it in the
- * Channel view and a link to the layer's source line.
- */
-export function UninformativeList(props: { answer: ChannelLabelInformationAnswer; layer: number; layerName: string }): JSX.Element {
-  const { update } = useApp();
-  const a = props.answer;
-  const lastIndex = a.epochs.length - 1;
-  const last = a.epochs[lastIndex];
-  if (a.uninformative.length === 0) {
-    return (
-      <p class="muted chart-note ci-uninformative-none" data-testid="uninformative-none">
-        No uninformative channel: every channel of {props.layerName} carries at least {UNINFORMATIVE_BITS} bit about the label at epoch{' '}
-        {last}.
-      </p>
-    );
-  }
-  return (
-    <div class="ci-uninformative">
-      <p class="chart-note">
-        <strong>
-          {a.uninformative.length} uninformative channel{a.uninformative.length === 1 ? '' : 's'}
-        </strong>{' '}
-        (○, below {UNINFORMATIVE_BITS} bit about the label at epoch {last}): candidates to prune, or filters that have not learned yet.
-      </p>
-      <ul class="uninformative-list" aria-label={`Uninformative channels of ${props.layerName}`}>
-        {a.uninformative.map((c) => (
-          <li key={c} data-channel={c}>
-            <button
-              type="button"
-              class="channel-link"
-              data-channel={c}
-              title={`Open channel ${c} of ${props.layerName} in the Channel view`}
-              onClick={() => update({ tab: 'channel', focus: { layer: props.layer, channel: c } })}
-            >
-              #{c} → Channel view
-            </button>{' '}
-            <span class="muted">{fmtBits(at(a, lastIndex, c))}</span> · <LayerName layer={props.layer} channel={c} />
-          </li>
-        ))}
-      </ul>
-    </div>
   );
 }
