@@ -3,7 +3,7 @@ import { useEffect } from 'preact/hooks';
 import { canonicalQuery } from '../../../src/service/queries';
 import type { ChannelEntropiesAnswer } from '../../../src/service/queries';
 import type { InputSubset } from '../../../src/analysis/subsets';
-import { cachedPack } from '../../charts/circlePacking';
+import { cachedPack } from '../../charts/circlePackingLayout';
 import { queries } from '../../plan';
 import { useApp } from '../../state';
 
