@@ -31,7 +31,9 @@ export function packValues(answer: ChannelEntropiesAnswer, g: GroupKey): Bits[] 
 /** Layouts packed per answer, by channels and classes: a view that mounts again finds its layout here. */
 const packs = new WeakMap<ChannelEntropiesAnswer, Map<string, Node>>();
 
-export const packKey = (channels: number[], classes: number[] | undefined) => `${channels.join(',')}|${classes?.join(',') ?? 'all'}`;
+/** The cache key of a packing: its channels and classes. */
+export const packKey = (channels: number[], classes: number[] | undefined): string =>
+  `${channels.join(',')}|${classes?.join(',') ?? 'all'}`;
 
 /** The layout packed before for this combination, if any (packs nothing). */
 export function packedBefore(answer: ChannelEntropiesAnswer, channels: number[], classes: number[] | undefined): Node | undefined {
