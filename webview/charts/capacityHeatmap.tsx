@@ -8,9 +8,14 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import { useChartTheme } from './common';
-import { fmtBits, pixelRatio, useTooltip } from './primitives';
+import { fmtBits, useTooltip } from './primitives';
 import { cellImage, undefinedPattern } from './capacityMatrix';
 import type { CellRef, MatrixStats } from './capacityMatrix';
+import { computeLayout, drawHeatmap } from './capacityHeatmapCanvas';
+import type { MarkAxis } from './capacityHeatmapCanvas';
+
+export { MARK_COLOUR, positionRuns } from './capacityHeatmapCanvas';
+export type { MarkAxis } from './capacityHeatmapCanvas';
 
 export { cellImage, displayOrders, matrixStats, sharedMaxBits, UNDEFINED_GREY, undefinedPattern } from './capacityMatrix';
 export type { CellRef, HeatmapSort, MatrixStats, ScaleMode, SortKey } from './capacityMatrix';
@@ -28,51 +33,6 @@ export function UndefinedSwatch(): JSX.Element {
     ctx.fillRect(0, 0, c.width, c.height);
   }, [theme]);
   return <canvas ref={ref} width={18} height={12} class="legend-bar" aria-hidden="true" />;
-}
-
-interface Layout {
-  cell: number;
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-  /** Label every `step`-th row/column position (1 = every one). */
-  step: number;
-  rotateColumnLabels: boolean;
-  font: string;
-}
-
-const TITLE = 18;
-const PAD = 6;
-const LABEL_FONT = '10px ui-monospace, "DejaVu Sans Mono", monospace';
-const TITLE_FONT = '11px system-ui, -apple-system, "Segoe UI", Ubuntu, sans-serif';
-
-let measureCtx: CanvasRenderingContext2D | null = null;
-function textWidth(text: string, font: string): number {
-  measureCtx ??= document.createElement('canvas').getContext('2d');
-  if (!measureCtx) return text.length * 6.5;
-  measureCtx.font = font;
-  return measureCtx.measureText(text).width;
-}
-
-function computeLayout(rows: number, columns: number, maxPlot: number, rowTitle: string, columnTitle: string): Layout {
-  // Whole pixels per cell: with a fractional size the nearest-neighbour scaling and the hover
-  // arithmetic could disagree about the cell under a boundary pixel.
-  const cell = Math.max(1, Math.min(36, Math.floor(maxPlot / Math.max(rows, columns, 1))));
-  const step = cell >= 10 ? 1 : Math.ceil(12 / cell);
-  const digitWidth = textWidth(String(Math.max(rows, columns) - 1), LABEL_FONT);
-  const rotateColumnLabels = digitWidth + 3 > cell * step;
-  const rowLabelWidth = digitWidth + 8;
-  const columnLabelHeight = rotateColumnLabels ? digitWidth + 8 : 14;
-  // Whole pixels here too, so cell edges fall on pixel edges (crisp, and mouse positions, which
-  // are whole pixels, land unambiguously in one cell).
-  const left = Math.ceil(TITLE + rowLabelWidth);
-  const top = Math.ceil(TITLE + columnLabelHeight);
-  const plotW = columns * cell;
-  const plotH = rows * cell;
-  const width = Math.ceil(left + Math.max(plotW, textWidth(columnTitle, TITLE_FONT)) + PAD);
-  const height = Math.ceil(top + Math.max(plotH, textWidth(rowTitle, TITLE_FONT)) + PAD);
-  return { cell, left, top, width, height, step, rotateColumnLabels, font: LABEL_FONT };
 }
 
 export interface CapacityHeatmapProps {
@@ -105,23 +65,6 @@ export interface CapacityHeatmapProps {
    * marks every channel it passed over, in display order.
    */
   onMark?: (axis: MarkAxis, channels: number[], toggle: boolean) => void;
-}
-
-export type MarkAxis = 'rows' | 'columns';
-
-/** Colour of marked groups: cyan is no colour of the magma scale, so a band reads on every cell. */
-export const MARK_COLOUR = '#17c3e6';
-
-/** Runs of consecutive display positions, so a marked group outlines as few boxes as it can. */
-export function positionRuns(positions: readonly number[]): [number, number][] {
-  const sorted = [...positions].sort((x, y) => x - y);
-  const runs: [number, number][] = [];
-  for (const p of sorted) {
-    const last = runs[runs.length - 1];
-    if (last && p === last[1] + 1) last[1] = p;
-    else if (!last || p !== last[1]) runs.push([p, p]);
-  }
-  return runs;
 }
 
 export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
@@ -171,118 +114,24 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx) return;
     const t0 = performance.now();
-    const ratio = pixelRatio();
-    const { cell, left, top, width, height } = layout;
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.fillStyle = theme.background;
-    ctx.fillRect(0, 0, width, height);
-    const plotW = nColumns * cell;
-    const plotH = nRows * cell;
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(cells.image, left, top, plotW, plotH);
-
-    if (cells.undefinedCells.length && cell >= 4) {
-      ctx.fillStyle = undefinedPattern(ctx, theme.background);
-      ctx.beginPath();
-      for (const p of cells.undefinedCells) ctx.rect(left + (p % nColumns) * cell, top + Math.floor(p / nColumns) * cell, cell, cell);
-      ctx.fill();
-    }
-
-    // Linked selection: the whole row / column of the focused channel.
-    const hr = props.highlightRow !== null ? rowPos[props.highlightRow] : undefined;
-    const hc = props.highlightColumn !== null ? columnPos[props.highlightColumn] : undefined;
-    ctx.strokeStyle = theme.focus;
-    ctx.lineWidth = 2;
-    ctx.setLineDash([]);
-    if (hr !== undefined) ctx.strokeRect(left - 1, top + hr * cell - 1, plotW + 2, cell + 2);
-    if (hc !== undefined) ctx.strokeRect(left + hc * cell - 1, top - 1, cell + 2, plotH + 2);
-
-    // Marked groups (Fig. 8B): a dark and a cyan outline around each run of marked columns / rows
-    // over the cells, and a cyan bar in the label band beside each marked channel.
-    const band = (axis: MarkAxis, from: number, to: number, dashed: boolean) => {
-      const [x, y, w, h] =
-        axis === 'columns'
-          ? [left + from * cell, top, (to - from + 1) * cell, plotH]
-          : [left, top + from * cell, plotW, (to - from + 1) * cell];
-      ctx.setLineDash(dashed ? [4, 3] : []);
-      ctx.lineWidth = 3;
-      ctx.strokeStyle = '#000000';
-      ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = MARK_COLOUR;
-      ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
-      ctx.setLineDash([]);
-      ctx.fillStyle = MARK_COLOUR;
-      if (axis === 'columns') ctx.fillRect(x, top - 3, w, 3);
-      else ctx.fillRect(left - 3, y, 3, h);
-    };
-    for (const [from, to] of positionRuns(markedColumnPositions)) band('columns', from, to, false);
-    for (const [from, to] of positionRuns(markedRowPositions)) band('rows', from, to, false);
-    if (drag) band(drag.axis, Math.min(drag.from, drag.to), Math.max(drag.from, drag.to), true);
-
-    // Selected cell: a dark and a light ring, visible on every colour of the scale.
-    if (props.selected) {
-      const sy = rowPos[props.selected.r];
-      const sx = columnPos[props.selected.c];
-      if (sx !== undefined && sy !== undefined) {
-        ctx.lineWidth = 2;
-        ctx.strokeStyle = '#000000';
-        ctx.strokeRect(left + sx * cell - 2, top + sy * cell - 2, cell + 4, cell + 4);
-        ctx.lineWidth = 1;
-        ctx.strokeStyle = '#ffffff';
-        ctx.strokeRect(left + sx * cell - 0.5, top + sy * cell - 0.5, cell + 1, cell + 1);
-      }
-    }
-    const onSelected = props.selected && cur && rowOrder[cur.y] === props.selected.r && columnOrder[cur.x] === props.selected.c;
-    if (cur && hasFocus && !onSelected) {
-      ctx.strokeStyle = theme.focus;
-      ctx.lineWidth = 2;
-      ctx.setLineDash([3, 2]);
-      ctx.strokeRect(left + cur.x * cell - 3, top + cur.y * cell - 3, cell + 6, cell + 6);
-      ctx.setLineDash([]);
-    }
-
-    // Channel labels, in display order.
-    ctx.font = layout.font;
-    ctx.textBaseline = 'middle';
-    ctx.textAlign = 'right';
-    for (let y = 0; y < nRows; y += layout.step) {
-      const ch = rowOrder[y];
-      ctx.fillStyle = ch === props.highlightRow ? theme.focus : theme.muted;
-      ctx.fillText(String(ch), left - 4, top + y * cell + cell / 2);
-    }
-    for (let x = 0; x < nColumns; x += layout.step) {
-      const ch = columnOrder[x];
-      ctx.fillStyle = ch === props.highlightColumn ? theme.focus : theme.muted;
-      const cx = left + x * cell + cell / 2;
-      if (layout.rotateColumnLabels) {
-        ctx.save();
-        ctx.translate(cx, top - 4);
-        ctx.rotate(-Math.PI / 2);
-        ctx.textAlign = 'left';
-        ctx.fillText(String(ch), 0, 0);
-        ctx.restore();
-      } else {
-        ctx.textAlign = 'center';
-        ctx.fillText(String(ch), cx, top - 9);
-      }
-    }
-    // Axis titles: columns above, rows rotated on the left.
-    ctx.font = TITLE_FONT;
-    ctx.fillStyle = theme.foreground;
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'alphabetic';
-    ctx.fillText(props.columnTitle, left, 12);
-    ctx.save();
-    ctx.translate(12, top);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textAlign = 'right';
-    ctx.fillText(props.rowTitle, 0, 0);
-    ctx.restore();
+    drawHeatmap(canvas, ctx, {
+      cells,
+      layout,
+      theme,
+      rowOrder,
+      columnOrder,
+      rowPos,
+      columnPos,
+      highlightRow: props.highlightRow,
+      highlightColumn: props.highlightColumn,
+      selected: props.selected,
+      cursor: cur && hasFocus ? cur : null,
+      markedRowPositions,
+      markedColumnPositions,
+      drag,
+      rowTitle: props.rowTitle,
+      columnTitle: props.columnTitle,
+    });
     setDrawMs(cells.ms + performance.now() - t0);
     // Set on the element at once (not through a render): it says what the canvas shows right now.
     canvas.dataset.drawnEpoch = String(a.epoch);
