@@ -11,7 +11,7 @@ import { useChartTheme } from './common';
 import { fmtBits, useTooltip } from './primitives';
 import { cellImage, undefinedPattern } from './capacityMatrix';
 import type { CellRef, MatrixStats } from './capacityMatrix';
-import { computeLayout, drawHeatmap } from './capacityHeatmapCanvas';
+import { cellAtPoint, computeLayout, dragPosition, drawHeatmap, headerAtPoint } from './capacityHeatmapCanvas';
 import type { MarkAxis } from './capacityHeatmapCanvas';
 
 export { MARK_COLOUR, positionRuns } from './capacityHeatmapCanvas';
@@ -158,43 +158,10 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     drag,
   ]);
 
-  const cellAt = (clientX: number, clientY: number): { x: number; y: number } | null => {
-    const canvas = ref.current;
-    if (!canvas) return null;
-    const box = canvas.getBoundingClientRect();
-    // CSS may shrink the canvas; map back to layout pixels first.
-    const sx = box.width ? layout.width / box.width : 1;
-    const sy = box.height ? layout.height / box.height : 1;
-    const px = (clientX - box.left) * sx - layout.left;
-    const py = (clientY - box.top) * sy - layout.top;
-    const x = Math.floor(px / layout.cell);
-    const y = Math.floor(py / layout.cell);
-    return px >= 0 && py >= 0 && x < nColumns && y < nRows ? { x, y } : null;
-  };
-
-  /** The label band under the pointer: above the cells = a column, left of them = a row. */
-  const headerAt = (clientX: number, clientY: number): { axis: MarkAxis; pos: number } | null => {
-    const canvas = ref.current;
-    if (!canvas) return null;
-    const box = canvas.getBoundingClientRect();
-    const sx = box.width ? layout.width / box.width : 1;
-    const sy = box.height ? layout.height / box.height : 1;
-    const px = (clientX - box.left) * sx - layout.left;
-    const py = (clientY - box.top) * sy - layout.top;
-    const x = Math.floor(px / layout.cell);
-    const y = Math.floor(py / layout.cell);
-    if (py < 0 && px >= 0 && x < nColumns) return { axis: 'columns', pos: x };
-    if (px < 0 && py >= 0 && y < nRows) return { axis: 'rows', pos: y };
-    return null;
-  };
-
-  /** Where a drag along a band is now: its position on the band's axis, clamped to the matrix. */
-  const dragPos = (axis: MarkAxis, clientX: number, clientY: number): number => {
-    const box = ref.current!.getBoundingClientRect();
-    const s = box.width ? layout.width / box.width : 1;
-    const p = axis === 'columns' ? (clientX - box.left) * s - layout.left : (clientY - box.top) * s - layout.top;
-    return Math.max(0, Math.min((axis === 'columns' ? nColumns : nRows) - 1, Math.floor(p / layout.cell)));
-  };
+  const cellAt = (clientX: number, clientY: number) => cellAtPoint(ref.current, layout, nRows, nColumns, clientX, clientY);
+  const headerAt = (clientX: number, clientY: number) => headerAtPoint(ref.current, layout, nRows, nColumns, clientX, clientY);
+  const dragPos = (axis: MarkAxis, clientX: number, clientY: number) =>
+    dragPosition(ref.current!, layout, axis === 'columns' ? nColumns : nRows, axis, clientX, clientY);
 
   const endDrag = () => {
     if (!drag) return;

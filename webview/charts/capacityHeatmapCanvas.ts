@@ -208,3 +208,61 @@ export function drawHeatmap(canvas: HTMLCanvasElement, ctx: CanvasRenderingConte
   ctx.fillText(p.rowTitle, 0, 0);
   ctx.restore();
 }
+
+/** Layout pixels per CSS pixel of the canvas as shown: CSS may shrink it. */
+function scaleOf(canvas: HTMLCanvasElement, layout: Layout): { box: DOMRect; sx: number; sy: number } {
+  const box = canvas.getBoundingClientRect();
+  return { box, sx: box.width ? layout.width / box.width : 1, sy: box.height ? layout.height / box.height : 1 };
+}
+
+/** The displayed cell under a pointer, in display positions, or null off the cells. */
+export function cellAtPoint(
+  canvas: HTMLCanvasElement | null,
+  layout: Layout,
+  nRows: number,
+  nColumns: number,
+  clientX: number,
+  clientY: number,
+): { x: number; y: number } | null {
+  if (!canvas) return null;
+  const { box, sx, sy } = scaleOf(canvas, layout);
+  const px = (clientX - box.left) * sx - layout.left;
+  const py = (clientY - box.top) * sy - layout.top;
+  const x = Math.floor(px / layout.cell);
+  const y = Math.floor(py / layout.cell);
+  return px >= 0 && py >= 0 && x < nColumns && y < nRows ? { x, y } : null;
+}
+
+/** The label band under the pointer: above the cells = a column, left of them = a row. */
+export function headerAtPoint(
+  canvas: HTMLCanvasElement | null,
+  layout: Layout,
+  nRows: number,
+  nColumns: number,
+  clientX: number,
+  clientY: number,
+): { axis: MarkAxis; pos: number } | null {
+  if (!canvas) return null;
+  const { box, sx, sy } = scaleOf(canvas, layout);
+  const px = (clientX - box.left) * sx - layout.left;
+  const py = (clientY - box.top) * sy - layout.top;
+  const x = Math.floor(px / layout.cell);
+  const y = Math.floor(py / layout.cell);
+  if (py < 0 && px >= 0 && x < nColumns) return { axis: 'columns', pos: x };
+  if (px < 0 && py >= 0 && y < nRows) return { axis: 'rows', pos: y };
+  return null;
+}
+
+/** Where a drag along a band is now: its position on the band's axis, clamped to the matrix. */
+export function dragPosition(
+  canvas: HTMLCanvasElement,
+  layout: Layout,
+  count: number,
+  axis: MarkAxis,
+  clientX: number,
+  clientY: number,
+): number {
+  const { box, sx: s } = scaleOf(canvas, layout);
+  const p = axis === 'columns' ? (clientX - box.left) * s - layout.left : (clientY - box.top) * s - layout.top;
+  return Math.max(0, Math.min(count - 1, Math.floor(p / layout.cell)));
+}
