@@ -182,6 +182,16 @@ module.exports = {
       to: { path: '^webview/', pathNot: '^webview/(protocol|page|layerLabel|format)[.]ts$' },
     },
     {
+      name: 'charts-are-pure',
+      severity: 'error',
+      comment:
+        'webview/charts/ holds pure drawings: a chart takes its data and callbacks as props and never asks a query, ' +
+        'reads the app state or talks to the host, so it can be read and tested alone. Ask the query in the card of the view ' +
+        '(webview/views/<view>/) and pass the answer down; the pure widgets a chart needs are in webview/charts/primitives.tsx.',
+      from: { path: '^webview/charts/' },
+      to: { path: '^webview/((state|ui)[.]tsx|(plan|data|vscodeApi)[.]ts|views/)' },
+    },
+    {
       name: 'webview-not-extension',
       severity: 'error',
       comment: 'webview/ never imports src/extension: the page and the host talk only through webview/protocol.ts messages.',

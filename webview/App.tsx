@@ -6,14 +6,14 @@ import type { RunManifest } from '../src/run/format';
 import type { DataSource, ReportData } from './data';
 import type { Focus, ViewId } from './protocol';
 import { AppProvider, applyFocus, useApp } from './state';
-import { TooltipProvider } from './ui';
+import { TooltipProvider } from './charts/primitives';
 import { labelMeasuresAbsent } from './charts/common';
-import { ChannelView } from './views/ChannelView';
-import { LayerView } from './views/LayerView';
+import { ChannelView } from './views/channel/ChannelView';
+import { LayerView } from './views/layer/LayerView';
 import { QueryView } from './views/query/QueryView';
 import { TrainingView } from './views/training/TrainingView';
 import { CompareView } from './views/compare/CompareView';
-import { InformationView } from './views/InformationView';
+import { InformationView } from './views/information/InformationView';
 import type { CompareRun } from './views/compare/compareData';
 
 const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [

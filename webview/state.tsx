@@ -3,6 +3,7 @@
 // (VS Code keeps it across hides and window reloads) and validated when read back, because it may
 // come from an older version of this script.
 import { createContext } from 'preact';
+import * as v from 'valibot';
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { canonicalQuery } from '../src/service/queries';
@@ -169,6 +170,19 @@ export function useViewState<T>(key: string, initial: T, valid: (v: unknown) => 
   const value = valid(stored) ? stored : initial;
   const set = useCallback((v: T) => update((old) => ({ views: { ...old.views, [key]: v } })), [update, key]);
   return [value, set];
+}
+
+/**
+ * A view's own persisted setting, checked against its valibot schema when read back: the stored
+ * value may come from an older version of this script.
+ */
+export function useSchemaViewState<S extends v.GenericSchema>(
+  key: string,
+  schema: S,
+  initial: v.InferOutput<S>,
+): [v.InferOutput<S>, (value: v.InferOutput<S>) => void] {
+  const valid = useCallback((x: unknown): x is v.InferOutput<S> => v.is(schema, x), [schema]);
+  return useViewState(key, initial, valid);
 }
 
 /** Most recently used answers by canonical query. */

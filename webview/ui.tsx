@@ -1,74 +1,30 @@
-// Building blocks every view uses: chart cards with export buttons, in-place progress and errors,
-// layer links, the epoch slider, the shared tooltip and number formats.
-import { createContext } from 'preact';
-import type { ButtonHTMLAttributes, ComponentChildren, CSSProperties, JSX, RefObject } from 'preact';
-import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { Bits } from '../src/service/queries';
+// Building blocks every view uses that know the app: chart cards with export buttons, in-place
+// progress and errors, layer links and the epoch slider.
+import type { ComponentChildren, CSSProperties, JSX, RefObject } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { canvasToPng, exportCaption, pictureToPng, slug, svgToString, toCsv } from './export';
 import type { Cell } from './export';
 import { QueryResult, useApp, useViewState } from './state';
 import { shortLayerName } from './layerLabel';
+import { FRAME_MS, PLAYBACK_SPEEDS } from './charts/primitives';
+import type { PlaybackFrame, PlaybackSpeed } from './charts/primitives';
 
-/** Bits with three decimals and the unit, or "undefined" (never a made-up 0). */
-export function fmtBits(v: Bits | undefined): string {
-  return v === null || v === undefined ? 'undefined' : `${v.toFixed(3)} bits`;
-}
+// The pure widgets and formats live in charts/primitives.tsx, where charts import them without the
+// app; views import every widget from here.
+export {
+  ColourLegend,
+  fmtBits,
+  fmtShape,
+  FRAME_MS,
+  pixelRatio,
+  PLAYBACK_SPEEDS,
+  Toggle,
+  TooltipProvider,
+  useTooltip,
+} from './charts/primitives';
+export type { PlaybackFrame, PlaybackSpeed, TooltipApi } from './charts/primitives';
 
-/** Shape as 24×24×8. */
-export function fmtShape(shape: number[]): string {
-  return shape.join('×');
-}
-
-/**
- * An on/off or one-of-several button that shows its state (`aria-pressed`, styled by `.toggle`):
- * the views' options, sort orders and overview choices.
- */
-export function Toggle(props: { pressed: boolean } & Omit<ButtonHTMLAttributes, 'type' | 'class'>): JSX.Element {
-  const { pressed, children, ...rest } = props;
-  return (
-    <button type="button" class="toggle" aria-pressed={pressed} {...rest}>
-      {children}
-    </button>
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tooltip: one floating element for the whole app, so only one is ever visible.
-
-export interface TooltipApi {
-  show(x: number, y: number, content: ComponentChildren): void;
-  hide(): void;
-}
-
-const TooltipContext = createContext<TooltipApi>({ show() {}, hide() {} });
-
-export function useTooltip(): TooltipApi {
-  return useContext(TooltipContext);
-}
-
-export function TooltipProvider(props: { children: ComponentChildren }): JSX.Element {
-  const [tip, setTip] = useState<{ x: number; y: number; content: ComponentChildren } | null>(null);
-  const api = useRef<TooltipApi>({
-    show: (x, y, content) => setTip({ x, y, content }),
-    hide: () => setTip(null),
-  });
-  const left = tip ? Math.min(tip.x + 14, window.innerWidth - 260) : 0;
-  const top = tip ? Math.min(tip.y + 14, window.innerHeight - 80) : 0;
-  return (
-    <TooltipContext.Provider value={api.current}>
-      {props.children}
-      <div
-        id="tooltip"
-        role="tooltip"
-        class="tooltip"
-        hidden={!tip}
-        style={{ left: `${Math.max(0, left)}px`, top: `${Math.max(0, top)}px` }}
-      >
-        {tip?.content}
-      </div>
-    </TooltipContext.Provider>
-  );
-}
+const validSpeed = (v: unknown): v is PlaybackSpeed => PLAYBACK_SPEEDS.includes(v as PlaybackSpeed);
 
 // ---------------------------------------------------------------------------------------------
 // Progress and errors in place: never a blank panel.
@@ -259,22 +215,6 @@ export function LayerName(props: { layer: number; channel?: number }): JSX.Eleme
 // ---------------------------------------------------------------------------------------------
 // Epochs.
 
-/** Playback speeds the slider offers, as multiples of one frame per {@link FRAME_MS}. */
-export const PLAYBACK_SPEEDS = [0.5, 1, 2] as const;
-export type PlaybackSpeed = (typeof PLAYBACK_SPEEDS)[number];
-/** How long a drawn frame stays on screen at 1×. */
-export const FRAME_MS = 900;
-const validSpeed = (v: unknown): v is PlaybackSpeed => PLAYBACK_SPEEDS.includes(v as PlaybackSpeed);
-
-/**
- * What the view has drawn, so playback can wait for it: the epoch its chart shows now, or that the
- * current epoch could not be drawn (playback then stops instead of skipping it).
- */
-export interface PlaybackFrame {
-  drawnEpoch: number | undefined;
-  failed: boolean;
-}
-
 /**
  * The shared epoch slider (with playback when `play` is set). Moves the epoch of every view.
  * With `frame`, playback advances only once the current epoch is drawn and has been shown for one
@@ -364,39 +304,4 @@ export function EpochSlider(props: { play?: boolean; label?: string; frame?: Pla
       )}
     </span>
   );
-}
-
-/** Legend of a continuous colour scale, drawn as a gradient with min and max labels. */
-export function ColourLegend(props: {
-  colour: (v: number) => string;
-  min: number;
-  max: number;
-  label: string;
-  note?: string;
-}): JSX.Element {
-  const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    const c = ref.current;
-    if (!c) return;
-    const ctx = c.getContext('2d');
-    if (!ctx) return;
-    for (let x = 0; x < c.width; x++) {
-      ctx.fillStyle = props.colour(props.min + ((props.max - props.min) * x) / (c.width - 1));
-      ctx.fillRect(x, 0, 1, c.height);
-    }
-  }, [props.colour, props.min, props.max]);
-  return (
-    <div class="legend" aria-label={`${props.label}: colour scale from ${props.min} to ${props.max}`}>
-      <span>{props.label}</span>
-      <span class="legend-value">{props.min.toFixed(2)}</span>
-      <canvas ref={ref} width={160} height={12} class="legend-bar" />
-      <span class="legend-value">{props.max.toFixed(2)}</span>
-      {props.note && <span class="muted">{props.note}</span>}
-    </div>
-  );
-}
-
-/** Canvas pixel ratio for sharp drawing on high-DPI screens. */
-export function pixelRatio(): number {
-  return Math.min(2, window.devicePixelRatio || 1);
 }

@@ -6,97 +6,19 @@
 // cell is a single pixel.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { rgb } from 'd3-color';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
-import { capacityScale } from '../colours';
 import { useChartTheme } from './common';
-import { fmtBits, pixelRatio, useTooltip } from '../ui';
+import { fmtBits, useTooltip } from './primitives';
+import { cellImage, undefinedPattern } from './capacityMatrix';
+import type { CellRef, MatrixStats } from './capacityMatrix';
+import { cellAtPoint, computeLayout, dragPosition, drawHeatmap, headerAtPoint } from './capacityHeatmapCanvas';
+import type { MarkAxis } from './capacityHeatmapCanvas';
 
-export type SortKey = 'original' | 'max' | 'mean';
-export interface HeatmapSort {
-  rows: SortKey;
-  columns: SortKey;
-}
+export { MARK_COLOUR, positionRuns } from './capacityHeatmapCanvas';
+export type { MarkAxis } from './capacityHeatmapCanvas';
 
-/** A cell by channel indices: `r` of layer J (row), `c` of layer I (column). */
-export interface CellRef {
-  r: number;
-  c: number;
-}
-
-const identity = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-/** The displayed row and column orders for a sort; the answer carries them, so nothing is asked again. */
-export function displayOrders(a: CapacityMatrixAnswer, sort: HeatmapSort): { rowOrder: number[]; columnOrder: number[] } {
-  const pick = (key: SortKey, byMax: number[], byMean: number[], n: number) => {
-    const order = key === 'max' ? byMax : key === 'mean' ? byMean : undefined;
-    // A malformed order would silently misplace cells; the original order is always right.
-    return order && order.length === n ? order : identity(n);
-  };
-  return {
-    rowOrder: pick(sort.rows, a.orders.rowMax, a.orders.rowMean, a.rows),
-    columnOrder: pick(sort.columns, a.orders.columnMax, a.orders.columnMean, a.columns),
-  };
-}
-
-export interface MatrixStats {
-  min: number;
-  max: number;
-  undefinedCount: number;
-}
-
-export function matrixStats(a: CapacityMatrixAnswer): MatrixStats {
-  let min = Infinity;
-  let max = -Infinity;
-  let undefinedCount = 0;
-  for (const v of a.values) {
-    if (v === null || !Number.isFinite(v)) undefinedCount++;
-    else {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
-  return min === Infinity ? { min: 0, max: 0, undefinedCount } : { min, max, undefinedCount };
-}
-
-/** How the colour domain of a heatmap is chosen: one for every epoch of the pair (and every heatmap shown with it), or this matrix's own. */
-export type ScaleMode = 'shared' | 'matrix';
-
-/**
- * The top of a shared colour domain: the largest defined value over every matrix given (the
- * epochs of a pair known so far, and the other heatmaps on screen), so one value has one colour in
- * all of them. Never below the value itself would need: at least the largest of each matrix.
- */
-export function sharedMaxBits(matrices: Iterable<MatrixStats>): number {
-  let max = 0;
-  for (const s of matrices) if (s.max > max) max = s.max;
-  return max;
-}
-
-/** Base colour of undefined cells: a neutral grey, outside the magma colours of defined cells. */
-export const UNDEFINED_GREY = '#8a8a8a';
-
-/** Grey with diagonal stripes in the background colour: "no value here", never a colour of the scale. */
-export function undefinedPattern(ctx: CanvasRenderingContext2D, background: string): CanvasPattern | string {
-  const tile = document.createElement('canvas');
-  tile.width = 6;
-  tile.height = 6;
-  const t = tile.getContext('2d');
-  if (!t) return UNDEFINED_GREY;
-  t.fillStyle = UNDEFINED_GREY;
-  t.fillRect(0, 0, 6, 6);
-  t.strokeStyle = background;
-  t.lineWidth = 1.5;
-  t.beginPath();
-  t.moveTo(-1, 7);
-  t.lineTo(7, -1);
-  t.moveTo(-1, 1);
-  t.lineTo(1, -1);
-  t.moveTo(5, 7);
-  t.lineTo(7, 5);
-  t.stroke();
-  return ctx.createPattern(tile, 'repeat') ?? UNDEFINED_GREY;
-}
+export { cellImage, displayOrders, matrixStats, sharedMaxBits, UNDEFINED_GREY, undefinedPattern } from './capacityMatrix';
+export type { CellRef, HeatmapSort, MatrixStats, ScaleMode, SortKey } from './capacityMatrix';
 
 /** A small canvas swatch of the undefined-cell pattern, for the legend. */
 export function UndefinedSwatch(): JSX.Element {
@@ -111,109 +33,6 @@ export function UndefinedSwatch(): JSX.Element {
     ctx.fillRect(0, 0, c.width, c.height);
   }, [theme]);
   return <canvas ref={ref} width={18} height={12} class="legend-bar" aria-hidden="true" />;
-}
-
-interface Layout {
-  cell: number;
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-  /** Label every `step`-th row/column position (1 = every one). */
-  step: number;
-  rotateColumnLabels: boolean;
-  font: string;
-}
-
-const TITLE = 18;
-const PAD = 6;
-const LABEL_FONT = '10px ui-monospace, "DejaVu Sans Mono", monospace';
-const TITLE_FONT = '11px system-ui, -apple-system, "Segoe UI", Ubuntu, sans-serif';
-
-let measureCtx: CanvasRenderingContext2D | null = null;
-function textWidth(text: string, font: string): number {
-  measureCtx ??= document.createElement('canvas').getContext('2d');
-  if (!measureCtx) return text.length * 6.5;
-  measureCtx.font = font;
-  return measureCtx.measureText(text).width;
-}
-
-function computeLayout(rows: number, columns: number, maxPlot: number, rowTitle: string, columnTitle: string): Layout {
-  // Whole pixels per cell: with a fractional size the nearest-neighbour scaling and the hover
-  // arithmetic could disagree about the cell under a boundary pixel.
-  const cell = Math.max(1, Math.min(36, Math.floor(maxPlot / Math.max(rows, columns, 1))));
-  const step = cell >= 10 ? 1 : Math.ceil(12 / cell);
-  const digitWidth = textWidth(String(Math.max(rows, columns) - 1), LABEL_FONT);
-  const rotateColumnLabels = digitWidth + 3 > cell * step;
-  const rowLabelWidth = digitWidth + 8;
-  const columnLabelHeight = rotateColumnLabels ? digitWidth + 8 : 14;
-  // Whole pixels here too, so cell edges fall on pixel edges (crisp, and mouse positions, which
-  // are whole pixels, land unambiguously in one cell).
-  const left = Math.ceil(TITLE + rowLabelWidth);
-  const top = Math.ceil(TITLE + columnLabelHeight);
-  const plotW = columns * cell;
-  const plotH = rows * cell;
-  const width = Math.ceil(left + Math.max(plotW, textWidth(columnTitle, TITLE_FONT)) + PAD);
-  const height = Math.ceil(top + Math.max(plotH, textWidth(rowTitle, TITLE_FONT)) + PAD);
-  return { cell, left, top, width, height, step, rotateColumnLabels, font: LABEL_FONT };
-}
-
-/** 1024 colours of the scale as bytes: calling a d3 scale per cell is too slow for 262,144 cells. */
-function colourTable(maxBits: number): Uint8ClampedArray {
-  const scale = capacityScale(maxBits);
-  const table = new Uint8ClampedArray(1024 * 3);
-  for (let i = 0; i < 1024; i++) {
-    const c = rgb(scale((maxBits * i) / 1023));
-    table[i * 3] = c.r;
-    table[i * 3 + 1] = c.g;
-    table[i * 3 + 2] = c.b;
-  }
-  return table;
-}
-
-/** One pixel per cell in display order, plus the list of undefined cells (display positions). The strips draw it too. */
-export function cellImage(
-  a: CapacityMatrixAnswer,
-  rowOrder: number[],
-  columnOrder: number[],
-  maxBits: number,
-): { image: HTMLCanvasElement; undefinedCells: number[] } {
-  // Rows and columns as displayed: a slice may show only some channels of each layer.
-  const rows = rowOrder.length;
-  const columns = columnOrder.length;
-  const { values, columns: stride } = a;
-  const canvas = document.createElement('canvas');
-  canvas.width = Math.max(1, columns);
-  canvas.height = Math.max(1, rows);
-  const ctx = canvas.getContext('2d');
-  const undefinedCells: number[] = [];
-  if (!ctx || rows === 0 || columns === 0) return { image: canvas, undefinedCells };
-  const img = ctx.createImageData(columns, rows);
-  const px = img.data;
-  const table = colourTable(maxBits);
-  const grey = rgb(UNDEFINED_GREY);
-  const k = maxBits > 0 ? 1023 / maxBits : 0;
-  for (let y = 0; y < rows; y++) {
-    const base = rowOrder[y] * stride;
-    for (let x = 0; x < columns; x++) {
-      const v = values[base + columnOrder[x]];
-      const o = (y * columns + x) * 4;
-      if (v === null || !Number.isFinite(v)) {
-        px[o] = grey.r;
-        px[o + 1] = grey.g;
-        px[o + 2] = grey.b;
-        undefinedCells.push(y * columns + x);
-      } else {
-        const t = Math.max(0, Math.min(1023, Math.round(v * k))) * 3;
-        px[o] = table[t];
-        px[o + 1] = table[t + 1];
-        px[o + 2] = table[t + 2];
-      }
-      px[o + 3] = 255;
-    }
-  }
-  ctx.putImageData(img, 0, 0);
-  return { image: canvas, undefinedCells };
 }
 
 export interface CapacityHeatmapProps {
@@ -246,23 +65,6 @@ export interface CapacityHeatmapProps {
    * marks every channel it passed over, in display order.
    */
   onMark?: (axis: MarkAxis, channels: number[], toggle: boolean) => void;
-}
-
-export type MarkAxis = 'rows' | 'columns';
-
-/** Colour of marked groups: cyan is no colour of the magma scale, so a band reads on every cell. */
-export const MARK_COLOUR = '#17c3e6';
-
-/** Runs of consecutive display positions, so a marked group outlines as few boxes as it can. */
-export function positionRuns(positions: readonly number[]): [number, number][] {
-  const sorted = [...positions].sort((x, y) => x - y);
-  const runs: [number, number][] = [];
-  for (const p of sorted) {
-    const last = runs[runs.length - 1];
-    if (last && p === last[1] + 1) last[1] = p;
-    else if (!last || p !== last[1]) runs.push([p, p]);
-  }
-  return runs;
 }
 
 export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
@@ -312,118 +114,24 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx) return;
     const t0 = performance.now();
-    const ratio = pixelRatio();
-    const { cell, left, top, width, height } = layout;
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.fillStyle = theme.background;
-    ctx.fillRect(0, 0, width, height);
-    const plotW = nColumns * cell;
-    const plotH = nRows * cell;
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(cells.image, left, top, plotW, plotH);
-
-    if (cells.undefinedCells.length && cell >= 4) {
-      ctx.fillStyle = undefinedPattern(ctx, theme.background);
-      ctx.beginPath();
-      for (const p of cells.undefinedCells) ctx.rect(left + (p % nColumns) * cell, top + Math.floor(p / nColumns) * cell, cell, cell);
-      ctx.fill();
-    }
-
-    // Linked selection: the whole row / column of the focused channel.
-    const hr = props.highlightRow !== null ? rowPos[props.highlightRow] : undefined;
-    const hc = props.highlightColumn !== null ? columnPos[props.highlightColumn] : undefined;
-    ctx.strokeStyle = theme.focus;
-    ctx.lineWidth = 2;
-    ctx.setLineDash([]);
-    if (hr !== undefined) ctx.strokeRect(left - 1, top + hr * cell - 1, plotW + 2, cell + 2);
-    if (hc !== undefined) ctx.strokeRect(left + hc * cell - 1, top - 1, cell + 2, plotH + 2);
-
-    // Marked groups (Fig. 8B): a dark and a cyan outline around each run of marked columns / rows
-    // over the cells, and a cyan bar in the label band beside each marked channel.
-    const band = (axis: MarkAxis, from: number, to: number, dashed: boolean) => {
-      const [x, y, w, h] =
-        axis === 'columns'
-          ? [left + from * cell, top, (to - from + 1) * cell, plotH]
-          : [left, top + from * cell, plotW, (to - from + 1) * cell];
-      ctx.setLineDash(dashed ? [4, 3] : []);
-      ctx.lineWidth = 3;
-      ctx.strokeStyle = '#000000';
-      ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = MARK_COLOUR;
-      ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
-      ctx.setLineDash([]);
-      ctx.fillStyle = MARK_COLOUR;
-      if (axis === 'columns') ctx.fillRect(x, top - 3, w, 3);
-      else ctx.fillRect(left - 3, y, 3, h);
-    };
-    for (const [from, to] of positionRuns(markedColumnPositions)) band('columns', from, to, false);
-    for (const [from, to] of positionRuns(markedRowPositions)) band('rows', from, to, false);
-    if (drag) band(drag.axis, Math.min(drag.from, drag.to), Math.max(drag.from, drag.to), true);
-
-    // Selected cell: a dark and a light ring, visible on every colour of the scale.
-    if (props.selected) {
-      const sy = rowPos[props.selected.r];
-      const sx = columnPos[props.selected.c];
-      if (sx !== undefined && sy !== undefined) {
-        ctx.lineWidth = 2;
-        ctx.strokeStyle = '#000000';
-        ctx.strokeRect(left + sx * cell - 2, top + sy * cell - 2, cell + 4, cell + 4);
-        ctx.lineWidth = 1;
-        ctx.strokeStyle = '#ffffff';
-        ctx.strokeRect(left + sx * cell - 0.5, top + sy * cell - 0.5, cell + 1, cell + 1);
-      }
-    }
-    const onSelected = props.selected && cur && rowOrder[cur.y] === props.selected.r && columnOrder[cur.x] === props.selected.c;
-    if (cur && hasFocus && !onSelected) {
-      ctx.strokeStyle = theme.focus;
-      ctx.lineWidth = 2;
-      ctx.setLineDash([3, 2]);
-      ctx.strokeRect(left + cur.x * cell - 3, top + cur.y * cell - 3, cell + 6, cell + 6);
-      ctx.setLineDash([]);
-    }
-
-    // Channel labels, in display order.
-    ctx.font = layout.font;
-    ctx.textBaseline = 'middle';
-    ctx.textAlign = 'right';
-    for (let y = 0; y < nRows; y += layout.step) {
-      const ch = rowOrder[y];
-      ctx.fillStyle = ch === props.highlightRow ? theme.focus : theme.muted;
-      ctx.fillText(String(ch), left - 4, top + y * cell + cell / 2);
-    }
-    for (let x = 0; x < nColumns; x += layout.step) {
-      const ch = columnOrder[x];
-      ctx.fillStyle = ch === props.highlightColumn ? theme.focus : theme.muted;
-      const cx = left + x * cell + cell / 2;
-      if (layout.rotateColumnLabels) {
-        ctx.save();
-        ctx.translate(cx, top - 4);
-        ctx.rotate(-Math.PI / 2);
-        ctx.textAlign = 'left';
-        ctx.fillText(String(ch), 0, 0);
-        ctx.restore();
-      } else {
-        ctx.textAlign = 'center';
-        ctx.fillText(String(ch), cx, top - 9);
-      }
-    }
-    // Axis titles: columns above, rows rotated on the left.
-    ctx.font = TITLE_FONT;
-    ctx.fillStyle = theme.foreground;
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'alphabetic';
-    ctx.fillText(props.columnTitle, left, 12);
-    ctx.save();
-    ctx.translate(12, top);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textAlign = 'right';
-    ctx.fillText(props.rowTitle, 0, 0);
-    ctx.restore();
+    drawHeatmap(canvas, ctx, {
+      cells,
+      layout,
+      theme,
+      rowOrder,
+      columnOrder,
+      rowPos,
+      columnPos,
+      highlightRow: props.highlightRow,
+      highlightColumn: props.highlightColumn,
+      selected: props.selected,
+      cursor: cur && hasFocus ? cur : null,
+      markedRowPositions,
+      markedColumnPositions,
+      drag,
+      rowTitle: props.rowTitle,
+      columnTitle: props.columnTitle,
+    });
     setDrawMs(cells.ms + performance.now() - t0);
     // Set on the element at once (not through a render): it says what the canvas shows right now.
     canvas.dataset.drawnEpoch = String(a.epoch);
@@ -450,43 +158,10 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     drag,
   ]);
 
-  const cellAt = (clientX: number, clientY: number): { x: number; y: number } | null => {
-    const canvas = ref.current;
-    if (!canvas) return null;
-    const box = canvas.getBoundingClientRect();
-    // CSS may shrink the canvas; map back to layout pixels first.
-    const sx = box.width ? layout.width / box.width : 1;
-    const sy = box.height ? layout.height / box.height : 1;
-    const px = (clientX - box.left) * sx - layout.left;
-    const py = (clientY - box.top) * sy - layout.top;
-    const x = Math.floor(px / layout.cell);
-    const y = Math.floor(py / layout.cell);
-    return px >= 0 && py >= 0 && x < nColumns && y < nRows ? { x, y } : null;
-  };
-
-  /** The label band under the pointer: above the cells = a column, left of them = a row. */
-  const headerAt = (clientX: number, clientY: number): { axis: MarkAxis; pos: number } | null => {
-    const canvas = ref.current;
-    if (!canvas) return null;
-    const box = canvas.getBoundingClientRect();
-    const sx = box.width ? layout.width / box.width : 1;
-    const sy = box.height ? layout.height / box.height : 1;
-    const px = (clientX - box.left) * sx - layout.left;
-    const py = (clientY - box.top) * sy - layout.top;
-    const x = Math.floor(px / layout.cell);
-    const y = Math.floor(py / layout.cell);
-    if (py < 0 && px >= 0 && x < nColumns) return { axis: 'columns', pos: x };
-    if (px < 0 && py >= 0 && y < nRows) return { axis: 'rows', pos: y };
-    return null;
-  };
-
-  /** Where a drag along a band is now: its position on the band's axis, clamped to the matrix. */
-  const dragPos = (axis: MarkAxis, clientX: number, clientY: number): number => {
-    const box = ref.current!.getBoundingClientRect();
-    const s = box.width ? layout.width / box.width : 1;
-    const p = axis === 'columns' ? (clientX - box.left) * s - layout.left : (clientY - box.top) * s - layout.top;
-    return Math.max(0, Math.min((axis === 'columns' ? nColumns : nRows) - 1, Math.floor(p / layout.cell)));
-  };
+  const cellAt = (clientX: number, clientY: number) => cellAtPoint(ref.current, layout, nRows, nColumns, clientX, clientY);
+  const headerAt = (clientX: number, clientY: number) => headerAtPoint(ref.current, layout, nRows, nColumns, clientX, clientY);
+  const dragPos = (axis: MarkAxis, clientX: number, clientY: number) =>
+    dragPosition(ref.current!, layout, axis === 'columns' ? nColumns : nRows, axis, clientX, clientY);
 
   const endDrag = () => {
     if (!drag) return;

@@ -3,17 +3,17 @@
 // selected layer, columns = the recorded epochs, darker = more bits about the label. Small layers
 // are drawn as SVG cells (one element per cell, exported as SVG); past LARGE_CELLS cells one
 // canvas takes over, one pixel block per cell, hovered by position. The uninformative channels
-// (below 0.01 bit at the last epoch) are marked beside their row and listed under the chart, each
-// a link to the Channel view and to the layer's source line.
+// (below 0.01 bit at the last epoch) are marked beside their row; the Information view lists them
+// under the chart.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { scaleSequential } from 'd3-scale';
 import { interpolateBlues } from 'd3-scale-chromatic';
 import type { Bits, ChannelLabelInformationAnswer } from '../../src/service/queries';
-import { useApp } from '../state';
-import { fmtBits, LayerName, pixelRatio, useTooltip } from '../ui';
+import { fmtBits, pixelRatio, useTooltip } from './primitives';
 import { UNDEFINED_GREY } from './capacityHeatmap';
 import { useChartTheme } from './common';
+import type { ChartTheme } from './common';
 
 /** Below this many bits at the last epoch a channel is "uninformative" (docs/estimators.md). */
 export const UNINFORMATIVE_BITS = 0.01;
@@ -122,42 +122,7 @@ export function ChannelInformationHeatmap(props: ChannelInformationProps): JSX.E
     canvas.style.width = `${layout.width}px`;
     canvas.style.height = `${layout.height}px`;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.fillStyle = theme.background;
-    ctx.fillRect(0, 0, layout.width, layout.height);
-    for (let e = 0; e < epochs; e++) {
-      for (let c = 0; c < channels; c++) {
-        const v = at(a, e, c);
-        ctx.fillStyle = v === null || !Number.isFinite(v) ? UNDEFINED_GREY : colour(v);
-        ctx.fillRect(layout.left + e * layout.cellW, layout.top + c * layout.cellH, layout.cellW, layout.cellH);
-      }
-    }
-    ctx.font = '10px ui-monospace, monospace';
-    ctx.textBaseline = 'middle';
-    for (let c = 0; c < channels; c++) {
-      if (uninformative.has(c)) {
-        ctx.fillStyle = theme.warning;
-        ctx.fillRect(layout.left + epochs * layout.cellW + 3, layout.top + c * layout.cellH, 6, Math.max(1, layout.cellH));
-      }
-      if (c % layout.rowStep === 0) {
-        ctx.textAlign = 'right';
-        ctx.fillStyle = c === props.focusedChannel ? theme.focus : theme.muted;
-        ctx.fillText(String(c), layout.left - 4, layout.top + c * layout.cellH + layout.cellH / 2);
-      }
-    }
-    ctx.textAlign = 'center';
-    ctx.fillStyle = theme.muted;
-    for (let e = 0; e < epochs; e += layout.columnStep)
-      ctx.fillText(String(a.epochs[e]), layout.left + (e + 0.5) * layout.cellW, layout.top - 8);
-    if (props.focusedChannel !== null && props.focusedChannel < channels) {
-      ctx.strokeStyle = theme.focus;
-      ctx.lineWidth = 2;
-      ctx.strokeRect(layout.left - 1, layout.top + props.focusedChannel * layout.cellH - 1, epochs * layout.cellW + 2, layout.cellH + 2);
-    }
-    if (selectedColumn >= 0) {
-      ctx.strokeStyle = theme.foreground;
-      ctx.lineWidth = 1;
-      ctx.strokeRect(layout.left + selectedColumn * layout.cellW + 0.5, layout.top - 0.5, layout.cellW - 1, channels * layout.cellH + 1);
-    }
+    drawCells(ctx, a, layout, { theme, colour, uninformative, focusedChannel: props.focusedChannel, selectedColumn });
   }, [
     large,
     a,
@@ -204,6 +169,78 @@ export function ChannelInformationHeatmap(props: ChannelInformationProps): JSX.E
       />
     );
   }
+  return <SvgHeatmap {...props} layout={layout} colour={colour} uninformative={uninformative} label={label} tip={tip} />;
+}
+
+/** Draws the large heatmap on a canvas: the cells, the uninformative marks, the labels, the focused row and the selected epoch. */
+function drawCells(
+  ctx: CanvasRenderingContext2D,
+  a: ChannelLabelInformationAnswer,
+  layout: Layout,
+  look: {
+    theme: ChartTheme;
+    colour: (v: number) => string;
+    uninformative: Set<number>;
+    focusedChannel: number | null;
+    selectedColumn: number;
+  },
+): void {
+  const { theme, colour, uninformative, focusedChannel, selectedColumn } = look;
+  const channels = a.bits[0]?.length ?? 0;
+  const epochs = a.epochs.length;
+  ctx.fillStyle = theme.background;
+  ctx.fillRect(0, 0, layout.width, layout.height);
+  for (let e = 0; e < epochs; e++) {
+    for (let c = 0; c < channels; c++) {
+      const v = at(a, e, c);
+      ctx.fillStyle = v === null || !Number.isFinite(v) ? UNDEFINED_GREY : colour(v);
+      ctx.fillRect(layout.left + e * layout.cellW, layout.top + c * layout.cellH, layout.cellW, layout.cellH);
+    }
+  }
+  ctx.font = '10px ui-monospace, monospace';
+  ctx.textBaseline = 'middle';
+  for (let c = 0; c < channels; c++) {
+    if (uninformative.has(c)) {
+      ctx.fillStyle = theme.warning;
+      ctx.fillRect(layout.left + epochs * layout.cellW + 3, layout.top + c * layout.cellH, 6, Math.max(1, layout.cellH));
+    }
+    if (c % layout.rowStep === 0) {
+      ctx.textAlign = 'right';
+      ctx.fillStyle = c === focusedChannel ? theme.focus : theme.muted;
+      ctx.fillText(String(c), layout.left - 4, layout.top + c * layout.cellH + layout.cellH / 2);
+    }
+  }
+  ctx.textAlign = 'center';
+  ctx.fillStyle = theme.muted;
+  for (let e = 0; e < epochs; e += layout.columnStep)
+    ctx.fillText(String(a.epochs[e]), layout.left + (e + 0.5) * layout.cellW, layout.top - 8);
+  if (focusedChannel !== null && focusedChannel < channels) {
+    ctx.strokeStyle = theme.focus;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(layout.left - 1, layout.top + focusedChannel * layout.cellH - 1, epochs * layout.cellW + 2, layout.cellH + 2);
+  }
+  if (selectedColumn >= 0) {
+    ctx.strokeStyle = theme.foreground;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(layout.left + selectedColumn * layout.cellW + 0.5, layout.top - 0.5, layout.cellW - 1, channels * layout.cellH + 1);
+  }
+}
+
+/** The small heatmap as SVG: one element per cell, so it exports as SVG and each cell hovers on its own. */
+function SvgHeatmap(
+  props: ChannelInformationProps & {
+    layout: Layout;
+    colour: (v: number) => string;
+    uninformative: Set<number>;
+    label: string;
+    tip: (ev: MouseEvent, e: number, c: number) => void;
+  },
+): JSX.Element {
+  const { answer: a, layout, colour, uninformative, label, tip } = props;
+  const tooltip = useTooltip();
+  const channels = a.bits[0]?.length ?? 0;
+  const epochs = a.epochs.length;
+  const selectedColumn = a.epochs.indexOf(props.selectedEpoch);
   return (
     <svg
       class="chart ci-heatmap"
@@ -280,50 +317,5 @@ export function ChannelInformationHeatmap(props: ChannelInformationProps): JSX.E
         />
       )}
     </svg>
-  );
-}
-
-/**
- * The uninformative channels, each with its value at the last epoch, a link that opens it in the
- * Channel view and a link to the layer's source line.
- */
-export function UninformativeList(props: { answer: ChannelLabelInformationAnswer; layer: number; layerName: string }): JSX.Element {
-  const { update } = useApp();
-  const a = props.answer;
-  const lastIndex = a.epochs.length - 1;
-  const last = a.epochs[lastIndex];
-  if (a.uninformative.length === 0) {
-    return (
-      <p class="muted chart-note ci-uninformative-none" data-testid="uninformative-none">
-        No uninformative channel: every channel of {props.layerName} carries at least {UNINFORMATIVE_BITS} bit about the label at epoch{' '}
-        {last}.
-      </p>
-    );
-  }
-  return (
-    <div class="ci-uninformative">
-      <p class="chart-note">
-        <strong>
-          {a.uninformative.length} uninformative channel{a.uninformative.length === 1 ? '' : 's'}
-        </strong>{' '}
-        (○, below {UNINFORMATIVE_BITS} bit about the label at epoch {last}): candidates to prune, or filters that have not learned yet.
-      </p>
-      <ul class="uninformative-list" aria-label={`Uninformative channels of ${props.layerName}`}>
-        {a.uninformative.map((c) => (
-          <li key={c} data-channel={c}>
-            <button
-              type="button"
-              class="channel-link"
-              data-channel={c}
-              title={`Open channel ${c} of ${props.layerName} in the Channel view`}
-              onClick={() => update({ tab: 'channel', focus: { layer: props.layer, channel: c } })}
-            >
-              #{c} → Channel view
-            </button>{' '}
-            <span class="muted">{fmtBits(at(a, lastIndex, c))}</span> · <LayerName layer={props.layer} channel={c} />
-          </li>
-        ))}
-      </ul>
-    </div>
   );
 }

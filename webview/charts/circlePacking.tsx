@@ -11,36 +11,17 @@
 import { Component } from 'preact';
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { hierarchy, pack } from 'd3-hierarchy';
-import type { HierarchyCircularNode } from 'd3-hierarchy';
 import { interpolateZoom } from 'd3-interpolate';
 import type { ZoomView } from 'd3-interpolate';
 import { interpolateRainbow } from 'd3-scale-chromatic';
 import { select } from 'd3-selection';
 import 'd3-transition';
-import type { Bits, ChannelEntropiesAnswer } from '../../src/service/queries';
+import type { ChannelEntropiesAnswer } from '../../src/service/queries';
 import { ALL_COLOUR, classColour } from '../colours';
-import { fmtBits, useTooltip } from '../ui';
+import { fmtBits, useTooltip } from './primitives';
 import { reducedMotion, useWidth } from './common';
-
-/** A first-level circle: a class index, or every input together. */
-export type GroupKey = number | 'all';
-
-interface PackDatum {
-  group?: GroupKey;
-  channel?: number;
-  bits?: number;
-  /** Channels of this group whose entropy is undefined (no circle; listed in the tooltip). */
-  undefinedChannels?: number[];
-  /** Stands in for a group with no defined channel, so the group still has a circle. */
-  placeholder?: boolean;
-  children?: PackDatum[];
-}
-
-type Node = HierarchyCircularNode<PackDatum>;
-
-/** Side of the square the circles are packed in (packing units, not pixels). */
-const UNIT = 1000;
+import { cachedPack, packedBefore, packKey, UNIT } from './circlePackingLayout';
+import type { GroupKey, Node } from './circlePackingLayout';
 
 /**
  * Channel circles in the whole picture above which a class's circles that are not keyboard stops
@@ -77,10 +58,6 @@ function groupColour(g: GroupKey, classCount: number): string {
 }
 
 const keyOf = (g: GroupKey) => String(g);
-
-export function packValues(answer: ChannelEntropiesAnswer, g: GroupKey): Bits[] {
-  return g === 'all' ? answer.all : (answer.perClass[g] ?? []);
-}
 
 /** A layout and the answer, channels and classes it was packed from. */
 interface LaidOut {
@@ -391,61 +368,6 @@ function PackedCircles(props: CirclePackingProps & { root: Node }): JSX.Element 
       </svg>
     </div>
   );
-}
-
-/** Layouts packed per answer, by channels and classes: a view that mounts again finds its layout here. */
-const packs = new WeakMap<ChannelEntropiesAnswer, Map<string, Node>>();
-
-const packKey = (channels: number[], classes: number[] | undefined) => `${channels.join(',')}|${classes?.join(',') ?? 'all'}`;
-
-/** The layout packed before for this combination, if any (packs nothing). */
-function packedBefore(answer: ChannelEntropiesAnswer, channels: number[], classes: number[] | undefined): Node | undefined {
-  return packs.get(answer)?.get(packKey(channels, classes));
-}
-
-/** The packing of `answer`'s `channels` for `classes` (all when absent), packed once per combination. */
-export function cachedPack(answer: ChannelEntropiesAnswer, channels: number[], classes: number[] | undefined): Node {
-  let byKey = packs.get(answer);
-  if (!byKey) packs.set(answer, (byKey = new Map<string, Node>()));
-  const key = packKey(channels, classes);
-  let root = byKey.get(key);
-  if (!root) {
-    // A few layouts per answer at most (slices change the channels or classes); the oldest goes first.
-    if (byKey.size >= 4) byKey.delete(byKey.keys().next().value!);
-    byKey.set(key, (root = packLayout(answer, channels, classes)));
-  }
-  return root;
-}
-
-function packLayout(answer: ChannelEntropiesAnswer, channels: number[], classes: number[] | undefined): Node {
-  const shownClasses = answer.perClass.map((_, k) => k).filter((k) => !classes || classes.includes(k));
-  const groups: GroupKey[] = [...shownClasses, 'all'];
-  const data: PackDatum = {
-    children: groups.map((g) => {
-      const values = packValues(answer, g);
-      const children: PackDatum[] = [];
-      const undefinedChannels: number[] = [];
-      for (const c of channels) {
-        const v = values[c] ?? null;
-        if (v === null) undefinedChannels.push(c);
-        else children.push({ group: g, channel: c, bits: v });
-      }
-      return { group: g, undefinedChannels, children };
-    }),
-  };
-  // A group without any defined channel still gets a (dashed) circle of a modest size.
-  const totals = data.children!.map((d) => d.children!.reduce((s, c) => s + (c.bits ?? 0), 0)).filter((t) => t > 0);
-  const stand = totals.length ? (0.15 * totals.reduce((a, b) => a + b, 0)) / totals.length : 1;
-  for (const d of data.children!)
-    if (d.children!.length === 0 || d.children!.every((c) => !c.bits)) d.children!.push({ group: d.group, placeholder: true, bits: stand });
-  const h = hierarchy(data)
-    .sum((d) => (d.children ? 0 : (d.bits ?? 0)))
-    .sort((a, b) => (b.value ?? 0) - (a.value ?? 0));
-  // Packed once per answer in a fixed 1000-unit square that the viewBox scales, so resizing the
-  // panel does not pack 5,000 circles again.
-  return pack<PackDatum>()
-    .size([UNIT, UNIT])
-    .padding((n) => (n.depth === 0 ? 10 : 2))(h);
 }
 
 interface PackGroupProps {

@@ -8,7 +8,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { FeatureMapsAnswer, InputsAnswer } from '../../src/service/queries';
 import { greyLevel, themeColour } from '../colours';
-import { pixelRatio, useTooltip } from '../ui';
+import { pixelRatio, useTooltip } from './primitives';
 import { reducedMotion, useChartTheme } from './common';
 
 /** One channel's maps, one per input, out of a featureMaps answer `[inputs, channels, H, W]`. */

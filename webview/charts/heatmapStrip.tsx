@@ -2,25 +2,34 @@
 // at several epochs, or of one layer against several later layers. Every cell of a strip is drawn
 // with ONE colour domain (0 to the largest value over the strip's answers), so the same value has
 // the same colour in every cell and "brighter with training / with depth" can be read across the
-// strip. Each cell is its own slice query (through webview/plan.ts, so a report precomputes it); a
-// cell a report did not precompute says so in its place, neutrally.
+// strip. The strip draws the answers it is given; a cell whose answer is not there says why in its
+// place (computing, not in this report, not available), neutrally.
 import type { JSX } from 'preact';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
-import type { QueryOf } from '../data';
 import { capacityScale } from '../colours';
-import { QueryResult, useQuery } from '../state';
-import { ColourLegend, fmtBits, pixelRatio } from '../ui';
+import { ColourLegend, fmtBits, pixelRatio } from './primitives';
 import { cellImage, matrixStats, sharedMaxBits } from './capacityHeatmap';
 import type { MatrixStats } from './capacityHeatmap';
 import { usePanelWidth } from './common';
 
-export interface StripCellSpec {
+/** Why a cell has no answer to draw yet, as its placeholder says. */
+export type StripCellStatus =
+  | { kind: 'ready' }
+  | { kind: 'loading'; fraction?: number }
+  | { kind: 'not-in-report'; message: string }
+  | { kind: 'error'; message: string };
+
+export interface StripCell {
   /** Unique within the strip, e.g. "epoch-4" or "pair-1-3". */
   key: string;
-  query: QueryOf<'capacityMatrix'>;
   /** What the cell is: "epoch 4", or the pair's names. */
   label: string;
+  /** How the cell names itself to a screen reader, e.g. "epoch 4 of conv1 × conv2". */
+  description: string;
+  /** The cell's answer, once it is known. */
+  answer: CapacityMatrixAnswer | undefined;
+  status: StripCellStatus;
 }
 
 /** The mean over the defined cells of a matrix, in bits (0 when none is defined). */
@@ -36,16 +45,7 @@ export function matrixMeanBits(a: CapacityMatrixAnswer): number {
   return n ? sum / n : 0;
 }
 
-/** Runs one cell's query and hands the result to the strip, which needs every answer for its one domain. */
-function CellQuery(props: { spec: StripCellSpec; onResult: (key: string, r: QueryResult<CapacityMatrixAnswer>) => void }): null {
-  const result = useQuery(props.spec.query, 'layer');
-  const { onResult } = props;
-  const key = props.spec.key;
-  useEffect(() => onResult(key, result), [key, result, onResult]);
-  return null;
-}
-
-type Orders = { rowOrder: number[]; columnOrder: number[] };
+export type Orders = { rowOrder: number[]; columnOrder: number[] };
 type CellStats = MatrixStats & { mean: number };
 
 /** Min, max, undefined count and mean over the cells an order shows (a slice may show only some channels). */
@@ -91,7 +91,7 @@ function validOrders(a: CapacityMatrixAnswer, o: Orders | undefined): Orders {
 }
 
 export function HeatmapStrip(props: {
-  cells: StripCellSpec[];
+  cells: StripCell[];
   /**
    * Row and column order for a cell's answer (one order for the whole strip); channel order when
    * absent. It may name only some channels (the Query view's channel selection): the cell then
@@ -102,26 +102,12 @@ export function HeatmapStrip(props: {
   activeKey?: string;
   onOpen: (key: string) => void;
   testId: string;
-  /** How a strip cell names itself to a screen reader, e.g. "epoch 4 of conv1 × conv2". */
-  describe: (spec: StripCellSpec) => string;
 }): JSX.Element {
-  const [results, setResults] = useState<Record<string, QueryResult<CapacityMatrixAnswer>>>({});
-  const onResult = useCallback(
-    (key: string, r: QueryResult<CapacityMatrixAnswer>) => setResults((old) => (old[key] === r ? old : { ...old, [key]: r })),
-    [],
-  );
   const wrap = useRef<HTMLDivElement>(null);
   const panelWidth = usePanelWidth(wrap);
-  // The answers of this strip's current cells only (a result of a previous cell set may linger).
-  const ready = props.cells.map((c) => {
-    const r = results[c.key];
-    const a = r?.status === 'ready' ? r.answer : undefined;
-    const same = a && a.layerI === c.query.layerI && a.layerJ === c.query.layerJ && a.epoch === c.query.epoch;
-    return same ? a : undefined;
-  });
   const { orderOf } = props;
-  const orders = ready.map((a) => (a ? validOrders(a, orderOf?.(a)) : undefined));
-  const stats = ready.map((a, k) => (a ? stripStats(a, orders[k]!) : undefined));
+  const orders = props.cells.map((c) => (c.answer ? validOrders(c.answer, orderOf?.(c.answer)) : undefined));
+  const stats = props.cells.map((c, k) => (c.answer ? stripStats(c.answer, orders[k]!) : undefined));
   const maxBits = sharedMaxBits(stats.filter((s): s is CellStats => s !== undefined)) || 1;
   const colour = useMemo(() => capacityScale(maxBits), [maxBits]);
   // Up to four cells a row in the panel's width (a half-width editor gets two); they wrap, never scroll sideways.
@@ -130,23 +116,17 @@ export function HeatmapStrip(props: {
   const readyCount = stats.filter((s) => s).length;
   return (
     <div ref={wrap} data-testid={props.testId} data-scale-max={maxBits} data-ready={readyCount} data-cells={props.cells.length}>
-      {props.cells.map((c) => (
-        <CellQuery key={c.key} spec={c} onResult={onResult} />
-      ))}
       <div class="heatmap-strip" role="list" style={{ display: 'flex', flexWrap: 'wrap', gap: '8px', maxWidth: '100%' }}>
         {props.cells.map((c, k) => (
-          <StripCell
+          <StripCellButton
             key={c.key}
-            spec={c}
-            result={results[c.key]}
-            answer={ready[k]}
+            cell={c}
             stats={stats[k]}
             maxBits={maxBits}
             side={side}
             active={c.key === props.activeKey}
             orders={orders[k]}
             onOpen={() => props.onOpen(c.key)}
-            description={props.describe(c)}
           />
         ))}
       </div>
@@ -163,19 +143,17 @@ export function HeatmapStrip(props: {
   );
 }
 
-function StripCell(props: {
-  spec: StripCellSpec;
-  result: QueryResult<CapacityMatrixAnswer> | undefined;
-  answer: CapacityMatrixAnswer | undefined;
+function StripCellButton(props: {
+  cell: StripCell;
   stats: CellStats | undefined;
   maxBits: number;
   side: number;
   active: boolean;
   orders: Orders | undefined;
   onOpen: () => void;
-  description: string;
 }): JSX.Element {
-  const { answer: a, stats, maxBits, side } = props;
+  const { stats, maxBits, side } = props;
+  const a = props.cell.answer;
   const ref = useRef<HTMLCanvasElement>(null);
   // Compared by content: the strip computes the orders afresh on every render.
   const orderKey = props.orders ? `${props.orders.rowOrder.join(',')}|${props.orders.columnOrder.join(',')}` : '';
@@ -197,7 +175,7 @@ function StripCell(props: {
     ctx.drawImage(cellImage(a, orders.rowOrder, orders.columnOrder, maxBits).image, 0, 0, c.width, c.height);
     c.dataset.drawn = `${a.layerI}:${a.layerJ}@${a.epoch}/${maxBits}`;
   }, [a, orders, maxBits, width, height]);
-  const r = props.result;
+  const status = props.cell.status;
   const box = {
     width: `${side}px`,
     height: `${side}px`,
@@ -223,22 +201,22 @@ function StripCell(props: {
         aria-hidden="true"
       />
     );
-  } else if (r?.status === 'error' && r.error.code === 'not-in-report') {
+  } else if (status.kind === 'not-in-report') {
     body = (
-      <div class="muted strip-placeholder" style={box} data-testid="strip-not-in-report" title={r.error.message}>
+      <div class="muted strip-placeholder" style={box} data-testid="strip-not-in-report" title={status.message}>
         not in this report
       </div>
     );
-  } else if (r?.status === 'error') {
+  } else if (status.kind === 'error') {
     body = (
-      <div class="muted strip-placeholder" style={box} title={r.error.message}>
-        not available: {r.error.message}
+      <div class="muted strip-placeholder" style={box} title={status.message}>
+        not available: {status.message}
       </div>
     );
   } else {
     body = (
       <div class="muted strip-placeholder" style={box}>
-        {r?.status === 'loading' && r.progress ? `Computing… ${Math.round(r.progress.fraction * 100)}%` : 'Computing…'}
+        {status.kind === 'loading' && status.fraction !== undefined ? `Computing… ${Math.round(status.fraction * 100)}%` : 'Computing…'}
       </div>
     );
   }
@@ -248,12 +226,12 @@ function StripCell(props: {
       type="button"
       role="listitem"
       class="strip-cell"
-      data-key={props.spec.key}
+      data-key={props.cell.key}
       data-max-bits={stats?.max ?? ''}
       data-mean-bits={stats?.mean ?? ''}
       aria-current={props.active ? 'true' : undefined}
-      aria-label={`${props.description}${figures ? `: ${figures}` : ''}. Open it large.`}
-      title={`Open ${props.spec.label} large`}
+      aria-label={`${props.cell.description}${figures ? `: ${figures}` : ''}. Open it large.`}
+      title={`Open ${props.cell.label} large`}
       onClick={props.onOpen}
       style={{
         display: 'flex',
@@ -270,7 +248,7 @@ function StripCell(props: {
       }}
     >
       <strong class="strip-label" style={{ fontSize: '0.9em', overflowWrap: 'anywhere' }}>
-        {props.spec.label}
+        {props.cell.label}
       </strong>
       {body}
       <span class="muted strip-figures" style={{ fontSize: '0.85em' }}>

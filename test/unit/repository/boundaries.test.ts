@@ -91,6 +91,9 @@ const TARGETS: Record<string, string> = {
   'webview/App.tsx': STUB,
   'webview/page.ts': STUB,
   'webview/protocol.ts': STUB,
+  'webview/plan.ts': STUB,
+  'webview/state.tsx': STUB,
+  'webview/views/layer/LayerView.tsx': STUB,
 };
 
 /** One case per forbidden import: the file that imports, the specifier, the rules it breaks and where it resolves. */
@@ -283,6 +286,27 @@ const CASES: Case[] = [
     rules: ['extension-webview-protocol-only'],
   },
   {
+    title: 'a chart importing the app state',
+    file: 'webview/charts/usesState.tsx',
+    specifier: '../state',
+    resolved: 'webview/state.tsx',
+    rules: ['charts-are-pure'],
+  },
+  {
+    title: 'a chart importing the query plan',
+    file: 'webview/charts/usesPlan.tsx',
+    specifier: '../plan',
+    resolved: 'webview/plan.ts',
+    rules: ['charts-are-pure'],
+  },
+  {
+    title: 'a chart importing a view',
+    file: 'webview/charts/usesView.tsx',
+    specifier: '../views/layer/LayerView',
+    resolved: 'webview/views/layer/LayerView.tsx',
+    rules: ['charts-are-pure'],
+  },
+  {
     title: 'shipped code importing a devDependency',
     file: 'src/cli/usesMocha.ts',
     specifier: 'mocha',
@@ -381,6 +405,12 @@ const CLEAN_TREE: Record<string, string> = {
     "import { q } from '../src/service/queries';",
     'export const y = [render, scaleLinear, stub, c, schema, q];',
   ].join('\n'),
+  // A chart may import the pure widgets, other charts and the pure modules; a view may import charts.
+  'webview/charts/primitives.tsx': STUB,
+  'webview/charts/heatmap.tsx':
+    "import { stub } from './primitives';\nimport { c } from '../../src/analysis/capacity';\nexport const h = [stub, c];\n",
+  'webview/views/layer/LayerCard.tsx':
+    "import { h } from '../../charts/heatmap';\nimport { stub } from '../../plan';\nexport const card = [h, stub];\n",
   // Tests may use devDependencies and vscode.
   'test/unit/a.test.ts': "import { describe } from 'mocha';\nimport * as vscode from 'vscode';\nexport const t = [describe, vscode];\n",
 };

@@ -2,7 +2,7 @@
 // picture is for a card's width, and the grey range over several maps.
 import assert from 'node:assert/strict';
 import { gridCellSize, rangeOf } from '../../../webview/charts/sideBySide';
-import { comparedChannels, MAX_SIDE_BY_SIDE } from '../../../webview/views/ChannelView';
+import { comparedChannels, MAX_SIDE_BY_SIDE } from '../../../webview/views/channel/comparedChannels';
 
 describe('side-by-side channels', () => {
   it('shows the typed channels, else the slice’s chosen ones when there are two or more, else the first four', () => {

@@ -1,0 +1,66 @@
+// The Information view (docs/views.md "Information"): how much of what the layers and
+// their channels carry is about the label, and how that moves during training. The information
+// plane of every layer over the epochs (pairwise or binned estimator), the label information of
+// each channel of the selected layer over the epochs with its uninformative channels, and the
+// layer's redundancy (its capacity matrix with itself, sorted into blocks of near-duplicate
+// channels, and the share of such pairs). Linked like the other views: the layer and channel picked
+// here are the focus of every view, the epoch is the shared one, the input subset is the slice's.
+import type { JSX } from 'preact';
+import * as v from 'valibot';
+import { EstimatorPicker } from '../../charts/informationPlane';
+import { shortLayerName } from '../../layerLabel';
+import { INFORMATION_ESTIMATORS, informationLayers, informationQueries } from '../../plan';
+import { useApp, useQuery, useSchemaViewState } from '../../state';
+import { EpochSlider } from '../../ui';
+import { ChannelInformationCard } from './ChannelInformationCard';
+import { PlaneCard } from './PlaneCard';
+import { RedundancyCard } from './RedundancyCard';
+
+/** The information plane's estimator, persisted. */
+const EstimatorSchema = v.picklist(INFORMATION_ESTIMATORS);
+
+export function InformationView(): JSX.Element {
+  const { manifest, ui, update, focus } = useApp();
+  const [estimator, setEstimator] = useSchemaViewState('information.estimator', EstimatorSchema, 'pairwise');
+  const subset = ui.slice.subset;
+  const plane = useQuery(informationQueries.plane(estimator, subset), 'information');
+  const multi = informationLayers(manifest);
+  // The layer of the heatmap and the redundancy: the focus when it has several channels, else the slice's first such layer.
+  const layer = [ui.focus.layer, ...ui.slice.layers, multi[0]].find((l): l is number => l !== null && l !== undefined && multi.includes(l));
+  const name = (l: number) => (manifest.layers[l] ? shortLayerName(manifest.layers[l], manifest.layers) : `layer ${l}`);
+  return (
+    <>
+      <div class="info-toolbar" role="group" aria-label="Information view settings">
+        <EstimatorPicker value={estimator} onChange={setEstimator} caption="Estimator" />
+        {multi.length > 0 && layer !== undefined && (
+          <label>
+            Layer{' '}
+            <select
+              aria-label="Layer of the channel heatmap and the redundancy"
+              value={String(layer)}
+              onChange={(e) => focus(Number((e.target as HTMLSelectElement).value))}
+            >
+              {multi.map((l) => (
+                <option key={l} value={String(l)} title={manifest.layers[l].name}>
+                  {name(l)}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <EpochSlider />
+      </div>
+      <PlaneCard result={plane} estimator={estimator} onLayer={(l, epoch) => update({ focus: { layer: l, channel: null }, epoch })} />
+      {layer === undefined ? (
+        <p class="status" role="note">
+          This model has no layer with several channels after its input: there is no channel heatmap or redundancy to show.
+        </p>
+      ) : (
+        <>
+          <ChannelInformationCard layer={layer} layerName={name(layer)} />
+          <RedundancyCard layer={layer} layerName={name(layer)} />
+        </>
+      )}
+    </>
+  );
+}
