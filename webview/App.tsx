@@ -7,7 +7,6 @@ import type { DataSource, ReportData } from './data';
 import type { Focus, ViewId } from './protocol';
 import { AppProvider, applyFocus, useApp } from './state';
 import { TooltipProvider } from './charts/primitives';
-import { labelMeasuresAbsent } from './charts/common';
 import { ChannelView } from './views/channel/ChannelView';
 import { LayerView } from './views/layer/LayerView';
 import { QueryView } from './views/query/QueryView';
@@ -15,6 +14,7 @@ import { TrainingView } from './views/training/TrainingView';
 import { CompareView } from './views/compare/CompareView';
 import { InformationView } from './views/information/InformationView';
 import type { CompareRun } from './views/compare/compareData';
+import { labelMeasuresAbsent } from './format';
 
 const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [
   { id: 'query', title: 'Query', view: QueryView },

@@ -11,17 +11,7 @@ import type { PlaybackFrame, PlaybackSpeed } from './charts/primitives';
 
 // The pure widgets and formats live in charts/primitives.tsx, where charts import them without the
 // app; views import every widget from here.
-export {
-  ColourLegend,
-  fmtBits,
-  fmtShape,
-  FRAME_MS,
-  pixelRatio,
-  PLAYBACK_SPEEDS,
-  Toggle,
-  TooltipProvider,
-  useTooltip,
-} from './charts/primitives';
+export { ColourLegend, FRAME_MS, pixelRatio, PLAYBACK_SPEEDS, Toggle, TooltipProvider, useTooltip } from './charts/primitives';
 export type { PlaybackFrame, PlaybackSpeed, TooltipApi } from './charts/primitives';
 
 const validSpeed = (v: unknown): v is PlaybackSpeed => PLAYBACK_SPEEDS.includes(v as PlaybackSpeed);

@@ -8,11 +8,12 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import { useChartTheme } from './common';
-import { fmtBits, useTooltip } from './primitives';
+import { useTooltip } from './primitives';
 import { cellImage, undefinedPattern } from './capacityMatrix';
 import type { CellRef, MatrixStats } from './capacityMatrix';
 import { cellAtPoint, computeLayout, dragPosition, drawHeatmap, headerAtPoint } from './capacityHeatmapCanvas';
 import type { MarkAxis } from './capacityHeatmapCanvas';
+import { formatBits } from '../format';
 
 export { MARK_COLOUR, positionRuns } from './capacityHeatmapCanvas';
 export type { MarkAxis } from './capacityHeatmapCanvas';
@@ -178,7 +179,7 @@ export function CapacityHeatmap(props: CapacityHeatmapProps): JSX.Element {
     const c = columnOrder[x];
     const v = a.values[r * a.columns + c];
     return {
-      text: `${props.rowName} #${r} × ${props.columnName} #${c}: ${fmtBits(v ?? null)}`,
+      text: `${props.rowName} #${r} × ${props.columnName} #${c}: ${formatBits(v ?? null)}`,
       extra: `row ${y + 1} of ${nRows}, column ${x + 1} of ${nColumns} as displayed · epoch ${a.epoch}`,
     };
   };

@@ -10,10 +10,11 @@ import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { scaleSequential } from 'd3-scale';
 import { interpolateBlues } from 'd3-scale-chromatic';
 import type { Bits, ChannelLabelInformationAnswer } from '../../src/service/queries';
-import { fmtBits, pixelRatio, useTooltip } from './primitives';
+import { pixelRatio, useTooltip } from './primitives';
 import { UNDEFINED_GREY } from './capacityHeatmap';
 import { useChartTheme } from './common';
 import type { ChartTheme } from './common';
+import { formatBits } from '../format';
 
 /** Below this many bits at the last epoch a channel is "uninformative" (docs/estimators.md). */
 export const UNINFORMATIVE_BITS = 0.01;
@@ -103,10 +104,10 @@ export function ChannelInformationHeatmap(props: ChannelInformationProps): JSX.E
         <div style={{ fontWeight: 600 }}>
           {props.layerName} #{c} · epoch {a.epochs[e]}
         </div>
-        <div>I_pair(T_c;Y) = {fmtBits(v)}</div>
+        <div>I_pair(T_c;Y) = {formatBits(v)}</div>
         <div class="muted">
           {uninformative.has(c) ? `uninformative: below ${UNINFORMATIVE_BITS} bit at epoch ${a.epochs[epochs - 1]} · ` : ''}
-          at most H(S) = {fmtBits(a.ceilingBits)} · click to pick this channel
+          at most H(S) = {formatBits(a.ceilingBits)} · click to pick this channel
         </div>
       </div>,
     );

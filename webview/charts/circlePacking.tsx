@@ -18,10 +18,11 @@ import { select } from 'd3-selection';
 import 'd3-transition';
 import type { ChannelEntropiesAnswer } from '../../src/service/queries';
 import { ALL_COLOUR, classColour } from '../colours';
-import { fmtBits, useTooltip } from './primitives';
+import { useTooltip } from './primitives';
 import { reducedMotion, useWidth } from './common';
 import { cachedPack, packedBefore, packKey, UNIT } from './circlePackingLayout';
 import type { GroupKey, Node } from './circlePackingLayout';
+import { formatBits } from '../format';
 
 /**
  * Channel circles in the whole picture above which a class's circles that are not keyboard stops
@@ -266,7 +267,7 @@ function PackedCircles(props: CirclePackingProps & { root: Node }): JSX.Element 
       return (
         <div>
           <strong>
-            {label} · channel {n.channel.data.channel}: {fmtBits(n.channel.data.bits ?? null)}
+            {label} · channel {n.channel.data.channel}: {formatBits(n.channel.data.bits ?? null)}
           </strong>
           <br />
           <span class="muted">
@@ -439,7 +440,7 @@ class PackGroup extends Component<PackGroupProps> {
                 tabindex={zoomedIn ? 0 : undefined}
                 role={zoomedIn ? 'button' : undefined}
                 aria-label={
-                  zoomedIn ? `${label}, channel ${ch}: ${fmtBits(c.data.bits ?? null)}. Press Enter to select this channel` : undefined
+                  zoomedIn ? `${label}, channel ${ch}: ${formatBits(c.data.bits ?? null)}. Press Enter to select this channel` : undefined
                 }
               />
             );

@@ -93,16 +93,3 @@ export function classLabel(k: number, classNames: string[]): string {
   const name = classNames[k];
   return name === undefined || name === String(k) ? `class ${k}` : name;
 }
-
-/**
- * Why a run has no label measures (probe accuracy, probe loss, the confusion matrix, the label
- * entropies), as a sentence, or undefined when it has them: a model whose output predicts no class
- * (a regression or an embedding, `manifest.output.kind` `none`). Its metrics hold 0 for the probe
- * accuracy and empty matrices, which the views must not show as measured values.
- */
-export function labelMeasuresAbsent(manifest: { output?: { labelMeasuresAbsent?: string } }): string | undefined {
-  const why = manifest.output?.labelMeasuresAbsent?.trim();
-  if (!why) return undefined;
-  const sentence = why.charAt(0).toUpperCase() + why.slice(1);
-  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
-}

@@ -11,7 +11,7 @@ import { format } from 'd3-format';
 import { interpolateRgb } from 'd3-interpolate';
 import type { ConfusionAnswer } from '../../src/service/queries';
 import { classColour, countScale } from '../colours';
-import { useTooltip } from '../ui';
+import { useTooltip } from './primitives';
 import { useChartTheme } from './common';
 import { matrixLayout, useGridCursor } from './matrixGrid';
 import type { CellRef, MatrixLayout } from './matrixGrid';

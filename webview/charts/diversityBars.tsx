@@ -6,7 +6,7 @@
 import type { JSX } from 'preact';
 import type { RefObject } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { TooltipApi } from '../ui';
+import type { TooltipApi } from './primitives';
 import { axisLeft } from 'd3-axis';
 import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
@@ -15,7 +15,8 @@ import type { ScaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import type { InputDiversityAnswer } from '../../src/service/queries';
 import { ALL_COLOUR, classColour } from '../colours';
-import { fmtBits, useTooltip } from '../ui';
+import { useTooltip } from './primitives';
+import { formatBits } from '../format';
 
 type Row = InputDiversityAnswer['rows'][number];
 
@@ -53,7 +54,7 @@ export function CeilingNote(props: { answer: InputDiversityAnswer }): JSX.Elemen
         ▔
       </span>{' '}
       = at its ceiling: the subsets of {saturated.join(', ')} inputs reach log2(n(n−1)) bits (
-      {saturated.map((n) => `${fmtBits(interSampleCeiling(n))} for ${n}`).join(', ')}), the most n inputs can give: every pair is told
+      {saturated.map((n) => `${formatBits(interSampleCeiling(n))} for ${n}`).join(', ')}), the most n inputs can give: every pair is told
       apart, so these bars count inputs rather than measure diversity. Compare the larger subsets
       {answer.source === 'probe' ? ', or the whole dataset' : ''}.
     </p>
@@ -198,9 +199,9 @@ export function describeBar(answer: InputDiversityAnswer, r: Row, s: number): st
   if (b === null)
     return `${who}, ${size}: n/a — needs ${sizes[s]} inputs, only ${r.available} input${r.available === 1 ? '' : 's'} available`;
   const ceiling = nearCeiling(b, r.counts[s])
-    ? `; at its ceiling log2(n(n−1)) = ${fmtBits(interSampleCeiling(r.counts[s]))}: too few inputs to measure diversity`
+    ? `; at its ceiling log2(n(n−1)) = ${formatBits(interSampleCeiling(r.counts[s]))}: too few inputs to measure diversity`
     : '';
-  return `${who}, ${size}: ${fmtBits(b)} (${r.counts[s]} inputs drawn of ${r.available} available)${ceiling}`;
+  return `${who}, ${size}: ${formatBits(b)} (${r.counts[s]} inputs drawn of ${r.available} available)${ceiling}`;
 }
 
 /** The roving tab stop over the bars: arrow keys, Home and End move it, and focus follows. */

@@ -8,10 +8,11 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import { capacityScale } from '../colours';
-import { ColourLegend, fmtBits, pixelRatio } from './primitives';
+import { ColourLegend, pixelRatio } from './primitives';
 import { cellImage, matrixStats, sharedMaxBits } from './capacityHeatmap';
 import type { MatrixStats } from './capacityHeatmap';
 import { usePanelWidth } from './common';
+import { formatBits } from '../format';
 
 /** Why a cell has no answer to draw yet, as its placeholder says. */
 export type StripCellStatus =
@@ -220,7 +221,7 @@ function StripCellButton(props: {
       </div>
     );
   }
-  const figures = stats ? `max ${fmtBits(stats.max)} · mean ${fmtBits(stats.mean)}` : '';
+  const figures = stats ? `max ${formatBits(stats.max)} · mean ${formatBits(stats.mean)}` : '';
   return (
     <button
       type="button"

@@ -9,7 +9,7 @@ import type { RunLayer } from '../../src/run/format';
 import { shortLayerName } from '../layerLabel';
 import { parseIndices, ranges } from '../slice';
 import type { Draft } from '../slice';
-import { useTooltip } from '../ui';
+import { useTooltip } from './primitives';
 import { ChannelBand, EpochsAxis, InputsAxis, LayersAxis } from './hypercubeAxes';
 import { BAND_H, LEFT, MAX_BANDS, ROW, span, SPAN, toggleLayer, W, withChannels } from './hypercubeGeometry';
 import { svgPoint, useSlicerDrag } from './useSlicerDrag';

@@ -7,7 +7,7 @@ import { classColour } from '../colours';
 import { shortLayerName } from '../layerLabel';
 import { ranges } from '../slice';
 import type { Draft } from '../slice';
-import type { TooltipApi } from '../ui';
+import type { TooltipApi } from './primitives';
 import { BAND_H, classSegments, classSelected, keyToggle, LEFT, ROW, runsOf, SPAN, span, toggleClass, truncate } from './hypercubeGeometry';
 import type { SlicerDrag } from './useSlicerDrag';
 

@@ -14,7 +14,7 @@ import { scaleSequential } from 'd3-scale';
 import { interpolateViridis } from 'd3-scale-chromatic';
 import { select } from 'd3-selection';
 import type { Bits, InformationPlaneAnswer, InformationPlanePoint } from '../../src/service/queries';
-import { useTooltip } from '../ui';
+import { useTooltip } from './primitives';
 import { CeilingLines, EpochLegend, PointTip, TrajectoryMark } from './informationPlaneMarks';
 import { dedupeCeilings, labelPositions, M, markerPath, planeScales } from './informationPlaneGeometry';
 

@@ -4,8 +4,8 @@ import type { JSX } from 'preact';
 import type { ScaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import type { Bits, InformationPlanePoint } from '../../src/service/queries';
-import { fmtBits } from '../ui';
 import { defined, isNumber, M, markerPath } from './informationPlaneGeometry';
+import { formatBits } from '../format';
 
 type Scale = ScaleLinear<number, number>;
 
@@ -138,8 +138,8 @@ export function PointTip(props: { label: string; point: InformationPlanePoint; e
         {props.label} · epoch {p.epoch}
         {p.saturated ? ' · saturated' : ''}
       </div>
-      <div>I(X;T) = {fmtBits(p.ixt)}</div>
-      <div>I(T;Y) = {fmtBits(p.ity)}</div>
+      <div>I(X;T) = {formatBits(p.ixt)}</div>
+      <div>I(T;Y) = {formatBits(p.ity)}</div>
       <div class="muted">
         {props.estimator} estimator
         {p.saturated ? ': every input is its own symbol, so the point sits at its ceilings (log2 N, H(Y))' : ''}

@@ -4,7 +4,7 @@ import { line, curveBumpX } from 'd3-shape';
 import { interpolateBlues } from 'd3-scale-chromatic';
 import type { RunLayer } from '../../src/run/format';
 import { classColour } from '../colours';
-import { pixelRatio } from '../ui';
+import { pixelRatio } from './primitives';
 import type { ChartTheme } from './common';
 import { classOrder, HEADER_HEIGHT } from './networkLayout';
 import type { Band, ClusterBox, NetworkLayout, NodeBox } from './networkLayout';

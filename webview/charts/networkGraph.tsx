@@ -7,7 +7,7 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { InputsAnswer, NetworkCluster, NetworkGraphAnswer } from '../../src/service/queries';
 import { shortLayerName } from '../layerLabel';
-import { useTooltip } from '../ui';
+import { useTooltip } from './primitives';
 import { picturesByInput } from './cellInputs';
 import { useChartTheme, useWidth } from './common';
 import { bandPath, drawNetwork, drawOverlay, MARGIN } from './networkDraw';

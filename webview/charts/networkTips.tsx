@@ -3,10 +3,10 @@
 import type { JSX } from 'preact';
 import type { NetworkCluster, NetworkGraphAnswer } from '../../src/service/queries';
 import type { RunLayer } from '../../src/run/format';
-import { fmtBits } from '../ui';
 import { classLabel } from './common';
 import { classOrder } from './networkLayout';
 import type { Band, NetworkLayout, NodeBox } from './networkLayout';
+import { formatBits } from '../format';
 
 function listChannels(channels: number[], max = 24): string {
   return channels.length <= max ? channels.join(', ') : `${channels.slice(0, max).join(', ')}, … (${channels.length - max} more)`;
@@ -34,7 +34,7 @@ export function ClusterTip(props: {
       <div>
         {cluster.channels.length} channel{cluster.channels.length === 1 ? '' : 's'}: {listChannels(cluster.channels)}
       </div>
-      <div>mean channel entropy {fmtBits(cluster.meanEntropyBits)}</div>
+      <div>mean channel entropy {formatBits(cluster.meanEntropyBits)}</div>
       {order.length > 0 && (
         <div>
           responds most to{' '}
@@ -47,9 +47,9 @@ export function ClusterTip(props: {
       {cluster.topInputs.length > 0 && <div>top inputs #{cluster.topInputs.join(', #')}</div>}
       <div>
         {bandsIn.length} edge{bandsIn.length === 1 ? '' : 's'} in
-        {sIn ? ` (strongest ${fmtBits(sIn.edge.bits)} from ${props.name(sIn.edge.fromLayer)} #${sIn.edge.fromCluster})` : ''},{' '}
+        {sIn ? ` (strongest ${formatBits(sIn.edge.bits)} from ${props.name(sIn.edge.fromLayer)} #${sIn.edge.fromCluster})` : ''},{' '}
         {bandsOut.length} out
-        {sOut ? ` (strongest ${fmtBits(sOut.edge.bits)} to ${props.name(sOut.edge.toLayer)} #${sOut.edge.toCluster})` : ''}
+        {sOut ? ` (strongest ${formatBits(sOut.edge.bits)} to ${props.name(sOut.edge.toLayer)} #${sOut.edge.toCluster})` : ''}
       </div>
       <div class="muted">Click: select these channels in the slicer and the Channel view</div>
     </div>
@@ -64,7 +64,7 @@ export function BandTip(props: { band: Band; name: (layer: number) => string; an
       <strong>
         {props.name(e.fromLayer)} #{e.fromCluster} → {props.name(e.toLayer)} #{e.toCluster}
       </strong>
-      <div>mean channel capacity {fmtBits(e.bits)}</div>
+      <div>mean channel capacity {formatBits(e.bits)}</div>
       <div class="muted">
         over {size(e.fromLayer, e.fromCluster)} × {size(e.toLayer, e.toCluster)} channel pairs at epoch {props.answer.epoch}
       </div>
@@ -124,7 +124,7 @@ export function NetworkSummary(props: { layout: NetworkLayout; name: (layer: num
                     data-h={Math.round(c.height)}
                   >
                     cluster {c.cluster.cluster}: channels {c.cluster.channels.join(', ')}; mean channel entropy{' '}
-                    {fmtBits(c.cluster.meanEntropyBits)}
+                    {formatBits(c.cluster.meanEntropyBits)}
                   </li>
                 ))}
               </ul>

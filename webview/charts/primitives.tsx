@@ -4,17 +4,6 @@
 import { createContext } from 'preact';
 import type { ButtonHTMLAttributes, ComponentChildren, JSX } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { Bits } from '../../src/service/queries';
-
-/** Bits with three decimals and the unit, or "undefined" (never a made-up 0). */
-export function fmtBits(v: Bits | undefined): string {
-  return v === null || v === undefined ? 'undefined' : `${v.toFixed(3)} bits`;
-}
-
-/** Shape as 24×24×8. */
-export function fmtShape(shape: number[]): string {
-  return shape.join('×');
-}
 
 /**
  * An on/off or one-of-several button that shows its state (`aria-pressed`, styled by `.toggle`):

@@ -7,8 +7,8 @@ import { scaleBand, scaleLinear } from 'd3-scale';
 import type { InputDiversityAnswer } from '../../src/service/queries';
 import { runColour, runLetter } from '../compare';
 import type { LayerMatch } from '../compare';
-import { fmtBits } from '../ui';
 import { classLabel } from './common';
+import { formatBits } from '../format';
 
 /** One run's per-layer values: inter-sample entropy and mean channel entropy (bits) by layer index. */
 export interface RunLayerValues {
@@ -21,11 +21,11 @@ export interface RunLayerValues {
 function BarCell(props: { value: number | undefined; max: number; run: number; what: string }): JSX.Element {
   const width = props.value === undefined || props.max <= 0 ? 0 : Math.max(1, (60 * props.value) / props.max);
   return (
-    <td class="compare-value" data-run={props.run} title={`run ${runLetter(props.run)}: ${props.what} ${fmtBits(props.value)}`}>
+    <td class="compare-value" data-run={props.run} title={`run ${runLetter(props.run)}: ${props.what} ${formatBits(props.value)}`}>
       <svg width="62" height="10" aria-hidden="true" style={{ verticalAlign: 'middle', marginRight: '4px' }}>
         <rect x="0" y="1" width={width} height="8" style={{ fill: runColour(props.run) }} />
       </svg>
-      {props.value === undefined ? <span class="muted">undefined</span> : fmtBits(props.value)}
+      {props.value === undefined ? <span class="muted">undefined</span> : formatBits(props.value)}
     </td>
   );
 }
@@ -195,7 +195,7 @@ export function DiversityComparisonBars(props: {
                   height={HEIGHT - M.bottom - y(v)}
                   style={{ fill: runColour(r) }}
                 >
-                  <title>{`run ${runLetter(r)}, ${groupName(g)}: ${fmtBits(v)}`}</title>
+                  <title>{`run ${runLetter(r)}, ${groupName(g)}: ${formatBits(v)}`}</title>
                 </rect>
               );
             })}

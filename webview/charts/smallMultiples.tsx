@@ -7,10 +7,11 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { scaleLinear } from 'd3-scale';
 import type { SmallMultiplesAnswer } from '../../src/service/queries';
 import { classColour } from '../colours';
-import { fmtBits, useTooltip } from './primitives';
+import { useTooltip } from './primitives';
 import { classLabel, useChartTheme, useMeasuredWidth } from './common';
 import { drawMultiples, drawOverlay, epochScale, multipleAt, multiplesLayout, plotBox } from './multiplesCanvas';
 import type { Series } from './multiplesCanvas';
+import { formatBits } from '../format';
 
 export interface SmallMultiplesProps {
   answer: SmallMultiplesAnswer;
@@ -231,7 +232,7 @@ export function SmallMultiplesChart(props: SmallMultiplesProps): JSX.Element {
 }
 
 function describe(layerName: string, channel: number, a: SmallMultiplesAnswer, e: number, isDead: boolean): string {
-  return `${layerName} channel ${channel}, epoch ${a.epochs[e]}: all classes ${fmtBits(a.all[channel]?.[e] ?? null)}${isDead ? ', dead' : ''}. Enter selects it.`;
+  return `${layerName} channel ${channel}, epoch ${a.epochs[e]}: all classes ${formatBits(a.all[channel]?.[e] ?? null)}${isDead ? ', dead' : ''}. Enter selects it.`;
 }
 
 function MultipleTip(props: {
@@ -255,7 +256,7 @@ function MultipleTip(props: {
           {s.label}
         </td>
         <td class={v === null ? 'warning' : undefined} style={{ textAlign: 'right' }}>
-          {fmtBits(v)}
+          {formatBits(v)}
         </td>
       </tr>,
     );

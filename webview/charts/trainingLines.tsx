@@ -7,7 +7,7 @@
 // so a gap cannot be mistaken for missing data or a drawing glitch.
 import type { JSX } from 'preact';
 import { useRef } from 'preact/hooks';
-import { useTooltip } from '../ui';
+import { useTooltip } from './primitives';
 import { CROSS, epochScale, M, panelLayout } from './epochLinesLayout';
 import type { LinePanel } from './epochLinesLayout';
 import { EpochTooltip, PanelMark } from './epochLinesMarks';

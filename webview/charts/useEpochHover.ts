@@ -4,7 +4,7 @@ import type { ComponentChildren, RefObject } from 'preact';
 import { useState } from 'preact/hooks';
 import { leastIndex } from 'd3-array';
 import type { ScaleLinear } from 'd3-scale';
-import type { TooltipApi } from '../ui';
+import type { TooltipApi } from './primitives';
 
 export interface EpochHover {
   /** The epoch index hovered, if any. */

@@ -5,11 +5,12 @@
 import type { ComponentChildren, RefObject } from 'preact';
 import { useState } from 'preact/hooks';
 import type { NetworkCluster } from '../../src/service/queries';
-import { fmtBits, pixelRatio } from '../ui';
-import type { TooltipApi } from '../ui';
+import { pixelRatio } from './primitives';
+import type { TooltipApi } from './primitives';
 import { MARGIN } from './networkDraw';
 import { clusterAt, nodeHeaderAt } from './networkLayout';
 import type { Band, ClusterBox, NetworkLayout, NodeBox } from './networkLayout';
+import { formatBits } from '../format';
 
 /** What is under the pointer: a cluster, a layer node's title, or a band. */
 export interface NetworkHover {
@@ -154,7 +155,7 @@ export function useNetworkKeyboard(
     }
     setAnnounce(
       target.cluster
-        ? `${name(target.cluster.cluster.layer)} cluster ${target.cluster.cluster.cluster}: ${target.cluster.cluster.channels.length} channels, mean channel entropy ${fmtBits(target.cluster.cluster.meanEntropyBits)}. Enter selects its channels.`
+        ? `${name(target.cluster.cluster.layer)} cluster ${target.cluster.cluster.cluster}: ${target.cluster.cluster.channels.length} channels, mean channel entropy ${formatBits(target.cluster.cluster.meanEntropyBits)}. Enter selects its channels.`
         : `${name(target.node.layer)}: no clusters. G goes to its source line.`,
     );
   };

@@ -5,7 +5,6 @@
 import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
 import type { RunManifest } from '../../../src/run/format';
-import { fmtShape } from '../../charts/primitives';
 import { shortLayerName } from '../../layerLabel';
 import { allChannels } from '../../plan';
 import { UiState, useApp } from '../../state';
@@ -14,6 +13,7 @@ import { DeconvolutionCard } from './DeconvolutionCard';
 import { MultiplesCard } from './MultiplesCard';
 import { PackingCard } from './PackingCard';
 import { SideBySideCards } from './SideBySideCards';
+import { formatShape } from '../../format';
 
 /** The layer shown: the focused layer, else the first layer of the slice, else the first layer. */
 export function channelViewLayer(ui: UiState, manifest: RunManifest): number | undefined {
@@ -79,7 +79,7 @@ function ChannelLayer(props: { layer: number }): JSX.Element {
         </label>
         <LayerName layer={layer} />
         <span class="muted">
-          {info.className}, output {fmtShape(info.outputShape)} ·{' '}
+          {info.className}, output {formatShape(info.outputShape)} ·{' '}
           {fromFocus ? 'the selected layer' : 'the first layer of the slice (pick one to change it)'}
         </span>
         <span class="channel-selected">

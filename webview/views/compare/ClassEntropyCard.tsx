@@ -1,9 +1,10 @@
 import type { JSX } from 'preact';
 import { classLabel } from '../../charts/common';
 import { EpochLines } from '../../charts/trainingLines';
-import { Card, fmtBits } from '../../ui';
+import { Card } from '../../ui';
 import type { RunAnswers } from './compareData';
 import { runSeries } from './runSeries';
+import { formatBits } from '../../format';
 
 /** The label entropies of one class picked by the user, one line per run. */
 export function ClassEntropyCard(props: {
@@ -63,7 +64,7 @@ export function ClassEntropyCard(props: {
                 id: 'labelGivenPred',
                 title: `H(label | pred = ${name})`,
                 yLabel: 'bits',
-                format: fmtBits,
+                format: formatBits,
                 series: given.series,
                 markUndefined: true,
               },
@@ -71,7 +72,7 @@ export function ClassEntropyCard(props: {
                 id: 'predGivenLabel',
                 title: `H(pred | label = ${name})`,
                 yLabel: 'bits',
-                format: fmtBits,
+                format: formatBits,
                 series: scatter.series,
                 markUndefined: true,
               },

@@ -8,7 +8,6 @@
 // entropies are left out of the charts (never drawn as zeros), and one note names the run and says why.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { labelMeasuresAbsent } from '../../charts/common';
 import { LabelMeasuresNote } from '../../charts/labelEntropy';
 import { comparableEpochs, epochForRun, matchLayers, positionOfLayer, runColour, runLabel, runLetter } from '../../compare';
 import type { CompareEpochChoice } from '../../compare';
@@ -22,6 +21,7 @@ import { DiversityComparisonCard } from './DiversityComparisonCard';
 import { InformationPlaneComparisonCard } from './InformationPlaneComparisonCard';
 import { LayerComparisonCard } from './LayerComparisonCard';
 import { NetworksCard } from './NetworksCard';
+import { labelMeasuresAbsent } from '../../format';
 
 export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus: Focus; at: number } }): JSX.Element {
   const manifests = useMemo(() => props.runs.map((r) => r.manifest), [props.runs]);

@@ -4,19 +4,19 @@ import * as v from 'valibot';
 import type { CompareEpochChoice } from '../../compare';
 import { INFORMATION_ESTIMATORS } from '../../plan';
 import type { InformationEstimator } from '../../plan';
-import { useSchemaViewState } from '../schemaViewState';
+import { useSchemaViewState } from '../../state';
 
 export const EpochChoiceSchema = v.union([v.literal('last'), v.pipe(v.number(), v.integer(), v.minValue(0))]);
 export const EstimatorSchema = v.picklist(INFORMATION_ESTIMATORS);
 
 export function useEpochChoice(): [CompareEpochChoice, (c: CompareEpochChoice) => void] {
-  return useSchemaViewState('compareEpoch', 'last', EpochChoiceSchema);
+  return useSchemaViewState('compareEpoch', EpochChoiceSchema, 'last');
 }
 
 export function useEstimator(): [InformationEstimator, (e: InformationEstimator) => void] {
-  return useSchemaViewState('compare.information.estimator', 'pairwise', EstimatorSchema);
+  return useSchemaViewState('compare.information.estimator', EstimatorSchema, 'pairwise');
 }
 
 export function useNetworksOpen(): [boolean, (open: boolean) => void] {
-  return useSchemaViewState('compare.networks', false, v.boolean());
+  return useSchemaViewState('compare.networks', v.boolean(), false);
 }

@@ -5,11 +5,12 @@ import { useRef } from 'preact/hooks';
 import type { ChannelLabelInformationAnswer } from '../../../src/service/queries';
 import { ChannelInformationHeatmap, heatmapMaxBits, labelInformationScale } from '../../charts/channelInformation';
 import { usePanelWidth } from '../../charts/common';
-import { ColourLegend, fmtBits } from '../../charts/primitives';
+import { ColourLegend } from '../../charts/primitives';
 import { informationQueries } from '../../plan';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';
 import { UninformativeList } from './UninformativeList';
+import { formatBits } from '../../format';
 
 export function ChannelInformationCard(props: { layer: number; layerName: string }): JSX.Element {
   const { ui, focus } = useApp();
@@ -53,7 +54,7 @@ export function ChannelInformationCard(props: { layer: number; layerName: string
               min={0}
               max={maxBits}
               label="I_pair(T_c;Y), bits"
-              note={`(the largest value here; the ceiling H(S) = ${fmtBits(current.ceilingBits)})`}
+              note={`(the largest value here; the ceiling H(S) = ${formatBits(current.ceilingBits)})`}
             />
             <ChannelInformationHeatmap
               answer={current}

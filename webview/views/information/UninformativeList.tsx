@@ -2,9 +2,9 @@
 import type { JSX } from 'preact';
 import type { Bits, ChannelLabelInformationAnswer } from '../../../src/service/queries';
 import { UNINFORMATIVE_BITS } from '../../charts/channelInformation';
-import { fmtBits } from '../../charts/primitives';
 import { useApp } from '../../state';
 import { LayerName } from '../../ui';
+import { formatBits } from '../../format';
 
 const at = (a: ChannelLabelInformationAnswer, e: number, channel: number): Bits => a.bits[e]?.[channel] ?? null;
 
@@ -45,7 +45,7 @@ export function UninformativeList(props: { answer: ChannelLabelInformationAnswer
             >
               #{c} → Channel view
             </button>{' '}
-            <span class="muted">{fmtBits(at(a, lastIndex, c))}</span> · <LayerName layer={props.layer} channel={c} />
+            <span class="muted">{formatBits(at(a, lastIndex, c))}</span> · <LayerName layer={props.layer} channel={c} />
           </li>
         ))}
       </ul>

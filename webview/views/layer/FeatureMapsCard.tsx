@@ -7,11 +7,11 @@ import type { CapacityMatrixAnswer } from '../../../src/service/queries';
 import type { CellRef } from '../../charts/capacityHeatmap';
 import { channelMaps, FeatureMapPairs } from '../../charts/featureMaps';
 import type { ChannelMaps } from '../../charts/featureMaps';
-import { fmtBits } from '../../charts/primitives';
 import { queries, SAMPLE_INPUTS } from '../../plan';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';
 import type { ExportSpec } from '../../ui';
+import { formatBits } from '../../format';
 
 export function FeatureMapsCard(props: {
   layerI: number;
@@ -55,7 +55,7 @@ export function FeatureMapsCard(props: {
         selected ? (
           <>
             Feature maps: <LayerName layer={layerI} channel={selected.c} /> (column) and <LayerName layer={layerJ} channel={selected.r} />{' '}
-            (row) — capacity <span class="capacity-value">{bits === undefined ? '…' : fmtBits(bits)}</span>
+            (row) — capacity <span class="capacity-value">{bits === undefined ? '…' : formatBits(bits)}</span>
           </>
         ) : (
           'Feature maps of a heatmap cell'

@@ -6,7 +6,7 @@ import type { CapacityMatrixAnswer } from '../../../src/service/queries';
 import { CapacityHeatmap, UndefinedSwatch } from '../../charts/capacityHeatmap';
 import type { CellRef, HeatmapSort, MarkAxis, MatrixStats, ScaleMode, SortKey } from '../../charts/capacityHeatmap';
 import { usePanelWidth } from '../../charts/common';
-import { ColourLegend, fmtBits } from '../../charts/primitives';
+import { ColourLegend } from '../../charts/primitives';
 import { capacityScale } from '../../colours';
 import { QueryResult, useApp } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';
@@ -14,6 +14,7 @@ import { heatmapExport, heatmapLayout, useHeatmapModel } from './heatmapModel';
 import type { HeatmapModel, Orders } from './heatmapModel';
 import { ScaleTools, SortTools } from './HeatmapTools';
 import { MarksReadout } from './marks';
+import { formatBits } from '../../format';
 
 const sortText = (k: SortKey, what: string) => (k === 'original' ? `${what} in channel order` : `${what} sorted by ${k}, descending`);
 
@@ -81,7 +82,7 @@ export function HeatmapCard(props: {
   const exportSpec = heatmapExport(a, model, { nameI, nameJ, epoch: ui.epoch, sort, scaleMode: scale.mode, marks: marking.marks });
   const label =
     a && stats && orders
-      ? `Heatmap of channel capacity between ${nameJ} (${a.rows} rows) and ${nameI} (${a.columns} columns) at epoch ${a.epoch}: ${fmtBits(stats.min)} to ${fmtBits(stats.max)}, ${stats.undefinedCount} undefined cells; ${sortText(sort.rows, 'rows')}, ${sortText(sort.columns, 'columns')}.`
+      ? `Heatmap of channel capacity between ${nameJ} (${a.rows} rows) and ${nameI} (${a.columns} columns) at epoch ${a.epoch}: ${formatBits(stats.min)} to ${formatBits(stats.max)}, ${stats.undefinedCount} undefined cells; ${sortText(sort.rows, 'rows')}, ${sortText(sort.columns, 'columns')}.`
       : '';
   const { maxPlot, cardStyle } = heatmapLayout(panelWidth, a, orders);
   return (
@@ -165,8 +166,8 @@ function HeatmapNotes(props: {
       <ColourLegend colour={colour} min={0} max={domain.maxBits} label="Capacity (bits)" note="brighter = smaller capacity" />
       <p class="muted" data-testid="scale-domain" data-max-bits={domain.maxBits} data-scale={mode}>
         {mode === 'shared'
-          ? `Scale: 0 to ${fmtBits(domain.maxBits)}, shared across ${domain.epochs.length} of ${manifest.epochs.length} epochs of this pair (the largest value, at epoch ${domain.atEpoch ?? a.epoch}); the same value has the same colour at every epoch. This epoch's largest: ${fmtBits(stats.max)}.`
-          : `Scale: 0 to ${fmtBits(domain.maxBits)}, this matrix's own range: colours do not compare across epochs.`}
+          ? `Scale: 0 to ${formatBits(domain.maxBits)}, shared across ${domain.epochs.length} of ${manifest.epochs.length} epochs of this pair (the largest value, at epoch ${domain.atEpoch ?? a.epoch}); the same value has the same colour at every epoch. This epoch's largest: ${formatBits(stats.max)}.`
+          : `Scale: 0 to ${formatBits(domain.maxBits)}, this matrix's own range: colours do not compare across epochs.`}
       </p>
       <div class="legend">
         <UndefinedSwatch />

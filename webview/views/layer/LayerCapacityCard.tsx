@@ -8,11 +8,11 @@ import type { LayerCapacityAnswer } from '../../../src/service/queries';
 import type { InputSubset } from '../../../src/analysis/subsets';
 import { LayerCapacityBars, pairKey } from '../../charts/layerCapacity';
 import type { PairSpec } from '../../charts/layerCapacity';
-import { fmtBits } from '../../charts/primitives';
 import { shortLayerName } from '../../layerLabel';
 import { queries } from '../../plan';
 import { QueryResult, useApp, useQuery } from '../../state';
 import { Card, QueryStatus } from '../../ui';
+import { formatBits } from '../../format';
 
 export type { PairSpec } from '../../charts/layerCapacity';
 
@@ -61,7 +61,7 @@ export function LayerCapacityCard(props: {
     if (r.result?.status === 'error')
       return r.result.error.code === 'not-in-report' ? 'not in this report' : `error: ${r.result.error.code}`;
     if (!r.answer) return 'computing…';
-    return fmtBits(r.answer.bits) + (r.result?.status === 'loading' ? ' …' : '');
+    return formatBits(r.answer.bits) + (r.result?.status === 'loading' ? ' …' : '');
   };
 
   const table = () => ({

@@ -3,7 +3,7 @@
 import type { JSX } from 'preact';
 import type { CapacityMatrixAnswer } from '../../../src/service/queries';
 import { MARK_COLOUR } from '../../charts/capacityHeatmap';
-import { fmtBits } from '../../charts/primitives';
+import { formatBits } from '../../format';
 
 /** Mean capacity of the marked block (marked rows × marked columns; an axis with no mark counts whole) against the other shown cells. */
 export interface MarkComparison {
@@ -85,9 +85,9 @@ export function MarksReadout(props: {
     >
       <span aria-hidden="true" style={{ display: 'inline-block', width: '14px', height: '10px', border: `2px solid ${MARK_COLOUR}` }} />
       <span>
-        Marked ({group}), epoch {props.epoch}: mean <strong>{fmtBits(cmp.markedMeanBits)}</strong> over {cmp.markedCells} cells; the rest:
-        mean <strong>{fmtBits(cmp.restMeanBits)}</strong> over {cmp.restCells} cells
-        {diff !== null ? ` (marked ${diff >= 0 ? '+' : '−'}${fmtBits(Math.abs(diff))})` : ''}. Undefined cells count in neither.
+        Marked ({group}), epoch {props.epoch}: mean <strong>{formatBits(cmp.markedMeanBits)}</strong> over {cmp.markedCells} cells; the
+        rest: mean <strong>{formatBits(cmp.restMeanBits)}</strong> over {cmp.restCells} cells
+        {diff !== null ? ` (marked ${diff >= 0 ? '+' : '−'}${formatBits(Math.abs(diff))})` : ''}. Undefined cells count in neither.
       </span>
       <button type="button" onClick={props.clear}>
         Clear marks

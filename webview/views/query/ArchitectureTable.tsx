@@ -4,8 +4,9 @@ import type { JSX } from 'preact';
 import { queries } from '../../plan';
 import type { Draft } from '../../slice';
 import { shown, useApp, useQuery } from '../../state';
-import { fmtBits, fmtShape, LayerName } from '../../ui';
+import { LayerName } from '../../ui';
 import { CeilingMark } from './CeilingMark';
+import { formatBits, formatShape } from '../../format';
 
 export function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) => void }): JSX.Element {
   const { manifest, ui, update } = useApp();
@@ -41,7 +42,7 @@ export function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) =>
               <LayerName layer={l.index} />
             </td>
             <td>{l.className}</td>
-            <td>{fmtShape(l.outputShape)}</td>
+            <td>{formatShape(l.outputShape)}</td>
             <td>{l.channels}</td>
             <td>{l.parameters.toLocaleString('en-US')}</td>
             <td>
@@ -64,7 +65,8 @@ export function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) =>
       <tfoot>
         <tr>
           <td colSpan={4} class="muted">
-            {manifest.layers.length} layers · input {fmtShape(manifest.dataset.inputShape)} · {manifest.dataset.classNames.length} classes
+            {manifest.layers.length} layers · input {formatShape(manifest.dataset.inputShape)} · {manifest.dataset.classNames.length}{' '}
+            classes
           </td>
           <td>{totalParams.toLocaleString('en-US')}</td>
           <td colSpan={2} />
@@ -86,7 +88,7 @@ function InterSampleCell(props: { layer: number }): JSX.Element {
     );
   return (
     <span title={a ? `${a.inputCount} inputs, k = ${a.K}` : undefined}>
-      {a ? fmtBits(a.bits) : '…'}
+      {a ? formatBits(a.bits) : '…'}
       {a && <CeilingMark bits={a.bits} inputs={a.inputCount} />}
     </span>
   );

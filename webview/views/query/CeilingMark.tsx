@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { interSampleCeiling, nearCeiling } from '../../charts/diversityBars';
-import { fmtBits } from '../../ui';
+import { formatBits } from '../../format';
 
 /**
  * Marks an inter-sample entropy at its ceiling log2(N(N−1)) for N inputs: there every pair of
@@ -8,7 +8,7 @@ import { fmtBits } from '../../ui';
  */
 export function CeilingMark(props: { bits: number | null; inputs: number }): JSX.Element | null {
   if (!nearCeiling(props.bits, props.inputs)) return null;
-  const ceiling = fmtBits(interSampleCeiling(props.inputs));
+  const ceiling = formatBits(interSampleCeiling(props.inputs));
   return (
     <span
       class="ceiling-badge"

@@ -9,13 +9,14 @@ import { shortLayerName } from '../../layerLabel';
 import { describeSlice } from '../../slice';
 import type { Draft } from '../../slice';
 import { useApp } from '../../state';
-import { Card, fmtShape, Toggle } from '../../ui';
+import { Card, Toggle } from '../../ui';
 import { NetworkView } from '../network/NetworkView';
 import { ArchitectureTable } from './ArchitectureTable';
 import { ReportCoverage } from './ReportCoverage';
 import { SliceResult } from './SliceResult';
 import { SubsetPicker } from './SubsetPicker';
 import { useDraft, useOverview } from './queryState';
+import { formatShape } from '../../format';
 
 export function QueryView(): JSX.Element {
   const { manifest, ui, update } = useApp();
@@ -109,7 +110,7 @@ function architectureExport(manifest: RunManifest) {
         l.index,
         l.name,
         l.className,
-        fmtShape(l.outputShape),
+        formatShape(l.outputShape),
         l.channels,
         l.parameters,
         l.source ? `${l.source.file}:${l.source.line}` : null,

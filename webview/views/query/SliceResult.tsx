@@ -3,8 +3,9 @@ import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { queries } from '../../plan';
 import { useApp, useQuery } from '../../state';
-import { fmtBits, LayerName, QueryStatus } from '../../ui';
+import { LayerName, QueryStatus } from '../../ui';
 import { CeilingMark } from './CeilingMark';
+import { formatBits } from '../../format';
 
 export function SliceResult(): JSX.Element {
   const { ui } = useApp();
@@ -42,7 +43,7 @@ function SliceRow(props: { layer: number }): JSX.Element {
       <td aria-busy={r.status === 'loading'}>
         {r.status === 'ready' ? (
           <>
-            {fmtBits(r.answer.bits)}
+            {formatBits(r.answer.bits)}
             <CeilingMark bits={r.answer.bits} inputs={r.answer.inputCount} />
           </>
         ) : r.status === 'loading' ? (

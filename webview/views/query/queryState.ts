@@ -2,7 +2,7 @@
 // the Query button) and which architecture overview is shown.
 import * as v from 'valibot';
 import type { Draft } from '../../slice';
-import { useSchemaViewState } from '../schemaViewState';
+import { useSchemaViewState } from '../../state';
 
 /** Where the draft is kept: the Network view drops it when a cluster click applies a slice itself. */
 export const QUERY_DRAFT_KEY = 'query.draft';
@@ -31,11 +31,11 @@ export type Overview = v.InferOutput<typeof OverviewSchema>;
  * an epoch the run no longer has) is dropped rather than trusted.
  */
 export function useDraft(applied: Draft, layerCount: number, epochs: readonly number[]): [Draft, (d: Draft) => void] {
-  const [stored, setDraft] = useSchemaViewState(QUERY_DRAFT_KEY, applied, DraftSchema);
+  const [stored, setDraft] = useSchemaViewState(QUERY_DRAFT_KEY, DraftSchema, applied);
   const fits = stored.layers.every((l) => l < layerCount) && epochs.includes(stored.epoch);
   return [fits ? stored : applied, setDraft];
 }
 
 export function useOverview(): [Overview, (o: Overview) => void] {
-  return useSchemaViewState('query.overview', 'network', OverviewSchema);
+  return useSchemaViewState('query.overview', OverviewSchema, 'network');
 }

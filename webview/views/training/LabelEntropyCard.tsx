@@ -9,7 +9,8 @@ import type { LabelEntropyKind } from '../../charts/labelEntropy';
 import { EpochLines, UndefinedGlyph } from '../../charts/trainingLines';
 import { shown } from '../../state';
 import type { QueryResult } from '../../state';
-import { Card, fmtBits, QueryStatus } from '../../ui';
+import { Card, QueryStatus } from '../../ui';
+import { formatBits } from '../../format';
 
 export function LabelEntropyCard(props: {
   kind: LabelEntropyKind;
@@ -63,7 +64,7 @@ export function LabelEntropyCard(props: {
                 id: props.kind,
                 yLabel: `${t.short} (bits)`,
                 series: classSeries(values, a.classNames),
-                format: fmtBits,
+                format: formatBits,
                 markUndefined: true,
               },
             ]}

@@ -6,7 +6,6 @@
 // place of the confusion matrix and the label entropies, and the loss chart shows the training loss only.
 import type { JSX } from 'preact';
 import { classColour } from '../../colours';
-import { labelMeasuresAbsent } from '../../charts/common';
 import { LabelMeasuresNote } from '../../charts/labelEntropy';
 import { queries } from '../../plan';
 import { shown, useApp, useQuery } from '../../state';
@@ -15,6 +14,7 @@ import { DiversityCard } from './DiversityCard';
 import { LabelEntropyCard } from './LabelEntropyCard';
 import { LossCard } from './LossCard';
 import { useHighlight } from './trainingState';
+import { labelMeasuresAbsent } from '../../format';
 
 export function TrainingView(): JSX.Element {
   const { classNames, manifest, ui, update } = useApp();
