@@ -8,7 +8,15 @@ import * as ts from 'typescript';
 import * as v from 'valibot';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { HANDLERS } from '../../../src/service/handlers';
-import { answeredFromRecord, descriptorOf, parseQuery, Query, QUERY_DESCRIPTORS, QUERY_KINDS, QueryKind } from '../../../src/service/queries';
+import {
+  answeredFromRecord,
+  descriptorOf,
+  parseQuery,
+  Query,
+  QUERY_DESCRIPTORS,
+  QUERY_KINDS,
+  QueryKind,
+} from '../../../src/service/queries';
 import { QUERY_BUILDERS } from '../../../webview/plan';
 import { writeFixtureRun } from '../support/runFixture';
 
