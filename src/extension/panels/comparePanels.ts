@@ -1,5 +1,5 @@
 // The comparison panels ("Compare Runs", "Compare with Previous Run"): one webview panel per set of
-// runs, showing the views' CompareView (webview/views/CompareView.tsx) fed by the analysis service
+// runs, showing the views' CompareView (webview/views/compare/CompareView.tsx) fed by the analysis service
 // run by run. Each panel's WebviewBridge announces its runs' ids in the hello and sends each query
 // to the run it names by index, so the webview never names a path; every run was found by the run
 // index, which takes only direct children of the runs folders. Panels are revealed when the same

@@ -23,7 +23,7 @@ const OWN_FOLDERS: Record<string, string> = {
 const TOP_LEVEL_SOURCES = ['webview', 'bench', 'docs', 'examples', 'scripts'];
 
 /** Where a path mentioned in the repository may point: files that no longer exist are found here. */
-const MENTION_ROOTS = ['src', 'webview', 'docs', 'scripts', 'bench', 'test', 'README.md', '.dependency-cruiser.cjs'];
+const MENTION_ROOTS = ['src', 'webview', 'docs', 'scripts', 'bench', 'test', 'README.md', 'ARCHITECTURE.md', '.dependency-cruiser.cjs'];
 const TEXT = /\.(ts|tsx|mts|cts|js|mjs|cjs|md|wat|json)$/;
 /** Files whose mentions of test paths are fixtures of their own tests, not references. */
 const FIXTURE_MENTIONS = new Set([`${UNIT}/repository/boundaries.test.ts`, `${UNIT}/repository/layout.test.ts`]);
