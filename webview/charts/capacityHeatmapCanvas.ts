@@ -52,6 +52,13 @@ export function computeLayout(rows: number, columns: number, maxPlot: number, ro
 
 export type MarkAxis = 'rows' | 'columns';
 
+/** A drag along a label band, in display positions, from where the button went down to where the pointer is now. */
+export interface MarkDrag {
+  axis: MarkAxis;
+  from: number;
+  to: number;
+}
+
 /** Colour of marked groups: cyan is no colour of the magma scale, so a band reads on every cell. */
 export const MARK_COLOUR = '#17c3e6';
 
@@ -84,7 +91,7 @@ export interface HeatmapDrawing {
   markedRowPositions: number[];
   markedColumnPositions: number[];
   /** A drag along a label band, drawn as a dashed preview. */
-  drag: { axis: MarkAxis; from: number; to: number } | null;
+  drag: MarkDrag | null;
   rowTitle: string;
   columnTitle: string;
 }
@@ -251,6 +258,13 @@ export function headerAtPoint(
   if (py < 0 && px >= 0 && x < nColumns) return { axis: 'columns', pos: x };
   if (px < 0 && py >= 0 && y < nRows) return { axis: 'rows', pos: y };
   return null;
+}
+
+/** Screen position of a displayed cell's lower right corner, where the keyboard cursor's tooltip goes. */
+export function cellCorner(canvas: HTMLCanvasElement, layout: Layout, x: number, y: number): { x: number; y: number } {
+  const box = canvas.getBoundingClientRect();
+  const s = box.width / layout.width;
+  return { x: box.left + (layout.left + (x + 1) * layout.cell) * s, y: box.top + (layout.top + (y + 1) * layout.cell) * s };
 }
 
 /** Where a drag along a band is now: its position on the band's axis, clamped to the matrix. */

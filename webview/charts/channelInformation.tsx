@@ -11,7 +11,7 @@ import { scaleSequential } from 'd3-scale';
 import { interpolateBlues } from 'd3-scale-chromatic';
 import type { Bits, ChannelLabelInformationAnswer } from '../../src/service/queries';
 import { pixelRatio, useTooltip } from './primitives';
-import { UNDEFINED_GREY } from './capacityHeatmap';
+import { UNDEFINED_GREY } from './capacityMatrix';
 import { useChartTheme } from './common';
 import type { ChartTheme } from './common';
 import { formatBits } from '../format';

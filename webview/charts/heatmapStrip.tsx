@@ -9,8 +9,8 @@ import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
 import { capacityScale } from '../colours';
 import { ColourLegend, pixelRatio } from './primitives';
-import { cellImage, matrixStats, sharedMaxBits } from './capacityHeatmap';
-import type { MatrixStats } from './capacityHeatmap';
+import { cellImage, matrixStats, sharedMaxBits } from './capacityMatrix';
+import type { MatrixStats } from './capacityMatrix';
 import { usePanelWidth } from './common';
 import { formatBits } from '../format';
 

@@ -4,7 +4,7 @@ import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { decodeFloat32 } from '../../../src/service/queries';
 import type { CapacityMatrixAnswer } from '../../../src/service/queries';
-import type { CellRef } from '../../charts/capacityHeatmap';
+import type { CellRef } from '../../charts/capacityMatrix';
 import { channelMaps, FeatureMapPairs } from '../../charts/featureMaps';
 import type { ChannelMaps } from '../../charts/featureMaps';
 import { queries, SAMPLE_INPUTS } from '../../plan';

@@ -1,6 +1,6 @@
 // The heatmap card's controls: the sort buttons with the sort's reference epoch, and the colour scale.
 import type { JSX } from 'preact';
-import type { HeatmapSort, ScaleMode, SortKey } from '../../charts/capacityHeatmap';
+import type { HeatmapSort, ScaleMode, SortKey } from '../../charts/capacityMatrix';
 import { Toggle } from '../../charts/primitives';
 
 const SORT_BUTTONS: { label: string; axis: 'rows' | 'columns'; key: SortKey }[] = [

@@ -3,8 +3,8 @@
 // domain; plus the card's export and its width.
 import { useMemo } from 'preact/hooks';
 import type { CapacityMatrixAnswer } from '../../../src/service/queries';
-import { displayOrders, matrixStats, sharedMaxBits } from '../../charts/capacityHeatmap';
-import type { HeatmapSort, MatrixStats, ScaleMode } from '../../charts/capacityHeatmap';
+import { displayOrders, matrixStats, sharedMaxBits } from '../../charts/capacityMatrix';
+import type { HeatmapSort, MatrixStats, ScaleMode } from '../../charts/capacityMatrix';
 import type { ExportSpec } from '../../ui';
 import { compareMarked } from './marks';
 import type { MarkComparison } from './marks';

@@ -1,7 +1,7 @@
 // The Layer view's persisted settings, each with the valibot schema its stored value is checked
 // against when read back (the webview state may come from an older version of this script).
 import * as v from 'valibot';
-import type { HeatmapSort, ScaleMode, SortKey } from '../../charts/capacityHeatmap';
+import type { HeatmapSort, ScaleMode, SortKey } from '../../charts/capacityMatrix';
 import { useSchemaViewState } from '../../state';
 
 const Index = v.pipe(v.number(), v.integer(), v.minValue(0));

@@ -2,7 +2,7 @@
 // block against the other shown cells, and the readout that says it.
 import type { JSX } from 'preact';
 import type { CapacityMatrixAnswer } from '../../../src/service/queries';
-import { MARK_COLOUR } from '../../charts/capacityHeatmap';
+import { MARK_COLOUR } from '../../charts/capacityHeatmapCanvas';
 import { formatBits } from '../../format';
 
 /** Mean capacity of the marked block (marked rows × marked columns; an axis with no mark counts whole) against the other shown cells. */
