@@ -3,6 +3,7 @@
 // channels and classes, and kept across re-mounts.
 import { hierarchy, pack } from 'd3-hierarchy';
 import type { HierarchyCircularNode } from 'd3-hierarchy';
+import type { ZoomView } from 'd3-interpolate';
 import type { Bits, ChannelEntropiesAnswer } from '../../src/service/queries';
 
 /** A first-level circle: a class index, or every input together. */
@@ -83,4 +84,48 @@ function packLayout(answer: ChannelEntropiesAnswer, channels: number[], classes:
   return pack<PackDatum>()
     .size([UNIT, UNIT])
     .padding((n) => (n.depth === 0 ? 10 : 2))(h);
+}
+
+/** A group's key as text: the value of its `data-class` attribute and of the zoom. */
+export const groupKeyOf = (g: GroupKey): string => String(g);
+
+/** Rounds packing units to three decimals, so paths and transforms stay short. */
+export function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** The picture's size on screen and in packing units, and the view that shows every class circle. */
+export interface PackingFrame {
+  /** Screen pixels. */
+  width: number;
+  height: number;
+  /** The viewBox in packing units: UNIT across, the height in proportion. */
+  vw: number;
+  vh: number;
+  /** Packing units per screen pixel, for text and strokes that must keep their screen size. */
+  px: number;
+  /** The shorter side of the viewBox, which a view's diameter spans. */
+  short: number;
+  /** The whole picture, zoomed out. */
+  home: ZoomView;
+}
+
+/**
+ * The frame of the class circles `groups` drawn `size` pixels wide. The picture is cropped to the
+ * class circles (the packing's enclosing circle leaves empty corners); a view [x, y, d] puts (x, y)
+ * in the middle with d across the shorter side.
+ */
+export function packingFrame(groups: Node[], size: number): PackingFrame {
+  const x0 = Math.min(...groups.map((g) => g.x - g.r));
+  const x1 = Math.max(...groups.map((g) => g.x + g.r));
+  const y0 = Math.min(...groups.map((g) => g.y - g.r));
+  const y1 = Math.max(...groups.map((g) => g.y + g.r));
+  const box = { x: (x0 + x1) / 2, y: (y0 + y1) / 2, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) };
+  const width = size;
+  const height = Math.round(Math.max(240, Math.min(size, (size * box.h) / box.w)));
+  const vw = UNIT;
+  const vh = round((UNIT * height) / width);
+  const short = Math.min(vw, vh);
+  const home: ZoomView = [box.x, box.y, short / Math.min(vw / (box.w * 1.03), vh / (box.h * 1.03))];
+  return { width, height, vw, vh, px: UNIT / width, short, home };
 }
