@@ -3,7 +3,7 @@
  * summaries (docs/views.md, "Comparing runs").
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { canonicalQuery, QueryError } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
@@ -14,7 +14,7 @@ import type { ReportAnswer } from '../../webview/reportCodec';
 import { comparePlan } from '../../webview/plan';
 import { checkOutputFile } from './options';
 import { encodeAnswers } from './reportAnswers';
-import { assets, ReportResult } from './reportPage';
+import { assets, ReportResult, writePage } from './reportPage';
 import { UsageError } from './usage';
 
 export interface ComparisonReportOptions {
@@ -112,12 +112,10 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
       data,
       theme: o.theme,
     });
-    const tmp = `${o.out}.partial`;
-    writeFileSync(tmp, html);
-    renameSync(tmp, o.out);
+    const bytes = writePage(o.out, html);
     return {
       out: o.out,
-      bytes: Buffer.byteLength(html),
+      bytes,
       answers: answerCount,
       errors,
       ms: performance.now() - started,

@@ -5,7 +5,7 @@
  * those queries with the analysis engine and embeds the answers, the bundle and the stylesheet.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
@@ -31,7 +31,7 @@ import { HELP, UsageError } from './usage';
 import { checkOutputFile, intOption, layerPairsOption } from './options';
 import { runComparisonReport } from './compareReport';
 import { budgetOrder, describeQuery, encodeAnswers, SEE_EVERYTHING } from './reportAnswers';
-import { assets } from './reportPage';
+import { assets, writePage } from './reportPage';
 import type { ReportResult } from './reportPage';
 
 export { writeComparisonReport } from './compareReport';
@@ -172,12 +172,10 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     if (outOfTime.size > 0)
       data.coverage += `; ${outOfTime.size} forward-pass answers were not computed within the report's ${maxSeconds} s (--max-seconds), each view says where`;
     const html = page({ ...data, answers: entries });
-    const tmp = `${o.out}.partial`;
-    writeFileSync(tmp, html);
-    renameSync(tmp, o.out);
+    const bytes = writePage(o.out, html);
     return {
       out: o.out,
-      bytes: Buffer.byteLength(html),
+      bytes,
       answers: Object.keys(answers).length,
       errors,
       ms: performance.now() - started,

@@ -2,7 +2,7 @@
  * What a report page is written from and what writing one returns, shared by the report of one
  * run (report.ts) and the comparison of several (compareReport.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from './usage';
 
@@ -31,4 +31,15 @@ export function assets(): { script: string; style: string } {
     if (existsSync(script) && existsSync(style)) return { script: readFileSync(script, 'utf8'), style: readFileSync(style, 'utf8') };
   }
   throw new UsageError('the webview bundle (dist/webview.js) is missing: run npm run build first');
+}
+
+/**
+ * Writes a report page whole or not at all: to `<out>.partial`, then renamed over `out`, so an
+ * interrupted report never leaves a half page where the last good one was. Returns its bytes.
+ */
+export function writePage(out: string, html: string): number {
+  const tmp = `${out}.partial`;
+  writeFileSync(tmp, html);
+  renameSync(tmp, out);
+  return Buffer.byteLength(html);
 }

@@ -16,23 +16,10 @@ import { select } from 'd3-selection';
 import type { Bits, InformationPlaneAnswer, InformationPlanePoint } from '../../src/service/queries';
 import { useTooltip } from './primitives';
 import { CeilingLines, EpochLegend, PointTip, TrajectoryMark } from './informationPlaneMarks';
+import type { PlaneTrajectory } from './informationPlaneMarks';
 import { dedupeCeilings, labelPositions, M, markerPath, planeScales } from './informationPlaneGeometry';
 
-/** One layer's path through the plane (of one run, in a comparison). */
-export interface PlaneTrajectory {
-  /** Unique in the chart, e.g. "3" or "run-1-3". */
-  key: string;
-  layer: number;
-  /** The short layer label drawn beside the last point ("conv1", or "B conv1" in a comparison). */
-  label: string;
-  points: InformationPlanePoint[];
-  /** Index of the marker shape (d3's filled symbols, in turn). */
-  symbol: number;
-  /** A run's colour (comparison); without it the points are coloured by epoch and the line is neutral. */
-  colour?: string;
-  /** The comparison's run index, written as `data-run`. */
-  run?: number;
-}
+export type { PlaneTrajectory } from './informationPlaneMarks';
 
 /** An estimator of the plane, as the answers name it. */
 export type InformationEstimator = InformationPlaneAnswer['estimator'];

@@ -43,19 +43,24 @@ export function CeilingLines(props: {
   );
 }
 
-/** What the plane's trajectory marks need of a trajectory. */
-interface TrajectoryData {
+/** One layer's path through the plane (of one run, in a comparison). */
+export interface PlaneTrajectory {
+  /** Unique in the chart, e.g. "3" or "run-1-3". */
   key: string;
   layer: number;
+  /** The short layer label drawn beside the last point ("conv1", or "B conv1" in a comparison). */
   label: string;
   points: InformationPlanePoint[];
+  /** Index of the marker shape (d3's filled symbols, in turn). */
   symbol: number;
+  /** A run's colour (comparison); without it the points are coloured by epoch and the line is neutral. */
   colour?: string;
+  /** The comparison's run index, written as `data-run`. */
   run?: number;
 }
 
 /** The words of a trajectory for a screen reader: its points, its saturated epochs, how to pick it. */
-function trajectoryLabel(t: TrajectoryData, shown: InformationPlanePoint[]): string {
+function trajectoryLabel(t: PlaneTrajectory, shown: InformationPlanePoint[]): string {
   const saturated = t.points.filter((p) => p.saturated).map((p) => p.epoch);
   return `${t.label}: ${shown.length} points, epochs ${shown.map((p) => p.epoch).join(', ')}${
     saturated.length ? `; saturated at epochs ${saturated.join(', ')}` : ''
@@ -63,7 +68,7 @@ function trajectoryLabel(t: TrajectoryData, shown: InformationPlanePoint[]): str
 }
 
 /** One layer's path through the plane: a line through its epochs, a marker per point, its label at the end. */
-export function TrajectoryMark<T extends TrajectoryData>(props: {
+export function TrajectoryMark<T extends PlaneTrajectory>(props: {
   trajectory: T;
   x: Scale;
   y: Scale;

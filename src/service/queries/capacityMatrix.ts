@@ -1,23 +1,13 @@
 /** `capacityMatrix`: the channel capacity of every channel pair of two layers (paper Fig. 8). */
 import * as v from 'valibot';
 import { defineQuery, never } from './descriptor';
-import { bins, BitsList, index, NumberList, queryFields, SubsetSchema } from './fields';
+import { BitsList, LAYER_PAIR_ANSWER, LAYER_PAIR_FIELDS, NumberList, queryFields } from './fields';
 
 export const capacityMatrix = defineQuery({
   kind: 'capacityMatrix',
-  query: queryFields('capacityMatrix', {
-    layerI: index('layerI'),
-    layerJ: index('layerJ'),
-    epoch: index('epoch'),
-    x: v.optional(SubsetSchema),
-    bins,
-  }),
+  query: queryFields('capacityMatrix', LAYER_PAIR_FIELDS),
   answer: v.object({
-    layerI: v.number(),
-    layerJ: v.number(),
-    epoch: v.number(),
-    inputCount: v.number(),
-    bins: v.number(),
+    ...LAYER_PAIR_ANSWER,
     /** Rows = channels of `layerJ`, columns = channels of `layerI` (paper Fig. 8). */
     rows: v.number(),
     columns: v.number(),

@@ -120,3 +120,21 @@ export function queryFields<K extends string, E extends v.ObjectEntries>(
 ): v.ObjectSchema<{ kind: v.LiteralSchema<K, undefined> } & E, v.ErrorMessage<v.ObjectIssue>> {
   return fields({ kind: v.literal(kind), ...entries }, QUERY_NOT_OBJECT);
 }
+
+/** The fields of a query between two layers at an epoch, on an input subset, with the bins of the capacity. */
+export const LAYER_PAIR_FIELDS = {
+  layerI: index('layerI'),
+  layerJ: index('layerJ'),
+  epoch: index('epoch'),
+  x: v.optional(SubsetSchema),
+  bins,
+};
+
+/** What every answer between two layers repeats of its query, and the inputs it measured. */
+export const LAYER_PAIR_ANSWER = {
+  layerI: v.number(),
+  layerJ: v.number(),
+  epoch: v.number(),
+  inputCount: v.number(),
+  bins: v.number(),
+};

@@ -1,23 +1,13 @@
 /** `layerCapacity`: the capacity between two whole layers (paper 4.3). */
 import * as v from 'valibot';
 import { defineQuery, never } from './descriptor';
-import { bins, BitsSchema, index, queryFields, SubsetSchema } from './fields';
+import { BitsSchema, LAYER_PAIR_ANSWER, LAYER_PAIR_FIELDS, queryFields } from './fields';
 
 export const layerCapacity = defineQuery({
   kind: 'layerCapacity',
-  query: queryFields('layerCapacity', {
-    layerI: index('layerI'),
-    layerJ: index('layerJ'),
-    epoch: index('epoch'),
-    x: v.optional(SubsetSchema),
-    bins,
-  }),
+  query: queryFields('layerCapacity', LAYER_PAIR_FIELDS),
   answer: v.object({
-    layerI: v.number(),
-    layerJ: v.number(),
-    epoch: v.number(),
-    inputCount: v.number(),
-    bins: v.number(),
+    ...LAYER_PAIR_ANSWER,
     bits: BitsSchema,
   }),
   fromRecord: never,
