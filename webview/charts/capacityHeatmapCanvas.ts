@@ -216,10 +216,23 @@ export function drawHeatmap(canvas: HTMLCanvasElement, ctx: CanvasRenderingConte
   ctx.restore();
 }
 
-/** Layout pixels per CSS pixel of the canvas as shown: CSS may shrink it. */
-function scaleOf(canvas: HTMLCanvasElement, layout: Layout): { box: DOMRect; sx: number; sy: number } {
+/**
+ * Where a pointer is on the cell grid: layout pixels from the grid's corner (negative over the label
+ * bands) and the cell column and row they fall in. CSS may shrink the canvas, so client pixels are
+ * scaled to layout pixels first.
+ */
+function gridPoint(
+  canvas: HTMLCanvasElement,
+  layout: Layout,
+  clientX: number,
+  clientY: number,
+): { px: number; py: number; x: number; y: number } {
   const box = canvas.getBoundingClientRect();
-  return { box, sx: box.width ? layout.width / box.width : 1, sy: box.height ? layout.height / box.height : 1 };
+  const sx = box.width ? layout.width / box.width : 1;
+  const sy = box.height ? layout.height / box.height : 1;
+  const px = (clientX - box.left) * sx - layout.left;
+  const py = (clientY - box.top) * sy - layout.top;
+  return { px, py, x: Math.floor(px / layout.cell), y: Math.floor(py / layout.cell) };
 }
 
 /** The displayed cell under a pointer, in display positions, or null off the cells. */
@@ -232,11 +245,7 @@ export function cellAtPoint(
   clientY: number,
 ): { x: number; y: number } | null {
   if (!canvas) return null;
-  const { box, sx, sy } = scaleOf(canvas, layout);
-  const px = (clientX - box.left) * sx - layout.left;
-  const py = (clientY - box.top) * sy - layout.top;
-  const x = Math.floor(px / layout.cell);
-  const y = Math.floor(py / layout.cell);
+  const { px, py, x, y } = gridPoint(canvas, layout, clientX, clientY);
   return px >= 0 && py >= 0 && x < nColumns && y < nRows ? { x, y } : null;
 }
 
@@ -250,11 +259,7 @@ export function headerAtPoint(
   clientY: number,
 ): { axis: MarkAxis; pos: number } | null {
   if (!canvas) return null;
-  const { box, sx, sy } = scaleOf(canvas, layout);
-  const px = (clientX - box.left) * sx - layout.left;
-  const py = (clientY - box.top) * sy - layout.top;
-  const x = Math.floor(px / layout.cell);
-  const y = Math.floor(py / layout.cell);
+  const { px, py, x, y } = gridPoint(canvas, layout, clientX, clientY);
   if (py < 0 && px >= 0 && x < nColumns) return { axis: 'columns', pos: x };
   if (px < 0 && py >= 0 && y < nRows) return { axis: 'rows', pos: y };
   return null;
@@ -276,7 +281,6 @@ export function dragPosition(
   clientX: number,
   clientY: number,
 ): number {
-  const { box, sx: s } = scaleOf(canvas, layout);
-  const p = axis === 'columns' ? (clientX - box.left) * s - layout.left : (clientY - box.top) * s - layout.top;
-  return Math.max(0, Math.min(count - 1, Math.floor(p / layout.cell)));
+  const { x, y } = gridPoint(canvas, layout, clientX, clientY);
+  return Math.max(0, Math.min(count - 1, axis === 'columns' ? x : y));
 }
