@@ -34,11 +34,6 @@ import { budgetOrder, describeQuery, encodeAnswers, SEE_EVERYTHING } from './rep
 import { assets, writePage } from './reportPage';
 import type { ReportResult } from './reportPage';
 
-export { writeComparisonReport } from './compareReport';
-export type { ComparisonReportOptions } from './compareReport';
-export { budgetOrder, encodeAnswers } from './reportAnswers';
-export type { ReportResult } from './reportPage';
-
 export interface ReportOptions {
   runFolder: string;
   out: string;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { writeComparisonReport } from '../../src/cli/report';
+import { writeComparisonReport } from '../../src/cli/compareReport';
 import { recordRun } from '../../src/recorder/record';
 import type { RunManifest } from '../../src/run/format';
 import { runColour } from '../../webview/compare';

@@ -5,7 +5,8 @@
  * embedded format versions it knows.
  */
 import assert from 'node:assert/strict';
-import { encodeAnswers, REPORT_CONSECUTIVE_PAIRS, reportConsecutivePairs } from '../../../src/cli/report';
+import { REPORT_CONSECUTIVE_PAIRS, reportConsecutivePairs } from '../../../src/cli/report';
+import { encodeAnswers } from '../../../src/cli/reportAnswers';
 import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../../src/service/queries';
 import type { FeatureMapsAnswer } from '../../../src/service/queries';
 import { decodeEntry, keepChannels, REPORT_FORMAT_VERSION, reportVersionProblem } from '../../../webview/reportCodec';
