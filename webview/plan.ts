@@ -342,6 +342,16 @@ export function reportNetworkEpoch(o: ReportPlanOptions): number | undefined {
   return o.epochs[o.epochs.length - 1];
 }
 
+// ---------------------------------------------------------------------------------------------
+// What the measures mean for the model: channel ablation and the findings.
+
+export const importanceQueries = {
+  /** Every channel of a layer ablated alone, against its information measures (zero ablation). */
+  channelImportance: (layer: number, epoch: number): QueryOf<'channelImportance'> => ({ kind: 'channelImportance', layer, epoch }),
+  /** The findings of the run at an epoch (the last recorded when absent). */
+  findings: (epoch?: number): QueryOf<'findings'> => (epoch === undefined ? { kind: 'findings' } : { kind: 'findings', epoch }),
+};
+
 /** A builder of queries of one kind: whatever the view knows in, a query of that kind (or none) out. */
 type BuilderOf<K extends QueryKind> = (...args: never[]) => QueryOf<K> | null;
 
@@ -367,4 +377,7 @@ export const QUERY_BUILDERS: { [K in QueryKind]: BuilderOf<K> | null } = {
   networkGraph: networkQueries.networkGraph,
   channelLabelInformation: informationQueries.channels,
   informationPlane: informationQueries.plane,
+  ablation: null,
+  channelImportance: importanceQueries.channelImportance,
+  findings: importanceQueries.findings,
 };

@@ -11,6 +11,7 @@ export * from './distances';
 export * from './interSample';
 export * from './intraSample';
 export * from './labels';
+export * from './predictions';
 export * from './labelInformation';
 export * from './layout';
 export * from './npy';

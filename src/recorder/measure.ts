@@ -8,14 +8,12 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import {
-  argmaxRows,
   channelEntropies,
-  confusionMatrix,
   DistanceCodes,
   distanceCodesFromMatrix,
-  labelEntropies,
   layerActivations,
   LayerActivations,
+  predictionMeasures,
 } from '../analysis';
 import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../run/format';
 import { forwardLayers } from '../tfjs/forward';
@@ -130,25 +128,17 @@ export async function measureEpoch(
     };
   }
   const scores = ctx.classScores?.(finalOutput.data) ?? finalOutput.data;
-  const predicted = argmaxRows(scores, n, ctx.classes);
-  const confusion = confusionMatrix(ctx.probeLabels, predicted, ctx.classes);
-  const le = labelEntropies(confusion);
-  let loss = 0;
-  let correct = 0;
-  for (let i = 0; i < n; i++) {
-    loss -= Math.log(Math.max(scores[i * ctx.classes + ctx.probeLabels[i]], 1e-7));
-    if (predicted[i] === ctx.probeLabels[i]) correct++;
-  }
+  const measured = predictionMeasures(scores, ctx.probeLabels, ctx.classes);
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
   return {
     epoch,
     trainLoss: null,
     trainAccuracy: null,
-    probeLoss: loss / n,
-    probeAccuracy: correct / n,
-    confusion,
-    hLabelGivenPred: le.hLabelGivenPred.map(orNull),
-    hPredGivenLabel: le.hPredGivenLabel.map(orNull),
+    probeLoss: measured.loss ?? null,
+    probeAccuracy: measured.accuracy,
+    confusion: measured.confusion,
+    hLabelGivenPred: measured.hLabelGivenPred.map(orNull),
+    hPredGivenLabel: measured.hPredGivenLabel.map(orNull),
     layers: layerMetrics,
     timingsMs: { train: 0, record: 0, ...ctx.timings },
   };

@@ -6,6 +6,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import type { RunOutput } from '../run/format';
+import { classScores } from '../analysis/predictions';
 import { ModelError, SourceLocation } from './modelLoader';
 
 /** The output the label measures read, with how it turns into class scores. */
@@ -99,35 +100,15 @@ export function classScoresOf(output: ChosenOutput, classes: number): ((values: 
     case 'softmax':
       return undefined;
     case 'logits':
-      return (values) => softmaxRows(values, classes);
-    case 'binary':
-      // One sigmoid unit p = P(class 1): the scores [1 - p, p], whose argmax is p > 0.5.
-      return (values) => {
-        const scores = new Float32Array(values.length * 2);
-        values.forEach((p, i) => {
-          scores[2 * i] = 1 - p;
-          scores[2 * i + 1] = p;
-        });
-        return scores;
-      };
+    case 'binary': {
+      const kind = output.kind;
+      return (values) => classScores(kind, values, classes);
+    }
     case 'none':
       // No predictions: uniform scores keep the label measures computable; the recorder then
       // replaces them with their "absent" values (see withoutLabelMeasures).
       return (values) => new Float32Array((values.length / Math.max(1, output.units)) * classes).fill(1 / classes);
   }
-}
-
-/** Row-wise softmax of `[n, classes]` logits. */
-export function softmaxRows(values: Float32Array, classes: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let base = 0; base < values.length; base += classes) {
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, values[base + c]);
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += out[base + c] = Math.exp(values[base + c] - max);
-    for (let c = 0; c < classes; c++) out[base + c] /= sum;
-  }
-  return out;
 }
 
 /**

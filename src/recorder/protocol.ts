@@ -51,6 +51,13 @@ export const RecordOptionsSchema = v.object({
    * the recorder measures each epoch before training the next, with the same results).
    */
   overlapMeasurement: v.optional(v.boolean()),
+  /**
+   * A control experiment for shortcuts: the same model and settings trained and recorded on a
+   * transformed dataset, linked to `control.sourceRun` (a run folder). `spec` is `border:N` (keep
+   * only an N-pixel border), `mask-centre:F` (zero the central fraction F), `shuffle-pixels` (one
+   * fixed permutation of the pixels) or `shuffle-labels` (the memorisation baseline); src/data/control.ts.
+   */
+  control: v.optional(v.object({ spec: v.pipe(v.string(), v.minLength(1)), sourceRun: v.pipe(v.string(), v.minLength(1)) })),
   /** Fallbacks for what neither these options nor the model's `training` export set (the editor's settings). */
   defaults: v.optional(v.object({ epochs: OptionalNumber, batchSize: OptionalNumber })),
 });

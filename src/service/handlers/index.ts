@@ -1,10 +1,13 @@
 /** The handler of every query kind, in the order of the vocabulary (src/service/queries/index.ts). */
+import { ablation } from './ablation';
 import { capacityMatrix } from './capacityMatrix';
+import { channelImportance } from './channelImportance';
 import { channelEntropies } from './channelEntropies';
 import { channelPair } from './channelPair';
 import { confusion } from './confusion';
 import { deconvolution } from './deconvolution';
 import { featureMaps } from './featureMaps';
+import { findings } from './findings';
 import type { HandlerTable } from './handler';
 import { inputDiversity } from './inputDiversity';
 import { inputs } from './inputs';
@@ -34,6 +37,9 @@ export const HANDLERS: HandlerTable = {
   networkGraph,
   channelLabelInformation,
   informationPlane,
+  ablation,
+  channelImportance,
+  findings,
 };
 
 export type { Handler, HandlerTable } from './handler';

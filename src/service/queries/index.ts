@@ -11,12 +11,15 @@ import * as v from 'valibot';
 import type { RunManifest } from '../../run/format';
 import { capacityMatrix } from './capacityMatrix';
 import { channelEntropies } from './channelEntropies';
+import { ablation } from './ablation';
+import { channelImportance } from './channelImportance';
 import { channelLabelInformation } from './channelLabelInformation';
 import { channelPair } from './channelPair';
 import { confusion } from './confusion';
 import { deconvolution } from './deconvolution';
 import { badQuery, QueryError } from './errors';
 import { featureMaps } from './featureMaps';
+import { findings } from './findings';
 import { isObject, kindMessage, QUERY_NOT_OBJECT, SubsetSchema, withoutUndefined } from './fields';
 import { informationPlane } from './informationPlane';
 import { inputDiversity } from './inputDiversity';
@@ -49,6 +52,9 @@ export const QUERY_DESCRIPTORS = [
   networkGraph,
   channelLabelInformation,
   informationPlane,
+  ablation,
+  channelImportance,
+  findings,
 ] as const;
 
 type Descriptor = (typeof QUERY_DESCRIPTORS)[number];
@@ -188,3 +194,9 @@ export type { ChannelPairAnswer } from './channelPair';
 export type { DeconvolutionAnswer } from './deconvolution';
 export type { ChannelLabelInformationAnswer } from './channelLabelInformation';
 export type { InformationPlaneAnswer, InformationPlanePoint } from './informationPlane';
+export { ABLATION_MODES } from './ablation';
+export type { AblationAnswer, AblationMode, PredictionDelta, PredictionMeasures } from './ablation';
+export { IMPORTANCE_MEASURES } from './channelImportance';
+export type { ChannelAblation, ChannelImportanceAnswer, ImportanceMeasure, MeasureCorrelation } from './channelImportance';
+export { FINDING_KINDS, FINDING_SEVERITIES, FINDING_VIEWS } from './findings';
+export type { Finding, FindingKind, FindingSeverity, FindingsAnswer } from './findings';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../../../src/recorder/modelLoader';
-import { chooseOutput, classScoresOf, softmaxRows } from '../../../src/recorder/outputs';
+import { chooseOutput, classScoresOf } from '../../../src/recorder/outputs';
+import { softmaxRows } from '../../../src/analysis/predictions';
 
 /** A one-layer model from 4 inputs to `units` values with `activation`. */
 function dense(units: number, activation?: 'softmax' | 'sigmoid' | 'linear' | 'relu'): tf.LayersModel {

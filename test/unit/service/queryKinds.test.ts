@@ -32,7 +32,7 @@ function errorsWithExtraKind(files: string[]): { file: string; message: string }
   const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), (f) => ts.sys.readFile(f));
   const options = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT).options;
   const source = readFileSync(VOCABULARY, 'utf8');
-  const listed = source.replace(/(\n\s*informationPlane,\n)(\] as const;)/, `$1  extraKind,\n$2`);
+  const listed = source.replace(/(\n\s*findings,\n)(\] as const;)/, `$1  extraKind,\n$2`);
   assert.notEqual(listed, source, 'the fixture found the end of QUERY_DESCRIPTORS');
   const extended = `import { extraKind } from ${JSON.stringify(EXTRA_KIND.replace(/\.ts$/, ''))};\n${listed}`;
   const host = ts.createCompilerHost(options);
@@ -79,6 +79,9 @@ const SAMPLES: { [K in QueryKind]: Query[] } = {
   networkGraph: [{ kind: 'networkGraph', epoch: 1 }],
   channelLabelInformation: [{ kind: 'channelLabelInformation', layer: 1 }],
   informationPlane: [{ kind: 'informationPlane', estimator: 'binned' }],
+  ablation: [{ kind: 'ablation', epoch: 1, layer: 1, channels: [0] }],
+  channelImportance: [{ kind: 'channelImportance', epoch: 1, layer: 1 }],
+  findings: [{ kind: 'findings' }, { kind: 'findings', epoch: 1 }],
 };
 
 describe('query kinds: one descriptor, one handler, one builder each', function () {

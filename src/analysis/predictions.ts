@@ -1,0 +1,87 @@
+/**
+ * What a model's predictions on a set of inputs measure: accuracy, the cross-entropy loss, accuracy
+ * per class, the confusion matrix and the label entropies (estimators.md "Label entropies" and
+ * "Ablation"). One definition for the recorder's probe measures and the service's ablations.
+ */
+import { argmaxRows, confusionMatrix, labelEntropies } from './labels';
+
+/** How a model output's values give class scores (src/run/format.ts RunOutput `kind`, without `none`). */
+export type ScoreKind = 'softmax' | 'logits' | 'binary';
+
+/** Row-wise softmax of `[n, classes]` logits. */
+export function softmaxRows(values: Float32Array, classes: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let base = 0; base < values.length; base += classes) {
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, values[base + c]);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += out[base + c] = Math.exp(values[base + c] - max);
+    for (let c = 0; c < classes; c++) out[base + c] /= sum;
+  }
+  return out;
+}
+
+/**
+ * Class scores `[n, classes]` (rows of probabilities) from an output's values: softmax scores as
+ * they are, logits softmaxed, one sigmoid unit p as `[1 − p, p]` (whose argmax is p > 0.5).
+ */
+export function classScores(kind: ScoreKind, values: Float32Array, classes: number): Float32Array {
+  switch (kind) {
+    case 'softmax':
+      return values;
+    case 'logits':
+      return softmaxRows(values, classes);
+    case 'binary': {
+      const scores = new Float32Array(values.length * 2);
+      values.forEach((p, i) => {
+        scores[2 * i] = 1 - p;
+        scores[2 * i + 1] = p;
+      });
+      return scores;
+    }
+  }
+}
+
+/** The smallest probability the loss takes the log of (as Keras clamps it). */
+export const LOSS_EPSILON = 1e-7;
+
+export interface PredictionMeasures {
+  /** Share of inputs whose predicted class (argmax, first on ties) is their label; 0 for no inputs. */
+  accuracy: number;
+  /** Mean `−ln max(p(label), 1e-7)` over the inputs (natural log, as the training loss); undefined for no inputs. */
+  loss: number | undefined;
+  /** `[class]`: accuracy on that class's inputs, undefined for a class with none. */
+  perClassAccuracy: (number | undefined)[];
+  /** Rows = true class, columns = predicted. */
+  confusion: number[][];
+  hLabelGivenPred: (number | undefined)[];
+  hPredGivenLabel: (number | undefined)[];
+}
+
+/**
+ * The measures of class scores `[n, classes]` against `labels`.
+ * @throws NonFinitePredictionError when a row of scores holds NaN (labels.ts argmaxRows).
+ */
+export function predictionMeasures(scores: ArrayLike<number>, labels: ArrayLike<number>, classes: number): PredictionMeasures {
+  const n = labels.length;
+  const predicted = argmaxRows(scores, n, classes);
+  const confusion = confusionMatrix(labels, predicted, classes);
+  const le = labelEntropies(confusion);
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    loss -= Math.log(Math.max(scores[i * classes + labels[i]], LOSS_EPSILON));
+    if (predicted[i] === labels[i]) correct++;
+  }
+  return {
+    accuracy: n ? correct / n : 0,
+    loss: n ? loss / n : undefined,
+    perClassAccuracy: confusion.map((row, c) => {
+      const total = row.reduce((a, b) => a + b, 0);
+      return total ? row[c] / total : undefined;
+    }),
+    confusion,
+    hLabelGivenPred: le.hLabelGivenPred,
+    hPredGivenLabel: le.hPredGivenLabel,
+  };
+}
