@@ -8,9 +8,9 @@
  * Inputs are images `[H, W, C]` (or `[H, W]`, one channel), channels last, one after another.
  */
 import { seededRandom } from '../analysis';
+import type { ControlKind } from '../run/controlFormat';
 
-export const CONTROL_KINDS = ['border', 'mask-centre', 'shuffle-pixels', 'shuffle-labels'] as const;
-export type ControlKind = (typeof CONTROL_KINDS)[number];
+export { CONTROL_KINDS, type ControlKind } from '../run/controlFormat';
 
 /** A parsed `--control` spec. */
 export interface ControlSpec {
