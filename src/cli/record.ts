@@ -110,7 +110,9 @@ function controlOf(folder: string, spec: string): { modelFile: string; control: 
   }
   const path = resolve(folder);
   if (!existsSync(path) || !statSync(path).isDirectory())
-    throw new UsageError(`record --control needs the run folder to control, and ${path} is not a folder: record <run-folder> --control ${spec}`);
+    throw new UsageError(
+      `record --control needs the run folder to control, and ${path} is not a folder: record <run-folder> --control ${spec}`,
+    );
   let manifest;
   try {
     manifest = readControlSource(path);

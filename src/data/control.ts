@@ -40,7 +40,8 @@ export function parseControlSpec(text: string): ControlSpec {
   if (!match) throw new RangeError(badControlSpec(text));
   const value = Number(match[2]);
   if (match[1] === 'border') {
-    if (!/^\d+$/.test(match[2]) || !(value >= 1)) throw new RangeError(badControlSpec(text, 'N must be a whole number of pixels, at least 1'));
+    if (!/^\d+$/.test(match[2]) || !(value >= 1))
+      throw new RangeError(badControlSpec(text, 'N must be a whole number of pixels, at least 1'));
     return { kind: 'border', parameter: value, spec: `border:${value}` };
   }
   if (!/^[0-9.eE+-]+$/.test(match[2]) || !(value > 0 && value <= 1))

@@ -90,7 +90,12 @@ export function resolveControl(options: RecordOptions): { options: RecordOptions
  * another, and that the control fits its inputs (`shape`: one input's shape as loaded).
  * @throws DatasetError when the dataset changed since the source run; RangeError when the control does not fit.
  */
-export function checkControlDataset(source: ControlSource, fingerprint: string | undefined, shape: readonly number[], datasetNamed: boolean): void {
+export function checkControlDataset(
+  source: ControlSource,
+  fingerprint: string | undefined,
+  shape: readonly number[],
+  datasetNamed: boolean,
+): void {
   const recorded = source.manifest.dataset.fingerprint;
   if (!datasetNamed && recorded && fingerprint !== undefined && fingerprint !== recorded)
     throw new DatasetError(

@@ -207,7 +207,10 @@ async function prepareRecording(
   const loaded = await loadModelFile(options.modelFile, tf, { factoryTimeoutMs: options.modelFactoryTimeoutMs });
   const datasetSpec = recordDatasetSpec(options, loaded.dataset);
   progress.loading(`loading ${datasetSpec}`);
-  const asLoaded = await loadDataset(parseDatasetSpec(datasetSpec), { signal: options.signal, modelFolder: dirname(resolve(options.modelFile)) });
+  const asLoaded = await loadDataset(parseDatasetSpec(datasetSpec), {
+    signal: options.signal,
+    modelFolder: dirname(resolve(options.modelFile)),
+  });
   const named = datasetSpec !== control?.manifest.dataset.spec;
   if (control) checkControlDataset(control, asLoaded.identity?.fingerprint, asLoaded.shape.slice(1), named);
   const dataset = fitDatasetToModel(asLoaded, loaded.model.inputs[0].shape.slice(1));

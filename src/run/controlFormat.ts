@@ -39,6 +39,7 @@ export function controlProblem(value: unknown): { field: string; what: string } 
   if (typeof source.id !== 'string') return { field: 'control.sourceRun.id', what: 'is missing or not a string' };
   if (typeof source.folder !== 'string') return { field: 'control.sourceRun.folder', what: 'is missing or not a string' };
   const chance = control.chanceAccuracy;
-  if (!(typeof chance === 'number' && chance > 0 && chance <= 1)) return { field: 'control.chanceAccuracy', what: 'is not a rate in (0, 1]' };
+  if (!(typeof chance === 'number' && chance > 0 && chance <= 1))
+    return { field: 'control.chanceAccuracy', what: 'is not a rate in (0, 1]' };
   return undefined;
 }

@@ -16,7 +16,9 @@ describe('cnn-slicer record <run-folder> --control SPEC', function () {
   let source: string;
   before(async () => {
     runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-cli-control-'));
-    source = (await recordRun({ modelFile: model, dataset: 'synthetic:120', epochs: 1, batchSize: 16, probeSize: 30, runsFolder: runs, k: 10 })).folder;
+    source = (
+      await recordRun({ modelFile: model, dataset: 'synthetic:120', epochs: 1, batchSize: 16, probeSize: 30, runsFolder: runs, k: 10 })
+    ).folder;
   });
   after(() => rmSync(runs, { recursive: true, force: true }));
 

@@ -13,7 +13,8 @@ import {
 /** A 6×6 one-channel image as rows of 0/1 for printing. */
 function rows(values: ArrayLike<number>, width: number): string[] {
   const out: string[] = [];
-  for (let r = 0; r < values.length / width; r++) out.push(Array.from({ length: width }, (_, c) => (values[r * width + c] ? '1' : '0')).join(''));
+  for (let r = 0; r < values.length / width; r++)
+    out.push(Array.from({ length: width }, (_, c) => (values[r * width + c] ? '1' : '0')).join(''));
   return out;
 }
 
@@ -27,10 +28,25 @@ describe('control experiment transforms (src/data/control.ts)', () => {
       assert.deepEqual(parseControlSpec('shuffle-labels'), { kind: 'shuffle-labels', spec: 'shuffle-labels' });
     });
     it('refuses bad specs with one line naming the accepted forms', () => {
-      for (const bad of ['border', 'border:0', 'border:2.5', 'border:-1', 'border:x', 'mask-centre:0', 'mask-centre:1.5', 'mask-centre:', 'shuffle', 'blur:3', '']) {
+      for (const bad of [
+        'border',
+        'border:0',
+        'border:2.5',
+        'border:-1',
+        'border:x',
+        'mask-centre:0',
+        'mask-centre:1.5',
+        'mask-centre:',
+        'shuffle',
+        'blur:3',
+        '',
+      ]) {
         assert.throws(
           () => parseControlSpec(bad),
-          (e: Error) => e instanceof RangeError && !e.message.includes('\n') && /border:N.*mask-centre:F.*shuffle-pixels.*shuffle-labels/.test(e.message),
+          (e: Error) =>
+            e instanceof RangeError &&
+            !e.message.includes('\n') &&
+            /border:N.*mask-centre:F.*shuffle-pixels.*shuffle-labels/.test(e.message),
           bad,
         );
       }
@@ -82,7 +98,10 @@ describe('control experiment transforms (src/data/control.ts)', () => {
     it('is a bijection of the pixel positions, fixed for a seed and different for another', () => {
       const p = pixelPermutation(28, 28, 1);
       assert.equal(p.length, 784);
-      assert.deepEqual(Array.from(p).sort((a, b) => a - b), Array.from({ length: 784 }, (_, i) => i));
+      assert.deepEqual(
+        Array.from(p).sort((a, b) => a - b),
+        Array.from({ length: 784 }, (_, i) => i),
+      );
       assert.deepEqual(pixelPermutation(28, 28, 1), p);
       assert.notDeepEqual(pixelPermutation(28, 28, 2), p);
       assert.ok(Array.from(p).filter((from, i) => from === i).length < 20, 'a permutation that moves the pixels');
@@ -98,10 +117,12 @@ describe('control experiment transforms (src/data/control.ts)', () => {
       const out = applyControlToInputs(parseControlSpec('shuffle-pixels'), inputs.slice(), shape, 5);
       const permutation = pixelPermutation(4, 5, 5);
       for (let n = 0; n < 3; n++)
-        for (let p = 0; p < 20; p++)
-          for (let c = 0; c < 3; c++) assert.equal(out[n * 60 + p * 3 + c], 1000 * n + 10 * permutation[p] + c);
+        for (let p = 0; p < 20; p++) for (let c = 0; c < 3; c++) assert.equal(out[n * 60 + p * 3 + c], 1000 * n + 10 * permutation[p] + c);
       // The multiset of each input's values is unchanged.
-      assert.deepEqual(Array.from(out.subarray(0, 60)).sort((a, b) => a - b), Array.from(inputs.subarray(0, 60)).sort((a, b) => a - b));
+      assert.deepEqual(
+        Array.from(out.subarray(0, 60)).sort((a, b) => a - b),
+        Array.from(inputs.subarray(0, 60)).sort((a, b) => a - b),
+      );
     });
   });
 
@@ -109,7 +130,10 @@ describe('control experiment transforms (src/data/control.ts)', () => {
     it('permutes the labels: the same multiset, another order, fixed for a seed', () => {
       const labels = Int32Array.from({ length: 1000 }, (_, i) => i % 10);
       const shuffled = shuffledLabels(labels, 3);
-      assert.deepEqual(Array.from(shuffled).sort((a, b) => a - b), Array.from(labels).sort((a, b) => a - b));
+      assert.deepEqual(
+        Array.from(shuffled).sort((a, b) => a - b),
+        Array.from(labels).sort((a, b) => a - b),
+      );
       assert.deepEqual(shuffledLabels(labels, 3), shuffled);
       const same = shuffled.filter((y, i) => y === labels[i]).length;
       assert.ok(same > 50 && same < 150, `about a tenth keep their label by chance, got ${same}`);
@@ -121,7 +145,11 @@ describe('control experiment transforms (src/data/control.ts)', () => {
   });
 
   it('seededPermutation is a bijection of any size', () => {
-    for (const n of [0, 1, 2, 17]) assert.deepEqual(Array.from(seededPermutation(n, 9)).sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+    for (const n of [0, 1, 2, 17])
+      assert.deepEqual(
+        Array.from(seededPermutation(n, 9)).sort((a, b) => a - b),
+        Array.from({ length: n }, (_, i) => i),
+      );
   });
 
   it('majorityClassRate is the share of the most common class, undefined without labels', () => {

@@ -20,7 +20,7 @@ function writeBorderCueDataset(folder: string, count = 450): string {
   const side = 12;
   const border = keptPixels('border', 2, side, side);
   let s = 12345;
-  const noise = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const noise = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const inputs = new Float32Array(count * side * side);
   const labels = new Int32Array(count);
   for (let n = 0; n < count; n++) {
@@ -49,7 +49,16 @@ describe('control experiments: record --control on real recordings', function ()
 
   it('a planted border cue: border:2 keeps the class, the finding fires; the source run is untouched', async () => {
     const dataset = writeBorderCueDataset(runs);
-    const src = await recordRun({ modelFile: tinyModel, dataset, epochs: 3, batchSize: 16, probeSize: 90, runsFolder: runs, k: 20, seed: 3 });
+    const src = await recordRun({
+      modelFile: tinyModel,
+      dataset,
+      epochs: 3,
+      batchSize: 16,
+      probeSize: 90,
+      runsFolder: runs,
+      k: 20,
+      seed: 3,
+    });
     cueSource = src.folder;
     const before = readFileSync(join(src.folder, 'manifest.json'), 'utf8');
     const ctl = await recordRun({ modelFile: tinyModel, control: { spec: 'border:2', sourceRun: src.folder } });
@@ -67,7 +76,10 @@ describe('control experiments: record --control on real recordings', function ()
     assert.equal(m.dataset.spec, dataset);
     assert.equal(m.dataset.trainSize, src.manifest.dataset.trainSize);
     // The same probe inputs (indices), their centres zeroed, their labels kept.
-    assert.equal(readFileSync(join(ctl.folder, 'probe/indices.json'), 'utf8'), readFileSync(join(src.folder, 'probe/indices.json'), 'utf8'));
+    assert.equal(
+      readFileSync(join(ctl.folder, 'probe/indices.json'), 'utf8'),
+      readFileSync(join(src.folder, 'probe/indices.json'), 'utf8'),
+    );
     const probe = parseNpy(readFileSync(join(ctl.folder, m.probe.inputsFile)));
     const sourceProbe = parseNpy(readFileSync(join(src.folder, m.probe.inputsFile)));
     const kept = keptPixels('border', 2, 12, 12);
@@ -75,7 +87,7 @@ describe('control experiments: record --control on real recordings', function ()
     assert.deepEqual(readFileSync(join(ctl.folder, m.probe.labelsFile)), readFileSync(join(src.folder, m.probe.labelsFile)));
     const { run, findings } = lastEpochFindings(ctl.folder);
     const accuracy = run.metrics[run.metrics.length - 1].probeAccuracy;
-    assert.ok(accuracy > m.control!.chanceAccuracy + 0.25, `probe accuracy ${accuracy} is far above chance ${m.control!.chanceAccuracy}`);
+    assert.ok(accuracy > m.control.chanceAccuracy + 0.25, `probe accuracy ${accuracy} is far above chance ${m.control.chanceAccuracy}`);
     assert.equal(findings.length, 1);
     assert.equal(findings[0].kind, 'control-above-chance');
     assert.match(findings[0].message, /border alone/);
@@ -126,7 +138,17 @@ describe('control experiments: record --control on real recordings', function ()
 describe('controlOptions', () => {
   it('fills what the caller left unset from the source manifest, and only that', () => {
     const manifest = {
-      settings: { epochs: 4, batchSize: 32, optimizer: 'sgd', learningRate: 0.05, seed: 9, recordEvery: 2, probeSize: 300, bins: 16, k: 50 },
+      settings: {
+        epochs: 4,
+        batchSize: 32,
+        optimizer: 'sgd',
+        learningRate: 0.05,
+        seed: 9,
+        recordEvery: 2,
+        probeSize: 300,
+        bins: 16,
+        k: 50,
+      },
       dataset: { spec: 'mnist', trainSize: 1234 },
       training: { compiledBy: 'settings', optimizer: 'sgd', loss: 'categoricalCrossentropy' },
     } as unknown as Parameters<typeof controlOptions>[1];
@@ -143,7 +165,11 @@ describe('controlOptions', () => {
     assert.equal(o.trainLimit, 1234);
     assert.equal(o.dataset, 'mnist');
     assert.equal(o.runsFolder, resolve('/runs'));
-    const compiled = controlOptions({ modelFile: 'm.ts' }, { ...manifest, training: { compiledBy: 'model', optimizer: 'sgd', loss: 'x' } }, '/runs/s');
+    const compiled = controlOptions(
+      { modelFile: 'm.ts' },
+      { ...manifest, training: { compiledBy: 'model', optimizer: 'sgd', loss: 'x' } },
+      '/runs/s',
+    );
     assert.equal(compiled.optimizer, undefined, "the model's own compile() chooses again");
     assert.equal(compiled.learningRate, undefined);
   });

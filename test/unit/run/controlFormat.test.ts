@@ -7,7 +7,10 @@ const control = { spec: 'border:4', kind: 'border', parameter: 4, sourceRun: { i
 describe("the manifest's control field", () => {
   it('accepts a sound control and a manifest without one', () => {
     validateManifest({ ...fixtureManifest('a', [0]), control });
-    validateManifest({ ...fixtureManifest('a', [0]), control: { ...control, spec: 'shuffle-labels', kind: 'shuffle-labels', parameter: undefined } });
+    validateManifest({
+      ...fixtureManifest('a', [0]),
+      control: { ...control, spec: 'shuffle-labels', kind: 'shuffle-labels', parameter: undefined },
+    });
     validateManifest(fixtureManifest('a', [0]));
   });
   it('refuses each broken field, naming it', () => {
