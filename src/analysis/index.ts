@@ -5,6 +5,7 @@ export * from './errors';
  * Architecture invariant: nothing here does I/O or imports vscode, tfjs or `node:` modules.
  */
 export * from './binning';
+export * from './binomial';
 export * from './capacity';
 export * from './channelClusters';
 export * from './distances';

@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import type { RecordOptions, RecordProgress } from '../recorder/protocol';
 import { SETTING_LIMITS } from '../recorder/settings';
 import { intOption } from './options';
+import { parseControlSpec } from '../data/control';
+import { readControlSource, sourceModelFile } from '../recorder/control';
 import { RecorderClient, type RecordingOutcome } from '../recorder/client';
 import { HELP, UsageError } from './usage';
 
@@ -50,6 +52,7 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
         bins: { type: 'string' },
         k: { type: 'string' },
         'model-timeout': { type: 'string' },
+        control: { type: 'string' },
       },
     });
   } catch (e) {
@@ -61,7 +64,9 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
     return undefined;
   }
   if (parsed.positionals.length !== 1)
-    throw new UsageError(`record needs one model file, got ${parsed.positionals.length} (see record --help)`);
+    throw new UsageError(
+      `record needs one ${v.control === undefined ? 'model file' : 'run folder'}, got ${parsed.positionals.length} (see record --help)`,
+    );
   const lr = v.lr === undefined ? undefined : Number(v.lr);
   if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UsageError(`--lr must be a positive number, got "${v.lr}"`);
   if (v.optimizer !== undefined && !['sgd', 'adam', 'rmsprop'].includes(v.optimizer))
@@ -71,8 +76,10 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
   // The recorder checks every setting again (settings.ts); checking here too answers before it starts.
   const opt = (name: string, min: number, max?: number) =>
     v[name as keyof typeof v] === undefined ? undefined : intOption(v, name, 0, min, max);
+  const control = v.control === undefined ? undefined : controlOf(parsed.positionals[0], v.control);
   return {
-    modelFile: parsed.positionals[0],
+    modelFile: control?.modelFile ?? parsed.positionals[0],
+    control: control?.control,
     dataset: v.dataset,
     epochs: opt('epochs', 0, SETTING_LIMITS.epochs),
     batchSize: opt('batch-size', 1, SETTING_LIMITS.batchSize),
@@ -89,6 +96,30 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
     k: opt('k', 2, SETTING_LIMITS.k),
     modelFactoryTimeoutMs: v['model-timeout'] === undefined ? undefined : intOption(v, 'model-timeout', 0, 1, MAX_MODEL_TIMEOUT_S) * 1000,
   };
+}
+
+/**
+ * `record <run-folder> --control SPEC`: the spec checked, the run folder read (unchanged), and the
+ * model file it was recorded from; the recorder takes the rest of the run's settings (src/recorder/control.ts).
+ */
+function controlOf(folder: string, spec: string): { modelFile: string; control: NonNullable<RecordOptions['control']> } {
+  try {
+    parseControlSpec(spec);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const path = resolve(folder);
+  if (!existsSync(path) || !statSync(path).isDirectory())
+    throw new UsageError(
+      `record --control needs the run folder to control, and ${path} is not a folder: record <run-folder> --control ${spec}`,
+    );
+  let manifest;
+  try {
+    manifest = readControlSource(path);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}: record <run-folder> --control ${spec} needs a recorded run`);
+  }
+  return { modelFile: sourceModelFile(manifest, path), control: { spec, sourceRun: path } };
 }
 
 /** What the recorder said, as the command's output: one line on stderr and the exit code. */

@@ -87,6 +87,7 @@ sits at those ceilings and says nothing about the layer (usual with continuous a
 null marks an undefined value (N < 2; ity also with one class only).
   --bins B      bins, integer from 2 to 4096 (default 30)`,
   record: `Usage: cnn-slicer record <model-file> [options]
+       cnn-slicer record <run-folder> --control SPEC [options]
 
 Trains the model defined in <model-file> (a .ts/.js module exporting createModel, or a
 TensorFlow.js model.json) and records the run folder: checkpoints, probe set and per-epoch
@@ -107,6 +108,10 @@ entropies. Prints the run folder on stdout. Ctrl-C cancels after the current bat
   --bins B, --k K       estimator parameters (default 32, 1000): bins 2 to 4096, k 2 to 1000000
   --model-timeout S     seconds the model file's factory may take to return its model, 1 to 86400
                         (default 60): a factory that never settles stops with a clear message
+  --control SPEC        a control experiment for shortcuts of the run in <run-folder>: its model and
+                        settings on the same probe, with border:N (keep an N-pixel border) |
+                        mask-centre:F (zero the central fraction F) | shuffle-pixels | shuffle-labels
+                        (options given override the run's; the run goes beside it; docs/control.md)
 Every option is checked before anything is written. The model runs in a child process: the first
 Ctrl-C cancels after the current batch (while loading, within 2 s), a second stops it at once
 (exit code 130 when nothing finished). Model outputs holding NaN stop the recording with the

@@ -20,6 +20,7 @@ import { defaultRunsFolder, makeRunId } from '../run/paths';
 import { isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
 import { checkTrainingKernels } from '../tfjs/trainingCheck';
+import { applyControl, checkControlDataset, ControlSource, controlManifestField, resolveControl } from './control';
 import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
 import { serializeCheckpoint } from './checkpoint';
 import { labelInformationInputs } from './labelInformation';
@@ -58,7 +59,9 @@ interface RecordingSets {
 
 const NOTHING_TRAINS = 'nothing trains after epoch 0';
 
-export async function recordRun(options: RecordOptions, hooks: RecordHooks = {}): Promise<RecordResult> {
+export async function recordRun(asked: RecordOptions, hooks: RecordHooks = {}): Promise<RecordResult> {
+  // A control run takes the settings its caller left unset from its source run (control.ts).
+  const { options, source: control } = resolveControl(asked);
   const log = hooks.log ?? (() => undefined);
   const now = hooks.now ?? (() => performance.now());
   const eta = new EtaClock(now);
@@ -79,7 +82,7 @@ export async function recordRun(options: RecordOptions, hooks: RecordHooks = {})
   const pool = new ComputePool();
   if (!('client' in startedWorker)) pool.start();
   try {
-    return await recordWithBackend(options, hooks, { tf, backend, fallbackReasons }, startedWorker, { eta, progress, pool });
+    return await recordWithBackend(options, hooks, { tf, backend, fallbackReasons }, startedWorker, { eta, progress, pool, control });
   } finally {
     pool.close();
     if ('client' in startedWorker) startedWorker.client.close();
@@ -95,7 +98,7 @@ async function recordWithBackend(
   hooks: RecordHooks,
   { tf, backend, fallbackReasons }: Awaited<ReturnType<typeof initBackend>>,
   startedWorker: WorkerOrReason,
-  { eta, progress, pool }: { eta: EtaClock; progress: ProgressReporter; pool: ComputePool },
+  { eta, progress, pool, control }: { eta: EtaClock; progress: ProgressReporter; pool: ComputePool; control?: ControlSource },
 ): Promise<RecordResult> {
   const log = hooks.log ?? (() => undefined);
   const now = hooks.now ?? (() => performance.now());
@@ -103,7 +106,7 @@ async function recordWithBackend(
   // tfjs initialisers draw from Math.random: seeding it makes a run reproducible from its seed.
   Math.random = seededRandom(recordSeed(options) ^ 0x5eed);
 
-  const prepared = await prepareRecording(options, tf, progress, log);
+  const prepared = await prepareRecording(options, tf, progress, log, control);
   const { loaded, output, settings, plan, probe, train } = prepared;
   const { writer, layers } = beginRunFolder(options, prepared, { name: backend, fallbackReasons }, hooks);
 
@@ -189,6 +192,7 @@ interface PreparedRecording {
   plan: ReturnType<typeof planTraining>;
   probe: RecordingSets['probe'];
   train: TrainingData;
+  control?: ControlSource;
 }
 
 /** Loads the model and the dataset, checks that they fit, and resolves the settings and the training plan. */
@@ -197,15 +201,19 @@ async function prepareRecording(
   tf: typeof tfType,
   progress: ProgressReporter,
   log: (line: string) => void,
+  control?: ControlSource,
 ): Promise<PreparedRecording> {
   progress.loading('loading the model');
   const loaded = await loadModelFile(options.modelFile, tf, { factoryTimeoutMs: options.modelFactoryTimeoutMs });
   const datasetSpec = recordDatasetSpec(options, loaded.dataset);
   progress.loading(`loading ${datasetSpec}`);
-  const dataset = fitDatasetToModel(
-    await loadDataset(parseDatasetSpec(datasetSpec), { signal: options.signal, modelFolder: dirname(resolve(options.modelFile)) }),
-    loaded.model.inputs[0].shape.slice(1),
-  );
+  const asLoaded = await loadDataset(parseDatasetSpec(datasetSpec), {
+    signal: options.signal,
+    modelFolder: dirname(resolve(options.modelFile)),
+  });
+  const named = datasetSpec !== control?.manifest.dataset.spec;
+  if (control) checkControlDataset(control, asLoaded.identity?.fingerprint, asLoaded.shape.slice(1), named);
+  const dataset = fitDatasetToModel(asLoaded, loaded.model.inputs[0].shape.slice(1));
   checkInputShape(loaded, dataset);
   const output = chooseOutput(loaded.model, dataset, {
     exportedName: loaded.classificationOutput,
@@ -229,13 +237,15 @@ async function prepareRecording(
   settings.learningRate = plan.learningRate;
   const { probe, train } = splitSets(dataset, settings, options.trainLimit, log);
   train.targets = plan.targets;
-  return { loaded, dataset, datasetSpec, output, settings, plan, probe, train };
+  if (control) applyControl(control.control, { probe, train }, asLoaded.shape.slice(1), settings.seed);
+  if (control) log(`control experiment ${control.control.spec} of run ${control.manifest.id}`);
+  return { loaded, dataset, datasetSpec, output, settings, plan, probe, train, control };
 }
 
 /** Claims the run folder, writes the probe set and the manifest's description of the run, and logs what will train. */
 function beginRunFolder(
   options: RecordOptions,
-  { loaded, dataset, datasetSpec, output, settings, plan, probe, train }: PreparedRecording,
+  { loaded, dataset, datasetSpec, output, settings, plan, probe, train, control }: PreparedRecording,
   backend: { name: string; fallbackReasons: string[] },
   hooks: RecordHooks,
 ): { writer: RunWriter; layers: RunLayer[] } {
@@ -282,6 +292,7 @@ function beginRunFolder(
       ...(output.labelMeasuresAbsent ? { labelMeasuresAbsent: output.labelMeasuresAbsent } : {}),
     },
     training: plan.training,
+    ...(control ? { control: controlManifestField(control, writer.folder, probe.labels, train.classes) } : {}),
   });
   hooks.onRunFolder?.(writer.folder, writer.manifest);
   log(`run folder: ${writer.folder}`);

@@ -11,6 +11,7 @@
  * channel of that layer), which a fixed schema does not express.
  */
 import { CodedError, hasErrorCode } from '../analysis/errors';
+import { controlProblem, type RunControl } from './controlFormat';
 
 /** Format version written by this code; readers refuse newer majors with a clear message. */
 export const RUN_FORMAT_VERSION = 1;
@@ -90,6 +91,8 @@ export interface RunManifest {
   output?: RunOutput;
   /** Whose compile() trained the model (absent in older runs). */
   training?: RunTraining;
+  /** Present when this run is a control experiment of another run (controlFormat.ts). */
+  control?: RunControl;
   /** Recorded epochs, ascending; epoch 0 is the model before training. */
   epochs: number[];
   /** Present when status is failed or interrupted. */
@@ -317,6 +320,8 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
     c.string(training.loss, 'training.loss');
   }
 
+  const controlFault = m.control === undefined ? undefined : controlProblem(m.control);
+  if (controlFault) c.fail(controlFault.field, controlFault.what);
   const epochs = c.array(m.epochs, 'epochs').map((e, i) => c.integer(e, `epochs[${i}]`, 0));
   if (epochs.some((e, i) => i > 0 && e <= epochs[i - 1])) c.fail('epochs', 'is not in ascending order');
   if (m.error !== undefined) c.string(c.object(m.error, 'error').message, 'error.message');

@@ -1,0 +1,45 @@
+/**
+ * The manifest's `control` field (docs/run-format.md): a run that is a control experiment for
+ * shortcuts, trained with the source run's model and settings on a transformed dataset
+ * (docs/control.md). Pure, like format.ts, which checks the field with {@link controlProblem}.
+ */
+
+/** What a control experiment's transform is (src/data/control.ts). */
+export const CONTROL_KINDS = ['border', 'mask-centre', 'shuffle-pixels', 'shuffle-labels'] as const;
+export type ControlKind = (typeof CONTROL_KINDS)[number];
+
+export interface RunControl {
+  /** The spec as recorded (`border:4`, `mask-centre:0.5`, `shuffle-pixels`, `shuffle-labels`). */
+  spec: string;
+  kind: ControlKind;
+  /** N of `border:N`, F of `mask-centre:F`; absent for the shuffles. */
+  parameter?: number;
+  /** The run it controls: its id, and its folder relative to this run folder, `/`-separated. */
+  sourceRun: { id: string; folder: string };
+  /** The majority-class rate of the probe labels: the accuracy of always answering the most common class. */
+  chanceAccuracy: number;
+}
+
+/** What is wrong with a parsed `control` field, as a field name and a clause; undefined when it is sound. */
+export function controlProblem(value: unknown): { field: string; what: string } | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { field: 'control', what: 'is not an object' };
+  const control = value as Record<string, unknown>;
+  if (typeof control.spec !== 'string') return { field: 'control.spec', what: 'is missing or not a string' };
+  const kind = control.kind as ControlKind;
+  if (!CONTROL_KINDS.includes(kind)) return { field: 'control.kind', what: 'is unknown' };
+  const parameter = control.parameter;
+  if (kind === 'border' && !(Number.isInteger(parameter) && (parameter as number) >= 1))
+    return { field: 'control.parameter', what: 'is not an integer >= 1 (the border width)' };
+  if (kind === 'mask-centre' && !(typeof parameter === 'number' && parameter > 0 && parameter <= 1))
+    return { field: 'control.parameter', what: 'is not a fraction in (0, 1]' };
+  if ((kind === 'shuffle-pixels' || kind === 'shuffle-labels') && parameter !== undefined)
+    return { field: 'control.parameter', what: `is set, but ${kind} has none` };
+  const source = control.sourceRun as Record<string, unknown> | undefined;
+  if (!source || typeof source !== 'object') return { field: 'control.sourceRun', what: 'is missing or not an object' };
+  if (typeof source.id !== 'string') return { field: 'control.sourceRun.id', what: 'is missing or not a string' };
+  if (typeof source.folder !== 'string') return { field: 'control.sourceRun.folder', what: 'is missing or not a string' };
+  const chance = control.chanceAccuracy;
+  if (!(typeof chance === 'number' && chance > 0 && chance <= 1))
+    return { field: 'control.chanceAccuracy', what: 'is not a rate in (0, 1]' };
+  return undefined;
+}

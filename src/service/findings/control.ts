@@ -1,0 +1,108 @@
+/**
+ * The findings of a control run (docs/control.md): whether a model trained on images with the
+ * relevant content removed still classifies the probe better than chance, which means it learned a
+ * shortcut (the border, what is left around a masked centre), and the memorisation baseline of
+ * `shuffle-labels`. Pure: it reads the control run's manifest and metrics.
+ *
+ * A control run's probe accuracy is significantly above chance when both hold:
+ * - the one-sided exact binomial test of its correct answers (k of the n probe inputs) against the
+ *   majority-class rate p of the probe labels, P(X ≥ k | n, p), is below CONTROL_ALPHA;
+ * - the accuracy is at least CONTROL_MIN_MARGIN above that rate (a large probe makes a tiny excess
+ *   significant; the margin asks for one that matters).
+ */
+import { binomialUpperTail } from '../../analysis/binomial';
+import type { RunControl } from '../../run/controlFormat';
+import type { EpochMetrics, RunManifest } from '../../run/format';
+import type { Finding } from '../queries/findings';
+
+/** The significance level of the control's binomial test. */
+export const CONTROL_ALPHA = 0.001;
+/** The least excess of the control's probe accuracy over chance (a rate: 0.2 is 20 percentage points) for a finding to fire. */
+export const CONTROL_MIN_MARGIN = 0.2;
+
+/** The thresholds of these rules, by name (the findings answer's `thresholds`). */
+export const CONTROL_THRESHOLDS = { controlAlpha: CONTROL_ALPHA, controlMinMargin: CONTROL_MIN_MARGIN } as const;
+
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(rate >= 0.995 || rate < 0.01 ? 1 : 0)}%`;
+}
+
+/** What the model classified from, for the message of each pixel control. */
+function classifiedFrom(control: RunControl): string {
+  switch (control.kind) {
+    case 'border':
+      return `this model classifies from the image border alone (${control.parameter} pixels)`;
+    case 'mask-centre':
+      return `this model classifies with the image centre masked (the central ${percent(control.parameter ?? 0)} of each side)`;
+    case 'shuffle-pixels':
+      return 'this model classifies images whose pixels were shuffled (one fixed permutation)';
+    case 'shuffle-labels':
+      return 'this model predicts the probe labels after training on shuffled labels';
+  }
+}
+
+/** The correct probe answers: the confusion matrix's diagonal when it counts the whole probe, else accuracy × n rounded. */
+function correctAnswers(metrics: EpochMetrics, probeSize: number): number {
+  const total = metrics.confusion.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0), 0);
+  if (total === probeSize) return metrics.confusion.reduce((sum, row, i) => sum + (row[i] ?? 0), 0);
+  return Math.round(metrics.probeAccuracy * probeSize);
+}
+
+/**
+ * The findings of a control run at `epoch`: `control-above-chance` (a warning) when a pixel
+ * control's probe accuracy is significantly above chance; for `shuffle-labels`, always a
+ * `memorisation-baseline` finding with its probe accuracy against chance, a warning when that is
+ * significantly above chance (the labels leaked, or the probe overlaps the training inputs), else
+ * information. None for a run that is not a control, an epoch not recorded, or a model without
+ * class predictions.
+ */
+export function controlFindings(control: RunManifest, metrics: EpochMetrics[], epoch: number): Finding[] {
+  const spec = control.control;
+  const at = metrics.find((m) => m.epoch === epoch);
+  const n = control.probe.size;
+  if (!spec || !at || n === 0 || control.output?.kind === 'none') return [];
+  const chance = spec.chanceAccuracy;
+  const correct = correctAnswers(at, n);
+  const accuracy = correct / n;
+  const pValue = binomialUpperTail(n, correct, chance);
+  const above = pValue < CONTROL_ALPHA && accuracy - chance >= CONTROL_MIN_MARGIN;
+  const against = `${percent(accuracy)} against ${percent(chance)} chance`;
+  const test =
+    `one-sided binomial test of ${correct} correct of ${n} probe inputs against the majority-class rate: p = ${pValue.toPrecision(2)}; ` +
+    `the rule needs p < ${CONTROL_ALPHA} and an accuracy at least ${CONTROL_MIN_MARGIN * 100} points above chance`;
+  const base = {
+    epoch,
+    evidence: { accuracy, chance, pValue, probeSize: n, correct },
+    view: { view: 'compare' as const, run: spec.sourceRun.id, epoch },
+  };
+  if (spec.kind === 'shuffle-labels') {
+    return [
+      {
+        ...base,
+        kind: 'memorisation-baseline',
+        severity: above ? 'warning' : 'information',
+        message: above
+          ? `trained on shuffled labels, this model still predicts the probe: ${against}`
+          : `memorisation baseline (shuffled training labels): probe accuracy ${against}`,
+        detail: above
+          ? `With its training labels shuffled a model can only memorise, so its probe accuracy should stay near chance; well above it, ` +
+            `the true labels leaked into training or the probe overlaps the training inputs (${test}).`
+          : `With its training labels shuffled a model can only memorise; its probe accuracy stays near chance, as it should. ` +
+            `Compare its training accuracy and loss with run ${spec.sourceRun.id} to see how much of that run's fit memorisation alone reaches (${test}).`,
+      },
+    ];
+  }
+  if (!above) return [];
+  return [
+    {
+      ...base,
+      kind: 'control-above-chance',
+      severity: 'warning',
+      message: `${classifiedFrom(spec)}: ${against}`,
+      detail:
+        `Control ${spec.spec} of run ${spec.sourceRun.id} trained the same model with the same settings on images with the relevant ` +
+        `content removed, and its probe accuracy is still well above chance: the model can use a shortcut that has nothing to do with the task ` +
+        `(${test}). Compare the two runs, and check the data for cues in what the control kept.`,
+    },
+  ];
+}
