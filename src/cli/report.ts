@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
-import type { NetworkGraphAnswer } from '../service/queries';
+import type { NetworkGraphAnswer, Query } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
@@ -112,13 +112,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       o.onProgress?.(i, ordered.length, query.kind);
       const key = canonicalQuery(query);
       if (answers[key] || outOfTime.has(key)) continue;
-      // The first kinds (the findings, which head the page) are computed whatever the time.
-      if (
-        needsForwardPass(query.kind) &&
-        !REPORT_FIRST_KINDS.includes(query.kind) &&
-        performance.now() > deadline &&
-        !engine.isCached(o.runFolder, query)
-      ) {
+      if (performance.now() > deadline && outOfTimeKind(query) && !engine.isCached(o.runFolder, query)) {
         outOfTime.set(
           key,
           `${describeQuery(key)} was not computed for this report: computing ran past its time budget of ${maxSeconds} s. ` +
@@ -189,6 +183,11 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   } finally {
     engine.close();
   }
+}
+
+/** A query the time budget may leave out: one that runs the model, but not the kinds the page shows first (the findings). */
+function outOfTimeKind(query: Query): boolean {
+  return needsForwardPass(query.kind) && !REPORT_FIRST_KINDS.includes(query.kind);
 }
 
 /**

@@ -142,7 +142,7 @@ describe('browser: findings and channel importance', function () {
     await page.waitForFunction(() => /Δ accuracy/.test(document.getElementById('tooltip')?.textContent ?? ''));
     assert.match(
       (await page.textContent('#tooltip')) ?? '',
-      /channel 3.*Δ loss \+0\.030.*Δ accuracy −1\.5%.*classes losing most: 3 −6\.0%/,
+      /channel 3.*Δ loss \+0\.030.*Δ accuracy −1\.5%.*classes losing most: class 3 −6\.0%/,
     );
     await screenshot(page, 'importance-light');
     await page.click(`${scatter} circle.is-dot[data-channel="3"]`);

@@ -112,7 +112,7 @@ export function ImportanceScatter(props: {
             )
           }
           onFocus={(e) => {
-            const r = (e.currentTarget as SVGCircleElement).getBoundingClientRect();
+            const r = e.currentTarget.getBoundingClientRect();
             tooltip.show(r.right, r.bottom, p.lines.join(' · '));
           }}
           onBlur={() => tooltip.hide()}

@@ -2,6 +2,7 @@
 // sentence that reads a rank correlation, the dots of the scatter plot and the rows of its table.
 import type { ChannelImportanceAnswer, ImportanceMeasure, MeasureCorrelation } from '../../../src/service/queries';
 import { formatNumber, formatPercent } from '../../format';
+import { classLabel } from '../../charts/common';
 import type { ImportancePoint } from '../../charts/importanceScatter';
 
 /** A rank correlation counts as a prediction when its permutation p-value is below this. */
@@ -64,12 +65,10 @@ export function correlationSentence(m: MeasureCorrelation, name: string): string
   }
 }
 
-/** The classes a channel's ablation costs most, by name with their accuracy change ("7 −12.0%, 2 −4.5%"), or "—". */
+/** The classes a channel's ablation costs most, by name with their accuracy change ("class 7 −12.0%, class 2 −4.5%"), or "—". */
 export function classesText(c: ChannelImportanceAnswer['channels'][number], classNames: string[]): string {
   if (c.classesLosing.length === 0) return '—';
-  return c.classesLosing
-    .map((k) => `${classNames[k.class] ?? String(k.class)} ${formatPercent(k.deltaAccuracy, { sign: true })}`)
-    .join(', ');
+  return c.classesLosing.map((k) => `${classLabel(k.class, classNames)} ${formatPercent(k.deltaAccuracy, { sign: true })}`).join(', ');
 }
 
 /** The dots of the scatter plot for one measure: x = the measure, y = Δ loss, with their tooltip lines. */
