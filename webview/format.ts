@@ -42,3 +42,23 @@ export function labelMeasuresAbsent(manifest: { output?: { labelMeasuresAbsent?:
   const sentence = why.charAt(0).toUpperCase() + why.slice(1);
   return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
+
+/**
+ * A plain number with `digits` decimals (and an optional sign), or "—" when there is none: the
+ * tables of numbers that are not bits (losses, shares, correlations) show an undefined value as a dash.
+ */
+export function formatNumber(value: number | null | undefined, o: { digits?: number; sign?: boolean } = {}): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  // A value that rounds to zero is written without a sign ("−0.000" would suggest a direction).
+  const rounded = Number(value.toFixed(o.digits ?? 3)) || 0;
+  const text = rounded.toFixed(o.digits ?? 3).replace('-', '−');
+  return o.sign && rounded >= 0 ? `+${text}` : text;
+}
+
+/** A share as a percentage with one decimal (0.956 → "95.6%"), or "—" when there is none. */
+export function formatPercent(value: number | null | undefined, o: { sign?: boolean } = {}): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  const rounded = Number((value * 100).toFixed(1)) || 0;
+  const text = `${rounded.toFixed(1).replace('-', '−')}%`;
+  return o.sign && rounded >= 0 ? `+${text}` : text;
+}

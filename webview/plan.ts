@@ -151,6 +151,8 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
   const plan: { view: ViewId; query: Query }[] = [];
   const add = (view: ViewId, query: Query) => plan.push({ view, query });
   const layers = manifest.layers.filter((l) => l.index > 0);
+  // The findings come first in the report's page, so they are planned (and computed: reportAnswers.ts budgetOrder) first.
+  if (manifest.epochs.length > 0) add('query', importanceQueries.findings());
   add('query', queries.run());
   add('training', queries.training());
   add('training', queries.inputDiversity(manifest, 'probe'));
@@ -198,6 +200,9 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
   // The Network view's graph at the last epoch (its thumbnails follow from the answer: report.ts).
   const networkEpoch = reportNetworkEpoch(o);
   if (networkEpoch !== undefined) add('query', networkQueries.networkGraph(networkEpoch));
+  // Channel importance (each channel ablated alone) at the last epoch, for the layers the Information view shows.
+  if (networkEpoch !== undefined)
+    for (const l of reportImportanceLayers(manifest)) add('information', importanceQueries.channelImportance(l, networkEpoch));
   return plan;
 }
 
@@ -351,6 +356,18 @@ export const importanceQueries = {
   /** The findings of the run at an epoch (the last recorded when absent). */
   findings: (epoch?: number): QueryOf<'findings'> => (epoch === undefined ? { kind: 'findings' } : { kind: 'findings', epoch }),
 };
+
+/** Most layers whose channel importance a report precomputes (one forward pass per channel each). */
+export const REPORT_IMPORTANCE_LAYERS = 12;
+
+/** The multi-channel layers whose channel importance a report holds: all, or REPORT_IMPORTANCE_LAYERS spread over the depth. */
+export function reportImportanceLayers(manifest: RunManifest): number[] {
+  const layers = informationLayers(manifest);
+  return spreadEpochs(
+    layers.map((_, k) => k),
+    REPORT_IMPORTANCE_LAYERS,
+  ).map((k) => layers[k]);
+}
 
 /** A builder of queries of one kind: whatever the view knows in, a query of that kind (or none) out. */
 type BuilderOf<K extends QueryKind> = (...args: never[]) => QueryOf<K> | null;

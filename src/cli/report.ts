@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
-import type { NetworkGraphAnswer } from '../service/queries';
+import type { NetworkGraphAnswer, Query } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
@@ -23,6 +23,7 @@ import {
   queries,
   REPORT_REDUNDANCY_LAYERS,
   reportDepthPairs,
+  reportImportanceLayers,
   reportPlan,
   spreadEpochs,
   stripEpochs,
@@ -30,7 +31,7 @@ import {
 import { HELP, UsageError } from './usage';
 import { checkOutputFile, intOption, layerPairsOption } from './options';
 import { runComparisonReport } from './compareReport';
-import { budgetOrder, describeQuery, encodeAnswers, SEE_EVERYTHING } from './reportAnswers';
+import { budgetOrder, describeQuery, encodeAnswers, REPORT_FIRST_KINDS, SEE_EVERYTHING } from './reportAnswers';
 import { assets, writePage } from './reportPage';
 import type { ReportResult } from './reportPage';
 
@@ -111,7 +112,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       o.onProgress?.(i, ordered.length, query.kind);
       const key = canonicalQuery(query);
       if (answers[key] || outOfTime.has(key)) continue;
-      if (needsForwardPass(query.kind) && performance.now() > deadline && !engine.isCached(o.runFolder, query)) {
+      if (performance.now() > deadline && outOfTimeKind(query) && !engine.isCached(o.runFolder, query)) {
         outOfTime.set(
           key,
           `${describeQuery(key)} was not computed for this report: computing ran past its time budget of ${maxSeconds} s. ` +
@@ -184,6 +185,11 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   }
 }
 
+/** A query the time budget may leave out: one that runs the model, but not the kinds the page shows first (the findings). */
+function outOfTimeKind(query: Query): boolean {
+  return needsForwardPass(query.kind) && !REPORT_FIRST_KINDS.includes(query.kind);
+}
+
 /**
  * Most consecutive layer pairs whose capacity a report precomputes: a deep network has many (a
  * ResNet-18 about 60, up to 512 × 512 channels each), and computing them all takes minutes.
@@ -229,7 +235,9 @@ function budgetCoverage(summarised: number, omitted: number, maxBytes: number): 
 function informationCoverage(manifest: ReportData['manifest']): string {
   const layers = informationLayers(manifest);
   const redundancy = Math.min(layers.length, REPORT_REDUNDANCY_LAYERS);
-  return `information plane (pairwise and binned), label information per channel of ${layers.length} multi-channel layers, redundancy of ${redundancy === layers.length ? 'each of them' : `${redundancy} of them`} at epoch ${manifest.epochs[manifest.epochs.length - 1] ?? '—'}`;
+  const importance = reportImportanceLayers(manifest).length;
+  const last = manifest.epochs[manifest.epochs.length - 1] ?? '—';
+  return `findings at epoch ${last}; information plane (pairwise and binned), label information per channel of ${layers.length} multi-channel layers, redundancy and channel importance of ${redundancy === layers.length ? 'each of them' : `${redundancy} of them`}${importance !== redundancy ? ` (importance: ${importance})` : ''} at epoch ${last}`;
 }
 
 /** What the Layer view's strips can show from the report: the epoch strip's epochs and the depth strip's pairs. */

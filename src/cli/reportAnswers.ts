@@ -10,15 +10,23 @@ import type { ReportAnswer, ReportEntry } from '../../webview/reportCodec';
 import type { ReportResult } from './reportPage';
 
 /**
- * The plan in the order it is computed under a time budget: what reads stored summaries first,
- * then forward-pass answers (the kinds whose descriptor says `forwardPass`) from the last epoch back (the views open on the last epoch), each
- * epoch in the plan's own order (consecutive pairs before the strips).
+ * Kinds computed before everything else, whatever they cost: the page shows them first (the
+ * Findings section heads the report), so the time budget must never leave them out.
+ */
+export const REPORT_FIRST_KINDS: readonly Query['kind'][] = ['findings'];
+
+/**
+ * The plan in the order it is computed under a time budget: the kinds of {@link REPORT_FIRST_KINDS}
+ * first, then what reads stored summaries, then forward-pass answers (the kinds whose descriptor
+ * says `forwardPass`) from the last epoch back (the views open on the last epoch), each epoch in the
+ * plan's own order (consecutive pairs before the strips).
  */
 export function budgetOrder<T extends { query: Query }>(plan: T[]): T[] {
   const epochOf = (q: Query) => ('epoch' in q && typeof q.epoch === 'number' ? q.epoch : -1);
+  const rank = (q: Query) => (REPORT_FIRST_KINDS.includes(q.kind) ? 0 : needsForwardPass(q.kind) ? 2 : 1);
   return plan
-    .map((step, index) => ({ step, index, forward: needsForwardPass(step.query.kind), epoch: epochOf(step.query) }))
-    .sort((a, b) => Number(a.forward) - Number(b.forward) || (a.forward ? b.epoch - a.epoch : 0) || a.index - b.index)
+    .map((step, index) => ({ step, index, rank: rank(step.query), epoch: epochOf(step.query) }))
+    .sort((a, b) => a.rank - b.rank || (a.rank === 2 ? b.epoch - a.epoch : 0) || a.index - b.index)
     .map(({ step }) => step);
 }
 
@@ -147,6 +155,8 @@ export function describeQuery(key: string): string {
     channelLabelInformation: 'The label information per channel',
     informationPlane: 'The information plane',
     networkGraph: 'The network graph',
+    findings: 'The findings',
+    channelImportance: 'The channel importance',
   };
   return `${names[q.kind as string] ?? `The ${String(q.kind)} answer`}${where ? ` of ${where}` : ''}`;
 }

@@ -173,9 +173,13 @@ describe('report size: a written report', function () {
           'channelPair',
           'channelLabelInformation',
           'networkGraph',
+          'channelImportance',
         ].includes(kind),
         kind,
       );
+    // The findings head the page: computed first, whatever the budget (an answer, or the service's refusal).
+    const findingsKey = canonicalQuery({ kind: 'findings' });
+    assert.ok(data.answers[findingsKey] && !('omitted' in data.answers[findingsKey]), 'the findings are never left out for time');
     // What reads the recorded summaries is always there.
     for (const kind of ['run', 'training', 'channelEntropies', 'interSample', 'smallMultiples'])
       assert.ok(
@@ -213,6 +217,14 @@ describe('report size: a written report', function () {
     assert.deepEqual(
       budgetOrder(plan).map((p) => `${p.query.kind}@${'epoch' in p.query ? p.query.epoch : '-'}`),
       ['interSample@0', 'training@-', 'capacityMatrix@2', 'featureMaps@2', 'capacityMatrix@0'],
+    );
+    // The findings, a forward-pass kind planned anywhere, come before everything: the page shows them first.
+    const withFindings = [...plan, { query: { kind: 'findings' } }, { query: { kind: 'channelImportance', layer: 1, epoch: 2 } }] as {
+      query: Query;
+    }[];
+    assert.deepEqual(
+      budgetOrder(withFindings).map((p) => `${p.query.kind}@${'epoch' in p.query ? p.query.epoch : '-'}`),
+      ['findings@-', 'interSample@0', 'training@-', 'capacityMatrix@2', 'featureMaps@2', 'channelImportance@2', 'capacityMatrix@0'],
     );
   });
 

@@ -3,7 +3,8 @@
 // plane of every layer over the epochs (pairwise or binned estimator), the label information of
 // each channel of the selected layer over the epochs with its uninformative channels, and the
 // layer's redundancy (its capacity matrix with itself, sorted into blocks of near-duplicate
-// channels, and the share of such pairs). Linked like the other views: the layer and channel picked
+// channels, and the share of such pairs), and what ablating each of its channels costs against
+// those measures (channel importance). Linked like the other views: the layer and channel picked
 // here are the focus of every view, the epoch is the shared one, the input subset is the slice's.
 import type { JSX } from 'preact';
 import * as v from 'valibot';
@@ -13,6 +14,7 @@ import { INFORMATION_ESTIMATORS, informationLayers, informationQueries } from '.
 import { useApp, useQuery, useSchemaViewState } from '../../state';
 import { EpochSlider } from '../../ui';
 import { ChannelInformationCard } from './ChannelInformationCard';
+import { ImportanceCard } from './ImportanceCard';
 import { PlaneCard } from './PlaneCard';
 import { RedundancyCard } from './RedundancyCard';
 
@@ -59,6 +61,7 @@ export function InformationView(): JSX.Element {
         <>
           <ChannelInformationCard layer={layer} layerName={name(layer)} />
           <RedundancyCard layer={layer} layerName={name(layer)} />
+          <ImportanceCard layer={layer} layerName={name(layer)} />
         </>
       )}
     </>

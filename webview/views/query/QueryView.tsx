@@ -1,4 +1,4 @@
-// The Query view (paper 5.1, Figs. 3–4): the architecture overview (the Network view or the layer
+// The Query view (paper 5.1, Figs. 3–4): the run's findings first, then the architecture overview (the Network view or the layer
 // table) and the hypercube slicer. The user edits a draft slice dCNN(x, l, c, t) — drag on the
 // layer axis, drag on layer × channel, click an epoch, pick inputs — and the Query button applies
 // it to the other views.
@@ -12,6 +12,7 @@ import { useApp } from '../../state';
 import { Card, Toggle } from '../../ui';
 import { NetworkView } from '../network/NetworkView';
 import { ArchitectureTable } from './ArchitectureTable';
+import { FindingsCard } from './FindingsCard';
 import { ReportCoverage } from './ReportCoverage';
 import { SliceResult } from './SliceResult';
 import { SubsetPicker } from './SubsetPicker';
@@ -35,6 +36,7 @@ export function QueryView(): JSX.Element {
   };
   return (
     <>
+      <FindingsCard />
       <Card
         title="Architecture"
         label={

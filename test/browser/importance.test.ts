@@ -1,0 +1,170 @@
+// The Findings list (first in the Query view) and the channel-importance card (Information view) as
+// a person uses them: the list shows each finding's severity, layer, message and measured ablation,
+// and a click opens its evidence view at the right layer (and channel); the scatter plot draws one
+// dot per channel with the rank correlation in its title, and a click on a dot opens the Channel view
+// at that channel. The page is the fixture run's report with schema-checked findings and importance
+// answers of known numbers added (test/browser/importanceAnswers.ts).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { canonicalQuery } from '../../src/service/queries';
+import type { ReportData } from '../../webview/data';
+import { shortLayerName } from '../../webview/layerLabel';
+import { informationLayers } from '../../webview/plan';
+import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
+import { findingsAnswer, importanceAnswer } from './importanceAnswers';
+
+async function reportData(): Promise<ReportData> {
+  const html = readFileSync((await browserFixture()).report, 'utf8');
+  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
+  assert.ok(json, 'the report embeds its data');
+  return JSON.parse(json) as ReportData;
+}
+
+/** The fixture's report with the findings and the importance of its first two multi-channel layers at the last epoch. */
+async function pageWithAnswers(theme: 'light' | 'dark' = 'light') {
+  const f = await browserFixture();
+  const data = await reportData();
+  const m = f.manifest;
+  const last = m.epochs[m.epochs.length - 1];
+  const [first, second] = informationLayers(m);
+  const names = m.dataset.classNames;
+  const answers = { ...data.answers };
+  answers[canonicalQuery({ kind: 'findings' })] = { answer: findingsAnswer(last, first, m.layers[first].name, second) };
+  for (const l of [first, second])
+    answers[canonicalQuery({ kind: 'channelImportance', layer: l, epoch: last })] = {
+      answer: importanceAnswer(l, last, m.layers[l].channels, names),
+    };
+  const file = writePage(join(tempDir('cnn-slicer-importance-'), `importance-${theme}.html`), { data: { ...data, answers }, theme });
+  return { file, first, second, last, manifest: m };
+}
+
+async function selectedTab(page: Page): Promise<string | null> {
+  return page.getAttribute('.tabs [role=tab][aria-selected=true]', 'id');
+}
+
+describe('browser: findings and channel importance', function () {
+  const browser = useBrowser(this);
+
+  it('lists the findings first in the Query view, and a click opens each one’s evidence view at its layer', async () => {
+    const { file, first, second, manifest } = await pageWithAnswers();
+    const { page, problems } = await openPage(browser(), file);
+    // The Query view is the first tab, and the Findings card is its first card.
+    assert.equal(await selectedTab(page), 'tab-query');
+    await page.waitForSelector('#panel-query .findings-list li.finding');
+    assert.equal(await page.$eval('#panel-query .card', (c) => c.classList.contains('findings-card')), true);
+    const items = await page.$$eval('#panel-query li.finding', (lis) =>
+      lis.map((li) => ({ kind: li.getAttribute('data-kind'), severity: li.getAttribute('data-severity'), text: li.textContent ?? '' })),
+    );
+    assert.deepEqual(
+      items.map((i) => [i.kind, i.severity]),
+      [
+        ['control-above-chance', 'warning'],
+        ['dead-channels', 'warning'],
+        ['label-information-drop', 'information'],
+      ],
+    );
+    assert.match(await page.innerText('#panel-query [data-testid=findings-summary]'), /3 findings \(2 warnings\)/);
+    // The dead channels: the layer's short name, the message and the measured ablation as proof.
+    const dead = '#panel-query li.finding[data-kind=dead-channels]';
+    assert.ok(items[1].text.includes(shortLayerName(manifest.layers[first], manifest.layers)), items[1].text);
+    assert.equal(
+      await page.innerText(`${dead} [data-testid=finding-proof]`),
+      'zeroing these 5 channels: probe accuracy 95.6% → 95.4%, loss +0.010',
+    );
+    // The comparison cannot open from a run's panel: the other run is named instead.
+    assert.match(await page.innerText('#panel-query li.finding[data-kind=control-above-chance]'), /control-run-42.*cannot open/s);
+    assert.equal(await page.$('#panel-query li.finding[data-kind=control-above-chance] [data-testid=finding-open]'), null);
+    // Detail on expand.
+    await page.click(`${dead} details.finding-detail summary`);
+    assert.match(await page.innerText(`${dead} details.finding-detail`), /zero entropy on every probe input.*deadChannels.*0, 1, 2, 3, 4/s);
+    await screenshot(page, 'findings-light');
+
+    // Dead channels → the Channel view at that layer and channel 3.
+    await page.click(`${dead} [data-testid=finding-open]`);
+    await page.waitForSelector('#panel-channel');
+    assert.equal(await selectedTab(page), 'tab-channel');
+    assert.equal(
+      await page.$eval('select[aria-label="Layer shown in the Channel view"]', (s) => (s as HTMLSelectElement).value),
+      String(first),
+    );
+    assert.match(await page.innerText('#panel-channel .channel-selected'), /Selected channel: #3/);
+
+    // The label-information drop → the Layer view on the pair ending at that layer.
+    await openView(page, 'query');
+    await page.click('#panel-query li.finding[data-kind=label-information-drop] [data-testid=finding-open]');
+    await page.waitForSelector('#panel-layer');
+    assert.equal(await selectedTab(page), 'tab-layer');
+    const pair = await page.$$eval('#panel-layer .layer-picker select', (ss) => ss.map((s) => Number((s as HTMLSelectElement).value)));
+    const before = informationLayers(manifest)
+      .filter((l) => l < second)
+      .pop();
+    assert.deepEqual(pair, [before, second]);
+    await closeChecked(page, problems);
+  });
+
+  it('draws one dot per channel with ρ in the title, switches the measure, and a click on a dot opens the Channel view there', async () => {
+    const { file, first, manifest } = await pageWithAnswers();
+    const { page, problems } = await openPage(browser(), file);
+    await openView(page, 'information');
+    const scatter = '#panel-information svg.importance-scatter';
+    await page.waitForSelector(`${scatter} circle.is-dot`);
+    const channels = manifest.layers[first].channels;
+    assert.equal(await page.$$eval(`${scatter} circle.is-dot`, (cs) => cs.length), channels);
+    assert.equal(
+      await page.textContent(`${scatter} text.is-title`),
+      `mean channel entropy predicts ablation cost: ρ = 1.00, p = 0.001, over ${channels} channels.`,
+    );
+    // Higher Δ loss is drawn higher: channel c costs 0.01·c.
+    const ys = await page.$$eval(`${scatter} circle.is-dot`, (cs) => cs.map((c) => Number(c.getAttribute('cy'))));
+    for (let c = 1; c < ys.length; c++) assert.ok(ys[c] < ys[c - 1], `channel ${c} above channel ${c - 1}`);
+    // The ranking: the most costly channel first, undefined values as dashes.
+    const firstRow = await page.$$eval('#panel-information table.importance-ranking tbody tr:first-child td', (tds) =>
+      tds.map((t) => t.textContent),
+    );
+    assert.equal(firstRow[1], `#${channels - 1}`);
+    assert.equal(firstRow[firstRow.length - 1], '—');
+    assert.equal(
+      await page.getAttribute('#panel-information table.importance-correlations tr[data-measure=labelInformation]', 'data-reading'),
+      'not',
+    );
+    // The capacity to the next layer is undefined for channel 0: one dot fewer, said under the chart.
+    await page.click('#panel-information .importance-measures button[data-measure=capacityToNext]');
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('#panel-information svg.importance-scatter circle.is-dot').length === n,
+      channels - 1,
+    );
+    assert.match((await page.textContent(`${scatter} text.is-title`)) ?? '', /predicts ablation cost inversely.*ρ = −0\.90/);
+    assert.match(await page.innerText('#panel-information [data-testid=importance-missing]'), /1 channel not drawn/);
+    // The tooltip names the channel, its value, Δ loss, Δ accuracy and the classes losing most.
+    await page.hover(`${scatter} circle.is-dot[data-channel="3"]`);
+    await page.waitForFunction(() => /Δ accuracy/.test(document.getElementById('tooltip')?.textContent ?? ''));
+    assert.match(
+      (await page.textContent('#tooltip')) ?? '',
+      /channel 3.*Δ loss \+0\.030.*Δ accuracy −1\.5%.*classes losing most: class 3 −6\.0%/,
+    );
+    await screenshot(page, 'importance-light');
+    await page.click(`${scatter} circle.is-dot[data-channel="3"]`);
+    await page.waitForSelector('#panel-channel');
+    assert.equal(await selectedTab(page), 'tab-channel');
+    assert.equal(
+      await page.$eval('select[aria-label="Layer shown in the Channel view"]', (s) => (s as HTMLSelectElement).value),
+      String(first),
+    );
+    assert.match(await page.innerText('#panel-channel .channel-selected'), /Selected channel: #3/);
+    await closeChecked(page, problems);
+  });
+
+  it('reads in the dark theme', async () => {
+    const { file } = await pageWithAnswers('dark');
+    const { page, problems } = await openPage(browser(), file);
+    await page.waitForSelector('#panel-query .findings-list li.finding');
+    await screenshot(page, 'findings-dark');
+    await openView(page, 'information');
+    await page.waitForSelector('#panel-information svg.importance-scatter circle.is-dot');
+    await page.$eval('#panel-information .importance-card', (c) => c.scrollIntoView());
+    await screenshot(page, 'importance-dark');
+    await closeChecked(page, problems);
+  });
+});

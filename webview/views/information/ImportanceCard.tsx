@@ -1,0 +1,262 @@
+// The Information view's channel-importance card: every channel of the layer ablated alone, set
+// against the channel's information measures. A scatter plot of one measure against Δ loss (click a
+// dot: the Channel view at that channel), the channels ranked by what removing them costs, and the
+// rank correlation of each measure with that cost. Measuring takes tens of forward passes, so in VS
+// Code it starts on a button (a report holds the answer already and shows it at once).
+import type { JSX } from 'preact';
+import { useRef, useState } from 'preact/hooks';
+import * as v from 'valibot';
+import { IMPORTANCE_MEASURES } from '../../../src/service/queries';
+import type { ChannelImportanceAnswer, ImportanceMeasure, MeasureCorrelation } from '../../../src/service/queries';
+import { usePanelWidth } from '../../charts/common';
+import { ImportanceScatter } from '../../charts/importanceScatter';
+import { formatNumber, formatPercent } from '../../format';
+import { shortLayerName } from '../../layerLabel';
+import { importanceQueries } from '../../plan';
+import { shown, useApp, useQuery, useSchemaViewState } from '../../state';
+import { Card, LayerName, QueryStatus, Toggle } from '../../ui';
+import {
+  classesText,
+  correlationSentence,
+  formatMeasure,
+  formatP,
+  importancePoints,
+  measureName,
+  rankedChannels,
+  reading,
+  TABLE_ROWS,
+} from './importance';
+
+const MeasureSchema = v.picklist(IMPORTANCE_MEASURES);
+/** The layer@epoch slices the user asked to measure in this panel (the service keeps their answers cached). */
+const AskedSchema = v.array(v.string());
+
+export function ImportanceCard(props: { layer: number; layerName: string }): JSX.Element {
+  const { data, manifest, ui, update } = useApp();
+  const [measure, setMeasure] = useSchemaViewState('information.importanceMeasure', MeasureSchema, 'channelEntropy');
+  const [asked, setAsked] = useSchemaViewState('information.importanceAsked', AskedSchema, []);
+  const key = `${props.layer}@${ui.epoch}`;
+  const ask = data.mode === 'report' || asked.includes(key);
+  const result = useQuery(ask ? importanceQueries.channelImportance(props.layer, ui.epoch) : null, 'information');
+  const a = shown(result);
+  const current: ChannelImportanceAnswer | undefined = a && a.layer === props.layer ? a : undefined;
+  const open = (channel: number) => update({ tab: 'channel', focus: { layer: props.layer, channel } });
+  const selected = ui.focus.layer === props.layer ? ui.focus.channel : null;
+  const layerLabel = (l: number | null | undefined) =>
+    l === null || l === undefined || !manifest.layers[l] ? undefined : shortLayerName(manifest.layers[l], manifest.layers);
+  const nameOf = (m: MeasureCorrelation) => measureName(m.measure, layerLabel(m.otherLayer));
+  return (
+    <Card
+      title={
+        <>
+          Channel importance · <LayerName layer={props.layer} /> at epoch {current?.epoch ?? ui.epoch}
+        </>
+      }
+      label={`What ablating each channel of ${props.layerName} costs, against the channels' information measures`}
+      class="importance-card"
+      export={current && importanceExport(current, props.layerName, nameOf)}
+      tools={
+        ask && result.status === 'loading' && data.mode === 'vscode' ? (
+          <vscode-button secondary data-testid="importance-cancel" onClick={() => setAsked(asked.filter((k) => k !== key))}>
+            Cancel
+          </vscode-button>
+        ) : undefined
+      }
+    >
+      {!ask && (
+        <p class="importance-ask">
+          <vscode-button data-testid="importance-measure" onClick={() => setAsked([...asked.filter((k) => k !== key), key])}>
+            Measure channel importance
+          </vscode-button>{' '}
+          <span class="muted">
+            Zeroes each of the {manifest.layers[props.layer]?.channels ?? ''} channels of {props.layerName} in turn and runs the rest of the
+            model on the probe inputs: one forward pass per channel, cached in the run folder once measured.
+          </span>
+        </p>
+      )}
+      <QueryStatus result={result} what={`the importance of each channel of ${props.layerName}`} />
+      {current && (
+        <ImportanceBody answer={current} measure={measure} setMeasure={setMeasure} selected={selected} open={open} nameOf={nameOf} />
+      )}
+    </Card>
+  );
+}
+
+function ImportanceBody(props: {
+  answer: ChannelImportanceAnswer;
+  measure: ImportanceMeasure;
+  setMeasure: (m: ImportanceMeasure) => void;
+  selected: number | null;
+  open: (channel: number) => void;
+  nameOf: (m: MeasureCorrelation) => string;
+}): JSX.Element {
+  const { answer: a, nameOf } = props;
+  const wrap = useRef<HTMLDivElement>(null);
+  const width = usePanelWidth(wrap);
+  const m = a.measures.find((x) => x.measure === props.measure) ?? a.measures[0];
+  const name = m ? nameOf(m) : '';
+  const points = m ? importancePoints(a, m, name) : [];
+  const missing = points.filter((p) => p.x === null || p.y === null).length;
+  const verb = a.mode === 'zero' ? 'zeroed' : 'replaced by its mean';
+  return (
+    <div ref={wrap}>
+      <p class="muted chart-note">
+        Each channel {verb} alone, the rest of the model run again on {a.inputCount} probe inputs: baseline accuracy{' '}
+        {formatPercent(a.baseline.accuracy)}, loss {formatNumber(a.baseline.loss)}. Δ = ablated − baseline; a large Δ loss is a channel the
+        model needs.
+      </p>
+      <div class="importance-measures" role="group" aria-label="Measure on the x axis">
+        {a.measures.map((x) => (
+          <Toggle key={x.measure} pressed={x.measure === m?.measure} data-measure={x.measure} onClick={() => props.setMeasure(x.measure)}>
+            {nameOf(x)}
+          </Toggle>
+        ))}
+      </div>
+      {m && (
+        <>
+          <ImportanceScatter
+            points={points}
+            xLabel={`${name}${m.measure === 'nearDuplicateShare' ? ' (share of the other channels)' : ' (bits)'}`}
+            title={correlationSentence(m, name)}
+            width={width - 8}
+            selected={props.selected}
+            onPick={props.open}
+            label={`Scatter plot: one dot per channel, ${name} on x, Δ loss when the channel is ablated on y. Click a dot to open the channel in the Channel view.`}
+          />
+          {missing > 0 && (
+            <p class="muted chart-note" data-testid="importance-missing">
+              {missing} channel{missing === 1 ? '' : 's'} not drawn: {name} or Δ loss undefined{m.note ? ` (${m.note})` : ''}.
+            </p>
+          )}
+        </>
+      )}
+      <CorrelationTable answer={a} nameOf={nameOf} />
+      <RankedTable answer={a} nameOf={nameOf} selected={props.selected} open={props.open} />
+    </div>
+  );
+}
+
+function CorrelationTable(props: { answer: ChannelImportanceAnswer; nameOf: (m: MeasureCorrelation) => string }): JSX.Element {
+  const { answer: a } = props;
+  const words: Record<ReturnType<typeof reading>, string> = {
+    predicts: 'predicts',
+    inversely: 'predicts inversely',
+    not: 'does not predict',
+    untested: 'cannot be tested',
+  };
+  return (
+    <>
+      <table class="data importance-correlations" aria-label="Rank correlation of each measure with Δ loss">
+        <thead>
+          <tr>
+            <th>measure</th>
+            <th>Spearman ρ</th>
+            <th>p ({a.permutations} permutations)</th>
+            <th>channels</th>
+            <th>ablation cost</th>
+          </tr>
+        </thead>
+        <tbody>
+          {a.measures.map((m) => (
+            <tr key={m.measure} data-measure={m.measure} data-reading={reading(m)}>
+              <td>{props.nameOf(m)}</td>
+              <td>{formatNumber(m.spearman, { digits: 2 })}</td>
+              <td>{m.pValue === null ? '—' : formatP(m.pValue).replace('= ', '')}</td>
+              <td>{m.channelCount}</td>
+              <td>{words[reading(m)]}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <ul class="importance-readings">
+        {a.measures.map((m) => (
+          <li key={m.measure} data-measure={m.measure}>
+            {correlationSentence(m, props.nameOf(m))}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+function RankedTable(props: {
+  answer: ChannelImportanceAnswer;
+  nameOf: (m: MeasureCorrelation) => string;
+  selected: number | null;
+  open: (channel: number) => void;
+}): JSX.Element {
+  const { answer: a } = props;
+  const [all, setAll] = useState(false);
+  const ranked = rankedChannels(a);
+  const rows = all ? ranked : ranked.slice(0, TABLE_ROWS);
+  return (
+    <>
+      <table class="data importance-ranking" aria-label="Channels ranked by Δ loss when ablated, most costly first">
+        <thead>
+          <tr>
+            <th>rank</th>
+            <th>channel</th>
+            <th>Δ loss</th>
+            <th>Δ accuracy</th>
+            <th>classes losing most</th>
+            {a.measures.map((m) => (
+              <th key={m.measure}>{props.nameOf(m)}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ rank, index }) => {
+            const c = a.channels[index];
+            return (
+              <tr key={c.channel} data-channel={c.channel} class={c.channel === props.selected ? 'selected' : ''}>
+                <td>{rank}</td>
+                <td>
+                  <button
+                    type="button"
+                    class="channel-link"
+                    title={`Open channel ${c.channel} in the Channel view`}
+                    onClick={() => props.open(c.channel)}
+                  >
+                    #{c.channel}
+                  </button>
+                </td>
+                <td>{formatNumber(c.deltaLoss, { sign: true })}</td>
+                <td>{formatPercent(c.deltaAccuracy, { sign: true })}</td>
+                <td class="importance-classes">{classesText(c, a.classNames)}</td>
+                {a.measures.map((m) => (
+                  <td key={m.measure}>{formatMeasure(m.measure, m.values[index])}</td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {ranked.length > TABLE_ROWS && (
+        <button type="button" class="link-button" data-testid="importance-all" onClick={() => setAll(!all)}>
+          {all ? `Show the ${TABLE_ROWS} most costly` : `Show all ${ranked.length} channels`}
+        </button>
+      )}
+    </>
+  );
+}
+
+function importanceExport(a: ChannelImportanceAnswer, layerName: string, nameOf: (m: MeasureCorrelation) => string) {
+  return {
+    name: `channel-importance-${layerName}-epoch-${a.epoch}`,
+    table: () => ({
+      columns: ['rank', 'channel', 'delta loss', 'delta accuracy', 'classes losing most', ...a.measures.map(nameOf)],
+      rows: rankedChannels(a).map(({ rank, index }) => {
+        const c = a.channels[index];
+        return [
+          rank,
+          c.channel,
+          c.deltaLoss,
+          c.deltaAccuracy,
+          classesText(c, a.classNames),
+          ...a.measures.map((m) => m.values[index] ?? null),
+        ];
+      }),
+    }),
+    json: () => a,
+  };
+}

@@ -1,0 +1,55 @@
+// What the Findings list says and where a finding leads, as pure functions of a finding: the measured
+// ablation in one line, and the view (with its layer, channel, epoch and layer pair) that shows the evidence.
+import type { Finding } from '../../../src/service/queries';
+import type { RunManifest } from '../../../src/run/format';
+import { formatNumber, formatPercent } from '../../format';
+import type { Focus, ViewId } from '../../protocol';
+
+/** The proof line of a finding that names removable-looking channels ("zeroing these 5 channels: probe accuracy 95.6% → 95.4%, loss +0.010"). */
+export function ablationLine(f: Finding): string | undefined {
+  const a = f.ablation;
+  if (!a) return undefined;
+  const which = a.channels.length === 1 ? `channel ${a.channels[0]}` : `these ${a.channels.length} channels`;
+  const verb = a.mode === 'zero' ? `zeroing ${which}` : `replacing ${which} by ${a.channels.length === 1 ? 'its' : 'their'} mean`;
+  const lossDelta = a.lossAfter === null || a.lossBefore === null ? null : a.lossAfter - a.lossBefore;
+  return `${verb}: probe accuracy ${formatPercent(a.accuracyBefore)} → ${formatPercent(a.accuracyAfter)}, loss ${formatNumber(lossDelta, { sign: true })}`;
+}
+
+/** The views' titles, as the tabs name them (and the comparison, which a run panel does not hold). */
+export const VIEW_TITLES: Record<Finding['view']['view'], string> = {
+  query: 'Query view',
+  training: 'Training performance',
+  layer: 'Layer view',
+  channel: 'Channel view',
+  information: 'Information view',
+  compare: 'comparison of runs',
+};
+
+/**
+ * Where a finding's evidence is shown, as a focus request the app applies (state.tsx `applyFocus`),
+ * with the epoch to show; undefined for a comparison with another run, which a run's panel cannot open.
+ * The Layer view gets a pair: the layer against the multi-channel layer before it (else after it).
+ */
+export function evidenceFocus(f: Finding, manifest: RunManifest): { focus: Focus; epoch?: number } | undefined {
+  const target = f.view;
+  if (target.view === 'compare') return undefined;
+  const view: ViewId = target.view;
+  const layer = target.layer ?? f.layer;
+  const channel = target.channel ?? (f.channels?.length === 1 ? f.channels[0] : undefined);
+  const epoch = target.epoch ?? f.epoch;
+  const focus: Focus = { view, ...(layer !== undefined ? { layer } : {}), ...(channel !== undefined ? { channel } : {}) };
+  if (view === 'layer' && layer !== undefined) {
+    const multi = manifest.layers.filter((l) => l.index > 0 && l.channels > 1).map((l) => l.index);
+    const before = multi.filter((l) => l < layer).pop();
+    const after = multi.find((l) => l > layer);
+    if (before !== undefined) focus.pair = [before, layer];
+    else if (after !== undefined) focus.pair = [layer, after];
+  }
+  return { focus, ...(manifest.epochs.includes(epoch) ? { epoch } : {}) };
+}
+
+/** An evidence number as the detail lists it: a list of numbers joined, a value with three decimals, "—" when undefined. */
+export function evidenceText(value: Finding['evidence'][string]): string {
+  if (Array.isArray(value)) return value.length > 12 ? `${value.slice(0, 12).join(', ')}, … (${value.length})` : value.join(', ');
+  return Number.isInteger(value) ? String(value) : formatNumber(value);
+}
