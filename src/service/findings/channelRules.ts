@@ -9,7 +9,7 @@ import { bits, channelList, layerFields, layersAfterInput, metricsAt, plural, sk
 import { NEAR_DUPLICATE_SHARE, UNINFORMATIVE_BITS } from './thresholds';
 import type { FindingsInput, RuleResult } from './types';
 
-/** Values per channel in a feature map of the layer (1 for a vector layer's one channel of units). */
+/** Values per channel in a feature map of the layer (a vector layer is one channel of all its units). */
 function unitsPerChannel(shape: readonly number[]): number {
   return shape.length >= 2 ? shape.slice(0, -1).reduce((a, b) => a * Math.max(b, 1), 1) : shape[0];
 }
@@ -107,7 +107,7 @@ export function uninformativeRule(input: FindingsInput): RuleResult {
       severity: 'information',
       ...layerFields(input.manifest, l),
       epoch: input.epoch,
-      message: `${plural(channels.length, 'channel')} of ${input.manifest.layers[l].channels} tell almost nothing of the label on their own: ${channelList(channels)}`,
+      message: `${plural(channels.length, 'channel')} of ${input.manifest.layers[l].channels} ${channels.length === 1 ? 'tells' : 'tell'} almost nothing of the label on their own: ${channelList(channels)}`,
       detail:
         `Each has I_pair(T_c; Y) below UNINFORMATIVE_BITS = ${UNINFORMATIVE_BITS} bit (largest ${bits(Math.max(...values))}). ` +
         `A channel can still matter together with others: the ablation measures it.`,
