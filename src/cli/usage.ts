@@ -177,6 +177,8 @@ Lists the runs in a runs folder (default .cnnslicer/runs) with status, model, da
 2. Records examples/mnist-lenet.ts on MNIST and prints, per layer, the inter-sample entropy, mean
    channel entropy and dead channels at the first and last epoch, then where each layer sits on
    the information plane (pairwise and binned I(X;T), I(T;Y)) at those epochs.
+3. Prints the run's findings, and how well each channel measure of conv2 and dense1 predicts what
+   ablating the channel costs (Spearman's rank correlation with Δ loss).
   --k K        neighbourhood size (default 1000)
   --seed S     seed of the subsets, split and weights (default 1)
   --epochs N   training epochs (default 3)
