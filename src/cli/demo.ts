@@ -16,7 +16,7 @@ import { formatFindings } from './findings';
 import { recordRun } from '../recorder/record';
 import { readRun } from '../run/store';
 import { AnalysisEngine } from '../service/engine';
-import { ChannelImportanceAnswer, FindingsAnswer, QueryError } from '../service/queries';
+import { QueryError } from '../service/queries';
 import { writeReport } from './report';
 
 export async function runDemo(options: { k: number; seed: number; epochs?: number; out?: string }): Promise<void> {
@@ -105,7 +105,12 @@ export async function runDemo(options: { k: number; seed: number; epochs?: numbe
   // 4. Where every layer sits on the information plane, first and last epoch (read from the metrics).
   out.write(formatInformationPlane(run.manifest, first, lastEpoch));
   // 5. What the measures mean for this model: the findings, and whether the measures predict what ablating a channel costs.
-  out.write(await demoFindings(result.folder, run.manifest.layers.map((l) => l.name)));
+  out.write(
+    await demoFindings(
+      result.folder,
+      run.manifest.layers.map((l) => l.name),
+    ),
+  );
   out.write(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 
@@ -122,19 +127,21 @@ export async function demoFindings(runFolder: string, layerNames: string[]): Pro
     lines.push(`\nWhat the measures say about this model (cnn-slicer findings; docs/estimators.md "Findings")`);
     try {
       const r = await engine.answer(runFolder, { kind: 'findings' });
-      lines.push(formatFindings(r.answer as FindingsAnswer).trimEnd());
+      lines.push(formatFindings(r.answer).trimEnd());
     } catch (e) {
       if (!unsupported(e)) throw e;
       lines.push(`  (not available: ${(e as Error).message})`);
     }
-    lines.push(`\nDo the channel measures predict what ablating a channel costs? Spearman ρ with Δ loss (docs/estimators.md "Channel importance")`);
+    lines.push(
+      `\nDo the channel measures predict what ablating a channel costs? Spearman ρ with Δ loss (docs/estimators.md "Channel importance")`,
+    );
     for (const name of ['conv2', 'dense1']) {
       const layer = layerNames.indexOf(name);
       if (layer < 0) continue;
       try {
         const epoch = readRun(runFolder).manifest.epochs.at(-1)!;
         const r = await engine.answer(runFolder, { kind: 'channelImportance', layer, epoch });
-        lines.push(formatImportance(name, r.answer as ChannelImportanceAnswer).trimEnd());
+        lines.push(formatImportance(name, r.answer).trimEnd());
       } catch (e) {
         if (!unsupported(e)) throw e;
         lines.push(`  ${name}: not available (${(e as Error).message})`);

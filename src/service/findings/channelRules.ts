@@ -5,7 +5,7 @@
 import { redundancy, redundantChannels } from '../../analysis/redundancy';
 import { uninformativeChannels } from '../../analysis/labelInformation';
 import type { Finding } from '../queries';
-import { bits, channelList, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
+import { bits, channelList, evidenceByLayer, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
 import { NEAR_DUPLICATE_SHARE, UNINFORMATIVE_BITS } from './thresholds';
 import type { FindingsInput, RuleResult } from './types';
 
@@ -52,7 +52,7 @@ export function deadChannelRule(input: FindingsInput): RuleResult {
 export function nearDuplicateRule(input: FindingsInput): RuleResult {
   const findings: Finding[] = [];
   let checked = 0;
-  for (const [l, e] of [...(input.evidence ?? new Map())].sort((a, b) => a[0] - b[0])) {
+  for (const [l, e] of evidenceByLayer(input)) {
     if (!e.selfCapacity) continue;
     checked++;
     const r = redundancy(e.selfCapacity);
@@ -95,7 +95,7 @@ export function uninformativeRule(input: FindingsInput): RuleResult {
   const findings: Finding[] = [];
   const at = metricsAt(input);
   let checked = 0;
-  for (const [l, e] of [...(input.evidence ?? new Map())].sort((a, b) => a[0] - b[0])) {
+  for (const [l, e] of evidenceByLayer(input)) {
     if (!e.channelLabelBits) continue;
     checked++;
     const dead = new Set([...at.layers[l].deadChannels, ...at.layers[l].channelBits.flatMap((b, c) => (b === 0 ? [c] : []))]);
@@ -118,6 +118,12 @@ export function uninformativeRule(input: FindingsInput): RuleResult {
   }
   const skipped = checked
     ? []
-    : [skip('uninformative-channels', input.evidenceSkipped?.find((s) => s.kind === 'uninformative-channels')?.reason ?? 'no per-channel label information was measured')];
+    : [
+        skip(
+          'uninformative-channels',
+          input.evidenceSkipped?.find((s) => s.kind === 'uninformative-channels')?.reason ??
+            'no per-channel label information was measured',
+        ),
+      ];
   return { findings, skipped };
 }

@@ -1,7 +1,7 @@
 /** What the rules share: a finding's layer fields, the metrics at an epoch, number formatting. */
 import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../run/format';
 import type { Finding, FindingKind } from '../queries';
-import type { FindingsInput } from './types';
+import type { FindingsInput, LayerEvidence, Skipped } from './types';
 
 /** The `layer`, `layerName` and `source` of a finding about layer `l`. */
 export function layerFields(manifest: RunManifest, l: number): Pick<Finding, 'layer' | 'layerName' | 'source'> {
@@ -38,4 +38,9 @@ export function layersAfterInput(input: FindingsInput): { l: number; m: LayerEpo
   return input.manifest.layers.slice(1).map((layer) => ({ l: layer.index, m: at.layers[layer.index] }));
 }
 
-export const skip = (kind: FindingKind, reason: string) => ({ kind, reason });
+export const skip = (kind: FindingKind, reason: string): Skipped => ({ kind, reason });
+
+/** The layers with evidence, ascending. */
+export function evidenceByLayer(input: FindingsInput): [number, LayerEvidence][] {
+  return [...(input.evidence ?? new Map<number, LayerEvidence>())].sort((a, b) => a[0] - b[0]);
+}

@@ -60,7 +60,13 @@ export async function gatherEvidence(
   const evidence = new Map<number, LayerEvidence>();
   if (!layers.length) {
     const reason = 'the model has no layer with several channels after its input';
-    return { evidence, skipped: [{ kind: 'near-duplicate-channels', reason }, { kind: 'uninformative-channels', reason }] };
+    return {
+      evidence,
+      skipped: [
+        { kind: 'near-duplicate-channels', reason },
+        { kind: 'uninformative-channels', reason },
+      ],
+    };
   }
   const withLabels = !ctx.manifest.output?.labelMeasuresAbsent;
   const same = withLabels ? sameLabelPairs(ctx.probe().labels) : undefined;

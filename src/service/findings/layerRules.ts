@@ -59,7 +59,10 @@ export function inertLayerRule(input: FindingsInput): RuleResult {
   if (absent) return { findings: [], skipped: [skip('inert-layer', `the model has no class output: ${absent}`)] };
   const at = metricsAt(input);
   if (at.layers.every((m) => m.inputCapacityBits === undefined || m.labelInformationBits === undefined))
-    return { findings: [], skipped: [skip('inert-layer', 'this run was recorded before input capacity and label information were measured')] };
+    return {
+      findings: [],
+      skipped: [skip('inert-layer', 'this run was recorded before input capacity and label information were measured')],
+    };
   const findings: Finding[] = [];
   for (const { l, m } of layersAfterInput(input)) {
     const layer = input.manifest.layers[l];
@@ -78,7 +81,13 @@ export function inertLayerRule(input: FindingsInput): RuleResult {
       detail:
         `Both I_pair(X; T) and I_pair(T; Y) equal those of ${input.manifest.layers[inputs[0]].name} within INERT_TOLERANCE_BITS = ${INERT_TOLERANCE_BITS} bit. ` +
         `As far as pair distances tell, the layer passes its input on: it may be removable, or it may not be training.`,
-      evidence: { inputCapacityBits: cap, labelBits: lab, previousInputCapacityBits: capIn, previousLabelBits: labIn, inputLayer: inputs[0] },
+      evidence: {
+        inputCapacityBits: cap,
+        labelBits: lab,
+        previousInputCapacityBits: capIn,
+        previousLabelBits: labIn,
+        inputLayer: inputs[0],
+      },
       view: { view: 'information', layer: l, epoch: input.epoch },
     });
   }
@@ -98,7 +107,12 @@ export function interSampleCeilingBits(n: number, k: number): number {
  * The probe size that leaves a measure room to move: the smallest `n · 2^j` (j ≥ 1) whose ceiling is
  * at least CEILING_HEADROOM_BITS above `measured`, capped at the dataset's inputs (`capped` then).
  */
-export function resolvingProbeSize(n: number, measured: number, ceiling: (n: number) => number, available: number): { size: number; capped: boolean } {
+export function resolvingProbeSize(
+  n: number,
+  measured: number,
+  ceiling: (n: number) => number,
+  available: number,
+): { size: number; capped: boolean } {
   let size = n * 2;
   while (ceiling(size) < measured + CEILING_HEADROOM_BITS && size < available) size *= 2;
   return size >= available ? { size: available, capped: ceiling(available) < measured + CEILING_HEADROOM_BITS } : { size, capped: false };

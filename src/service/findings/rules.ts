@@ -33,11 +33,7 @@ export const REMOVABLE_KINDS: readonly FindingKind[] = ['dead-channels', 'near-d
 /** Warnings first, then by kind (FINDING_KINDS order), then by layer (findings without one first). */
 export function compareFindings(a: Finding, b: Finding): number {
   const severity = (f: Finding) => (f.severity === 'warning' ? 0 : 1);
-  return (
-    severity(a) - severity(b) ||
-    FINDING_KINDS.indexOf(a.kind) - FINDING_KINDS.indexOf(b.kind) ||
-    (a.layer ?? -1) - (b.layer ?? -1)
-  );
+  return severity(a) - severity(b) || FINDING_KINDS.indexOf(a.kind) - FINDING_KINDS.indexOf(b.kind) || (a.layer ?? -1) - (b.layer ?? -1);
 }
 
 /** Every rule of `rules` on `input` (RULES and then `extra`, e.g. the control experiment's), sorted. */

@@ -17,7 +17,12 @@ export function probeLossRule(input: FindingsInput): RuleResult {
   if (!at || usable.length < 2)
     return {
       findings: [],
-      skipped: [skip('probe-loss-rising', `needs two recorded epochs after training started, up to epoch ${input.epoch}; there are ${usable.length}`)],
+      skipped: [
+        skip(
+          'probe-loss-rising',
+          `needs two recorded epochs after training started, up to epoch ${input.epoch}; there are ${usable.length}`,
+        ),
+      ],
     };
   const earlier = usable.filter((e) => e.epoch < input.epoch);
   const best = earlier.reduce((a, b) => (b.probeLoss! < a.probeLoss! ? b : a));

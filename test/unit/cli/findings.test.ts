@@ -44,7 +44,10 @@ describe('cnn-slicer findings', function () {
     assert.equal(table.status, 0, table.stderr);
     const json = JSON.parse(run('findings', folder, '--epoch', '1', '--json').stdout) as FindingsAnswer;
     assert.equal(table.stdout, formatFindings(json));
-    assert.match(table.stdout, json.findings.length ? /^Findings at epoch 1:\nseverity +layer +source +finding/ : /^No findings at epoch 1\./);
+    assert.match(
+      table.stdout,
+      json.findings.length ? /^Findings at epoch 1:\nseverity +layer +source +finding/ : /^No findings at epoch 1\./,
+    );
   });
 
   it('a bad epoch or run is one line on stderr and exit code 2', function () {
@@ -79,7 +82,15 @@ describe('the findings table', function () {
           evidence: {},
           view: { view: 'channel' },
         },
-        { kind: 'measurement-ceiling', severity: 'information', epoch: 3, message: 'saturated', detail: '', evidence: {}, view: { view: 'query' } },
+        {
+          kind: 'measurement-ceiling',
+          severity: 'information',
+          epoch: 3,
+          message: 'saturated',
+          detail: '',
+          evidence: {},
+          view: { view: 'query' },
+        },
       ],
     };
     assert.equal(

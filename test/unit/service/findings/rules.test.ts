@@ -33,7 +33,17 @@ function manifest(epochs: number[], extra: Partial<RunManifest> = {}): RunManife
     })),
     dataset: { spec: 'synthetic', name: 's', fingerprint: 'd', classNames: ['a', 'b', 'c'], inputShape: [8, 8, 1], trainSize: 910 },
     probe: { size: 90, inputsFile: '', labelsFile: '', classCounts: [30, 30, 30] },
-    settings: { epochs: 3, batchSize: 8, optimizer: 'adam', learningRate: 0.001, seed: 1, recordEvery: 1, probeSize: 90, bins: 32, k: 1000 },
+    settings: {
+      epochs: 3,
+      batchSize: 8,
+      optimizer: 'adam',
+      learningRate: 0.001,
+      seed: 1,
+      recordEvery: 1,
+      probeSize: 90,
+      bins: 32,
+      k: 1000,
+    },
     backend: { name: 'cpu', fallbackReasons: [] },
     epochs,
     ...extra,
@@ -173,7 +183,9 @@ describe('findings rules', function () {
       const input = healthy();
       input.evidence = new Map([[1, selfCapacity([0.5, 0.5, 0.5], [0.01, 0.2, 0.3, null])]]);
       assert.deepEqual(ofKind(input, 'uninformative-channels'), []);
-      input.manifest = manifest([0, 1, 2, 3], { output: { layer: 'output', kind: 'none', chosenBy: 'only', labelMeasuresAbsent: 'a regression' } });
+      input.manifest = manifest([0, 1, 2, 3], {
+        output: { layer: 'output', kind: 'none', chosenBy: 'only', labelMeasuresAbsent: 'a regression' },
+      });
       const skipped = computeFindings(input).skipped.map((s) => s.kind);
       for (const k of ['uninformative-channels', 'label-information-drop', 'inert-layer', 'probe-loss-rising', 'class-never-predicted'])
         assert.ok(skipped.includes(k as FindingKind), k);
@@ -181,7 +193,7 @@ describe('findings rules', function () {
   });
 
   describe('label-information-drop', function () {
-    it('fires when a layer keeps at most half of its input\'s label information and loses at least 0.05 bit', function () {
+    it("fires when a layer keeps at most half of its input's label information and loses at least 0.05 bit", function () {
       const input = healthy();
       input.metrics[3].layers[5].labelInformationBits = 0.1; // dense1 0.25 → 0.1: 60 %, 0.15 bit
       const [f] = ofKind(input, 'label-information-drop');
@@ -191,7 +203,7 @@ describe('findings rules', function () {
       assert.match(f.message, /0\.250 bit \(dense1\) to 0\.100 bit: 60% lost/);
     });
 
-    it('stays quiet for a drop of less than half, for a small drop in bits, and reads the topology\'s inputs', function () {
+    it("stays quiet for a drop of less than half, for a small drop in bits, and reads the topology's inputs", function () {
       const input = healthy();
       input.metrics[3].layers[5].labelInformationBits = 0.13; // 48 %
       assert.deepEqual(ofKind(input, 'label-information-drop'), []);
@@ -214,7 +226,7 @@ describe('findings rules', function () {
   });
 
   describe('inert-layer', function () {
-    it('fires on a layer with parameters whose capacity and label information equal its input\'s', function () {
+    it("fires on a layer with parameters whose capacity and label information equal its input's", function () {
       const input = healthy();
       Object.assign(input.metrics[3].layers[4], { inputCapacityBits: 2.005, labelInformationBits: 0.145 });
       const [f] = ofKind(input, 'inert-layer');
@@ -327,7 +339,15 @@ describe('findings rules', function () {
 
   it('adds the measured ablation to a finding, in its message and fields', function () {
     const f = withAblation(
-      { kind: 'dead-channels', severity: 'warning', epoch: 3, message: '5 dead channels of 16: 1, 2, 3, 4, 5', detail: '', evidence: {}, view: { view: 'channel' } },
+      {
+        kind: 'dead-channels',
+        severity: 'warning',
+        epoch: 3,
+        message: '5 dead channels of 16: 1, 2, 3, 4, 5',
+        detail: '',
+        evidence: {},
+        view: { view: 'channel' },
+      },
       {
         channels: [1, 2, 3, 4, 5],
         mode: 'zero',
@@ -336,6 +356,13 @@ describe('findings rules', function () {
       },
     );
     assert.match(f.message, /zeroing these 5 channels: probe accuracy 95\.6% → 95\.4%, loss \+0\.010$/);
-    assert.deepEqual(f.ablation, { channels: [1, 2, 3, 4, 5], mode: 'zero', accuracyBefore: 0.956, accuracyAfter: 0.954, lossBefore: 0.15, lossAfter: 0.16 });
+    assert.deepEqual(f.ablation, {
+      channels: [1, 2, 3, 4, 5],
+      mode: 'zero',
+      accuracyBefore: 0.956,
+      accuracyAfter: 0.954,
+      lossBefore: 0.15,
+      lossAfter: 0.16,
+    });
   });
 });
