@@ -204,6 +204,15 @@ async function runCase(name: string): Promise<CaseResult> {
     const { benchGraphForward } = await import('./forwardBench');
     return { seconds: 0, peakRssMB: process.resourceUsage().maxRSS / 1024, lines: [], text: await benchGraphForward() };
   }
+  if (kind === 'ablation') {
+    const { benchAblation } = await import('./ablationBench');
+    const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-ablation-'));
+    try {
+      return { seconds: 0, peakRssMB: process.resourceUsage().maxRSS / 1024, lines: await benchAblation(dir, writeFakeCifar(dir, 1000)) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   if (kind === 'service') {
     const { benchService } = await import('./serviceBench');
     const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-service-'));
@@ -308,7 +317,7 @@ const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '-
 
 const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
   --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, batchnorm,
-                            recording, forward, service, views, extension
+                            recording, forward, service, ablation, views, extension
   --quick                   fewer sizes and repeats
   --case <name>             one case in this process (e.g. record-lenet:overlapped, zoo:resnet18Quarter:goal)
   --torch                   only the PyTorch comparison (--torch-inputs N, --torch-model lenet|cifar, --torch-profile,
@@ -383,7 +392,7 @@ async function main(): Promise<void> {
   }
   const quick = process.argv.includes('--quick');
   // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, batchnorm,
-  // recording, forward, service, views, extension), for iterating on one part without the whole bench.
+  // recording, forward, service, ablation, views, extension), for iterating on one part without the whole bench.
   const onlyAt = process.argv.indexOf('--only');
   const only = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? '').split(',');
   const want = (section: string): boolean => !only || only.includes(section);
@@ -516,6 +525,18 @@ async function main(): Promise<void> {
       );
     }
     console.log(`  peak memory ${fmt(service.peakRssMB, 0)} MB; recording the run for it took ${fmt(service.recordSeconds!, 1)} s`);
+  }
+  if (want('ablation')) {
+    console.log('\nAblation and findings: channelImportance and ablation on examples/cifar-cnn.ts (probe 500), findings on LeNet');
+    const ablation = await inChild('ablation');
+    for (const line of ablation.lines!) {
+      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
+      if (!ok) fails++;
+      console.log(
+        `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs === undefined ? '' : `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`}`,
+      );
+    }
+    console.log(`  peak memory ${fmt(ablation.peakRssMB, 0)} MB`);
   }
   if (want('views')) {
     console.log('\nViews in headless Chromium (synthetic report: two 512-channel layers, 21 epochs, 10 classes)');

@@ -17,4 +17,5 @@ export * from './layout';
 export * from './npy';
 export * from './shannon';
 export * from './random';
+export * from './rankCorrelation';
 export * from './subsets';

@@ -62,6 +62,7 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
     bins: int(v.bins, 'bins'),
     sizes: list(v.sizes, 'sizes'),
     source: v.source,
+    mode: v.mode,
     x,
   };
   if (kind === 'inputDiversity') q.seed = int(v.seed, 'seed');
@@ -105,6 +106,7 @@ export async function runQuery(argv: string[]): Promise<void> {
     'json',
     'clusters',
     'layers',
+    'mode',
   ]) {
     options[k] = { type: 'string' };
   }

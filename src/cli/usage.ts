@@ -143,7 +143,8 @@ run's input diversity, one colour per run. It holds summaries only; --epochs, --
 Prints the JSON answer of one slice query dCNN(x, l, c, t) on a recorded run (docs/queries.md).
 Kinds: run, training, confusion, inputs, featureMaps, channelEntropies, smallMultiples,
 interSample, inputDiversity, capacityMatrix, layerCapacity, channelPair, deconvolution,
-networkGraph, channelLabelInformation, informationPlane (their fields with --json).
+networkGraph, channelLabelInformation, informationPlane, ablation, channelImportance, findings
+(their fields with --json).
   --epoch T            recorded epoch            --layer L     layer index (0 = input)
   --channel C          one channel               --channels C1,C2,…
   --layer-i L, --layer-j L, --channel-i C, --channel-j C    layer pair / channel pair
@@ -152,6 +153,7 @@ networkGraph, channelLabelInformation, informationPlane (their fields with --jso
   inputs x (default: all probe inputs):
   --class C | --classes C1,C2 | --inputs I1,I2,… | --per-class N [--classes …] [--seed S]
   --cells              confusion: list the inputs in each cell
+  --mode zero|mean     ablation, channelImportance: replace channels by 0 (default) or their mean
   --clusters K         networkGraph: clusters per layer (default about √channels)
   --layers L1,L2,…     networkGraph: cluster only these layers (default every layer with channels)
   --json '{…}'         the query fields as JSON instead of options

@@ -431,14 +431,7 @@ export class ComputePool {
       if (options.signal?.aborted) throw new CancelledError();
       return layerDistanceCodes(layer, bins);
     }
-    const shared = await this.layerCodes(layer, bins, options.signal);
-    return shared.map((c) => ({
-      n: c.n,
-      bins: c.bins,
-      codes: c.bins <= 255 ? new Uint8Array(c.codes) : new Uint16Array(c.codes),
-      entropyBits: c.entropyBits ?? undefined,
-      nonFiniteCount: c.nonFiniteCount,
-    }));
+    return (await this.layerCodes(layer, bins, options.signal)).map(distanceCodesOf);
   }
 
   /** The full symmetric distance matrix of shared samples, its upper triangle's tiles taken in chunks. */
@@ -514,4 +507,15 @@ function transposeChannels32(data: Float32Array, out: Float32Array, rows: number
       for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) out[base + r] = data[src];
     }
   }
+}
+
+/** A channel's shared codes as src/analysis reads them (a view of the same memory). */
+export function distanceCodesOf(c: SharedCodes): DistanceCodes {
+  return {
+    n: c.n,
+    bins: c.bins,
+    codes: c.bins <= 255 ? new Uint8Array(c.codes) : new Uint16Array(c.codes),
+    entropyBits: c.entropyBits ?? undefined,
+    nonFiniteCount: c.nonFiniteCount,
+  };
 }

@@ -1,11 +1,16 @@
 /**
  * Channel ablation (docs/estimators.md "Ablation"): the model's predictions with some channels of
- * one layer replaced by zero or by their mean, computed by running only the layers after it from
- * its activations. Being written.
+ * one layer replaced by zero, or by each channel's mean over the probe inputs, against the same
+ * model unablated. Only the layers after the ablated one run again, from its activations (kept in
+ * memory across queries): every ablation of one layer is a forward pass of the network's tail, and
+ * several ablations share one pass, each a block of rows.
  */
-import type { InputSubset } from '../analysis';
+import { classScores, InputSubset, predictionMeasures, PredictionMeasures, ScoreKind } from '../analysis';
+import type { RunLayer, RunManifest } from '../run/format';
+import type { Activations } from '../tfjs/forward';
 import { AblationAnswer, AblationMode, QueryError } from './queries';
 import type { QueryContext } from './queryContext';
+import { orNull } from './handlers/handler';
 
 export interface AblationRequest {
   epoch: number;
@@ -15,9 +20,180 @@ export interface AblationRequest {
   x?: InputSubset;
 }
 
-/** The `ablation` answer of `r`: baseline and ablated prediction measures on the inputs of `r.x`. */
+/** Most bytes of ablated activations one forward pass takes (its blocks of rows). */
+export const ABLATION_PASS_BYTES = 192 * 1024 ** 2;
+
+/** The output the label measures read: its run layer and how its values give class scores. */
+export function scoredOutput(m: RunManifest): { layer: number; kind: ScoreKind } {
+  const kind = m.output?.kind ?? 'softmax';
+  if (kind === 'none')
+    throw new QueryError(
+      'unsupported',
+      `the model predicts no class (${m.output?.labelMeasuresAbsent ?? 'its output is not class scores'}); an ablation measures what the predictions lose`,
+    );
+  const named = m.output ? m.layers.findIndex((l) => l.name === m.output!.layer) : -1;
+  return { layer: named > 0 ? named : m.layers.length - 1, kind };
+}
+
+/**
+ * What can be ablated in a layer: the entries of its last axis (a convolution's channels; a dense
+ * layer's units, each "channel" of one value), `per` values per input, element (n, p, c) at
+ * `n·per + p·channels + c`.
+ */
+export function ablationAxis(layer: RunLayer): { channels: number; per: number } {
+  const per = layer.outputShape.reduce((a, b) => a * b, 1);
+  return { channels: layer.outputShape.at(-1) ?? 1, per };
+}
+
+/** Each channel's mean over every input and position of `data` (`count` inputs of `per` values). */
+export function channelMeans(data: Float32Array, count: number, per: number, channels: number): Float64Array {
+  const sums = new Float64Array(channels);
+  for (let i = 0; i < count * per; i += channels) for (let c = 0; c < channels; c++) sums[c] += data[i + c];
+  const positions = count * (per / channels);
+  return sums.map((s) => (positions ? s / positions : 0));
+}
+
+/** One block per group: a copy of `base` (`count` inputs) with the group's channels replaced by 0 or their mean. */
+export function ablatedBlocks(
+  base: Float32Array,
+  axis: { channels: number; per: number },
+  groups: readonly (readonly number[])[],
+  replacement: (channel: number) => number,
+): Float32Array {
+  const out = new Float32Array(base.length * groups.length);
+  groups.forEach((group, g) => {
+    const block = out.subarray(g * base.length, (g + 1) * base.length);
+    block.set(base);
+    for (const c of group) {
+      const value = replacement(c);
+      for (let i = c; i < block.length; i += axis.channels) block[i] = value;
+    }
+  });
+  return out;
+}
+
+/** A layer at an epoch, ready to be ablated: its activations on the inputs, their baseline predictions. */
+export class AblationSession {
+  private constructor(
+    private readonly ctx: QueryContext,
+    readonly epoch: number,
+    readonly layer: number,
+    readonly mode: AblationMode,
+    readonly indices: number[],
+    private readonly base: Float32Array,
+    private readonly means: Float64Array | undefined,
+    readonly axis: { channels: number; per: number },
+    private readonly output: { layer: number; kind: ScoreKind },
+    readonly labels: Int32Array,
+  ) {}
+
+  /** Checks the request and reads the layer's activations (from memory, or one forward pass). */
+  static async open(ctx: QueryContext, r: Omit<AblationRequest, 'channels'>): Promise<AblationSession> {
+    ctx.metricsAt(r.epoch);
+    ctx.checkLayer(r.layer);
+    const m = ctx.manifest;
+    if (r.layer === 0)
+      throw new QueryError('unsupported', 'layer 0 is the input: ablate the channels of a layer of the model (1 or above)');
+    const output = scoredOutput(m);
+    const axis = ablationAxis(m.layers[r.layer]);
+    const probe = ctx.probe();
+    const all = Array.from(probe.labels, (_, i) => i);
+    const indices = ctx.subset(r.x);
+    const mode = r.mode ?? 'zero';
+    const full = await ctx.layerOutput(r.epoch, r.layer, all);
+    const data = full.data as Float32Array;
+    const means = mode === 'mean' ? channelMeans(data, all.length, axis.per, axis.channels) : undefined;
+    const base = indices.length === all.length ? data : gather(data, axis.per, indices);
+    const labels = Int32Array.from(indices, (i) => probe.labels[i]);
+    return new AblationSession(ctx, r.epoch, r.layer, mode, indices, base, means, axis, output, labels);
+  }
+
+  checkChannels(channels: readonly number[]): void {
+    for (const c of channels)
+      if (c >= this.axis.channels) {
+        const l = this.ctx.manifest.layers[this.layer];
+        throw new QueryError(
+          'out-of-range',
+          `channel ${c} is out of range: layer ${this.layer} (${l.name}) has channels 0..${this.axis.channels - 1}`,
+        );
+      }
+  }
+
+  /**
+   * The prediction measures with each group's channels ablated (an empty group: the baseline), as
+   * few forward passes of the tail as fit {@link ABLATION_PASS_BYTES}.
+   */
+  async measure(groups: readonly (readonly number[])[], onGroup?: (done: number) => void): Promise<PredictionMeasures[]> {
+    for (const g of groups) this.checkChannels(g);
+    const n = this.indices.length;
+    const classes = this.ctx.classes();
+    const perPass = Math.max(1, Math.floor(ABLATION_PASS_BYTES / Math.max(1, n * this.axis.per * 4)));
+    const results: PredictionMeasures[] = [];
+    const replacement = (c: number) => (this.means ? this.means[c] : 0);
+    for (let start = 0; start < groups.length; start += perPass) {
+      const batch = groups.slice(start, start + perPass);
+      const blocks = ablatedBlocks(this.base, this.axis, batch, replacement);
+      const acts: Activations = { shape: [n * batch.length, ...this.ctx.manifest.layers[this.layer].outputShape], data: blocks };
+      const out = await this.ctx.forwardFrom(this.epoch, this.layer, acts, this.indices, this.output.layer, batch.length);
+      const width = out.data.length / (n * batch.length);
+      for (let g = 0; g < batch.length; g++) {
+        const values = out.data.subarray(g * n * width, (g + 1) * n * width);
+        results.push(predictionMeasures(classScores(this.output.kind, values, classes), this.labels, classes));
+      }
+      onGroup?.(start + batch.length);
+    }
+    return results;
+  }
+}
+
+function gather(data: Float32Array, per: number, indices: readonly number[]): Float32Array {
+  const out = new Float32Array(indices.length * per);
+  indices.forEach((i, k) => out.set(data.subarray(i * per, (i + 1) * per), k * per));
+  return out;
+}
+
+/** Prediction measures as an answer carries them (undefined → null). */
+export function measuresAnswer(p: PredictionMeasures): AblationAnswer['baseline'] {
+  return {
+    accuracy: p.accuracy,
+    loss: orNull(p.loss),
+    perClassAccuracy: p.perClassAccuracy.map(orNull),
+    hLabelGivenPred: p.hLabelGivenPred.map(orNull),
+    hPredGivenLabel: p.hPredGivenLabel.map(orNull),
+    confusion: p.confusion,
+  };
+}
+
+const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+
+/** ablated − baseline, field by field. */
+export function deltaOf(ablated: AblationAnswer['baseline'], baseline: AblationAnswer['baseline']): AblationAnswer['delta'] {
+  return {
+    accuracy: ablated.accuracy - baseline.accuracy,
+    loss: minus(ablated.loss, baseline.loss),
+    perClassAccuracy: ablated.perClassAccuracy.map((v, c) => minus(v, baseline.perClassAccuracy[c])),
+    hLabelGivenPred: ablated.hLabelGivenPred.map((v, c) => minus(v, baseline.hLabelGivenPred[c])),
+    hPredGivenLabel: ablated.hPredGivenLabel.map((v, c) => minus(v, baseline.hPredGivenLabel[c])),
+  };
+}
+
+/** The `ablation` answer of `r`: baseline and ablated prediction measures on the inputs of `r.x`, from one pass. */
 export async function measureAblation(ctx: QueryContext, r: AblationRequest): Promise<AblationAnswer> {
-  void ctx;
-  void r;
-  throw new QueryError('unsupported', 'ablation is not answered yet');
+  const session = await AblationSession.open(ctx, r);
+  const channels = [...new Set(r.channels)].sort((a, b) => a - b);
+  if (!channels.length) throw new QueryError('bad-query', '"channels" must name at least one channel');
+  session.checkChannels(channels);
+  ctx.control.onProgress?.(0.5, `ablating ${channels.length} channel${channels.length === 1 ? '' : 's'}`);
+  const [baseline, ablated] = (await session.measure([[], channels])).map(measuresAnswer);
+  return {
+    epoch: r.epoch,
+    layer: r.layer,
+    channels,
+    mode: session.mode,
+    inputCount: session.indices.length,
+    classNames: ctx.manifest.dataset.classNames,
+    baseline,
+    ablated,
+    delta: deltaOf(ablated, baseline),
+  };
 }

@@ -226,6 +226,44 @@ export class QueryContext {
     }
   }
 
+  /**
+   * The activations of layer `last` at `epoch` when layer `layer`'s activations for the probe
+   * inputs `indices` (each repeated `repeat` times, in blocks) are `acts`: only the layers after
+   * `layer` run, on two threads for many inputs; a graph model's branches that do not read `layer`
+   * run from the inputs themselves. For ablations: `acts` is the layer with channels replaced.
+   */
+  async forwardFrom(epoch: number, layer: number, acts: Activations, indices: number[], last: number, repeat = 1): Promise<Activations> {
+    const probe = this.probe();
+    const n = probe.labels.length;
+    const count = indices.length * repeat;
+    if (layer === last) return acts;
+    const inputPer = probe.inputs.length / n;
+    const own = indices.length === n ? probe.inputs : Float32Array.from(gatherRows(probe.inputs, inputPer, indices));
+    let inputs = own;
+    if (repeat > 1) {
+      inputs = new Float32Array(own.length * repeat);
+      for (let k = 0; k < repeat; k++) inputs.set(own, k * own.length);
+    }
+    const { tf, backend } = await this.tf();
+    const { model } = await this.model(epoch);
+    let result: Activations | undefined;
+    for await (const { index, out } of this.parts.splitForward.layers({
+      tf,
+      backend,
+      model,
+      checkpoint: this.run.models.checkpoint(epoch),
+      layers: this.manifest.layers,
+      inputs,
+      count,
+      last,
+      from: { index: layer, activations: { shape: [count, ...acts.shape.slice(1)], data: acts.data } },
+      keep: [last],
+      signal: this.control.signal,
+    }))
+      if (index === last) result = out;
+    return result!;
+  }
+
   /** The common part of the layer-pair queries: checks, the input subset, bins and both layers' activations. */
   async layerPair(q: {
     layerI: number;

@@ -40,9 +40,10 @@ export interface ForwardOptions {
    */
   destinations?: Map<number, Float32Array>;
   /**
-   * Sequential models: only these layers' activations are copied out of the backend and yielded
-   * (`last` must be one of them); the layers between run chunk by chunk on the backend's own
-   * tensors, never copied out and back in. Without it every layer is yielded.
+   * Only these layers' activations are copied out of the backend and yielded (`last` must be one
+   * of them). A sequential model runs the layers between chunk by chunk on the backend's own
+   * tensors, never copied out and back in; a graph model keeps the others only while a later node
+   * reads them. Without it every layer is yielded.
    */
   keep?: ReadonlySet<number>;
   signal?: AbortSignal;
@@ -59,7 +60,10 @@ export async function* forwardLayers(o: ForwardOptions): AsyncGenerator<{ index:
   const last = o.last ?? layers.length - 1;
   const first = (o.from?.index ?? 0) + 1;
   if (model.getClassName() !== 'Sequential') {
-    yield* graphLayers(o, range(first, last));
+    yield* graphLayers(
+      o,
+      range(first, last).filter((l) => !o.keep || o.keep.has(l)),
+    );
     return;
   }
   let previous: Activations = o.from?.activations ?? { shape: [n, ...layers[0].outputShape], data: o.inputs };

@@ -1,7 +1,5 @@
-/** `ablation`: being written (issue in progress). */
-import { QueryError } from '../queries';
+/** `ablation`: the predictions with some channels of a layer replaced by zero or their mean (src/service/ablation.ts). */
+import { measureAblation } from '../ablation';
 import type { Handler } from './handler';
 
-export const ablation: Handler<'ablation'> = () => {
-  throw new QueryError('unsupported', 'ablation is not answered yet');
-};
+export const ablation: Handler<'ablation'> = (q, ctx) => measureAblation(ctx, q);

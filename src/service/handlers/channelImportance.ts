@@ -1,7 +1,153 @@
-/** `channelImportance`: being written (issue in progress). */
-import { QueryError } from '../queries';
-import type { Handler } from './handler';
+/**
+ * `channelImportance`: every channel of a layer ablated alone, and how well each information
+ * measure of the channels orders them by what their ablation costs (Spearman's ρ with Δ loss and a
+ * permutation p-value; docs/estimators.md "Channel importance").
+ */
+import {
+  layerActivations,
+  LayerActivations,
+  pairwiseInformationFromCodes,
+  PredictionMeasures,
+  sameLabelPairs,
+  spearman,
+  DEFAULT_PERMUTATIONS,
+} from '../../analysis';
+import { distanceCodesOf } from '../../compute/pool';
+import type { SharedCodes } from '../../compute/protocol';
+import { ablationAxis, AblationSession } from '../ablation';
+import type { ChannelAblation, ImportanceMeasure, MeasureCorrelation } from '../queries';
+import type { QueryContext } from '../queryContext';
+import { channelEntropies } from './channelEntropies';
+import { Handler, orNull } from './handler';
+import { NEAR_DUPLICATE_SHARE, nearDuplicateShares } from '../../analysis/nearDuplicates';
 
-export const channelImportance: Handler<'channelImportance'> = () => {
-  throw new QueryError('unsupported', 'channelImportance is not answered yet');
+/** Layers that act on each channel alone (or only move values): the next layer that mixes channels is looked for past them. */
+const CHANNEL_LOCAL =
+  /^(MaxPooling|AveragePooling|GlobalMaxPooling|GlobalAveragePooling|Activation|ReLU|LeakyReLU|ELU|PReLU|ThresholdedReLU|BatchNormalization|Dropout|SpatialDropout|GaussianNoise|GaussianDropout|AlphaDropout|ZeroPadding|Cropping|UpSampling|Flatten|Reshape|Permute|RepeatVector)/;
+
+/** The classes losing most accuracy that a channel's row names. */
+const CLASSES_LOSING = 3;
+
+/** The first layer after `layer`, in the run's order, that mixes channels and has more than one (its capacities are `capacityToNext`). */
+export function nextMixingLayer(ctx: QueryContext, layer: number): number | undefined {
+  const layers = ctx.manifest.layers;
+  for (let l = layer + 1; l < layers.length; l++)
+    if (!CHANNEL_LOCAL.test(layers[l].className) && ablationAxis(layers[l]).channels > 1) return l;
+  return undefined;
+}
+
+/** A layer's activations with its last axis as the channels (a dense layer's units each one channel of one value). */
+function unitsAsChannels(ctx: QueryContext, layer: number, data: ArrayLike<number>, n: number): LayerActivations {
+  const { channels, per } = ablationAxis(ctx.manifest.layers[layer]);
+  return layerActivations([n, per / channels, channels], data);
+}
+
+export const channelImportance: Handler<'channelImportance'> = async (q, ctx) => {
+  const session = await AblationSession.open(ctx, q);
+  const { channels } = session.axis;
+  const groups = [[], ...Array.from({ length: channels }, (_, c) => [c])];
+  const progress = ctx.control.onProgress;
+  const measured = await session.measure(groups, (done) =>
+    progress?.(0.1 + 0.6 * (done / groups.length), `ablating channel ${Math.max(0, done - 1)} of ${channels}`),
+  );
+  const [baseline, ...ablated] = measured;
+  const rows = ablated.map((m, c) => channelRow(c, m, baseline));
+  const deltaLoss = rows.map((r) => r.deltaLoss);
+  progress?.(0.7, 'information measures of the channels');
+  const measures = await informationMeasures(ctx, q, session);
+  const correlations: MeasureCorrelation[] = measures.map((m) => {
+    const r = spearman(m.values, deltaLoss, { permutations: DEFAULT_PERMUTATIONS, seed: 0 });
+    return { ...m, spearman: orNull(r.rho), pValue: orNull(r.pValue), channelCount: r.count };
+  });
+  const ranking = rows.map((r) => r.channel).sort((a, b) => (deltaLoss[b] ?? -Infinity) - (deltaLoss[a] ?? -Infinity) || a - b);
+  return {
+    epoch: q.epoch,
+    layer: q.layer,
+    mode: session.mode,
+    inputCount: session.indices.length,
+    classNames: ctx.manifest.dataset.classNames,
+    baseline: { accuracy: baseline.accuracy, loss: orNull(baseline.loss) },
+    channels: rows,
+    measures: correlations,
+    permutations: DEFAULT_PERMUTATIONS,
+    ranking,
+  };
 };
+
+function channelRow(channel: number, m: PredictionMeasures, baseline: PredictionMeasures): ChannelAblation {
+  const losing = m.perClassAccuracy
+    .map((a, c) => ({
+      class: c,
+      deltaAccuracy: a === undefined || baseline.perClassAccuracy[c] === undefined ? 0 : a - baseline.perClassAccuracy[c],
+    }))
+    .filter((d) => d.deltaAccuracy < 0)
+    .sort((a, b) => a.deltaAccuracy - b.deltaAccuracy || a.class - b.class)
+    .slice(0, CLASSES_LOSING);
+  return {
+    channel,
+    deltaLoss: m.loss === undefined || baseline.loss === undefined ? null : m.loss - baseline.loss,
+    deltaAccuracy: m.accuracy - baseline.accuracy,
+    classesLosing: losing,
+  };
+}
+
+type MeasureValues = Omit<MeasureCorrelation, 'spearman' | 'pValue' | 'channelCount'>;
+
+/** The four information measures of the layer's channels (each `[channel]`, null where undefined). */
+async function informationMeasures(
+  ctx: QueryContext,
+  q: { epoch: number; layer: number; x?: import('../../analysis').InputSubset; bins?: number },
+  session: AblationSession,
+): Promise<MeasureValues[]> {
+  const { channels } = session.axis;
+  const indices = session.indices;
+  const n = indices.length;
+  const bins = ctx.manifest.settings.bins;
+  const none = (measure: ImportanceMeasure, note: string): MeasureValues => ({
+    measure,
+    values: new Array<number | null>(channels).fill(null),
+    note,
+  });
+  const vector = ctx.manifest.layers[q.layer].outputShape.length < 2;
+  const entropy: MeasureValues = vector
+    ? none('channelEntropy', 'a unit of a dense layer holds one value per input: it has no intra-sample entropy')
+    : {
+        measure: 'channelEntropy',
+        values: (await channelEntropies({ kind: 'channelEntropies', epoch: q.epoch, layer: q.layer, ...(q.x ? { x: q.x } : {}) }, ctx)).all,
+      };
+  const signal = ctx.control.signal;
+  const pool = ctx.computePool();
+  const own = await ctx.layerOutput(q.epoch, q.layer, indices);
+  const codes = await pool.layerCodes(unitsAsChannels(ctx, q.layer, own.data, n), bins, signal);
+  const probe = ctx.probe();
+  const same = sameLabelPairs(indices.map((i) => probe.labels[i]));
+  const label: MeasureValues = {
+    measure: 'labelInformation',
+    values: codes.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same))),
+  };
+  ctx.control.onProgress?.(0.8, 'capacity of the channels with each other');
+  const self = await pool.capacityFromCodes(codes, codes, signal);
+  const duplicates: MeasureValues = {
+    measure: 'nearDuplicateShare',
+    values: nearDuplicateShares(self.values, channels, NEAR_DUPLICATE_SHARE).map(orNull),
+  };
+  const next = nextMixingLayer(ctx, q.layer);
+  let toNext: MeasureValues;
+  if (next === undefined) toNext = { ...none('capacityToNext', 'no layer after this one mixes its channels'), otherLayer: null };
+  else {
+    ctx.control.onProgress?.(0.9, `capacity to layer ${next}`);
+    const after = await ctx.layerOutput(q.epoch, next, indices);
+    const rows: SharedCodes[] = await pool.layerCodes(unitsAsChannels(ctx, next, after.data, n), bins, signal);
+    const cm = await pool.capacityFromCodes(codes, rows, signal);
+    const best = Array.from({ length: channels }, (_, c) => {
+      let max: number | undefined;
+      for (let r = 0; r < cm.rows; r++) {
+        const v = cm.values[r * cm.columns + c];
+        if (Number.isFinite(v) && (max === undefined || v > max)) max = v;
+      }
+      return orNull(max);
+    });
+    toNext = { measure: 'capacityToNext', values: best, otherLayer: next };
+  }
+  return [entropy, label, toNext, duplicates];
+}

@@ -1,0 +1,131 @@
+// Known answers of the ablation queries on models whose channels' roles are built in.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { classScores, npyFromFloat32, npyFromFloat64, predictionMeasures, serializeNpy } from '../../../src/analysis';
+import { recordRun } from '../../../src/recorder/record';
+import { readProbe } from '../../../src/run/probe';
+import { AnalysisEngine } from '../../../src/service/engine';
+import type { AblationAnswer } from '../../../src/service/queries';
+import { initBackend } from '../../../src/tfjs/backend';
+import { forwardLayer, loadCheckpoint } from '../../../src/tfjs/forward';
+
+const MODELS = resolve(__dirname, '../../fixtures/models');
+
+/** 2×2 grey inputs, every pixel +1 for label 1 and −1 for label 0: over a class-balanced probe, every channel that copies x has mean exactly 0. */
+function carrierDataset(dir: string, count: number): string {
+  const x = new Float32Array(count * 4);
+  const y = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const label = i % 2;
+    x.fill(label ? 1 : -1, i * 4, i * 4 + 4);
+    y[i] = label;
+  }
+  writeFileSync(join(dir, 'x.npy'), serializeNpy(npyFromFloat32([count, 2, 2], x)));
+  writeFileSync(join(dir, 'y.npy'), serializeNpy(npyFromFloat64([count], y)));
+  return `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`;
+}
+
+describe('ablation: known answers', function () {
+  this.timeout(240_000);
+  let runs: string;
+  let engine: AnalysisEngine;
+  let carrier: string;
+  let graph: string;
+
+  before(async () => {
+    runs = mkdtempSync(join(tmpdir(), 'cnnslicer-ablation-'));
+    const dataset = carrierDataset(runs, 200);
+    const common = { epochs: 0, runsFolder: runs, backend: 'wasm' as const, k: 20 };
+    carrier = (await recordRun({ ...common, modelFile: join(MODELS, 'labelCarrier.ts'), dataset, probePerClass: 50 })).folder;
+    graph = (await recordRun({ ...common, modelFile: join(MODELS, 'graphBranches.ts'), dataset: 'synthetic:300', probeSize: 80 }))
+      .folder;
+    engine = new AnalysisEngine({ roots: [runs], backend: 'wasm' });
+  });
+  after(() => {
+    engine?.close();
+    rmSync(runs, { recursive: true, force: true });
+  });
+
+  const ablate = async (run: string, q: object) =>
+    (await engine.answer(run, { kind: 'ablation', epoch: 0, layer: 1, ...q } as never)).answer as AblationAnswer;
+
+  it('a channel whose outgoing weights are all zero changes nothing, exactly', async () => {
+    const a = await ablate(carrier, { channels: [2] });
+    assert.equal(a.baseline.accuracy, 1);
+    assert.deepEqual(a.ablated, a.baseline);
+    assert.equal(a.delta.accuracy, 0);
+    assert.equal(a.delta.loss, 0);
+    assert.ok(a.delta.perClassAccuracy.every((d) => d === 0));
+  });
+
+  it('the channels that carry the label, ablated, leave the model at chance', async () => {
+    const a = await ablate(carrier, { channels: [0, 1] });
+    // Both scores equal: every input is predicted as the first class, right for exactly half of a balanced probe.
+    assert.equal(a.ablated.accuracy, 0.5);
+    assert.deepEqual(a.ablated.perClassAccuracy, [1, 0]);
+    assert.ok(Math.abs(a.ablated.loss! - Math.LN2) < 1e-6, `loss ${a.ablated.loss} = ln 2`);
+    assert.equal(a.delta.accuracy, -0.5);
+    assert.equal(a.ablated.hLabelGivenPred[1], null, 'nothing predicted as class 1: H(label | pred = 1) undefined');
+  });
+
+  it('mean mode equals zero mode on a channel whose mean is 0', async () => {
+    const zero = await ablate(carrier, { channels: [1], mode: 'zero' });
+    const mean = await ablate(carrier, { channels: [1], mode: 'mean' });
+    assert.notEqual(zero.delta.loss, 0, 'channel 1 matters to the loss');
+    assert.deepEqual({ ...mean, mode: 'zero' }, zero);
+    const zero2 = await ablate(carrier, { channels: [0], mode: 'zero' });
+    const mean0 = await ablate(carrier, { channels: [0], mode: 'mean' });
+    assert.deepEqual(mean0.ablated, zero2.ablated, 'channel 0 has mean 0 too');
+  });
+
+  it('channelImportance ranks the label carrier first, the unread channel last at exactly 0, and correlates the measures', async () => {
+    const { answer } = await engine.answer(carrier, { kind: 'channelImportance', epoch: 0, layer: 1 });
+    assert.deepEqual(answer.ranking, [0, 1, 2]);
+    assert.equal(answer.channels[2].deltaLoss, 0);
+    assert.equal(answer.channels[2].deltaAccuracy, 0);
+    const one = await ablate(carrier, { channels: [0] });
+    assert.equal(answer.channels[0].deltaLoss, one.delta.loss, 'the same number as the ablation query');
+    assert.deepEqual(
+      answer.measures.map((m) => m.measure),
+      ['channelEntropy', 'labelInformation', 'capacityToNext', 'nearDuplicateShare'],
+    );
+    for (const m of answer.measures) assert.equal(m.values.length, 3);
+    const toNext = answer.measures.find((m) => m.measure === 'capacityToNext')!;
+    assert.equal(toNext.otherLayer, 3, 'flatten moves values only: the next layer that mixes channels is the dense output');
+  });
+
+  it('refuses channels out of range and the input layer, naming the range', async () => {
+    await assert.rejects(ablate(carrier, { channels: [3] }), /channel 3 is out of range: layer 1 \(carrier\) has channels 0\.\.2/);
+    await assert.rejects(ablate(carrier, { layer: 0, channels: [0] }), /layer 0 is the input/);
+  });
+
+  it('a graph model with a residual add and a concatenate: the same as the full model with the channel zeroed in its weights', async () => {
+    const manifest = (await engine.answer(graph, { kind: 'run' })).answer.manifest;
+    const stem = manifest.layers.findIndex((l) => l.name === 'stem');
+    const a = await ablate(graph, { layer: stem, channels: [0, 3] });
+    // The reference: the checkpoint of epoch 0 with the stem's filters 0 and 3 zeroed (kernel and
+    // bias; after its ReLU the channels are 0, as the ablation makes them), run from the input.
+    const { tf } = await initBackend('wasm');
+    const model = await loadCheckpoint(tf, join(graph, 'checkpoints', 'epoch-0000'), manifest.layers);
+    const [kernel, bias] = model.getLayer('stem').getWeights();
+    const mask = tf.tensor1d([0, 1, 1, 0, 1, 1]);
+    model.getLayer('stem').setWeights([kernel.mul(mask), bias.mul(mask)]);
+    const probe = readProbe({ folder: graph, manifest });
+    const out = await forwardLayer({
+      tf,
+      model,
+      layers: manifest.layers,
+      inputs: probe.inputs,
+      count: probe.labels.length,
+      layer: manifest.layers.length - 1,
+    });
+    const expected = predictionMeasures(classScores('softmax', out.data, 3), probe.labels, 3);
+    assert.equal(a.ablated.accuracy, expected.accuracy);
+    assert.deepEqual(a.ablated.confusion, expected.confusion);
+    assert.ok(Math.abs(a.ablated.loss! - expected.loss!) < 1e-9, `${a.ablated.loss} vs ${expected.loss}`);
+    assert.notEqual(a.ablated.loss, a.baseline.loss, 'the ablation changes the predictions');
+    model.dispose();
+  });
+});
