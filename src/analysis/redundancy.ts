@@ -10,6 +10,9 @@
  * capacity of a pair can never exceed either diagonal, so the ratio is 1 for channels whose pair
  * distances tell exactly the same story, and near 0 for unrelated ones. Pure.
  */
+import { NEAR_DUPLICATE_SHARE, nearDuplicateRatio } from './nearDuplicates';
+
+export { NEAR_DUPLICATE_SHARE };
 
 /** A layer's capacity matrix with itself, row-major (rows = columns = channels); null where undefined. */
 export interface SelfCapacity {
@@ -17,9 +20,6 @@ export interface SelfCapacity {
   columns: number;
   values: ArrayLike<number | null | undefined>;
 }
-
-/** A pair is a near-duplicate at this share of the smaller diagonal (docs/views.md "Information", docs/estimators.md "Findings"). */
-export const NEAR_DUPLICATE_SHARE = 0.9;
 
 export interface Redundancy {
   /** The channels in display order: groups of near-duplicates first (largest first), then the rest by index. */
@@ -37,34 +37,21 @@ export interface Redundancy {
 /** The near-duplicate pairs, groups, share and block order of a layer's capacity matrix with itself. */
 export function redundancy(a: SelfCapacity, threshold = NEAR_DUPLICATE_SHARE): Redundancy {
   const n = Math.min(a.rows, a.columns);
-  const value = (r: number, c: number) => {
-    const v = a.values[r * a.columns + c];
-    return v === null || v === undefined || !Number.isFinite(v) ? undefined : v;
-  };
-  const diagonal = Array.from({ length: n }, (_, c) => value(c, c));
   const neighbours: { d: number; ratio: number }[][] = Array.from({ length: n }, () => []);
   let compared = 0;
   let duplicates = 0;
-  for (let c = 0; c < n; c++) {
-    const dc = diagonal[c];
-    if (dc === undefined || dc <= 0) continue;
+  for (let c = 0; c < n; c++)
     for (let d = c + 1; d < n; d++) {
-      const dd = diagonal[d];
-      if (dd === undefined || dd <= 0) continue;
       // The matrix of a layer with itself is symmetric up to rounding: the pair's two cells averaged.
-      const cd = value(d, c);
-      const dc2 = value(c, d);
-      if (cd === undefined && dc2 === undefined) continue;
-      const v = cd !== undefined && dc2 !== undefined ? (cd + dc2) / 2 : (cd ?? dc2)!;
+      const ratio = nearDuplicateRatio(a.values, a.columns, c, d);
+      if (ratio === undefined) continue;
       compared++;
-      const ratio = v / Math.min(dc, dd);
       if (ratio >= threshold) {
         duplicates++;
         neighbours[c].push({ d, ratio });
         neighbours[d].push({ d: c, ratio });
       }
     }
-  }
   // Groups: the connected components of the near-duplicate graph. Within a group the order walks
   // from its best-connected channel to its closest neighbours first, so the block is tight.
   const seen = new Array<boolean>(n).fill(false);
