@@ -1,10 +1,12 @@
 /**
  * The demo's information-plane table (estimators.md "The information plane"): per layer, both
  * estimators' points at the first and last recorded epoch, read from the run's metrics, with the
- * ceilings that say how far each number can go.
+ * ceilings that say how far each number can go; and how well each channel measure predicts what
+ * ablating the channel costs (estimators.md "Channel importance").
  */
 import { shannonEntropyBits } from '../analysis';
 import type { EpochMetrics, RunManifest } from '../run/format';
+import type { ChannelImportanceAnswer } from '../service/queries';
 
 /** The table as the demo prints it; `first` and `last` are recorded epochs of the run. */
 export function formatInformationPlane(manifest: RunManifest, first: EpochMetrics, last: EpochMetrics): string {
@@ -47,5 +49,25 @@ export function formatInformationPlane(manifest: RunManifest, first: EpochMetric
     );
   }
   if (!recorded) lines.push('  (this run was recorded before the information plane was measured)');
+  return lines.join('\n') + '\n';
+}
+
+/** One layer's `channelImportance` answer as the demo prints it: per measure, Spearman's ρ with Δ loss and its p-value. */
+export function formatImportance(layerName: string, a: ChannelImportanceAnswer): string {
+  const fmt = (v: number | null, digits = 2) => (v === null ? '—' : v.toFixed(digits));
+  const lines = [
+    `  ${layerName} (${a.channels.length} channels, ${a.mode} ablation, baseline accuracy ${(a.baseline.accuracy * 100).toFixed(1)}%; ` +
+      `${a.permutations} permutations):`,
+  ];
+  for (const m of a.measures)
+    lines.push(
+      `    ${m.measure.padEnd(20)} ρ = ${fmt(m.spearman).padStart(5)}  p = ${fmt(m.pValue, 3).padStart(5)}  over ${m.channelCount} channels` +
+        (m.note ? `  (${m.note})` : ''),
+    );
+  const top = a.ranking.slice(0, 3).map((c) => {
+    const d = a.channels[c].deltaLoss;
+    return `${c} (Δ loss ${d === null ? '—' : (d >= 0 ? '+' : '−') + Math.abs(d).toFixed(3)})`;
+  });
+  lines.push(`    most costly to ablate: ${top.join(', ')}`);
   return lines.join('\n') + '\n';
 }
