@@ -44,7 +44,8 @@ export class RunFindings implements vscode.Disposable {
   private readonly configuration: vscode.Disposable;
 
   constructor(
-    private readonly ask: AskFindings,
+    /** How the findings are asked: the analysis client; replaceable by the integration tests (with `forget`). */
+    public ask: AskFindings,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.configuration = vscode.workspace.onDidChangeConfiguration((e) => {
@@ -91,9 +92,10 @@ export class RunFindings implements vscode.Disposable {
     return fresh.pending;
   }
 
-  /** Forgets a run (deleted). */
-  forget(folder: string): void {
-    this.entries.delete(folder);
+  /** Forgets what was asked (of one run, or of all): the next reader asks again. */
+  forget(folder?: string): void {
+    if (folder === undefined) this.entries.clear();
+    else this.entries.delete(folder);
   }
 
   dispose(): void {
