@@ -16,6 +16,7 @@ import {
 } from '../analysis';
 import { ComputePool } from '../compute/pool';
 import { runDemo } from './demo';
+import { runFindings } from './findings';
 import { runMi } from './mi';
 import { readActivations, readLabels, readNpyFile } from './npyFiles';
 import { intOption } from './options';
@@ -217,6 +218,9 @@ export async function main(args: string[]): Promise<number> {
         break;
       case 'runs':
         runRuns(rest);
+        break;
+      case 'findings':
+        await runFindings(rest);
         break;
       case 'report':
         await runReport(rest);

@@ -28,6 +28,7 @@ Commands:
   record MODEL [--dataset D] [--epochs N] …             train and record a model (the dCNN hypercube)
   query RUN KIND [options]                             any slice of a recorded run, as JSON (see query --help)
   runs [FOLDER]                                        list recorded runs (default .cnnslicer/runs)
+  findings RUN [--epoch T] [--json]                    what the measures say about the model, at each layer's line
   report RUN [--out report.html] [--pairs I:J,…]       the four views as one self-contained HTML file
   report RUN RUN [RUN …] [--out report.html]           several runs compared in one self-contained HTML file
   demo                                                 paper Fig. 5(B) on MNIST, a recorded LeNet, a report
@@ -155,6 +156,16 @@ networkGraph, channelLabelInformation, informationPlane (their fields with --jso
   --layers L1,L2,…     networkGraph: cluster only these layers (default every layer with channels)
   --json '{…}'         the query fields as JSON instead of options
   --pretty             indented output`,
+  findings: `Usage: cnn-slicer findings <run-folder> [--epoch T] [--json [--pretty]]
+
+Prints what the recorded measures say about the model at epoch T (default: the last recorded): dead,
+near-duplicate and uninformative channels (each with the measured effect of zeroing them), layers
+where label information drops or that change nothing, measures at their ceiling, probe loss rising
+while training loss falls, classes never predicted. One row per finding: severity, layer, the
+layer's file:line, and the finding; then the rules that could not be checked, and why. Every rule
+and its threshold: docs/estimators.md "Findings".
+  --epoch T   a recorded epoch
+  --json      the findings answer as JSON (docs/queries.md)`,
   runs: `Usage: cnn-slicer runs [<runs-folder>] [--json]
 
 Lists the runs in a runs folder (default .cnnslicer/runs) with status, model, dataset and epochs.`,

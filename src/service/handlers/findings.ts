@@ -1,7 +1,35 @@
-/** `findings`: being written (issue in progress). */
+/**
+ * `findings`: the rules of src/service/findings/ on the run's recorded metrics at an epoch (the last
+ * recorded by default), with the evidence that costs a forward pass gathered here: each
+ * multi-channel layer's capacity matrix with itself (shared with the `capacityMatrix` answer), its
+ * channels' label information from the same distance codes, the model's topology, and the measured
+ * ablation of the channels the findings name.
+ */
+import { addAblations, checkCancelled, gatherEvidence, topology } from '../findings/evidence';
+import { computeFindings, type FindingRule } from '../findings/rules';
 import { QueryError } from '../queries';
 import type { Handler } from './handler';
 
-export const findings: Handler<'findings'> = () => {
-  throw new QueryError('unsupported', 'findings is not answered yet');
+/**
+ * Rules beyond the single run's (src/service/findings/rules.ts RULES): the control experiment's
+ * findings (src/service/findings/control.ts) are added here.
+ */
+export const EXTRA_RULES: FindingRule[] = [];
+
+export const findings: Handler<'findings'> = async (q, ctx) => {
+  const recorded = ctx.manifest.epochs;
+  const epoch = q.epoch ?? recorded.at(-1);
+  if (epoch === undefined) throw new QueryError('epoch-not-recorded', `run ${ctx.manifest.id} has no recorded epoch yet`);
+  ctx.metricsAt(epoch);
+  const progress = (fraction: number, message: string) => ctx.control.onProgress?.(fraction * 0.8, message);
+  const { evidence, skipped } = await gatherEvidence(ctx, epoch, progress);
+  checkCancelled(ctx);
+  const inputsOf = await topology(ctx, epoch);
+  const result = computeFindings(
+    { manifest: ctx.manifest, metrics: ctx.run.record.metrics, epoch, evidence, evidenceSkipped: skipped, inputsOf },
+    EXTRA_RULES,
+  );
+  ctx.control.onProgress?.(0.8, 'findings: ablating the channels they name');
+  const withAblations = await addAblations(ctx, epoch, result.findings);
+  return { epoch, findings: withAblations, thresholds: result.thresholds, skipped: result.skipped };
 };

@@ -1,0 +1,131 @@
+/**
+ * Redundancy within a layer (the paper's Fig. 9 question, "do several filters learn the same
+ * feature?", answered by a number): the channel-capacity matrix of a layer with itself, its rows and
+ * columns sorted so that near-duplicate channels sit next to each other and form blocks on the
+ * diagonal, the share of channel pairs that are near-duplicates, and the channels one could remove.
+ * One definition of "near-duplicate" for the Information view's chart and the findings.
+ *
+ * A pair (c, d) is a near-duplicate when its capacity is at least NEAR_DUPLICATE_SHARE of the smaller
+ * of the two channels' own capacities (the diagonal C(c,c) = H of c's binned pair distances): the
+ * capacity of a pair can never exceed either diagonal, so the ratio is 1 for channels whose pair
+ * distances tell exactly the same story, and near 0 for unrelated ones. Pure.
+ */
+
+/** A layer's capacity matrix with itself, row-major (rows = columns = channels); null where undefined. */
+export interface SelfCapacity {
+  rows: number;
+  columns: number;
+  values: ArrayLike<number | null | undefined>;
+}
+
+/** A pair is a near-duplicate at this share of the smaller diagonal (docs/views.md "Information", docs/estimators.md "Findings"). */
+export const NEAR_DUPLICATE_SHARE = 0.9;
+
+export interface Redundancy {
+  /** The channels in display order: groups of near-duplicates first (largest first), then the rest by index. */
+  order: number[];
+  /** Groups of near-duplicate channels (connected through near-duplicate pairs), each ascending, largest first. */
+  groups: number[][];
+  /** Channel pairs c < d with both diagonals defined and above 0 (a dead channel has nothing to duplicate). */
+  comparedPairs: number;
+  /** Of those, the near-duplicates. */
+  nearDuplicatePairs: number;
+  /** nearDuplicatePairs / comparedPairs, undefined when no pair can be compared. */
+  share: number | undefined;
+}
+
+/** The near-duplicate pairs, groups, share and block order of a layer's capacity matrix with itself. */
+export function redundancy(a: SelfCapacity, threshold = NEAR_DUPLICATE_SHARE): Redundancy {
+  const n = Math.min(a.rows, a.columns);
+  const value = (r: number, c: number) => {
+    const v = a.values[r * a.columns + c];
+    return v === null || v === undefined || !Number.isFinite(v) ? undefined : v;
+  };
+  const diagonal = Array.from({ length: n }, (_, c) => value(c, c));
+  const neighbours: { d: number; ratio: number }[][] = Array.from({ length: n }, () => []);
+  let compared = 0;
+  let duplicates = 0;
+  for (let c = 0; c < n; c++) {
+    const dc = diagonal[c];
+    if (dc === undefined || dc <= 0) continue;
+    for (let d = c + 1; d < n; d++) {
+      const dd = diagonal[d];
+      if (dd === undefined || dd <= 0) continue;
+      // The matrix of a layer with itself is symmetric up to rounding: the pair's two cells averaged.
+      const cd = value(d, c);
+      const dc2 = value(c, d);
+      if (cd === undefined && dc2 === undefined) continue;
+      const v = cd !== undefined && dc2 !== undefined ? (cd + dc2) / 2 : (cd ?? dc2)!;
+      compared++;
+      const ratio = v / Math.min(dc, dd);
+      if (ratio >= threshold) {
+        duplicates++;
+        neighbours[c].push({ d, ratio });
+        neighbours[d].push({ d: c, ratio });
+      }
+    }
+  }
+  // Groups: the connected components of the near-duplicate graph. Within a group the order walks
+  // from its best-connected channel to its closest neighbours first, so the block is tight.
+  const seen = new Array<boolean>(n).fill(false);
+  const groups: number[][] = [];
+  const walks: number[][] = [];
+  for (let c = 0; c < n; c++) {
+    if (seen[c] || neighbours[c].length === 0) continue;
+    const members: number[] = [];
+    const stack = [c];
+    seen[c] = true;
+    while (stack.length) {
+      const u = stack.pop()!;
+      members.push(u);
+      for (const { d } of neighbours[u])
+        if (!seen[d]) {
+          seen[d] = true;
+          stack.push(d);
+        }
+    }
+    members.sort((x, y) => x - y);
+    const start = members.reduce((best, u) => (neighbours[u].length > neighbours[best].length ? u : best), members[0]);
+    const walk: number[] = [];
+    const placed = new Set<number>();
+    const queue = [start];
+    placed.add(start);
+    while (queue.length) {
+      const u = queue.shift()!;
+      walk.push(u);
+      for (const { d } of [...neighbours[u]].sort((p, q) => q.ratio - p.ratio || p.d - q.d))
+        if (!placed.has(d)) {
+          placed.add(d);
+          queue.push(d);
+        }
+    }
+    groups.push(members);
+    walks.push(walk);
+  }
+  const byGroup = groups.map((g, k) => ({ g, walk: walks[k] })).sort((p, q) => q.g.length - p.g.length || p.g[0] - q.g[0]);
+  const order = [...byGroup.flatMap((x) => x.walk), ...Array.from({ length: n }, (_, c) => c).filter((c) => !seen[c])];
+  return {
+    order,
+    groups: byGroup.map((x) => x.g),
+    comparedPairs: compared,
+    nearDuplicatePairs: duplicates,
+    share: compared > 0 ? duplicates / compared : undefined,
+  };
+}
+
+/**
+ * The channels of near-duplicate groups that could go: all but one of each group, the one kept being
+ * the member with the largest own capacity (the diagonal; ties to the lower index). Ascending.
+ */
+export function redundantChannels(a: SelfCapacity, groups: readonly number[][]): number[] {
+  const diagonal = (c: number) => {
+    const v = a.values[c * a.columns + c];
+    return v === null || v === undefined || !Number.isFinite(v) ? -Infinity : v;
+  };
+  const out: number[] = [];
+  for (const g of groups) {
+    const kept = g.reduce((best, c) => (diagonal(c) > diagonal(best) ? c : best), g[0]);
+    out.push(...g.filter((c) => c !== kept));
+  }
+  return out.sort((x, y) => x - y);
+}

@@ -1,0 +1,41 @@
+/** What the rules share: a finding's layer fields, the metrics at an epoch, number formatting. */
+import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../run/format';
+import type { Finding, FindingKind } from '../queries';
+import type { FindingsInput } from './types';
+
+/** The `layer`, `layerName` and `source` of a finding about layer `l`. */
+export function layerFields(manifest: RunManifest, l: number): Pick<Finding, 'layer' | 'layerName' | 'source'> {
+  const layer = manifest.layers[l];
+  return { layer: l, layerName: layer.name, ...(layer.source ? { source: { ...layer.source } } : {}) };
+}
+
+/** The metrics of the findings' epoch (the handler checked it is recorded). */
+export function metricsAt(input: FindingsInput): EpochMetrics {
+  const m = input.metrics.find((e) => e.epoch === input.epoch);
+  if (!m) throw new RangeError(`epoch ${input.epoch} is not among the metrics given`);
+  return m;
+}
+
+/** The layers `l` reads: the topology's when given, else the one before it. */
+export function inputsOf(input: FindingsInput, l: number): number[] {
+  const given = input.inputsOf?.[l];
+  return given ? [...given] : l > 0 ? [l - 1] : [];
+}
+
+export const bits = (v: number, digits = 3): string => `${v.toFixed(digits)} bit`;
+export const percent = (v: number): string => `${(v * 100).toFixed(1)}%`;
+
+/** "2, 5, 7" or "2, 5, 7, … (12 in all)". */
+export function channelList(channels: readonly number[], max = 8): string {
+  return channels.length <= max ? channels.join(', ') : `${channels.slice(0, max).join(', ')}, … (${channels.length} in all)`;
+}
+
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Layers after the input, with their metrics at the epoch. */
+export function layersAfterInput(input: FindingsInput): { l: number; m: LayerEpochMetrics }[] {
+  const at = metricsAt(input);
+  return input.manifest.layers.slice(1).map((layer) => ({ l: layer.index, m: at.layers[layer.index] }));
+}
+
+export const skip = (kind: FindingKind, reason: string) => ({ kind, reason });

@@ -1,0 +1,118 @@
+/**
+ * The evidence the findings' rules read beyond the recorded metrics, gathered by the `findings`
+ * handler: each multi-channel layer's capacity matrix with itself (the very `capacityMatrix` answer,
+ * from and into the run's answer cache), its channels' `I_pair(T_c; Y)` from the same distance
+ * codes, the model's topology, and the measured ablation of the channels a finding names.
+ */
+import { pairwiseInformationFromCodes, sameLabelPairs, type DistanceCodes } from '../../analysis';
+import { CancelledError } from '../../compute/pool';
+import type { SharedCodes } from '../../compute/protocol';
+import { measureAblation } from '../ablation';
+import { answerKey } from '../answerKey';
+import { capacityMatrix } from '../handlers/capacityMatrix';
+import { orNull } from '../handlers/handler';
+import { layerInputs } from '../networkTopology';
+import { AnswerOf, Finding, QueryError, QueryOf } from '../queries';
+import type { QueryContext } from '../queryContext';
+import { REMOVABLE_KINDS, withAblation } from './rules';
+import type { LayerEvidence, Skipped } from './types';
+
+export function checkCancelled(ctx: QueryContext): void {
+  if (ctx.control.signal?.aborted) throw new CancelledError();
+}
+
+/**
+ * The `capacityMatrix` answer from the run's answer cache, or computed by its handler and stored
+ * where that query will find it (as the network graph reads its capacity matrices).
+ */
+export async function cachedCapacityMatrix(query: QueryOf<'capacityMatrix'>, ctx: QueryContext): Promise<AnswerOf['capacityMatrix']> {
+  const key = answerKey(ctx.run, query);
+  const hit = ctx.run.cache.get<AnswerOf['capacityMatrix']>(key);
+  if (hit) return hit;
+  const answer = await capacityMatrix(query, ctx);
+  checkCancelled(ctx);
+  ctx.run.cache.set(key, answer);
+  return answer;
+}
+
+function distanceCodes(c: SharedCodes): DistanceCodes {
+  return {
+    n: c.n,
+    bins: c.bins,
+    codes: c.bins <= 255 ? new Uint8Array(c.codes) : new Uint16Array(c.codes),
+    entropyBits: c.entropyBits ?? undefined,
+    nonFiniteCount: c.nonFiniteCount,
+  };
+}
+
+/** The layers whose channels the rules compare: every layer after the input with several channels. */
+export function evidenceLayers(ctx: QueryContext): number[] {
+  return ctx.manifest.layers.filter((l) => l.index > 0 && l.channels > 1).map((l) => l.index);
+}
+
+/** Per multi-channel layer at `epoch`: its capacity matrix with itself and (with class output) its channels' label information. */
+export async function gatherEvidence(
+  ctx: QueryContext,
+  epoch: number,
+  progress: (fraction: number, message: string) => void,
+): Promise<{ evidence: Map<number, LayerEvidence>; skipped: Skipped[] }> {
+  const layers = evidenceLayers(ctx);
+  const evidence = new Map<number, LayerEvidence>();
+  if (!layers.length) {
+    const reason = 'the model has no layer with several channels after its input';
+    return { evidence, skipped: [{ kind: 'near-duplicate-channels', reason }, { kind: 'uninformative-channels', reason }] };
+  }
+  const withLabels = !ctx.manifest.output?.labelMeasuresAbsent;
+  const same = withLabels ? sameLabelPairs(ctx.probe().labels) : undefined;
+  for (const [k, l] of layers.entries()) {
+    checkCancelled(ctx);
+    const name = ctx.manifest.layers[l].name;
+    progress(k / layers.length, `findings: capacity of ${name} with itself`);
+    const matrix = await cachedCapacityMatrix({ kind: 'capacityMatrix', layerI: l, layerJ: l, epoch }, ctx);
+    const e: LayerEvidence = { selfCapacity: matrix };
+    if (same) {
+      progress((k + 0.5) / layers.length, `findings: label information of ${name}'s channels`);
+      const { columns } = await ctx.layerPairCodes({ layerI: l, layerJ: l, epoch });
+      e.channelLabelBits = columns.map((c) => orNull(pairwiseInformationFromCodes(distanceCodes(c), same)));
+    }
+    evidence.set(l, e);
+  }
+  return { evidence, skipped: [] };
+}
+
+/** The layers each layer reads, from the checkpoint's topology. */
+export async function topology(ctx: QueryContext, epoch: number): Promise<number[][]> {
+  const { model } = await ctx.model(epoch);
+  return layerInputs(model, ctx.manifest.layers);
+}
+
+/** The channels to ablate for a finding: its channels, or every unit of a vector layer (whose one channel is the whole layer). */
+function ablationChannels(ctx: QueryContext, f: Finding): number[] {
+  const layer = ctx.manifest.layers[f.layer!];
+  if (layer.outputShape.length >= 2) return f.channels ?? [];
+  return Array.from({ length: Math.max(layer.outputShape[0], 0) }, (_, u) => u);
+}
+
+/**
+ * Each finding that names removable-looking channels, with the measured ablation of all of them
+ * together (zero mode). An ablation the service cannot answer (`unsupported`, or a model it cannot
+ * split) leaves the finding without one; cancellation and bugs propagate.
+ */
+export async function addAblations(ctx: QueryContext, epoch: number, findings: Finding[]): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for (const f of findings) {
+    checkCancelled(ctx);
+    if (!REMOVABLE_KINDS.includes(f.kind) || f.layer === undefined || !f.channels?.length) {
+      out.push(f);
+      continue;
+    }
+    try {
+      const a = await measureAblation(ctx, { epoch, layer: f.layer, channels: ablationChannels(ctx, f), mode: 'zero' });
+      out.push(withAblation(f, a));
+    } catch (e) {
+      if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
+      out.push(f);
+    }
+  }
+  return out;
+}

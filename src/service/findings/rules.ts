@@ -1,0 +1,83 @@
+/**
+ * The findings: what the recorded measures say about the model (docs/estimators.md "Findings").
+ * Pure: every rule reads the manifest, the metrics and the evidence the handler gathered, and
+ * returns its findings and what it could not check. The measured ablation of the channels a finding
+ * names is added by {@link withAblation}.
+ */
+import type { AblationAnswer, Finding, FindingKind } from '../queries';
+import { FINDING_KINDS } from '../queries';
+import { deadChannelRule, nearDuplicateRule, uninformativeRule } from './channelRules';
+import { ceilingRule, inertLayerRule, labelDropRule } from './layerRules';
+import { THRESHOLDS } from './thresholds';
+import { neverPredictedRule, probeLossRule } from './trainingRules';
+import type { FindingRule, FindingsInput, Skipped } from './types';
+
+export type { FindingRule, FindingsInput, LayerEvidence, RuleResult, Skipped } from './types';
+export { THRESHOLDS } from './thresholds';
+
+/** The rules of a single run, in FINDING_KINDS order. */
+export const RULES: readonly FindingRule[] = [
+  neverPredictedRule,
+  probeLossRule,
+  deadChannelRule,
+  nearDuplicateRule,
+  uninformativeRule,
+  labelDropRule,
+  inertLayerRule,
+  ceilingRule,
+];
+
+/** The kinds whose findings name channels that look removable: they carry the measured ablation of those channels. */
+export const REMOVABLE_KINDS: readonly FindingKind[] = ['dead-channels', 'near-duplicate-channels', 'uninformative-channels'];
+
+/** Warnings first, then by kind (FINDING_KINDS order), then by layer (findings without one first). */
+export function compareFindings(a: Finding, b: Finding): number {
+  const severity = (f: Finding) => (f.severity === 'warning' ? 0 : 1);
+  return (
+    severity(a) - severity(b) ||
+    FINDING_KINDS.indexOf(a.kind) - FINDING_KINDS.indexOf(b.kind) ||
+    (a.layer ?? -1) - (b.layer ?? -1)
+  );
+}
+
+/** Every rule of `rules` on `input` (RULES and then `extra`, e.g. the control experiment's), sorted. */
+export function computeFindings(
+  input: FindingsInput,
+  extra: readonly FindingRule[] = [],
+): { findings: Finding[]; skipped: Skipped[]; thresholds: Record<string, number> } {
+  const findings: Finding[] = [];
+  const skipped: Skipped[] = [];
+  for (const rule of [...RULES, ...extra]) {
+    const r = rule(input);
+    findings.push(...r.findings);
+    skipped.push(...r.skipped);
+  }
+  return { findings: findings.sort(compareFindings), skipped, thresholds: { ...THRESHOLDS } };
+}
+
+/**
+ * The finding with the measured ablation of its channels: the `ablation` field, and the message's
+ * "zeroing these 5 channels: probe accuracy 95.6% → 95.4%, loss +0.01".
+ */
+export function withAblation(finding: Finding, a: Pick<AblationAnswer, 'channels' | 'mode' | 'baseline' | 'ablated'>): Finding {
+  const n = a.channels.length;
+  const verb = a.mode === 'zero' ? 'zeroing' : 'replacing by their mean';
+  const what = n === 1 ? 'this channel' : `these ${n} channels`;
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const lossText =
+    a.baseline.loss !== null && a.ablated.loss !== null
+      ? `, loss ${a.ablated.loss - a.baseline.loss >= 0 ? '+' : '−'}${Math.abs(a.ablated.loss - a.baseline.loss).toFixed(3)}`
+      : '';
+  return {
+    ...finding,
+    message: `${finding.message}; ${verb} ${what}: probe accuracy ${pct(a.baseline.accuracy)} → ${pct(a.ablated.accuracy)}${lossText}`,
+    ablation: {
+      channels: [...a.channels],
+      mode: a.mode,
+      accuracyBefore: a.baseline.accuracy,
+      accuracyAfter: a.ablated.accuracy,
+      lossBefore: a.baseline.loss,
+      lossAfter: a.ablated.loss,
+    },
+  };
+}
