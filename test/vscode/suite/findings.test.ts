@@ -158,7 +158,7 @@ describe('findings: the Problems panel at the layer’s line, and the lens summa
     } catch (e) {
       // Not `instanceof`: the test bundle has its own copy of QueryError.
       if ((e as { code?: unknown } | undefined)?.code === 'unsupported') {
-        log(`the service does not answer findings yet: ${e.message}`);
+        log(`the service does not answer findings yet: ${String(e)}`);
         this.skip();
       }
       throw e;
