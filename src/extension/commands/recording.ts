@@ -21,7 +21,9 @@ export async function requireTrust(): Promise<boolean> {
   if (vscode.workspace.isTrusted) return true;
   const manage = vscode.l10n.t('Manage Workspace Trust');
   const c = await vscode.window.showWarningMessage(
-    vscode.l10n.t('CNN Slicer: recording runs the code of this workspace, so it needs a trusted workspace. Recorded runs can still be opened.'),
+    vscode.l10n.t(
+      'CNN Slicer: recording runs the code of this workspace, so it needs a trusted workspace. Recorded runs can still be opened.',
+    ),
     manage,
   );
   if (c === manage) await vscode.commands.executeCommand('workbench.trust.manage');

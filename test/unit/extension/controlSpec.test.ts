@@ -19,7 +19,8 @@ describe('control experiment specs (controlSpec)', () => {
   });
 
   it('accepts a border of whole pixels from 1 to the maximum and nothing else', () => {
-    for (const ok of ['1', '4', ' 12 ', String(MAX_BORDER_PIXELS)]) assert.equal(controlValueProblem('border', ok, englishL10n), undefined, ok);
+    for (const ok of ['1', '4', ' 12 ', String(MAX_BORDER_PIXELS)])
+      assert.equal(controlValueProblem('border', ok, englishL10n), undefined, ok);
     for (const bad of ['', '0', '-1', '2.5', '1e2', 'four', String(MAX_BORDER_PIXELS + 1), '0x4'])
       assert.ok(controlValueProblem('border', bad, englishL10n), bad);
     assert.equal(controlSpec('border', ' 4', englishL10n), 'border:4');

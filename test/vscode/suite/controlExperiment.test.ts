@@ -75,7 +75,10 @@ describe('Run Control Experiment…', function () {
       assert.equal(control.manifest.model.file, (await api.ctx.runs.find(source))?.manifest.model.file);
       await waitFor('the offer to compare', () => offered.length === 1);
       assert.match(offered[0], /control experiment border:3 of run/);
-      await waitFor('the comparison of the source and control runs', () => api.comparePanels.panelOf([source, controlFolder!]) !== undefined);
+      await waitFor(
+        'the comparison of the source and control runs',
+        () => api.comparePanels.panelOf([source, controlFolder!]) !== undefined,
+      );
       api.comparePanels.close([source, controlFolder]);
     } finally {
       api.controlCommands.ui = saved;

@@ -30,7 +30,7 @@ function ours(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages
     .getDiagnostics(uri)
     .filter((d) => d.source === 'CNN Slicer' && typeof d.code === 'string')
-    .sort((a, b) => a.range.start.line - b.range.start.line || String(a.code).localeCompare(String(b.code)));
+    .sort((a, b) => a.range.start.line - b.range.start.line || (a.code as string).localeCompare(b.code as string));
 }
 
 function finding(f: Partial<Finding> & Pick<Finding, 'kind' | 'message'>): Finding {
@@ -95,7 +95,14 @@ describe('findings: the Problems panel at the layer’s line, and the lens summa
         message: '2 dead channels: 1, 5',
         ablation: { channels: [1, 5], mode: 'zero', accuracyBefore: 0.9, accuracyAfter: 0.9, lossBefore: 0.3, lossAfter: 0.3 },
       }),
-      finding({ kind: 'near-duplicate-channels', severity: 'warning', layer: conv2, layerName: 'conv2', channels: [0, 3, 4], message: 'dup' }),
+      finding({
+        kind: 'near-duplicate-channels',
+        severity: 'warning',
+        layer: conv2,
+        layerName: 'conv2',
+        channels: [0, 3, 4],
+        message: 'dup',
+      }),
       finding({ kind: 'inert-layer', layer: conv1, layerName: 'conv1', message: 'conv1 changes nothing' }),
     ]);
     const got = await waitFor('four findings in the Problems panel', () => {
