@@ -5,6 +5,7 @@
 // providers; nothing reads a run, starts a process or loads TensorFlow.js until the user asks.
 import * as vscode from 'vscode';
 import { type CompareCommands, registerCompareCommands } from './commands/compare';
+import { type ControlCommands, registerControlCommands } from './commands/control';
 import { registerPanelCommands } from './commands/panels';
 import { registerRecordingCommands } from './commands/recording';
 import { registerCommand } from './commands/registerCommand';
@@ -14,7 +15,9 @@ import { registerSourceCommands } from './commands/source';
 import { ComparePanels } from './panels/comparePanels';
 import { Ctx } from './ctx';
 import { LayerSource } from './editor/layerSource';
+import { FindingsDiagnostics } from './editor/findingsDiagnostics';
 import { ModelFeatures } from './editor/modelFeatures';
+import { RunFindings } from './editor/runFindings';
 import { RunPanels } from './panels/panels';
 import { Recordings } from './recording/recording';
 import { RunNames } from './runs/runDisplay';
@@ -42,6 +45,12 @@ export interface CnnSlicerApi {
   readonly modelFeatures: ModelFeatures;
   /** Where each recorded layer is in the current text (lens, hover and go to source agree). */
   readonly sourceSites: SourceSites;
+  /** The findings of the runs, asked once per run state (Problems panel and lens summaries). */
+  readonly runFindings: RunFindings;
+  /** The findings of open model files in the Problems panel. */
+  readonly findingsDiagnostics: FindingsDiagnostics;
+  /** The control experiment command's dialogs, replaceable by a test. */
+  readonly controlCommands: ControlCommands;
 }
 
 export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
@@ -59,6 +68,9 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   const openRun = (runFolder: string) => panels.open(runFolder);
   const recordings = new Recordings(ctx, openRun);
   const runsView = new RunsView(ctx.runs, labels, recordings);
+  // The service starts with the first findings asked (a model file with a run opened), never at activation.
+  const runFindings = new RunFindings((run, query, options) => ctx.client().query(run, query, options), log);
+  const findingsDiagnostics = new FindingsDiagnostics(sourceSites, runFindings);
   const modelFeatures = new ModelFeatures(
     sourceSites,
     (modelFile, layer, layerClass) => {
@@ -67,8 +79,21 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
     },
     // The hover's "Epoch strip": the Layer view focused on the pair's deeper layer.
     (runFolder, first, second) => panels.open(runFolder, { view: 'layer', layer: second, pair: [first, second], open: 'epochStrip' }),
+    runFindings,
   );
-  context.subscriptions.push(sourceSites, layerSource, panels, comparePanels, recordings, runsView, modelFeatures);
+  context.subscriptions.push(
+    sourceSites,
+    layerSource,
+    panels,
+    comparePanels,
+    recordings,
+    runsView,
+    runFindings,
+    findingsDiagnostics,
+    modelFeatures,
+    // A completed recording: the Problems panel shows its run's findings without waiting for the watcher.
+    recordings.onDidFinish(() => findingsDiagnostics.updateAll()),
+  );
 
   const picker = new RunPicker({
     runs: ctx.runs,
@@ -81,6 +106,7 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   registerPanelCommands(ctx, panels, picker);
   registerSourceCommands(ctx, layerSource, picker);
   const compareCommands = registerCompareCommands(ctx, comparePanels, { labels, picker, activeFolders: () => recordings.activeFolders() });
+  const controlCommands = registerControlCommands(ctx, { picker, compare: (folders) => comparePanels.open(folders) });
   const runCommands = registerRunCommands(ctx, {
     labels,
     picker,
@@ -98,7 +124,20 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   log.info(
     `CNN Slicer ${typeof version === 'string' ? version : '(unknown version)'} activated in ${(performance.now() - started).toFixed(1)} ms`,
   );
-  return { ctx, panels, comparePanels, compareCommands, recordings, runsView, runCommands, modelFeatures, sourceSites };
+  return {
+    ctx,
+    panels,
+    comparePanels,
+    compareCommands,
+    recordings,
+    runsView,
+    runCommands,
+    modelFeatures,
+    sourceSites,
+    runFindings,
+    findingsDiagnostics,
+    controlCommands,
+  };
 }
 
 export function deactivate(): void {

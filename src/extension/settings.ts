@@ -17,6 +17,8 @@ export interface Settings {
   nodeExecutable: string;
   /** An open run panel moves to a newer run of its model by itself (else it offers to). */
   followNewestRun: boolean;
+  /** The findings of a model's newest run in the Problems panel and the lens summaries. */
+  diagnostics: boolean;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
@@ -32,6 +34,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     backend: c.get<Backend>('backend') ?? 'auto',
     nodeExecutable: c.get<string>('nodeExecutable') ?? '',
     followNewestRun: c.get<boolean>('panels.followNewestRun') ?? false,
+    diagnostics: c.get<boolean>('diagnostics.enabled') ?? true,
   };
 }
 

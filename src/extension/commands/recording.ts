@@ -13,22 +13,36 @@ import type { RecordingSettings } from '../settings';
 import { registerCommand } from './registerCommand';
 import { folderOfArg } from './runArgs';
 
+/**
+ * Whether recording may run: in an untrusted workspace, says why not (with a link to manage trust)
+ * and resolves false. Every command that records asks this first.
+ */
+export async function requireTrust(): Promise<boolean> {
+  if (vscode.workspace.isTrusted) return true;
+  const manage = vscode.l10n.t('Manage Workspace Trust');
+  const c = await vscode.window.showWarningMessage(
+    vscode.l10n.t(
+      'CNN Slicer: recording runs the code of this workspace, so it needs a trusted workspace. Recorded runs can still be opened.',
+    ),
+    manage,
+  );
+  if (c === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+  return false;
+}
+
+/** A control experiment's option as a command argument gave it, when it has the right shape. */
+function controlOf(x: unknown): { spec: string; sourceRun: string } | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const { spec, sourceRun } = x as { spec?: unknown; sourceRun?: unknown };
+  return typeof spec === 'string' && spec && typeof sourceRun === 'string' && sourceRun ? { spec, sourceRun } : undefined;
+}
+
 /** workspaceState key prefix: the Analyze CNN answers last given for a model file. */
 const DEFAULTS_KEY = 'cnnSlicer.recordDefaults:';
 
 export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, openRun: (runFolder: string) => Promise<void>): void {
   registerCommand(ctx, 'cnnSlicer.analyze', async (arg?: unknown) => {
-    if (!vscode.workspace.isTrusted) {
-      const manage = vscode.l10n.t('Manage Workspace Trust');
-      const c = await vscode.window.showWarningMessage(
-        vscode.l10n.t(
-          'CNN Slicer: recording runs the code of this workspace, so it needs a trusted workspace. Recorded runs can still be opened.',
-        ),
-        manage,
-      );
-      if (c === manage) await vscode.commands.executeCommand('workbench.trust.manage');
-      return undefined;
-    }
+    if (!(await requireTrust())) return undefined;
     const modelFile = await pickModelFile(arg);
     if (!modelFile) return undefined;
     const runsFolder = ctx.runsFolderFor(vscode.Uri.file(modelFile));
@@ -64,7 +78,7 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
         });
     if (!chosen) return undefined;
     await ctx.workspaceState.update(DEFAULTS_KEY + modelFile, chosen);
-    const entry = recordings.start(modelFile, runsFolder, chosen);
+    const entry = recordings.start(modelFile, runsFolder, chosen, controlOf(args?.control));
     // The first seconds (bundling the model, loading the dataset) get a cancellable notification.
     void vscode.window.withProgress(
       {

@@ -23,6 +23,8 @@ import {
   type LayerHoverData,
 } from './hoverContent';
 import { pathKey, type SourceSites } from './sourceSites';
+import { layerSummary } from './findingsText';
+import type { RunFindings } from './runFindings';
 
 /** Debounce of the context key after edits, and of the cursor → panel link. */
 const CONTEXT_KEY_DELAY_MS = 300;
@@ -61,6 +63,7 @@ function trustedHover(text: string): vscode.MarkdownString {
 
 export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
+  private readonly lensesChanged = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [];
   private contextTimer?: ReturnType<typeof setTimeout>;
   private cursorTimer?: ReturnType<typeof setTimeout>;
@@ -72,10 +75,16 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
     private readonly sites: SourceSites,
     private readonly selectLayerOfModel: SelectLayerOfModel,
     private readonly openEpochStrip?: OpenEpochStrip,
+    /** The runs' findings, cached per run: a lens appends its layer's summary once they are here. */
+    private readonly findings?: RunFindings,
   ) {
-    // The lenses follow the runs: a new epoch changes their entropies, a new run their layers.
-    this.onDidChangeCodeLenses = sites.onDidChange;
+    // The lenses follow the runs (a new epoch changes their entropies, a new run their layers) and
+    // the findings, which arrive after the lenses are first drawn.
+    this.onDidChangeCodeLenses = this.lensesChanged.event;
     this.disposables.push(
+      this.lensesChanged,
+      sites.onDidChange(() => this.lensesChanged.fire()),
+      ...(findings ? [findings.onDidChange(() => this.lensesChanged.fire())] : []),
       vscode.languages.registerCodeLensProvider(MODEL_SELECTOR, this),
       vscode.languages.registerHoverProvider(MODEL_SELECTOR, this),
       vscode.window.onDidChangeActiveTextEditor(() => this.scheduleContextKey(0)),
@@ -150,24 +159,29 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
         continue;
       }
       const metrics = run.metrics[run.metrics.length - 1];
+      // Asked once per run (cached), never per lens; absent until the service answered.
+      const findings = this.findings?.cached(run)?.findings ?? [];
       for (const index of site.layers) {
         const layer = run.manifest.layers[index];
         if (!layer) continue;
         const mean = meanChannelBits(metrics?.layers.find((l) => l.layer === index));
         // One definition that made several layers (a helper called twice) gets one lens per layer, named.
         const label = site.layers.length > 1 ? layer.name : vscode.l10n.t('show entropy');
+        const summary = layerSummary(findings, index, vscode.l10n);
+        const title =
+          mean === undefined ? `$(pulse) ${label}` : `$(pulse) ${label} · ${vscode.l10n.t('{0} bits', formatBits(mean, EDITOR_BITS))}`;
+        const tooltip = vscode.l10n.t(
+          'Mean channel entropy of {0} ({1}, {2} channels) at epoch {3} of run {4}; click for its channel view',
+          layer.name,
+          layer.className,
+          layer.channels,
+          metrics?.epoch ?? 0,
+          run.manifest.id,
+        );
         lenses.push(
           new vscode.CodeLens(range, {
-            title:
-              mean === undefined ? `$(pulse) ${label}` : `$(pulse) ${label} · ${vscode.l10n.t('{0} bits', formatBits(mean, EDITOR_BITS))}`,
-            tooltip: vscode.l10n.t(
-              'Mean channel entropy of {0} ({1}, {2} channels) at epoch {3} of run {4}; click for its channel view',
-              layer.name,
-              layer.className,
-              layer.channels,
-              metrics?.epoch ?? 0,
-              run.manifest.id,
-            ),
+            title: summary ? `${title} · ${summary}` : title,
+            tooltip: summary ? `${tooltip}\n${vscode.l10n.t('Findings (see the Problems panel): {0}', summary)}` : tooltip,
             command: 'cnnSlicer.showEntropy',
             arguments: [run.folder, index],
           }),

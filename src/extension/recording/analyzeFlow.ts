@@ -15,6 +15,8 @@ export interface AnalyzeArgs {
   noPrompt?: boolean;
   /** Ask the questions even though the file does not look like a model ("Record Anyway"). */
   skipModelCheck?: boolean;
+  /** A control experiment of a recorded run (Run Control Experiment): the recorder's `control` option. */
+  control?: { spec: string; sourceRun: string };
 }
 
 export function isAnalyzeArgs(x: unknown): x is AnalyzeArgs {

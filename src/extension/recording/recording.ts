@@ -6,12 +6,22 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { RecorderClient, type RecordingOutcome } from '../../recorder/client';
+import type { RecordOptions } from '../../recorder/protocol';
 import { describeProgress } from './recordingProgress';
 import { epochRecordedText } from '../runs/runDisplay';
 import type { RecordingSettings } from '../settings';
 
 /** How long the status bar says a recording finished (the notification may hide sooner). */
 const FINISHED_SHOWN_MS = 60_000;
+
+/** A control experiment's record option (src/recorder/protocol.ts `RecordOptions.control`). */
+export type ControlOptions = NonNullable<RecordOptions['control']>;
+
+/** A recording that ended, and how. */
+export interface FinishedRecording {
+  modelFile: string;
+  outcome: RecordingOutcome;
+}
 
 /** One recording under way. */
 export interface ActiveRecording {
@@ -24,6 +34,9 @@ export class Recordings implements vscode.Disposable {
   private readonly active = new Set<ActiveRecording>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly finishedEmitter = new vscode.EventEmitter<FinishedRecording>();
+  /** Fires when a recording has ended, after the run index was told (the findings of its run are asked again). */
+  readonly onDidFinish = this.finishedEmitter.event;
   private readonly status = vscode.window.createStatusBarItem('cnnSlicer.recording', vscode.StatusBarAlignment.Left, 50);
   /** The last recording that finished, shown in the status bar for FINISHED_SHOWN_MS. */
   private finished?: { model: string; folder: string; timer: ReturnType<typeof setTimeout> };
@@ -57,8 +70,11 @@ export class Recordings implements vscode.Disposable {
     await Promise.all(targets.map((a) => a.client.done));
   }
 
-  /** Starts recording `modelFile` into `runsFolder`. */
-  start(modelFile: string, runsFolder: string, s: RecordingSettings): ActiveRecording {
+  /**
+   * Starts recording `modelFile` into `runsFolder`; with `control`, a control experiment of the run
+   * `control.sourceRun` (RecordOptions.control).
+   */
+  start(modelFile: string, runsFolder: string, s: RecordingSettings, control?: ControlOptions): ActiveRecording {
     const { log } = this.ctx;
     const model = basename(modelFile);
     const config = this.ctx.settings(vscode.Uri.file(modelFile));
@@ -78,6 +94,7 @@ export class Recordings implements vscode.Disposable {
         bins: s.bins,
         k: s.k,
         backend: s.backend,
+        ...(control ? { control } : {}),
       },
       events: {
         onProgress: () => this.update(),
@@ -114,6 +131,7 @@ export class Recordings implements vscode.Disposable {
       this.changed.fire();
       this.ctx.runs.refresh();
       this.report(entry, outcome);
+      this.finishedEmitter.fire({ modelFile, outcome });
     });
     return entry;
   }
@@ -239,6 +257,7 @@ export class Recordings implements vscode.Disposable {
     this.status.dispose();
     this.diagnostics.dispose();
     this.changed.dispose();
+    this.finishedEmitter.dispose();
   }
 }
 

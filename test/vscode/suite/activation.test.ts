@@ -67,11 +67,14 @@ describe('activation', () => {
     assert.deepEqual(Object.keys(api).sort(), [
       'compareCommands',
       'comparePanels',
+      'controlCommands',
       'ctx',
+      'findingsDiagnostics',
       'modelFeatures',
       'panels',
       'recordings',
       'runCommands',
+      'runFindings',
       'runsView',
       'sourceSites',
     ]);

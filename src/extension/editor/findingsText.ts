@@ -1,0 +1,161 @@
+// What the editor says about a run's findings (src/service/queries/findings.ts): the Problems-panel
+// entry of each finding placed at its layer's line, and the short summary the CodeLens above a
+// layer appends ("3 dead · 2 near-duplicate"). Pure (the `L10n` stand-in in tests), tested in
+// test/unit/extension/findingsText.test.ts; editor/findingsDiagnostics.ts and modelFeatures.ts use it.
+import type { Finding, FindingKind, FindingSeverity } from '../../service/queries/findings';
+import { FINDING_KINDS } from '../../service/queries/findings';
+import type { L10n } from '../l10n';
+
+/** The word a lens summary counts a kind with; kinds about channels are counted by channel. */
+function shortLabel(kind: FindingKind, l10n: L10n): string {
+  switch (kind) {
+    case 'dead-channels':
+      return l10n.t('dead');
+    case 'near-duplicate-channels':
+      return l10n.t('near-duplicate');
+    case 'uninformative-channels':
+      return l10n.t('uninformative');
+    case 'label-information-drop':
+      return l10n.t('label information drop');
+    case 'inert-layer':
+      return l10n.t('inert');
+    case 'measurement-ceiling':
+      return l10n.t('at measurement ceiling');
+    case 'class-never-predicted':
+      return l10n.t('class never predicted');
+    case 'probe-loss-rising':
+      return l10n.t('probe loss rising');
+    case 'control-above-chance':
+      return l10n.t('control above chance');
+    case 'memorisation-baseline':
+      return l10n.t('memorisation baseline');
+  }
+}
+
+/** A percentage with one decimal ("95.6%"). */
+function percent(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+/** A signed change with two decimals ("+0.01", "−0.30"). */
+function signed(x: number): string {
+  const s = Math.abs(x).toFixed(2);
+  return x < 0 ? `−${s}` : `+${s}`;
+}
+
+/**
+ * The measured ablation a finding carries, as one clause: "zeroing these 5 channels: probe
+ * accuracy 95.6% → 95.4%, loss +0.01". Undefined when the finding has none.
+ */
+export function ablationProof(finding: Finding, l10n: L10n): string | undefined {
+  const a = finding.ablation;
+  if (!a) return undefined;
+  const n = a.channels.length;
+  const what =
+    a.mode === 'mean'
+      ? n === 1
+        ? l10n.t('replacing this channel by its mean')
+        : l10n.t('replacing these {0} channels by their means', n)
+      : n === 1
+        ? l10n.t('zeroing this channel')
+        : l10n.t('zeroing these {0} channels', n);
+  const accuracy = `${percent(a.accuracyBefore)} → ${percent(a.accuracyAfter)}`;
+  // A loss that is undefined (null) before or after has no change to show.
+  const loss = a.lossBefore === null || a.lossAfter === null ? undefined : signed(a.lossAfter - a.lossBefore);
+  return loss === undefined
+    ? l10n.t('{0}: probe accuracy {1}', what, accuracy)
+    : l10n.t('{0}: probe accuracy {1}, loss {2}', what, accuracy, loss);
+}
+
+/** The Problems-panel text of a finding: its one-line message, then the measured ablation when present. */
+export function diagnosticMessage(finding: Finding, l10n: L10n, stale = false): string {
+  const proof = ablationProof(finding, l10n);
+  const text = proof ? `${finding.message} — ${proof}` : finding.message;
+  return stale ? `${text} ${l10n.t('(run recorded before your last edit)')}` : text;
+}
+
+/** How many a finding counts in a lens summary: its channels for a channel kind, else one. */
+function countOf(finding: Finding): number {
+  return finding.channels?.length ? finding.channels.length : 1;
+}
+
+/**
+ * The short summary of one layer's findings for its CodeLens: each kind once, in FINDING_KINDS
+ * order, channel kinds with their channel count ("3 dead · 2 near-duplicate"), other kinds by name
+ * ("inert"). Undefined when the layer has none.
+ */
+export function layerSummary(findings: readonly Finding[], layer: number, l10n: L10n): string | undefined {
+  const counts = new Map<FindingKind, number>();
+  for (const f of findings) if (f.layer === layer) counts.set(f.kind, (counts.get(f.kind) ?? 0) + countOf(f));
+  if (!counts.size) return undefined;
+  const parts: string[] = [];
+  for (const kind of FINDING_KINDS) {
+    const n = counts.get(kind);
+    if (n === undefined) continue;
+    const channelKind = kind === 'dead-channels' || kind === 'near-duplicate-channels' || kind === 'uninformative-channels';
+    parts.push(channelKind ? `${n} ${shortLabel(kind, l10n)}` : shortLabel(kind, l10n));
+  }
+  return parts.join(' · ');
+}
+
+/** A finding placed in a document: 0-based position, what the diagnostic shows. */
+export interface PlacedFinding {
+  line: number;
+  column: number;
+  severity: FindingSeverity;
+  message: string;
+  /** The diagnostic's `code`: the finding's kind. */
+  code: FindingKind;
+  finding: Finding;
+}
+
+/**
+ * Places findings in a document. A finding about a layer goes where `positionOf` puts that layer
+ * (the lenses' matcher); one whose layer it does not find in the text (deleted or changed beyond
+ * recognition since the run) is left out. A finding without a layer (training, control, the whole
+ * model) goes at `modelLine` (the model's definition) when given, else is left out.
+ */
+export function placeFindings(
+  findings: readonly Finding[],
+  positionOf: (layer: number) => { line: number; column: number } | undefined,
+  modelLine: number | undefined,
+  l10n: L10n,
+  stale = false,
+): PlacedFinding[] {
+  const out: PlacedFinding[] = [];
+  for (const finding of findings) {
+    const at =
+      finding.layer === undefined ? (modelLine === undefined ? undefined : { line: modelLine, column: 0 }) : positionOf(finding.layer);
+    if (!at) continue;
+    out.push({
+      line: at.line,
+      column: at.column,
+      severity: finding.severity,
+      message: diagnosticMessage(finding, l10n, stale),
+      code: finding.kind,
+      finding,
+    });
+  }
+  return out;
+}
+
+/**
+ * The 0-based line where a model module defines its model: the export of `createModel` (or of
+ * `model`, a default export, `module.exports`), else the first line. For a model.json, the first line.
+ */
+export function modelDefinitionLine(text: string, fileName: string): number {
+  if (/\.json$/i.test(fileName)) return 0;
+  const lines = text.split('\n');
+  const patterns = [
+    /\bexport\s+(?:async\s+)?function\s*\*?\s*createModel\b/,
+    /\bexport\s+(?:const|let|var)\s+createModel\b/,
+    /\bexport\s+(?:async\s+)?function\s*\*?\s*model\b|\bexport\s+(?:const|let|var)\s+model\b/,
+    /\bexport\s+default\b/,
+    /\bmodule\.exports\b|\bexports\.createModel\b/,
+  ];
+  for (const pattern of patterns) {
+    const i = lines.findIndex((l) => pattern.test(l));
+    if (i >= 0) return i;
+  }
+  return 0;
+}
