@@ -56,7 +56,7 @@ function correctAnswers(metrics: EpochMetrics, probeSize: number): number {
  * information. None for a run that is not a control, an epoch not recorded, or a model without
  * class predictions.
  */
-export function controlFindings(control: RunManifest, metrics: EpochMetrics[], epoch: number): Finding[] {
+export function controlFindings(control: RunManifest, metrics: readonly EpochMetrics[], epoch: number): Finding[] {
   const spec = control.control;
   const at = metrics.find((m) => m.epoch === epoch);
   const n = control.probe.size;

@@ -5,16 +5,19 @@
  * channels' label information from the same distance codes, the model's topology, and the measured
  * ablation of the channels the findings name.
  */
+import { CONTROL_THRESHOLDS, controlFindings } from '../findings/control';
 import { addAblations, checkCancelled, gatherEvidence, topology } from '../findings/evidence';
 import { computeFindings, type FindingRule } from '../findings/rules';
 import { QueryError } from '../queries';
 import type { Handler } from './handler';
 
 /**
- * Rules beyond the single run's (src/service/findings/rules.ts RULES): the control experiment's
- * findings (src/service/findings/control.ts) are added here.
+ * Rules beyond the single run's (src/service/findings/rules.ts RULES): a control run's own
+ * findings (src/service/findings/control.ts), its accuracy against chance.
  */
-export const EXTRA_RULES: FindingRule[] = [];
+export const EXTRA_RULES: FindingRule[] = [
+  (input) => ({ findings: input.manifest.control ? controlFindings(input.manifest, input.metrics, input.epoch) : [], skipped: [] }),
+];
 
 export const findings: Handler<'findings'> = async (q, ctx) => {
   const recorded = ctx.manifest.epochs;
@@ -31,5 +34,5 @@ export const findings: Handler<'findings'> = async (q, ctx) => {
   );
   ctx.control.onProgress?.(0.8, 'findings: ablating the channels they name');
   const withAblations = await addAblations(ctx, epoch, result.findings);
-  return { epoch, findings: withAblations, thresholds: result.thresholds, skipped: result.skipped };
+  return { epoch, findings: withAblations, thresholds: { ...result.thresholds, ...CONTROL_THRESHOLDS }, skipped: result.skipped };
 };
