@@ -15,9 +15,12 @@ import type { Handler } from './handler';
  * Rules beyond the single run's (src/service/findings/rules.ts RULES): a control run's own
  * findings (src/service/findings/control.ts), its accuracy against chance.
  */
-export const EXTRA_RULES: FindingRule[] = [
-  (input) => ({ findings: input.manifest.control ? controlFindings(input.manifest, input.metrics, input.epoch) : [], skipped: [] }),
-];
+const controlRule: FindingRule = (input) => ({
+  findings: input.manifest.control ? controlFindings(input.manifest, input.metrics, input.epoch) : [],
+  skipped: [],
+});
+
+export const EXTRA_RULES: FindingRule[] = [controlRule];
 
 export const findings: Handler<'findings'> = async (q, ctx) => {
   const recorded = ctx.manifest.epochs;
