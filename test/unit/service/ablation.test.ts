@@ -39,8 +39,7 @@ describe('ablation: known answers', function () {
     const dataset = carrierDataset(runs, 200);
     const common = { epochs: 0, runsFolder: runs, backend: 'wasm' as const, k: 20 };
     carrier = (await recordRun({ ...common, modelFile: join(MODELS, 'labelCarrier.ts'), dataset, probePerClass: 50 })).folder;
-    graph = (await recordRun({ ...common, modelFile: join(MODELS, 'graphBranches.ts'), dataset: 'synthetic:300', probeSize: 80 }))
-      .folder;
+    graph = (await recordRun({ ...common, modelFile: join(MODELS, 'graphBranches.ts'), dataset: 'synthetic:300', probeSize: 80 })).folder;
     engine = new AnalysisEngine({ roots: [runs], backend: 'wasm' });
   });
   after(() => {
