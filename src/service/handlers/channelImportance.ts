@@ -57,7 +57,14 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
   const measures = await informationMeasures(ctx, q, session);
   const correlations: MeasureCorrelation[] = measures.map((m) => {
     const r = spearman(m.values, deltaLoss, { permutations: DEFAULT_PERMUTATIONS, seed: 0 });
-    return { ...m, spearman: orNull(r.rho), pValue: orNull(r.pValue), channelCount: r.count };
+    const constant = r.rho === undefined && r.count >= 3 && !m.note;
+    return {
+      ...m,
+      spearman: orNull(r.rho),
+      pValue: orNull(r.pValue),
+      channelCount: r.count,
+      ...(constant ? { note: 'the measure (or Δ loss) is the same for every channel: there is no order to correlate' } : {}),
+    };
   });
   const ranking = rows.map((r) => r.channel).sort((a, b) => (deltaLoss[b] ?? -Infinity) - (deltaLoss[a] ?? -Infinity) || a - b);
   return {
