@@ -4,46 +4,18 @@
  * from and into the run's answer cache), its channels' `I_pair(T_c; Y)` from the same distance
  * codes, the model's topology, and the measured ablation of the channels a finding names.
  */
-import { pairwiseInformationFromCodes, sameLabelPairs, type DistanceCodes } from '../../analysis';
-import { CancelledError } from '../../compute/pool';
-import type { SharedCodes } from '../../compute/protocol';
+import { pairwiseInformationFromCodes, sameLabelPairs } from '../../analysis';
+import { distanceCodesOf } from '../../compute/pool';
 import { measureAblation } from '../ablation';
-import { answerKey } from '../answerKey';
-import { capacityMatrix } from '../handlers/capacityMatrix';
+import { cachedCapacityMatrix, checkCancelled } from '../handlers/capacityMatrix';
 import { orNull } from '../handlers/handler';
 import { layerInputs } from '../networkTopology';
-import { AnswerOf, Finding, QueryError, QueryOf } from '../queries';
+import { Finding, QueryError } from '../queries';
 import type { QueryContext } from '../queryContext';
 import { REMOVABLE_KINDS, withAblation } from './rules';
 import type { LayerEvidence, Skipped } from './types';
 
-export function checkCancelled(ctx: QueryContext): void {
-  if (ctx.control.signal?.aborted) throw new CancelledError();
-}
-
-/**
- * The `capacityMatrix` answer from the run's answer cache, or computed by its handler and stored
- * where that query will find it (as the network graph reads its capacity matrices).
- */
-export async function cachedCapacityMatrix(query: QueryOf<'capacityMatrix'>, ctx: QueryContext): Promise<AnswerOf['capacityMatrix']> {
-  const key = answerKey(ctx.run, query);
-  const hit = ctx.run.cache.get<AnswerOf['capacityMatrix']>(key);
-  if (hit) return hit;
-  const answer = await capacityMatrix(query, ctx);
-  checkCancelled(ctx);
-  ctx.run.cache.set(key, answer);
-  return answer;
-}
-
-function distanceCodes(c: SharedCodes): DistanceCodes {
-  return {
-    n: c.n,
-    bins: c.bins,
-    codes: c.bins <= 255 ? new Uint8Array(c.codes) : new Uint16Array(c.codes),
-    entropyBits: c.entropyBits ?? undefined,
-    nonFiniteCount: c.nonFiniteCount,
-  };
-}
+export { cachedCapacityMatrix, checkCancelled };
 
 /** The layers whose channels the rules compare: every layer after the input with several channels. */
 export function evidenceLayers(ctx: QueryContext): number[] {
@@ -79,7 +51,7 @@ export async function gatherEvidence(
     if (same) {
       progress((k + 0.5) / layers.length, `findings: label information of ${name}'s channels`);
       const { columns } = await ctx.layerPairCodes({ layerI: l, layerJ: l, epoch });
-      e.channelLabelBits = columns.map((c) => orNull(pairwiseInformationFromCodes(distanceCodes(c), same)));
+      e.channelLabelBits = columns.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same)));
     }
     evidence.set(l, e);
   }

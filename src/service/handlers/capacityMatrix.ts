@@ -1,5 +1,9 @@
 /** `capacityMatrix`: the channel capacity of every channel pair of two layers (paper 5.3), with sort orders. */
 import { sortMatrix } from '../../analysis';
+import { CancelledError } from '../../compute/pool';
+import { answerKey } from '../answerKey';
+import type { AnswerOf, QueryOf } from '../queries';
+import type { QueryContext } from '../queryContext';
 import { Handler, orNull } from './handler';
 
 export const capacityMatrix: Handler<'capacityMatrix'> = async (q, ctx) => {
@@ -20,3 +24,23 @@ export const capacityMatrix: Handler<'capacityMatrix'> = async (q, ctx) => {
     orders: { rowMax: rowMax.rowOrder, rowMean: rowMean.rowOrder, columnMax: rowMax.columnOrder, columnMean: rowMean.columnOrder },
   };
 };
+
+/** Throws CancelledError when the query's caller has gone. */
+export function checkCancelled(ctx: QueryContext): void {
+  if (ctx.control.signal?.aborted) throw new CancelledError();
+}
+
+/**
+ * The `capacityMatrix` answer from the run's answer cache, or computed by its handler and stored
+ * where that query will find it: the network graph and the findings read their matrices this way,
+ * so the Layer view opens them at once.
+ */
+export async function cachedCapacityMatrix(query: QueryOf<'capacityMatrix'>, ctx: QueryContext): Promise<AnswerOf['capacityMatrix']> {
+  const key = answerKey(ctx.run, query);
+  const hit = ctx.run.cache.get<AnswerOf['capacityMatrix']>(key);
+  if (hit) return hit;
+  const answer = await capacityMatrix(query, ctx);
+  checkCancelled(ctx);
+  ctx.run.cache.set(key, answer);
+  return answer;
+}

@@ -9,12 +9,9 @@
  * layer pairs, through the same answer cache as the `capacityMatrix` query.
  */
 import { channelProfiles, clusterChannels, defaultClusterCount, InputSubset } from '../../analysis';
-import { CancelledError } from '../../compute/pool';
-import { answerKey } from '../answerKey';
 import { layerInputs } from '../networkTopology';
-import type { AnswerOf, Bits, NetworkCluster, NetworkEdge, NetworkNode, QueryOf } from '../queries';
-import type { QueryContext } from '../queryContext';
-import { capacityMatrix } from './capacityMatrix';
+import type { AnswerOf, Bits, NetworkCluster, NetworkEdge, NetworkNode } from '../queries';
+import { cachedCapacityMatrix, checkCancelled } from './capacityMatrix';
 import { channelEntropies } from './channelEntropies';
 import type { Handler } from './handler';
 
@@ -107,10 +104,6 @@ function mergeName(className: string): string {
   return className.charAt(0).toLowerCase() + className.slice(1);
 }
 
-function checkCancelled(ctx: QueryContext): void {
-  if (ctx.control.signal?.aborted) throw new CancelledError();
-}
-
 /**
  * The clustered layers an edge into `layer` comes from: along each input, the input itself when it
  * is clustered, else (flatten, a one-channel layer, a layer left out of `layers`) its own inputs in
@@ -136,16 +129,6 @@ export function nearestClusteredAncestors(layer: number, nodes: readonly Network
  * `capacityMatrix` handler and stored where that query will find it: one implementation and one
  * cache entry for both queries.
  */
-async function cachedCapacityMatrix(query: QueryOf<'capacityMatrix'>, ctx: QueryContext): Promise<AnswerOf['capacityMatrix']> {
-  const key = answerKey(ctx.run, query);
-  const hit = ctx.run.cache.get<AnswerOf['capacityMatrix']>(key);
-  if (hit) return hit;
-  const answer = await capacityMatrix(query, ctx);
-  checkCancelled(ctx);
-  ctx.run.cache.set(key, answer);
-  return answer;
-}
-
 /** The cluster's mean activation per input: the mean of its members' finite profile values (NaN where none is finite). */
 function clusterProfile(profiles: Float64Array, count: number, members: readonly number[]): Float64Array {
   const out = new Float64Array(count);
