@@ -4,7 +4,6 @@
 // the run's settings on the transformed dataset (Analyze CNN without questions, with the recorder's
 // `control` option naming the source run), so Workspace Trust applies exactly as it does there.
 // When the control run is recorded, "Compare with Source Run" opens the comparison of the two.
-import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { RecordingOutcome } from '../../recorder/client';
 import type { AnalyzeArgs } from '../recording/analyzeFlow';
@@ -13,6 +12,7 @@ import type { Ctx } from '../ctx';
 import { rerunSettings } from '../runs/runDisplay';
 import { requireTrust } from './recording';
 import { registerCommand } from './registerCommand';
+import { exists } from './runs';
 import type { RunPicker } from './runArgs';
 
 /** One control in the quick pick. */
@@ -102,13 +102,4 @@ export function registerControlCommands(ctx: Ctx, o: ControlCommandSources): Con
     return { spec, sourceRun: record.folder, outcome };
   });
   return commands;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -174,7 +174,8 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
   return commands;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether something is at `path`. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;
