@@ -98,7 +98,9 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
     await page.click('table.architecture tr[data-layer="3"] .layer-link');
     assert.deepEqual(h.reveals, [3]);
     await page.click('section[aria-label^="Architecture"] .export-button:text("CSV")');
-    await page.waitForFunction(() => document.querySelector('.export-message')?.textContent?.startsWith('saved'));
+    await page.waitForFunction(() =>
+      document.querySelector('section[aria-label^="Architecture"] .export-message')?.textContent?.startsWith('saved'),
+    );
     assert.equal(h.saves.length, 1);
     assert.equal(h.saves[0].format, 'csv');
     assert.match(h.saves[0].fileName, /^architecture-mnist-lenet-ts\.csv$/);

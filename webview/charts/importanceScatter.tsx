@@ -53,6 +53,10 @@ export function ImportanceScatter(props: {
 }): JSX.Element {
   const tooltip = useTooltip();
   const width = Math.max(320, Math.min(760, props.width));
+  // The title wraps to the chart's width (an SVG text does not): about 6.6 px a character.
+  const titleLines = wrapWords(props.title, Math.floor((width - M.left - M.right) / 6.6));
+  const top = M.top + (titleLines.length - 1) * 14;
+  const height = HEIGHT + (titleLines.length - 1) * 14;
   const drawn = props.points.filter((p): p is ImportancePoint & { x: number; y: number } => p.x !== null && p.y !== null);
   const x = scaleLinear()
     .domain(padded(drawn.map((p) => p.x)))
@@ -60,21 +64,25 @@ export function ImportanceScatter(props: {
     .nice();
   const y = scaleLinear()
     .domain(padded([0, ...drawn.map((p) => p.y)]))
-    .range([HEIGHT - M.bottom, M.top])
+    .range([height - M.bottom, top])
     .nice();
   const zero = y(0);
   return (
     <svg
       class="chart importance-scatter"
       width={width}
-      height={HEIGHT}
+      height={height}
       role="group"
       aria-label={props.label}
       data-dots={drawn.length}
       onMouseLeave={() => tooltip.hide()}
     >
       <text class="is-title" x={M.left} y={14}>
-        {props.title}
+        {titleLines.map((line, k) => (
+          <tspan key={k} x={M.left} dy={k ? 14 : 0}>
+            {k < titleLines.length - 1 ? line + ' ' : line}
+          </tspan>
+        ))}
       </text>
       <g class="grid">
         {y.ticks(5).map((t) => (
@@ -82,12 +90,12 @@ export function ImportanceScatter(props: {
         ))}
       </g>
       <line class="is-zero" x1={M.left} x2={width - M.right} y1={zero} y2={zero} />
-      <Axis scale={x} at={HEIGHT - M.bottom} side="bottom" />
+      <Axis scale={x} at={height - M.bottom} side="bottom" />
       <Axis scale={y} at={M.left} side="left" />
-      <text class="axis-title" x={(M.left + width - M.right) / 2} y={HEIGHT - 6} text-anchor="middle">
+      <text class="axis-title" x={(M.left + width - M.right) / 2} y={height - 6} text-anchor="middle">
         {props.xLabel}
       </text>
-      <text class="axis-title" transform={`translate(13,${(M.top + HEIGHT - M.bottom) / 2}) rotate(-90)`} text-anchor="middle">
+      <text class="axis-title" transform={`translate(13,${(top + height - M.bottom) / 2}) rotate(-90)`} text-anchor="middle">
         Δ loss when ablated
       </text>
       {drawn.map((p) => (
@@ -132,4 +140,18 @@ export function ImportanceScatter(props: {
       ))}
     </svg>
   );
+}
+
+/** `text` in lines of at most `chars` characters, broken between words. */
+function wrapWords(text: string, chars: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > chars) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }

@@ -1,3 +1,4 @@
+import { CONTROL_THRESHOLDS } from '../../../src/service/findings/control';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -33,7 +34,7 @@ describe('cnn-slicer findings', function () {
     assert.equal(r.status, 0, r.stderr);
     const a = JSON.parse(r.stdout) as FindingsAnswer;
     assert.equal(a.epoch, 2);
-    assert.deepEqual(a.thresholds, THRESHOLDS);
+    assert.deepEqual(a.thresholds, { ...THRESHOLDS, ...CONTROL_THRESHOLDS });
     // The tiny model has layers of several channels: the evidence was measured, not skipped.
     assert.ok(!a.skipped.some((s) => s.kind === 'near-duplicate-channels'), JSON.stringify(a.skipped));
     for (const f of a.findings) assert.equal(f.epoch, 2);

@@ -191,46 +191,48 @@ function RankedTable(props: {
   const rows = all ? ranked : ranked.slice(0, TABLE_ROWS);
   return (
     <>
-      <table class="data importance-ranking" aria-label="Channels ranked by Δ loss when ablated, most costly first">
-        <thead>
-          <tr>
-            <th>rank</th>
-            <th>channel</th>
-            <th>Δ loss</th>
-            <th>Δ accuracy</th>
-            <th>classes losing most</th>
-            {a.measures.map((m) => (
-              <th key={m.measure}>{props.nameOf(m)}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(({ rank, index }) => {
-            const c = a.channels[index];
-            return (
-              <tr key={c.channel} data-channel={c.channel} class={c.channel === props.selected ? 'selected' : ''}>
-                <td>{rank}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="channel-link"
-                    title={`Open channel ${c.channel} in the Channel view`}
-                    onClick={() => props.open(c.channel)}
-                  >
-                    #{c.channel}
-                  </button>
-                </td>
-                <td>{formatNumber(c.deltaLoss, { sign: true })}</td>
-                <td>{formatPercent(c.deltaAccuracy, { sign: true })}</td>
-                <td class="importance-classes">{classesText(c, a.classNames)}</td>
-                {a.measures.map((m) => (
-                  <td key={m.measure}>{formatMeasure(m.measure, m.values[index])}</td>
-                ))}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div class="scroll-x" data-scroll-x>
+        <table class="data importance-ranking" aria-label="Channels ranked by Δ loss when ablated, most costly first">
+          <thead>
+            <tr>
+              <th>rank</th>
+              <th>channel</th>
+              <th>Δ loss</th>
+              <th>Δ accuracy</th>
+              <th>classes losing most</th>
+              {a.measures.map((m) => (
+                <th key={m.measure}>{props.nameOf(m)}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ rank, index }) => {
+              const c = a.channels[index];
+              return (
+                <tr key={c.channel} data-channel={c.channel} class={c.channel === props.selected ? 'selected' : ''}>
+                  <td>{rank}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="channel-link"
+                      title={`Open channel ${c.channel} in the Channel view`}
+                      onClick={() => props.open(c.channel)}
+                    >
+                      #{c.channel}
+                    </button>
+                  </td>
+                  <td>{formatNumber(c.deltaLoss, { sign: true })}</td>
+                  <td>{formatPercent(c.deltaAccuracy, { sign: true })}</td>
+                  <td class="importance-classes">{classesText(c, a.classNames)}</td>
+                  {a.measures.map((m) => (
+                    <td key={m.measure}>{formatMeasure(m.measure, m.values[index])}</td>
+                  ))}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
       {ranked.length > TABLE_ROWS && (
         <button type="button" class="link-button" data-testid="importance-all" onClick={() => setAll(!all)}>
           {all ? `Show the ${TABLE_ROWS} most costly` : `Show all ${ranked.length} channels`}
