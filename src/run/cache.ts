@@ -90,7 +90,12 @@ export class AnswerCache {
     if (text.length > this.capBytes) return; // would evict everything and still not fit
     if (!this.usable()) return;
     try {
-      mkdirSync(this.folder, { recursive: true });
+      // Never recursive: a run folder deleted (or moved to the trash) while a query ran is not made again.
+      try {
+        mkdirSync(this.folder);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return;
+      }
       writeFileAtomic(this.path(key), text, { durable: false });
       this.bytesSinceCount = (this.bytesSinceCount ?? this.usage().bytes - text.length) + text.length;
       if (this.bytesSinceCount > this.capBytes) this.evict();

@@ -22,8 +22,20 @@ describe('answer cache: an optimisation, never a condition (read-only and hostil
     rmSync(root, { recursive: true, force: true });
   });
 
+  it('never makes a deleted run folder again: an answer computed while the run was deleted is not kept', () => {
+    const run = join(root, 'run');
+    mkdirSync(run);
+    const cache = new AnswerCache(join(run, 'cache'));
+    cache.set('a', { x: 1 });
+    assert.deepEqual(cache.get('a'), { x: 1 });
+    rmSync(run, { recursive: true });
+    cache.set('b', { x: 2 });
+    assert.equal(existsSync(run), false);
+  });
+
   it('writes answers without a flush to the disk (a damaged entry is a miss), and keeps its cap counting the folder once', () => {
     const folder = join(root, 'run', 'cache');
+    mkdirSync(join(root, 'run'));
     let flushes = 0;
     const restore = replaceLowLevelWrites({ fsync: () => void flushes++ });
     try {
@@ -60,6 +72,7 @@ describe('answer cache: an optimisation, never a condition (read-only and hostil
         logLevel: 'silent',
       });
       const folder = join(root, 'run', 'cache');
+      mkdirSync(join(root, 'run'));
       const cache = new AnswerCache(folder);
       cache.set('answer', { bits: 1.5 });
       chmodSync(root, 0o755);

@@ -219,7 +219,7 @@ describe('runs tree', function () {
       kept = existsSync(join(run, 'manifest.json'));
     } finally {
       api.runCommands.ui = original;
-      rmSync(run, { recursive: true, force: true });
+      rmSync(run, { recursive: true, force: true, maxRetries: 5 });
     }
     if (asked.length === 1) {
       // This machine has a trash: the run went there at the first answer.
