@@ -7,7 +7,10 @@
  */
 import { classScores, InputSubset, predictionMeasures, PredictionMeasures, ScoreKind } from '../analysis';
 import type { RunLayer, RunManifest } from '../run/format';
+import { CancelledError } from '../compute/pool';
+import type * as tfType from '@tensorflow/tfjs';
 import type { Activations } from '../tfjs/forward';
+import { linearMixing } from '../tfjs/mixingLayer';
 import { AblationAnswer, AblationMode, QueryError } from './queries';
 import type { QueryContext } from './queryContext';
 import { orNull } from './handlers/handler';
@@ -19,6 +22,9 @@ export interface AblationRequest {
   mode?: AblationMode;
   x?: InputSubset;
 }
+
+/** Inputs the mixing-layer shortcut computes at a time (every ablation of them in turn). */
+const SHORTCUT_CHUNK = 64;
 
 /** Most bytes of ablated activations one forward pass takes (its blocks of rows). */
 export const ABLATION_PASS_BYTES = 192 * 1024 ** 2;
@@ -83,7 +89,7 @@ export class AblationSession {
     private readonly base: Float32Array,
     private readonly means: Float64Array | undefined,
     readonly axis: { channels: number; per: number },
-    private readonly output: { layer: number; kind: ScoreKind },
+    readonly output: { layer: number; kind: ScoreKind },
     readonly labels: Int32Array,
   ) {}
 
@@ -108,6 +114,17 @@ export class AblationSession {
     return new AblationSession(ctx, r.epoch, r.layer, mode, indices, base, means, axis, output, labels);
   }
 
+  /** What an ablated channel's values become: 0, or the channel's mean. */
+  readonly replacement = (c: number): number => (this.means ? this.means[c] : 0);
+
+  /** The activations the ablations start from, and how (one lookup per session). */
+  private shortcut?: Promise<MixingShortcut | undefined>;
+
+  /** Every value of the layer at the ablated layer's inputs, unablated (rows of `indices`). */
+  get activations(): Float32Array {
+    return this.base;
+  }
+
   checkChannels(channels: readonly number[]): void {
     for (const c of channels)
       if (c >= this.axis.channels) {
@@ -127,14 +144,20 @@ export class AblationSession {
     for (const g of groups) this.checkChannels(g);
     const n = this.indices.length;
     const classes = this.ctx.classes();
-    const perPass = Math.max(1, Math.floor(ABLATION_PASS_BYTES / Math.max(1, n * this.axis.per * 4)));
+    this.shortcut ??= mixingShortcut(this.ctx, this);
+    const shortcut = await this.shortcut;
+    // The layer whose activations each block holds: the ablated one, or the first layer mixing its channels.
+    const from = shortcut?.layer ?? this.layer;
+    const per = this.ctx.manifest.layers[from].outputShape.reduce((a, b) => a * b, 1);
+    const perPass = Math.max(1, Math.floor(ABLATION_PASS_BYTES / Math.max(1, n * per * 4)));
     const results: PredictionMeasures[] = [];
-    const replacement = (c: number) => (this.means ? this.means[c] : 0);
     for (let start = 0; start < groups.length; start += perPass) {
       const batch = groups.slice(start, start + perPass);
-      const blocks = ablatedBlocks(this.base, this.axis, batch, replacement);
-      const acts: Activations = { shape: [n * batch.length, ...this.ctx.manifest.layers[this.layer].outputShape], data: blocks };
-      const out = await this.ctx.forwardFrom(this.epoch, this.layer, acts, this.indices, this.output.layer, batch.length);
+      const blocks = shortcut
+        ? await shortcut.blocks(batch, (share) => onGroup?.(start + Math.floor(share * batch.length)))
+        : ablatedBlocks(this.base, this.axis, batch, this.replacement);
+      const acts: Activations = { shape: [n * batch.length, ...this.ctx.manifest.layers[from].outputShape], data: blocks };
+      const out = await this.ctx.forwardFrom(this.epoch, from, acts, this.indices, this.output.layer, batch.length);
       const width = out.data.length / (n * batch.length);
       for (let g = 0; g < batch.length; g++) {
         const values = out.data.subarray(g * n * width, (g + 1) * n * width);
@@ -195,5 +218,98 @@ export async function measureAblation(ctx: QueryContext, r: AblationRequest): Pr
     baseline,
     ablated,
     delta: deltaOf(ablated, baseline),
+  };
+}
+
+/**
+ * Layers that act on each channel alone, keeping the channels-last layout (so the entry k of their
+ * flattened output belongs to channel `k mod C`): pooling, activations, normalisation by channel,
+ * dropout and noise (identities at inference), padding, cropping, upsampling, flatten.
+ */
+const PER_CHANNEL =
+  /^(MaxPooling[123]D|AveragePooling[123]D|GlobalMaxPooling[123]D|GlobalAveragePooling[123]D|ReLU|LeakyReLU|ELU|PReLU|ThresholdedReLU|BatchNormalization|Dropout|SpatialDropout[123]D|GaussianNoise|GaussianDropout|AlphaDropout|ZeroPadding[123]D|Cropping[123]D|UpSampling[123]D|Flatten)$/;
+
+/** Layers that only move values (their channels are not mixed, but the layout may change). */
+const MOVES_VALUES = /^(Reshape|Permute|RepeatVector|Activation)$/;
+
+/** Whether a layer of the run mixes the channels of what it reads (a convolution, a dense layer, a merge, …). */
+export function mixesChannels(layer: RunLayer): boolean {
+  return !PER_CHANNEL.test(layer.className) && !MOVES_VALUES.test(layer.className);
+}
+
+/** The ablations of a layer computed from the first layer after it that mixes its channels. */
+interface MixingShortcut {
+  /** The run index of the layer whose values the blocks hold: the model's output. */
+  layer: number;
+  /** One block per group: the model's output with the group's channels ablated. */
+  blocks(groups: readonly (readonly number[])[], onShare?: (share: number) => void): Promise<Float32Array>;
+}
+
+/**
+ * In a sequential model whose layers between the ablated layer L and the first layer M that mixes
+ * channels act on each channel alone, ablating channels S changes M's input only in S's entries,
+ * to the values they take with every channel ablated (one pass of those layers). M's pre-activation
+ * then changes by M's linear map of that change in S's entries alone — a product with S's slice of
+ * M's weights instead of all of M (src/tfjs/mixingLayer.ts). Undefined where this does not hold:
+ * the ablations then run every layer after L.
+ */
+async function mixingShortcut(ctx: QueryContext, s: AblationSession): Promise<MixingShortcut | undefined> {
+  const layers = ctx.manifest.layers;
+  let m = s.layer + 1;
+  while (m <= s.output.layer && PER_CHANNEL.test(layers[m].className)) m++;
+  if (m > s.output.layer) return undefined;
+  const { tf } = await ctx.tf();
+  const { model } = await ctx.model(s.epoch);
+  if (model.getClassName() !== 'Sequential') return undefined;
+  const lin = linearMixing(tf, model.getLayer(layers[m].name));
+  if (!lin) return undefined;
+  const n = s.indices.length;
+  const channels = s.axis.channels;
+  // M's input unablated (A) and with every channel ablated (Z): their difference D, channel by channel.
+  const all = [Array.from({ length: channels }, (_, c) => c)];
+  const ablatedAll = ablatedBlocks(s.activations, s.axis, all, s.replacement);
+  const before = m - 1;
+  const a = before === s.layer ? s.activations : ((await ctx.layerOutput(s.epoch, before, s.indices)).data as Float32Array);
+  const z =
+    before === s.layer
+      ? ablatedAll
+      : (await ctx.forwardFrom(s.epoch, s.layer, { shape: [n, ...layers[s.layer].outputShape], data: ablatedAll }, s.indices, before)).data;
+  const inShape = [n, ...layers[before].outputShape];
+  // The layers after M run here, on the backend's own tensors: only the model's output leaves it.
+  const rest = layers.slice(m + 1, s.output.layer + 1).map((l) => model.getLayer(l.name));
+  const outPer = layers[s.output.layer].outputShape.reduce((x, y) => x * y, 1);
+  return {
+    layer: s.output.layer,
+    blocks: async (groups, onShare) => {
+      const out = new Float32Array(groups.length * n * outPer);
+      const inPer = a.length / n;
+      // A few inputs at a time, every group over them: their tensors stay small enough to stay in cache.
+      for (let start = 0; start < n; start += SHORTCUT_CHUNK) {
+        const end = Math.min(n, start + SHORTCUT_CHUNK);
+        const shape = [end - start, ...inShape.slice(1)];
+        const x = tf.tensor(a.subarray(start * inPer, end * inPer), shape);
+        const d = tf.tidy(() => tf.tensor(z.subarray(start * inPer, end * inPer), shape).sub(x));
+        const pre = lin.pre(x);
+        try {
+          for (let g = 0; g < groups.length; g++) {
+            if (ctx.control.signal?.aborted) throw new CancelledError();
+            const y = tf.tidy(() => {
+              let t = lin.activate(groups[g].length ? pre.add(lin.delta(d, groups[g], channels)) : pre);
+              for (const layer of rest) t = layer.apply(t, { training: false }) as tfType.Tensor;
+              return t;
+            });
+            try {
+              out.set(await y.data(), (g * n + start) * outPer);
+            } finally {
+              y.dispose();
+            }
+          }
+        } finally {
+          tf.dispose([x, d, pre]);
+        }
+        onShare?.(end / n);
+      }
+      return out;
+    },
   };
 }

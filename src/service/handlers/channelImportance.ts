@@ -14,16 +14,12 @@ import {
 } from '../../analysis';
 import { distanceCodesOf } from '../../compute/pool';
 import type { SharedCodes } from '../../compute/protocol';
-import { ablationAxis, AblationSession } from '../ablation';
+import { ablationAxis, AblationSession, mixesChannels } from '../ablation';
 import type { ChannelAblation, ImportanceMeasure, MeasureCorrelation } from '../queries';
 import type { QueryContext } from '../queryContext';
 import { channelEntropies } from './channelEntropies';
 import { Handler, orNull } from './handler';
 import { NEAR_DUPLICATE_SHARE, nearDuplicateShares } from '../../analysis/nearDuplicates';
-
-/** Layers that act on each channel alone (or only move values): the next layer that mixes channels is looked for past them. */
-const CHANNEL_LOCAL =
-  /^(MaxPooling|AveragePooling|GlobalMaxPooling|GlobalAveragePooling|Activation|ReLU|LeakyReLU|ELU|PReLU|ThresholdedReLU|BatchNormalization|Dropout|SpatialDropout|GaussianNoise|GaussianDropout|AlphaDropout|ZeroPadding|Cropping|UpSampling|Flatten|Reshape|Permute|RepeatVector)/;
 
 /** The classes losing most accuracy that a channel's row names. */
 const CLASSES_LOSING = 3;
@@ -31,8 +27,7 @@ const CLASSES_LOSING = 3;
 /** The first layer after `layer`, in the run's order, that mixes channels and has more than one (its capacities are `capacityToNext`). */
 export function nextMixingLayer(ctx: QueryContext, layer: number): number | undefined {
   const layers = ctx.manifest.layers;
-  for (let l = layer + 1; l < layers.length; l++)
-    if (!CHANNEL_LOCAL.test(layers[l].className) && ablationAxis(layers[l]).channels > 1) return l;
+  for (let l = layer + 1; l < layers.length; l++) if (mixesChannels(layers[l]) && ablationAxis(layers[l]).channels > 1) return l;
   return undefined;
 }
 
@@ -48,7 +43,10 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
   const groups = [[], ...Array.from({ length: channels }, (_, c) => [c])];
   const progress = ctx.control.onProgress;
   const measured = await session.measure(groups, (done) =>
-    progress?.(0.1 + 0.6 * (done / groups.length), `ablating channel ${Math.max(0, done - 1)} of ${channels}`),
+    progress?.(
+      0.1 + 0.6 * (done / groups.length),
+      `ablating ${channels} channels one at a time: ${Math.round((100 * done) / groups.length)}%`,
+    ),
   );
   const [baseline, ...ablated] = measured;
   const rows = ablated.map((m, c) => channelRow(c, m, baseline));

@@ -127,4 +127,51 @@ describe('ablation: known answers', function () {
     assert.notEqual(a.ablated.loss, a.baseline.loss, 'the ablation changes the predictions');
     model.dispose();
   });
+
+  describe('a sequential model: ablations computed from the first layer that mixes channels', () => {
+    let lenet: string;
+    before(async () => {
+      lenet = (
+        await recordRun({
+          modelFile: resolve(__dirname, '../../../examples/mnist-lenet.ts'),
+          dataset: 'mnist',
+          epochs: 1,
+          trainLimit: 1000,
+          probeSize: 150,
+          runsFolder: runs,
+          backend: 'wasm',
+          k: 20,
+        })
+      ).folder;
+    });
+
+    /** The measures of the checkpoint at epoch 1 with `layer`'s filters `channels` zeroed (kernel and bias; after its ReLU the channels are 0). */
+    async function zeroedInWeights(layerName: string, channels: number[]) {
+      const manifest = (await engine.answer(lenet, { kind: 'run' })).answer.manifest;
+      const { tf } = await initBackend('wasm');
+      const model = await loadCheckpoint(tf, join(lenet, 'checkpoints', 'epoch-0001'), manifest.layers);
+      const [kernel, bias] = model.getLayer(layerName).getWeights();
+      const units = bias.shape[0];
+      const mask = tf.tensor1d(Array.from({ length: units }, (_, c) => (channels.includes(c) ? 0 : 1)));
+      model.getLayer(layerName).setWeights([kernel.mul(mask), bias.mul(mask)]);
+      const probe = readProbe({ folder: lenet, manifest });
+      const out = await forwardLayer({ tf, model, layers: manifest.layers, inputs: probe.inputs, count: probe.labels.length, layer: 7 });
+      model.dispose();
+      return predictionMeasures(classScores('softmax', out.data, 10), probe.labels, 10);
+    }
+
+    for (const [name, layer, channels] of [
+      ['conv1 (pool1 between it and conv2)', 1, [0, 3]],
+      ['dense1 (its units, read by the output layer)', 6, [1, 5, 40]],
+    ] as const) {
+      it(`${name}: the same predictions as the model with those filters zeroed in its weights`, async () => {
+        const a = await ablate(lenet, { epoch: 1, layer, channels: [...channels] });
+        const expected = await zeroedInWeights(layer === 1 ? 'conv1' : 'dense1', [...channels]);
+        assert.equal(a.ablated.accuracy, expected.accuracy);
+        assert.deepEqual(a.ablated.confusion, expected.confusion);
+        assert.ok(Math.abs(a.ablated.loss! - expected.loss!) < 1e-6, `${a.ablated.loss} vs ${expected.loss}`);
+        assert.ok(a.delta.loss! > 0, 'removing trained filters costs loss');
+      });
+    }
+  });
 });
