@@ -68,9 +68,13 @@ export class RunIndex implements vscode.Disposable {
     return (await this.runs()).filter((r) => isRunOfModel(r, modelFile));
   }
 
-  /** The newest run of a model with at least one recorded epoch. */
+  /**
+   * The newest run of a model with at least one recorded epoch that is not a control experiment:
+   * a control run trains the model on transformed images, so its numbers are not the model's (the
+   * lenses, hovers and Problems entries read this run).
+   */
   async newestOfModel(modelFile: string): Promise<RunRecord | undefined> {
-    return (await this.runsOfModel(modelFile)).find((r) => r.manifest.epochs.length > 0);
+    return (await this.runsOfModel(modelFile)).find((r) => r.manifest.epochs.length > 0 && !r.manifest.control);
   }
 
   /**

@@ -73,6 +73,9 @@ describe('Run Control Experiment…', function () {
       assert.ok(controlFolder && controlFolder !== source);
       const control = await waitFor('the control run in the index', () => api.ctx.runs.find(controlFolder!));
       assert.equal(control.manifest.model.file, (await api.ctx.runs.find(source))?.manifest.model.file);
+      assert.equal(control.manifest.control?.sourceRun.id, (await api.ctx.runs.find(source))?.manifest.id, 'linked to its source run');
+      // The lenses, hovers and Problems entries keep reading the model's own run, not the control's.
+      assert.equal((await api.ctx.runs.newestOfModel(control.manifest.model.file))?.folder, source);
       await waitFor('the offer to compare', () => offered.length === 1);
       assert.match(offered[0], /control experiment border:3 of run/);
       await waitFor(
