@@ -12,6 +12,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import type { Activations } from '../tfjs/forward';
 import { linearMixing } from '../tfjs/mixingLayer';
 import { AblationAnswer, AblationMode, QueryError } from './queries';
+import { inputsKey } from './layerCodes';
 import type { QueryContext } from './queryContext';
 import { orNull } from './handlers/handler';
 
@@ -25,6 +26,10 @@ export interface AblationRequest {
 
 /** Inputs the mixing-layer shortcut computes at a time (every ablation of them in turn). */
 const SHORTCUT_CHUNK = 64;
+
+/** Layers whose shortcut inputs (D and M's pre-activation) stay in memory for the next ablation of them. */
+const PREPARED_SHORTCUTS = 2;
+const preparedShortcuts = new Map<string, { d: Float32Array; pre: Float32Array }>();
 
 /** Most bytes of ablated activations one forward pass takes (its blocks of rows). */
 export const ABLATION_PASS_BYTES = 192 * 1024 ** 2;
@@ -275,6 +280,28 @@ async function mixingShortcut(ctx: QueryContext, s: AblationSession): Promise<Mi
       ? ablatedAll
       : (await ctx.forwardFrom(s.epoch, s.layer, { shape: [n, ...layers[s.layer].outputShape], data: ablatedAll }, s.indices, before)).data;
   const inShape = [n, ...layers[before].outputShape];
+  const inPer = a.length / n;
+  // D = Z − A and M's pre-activation on A: the same for every ablation of this layer on these inputs, kept for the next query.
+  const key = `${ctx.run.folder}|${s.epoch}|${s.layer}|${s.mode}|${inputsKey(s.indices, ctx.probe().labels.length)}`;
+  let prepared = preparedShortcuts.get(key);
+  if (!prepared) {
+    const d = new Float32Array(a.length);
+    for (let k = 0; k < d.length; k++) d[k] = z[k] - a[k];
+    const preParts: Float32Array[] = [];
+    for (let start = 0; start < n; start += SHORTCUT_CHUNK) {
+      const end = Math.min(n, start + SHORTCUT_CHUNK);
+      const y = tf.tidy(() => lin.pre(tf.tensor(a.subarray(start * inPer, end * inPer), [end - start, ...inShape.slice(1)])));
+      preParts.push((await y.data()) as Float32Array);
+      y.dispose();
+    }
+    const pre = new Float32Array(preParts.reduce((t, p) => t + p.length, 0));
+    preParts.reduce((at, p) => (pre.set(p, at), at + p.length), 0);
+    prepared = { d, pre };
+    preparedShortcuts.set(key, prepared);
+    for (const old of preparedShortcuts.keys()) if (preparedShortcuts.size > PREPARED_SHORTCUTS) preparedShortcuts.delete(old);
+  }
+  const { d: dAll, pre: preAll } = prepared;
+  const prePer = preAll.length / n;
   // The layers after M run here, on the backend's own tensors: only the model's output leaves it.
   const rest = layers.slice(m + 1, s.output.layer + 1).map((l) => model.getLayer(l.name));
   const outPer = layers[s.output.layer].outputShape.reduce((x, y) => x * y, 1);
@@ -282,14 +309,11 @@ async function mixingShortcut(ctx: QueryContext, s: AblationSession): Promise<Mi
     layer: s.output.layer,
     blocks: async (groups, onShare) => {
       const out = new Float32Array(groups.length * n * outPer);
-      const inPer = a.length / n;
       // A few inputs at a time, every group over them: their tensors stay small enough to stay in cache.
       for (let start = 0; start < n; start += SHORTCUT_CHUNK) {
         const end = Math.min(n, start + SHORTCUT_CHUNK);
-        const shape = [end - start, ...inShape.slice(1)];
-        const x = tf.tensor(a.subarray(start * inPer, end * inPer), shape);
-        const d = tf.tidy(() => tf.tensor(z.subarray(start * inPer, end * inPer), shape).sub(x));
-        const pre = lin.pre(x);
+        const d = tf.tensor(dAll.subarray(start * inPer, end * inPer), [end - start, ...inShape.slice(1)]);
+        const pre = tf.tensor(preAll.subarray(start * prePer, end * prePer), [end - start, ...layers[m].outputShape]);
         try {
           for (let g = 0; g < groups.length; g++) {
             if (ctx.control.signal?.aborted) throw new CancelledError();
@@ -305,7 +329,7 @@ async function mixingShortcut(ctx: QueryContext, s: AblationSession): Promise<Mi
             }
           }
         } finally {
-          tf.dispose([x, d, pre]);
+          tf.dispose([d, pre]);
         }
         onShare?.(end / n);
       }

@@ -42,6 +42,9 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
   const { channels } = session.axis;
   const groups = [[], ...Array.from({ length: channels }, (_, c) => [c])];
   const progress = ctx.control.onProgress;
+  // The information measures run on the compute workers while the ablations run on this thread.
+  const measuring = informationMeasures(ctx, q, session);
+  measuring.catch(() => undefined); // awaited below
   const measured = await session.measure(groups, (done) =>
     progress?.(
       0.1 + 0.6 * (done / groups.length),
@@ -51,8 +54,7 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
   const [baseline, ...ablated] = measured;
   const rows = ablated.map((m, c) => channelRow(c, m, baseline));
   const deltaLoss = rows.map((r) => r.deltaLoss);
-  progress?.(0.7, 'information measures of the channels');
-  const measures = await informationMeasures(ctx, q, session);
+  const measures = await measuring;
   const correlations: MeasureCorrelation[] = measures.map((m) => {
     const r = spearman(m.values, deltaLoss, { permutations: DEFAULT_PERMUTATIONS, seed: 0 });
     const constant = r.rho === undefined && r.count >= 3 && !m.note;
@@ -130,7 +132,6 @@ async function informationMeasures(
     measure: 'labelInformation',
     values: codes.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same))),
   };
-  ctx.control.onProgress?.(0.8, 'capacity of the channels with each other');
   const self = await pool.capacityFromCodes(codes, codes, signal);
   const duplicates: MeasureValues = {
     measure: 'nearDuplicateShare',
@@ -140,7 +141,6 @@ async function informationMeasures(
   let toNext: MeasureValues;
   if (next === undefined) toNext = { ...none('capacityToNext', 'no layer after this one mixes its channels'), otherLayer: null };
   else {
-    ctx.control.onProgress?.(0.9, `capacity to layer ${next}`);
     const after = await ctx.layerOutput(q.epoch, next, indices);
     const rows: SharedCodes[] = await pool.layerCodes(unitsAsChannels(ctx, next, after.data, n), bins, signal);
     const cm = await pool.capacityFromCodes(codes, rows, signal);
