@@ -208,7 +208,8 @@ async function runCase(name: string): Promise<CaseResult> {
     const { benchAblation } = await import('./ablationBench');
     const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-ablation-'));
     try {
-      return { seconds: 0, peakRssMB: process.resourceUsage().maxRSS / 1024, lines: await benchAblation(dir, writeFakeCifar(dir, 1000)) };
+      const lines = await benchAblation(dir, writeFakeCifar(dir, 1000));
+      return { seconds: 0, peakRssMB: process.resourceUsage().maxRSS / 1024, lines };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
