@@ -61,7 +61,7 @@ export function formatImportance(layerName: string, a: ChannelImportanceAnswer):
   ];
   for (const m of a.measures)
     lines.push(
-      `    ${m.measure.padEnd(20)} ρ = ${fmt(m.spearman).padStart(5)}  p ${(m.pValue !== null && m.pValue < 0.001 ? '< 0.001' : '= ' + fmt(m.pValue, 3)).padStart(7)}  over ${m.channelCount} channels` +
+      `    ${m.measure.padEnd(20)} ρ = ${fmt(m.spearman).padStart(5)}  ${(m.pValue !== null && m.pValue < 0.001 ? 'p < 0.001' : 'p = ' + fmt(m.pValue, 3).padStart(5)).padEnd(9)}  over ${m.channelCount} channels` +
         (m.note ? `  (${m.note})` : ''),
     );
   const top = a.ranking.slice(0, 3).map((c) => {
