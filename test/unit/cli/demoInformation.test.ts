@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { formatInformationPlane } from '../../../src/cli/demoInformation';
+import { formatImportance, formatInformationPlane } from '../../../src/cli/demoInformation';
 import { fixtureManifest, fixtureMetrics } from '../support/runFixture';
 
 describe("the demo's information-plane table", () => {
@@ -33,5 +33,51 @@ describe("the demo's information-plane table", () => {
   });
   it('says so for a run recorded before the plane was measured', () => {
     assert.match(formatInformationPlane(manifest, fixtureMetrics(0), fixtureMetrics(2)), /recorded before the information plane/);
+  });
+});
+
+describe("the demo's rank-correlation lines", () => {
+  it('prints ρ and p for each measure, p below 0.001 as such, an undefined one as a dash with its reason, and the costliest channels', () => {
+    const measure = (
+      name: 'channelEntropy' | 'labelInformation' | 'capacityToNext',
+      rho: number | null,
+      p: number | null,
+      note?: string,
+    ) => ({
+      measure: name,
+      values: [1, 2, 3],
+      spearman: rho,
+      pValue: p,
+      channelCount: rho === null ? 0 : 3,
+      ...(note ? { note } : {}),
+    });
+    const text = formatImportance('conv2', {
+      epoch: 3,
+      layer: 3,
+      mode: 'zero',
+      inputCount: 500,
+      classNames: ['a', 'b'],
+      baseline: { accuracy: 0.956, loss: 0.15 },
+      channels: [
+        { channel: 0, deltaLoss: 0.01, deltaAccuracy: -0.01, classesLosing: [] },
+        { channel: 1, deltaLoss: 0.045, deltaAccuracy: -0.02, classesLosing: [] },
+        { channel: 2, deltaLoss: -0.003, deltaAccuracy: 0, classesLosing: [] },
+      ],
+      measures: [
+        measure('channelEntropy', -0.13, 0.639),
+        measure('labelInformation', 0.46, 0.0001),
+        measure('capacityToNext', null, null, 'no layer after it'),
+      ],
+      permutations: 9999,
+      ranking: [1, 0, 2],
+    });
+    const lines = text.trimEnd().split('\n');
+    assert.match(lines[0], /conv2 \(3 channels, zero ablation, baseline accuracy 95\.6%; 9999 permutations\)/);
+    assert.match(lines[1], /channelEntropy\s+ρ = -0\.13\s+p = 0\.639\s+over 3 channels$/);
+    assert.match(lines[2], /labelInformation\s+ρ = {2}0\.46\s+p < 0\.001\s+over 3 channels$/);
+    assert.match(lines[3], /capacityToNext\s+ρ = {5}—\s+p = {5}—\s+over 0 channels {2}\(no layer after it\)$/);
+    assert.equal(lines[1].indexOf('over'), lines[2].indexOf('over'), 'the columns line up');
+    assert.equal(lines[2].indexOf('over'), lines[3].indexOf('over'));
+    assert.match(lines[4], /most costly to ablate: 1 \(Δ loss \+0\.045\), 0 \(Δ loss \+0\.010\), 2 \(Δ loss −0\.003\)/);
   });
 });
