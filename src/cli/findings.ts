@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './options';
 import type { FindingsAnswer } from '../service/queries';
 import { parseQuery } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
@@ -39,17 +39,12 @@ export function formatFindings(a: FindingsAnswer, options: { width?: number } = 
 }
 
 export async function runFindings(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { epoch: { type: 'string' }, json: { type: 'boolean' }, pretty: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (e) {
-    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ' (see cnn-slicer findings --help)');
-  }
+  const parsed = parseCommandLine('findings', argv, {
+    epoch: { type: 'string' },
+    json: { type: 'boolean' },
+    pretty: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (parsed.values.help) {
     process.stdout.write(HELP.findings + '\n');
     return;

@@ -1,5 +1,6 @@
 /** Option parsing shared by the CLI commands. */
 import { existsSync, statSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from './usage';
 
@@ -45,4 +46,22 @@ export function layerPairsOption(raw: string | boolean | undefined): [number, nu
     if (pair[0] === pair[1]) throw new UsageError(`--pairs: "${item}" pairs layer ${pair[0]} with itself; name two different layers`);
     return pair;
   });
+}
+
+type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * `args` parsed as `cnn-slicer <command>` takes them (positionals allowed, unknown options refused);
+ * a problem is a UsageError whose one line points at the command's help.
+ */
+export function parseCommandLine<O extends CommandOptions>(
+  command: string,
+  args: string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: O }>> {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options });
+  } catch (e) {
+    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ` (see cnn-slicer ${command} --help)`);
+  }
 }

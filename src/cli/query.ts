@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './options';
 import { parseQuery, QUERY_KINDS, QueryError } from '../service/queries';
 import { listRuns } from '../run/store';
 import { AnalysisEngine } from '../service/engine';
@@ -110,12 +110,7 @@ export async function runQuery(argv: string[]): Promise<void> {
   ]) {
     options[k] = { type: 'string' };
   }
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options });
-  } catch (e) {
-    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ' (see cnn-slicer query --help)');
-  }
+  const parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] } = parseCommandLine('query', argv, options);
   if (parsed.values.help) {
     process.stdout.write(HELP.query + '\n');
     return;
@@ -143,17 +138,7 @@ export async function runQuery(argv: string[]): Promise<void> {
 }
 
 export function runRuns(argv: string[]): void {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean' } },
-    });
-  } catch (e) {
-    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ' (see cnn-slicer runs --help)');
-  }
+  const parsed = parseCommandLine('runs', argv, { json: { type: 'boolean' }, help: { type: 'boolean' } });
   if (parsed.values.help) {
     process.stdout.write(HELP.runs + '\n');
     return;

@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
 import type { NetworkGraphAnswer, Query } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
@@ -29,7 +28,7 @@ import {
   stripEpochs,
 } from '../../webview/plan';
 import { HELP, UsageError } from './usage';
-import { checkOutputFile, intOption, layerPairsOption } from './options';
+import { checkOutputFile, intOption, layerPairsOption, parseCommandLine } from './options';
 import { runComparisonReport } from './compareReport';
 import { budgetOrder, describeQuery, encodeAnswers, REPORT_FIRST_KINDS, SEE_EVERYTHING } from './reportAnswers';
 import { assets, writePage } from './reportPage';
@@ -281,27 +280,17 @@ export function checkLayerPairs(manifest: ReportData['manifest'], pairs: [number
 }
 
 export async function runReport(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: 'string' },
-        epochs: { type: 'string' },
-        'deconvolution-channels': { type: 'string' },
-        'dataset-diversity': { type: 'boolean' },
-        pairs: { type: 'string' },
-        theme: { type: 'string' },
-        'max-mb': { type: 'string' },
-        'max-seconds': { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ' (see cnn-slicer report --help)');
-  }
+  const parsed = parseCommandLine('report', argv, {
+    out: { type: 'string' },
+    epochs: { type: 'string' },
+    'deconvolution-channels': { type: 'string' },
+    'dataset-diversity': { type: 'boolean' },
+    pairs: { type: 'string' },
+    theme: { type: 'string' },
+    'max-mb': { type: 'string' },
+    'max-seconds': { type: 'string' },
+    help: { type: 'boolean' },
+  });
   if (parsed.values.help) {
     process.stdout.write(HELP.report + '\n');
     return;
