@@ -4,13 +4,14 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { ablationLine } from '../../webview/views/query/findings';
 import { parseCommandLine } from './options';
 import type { FindingsAnswer } from '../service/queries';
 import { parseQuery } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import { HELP, UsageError } from './usage';
 
-/** The findings as a table: severity, layer, file:line, message; then the rules skipped. */
+/** The findings as a table: severity, layer, file:line, message (and the measured ablation); then the rules skipped. */
 export function formatFindings(a: FindingsAnswer, options: { width?: number } = {}): string {
   const lines: string[] = [];
   if (!a.findings.length) lines.push(`No findings at epoch ${a.epoch}.`);
@@ -19,7 +20,7 @@ export function formatFindings(a: FindingsAnswer, options: { width?: number } = 
       f.severity === 'warning' ? 'warning' : 'info',
       f.layerName ?? '—',
       f.source ? `${basename(f.source.file)}:${f.source.line}` : '—',
-      f.message,
+      f.ablation ? `${f.message}; ${ablationLine(f)!}` : f.message,
     ]);
     const header = ['severity', 'layer', 'source', 'finding'];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (c < 3 ? r[c].length : 0))));

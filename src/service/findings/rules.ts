@@ -52,21 +52,13 @@ export function computeFindings(
 }
 
 /**
- * The finding with the measured ablation of its channels: the `ablation` field, and the message's
- * "zeroing these 5 channels: probe accuracy 95.6% → 95.4%, loss +0.01".
+ * The finding with the measured ablation of its channels in its `ablation` field; each surface
+ * writes it as one line ("zeroing these 5 channels: probe accuracy 95.6% → 95.4%, loss +0.010") beside
+ * the message (webview/views/query/findings.ts `ablationLine`, src/extension/editor/findingsText.ts).
  */
 export function withAblation(finding: Finding, a: Pick<AblationAnswer, 'channels' | 'mode' | 'baseline' | 'ablated'>): Finding {
-  const n = a.channels.length;
-  const verb = a.mode === 'zero' ? 'zeroing' : 'replacing by their mean';
-  const what = n === 1 ? 'this channel' : `these ${n} channels`;
-  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-  const lossText =
-    a.baseline.loss !== null && a.ablated.loss !== null
-      ? `, loss ${a.ablated.loss - a.baseline.loss >= 0 ? '+' : '−'}${Math.abs(a.ablated.loss - a.baseline.loss).toFixed(3)}`
-      : '';
   return {
     ...finding,
-    message: `${finding.message}; ${verb} ${what}: probe accuracy ${pct(a.baseline.accuracy)} → ${pct(a.ablated.accuracy)}${lossText}`,
     ablation: {
       channels: [...a.channels],
       mode: a.mode,

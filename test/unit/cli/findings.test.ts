@@ -106,4 +106,26 @@ describe('the findings table', function () {
       ].join('\n'),
     );
   });
+
+  it('writes the measured ablation of a finding once, after its message', function () {
+    const text = formatFindings({
+      epoch: 3,
+      thresholds: {},
+      skipped: [],
+      findings: [
+        {
+          kind: 'near-duplicate-channels',
+          severity: 'information',
+          epoch: 3,
+          message: '7 channels could go',
+          detail: '',
+          evidence: {},
+          view: { view: 'information' },
+          ablation: { channels: [0, 2], mode: 'zero', accuracyBefore: 0.192, accuracyAfter: 0.218, lossBefore: 2.1, lossAfter: 2.109 },
+        },
+      ],
+    });
+    assert.match(text, /7 channels could go; zeroing these 2 channels: probe accuracy 19\.2% → 21\.8%, loss \+0\.009\n/);
+    assert.equal(text.split('zeroing').length, 2, 'once');
+  });
 });
