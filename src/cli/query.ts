@@ -70,6 +70,8 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
     q.clusters = int(v.clusters, 'clusters');
     q.layers = list(v.layers, 'layers');
   } else if (v.clusters !== undefined || v.layers !== undefined) throw new UsageError('--clusters and --layers apply to networkGraph');
+  if (v.mode !== undefined && kind !== 'ablation' && kind !== 'channelImportance')
+    throw new UsageError('--mode applies to ablation and channelImportance');
   if (kind === 'confusion' && v.cells) q.inputs = true;
   // Queries that need an input subset default to all inputs on the command line.
   if (q.x === undefined && ['inputs', 'featureMaps'].includes(kind)) q.x = { kind: 'all' };

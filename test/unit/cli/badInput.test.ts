@@ -228,6 +228,27 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       assert.ok(!line.includes('internal error'), line);
     });
 
+    it('refuses bad ablation queries with one line each: a bad mode, --mode on another kind, a channel or layer out of range', function () {
+      expectOneLine(
+        run('query', runFolder, 'ablation', '--epoch', '1', '--layer', '1', '--channels', '0', '--mode', 'half'),
+        2,
+        '"mode" must be "zero" or "mean"',
+      );
+      expectOneLine(
+        run('query', runFolder, 'interSample', '--epoch', '1', '--layer', '1', '--mode', 'zero'),
+        2,
+        '--mode applies to ablation and channelImportance',
+      );
+      expectOneLine(
+        run('query', runFolder, 'ablation', '--epoch', '1', '--layer', '1', '--channels', '999'),
+        2,
+        'channel 999 is out of range',
+      );
+      expectOneLine(run('query', runFolder, 'ablation', '--epoch', '1', '--layer', '0', '--channels', '0'), 2, 'layer 0 is the input');
+      expectOneLine(run('query', runFolder, 'ablation', '--epoch', '1', '--layer', '1'), 2, '"channels"');
+      expectOneLine(run('query', runFolder, 'channelImportance', '--epoch', '9', '--layer', '1'), 2, 'epoch 9 is not recorded');
+    });
+
     it('runs refuses a file in place of a runs folder', function () {
       const file = path.join(dir, 'runs.txt');
       writeFileSync(file, '');
