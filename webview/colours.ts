@@ -1,8 +1,10 @@
 // Colour scales shared by every chart, so a class has one colour everywhere (issue: "a shared class
 // colour scheme across all charts") and the encodings follow the paper: darker = more in the
 // confusion matrix, brighter = smaller capacity in the heatmap.
-import { interpolateBlues, interpolateGreys, interpolateMagma, interpolateRainbow, schemeTableau10 } from 'd3-scale-chromatic';
+import { interpolateGreys, interpolateMagma, interpolateRainbow, schemeTableau10 } from 'd3-scale-chromatic';
 import { scaleSequential } from 'd3-scale';
+import { rgb } from 'd3-color';
+import { interpolateLab, piecewise } from 'd3-interpolate';
 
 /** One colour per class: Tableau 10 for up to 10 classes (MNIST, CIFAR-10), an even rainbow beyond. */
 export function classColour(cls: number, classCount: number): string {
@@ -13,9 +15,29 @@ export function classColour(cls: number, classCount: number): string {
 /** The colour of "all classes together" in charts that show it beside the classes. */
 export const ALL_COLOUR = 'var(--vscode-foreground)';
 
-/** Confusion-matrix cells: darker = more inputs (paper 5.2). */
-export function countScale(maxCount: number): (v: number) => string {
-  return scaleSequential(interpolateBlues).domain([0, Math.max(1, maxCount)]);
+/** Relative luminance (0 = black, 1 = white) of a CSS colour; white for one d3-color cannot parse. */
+export function luminance(colour: string): number {
+  const c = rgb(colour);
+  if (!c || Number.isNaN(c.r)) return 1;
+  const lin = (v: number) => {
+    const s = v / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b);
+}
+
+/**
+ * Confusion-matrix cells: more inputs = further from the theme's background towards the emphasis
+ * colour (paper 5.2: the diagonal stands out). On a light background the counts darken to navy; on
+ * a dark or high-contrast one they brighten to pale blue, so a cell of one error never outshines the
+ * diagonal. A count of 1 is already a visible step off the background; 0 is the background itself.
+ */
+export function countScale(maxCount: number, background = '#ffffff'): (v: number) => string {
+  const bg = Number.isNaN(rgb(background).r) ? '#ffffff' : background;
+  const stops = luminance(bg) < 0.4 ? [bg, '#1f5f9e', '#b9dcff'] : [bg, '#6baed6', '#08306b'];
+  const ramp = piecewise(interpolateLab, stops);
+  const top = Math.max(1, maxCount);
+  return (v) => ramp(v <= 0 ? 0 : 0.12 + 0.88 * Math.min(1, v / top));
 }
 
 /**

@@ -38,7 +38,8 @@ const withSubset = (x: InputSubset) => (isAll(x) ? {} : { x });
 
 export const queries = {
   run: (): QueryOf<'run'> => ({ kind: 'run' }),
-  training: (): QueryOf<'training'> => ({ kind: 'training' }),
+  /** The training curves; with a subset, its probe measures (the training set's stay the recorder's). */
+  training: (x: InputSubset = { kind: 'all' }): QueryOf<'training'> => ({ kind: 'training', ...withSubset(x) }),
   confusion: (epoch: number): QueryOf<'confusion'> => ({ kind: 'confusion', epoch, inputs: true }),
   inputs: (x: InputSubset): QueryOf<'inputs'> => ({ kind: 'inputs', x }),
   /** The diversity bars: n per class for each class, and "all" = the union of those draws (n × classes inputs). */

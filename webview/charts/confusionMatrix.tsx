@@ -1,5 +1,5 @@
 // The confusion matrix at the shared epoch (paper 5.2, Fig. 4(A)): rows = true class, columns =
-// predicted class, darker = more inputs. The diagonal (correct predictions) is outlined so the
+// predicted class, more inputs = further from the background (darker in a light theme, brighter in a dark one). The diagonal (correct predictions) is outlined so the
 // eye separates right from wrong before reading colours. Clicking a cell lists its probe inputs.
 //
 // The matrix is an ARIA grid with a roving tab stop: one Tab reaches it, the arrow keys walk the
@@ -10,7 +10,7 @@ import { max, sum } from 'd3-array';
 import { format } from 'd3-format';
 import { interpolateRgb } from 'd3-interpolate';
 import type { ConfusionAnswer } from '../../src/service/queries';
-import { classColour, countScale } from '../colours';
+import { classColour, countScale, luminance } from '../colours';
 import { useTooltip } from './primitives';
 import { useChartTheme } from './common';
 import { matrixLayout, useGridCursor } from './matrixGrid';
@@ -30,11 +30,11 @@ export function MatrixGrid(props: {
   const n = answer.classNames.length;
   const names = answer.classNames;
   const biggest = max(answer.matrix, (r) => max(r)) ?? 0;
-  const colour = countScale(biggest);
-  // The count scale starts at white: the light theme's background, and a glare in the dark ones.
-  // An empty cell is instead a tint of the theme's foreground over its background (as plain rgb,
-  // so an exported SVG keeps it), with a hairline: 0 reads as "nothing here" in every theme.
+  // The count scale runs from the theme's background to its emphasis colour (colours.ts), so more
+  // inputs stand out in every theme. An empty cell is a tint of the theme's foreground over its
+  // background (as plain rgb, so an exported SVG keeps it), with a hairline: 0 reads as "nothing here".
   const theme = useChartTheme();
+  const colour = countScale(biggest, theme.background);
   const zeroFill = interpolateRgb(theme.background, theme.foreground)(0.13);
   const zeroStroke = interpolateRgb(theme.background, theme.foreground)(0.3);
   const rowTotals = answer.matrix.map((r) => sum(r));
@@ -129,7 +129,7 @@ export function MatrixGrid(props: {
           })}
         </g>
       ))}
-      <CountsAndHighlight matrix={answer.matrix} layout={g} biggest={biggest} highlight={hl} />
+      <CountsAndHighlight matrix={answer.matrix} layout={g} colour={colour} highlight={hl} />
     </svg>
   );
 }
@@ -169,8 +169,13 @@ function ColumnHeaders(props: { names: string[]; layout: MatrixLayout; highlight
 }
 
 /** Each non-empty cell's count (when cells are big enough to read), and the highlighted class's row and column. */
-function CountsAndHighlight(props: { matrix: number[][]; layout: MatrixLayout; biggest: number; highlight: number | null }): JSX.Element {
-  const { biggest, highlight: hl } = props;
+function CountsAndHighlight(props: {
+  matrix: number[][];
+  layout: MatrixLayout;
+  colour: (v: number) => string;
+  highlight: number | null;
+}): JSX.Element {
+  const { colour, highlight: hl } = props;
   const { cs, left, top } = props.layout;
   const n = props.matrix.length;
   return (
@@ -186,7 +191,7 @@ function CountsAndHighlight(props: { matrix: number[][]; layout: MatrixLayout; b
                   y={top + t * cs + cs / 2}
                   text-anchor="middle"
                   dominant-baseline="central"
-                  style={{ fill: count / Math.max(1, biggest) > 0.55 ? '#ffffff' : '#1b1b1b', fontSize: `${Math.min(11, cs / 2.6)}px` }}
+                  style={{ fill: luminance(colour(count)) > 0.3 ? '#1b1b1b' : '#ffffff', fontSize: `${Math.min(11, cs / 2.6)}px` }}
                 >
                   {count}
                 </text>

@@ -78,8 +78,11 @@ export function ColourLegend(props: {
   max: number;
   label: string;
   note?: string;
+  /** How the ends are printed (default: two decimals; counts pass an integer format). */
+  format?: (v: number) => string;
 }): JSX.Element {
   const ref = useRef<HTMLCanvasElement>(null);
+  const fmt = props.format ?? ((v: number) => v.toFixed(2));
   useEffect(() => {
     const c = ref.current;
     if (!c) return;
@@ -93,9 +96,9 @@ export function ColourLegend(props: {
   return (
     <div class="legend" aria-label={`${props.label}: colour scale from ${props.min} to ${props.max}`}>
       <span>{props.label}</span>
-      <span class="legend-value">{props.min.toFixed(2)}</span>
+      <span class="legend-value">{fmt(props.min)}</span>
       <canvas ref={ref} width={160} height={12} class="legend-bar" />
-      <span class="legend-value">{props.max.toFixed(2)}</span>
+      <span class="legend-value">{fmt(props.max)}</span>
       {props.note && <span class="muted">{props.note}</span>}
     </div>
   );

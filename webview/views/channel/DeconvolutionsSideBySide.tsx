@@ -10,7 +10,7 @@ import { queries } from '../../plan';
 import { ranges } from '../../slice';
 import { QueryResult, shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';
-import { AllInputsNote } from './channelCommon';
+import { AllInputsNote, ChannelHeading } from './channelCommon';
 import type { SideBySideProps } from './channelCommon';
 
 /** A column's state in a few words: a narrow column has no room for a whole sentence. */
@@ -74,7 +74,7 @@ export function DeconvolutionsSideBySide(props: SideBySideProps): JSX.Element {
 /** One channel's deconvolutions down a column: its own query, its own status in place. */
 function DeconvolutionColumn(props: { layer: number; channel: number; rows: GridRow[]; size: number }): JSX.Element {
   const { manifest, classNames, ui } = useApp();
-  const name = manifest.layers[props.layer].name;
+  const name = shortLayerName(manifest.layers[props.layer], manifest.layers);
   const result = useQuery(queries.deconvolution(props.layer, props.channel, ui.epoch), 'channel');
   const answer = shown(result);
   const current = answer && answer.layer === props.layer && answer.channel === props.channel ? answer : undefined;
@@ -92,7 +92,7 @@ function DeconvolutionColumn(props: { layer: number; channel: number; rows: Grid
   }, [current, props.rows]);
   return (
     <PictureColumn
-      title={`${name} #${props.channel}`}
+      title={<ChannelHeading layer={props.layer} channel={props.channel} />}
       channel={props.channel}
       layer={props.layer}
       rows={props.rows}

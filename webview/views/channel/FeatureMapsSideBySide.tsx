@@ -11,7 +11,7 @@ import { queries } from '../../plan';
 import { ranges } from '../../slice';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';
-import { AllInputsNote } from './channelCommon';
+import { AllInputsNote, ChannelHeading } from './channelCommon';
 import type { SideBySideProps } from './channelCommon';
 import { useChannelSetting } from './channelViewState';
 import type { MapScale } from './channelViewState';
@@ -101,7 +101,7 @@ export function FeatureMapsSideBySide(props: SideBySideProps): JSX.Element {
                 {columns.map((col) => (
                   <PictureColumn
                     key={col.channel}
-                    title={`${name} #${col.channel}`}
+                    title={<ChannelHeading layer={props.layer} channel={col.channel} />}
                     channel={col.channel}
                     layer={props.layer}
                     rows={props.rows}

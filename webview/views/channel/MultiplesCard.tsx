@@ -29,7 +29,7 @@ export function MultiplesCard(props: CardProps): JSX.Element {
     (layer: number, max: number) => setBesideMax((old) => (old[layer] === max ? old : { ...old, [layer]: max })),
     [],
   );
-  const name = manifest.layers[props.layer].name;
+  const name = shortLayerName(manifest.layers[props.layer], manifest.layers);
   const known = beside.map((l) => besideMax[l]).filter((m): m is number => m !== undefined);
   // One y scale for every layer shown (the default), 0 to the largest of their maxima, so a
   // multiple's height compares across the layers.
@@ -139,7 +139,7 @@ function BesideMultiples(props: {
   const { manifest, classNames, ui } = useApp();
   const result = useQuery(queries.smallMultiples(props.layer), 'channel');
   const answer = sameLayer(shown(result), props.layer);
-  const name = manifest.layers[props.layer].name;
+  const name = shortLayerName(manifest.layers[props.layer], manifest.layers);
   const { onMax, layer } = props;
   useEffect(() => {
     if (answer) onMax(layer, multiplesMaxBits(answer));

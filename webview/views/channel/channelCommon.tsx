@@ -5,6 +5,7 @@ import type { InputSubset } from '../../../src/analysis/subsets';
 import { classLabel } from '../../charts/common';
 import type { GridPicture, GridRow } from '../../charts/sideBySide';
 import { ALL_COLOUR, classColour } from '../../colours';
+import { shortLayerName } from '../../layerLabel';
 import { describeSubset } from '../../slice';
 import { useApp } from '../../state';
 
@@ -72,4 +73,20 @@ export interface SideBySideProps {
   caption: JSX.Element;
   field?: JSX.Element;
   children?: JSX.Element;
+}
+
+/**
+ * A side-by-side column's heading: the layer's short label ("pool1") on its own line, cut with an
+ * ellipsis when the column is narrow, and the channel number ("#3") on the next line, never cut,
+ * so columns can be told apart at any width. The full tfjs name is on hover.
+ */
+export function ChannelHeading(props: { layer: number; channel: number }): JSX.Element {
+  const { manifest } = useApp();
+  const info = manifest.layers[props.layer];
+  const short = info ? shortLayerName(info, manifest.layers) : `layer ${props.layer}`;
+  return (
+    <span class="sbs-heading" title={`${info?.name ?? short} (${info?.className ?? 'layer'}) channel ${props.channel}`}>
+      <span class="sbs-heading-layer">{short}</span> <span class="sbs-heading-channel">#{props.channel}</span>
+    </span>
+  );
 }

@@ -6,26 +6,49 @@ import { format } from 'd3-format';
 import type { ConfusionAnswer } from '../../../src/service/queries';
 import { countScale } from '../../colours';
 import { MatrixGrid } from '../../charts/confusionMatrix';
+import { useChartTheme } from '../../charts/common';
 import { queries } from '../../plan';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, ColourLegend, EpochSlider, QueryStatus } from '../../ui';
 import { CellInputs } from './CellInputs';
+import { subsetConfusion } from './subsetConfusion';
+import type { InputSubset } from '../../../src/analysis/subsets';
+import { describeSubset } from '../../slice';
+import { useMemo } from 'preact/hooks';
 import { useSelectedCell } from './trainingState';
 
 const pct = format('.1f');
 
-export function ConfusionCard(props: { highlight: number | null }): JSX.Element {
-  const { ui, manifest } = useApp();
+export function ConfusionCard(props: { highlight: number | null; subset: InputSubset }): JSX.Element {
+  const { ui, manifest, classNames } = useApp();
+  const theme = useChartTheme();
   const result = useQuery(manifest.epochs.length ? queries.confusion(ui.epoch) : null, 'training');
-  const answer = shown(result);
+  const whole = shown(result);
+  // The slice's inputs: the cells of the answer over every probe input, restricted to them.
+  const restricted = useMemo(() => {
+    if (!whole || props.subset.kind === 'all') return whole;
+    try {
+      return subsetConfusion(whole, props.subset);
+    } catch {
+      return undefined;
+    }
+  }, [whole, props.subset]);
+  const answer = restricted ?? whole;
+  const ofSubset = props.subset.kind !== 'all' && restricted !== undefined;
+  const x = describeSubset(props.subset, classNames);
   const classCount = answer?.classNames.length ?? manifest.dataset.classNames.length;
   const [selected, setSelected] = useSelectedCell(classCount);
   const total = answer ? sum(answer.matrix, (r) => sum(r)) : 0;
   const correct = answer ? sum(answer.matrix, (r, t) => r[t] ?? 0) : 0;
+  const share = total ? pct((100 * correct) / total) : '—';
   return (
     <Card
       title="Confusion matrix"
-      label="Confusion matrix of the probe set at the selected epoch"
+      label={
+        ofSubset
+          ? "Confusion matrix of the slice's inputs at the selected epoch"
+          : 'Confusion matrix of the probe set at the selected epoch'
+      }
       class="confusion"
       export={answer && confusionExport(answer)}
       tools={<EpochSlider play />}
@@ -35,10 +58,17 @@ export function ConfusionCard(props: { highlight: number | null }): JSX.Element 
       {answer && (
         <>
           <p class="muted chart-note">
-            Epoch {answer.epoch}: {correct} of {total} probe inputs predicted right ({total ? pct((100 * correct) / total) : '—'} %). Rows =
-            true class, columns = predicted; darker = more inputs; an empty cell (0 inputs) is grey; the diagonal (right predictions) is
-            outlined. Click a cell for its inputs.
+            Epoch {answer.epoch}: {correct} of {total} {ofSubset ? "of the slice's" : 'probe'} inputs predicted right ({share} %). Rows =
+            true class, columns = predicted; the stronger the colour, the more inputs; an empty cell (0 inputs) is grey; the diagonal (right
+            predictions) is outlined. Click a cell for its inputs.
           </p>
+          {props.subset.kind !== 'all' && (
+            <p class="subset-note" role="note" data-testid="confusion-scope" data-scope={ofSubset ? 'subset' : 'every'}>
+              {ofSubset
+                ? `Over the slice's inputs: ${x} (${total} probe input${total === 1 ? '' : 's'}).`
+                : `Over every probe input: the inputs of each cell are not known at this epoch, so the slice's inputs (${x}) cannot be picked out.`}
+            </p>
+          )}
           <MatrixGrid
             answer={answer}
             highlight={props.highlight}
@@ -46,10 +76,11 @@ export function ConfusionCard(props: { highlight: number | null }): JSX.Element 
             onSelect={(c) => setSelected(selected && selected.t === c.t && selected.p === c.p ? null : c)}
           />
           <ColourLegend
-            colour={countScale(max(answer.matrix, (r) => max(r)) ?? 0)}
+            colour={countScale(max(answer.matrix, (r) => max(r)) ?? 0, theme.background)}
             min={0}
             max={max(answer.matrix, (r) => max(r)) ?? 0}
             label="inputs per cell"
+            format={(v) => String(Math.round(v))}
           />
           {selected && answer.cells && (
             <CellInputs

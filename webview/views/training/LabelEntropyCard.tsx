@@ -11,6 +11,8 @@ import { shown } from '../../state';
 import type { QueryResult } from '../../state';
 import { Card, QueryStatus } from '../../ui';
 import { formatBits } from '../../format';
+import { ScopeNote } from './trainingScope';
+import type { TrainingScope } from './trainingScope';
 
 export function LabelEntropyCard(props: {
   kind: LabelEntropyKind;
@@ -19,6 +21,8 @@ export function LabelEntropyCard(props: {
   highlight: number | null;
   onHighlight(cls: number): void;
   onEpoch: (epoch: number) => void;
+  /** Which inputs the values are over (the slice's subset or every probe input). */
+  scope?: TrainingScope;
 }): JSX.Element {
   const t = LABEL_ENTROPY_TEXT[props.kind];
   const a = shown(props.result);
@@ -52,6 +56,7 @@ export function LabelEntropyCard(props: {
       export={exportSpec}
     >
       <QueryStatus result={props.result} what="the training metrics" />
+      {props.scope && <ScopeNote scope={props.scope} answer={a} />}
       {a && a.epochs.length === 0 && <p class="muted">No epoch recorded yet.</p>}
       {/* Always there, so its width is measured before the first answer arrives. */}
       <div ref={wrap} class="label-entropy-plot">

@@ -7,6 +7,8 @@ import { EpochLines } from '../../charts/trainingLines';
 import { shown } from '../../state';
 import type { QueryResult } from '../../state';
 import { Card, QueryStatus } from '../../ui';
+import { ScopeNote } from './trainingScope';
+import type { TrainingScope } from './trainingScope';
 
 export function LossCard(props: {
   result: QueryResult<TrainingAnswer>;
@@ -16,6 +18,8 @@ export function LossCard(props: {
   labelMeasures?: boolean;
   /** The loss trained on (the manifest's `training.loss`), named in the title of a run without label measures. */
   lossName?: string;
+  /** Which inputs the probe lines are over (the slice's subset or every probe input). */
+  scope?: TrainingScope;
 }): JSX.Element {
   const a = shown(props.result);
   if (props.labelMeasures === false) return <TrainingLossCard {...props} />;
@@ -31,6 +35,14 @@ export function LossCard(props: {
   return (
     <Card title="Loss and accuracy" label="Training and probe loss and accuracy over the epochs" class="loss-chart" export={exportSpec}>
       <QueryStatus result={props.result} what="the training metrics" />
+      {props.scope && (
+        <ScopeNote
+          scope={props.scope}
+          answer={a}
+          lead="Probe loss and accuracy (dashed) over"
+          also="The training-set lines (solid) are over the whole training set: no subset of the probe inputs reaches them."
+        />
+      )}
       {a && a.epochs.length === 0 && <p class="muted">No epoch recorded yet.</p>}
       {a && a.epochs.length > 0 && (
         <>

@@ -4,22 +4,24 @@
 // emphasised in every chart of the view; the epoch is the one all views share. A run whose model
 // predicts no class (a regression or an embedding) has no label measures: one note says why in
 // place of the confusion matrix and the label entropies, and the loss chart shows the training loss only.
+// The slice's input subset reaches the confusion matrix, the label entropies and the probe lines
+// (trainingScope.tsx); each chart says which inputs it is over.
 import type { JSX } from 'preact';
 import { classColour } from '../../colours';
 import { LabelMeasuresNote } from '../../charts/labelEntropy';
-import { queries } from '../../plan';
-import { shown, useApp, useQuery } from '../../state';
+import { shown, useApp } from '../../state';
 import { ConfusionCard } from './ConfusionCard';
 import { DiversityCard } from './DiversityCard';
 import { LabelEntropyCard } from './LabelEntropyCard';
 import { LossCard } from './LossCard';
 import { useHighlight } from './trainingState';
+import { useTrainingCurves } from './trainingScope';
 import { labelMeasuresAbsent } from '../../format';
 
 export function TrainingView(): JSX.Element {
   const { classNames, manifest, ui, update } = useApp();
   const absent = labelMeasuresAbsent(manifest);
-  const training = useQuery(queries.training(), 'training');
+  const { result: training, scope } = useTrainingCurves(absent === undefined);
   const answer = shown(training);
   const names = answer?.classNames ?? classNames;
   const [highlight, setHighlight] = useHighlight(names.length);
@@ -36,7 +38,7 @@ export function TrainingView(): JSX.Element {
         </>
       ) : (
         <>
-          <ConfusionCard highlight={highlight} />
+          <ConfusionCard highlight={highlight} subset={ui.slice.subset} />
           <LabelEntropyCard
             kind="labelGivenPred"
             result={training}
@@ -44,6 +46,7 @@ export function TrainingView(): JSX.Element {
             highlight={highlight}
             onHighlight={toggle}
             onEpoch={onEpoch}
+            scope={scope}
           />
           <LabelEntropyCard
             kind="predGivenLabel"
@@ -52,8 +55,9 @@ export function TrainingView(): JSX.Element {
             highlight={highlight}
             onHighlight={toggle}
             onEpoch={onEpoch}
+            scope={scope}
           />
-          <LossCard result={training} epoch={ui.epoch} onEpoch={onEpoch} />
+          <LossCard result={training} epoch={ui.epoch} onEpoch={onEpoch} scope={scope} />
           <DiversityCard highlight={highlight} />
         </>
       )}
