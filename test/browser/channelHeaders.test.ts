@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import type { DeconvolutionAnswer } from '../../src/service/queries';
 import type { ReportData } from '../../webview/data';
 import { queries } from '../../webview/plan';
-import { closeChecked, embedded, openPage, openReport, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
+import { closeChecked, embedded, openPage, openReport, openView, screenshot, SCREENSHOTS, tempDir, useBrowser, writePage } from './harness';
 
 const LAYER_SELECT = 'select[aria-label="Layer shown in the Channel view"]';
 const DECONVOLUTIONS = '#panel-channel [data-testid=sbs-deconvolutions]';
@@ -104,6 +104,7 @@ describe('browser: side-by-side column headings with default tfjs layer names', 
       assert.equal(raw, 0);
       await page.locator(DECONVOLUTIONS).scrollIntoViewIfNeeded();
       await screenshot(page, `channel-headings-default-names-${width}-light`);
+      await page.locator(DECONVOLUTIONS).screenshot({ path: join(SCREENSHOTS, `channel-headings-grid-${width}-light.png`) });
       await closeChecked(page, problems);
     });
   }
@@ -124,6 +125,7 @@ describe('browser: side-by-side column headings with default tfjs layer names', 
     assert.ok(shown.every((h) => h.channelVisible));
     await page.locator(DECONVOLUTIONS).scrollIntoViewIfNeeded();
     await screenshot(page, 'channel-headings-default-names-700-dark');
+    await page.locator(DECONVOLUTIONS).screenshot({ path: join(SCREENSHOTS, 'channel-headings-grid-700-dark.png') });
     await closeChecked(page, problems);
   });
 });

@@ -29,7 +29,8 @@ export const training = defineQuery({
     inputCount: v.optional(v.number()),
   }),
   fromRecord: everyInput,
-  cached: true,
+  // Not kept in the answer cache: its key does not change as a recording adds epochs, and the curves must.
+  cached: false,
   quick: never,
   // The curves of every input are read from the record; a subset's runs the model once an epoch,
   // but stays with the cheap answers: the Training view's curves come before the slices.

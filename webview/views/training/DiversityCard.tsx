@@ -3,13 +3,14 @@
 import type { JSX } from 'preact';
 import { CeilingNote, DiversityBars, filledClasses, groupName, sizeColour } from '../../charts/diversityBars';
 import { queries } from '../../plan';
+import { describeSubset } from '../../slice';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, QueryStatus, Toggle } from '../../ui';
 import { useDiversitySource } from './trainingState';
 
 export function DiversityCard(props: { highlight: number | null }): JSX.Element {
   const [source, setSource] = useDiversitySource();
-  const { manifest } = useApp();
+  const { manifest, ui, classNames } = useApp();
   // Sizes are per class everywhere (paper Fig. 5(B)): one answer holds each class's draws of n and
   // the "all" row, exactly their union.
   const result = useQuery(queries.inputDiversity(manifest, source), 'training');
@@ -48,6 +49,11 @@ export function DiversityCard(props: { highlight: number | null }): JSX.Element 
         result={result}
         what={source === 'probe' ? 'the input diversity of the probe set' : 'the input diversity of the whole dataset'}
       />
+      {ui.slice.subset.kind !== 'all' && (
+        <p class="subset-note" role="note" data-testid="diversity-scope">
+          The bars draw their own inputs, n per class: the slice's inputs ({describeSubset(ui.slice.subset, classNames)}) do not apply here.
+        </p>
+      )}
       {answer && result.status !== 'error' && (
         <>
           <div class="series-legend" data-testid="diversity-legend">

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { hasErrorCode, labelEntropies } from '../../../src/analysis';
+import { recordRun } from '../../../src/recorder/record';
+import { AnalysisEngine } from '../../../src/service/engine';
+import { canonicalQuery, parseQuery } from '../../../src/service/queries';
+import type { ConfusionAnswer, TrainingAnswer } from '../../../src/service/queries';
+import { queries } from '../../../webview/plan';
+
+const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');
+
+/** The `training` query for an input subset: the probe measures of those inputs alone at every epoch. */
+describe('training query with an input subset', function () {
+  this.timeout(180000);
+  let root: string;
+  let folder: string;
+  let engine: AnalysisEngine;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'cnn-slicer-training-subset-'));
+    const runs = join(root, 'runs');
+    folder = (
+      await recordRun({
+        modelFile: model,
+        dataset: 'synthetic:120',
+        epochs: 2,
+        batchSize: 16,
+        probeSize: 40,
+        runsFolder: runs,
+        k: 5,
+        backend: 'wasm',
+      })
+    ).folder;
+    engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', splitForward: false });
+  });
+  after(() => {
+    engine?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const training = async (q: ReturnType<typeof queries.training>) => (await engine.answer(folder, q)).answer as TrainingAnswer;
+
+  it('takes x like the other kinds: "all" is left out of the canonical query, a bad subset is refused', () => {
+    assert.equal(canonicalQuery(queries.training({ kind: 'all' })), canonicalQuery({ kind: 'training' }));
+    assert.deepEqual(parseQuery({ kind: 'training', x: { kind: 'classes', classes: [1] } }), {
+      kind: 'training',
+      x: { kind: 'classes', classes: [1] },
+    });
+    assert.throws(() => parseQuery({ kind: 'training', x: { kind: 'some' } }), /unknown input subset kind "some"/);
+  });
+
+  it('over every input given as indices, gives back the recorded probe measures', async () => {
+    const recorded = await training(queries.training());
+    assert.equal(recorded.inputCount, undefined);
+    const every = await training(queries.training({ kind: 'indices', indices: Array.from({ length: 40 }, (_, i) => i) }));
+    assert.equal(every.inputCount, 40);
+    assert.deepEqual(every.epochs, recorded.epochs);
+    assert.deepEqual(every.trainLoss, recorded.trainLoss);
+    assert.deepEqual(every.probeAccuracy, recorded.probeAccuracy);
+    every.probeLoss.forEach((v, i) => assert.ok(Math.abs(v! - recorded.probeLoss[i]!) < 1e-4, `loss at epoch ${every.epochs[i]}`));
+    for (const key of ['hLabelGivenPred', 'hPredGivenLabel'] as const)
+      every[key].forEach((row, c) =>
+        row.forEach((v, i) => {
+          const r = recorded[key][c][i];
+          assert.ok(v === r || (v !== null && r !== null && Math.abs(v - r) < 1e-9), `${key} class ${c} epoch ${every.epochs[i]}`);
+        }),
+      );
+  });
+
+  it("of a class subset, measures the subset's predictions: its accuracy and label entropies are those of the confusion cells of its inputs", async () => {
+    const x = { kind: 'classes' as const, classes: [0] };
+    const sub = await training(queries.training(x));
+    const recorded = await training(queries.training());
+    for (const [i, epoch] of sub.epochs.entries()) {
+      const cells = ((await engine.answer(folder, queries.confusion(epoch))).answer as ConfusionAnswer).cells!;
+      const matrix = cells.map((row, t) => row.map((cell) => (t === 0 ? cell.length : 0)));
+      const n = matrix[0].reduce((a, b) => a + b, 0);
+      assert.equal(sub.inputCount, n);
+      assert.ok(Math.abs(sub.probeAccuracy[i] - matrix[0][0] / n) < 1e-12);
+      const le = labelEntropies(matrix);
+      sub.hLabelGivenPred.forEach((row, c) => assert.equal(row[i], le.hLabelGivenPred[c] ?? null));
+      sub.hPredGivenLabel.forEach((row, c) => assert.equal(row[i], le.hPredGivenLabel[c] ?? null));
+      // The classes outside the subset have no input: H(pred | label) is undefined for them.
+      assert.ok(sub.hPredGivenLabel.slice(1).every((row) => row[i] === null));
+    }
+    // The training set's loss and accuracy are the recorder's whatever the subset.
+    assert.deepEqual(sub.trainLoss, recorded.trainLoss);
+    assert.deepEqual(sub.trainAccuracy, recorded.trainAccuracy);
+  });
+
+  it('refuses a subset with no input', async () => {
+    await assert.rejects(engine.answer(folder, queries.training({ kind: 'indices', indices: [] })), (e: Error) =>
+      hasErrorCode(e, 'out-of-range'),
+    );
+  });
+});
