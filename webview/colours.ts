@@ -35,7 +35,7 @@ export function luminance(colour: string): number {
 export function countScale(maxCount: number, background = '#ffffff'): (v: number) => string {
   const bg = Number.isNaN(rgb(background).r) ? '#ffffff' : background;
   const stops = luminance(bg) < 0.4 ? [bg, '#1f5f9e', '#b9dcff'] : [bg, '#6baed6', '#08306b'];
-  const ramp = piecewise(interpolateLab, stops);
+  const ramp: (t: number) => string = piecewise(interpolateLab, stops);
   const top = Math.max(1, maxCount);
   return (v) => ramp(v <= 0 ? 0 : 0.12 + 0.88 * Math.min(1, v / top));
 }

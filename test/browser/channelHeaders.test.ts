@@ -39,7 +39,7 @@ async function headings(page: Page, grid: string): Promise<Heading[]> {
   return page.$$eval(`${grid} [data-testid=sbs-column][data-channel]`, (cols) =>
     cols.map((c) => {
       const box = c.querySelector('.sbs-title')!.getBoundingClientRect();
-      const number = c.querySelector('.sbs-heading-channel') as HTMLElement | null;
+      const number = c.querySelector<HTMLElement>('.sbs-heading-channel');
       const r = number?.getBoundingClientRect();
       const inside = !!r && r.width > 0 && r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.bottom <= box.bottom + 0.5;
       return {

@@ -9,6 +9,8 @@ import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/service/queries';
 import type { ConfusionAnswer, TrainingAnswer } from '../../src/service/queries';
 import { AnalysisEngine } from '../../src/service/engine';
+import { AnalysisClient } from '../../src/service/client';
+import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import type { ReportData } from '../../webview/data';
 import { queries } from '../../webview/plan';
 import {
@@ -20,6 +22,7 @@ import {
   openReport,
   openView,
   screenshot,
+  stubVsCodeApi,
   tempDir,
   useBrowser,
   writePage,
@@ -98,7 +101,7 @@ describe('browser: the Training view follows the input subset; the confusion mat
     await closeChecked(opened.page, opened.problems);
     const engine = new AnalysisEngine({ roots: [dirname(f.runFolder)], splitForward: false });
     try {
-      subsetAnswer = (await engine.answer(f.runFolder, queries.training(SUBSET))).answer as TrainingAnswer;
+      subsetAnswer = (await engine.answer(f.runFolder, queries.training(SUBSET))).answer;
     } finally {
       engine.close();
     }
@@ -197,6 +200,52 @@ describe('browser: the Training view follows the input subset; the confusion mat
     // The matrix still follows the subset: its cells come with the answer over every input.
     assert.equal(await page.getAttribute('#panel-training [data-testid=confusion-scope]', 'data-scope'), 'subset');
     await closeChecked(page, problems);
+  });
+
+  it('in VS Code mode, asks the real service for the curves of the subset and draws them', async () => {
+    const f = await browserFixture();
+    const client = new AnalysisClient({ roots: [dirname(f.runFolder)] });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    try {
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+      const bridge = new WebviewBridge({
+        runFolder: f.runFolder,
+        runId: f.manifest.id,
+        client,
+        post: (m) =>
+          void page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>).catch(() => undefined),
+        theme: () => 'light',
+        revealLayer: () => undefined,
+        save: () => undefined,
+        log: (line) => problems.push(line),
+      });
+      await page.exposeFunction('__cnnSlicerToHost', (json: string) => bridge.handle(JSON.parse(json)));
+      await stubVsCodeApi(page, { keepState: false });
+      await page.goto(`file://${writePage(join(dir, 'panel.html'))}`);
+      await page.waitForSelector('.run-header');
+      await dropClasses01(page);
+      await openView(page, 'training');
+      await page.waitForSelector(
+        '#panel-training .label-entropy.predGivenLabel [data-testid=training-scope][data-scope=subset]:has-text("probe inputs")',
+        {
+          timeout: 60_000,
+        },
+      );
+      // The service's answer is the engine's for the same query (computed above in this process).
+      assert.match(
+        (await page.textContent('#panel-training .label-entropy.predGivenLabel [data-testid=training-scope]')) ?? '',
+        new RegExp(`\\(${subsetAnswer.inputCount} probe inputs\\)`),
+      );
+      await page.waitForSelector('#panel-training .label-entropy.predGivenLabel svg.chart');
+      assert.deepEqual(await markersOf(page, 'predGivenLabel'), nullsOf(subsetAnswer.hPredGivenLabel, subsetAnswer.epochs));
+      assert.deepEqual(await markersOf(page, 'labelGivenPred'), nullsOf(subsetAnswer.hLabelGivenPred, subsetAnswer.epochs));
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+      client.dispose();
+    }
   });
 
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {

@@ -6,7 +6,6 @@ import { hasErrorCode, labelEntropies } from '../../../src/analysis';
 import { recordRun } from '../../../src/recorder/record';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { canonicalQuery, parseQuery } from '../../../src/service/queries';
-import type { ConfusionAnswer, TrainingAnswer } from '../../../src/service/queries';
 import { queries } from '../../../webview/plan';
 
 const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');
@@ -40,7 +39,7 @@ describe('training query with an input subset', function () {
     rmSync(root, { recursive: true, force: true });
   });
 
-  const training = async (q: ReturnType<typeof queries.training>) => (await engine.answer(folder, q)).answer as TrainingAnswer;
+  const training = async (q: ReturnType<typeof queries.training>) => (await engine.answer(folder, q)).answer;
 
   it('takes x like the other kinds: "all" is left out of the canonical query, a bad subset is refused', () => {
     assert.equal(canonicalQuery(queries.training({ kind: 'all' })), canonicalQuery({ kind: 'training' }));
@@ -74,7 +73,7 @@ describe('training query with an input subset', function () {
     const sub = await training(queries.training(x));
     const recorded = await training(queries.training());
     for (const [i, epoch] of sub.epochs.entries()) {
-      const cells = ((await engine.answer(folder, queries.confusion(epoch))).answer as ConfusionAnswer).cells!;
+      const cells = (await engine.answer(folder, queries.confusion(epoch))).answer.cells!;
       const matrix = cells.map((row, t) => row.map((cell) => (t === 0 ? cell.length : 0)));
       const n = matrix[0].reduce((a, b) => a + b, 0);
       assert.equal(sub.inputCount, n);
