@@ -41,7 +41,7 @@ async function record(runs: string, seed: number): Promise<{ folder: string; man
 async function embeddedOf<T>(page: Page, r: number, q: Query): Promise<T> {
   const key = canonicalQuery(q);
   const entry = await page.evaluate(
-    ([run, k]) => (JSON.parse(document.getElementById('cnn-slicer-report')!.textContent) as ReportData).runs?.[run as number]?.answers[k],
+    ([run, k]) => (JSON.parse(document.getElementById('cnn-slicer-report')!.textContent) as ReportData).runs?.[run]?.answers[k],
     [r, key] as const,
   );
   assert.ok(entry, `the report holds ${key} for run ${r}`);
@@ -151,7 +151,7 @@ describe('browser: the comparison at the ceiling, layer names and every class’
                 fill: (e as SVGElement).style.fill,
               })),
           );
-          const expected = t.epochs.flatMap((e, i) => (values[i] === null ? [] : [{ epoch: e, bits: values[i]! }]));
+          const expected = t.epochs.flatMap((e, i) => (values[i] === null ? [] : [{ epoch: e, bits: values[i] }]));
           assert.equal(points.length, expected.length, `${kind} class ${c} run ${r}: a point per defined epoch`);
           points.forEach((p, i) => {
             assert.equal(p.epoch, expected[i].epoch);

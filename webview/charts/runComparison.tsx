@@ -4,6 +4,7 @@
 import type { JSX } from 'preact';
 import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
+import type { ScaleLinear } from 'd3-scale';
 import type { InputDiversityAnswer } from '../../src/service/queries';
 import { matchName, runColour, runLetter } from '../compare';
 import type { LayerMatch } from '../compare';
@@ -155,6 +156,51 @@ export function LayerComparisonTable(props: {
 const M = { left: 52, right: 10, top: 10, bottom: 40 };
 const HEIGHT = 230;
 
+/** One run's bar of a group, faint at its ceiling, or "n/a" where the run cannot fill the group at this size. */
+function DiversityBar(props: {
+  run: number;
+  group: string;
+  item: CeilingItem;
+  x: number;
+  width: number;
+  y: ScaleLinear<number, number>;
+}): JSX.Element {
+  const { run: r, x: bx, y } = props;
+  const v = props.item.bits[r] ?? null;
+  const n = props.item.inputs[r];
+  if (v === null)
+    return (
+      <text
+        class="na-text"
+        x={bx + props.width / 2}
+        y={HEIGHT - M.bottom - 4}
+        text-anchor="middle"
+        style={{ fill: 'var(--vscode-descriptionForeground)', fontSize: '9px' }}
+      >
+        n/a
+      </text>
+    );
+  const saturated = itemAtCeiling(props.item, r);
+  const ceiling =
+    saturated && n !== undefined
+      ? `, at its ceiling log2(n(n−1)) = ${formatBits(interSampleCeiling(n))}: every pair is told apart, so it counts inputs rather than measuring diversity`
+      : '';
+  return (
+    <rect
+      class="bar"
+      data-run={r}
+      x={bx}
+      width={props.width}
+      y={y(v)}
+      height={HEIGHT - M.bottom - y(v)}
+      data-ceiling={saturated ? 'true' : undefined}
+      style={{ fill: runColour(r), fillOpacity: saturated ? 0.4 : 1 }}
+    >
+      <title>{`run ${runLetter(r)}, ${props.group}: ${formatBits(v)} of ${n} inputs${ceiling}`}</title>
+    </rect>
+  );
+}
+
 /**
  * Input diversity of each run's probe set at one subset size shared by all runs: groups "all" and
  * each class, one bar per run. A group a run cannot fill at that size is marked "n/a", not drawn as 0.
@@ -235,37 +281,17 @@ export function DiversityComparisonBars(props: {
         </text>
         {groups.map((g) => (
           <g key={g} class="bar-group" data-group={g}>
-            {props.answers.map((_, r) => {
-              const v = value(r, g);
-              const bx = (x(g) ?? 0) + (inner(r) ?? 0);
-              const saturated = itemAtCeiling(items[g], r);
-              return v === null ? (
-                <text
-                  key={r}
-                  class="na-text"
-                  x={bx + inner.bandwidth() / 2}
-                  y={HEIGHT - M.bottom - 4}
-                  text-anchor="middle"
-                  style={{ fill: 'var(--vscode-descriptionForeground)', fontSize: '9px' }}
-                >
-                  n/a
-                </text>
-              ) : (
-                <rect
-                  key={r}
-                  class="bar"
-                  data-run={r}
-                  x={bx}
-                  width={inner.bandwidth()}
-                  y={y(v)}
-                  height={HEIGHT - M.bottom - y(v)}
-                  data-ceiling={saturated ? 'true' : undefined}
-                  style={{ fill: runColour(r), fillOpacity: saturated ? 0.4 : 1 }}
-                >
-                  <title>{`run ${runLetter(r)}, ${groupName(g)}: ${formatBits(v)} of ${count(r, g)} inputs${saturated ? `, at its ceiling log2(n(n−1)) = ${formatBits(interSampleCeiling(count(r, g)!))}: every pair is told apart, so it counts inputs rather than measuring diversity` : ''}`}</title>
-                </rect>
-              );
-            })}
+            {props.answers.map((_, r) => (
+              <DiversityBar
+                key={r}
+                run={r}
+                group={groupName(g)}
+                item={items[g]}
+                x={(x(g) ?? 0) + (inner(r) ?? 0)}
+                width={inner.bandwidth()}
+                y={y}
+              />
+            ))}
             {groupCeilings(g).map((c) => (
               <line key={c} class="ceiling-line" x1={(x(g) ?? 0) - 2} x2={(x(g) ?? 0) + x.bandwidth() + 2} y1={y(c)} y2={y(c)}>
                 <title>{`ceiling log2(n(n−1)) = ${formatBits(c)}`}</title>
