@@ -38,6 +38,8 @@ export function CompareCeilingNote(props: {
   what: string;
   /** The glyph of the ceiling as the chart draws it. */
   glyph: string;
+  /** What an item is, for "every layer" when all are at the ceiling. */
+  noun: string;
 }): JSX.Element | null {
   const runs = Array.from({ length: props.runs }, (_, r) => r);
   const all: string[] = [];
@@ -62,7 +64,8 @@ export function CompareCeilingNote(props: {
       inputs rather than measuring diversity.{' '}
       {all.length > 0 && (
         <strong>
-          {every} at the ceiling for {all.join(', ')}: the difference between them is not a finding.
+          {every} at the ceiling for {all.length === props.items.length && all.length > 2 ? `every ${props.noun}` : all.join(', ')}: the
+          difference between them is not a finding.
         </strong>
       )}{' '}
       {some.map((s) => `Run ${runList(s.runs)} ${s.runs.length === 1 ? 'is' : 'are'} at the ceiling for ${s.name}.`).join(' ')} Compare{' '}

@@ -314,7 +314,7 @@ export function DiversityComparisonBars(props: {
         draws together; the same size for every run so the bars compare (the estimate grows with the subset size). A more diverse dataset
         has higher bars (paper Fig. 5(B)).
       </p>
-      <CompareCeilingNote items={items} runs={props.answers.length} what="the runs at a larger subset size or" glyph="╌" />
+      <CompareCeilingNote items={items} runs={props.answers.length} what="the runs at a larger subset size or" glyph="╌" noun="group" />
     </>
   );
 }

@@ -169,7 +169,7 @@ export function ClassMultiplesCard(props: {
           <p class="muted chart-note">
             One chart per class, one line per run in its colour, the epochs across and bits up; every chart of a row shares its scale (0 to
             the largest value shown). 0 bits = certain; a gap = undefined (no input predicted as, or labelled with, the class at that
-            epoch). The card below shows one class in detail.
+            epoch). The next card shows one class in detail, picked by its menu.
           </p>
         </>
       )}

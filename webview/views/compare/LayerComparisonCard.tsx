@@ -96,6 +96,7 @@ export function LayerComparisonCard(props: {
           runs={values.length}
           what="the layers"
           glyph="│"
+          noun="layer compared"
         />
       )}
     </Card>
