@@ -1,6 +1,7 @@
 // Comparing runs (the hypercube's fifth axis): the runs' letters and colours, and which of their
 // layers can be compared. Pure, so the matching is unit-tested without a browser.
 import type { RunManifest } from '../src/run/format';
+import { shortLayerName } from './layerLabel';
 
 /**
  * One colour per run, the same in every chart of the comparison. VS Code's chart colours follow
@@ -37,6 +38,8 @@ export interface LayerMatch {
   index: number;
   /** The layer at this position in each run, or undefined where a run has fewer layers. */
   layers: (RunManifest['layers'][number] | undefined)[];
+  /** Each run's short name of its layer here ("conv1", webview/layerLabel.ts), undefined where it has none. */
+  names: (string | undefined)[];
   compared: boolean;
   /** Why the position is not compared, in a sentence naming the runs; undefined when compared. */
   difference?: string;
@@ -59,7 +62,8 @@ export function matchLayers(manifests: RunManifest[]): LayerMatch[] {
     const layers = manifests.map((m) => m.layers[index]);
     const types = layers.map((l) => (l ? layerType(l.className) : undefined));
     const compared = types.every((t) => t !== undefined && t === types[0]);
-    out.push({ index, layers, compared, difference: compared ? undefined : describeDifference(index, types) });
+    const names = layers.map((l, r) => (l ? shortLayerName(l, manifests[r].layers) : undefined));
+    out.push({ index, layers, names, compared, difference: compared ? undefined : describeDifference(index, types) });
   }
   return out;
 }
@@ -68,6 +72,16 @@ function describeDifference(index: number, types: (string | undefined)[]): strin
   const parts = types.map((t, run) => (t === undefined ? `no layer ${index} in run ${runLetter(run)}` : `${t} in run ${runLetter(run)}`));
   const list = parts.length <= 2 ? parts.join(', ') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
   return `layer ${index}: ${list} — not compared`;
+}
+
+/**
+ * How a row of the comparison names its layer: the short name when every run that has a layer
+ * there calls it the same ("conv1"), else each run's name in run order ("conv1 / features").
+ */
+export function matchName(match: Pick<LayerMatch, 'names'>): string {
+  const names = match.names.filter((n): n is string => n !== undefined);
+  const distinct = [...new Set(names)];
+  return distinct.length <= 1 ? (distinct[0] ?? '—') : match.names.map((n) => n ?? '—').join(' / ');
 }
 
 /** Mean of the defined values, undefined when none is. */

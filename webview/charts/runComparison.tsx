@@ -4,28 +4,61 @@
 import type { JSX } from 'preact';
 import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
+import type { ScaleLinear } from 'd3-scale';
 import type { InputDiversityAnswer } from '../../src/service/queries';
-import { runColour, runLetter } from '../compare';
+import { matchName, runColour, runLetter } from '../compare';
 import type { LayerMatch } from '../compare';
 import { classLabel } from './common';
+import { CompareCeilingNote, itemAtCeiling } from './compareCeiling';
+import type { CeilingItem } from './compareCeiling';
+import { interSampleCeiling, nearCeiling } from './diversityBars';
 import { formatBits } from '../format';
 
 /** One run's per-layer values: inter-sample entropy and mean channel entropy (bits) by layer index. */
 export interface RunLayerValues {
   epoch: number | undefined;
   interSample: (number | undefined)[];
+  /** The number of inputs each inter-sample entropy is of (its ceiling is log2(N(N−1))). */
+  inputs: (number | undefined)[];
   meanChannel: (number | undefined)[];
 }
 
-/** A value as a bar in a table cell: the bar's length is the value against the column's maximum. */
-function BarCell(props: { value: number | undefined; max: number; run: number; what: string }): JSX.Element {
-  const width = props.value === undefined || props.max <= 0 ? 0 : Math.max(1, (60 * props.value) / props.max);
+const BAR = 60;
+
+/**
+ * A value as a bar in a table cell: the bar's length is the value against the column's scale. With
+ * `inputs`, the ceiling log2(N(N−1)) is a tick on the bar, and a value at it is drawn faint and says so.
+ */
+function BarCell(props: { value: number | undefined; max: number; run: number; what: string; inputs?: number; kind: string }): JSX.Element {
+  const { value, max: top } = props;
+  const width = value === undefined || top <= 0 ? 0 : Math.max(1, (BAR * value) / top);
+  const ceiling = props.inputs !== undefined && props.inputs > 1 ? interSampleCeiling(props.inputs) : undefined;
+  const saturated = props.inputs !== undefined && nearCeiling(value ?? null, props.inputs);
+  const tick = ceiling !== undefined && top > 0 ? Math.min(BAR, (BAR * ceiling) / top) : undefined;
+  const ceilingWords =
+    ceiling === undefined
+      ? ''
+      : saturated
+        ? `; at its ceiling log2(N(N−1)) = ${formatBits(ceiling)} for N = ${props.inputs} inputs: every pair is told apart, so this counts inputs rather than measuring diversity`
+        : `; ceiling log2(N(N−1)) = ${formatBits(ceiling)} for N = ${props.inputs} inputs`;
   return (
-    <td class="compare-value" data-run={props.run} title={`run ${runLetter(props.run)}: ${props.what} ${formatBits(props.value)}`}>
-      <svg width="62" height="10" aria-hidden="true" style={{ verticalAlign: 'middle', marginRight: '4px' }}>
-        <rect x="0" y="1" width={width} height="8" style={{ fill: runColour(props.run) }} />
+    <td
+      class={`compare-value ${props.kind}`}
+      data-run={props.run}
+      data-ceiling={saturated ? 'true' : undefined}
+      title={`run ${runLetter(props.run)}: ${props.what} ${formatBits(value)}${ceilingWords}`}
+    >
+      <svg width={BAR + 2} height="10" aria-hidden="true" style={{ verticalAlign: 'middle', marginRight: '4px' }}>
+        <rect x="0" y="1" width={width} height="8" style={{ fill: runColour(props.run), fillOpacity: saturated ? 0.4 : 1 }} />
+        {tick !== undefined && <line class="ceiling-tick" x1={tick} x2={tick} y1="0" y2="10" />}
       </svg>
-      {props.value === undefined ? <span class="muted">undefined</span> : formatBits(props.value)}
+      {value === undefined ? <span class="muted">undefined</span> : formatBits(value)}
+      {saturated && (
+        <span class="ceiling-badge" data-testid="ceiling-mark">
+          {' '}
+          at ceiling
+        </span>
+      )}
     </td>
   );
 }
@@ -40,7 +73,9 @@ export function LayerComparisonTable(props: {
 }): JSX.Element {
   const values = props.values;
   const runs = values.length;
-  const interMax = max(values.flatMap((v) => v.interSample.filter((x): x is number => x !== undefined))) ?? 0;
+  // The inter-sample column runs to the highest ceiling, so a value at its ceiling reaches its tick, not the cell's end.
+  const ceilings = values.flatMap((v) => v.inputs.filter((n): n is number => n !== undefined && n > 1).map(interSampleCeiling));
+  const interMax = max([...values.flatMap((v) => v.interSample.filter((x): x is number => x !== undefined)), ...ceilings]) ?? 0;
   const channelMax = max(values.flatMap((v) => v.meanChannel.filter((x): x is number => x !== undefined))) ?? 0;
   return (
     <table class="data compare-layers-table">
@@ -70,13 +105,24 @@ export function LayerComparisonTable(props: {
             aria-selected={props.selected === m.index}
             onClick={() => props.onSelect?.(m.index)}
           >
-            <td>
-              {m.index} <span class="muted">{[...new Set(m.layers.map((l) => (l ? l.className : '—')))].join(' / ')}</span>
+            <td
+              class="layer-name"
+              title={m.layers.map((l, r) => `run ${runLetter(r)}: ${l ? `${l.name} (${l.className})` : 'no layer'}`).join('\n')}
+            >
+              {matchName(m)} <span class="muted">{[...new Set(m.layers.map((l) => (l ? l.className : '—')))].join(' / ')}</span>
             </td>
             {m.compared ? (
               <>
                 {values.map((v, r) => (
-                  <BarCell key={`i${r}`} value={v.interSample[m.index]} max={interMax} run={r} what="inter-sample entropy" />
+                  <BarCell
+                    key={`i${r}`}
+                    kind="inter-sample"
+                    value={v.interSample[m.index]}
+                    inputs={v.inputs[m.index]}
+                    max={interMax}
+                    run={r}
+                    what="inter-sample entropy"
+                  />
                 ))}
                 {values.map((v, r) =>
                   m.index === 0 ? (
@@ -84,7 +130,14 @@ export function LayerComparisonTable(props: {
                       —
                     </td>
                   ) : (
-                    <BarCell key={`c${r}`} value={v.meanChannel[m.index]} max={channelMax} run={r} what="mean channel entropy" />
+                    <BarCell
+                      key={`c${r}`}
+                      kind="mean-channel"
+                      value={v.meanChannel[m.index]}
+                      max={channelMax}
+                      run={r}
+                      what="mean channel entropy"
+                    />
                   ),
                 )}
               </>
@@ -102,6 +155,51 @@ export function LayerComparisonTable(props: {
 
 const M = { left: 52, right: 10, top: 10, bottom: 40 };
 const HEIGHT = 230;
+
+/** One run's bar of a group, faint at its ceiling, or "n/a" where the run cannot fill the group at this size. */
+function DiversityBar(props: {
+  run: number;
+  group: string;
+  item: CeilingItem;
+  x: number;
+  width: number;
+  y: ScaleLinear<number, number>;
+}): JSX.Element {
+  const { run: r, x: bx, y } = props;
+  const v = props.item.bits[r] ?? null;
+  const n = props.item.inputs[r];
+  if (v === null)
+    return (
+      <text
+        class="na-text"
+        x={bx + props.width / 2}
+        y={HEIGHT - M.bottom - 4}
+        text-anchor="middle"
+        style={{ fill: 'var(--vscode-descriptionForeground)', fontSize: '9px' }}
+      >
+        n/a
+      </text>
+    );
+  const saturated = itemAtCeiling(props.item, r);
+  const ceiling =
+    saturated && n !== undefined
+      ? `, at its ceiling log2(n(n−1)) = ${formatBits(interSampleCeiling(n))}: every pair is told apart, so it counts inputs rather than measuring diversity`
+      : '';
+  return (
+    <rect
+      class="bar"
+      data-run={r}
+      x={bx}
+      width={props.width}
+      y={y(v)}
+      height={HEIGHT - M.bottom - y(v)}
+      data-ceiling={saturated ? 'true' : undefined}
+      style={{ fill: runColour(r), fillOpacity: saturated ? 0.4 : 1 }}
+    >
+      <title>{`run ${runLetter(r)}, ${props.group}: ${formatBits(v)} of ${n} inputs${ceiling}`}</title>
+    </rect>
+  );
+}
 
 /**
  * Input diversity of each run's probe set at one subset size shared by all runs: groups "all" and
@@ -122,7 +220,20 @@ export function DiversityComparisonBars(props: {
   const groups = Array.from({ length: groupCount }, (_, g) => g);
   const groupName = (g: number) => diversityGroupName(g, props.classNames);
   const value = (r: number, g: number) => props.answers[r]?.rows[g]?.bits[s] ?? null;
-  const top = max(props.answers.flatMap((a, r) => groups.map((g) => (a ? value(r, g) : null)).filter((v): v is number => v !== null))) ?? 1;
+  const count = (r: number, g: number) => props.answers[r]?.rows[g]?.counts[s];
+  // Each group's ceilings log2(n(n−1)), one per distinct number of inputs drawn (runs with more classes draw more for "all").
+  const groupCeilings = (g: number) =>
+    [...new Set(props.answers.map((_, r) => count(r, g)).filter((n): n is number => n !== undefined && n > 1))].map(interSampleCeiling);
+  const items: CeilingItem[] = groups.map((g) => ({
+    name: groupName(g),
+    bits: props.answers.map((_, r) => value(r, g)),
+    inputs: props.answers.map((_, r) => count(r, g)),
+  }));
+  const top =
+    max([
+      ...props.answers.flatMap((a, r) => groups.map((g) => (a ? value(r, g) : null)).filter((v): v is number => v !== null)),
+      ...groups.flatMap(groupCeilings),
+    ]) ?? 1;
   const x = scaleBand<number>()
     .domain(groups)
     .range([M.left, width - M.right])
@@ -170,35 +281,22 @@ export function DiversityComparisonBars(props: {
         </text>
         {groups.map((g) => (
           <g key={g} class="bar-group" data-group={g}>
-            {props.answers.map((_, r) => {
-              const v = value(r, g);
-              const bx = (x(g) ?? 0) + (inner(r) ?? 0);
-              return v === null ? (
-                <text
-                  key={r}
-                  class="na-text"
-                  x={bx + inner.bandwidth() / 2}
-                  y={HEIGHT - M.bottom - 4}
-                  text-anchor="middle"
-                  style={{ fill: 'var(--vscode-descriptionForeground)', fontSize: '9px' }}
-                >
-                  n/a
-                </text>
-              ) : (
-                <rect
-                  key={r}
-                  class="bar"
-                  data-run={r}
-                  x={bx}
-                  width={inner.bandwidth()}
-                  y={y(v)}
-                  height={HEIGHT - M.bottom - y(v)}
-                  style={{ fill: runColour(r) }}
-                >
-                  <title>{`run ${runLetter(r)}, ${groupName(g)}: ${formatBits(v)}`}</title>
-                </rect>
-              );
-            })}
+            {props.answers.map((_, r) => (
+              <DiversityBar
+                key={r}
+                run={r}
+                group={groupName(g)}
+                item={items[g]}
+                x={(x(g) ?? 0) + (inner(r) ?? 0)}
+                width={inner.bandwidth()}
+                y={y}
+              />
+            ))}
+            {groupCeilings(g).map((c) => (
+              <line key={c} class="ceiling-line" x1={(x(g) ?? 0) - 2} x2={(x(g) ?? 0) + x.bandwidth() + 2} y1={y(c)} y2={y(c)}>
+                <title>{`ceiling log2(n(n−1)) = ${formatBits(c)}`}</title>
+              </line>
+            ))}
             <text
               x={(x(g) ?? 0) + x.bandwidth() / 2}
               y={HEIGHT - M.bottom + 14}
@@ -216,6 +314,7 @@ export function DiversityComparisonBars(props: {
         draws together; the same size for every run so the bars compare (the estimate grows with the subset size). A more diverse dataset
         has higher bars (paper Fig. 5(B)).
       </p>
+      <CompareCeilingNote items={items} runs={props.answers.length} what="the runs at a larger subset size or" glyph="╌" noun="group" />
     </>
   );
 }

@@ -5,6 +5,7 @@ import {
   comparableEpochs,
   epochForRun,
   matchLayers,
+  matchName,
   meanDefined,
   positionOfLayer,
   runColour,
@@ -36,6 +37,19 @@ describe('webview/compare', function () {
         [true, true, true],
       );
       assert.equal(m[1].difference, undefined);
+    });
+
+    it('names each position by its short layer name, and by both runs’ names where they differ', function () {
+      const a = manifest(['InputLayer', 'Conv2D', 'Dense']);
+      const b = manifest(['InputLayer', 'Conv2D', 'Dense']);
+      a.layers[1].name = 'conv2d_Conv2D1';
+      b.layers[1].name = 'conv2d_Conv2D7';
+      b.layers[2].name = 'classifier';
+      const m = matchLayers([a, b, manifest(['InputLayer'])]);
+      assert.deepEqual(m[1].names, ['conv1', 'conv1', undefined]);
+      assert.equal(matchName(m[0]), 'input');
+      assert.equal(matchName(m[1]), 'conv1', 'generated tfjs names are shortened alike');
+      assert.equal(matchName(m[2]), 'dense1 / classifier / —');
     });
 
     it('names every run’s layer type where they differ, and the runs that have no layer there', function () {

@@ -1,5 +1,9 @@
 import type { JSX } from 'preact';
+import type { TrainingAnswer } from '../../../src/service/queries';
+import { ClassMultiples } from '../../charts/classMultiples';
+import type { ClassMultiplesRun } from '../../charts/classMultiples';
 import { classLabel } from '../../charts/common';
+import { runColour, runLetter } from '../../compare';
 import { EpochLines } from '../../charts/trainingLines';
 import { Card } from '../../ui';
 import type { RunAnswers } from './compareData';
@@ -87,6 +91,85 @@ export function ClassEntropyCard(props: {
           <p class="muted chart-note">
             Top: how uncertain the true label is among the inputs each run predicts as {name}. Bottom: how scattered each run's predictions
             for the inputs of {name} are. 0 bits = certain; a gap = undefined.
+          </p>
+        </>
+      )}
+    </Card>
+  );
+}
+
+/**
+ * The label entropies of every class at once (paper Fig. 6): a small chart per class for each of
+ * the two entropies, one line per run, every chart on one scale.
+ */
+export function ClassMultiplesCard(props: {
+  answers: RunAnswers[];
+  labels: string[];
+  labelMeasures: boolean[];
+  classNames: string[];
+}): JSX.Element {
+  const aligned = (pick: (t: TrainingAnswer) => (number | null)[][]) => {
+    const runs = props.answers.map((a) => a.training);
+    const epochs = [...new Set(runs.flatMap((t) => t?.epochs ?? []))].sort((a, b) => a - b);
+    const series: ClassMultiplesRun[] = runs.flatMap((t, r) => {
+      if (!t || props.labelMeasures[r] === false) return [];
+      const rows = pick(t);
+      const values = props.classNames.map((_, c) => {
+        const at = new Map(t.epochs.map((e, i) => [e, rows[c]?.[i] ?? null]));
+        return epochs.map((e) => at.get(e) ?? null);
+      });
+      return [{ run: r, label: props.labels[r], colour: runColour(r), values }];
+    });
+    return { epochs, series };
+  };
+  const given = aligned((t) => t.hLabelGivenPred);
+  const scatter = aligned((t) => t.hPredGivenLabel);
+  const exportSpec = {
+    name: 'label-entropies-every-class',
+    table: () => ({
+      columns: ['run', 'class', 'epoch', 'H(label | pred = class) (bits)', 'H(pred | label = class) (bits)'],
+      rows: given.series.flatMap((s, k) =>
+        props.classNames.flatMap((_, c) =>
+          given.epochs.map((e, i) => [
+            runLetter(s.run),
+            classLabel(c, props.classNames),
+            e,
+            s.values[c][i],
+            scatter.series[k].values[c][i],
+          ]),
+        ),
+      ),
+    }),
+  };
+  return (
+    <Card
+      title="Label entropies of every class"
+      label="H(label | pred = i) and H(pred | label = i) of every class i over the epochs, one small chart per class and one line per run"
+      class="compare-class-multiples"
+      export={exportSpec}
+    >
+      {given.epochs.length === 0 ? (
+        <p class="muted">No run has a recorded epoch.</p>
+      ) : (
+        <>
+          <ClassMultiples
+            id="labelGivenPred"
+            title="H(label | pred = i): how uncertain the true label is among the inputs predicted as i"
+            epochs={given.epochs}
+            classNames={props.classNames}
+            runs={given.series}
+          />
+          <ClassMultiples
+            id="predGivenLabel"
+            title="H(pred | label = i): how scattered the predictions for the inputs of i are"
+            epochs={scatter.epochs}
+            classNames={props.classNames}
+            runs={scatter.series}
+          />
+          <p class="muted chart-note">
+            One chart per class, one line per run in its colour, the epochs across and bits up; every chart of a row shares its scale (0 to
+            the largest value shown). 0 bits = certain; a gap = undefined (no input predicted as, or labelled with, the class at that
+            epoch). The next card shows one class in detail, picked by its menu.
           </p>
         </>
       )}

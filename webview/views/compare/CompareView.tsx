@@ -12,7 +12,7 @@ import { LabelMeasuresNote } from '../../charts/labelEntropy';
 import { comparableEpochs, epochForRun, matchLayers, positionOfLayer, runColour, runLabel, runLetter } from '../../compare';
 import type { CompareEpochChoice } from '../../compare';
 import type { Focus } from '../../protocol';
-import { ClassEntropyCard } from './ClassEntropyCard';
+import { ClassEntropyCard, ClassMultiplesCard } from './ClassEntropyCard';
 import { useLayerAnswers, useRunAnswers } from './compareData';
 import type { CompareRun } from './compareData';
 import { useEpochChoice } from './compareState';
@@ -83,6 +83,9 @@ export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus:
       )}
       {absent.map((reason, r) => reason !== undefined && <LabelMeasuresNote key={r} run={`Run ${labels[r]}`} reason={reason} />)}
       <CurvesCard answers={answers} labels={labels} labelMeasures={absent.map((a) => a === undefined)} />
+      {absent.some((a) => a === undefined) && (
+        <ClassMultiplesCard answers={answers} labels={labels} labelMeasures={absent.map((a) => a === undefined)} classNames={classNames} />
+      )}
       {absent.some((a) => a === undefined) && (
         <ClassEntropyCard
           answers={answers}

@@ -1,7 +1,8 @@
 import type { JSX } from 'preact';
+import { CompareCeilingNote } from '../../charts/compareCeiling';
 import { LayerComparisonTable } from '../../charts/runComparison';
 import type { RunLayerValues } from '../../charts/runComparison';
-import { runLetter } from '../../compare';
+import { matchName, runLetter } from '../../compare';
 import type { CompareEpochChoice, LayerMatch } from '../../compare';
 import { Card } from '../../ui';
 
@@ -39,7 +40,7 @@ export function LayerComparisonCard(props: {
         ...values.flatMap((v, r) => {
           const l = m.layers[r];
           return [
-            l ? `${l.name} (${l.className})` : null,
+            l ? `${m.names[r]} (${l.name}, ${l.className})` : null,
             m.compared ? (v.interSample[m.index] ?? null) : null,
             m.compared ? (v.meanChannel[m.index] ?? null) : null,
           ];
@@ -59,7 +60,8 @@ export function LayerComparisonCard(props: {
         <p class="muted chart-note compare-epochs-note">
           {choice === 'last' ? 'Each run at its last epoch' : `Each run at epoch ${choice}, or its latest recorded epoch before it`} (
           {values.map((v, r) => `${runLetter(r)}: ${v.epoch === undefined ? 'no such epoch' : `epoch ${v.epoch}`}`).join(', ')}). Layers are
-          matched by position and type; a bar's length is the value against the largest in its column.
+          matched by position and type. A bar's length is the value against the largest in its column; in the inter-sample column that is
+          the highest ceiling log2(N(N−1)), and the tick on each bar is that run's own ceiling.
         </p>
       )}
       {props.loading !== undefined && (
@@ -82,6 +84,21 @@ export function LayerComparisonCard(props: {
         </div>
       )}
       {props.values && <LayerComparisonTable matches={props.matches} values={values} selected={props.selected} onSelect={props.onSelect} />}
+      {props.values && (
+        <CompareCeilingNote
+          items={props.matches
+            .filter((m) => m.compared)
+            .map((m) => ({
+              name: matchName(m),
+              bits: values.map((v) => v.interSample[m.index]),
+              inputs: values.map((v) => v.inputs[m.index]),
+            }))}
+          runs={values.length}
+          what="the layers"
+          glyph="│"
+          noun="layer compared"
+        />
+      )}
     </Card>
   );
 }

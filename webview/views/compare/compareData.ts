@@ -60,6 +60,7 @@ async function loadLayers(run: CompareRun, epoch: number | undefined, signal: Ab
   const ask = asker(problems, signal);
   const options = { signal };
   const interSample: (number | undefined)[] = [];
+  const inputs: (number | undefined)[] = [];
   const meanChannel: (number | undefined)[] = [];
   if (epoch !== undefined) {
     await Promise.all(
@@ -68,6 +69,7 @@ async function loadLayers(run: CompareRun, epoch: number | undefined, signal: Ab
           run.data.query(queries.interSample(l.index, epoch, { kind: 'all' }), { ...options, view: 'query' }),
         );
         interSample[l.index] = inter?.bits ?? undefined;
+        inputs[l.index] = inter?.inputCount;
         if (l.index === 0) return;
         const channels = await ask<ChannelEntropiesAnswer>(`channel entropies of layer ${l.index} at epoch ${epoch}`, () =>
           run.data.query(queries.channelEntropies(l.index, epoch, { kind: 'all' }), { ...options, view: 'channel' }),
@@ -76,7 +78,7 @@ async function loadLayers(run: CompareRun, epoch: number | undefined, signal: Ab
       }),
     );
   }
-  return { layers: { epoch, interSample, meanChannel }, problems };
+  return { layers: { epoch, interSample, inputs, meanChannel }, problems };
 }
 
 /** Every run's training curves and input diversity; undefined while they are read. */
