@@ -128,18 +128,14 @@ describe('browser: Layer view depth comparisons on one scale', function () {
       const epochCard = epoch.closest('section.card')!;
       const depthCard = depth.closest('section.card')!;
       const picker = document.querySelector('select[aria-label="Depth strip layer"]')!;
-      const box = (el: Element) => {
-        const r = el.getBoundingClientRect();
-        return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
-      };
       return {
         sameCard: epochCard === depthCard,
         pickerInDepthCard: depthCard.contains(picker),
         pickerInEpochCard: epochCard.contains(picker),
         epochLegends: Array.from(epochCard.querySelectorAll('.legend')).map((l) => l.textContent ?? ''),
         depthLegends: Array.from(depthCard.querySelectorAll('.legend')).map((l) => l.textContent ?? ''),
-        epochLegend: box(epochCard.querySelector('.legend')!),
-        picker: box(picker),
+        epochLegend: epochCard.querySelector('.legend')!.getBoundingClientRect().toJSON() as DOMRect,
+        picker: picker.getBoundingClientRect().toJSON() as DOMRect,
       };
     });
     assert.equal(layout.sameCard, false, 'the strips sit in two cards');

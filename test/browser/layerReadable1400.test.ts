@@ -9,6 +9,20 @@ import { cifarShapeReport } from './cifarShapeReport';
 const HEATMAP = '#panel-layer canvas.heatmap-canvas';
 const READABLE_CELL = 8;
 
+/** The text a field shows (its value, else its placeholder), its width in the field's font, and the room the field gives it. */
+async function shownText(page: Page, sel: string): Promise<{ text: string; textWidth: number; room: number; fits: boolean }> {
+  return page.$eval(sel, (el) => {
+    const input = el as HTMLInputElement;
+    const text = input.value || input.placeholder;
+    const style = getComputedStyle(input);
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    ctx.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const textWidth = Math.ceil(ctx.measureText(text).width);
+    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return { text, textWidth, room, fits: textWidth <= room + 1 && input.scrollWidth <= input.clientWidth };
+  });
+}
+
 async function openPair(page: Page, i: number, j: number): Promise<void> {
   await openView(page, 'layer');
   await page.waitForSelector(HEATMAP);
@@ -57,26 +71,59 @@ describe('browser: Layer view readable at 1400 × 900', function () {
       await closeChecked(page, problems);
     });
 
-  it('shows the whole value of the channel-list fields ("5, 7, 10, 12, 17")', async () => {
+  it(`keeps cells of ${READABLE_CELL} px in a narrow editor (520 px): the heatmap scrolls sideways in its own box, the page does not`, async () => {
+    const f = await browserFixture();
+    const report = cifarShapeReport(f.manifest, { name: 'cifar-shape-520' });
+    const { page, problems } = await openPage(browser(), report.file, { width: 520, height: 900 });
+    await openPair(page, 4, 5);
+    await page.waitForSelector(`${HEATMAP}[data-rows="64"][data-columns="64"]`);
+    const cell = Number(await page.getAttribute(HEATMAP, 'data-cell-size'));
+    assert.ok(cell >= READABLE_CELL, `cells of ${cell} px at 520 px`);
+    const box = await page.$eval('#panel-layer .heatmap', (el) => ({
+      scroll: el.scrollWidth,
+      client: el.clientWidth,
+      overflowX: getComputedStyle(el).overflowX,
+    }));
+    assert.ok(box.scroll > box.client && box.overflowX === 'auto', `the heatmap's box scrolls sideways: ${JSON.stringify(box)}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `no horizontal scroll of the page (overflow ${overflow} px)`);
+    await screenshot(page, 'layer-520-64-light');
+    await closeChecked(page, problems);
+  });
+
+  it('shows the whole value of the channel-list fields ("5, 7, 10, 12, 17"), in the Query view and the Channel view', async () => {
     const f = await browserFixture();
     const report = cifarShapeReport(f.manifest, { name: 'cifar-shape-1400-field' });
     const { page, problems } = await openPage(browser(), report.file, { width: 1400, height: 900 });
     await openView(page, 'query');
-    // conv1 has 32 channels: every index of the list is valid.
+    // conv1 has 32 channels: every index of the lists is valid.
     const field = 'input[aria-label^="Channels of conv2d_Conv2D1 in the slice"]';
     await page.waitForSelector(field);
+    for (const list of ['5, 7, 10, 12, 17', '0, 2, 5, 7, 10, 12, 17, 21, 30']) {
+      await page.fill(field, list);
+      const typed = await shownText(page, field);
+      assert.ok(typed.fits, `"${typed.text}" fits the Query view's field (${typed.textWidth} px of text, ${typed.room} px of room)`);
+      await page.press(field, 'Tab');
+      const committed = await shownText(page, field);
+      assert.ok(committed.fits, `"${committed.text}" fits the field once the slice takes it (${committed.textWidth} > ${committed.room})`);
+    }
     await page.fill(field, '5, 7, 10, 12, 17');
-    const fits = (sel: string) =>
-      page.$eval(sel, (el) => {
-        const input = el as HTMLInputElement;
-        return { value: input.value, scroll: input.scrollWidth, client: input.clientWidth };
-      });
-    const typed = await fits(field);
-    assert.ok(typed.scroll <= typed.client, `"${typed.value}" fits its field (${typed.scroll} > ${typed.client} px)`);
     await page.press(field, 'Tab');
-    const committed = await fits(field);
-    assert.ok(committed.scroll <= committed.client, `"${committed.value}" fits its field after the slice takes it`);
-    await screenshot(page, 'layer-1400-channel-field');
+    await page.click('[data-testid=apply-query]');
+    await screenshot(page, 'layer-1400-channel-field-query');
+    // The Channel view's side-by-side field shows the slice's channels until others are typed.
+    await openView(page, 'channel');
+    await page.selectOption('#panel-channel select[aria-label="Layer shown in the Channel view"]', '1');
+    const sbs = 'input[aria-label^="Channels of conv1 shown side by side"]';
+    await page.waitForSelector(sbs);
+    const placeholder = await shownText(page, sbs);
+    assert.equal(placeholder.text, '5, 7, 10, 12, 17');
+    assert.ok(placeholder.fits, `"${placeholder.text}" fits the side-by-side field (${placeholder.textWidth} > ${placeholder.room})`);
+    await page.fill(sbs, '0, 2, 5, 7, 10, 12, 17, 21, 30');
+    const typed = await shownText(page, sbs);
+    assert.ok(typed.fits, `"${typed.text}" fits the side-by-side field (${typed.textWidth} > ${typed.room})`);
+    await page.locator(sbs).scrollIntoViewIfNeeded();
+    await screenshot(page, 'layer-1400-channel-field-channel');
     await closeChecked(page, problems);
   });
 });
