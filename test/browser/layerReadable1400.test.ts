@@ -87,6 +87,16 @@ describe('browser: Layer view readable at 1400 × 900', function () {
     assert.ok(box.scroll > box.client && box.overflowX === 'auto', `the heatmap's box scrolls sideways: ${JSON.stringify(box)}`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `no horizontal scroll of the page (overflow ${overflow} px)`);
+    // The keyboard cursor brings its column into the box: End goes to the last column.
+    await page.focus(HEATMAP);
+    await page.keyboard.press('End');
+    const seen = await page.$eval('#panel-layer .heatmap', (el) => {
+      const canvas = el.querySelector('canvas')!;
+      const d = canvas.dataset;
+      const right = Number(d.plotLeft) + 64 * Number(d.cellSize);
+      return { scrollLeft: el.scrollLeft, visibleRight: el.scrollLeft + el.clientWidth, right };
+    });
+    assert.ok(seen.scrollLeft > 0 && seen.visibleRight >= seen.right, `the last column is scrolled into view: ${JSON.stringify(seen)}`);
     await screenshot(page, 'layer-520-64-light');
     await closeChecked(page, problems);
   });
