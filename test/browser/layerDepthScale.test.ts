@@ -6,13 +6,16 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { CapacityMatrixAnswer } from '../../src/service/queries';
-import { browserFixture, closeChecked, openPage, openView, screenshot, useBrowser } from './harness';
+import { queries } from '../../webview/plan';
+import { scalePairs } from '../../webview/views/layer/scalePairs';
+import { browserFixture, closeChecked, embedded, openPage, openReport, openView, screenshot, useBrowser } from './harness';
 import { cifarShapeReport } from './cifarShapeReport';
 import type { CifarShapeReport } from './cifarShapeReport';
 
 const HEATMAP = '#panel-layer canvas.heatmap-canvas';
 const DOMAIN = '#panel-layer [data-testid=scale-domain]';
 const LEGEND = '#panel-layer .heatmap-card .legend';
+const ALL = { kind: 'all' } as const;
 
 const maxOf = (a: CapacityMatrixAnswer) => Math.max(...a.values.filter((v): v is number => v !== null));
 
@@ -110,6 +113,31 @@ describe('browser: Layer view depth comparisons on one scale', function () {
       await screenshot(page, `layer-depth-scale-pairs-${theme}`);
       await closeChecked(page, problems);
     });
+
+  it('spans every pair and epoch the LeNet report holds in "shared across pairs", and keeps it from pair to pair', async () => {
+    const f = await browserFixture();
+    const { page, problems } = await openReport(browser(), 'layer');
+    await page.waitForSelector(HEATMAP);
+    const pairs = scalePairs(f.manifest, 1, 2);
+    const answers = await Promise.all(
+      pairs.flatMap(([i, j]) => f.manifest.epochs.map((e) => embedded<CapacityMatrixAnswer>(page, queries.capacityMatrix(i, j, e, ALL)))),
+    );
+    const shared = Math.max(...answers.map(maxOf));
+    await page.selectOption('#panel-layer select[aria-label="Colour scale"]', 'pairs');
+    assert.equal(await scaleMax(page, shared), shared);
+    await page.waitForFunction((sel) => !/known so far/.test(document.querySelector(sel)?.textContent ?? ''), DOMAIN);
+    assert.match((await page.textContent(DOMAIN)) ?? '', new RegExp(`of ${answers.length} of their ${answers.length} matrices`));
+    const [i, j] = pairs[pairs.length - 1];
+    await page.selectOption('#panel-layer select[aria-label="Layer I (columns)"]', String(i));
+    await page.selectOption('#panel-layer select[aria-label="Layer J (rows)"]', String(j));
+    await page.waitForFunction(([sel, rows]) => document.querySelector(sel)?.getAttribute('data-rows') === String(rows), [
+      HEATMAP,
+      f.manifest.layers[j].channels,
+    ] as const);
+    assert.equal(await scaleMax(page, shared), shared, `pair ${i}:${j} keeps the scale`);
+    await screenshot(page, 'layer-depth-scale-lenet-light');
+    await closeChecked(page, problems);
+  });
 
   it("puts the epoch and depth strips in cards of their own, each legend naming its scale, the depth picker clear of the epoch strip's legend", async () => {
     const f = await browserFixture();
