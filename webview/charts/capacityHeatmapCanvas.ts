@@ -30,10 +30,27 @@ function textWidth(text: string, font: string): number {
   return measureCtx.measureText(text).width;
 }
 
+/** The smallest cell a reader can point at and tell from its neighbours, in CSS pixels. */
+export const READABLE_CELL = 8;
+/** Up to this many pixels a side, a heatmap keeps readable cells and scrolls; a larger matrix fits the space instead. */
+const MAX_READABLE_SIDE = 2048;
+
+/**
+ * Whole pixels per cell: the cells that fit `maxPlot`, at most 36, and at least READABLE_CELL
+ * when the matrix then stays under MAX_READABLE_SIDE (its box scrolls sideways when wider than the
+ * card); a larger matrix (512 channels) fits the space, down to a pixel a cell, hover naming each.
+ */
+export function heatmapCellSize(rows: number, columns: number, maxPlot: number): number {
+  const n = Math.max(rows, columns, 1);
+  const fit = Math.floor(maxPlot / n);
+  const readable = n * READABLE_CELL <= MAX_READABLE_SIDE ? READABLE_CELL : 1;
+  return Math.max(1, Math.min(36, Math.max(fit, readable)));
+}
+
 export function computeLayout(rows: number, columns: number, maxPlot: number, rowTitle: string, columnTitle: string): Layout {
   // Whole pixels per cell: with a fractional size the nearest-neighbour scaling and the hover
   // arithmetic could disagree about the cell under a boundary pixel.
-  const cell = Math.max(1, Math.min(36, Math.floor(maxPlot / Math.max(rows, columns, 1))));
+  const cell = heatmapCellSize(rows, columns, maxPlot);
   const step = cell >= 10 ? 1 : Math.ceil(12 / cell);
   const digitWidth = textWidth(String(Math.max(rows, columns) - 1), LABEL_FONT);
   const rotateColumnLabels = digitWidth + 3 > cell * step;

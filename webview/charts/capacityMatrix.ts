@@ -51,8 +51,11 @@ export function matrixStats(a: CapacityMatrixAnswer): MatrixStats {
   return min === Infinity ? { min: 0, max: 0, undefinedCount } : { min, max, undefinedCount };
 }
 
-/** How the colour domain of a heatmap is chosen: one for every epoch of the pair (and every heatmap shown with it), or this matrix's own. */
-export type ScaleMode = 'shared' | 'matrix';
+/**
+ * How the colour domain of a heatmap is chosen: one for every epoch of the pair (`shared`), one for
+ * every epoch of every pair the view compares (`pairs`, so depth reads across pairs), or this matrix's own.
+ */
+export type ScaleMode = 'shared' | 'pairs' | 'matrix';
 
 /**
  * The top of a shared colour domain: the largest defined value over every matrix given (the

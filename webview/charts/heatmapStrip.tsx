@@ -103,6 +103,8 @@ export function HeatmapStrip(props: {
   activeKey?: string;
   onOpen: (key: string) => void;
   testId: string;
+  /** What the strip's one colour scale is shared by, said beside its legend (above the cells). */
+  scaleNote?: string;
 }): JSX.Element {
   const wrap = useRef<HTMLDivElement>(null);
   const panelWidth = usePanelWidth(wrap);
@@ -117,6 +119,15 @@ export function HeatmapStrip(props: {
   const readyCount = stats.filter((s) => s).length;
   return (
     <div ref={wrap} data-testid={props.testId} data-scale-max={maxBits} data-ready={readyCount} data-cells={props.cells.length}>
+      {readyCount > 0 && (
+        <ColourLegend
+          colour={colour}
+          min={0}
+          max={maxBits}
+          label="Capacity (bits)"
+          note={`${props.scaleNote ?? 'one scale for the whole strip'}; brighter = smaller`}
+        />
+      )}
       <div class="heatmap-strip" role="list" style={{ display: 'flex', flexWrap: 'wrap', gap: '8px', maxWidth: '100%' }}>
         {props.cells.map((c, k) => (
           <StripCellButton
@@ -131,15 +142,6 @@ export function HeatmapStrip(props: {
           />
         ))}
       </div>
-      {readyCount > 0 && (
-        <ColourLegend
-          colour={colour}
-          min={0}
-          max={maxBits}
-          label="Capacity (bits)"
-          note="one scale for the whole strip; brighter = smaller"
-        />
-      )}
     </div>
   );
 }

@@ -173,7 +173,8 @@ function ChannelField(props: {
           type="text"
           value={text}
           placeholder="all"
-          size={10}
+          // Sized to its text (a list like "5, 7, 10, 12, 17" is read whole), at least 10 characters wide.
+          size={Math.min(48, Math.max(10, text.length + 2))}
           aria-label={`Channels of ${layer.name} in the slice: indices and ranges like 0-3, 7; empty for all`}
           aria-invalid={error !== ''}
           onChange={(e) => {

@@ -23,6 +23,16 @@ export interface HeatmapKeyboard {
   onBlur: () => void;
 }
 
+/** A heatmap wider than its box scrolls in it: brings the cursor's column into the box (before the tooltip is placed). */
+function scrollToColumn(canvas: HTMLCanvasElement, layout: Layout, x: number): void {
+  const box = canvas.parentElement;
+  if (!box || box.scrollWidth <= box.clientWidth) return;
+  const from = layout.left + x * layout.cell;
+  const to = from + layout.cell;
+  if (from - layout.cell < box.scrollLeft) box.scrollLeft = Math.max(0, from - layout.cell);
+  else if (to + layout.cell > box.scrollLeft + box.clientWidth) box.scrollLeft = to + layout.cell - box.clientWidth;
+}
+
 export function useHeatmapKeyboard(o: {
   canvas: RefObject<HTMLCanvasElement>;
   layout: Layout;
@@ -48,6 +58,7 @@ export function useHeatmapKeyboard(o: {
     const nx = Math.max(0, Math.min(nColumns - 1, x));
     const ny = Math.max(0, Math.min(nRows - 1, y));
     setCursor({ x: nx, y: ny });
+    scrollToColumn(o.canvas.current!, o.layout, nx);
     const p = cellCorner(o.canvas.current!, o.layout, nx, ny);
     tips.showCell(nx, ny, p.x, p.y);
     setAnnounce(tips.describe(nx, ny).text);

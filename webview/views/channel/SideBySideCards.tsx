@@ -51,7 +51,8 @@ export function SideBySideCards(props: { layer: number; sliced: number[] }): JSX
       Channels{' '}
       <input
         type="text"
-        size={10}
+        // Sized to what it shows, the typed list or the channels it stands for, so either is read whole.
+        size={Math.min(48, Math.max(10, (draft ?? text ?? '').length + 2, ranges(compared.channels).length + 2))}
         value={draft ?? text}
         placeholder={ranges(compared.channels)}
         aria-label={`Channels of ${shortLayerName(info, manifest.layers)} shown side by side`}

@@ -15,7 +15,9 @@ import { heatmapExport, heatmapLayout, useHeatmapModel } from './heatmapModel';
 import type { HeatmapModel, Orders } from './heatmapModel';
 import { ScaleTools, SortTools } from './HeatmapTools';
 import { MarksReadout } from './marks';
+import type { ScaleMatrices } from './scalePairs';
 import { formatBits } from '../../format';
+import { shortLayerName } from '../../layerLabel';
 
 const sortText = (k: SortKey, what: string) => (k === 'original' ? `${what} in channel order` : `${what} sorted by ${k}, descending`);
 
@@ -36,6 +38,8 @@ export interface HeatmapScale {
   mode: ScaleMode;
   setMode: (m: ScaleMode) => void;
   known: ReadonlyMap<number, CapacityMatrixAnswer>;
+  /** The matrices of the shared-across-pairs scale known so far. */
+  acrossPairs: ScaleMatrices;
 }
 
 /** The marked channel groups and how to change them. */
@@ -75,6 +79,7 @@ export function HeatmapCard(props: {
     known: scale.known,
     layerI,
     layerJ,
+    acrossPairs: scale.acrossPairs,
   });
   const { stats, orders, domain } = model;
   const nameI = props.nameOf(layerI);
@@ -100,7 +105,10 @@ export function HeatmapCard(props: {
     >
       <div ref={wrap}>
         <SortTools {...sorting} epochs={manifest.epochs} />
-        <ScaleTools mode={scale.mode} setMode={scale.setMode} />
+        <div class="heatmap-scale-row">
+          <ScaleTools mode={scale.mode} setMode={scale.setMode} />
+          {a && stats && <HeatmapLegend maxBits={domain.maxBits} text={scaleName(scale.mode, nameI, nameJ)} />}
+        </div>
         <QueryStatus result={props.result} what={`the channel capacity of ${nameJ} × ${nameI}`} />
         {a && stats && orders && (
           <>
@@ -148,6 +156,27 @@ export function HeatmapCard(props: {
   );
 }
 
+/** What the scale in force is shared by, said beside its legend. */
+function scaleName(mode: ScaleMode, nameI: string, nameJ: string): string {
+  if (mode === 'shared') return `scale: shared across epochs of ${nameI} → ${nameJ}`;
+  if (mode === 'pairs') return 'scale: shared across pairs and epochs';
+  return "scale: this matrix's own";
+}
+
+/** The colour legend, named by the scale in force; beside the scale picker, above the heatmap, so it is on screen with it. */
+function HeatmapLegend(props: { maxBits: number; text: string }): JSX.Element {
+  const colour = useMemo(() => capacityScale(props.maxBits || 1), [props.maxBits]);
+  return (
+    <ColourLegend
+      colour={colour}
+      min={0}
+      max={props.maxBits}
+      label="Capacity (bits)"
+      note={`${props.text} · brighter = smaller capacity`}
+    />
+  );
+}
+
 /** The heatmap's legends and notes: the colour scale and its domain, undefined cells, and what the slice leaves out. */
 function HeatmapNotes(props: {
   answer: CapacityMatrixAnswer;
@@ -161,14 +190,16 @@ function HeatmapNotes(props: {
   const { manifest } = useApp();
   const { answer: a, stats, orders, mode, nameI, nameJ } = props;
   const { domain } = props.model;
-  const colour = useMemo(() => capacityScale(domain.maxBits || 1), [domain.maxBits]);
+  const across = domain.acrossPairs;
+  const nameOf = (l: number) => (manifest.layers[l] ? shortLayerName(manifest.layers[l], manifest.layers) : `layer ${l}`);
   return (
     <>
-      <ColourLegend colour={colour} min={0} max={domain.maxBits} label="Capacity (bits)" note="brighter = smaller capacity" />
       <p class="muted" data-testid="scale-domain" data-max-bits={domain.maxBits} data-scale={mode}>
         {mode === 'shared'
-          ? `Scale: 0 to ${formatBits(domain.maxBits)}, shared across ${domain.epochs.length} of ${manifest.epochs.length} epochs of this pair (the largest value, at epoch ${domain.atEpoch ?? a.epoch}); the same value has the same colour at every epoch. This epoch's largest: ${formatBits(stats.max)}.`
-          : `Scale: 0 to ${formatBits(domain.maxBits)}, this matrix's own range: colours do not compare across epochs.`}
+          ? `Scale: 0 to ${formatBits(domain.maxBits)}, shared across ${domain.epochs.length} of ${manifest.epochs.length} epochs of this pair (the largest value, at epoch ${domain.atEpoch ?? a.epoch}); the same value has the same colour at every epoch, but another pair has its own scale. This epoch's largest: ${formatBits(stats.max)}.`
+          : mode === 'pairs' && across
+            ? `Scale: 0 to ${formatBits(domain.maxBits)}, shared across ${across.pairs} layer pairs at every epoch (the consecutive pairs, the depth strip's pairs and this one): the largest value of ${across.known} of their ${across.total} matrices${across.known + across.missing < across.total ? ' known so far' : ''}, ${across.atPair ? `${nameOf(across.atPair[1])} × ${nameOf(across.atPair[0])}` : 'this pair'} at epoch ${domain.atEpoch ?? a.epoch}${across.missing ? `; ${across.missing} not available` : ''}. The same value has the same colour in every pair and epoch. This matrix's largest: ${formatBits(stats.max)}.`
+            : `Scale: 0 to ${formatBits(domain.maxBits)}, this matrix's own range: colours do not compare across epochs or pairs.`}
       </p>
       <div class="legend">
         <UndefinedSwatch />

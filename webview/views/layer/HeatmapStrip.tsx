@@ -43,6 +43,8 @@ export function HeatmapStrip(props: {
   testId: string;
   /** How a strip cell names itself to a screen reader, e.g. "epoch 4 of conv1 × conv2". */
   describe: (spec: StripCellSpec) => string;
+  /** What the strip's colour scale is shared by, said beside its legend. */
+  scaleNote: string;
 }): JSX.Element {
   const [results, setResults] = useState<Record<string, QueryResult<CapacityMatrixAnswer>>>({});
   const onResult = useCallback(
@@ -61,7 +63,14 @@ export function HeatmapStrip(props: {
       {props.cells.map((c) => (
         <CellQuery key={c.key} spec={c} onResult={onResult} />
       ))}
-      <StripChart cells={cells} orderOf={props.orderOf} activeKey={props.activeKey} onOpen={props.onOpen} testId={props.testId} />
+      <StripChart
+        cells={cells}
+        orderOf={props.orderOf}
+        activeKey={props.activeKey}
+        onOpen={props.onOpen}
+        testId={props.testId}
+        scaleNote={props.scaleNote}
+      />
     </>
   );
 }

@@ -63,7 +63,7 @@ export function SortTools(props: {
 export function ScaleTools(props: { mode: ScaleMode; setMode(m: ScaleMode): void }): JSX.Element {
   return (
     <div class="sort-tools" role="group" aria-label="Colour scale of the heatmap">
-      <label title="Shared: one colour per value over every epoch of this pair known so far, so brightness compares across epochs. This matrix: the colours span this matrix's own range.">
+      <label title="Shared across epochs: one colour per value over every epoch of this pair known so far, so brightness compares across epochs. Shared across pairs: one colour per value over every epoch of every pair the view compares (the consecutive pairs and the depth strip's), so brightness compares with depth too. This matrix: the colours span this matrix's own range.">
         scale{' '}
         <select
           aria-label="Colour scale"
@@ -71,6 +71,7 @@ export function ScaleTools(props: { mode: ScaleMode; setMode(m: ScaleMode): void
           onChange={(e) => props.setMode((e.target as HTMLSelectElement).value as ScaleMode)}
         >
           <option value="shared">shared across epochs</option>
+          <option value="pairs">shared across pairs</option>
           <option value="matrix">this matrix</option>
         </select>
       </label>

@@ -22,6 +22,7 @@ import { useLayerViewState } from './layerViewState';
 import type { LayerViewState } from './layerViewState';
 import { usePairEpochs } from './pairEpochs';
 import type { PairEpochs } from './pairEpochs';
+import { useScaleMatrices } from './scalePairs';
 import { StripsCard } from './StripsCard';
 
 const NO_MARKS: { rows: number[]; columns: number[] } = { rows: [], columns: [] };
@@ -140,6 +141,8 @@ export function LayerView(): JSX.Element {
       ? referenceResult.answer
       : undefined;
   const pairEpochs = usePairEpochs(layerI, layerJ, slice.subset, ask && answer !== undefined, epoch);
+  const [scaleMode, setScaleMode] = state.scale;
+  const acrossPairs = useScaleMatrices(layerI, layerJ, slice.subset, epoch, ask && scaleMode === 'pairs');
   // What the heatmap has drawn, for playback: of this pair only.
   const pairKey = pairEpochs.key;
   const [drawn, setDrawn] = useState<{ key: string; epoch: number } | null>(null);
@@ -155,7 +158,6 @@ export function LayerView(): JSX.Element {
   if (!hasLayers) return <p class="status">This model has no layer after its input.</p>;
   const [strips, setStrips] = state.strips;
   const [custom, setCustom] = state.custom;
-  const [scaleMode, setScaleMode] = state.scale;
   return (
     <>
       <LayerControls layerI={layerI} layerJ={layerJ} setPair={setPair} frame={frame} pairEpochs={pairEpochs} />
@@ -168,7 +170,7 @@ export function LayerView(): JSX.Element {
           answer={answer}
           result={matrixResult}
           sorting={{ sort, setSort, sortEpoch, sortEpochPicked: sortEpochState === sortEpoch, setSortEpoch, reference, referenceResult }}
-          scale={{ mode: scaleMode, setMode: setScaleMode, known: pairEpochs.answers }}
+          scale={{ mode: scaleMode, setMode: setScaleMode, known: pairEpochs.answers, acrossPairs }}
           marking={marking}
           onDrawn={(e) => setDrawn({ key: pairKey, epoch: e })}
           selected={selected}

@@ -1,5 +1,6 @@
 // The Layer view's small multiples (paper Figs. 10–12): the current pair at several epochs, and one
-// layer against every later multi-channel layer at the current epoch, each strip on one colour scale.
+// layer against every later multi-channel layer at the current epoch, each strip in its own card on
+// its own colour scale, named beside its legend.
 import type { JSX } from 'preact';
 import { useCallback } from 'preact/hooks';
 import type { CapacityMatrixAnswer } from '../../../src/service/queries';
@@ -36,29 +37,41 @@ export function StripsCard(props: {
   const base = pairs[0]?.[0];
   const pairName = `${nameOf(layerJ)} × ${nameOf(layerI)}`;
   const restriction = useRestriction(nameOf);
+  // Two cards, each with its own colour scale and legend: the epoch strip's domain spans its epochs,
+  // the depth strip's its pairs, so one card would show two different scales side by side.
   return (
-    <Card class="wide strips-card" title="Small multiples: capacity over epochs and with depth" label="Heatmap strips">
-      <div class="sort-tools" role="group" aria-label="Heatmap strips">
-        <Toggle
-          aria-expanded={strips.epochOpen}
-          pressed={strips.epochOpen}
-          data-testid="epoch-strip-toggle"
-          onClick={() => setStrips({ ...strips, epochOpen: !strips.epochOpen })}
-        >
-          {strips.epochOpen ? '▾' : '▸'} epoch strip of {pairName}
-        </Toggle>
-        <Toggle
-          aria-expanded={strips.depthOpen}
-          pressed={strips.depthOpen}
-          data-testid="depth-strip-toggle"
-          onClick={() => setStrips({ ...strips, depthOpen: !strips.depthOpen })}
-        >
-          {strips.depthOpen ? '▾' : '▸'} depth strip{base !== undefined ? ` of ${nameOf(base)}` : ''}
-        </Toggle>
-      </div>
-      {strips.epochOpen && <EpochStrip {...props} pairName={pairName} restriction={restriction} />}
-      {strips.depthOpen && <DepthStrip {...props} pairs={pairs} restriction={restriction} />}
-    </Card>
+    <>
+      <Card class="wide strips-card epoch-strip-card" title={`Epoch strip: ${pairName} over epochs`} label="Epoch strip">
+        <div class="sort-tools" role="group" aria-label="Epoch strip">
+          <Toggle
+            aria-expanded={strips.epochOpen}
+            pressed={strips.epochOpen}
+            data-testid="epoch-strip-toggle"
+            onClick={() => setStrips({ ...strips, epochOpen: !strips.epochOpen })}
+          >
+            {strips.epochOpen ? '▾' : '▸'} epoch strip of {pairName}
+          </Toggle>
+        </div>
+        {strips.epochOpen && <EpochStrip {...props} pairName={pairName} restriction={restriction} />}
+      </Card>
+      <Card
+        class="wide strips-card depth-strip-card"
+        title={`Depth strip: ${base !== undefined ? nameOf(base) : 'a layer'} against later layers`}
+        label="Depth strip"
+      >
+        <div class="sort-tools" role="group" aria-label="Depth strip">
+          <Toggle
+            aria-expanded={strips.depthOpen}
+            pressed={strips.depthOpen}
+            data-testid="depth-strip-toggle"
+            onClick={() => setStrips({ ...strips, depthOpen: !strips.depthOpen })}
+          >
+            {strips.depthOpen ? '▾' : '▸'} depth strip{base !== undefined ? ` of ${nameOf(base)}` : ''}
+          </Toggle>
+        </div>
+        {strips.depthOpen && <DepthStrip {...props} pairs={pairs} restriction={restriction} />}
+      </Card>
+    </>
   );
 }
 
@@ -143,6 +156,7 @@ function EpochStrip(props: {
         onOpen={(key) => update({ epoch: Number(key.slice('epoch-'.length)) })}
         testId="epoch-strip"
         describe={(c) => `${pairName} at ${c.label}`}
+        scaleNote={`scale: shared by the ${epochs.length} epoch${epochs.length === 1 ? '' : 's'} of this strip (not the depth strip's)`}
       />
     </section>
   );
@@ -211,6 +225,7 @@ function DepthStrip(props: {
             }}
             testId="depth-strip"
             describe={(c) => `${c.label} at epoch ${ui.epoch}`}
+            scaleNote={`scale: shared by the ${cells.length} pair${cells.length === 1 ? '' : 's'} of this strip at epoch ${ui.epoch} (not the epoch strip's)`}
           />
         </>
       )}

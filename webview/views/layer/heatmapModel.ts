@@ -5,9 +5,11 @@ import { useMemo } from 'preact/hooks';
 import type { CapacityMatrixAnswer } from '../../../src/service/queries';
 import { displayOrders, matrixStats, sharedMaxBits } from '../../charts/capacityMatrix';
 import type { HeatmapSort, MatrixStats, ScaleMode } from '../../charts/capacityMatrix';
+import { heatmapCellSize } from '../../charts/capacityHeatmapCanvas';
 import type { ExportSpec } from '../../ui';
 import { compareMarked } from './marks';
 import type { MarkComparison } from './marks';
+import type { ScaleMatrices } from './scalePairs';
 
 export interface Orders {
   rowOrder: number[];
@@ -20,6 +22,8 @@ export interface ColourDomain {
   epochs: number[];
   /** The epoch of the largest value. */
   atEpoch: number | undefined;
+  /** Shared across pairs: the pair of the largest value, and how many of the scale's matrices are known. */
+  acrossPairs?: { atPair: [number, number] | undefined; pairs: number; known: number; total: number; missing: number };
 }
 
 export interface HeatmapModel {
@@ -45,6 +49,8 @@ export interface HeatmapInputs {
   known: ReadonlyMap<number, CapacityMatrixAnswer>;
   layerI: number;
   layerJ: number;
+  /** The matrices of the shared-across-pairs scale known so far (scalePairs.ts). */
+  acrossPairs: ScaleMatrices;
 }
 
 const sameShape = (x: CapacityMatrixAnswer | undefined, a: CapacityMatrixAnswer | undefined) =>
@@ -52,7 +58,7 @@ const sameShape = (x: CapacityMatrixAnswer | undefined, a: CapacityMatrixAnswer 
 
 /** The heatmap's orders, marked-group comparison and colour domain, memoised on what they read. */
 export function useHeatmapModel(p: HeatmapInputs): HeatmapModel {
-  const { answer: a, reference, sort, rowsPicked, columnsPicked, marks, scaleMode, known, layerI, layerJ } = p;
+  const { answer: a, reference, sort, rowsPicked, columnsPicked, marks, scaleMode, known, layerI, layerJ, acrossPairs } = p;
   const stats = useMemo(() => (a ? matrixStats(a) : undefined), [a]);
   const orders = useMemo(() => {
     if (!a) return undefined;
@@ -79,13 +85,49 @@ export function useHeatmapModel(p: HeatmapInputs): HeatmapModel {
   const domain = useMemo((): ColourDomain => {
     if (!a || !stats) return { maxBits: 1, epochs: [], atEpoch: undefined };
     if (scaleMode === 'matrix') return { maxBits: stats.max, epochs: [a.epoch], atEpoch: a.epoch };
+    if (scaleMode === 'pairs') return pairsDomain(a, stats, acrossPairs);
     const all = new Map(knownStats);
     all.set(a.epoch, stats);
     const maxBits = sharedMaxBits(all.values());
     const atEpoch = [...all].find(([, st]) => st.max === maxBits)?.[0];
     return { maxBits, epochs: [...all.keys()].sort((x, y) => x - y), atEpoch };
-  }, [a, stats, knownStats, scaleMode]);
+  }, [a, stats, knownStats, scaleMode, acrossPairs]);
   return { stats, orders, comparison, sorted, orderFrom, domain };
+}
+
+// Answers are immutable and shared through the answer cache: their figures are computed once.
+const statsOf = new WeakMap<CapacityMatrixAnswer, MatrixStats>();
+function cachedStats(m: CapacityMatrixAnswer): MatrixStats {
+  let s = statsOf.get(m);
+  if (!s) statsOf.set(m, (s = matrixStats(m)));
+  return s;
+}
+
+/** The colour domain shared across pairs: the largest value over every known matrix of the scale's pairs and this one. */
+function pairsDomain(a: CapacityMatrixAnswer, stats: MatrixStats, across: ScaleMatrices): ColourDomain {
+  let maxBits = stats.max;
+  let at: CapacityMatrixAnswer = a;
+  const epochs = new Set([a.epoch]);
+  for (const m of across.answers.values()) {
+    epochs.add(m.epoch);
+    const s = cachedStats(m);
+    if (s.max > maxBits) {
+      maxBits = s.max;
+      at = m;
+    }
+  }
+  return {
+    maxBits,
+    epochs: [...epochs].sort((x, y) => x - y),
+    atEpoch: at.epoch,
+    acrossPairs: {
+      atPair: [at.layerI, at.layerJ],
+      pairs: across.pairs.length,
+      known: across.answers.size,
+      total: across.total,
+      missing: across.missing,
+    },
+  };
 }
 
 /** The heatmap's CSV (one row per cell) and JSON (the matrix with its orders, scale and marks). */
@@ -128,7 +170,13 @@ export function heatmapExport(
         displayedRowOrder: orders?.rowOrder,
         displayedColumnOrder: orders?.columnOrder,
         sortReferenceEpoch: model.sorted ? model.orderFrom : undefined,
-        colourScale: { mode: view.scaleMode, minBits: 0, maxBits: domain.maxBits, epochs: domain.epochs },
+        colourScale: {
+          mode: view.scaleMode,
+          minBits: 0,
+          maxBits: domain.maxBits,
+          epochs: domain.epochs,
+          ...(domain.acrossPairs ? { pairs: domain.acrossPairs.pairs, matrices: domain.acrossPairs.known } : {}),
+        },
         marks: comparison ? { rows: marks.rows, columns: marks.columns, ...comparison } : undefined,
       },
   };
@@ -136,8 +184,8 @@ export function heatmapExport(
 
 /**
  * The heatmap's plot size and the card's width: the card is as wide as its heatmap needs (cells of
- * at most 36 px, labels, a margin), not as its notes would stretch it, so a wide panel has room
- * beside it for the clicked cell's feature maps.
+ * 8 to 36 px, labels, a margin), not as its notes would stretch it, so a wide panel has room
+ * beside it for the clicked cell's feature maps; a heatmap wider than the panel scrolls in its box.
  */
 export function heatmapLayout(
   panelWidth: number,
@@ -147,7 +195,7 @@ export function heatmapLayout(
   const maxPlot = Math.max(160, Math.min(640, panelWidth - 150));
   const shownColumns = orders?.columnOrder.length ?? a?.columns ?? 1;
   const shownRows = orders?.rowOrder.length ?? a?.rows ?? 1;
-  const plotWidth = Math.max(1, Math.min(36, Math.floor(maxPlot / Math.max(shownRows, shownColumns, 1)))) * shownColumns;
+  const plotWidth = heatmapCellSize(shownRows, shownColumns, maxPlot) * shownColumns;
   const cardWidth = Math.max(520, plotWidth + 190);
   // Only when the maps' card (at least 340 px) fits beside it; else the card keeps the whole row.
   const cardStyle = panelWidth >= cardWidth + 12 + 340 ? { flex: '0 1 auto', maxWidth: `${cardWidth}px` } : undefined;

@@ -20,7 +20,7 @@ export type SelectedState = v.InferOutput<typeof SelectedSchema>;
 /** Layer pairs the user added to the layer capacity chart. */
 const PairsSchema = v.pipe(v.array(v.strictTuple([Index, Index])), v.maxLength(32));
 
-const ScaleSchema = v.picklist(['shared', 'matrix'] satisfies ScaleMode[]);
+const ScaleSchema = v.picklist(['shared', 'pairs', 'matrix'] satisfies ScaleMode[]);
 
 /** The sort's reference epoch: a recorded epoch, or null for "the last recorded epoch". */
 const SortEpochSchema = v.nullable(Index);
