@@ -4,7 +4,7 @@
 // channels), and the cluster-to-cluster edges bundled along the layer-to-layer links. Pure: no DOM,
 // so it is tested in Node and measured apart from the drawing.
 import { graphStratify, sugiyama, layeringLongestPath, decrossTwoLayer, coordGreedy } from 'd3-dag';
-import { hierarchy, treemap, treemapSquarify } from 'd3-hierarchy';
+import { hierarchy, treemap, treemapSlice, treemapSquarify } from 'd3-hierarchy';
 import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer } from '../../src/service/queries';
 
 /** Width and height of a layer node without clusters (the input, flatten, a one-channel dense layer), px. */
@@ -30,6 +30,29 @@ export interface LayerInfo {
   index: number;
   name: string;
   channels: number;
+  /** The node's title as drawn ("flatten1 · Flatten"): the node is made wide enough to show it whole. */
+  title?: string;
+}
+
+/** Width of a title at the node's 11 px font, px (generous, so the drawn text fits inside). */
+export const titleWidth = (title: string): number => Math.ceil(6.6 * title.length) + 10;
+
+/**
+ * The smallest readable cluster, px: room for a row of input thumbnails (at least MIN_THUMB_PX) and
+ * a class strip (at least MIN_STRIP_PX) under them. A node is made tall enough for its clusters to
+ * keep this size, so a layer of many clusters scrolls instead of shrinking them to dots.
+ */
+export const MIN_CLUSTER_WIDTH = 56;
+export const MIN_CLUSTER_HEIGHT = 52;
+export const MIN_THUMB_PX = 28;
+export const MIN_STRIP_PX = 6;
+/** Most a node grows to fill the panel, as a multiple of its base size (width, height). */
+export const MAX_GROW = [2.5, 8] as const;
+
+/** The space the graph is fitted to (the panel's width and the height left to it), px. */
+export interface FitTo {
+  width: number;
+  height: number;
 }
 
 export interface NodeBox {
@@ -81,11 +104,56 @@ export function bandWidthPx(bits: number): number {
  * Lays the graph out left to right. `layers` gives each node's channel count (the run's layers);
  * nodes the answer does not list are not drawn.
  */
-export function layoutNetwork(answer: NetworkGraphAnswer, layers: LayerInfo[]): NetworkLayout {
+export function layoutNetwork(answer: NetworkGraphAnswer, layers: LayerInfo[], fit?: FitTo): NetworkLayout {
+  let grow: [number, number] = [1, 1];
+  let layout = layoutOnce(answer, layers, grow);
+  if (!fit) return layout;
+  // Grow the clustered nodes until the graph fills the space (a few passes: the gaps do not grow).
+  for (let pass = 0; pass < 3; pass++) {
+    const wantW = Math.min(MAX_GROW[0], Math.max(1, grow[0] * growFactor(fit.width, layout.width, layout, 'width')));
+    const wantH = Math.min(MAX_GROW[1], Math.max(1, grow[1] * growFactor(fit.height, layout.height, layout, 'height')));
+    if (Math.abs(wantW - grow[0]) < 0.02 && Math.abs(wantH - grow[1]) < 0.02) break;
+    grow = [wantW, wantH];
+    layout = layoutOnce(answer, layers, grow);
+  }
+  return layout;
+}
+
+/**
+ * How much the clustered nodes should grow along one side for the graph to reach `target`: the
+ * gaps and the plain nodes stay as they are. Width: the layer columns' widest clustered nodes
+ * grow; height: the tallest column's clustered nodes (below their titles) grow.
+ */
+function growFactor(target: number, now: number, layout: NetworkLayout, side: 'width' | 'height'): number {
+  const columns = new Map<number, number>();
+  for (const n of layout.nodes) {
+    if (!n.clustered) continue;
+    const key = Math.round(n.x);
+    const v = side === 'width' ? n.width : n.height - HEADER_HEIGHT;
+    columns.set(key, side === 'width' ? Math.max(columns.get(key) ?? 0, v) : (columns.get(key) ?? 0) + v);
+  }
+  if (now <= 0 || columns.size === 0) return 1;
+  const growing = side === 'width' ? [...columns.values()].reduce((x, y) => x + y, 0) : Math.max(...columns.values());
+  return Math.max(0.1, (target - (now - growing)) / Math.max(1, growing));
+}
+
+function layoutOnce(answer: NetworkGraphAnswer, layers: LayerInfo[], grow: [number, number]): NetworkLayout {
   const byLayer = new Map(layers.map((l) => [l.index, l]));
   const present = new Set(answer.nodes.map((n) => n.layer));
-  const size = (layer: number, clustered: boolean): [number, number] =>
-    clustered ? clusteredSize(byLayer.get(layer)?.channels ?? 1) : [PLAIN_WIDTH, PLAIN_HEIGHT];
+  const clusterCount = new Map<number, number>();
+  for (const c of answer.clusters) clusterCount.set(c.layer, (clusterCount.get(c.layer) ?? 0) + 1);
+  const size = (layer: number, clustered: boolean): [number, number] => {
+    const info = byLayer.get(layer);
+    const title = info?.title ? titleWidth(info.title) : 0;
+    if (!clustered) return [Math.max(PLAIN_WIDTH, title), PLAIN_HEIGHT];
+    const [w0, h0] = clusteredSize(info?.channels ?? 1);
+    const w = Math.max(Math.round(w0 * grow[0]), title);
+    // Tall enough for every cluster at its readable minimum (packing wastes some room: a quarter more).
+    const n = clusterCount.get(layer) ?? 1;
+    const perRow = Math.max(1, Math.floor((w - 6) / (MIN_CLUSTER_WIDTH + 2)));
+    const minInner = Math.ceil(n / perRow) * (MIN_CLUSTER_HEIGHT + 2) * (n > perRow ? 1.25 : 1) + 6;
+    return [w, HEADER_HEIGHT + Math.round(Math.max((h0 - HEADER_HEIGHT) * grow[1], minInner))];
+  };
   const clusteredOf = new Map(answer.nodes.map((n) => [n.layer, n.clustered]));
   const metaOf = new Map(answer.nodes.map((n) => [n.layer, n]));
   const data = answer.nodes.map((n) => ({ id: String(n.layer), parentIds: n.inputs.filter((i) => present.has(i)).map(String) }));
@@ -132,7 +200,11 @@ export function layoutNetwork(answer: NetworkGraphAnswer, layers: LayerInfo[]): 
   return { width: Math.ceil(width), height: Math.ceil(height), nodes, clusters, bands, links };
 }
 
-/** Each clustered node's clusters as a squarified treemap under its title strip, area ∝ member channels. */
+/**
+ * Each clustered node's clusters as a squarified treemap under its title strip, area ∝ member
+ * channels, except that no cluster is packed smaller than the readable minimum
+ * (MIN_CLUSTER_WIDTH × MIN_CLUSTER_HEIGHT): a small cluster's share is raised to it.
+ */
 function packClusters(all: NetworkCluster[], boxOf: Map<number, NodeBox>): ClusterBox[] {
   const byLayer = new Map<number, NetworkCluster[]>();
   for (const c of all) {
@@ -145,14 +217,31 @@ function packClusters(all: NetworkCluster[], boxOf: Map<number, NodeBox>): Clust
     const box = boxOf.get(layer);
     if (!box || !box.clustered) continue;
     const pad = 3;
+    const innerW = box.width - 2 * pad;
+    const innerH = box.height - HEADER_HEIGHT - 2 * pad;
+    const total = members.reduce((n, c) => n + c.channels.length, 0);
+    // The smallest share of the node a cluster may have: its height in a single column (a narrow
+    // node stacks its clusters, one under another), its area otherwise; never more than an equal share.
+    const singleColumn = innerW < 2 * (MIN_CLUSTER_WIDTH + 2);
+    const share = Math.min(
+      1 / members.length,
+      singleColumn ? (MIN_CLUSTER_HEIGHT + 2) / innerH : ((MIN_CLUSTER_WIDTH + 2) * (MIN_CLUSTER_HEIGHT + 2)) / (innerW * innerH),
+    );
+    // The raised clusters' value F is their share of the total after raising: F = share · (rest + raised · F).
+    let floorValue = share * total;
+    for (let pass = 0; pass < 3; pass++) {
+      const small = members.filter((c) => c.channels.length < floorValue);
+      const rest = members.reduce((n, c) => n + (c.channels.length < floorValue ? 0 : c.channels.length), 0);
+      floorValue = small.length ? (share * rest) / Math.max(1e-9, 1 - share * small.length) : 0;
+    }
     type Datum = { cluster?: NetworkCluster; children?: Datum[] };
     const root = hierarchy<Datum>({ children: members.map((cluster) => ({ cluster })) })
-      .sum((d) => d.cluster?.channels.length ?? 0)
+      .sum((d) => (d.cluster ? Math.max(d.cluster.channels.length, floorValue) : 0))
       // Biggest first (squarify packs best that way); equal sizes by cluster number, so the packing is stable.
       .sort((a, b) => (b.value ?? 0) - (a.value ?? 0) || (a.data.cluster?.cluster ?? 0) - (b.data.cluster?.cluster ?? 0));
     treemap<Datum>()
-      .tile(treemapSquarify)
-      .size([box.width - 2 * pad, box.height - HEADER_HEIGHT - 2 * pad])
+      .tile(singleColumn ? treemapSlice : treemapSquarify)
+      .size([innerW, innerH])
       .paddingInner(2)
       .round(true)(root);
     for (const leaf of root.leaves()) {
