@@ -138,6 +138,15 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
     // `props` is read through its parts listed here; `name` follows `layers`.
   }, [layout, paths, width, height, zoom, theme, props.thumbnails, props.selected, props.focusedLayer, props.bins, classNames, layers]);
 
+  // A graph taller than the scroller opens on its first layer, not on the empty space above a branch.
+  useEffect(() => {
+    const sc = scroller.current;
+    const first = layout.nodes[0];
+    if (!sc || !first || sc.scrollTop > 0) return;
+    const centre = (MARGIN + first.y + first.height / 2) * zoom;
+    if (centre > sc.clientHeight * 0.75) sc.scrollTop = centre - sc.clientHeight / 2;
+  }, [layout, zoom]);
+
   // The tooltip never outlives the graph (an epoch without a graph, another overview).
   useEffect(() => () => tooltip.hide(), [tooltip]);
 

@@ -1,10 +1,10 @@
 // The geometry of the Network view (after CNNVis): the model as a left-to-right layered
 // DAG laid out by d3-dag's Sugiyama layout (so the branches and merges of graph models are drawn as
 // such), each clustered layer's clusters packed into its node by d3-hierarchy's treemap (area ∝
-// channels), and the cluster-to-cluster edges bundled along the layer-to-layer links. Pure: no DOM,
+// channels, with a readable minimum), and the cluster-to-cluster edges bundled along the layer-to-layer links. Pure: no DOM,
 // so it is tested in Node and measured apart from the drawing.
 import { graphStratify, sugiyama, layeringLongestPath, decrossTwoLayer, coordGreedy } from 'd3-dag';
-import { hierarchy, treemap, treemapSlice, treemapSquarify } from 'd3-hierarchy';
+import { hierarchy, treemap, treemapSliceDice } from 'd3-hierarchy';
 import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer } from '../../src/service/queries';
 
 /** Width and height of a layer node without clusters (the input, flatten, a one-channel dense layer), px. */
@@ -201,9 +201,10 @@ function layoutOnce(answer: NetworkGraphAnswer, layers: LayerInfo[], grow: [numb
 }
 
 /**
- * Each clustered node's clusters as a squarified treemap under its title strip, area ∝ member
- * channels, except that no cluster is packed smaller than the readable minimum
- * (MIN_CLUSTER_WIDTH × MIN_CLUSTER_HEIGHT): a small cluster's share is raised to it.
+ * Each clustered node's clusters as a treemap under its title strip: columns of equal width (as
+ * many as keep the cells about square, and each at least MIN_CLUSTER_WIDTH), the clusters shared
+ * out over them largest first, each column stacking its clusters with height ∝ channels, except
+ * that no cluster is shorter than MIN_CLUSTER_HEIGHT (a small cluster's share is raised to it).
  */
 function packClusters(all: NetworkCluster[], boxOf: Map<number, NodeBox>): ClusterBox[] {
   const byLayer = new Map<number, NetworkCluster[]>();
@@ -219,31 +220,36 @@ function packClusters(all: NetworkCluster[], boxOf: Map<number, NodeBox>): Clust
     const pad = 3;
     const innerW = box.width - 2 * pad;
     const innerH = box.height - HEADER_HEIGHT - 2 * pad;
-    const total = members.reduce((n, c) => n + c.channels.length, 0);
-    // The smallest share of the node a cluster may have: its height in a single column (a narrow
-    // node stacks its clusters, one under another), its area otherwise; never more than an equal share.
-    const singleColumn = innerW < 2 * (MIN_CLUSTER_WIDTH + 2);
-    const share = Math.min(
-      1 / members.length,
-      singleColumn ? (MIN_CLUSTER_HEIGHT + 2) / innerH : ((MIN_CLUSTER_WIDTH + 2) * (MIN_CLUSTER_HEIGHT + 2)) / (innerW * innerH),
-    );
-    // The raised clusters' value F is their share of the total after raising: F = share · (rest + raised · F).
-    let floorValue = share * total;
-    for (let pass = 0; pass < 3; pass++) {
-      const small = members.filter((c) => c.channels.length < floorValue);
-      const rest = members.reduce((n, c) => n + (c.channels.length < floorValue ? 0 : c.channels.length), 0);
-      floorValue = small.length ? (share * rest) / Math.max(1e-9, 1 - share * small.length) : 0;
+    const n = members.length;
+    const most = Math.max(1, Math.min(n, Math.floor((innerW + 2) / (MIN_CLUSTER_WIDTH + 2))));
+    const fewest = Math.ceil((n * (MIN_CLUSTER_HEIGHT + 2)) / Math.max(1, innerH));
+    const square = Math.round(Math.sqrt((n * innerW) / Math.max(1, innerH)));
+    const count = Math.max(1, Math.min(most, Math.max(fewest, square)));
+    // Largest first, each into the column holding the fewest channels so far (ties: the leftmost).
+    const sorted = [...members].sort((x, y) => y.channels.length - x.channels.length || x.cluster - y.cluster);
+    const columns: NetworkCluster[][] = Array.from({ length: count }, () => []);
+    const load = new Array<number>(count).fill(0);
+    for (const c of sorted) {
+      const k = load.indexOf(Math.min(...load));
+      columns[k].push(c);
+      load[k] += c.channels.length;
     }
-    type Datum = { cluster?: NetworkCluster; children?: Datum[] };
-    const root = hierarchy<Datum>({ children: members.map((cluster) => ({ cluster })) })
-      .sum((d) => (d.cluster ? Math.max(d.cluster.channels.length, floorValue) : 0))
-      // Biggest first (squarify packs best that way); equal sizes by cluster number, so the packing is stable.
-      .sort((a, b) => (b.value ?? 0) - (a.value ?? 0) || (a.data.cluster?.cluster ?? 0) - (b.data.cluster?.cluster ?? 0));
-    treemap<Datum>()
-      .tile(singleColumn ? treemapSlice : treemapSquarify)
-      .size([innerW, innerH])
-      .paddingInner(2)
-      .round(true)(root);
+    type Datum = { cluster?: NetworkCluster; value?: number; children?: Datum[] };
+    const root = hierarchy<Datum>({
+      children: columns
+        .filter((col) => col.length > 0)
+        .map((col) => {
+          const values = floorShares(
+            col.map((c) => c.channels.length),
+            Math.min(1 / col.length, (MIN_CLUSTER_HEIGHT + 2) / Math.max(1, innerH)),
+          );
+          const sum = values.reduce((x, y) => x + y, 0);
+          // Every column the same width: its clusters' values add up to one.
+          return { children: col.map((cluster, i) => ({ cluster, value: values[i] / sum })) };
+        }),
+    }).sum((d) => d.value ?? 0);
+    // Columns side by side (dice), clusters stacked in each (slice).
+    treemap<Datum>().tile(treemapSliceDice).size([innerW, innerH]).paddingInner(2).round(true)(root);
     for (const leaf of root.leaves()) {
       const cluster = leaf.data.cluster;
       const l = leaf as typeof leaf & { x0: number; y0: number; x1: number; y1: number };
@@ -258,6 +264,21 @@ function packClusters(all: NetworkCluster[], boxOf: Map<number, NodeBox>): Clust
     }
   }
   return out;
+}
+
+/**
+ * Values whose shares are at least `share` each: the values below the floor F are raised to it,
+ * F being `share` of the total after raising (F = share · (rest + raised · F)).
+ */
+function floorShares(values: number[], share: number): number[] {
+  const total = values.reduce((x, y) => x + y, 0);
+  let floor = share * total;
+  for (let pass = 0; pass < 3; pass++) {
+    const raised = values.filter((v) => v < floor).length;
+    const rest = values.reduce((x, v) => x + (v < floor ? 0 : v), 0);
+    floor = raised && share * raised < 1 ? (share * rest) / (1 - share * raised) : raised ? total / values.length : 0;
+  }
+  return values.map((v) => Math.max(v, floor));
 }
 
 /**
