@@ -46,14 +46,6 @@ export function CeilingLines(props: {
           </text>
         </g>
       ))}
-      {ceilings.ity.inRange.map((c, k) => (
-        <g key={`y${k}`} class="ip-ceiling" data-axis="ity" data-bits={c}>
-          <line x1={M.left} x2={width - M.right} y1={y(c)} y2={y(c)} />
-          <text x={M.left + 4} y={y(c) - 4 - k * 12} class="ip-ceiling-label">
-            {text.ityCeiling} = {c.toFixed(2)}
-          </text>
-        </g>
-      ))}
       {ceilings.ixt.offScale.map((c, k) => (
         <text
           key={`xo${k}`}
@@ -69,6 +61,14 @@ export function CeilingLines(props: {
           </tspan>{' '}
           bits, off the scale →
         </text>
+      ))}
+      {ceilings.ity.inRange.map((c, k) => (
+        <g key={`y${k}`} class="ip-ceiling" data-axis="ity" data-bits={c}>
+          <line x1={M.left} x2={width - M.right} y1={y(c)} y2={y(c)} />
+          <text x={M.left + 4} y={y(c) - 4 - k * 12} class="ip-ceiling-label">
+            {text.ityCeiling} = {c.toFixed(2)}
+          </text>
+        </g>
       ))}
       {ceilings.ity.offScale.map((c, k) => (
         <text key={`yo${k}`} class="ip-ceiling-label ip-off-scale" data-axis="ity" data-bits={c} x={notes.ity[k].x} y={notes.ity[k].y + 10}>

@@ -178,10 +178,18 @@ function layoutOnce(answer: NetworkGraphAnswer, layers: LayerInfo[], grow: [numb
     const result = layout(dag);
     width = result.height;
     height = result.width;
+    // The nodes of one layer column share its widest node's width, so the column's edges line up.
+    const columnWidth = new Map<number, number>();
+    for (const node of dag.nodes()) {
+      const layer = Number(node.data.id);
+      const w = size(layer, clusteredOf.get(layer) ?? false)[0];
+      columnWidth.set(node.y, Math.max(columnWidth.get(node.y) ?? 0, w));
+    }
     for (const node of dag.nodes()) {
       const layer = Number(node.data.id);
       const clustered = clusteredOf.get(layer) ?? false;
-      const [w, h] = size(layer, clustered);
+      const h = size(layer, clustered)[1];
+      const w = columnWidth.get(node.y) ?? size(layer, clustered)[0];
       const meta = metaOf.get(layer);
       nodes.push({ layer, clustered, merge: meta?.merge, x: node.y - w / 2, y: node.x - h / 2, width: w, height: h });
     }

@@ -122,8 +122,9 @@ export function NetworkLegend(props: { manifest: RunManifest }): JSX.Element {
   const maxBits = Math.log2(Math.max(2, props.manifest.settings.bins));
   return (
     <p class="network-legend muted">
-      <span class="network-legend-fill" aria-hidden="true" /> cluster fill: mean channel entropy, 0–{maxBits.toFixed(0)} bits · area ∝
-      channels · strip: response per class, strongest first · band width: mean channel capacity, {BAND_PX_PER_BIT} px per bit
+      <span class="network-legend-fill" aria-hidden="true" /> cluster fill: mean channel entropy, 0–{maxBits.toFixed(0)} bits · size ∝
+      channels (at least readable) · strip: response per class, strongest first · band width: mean channel capacity, {BAND_PX_PER_BIT} px
+      per bit
     </p>
   );
 }
