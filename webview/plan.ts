@@ -198,9 +198,10 @@ export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view:
     }
   }
   for (const step of informationPlan(manifest)) add(step.view, step.query);
-  // The Network view's graph at the last epoch (its thumbnails follow from the answer: report.ts).
+  // The Network view's graph at every epoch the report computes (its edges are the capacities above,
+  // cached; its thumbnails follow from each answer: report.ts), so its slider and ▶ play through them.
+  for (const e of reportNetworkEpochs(o)) add('query', networkQueries.networkGraph(e));
   const networkEpoch = reportNetworkEpoch(o);
-  if (networkEpoch !== undefined) add('query', networkQueries.networkGraph(networkEpoch));
   // Channel importance (each channel ablated alone) at the last epoch, for the layers the Information view shows.
   if (networkEpoch !== undefined)
     for (const l of reportImportanceLayers(manifest)) add('information', importanceQueries.channelImportance(l, networkEpoch));
@@ -343,9 +344,14 @@ export const networkQueries = {
   },
 };
 
-/** The epoch whose network graph a report holds: the last of the epochs it computes forward passes for. */
+/** The last epoch a report computes forward passes for: its channel importance is measured there. */
 export function reportNetworkEpoch(o: ReportPlanOptions): number | undefined {
   return o.epochs[o.epochs.length - 1];
+}
+
+/** The epochs whose network graph a report holds: every epoch it computes forward passes for (`--epochs`, spread). */
+export function reportNetworkEpochs(o: ReportPlanOptions): number[] {
+  return o.epochs.slice();
 }
 
 // ---------------------------------------------------------------------------------------------

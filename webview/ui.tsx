@@ -210,7 +210,13 @@ export function LayerName(props: { layer: number; channel?: number }): JSX.Eleme
  * With `frame`, playback advances only once the current epoch is drawn and has been shown for one
  * frame time, so a slow answer holds the slider instead of leaving the chart behind.
  */
-export function EpochSlider(props: { play?: boolean; label?: string; frame?: PlaybackFrame }): JSX.Element {
+export function EpochSlider(props: {
+  play?: boolean;
+  label?: string;
+  frame?: PlaybackFrame;
+  /** Why ▶ cannot play through the epochs (some are not at hand): the button is disabled and says so. */
+  playDisabled?: string;
+}): JSX.Element {
   const { manifest, ui, update } = useApp();
   const epochs = manifest.epochs;
   const index = Math.max(0, epochs.indexOf(ui.epoch));
@@ -264,6 +270,8 @@ export function EpochSlider(props: { play?: boolean; label?: string; frame?: Pla
             class="icon-button"
             aria-label={playing ? 'Pause playback' : 'Play through the epochs'}
             data-playing={playing ? 'true' : 'false'}
+            disabled={props.playDisabled !== undefined && !playing}
+            title={props.playDisabled}
             onClick={() => {
               if (!playing && index >= epochs.length - 1) update({ epoch: epochs[0] });
               setPlaying(!playing);

@@ -2,8 +2,9 @@
 // layer a trajectory of points (I(X;T), I(T;Y)), one point per recorded epoch from epoch 0 to the
 // last. In a run's Information view the points are coloured by epoch on one sequential scale and the
 // layers told apart by their marker shape and their short label; in the run comparison each run has
-// its colour and the points grow with the epoch. The axis ceilings (log2 N and H(Y) for the binned
-// estimator, the capacity ceiling and H(S) for the pairwise one) are drawn as labelled lines, and a
+// its colour and the points grow with the epoch. The axes fit the points; the ceilings (log2 N and
+// H(Y) for the binned estimator, the capacity ceiling and H(S) for the pairwise one) are drawn as
+// labelled lines when near the data and named in an inset note when off the scale, and a
 // saturated point (binned: every input its own symbol, so it sits on its ceilings) gets a dashed ring
 // and is named in words under the chart, never by colour alone.
 import type { JSX } from 'preact';
@@ -17,7 +18,8 @@ import type { Bits, InformationPlaneAnswer, InformationPlanePoint } from '../../
 import { useTooltip } from './primitives';
 import { CeilingLines, EpochLegend, PointTip, TrajectoryMark } from './informationPlaneMarks';
 import type { PlaneTrajectory } from './informationPlaneMarks';
-import { dedupeCeilings, labelPositions, M, markerPath, planeScales } from './informationPlaneGeometry';
+import { labelPositions, M, markerPath, planeScales } from './informationPlaneGeometry';
+import { ceilingNoteBoxes } from './informationPlaneMarks';
 
 export type { PlaneTrajectory } from './informationPlaneMarks';
 
@@ -122,15 +124,17 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
   const width = Math.max(280, props.width);
   const height = props.height ?? Math.round(Math.min(420, Math.max(280, width * 0.62)));
   const colour = epochColourScale(props.epochs);
-  const ceilings = dedupeCeilings(props.ceilings);
   const text = ESTIMATOR_TEXT[props.estimator];
-  const { x, y } = planeScales(props.trajectories, ceilings, width, height);
+  const { x, y, ixt, ity } = planeScales(props.trajectories, props.ceilings, width, height);
+  const ceilings = { ixt, ity };
   const epochIndex = new Map(props.epochs.map((e, i) => [e, i]));
   const comparison = props.trajectories.some((t) => t.colour !== undefined);
   const radius = (e: number) => (comparison ? 40 + 60 * ((epochIndex.get(e) ?? 0) / Math.max(1, props.epochs.length - 1)) : 70);
   const show = (ev: MouseEvent, t: PlaneTrajectory, p: InformationPlanePoint) =>
     tooltip.show(ev.clientX, ev.clientY, <PointTip label={t.label} point={p} estimator={text.name} />);
-  const labelAt = labelPositions(props.trajectories, x, y);
+  const notes = ceilingNoteBoxes(ceilings, width);
+  const plotBox = { x: M.left, y: M.top - 14, width: width - M.left - M.right + 18, height: height - M.bottom - M.top + 14 };
+  const labelAt = labelPositions(props.trajectories, x, y, plotBox, [...notes.ixt, ...notes.ity]);
   const first = props.epochs[0];
   const last = props.epochs[props.epochs.length - 1];
   return (
@@ -142,6 +146,8 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
       aria-label={props.label}
       data-estimator={props.estimator}
       data-trajectories={props.trajectories.length}
+      data-x-max={x.domain()[1]}
+      data-y-max={y.domain()[1]}
     >
       <AxisG axis={axisBottom<number>(x).ticks(Math.max(3, Math.floor(width / 90)))} transform={`translate(0,${height - M.bottom})`} />
       <AxisG axis={axisLeft<number>(y).ticks(6)} transform={`translate(${M.left},0)`} />
@@ -151,9 +157,7 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
       <text class="axis-title" transform={`translate(13,${(M.top + height - M.bottom) / 2}) rotate(-90)`} text-anchor="middle">
         I(T;Y) (bits)
       </text>
-      {ceilings.map((c, k) => (
-        <CeilingLines key={k} ceiling={c} k={k} x={x} y={y} width={width} height={height} text={text} />
-      ))}
+      <CeilingLines ceilings={ceilings} x={x} y={y} width={width} height={height} text={text} />
       {props.trajectories.map((t) => (
         <TrajectoryMark
           key={t.key}

@@ -3,42 +3,81 @@
 import type { JSX } from 'preact';
 import type { ScaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
-import type { Bits, InformationPlanePoint } from '../../src/service/queries';
-import { defined, isNumber, M, markerPath } from './informationPlaneGeometry';
+import type { InformationPlanePoint } from '../../src/service/queries';
+import { defined, M, markerPath } from './informationPlaneGeometry';
+import type { AxisCeilings, Box, LabelPlacement } from './informationPlaneGeometry';
 import { formatBits } from '../format';
 
 type Scale = ScaleLinear<number, number>;
 
-/** One run's ceilings: I(X;T)'s as a vertical line, I(T;Y)'s as a horizontal one, each named. */
+/** Where the notes of off-scale ceilings go: the top right corner (I(X;T)) and the top left (I(T;Y)), one line each. */
+export function ceilingNoteBoxes(ceilings: { ixt: AxisCeilings; ity: AxisCeilings }, width: number): { ixt: Box[]; ity: Box[] } {
+  const box = (k: number, right: boolean): Box => ({
+    x: right ? width - M.right - 250 : M.left + 2,
+    y: M.top + 2 + k * 13,
+    width: 248,
+    height: 13,
+  });
+  return { ixt: ceilings.ixt.offScale.map((_, k) => box(k, true)), ity: ceilings.ity.offScale.map((_, k) => box(k, false)) };
+}
+
+/**
+ * The ceilings of every run, each value once: I(X;T)'s as vertical lines and I(T;Y)'s as
+ * horizontal ones, each named; a ceiling beyond the fitted axis is named in an inset note instead
+ * ("capacity ceiling = 5.00 bits, off the scale →"), so the axis keeps to the data.
+ */
 export function CeilingLines(props: {
-  ceiling: { ixt: Bits; ity: Bits };
-  /** Which run's ceilings, so the labels of several runs do not overlap. */
-  k: number;
+  ceilings: { ixt: AxisCeilings; ity: AxisCeilings };
   x: Scale;
   y: Scale;
   width: number;
   height: number;
   text: { ixtCeiling: string; ityCeiling: string };
 }): JSX.Element {
-  const { ceiling: c, k, x, y, width, height, text } = props;
+  const { ceilings, x, y, width, height, text } = props;
+  const notes = ceilingNoteBoxes(ceilings, width);
   return (
     <g class="ip-ceilings">
-      {isNumber(c.ixt) && (
-        <g class="ip-ceiling" data-axis="ixt" data-bits={c.ixt}>
-          <line x1={x(c.ixt)} x2={x(c.ixt)} y1={M.top - 4} y2={height - M.bottom} />
-          <text x={x(c.ixt) - 4} y={M.top - 8 + k * 12} text-anchor="end" class="ip-ceiling-label">
-            {text.ixtCeiling} = {c.ixt.toFixed(2)}
+      {ceilings.ixt.inRange.map((c, k) => (
+        <g key={`x${k}`} class="ip-ceiling" data-axis="ixt" data-bits={c}>
+          <line x1={x(c)} x2={x(c)} y1={M.top - 4} y2={height - M.bottom} />
+          <text x={x(c) - 4} y={M.top - 8 + k * 12} text-anchor="end" class="ip-ceiling-label">
+            {text.ixtCeiling} = {c.toFixed(2)}
           </text>
         </g>
-      )}
-      {isNumber(c.ity) && (
-        <g class="ip-ceiling" data-axis="ity" data-bits={c.ity}>
-          <line x1={M.left} x2={width - M.right} y1={y(c.ity)} y2={y(c.ity)} />
-          <text x={M.left + 4} y={y(c.ity) - 4 - k * 12} class="ip-ceiling-label">
-            {text.ityCeiling} = {c.ity.toFixed(2)}
+      ))}
+      {ceilings.ixt.offScale.map((c, k) => (
+        <text
+          key={`xo${k}`}
+          class="ip-ceiling-label ip-off-scale"
+          data-axis="ixt"
+          data-bits={c}
+          x={notes.ixt[k].x + notes.ixt[k].width}
+          y={notes.ixt[k].y + 10}
+          text-anchor="end"
+        >
+          <tspan class="ip-ceiling" data-axis="ixt" data-bits={c}>
+            {text.ixtCeiling} = {c.toFixed(2)}
+          </tspan>{' '}
+          bits, off the scale →
+        </text>
+      ))}
+      {ceilings.ity.inRange.map((c, k) => (
+        <g key={`y${k}`} class="ip-ceiling" data-axis="ity" data-bits={c}>
+          <line x1={M.left} x2={width - M.right} y1={y(c)} y2={y(c)} />
+          <text x={M.left + 4} y={y(c) - 4 - k * 12} class="ip-ceiling-label">
+            {text.ityCeiling} = {c.toFixed(2)}
           </text>
         </g>
-      )}
+      ))}
+      {ceilings.ity.offScale.map((c, k) => (
+        <text key={`yo${k}`} class="ip-ceiling-label ip-off-scale" data-axis="ity" data-bits={c} x={notes.ity[k].x} y={notes.ity[k].y + 10}>
+          <tspan class="ip-ceiling" data-axis="ity" data-bits={c}>
+            {text.ityCeiling} = {c.toFixed(2)}
+          </tspan>{' '}
+          bits, off the scale ↑
+        </text>
+      ))}
     </g>
   );
 }
@@ -74,7 +113,7 @@ export function TrajectoryMark<T extends PlaneTrajectory>(props: {
   y: Scale;
   highlight: string | null;
   selectedEpoch?: number;
-  labelAt: { x: number; y: number } | undefined;
+  labelAt: LabelPlacement | undefined;
   fill: (p: InformationPlanePoint) => string;
   /** The marker area of a point at an epoch. */
   radius: (epoch: number) => number;
@@ -125,6 +164,16 @@ export function TrajectoryMark<T extends PlaneTrajectory>(props: {
           </g>
         );
       })}
+      {end && props.labelAt?.leader && (
+        <line
+          class="ip-leader"
+          x1={props.labelAt.leader.x1}
+          y1={props.labelAt.leader.y1}
+          x2={props.labelAt.leader.x2}
+          y2={props.labelAt.leader.y2}
+          style={t.colour ? { stroke: t.colour } : undefined}
+        />
+      )}
       {end && props.labelAt && (
         <text class="ip-label" x={props.labelAt.x} y={props.labelAt.y}>
           {t.label}

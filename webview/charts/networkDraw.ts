@@ -11,6 +11,9 @@ import type { Band, ClusterBox, NetworkLayout, NodeBox } from './networkLayout';
 
 /** Space around the graph, px. */
 export const MARGIN = 12;
+/** Largest input thumbnail and class strip drawn in a cluster, px (both shrink with a small cluster). */
+const MAX_THUMB_PX = 48;
+const MAX_STRIP_PX = 14;
 
 /** A band's curve as a path, stroked on the canvas and hit-tested under the pointer. */
 export function bandPath(b: Band): Path2D {
@@ -61,10 +64,18 @@ export function sizeCanvas(c: HTMLCanvasElement, width: number, height: number, 
   return ctx;
 }
 
+/** What the drawing could show, in layout px: the smallest thumbnail and class strip drawn, and how many titles were cut short. */
+export interface DrawnSizes {
+  minThumb: number | null;
+  minStrip: number | null;
+  truncatedTitles: number;
+}
+
 /** The whole graph: links, bands, layer nodes and their clusters. */
-export function drawNetwork(c: HTMLCanvasElement, d: DrawInput): void {
+export function drawNetwork(c: HTMLCanvasElement, d: DrawInput): DrawnSizes {
+  const sizes: DrawnSizes = { minThumb: null, minStrip: null, truncatedTitles: 0 };
   const ctx = sizeCanvas(c, d.width, d.height, d.zoom);
-  if (!ctx) return;
+  if (!ctx) return sizes;
   const { layout, theme, props } = d;
   const fontSize = 11;
   ctx.font = `${fontSize}px ${theme.font}`;
@@ -123,9 +134,17 @@ export function drawNetwork(c: HTMLCanvasElement, d: DrawInput): void {
     const used = ctx.measureText(shown).width;
     ctx.font = `${fontSize}px ${theme.font}`;
     ctx.fillStyle = theme.muted;
-    if (shown === title) ctx.fillText(fitText(ctx, detail, n.width - 8 - used), n.x + 4 + used, titleY);
+    const shownDetail = shown === title ? fitText(ctx, detail, n.width - 8 - used) : '';
+    if (shownDetail) ctx.fillText(shownDetail, n.x + 4 + used, titleY);
+    if (shown !== title || shownDetail !== detail) sizes.truncatedTitles++;
   }
-  for (const cb of layout.clusters) drawCluster(ctx, cb, d, maxBits, classCount, range.get(cb.cluster.layer) ?? [0, 1]);
+  for (const cb of layout.clusters) {
+    const drawn = drawCluster(ctx, cb, d, maxBits, classCount, range.get(cb.cluster.layer) ?? [0, 1]);
+    const least = (a: number | null, b: number | null) => (b === null ? a : a === null ? b : Math.min(a, b));
+    sizes.minThumb = least(sizes.minThumb, drawn.thumb);
+    sizes.minStrip = least(sizes.minStrip, drawn.strip);
+  }
+  return sizes;
 }
 
 function drawCluster(
@@ -135,8 +154,10 @@ function drawCluster(
   maxBits: number,
   classCount: number,
   range: [number, number],
-): void {
+): { thumb: number | null; strip: number | null } {
   const { theme, props } = d;
+  let drawnThumb: number | null = null;
+  let drawnStrip: number | null = null;
   const { x, y, width: w, height: h, cluster } = cb;
   ctx.fillStyle = entropyFill(cluster.meanEntropyBits, maxBits);
   ctx.fillRect(x, y, w, h);
@@ -145,8 +166,9 @@ function drawCluster(
   const pad = 2;
   // The class strip along the bottom: this cluster's row of the clusters × classes matrix, classes
   // reordered by its response (strongest left), each in its class colour, opacity = the response.
-  const stripH = Math.max(3, Math.min(8, Math.floor(h * 0.22)));
+  const stripH = Math.max(3, Math.min(MAX_STRIP_PX, Math.floor(h * 0.16)));
   if (classCount > 0 && w >= 8 && h >= 8) {
+    drawnStrip = stripH;
     const cellW = (w - 2 * pad) / classCount;
     const [lo, hi] = range;
     classOrder(cluster).forEach((k, i) => {
@@ -158,14 +180,18 @@ function drawCluster(
     });
     ctx.globalAlpha = 1;
   }
-  // Thumbnails of the inputs it responds to most, left to right as far as they fit.
+  // Thumbnails of the inputs it responds to most, left to right, then in rows down a tall cluster, as many as fit.
   const room = h - stripH - 3 * pad;
   const thumbs = props.thumbnails ? cluster.topInputs.map((i) => props.thumbnails!.get(i)).filter((t) => t !== undefined) : [];
-  const size = Math.min(26, room);
+  const size = Math.min(MAX_THUMB_PX, room, w - 2 * pad);
   if (thumbs.length && size >= 8) {
-    const fit = Math.min(thumbs.length, Math.floor((w - 2 * pad + 2) / (size + 2)));
+    drawnThumb = size;
+    const columns = Math.max(1, Math.floor((w - 2 * pad + 2) / (size + 2)));
+    const rows = Math.max(1, Math.floor((room + 2) / (size + 2)));
+    const fit = Math.min(thumbs.length, columns);
     ctx.imageSmoothingEnabled = false;
-    for (let i = 0; i < fit; i++) ctx.drawImage(thumbs[i], x + pad + i * (size + 2), y + pad, size, size);
+    for (let i = 0; i < Math.min(thumbs.length, columns * rows); i++)
+      ctx.drawImage(thumbs[i], x + pad + (i % columns) * (size + 2), y + pad + Math.floor(i / columns) * (size + 2), size, size);
     ctx.imageSmoothingEnabled = true;
     // The channel count beside the thumbnails when there is room.
     const textX = x + pad + fit * (size + 2) + 2;
@@ -184,6 +210,7 @@ function drawCluster(
     ctx.lineWidth = 2.5;
     ctx.strokeRect(x + 1.25, y + 1.25, w - 2.5, h - 2.5);
   }
+  return { thumb: drawnThumb, strip: drawnStrip };
 }
 
 /** What changes on hover and under the keyboard cursor, on a canvas of its own above the graph. */

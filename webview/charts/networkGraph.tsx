@@ -11,9 +11,9 @@ import { useTooltip } from './primitives';
 import { picturesByInput } from './cellInputs';
 import { useChartTheme, useWidth } from './common';
 import { bandPath, drawNetwork, drawOverlay, MARGIN } from './networkDraw';
-import type { NetworkPicture } from './networkDraw';
+import type { DrawnSizes, NetworkPicture } from './networkDraw';
 import { BAND_PX_PER_BIT, layoutNetwork } from './networkLayout';
-import type { ClusterBox } from './networkLayout';
+import type { ClusterBox, FitTo } from './networkLayout';
 import { BandTip, ClusterTip, NetworkSummary, NodeTip } from './networkTips';
 import { cursorTarget, useNetworkKeyboard, useNetworkPointer } from './useNetworkInput';
 import type { NetworkHover } from './useNetworkInput';
@@ -24,6 +24,8 @@ export interface NetworkGraphProps extends NetworkPicture {
   label: string;
   onSelectCluster?: (cluster: NetworkCluster) => void;
   onLayer?: (layer: number) => void;
+  /** The share of the window's height the graph fills (default 0.8, the scroller's most). */
+  heightFraction?: number;
 }
 
 /** Zoom choices: `auto` fits the graph to the panel when that keeps it at 80 % or more, else shows it at 100 % (scrolling). */
@@ -36,16 +38,35 @@ const ZOOMS: { value: Zoom; label: string }[] = [
   { value: '1', label: '100 %' },
 ];
 
-/** The graph's layout (timed), its band paths, and its clusters per layer in the keyboard's order. */
-function useNetworkLayout(answer: NetworkGraphAnswer, layers: NetworkPicture['layers']) {
+/** The height the graph fills: most of the window (the panel), as the scroller allows (80 % of it), px. */
+function useFitHeight(fraction: number): number {
+  const [height, setHeight] = useState(() => window.innerHeight);
+  useEffect(() => {
+    const resize = () => setHeight(window.innerHeight);
+    window.addEventListener('resize', resize);
+    return () => window.removeEventListener('resize', resize);
+  }, []);
+  return Math.max(MIN_FIT_HEIGHT, Math.round(height * fraction) - 2 * MARGIN - 8);
+}
+
+/** The smallest height the graph is fitted to, px (a short panel scrolls instead). */
+const MIN_FIT_HEIGHT = 320;
+
+/**
+ * The graph's layout (timed), its band paths, and its clusters per layer in the keyboard's order.
+ * The clustered nodes grow to fill the panel's width and the height given; when the graph is wider
+ * than the panel and Auto zoom will shrink it (to 80 % or more), the height is fitted at that zoom.
+ */
+function useNetworkLayout(answer: NetworkGraphAnswer, layers: NetworkPicture['layers'], fit: FitTo, name: (layer: number) => string) {
   const { layout, layoutMs } = useMemo(() => {
     const started = performance.now();
-    const l = layoutNetwork(
-      answer,
-      layers.map((x) => ({ index: x.index, name: x.name, channels: x.channels })),
-    );
+    const infos = layers.map((x) => ({ index: x.index, name: x.name, channels: x.channels, title: nodeTitle(answer, x, name) }));
+    let l = layoutNetwork(answer, infos, fit);
+    const shrink = fit.width / Math.max(1, l.width);
+    if (shrink < 1 && shrink >= AUTO_MIN_ZOOM) l = layoutNetwork(answer, infos, { width: fit.width, height: fit.height / shrink });
     return { layout: l, layoutMs: performance.now() - started };
-  }, [answer, layers]);
+    // `name` follows `layers`.
+  }, [answer, layers, fit.width, fit.height]);
   const paths = useMemo(() => layout.bands.map((b) => bandPath(b)), [layout]);
   // Clusters per node, top to bottom then left to right: the keyboard's order.
   const clustersOf = useMemo(() => {
@@ -61,6 +82,16 @@ function useNetworkLayout(answer: NetworkGraphAnswer, layers: NetworkPicture['la
   return { layout, layoutMs, paths, clustersOf };
 }
 
+/** Auto zoom fits the graph to the panel's width when that keeps it at this zoom or more. */
+const AUTO_MIN_ZOOM = 0.8;
+
+/** A node's title as drawn: its merge sign, its short name, and its channels (clustered) or class. */
+export function nodeTitle(answer: NetworkGraphAnswer, layer: NetworkPicture['layers'][number], name: (layer: number) => string): string {
+  const node = answer.nodes.find((n) => n.layer === layer.index);
+  const merge = node?.merge ? (node.merge === 'add' ? '⊕ ' : node.merge === 'concatenate' ? '∥ ' : '∘ ') : '';
+  return `${merge}${name(layer.index)}${node?.clustered ? ` · ${layer.channels} ch` : ` · ${layer.className}`}`;
+}
+
 export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
   const { answer, layers, classNames } = props;
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -69,18 +100,25 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
   const theme = useChartTheme();
   const tooltip = useTooltip();
   const [drawMs, setDrawMs] = useState(0);
+  const [drawn, setDrawn] = useState<DrawnSizes>({ minThumb: null, minStrip: null, truncatedTitles: 0 });
   const [zoomChoice, setZoomChoice] = useState<Zoom>('auto');
   const wrap = useRef<HTMLDivElement>(null);
   const available = useWidth(wrap);
-  const { layout, layoutMs, paths, clustersOf } = useNetworkLayout(answer, layers);
-  const width = layout.width + 2 * MARGIN;
-  const height = layout.height + 2 * MARGIN;
-  const fit = Math.max(0.1, Math.min(1, (available - 2) / width));
-  const zoom = zoomChoice === 'fit' ? fit : zoomChoice === 'auto' ? (fit >= 0.8 ? fit : 1) : Number(zoomChoice);
+  const fitHeight = useFitHeight(props.heightFraction ?? 0.8);
   const name = (layer: number) => {
     const l = layers[layer];
     return l ? shortLayerName(l, layers) : `layer ${layer}`;
   };
+  const { layout, layoutMs, paths, clustersOf } = useNetworkLayout(
+    answer,
+    layers,
+    { width: Math.max(200, available - 2 - 2 * MARGIN), height: fitHeight },
+    name,
+  );
+  const width = layout.width + 2 * MARGIN;
+  const height = layout.height + 2 * MARGIN;
+  const fit = Math.max(0.1, Math.min(1, (available - 2) / width));
+  const zoom = zoomChoice === 'fit' ? fit : zoomChoice === 'auto' ? (fit >= AUTO_MIN_ZOOM ? fit : 1) : Number(zoomChoice);
   const tip = (h: NetworkHover): JSX.Element | null => {
     if (h.cluster) return <ClusterTip cluster={h.cluster.cluster} layout={layout} name={name} classNames={classNames} />;
     if (h.band) return <BandTip band={h.band} name={name} answer={answer} />;
@@ -95,10 +133,22 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
     const c = canvas.current;
     if (!c) return;
     const started = performance.now();
-    drawNetwork(c, { layout, paths, width, height, zoom, theme, props, name });
+    setDrawn(drawNetwork(c, { layout, paths, width, height, zoom, theme, props, name }));
     setDrawMs(performance.now() - started);
     // `props` is read through its parts listed here; `name` follows `layers`.
   }, [layout, paths, width, height, zoom, theme, props.thumbnails, props.selected, props.focusedLayer, props.bins, classNames, layers]);
+
+  // A graph taller than the scroller opens on its first layer, not on the empty space above a branch.
+  useEffect(() => {
+    const sc = scroller.current;
+    const first = layout.nodes[0];
+    if (!sc || !first || sc.scrollTop > 0) return;
+    const centre = (MARGIN + first.y + first.height / 2) * zoom;
+    if (centre > sc.clientHeight * 0.75) sc.scrollTop = centre - sc.clientHeight / 2;
+  }, [layout, zoom]);
+
+  // The tooltip never outlives the graph (an epoch without a graph, another overview).
+  useEffect(() => () => tooltip.hide(), [tooltip]);
 
   const cursorBox = keys.cursor ? cursorTarget(layout, clustersOf, keys.cursor) : undefined;
   const hover = pointer.hover;
@@ -130,6 +180,9 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
             data-layout-ms={layoutMs.toFixed(1)}
             data-margin={MARGIN}
             data-zoom={zoom}
+            data-thumb-px={drawn.minThumb === null ? '' : (drawn.minThumb * zoom).toFixed(1)}
+            data-strip-px={drawn.minStrip === null ? '' : (drawn.minStrip * zoom).toFixed(1)}
+            data-truncated-titles={drawn.truncatedTitles}
             style={{ width: `${width * zoom}px`, height: `${height * zoom}px` }}
             onMouseMove={pointer.onMove}
             onMouseLeave={pointer.onLeave}

@@ -1,10 +1,10 @@
 // The geometry of the Network view (after CNNVis): the model as a left-to-right layered
 // DAG laid out by d3-dag's Sugiyama layout (so the branches and merges of graph models are drawn as
 // such), each clustered layer's clusters packed into its node by d3-hierarchy's treemap (area ∝
-// channels), and the cluster-to-cluster edges bundled along the layer-to-layer links. Pure: no DOM,
+// channels, with a readable minimum), and the cluster-to-cluster edges bundled along the layer-to-layer links. Pure: no DOM,
 // so it is tested in Node and measured apart from the drawing.
 import { graphStratify, sugiyama, layeringLongestPath, decrossTwoLayer, coordGreedy } from 'd3-dag';
-import { hierarchy, treemap, treemapSquarify } from 'd3-hierarchy';
+import { hierarchy, treemap, treemapSliceDice } from 'd3-hierarchy';
 import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer } from '../../src/service/queries';
 
 /** Width and height of a layer node without clusters (the input, flatten, a one-channel dense layer), px. */
@@ -30,6 +30,29 @@ export interface LayerInfo {
   index: number;
   name: string;
   channels: number;
+  /** The node's title as drawn ("flatten1 · Flatten"): the node is made wide enough to show it whole. */
+  title?: string;
+}
+
+/** Width of a title at the node's 11 px font, px (generous, so the drawn text fits inside). */
+export const titleWidth = (title: string): number => Math.ceil(6.6 * title.length) + 10;
+
+/**
+ * The smallest readable cluster, px: room for a row of input thumbnails (at least MIN_THUMB_PX) and
+ * a class strip (at least MIN_STRIP_PX) under them. A node is made tall enough for its clusters to
+ * keep this size, so a layer of many clusters scrolls instead of shrinking them to dots.
+ */
+export const MIN_CLUSTER_WIDTH = 56;
+export const MIN_CLUSTER_HEIGHT = 52;
+export const MIN_THUMB_PX = 28;
+export const MIN_STRIP_PX = 6;
+/** Most a node grows to fill the panel, as a multiple of its base size (width, height). */
+export const MAX_GROW = [2.5, 8] as const;
+
+/** The space the graph is fitted to (the panel's width and the height left to it), px. */
+export interface FitTo {
+  width: number;
+  height: number;
 }
 
 export interface NodeBox {
@@ -81,11 +104,56 @@ export function bandWidthPx(bits: number): number {
  * Lays the graph out left to right. `layers` gives each node's channel count (the run's layers);
  * nodes the answer does not list are not drawn.
  */
-export function layoutNetwork(answer: NetworkGraphAnswer, layers: LayerInfo[]): NetworkLayout {
+export function layoutNetwork(answer: NetworkGraphAnswer, layers: LayerInfo[], fit?: FitTo): NetworkLayout {
+  let grow: [number, number] = [1, 1];
+  let layout = layoutOnce(answer, layers, grow);
+  if (!fit) return layout;
+  // Grow the clustered nodes until the graph fills the space (a few passes: the gaps do not grow).
+  for (let pass = 0; pass < 3; pass++) {
+    const wantW = Math.min(MAX_GROW[0], Math.max(1, grow[0] * growFactor(fit.width, layout.width, layout, 'width')));
+    const wantH = Math.min(MAX_GROW[1], Math.max(1, grow[1] * growFactor(fit.height, layout.height, layout, 'height')));
+    if (Math.abs(wantW - grow[0]) < 0.02 && Math.abs(wantH - grow[1]) < 0.02) break;
+    grow = [wantW, wantH];
+    layout = layoutOnce(answer, layers, grow);
+  }
+  return layout;
+}
+
+/**
+ * How much the clustered nodes should grow along one side for the graph to reach `target`: the
+ * gaps and the plain nodes stay as they are. Width: the layer columns' widest clustered nodes
+ * grow; height: the tallest column's clustered nodes (below their titles) grow.
+ */
+function growFactor(target: number, now: number, layout: NetworkLayout, side: 'width' | 'height'): number {
+  const columns = new Map<number, number>();
+  for (const n of layout.nodes) {
+    if (!n.clustered) continue;
+    const key = Math.round(n.x);
+    const v = side === 'width' ? n.width : n.height - HEADER_HEIGHT;
+    columns.set(key, side === 'width' ? Math.max(columns.get(key) ?? 0, v) : (columns.get(key) ?? 0) + v);
+  }
+  if (now <= 0 || columns.size === 0) return 1;
+  const growing = side === 'width' ? [...columns.values()].reduce((x, y) => x + y, 0) : Math.max(...columns.values());
+  return Math.max(0.1, (target - (now - growing)) / Math.max(1, growing));
+}
+
+function layoutOnce(answer: NetworkGraphAnswer, layers: LayerInfo[], grow: [number, number]): NetworkLayout {
   const byLayer = new Map(layers.map((l) => [l.index, l]));
   const present = new Set(answer.nodes.map((n) => n.layer));
-  const size = (layer: number, clustered: boolean): [number, number] =>
-    clustered ? clusteredSize(byLayer.get(layer)?.channels ?? 1) : [PLAIN_WIDTH, PLAIN_HEIGHT];
+  const clusterCount = new Map<number, number>();
+  for (const c of answer.clusters) clusterCount.set(c.layer, (clusterCount.get(c.layer) ?? 0) + 1);
+  const size = (layer: number, clustered: boolean): [number, number] => {
+    const info = byLayer.get(layer);
+    const title = info?.title ? titleWidth(info.title) : 0;
+    if (!clustered) return [Math.max(PLAIN_WIDTH, title), PLAIN_HEIGHT];
+    const [w0, h0] = clusteredSize(info?.channels ?? 1);
+    const w = Math.max(Math.round(w0 * grow[0]), title);
+    // Tall enough for every cluster at its readable minimum (packing wastes some room: a quarter more).
+    const n = clusterCount.get(layer) ?? 1;
+    const perRow = Math.max(1, Math.floor((w - 6) / (MIN_CLUSTER_WIDTH + 2)));
+    const minInner = Math.ceil(n / perRow) * (MIN_CLUSTER_HEIGHT + 2) * (n > perRow ? 1.25 : 1) + 6;
+    return [w, HEADER_HEIGHT + Math.round(Math.max((h0 - HEADER_HEIGHT) * grow[1], minInner))];
+  };
   const clusteredOf = new Map(answer.nodes.map((n) => [n.layer, n.clustered]));
   const metaOf = new Map(answer.nodes.map((n) => [n.layer, n]));
   const data = answer.nodes.map((n) => ({ id: String(n.layer), parentIds: n.inputs.filter((i) => present.has(i)).map(String) }));
@@ -110,10 +178,18 @@ export function layoutNetwork(answer: NetworkGraphAnswer, layers: LayerInfo[]): 
     const result = layout(dag);
     width = result.height;
     height = result.width;
+    // The nodes of one layer column share its widest node's width, so the column's edges line up.
+    const columnWidth = new Map<number, number>();
+    for (const node of dag.nodes()) {
+      const layer = Number(node.data.id);
+      const w = size(layer, clusteredOf.get(layer) ?? false)[0];
+      columnWidth.set(node.y, Math.max(columnWidth.get(node.y) ?? 0, w));
+    }
     for (const node of dag.nodes()) {
       const layer = Number(node.data.id);
       const clustered = clusteredOf.get(layer) ?? false;
-      const [w, h] = size(layer, clustered);
+      const h = size(layer, clustered)[1];
+      const w = columnWidth.get(node.y) ?? size(layer, clustered)[0];
       const meta = metaOf.get(layer);
       nodes.push({ layer, clustered, merge: meta?.merge, x: node.y - w / 2, y: node.x - h / 2, width: w, height: h });
     }
@@ -132,7 +208,12 @@ export function layoutNetwork(answer: NetworkGraphAnswer, layers: LayerInfo[]): 
   return { width: Math.ceil(width), height: Math.ceil(height), nodes, clusters, bands, links };
 }
 
-/** Each clustered node's clusters as a squarified treemap under its title strip, area ∝ member channels. */
+/**
+ * Each clustered node's clusters as a treemap under its title strip: columns of equal width (as
+ * many as keep the cells about square, and each at least MIN_CLUSTER_WIDTH), the clusters shared
+ * out over them largest first, each column stacking its clusters with height ∝ channels, except
+ * that no cluster is shorter than MIN_CLUSTER_HEIGHT (a small cluster's share is raised to it).
+ */
 function packClusters(all: NetworkCluster[], boxOf: Map<number, NodeBox>): ClusterBox[] {
   const byLayer = new Map<number, NetworkCluster[]>();
   for (const c of all) {
@@ -145,16 +226,38 @@ function packClusters(all: NetworkCluster[], boxOf: Map<number, NodeBox>): Clust
     const box = boxOf.get(layer);
     if (!box || !box.clustered) continue;
     const pad = 3;
-    type Datum = { cluster?: NetworkCluster; children?: Datum[] };
-    const root = hierarchy<Datum>({ children: members.map((cluster) => ({ cluster })) })
-      .sum((d) => d.cluster?.channels.length ?? 0)
-      // Biggest first (squarify packs best that way); equal sizes by cluster number, so the packing is stable.
-      .sort((a, b) => (b.value ?? 0) - (a.value ?? 0) || (a.data.cluster?.cluster ?? 0) - (b.data.cluster?.cluster ?? 0));
-    treemap<Datum>()
-      .tile(treemapSquarify)
-      .size([box.width - 2 * pad, box.height - HEADER_HEIGHT - 2 * pad])
-      .paddingInner(2)
-      .round(true)(root);
+    const innerW = box.width - 2 * pad;
+    const innerH = box.height - HEADER_HEIGHT - 2 * pad;
+    const n = members.length;
+    const most = Math.max(1, Math.min(n, Math.floor((innerW + 2) / (MIN_CLUSTER_WIDTH + 2))));
+    const fewest = Math.ceil((n * (MIN_CLUSTER_HEIGHT + 2)) / Math.max(1, innerH));
+    const square = Math.round(Math.sqrt((n * innerW) / Math.max(1, innerH)));
+    const count = Math.max(1, Math.min(most, Math.max(fewest, square)));
+    // Largest first, each into the column holding the fewest channels so far (ties: the leftmost).
+    const sorted = [...members].sort((x, y) => y.channels.length - x.channels.length || x.cluster - y.cluster);
+    const columns: NetworkCluster[][] = Array.from({ length: count }, () => []);
+    const load = new Array<number>(count).fill(0);
+    for (const c of sorted) {
+      const k = load.indexOf(Math.min(...load));
+      columns[k].push(c);
+      load[k] += c.channels.length;
+    }
+    type Datum = { cluster?: NetworkCluster; value?: number; children?: Datum[] };
+    const root = hierarchy<Datum>({
+      children: columns
+        .filter((col) => col.length > 0)
+        .map((col) => {
+          const values = floorShares(
+            col.map((c) => c.channels.length),
+            Math.min(1 / col.length, (MIN_CLUSTER_HEIGHT + 2) / Math.max(1, innerH)),
+          );
+          const sum = values.reduce((x, y) => x + y, 0);
+          // Every column the same width: its clusters' values add up to one.
+          return { children: col.map((cluster, i) => ({ cluster, value: values[i] / sum })) };
+        }),
+    }).sum((d) => d.value ?? 0);
+    // Columns side by side (dice), clusters stacked in each (slice).
+    treemap<Datum>().tile(treemapSliceDice).size([innerW, innerH]).paddingInner(2).round(true)(root);
     for (const leaf of root.leaves()) {
       const cluster = leaf.data.cluster;
       const l = leaf as typeof leaf & { x0: number; y0: number; x1: number; y1: number };
@@ -169,6 +272,21 @@ function packClusters(all: NetworkCluster[], boxOf: Map<number, NodeBox>): Clust
     }
   }
   return out;
+}
+
+/**
+ * Values whose shares are at least `share` each: the values below the floor F are raised to it,
+ * F being `share` of the total after raising (F = share · (rest + raised · F)).
+ */
+function floorShares(values: number[], share: number): number[] {
+  const total = values.reduce((x, y) => x + y, 0);
+  let floor = share * total;
+  for (let pass = 0; pass < 3; pass++) {
+    const raised = values.filter((v) => v < floor).length;
+    const rest = values.reduce((x, v) => x + (v < floor ? 0 : v), 0);
+    floor = raised && share * raised < 1 ? (share * rest) / (1 - share * raised) : raised ? total / values.length : 0;
+  }
+  return values.map((v) => Math.max(v, floor));
 }
 
 /**

@@ -102,6 +102,9 @@ export function useNetworkPointer(
     tooltip.hide();
   };
   const onClick = (e: MouseEvent) => {
+    // A click acts (the slicer and the other views change under the pointer): its tooltip goes.
+    setHover(null);
+    tooltip.hide();
     const p = pointIn(e);
     const cluster = clusterAt(layout, p.x, p.y);
     if (cluster) {

@@ -12,6 +12,9 @@ import {
   layoutNetwork,
   MAX_BAND_PX,
   MIN_BAND_PX,
+  MIN_CLUSTER_HEIGHT,
+  MIN_CLUSTER_WIDTH,
+  titleWidth,
 } from '../../../webview/charts/networkLayout';
 
 /** input → conv1 → conv2 → conv3 → add(conv1, conv3) → dense: one residual skip over conv2 and conv3. */
@@ -68,7 +71,8 @@ describe('networkLayout', () => {
 
   it("packs each layer's clusters inside its node, below the title, with area in proportion to their channels", () => {
     const { answer, channels } = residual();
-    const layout = layoutNetwork(answer, infos(channels));
+    // Fitted to a tall panel, so every cluster is above the readable minimum and keeps its proportion.
+    const layout = layoutNetwork(answer, infos(channels), { width: 900, height: 900 });
     for (const layer of [1, 2, 3, 4]) {
       const node = layout.nodes.find((n) => n.layer === layer)!;
       const mine = layout.clusters.filter((c) => c.cluster.layer === layer);
@@ -85,6 +89,22 @@ describe('networkLayout', () => {
       // The cluster under a point is the one drawn there.
       assert.equal(clusterAt(layout, area(1).x + 1, area(1).y + 1), area(1));
     }
+  });
+
+  it('grows the nodes to fill the panel, keeps every cluster at a readable size and makes a node wide enough for its title', () => {
+    const { answer, channels } = residual();
+    const small = layoutNetwork(answer, infos(channels));
+    const fitted = layoutNetwork(answer, infos(channels), { width: 1000, height: 700 });
+    assert.ok(fitted.height > small.height * 1.5, `${small.height} → ${fitted.height}`);
+    assert.ok(fitted.height <= 700 * 1.05 && fitted.width <= 1000 * 1.05, `${fitted.width} × ${fitted.height}`);
+    for (const l of [small, fitted])
+      for (const c of l.clusters) {
+        // Squarified packing trades a little of one side for the other: within 15 % of the minimum on each side.
+        assert.ok(c.width >= MIN_CLUSTER_WIDTH * 0.85, `cluster width ${c.width}`);
+        assert.ok(c.height >= MIN_CLUSTER_HEIGHT * 0.85, `cluster height ${c.height}`);
+      }
+    const titled = infos(channels).map((l) => ({ ...l, title: `a_very_long_layer_name_${l.index} · Flatten` }));
+    for (const n of layoutNetwork(answer, titled).nodes) assert.ok(n.width >= titleWidth(titled[n.layer].title));
   });
 
   it('draws every defined edge as a band from its source cluster to its target cluster, width in proportion to bits', () => {

@@ -1,5 +1,5 @@
 // The Network view's queries as webview/plan.ts builds them: the report holds the graph
-// at its last forward-pass epoch, and the thumbnails query is the one the view asks for an answer.
+// at every forward-pass epoch, and the thumbnails query is the one the view asks for an answer.
 import assert from 'node:assert/strict';
 import { canonicalQuery } from '../../../src/service/queries';
 import type { NetworkGraphAnswer } from '../../../src/service/queries';
@@ -17,13 +17,13 @@ const manifest = {
 } as unknown as RunManifest;
 
 describe('Network view queries (plan)', () => {
-  it('puts the network graph of the last forward-pass epoch in the report, once', () => {
+  it('puts the network graph of every forward-pass epoch in the report, once each', () => {
     const keys = reportPlan(manifest, { epochs: [0, 3], datasetDiversity: false, deconvolutionChannels: 0 }).map((p) =>
       canonicalQuery(p.query),
     );
     const graphs = keys.filter((k) => k.includes('"networkGraph"'));
-    assert.deepEqual(graphs, [canonicalQuery({ kind: 'networkGraph', epoch: 3 })]);
-    assert.equal(canonicalQuery(networkQueries.networkGraph(3)), graphs[0]);
+    assert.deepEqual(graphs, [canonicalQuery({ kind: 'networkGraph', epoch: 0 }), canonicalQuery({ kind: 'networkGraph', epoch: 3 })]);
+    assert.equal(canonicalQuery(networkQueries.networkGraph(3)), graphs[1]);
   });
 
   it("asks the pictures of every cluster's top inputs once each, in ascending order, and nothing when there are none", () => {

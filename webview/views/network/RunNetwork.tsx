@@ -69,6 +69,7 @@ export function RunNetwork(props: {
           selected={{}}
           focusedLayer={null}
           label={`Network of run ${props.label} at epoch ${epoch}`}
+          heightFraction={0.6}
         />
       )}
     </div>
