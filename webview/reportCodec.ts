@@ -6,7 +6,7 @@
 // min/max fields) are never quantised. A report over its size budget summarises its largest
 // answers (the feature maps of wide layers keep their first channels, `keepChannels`) before it
 // leaves any out. Pure: the CLI (Node) and the page (browser) share it.
-import { decodeFloat32, encodeFloat32 } from '../src/service/queries';
+import { decodeFloat32, encodeFloat32, encodedValues } from '../src/service/queries';
 import type { EncodedArray, FeatureMapsAnswer, QueryErrorCode } from '../src/service/queries';
 
 /**
@@ -119,7 +119,7 @@ export function dequantise(q: QuantisedArray): EncodedArray {
     const step = (q.maxs[b] - min) / 255;
     for (let i = b * q.blockSize; i < (b + 1) * q.blockSize; i++) values[i] = min + bytes[i] * step;
   }
-  return encodeFloat32(q.shape, values);
+  return encodedValues(q.shape, values);
 }
 
 /** Puts back float32 arrays wherever a quantised one was, so the views read the answer shapes of docs/queries.md. */

@@ -173,7 +173,7 @@ export { QUERY_ERROR_CODES, QueryError } from './errors';
 export type { QueryErrorCode } from './errors';
 export { QUERY_PRIORITIES } from './priorities';
 export type { QueryPriority } from './priorities';
-export { decodeFloat32, encodeFloat32 } from './encoding';
+export { decodeFloat32, encodeFloat32, encodedValues } from './encoding';
 export type { EncodedArray } from './encoding';
 export type { Bits } from './fields';
 export type { QueryDescriptor } from './descriptor';
