@@ -318,7 +318,7 @@ const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '-
 
 const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
   --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, batchnorm,
-                            recording, forward, service, ablation, views, extension
+                            recording, forward, service, ablation, views, interactions, extension
   --quick                   fewer sizes and repeats
   --case <name>             one case in this process (e.g. record-lenet:overlapped, zoo:resnet18Quarter:goal)
   --torch                   only the PyTorch comparison (--torch-inputs N, --torch-model lenet|cifar, --torch-profile,
@@ -393,7 +393,7 @@ async function main(): Promise<void> {
   }
   const quick = process.argv.includes('--quick');
   // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, batchnorm,
-  // recording, forward, service, ablation, views, extension), for iterating on one part without the whole bench.
+  // recording, forward, service, ablation, views, interactions, extension), for iterating on one part without the whole bench.
   const onlyAt = process.argv.indexOf('--only');
   const only = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? '').split(',');
   const want = (section: string): boolean => !only || only.includes(section);
@@ -547,6 +547,19 @@ async function main(): Promise<void> {
       if (!ok) fails++;
       console.log(
         `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`,
+      );
+    }
+  }
+  if (want('interactions')) {
+    console.log(
+      "\nViews in headless Chromium on real reports: a CIFAR-format run (examples/cifar-cnn.ts, 3,000 images, 3 epochs, probe 300) and the demo's LeNet run",
+    );
+    const { benchInteractions } = await import('./viewsInteractionsBench');
+    for (const line of await benchInteractions(dir)) {
+      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
+      if (!ok) fails++;
+      console.log(
+        `  ${line.label.padEnd(96)} ${fmt(line.ms, 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`,
       );
     }
   }

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { canonicalQuery } from '../src/service/queries';
 import { seededRandom } from '../src/analysis/random';
 import type {
@@ -325,14 +325,13 @@ async function benchEpochStrip(page: Page, file: string): Promise<number> {
   return times.sort((a, b) => a - b)[1];
 }
 
-export async function benchViews(workDir: string, only?: 'strip'): Promise<ViewsBenchLine[]> {
+/** Debian's Chromium (installed on first use by scripts/ensure-chromium.mjs) with the flags that work on these machines. */
+export async function launchBenchBrowser(): Promise<Browser> {
   const executablePath = execFileSync(process.execPath, [join(ROOT, 'scripts/ensure-chromium.mjs')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();
-  const file = writeBenchPage(join(workDir, 'views-bench.html'), syntheticReport());
-  const stripFile = writeBenchPage(join(workDir, 'views-bench-strip.html'), stripReport());
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath,
     args: [
       '--no-sandbox',
@@ -344,6 +343,12 @@ export async function benchViews(workDir: string, only?: 'strip'): Promise<Views
       '--disable-sync',
     ],
   });
+}
+
+export async function benchViews(workDir: string, only?: 'strip'): Promise<ViewsBenchLine[]> {
+  const file = writeBenchPage(join(workDir, 'views-bench.html'), syntheticReport());
+  const stripFile = writeBenchPage(join(workDir, 'views-bench-strip.html'), stripReport());
+  const browser = await launchBenchBrowser();
   const lines: ViewsBenchLine[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });

@@ -22,6 +22,7 @@ import type { Browser, Page } from 'playwright-core';
 import { writeReport } from '../src/cli/report';
 import { recordRun } from '../src/recorder/record';
 import { writeFakeCifar } from './fakeCifar';
+import { launchBenchBrowser } from './viewsBench';
 import type { ViewsBenchLine } from './viewsBench';
 
 const ROOT = resolve(__dirname, '..');
@@ -244,8 +245,17 @@ async function firstTime(browser: Browser, file: string, action: Action, label: 
   return line(label, times, b);
 }
 
-export async function benchInteractions(browser: Browser, workDir: string): Promise<ViewsBenchLine[]> {
+export async function benchInteractions(workDir: string): Promise<ViewsBenchLine[]> {
   const { cifar, lenet } = await reports(workDir);
+  const browser = await launchBenchBrowser();
+  try {
+    return await interactions(browser, cifar, lenet);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function interactions(browser: Browser, cifar: string, lenet: string): Promise<ViewsBenchLine[]> {
   const layerJ = 'select[aria-label="Layer J (rows)"]';
   const channelLayer = 'select[aria-label="Layer shown in the Channel view"]';
   return [
