@@ -6,9 +6,10 @@
  *   the first visit of the Channel tab;
  * - the demo's LeNet report (examples/mnist-lenet.ts, MNIST, 3 epochs, probe 500): "All views" ticked.
  *
- * The images are random bytes in the CIFAR-10 binary format (no CIFAR-10 download is on the bench
- * machines), so the network learns little; the views' work depends on the shapes (layers, channels,
- * epochs, probe size), which are the paper's CIFAR-10 model's.
+ * The images are structured stand-ins in the CIFAR-10 binary format (bench/fakeCifar.ts: each class
+ * stripes of its own colour, direction and frequency, under noise), since no CIFAR-10 download is on
+ * the bench machines; the network learns them, and the views' work depends on the shapes (layers,
+ * channels, epochs, probe size), which are the paper's CIFAR-10 model's.
  *
  * An interaction is timed inside the page, from the event it dispatches to the last change of the
  * document once no loading note remains and nothing has changed for 150 ms (then one frame, so the
@@ -62,7 +63,7 @@ async function reports(workDir: string): Promise<Reports> {
   const cifarRun = await recorded('cifar-runs', (runsFolder) =>
     recordRun({
       modelFile: join(ROOT, 'examples/cifar-cnn.ts'),
-      dataset: `cifar10:${writeFakeCifar(dir, 3300)}`,
+      dataset: `cifar10:${writeFakeCifar(dir, 3300, { structured: true })}`,
       epochs: 3,
       probeSize: 300,
       runsFolder,

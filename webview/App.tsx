@@ -15,6 +15,7 @@ import { CompareView } from './views/compare/CompareView';
 import { InformationView } from './views/information/InformationView';
 import type { CompareRun } from './views/compare/compareData';
 import { labelMeasuresAbsent } from './format';
+import { MountWhenNear } from './mountWhenNear';
 
 const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [
   { id: 'query', title: 'Query', view: QueryView },
@@ -89,7 +90,9 @@ function Shell(props: { focusRequest?: { focus: Focus; at: number }; report?: Re
           data-view={t.id}
         >
           {all && <h2 class="view-title">{t.title}</h2>}
-          <t.view />
+          <MountWhenNear eager={!all || t.id === ui.tab} what={t.title}>
+            <t.view />
+          </MountWhenNear>
         </div>
       ))}
       {manifest.epochs.length === 0 && <p class="status">This run has no recorded epoch yet; the views fill in as epochs finish.</p>}

@@ -122,6 +122,8 @@ describe('browser: readability of the views', function () {
     assert.equal(await page.inputValue(field), '');
     const drag = async (from: number, to: number) => {
       const band = page.locator('[data-band-layer="1"] rect.channel-band');
+      // The Network view above the slicer fills the window's height: the band is scrolled to first.
+      await band.scrollIntoViewIfNeeded();
       const box = (await band.boundingBox())!;
       await page.mouse.move(box.x + box.width / 2, box.y + box.height * ((from + 0.5) / 8));
       await page.mouse.down();

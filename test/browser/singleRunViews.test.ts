@@ -312,6 +312,8 @@ describe('browser: single-run views as a person sees them', function () {
     const field = 'input[aria-label^="Channels of conv1 in the slice"]';
     const band = page.locator('[data-band-layer="1"] rect.channel-band');
     const drag = async (from: number, to: number) => {
+      // The Network view above the slicer fills the window's height: the band is scrolled to first.
+      await band.scrollIntoViewIfNeeded();
       const box = (await band.boundingBox())!;
       await page.mouse.move(box.x + box.width / 2, box.y + box.height * ((from + 0.5) / 8));
       await page.mouse.down();
