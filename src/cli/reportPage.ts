@@ -20,6 +20,11 @@ export interface ReportResult {
   summarised: string[];
   /** One line per answer left out because computing ran past `maxSeconds`. */
   outOfTime: string[];
+  /**
+   * The input subsets of one class each (webview/plan.ts `reportClassSubsets`): how many the report
+   * holds of how many, and how many the time budget and the size budget left out. Absent in a comparison.
+   */
+  classes?: { held: number; total: number; outOfTime: number; overSize: number };
 }
 
 /** The bundle and stylesheet, found next to the built CLI (dist/) or in the source tree. */
