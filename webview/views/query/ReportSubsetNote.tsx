@@ -8,6 +8,12 @@ import { describeSubset } from '../../slice';
 import { useApp } from '../../state';
 import { QUERY_DRAFT_KEY } from './queryState';
 
+/** A class as a button names it: its name, "class 3" when the name is only its number (MNIST's digits). */
+export function classLabel(classNames: readonly string[], c: number): string {
+  const n = classNames[c];
+  return n === undefined || n === String(c) ? `class ${c}` : n;
+}
+
 /** The classes a subset names, for the buttons that show each of them alone. */
 function namedClasses(x: InputSubset): number[] {
   if (x.kind === 'classes') return x.classes;
@@ -35,8 +41,7 @@ export function ReportSubsetNote(props: { still?: string }): JSX.Element | null 
       delete views[QUERY_DRAFT_KEY];
       return { slice: { ...old.slice, subset }, views };
     });
-  const name = (s: InputSubset) =>
-    s.kind === 'classes' && s.classes.length === 1 ? (classNames[s.classes[0]] ?? `class ${s.classes[0]}`) : '';
+  const name = (s: InputSubset) => (s.kind === 'classes' && s.classes.length === 1 ? classLabel(classNames, s.classes[0]) : '');
   return (
     <div class="status not-in-report report-subset-note" role="status" data-testid="report-subset-note">
       <span>

@@ -6,6 +6,7 @@ import { parseIndices } from '../../slice';
 import { holdsSubset } from '../../data';
 import { canonicalSubset } from '../../plan';
 import { useApp } from '../../state';
+import { classLabel } from './ReportSubsetNote';
 
 export function SubsetPicker(props: { subset: InputSubset; setSubset: (s: InputSubset) => void }): JSX.Element {
   const { manifest, data } = useApp();
@@ -122,7 +123,8 @@ function HeldSubsets(props: { subset: InputSubset; setSubset: (s: InputSubset) =
   const { manifest, data } = useApp();
   const held = data.subsets ?? [];
   const current = JSON.stringify(props.subset);
-  const name = (s: InputSubset) => (s.kind === 'classes' ? s.classes.map((c) => manifest.dataset.classNames[c] ?? c).join(', ') : '');
+  const name = (s: InputSubset) =>
+    s.kind === 'classes' ? s.classes.map((c) => classLabel(manifest.dataset.classNames, c)).join(', ') : '';
   return (
     <div class="subset-row held-subsets" role="group" aria-label="Input subsets this report holds" data-testid="held-subsets">
       <span class="muted">This report holds all inputs{held.length ? ' and each class alone' : ''}: </span>
