@@ -12,7 +12,10 @@ export function budgetRemedy(budget: ReportBudget): string {
     : 'Open the run in VS Code, or write the report again with a larger --max-mb.';
 }
 
-/** The note of one answer left out: what it is, why (`reason`, naming the budget's limit), and what to do. */
+/**
+ * The note of one answer left out: what it is, why (`reason`, naming the budget's limit: "to keep it
+ * under 25 MB (it would add 1.2 MB)", "because computing ran past its time budget of 60 s"), and what to do.
+ */
 export function leftOutNote(what: string, budget: ReportBudget, reason: string): string {
-  return `${what} was left out of this report: ${reason}. ${budgetRemedy(budget)}`;
+  return `${what} was left out of this report ${reason}. ${budgetRemedy(budget)}`;
 }

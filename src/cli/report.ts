@@ -221,7 +221,8 @@ async function computeAnswers(
     if (answers[key] || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
     if (performance.now() > budget.deadline && outOfTimeKind(query) && !engine.isCached(o.runFolder, query)) {
       if (group !== undefined) incomplete.add(group);
-      else outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `computing ran past its time budget of ${budget.maxSeconds} s`));
+      else
+        outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `because computing ran past its time budget of ${budget.maxSeconds} s`));
       continue;
     }
     try {

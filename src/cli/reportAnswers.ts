@@ -54,7 +54,7 @@ export function entryBytes(key: string, entry: ReportEntry): number {
 
 /** A size budget in words: "25 MB", "400 kB". */
 export function sizeLimit(maxBytes: number): string {
-  return maxBytes >= 1e6 ? `${Number((maxBytes / 1e6).toFixed(1))} MB` : `${Math.round(maxBytes / 1e3)} kB`;
+  return maxBytes >= 1e6 ? `${Number((maxBytes / 1e6).toFixed(1))} MB` : `${Math.max(1, Math.round(maxBytes / 1e3))} kB`;
 }
 
 /**
@@ -144,7 +144,7 @@ export function encodeAnswers(
   const leaveOut = (key: string) => {
     const bytes = embedded.get(key)!;
     put(key, {
-      omitted: leftOutNote(describe(key), 'size', `it would add ${(bytes / 1e6).toFixed(1)} MB to a report kept under ${limit}`),
+      omitted: leftOutNote(describe(key), 'size', `to keep it under ${limit} (it would add ${sizeLimit(bytes)})`),
     });
     omitted.push(`${describe(key)} (${(bytes / 1e6).toFixed(1)} MB)`);
   };

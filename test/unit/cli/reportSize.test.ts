@@ -154,7 +154,7 @@ describe('report size: a written report', function () {
       assert.ok(e instanceof ViewError);
       assert.equal(e.code, 'not-in-report');
       // The note names the size budget that left the answer out, and only it.
-      assert.match(e.message, /left out of this report: it would add [\d.]+ MB to a report kept under .*--max-mb/);
+      assert.match(e.message, /left out of this report to keep it under .* \(it would add [\d.]+ [kM]B\).*--max-mb/);
       assert.doesNotMatch(e.message, /--max-seconds/);
       return true;
     });

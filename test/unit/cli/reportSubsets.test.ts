@@ -30,10 +30,10 @@ describe('report per-class answers (size budget)', () => {
   });
 
   it('words each left-out note with the budget that left it out, and only that one', () => {
-    const time = leftOutNote('The capacity matrix of layer 1', 'time', 'computing ran past its time budget of 5 s');
+    const time = leftOutNote('The capacity matrix of layer 1', 'time', 'because computing ran past its time budget of 5 s');
     assert.match(time, /time budget of 5 s\. .*--max-seconds/);
     assert.doesNotMatch(time, /--max-mb/);
-    const size = leftOutNote('The feature maps of layer 2', 'size', 'it would add 1.2 MB to a report kept under 25 MB');
+    const size = leftOutNote('The feature maps of layer 2', 'size', 'to keep it under 25 MB (it would add 1.2 MB)');
     assert.match(size, /--max-mb/);
     assert.doesNotMatch(size, /--max-seconds/);
     assert.doesNotMatch(budgetRemedy('size'), /--max-seconds/);
