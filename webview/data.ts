@@ -6,7 +6,6 @@
 import { canonicalQuery } from '../src/service/queries';
 import type { AnswerOf, Query, QueryErrorCode, QueryKind, QueryOf, QueryPriority } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
-import { describeSubset } from './slice';
 import type { InputSubset } from '../src/analysis/subsets';
 import { assertNever, ExportFormat, Focus, parseAnswer, parseHostMessage, PROTOCOL_VERSION, ViewId, WebviewTheme } from './protocol';
 import { decodeEntry, ReportEntry } from './reportCodec';
@@ -257,14 +256,10 @@ export function reportDataSource(data: ReportData): DataSource {
   };
   /** Why the report holds no entry for `q`: its input subset (said once per view), or the slice otherwise. */
   const missing = (q: QueryOf<QueryKind>): ViewError => {
-    const x = 'x' in q ? (q.x as InputSubset | undefined) : undefined;
+    const x = 'x' in q ? q.x : undefined;
     if (x && !holdsSubset(source, x)) {
       const held = source.subsets?.length ? ' and each class alone' : '';
-      return new ViewError(
-        'not-in-report',
-        `This report holds no answer for this slice's inputs (${describeSubset(x, data.manifest.dataset.classNames)}): it holds all inputs${held}.`,
-        x,
-      );
+      return new ViewError('not-in-report', `This report holds no answer for this slice's inputs: it holds all inputs${held}.`, x);
     }
     return new ViewError(
       'not-in-report',

@@ -24,7 +24,7 @@ const manifest = (classCounts: number[]): RunManifest => {
     ],
     [0, 1],
   );
-  return { ...m, probe: { ...m.probe, classCounts } } as RunManifest;
+  return { ...m, probe: { ...m.probe, classCounts } };
 };
 
 describe('report input subsets (plan)', () => {
