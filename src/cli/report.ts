@@ -173,6 +173,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     if (outOfTime.size > 0)
       data.coverage += `; ${outOfTime.size} forward-pass answers were not computed within the report's ${maxSeconds} s (--max-seconds), each view says where`;
     const classes = {
+      answers: Object.keys(fitted.entries).length,
       held: data.subsets.length,
       total: classSubsets.length,
       outOfTime: computed.incomplete.size,
@@ -184,7 +185,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     return {
       out: o.out,
       bytes,
-      answers: Object.keys(answers).length + Object.keys(fitted.entries).length,
+      answers: Object.keys(answers).length,
       errors,
       classes,
       ms: performance.now() - started,
@@ -399,7 +400,7 @@ export async function runReport(argv: string[]): Promise<void> {
   });
   if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(51) + '\r');
   process.stdout.write(
-    `report: ${r.out} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`,
+    `report: ${r.out} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.classes?.held ? ` and ${r.classes.answers} for ${r.classes.held} classes alone` : ''}${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`,
   );
   const list = (title: string, lines: string[]) => {
     if (lines.length === 0) return;
