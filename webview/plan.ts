@@ -405,12 +405,18 @@ export const QUERY_BUILDERS: { [K in QueryKind]: BuilderOf<K> | null } = {
 /** Fewest probe inputs of a class for a report to hold its subset: an entropy between inputs needs two. */
 export const REPORT_CLASS_MIN_INPUTS = 2;
 
+/** Most classes a report holds alone (the first ones): a model of many classes would otherwise multiply the report. */
+export const REPORT_CLASS_SUBSETS = 100;
+
 /**
- * The subsets a report precomputes besides all inputs: each class with enough probe inputs, alone,
- * spelt as the Query view's picker spells one class (so the picker's query is the report's key).
+ * The subsets a report precomputes besides all inputs: each class with enough probe inputs, alone
+ * (the first {@link REPORT_CLASS_SUBSETS}), spelt as the Query view's picker spells one class (so
+ * the picker's query is the report's key).
  */
 export function reportClassSubsets(manifest: RunManifest): InputSubset[] {
-  return manifest.probe.classCounts.flatMap((n, c) => (n >= REPORT_CLASS_MIN_INPUTS ? [{ kind: 'classes' as const, classes: [c] }] : []));
+  return manifest.probe.classCounts
+    .flatMap((n, c) => (n >= REPORT_CLASS_MIN_INPUTS ? [{ kind: 'classes' as const, classes: [c] }] : []))
+    .slice(0, REPORT_CLASS_SUBSETS);
 }
 
 /**

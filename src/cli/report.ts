@@ -254,7 +254,8 @@ function classCoverage(
   limits: { maxSeconds: number; maxBytes: number },
 ): string {
   if (classes.total === 0) return '';
-  const names = held.flatMap((x) => (x.kind === 'classes' ? x.classes : [])).map((c) => manifest.dataset.classNames[c] ?? String(c));
+  const all = held.flatMap((x) => (x.kind === 'classes' ? x.classes : [])).map((c) => manifest.dataset.classNames[c] ?? String(c));
+  const names = all.length > 12 ? [...all.slice(0, 12), `… ${all.length - 12} more`] : all;
   const why = [
     classes.outOfTime > 0 ? `${classes.outOfTime} not computed within ${limits.maxSeconds} s (--max-seconds)` : '',
     classes.overSize > 0 ? `${classes.overSize} left out to stay under ${sizeLimit(limits.maxBytes)} (--max-mb)` : '',
