@@ -4,8 +4,9 @@
 // one interface and cannot tell the two apart, except through `mode` (to explain what a report
 // cannot do) .
 import { canonicalQuery } from '../src/service/queries';
-import type { AnswerOf, QueryErrorCode, QueryKind, QueryOf, QueryPriority } from '../src/service/queries';
+import type { AnswerOf, Query, QueryErrorCode, QueryKind, QueryOf, QueryPriority } from '../src/service/queries';
 import type { RunManifest } from '../src/run/format';
+import type { InputSubset } from '../src/analysis/subsets';
 import { assertNever, ExportFormat, Focus, parseAnswer, parseHostMessage, PROTOCOL_VERSION, ViewId, WebviewTheme } from './protocol';
 import { decodeEntry, ReportEntry } from './reportCodec';
 import { postToHost } from './vscodeApi';
@@ -18,6 +19,8 @@ export class ViewError extends Error {
   constructor(
     readonly code: QueryErrorCode | 'protocol' | 'not-in-report',
     message: string,
+    /** A report's answer missing only because the report does not hold the slice's input subset (its view says so once). */
+    readonly missingSubset?: InputSubset,
   ) {
     super(message);
     this.name = 'ViewError';
@@ -42,7 +45,20 @@ export interface DataSource {
   revealLayer(layer: number): void;
   /** Saves an exported chart: a save dialog in VS Code, a download in a browser. */
   save(fileName: string, format: ExportFormat, data: string | Uint8Array): void;
+  /** A report's input subsets besides all inputs (each class alone), whose answers it holds; absent in VS Code, which computes any. */
+  readonly subsets?: readonly InputSubset[];
+  /** A report's queries of one kind (answered, refused or left out with a note); absent in VS Code. */
+  heldQueries?<K extends QueryKind>(kind: K): QueryOf<K>[];
 }
+
+/** Whether `data` holds the views' answers for input subset `x`: always in VS Code; in a report, all inputs and the subsets it lists. */
+export function holdsSubset(data: DataSource, x: InputSubset): boolean {
+  if (data.mode !== 'report' || x.kind === 'all') return true;
+  const key = JSON.stringify(canonicalSubsetKey(x));
+  return (data.subsets ?? []).some((s) => JSON.stringify(canonicalSubsetKey(s)) === key);
+}
+
+const canonicalSubsetKey = (x: InputSubset) => JSON.parse(canonicalQuery({ kind: 'inputs', x })) as unknown;
 
 /** Events from the host that are not answers: theme changes and focus requests. */
 export interface HostEvents {
@@ -160,6 +176,11 @@ export interface ReportData {
   /** What the report holds, for the message shown when a view asks for something else. */
   coverage: string;
   /**
+   * The input subsets the report holds besides all inputs (each class alone, webview/plan.ts
+   * `reportClassSubsets`), every answer of the views for each: absent in older reports (none).
+   */
+  subsets?: InputSubset[];
+  /**
    * A comparison report (`cnn-slicer report A B …`): each run's manifest and answers, keyed by run.
    * Absent in a single-run report, whose answers are the fields above; in a comparison report the
    * fields above describe the first run and `answers` is empty, so an older page opens it as an
@@ -187,19 +208,18 @@ export function reportRunSources(data: ReportData): { manifest: RunManifest; dat
 /** The standalone report: answers are looked up, never computed. */
 export function reportDataSource(data: ReportData): DataSource {
   const decodedAnswers = new Map<string, ReturnType<typeof decodeEntry>>();
-  return {
+  let held: Query[] | undefined;
+  const source: DataSource = {
     mode: 'report',
+    subsets: data.subsets ?? [],
+    heldQueries<K extends QueryKind>(kind: K): QueryOf<K>[] {
+      held ??= Object.keys(data.answers).map((key) => JSON.parse(key) as Query);
+      return held.filter((q): q is QueryOf<K> => q.kind === kind);
+    },
     query<K extends QueryKind>(q: QueryOf<K>): Promise<AnswerOf[K]> {
       const key = canonicalQuery(q);
       const entry = data.answers[key];
-      if (entry === undefined) {
-        return Promise.reject(
-          new ViewError(
-            'not-in-report',
-            `This report holds no answer for this slice (${data.coverage}). Open the run in VS Code, or write the report again with more options (cnn-slicer report --help).`,
-          ),
-        );
-      }
+      if (entry === undefined) return Promise.reject(missing(q));
       // Decoded once, when a view first asks: opening the page parses no answer it does not show.
       let decoded = decodedAnswers.get(key);
       if (decoded === undefined) {
@@ -207,11 +227,8 @@ export function reportDataSource(data: ReportData): DataSource {
         decodedAnswers.set(key, decoded);
       }
       return decoded.then((d) => {
-        if ('omitted' in d)
-          throw new ViewError(
-            'not-in-report',
-            `${d.omitted} Open the run in VS Code, or write the report again with a larger --max-mb (cnn-slicer report --help).`,
-          );
+        // The note names the budget that left the answer out and what to do (webview/reportNotes.ts).
+        if ('omitted' in d) throw new ViewError('not-in-report', d.omitted);
         if ('error' in d) throw new ViewError(d.error.code, d.error.message);
         return d.answer as AnswerOf[K];
       });
@@ -237,6 +254,19 @@ export function reportDataSource(data: ReportData): DataSource {
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     },
   };
+  /** Why the report holds no entry for `q`: its input subset (said once per view), or the slice otherwise. */
+  const missing = (q: QueryOf<QueryKind>): ViewError => {
+    const x = 'x' in q ? q.x : undefined;
+    if (x && !holdsSubset(source, x)) {
+      const held = source.subsets?.length ? ' and each class alone' : '';
+      return new ViewError('not-in-report', `This report holds no answer for this slice's inputs: it holds all inputs${held}.`, x);
+    }
+    return new ViewError(
+      'not-in-report',
+      `This report holds no answer for this slice (${data.coverage}). Open the run in VS Code, or write the report again with more options (cnn-slicer report --help).`,
+    );
+  };
+  return source;
 }
 
 function bytesToBase64(bytes: Uint8Array): string {

@@ -405,3 +405,62 @@ export const QUERY_BUILDERS: { [K in QueryKind]: BuilderOf<K> | null } = {
   channelImportance: importanceQueries.channelImportance,
   findings: importanceQueries.findings,
 };
+
+// ---------------------------------------------------------------------------------------------
+// The input subsets a report holds besides all inputs: each class alone.
+
+/** Fewest probe inputs of a class for a report to hold its subset: an entropy between inputs needs two. */
+export const REPORT_CLASS_MIN_INPUTS = 2;
+
+/** Most classes a report holds alone (the first ones): a model of many classes would otherwise multiply the report. */
+export const REPORT_CLASS_SUBSETS = 100;
+
+/**
+ * The subsets a report precomputes besides all inputs: each class with enough probe inputs, alone
+ * (the first {@link REPORT_CLASS_SUBSETS}), spelt as the Query view's picker spells one class (so
+ * the picker's query is the report's key).
+ */
+export function reportClassSubsets(manifest: RunManifest): InputSubset[] {
+  return manifest.probe.classCounts
+    .flatMap((n, c) => (n >= REPORT_CLASS_MIN_INPUTS ? [{ kind: 'classes' as const, classes: [c] }] : []))
+    .slice(0, REPORT_CLASS_SUBSETS);
+}
+
+/**
+ * A subset as the views ask it, so that equal subsets are one canonical query: classes sorted and
+ * distinct, and every one of `classCount` classes is all inputs.
+ */
+export function canonicalSubset(x: InputSubset, classCount: number): InputSubset {
+  if (x.kind !== 'classes') return x;
+  const classes = [...new Set(x.classes)].sort((a, b) => a - b);
+  return classCount > 0 && classes.length === classCount && classes.every((c, k) => c === k)
+    ? { kind: 'all' }
+    : { kind: 'classes', classes };
+}
+
+/**
+ * The steps of `plan` whose query takes the input subset, asked for `x` instead: rebuilt by the
+ * views' own builders, so a report's per-class keys are the queries the views ask.
+ */
+export function subsetSteps(plan: { view: ViewId; query: Query }[], x: InputSubset): { view: ViewId; query: Query }[] {
+  const out: { view: ViewId; query: Query }[] = [];
+  for (const { view, query: q } of plan) {
+    if ('x' in q && q.x !== undefined) continue;
+    const query =
+      q.kind === 'interSample'
+        ? queries.interSample(q.layer, q.epoch, x)
+        : q.kind === 'channelEntropies'
+          ? queries.channelEntropies(q.layer, q.epoch, x)
+          : q.kind === 'capacityMatrix'
+            ? queries.capacityMatrix(q.layerI, q.layerJ, q.epoch, x)
+            : q.kind === 'layerCapacity'
+              ? queries.layerCapacity(q.layerI, q.layerJ, q.epoch, x)
+              : q.kind === 'informationPlane'
+                ? informationQueries.plane(q.estimator, x)
+                : q.kind === 'channelLabelInformation'
+                  ? informationQueries.channels(q.layer, x)
+                  : undefined;
+    if (query) out.push({ view, query });
+  }
+  return out;
+}

@@ -48,6 +48,14 @@ export function QueryStatus<T>(props: { result: QueryResult<T>; what: string; co
       </div>
     );
   }
+  if (r.status === 'error' && r.error.code === 'not-in-report' && r.error.missingSubset) {
+    // The view's one note (views/query/ReportSubsetNote.tsx) says what the report holds and what to do.
+    return (
+      <div class="status not-in-report subset-missing" role="status" title={r.error.message}>
+        <span>Not in this report for these inputs: {props.what} (see the note above).</span>
+      </div>
+    );
+  }
   if (r.status === 'error' && r.error.code === 'not-in-report') {
     // Not a failure: a report holds the answers it was written with, and says so calmly.
     return (

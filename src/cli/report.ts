@@ -23,14 +23,27 @@ import {
   REPORT_REDUNDANCY_LAYERS,
   reportDepthPairs,
   reportImportanceLayers,
+  reportClassSubsets,
   reportPlan,
   spreadEpochs,
+  subsetSteps,
   stripEpochs,
 } from '../../webview/plan';
 import { HELP, UsageError } from './usage';
 import { checkOutputFile, intOption, layerPairsOption, parseCommandLine } from './options';
 import { runComparisonReport } from './compareReport';
-import { budgetOrder, describeQuery, encodeAnswers, REPORT_FIRST_KINDS, SEE_EVERYTHING } from './reportAnswers';
+import {
+  budgetOrder,
+  describeQuery,
+  encodeAnswers,
+  encodeGroups,
+  entryBytes,
+  REPORT_FIRST_KINDS,
+  SEE_EVERYTHING,
+  sizeLimit,
+} from './reportAnswers';
+import { leftOutNote } from '../../webview/reportNotes';
+import type { InputSubset } from '../analysis/subsets';
 import { assets, writePage } from './reportPage';
 import type { ReportResult } from './reportPage';
 
@@ -100,41 +113,27 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
         plan.push({ view: 'layer', query: queries.layerCapacity(a, b, e, { kind: 'all' }) });
       }
     }
-    const answers: Record<string, ReportAnswer> = {};
-    let errors = 0;
     const maxSeconds = o.maxSeconds ?? DEFAULT_MAX_SECONDS;
-    const deadline = started + maxSeconds * 1000;
-    const outOfTime = new Map<string, string>();
-    const ordered = budgetOrder(plan);
-    for (let i = 0; i < ordered.length; i++) {
-      const { query } = ordered[i];
-      o.onProgress?.(i, ordered.length, query.kind);
-      const key = canonicalQuery(query);
-      if (answers[key] || outOfTime.has(key)) continue;
-      if (performance.now() > deadline && outOfTimeKind(query) && !engine.isCached(o.runFolder, query)) {
-        outOfTime.set(
-          key,
-          `${describeQuery(key)} was not computed for this report: computing ran past its time budget of ${maxSeconds} s. ` +
-            `Open the run in VS Code (answers are computed on demand), or write the report again with a larger --max-seconds.`,
-        );
-        continue;
+    // Each class alone, after every all-input answer: the budgets leave them out first (whole classes).
+    const classSubsets = reportClassSubsets(manifest);
+    const classSteps = classSubsets.map((x) => subsetSteps(plan, x));
+    const computed = await computeAnswers(engine, o, [...budgetOrder(plan), ...classSteps.flat()], {
+      deadline: started + maxSeconds * 1000,
+      maxSeconds,
+      groupOf: new Map(classSteps.flatMap((steps, g) => steps.map(({ query }) => [canonicalQuery(query), g] as const))),
+    });
+    const { answers, outOfTime, errors } = computed;
+    // The complete classes' answers, each class one group the size budget keeps or leaves out whole.
+    const groups = classSteps.map((steps) => {
+      const group: Record<string, ReportAnswer> = {};
+      for (const { query } of steps) {
+        const key = canonicalQuery(query);
+        if (answers[key]) group[key] = answers[key];
+        delete answers[key];
       }
-      try {
-        const answer = (await engine.answer(o.runFolder, query)).answer;
-        answers[key] = { answer };
-        // The Network view's thumbnails are the inputs its clusters respond to most: known only from the graph's answer.
-        if (query.kind === 'networkGraph') {
-          const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
-          if (thumbnails) ordered.push({ view: 'query', query: thumbnails });
-        }
-      } catch (e) {
-        // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
-        // report: the view shows the service's message in place. Anything else is a failure.
-        if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
-        answers[key] = { error: { code: e.code, message: e.message } };
-        errors++;
-      }
-    }
+      return group;
+    });
+    const complete = classSubsets.map((_, g) => g).filter((g) => !computed.incomplete.has(g));
     const forwardEpochs = epochs.length === manifest.epochs.length ? 'every epoch' : `epochs ${epochs.join(', ')}`;
     const data: ReportData = {
       formatVersion: REPORT_FORMAT_VERSION,
@@ -155,17 +154,32 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       });
     const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
     // The notes below lengthen the page a little: budgeted as if the longest of them were there.
-    const noteAllowance = 400;
+    const noteAllowance = 600;
     const outOfTimeBytes = [...outOfTime].reduce((n, [key, note]) => n + key.length + note.length + 20, 0);
-    const { entries, sizes, omitted, summarised } = encodeAnswers(
-      answers,
-      Buffer.byteLength(page(data)) + noteAllowance + outOfTimeBytes,
-      maxBytes,
-    );
+    // Measured with every complete class listed: the list only shrinks below.
+    data.subsets = complete.map((g) => classSubsets[g]);
+    const fixedBytes = Buffer.byteLength(page(data)) + noteAllowance + outOfTimeBytes;
+    const { entries, sizes, omitted, summarised } = encodeAnswers(answers, fixedBytes, maxBytes);
     for (const [key, note] of outOfTime) entries[key] = { omitted: note };
+    const used = fixedBytes + Object.entries(entries).reduce((n, [key, entry]) => n + entryBytes(key, entry), 0);
+    // The classes only where the all-input answers left room: they never push one of those out.
+    const fitted = encodeGroups(
+      complete.map((g) => groups[g]),
+      omitted.length + summarised.length > 0 ? 0 : maxBytes - used,
+    );
+    Object.assign(entries, fitted.entries);
+    data.subsets = complete.slice(0, fitted.fitted).map((g) => classSubsets[g]);
     data.coverage += budgetCoverage(summarised.length, omitted.length, maxBytes);
     if (outOfTime.size > 0)
       data.coverage += `; ${outOfTime.size} forward-pass answers were not computed within the report's ${maxSeconds} s (--max-seconds), each view says where`;
+    const classes = {
+      answers: Object.keys(fitted.entries).length,
+      held: data.subsets.length,
+      total: classSubsets.length,
+      outOfTime: computed.incomplete.size,
+      overSize: complete.length - fitted.fitted,
+    };
+    data.coverage += classCoverage(manifest, data.subsets, classes, { maxSeconds, maxBytes });
     const html = page({ ...data, answers: entries });
     const bytes = writePage(o.out, html);
     return {
@@ -173,6 +187,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       bytes,
       answers: Object.keys(answers).length,
       errors,
+      classes,
       ms: performance.now() - started,
       sizes,
       omitted,
@@ -182,6 +197,71 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   } finally {
     engine.close();
   }
+}
+
+/**
+ * Answers the steps in order. Once computing has run past `deadline`, a step that needs a forward
+ * pass not cached yet is left out: an all-input answer with a note, a step of an optional group
+ * (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it.
+ */
+async function computeAnswers(
+  engine: AnalysisEngine,
+  o: ReportOptions,
+  ordered: { view: string; query: Query }[],
+  budget: { deadline: number; maxSeconds: number; groupOf: Map<string, number> },
+): Promise<{ answers: Record<string, ReportAnswer>; errors: number; outOfTime: Map<string, string>; incomplete: Set<number> }> {
+  const answers: Record<string, ReportAnswer> = {};
+  const outOfTime = new Map<string, string>();
+  const incomplete = new Set<number>();
+  let errors = 0;
+  for (let i = 0; i < ordered.length; i++) {
+    const { query } = ordered[i];
+    o.onProgress?.(i, ordered.length, query.kind);
+    const key = canonicalQuery(query);
+    const group = budget.groupOf.get(key);
+    if (answers[key] || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
+    if (performance.now() > budget.deadline && outOfTimeKind(query) && !engine.isCached(o.runFolder, query)) {
+      if (group !== undefined) incomplete.add(group);
+      else
+        outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `because computing ran past its time budget of ${budget.maxSeconds} s`));
+      continue;
+    }
+    try {
+      const answer = (await engine.answer(o.runFolder, query)).answer;
+      answers[key] = { answer };
+      // The Network view's thumbnails are the inputs its clusters respond to most: known only from
+      // the graph's answer, and asked next (before any optional group).
+      if (query.kind === 'networkGraph') {
+        const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
+        if (thumbnails) ordered.splice(i + 1, 0, { view: 'query', query: thumbnails });
+      }
+    } catch (e) {
+      // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
+      // report: the view shows the service's message in place. Anything else is a failure.
+      if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
+      answers[key] = { error: { code: e.code, message: e.message } };
+      errors++;
+    }
+  }
+  return { answers, errors, outOfTime, incomplete };
+}
+
+/** The coverage of the per-class subsets: which classes the report holds alone, and which budget left the others out. */
+function classCoverage(
+  manifest: ReportData['manifest'],
+  held: InputSubset[],
+  classes: NonNullable<ReportResult['classes']>,
+  limits: { maxSeconds: number; maxBytes: number },
+): string {
+  if (classes.total === 0) return '';
+  const all = held.flatMap((x) => (x.kind === 'classes' ? x.classes : [])).map((c) => manifest.dataset.classNames[c] ?? String(c));
+  const names = all.length > 12 ? [...all.slice(0, 12), `… ${all.length - 12} more`] : all;
+  const why = [
+    classes.outOfTime > 0 ? `${classes.outOfTime} not computed within ${limits.maxSeconds} s (--max-seconds)` : '',
+    classes.overSize > 0 ? `${classes.overSize} left out to stay under ${sizeLimit(limits.maxBytes)} (--max-mb)` : '',
+  ].filter(Boolean);
+  if (held.length === classes.total) return `; as input subsets, each class alone (${names.join(', ')})`;
+  return `; as input subsets, ${held.length ? `${held.length} of ${classes.total} classes alone (${names.join(', ')})` : 'no class alone'}: ${why.join(', ')}`;
 }
 
 /** A query the time budget may leave out: one that runs the model, but not the kinds the page shows first (the findings). */
@@ -321,7 +401,7 @@ export async function runReport(argv: string[]): Promise<void> {
   });
   if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(51) + '\r');
   process.stdout.write(
-    `report: ${r.out} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`,
+    `report: ${r.out} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.classes?.held ? ` and ${r.classes.answers} for ${r.classes.held} classes alone` : ''}${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`,
   );
   const list = (title: string, lines: string[]) => {
     if (lines.length === 0) return;
@@ -341,6 +421,12 @@ export async function runReport(argv: string[]): Promise<void> {
           .slice(0, 4)
           .map((line) => `    ${line}\n`)
           .join(''),
+    );
+  const c = r.classes;
+  if (c && c.held < c.total)
+    process.stdout.write(
+      `  each class alone as an input subset: ${c.held} of ${c.total} classes held` +
+        `${c.outOfTime ? `, ${c.outOfTime} not computed within --max-seconds` : ''}${c.overSize ? `, ${c.overSize} left out to stay under --max-mb` : ''} (lower priority than the all-input answers)\n`,
     );
 }
 

@@ -7,6 +7,7 @@ import { needsForwardPass } from '../service/queries';
 import type { FeatureMapsAnswer, Query } from '../service/queries';
 import { keepChannels, quantisePictures } from '../../webview/reportCodec';
 import type { ReportAnswer, ReportEntry } from '../../webview/reportCodec';
+import { budgetRemedy, leftOutNote } from '../../webview/reportNotes';
 import type { ReportResult } from './reportPage';
 
 /**
@@ -37,8 +38,49 @@ const SUMMARY_CHANNELS = [64, 32, 16, 8, 4];
 /** Deconvolved channels per layer kept, tried in turn while the page is still over budget. */
 const SUMMARY_DECONVOLUTION_CHANNELS = [8, 4, 2, 1];
 
-/** What the page says about a report over budget: how to see what it does not hold. */
-export const SEE_EVERYTHING = 'open the run in VS Code to see every channel, or write the report again with a larger --max-mb';
+/** What the page says about a report over its size budget: how to see what it does not hold. */
+export const SEE_EVERYTHING = budgetRemedy('size');
+
+/** An answer as embedded: its pictures at 8 bits, gzipped unless it is short. */
+function encodeEntry(kind: string, entry: ReportAnswer): ReportEntry {
+  const small = 'answer' in entry ? JSON.stringify({ answer: quantisePictures(kind, entry.answer) }) : JSON.stringify(entry);
+  return small.length < GZIP_FROM_BYTES ? (JSON.parse(small) as ReportAnswer) : { gzip: gzipSync(small, { level: 9 }).toString('base64') };
+}
+
+/** The bytes an entry adds to the page's embedded answers. */
+export function entryBytes(key: string, entry: ReportEntry): number {
+  return JSON.stringify(key).length + JSON.stringify(entry).length + 2;
+}
+
+/** A size budget in words: "25 MB", "400 kB". */
+export function sizeLimit(maxBytes: number): string {
+  return maxBytes >= 1e6 ? `${Number((maxBytes / 1e6).toFixed(1))} MB` : `${Math.max(1, Math.round(maxBytes / 1e3))} kB`;
+}
+
+/**
+ * Optional groups of answers (a report's per-class subsets), added whole and in order while the page
+ * stays within `room` bytes; the first group that does not fit and every later one are left out, so
+ * they never push out an answer already placed. Returns the entries added and how many groups fit.
+ */
+export function encodeGroups(
+  groups: Record<string, ReportAnswer>[],
+  room: number,
+): { entries: Record<string, ReportEntry>; fitted: number } {
+  const entries: Record<string, ReportEntry> = {};
+  let used = 0;
+  let fitted = 0;
+  for (const group of groups) {
+    const encoded = Object.entries(group).map(
+      ([key, entry]) => [key, encodeEntry((JSON.parse(key) as { kind: string }).kind, entry)] as const,
+    );
+    const bytes = encoded.reduce((n, [key, entry]) => n + entryBytes(key, entry), 0);
+    if (used + bytes > room) break;
+    used += bytes;
+    fitted++;
+    for (const [key, entry] of encoded) entries[key] = entry;
+  }
+  return { entries, fitted };
+}
 
 /**
  * The report's answers as embedded: pictures at 8 bits, large answers gzipped, and when the page
@@ -60,14 +102,9 @@ export function encodeAnswers(
   const kindOf = (key: string) => (JSON.parse(key) as { kind: string }).kind;
   const embedded = new Map<string, number>();
   let total = fixedBytes;
-  const encode = (kind: string, entry: ReportAnswer): ReportEntry => {
-    const small = 'answer' in entry ? JSON.stringify({ answer: quantisePictures(kind, entry.answer) }) : JSON.stringify(entry);
-    return small.length < GZIP_FROM_BYTES
-      ? (JSON.parse(small) as ReportAnswer)
-      : { gzip: gzipSync(small, { level: 9 }).toString('base64') };
-  };
+  const encode = encodeEntry;
   const put = (key: string, entry: ReportEntry) => {
-    const bytes = JSON.stringify(key).length + JSON.stringify(entry).length + 2;
+    const bytes = entryBytes(key, entry);
     const change = bytes - (embedded.get(key) ?? 0);
     entries[key] = entry;
     embedded.set(key, bytes);
@@ -82,7 +119,7 @@ export function encodeAnswers(
     s.rawBytes += Buffer.byteLength(JSON.stringify(entry));
     put(key, encode(kind, entry));
   }
-  const limit = maxBytes >= 1e6 ? `${Number((maxBytes / 1e6).toFixed(1))} MB` : `${Math.round(maxBytes / 1e3)} kB`;
+  const limit = sizeLimit(maxBytes);
   const largestFirst = (keys: string[]) => keys.sort((a, b) => embedded.get(b)! - embedded.get(a)!);
   // 1. The feature maps of wide layers: their first channels only.
   const summaries = new Map<string, string>();
@@ -107,7 +144,7 @@ export function encodeAnswers(
   const leaveOut = (key: string) => {
     const bytes = embedded.get(key)!;
     put(key, {
-      omitted: `${describe(key)} was left out of this report to keep it under ${limit} (it would add ${(bytes / 1e6).toFixed(1)} MB): ${SEE_EVERYTHING}.`,
+      omitted: leftOutNote(describe(key), 'size', `to keep it under ${limit} (it would add ${sizeLimit(bytes)})`),
     });
     omitted.push(`${describe(key)} (${(bytes / 1e6).toFixed(1)} MB)`);
   };

@@ -20,6 +20,12 @@ export interface ReportResult {
   summarised: string[];
   /** One line per answer left out because computing ran past `maxSeconds`. */
   outOfTime: string[];
+  /**
+   * The input subsets of one class each (webview/plan.ts `reportClassSubsets`): how many the report
+   * holds of how many, how many the time budget and the size budget left out, and the answers of
+   * those held (not counted in `answers`, the all-input answers). Absent in a comparison.
+   */
+  classes?: { held: number; total: number; outOfTime: number; overSize: number; answers: number };
 }
 
 /** The bundle and stylesheet, found next to the built CLI (dist/) or in the source tree. */

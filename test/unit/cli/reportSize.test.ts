@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeReport } from '../../../src/cli/report';
-import { budgetOrder, encodeAnswers } from '../../../src/cli/reportAnswers';
+import { budgetOrder, encodeAnswers, entryBytes } from '../../../src/cli/reportAnswers';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../../src/service/queries';
 import type { FeatureMapsAnswer, Query } from '../../../src/service/queries';
@@ -94,6 +94,8 @@ describe('report size: a written report', function () {
     const out = path.join(dir, 'full.html');
     const r = await writeReport(options(out));
     assert.deepEqual(r.omitted, []);
+    // Each class alone is held too, within budget.
+    assert.ok(r.classes && r.classes.total > 0 && r.classes.held === r.classes.total, JSON.stringify(r.classes));
     const data = embedded(out);
     assert.ok(
       Object.values(data.answers).some((e) => 'gzip' in e),
@@ -131,19 +133,29 @@ describe('report size: a written report', function () {
     const full = await writeReport(options(path.join(dir, 'unbounded.html')));
     // The page without answers (the bundle, the stylesheet) plus half of the answers.
     const answerBytes = Object.values(full.sizes).reduce((n, x) => n + x.embeddedBytes, 0);
-    const maxBytes = Math.round(full.bytes - answerBytes / 2);
+    // The per-class answers (not in `sizes`: they only fill the room left) are left out of the page too.
+    const classBytes = Object.entries(embedded(path.join(dir, 'unbounded.html')).answers)
+      .filter(([k]) => /"classes":\[/.test(k))
+      .reduce((n, [k, e]) => n + entryBytes(k, e), 0);
+    const maxBytes = Math.round(full.bytes - classBytes - answerBytes / 2);
     const out = path.join(dir, 'bounded.html');
     const r = await writeReport(options(out, maxBytes));
     assert.ok(r.bytes <= maxBytes, `${r.bytes} bytes within the budget of ${maxBytes}`);
     assert.ok(r.omitted.length > 0, 'something was left out');
     const data = embedded(out);
+    // The per-class answers come after the all-input ones: a page that had to cut those holds no class.
+    assert.equal(r.classes?.held, 0);
+    assert.deepEqual(data.subsets, []);
+    assert.ok(!Object.keys(data.answers).some((k) => /"classes":\[/.test(k)), 'no per-class answer');
     const omittedKey = Object.keys(data.answers).find((k) => 'omitted' in data.answers[k]);
     assert.ok(omittedKey);
     const source = reportDataSource(data);
     await assert.rejects(source.query(JSON.parse(omittedKey) as never, { view: 'layer' }), (e: unknown) => {
       assert.ok(e instanceof ViewError);
       assert.equal(e.code, 'not-in-report');
-      assert.match(e.message, /left out of this report to keep it under/);
+      // The note names the size budget that left the answer out, and only it.
+      assert.match(e.message, /left out of this report to keep it under .* \(it would add [\d.]+ [kM]B\).*--max-mb/);
+      assert.doesNotMatch(e.message, /--max-seconds/);
       return true;
     });
     // The run itself is never left out: every view starts from it.
@@ -158,6 +170,8 @@ describe('report size: a written report', function () {
     const out = path.join(dir, 'timed.html');
     const none = await writeReport({ ...options(out), runFolder: copy, maxSeconds: 0 });
     assert.ok(none.outOfTime.length > 0, 'forward-pass answers were left out');
+    // A class is held whole or not at all: past the budget none is, and none leaves a note.
+    assert.equal(none.classes?.held, 0);
     const data = embedded(out);
     const left = Object.keys(data.answers).filter((k) => 'omitted' in data.answers[k]);
     assert.equal(left.length, none.outOfTime.length);
@@ -191,6 +205,7 @@ describe('report size: a written report', function () {
     await assert.rejects(source.query(JSON.parse(left[0]) as never, { view: 'layer' }), (e: unknown) => {
       assert.ok(e instanceof ViewError && e.code === 'not-in-report');
       assert.match(e.message, /time budget of 0 s.*--max-seconds/);
+      assert.doesNotMatch(e.message, /--max-mb/);
       return true;
     });
     // A report with time computes (and caches) everything; the same zero budget then leaves nothing out.

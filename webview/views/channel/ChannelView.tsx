@@ -14,6 +14,7 @@ import { MultiplesCard } from './MultiplesCard';
 import { PackingCard } from './PackingCard';
 import { SideBySideCards } from './SideBySideCards';
 import { formatShape } from '../../format';
+import { ReportSubsetNote } from '../query/ReportSubsetNote';
 
 /** The layer shown: the focused layer, else the first layer of the slice, else the first layer. */
 export function channelViewLayer(ui: UiState, manifest: RunManifest): number | undefined {
@@ -100,6 +101,7 @@ function ChannelLayer(props: { layer: number }): JSX.Element {
           </span>
         )}
       </div>
+      <ReportSubsetNote still="the small multiples and the deconvolution show every probe input or the sample inputs" />
       <MultiplesCard layer={layer} channels={channels} focused={focused} />
       <PackingCard layer={layer} channels={channels} focused={focused} />
       <DeconvolutionCard layer={layer} channels={channels} focused={focused} />

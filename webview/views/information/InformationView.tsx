@@ -17,6 +17,7 @@ import { ChannelInformationCard } from './ChannelInformationCard';
 import { ImportanceCard } from './ImportanceCard';
 import { PlaneCard } from './PlaneCard';
 import { RedundancyCard } from './RedundancyCard';
+import { ReportSubsetNote } from '../query/ReportSubsetNote';
 
 /** The information plane's estimator, persisted. */
 const EstimatorSchema = v.picklist(INFORMATION_ESTIMATORS);
@@ -52,6 +53,7 @@ export function InformationView(): JSX.Element {
         )}
         <EpochSlider />
       </div>
+      <ReportSubsetNote still="the channel importance is measured on every probe input" />
       <PlaneCard result={plane} estimator={estimator} onLayer={(l, epoch) => update({ focus: { layer: l, channel: null }, epoch })} />
       {layer === undefined ? (
         <p class="status" role="note">

@@ -1,14 +1,16 @@
 // Layer-level capacity between any two layers (paper 5.3: each whole layer output taken as one
 // channel): the pair the heatmap shows, every pair of consecutive layers, and pairs the user adds,
 // as one bar chart so the information kept from layer to layer can be read down the network. Each
-// pair is its own slice query; a pair a report did not precompute says so in its row.
+// pair is its own slice query. A report lists the pairs it holds (consecutive multi-channel layers
+// and its --pairs) and names the consecutive pairs it leaves out in one line.
 import type { JSX } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { LayerCapacityAnswer } from '../../../src/service/queries';
 import type { InputSubset } from '../../../src/analysis/subsets';
 import { LayerCapacityBars, pairKey } from '../../charts/layerCapacity';
 import type { PairSpec } from '../../charts/layerCapacity';
 import { shortLayerName } from '../../layerLabel';
+import type { DataSource } from '../../data';
 import { queries } from '../../plan';
 import { QueryResult, useApp, useQuery } from '../../state';
 import { Card, QueryStatus } from '../../ui';
@@ -38,7 +40,9 @@ export function LayerCapacityCard(props: {
   onAdd: (i: number, j: number) => void;
   onRemove: (i: number, j: number) => void;
 }): JSX.Element {
-  const { manifest } = useApp();
+  const { manifest, data } = useApp();
+  const pairsKey = JSON.stringify(props.pairs);
+  const { pairs, leftOut } = useMemo(() => reportPairs(props.pairs, data), [pairsKey, data]);
   const [results, setResults] = useState<Record<string, QueryResult<LayerCapacityAnswer>>>({});
   const onResult = useCallback(
     (key: string, r: QueryResult<LayerCapacityAnswer>) => setResults((old) => (old[key] === r ? old : { ...old, [key]: r })),
@@ -47,14 +51,17 @@ export function LayerCapacityCard(props: {
   // Short labels (pool1): tfjs's generated names overflow a half-width panel.
   const name = (l: number) => (manifest.layers[l] ? shortLayerName(manifest.layers[l], manifest.layers) : `layer ${l}`);
 
-  const rows = props.pairs.map((p) => {
+  const rows = pairs.map((p) => {
     const r = results[pairKey(p)];
     // A result of another epoch or subset may still sit in the map for a moment; the previous
     // answer is shown while the new one loads, like every other chart.
     const answer = r?.status === 'ready' ? r.answer : r?.status === 'loading' ? r.previous : undefined;
     return { pair: p, result: r, answer };
   });
-  const notInReport = rows.find((r) => r.result?.status === 'error' && r.result.error.code === 'not-in-report');
+  // A subset the report does not hold is said once, by the view (ReportSubsetNote).
+  const notInReport = rows.find(
+    (r) => r.result?.status === 'error' && r.result.error.code === 'not-in-report' && !r.result.error.missingSubset,
+  );
   const current = rows.find((r) => r.pair.kind === 'current');
 
   const statusText = (r: (typeof rows)[number]): string => {
@@ -84,7 +91,7 @@ export function LayerCapacityCard(props: {
       label="Layer-level capacity between pairs of layers"
       export={{ name: `layer-capacity-epoch-${props.epoch}`, table }}
     >
-      {props.pairs.map((p) => (
+      {pairs.map((p) => (
         <PairQuery key={pairKey(p)} pair={p} epoch={props.epoch} subset={props.subset} onResult={onResult} />
       ))}
       <p class="muted lc-note">
@@ -113,9 +120,36 @@ export function LayerCapacityCard(props: {
       {notInReport && notInReport !== current && notInReport.result?.status === 'error' && (
         <p class="muted lc-note">“Not in this report”: {notInReport.result.error.message}</p>
       )}
-      <AddPair pairs={props.pairs} onAdd={props.onAdd} />
+      {leftOut.length > 0 && (
+        <p class="muted lc-note" data-testid="lc-left-out">
+          Not in this report: {leftOut.map((p) => `${name(p.i)} → ${name(p.j)}`).join(', ')} (a report holds the pairs of layers with
+          several channels and its --pairs; open the run in VS Code for any pair).
+        </p>
+      )}
+      <AddPair pairs={pairs} onAdd={props.onAdd} />
     </Card>
   );
+}
+
+/**
+ * The pairs the card lists: in VS Code all of `pairs`; in a report the pairs it holds (the shown
+ * pair, its consecutive pairs, then any other pair it holds, such as its --pairs, and those the user
+ * added), and the consecutive pairs it does not hold, to be named in one line.
+ */
+export function reportPairs(pairs: PairSpec[], data: DataSource): { pairs: PairSpec[]; leftOut: PairSpec[] } {
+  if (data.mode !== 'report' || !data.heldQueries) return { pairs, leftOut: [] };
+  const held = data.heldQueries('layerCapacity').map((q) => ({ i: q.layerI, j: q.layerJ }));
+  const heldKeys = new Set(held.map(pairKey));
+  const shown = pairs.filter((p) => p.kind !== 'custom' && (p.kind !== 'consecutive' || heldKeys.has(pairKey(p))));
+  const leftOut = pairs.filter((p) => p.kind === 'consecutive' && !heldKeys.has(pairKey(p)));
+  const known = new Set(pairs.map(pairKey));
+  for (const p of held.sort((a, b) => a.i - b.i || a.j - b.j)) {
+    if (known.has(pairKey(p))) continue;
+    known.add(pairKey(p));
+    shown.push({ ...p, kind: 'consecutive' });
+  }
+  shown.push(...pairs.filter((p) => p.kind === 'custom'));
+  return { pairs: shown, leftOut };
 }
 
 /** Two layer pickers and a button that adds their pair to the chart. */

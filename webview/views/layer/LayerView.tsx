@@ -24,6 +24,8 @@ import { usePairEpochs } from './pairEpochs';
 import type { PairEpochs } from './pairEpochs';
 import { useScaleMatrices } from './scalePairs';
 import { StripsCard } from './StripsCard';
+import { holdsSubset } from '../../data';
+import { ReportSubsetNote } from '../query/ReportSubsetNote';
 
 const NO_MARKS: { rows: number[]; columns: number[] } = { rows: [], columns: [] };
 
@@ -161,6 +163,7 @@ export function LayerView(): JSX.Element {
   return (
     <>
       <LayerControls layerI={layerI} layerJ={layerJ} setPair={setPair} frame={frame} pairEpochs={pairEpochs} />
+      <ReportSubsetNote still="the feature maps show the sample inputs" />
       {!hasEpochs ? (
         <p class="status">No epoch is recorded yet.</p>
       ) : (
@@ -231,7 +234,7 @@ function LayerControls(props: {
   frame: PlaybackFrame;
   pairEpochs: PairEpochs;
 }): JSX.Element {
-  const { manifest, ui, classNames } = useApp();
+  const { manifest, ui, classNames, data } = useApp();
   const { layerI, layerJ, setPair } = props;
   return (
     <div class="layer-controls" role="group" aria-label="Layer view controls">
@@ -248,7 +251,10 @@ function LayerControls(props: {
       <LayerPicker label="Layer J (rows)" value={layerJ} onChange={(l) => setPair(layerI, l)} />
       <EpochSlider play frame={props.frame} />
       <span class="muted">Capacity over {subsetText(ui.slice.subset, classNames)}.</span>
-      {manifest.epochs.length > 0 && <EpochProgress epochs={props.pairEpochs} total={manifest.epochs.length} />}
+      {/* A report without the slice's subset has no epoch to count: the view's note says so. */}
+      {manifest.epochs.length > 0 && holdsSubset(data, ui.slice.subset) && (
+        <EpochProgress epochs={props.pairEpochs} total={manifest.epochs.length} />
+      )}
     </div>
   );
 }

@@ -6,6 +6,7 @@ import type { JSX } from 'preact';
 import type { RunManifest } from '../../../src/run/format';
 import { HypercubeSlicer } from '../../charts/hypercube';
 import { shortLayerName } from '../../layerLabel';
+import { canonicalSubset } from '../../plan';
 import { describeSlice } from '../../slice';
 import type { Draft } from '../../slice';
 import { useApp } from '../../state';
@@ -23,11 +24,13 @@ export function QueryView(): JSX.Element {
   const { manifest, ui, update } = useApp();
   const applied: Draft = { ...ui.slice, epoch: ui.epoch };
   const [draft, setDraft] = useDraft(applied, manifest.layers.length, manifest.epochs);
-  const dirty = JSON.stringify(draft) !== JSON.stringify(applied);
+  // Equal subsets are one query (every class checked is all inputs): applied as the report keys them.
+  const canonical: Draft = { ...draft, subset: canonicalSubset(draft.subset, manifest.dataset.classNames.length) };
+  const dirty = JSON.stringify(canonical) !== JSON.stringify(applied);
   // The overview: the network graph, the layer table one click away.
   const [overview, setOverview] = useOverview();
   const apply = () => {
-    const { epoch, ...slice } = draft;
+    const { epoch, ...slice } = canonical;
     update({
       slice: { ...slice, layers: [...slice.layers].sort((a, b) => a - b) },
       epoch,
@@ -77,7 +80,7 @@ export function QueryView(): JSX.Element {
           </>
         }
       >
-        {dirty && <ReportCoverage draft={draft} />}
+        {dirty && <ReportCoverage draft={canonical} />}
         <HypercubeSlicer
           draft={draft}
           setDraft={setDraft}

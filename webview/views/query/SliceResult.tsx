@@ -5,6 +5,7 @@ import { queries } from '../../plan';
 import { useApp, useQuery } from '../../state';
 import { LayerName, QueryStatus } from '../../ui';
 import { CeilingMark } from './CeilingMark';
+import { ReportSubsetNote } from './ReportSubsetNote';
 import { formatBits } from '../../format';
 
 export function SliceResult(): JSX.Element {
@@ -13,20 +14,23 @@ export function SliceResult(): JSX.Element {
   const rows = useMemo(() => layers.slice(0, 8), [layers]);
   if (!rows.length) return <p class="muted">Select layers in the slicer and press Query.</p>;
   return (
-    <table class="data" aria-label="Inter-sample entropy of the slice per layer">
-      <thead>
-        <tr>
-          <th>Layer</th>
-          <th>Inputs</th>
-          <th>Inter-sample H</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((l) => (
-          <SliceRow key={l} layer={l} />
-        ))}
-      </tbody>
-    </table>
+    <>
+      <ReportSubsetNote />
+      <table class="data" aria-label="Inter-sample entropy of the slice per layer">
+        <thead>
+          <tr>
+            <th>Layer</th>
+            <th>Inputs</th>
+            <th>Inter-sample H</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((l) => (
+            <SliceRow key={l} layer={l} />
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 

@@ -3,10 +3,13 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { InputSubset } from '../../../src/analysis/subsets';
 import { parseIndices } from '../../slice';
+import { holdsSubset } from '../../data';
+import { canonicalSubset } from '../../plan';
 import { useApp } from '../../state';
+import { classLabel } from './ReportSubsetNote';
 
 export function SubsetPicker(props: { subset: InputSubset; setSubset: (s: InputSubset) => void }): JSX.Element {
-  const { manifest } = useApp();
+  const { manifest, data } = useApp();
   const { subset, setSubset } = props;
   const classNames = manifest.dataset.classNames;
   const [customText, setCustomText] = useState(subset.kind === 'indices' ? subset.indices.join(', ') : '');
@@ -40,6 +43,7 @@ export function SubsetPicker(props: { subset: InputSubset; setSubset: (s: InputS
           </label>
         ))}
       </div>
+      {data.mode === 'report' && <HeldSubsets subset={subset} setSubset={setSubset} />}
       {subset.kind === 'classes' && (
         <div class="class-legend" aria-label="Classes in the slice">
           {classNames.map((name, c) => (
@@ -108,5 +112,43 @@ export function SubsetPicker(props: { subset: InputSubset; setSubset: (s: InputS
         </div>
       )}
     </fieldset>
+  );
+}
+
+/**
+ * In a report, the input subsets it holds (all inputs, each class alone), one click each: any other
+ * subset leaves the charts that need it empty, so the picker says which ones are whole.
+ */
+function HeldSubsets(props: { subset: InputSubset; setSubset: (s: InputSubset) => void }): JSX.Element {
+  const { manifest, data } = useApp();
+  const held = data.subsets ?? [];
+  const current = JSON.stringify(props.subset);
+  const name = (s: InputSubset) =>
+    s.kind === 'classes' ? s.classes.map((c) => classLabel(manifest.dataset.classNames, c)).join(', ') : '';
+  return (
+    <div class="subset-row held-subsets" role="group" aria-label="Input subsets this report holds" data-testid="held-subsets">
+      <span class="muted">This report holds all inputs{held.length ? ' and each class alone' : ''}: </span>
+      <button type="button" class="toggle" aria-pressed={props.subset.kind === 'all'} onClick={() => props.setSubset({ kind: 'all' })}>
+        all
+      </button>
+      {held.map((s) => (
+        <button
+          key={JSON.stringify(s)}
+          type="button"
+          class="toggle"
+          data-testid="held-subset"
+          aria-pressed={JSON.stringify(s) === current}
+          onClick={() => props.setSubset(s)}
+        >
+          {name(s)}
+        </button>
+      ))}
+      {!holdsSubset(data, canonicalSubset(props.subset, manifest.dataset.classNames.length)) && (
+        <span class="muted" data-testid="subset-not-held">
+          {' '}
+          — not this subset: the charts that need it will say so (open the run in VS Code to compute it).
+        </span>
+      )}
+    </div>
   );
 }
