@@ -446,21 +446,30 @@ export function subsetSteps(plan: { view: ViewId; query: Query }[], x: InputSubs
   const out: { view: ViewId; query: Query }[] = [];
   for (const { view, query: q } of plan) {
     if ('x' in q && q.x !== undefined) continue;
-    const query =
-      q.kind === 'interSample'
-        ? queries.interSample(q.layer, q.epoch, x)
-        : q.kind === 'channelEntropies'
-          ? queries.channelEntropies(q.layer, q.epoch, x)
-          : q.kind === 'capacityMatrix'
-            ? queries.capacityMatrix(q.layerI, q.layerJ, q.epoch, x)
-            : q.kind === 'layerCapacity'
-              ? queries.layerCapacity(q.layerI, q.layerJ, q.epoch, x)
-              : q.kind === 'informationPlane'
-                ? informationQueries.plane(q.estimator, x)
-                : q.kind === 'channelLabelInformation'
-                  ? informationQueries.channels(q.layer, x)
-                  : undefined;
+    const query = subsetQuery(q, x);
     if (query) out.push({ view, query });
   }
   return out;
+}
+
+/** The query `q` asks, over the inputs `x` instead, built as the views build it; undefined for kinds that take no subset. */
+function subsetQuery(q: Query, x: InputSubset): Query | undefined {
+  switch (q.kind) {
+    case 'training':
+      return queries.training(x);
+    case 'interSample':
+      return queries.interSample(q.layer, q.epoch, x);
+    case 'channelEntropies':
+      return queries.channelEntropies(q.layer, q.epoch, x);
+    case 'capacityMatrix':
+      return queries.capacityMatrix(q.layerI, q.layerJ, q.epoch, x);
+    case 'layerCapacity':
+      return queries.layerCapacity(q.layerI, q.layerJ, q.epoch, x);
+    case 'informationPlane':
+      return informationQueries.plane(q.estimator, x);
+    case 'channelLabelInformation':
+      return informationQueries.channels(q.layer, x);
+    default:
+      return undefined;
+  }
 }

@@ -48,6 +48,7 @@ describe('report input subsets (plan)', () => {
     const x = { kind: 'classes' as const, classes: [1] };
     const keys = new Set(subsetSteps(plan, x).map((s) => canonicalQuery(s.query)));
     for (const q of [
+      queries.training(x),
       queries.interSample(0, 1, x),
       queries.channelEntropies(2, 0, x),
       queries.capacityMatrix(1, 2, 1, x),
