@@ -16,7 +16,7 @@ export interface ClassMultiplesRun {
   values: (number | null)[][];
 }
 
-const W = 120;
+const W = 112;
 const H = 86;
 const M = { left: 30, right: 6, top: 6, bottom: 16 };
 
