@@ -1,5 +1,5 @@
 /** Option parsing shared by the CLI commands. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from './usage';
@@ -30,6 +30,33 @@ export function checkOutputFile(path: string): void {
   if (existsSync(path) && statSync(path).isDirectory())
     throw new UsageError(`--out ${path} is a folder: name the file to write, e.g. ${join(path, basename(path) + '.html')}`);
   if (!existsSync(dirname(path))) throw new UsageError(`the folder of --out (${dirname(path)}) does not exist`);
+  // Written once, before the work, where the page will be written (its `.partial` name): a folder
+  // that cannot take it (read-only, no permission, a file in the path) is said now, not after
+  // minutes of computing.
+  const probe = `${path}.partial`;
+  const existed = existsSync(probe);
+  try {
+    writeFileSync(probe, '', { flag: 'a' });
+    if (!existed) rmSync(probe, { force: true });
+  } catch (e) {
+    throw new UsageError(`cannot write --out ${path}: ${writeFailure(e)}; choose a folder you can write to`);
+  }
+}
+
+/** Why a file could not be written, in words (the system's code in brackets). */
+export function writeFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'the file system is read-only',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'over the disk quota',
+    EISDIR: 'it is a folder',
+    ENOENT: 'the folder does not exist',
+  };
+  return code && words[code] ? `${words[code]} (${code})` : (e as Error).message.split('\n')[0];
 }
 
 /**

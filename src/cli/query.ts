@@ -25,15 +25,26 @@ function int(raw: string | boolean | undefined, name: string): number | undefine
   return Number(raw);
 }
 
-/** Builds the query object from command-line options (or takes --json whole). */
-export function queryFromOptions(kind: string, v: Record<string, string | boolean | undefined>): unknown {
-  if (typeof v.json === 'string') {
-    try {
-      return { ...(JSON.parse(v.json) as object), kind };
-    } catch {
-      throw new UsageError('--json must be a JSON object, e.g. --json \'{"layer":2,"epoch":1}\'');
-    }
+/** The fields of `--json '{…}'`: a JSON object, or a usage error. */
+function jsonFields(raw: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UsageError('--json must be a JSON object, e.g. --json \'{"layer":2,"epoch":1}\'');
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Builds the query object from command-line options and `--json '{…}'` together: the JSON gives
+ * fields, and an option given beside it overrides the same field (so `--json` can carry what has no
+ * option, such as informationPlane's estimator, and `--epoch 2` still means epoch 2).
+ */
+export function queryFromOptions(kind: string, v: Record<string, string | boolean | undefined>): unknown {
+  const base = typeof v.json === 'string' ? jsonFields(v.json) : {};
   let x: unknown;
   const perClass = int(v['per-class'], 'per-class');
   const classes = list(v.classes ?? v.class, v.class !== undefined ? 'class' : 'classes');
@@ -73,13 +84,14 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
   if (v.mode !== undefined && kind !== 'ablation' && kind !== 'channelImportance')
     throw new UsageError('--mode applies to ablation and channelImportance');
   if (kind === 'confusion' && v.cells) q.inputs = true;
-  // Queries that need an input subset default to all inputs on the command line.
-  if (q.x === undefined && ['inputs', 'featureMaps'].includes(kind)) q.x = { kind: 'all' };
-  if (q.x === undefined && kind === 'deconvolution')
-    throw new UsageError('deconvolution needs its inputs: --inputs I1,I2,… or --per-class N');
   if (v.seed !== undefined && perClass === undefined && kind !== 'inputDiversity')
     throw new UsageError('--seed applies to --per-class subsets and to inputDiversity');
-  return Object.fromEntries(Object.entries(q).filter(([, e]) => e !== undefined));
+  const merged: Record<string, unknown> = { ...base, ...Object.fromEntries(Object.entries(q).filter(([, e]) => e !== undefined)), kind };
+  // Queries that need an input subset default to all inputs on the command line.
+  if (merged.x === undefined && ['inputs', 'featureMaps'].includes(kind)) merged.x = { kind: 'all' };
+  if (merged.x === undefined && kind === 'deconvolution')
+    throw new UsageError('deconvolution needs its inputs: --inputs I1,I2,… or --per-class N');
+  return merged;
 }
 
 export async function runQuery(argv: string[]): Promise<void> {

@@ -2,8 +2,9 @@
  * What a report page is written from and what writing one returns, shared by the report of one
  * run (report.ts) and the comparison of several (compareReport.ts).
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { writeFailure } from './options';
 import { UsageError } from './usage';
 
 export interface ReportResult {
@@ -45,7 +46,18 @@ export function assets(): { script: string; style: string } {
  */
 export function writePage(out: string, html: string): number {
   const tmp = `${out}.partial`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, out);
+  try {
+    writeFileSync(tmp, html);
+    renameSync(tmp, out);
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // Nothing was written where nothing can be (a file in the path, a read-only folder).
+    }
+    throw new UsageError(
+      `cannot write the report to ${out}: ${writeFailure(e)}; the answers computed are cached in the run folder, so writing it again elsewhere is quick`,
+    );
+  }
   return Buffer.byteLength(html);
 }

@@ -161,7 +161,7 @@ networkGraph, channelLabelInformation, informationPlane, ablation, channelImport
   --mode zero|mean     ablation, channelImportance: replace channels by 0 (default) or their mean
   --clusters K         networkGraph: clusters per layer (default about √channels)
   --layers L1,L2,…     networkGraph: cluster only these layers (default every layer with channels)
-  --json '{…}'         the query fields as JSON instead of options
+  --json '{…}'         the query fields as JSON; an option given beside it overrides its field
   --pretty             indented output`,
   findings: `Usage: cnn-slicer findings <run-folder> [--epoch T] [--json [--pretty]]
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NpyArray, serializeNpy } from '../../../src/analysis';
+import { writePage } from '../../../src/cli/reportPage';
+import { UsageError } from '../../../src/cli/usage';
 
 // Bad input to the real command line (dist/cli.js, run `npm run build` first), as users type it by
 // mistake: each case must end with one line naming what is wrong, no stack, and nothing
@@ -216,6 +218,38 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       assert.ok(!existsSync(`${out}.partial`));
     });
 
+    it('report refuses an --out it cannot write before any work, in one line naming the folder and why', function () {
+      // A file where the folder should be: unwritable for any user, root included.
+      const file = path.join(dir, 'not-a-folder');
+      writeFileSync(file, 'x');
+      const out = path.join(file, 'report.html');
+      const r = run('report', runFolder, '--out', out);
+      const line = expectOneLine(r, 2, `cannot write --out ${out}`, 'a part of the path is a file, not a folder (ENOTDIR)');
+      assert.doesNotMatch(line, /internal error|bug/);
+      expectOneLine(run('report', runFolder, runFolder, '--out', out), 2, `cannot write --out ${out}`);
+      assert.equal(readFileSync(file, 'utf8'), 'x');
+      if (process.getuid?.() !== 0) {
+        // A read-only folder (root writes through permissions, so only checked as another user).
+        const locked = path.join(dir, 'read-only');
+        mkdirSync(locked);
+        chmodSync(locked, 0o555);
+        expectOneLine(run('report', runFolder, '--out', path.join(locked, 'r.html')), 2, 'permission denied (EACCES)');
+        chmodSync(locked, 0o755);
+      }
+    });
+
+    it('a page that cannot be written at the end is one line saying where and why, leaving no .partial', function () {
+      const file = path.join(dir, 'not-a-folder-either');
+      writeFileSync(file, 'x');
+      assert.throws(
+        () => writePage(path.join(file, 'r.html'), '<html></html>'),
+        (e: unknown) => e instanceof UsageError && /^cannot write the report to .*r\.html: a part of the path is a file/.test(e.message),
+      );
+      const folder = mkdtempSync(path.join(dir, 'page-'));
+      assert.equal(writePage(path.join(folder, 'ok.html'), '<html></html>'), 13);
+      assert.deepEqual(readdirSync(folder), ['ok.html']);
+    });
+
     it('answers a query on a checkpoint whose scores are NaN with one line naming them, not as an internal error', function () {
       // A checkpoint whose weights are all NaN (as a run recorded before NaN scores were refused
       // can hold): the confusion cells of that epoch cannot be counted, which is a fact about the
@@ -247,6 +281,23 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       expectOneLine(run('query', runFolder, 'ablation', '--epoch', '1', '--layer', '0', '--channels', '0'), 2, 'layer 0 is the input');
       expectOneLine(run('query', runFolder, 'ablation', '--epoch', '1', '--layer', '1'), 2, '"channels"');
       expectOneLine(run('query', runFolder, 'channelImportance', '--epoch', '9', '--layer', '1'), 2, 'epoch 9 is not recorded');
+    });
+
+    it('query --json merges with the options beside it (options override its fields), and refuses JSON that is not an object', function () {
+      const answer = (...args: string[]) => {
+        const r = run('query', runFolder, ...args);
+        assert.equal(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout) as { epoch?: number; inputCount?: number; estimator?: string };
+      };
+      // --epoch and --per-class beside --json were silently ignored before.
+      const inter = answer('interSample', '--json', '{"layer":1,"epoch":0}', '--epoch', '1', '--per-class', '1');
+      assert.equal(inter.epoch, 1);
+      assert.ok(inter.inputCount !== undefined && inter.inputCount < 20, `a per-class subset, got ${inter.inputCount} inputs`);
+      const plane = answer('informationPlane', '--json', '{"estimator":"binned"}', '--per-class', '2');
+      assert.equal(plane.estimator, 'binned');
+      assert.ok(plane.inputCount !== undefined && plane.inputCount < 20, `a per-class subset, got ${plane.inputCount} inputs`);
+      for (const bad of ['[1,2]', '3', 'null', '{"layer":'])
+        expectOneLine(run('query', runFolder, 'interSample', '--json', bad), 2, '--json must be a JSON object');
     });
 
     it('runs refuses a file in place of a runs folder', function () {
