@@ -207,7 +207,11 @@ export async function main(args: string[]): Promise<number> {
         const help = kind === 'binned' ? HELP.miBinned : HELP.mi;
         const options: Options = { labels: { type: 'string' }, bins: { type: 'string' }, channels: { type: 'boolean' } };
         const p = kind === undefined || kind === '--help' || kind === '-h' ? parse(rest, {}, 0, help) : parse(args, options, 1, help);
-        if (p) print(await runMi(kind, p.positionals[0], p.values));
+        if (p) {
+          const mi = await runMi(kind, p.positionals[0], p.values);
+          print(mi.output);
+          noteNonFinite(mi.nonFiniteCount);
+        }
         break;
       }
       case 'record':

@@ -9,8 +9,8 @@ import {
   DEFAULT_PLANE_BINS,
   MAX_BINS,
   pairwiseInformationFromCodes,
-  pairwiseLabelInformation,
   sameLabelPairs,
+  wholeLayerDistanceCodes,
 } from '../analysis';
 import { ComputePool } from '../compute/pool';
 import { readActivations, readLabels } from './npyFiles';
@@ -24,13 +24,14 @@ const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 
 
 /**
  * Runs `mi pairwise|binned T.npy` with its parsed options (`labels` the labels file, `bins`,
- * `channels`) and returns what to print.
+ * `channels`) and returns what to print, with the count of non-finite values the estimate set
+ * aside (estimators.md: each is a symbol of its own; the command notes how many there were).
  */
 export async function runMi(
   kind: string | undefined,
   file: string,
   values: Record<string, string | boolean | undefined>,
-): Promise<MiOutput> {
+): Promise<{ output: MiOutput; nonFiniteCount: number }> {
   if (kind !== 'pairwise' && kind !== 'binned') {
     throw new UsageError(kind === undefined ? 'mi needs a kind: pairwise or binned' : `unknown mi kind "${kind}"; use pairwise or binned`);
   }
@@ -41,15 +42,21 @@ export async function runMi(
   const labels = readLabels(values.labels, layer.count);
   if (kind === 'binned') {
     const b = binnedInformation(layer, labels, bins);
-    return { ixt: orNull(b.ixtBits), ity: orNull(b.ityBits), saturated: b.saturated };
+    return { output: { ixt: orNull(b.ixtBits), ity: orNull(b.ityBits), saturated: b.saturated }, nonFiniteCount: b.nonFiniteCount };
   }
-  if (!values.channels) return orNull(pairwiseLabelInformation(layer, labels, bins));
+  const same = sameLabelPairs(labels);
+  if (!values.channels) {
+    const codes = wholeLayerDistanceCodes(layer, bins);
+    return { output: orNull(pairwiseInformationFromCodes(codes, same)), nonFiniteCount: codes.nonFiniteCount };
+  }
   // One distance pass per channel, the channels shared among the cores.
   const pool = new ComputePool();
   try {
-    const same = sameLabelPairs(labels);
     const codes = await pool.layerDistanceCodes(layer, { bins });
-    return codes.map((c) => orNull(pairwiseInformationFromCodes(c, same)));
+    return {
+      output: codes.map((c) => orNull(pairwiseInformationFromCodes(c, same))),
+      nonFiniteCount: codes.reduce((sum, c) => sum + c.nonFiniteCount, 0),
+    };
   } finally {
     pool.close();
   }

@@ -85,6 +85,31 @@ describe('cnn-slicer mi (mutual information with the labels)', function () {
       saturated: false,
     });
   });
+  it('notes how many non-finite values it set aside (pairwise, per channel, binned), and still answers', () => {
+    // 3 NaN and 2 infinities, in channels 0, 2 and 4: each estimator sees all 5.
+    const bad = Float32Array.from(data);
+    [0, 47, 92, 500, 3599].forEach((at, k) => (bad[at] = [NaN, Infinity, NaN, -Infinity, NaN][k]));
+    const file = npy('t-nonfinite.npy', npyFromFloat32(shape, bad));
+    const withBad = layerActivations(shape, bad);
+    for (const args of [['pairwise'], ['pairwise', '--channels'], ['binned', '--bins', '4']] as const) {
+      const res = run('mi', args[0], file, '--labels', Y, ...args.slice(1));
+      const shown = `mi ${args.join(' ')}: status ${res.status}, stderr ${res.stderr}`;
+      assert.equal(res.status, 0, shown);
+      assert.deepEqual(
+        res.stderr.split('\n').filter((l) => l !== ''),
+        ['note: 5 non-finite values ignored'],
+        shown,
+      );
+      const got = JSON.parse(res.stdout) as unknown;
+      if (args[0] === 'binned') {
+        const b = binnedInformation(withBad, labels, 4);
+        assert.deepEqual(got, { ixt: b.ixtBits, ity: b.ityBits, saturated: b.saturated });
+      } else if (args.length === 1) assert.equal(got, pairwiseLabelInformation(withBad, labels));
+      else assert.deepEqual(got, channelLabelInformation(withBad, labels));
+    }
+    // Clean data: no note.
+    assert.equal(run('mi', 'pairwise', T, '--labels', Y).stderr, '');
+  });
   it('prints its usage with --help', () => {
     for (const args of [
       ['mi', '--help'],
