@@ -34,6 +34,7 @@ import {
 } from '../src/analysis';
 import { ComputePool } from '../src/compute/pool';
 import { loadMnist } from '../src/data/mnist';
+import { BenchUsageError, caseProblem, onlyProblem } from './usage';
 import { writeFakeCifar } from './fakeCifar';
 import type { RecordingFigures } from './recordingBench';
 import type { ZooCaseResult } from './zooBench';
@@ -230,7 +231,7 @@ async function runCase(name: string): Promise<CaseResult> {
     const r = await oursEpochSeconds(arg as 'lenet' | 'cifar', Number(variant), name.split(':')[3] === 'profile');
     return { seconds: r.seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, backend: r.backend, cpuSeconds: r.cpuSeconds };
   }
-  throw new Error(`unknown bench case ${name}`);
+  throw new BenchUsageError(`unknown bench case ${name}`);
 }
 
 /** `--zoo-inputs N`: training inputs per model-zoo case (default 1,000). */
@@ -238,7 +239,8 @@ function zooInputs(): number {
   const at = process.argv.indexOf('--zoo-inputs');
   if (at < 0) return 1_000;
   const n = Number(process.argv[at + 1]);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--zoo-inputs takes a whole number of inputs ≥ 1, not ${process.argv[at + 1]}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new BenchUsageError(`--zoo-inputs takes a whole number of inputs ≥ 1, not ${process.argv[at + 1]}`);
   return n;
 }
 
@@ -248,7 +250,7 @@ function zooCpuFraction(): number {
   if (at < 0) return 10;
   const f = Number(process.argv[at + 1]);
   if (!Number.isInteger(f) || f < 0)
-    throw new Error(`--zoo-cpu-fraction takes a whole number ≥ 0 (0: no CPU comparison), not ${process.argv[at + 1]}`);
+    throw new BenchUsageError(`--zoo-cpu-fraction takes a whole number ≥ 0 (0: no CPU comparison), not ${process.argv[at + 1]}`);
   return f;
 }
 
@@ -292,12 +294,12 @@ async function benchTorchSection(dir: string): Promise<{ fails: number }> {
   const at = process.argv.indexOf('--torch-inputs');
   const inputs = at < 0 ? DEFAULT_TORCH_INPUTS : Number(process.argv[at + 1]);
   if (!Number.isInteger(inputs) || inputs < 1)
-    throw new Error(`--torch-inputs takes a whole number of inputs ≥ 1, not ${process.argv[at + 1]}`);
+    throw new BenchUsageError(`--torch-inputs takes a whole number of inputs ≥ 1, not ${process.argv[at + 1]}`);
   const profile = process.argv.includes('--torch-profile') ? ':profile' : '';
   const modelAt = process.argv.indexOf('--torch-model');
   const models = modelAt < 0 ? ['lenet', 'cifar'] : [process.argv[modelAt + 1]];
   if (!models.every((m): m is 'lenet' | 'cifar' => m === 'lenet' || m === 'cifar'))
-    throw new Error(`--torch-model takes lenet or cifar, not ${models.join(', ')}`);
+    throw new BenchUsageError(`--torch-model takes lenet or cifar, not ${models.join(', ')}`);
   console.log('\nTraining one epoch against PyTorch on the CPU (same models, optimizer, inputs; medians of 3, alternating)');
   return benchAgainstTorch({
     dir,
@@ -343,9 +345,14 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const problem = commandLineProblem(args);
+  const onlyIndex = args.indexOf('--only');
+  const caseIndex = args.indexOf('--case');
+  const problem =
+    commandLineProblem(args) ??
+    (onlyIndex >= 0 ? onlyProblem(args[onlyIndex + 1] ?? '') : undefined) ??
+    (caseIndex >= 0 ? caseProblem(args[caseIndex + 1] ?? '') : undefined);
   if (problem) {
-    console.error(`bench: ${problem}\n\n${USAGE}`);
+    console.error(`bench: ${problem} (node dist/bench.js --help)`);
     process.exitCode = 2;
     return;
   }
@@ -589,4 +596,12 @@ async function main(): Promise<void> {
   if (!existsSync(dir) && fails) process.exitCode = 1;
 }
 
-void main();
+main().catch((e: unknown) => {
+  if (e instanceof BenchUsageError) {
+    console.error(`bench: ${e.message} (node dist/bench.js --help)`);
+    process.exitCode = 2;
+  } else {
+    console.error(e);
+    process.exitCode = 1;
+  }
+});

@@ -41,6 +41,7 @@ import type { EpochMetrics } from '../src/run/format';
 import { initBackend } from '../src/tfjs/backend';
 import { createModel as createFashionBn } from '../test/fixtures/models/fashionBn';
 import { createModel as createResNet18Quarter } from '../test/fixtures/models/resnet18Quarter';
+import { BenchUsageError } from './usage';
 import { writeFakeCifar } from './fakeCifar';
 import { forwardFlops } from './flops';
 import { PYTHON, torchAvailable } from './torchBench';
@@ -144,7 +145,7 @@ async function recordZooModel(
   { trainInputs, probeInputs, epochs: epochCount }: { trainInputs: number; probeInputs: number; epochs: number },
 ): Promise<ZooCaseResult> {
   const model = ZOO_MODELS[modelName];
-  if (!model) throw new Error(`unknown zoo model ${modelName}: use one of ${Object.keys(ZOO_MODELS).join(', ')}`);
+  if (!model) throw new BenchUsageError(`unknown zoo model ${modelName}: use one of ${Object.keys(ZOO_MODELS).join(', ')}`);
   const { recordRun } = await import('../src/recorder/record');
   const loadBefore = loadavg()[0];
   const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-zoo-'));
