@@ -180,21 +180,14 @@ function breakdown(events: TraceEvent[]): Breakdown {
     stack.push({ e, k: kind(e.name), childCpu: 0 });
   }
   close(Number.POSITIVE_INFINITY);
-  if (process.env.BENCH_TRACE_DEBUG) {
-    const m = new Map<string, number>();
-    for (const e of mine) if (!kind(e.name)) m.set(e.name, (m.get(e.name) ?? 0) + (e.tdur ?? 0) / 1000);
-    console.log([...m].sort((x, y) => y[1] - x[1]).slice(0, 30));
-  }
   return out;
 }
 
 async function traced(browser: Browser, page: Page, run: () => Promise<unknown>): Promise<Breakdown> {
-  const chunks: Buffer = await (async () => {
-    await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8'] });
-    await run();
-    return browser.stopTracing();
-  })();
-  return breakdown((JSON.parse(chunks.toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents);
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8'] });
+  await run();
+  const trace = await browser.stopTracing();
+  return breakdown((JSON.parse(trace.toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

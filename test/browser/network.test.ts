@@ -23,7 +23,7 @@ import {
   useBrowser,
   writePage,
 } from './harness';
-import { resnetNetwork } from './resnetNetwork';
+import { resnetNetwork, resnetReport } from './resnetNetwork';
 
 const CANVAS = '[data-testid=network-canvas]';
 const MULTIPLES = '#panel-channel canvas.chart[data-channels]';
@@ -207,17 +207,7 @@ describe('browser: Network view', function () {
   });
 
   it('draws a ResNet-style graph: the residual branches and their add merges, 512-channel layers, bands along the skips', async () => {
-    const f = await browserFixture();
-    const { manifest, answer } = resnetNetwork(f.manifest);
-    const last = manifest.epochs[manifest.epochs.length - 1];
-    const data: ReportData = {
-      formatVersion: 1,
-      runId: manifest.id,
-      createdAt: new Date().toISOString(),
-      manifest,
-      answers: { [canonicalQuery({ kind: 'networkGraph', epoch: last })]: { answer } },
-      coverage: 'a synthetic ResNet-style network graph',
-    };
+    const { data, last, manifest, answer } = resnetReport((await browserFixture()).manifest);
     const file = writePage(join(tempDir('cnn-slicer-network-'), 'resnet.html'), { data });
     const { page, problems } = await openPage(browser(), file, { width: 1400, height: 1000 });
     const started = Date.now();

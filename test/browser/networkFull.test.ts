@@ -11,7 +11,7 @@ import { canonicalQuery } from '../../src/service/queries';
 import type { NetworkGraphAnswer } from '../../src/service/queries';
 import type { ReportData } from '../../webview/data';
 import { browserFixture, closeChecked, embedded, openPage, openReport, screenshot, tempDir, useBrowser, writePage } from './harness';
-import { resnetNetwork } from './resnetNetwork';
+import { resnetReport } from './resnetNetwork';
 
 const CANVAS = '[data-testid=network-canvas]';
 /** The named minimums, in screen px at Auto zoom. */
@@ -93,17 +93,7 @@ describe('browser: the Network view at full size', function () {
   });
 
   it('keeps a ResNet-style graph’s clusters at a readable size and scrolls', async () => {
-    const f = await browserFixture();
-    const { manifest, answer } = resnetNetwork(f.manifest);
-    const last = manifest.epochs[manifest.epochs.length - 1];
-    const data: ReportData = {
-      formatVersion: 1,
-      runId: manifest.id,
-      createdAt: new Date().toISOString(),
-      manifest,
-      answers: { [canonicalQuery({ kind: 'networkGraph', epoch: last })]: { answer } },
-      coverage: 'a synthetic ResNet-style network graph',
-    };
+    const { data, last } = resnetReport((await browserFixture()).manifest);
     const file = writePage(join(tempDir('cnn-slicer-network-full-'), 'resnet.html'), { data });
     const { page, problems } = await openPage(browser(), file, { width: 1280, height: 900 });
     await page.waitForSelector(`${CANVAS}[data-epoch="${last}"]`);

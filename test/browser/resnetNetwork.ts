@@ -3,6 +3,8 @@
 // what is measured and checked there is the drawing, not the engine.
 import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer, NetworkNode } from '../../src/service/queries';
 import type { RunLayer, RunManifest } from '../../src/run/format';
+import { canonicalQuery } from '../../src/service/queries';
+import type { ReportData } from '../../webview/data';
 
 /**
  * A ResNet-18-like graph (stem, four residual blocks of 64–512 channels, the last three with a
@@ -96,4 +98,19 @@ export function resnetNetwork(base: RunManifest): { manifest: RunManifest; answe
   };
   const epoch = manifest.epochs[manifest.epochs.length - 1];
   return { manifest, answer: { epoch, nodes, clusters, edges, classCount: classes, inputCount: manifest.probe.size } };
+}
+
+/** A report holding only the ResNet-style graph at its last epoch (see resnetNetwork), that epoch, the graph and its manifest. */
+export function resnetReport(base: RunManifest): { data: ReportData; last: number; manifest: RunManifest; answer: NetworkGraphAnswer } {
+  const { manifest, answer } = resnetNetwork(base);
+  const last = manifest.epochs[manifest.epochs.length - 1];
+  const data: ReportData = {
+    formatVersion: 1,
+    runId: manifest.id,
+    createdAt: new Date().toISOString(),
+    manifest,
+    answers: { [canonicalQuery({ kind: 'networkGraph', epoch: last })]: { answer } },
+    coverage: 'a synthetic ResNet-style network graph',
+  };
+  return { data, last, manifest, answer };
 }
