@@ -23,7 +23,7 @@ import {
 import { writeFileAtomic, writeFileAtomicAsync } from './files';
 import { RunListingCache, runStamp } from './listingCache';
 import { epochFolder } from './paths';
-import { isProcessAlive, isProcessAliveAsync } from './process';
+import { isProcessAlive, isProcessAliveAsync, type RecorderIdentity } from './process';
 import { FileReadError, readBoundedFile, readBoundedFileAsync } from './read';
 
 export interface RunRecord {
@@ -118,9 +118,11 @@ function manifestText(manifest: RunManifest): string {
 
 /** How a reader tells whether a run's recorder is alive (a seam for tests of the finishing race). */
 export interface RecorderCheck {
-  isAlive?: (identity: { pid?: number; startTime?: string }) => boolean;
-  isAliveAsync?: (identity: { pid?: number; startTime?: string }) => Promise<boolean>;
+  isAlive?: (identity: RecorderIdentity) => boolean;
+  isAliveAsync?: (identity: RecorderIdentity) => Promise<boolean>;
 }
+
+const recorderOf = (m: RunManifest): RecorderIdentity => ({ pid: m.pid, startTime: m.pidStartTime, updatedAt: m.updatedAt });
 
 /** Reads one run folder; throws RunFormatError with what is wrong and what to do. */
 export function readRun(folder: string, options: { repair?: boolean } & RecorderCheck = {}, recheck = true): RunRecord {
@@ -137,8 +139,7 @@ export function readRun(folder: string, options: { repair?: boolean } & Recorder
   } catch (e) {
     if (!(FileReadError.is(e) && e.problem === 'missing')) throw metricsReadError(e);
   }
-  const alive =
-    manifest.status === 'recording' && (options.isAlive ?? isProcessAlive)({ pid: manifest.pid, startTime: manifest.pidStartTime });
+  const alive = manifest.status === 'recording' && (options.isAlive ?? isProcessAlive)(recorderOf(manifest));
   // A recorder writes its last status and then exits: a manifest read just before that write, with
   // the process checked just after the exit, looks like a crash. Now that the process is known to be
   // gone the manifest is final, so it is read again before anything is concluded or repaired; without
@@ -183,9 +184,7 @@ export async function readRunAsync(folder: string, options: { repair?: boolean }
   }
   const checkpoints = new Set<number>();
   for (const e of manifest.epochs) if (await exists(checkpointWeightsPath(folder, e))) checkpoints.add(e);
-  const alive =
-    manifest.status === 'recording' &&
-    (await (options.isAliveAsync ?? isProcessAliveAsync)({ pid: manifest.pid, startTime: manifest.pidStartTime }));
+  const alive = manifest.status === 'recording' && (await (options.isAliveAsync ?? isProcessAliveAsync)(recorderOf(manifest)));
   // The finishing race of readRun: read again once the recorder is known to be gone.
   if (manifest.status === 'recording' && !alive && recheck) return readRunAsync(folder, options, false);
   const { record, repair } = assemble(folder, manifest, metricsText, (e) => checkpoints.has(e), alive);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listRunFolders, RunListing } from '../../../src/extension/runs/runListing';
 import { isRunOfModel } from '../../../src/extension/runs/runLocation';
+import { processStartTime } from '../../../src/run/process';
 import type { RunRecord } from '../../../src/run/store';
 import { addManyRun, removeManyRunsTemplate, writeManyRuns, type ManyRuns } from '../support/manyRuns';
 
@@ -76,7 +77,10 @@ describe('runListing: the run index with 1,000 runs', function () {
       const manifestPath = join(recording, 'manifest.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
       // This test process is the "recorder": alive, so the run stays recording and is not repaired.
-      writeFileSync(manifestPath, JSON.stringify({ ...manifest, status: 'recording', pid: process.pid }, null, 2) + '\n');
+      writeFileSync(
+        manifestPath,
+        JSON.stringify({ ...manifest, status: 'recording', pid: process.pid, pidStartTime: processStartTime(process.pid) }, null, 2) + '\n',
+      );
       const listing = new RunListing();
       const first = await listing.list([runsFolder]);
       const second = await listing.list([runsFolder]);

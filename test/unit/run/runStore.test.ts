@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { serializeNpy } from '../../../src/analysis';
 import { checkLayerShapes, parseMetricsLines, RunFormatError, validateEpochMetrics, validateManifest } from '../../../src/run/format';
 import { readProbe } from '../../../src/run/probe';
-import { currentProcessIdentity, isProcessAlive, processStartTime } from '../../../src/run/process';
+import {
+  aliveWithoutStartTime,
+  currentProcessIdentity,
+  isProcessAlive,
+  isRecorderCommandLine,
+  processStartTime,
+  STALE_RECORDING_MS,
+} from '../../../src/run/process';
 import { readRun, readRunAsync } from '../../../src/run/store';
 import { fixtureManifest, fixtureMetrics, writeFixtureRun } from '../support/runFixture';
 
@@ -234,16 +241,70 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
       assert.match(r.manifest.error!.message, /stopped unexpectedly after epoch 2/);
     });
 
-    it('the live recorder (same pid and start time) keeps the run recording; a pid alone is trusted as before', async () => {
+    it('the live recorder (same pid and start time) keeps the run recording', async () => {
       const me = currentProcessIdentity();
       editManifest((m) => Object.assign(m, { status: 'recording', pid: me.pid, pidStartTime: me.startTime }));
       assert.equal(readRun(run).manifest.status, 'recording');
       assert.equal((await readRunAsync(run)).manifest.status, 'recording');
+    });
+
+    // An older or forged manifest: a pid and no start time. A long-lived process holding that pid
+    // (pid 1, this test process) must not keep the run "recording" forever.
+    const withoutStartTime = (pid: number) =>
       editManifest((m) => {
-        Object.assign(m, { status: 'recording', pid: me.pid });
+        Object.assign(m, { status: 'recording', pid });
         delete m.pidStartTime;
       });
-      assert.equal(readRun(run).manifest.status, 'recording');
+
+    for (const reader of ['readRun', 'readRunAsync'] as const) {
+      const read = async (options: { repair?: boolean } = {}) =>
+        reader === 'readRun' ? readRun(run, options) : await readRunAsync(run, options);
+
+      it(`${reader}: a pid without a start time held by a process that is not a recorder (pid 1, this process) is interrupted`, async function () {
+        if (!isLinux) this.skip();
+        for (const pid of [1, process.pid]) {
+          withoutStartTime(pid);
+          const r = await read({ repair: false });
+          assert.equal(r.manifest.status, 'interrupted', `pid ${pid}`);
+          assert.match(r.notes.join('\n'), /recorder process is gone/);
+        }
+      });
+
+      it(`${reader}: a pid without a start time held by a running recorder bundle (recorder.js) stays recording`, async function () {
+        if (!isLinux) this.skip();
+        const dir = mkdtempSync(join(tmpdir(), 'cnnslicer-fake-recorder-'));
+        const script = join(dir, 'recorder.js');
+        writeFileSync(script, 'setTimeout(() => {}, 60_000);');
+        const child = spawn(process.execPath, [script], { stdio: 'ignore' });
+        try {
+          withoutStartTime(child.pid!);
+          assert.equal((await read()).manifest.status, 'recording');
+        } finally {
+          child.kill();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
+
+    it('a command line runs the recorder when one of its arguments is the recorder bundle', () => {
+      assert.equal(isRecorderCommandLine('/usr/bin/node\0/home/u/.vscode/extensions/cnn-slicer-1.0.0/dist/recorder.js\0'), true);
+      assert.equal(isRecorderCommandLine('node\0--max-old-space-size=4096\0dist/recorder.js'), true);
+      assert.equal(isRecorderCommandLine('/sbin/init\0splash\0'), false);
+      assert.equal(isRecorderCommandLine('node\0dist/cli.js\0record\0model-recorder.js.ts'), false);
+      assert.equal(isRecorderCommandLine(''), false);
+    });
+
+    it("where no command line can be read, the manifest's age decides: unchanged for a day, or undated, is interrupted", () => {
+      const now = Date.parse('2026-01-02T12:00:00Z');
+      const ago = (ms: number) => new Date(now - ms).toISOString();
+      assert.equal(aliveWithoutStartTime(undefined, ago(60_000), now), true);
+      assert.equal(aliveWithoutStartTime(undefined, ago(STALE_RECORDING_MS - 1000), now), true);
+      assert.equal(aliveWithoutStartTime(undefined, ago(STALE_RECORDING_MS + 1000), now), false);
+      assert.equal(aliveWithoutStartTime(undefined, 'not a date', now), false);
+      assert.equal(aliveWithoutStartTime(undefined, undefined, now), false);
+      // A readable command line decides alone, however fresh or old the manifest.
+      assert.equal(aliveWithoutStartTime('/sbin/init', ago(1000), now), false);
+      assert.equal(aliveWithoutStartTime('node\0dist/recorder.js', ago(10 * STALE_RECORDING_MS), now), true);
     });
 
     it('a pid that no longer exists marks the run interrupted and the repair is saved', async () => {

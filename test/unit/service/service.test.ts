@@ -32,6 +32,7 @@ import { recordRun } from '../../../src/recorder/record';
 import { recordTinyRun } from '../support/tinyRun';
 import { epochFolder } from '../../../src/run/paths';
 import { readRun } from '../../../src/run/store';
+import { processStartTime } from '../../../src/run/process';
 import { AnswerCache } from '../../../src/run/cache';
 import { AnalysisClient } from '../../../src/service/client';
 import { deconvolve } from '../../../src/tfjs/deconvolution';
@@ -422,7 +423,7 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     cpSync(folder, join(runs, 'live'), { recursive: true });
     const path = join(runs, 'live', 'manifest.json');
     const live = JSON.parse(readFileSync(path, 'utf8'));
-    Object.assign(live, { status: 'recording', pid: process.pid, epochs: [0, 1] });
+    Object.assign(live, { status: 'recording', pid: process.pid, pidStartTime: processStartTime(process.pid), epochs: [0, 1] });
     writeFileSync(path, JSON.stringify(live));
     const r = await engine.answer(join(runs, 'live'), { kind: 'channelEntropies', layer: 2, epoch: 1 });
     assert.equal(r.answer.all.length, 6);
