@@ -74,6 +74,9 @@ const SHIM_GLOBAL = '__cnnSlicerTfShim';
 /** How long an (async) model factory may take before the load fails, by default. */
 export const DEFAULT_MODEL_FACTORY_TIMEOUT_MS = 60_000;
 
+/** After this long without a model from the factory, the user is told it is still being waited for (10 s). */
+export const SLOW_MODEL_FACTORY_NOTICE_MS = 10_000;
+
 export interface LoadModelOptions {
   /**
    * How long the model factory may take to return (or its promise to settle), in milliseconds.
@@ -81,6 +84,12 @@ export interface LoadModelOptions {
    * process would exit 0 without a word.
    */
   factoryTimeoutMs?: number;
+  /**
+   * Called once when the factory has not returned after {@link SLOW_MODEL_FACTORY_NOTICE_MS} (or
+   * `slowNoticeMs`) while the limit is further away, with a line saying so and naming the limit.
+   */
+  onSlowFactory?: (message: string) => void;
+  slowNoticeMs?: number;
 }
 
 /** Loads a `.ts`/`.js`/`.mjs`/`.cjs` model module or a layers-format `model.json`. */
@@ -88,7 +97,11 @@ export async function loadModelFile(file: string, tf: Tf, options: LoadModelOpti
   const path = resolve(file);
   if (!existsSync(path)) throw new ModelError(`model file not found: ${path}`);
   if (extname(path).toLowerCase() === '.json') return loadModelJson(path, tf);
-  return loadModule(path, tf, options.factoryTimeoutMs ?? DEFAULT_MODEL_FACTORY_TIMEOUT_MS);
+  return loadModule(path, tf, {
+    timeoutMs: options.factoryTimeoutMs ?? DEFAULT_MODEL_FACTORY_TIMEOUT_MS,
+    noticeMs: options.slowNoticeMs ?? SLOW_MODEL_FACTORY_NOTICE_MS,
+    onSlow: options.onSlowFactory,
+  });
 }
 
 /** Whether `v` looks like a built tf.LayersModel (of any copy of tfjs). */
@@ -113,14 +126,33 @@ function modelExport(exports: Record<string, unknown> & Partial<() => unknown>):
 }
 
 /** The factory's result, or a ModelError when it has not settled within `timeoutMs`. */
-async function withinTimeout(value: unknown, timeoutMs: number, path: string): Promise<unknown> {
+/** How long a factory may take, and whom to tell when it is slow. */
+interface FactoryWait {
+  timeoutMs: number;
+  noticeMs: number;
+  onSlow?: (message: string) => void;
+}
+
+const seconds = (ms: number) => `${ms / 1000} s`;
+
+async function withinTimeout(value: unknown, wait: FactoryWait, path: string): Promise<unknown> {
   if (!value || typeof (value as PromiseLike<unknown>).then !== 'function') return value;
+  const { timeoutMs, noticeMs, onSlow } = wait;
   let timer: NodeJS.Timeout | undefined;
+  let notice: NodeJS.Timeout | undefined;
+  if (onSlow && noticeMs < timeoutMs) {
+    notice = setTimeout(() => {
+      onSlow(
+        `the model factory of ${path} has not returned its model after ${seconds(noticeMs)}; waiting up to ${seconds(timeoutMs)} ` +
+          '(record --model-timeout S sets the limit)',
+      );
+    }, noticeMs);
+  }
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       reject(
         new ModelError(
-          `the model factory of ${path} did not return a model within ${timeoutMs / 1000} s: its promise never settled; ` +
+          `the model factory of ${path} did not return a model within ${seconds(timeoutMs)}: its promise never settled; ` +
             'check that every await in createModel finishes (a load that never completes, a missing resolve) and that it returns the model',
         ),
       );
@@ -130,10 +162,11 @@ async function withinTimeout(value: unknown, timeoutMs: number, path: string): P
     return await Promise.race([Promise.resolve(value), timeout]);
   } finally {
     clearTimeout(timer);
+    clearTimeout(notice);
   }
 }
 
-async function loadModule(path: string, tf: Tf, factoryTimeoutMs: number): Promise<LoadedModel> {
+async function loadModule(path: string, tf: Tf, wait: FactoryWait): Promise<LoadedModel> {
   const bundleName = `${path}.cnnslicer-bundle.js`;
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[]; metafile: esbuild.Metafile };
   try {
@@ -214,7 +247,7 @@ async function loadModule(path: string, tf: Tf, factoryTimeoutMs: number): Promi
       throw userError('the model factory threw', e, bundleName, locate);
     }
     try {
-      model = await withinTimeout(returned, factoryTimeoutMs, path);
+      model = await withinTimeout(returned, wait, path);
     } catch (e) {
       if (ModelError.is(e)) throw e;
       throw userError('the model factory threw', e, bundleName, locate);

@@ -204,7 +204,11 @@ async function prepareRecording(
   control?: ControlSource,
 ): Promise<PreparedRecording> {
   progress.loading('loading the model');
-  const loaded = await loadModelFile(options.modelFile, tf, { factoryTimeoutMs: options.modelFactoryTimeoutMs });
+  const loaded = await loadModelFile(options.modelFile, tf, {
+    factoryTimeoutMs: options.modelFactoryTimeoutMs,
+    // A loading progress message: the CLI prints it, VS Code shows it in the status bar.
+    onSlowFactory: (message) => progress.loading(message),
+  });
   const datasetSpec = recordDatasetSpec(options, loaded.dataset);
   progress.loading(`loading ${datasetSpec}`);
   const asLoaded = await loadDataset(parseDatasetSpec(datasetSpec), {

@@ -177,6 +177,22 @@ describe('model loader: model modules as users write them', () => {
     });
     assert.ok(Date.now() - started < 5000);
   });
+
+  it('says once, while it waits, that the factory has not returned yet and what the limit is', async () => {
+    const notices: string[] = [];
+    const onSlowFactory = (m: string) => notices.push(m);
+    await assert.rejects(loadModelFile(fixture('neverSettles.ts'), tf, { factoryTimeoutMs: 1000, slowNoticeMs: 200, onSlowFactory }));
+    assert.equal(notices.length, 1);
+    assert.match(
+      notices[0],
+      /neverSettles\.ts has not returned its model after 0\.2 s; waiting up to 1 s \(record --model-timeout S sets the limit\)/,
+    );
+    // A factory that returns in time says nothing, and no notice fires after it returned.
+    notices.length = 0;
+    await loadModelFile(fixture('builtModelNamed.ts'), tf, { slowNoticeMs: 50, onSlowFactory });
+    await new Promise((r) => setTimeout(r, 150));
+    assert.deepEqual(notices, []);
+  });
 });
 
 describe('model loader: clear, located errors', () => {
