@@ -10,6 +10,7 @@ export { fusedScreeningNeedsFlag, useFusedScreening } from './distanceCodes';
 import { bytes as jointWasmBytes } from './wasm/jointWasm';
 import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 import { channelMatrix, LayerActivations } from './layout';
+import { checkPairwiseSize } from './pairwiseBudget';
 import { shannonEntropyBits } from './shannon';
 
 /** One channel's pair distances binned on their own range: the random variable `A` of paper 5.3.1. */
@@ -49,6 +50,7 @@ export function float64DistanceCodes(
   screen = false,
 ): DistanceCodes {
   checkBins(bins);
+  checkPairwiseSize({ kind: 'codes', n, streams: 1 }, 'binning the pair distances');
   const pairs = (n * (n - 1)) / 2;
   const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
   // Float32 activations go to the screened path as they are: it declines samples with a
@@ -162,6 +164,7 @@ export interface CapacityMatrix {
 
 /** Binned distance codes of every channel of a layer (step 1–2 of paper 5.3.1 for a whole layer). */
 export function layerDistanceCodes(layer: LayerActivations, bins = DEFAULT_BINS, kernel?: KernelKind): DistanceCodes[] {
+  checkPairwiseSize({ kind: 'codes', n: layer.count, streams: layer.channels }, `the pair distances of ${layer.channels} channels`);
   const codes: DistanceCodes[] = [];
   for (let c = 0; c < layer.channels; c++) codes.push(distanceCodes(channelMatrix(layer, c), layer.count, layer.units, bins, kernel));
   return codes;
@@ -395,6 +398,7 @@ function jointKernel(): NonNullable<typeof jointInstance> | undefined {
 /** Capacity matrix between two layer outputs for the same inputs (paper 5.3.1, Fig. 8), single-threaded. */
 export function capacityMatrix(layerI: LayerActivations, layerJ: LayerActivations, bins = DEFAULT_BINS): CapacityMatrix {
   if (layerI.count !== layerJ.count) throw new RangeError(`both layers need the same inputs; got ${layerI.count} and ${layerJ.count}`);
+  checkPairwiseSize({ kind: 'codes', n: layerI.count, streams: layerI.channels + layerJ.channels }, 'the channel capacity');
   return capacityMatrixFromCodes(layerDistanceCodes(layerI, bins), layerDistanceCodes(layerJ, bins));
 }
 

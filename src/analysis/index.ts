@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './pairwiseBudget';
 /**
  * The analysis core of CNN Slicer: every information measure of Shen & Shen (2021), pure
  * computation shared by the recorder, the analysis service, the CLI, the tests and the webviews.

@@ -8,6 +8,7 @@
  *   `P_{j|i}` (`NeighbourSelector`), 3. symmetrisation and entropy (`symmetricEntropyBits`).
  */
 import { BLOCK_ROWS, cleanSamples, DistanceKernel, KernelKind } from './distances';
+import { checkPairwiseSize } from './pairwiseBudget';
 import { bytes as weightsWasmBytes } from './wasm/weightsWasm';
 import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 
@@ -471,6 +472,7 @@ export function interSampleEntropy(
   options: { k?: number; kernel?: KernelKind } = {},
 ): InterSampleResult {
   const K = neighbourCount(n, options.k ?? DEFAULT_K);
+  checkPairwiseSize({ kind: 'inter', n, k: K }, 'inter-sample entropy');
   const clean = cleanSamples(values, n, d);
   const base = { n, K, nonFiniteCount: clean.nonFiniteCount, droppedCoordinates: clean.droppedCoordinates };
   if (K < 2) return { ...base, entropyBits: undefined, kernel: options.kernel ?? 'js' };

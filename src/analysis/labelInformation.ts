@@ -15,6 +15,7 @@ import type { KernelKind } from './distances';
 import { checkLabels } from './intraSample';
 import { channelMatrix, LayerActivations } from './layout';
 import { shannonEntropyBits } from './shannon';
+import { checkPairwiseSize } from './pairwiseBudget';
 
 /** Default bins of the binning estimator (Shwartz-Ziv & Tishby's 30; estimators.md). */
 export const DEFAULT_PLANE_BINS = 30;
@@ -37,6 +38,7 @@ export interface SameLabelPairs {
 export function sameLabelPairs(labels: ArrayLike<number>): SameLabelPairs {
   const n = labels.length;
   checkLabels(labels, n);
+  checkPairwiseSize({ kind: 'codes', n, streams: 1 }, 'pairing the labels');
   const same = new Uint8Array((n * (n - 1)) / 2);
   let sameCount = 0;
   for (let m = 0, p = 0; m < n; m++) {

@@ -7,9 +7,11 @@ import { parseArgs } from 'node:util';
 import {
   argmaxRows,
   channelEntropies,
+  checkPairwiseSize,
   confusionMatrix,
   labelEntropies,
   layerActivations,
+  PairwiseSizeError,
   sampleChannelEntropies,
   SortKey,
   sortMatrix,
@@ -19,7 +21,7 @@ import { runDemo } from './demo';
 import { runFindings } from './findings';
 import { runMi } from './mi';
 import { readActivations, readLabels, readNpyFile } from './npyFiles';
-import { intOption } from './options';
+import { commandLineError, intOption } from './options';
 import { runQuery, runRuns } from './query';
 import { runRecord } from './record';
 import { runReport } from './report';
@@ -47,7 +49,7 @@ function parse(
       strict: true,
     });
   } catch (e) {
-    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ' (see --help)');
+    throw commandLineError(e, '--help');
   }
   if (parsed.values.help) {
     process.stdout.write(help + '\n');
@@ -112,6 +114,7 @@ async function entropy(argv: string[]): Promise<void> {
       if (!p) return;
       const k = intOption(p.values, 'k', 1000, 2);
       const x = readActivations(p.positionals[0]);
+      checkPairwiseSize({ kind: 'inter', n: x.count, k }, 'entropy inter');
       const pool = new ComputePool();
       try {
         const r = await pool.interSampleEntropy(x.data, x.count, x.units * x.channels, { k });
@@ -146,6 +149,7 @@ async function capacity(argv: string[]): Promise<void> {
       `${p.positionals[0]} has ${a.count} samples but ${p.positionals[1]} has ${b.count}; capacity needs the same inputs in both`,
     );
   }
+  checkPairwiseSize({ kind: 'codes', n: a.count, streams: a.channels + b.channels }, 'capacity');
   const pool = new ComputePool();
   try {
     const m = await pool.capacityMatrix(a, b, { bins });
@@ -261,6 +265,7 @@ export async function main(args: string[]): Promise<number> {
     if (
       UsageError.is(e) ||
       e instanceof RangeError ||
+      PairwiseSizeError.is(e) ||
       ModelError.is(e) ||
       DatasetError.is(e) ||
       (e instanceof QueryError && e.code !== 'internal')

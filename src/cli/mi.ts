@@ -5,6 +5,7 @@
  */
 import {
   binnedInformation,
+  checkPairwiseSize,
   DEFAULT_BINS,
   DEFAULT_PLANE_BINS,
   MAX_BINS,
@@ -40,6 +41,10 @@ export async function runMi(
   const bins = intOption(values, 'bins', kind === 'pairwise' ? DEFAULT_BINS : DEFAULT_PLANE_BINS, 2, MAX_BINS);
   const layer = readActivations(file);
   const labels = readLabels(values.labels, layer.count);
+  if (kind === 'pairwise') {
+    // The codes of the layer or of each channel, and the same-label flags, are held at once.
+    checkPairwiseSize({ kind: 'codes', n: layer.count, streams: (values.channels ? layer.channels : 1) + 1 }, 'mi pairwise');
+  }
   if (kind === 'binned') {
     const b = binnedInformation(layer, labels, bins);
     return { output: { ixt: orNull(b.ixtBits), ity: orNull(b.ityBits), saturated: b.saturated }, nonFiniteCount: b.nonFiniteCount };

@@ -81,6 +81,24 @@ type CommandOptions = NonNullable<ParseArgsConfig['options']>;
  * `args` parsed as `cnn-slicer <command>` takes them (positionals allowed, unknown options refused);
  * a problem is a UsageError whose one line points at the command's help.
  */
+/**
+ * A `parseArgs` failure in the CLI's own words, one line ending with where help is (`help`, e.g.
+ * "cnn-slicer findings --help"): Node's messages name the option in its own syntax over several
+ * lines, and call a negative number "ambiguous".
+ */
+export function commandLineError(e: unknown, help: string): UsageError {
+  const message = (e as Error)?.message ?? String(e);
+  const option = /Option '(--?[\w-]+)/.exec(message)?.[1];
+  const unknown = /Unknown option '([^']+)'/.exec(message)?.[1];
+  let line = message.split('\n')[0] || 'bad arguments';
+  if (unknown !== undefined) line = `unknown option ${unknown}`;
+  else if (option !== undefined && message.includes('argument is ambiguous'))
+    line = `${option} needs a value; write a value that starts with "-" as ${option}=VALUE`;
+  else if (option !== undefined && message.includes('argument missing')) line = `${option} needs a value`;
+  else if (option !== undefined && message.includes('does not take an argument')) line = `${option} takes no value`;
+  return new UsageError(`${line} (see ${help})`);
+}
+
 export function parseCommandLine<O extends CommandOptions>(
   command: string,
   args: string[],
@@ -89,6 +107,6 @@ export function parseCommandLine<O extends CommandOptions>(
   try {
     return parseArgs({ args, allowPositionals: true, strict: true, options });
   } catch (e) {
-    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ` (see cnn-slicer ${command} --help)`);
+    throw commandLineError(e, `cnn-slicer ${command} --help`);
   }
 }

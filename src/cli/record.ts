@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RecordOptions, RecordProgress } from '../recorder/protocol';
 import { SETTING_LIMITS } from '../recorder/settings';
-import { intOption } from './options';
+import { commandLineError, intOption } from './options';
 import { parseControlSpec } from '../data/control';
 import { readControlSource, sourceModelFile } from '../recorder/control';
 import { RecorderClient, type RecordingOutcome } from '../recorder/client';
@@ -56,7 +56,7 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
       },
     });
   } catch (e) {
-    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments') + ' (see record --help)');
+    throw commandLineError(e, 'record --help');
   }
   const v = parsed.values;
   if (v.help) {

@@ -23,6 +23,8 @@ import {
   neighbourCount,
   symmetricEntropyBits,
   checkBins,
+  checkPairwiseSize,
+  SHARED_DISTANCE_MATRIX_BYTES,
   CodedError,
   gatherSampleRows,
   hasErrorCode,
@@ -60,8 +62,6 @@ function inlineWork(n: number, d: number, k: number): boolean {
 }
 /** Largest shared layer buffer kept for the next layer's distance codes (bytes). */
 const KEPT_LAYER_BYTES = 64 * 1024 ** 2;
-/** Largest shared distance matrix (bytes) before the neighbour search streams rows instead. */
-const SHARED_MATRIX_BYTES = 2 * 1024 ** 3;
 /**
  * Chunks per worker a stage is cut into: enough that a worker slowed by another process costs
  * the stage at most about one chunk of waiting, few enough that taking a chunk (one atomic add)
@@ -119,7 +119,7 @@ export class ComputePool {
     this.script = options.workerScript ?? resolveWorkerScript();
     this.log = options.log;
     this.chunksPerWorker = Math.max(1, Math.floor(options.chunksPerWorker ?? CHUNKS_PER_WORKER));
-    this.sharedMatrixBytes = options.sharedMatrixBytes ?? SHARED_MATRIX_BYTES;
+    this.sharedMatrixBytes = options.sharedMatrixBytes ?? SHARED_DISTANCE_MATRIX_BYTES;
   }
 
   /** Items per chunk for a stage of `total` items, at least `least`. */
@@ -212,6 +212,7 @@ export class ComputePool {
   ): Promise<InterSampleResult> {
     const k = options.k ?? DEFAULT_K;
     const K = neighbourCount(n, k);
+    checkPairwiseSize({ kind: 'inter', n, k: K }, 'inter-sample entropy');
     if (K < 2 || inlineWork(n, d, k) || this.size === 1) return interSampleEntropy(values, n, d, { k });
     const t0 = performance.now();
     const clean = cleanSamples(values, n, d, sharedArray);
@@ -265,7 +266,7 @@ export class ComputePool {
     } = {},
   ): Promise<InterSampleResult[]> {
     const k = options.k ?? DEFAULT_K;
-    neighbourCount(n, k);
+    checkPairwiseSize({ kind: 'inter', n, k: neighbourCount(n, k) }, 'inter-sample entropy');
     if (inlineWork(n, d, k) || this.size === 1 || n * n * 8 > this.sharedMatrixBytes) {
       const out: InterSampleResult[] = [];
       for (const s of subsets) {
@@ -324,6 +325,8 @@ export class ComputePool {
     const bins = options.bins ?? DEFAULT_BINS;
     checkBins(bins);
     if (layerI.count !== layerJ.count) throw new RangeError(`both layers need the same inputs; got ${layerI.count} and ${layerJ.count}`);
+    const streams = layerI.channels + (layerI === layerJ ? 0 : layerJ.channels);
+    checkPairwiseSize({ kind: 'codes', n: layerI.count, streams }, 'the channel capacity');
     const columns = await this.layerCodes(layerI, bins, options.signal);
     const rows = layerI === layerJ ? columns : await this.layerCodes(layerJ, bins, options.signal);
     return this.capacityFromCodes(columns, rows, options.signal);
@@ -336,6 +339,7 @@ export class ComputePool {
    */
   async layerCodes(layer: LayerActivations, bins: number, signal?: AbortSignal): Promise<SharedCodes[]> {
     checkBins(bins);
+    checkPairwiseSize({ kind: 'codes', n: layer.count, streams: layer.channels }, `the pair distances of ${layer.channels} channels`);
     // The layer is shared once; the workers take its channels apart themselves.
     const shared = shareLayer(layer, this.takeLayerBuffer(layer));
     const parts = await this.stage(

@@ -17,15 +17,10 @@ import {
   InterSampleResult,
   MatrixNeighbours,
   neighbourCount,
+  SHARED_DISTANCE_MATRIX_BYTES,
   symmetricEntropyBits,
   wholeMatrixBudget,
 } from '../analysis';
-
-/**
- * Largest distance matrix (bytes) built whole, the compute pool's default: beyond it each subset is
- * measured on its own with streamed rows, as the pool does.
- */
-const WHOLE_MATRIX_BYTES = 2 * 1024 ** 3;
 
 /** What the measurement needs of an inter-sample engine: the compute pool, or this thread (`OneThreadEntropies`). */
 export interface InterSampleEngine {
@@ -61,7 +56,7 @@ export function oneThreadInterSampleEntropies(
 ): InterSampleResult[] {
   const k = options.k ?? DEFAULT_K;
   neighbourCount(n, k);
-  if (n * n * 8 > WHOLE_MATRIX_BYTES) {
+  if (n * n * 8 > SHARED_DISTANCE_MATRIX_BYTES) {
     return subsets.map((s) =>
       s === 'all' ? interSampleEntropy(values, n, d, { k }) : interSampleEntropy(gatherSampleRows(values, d, s), s.length, d, { k }),
     );

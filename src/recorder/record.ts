@@ -31,7 +31,7 @@ import { MeasureWorkerClient } from './measureWorkerClient';
 import { checkInputShape, modelFingerprint, recordedLayers } from './modelFacts';
 import { loadModelFile, ModelError } from './modelLoader';
 import { ChosenOutput, chooseOutput, classScoresOf, withoutLabelMeasures } from './outputs';
-import { recordDatasetSpec, recordedEpochs, RecordOptions, recordSeed, resolveSettings } from './settings';
+import { checkProbeMemory, recordDatasetSpec, recordedEpochs, RecordOptions, recordSeed, resolveSettings } from './settings';
 import { batchesPerEpoch, planTraining, trainEpoch, TrainingData } from './training';
 
 export type { RecordOptions } from './settings';
@@ -240,6 +240,7 @@ async function prepareRecording(
   settings.optimizer = plan.optimizer;
   settings.learningRate = plan.learningRate;
   const { probe, train } = splitSets(dataset, settings, options.trainLimit, log);
+  checkProbeMemory(probe.indices.length, settings.k);
   train.targets = plan.targets;
   if (control) applyControl(control.control, { probe, train }, asLoaded.shape.slice(1), settings.seed);
   if (control) log(`control experiment ${control.control.spec} of run ${control.manifest.id}`);

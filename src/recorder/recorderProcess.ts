@@ -4,7 +4,7 @@
  * exits when the run ends: 0 after completed or cancelled runs, 1 after a failure. The channel
  * checks every message against protocol.ts; malformed ones are reported as log lines.
  */
-import { NonFinitePredictionError } from '../analysis';
+import { NonFinitePredictionError, PairwiseSizeError } from '../analysis';
 import { RunWriteError } from '../run/files';
 import { RunFormatError } from '../run/format';
 import { DatasetError } from '../data/dataset';
@@ -76,7 +76,7 @@ channel.onRequest(recordStart, async ({ protocolVersion, options }, { signal }) 
     // Problems the user can fix are told as they are; anything else is a bug, told with its stack.
     if (ModelError.is(e) || RunFormatError.is(e) || RunWriteError.is(e) || DatasetError.is(e) || NonFinitePredictionError.is(e))
       throw new RpcError(e.code, e.message, data);
-    if (e instanceof RangeError) throw new RpcError('bad-options', e.message, data);
+    if (e instanceof RangeError || PairwiseSizeError.is(e)) throw new RpcError('bad-options', e.message, data);
     throw new RpcError('internal', `internal error: ${(e as Error)?.stack ?? String(e)}`, data);
   }
 });

@@ -3,7 +3,7 @@
  * then the model file's `training` export, then the editor's defaults, then ours), and the checks
  * that turn a bad value into a message naming it before any training starts.
  */
-import { DEFAULT_BINS, DEFAULT_K, MAX_BINS } from '../analysis';
+import { checkPairwiseSize, DEFAULT_BINS, DEFAULT_K, MAX_BINS } from '../analysis';
 import type { RunSettings } from '../run/format';
 import type { RecordOptions } from './protocol';
 
@@ -96,4 +96,15 @@ function integerIn(name: string, value: number, min: number, max: number): void 
 /** The epochs whose state is recorded: every `recordEvery`-th from 0, and always the last. */
 export function recordedEpochs(settings: Pick<RunSettings, 'epochs' | 'recordEvery'>): number[] {
   return Array.from({ length: settings.epochs + 1 }, (_, e) => e).filter((e) => e % settings.recordEvery === 0 || e === settings.epochs);
+}
+
+/**
+ * Refuses, before anything is written, a probe set too large for the pairwise measures taken at
+ * every epoch: inter-sample entropy, and the label information's codes (the input's, the layer's
+ * and the same-label flags held at once).
+ */
+export function checkProbeMemory(n: number, k: number): void {
+  const remedy = (most: string) => `record with a probe of at most ${most} inputs`;
+  checkPairwiseSize({ kind: 'inter', n, k }, 'measuring the probe set', remedy);
+  checkPairwiseSize({ kind: 'codes', n, streams: 3 }, 'measuring the probe set', remedy);
 }

@@ -12,7 +12,9 @@ export function asQueryError(e: unknown): QueryError {
   if (hasErrorCode(e, 'deconvolution-unsupported')) return new QueryError('unsupported', (e as Error).message);
   // A checkpoint whose scores are NaN (training diverged) is a fact about the run, not a bug here.
   if (hasErrorCode(e, 'non-finite-prediction')) return new QueryError('unsupported', (e as Error).message);
-  if (hasErrorCode(e, 'out-of-range') || e instanceof RangeError) return new QueryError('out-of-range', (e as Error).message);
+  // More inputs than a pairwise measure's memory allows (analysis/pairwiseBudget.ts): the subset is too large.
+  if (hasErrorCode(e, 'out-of-range') || hasErrorCode(e, 'too-many-pairs') || e instanceof RangeError)
+    return new QueryError('out-of-range', (e as Error).message);
   if (hasErrorCode(e, 'bad-query')) return new QueryError('bad-query', (e as Error).message);
   return new QueryError('internal', `internal error: ${(e as Error)?.message ?? String(e)}`);
 }

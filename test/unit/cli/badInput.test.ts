@@ -305,6 +305,20 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
         expectOneLine(run('query', runFolder, 'interSample', '--json', bad), 2, '--json must be a JSON object');
     });
 
+    it("says what is wrong with an option in the CLI's words: a negative value, a missing value, an unknown option", function () {
+      const x = npy('opts.npy', { dtype: 'float32', shape: [4, 2], data: new Float32Array(8) });
+      expectOneLine(
+        run('findings', dir, '--epoch', '-1'),
+        2,
+        '--epoch needs a value; write a value that starts with "-" as --epoch=VALUE',
+        'cnn-slicer findings --help',
+      );
+      expectOneLine(run('findings', dir, '--epoch=-1'), 2, '--epoch must be');
+      expectOneLine(run('entropy', 'inter', x, '--k'), 2, '--k needs a value (see --help)');
+      expectOneLine(run('record', 'model.ts', '--bogus'), 2, 'unknown option --bogus (see record --help)');
+      expectOneLine(run('runs', '--json=3'), 2, '--json takes no value (see cnn-slicer runs --help)');
+    });
+
     it('runs refuses a file in place of a runs folder', function () {
       const file = path.join(dir, 'runs.txt');
       writeFileSync(file, '');
@@ -328,6 +342,49 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       const truth = npy('truth3.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 2]) });
       const scores = npy('scores.npy', { dtype: 'float32', shape: [3, 3], data: Float32Array.from([1, 0, 0, NaN, NaN, NaN, 0, 0, 1]) });
       expectOneLine(run('labels', truth, scores), 2, 'scores.npy', 'the scores of 1 of 3 inputs are NaN (the first is input 1)');
+    });
+  });
+
+  // Every pairwise measure grows with N² in memory: 70,000 inputs asked for tens of GB and the
+  // process was killed. Each is refused before it allocates, saying how many inputs fit.
+  describe('pairwise measures on more inputs than memory allows', function () {
+    const inputs = (name: string, n: number, channels = 1) =>
+      npy(name, { dtype: 'float32', shape: [n, 1, 1, channels], data: Float32Array.from({ length: n * channels }, (_, i) => i % 97) });
+    const labelsOf = (name: string, n: number) =>
+      npy(name, { dtype: 'int32', shape: [n], data: Int32Array.from({ length: n }, (_, i) => i % 10) });
+
+    it('mi pairwise on 70,000 inputs, with and without --channels', function () {
+      const t = inputs('t70k.npy', 70_000, 2);
+      const y = labelsOf('y70k.npy', 70_000);
+      const started = Date.now();
+      expectOneLine(
+        run('mi', 'pairwise', t, '--labels', y),
+        2,
+        'mi pairwise on 70,000 inputs would need about',
+        'above the limit of 4.0 GB',
+        'use at most 18,176 inputs',
+      );
+      expectOneLine(run('mi', 'pairwise', t, '--labels', y, '--channels'), 2, 'mi pairwise on 70,000 inputs', 'use at most 17,211 inputs');
+      assert.ok(Date.now() - started < 20_000, `refused before computing (${Date.now() - started} ms)`);
+    });
+
+    it('capacity, and entropy inter with a --k that keeps every neighbour', function () {
+      const a = inputs('a30k.npy', 30_000, 4);
+      expectOneLine(run('capacity', a, a), 2, 'capacity on 30,000 inputs would need about', 'use at most');
+      const x = inputs('x20k.npy', 20_000);
+      expectOneLine(run('entropy', 'inter', x, '--k', '1000000'), 2, 'entropy inter on 20,000 inputs would need about', 'use at most');
+    });
+
+    it('record with a probe set too large to measure, before any run folder is made', function () {
+      const runs = path.join(dir, 'runs-big-probe');
+      const args = ['--dataset', 'synthetic:40000', '--probe', '30000', '--epochs', '1', '--out', runs];
+      expectOneLine(
+        run('record', path.join(MODELS, 'untrained.ts'), ...args),
+        2,
+        'measuring the probe set on 30,000 inputs',
+        'record with a probe of at most',
+      );
+      assert.deepEqual(runsIn(runs), []);
     });
   });
 });

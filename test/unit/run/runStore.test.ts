@@ -258,7 +258,7 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
 
     for (const reader of ['readRun', 'readRunAsync'] as const) {
       const read = async (options: { repair?: boolean } = {}) =>
-        reader === 'readRun' ? readRun(run, options) : await readRunAsync(run, options);
+        reader === 'readRun' ? readRun(run, options) : readRunAsync(run, options);
 
       it(`${reader}: a pid without a start time held by a process that is not a recorder (pid 1, this process) is interrupted`, async function () {
         if (!isLinux) this.skip();
