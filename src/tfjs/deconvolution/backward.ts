@@ -5,6 +5,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { poolGeometry, spreadAverage, unpool } from './pooling';
+import { rectify } from './rectifier';
 import { assertNever, DeconvolutionError, Op, Pair, Shape4, Signal, Symbolic, Tf } from './steps';
 
 /** The kernels of one convolution step, copied from its layer (see `prepareKernels`). */
@@ -126,8 +127,12 @@ export async function backward(
   switch (step.kind) {
     case 'identity':
       return keep(tf.clone(signal.t));
-    case 'relu':
-      return keep(tf.relu(signal.t));
+    case 'rectify': {
+      // A PReLU's negative slopes are its weight.
+      const alpha = step.rectifier.perChannel ? op.layer.getWeights()[0] : undefined;
+      const out = rectify(tf, signal.t, step.rectifier, alpha, only);
+      return keep(out === signal.t ? tf.clone(out) : out);
+    }
     case 'add':
       return op.inputs.map(() => ({ t: tf.clone(signal.t), only }));
     case 'average':
@@ -184,7 +189,7 @@ export async function backward(
     case 'conv': {
       const kernel = kernels!.kernel;
       const t = tf.tidy(() => {
-        const rectified = step.relu ? tf.relu(signal.t) : signal.t;
+        const rectified = rectify(tf, signal.t, step.rectifier);
         const k = only === undefined ? kernel : tf.slice(kernel, [0, 0, 0, only], [kernel.shape[0], kernel.shape[1], kernel.shape[2], 1]);
         const back = tf.conv2dTranspose(as4d(tf, rectified), k, shape4d(inShape), step.strides, step.padding);
         return tf.reshape(back, inShape);
@@ -192,7 +197,7 @@ export async function backward(
       return [{ t, only: undefined }];
     }
     case 'depthwise': {
-      const rectified = step.relu ? tf.relu(signal.t) : signal.t;
+      const rectified = rectify(tf, signal.t, step.rectifier);
       try {
         return [transposedDepthwise(tf, { t: rectified, only }, kernels!, inShape, step)];
       } finally {
@@ -203,7 +208,7 @@ export async function backward(
       const pointwise = kernels!.pointwise!;
       // The pointwise convolution is 1×1 with stride 1: its transpose keeps the map's size.
       const middle = tf.tidy(() => {
-        const rectified = step.relu ? tf.relu(signal.t) : signal.t;
+        const rectified = rectify(tf, signal.t, step.rectifier);
         const [n, h, w] = rectified.shape;
         const k = only === undefined ? pointwise : tf.slice(pointwise, [0, 0, 0, only], [1, 1, pointwise.shape[2], 1]);
         return tf.conv2dTranspose(rectified as tfType.Tensor4D, k, [n, h, w, pointwise.shape[2]], 1, 'valid');

@@ -7,14 +7,15 @@
  * The rules are those of docs/estimators.md ("Deconvolution") and docs/layers.md: keep only the
  * chosen channel of the target layer's output (every other channel is zero), then walk the layer
  * graph backwards to the input:
- *  - Conv2D, Conv1D → ReLU first when the layer's activation is ReLU (Zeiler & Fergus: unpool →
- *    rectify → filter), then the transposed convolution with the layer's own kernel, without the bias;
+ *  - Conv2D, Conv1D → the rectification of the layer's activation first (Zeiler & Fergus: unpool →
+ *    rectify → filter; rectifier.ts: the activation's slopes at the origin, ReLU for ReLU), then the
+ *    transposed convolution with the layer's own kernel, without the bias;
  *  - DepthwiseConv2D → the same with the transposed depthwise convolution (each channel through its
  *    own filter); SeparableConv2D → the transposed pointwise convolution, then the transposed depthwise;
  *  - MaxPooling2D/1D, GlobalMaxPooling2D/1D → unpooling: each value goes back to the position its
  *    window's maximum came from in the forward pass (the "switch");
  *  - AveragePooling2D/1D, GlobalAveragePooling2D/1D → each value spread evenly over its window;
- *  - ReLU, as a layer or an Activation layer → ReLU;
+ *  - activation layers (ReLU, LeakyReLU, ELU, PReLU, Activation) → their rectification;
  *  - BatchNormalization, dropout and noise layers, Activation('linear') → identity;
  *  - ZeroPadding2D → its padding is cropped off, so the shapes match (the values pass unchanged);
  *  - Reshape → reshaped back (it keeps the values in order, so that is its adjoint);
@@ -24,7 +25,7 @@
  *  - a nested model is walked through layer by layer, as if its layers were the outer model's;
  *  - where a tensor feeds several layers (the input of a residual block), the signals coming back
  *    from them add up.
- * Any other layer on the way (Dense, Flatten, Multiply, an unsupported activation, …) makes the
+ * Any other layer on the way (Dense, Flatten, Multiply, softmax, …) makes the
  * projection unavailable with a `DeconvolutionError` naming the layer: never a wrong picture.
  *
  * Choices where the spec is silent:

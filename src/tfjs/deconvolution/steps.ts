@@ -5,6 +5,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { CodedError, hasErrorCode } from '../../analysis';
+import { activationLayerRectifier, activationRectifier, isIdentity, type NoRectifier, type Rectifier } from './rectifier';
 
 export type Tf = typeof tfType;
 export type Layer = tfType.layers.Layer;
@@ -14,7 +15,7 @@ export type Shape4 = [number, number, number, number];
 
 /** What the walk passes back through, in words, for the message of a layer it cannot (docs/layers.md has the full list). */
 const SUPPORTED_IN_WORDS =
-  'it passes back through convolutions (also 1-D, depthwise and separable), pooling, ReLU, batch normalisation, dropout, padding, reshape, add, average, concatenate and nested models (docs/layers.md)';
+  'it passes back through convolutions (also 1-D, depthwise and separable), pooling, activations, batch normalisation, dropout, padding, reshape, add, average, concatenate and nested models (docs/layers.md)';
 
 /** The projection is not available for this model or layer; `layer` names the layer that stops it. */
 export class DeconvolutionError extends CodedError {
@@ -34,10 +35,10 @@ export class DeconvolutionError extends CodedError {
  * `[n, T, C]` tensors: they run as the 2-D step on `[n, 1, T, C]`.
  */
 export type Step =
-  | { kind: 'conv'; relu: boolean; strides: Pair; padding: 'same' | 'valid'; dilation: Pair; oneD: boolean }
-  | { kind: 'depthwise'; relu: boolean; strides: Pair; padding: 'same' | 'valid'; dilation: Pair; multiplier: number }
-  | { kind: 'separable'; relu: boolean; strides: Pair; padding: 'same' | 'valid'; dilation: Pair; multiplier: number }
-  | { kind: 'relu' }
+  | { kind: 'conv'; rectifier: Rectifier; strides: Pair; padding: 'same' | 'valid'; dilation: Pair; oneD: boolean }
+  | { kind: 'depthwise'; rectifier: Rectifier; strides: Pair; padding: 'same' | 'valid'; dilation: Pair; multiplier: number }
+  | { kind: 'separable'; rectifier: Rectifier; strides: Pair; padding: 'same' | 'valid'; dilation: Pair; multiplier: number }
+  | { kind: 'rectify'; rectifier: Rectifier }
   | { kind: 'maxPool' | 'avgPool'; pool: Pair; strides: Pair; padding: 'same' | 'valid'; oneD: boolean }
   | { kind: 'globalMaxPool' | 'globalAvgPool' }
   | { kind: 'crop'; padding: [Pair, Pair] }
@@ -91,7 +92,7 @@ export function classify(layer: Layer, inputs: Symbolic[]): Step {
       const oneD = type === 'Conv1D';
       return {
         kind: 'conv',
-        relu: reluOrLinear(layer, config),
+        rectifier: rectifierOf(layer, activationRectifier(config.activation)),
         strides: pair(config.strides, 1, oneD),
         padding: paddingOf(layer, config),
         dilation: pair(config.dilationRate, 1, oneD),
@@ -102,7 +103,7 @@ export function classify(layer: Layer, inputs: Symbolic[]): Step {
     case 'SeparableConv2D':
       return {
         kind: type === 'DepthwiseConv2D' ? 'depthwise' : 'separable',
-        relu: reluOrLinear(layer, config),
+        rectifier: rectifierOf(layer, activationRectifier(config.activation)),
         strides: pair(config.strides, 1, false),
         padding: paddingOf(layer, config),
         dilation: pair(config.dilationRate, 1, false),
@@ -128,19 +129,10 @@ export function classify(layer: Layer, inputs: Symbolic[]): Step {
     case 'GlobalMaxPooling2D':
     case 'GlobalMaxPooling1D':
       return { kind: 'globalMaxPool' };
-    case 'ReLU':
-      // A capped or leaky ReLU is not the rectification the method undoes.
-      for (const key of ['maxValue', 'negativeSlope', 'threshold']) {
-        if (config[key] != null && config[key] !== 0) {
-          throw new DeconvolutionError(
-            `deconvolution cannot pass back through layer '${layer.name}' (ReLU with ${key} ${configText(config[key])}); only the plain ReLU is supported`,
-            layer.name,
-          );
-        }
-      }
-      return { kind: 'relu' };
-    case 'Activation':
-      return reluOrLinear(layer, config) ? { kind: 'relu' } : { kind: 'identity' };
+    case 'Activation': {
+      const rectifier = rectifierOf(layer, activationRectifier(config.activation));
+      return isIdentity(rectifier) ? { kind: 'identity' } : { kind: 'rectify', rectifier };
+    }
     case 'ZeroPadding2D': {
       const p = config.padding as number[][] | undefined;
       if (!Array.isArray(p) || p.length !== 2 || !p.every((a) => Array.isArray(a) && a.length === 2)) {
@@ -171,24 +163,27 @@ export function classify(layer: Layer, inputs: Symbolic[]): Step {
       }
       return { kind: 'concat' };
     }
-    default:
+    default: {
       if (IDENTITY_LAYERS.has(type)) return { kind: 'identity' };
+      const found = activationLayerRectifier(type, config);
+      if (found) return { kind: 'rectify', rectifier: rectifierOf(layer, found) };
       throw new DeconvolutionError(
         `deconvolution cannot pass back through layer '${layer.name}' (${type}); ${SUPPORTED_IN_WORDS}`,
         layer.name,
       );
+    }
   }
 }
 
-/** Whether a layer's activation is ReLU (true) or linear (false); any other one is refused. */
-function reluOrLinear(layer: Layer, config: Record<string, unknown>): boolean {
-  const activation = configText(config.activation ?? 'linear');
-  if (activation === 'relu') return true;
-  if (activation === 'linear') return false;
-  throw new DeconvolutionError(
-    `deconvolution cannot pass back through layer '${layer.name}' (${layer.getClassName()}) with activation '${activation}'; supported activations: relu, linear`,
-    layer.name,
-  );
+/** `found`, or the error naming the layer and why it has no rectification. */
+function rectifierOf(layer: Layer, found: Rectifier | NoRectifier): Rectifier {
+  if ('refused' in found) {
+    throw new DeconvolutionError(
+      `deconvolution cannot pass back through layer '${layer.name}' (${layer.getClassName()}): ${found.refused}`,
+      layer.name,
+    );
+  }
+  return found;
 }
 
 function paddingOf(layer: Layer, config: Record<string, unknown>): 'same' | 'valid' {

@@ -247,6 +247,151 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     layered.dispose();
   });
 
+  describe('every common activation is passed back by its one-sided slopes at the origin (docs/estimators.md)', () => {
+    // conv1: 1×1, weight 1, activation A; conv2: 2×2 linear with negative taps. Projecting conv2 back:
+    // the transposed conv2 of its map, then A's rectification (slope f'(0⁻) below 0, f'(0⁺) above).
+    const conv2: ConvSpec = { kernel: Float32Array.from([1, -2, 0, 1]), kernelShape: [2, 2, 1, 1], bias: Float32Array.from([0.5]) };
+    const x = Float32Array.from([2, -1, 3, 0.5, 1, -2, 4, 1, 2]);
+    const byHand = async (model: tf.Sequential, slopes: (v: number) => number): Promise<Float32Array> => {
+      const mapped = tf.model({ inputs: model.inputs, outputs: model.getLayer('conv2').output as tf.SymbolicTensor });
+      const input = tf.tensor4d(x, [1, 3, 3, 1]);
+      const y = mapped.predict(input) as tf.Tensor;
+      const back = transposedConvByHand((await y.data()) as Float32Array, y.shape as Shape4, [1, 3, 3, 1], conv2);
+      y.dispose();
+      input.dispose();
+      assert.ok(back.some((v) => v < 0) && back.some((v) => v > 0), 'the test needs both signs before the rectification');
+      return back.map((v) => v * slopes(v));
+    };
+    const slopes = (negative: number, positive: number) => (v: number) => (v < 0 ? negative : positive);
+    const project = async (model: tf.Sequential) => {
+      const input = tf.tensor4d(x, [1, 3, 3, 1]);
+      try {
+        return (await deconvolve(tf, model, 'conv2', 0, input)).data;
+      } finally {
+        input.dispose();
+      }
+    };
+    const SELU = 1.0507009873554805;
+    const cases: [string, number, number][] = [
+      ['linear', 1, 1],
+      ['relu', 0, 1],
+      ['relu6', 0, 1],
+      ['elu', 1, 1],
+      ['selu', SELU * 1.6732632423543772, SELU],
+      ['tanh', 1, 1],
+      ['softsign', 1, 1],
+      ['sigmoid', 0.25, 0.25],
+      ['hardSigmoid', 0.2, 0.2],
+      ['softplus', 0.5, 0.5],
+      ['swish', 0.5, 0.5],
+      ['mish', 0.6, 0.6],
+    ];
+    for (const [activation, negative, positive] of cases) {
+      it(`Conv2D(${activation}) and Activation('${activation}'): slopes ${negative} below 0, ${positive} above`, async () => {
+        const own = tf.sequential({
+          layers: [
+            tf.layers.conv2d({ name: 'conv1', inputShape: [3, 3, 1], filters: 1, kernelSize: 1, activation: activation as 'relu' }),
+            tf.layers.conv2d({ name: 'conv2', filters: 1, kernelSize: 2, activation: 'linear' }),
+          ],
+        });
+        setConvWeights(own.layers[0], { kernel: Float32Array.from([1]), kernelShape: [1, 1, 1, 1] });
+        setConvWeights(own.layers[1], conv2);
+        assertClose(await project(own), await byHand(own, slopes(negative, positive)), `Conv2D(${activation})`);
+        const layered = tf.sequential({
+          layers: [
+            tf.layers.conv2d({ name: 'conv1', inputShape: [3, 3, 1], filters: 1, kernelSize: 1 }),
+            tf.layers.activation({ name: 'act', activation: activation as 'relu' }),
+            tf.layers.conv2d({ name: 'conv2', filters: 1, kernelSize: 2, activation: 'linear' }),
+          ],
+        });
+        setConvWeights(layered.layers[0], { kernel: Float32Array.from([1]), kernelShape: [1, 1, 1, 1] });
+        setConvWeights(layered.layers[2], conv2);
+        assertClose(await project(layered), await byHand(layered, slopes(negative, positive)), `Activation('${activation}')`);
+        own.dispose();
+        layered.dispose();
+      });
+    }
+
+    it('activation layers keep their own slopes: LeakyReLU(0.2), ELU, ReLU(maxValue 6: the cap plays no part), PReLU per channel', async () => {
+      const layers: [string, tf.layers.Layer, (v: number) => number][] = [
+        ['LeakyReLU', tf.layers.leakyReLU({ name: 'act', alpha: 0.2 }), slopes(0.2, 1)],
+        // tfjs 4.22's ELU layer takes only α = 1.
+        ['ELU', tf.layers.elu({ name: 'act' }), slopes(1, 1)],
+        ['ReLU', tf.layers.reLU({ name: 'act', maxValue: 6 }), slopes(0, 1)],
+        ['PReLU', tf.layers.prelu({ name: 'act' }), slopes(-0.7, 1)],
+      ];
+      for (const [name, act, slope] of layers) {
+        const model = tf.sequential({
+          layers: [
+            tf.layers.conv2d({ name: 'conv1', inputShape: [3, 3, 1], filters: 1, kernelSize: 1 }),
+            act,
+            tf.layers.conv2d({ name: 'conv2', filters: 1, kernelSize: 2 }),
+          ],
+        });
+        setConvWeights(model.layers[0], { kernel: Float32Array.from([1]), kernelShape: [1, 1, 1, 1] });
+        setConvWeights(model.layers[2], conv2);
+        if (name === 'PReLU') act.setWeights([tf.fill([3, 3, 1], -0.7)]);
+        assertClose(await project(model), await byHand(model, slope), name);
+        model.dispose();
+      }
+    });
+
+    it('PReLU with a slope per channel: a chosen channel is rectified with its own slope', async () => {
+      const model = tf.sequential({
+        layers: [
+          tf.layers.conv2d({ name: 'conv1', inputShape: [3, 3, 1], filters: 2, kernelSize: 1 }),
+          tf.layers.prelu({ name: 'act', sharedAxes: [1, 2] }),
+          tf.layers.conv2d({ name: 'conv2', filters: 2, kernelSize: 1 }),
+        ],
+      });
+      setConvWeights(model.layers[0], { kernel: Float32Array.from([1, 1]), kernelShape: [1, 1, 1, 2] });
+      model.layers[1].setWeights([tf.tensor3d([0.1, 0.5], [1, 1, 2])]);
+      // conv2 maps channel 0 ← −1·channel 0 and channel 1 ← −1·channel 1: each projection is negative where x > 0.
+      setConvWeights(model.layers[2], { kernel: Float32Array.from([-1, 0, 0, -1]), kernelShape: [1, 1, 2, 2] });
+      const input = tf.tensor4d(x, [1, 3, 3, 1]);
+      for (const [c, alpha] of [
+        [0, 0.1],
+        [1, 0.5],
+      ]) {
+        const out = await deconvolve(tf, model, 'conv2', c, input);
+        // Forward: conv2_c = −prelu(x); backward: −conv2_c = prelu(x), rectified with alpha_c, then conv1ᵀ (weight 1).
+        const expected = x.map((v) => {
+          const y = -(v > 0 ? v : alpha * v);
+          const back = -y;
+          return back > 0 ? back : alpha * back;
+        });
+        assertClose(out.data, expected, `channel ${c}`);
+      }
+      input.dispose();
+      model.dispose();
+    });
+
+    it('a residual block with selu convolutions (as in the ResNet-18 users write) projects back at every layer', async () => {
+      const input = tf.input({ shape: [8, 8, 3] });
+      const stem = tf.layers
+        .conv2d({ name: 'stem', filters: 4, kernelSize: 3, padding: 'same', activation: 'selu' })
+        .apply(input) as tf.SymbolicTensor;
+      const a = tf.layers
+        .conv2d({ name: 'a', filters: 4, kernelSize: 3, padding: 'same', activation: 'selu' })
+        .apply(stem) as tf.SymbolicTensor;
+      const b = tf.layers.conv2d({ name: 'b', filters: 4, kernelSize: 3, padding: 'same' }).apply(a) as tf.SymbolicTensor;
+      const sum = tf.layers.add({ name: 'sum' }).apply([stem, b]) as tf.SymbolicTensor;
+      const out = tf.layers.activation({ name: 'out', activation: 'selu' }).apply(sum) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: out });
+      const xs = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 7);
+      for (const layer of ['stem', 'a', 'b', 'sum', 'out']) {
+        const r = await deconvolve(tf, model, layer, 1, xs);
+        assert.equal(r.data.length, 2 * 8 * 8 * 3, layer);
+        assert.ok(
+          r.data.some((v) => v !== 0),
+          `${layer}: a projection`,
+        );
+      }
+      xs.dispose();
+      model.dispose();
+    });
+  });
+
   it('AveragePooling2D spreads each value evenly over its window; overlapping windows add up; "same" padding divides by the positions covered', async () => {
     const x = Float32Array.from({ length: 16 }, (_, i) => i + 1);
     const cases: { pool: number; stride: number; padding: 'same' | 'valid'; size: number }[] = [
@@ -865,18 +1010,26 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       model.dispose();
     });
 
-    it("a Conv2D or Activation with an activation other than relu or linear (here 'tanh')", async () => {
-      const model = tf.sequential({
-        layers: [
-          tf.layers.conv2d({ name: 'squash', inputShape: [6, 6, 1], filters: 2, kernelSize: 3, activation: 'tanh' }),
-          tf.layers.activation({ name: 'sig', activation: 'sigmoid' }),
-        ],
-      });
+    it('an activation with no sound rectification: softmax (mixes the channels), a threshold away from the origin', async () => {
+      const cases: [tf.layers.Layer, RegExp][] = [
+        [tf.layers.activation({ name: 'act', activation: 'softmax' }), /activation 'softmax' mixes the channels/],
+        [tf.layers.thresholdedReLU({ name: 'act', theta: 1 }), /slope is 0 around the origin/],
+        [tf.layers.softmax({ name: 'act' }), /softmax mixes the channels/],
+      ];
       const x = inputs();
-      await expectDeconvolutionError(deconvolve(tf, model, 'squash', 0, x), 'squash', /activation 'tanh'/);
-      await expectDeconvolutionError(deconvolve(tf, model, 'sig', 0, x), 'sig', /activation 'sigmoid'/);
+      for (const [layer, pattern] of cases) {
+        const model = tf.sequential({
+          layers: [tf.layers.conv2d({ name: 'conv', inputShape: [6, 6, 1], filters: 2, kernelSize: 3 }), layer],
+        });
+        await expectDeconvolutionError(deconvolve(tf, model, 'act', 0, x), 'act', pattern);
+        model.dispose();
+      }
+      const own = tf.sequential({
+        layers: [tf.layers.conv2d({ name: 'mix', inputShape: [6, 6, 1], filters: 2, kernelSize: 3, activation: 'softmax' })],
+      });
+      await expectDeconvolutionError(deconvolve(tf, own, 'mix', 0, x), 'mix', /activation 'softmax' mixes the channels/);
       x.dispose();
-      model.dispose();
+      own.dispose();
     });
 
     it('a merge that is not a sum or a concatenation (Multiply), a Concatenate off the channel axis, a nested model called twice', async () => {

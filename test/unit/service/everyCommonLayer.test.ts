@@ -52,8 +52,8 @@ const BLOCKS: Block[] = [
   {
     file: 'blockActivation.ts',
     what: 'Activation, ReLU and LeakyReLU layers',
-    deconvolves: ['conv', 'relu', 'conv2', 'relu2', 'conv3'],
-    refusedAt: { flat: 'flat', classes: 'classes', leaky: 'leaky' },
+    deconvolves: ['conv', 'relu', 'conv2', 'relu2', 'conv3', 'leaky'],
+    refusedAt: { flat: 'flat', classes: 'classes' },
   },
   { file: 'blockConv1d.ts', what: 'Conv1D and pooling 1D behind a Reshape', deconvolves: ['rows', 'conv', 'pool', 'conv2', 'gap'] },
   { file: 'blockNested.ts', what: 'a sequential model used as a layer', deconvolves: ['stem', 'features', 'top'] },
