@@ -125,7 +125,11 @@ function modelExport(exports: Record<string, unknown> & Partial<() => unknown>):
   return {};
 }
 
-/** The factory's result, or a ModelError when it has not settled within `timeoutMs`. */
+/** Whether a function is a class, which must be constructed with `new`. */
+function isClass(f: unknown): boolean {
+  return typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
+}
+
 /** How long a factory may take, and whom to tell when it is slow. */
 interface FactoryWait {
   timeoutMs: number;
@@ -242,7 +246,8 @@ async function loadModule(path: string, tf: Tf, wait: FactoryWait): Promise<Load
     const factory = found.factory;
     let returned: unknown;
     try {
-      returned = factory();
+      // A model class (`export default class M extends tf.Sequential`) is constructed, not called.
+      returned = isClass(factory) ? new (factory as unknown as new () => unknown)() : factory();
     } catch (e) {
       throw userError('the model factory threw', e, bundleName, locate);
     }
