@@ -9,14 +9,14 @@
  * (measure.ts) and where and in which order they are measured (measurementQueue.ts), the checkpoint
  * bytes (checkpoint.ts), and the run folder writer (src/run/writer.ts).
  */
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { gatherRows, indicesByClass, npyFromFloat32, seededRandom, serializeNpy } from '../analysis';
 import { ComputePool } from '../compute/pool';
 import { Dataset, fitDatasetToModel, loadDataset, parseDatasetSpec, splitDataset } from '../data/datasets';
 import { RunWriteError } from '../run/files';
 import { channelsOf, EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, RunSettings } from '../run/format';
-import { defaultRunsFolder, makeRunId } from '../run/paths';
+import { defaultRunsFolder, makeRunId, modelDisplayName } from '../run/paths';
 import { isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
 import { checkTrainingKernels } from '../tfjs/trainingCheck';
@@ -275,7 +275,7 @@ function beginRunFolder(
     model: {
       file: resolve(options.modelFile),
       fingerprint: modelFingerprint(loaded),
-      name: basename(options.modelFile),
+      name: modelDisplayName(options.modelFile),
       sourceFiles: loaded.sourceFiles,
     },
     layers,
