@@ -18,6 +18,13 @@ import * as esbuild from 'esbuild';
 import type * as tfType from '@tensorflow/tfjs';
 import { CodedError, hasErrorCode } from '../analysis';
 import { RunLayer } from '../run/format';
+import {
+  compileFromTrainingConfig,
+  kerasVersionOf,
+  readTrainingConfig,
+  translateKerasTopology,
+  type TrainingConfig,
+} from './kerasTopology';
 
 type Tf = typeof tfType;
 type LayersModel = tfType.LayersModel;
@@ -53,6 +60,11 @@ export interface LoadedModel {
   classificationOutput?: string;
   /** The files the bundle was built from (model file first), for fingerprints and watching. */
   sourceFiles: string[];
+  /**
+   * Where the model's own compile() came from when it was not the module's: the model.json's
+   * `training_config`; `problem` says why it could not be used (refused unless the settings name an optimizer).
+   */
+  modelCompile?: { source: 'training_config'; problem?: string };
 }
 
 /** A problem with the user's model file, located where possible. */
@@ -545,10 +557,28 @@ async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
     }
   }
   let model: LayersModel;
+  let modelTopology: unknown;
+  let trainingConfig: TrainingConfig | undefined;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }));
+    modelTopology = translateKerasTopology(json.modelTopology);
+    trainingConfig = readTrainingConfig(json);
   } catch (e) {
-    throw new ModelError(`${path}: cannot build the model: ${(e as Error).message}`);
+    throw new ModelError(`${path}: cannot read the model: ${(e as Error).message}`);
+  }
+  try {
+    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelTopology as object, weightSpecs, weightData }));
+  } catch (e) {
+    const version = kerasVersionOf(json.modelTopology);
+    throw new ModelError(`${path}: cannot build the model${version ? ` (written by Keras ${version})` : ''}: ${(e as Error).message}`);
+  }
+  let modelCompile: LoadedModel['modelCompile'];
+  if (trainingConfig) {
+    modelCompile = { source: 'training_config' };
+    try {
+      compileFromTrainingConfig(tf, model, trainingConfig);
+    } catch (e) {
+      modelCompile.problem = `${path}: ${(e as Error).message}`;
+    }
   }
   const entries = layerEntryOffsets(text);
   const lineStarts = [0];
@@ -560,5 +590,10 @@ async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
     while (line + 1 < lineStarts.length && lineStarts[line + 1] <= offset) line++;
     return { file: path, line: line + 1, column: offset - lineStarts[line] + 1 };
   };
-  return { model, layers: layerTable(model, (layer) => lineOf((layer as { name: string }).name)), sourceFiles: [path] };
+  return {
+    model,
+    layers: layerTable(model, (layer) => lineOf((layer as { name: string }).name)),
+    sourceFiles: [path],
+    ...(modelCompile ? { modelCompile } : {}),
+  };
 }

@@ -232,10 +232,17 @@ async function prepareRecording(
   };
   for (const note of checkTrainingKernels(tf, loaded.model, { sample }).notes) log(note);
   const settings = resolveSettings(options, loaded.training);
-  const plan = planTraining(tf, loaded.model, output, settings, {
-    optimizer: (options.optimizer ?? loaded.training?.optimizer) !== undefined,
-    learningRate: (options.learningRate ?? loaded.training?.learningRate) !== undefined,
-  });
+  const plan = planTraining(
+    tf,
+    loaded.model,
+    output,
+    settings,
+    {
+      optimizer: (options.optimizer ?? loaded.training?.optimizer) !== undefined,
+      learningRate: (options.learningRate ?? loaded.training?.learningRate) !== undefined,
+    },
+    loaded.modelCompile,
+  );
   // The run's settings say what trained the model, the model's own optimizer included.
   settings.optimizer = plan.optimizer;
   settings.learningRate = plan.learningRate;
@@ -304,7 +311,7 @@ function beginRunFolder(
   log(describeOutput(output, loaded.model.outputs.length));
   log(
     plan.training.compiledBy === 'model'
-      ? `training: the model's own compile() — ${plan.optimizer} (learning rate ${plan.learningRate}), loss ${plan.training.loss}`
+      ? `training: ${plan.training.source === 'training_config' ? "the model file's training_config" : "the model's own compile()"} — ${plan.optimizer} (learning rate ${plan.learningRate}), loss ${plan.training.loss}`
       : `training: ${plan.optimizer} (learning rate ${plan.learningRate}) from the settings, loss ${plan.training.loss}`,
   );
   return { writer, layers };
