@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { npyFromFloat32, seededRandom, serializeNpy } from '../../../src/analysis';
 import { translateKerasTopology } from '../../../src/recorder/kerasTopology';
 import { loadModelFile, ModelError } from '../../../src/recorder/modelLoader';
-import { recordRun } from '../../../src/recorder/record';
+import { recordRun, type RecordOptions } from '../../../src/recorder/record';
 
 const fixture = (name: string) => resolve(__dirname, '../../fixtures/models', name);
 
@@ -181,7 +181,7 @@ describe('recording Keras model.json files with their training_config', function
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  const record = (folder: string, more: { optimizer?: string } = {}) =>
+  const record = (folder: string, more: Partial<RecordOptions> = {}) =>
     recordRun({
       modelFile: fixture(`${folder}/model.json`),
       dataset,
