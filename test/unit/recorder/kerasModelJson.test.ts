@@ -5,7 +5,7 @@
  * the model as its own compile() would, and both record.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -224,6 +224,30 @@ describe('recording Keras model.json files with their training_config', function
       lines.some((l) => /training: the model file's training_config — rmsprop \(learning rate 0\.0005/.test(l)),
       lines.join('\n'),
     );
+  });
+
+  it('refuses, before any run folder, a training_config optimizer TensorFlow.js lacks, and records when the settings name one', async () => {
+    const k3 = JSON.parse(readFileSync(fixture('gtsrb-keras3/model.json'), 'utf8')) as {
+      modelTopology: { training_config: { optimizer_config: { class_name: string } } };
+      weightsManifest?: unknown;
+    };
+    k3.modelTopology.training_config.optimizer_config.class_name = 'Nadam';
+    delete k3.weightsManifest;
+    mkdirSync(join(root, 'nadam'));
+    const file = join(root, 'nadam', 'model.json');
+    writeFileSync(file, JSON.stringify(k3));
+    const options = { modelFile: file, dataset, epochs: 1, batchSize: 16, probeSize: 20, runsFolder: join(root, 'nadam-runs'), k: 5 };
+    await assert.rejects(recordRun({ ...options, backend: 'wasm' }), (e: unknown) => {
+      assert.ok(ModelError.is(e));
+      assert.match(
+        (e as Error).message,
+        /training_config: optimizer Nadam has no TensorFlow.js counterpart .*; record with --optimizer <name> to train with the settings instead$/,
+      );
+      return true;
+    });
+    assert.ok(!existsSync(options.runsFolder) || readdirSync(options.runsFolder).length === 0, 'no run folder is left behind');
+    const r = await recordRun({ ...options, backend: 'wasm', optimizer: 'sgd' });
+    assert.deepEqual(r.manifest.training, { compiledBy: 'settings', optimizer: 'sgd', loss: 'categoricalCrossentropy' });
   });
 
   it('trains a Keras 2 file with its SGD with momentum, and with the settings when they name an optimizer', async () => {
