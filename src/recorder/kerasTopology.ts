@@ -60,7 +60,7 @@ function kerasTensors(value: Json, out: Json[][]): Json[][] {
 /** Keras 3 `inbound_nodes` (`{args, kwargs}` objects) as Keras 2 lists; Keras 2 ones unchanged. */
 function inboundNodes(nodes: Json, layer: string): Json {
   if (!Array.isArray(nodes)) return nodes;
-  return nodes.map((node) => {
+  return nodes.map((node: Json): Json => {
     if (!isObj(node)) return node;
     const tensors = kerasTensors(node.args, []);
     if (tensors.length === 0) {

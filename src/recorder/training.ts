@@ -27,12 +27,18 @@ export interface TrainingData {
   targets?: TrainingTargets;
 }
 
+/**
+ * The manifest's `training`, and with `compiledBy: model` where the model's compile came from when
+ * not its module: `source: training_config`, the model.json's (docs/run-format.md).
+ */
+export type PlannedTraining = RunTraining & { source?: 'training_config' };
+
 /** What trains: the model fit runs on, how labels become its targets, and what the run says about it. */
 export interface TrainingPlan {
   /** The model itself, or for a multi-output model one ending in the chosen output that shares its layers. */
   fitModel: tfType.LayersModel;
   targets: TrainingTargets;
-  training: RunTraining;
+  training: PlannedTraining;
   /** The optimizer's name and learning rate, for the run's settings. */
   optimizer: string;
   learningRate: number;

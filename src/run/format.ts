@@ -68,8 +68,6 @@ export interface RunTraining {
   optimizer: string;
   /** The loss trained on, by name (`categoricalCrossentropy`, `binaryCrossentropy`, a custom function's name). */
   loss: string;
-  /** With `compiledBy: model`, where the model's compile came from when not its module: the model.json's `training_config`. */
-  source?: 'training_config';
 }
 
 export interface RunManifest {
