@@ -189,7 +189,7 @@ function optimizerOf(tf: typeof tfType, optimizer: TrainingConfig['optimizer']):
   const rate = c.learningRate ?? c.lr ?? 0.001;
   if (typeof rate !== 'number') {
     throw new KerasTopologyError(
-      `${what}: key "learning_rate" is a schedule, but TensorFlow.js optimizers take one rate; record with --learning-rate <rate>`,
+      `${what}: key "learning_rate" is a schedule, but TensorFlow.js optimizers take one rate; record with --lr <rate>`,
     );
   }
   for (const key of UNSUPPORTED_SETTINGS) {
