@@ -134,6 +134,36 @@ describe('Keras model.json files (Keras 2 and Keras 3 converter output)', functi
     });
   });
 
+  it('builds and trains a Keras 3 functional model (Conv1D with an L2 regularizer, Add of two tensors) compiled from a serialised sparse loss', async () => {
+    const m = await loadModelFile(fixture('keras3-functional/model.json'), tf);
+    assert.deepEqual(
+      m.layers.map((l) => [l.className, l.outputShape]),
+      [
+        ['InputLayer', [8, 2]],
+        ['Conv1D', [8, 2]],
+        ['Add', [8, 2]],
+        ['GlobalAveragePooling1D', [2]],
+        ['Dense', [3]],
+      ],
+    );
+    assert.deepEqual(
+      m.model.getLayer('add').inboundNodes[0].inboundLayers.map((l) => l.name),
+      ['x', 'c'],
+    );
+    assert.equal(m.model.loss, 'categoricalCrossentropy', 'sparse categorical cross-entropy on the one-hot targets the recorder makes');
+    assert.deepEqual((m.model.optimizer as unknown as { getConfig(): object }).getConfig(), {
+      learningRate: 0.002,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+    });
+    const x = tf.ones([4, 8, 2]);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3);
+    const history = await m.model.fit(x, y, { epochs: 1, verbose: 0 });
+    assert.ok(Number.isFinite(history.history.loss[0] as number));
+    tf.dispose([x, y]);
+  });
+
   it('refuses, naming the key and why, a Keras 3 topology TensorFlow.js cannot read', async () => {
     const k3 = JSON.parse(readFileSync(fixture('gtsrb-keras3/model.json'), 'utf8')) as {
       modelTopology: { model_config: { config: { layers: { config: Record<string, unknown> }[] } } };
