@@ -164,6 +164,31 @@ describe('Keras model.json files (Keras 2 and Keras 3 converter output)', functi
     tf.dispose([x, y]);
   });
 
+  it("compiles a model.json saved by TensorFlow.js itself from its top-level trainingConfig (RMSProp's rho is tfjs's decay)", async () => {
+    // tfjs writes the trainingConfig only with includeOptimizer.
+    const saved = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'softmax', name: 'out' })],
+    });
+    saved.compile({ optimizer: tf.train.rmsprop(0.003, 0.8), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await saved.save(
+      tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })),
+      { includeOptimizer: true },
+    );
+    const folder = mkdtempSync(join(tmpdir(), 'cnn-slicer-tfjs-saved-'));
+    try {
+      const json = { format: 'layers-model', modelTopology: artifacts!.modelTopology, trainingConfig: artifacts!.trainingConfig };
+      writeFileSync(join(folder, 'model.json'), JSON.stringify(json));
+      const m = await loadModelFile(join(folder, 'model.json'), tf);
+      assert.deepEqual(m.modelCompile, { source: 'training_config' });
+      const config = (m.model.optimizer as unknown as { getConfig(): { learningRate: number; decay: number } }).getConfig();
+      assert.equal(config.learningRate, 0.003);
+      assert.equal(config.decay, 0.8);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('refuses, naming the key and why, a Keras 3 topology TensorFlow.js cannot read', async () => {
     const k3 = JSON.parse(readFileSync(fixture('gtsrb-keras3/model.json'), 'utf8')) as {
       modelTopology: { model_config: { config: { layers: { config: Record<string, unknown> }[] } } };
