@@ -104,6 +104,22 @@ function layerConfig(config: Obj): Obj {
   return out;
 }
 
+/**
+ * A Keras 3 Sequential built with `build(shape)` has no InputLayer and no input shape on its first
+ * layer: the model's `build_input_shape` (else the first layer's `build_config.input_shape`)
+ * becomes the first layer's `batch_input_shape`, as tfjs needs one.
+ */
+function withInputShape(out: Obj, keras: Obj): void {
+  const config = isObj(out.config) ? out.config : undefined;
+  const layers: Json[] = config && Array.isArray(config.layers) ? (config.layers as Json[]) : [];
+  const first = layers[0];
+  if (!isObj(first) || first.class_name === 'InputLayer' || !isObj(first.config) || first.config.batch_input_shape) return;
+  const kerasFirst = isObj(keras.config) && Array.isArray(keras.config.layers) ? (keras.config.layers[0] as Json) : undefined;
+  const built = isObj(kerasFirst) && isObj(kerasFirst.build_config) ? kerasFirst.build_config.input_shape : undefined;
+  const shape = config?.build_input_shape ?? built;
+  if (Array.isArray(shape)) first.config.batch_input_shape = shape;
+}
+
 /** Any serialised value in Keras 2 form. */
 function translate(value: Json): Json {
   if (Array.isArray(value)) return value.map(translate);
@@ -117,6 +133,7 @@ function translate(value: Json): Json {
       else if (key === 'inbound_nodes') out.inbound_nodes = inboundNodes(v, layerName);
       else out[key] = translate(v);
     }
+    if (value.class_name === 'Sequential') withInputShape(out, value);
     return /^L[12]$/.test(value.class_name) ? regularizer(out) : out;
   }
   const out: Obj = {};

@@ -189,6 +189,26 @@ describe('Keras model.json files (Keras 2 and Keras 3 converter output)', functi
     }
   });
 
+  it('gives a Keras 3 Sequential built with build(shape), which has no InputLayer, its input shape from build_input_shape', async () => {
+    const k3 = JSON.parse(readFileSync(fixture('gtsrb-keras3/model.json'), 'utf8')) as {
+      modelTopology: { model_config: { config: { layers: unknown[] } } };
+    };
+    k3.modelTopology.model_config.config.layers.shift();
+    const folder = mkdtempSync(join(tmpdir(), 'cnn-slicer-keras3-built-'));
+    try {
+      writeFileSync(join(folder, 'model.json'), JSON.stringify(k3));
+      writeFileSync(join(folder, 'group1-shard1of1.bin'), readFileSync(fixture('gtsrb-keras3/group1-shard1of1.bin')));
+      const m = await loadModelFile(join(folder, 'model.json'), tf);
+      assert.deepEqual(m.model.inputs[0].shape, [null, 12, 12, 3]);
+      assert.deepEqual(
+        m.layers.map((l) => l.className),
+        ['Conv2D', 'MaxPooling2D', 'Dropout', 'Flatten', 'Dense'],
+      );
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('refuses, naming the key and why, a Keras 3 topology TensorFlow.js cannot read', async () => {
     const k3 = JSON.parse(readFileSync(fixture('gtsrb-keras3/model.json'), 'utf8')) as {
       modelTopology: { model_config: { config: { layers: { config: Record<string, unknown> }[] } } };
