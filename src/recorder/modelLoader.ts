@@ -18,6 +18,14 @@ import * as esbuild from 'esbuild';
 import type * as tfType from '@tensorflow/tfjs';
 import { CodedError, hasErrorCode } from '../analysis';
 import { RunLayer } from '../run/format';
+import {
+  compileFromTrainingConfig,
+  kerasVersionOf,
+  readTrainingConfig,
+  translateKerasTopology,
+  type TrainingConfig,
+} from './kerasTopology';
+import { expressionStart, layerEntryOffsets } from './sourceText';
 
 type Tf = typeof tfType;
 type LayersModel = tfType.LayersModel;
@@ -53,6 +61,11 @@ export interface LoadedModel {
   classificationOutput?: string;
   /** The files the bundle was built from (model file first), for fingerprints and watching. */
   sourceFiles: string[];
+  /**
+   * Where the model's own compile() came from when it was not the module's: the model.json's
+   * `training_config`; `problem` says why it could not be used (refused unless the settings name an optimizer).
+   */
+  modelCompile?: { source: 'training_config'; problem?: string };
 }
 
 /** A problem with the user's model file, located where possible. */
@@ -125,7 +138,11 @@ function modelExport(exports: Record<string, unknown> & Partial<() => unknown>):
   return {};
 }
 
-/** The factory's result, or a ModelError when it has not settled within `timeoutMs`. */
+/** Whether a function is a class, which must be constructed with `new`. */
+function isClass(f: unknown): boolean {
+  return typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
+}
+
 /** How long a factory may take, and whom to tell when it is slow. */
 interface FactoryWait {
   timeoutMs: number;
@@ -242,7 +259,8 @@ async function loadModule(path: string, tf: Tf, wait: FactoryWait): Promise<Load
     const factory = found.factory;
     let returned: unknown;
     try {
-      returned = factory();
+      // A model class (`export default class M extends tf.Sequential`) is constructed, not called.
+      returned = isClass(factory) ? new (factory as unknown as new () => unknown)() : factory();
     } catch (e) {
       throw userError('the model factory threw', e, bundleName, locate);
     }
@@ -324,33 +342,6 @@ function userError(what: string, e: unknown, bundleName: string, locate: (l: num
   return err;
 }
 
-/**
- * From the position V8 reports for a call (`tf.layers.conv2d(` → the `conv2d` token), walks back
- * over a member chain (`tf.layers.`, also across line breaks) to where the expression starts, so
- * the location points at the start of `tf.layers.conv2d(...)` as a reader would. Positions are
- * 0-based in and out.
- */
-export function expressionStart(text: string, line0: number, column0: number): { line: number; column: number } {
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
-  if (line0 >= lineStarts.length) return { line: line0, column: column0 };
-  let pos = lineStarts[line0] + column0;
-  for (;;) {
-    let k = pos - 1;
-    while (k >= 0 && /\s/.test(text[k])) k--;
-    if (k < 0 || text[k] !== '.') break;
-    k--;
-    while (k >= 0 && /\s/.test(text[k])) k--;
-    let start = k;
-    while (start >= 0 && /[\w$]/.test(text[start])) start--;
-    if (start === k) break;
-    pos = start + 1;
-  }
-  let line = 0;
-  while (line + 1 < lineStarts.length && lineStarts[line + 1] <= pos) line++;
-  return { line, column: pos - lineStarts[line] };
-}
-
 /** Layer factories whose every option has a default, so users call them without a config. */
 const OPTIONAL_CONFIG_LAYERS = /^(global(Average|Avg|Max)Pool(ing)?[123]d|(max|average|avg)Pool(ing)?[123]d|upSampling2d)$/;
 
@@ -425,89 +416,6 @@ export function layerTable(model: LayersModel, locationOf: (layer: object) => So
   });
 }
 
-/** A JSON value with where it starts in its text: objects keep each key's offset too. */
-type JsonAt =
-  | { kind: 'object'; offset: number; entries: { key: string; keyOffset: number; value: JsonAt }[] }
-  | { kind: 'array'; offset: number; items: JsonAt[] }
-  | { kind: 'string'; offset: number; value: string }
-  | { kind: 'other'; offset: number };
-
-/**
- * Parses JSON text that `JSON.parse` has accepted into values with their character offsets (a
- * small reader of its own: jsonc-parser's default build does not bundle into the recorder).
- */
-function parseJsonAt(text: string): JsonAt {
-  let pos = 0;
-  const space = () => {
-    while (pos < text.length && /\s/.test(text[pos])) pos++;
-  };
-  const string = (): string => {
-    const start = pos++;
-    while (text[pos] !== '"') pos += text[pos] === '\\' ? 2 : 1;
-    pos++;
-    return JSON.parse(text.slice(start, pos)) as string;
-  };
-  const value = (): JsonAt => {
-    space();
-    const offset = pos;
-    if (text[pos] === '{') {
-      pos++;
-      const entries: { key: string; keyOffset: number; value: JsonAt }[] = [];
-      for (space(); text[pos] !== '}'; space()) {
-        if (text[pos] === ',') pos++;
-        space();
-        const keyOffset = pos;
-        const key = string();
-        space();
-        pos++; // the colon
-        entries.push({ key, keyOffset, value: value() });
-      }
-      pos++;
-      return { kind: 'object', offset, entries };
-    }
-    if (text[pos] === '[') {
-      pos++;
-      const items: JsonAt[] = [];
-      for (space(); text[pos] !== ']'; space()) {
-        if (text[pos] === ',') pos++;
-        items.push(value());
-      }
-      pos++;
-      return { kind: 'array', offset, items };
-    }
-    if (text[pos] === '"') return { kind: 'string', offset, value: string() };
-    while (pos < text.length && !/[\s,\]}]/.test(text[pos])) pos++;
-    return { kind: 'other', offset };
-  };
-  return value();
-}
-
-/**
- * Where each layer's entry starts in a model.json text, by layer name: the character offset of its
- * `"class_name"` key (of its `{` when it has none). Found on the parsed values, not line by line,
- * so converter output written on one line gets a column per layer; an entry is an object in a
- * `"layers"` array whose `config` has a `"name"` (the first entry of a name wins, so a nested
- * model's layers keep theirs).
- */
-export function layerEntryOffsets(text: string): Map<string, number> {
-  const offsets = new Map<string, number>();
-  const visit = (node: JsonAt, inLayers: boolean): void => {
-    if (node.kind === 'object') {
-      const entry = (key: string) => node.entries.find((e) => e.key === key);
-      const config = entry('config')?.value;
-      const name = config?.kind === 'object' ? config.entries.find((e) => e.key === 'name')?.value : undefined;
-      if (inLayers && name?.kind === 'string' && !offsets.has(name.value)) {
-        offsets.set(name.value, entry('class_name')?.keyOffset ?? node.offset);
-      }
-      for (const e of node.entries) visit(e.value, e.key === 'layers' && e.value.kind === 'array');
-    } else if (node.kind === 'array') {
-      for (const item of node.items) visit(item, inLayers);
-    }
-  };
-  visit(parseJsonAt(text), false);
-  return offsets;
-}
-
 /** Loads a TensorFlow.js layers-format model.json (topology, and weights when its files exist). */
 async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
   const text = readFileSync(path, 'utf8');
@@ -540,10 +448,28 @@ async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
     }
   }
   let model: LayersModel;
+  let modelTopology: unknown;
+  let trainingConfig: TrainingConfig | undefined;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }));
+    modelTopology = translateKerasTopology(json.modelTopology);
+    trainingConfig = readTrainingConfig(json);
   } catch (e) {
-    throw new ModelError(`${path}: cannot build the model: ${(e as Error).message}`);
+    throw new ModelError(`${path}: cannot read the model: ${(e as Error).message}`);
+  }
+  try {
+    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelTopology as object, weightSpecs, weightData }));
+  } catch (e) {
+    const version = kerasVersionOf(json.modelTopology);
+    throw new ModelError(`${path}: cannot build the model${version ? ` (written by Keras ${version})` : ''}: ${(e as Error).message}`);
+  }
+  let modelCompile: LoadedModel['modelCompile'];
+  if (trainingConfig) {
+    modelCompile = { source: 'training_config' };
+    try {
+      compileFromTrainingConfig(tf, model, trainingConfig);
+    } catch (e) {
+      modelCompile.problem = `${path}: ${(e as Error).message}`;
+    }
   }
   const entries = layerEntryOffsets(text);
   const lineStarts = [0];
@@ -555,5 +481,10 @@ async function loadModelJson(path: string, tf: Tf): Promise<LoadedModel> {
     while (line + 1 < lineStarts.length && lineStarts[line + 1] <= offset) line++;
     return { file: path, line: line + 1, column: offset - lineStarts[line] + 1 };
   };
-  return { model, layers: layerTable(model, (layer) => lineOf((layer as { name: string }).name)), sourceFiles: [path] };
+  return {
+    model,
+    layers: layerTable(model, (layer) => lineOf((layer as { name: string }).name)),
+    sourceFiles: [path],
+    ...(modelCompile ? { modelCompile } : {}),
+  };
 }

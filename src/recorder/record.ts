@@ -9,14 +9,14 @@
  * (measure.ts) and where and in which order they are measured (measurementQueue.ts), the checkpoint
  * bytes (checkpoint.ts), and the run folder writer (src/run/writer.ts).
  */
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { gatherRows, indicesByClass, npyFromFloat32, seededRandom, serializeNpy } from '../analysis';
 import { ComputePool } from '../compute/pool';
 import { Dataset, fitDatasetToModel, loadDataset, parseDatasetSpec, splitDataset } from '../data/datasets';
 import { RunWriteError } from '../run/files';
 import { channelsOf, EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, RunSettings } from '../run/format';
-import { defaultRunsFolder, makeRunId } from '../run/paths';
+import { defaultRunsFolder, makeRunId, modelDisplayName } from '../run/paths';
 import { isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
 import { checkTrainingKernels } from '../tfjs/trainingCheck';
@@ -232,10 +232,17 @@ async function prepareRecording(
   };
   for (const note of checkTrainingKernels(tf, loaded.model, { sample }).notes) log(note);
   const settings = resolveSettings(options, loaded.training);
-  const plan = planTraining(tf, loaded.model, output, settings, {
-    optimizer: (options.optimizer ?? loaded.training?.optimizer) !== undefined,
-    learningRate: (options.learningRate ?? loaded.training?.learningRate) !== undefined,
-  });
+  const plan = planTraining(
+    tf,
+    loaded.model,
+    output,
+    settings,
+    {
+      optimizer: (options.optimizer ?? loaded.training?.optimizer) !== undefined,
+      learningRate: (options.learningRate ?? loaded.training?.learningRate) !== undefined,
+    },
+    loaded.modelCompile,
+  );
   // The run's settings say what trained the model, the model's own optimizer included.
   settings.optimizer = plan.optimizer;
   settings.learningRate = plan.learningRate;
@@ -275,7 +282,7 @@ function beginRunFolder(
     model: {
       file: resolve(options.modelFile),
       fingerprint: modelFingerprint(loaded),
-      name: basename(options.modelFile),
+      name: modelDisplayName(options.modelFile),
       sourceFiles: loaded.sourceFiles,
     },
     layers,
@@ -304,7 +311,7 @@ function beginRunFolder(
   log(describeOutput(output, loaded.model.outputs.length));
   log(
     plan.training.compiledBy === 'model'
-      ? `training: the model's own compile() — ${plan.optimizer} (learning rate ${plan.learningRate}), loss ${plan.training.loss}`
+      ? `training: ${plan.training.source === 'training_config' ? "the model file's training_config" : "the model's own compile()"} — ${plan.optimizer} (learning rate ${plan.learningRate}), loss ${plan.training.loss}`
       : `training: ${plan.optimizer} (learning rate ${plan.learningRate}) from the settings, loss ${plan.training.loss}`,
   );
   return { writer, layers };

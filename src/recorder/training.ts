@@ -9,7 +9,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import { seededRandom } from '../analysis';
 import type { RunSettings, RunTraining } from '../run/format';
 import type { EpochLogs, RecordCallbackList } from './callbacks';
-import { ModelError } from './modelLoader';
+import { ModelError, type LoadedModel } from './modelLoader';
 import type { ChosenOutput } from './outputs';
 
 /** How labels become the targets `model.fit` trains on. */
@@ -27,12 +27,18 @@ export interface TrainingData {
   targets?: TrainingTargets;
 }
 
+/**
+ * The manifest's `training`, and with `compiledBy: model` where the model's compile came from when
+ * not its module: `source: training_config`, the model.json's (docs/run-format.md).
+ */
+export type PlannedTraining = RunTraining & { source?: 'training_config' };
+
 /** What trains: the model fit runs on, how labels become its targets, and what the run says about it. */
 export interface TrainingPlan {
   /** The model itself, or for a multi-output model one ending in the chosen output that shares its layers. */
   fitModel: tfType.LayersModel;
   targets: TrainingTargets;
-  training: RunTraining;
+  training: PlannedTraining;
   /** The optimizer's name and learning rate, for the run's settings. */
   optimizer: string;
   learningRate: number;
@@ -75,7 +81,10 @@ export function planTraining(
   output: ChosenOutput,
   settings: Pick<RunSettings, 'optimizer' | 'learningRate' | 'epochs'>,
   overrides: { optimizer: boolean; learningRate: boolean },
+  modelCompile?: LoadedModel['modelCompile'],
 ): TrainingPlan {
+  // A training_config that names what TensorFlow.js cannot train with is refused, unless the settings choose the optimizer.
+  if (modelCompile?.problem && !overrides.optimizer) throw new ModelError(modelCompile.problem);
   if (output.kind === 'none' && output.units !== 1 && settings.epochs > 0) {
     throw new ModelError(
       `the output ${output.layer} gives ${output.units} values per input, not a score per class, so the class labels give it nothing to train towards; ` +
@@ -94,7 +103,12 @@ export function planTraining(
     return {
       fitModel,
       targets,
-      training: { compiledBy: 'model', optimizer: optimizerName(compiled), loss: lossName(modelLoss) },
+      training: {
+        compiledBy: 'model',
+        optimizer: optimizerName(compiled),
+        loss: lossName(modelLoss),
+        ...(modelCompile ? { source: modelCompile.source } : {}),
+      },
       optimizer: optimizerName(compiled),
       learningRate: typeof learningRate === 'number' && learningRate > 0 ? learningRate : settings.learningRate,
     };

@@ -32,6 +32,16 @@ export function makeRunId(modelFile: string, date = new Date(), modelName?: stri
 }
 
 /**
+ * The model's name as runs show it: the file's name, or for a `model.json` (which every converter
+ * calls so) the name of its folder, as the run id uses; runs recorded before this was written
+ * keep `model.json` in their manifest and are shown by their folder too.
+ */
+export function modelDisplayName(modelFile: string, recordedName = basename(modelFile)): string {
+  if (recordedName.toLowerCase() !== 'model.json' || basename(modelFile).toLowerCase() !== 'model.json') return recordedName;
+  return basename(dirname(resolve(modelFile))) || recordedName;
+}
+
+/**
  * Creates the run folder atomically, so two recordings of one model started in the same second
  * (ids have one-second resolution) get two folders (`…-2`, `…-3`) instead of sharing one.
  */

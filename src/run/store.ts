@@ -22,7 +22,7 @@ import {
 } from './format';
 import { writeFileAtomic, writeFileAtomicAsync } from './files';
 import { RunListingCache, runStamp } from './listingCache';
-import { epochFolder } from './paths';
+import { epochFolder, modelDisplayName } from './paths';
 import { isProcessAlive, isProcessAliveAsync, type RecorderIdentity } from './process';
 import { FileReadError, readBoundedFile, readBoundedFileAsync } from './read';
 
@@ -70,7 +70,10 @@ function parseManifest(folder: string, bytes: Buffer): RunManifest {
   } catch {
     throw new RunFormatError(`${path} is damaged (not valid JSON); the run cannot be opened — record it again`);
   }
-  return validateManifest(raw, path);
+  const manifest = validateManifest(raw, path);
+  // Runs of a model.json recorded before the name was its folder's.
+  manifest.model.name = modelDisplayName(manifest.model.file, manifest.model.name);
+  return manifest;
 }
 
 /**

@@ -7,6 +7,7 @@ import { askSettings, effectiveDefaults, initialSettings, isAnalyzeArgs, notAMod
 import type { Ctx } from '../ctx';
 import { notAModelReason } from '../recording/modelFileCheck';
 import { describeProgress } from '../recording/recordingProgress';
+import { modelTrainingDescription } from '../recording/modelTraining';
 import { trainingNumbers } from '../recording/trainingExport';
 import type { Recordings } from '../recording/recording';
 import type { RecordingSettings } from '../settings';
@@ -75,6 +76,7 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
       : await askSettings(modelFile, initial, {
           ...effectiveDefaults(modelFile, text === undefined || /\.json$/i.test(modelFile) ? {} : trainingNumbers(text)),
           lastDataset: remembered?.dataset,
+          training: modelTrainingDescription(modelFile, text, vscode.l10n),
         });
     if (!chosen) return undefined;
     await ctx.workspaceState.update(DEFAULTS_KEY + modelFile, chosen);

@@ -87,6 +87,8 @@ export interface FlowContext {
   batchSize: EffectiveDefault;
   /** The dataset the user last recorded this model with; undefined for a model never recorded here. */
   lastDataset?: string;
+  /** How the model will train and where that comes from (modelTraining.ts): the model file's training_config, its compile(), the default. */
+  training?: string;
 }
 
 /** The effective epochs and batch size: the model's `training` export when it sets them, else the settings. */
@@ -164,6 +166,7 @@ export async function askSettings(
         key: f.key,
       })),
       { label: vscode.l10n.t('Backend'), description: s.backend, key: 'backend' as const },
+      ...(context.training ? [{ label: vscode.l10n.t('Training'), description: context.training, key: 'training' as const }] : []),
     ];
     const pick = await vscode.window.showQuickPick(items, {
       title: `${title} (2/2)`,
@@ -172,6 +175,7 @@ export async function askSettings(
     });
     if (!pick) return undefined;
     if (pick.key === 'start') return s;
+    if (pick.key === 'training') continue; // says where the optimizer comes from; nothing to change here
     if (pick.key === 'backend') {
       const b = await vscode.window.showQuickPick(['auto', 'wasm', 'cpu', 'tfjs-node'], {
         placeHolder: vscode.l10n.t('TensorFlow.js backend of the recorder'),

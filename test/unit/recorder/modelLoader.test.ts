@@ -156,6 +156,20 @@ describe('model loader: model modules as users write them', () => {
     );
   });
 
+  it('constructs a model class exported as the default (extends tf.Sequential) with new, locating its layers', async () => {
+    const m = await loadModelFile(fixture('classModel.ts'), tf);
+    assert.equal(m.model.getClassName(), 'Sequential');
+    assert.deepEqual(
+      m.layers.map((l) => [l.className, l.outputShape, l.source?.line]),
+      [
+        ['Conv2D', [10, 10, 2], position('classModel.ts', 'tf.layers.conv2d').line],
+        ['MaxPooling2D', [5, 5, 2], position('classModel.ts', 'tf.layers.maxPooling2d').line],
+        ['Flatten', [50], position('classModel.ts', 'tf.layers.flatten').line],
+        ['Dense', [3], position('classModel.ts', 'tf.layers.dense').line],
+      ],
+    );
+  });
+
   it('takes a built model exported as `export const model`, imported from @tensorflow/tfjs-layers too', async () => {
     const m = await loadModelFile(fixture('builtModelNamed.ts'), tf);
     assert.deepEqual(

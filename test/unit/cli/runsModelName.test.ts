@@ -1,0 +1,51 @@
+// `cnn-slicer runs` and every run display name call a model.json run by its folder, as its run id
+// does, since every converter calls the file model.json; other files keep their own name.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runRuns } from '../../../src/cli/query';
+import { modelDisplayName } from '../../../src/run/paths';
+import { writeFixtureRun } from '../support/runFixture';
+
+/** What runRuns writes to stdout. */
+function runsOutput(argv: string[]): string {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => chunks.push(String(chunk)) > 0) as typeof process.stdout.write;
+  try {
+    runRuns(argv);
+  } finally {
+    process.stdout.write = write;
+  }
+  return chunks.join('');
+}
+
+describe('model names of runs', () => {
+  it('names a model.json by its folder and any other file by its own name', () => {
+    assert.equal(modelDisplayName(join('/zoo', 'gtsrb-keras3', 'model.json')), 'gtsrb-keras3');
+    assert.equal(modelDisplayName(join('/zoo', 'gtsrb-keras3', 'model.json'), 'model.json'), 'gtsrb-keras3');
+    assert.equal(modelDisplayName(join('/zoo', 'lenet.ts')), 'lenet.ts');
+    assert.equal(modelDisplayName(join('/zoo', 'lenet.json')), 'lenet.json');
+    assert.equal(modelDisplayName('/model.json'), 'model.json', 'a model.json at the root has no folder to be named by');
+  });
+
+  it('shows the folder of a model.json run recorded with the name "model.json" in cnn-slicer runs, as text and JSON', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cnnslicer-runs-name-'));
+    try {
+      const folder = join(root, '20261122-100000-gtsrb-keras3');
+      const manifest = writeFixtureRun(folder, [0]);
+      manifest.model = { ...manifest.model, file: '/zoo/gtsrb-keras3/model.json', name: 'model.json' };
+      writeFileSync(join(folder, 'manifest.json'), JSON.stringify(manifest));
+      const rows = (JSON.parse(runsOutput([root, '--json'])) as { runs: { model: string }[] }).runs;
+      assert.deepEqual(
+        rows.map((r) => r.model),
+        ['gtsrb-keras3'],
+      );
+      assert.match(runsOutput([root]), /20261122-100000-gtsrb-keras3 +completed +gtsrb-keras3 /);
+      assert.equal((JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as typeof manifest).model.name, 'model.json');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
