@@ -26,6 +26,12 @@ export interface RunLayer {
   channels: number;
   parameters: number;
   source?: { file: string; line: number; column: number };
+  /**
+   * 'channelsFirst' where the layer's output is `[C, H, W]` (its own `dataFormat`, or that of the
+   * layer it passes through unchanged): `outputShape` is the model's own, `channels` its first
+   * axis. Absent: channels last.
+   */
+  dataFormat?: 'channelsFirst';
 }
 
 export interface RunSettings {
@@ -229,9 +235,13 @@ function quotedIfPlain(value: unknown): string {
   return typeof value === 'string' && /^[a-z-]{1,20}$/.test(value) ? ` "${value}"` : '';
 }
 
-/** The channels of a layer output shape (without batch): the last axis, 1 for a vector. */
-export function channelsOf(outputShape: readonly number[]): number {
-  return outputShape.length >= 2 ? outputShape[outputShape.length - 1] : 1;
+/**
+ * The channels of a layer output shape (without batch): the last axis (the first with
+ * `dataFormat` 'channelsFirst'), 1 for a vector.
+ */
+export function channelsOf(outputShape: readonly number[], dataFormat?: 'channelsFirst' | 'channelsLast'): number {
+  if (outputShape.length < 2) return 1;
+  return dataFormat === 'channelsFirst' ? outputShape[0] : outputShape[outputShape.length - 1];
 }
 
 /** Checks the parsed manifest.json of a run; throws RunFormatError naming the first problem. */
@@ -275,7 +285,10 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
     // -1 stands for a dimension the model leaves open.
     const shape = c.array(l.outputShape, `${field}.outputShape`).map((d, k) => c.integer(d, `${field}.outputShape[${k}]`, -1));
     if (shape.length === 0 || shape.includes(0)) c.fail(`${field}.outputShape`, 'is empty or has a zero dimension');
-    if (l.channels !== channelsOf(shape)) c.fail(`${field}.channels`, `is not ${channelsOf(shape)} (the last axis of its output shape)`);
+    if (l.dataFormat !== undefined && l.dataFormat !== 'channelsFirst') c.fail(`${field}.dataFormat`, `is not "channelsFirst"`);
+    const axis = l.dataFormat === 'channelsFirst' ? 'first' : 'last';
+    if (l.channels !== channelsOf(shape, l.dataFormat))
+      c.fail(`${field}.channels`, `is not ${channelsOf(shape, l.dataFormat)} (the ${axis} axis of its output shape)`);
     c.integer(l.parameters, `${field}.parameters`, 0);
     if (l.source !== undefined) {
       const source = c.object(l.source, `${field}.source`);
