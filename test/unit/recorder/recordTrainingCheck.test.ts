@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelError } from '../../../src/recorder/modelLoader';
 import { recordRun } from '../../../src/recorder/record';
+import { AnalysisEngine } from '../../../src/service/engine';
 
 const fixtures = resolve(__dirname, '../../fixtures/models');
 
@@ -76,6 +77,16 @@ describe('the training check of a recording', function () {
         ['causal_d4', '12x8', 8],
       ],
     );
+    // The service runs the causal layers of the checkpoint forward too.
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
+    try {
+      const answer = (await engine.answer(tcn.folder, { kind: 'channelEntropies', layer: causal[2].index, epoch: 1 })).answer as {
+        all: unknown[];
+      };
+      assert.equal(answer.all.length, 8);
+    } finally {
+      engine.close();
+    }
   });
 
   it('records depthwise and separable convolutions on the WASM backend (they failed after epoch 0)', async function () {
