@@ -12,6 +12,15 @@
 /** Where a layer's channel axis is: last (TensorFlow.js's default) or first after the batch. */
 export type DataFormat = 'channelsLast' | 'channelsFirst';
 
+/**
+ * The channels of a layer output shape (without batch): the last axis (the first with
+ * `dataFormat` 'channelsFirst'), 1 for a vector.
+ */
+export function channelsOf(outputShape: readonly number[], dataFormat?: DataFormat): number {
+  if (outputShape.length < 2) return 1;
+  return dataFormat === 'channelsFirst' ? outputShape[0] : outputShape[outputShape.length - 1];
+}
+
 /** A batch of layer outputs: element (n, p, c) sits at `((n * units) + p) * channels + c`. */
 export interface LayerActivations {
   /** Number of inputs `N`. */

@@ -453,7 +453,7 @@ function channelsFirstLayers(model: LayersModel): Set<AnyLayer> {
     if (format === 'channelsFirst') first.add(layer);
     else if (format === undefined && inbound.length > 0 && inbound.every((i) => first.has(i) && rank(i) === rank(layer))) first.add(layer);
   }
-  for (const input of model.inputs) if (readersAreChannelsFirst(input.sourceLayer as AnyLayer)) first.add(input.sourceLayer as AnyLayer);
+  for (const input of model.inputs) if (readersAreChannelsFirst(input.sourceLayer)) first.add(input.sourceLayer);
   return first;
 }
 

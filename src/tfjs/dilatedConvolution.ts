@@ -46,7 +46,7 @@ export function dilateFilter(tf: Tf, filter: tfjs.Tensor4D, dilations: Pair): tf
       [0, 0],
     ]);
     return tf.slice(
-      tf.reshape(spread, [kh * dh, kw * dw, ci, co]) as tfjs.Tensor4D,
+      tf.reshape<tfjs.Rank.R4>(spread, [kh * dh, kw * dw, ci, co]),
       [0, 0, 0, 0],
       [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co],
     );
@@ -100,18 +100,26 @@ export function dilatedConv2DGradients(
   return {
     x: () => {
       const dilated = dilateFilter(tf, filter, dilations);
-      return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: dilated }, {
-        ...common,
-        inputShape: x.shape,
-      } as unknown as tfjs.NamedAttrMap) as tfjs.Tensor;
+      return tf.engine().runKernel<tfjs.Tensor>(
+        'Conv2DBackpropInput',
+        { dy, filter: dilated },
+        {
+          ...common,
+          inputShape: x.shape,
+        },
+      );
     },
     filter: () => {
       const [kh, kw, ci, co] = filter.shape;
       const size = [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1, ci, co];
-      const whole = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-        ...common,
-        filterShape: size,
-      } as unknown as tfjs.NamedAttrMap) as tfjs.Tensor4D;
+      const whole = tf.engine().runKernel<tfjs.Tensor4D>(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        {
+          ...common,
+          filterShape: size,
+        },
+      );
       return tf.stridedSlice(whole, [0, 0, 0, 0], size, [dilations[0], dilations[1], 1, 1]);
     },
   };
@@ -127,20 +135,20 @@ function unfuseDilatedConv2D(tf: Tf): void {
   const fused = tf.fused as unknown as { conv2d: (args: FusedConv2DArgs) => tfjs.Tensor };
   const original = fused.conv2d;
   fused.conv2d = (args: FusedConv2DArgs): tfjs.Tensor => {
-    const [dh, dw] = pairOf(args.dilations as number | [number, number] | undefined);
+    const [dh, dw] = pairOf(args.dilations);
     const linear = args.activation === undefined || args.activation === 'linear';
     if ((dh === 1 && dw === 1) || !linear) return original(args);
     return tf.tidy(() => {
       const y = tf.conv2d(
         args.x as tfjs.Tensor4D,
-        args.filter as tfjs.Tensor4D,
+        args.filter,
         args.strides,
-        args.pad as 'valid' | 'same',
+        args.pad,
         args.dataFormat,
         args.dilations,
         args.dimRoundingMode,
       );
-      return args.bias === undefined || args.bias === null ? y : tf.add(y, args.bias as tfjs.Tensor);
+      return args.bias === undefined || args.bias === null ? y : tf.add(y, args.bias);
     });
   };
 }

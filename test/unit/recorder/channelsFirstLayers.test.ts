@@ -17,11 +17,10 @@ import { readProbe } from '../../../src/run/probe';
 import { readRun } from '../../../src/run/store';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { loadCheckpoint } from '../../../src/tfjs/forward';
+import { createModel } from '../../fixtures/models/goBoardChannelsFirst';
 import { rng } from '../support/reference';
 
 const fixture = resolve(__dirname, '../../fixtures/models/goBoardChannelsFirst.ts');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createModel } = require(fixture) as { createModel(): tf.LayersModel };
 
 describe('channels-first layers', function () {
   this.timeout(240_000);
@@ -67,14 +66,14 @@ describe('channels-first layers', function () {
       const conv2 = run.manifest.layers.find((l) => l.name === 'conv2')!;
       assert.equal(conv2.channels, 48);
       assert.equal(conv2.dataFormat, 'channelsFirst');
-      const recorded = run.metrics.at(-1)!.layers[conv2.index]!.channelBits;
+      const recorded = run.metrics.at(-1)!.layers[conv2.index].channelBits;
       assert.equal(recorded.length, 48);
 
       // The twin: the checkpoint's conv2 outputs, moved channels-last by hand, measured as such.
       const probe = readProbe(run);
       const model = await loadCheckpoint(tf, join(r.folder, 'checkpoints', epochFolder(1)), run.manifest.layers);
       const count = probe.labels.length;
-      const upTo = tf.model({ inputs: model.inputs, outputs: model.getLayer('conv2').output as tf.SymbolicTensor });
+      const upTo = tf.model({ inputs: model.inputs, outputs: model.getLayer('conv2').output });
       const nhwc = tf.tidy(() => (upTo.predict(tf.tensor(probe.inputs, [count, 2, 9, 9])) as tf.Tensor).transpose([0, 2, 3, 1]));
       const twin = layerActivations([count, 9, 9, 48], nhwc.dataSync());
       nhwc.dispose();
