@@ -99,6 +99,11 @@ describe('channels-first layers', function () {
           })
         ).answer as { maps: { shape: number[] } };
         assert.deepEqual(maps.maps.shape, [1, 1, 9, 9]);
+        // Ablation replaces channels on the last axis only: it refuses, in one line naming the layer.
+        await assert.rejects(
+          engine.answer(r.folder, { kind: 'ablation', epoch: 1, layer: conv2.index, channels: [0] }),
+          /layer \d+ \(conv2\) has its channels first: ablation replaces channels on the last axis only/,
+        );
       } finally {
         engine.close();
       }
