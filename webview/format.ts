@@ -22,11 +22,13 @@ export function formatBits(bits: number | null | undefined, format: BitsFormat =
 
 /**
  * A shape as `24×24×8` (a dense output is just its width); a dimension the model leaves open
- * (recorded as -1) is `?`, and no shape at all is `–`.
+ * (recorded as -1) is `?`, and no shape at all is `–`. A channels-first layer's shape (the model's
+ * own, channels on its first axis) says so: `48×9×9 (channels first)`.
  */
-export function formatShape(shape: readonly number[] | null | undefined): string {
+export function formatShape(shape: readonly number[] | null | undefined, dataFormat?: string): string {
   if (!shape || shape.length === 0) return '–';
-  return shape.map((d) => (Number.isInteger(d) && d >= 0 ? String(d) : '?')).join('×');
+  const text = shape.map((d) => (Number.isInteger(d) && d >= 0 ? String(d) : '?')).join('×');
+  return dataFormat === 'channelsFirst' ? `${text} (channels first)` : text;
 }
 
 /**

@@ -3,7 +3,23 @@
  * estimators.md "Notation"). TensorFlow.js is channels-last: channel `c` of input `n` of an
  * `[N, H, W, C]` output is the `H×W` slice `[n, :, :, c]`; a dense or flatten output `[N, U]` is
  * one channel of `U` units.
+ *
+ * A channels-first layer (`dataFormat: 'channelsFirst'`, an output `[N, C, H, W]`) is measured on
+ * its real channel axis: {@link layerActivations} moves that axis last once, so every estimator
+ * reads the layout above.
  */
+
+/** Where a layer's channel axis is: last (TensorFlow.js's default) or first after the batch. */
+export type DataFormat = 'channelsLast' | 'channelsFirst';
+
+/**
+ * The channels of a layer output shape (without batch): the last axis (the first with
+ * `dataFormat` 'channelsFirst'), 1 for a vector.
+ */
+export function channelsOf(outputShape: readonly number[], dataFormat?: DataFormat): number {
+  if (outputShape.length < 2) return 1;
+  return dataFormat === 'channelsFirst' ? outputShape[0] : outputShape[outputShape.length - 1];
+}
 
 /** A batch of layer outputs: element (n, p, c) sits at `((n * units) + p) * channels + c`. */
 export interface LayerActivations {
@@ -18,10 +34,21 @@ export interface LayerActivations {
 
 /**
  * Interprets an array of shape `[N, U]` (one channel of U units) or `[N, ..., C]` (rank ≥ 3,
- * channels last, every middle axis is spatial) as layer activations. Throws a RangeError naming
- * the shape when it does not fit the data.
+ * channels last, every middle axis is spatial) as layer activations. With `dataFormat`
+ * 'channelsFirst' a rank ≥ 3 shape is `[N, C, ...]`: its values are copied once into the
+ * channels-last order (same type: Float32Array stays float32). Throws a RangeError naming the
+ * shape when it does not fit the data.
  */
-export function layerActivations(shape: readonly number[], data: ArrayLike<number>): LayerActivations {
+export function layerActivations(
+  shape: readonly number[],
+  data: ArrayLike<number>,
+  dataFormat: DataFormat = 'channelsLast',
+): LayerActivations {
+  if (dataFormat === 'channelsFirst' && shape.length >= 3) {
+    const moved = [shape[0], ...shape.slice(2), shape[1]];
+    const layer = layerActivations(moved, data);
+    return { ...layer, data: channelsLastCopy(layer, data) };
+  }
   if (shape.length < 2) {
     throw new RangeError(`layer outputs need shape [N, U] or [N, H, W, C]; got [${shape.join(', ')}]`);
   }
@@ -47,5 +74,23 @@ export function channelMatrix(layer: LayerActivations, c: number): Float64Array 
   const out = new Float64Array(count * units);
   const total = count * units;
   for (let i = 0, src = c; i < total; i++, src += channels) out[i] = data[src];
+  return out;
+}
+
+/**
+ * The values of `[N, C, U]` data (channels first) in the order `[N, U, C]` that `layer` (its
+ * count, units and channels) describes.
+ */
+function channelsLastCopy(layer: LayerActivations, data: ArrayLike<number>): Float32Array | Float64Array {
+  const { count, units, channels } = layer;
+  const out = data instanceof Float32Array ? new Float32Array(data.length) : new Float64Array(data.length);
+  const block = units * channels;
+  for (let n = 0; n < count; n++) {
+    const base = n * block;
+    for (let c = 0; c < channels; c++) {
+      const from = base + c * units;
+      for (let p = 0, to = base + c; p < units; p++, to += channels) out[to] = data[from + p];
+    }
+  }
   return out;
 }

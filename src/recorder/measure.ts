@@ -159,7 +159,7 @@ async function measureLayer(
   data: Float32Array,
 ): Promise<LayerEpochMetrics> {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
-  const layer = layerActivations(shape, data);
+  const layer = layerActivations(shape, data, ctx.layers[index].dataFormat);
   const n = layer.count;
   const per = layer.units * layer.channels;
   // The workers start on the inter-sample entropies (all probe inputs and each class from one
@@ -269,7 +269,7 @@ async function measureRepeatedLayer(
   same: Promise<LayerEpochMetrics>,
 ): Promise<LayerEpochMetrics> {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
-  const layer = layerActivations(shape, data);
+  const layer = layerActivations(shape, data, ctx.layers[index].dataFormat);
   const t1 = performance.now();
   const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const dead = deadChannels(layer);

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Dataset } from '../data/datasets';
-import type { RunLayer } from '../run/format';
+import { channelsOf, type RunLayer } from '../run/format';
+import { inputDataFormat } from './dataFormat';
 import { LoadedModel, ModelError } from './modelLoader';
 
 /** Throws a located ModelError when the model cannot take the dataset's inputs (its outputs are checked by src/recorder/outputs.ts). */
@@ -38,14 +39,16 @@ export function modelFingerprint(loaded: LoadedModel): string {
  */
 export function recordedLayers(loaded: Pick<LoadedModel, 'model' | 'layers'>): RunLayer[] {
   const input = loaded.model.inputs[0].shape.slice(1).map((v) => v ?? -1);
+  const dataFormat = inputDataFormat(loaded.model);
   const layers: RunLayer[] = [
     {
       index: 0,
       name: 'input',
       className: 'Input',
       outputShape: input,
-      channels: input.length >= 2 ? input[input.length - 1] : 1,
+      channels: channelsOf(input, dataFormat),
       parameters: 0,
+      ...(dataFormat ? { dataFormat } : {}),
     },
   ];
   for (const l of loaded.layers) {

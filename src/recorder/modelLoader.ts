@@ -17,7 +17,7 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import type * as tfType from '@tensorflow/tfjs';
 import { CodedError, hasErrorCode } from '../analysis';
-import { RunLayer } from '../run/format';
+import { channelsOf, RunLayer } from '../run/format';
 import {
   compileFromTrainingConfig,
   kerasVersionOf,
@@ -25,6 +25,7 @@ import {
   translateKerasTopology,
   type TrainingConfig,
 } from './kerasTopology';
+import { channelsFirstLayers } from './dataFormat';
 import { expressionStart, layerEntryOffsets } from './sourceText';
 
 type Tf = typeof tfType;
@@ -399,19 +400,22 @@ function instrumentTf(
 
 /** The manifest's layer table for a model, with the locations found. */
 export function layerTable(model: LayersModel, locationOf: (layer: object) => SourceLocation | undefined): LayerInfo[] {
+  const formats = channelsFirstLayers(model);
   return model.layers.map((layer, index) => {
     const shape = (
       Array.isArray(layer.outputShape[0]) || layer.outputShape[0] === undefined ? layer.outputShape[0] : layer.outputShape
     ) as (number | null)[];
     const outputShape = (shape ?? []).slice(1).map((d) => d ?? -1);
+    const dataFormat = outputShape.length >= 2 && formats.has(layer) ? ('channelsFirst' as const) : undefined;
     return {
       index,
       name: layer.name,
       className: layer.getClassName(),
       outputShape,
-      channels: outputShape.length >= 2 ? outputShape[outputShape.length - 1] : 1,
+      channels: channelsOf(outputShape, dataFormat),
       parameters: layer.countParams(),
       source: locationOf(layer),
+      ...(dataFormat ? { dataFormat } : {}),
     };
   });
 }

@@ -273,7 +273,7 @@ function beginRunFolder(
   });
   const layers = outputLayerLast(recordedLayers(loaded), output.layer, loaded.model);
   // A dimension the model leaves open (a sequence of any length) is the dataset's at layer 0.
-  layers[0] = { ...layers[0], outputShape: train.shape, channels: channelsOf(train.shape) };
+  layers[0] = { ...layers[0], outputShape: train.shape, channels: channelsOf(train.shape, layers[0].dataFormat) };
   // The label pairs and the probe inputs' distance codes, which every layer's label information
   // reads, are computed now, while the measurement worker starts on the other core: else this
   // thread computes them while measuring epoch 0, or its part of the last epoch, with the clock running.

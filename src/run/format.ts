@@ -11,6 +11,7 @@
  * channel of that layer), which a fixed schema does not express.
  */
 import { CodedError, hasErrorCode } from '../analysis/errors';
+import { channelsOf } from '../analysis/layout';
 import { controlProblem, type RunControl } from './controlFormat';
 
 /** Format version written by this code; readers refuse newer majors with a clear message. */
@@ -18,6 +19,7 @@ export const RUN_FORMAT_VERSION = 1;
 
 export type RunStatus = 'recording' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
 
+export { channelsOf };
 export interface RunLayer {
   index: number;
   name: string;
@@ -26,6 +28,7 @@ export interface RunLayer {
   channels: number;
   parameters: number;
   source?: { file: string; line: number; column: number };
+  dataFormat?: 'channelsFirst'; // the output is [C, H, W] (docs/run-format.md); absent: channels last
 }
 
 export interface RunSettings {
@@ -229,11 +232,6 @@ function quotedIfPlain(value: unknown): string {
   return typeof value === 'string' && /^[a-z-]{1,20}$/.test(value) ? ` "${value}"` : '';
 }
 
-/** The channels of a layer output shape (without batch): the last axis, 1 for a vector. */
-export function channelsOf(outputShape: readonly number[]): number {
-  return outputShape.length >= 2 ? outputShape[outputShape.length - 1] : 1;
-}
-
 /** Checks the parsed manifest.json of a run; throws RunFormatError naming the first problem. */
 export function validateManifest(value: unknown, where = 'manifest.json'): RunManifest {
   const c: Checker = new Checker(where);
@@ -275,7 +273,9 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
     // -1 stands for a dimension the model leaves open.
     const shape = c.array(l.outputShape, `${field}.outputShape`).map((d, k) => c.integer(d, `${field}.outputShape[${k}]`, -1));
     if (shape.length === 0 || shape.includes(0)) c.fail(`${field}.outputShape`, 'is empty or has a zero dimension');
-    if (l.channels !== channelsOf(shape)) c.fail(`${field}.channels`, `is not ${channelsOf(shape)} (the last axis of its output shape)`);
+    if (l.dataFormat !== undefined && l.dataFormat !== 'channelsFirst') c.fail(`${field}.dataFormat`, `is not "channelsFirst"`);
+    const [channels, axis] = [channelsOf(shape, l.dataFormat), l.dataFormat === 'channelsFirst' ? 'first' : 'last'];
+    if (l.channels !== channels) c.fail(`${field}.channels`, `is not ${channels} (the ${axis} axis of its output shape)`);
     c.integer(l.parameters, `${field}.parameters`, 0);
     if (l.source !== undefined) {
       const source = c.object(l.source, `${field}.source`);

@@ -105,6 +105,11 @@ export class AblationSession {
     const m = ctx.manifest;
     if (r.layer === 0)
       throw new QueryError('unsupported', 'layer 0 is the input: ablate the channels of a layer of the model (1 or above)');
+    if (m.layers[r.layer].dataFormat === 'channelsFirst')
+      throw new QueryError(
+        'unsupported',
+        `layer ${r.layer} (${m.layers[r.layer].name}) has its channels first: ablation replaces channels on the last axis only; ask a channels-last layer`,
+      );
     const output = scoredOutput(m);
     const axis = ablationAxis(m.layers[r.layer]);
     const probe = ctx.probe();

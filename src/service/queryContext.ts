@@ -130,12 +130,21 @@ export class QueryContext {
     const per = layers[layer].outputShape.reduce((a, b) => a * b, 1);
     const all = indices.length === n;
     const shapeOf = (count: number) => [count, ...layers[layer].outputShape];
+    const format = layers[layer].dataFormat;
     if (layer === 0)
-      return layerActivations(shapeOf(indices.length), all ? probe.inputs : Float32Array.from(gatherRows(probe.inputs, per, indices)));
+      return layerActivations(
+        shapeOf(indices.length),
+        all ? probe.inputs : Float32Array.from(gatherRows(probe.inputs, per, indices)),
+        format,
+      );
     const cacheKey = ActivationCache.key(run.folder, epoch, layer);
     const cached = activations.get(cacheKey);
     if (cached)
-      return layerActivations(shapeOf(indices.length), all ? cached.data : Float32Array.from(gatherRows(cached.data, per, indices)));
+      return layerActivations(
+        shapeOf(indices.length),
+        all ? cached.data : Float32Array.from(gatherRows(cached.data, per, indices)),
+        format,
+      );
     const { tf, backend } = await this.tf();
     const inputPer = probe.inputs.length / n;
     if (indices.length < SUBSET_FORWARD_SHARE * n) {
@@ -154,7 +163,7 @@ export class QueryContext {
         },
         control.signal,
       );
-      return layerActivations(out.shape, out.data);
+      return layerActivations(out.shape, out.data, format);
     }
     const { model } = await this.model(epoch);
     // The whole probe set: every layer on the way is kept too (the next query often wants one),
@@ -182,7 +191,11 @@ export class QueryContext {
       activations.remember(ActivationCache.key(run.folder, epoch, index), out);
       result = out;
     }
-    return layerActivations(shapeOf(indices.length), all ? result!.data : Float32Array.from(gatherRows(result!.data, per, indices)));
+    return layerActivations(
+      shapeOf(indices.length),
+      all ? result!.data : Float32Array.from(gatherRows(result!.data, per, indices)),
+      format,
+    );
   }
 
   /**

@@ -17,6 +17,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
+import { installDilatedConvolutions } from './dilatedConvolution';
 import { registerWasmTrainingKernels } from './wasmKernels';
 
 export type BackendPreference = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
@@ -54,6 +55,7 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
           const tf = loadTfjsNode();
           tf.enableProdMode();
           await setBackendOrThrow(tf, 'tensorflow');
+          installDilatedConvolutions(tf);
           return { tf, backend: 'tensorflow', fallbackReasons };
         }
         case 'wasm': {
@@ -66,6 +68,7 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
           const tf = tfjs;
           tf.enableProdMode();
           await setBackendOrThrow(tf, 'cpu');
+          installDilatedConvolutions(tf);
           return { tf, backend: 'cpu', fallbackReasons };
         }
         default:

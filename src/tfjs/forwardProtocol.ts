@@ -22,6 +22,7 @@ const LayerSchema = v.object({
   channels: Count,
   parameters: Count,
   source: v.optional(v.object({ file: v.string(), line: v.number(), column: v.number() })),
+  dataFormat: v.optional(v.literal('channelsFirst')),
 });
 
 export const forwardPass = defineRequest('forward', {

@@ -9,9 +9,10 @@
  *  - a kernel the WASM backend lacks but the CPU backend has: the CPU kernel is registered for
  *    'wasm' (inputs copied to the CPU backend and the result back), with a note saying so: slower
  *    where that op runs, but the run trains;
- *  - anything else (a kernel no backend has, a gradient tfjs-core does not implement, such as of
- *    dilated convolutions): a `TrainingKernelError` naming the first layer that fails, found by
- *    running the same step layer by layer.
+ *  - anything else (a kernel no backend has, a forward pass or a gradient tfjs does not implement):
+ *    a `TrainingKernelError` naming every layer that fails and what each lacks (its forward pass,
+ *    a kernel of this backend, or its gradient), found by running the same step layer by layer,
+ *    the forward pass alone first.
  *
  * The model is left as it was: its weights (batch normalisation's moving statistics change in a
  * training step) are restored, and `Math.random`, which the run seeds for reproducibility and
@@ -29,8 +30,10 @@ import { BACKEND, markOwn, type KernelArgs, type TensorInfo, type Tf } from './w
 export class TrainingKernelError extends CodedError {
   constructor(
     message: string,
-    /** The name of the layer whose training step failed, when one was found. */
+    /** The name of the first layer whose training step failed, when one was found. */
     readonly layerName?: string,
+    /** The names of every layer whose training step failed. */
+    readonly layerNames: string[] = layerName === undefined ? [] : [layerName],
   ) {
     super('model', message, 'TrainingKernelError');
   }
@@ -78,30 +81,81 @@ export function checkTrainingKernels(tf: Tf, model: tfjs.LayersModel, options: {
   }
 }
 
+/** What a layer lacks for training: its forward pass, a backend kernel, or tfjs's gradient. */
+type Missing = 'forward' | 'kernel' | 'gradient';
+
+interface FailingLayer {
+  layer: tfjs.layers.Layer;
+  error: unknown;
+  missing: Missing;
+}
+
+const REMEDY: Record<Missing, string> = {
+  forward: 'TensorFlow.js cannot compute its output (its forward pass fails): change its settings or replace the layer',
+  kernel: 'this backend has no kernel for it: try another backend (--backend cpu)',
+  gradient: 'TensorFlow.js has no gradient for it on any backend: replace or remove the layer',
+};
+
+function firstLine(error: unknown): string {
+  return message(error).split('\n')[0].trim();
+}
+
 function explain(tf: Tf, model: tfjs.LayersModel, error: unknown): TrainingKernelError {
-  const failing = firstFailingLayer(tf, model);
-  const cause = message(failing?.error ?? error)
-    .split('\n')[0]
-    .trim();
-  // A missing kernel is the backend's; any other failure is tfjs's own (no gradient on any backend).
-  const remedy = MISSING_KERNEL.test(cause)
-    ? `this backend has no kernel for it: try another backend (--backend cpu)`
-    : `TensorFlow.js has no gradient for it on any backend: replace or remove the layer`;
-  const where = failing === undefined ? 'the model' : `layer '${failing.layer.name}' (${failing.layer.getClassName()})`;
-  return new TrainingKernelError(`${where} cannot be trained on the ${tf.getBackend()} backend (${cause}); ${remedy}`, failing?.layer.name);
+  const failing = failingLayers(tf, model);
+  const backend = tf.getBackend();
+  if (failing.length === 0) {
+    const cause = firstLine(error);
+    const remedy = REMEDY[MISSING_KERNEL.test(cause) ? 'kernel' : 'gradient'];
+    return new TrainingKernelError(`the model cannot be trained on the ${backend} backend (${cause}); ${remedy}`);
+  }
+  const named = (f: FailingLayer) => `layer '${f.layer.name}' (${f.layer.getClassName()})`;
+  const names = failing.map((f) => f.layer.name);
+  if (failing.length === 1) {
+    const [f] = failing;
+    return new TrainingKernelError(
+      `${named(f)} cannot be trained on the ${backend} backend (${firstLine(f.error)}); ${REMEDY[f.missing]}`,
+      f.layer.name,
+      names,
+    );
+  }
+  const each = failing.map((f) => `${named(f)}: ${REMEDY[f.missing].split(':')[0]} (${firstLine(f.error)})`);
+  return new TrainingKernelError(
+    `${failing.length} layers cannot be trained on the ${backend} backend: ${each.join('; ')}; change, replace or remove them`,
+    failing[0].layer.name,
+    names,
+  );
 }
 
 /**
- * The first layer, in the model's order, whose own training step (the gradients of its input and
- * its trainable weights, on inputs of its input shape) fails, with that failure.
+ * Every layer, in the model's order, whose own training step fails (the gradients of its input
+ * and its trainable weights, on inputs of its input shape), with what it lacks: its forward pass
+ * alone is tried first.
  */
-function firstFailingLayer(tf: Tf, model: tfjs.LayersModel): { layer: tfjs.layers.Layer; error: unknown } | undefined {
+function failingLayers(tf: Tf, model: tfjs.LayersModel): FailingLayer[] {
+  const failing: FailingLayer[] = [];
   for (const layer of model.layers) {
-    if (layer.getClassName() === 'InputLayer') continue;
-    const error = trainingStepError(tf, model, () => layerGradientStep(tf, layer));
-    if (error !== undefined) return { layer, error };
+    const found = layerFailure(tf, model, layer);
+    if (found !== undefined) failing.push(found);
+  }
+  return failing;
+}
+
+/** The first layer whose own training step fails, with that failure. */
+function firstFailingLayer(tf: Tf, model: tfjs.LayersModel): FailingLayer | undefined {
+  for (const layer of model.layers) {
+    const found = layerFailure(tf, model, layer);
+    if (found !== undefined) return found;
   }
   return undefined;
+}
+
+function layerFailure(tf: Tf, model: tfjs.LayersModel, layer: tfjs.layers.Layer): FailingLayer | undefined {
+  if (layer.getClassName() === 'InputLayer') return undefined;
+  const forward = trainingStepError(tf, model, () => layerGradientStep(tf, layer, false));
+  const error = forward ?? trainingStepError(tf, model, () => layerGradientStep(tf, layer, true));
+  if (error === undefined) return undefined;
+  const missing: Missing = MISSING_KERNEL.test(message(error)) ? 'kernel' : forward !== undefined ? 'forward' : 'gradient';
+  return { layer, error, missing };
 }
 
 /**
@@ -150,17 +204,22 @@ function gradientStep(tf: Tf, model: tfjs.LayersModel, sample?: SampleInputs): v
   for (const gradient of Object.values(grads)) gradient.dataSync();
 }
 
-/** One layer's step: the gradients of its inputs (as variables) and of its trainable weights. */
-function layerGradientStep(tf: Tf, layer: tfjs.layers.Layer): void {
+/** One layer's step: the gradients of its inputs (as variables) and of its trainable weights (or only its output). */
+function layerGradientStep(tf: Tf, layer: tfjs.layers.Layer, gradients = true): void {
   const shapes = layer.inboundNodes.length > 0 ? layer.inboundNodes[0].inputShapes : [];
   const list = (Array.isArray(shapes[0]) ? shapes : [shapes]) as (number | null)[][];
   const inputs = list.map((shape) => tf.variable(exampleBatch(tf, shape)));
   const weights = layer.trainableWeights.map((w) => (w as unknown as { read(): tfjs.Variable }).read());
+  const loss = () => {
+    const outputs = layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training: true }) as tfjs.Tensor | tfjs.Tensor[];
+    return squaredSum(tf, outputs);
+  };
   try {
-    const { grads } = tf.variableGrads(() => {
-      const outputs = layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training: true }) as tfjs.Tensor | tfjs.Tensor[];
-      return squaredSum(tf, outputs);
-    }, [...inputs, ...weights]);
+    if (!gradients) {
+      loss().dataSync();
+      return;
+    }
+    const { grads } = tf.variableGrads(loss, [...inputs, ...weights]);
     for (const gradient of Object.values(grads)) gradient.dataSync();
   } finally {
     tf.dispose(inputs);

@@ -60,6 +60,7 @@ import {
   type Tf,
   type WasmKernelFunc,
 } from './wasmKernelSupport';
+import { installDilatedConvolutions } from './dilatedConvolution';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './wasmDepthwiseKernels';
 import { fusedOptimizerKernels, installFusedOptimizers } from './wasmOptimizerKernels';
 import { inputGradientViaConv2D } from './wasmInputGradient';
@@ -127,6 +128,8 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   for (const [kernelName, kernelFunc] of fusedOptimizerKernels) addIfMissing(kernelName, kernelFunc as unknown as WasmKernelFunc);
   installFusedOptimizers(tf);
   registerFusedBatchNorm(tf);
+  // Causal padding and the gradients of dilated convolutions, which tfjs lacks on every backend.
+  installDilatedConvolutions(tf);
   return registered;
 }
 

@@ -9,8 +9,9 @@ export interface RecordedLayer {
   name: string;
   className: string;
   /**
-   * The last dimension of the layer's output (`units`, `filters`), when the manifest gives it. Not
-   * the run's `channels`: a dense layer's output of 10 units is recorded as 1 channel of 10.
+   * The last dimension of the layer's output (`units`, `filters`; the first for a channels-first
+   * layer), when the manifest gives it. Not the run's `channels`: a dense layer's output of 10 units
+   * is recorded as 1 channel of 10.
    */
   units?: number;
   line: number;
@@ -39,6 +40,7 @@ export function recordedInFile(
     name: string;
     className: string;
     outputShape?: readonly number[];
+    dataFormat?: string;
     source?: { file: string; line: number; column: number };
   }[],
   sameFile: (path: string) => boolean,
@@ -50,7 +52,8 @@ export function recordedInFile(
       index: l.index,
       name: l.name,
       className: l.className,
-      ...(l.outputShape?.length ? { units: l.outputShape[l.outputShape.length - 1] } : {}),
+      // A channels-first layer's filters are its first axis.
+      ...(l.outputShape?.length ? { units: l.outputShape[l.dataFormat === 'channelsFirst' ? 0 : l.outputShape.length - 1] } : {}),
       line: Math.max(0, l.source.line - 1),
       column: Math.max(0, l.source.column - 1),
     });

@@ -144,7 +144,7 @@ export function labelInformationLine(metrics: LayerEpochMetrics, epoch: number, 
 function layerSection(d: LayerHoverData, l10n: L10n): string {
   const { layer, metrics } = d;
   const out: string[] = [];
-  const shape = formatShape(layer.outputShape);
+  const shape = formatShape(layer.outputShape, layer.dataFormat);
   const epoch = d.status === 'recording' ? l10n.t('epoch {0} of {1}, recording', d.epoch, d.plannedEpochs) : l10n.t('epoch {0}', d.epoch);
   out.push(`**${escapeMarkdown(layer.name)}** · ${escapeMarkdown(layer.className)} · ${escapeMarkdown(shape)} · ${escapeMarkdown(epoch)}`);
   out.push('');

@@ -137,7 +137,7 @@ export function runDescription(manifest: RunManifest, status: RunStatus, l10n: L
 
 export function layerDescription(layer: RunLayer): string {
   // The class is in the item's short label ("pool1 · MaxPooling2D"), so the description is the shape.
-  return formatShape(layer.outputShape);
+  return formatShape(layer.outputShape, layer.dataFormat);
 }
 
 /** The backend a run used, with why the preferred one was not available. */
@@ -217,7 +217,7 @@ export function layerTooltip(layer: RunLayer, l10n: L10n): string {
   const lines = [
     `**${escapeMarkdown(layer.name)}** (${escapeMarkdown(layer.className)})`,
     '',
-    `${escapeMarkdown(l10n.t('Output shape'))}: ${escapeMarkdown(formatShape(layer.outputShape))}  `,
+    `${escapeMarkdown(l10n.t('Output shape'))}: ${escapeMarkdown(formatShape(layer.outputShape, layer.dataFormat))}  `,
     `${escapeMarkdown(l10n.t('Channels'))}: ${layer.channels}  `,
     `${escapeMarkdown(l10n.t('Parameters'))}: ${layer.parameters}  `,
   ];

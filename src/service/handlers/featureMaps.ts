@@ -9,7 +9,9 @@ export const featureMaps: Handler<'featureMaps'> = async (q, ctx) => {
   const indices = ctx.subset(q.x);
   const acts = await ctx.layerOutput(q.epoch, q.layer, indices);
   const shape = ctx.manifest.layers[q.layer].outputShape;
-  const [h, w] = shape.length >= 3 ? [shape[0], shape.slice(1, -1).reduce((a, b) => a * b, 1)] : [1, acts.units];
+  // The spatial axes: after the channels when they come first.
+  const spatial = ctx.manifest.layers[q.layer].dataFormat === 'channelsFirst' ? shape.slice(1) : shape.slice(0, -1);
+  const [h, w] = shape.length >= 3 ? [spatial[0], spatial.slice(1).reduce((a, b) => a * b, 1)] : [1, acts.units];
   const maps = new Float32Array(indices.length * q.channels.length * acts.units);
   const channelRanges: [number, number][] = q.channels.map(() => [Infinity, -Infinity]);
   for (let i = 0, o = 0; i < indices.length; i++) {

@@ -302,6 +302,20 @@ describe('layer sites after an edit: kind, chain position and units, never gener
     assert.equal(dense.units, 10);
   });
 
+  it("takes a channels-first convolution's filters from the first dimension of its output", () => {
+    const runLayer = {
+      index: 1,
+      name: 'conv1',
+      className: 'Conv2D',
+      outputShape: [48, 9, 9],
+      channels: 48,
+      dataFormat: 'channelsFirst' as const,
+      source: { file: 'm.ts', line: 7, column: 13 },
+    };
+    const [conv] = recordedInFile([runLayer], () => true);
+    assert.equal(conv.units, 48);
+  });
+
   it('leaves a dense({units: 32}) inserted before the output layer without a run layer, and keeps the output layer on its own line', () => {
     // The new line takes the recorded output line's position, so matching by line alone would move the output's numbers onto it.
     const edited = original.replace(

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelError } from '../../../src/recorder/modelLoader';
 import { recordRun } from '../../../src/recorder/record';
+import { AnalysisEngine } from '../../../src/service/engine';
 
 const fixtures = resolve(__dirname, '../../fixtures/models');
 
@@ -21,10 +22,10 @@ describe('the training check of a recording', function () {
   });
   afterEach(() => rmSync(runs, { recursive: true, force: true }));
 
-  it('refuses a dilated convolution before writing a run folder, in one line naming the layer, as a model error', async function () {
+  it('refuses a model with layers tfjs cannot train before writing a run folder, in one line naming each layer, as a model error', async function () {
     await assert.rejects(
       recordRun({
-        modelFile: join(fixtures, 'dilated.ts'),
+        modelFile: join(fixtures, 'untrainableLayers.ts'),
         dataset: 'synthetic:120',
         epochs: 1,
         probeSize: 30,
@@ -34,12 +35,58 @@ describe('the training check of a recording', function () {
       (e: unknown) => {
         // The CLI and the recorder process print model errors as one line, without a stack.
         assert.ok(ModelError.is(e), String(e));
-        assert.match(e.message, /^layer 'atrous' \(Conv2D\) cannot be trained on the wasm backend/);
+        assert.match(
+          e.message,
+          /^2 layers cannot be trained on the wasm backend: layer 'causal2d' \(Conv2D\): .*forward pass.*; layer 'gate' \(ThresholdedReLU\): .*no gradient/,
+        );
         assert.ok(!e.message.includes('\n'));
         return true;
       },
     );
     assert.deepEqual(readdirSync(runs), []);
+  });
+
+  it('records a dilated Conv2D, and a causal, dilated Conv1D network with two softmax heads (1 epoch)', async function () {
+    const dilated = await recordRun({
+      modelFile: join(fixtures, 'dilated.ts'),
+      dataset: 'synthetic:120',
+      epochs: 1,
+      probeSize: 30,
+      runsFolder: runs,
+      backend: 'wasm',
+      k: 10,
+    });
+    assert.equal(dilated.manifest.status, 'completed');
+    const tcn = await recordRun({
+      modelFile: join(fixtures, 'tcnTwoHeads.ts'),
+      dataset: 'synthetic:120',
+      epochs: 1,
+      probeSize: 30,
+      runsFolder: runs,
+      backend: 'wasm',
+      k: 10,
+    });
+    assert.equal(tcn.manifest.status, 'completed');
+    assert.deepEqual(tcn.manifest.epochs, [0, 1]);
+    const causal = tcn.manifest.layers.filter((l) => l.name.startsWith('causal_d'));
+    assert.deepEqual(
+      causal.map((l) => [l.name, l.outputShape.join('x'), l.channels]),
+      [
+        ['causal_d1', '12x8', 8],
+        ['causal_d2', '12x8', 8],
+        ['causal_d4', '12x8', 8],
+      ],
+    );
+    // The service runs the causal layers of the checkpoint forward too.
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
+    try {
+      const answer = (await engine.answer(tcn.folder, { kind: 'channelEntropies', layer: causal[2].index, epoch: 1 })).answer as {
+        all: unknown[];
+      };
+      assert.equal(answer.all.length, 8);
+    } finally {
+      engine.close();
+    }
   });
 
   it('records depthwise and separable convolutions on the WASM backend (they failed after epoch 0)', async function () {

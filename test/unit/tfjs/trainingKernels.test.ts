@@ -48,6 +48,19 @@ const LAYER_KINDS: { name: string; inputShape: number[]; layers: LayerFactory; i
       tf.layers.globalAveragePooling1d({}),
     ],
   },
+  {
+    name: 'conv1d causal, dilations 1, 2 and 4 (a temporal convolutional network)',
+    inputShape: sequence,
+    layers: (tf) => [1, 2, 4].map((dilationRate) => tf.layers.conv1d({ kernelSize: 2, filters: 4, padding: 'causal', dilationRate })),
+  },
+  {
+    name: 'conv2d dilated 2, with and without activation',
+    inputShape: image,
+    layers: (tf) => [
+      tf.layers.conv2d({ kernelSize: 3, filters: 4, dilationRate: 2, padding: 'same', activation: 'relu' }),
+      tf.layers.conv2d({ kernelSize: 2, filters: 2, dilationRate: [1, 2] }),
+    ],
+  },
   { name: 'embedding', inputShape: [6], layers: (tf) => [tf.layers.embedding({ inputDim: 20, outputDim: 4 })], ids: 20 },
   {
     name: 'conv2d + batchNormalization',
@@ -201,20 +214,22 @@ describe('training kernels on the WASM backend', function () {
       model.dispose();
     });
 
-    it('names the layer, in one line, when tfjs has no gradient for it (a dilated convolution)', function () {
+    it('names every layer that cannot train and what each lacks, in one line: a forward pass (causal Conv2D) or a gradient (thresholdedReLU)', function () {
       const model = sequentialModel(tf, image, [
-        tf.layers.conv2d({ kernelSize: 3, filters: 4, name: 'plain' }),
+        tf.layers.conv2d({ kernelSize: 3, filters: 4, padding: 'causal', name: 'causal2d' }),
         tf.layers.conv2d({ kernelSize: 3, filters: 4, dilationRate: 2, name: 'dilated' }),
+        tf.layers.thresholdedReLU({ name: 'gate' }),
       ]);
       assert.throws(
         () => checkTrainingKernels(tf, model),
         (e: unknown) => {
           assert.ok(TrainingKernelError.is(e));
-          assert.equal(e.layerName, 'dilated');
+          assert.equal(e.layerName, 'causal2d');
+          assert.deepEqual(e.layerNames, ['causal2d', 'gate']);
           assert.equal(e.code, 'model');
           assert.match(
             e.message,
-            /^layer 'dilated' \(Conv2D\) cannot be trained on the wasm backend \(.*dilation rates greater than 1.*\); TensorFlow.js has no gradient for it on any backend: replace or remove the layer$/,
+            /^2 layers cannot be trained on the wasm backend: layer 'causal2d' \(Conv2D\): TensorFlow.js cannot compute its output \(its forward pass fails\) \(.*CAUSAL.*\); layer 'gate' \(ThresholdedReLU\): TensorFlow.js has no gradient for it on any backend \(.*\); change, replace or remove them$/,
           );
           assert.ok(!e.message.includes('\n'), 'the message is one line');
           return true;

@@ -26,6 +26,7 @@ describe('formatBits', () => {
 describe('formatShape', () => {
   it('joins the dimensions with ×; a dense output is its width', () => {
     assert.equal(formatShape([24, 24, 8]), '24×24×8');
+    assert.equal(formatShape([48, 9, 9], 'channelsFirst'), '48×9×9 (channels first)');
     assert.equal(formatShape([10]), '10');
     assert.equal(formatShape([0, 3]), '0×3');
     assert.equal(formatShape([1000000, 2]), '1000000×2');

@@ -80,7 +80,7 @@ function ChannelLayer(props: { layer: number }): JSX.Element {
         </label>
         <LayerName layer={layer} />
         <span class="muted">
-          {info.className}, output {formatShape(info.outputShape)} ·{' '}
+          {info.className}, output {formatShape(info.outputShape, info.dataFormat)} ·{' '}
           {fromFocus ? 'the selected layer' : 'the first layer of the slice (pick one to change it)'}
         </span>
         <span class="channel-selected">

@@ -42,7 +42,7 @@ export function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) =>
               <LayerName layer={l.index} />
             </td>
             <td>{l.className}</td>
-            <td>{formatShape(l.outputShape)}</td>
+            <td>{formatShape(l.outputShape, l.dataFormat)}</td>
             <td>{l.channels}</td>
             <td>{l.parameters.toLocaleString('en-US')}</td>
             <td>

@@ -115,7 +115,7 @@ function architectureExport(manifest: RunManifest) {
         l.index,
         l.name,
         l.className,
-        formatShape(l.outputShape),
+        formatShape(l.outputShape, l.dataFormat),
         l.channels,
         l.parameters,
         l.source ? `${l.source.file}:${l.source.line}` : null,

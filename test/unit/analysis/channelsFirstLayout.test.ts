@@ -1,0 +1,40 @@
+/** `layerActivations` reads a channels-first output `[N, C, H, W]` on its channel axis. */
+import assert from 'node:assert/strict';
+import { channelMatrix, layerActivations } from '../../../src/analysis/layout';
+import { channelsOf, validateManifest } from '../../../src/run/format';
+
+describe('channels-first layer activations', () => {
+  it('moves the channel axis last once: channel c of input n is the H×W slice [n, c, :, :]', () => {
+    // Two inputs, three channels of 2×2: value = 100·n + 10·c + p.
+    const data = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => 100 * Math.floor(i / 12) + 10 * Math.floor((i % 12) / 4) + (i % 4));
+    const layer = layerActivations([2, 3, 2, 2], data, 'channelsFirst');
+    assert.deepEqual([layer.count, layer.units, layer.channels], [2, 4, 3]);
+    assert.ok(layer.data instanceof Float32Array);
+    assert.deepEqual(Array.from(channelMatrix(layer, 2)), [20, 21, 22, 23, 120, 121, 122, 123]);
+    assert.deepEqual(Array.from(channelMatrix(layer, 0)), [0, 1, 2, 3, 100, 101, 102, 103]);
+  });
+
+  it('leaves a vector [N, U] as one channel and a channels-last shape as it was', () => {
+    const data = [1, 2, 3, 4, 5, 6];
+    assert.deepEqual(layerActivations([2, 3], data, 'channelsFirst'), { count: 2, units: 3, channels: 1, data });
+    assert.equal(layerActivations([1, 3, 2], data).channels, 2);
+  });
+
+  it("reads a manifest's channels on the first axis of a channels-first layer, and refuses the last", () => {
+    assert.equal(channelsOf([48, 9, 9], 'channelsFirst'), 48);
+    assert.equal(channelsOf([48, 9, 9]), 9);
+    const manifest = (channels: number) => ({
+      formatVersion: 1,
+      id: 'r',
+      status: 'completed',
+      createdAt: 't',
+      updatedAt: 't',
+      model: { file: 'm.ts', fingerprint: 'f', name: 'm', sourceFiles: [] },
+      dataset: { spec: 's', name: 's', fingerprint: 'f', classNames: ['a'], inputShape: [2, 9, 9], trainSize: 1 },
+      layers: [
+        { index: 0, name: 'input', className: 'Input', outputShape: [48, 9, 9], channels, parameters: 0, dataFormat: 'channelsFirst' },
+      ],
+    });
+    assert.throws(() => validateManifest(manifest(9)), /layers\[0\]\.channels.*is not 48 \(the first axis of its output shape\)/);
+  });
+});
