@@ -243,7 +243,10 @@ export type RunReadOutcome = { record: RunRecord } | { error: string };
  * folder of many runs does not open them all together. With a `cache` (kept by the caller across
  * listings) a run whose manifest and metrics are unchanged on disk is not read again.
  */
-export async function listRunsAsync(runsFolder: string, options: { cache?: RunListingCache<RunReadOutcome> } = {}): Promise<RunList> {
+export async function listRunsAsync(
+  runsFolder: string,
+  options: { cache?: RunListingCache<RunReadOutcome>; cacheReady?: Promise<unknown> } = {},
+): Promise<RunList> {
   let names: string[];
   let realRuns: string;
   // Entries known to be plain folders need no lstat of their own; files (the listing index) are no runs.
@@ -254,6 +257,7 @@ export async function listRunsAsync(runsFolder: string, options: { cache?: RunLi
     for (const e of entries) if (e.isDirectory()) plainFolders.add(e.name);
     realRuns = await realpath(runsFolder);
   } catch {
+    await options.cacheReady;
     options.cache?.retainOnly(runsFolder, new Set());
     return { runs: [], errors: [] };
   }
@@ -263,10 +267,11 @@ export async function listRunsAsync(runsFolder: string, options: { cache?: RunLi
   const worker = async (): Promise<void> => {
     while (next < folders.length) {
       const index = next++;
-      outcomes[index] = await listedRun(folders[index], realRuns, options.cache, plainFolders.has(basename(folders[index])));
+      outcomes[index] = await listedRun(folders[index], realRuns, options, plainFolders.has(basename(folders[index])));
     }
   };
   await Promise.all(Array.from({ length: Math.min(LISTING_CONCURRENCY, folders.length) }, worker));
+  await options.cacheReady;
   options.cache?.retainOnly(runsFolder, new Set(folders));
   const runs: RunRecord[] = [];
   const errors: RunList['errors'] = [];
@@ -282,7 +287,7 @@ export async function listRunsAsync(runsFolder: string, options: { cache?: RunLi
 async function listedRun(
   folder: string,
   realRuns: string,
-  cache?: RunListingCache<RunReadOutcome>,
+  { cache, cacheReady }: { cache?: RunListingCache<RunReadOutcome>; cacheReady?: Promise<unknown> },
   plainFolder = false,
 ): Promise<RunReadOutcome | undefined> {
   try {
@@ -293,6 +298,8 @@ async function listedRun(
     if (!cache) return (await exists(manifestPathOf(folder))) ? { record: await readRunAsync(folder) } : undefined;
     const stamp = await runStamp(folder);
     if (stamp === undefined) return undefined;
+    // The cache may still be filling (a persisted index loading while the runs are stamped).
+    await cacheReady;
     const known = cache.get(folder, stamp);
     if (known) return known;
     let outcome: RunReadOutcome;

@@ -39,8 +39,10 @@ export class RunListing {
   /** Every run of `runsFolders`, newest first, and the folders that could not be read. */
   async list(runsFolders: readonly string[]): Promise<RunList> {
     if (this.options.persist === false) return listRunFolders(runsFolders, this.cache);
-    const saved = await Promise.all(runsFolders.map((folder) => this.loadIndex(folder)));
-    const list = await listRunFolders(runsFolders, this.cache);
+    // Each index loads while its folder's runs are stamped; a run's stamp is compared once it is in.
+    const loading = runsFolders.map((folder) => this.loadIndex(folder));
+    const list = await listRunFolders(runsFolders, this.cache, loading);
+    const saved = await Promise.all(loading);
     await Promise.all(
       runsFolders.map(async (folder, i) => {
         const changes = this.cache.changes(folder);
@@ -64,7 +66,11 @@ export class RunListing {
 }
 
 /** Every run of `runsFolders`, newest first, and the folders that could not be read. */
-export async function listRunFolders(runsFolders: readonly string[], cache?: RunListingCache<RunReadOutcome>): Promise<RunList> {
+export async function listRunFolders(
+  runsFolders: readonly string[],
+  cache?: RunListingCache<RunReadOutcome>,
+  cacheReady?: readonly Promise<unknown>[],
+): Promise<RunList> {
   const runs: RunRecord[] = [];
   const errors: RunListError[] = [];
   // One look at the disk per moved model file, not per run.
@@ -74,9 +80,9 @@ export async function listRunFolders(runsFolders: readonly string[], cache?: Run
     if (!known) files.set(path, (known = isFile(path)));
     return known;
   };
-  for (const folder of runsFolders) {
+  for (const [i, folder] of runsFolders.entries()) {
     try {
-      const r = await listRunsAsync(folder, { cache });
+      const r = await listRunsAsync(folder, { cache, cacheReady: cacheReady?.[i] });
       for (const run of r.runs) runs.push(await relocated(run, isFileOnce));
       errors.push(...r.errors);
     } catch (e) {
