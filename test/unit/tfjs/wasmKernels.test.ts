@@ -677,7 +677,7 @@ describe('initBackend', function () {
         format: 'cjs',
         target: 'node20',
         outfile,
-        external: ['@tensorflow/tfjs-node'],
+        external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
         logLevel: 'silent',
       });
       assert.ok(!existsSync(path.join(root, 'dist', 'tfjs-backend-wasm-simd.wasm')));
