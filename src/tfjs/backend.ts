@@ -111,7 +111,7 @@ async function initCandidate(candidate: BackendName, loader: BackendLoader): Pro
 /** Why a backend could not be used: "not installed" for a missing native package, else the error's first line. */
 function reasonOf(candidate: BackendName, error: unknown): string {
   const native = candidate === 'tensorflow-gpu' || candidate === 'tensorflow' ? NATIVE_PACKAGES[candidate] : undefined;
-  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
   if (native !== undefined && code === 'MODULE_NOT_FOUND' && firstLine(error).includes(`'${native}'`)) return 'not installed';
   return firstLine(error);
 }

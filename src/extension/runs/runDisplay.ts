@@ -243,9 +243,9 @@ export function rerunSettings(manifest: RunManifest): RecordingSettings {
       ? 'tfjs-node-gpu'
       : ran === 'tensorflow'
         ? 'tfjs-node'
-      : ran === 'wasm' || ran === 'cpu'
-        ? ran
-        : 'auto';
+        : ran === 'wasm' || ran === 'cpu'
+          ? ran
+          : 'auto';
   return {
     dataset: manifest.dataset.spec,
     epochs: s.epochs,

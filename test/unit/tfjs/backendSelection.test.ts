@@ -4,7 +4,6 @@
 // re-export it); the loader records which packages were asked for.
 import assert from 'node:assert/strict';
 import * as tfjs from '@tensorflow/tfjs';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { parseRecordArgs } from '../../../src/cli/record';
 import { initBackend, type BackendLoader } from '../../../src/tfjs/backend';
 
@@ -16,6 +15,13 @@ function notFound(name: string): Error {
   return Object.assign(new Error(`Cannot find module '${name}'\nRequire stack:\n- /somewhere/dist/recorder.js`), {
     code: 'MODULE_NOT_FOUND',
   });
+}
+
+/** The CPU backend's class (a fresh instance per fake registration, so removing it disposes nothing else). */
+function cpuBackendClass(): new () => tfjs.KernelBackend {
+  const cpu = tfjs.findBackend('cpu');
+  assert.ok(cpu, 'the CPU backend is registered by @tensorflow/tfjs');
+  return cpu.constructor as new () => tfjs.KernelBackend;
 }
 
 type FakePackage = 'installed' | 'missing' | Error;
@@ -30,7 +36,7 @@ function fakeLoader(packages: Record<string, FakePackage>): BackendLoader & { as
       const p = packages[name] ?? 'missing';
       if (p === 'missing') throw notFound(name);
       if (p instanceof Error) throw p;
-      if (tfjs.findBackendFactory('tensorflow') === null) tfjs.registerBackend('tensorflow', () => new MathBackendCPU());
+      if (tfjs.findBackendFactory('tensorflow') === null) tfjs.registerBackend('tensorflow', () => new (cpuBackendClass())());
       return tfjs;
     },
   };
