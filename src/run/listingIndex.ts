@@ -19,13 +19,15 @@
  * then the body, `{"runs":[[name, stamp, outcome], …]}`, whose SHA-256 the header gives. A file
  * that is too large, of another format or version, whose body does not match its hash, or that is
  * not valid JSON is ignored (and replaced at the next change); so is any entry that does not have
- * the expected shape. Written atomically (a temporary file renamed over it) and at most
- * {@link LISTING_INDEX_MAX_BYTES}; when the runs outgrow that, no index is kept.
+ * the expected shape. Written atomically (a temporary `.index.json.tmp-<pid>-<random>` renamed over
+ * it), without fsync (a file torn by a crash fails its hash and is rebuilt) and without creating the
+ * runs folder (a deleted runs folder stays deleted); at most {@link LISTING_INDEX_MAX_BYTES}: when
+ * the runs outgrow that, and when no run is left, no index is kept.
  */
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { writeFileAtomicAsync } from './files';
 import type { RunListingCache } from './listingCache';
 import { readBoundedFileAsync } from './read';
 import type { RunReadOutcome, RunRecord } from './store';
@@ -96,11 +98,19 @@ export async function saveListingIndex(runsFolder: string, cache: RunListingCach
   });
   const body = JSON.stringify({ runs });
   const text = `${JSON.stringify({ format: FORMAT, version: VERSION, sha256: sha256(body) })}\n${body}`;
+  const path = listingIndexPath(runsFolder);
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    if (Buffer.byteLength(text) > LISTING_INDEX_MAX_BYTES) await rm(listingIndexPath(runsFolder), { force: true });
-    else await writeFileAtomicAsync(listingIndexPath(runsFolder), text);
+    if (runs.length === 0 || Buffer.byteLength(text) > LISTING_INDEX_MAX_BYTES) {
+      await rm(path, { force: true });
+      return;
+    }
+    // 'wx': never through a file or link already there; the folder must exist (it is not created).
+    await writeFile(tmp, text, { flag: 'wx' });
+    await rename(tmp, path);
   } catch {
     // A read-only or vanished runs folder: the listing works without its index.
+    await rm(tmp, { force: true }).catch(() => undefined);
   }
 }
 

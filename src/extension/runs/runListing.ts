@@ -27,6 +27,8 @@ export class RunListing {
   private readonly cache = new RunListingCache<RunReadOutcome>();
   /** Per runs folder: its index loaded, then the cache's change count the index on disk matches. */
   private readonly indexed = new Map<string, Promise<number>>();
+  /** The last index write: they go one after another, after the listing that asked has answered. */
+  private saving: Promise<void> = Promise.resolve();
 
   /** `persist: false` keeps no index on disk (every new listing reads every run once). */
   constructor(private readonly options: { persist?: boolean } = {}) {}
@@ -43,15 +45,18 @@ export class RunListing {
     const loading = runsFolders.map((folder) => this.loadIndex(folder));
     const list = await listRunFolders(runsFolders, this.cache, loading);
     const saved = await Promise.all(loading);
-    await Promise.all(
-      runsFolders.map(async (folder, i) => {
-        const changes = this.cache.changes(folder);
-        if (changes === saved[i]) return;
-        this.indexed.set(folder, Promise.resolve(changes));
-        await saveListingIndex(folder, this.cache);
-      }),
-    );
+    runsFolders.forEach((folder, i) => {
+      const changes = this.cache.changes(folder);
+      if (changes === saved[i]) return;
+      this.indexed.set(folder, Promise.resolve(changes));
+      this.saving = this.saving.then(() => saveListingIndex(folder, this.cache)).catch(() => undefined);
+    });
     return list;
+  }
+
+  /** Resolves once the index writes asked for so far are done (a listing does not wait for them). */
+  indexWritten(): Promise<void> {
+    return this.saving;
   }
 
   /** Loads `runsFolder`'s index once; the change count it matches. */

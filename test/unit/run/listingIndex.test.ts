@@ -24,7 +24,9 @@ async function listFresh(runsFolder: string): Promise<{ list: RunList; read: str
     return original(path, ...rest);
   }) as typeof fsp.open;
   try {
-    const list = await new RunListing().list([runsFolder]);
+    const listing = new RunListing();
+    const list = await listing.list([runsFolder]);
+    await listing.indexWritten();
     return { list, read: read.sort() };
   } finally {
     fsp.open = original;
@@ -139,6 +141,16 @@ describe('listing index: the first listing of a new window reads only the runs t
       parseListingIndex(forged).map(([name]) => name),
       body.runs.slice(0, COUNT).map(([name]) => name),
     );
+  });
+
+  it('a runs folder deleted after a listing is not created again by the index write', async () => {
+    const listing = new RunListing();
+    await listing.list([runsFolder]);
+    await listing.indexWritten();
+    rmSync(runsFolder, { recursive: true, force: true });
+    assert.deepEqual((await listing.list([runsFolder])).runs, []);
+    await listing.indexWritten();
+    assert.ok(!existsSync(runsFolder));
   });
 
   it('a listing with persist: false writes no index', async () => {
