@@ -29,8 +29,9 @@ module.exports = {
       severity: 'error',
       comment: 'This import does not resolve to a file: a typo, a deleted module, or a package missing from node_modules (run npm ci).',
       from: {},
-      // The optional native backend is required at run time only when installed (src/tfjs/backend.ts).
-      to: { couldNotResolve: true, pathNot: '^@tensorflow/tfjs-node$' },
+      // The optional native backends are required at run time only when installed (src/tfjs/backend.ts);
+      // tfjs-node-gpu is no dependency at all: a user installs it on a GPU host (docs/vscode.md).
+      to: { couldNotResolve: true, pathNot: '^@tensorflow/tfjs-node(-gpu)?$' },
     },
     {
       name: 'no-non-package-json',

@@ -31,7 +31,7 @@ const node = {
   // tfjs-node is optional and native, esbuild (bundles user models at run time) ships a native
   // binary it finds through its own package: both are resolved at run time, never bundled.
   // playwright-core (bench only) drives Chromium and is resolved from node_modules.
-  external: ['vscode', '@tensorflow/tfjs-node', 'esbuild', 'playwright-core'],
+  external: ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'esbuild', 'playwright-core'],
 };
 
 /** @type {import('esbuild').BuildOptions[]} */

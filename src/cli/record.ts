@@ -71,8 +71,8 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
   if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UsageError(`--lr must be a positive number, got "${v.lr}"`);
   if (v.optimizer !== undefined && !['sgd', 'adam', 'rmsprop'].includes(v.optimizer))
     throw new UsageError(`--optimizer must be sgd, adam or rmsprop, got "${v.optimizer}"`);
-  if (v.backend !== undefined && !['auto', 'tfjs-node', 'wasm', 'cpu'].includes(v.backend))
-    throw new UsageError(`--backend must be auto, tfjs-node, wasm or cpu, got "${v.backend}"`);
+  if (v.backend !== undefined && !['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'].includes(v.backend))
+    throw new UsageError(`--backend must be auto, tfjs-node-gpu, tfjs-node, wasm or cpu, got "${v.backend}"`);
   // The recorder checks every setting again (settings.ts); checking here too answers before it starts.
   const opt = (name: string, min: number, max?: number) =>
     v[name as keyof typeof v] === undefined ? undefined : intOption(v, name, 0, min, max);

@@ -104,7 +104,7 @@ entropies. Prints the run folder on stdout. Ctrl-C cancels after the current bat
   --record-every N      record every N-th epoch (the last is always recorded)
   --seed S              seed of the split, the shuffles and the initial weights (default 1)
   --train-limit N       train on the first N of the (shuffled) training inputs
-  --backend B           auto | tfjs-node | wasm | cpu (default auto)
+  --backend B           auto | tfjs-node-gpu | tfjs-node | wasm | cpu (default auto)
   --out DIR             runs folder (default: .cnnslicer/runs beside the model file)
   --bins B, --k K       estimator parameters (default 32, 1000): bins 2 to 4096, k 2 to 1000000
   --model-timeout S     seconds the model file's factory may take to return its model, 1 to 86400

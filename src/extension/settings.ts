@@ -3,7 +3,7 @@
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 
-export type Backend = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
+export type Backend = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
 export interface Settings {
   runsFolder: string;

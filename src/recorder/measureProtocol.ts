@@ -17,13 +17,13 @@ const isObject = (x: unknown) => typeof x === 'object' && x !== null;
 
 /** Starts the worker's backend, before the recording knows its probe set (the recorder asks as soon as its own backend is up). */
 export const measureStart = defineRequest('measure/start', {
-  params: v.object({ backend: v.picklist(['tensorflow', 'wasm', 'cpu']) }),
+  params: v.object({ backend: v.picklist(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']) }),
   result: v.object({}),
 });
 
 export const measureSetup = defineRequest('measure/setup', {
   params: v.object({
-    backend: v.picklist(['tensorflow', 'wasm', 'cpu']),
+    backend: v.picklist(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
     layers: v.pipe(
       v.custom<RunLayer[]>((x) => Array.isArray(x) && x.every(isObject), 'must be the run layer table'),
       v.check((layers) => layers.length > 0, 'the layer table is empty'),

@@ -25,7 +25,7 @@ let context: { tf: typeof tfType; measure: Omit<MeasureContext, 'model'>; inputM
 let backend: ReturnType<typeof initBackend> | undefined;
 
 function startBackend(name: MeasureSetup['backend']): ReturnType<typeof initBackend> {
-  return (backend ??= initBackend(name === 'tensorflow' ? 'tfjs-node' : name));
+  return (backend ??= initBackend(name === 'tensorflow-gpu' ? 'tfjs-node-gpu' : name === 'tensorflow' ? 'tfjs-node' : name));
 }
 
 async function setUp(setup: MeasureSetup): Promise<void> {

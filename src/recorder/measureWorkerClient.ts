@@ -49,7 +49,7 @@ export class MeasureWorkerClient {
    * without dist/measureWorker.js has no worker. `setUp` gives it the probe set once it is known.
    */
   static start(backend: MeasureSetup['backend'], log?: (line: string) => void): { client: MeasureWorkerClient } | { reason: string } {
-    if (backend === 'tensorflow') return { reason: 'tfjs-node uses every core for each epoch already' };
+    if (backend === 'tensorflow' || backend === 'tensorflow-gpu') return { reason: 'tfjs-node uses every core for each epoch already' };
     const script = resolveMeasureScript();
     if (!script) return { reason: 'dist/measureWorker.js was not found (run npm run build)' };
     return { client: new MeasureWorkerClient(script, backend, log) };

@@ -39,7 +39,7 @@ export const RecordOptionsSchema = v.object({
   probePerClass: OptionalNumber,
   bins: OptionalNumber,
   k: OptionalNumber,
-  backend: v.optional(v.picklist(['auto', 'tfjs-node', 'wasm', 'cpu'])),
+  backend: v.optional(v.picklist(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'])),
   /** Folder that holds run folders (default: `.cnnslicer/runs` beside the model file). */
   runsFolder: OptionalString,
   /** Training inputs per epoch (default: all but the probe). */

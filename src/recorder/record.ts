@@ -67,8 +67,9 @@ export async function recordRun(asked: RecordOptions, hooks: RecordHooks = {}): 
   const eta = new EtaClock(now);
   const progress = new ProgressReporter(hooks.onProgress, eta, now);
   progress.loading('starting TensorFlow.js');
-  const { tf, backend, fallbackReasons } = await initBackend(options.backend ?? 'auto');
-  log(`backend: ${backend}${fallbackReasons.length ? ` (${fallbackReasons.join('; ')})` : ''}`);
+  const initialized = await initBackend(options.backend ?? 'auto');
+  const { backend, fallbackReasons, summary } = initialized;
+  log(`backend: ${backend}${fallbackReasons.length ? ` (${summary})` : ''}`);
   // The measurement worker starts now, so that its start-up (loading its bundle and a backend of its
   // own) runs on the other core while this thread loads the model and the dataset, instead of
   // beside the first epoch's training.
@@ -82,7 +83,7 @@ export async function recordRun(asked: RecordOptions, hooks: RecordHooks = {}): 
   const pool = new ComputePool();
   if (!('client' in startedWorker)) pool.start();
   try {
-    return await recordWithBackend(options, hooks, { tf, backend, fallbackReasons }, startedWorker, { eta, progress, pool, control });
+    return await recordWithBackend(options, hooks, initialized, startedWorker, { eta, progress, pool, control });
   } finally {
     pool.close();
     if ('client' in startedWorker) startedWorker.client.close();

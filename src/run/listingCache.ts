@@ -7,7 +7,8 @@
  * real paths, open, read, close, for the manifest, the metrics and each checkpoint), each waiting
  * for libuv's thread pool. A run's stamp costs two `stat` calls; a run whose stamp is unchanged is
  * not read again. Entries of folders that are gone are dropped at each listing, so the cache never
- * holds more entries than the runs folder has runs.
+ * holds more entries than the runs folder has runs. The entries of a runs folder also outlive the
+ * window in `<runsFolder>/.index.json` (./listingIndex.ts): `changes` tells when to write it again.
  */
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -50,6 +51,24 @@ async function statOrUndefined(path: string): Promise<Stats | undefined> {
  */
 export class RunListingCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
+  /** How many times the entries of each runs folder (the parent of the run folders) changed. */
+  private readonly changeCounts = new Map<string, number>();
+
+  /** A count that changes whenever an entry of `runsFolder` is set or forgotten. */
+  changes(runsFolder: string): number {
+    return this.changeCounts.get(parentKey(runsFolder)) ?? 0;
+  }
+
+  /** Every remembered run of `runsFolder` (its direct children): folder, stamp and outcome. */
+  entriesOf(runsFolder: string): { folder: string; stamp: string; outcome: T }[] {
+    const parent = parentKey(runsFolder);
+    return [...this.entries].filter(([folder]) => dirname(folder) === parent).map(([folder, e]) => ({ folder, ...e }));
+  }
+
+  private changed(folder: string): void {
+    const parent = dirname(folder);
+    this.changeCounts.set(parent, (this.changeCounts.get(parent) ?? 0) + 1);
+  }
 
   /** How many runs are remembered (never more than the runs folders listed last hold). */
   get size(): number {
@@ -64,16 +83,22 @@ export class RunListingCache<T> {
 
   set(folder: string, stamp: string, outcome: T): void {
     this.entries.set(folder, { stamp, outcome });
+    this.changed(folder);
   }
 
   /** Forgets `folder` (a run that must be read at every listing). */
   delete(folder: string): void {
-    this.entries.delete(folder);
+    if (this.entries.delete(folder)) this.changed(folder);
   }
 
   /** Forgets every run of `runsFolder` (its direct children) that is not in `present`. */
   retainOnly(runsFolder: string, present: ReadonlySet<string>): void {
-    const parent = dirname(join(runsFolder, 'run'));
-    for (const folder of this.entries.keys()) if (dirname(folder) === parent && !present.has(folder)) this.entries.delete(folder);
+    const parent = parentKey(runsFolder);
+    for (const folder of this.entries.keys()) if (dirname(folder) === parent && !present.has(folder)) this.delete(folder);
   }
+}
+
+/** `runsFolder` as the `dirname` of its run folders spells it. */
+function parentKey(runsFolder: string): string {
+  return dirname(join(runsFolder, 'run'));
 }

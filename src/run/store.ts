@@ -10,7 +10,7 @@
  */
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { access, lstat, readdir, realpath } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   EpochMetrics,
   MANIFEST_MAX_BYTES,
@@ -246,13 +246,21 @@ export type RunReadOutcome = { record: RunRecord } | { error: string };
  * folder of many runs does not open them all together. With a `cache` (kept by the caller across
  * listings) a run whose manifest and metrics are unchanged on disk is not read again.
  */
-export async function listRunsAsync(runsFolder: string, options: { cache?: RunListingCache<RunReadOutcome> } = {}): Promise<RunList> {
+export async function listRunsAsync(
+  runsFolder: string,
+  options: { cache?: RunListingCache<RunReadOutcome>; cacheReady?: Promise<unknown> } = {},
+): Promise<RunList> {
   let names: string[];
   let realRuns: string;
+  // Entries known to be plain folders need no lstat of their own; files (the listing index) are no runs.
+  const plainFolders = new Set<string>();
   try {
-    names = await readdir(runsFolder);
+    const entries = await readdir(runsFolder, { withFileTypes: true });
+    names = entries.filter((e) => !e.isFile()).map((e) => e.name);
+    for (const e of entries) if (e.isDirectory()) plainFolders.add(e.name);
     realRuns = await realpath(runsFolder);
   } catch {
+    await options.cacheReady;
     options.cache?.retainOnly(runsFolder, new Set());
     return { runs: [], errors: [] };
   }
@@ -262,10 +270,11 @@ export async function listRunsAsync(runsFolder: string, options: { cache?: RunLi
   const worker = async (): Promise<void> => {
     while (next < folders.length) {
       const index = next++;
-      outcomes[index] = await listedRun(folders[index], realRuns, options.cache);
+      outcomes[index] = await listedRun(folders[index], realRuns, options, plainFolders.has(basename(folders[index])));
     }
   };
   await Promise.all(Array.from({ length: Math.min(LISTING_CONCURRENCY, folders.length) }, worker));
+  await options.cacheReady;
   options.cache?.retainOnly(runsFolder, new Set(folders));
   const runs: RunRecord[] = [];
   const errors: RunList['errors'] = [];
@@ -278,15 +287,22 @@ export async function listRunsAsync(runsFolder: string, options: { cache?: RunLi
 }
 
 /** One entry of a runs folder: a run, an error, or undefined when it is no run (no manifest). */
-async function listedRun(folder: string, realRuns: string, cache?: RunListingCache<RunReadOutcome>): Promise<RunReadOutcome | undefined> {
+async function listedRun(
+  folder: string,
+  realRuns: string,
+  { cache, cacheReady }: { cache?: RunListingCache<RunReadOutcome>; cacheReady?: Promise<unknown> },
+  plainFolder = false,
+): Promise<RunReadOutcome | undefined> {
   try {
     // A link to a folder elsewhere (a cloned repository can ship one) is not followed.
-    if ((await lstat(folder)).isSymbolicLink() && dirname(await realpath(folder)) !== realRuns) {
+    if (!plainFolder && (await lstat(folder)).isSymbolicLink() && dirname(await realpath(folder)) !== realRuns) {
       return (await exists(manifestPathOf(folder))) ? { error: `${folder} ${OUTSIDE}` } : undefined;
     }
     if (!cache) return (await exists(manifestPathOf(folder))) ? { record: await readRunAsync(folder) } : undefined;
     const stamp = await runStamp(folder);
     if (stamp === undefined) return undefined;
+    // The cache may still be filling (a persisted index loading while the runs are stamped).
+    await cacheReady;
     const known = cache.get(folder, stamp);
     if (known) return known;
     let outcome: RunReadOutcome;

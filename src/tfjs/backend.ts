@@ -3,6 +3,9 @@
  *
  * The order is the speed order measured on this project's machines
  * (README.md, "How fast, and why"):
+ *  0. `tfjs-node-gpu` (registers the same 'tensorflow' backend, on CUDA), where the user installed
+ *     it (a GPU host, docs/vscode.md "Recording on a remote GPU host"). Like tfjs-node it is
+ *     optional, native and resolved at run time.
  *  1. `tfjs-node` ('tensorflow'), native TensorFlow, where the user has it. It is an optional
  *     dependency whose install downloads libtensorflow from outside the npm registry, so it is
  *     often absent, and `require` then throws MODULE_NOT_FOUND.
@@ -20,8 +23,15 @@ import * as tfjs from '@tensorflow/tfjs';
 import { installDilatedConvolutions } from './dilatedConvolution';
 import { registerWasmTrainingKernels } from './wasmKernels';
 
-export type BackendPreference = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+/** What ran: 'tensorflow-gpu' is tfjs-node-gpu, whose tfjs backend is also named 'tensorflow'. */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** How the native packages are loaded: `require` in production, a fake in tests. */
+export interface BackendLoader {
+  /** Loads a package by name (`@tensorflow/tfjs-node-gpu`, `@tensorflow/tfjs-node`); throws when it is missing or broken. */
+  requireModule(name: string): unknown;
+}
 
 export interface InitializedBackend {
   /** The tfjs namespace to use: tfjs-node's when it loaded (it re-exports tfjs), else `@tensorflow/tfjs`. */
@@ -29,6 +39,21 @@ export interface InitializedBackend {
   backend: BackendName;
   /** One line per backend that was tried and could not be used, in the order tried. */
   fallbackReasons: string[];
+  /** One line for the user: why each faster backend was not used, then the one in use. */
+  summary: string;
+}
+
+/** The package a native backend comes from, as people know it. */
+const NATIVE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
+
+/** A backend as the user knows it (package name or WebAssembly), for reasons and summaries. */
+export function backendLabel(name: BackendName): string {
+  return name === 'tensorflow-gpu' ? 'tfjs-node-gpu' : name === 'tensorflow' ? 'tfjs-node' : name === 'wasm' ? 'WebAssembly' : 'cpu';
+}
+
+/** "tfjs-node-gpu: not installed; tfjs-node: not installed; using WebAssembly". */
+function summaryOf(backend: BackendName, fallbackReasons: readonly string[]): string {
+  return [...fallbackReasons, `using ${backendLabel(backend)}`].join('; ');
 }
 
 /** The WASM binaries the backend may ask for: plain, SIMD, and threaded SIMD (browsers only). */
@@ -36,59 +61,76 @@ const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 
 
 /**
  * Initialises the fastest available backend, starting at `preference` and falling back down the
- * order tfjs-node → wasm → cpu ('auto' starts at the top, 'cpu' tries only cpu). Never throws for
- * a backend that is unavailable; the reasons are returned so the caller can show them.
+ * order tfjs-node-gpu → tfjs-node → wasm → cpu ('auto' starts at the top, 'cpu' tries only cpu).
+ * Never throws for a backend that is unavailable; the reasons are returned so the caller can show
+ * them. `loader` loads the native packages (a seam for tests: neither can be installed everywhere).
  *
  * Calls `tf.enableProdMode()` first: it silences the CPU backend's "install tfjs-node" banner and
  * tfjs's warnings (such as re-registered kernels), which would otherwise land in the recorder's
  * output, and skips debug-only checks.
  */
-export async function initBackend(preference: BackendPreference = 'auto'): Promise<InitializedBackend> {
+export async function initBackend(preference: BackendPreference = 'auto', loader: BackendLoader = nodeLoader): Promise<InitializedBackend> {
   const fallbackReasons: string[] = [];
-  const order: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
-  const start = { auto: 0, 'tfjs-node': 0, wasm: 1, cpu: 2 }[preference];
+  const order: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  const start = { auto: 0, 'tfjs-node-gpu': 0, 'tfjs-node': 1, wasm: 2, cpu: 3 }[preference];
 
   for (const candidate of order.slice(start)) {
     try {
-      switch (candidate) {
-        case 'tensorflow': {
-          const tf = loadTfjsNode();
-          tf.enableProdMode();
-          await setBackendOrThrow(tf, 'tensorflow');
-          installDilatedConvolutions(tf);
-          return { tf, backend: 'tensorflow', fallbackReasons };
-        }
-        case 'wasm': {
-          const tf = tfjs;
-          tf.enableProdMode();
-          await initWasm(tf);
-          return { tf, backend: 'wasm', fallbackReasons };
-        }
-        case 'cpu': {
-          const tf = tfjs;
-          tf.enableProdMode();
-          await setBackendOrThrow(tf, 'cpu');
-          installDilatedConvolutions(tf);
-          return { tf, backend: 'cpu', fallbackReasons };
-        }
-        default:
-          return assertNever(candidate);
-      }
+      const tf = await initCandidate(candidate, loader);
+      return { tf, backend: candidate, fallbackReasons, summary: summaryOf(candidate, fallbackReasons) };
     } catch (error) {
-      fallbackReasons.push(`${candidate === 'tensorflow' ? 'tfjs-node' : candidate}: ${firstLine(error)}`);
+      fallbackReasons.push(`${candidate === 'wasm' ? 'wasm' : backendLabel(candidate)}: ${reasonOf(candidate, error)}`);
     }
   }
   // The CPU backend is part of @tensorflow/tfjs itself, so this means tfjs is broken.
   throw new Error(`no TensorFlow.js backend could be initialised (${fallbackReasons.join('; ')})`);
 }
 
-/**
- * Loads tfjs-node with a plain `require`, so that esbuild leaves it to run time (it is marked
- * external in esbuild.mjs) and a missing install is an exception here rather than a build error.
- */
-function loadTfjsNode(): typeof tfjs {
-  return require('@tensorflow/tfjs-node') as typeof tfjs;
+/** Sets up one backend and returns the tfjs namespace to use with it; throws why it cannot be used. */
+async function initCandidate(candidate: BackendName, loader: BackendLoader): Promise<typeof tfjs> {
+  switch (candidate) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      const tf = loader.requireModule(NATIVE_PACKAGES[candidate]) as typeof tfjs;
+      tf.enableProdMode();
+      await setBackendOrThrow(tf, 'tensorflow');
+      installDilatedConvolutions(tf);
+      return tf;
+    }
+    case 'wasm':
+      tfjs.enableProdMode();
+      await initWasm(tfjs);
+      return tfjs;
+    case 'cpu':
+      tfjs.enableProdMode();
+      await setBackendOrThrow(tfjs, 'cpu');
+      installDilatedConvolutions(tfjs);
+      return tfjs;
+    default:
+      return assertNever(candidate);
+  }
 }
+
+/** Why a backend could not be used: "not installed" for a missing native package, else the error's first line. */
+function reasonOf(candidate: BackendName, error: unknown): string {
+  const native = candidate === 'tensorflow-gpu' || candidate === 'tensorflow' ? NATIVE_PACKAGES[candidate] : undefined;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  if (native !== undefined && code === 'MODULE_NOT_FOUND' && firstLine(error).includes(`'${native}'`)) return 'not installed';
+  return firstLine(error);
+}
+
+/**
+ * Loads tfjs-node(-gpu) with a plain `require`, so that esbuild leaves it to run time (both are
+ * marked external in esbuild.mjs) and a missing install is an exception here rather than a build
+ * error. A literal name per package, so the bundler sees each one.
+ */
+const nodeLoader: BackendLoader = {
+  requireModule(name: string): unknown {
+    if (name === '@tensorflow/tfjs-node-gpu') return require('@tensorflow/tfjs-node-gpu') as unknown;
+    if (name === '@tensorflow/tfjs-node') return require('@tensorflow/tfjs-node') as unknown;
+    throw new Error(`${name} is no TensorFlow.js backend package`);
+  },
+};
 
 async function initWasm(tf: typeof tfjs): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -179,7 +221,7 @@ function wasmFileMap(folder: string): Record<(typeof WASM_BINARIES)[number], str
  * `tf.setBackend` reports a failed initialisation by resolving to false (with the reason only in a
  * warning that prod mode silences), so it is turned into an exception here.
  */
-async function setBackendOrThrow(tf: typeof tfjs, name: BackendName): Promise<void> {
+async function setBackendOrThrow(tf: typeof tfjs, name: 'tensorflow' | 'wasm' | 'cpu'): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend('${name}') failed to initialise the backend`);
   await tf.ready();

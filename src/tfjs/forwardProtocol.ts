@@ -29,7 +29,7 @@ export const forwardPass = defineRequest('forward', {
   params: v.pipe(
     v.object({
       /** Backend preference; the worker must use the service's backend so both halves agree. */
-      backend: v.picklist(['auto', 'tfjs-node', 'wasm', 'cpu']),
+      backend: v.picklist(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
       /** Checkpoint folder (already validated by the engine). */
       checkpoint: v.pipe(v.string(), v.minLength(1)),
       layers: v.pipe(v.array(LayerSchema), v.minLength(1)),

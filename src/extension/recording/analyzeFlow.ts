@@ -177,7 +177,7 @@ export async function askSettings(
     if (pick.key === 'start') return s;
     if (pick.key === 'training') continue; // says where the optimizer comes from; nothing to change here
     if (pick.key === 'backend') {
-      const b = await vscode.window.showQuickPick(['auto', 'wasm', 'cpu', 'tfjs-node'], {
+      const b = await vscode.window.showQuickPick(['auto', 'wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'], {
         placeHolder: vscode.l10n.t('TensorFlow.js backend of the recorder'),
       });
       if (b) s = { ...s, backend: b as RecordingSettings['backend'] };

@@ -151,6 +151,7 @@ export function backendText(manifest: RunManifest, l10n: L10n): string {
 
 /** A backend as people know it: tfjs-node by its package name, wasm as WebAssembly. */
 function backendName(name: string): string {
+  if (name === 'tensorflow-gpu') return 'tfjs-node-gpu';
   if (name === 'tensorflow') return 'tfjs-node';
   if (name === 'wasm') return 'WebAssembly';
   return name;
@@ -238,11 +239,13 @@ export function rerunSettings(manifest: RunManifest): RecordingSettings {
   const ran = manifest.backend.name;
   const backend: RecordingSettings['backend'] = manifest.backend.fallbackReasons.length
     ? 'auto'
-    : ran === 'tensorflow'
-      ? 'tfjs-node'
-      : ran === 'wasm' || ran === 'cpu'
-        ? ran
-        : 'auto';
+    : ran === 'tensorflow-gpu'
+      ? 'tfjs-node-gpu'
+      : ran === 'tensorflow'
+        ? 'tfjs-node'
+        : ran === 'wasm' || ran === 'cpu'
+          ? ran
+          : 'auto';
   return {
     dataset: manifest.dataset.spec,
     epochs: s.epochs,

@@ -200,6 +200,14 @@ describe('extension: how runs are shown (runDisplay)', () => {
         detailRows(run('/a', { backend: { name: 'tensorflow', fallbackReasons: [] } }), l10n).find((r) => r.key === 'backend')?.value,
         'tfjs-node',
       );
+      const gpu = (fallbackReasons: string[]) =>
+        detailRows(run('/a', { backend: { name: 'tensorflow-gpu', fallbackReasons } }), l10n).find((r) => r.key === 'backend')?.value;
+      assert.equal(gpu([]), 'tfjs-node-gpu');
+      const noGpu = detailRows(
+        run('/a', { backend: { name: 'wasm', fallbackReasons: ['tfjs-node-gpu: not installed', 'tfjs-node: not installed'] } }),
+        l10n,
+      ).find((r) => r.key === 'backend');
+      assert.equal(noGpu?.value, 'WebAssembly (tfjs-node-gpu, tfjs-node not available)');
     });
 
     it('gives every detail, the error and the notes in the tooltip, with names escaped', () => {
@@ -289,6 +297,7 @@ describe('extension: how runs are shown (runDisplay)', () => {
       const backend = (name: string, fallbackReasons: string[] = []) =>
         rerunSettings(manifest({ backend: { name, fallbackReasons } })).backend;
       assert.equal(backend('tensorflow'), 'tfjs-node');
+      assert.equal(backend('tensorflow-gpu'), 'tfjs-node-gpu');
       assert.equal(backend('cpu'), 'cpu');
       assert.equal(backend('wasm', ['tfjs-node: not installed']), 'auto');
       assert.equal(backend('webgl'), 'auto', 'a backend this version does not offer');
