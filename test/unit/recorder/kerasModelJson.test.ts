@@ -160,7 +160,7 @@ describe('Keras model.json files (Keras 2 and Keras 3 converter output)', functi
     const x = tf.ones([4, 8, 2]);
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3);
     const history = await m.model.fit(x, y, { epochs: 1, verbose: 0 });
-    assert.ok(Number.isFinite(history.history.loss[0] as number));
+    assert.ok(Number.isFinite(history.history.loss[0]));
     tf.dispose([x, y]);
   });
 

@@ -253,7 +253,7 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     const conv2: ConvSpec = { kernel: Float32Array.from([1, -2, 0, 1]), kernelShape: [2, 2, 1, 1], bias: Float32Array.from([0.5]) };
     const x = Float32Array.from([2, -1, 3, 0.5, 1, -2, 4, 1, 2]);
     const byHand = async (model: tf.Sequential, slopes: (v: number) => number): Promise<Float32Array> => {
-      const mapped = tf.model({ inputs: model.inputs, outputs: model.getLayer('conv2').output as tf.SymbolicTensor });
+      const mapped = tf.model({ inputs: model.inputs, outputs: model.getLayer('conv2').output });
       const input = tf.tensor4d(x, [1, 3, 3, 1]);
       const y = mapped.predict(input) as tf.Tensor;
       const back = transposedConvByHand((await y.data()) as Float32Array, y.shape as Shape4, [1, 3, 3, 1], conv2);
