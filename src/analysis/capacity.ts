@@ -7,7 +7,7 @@ import { checkBins, DEFAULT_BINS } from './binning';
 import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
 import { screenedDistanceCodes } from './distanceCodes';
 export { fusedScreeningNeedsFlag, useFusedScreening } from './distanceCodes';
-import { bytes as jointWasmBytes } from './wasm/jointWasm';
+import { bytes as jointWasmBytes } from './wasm/jointQuadWasm';
 import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 import { channelMatrix, LayerActivations } from './layout';
 import { checkPairwiseSize } from './pairwiseBudget';
@@ -249,26 +249,31 @@ export class JointHistograms {
     const wasm = columnBins <= 255 ? this.wasm : undefined;
     if (this.kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
     if (wasm && pairs > 0) {
-      // Memory: [scaled column: 2·pairs][8 tables][a group of rows' codes], rows in groups that fit.
+      // Memory: [scaled column: 2·pairs][8 u16 tables][4 i32 counts][a group of rows' codes, four
+      // rows interleaved per pair], rows in groups that fit.
       const scaledAt = 0;
       const tablesAt = align(2 * pairs);
-      const rowsAt = tablesAt + 32 * cells;
-      const group = Math.max(4, Math.min(r1 - r0, Math.floor(JOINT_BUDGET_BYTES / pairs / 4) * 4));
+      const countsAt = tablesAt + align(16 * cells);
+      const rowsAt = countsAt + 16 * cells;
+      const group = Math.max(4, Math.min(align4(r1 - r0), Math.floor(JOINT_BUDGET_BYTES / pairs / 4) * 4));
       for (let g0 = r0; g0 < r1; g0 += group) {
         const g1 = Math.min(r1, g0 + group);
-        const mem = wasm.reserve(rowsAt + (g1 - g0) * pairs);
+        const mem = wasm.reserve(rowsAt + align4(g1 - g0) * pairs);
         // The group's codes stay loaded while this object is the kernel's last user and the layout is the same.
         const layout = `${rowsAt}|${g0}|${g1}`;
         if (wasm.loaded?.owner !== this || wasm.loaded.layout !== layout)
           loadRowCodes(wasm, this, layout, mem, rows, g0, g1, rowsAt, pairs);
         const scaled = new Uint16Array(mem, scaledAt, pairs);
-        const tables = new Int32Array(mem, tablesAt, 4 * cells);
+        const tables = new Int32Array(mem, countsAt, 4 * cells);
         for (let c = c0; c < c1; c++) {
           scaleCodes(columns[c].codes, scaled, rowBins);
           for (let r = g0; r < g1; r += 4) {
             const n = Math.min(4, g1 - r);
-            const at = (k: number) => rowsAt + (r + Math.min(k, n - 1) - g0) * pairs;
-            wasm.exports.joint4(scaledAt, at(0), at(1), at(2), at(3), pairs, tablesAt, cells);
+            const quadAt = rowsAt + (r - g0) * pairs;
+            for (let p0 = 0; p0 < pairs; p0 += QUAD_PAIRS) {
+              const count = Math.min(QUAD_PAIRS, pairs - p0);
+              wasm.exports.jointQuad(scaledAt + 2 * p0, quadAt + 4 * p0, count, tablesAt, countsAt, cells, p0 > 0 ? 1 : 0);
+            }
             for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
           }
         }
@@ -325,8 +330,17 @@ function loadRowCodes(
   rowsAt: number,
   pairs: number,
 ): void {
-  const bytes = new Uint8Array(mem);
-  for (let r = g0; r < g1; r++) bytes.set(rows[r].codes, rowsAt + (r - g0) * pairs);
+  // Rows r..r+3 interleaved: byte k of pair p's word is row r + k's bin (the last row repeated
+  // in a group's last, incomplete quad).
+  for (let r = g0; r < g1; r += 4) {
+    const quad = new Uint32Array(mem, rowsAt + (r - g0) * pairs, pairs);
+    const last = Math.min(4, g1 - r) - 1;
+    const b0 = rows[r].codes;
+    const b1 = rows[r + Math.min(1, last)].codes;
+    const b2 = rows[r + Math.min(2, last)].codes;
+    const b3 = rows[r + Math.min(3, last)].codes;
+    for (let p = 0; p < pairs; p++) quad[p] = (b0[p] | (b1[p] << 8) | (b2[p] << 16) | (b3[p] << 24)) >>> 0;
+  }
   wasm.loaded = { owner, layout };
 }
 
@@ -365,13 +379,17 @@ function jointEntropyBits(tables: Int32Array, at: number, cells: number): number
 const JOINT_BUDGET_BYTES = 32 * 1024 * 1024;
 
 const align = (v: number) => Math.ceil(v / 16) * 16;
+const align4 = (v: number) => Math.ceil(v / 4) * 4;
+
+/** Most pairs of one jointQuad call: its u16 tables count at most half of them (⌈pairs / 2⌉ ≤ 65,535). */
+const QUAD_PAIRS = 131_070;
 
 interface JointExports {
   memory: KernelMemory;
-  joint4(col: number, b0: number, b1: number, b2: number, b3: number, pairs: number, tables: number, cells: number): void;
+  jointQuad(col: number, quad: number, pairs: number, tables: number, out: number, cells: number, accumulate: number): void;
 }
 
-/** wasm/joint.wat compiled, or null without WebAssembly: the JS loop takes over. */
+/** wasm/jointQuad.wat compiled, or null without WebAssembly: the JS loop takes over. */
 const compileJointModule = compiledOnce(jointWasmBytes);
 
 let jointInstance:
