@@ -236,12 +236,12 @@ export class JointHistograms {
     // The joint histograms are the whole cost (channels² × pairs increments). Four rows at a time,
     // each into its own table, keep the increments independent (the WebAssembly kernel also gives
     // odd pairs their own tables, and zeroes them); the column's codes are pre-scaled once.
-    const finish = (c: number, r: number, tables: Int32Array, g: number) => {
+    const finish = (c: number, r: number, hJoint: number) => {
       const col = columns[c];
       const row = rows[r];
       let value = NaN;
       if (col.entropyBits !== undefined && row.entropyBits !== undefined) {
-        const cap = col.entropyBits + row.entropyBits - jointEntropyBits(tables, g * cells, cells);
+        const cap = col.entropyBits + row.entropyBits - hJoint;
         value = cap > 0 ? cap : 0;
       }
       out[(r - r0) * ldo + c + columnShift] = value;
@@ -249,12 +249,15 @@ export class JointHistograms {
     const wasm = columnBins <= 255 ? this.wasm : undefined;
     if (this.kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
     if (wasm && pairs > 0) {
-      // Memory: [scaled column: 2·pairs][8 u16 tables][4 i32 counts][a group of rows' codes, four
-      // rows interleaved per pair], rows in groups that fit.
+      // Memory: [scaled column: 2·pairs][8 u16 tables][4 i32 counts][4 × (total, Σ c·log2 c)]
+      // [c·log2 c for c ≤ pairs][a group of rows' codes, four rows interleaved per pair], rows in
+      // groups that fit.
       const scaledAt = 0;
       const tablesAt = align(2 * pairs);
       const countsAt = tablesAt + align(16 * cells);
-      const rowsAt = countsAt + 16 * cells;
+      const resultAt = countsAt + 16 * cells;
+      const xLogXAt = resultAt + 64;
+      const rowsAt = align(xLogXAt + 8 * (pairs + 1));
       const group = Math.max(4, Math.min(align4(r1 - r0), Math.floor(JOINT_BUDGET_BYTES / pairs / 4) * 4));
       for (let g0 = r0; g0 < r1; g0 += group) {
         const g1 = Math.min(r1, g0 + group);
@@ -262,9 +265,9 @@ export class JointHistograms {
         // The group's codes stay loaded while this object is the kernel's last user and the layout is the same.
         const layout = `${rowsAt}|${g0}|${g1}`;
         if (wasm.loaded?.owner !== this || wasm.loaded.layout !== layout)
-          loadRowCodes(wasm, this, layout, mem, rows, g0, g1, rowsAt, pairs);
+          loadRowCodes(wasm, this, layout, mem, rows, g0, g1, rowsAt, pairs, xLogXAt);
         const scaled = new Uint16Array(mem, scaledAt, pairs);
-        const tables = new Int32Array(mem, countsAt, 4 * cells);
+        const result = new Float64Array(mem, resultAt, 8);
         for (let c = c0; c < c1; c++) {
           scaleCodes(columns[c].codes, scaled, rowBins);
           for (let r = g0; r < g1; r += 4) {
@@ -272,9 +275,11 @@ export class JointHistograms {
             const quadAt = rowsAt + (r - g0) * pairs;
             for (let p0 = 0; p0 < pairs; p0 += QUAD_PAIRS) {
               const count = Math.min(QUAD_PAIRS, pairs - p0);
-              wasm.exports.jointQuad(scaledAt + 2 * p0, quadAt + 4 * p0, count, tablesAt, countsAt, cells, p0 > 0 ? 1 : 0);
+              const last = p0 + count >= pairs ? resultAt : 0;
+              wasm.exports.jointQuad(scaledAt + 2 * p0, quadAt + 4 * p0, count, tablesAt, countsAt, cells, p0 > 0 ? 1 : 0, xLogXAt, last);
             }
-            for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
+            // shannonEntropyBits of each joint histogram from the kernel's two sums, as jointEntropyBits takes it.
+            for (let k = 0; k < n; k++) finish(c, r + k, entropyFromSums(result[2 * k], result[2 * k + 1]));
           }
         }
       }
@@ -297,7 +302,7 @@ export class JointHistograms {
             tables[2 * cells + x + b2[p]]++;
             tables[3 * cells + x + b3[p]]++;
           }
-          for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
+          for (let k = 0; k < n; k++) finish(c, r + k, jointEntropyBits(tables, k * cells, cells));
         }
       }
     }
@@ -329,7 +334,10 @@ function loadRowCodes(
   g1: number,
   rowsAt: number,
   pairs: number,
+  xLogXAt: number,
 ): void {
+  growXLogX(pairs);
+  new Float64Array(mem, xLogXAt, pairs + 1).set(xLogX.subarray(0, pairs + 1));
   // Rows r..r+3 interleaved: byte k of pair p's word is row r + k's bin (the last row repeated
   // in a group's last, incomplete quad).
   for (let r = g0; r < g1; r += 4) {
@@ -360,19 +368,28 @@ function jointEntropyBits(tables: Int32Array, at: number, cells: number): number
     total += c;
     if (c > most) most = c;
   }
-  if (most >= xLogX.length) {
-    const grown = new Float64Array(Math.max(most + 1, 2 * xLogX.length));
-    grown.set(xLogX);
-    for (let c = xLogX.length; c < grown.length; c++) grown[c] = c * Math.log2(c);
-    xLogX = grown;
-  }
+  growXLogX(most);
   let sum = 0;
   for (let k = at; k < at + cells; k++) {
     const c = tables[k];
     if (c > 0) sum += xLogX[c];
   }
+  return entropyFromSums(total, sum);
+}
+
+/** `log2(total) − Σ c·log2(c) / total`, clamped at 0: the last step of shannonEntropyBits. */
+function entropyFromSums(total: number, sum: number): number {
   const h = Math.log2(total) - sum / total;
   return h > 0 ? h : 0;
+}
+
+/** Makes `xLogX` hold `c · log2(c)` for every count up to `most`. */
+function growXLogX(most: number): void {
+  if (most < xLogX.length) return;
+  const grown = new Float64Array(Math.max(most + 1, 2 * xLogX.length));
+  grown.set(xLogX);
+  for (let c = xLogX.length; c < grown.length; c++) grown[c] = c * Math.log2(c);
+  xLogX = grown;
 }
 
 /** Row codes held in WebAssembly memory at once (the rest go in later groups). */
@@ -386,7 +403,17 @@ const QUAD_PAIRS = 131_070;
 
 interface JointExports {
   memory: KernelMemory;
-  jointQuad(col: number, quad: number, pairs: number, tables: number, out: number, cells: number, accumulate: number): void;
+  jointQuad(
+    col: number,
+    quad: number,
+    pairs: number,
+    tables: number,
+    out: number,
+    cells: number,
+    accumulate: number,
+    xLogX: number,
+    result: number,
+  ): void;
 }
 
 /** wasm/jointQuad.wat compiled, or null without WebAssembly: the JS loop takes over. */
