@@ -12,6 +12,8 @@ import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 import { channelMatrix, LayerActivations } from './layout';
 import { checkPairwiseSize } from './pairwiseBudget';
 import { shannonEntropyBits } from './shannon';
+export { sortMatrix } from './capacityOrder';
+export type { MatrixOrder, SortKey } from './capacityOrder';
 
 /** One channel's pair distances binned on their own range: the random variable `A` of paper 5.3.1. */
 export interface DistanceCodes {
@@ -455,49 +457,4 @@ export function layerCapacity(layerI: LayerActivations, layerJ: LayerActivations
   if (layerI.count !== layerJ.count) throw new RangeError(`both layers need the same inputs; got ${layerI.count} and ${layerJ.count}`);
   const whole = (l: LayerActivations) => distanceCodes(l.data, l.count, l.units * l.channels, bins);
   return capacityBits(whole(layerI), whole(layerJ));
-}
-
-/** How rows or columns of a capacity matrix are ordered (paper 5.3.2). */
-export type SortKey = 'none' | 'max' | 'mean';
-
-/** Row and column display orders of a matrix: `rowOrder[k]` is the row shown in position `k`. */
-export interface MatrixOrder {
-  rowOrder: number[];
-  columnOrder: number[];
-}
-
-/**
- * Orders the rows and columns of a `[rows, columns]` matrix by their max or mean, descending,
- * ties by index (paper 5.3.2). Undefined (NaN) cells are ignored; a row with no defined cell goes
- * last. The matrix itself is not moved, so a view can re-sort without recomputing.
- */
-export function sortMatrix(
-  values: ArrayLike<number>,
-  rows: number,
-  columns: number,
-  rowKey: SortKey,
-  columnKey: SortKey = rowKey,
-): MatrixOrder {
-  const score = (key: SortKey, count: number, len: number, at: (k: number, t: number) => number): number[] => {
-    const order = Array.from({ length: count }, (_, k) => k);
-    if (key === 'none') return order;
-    const s = order.map((k) => {
-      let best = -Infinity;
-      let sum = 0;
-      let defined = 0;
-      for (let t = 0; t < len; t++) {
-        const v = at(k, t);
-        if (v !== v) continue;
-        if (v > best) best = v;
-        sum += v;
-        defined++;
-      }
-      return defined === 0 ? -Infinity : key === 'max' ? best : sum / defined;
-    });
-    return order.sort((a, b) => s[b] - s[a] || a - b);
-  };
-  return {
-    rowOrder: score(rowKey, rows, columns, (r, c) => values[r * columns + c]),
-    columnOrder: score(columnKey, columns, rows, (c, r) => values[r * columns + c]),
-  };
 }
