@@ -43,6 +43,7 @@ export function caseProblem(name: string): string | undefined {
         : `--case ${kind}:<inputs> takes a whole number of MNIST inputs from 2 to ${MAX_INTER_INPUTS.toLocaleString('en-US')}, got "${name}"`;
     case 'capacity':
     case 'capacity1':
+    case 'capacity-cold':
     case 'labelinfo':
     case 'record-cifar':
     case 'forward-resnet18':

@@ -7,11 +7,13 @@ import { checkBins, DEFAULT_BINS } from './binning';
 import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
 import { screenedDistanceCodes } from './distanceCodes';
 export { fusedScreeningNeedsFlag, useFusedScreening } from './distanceCodes';
-import { bytes as jointWasmBytes } from './wasm/jointWasm';
+import { bytes as jointWasmBytes } from './wasm/jointQuadWasm';
 import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 import { channelMatrix, LayerActivations } from './layout';
 import { checkPairwiseSize } from './pairwiseBudget';
 import { shannonEntropyBits } from './shannon';
+export { sortMatrix } from './capacityOrder';
+export type { MatrixOrder, SortKey } from './capacityOrder';
 
 /** One channel's pair distances binned on their own range: the random variable `A` of paper 5.3.1. */
 export interface DistanceCodes {
@@ -236,12 +238,12 @@ export class JointHistograms {
     // The joint histograms are the whole cost (channels² × pairs increments). Four rows at a time,
     // each into its own table, keep the increments independent (the WebAssembly kernel also gives
     // odd pairs their own tables, and zeroes them); the column's codes are pre-scaled once.
-    const finish = (c: number, r: number, tables: Int32Array, g: number) => {
+    const finish = (c: number, r: number, hJoint: number) => {
       const col = columns[c];
       const row = rows[r];
       let value = NaN;
       if (col.entropyBits !== undefined && row.entropyBits !== undefined) {
-        const cap = col.entropyBits + row.entropyBits - jointEntropyBits(tables, g * cells, cells);
+        const cap = col.entropyBits + row.entropyBits - hJoint;
         value = cap > 0 ? cap : 0;
       }
       out[(r - r0) * ldo + c + columnShift] = value;
@@ -249,27 +251,37 @@ export class JointHistograms {
     const wasm = columnBins <= 255 ? this.wasm : undefined;
     if (this.kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
     if (wasm && pairs > 0) {
-      // Memory: [scaled column: 2·pairs][8 tables][a group of rows' codes], rows in groups that fit.
+      // Memory: [scaled column: 2·pairs][8 u16 tables][4 i32 counts][4 × (total, Σ c·log2 c)]
+      // [c·log2 c for c ≤ pairs][a group of rows' codes, four rows interleaved per pair], rows in
+      // groups that fit.
       const scaledAt = 0;
       const tablesAt = align(2 * pairs);
-      const rowsAt = tablesAt + 32 * cells;
-      const group = Math.max(4, Math.min(r1 - r0, Math.floor(JOINT_BUDGET_BYTES / pairs / 4) * 4));
+      const countsAt = tablesAt + align(16 * cells);
+      const resultAt = countsAt + 16 * cells;
+      const xLogXAt = resultAt + 64;
+      const rowsAt = align(xLogXAt + 8 * (pairs + 1));
+      const group = Math.max(4, Math.min(align4(r1 - r0), Math.floor(JOINT_BUDGET_BYTES / pairs / 4) * 4));
       for (let g0 = r0; g0 < r1; g0 += group) {
         const g1 = Math.min(r1, g0 + group);
-        const mem = wasm.reserve(rowsAt + (g1 - g0) * pairs);
+        const mem = wasm.reserve(rowsAt + align4(g1 - g0) * pairs);
         // The group's codes stay loaded while this object is the kernel's last user and the layout is the same.
         const layout = `${rowsAt}|${g0}|${g1}`;
         if (wasm.loaded?.owner !== this || wasm.loaded.layout !== layout)
-          loadRowCodes(wasm, this, layout, mem, rows, g0, g1, rowsAt, pairs);
+          loadRowCodes(wasm, this, layout, mem, rows, g0, g1, rowsAt, pairs, xLogXAt);
         const scaled = new Uint16Array(mem, scaledAt, pairs);
-        const tables = new Int32Array(mem, tablesAt, 4 * cells);
+        const result = new Float64Array(mem, resultAt, 8);
         for (let c = c0; c < c1; c++) {
           scaleCodes(columns[c].codes, scaled, rowBins);
           for (let r = g0; r < g1; r += 4) {
             const n = Math.min(4, g1 - r);
-            const at = (k: number) => rowsAt + (r + Math.min(k, n - 1) - g0) * pairs;
-            wasm.exports.joint4(scaledAt, at(0), at(1), at(2), at(3), pairs, tablesAt, cells);
-            for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
+            const quadAt = rowsAt + (r - g0) * pairs;
+            for (let p0 = 0; p0 < pairs; p0 += QUAD_PAIRS) {
+              const count = Math.min(QUAD_PAIRS, pairs - p0);
+              const last = p0 + count >= pairs ? resultAt : 0;
+              wasm.exports.jointQuad(scaledAt + 2 * p0, quadAt + 4 * p0, count, tablesAt, countsAt, cells, p0 > 0 ? 1 : 0, xLogXAt, last);
+            }
+            // shannonEntropyBits of each joint histogram from the kernel's two sums, as jointEntropyBits takes it.
+            for (let k = 0; k < n; k++) finish(c, r + k, entropyFromSums(result[2 * k], result[2 * k + 1]));
           }
         }
       }
@@ -292,7 +304,7 @@ export class JointHistograms {
             tables[2 * cells + x + b2[p]]++;
             tables[3 * cells + x + b3[p]]++;
           }
-          for (let k = 0; k < n; k++) finish(c, r + k, tables, k);
+          for (let k = 0; k < n; k++) finish(c, r + k, jointEntropyBits(tables, k * cells, cells));
         }
       }
     }
@@ -324,9 +336,21 @@ function loadRowCodes(
   g1: number,
   rowsAt: number,
   pairs: number,
+  xLogXAt: number,
 ): void {
-  const bytes = new Uint8Array(mem);
-  for (let r = g0; r < g1; r++) bytes.set(rows[r].codes, rowsAt + (r - g0) * pairs);
+  growXLogX(pairs);
+  new Float64Array(mem, xLogXAt, pairs + 1).set(xLogX.subarray(0, pairs + 1));
+  // Rows r..r+3 interleaved: byte k of pair p's word is row r + k's bin (the last row repeated
+  // in a group's last, incomplete quad).
+  for (let r = g0; r < g1; r += 4) {
+    const quad = new Uint32Array(mem, rowsAt + (r - g0) * pairs, pairs);
+    const last = Math.min(4, g1 - r) - 1;
+    const b0 = rows[r].codes;
+    const b1 = rows[r + Math.min(1, last)].codes;
+    const b2 = rows[r + Math.min(2, last)].codes;
+    const b3 = rows[r + Math.min(3, last)].codes;
+    for (let p = 0; p < pairs; p++) quad[p] = (b0[p] | (b1[p] << 8) | (b2[p] << 16) | (b3[p] << 24)) >>> 0;
+  }
   wasm.loaded = { owner, layout };
 }
 
@@ -346,32 +370,55 @@ function jointEntropyBits(tables: Int32Array, at: number, cells: number): number
     total += c;
     if (c > most) most = c;
   }
-  if (most >= xLogX.length) {
-    const grown = new Float64Array(Math.max(most + 1, 2 * xLogX.length));
-    grown.set(xLogX);
-    for (let c = xLogX.length; c < grown.length; c++) grown[c] = c * Math.log2(c);
-    xLogX = grown;
-  }
+  growXLogX(most);
   let sum = 0;
   for (let k = at; k < at + cells; k++) {
     const c = tables[k];
     if (c > 0) sum += xLogX[c];
   }
+  return entropyFromSums(total, sum);
+}
+
+/** `log2(total) − Σ c·log2(c) / total`, clamped at 0: the last step of shannonEntropyBits. */
+function entropyFromSums(total: number, sum: number): number {
   const h = Math.log2(total) - sum / total;
   return h > 0 ? h : 0;
+}
+
+/** Makes `xLogX` hold `c · log2(c)` for every count up to `most`. */
+function growXLogX(most: number): void {
+  if (most < xLogX.length) return;
+  const grown = new Float64Array(Math.max(most + 1, 2 * xLogX.length));
+  grown.set(xLogX);
+  for (let c = xLogX.length; c < grown.length; c++) grown[c] = c * Math.log2(c);
+  xLogX = grown;
 }
 
 /** Row codes held in WebAssembly memory at once (the rest go in later groups). */
 const JOINT_BUDGET_BYTES = 32 * 1024 * 1024;
 
 const align = (v: number) => Math.ceil(v / 16) * 16;
+const align4 = (v: number) => Math.ceil(v / 4) * 4;
+
+/** Most pairs of one jointQuad call: its u16 tables count at most half of them (⌈pairs / 2⌉ ≤ 65,535). */
+const QUAD_PAIRS = 131_070;
 
 interface JointExports {
   memory: KernelMemory;
-  joint4(col: number, b0: number, b1: number, b2: number, b3: number, pairs: number, tables: number, cells: number): void;
+  jointQuad(
+    col: number,
+    quad: number,
+    pairs: number,
+    tables: number,
+    out: number,
+    cells: number,
+    accumulate: number,
+    xLogX: number,
+    result: number,
+  ): void;
 }
 
-/** wasm/joint.wat compiled, or null without WebAssembly: the JS loop takes over. */
+/** wasm/jointQuad.wat compiled, or null without WebAssembly: the JS loop takes over. */
 const compileJointModule = compiledOnce(jointWasmBytes);
 
 let jointInstance:
@@ -410,49 +457,4 @@ export function layerCapacity(layerI: LayerActivations, layerJ: LayerActivations
   if (layerI.count !== layerJ.count) throw new RangeError(`both layers need the same inputs; got ${layerI.count} and ${layerJ.count}`);
   const whole = (l: LayerActivations) => distanceCodes(l.data, l.count, l.units * l.channels, bins);
   return capacityBits(whole(layerI), whole(layerJ));
-}
-
-/** How rows or columns of a capacity matrix are ordered (paper 5.3.2). */
-export type SortKey = 'none' | 'max' | 'mean';
-
-/** Row and column display orders of a matrix: `rowOrder[k]` is the row shown in position `k`. */
-export interface MatrixOrder {
-  rowOrder: number[];
-  columnOrder: number[];
-}
-
-/**
- * Orders the rows and columns of a `[rows, columns]` matrix by their max or mean, descending,
- * ties by index (paper 5.3.2). Undefined (NaN) cells are ignored; a row with no defined cell goes
- * last. The matrix itself is not moved, so a view can re-sort without recomputing.
- */
-export function sortMatrix(
-  values: ArrayLike<number>,
-  rows: number,
-  columns: number,
-  rowKey: SortKey,
-  columnKey: SortKey = rowKey,
-): MatrixOrder {
-  const score = (key: SortKey, count: number, len: number, at: (k: number, t: number) => number): number[] => {
-    const order = Array.from({ length: count }, (_, k) => k);
-    if (key === 'none') return order;
-    const s = order.map((k) => {
-      let best = -Infinity;
-      let sum = 0;
-      let defined = 0;
-      for (let t = 0; t < len; t++) {
-        const v = at(k, t);
-        if (v !== v) continue;
-        if (v > best) best = v;
-        sum += v;
-        defined++;
-      }
-      return defined === 0 ? -Infinity : key === 'max' ? best : sum / defined;
-    });
-    return order.sort((a, b) => s[b] - s[a] || a - b);
-  };
-  return {
-    rowOrder: score(rowKey, rows, columns, (r, c) => values[r * columns + c]),
-    columnOrder: score(columnKey, columns, rows, (c, r) => values[r * columns + c]),
-  };
 }
