@@ -14,7 +14,8 @@ import type * as tfType from '@tensorflow/tfjs';
 import type { EpochLogs, RecordCallbackList } from './callbacks';
 import { compiledLossFunction, partGradients, partTensors } from './halfBatchGradients';
 import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
-import { shuffled, TrainingData, TrainingPlan } from './training';
+import type { RunSettings } from '../run/format';
+import { shuffled, trainEpoch, TrainingData, TrainingPlan } from './training';
 
 /** Trains one epoch of a recording, on one thread or two. */
 export interface EpochTrainer {
@@ -75,18 +76,48 @@ export function hasBatchNormalization(model: tfType.LayersModel): boolean {
 }
 
 /** One thread: tfjs's own `model.fit`. */
-export function oneThreadTrainer(
-  tf: typeof tfType,
-  model: tfType.LayersModel,
-  data: TrainingData,
-  trainEpoch: (
-    tf: typeof tfType,
-    model: tfType.LayersModel,
-    data: TrainingData,
-    o: Parameters<EpochTrainer['trainEpoch']>[0],
-  ) => Promise<EpochLogs>,
-): EpochTrainer {
+export function oneThreadTrainer(tf: typeof tfType, model: tfType.LayersModel, data: TrainingData): EpochTrainer {
   return { threads: 1, trainEpoch: (options) => trainEpoch(tf, model, data, options), close: () => undefined };
+}
+
+/**
+ * The trainer of a recording: two threads when asked (or, unasked, where the machine has two cores)
+ * and the model can train on them, else one, with a log line saying why. Writes the threads used
+ * into `settings.trainThreads`, and into `plan.training.batchStatistics` that batch normalisation
+ * normalised each half-batch by its own statistics.
+ */
+export async function chooseTrainer(
+  tf: typeof tfType,
+  backend: string,
+  plan: Pick<TrainingPlan, 'fitModel' | 'training'>,
+  data: TrainingData,
+  settings: Pick<RunSettings, 'epochs' | 'batchSize' | 'trainThreads'>,
+  asked: 1 | 2 | undefined,
+  log: (line: string) => void,
+): Promise<EpochTrainer> {
+  const one = oneThreadTrainer(tf, plan.fitModel, data);
+  settings.trainThreads = 1;
+  if ((asked ?? defaultTrainThreads()) === 1 || settings.epochs === 0) return one;
+  const obstacle = twoCoreObstacle(tf, backend, plan, settings.batchSize);
+  if (obstacle) {
+    log(`training on one thread: ${obstacle}`);
+    return one;
+  }
+  try {
+    const two = await startTwoCoreTrainer(tf, backend as 'wasm' | 'cpu', plan.fitModel, data);
+    settings.trainThreads = 2;
+    log('training on two threads: each takes half of every batch, one optimizer step on the summed gradients');
+    if (hasBatchNormalization(plan.fitModel)) {
+      plan.training.batchStatistics = 'half-batch';
+      log(
+        'batch normalisation normalises each half-batch by its own statistics; its moving statistics follow the first half (train with --train-threads 1 for whole-batch statistics)',
+      );
+    }
+    return two;
+  } catch (e) {
+    log(`training on one thread: the second thread could not take the model (${(e as Error)?.message ?? String(e)})`);
+    return one;
+  }
 }
 
 /**

@@ -39,6 +39,8 @@ export interface RunSettings {
   probePerClass?: number;
   bins: number;
   k: number;
+  /** Threads the training ran on: 1, or 2 (data-parallel, half of every batch each); absent in older runs: 1. */
+  trainThreads?: 1 | 2;
 }
 
 /**
@@ -68,6 +70,8 @@ export interface RunTraining {
   optimizer: string;
   /** The loss trained on, by name (`categoricalCrossentropy`, `binaryCrossentropy`, a custom function's name). */
   loss: string;
+  /** `half-batch`: trained on two threads, batch normalisation used each half-batch's statistics (absent: the whole batch's). */
+  batchStatistics?: 'half-batch';
 }
 
 export interface RunManifest {
