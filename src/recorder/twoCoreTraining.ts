@@ -21,7 +21,14 @@ import { shuffled, trainEpoch, TrainingData, TrainingPlan } from './training';
 export interface EpochTrainer {
   /** The threads that train: 1 or 2. */
   readonly threads: 1 | 2;
-  trainEpoch(options: { epoch: number; seed: number; batchSize: number; callbacks: RecordCallbackList }): Promise<EpochLogs>;
+  /** One epoch; `batches` stops it after that many (a warm-up; two threads only). */
+  trainEpoch(options: {
+    epoch: number;
+    seed: number;
+    batchSize: number;
+    callbacks: RecordCallbackList;
+    batches?: number;
+  }): Promise<EpochLogs>;
   close(): void;
 }
 
@@ -208,7 +215,8 @@ class TwoCoreTrainer implements EpochTrainer {
     let correct = 0;
     let seen = 0;
     this.model.stopTraining = false;
-    for (let start = 0, batch = 0; start < count && !this.model.stopTraining; start += options.batchSize, batch++) {
+    const end = Math.min(count, (options.batches ?? Infinity) * options.batchSize);
+    for (let start = 0, batch = 0; start < end && !this.model.stopTraining; start += options.batchSize, batch++) {
       const indices = order.subarray(start, Math.min(count, start + options.batchSize));
       const step = await this.step(indices);
       lossSum += step.loss * indices.length;
