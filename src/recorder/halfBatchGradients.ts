@@ -47,7 +47,7 @@ export function partGradients(
   const { value, grads } = tf.variableGrads(() => {
     const yPred = model.apply(part.x, { training: true }) as tfType.Tensor;
     correct = countCorrect(tf, part.y, yPred, part.targets);
-    let total = tf.mul(tf.mean(loss(part.y, yPred)), part.share) as tfType.Scalar;
+    let total = tf.mul<tfType.Scalar>(tf.mean(loss(part.y, yPred)), part.share);
     if (part.regularise) for (const r of model.calculateLosses()) total = tf.add(total, r);
     return total;
   }, variables);
