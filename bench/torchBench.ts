@@ -5,11 +5,15 @@
  * recording would use, with CNN Slicer's kernels) and on PyTorch (bench/reference_torch.py: the
  * same layers, `torch.set_num_threads(1)`, the same inputs through a temporary .npy file).
  *
- * PyTorch runs on one thread because Debian's `python3-torch` with two threads spin-waits on a
- * shared 2-core machine and is slower; TensorFlow.js's WASM backend is single-threaded in Node.
- * The two alternate (ours, PyTorch, ours, …), each epoch in a fresh process after one untimed
- * batch, and the medians of 3 are compared, because these machines vary up to 2× from minute to
- * minute. Goals: LeNet epoch ≤ 1.5× PyTorch's, CIFAR-CNN epoch ≤ 2× PyTorch's.
+ * Ours runs on one thread (tfjs's `fit`) and on two (src/recorder/twoCoreTraining.ts: half of every
+ * batch on a worker thread), PyTorch at `torch.set_num_threads(1)` and `(2)` (Debian's build
+ * spin-waits with two threads on a loaded 2-core machine and can be far slower there). They
+ * alternate (ours 1, PyTorch 1, ours 2, PyTorch 2, …), each epoch in a fresh process after one
+ * untimed batch, and the medians of 3 are compared, because these machines vary up to 2× from minute
+ * to minute. Goals: our epoch on two threads (the recorder's default on two cores) ≤ 1.0× PyTorch's
+ * faster setting, for LeNet and CIFAR-CNN; and the demo's whole recording (`cnn-slicer record`,
+ * examples/mnist-lenet.ts, 3 epochs, 9,500 inputs, probe 500, wall time from process start) ≤ 1.2×
+ * PyTorch's training alone of the same 3 epochs on 9,500 MNIST digits at its faster setting.
  *
  * PyTorch is looked for as `/usr/bin/python3 -c "import torch"`; without it the section says so in
  * one line and is skipped. `--install-torch` first runs `apt-get install -y python3-torch` (root).
