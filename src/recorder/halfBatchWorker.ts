@@ -30,9 +30,7 @@ function step(msg: HalfBatchStep): HalfBatchResult {
   const { x, y } = partTensors(tf, { ...data, inputs: new Float32Array(data.inputs), labels: new Int32Array(data.labels) }, msg.indices);
   try {
     const part = partGradients(tf, model, loss, { x, y, share: msg.share, targets: data.targets, regularise: false });
-    const grads = model.trainableWeights.map((w) =>
-      Float32Array.from(part.grads[(w.read() as tfType.Variable).name].dataSync() as Float32Array),
-    );
+    const grads = model.trainableWeights.map((w) => (part.grads[(w.read() as tfType.Variable).name].dataSync() as Float32Array).slice());
     tf.dispose(part.grads);
     return { grads, loss: part.loss, correct: part.correct };
   } finally {

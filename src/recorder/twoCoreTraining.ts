@@ -233,7 +233,8 @@ class TwoCoreTrainer implements EpochTrainer {
     const { tf, model } = this;
     const mine = indices.subarray(0, Math.ceil(indices.length / 2));
     const theirs = indices.subarray(mine.length);
-    const weights = model.weights.map((w) => Float32Array.from(w.read().dataSync() as Float32Array));
+    // Copied by postMessage's structured clone.
+    const weights = model.weights.map((w) => w.read().dataSync() as Float32Array);
     const remote = theirs.length
       ? this.worker.call({ kind: 'step', weights, indices: Int32Array.from(theirs), share: theirs.length / indices.length })
       : Promise.resolve(undefined);
