@@ -242,7 +242,8 @@ async function runCase(name: string): Promise<CaseResult> {
   if (kind === 'torch-ours') {
     // One epoch of ours for the PyTorch comparison (bench/torchBench.ts): `torch-ours:<model>:<inputs>[:profile]`.
     const { oursEpochSeconds } = await import('./torchBench');
-    const r = await oursEpochSeconds(arg as 'lenet' | 'cifar', Number(variant), name.split(':')[3] === 'profile');
+    const extra = name.split(':')[3];
+    const r = await oursEpochSeconds(arg as 'lenet' | 'cifar', Number(variant), extra === 'profile', extra === '2t' ? 2 : 1);
     return { seconds: r.seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, backend: r.backend, cpuSeconds: r.cpuSeconds };
   }
   throw new BenchUsageError(`unknown bench case ${name}`);
@@ -320,12 +321,34 @@ async function benchTorchSection(dir: string): Promise<{ fails: number }> {
     inputs,
     models,
     install: process.argv.includes('--install-torch'),
-    runOurs: async (model) => {
-      const r = await inChild(`torch-ours:${model}:${inputs}${profile}`);
+    runOurs: async (model, threads) => {
+      const r = await inChild(`torch-ours:${model}:${inputs}${threads === 2 ? ':2t' : profile}`);
       return { seconds: r.seconds, cpuSeconds: r.cpuSeconds ?? r.seconds, backend: r.backend ?? '?' };
     },
+    runRecording: models.includes('lenet') ? () => demoRecordingSeconds(dir) : undefined,
     print: (line) => console.log(line),
   });
+}
+
+/** Wall seconds of `cnn-slicer record` of the demo's LeNet recording, in a fresh process (bench/torchBench.ts). */
+async function demoRecordingSeconds(dir: string): Promise<number> {
+  const { DEMO_RECORDING } = await import('./torchBench');
+  const out = mkdtempSync(join(dir, 'demo-runs-'));
+  const model = resolve(__dirname, '../examples/mnist-lenet.ts');
+  const args = [
+    join(__dirname, 'cli.js'),
+    'record',
+    model,
+    '--epochs',
+    String(DEMO_RECORDING.epochs),
+    '--probe',
+    String(DEMO_RECORDING.probe),
+  ];
+  const start = performance.now();
+  execFileSync(process.execPath, [...args, '--train-limit', String(DEMO_RECORDING.inputs), '--out', out], { stdio: 'ignore' });
+  const seconds = (performance.now() - start) / 1000;
+  rmSync(out, { recursive: true, force: true });
+  return seconds;
 }
 
 /** The bench's options: those followed by a value, and the switches. */

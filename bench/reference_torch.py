@@ -4,7 +4,8 @@ learning rate, batch size and inputs, on one CPU thread (the kind of code a PyTo
 PyTorch's own layout (NCHW) is used: the inputs arrive as NHWC, as TensorFlow.js takes them, and are
 transposed once before the clock starts.
 Reads X.npy (float32 [N, H, W, C]) and Y.npy (int32 [N]); prints JSON {seconds, cpuSeconds, loss, torchVersion}.
-Usage: python3 reference_torch.py lenet|cifar X.npy Y.npy BATCH LEARNING_RATE
+Usage: python3 reference_torch.py lenet|cifar X.npy Y.npy BATCH LEARNING_RATE [THREADS [EPOCHS]]
+THREADS (default 1) is torch.set_num_threads's; EPOCHS (default 1) epochs are timed together.
 """
 import json
 import sys
@@ -39,11 +40,11 @@ def cifar():
     )
 
 
-def timed_epoch(model, x_path, y_path, batch, learning_rate):
+def timed_epoch(model, x_path, y_path, batch, learning_rate, threads=1, epochs=1):
     """One timed training epoch of `model` on X.npy/Y.npy (NHWC, transposed once before the clock), with
     Adam at `learning_rate` and one untimed batch first; prints the JSON line the bench reads.
     bench/reference_torch_resnet.py imports it for the zoo's ResNet-18."""
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)
     torch.manual_seed(2021)
     x = torch.from_numpy(np.ascontiguousarray(np.load(x_path).transpose(0, 3, 1, 2)))
     y = torch.from_numpy(np.load(y_path).astype(np.int64))
@@ -64,11 +65,12 @@ def timed_epoch(model, x_path, y_path, batch, learning_rate):
     step(x[:batch], y[:batch])
     start = time.perf_counter()
     start_cpu = time.process_time()
-    order = torch.randperm(x.shape[0])
     loss = None
-    for i in range(0, x.shape[0], batch):
-        rows = order[i : i + batch]
-        loss = step(x[rows], y[rows])
+    for _ in range(epochs):
+        order = torch.randperm(x.shape[0])
+        for i in range(0, x.shape[0], batch):
+            rows = order[i : i + batch]
+            loss = step(x[rows], y[rows])
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - start_cpu
     print(json.dumps({"seconds": seconds, "cpuSeconds": cpu_seconds, "loss": float(loss), "torchVersion": torch.__version__}))
@@ -76,8 +78,10 @@ def timed_epoch(model, x_path, y_path, batch, learning_rate):
 
 def main():
     kind, x_path, y_path, batch, learning_rate = sys.argv[1:6]
+    threads = int(sys.argv[6]) if len(sys.argv) > 6 else 1
+    epochs = int(sys.argv[7]) if len(sys.argv) > 7 else 1
     # The model is built after the seed is set, so its initial weights are the same at every run.
-    timed_epoch(lenet if kind == "lenet" else cifar, x_path, y_path, int(batch), learning_rate)
+    timed_epoch(lenet if kind == "lenet" else cifar, x_path, y_path, int(batch), learning_rate, threads, epochs)
 
 
 if __name__ == "__main__":

@@ -57,9 +57,9 @@ export function caseProblem(name: string): string | undefined {
         ? undefined
         : `--case record-lenet[:sequential|overlapped[:<training inputs>]], got "${name}"`;
     case 'torch-ours':
-      return (arg === 'lenet' || arg === 'cifar') && whole(variant, 1) && (extra === undefined || extra === 'profile')
+      return (arg === 'lenet' || arg === 'cifar') && whole(variant, 1) && (extra === undefined || extra === 'profile' || extra === '2t')
         ? undefined
-        : `--case torch-ours:<lenet|cifar>:<inputs>[:profile], got "${name}"`;
+        : `--case torch-ours:<lenet|cifar>:<inputs>[:profile|:2t], got "${name}"`;
     default:
       return `unknown bench case "${kind ?? ''}" (cases: zoo, inter, inter1, capacity, capacity1, labelinfo, record-lenet, record-cifar, forward-resnet18, ablation, service, torch-ours)`;
   }

@@ -44,6 +44,8 @@ export const RecordOptionsSchema = v.object({
   runsFolder: OptionalString,
   /** Training inputs per epoch (default: all but the probe). */
   trainLimit: OptionalNumber,
+  /** Threads training runs on: 1, or 2 (half of every batch each; default 2 where there are two cores). */
+  trainThreads: v.optional(v.picklist([1, 2])),
   /** How long the model file's factory may take to return its model, ms (default 60 s; src/recorder/modelLoader.ts). */
   modelFactoryTimeoutMs: OptionalNumber,
   /**

@@ -32,7 +32,8 @@ import { checkInputShape, modelFingerprint, recordedLayers } from './modelFacts'
 import { loadModelFile, ModelError } from './modelLoader';
 import { ChosenOutput, chooseOutput, classScoresOf, withoutLabelMeasures } from './outputs';
 import { checkProbeMemory, recordDatasetSpec, recordedEpochs, RecordOptions, recordSeed, resolveSettings } from './settings';
-import { batchesPerEpoch, planTraining, trainEpoch, TrainingData } from './training';
+import { batchesPerEpoch, planTraining, TrainingData } from './training';
+import { chooseTrainer, EpochTrainer } from './twoCoreTraining';
 
 export type { RecordOptions } from './settings';
 export type { RecordProgress } from './callbacks';
@@ -109,6 +110,7 @@ async function recordWithBackend(
 
   const prepared = await prepareRecording(options, tf, progress, log, control);
   const { loaded, output, settings, plan, probe, train } = prepared;
+  const trainer = await chooseTrainer(tf, backend, plan, train, settings, options.trainThreads, log);
   const { writer, layers } = beginRunFolder(options, prepared, { name: backend, fallbackReasons }, hooks);
 
   const model = loaded.model;
@@ -157,6 +159,7 @@ async function recordWithBackend(
       tf,
       model,
       fitModel: plan.fitModel,
+      trainer,
       labelMeasures: output.kind !== 'none',
       settings,
       train,
@@ -177,6 +180,7 @@ async function recordWithBackend(
     };
   } finally {
     pool.close();
+    trainer.close();
     if ('client' in besideTraining) besideTraining.client.close();
   }
   finishRun(writer, failure, cancel.requested, log);
@@ -324,6 +328,7 @@ interface EpochRun {
   model: tfType.LayersModel;
   /** The model `fit` trains (the model, or the part of it that ends in the classification output). */
   fitModel: tfType.LayersModel;
+  trainer: EpochTrainer;
   /** Whether the output gives class predictions (else the label measures are written as absent). */
   labelMeasures: boolean;
   settings: RunSettings;
@@ -359,7 +364,7 @@ async function recordEpochs(run: EpochRun): Promise<void> {
       if (epoch > 0) {
         await callbacks.onEpochBegin(epoch);
         if (cancel.requested || queue.failed) break;
-        logs = await trainEpoch(tf, run.fitModel, run.train, { epoch, seed: settings.seed, batchSize: settings.batchSize, callbacks });
+        logs = await run.trainer.trainEpoch({ epoch, seed: settings.seed, batchSize: settings.batchSize, callbacks });
         // Cancelled during this epoch: its training is partial, so it is not recorded.
         if (cancel.requested || queue.failed) break;
         await callbacks.onEpochEnd(epoch, logs);

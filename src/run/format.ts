@@ -42,12 +42,10 @@ export interface RunSettings {
   probePerClass?: number;
   bins: number;
   k: number;
+  /** Threads the training ran on: 1, or 2 (data-parallel, half of every batch each); absent in older runs: 1. */ trainThreads?: 1 | 2;
 }
 
-/**
- * The model output the label measures read (absent in runs recorded before it was written: those
- * read the model's only output as softmax class scores).
- */
+/** The model output the label measures read (absent in runs recorded before it was written: those read the model's only output as softmax class scores). */
 export interface RunOutput {
   /** The name of the layer whose output it is. */
   layer: string;
@@ -71,6 +69,7 @@ export interface RunTraining {
   optimizer: string;
   /** The loss trained on, by name (`categoricalCrossentropy`, `binaryCrossentropy`, a custom function's name). */
   loss: string;
+  /** `half-batch`: trained on two threads, batch normalisation used each half-batch's statistics (absent: the whole batch's). */ batchStatistics?: 'half-batch';
 }
 
 export interface RunManifest {

@@ -1,0 +1,62 @@
+/**
+ * A worker thread that trains on a second core (bundled to dist/halfBatchWorker.js): it holds a
+ * copy of the recording's model and, for every batch, computes the gradient of its half of the
+ * batch with the weights the recorder sends (twoCoreTraining.ts sums it with its own half's).
+ */
+import { parentPort } from 'node:worker_threads';
+import type * as tfType from '@tensorflow/tfjs';
+import { initBackend } from '../tfjs/backend';
+import { compiledLossFunction, partGradients, partTensors } from './halfBatchGradients';
+import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
+
+type LossFn = (yTrue: tfType.Tensor, yPred: tfType.Tensor) => tfType.Tensor;
+
+let state: { tf: typeof tfType; model: tfType.LayersModel; loss: LossFn; init: HalfBatchInit } | undefined;
+
+async function init(msg: HalfBatchInit): Promise<void> {
+  const { tf } = await initBackend(msg.backend);
+  const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(msg.topology) as tfType.io.ModelJSON['modelTopology'] });
+  const loss: LossFn =
+    msg.loss === 'softmaxCrossEntropy'
+      ? (y, p) => tf.losses.softmaxCrossEntropy(y, p)
+      : (model.compile({ optimizer: 'sgd', loss: msg.loss }), compiledLossFunction(model) as LossFn);
+  state = { tf, model, loss, init: msg };
+}
+
+function step(msg: HalfBatchStep): HalfBatchResult {
+  if (!state) throw new Error('the half-batch worker was not set up');
+  const { tf, model, loss, init: data } = state;
+  tf.tidy(() => model.weights.forEach((w, i) => w.write(tf.tensor(msg.weights[i], w.shape as number[]))));
+  const { x, y } = partTensors(tf, { ...data, inputs: new Float32Array(data.inputs), labels: new Int32Array(data.labels) }, msg.indices);
+  try {
+    const part = partGradients(tf, model, loss, { x, y, share: msg.share, targets: data.targets, regularise: false });
+    const grads = model.trainableWeights.map((w) => (part.grads[(w.read() as tfType.Variable).name].dataSync() as Float32Array).slice());
+    tf.dispose(part.grads);
+    return { grads, loss: part.loss, correct: part.correct };
+  } finally {
+    x.dispose();
+    y.dispose();
+  }
+}
+
+async function handle(msg: HalfBatchInit | HalfBatchStep): Promise<HalfBatchReply> {
+  try {
+    if (msg.kind === 'init') {
+      await init(msg);
+      return { ok: true };
+    }
+    return { ok: true, result: step(msg) };
+  } catch (e) {
+    if (process.env.CNN_SLICER_DEBUG) console.error(e);
+    return { ok: false, error: (e as Error)?.message ?? String(e) };
+  }
+}
+
+if (parentPort) {
+  const port = parentPort;
+  port.on('message', (msg: HalfBatchInit | HalfBatchStep) => {
+    void handle(msg).then((reply) =>
+      port.postMessage(reply, reply.ok && reply.result ? reply.result.grads.map((g) => g.buffer as ArrayBuffer) : []),
+    );
+  });
+}

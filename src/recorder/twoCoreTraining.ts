@@ -1,0 +1,279 @@
+/**
+ * Training on two cores (docs/training-kernels.md, "Training on two cores"): data-parallel over two
+ * TensorFlow.js instances. A worker thread (halfBatchWorker.ts) holds a copy of the model; for every
+ * batch it takes the second half, this thread the first, each computes the gradient of its half's
+ * mean loss scaled by the half's share of the batch, the two are summed (this thread's first, in
+ * a fixed order, so the result depends only on the seed and the thread count) and one optimizer
+ * step follows here. The worker gets the weights after each step, so the copies stay identical.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type * as tfType from '@tensorflow/tfjs';
+import type { EpochLogs, RecordCallbackList } from './callbacks';
+import { compiledLossFunction, partGradients, partTensors } from './halfBatchGradients';
+import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
+import type { RunSettings } from '../run/format';
+import { shuffled, trainEpoch, TrainingData, TrainingPlan } from './training';
+
+/** Trains one epoch of a recording, on one thread or two. */
+export interface EpochTrainer {
+  /** The threads that train: 1 or 2. */
+  readonly threads: 1 | 2;
+  /** One epoch; `batches` stops it after that many (a warm-up; two threads only). */
+  trainEpoch(options: {
+    epoch: number;
+    seed: number;
+    batchSize: number;
+    callbacks: RecordCallbackList;
+    batches?: number;
+  }): Promise<EpochLogs>;
+  close(): void;
+}
+
+type LossFn = (yTrue: tfType.Tensor, yPred: tfType.Tensor) => tfType.Tensor;
+
+/** Layers that draw random numbers while training: two threads would draw other masks than one. */
+const RANDOM_LAYERS = ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout'];
+/** Losses the worker can rebuild by name. */
+const NAMED_LOSSES = ['categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError', 'sparseCategoricalCrossentropy'];
+
+/** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
+export function resolveHalfBatchScript(): string | undefined {
+  return [join(__dirname, 'halfBatchWorker.js'), resolve(__dirname, '../../dist/halfBatchWorker.js')].find((p) => existsSync(p));
+}
+
+/**
+ * The threads a recording trains on when its settings do not say: 1. Two threads are opt-in
+ * (`--train-threads 2`) until the bench shows them faster on a quiet machine: a recording already
+ * measures each epoch on the second core while the next one trains, and on LeNet-sized models the
+ * second thread costs half again the CPU time (docs/training-kernels.md "Training on two cores").
+ */
+export function defaultTrainThreads(): 1 | 2 {
+  return 1;
+}
+
+/**
+ * Why the model cannot train on two threads, or undefined when it can. The checks are those of the
+ * parallel path: the WebAssembly or CPU backend, a loss the worker can rebuild, no layer that
+ * draws random numbers, a model its topology rebuilds (checked when the worker starts).
+ */
+export function twoCoreObstacle(
+  tf: typeof tfType,
+  backend: string,
+  plan: Pick<TrainingPlan, 'fitModel' | 'training'>,
+  batchSize: number,
+): string | undefined {
+  if (backend !== 'wasm' && backend !== 'cpu') return `the ${backend} backend uses its own threads`;
+  if (batchSize < 2) return 'a batch of one input cannot be split';
+  if (!plan.fitModel.optimizer) return 'the model is not compiled for training';
+  const random = plan.fitModel.layers.find((l) => RANDOM_LAYERS.includes(l.getClassName()));
+  if (random)
+    return `layer '${random.name}' (${random.getClassName()}) draws random numbers, which two threads would draw differently from one`;
+  if (lossOf(tf, plan.fitModel) === undefined)
+    return `the loss ${plan.training.loss} is one the second thread cannot rebuild (a custom loss)`;
+  return undefined;
+}
+
+function lossOf(tf: typeof tfType, model: tfType.LayersModel): string | undefined {
+  const loss = (Array.isArray(model.loss) ? model.loss[0] : model.loss) as unknown;
+  if (typeof loss === 'string') return NAMED_LOSSES.includes(loss) ? loss : undefined;
+  return loss === tf.losses.softmaxCrossEntropy ? 'softmaxCrossEntropy' : undefined;
+}
+
+/** Whether the model has batch normalisation, whose batch statistics are then per half-batch. */
+export function hasBatchNormalization(model: tfType.LayersModel): boolean {
+  return model.layers.some((l) => l.getClassName() === 'BatchNormalization');
+}
+
+/** One thread: tfjs's own `model.fit`. */
+export function oneThreadTrainer(tf: typeof tfType, model: tfType.LayersModel, data: TrainingData): EpochTrainer {
+  return { threads: 1, trainEpoch: (options) => trainEpoch(tf, model, data, options), close: () => undefined };
+}
+
+/**
+ * The trainer of a recording: two threads when asked (or, unasked, where the machine has two cores)
+ * and the model can train on them, else one, with a log line saying why. Writes the threads used
+ * into `settings.trainThreads`, and into `plan.training.batchStatistics` that batch normalisation
+ * normalised each half-batch by its own statistics.
+ */
+export async function chooseTrainer(
+  tf: typeof tfType,
+  backend: string,
+  plan: Pick<TrainingPlan, 'fitModel' | 'training'>,
+  data: TrainingData,
+  settings: Pick<RunSettings, 'epochs' | 'batchSize' | 'trainThreads'>,
+  asked: 1 | 2 | undefined,
+  log: (line: string) => void,
+): Promise<EpochTrainer> {
+  const one = oneThreadTrainer(tf, plan.fitModel, data);
+  settings.trainThreads = 1;
+  if ((asked ?? defaultTrainThreads()) === 1 || settings.epochs === 0) return one;
+  const obstacle = twoCoreObstacle(tf, backend, plan, settings.batchSize);
+  if (obstacle) {
+    log(`training on one thread: ${obstacle}`);
+    return one;
+  }
+  try {
+    const two = await startTwoCoreTrainer(tf, backend as 'wasm' | 'cpu', plan.fitModel, data);
+    settings.trainThreads = 2;
+    log('training on two threads: each takes half of every batch, one optimizer step on the summed gradients');
+    if (hasBatchNormalization(plan.fitModel)) {
+      plan.training.batchStatistics = 'half-batch';
+      log(
+        'batch normalisation normalises each half-batch by its own statistics; its moving statistics follow the first half (train with --train-threads 1 for whole-batch statistics)',
+      );
+    }
+    return two;
+  } catch (e) {
+    log(`training on one thread: the second thread could not take the model (${(e as Error)?.message ?? String(e)})`);
+    return one;
+  }
+}
+
+/**
+ * Starts the worker and sets it up with the model; rejects (the caller falls back to one thread)
+ * when the worker cannot start or cannot rebuild the model.
+ */
+export async function startTwoCoreTrainer(
+  tf: typeof tfType,
+  backend: 'wasm' | 'cpu',
+  model: tfType.LayersModel,
+  data: TrainingData,
+  script = resolveHalfBatchScript(),
+): Promise<EpochTrainer> {
+  if (!script) throw new Error('the half-batch worker bundle is missing (run npm run build)');
+  const loss = lossOf(tf, model);
+  if (!loss) throw new Error('the loss cannot be rebuilt on the second thread');
+  const worker = new WorkerCalls(new Worker(script));
+  const inputs = new SharedArrayBuffer(data.inputs.byteLength);
+  new Float32Array(inputs).set(data.inputs);
+  const labels = new SharedArrayBuffer(data.labels.byteLength);
+  new Int32Array(labels).set(data.labels);
+  const targets = data.targets ?? 'one-hot';
+  const init: HalfBatchInit = {
+    kind: 'init',
+    ...{ backend, loss, targets, classes: data.classes, inputs, labels, shape: data.shape },
+    topology: JSON.stringify(model.toJSON(undefined, false)),
+  };
+  try {
+    await worker.call(init);
+  } catch (e) {
+    worker.close();
+    throw e;
+  }
+  const lossFn = compiledLossFunction(model);
+  if (!lossFn) throw new Error('the model is not compiled for training');
+  const trainer = new TwoCoreTrainer(tf, model, lossFn, { ...data, targets }, worker);
+  return trainer;
+}
+
+class WorkerCalls {
+  private pending?: { resolve: (r: HalfBatchResult | undefined) => void; reject: (e: Error) => void };
+  private failure?: Error;
+
+  constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: HalfBatchReply) => {
+      const pending = this.pending;
+      this.pending = undefined;
+      if (reply.ok) pending?.resolve(reply.result);
+      else pending?.reject(new Error(`the second training thread failed: ${reply.error}`));
+    });
+    const fail = (e: Error): void => {
+      this.failure = e;
+      this.pending?.reject(e);
+      this.pending = undefined;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the second training thread stopped (exit code ${code})`)));
+  }
+
+  call(msg: HalfBatchInit | HalfBatchStep): Promise<HalfBatchResult | undefined> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(msg);
+    });
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+}
+
+class TwoCoreTrainer implements EpochTrainer {
+  readonly threads = 2;
+
+  constructor(
+    private readonly tf: typeof tfType,
+    private readonly model: tfType.LayersModel,
+    private readonly loss: LossFn,
+    private readonly data: TrainingData & { targets: NonNullable<TrainingData['targets']> },
+    private readonly worker: WorkerCalls,
+  ) {}
+
+  async trainEpoch(options: Parameters<EpochTrainer['trainEpoch']>[0]): Promise<EpochLogs> {
+    const { count } = this.data;
+    const order = shuffled(count, options.seed + options.epoch);
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    this.model.stopTraining = false;
+    const end = Math.min(count, (options.batches ?? Infinity) * options.batchSize);
+    for (let start = 0, batch = 0; start < end && !this.model.stopTraining; start += options.batchSize, batch++) {
+      const indices = order.subarray(start, Math.min(count, start + options.batchSize));
+      const step = await this.step(indices);
+      lossSum += step.loss * indices.length;
+      correct += step.correct;
+      seen += indices.length;
+      const logs = this.data.targets === 'label' ? { loss: step.loss } : { loss: step.loss, acc: step.correct / indices.length };
+      await options.callbacks.onBatchEnd(batch, logs);
+    }
+    return { loss: seen ? lossSum / seen : null, accuracy: seen && this.data.targets !== 'label' ? correct / seen : null };
+  }
+
+  /** One optimizer step on the batch `indices`: this thread's half first, the worker's second. */
+  private async step(indices: Int32Array): Promise<{ loss: number; correct: number }> {
+    const { tf, model } = this;
+    const mine = indices.subarray(0, Math.ceil(indices.length / 2));
+    const theirs = indices.subarray(mine.length);
+    // Copied by postMessage's structured clone.
+    const weights = model.weights.map((w) => w.read().dataSync() as Float32Array);
+    const remote = theirs.length
+      ? this.worker.call({ kind: 'step', weights, indices: Int32Array.from(theirs), share: theirs.length / indices.length })
+      : Promise.resolve(undefined);
+    remote.catch(() => undefined);
+    const { x, y } = partTensors(tf, this.data, mine);
+    let part;
+    try {
+      part = partGradients(tf, model, this.loss, {
+        x,
+        y,
+        share: mine.length / indices.length,
+        targets: this.data.targets,
+        regularise: true,
+      });
+    } finally {
+      x.dispose();
+      y.dispose();
+    }
+    const other = await remote.catch((e: Error) => {
+      tf.dispose(part.grads);
+      throw e;
+    });
+    const variables = model.trainableWeights.map((w) => w.read() as tfType.Variable);
+    const summed: tfType.NamedTensorMap = {};
+    variables.forEach((v, i) => {
+      const own = part.grads[v.name];
+      summed[v.name] = other ? tf.tidy(() => tf.add(own, tf.tensor(other.grads[i], v.shape))) : own;
+    });
+    model.optimizer.applyGradients(summed);
+    tf.dispose(Object.values(summed));
+    if (other) tf.dispose(part.grads);
+    return { loss: part.loss + (other?.loss ?? 0), correct: part.correct + (other?.correct ?? 0) };
+  }
+
+  close(): void {
+    this.worker.close();
+  }
+}
