@@ -118,6 +118,17 @@ export function alignEpochs(runs: { epochs: number[]; values: (number | null)[] 
   return { epochs, values };
 }
 
+/**
+ * Per epoch of the union, the sentence for a run that never recorded it ("A has no epoch 4 (3
+ * epochs recorded)"), undefined where the run has it: the comparison ends the run's line there and
+ * says so, rather than calling the value undefined.
+ */
+export function notRecordedEpochs(union: readonly number[], recorded: readonly number[], run: number): (string | undefined)[] {
+  const have = new Set(recorded);
+  const count = `${recorded.length} epoch${recorded.length === 1 ? '' : 's'} recorded`;
+  return union.map((e) => (have.has(e) ? undefined : `${runLetter(run)} has no epoch ${e} (${count})`));
+}
+
 /** The epoch the layers are compared at: each run's last, or one epoch the user picked. */
 export type CompareEpochChoice = 'last' | number;
 
