@@ -421,8 +421,20 @@ export function layerTable(model: LayersModel, locationOf: (layer: object) => So
       channels: outputShape.length >= 2 ? outputShape[outputShape.length - 1] : 1,
       parameters: layer.countParams(),
       source: locationOf(layer),
+      ...layerArgs(layer.getConfig()),
     };
   });
+}
+
+/** The configuration arguments a source may give (RunLayer.args), as tfjs holds them. */
+function layerArgs(config: Record<string, unknown>): { args?: Record<string, string | number | number[]> } {
+  const args: Record<string, string | number | number[]> = {};
+  for (const key of ['filters', 'units', 'kernelSize', 'strides', 'padding', 'activation', 'poolSize', 'rate']) {
+    const v = config[key];
+    if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) args[key] = v;
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x))) args[key] = v as number[];
+  }
+  return Object.keys(args).length ? { args } : {};
 }
 
 /** A JSON value with where it starts in its text: objects keep each key's offset too. */

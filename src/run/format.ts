@@ -26,6 +26,12 @@ export interface RunLayer {
   channels: number;
   parameters: number;
   source?: { file: string; line: number; column: number };
+  /**
+   * The layer's configuration arguments a source may give (`filters`, `units`, `kernelSize`,
+   * `strides`, `padding`, `activation`, `poolSize`, `rate`) as tfjs holds them (`kernelSize: [5, 5]`);
+   * absent in older runs. The editor matches source definitions to layers on them.
+   */
+  args?: Record<string, string | number | number[]>;
 }
 
 export interface RunSettings {

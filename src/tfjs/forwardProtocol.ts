@@ -22,6 +22,7 @@ const LayerSchema = v.object({
   channels: Count,
   parameters: Count,
   source: v.optional(v.object({ file: v.string(), line: v.number(), column: v.number() })),
+  args: v.optional(v.record(v.string(), v.union([v.string(), v.number(), v.array(v.number())]))),
 });
 
 export const forwardPass = defineRequest('forward', {
