@@ -3,6 +3,7 @@
 // definitions remain equally good for one layer, neither gets its values ("stale").
 import assert from 'node:assert/strict';
 import { detectModel } from '../../../src/extension/detection/detectModel';
+import { ambiguousMarkdown } from '../../../src/extension/editor/hoverContent';
 import { layerSites, sameArg, type RecordedLayer } from '../../../src/extension/detection/layerMatching';
 
 /** An unnamed LeNet; `extra` lines are inserted above the second convolution. */
@@ -92,5 +93,13 @@ describe('layer sites: unnamed layers matched on every option the source gives',
       placed(text).map((l) => l.replace(/^.*→ /, '')),
       ['1', '3', '4', '5', '6'],
     );
+  });
+});
+
+describe('hover of a definition the matcher cannot place', () => {
+  it('says "stale" and shows no value', () => {
+    const text = ambiguousMarkdown('conv2d', '/runs/r1', 'r1');
+    assert.match(text, /^\*\*conv2d\*\* · stale/);
+    assert.doesNotMatch(text, /bits/);
   });
 });
