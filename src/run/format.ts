@@ -6,9 +6,8 @@
  * crash further on), and the size limits of each file derived from the manifest. Pure: the webviews
  * import the types.
  *
- * The checks are written out rather than declared with a schema library because most of them
- * depend on the manifest (a metrics line has one entry per manifest layer, one per class, one per
- * channel of that layer), which a fixed schema does not express.
+ * The checks are written out rather than declared with a schema library because most of them depend on the manifest (a metrics
+ * line has one entry per manifest layer, one per class, one per channel of that layer), which a fixed schema does not express.
  */
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { controlProblem, type RunControl } from './controlFormat';
@@ -26,12 +25,7 @@ export interface RunLayer {
   channels: number;
   parameters: number;
   source?: { file: string; line: number; column: number };
-  /**
-   * The layer's configuration arguments a source may give (`filters`, `units`, `kernelSize`,
-   * `strides`, `padding`, `activation`, `poolSize`, `rate`) as tfjs holds them (`kernelSize: [5, 5]`);
-   * absent in older runs. The editor matches source definitions to layers on them.
-   */
-  args?: Record<string, string | number | number[]>;
+  args?: Record<string, string | number | number[]>; // a source's options (kernelSize, padding, …) as tfjs holds them: docs/run-format.md
 }
 
 export interface RunSettings {

@@ -101,6 +101,36 @@ function kindOf(d: DetectedLayer): string | undefined {
   return k === undefined ? undefined : layerKindKey(k);
 }
 
+/** Recorded layers grouped by position: one definition may create several layers. */
+interface Group {
+  line: number;
+  column: number;
+  layers: RecordedLayer[];
+  names: Set<string>;
+  kinds: Set<string>;
+  units: Set<number>;
+}
+
+/** The recorded layers grouped by their position, in source order. */
+function groupByPosition(recorded: readonly RecordedLayer[]): Group[] {
+  const groups: Group[] = [];
+  const byPosition = new Map<string, Group>();
+  for (const r of recorded) {
+    const key = `${r.line}:${r.column}`;
+    let g = byPosition.get(key);
+    if (!g) {
+      g = { line: r.line, column: r.column, layers: [], names: new Set(), kinds: new Set(), units: new Set() };
+      byPosition.set(key, g);
+      groups.push(g);
+    }
+    g.layers.push(r);
+    g.names.add(r.name);
+    g.kinds.add(layerKindKey(r.className));
+    if (r.units !== undefined && r.units > 0) g.units.add(r.units);
+  }
+  return groups.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
 /**
  * Places the layers of a run on the definitions found in the current text. When the file has not
  * changed since the run, every recorded position is the start of a detected call. When it has
@@ -127,31 +157,7 @@ export function layerSites(
   recorded: readonly RecordedLayer[],
   options: { inputLayer?: number; fileUnchanged?: boolean } = {},
 ): LayerSite[] {
-  // Recorded layers grouped by position: one definition may create several layers.
-  interface Group {
-    line: number;
-    column: number;
-    layers: RecordedLayer[];
-    names: Set<string>;
-    kinds: Set<string>;
-    units: Set<number>;
-  }
-  const groups: Group[] = [];
-  const byPosition = new Map<string, Group>();
-  for (const r of recorded) {
-    const key = `${r.line}:${r.column}`;
-    let g = byPosition.get(key);
-    if (!g) {
-      g = { line: r.line, column: r.column, layers: [], names: new Set(), kinds: new Set(), units: new Set() };
-      byPosition.set(key, g);
-      groups.push(g);
-    }
-    g.layers.push(r);
-    g.names.add(r.name);
-    g.kinds.add(layerKindKey(r.className));
-    if (r.units !== undefined && r.units > 0) g.units.add(r.units);
-  }
-  groups.sort((a, b) => a.line - b.line || a.column - b.column);
+  const groups = groupByPosition(recorded);
   const recordedNames = new Set(recorded.map((r) => r.name));
 
   // A definition can have made a group's layers if the kinds agree, and its literal units and

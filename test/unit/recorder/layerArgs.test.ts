@@ -13,7 +13,7 @@ describe('model loader: the layer options the editor matches definitions on', ()
     const m = await loadModelFile(resolve(__dirname, '../../fixtures/models/multiFile.ts'), tf);
     const conv = m.layers.find((l) => l.className === 'Conv2D')!;
     assert.equal(conv.args?.filters, conv.outputShape[conv.outputShape.length - 1]);
-    assert.ok(Array.isArray(conv.args?.kernelSize) && (conv.args.kernelSize as number[]).length === 2, JSON.stringify(conv.args));
+    assert.ok(Array.isArray(conv.args?.kernelSize) && conv.args.kernelSize.length === 2, JSON.stringify(conv.args));
     assert.ok(typeof conv.args?.padding === 'string');
     const pool = m.layers.find((l) => l.className === 'MaxPooling2D')!;
     assert.ok(Array.isArray(pool.args?.poolSize), JSON.stringify(pool.args));
