@@ -99,9 +99,7 @@ export function panelLayout(
   const base = top + panelHeight - M.bottom;
   // Undefined markers get their own strip between the x axis and the y = 0 line, so a marker
   // can never be read as a value of 0 bits.
-  const undefinedAt = epochs.map((_, i) =>
-    p.markUndefined ? p.series.filter((s) => undefinedValue(s, i)).length : 0,
-  );
+  const undefinedAt = epochs.map((_, i) => (p.markUndefined ? p.series.filter((s) => undefinedValue(s, i)).length : 0));
   const stackRows = Math.min(MAX_MARKER_ROWS, Math.ceil((max(undefinedAt) ?? 0) / MARKER_COLUMNS));
   const strip = stackRows > 0 ? 6 + stackRows * MARKER_STEP : 0;
   const y = scaleLinear()
