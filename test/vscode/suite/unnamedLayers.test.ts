@@ -65,4 +65,21 @@ describe('unnamed layers: the editor matches definitions on their options', func
     assert.doesNotMatch(hover, /bits/);
     await vscode.commands.executeCommand('undo');
   });
+
+  it('reads "not recorded yet" on a convolution inserted with other options, and keeps the numbers on the original', async () => {
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(
+      document.uri,
+      new vscode.Position(convLine, 0),
+      "  model.add(tf.layers.conv2d({ filters: 8, kernelSize: 1, padding: 'same' }));\n",
+    );
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const lenses = await waitFor('the lenses of the edited text', async () => {
+      const l = await lensesByLine(document);
+      return l.some((t) => t.startsWith(`${convLine}:`) && /not recorded yet/.test(t)) ? l : undefined;
+    });
+    const original = lenses.filter((t) => t.startsWith(`${convLine + 1}:`));
+    assert.ok(original.length > 0 && original.every((t) => !/not recorded yet|stale/.test(t)), lenses.join('\n'));
+    await vscode.commands.executeCommand('undo');
+  });
 });
