@@ -1,6 +1,7 @@
 // Comparing runs (the hypercube's fifth axis): the runs' letters and colours, and which of their
 // layers can be compared. Pure, so the matching is unit-tested without a browser.
 import type { RunManifest } from '../src/run/format';
+import { alignRuns } from './layerAlignment';
 import { shortLayerName } from './layerLabel';
 
 /**
@@ -32,56 +33,73 @@ export function runLabel(manifest: RunManifest, run: number): string {
   return `${runLetter(run)}: ${manifest.model.name} (${manifest.id})`;
 }
 
-/** One layer position across the runs: compared when every run has a layer there of the same type. */
+/** One row of the comparison: the layers of the runs that are the same layer (webview/layerAlignment.ts). */
 export interface LayerMatch {
-  /** Layer index, the same in every run (layers are matched by position). */
+  /** The row's position in the comparison (not a layer index: runs number their layers differently). */
   index: number;
-  /** The layer at this position in each run, or undefined where a run has fewer layers. */
+  /** Each run's layer index in this row, undefined where a run has no such layer. */
+  indices: (number | undefined)[];
+  /** Each run's layer in this row, or undefined where a run has no such layer. */
   layers: (RunManifest['layers'][number] | undefined)[];
   /** Each run's short name of its layer here ("conv1", webview/layerLabel.ts), undefined where it has none. */
   names: (string | undefined)[];
+  /** Every run has a layer here (of one type, by construction). */
   compared: boolean;
-  /** Why the position is not compared, in a sentence naming the runs; undefined when compared. */
+  /** Why the row is not compared ("conv1b (Conv2D) only in B"), in a sentence naming the runs; undefined when compared. */
   difference?: string;
+  /** Said beside a compared row whose layers' output shapes differ ("output 8×8×16 in A, 8×8×32 in B"). */
+  shapeNote?: string;
 }
 
-/** Layer type as people say it: "conv2d", "dense", "maxpooling2d". */
+/** Layer type as the rest of the views say it: its class name ("MaxPooling2D"). */
 export function layerType(className: string): string {
-  return className.toLowerCase();
+  return className;
 }
 
 /**
- * Matches the runs' layers by position and type. Names are not compared (tfjs numbers them per
- * model, so the same architecture gets different names), types are: a convolution is never set
- * beside a dense layer.
+ * Matches the runs' layers: by the names users gave, then by an alignment of the layer sequences
+ * on type, output shape and order, as a diff aligns lines (webview/layerAlignment.ts). Layers of
+ * different types are never in one row; layers of one type but different shapes are, said in
+ * `shapeNote`; a layer that matches none of another run's is a row of its own, "only in B".
  */
 export function matchLayers(manifests: RunManifest[]): LayerMatch[] {
-  const count = Math.max(0, ...manifests.map((m) => m.layers.length));
-  const out: LayerMatch[] = [];
-  for (let index = 0; index < count; index++) {
-    const layers = manifests.map((m) => m.layers[index]);
-    const types = layers.map((l) => (l ? layerType(l.className) : undefined));
-    const compared = types.every((t) => t !== undefined && t === types[0]);
+  const rows = alignRuns(manifests.map((m) => m.layers));
+  return rows.map((indices, index) => {
+    const layers = indices.map((i, r) => (i === undefined ? undefined : manifests[r].layers.find((l) => l.index === i)));
     const names = layers.map((l, r) => (l ? shortLayerName(l, manifests[r].layers) : undefined));
-    out.push({ index, layers, names, compared, difference: compared ? undefined : describeDifference(index, types) });
-  }
-  return out;
+    const compared = layers.every((l) => l !== undefined);
+    const shapes = layers.map((l) => (l ? l.outputShape.join('×') : undefined));
+    const shapeNote =
+      compared && new Set(shapes).size > 1 ? `output ${shapes.map((s, r) => `${s} in ${runLetter(r)}`).join(', ')}` : undefined;
+    return {
+      index,
+      indices,
+      layers,
+      names,
+      compared,
+      ...(compared ? {} : { difference: describeDifference(layers, names) }),
+      ...(shapeNote ? { shapeNote } : {}),
+    };
+  });
 }
 
-function describeDifference(index: number, types: (string | undefined)[]): string {
-  const parts = types.map((t, run) => (t === undefined ? `no layer ${index} in run ${runLetter(run)}` : `${t} in run ${runLetter(run)}`));
-  const list = parts.length <= 2 ? parts.join(', ') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
-  return `layer ${index}: ${list} — not compared`;
+function describeDifference(layers: (RunManifest['layers'][number] | undefined)[], names: (string | undefined)[]): string {
+  const having = layers.map((l, r) => (l ? r : -1)).filter((r) => r >= 0);
+  const first = layers[having[0]] as RunManifest['layers'][number];
+  const distinct = [...new Set(having.map((r) => names[r]))];
+  const letters = having.map(runLetter);
+  const list = letters.length <= 2 ? letters.join(' and ') : `${letters.slice(0, -1).join(', ')} and ${letters[letters.length - 1]}`;
+  return `${distinct.join(' / ')} (${first.className}, ${first.outputShape.join('×')}) only in ${list} — not compared`;
 }
 
 /**
- * How a row of the comparison names its layer: the short name when every run that has a layer
- * there calls it the same ("conv1"), else each run's name in run order ("conv1 / features").
+ * How a row of the comparison names its layer: the short name when every run has a layer there
+ * and calls it the same ("conv1"), else each run's name in run order ("conv1 / features", "— / conv1b").
  */
 export function matchName(match: Pick<LayerMatch, 'names'>): string {
   const names = match.names.filter((n): n is string => n !== undefined);
   const distinct = [...new Set(names)];
-  return distinct.length <= 1 ? (distinct[0] ?? '—') : match.names.map((n) => n ?? '—').join(' / ');
+  return distinct.length === 1 && names.length === match.names.length ? distinct[0] : match.names.map((n) => n ?? '—').join(' / ');
 }
 
 /** Mean of the defined values, undefined when none is. */
@@ -98,6 +116,17 @@ export function alignEpochs(runs: { epochs: number[]; values: (number | null)[] 
     return epochs.map((e) => at.get(e) ?? null);
   });
   return { epochs, values };
+}
+
+/**
+ * Per epoch of the union, the sentence for a run that never recorded it ("A has no epoch 4 (3
+ * epochs recorded)"), undefined where the run has it: the comparison ends the run's line there and
+ * says so, rather than calling the value undefined.
+ */
+export function notRecordedEpochs(union: readonly number[], recorded: readonly number[], run: number): (string | undefined)[] {
+  const have = new Set(recorded);
+  const count = `${recorded.length} epoch${recorded.length === 1 ? '' : 's'} recorded`;
+  return union.map((e) => (have.has(e) ? undefined : `${runLetter(run)} has no epoch ${e} (${count})`));
 }
 
 /** The epoch the layers are compared at: each run's last, or one epoch the user picked. */
@@ -121,15 +150,16 @@ export function comparableEpochs(manifests: readonly Pick<RunManifest, 'epochs'>
 }
 
 /**
- * The comparison's layer position for the layer the editor cursor is on (its index and class in
- * the newest run of its model): that position when at least one compared run has a layer of the
- * same type there, else undefined. Positions and types are matched, never names — tfjs names
- * layers per model, so the same name can be a different layer in another run.
+ * The comparison's row for the layer the editor cursor is on (its index and class in the newest
+ * run of its model, taken as the last run that has a layer of that index and class): that layer's
+ * row, else undefined.
  */
 export function positionOfLayer(matches: readonly LayerMatch[], index: number, className: string | undefined): number | undefined {
-  const match = matches[index];
-  if (!match) return undefined;
-  if (className === undefined) return match.compared ? index : undefined;
-  const type = layerType(className);
-  return match.layers.some((l) => l !== undefined && layerType(l.className) === type) ? index : undefined;
+  const runs = matches[0]?.indices.length ?? 0;
+  for (let r = runs - 1; r >= 0; r--) {
+    const row = matches.find((m) => m.indices[r] === index);
+    const layer = row?.layers[r];
+    if (row && layer && (className === undefined || layer.className === className)) return row.index;
+  }
+  return undefined;
 }

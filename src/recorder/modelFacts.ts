@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Dataset } from '../data/datasets';
 import { channelsOf, type RunLayer } from '../run/format';
-import { inputDataFormat } from './dataFormat';
+import { inputDataFormat } from './layerConfig';
 import { LoadedModel, ModelError } from './modelLoader';
 
 /** Throws a located ModelError when the model cannot take the dataset's inputs (its outputs are checked by src/recorder/outputs.ts). */

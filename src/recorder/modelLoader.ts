@@ -25,7 +25,7 @@ import {
   translateKerasTopology,
   type TrainingConfig,
 } from './kerasTopology';
-import { channelsFirstLayers } from './dataFormat';
+import { channelsFirstLayers, layerArgs } from './layerConfig';
 import { expressionStart, layerEntryOffsets } from './sourceText';
 
 type Tf = typeof tfType;
@@ -416,6 +416,7 @@ export function layerTable(model: LayersModel, locationOf: (layer: object) => So
       parameters: layer.countParams(),
       source: locationOf(layer),
       ...(dataFormat ? { dataFormat } : {}),
+      ...layerArgs(layer.getConfig()),
     };
   });
 }

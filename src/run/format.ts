@@ -6,9 +6,8 @@
  * crash further on), and the size limits of each file derived from the manifest. Pure: the webviews
  * import the types.
  *
- * The checks are written out rather than declared with a schema library because most of them
- * depend on the manifest (a metrics line has one entry per manifest layer, one per class, one per
- * channel of that layer), which a fixed schema does not express.
+ * The checks are written out rather than declared with a schema library because most of them depend on the manifest (a metrics
+ * line has one entry per manifest layer, one per class, one per channel of that layer), which a fixed schema does not express.
  */
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { channelsOf } from '../analysis/layout';
@@ -29,6 +28,7 @@ export interface RunLayer {
   parameters: number;
   source?: { file: string; line: number; column: number };
   dataFormat?: 'channelsFirst'; // the output is [C, H, W] (docs/run-format.md); absent: channels last
+  args?: Record<string, string | number | number[]>; // a source's options (kernelSize, padding, …) as tfjs holds them: docs/run-format.md
 }
 
 export interface RunSettings {

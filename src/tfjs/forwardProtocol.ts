@@ -23,6 +23,7 @@ const LayerSchema = v.object({
   parameters: Count,
   source: v.optional(v.object({ file: v.string(), line: v.number(), column: v.number() })),
   dataFormat: v.optional(v.literal('channelsFirst')),
+  args: v.optional(v.record(v.string(), v.union([v.string(), v.number(), v.array(v.number())]))),
 });
 
 export const forwardPass = defineRequest('forward', {

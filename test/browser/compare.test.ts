@@ -83,16 +83,24 @@ describe('browser: comparison of two runs', function () {
     await closeChecked(page, problems);
   });
 
-  it('states plainly where the architectures differ and compares only the matching layers', async function () {
+  it('states plainly which layers only one run has and pairs the others as a diff aligns lines', async function () {
     const { page, problems } = await openPage(browser!, report);
     await page.waitForSelector('.compare-layers table');
     const differences = await page.$$eval('.compare-layers .architecture-difference', (els) => els.map((e) => e.textContent ?? ''));
-    assert.ok(differences.includes('layer 2: conv2d in run A, flatten in run B — not compared'), differences.join('\n'));
-    assert.ok(differences.includes('layer 5: dense in run A, no layer 5 in run B — not compared'), differences.join('\n'));
+    // A: input, conv1, conv2, pool1, flatten, dense; B: input, conv1, flatten, dense. Aligned as a diff aligns lines.
+    assert.deepEqual(differences, [
+      'conv2 (Conv2D, 10×10×6) only in A — not compared',
+      'pool1 (MaxPooling2D, 5×5×6) only in A — not compared',
+    ]);
     const rows = await page.$$eval('.compare-layers-table tbody tr', (els) =>
       els.map((e) => `${e.getAttribute('data-layer')} ${e.getAttribute('class')}`),
     );
-    assert.deepEqual(rows, ['0 compared', '1 compared', '2 not-compared', '3 not-compared', '4 not-compared', '5 not-compared']);
+    assert.deepEqual(rows, ['0 compared', '1 compared', '2 not-compared', '3 not-compared', '4 compared', '5 compared']);
+    // The flatten and dense layers are paired across runs (A's layers 4–5 with B's 2–3), with both runs' values.
+    const dense = await page.$$eval('.compare-layers-table tr[data-layer="5"] td.compare-value', (els) =>
+      els.map((e) => e.getAttribute('data-run')),
+    );
+    assert.deepEqual(dense, ['0', '1', '0', '1']);
     // Layer 1 (a convolution in both) shows both runs' values.
     const layer1 = await page.$$eval('.compare-layers-table tr[data-layer="1"] td.compare-value', (els) =>
       els.map((e) => e.getAttribute('data-run')),

@@ -17,6 +17,16 @@ export interface LineSeries {
   dashed?: boolean;
   /** The class this line belongs to (written as `data-class`). */
   cls?: number;
+  /**
+   * Per epoch index, why the series has no value there because its run never recorded that epoch
+   * ("A has no epoch 4 (3 epochs recorded)"): not an undefined value, so no marker, only this sentence.
+   */
+  notRecorded?: (string | undefined)[];
+}
+
+/** Whether a series' value at epoch index `i` is undefined (a null its run recorded), not a missing epoch. */
+export function undefinedValue(s: LineSeries, i: number): boolean {
+  return (s.values[i] === null || s.values[i] === undefined) && s.notRecorded?.[i] === undefined;
 }
 
 export interface LinePanel {
@@ -89,9 +99,7 @@ export function panelLayout(
   const base = top + panelHeight - M.bottom;
   // Undefined markers get their own strip between the x axis and the y = 0 line, so a marker
   // can never be read as a value of 0 bits.
-  const undefinedAt = epochs.map((_, i) =>
-    p.markUndefined ? p.series.filter((s) => s.values[i] === null || s.values[i] === undefined).length : 0,
-  );
+  const undefinedAt = epochs.map((_, i) => (p.markUndefined ? p.series.filter((s) => undefinedValue(s, i)).length : 0));
   const stackRows = Math.min(MAX_MARKER_ROWS, Math.ceil((max(undefinedAt) ?? 0) / MARKER_COLUMNS));
   const strip = stackRows > 0 ? 6 + stackRows * MARKER_STEP : 0;
   const y = scaleLinear()

@@ -7,7 +7,17 @@ import type { Axis } from 'd3-axis';
 import type { ScaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import { line } from 'd3-shape';
-import { CROSS, epochAxis, M, MARKER_CLEARANCE, MARKER_COLUMNS, MARKER_STEP, MAX_MARKER_ROWS, MAX_TOOLTIP_ROWS } from './epochLinesLayout';
+import {
+  CROSS,
+  epochAxis,
+  M,
+  MARKER_CLEARANCE,
+  MARKER_COLUMNS,
+  MARKER_STEP,
+  MAX_MARKER_ROWS,
+  MAX_TOOLTIP_ROWS,
+  undefinedValue,
+} from './epochLinesLayout';
 import type { LinePanel, LineSeries, PanelLayout } from './epochLinesLayout';
 
 /** Keeps a d3 axis drawn into a <g>; d3-axis owns the ticks, Preact owns everything else. */
@@ -45,14 +55,15 @@ export function EpochTooltip(props: {
                 {rows.map((s) => {
                   const v = s.values[i];
                   const undef = v === null || v === undefined;
+                  const missing = s.notRecorded?.[i];
                   return (
                     <tr key={s.key} style={props.highlight === s.key ? { fontWeight: 700 } : undefined}>
                       <td style={cell}>
                         <span class="swatch" style={{ background: s.colour }} />
                         {s.label}
                       </td>
-                      <td style={{ ...cell, textAlign: 'right' }} class={undef ? 'warning' : undefined}>
-                        {undef ? (props.undefinedText ?? 'undefined') : p.format(v)}
+                      <td style={{ ...cell, textAlign: 'right' }} class={undef && !missing ? 'warning' : missing ? 'muted' : undefined}>
+                        {missing ?? (undef ? (props.undefinedText ?? 'undefined') : p.format(v))}
                       </td>
                     </tr>
                   );
@@ -60,7 +71,7 @@ export function EpochTooltip(props: {
               </tbody>
             </table>
             {p.series.length > rows.length && <div class="muted">… and {p.series.length - rows.length} more</div>}
-            {props.undefinedNote && p.series.some((s) => s.values[i] === null || s.values[i] === undefined) && (
+            {props.undefinedNote && p.series.some((s) => undefinedValue(s, i)) && (
               <div class="muted">undefined = {props.undefinedNote}</div>
             )}
           </div>
@@ -197,7 +208,7 @@ function UndefinedMarks(props: PanelMarkProps): JSX.Element {
     <>
       {p.series.map((s) =>
         s.values.map((v, i) => {
-          if (v !== null && v !== undefined) return null;
+          if (!undefinedValue(s, i)) return null;
           const k = undefinedStack.get(i) ?? 0;
           undefinedStack.set(i, k + 1);
           const columns = Math.min(MARKER_COLUMNS, layout.undefinedAt[i]);

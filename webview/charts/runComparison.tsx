@@ -63,7 +63,7 @@ function BarCell(props: { value: number | undefined; max: number; run: number; w
   );
 }
 
-/** The layers matched by position, one row each: every run's two entropies as bars, or why the layer is not compared. */
+/** The layers matched across the runs (webview/layerAlignment.ts), one row each: every run's two entropies as bars, or why the layer is not compared. */
 export function LayerComparisonTable(props: {
   matches: LayerMatch[];
   values: RunLayerValues[];
@@ -107,9 +107,17 @@ export function LayerComparisonTable(props: {
           >
             <td
               class="layer-name"
-              title={m.layers.map((l, r) => `run ${runLetter(r)}: ${l ? `${l.name} (${l.className})` : 'no layer'}`).join('\n')}
+              title={m.layers
+                .map((l, r) => `run ${runLetter(r)}: ${l ? `${l.name} (${l.className}, ${l.outputShape.join('×')})` : 'no such layer'}`)
+                .join('\n')}
             >
               {matchName(m)} <span class="muted">{[...new Set(m.layers.map((l) => (l ? l.className : '—')))].join(' / ')}</span>
+              {m.shapeNote && (
+                <span class="warning shape-note" title="Paired by type and order, though their output shapes differ">
+                  {' '}
+                  ≠ {m.shapeNote}
+                </span>
+              )}
             </td>
             {m.compared ? (
               <>
@@ -117,15 +125,15 @@ export function LayerComparisonTable(props: {
                   <BarCell
                     key={`i${r}`}
                     kind="inter-sample"
-                    value={v.interSample[m.index]}
-                    inputs={v.inputs[m.index]}
+                    value={v.interSample[m.indices[r] ?? -1]}
+                    inputs={v.inputs[m.indices[r] ?? -1]}
                     max={interMax}
                     run={r}
                     what="inter-sample entropy"
                   />
                 ))}
                 {values.map((v, r) =>
-                  m.index === 0 ? (
+                  m.indices[r] === 0 ? (
                     <td key={`c${r}`} class="muted">
                       —
                     </td>
@@ -133,7 +141,7 @@ export function LayerComparisonTable(props: {
                     <BarCell
                       key={`c${r}`}
                       kind="mean-channel"
-                      value={v.meanChannel[m.index]}
+                      value={v.meanChannel[m.indices[r] ?? -1]}
                       max={channelMax}
                       run={r}
                       what="mean channel entropy"

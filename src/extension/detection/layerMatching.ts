@@ -14,6 +14,8 @@ export interface RecordedLayer {
    * is recorded as 1 channel of 10.
    */
   units?: number;
+  /** The configuration arguments the run recorded (RunLayer.args), absent in older runs. */
+  args?: Record<string, string | number | number[]>;
   line: number;
   column: number;
 }
@@ -28,6 +30,11 @@ export interface LayerSite {
   detected?: DetectedLayer;
   /** Run layer indices created here, ascending: several when a helper is called more than once. */
   layers: number[];
+  /**
+   * Set when this definition and another one are equally good places for a layer of the run (the
+   * source tells them apart by nothing the run recorded): neither gets the layer's values, both say "stale".
+   */
+  ambiguous?: boolean;
 }
 
 /**
@@ -42,6 +49,7 @@ export function recordedInFile(
     outputShape?: readonly number[];
     dataFormat?: string;
     source?: { file: string; line: number; column: number };
+    args?: Record<string, string | number | number[]>;
   }[],
   sameFile: (path: string) => boolean,
 ): RecordedLayer[] {
@@ -54,6 +62,7 @@ export function recordedInFile(
       className: l.className,
       // A channels-first layer's filters are its first axis.
       ...(l.outputShape?.length ? { units: l.outputShape[l.dataFormat === 'channelsFirst' ? 0 : l.outputShape.length - 1] } : {}),
+      ...(l.args ? { args: l.args } : {}),
       line: Math.max(0, l.source.line - 1),
       column: Math.max(0, l.source.column - 1),
     });
@@ -73,9 +82,56 @@ export function layerKindKey(kind: string): string {
   return k;
 }
 
+/**
+ * Whether a literal option of the source can be the value a run recorded: equal, or a number
+ * standing for every dimension of a recorded tuple (`kernelSize: 5` is tfjs's `[5, 5]`); strings
+ * compared without case (`'relu'`, `'same'`).
+ */
+export function sameArg(source: string | number, recorded: string | number | number[]): boolean {
+  if (Array.isArray(recorded)) return typeof source === 'number' && recorded.length > 0 && recorded.every((x) => x === source);
+  if (typeof source === 'string' && typeof recorded === 'string') return source.toLowerCase() === recorded.toLowerCase();
+  return source === recorded;
+}
+
+/** Whether every option the source gives that a recorded layer has agrees with it. */
+function argsAgree(d: DetectedLayer, r: RecordedLayer): boolean {
+  if (!d.args || !r.args) return true;
+  return Object.entries(d.args).every(([k, v]) => r.args?.[k] === undefined || sameArg(v, r.args[k]));
+}
+
 function kindOf(d: DetectedLayer): string | undefined {
   const k = d.factory ?? d.className;
   return k === undefined ? undefined : layerKindKey(k);
+}
+
+/** Recorded layers grouped by position: one definition may create several layers. */
+interface Group {
+  line: number;
+  column: number;
+  layers: RecordedLayer[];
+  names: Set<string>;
+  kinds: Set<string>;
+  units: Set<number>;
+}
+
+/** The recorded layers grouped by their position, in source order. */
+function groupByPosition(recorded: readonly RecordedLayer[]): Group[] {
+  const groups: Group[] = [];
+  const byPosition = new Map<string, Group>();
+  for (const r of recorded) {
+    const key = `${r.line}:${r.column}`;
+    let g = byPosition.get(key);
+    if (!g) {
+      g = { line: r.line, column: r.column, layers: [], names: new Set(), kinds: new Set(), units: new Set() };
+      byPosition.set(key, g);
+      groups.push(g);
+    }
+    g.layers.push(r);
+    g.names.add(r.name);
+    g.kinds.add(layerKindKey(r.className));
+    if (r.units !== undefined && r.units > 0) g.units.add(r.units);
+  }
+  return groups.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 /**
@@ -104,31 +160,7 @@ export function layerSites(
   recorded: readonly RecordedLayer[],
   options: { inputLayer?: number; fileUnchanged?: boolean } = {},
 ): LayerSite[] {
-  // Recorded layers grouped by position: one definition may create several layers.
-  interface Group {
-    line: number;
-    column: number;
-    layers: RecordedLayer[];
-    names: Set<string>;
-    kinds: Set<string>;
-    units: Set<number>;
-  }
-  const groups: Group[] = [];
-  const byPosition = new Map<string, Group>();
-  for (const r of recorded) {
-    const key = `${r.line}:${r.column}`;
-    let g = byPosition.get(key);
-    if (!g) {
-      g = { line: r.line, column: r.column, layers: [], names: new Set(), kinds: new Set(), units: new Set() };
-      byPosition.set(key, g);
-      groups.push(g);
-    }
-    g.layers.push(r);
-    g.names.add(r.name);
-    g.kinds.add(layerKindKey(r.className));
-    if (r.units !== undefined && r.units > 0) g.units.add(r.units);
-  }
-  groups.sort((a, b) => a.line - b.line || a.column - b.column);
+  const groups = groupByPosition(recorded);
   const recordedNames = new Set(recorded.map((r) => r.name));
 
   // A definition can have made a group's layers if the kinds agree, and its literal units and
@@ -137,6 +169,7 @@ export function layerSites(
     const k = kindOf(d);
     if (k !== undefined && !g.kinds.has(k)) return false;
     if (d.units !== undefined && g.units.size > 0 && !g.units.has(d.units)) return false;
+    if (!g.layers.some((r) => argsAgree(d, r))) return false;
     // A name no recorded layer has is a rename (or a new layer): kind, order and units decide.
     return d.name === undefined || g.names.has(d.name) || !recordedNames.has(d.name);
   };
@@ -194,21 +227,28 @@ export function layerSites(
       for (const [a, b] of pairs) bind(gs[a], ds[b]);
     }
   }
+  const ambiguous = options.fileUnchanged ? new Set<number>() : ambiguousBindings(groups, detected, boundTo, taken, compatible);
+  for (const di of ambiguous) {
+    const gi = boundTo.indexOf(di);
+    if (gi >= 0) boundTo[gi] = -1;
+  }
 
-  const sites: LayerSite[] = detected.map((d) => ({
+  const sites: LayerSite[] = detected.map((d, di) => ({
     line: d.line,
     column: d.column,
     endLine: d.endLine,
     endColumn: d.endColumn,
     detected: d,
     layers: [] as number[],
+    ...(ambiguous.has(di) ? { ambiguous: true } : {}),
   }));
   groups.forEach((g, gi) => {
     const di = boundTo[gi];
     if (di >= 0) sites[di].layers.push(...g.layers.map((l) => l.index));
   });
   // Unmatched recorded layers: trusted only while the file is or looks unchanged (see above).
-  const unchanged = options.fileUnchanged ?? groups.every((g, gi) => boundTo[gi] < 0 || exactAt(g, detected[boundTo[gi]]));
+  const unchanged =
+    options.fileUnchanged ?? (ambiguous.size === 0 && groups.every((g, gi) => boundTo[gi] < 0 || exactAt(g, detected[boundTo[gi]])));
   groups.forEach((g, gi) => {
     if (boundTo[gi] >= 0 || !unchanged) return;
     sites.push({ line: g.line, column: g.column, endLine: g.line, endColumn: g.column, layers: g.layers.map((l) => l.index) });
@@ -220,6 +260,43 @@ export function layerSites(
   }
   for (const s of sites) s.layers.sort((a, b) => a - b);
   return sites.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/**
+ * The definitions that cannot be told apart from another one for the layers bound to them: an
+ * unbound definition, between the same bound neighbours (so order allows either), is compatible
+ * with the same recorded layers and gives the same options, name and units. Both are returned.
+ */
+function ambiguousBindings<G>(
+  groups: readonly G[],
+  detected: readonly DetectedLayer[],
+  boundTo: readonly number[],
+  taken: readonly boolean[],
+  compatible: (g: G, d: DetectedLayer) => boolean,
+): Set<number> {
+  const out = new Set<number>();
+  const bound = boundTo.filter((d) => d >= 0).sort((a, b) => a - b);
+  const same = (x: DetectedLayer, y: DetectedLayer): boolean =>
+    x.factory === y.factory &&
+    x.className === y.className &&
+    x.name === y.name &&
+    x.units === y.units &&
+    JSON.stringify(x.args ?? {}) === JSON.stringify(y.args ?? {});
+  groups.forEach((g, gi) => {
+    const di = boundTo[gi];
+    if (di < 0) return;
+    const k = bound.indexOf(di);
+    const lo = k > 0 ? bound[k - 1] : -1;
+    const hi = k + 1 < bound.length ? bound[k + 1] : detected.length;
+    for (let dj = lo + 1; dj < hi; dj++) {
+      if (dj === di || taken[dj]) continue;
+      if (same(detected[dj], detected[di]) && compatible(g, detected[dj])) {
+        out.add(di);
+        out.add(dj);
+      }
+    }
+  });
+  return out;
 }
 
 /**

@@ -177,6 +177,23 @@ function literalName(t: Tokens, open: number, close: number): string | undefined
   return k >= 0 && t.isString(k) ? t.value(k) : undefined;
 }
 
+/** The layer options the matching compares with a run's recorded configuration (`RunLayer.args`). */
+export const MATCHED_ARGS = ['filters', 'units', 'kernelSize', 'strides', 'padding', 'activation', 'poolSize', 'rate'] as const;
+
+/** The literal numbers and strings the options object gives for `MATCHED_ARGS` (`{ kernelSize: 5, padding: 'same' }`). */
+function literalArgs(t: Tokens, open: number, close: number): Record<string, string | number> | undefined {
+  let out: Record<string, string | number> | undefined;
+  for (const key of MATCHED_ARGS) {
+    const k = literalOption(t, open, close, key);
+    if (k < 0) continue;
+    const value =
+      t.kind[k] === Kind.Number ? Number(t.text.slice(t.start[k], t.end[k]).replace(/_/g, '')) : t.isString(k) ? t.value(k) : undefined;
+    if (value === undefined || (typeof value === 'number' && !Number.isFinite(value))) continue;
+    (out ??= {})[key] = value;
+  }
+  return out;
+}
+
 /**
  * The last dimension of a layer's output as its options give it, a literal `units` (dense,
  * recurrent layers) or `filters` (convolutions).
@@ -266,12 +283,14 @@ export function scanModule(text: string): ModelDetection | undefined {
       const end = close >= 0 ? t.end[close] : lineEnd(text, lines, t.start[i]);
       const name = close >= 0 ? literalName(t, open, close) : undefined;
       const units = close >= 0 ? literalUnits(t, open, close) : undefined;
+      const args = close >= 0 ? literalArgs(t, open, close) : undefined;
       const start = position(lines, t.start[i]);
       const stop = position(lines, end);
       layers.push({
         factory,
         ...(name !== undefined ? { name } : {}),
         ...(units !== undefined ? { units } : {}),
+        ...(args !== undefined ? { args } : {}),
         line: start.line,
         column: start.column,
         endLine: stop.line,

@@ -16,6 +16,11 @@ export interface DetectedLayer {
    * (dense, recurrent layers) or `filters` (convolutions): tells apart two layers of one kind.
    */
   units?: number;
+  /**
+   * The literal options the source gives that a run records too (`kernelSize`, `strides`,
+   * `padding`, `activation`, `filters`, `units`, `poolSize`, `rate`: moduleScan.ts MATCHED_ARGS).
+   */
+  args?: Record<string, string | number>;
   /** Start of the expression (`tf` of `tf.layers.conv2d(`), as the recorder locates layers. */
   line: number;
   column: number;

@@ -206,3 +206,16 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
   }
   return out.join('\n');
 }
+
+/**
+ * The hover over a definition the matcher cannot tell from another one for a layer of the run (a
+ * copy of it, with the same options): neither gets the layer's values, which would be a guess.
+ */
+export function ambiguousMarkdown(kind: string, runFolder: string, runId: string, l10n: L10n = englishL10n): string {
+  const again = commandUri(RECORD_AGAIN_COMMAND, [runFolder]);
+  return (
+    `**${escapeMarkdown(kind)}** · ${escapeMarkdown(l10n.t('stale'))}\n\n` +
+    `${escapeMarkdown(l10n.t('Another definition with the same options could also be the layer of run {0}: no value is shown rather than a guess.', runId))} ` +
+    `[${escapeMarkdown(l10n.t('Record Again'))}](${again} "${linkTitle(l10n.t('Record the model again with the settings of run {0}', runId))}")`
+  );
+}

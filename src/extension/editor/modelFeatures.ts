@@ -18,6 +18,7 @@ import {
   hoverMarkdown,
   meanChannelBits,
   notRecordedMarkdown,
+  ambiguousMarkdown,
   RECORD_AGAIN_COMMAND,
   staleNotice,
   type LayerHoverData,
@@ -132,6 +133,20 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
     }
     for (const site of info.sites) {
       const range = new vscode.Range(site.line, site.column, site.line, site.column);
+      if (run && site.ambiguous) {
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: `$(warning) ${vscode.l10n.t('stale')}`,
+            tooltip: vscode.l10n.t(
+              'Another definition could also be this layer of run {0}: click to record the model again',
+              run.manifest.id,
+            ),
+            command: RECORD_AGAIN_COMMAND,
+            arguments: [run.folder],
+          }),
+        );
+        continue;
+      }
       if (run && site.layers.length === 0) {
         lenses.push(
           new vscode.CodeLens(range, {
@@ -204,7 +219,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
       const added = here.find((s) => s.detected);
       if (!added?.detected) return undefined;
       const kind = added.detected.factory ?? added.detected.className ?? vscode.l10n.t('layer');
-      let text = notRecordedMarkdown(kind, run.folder, run.manifest.id, vscode.l10n);
+      let text = (added.ambiguous ? ambiguousMarkdown : notRecordedMarkdown)(kind, run.folder, run.manifest.id, vscode.l10n);
       if (info.stale) text = `${staleNotice(run.folder, run.manifest.id, vscode.l10n)}\n\n${text}`;
       return new vscode.Hover(trustedHover(text), new vscode.Range(added.line, added.column, added.endLine, added.endColumn));
     }

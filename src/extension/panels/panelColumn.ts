@@ -5,9 +5,11 @@
 // code's editor instead.
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { besideColumn } from './besideColumn';
 
 /**
- * The column right of the editor showing the code: the run's model file if an editor shows it,
+ * The column beside the editor showing the code (besideColumn.ts: the open column right of it, else
+ * left of it, else a new one right of it): the run's model file if an editor shows it,
  * else the active text editor, else any visible text editor; `ViewColumn.Active` when no code is
  * visible at all (the panel then takes the editor area).
  */
@@ -20,5 +22,8 @@ export function panelColumn(modelFiles: readonly string[]): vscode.ViewColumn {
     (active && visible.includes(active) ? active : undefined) ??
     visible.sort((a, b) => a.viewColumn! - b.viewColumn!)[0];
   if (!code?.viewColumn) return vscode.ViewColumn.Active;
-  return code.viewColumn + 1;
+  return besideColumn(
+    code.viewColumn,
+    vscode.window.tabGroups.all.map((g) => g.viewColumn),
+  );
 }

@@ -48,11 +48,12 @@ describe('webview/compare', function () {
       const m = matchLayers([a, b, manifest(['InputLayer'])]);
       assert.deepEqual(m[1].names, ['conv1', 'conv1', undefined]);
       assert.equal(matchName(m[0]), 'input');
-      assert.equal(matchName(m[1]), 'conv1', 'generated tfjs names are shortened alike');
+      assert.equal(matchName(m[1]), 'conv1 / conv1 / —', 'generated tfjs names are shortened alike; the run without the layer says so');
+      assert.equal(matchName(matchLayers([a, b])[1]), 'conv1', 'one name where every run has the layer and calls it the same');
       assert.equal(matchName(m[2]), 'dense1 / classifier / —');
     });
 
-    it('names every run’s layer type where they differ, and the runs that have no layer there', function () {
+    it('says which runs have a layer no other run matches, by its name, type and shape', function () {
       const m = matchLayers([
         manifest(['InputLayer', 'Conv2D', 'Dense']),
         manifest(['InputLayer', 'Dense']),
@@ -62,9 +63,10 @@ describe('webview/compare', function () {
         m.map((x) => x.compared),
         [true, false, false],
       );
-      assert.equal(m[1].difference, 'layer 1: conv2d in run A, dense in run B and conv2d in run C — not compared');
-      assert.equal(m[2].difference, 'layer 2: dense in run A, no layer 2 in run B and no layer 2 in run C — not compared');
-      assert.equal(m[2].layers[1], undefined);
+      assert.equal(m[1].difference, 'conv1 (Conv2D, 1) only in A and C — not compared');
+      assert.equal(m[2].difference, 'dense1 (Dense, 1) only in A and B — not compared');
+      assert.deepEqual(m[2].indices, [2, 1, undefined]);
+      assert.equal(m[2].layers[2], undefined);
     });
   });
 
@@ -106,17 +108,18 @@ describe('webview/compare: the epoch compared and the cursor’s layer', functio
     assert.deepEqual(comparableEpochs([{ epochs: [0, 1, 2] }, { epochs: [0, 2, 4] }]), [0, 1, 2, 4]);
   });
 
-  it('places the cursor’s layer by position and type, never by name', function () {
+  it('places the cursor’s layer (of the newest run) on its row, by index and type in that run', function () {
     const a = manifest(['InputLayer', 'Conv2D', 'MaxPooling2D', 'Dense']);
     const b = manifest(['InputLayer', 'Conv2D', 'Dense']);
     // The same name at another position must not attract the selection.
     b.layers[2].name = a.layers[1].name;
     const m = matchLayers([a, b]);
     assert.equal(positionOfLayer(m, 1, 'Conv2D'), 1);
-    assert.equal(positionOfLayer(m, 2, 'MaxPooling2D'), 2, 'a position where only some runs have that type is still shown');
+    assert.equal(positionOfLayer(m, 2, 'MaxPooling2D'), 2, 'a layer only an older run has is still shown');
+    assert.equal(positionOfLayer(m, 2, 'Dense'), 3, 'B’s layer 2 is its dense layer, on the row it shares with A’s layer 3');
     assert.equal(positionOfLayer(m, 2, 'Flatten'), undefined, 'no run has that type there');
     assert.equal(positionOfLayer(m, 7, 'Dense'), undefined, 'beyond every run');
     assert.equal(positionOfLayer(m, 1, undefined), 1);
-    assert.equal(positionOfLayer(m, 2, undefined), undefined, 'without a type only a compared position');
+    assert.equal(positionOfLayer(m, 2, undefined), 3, 'without a type, the newest run’s layer of that index');
   });
 });

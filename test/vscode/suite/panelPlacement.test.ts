@@ -102,4 +102,20 @@ describe('panel placement', function () {
     assert.equal(column, vscode.ViewColumn.Two);
     api.comparePanels.close([folder, second]);
   });
+
+  it('opens a comparison in the first column when the model sits in the second (Quick Open into a panel’s group), not a third', async () => {
+    // Another file in the first column, a run's panel in the second, and the model opened into the
+    // panel's group, the way Quick Open does with that group focused.
+    const readme = await vscode.workspace.openTextDocument(fixtureUri('README.md'));
+    await vscode.window.showTextDocument(readme, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    await clickTreeRun(folder);
+    assert.equal(await waitFor('the run panel', () => columnOf(folder)), vscode.ViewColumn.Two);
+    const document = await vscode.workspace.openTextDocument(fixtureUri('tiny-model.ts'));
+    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Two, preserveFocus: false });
+    await vscode.commands.executeCommand('cnnSlicer.compareRuns', [{ runFolder: folder }, { runFolder: second }]);
+    const column = await waitFor('the comparison panel in a column', () => api.comparePanels.panelOf([folder, second])?.viewColumn);
+    assert.notEqual(column, vscode.ViewColumn.Three, 'no third column');
+    assert.equal(vscode.window.tabGroups.all.length <= 2, true, `${vscode.window.tabGroups.all.length} editor groups`);
+    api.comparePanels.close([folder, second]);
+  });
 });

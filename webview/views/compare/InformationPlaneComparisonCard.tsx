@@ -1,10 +1,10 @@
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { InformationPlaneAnswer } from '../../../src/service/queries';
 import { usePanelWidth } from '../../charts/common';
 import { EstimatorPicker, ESTIMATOR_TEXT, InformationPlaneChart, saturatedText } from '../../charts/informationPlane';
 import type { PlaneTrajectory } from '../../charts/informationPlane';
-import { runColour, runLetter } from '../../compare';
+import { matchLayers, runColour, runLetter } from '../../compare';
 import { shortLayerName } from '../../layerLabel';
 import { informationQueries } from '../../plan';
 import type { InformationEstimator } from '../../plan';
@@ -41,16 +41,18 @@ export function InformationPlaneComparisonCard(props: { runs: CompareRun[]; labe
     });
     return () => controller.abort();
   }, [props.runs, estimator]);
+  // One marker per matched layer (the comparison's rows), so the same layer has the same marker in every run.
+  const matches = useMemo(() => matchLayers(props.runs.map((r) => r.manifest)), [props.runs]);
   const trajectories: PlaneTrajectory[] = (planes?.answers ?? []).flatMap((a, r) => {
     if (!a) return [];
     const layers = props.runs[r].manifest.layers;
-    return a.layers.map((l, k) => ({
+    return a.layers.map((l) => ({
       key: `run-${r}-${l.layer}`,
       layer: l.layer,
       run: r,
       label: `${runLetter(r)} ${layers[l.layer] ? shortLayerName(layers[l.layer], layers) : `layer ${l.layer}`}`,
       points: l.points,
-      symbol: k,
+      symbol: matches.find((m) => m.indices[r] === l.layer)?.index ?? l.layer,
       colour: runColour(r),
     }));
   });

@@ -41,8 +41,8 @@ export function LayerComparisonCard(props: {
           const l = m.layers[r];
           return [
             l ? `${m.names[r]} (${l.name}, ${l.className})` : null,
-            m.compared ? (v.interSample[m.index] ?? null) : null,
-            m.compared ? (v.meanChannel[m.index] ?? null) : null,
+            m.compared ? (v.interSample[m.indices[r] ?? -1] ?? null) : null,
+            m.compared ? (v.meanChannel[m.indices[r] ?? -1] ?? null) : null,
           ];
         }),
       ]),
@@ -60,8 +60,9 @@ export function LayerComparisonCard(props: {
         <p class="muted chart-note compare-epochs-note">
           {choice === 'last' ? 'Each run at its last epoch' : `Each run at epoch ${choice}, or its latest recorded epoch before it`} (
           {values.map((v, r) => `${runLetter(r)}: ${v.epoch === undefined ? 'no such epoch' : `epoch ${v.epoch}`}`).join(', ')}). Layers are
-          matched by position and type. A bar's length is the value against the largest in its column; in the inter-sample column that is
-          the highest ceiling log2(N(N−1)), and the tick on each bar is that run's own ceiling.
+          matched by the names given to them, then by type, output shape and order, as a diff matches lines. A bar's length is the value
+          against the largest in its column; in the inter-sample column that is the highest ceiling log2(N(N−1)), and the tick on each bar
+          is that run's own ceiling.
         </p>
       )}
       {props.loading !== undefined && (
@@ -90,8 +91,8 @@ export function LayerComparisonCard(props: {
             .filter((m) => m.compared)
             .map((m) => ({
               name: matchName(m),
-              bits: values.map((v) => v.interSample[m.index]),
-              inputs: values.map((v) => v.inputs[m.index]),
+              bits: values.map((v, r) => v.interSample[m.indices[r] ?? -1]),
+              inputs: values.map((v, r) => v.inputs[m.indices[r] ?? -1]),
             }))}
           runs={values.length}
           what="the layers"

@@ -1,6 +1,6 @@
 import type { TrainingAnswer } from '../../../src/service/queries';
 import type { LineSeries } from '../../charts/epochLinesLayout';
-import { alignEpochs, runColour, runLetter } from '../../compare';
+import { alignEpochs, notRecordedEpochs, runColour, runLetter } from '../../compare';
 import type { RunAnswers } from './compareData';
 
 /** Series of one measure, one per run, on the union of the runs' epochs. */
@@ -22,6 +22,7 @@ export function runSeries(
         colour: runColour(r),
         values,
         dashed,
+        notRecorded: notRecordedEpochs(aligned.epochs, answers[r].training?.epochs ?? [], r),
       }))
       // A run without this measure (`measured[r]` false) keeps its place in the alignment but draws no line.
       .filter((_, r) => answers[r].training !== undefined && measured[r] !== false),

@@ -1,5 +1,7 @@
 /**
- * Which layers of a model have their channels first (`dataFormat: 'channelsFirst'` and the layers
+ * What the layer table records of each layer's configuration: its options as a source gives them
+ * (`RunLayer.args`, which the editor matches source definitions on), and which layers have their
+ * channels first (`dataFormat: 'channelsFirst'` and the layers
  * that pass such an output on), so that the manifest's channels and the measures use the real
  * channel axis (docs/run-format.md "Channels-first layers").
  */
@@ -47,4 +49,15 @@ export function inputDataFormat(model: LayersModel): 'channelsFirst' | undefined
   const input = model.inputs[0]?.sourceLayer as AnyLayer | undefined;
   const rank = model.inputs[0]?.shape.length ?? 0;
   return input !== undefined && rank >= 3 && readersAreChannelsFirst(input) ? 'channelsFirst' : undefined;
+}
+
+/** The configuration arguments a source may give (RunLayer.args), as tfjs holds them. */
+export function layerArgs(config: Record<string, unknown>): { args?: Record<string, string | number | number[]> } {
+  const args: Record<string, string | number | number[]> = {};
+  for (const key of ['filters', 'units', 'kernelSize', 'strides', 'padding', 'activation', 'poolSize', 'rate']) {
+    const v = config[key];
+    if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) args[key] = v;
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x))) args[key] = v as number[];
+  }
+  return Object.keys(args).length ? { args } : {};
 }
