@@ -12,7 +12,7 @@ import { writeFixtureRun } from '../support/runFixture';
 function runsOutput(argv: string[]): string {
   const chunks: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => chunks.push(String(chunk)) > 0);
+  process.stdout.write = (chunk: string) => chunks.push(String(chunk)) > 0;
   try {
     runRuns(argv);
   } finally {
