@@ -33,6 +33,7 @@ import { loadModelFile, ModelError } from './modelLoader';
 import { ChosenOutput, chooseOutput, classScoresOf, withoutLabelMeasures } from './outputs';
 import { checkProbeMemory, recordDatasetSpec, recordedEpochs, RecordOptions, recordSeed, resolveSettings } from './settings';
 import { batchesPerEpoch, planTraining, trainEpoch, TrainingData } from './training';
+import { describeTrainingSource } from './trainingSource';
 
 export type { RecordOptions } from './settings';
 export type { RecordProgress } from './callbacks';
@@ -303,9 +304,14 @@ function beginRunFolder(
   log(`run folder: ${writer.folder}`);
   log(describeOutput(output, loaded.model.outputs.length));
   log(
-    plan.training.compiledBy === 'model'
-      ? `training: the model's own compile() — ${plan.optimizer} (learning rate ${plan.learningRate}), loss ${plan.training.loss}`
-      : `training: ${plan.optimizer} (learning rate ${plan.learningRate}) from the settings, loss ${plan.training.loss}`,
+    describeTrainingSource({
+      compiledByModel: plan.training.compiledBy === 'model',
+      optimizer: plan.optimizer,
+      learningRate: plan.learningRate,
+      loss: plan.training.loss,
+      options,
+      fromFile: loaded.training,
+    }),
   );
   return { writer, layers };
 }
