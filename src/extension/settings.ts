@@ -17,6 +17,8 @@ export interface Settings {
   nodeExecutable: string;
   /** An open run panel moves to a newer run of its model by itself (else it offers to). */
   followNewestRun: boolean;
+  /** A completed recording opens its run's panel by itself. */
+  openWhenRecorded: boolean;
   /** The findings of a model's newest run in the Problems panel and the lens summaries. */
   diagnostics: boolean;
 }
@@ -34,6 +36,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     backend: c.get<Backend>('backend') ?? 'auto',
     nodeExecutable: c.get<string>('nodeExecutable') ?? '',
     followNewestRun: c.get<boolean>('panels.followNewestRun') ?? false,
+    openWhenRecorded: c.get<boolean>('panels.openWhenRecorded') ?? true,
     diagnostics: c.get<boolean>('diagnostics.enabled') ?? true,
   };
 }

@@ -27,6 +27,7 @@ import {
 } from './kerasTopology';
 import { channelsFirstLayers, layerArgs } from './layerConfig';
 import { expressionStart, layerEntryOffsets } from './sourceText';
+import { explainShapeError, windowAtLine } from './shapeErrorHint';
 
 type Tf = typeof tfType;
 type LayersModel = tfType.LayersModel;
@@ -337,7 +338,8 @@ function userError(what: string, e: unknown, bundleName: string, locate: (l: num
   const frames = bundleFrames(e, bundleName)
     .map((f) => locate(f.line, f.column))
     .filter((x): x is SourceLocation => !!x);
-  const message = e instanceof Error ? e.message : String(e);
+  const raw = e instanceof Error ? e.message : String(e);
+  const message = explainShapeError(raw, frames[0] && windowAtLine(frames[0].file, frames[0].line));
   const err = new ModelError(`${what}: ${message}`, frames[0]);
   if (frames.length) err.stack = `${err.message}\n${frames.map((f) => `    at ${f.file}:${f.line}:${f.column}`).join('\n')}`;
   return err;

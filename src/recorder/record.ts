@@ -34,6 +34,7 @@ import { ChosenOutput, chooseOutput, classScoresOf, withoutLabelMeasures } from 
 import { checkProbeMemory, recordDatasetSpec, recordedEpochs, RecordOptions, recordSeed, resolveSettings } from './settings';
 import { batchesPerEpoch, planTraining, TrainingData } from './training';
 import { chooseTrainer, EpochTrainer } from './twoCoreTraining';
+import { describeTrainingSource } from './trainingSource';
 
 export type { RecordOptions } from './settings';
 export type { RecordProgress } from './callbacks';
@@ -315,9 +316,15 @@ function beginRunFolder(
   log(`run folder: ${writer.folder}`);
   log(describeOutput(output, loaded.model.outputs.length));
   log(
-    plan.training.compiledBy === 'model'
-      ? `training: ${plan.training.source === 'training_config' ? "the model file's training_config" : "the model's own compile()"} — ${plan.optimizer} (learning rate ${plan.learningRate}), loss ${plan.training.loss}`
-      : `training: ${plan.optimizer} (learning rate ${plan.learningRate}) from the settings, loss ${plan.training.loss}`,
+    describeTrainingSource({
+      compiledByModel: plan.training.compiledBy === 'model',
+      modelSource: plan.training.source,
+      optimizer: plan.optimizer,
+      learningRate: plan.learningRate,
+      loss: plan.training.loss,
+      options,
+      fromFile: loaded.training,
+    }),
   );
   return { writer, layers };
 }

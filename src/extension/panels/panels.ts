@@ -2,6 +2,7 @@
 // when the run is opened again and restored after a window reload. Each panel's messages go
 // through its own WebviewBridge (validated there) to the shared analysis service; this module
 // wires the bridge to the panel, the editor (go to source, theme) and the file system (exports).
+import { newerRunOffers, NewerRunCandidate } from './newerRunOffers';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';
@@ -271,6 +272,8 @@ export class RunPanels extends PanelSet<Entry> {
    * (cnnSlicer.panels.followNewestRun) or offers once to switch to it, as the lenses already show it.
    */
   private async checkNewerRuns(): Promise<void> {
+    const candidates: NewerRunCandidate<Entry>[] = [];
+    const records = new Map<string, RunRecord>();
     for (const entry of [...this.entries.values()]) {
       const newer = await this.newerRunOf(entry);
       if (!newer || entry.seenNewest === newer.folder) continue;
@@ -280,24 +283,31 @@ export class RunPanels extends PanelSet<Entry> {
         continue;
       }
       entry.offered = newer.folder;
-      const label = await this.labels.labelOf(newer);
-      const old = await this.labels.labelOf(entry.record);
-      const switchTo = vscode.l10n.t('Switch');
-      void vscode.window
-        .showInformationMessage(
-          vscode.l10n.t(
-            'CNN Slicer: a newer run of this model exists ({0}); the panel of {1} ({2}) still shows the older run.',
-            label,
-            entry.record.manifest.model.name,
-            old,
-          ),
-          switchTo,
-        )
-        .then(async (choice) => {
-          // The panel may have closed or moved on meanwhile: switch only the panel that offered.
-          if (choice === switchTo && this.entries.get(resolve(entry.record.folder)) === entry) await this.switchRun(entry, newer);
-        });
+      records.set(newer.folder, newer);
+      candidates.push({ panel: entry, newer: newer.folder, createdAt: entry.record.manifest.createdAt });
     }
+    // One message per newer run, however many panels show older runs of its model.
+    for (const offer of newerRunOffers(candidates)) await this.offerSwitch(offer.switches, records.get(offer.newer)!);
+  }
+
+  private async offerSwitch(entry: Entry, newer: RunRecord): Promise<void> {
+    const label = await this.labels.labelOf(newer);
+    const old = await this.labels.labelOf(entry.record);
+    const switchTo = vscode.l10n.t('Switch');
+    void vscode.window
+      .showInformationMessage(
+        vscode.l10n.t(
+          'CNN Slicer: a newer run of this model exists ({0}); the panel of {1} ({2}) still shows the older run.',
+          label,
+          entry.record.manifest.model.name,
+          old,
+        ),
+        switchTo,
+      )
+      .then(async (choice) => {
+        // The panel may have closed or moved on meanwhile: switch only the panel that offered.
+        if (choice === switchTo && this.entries.get(resolve(entry.record.folder)) === entry) await this.switchRun(entry, newer);
+      });
   }
 
   /** Shows `record` in `entry`'s panel instead of its run: a fresh page and bridge, the same tab and column. */

@@ -3,7 +3,7 @@
 // the recording. commands/recording.ts asks them and starts the recording.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { datasetMark, describeValue, effectiveDefault, type EffectiveDefault } from './flowItems';
+import { datasetMark, describeValue, effectiveDefault, type EffectiveDefault, ownDatasetDetail } from './flowItems';
 import type { NotAModelReason } from './modelFileCheck';
 import { readSettings, type RecordingSettings } from '../settings';
 
@@ -115,6 +115,7 @@ export async function askSettings(
   const datasetPick = await vscode.window.showQuickPick(
     DATASETS.map((d) => ({
       ...d,
+      detail: d.spec === '' ? ownDatasetDetail(modelFile, vscode.l10n) : d.detail,
       // "last used" only for a dataset this model was recorded with; a new model's is the default.
       description: datasetMark((dataset) => isDatasetItem(d, dataset), context.lastDataset, initial.dataset, vscode.l10n),
     })),

@@ -37,3 +37,14 @@ export function datasetMark(
   if (lastDataset !== undefined) return isItemOf(lastDataset) ? l10n.t('last used') : undefined;
   return isItemOf(initialDataset) ? l10n.t('default') : undefined;
 }
+
+/**
+ * The detail of the "model's own dataset" item: which dataset applies. A model.json (JSON has no
+ * exports) always trains on the MNIST digits; a model file on its `dataset` export when it has one
+ * (`datasetExport`, its value when known), else on MNIST.
+ */
+export function ownDatasetDetail(modelFile: string, l10n: L10n, datasetExport?: string): string {
+  if (/\.json$/i.test(modelFile)) return l10n.t('the MNIST digits (a model.json names no dataset)');
+  if (datasetExport) return l10n.t("{0}, the model file's `dataset` export", datasetExport);
+  return l10n.t("the model file's `dataset` export if it has one, else the MNIST digits");
+}

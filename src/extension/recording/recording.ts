@@ -9,7 +9,8 @@ import { RecorderClient, type RecordingOutcome } from '../../recorder/client';
 import type { RecordOptions } from '../../recorder/protocol';
 import { describeProgress } from './recordingProgress';
 import { epochRecordedText } from '../runs/runDisplay';
-import type { RecordingSettings } from '../settings';
+import { readSettings, type RecordingSettings } from '../settings';
+import { whenRecorded } from './whenRecorded';
 
 /** How long the status bar says a recording finished (the notification may hide sooner). */
 const FINISHED_SHOWN_MS = 60_000;
@@ -148,7 +149,11 @@ export class Recordings implements vscode.Disposable {
           ? vscode.l10n.t('CNN Slicer: the recording of {0} was cancelled; its completed epochs are kept.', entry.model)
           : vscode.l10n.t('CNN Slicer: {0} is recorded.', entry.model);
       if (outcome.status !== 'cancelled') this.showFinished(entry.model, outcome.folder);
-      void vscode.window.showInformationMessage(message, ...(outcome.folder ? [open] : [])).then((c) => {
+      const next = whenRecorded(outcome.status, Boolean(outcome.folder), readSettings().openWhenRecorded);
+      if (next.openPanel && outcome.folder)
+        void this.openRun(outcome.folder).catch((e: unknown) => log.error(`opening ${outcome.folder} failed: ${String(e)}`));
+      const buttons = next.offerOpen ? [open] : [];
+      void vscode.window.showInformationMessage(message, ...buttons).then((c) => {
         if (c === open && outcome.folder)
           void this.openRun(outcome.folder).catch((e: unknown) => log.error(`opening ${outcome.folder} failed: ${String(e)}`));
       });

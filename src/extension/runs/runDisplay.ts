@@ -149,6 +149,17 @@ export function backendText(manifest: RunManifest, l10n: L10n): string {
   return skipped.length ? l10n.t('{0} ({1} not available)', name, skipped.join(', ')) : name;
 }
 
+/**
+ * Why a faster backend was skipped, in a user's words: a missing tfjs-node package (the usual case,
+ * "Cannot find module '@tensorflow/tfjs-node'") reads "native TensorFlow not installed, using
+ * WebAssembly"; other reasons are kept as the recorder wrote them.
+ */
+export function fallbackReasonText(reason: string, ran: string, l10n: L10n): string {
+  if (/^tfjs-node:/.test(reason) && /Cannot find module|MODULE_NOT_FOUND|not installed/i.test(reason))
+    return l10n.t('native TensorFlow not installed, using {0}', backendName(ran));
+  return reason;
+}
+
 /** A backend as people know it: tfjs-node by its package name, wasm as WebAssembly. */
 function backendName(name: string): string {
   if (name === 'tensorflow-gpu') return 'tfjs-node-gpu';
@@ -191,7 +202,8 @@ export function runTooltip(record: RunRecord, label: string, status: RunStatus, 
   const icon = statusIcon(status).id.replace('~spin', '');
   const lines = [`**${escapeMarkdown(runItemLabel(m, label))}** — $(${icon}) ${escapeMarkdown(statusText(status, l10n))}`, ''];
   for (const row of detailRows(record, l10n, style)) lines.push(`${escapeMarkdown(row.label)}: ${escapeMarkdown(row.value)}  `);
-  if (m.backend.fallbackReasons.length) lines.push('', ...m.backend.fallbackReasons.map((r) => `- ${escapeMarkdown(r)}`));
+  if (m.backend.fallbackReasons.length)
+    lines.push('', ...m.backend.fallbackReasons.map((r) => `- ${escapeMarkdown(fallbackReasonText(r, m.backend.name, l10n))}`));
   const absent = labelMeasuresAbsent(m);
   if (absent) lines.push('', `$(info) ${escapeMarkdown(absent)}`);
   if (m.error) lines.push('', `$(error) ${escapeMarkdown(m.error.message)}`);
