@@ -31,6 +31,26 @@ describe('recording', function () {
     assert.equal(remembered?.probeSize, 40);
   });
 
+  it("opens the run's panel when a recording completes, with cnnSlicer.panels.openWhenRecorded (on by default)", async () => {
+    const api = await activate();
+    const config = vscode.workspace.getConfiguration('cnnSlicer');
+    // The fixture workspace turns it off for the other tests; the user's default is on.
+    assert.equal(config.inspect<boolean>('panels.openWhenRecorded')?.defaultValue, true);
+    await config.update('panels.openWhenRecorded', true, vscode.ConfigurationTarget.Workspace);
+    try {
+      const outcome = await vscode.commands.executeCommand<RecordingOutcome>('cnnSlicer.analyze', {
+        modelFile: fixtureUri('tiny-model.ts').fsPath,
+        noPrompt: true,
+        settings: { epochs: 1, probeSize: 40, k: 10, backend: 'wasm' },
+      });
+      assert.ok(outcome.kind === 'done' && outcome.status === 'completed', JSON.stringify(outcome));
+      await waitFor('the panel of the recorded run to open', () => api.panels.panelOf(outcome.folder), 30_000);
+      api.panels.close(outcome.folder);
+    } finally {
+      await config.update('panels.openWhenRecorded', false, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('cancels a recording from the command: the run stays, marked cancelled, with its completed epochs', async () => {
     const api = await activate();
     const modelFile = fixtureUri('tiny-model.ts').fsPath;
