@@ -6,6 +6,7 @@
  * a fixed order, so the result depends only on the seed and the thread count) and one optimizer
  * step follows here. The worker gets the weights after each step, so the copies stay identical.
  */
+import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -43,14 +44,39 @@ export function resolveHalfBatchScript(): string | undefined {
   return [join(__dirname, 'halfBatchWorker.js'), resolve(__dirname, '../../dist/halfBatchWorker.js')].find((p) => existsSync(p));
 }
 
+/** Layer output values per input from which two threads train faster than one (measured: LeNet's 7,370 slower, CIFAR-CNN's 114,826 1.7× faster). */
+export const TWO_THREAD_MIN_VALUES = 32_768;
+
+/** The values every layer of `model` outputs for one input, summed: the work a training step does per input, roughly. */
+export function activationValuesPerInput(model: tfType.LayersModel): number {
+  return model.layers.reduce((sum, layer) => {
+    const shape = layer.outputShape as (number | null)[] | (number | null)[][];
+    const first = (Array.isArray(shape[0]) ? shape[0] : shape) as (number | null)[];
+    return sum + first.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+  }, 0);
+}
+
 /**
- * The threads a recording trains on when its settings do not say: 1. Two threads are opt-in
- * (`--train-threads 2`) until the bench shows them faster on a quiet machine: a recording already
- * measures each epoch on the second core while the next one trains, and on LeNet-sized models the
- * second thread costs half again the CPU time (docs/training-kernels.md "Training on two cores").
+ * The threads a recording trains on when its settings do not say, and why: two where the machine
+ * has two cores, the batches hold at least 16 inputs and the model does enough work per input
+ * ({@link TWO_THREAD_MIN_VALUES}); else one. On a quiet 2-core machine (docs/training-kernels.md
+ * "Training on two cores") a LeNet epoch takes 0.55 s on one thread and 0.68 s on two (each
+ * half-batch pays tfjs's per-kernel dispatch again), a CIFAR-CNN epoch 18.2 s and 10.4 s.
  */
-export function defaultTrainThreads(): 1 | 2 {
-  return 1;
+export function defaultTrainThreads(
+  model: tfType.LayersModel,
+  batchSize: number,
+  cores = availableParallelism(),
+): { threads: 1 | 2; why: string } {
+  const values = activationValuesPerInput(model);
+  if (cores < 2) return { threads: 1, why: 'the machine has one core' };
+  if (batchSize < 16) return { threads: 1, why: `batches of ${batchSize} are too small to split` };
+  if (values < TWO_THREAD_MIN_VALUES)
+    return {
+      threads: 1,
+      why: `the model is small (${values.toLocaleString('en-US')} values per input; two threads pay off from ${TWO_THREAD_MIN_VALUES.toLocaleString('en-US')}, --train-threads 2 asks for them)`,
+    };
+  return { threads: 2, why: '' };
 }
 
 /**
@@ -92,7 +118,7 @@ export function oneThreadTrainer(tf: typeof tfType, model: tfType.LayersModel, d
 }
 
 /**
- * The trainer of a recording: two threads when asked (or, unasked, where the machine has two cores)
+ * The trainer of a recording: two threads when asked (or, unasked, where {@link defaultTrainThreads} says so)
  * and the model can train on them, else one, with a log line saying why. Writes the threads used
  * into `settings.trainThreads`, and into `plan.training.batchStatistics` that batch normalisation
  * normalised each half-batch by its own statistics.
@@ -108,7 +134,14 @@ export async function chooseTrainer(
 ): Promise<EpochTrainer> {
   const one = oneThreadTrainer(tf, plan.fitModel, data);
   settings.trainThreads = 1;
-  if ((asked ?? defaultTrainThreads()) === 1 || settings.epochs === 0) return one;
+  if (settings.epochs === 0) return one;
+  if (asked === undefined) {
+    const chosen = defaultTrainThreads(plan.fitModel, settings.batchSize);
+    if (chosen.threads === 1) {
+      log(`training on one thread: ${chosen.why}`);
+      return one;
+    }
+  } else if (asked === 1) return one;
   const obstacle = twoCoreObstacle(tf, backend, plan, settings.batchSize);
   if (obstacle) {
     log(`training on one thread: ${obstacle}`);

@@ -10,7 +10,15 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/tfjs/backend';
 import { RecordCallbackList } from '../../../src/recorder/callbacks';
 import { trainEpoch, TrainingData } from '../../../src/recorder/training';
-import { startTwoCoreTrainer, twoCoreObstacle } from '../../../src/recorder/twoCoreTraining';
+import {
+  activationValuesPerInput,
+  defaultTrainThreads,
+  startTwoCoreTrainer,
+  TWO_THREAD_MIN_VALUES,
+  twoCoreObstacle,
+} from '../../../src/recorder/twoCoreTraining';
+import { createModel as createCifarCnn } from '../../../examples/cifar-cnn';
+import { createModel as createLeNet } from '../../../examples/mnist-lenet';
 import { rng } from '../support/reference';
 
 type Tf = typeof tfjs;
@@ -113,5 +121,26 @@ describe('training on two threads', function () {
     const plain = fixedModel(tf);
     assert.equal(twoCoreObstacle(tf, 'wasm', plan(plain), 64), undefined);
     assert.match(twoCoreObstacle(tf, 'wasm', plan(plain), 1) ?? '', /batch of one/);
+  });
+});
+
+describe('two-core training: the default thread count follows the work per input', () => {
+  it('one thread for LeNet (7,370 values per input), small batches or one core; two for CIFAR-CNN (114,826)', () => {
+    const lenet = createLeNet();
+    const cifar = createCifarCnn();
+    assert.equal(activationValuesPerInput(lenet), 7370);
+    assert.equal(activationValuesPerInput(cifar), 114_826);
+    assert.ok(activationValuesPerInput(lenet) < TWO_THREAD_MIN_VALUES && activationValuesPerInput(cifar) >= TWO_THREAD_MIN_VALUES);
+    assert.equal(defaultTrainThreads(cifar, 64, 2).threads, 2);
+    const small = defaultTrainThreads(lenet, 64, 2);
+    assert.equal(small.threads, 1);
+    assert.match(
+      small.why,
+      /the model is small \(7,370 values per input; two threads pay off from 32,768, --train-threads 2 asks for them\)/,
+    );
+    assert.deepEqual(defaultTrainThreads(cifar, 8, 2), { threads: 1, why: 'batches of 8 are too small to split' });
+    assert.deepEqual(defaultTrainThreads(cifar, 64, 1), { threads: 1, why: 'the machine has one core' });
+    lenet.dispose();
+    cifar.dispose();
   });
 });
