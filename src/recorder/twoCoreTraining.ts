@@ -50,7 +50,7 @@ export const TWO_THREAD_MIN_VALUES = 32_768;
 /** The values every layer of `model` outputs for one input, summed: the work a training step does per input, roughly. */
 export function activationValuesPerInput(model: tfType.LayersModel): number {
   return model.layers.reduce((sum, layer) => {
-    const shape = layer.outputShape as (number | null)[] | (number | null)[][];
+    const shape = layer.outputShape;
     const first = (Array.isArray(shape[0]) ? shape[0] : shape) as (number | null)[];
     return sum + first.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
   }, 0);
