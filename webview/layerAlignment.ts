@@ -4,6 +4,7 @@
 // for more when the user named both layers alike (a name is an anchor), less when only the type and
 // output shape agree, least when only the type does (said in the row); layers of different types
 // are never paired. Pure, tested in test/unit/webview/layerAlignment.test.ts.
+import { alignByWorth } from '../src/analysis/alignment';
 import type { RunLayer } from '../src/run/format';
 import { isGeneratedName } from './layerLabel';
 
@@ -45,30 +46,7 @@ export function alignLayers(a: readonly AlignedLayer[], b: readonly AlignedLayer
     if (isUserName(y) && userNamesA.has(y.name) && x.name !== y.name) return 0;
     return pairWorth(x, y);
   };
-  const n = a.length;
-  const m = b.length;
-  const w = m + 1;
-  const score = new Float64Array((n + 1) * w);
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      const g = worth(i, j);
-      const take = g > 0 ? score[(i + 1) * w + j + 1] + g : 0;
-      score[i * w + j] = Math.max(take, score[(i + 1) * w + j], score[i * w + j + 1]);
-    }
-  }
-  const pairs: [number, number][] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    const g = worth(i, j);
-    if (g > 0 && score[i * w + j] === score[(i + 1) * w + j + 1] + g) {
-      pairs.push([i, j]);
-      i++;
-      j++;
-    } else if (score[(i + 1) * w + j] >= score[i * w + j + 1]) i++;
-    else j++;
-  }
-  return pairs;
+  return alignByWorth(a.length, b.length, worth);
 }
 
 /**

@@ -14,7 +14,7 @@
  *   unordered pair in flight (a float64 distance and a code on each core, and copies), plus 3 per
  *   pair for each code stream kept (a channel, a layer, the same-label flags).
  */
-import { CodedError } from './errors';
+import { CodedError, hasErrorCode } from './errors';
 
 /** The most memory a pairwise measure may ask for: 4 GiB (wasm32's whole address space; a quarter of a 16 GB machine). */
 export const PAIRWISE_MEMORY_BUDGET_BYTES = 4 * 2 ** 30;
@@ -69,7 +69,7 @@ export class PairwiseSizeError extends CodedError {
     super('too-many-pairs', message, 'PairwiseSizeError');
   }
   static is(e: unknown): e is PairwiseSizeError {
-    return e instanceof Error && (e as { code?: unknown }).code === 'too-many-pairs';
+    return hasErrorCode(e, 'too-many-pairs');
   }
 }
 

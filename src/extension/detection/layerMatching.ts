@@ -1,6 +1,7 @@
 // Places the layers of a recorded run on the layer definitions the scanners find in the current
 // text of a file, so that lenses, hovers and "go to source" follow the user's edits; and finds the
 // definitions at a position (hover, cursor). Pure, tested in test/unit/extension/layerMatching.test.ts.
+import { alignByWorth } from '../../analysis/alignment';
 import type { DetectedLayer } from './types';
 
 /** A layer of a recorded run defined in this file, at its recorded position made 0-based. */
@@ -323,31 +324,9 @@ function alignInOrder(
     }
     return pairs;
   }
-  // score[i][j]: best alignment of a[i..] and b[j..]; a pair is worth more than all preferences
-  // together, so length comes first and preferred pairs break ties.
+  // A pair is worth more than all preferences together, so length comes first and preferred pairs break ties.
   const pairWorth = Math.min(n, m) + 1;
-  const w = m + 1;
-  const score = new Float64Array((n + 1) * w);
-  const gain = (i: number, j: number): number => (match(i, j) ? pairWorth + (preferred(i, j) ? 1 : 0) : -1);
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      const g = gain(i, j);
-      const take = g >= 0 ? score[(i + 1) * w + j + 1] + g : -1;
-      score[i * w + j] = Math.max(take, score[(i + 1) * w + j], score[i * w + j + 1]);
-    }
-  }
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    const g = gain(i, j);
-    if (g >= 0 && score[i * w + j] === score[(i + 1) * w + j + 1] + g) {
-      pairs.push([i, j]);
-      i++;
-      j++;
-    } else if (score[(i + 1) * w + j] >= score[i * w + j + 1]) i++;
-    else j++;
-  }
-  return pairs;
+  return alignByWorth(n, m, (i, j) => (match(i, j) ? pairWorth + (preferred(i, j) ? 1 : 0) : 0));
 }
 
 /**

@@ -6,42 +6,26 @@
  * Needs dist/halfBatchWorker.js (npm run build).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
-import { recordRun } from '../../../src/recorder/record';
 import { chooseTrainer } from '../../../src/recorder/twoCoreTraining';
 import { initBackend } from '../../../src/tfjs/backend';
-import { TINY_MODEL } from '../support/tinyRun';
+import { recordTinyRun } from '../support/tinyRun';
 
 type Tf = typeof tfjs;
 
 async function record(threads: 1 | 2): Promise<{ manifest: Record<string, any>; losses: number[]; logged: string[] }> {
-  const runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-threads-'));
   const logged: string[] = [];
+  const r = await recordTinyRun('cnn-slicer-threads-', { trainThreads: threads }, (line) => logged.push(line));
   try {
-    const r = await recordRun(
-      {
-        modelFile: TINY_MODEL,
-        dataset: 'synthetic:300',
-        epochs: 2,
-        batchSize: 16,
-        probeSize: 60,
-        runsFolder: runs,
-        k: 20,
-        backend: 'wasm',
-        trainThreads: threads,
-      },
-      { log: (line) => logged.push(line) },
-    );
     const metrics = readFileSync(join(r.folder, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { trainLoss?: number | null });
     return { manifest: r.manifest as unknown as Record<string, any>, losses: metrics.map((m) => m.trainLoss ?? NaN), logged };
   } finally {
-    rmSync(runs, { recursive: true, force: true });
+    rmSync(r.runs, { recursive: true, force: true });
   }
 }
 

@@ -6,22 +6,33 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { recordRun, RecordResult } from '../../../src/recorder/record';
+import { recordRun, RecordOptions, RecordResult } from '../../../src/recorder/record';
 
 export const TINY_MODEL = resolve(__dirname, '../../fixtures/models/multiFile.ts');
 
-/** Records the tiny run under a new temporary folder named with `prefix`; the caller removes `runs`. */
-export async function recordTinyRun(prefix: string): Promise<RecordResult & { runs: string }> {
+/**
+ * Records the tiny run under a new temporary folder named with `prefix`; the caller removes `runs`.
+ * `options` override the tiny run's (e.g. `trainThreads`); `log` receives the recorder's log lines.
+ */
+export async function recordTinyRun(
+  prefix: string,
+  options: Partial<RecordOptions> = {},
+  log?: (line: string) => void,
+): Promise<RecordResult & { runs: string }> {
   const runs = mkdtempSync(join(tmpdir(), prefix));
-  const r = await recordRun({
-    modelFile: TINY_MODEL,
-    dataset: 'synthetic:300',
-    epochs: 2,
-    batchSize: 16,
-    probeSize: 60,
-    runsFolder: runs,
-    k: 20,
-    backend: 'wasm',
-  });
+  const r = await recordRun(
+    {
+      modelFile: TINY_MODEL,
+      dataset: 'synthetic:300',
+      epochs: 2,
+      batchSize: 16,
+      probeSize: 60,
+      runsFolder: runs,
+      k: 20,
+      backend: 'wasm',
+      ...options,
+    },
+    { log },
+  );
   return { ...r, runs };
 }
