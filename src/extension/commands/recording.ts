@@ -10,6 +10,7 @@ import { describeProgress } from '../recording/recordingProgress';
 import { modelTrainingDescription } from '../recording/modelTraining';
 import { trainingNumbers } from '../recording/trainingExport';
 import type { Recordings } from '../recording/recording';
+import type { MenuItem } from '../recording/recordingMenu';
 import type { RecordingSettings } from '../settings';
 import { registerCommand } from './registerCommand';
 import { folderOfArg } from './runArgs';
@@ -115,15 +116,20 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
     if (list.length === 0) return;
     if (folder) return recordings.cancel(folder);
     if (list.length === 1) return recordings.cancel(list[0].client.folder);
-    const pick = await vscode.window.showQuickPick(
-      list.map((a) => ({ label: a.model, description: describeProgress(a.model, a.client.lastProgress), folder: a.client.folder })),
-      { placeHolder: vscode.l10n.t('Cancel which recording?') },
+    const pick = await recordings.menu.show(
+      () =>
+        recordings.list().map((a) => ({
+          label: a.model,
+          description: describeProgress(a.model, a.client.lastProgress),
+          run: () => a.client.cancel(),
+        })),
+      vscode.l10n.t('Cancel which recording?'),
     );
-    if (pick) await recordings.cancel(pick.folder);
+    await pick?.run();
   });
 
   registerCommand(ctx, 'cnnSlicer.recordingMenu', async () => {
-    const items: (vscode.QuickPickItem & { run(): unknown })[] = [
+    const items = (): MenuItem[] => [
       ...recordings.list().map((a) => ({
         label: `$(debug-stop) ${vscode.l10n.t('Cancel {0}', a.model)}`,
         description: describeProgress(a.model, a.client.lastProgress),
@@ -135,7 +141,7 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
         .map((a) => ({ label: `$(graph) ${vscode.l10n.t('Open {0} (epochs so far)', a.model)}`, run: () => openRun(a.client.folder!) })),
       { label: `$(output) ${vscode.l10n.t('Show Log')}`, run: () => ctx.log.show() },
     ];
-    const pick = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('CNN Slicer recordings') });
+    const pick = await recordings.menu.show(items, vscode.l10n.t('CNN Slicer recordings'));
     await pick?.run();
   });
 

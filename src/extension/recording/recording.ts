@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { RecorderClient, type RecordingOutcome } from '../../recorder/client';
 import type { RecordOptions } from '../../recorder/protocol';
+import { RecordingMenu } from './recordingMenu';
 import { describeProgress } from './recordingProgress';
 import { epochRecordedText } from '../runs/runDisplay';
 import { readSettings, type RecordingSettings } from '../settings';
@@ -35,6 +36,9 @@ export class Recordings implements vscode.Disposable {
   private readonly active = new Set<ActiveRecording>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly progressed = new vscode.EventEmitter<void>();
+  /** The menus listing the recordings, kept live while open (recordingMenu.ts). */
+  readonly menu = new RecordingMenu(this.progressed.event);
   private readonly finishedEmitter = new vscode.EventEmitter<FinishedRecording>();
   /** Fires when a recording has ended, after the run index was told (the findings of its run are asked again). */
   readonly onDidFinish = this.finishedEmitter.event;
@@ -98,7 +102,10 @@ export class Recordings implements vscode.Disposable {
         ...(control ? { control } : {}),
       },
       events: {
-        onProgress: () => this.update(),
+        onProgress: () => {
+          this.update();
+          this.progressed.fire();
+        },
         onRunFolder: (folder) => {
           runFolder = folder;
           log.info(`recording ${model} into ${folder}`);
@@ -262,6 +269,8 @@ export class Recordings implements vscode.Disposable {
     this.status.dispose();
     this.diagnostics.dispose();
     this.changed.dispose();
+    this.menu.dispose();
+    this.progressed.dispose();
     this.finishedEmitter.dispose();
   }
 }
