@@ -5,6 +5,10 @@ import * as vscode from 'vscode';
 
 export type Backend = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
+/** The optimizers a recording can be told to train with (the recorder's `--optimizer`). */
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
+export type Optimizer = (typeof OPTIMIZERS)[number];
+
 export interface Settings {
   runsFolder: string;
   defaultDataset: string;
@@ -54,6 +58,10 @@ export interface RecordingSettings {
   /** Undefined: the model's `training` export, else the cnnSlicer.epochs / batchSize settings. */
   epochs?: number;
   batchSize?: number;
+  /** Undefined: the model's own (its compile() or training_config, its `training` export), else Adam. */
+  optimizer?: Optimizer;
+  /** Undefined: the model's own, as for the optimizer, else 0.001. */
+  learningRate?: number;
   probeSize: number;
   bins: number;
   k: number;

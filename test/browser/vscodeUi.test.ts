@@ -36,6 +36,8 @@ const MODEL = 'tiny-model.ts';
  * epoch on 2 cores), too short for anyone to read the status bar, or for its screenshot.
  */
 const EPOCHS = 30;
+/** The learning rate typed into the quick input (the fixture's own is 0.01). */
+const LEARNING_RATE = 0.005;
 
 // --- the scripts this test drives (ES modules with top-level await: imported, not required) ------
 
@@ -494,7 +496,16 @@ describe('browser: the installed extension in VS Code (code-server)', function (
       );
     };
     let settingRows = await settingsStep();
-    for (const setting of ['Epochs', 'Batch size', 'Probe inputs', 'Histogram bins', 'Neighbours k', 'Backend']) {
+    for (const setting of [
+      'Epochs',
+      'Batch size',
+      'Probe inputs',
+      'Histogram bins',
+      'Neighbours k',
+      'Optimizer',
+      'Learning rate',
+      'Backend',
+    ]) {
       assert.ok(
         settingRows.some((r) => r.startsWith(setting)),
         `the settings step lists ${setting} (rows: ${JSON.stringify(settingRows)})`,
@@ -510,6 +521,23 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     assert.ok(
       settingRows.some((r) => r.startsWith('Epochs') && r.includes(String(EPOCHS))),
       `the settings step shows the new epochs (rows: ${JSON.stringify(settingRows)})`,
+    );
+    // The settings users change most: the optimizer (a pick) and the learning rate (typed).
+    await page.click(`${QUICK_INPUT_ROW}[aria-label^="Optimizer"]`);
+    await waitUntil('the optimizer items', async () => (await quickInputRows(page)).some((r) => r.startsWith('sgd')));
+    await page.click(`${QUICK_INPUT_ROW}[aria-label^="sgd"]`);
+    settingRows = await settingsStep();
+    await page.click(`${QUICK_INPUT_ROW}[aria-label^="Learning rate"]`);
+    await waitUntil('the learning rate input box', async () =>
+      /Learning rate/.test((await page.textContent(`${QUICK_INPUT} .quick-input-title`)) ?? ''),
+    );
+    await page.keyboard.type(String(LEARNING_RATE));
+    await page.keyboard.press('Enter');
+    settingRows = await settingsStep();
+    assert.ok(
+      settingRows.some((r) => r.startsWith('Optimizer') && r.includes('sgd')) &&
+        settingRows.some((r) => r.startsWith('Learning rate') && r.includes(String(LEARNING_RATE))),
+      `the settings step shows the optimizer and learning rate chosen (rows: ${JSON.stringify(settingRows)})`,
     );
     await screenshot(page, 'vscode-analyze-settings');
 
@@ -571,6 +599,8 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as RunManifest;
     assert.equal(manifest.status, 'completed');
     assert.equal(manifest.settings.epochs, EPOCHS, 'the run has the epochs set in the quick input');
+    assert.equal(manifest.settings.optimizer, 'sgd', 'the run trained with the optimizer picked in the quick input');
+    assert.equal(manifest.settings.learningRate, LEARNING_RATE, 'the run has the learning rate typed in the quick input');
     assert.equal(manifest.epochs[manifest.epochs.length - 1], EPOCHS, 'every epoch was recorded');
     recorded = { folder, manifest };
     log(`recorded ${folders[0]} through the UI in ${(recordedMs / 1000).toFixed(1)} s`);

@@ -7,7 +7,7 @@ import { askSettings, effectiveDefaults, initialSettings, isAnalyzeArgs, notAMod
 import type { Ctx } from '../ctx';
 import { notAModelReason } from '../recording/modelFileCheck';
 import { describeProgress } from '../recording/recordingProgress';
-import { modelTrainingDescription } from '../recording/modelTraining';
+import { hasOwnTraining, modelTrainingDescription } from '../recording/modelTraining';
 import { trainingNumbers } from '../recording/trainingExport';
 import type { Recordings } from '../recording/recording';
 import type { MenuItem } from '../recording/recordingMenu';
@@ -72,12 +72,15 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
     }
     const remembered = ctx.workspaceState.get<Partial<RecordingSettings>>(DEFAULTS_KEY + modelFile);
     const initial = initialSettings(modelFile, { ...remembered, ...args?.settings });
+    const exported = text === undefined || /\.json$/i.test(modelFile) ? {} : trainingNumbers(text);
     const chosen = args?.noPrompt
       ? initial
       : await askSettings(modelFile, initial, {
-          ...effectiveDefaults(modelFile, text === undefined || /\.json$/i.test(modelFile) ? {} : trainingNumbers(text)),
+          ...effectiveDefaults(modelFile, exported),
           lastDataset: remembered?.dataset,
           training: modelTrainingDescription(modelFile, text, vscode.l10n),
+          trainingExport: exported,
+          ownTraining: hasOwnTraining(modelFile, text),
         });
     if (!chosen) return undefined;
     await ctx.workspaceState.update(DEFAULTS_KEY + modelFile, chosen);

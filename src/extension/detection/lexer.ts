@@ -174,12 +174,17 @@ function scanIdent(tokens: Tokens, i: number): number {
   return j;
 }
 
-/** A number from its first digit: digits, letters (`e`, `x`, `n`, `_`) and dots. */
+/** A number from its first digit: digits, letters (`e`, `x`, `n`, `_`), dots and an exponent's sign (`1e-4`). */
 function scanNumber(tokens: Tokens, i: number): number {
   const text = tokens.text;
   const n = text.length;
   let j = i + 1;
-  while (j < n && (isIdentPart(text.charCodeAt(j)) || text.charCodeAt(j) === 46)) j++;
+  const decimal = !(text.charCodeAt(i) === 48 && /[xob]/i.test(text[i + 1] ?? ''));
+  for (;;) {
+    if (j < n && (isIdentPart(text.charCodeAt(j)) || text.charCodeAt(j) === 46)) j++;
+    else if (decimal && (text[j] === '-' || text[j] === '+') && /[eE]/.test(text[j - 1]) && /\d/.test(text[j + 1] ?? '')) j += 2;
+    else break;
+  }
   tokens.push(Kind.Number, i, j);
   return j;
 }

@@ -3,9 +3,17 @@
 // the recording. commands/recording.ts asks them and starts the recording.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { datasetMark, describeValue, effectiveDefault, type EffectiveDefault, ownDatasetDetail } from './flowItems';
+import {
+  datasetMark,
+  describeTrainingValue,
+  describeValue,
+  effectiveDefault,
+  type EffectiveDefault,
+  ownDatasetDetail,
+  parseLearningRate,
+} from './flowItems';
 import type { NotAModelReason } from './modelFileCheck';
-import { readSettings, type RecordingSettings } from '../settings';
+import { OPTIMIZERS, type Optimizer, readSettings, type RecordingSettings } from '../settings';
 
 /** The argument cnnSlicer.analyze accepts besides a Uri (Record Again, the walkthrough, tests). */
 export interface AnalyzeArgs {
@@ -63,6 +71,8 @@ export function initialSettings(modelFile: string, saved: Partial<RecordingSetti
     dataset: saved.dataset ?? c.defaultDataset,
     epochs: saved.epochs,
     batchSize: saved.batchSize,
+    ...(OPTIMIZERS.includes(saved.optimizer as Optimizer) ? { optimizer: saved.optimizer } : {}),
+    ...(parseLearningRate(String(saved.learningRate ?? ''))?.value !== undefined ? { learningRate: saved.learningRate } : {}),
     probeSize: saved.probeSize ?? c.probeSize,
     bins: saved.bins ?? c.bins,
     k: saved.k ?? c.k,
@@ -89,6 +99,10 @@ export interface FlowContext {
   lastDataset?: string;
   /** How the model will train and where that comes from (modelTraining.ts): the model file's training_config, its compile(), the default. */
   training?: string;
+  /** The literal optimizer and learning rate of the model's `training` export. */
+  trainingExport?: { optimizer?: string; learningRate?: number };
+  /** The model compiles itself (compile() or a model.json training_config): unset values are its own. */
+  ownTraining?: boolean;
 }
 
 /** The effective epochs and batch size: the model's `training` export when it sets them, else the settings. */
@@ -166,6 +180,16 @@ export async function askSettings(
         ),
         key: f.key,
       })),
+      {
+        label: vscode.l10n.t('Optimizer'),
+        description: describeTrainingValue(s.optimizer, context.trainingExport?.optimizer, !!context.ownTraining, 'adam', vscode.l10n),
+        key: 'optimizer' as const,
+      },
+      {
+        label: vscode.l10n.t('Learning rate'),
+        description: describeTrainingValue(s.learningRate, context.trainingExport?.learningRate, !!context.ownTraining, 0.001, vscode.l10n),
+        key: 'learningRate' as const,
+      },
       { label: vscode.l10n.t('Backend'), description: s.backend, key: 'backend' as const },
       ...(context.training ? [{ label: vscode.l10n.t('Training'), description: context.training, key: 'training' as const }] : []),
     ];
@@ -184,6 +208,10 @@ export async function askSettings(
       if (b) s = { ...s, backend: b as RecordingSettings['backend'] };
       continue;
     }
+    if (pick.key === 'optimizer' || pick.key === 'learningRate') {
+      s = await askTraining(pick.key, s);
+      continue;
+    }
     const field = fields.find((f) => f.key === pick.key)!;
     const value = await vscode.window.showInputBox({
       title: field.label,
@@ -197,4 +225,22 @@ export async function askSettings(
     if (value === undefined) continue;
     s = { ...s, [field.key]: value.trim() === '' ? undefined : Number(value) };
   }
+}
+
+/** Asks for the optimizer or the learning rate; the settings with the answer (unchanged if dismissed). */
+async function askTraining(key: 'optimizer' | 'learningRate', s: RecordingSettings): Promise<RecordingSettings> {
+  if (key === 'optimizer') {
+    const own = vscode.l10n.t("$(file-code) the model's own");
+    const o = await vscode.window.showQuickPick([...OPTIMIZERS, own], { placeHolder: vscode.l10n.t('Optimizer to train with') });
+    if (o === undefined) return s;
+    return { ...s, optimizer: o === own ? undefined : (o as Optimizer) };
+  }
+  const value = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Learning rate'),
+    value: s.learningRate === undefined ? '' : String(s.learningRate),
+    prompt: vscode.l10n.t("A positive number such as 0.001; empty for the model's own"),
+    validateInput: (v) => (parseLearningRate(v) ? undefined : vscode.l10n.t('a positive number such as 0.001 or 1e-4')),
+  });
+  const parsed = value === undefined ? undefined : parseLearningRate(value);
+  return parsed ? { ...s, learningRate: parsed.value } : s;
 }

@@ -48,3 +48,30 @@ export function ownDatasetDetail(modelFile: string, l10n: L10n, datasetExport?: 
   if (datasetExport) return l10n.t("{0}, the model file's `dataset` export", datasetExport);
   return l10n.t("the model file's `dataset` export if it has one, else the MNIST digits");
 }
+
+/**
+ * The optimizer or learning-rate row of the settings list: the value chosen, else what the recording
+ * will use and where it comes from — the model's own compile() or training_config (`ownTraining`,
+ * which wins over its export, as in the recorder), its `training` export, else the default.
+ */
+export function describeTrainingValue(
+  value: string | number | undefined,
+  fromExport: string | number | undefined,
+  ownTraining: boolean,
+  fallback: string | number,
+  l10n: L10n,
+): string {
+  if (value !== undefined) return String(value);
+  if (ownTraining) return l10n.t("the model's own (see Training)");
+  if (fromExport !== undefined) return l10n.t("{0} (the model's training export)", fromExport);
+  return l10n.t('{0} (the default)', fallback);
+}
+
+/** A learning rate typed in the quick input: a positive finite number, or empty for the model's own; else undefined. */
+export function parseLearningRate(text: string): { value: number | undefined } | undefined {
+  const t = text.trim();
+  if (t === '') return { value: undefined };
+  if (!/^(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(t)) return undefined;
+  const value = Number(t);
+  return value > 0 && Number.isFinite(value) ? { value } : undefined;
+}

@@ -30,6 +30,15 @@ function trainingConfigOf(text: string): { optimizer: string; learningRate?: num
 }
 
 /**
+ * Whether the model trains with its own optimizer unless the settings choose one: a model.json with a
+ * training_config, or a module that calls compile().
+ */
+export function hasOwnTraining(modelFile: string, text: string | undefined): boolean {
+  if (text === undefined) return false;
+  return /\.json$/i.test(modelFile) ? trainingConfigOf(text) !== undefined : /\.compile\s*\(/.test(text);
+}
+
+/**
  * The quick input's line on training: optimizer, learning rate and loss with their source — the
  * model file's training_config, the module's own compile(), or the default (Adam, 0.001, the loss
  * of the output).

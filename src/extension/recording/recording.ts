@@ -94,6 +94,8 @@ export class Recordings implements vscode.Disposable {
         ...(s.dataset ? { dataset: s.dataset } : {}),
         ...(s.epochs !== undefined ? { epochs: s.epochs } : {}),
         ...(s.batchSize !== undefined ? { batchSize: s.batchSize } : {}),
+        ...(s.optimizer !== undefined ? { optimizer: s.optimizer } : {}),
+        ...(s.learningRate !== undefined ? { learningRate: s.learningRate } : {}),
         defaults: { epochs: config.epochs, batchSize: config.batchSize },
         probeSize: s.probeSize,
         bins: s.bins,

@@ -6,7 +6,13 @@ import { Kind, type Tokens, tokenize } from '../detection/lexer';
 export interface TrainingNumbers {
   epochs?: number;
   batchSize?: number;
+  /** A literal positive learning rate. */
+  learningRate?: number;
+  /** A literal optimizer name the recorder knows (sgd, adam, rmsprop). */
+  optimizer?: string;
 }
+
+const OPTIMIZER_NAMES = ['sgd', 'adam', 'rmsprop'];
 
 /** The index of the `{` that starts the value of `training`'s declaration at `i`, or -1. */
 function objectAfter(t: Tokens, i: number): number {
@@ -34,7 +40,7 @@ function trainingObject(t: Tokens): number {
   return -1;
 }
 
-/** The literal `epochs` and `batchSize` of a module's `training` export; empty when it has none. */
+/** The literal `epochs`, `batchSize`, `learningRate` and `optimizer` of a module's `training` export; empty when it has none. */
 export function trainingNumbers(text: string): TrainingNumbers {
   if (!text.includes('training')) return {};
   const t = tokenize(text);
@@ -47,10 +53,11 @@ export function trainingNumbers(text: string): TrainingNumbers {
     else if (t.punct(k, '}')) {
       if (depth === 0) break;
       depth--;
-    } else if (depth === 0 && (t.ident(k, 'epochs') || t.ident(k, 'batchSize')) && t.punct(k + 1, ':')) {
-      const isLiteral = t.kind[k + 2] === Kind.Number && (t.punct(k + 3, ',') || t.punct(k + 3, '}'));
-      const value = isLiteral ? Number(t.text.slice(t.start[k + 2], t.end[k + 2])) : NaN;
-      if (Number.isInteger(value) && value > 0) out[t.value(k) as keyof TrainingNumbers] = value;
+    } else if (depth === 0 && t.punct(k + 1, ':') && (t.punct(k + 3, ',') || t.punct(k + 3, '}'))) {
+      const value = t.kind[k + 2] === Kind.Number ? Number(t.text.slice(t.start[k + 2], t.end[k + 2])) : NaN;
+      if ((t.ident(k, 'epochs') || t.ident(k, 'batchSize')) && Number.isInteger(value) && value > 0) out[t.value(k) as 'epochs'] = value;
+      else if (t.ident(k, 'learningRate') && value > 0 && Number.isFinite(value)) out.learningRate = value;
+      else if (t.ident(k, 'optimizer') && t.isString(k + 2) && OPTIMIZER_NAMES.includes(t.value(k + 2))) out.optimizer = t.value(k + 2);
     }
   }
   return out;

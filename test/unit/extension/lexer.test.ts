@@ -38,6 +38,16 @@ describe('lexer: the tokens of JavaScript and TypeScript code', () => {
     ]);
   });
 
+  it("reads an exponent's sign as part of its number, and a hexadecimal's e as a digit", () => {
+    assert.deepEqual(tokens('1e-4 2.5E+3 0xe-1'), [
+      ['number', '1e-4'],
+      ['number', '2.5E+3'],
+      ['number', '0xe'],
+      ['punct', '-'],
+      ['number', '1'],
+    ]);
+  });
+
   it('gives a string its value with escapes undone, and an identifier its name', () => {
     const t = tokenize("x = 'it\\'s'");
     assert.deepEqual([t.value(0), t.value(2)], ['x', "it's"]);

@@ -5,8 +5,13 @@ import { trainingNumbers } from '../../../src/extension/recording/trainingExport
 import { example, read } from '../support/modelSources';
 
 describe("trainingExport: the literal numbers of a model module's training export", () => {
-  it("reads the example's epochs and batch size", () => {
-    assert.deepEqual(trainingNumbers(read(example('mnist-lenet.ts'))), { epochs: 3, batchSize: 64 });
+  it("reads the example's epochs, batch size, optimizer and learning rate", () => {
+    assert.deepEqual(trainingNumbers(read(example('mnist-lenet.ts'))), {
+      epochs: 3,
+      batchSize: 64,
+      optimizer: 'adam',
+      learningRate: 0.002,
+    });
   });
 
   it('reads a typed export and a CommonJS export', () => {

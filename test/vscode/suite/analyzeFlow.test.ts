@@ -2,7 +2,8 @@
 // instead of after both steps.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activate, fixtureUri } from './helpers';
+import type { RecordingOutcome } from '../../../src/recorder/client';
+import { activate, fixtureUri, waitFor } from './helpers';
 
 describe('Analyze CNN flow', function () {
   this.timeout(60_000);
@@ -23,5 +24,25 @@ describe('Analyze CNN flow', function () {
       await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
       await vscode.workspace.fs.delete(file);
     }
+  });
+
+  it('records with the optimizer and learning rate chosen, over the model’s own, and remembers them for the model', async () => {
+    const api = await activate();
+    const modelFile = fixtureUri('tiny-model.ts').fsPath;
+    const outcome = await vscode.commands.executeCommand<RecordingOutcome>('cnnSlicer.analyze', {
+      modelFile,
+      noPrompt: true,
+      settings: { epochs: 1, probeSize: 40, k: 10, backend: 'wasm', optimizer: 'sgd', learningRate: 0.005 },
+    });
+    assert.ok(outcome.kind === 'done' && outcome.status === 'completed', JSON.stringify(outcome));
+    api.ctx.runs.refresh();
+    const run = await waitFor('the run in the index', () => api.ctx.runs.find(outcome.folder));
+    // The fixture's training export says adam at 0.01: the choice wins, and the run says so.
+    assert.equal(run.manifest.settings.optimizer, 'sgd');
+    assert.equal(run.manifest.settings.learningRate, 0.005);
+    const remembered = api.ctx.workspaceState.get<Record<string, unknown>>(`cnnSlicer.recordDefaults:${modelFile}`);
+    assert.equal(remembered?.learningRate, 0.005);
+    // Later tests record the fixture with its own training again.
+    await api.ctx.workspaceState.update(`cnnSlicer.recordDefaults:${modelFile}`, undefined);
   });
 });
