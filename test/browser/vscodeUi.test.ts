@@ -526,7 +526,7 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     await page.click(`${QUICK_INPUT_ROW}[aria-label^="Optimizer"]`);
     await waitUntil('the optimizer items', async () => (await quickInputRows(page)).some((r) => r.startsWith('sgd')));
     await page.click(`${QUICK_INPUT_ROW}[aria-label^="sgd"]`);
-    settingRows = await settingsStep();
+    await settingsStep();
     await page.click(`${QUICK_INPUT_ROW}[aria-label^="Learning rate"]`);
     await waitUntil('the learning rate input box', async () =>
       /Learning rate/.test((await page.textContent(`${QUICK_INPUT} .quick-input-title`)) ?? ''),

@@ -113,6 +113,28 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
     return entry.client.done;
   });
 
+  registerRecordingMenus(ctx, recordings, openRun);
+
+  registerCommand(ctx, 'cnnSlicer.openExample', async () => {
+    const example = vscode.Uri.joinPath(ctx.extensionUri, 'examples', 'mnist-lenet.ts');
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    // Copied into the workspace, so recording it writes the run beside the user's own files.
+    if (folder) {
+      const target = vscode.Uri.joinPath(folder.uri, 'mnist-lenet.ts');
+      try {
+        await vscode.workspace.fs.stat(target);
+      } catch {
+        await vscode.workspace.fs.copy(example, target);
+      }
+      await vscode.window.showTextDocument(target);
+    } else {
+      await vscode.window.showTextDocument(example);
+    }
+  });
+}
+
+/** Cancel Recording and the status bar item's menu: live lists of the recordings under way (recordingMenu.ts). */
+function registerRecordingMenus(ctx: Ctx, recordings: Recordings, openRun: (runFolder: string) => Promise<void>): void {
   registerCommand(ctx, 'cnnSlicer.cancelRecording', async (arg?: unknown) => {
     const folder = folderOfArg(arg);
     const list = recordings.list();
@@ -146,22 +168,5 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
     ];
     const pick = await recordings.menu.show(items, vscode.l10n.t('CNN Slicer recordings'));
     await pick?.run();
-  });
-
-  registerCommand(ctx, 'cnnSlicer.openExample', async () => {
-    const example = vscode.Uri.joinPath(ctx.extensionUri, 'examples', 'mnist-lenet.ts');
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    // Copied into the workspace, so recording it writes the run beside the user's own files.
-    if (folder) {
-      const target = vscode.Uri.joinPath(folder.uri, 'mnist-lenet.ts');
-      try {
-        await vscode.workspace.fs.stat(target);
-      } catch {
-        await vscode.workspace.fs.copy(example, target);
-      }
-      await vscode.window.showTextDocument(target);
-    } else {
-      await vscode.window.showTextDocument(example);
-    }
   });
 }
