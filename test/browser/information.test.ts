@@ -95,8 +95,8 @@ describe('browser: information view', function () {
     // The ceilings are lines with their names and values.
     const ceilings = await page.$$eval(`${PLANE} .ip-ceiling`, (gs) => gs.map((g) => `${g.getAttribute('data-axis')}: ${g.textContent}`));
     assert.deepEqual(ceilings, [
-      `ixt: capacity ceiling = ${pairwise.ceilings.ixt!.toFixed(2)}`,
-      `ity: H(S) = ${pairwise.ceilings.ity!.toFixed(2)}`,
+      `ixt: capacity ceiling = ${pairwise.ceilings.ixt!.toFixed(3)}`,
+      `ity: H(S) = ${pairwise.ceilings.ity!.toFixed(3)}`,
     ]);
     assert.match(
       await page.innerText('#panel-information [data-testid=saturated-note]'),
@@ -132,7 +132,7 @@ describe('browser: information view', function () {
       note,
     );
     const binnedCeilings = await page.$$eval(`${PLANE} .ip-ceiling`, (gs) => gs.map((g) => g.textContent));
-    assert.deepEqual(binnedCeilings, [`log2 N = ${Math.log2(200).toFixed(2)}`, `H(Y) = ${binned.ceilings.ity!.toFixed(2)}`]);
+    assert.deepEqual(binnedCeilings, [`log2 N = ${Math.log2(200).toFixed(3)}`, `H(Y) = ${binned.ceilings.ity!.toFixed(3)}`]);
     // Every saturated point sits on the same corner (both ceilings), so the later layers' markers cover
     // conv1's: its point is hovered by an event sent to it, as the pointer would.
     await page.dispatchEvent(`${PLANE} g.ip-trajectory[data-layer="1"] g.ip-point[data-saturated="true"] >> nth=0`, 'mousemove');
@@ -284,6 +284,20 @@ describe('browser: information view', function () {
     await page.waitForSelector(`${plane}[data-estimator="binned"]`);
     assert.match(await page.innerText('.compare-information-plane .ip-saturated-note'), /Saturated/);
     await screenshot(page, 'information-compare');
+    await closeChecked(page, problems);
+  });
+
+  it('writes H(S) as one value at one precision wherever the view names it', async () => {
+    const { page, problems } = await openReport(browser(), 'information');
+    await page.waitForSelector(`${PLANE}[data-estimator="pairwise"]`);
+    await page.waitForSelector(`${HEATMAP}[data-channels]`);
+    const pairwise = await embedded<InformationPlaneAnswer>(page, { kind: 'informationPlane', estimator: 'pairwise' });
+    const text = (await page.textContent('#panel-information')) ?? '';
+    const values = [...text.matchAll(/H\(S\)\s*=\s*([\d.]+)/g)].map((m) => m[1]);
+    // The plane's ceiling line and the channel heatmap's note both name it.
+    assert.ok(values.length >= 2, `H(S) is named with its value at least twice: ${JSON.stringify(values)}`);
+    assert.deepEqual([...new Set(values)], [pairwise.ceilings.ity!.toFixed(3)]);
+    assert.doesNotMatch(text, /about 0\.\d+ bits/, 'no second, rounded H(S) of some other probe set');
     await closeChecked(page, problems);
   });
 

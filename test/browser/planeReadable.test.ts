@@ -62,7 +62,7 @@ async function checkAxes(page: Page, plane: string, a: InformationPlaneAnswer): 
       assert.ok(top <= data * 1.6, `${axis}: the axis (to ${top}) fits the data (at most ${data}), not the ceiling ${ceiling}`);
       const note = await page.$$eval(`${plane} text.ip-off-scale[data-axis=${axis}]`, (ts) => ts.map((t) => t.textContent ?? ''));
       assert.equal(note.length, 1, `${axis}: the off-scale ceiling is noted once`);
-      assert.match(note[0], new RegExp(`= ${ceiling.toFixed(2)} bits, off the scale`));
+      assert.match(note[0], new RegExp(`= ${ceiling.toFixed(3)} bits, off the scale`));
     } else {
       assert.ok(top >= ceiling, `${axis}: the ceiling ${ceiling} near the data is in range (axis to ${top})`);
       assert.equal(await page.$$eval(`${plane} g.ip-ceiling[data-axis=${axis}] line`, (ls) => ls.length), 1);
@@ -171,12 +171,12 @@ describe('browser: the information plane at a glance', function () {
       );
       assert.deepEqual(
         ceilingTexts.filter((t) => t.startsWith('ity')),
-        [`ity: H(S) = ${a.ceilings.ity!.toFixed(2)}`],
+        [`ity: H(S) = ${a.ceilings.ity!.toFixed(3)}`],
         'H(S), equal in both runs, is named once',
       );
       assert.deepEqual(
         ceilingTexts.filter((t) => t.startsWith('ixt')).sort(),
-        [a.ceilings.ixt!, b.ceilings.ixt!].map((c) => `ixt: capacity ceiling = ${c.toFixed(2)}`).sort(),
+        [a.ceilings.ixt!, b.ceilings.ixt!].map((c) => `ixt: capacity ceiling = ${c.toFixed(3)}`).sort(),
         'each run’s capacity ceiling is named once',
       );
       const labels = await rects(page, `${plane} text.ip-label`);

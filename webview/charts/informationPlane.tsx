@@ -33,7 +33,7 @@ export const ESTIMATOR_TEXT: Record<InformationEstimator, { name: string; ixtCei
     ixtCeiling: 'capacity ceiling',
     ityCeiling: 'H(S)',
     about:
-      'Pairwise estimator: I(X;T) is the layer-level capacity between the input and the layer; I(T;Y) is I_pair(T;Y) from the distances between pairs of inputs and whether they share a label, at most H(S) (about 0.47 bits for ten balanced classes).',
+      'Pairwise estimator: I(X;T) is the layer-level capacity between the input and the layer; I(T;Y) is I_pair(T;Y) from the distances between pairs of inputs and whether they share a label, at most H(S), the entropy of “same label or not” over the pairs of probe inputs (the dashed line and its value).',
   },
   binned: {
     name: 'binned',

@@ -7,6 +7,7 @@ import type { ScaleLinear } from 'd3-scale';
 import { symbolCircle, symbolCross, symbolDiamond, symbolSquare, symbolStar, symbolTriangle, symbolWye } from 'd3-shape';
 import type { SymbolType } from 'd3-shape';
 import type { Bits, InformationPlanePoint } from '../../src/service/queries';
+import { formatBits } from '../format';
 
 export const M = { left: 52, right: 22, top: 30, bottom: 40 };
 
@@ -69,10 +70,13 @@ export function planeScales(
   return { x, y, ixt: fx.axis, ity: fy.axis };
 }
 
-/** The distinct values of a ceiling over the runs, as the chart prints them (2 decimals): equal ones are drawn once. */
+/** The distinct values of a ceiling over the runs, as the chart prints them (formatBits): equal ones are drawn once. */
 export function distinctValues(values: readonly Bits[]): number[] {
   const seen = new Map<string, number>();
-  for (const v of values) if (isNumber(v) && !seen.has(v.toFixed(2))) seen.set(v.toFixed(2), v);
+  for (const v of values) {
+    const key = formatBits(v, { unit: false });
+    if (isNumber(v) && !seen.has(key)) seen.set(key, v);
+  }
   return [...seen.values()];
 }
 

@@ -42,7 +42,7 @@ export function CeilingLines(props: {
         <g key={`x${k}`} class="ip-ceiling" data-axis="ixt" data-bits={c}>
           <line x1={x(c)} x2={x(c)} y1={M.top - 4} y2={height - M.bottom} />
           <text x={x(c) - 4} y={M.top - 8 + k * 12} text-anchor="end" class="ip-ceiling-label">
-            {text.ixtCeiling} = {c.toFixed(2)}
+            {text.ixtCeiling} = {formatBits(c, { unit: false })}
           </text>
         </g>
       ))}
@@ -57,7 +57,7 @@ export function CeilingLines(props: {
           text-anchor="end"
         >
           <tspan class="ip-ceiling" data-axis="ixt" data-bits={c}>
-            {text.ixtCeiling} = {c.toFixed(2)}
+            {text.ixtCeiling} = {formatBits(c, { unit: false })}
           </tspan>{' '}
           bits, off the scale →
         </text>
@@ -66,14 +66,14 @@ export function CeilingLines(props: {
         <g key={`y${k}`} class="ip-ceiling" data-axis="ity" data-bits={c}>
           <line x1={M.left} x2={width - M.right} y1={y(c)} y2={y(c)} />
           <text x={M.left + 4} y={y(c) - 4 - k * 12} class="ip-ceiling-label">
-            {text.ityCeiling} = {c.toFixed(2)}
+            {text.ityCeiling} = {formatBits(c, { unit: false })}
           </text>
         </g>
       ))}
       {ceilings.ity.offScale.map((c, k) => (
         <text key={`yo${k}`} class="ip-ceiling-label ip-off-scale" data-axis="ity" data-bits={c} x={notes.ity[k].x} y={notes.ity[k].y + 10}>
           <tspan class="ip-ceiling" data-axis="ity" data-bits={c}>
-            {text.ityCeiling} = {c.toFixed(2)}
+            {text.ityCeiling} = {formatBits(c, { unit: false })}
           </tspan>{' '}
           bits, off the scale ↑
         </text>
