@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { RecorderClient, type RecordingOutcome } from '../../recorder/client';
 import type { RecordOptions } from '../../recorder/protocol';
+import { FailureDiagnostics } from './failureDiagnostics';
 import { RecordingMenu } from './recordingMenu';
 import { describeProgress } from './recordingProgress';
 import { epochRecordedText } from '../runs/runDisplay';
@@ -46,9 +47,7 @@ export class Recordings implements vscode.Disposable {
   /** The last recording that finished, shown in the status bar for FINISHED_SHOWN_MS. */
   private finished?: { model: string; folder: string; timer: ReturnType<typeof setTimeout> };
   /** A failed recording's located error, shown in the Problems panel until the model records again. */
-  private readonly diagnostics = vscode.languages.createDiagnosticCollection('cnnSlicer');
-  /** The files each model file's last failed recording put diagnostics on (an error may point into an imported file). */
-  private readonly diagnosedFiles = new Map<string, vscode.Uri[]>();
+  readonly failures: FailureDiagnostics;
 
   constructor(
     private readonly ctx: Ctx,
@@ -57,6 +56,7 @@ export class Recordings implements vscode.Disposable {
   ) {
     this.status.name = vscode.l10n.t('CNN Slicer recording');
     this.status.command = 'cnnSlicer.recordingMenu';
+    this.failures = new FailureDiagnostics(ctx.workspaceState);
   }
 
   /** Run folders being recorded now (known once the recorder has created them). */
@@ -196,23 +196,13 @@ export class Recordings implements vscode.Disposable {
   /**
    * Puts a failed recording's error in the Problems panel, on the file and line it names (or the
    * model file's first line for a model error without a location), and clears what an earlier failure of
-   * this model put there once the model records again. Failures that are not the model's
-   * (cancelled, the recorder did not start) leave the panel as it was.
+   * this model put there once the model records again (failureDiagnostics.ts keeps it across a reload).
+   * Failures that are not the model's (cancelled, the recorder did not start) leave the panel as it was.
    */
   private publishDiagnostics(modelFile: string, outcome: RecordingOutcome): void {
-    const clear = (): void => {
-      for (const uri of this.diagnosedFiles.get(modelFile) ?? []) this.diagnostics.delete(uri);
-      this.diagnosedFiles.delete(modelFile);
-    };
-    if (outcome.kind === 'done') {
-      clear();
-      return;
-    }
-    if (outcome.kind !== 'failed' || (!outcome.location && outcome.code !== 'model')) return;
-    clear();
-    const diagnostic = recordingDiagnostic(modelFile, outcome.message, outcome.location);
-    this.diagnostics.set(diagnostic.uri, [diagnostic.diagnostic]);
-    this.diagnosedFiles.set(modelFile, [diagnostic.uri]);
+    if (outcome.kind === 'done') void this.failures.clear(modelFile);
+    else if (outcome.kind === 'failed' && (outcome.location || outcome.code === 'model'))
+      void this.failures.show(modelFile, outcome.message, outcome.location);
   }
 
   /**
@@ -269,28 +259,10 @@ export class Recordings implements vscode.Disposable {
     if (this.finished) clearTimeout(this.finished.timer);
     for (const a of this.active) a.client.cancel();
     this.status.dispose();
-    this.diagnostics.dispose();
+    this.failures.dispose();
     this.changed.dispose();
     this.menu.dispose();
     this.progressed.dispose();
     this.finishedEmitter.dispose();
   }
-}
-
-/**
- * The Problems-panel entry for a failed recording: at the error's location (1-based line and
- * column, as the recorder reports them), without the location prefix the message repeats.
- */
-function recordingDiagnostic(
-  modelFile: string,
-  message: string,
-  location: { file: string; line: number; column: number } | undefined,
-): { uri: vscode.Uri; diagnostic: vscode.Diagnostic } {
-  const file = location?.file ?? modelFile;
-  const pos = new vscode.Position(Math.max(0, (location?.line ?? 1) - 1), Math.max(0, (location?.column ?? 1) - 1));
-  const prefix = location ? `${location.file}:${location.line}:${location.column}: ` : '';
-  const text = prefix && message.startsWith(prefix) ? message.slice(prefix.length) : message;
-  const diagnostic = new vscode.Diagnostic(new vscode.Range(pos, pos), text, vscode.DiagnosticSeverity.Error);
-  diagnostic.source = 'CNN Slicer';
-  return { uri: vscode.Uri.file(file), diagnostic };
 }

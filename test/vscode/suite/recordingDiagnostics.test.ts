@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { RecordingOutcome } from '../../../src/recorder/client';
+import { FailureDiagnostics } from '../../../src/extension/recording/failureDiagnostics';
 import { activate, fixtureUri, waitFor } from './helpers';
 
 const SYNTAX_ERROR = `import * as tf from '@tensorflow/tfjs';
@@ -74,5 +75,41 @@ describe('recording errors in the Problems panel', function () {
     assert.equal(done.kind, 'done', JSON.stringify(done));
     if (done.kind === 'done') runFolder = done.folder;
     await waitFor('the diagnostics to be cleared', () => cnnSlicerDiagnostics(uri).length === 0);
+  });
+
+  it('keeps the error across a window reload while the file is unchanged, and drops it once the file changed', async () => {
+    const api = await activate();
+    const write = (text: string): Thenable<void> => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    await write(SYNTAX_ERROR);
+    const failed = await record(uri.fsPath);
+    assert.equal(failed.kind, 'failed', JSON.stringify(failed));
+    await waitFor('the error in the Problems panel', () => cnnSlicerDiagnostics(uri).length === 1);
+    await new Promise((r) => setTimeout(r, 200)); // the stored entry is written after the panel shows it
+
+    // A reload builds the Problems entries of recordings afresh from the workspace state: so does this.
+    const reloaded = new FailureDiagnostics(api.ctx.workspaceState, 'cnnSlicer-after-reload');
+    try {
+      await reloaded.restored;
+      const both = cnnSlicerDiagnostics(uri);
+      assert.equal(both.length, 2, `the window's entry and the restored one: ${JSON.stringify(both)}`);
+      assert.equal(both[1].message, both[0].message);
+      assert.equal(both[1].range.start.line, 3, 'the line of `tf.sequential(;` (0-based)');
+    } finally {
+      reloaded.dispose();
+    }
+
+    // Edited since: a reload shows nothing stale, and forgets the entry.
+    await write(SYNTAX_ERROR + '// edited\n');
+    const afterEdit = new FailureDiagnostics(api.ctx.workspaceState, 'cnnSlicer-after-edit');
+    try {
+      await afterEdit.restored;
+      assert.equal(cnnSlicerDiagnostics(uri).length, 1, 'only the entry this window showed');
+      const stored = api.ctx.workspaceState.get<Record<string, unknown>>('cnnSlicer.failedRecordings') ?? {};
+      assert.equal(stored[uri.fsPath], undefined, 'the stale entry is forgotten');
+    } finally {
+      afterEdit.dispose();
+    }
+    await api.recordings.failures.clear(uri.fsPath);
+    assert.equal(cnnSlicerDiagnostics(uri).length, 0);
   });
 });
