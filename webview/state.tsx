@@ -142,12 +142,25 @@ export function AppProvider(props: {
   return <AppContext.Provider value={value}>{props.children}</AppContext.Provider>;
 }
 
+/**
+ * The Layer view's pair for a focus on `layer`: the layer before it and it (layer 1 pairs with layer
+ * 2); none for the input, which the Layer view does not show. A pair beyond the model is left to
+ * the Layer view, which falls back to its default pair.
+ */
+export function pairEndingAt(layer: number): [number, number] | undefined {
+  if (layer >= 2) return [layer - 1, layer];
+  return layer === 1 ? [1, 2] : undefined;
+}
+
 /** Applies a focus request from the host (CodeLens "show entropy", the editor cursor). */
 export function applyFocus(ui: UiState, focus: Focus | undefined): UiState {
   if (!focus) return ui;
   const views = { ...ui.views };
   // The Layer view's own settings (LayerView.tsx: 'layer.pair', 'layer.strips'), set as if picked there.
-  if (focus.pair) views['layer.pair'] = { base: ui.slice.layers.join(','), i: focus.pair[0], j: focus.pair[1] };
+  // A focus on a layer alone (the editor cursor, a lens) picks the pair that ends at it, so the
+  // Layer view follows the cursor as the other views do; a pick in the panel wins until the next focus.
+  const pair = focus.pair ?? (typeof focus.layer === 'number' ? pairEndingAt(focus.layer) : undefined);
+  if (pair) views['layer.pair'] = { base: ui.slice.layers.join(','), i: pair[0], j: pair[1] };
   if (focus.open === 'epochStrip') {
     const strips = views['layer.strips'];
     views['layer.strips'] = {

@@ -133,4 +133,46 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
     assert.deepEqual(h.problems, []);
     await page.close();
   });
+
+  it('follows the editor cursor on every tab: the Layer view’s pair, the Information plane’s trajectory, the Query view’s row', async () => {
+    const h = await openPanel({ view: 'layer', layer: 2 });
+    const { page } = h;
+    const pairShown = (): Promise<string[]> =>
+      page.$$eval('#panel-layer select[aria-label^="Layer I"], #panel-layer select[aria-label^="Layer J"]', (ss) =>
+        ss.map((s) => (s as HTMLSelectElement).value),
+      );
+    await page.waitForSelector('#panel-layer select[aria-label^="Layer I"]');
+    assert.deepEqual(await pairShown(), ['1', '2'], 'the lens on layer 2 opens the pair ending at it');
+    // The cursor moves to layer 4 (a plain focus, as the editor sends it): the pair follows.
+    h.bridge.focus({ layer: 4 });
+    await page.waitForFunction(
+      () => (document.querySelector('#panel-layer select[aria-label^="Layer J"]') as HTMLSelectElement)?.value === '4',
+    );
+    assert.deepEqual(await pairShown(), ['3', '4']);
+    await screenshot(page, 'host-mode-layer-follows-cursor');
+    // A pick in the panel wins until the cursor moves again.
+    await page.selectOption('#panel-layer select[aria-label^="Layer I"]', '1');
+    assert.deepEqual(await pairShown(), ['1', '4']);
+    h.bridge.focus({ layer: 3 });
+    await page.waitForFunction(
+      () => (document.querySelector('#panel-layer select[aria-label^="Layer J"]') as HTMLSelectElement)?.value === '3',
+    );
+    assert.deepEqual(await pairShown(), ['2', '3']);
+
+    // Information: the cursor's layer is the highlighted trajectory.
+    await page.click('#tab-information');
+    await page.waitForSelector('#panel-information g.ip-trajectory[data-layer="3"]');
+    h.bridge.focus({ layer: 4 });
+    await page.waitForSelector('#panel-information g.ip-trajectory.highlighted[data-layer="4"]');
+    assert.equal(await page.locator('#panel-information g.ip-trajectory.highlighted').count(), 1);
+    await screenshot(page, 'host-mode-information-follows-cursor');
+
+    // Query: its row in the architecture table.
+    await page.click('#tab-query');
+    await showArchitectureTable(page);
+    h.bridge.focus({ layer: 2 });
+    await page.waitForSelector('table.architecture tr[data-layer="2"].focused-row');
+    assert.deepEqual(h.problems, []);
+    await page.close();
+  });
 });

@@ -309,8 +309,12 @@ describe('saved UI state', () => {
     assert.deepEqual(ui.views['layer.pair'], { base: before.slice.layers.join(','), i: 2, j: 3 });
     // The strip opens; the user's other strip settings stay.
     assert.deepEqual(ui.views['layer.strips'], { epochOpen: true, depthOpen: true, epochs: [0, 2], depthBase: 1 });
-    // A plain focus (the editor cursor) changes neither.
-    assert.deepEqual(applyFocus(before, { layer: 3 }).views, before.views);
+    // A plain focus (the editor cursor) picks the pair ending at its layer, and leaves the strips alone.
+    const cursor = applyFocus(before, { layer: 3 });
+    assert.deepEqual(cursor.views['layer.pair'], { base: before.slice.layers.join(','), i: 2, j: 3 });
+    assert.deepEqual(cursor.views['layer.strips'], before.views['layer.strips']);
+    assert.deepEqual(applyFocus(before, { layer: 1 }).views['layer.pair'], { base: before.slice.layers.join(','), i: 1, j: 2 });
+    assert.equal(applyFocus(before, { layer: 0 }).views['layer.pair'], undefined, 'the input has no pair of its own');
     const parsed = parseHostMessage({ type: 'host/focus', focus: { view: 'layer', layer: 3, pair: [2, 3], open: 'epochStrip' } });
     assert.deepEqual(parsed, { type: 'host/focus', focus: { view: 'layer', layer: 3, pair: [2, 3], open: 'epochStrip' } });
     assert.equal(parseHostMessage({ type: 'host/focus', focus: { pair: [2, -1] } }), undefined);
