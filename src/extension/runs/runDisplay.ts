@@ -5,7 +5,7 @@
 //
 // User-visible strings go through an `l10n` argument (VS Code's `vscode.l10n` in the extension),
 // written as `l10n.t('…')` so the string extractor of @vscode/l10n-dev still finds them.
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { RunLayer, RunManifest, RunStatus } from '../../run/format';
 import type { RunRecord } from '../../run/store';
 import { formatShape, labelMeasuresAbsent } from '../../../webview/format';
@@ -172,7 +172,7 @@ function backendName(name: string): string {
 export function detailRows(
   record: RunRecord,
   l10n: L10n,
-  style: DateStyle = {},
+  style: DisplayStyle = {},
 ): { key: 'model' | 'dataset' | 'date' | 'epochs' | 'backend' | 'probe' | 'output' | 'folder'; label: string; value: string }[] {
   const m = record.manifest;
   const { done, total } = epochProgress(m);
@@ -181,7 +181,7 @@ export function detailRows(
     ? [{ key: 'output' as const, label: l10n.t('Output'), value: l10n.t('no class predictions, so no accuracy or label measures') }]
     : [];
   return [
-    { key: 'model', label: l10n.t('Model'), value: m.model.file },
+    { key: 'model', label: l10n.t('Model'), value: displayPath(m.model.file, style.roots) },
     {
       key: 'dataset',
       label: l10n.t('Dataset'),
@@ -192,12 +192,30 @@ export function detailRows(
     { key: 'backend', label: l10n.t('Backend'), value: backendText(m, l10n) },
     { key: 'probe', label: l10n.t('Probe'), value: l10n.t('{0} inputs', m.probe.size) },
     ...noClasses,
-    { key: 'folder', label: l10n.t('Folder'), value: record.folder },
+    { key: 'folder', label: l10n.t('Folder'), value: displayPath(record.folder, style.roots) },
   ];
 }
 
+/** How run details are shown: the date's locale and zone, and the workspace folders paths are shown relative to. */
+export interface DisplayStyle extends DateStyle {
+  /** Workspace folders: a path inside one is shown relative to it (with the folder's name when there are several). */
+  roots?: readonly string[];
+}
+
+/**
+ * A path as the details show it: relative to the workspace folder that holds it ("models/lenet.ts",
+ * or "shop/models/lenet.ts" in a multi-root workspace), absolute outside every workspace folder.
+ */
+export function displayPath(path: string, roots: readonly string[] = []): string {
+  for (const root of roots) {
+    const rel = relative(root, path);
+    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return roots.length > 1 ? `${root.split(/[\\/]/).pop()}/${rel}` : rel;
+  }
+  return path;
+}
+
 /** The run item's tooltip, as Markdown: what it is, every detail, and what went wrong if anything did. */
-export function runTooltip(record: RunRecord, label: string, status: RunStatus, l10n: L10n, style: DateStyle = {}): string {
+export function runTooltip(record: RunRecord, label: string, status: RunStatus, l10n: L10n, style: DisplayStyle = {}): string {
   const m = record.manifest;
   const icon = statusIcon(status).id.replace('~spin', '');
   const lines = [`**${escapeMarkdown(runItemLabel(m, label))}** — $(${icon}) ${escapeMarkdown(statusText(status, l10n))}`, ''];

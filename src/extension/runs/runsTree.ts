@@ -195,7 +195,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   private runItem(record: RunRecord, label: string): vscode.TreeItem {
     const status = shownStatus(record, this.recordings.activeFolders());
-    const style = { locale: vscode.env.language };
+    const style = { locale: vscode.env.language, roots: workspaceRoots() };
     // The run sits under its model file's group, so its label is the run's own (#3 or the user's
     // name); quick picks, prompts and the tooltip, which have no group around them, say the model too.
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
@@ -214,10 +214,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   private details(parent: DetailsNode): RunsNode[] {
     const { record } = parent;
-    const nodes: RunsNode[] = detailRows(record, vscode.l10n, { locale: vscode.env.language }).map((row) => {
+    const nodes: RunsNode[] = detailRows(record, vscode.l10n, { locale: vscode.env.language, roots: workspaceRoots() }).map((row) => {
       let command: vscode.Command | undefined;
+      // The row shows the path relative to the workspace; the command opens the file itself.
       if (row.key === 'model')
-        command = { command: 'vscode.open', title: vscode.l10n.t('Open Model'), arguments: [vscode.Uri.file(row.value)] };
+        command = { command: 'vscode.open', title: vscode.l10n.t('Open Model'), arguments: [vscode.Uri.file(record.manifest.model.file)] };
       if (row.key === 'folder')
         command = {
           command: 'cnnSlicer.revealRunFolder',
@@ -323,4 +324,9 @@ export class RunsView implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The workspace folders, which run details show paths relative to. */
+function workspaceRoots(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
 }

@@ -191,6 +191,19 @@ describe('extension: how runs are shown (runDisplay)', () => {
       );
     });
 
+    it('shows the model and folder relative to the workspace folder that holds them, absolute outside', () => {
+      const record = run('/ws/.cnnslicer/runs/a');
+      const paths = (roots: string[]) =>
+        detailRows(record, l10n, { ...utc, roots })
+          .filter((r) => r.key === 'model' || r.key === 'folder')
+          .map((r) => r.value);
+      assert.deepEqual(paths(['/ws']), ['lenet.ts', '.cnnslicer/runs/a']);
+      assert.deepEqual(paths(['/elsewhere']), ['/ws/lenet.ts', '/ws/.cnnslicer/runs/a']);
+      assert.deepEqual(paths(['/other', '/ws']), ['ws/lenet.ts', 'ws/.cnnslicer/runs/a'], 'several folders: named by the folder');
+      assert.deepEqual(paths(['/w']), ['/ws/lenet.ts', '/ws/.cnnslicer/runs/a'], 'a folder whose name is a prefix is not a parent');
+      assert.match(runTooltip(record, '#1', 'completed', l10n, { ...utc, roots: ['/ws'] }), /Folder: \\\.cnnslicer\/runs\/a {2}$/m);
+    });
+
     it('says which backend was not available when the recorder fell back, and calls backends by the names people know', () => {
       const fellBack = detailRows(run('/a', { backend: { name: 'wasm', fallbackReasons: ['tfjs-node: not installed'] } }), l10n).find(
         (r) => r.key === 'backend',
