@@ -28,9 +28,12 @@ export function runLetter(run: number): string {
   return run < 26 ? letter : runLetter(Math.floor(run / 26) - 1) + letter;
 }
 
-/** A run as the legend names it: its letter, model and id. */
-export function runLabel(manifest: RunManifest, run: number): string {
-  return `${runLetter(run)}: ${manifest.model.name} (${manifest.id})`;
+/**
+ * A run as the legend names it: its letter, model and the name VS Code's tree and tabs give it
+ * ("A: lenet.ts #2"), or its id where it has none (a report: "A: lenet.ts (20261123-…)").
+ */
+export function runLabel(manifest: RunManifest, run: number, name?: string): string {
+  return `${runLetter(run)}: ${manifest.model.name} ${name ?? `(${manifest.id})`}`;
 }
 
 /** One row of the comparison: the layers of the runs that are the same layer (webview/layerAlignment.ts). */

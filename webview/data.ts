@@ -63,7 +63,14 @@ const canonicalSubsetKey = (x: InputSubset) => JSON.parse(canonicalQuery({ kind:
 /** Events from the host that are not answers: theme changes and focus requests. */
 export interface HostEvents {
   /** `runIds` is set in a comparison panel: its runs, each asked through `HostDataSource.forRun`. */
-  onHello(hello: { theme: WebviewTheme; runId: string; focus?: Focus; protocolVersion: number; runIds?: string[] }): void;
+  onHello(hello: {
+    theme: WebviewTheme;
+    runId: string;
+    focus?: Focus;
+    protocolVersion: number;
+    runIds?: string[];
+    runNames?: string[];
+  }): void;
   onTheme(theme: WebviewTheme): void;
   onFocus(focus: Focus): void;
 }

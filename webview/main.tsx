@@ -30,6 +30,7 @@ function HostRoot(): JSX.Element {
     data?: HostDataSource;
     manifest?: RunManifest;
     runIds?: string[];
+    runNames?: string[];
     compared?: CompareRun[];
     focus?: Focus;
     error?: string;
@@ -39,7 +40,15 @@ function HostRoot(): JSX.Element {
   const [focusRequest, setFocusRequest] = useState<{ focus: Focus; at: number } | undefined>();
   useEffect(() => {
     const data = hostDataSource({
-      onHello: (hello) => setRootState((s) => ({ ...s, data, focus: hello.focus, version: hello.protocolVersion, runIds: hello.runIds })),
+      onHello: (hello) =>
+        setRootState((s) => ({
+          ...s,
+          data,
+          focus: hello.focus,
+          version: hello.protocolVersion,
+          runIds: hello.runIds,
+          runNames: hello.runNames,
+        })),
       onTheme: () => {
         // VS Code swaps the body classes and variables itself; charts re-read them on redraw.
         document.body.dispatchEvent(new CustomEvent('cnn-slicer-theme'));
@@ -57,7 +66,8 @@ function HostRoot(): JSX.Element {
       const sources = runIds.map((_, r) => data.forRun(r));
       Promise.all(sources.map((source) => source.query({ kind: 'run' }, { view: 'training' }))).then((answers) => {
         rememberComparedRuns(runIds);
-        const compared = answers.map((a, r) => ({ manifest: a.manifest, data: sources[r] }));
+        const names = state.runNames?.length === runIds.length ? state.runNames : undefined;
+        const compared = answers.map((a, r) => ({ manifest: a.manifest, data: sources[r], ...(names ? { name: names[r] } : {}) }));
         setRootState((s) => ({ ...s, compared, manifest: compared[0].manifest, error: undefined }));
       }, fail);
       return;
@@ -65,7 +75,7 @@ function HostRoot(): JSX.Element {
     data
       .query({ kind: 'run' }, { view: 'query' })
       .then((a) => setRootState((s) => ({ ...s, manifest: a.manifest, error: undefined })), fail);
-  }, [state.data, state.runIds, state.attempt]);
+  }, [state.data, state.runIds, state.runNames, state.attempt]);
   if (state.version !== undefined && state.version !== PROTOCOL_VERSION) {
     return (
       <p role="alert" class="status error">

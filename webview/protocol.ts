@@ -87,6 +87,8 @@ const HostToWebviewSchema = v.variant('type', [
      * asks each run its queries by its position in this list (`webview/query`'s `run`).
      */
     runIds: v.optional(v.pipe(v.array(BoundedString), v.minLength(2), v.maxLength(MAX_COMPARED_RUNS))),
+    /** What the tree and the tabs call each compared run (same order as `runIds`): the legend uses it. */
+    runNames: v.optional(v.pipe(v.array(BoundedString), v.minLength(2), v.maxLength(MAX_COMPARED_RUNS))),
   }),
   v.object({ type: v.literal('host/theme'), theme: Theme }),
   v.object({ type: v.literal('host/focus'), focus: FocusSchema }),

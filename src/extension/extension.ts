@@ -80,6 +80,8 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
     // The hover's "Epoch strip": the Layer view focused on the pair's deeper layer.
     (runFolder, first, second) => panels.open(runFolder, { view: 'layer', layer: second, pair: [first, second], open: 'epochStrip' }),
     runFindings,
+    // Lenses and hovers name a run as the tree and the panel tabs do.
+    (run) => labels.labelOf(run),
   );
   context.subscriptions.push(
     sourceSites,

@@ -61,7 +61,8 @@ describe('browser: the comparison panel in VS Code mode (real bridge, real servi
     host.bridge = new WebviewBridge({
       runFolder: runs[0].folder,
       runId: runs[0].manifest.id,
-      comparedRuns: runs.map((r) => ({ folder: r.folder, runId: r.manifest.id })),
+      // Named as the Recorded Runs tree names them: the legend must say the same.
+      comparedRuns: runs.map((r, i) => ({ folder: r.folder, runId: r.manifest.id, name: `#${i + 1}` })),
       client,
       post: (m) => void p.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>).catch(() => undefined),
       theme: () => 'dark',
@@ -98,7 +99,9 @@ describe('browser: the comparison panel in VS Code mode (real bridge, real servi
     await page.waitForFunction(() => document.querySelectorAll('.run-legend [data-run]').length === 2, undefined, { timeout: 60_000 });
     const legend = await page.$$eval('.run-legend [data-run]', (els) => els.map((e) => e.textContent ?? ''));
     assert.equal(legend.length, 2);
-    runs.forEach((r, i) => assert.ok(legend[i].includes(r.manifest.id), `the legend names ${r.manifest.id}`));
+    runs.forEach((r, i) =>
+      assert.ok(legend[i].includes(`#${i + 1}`) && !legend[i].includes(r.manifest.id), `the legend names run ${i} #${i + 1}: ${legend[i]}`),
+    );
     const last = await layerValues(page);
     assert.match((await page.textContent('.compare-epochs-note')) ?? '', /Each run at its last epoch \(A: epoch 2, B: epoch 2\)/);
     assert.ok(last.length >= 3, last.join('\n'));

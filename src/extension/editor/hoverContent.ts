@@ -29,7 +29,7 @@ export const MAX_CHANNEL_ROWS = 32;
 /** What the hover shows for one layer of one run. */
 export interface LayerHoverData {
   runFolder: string;
-  runId: string;
+  runName: string;
   status: RunStatus;
   /** The latest recorded epoch (the metrics shown). */
   epoch: number;
@@ -101,11 +101,11 @@ function linkTitle(text: string): string {
 }
 
 /** The line that marks a run recorded from an older version of the file, with its Record Again link. */
-export function staleNotice(runFolder: string, runId: string, l10n: L10n = englishL10n): string {
+export function staleNotice(runFolder: string, runName: string, l10n: L10n = englishL10n): string {
   const again = commandUri(RECORD_AGAIN_COMMAND, [runFolder]);
   return (
-    `$(warning) ${escapeMarkdown(l10n.t('Run {0} was recorded before your last edit', runId))} — ` +
-    `[${escapeMarkdown(l10n.t('Record Again'))}](${again} "${linkTitle(l10n.t('Record the model again with the settings of run {0}', runId))}")`
+    `$(warning) ${escapeMarkdown(l10n.t('Run {0} was recorded before your last edit', runName))} — ` +
+    `[${escapeMarkdown(l10n.t('Record Again'))}](${again} "${linkTitle(l10n.t('Record the model again with the settings of run {0}', runName))}")`
   );
 }
 
@@ -113,19 +113,19 @@ export function staleNotice(runFolder: string, runId: string, l10n: L10n = engli
 export function hoverMarkdown(layers: readonly LayerHoverData[], l10n: L10n = englishL10n): string {
   const stale = layers.find((d) => d.stale);
   const sections = layers.map((d) => layerSection(d, l10n)).join('\n\n---\n\n');
-  return stale ? `${staleNotice(stale.runFolder, stale.runId, l10n)}\n\n${sections}` : sections;
+  return stale ? `${staleNotice(stale.runFolder, stale.runName, l10n)}\n\n${sections}` : sections;
 }
 
 /**
  * The hover over a layer definition the newest run has no layer for (added since it was
  * recorded): what the layer is and the link that records it.
  */
-export function notRecordedMarkdown(kind: string, runFolder: string, runId: string, l10n: L10n = englishL10n): string {
+export function notRecordedMarkdown(kind: string, runFolder: string, runName: string, l10n: L10n = englishL10n): string {
   const again = commandUri(RECORD_AGAIN_COMMAND, [runFolder]);
   return (
     `**${escapeMarkdown(kind)}** · ${escapeMarkdown(l10n.t('not recorded yet'))}\n\n` +
-    `${escapeMarkdown(l10n.t('The newest run ({0}) has no layer for this definition: it was added or changed since.', runId))} ` +
-    `[${escapeMarkdown(l10n.t('Record Again'))}](${again} "${linkTitle(l10n.t('Record the model again with the settings of run {0}', runId))}")`
+    `${escapeMarkdown(l10n.t('The newest run ({0}) has no layer for this definition: it was added or changed since.', runName))} ` +
+    `[${escapeMarkdown(l10n.t('Record Again'))}](${again} "${linkTitle(l10n.t('Record the model again with the settings of run {0}', runName))}")`
   );
 }
 
@@ -152,14 +152,14 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
   const open = commandUri('cnnSlicer.showEntropy', [d.runFolder, layer.index]);
   const compare = commandUri('cnnSlicer.compareEpochs', [d.runFolder, layer.index]);
   const links = [
-    `[${escapeMarkdown(l10n.t('Open in CNN Slicer'))}](${open} "${linkTitle(l10n.t('The channel view of this layer in run {0}', d.runId))}")`,
-    `[${escapeMarkdown(l10n.t('Compare'))}](${compare} "${linkTitle(l10n.t("Each channel's entropy over the epochs of run {0}", d.runId))}")`,
+    `[${escapeMarkdown(l10n.t('Open in CNN Slicer'))}](${open} "${linkTitle(l10n.t('The channel view of this layer in run {0}', d.runName))}")`,
+    `[${escapeMarkdown(l10n.t('Compare'))}](${compare} "${linkTitle(l10n.t("Each channel's entropy over the epochs of run {0}", d.runName))}")`,
   ];
   // The epoch strip is of a pair of layers: this one and the one before it, so not for the first.
   if (layer.index >= 2) {
     const strip = commandUri(EPOCH_STRIP_COMMAND, [d.runFolder, layer.index]);
     links.push(
-      `[${escapeMarkdown(l10n.t('Epoch strip'))}](${strip} "${linkTitle(l10n.t('The Layer view of run {0} on this layer and the one before it, over the epochs', d.runId))}")`,
+      `[${escapeMarkdown(l10n.t('Epoch strip'))}](${strip} "${linkTitle(l10n.t('The Layer view of run {0} on this layer and the one before it, over the epochs', d.runName))}")`,
     );
   }
   out.push(links.join(' · '));
@@ -211,11 +211,11 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
  * The hover over a definition the matcher cannot tell from another one for a layer of the run (a
  * copy of it, with the same options): neither gets the layer's values, which would be a guess.
  */
-export function ambiguousMarkdown(kind: string, runFolder: string, runId: string, l10n: L10n = englishL10n): string {
+export function ambiguousMarkdown(kind: string, runFolder: string, runName: string, l10n: L10n = englishL10n): string {
   const again = commandUri(RECORD_AGAIN_COMMAND, [runFolder]);
   return (
     `**${escapeMarkdown(kind)}** · ${escapeMarkdown(l10n.t('stale'))}\n\n` +
-    `${escapeMarkdown(l10n.t('Another definition with the same options could also be the layer of run {0}: no value is shown rather than a guess.', runId))} ` +
-    `[${escapeMarkdown(l10n.t('Record Again'))}](${again} "${linkTitle(l10n.t('Record the model again with the settings of run {0}', runId))}")`
+    `${escapeMarkdown(l10n.t('Another definition with the same options could also be the layer of run {0}: no value is shown rather than a guess.', runName))} ` +
+    `[${escapeMarkdown(l10n.t('Record Again'))}](${again} "${linkTitle(l10n.t('Record the model again with the settings of run {0}', runName))}")`
   );
 }

@@ -26,6 +26,7 @@ import {
 import { pathKey, type SourceSites } from './sourceSites';
 import { layerSummary } from './findingsText';
 import type { RunFindings } from './runFindings';
+import type { RunRecord } from '../../run/store';
 
 /** Debounce of the context key after edits, and of the cursor → panel link. */
 const CONTEXT_KEY_DELAY_MS = 300;
@@ -78,6 +79,8 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
     private readonly openEpochStrip?: OpenEpochStrip,
     /** The runs' findings, cached per run: a lens appends its layer's summary once they are here. */
     private readonly findings?: RunFindings,
+    /** What a run is called in the tree and the panels ("#3", or the user's name): lenses and hovers say the same. */
+    private readonly runName: (run: RunRecord) => Promise<string> = async (run) => run.manifest.id,
   ) {
     // The lenses follow the runs (a new epoch changes their entropies, a new run their layers) and
     // the findings, which arrive after the lenses are first drawn.
@@ -114,6 +117,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
     const info = await this.sites.sitesOf(document);
     if (!info) return [];
     const { run } = info;
+    const runName = run ? await this.runName(run) : '';
     const lenses: vscode.CodeLens[] = [];
     const modelFile = run?.manifest.model.file ?? document.uri.fsPath;
     if (run && info.stale && info.sites.length) {
@@ -124,7 +128,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
           title: `$(warning) ${vscode.l10n.t('recorded before your last edit — Record Again')}`,
           tooltip: vscode.l10n.t(
             'The entropies shown are of run {0}, recorded from an older version of this file: click to record the model again with the same settings',
-            run.manifest.id,
+            runName,
           ),
           command: RECORD_AGAIN_COMMAND,
           arguments: [run.folder],
@@ -137,10 +141,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
         lenses.push(
           new vscode.CodeLens(range, {
             title: `$(warning) ${vscode.l10n.t('stale')}`,
-            tooltip: vscode.l10n.t(
-              'Another definition could also be this layer of run {0}: click to record the model again',
-              run.manifest.id,
-            ),
+            tooltip: vscode.l10n.t('Another definition could also be this layer of run {0}: click to record the model again', runName),
             command: RECORD_AGAIN_COMMAND,
             arguments: [run.folder],
           }),
@@ -151,10 +152,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
         lenses.push(
           new vscode.CodeLens(range, {
             title: `$(circle-outline) ${vscode.l10n.t('not recorded yet')}`,
-            tooltip: vscode.l10n.t(
-              'This layer is not in the newest run ({0}): click to record the model again and measure it',
-              run.manifest.id,
-            ),
+            tooltip: vscode.l10n.t('This layer is not in the newest run ({0}): click to record the model again and measure it', runName),
             command: 'cnnSlicer.showEntropy',
             // showEntropy without a run layer explains, saves the file and records it again.
             arguments: [undefined, undefined, modelFile],
@@ -191,7 +189,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
           layer.className,
           layer.channels,
           metrics?.epoch ?? 0,
-          run.manifest.id,
+          runName,
         );
         lenses.push(
           new vscode.CodeLens(range, {
@@ -213,14 +211,16 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
     const run = info?.run;
     if (!info || !run) return undefined;
     const here = sitesAt(info.sites, position.line, position.character);
+    if (!here.length) return undefined;
+    const runName = await this.runName(run);
     const sites = here.filter((s) => s.layers.length > 0);
     if (!sites.length) {
       // A definition the run has no layer for: added or changed since the run was recorded.
       const added = here.find((s) => s.detected);
       if (!added?.detected) return undefined;
       const kind = added.detected.factory ?? added.detected.className ?? vscode.l10n.t('layer');
-      let text = (added.ambiguous ? ambiguousMarkdown : notRecordedMarkdown)(kind, run.folder, run.manifest.id, vscode.l10n);
-      if (info.stale) text = `${staleNotice(run.folder, run.manifest.id, vscode.l10n)}\n\n${text}`;
+      let text = (added.ambiguous ? ambiguousMarkdown : notRecordedMarkdown)(kind, run.folder, runName, vscode.l10n);
+      if (info.stale) text = `${staleNotice(run.folder, runName, vscode.l10n)}\n\n${text}`;
       return new vscode.Hover(trustedHover(text), new vscode.Range(added.line, added.column, added.endLine, added.endColumn));
     }
     const metrics = run.metrics[run.metrics.length - 1];
@@ -231,7 +231,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
       const layerMetrics = metrics?.layers.find((l) => l.layer === index);
       data.push({
         runFolder: run.folder,
-        runId: run.manifest.id,
+        runName,
         status: run.manifest.status,
         epoch: metrics?.epoch ?? run.manifest.epochs[run.manifest.epochs.length - 1] ?? 0,
         plannedEpochs: run.manifest.settings.epochs,

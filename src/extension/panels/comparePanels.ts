@@ -75,6 +75,7 @@ export class ComparePanels extends PanelSet<Entry> {
       throw new Error(vscode.l10n.t('A comparison shows 2 to {0} runs, not {1}.', MAX_COMPARED_RUNS, records.length));
     const ordered = compareOrder(records);
     const title = await this.title(ordered);
+    const names = await this.names(ordered);
     const key = compareKey(ordered.map((r) => r.folder));
     // Opened while the runs were looked up (two quick clicks): reveal that one.
     if (this.entries.has(key)) return this.open(runFolders);
@@ -85,7 +86,7 @@ export class ComparePanels extends PanelSet<Entry> {
       { viewColumn: column, preserveFocus: false },
       { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: panelResourceRoots(this.ctx.extensionUri) },
     );
-    this.attach(panel, ordered);
+    this.attach(panel, ordered, names);
   }
 
   /** A panel VS Code kept across a window reload: find its runs again from the ids the views saved. */
@@ -116,8 +117,9 @@ export class ComparePanels extends PanelSet<Entry> {
       return;
     }
     panel.title = await this.title(ordered);
+    const names = await this.names(ordered);
     panel.webview.options = { enableScripts: true, localResourceRoots: panelResourceRoots(this.ctx.extensionUri) };
-    this.attach(panel, ordered);
+    this.attach(panel, ordered, names);
   }
 
   /**
@@ -179,7 +181,7 @@ export class ComparePanels extends PanelSet<Entry> {
     return e !== undefined;
   }
 
-  private attach(panel: vscode.WebviewPanel, records: RunRecord[]): void {
+  private attach(panel: vscode.WebviewPanel, records: RunRecord[], names: readonly string[]): void {
     const key = compareKey(records.map((r) => r.folder));
     const extensionUri = this.ctx.extensionUri;
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
@@ -197,7 +199,7 @@ export class ComparePanels extends PanelSet<Entry> {
     entry.bridge = new WebviewBridge({
       runFolder: records[0].folder,
       runId: records[0].manifest.id,
-      comparedRuns: records.map((r) => ({ folder: r.folder, runId: r.manifest.id })),
+      comparedRuns: records.map((r, i) => ({ folder: r.folder, runId: r.manifest.id, name: names[i] })),
       client: this.ctx.client(),
       post: (m) => {
         if (m.type === 'host/hello') entry.hellos++;
@@ -221,6 +223,12 @@ export class ComparePanels extends PanelSet<Entry> {
     });
     this.register(key, entry);
     webview.html = panelPage(panel, extensionUri);
+  }
+
+  /** What the tree and the tabs call each run ("#2"): the comparison's legend names them so too. */
+  private async names(records: readonly RunRecord[]): Promise<string[]> {
+    const all = await this.ctx.runs.runs();
+    return records.map((r) => this.labels.label(r, all));
   }
 
   private async title(records: readonly RunRecord[]): Promise<string> {

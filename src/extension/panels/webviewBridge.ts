@@ -19,6 +19,8 @@ export interface QueryClient {
 export interface BridgeRun {
   folder: string;
   runId: string;
+  /** What the tree and the tabs call the run ("#2", or the user's name): the comparison's legend says the same. */
+  name?: string;
 }
 
 export interface BridgeOptions {
@@ -81,6 +83,7 @@ export class WebviewBridge {
           theme: this.o.theme(),
           runId: this.o.runId,
           ...(this.o.comparedRuns ? { runIds: this.o.comparedRuns.map((r) => r.runId) } : {}),
+          ...(this.o.comparedRuns?.every((r) => r.name !== undefined) ? { runNames: this.o.comparedRuns.map((r) => r.name!) } : {}),
           ...(this.pendingFocus ? { focus: this.pendingFocus } : {}),
         });
         this.pendingFocus = undefined;

@@ -42,7 +42,7 @@ const conv: RunLayer = {
 function data(metrics: LayerEpochMetrics | undefined, overrides: Partial<LayerHoverData> = {}): LayerHoverData {
   return {
     runFolder: '/ws/.cnnslicer/runs/r1',
-    runId: 'r1',
+    runName: 'r1',
     status: 'completed',
     epoch: 3,
     plannedEpochs: 3,

@@ -59,6 +59,16 @@ describe('webview bridge: comparison panels', () => {
     assert.equal('runIds' in single.posted[0], false);
   });
 
+  it('names the compared runs as the tree and the tabs do, when the host gives every run a name', () => {
+    const named = bridge({ comparedRuns: RUNS.map((r, i) => ({ ...r, name: `#${i + 1}` })) });
+    named.b.handle({ type: 'webview/ready', protocolVersion: PROTOCOL_VERSION });
+    assert.deepEqual((named.posted[0] as { runNames?: string[] }).runNames, ['#1', '#2']);
+    assert.ok(parseHostMessage(named.posted[0]), 'the webview accepts the hello it gets');
+    const hello = { type: 'host/hello', protocolVersion: PROTOCOL_VERSION, theme: 'light', runId: 'a', runIds: ['a', 'b'] };
+    assert.equal(parseHostMessage({ ...hello, runNames: ['#1', 2] }), undefined);
+    assert.equal(parseHostMessage({ ...hello, runNames: ['x'.repeat(5000), '#2'] }), undefined);
+  });
+
   it('sends each query to the run it names and answers it by id', async () => {
     const h = bridge({ comparedRuns: RUNS });
     h.b.handle({ type: 'webview/query', id: 1, view: 'training', query: { kind: 'training' }, run: 1 });

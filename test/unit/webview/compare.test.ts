@@ -9,6 +9,7 @@ import {
   meanDefined,
   positionOfLayer,
   runColour,
+  runLabel,
   runLetter,
 } from '../../../webview/compare';
 
@@ -26,6 +27,12 @@ function manifest(classNames: string[]): RunManifest {
 }
 
 describe('webview/compare', function () {
+  it('names a run in the legend by its letter, model and the name VS Code gives it, else its id', function () {
+    const m = { id: '20261123-132501-mnist-lenet', model: { name: 'mnist-lenet.ts' } } as unknown as RunManifest;
+    assert.equal(runLabel(m, 1, '#2'), 'B: mnist-lenet.ts #2');
+    assert.equal(runLabel(m, 0), 'A: mnist-lenet.ts (20261123-132501-mnist-lenet)');
+  });
+
   describe('matchLayers', function () {
     it('compares layers of the same type at the same position, whatever their names', function () {
       const a = manifest(['InputLayer', 'Conv2D', 'Dense']);

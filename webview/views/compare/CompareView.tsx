@@ -46,7 +46,7 @@ export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus:
     if (position !== undefined)
       document.querySelector(`.compare-layers-table tr[data-layer="${position}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [props.focusRequest, matches]);
-  const labels = manifests.map((m, r) => runLabel(m, r));
+  const labels = manifests.map((m, r) => runLabel(m, r, props.runs[r].name));
   const absent = manifests.map((m) => labelMeasuresAbsent(m));
   if (!answers) {
     return (

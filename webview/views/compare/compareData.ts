@@ -14,6 +14,8 @@ import { compareQueries, queries } from '../../plan';
 export interface CompareRun {
   manifest: RunManifest;
   data: DataSource;
+  /** What VS Code's tree and tabs call the run ("#2"); absent in a report, where its id names it. */
+  name?: string;
 }
 
 export interface RunAnswers {
