@@ -95,6 +95,22 @@ describe('browser: the comparison in a narrow panel, of runs with different epoc
     assert.match(tip, /^Epoch 2/);
     assert.ok(tip.includes('A has no epoch 2 (2 epochs recorded)'), tip);
     assert.ok(!/A\s*undefined/.test(tip), tip);
+
+    // The small multiples of every class: A's lines end at its last epoch, and a sentence says why.
+    await page.waitForSelector('.compare-class-multiples [data-testid=missing-epochs]');
+    const note = await page.textContent('.compare-class-multiples [data-testid=missing-epochs]');
+    assert.equal(note, 'A has no epoch 2 (2 epochs recorded): its lines end at epoch 1.');
+    const aEpochs = await page.$$eval('.compare-class-multiples [data-run="0"] circle.point', (els) =>
+      els.map((e) => Number(e.getAttribute('data-epoch'))),
+    );
+    assert.ok(aEpochs.length > 0 && Math.max(...aEpochs) === 1, `A's points stop at epoch 1: ${aEpochs.join(', ')}`);
+    const undefinedRuns = await page.$$eval('.compare-class-multiples .undefined-runs', (els) => els.map((e) => e.textContent ?? ''));
+    assert.ok(
+      !undefinedRuns.some((t) => t.startsWith('A')),
+      `A is not called undefined for its missing epoch: ${undefinedRuns.join('; ')}`,
+    );
+    await page.locator('.compare-class-multiples').scrollIntoViewIfNeeded();
+    await screenshot(page, 'compare-class-multiples-missing-epochs');
     await closeChecked(page, problems);
   });
 });

@@ -1,6 +1,7 @@
 // Small multiples of a per-class measure over the epochs (paper Fig. 6: the label entropies of all
 // ten classes at once): one small chart per class, one line per run in the run's colour, every
-// chart on the same y scale so the classes compare. An undefined value is a gap, never a 0.
+// chart on the same y scale so the classes compare. An undefined value is a gap, never a 0; an epoch
+// a run did not record is no value at all: its line passes over it (or ends before it).
 import type { JSX } from 'preact';
 import { max } from 'd3-array';
 import { scaleLinear } from 'd3-scale';
@@ -14,6 +15,8 @@ export interface ClassMultiplesRun {
   label: string;
   colour: string;
   values: (number | null)[][];
+  /** Per epoch, whether the run recorded it: a run with fewer epochs has no value there, not an undefined one. */
+  recorded?: boolean[];
 }
 
 const W = 112;
@@ -31,10 +34,13 @@ function ClassPanel(props: { c: number; name: string; epochs: number[]; runs: Cl
   const y = scaleLinear()
     .domain([0, top])
     .range([H - M.bottom, M.top]);
-  const path = line<number | null>()
-    .defined((v) => v !== null)
-    .x((_, i) => x(epochs[i]))
-    .y((v) => y(v ?? 0));
+  // Drawn over the run's own epochs only: an epoch it never recorded neither breaks nor extends its line.
+  const path = line<{ v: number | null; i: number }>()
+    .defined((p) => p.v !== null)
+    .x((p) => x(epochs[p.i]))
+    .y((p) => y(p.v ?? 0));
+  const own = (r: ClassMultiplesRun, values: (number | null)[]) =>
+    values.map((v, i) => ({ v, i })).filter((p) => r.recorded?.[p.i] !== false);
   const undefinedRuns = props.runs.filter((r) => r.values[props.c]?.every((v) => v === null) ?? true);
   return (
     <figure class="class-multiple" data-class={props.c}>
@@ -58,7 +64,7 @@ function ClassPanel(props: { c: number; name: string; epochs: number[]; runs: Cl
           const values = r.values[props.c] ?? epochs.map(() => null);
           return (
             <g key={r.run} class="series" data-run={r.run}>
-              <path class="line" d={path(values) ?? ''} style={{ stroke: r.colour, fill: 'none' }} />
+              <path class="line" d={path(own(r, values)) ?? ''} style={{ stroke: r.colour, fill: 'none' }} />
               {values.map((v, i) =>
                 v === null ? null : (
                   <circle

@@ -3,7 +3,8 @@ import type { TrainingAnswer } from '../../../src/service/queries';
 import { ClassMultiples } from '../../charts/classMultiples';
 import type { ClassMultiplesRun } from '../../charts/classMultiples';
 import { classLabel } from '../../charts/common';
-import { runColour, runLetter } from '../../compare';
+import { notRecordedEpochs, runColour, runLetter } from '../../compare';
+import { ranges } from '../../slice';
 import { EpochLines } from '../../charts/trainingLines';
 import { Card } from '../../ui';
 import type { RunAnswers } from './compareData';
@@ -118,11 +119,16 @@ export function ClassMultiplesCard(props: {
         const at = new Map(t.epochs.map((e, i) => [e, rows[c]?.[i] ?? null]));
         return epochs.map((e) => at.get(e) ?? null);
       });
-      return [{ run: r, label: props.labels[r], colour: runColour(r), values }];
+      const recorded = notRecordedEpochs(epochs, t.epochs, r).map((sentence) => sentence === undefined);
+      return [{ run: r, label: props.labels[r], colour: runColour(r), values, recorded }];
     });
     return { epochs, series };
   };
   const given = aligned((t) => t.hLabelGivenPred);
+  const missing = missingEpochsNote(
+    given.epochs,
+    props.answers.map((a) => a.training?.epochs),
+  );
   const scatter = aligned((t) => t.hPredGivenLabel);
   const exportSpec = {
     name: 'label-entropies-every-class',
@@ -171,8 +177,31 @@ export function ClassMultiplesCard(props: {
             the largest value shown). 0 bits = certain; a gap = undefined (no input predicted as, or labelled with, the class at that
             epoch). The next card shows one class in detail, picked by its menu.
           </p>
+          {missing && (
+            <p class="muted chart-note" data-testid="missing-epochs">
+              {missing}
+            </p>
+          )}
         </>
       )}
     </Card>
   );
+}
+
+/**
+ * The sentence under the small multiples for runs with fewer epochs than the others: "B has no epochs
+ * 4–5 (3 epochs recorded): its lines end at epoch 3." Undefined when every run has every epoch.
+ */
+export function missingEpochsNote(union: readonly number[], runEpochs: readonly (readonly number[] | undefined)[]): string | undefined {
+  const sentences = runEpochs.flatMap((recorded, r) => {
+    if (!recorded) return [];
+    const have = new Set(recorded);
+    const lacking = union.filter((e) => !have.has(e));
+    if (lacking.length === 0) return [];
+    const list = lacking.length === 1 ? `epoch ${lacking[0]}` : `epochs ${ranges(lacking)}`;
+    const last = recorded[recorded.length - 1];
+    const after = last !== undefined && lacking.every((e) => e > last) ? `: its lines end at epoch ${last}` : ': its lines pass over them';
+    return [`${runLetter(r)} has no ${list} (${recorded.length} epoch${recorded.length === 1 ? '' : 's'} recorded)${after}.`];
+  });
+  return sentences.length ? sentences.join(' ') : undefined;
 }
