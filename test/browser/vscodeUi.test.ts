@@ -724,7 +724,24 @@ describe('browser: the installed extension in VS Code (code-server)', function (
 
   it('groups Recorded Runs by model file, and compares two runs from the palette in a panel beside the code', async function () {
     if (!recorded) this.skip();
-    // A second run of the model, recorded as the first (the answers are remembered: Enter, Enter).
+    // The user edits the model: a convolution inserted after conv1. Its lens says it has no numbers
+    // yet, while conv2 keeps its own.
+    const modelPath = join(workspace, MODEL);
+    const edited = readFileSync(modelPath, 'utf8').replace(
+      /(.*name: 'conv1' \}\)\);\n)/,
+      "$1  model.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv1b' }));\n",
+    );
+    assert.match(edited, /name: 'conv1b'/, 'the fixture has the conv1 line the edit follows');
+    writeFileSync(modelPath, edited);
+    await openFile(page, MODEL, "name: 'conv1b'");
+    const [conv1bLens, conv2Lens] = await waitUntil('the lenses of the edited file', async () => {
+      const found = await lensesAbove(page, ["name: 'conv1b'", "name: 'conv2'"]);
+      return found[0] && /not recorded yet/.test(found[0].text) ? found : undefined;
+    });
+    assert.match(conv1bLens!.text, /not recorded yet/);
+    assert.match(conv2Lens?.text ?? '', /[\d.]+ bits/, `conv2 keeps its numbers: ${conv2Lens?.text}`);
+    await screenshot(page, 'vscode-walk-edit');
+    // A second run of the edited model, recorded as the first (the answers are remembered: Enter, Enter).
     await openFile(page, MODEL, "name: 'conv1'");
     await runCommand(page, 'CNN Slicer: Analyze CNN');
     await waitUntil('the dataset step', async () => /\(1\/2\)/.test((await page.textContent(`${QUICK_INPUT} .quick-input-title`)) ?? ''));
@@ -760,6 +777,15 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     const compare = page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
     await compare.locator('.run-legend [data-run]').nth(1).waitFor({ timeout: 120_000 });
     await compare.locator('.compare-app').waitFor();
+    // Layers are paired by name: conv2 with conv2 (not with B's conv1b, the layer at its position),
+    // and conv1b, which only B has, says so.
+    const rows = compare.locator('.compare-layers-table tbody tr');
+    await waitUntil('the layer rows', async () => (await rows.count()) >= 6, 60_000);
+    const texts = (await rows.allTextContents()).map((t) => t.replace(/\s+/g, ' '));
+    const row = (name: string) => texts.filter((t) => new RegExp(`\\b${name}\\b`).test(t));
+    assert.equal(row('conv1b').length, 1, texts.join('\n'));
+    assert.match(row('conv1b')[0], /only in B/);
+    assert.ok(row('conv2').length === 1 && !/only in/.test(row('conv2')[0]), `conv2 is compared with conv2: ${texts.join('\n')}`);
     await page.waitForTimeout(1500);
     await docShot(page, 'vscode-doc-compare', { x: 352, y: 36, width: 928, height: 640 });
   });

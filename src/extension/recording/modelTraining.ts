@@ -40,8 +40,8 @@ export function hasOwnTraining(modelFile: string, text: string | undefined): boo
 
 /**
  * The quick input's line on training: optimizer, learning rate and loss with their source — the
- * model file's training_config, the module's own compile(), or the default (Adam, 0.001, the loss
- * of the output).
+ * model file's training_config, the module's own compile(), or, for a model that does not compile
+ * itself, the loss that fits its output (the Optimizer and Learning rate rows say the rest).
  */
 export function modelTrainingDescription(modelFile: string, text: string | undefined, l10n: L10n): string {
   if (text !== undefined && /\.json$/i.test(modelFile)) {
@@ -55,5 +55,7 @@ export function modelTrainingDescription(modelFile: string, text: string | undef
   } else if (text !== undefined && /\.compile\s*\(/.test(text)) {
     return l10n.t("the model's own compile()");
   }
-  return l10n.t('Adam, learning rate 0.001, the loss of the output (the default)');
+  // Not compiled by the model: the Optimizer and Learning rate rows say what trains it (its
+  // `training` export or the default); the loss follows the output layer.
+  return l10n.t('the loss that fits the output (cross-entropy for a softmax), with the optimizer and learning rate above');
 }

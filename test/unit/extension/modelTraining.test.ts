@@ -21,9 +21,15 @@ describe('Analyze CNN quick input: where the training settings come from', () =>
     );
   });
 
-  it('says a module compiles its own model, and the default for a model.json without training_config or a module that does not compile', () => {
+  it('says a module compiles its own model, and leaves the optimizer and learning rate to their rows for a model that does not compile itself', () => {
     assert.equal(describeFile('compiledSgd.ts'), "the model's own compile()");
-    assert.equal(describeFile('model.json'), 'Adam, learning rate 0.001, the loss of the output (the default)');
-    assert.equal(describeFile('multiFile.ts'), 'Adam, learning rate 0.001, the loss of the output (the default)');
+    assert.equal(
+      describeFile('model.json'),
+      'the loss that fits the output (cross-entropy for a softmax), with the optimizer and learning rate above',
+    );
+    assert.equal(
+      describeFile('multiFile.ts'),
+      'the loss that fits the output (cross-entropy for a softmax), with the optimizer and learning rate above',
+    );
   });
 });
