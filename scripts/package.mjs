@@ -76,6 +76,10 @@ function runtimeFiles(esbuildPackage) {
     'node_modules/esbuild/lib/main.js',
     `node_modules/${esbuildPackage}/package.json`,
     `node_modules/${esbuildPackage}/${binary}`,
+    ...['tfjs-core', 'tfjs-layers', 'tfjs-data', 'tfjs-converter'].flatMap((p) => [
+      `node_modules/@tensorflow/${p}/package.json`,
+      `node_modules/@tensorflow/${p}/dist/index.d.ts`,
+    ]),
     'node_modules/@tensorflow/tfjs-backend-wasm/package.json',
     'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
     'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',

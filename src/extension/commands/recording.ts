@@ -12,6 +12,7 @@ import { trainingNumbers } from '../recording/trainingExport';
 import type { Recordings } from '../recording/recording';
 import type { MenuItem } from '../recording/recordingMenu';
 import type { RecordingSettings } from '../settings';
+import { writeExampleTypings } from './exampleTypings';
 import { registerCommand } from './registerCommand';
 import { folderOfArg } from './runArgs';
 
@@ -125,6 +126,17 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
         await vscode.workspace.fs.stat(target);
       } catch {
         await vscode.workspace.fs.copy(example, target);
+      }
+      // So that it type-checks without `npm install` (exampleTypings.ts); a failure only leaves the squiggles.
+      if (folder.uri.scheme === 'file') {
+        try {
+          const done = writeExampleTypings(ctx.extensionUri.fsPath, folder.uri.fsPath);
+          ctx.log.info(
+            `example model: TensorFlow.js types ${done === 'written' ? 'written to .cnnslicer/types with a tsconfig.json' : `not written (${done})`}`,
+          );
+        } catch (e) {
+          ctx.log.warn(`example model: could not write the TensorFlow.js types: ${e instanceof Error ? e.message : String(e)}`);
+        }
       }
       await vscode.window.showTextDocument(target);
     } else {
