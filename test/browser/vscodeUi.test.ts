@@ -808,4 +808,102 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     await page.waitForTimeout(500);
     await docShot(page, 'vscode-doc-problems', { x: 352, y: 390, width: 928, height: 280 });
   });
+  // The rest of a first hour (docs/vscode.md "A first hour, walked"): a reload, a cancel, a model.json.
+
+  it('keeps the lenses, the comparison and the failed recording’s Problems entry across a window reload', async function () {
+    if (!recorded) this.skip();
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: 60_000 });
+    // The comparison panel was open (in a background tab): VS Code restores it, and its views come
+    // back with both runs.
+    await page.locator('.tabs-container .tab', { hasText: 'compare tiny-model.ts' }).first().click({ timeout: 60_000 });
+    const compare = page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
+    await compare.locator('.run-legend [data-run]').nth(1).waitFor({ timeout: 120_000 });
+    // The broken model did not change: its recording error is still in Problems.
+    await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+    await page
+      .locator('.markers-panel .monaco-list-row', { hasText: /CNN Slicer/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await screenshot(page, 'vscode-walk-reload');
+    await docShot(page, 'vscode-doc-walk-reload', { x: 0, y: 0, width: 1280, height: 800 });
+    // And the lenses show their bits again.
+    await runCommand(page, 'View: Close All Editor Groups');
+    await openFile(page, MODEL, "name: 'conv2'");
+    await waitUntil(
+      'the lenses to show bits after the reload',
+      async () => /[\d.]+ bits/.test((await lensesAbove(page, ["name: 'conv2'"]))[0]?.text ?? ''),
+      60_000,
+    );
+  });
+
+  it('cancels a recording from the status bar’s menu: completed epochs kept, the run marked cancelled', async function () {
+    if (!recorded) this.skip();
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await openFile(page, MODEL, "name: 'conv1'");
+    await runCommand(page, 'CNN Slicer: Analyze CNN');
+    await waitUntil('the dataset step', async () => /\(1\/2\)/.test((await page.textContent(`${QUICK_INPUT} .quick-input-title`)) ?? ''));
+    await page.keyboard.press('Enter');
+    await waitUntil('the settings step', async () => ((await focusedRow(page)) ?? '').includes('Start recording'));
+    await page.click(`${QUICK_INPUT_ROW}[aria-label^="Epochs"]`);
+    await waitUntil('the Epochs input box', async () => /Epochs/.test((await page.textContent(`${QUICK_INPUT} .quick-input-title`)) ?? ''));
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('500');
+    await page.keyboard.press('Enter');
+    await waitUntil('the settings step again', async () => ((await focusedRow(page)) ?? '').includes('Start recording'));
+    await page.keyboard.press('Enter');
+    const training = /tiny-model\.ts: epoch ([2-9]|\d\d+)\/500/;
+    const item = page.locator('.statusbar-item', { hasText: training });
+    await item.first().waitFor({ timeout: 60_000 });
+    // The status bar item's menu: Cancel, Open (epochs so far), Show Log.
+    await item.first().click();
+    const cancel = page.locator(QUICK_INPUT_ROW, { hasText: 'Cancel tiny-model.ts' });
+    await cancel.first().waitFor();
+    await screenshot(page, 'vscode-walk-cancel-menu');
+    await docShot(page, 'vscode-doc-walk-cancel-menu', page.locator(QUICK_INPUT));
+    await cancel.first().click();
+    await waitForToast(page, /recording of tiny-model\.ts was cancelled; its completed epochs are kept/, 60_000);
+    const runs = join(workspace, '.cnnslicer', 'runs');
+    const cancelled = await waitUntil('the cancelled run on disk', async () =>
+      readdirSync(runs)
+        .filter((d) => existsSync(join(runs, d, 'manifest.json')))
+        .map((d) => JSON.parse(readFileSync(join(runs, d, 'manifest.json'), 'utf8')) as RunManifest)
+        .find((m) => m.status === 'cancelled'),
+    );
+    assert.ok(cancelled.epochs.length >= 2, `completed epochs are kept: ${cancelled.epochs.join(', ')}`);
+    assert.equal(cancelled.settings.epochs, 500);
+    await screenshot(page, 'vscode-walk-cancelled');
+  });
+
+  it('records a model.json: a lens at each layer’s class_name, with bits once it is recorded', async function () {
+    if (!recorded) this.skip();
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    // Named apart from the runs' checkpoints (each a model.json), which Quick Open would offer first.
+    copyFileSync(join(ROOT, 'examples', 'model.json'), join(workspace, 'digits-model.json'));
+    await openFile(page, 'digits-model.json', '"class_name": "Conv2D"');
+    await waitUntil(
+      'a lens above the first Conv2D',
+      async () => /show entropy/.test((await lensesAbove(page, ['"class_name": "Conv2D"']))[0]?.text ?? ''),
+      60_000,
+    );
+    await runCommand(page, 'CNN Slicer: Analyze CNN');
+    await waitUntil('the dataset step', async () => /\(1\/2\)/.test((await page.textContent(`${QUICK_INPUT} .quick-input-title`)) ?? ''));
+    // The model's own dataset: a model.json names none, so the MNIST digits (its input is 28×28×1).
+    assert.match((await focusedRow(page)) ?? '', /model's own dataset/);
+    await page.keyboard.press('Enter');
+    await waitUntil('the settings step', async () => ((await focusedRow(page)) ?? '').includes('Start recording'));
+    await page.keyboard.press('Enter');
+    await waitForToast(page, /CNN Slicer: digits-model\.json is recorded/, 180_000);
+    const lens = await waitUntil(
+      'the Conv2D lens to show bits',
+      async () => {
+        const l = (await lensesAbove(page, ['"class_name": "Conv2D"']))[0];
+        return l && /[\d.]+ bits/.test(l.text) ? l : undefined;
+      },
+      60_000,
+    );
+    assert.match(lens.text, /show entropy · [\d.]+ bits/);
+    await screenshot(page, 'vscode-walk-model-json');
+    await docShot(page, 'vscode-doc-walk-model-json', { x: 0, y: 0, width: 1280, height: 800 });
+  });
 });

@@ -12,7 +12,7 @@ import { trainingNumbers } from '../recording/trainingExport';
 import type { Recordings } from '../recording/recording';
 import type { MenuItem } from '../recording/recordingMenu';
 import type { RecordingSettings } from '../settings';
-import { writeExampleTypings } from './exampleTypings';
+import { type ExampleTypings, writeExampleTypings } from './exampleTypings';
 import { registerCommand } from './registerCommand';
 import { folderOfArg } from './runArgs';
 
@@ -128,17 +128,20 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
         await vscode.workspace.fs.copy(example, target);
       }
       // So that it type-checks without `npm install` (exampleTypings.ts); a failure only leaves the squiggles.
+      let typings: ExampleTypings | undefined;
       if (folder.uri.scheme === 'file') {
         try {
-          const done = writeExampleTypings(ctx.extensionUri.fsPath, folder.uri.fsPath);
+          typings = writeExampleTypings(ctx.extensionUri.fsPath, folder.uri.fsPath);
           ctx.log.info(
-            `example model: TensorFlow.js types ${done === 'written' ? 'written to .cnnslicer/types with a tsconfig.json' : `not written (${done})`}`,
+            `example model: TensorFlow.js types ${typings === 'written' ? 'written to .cnnslicer/types with a tsconfig.json' : `not written (${typings})`}`,
           );
         } catch (e) {
           ctx.log.warn(`example model: could not write the TensorFlow.js types: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
       await vscode.window.showTextDocument(target);
+      // A TypeScript server already running (another TS file was open) keeps its inferred project: restart it on the new tsconfig.json.
+      if (typings === 'written') void vscode.commands.executeCommand('typescript.restartTsServer').then(undefined, () => undefined);
     } else {
       await vscode.window.showTextDocument(example);
     }
