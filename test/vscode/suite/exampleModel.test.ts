@@ -3,14 +3,7 @@
 // file — where before the import was "Cannot find module" and the whole file turned red.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activate, fixtureUri, waitFor } from './helpers';
-
-function hoverText(hovers: vscode.Hover[] | undefined): string {
-  return (hovers ?? [])
-    .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))
-    .join('\n');
-}
+import { activate, fixtureUri, hoverText, waitFor } from './helpers';
 
 describe('the example model in a workspace without TensorFlow.js', function () {
   this.timeout(180_000);

@@ -55,3 +55,11 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The text of the hovers a hover provider gave (Markdown or plain), one per line. */
+export function hoverText(hovers: vscode.Hover[] | undefined): string {
+  return (hovers ?? [])
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))
+    .join('\n');
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
 import type { RunRecord } from '../../../src/run/store';
-import { activate, fixtureUri, waitFor } from './helpers';
+import { activate, fixtureUri, hoverText, waitFor } from './helpers';
 import { sharedFixtureRun } from './recordedRuns';
 
 const MODEL = 'tiny-model.ts';
@@ -30,13 +30,6 @@ function definitions(document: vscode.TextDocument): { line: number; column: num
 async function entropyLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
   const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
   return lenses.filter((l) => l.command?.command === 'cnnSlicer.showEntropy').sort((a, b) => a.range.start.line - b.range.start.line);
-}
-
-function hoverText(hovers: vscode.Hover[] | undefined): string {
-  return (hovers ?? [])
-    .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))
-    .join('\n');
 }
 
 describe('model features: detection, CodeLens, hover and the cursor link', function () {
