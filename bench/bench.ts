@@ -229,6 +229,11 @@ async function runCase(name: string): Promise<CaseResult> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  if (kind === 'record-resnet50') {
+    const { recordResnet50 } = await import('./memoryBench');
+    const r = await recordResnet50(arg === 'asked');
+    return { seconds: r.seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, text: r.plan };
+  }
   if (kind === 'service') {
     const { benchService } = await import('./serviceBench');
     const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-service-'));
@@ -357,7 +362,8 @@ const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '-
 
 const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
   --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, batchnorm,
-                            recording, forward, service, ablation, views, interactions, extension
+                            recording, forward, service, ablation, memory, views, interactions,
+                            extension
   --quick                   fewer sizes and repeats
   --case <name>             one case in this process (e.g. record-lenet:overlapped, zoo:resnet18Quarter:goal)
   --torch                   only the PyTorch comparison (--torch-inputs N, --torch-model lenet|cifar, --torch-profile,
@@ -437,7 +443,7 @@ async function main(): Promise<void> {
   }
   const quick = process.argv.includes('--quick');
   // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, batchnorm,
-  // recording, forward, service, ablation, views, interactions, extension), for iterating on one part without the whole bench.
+  // recording, forward, service, ablation, memory, views, interactions, extension), for iterating on one part without the whole bench.
   const onlyAt = process.argv.indexOf('--only');
   const only = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? '').split(',');
   const want = (section: string): boolean => !only || only.includes(section);
@@ -592,6 +598,21 @@ async function main(): Promise<void> {
       );
     }
     console.log(`  peak memory ${fmt(ablation.peakRssMB, 0)} MB`);
+  }
+  if (!quick && want('memory')) {
+    const { RESNET50_GOAL_MB } = await import('./memoryBench');
+    console.log('\nMemory of a deep model: test/fixtures/models/resnet50.ts, 1 epoch, 300 training inputs, probe 100, fresh processes');
+    const planned = await inChild('record-resnet50');
+    const asked = await inChild('record-resnet50:asked');
+    const ok = planned.peakRssMB < RESNET50_GOAL_MB;
+    if (!ok) fails++;
+    for (const line of planned.text ?? []) console.log(`    ${line}`);
+    console.log(
+      `  ResNet-50 recording, default plan           peak ${fmt(planned.peakRssMB, 0).padStart(5)} MB  ${fmt(planned.seconds, 0).padStart(4)} s  (goal < ${RESNET50_GOAL_MB} MB${ok ? '' : ' — GOAL MISSED'})`,
+    );
+    console.log(
+      `  the same, two threads and overlap asked     peak ${fmt(asked.peakRssMB, 0).padStart(5)} MB  ${fmt(asked.seconds, 0).padStart(4)} s  (default plan ${fmt(planned.peakRssMB / asked.peakRssMB)}× the memory, ${fmt(planned.seconds / asked.seconds)}× the time)`,
+    );
   }
   if (want('views')) {
     console.log('\nViews in headless Chromium (synthetic report: two 512-channel layers, 21 epochs, 10 classes)');

@@ -18,6 +18,7 @@ export const SECTIONS = [
   'forward',
   'service',
   'ablation',
+  'memory',
   'views',
   'interactions',
   'extension',
@@ -50,6 +51,8 @@ export function caseProblem(name: string): string | undefined {
     case 'ablation':
     case 'service':
       return noArgs(kind);
+    case 'record-resnet50':
+      return arg === undefined || arg === 'asked' ? undefined : `--case record-resnet50[:asked], got "${name}"`;
     case 'record-lenet':
       return (arg === undefined || arg === 'sequential' || arg === 'overlapped') &&
         (variant === undefined || whole(variant, 1)) &&
@@ -61,7 +64,7 @@ export function caseProblem(name: string): string | undefined {
         ? undefined
         : `--case torch-ours:<lenet|cifar>:<inputs>[:profile|:2t], got "${name}"`;
     default:
-      return `unknown bench case "${kind ?? ''}" (cases: zoo, inter, inter1, capacity, capacity1, labelinfo, record-lenet, record-cifar, forward-resnet18, ablation, service, torch-ours)`;
+      return `unknown bench case "${kind ?? ''}" (cases: zoo, inter, inter1, capacity, capacity1, labelinfo, record-lenet, record-cifar, record-resnet50, forward-resnet18, ablation, service, torch-ours)`;
   }
 }
 

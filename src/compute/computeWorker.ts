@@ -32,6 +32,7 @@ import {
   SharedSamples,
   touchPages,
 } from './protocol';
+import { collectingPort } from './sharedBuffers';
 
 // The capacity's screening kernel has fused multiply-adds (src/analysis/wasm/gram32Fma.wat):
 // relaxed SIMD, which Node 20's V8 compiles only behind this flag. It enables those instructions
@@ -154,4 +155,4 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
 /** The smallest page size of the machines the service runs on (a write per page maps it). */
 const PAGE_BYTES = 4096;
 
-if (parentPort) serveComputeRequests(threadPort(parentPort));
+if (parentPort) serveComputeRequests(collectingPort(threadPort(parentPort)));

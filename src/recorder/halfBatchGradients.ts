@@ -69,3 +69,66 @@ export function compiledLossFunction(model: tfType.LayersModel): LossFn | undefi
   const inner = (model as unknown as { model?: tfType.LayersModel }).model ?? model;
   return (inner.lossFunctions as LossFn[] | undefined)?.[0];
 }
+
+/**
+ * The scaled gradients of the inputs `indices` of a batch of `batchSize`, computed in parts of at
+ * most `partInputs` inputs (so that the tape of one part, not of all of them, is in memory at
+ * once) and summed in order: one `partGradients` call, bit for bit, when they fit in one part.
+ * Every part's forward pass updates batch normalisation's moving statistics; they are set back to
+ * what the first part left, so that they move once per batch, as in `fit`.
+ */
+export function batchGradients(
+  tf: typeof tfType,
+  model: tfType.LayersModel,
+  loss: LossFn,
+  data: Parameters<typeof partTensors>[1],
+  part: { indices: Int32Array; batchSize: number; partInputs: number; regularise: boolean },
+): PartGradients {
+  const { indices, batchSize, partInputs } = part;
+  const size = Math.max(1, partInputs);
+  let total: PartGradients | undefined;
+  let firstMoving: tfType.Tensor[] | undefined;
+  try {
+    for (let start = 0; start < indices.length; start += size) {
+      const chunk = indices.subarray(start, Math.min(indices.length, start + size));
+      const { x, y } = partTensors(tf, data, chunk);
+      let g: PartGradients;
+      try {
+        g = partGradients(tf, model, loss, {
+          x,
+          y,
+          share: chunk.length / batchSize,
+          targets: data.targets,
+          // The regularisation losses belong to the batch once: with its first part.
+          regularise: part.regularise && start === 0,
+        });
+      } finally {
+        x.dispose();
+        y.dispose();
+      }
+      if (!total) {
+        total = g;
+        if (indices.length > size) firstMoving = model.nonTrainableWeights.map((w) => w.read().clone());
+        continue;
+      }
+      const sum = total;
+      for (const name of Object.keys(sum.grads)) {
+        const added = tf.add(sum.grads[name], g.grads[name]);
+        sum.grads[name].dispose();
+        sum.grads[name] = added;
+      }
+      tf.dispose(g.grads);
+      sum.loss += g.loss;
+      sum.correct += g.correct;
+    }
+  } catch (e) {
+    if (total) tf.dispose(total.grads);
+    throw e;
+  } finally {
+    if (firstMoving) {
+      model.nonTrainableWeights.forEach((w, i) => w.write(firstMoving![i]));
+      tf.dispose(firstMoving);
+    }
+  }
+  return total ?? { grads: {}, loss: 0, correct: 0 };
+}

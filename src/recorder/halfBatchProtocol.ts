@@ -17,6 +17,8 @@ export interface HalfBatchInit {
   inputs: SharedArrayBuffer;
   labels: SharedArrayBuffer;
   shape: number[];
+  /** Most inputs per gradient part: a half larger than that is computed in parts (halfBatchGradients.ts `batchGradients`). */
+  partInputs: number;
 }
 
 /** One step: the weights before it (every weight, in `model.weights` order) and the worker's half. */
@@ -24,8 +26,8 @@ export interface HalfBatchStep {
   kind: 'step';
   weights: Float32Array[];
   indices: Int32Array;
-  /** The half's share of the batch (its size over the batch's): its mean loss is scaled by it. */
-  share: number;
+  /** The inputs of the whole batch: the half's mean loss is scaled by its share of them. */
+  batchSize: number;
 }
 
 /** The worker's answer to a step: the scaled gradients (`model.trainableWeights` order), its scaled loss and its correct predictions. */

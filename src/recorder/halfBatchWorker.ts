@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
 import { initBackend } from '../tfjs/backend';
-import { compiledLossFunction, partGradients, partTensors } from './halfBatchGradients';
+import { batchGradients, compiledLossFunction } from './halfBatchGradients';
 import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
 
 type LossFn = (yTrue: tfType.Tensor, yPred: tfType.Tensor) => tfType.Tensor;
@@ -27,16 +27,16 @@ function step(msg: HalfBatchStep): HalfBatchResult {
   if (!state) throw new Error('the half-batch worker was not set up');
   const { tf, model, loss, init: data } = state;
   tf.tidy(() => model.weights.forEach((w, i) => w.write(tf.tensor(msg.weights[i], w.shape as number[]))));
-  const { x, y } = partTensors(tf, { ...data, inputs: new Float32Array(data.inputs), labels: new Int32Array(data.labels) }, msg.indices);
-  try {
-    const part = partGradients(tf, model, loss, { x, y, share: msg.share, targets: data.targets, regularise: false });
-    const grads = model.trainableWeights.map((w) => (part.grads[(w.read() as tfType.Variable).name].dataSync() as Float32Array).slice());
-    tf.dispose(part.grads);
-    return { grads, loss: part.loss, correct: part.correct };
-  } finally {
-    x.dispose();
-    y.dispose();
-  }
+  const part = batchGradients(
+    tf,
+    model,
+    loss,
+    { ...data, inputs: new Float32Array(data.inputs), labels: new Int32Array(data.labels) },
+    { indices: msg.indices, batchSize: msg.batchSize, partInputs: data.partInputs, regularise: false },
+  );
+  const grads = model.trainableWeights.map((w) => (part.grads[(w.read() as tfType.Variable).name].dataSync() as Float32Array).slice());
+  tf.dispose(part.grads);
+  return { grads, loss: part.loss, correct: part.correct };
 }
 
 async function handle(msg: HalfBatchInit | HalfBatchStep): Promise<HalfBatchReply> {

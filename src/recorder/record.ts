@@ -121,16 +121,19 @@ async function recordWithBackend(
       ? startedWorker
       : settings.epochs === 0
         ? (startedWorker.client.close(), { reason: NOTHING_TRAINS })
-        : startedWorker.client.setUp({
-            backend,
-            layers,
-            inputs: probe.inputs,
-            labels: probe.labels,
-            byClass: probe.byClass,
-            classes: train.classes,
-            output: { kind: output.kind, units: output.units },
-            settings,
-          });
+        : trainer.memoryBound && options.overlapMeasurement === undefined
+          ? // One WebAssembly heap for training and measuring.
+            (startedWorker.client.close(), { reason: 'the model is large: one heap trains and measures it' })
+          : startedWorker.client.setUp({
+              backend,
+              layers,
+              inputs: probe.inputs,
+              labels: probe.labels,
+              byClass: probe.byClass,
+              classes: train.classes,
+              output: { kind: output.kind, units: output.units },
+              settings,
+            });
   log(
     'client' in besideTraining
       ? 'measuring each epoch on a second thread while the next one trains'

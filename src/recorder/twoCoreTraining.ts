@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
 import type { EpochLogs, RecordCallbackList } from './callbacks';
-import { compiledLossFunction, partGradients, partTensors } from './halfBatchGradients';
+import { batchGradients, compiledLossFunction } from './halfBatchGradients';
 import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
 import type { RunSettings } from '../run/format';
 import { shuffled, trainEpoch, TrainingData, TrainingPlan } from './training';
@@ -21,6 +21,8 @@ import { shuffled, trainEpoch, TrainingData, TrainingPlan } from './training';
 export interface EpochTrainer {
   /** The threads that train: 1 or 2. */
   readonly threads: 1 | 2;
+  /** The model is memory-bound ({@link memoryBound}): the recording measures each epoch on this thread, in this heap. */
+  readonly memoryBound?: true;
   /** One epoch; `batches` stops it after that many (a warm-up; two threads only). */
   trainEpoch(options: {
     epoch: number;
@@ -118,10 +120,77 @@ export function oneThreadTrainer(tf: typeof tfType, model: tfType.LayersModel, d
 }
 
 /**
+ * The bytes a training step holds per input for each byte of the model's layer outputs: tfjs's
+ * tape keeps every operation's inputs for the gradient (a convolution's input, batch
+ * normalisation's centred values, a ReLU's input), then the backward pass adds the gradients.
+ * Measured on the WebAssembly backend: a ResNet-50 (46 MB of layer outputs per 32×32 input) grows
+ * the heap by 98 MB per input of a batch (2,206 MB at 16, 3,771 MB at 32).
+ */
+export const TAPE_BYTES_PER_OUTPUT_BYTE = 2.2;
+
+/**
+ * The most bytes the tapes of a training step may hold, over all training threads: a batch whose
+ * tapes would be larger is computed in parts (halfBatchGradients.ts `batchGradients`). LeNet, the
+ * CIFAR-CNN, the full-width ResNet-18 and a MobileNetV2 at a batch of 64 fit whole (≈ 1.1 and
+ * 1.4 GB on two threads), as they trained before parts existed.
+ */
+export const TRAINING_TAPE_BYTES = 1536 * 1024 * 1024;
+
+/**
+ * The tape one heap holds at once for a memory-bound model ({@link memoryBound}): a ResNet-50 at
+ * 32×32 (≈ 97 MB per input) trains in parts of 3, and its recording peaks under 2 GB
+ * (docs/training-kernels.md "Batches in parts").
+ */
+export const MEMORY_BOUND_TAPE_BYTES = 320 * 1024 * 1024;
+
+/** The tape bytes of one input of `model` (estimated from its layer outputs, see {@link TAPE_BYTES_PER_OUTPUT_BYTE}). */
+export function tapeBytesPerInput(model: tfType.LayersModel): number {
+  return activationValuesPerInput(model) * 4 * TAPE_BYTES_PER_OUTPUT_BYTE;
+}
+
+/** The most inputs each of `threads` training threads computes a gradient of at once: undefined when a whole share of the batch fits `budget`. */
+export function partInputsFor(
+  model: tfType.LayersModel,
+  batchSize: number,
+  threads: 1 | 2,
+  budget = TRAINING_TAPE_BYTES,
+): number | undefined {
+  const share = Math.ceil(batchSize / threads);
+  const fits = Math.max(1, Math.floor(budget / threads / Math.max(1, tapeBytesPerInput(model))));
+  return fits < share ? fits : undefined;
+}
+
+/** Parts of fewer inputs than this within {@link MEMORY_BOUND_TAPE_BYTES} make a model memory-bound ({@link memoryBound}). */
+export const MIN_PART_INPUTS = 8;
+
+/**
+ * Whether `model` is memory-bound at `batchSize`, and why: within {@link MEMORY_BOUND_TAPE_BYTES}
+ * a batch would go in parts of fewer than {@link MIN_PART_INPUTS} inputs (more than 40 MB of tape
+ * per input; a ResNet-50 at 32×32: parts of 3). Each thread's WebAssembly heap keeps its largest
+ * size for good, so a second training thread and the measurement worker would each hold a heap of
+ * their own beside this one's. Such a model trains on one thread in those parts, and its epochs
+ * are measured between trainings on this thread (record.ts): one heap for everything.
+ */
+export function memoryBound(
+  model: tfType.LayersModel,
+  batchSize: number,
+  budget = MEMORY_BOUND_TAPE_BYTES,
+): { partInputs: number; why: string } | undefined {
+  const partInputs = partInputsFor(model, batchSize, 1, budget);
+  if (partInputs === undefined || partInputs >= MIN_PART_INPUTS) return undefined;
+  const mb = Math.round(tapeBytesPerInput(model) / 2 ** 20);
+  return {
+    partInputs,
+    why: `the model is large (about ${mb} MB of training tape per input), so one thread trains it in parts of ${partInputs} and each epoch is measured before the next trains, to keep the recording's memory low (--train-threads 2 asks for two threads)`,
+  };
+}
+
+/**
  * The trainer of a recording: two threads when asked (or, unasked, where {@link defaultTrainThreads} says so)
- * and the model can train on them, else one, with a log line saying why. Writes the threads used
- * into `settings.trainThreads`, and into `plan.training.batchStatistics` that batch normalisation
- * normalised each half-batch by its own statistics.
+ * and the model can train on them, else one, with a log line saying why; each thread's share of a
+ * batch in parts when its tape would not fit {@link TRAINING_TAPE_BYTES}. Writes the threads used
+ * into `settings.trainThreads`, and into `plan.training` the parts' size and, with batch
+ * normalisation, that it normalised each half-batch or part by its own statistics.
  */
 export async function chooseTrainer(
   tf: typeof tfType,
@@ -131,27 +200,41 @@ export async function chooseTrainer(
   settings: Pick<RunSettings, 'epochs' | 'batchSize' | 'trainThreads'>,
   asked: 1 | 2 | undefined,
   log: (line: string) => void,
+  tapeBudget = TRAINING_TAPE_BYTES,
 ): Promise<EpochTrainer> {
-  const one = oneThreadTrainer(tf, plan.fitModel, data);
   settings.trainThreads = 1;
-  if (settings.epochs === 0) return one;
+  const one = (partInputs = partInputsFor(plan.fitModel, settings.batchSize, 1, tapeBudget)): EpochTrainer => {
+    const lossFn = compiledLossFunction(plan.fitModel);
+    if (partInputs === undefined || !lossFn) return oneThreadTrainer(tf, plan.fitModel, data);
+    markParts(plan, partInputs, 1, log);
+    return new PartsTrainer(tf, plan.fitModel, lossFn, { ...data, targets: data.targets ?? 'one-hot' }, partInputs);
+  };
+  if (settings.epochs === 0) return oneThreadTrainer(tf, plan.fitModel, data);
+  const bound = asked === 2 ? undefined : memoryBound(plan.fitModel, settings.batchSize);
+  if (bound !== undefined) {
+    log(`training on one thread: ${bound.why}`);
+    const trainer = one(bound.partInputs);
+    return { threads: 1, memoryBound: true, trainEpoch: (o) => trainer.trainEpoch(o), close: () => trainer.close() };
+  }
   if (asked === undefined) {
     const chosen = defaultTrainThreads(plan.fitModel, settings.batchSize);
     if (chosen.threads === 1) {
       log(`training on one thread: ${chosen.why}`);
-      return one;
+      return one();
     }
-  } else if (asked === 1) return one;
+  } else if (asked === 1) return one();
   const obstacle = twoCoreObstacle(tf, backend, plan, settings.batchSize);
   if (obstacle) {
     log(`training on one thread: ${obstacle}`);
-    return one;
+    return one();
   }
+  const partInputs = partInputsFor(plan.fitModel, settings.batchSize, 2, tapeBudget);
   try {
-    const two = await startTwoCoreTrainer(tf, backend as 'wasm' | 'cpu', plan.fitModel, data);
+    const two = await startTwoCoreTrainer(tf, backend as 'wasm' | 'cpu', plan.fitModel, data, partInputs);
     settings.trainThreads = 2;
     log('training on two threads: each takes half of every batch, one optimizer step on the summed gradients');
-    if (hasBatchNormalization(plan.fitModel)) {
+    if (partInputs !== undefined) markParts(plan, partInputs, 2, log);
+    else if (hasBatchNormalization(plan.fitModel)) {
       plan.training.batchStatistics = 'half-batch';
       log(
         'batch normalisation normalises each half-batch by its own statistics; its moving statistics follow the first half (train with --train-threads 1 for whole-batch statistics)',
@@ -160,7 +243,27 @@ export async function chooseTrainer(
     return two;
   } catch (e) {
     log(`training on one thread: the second thread could not take the model (${(e as Error)?.message ?? String(e)})`);
-    return one;
+    return one();
+  }
+}
+
+/** Says in the log and the run that each batch's gradient is computed in parts of `partInputs` inputs. */
+function markParts(
+  plan: Pick<TrainingPlan, 'fitModel' | 'training'>,
+  partInputs: number,
+  threads: 1 | 2,
+  log: (line: string) => void,
+): void {
+  plan.training.partInputs = partInputs;
+  const mb = Math.round((tapeBytesPerInput(plan.fitModel) * partInputs) / 2 ** 20);
+  log(
+    `computing each ${threads === 2 ? "thread's half of a batch" : 'batch'} in parts of at most ${partInputs} inputs (about ${mb} MB of tape each), their gradients summed before one optimizer step`,
+  );
+  if (hasBatchNormalization(plan.fitModel)) {
+    plan.training.batchStatistics = 'parts';
+    log(
+      `batch normalisation normalises each part of at most ${partInputs} inputs by its own statistics; its moving statistics follow the first part`,
+    );
   }
 }
 
@@ -173,6 +276,7 @@ export async function startTwoCoreTrainer(
   backend: 'wasm' | 'cpu',
   model: tfType.LayersModel,
   data: TrainingData,
+  partInputs = Infinity,
   script = resolveHalfBatchScript(),
 ): Promise<EpochTrainer> {
   if (!script) throw new Error('the half-batch worker bundle is missing (run npm run build)');
@@ -186,7 +290,7 @@ export async function startTwoCoreTrainer(
   const targets = data.targets ?? 'one-hot';
   const init: HalfBatchInit = {
     kind: 'init',
-    ...{ backend, loss, targets, classes: data.classes, inputs, labels, shape: data.shape },
+    ...{ backend, loss, targets, classes: data.classes, inputs, labels, shape: data.shape, partInputs },
     topology: JSON.stringify(model.toJSON(undefined, false)),
   };
   try {
@@ -197,8 +301,7 @@ export async function startTwoCoreTrainer(
   }
   const lossFn = compiledLossFunction(model);
   if (!lossFn) throw new Error('the model is not compiled for training');
-  const trainer = new TwoCoreTrainer(tf, model, lossFn, { ...data, targets }, worker);
-  return trainer;
+  return new PartsTrainer(tf, model, lossFn, { ...data, targets }, partInputs, worker);
 }
 
 class WorkerCalls {
@@ -234,16 +337,24 @@ class WorkerCalls {
   }
 }
 
-class TwoCoreTrainer implements EpochTrainer {
-  readonly threads = 2;
+/**
+ * Trains with one optimizer step per batch on the sum of the batch's parts' gradients
+ * (halfBatchGradients.ts): on two threads, this one's half and the worker's, or on this thread
+ * alone; each thread's share in parts of at most `partInputs` inputs.
+ */
+class PartsTrainer implements EpochTrainer {
+  readonly threads: 1 | 2;
 
   constructor(
     private readonly tf: typeof tfType,
     private readonly model: tfType.LayersModel,
     private readonly loss: LossFn,
     private readonly data: TrainingData & { targets: NonNullable<TrainingData['targets']> },
-    private readonly worker: WorkerCalls,
-  ) {}
+    private readonly partInputs: number,
+    private readonly worker?: WorkerCalls,
+  ) {
+    this.threads = worker ? 2 : 1;
+  }
 
   async trainEpoch(options: Parameters<EpochTrainer['trainEpoch']>[0]): Promise<EpochLogs> {
     const { count } = this.data;
@@ -265,31 +376,28 @@ class TwoCoreTrainer implements EpochTrainer {
     return { loss: seen ? lossSum / seen : null, accuracy: seen && this.data.targets !== 'label' ? correct / seen : null };
   }
 
-  /** One optimizer step on the batch `indices`: this thread's half first, the worker's second. */
+  /** One optimizer step on the batch `indices`: this thread's half first, the worker's second (or this thread's whole batch). */
   private async step(indices: Int32Array): Promise<{ loss: number; correct: number }> {
-    const { tf, model } = this;
-    const mine = indices.subarray(0, Math.ceil(indices.length / 2));
+    const { tf, model, worker } = this;
+    const mine = worker ? indices.subarray(0, Math.ceil(indices.length / 2)) : indices;
     const theirs = indices.subarray(mine.length);
     // Copied by postMessage's structured clone.
-    const weights = model.weights.map((w) => w.read().dataSync() as Float32Array);
-    const remote = theirs.length
-      ? this.worker.call({ kind: 'step', weights, indices: Int32Array.from(theirs), share: theirs.length / indices.length })
-      : Promise.resolve(undefined);
+    const remote =
+      worker && theirs.length
+        ? worker.call({
+            kind: 'step',
+            weights: model.weights.map((w) => w.read().dataSync() as Float32Array),
+            indices: Int32Array.from(theirs),
+            batchSize: indices.length,
+          })
+        : Promise.resolve(undefined);
     remote.catch(() => undefined);
-    const { x, y } = partTensors(tf, this.data, mine);
-    let part;
-    try {
-      part = partGradients(tf, model, this.loss, {
-        x,
-        y,
-        share: mine.length / indices.length,
-        targets: this.data.targets,
-        regularise: true,
-      });
-    } finally {
-      x.dispose();
-      y.dispose();
-    }
+    const part = batchGradients(tf, model, this.loss, this.data, {
+      indices: mine,
+      batchSize: indices.length,
+      partInputs: this.partInputs,
+      regularise: true,
+    });
     const other = await remote.catch((e: Error) => {
       tf.dispose(part.grads);
       throw e;
@@ -307,6 +415,6 @@ class TwoCoreTrainer implements EpochTrainer {
   }
 
   close(): void {
-    this.worker.close();
+    this.worker?.close();
   }
 }

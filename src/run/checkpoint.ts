@@ -5,7 +5,8 @@
  * No tfjs here: src/run stays free of the runtime.
  */
 import { join, resolve } from 'node:path';
-import { checkpointFileLimits, RunFormatError, RunLayer } from './format';
+import { RunFormatError, RunLayer } from './format';
+import { checkpointFileLimits } from './limits';
 import { readBoundedFileAsync } from './read';
 
 /** What `tf.io.fromMemory` needs, untyped (the tfjs types stay in src/tfjs). */

@@ -1,10 +1,9 @@
 /**
  * The run folder format, version 1: the dCNN hypercube on disk (paper 4.2; docs/run-format.md).
  * A run stores what regenerates every slice exactly (weights checkpoints, the probe inputs) plus
- * cheap per-epoch summaries. These are the schema types, the validation of what a reader finds on
+ * cheap per-epoch summaries. These are the schema types and the validation of what a reader finds on
  * disk (every reader goes through it, so a damaged but parseable file is a run-format error, never a
- * crash further on), and the size limits of each file derived from the manifest. Pure: the webviews
- * import the types.
+ * crash further on); limits.ts holds the size limits of each file. Pure: the webviews import the types.
  *
  * The checks are written out rather than declared with a schema library because most of them depend on the manifest (a metrics
  * line has one entry per manifest layer, one per class, one per channel of that layer), which a fixed schema does not express.
@@ -69,7 +68,14 @@ export interface RunTraining {
   optimizer: string;
   /** The loss trained on, by name (`categoricalCrossentropy`, `binaryCrossentropy`, a custom function's name). */
   loss: string;
-  /** `half-batch`: trained on two threads, batch normalisation used each half-batch's statistics (absent: the whole batch's). */ batchStatistics?: 'half-batch';
+  /**
+   * `half-batch`: trained on two threads, batch normalisation used each half-batch's statistics;
+   * `parts`: each batch's gradient was computed in parts of at most `partInputs` inputs, and batch
+   * normalisation used each part's (absent: the whole batch's).
+   */
+  batchStatistics?: 'half-batch' | 'parts';
+  /** The most inputs of a batch whose gradient was computed at once, when a batch's tape did not fit in memory (absent: whole batches, or halves on two threads). */
+  partInputs?: number;
 }
 
 export interface RunManifest {
@@ -460,40 +466,4 @@ export function checkLayerShapes(
       );
     }
   });
-}
-
-// ---- size limits ----------------------------------------------------------------------------------
-
-/** The most a manifest.json may hold: far beyond any real one (a few KB per layer). */
-export const MANIFEST_MAX_BYTES = 16 * 1024 ** 2;
-/** The most a metrics.jsonl may hold (a JavaScript string cannot hold much more than 512 MB anyway). */
-export const METRICS_MAX_BYTES = 256 * 1024 ** 2;
-/** Room for a .npy header beyond its data (NumPy pads headers to 64 bytes; 64 KiB is generous). */
-const NPY_HEADER_BYTES = 64 * 1024;
-/** The widest element type the .npy reader accepts (float64, int64): other writers of the format may use it. */
-const WIDEST_NPY_ITEM_BYTES = 8;
-/** TensorFlow.js layers weights are float32 or int32: four bytes per parameter. */
-const WEIGHT_BYTES_PER_PARAMETER = 4;
-
-function product(values: readonly number[]): number {
-  return values.reduce((a, b) => a * Math.max(b, 1), 1);
-}
-
-/** The largest probe files a run of this manifest can have. */
-export function probeFileLimits(manifest: RunManifest): { inputsBytes: number; labelsBytes: number } {
-  const size = manifest.probe.size;
-  return {
-    inputsBytes: size * product(manifest.dataset.inputShape) * WIDEST_NPY_ITEM_BYTES + NPY_HEADER_BYTES,
-    labelsBytes: size * WIDEST_NPY_ITEM_BYTES + NPY_HEADER_BYTES,
-  };
-}
-
-/** The largest checkpoint files a model with these layers can have. */
-export function checkpointFileLimits(layers: readonly RunLayer[]): { modelJsonBytes: number; weightsBytes: number } {
-  const parameters = layers.reduce((sum, l) => sum + Math.max(0, l.parameters), 0);
-  return {
-    // The topology and the weights manifest take well under a few KB per layer.
-    modelJsonBytes: 1024 ** 2 + layers.length * 64 * 1024,
-    weightsBytes: parameters * WEIGHT_BYTES_PER_PARAMETER + 64 * 1024,
-  };
 }

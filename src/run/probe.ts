@@ -5,7 +5,8 @@
  * that passes here cannot make the slicing code index past its arrays.
  */
 import { NpyArray, npyToFloat64, parseNpy } from '../analysis';
-import { probeFileLimits, RunFormatError, RunManifest } from './format';
+import { RunFormatError, RunManifest } from './format';
+import { probeFileLimits } from './limits';
 import { runFilePath } from './paths';
 import { FileReadError, readBoundedFile } from './read';
 

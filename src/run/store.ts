@@ -11,16 +11,9 @@
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { access, lstat, readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import {
-  EpochMetrics,
-  MANIFEST_MAX_BYTES,
-  METRICS_MAX_BYTES,
-  parseMetricsLines,
-  RunFormatError,
-  RunManifest,
-  validateManifest,
-} from './format';
+import { EpochMetrics, parseMetricsLines, RunFormatError, RunManifest, validateManifest } from './format';
 import { writeFileAtomic, writeFileAtomicAsync } from './files';
+import { MANIFEST_MAX_BYTES, METRICS_MAX_BYTES } from './limits';
 import { RunListingCache, runStamp } from './listingCache';
 import { epochFolder, modelDisplayName } from './paths';
 import { isProcessAlive, isProcessAliveAsync, type RecorderIdentity } from './process';

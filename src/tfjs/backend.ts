@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
 import { installDilatedConvolutions } from './dilatedConvolution';
 import { registerWasmTrainingKernels } from './wasmKernels';
+import { freeTapeAsItGoes } from './tapeMemory';
 
 export type BackendPreference = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 /** What ran: 'tensorflow-gpu' is tfjs-node-gpu, whose tfjs backend is also named 'tensorflow'. */
@@ -67,7 +68,8 @@ const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 
  *
  * Calls `tf.enableProdMode()` first: it silences the CPU backend's "install tfjs-node" banner and
  * tfjs's warnings (such as re-registered kernels), which would otherwise land in the recorder's
- * output, and skips debug-only checks.
+ * output, and skips debug-only checks. Every backend it returns frees the tape as the backward
+ * pass walks it (tapeMemory.ts): the same gradients, in less memory.
  */
 export async function initBackend(preference: BackendPreference = 'auto', loader: BackendLoader = nodeLoader): Promise<InitializedBackend> {
   const fallbackReasons: string[] = [];
@@ -77,6 +79,7 @@ export async function initBackend(preference: BackendPreference = 'auto', loader
   for (const candidate of order.slice(start)) {
     try {
       const tf = await initCandidate(candidate, loader);
+      freeTapeAsItGoes(tf);
       return { tf, backend: candidate, fallbackReasons, summary: summaryOf(candidate, fallbackReasons) };
     } catch (error) {
       fallbackReasons.push(`${candidate === 'wasm' ? 'wasm' : backendLabel(candidate)}: ${reasonOf(candidate, error)}`);

@@ -10,8 +10,23 @@ import { readCheckpoint } from '../run/checkpoint';
 import { CancelledError } from '../compute/pool';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 
-/** Inputs per forward chunk. */
+/** Most inputs per forward chunk. */
 export const FORWARD_CHUNK = 128;
+
+/**
+ * Most bytes of the largest layer's output per forward chunk: a model with wide layers runs fewer
+ * inputs at a time, so that the backend's working memory (a chunk's outputs and a convolution's
+ * im2col buffer, which a WebAssembly heap keeps at its largest size for good) stays near 100 MB
+ * rather than growing with the layer width (463 MB for a ResNet-50's 32×32×256 layers at 100
+ * inputs, 312 MB at 32). Each input's values are the same whatever the chunk.
+ */
+export const FORWARD_CHUNK_BYTES = 32 * 1024 * 1024;
+
+/** The inputs per chunk for a model with `layers`: {@link FORWARD_CHUNK}, fewer where a layer is wide (FORWARD_CHUNK_BYTES). */
+export function forwardChunk(layers: readonly Pick<RunLayer, 'outputShape'>[]): number {
+  const largest = Math.max(1, ...layers.map((l) => l.outputShape.reduce((a, b) => a * b, 1)));
+  return Math.max(1, Math.min(FORWARD_CHUNK, Math.floor(FORWARD_CHUNK_BYTES / (4 * largest))));
+}
 
 export interface Activations {
   /** `[n, ...outputShape]`. */
@@ -255,7 +270,7 @@ function range(first: number, last: number): number[] {
 }
 
 /**
- * Applies `apply` to the inputs in chunks of {@link FORWARD_CHUNK} and copies each output out of
+ * Applies `apply` to the inputs in chunks ({@link forwardChunk}) and copies each output out of
  * the backend chunk by chunk (every tensor of a chunk is disposed before the next). Output 0 goes
  * to `destinations[index]` when one is given; with a list of indices, output k to
  * `destinations[index[k]]`.
@@ -275,9 +290,10 @@ async function chunked(
   const { tf, count: n } = o;
   const inPer = inputs.map((input) => input.data.length / Math.max(1, n));
   const results: { shape: number[]; data: Float32Array }[] = [];
-  for (let s = 0; s < n; s += FORWARD_CHUNK) {
+  const chunk = forwardChunk(o.layers);
+  for (let s = 0; s < n; s += chunk) {
     if (o.signal?.aborted) throw new CancelledError();
-    const e = Math.min(n, s + FORWARD_CHUNK);
+    const e = Math.min(n, s + chunk);
     const outs = tf.tidy(() =>
       apply(inputs.map((input, k) => tf.tensor(input.data.subarray(s * inPer[k], e * inPer[k]), [e - s, ...input.shape.slice(1)]))),
     );

@@ -15,7 +15,15 @@ import { recordRun } from '../../../src/recorder/record';
 import type { RunLayer } from '../../../src/run/format';
 import { readRun } from '../../../src/run/store';
 import { AnalysisEngine } from '../../../src/service/engine';
-import { Activations, FORWARD_CHUNK, forwardLayer, forwardLayers, graphPlan } from '../../../src/tfjs/forward';
+import {
+  Activations,
+  FORWARD_CHUNK,
+  FORWARD_CHUNK_BYTES,
+  forwardChunk,
+  forwardLayer,
+  forwardLayers,
+  graphPlan,
+} from '../../../src/tfjs/forward';
 import { rng } from '../support/reference';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -228,5 +236,43 @@ describe('recording and querying a graph model', function () {
     } finally {
       rmSync(runs, { recursive: true, force: true });
     }
+  });
+});
+
+describe('forward chunks of wide layers', () => {
+  it('run fewer inputs at a time where a layer is wide, with the same values as one pass over every input', async () => {
+    await tf.setBackend('cpu');
+    assert.equal(forwardChunk([{ outputShape: [28, 28, 1] }, { outputShape: [10] }]), FORWARD_CHUNK);
+    // A ResNet-50's widest layer at 32×32 inputs: 32 × 32 × 256 values, 1 MB an input.
+    assert.equal(forwardChunk([{ outputShape: [32, 32, 3] }, { outputShape: [32, 32, 256] }]), 32);
+    assert.equal(forwardChunk([{ outputShape: [512, 512, 64] }]), 1);
+
+    const wide = tf.sequential();
+    wide.add(tf.layers.conv2d({ inputShape: [16, 16, 1], filters: 1024, kernelSize: 1, activation: 'relu' }));
+    wide.add(tf.layers.globalAveragePooling2d({}));
+    wide.add(tf.layers.dense({ units: 4, activation: 'softmax' }));
+    randomize(wide);
+    const layers = recordedLayers({ model: wide, layers: layerTable(wide, () => undefined) });
+    const chunk = forwardChunk(layers);
+    assert.equal(chunk, FORWARD_CHUNK_BYTES / (4 * 16 * 16 * 1024));
+    const n = 2 * chunk + 5;
+    const random = rng(9);
+    const inputs = Float32Array.from({ length: n * 16 * 16 }, () => random());
+    const passes: Activations[] = [];
+    for await (const { out } of forwardLayers({ tf, model: wide, layers, inputs, count: n })) passes.push(out);
+    const x = tf.tensor(inputs, [n, 16, 16, 1]);
+    layers.slice(1).forEach((layer, k) => {
+      // apply, not predict (which runs batches of 32): every input in one call.
+      const y = tf.model({ inputs: wide.inputs, outputs: wide.getLayer(layer.name).output }).apply(x) as tf.Tensor;
+      const whole = { shape: y.shape, data: y.dataSync() };
+      y.dispose();
+      assert.deepEqual(passes[k].shape, whole.shape);
+      assert.ok(
+        passes[k].data.every((v, i) => v === whole.data[i]),
+        `${layer.name}: the values of ${n} inputs in chunks of ${chunk} differ from one pass`,
+      );
+    });
+    x.dispose();
+    wide.dispose();
   });
 });
