@@ -14,7 +14,9 @@
  *  - per-channel label information I_pair(T_c; Y) of a 64-channel layer of 16×16 maps over N = 500
  *    inputs, cold (fresh process and pool); goal: under 1 s;
  *  - one probe pass (200 inputs, every layer) of the ResNet-18 example, one pass over the graph
- *    against one extraction model per layer (bench/forwardBench.ts).
+ *    against one extraction model per layer (bench/forwardBench.ts);
+ *  - the cold network graph of the full-width ResNet-18 at one epoch (bench/networkGraphBench.ts);
+ *    goal: under 10 s.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -244,6 +246,16 @@ async function runCase(name: string): Promise<CaseResult> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  if (kind === 'network-graph-resnet18') {
+    const { benchNetworkGraph } = await import('./networkGraphBench');
+    const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-graph-'));
+    try {
+      const r = await benchNetworkGraph(dir, writeFakeCifar(dir, 1000, { structured: true }));
+      return { seconds: r.recordSeconds, peakRssMB: process.resourceUsage().maxRSS / 1024, lines: r.lines, recordSeconds: r.recordSeconds };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   if (kind === 'torch-ours') {
     // One epoch of ours for the PyTorch comparison (bench/torchBench.ts): `torch-ours:<model>:<inputs>[:profile]`.
     const { oursEpochSeconds } = await import('./torchBench');
@@ -362,10 +374,10 @@ const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '-
 
 const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
   --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, batchnorm,
-                            recording, forward, service, ablation, memory, views, interactions,
+                            recording, forward, service, graph, ablation, memory, views, interactions,
                             extension
   --quick                   fewer sizes and repeats
-  --case <name>             one case in this process (e.g. record-lenet:overlapped, zoo:resnet18Quarter:goal)
+  --case <name>             one case in this process (e.g. record-lenet:overlapped, network-graph-resnet18)
   --torch                   only the PyTorch comparison (--torch-inputs N, --torch-model lenet|cifar, --torch-profile,
                             --install-torch: apt-get install python3-torch first)
   --zoo                     the model zoo (minutes per model; --zoo-inputs N, --zoo-cpu-fraction F)
@@ -443,7 +455,7 @@ async function main(): Promise<void> {
   }
   const quick = process.argv.includes('--quick');
   // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, batchnorm,
-  // recording, forward, service, ablation, memory, views, interactions, extension), for iterating on one part without the whole bench.
+  // recording, forward, service, graph, ablation, memory, views, interactions, extension), for iterating on one part without the whole bench.
   const onlyAt = process.argv.indexOf('--only');
   const only = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? '').split(',');
   const want = (section: string): boolean => !only || only.includes(section);
@@ -586,6 +598,18 @@ async function main(): Promise<void> {
       );
     }
     console.log(`  peak memory ${fmt(service.peakRssMB, 0)} MB; recording the run for it took ${fmt(service.recordSeconds!, 1)} s`);
+  }
+  if (!quick && want('graph')) {
+    console.log('\nNetwork graph of the full-width ResNet-18 (examples/resnet18.ts), one epoch, CIFAR-format images');
+    const graph = await inChild('network-graph-resnet18');
+    for (const line of graph.lines!) {
+      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
+      if (!ok) fails++;
+      console.log(
+        `  ${line.label.padEnd(96)} ${fmt(line.ms, 0).padStart(6)} ms${line.goalMs === undefined ? '' : `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`}`,
+      );
+    }
+    console.log(`  peak memory ${fmt(graph.peakRssMB, 0)} MB; recording the run for it took ${fmt(graph.recordSeconds!, 1)} s`);
   }
   if (want('ablation')) {
     console.log('\nAblation and findings: channelImportance and ablation on examples/cifar-cnn.ts (probe 500), findings on LeNet');

@@ -17,6 +17,7 @@ export const SECTIONS = [
   'recording',
   'forward',
   'service',
+  'graph',
   'ablation',
   'memory',
   'views',
@@ -50,6 +51,7 @@ export function caseProblem(name: string): string | undefined {
     case 'forward-resnet18':
     case 'ablation':
     case 'service':
+    case 'network-graph-resnet18':
       return noArgs(kind);
     case 'record-resnet50':
       return arg === undefined || arg === 'asked' ? undefined : `--case record-resnet50[:asked], got "${name}"`;
@@ -64,7 +66,7 @@ export function caseProblem(name: string): string | undefined {
         ? undefined
         : `--case torch-ours:<lenet|cifar>:<inputs>[:profile|:2t], got "${name}"`;
     default:
-      return `unknown bench case "${kind ?? ''}" (cases: zoo, inter, inter1, capacity, capacity1, labelinfo, record-lenet, record-cifar, record-resnet50, forward-resnet18, ablation, service, torch-ours)`;
+      return `unknown bench case "${kind ?? ''}" (cases: zoo, inter, inter1, capacity, capacity1, labelinfo, record-lenet, record-cifar, record-resnet50, forward-resnet18, network-graph-resnet18, ablation, service, torch-ours)`;
   }
 }
 

@@ -3,7 +3,7 @@
  * range), its probe subsets, and the activations of a layer at an epoch — from memory, from a
  * forward pass of the subset alone, or from a (split) forward pass of the whole probe set.
  */
-import { gatherRows, InputSubset, layerActivations, LayerActivations, resolveSubset } from '../analysis';
+import { InputSubset, layerActivations, LayerActivations, resolveSubset } from '../analysis';
 import type { ComputePool } from '../compute/pool';
 import type { SharedCodes } from '../compute/protocol';
 import type { InitializedBackend } from '../tfjs/backend';
@@ -33,6 +33,26 @@ export interface EngineParts {
   /** Activations of small input subsets, shared across queries (many channels of the same inputs). */
   subsetActivations: SharedResults<Activations>;
   splitForward: SplitForward;
+}
+
+/**
+ * Rows `indices` of a row-major `[n, per]` float32 array, copied as they are (a slice of the probe
+ * set's activations: no float64 detour, which cost a ResNet-18's network graph seconds).
+ */
+function gatherFloat32(values: Float32Array, per: number, indices: readonly number[]): Float32Array {
+  const out = new Float32Array(indices.length * per);
+  indices.forEach((row, k) => out.set(values.subarray(row * per, row * per + per), k * per));
+  return out;
+}
+
+/** The `channels` of a layer (in that order) as a layer of their own, float32 kept float32. */
+function selectChannels(layer: LayerActivations, channels: readonly number[]): LayerActivations {
+  const { count, units, channels: all, data } = layer;
+  const out =
+    data instanceof Float32Array ? new Float32Array(count * units * channels.length) : new Float64Array(count * units * channels.length);
+  const k = channels.length;
+  for (let p = 0; p < count * units; p++) for (let j = 0; j < k; j++) out[p * k + j] = data[p * all + channels[j]];
+  return { count, units, channels: k, data: out };
 }
 
 /** Below this share of the probe set, a slice runs the forward pass on its own inputs only. */
@@ -132,19 +152,10 @@ export class QueryContext {
     const shapeOf = (count: number) => [count, ...layers[layer].outputShape];
     const format = layers[layer].dataFormat;
     if (layer === 0)
-      return layerActivations(
-        shapeOf(indices.length),
-        all ? probe.inputs : Float32Array.from(gatherRows(probe.inputs, per, indices)),
-        format,
-      );
+      return layerActivations(shapeOf(indices.length), all ? probe.inputs : gatherFloat32(probe.inputs, per, indices), format);
     const cacheKey = ActivationCache.key(run.folder, epoch, layer);
     const cached = activations.get(cacheKey);
-    if (cached)
-      return layerActivations(
-        shapeOf(indices.length),
-        all ? cached.data : Float32Array.from(gatherRows(cached.data, per, indices)),
-        format,
-      );
+    if (cached) return layerActivations(shapeOf(indices.length), all ? cached.data : gatherFloat32(cached.data, per, indices), format);
     const { tf, backend } = await this.tf();
     const inputPer = probe.inputs.length / n;
     if (indices.length < SUBSET_FORWARD_SHARE * n) {
@@ -155,7 +166,7 @@ export class QueryContext {
           const pass = new QueryContext(run, { signal }, this.parts);
           try {
             const { model: passModel } = await pass.model(epoch);
-            const inputs = Float32Array.from(gatherRows(probe.inputs, inputPer, indices));
+            const inputs = gatherFloat32(probe.inputs, inputPer, indices);
             return await forwardLayer({ tf, model: passModel, layers, inputs, count: indices.length, layer, signal });
           } finally {
             await pass.release();
@@ -191,11 +202,72 @@ export class QueryContext {
       activations.remember(ActivationCache.key(run.folder, epoch, index), out);
       result = out;
     }
-    return layerActivations(
-      shapeOf(indices.length),
-      all ? result!.data : Float32Array.from(gatherRows(result!.data, per, indices)),
-      format,
-    );
+    return layerActivations(shapeOf(indices.length), all ? result!.data : gatherFloat32(result!.data, per, indices), format);
+  }
+
+  /**
+   * The activations of the `wanted` layers at `epoch` for the whole probe set, ascending, each handed
+   * out as soon as one forward pass has computed it (and kept for `layerOutput`, as far as the
+   * activation budget goes); layers in memory already are handed out from there. For a query that
+   * reads every layer of a model in turn: asked layer by layer, a graph model's pass would continue
+   * from the layer before only and run every branch that does not read it (a residual block's
+   * shortcut) again from the input — a ResNet-18 ran a dozen passes' worth of convolutions.
+   */
+  async *probeLayers(epoch: number, wanted: readonly number[]): AsyncGenerator<{ layer: number; acts: LayerActivations }> {
+    const { run, control } = this;
+    const activations = this.parts.activations;
+    const layers = this.manifest.layers;
+    const all = this.subset(undefined);
+    const order = [...new Set(wanted)].sort((a, b) => a - b);
+    // Held from the start, so that the pass cannot push them out of memory before their turn.
+    const held = new Map<number, Activations>();
+    for (const l of order) {
+      const known = l > 0 ? activations.peek(ActivationCache.key(run.folder, epoch, l)) : undefined;
+      if (known) held.set(l, known);
+    }
+    const missing = order.filter((l) => l > 0 && !held.has(l));
+    const asLayer = (l: number, a: Activations) => layerActivations([all.length, ...layers[l].outputShape], a.data, layers[l].dataFormat);
+    let pass: AsyncGenerator<{ index: number; out: Activations }> | undefined;
+    if (missing.length) {
+      const probe = this.probe();
+      const { tf, backend } = await this.tf();
+      const { model } = await this.model(epoch);
+      let from: { index: number; activations: Activations } | undefined;
+      for (let l = missing[0] - 1; l >= 1 && !from; l--) {
+        const known = held.get(l) ?? activations.peek(ActivationCache.key(run.folder, epoch, l));
+        if (known) from = { index: l, activations: known };
+      }
+      pass = this.parts.splitForward.layers({
+        tf,
+        backend,
+        model,
+        checkpoint: run.models.checkpoint(epoch),
+        layers,
+        inputs: probe.inputs,
+        count: probe.labels.length,
+        last: missing[missing.length - 1],
+        from,
+        keep: missing,
+        signal: control.signal,
+      });
+    }
+    try {
+      for (const l of order) {
+        if (l === 0) yield { layer: l, acts: await this.layerOutput(epoch, 0, all) };
+        else if (held.has(l)) {
+          const a = held.get(l)!;
+          held.delete(l);
+          yield { layer: l, acts: asLayer(l, a) };
+        } else {
+          const step = await pass!.next();
+          if (step.done || step.value.index !== l) throw new Error(`the forward pass handed out no activations of layer ${l}`);
+          activations.remember(ActivationCache.key(run.folder, epoch, l), step.value.out);
+          yield { layer: l, acts: asLayer(l, step.value.out) };
+        }
+      }
+    } finally {
+      await pass?.return(undefined);
+    }
   }
 
   /**
@@ -251,7 +323,7 @@ export class QueryContext {
     const count = indices.length * repeat;
     if (layer === last) return acts;
     const inputPer = probe.inputs.length / n;
-    const own = indices.length === n ? probe.inputs : Float32Array.from(gatherRows(probe.inputs, inputPer, indices));
+    const own = indices.length === n ? probe.inputs : gatherFloat32(probe.inputs, inputPer, indices);
     let inputs = own;
     if (repeat > 1) {
       inputs = new Float32Array(own.length * repeat);
@@ -317,27 +389,55 @@ export class QueryContext {
     // yet and the pass is over the whole probe set (layerOutput's rule).
     const layersNeeded = [q.layerI, q.layerJ].filter((l) => l > 0 && !this.parts.layerCodes.has(keyOf(l)));
     if (layersNeeded.length && indices.length >= SUBSET_FORWARD_SHARE * n) await this.keepLayers(q.epoch, layersNeeded);
-    const codesOf = (layer: number) =>
-      this.parts.layerCodes.get(
-        keyOf(layer),
-        // The pass belongs to every query waiting for it: its forward pass and models are its own,
-        // under a signal that aborts only when none waits any more.
-        async (signal) => {
-          const pass = new QueryContext(this.run, { signal, onProgress: this.control.onProgress }, this.parts);
-          try {
-            const acts = await pass.layerOutput(q.epoch, layer, indices);
-            this.control.onProgress?.(0.6, `distances of layer ${layer}`);
-            return await this.computePool().layerCodes(acts, bins, signal);
-          } finally {
-            await pass.release();
-          }
-        },
-        this.control.signal,
-      );
+    const codesOf = (layer: number) => this.wholeLayerCodes(q.epoch, layer, indices, bins);
     const first = await codesOf(Math.min(q.layerI, q.layerJ));
     const second = q.layerI === q.layerJ ? first : await codesOf(Math.max(q.layerI, q.layerJ));
     const [columns, rows] = q.layerI <= q.layerJ ? [first, second] : [second, first];
     return { indices, bins, columns, rows };
+  }
+
+  /**
+   * The capacity codes of the `channels` of `layer` at `epoch` for the inputs of `x` (what
+   * `layerPairCodes` gives for whole layers, channel for channel): read from the whole layer's
+   * codes when they are kept or being computed, else computed for these channels alone — each
+   * channel's codes come from its own feature maps only, so they are the same either way.
+   */
+  async channelCodes(
+    q: { layer: number; epoch: number; x?: InputSubset; bins?: number },
+    channels: readonly number[],
+  ): Promise<SharedCodes[]> {
+    this.metricsAt(q.epoch);
+    this.checkLayer(q.layer);
+    const indices = this.subset(q.x);
+    const bins = q.bins ?? this.manifest.settings.bins;
+    const n = this.probe().labels.length;
+    if (this.parts.layerCodes.has(LayerCodesCache.key(this.run.folder, q.epoch, q.layer, bins, indices, n))) {
+      const whole = await this.wholeLayerCodes(q.epoch, q.layer, indices, bins);
+      return channels.map((c) => whole[c]);
+    }
+    const acts = await this.layerOutput(q.epoch, q.layer, indices);
+    return this.computePool().layerCodes(selectChannels(acts, channels), bins, this.control.signal);
+  }
+
+  /** The codes of every channel of `layer` (layerCodes.ts: kept, joined while being computed, or computed). */
+  private wholeLayerCodes(epoch: number, layer: number, indices: number[], bins: number): Promise<SharedCodes[]> {
+    const n = this.probe().labels.length;
+    return this.parts.layerCodes.get(
+      LayerCodesCache.key(this.run.folder, epoch, layer, bins, indices, n),
+      // The pass belongs to every query waiting for it: its forward pass and models are its own,
+      // under a signal that aborts only when none waits any more.
+      async (signal) => {
+        const pass = new QueryContext(this.run, { signal, onProgress: this.control.onProgress }, this.parts);
+        try {
+          const acts = await pass.layerOutput(epoch, layer, indices);
+          this.control.onProgress?.(0.6, `distances of layer ${layer}`);
+          return await this.computePool().layerCodes(acts, bins, signal);
+        } finally {
+          await pass.release();
+        }
+      },
+      this.control.signal,
+    );
   }
 
   /** Two layers' activations, the shallower first so the deeper pass continues from it. */

@@ -64,9 +64,13 @@ export function BandTip(props: { band: Band; name: (layer: number) => string; an
       <strong>
         {props.name(e.fromLayer)} #{e.fromCluster} → {props.name(e.toLayer)} #{e.toCluster}
       </strong>
-      <div>mean channel capacity {formatBits(e.bits)}</div>
+      <div>
+        {e.sampledPairs === undefined ? 'mean' : 'sampled mean'} channel capacity {formatBits(e.bits)}
+      </div>
       <div class="muted">
-        over {size(e.fromLayer, e.fromCluster)} × {size(e.toLayer, e.toCluster)} channel pairs at epoch {props.answer.epoch}
+        over {e.sampledPairs === undefined ? '' : `${e.sampledPairs} of `}
+        {size(e.fromLayer, e.fromCluster)} × {size(e.toLayer, e.toCluster)} channel pairs at epoch {props.answer.epoch}
+        {e.sampledPairs === undefined ? '' : ' (seeded samples of the members: docs/estimators.md)'}
       </div>
     </div>
   );

@@ -38,8 +38,13 @@ const NetworkEdgeSchema = v.object({
   fromCluster: v.number(),
   toLayer: v.number(),
   toCluster: v.number(),
-  /** Mean channel capacity (bits) between the members of the two clusters. */
+  /** Mean channel capacity (bits) between the members of the two clusters (over a sample of them when `sampledPairs` is given). */
   bits: BitsSchema,
+  /**
+   * Present when `bits` is the mean over a seeded sample of the member channel pairs rather than
+   * all of them (layer pairs of more than 64 × 64 channels, estimators.md): how many pairs.
+   */
+  sampledPairs: v.optional(v.number()),
 });
 export type NetworkEdge = v.InferOutput<typeof NetworkEdgeSchema>;
 

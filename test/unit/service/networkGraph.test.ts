@@ -6,11 +6,16 @@ import { join, resolve } from 'node:path';
 import { recordRun } from '../../../src/recorder/record';
 import type { RunManifest } from '../../../src/run/format';
 import { AnalysisEngine } from '../../../src/service/engine';
+import { seededRandom } from '../../../src/analysis';
 import {
   EDGE_INPUTS,
   EDGES_PER_CLUSTER,
   edgeSubset,
+  EXACT_CELLS,
+  MEMBER_SAMPLE,
   nearestClusteredAncestors,
+  sampledEdges,
+  sampledMembers,
   strongestEdges,
 } from '../../../src/service/handlers/networkGraph';
 import { AnswerOf, NetworkNode, parseQuery, QueryError } from '../../../src/service/queries';
@@ -61,8 +66,17 @@ async function checkGraph(graph: Graph, manifest: RunManifest, fresh: AnalysisEn
     ).answer;
     if (x) assert.ok(matrix.inputCount < graph.inputCount && matrix.inputCount > 0.9 * EDGE_INPUTS, `edges on ${matrix.inputCount} inputs`);
     const members = (l: number, k: number) => graph.clusters.find((c) => c.layer === l && c.cluster === k)!.channels;
+    const exact = matrix.rows * matrix.columns <= EXACT_CELLS;
+    const s = seed ?? manifest.settings.seed;
     for (const e of graph.edges.filter((x) => x.fromLayer === from && x.toLayer === to)) {
-      const want = expectedBits(matrix, members(from, e.fromCluster), members(to, e.toCluster));
+      const fromMembers = members(from, e.fromCluster);
+      const toMembers = members(to, e.toCluster);
+      // Beyond EXACT_CELLS: the mean over the cells between each cluster's seeded sample of members.
+      const fromSample = exact ? fromMembers : sampledMembers(fromMembers, s, from, e.fromCluster);
+      const toSample = exact ? toMembers : sampledMembers(toMembers, s, to, e.toCluster);
+      const pairs = fromSample.length * toSample.length;
+      assert.equal(e.sampledPairs, pairs < fromMembers.length * toMembers.length ? pairs : undefined, `edge ${JSON.stringify(e)}`);
+      const want = expectedBits(matrix, fromSample, toSample);
       if (want === null) assert.equal(e.bits, null);
       else assert.ok(e.bits !== null && Math.abs(e.bits - want) < 1e-9, `edge ${JSON.stringify(e)}: want ${want}`);
     }
@@ -106,6 +120,8 @@ describe('networkGraph query: channel clusters per layer linked by capacity', fu
       }
       assert.equal(graph.inputCount, 60);
       assert.equal(graph.classCount, manifest.dataset.classNames.length);
+      // A small model's layer pairs are all within EXACT_CELLS: every edge is the exact mean.
+      assert.ok(graph.edges.every((e) => e.sampledPairs === undefined));
       await checkGraph(graph, manifest, fresh, folder);
       // Edges join each clustered layer to the clustered layer before it, and nothing else.
       const clustered = graph.nodes.filter((n) => n.clustered).map((n) => n.layer);
@@ -262,6 +278,58 @@ describe('networkGraph query: channel clusters per layer linked by capacity', fu
     });
   });
 
+  describe(`on a model with a layer pair beyond ${EXACT_CELLS} channel pairs (test/fixtures/models/wideConv.ts: 80 × 80)`, () => {
+    let runs = '';
+    let folder = '';
+    let manifest: RunManifest;
+    let engine: AnalysisEngine;
+    before(async () => {
+      runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-network-wide-'));
+      const r = await recordRun({
+        modelFile: resolve(__dirname, '../../fixtures/models/wideConv.ts'),
+        dataset: 'synthetic:150',
+        epochs: 1,
+        batchSize: 25,
+        probeSize: 60,
+        runsFolder: runs,
+        k: 10,
+        backend: 'wasm',
+      });
+      folder = r.folder;
+      manifest = r.manifest;
+      engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
+    });
+    after(() => {
+      engine?.close();
+      if (runs) rmSync(runs, { recursive: true, force: true });
+    });
+
+    it('weights its edges by the mean capacity between seeded samples of the members, the same from the cached matrix, and says so on each sampled edge', async () => {
+      const wide = [manifest.layers.findIndex((l) => l.name === 'wide1'), manifest.layers.findIndex((l) => l.name === 'wide2')];
+      const graph = (await engine.answer(folder, { kind: 'networkGraph', epoch: 1 })).answer;
+      const sampled = graph.edges.filter((e) => e.sampledPairs !== undefined);
+      assert.ok(sampled.length > 0, 'some 80 × 80 edges are sampled means');
+      assert.ok(sampled.every((e) => e.fromLayer === wide[0] && e.toLayer === wide[1]));
+      await checkGraph(graph, manifest, engine, folder);
+      // Deterministic: a fresh engine gives the same answer, and so does one that has the whole
+      // capacity matrix cached already (the sampled cells are read from it, the same bits).
+      const cached = new AnalysisEngine({ roots: [runs], backend: 'wasm' });
+      try {
+        await cached.answer(folder, { kind: 'capacityMatrix', layerI: wide[0], layerJ: wide[1], epoch: 1 });
+        assert.deepEqual((await cached.answer(folder, { kind: 'networkGraph', epoch: 1 })).answer, graph);
+      } finally {
+        cached.close();
+        rmSync(join(folder, 'cache'), { recursive: true, force: true });
+      }
+      const again = (await engine.answer(folder, { kind: 'networkGraph', epoch: 1 })).answer;
+      assert.deepEqual(again, graph);
+      // Another seed draws other members (and other edge inputs, none here: 60 probe inputs).
+      const reseeded = (await engine.answer(folder, { kind: 'networkGraph', epoch: 1, seed: 9 })).answer;
+      assert.deepEqual(reseeded.clusters, graph.clusters);
+      await checkGraph(reseeded, manifest, engine, folder, 9);
+    });
+  });
+
   describe('edge rules', () => {
     it(`measures the edges on every probe input up to ${EDGE_INPUTS}, else on a seeded draw of the same number from each class`, () => {
       assert.equal(edgeSubset(EDGE_INPUTS, 10, 1), undefined);
@@ -300,6 +368,58 @@ describe('networkGraph query: channel clusters per layer linked by capacity', fu
       assert.deepEqual(merged, [{ fromLayer: 1, fromCluster: 0, toLayer: 2, toCluster: 0, bits: (30 + 31 + 40 + 41) / 4 }]);
       const undefinedCells = strongestEdges(1, [[0]], 2, [[0]], { rows: 1, columns: 1, values: [null] });
       assert.equal(undefinedCells[0].bits, null);
+    });
+
+    it(`samples ${MEMBER_SAMPLE} members of a larger cluster, the same for the same seed, layer and cluster, and all of a smaller one`, () => {
+      const members = Array.from({ length: 40 }, (_, i) => 3 * i + 1);
+      const a = sampledMembers(members, 7, 12, 3);
+      assert.equal(a.length, MEMBER_SAMPLE);
+      assert.equal(new Set(a).size, MEMBER_SAMPLE);
+      assert.ok(a.every((c) => members.includes(c)));
+      assert.deepEqual(
+        a,
+        [...a].sort((x, y) => x - y),
+        'ascending',
+      );
+      assert.deepEqual(sampledMembers(members, 7, 12, 3), a, 'deterministic');
+      for (const other of [sampledMembers(members, 8, 12, 3), sampledMembers(members, 7, 13, 3), sampledMembers(members, 7, 12, 4)])
+        assert.notDeepEqual(other, a, 'another seed, layer or cluster draws others');
+      const small = members.slice(0, MEMBER_SAMPLE);
+      assert.deepEqual(sampledMembers(small, 7, 12, 3), small);
+    });
+
+    it('gives the exact edges, bit for bit, when the samples are whole, and the mean of the sampled cells otherwise', () => {
+      // A 30 × 20 matrix of random cells (some undefined); clusters of up to MEMBER_SAMPLE channels.
+      const random = seededRandom(11);
+      const rows = 30;
+      const columns = 20;
+      const values = Array.from({ length: rows * columns }, () => (random() < 0.05 ? null : random() * 3));
+      const matrix = { rows, columns, values };
+      const split = (n: number, size: number) =>
+        Array.from({ length: Math.ceil(n / size) }, (_, k) => Array.from({ length: Math.min(size, n - k * size) }, (_, i) => k * size + i));
+      const fromClusters = split(columns, MEMBER_SAMPLE - 1);
+      const toClusters = split(rows, MEMBER_SAMPLE);
+      const cellsOf = (fromSample: number[][], toSample: number[][]) => {
+        const c = fromSample.flat();
+        const r = toSample.flat();
+        return { rows: r.length, columns: c.length, values: r.flatMap((i) => c.map((j) => values[i * columns + j])) };
+      };
+      const whole = sampledEdges(1, fromClusters, fromClusters, 2, toClusters, toClusters, cellsOf(fromClusters, toClusters));
+      assert.deepEqual(whole, strongestEdges(1, fromClusters, 2, toClusters, matrix));
+      // Larger clusters: each edge is the mean of the defined cells between the two samples.
+      const big = [split(columns, 12)[0], split(columns, 12)[1]];
+      const bigRows = split(rows, 15);
+      const fromSample = big.map((m, k) => sampledMembers(m, 5, 1, k));
+      const toSample = bigRows.map((m, k) => sampledMembers(m, 5, 2, k));
+      const edges = sampledEdges(1, big, fromSample, 2, bigRows, toSample, cellsOf(fromSample, toSample));
+      assert.equal(edges.length, big.length * bigRows.length, 'every pair kept: at most 3 clusters a side');
+      for (const e of edges) {
+        const f = fromSample[e.fromCluster];
+        const t = toSample[e.toCluster];
+        assert.equal(e.sampledPairs, f.length * t.length);
+        const cells = t.flatMap((r) => f.map((c) => values[r * columns + c])).filter((v): v is number => v !== null);
+        assert.ok(Math.abs(e.bits! - cells.reduce((x, y) => x + y, 0) / cells.length) < 1e-12);
+      }
     });
   });
 });
