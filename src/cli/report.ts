@@ -93,9 +93,8 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       ...checkLayerPairs(manifest, o.pairs ?? []),
       ...capacityPairs(manifest).filter(([a, b]) => asked.has(`${a}:${b}`) && consecutive.skipped.has(`${a}:${b}`)),
     ];
-    const layerCount = manifest.layers.length - 1;
     const deconvolutionChannels = o.boundDeconvolutions
-      ? Math.min(o.deconvolutionChannels, Math.max(1, Math.floor(REPORT_DECONVOLUTIONS / Math.max(1, layerCount))))
+      ? Math.min(o.deconvolutionChannels, Math.max(1, Math.floor(REPORT_DECONVOLUTIONS / Math.max(1, manifest.layers.length - 1))))
       : o.deconvolutionChannels;
     const plan = reportPlan(manifest, {
       epochs,
@@ -141,7 +140,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       createdAt: new Date().toISOString(),
       manifest,
       answers: {},
-      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${deconvolutionChannels} channels${deconvolutionChannels < o.deconvolutionChannels ? ` of each layer (at most ${REPORT_DECONVOLUTIONS} for the model's ${layerCount} layers; --deconvolution-channels sets the count)` : ''} at epoch ${epochs[epochs.length - 1] ?? '—'}; ${informationCoverage(manifest)}`,
+      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${deconvolutionChannels} channels${deconvolutionChannels < o.deconvolutionChannels ? ` of each layer (at most ${REPORT_DECONVOLUTIONS} for the model's ${manifest.layers.length - 1} layers; --deconvolution-channels sets the count)` : ''} at epoch ${epochs[epochs.length - 1] ?? '—'}; ${informationCoverage(manifest)}`,
     };
     const page = (d: ReportData) =>
       webviewPage({
@@ -193,6 +192,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       omitted,
       summarised,
       outOfTime: [...outOfTime.keys()].map(describeQuery),
+      timings: computed.timings,
     };
   } finally {
     engine.close();
@@ -209,10 +209,17 @@ async function computeAnswers(
   o: ReportOptions,
   ordered: { view: string; query: Query }[],
   budget: { deadline: number; maxSeconds: number; groupOf: Map<string, number> },
-): Promise<{ answers: Record<string, ReportAnswer>; errors: number; outOfTime: Map<string, string>; incomplete: Set<number> }> {
+): Promise<{
+  answers: Record<string, ReportAnswer>;
+  errors: number;
+  outOfTime: Map<string, string>;
+  incomplete: Set<number>;
+  timings: Record<string, { count: number; ms: number }>;
+}> {
   const answers: Record<string, ReportAnswer> = {};
   const outOfTime = new Map<string, string>();
   const incomplete = new Set<number>();
+  const timings: Record<string, { count: number; ms: number }> = {};
   let errors = 0;
   for (let i = 0; i < ordered.length; i++) {
     const { query } = ordered[i];
@@ -226,9 +233,13 @@ async function computeAnswers(
         outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `because computing ran past its time budget of ${budget.maxSeconds} s`));
       continue;
     }
+    const t = performance.now();
     try {
       const answer = (await engine.answer(o.runFolder, query)).answer;
       answers[key] = { answer };
+      const k = (timings[group === undefined ? query.kind : `${query.kind} (class alone)`] ??= { count: 0, ms: 0 });
+      k.count++;
+      k.ms += performance.now() - t;
       // The Network view's thumbnails are the inputs its clusters respond to most: known only from
       // the graph's answer, and asked next (before any optional group).
       if (query.kind === 'networkGraph') {
@@ -243,7 +254,7 @@ async function computeAnswers(
       errors++;
     }
   }
-  return { answers, errors, outOfTime, incomplete };
+  return { answers, errors, outOfTime, incomplete, timings };
 }
 
 /** The coverage of the per-class subsets: which classes the report holds alone, and which budget left the others out. */
@@ -422,6 +433,9 @@ export async function runReport(argv: string[]): Promise<void> {
           .map((line) => `    ${line}\n`)
           .join(''),
     );
+  if (process.env.CNN_SLICER_REPORT_TIMINGS)
+    for (const [kind, t] of Object.entries(r.timings ?? {}).sort((a, b) => b[1].ms - a[1].ms))
+      process.stderr.write(`  ${kind}: ${t.count} answers, ${(t.ms / 1000).toFixed(1)} s\n`);
   const c = r.classes;
   if (c && c.held < c.total)
     process.stdout.write(
