@@ -200,9 +200,18 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
 }
 
 /**
- * Answers the steps in order. Once computing has run past `deadline`, a step that needs a forward
- * pass not cached yet is left out: an all-input answer with a note, a step of an optional group
- * (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it.
+ * Kinds a report computes beside the others, on a second lane: each spends its time running the
+ * model on this thread (the ablations of a channel importance), while most other answers wait on
+ * the compute workers, which would otherwise idle meanwhile.
+ */
+export const REPORT_SIDE_LANE_KINDS: readonly Query['kind'][] = ['channelImportance'];
+
+/**
+ * Answers the steps in order, those of {@link REPORT_SIDE_LANE_KINDS} on a lane of their own beside
+ * the others (the engine computes two queries at once); the answers keep the order of the steps
+ * whatever order they finish in. Once computing has run past `deadline`, a step that needs a
+ * forward pass not cached yet is left out: an all-input answer with a note, a step of an optional
+ * group (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it.
  */
 async function computeAnswers(
   engine: AnalysisEngine,
@@ -216,44 +225,64 @@ async function computeAnswers(
   incomplete: Set<number>;
   timings: Record<string, { count: number; ms: number }>;
 }> {
-  const answers: Record<string, ReportAnswer> = {};
+  const found = new Map<string, { rank: number; entry: ReportAnswer }>();
   const outOfTime = new Map<string, string>();
   const incomplete = new Set<number>();
   const timings: Record<string, { count: number; ms: number }> = {};
   let errors = 0;
-  for (let i = 0; i < ordered.length; i++) {
-    const { query } = ordered[i];
-    o.onProgress?.(i, ordered.length, query.kind);
-    const key = canonicalQuery(query);
-    const group = budget.groupOf.get(key);
-    if (answers[key] || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
-    if (performance.now() > budget.deadline && outOfTimeKind(query) && !engine.isCached(o.runFolder, query)) {
-      if (group !== undefined) incomplete.add(group);
-      else
-        outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `because computing ran past its time budget of ${budget.maxSeconds} s`));
-      continue;
-    }
-    const t = performance.now();
-    try {
-      const answer = (await engine.answer(o.runFolder, query)).answer;
-      answers[key] = { answer };
-      const k = (timings[group === undefined ? query.kind : `${query.kind} (class alone)`] ??= { count: 0, ms: 0 });
-      k.count++;
-      k.ms += performance.now() - t;
-      // The Network view's thumbnails are the inputs its clusters respond to most: known only from
-      // the graph's answer, and asked next (before any optional group).
-      if (query.kind === 'networkGraph') {
-        const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
-        if (thumbnails) ordered.splice(i + 1, 0, { view: 'query', query: thumbnails });
+  let done = 0;
+  const steps = ordered.map((step, rank) => ({ ...step, rank }));
+  const side = (q: Query) => REPORT_SIDE_LANE_KINDS.includes(q.kind);
+  // A failure ends both lanes: the other stops at its next step, and the first failure is thrown.
+  let failed = false;
+  const runLane = async (lane: { query: Query; rank: number }[]) => {
+    for (let i = 0; i < lane.length && !failed; i++) {
+      const { query, rank } = lane[i];
+      o.onProgress?.(done++, ordered.length, query.kind);
+      const key = canonicalQuery(query);
+      const group = budget.groupOf.get(key);
+      if (found.has(key) || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
+      if (performance.now() > budget.deadline && outOfTimeKind(query) && !engine.isCached(o.runFolder, query)) {
+        if (group !== undefined) incomplete.add(group);
+        else
+          outOfTime.set(
+            key,
+            leftOutNote(describeQuery(key), 'time', `because computing ran past its time budget of ${budget.maxSeconds} s`),
+          );
+        continue;
       }
-    } catch (e) {
-      // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
-      // report: the view shows the service's message in place. Anything else is a failure.
-      if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
-      answers[key] = { error: { code: e.code, message: e.message } };
-      errors++;
+      const t = performance.now();
+      try {
+        const answer = (await engine.answer(o.runFolder, query)).answer;
+        found.set(key, { rank, entry: { answer } });
+        const k = (timings[group === undefined ? query.kind : `${query.kind} (class alone)`] ??= { count: 0, ms: 0 });
+        k.count++;
+        k.ms += performance.now() - t;
+        // The Network view's thumbnails are the inputs its clusters respond to most: known only from
+        // the graph's answer, and asked next (before any optional group).
+        if (query.kind === 'networkGraph') {
+          const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
+          if (thumbnails) lane.splice(i + 1, 0, { query: thumbnails, rank: rank + 0.5 });
+        }
+      } catch (e) {
+        // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
+        // report: the view shows the service's message in place. Anything else is a failure.
+        if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
+        found.set(key, { rank, entry: { error: { code: e.code, message: e.message } } });
+        errors++;
+      }
     }
-  }
+  };
+  const lanes = [steps.filter((s) => !side(s.query)), steps.filter((s) => side(s.query))].map((lane) =>
+    runLane(lane).catch((e: unknown) => {
+      failed = true;
+      throw e;
+    }),
+  );
+  const settled = await Promise.allSettled(lanes);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  const answers: Record<string, ReportAnswer> = {};
+  for (const [key, { entry }] of [...found].sort((a, b) => a[1].rank - b[1].rank)) answers[key] = entry;
   return { answers, errors, outOfTime, incomplete, timings };
 }
 
