@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
+import { answeredFromRecord, canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
 import type { NetworkGraphAnswer, Query } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData } from '../../webview/data';
@@ -120,8 +120,9 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       deadline: started + maxSeconds * 1000,
       maxSeconds,
       groupOf: new Map(classSteps.flatMap((steps, g) => steps.map(({ query }) => [canonicalQuery(query), g] as const))),
+      manifest,
     });
-    const { answers, outOfTime, errors } = computed;
+    const { answers, outOfTime, errors, timings } = computed;
     // The complete classes' answers, each class one group the size budget keeps or leaves out whole.
     const groups = classSteps.map((steps) => {
       const group: Record<string, ReportAnswer> = {};
@@ -133,14 +134,13 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       return group;
     });
     const complete = classSubsets.map((_, g) => g).filter((g) => !computed.incomplete.has(g));
-    const forwardEpochs = epochs.length === manifest.epochs.length ? 'every epoch' : `epochs ${epochs.join(', ')}`;
     const data: ReportData = {
       formatVersion: REPORT_FORMAT_VERSION,
       runId: manifest.id,
       createdAt: new Date().toISOString(),
       manifest,
       answers: {},
-      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${deconvolutionChannels} channels${deconvolutionChannels < o.deconvolutionChannels ? ` of each layer (at most ${REPORT_DECONVOLUTIONS} for the model's ${manifest.layers.length - 1} layers; --deconvolution-channels sets the count)` : ''} at epoch ${epochs[epochs.length - 1] ?? '—'}; ${informationCoverage(manifest)}`,
+      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${epochs.length === manifest.epochs.length ? 'every epoch' : `epochs ${epochs.join(', ')}`}; ${stripCoverage(manifest)}; deconvolution of the first ${deconvolutionChannels} channels${deconvolutionChannels < o.deconvolutionChannels ? ` of each layer (at most ${REPORT_DECONVOLUTIONS} for the model's ${manifest.layers.length - 1} layers; --deconvolution-channels sets the count)` : ''} at epoch ${epochs[epochs.length - 1] ?? '—'}; ${informationCoverage(manifest)}`,
     };
     const page = (d: ReportData) =>
       webviewPage({
@@ -192,7 +192,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       omitted,
       summarised,
       outOfTime: [...outOfTime.keys()].map(describeQuery),
-      timings: computed.timings,
+      timings,
     };
   } finally {
     engine.close();
@@ -211,13 +211,15 @@ export const REPORT_SIDE_LANE_KINDS: readonly Query['kind'][] = ['channelImporta
  * the others (the engine computes two queries at once); the answers keep the order of the steps
  * whatever order they finish in. Once computing has run past `deadline`, a step that needs a
  * forward pass not cached yet is left out: an all-input answer with a note, a step of an optional
- * group (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it.
+ * group (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it —
+ * any step of a group that is not read from the recorded summaries, since the group's forward-pass
+ * steps come after it and would leave the group out anyway.
  */
 async function computeAnswers(
   engine: AnalysisEngine,
   o: ReportOptions,
   ordered: { view: string; query: Query }[],
-  budget: { deadline: number; maxSeconds: number; groupOf: Map<string, number> },
+  budget: { deadline: number; maxSeconds: number; groupOf: Map<string, number>; manifest: ReportData['manifest'] },
 ): Promise<{
   answers: Record<string, ReportAnswer>;
   errors: number;
@@ -242,7 +244,10 @@ async function computeAnswers(
       const key = canonicalQuery(query);
       const group = budget.groupOf.get(key);
       if (found.has(key) || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
-      if (performance.now() > budget.deadline && outOfTimeKind(query) && !engine.isCached(o.runFolder, query)) {
+      // Past the deadline a class alone is left out at its first step that computes (its capacity
+      // matrices would leave it out anyway): what it computed before that would be thrown away.
+      const computes = outOfTimeKind(query) || (group !== undefined && !answeredFromRecord(query, budget.manifest));
+      if (performance.now() > budget.deadline && computes && !engine.isCached(o.runFolder, query)) {
         if (group !== undefined) incomplete.add(group);
         else
           outOfTime.set(
