@@ -208,7 +208,8 @@ export const REPORT_SIDE_LANE_KINDS: readonly Query['kind'][] = ['channelImporta
 
 /**
  * Answers the steps in order, those of {@link REPORT_SIDE_LANE_KINDS} on a lane of their own beside
- * the others (the engine computes two queries at once); the answers keep the order of the steps
+ * the others (the engine computes two queries at once), from the end of the kinds computed first
+ * ({@link REPORT_FIRST_KINDS}); the answers keep the order of the steps
  * whatever order they finish in. Once computing has run past `deadline`, a step that needs a
  * forward pass not cached yet is left out: an all-input answer with a note, a step of an optional
  * group (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it —
@@ -237,9 +238,14 @@ async function computeAnswers(
   const side = (q: Query) => REPORT_SIDE_LANE_KINDS.includes(q.kind);
   // A failure ends both lanes: the other stops at its next step, and the first failure is thrown.
   let failed = false;
-  const runLane = async (lane: { query: Query; rank: number }[]) => {
+  // The side lane starts once the kinds computed first (the findings) are: it would slow them down.
+  let firstDone = () => {};
+  const first = new Promise<void>((resolve) => (firstDone = resolve));
+  const runLane = async (lane: { query: Query; rank: number }[], main: boolean) => {
+    if (!main) await first;
     for (let i = 0; i < lane.length && !failed; i++) {
       const { query, rank } = lane[i];
+      if (main && !REPORT_FIRST_KINDS.includes(query.kind)) firstDone();
       o.onProgress?.(done++, ordered.length, query.kind);
       const key = canonicalQuery(query);
       const group = budget.groupOf.get(key);
@@ -278,11 +284,13 @@ async function computeAnswers(
       }
     }
   };
-  const lanes = [steps.filter((s) => !side(s.query)), steps.filter((s) => side(s.query))].map((lane) =>
-    runLane(lane).catch((e: unknown) => {
-      failed = true;
-      throw e;
-    }),
+  const lanes = [steps.filter((s) => !side(s.query)), steps.filter((s) => side(s.query))].map((lane, k) =>
+    runLane(lane, k === 0)
+      .catch((e: unknown) => {
+        failed = true;
+        throw e;
+      })
+      .finally(() => k === 0 && firstDone()),
   );
   const settled = await Promise.allSettled(lanes);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
