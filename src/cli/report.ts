@@ -200,17 +200,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
 }
 
 /**
- * Kinds a report computes beside the others, on a second lane: each spends its time running the
- * model on this thread (the ablations of a channel importance), while most other answers wait on
- * the compute workers, which would otherwise idle meanwhile.
- */
-export const REPORT_SIDE_LANE_KINDS: readonly Query['kind'][] = ['channelImportance'];
-
-/**
- * Answers the steps in order, those of {@link REPORT_SIDE_LANE_KINDS} on a lane of their own beside
- * the others (the engine computes two queries at once), from the end of the kinds computed first
- * ({@link REPORT_FIRST_KINDS}); the answers keep the order of the steps
- * whatever order they finish in. Once computing has run past `deadline`, a step that needs a
+ * Answers the steps in order. Once computing has run past `deadline`, a step that needs a
  * forward pass not cached yet is left out: an all-input answer with a note, a step of an optional
  * group (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it —
  * any step of a group that is not read from the recorded summaries, since the group's forward-pass
@@ -228,74 +218,47 @@ async function computeAnswers(
   incomplete: Set<number>;
   timings: Record<string, { count: number; ms: number }>;
 }> {
-  const found = new Map<string, { rank: number; entry: ReportAnswer }>();
+  const answers: Record<string, ReportAnswer> = {};
   const outOfTime = new Map<string, string>();
   const incomplete = new Set<number>();
   const timings: Record<string, { count: number; ms: number }> = {};
   let errors = 0;
-  let done = 0;
-  const steps = ordered.map((step, rank) => ({ ...step, rank }));
-  const side = (q: Query) => REPORT_SIDE_LANE_KINDS.includes(q.kind);
-  // A failure ends both lanes: the other stops at its next step, and the first failure is thrown.
-  let failed = false;
-  // The side lane starts once the kinds computed first (the findings) are: it would slow them down.
-  let firstDone = () => {};
-  const first = new Promise<void>((resolve) => (firstDone = resolve));
-  const runLane = async (lane: { query: Query; rank: number }[], main: boolean) => {
-    if (!main) await first;
-    for (let i = 0; i < lane.length && !failed; i++) {
-      const { query, rank } = lane[i];
-      if (main && !REPORT_FIRST_KINDS.includes(query.kind)) firstDone();
-      o.onProgress?.(done++, ordered.length, query.kind);
-      const key = canonicalQuery(query);
-      const group = budget.groupOf.get(key);
-      if (found.has(key) || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
-      // Past the deadline a class alone is left out at its first step that computes (its capacity
-      // matrices would leave it out anyway): what it computed before that would be thrown away.
-      const computes = outOfTimeKind(query) || (group !== undefined && !answeredFromRecord(query, budget.manifest));
-      if (performance.now() > budget.deadline && computes && !engine.isCached(o.runFolder, query)) {
-        if (group !== undefined) incomplete.add(group);
-        else
-          outOfTime.set(
-            key,
-            leftOutNote(describeQuery(key), 'time', `because computing ran past its time budget of ${budget.maxSeconds} s`),
-          );
-        continue;
-      }
-      const t = performance.now();
-      try {
-        const answer = (await engine.answer(o.runFolder, query)).answer;
-        found.set(key, { rank, entry: { answer } });
-        const k = (timings[group === undefined ? query.kind : `${query.kind} (class alone)`] ??= { count: 0, ms: 0 });
-        k.count++;
-        k.ms += performance.now() - t;
-        // The Network view's thumbnails are the inputs its clusters respond to most: known only from
-        // the graph's answer, and asked next (before any optional group).
-        if (query.kind === 'networkGraph') {
-          const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
-          if (thumbnails) lane.splice(i + 1, 0, { query: thumbnails, rank: rank + 0.5 });
-        }
-      } catch (e) {
-        // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
-        // report: the view shows the service's message in place. Anything else is a failure.
-        if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
-        found.set(key, { rank, entry: { error: { code: e.code, message: e.message } } });
-        errors++;
-      }
+  for (let i = 0; i < ordered.length; i++) {
+    const { query } = ordered[i];
+    o.onProgress?.(i, ordered.length, query.kind);
+    const key = canonicalQuery(query);
+    const group = budget.groupOf.get(key);
+    if (answers[key] || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
+    // Past the deadline a class alone is left out at its first step that computes (its capacity
+    // matrices would leave it out anyway): what it computed before that would be thrown away.
+    const computes = outOfTimeKind(query) || (group !== undefined && !answeredFromRecord(query, budget.manifest));
+    if (performance.now() > budget.deadline && computes && !engine.isCached(o.runFolder, query)) {
+      if (group !== undefined) incomplete.add(group);
+      else
+        outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `because computing ran past its time budget of ${budget.maxSeconds} s`));
+      continue;
     }
-  };
-  const lanes = [steps.filter((s) => !side(s.query)), steps.filter((s) => side(s.query))].map((lane, k) =>
-    runLane(lane, k === 0)
-      .catch((e: unknown) => {
-        failed = true;
-        throw e;
-      })
-      .finally(() => k === 0 && firstDone()),
-  );
-  const settled = await Promise.allSettled(lanes);
-  for (const r of settled) if (r.status === 'rejected') throw r.reason;
-  const answers: Record<string, ReportAnswer> = {};
-  for (const [key, { entry }] of [...found].sort((a, b) => a[1].rank - b[1].rank)) answers[key] = entry;
+    const t = performance.now();
+    try {
+      const answer = (await engine.answer(o.runFolder, query)).answer;
+      answers[key] = { answer };
+      const k = (timings[group === undefined ? query.kind : `${query.kind} (class alone)`] ??= { count: 0, ms: 0 });
+      k.count++;
+      k.ms += performance.now() - t;
+      // The Network view's thumbnails are the inputs its clusters respond to most: known only from
+      // the graph's answer, and asked next (before any optional group).
+      if (query.kind === 'networkGraph') {
+        const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
+        if (thumbnails) ordered.splice(i + 1, 0, { view: 'query', query: thumbnails });
+      }
+    } catch (e) {
+      // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
+      // report: the view shows the service's message in place. Anything else is a failure.
+      if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
+      answers[key] = { error: { code: e.code, message: e.message } };
+      errors++;
+    }
+  }
   return { answers, errors, outOfTime, incomplete, timings };
 }
 
