@@ -40,6 +40,7 @@ import { BenchUsageError, caseProblem, onlyProblem } from './usage';
 import { writeFakeCifar } from './fakeCifar';
 import type { RecordingFigures } from './recordingBench';
 import type { ZooCaseResult } from './zooBench';
+import type { ReportFigures } from './reportBench';
 
 interface CaseResult {
   seconds: number;
@@ -60,6 +61,8 @@ interface CaseResult {
   text?: string[];
   /** A model-zoo case (`zoo:<model>` on the default backend, `zoo:<model>:cpu` on the stock CPU backend). */
   zoo?: ZooCaseResult;
+  /** A default report of a recorded run (`report:<run folder>`; bench/reportBench.ts). */
+  report?: ReportFigures;
   /** A LeNet recording (`record-lenet:sequential` or `record-lenet:overlapped`; bench/recordingBench.ts). */
   recording?: RecordingFigures;
 }
@@ -100,6 +103,12 @@ async function runCase(name: string): Promise<CaseResult> {
   if (kind === 'zoo') {
     const { runZooBenchCase } = await import('./zooBench');
     return runZooBenchCase(arg, variant, zooInputs(), zooCpuFraction() || 10);
+  }
+  if (kind === 'report') {
+    const { reportCase } = await import('./reportBench');
+    // The folder is everything after "report:" (a path may hold a colon).
+    const report = await reportCase(name.slice('report:'.length));
+    return { seconds: report.seconds, peakRssMB: report.peakRssMB, report };
   }
   if (kind === 'inter' || kind === 'inter1') {
     const n = Number(arg);
@@ -375,7 +384,8 @@ const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '-
 const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
   --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, batchnorm,
                             recording, forward, service, graph, ablation, memory, views, interactions,
-                            extension
+                            extension, report (report, the default report of three deep models, runs
+                            only when named)
   --quick                   fewer sizes and repeats
   --case <name>             one case in this process (e.g. record-lenet:overlapped, network-graph-resnet18)
   --torch                   only the PyTorch comparison (--torch-inputs N, --torch-model lenet|cifar, --torch-profile,
@@ -681,6 +691,19 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (only?.includes('report')) {
+    console.log(
+      '\nThe default report (60 s, 25 MB) of deep models recorded for one epoch on 2,000 CIFAR-format images, probe 200 (minutes per model)',
+    );
+    const { benchReports } = await import('./reportBench');
+    const reports = await benchReports(
+      dir,
+      writeFakeCifar(dir, 2000, { structured: true }),
+      async (run) => (await inChild(`report:${run}`)).report!,
+      (line) => console.log('  ' + line),
+    );
+    fails += reports.fails;
+  } else console.log('\nThe default report of deep models (minutes per model): not run; run it with `node dist/bench.js --only report`');
   console.log(
     '\nModel zoo (ResNet-18-style, MobileNetV2-style, BatchNormalization; minutes per model): not run; run it with `node dist/bench.js --zoo [--zoo-inputs N]`',
   );

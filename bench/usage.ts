@@ -23,6 +23,7 @@ export const SECTIONS = [
   'views',
   'interactions',
   'extension',
+  'report',
 ] as const;
 
 const whole = (raw: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): boolean =>
@@ -38,6 +39,8 @@ export function caseProblem(name: string): string | undefined {
   switch (kind) {
     case 'zoo':
       return arg ? undefined : '--case zoo:<model> needs a model name';
+    case 'report':
+      return arg ? undefined : '--case report:<run folder> needs a recorded run folder';
     case 'inter':
     case 'inter1':
       return whole(arg, 2, MAX_INTER_INPUTS) && variant === undefined
@@ -66,7 +69,7 @@ export function caseProblem(name: string): string | undefined {
         ? undefined
         : `--case torch-ours:<lenet|cifar>:<inputs>[:profile|:2t], got "${name}"`;
     default:
-      return `unknown bench case "${kind ?? ''}" (cases: zoo, inter, inter1, capacity, capacity1, labelinfo, record-lenet, record-cifar, record-resnet50, forward-resnet18, network-graph-resnet18, ablation, service, torch-ours)`;
+      return `unknown bench case "${kind ?? ''}" (cases: zoo, report, inter, inter1, capacity, capacity1, labelinfo, record-lenet, record-cifar, record-resnet50, forward-resnet18, network-graph-resnet18, ablation, service, torch-ours)`;
   }
 }
 

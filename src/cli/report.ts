@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
+import { answeredFromRecord, canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
 import type { NetworkGraphAnswer, Query } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData } from '../../webview/data';
@@ -93,9 +93,8 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       ...checkLayerPairs(manifest, o.pairs ?? []),
       ...capacityPairs(manifest).filter(([a, b]) => asked.has(`${a}:${b}`) && consecutive.skipped.has(`${a}:${b}`)),
     ];
-    const layerCount = manifest.layers.length - 1;
     const deconvolutionChannels = o.boundDeconvolutions
-      ? Math.min(o.deconvolutionChannels, Math.max(1, Math.floor(REPORT_DECONVOLUTIONS / Math.max(1, layerCount))))
+      ? Math.min(o.deconvolutionChannels, Math.max(1, Math.floor(REPORT_DECONVOLUTIONS / Math.max(1, manifest.layers.length - 1))))
       : o.deconvolutionChannels;
     const plan = reportPlan(manifest, {
       epochs,
@@ -121,8 +120,9 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       deadline: started + maxSeconds * 1000,
       maxSeconds,
       groupOf: new Map(classSteps.flatMap((steps, g) => steps.map(({ query }) => [canonicalQuery(query), g] as const))),
+      manifest,
     });
-    const { answers, outOfTime, errors } = computed;
+    const { answers, outOfTime, errors, timings } = computed;
     // The complete classes' answers, each class one group the size budget keeps or leaves out whole.
     const groups = classSteps.map((steps) => {
       const group: Record<string, ReportAnswer> = {};
@@ -134,14 +134,13 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       return group;
     });
     const complete = classSubsets.map((_, g) => g).filter((g) => !computed.incomplete.has(g));
-    const forwardEpochs = epochs.length === manifest.epochs.length ? 'every epoch' : `epochs ${epochs.join(', ')}`;
     const data: ReportData = {
       formatVersion: REPORT_FORMAT_VERSION,
       runId: manifest.id,
       createdAt: new Date().toISOString(),
       manifest,
       answers: {},
-      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${forwardEpochs}; ${stripCoverage(manifest)}; deconvolution of the first ${deconvolutionChannels} channels${deconvolutionChannels < o.deconvolutionChannels ? ` of each layer (at most ${REPORT_DECONVOLUTIONS} for the model's ${layerCount} layers; --deconvolution-channels sets the count)` : ''} at epoch ${epochs[epochs.length - 1] ?? '—'}; ${informationCoverage(manifest)}`,
+      coverage: `all probe inputs; capacity between ${consecutive.skipped.size > 0 ? `${consecutive.kept} of ${consecutive.kept + consecutive.skipped.size} consecutive pairs of multi-channel layers (spread over the depth; --pairs adds others)` : 'consecutive multi-channel layers'}${extraPairs.length ? ` and ${extraPairs.map(([a, b]) => `${a}:${b}`).join(', ')}` : ''}, feature maps and confusion cells at ${epochs.length === manifest.epochs.length ? 'every epoch' : `epochs ${epochs.join(', ')}`}; ${stripCoverage(manifest)}; deconvolution of the first ${deconvolutionChannels} channels${deconvolutionChannels < o.deconvolutionChannels ? ` of each layer (at most ${REPORT_DECONVOLUTIONS} for the model's ${manifest.layers.length - 1} layers; --deconvolution-channels sets the count)` : ''} at epoch ${epochs[epochs.length - 1] ?? '—'}; ${informationCoverage(manifest)}`,
     };
     const page = (d: ReportData) =>
       webviewPage({
@@ -193,6 +192,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       omitted,
       summarised,
       outOfTime: [...outOfTime.keys()].map(describeQuery),
+      timings,
     };
   } finally {
     engine.close();
@@ -200,19 +200,28 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
 }
 
 /**
- * Answers the steps in order. Once computing has run past `deadline`, a step that needs a forward
- * pass not cached yet is left out: an all-input answer with a note, a step of an optional group
- * (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it.
+ * Answers the steps in order. Once computing has run past `deadline`, a step that needs a
+ * forward pass not cached yet is left out: an all-input answer with a note, a step of an optional
+ * group (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it —
+ * any step of a group that is not read from the recorded summaries, since the group's forward-pass
+ * steps come after it and would leave the group out anyway.
  */
 async function computeAnswers(
   engine: AnalysisEngine,
   o: ReportOptions,
   ordered: { view: string; query: Query }[],
-  budget: { deadline: number; maxSeconds: number; groupOf: Map<string, number> },
-): Promise<{ answers: Record<string, ReportAnswer>; errors: number; outOfTime: Map<string, string>; incomplete: Set<number> }> {
+  budget: { deadline: number; maxSeconds: number; groupOf: Map<string, number>; manifest: ReportData['manifest'] },
+): Promise<{
+  answers: Record<string, ReportAnswer>;
+  errors: number;
+  outOfTime: Map<string, string>;
+  incomplete: Set<number>;
+  timings: Record<string, { count: number; ms: number }>;
+}> {
   const answers: Record<string, ReportAnswer> = {};
   const outOfTime = new Map<string, string>();
   const incomplete = new Set<number>();
+  const timings: Record<string, { count: number; ms: number }> = {};
   let errors = 0;
   for (let i = 0; i < ordered.length; i++) {
     const { query } = ordered[i];
@@ -220,15 +229,22 @@ async function computeAnswers(
     const key = canonicalQuery(query);
     const group = budget.groupOf.get(key);
     if (answers[key] || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
-    if (performance.now() > budget.deadline && outOfTimeKind(query) && !engine.isCached(o.runFolder, query)) {
+    // Past the deadline a class alone is left out at its first step that computes (its capacity
+    // matrices would leave it out anyway): what it computed before that would be thrown away.
+    const computes = outOfTimeKind(query) || (group !== undefined && !answeredFromRecord(query, budget.manifest));
+    if (performance.now() > budget.deadline && computes && !engine.isCached(o.runFolder, query)) {
       if (group !== undefined) incomplete.add(group);
       else
         outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `because computing ran past its time budget of ${budget.maxSeconds} s`));
       continue;
     }
+    const t = performance.now();
     try {
       const answer = (await engine.answer(o.runFolder, query)).answer;
       answers[key] = { answer };
+      const k = (timings[group === undefined ? query.kind : `${query.kind} (class alone)`] ??= { count: 0, ms: 0 });
+      k.count++;
+      k.ms += performance.now() - t;
       // The Network view's thumbnails are the inputs its clusters respond to most: known only from
       // the graph's answer, and asked next (before any optional group).
       if (query.kind === 'networkGraph') {
@@ -243,7 +259,7 @@ async function computeAnswers(
       errors++;
     }
   }
-  return { answers, errors, outOfTime, incomplete };
+  return { answers, errors, outOfTime, incomplete, timings };
 }
 
 /** The coverage of the per-class subsets: which classes the report holds alone, and which budget left the others out. */
@@ -422,6 +438,9 @@ export async function runReport(argv: string[]): Promise<void> {
           .map((line) => `    ${line}\n`)
           .join(''),
     );
+  if (process.env.CNN_SLICER_REPORT_TIMINGS)
+    for (const [kind, t] of Object.entries(r.timings ?? {}).sort((a, b) => b[1].ms - a[1].ms))
+      process.stderr.write(`  ${kind}: ${t.count} answers, ${(t.ms / 1000).toFixed(1)} s\n`);
   const c = r.classes;
   if (c && c.held < c.total)
     process.stdout.write(

@@ -26,6 +26,8 @@ export interface ReportResult {
    * holds of how many, how many the time budget and the size budget left out, and the answers of
    * those held (not counted in `answers`, the all-input answers). Absent in a comparison.
    */
+  /** Per query kind (a class alone's apart): answers computed and the milliseconds they took, cached ones included. */
+  timings?: Record<string, { count: number; ms: number }>;
   classes?: { held: number; total: number; outOfTime: number; overSize: number; answers: number };
 }
 

@@ -10,6 +10,8 @@ import type { RunLayer, RunManifest } from '../run/format';
 import { CancelledError } from '../compute/pool';
 import type * as tfType from '@tensorflow/tfjs';
 import type { Activations } from '../tfjs/forward';
+import { graphTail } from './ablationTail';
+import type { AblationShortcut } from './ablationTail';
 import { linearMixing } from '../tfjs/mixingLayer';
 import { AblationAnswer, AblationMode, QueryError } from './queries';
 import { inputsKey } from './layerCodes';
@@ -30,6 +32,12 @@ const SHORTCUT_CHUNK = 64;
 /** Layers whose shortcut inputs (D and M's pre-activation) stay in memory for the next ablation of them. */
 const PREPARED_SHORTCUTS = 2;
 const preparedShortcuts = new Map<string, { d: Float32Array; pre: Float32Array }>();
+
+/**
+ * Which way a graph model's ablations run: through `graphTail` (ablationTail.ts, the default), or through
+ * `forwardFrom` as before it — a switch for the test that checks both give the same numbers.
+ */
+export const ABLATION_PATHS = { graphTail: true };
 
 /** Most bytes of ablated activations one forward pass takes (its blocks of rows). */
 export const ABLATION_PASS_BYTES = 192 * 1024 ** 2;
@@ -128,7 +136,7 @@ export class AblationSession {
   readonly replacement = (c: number): number => (this.means ? this.means[c] : 0);
 
   /** The activations the ablations start from, and how (one lookup per session). */
-  private shortcut?: Promise<MixingShortcut | undefined>;
+  private shortcut?: Promise<AblationShortcut | undefined>;
 
   /** Every value of the layer at the ablated layer's inputs, unablated (rows of `indices`). */
   get activations(): Float32Array {
@@ -154,7 +162,13 @@ export class AblationSession {
     for (const g of groups) this.checkChannels(g);
     const n = this.indices.length;
     const classes = this.ctx.classes();
-    this.shortcut ??= mixingShortcut(this.ctx, this);
+    this.shortcut ??= mixingShortcut(this.ctx, this).then(
+      (m) =>
+        m ??
+        (ABLATION_PATHS.graphTail
+          ? graphTail(this.ctx, this, (base, group) => ablatedBlocks(base, this.axis, [group], this.replacement))
+          : undefined),
+    );
     const shortcut = await this.shortcut;
     // The layer whose activations each block holds: the ablated one, or the first layer mixing its channels.
     const from = shortcut?.layer ?? this.layer;
@@ -247,14 +261,6 @@ export function mixesChannels(layer: RunLayer): boolean {
   return !PER_CHANNEL.test(layer.className) && !MOVES_VALUES.test(layer.className);
 }
 
-/** The ablations of a layer computed from the first layer after it that mixes its channels. */
-interface MixingShortcut {
-  /** The run index of the layer whose values the blocks hold: the model's output. */
-  layer: number;
-  /** One block per group: the model's output with the group's channels ablated. */
-  blocks(groups: readonly (readonly number[])[], onShare?: (share: number) => void): Promise<Float32Array>;
-}
-
 /**
  * In a sequential model whose layers between the ablated layer L and the first layer M that mixes
  * channels act on each channel alone, ablating channels S changes M's input only in S's entries,
@@ -263,7 +269,7 @@ interface MixingShortcut {
  * M's weights instead of all of M (src/tfjs/mixingLayer.ts). Undefined where this does not hold:
  * the ablations then run every layer after L.
  */
-async function mixingShortcut(ctx: QueryContext, s: AblationSession): Promise<MixingShortcut | undefined> {
+async function mixingShortcut(ctx: QueryContext, s: AblationSession): Promise<AblationShortcut | undefined> {
   const layers = ctx.manifest.layers;
   let m = s.layer + 1;
   while (m <= s.output.layer && PER_CHANNEL.test(layers[m].className)) m++;

@@ -1,9 +1,12 @@
 /**
  * `channelLabelInformation`: `I_pair(T_c; Y)` of every channel of a layer over recorded epochs
  * (estimators.md "Pairwise estimator" step 4; Fang et al.'s basic units), on any input subset. Each
- * epoch is one distance pass per channel on the compute pool.
+ * epoch is one distance pass per channel on the compute pool, the very codes of the layer's capacity
+ * matrices (queryContext.ts layerPairCodes, shared across queries: the findings' evidence and the
+ * capacity matrices of the same layer, epoch and inputs compute them once).
  */
 import { pairwiseInformationFromCodes, sameLabelPairs, uninformativeChannels } from '../../analysis';
+import { distanceCodesOf } from '../../compute/pool';
 import { Handler, orNull } from './handler';
 
 export const channelLabelInformation: Handler<'channelLabelInformation'> = async (q, ctx) => {
@@ -17,9 +20,8 @@ export const channelLabelInformation: Handler<'channelLabelInformation'> = async
   const bits: (number | null)[][] = [];
   for (const [k, epoch] of epochs.entries()) {
     ctx.control.onProgress?.(k / epochs.length, `label information: epoch ${epoch}`);
-    const acts = await ctx.layerOutput(epoch, q.layer, indices);
-    const codes = await ctx.computePool().layerDistanceCodes(acts, { bins, signal: ctx.control.signal });
-    bits.push(codes.map((c) => orNull(pairwiseInformationFromCodes(c, same))));
+    const { columns } = await ctx.layerPairCodes({ layerI: q.layer, layerJ: q.layer, epoch, bins, ...(q.x ? { x: q.x } : {}) });
+    bits.push(columns.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same))));
   }
   return {
     layer: q.layer,

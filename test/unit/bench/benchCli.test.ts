@@ -24,6 +24,7 @@ describe('bench command line', function () {
       'torch-ours:cifar:100:profile',
       'zoo:resnet18Quarter',
       'service',
+      'report:/tmp/runs/20261124-105925-resnet18Quarter',
     ])
       assert.equal(caseProblem(ok), undefined, ok);
     const bad: Array<[string, RegExp]> = [
@@ -38,6 +39,7 @@ describe('bench command line', function () {
       ['capacity:7', /takes no argument/],
       ['torch-ours:vgg:10', /torch-ours:<lenet\|cifar>/],
       ['zoo', /needs a model name/],
+      ['report', /needs a recorded run folder/],
     ];
     for (const [name, message] of bad) assert.match(caseProblem(name) ?? '', message, name);
   });

@@ -1,11 +1,12 @@
 // Known answers of the ablation queries on models whose channels' roles are built in.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { classScores, npyFromFloat32, npyFromFloat64, predictionMeasures, serializeNpy } from '../../../src/analysis';
 import { recordRun } from '../../../src/recorder/record';
 import { readProbe } from '../../../src/run/probe';
+import { ABLATION_PATHS } from '../../../src/service/ablation';
 import { AnalysisEngine } from '../../../src/service/engine';
 import type { AblationAnswer } from '../../../src/service/queries';
 import { initBackend } from '../../../src/tfjs/backend';
@@ -126,6 +127,31 @@ describe('ablation: known answers', function () {
     assert.ok(Math.abs(a.ablated.loss! - expected.loss!) < 1e-9, `${a.ablated.loss} vs ${expected.loss}`);
     assert.notEqual(a.ablated.loss, a.baseline.loss, 'the ablation changes the predictions');
     model.dispose();
+  });
+
+  it('a graph model: the ablations that run only the layers after the ablated one give the numbers of forwardFrom, bit for bit', async () => {
+    // Every multi-channel layer's channel importance (each channel ablated alone, and the measures),
+    // once through the graph tail and once, on a copy of the run, through forwardFrom.
+    const copy = join(runs, 'graph-forward-from');
+    cpSync(graph, copy, { recursive: true });
+    const manifest = (await engine.answer(graph, { kind: 'run' })).answer.manifest;
+    const layers = manifest.layers.filter((l) => l.index > 0 && l.channels > 1).map((l) => l.index);
+    assert.ok(layers.length >= 6, `layers ${layers.join(', ')}`);
+    for (const layer of layers) {
+      const q = { kind: 'channelImportance' as const, layer, epoch: 0 };
+      const tail = (await engine.answer(graph, q)).answer;
+      ABLATION_PATHS.graphTail = false;
+      try {
+        const reference = (await engine.answer(copy, q)).answer;
+        assert.deepEqual(tail, reference, `layer ${layer} (${manifest.layers[layer].name})`);
+      } finally {
+        ABLATION_PATHS.graphTail = true;
+      }
+      assert.ok(
+        tail.channels.some((c) => c.deltaLoss !== 0),
+        `layer ${layer}: some ablation changes the loss`,
+      );
+    }
   });
 
   describe('a sequential model: ablations computed from the first layer that mixes channels', () => {

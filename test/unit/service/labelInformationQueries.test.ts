@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasErrorCode, shannonEntropyBits } from '../../../src/analysis';
+import {
+  hasErrorCode,
+  layerActivations,
+  layerDistanceCodes,
+  pairwiseInformationFromCodes,
+  sameLabelPairs,
+  shannonEntropyBits,
+} from '../../../src/analysis';
+import { readProbe } from '../../../src/run/probe';
+import { initBackend } from '../../../src/tfjs/backend';
+import { forwardLayer, loadCheckpoint } from '../../../src/tfjs/forward';
 import type { EpochMetrics, RunManifest } from '../../../src/run/format';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { parseQuery, Query } from '../../../src/service/queries';
@@ -117,6 +127,33 @@ describe('label information queries on a recorded run (channelLabelInformation, 
     const again = await engine.answer(folder, q);
     assert.equal(again.cached, true);
     assert.deepEqual(again.answer, a);
+  });
+
+  it('channelLabelInformation reads the codes of the capacity matrices: the values of the definition, bit for bit, on all inputs and on one class', async () => {
+    // The reference: the layer's activations from the checkpoint, the analysis module's distance
+    // codes and I_pair, computed here without the engine.
+    const conv = manifest.layers.findIndex((l) => l.channels > 1 && l.index > 0);
+    const { tf } = await initBackend('wasm');
+    const probe = readProbe({ folder, manifest });
+    const n = probe.labels.length;
+    for (const x of [undefined, { kind: 'classes' as const, classes: [1] }]) {
+      const indices = Array.from({ length: n }, (_, i) => i).filter((i) => !x || x.classes.includes(probe.labels[i]));
+      // A capacity matrix of the layer first, so its codes are shared (the report's order).
+      await ask({ kind: 'capacityMatrix', layerI: conv, layerJ: conv, epoch: 1, ...(x ? { x } : {}) });
+      const a = await ask({ kind: 'channelLabelInformation', layer: conv, epochs: [1], ...(x ? { x } : {}) });
+      const model = await loadCheckpoint(tf, join(folder, 'checkpoints', 'epoch-0001'), manifest.layers);
+      const per = probe.inputs.length / n;
+      const inputs = Float32Array.from(indices.flatMap((i) => Array.from(probe.inputs.subarray(i * per, (i + 1) * per))));
+      const out = await forwardLayer({ tf, model, layers: manifest.layers, inputs, count: indices.length, layer: conv });
+      model.dispose();
+      const same = sameLabelPairs(indices.map((i) => probe.labels[i]));
+      const codes = layerDistanceCodes(layerActivations(out.shape, out.data), manifest.settings.bins);
+      assert.deepEqual(
+        a.bits[0],
+        codes.map((c) => pairwiseInformationFromCodes(c, same) ?? null),
+        x ? 'class 1' : 'all inputs',
+      );
+    }
   });
 
   it('channelLabelInformation of a one-channel layer equals the layer-level I_pair(T;Y) the recorder stored', async () => {
