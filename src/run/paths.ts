@@ -4,7 +4,7 @@
  * and which files a run may name.
  */
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { RunFormatError } from './format';
 
@@ -62,6 +62,15 @@ export function claimRunFolder(runsFolder: string, base: string): { id: string; 
 /** The checkpoint folder name of an epoch: `epoch-0007`. */
 export function epochFolder(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}`;
+}
+
+/** Whether `file` is a checkpoint's model.json inside one of `runsFolders` (`<runs>/<run id>/epoch-NNNN/model.json`). */
+export function isCheckpointFile(runsFolders: readonly string[], file: string): boolean {
+  const target = resolve(file);
+  return runsFolders.some((folder) => {
+    const parts = relative(resolve(folder), target).split(sep);
+    return parts.length === 3 && RUN_ID.test(parts[0]) && /^epoch-\d{4,}$/.test(parts[1]) && parts[2] === 'model.json';
+  });
 }
 
 /** A path that is not a run this process may open (code `unknown-run`, like the service's error). */

@@ -67,6 +67,8 @@ export class SourceSites implements vscode.Disposable {
 
   /** The static detection of a document, cached per document version. */
   detect(document: vscode.TextDocument): ModelDetection | undefined {
+    // A run's checkpoint (runs/<id>/epoch-N/model.json) is a model file, but the run's, not the user's.
+    if (document.uri.scheme === 'file' && this.runs.isCheckpointFile(document.uri.fsPath)) return undefined;
     const key = document.uri.toString();
     const cached = this.detections.get(key);
     if (cached && cached.version === document.version) return cached.detection;
@@ -82,7 +84,7 @@ export class SourceSites implements vscode.Disposable {
    * model to attach them to.
    */
   async sitesOf(document: vscode.TextDocument): Promise<ModelSites | undefined> {
-    if (document.uri.scheme !== 'file') return undefined;
+    if (document.uri.scheme !== 'file' || this.runs.isCheckpointFile(document.uri.fsPath)) return undefined;
     const detection = this.detect(document);
     const file = document.uri.fsPath;
     let run: RunRecord | undefined;

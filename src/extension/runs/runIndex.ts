@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { isCheckpointFile } from '../../run/paths';
 import type { RunRecord } from '../../run/store';
 import { RunListing, type RunList } from './runListing';
 import { isRunOfModel } from './runLocation';
@@ -29,6 +30,11 @@ export class RunIndex implements vscode.Disposable {
     private readonly folders: () => string[],
     private readonly log: vscode.LogOutputChannel,
   ) {}
+
+  /** Whether `file` is a run's checkpoint (its model.json): the run's model, not one of the user's to annotate. */
+  isCheckpointFile(file: string): boolean {
+    return isCheckpointFile(this.folders(), file);
+  }
 
   /** Every readable run, newest first, and the folders that could not be read. */
   list(): Promise<RunList> {
