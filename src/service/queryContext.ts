@@ -180,11 +180,7 @@ export class QueryContext {
     // The whole probe set: every layer on the way is kept too (the next query often wants one),
     // starting from the deepest layer below this one that is still in memory.
     let result: Activations | undefined;
-    let from: { index: number; activations: Activations } | undefined;
-    for (let l = layer - 1; l >= 1 && !from; l--) {
-      const known = activations.peek(ActivationCache.key(run.folder, epoch, l));
-      if (known) from = { index: l, activations: known };
-    }
+    const from = this.resumeFrom(epoch, layer);
     const pass = {
       tf,
       backend,
@@ -203,6 +199,19 @@ export class QueryContext {
       result = out;
     }
     return layerActivations(shapeOf(indices.length), all ? result!.data : gatherFloat32(result!.data, per, indices), format);
+  }
+
+  /** The deepest layer below `layer` whose activations at `epoch` are in memory (`held` first): where a forward pass can start. */
+  private resumeFrom(
+    epoch: number,
+    layer: number,
+    held?: ReadonlyMap<number, Activations>,
+  ): { index: number; activations: Activations } | undefined {
+    for (let l = layer - 1; l >= 1; l--) {
+      const known = held?.get(l) ?? this.parts.activations.peek(ActivationCache.key(this.run.folder, epoch, l));
+      if (known) return { index: l, activations: known };
+    }
+    return undefined;
   }
 
   /**
@@ -232,11 +241,7 @@ export class QueryContext {
       const probe = this.probe();
       const { tf, backend } = await this.tf();
       const { model } = await this.model(epoch);
-      let from: { index: number; activations: Activations } | undefined;
-      for (let l = missing[0] - 1; l >= 1 && !from; l--) {
-        const known = held.get(l) ?? activations.peek(ActivationCache.key(run.folder, epoch, l));
-        if (known) from = { index: l, activations: known };
-      }
+      const from = this.resumeFrom(epoch, missing[0], held);
       pass = this.parts.splitForward.layers({
         tf,
         backend,
