@@ -13,7 +13,7 @@ import { inputsKey, LayerCodesCache, SharedResults } from './layerCodes';
 import type { ModelLease } from './models';
 import { QueryError, QueryPriority } from './queries';
 import { Probe, readProbe, RunState } from './runs';
-import type { SplitForward } from './splitForward';
+import type { SplitForward, SplitPass } from './splitForward';
 import type { EpochMetrics, RunManifest } from '../run/format';
 
 export interface QueryControl {
@@ -156,7 +156,7 @@ export class QueryContext {
     const cacheKey = ActivationCache.key(run.folder, epoch, layer);
     const cached = activations.get(cacheKey);
     if (cached) return layerActivations(shapeOf(indices.length), all ? cached.data : gatherFloat32(cached.data, per, indices), format);
-    const { tf, backend } = await this.tf();
+    const { tf } = await this.tf();
     const inputPer = probe.inputs.length / n;
     if (indices.length < SUBSET_FORWARD_SHARE * n) {
       // The views ask many channels of the same few inputs at once: one pass serves them all.
@@ -176,29 +176,41 @@ export class QueryContext {
       );
       return layerActivations(out.shape, out.data, format);
     }
-    const { model } = await this.model(epoch);
     // The whole probe set: every layer on the way is kept too (the next query often wants one),
     // starting from the deepest layer below this one that is still in memory.
     let result: Activations | undefined;
-    const from = this.resumeFrom(epoch, layer);
-    const pass = {
-      tf,
-      backend,
-      model,
-      checkpoint: run.models.checkpoint(epoch),
-      layers,
-      inputs: probe.inputs,
-      count: n,
-      last: layer,
-      from,
-      signal: control.signal,
-    };
-    for await (const { index, out } of this.parts.splitForward.layers(pass)) {
+    for await (const { index, out } of this.forwardPass(epoch, { last: layer, from: this.resumeFrom(epoch, layer) })) {
       control.onProgress?.((index / layer) * 0.5, `forward pass: layer ${index} of ${layer}`);
       activations.remember(ActivationCache.key(run.folder, epoch, index), out);
       result = out;
     }
     return layerActivations(shapeOf(indices.length), all ? result!.data : gatherFloat32(result!.data, per, indices), format);
+  }
+
+  /**
+   * A forward pass of the model at `epoch` (splitForward.ts `layers`): over the probe inputs unless
+   * `inputs` and their `count` are given; the model is loaded when the pass starts.
+   */
+  private async *forwardPass(
+    epoch: number,
+    p: Pick<SplitPass, 'last' | 'from' | 'keep'> & { inputs?: Float32Array; count?: number },
+  ): AsyncGenerator<{ index: number; out: Activations }> {
+    const probe = this.probe();
+    const { tf, backend } = await this.tf();
+    const { model } = await this.model(epoch);
+    yield* this.parts.splitForward.layers({
+      tf,
+      backend,
+      model,
+      checkpoint: this.run.models.checkpoint(epoch),
+      layers: this.manifest.layers,
+      inputs: p.inputs ?? probe.inputs,
+      count: p.count ?? probe.labels.length,
+      last: p.last,
+      from: p.from,
+      keep: p.keep,
+      signal: this.control.signal,
+    });
   }
 
   /** The deepest layer below `layer` whose activations at `epoch` are in memory (`held` first): where a forward pass can start. */
@@ -223,7 +235,7 @@ export class QueryContext {
    * shortcut) again from the input — a ResNet-18 ran a dozen passes' worth of convolutions.
    */
   async *probeLayers(epoch: number, wanted: readonly number[]): AsyncGenerator<{ layer: number; acts: LayerActivations }> {
-    const { run, control } = this;
+    const { run } = this;
     const activations = this.parts.activations;
     const layers = this.manifest.layers;
     const all = this.subset(undefined);
@@ -237,25 +249,8 @@ export class QueryContext {
     const missing = order.filter((l) => l > 0 && !held.has(l));
     const asLayer = (l: number, a: Activations) => layerActivations([all.length, ...layers[l].outputShape], a.data, layers[l].dataFormat);
     let pass: AsyncGenerator<{ index: number; out: Activations }> | undefined;
-    if (missing.length) {
-      const probe = this.probe();
-      const { tf, backend } = await this.tf();
-      const { model } = await this.model(epoch);
-      const from = this.resumeFrom(epoch, missing[0], held);
-      pass = this.parts.splitForward.layers({
-        tf,
-        backend,
-        model,
-        checkpoint: run.models.checkpoint(epoch),
-        layers,
-        inputs: probe.inputs,
-        count: probe.labels.length,
-        last: missing[missing.length - 1],
-        from,
-        keep: missing,
-        signal: control.signal,
-      });
-    }
+    if (missing.length)
+      pass = this.forwardPass(epoch, { last: missing[missing.length - 1], from: this.resumeFrom(epoch, missing[0], held), keep: missing });
     try {
       for (const l of order) {
         if (l === 0) yield { layer: l, acts: await this.layerOutput(epoch, 0, all) };
@@ -288,29 +283,8 @@ export class QueryContext {
       .filter((l) => l > 0 && !activations.peek(ActivationCache.key(run.folder, epoch, l)))
       .sort((a, b) => a - b);
     if (!missing.length) return;
-    const probe = this.probe();
-    const { tf, backend } = await this.tf();
-    const { model } = await this.model(epoch);
-    let from: { index: number; activations: Activations } | undefined;
-    for (let l = missing[0] - 1; l >= 1 && !from; l--) {
-      const known = activations.peek(ActivationCache.key(run.folder, epoch, l));
-      if (known) from = { index: l, activations: known };
-    }
     const last = missing[missing.length - 1];
-    const pass = {
-      tf,
-      backend,
-      model,
-      checkpoint: run.models.checkpoint(epoch),
-      layers: this.manifest.layers,
-      inputs: probe.inputs,
-      count: probe.labels.length,
-      last,
-      from,
-      keep: missing,
-      signal: control.signal,
-    };
-    for await (const { index, out } of this.parts.splitForward.layers(pass)) {
+    for await (const { index, out } of this.forwardPass(epoch, { last, from: this.resumeFrom(epoch, missing[0]), keep: missing })) {
       control.onProgress?.((index / last) * 0.5, `forward pass: layer ${index} of ${last}`);
       activations.remember(ActivationCache.key(run.folder, epoch, index), out);
     }
@@ -334,22 +308,9 @@ export class QueryContext {
       inputs = new Float32Array(own.length * repeat);
       for (let k = 0; k < repeat; k++) inputs.set(own, k * own.length);
     }
-    const { tf, backend } = await this.tf();
-    const { model } = await this.model(epoch);
     let result: Activations | undefined;
-    for await (const { index, out } of this.parts.splitForward.layers({
-      tf,
-      backend,
-      model,
-      checkpoint: this.run.models.checkpoint(epoch),
-      layers: this.manifest.layers,
-      inputs,
-      count,
-      last,
-      from: { index: layer, activations: { shape: [count, ...acts.shape.slice(1)], data: acts.data } },
-      keep: [last],
-      signal: this.control.signal,
-    }))
+    const from = { index: layer, activations: { shape: [count, ...acts.shape.slice(1)], data: acts.data } };
+    for await (const { index, out } of this.forwardPass(epoch, { inputs, count, last, from, keep: [last] }))
       if (index === last) result = out;
     return result!;
   }
