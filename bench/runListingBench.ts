@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listRunFolders, RunListing } from '../src/extension/runs/runListing';
+import { listRunFolders, RunListing } from '../src/run/listing';
 import { addManyRun, removeManyRunsTemplate, writeManyRuns } from '../test/unit/support/manyRuns';
 
 export interface RunListingBenchLine {

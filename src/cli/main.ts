@@ -225,7 +225,7 @@ export async function main(args: string[]): Promise<number> {
         await runQuery(rest);
         break;
       case 'runs':
-        runRuns(rest);
+        await runRuns(rest);
         break;
       case 'findings':
         await runFindings(rest);

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseCommandLine } from './options';
 import { parseQuery, QUERY_KINDS, QueryError } from '../service/queries';
-import { listRuns } from '../run/store';
+import { RunListing } from '../run/listing';
 import { AnalysisEngine } from '../service/engine';
 import { HELP, UsageError } from './usage';
 
@@ -151,7 +151,12 @@ export async function runQuery(argv: string[]): Promise<void> {
   }
 }
 
-export function runRuns(argv: string[]): void {
+/**
+ * `cnn-slicer runs`: the runs of a runs folder, newest first. Listed as the extension lists them
+ * (src/run/listing.ts): through the folder's listing index, so a folder of many runs only has each
+ * run's stamp checked, and each run read where its model file is now.
+ */
+export async function runRuns(argv: string[]): Promise<void> {
   const parsed = parseCommandLine('runs', argv, { json: { type: 'boolean' }, help: { type: 'boolean' } });
   if (parsed.values.help) {
     process.stdout.write(HELP.runs + '\n');
@@ -162,7 +167,9 @@ export function runRuns(argv: string[]): void {
   if (!existsSync(folder)) throw new UsageError(`${folder} does not exist (record a run first: cnn-slicer record <model-file>)`);
   if (!statSync(folder).isDirectory())
     throw new UsageError(`${folder} is a file, not a runs folder: name the folder that holds the run folders (default .cnnslicer/runs)`);
-  const { runs, errors } = listRuns(folder);
+  const listing = new RunListing();
+  const { runs, errors } = await listing.list([folder]);
+  await listing.indexWritten();
   if (parsed.values.json) {
     const rows = runs.map((r) => ({
       id: r.manifest.id,

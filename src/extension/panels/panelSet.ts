@@ -9,7 +9,7 @@ import type { ExportFormat, Focus } from '../../../webview/protocol';
 import type { Ctx } from '../ctx';
 import { basename } from 'node:path';
 import { saveFilters, themeOfKind } from '../runs/runDisplay';
-import { exportsFolderOf } from '../runs/runLocation';
+import { exportsFolderOf } from '../../run/location';
 import type { WebviewBridge } from './webviewBridge';
 
 const SHOW_LOG = 'Show Log';

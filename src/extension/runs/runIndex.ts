@@ -7,10 +7,10 @@ import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { isCheckpointFile } from '../../run/paths';
 import type { RunRecord } from '../../run/store';
-import { RunListing, type RunList } from './runListing';
-import { isRunOfModel } from './runLocation';
+import { RunListing, type RunList } from '../../run/listing';
+import { isRunOfModel } from '../../run/location';
 
-export type { RunList, RunListError } from './runListing';
+export type { RunList, RunListError } from '../../run/listing';
 
 export class RunIndex implements vscode.Disposable {
   /** The listing under way or done; undefined once it is stale, so the next reader starts another. */

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { listRunFolders, RunListing, type RunList } from '../../../src/extension/runs/runListing';
+import { listRunFolders, RunListing, type RunList } from '../../../src/run/listing';
 import { LISTING_INDEX_FILE, listingIndexPath, parseListingIndex } from '../../../src/run/listingIndex';
 import { processStartTime } from '../../../src/run/process';
 import { addManyRun, writeManyRuns } from '../support/manyRuns';

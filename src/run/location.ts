@@ -2,8 +2,8 @@
 // same file relative to the run folder; a workspace copied or moved as a whole keeps the relative
 // path, so the run is matched to the model file beside it instead of to a path that is gone.
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { RunManifest } from '../../run/format';
-import type { RunRecord } from '../../run/store';
+import type { RunManifest } from './format';
+import type { RunRecord } from './store';
 
 /** The model file the manifest's relative path names from the run folder, if it has one. */
 export function relocatedModelFile(manifest: RunManifest, runFolder: string): string | undefined {

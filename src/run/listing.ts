@@ -1,14 +1,14 @@
 // The listing behind the run index, without VS Code: every run of the runs folders, each read where
-// it is now (runLocation.ts), newest first, and the folders that could not be read.
-// A `RunListing` remembers the runs it read (src/run/listingCache.ts), so a refresh after one new
+// it is now (location.ts), newest first, and the folders that could not be read.
+// A `RunListing` remembers the runs it read (listingCache.ts), so a refresh after one new
 // run reads that run and only stamps the others; it keeps what it remembers in each runs folder's
-// index (src/run/listingIndex.ts), so the first listing of a new window only stamps them too.
+// index (listingIndex.ts), so the first listing of a new window only stamps them too.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { RunListingCache } from '../../run/listingCache';
-import { loadListingIndex, saveListingIndex } from '../../run/listingIndex';
-import { listRunsAsync, type RunReadOutcome, type RunRecord } from '../../run/store';
-import { relocatedModelFile, relocateRun } from './runLocation';
+import { RunListingCache } from './listingCache';
+import { loadListingIndex, saveListingIndex } from './listingIndex';
+import { listRunsAsync, type RunReadOutcome, type RunRecord } from './store';
+import { relocatedModelFile, relocateRun } from './location';
 
 export interface RunListError {
   folder: string;

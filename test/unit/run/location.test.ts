@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { exportsFolderOf, isRunOfModel, relocateRun } from '../../../src/extension/runs/runLocation';
+import { exportsFolderOf, isRunOfModel, relocateRun } from '../../../src/run/location';
 import { recordRun } from '../../../src/recorder/record';
 import { readRun } from '../../../src/run/store';
 
