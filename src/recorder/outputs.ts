@@ -5,7 +5,7 @@
  * no predicted class and say why the others are absent.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import type { RunOutput } from '../run/format';
+import type { RunLayer, RunOutput } from '../run/format';
 import { classScores } from '../analysis/predictions';
 import { ModelError, SourceLocation } from './modelLoader';
 
@@ -128,4 +128,42 @@ export function withoutLabelMeasures<M extends { probeLoss: number | null; probe
     hLabelGivenPred: metrics.hLabelGivenPred.map(() => null),
     hPredGivenLabel: metrics.hPredGivenLabel.map(() => null),
   };
+}
+
+/** One log line saying which output the label measures read and why. */
+export function describeOutput(output: ChosenOutput, outputs: number): string {
+  const how =
+    output.chosenBy === 'export'
+      ? ' (named by the classificationOutput export)'
+      : output.chosenBy === 'shape'
+        ? ` (the first of the model's ${outputs} outputs that gives a score per class)`
+        : '';
+  if (output.kind === 'none') return `output ${output.layer}${how}: ${output.labelMeasuresAbsent}`;
+  const kind =
+    output.kind === 'binary'
+      ? 'one sigmoid unit, thresholded at 0.5'
+      : output.kind === 'logits'
+        ? 'a score per class (logits, softmaxed for the measures)'
+        : 'a probability per class';
+  return `output ${output.layer}${how}: ${kind}`;
+}
+
+/**
+ * The run's layers with the output the label measures read last, as the measures take it from the
+ * last layer. Only a multi-output model may have it elsewhere; it moves only when no layer of the
+ * model consumes it, so the list stays in an order in which every layer comes after its inputs.
+ * @throws ModelError when that output feeds other layers.
+ */
+export function outputLayerLast(layers: RunLayer[], outputLayer: string, model: tfType.LayersModel): RunLayer[] {
+  const at = layers.findIndex((l) => l.name === outputLayer);
+  if (at === layers.length - 1 || at < 0) return layers;
+  const layer = model.getLayer(outputLayer);
+  const consumed = model.layers.some((other) => other !== layer && other.inboundNodes.some((n) => n.inboundLayers.includes(layer)));
+  if (consumed) {
+    throw new ModelError(
+      `the classification output ${outputLayer} feeds other layers of the model; make it an output no other layer reads, or name another with export const classificationOutput = '<layer name>'`,
+    );
+  }
+  const moved = [...layers.slice(0, at), ...layers.slice(at + 1), layers[at]];
+  return moved.map((l, index) => ({ ...l, index }));
 }
