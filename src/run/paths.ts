@@ -3,7 +3,7 @@
  * run folder, the checkpoint folder of an epoch, and the policy of which paths may be opened as runs
  * and which files a run may name.
  */
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { RunFormatError } from './format';
@@ -46,7 +46,7 @@ export function modelDisplayName(modelFile: string, recordedName = basename(mode
  * (ids have one-second resolution) get two folders (`…-2`, `…-3`) instead of sharing one.
  */
 export function claimRunFolder(runsFolder: string, base: string): { id: string; folder: string } {
-  mkdirSync(runsFolder, { recursive: true });
+  if (mkdirSync(runsFolder, { recursive: true }) !== undefined) ignoreInGit(runsFolder);
   for (let n = 1; ; n++) {
     const id = n === 1 ? base : `${base}-${n}`;
     const folder = join(runsFolder, id);
@@ -59,17 +59,49 @@ export function claimRunFolder(runsFolder: string, base: string): { id: string; 
   }
 }
 
+/** The `.gitignore` a runs folder gets when a recording creates it. */
+export const RUNS_FOLDER_GITIGNORE = [
+  '# Written by CNN Slicer when it created this runs folder: recorded runs (checkpoints, activations,',
+  "# hundreds of MB) stay out of Git, and out of VS Code's Quick Open and search (search.useIgnoreFiles).",
+  '# Delete this file to keep runs in Git: it is written only when the folder is created.',
+  '*',
+  '',
+].join('\n');
+
+/** Writes `RUNS_FOLDER_GITIGNORE` into a runs folder just created; a failure to write it fails nothing. */
+function ignoreInGit(runsFolder: string): void {
+  try {
+    writeFileSync(join(runsFolder, '.gitignore'), RUNS_FOLDER_GITIGNORE, { flag: 'wx' });
+  } catch {
+    // Best effort: the runs are recorded all the same.
+  }
+}
+
 /** The checkpoint folder name of an epoch: `epoch-0007`. */
 export function epochFolder(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}`;
 }
 
-/** Whether `file` is a checkpoint's model.json inside one of `runsFolders` (`<runs>/<run id>/epoch-NNNN/model.json`). */
+/** The folder of a run that holds its checkpoints, one folder per recorded epoch. */
+export const CHECKPOINTS_FOLDER = 'checkpoints';
+
+/** The checkpoint folder of `epoch` in a run: `<run>/checkpoints/epoch-0007` (model.json + weights.bin). */
+export function checkpointFolder(runFolder: string, epoch: number): string {
+  return join(runFolder, CHECKPOINTS_FOLDER, epochFolder(epoch));
+}
+
+/** Whether `file` is a checkpoint's model.json inside one of `runsFolders` (`<runs>/<run id>/checkpoints/epoch-NNNN/model.json`). */
 export function isCheckpointFile(runsFolders: readonly string[], file: string): boolean {
   const target = resolve(file);
   return runsFolders.some((folder) => {
     const parts = relative(resolve(folder), target).split(sep);
-    return parts.length === 3 && RUN_ID.test(parts[0]) && /^epoch-\d{4,}$/.test(parts[1]) && parts[2] === 'model.json';
+    return (
+      parts.length === 4 &&
+      RUN_ID.test(parts[0]) &&
+      parts[1] === CHECKPOINTS_FOLDER &&
+      /^epoch-\d{4,}$/.test(parts[2]) &&
+      parts[3] === 'model.json'
+    );
   });
 }
 

@@ -15,7 +15,7 @@ import { EpochMetrics, parseMetricsLines, RunFormatError, RunManifest, validateM
 import { writeFileAtomic, writeFileAtomicAsync } from './files';
 import { MANIFEST_MAX_BYTES, METRICS_MAX_BYTES } from './limits';
 import { RunListingCache, runStamp } from './listingCache';
-import { epochFolder, modelDisplayName } from './paths';
+import { checkpointFolder, modelDisplayName } from './paths';
 import { isProcessAlive, isProcessAliveAsync, type RecorderIdentity } from './process';
 import { FileReadError, readBoundedFile, readBoundedFileAsync } from './read';
 
@@ -41,7 +41,7 @@ function manifestPathOf(folder: string): string {
 }
 
 function checkpointWeightsPath(folder: string, epoch: number): string {
-  return join(folder, 'checkpoints', epochFolder(epoch), 'weights.bin');
+  return join(checkpointFolder(folder, epoch), 'weights.bin');
 }
 
 /** A manifest read failure as the run-format error a user sees (never echoing the file's content). */

@@ -13,7 +13,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { hasErrorCode } from '../analysis/errors';
 import { appendLineDurable, RunWriteError, writeFileAtomic, writeFolderAtomic } from './files';
 import { EpochMetrics, RUN_FORMAT_VERSION, RunManifest } from './format';
-import { claimRunFolder, epochFolder } from './paths';
+import { CHECKPOINTS_FOLDER, checkpointFolder, claimRunFolder } from './paths';
 import { currentProcessIdentity } from './process';
 
 /** The file operations a RunWriter uses (tests replace them to fail on demand). */
@@ -76,7 +76,7 @@ export class RunWriter {
     let claimed: { id: string; folder: string };
     try {
       claimed = claimRunFolder(runsFolder, baseId);
-      mkdirSync(join(claimed.folder, 'checkpoints'));
+      mkdirSync(join(claimed.folder, CHECKPOINTS_FOLDER));
     } catch (e) {
       throw describeFailure(e, {
         failed: `the run folder could not be created in ${runsFolder}`,
@@ -130,7 +130,7 @@ export class RunWriter {
   appendEpoch(epoch: number, checkpoint: CheckpointFiles, metrics: EpochMetrics): void {
     const manifest = this.manifest;
     this.attempt(`the checkpoint of epoch ${epoch}`, () =>
-      this.files.writeFolderAtomic(join(this.folder, 'checkpoints', epochFolder(epoch)), {
+      this.files.writeFolderAtomic(checkpointFolder(this.folder, epoch), {
         'model.json': checkpoint.modelJson,
         'weights.bin': checkpoint.weights,
       }),

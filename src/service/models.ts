@@ -5,9 +5,8 @@
  * epochs) the least recently used unpinned model is disposed, or a pinned one when its last pin is
  * released. Concurrent queries of one epoch share one load.
  */
-import { join } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
-import { epochFolder } from '../run/paths';
+import { checkpointFolder } from '../run/paths';
 import { QueryError } from './queries';
 
 /** Epochs whose models stay loaded per run when no query pins them. */
@@ -46,7 +45,7 @@ export class CheckpointModels {
 
   /** The checkpoint folder of `epoch`. */
   checkpoint(epoch: number): string {
-    return join(this.runFolder, 'checkpoints', epochFolder(epoch));
+    return checkpointFolder(this.runFolder, epoch);
   }
 
   /** The model of `epoch`, pinned until the lease is released. */
