@@ -2,8 +2,8 @@
  * A forward pass over many inputs on two threads: the second half goes to the forward worker
  * (forwardHelper.ts) while this thread runs the first; the layers come out joined, in order. Both
  * halves write into one shared buffer per layer, all allocated up front, so a pass whose layers
- * together exceed {@link MAX_SPLIT_BYTES} (a deep graph model such as a ResNet) runs on this thread
- * alone, handing out each layer as soon as it is computed instead.
+ * together exceed {@link MAX_SPLIT_BYTES} (a deep graph model such as a ResNet) runs as split passes
+ * of one segment of layers after another, each starting from the layer the one before ended at.
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { CancelledError } from '../compute/pool';
@@ -11,6 +11,7 @@ import type { RunLayer } from '../run/format';
 import type { BackendPreference } from '../tfjs/backend';
 import { Activations, forwardLayers } from '../tfjs/forward';
 import { ForwardHelper, resolveForwardScript, shareFloat32 } from '../tfjs/forwardHelper';
+import { layerInputs } from './networkTopology';
 
 /** Inputs below which a forward pass stays on one thread (the hand-over costs more than it saves). */
 export const MIN_SPLIT_INPUTS = 64;
@@ -18,11 +19,18 @@ export const MIN_SPLIT_INPUTS = 64;
 /** Most bytes of layer activations a split pass allocates at once (its layers' shared buffers). */
 export const MAX_SPLIT_BYTES = 512 * 1024 ** 2;
 
+/** Wanted layers' bytes per segment of a pass beyond {@link MAX_SPLIT_BYTES} (SplitForward `inSegments`). */
+export const SEGMENT_BYTES = 128 * 1024 ** 2;
+
 export interface SplitForwardOptions {
   /** Run forward passes of many inputs on two threads (default true). */
   enabled?: boolean;
   /** Fewest inputs for which a forward pass is split (default 64). */
   minSplitInputs?: number;
+  /** Most bytes of layers one split pass allocates (default {@link MAX_SPLIT_BYTES}); more go in segments. */
+  maxSplitBytes?: number;
+  /** Wanted layers' bytes per segment (default {@link SEGMENT_BYTES}). */
+  segmentBytes?: number;
 }
 
 export interface SplitPass {
@@ -61,10 +69,54 @@ export class SplitForward {
     const wanted = layers.slice((from?.index ?? 0) + 1, last + 1).filter((l) => !keep || keep.has(l.index));
     const knownShapes = wanted.every((l) => l.outputShape.every((v) => v > 0));
     const bytes = wanted.reduce((sum, l) => sum + n * l.outputShape.reduce((a, b) => a * b, 1) * 4, 0);
-    if (!script || !knownShapes || bytes > MAX_SPLIT_BYTES || this.options.enabled === false) {
+    if (!script || !knownShapes || this.options.enabled === false) {
       yield* forwardLayers({ tf, model, layers, inputs, count: n, last, from, keep, signal });
       return;
     }
+    if (bytes > (this.options.maxSplitBytes ?? MAX_SPLIT_BYTES)) yield* this.inSegments(p, script);
+    else yield* this.split(p, script);
+  }
+
+  /**
+   * A pass whose layers exceed {@link MAX_SPLIT_BYTES}, as split passes one segment of layers after
+   * another: each segment ends at a layer through which every later layer reads the ones before (a
+   * cut: every layer of a sequential model, a residual block's output), so the next segment starts
+   * from it (`from`) and recomputes nothing; a segment holds about {@link SEGMENT_BYTES} of wanted
+   * layers. Each segment's layers are handed out once it is computed, while the next one runs. A
+   * stretch without a cut that exceeds MAX_SPLIT_BYTES runs on this thread alone, layer by layer.
+   */
+  private async *inSegments(p: SplitPass, script: string): AsyncGenerator<{ index: number; out: Activations }> {
+    const { layers, count: n, last } = p;
+    const keep = p.keep && new Set(p.keep);
+    const wanted = (l: number) => !keep || keep.has(l);
+    const bytesOf = (l: number) => n * layers[l].outputShape.reduce((a, b) => a * b, 1) * 4;
+    const start = p.from?.index ?? 0;
+    const cuts = cutLayers(layerInputs(p.model, layers), start, last);
+    let from = p.from;
+    let segmentStart = start;
+    let segmentBytes = 0;
+    for (let l = start + 1; l <= last; l++) {
+      if (wanted(l)) segmentBytes += bytesOf(l);
+      if (l < last && !(cuts.has(l) && segmentBytes + (wanted(l) ? 0 : bytesOf(l)) >= (this.options.segmentBytes ?? SEGMENT_BYTES)))
+        continue;
+      const segmentKeep = [];
+      for (let k = segmentStart + 1; k <= l; k++) if (wanted(k) || k === l) segmentKeep.push(k);
+      const segment = { ...p, last: l, from, keep: segmentKeep };
+      const total = segmentKeep.reduce((sum, k) => sum + bytesOf(k), 0);
+      const pass = total > MAX_SPLIT_BYTES ? forwardLayers({ ...segment, keep: new Set(segmentKeep) }) : this.split(segment, script);
+      for await (const step of pass) {
+        if (step.index === l) from = { index: l, activations: step.out };
+        if (wanted(step.index)) yield step;
+      }
+      segmentStart = l;
+      segmentBytes = 0;
+    }
+  }
+
+  /** The pass on two threads: the second half of the inputs on the forward worker, every kept layer in one shared buffer. */
+  private async *split(p: SplitPass, script: string): AsyncGenerator<{ index: number; out: Activations }> {
+    const { tf, model, layers, inputs, count: n, last, from, signal } = p;
+    const keep = p.keep && new Set(p.keep);
     this.helper ??= new ForwardHelper(script);
     const h = Math.ceil(n / 2);
     const inPer = inputs.length / n;
@@ -126,4 +178,19 @@ export class SplitForward {
     this.helper?.close();
     this.helper = undefined;
   }
+}
+
+/**
+ * The cuts among the layers in `(start, last]`: layer k is one when no layer j in (k, last] reads a
+ * layer below k (`inputs`: for each run layer, the run layers it reads), so every later layer reads
+ * the earlier ones only through k. Every layer of a sequential model is one, as is `last`.
+ */
+export function cutLayers(inputs: readonly (readonly number[])[], start: number, last: number): Set<number> {
+  const cuts = new Set<number>();
+  let lowest = Infinity; // the lowest layer read by any layer after k
+  for (let k = last; k > start; k--) {
+    if (lowest >= k) cuts.add(k);
+    for (const i of inputs[k]) lowest = Math.min(lowest, i);
+  }
+  return cuts;
 }

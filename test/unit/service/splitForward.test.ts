@@ -1,17 +1,22 @@
 /**
  * Forward passes that keep only some layers (forward.ts `keep`, SplitForward `keep`): the capacity
  * matrix's two layers come out of one pass that copies nothing else out of the backend, with
- * exactly the values of the pass that yields every layer, on one thread and split over two.
+ * exactly the values of the pass that yields every layer, on one thread and split over two. And a
+ * pass too large for one split pass goes in segments that end at cuts of the graph, with the same
+ * values.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { recordTinyRun } from '../support/tinyRun';
 import type { RunManifest } from '../../../src/run/format';
 import { readRun } from '../../../src/run/store';
 import { readProbe } from '../../../src/run/probe';
 import { epochFolder } from '../../../src/run/paths';
-import { SplitForward } from '../../../src/service/splitForward';
+import { recordRun } from '../../../src/recorder/record';
+import { layerInputs } from '../../../src/service/networkTopology';
+import { cutLayers, SplitForward } from '../../../src/service/splitForward';
 import { initBackend } from '../../../src/tfjs/backend';
 import { Activations, forwardLayers, loadCheckpoint } from '../../../src/tfjs/forward';
 
@@ -69,6 +74,78 @@ describe('forward passes that keep only some layers', function () {
         for (const l of keep) assert.deepEqual(continued.get(l)!.data, all.get(l)!.data, `layer ${l} from layer 1`);
       } finally {
         split.close();
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('cuts of a model graph (where a segmented pass may end)', () => {
+  it('every layer of a chain; in a residual block only its input and its output', () => {
+    assert.deepEqual([...cutLayers([[], [0], [1], [2]], 0, 3)].sort(), [1, 2, 3]);
+    // 1 → 2 → 3, and 4 = add(1, 3), 5 reads 4: the block's insides (2, 3) are no cuts.
+    const block = [[], [0], [1], [2], [1, 3], [4]];
+    assert.deepEqual([...cutLayers(block, 0, 5)].sort(), [1, 4, 5]);
+    assert.deepEqual([...cutLayers(block, 2, 5)].sort(), [4, 5], 'only layers after the start');
+    assert.deepEqual([...cutLayers(block, 0, 3)].sort(), [1, 2, 3], 'only readers up to last count');
+  });
+});
+
+describe('a pass too large for one split pass goes in segments', function () {
+  this.timeout(180000);
+  let runs = '';
+  let folder = '';
+
+  before(async () => {
+    runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-segments-'));
+    const modelFile = resolve(__dirname, '../../fixtures/models/graphBranches.ts');
+    folder = (await recordRun({ modelFile, dataset: 'synthetic:200', epochs: 1, probeSize: 80, runsFolder: runs, backend: 'wasm', k: 20 }))
+      .folder;
+  });
+  after(() => rmSync(runs, { recursive: true, force: true }));
+
+  it('gives every layer of a residual, branching, nested graph model bit for bit, in order, from the input and from a layer', async () => {
+    const { tf, backend } = await initBackend('wasm');
+    const manifest = readRun(folder).manifest;
+    const layers = manifest.layers;
+    const checkpoint = join(folder, 'checkpoints', epochFolder(1));
+    const model = await loadCheckpoint(tf, checkpoint, layers);
+    const probe = readProbe(readRun(folder));
+    const count = probe.labels.length;
+    const last = layers.length - 1;
+    const bytes = (l: number) => count * layers[l].outputShape.reduce((a, b) => a * b, 1) * 4;
+    const collect = async (pass: AsyncGenerator<{ index: number; out: Activations }>) => {
+      const out = new Map<number, Activations>();
+      for await (const { index, out: a } of pass) out.set(index, { shape: a.shape, data: Float32Array.from(a.data) });
+      return out;
+    };
+    try {
+      const cuts = cutLayers(layerInputs(model, layers), 0, last);
+      assert.ok(cuts.size >= 3 && cuts.size < last, `the fixture has cuts and layers between them (${[...cuts].join(', ')})`);
+      const all = await collect(forwardLayers({ tf, model, layers, inputs: probe.inputs, count, last }));
+      const whole = Array.from({ length: last }, (_, k) => bytes(k + 1)).reduce((a, b) => a + b, 0);
+      const largest = Math.max(...Array.from({ length: last }, (_, k) => bytes(k + 1)));
+      // Segments of one cut each, every one split over two threads; then segments of two layers' bytes
+      // under a cap that sends the longest stretch between cuts to one thread.
+      for (const options of [
+        { maxSplitBytes: whole - 1, segmentBytes: 1 },
+        { maxSplitBytes: 2 * largest, segmentBytes: 2 * largest },
+      ]) {
+        const split = new SplitForward({ minSplitInputs: 2, ...options });
+        try {
+          const pass = { tf, backend, model, checkpoint, layers, inputs: probe.inputs, count, last };
+          const everyLayer = await collect(split.layers(pass));
+          assert.deepEqual([...everyLayer.keys()], [...all.keys()], `every layer in order (${JSON.stringify(options)})`);
+          for (const [l, a] of all) assert.deepEqual(everyLayer.get(l)!.data, a.data, `layer ${l} (${JSON.stringify(options)})`);
+          const keep = [3, 5, last];
+          const from = { index: 1, activations: all.get(1)! };
+          const kept = await collect(split.layers({ ...pass, from, keep }));
+          assert.deepEqual([...kept.keys()], keep, 'only the kept layers');
+          for (const l of keep) assert.deepEqual(kept.get(l)!.data, all.get(l)!.data, `layer ${l} from layer 1`);
+        } finally {
+          split.close();
+        }
       }
     } finally {
       model.dispose();
