@@ -160,8 +160,28 @@ export class AblationSession {
    */
   async measure(groups: readonly (readonly number[])[], onGroup?: (done: number) => void): Promise<PredictionMeasures[]> {
     for (const g of groups) this.checkChannels(g);
-    const n = this.indices.length;
     const classes = this.ctx.classes();
+    // An empty group ablates nothing: the model's own output on the inputs, which no ablation pass
+    // needs to compute again (the output layer's activations, one forward pass per epoch at most).
+    let baseline: PredictionMeasures | undefined;
+    if (groups.some((g) => g.length === 0)) {
+      const out = await this.ctx.layerOutput(this.epoch, this.output.layer, this.indices);
+      baseline = predictionMeasures(classScores(this.output.kind, out.data as Float32Array, classes), this.labels, classes);
+    }
+    const ablated = groups.filter((g) => g.length > 0);
+    const empty = groups.length - ablated.length;
+    const measured = ablated.length ? await this.measureAblated(ablated, classes, onGroup && ((done) => onGroup(empty + done))) : [];
+    let next = 0;
+    return groups.map((g) => (g.length === 0 ? baseline! : measured[next++]));
+  }
+
+  /** `measure` of groups that each ablate at least one channel. */
+  private async measureAblated(
+    groups: readonly (readonly number[])[],
+    classes: number,
+    onGroup?: (done: number) => void,
+  ): Promise<PredictionMeasures[]> {
+    const n = this.indices.length;
     this.shortcut ??= mixingShortcut(this.ctx, this).then(
       (m) =>
         m ??
@@ -224,7 +244,7 @@ export function deltaOf(ablated: AblationAnswer['baseline'], baseline: AblationA
   };
 }
 
-/** The `ablation` answer of `r`: baseline and ablated prediction measures on the inputs of `r.x`, from one pass. */
+/** The `ablation` answer of `r`: baseline (the model's own output) and ablated prediction measures on the inputs of `r.x`. */
 export async function measureAblation(ctx: QueryContext, r: AblationRequest): Promise<AblationAnswer> {
   const session = await AblationSession.open(ctx, r);
   const channels = [...new Set(r.channels)].sort((a, b) => a - b);

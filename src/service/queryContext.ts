@@ -385,6 +385,13 @@ export class QueryContext {
     return this.computePool().layerCodes(selectChannels(acts, channels), bins, this.control.signal);
   }
 
+  /** Whether the codes of every channel of `layer` at `epoch` (on `x`, with `bins`) are kept or being computed. */
+  layerCodesKnown(q: { layer: number; epoch: number; x?: InputSubset; bins?: number }): boolean {
+    const indices = this.subset(q.x);
+    const bins = q.bins ?? this.manifest.settings.bins;
+    return this.parts.layerCodes.has(LayerCodesCache.key(this.run.folder, q.epoch, q.layer, bins, indices, this.probe().labels.length));
+  }
+
   /** The codes of every channel of `layer` (layerCodes.ts: kept, joined while being computed, or computed). */
   private wholeLayerCodes(epoch: number, layer: number, indices: number[], bins: number): Promise<SharedCodes[]> {
     const n = this.probe().labels.length;

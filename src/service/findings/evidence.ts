@@ -10,7 +10,8 @@ import { measureAblation } from '../ablation';
 import { cachedCapacityMatrix, checkCancelled } from '../handlers/capacityMatrix';
 import { orNull } from '../handlers/handler';
 import { layerInputs } from '../networkTopology';
-import { Finding, QueryError } from '../queries';
+import { answerKey } from '../answerKey';
+import { Finding, QueryError, QueryOf } from '../queries';
 import type { QueryContext } from '../queryContext';
 import { REMOVABLE_KINDS, withAblation } from './rules';
 import type { LayerEvidence, Skipped } from './types';
@@ -42,20 +43,47 @@ export async function gatherEvidence(
   }
   const withLabels = !ctx.manifest.output?.labelMeasuresAbsent;
   const same = withLabels ? sameLabelPairs(ctx.probe().labels) : undefined;
-  for (const [k, l] of layers.entries()) {
-    checkCancelled(ctx);
-    const name = ctx.manifest.layers[l].name;
-    progress(k / layers.length, `findings: capacity of ${name} with itself`);
-    const matrix = await cachedCapacityMatrix({ kind: 'capacityMatrix', layerI: l, layerJ: l, epoch }, ctx);
-    const e: LayerEvidence = { selfCapacity: matrix };
-    if (same) {
-      progress((k + 0.5) / layers.length, `findings: label information of ${name}'s channels`);
-      const { columns } = await ctx.layerPairCodes({ layerI: l, layerJ: l, epoch });
-      e.channelLabelBits = columns.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same)));
+  const matrixQuery = (l: number) => ({ kind: 'capacityMatrix', layerI: l, layerJ: l, epoch }) as const;
+  // The layers whose activations are needed, from one forward pass (QueryContext.probeLayers) that
+  // hands each out in turn: asked one at a time, a graph model's layer inside a residual block ran
+  // the model again from its input for the block's shortcut (a MobileNetV2: 77 s of forward passes).
+  const needed = layers.filter(
+    (l) => !ctx.run.cache.has(answerKey(ctx.run, matrixQuery(l))) || (same !== undefined && !ctx.layerCodesKnown({ layer: l, epoch })),
+  );
+  const pass = needed.length ? ctx.probeLayers(epoch, needed) : undefined;
+  try {
+    for (const [k, l] of layers.entries()) {
+      checkCancelled(ctx);
+      if (needed.includes(l)) {
+        const step = await pass!.next();
+        if (step.done || step.value.layer !== l) throw new Error(`the forward pass handed out no activations of layer ${l}`);
+      }
+      const layerProgress = (share: number, message: string) => progress((k + share) / layers.length, message);
+      evidence.set(l, await layerEvidence(ctx, matrixQuery(l), same, layerProgress));
     }
-    evidence.set(l, e);
+  } finally {
+    await pass?.return(undefined);
   }
   return { evidence, skipped: [] };
+}
+
+/** One layer's evidence: its capacity matrix with itself and, with `same`, its channels' label information. */
+async function layerEvidence(
+  ctx: QueryContext,
+  query: QueryOf<'capacityMatrix'>,
+  same: ReturnType<typeof sameLabelPairs> | undefined,
+  progress: (share: number, message: string) => void,
+): Promise<LayerEvidence> {
+  const l = query.layerI;
+  const name = ctx.manifest.layers[l].name;
+  progress(0, `findings: capacity of ${name} with itself`);
+  const e: LayerEvidence = { selfCapacity: await cachedCapacityMatrix(query, ctx) };
+  if (same) {
+    progress(0.5, `findings: label information of ${name}'s channels`);
+    const { columns } = await ctx.layerPairCodes({ layerI: l, layerJ: l, epoch: query.epoch });
+    e.channelLabelBits = columns.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same)));
+  }
+  return e;
 }
 
 /** The layers each layer reads, from the checkpoint's topology. */

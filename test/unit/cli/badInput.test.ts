@@ -35,9 +35,9 @@ function expectOneLine(r: { status: number | null; stderr: string }, code: numbe
   return lines[0];
 }
 
-/** The run folders under a runs folder (none when it was never made). */
+/** The run folders under a runs folder (none when it was never made; not its .gitignore). */
 function runsIn(runs: string): string[] {
-  return existsSync(runs) ? readdirSync(runs) : [];
+  return existsSync(runs) ? readdirSync(runs).filter((name) => !name.startsWith('.')) : [];
 }
 
 function npy(name: string, array: NpyArray): string {
