@@ -105,20 +105,34 @@ function ablationChannels(ctx: QueryContext, f: Finding): number[] {
  * split) leaves the finding without one; cancellation and bugs propagate.
  */
 export async function addAblations(ctx: QueryContext, epoch: number, findings: Finding[]): Promise<Finding[]> {
-  const out: Finding[] = [];
-  for (const f of findings) {
-    checkCancelled(ctx);
-    if (!REMOVABLE_KINDS.includes(f.kind) || f.layer === undefined || !f.channels?.length) {
-      out.push(f);
-      continue;
+  // Measured layer by layer, ascending, each layer's activations handed out by one forward pass
+  // (probeLayers): in the findings' own order (by kind, then layer) an ablation whose layer had left
+  // memory ran a forward pass of its own to it.
+  const ablated = findings
+    .map((f, i) => ({ f, i }))
+    .filter(({ f }) => REMOVABLE_KINDS.includes(f.kind) && f.layer !== undefined && f.channels?.length)
+    .sort((a, b) => a.f.layer! - b.f.layer! || a.i - b.i);
+  const layers = [...new Set(ablated.map(({ f }) => f.layer!))];
+  const pass = layers.length ? ctx.probeLayers(epoch, layers) : undefined;
+  const measured = new Map<number, Finding>();
+  try {
+    let at = -1;
+    for (const { f, i } of ablated) {
+      checkCancelled(ctx);
+      while (at < f.layer!) {
+        const step = await pass!.next();
+        if (step.done) throw new Error(`the forward pass handed out no activations of layer ${f.layer}`);
+        at = step.value.layer;
+      }
+      try {
+        const a = await measureAblation(ctx, { epoch, layer: f.layer!, channels: ablationChannels(ctx, f), mode: 'zero' });
+        measured.set(i, withAblation(f, a));
+      } catch (e) {
+        if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
+      }
     }
-    try {
-      const a = await measureAblation(ctx, { epoch, layer: f.layer, channels: ablationChannels(ctx, f), mode: 'zero' });
-      out.push(withAblation(f, a));
-    } catch (e) {
-      if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
-      out.push(f);
-    }
+  } finally {
+    await pass?.return(undefined);
   }
-  return out;
+  return findings.map((f, i) => measured.get(i) ?? f);
 }
