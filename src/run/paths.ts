@@ -62,7 +62,7 @@ export function claimRunFolder(runsFolder: string, base: string): { id: string; 
 /** The `.gitignore` a runs folder gets when a recording creates it. */
 export const RUNS_FOLDER_GITIGNORE = [
   '# Written by CNN Slicer when it created this runs folder: recorded runs (checkpoints, activations,',
-  "# hundreds of MB) stay out of Git, and out of VS Code's Quick Open and search (search.useIgnoreFiles).",
+  "# hundreds of MB) stay out of Git, and so out of VS Code's Quick Open and search in a Git workspace.",
   '# Delete this file to keep runs in Git: it is written only when the folder is created.',
   '*',
   '',
