@@ -59,6 +59,18 @@ async function barColour(page: Page, x: number): Promise<number[]> {
   );
 }
 
+/**
+ * Waits until the canvas shows the marked display columns (and, given, the column order and epoch):
+ * it is drawn in an effect after the render that sets the other data attributes, so its pixels are
+ * read once these, which the drawing itself sets, say so.
+ */
+async function drawn(page: Page, o: { markedPositions: readonly number[]; order?: readonly number[]; epoch?: number }): Promise<void> {
+  let selector = `${HEATMAP}[data-drawn-marked-columns="${o.markedPositions.join(',')}"]`;
+  if (o.order) selector += `[data-drawn-column-order="${o.order.join(',')}"]`;
+  if (o.epoch !== undefined) selector += `[data-drawn-epoch="${o.epoch}"]`;
+  await page.waitForSelector(selector);
+}
+
 const close = (a: number[], b: number[], tolerance: number) => a.every((v, i) => Math.abs(v - b[i]) <= tolerance);
 
 /** Mean of the defined cells of the marked block (rows × columns, an empty list = all) and of the rest. */
@@ -140,6 +152,7 @@ describe('browser: marking a group of channels in the capacity heatmap (Fig. 8B)
     const positions = marked.map((ch) => order.indexOf(ch)).sort((x, y) => x - y);
     await page.waitForSelector(`${HEATMAP}[data-column-order="${order.join(',')}"]`);
     assert.equal(await page.getAttribute(HEATMAP, 'data-marked-column-positions'), positions.join(','));
+    await drawn(page, { markedPositions: positions, order });
     for (let x = 0; x < order.length; x++)
       assert.equal(close(await barColour(page, x), CYAN, 30), positions.includes(x), `sorted: display column ${x} (channel ${order[x]})`);
     assertMeans(await readout(page), expectedMeans(answers[last], [], marked), 'sorted');
@@ -149,6 +162,7 @@ describe('browser: marking a group of channels in the capacity heatmap (Fig. 8B)
     await page.waitForSelector(`${HEATMAP}[data-epoch="${epochs[0]}"]`);
     assert.equal(await page.getAttribute(HEATMAP, 'data-marked-columns'), '2,4,5');
     assert.equal(await page.getAttribute(HEATMAP, 'data-marked-column-positions'), positions.join(','));
+    await drawn(page, { markedPositions: positions, order, epoch: epochs[0] });
     for (let x = 0; x < order.length; x++)
       assert.equal(close(await barColour(page, x), CYAN, 30), positions.includes(x), `epoch ${epochs[0]}: display column ${x}`);
     assertMeans(await readout(page), expectedMeans(answers[0], [], marked), `epoch ${epochs[0]}`);

@@ -111,6 +111,8 @@ export function useHeatmapDrawing(
     setDrawMs(cells.ms + performance.now() - t0);
     // Set on the element at once (not through a render): it says what the canvas shows right now.
     canvas.dataset.drawnEpoch = String(a.epoch);
+    canvas.dataset.drawnColumnOrder = columnOrder.join(',');
+    canvas.dataset.drawnMarkedColumns = [...markedColumnPositions].sort((x, y) => x - y).join(',');
     p.onDrawn?.(a.epoch);
   }, [
     a,
