@@ -82,7 +82,8 @@ export class SplitForward {
    * another: each segment ends at a layer through which every later layer reads the ones before (a
    * cut: every layer of a sequential model, a residual block's output), so the next segment starts
    * from it (`from`) and recomputes nothing; a segment holds about {@link SEGMENT_BYTES} of wanted
-   * layers. Each segment's layers are handed out once it is computed, while the next one runs. A
+   * layers. Each segment's layers are handed out once it is computed; the next one runs when they
+   * have been taken. A
    * stretch without a cut that exceeds MAX_SPLIT_BYTES runs on this thread alone, layer by layer.
    */
   private async *inSegments(p: SplitPass, script: string): AsyncGenerator<{ index: number; out: Activations }> {
