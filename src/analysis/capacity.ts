@@ -184,7 +184,8 @@ export function capacityMatrixFromCodes(
 ): CapacityMatrix {
   const [r0, r1] = rowRange;
   const values = new Float64Array((r1 - r0) * columns.length);
-  new JointHistograms(rows, rowRange, kernel).fill(columns, 0, columns.length, values, columns.length);
+  const symmetric = r0 === 0 && r1 === rows.length && sameCodes(columns, rows);
+  new JointHistograms(rows, rowRange, kernel, symmetric).fill(columns, 0, columns.length, values, columns.length);
   return {
     rows: r1 - r0,
     columns: columns.length,
@@ -194,11 +195,24 @@ export function capacityMatrixFromCodes(
   };
 }
 
+/** Whether two lists hold the very same codes, channel for channel (a layer's matrix with itself). */
+export function sameCodes<T>(columns: readonly T[], rows: readonly T[]): boolean {
+  return columns === rows || (columns.length === rows.length && columns.every((c, k) => c === rows[k]));
+}
+
 /**
  * The capacity cells of one range of rows against any columns, in as many calls as a caller
  * likes (the compute pool's workers take columns in chunks): the rows' codes are loaded into the
  * kernel's memory once, not once per chunk. Every cell is computed on its own, so the cells of a
  * chunk are those of the whole matrix, bit for bit.
+ *
+ * `symmetric` (a layer's matrix with itself: the columns are the rows, every row in the range):
+ * one joint histogram gives both cells of a channel pair, (r, c) from its sums in cell order and
+ * (c, r) from the same counts summed in the transposed order, which is the order the histogram of
+ * (c, r) would be summed in, so both cells are bit for bit what each gives computed on its own
+ * (the rounding of the sums differs between the two orders, so the cells may differ in their last
+ * bits, as they always have). Column c then takes only the groups of four rows that start at or
+ * before it: half the histograms.
  */
 export class JointHistograms {
   private readonly r0: number;
@@ -211,8 +225,11 @@ export class JointHistograms {
     private readonly rows: DistanceCodes[],
     rowRange: [number, number] = [0, rows.length],
     private readonly kernel?: KernelKind,
+    private readonly symmetric = false,
   ) {
     [this.r0, this.r1] = rowRange;
+    if (symmetric && (this.r0 !== 0 || this.r1 !== rows.length))
+      throw new RangeError('a symmetric capacity matrix takes every row: its cells are written in both orientations');
     this.rowBins = rows[this.r0]?.bins ?? 2;
     this.pairs = rows[this.r0]?.codes.length ?? 0;
     for (const x of rows.slice(this.r0, this.r1)) {
@@ -227,7 +244,9 @@ export class JointHistograms {
    * `out[(r - r0) * ldo + c + columnShift]`.
    */
   fill(columns: DistanceCodes[], c0: number, c1: number, out: Float64Array, ldo: number, columnShift = 0): void {
-    const { r0, r1, rows, pairs, rowBins } = this;
+    const { r0, r1, rows, pairs, rowBins, symmetric } = this;
+    if (symmetric && (columns.length !== rows.length || ldo !== columns.length))
+      throw new RangeError('a symmetric capacity matrix is square: its columns are its rows');
     if (r1 <= r0 || c1 <= c0) return;
     const columnBins = columns[c0].bins;
     const cells = columnBins * rowBins;
@@ -248,17 +267,19 @@ export class JointHistograms {
       }
       out[(r - r0) * ldo + c + columnShift] = value;
     };
+    // The rows a column takes: all, or (symmetric) the groups of four that start at or before it.
+    const rowsEnd = (c: number, end: number) => (symmetric ? Math.min(end, c + 1) : end);
     const wasm = columnBins <= 255 ? this.wasm : undefined;
     if (this.kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
     if (wasm && pairs > 0) {
-      // Memory: [scaled column: 2·pairs][8 u16 tables][4 i32 counts][4 × (total, Σ c·log2 c)]
-      // [c·log2 c for c ≤ pairs][a group of rows' codes, four rows interleaved per pair], rows in
+      // Memory: [scaled column: 2·pairs][8 u16 tables][4 i32 counts][4 × (total, Σ c·log2 c), and
+      // 4 more of the transposed tables][c·log2 c for c ≤ pairs][a group of rows' codes, four rows interleaved per pair], rows in
       // groups that fit.
       const scaledAt = 0;
       const tablesAt = align(2 * pairs);
       const countsAt = tablesAt + align(16 * cells);
       const resultAt = countsAt + 16 * cells;
-      const xLogXAt = resultAt + 64;
+      const xLogXAt = resultAt + 128;
       const rowsAt = align(xLogXAt + 8 * (pairs + 1));
       const group = Math.max(4, Math.min(align4(r1 - r0), Math.floor(JOINT_BUDGET_BYTES / pairs / 4) * 4));
       for (let g0 = r0; g0 < r1; g0 += group) {
@@ -269,19 +290,26 @@ export class JointHistograms {
         if (wasm.loaded?.owner !== this || wasm.loaded.layout !== layout)
           loadRowCodes(wasm, this, layout, mem, rows, g0, g1, rowsAt, pairs, xLogXAt);
         const scaled = new Uint16Array(mem, scaledAt, pairs);
-        const result = new Float64Array(mem, resultAt, 8);
+        const result = new Float64Array(mem, resultAt, 16);
         for (let c = c0; c < c1; c++) {
+          const end = rowsEnd(c, g1);
+          if (end <= g0) continue;
           scaleCodes(columns[c].codes, scaled, rowBins);
-          for (let r = g0; r < g1; r += 4) {
+          for (let r = g0; r < end; r += 4) {
             const n = Math.min(4, g1 - r);
             const quadAt = rowsAt + (r - g0) * pairs;
             for (let p0 = 0; p0 < pairs; p0 += QUAD_PAIRS) {
               const count = Math.min(QUAD_PAIRS, pairs - p0);
-              const last = p0 + count >= pairs ? resultAt : 0;
+              // The last call sums the entropies itself, or (symmetric) writes the counts for `sums`.
+              const last = p0 + count >= pairs && !symmetric ? resultAt : 0;
               wasm.exports.jointQuad(scaledAt + 2 * p0, quadAt + 4 * p0, count, tablesAt, countsAt, cells, p0 > 0 ? 1 : 0, xLogXAt, last);
             }
+            if (symmetric) wasm.exports.sums(countsAt, rowBins, xLogXAt, resultAt);
             // shannonEntropyBits of each joint histogram from the kernel's two sums, as jointEntropyBits takes it.
-            for (let k = 0; k < n; k++) finish(c, r + k, entropyFromSums(result[2 * k], result[2 * k + 1]));
+            for (let k = 0; k < n; k++) {
+              finish(c, r + k, entropyFromSums(result[2 * k], result[2 * k + 1]));
+              if (symmetric) finish(r + k, c, entropyFromSums(result[8 + 2 * k], result[9 + 2 * k]));
+            }
           }
         }
       }
@@ -290,7 +318,7 @@ export class JointHistograms {
       const scaled = new Uint16Array(pairs);
       for (let c = c0; c < c1; c++) {
         scaleCodes(columns[c].codes, scaled, rowBins);
-        for (let r = r0; r < r1; r += 4) {
+        for (let r = r0; r < rowsEnd(c, r1); r += 4) {
           const n = Math.min(4, r1 - r);
           const b0 = rows[r].codes;
           const b1 = rows[r + Math.min(1, n - 1)].codes;
@@ -304,7 +332,10 @@ export class JointHistograms {
             tables[2 * cells + x + b2[p]]++;
             tables[3 * cells + x + b3[p]]++;
           }
-          for (let k = 0; k < n; k++) finish(c, r + k, jointEntropyBits(tables, k * cells, cells));
+          for (let k = 0; k < n; k++) {
+            finish(c, r + k, jointEntropyBits(tables, k * cells, cells));
+            if (symmetric) finish(r + k, c, jointEntropyBits(tables, k * cells, cells, rowBins));
+          }
         }
       }
     }
@@ -360,9 +391,11 @@ let xLogX = new Float64Array(0);
 /**
  * `shannonEntropyBits` of the integer counts `tables[at .. at + cells)` (a joint histogram), bit
  * for bit: the same sums in the same order, with `c · log2(c)` read from a table (a matrix's
- * cells take millions of logarithms of the same few thousand counts).
+ * cells take millions of logarithms of the same few thousand counts). With `transposedBins`, of
+ * the square table read the other way round (cell (i, j) at (j, i)): the joint histogram of the
+ * two channels swapped, summed in its own order.
  */
-function jointEntropyBits(tables: Int32Array, at: number, cells: number): number {
+function jointEntropyBits(tables: Int32Array, at: number, cells: number, transposedBins?: number): number {
   let total = 0;
   let most = 0;
   for (let k = at; k < at + cells; k++) {
@@ -372,9 +405,18 @@ function jointEntropyBits(tables: Int32Array, at: number, cells: number): number
   }
   growXLogX(most);
   let sum = 0;
-  for (let k = at; k < at + cells; k++) {
-    const c = tables[k];
-    if (c > 0) sum += xLogX[c];
+  if (transposedBins === undefined) {
+    for (let k = at; k < at + cells; k++) {
+      const c = tables[k];
+      if (c > 0) sum += xLogX[c];
+    }
+  } else {
+    const b = transposedBins;
+    for (let i = 0; i < b; i++)
+      for (let j = 0; j < b; j++) {
+        const c = tables[at + j * b + i];
+        if (c > 0) sum += xLogX[c];
+      }
   }
   return entropyFromSums(total, sum);
 }
@@ -416,6 +458,7 @@ interface JointExports {
     xLogX: number,
     result: number,
   ): void;
+  sums(out: number, bins: number, xLogX: number, result: number): void;
 }
 
 /** wasm/jointQuad.wat compiled, or null without WebAssembly: the JS loop takes over. */

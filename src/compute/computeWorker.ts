@@ -140,8 +140,12 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
     const { r0, r1 } = req;
     // The rows' codes are loaded once; the columns are taken in chunks (each cell is computed on
     // its own, so a chunk's cells are the whole matrix's) and written straight into the matrix.
-    const joint = new JointHistograms(rows, [r0, r1]);
-    forEachClaimedChunk(columns.length, req.claims, (c0, c1) => joint.fill(columns, c0, c1, out, columns.length, r0 * columns.length));
+    const joint = new JointHistograms(rows, [r0, r1], undefined, req.symmetric);
+    const total = columns.length;
+    // Symmetric, column c takes the rows up to it: the chunks go from the last columns, the largest, down.
+    forEachClaimedChunk(total, req.claims, (c0, c1) =>
+      req.symmetric ? joint.fill(columns, total - c1, total - c0, out, total) : joint.fill(columns, c0, c1, out, total, r0 * total),
+    );
     return {};
   });
   channel.onRequest(touchPages, (req) => {

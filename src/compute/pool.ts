@@ -30,6 +30,7 @@ import {
   hasErrorCode,
   SampleArray,
   upperTriangleOrigins,
+  sameCodes,
 } from '../analysis';
 import { RpcChannel } from '../rpc/channel';
 import { ParamsIn, RequestType, ResultOut, RpcError } from '../rpc/messages';
@@ -405,12 +406,14 @@ export class ComputePool {
     if (columns.length && rows.length && columns[0].n !== rows[0].n)
       throw new RangeError(`both layers need the same inputs; got ${columns[0].n} and ${rows[0].n}`);
     const out = new SharedArrayBuffer(rows.length * columns.length * 8);
+    // A layer with itself: each histogram gives both cells of a channel pair (JointHistograms).
+    const symmetric = sameCodes(columns, rows);
     if (rows.length)
       await this.stage(
         capacityRows,
         columns.length,
         this.chunkOf(columns.length),
-        (claims) => ({ columns, rows, r0: 0, r1: rows.length, out, claims }),
+        (claims) => ({ columns, rows, r0: 0, r1: rows.length, out, claims, symmetric }),
         signal,
       );
     const entropy = (c: SharedCodes) => c.entropyBits ?? undefined;

@@ -155,8 +155,14 @@ export const capacityRows = defineRequest('capacity/rows', {
       r1: Count,
       out: Shared,
       claims: v.optional(ClaimsSchema),
+      /** The columns are the rows (a layer with itself): each histogram gives both cells of a pair (JointHistograms). */
+      symmetric: v.optional(v.boolean()),
     }),
     v.check((p) => p.r0 <= p.r1 && p.r1 <= p.rows.length, 'rows must be a range within the rows'),
+    v.check(
+      (p) => !p.symmetric || (p.r0 === 0 && p.r1 === p.rows.length && p.columns.length === p.rows.length),
+      'a symmetric matrix is square and takes every row',
+    ),
     v.check(
       (p) => p.out.byteLength >= p.rows.length * p.columns.length * 8,
       'the output buffer is shorter than rows × columns float64 values',

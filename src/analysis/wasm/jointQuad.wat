@@ -12,6 +12,13 @@
 ;;   table k's total count and result[2k + 1] the sum of f64 xLogX[c] (= c·log2(c), computed by
 ;;   the caller) over its nonzero counts c in cell order, the two sums shannonEntropyBits takes.
 ;; A u16 table counts at most ⌈pairs / 2⌉ pairs: callers pass at most 131,070 pairs per call.
+;;
+;; sums(out, bins, xLogX, result): for the four square tables of bins × bins i32 counts at `out`
+;; (what jointQuad writes with `result` 0), f64 result[2k] = table k's total and result[2k + 1] =
+;; the sum of xLogX[c] over its nonzero counts in cell order (jointQuad's two sums, bit for bit),
+;; and result[8 + 2k], result[9 + 2k] the same of the transposed table (cell (i, j) read at (j, i)):
+;; the sums the joint histogram of the two channels the other way round gives, so one histogram
+;; serves both cells of a symmetric capacity matrix.
 ;; One i32 load gives the four rows' bins (joint.wat loads each byte on its own), and the eight
 ;; u16 tables of 32 × 32 bins take 16 KB of the L1 cache where eight i32 tables filled it.
 (module
@@ -98,6 +105,49 @@
           (local.set $a (i32.add (local.get $result) (i32.shl (local.get $g) (i32.const 4))))
           (f64.store (local.get $a) (f64.convert_i32_u (local.get $total)))
           (f64.store offset=8 (local.get $a) (local.get $sum))))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br $perTable)))
+  )
+  (func (export "sums") (param $out i32) (param $bins i32) (param $xLogX i32) (param $result i32)
+    (local $g i32) (local $base i32) (local $i i32) (local $j i32) (local $c i32) (local $total i32)
+    (local $direct f64) (local $transposed f64) (local $cells i32) (local $at i32)
+    (local.set $cells (i32.mul (local.get $bins) (local.get $bins)))
+    (block $endTables (loop $perTable
+      (br_if $endTables (i32.ge_u (local.get $g) (i32.const 4)))
+      (local.set $base (i32.add (local.get $out) (i32.shl (i32.mul (local.get $g) (local.get $cells)) (i32.const 2))))
+      (local.set $total (i32.const 0))
+      (local.set $direct (f64.const 0))
+      (local.set $transposed (f64.const 0))
+      ;; Cell order: i · bins + j.
+      (local.set $i (i32.const 0))
+      (block $endDirect (loop $direct
+        (br_if $endDirect (i32.ge_u (local.get $i) (local.get $cells)))
+        (local.set $c (i32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $total (i32.add (local.get $total) (local.get $c)))
+        (if (local.get $c)
+          (then (local.set $direct (f64.add (local.get $direct) (f64.load (i32.add (local.get $xLogX) (i32.shl (local.get $c) (i32.const 3))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $direct)))
+      ;; Transposed order: cell j · bins + i for i, then j.
+      (local.set $i (i32.const 0))
+      (block $endRows (loop $rows
+        (br_if $endRows (i32.ge_u (local.get $i) (local.get $bins)))
+        (local.set $j (i32.const 0))
+        (block $endColumns (loop $columns
+          (br_if $endColumns (i32.ge_u (local.get $j) (local.get $bins)))
+          (local.set $c (i32.load (i32.add (local.get $base)
+            (i32.shl (i32.add (i32.mul (local.get $j) (local.get $bins)) (local.get $i)) (i32.const 2)))))
+          (if (local.get $c)
+            (then (local.set $transposed (f64.add (local.get $transposed) (f64.load (i32.add (local.get $xLogX) (i32.shl (local.get $c) (i32.const 3))))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $columns)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows)))
+      (local.set $at (i32.add (local.get $result) (i32.shl (local.get $g) (i32.const 4))))
+      (f64.store (local.get $at) (f64.convert_i32_u (local.get $total)))
+      (f64.store offset=8 (local.get $at) (local.get $direct))
+      (f64.store offset=64 (local.get $at) (f64.convert_i32_u (local.get $total)))
+      (f64.store offset=72 (local.get $at) (local.get $transposed))
       (local.set $g (i32.add (local.get $g) (i32.const 1)))
       (br $perTable)))
   )

@@ -102,6 +102,63 @@ describe('capacity matrix of a layer pair (paper Fig. 8)', () => {
     const wide = [0, 1].map(() => distanceCodes(Float64Array.from({ length: 20 * 3 }, r), 20, 3, 300));
     assert.equal(capacityMatrixFromCodes(wide, wide).values[1], capacityBits(wide[1], wide[0]));
   });
+  it('gives a layer with itself the cells of the pairs computed one way and the other, bit for bit, from one histogram per pair', () => {
+    // The two cells of a pair differ in their last bits (the joint histogram summed in two orders):
+    // a mirrored copy of one would fail here.
+    const asymmetric = (m: { values: Float64Array }, k: number) => {
+      let differ = 0;
+      for (let a = 0; a < k; a++) for (let b = a + 1; b < k; b++) if (m.values[a * k + b] !== m.values[b * k + a]) differ++;
+      return differ;
+    };
+    let seen = 0;
+    for (const [n, bins, channels] of [
+      [40, 8, 1],
+      [40, 32, 7],
+      [60, 32, 9],
+      [40, 255, 5],
+      [521, 32, 6], // 135,460 pairs: more than one kernel call per histogram
+    ]) {
+      const codes = Array.from({ length: channels }, (_, c) =>
+        distanceCodes(
+          Float64Array.from({ length: n * 6 }, () => r() * (1 + (c % 3))),
+          n,
+          6,
+          bins,
+        ),
+      );
+      const copies = codes.map((c) => ({ ...c }));
+      for (const kernel of ['wasm-simd', 'js'] as const) {
+        const self = capacityMatrixFromCodes(codes, codes, [0, channels], kernel);
+        const oneByOne = capacityMatrixFromCodes(codes, copies, [0, channels], kernel);
+        assert.deepEqual(
+          Array.from(self.values),
+          Array.from(oneByOne.values),
+          `${n} inputs, ${bins} bins, ${channels} channels, ${kernel}`,
+        );
+        for (let q = 0; q < channels; q++)
+          for (let c = 0; c < channels; c++) assert.equal(self.values[q * channels + c], capacityBits(codes[c], copies[q]));
+        seen += asymmetric(self, channels);
+      }
+    }
+    assert.ok(seen > 0, 'some pairs have cells that differ in their last bits');
+    // A symmetric matrix takes every row: a part of one is refused.
+    const codes = [0, 1, 2].map(() => distanceCodes(Float64Array.from({ length: 20 * 3 }, r), 20, 3, 8));
+    assert.throws(() => new JointHistograms(codes, [1, 3], 'js', true), /every row/);
+  });
+  it('gives a layer with itself the same matrix on the worker pool, its columns taken from the last', async () => {
+    const pool = new ComputePool({ workers: 2 });
+    try {
+      const layer = layerActivations([50, 3, 3, 11], Float32Array.from({ length: 50 * 9 * 11 }, r));
+      const codes = await pool.layerCodes(layer, 32);
+      const self = await pool.capacityFromCodes(codes, codes);
+      const copies = codes.map((c) => ({ ...c }));
+      const oneByOne = await pool.capacityFromCodes(codes, copies);
+      assert.deepEqual(Array.from(self.values), Array.from(oneByOne.values));
+      assert.deepEqual(Array.from(self.values), Array.from(capacityMatrix(layer, layer).values));
+    } finally {
+      pool.close();
+    }
+  });
   it('treats whole layer outputs as one channel for the layer-level capacity', () => {
     const whole = layerActivations([n, 12], li.data);
     assert.equal(layerCapacity(li, li), capacityMatrix(whole, whole).values[0]);
