@@ -154,25 +154,46 @@ export class AblationSession {
       }
   }
 
+  /** Per channel: whether every one of its values on the inputs already is its replacement, bit for bit. */
+  private readonly alreadyReplaced = new Map<number, boolean>();
+
   /**
-   * The prediction measures with each group's channels ablated (an empty group: the baseline), as
-   * few forward passes of the tail as fit {@link ABLATION_PASS_BYTES}.
+   * Whether ablating `group` changes no value of the layer: each of its channels is its replacement
+   * already on every input (a dead channel ablated to zero; an empty group), so the ablated model
+   * is the model itself.
+   */
+  changesNothing(group: readonly number[]): boolean {
+    return group.every((c) => {
+      let known = this.alreadyReplaced.get(c);
+      if (known === undefined) {
+        known = holdsOnly(this.base, c, this.axis.channels, this.replacement(c));
+        this.alreadyReplaced.set(c, known);
+      }
+      return known;
+    });
+  }
+
+  /**
+   * The prediction measures with each group's channels ablated, as few forward passes of the tail
+   * as fit {@link ABLATION_PASS_BYTES}. A group that changes no value (`changesNothing`: an empty
+   * group, the baseline, or a dead channel ablated to zero) gets the model's own output on the
+   * inputs, which no ablation pass needs to compute again (the output layer's activations, one
+   * forward pass per epoch at most): the same model on the same values.
    */
   async measure(groups: readonly (readonly number[])[], onGroup?: (done: number) => void): Promise<PredictionMeasures[]> {
     for (const g of groups) this.checkChannels(g);
     const classes = this.ctx.classes();
-    // An empty group ablates nothing: the model's own output on the inputs, which no ablation pass
-    // needs to compute again (the output layer's activations, one forward pass per epoch at most).
+    const same = groups.map((g) => this.changesNothing(g));
     let baseline: PredictionMeasures | undefined;
-    if (groups.some((g) => g.length === 0)) {
+    if (same.some(Boolean)) {
       const out = await this.ctx.layerOutput(this.epoch, this.output.layer, this.indices);
       baseline = predictionMeasures(classScores(this.output.kind, out.data as Float32Array, classes), this.labels, classes);
     }
-    const ablated = groups.filter((g) => g.length > 0);
-    const empty = groups.length - ablated.length;
-    const measured = ablated.length ? await this.measureAblated(ablated, classes, onGroup && ((done) => onGroup(empty + done))) : [];
+    const ablated = groups.filter((_, k) => !same[k]);
+    const unchanged = groups.length - ablated.length;
+    const measured = ablated.length ? await this.measureAblated(ablated, classes, onGroup && ((done) => onGroup(unchanged + done))) : [];
     let next = 0;
-    return groups.map((g) => (g.length === 0 ? baseline! : measured[next++]));
+    return groups.map((_, k) => (same[k] ? baseline! : measured[next++]));
   }
 
   /** `measure` of groups that each ablate at least one channel. */
@@ -211,6 +232,14 @@ export class AblationSession {
     }
     return results;
   }
+}
+
+/** Whether channel `c` of channels-last `data` (`channels` per position) holds `value` (as float32) everywhere, bit for bit (so -0 is not 0). */
+export function holdsOnly(data: Float32Array, c: number, channels: number, value: number): boolean {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const want = new Uint32Array(Float32Array.of(value).buffer)[0];
+  for (let i = c; i < bits.length; i += channels) if (bits[i] !== want) return false;
+  return true;
 }
 
 function gather(data: Float32Array, per: number, indices: readonly number[]): Float32Array {

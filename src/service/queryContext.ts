@@ -14,6 +14,7 @@ import type { ModelLease } from './models';
 import { QueryError, QueryPriority } from './queries';
 import { Probe, readProbe, RunState } from './runs';
 import type { SplitForward, SplitPass } from './splitForward';
+import type { TailPlan } from '../tfjs/graphTail';
 import type { EpochMetrics, RunManifest } from '../run/format';
 
 export interface QueryControl {
@@ -209,6 +210,25 @@ export class QueryContext {
       last: p.last,
       from: p.from,
       keep: p.keep,
+      signal: this.control.signal,
+    });
+  }
+
+  /**
+   * Runs the tail of the model at `epoch` after run layer `layer` (src/tfjs/graphTail.ts) on blocks of
+   * that layer's values for `count` inputs, on both threads (SplitForward `tailRunner`).
+   */
+  async tailRunner(
+    epoch: number,
+    o: { plan: TailPlan; layer: number; count: number; sides: ReadonlyMap<number, Float32Array> },
+  ): Promise<(blocks: readonly Float32Array[]) => Promise<Float32Array[]>> {
+    const { tf, backend } = await this.tf();
+    return this.parts.splitForward.tailRunner({
+      tf,
+      backend,
+      checkpoint: this.run.models.checkpoint(epoch),
+      layers: this.manifest.layers,
+      ...o,
       signal: this.control.signal,
     });
   }

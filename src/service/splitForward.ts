@@ -11,6 +11,7 @@ import type { RunLayer } from '../run/format';
 import type { BackendPreference } from '../tfjs/backend';
 import { Activations, forwardLayers } from '../tfjs/forward';
 import { ForwardHelper, resolveForwardScript, shareFloat32 } from '../tfjs/forwardHelper';
+import { runTailChunks, TailPlan } from '../tfjs/graphTail';
 import { layerInputs } from './networkTopology';
 
 /** Inputs below which a forward pass stays on one thread (the hand-over costs more than it saves). */
@@ -173,6 +174,67 @@ export class SplitForward {
     await second;
     if (signal?.aborted) throw new CancelledError();
     for (const [index, shape] of shapes) yield { index, out: { shape: [n, ...shape.slice(1)], data: full.get(index)! } };
+  }
+
+  /**
+   * Runs a graph model's tail (graphTail.ts) after `layer` on blocks of its values, the first half of
+   * the inputs on this thread and the second on the forward worker (below {@link MIN_SPLIT_INPUTS}
+   * inputs, or without the worker, all here). The side layers' second halves are shared once, for
+   * every call of the runner. Each input's output depends on its own values only, so the halves
+   * join into what one thread gives.
+   */
+  tailRunner(p: {
+    tf: typeof tfType;
+    backend: string;
+    checkpoint: string;
+    layers: RunLayer[];
+    plan: TailPlan;
+    layer: number;
+    count: number;
+    sides: ReadonlyMap<number, Float32Array>;
+    signal?: AbortSignal;
+  }): (blocks: readonly Float32Array[]) => Promise<Float32Array[]> {
+    const { tf, layers, plan, layer, count: n, sides, signal } = p;
+    const per = (l: number) => layers[l].outputShape.reduce((a, b) => a * b, 1);
+    const outPer = per(plan.outLayer);
+    const script = n >= (this.options.minSplitInputs ?? MIN_SPLIT_INPUTS) ? resolveForwardScript() : undefined;
+    if (!script || this.options.enabled === false)
+      return async (blocks) => {
+        const outs = blocks.map(() => new Float32Array(n * outPer));
+        await runTailChunks(tf, plan, layers, { fromLayer: layer, blocks, sides, count: n, outs, signal });
+        return outs;
+      };
+    const h = Math.ceil(n / 2);
+    const sharedSides = [...sides].map(([index, data]) => ({ index, data: shareFloat32(data.subarray(h * per(index))) }));
+    const firstSides = new Map([...sides].map(([index, data]) => [index, data.subarray(0, h * per(index))]));
+    const fromPer = per(layer);
+    return async (blocks) => {
+      this.helper ??= new ForwardHelper(script);
+      const outs = blocks.map(() => new Float32Array(new SharedArrayBuffer(n * outPer * 4)));
+      const second = this.helper.tail({
+        backend: backendPreference(p.backend),
+        checkpoint: p.checkpoint,
+        layers,
+        layer,
+        output: plan.outLayer,
+        count: n - h,
+        blocks: blocks.map((b) => shareFloat32(b.subarray(h * fromPer))),
+        sides: sharedSides,
+        outs: outs.map((o) => ({ buffer: o.buffer, offset: h * outPer * 4 })),
+      });
+      second.catch(() => undefined); // awaited below
+      await runTailChunks(tf, plan, layers, {
+        fromLayer: layer,
+        blocks: blocks.map((b) => b.subarray(0, h * fromPer)),
+        sides: firstSides,
+        count: h,
+        outs: outs.map((o) => o.subarray(0, h * outPer)),
+        signal,
+      });
+      await second;
+      if (signal?.aborted) throw new CancelledError();
+      return outs;
+    };
   }
 
   close(): void {

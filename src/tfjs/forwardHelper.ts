@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { RpcChannel } from '../rpc/channel';
 import { workerPort } from '../rpc/ports';
-import { ForwardOutputs, forwardPass, ForwardRequest } from './forwardProtocol';
+import { ForwardOutputs, forwardPass, ForwardRequest, forwardTail, ForwardTailRequest } from './forwardProtocol';
 
 /** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
 export function resolveForwardScript(): string | undefined {
@@ -27,6 +27,13 @@ export class ForwardHelper {
     return this.start()
       .channel.request(forwardPass, req)
       .then((r) => r.outputs);
+  }
+
+  /** The tail of a graph model on the worker's share of the inputs (forwardProtocol.ts `forwardTail`). */
+  tail(req: ForwardTailRequest): Promise<void> {
+    return this.start()
+      .channel.request(forwardTail, req)
+      .then(() => undefined);
   }
 
   private start(): { worker: Worker; channel: RpcChannel } {

@@ -64,7 +64,46 @@ export const forwardPass = defineRequest('forward', {
   result: v.object({ outputs: v.array(v.object({ index: Count, shape: Shape })) }),
 });
 
+/**
+ * The tail of a graph model after run layer `layer` (graphTail.ts) on the worker's share of the
+ * inputs, for each block of `layer`'s values (one per ablation): the blocks, the side layers' values
+ * and the outputs travel in shared buffers, `count` rows each.
+ */
+export const forwardTail = defineRequest('forward/tail', {
+  params: v.pipe(
+    v.object({
+      backend: v.picklist(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
+      checkpoint: v.pipe(v.string(), v.minLength(1)),
+      layers: v.pipe(v.array(LayerSchema), v.minLength(1)),
+      layer: Count,
+      output: Count,
+      count: Count,
+      blocks: v.array(Shared),
+      sides: v.array(v.object({ index: Count, data: Shared })),
+      /** Per block: where its output rows go (a byte offset into a shared buffer). */
+      outs: v.array(v.object({ buffer: Shared, offset: Count })),
+    }),
+    v.check((p) => p.layer < p.output && p.output < p.layers.length, '"layer" must come before "output", both in the table'),
+    v.check((p) => p.blocks.length === p.outs.length, 'there must be one output buffer per block'),
+    v.check(
+      (p) => p.blocks.every((b) => b.byteLength >= p.count * product(p.layers[p.layer].outputShape) * 4),
+      'a block is shorter than count rows of the layer',
+    ),
+    v.check(
+      (p) => p.sides.every((x) => x.index < p.layers.length && x.data.byteLength >= p.count * product(p.layers[x.index].outputShape) * 4),
+      'a side layer is outside the table or shorter than count rows',
+    ),
+    v.check(
+      (p) =>
+        p.outs.every((o) => o.offset % 4 === 0 && o.offset + p.count * product(p.layers[p.output].outputShape) * 4 <= o.buffer.byteLength),
+      'an output lies outside its buffer',
+    ),
+  ),
+  result: v.object({}),
+});
+
 export type ForwardRequest = ParamsIn<typeof forwardPass>;
+export type ForwardTailRequest = ParamsIn<typeof forwardTail>;
 export type ForwardOutputs = ResultOut<typeof forwardPass>['outputs'];
 
 // The layer schema must describe the run format's layers exactly: this fails to compile when they drift apart.

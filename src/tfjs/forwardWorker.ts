@@ -11,7 +11,8 @@ import { RpcChannel } from '../rpc/channel';
 import { MessagePortLike, threadPort } from '../rpc/ports';
 import { initBackend } from './backend';
 import { forwardLayers, loadCheckpoint } from './forward';
-import { ForwardOutputs, forwardPass, ForwardRequest } from './forwardProtocol';
+import { ForwardOutputs, forwardPass, ForwardRequest, forwardTail, ForwardTailRequest } from './forwardProtocol';
+import { runTailChunks, tailPlan, TailPlan } from './graphTail';
 
 let backend: ReturnType<typeof initBackend> | undefined;
 
@@ -84,9 +85,35 @@ async function forwardWith(tf: typeof tfType, model: tfType.LayersModel, req: Fo
   return outputs;
 }
 
+/** Tail plans by model and layers (an ablation session sends one request per block of ablations). */
+const plans = new WeakMap<tfType.LayersModel, Map<string, TailPlan | undefined>>();
+
+async function tail(req: ForwardTailRequest): Promise<void> {
+  backend ??= initBackend(req.backend);
+  const { tf } = await backend;
+  await withModel(tf, req.checkpoint, req.layers, async (model) => {
+    let byLayers = plans.get(model);
+    if (!byLayers) plans.set(model, (byLayers = new Map<string, TailPlan | undefined>()));
+    const key = `${req.layer}|${req.output}`;
+    if (!byLayers.has(key)) byLayers.set(key, tailPlan(model, req.layers, req.layer, req.output));
+    const plan = byLayers.get(key);
+    if (!plan) throw new Error(`the model has no graph tail from layer ${req.layer} to layer ${req.output}`);
+    const outPer = req.layers[req.output].outputShape.reduce((a, b) => a * b, 1);
+    await runTailChunks(tf, plan, req.layers, {
+      fromLayer: req.layer,
+      blocks: req.blocks.map((b) => new Float32Array(b)),
+      sides: new Map(req.sides.map((x) => [x.index, new Float32Array(x.data)])),
+      count: req.count,
+      outs: req.outs.map((o) => new Float32Array(o.buffer, o.offset, req.count * outPer)),
+    });
+  });
+}
+
 /** Serves the service's forward requests on `port`. */
 export function serveForwardRequests(port: MessagePortLike): RpcChannel {
-  return new RpcChannel(port, { peer: 'the analysis service' }).onRequest(forwardPass, async (req) => ({ outputs: await forward(req) }));
+  return new RpcChannel(port, { peer: 'the analysis service' })
+    .onRequest(forwardPass, async (req) => ({ outputs: await forward(req) }))
+    .onRequest(forwardTail, async (req) => (await tail(req), {}));
 }
 
 if (parentPort) serveForwardRequests(threadPort(parentPort));
