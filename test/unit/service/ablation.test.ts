@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { classScores, npyFromFloat32, npyFromFloat64, predictionMeasures, serializeNpy } from '../../../src/analysis';
 import { recordRun } from '../../../src/recorder/record';
 import { readProbe } from '../../../src/run/probe';
-import { ABLATION_PATHS } from '../../../src/service/ablation';
+import { ABLATION_PATHS, holdsOnly } from '../../../src/service/ablation';
 import { AnalysisEngine } from '../../../src/service/engine';
 import type { AblationAnswer } from '../../../src/service/queries';
 import { initBackend } from '../../../src/tfjs/backend';
@@ -94,6 +94,16 @@ describe('ablation: known answers', function () {
     for (const m of answer.measures) assert.equal(m.values.length, 3);
     const toNext = answer.measures.find((m) => m.measure === 'capacityToNext')!;
     assert.equal(toNext.otherLayer, 3, 'flatten moves values only: the next layer that mixes channels is the dense output');
+  });
+
+  it('knows an ablation that changes no value: a channel that holds its replacement everywhere, bit for bit', () => {
+    // Two positions of three channels: channel 0 is all +0, channel 1 holds a -0, channel 2 is constant 0.5.
+    const data = Float32Array.from([0, -0, 0.5, 0, 0, 0.5]);
+    assert.equal(holdsOnly(data, 0, 3, 0), true);
+    assert.equal(holdsOnly(data, 1, 3, 0), false, '-0 is not the replacement 0');
+    assert.equal(holdsOnly(data, 2, 3, 0), false);
+    assert.equal(holdsOnly(data, 2, 3, 0.5), true, 'a constant channel holds its mean');
+    assert.equal(holdsOnly(data.subarray(3), 0, 3, 0), true, 'a view at an offset');
   });
 
   it('refuses channels out of range and the input layer, naming the range', async () => {

@@ -19,6 +19,8 @@ import { layerInputs } from '../../../src/service/networkTopology';
 import { cutLayers, SplitForward } from '../../../src/service/splitForward';
 import { initBackend } from '../../../src/tfjs/backend';
 import { Activations, forwardLayers, loadCheckpoint } from '../../../src/tfjs/forward';
+import { tailPlan } from '../../../src/tfjs/graphTail';
+import { ForwardHelper, resolveForwardScript } from '../../../src/tfjs/forwardHelper';
 
 describe('forward passes that keep only some layers', function () {
   this.timeout(180000);
@@ -148,6 +150,63 @@ describe('a pass too large for one split pass goes in segments', function () {
         }
       }
     } finally {
+      model.dispose();
+    }
+  });
+
+  it("runs a graph model's tail after a layer on two threads: every layer's tail output bit for bit what one thread gives, and the model's own output on its own values", async () => {
+    const { tf, backend } = await initBackend('wasm');
+    const manifest = readRun(folder).manifest;
+    const layers = manifest.layers;
+    const checkpoint = join(folder, 'checkpoints', epochFolder(1));
+    const model = await loadCheckpoint(tf, checkpoint, layers);
+    const probe = readProbe(readRun(folder));
+    const count = probe.labels.length;
+    const last = layers.length - 1;
+    const all = new Map<number, Float32Array>();
+    for await (const { index, out } of forwardLayers({ tf, model, layers, inputs: probe.inputs, count, last }))
+      all.set(index, Float32Array.from(out.data));
+    all.set(0, probe.inputs);
+    const oneThread = new SplitForward({ enabled: false });
+    const twoThreads = new SplitForward({ minSplitInputs: 2 });
+    let planned = 0;
+    try {
+      for (let l = 1; l < last; l++) {
+        const plan = tailPlan(model, layers, l, last);
+        if (!plan) continue;
+        planned++;
+        const sides = new Map(plan.sides.map(({ layer }) => [layer, all.get(layer)!]));
+        const o = { tf, backend, checkpoint, layers, plan, layer: l, count, sides };
+        // Two blocks: the layer's own values, and the same with its first channel zeroed.
+        const own = all.get(l)!;
+        const channels = layers[l].outputShape.at(-1)!;
+        const zeroed = Float32Array.from(own, (v, i) => (i % channels === 0 ? 0 : v));
+        const [a, b] = await twoThreads.tailRunner(o)([own, zeroed]);
+        const [a1, b1] = await oneThread.tailRunner(o)([own, zeroed]);
+        assert.deepEqual(a, a1, `layer ${l}: two threads give one thread's output`);
+        assert.deepEqual(b, b1, `layer ${l}: an ablated block too`);
+        assert.deepEqual(Float32Array.from(a), all.get(last), `layer ${l}: the tail on the layer's own values is the model's output`);
+      }
+      assert.ok(planned >= 4, `the fixture has tails (${planned})`);
+      // The worker checks a tail request before it runs: a block shorter than its rows is refused.
+      const helper = new ForwardHelper(resolveForwardScript()!);
+      try {
+        const l = layers.findIndex((_, k) => k > 0 && tailPlan(model, layers, k, last) !== undefined);
+        const request = { backend: 'wasm' as const, checkpoint, layers, layer: l, output: last, count, sides: [] };
+        await assert.rejects(
+          helper.tail({ ...request, blocks: [new SharedArrayBuffer(4)], outs: [{ buffer: new SharedArrayBuffer(count * 64), offset: 0 }] }),
+          /a block is shorter than count rows/,
+        );
+        await assert.rejects(
+          helper.tail({ ...request, blocks: [], outs: [{ buffer: new SharedArrayBuffer(8), offset: 0 }] }),
+          /one output buffer per block/,
+        );
+      } finally {
+        helper.close();
+      }
+    } finally {
+      oneThread.close();
+      twoThreads.close();
       model.dispose();
     }
   });
