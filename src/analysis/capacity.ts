@@ -196,9 +196,8 @@ export function capacityMatrixFromCodes(
 }
 
 /** Whether two lists hold the very same codes, channel for channel (a layer's matrix with itself). */
-export function sameCodes<T>(columns: readonly T[], rows: readonly T[]): boolean {
-  return columns === rows || (columns.length === rows.length && columns.every((c, k) => c === rows[k]));
-}
+export const sameCodes = <T>(columns: readonly T[], rows: readonly T[]): boolean =>
+  columns === rows || (columns.length === rows.length && columns.every((c, k) => c === rows[k]));
 
 /**
  * The capacity cells of one range of rows against any columns, in as many calls as a caller
@@ -206,13 +205,11 @@ export function sameCodes<T>(columns: readonly T[], rows: readonly T[]): boolean
  * kernel's memory once, not once per chunk. Every cell is computed on its own, so the cells of a
  * chunk are those of the whole matrix, bit for bit.
  *
- * `symmetric` (a layer's matrix with itself: the columns are the rows, every row in the range):
- * one joint histogram gives both cells of a channel pair, (r, c) from its sums in cell order and
- * (c, r) from the same counts summed in the transposed order, which is the order the histogram of
- * (c, r) would be summed in, so both cells are bit for bit what each gives computed on its own
- * (the rounding of the sums differs between the two orders, so the cells may differ in their last
- * bits, as they always have). Column c then takes only the groups of four rows that start at or
- * before it: half the histograms.
+ * `symmetric` (a layer with itself: the columns are the rows, all of them): one joint histogram
+ * gives both cells of a pair, (r, c) from its sums in cell order and (c, r) from the same counts
+ * summed transposed, the order (c, r)'s own histogram is summed in: each cell bit for bit what it
+ * is computed alone (the two may differ in their last bits, as always). Column c takes only the
+ * groups of four rows that start at or before it: half the histograms.
  */
 export class JointHistograms {
   private readonly r0: number;

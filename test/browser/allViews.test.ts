@@ -58,7 +58,10 @@ describe('All views', function () {
     // reports it on screen: a frame or two later, without any scrolling.
     const queryDrawn = await page
       .waitForFunction(() => !document.querySelector('#panel-query [data-testid=view-placeholder]'), undefined, { timeout: 5000 })
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     assert.ok(queryDrawn, 'the Query view, at the top of the window, is drawn without scrolling');
     assert.equal(await page.evaluate(() => window.scrollY), 0, 'nothing scrolled the page');
     await closeChecked(page, problems);
