@@ -16,8 +16,21 @@ describe('All views', function () {
       box.dispatchEvent(new Event('change', { bubbles: true }));
     });
     await page.waitForSelector('#panel-information');
-    const placeholders = async () =>
-      page.$$eval('[data-testid=view-placeholder]', (els) => els.map((e) => (e.closest('[data-view]') as HTMLElement).dataset.view));
+    // The views whose placeholder is showing. Every placeholder stands in a view; one seen outside
+    // any (once, on a loaded CI machine, mid-update) is looked at again until the page settles, and
+    // named with where it stands if it stays.
+    const placeholders = async (): Promise<string[]> => {
+      for (let attempt = 0; ; attempt++) {
+        const seen = await page.$$eval('[data-testid=view-placeholder]', (els) =>
+          els.map(
+            (e) =>
+              e.closest<HTMLElement>('[data-view]')?.dataset.view ?? `outside any view, in ${e.parentElement?.outerHTML.slice(0, 200)}`,
+          ),
+        );
+        if (!seen.some((v) => v.startsWith('outside')) || attempt === 20) return seen;
+        await page.waitForTimeout(100);
+      }
+    };
     // The Training view stays drawn; the Information view, last, is far below the window.
     assert.equal(await page.$$eval('#panel-training svg.chart', (els) => els.length > 0), true);
     const waiting = await placeholders();
