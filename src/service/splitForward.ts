@@ -85,7 +85,7 @@ export class SplitForward {
    * from it (`from`) and recomputes nothing; a segment holds about {@link SEGMENT_BYTES} of wanted
    * layers. Each segment's layers are handed out once it is computed; the next one runs when they
    * have been taken. A
-   * stretch without a cut that exceeds MAX_SPLIT_BYTES runs on this thread alone, layer by layer.
+   * stretch without a cut that exceeds the cap (`maxSplitBytes`, default MAX_SPLIT_BYTES) runs on this thread alone, layer by layer.
    */
   private async *inSegments(p: SplitPass, script: string): AsyncGenerator<{ index: number; out: Activations }> {
     const { layers, count: n, last } = p;
@@ -105,7 +105,10 @@ export class SplitForward {
       for (let k = segmentStart + 1; k <= l; k++) if (wanted(k) || k === l) segmentKeep.push(k);
       const segment = { ...p, last: l, from, keep: segmentKeep };
       const total = segmentKeep.reduce((sum, k) => sum + bytesOf(k), 0);
-      const pass = total > MAX_SPLIT_BYTES ? forwardLayers({ ...segment, keep: new Set(segmentKeep) }) : this.split(segment, script);
+      const pass =
+        total > (this.options.maxSplitBytes ?? MAX_SPLIT_BYTES)
+          ? forwardLayers({ ...segment, keep: new Set(segmentKeep) })
+          : this.split(segment, script);
       for await (const step of pass) {
         if (step.index === l) from = { index: l, activations: step.out };
         if (wanted(step.index)) yield step;
