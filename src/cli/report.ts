@@ -78,10 +78,17 @@ export interface ReportOptions {
 export const DEFAULT_MAX_BYTES = 25e6;
 export const DEFAULT_MAX_SECONDS = 60;
 
+/**
+ * What a report's engine keeps in memory across queries, below the long-lived service's defaults
+ * (1 GiB of activations, 256 MiB of capacity codes): a report asks each answer once, in the plan's
+ * order, so it re-reads few layers (docs/views.md "Memory").
+ */
+export const REPORT_ENGINE_MEMORY = { memoryBytes: 256 * 1024 ** 2, codesBytes: 64 * 1024 ** 2 };
+
 export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const started = performance.now();
   const { script, style } = assets();
-  const engine = new AnalysisEngine({ roots: [dirname(o.runFolder)] });
+  const engine = new AnalysisEngine({ roots: [dirname(o.runFolder)], ...REPORT_ENGINE_MEMORY });
   try {
     const run = (await engine.answer(o.runFolder, { kind: 'run' })).answer as { manifest: ReportData['manifest'] };
     const manifest = run.manifest;

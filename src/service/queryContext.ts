@@ -277,6 +277,8 @@ export class QueryContext {
         else if (held.has(l)) {
           const a = held.get(l)!;
           held.delete(l);
+          // Handed out now, so used now: the most recently used again, not the first to leave memory.
+          activations.remember(ActivationCache.key(run.folder, epoch, l), a);
           yield { layer: l, acts: asLayer(l, a) };
         } else {
           const step = await pass!.next();

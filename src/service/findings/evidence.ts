@@ -6,7 +6,8 @@
  */
 import { pairwiseInformationFromCodes, sameLabelPairs } from '../../analysis';
 import { distanceCodesOf } from '../../compute/pool';
-import { measureAblation } from '../ablation';
+import { ABLATION_PATHS, measureAblation, scoredOutput } from '../ablation';
+import { tailPlan } from '../../tfjs/graphTail';
 import { cachedCapacityMatrix, checkCancelled } from '../handlers/capacityMatrix';
 import { orNull } from '../handlers/handler';
 import { layerInputs } from '../networkTopology';
@@ -86,6 +87,25 @@ async function layerEvidence(
   return e;
 }
 
+/**
+ * Per ablated layer of a graph model, the run layers its ablation tail reads besides the layer's
+ * descendants (src/tfjs/graphTail.ts `tailPlan`: a residual block's shortcut, the input). The
+ * findings' pass hands them out beside the ablated layers, so that they are in memory when the
+ * tail reads them instead of each being computed again by a pass of its own once the activation
+ * budget has let them go. Empty for a sequential model, or where the tails do not apply.
+ */
+async function tailSides(ctx: QueryContext, epoch: number, layers: readonly number[]): Promise<Map<number, number[]>> {
+  const sides = new Map<number, number[]>();
+  if (!ABLATION_PATHS.graphTail || ctx.manifest.output?.kind === 'none') return sides;
+  const { model } = await ctx.model(epoch);
+  const output = scoredOutput(ctx.manifest).layer;
+  for (const l of layers) {
+    const read = tailPlan(model, ctx.manifest.layers, l, output)?.sides.map((side) => side.layer);
+    if (read?.length) sides.set(l, read);
+  }
+  return sides;
+}
+
 /** The layers each layer reads, from the checkpoint's topology. */
 export async function topology(ctx: QueryContext, epoch: number): Promise<number[][]> {
   const { model } = await ctx.model(epoch);
@@ -113,13 +133,17 @@ export async function addAblations(ctx: QueryContext, epoch: number, findings: F
     .filter(({ f }) => REMOVABLE_KINDS.includes(f.kind) && f.layer !== undefined && f.channels?.length)
     .sort((a, b) => a.f.layer! - b.f.layer! || a.i - b.i);
   const layers = [...new Set(ablated.map(({ f }) => f.layer!))];
-  const pass = layers.length ? ctx.probeLayers(epoch, layers) : undefined;
+  const sides = layers.length ? await tailSides(ctx, epoch, layers) : new Map<number, number[]>();
+  const handedOut = [...new Set([...layers, ...[...sides.values()].flat()])];
+  const pass = layers.length ? ctx.probeLayers(epoch, handedOut) : undefined;
   const measured = new Map<number, Finding>();
   try {
     let at = -1;
     for (const { f, i } of ablated) {
       checkCancelled(ctx);
-      while (at < f.layer!) {
+      // The pass goes on past the layer to the last value its tail reads besides (a projection shortcut listed after it).
+      const reach = Math.max(f.layer!, ...(sides.get(f.layer!) ?? []));
+      while (at < reach) {
         const step = await pass!.next();
         if (step.done) throw new Error(`the forward pass handed out no activations of layer ${f.layer}`);
         at = step.value.layer;
