@@ -26,14 +26,19 @@ const LayerSchema = v.object({
   args: v.optional(v.record(v.string(), v.union([v.string(), v.number(), v.array(v.number())]))),
 });
 
+/** What both requests name of the model the worker runs: its backend, checkpoint and layer table. */
+const ModelFields = {
+  /** Backend preference; the worker must use the service's backend so both halves agree. */
+  backend: v.picklist(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
+  /** Checkpoint folder (already validated by the engine). */
+  checkpoint: v.pipe(v.string(), v.minLength(1)),
+  layers: v.pipe(v.array(LayerSchema), v.minLength(1)),
+};
+
 export const forwardPass = defineRequest('forward', {
   params: v.pipe(
     v.object({
-      /** Backend preference; the worker must use the service's backend so both halves agree. */
-      backend: v.picklist(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
-      /** Checkpoint folder (already validated by the engine). */
-      checkpoint: v.pipe(v.string(), v.minLength(1)),
-      layers: v.pipe(v.array(LayerSchema), v.minLength(1)),
+      ...ModelFields,
       /** Float32 inputs `[count, ...inputShape]`. */
       inputs: Shared,
       count: Count,
@@ -72,9 +77,7 @@ export const forwardPass = defineRequest('forward', {
 export const forwardTail = defineRequest('forward/tail', {
   params: v.pipe(
     v.object({
-      backend: v.picklist(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
-      checkpoint: v.pipe(v.string(), v.minLength(1)),
-      layers: v.pipe(v.array(LayerSchema), v.minLength(1)),
+      ...ModelFields,
       layer: Count,
       output: Count,
       count: Count,

@@ -107,15 +107,18 @@ describe('a pass too large for one split pass goes in segments', function () {
   });
   after(() => rmSync(runs, { recursive: true, force: true }));
 
-  it('gives every layer of a residual, branching, nested graph model bit for bit, in order, from the input and from a layer', async () => {
+  /** The recorded run's epoch-1 model (the caller disposes it), its layer table and probe. */
+  async function openRun() {
     const { tf, backend } = await initBackend('wasm');
-    const manifest = readRun(folder).manifest;
-    const layers = manifest.layers;
+    const layers = readRun(folder).manifest.layers;
     const checkpoint = join(folder, 'checkpoints', epochFolder(1));
     const model = await loadCheckpoint(tf, checkpoint, layers);
     const probe = readProbe(readRun(folder));
-    const count = probe.labels.length;
-    const last = layers.length - 1;
+    return { tf, backend, layers, checkpoint, model, probe, count: probe.labels.length, last: layers.length - 1 };
+  }
+
+  it('gives every layer of a residual, branching, nested graph model bit for bit, in order, from the input and from a layer', async () => {
+    const { tf, backend, layers, checkpoint, model, probe, count, last } = await openRun();
     const bytes = (l: number) => count * layers[l].outputShape.reduce((a, b) => a * b, 1) * 4;
     const collect = async (pass: AsyncGenerator<{ index: number; out: Activations }>) => {
       const out = new Map<number, Activations>();
@@ -155,14 +158,7 @@ describe('a pass too large for one split pass goes in segments', function () {
   });
 
   it("runs a graph model's tail after a layer on two threads: every layer's tail output bit for bit what one thread gives, and the model's own output on its own values", async () => {
-    const { tf, backend } = await initBackend('wasm');
-    const manifest = readRun(folder).manifest;
-    const layers = manifest.layers;
-    const checkpoint = join(folder, 'checkpoints', epochFolder(1));
-    const model = await loadCheckpoint(tf, checkpoint, layers);
-    const probe = readProbe(readRun(folder));
-    const count = probe.labels.length;
-    const last = layers.length - 1;
+    const { tf, backend, layers, checkpoint, model, probe, count, last } = await openRun();
     const all = new Map<number, Float32Array>();
     for await (const { index, out } of forwardLayers({ tf, model, layers, inputs: probe.inputs, count, last }))
       all.set(index, Float32Array.from(out.data));
