@@ -62,6 +62,7 @@ interface Gram32Exports {
     tally: number,
   ): void;
   minMax(ptr: number, count: number, out: number): void;
+  outside(ptr: number, count: number, lo: number, hi: number, out: number): number;
 }
 
 /** Rows of distances computed per kernel call (a band of the upper triangle). */
@@ -162,7 +163,7 @@ export function screenedDistanceCodes(
 
   const screened = screenDistances(kernel, x, n, d);
   if (!screened) return undefined;
-  const { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt } = screened;
+  const { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt, listAt } = screened;
   const wasmCodes = new Uint8Array(mem, codesAt, pairs + 2);
   kernel.minMax(distAt, pairs, tallyAt);
   const [vMin, vMax] = new Float64Array(mem, tallyAt, 2);
@@ -172,7 +173,10 @@ export function screenedDistanceCodes(
   // smallest or largest screened distance are looked at. A pair with a row of zeros has its
   // float64 distance already (both kernels' dot products are exactly 0).
   const eMax = Math.sqrt(c1 * nMax + c0 + c2 * 2 * nMax) * (1 + 2 ** -10) + vMax * 2 ** -50;
-  const range = exactRange(x, d, n, dist, norms, roots, vMin + 2 * eMax, vMax - 2 * eMax, c0, c1, c2, maxRecomputed);
+  const nearLo = vMin + 2 * eMax;
+  const nearHi = vMax - 2 * eMax;
+  const found = kernel.outside(distAt, pairs, nearLo, nearHi, listAt);
+  const range = exactRange(x, d, n, dist, norms, roots, new Int32Array(mem, listAt, found), c0, c1, c2, maxRecomputed);
   if (!range) return undefined;
   const { lo, hi } = range;
   const exact = (i: number, j: number) => exactDistance(x, d, i, j, norms[i], norms[j]);
@@ -234,6 +238,8 @@ interface Screened {
   distAt: number;
   codesAt: number;
   tallyAt: number;
+  /** Room for one i32 pair index per pair (`exactRange`'s candidates). */
+  listAt: number;
 }
 
 /**
@@ -254,7 +260,8 @@ function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: n
   const distAt = bandAt + BAND_ROWS * nPad * 8;
   const codesAt = align(distAt + (pairs + 2) * 8);
   const tallyAt = align(codesAt + pairs + 2);
-  const mem = reserve(kernel, tallyAt + 2 * 256 * 4 + 16);
+  const listAt = align(tallyAt + 2 * 256 * 4 + 16);
+  const mem = reserve(kernel, listAt + pairs * 4 + 16);
   const xs = new Float32Array(mem, 0, nPad * dPad);
   const norms = new Float64Array(mem, normsAt, nPad);
   const roots = new Float64Array(mem, rootsAt, nPad);
@@ -335,7 +342,7 @@ function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: n
     }
   }
   dist[pairs] = 0;
-  return { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt };
+  return { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt, listAt };
 }
 
 /**
@@ -381,10 +388,11 @@ function normsAndRoots(x: Float32Array, n: number, d: number, norms: Float64Arra
 
 /**
  * The exact least and greatest float64 distances. Only pairs whose screened distance lies outside
- * `(nearLo, nearHi)` can hold them; of those, a pair with a row of zeros has its float64 distance
- * already (both kernels' dot products are exactly 0), and the others whose bounded interval
- * reaches below every upper end (or above every lower end) are recomputed — undefined when more
- * than `maxRecomputed` would be.
+ * the band `(vMin + 2·eMax, vMax − 2·eMax)` can hold them: `outside` lists them (their condensed
+ * indices, ascending; the kernel's `outside` finds them two at a time). Of those, a pair with a
+ * row of zeros has its float64 distance already (both kernels' dot products are exactly 0), and
+ * the others whose bounded interval reaches below every upper end (or above every lower end) are
+ * recomputed — undefined when more than `maxRecomputed` would be.
  */
 function exactRange(
   x: Float32Array,
@@ -393,8 +401,7 @@ function exactRange(
   dist: Float64Array,
   norms: Float64Array,
   roots: Float64Array,
-  nearLo: number,
-  nearHi: number,
+  outside: Int32Array,
   c0: number,
   c1: number,
   c2: number,
@@ -404,35 +411,33 @@ function exactRange(
   let hi = -Infinity;
   let minUpper = Infinity;
   let maxLower = -Infinity;
-  // Two passes over the pairs outside the band, the bound computed again in the second, rather
-  // than a list of them: where the band is empty (large norms against the distances' spread, as
-  // in a batch normalisation's output) the list held every pair, and filling it took most of the
-  // time (MobileNetV2 example: 17 s of a compute worker's findings).
-  for (let i = 0, p = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++, p++) {
-      const v = dist[p];
-      if (v > nearLo && v < nearHi) continue;
-      const e = pairBound(roots[i] * roots[j], norms[i] + norms[j], v, c0, c1, c2);
-      if (e === 0) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      if (v + e < minUpper) minUpper = v + e;
-      if (v - e > maxLower) maxLower = v - e;
+  // Two passes over the listed pairs, the bound computed again in the second (a pair's row `i` and
+  // column `j` follow from its index: the list ascends, so the row only moves forward).
+  for (let t = 0, i = 0, rowStart = 0; t < outside.length; t++) {
+    const p = outside[t];
+    while (p >= rowStart + n - 1 - i) rowStart += n - 1 - i++;
+    const j = i + 1 + p - rowStart;
+    const v = dist[p];
+    const e = pairBound(roots[i] * roots[j], norms[i] + norms[j], v, c0, c1, c2);
+    if (e === 0) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
+    if (v + e < minUpper) minUpper = v + e;
+    if (v - e > maxLower) maxLower = v - e;
   }
   let recomputed = 0;
-  for (let i = 0, p = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++, p++) {
-      const v = dist[p];
-      if (v > nearLo && v < nearHi) continue;
-      const e = pairBound(roots[i] * roots[j], norms[i] + norms[j], v, c0, c1, c2);
-      if (e === 0 || !(v - e <= minUpper || v + e >= maxLower)) continue;
-      if (++recomputed > maxRecomputed) return undefined;
-      const w = exactDistance(x, d, i, j, norms[i], norms[j]);
-      if (w < lo) lo = w;
-      if (w > hi) hi = w;
-    }
+  for (let t = 0, i = 0, rowStart = 0; t < outside.length; t++) {
+    const p = outside[t];
+    while (p >= rowStart + n - 1 - i) rowStart += n - 1 - i++;
+    const j = i + 1 + p - rowStart;
+    const v = dist[p];
+    const e = pairBound(roots[i] * roots[j], norms[i] + norms[j], v, c0, c1, c2);
+    if (e === 0 || !(v - e <= minUpper || v + e >= maxLower)) continue;
+    if (++recomputed > maxRecomputed) return undefined;
+    const w = exactDistance(x, d, i, j, norms[i], norms[j]);
+    if (w < lo) lo = w;
+    if (w > hi) hi = w;
   }
   return { lo, hi };
 }

@@ -22,6 +22,10 @@
 ;;   lane, 255 included), which the caller zeroes first.
 ;;
 ;; minMax(ptr, count, out): the least and greatest of `count` float64 values (count ≥ 1) at out, out + 8.
+;;
+;; outside(ptr, count, lo, hi, out): the indices k < count, ascending, of the float64 values at ptr
+;;   that are not strictly between lo and hi (v ≤ lo, v ≥ hi or NaN), written as i32 at out (room
+;;   for `count` of them); returns how many. Two values per step; a step with none is one compare.
 (module
   (memory (export "memory") 1)
   (func $hsum (param $v v128) (result f32)
@@ -217,4 +221,32 @@
         (local.set $hi (f64x2.pmax (local.get $hi) (local.get $v)))))
     (f64.store (local.get $out) (f64.min (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))
     (f64.store offset=8 (local.get $out) (f64.max (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
+  (func (export "outside") (param $ptr i32) (param $count i32) (param $lo f64) (param $hi f64) (param $out i32) (result i32)
+    (local $k i32) (local $found i32) (local $vlo v128) (local $vhi v128) (local $v v128) (local $in v128)
+    (local.set $vlo (f64x2.splat (local.get $lo)))
+    (local.set $vhi (f64x2.splat (local.get $hi)))
+    (block $done (loop $pairs
+      (br_if $done (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $count)))
+      (local.set $v (v128.load (i32.add (local.get $ptr) (i32.shl (local.get $k) (i32.const 3)))))
+      (local.set $in (v128.and (f64x2.gt (local.get $v) (local.get $vlo)) (f64x2.lt (local.get $v) (local.get $vhi))))
+      (if (i32.ne (i8x16.bitmask (local.get $in)) (i32.const 0xffff))
+        (then
+          (if (i64.eqz (i64x2.extract_lane 0 (local.get $in)))
+            (then
+              (i32.store (i32.add (local.get $out) (i32.shl (local.get $found) (i32.const 2))) (local.get $k))
+              (local.set $found (i32.add (local.get $found) (i32.const 1)))))
+          (if (i64.eqz (i64x2.extract_lane 1 (local.get $in)))
+            (then
+              (i32.store (i32.add (local.get $out) (i32.shl (local.get $found) (i32.const 2))) (i32.add (local.get $k) (i32.const 1)))
+              (local.set $found (i32.add (local.get $found) (i32.const 1)))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 2)))
+      (br $pairs)))
+    (if (i32.lt_s (local.get $k) (local.get $count))
+      (then
+        (local.set $v (v128.load64_splat (i32.add (local.get $ptr) (i32.shl (local.get $k) (i32.const 3)))))
+        (if (i32.eqz (i32.and (f64.gt (f64x2.extract_lane 0 (local.get $v)) (local.get $lo)) (f64.lt (f64x2.extract_lane 0 (local.get $v)) (local.get $hi))))
+          (then
+            (i32.store (i32.add (local.get $out) (i32.shl (local.get $found) (i32.const 2))) (local.get $k))
+            (local.set $found (i32.add (local.get $found) (i32.const 1)))))))
+    (local.get $found))
 )
