@@ -28,7 +28,6 @@ import {
   CodedError,
   gatherSampleRows,
   hasErrorCode,
-  SampleArray,
   upperTriangleOrigins,
   sameCodes,
 } from '../analysis';
@@ -48,6 +47,7 @@ import {
   SharedSamples,
   touchPages,
 } from './protocol';
+import { sharedArray, sharedSamples, shareLayer } from './sharedLayer';
 
 /** Work below this many multiply-adds runs inline: starting threads would cost more than it saves. */
 const INLINE_WORK = 2e7;
@@ -328,8 +328,18 @@ export class ComputePool {
     if (layerI.count !== layerJ.count) throw new RangeError(`both layers need the same inputs; got ${layerI.count} and ${layerJ.count}`);
     const streams = layerI.channels + (layerI === layerJ ? 0 : layerJ.channels);
     checkPairwiseSize({ kind: 'codes', n: layerI.count, streams }, 'the channel capacity');
-    const columns = await this.layerCodes(layerI, bins, options.signal);
-    const rows = layerI === layerJ ? columns : await this.layerCodes(layerJ, bins, options.signal);
+    // The workers start while this thread shares the first layer, and the second is shared while
+    // they compute the first one's codes: this thread's copies keep no worker waiting but the first.
+    this.ensureWorkers();
+    const first = this.sharedLayerCodes(this.share(layerI), bins, options.signal);
+    if (layerI === layerJ) {
+      const codes = await first;
+      return this.capacityFromCodes(codes, codes, options.signal);
+    }
+    first.catch(() => undefined);
+    const second = this.share(layerJ);
+    const columns = await first;
+    const rows = await this.sharedLayerCodes(second, bins, options.signal);
     return this.capacityFromCodes(columns, rows, options.signal);
   }
 
@@ -341,24 +351,29 @@ export class ComputePool {
   async layerCodes(layer: LayerActivations, bins: number, signal?: AbortSignal): Promise<SharedCodes[]> {
     checkBins(bins);
     checkPairwiseSize({ kind: 'codes', n: layer.count, streams: layer.channels }, `the pair distances of ${layer.channels} channels`);
-    // The layer is shared once; the workers take its channels apart themselves.
-    const shared = shareLayer(layer, this.takeLayerBuffer(layer));
-    const parts = await this.stage(
-      capacityCodes,
-      layer.channels,
-      1,
-      (claims) => ({ layer: shared, c0: 0, c1: layer.channels, bins, claims }),
-      signal,
-    );
+    // Cold, the workers start while this thread shares the layer.
+    this.ensureWorkers();
+    return this.sharedLayerCodes(this.share(layer), bins, signal);
+  }
+
+  /** `layer` in shared memory, channels first: shared once, the workers take its channels apart themselves. */
+  private share(layer: LayerActivations): SharedLayer {
+    return shareLayer(layer, this.takeLayerBuffer(layer));
+  }
+
+  /** `layerCodes` of a layer shared already (its request goes out before this returns). */
+  private async sharedLayerCodes(shared: SharedLayer, bins: number, signal?: AbortSignal): Promise<SharedCodes[]> {
+    const { channels } = shared;
+    const parts = await this.stage(capacityCodes, channels, 1, (claims) => ({ layer: shared, c0: 0, c1: channels, bins, claims }), signal);
     // Every worker has answered, so none reads the layer any more: its buffer serves the next one.
     this.keepLayerBuffer(shared.data);
-    const codes: (SharedCodes | undefined)[] = new Array<SharedCodes | undefined>(layer.channels).fill(undefined);
+    const codes: (SharedCodes | undefined)[] = new Array<SharedCodes | undefined>(channels).fill(undefined);
     for (const part of parts) {
       if (!part.channels) throw new Error('a compute worker answered "capacity/codes" without saying which channels its codes belong to');
       part.codes.forEach((c, k) => (codes[part.channels![k]] = c));
     }
     const missing = codes.findIndex((c) => c === undefined);
-    if (missing >= 0) throw new Error(`the compute workers returned no codes for channel ${missing} of ${layer.channels}`);
+    if (missing >= 0) throw new Error(`the compute workers returned no codes for channel ${missing} of ${channels}`);
     return codes as SharedCodes[];
   }
 
@@ -462,57 +477,6 @@ export class ComputePool {
    */
   start(): void {
     this.ensureWorkers();
-  }
-}
-
-/** A float32 or float64 array in shared memory, so workers read it without a copy. */
-function sharedArray(length: number, float32: boolean): SampleArray {
-  return float32 ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float64Array(new SharedArrayBuffer(length * 8));
-}
-
-/** Describes samples that already live in a whole SharedArrayBuffer. */
-function sharedSamples(data: SampleArray, n: number, d: number): SharedSamples {
-  return { n, d, type: data instanceof Float32Array ? 'float32' : 'float64', data: data.buffer as SharedArrayBuffer };
-}
-
-/** `layer` copied into `buffer` (of its size), channels first when it has several. */
-function shareLayer(layer: LayerActivations, buffer: SharedArrayBuffer): SharedLayer {
-  const float32 = layer.data instanceof Float32Array;
-  const { count, units, channels, data } = layer;
-  const out = float32 ? new Float32Array(buffer, 0, data.length) : new Float64Array(buffer, 0, data.length);
-  const type = float32 ? 'float32' : 'float64';
-  if (channels === 1) {
-    out.set(data);
-    return { count, units, channels, type, data: buffer };
-  }
-  // Channels first. Float32 layers (activations) have their own copy of the loop: one loop for
-  // both array types runs a third slower.
-  if (out instanceof Float32Array && data instanceof Float32Array) transposeChannels32(data, out, count * units, channels);
-  else transposeChannels(data, out, count * units, channels);
-  return { count, units, channels, type, data: buffer, channelsFirst: true };
-}
-
-/** `[rows, channels]` into `[channels, rows]`, in blocks of rows so that both sides stay in the cache. */
-function transposeChannels(data: ArrayLike<number>, out: Float32Array | Float64Array, rows: number, channels: number): void {
-  const BLOCK = 64;
-  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
-    const r1 = Math.min(rows, r0 + BLOCK);
-    for (let c = 0; c < channels; c++) {
-      const base = c * rows;
-      for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) out[base + r] = data[src];
-    }
-  }
-}
-
-/** `transposeChannels` for float32 layers. */
-function transposeChannels32(data: Float32Array, out: Float32Array, rows: number, channels: number): void {
-  const BLOCK = 64;
-  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
-    const r1 = Math.min(rows, r0 + BLOCK);
-    for (let c = 0; c < channels; c++) {
-      const base = c * rows;
-      for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) out[base + r] = data[src];
-    }
   }
 }
 

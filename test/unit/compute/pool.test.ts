@@ -93,6 +93,22 @@ describe('ComputePool with uneven chunk counts', () => {
     assert.deepEqual(Array.from(again.values), Array.from(expected.values));
   });
 
+  it("cancels a capacity matrix while the first layer's codes run (the second layer is being shared then), and the pool goes on", async () => {
+    const r = rng(36);
+    const n = 300;
+    const a = layerActivations([n, 8, 8, 12], Float32Array.from({ length: n * 64 * 12 }, r));
+    const b = layerActivations([n, 8, 8, 9], Float32Array.from({ length: n * 64 * 9 }, r));
+    const controller = new AbortController();
+    const cancelled = pool.capacityMatrix(a, b, { bins: 16, signal: controller.signal });
+    controller.abort();
+    await assert.rejects(cancelled, (e) => CancelledError.is(e));
+    const small = layerActivations([40, 2, 2, 3], Float32Array.from({ length: 40 * 4 * 3 }, r));
+    assert.deepEqual(
+      Array.from((await pool.capacityMatrix(small, small, { bins: 8 })).values),
+      Array.from(capacityMatrix(small, small, 8).values),
+    );
+  });
+
   it('cancels one computation without failing another that runs on the same workers', async () => {
     const r = rng(34);
     const big = Float64Array.from({ length: 3000 * 64 }, () => r());

@@ -1,0 +1,74 @@
+/**
+ * Values in shared memory for the compute workers (src/compute/pool.ts), so that they read them
+ * without a copy: samples as they are, and a layer channels first, so that a worker reads each
+ * channel as one slice (the pool shares a layer once, and the workers take its channels apart).
+ */
+import type { LayerActivations, SampleArray } from '../analysis';
+import type { SharedLayer, SharedSamples } from './protocol';
+
+/** A float32 or float64 array in shared memory, so workers read it without a copy. */
+export function sharedArray(length: number, float32: boolean): SampleArray {
+  return float32 ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float64Array(new SharedArrayBuffer(length * 8));
+}
+
+/** Describes samples that already live in a whole SharedArrayBuffer. */
+export function sharedSamples(data: SampleArray, n: number, d: number): SharedSamples {
+  return { n, d, type: data instanceof Float32Array ? 'float32' : 'float64', data: data.buffer as SharedArrayBuffer };
+}
+
+/** `layer` copied into `buffer` (of its size), channels first when it has several. */
+export function shareLayer(layer: LayerActivations, buffer: SharedArrayBuffer): SharedLayer {
+  const float32 = layer.data instanceof Float32Array;
+  const { count, units, channels, data } = layer;
+  const out = float32 ? new Float32Array(buffer, 0, data.length) : new Float64Array(buffer, 0, data.length);
+  const type = float32 ? 'float32' : 'float64';
+  if (channels === 1) {
+    out.set(data);
+    return { count, units, channels, type, data: buffer };
+  }
+  // Channels first. Float32 layers (activations) have their own copy of the loop: one loop for
+  // both array types runs a third slower.
+  if (out instanceof Float32Array && data instanceof Float32Array) transposeChannels32(data, out, count * units, channels);
+  else transposeChannels(data, out, count * units, channels);
+  return { count, units, channels, type, data: buffer, channelsFirst: true };
+}
+
+/** `[rows, channels]` into `[channels, rows]`, in blocks of rows so that both sides stay in the cache. */
+function transposeChannels(data: ArrayLike<number>, out: Float32Array | Float64Array, rows: number, channels: number): void {
+  const BLOCK = 64;
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const r1 = Math.min(rows, r0 + BLOCK);
+    for (let c = 0; c < channels; c++) {
+      const base = c * rows;
+      for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) out[base + r] = data[src];
+    }
+  }
+}
+
+/**
+ * `transposeChannels` for float32 layers, four channels per trip where it can (a 500 × 16 × 16 ×
+ * 64 layer: 19 -> 12 ms), in blocks of rows whose reads fit the second-level cache.
+ */
+function transposeChannels32(data: Float32Array, out: Float32Array, rows: number, channels: number): void {
+  const BLOCK = 1024;
+  const quads = channels - (channels % 4);
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const r1 = Math.min(rows, r0 + BLOCK);
+    for (let c = 0; c < quads; c += 4) {
+      const b0 = c * rows;
+      const b1 = b0 + rows;
+      const b2 = b1 + rows;
+      const b3 = b2 + rows;
+      for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) {
+        out[b0 + r] = data[src];
+        out[b1 + r] = data[src + 1];
+        out[b2 + r] = data[src + 2];
+        out[b3 + r] = data[src + 3];
+      }
+    }
+    for (let c = quads; c < channels; c++) {
+      const base = c * rows;
+      for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) out[base + r] = data[src];
+    }
+  }
+}
