@@ -5,7 +5,8 @@
  * distance is bounded from them with a proven error bound, and only the pairs whose bin that
  * bound leaves open — near a bin edge, or candidates for the range's minimum or maximum — are
  * recomputed in float64 in the float64 kernel's summation order (distances.ts: even and odd
- * coordinates in two sums, then added), which gives the float64 kernel's distance bit for bit.
+ * coordinates in two sums, then added; gram32.wat `exact64`, and `norms64` for the norms), which
+ * gives the float64 kernel's distance bit for bit.
  *
  * The bound. For float32 samples (exact in float64), let `g` be the exact dot product of rows
  * `i` and `j`, `g32` this kernel's and `g64` the float64 kernel's. In any order of summation,
@@ -37,7 +38,6 @@
  * distance; the others are recomputed. The range `lo`, `hi` is exact too: only pairs whose
  * interval reaches below every other pair's upper end (or above every lower end) can hold it.
  */
-import { squaredNorms } from './distances';
 import { bytes as gram32FmaWasmBytes } from './wasm/gram32FmaWasm';
 import { bytes as gram32WasmBytes } from './wasm/gram32Wasm';
 import { compiledOnce, engineValidates, growTo, hasWebAssembly, instantiate, KernelMemory } from './wasmModules';
@@ -63,6 +63,8 @@ interface Gram32Exports {
   ): void;
   minMax(ptr: number, count: number, out: number): void;
   outside(ptr: number, count: number, lo: number, hi: number, out: number): number;
+  norms64(x: number, d: number, n: number, out: number): void;
+  exact64(x: number, d: number, i: number, j: number, ni: number, nj: number): number;
 }
 
 /** Rows of distances computed per kernel call (a band of the upper triangle). */
@@ -163,7 +165,7 @@ export function screenedDistanceCodes(
 
   const screened = screenDistances(kernel, x, n, d);
   if (!screened) return undefined;
-  const { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt, listAt } = screened;
+  const { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt, listAt, exact } = screened;
   const wasmCodes = new Uint8Array(mem, codesAt, pairs + 2);
   kernel.minMax(distAt, pairs, tallyAt);
   const [vMin, vMax] = new Float64Array(mem, tallyAt, 2);
@@ -176,10 +178,9 @@ export function screenedDistanceCodes(
   const nearLo = vMin + 2 * eMax;
   const nearHi = vMax - 2 * eMax;
   const found = kernel.outside(distAt, pairs, nearLo, nearHi, listAt);
-  const range = exactRange(x, d, n, dist, norms, roots, new Int32Array(mem, listAt, found), c0, c1, c2, maxRecomputed);
+  const range = exactRange(exact, n, dist, norms, roots, new Int32Array(mem, listAt, found), c0, c1, c2, maxRecomputed);
   if (!range) return undefined;
   const { lo, hi } = range;
-  const exact = (i: number, j: number) => exactDistance(x, d, i, j, norms[i], norms[j]);
 
   const counts = new Float64Array(bins);
   if (hi === lo) {
@@ -240,6 +241,8 @@ interface Screened {
   tallyAt: number;
   /** Room for one i32 pair index per pair (`exactRange`'s candidates). */
   listAt: number;
+  /** The float64 kernel's distance of samples `i` and `j`, neither a row of zeros (the kernel's `exact64`). */
+  exact: (i: number, j: number) => number;
 }
 
 /**
@@ -276,7 +279,10 @@ function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: n
   norms.fill(0);
   roots.fill(0);
   kernelNorms.fill(0);
-  const nMax = normsAndRoots(x, n, d, norms, roots);
+  // Every row in place first (row i at i·dPad), for the kernel's norms; packed below.
+  if (d === dPad) xs.set(x.subarray(0, n * d));
+  else for (let i = 0; i < n; i++) xs.set(x.subarray(i * d, i * d + d), i * dPad);
+  const nMax = normsAndRoots(kernel, n, dPad, normsAt, norms, roots);
   if (!(nMax < MAX_SQUARED_NORM)) return undefined;
 
   // Rows of zeros (a ReLU channel's inputs that activate nothing: a fifth to a quarter of them in
@@ -296,9 +302,13 @@ function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: n
       continue;
     }
     kernelRow[i] = rows;
-    xs.set(x.subarray(i * d, i * d + d), rows * dPad);
+    // Forward, so a row moves only over rows already moved or dropped.
+    if (rows !== i) xs.copyWithin(rows * dPad, i * dPad, i * dPad + dPad);
     kernelNorms[rows++] = norms[i];
   }
+  // The kernel reads whole tiles: the rows past the packed ones are zeros.
+  if (rows < n) xs.fill(0, rows * dPad, n * dPad);
+  const exact = (i: number, j: number) => kernel.exact64(0, dPad, kernelRow[i], kernelRow[j], norms[i], norms[j]);
 
   const m = dPad + 8;
   const gamma = (k: number, u: number) => (k * u) / (1 - k * u);
@@ -342,7 +352,7 @@ function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: n
     }
   }
   dist[pairs] = 0;
-  return { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt, listAt };
+  return { mem, dist, norms, roots, nMax, c0, c1, c2, normsAt, rootsAt, distAt, codesAt, tallyAt, listAt, exact };
 }
 
 /**
@@ -370,12 +380,12 @@ export function screenedDistanceBounds(
 }
 
 /**
- * `|x_i|²` of every sample in the float64 kernel's order (distances.ts `squaredNorms`, the same
- * function) into `norms`, their square roots into `roots`; returns the largest, or NaN when a
- * sample holds a non-finite value.
+ * `|x_i|²` of every sample in the float64 kernel's order (the kernel's `norms64`, summing as
+ * distances.ts `squaredNorms` does) into `norms` (the kernel's memory at `normsAt`), their square
+ * roots into `roots`; returns the largest, or NaN when a sample holds a non-finite value.
  */
-function normsAndRoots(x: Float32Array, n: number, d: number, norms: Float64Array, roots: Float64Array): number {
-  norms.set(squaredNorms(x, n, d));
+function normsAndRoots(kernel: Gram32Exports, n: number, dPad: number, normsAt: number, norms: Float64Array, roots: Float64Array): number {
+  kernel.norms64(0, dPad, n, normsAt);
   let nMax = 0;
   for (let i = 0; i < n; i++) {
     const norm = norms[i];
@@ -395,8 +405,7 @@ function normsAndRoots(x: Float32Array, n: number, d: number, norms: Float64Arra
  * recomputed — undefined when more than `maxRecomputed` would be.
  */
 function exactRange(
-  x: Float32Array,
-  d: number,
+  exact: (i: number, j: number) => number,
   n: number,
   dist: Float64Array,
   norms: Float64Array,
@@ -435,7 +444,7 @@ function exactRange(
     const e = pairBound(roots[i] * roots[j], norms[i] + norms[j], v, c0, c1, c2);
     if (e === 0 || !(v - e <= minUpper || v + e >= maxLower)) continue;
     if (++recomputed > maxRecomputed) return undefined;
-    const w = exactDistance(x, d, i, j, norms[i], norms[j]);
+    const w = exact(i, j);
     if (w < lo) lo = w;
     if (w > hi) hi = w;
   }
@@ -447,25 +456,6 @@ function pairBound(rr: number, normSum: number, v: number, c0: number, c1: numbe
   if (rr === 0) return 0;
   const esq = c1 * rr + c0 + c2 * normSum;
   return (v * v >= esq ? esq / v : Math.sqrt(esq)) * (1 + 2 ** -20) + v * 2 ** -50;
-}
-
-/**
- * The float64 kernel's distance of rows `i` and `j` (distances.ts: gram.wat's even/odd lane sums,
- * `(|x_i|² + |x_j|²) − 2·x_i·x_j`, 0 when not positive), bit for bit.
- */
-function exactDistance(x: Float32Array, d: number, i: number, j: number, ni: number, nj: number): number {
-  let even = 0;
-  let odd = 0;
-  const a = i * d;
-  const b = j * d;
-  let k = 0;
-  for (; k + 1 < d; k += 2) {
-    even += x[a + k] * x[b + k];
-    odd += x[a + k + 1] * x[b + k + 1];
-  }
-  if (k < d) even += x[a + k] * x[b + k];
-  const sq = ni + nj - 2 * (even + odd);
-  return sq <= 0 ? 0 : Math.sqrt(sq);
 }
 
 /** binning.ts `binOf` for `hi > lo`, written out so this module's hot loop inlines it. */

@@ -23,6 +23,14 @@
 ;;
 ;; minMax(ptr, count, out): the least and greatest of `count` float64 values (count ≥ 1) at out, out + 8.
 ;;
+;; norms64(x, D, n, out): f64 out[r] = |x_r|² of rows r < n in the float64 kernel's order
+;;   (distances.ts squaredNorms, gram.wat): the products of float32 coordinates are exact in float64,
+;;   lane 0 sums the even coordinates in order, lane 1 the odd ones, then lane 0 + lane 1 (a row's
+;;   zero padding adds +0, which changes no sum). Two rows per trip, for two independent chains.
+;;
+;; exact64(x, D, i, j, ni, nj): the float64 kernel's distance of rows i and j, bit for bit:
+;;   g = x_i · x_j summed as norms64 sums, sq = (ni + nj) − 2g, √sq when sq > 0, else 0.
+;;
 ;; outside(ptr, count, lo, hi, out): the indices k < count, ascending, of the float64 values at ptr
 ;;   that are not strictly between lo and hi (v ≤ lo, v ≥ hi or NaN), written as i32 at out (room
 ;;   for `count` of them); returns how many. Two values per step; a step with none is one compare.
@@ -249,4 +257,53 @@
             (i32.store (i32.add (local.get $out) (i32.shl (local.get $found) (i32.const 2))) (local.get $k))
             (local.set $found (i32.add (local.get $found) (i32.const 1)))))))
     (local.get $found))
+  (func $dot64 (param $a i32) (param $b i32) (param $end i32) (result f64)
+    (local $acc v128)
+    (block $done (loop $k
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $acc (f64x2.add (local.get $acc)
+        (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a))) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $b))))))
+      (local.set $a (i32.add (local.get $a) (i32.const 8)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (br $k)))
+    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+  (func (export "norms64") (param $x i32) (param $D i32) (param $n i32) (param $out i32)
+    (local $r i32) (local $a i32) (local $b i32) (local $end i32) (local $rowBytes i32)
+    (local $acc0 v128) (local $acc1 v128) (local $v v128)
+    (local.set $rowBytes (i32.shl (local.get $D) (i32.const 2)))
+    (block $rows (loop $pair
+      (br_if $rows (i32.ge_s (i32.add (local.get $r) (i32.const 1)) (local.get $n)))
+      (local.set $a (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $rowBytes))))
+      (local.set $b (i32.add (local.get $a) (local.get $rowBytes)))
+      (local.set $end (local.get $b))
+      (local.set $acc0 (v128.const i64x2 0 0))
+      (local.set $acc1 (v128.const i64x2 0 0))
+      (block $done (loop $k
+        (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+        (local.set $v (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a))))
+        (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul (local.get $v) (local.get $v))))
+        (local.set $v (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $b))))
+        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (local.get $v) (local.get $v))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $b (i32.add (local.get $b) (i32.const 8)))
+        (br $k)))
+      (f64.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3)))
+        (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))))
+      (f64.store offset=8 (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3)))
+        (f64.add (f64x2.extract_lane 0 (local.get $acc1)) (f64x2.extract_lane 1 (local.get $acc1))))
+      (local.set $r (i32.add (local.get $r) (i32.const 2)))
+      (br $pair)))
+    (if (i32.lt_s (local.get $r) (local.get $n))
+      (then
+        (local.set $a (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $rowBytes))))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3)))
+          (call $dot64 (local.get $a) (local.get $a) (i32.add (local.get $a) (local.get $rowBytes)))))))
+  (func (export "exact64") (param $x i32) (param $D i32) (param $i i32) (param $j i32) (param $ni f64) (param $nj f64) (result f64)
+    (local $a i32) (local $rowBytes i32) (local $sq f64)
+    (local.set $rowBytes (i32.shl (local.get $D) (i32.const 2)))
+    (local.set $a (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rowBytes))))
+    (local.set $sq (f64.sub (f64.add (local.get $ni) (local.get $nj))
+      (f64.mul (f64.const 2)
+        (call $dot64 (local.get $a) (i32.add (local.get $x) (i32.mul (local.get $j) (local.get $rowBytes))) (i32.add (local.get $a) (local.get $rowBytes))))))
+    (select (f64.const 0) (f64.sqrt (local.get $sq)) (f64.le (local.get $sq) (f64.const 0))))
 )
