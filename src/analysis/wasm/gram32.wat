@@ -144,12 +144,27 @@
   )
   ;; binRow's bins use binOf's arithmetic on two lanes, `/ 2` written as the equal `· 0.5`:
   ;; min(bins − 1, floor((((x − lo) / span)·2 − 1 + 1) · 0.5 · bins)).
+  ;;
+  ;; Most pairs sit well inside one bin, and a first test settles them without a division: with
+  ;; k = bins / span, q = (v − lo)·k and f = floor(q), the interval [v − e, v + e] lies inside bin f
+  ;; when e·k + 10⁻⁹ < g, g = min(q − f, f + 1 − q), and f < bins. binOf's value of any x in it
+  ;; differs from q by at most e·k plus roundings (a few units of 2⁻⁵³·bins, under 10⁻¹³ for
+  ;; 255 bins), so every x there — the pair's float64 distance among them — has bin f. As e ≤
+  ;; (esq / v)·(1 + 2⁻²⁰) + v·2⁻⁵⁰ in both of e's cases (esq / v ≥ √esq when v² < esq), the test is
+  ;; esq·(1 + 2⁻²⁰)·k + v²·2⁻⁵⁰·k < (g − 10⁻⁹)·v, its two sides inflated and deflated by 2⁻³⁰
+  ;; against their own roundings. Two lanes that pass take f; else both take the arithmetic below
+  ;; (which gives f too where the test passed: only the pairs it leaves open differ, never a code).
   (func (export "binRow") (param $dist i32) (param $count i32) (param $ni f64) (param $ri f64) (param $norms i32) (param $roots i32)
         (param $codes i32) (param $lo f64) (param $hi f64) (param $bins f64) (param $c0 f64) (param $c1 f64) (param $c2 f64)
         (param $tally i32)
     (local $at i32)
     (local $k i32) (local $v v128) (local $rr v128) (local $esq v128) (local $e v128) (local $a v128) (local $b v128) (local $r v128)
     (local $vlo v128) (local $vhi v128) (local $span v128) (local $vbins v128) (local $last v128)
+    (local $vk v128) (local $k1 v128) (local $k2 v128) (local $q v128) (local $f v128) (local $g v128)
+    (local.set $vk (f64x2.splat (f64.div (local.get $bins) (f64.sub (local.get $hi) (local.get $lo)))))
+    (local.set $k1 (f64x2.mul (local.get $vk) (f64x2.splat (f64.const 0x1.00001p+0))))
+    (local.set $k1 (f64x2.mul (local.get $k1) (f64x2.splat (f64.const 0x1.00000004p+0))))
+    (local.set $k2 (f64x2.mul (local.get $vk) (f64x2.splat (f64.const 0x1.00000004p-50))))
     (local.set $vlo (f64x2.splat (local.get $lo)))
     (local.set $vhi (f64x2.splat (local.get $hi)))
     (local.set $span (f64x2.splat (f64.sub (local.get $hi) (local.get $lo))))
@@ -164,6 +179,17 @@
           (f64x2.add (f64x2.mul (f64x2.splat (local.get $c1)) (local.get $rr)) (f64x2.splat (local.get $c0)))
           (f64x2.mul (f64x2.splat (local.get $c2))
                      (f64x2.add (f64x2.splat (local.get $ni)) (v128.load (i32.add (local.get $norms) (i32.shl (local.get $k) (i32.const 3))))))))
+      (local.set $q (f64x2.mul (f64x2.sub (local.get $v) (local.get $vlo)) (local.get $vk)))
+      (local.set $f (f64x2.floor (local.get $q)))
+      (local.set $g (f64x2.pmin (f64x2.sub (local.get $q) (local.get $f)) (f64x2.sub (f64x2.add (local.get $f) (f64x2.splat (f64.const 1))) (local.get $q))))
+      (if (i64x2.all_true
+            (v128.and
+              (v128.and (f64x2.lt (local.get $f) (local.get $vbins)) (f64x2.ge (local.get $f) (f64x2.splat (f64.const 0))))
+              (f64x2.lt
+                (f64x2.add (f64x2.mul (local.get $esq) (local.get $k1)) (f64x2.mul (f64x2.mul (local.get $v) (local.get $v)) (local.get $k2)))
+                (f64x2.mul (f64x2.mul (f64x2.sub (local.get $g) (f64x2.splat (f64.const 1e-9))) (local.get $v)) (f64x2.splat (f64.const 0x1.fffffff8p-1))))))
+        (then (local.set $r (i32x4.trunc_sat_f64x2_u_zero (local.get $f))))
+        (else
       (local.set $e
         (v128.bitselect
           (f64x2.div (local.get $esq) (local.get $v))
@@ -196,7 +222,7 @@
             (local.get $vbins)))
         (local.get $last)))
       (local.set $r (i32x4.trunc_sat_f64x2_u_zero
-        (v128.bitselect (local.get $a) (f64x2.splat (f64.const 255)) (f64x2.eq (local.get $a) (local.get $b)))))
+        (v128.bitselect (local.get $a) (f64x2.splat (f64.const 255)) (f64x2.eq (local.get $a) (local.get $b)))))))
       (i32.store8 (i32.add (local.get $codes) (local.get $k)) (i32x4.extract_lane 0 (local.get $r)))
       (i32.store8 offset=1 (i32.add (local.get $codes) (local.get $k)) (i32x4.extract_lane 1 (local.get $r)))
       ;; Counted in two tables of 256 (one per lane, so that equal codes do not wait on each other);
