@@ -13,7 +13,7 @@
  * a computed sum of products is `Σ x_ik·x_jk·(1 + θ_k)` with `|θ_k| ≤ γ(m_k)`, `m_k` the roundings
  * product k goes through (its own, then every addition it is part of), `γ(m) = m·u / (1 − m·u)`.
  * In the float32 kernel a product goes through at most `D/4 + 3` (D padded to a multiple of 8):
- * its own rounding, the `D/4` additions of its lane, and the two of `(l0 + l1) + (l2 + l3)`; a
+ * its own rounding, the `D/4` additions of its lane, and the two of `(l0 + l2) + (l1 + l3)`; a
  * fused multiply-add only merges a product's rounding into its addition's, so the same bound
  * holds for the kernel with or without fusion. In the float64 kernel, fewer than `m = D + 8`. So
  * `|g32 − g| ≤ γ32(D/4 + 3)·Σ|x_ik·x_jk|` and `|g64 − g| ≤ γ64(m)·Σ|x_ik·x_jk|` (u = 2⁻²⁴,

@@ -11,7 +11,8 @@
 ;;   norms (norms + 8·r): sq = (|x_i|² + |x_j|²) − 2g, √sq when sq > 0, else 0 — the arithmetic of
 ;;   distances.ts with g in float32. For i in [i0, i1) step 2, j in [j0, j1) step 4. Each g sums
 ;;   four lanes of D/4 products (lane k takes the coordinates ≡ k mod 4), then
-;;   (lane0 + lane1) + (lane2 + lane3).
+;;   (lane0 + lane2) + (lane1 + lane3), four entries at once (two shuffles and an add per level), and
+;;   the four distances in two f64x2 steps.
 ;;
 ;; binRow(dist, count, ni, ri, norms, roots, codes, lo, hi, bins, c0, c1, c2): for the `count`
 ;;   pairs of one row (an even count may be read and written one past the end), the bin of each
@@ -36,13 +37,9 @@
 ;;   for `count` of them); returns how many. Two values per step; a step with none is one compare.
 (module
   (memory (export "memory") 1)
-  (func $hsum (param $v v128) (result f32)
-    (f32.add
-      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
-      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
   (func (export "dist32") (param $x i32) (param $D i32) (param $i0 i32) (param $i1 i32)
         (param $j0 i32) (param $j1 i32) (param $norms i32) (param $out i32) (param $ldo i32)
-    (local $ni0 f64) (local $ni1 f64) (local $nj i32) (local $sq f64) (local $d f64)
+    (local $ni0 f64) (local $ni1 f64) (local $nj i32) (local $s01 v128) (local $s23 v128) (local $h v128) (local $vsq v128)
     (local $i i32) (local $j i32) (local $rowBytes i32) (local $end i32)
     (local $a0 i32) (local $a1 i32) (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
     (local $va0 v128) (local $va1 v128) (local $vb v128)
@@ -112,31 +109,21 @@
         (local.set $ni0 (f64.load (i32.add (local.get $norms) (i32.shl (local.get $i) (i32.const 3)))))
         (local.set $ni1 (f64.load offset=8 (i32.add (local.get $norms) (i32.shl (local.get $i) (i32.const 3)))))
         (local.set $nj (i32.add (local.get $norms) (i32.shl (local.get $j) (i32.const 3))))
-        (local.set $sq (f64.sub (f64.add (local.get $ni0) (f64.load offset=0 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c00))))))
-        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
-        (f64.store offset=0 (local.get $p) (local.get $d))
-        (local.set $sq (f64.sub (f64.add (local.get $ni0) (f64.load offset=8 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c01))))))
-        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
-        (f64.store offset=8 (local.get $p) (local.get $d))
-        (local.set $sq (f64.sub (f64.add (local.get $ni0) (f64.load offset=16 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c02))))))
-        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
-        (f64.store offset=16 (local.get $p) (local.get $d))
-        (local.set $sq (f64.sub (f64.add (local.get $ni0) (f64.load offset=24 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c03))))))
-        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
-        (f64.store offset=24 (local.get $p) (local.get $d))
+        (local.set $s01 (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c00) (local.get $c01)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c00) (local.get $c01))))
+        (local.set $s23 (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c02) (local.get $c03)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c02) (local.get $c03))))
+        (local.set $h (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $s01) (local.get $s23)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $s01) (local.get $s23))))
+        (local.set $vsq (f64x2.sub (f64x2.add (f64x2.splat (local.get $ni0)) (v128.load offset=0 (local.get $nj))) (f64x2.mul (f64x2.splat (f64.const 2)) (f64x2.promote_low_f32x4 (local.get $h)))))
+        (v128.store offset=0 (local.get $p) (v128.and (f64x2.sqrt (local.get $vsq)) (f64x2.gt (local.get $vsq) (f64x2.splat (f64.const 0)))))
+        (local.set $vsq (f64x2.sub (f64x2.add (f64x2.splat (local.get $ni0)) (v128.load offset=16 (local.get $nj))) (f64x2.mul (f64x2.splat (f64.const 2)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h) (local.get $h))))))
+        (v128.store offset=16 (local.get $p) (v128.and (f64x2.sqrt (local.get $vsq)) (f64x2.gt (local.get $vsq) (f64x2.splat (f64.const 0)))))
         (local.set $p (i32.add (local.get $p) (local.get $ldoBytes)))
-        (local.set $sq (f64.sub (f64.add (local.get $ni1) (f64.load offset=0 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c10))))))
-        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
-        (f64.store offset=0 (local.get $p) (local.get $d))
-        (local.set $sq (f64.sub (f64.add (local.get $ni1) (f64.load offset=8 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c11))))))
-        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
-        (f64.store offset=8 (local.get $p) (local.get $d))
-        (local.set $sq (f64.sub (f64.add (local.get $ni1) (f64.load offset=16 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c12))))))
-        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
-        (f64.store offset=16 (local.get $p) (local.get $d))
-        (local.set $sq (f64.sub (f64.add (local.get $ni1) (f64.load offset=24 (local.get $nj))) (f64.mul (f64.const 2) (f64.promote_f32 (call $hsum (local.get $c13))))))
-        (local.set $d (select (f64.sqrt (local.get $sq)) (f64.const 0) (f64.gt (local.get $sq) (f64.const 0))))
-        (f64.store offset=24 (local.get $p) (local.get $d))
+        (local.set $s01 (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c10) (local.get $c11)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c10) (local.get $c11))))
+        (local.set $s23 (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c12) (local.get $c13)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c12) (local.get $c13))))
+        (local.set $h (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $s01) (local.get $s23)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $s01) (local.get $s23))))
+        (local.set $vsq (f64x2.sub (f64x2.add (f64x2.splat (local.get $ni1)) (v128.load offset=0 (local.get $nj))) (f64x2.mul (f64x2.splat (f64.const 2)) (f64x2.promote_low_f32x4 (local.get $h)))))
+        (v128.store offset=0 (local.get $p) (v128.and (f64x2.sqrt (local.get $vsq)) (f64x2.gt (local.get $vsq) (f64x2.splat (f64.const 0)))))
+        (local.set $vsq (f64x2.sub (f64x2.add (f64x2.splat (local.get $ni1)) (v128.load offset=16 (local.get $nj))) (f64x2.mul (f64x2.splat (f64.const 2)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h) (local.get $h))))))
+        (v128.store offset=16 (local.get $p) (v128.and (f64x2.sqrt (local.get $vsq)) (f64x2.gt (local.get $vsq) (f64x2.splat (f64.const 0)))))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $jloop)))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
