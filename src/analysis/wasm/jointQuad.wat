@@ -21,6 +21,9 @@
 ;; serves both cells of a symmetric capacity matrix.
 ;; One i32 load gives the four rows' bins (joint.wat loads each byte on its own), and the eight
 ;; u16 tables of 32 × 32 bins take 16 KB of the L1 cache where eight i32 tables filled it.
+;;
+;; interleave4(a, b, c, d, out, pairs): u32 out[p] = a[p] | b[p] << 8 | c[p] << 16 | d[p] << 24 for
+;; p < pairs (four rows' u8 codes into jointQuad's `quad`), sixteen pairs per step by shuffles.
 (module
   (memory (export "memory") 1)
   (func (export "jointQuad") (param $col i32) (param $quad i32) (param $pairs i32) (param $t0 i32)
@@ -150,5 +153,33 @@
       (f64.store offset=72 (local.get $at) (local.get $transposed))
       (local.set $g (i32.add (local.get $g) (i32.const 1)))
       (br $perTable)))
+  )
+  (func (export "interleave4") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (param $out i32) (param $pairs i32)
+    (local $p i32) (local $ab v128) (local $cd v128) (local $ab2 v128) (local $cd2 v128) (local $va v128) (local $vb v128) (local $vc v128) (local $vd v128) (local $o i32)
+    (block $done (loop $step
+      (br_if $done (i32.gt_s (i32.add (local.get $p) (i32.const 16)) (local.get $pairs)))
+      (local.set $va (v128.load (i32.add (local.get $a) (local.get $p))))
+      (local.set $vb (v128.load (i32.add (local.get $b) (local.get $p))))
+      (local.set $vc (v128.load (i32.add (local.get $c) (local.get $p))))
+      (local.set $vd (v128.load (i32.add (local.get $d) (local.get $p))))
+      (local.set $ab (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $va) (local.get $vb)))
+      (local.set $ab2 (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $va) (local.get $vb)))
+      (local.set $cd (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $vc) (local.get $vd)))
+      (local.set $cd2 (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $vc) (local.get $vd)))
+      (local.set $o (i32.add (local.get $out) (i32.shl (local.get $p) (i32.const 2))))
+      (v128.store offset=0 (local.get $o) (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $ab) (local.get $cd)))
+      (v128.store offset=16 (local.get $o) (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $ab) (local.get $cd)))
+      (v128.store offset=32 (local.get $o) (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $ab2) (local.get $cd2)))
+      (v128.store offset=48 (local.get $o) (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $ab2) (local.get $cd2)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $step)))
+    (block $end (loop $tail
+      (br_if $end (i32.ge_s (local.get $p) (local.get $pairs)))
+      (i32.store (i32.add (local.get $out) (i32.shl (local.get $p) (i32.const 2)))
+        (i32.or
+          (i32.or (i32.load8_u (i32.add (local.get $a) (local.get $p))) (i32.shl (i32.load8_u (i32.add (local.get $b) (local.get $p))) (i32.const 8)))
+          (i32.or (i32.shl (i32.load8_u (i32.add (local.get $c) (local.get $p))) (i32.const 16)) (i32.shl (i32.load8_u (i32.add (local.get $d) (local.get $p))) (i32.const 24)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $tail)))
   )
 )
