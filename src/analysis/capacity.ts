@@ -7,8 +7,7 @@ import { checkBins, DEFAULT_BINS } from './binning';
 import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
 import { screenedDistanceCodes } from './distanceCodes';
 export { fusedScreeningNeedsFlag, useFusedScreening } from './distanceCodes';
-import { bytes as jointWasmBytes } from './wasm/jointQuadWasm';
-import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
+import { jointKernel, type JointKernel } from './jointKernel';
 import { channelMatrix, LayerActivations } from './layout';
 import { checkPairwiseSize } from './pairwiseBudget';
 import { shannonEntropyBits } from './shannon';
@@ -216,7 +215,7 @@ export class JointHistograms {
   private readonly r1: number;
   private readonly rowBins: number;
   private readonly pairs: number;
-  private readonly wasm: NonNullable<typeof jointInstance> | undefined;
+  private readonly wasm: JointKernel | undefined;
 
   constructor(
     private readonly rows: DistanceCodes[],
@@ -356,7 +355,7 @@ function scaleCodes(codes: Uint8Array | Uint16Array, scaled: Uint16Array, rowBin
  * had none for it and was thrown away on the first real query (and compiled again, on its time).
  */
 function loadRowCodes(
-  wasm: NonNullable<typeof jointInstance>,
+  wasm: JointKernel,
   owner: JointHistograms,
   layout: string,
   mem: ArrayBuffer,
@@ -457,47 +456,6 @@ const align4 = (v: number) => Math.ceil(v / 4) * 4;
 
 /** Most pairs of one jointQuad call: its u16 tables count at most half of them (⌈pairs / 2⌉ ≤ 65,535). */
 const QUAD_PAIRS = 131_070;
-
-interface JointExports {
-  memory: KernelMemory;
-  interleave4(a: number, b: number, c: number, d: number, out: number, pairs: number): void;
-  jointQuad(
-    col: number,
-    quad: number,
-    pairs: number,
-    tables: number,
-    out: number,
-    cells: number,
-    accumulate: number,
-    xLogX: number,
-    result: number,
-  ): void;
-  sums(out: number, bins: number, xLogX: number, result: number): void;
-}
-
-/** wasm/jointQuad.wat compiled, or null without WebAssembly: the JS loop takes over. */
-const compileJointModule = compiledOnce(jointWasmBytes);
-
-let jointInstance:
-  | {
-      exports: JointExports;
-      reserve(bytes: number): ArrayBuffer;
-      /** Which JointHistograms last loaded row codes into the memory, and where. */
-      loaded?: { owner: object; layout: string };
-    }
-  | null
-  | undefined;
-
-/** This thread's joint-histogram kernel (one instance, reused: WebAssembly memories never shrink). */
-function jointKernel(): NonNullable<typeof jointInstance> | undefined {
-  if (jointInstance !== undefined) return jointInstance ?? undefined;
-  const module = compileJointModule();
-  if (module) {
-    const exports = instantiate<JointExports>(module);
-    jointInstance = { exports, reserve: (bytes: number) => growTo(exports.memory, bytes) };
-  } else jointInstance = null;
-  return jointInstance ?? undefined;
-}
 
 /** Capacity matrix between two layer outputs for the same inputs (paper 5.3.1, Fig. 8), single-threaded. */
 export function capacityMatrix(layerI: LayerActivations, layerJ: LayerActivations, bins = DEFAULT_BINS): CapacityMatrix {

@@ -1,0 +1,47 @@
+/**
+ * The joint-histogram kernel of the capacity matrix (wasm/jointQuad.wat; capacity.ts
+ * `JointHistograms` drives it): its exports, and one instance per thread.
+ */
+import { bytes as jointWasmBytes } from './wasm/jointQuadWasm';
+import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
+
+export interface JointExports {
+  memory: KernelMemory;
+  interleave4(a: number, b: number, c: number, d: number, out: number, pairs: number): void;
+  jointQuad(
+    col: number,
+    quad: number,
+    pairs: number,
+    tables: number,
+    out: number,
+    cells: number,
+    accumulate: number,
+    xLogX: number,
+    result: number,
+  ): void;
+  sums(out: number, bins: number, xLogX: number, result: number): void;
+}
+
+/** wasm/jointQuad.wat compiled, or null without WebAssembly: the JS loop takes over. */
+const compileJointModule = compiledOnce(jointWasmBytes);
+
+/** This thread's instance of the kernel and its memory. */
+export interface JointKernel {
+  exports: JointExports;
+  reserve(bytes: number): ArrayBuffer;
+  /** Which JointHistograms last loaded row codes into the memory, and where. */
+  loaded?: { owner: object; layout: string };
+}
+
+let jointInstance: JointKernel | null | undefined;
+
+/** This thread's joint-histogram kernel (one instance, reused: WebAssembly memories never shrink). */
+export function jointKernel(): JointKernel | undefined {
+  if (jointInstance !== undefined) return jointInstance ?? undefined;
+  const module = compileJointModule();
+  if (module) {
+    const exports = instantiate<JointExports>(module);
+    jointInstance = { exports, reserve: (bytes: number) => growTo(exports.memory, bytes) };
+  } else jointInstance = null;
+  return jointInstance ?? undefined;
+}
