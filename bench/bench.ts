@@ -59,6 +59,8 @@ interface CaseResult {
   cpuSeconds?: number;
   /** Printable lines of a case that reports itself. */
   text?: string[];
+  /** The `torch-ours` case's model: FLOPs of one input's forward pass (bench/flops.ts). */
+  forwardFlops?: number;
   /** A model-zoo case (`zoo:<model>` on the default backend, `zoo:<model>:cpu` on the stock CPU backend). */
   zoo?: ZooCaseResult;
   /** A default report of a recorded run (`report:<run folder>`; bench/reportBench.ts). */
@@ -270,7 +272,13 @@ async function runCase(name: string): Promise<CaseResult> {
     const { oursEpochSeconds } = await import('./torchBench');
     const extra = name.split(':')[3];
     const r = await oursEpochSeconds(arg as 'lenet' | 'cifar', Number(variant), extra === 'profile', extra === '2t' ? 2 : 1);
-    return { seconds: r.seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, backend: r.backend, cpuSeconds: r.cpuSeconds };
+    return {
+      seconds: r.seconds,
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+      backend: r.backend,
+      cpuSeconds: r.cpuSeconds,
+      forwardFlops: r.forwardFlops,
+    };
   }
   throw new BenchUsageError(`unknown bench case ${name}`);
 }
@@ -349,7 +357,7 @@ async function benchTorchSection(dir: string): Promise<{ fails: number }> {
     install: process.argv.includes('--install-torch'),
     runOurs: async (model, threads) => {
       const r = await inChild(`torch-ours:${model}:${inputs}${threads === 2 ? ':2t' : profile}`);
-      return { seconds: r.seconds, cpuSeconds: r.cpuSeconds ?? r.seconds, backend: r.backend ?? '?' };
+      return { seconds: r.seconds, cpuSeconds: r.cpuSeconds ?? r.seconds, backend: r.backend ?? '?', forwardFlops: r.forwardFlops };
     },
     runRecording: models.includes('lenet') ? () => demoRecordingSeconds(dir) : undefined,
     print: (line) => console.log(line),

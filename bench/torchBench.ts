@@ -24,6 +24,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { createModel as createCifarCnn, training as cifarTraining } from '../examples/cifar-cnn';
@@ -33,6 +34,7 @@ import { loadMnist } from '../src/data/mnist';
 import { RecordCallbackList } from '../src/recorder/callbacks';
 import { startTwoCoreTrainer } from '../src/recorder/twoCoreTraining';
 import { initBackend } from '../src/tfjs/backend';
+import { forwardFlops } from './flops';
 
 export type TorchBenchModel = 'lenet' | 'cifar';
 
@@ -101,6 +103,8 @@ export interface OurEpoch {
   seconds: number;
   cpuSeconds: number;
   backend: string;
+  /** FLOPs of the model's forward pass for one input (bench/flops.ts). */
+  forwardFlops?: number;
 }
 
 /** One epoch of ours, in this process (a bench child): seconds, after one untimed batch. */
@@ -128,7 +132,7 @@ export async function oursEpochSeconds(model: TorchBenchModel, count: number, pr
     };
     if (!profile) {
       await fit();
-      return { seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSeconds(), backend };
+      return { seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSeconds(), backend, forwardFlops: forwardFlops(net) };
     }
     const kernels = timeKernels(tf, backend);
     const threadsBefore = threadCpuSeconds();
@@ -160,7 +164,12 @@ async function oursTwoThreadEpoch(model: TorchBenchModel, count: number): Promis
     const startCpu = process.cpuUsage();
     await trainer.trainEpoch(options);
     const used = process.cpuUsage(startCpu);
-    return { seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6, backend: `${backend}, 2 threads` };
+    return {
+      seconds: (performance.now() - start) / 1000,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      backend: `${backend}, 2 threads`,
+      forwardFlops: forwardFlops(net),
+    };
   } finally {
     trainer.close();
     net.dispose();
@@ -338,11 +347,13 @@ export async function benchAgainstTorch(options: {
     const theirs = { 1: [] as number[], 2: [] as number[] };
     let backend = '';
     let version = '';
+    let flops: number | undefined;
     for (let r = 0; r < REPEATS; r++) {
       for (const threads of [1, 2] as const) {
         const o = await options.runOurs(model, threads);
         ours[threads].push(o.seconds);
         if (threads === 1) backend = o.backend;
+        flops ??= o.forwardFlops;
         const t = torchEpochSeconds(model, files, threads);
         theirs[threads].push(t.seconds);
         version = t.version;
@@ -368,9 +379,42 @@ export async function benchAgainstTorch(options: {
       `    ${model === 'lenet' ? 'LeNet' : 'CIFAR-CNN'} epoch, ours on 2 threads ≤ ${EPOCH_GOAL}× PyTorch's faster (${fasterName}): ${ratio.toFixed(2)}× ` +
         `(ours on 1 thread ${(median(ours[1]) / faster).toFixed(2)}×; ${ok ? 'met' : 'GOAL MISSED'})`,
     );
+    if (flops) print(`    ${ceilingLine(3 * flops * inputs, Math.min(median(ours[1]), median(ours[2])), faster)}`);
   }
   if (options.runRecording) fails += await benchRecording(dir, options.runRecording, print);
   return { fails };
+}
+
+/** Floating-point operations per cycle of one core's 128-bit SIMD: 4 float lanes × 2 (multiply and add) × 2 FMA units. */
+const SIMD128_FLOPS_PER_CYCLE = 16;
+
+/** The fastest clock /proc/cpuinfo reports, in GHz (undefined where it says none: not Linux). */
+function clockGHz(): number | undefined {
+  try {
+    const mhz = [...readFileSync('/proc/cpuinfo', 'utf8').matchAll(/^cpu MHz\s*:\s*([\d.]+)/gm)].map((m) => Number(m[1]));
+    return mhz.length ? Math.max(...mhz) / 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the epoch's work allows: its training FLOPs (3× the forward pass's, bench/flops.ts) at ours
+ * and PyTorch's speed, and the shortest epoch WebAssembly could run at the 128-bit SIMD peak of
+ * every core of this machine (fused multiply-adds on both units every cycle, nothing else): where
+ * that is slower than PyTorch, no WebAssembly kernel reaches the goal, only a native backend.
+ */
+function ceilingLine(trainingFlops: number, oursSeconds: number, torchSeconds: number): string {
+  const gflops = (s: number) => trainingFlops / s / 1e9;
+  const ghz = clockGHz();
+  const work = `work ${(trainingFlops / 1e9).toFixed(0)} GFLOP (3× forward): ours (faster setting) ${gflops(oursSeconds).toFixed(1)} GFLOP/s, PyTorch ${gflops(torchSeconds).toFixed(1)} GFLOP/s`;
+  if (!ghz) return work;
+  const peak = cpus().length * ghz * SIMD128_FLOPS_PER_CYCLE;
+  const floor = trainingFlops / peak / 1e9;
+  return (
+    `${work}; 128-bit SIMD peak of ${cpus().length} cores at ${ghz.toFixed(2)} GHz ${peak.toFixed(0)} GFLOP/s, ` +
+    `so at best ${floor.toFixed(2)} s = ${(floor / torchSeconds).toFixed(2)}× PyTorch's faster`
+  );
 }
 
 /** The demo's whole recording (our `record` wall time) against PyTorch's training alone, alternating, medians of 3. */
