@@ -280,18 +280,24 @@ export class JointHistograms {
       const group = Math.max(4, Math.min(align4(r1 - r0), Math.floor(JOINT_BUDGET_BYTES / pairs / 4) * 4));
       for (let g0 = r0; g0 < r1; g0 += group) {
         const g1 = Math.min(r1, g0 + group);
-        // Past the group: four rows' codes, for loadRowCodes to interleave.
-        const mem = wasm.reserve(rowsAt + align4(g1 - g0) * pairs + 4 * pairs + 16);
+        // Past the group: four rows' codes for loadRowCodes to interleave, then a column's to scale.
+        const scratchAt = rowsAt + align4(g1 - g0) * pairs;
+        const mem = wasm.reserve(scratchAt + 4 * pairs + 16);
         // The group's codes stay loaded while this object is the kernel's last user and the layout is the same.
         const layout = `${rowsAt}|${g0}|${g1}`;
         if (wasm.loaded?.owner !== this || wasm.loaded.layout !== layout)
-          loadRowCodes(wasm, this, layout, mem, rows, g0, g1, rowsAt, pairs, xLogXAt);
+          loadRowCodes(wasm, this, layout, mem, rows, g0, g1, rowsAt, pairs, xLogXAt, scratchAt);
         const scaled = new Uint16Array(mem, scaledAt, pairs);
         const result = new Float64Array(mem, resultAt, 16);
         for (let c = c0; c < c1; c++) {
           const end = rowsEnd(c, g1);
           if (end <= g0) continue;
-          scaleCodes(columns[c].codes, scaled, rowBins);
+          const column = columns[c].codes;
+          if (column instanceof Uint8Array) {
+            // Scaled by the kernel, from a copy in the space loadRowCodes interleaves through.
+            new Uint8Array(mem, scratchAt, pairs).set(column.subarray(0, pairs));
+            wasm.exports.scale(scratchAt, scaledAt, pairs, rowBins);
+          } else scaleCodes(column, scaled, rowBins);
           for (let r = g0; r < end; r += 4) {
             const n = Math.min(4, g1 - r);
             const quadAt = rowsAt + (r - g0) * pairs;
@@ -365,6 +371,7 @@ function loadRowCodes(
   rowsAt: number,
   pairs: number,
   xLogXAt: number,
+  scratchAt: number,
 ): void {
   growXLogX(pairs);
   new Float64Array(mem, xLogXAt, pairs + 1).set(xLogX.subarray(0, pairs + 1));
@@ -379,7 +386,6 @@ function loadRowCodes(
     const b3 = rows[r + Math.min(3, last)].codes;
     if (b0 instanceof Uint8Array && b1 instanceof Uint8Array && b2 instanceof Uint8Array && b3 instanceof Uint8Array) {
       // The kernel interleaves them (≈ 10× the loop below), from a copy past the group.
-      const scratchAt = rowsAt + align4(g1 - g0) * pairs;
       const scratch = new Uint8Array(mem, scratchAt, 4 * pairs);
       [b0, b1, b2, b3].forEach((b, k) => scratch.set(b.subarray(0, pairs), k * pairs));
       wasm.exports.interleave4(

@@ -8,6 +8,7 @@ import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 export interface JointExports {
   memory: KernelMemory;
   interleave4(a: number, b: number, c: number, d: number, out: number, pairs: number): void;
+  scale(codes: number, out: number, pairs: number, factor: number): void;
   jointQuad(
     col: number,
     quad: number,

@@ -24,6 +24,9 @@
 ;;
 ;; interleave4(a, b, c, d, out, pairs): u32 out[p] = a[p] | b[p] << 8 | c[p] << 16 | d[p] << 24 for
 ;; p < pairs (four rows' u8 codes into jointQuad's `quad`), sixteen pairs per step by shuffles.
+;;
+;; scale(codes, out, pairs, factor): u16 out[p] = u8 codes[p] · factor for p < pairs (a column's codes
+;; as offsets into the joint tables, jointQuad's `col`; factor ≤ 255), sixteen pairs per step.
 (module
   (memory (export "memory") 1)
   (func (export "jointQuad") (param $col i32) (param $quad i32) (param $pairs i32) (param $t0 i32)
@@ -179,6 +182,24 @@
         (i32.or
           (i32.or (i32.load8_u (i32.add (local.get $a) (local.get $p))) (i32.shl (i32.load8_u (i32.add (local.get $b) (local.get $p))) (i32.const 8)))
           (i32.or (i32.shl (i32.load8_u (i32.add (local.get $c) (local.get $p))) (i32.const 16)) (i32.shl (i32.load8_u (i32.add (local.get $d) (local.get $p))) (i32.const 24)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $tail)))
+  )
+  (func (export "scale") (param $src i32) (param $out i32) (param $pairs i32) (param $factor i32)
+    (local $p i32) (local $f v128) (local $v v128) (local $o i32)
+    (local.set $f (i16x8.splat (local.get $factor)))
+    (block $done (loop $step
+      (br_if $done (i32.gt_s (i32.add (local.get $p) (i32.const 16)) (local.get $pairs)))
+      (local.set $v (v128.load (i32.add (local.get $src) (local.get $p))))
+      (local.set $o (i32.add (local.get $out) (i32.shl (local.get $p) (i32.const 1))))
+      (v128.store offset=0 (local.get $o) (i16x8.mul (i16x8.extend_low_i8x16_u (local.get $v)) (local.get $f)))
+      (v128.store offset=16 (local.get $o) (i16x8.mul (i16x8.extend_high_i8x16_u (local.get $v)) (local.get $f)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $step)))
+    (block $end (loop $tail
+      (br_if $end (i32.ge_s (local.get $p) (local.get $pairs)))
+      (i32.store16 (i32.add (local.get $out) (i32.shl (local.get $p) (i32.const 1)))
+        (i32.mul (i32.load8_u (i32.add (local.get $src) (local.get $p))) (local.get $factor)))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $tail)))
   )
