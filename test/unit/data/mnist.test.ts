@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ImageDataset, loadMnist } from '../../../src/data/mnist';
+import { digitValues, ImageDataset, loadMnist, mnistDigitsFolder } from '../../../src/data/mnist';
 
 describe('loadMnist: the built-in MNIST digits', function () {
   this.timeout(60_000);
@@ -60,6 +60,44 @@ describe('loadMnist: the built-in MNIST digits', function () {
     assert.deepEqual(again.shape, mnist.shape);
     assert.ok(Buffer.from(again.inputs.buffer).equals(Buffer.from(mnist.inputs.buffer)), 'inputs differ between loads');
     assert.ok(Buffer.from(again.labels.buffer).equals(Buffer.from(mnist.labels.buffer)), 'labels differ between loads');
+  });
+
+  it("reads the package's digit files without JSON.parse, to JSON.parse's values as float32, bit for bit", function () {
+    for (let d = 0; d < 10; d++) {
+      const bytes = readFileSync(path.join(mnistDigitsFolder(), `${d}.json`));
+      const fast = digitValues(bytes);
+      assert.ok(fast, `digit file ${d} took the JSON path`);
+      const json = Float32Array.from((JSON.parse(bytes.toString('utf8')) as { data: number[] }).data);
+      assert.ok(Buffer.from(fast.buffer, fast.byteOffset, fast.byteLength).equals(Buffer.from(json.buffer)), `digit file ${d} differs`);
+    }
+  });
+
+  it('leaves any other spelling of the values to JSON.parse', function () {
+    const read = (text: string) => digitValues(Buffer.from(text));
+    assert.deepEqual(Array.from(read('{ "data": [0,1,0.5,0.25,0.125,0.062]}\n')!), [0, 1, 0.5, 0.25, 0.125, Math.fround(0.062)]);
+    for (const text of [
+      '{"data":[0.5]}',
+      '{ "data": [0.1234]}',
+      '{ "data": [1e-3]}',
+      '{ "data": [0, 0.5]}',
+      '{ "data": [0.]}',
+      '{ "data": [-0.5]}',
+      '{ "data": [2]}',
+      '{ "data": [0.5]} [1]',
+      '{ "data": [0.5',
+      '{ "data": []}',
+    ])
+      assert.equal(read(text), undefined, text);
+    // Such files still load, through JSON.parse.
+    const folder = mkdtempSync(path.join(tmpdir(), 'cnn-slicer-mnist-'));
+    try {
+      for (let d = 0; d < 10; d++)
+        writeFileSync(path.join(folder, `${d}.json`), JSON.stringify({ data: new Array<number>(28 * 28).fill(d / 10) }, null, 1));
+      const spaced = loadMnist(folder);
+      assert.deepEqual(Array.from(spaced.inputs.subarray(3 * 784, 3 * 784 + 3)), [Math.fround(0.3), Math.fround(0.3), Math.fround(0.3)]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   describe('with a broken digit file', function () {
