@@ -47,10 +47,12 @@ function transposeChannels(data: ArrayLike<number>, out: Float32Array | Float64A
 
 /**
  * `transposeChannels` for float32 layers, four channels per trip where it can (a 500 × 16 × 16 ×
- * 64 layer: 19 -> 12 ms), in blocks of rows whose reads fit the second-level cache.
+ * 64 layer: 19 -> 12 ms; 200 × 4 × 4 × 512: 2.8 -> 1.9 ms), in blocks of rows whose reads fit the
+ * second-level cache.
  */
 function transposeChannels32(data: Float32Array, out: Float32Array, rows: number, channels: number): void {
-  const BLOCK = 1024;
+  // About 256 KB of the layer a block: 1,024 rows of 64 channels, 128 of 512.
+  const BLOCK = Math.max(64, Math.floor(65536 / channels));
   const quads = channels - (channels % 4);
   for (let r0 = 0; r0 < rows; r0 += BLOCK) {
     const r1 = Math.min(rows, r0 + BLOCK);

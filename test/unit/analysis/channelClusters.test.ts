@@ -76,6 +76,28 @@ describe('channel clusters: channels grouped by their mean activation per probe 
     assert.deepEqual(Array.from(channelProfiles(layer)), [2, 6, 15, 0, 0, 0]);
   });
 
+  it('gives each channel the mean of its values summed in order, bit for bit, whatever the channel count and array type', () => {
+    const random = seededRandom(9);
+    for (const channels of [1, 3, 4, 7, 13]) {
+      const [count, units] = [5, 6];
+      const values = Float32Array.from({ length: count * units * channels }, () => Math.max(0, random() - 0.3) * 1e3 ** random());
+      const expected = new Float64Array(channels * count);
+      for (let n = 0; n < count; n++)
+        for (let c = 0; c < channels; c++) {
+          let sum = 0;
+          for (let p = 0; p < units; p++) sum += values[(n * units + p) * channels + c];
+          expected[c * count + n] = sum / units;
+        }
+      for (const data of [values, Float64Array.from(values)]) {
+        const got = channelProfiles(layerActivations([count, 2, 3, channels], data));
+        assert.ok(
+          got.every((v, i) => Object.is(v, expected[i])),
+          `${channels} channels, ${data.constructor.name}`,
+        );
+      }
+    }
+  });
+
   it('is a partition into exactly K clusters for every K from 1 to the channel count', () => {
     const channels = 13;
     const profiles = randomProfiles(channels, 20, 5);
