@@ -47,7 +47,7 @@ import {
   SharedSamples,
   touchPages,
 } from './protocol';
-import { sharedArray, sharedSamples, shareLayer } from './sharedLayer';
+import { LayerSelection, selectedSize, sharedArray, sharedSamples, shareLayer } from './sharedLayer';
 
 /** Work below this many multiply-adds runs inline: starting threads would cost more than it saves. */
 const INLINE_WORK = 2e7;
@@ -348,17 +348,23 @@ export class ComputePool {
    * channel per chunk. The codes live in shared memory, so a caller may keep them and pair them
    * with other layers' (`capacityFromCodes`) without computing the distances again.
    */
-  async layerCodes(layer: LayerActivations, bins: number, signal?: AbortSignal): Promise<SharedCodes[]> {
+  async layerCodes(layer: LayerActivations, bins: number, signal?: AbortSignal, select?: LayerSelection): Promise<SharedCodes[]> {
     checkBins(bins);
-    checkPairwiseSize({ kind: 'codes', n: layer.count, streams: layer.channels }, `the pair distances of ${layer.channels} channels`);
+    const { count, channels } = selectedSize(layer, select);
+    checkPairwiseSize({ kind: 'codes', n: count, streams: channels }, `the pair distances of ${channels} channels`);
     // Cold, the workers start while this thread shares the layer.
     this.ensureWorkers();
-    return this.sharedLayerCodes(this.share(layer), bins, signal);
+    return this.sharedLayerCodes(this.share(layer, select), bins, signal);
   }
 
-  /** `layer` in shared memory, channels first: shared once, the workers take its channels apart themselves. */
-  private share(layer: LayerActivations): SharedLayer {
-    return shareLayer(layer, this.takeLayerBuffer(layer));
+  /**
+   * `layer` (its rows and channels `select`s, in that order) in shared memory, channels first:
+   * shared once, the workers take its channels apart themselves.
+   */
+  private share(layer: LayerActivations, select?: LayerSelection): SharedLayer {
+    const { count, channels } = selectedSize(layer, select);
+    const bytes = count * layer.units * channels * (layer.data instanceof Float32Array ? 4 : 8);
+    return shareLayer(layer, this.takeLayerBuffer(bytes), select);
   }
 
   /** `layerCodes` of a layer shared already (its request goes out before this returns). */
@@ -382,8 +388,7 @@ export class ComputePool {
    * (`reserveLayerBuffer`) when it is large enough (its pages are mapped already: a fresh 32 MB
    * buffer costs the main thread ~12 ms of page faults before the workers can start), else a new one.
    */
-  private takeLayerBuffer(layer: LayerActivations): SharedArrayBuffer {
-    const bytes = layer.data.length * (layer.data instanceof Float32Array ? 4 : 8);
+  private takeLayerBuffer(bytes: number): SharedArrayBuffer {
     const kept = this.keptLayer;
     if (kept && kept.byteLength >= bytes) {
       this.keptLayer = undefined;

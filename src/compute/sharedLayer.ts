@@ -16,8 +16,24 @@ export function sharedSamples(data: SampleArray, n: number, d: number): SharedSa
   return { n, d, type: data instanceof Float32Array ? 'float32' : 'float64', data: data.buffer as SharedArrayBuffer };
 }
 
-/** `layer` copied into `buffer` (of its size), channels first when it has several. */
-export function shareLayer(layer: LayerActivations, buffer: SharedArrayBuffer): SharedLayer {
+/**
+ * Which inputs (rows, ascending or not) and channels of a layer to share, in that order: all of
+ * each when not given. Taking them while sharing spares the layer two copies (the rows of a subset
+ * of the probe set, then the channels a query asks for) before the transpose.
+ */
+export interface LayerSelection {
+  rows?: readonly number[];
+  channels?: readonly number[];
+}
+
+/** The inputs and channels of `layer` that `select` takes. */
+export function selectedSize(layer: LayerActivations, select?: LayerSelection): { count: number; channels: number } {
+  return { count: select?.rows?.length ?? layer.count, channels: select?.channels?.length ?? layer.channels };
+}
+
+/** `layer` (the rows and channels `select` takes) copied into `buffer` (of its size), channels first when it has several. */
+export function shareLayer(layer: LayerActivations, buffer: SharedArrayBuffer, select?: LayerSelection): SharedLayer {
+  if (select?.rows || select?.channels) return shareSelection(layer, buffer, select);
   const float32 = layer.data instanceof Float32Array;
   const { count, units, channels, data } = layer;
   const out = float32 ? new Float32Array(buffer, 0, data.length) : new Float64Array(buffer, 0, data.length);
@@ -73,4 +89,50 @@ function transposeChannels32(data: Float32Array, out: Float32Array, rows: number
       for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) out[base + r] = data[src];
     }
   }
+}
+
+/**
+ * `shareLayer` of the rows and channels `select` takes: float32 layers (activations) straight
+ * from the layer, one selected input's block at a time (it stays in the cache while its channels
+ * are read out); others through a copy of the selection.
+ */
+function shareSelection(layer: LayerActivations, buffer: SharedArrayBuffer, select: LayerSelection): SharedLayer {
+  const { units, channels: all, data } = layer;
+  const rows = select.rows ?? Array.from({ length: layer.count }, (_, i) => i);
+  const channels = select.channels ?? Array.from({ length: all }, (_, c) => c);
+  for (const r of rows)
+    if (!(Number.isInteger(r) && r >= 0 && r < layer.count)) throw new RangeError(`input ${r} is not among the layer's ${layer.count}`);
+  for (const c of channels)
+    if (!(Number.isInteger(c) && c >= 0 && c < all)) throw new RangeError(`channel ${c} is not among the layer's ${all}`);
+  const count = rows.length;
+  if (!(data instanceof Float32Array)) {
+    const picked = new Float64Array(count * units * channels.length);
+    for (let k = 0, o = 0; k < count; k++)
+      for (let u = 0, at = rows[k] * units * all; u < units; u++, at += all) for (const c of channels) picked[o++] = data[at + c];
+    return shareLayer({ count, units, channels: channels.length, data: picked }, buffer);
+  }
+  const out = new Float32Array(buffer, 0, count * units * channels.length);
+  const total = count * units;
+  for (let k = 0; k < count; k++) {
+    const from = rows[k] * units * all;
+    const to = k * units;
+    let j = 0;
+    // Four channels side by side a trip where the selection runs on (all of them, unselected).
+    for (; j + 3 < channels.length && channels[j + 3] === channels[j] + 3; j += 4) {
+      const b0 = j * total + to;
+      for (let u = 0, src = from + channels[j]; u < units; u++, src += all) {
+        out[b0 + u] = data[src];
+        out[b0 + total + u] = data[src + 1];
+        out[b0 + 2 * total + u] = data[src + 2];
+        out[b0 + 3 * total + u] = data[src + 3];
+      }
+    }
+    for (; j < channels.length; j++) {
+      const base = j * total + to;
+      for (let u = 0, src = from + channels[j]; u < units; u++, src += all) out[base + u] = data[src];
+    }
+  }
+  return channels.length === 1
+    ? { count, units, channels: 1, type: 'float32', data: buffer }
+    : { count, units, channels: channels.length, type: 'float32', data: buffer, channelsFirst: true };
 }

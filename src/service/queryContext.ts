@@ -46,16 +46,6 @@ function gatherFloat32(values: Float32Array, per: number, indices: readonly numb
   return out;
 }
 
-/** The `channels` of a layer (in that order) as a layer of their own, float32 kept float32. */
-function selectChannels(layer: LayerActivations, channels: readonly number[]): LayerActivations {
-  const { count, units, channels: all, data } = layer;
-  const out =
-    data instanceof Float32Array ? new Float32Array(count * units * channels.length) : new Float64Array(count * units * channels.length);
-  const k = channels.length;
-  for (let p = 0; p < count * units; p++) for (let j = 0; j < k; j++) out[p * k + j] = data[p * all + channels[j]];
-  return { count, units, channels: k, data: out };
-}
-
 /** Below this share of the probe set, a slice runs the forward pass on its own inputs only. */
 const SUBSET_FORWARD_SHARE = 0.25;
 
@@ -186,6 +176,24 @@ export class QueryContext {
       result = out;
     }
     return layerActivations(shapeOf(indices.length), all ? result!.data : gatherFloat32(result!.data, per, indices), format);
+  }
+
+  /**
+   * `layerOutput` of the inputs `indices` without copying them out of the probe set's: the
+   * activations to take them from, and `rows`, which of them (undefined: all). That is the whole
+   * probe set's layer where `layerOutput` reads or computes it anyway (in memory, or a subset of
+   * at least {@link SUBSET_FORWARD_SHARE} of the probe set), else the subset's own pass.
+   */
+  async layerRows(epoch: number, layer: number, indices: number[]): Promise<{ layer: LayerActivations; rows?: number[] }> {
+    const n = this.probe().labels.length;
+    const whole =
+      indices.length < n &&
+      (layer === 0 ||
+        indices.length >= SUBSET_FORWARD_SHARE * n ||
+        this.parts.activations.peek(ActivationCache.key(this.run.folder, epoch, layer)) !== undefined);
+    if (!whole) return { layer: await this.layerOutput(epoch, layer, indices) };
+    const all = Array.from({ length: n }, (_, i) => i);
+    return { layer: await this.layerOutput(epoch, layer, all), rows: indices };
   }
 
   /**
@@ -403,8 +411,8 @@ export class QueryContext {
       const whole = await this.wholeLayerCodes(q.epoch, q.layer, indices, bins);
       return channels.map((c) => whole[c]);
     }
-    const acts = await this.layerOutput(q.epoch, q.layer, indices);
-    return this.computePool().layerCodes(selectChannels(acts, channels), bins, this.control.signal);
+    const { layer, rows } = await this.layerRows(q.epoch, q.layer, indices);
+    return this.computePool().layerCodes(layer, bins, this.control.signal, { rows, channels });
   }
 
   /** Whether the codes of every channel of `layer` at `epoch` (on `x`, with `bins`) are kept or being computed. */
@@ -424,9 +432,9 @@ export class QueryContext {
       async (signal) => {
         const pass = new QueryContext(this.run, { signal, onProgress: this.control.onProgress }, this.parts);
         try {
-          const acts = await pass.layerOutput(epoch, layer, indices);
+          const { layer: acts, rows } = await pass.layerRows(epoch, layer, indices);
           this.control.onProgress?.(0.6, `distances of layer ${layer}`);
-          return await this.computePool().layerCodes(acts, bins, signal);
+          return await this.computePool().layerCodes(acts, bins, signal, { rows });
         } finally {
           await pass.release();
         }

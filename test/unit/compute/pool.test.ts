@@ -109,6 +109,43 @@ describe('ComputePool with uneven chunk counts', () => {
     );
   });
 
+  it('gives the codes of the rows and channels a selection takes, as of the layer cut down to them', async () => {
+    const r = rng(37);
+    const [n, side, all] = [50, 3, 11];
+    const values = Float32Array.from({ length: n * side * side * all }, () => Math.max(0, r() - 0.3));
+    const cut = (data: Float32Array | Float64Array, rows: number[], channels: number[]) => {
+      const out = new Float64Array(rows.length * side * side * channels.length);
+      let o = 0;
+      for (const row of rows)
+        for (let u = 0; u < side * side; u++) for (const c of channels) out[o++] = data[(row * side * side + u) * all + c];
+      return layerActivations([rows.length, side, side, channels.length], data instanceof Float32Array ? Float32Array.from(out) : out);
+    };
+    const rows = [0, 3, 4, 5, 9, 17, 30, 31, 49];
+    const everyRow = Array.from({ length: n }, (_, i) => i);
+    const selections: [number[] | undefined, number[] | undefined][] = [
+      [rows, undefined],
+      [undefined, [2, 3, 4, 5, 6, 9]],
+      [rows, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
+      [rows, [10, 1, 5]],
+      [[7], [4]],
+    ];
+    for (const data of [values, Float64Array.from(values)]) {
+      const layer = layerActivations([n, side, side, all], data);
+      for (const [rowSel, channelSel] of selections) {
+        const got = await pool.layerCodes(layer, 16, undefined, { rows: rowSel, channels: channelSel });
+        const expected = layerDistanceCodes(cut(data, rowSel ?? everyRow, channelSel ?? Array.from({ length: all }, (_, c) => c)), 16);
+        assert.deepEqual(
+          got.map((c) => Array.from(new Uint8Array(c.codes))),
+          expected.map((c) => Array.from(c.codes)),
+          `${data.constructor.name}, rows ${rowSel?.length ?? 'all'}, channels ${channelSel?.join(' ') ?? 'all'}`,
+        );
+      }
+    }
+    const layer = layerActivations([n, side, side, all], values);
+    await assert.rejects(pool.layerCodes(layer, 16, undefined, { rows: [0, n] }), RangeError);
+    await assert.rejects(pool.layerCodes(layer, 16, undefined, { channels: [all] }), RangeError);
+  });
+
   it('cancels one computation without failing another that runs on the same workers', async () => {
     const r = rng(34);
     const big = Float64Array.from({ length: 3000 * 64 }, () => r());
