@@ -50,7 +50,8 @@ def resnet18(base=64):
 
 def main():
     x_path, y_path, batch, learning_rate = sys.argv[1:5]
-    timed_epoch(resnet18, x_path, y_path, int(batch), learning_rate)
+    threads = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    timed_epoch(resnet18, x_path, y_path, int(batch), learning_rate, threads)
 
 
 if __name__ == "__main__":

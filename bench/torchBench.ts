@@ -404,7 +404,7 @@ function clockGHz(): number | undefined {
  * every core of this machine (fused multiply-adds on both units every cycle, nothing else): where
  * that is slower than PyTorch, no WebAssembly kernel reaches the goal, only a native backend.
  */
-function ceilingLine(trainingFlops: number, oursSeconds: number, torchSeconds: number): string {
+export function ceilingLine(trainingFlops: number, oursSeconds: number, torchSeconds: number): string {
   const gflops = (s: number) => trainingFlops / s / 1e9;
   const ghz = clockGHz();
   const work = `work ${(trainingFlops / 1e9).toFixed(0)} GFLOP (3× forward): ours (faster setting) ${gflops(oursSeconds).toFixed(1)} GFLOP/s, PyTorch ${gflops(torchSeconds).toFixed(1)} GFLOP/s`;
