@@ -31,26 +31,40 @@ export function selectedSize(layer: LayerActivations, select?: LayerSelection): 
   return { count: select?.rows?.length ?? layer.count, channels: select?.channels?.length ?? layer.channels };
 }
 
-/** `layer` (the rows and channels `select` takes) copied into `buffer` (of its size), channels first when it has several. */
+/**
+ * `layer` (the rows and channels `select` takes) copied into `buffer` (of its size), channels
+ * first when it has several. Float32 layers (activations) are read straight from the layer, one
+ * input's block at a time (it stays in the cache while its channels are read out); others through
+ * a copy of the selection and a plain transpose.
+ */
 export function shareLayer(layer: LayerActivations, buffer: SharedArrayBuffer, select?: LayerSelection): SharedLayer {
-  if (select?.rows || select?.channels) return shareSelection(layer, buffer, select);
-  const float32 = layer.data instanceof Float32Array;
   const { count, units, channels, data } = layer;
-  const out = float32 ? new Float32Array(buffer, 0, data.length) : new Float64Array(buffer, 0, data.length);
-  const type = float32 ? 'float32' : 'float64';
-  if (channels === 1) {
-    out.set(data);
-    return { count, units, channels, type, data: buffer };
+  if (select?.rows)
+    for (const r of select.rows)
+      if (!(Number.isInteger(r) && r >= 0 && r < count)) throw new RangeError(`input ${r} is not among the layer's ${count}`);
+  if (select?.channels)
+    for (const c of select.channels)
+      if (!(Number.isInteger(c) && c >= 0 && c < channels)) throw new RangeError(`channel ${c} is not among the layer's ${channels}`);
+  const whole = !select?.rows && !select?.channels;
+  if (whole && channels === 1) {
+    (data instanceof Float32Array ? new Float32Array(buffer, 0, data.length) : new Float64Array(buffer, 0, data.length)).set(data);
+    return { count, units, channels, type: data instanceof Float32Array ? 'float32' : 'float64', data: buffer };
   }
-  // Channels first. Float32 layers (activations) have their own copy of the loop: one loop for
-  // both array types runs a third slower.
-  if (out instanceof Float32Array && data instanceof Float32Array) transposeChannels32(data, out, count * units, channels);
-  else transposeChannels(data, out, count * units, channels);
-  return { count, units, channels, type, data: buffer, channelsFirst: true };
+  const rows = select?.rows ?? Array.from({ length: count }, (_, i) => i);
+  const picked = select?.channels ?? Array.from({ length: channels }, (_, c) => c);
+  if (data instanceof Float32Array) return shareFloat32(data, buffer, units, channels, rows, picked);
+  if (!whole) {
+    const values = new Float64Array(rows.length * units * picked.length);
+    for (let k = 0, o = 0; k < rows.length; k++)
+      for (let u = 0, at = rows[k] * units * channels; u < units; u++, at += channels) for (const c of picked) values[o++] = data[at + c];
+    return shareLayer({ count: rows.length, units, channels: picked.length, data: values }, buffer);
+  }
+  transposeChannels(data, new Float64Array(buffer, 0, data.length), count * units, channels);
+  return { count, units, channels, type: 'float64', data: buffer, channelsFirst: true };
 }
 
 /** `[rows, channels]` into `[channels, rows]`, in blocks of rows so that both sides stay in the cache. */
-function transposeChannels(data: ArrayLike<number>, out: Float32Array | Float64Array, rows: number, channels: number): void {
+function transposeChannels(data: ArrayLike<number>, out: Float64Array, rows: number, channels: number): void {
   const BLOCK = 64;
   for (let r0 = 0; r0 < rows; r0 += BLOCK) {
     const r1 = Math.min(rows, r0 + BLOCK);
@@ -62,77 +76,47 @@ function transposeChannels(data: ArrayLike<number>, out: Float32Array | Float64A
 }
 
 /**
- * `transposeChannels` for float32 layers, four channels per trip where it can (a 500 × 16 × 16 ×
- * 64 layer: 19 -> 12 ms; 200 × 4 × 4 × 512: 2.8 -> 1.9 ms), in blocks of rows whose reads fit the
- * second-level cache.
+ * The inputs `rows` and channels `picked` of float32 `[inputs, units, all]` data into `buffer`,
+ * channels first; four channels a trip where they run on (all of them, when not picked): a
+ * 500 × 16 × 16 × 64 layer in 12 ms where one channel a trip took 19.
  */
-function transposeChannels32(data: Float32Array, out: Float32Array, rows: number, channels: number): void {
-  // About 256 KB of the layer a block: 1,024 rows of 64 channels, 128 of 512.
-  const BLOCK = Math.max(64, Math.floor(65536 / channels));
-  const quads = channels - (channels % 4);
-  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
-    const r1 = Math.min(rows, r0 + BLOCK);
-    for (let c = 0; c < quads; c += 4) {
-      const b0 = c * rows;
-      const b1 = b0 + rows;
-      const b2 = b1 + rows;
-      const b3 = b2 + rows;
-      for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) {
-        out[b0 + r] = data[src];
-        out[b1 + r] = data[src + 1];
-        out[b2 + r] = data[src + 2];
-        out[b3 + r] = data[src + 3];
-      }
-    }
-    for (let c = quads; c < channels; c++) {
-      const base = c * rows;
-      for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) out[base + r] = data[src];
-    }
-  }
-}
-
-/**
- * `shareLayer` of the rows and channels `select` takes: float32 layers (activations) straight
- * from the layer, one selected input's block at a time (it stays in the cache while its channels
- * are read out); others through a copy of the selection.
- */
-function shareSelection(layer: LayerActivations, buffer: SharedArrayBuffer, select: LayerSelection): SharedLayer {
-  const { units, channels: all, data } = layer;
-  const rows = select.rows ?? Array.from({ length: layer.count }, (_, i) => i);
-  const channels = select.channels ?? Array.from({ length: all }, (_, c) => c);
-  for (const r of rows)
-    if (!(Number.isInteger(r) && r >= 0 && r < layer.count)) throw new RangeError(`input ${r} is not among the layer's ${layer.count}`);
-  for (const c of channels)
-    if (!(Number.isInteger(c) && c >= 0 && c < all)) throw new RangeError(`channel ${c} is not among the layer's ${all}`);
+function shareFloat32(
+  data: Float32Array,
+  buffer: SharedArrayBuffer,
+  units: number,
+  all: number,
+  rows: readonly number[],
+  picked: readonly number[],
+): SharedLayer {
   const count = rows.length;
-  if (!(data instanceof Float32Array)) {
-    const picked = new Float64Array(count * units * channels.length);
-    for (let k = 0, o = 0; k < count; k++)
-      for (let u = 0, at = rows[k] * units * all; u < units; u++, at += all) for (const c of channels) picked[o++] = data[at + c];
-    return shareLayer({ count, units, channels: channels.length, data: picked }, buffer);
-  }
-  const out = new Float32Array(buffer, 0, count * units * channels.length);
+  const channels = picked.length;
+  const out = new Float32Array(buffer, 0, count * units * channels);
   const total = count * units;
   for (let k = 0; k < count; k++) {
     const from = rows[k] * units * all;
     const to = k * units;
     let j = 0;
-    // Four channels side by side a trip where the selection runs on (all of them, unselected).
-    for (; j + 3 < channels.length && channels[j + 3] === channels[j] + 3; j += 4) {
+    for (; j + 3 < channels && runsOn(picked, j); j += 4) {
       const b0 = j * total + to;
-      for (let u = 0, src = from + channels[j]; u < units; u++, src += all) {
+      for (let u = 0, src = from + picked[j]; u < units; u++, src += all) {
         out[b0 + u] = data[src];
         out[b0 + total + u] = data[src + 1];
         out[b0 + 2 * total + u] = data[src + 2];
         out[b0 + 3 * total + u] = data[src + 3];
       }
     }
-    for (; j < channels.length; j++) {
+    for (; j < channels; j++) {
       const base = j * total + to;
-      for (let u = 0, src = from + channels[j]; u < units; u++, src += all) out[base + u] = data[src];
+      for (let u = 0, src = from + picked[j]; u < units; u++, src += all) out[base + u] = data[src];
     }
   }
-  return channels.length === 1
+  return channels === 1
     ? { count, units, channels: 1, type: 'float32', data: buffer }
-    : { count, units, channels: channels.length, type: 'float32', data: buffer, channelsFirst: true };
+    : { count, units, channels, type: 'float32', data: buffer, channelsFirst: true };
+}
+
+/** Whether the picked channels `j … j + 3` are four channels side by side. */
+function runsOn(picked: readonly number[], j: number): boolean {
+  const c = picked[j];
+  return picked[j + 1] === c + 1 && picked[j + 2] === c + 2 && picked[j + 3] === c + 3;
 }

@@ -127,6 +127,8 @@ describe('ComputePool with uneven chunk counts', () => {
       [undefined, [2, 3, 4, 5, 6, 9]],
       [rows, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
       [rows, [10, 1, 5]],
+      // Four picked channels whose first and last are three apart, but not side by side.
+      [rows, [1, 9, 0, 4, 2, 3, 4, 5]],
       [[7], [4]],
     ];
     for (const data of [values, Float64Array.from(values)]) {
