@@ -33,6 +33,7 @@ import { npyFromFloat32, sampleWithoutReplacement, seededRandom, serializeNpy } 
 import { loadMnist } from '../src/data/mnist';
 import { RecordCallbackList } from '../src/recorder/callbacks';
 import { startTwoCoreTrainer } from '../src/recorder/twoCoreTraining';
+import type { TrainingData } from '../src/recorder/training';
 import { initBackend } from '../src/tfjs/backend';
 import { forwardFlops } from './flops';
 
@@ -155,9 +156,23 @@ async function oursTwoThreadEpoch(model: TorchBenchModel, count: number): Promis
   const { images, labels } = torchBenchInputs(model, count);
   const net = spec.create();
   net.compile({ optimizer: tf.train.adam(spec.training.learningRate), loss: 'categoricalCrossentropy' });
-  const data = { inputs: images, labels, count, shape: spec.shape, classes: 10 };
+  return twoThreadEpoch(tf, backend, net, { inputs: images, labels, count, shape: spec.shape, classes: 10 }, spec.training.batchSize);
+}
+
+/**
+ * One epoch of the compiled `net` on the recorder's two threads (src/recorder/twoCoreTraining.ts),
+ * timed after one untimed batch (the worker's too); `net` is disposed after. The zoo bench's
+ * ResNet-18 comparison takes it too.
+ */
+export async function twoThreadEpoch(
+  tf: typeof tfjs,
+  backend: string,
+  net: tfjs.LayersModel,
+  data: TrainingData,
+  batchSize: number,
+): Promise<OurEpoch & { forwardFlops: number }> {
   const trainer = await startTwoCoreTrainer(tf, backend === 'cpu' ? 'cpu' : 'wasm', net, data);
-  const options = { epoch: 1, seed: 1, batchSize: spec.training.batchSize, callbacks: new RecordCallbackList([]) };
+  const options = { epoch: 1, seed: 1, batchSize, callbacks: new RecordCallbackList([]) };
   try {
     await trainer.trainEpoch({ ...options, batches: 1 });
     const start = performance.now();

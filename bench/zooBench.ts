@@ -44,9 +44,7 @@ import { createModel as createResNet18Quarter } from '../test/fixtures/models/re
 import { BenchUsageError } from './usage';
 import { writeFakeCifar } from './fakeCifar';
 import { forwardFlops } from './flops';
-import { ceilingLine, PYTHON, torchAvailable } from './torchBench';
-import { RecordCallbackList } from '../src/recorder/callbacks';
-import { startTwoCoreTrainer } from '../src/recorder/twoCoreTraining';
+import { ceilingLine, PYTHON, torchAvailable, twoThreadEpoch } from './torchBench';
 
 export const ZOO_DEFAULT_INPUTS = 1_000;
 /** The probe the issue's recordings used (`record --probe 200`). */
@@ -341,24 +339,7 @@ export async function resnetEpochOurs(
     const net = createResNet18();
     net.compile({ optimizer: tf.train.adam(resnetTraining.learningRate), loss: 'categoricalCrossentropy' });
     const data = { inputs: images, labels, count, shape: [32, 32, 3], classes: 10 };
-    const trainer = await startTwoCoreTrainer(tf, backend === 'cpu' ? 'cpu' : 'wasm', net, data);
-    const options = { epoch: 1, seed: 1, batchSize: resnetTraining.batchSize, callbacks: new RecordCallbackList([]) };
-    try {
-      await trainer.trainEpoch({ ...options, batches: 1 });
-      const start = performance.now();
-      const startCpu = process.cpuUsage();
-      await trainer.trainEpoch(options);
-      const used = process.cpuUsage(startCpu);
-      return {
-        seconds: (performance.now() - start) / 1000,
-        cpuSeconds: (used.user + used.system) / 1e6,
-        backend: `${backend}, 2 threads`,
-        forwardFlops: forwardFlops(net),
-      };
-    } finally {
-      trainer.close();
-      net.dispose();
-    }
+    return twoThreadEpoch(tf, backend, net, data, resnetTraining.batchSize);
   }
   const x = tf.tensor4d(images, [count, 32, 32, 3]);
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), 10));

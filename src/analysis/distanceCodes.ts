@@ -420,14 +420,20 @@ function exactRange(
   let hi = -Infinity;
   let minUpper = Infinity;
   let maxLower = -Infinity;
-  // Two passes over the listed pairs, the bound computed again in the second (a pair's row `i` and
-  // column `j` follow from its index: the list ascends, so the row only moves forward).
-  for (let t = 0, i = 0, rowStart = 0; t < outside.length; t++) {
+  // A pair's row `i` and column `j` follow from its index: the list ascends, so the row only moves forward.
+  const m = outside.length;
+  const rowOf = new Int32Array(m);
+  const columnOf = new Int32Array(m);
+  const bound = new Float64Array(m);
+  for (let t = 0, i = 0, rowStart = 0; t < m; t++) {
     const p = outside[t];
     while (p >= rowStart + n - 1 - i) rowStart += n - 1 - i++;
     const j = i + 1 + p - rowStart;
     const v = dist[p];
     const e = pairBound(roots[i] * roots[j], norms[i] + norms[j], v, c0, c1, c2);
+    rowOf[t] = i;
+    columnOf[t] = j;
+    bound[t] = e;
     if (e === 0) {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
@@ -436,15 +442,12 @@ function exactRange(
     if (v - e > maxLower) maxLower = v - e;
   }
   let recomputed = 0;
-  for (let t = 0, i = 0, rowStart = 0; t < outside.length; t++) {
-    const p = outside[t];
-    while (p >= rowStart + n - 1 - i) rowStart += n - 1 - i++;
-    const j = i + 1 + p - rowStart;
-    const v = dist[p];
-    const e = pairBound(roots[i] * roots[j], norms[i] + norms[j], v, c0, c1, c2);
+  for (let t = 0; t < m; t++) {
+    const v = dist[outside[t]];
+    const e = bound[t];
     if (e === 0 || !(v - e <= minUpper || v + e >= maxLower)) continue;
     if (++recomputed > maxRecomputed) return undefined;
-    const w = exact(i, j);
+    const w = exact(rowOf[t], columnOf[t]);
     if (w < lo) lo = w;
     if (w > hi) hi = w;
   }
