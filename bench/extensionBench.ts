@@ -21,9 +21,10 @@ export function benchExtension(): ExtensionBenchLine[] {
   const bundle = join(ROOT, 'dist', 'extension.js');
   const bytes = statSync(bundle).size;
   const text = readFileSync(bundle, 'utf8');
-  // Markers of TensorFlow.js code itself (its engine and kernel registry). The module name alone is
-  // not one: model detection looks for "@tensorflow/tfjs" imports in the user's files.
-  const tfjs = /registerKernel\(|version_core|tfjs-core|registerBackend\(/.test(text);
+  // Markers of TensorFlow.js code itself (its engine and kernel registry). Package names are not
+  // ones: model detection looks for "@tensorflow/tfjs" imports in the user's files, and "Open the
+  // example model" names the packages whose declarations it copies ("tfjs-core", …).
+  const tfjs = /registerKernel\(|version_core|registerBackend\(/.test(text);
   const lines: ExtensionBenchLine[] = [
     {
       label: 'extension-host bundle dist/extension.js (development build, not minified)',

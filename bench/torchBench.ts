@@ -32,7 +32,7 @@ import { createModel as createLeNet, training as lenetTraining } from '../exampl
 import { npyFromFloat32, sampleWithoutReplacement, seededRandom, serializeNpy } from '../src/analysis';
 import { loadMnist } from '../src/data/mnist';
 import { RecordCallbackList } from '../src/recorder/callbacks';
-import { startTwoCoreTrainer } from '../src/recorder/twoCoreTraining';
+import { defaultTrainThreads, kernelThreadFor, startTwoCoreTrainer } from '../src/recorder/twoCoreTraining';
 import type { TrainingData } from '../src/recorder/training';
 import { initBackend } from '../src/tfjs/backend';
 import { forwardFlops } from './flops';
@@ -110,15 +110,21 @@ export interface OurEpoch {
 
 /** One epoch of ours, in this process (a bench child): seconds, after one untimed batch. */
 export async function oursEpochSeconds(model: TorchBenchModel, count: number, profile: boolean, threads: 1 | 2 = 1): Promise<OurEpoch> {
-  if (threads === 2) return oursTwoThreadEpoch(model, count);
-  const { tf, backend } = await initBackend();
+  // The recorder's heap: shared, for the kernel thread (src/tfjs/sharedHeap.ts).
+  const { tf, backend } = await initBackend('auto', undefined, { sharedHeap: true });
   const spec = MODELS[model];
+  const net = spec.create();
+  const batch = spec.training.batchSize;
+  // Two threads as a recording on two cores takes them (src/recorder/twoCoreTraining.ts): data-parallel
+  // where the model is large enough, else one training thread and the kernel thread.
+  if (threads === 2 && defaultTrainThreads(net, batch, 2).threads === 2) return oursTwoThreadEpoch(model, net, count);
+  const kernels = threads === 2 ? kernelThreadFor(tf, backend, undefined, () => undefined, 2) : undefined;
+  await kernels?.ready;
   const { images, labels } = torchBenchInputs(model, count);
   const x = tf.tensor4d(images, [count, ...spec.shape]);
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), 10));
-  const net = spec.create();
   net.compile({ optimizer: tf.train.adam(spec.training.learningRate), loss: 'categoricalCrossentropy' });
-  const batch = spec.training.batchSize;
+  const how = kernels ? `${backend}, 2 threads: training thread and kernel thread` : backend;
   try {
     const warmX = x.slice(0, batch);
     const warmY = y.slice(0, batch);
@@ -133,7 +139,7 @@ export async function oursEpochSeconds(model: TorchBenchModel, count: number, pr
     };
     if (!profile) {
       await fit();
-      return { seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSeconds(), backend, forwardFlops: forwardFlops(net) };
+      return { seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSeconds(), backend: how, forwardFlops: forwardFlops(net) };
     }
     const kernels = timeKernels(tf, backend);
     const threadsBefore = threadCpuSeconds();
@@ -142,19 +148,19 @@ export async function oursEpochSeconds(model: TorchBenchModel, count: number, pr
     const cpu = cpuSeconds();
     kernels.stop();
     printProfile(model, kernels.byName, cpu, threadCpuSeconds(), threadsBefore, Math.ceil(count / batch));
-    return { seconds, cpuSeconds: cpu, backend };
+    return { seconds, cpuSeconds: cpu, backend: how };
   } finally {
+    kernels?.close();
     net.dispose();
     tf.dispose([x, y]);
   }
 }
 
-/** One epoch of ours on two threads (src/recorder/twoCoreTraining.ts), after one untimed batch (the worker's too). */
-async function oursTwoThreadEpoch(model: TorchBenchModel, count: number): Promise<OurEpoch> {
+/** One epoch of ours on two data-parallel threads (src/recorder/twoCoreTraining.ts), after one untimed batch (the worker's too). */
+async function oursTwoThreadEpoch(model: TorchBenchModel, net: tfjs.LayersModel, count: number): Promise<OurEpoch> {
   const { tf, backend } = await initBackend();
   const spec = MODELS[model];
   const { images, labels } = torchBenchInputs(model, count);
-  const net = spec.create();
   net.compile({ optimizer: tf.train.adam(spec.training.learningRate), loss: 'categoricalCrossentropy' });
   return twoThreadEpoch(tf, backend, net, { inputs: images, labels, count, shape: spec.shape, classes: 10 }, spec.training.batchSize);
 }
@@ -182,7 +188,7 @@ export async function twoThreadEpoch(
     return {
       seconds: (performance.now() - start) / 1000,
       cpuSeconds: (used.user + used.system) / 1e6,
-      backend: `${backend}, 2 threads`,
+      backend: `${backend}, 2 threads: data-parallel`,
       forwardFlops: forwardFlops(net),
     };
   } finally {
@@ -360,14 +366,14 @@ export async function benchAgainstTorch(options: {
     const files = writeInputs(dir, model, inputs);
     const ours = { 1: [] as number[], 2: [] as number[] };
     const theirs = { 1: [] as number[], 2: [] as number[] };
-    let backend = '';
+    const backend = { 1: '', 2: '' };
     let version = '';
     let flops: number | undefined;
     for (let r = 0; r < REPEATS; r++) {
       for (const threads of [1, 2] as const) {
         const o = await options.runOurs(model, threads);
         ours[threads].push(o.seconds);
-        if (threads === 1) backend = o.backend;
+        backend[threads] = o.backend;
         flops ??= o.forwardFlops;
         const t = torchEpochSeconds(model, files, threads);
         theirs[threads].push(t.seconds);
@@ -384,7 +390,7 @@ export async function benchAgainstTorch(options: {
     );
     for (const threads of [1, 2] as const)
       print(
-        `    CNN Slicer (${backend}), ${threads} thread${threads > 1 ? 's' : ''}: ${median(ours[threads]).toFixed(2)} s (runs ${list(ours[threads])})`,
+        `    CNN Slicer (${backend[threads]})${threads === 1 ? ', 1 thread' : ''}: ${median(ours[threads]).toFixed(2)} s (runs ${list(ours[threads])})`,
       );
     for (const threads of [1, 2] as const)
       print(

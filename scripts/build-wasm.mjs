@@ -19,8 +19,11 @@ const check = process.argv.includes('--check');
  */
 export async function generate(watPath) {
   const wabt = await wabtInit();
-  const module = wabt.parseWat(watPath, readFileSync(watPath, 'utf8'), { simd: true, bulk_memory: true, relaxed_simd: true });
-  module.validate();
+  // threads: the training kernels import TensorFlow.js's heap, which is a shared memory (src/tfjs/sharedHeap.ts).
+  const features = { simd: true, bulk_memory: true, relaxed_simd: true, threads: true };
+  const module = wabt.parseWat(watPath, readFileSync(watPath, 'utf8'), features);
+  // wabt's validate takes the features too (its typings say it takes none); without them a shared memory fails.
+  /** @type {(features: object) => void} */ (/** @type {unknown} */ (module.validate)).call(module, features);
   const { buffer } = module.toBinary({ log: false, write_debug_names: false });
   module.destroy();
   const lines = [];

@@ -53,9 +53,18 @@ const TARGETS = {
 };
 
 /** The bundles the extension runs (esbuild.mjs); bench.js and the test suite stay out. */
-const BUNDLES = ['extension', 'service', 'recorder', 'computeWorker', 'forwardWorker', 'measureWorker', 'cli', 'webview'].map(
-  (b) => `dist/${b}.js`,
-);
+export const BUNDLES = [
+  'extension',
+  'service',
+  'recorder',
+  'computeWorker',
+  'forwardWorker',
+  'measureWorker',
+  'halfBatchWorker',
+  'kernelWorker',
+  'cli',
+  'webview',
+].map((b) => `dist/${b}.js`);
 
 /**
  * Files the bundles resolve at run time, beside the manifest and the bundles themselves.

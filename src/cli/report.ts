@@ -7,18 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { answeredFromRecord, canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
-import type { NetworkGraphAnswer, Query } from '../service/queries';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData } from '../../webview/data';
 import { webviewPage } from '../../webview/page';
 import { REPORT_FORMAT_VERSION } from '../../webview/reportCodec';
-import type { ReportAnswer } from '../../webview/reportCodec';
 import {
   capacityPairs,
   depthPairs,
   informationLayers,
-  networkQueries,
   queries,
   REPORT_REDUNDANCY_LAYERS,
   reportDepthPairs,
@@ -32,19 +28,10 @@ import {
 import { HELP, UsageError } from './usage';
 import { checkOutputFile, intOption, layerPairsOption, parseCommandLine } from './options';
 import { runComparisonReport } from './compareReport';
-import {
-  budgetOrder,
-  describeQuery,
-  encodeAnswers,
-  encodeGroups,
-  entryBytes,
-  REPORT_FIRST_KINDS,
-  SEE_EVERYTHING,
-  sizeLimit,
-} from './reportAnswers';
-import { leftOutNote } from '../../webview/reportNotes';
+import { budgetOrder, describeQuery, encodeAnswers, entryBytes, SEE_EVERYTHING, sizeLimit } from './reportAnswers';
 import type { InputSubset } from '../analysis/subsets';
 import { assets, writePage } from './reportPage';
+import { classAnswers, computeAnswers, Timings } from './reportCompute';
 import type { ReportResult } from './reportPage';
 
 export interface ReportOptions {
@@ -120,27 +107,16 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       }
     }
     const maxSeconds = o.maxSeconds ?? DEFAULT_MAX_SECONDS;
-    // Each class alone, after every all-input answer: the budgets leave them out first (whole classes).
+    const deadline = started + maxSeconds * 1000;
+    const ordered = budgetOrder(plan);
+    // Each class alone comes after every all-input answer (below): the budgets leave them out first, whole classes.
     const classSubsets = reportClassSubsets(manifest);
     const classSteps = classSubsets.map((x) => subsetSteps(plan, x));
-    const computed = await computeAnswers(engine, o, [...budgetOrder(plan), ...classSteps.flat()], {
-      deadline: started + maxSeconds * 1000,
-      maxSeconds,
-      groupOf: new Map(classSteps.flatMap((steps, g) => steps.map(({ query }) => [canonicalQuery(query), g] as const))),
-      manifest,
-    });
-    const { answers, outOfTime, errors, timings } = computed;
-    // The complete classes' answers, each class one group the size budget keeps or leaves out whole.
-    const groups = classSteps.map((steps) => {
-      const group: Record<string, ReportAnswer> = {};
-      for (const { query } of steps) {
-        const key = canonicalQuery(query);
-        if (answers[key]) group[key] = answers[key];
-        delete answers[key];
-      }
-      return group;
-    });
-    const complete = classSubsets.map((_, g) => g).filter((g) => !computed.incomplete.has(g));
+    const progress = { done: 0, total: ordered.length + classSteps.reduce((n, steps) => n + steps.length, 0) };
+    const timings: Timings = {};
+    const computed = await computeAnswers(engine, o, ordered, { deadline, maxSeconds, groupOf: new Map(), manifest, progress, timings });
+    const { answers, outOfTime } = computed;
+    let errors = computed.errors;
     const data: ReportData = {
       formatVersion: REPORT_FORMAT_VERSION,
       runId: manifest.id,
@@ -162,29 +138,27 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     // The notes below lengthen the page a little: budgeted as if the longest of them were there.
     const noteAllowance = 600;
     const outOfTimeBytes = [...outOfTime].reduce((n, [key, note]) => n + key.length + note.length + 20, 0);
-    // Measured with every complete class listed: the list only shrinks below.
-    data.subsets = complete.map((g) => classSubsets[g]);
+    // Measured with every class listed: the list only shrinks below.
+    data.subsets = classSubsets;
     const fixedBytes = Buffer.byteLength(page(data)) + noteAllowance + outOfTimeBytes;
     const { entries, sizes, omitted, summarised } = encodeAnswers(answers, fixedBytes, maxBytes);
     for (const [key, note] of outOfTime) entries[key] = { omitted: note };
     const used = fixedBytes + Object.entries(entries).reduce((n, [key, entry]) => n + entryBytes(key, entry), 0);
-    // The classes only where the all-input answers left room: they never push one of those out.
-    const fitted = encodeGroups(
-      complete.map((g) => groups[g]),
-      omitted.length + summarised.length > 0 ? 0 : maxBytes - used,
-    );
-    Object.assign(entries, fitted.entries);
-    data.subsets = complete.slice(0, fitted.fitted).map((g) => classSubsets[g]);
+    // Each class alone only where the all-input answers left room: a class never pushes one of those out.
+    const perClass = await classAnswers(engine, o, classSteps, omitted.length + summarised.length > 0 ? 0 : maxBytes - used, {
+      deadline,
+      maxSeconds,
+      manifest,
+      progress,
+      timings,
+    });
+    Object.assign(entries, perClass.entries);
+    errors += perClass.errors;
+    const classes = { ...perClass.classes, total: classSubsets.length };
+    data.subsets = perClass.held.map((g) => classSubsets[g]);
     data.coverage += budgetCoverage(summarised.length, omitted.length, maxBytes);
     if (outOfTime.size > 0)
       data.coverage += `; ${outOfTime.size} forward-pass answers were not computed within the report's ${maxSeconds} s (--max-seconds), each view says where`;
-    const classes = {
-      answers: Object.keys(fitted.entries).length,
-      held: data.subsets.length,
-      total: classSubsets.length,
-      outOfTime: computed.incomplete.size,
-      overSize: complete.length - fitted.fitted,
-    };
     data.coverage += classCoverage(manifest, data.subsets, classes, { maxSeconds, maxBytes });
     const html = page({ ...data, answers: entries });
     const bytes = writePage(o.out, html);
@@ -206,69 +180,6 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   }
 }
 
-/**
- * Answers the steps in order. Once computing has run past `deadline`, a step that needs a
- * forward pass not cached yet is left out: an all-input answer with a note, a step of an optional
- * group (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it —
- * any step of a group that is not read from the recorded summaries, since the group's forward-pass
- * steps come after it and would leave the group out anyway.
- */
-async function computeAnswers(
-  engine: AnalysisEngine,
-  o: ReportOptions,
-  ordered: { view: string; query: Query }[],
-  budget: { deadline: number; maxSeconds: number; groupOf: Map<string, number>; manifest: ReportData['manifest'] },
-): Promise<{
-  answers: Record<string, ReportAnswer>;
-  errors: number;
-  outOfTime: Map<string, string>;
-  incomplete: Set<number>;
-  timings: Record<string, { count: number; ms: number }>;
-}> {
-  const answers: Record<string, ReportAnswer> = {};
-  const outOfTime = new Map<string, string>();
-  const incomplete = new Set<number>();
-  const timings: Record<string, { count: number; ms: number }> = {};
-  let errors = 0;
-  for (let i = 0; i < ordered.length; i++) {
-    const { query } = ordered[i];
-    o.onProgress?.(i, ordered.length, query.kind);
-    const key = canonicalQuery(query);
-    const group = budget.groupOf.get(key);
-    if (answers[key] || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
-    // Past the deadline a class alone is left out at its first step that computes (its capacity
-    // matrices would leave it out anyway): what it computed before that would be thrown away.
-    const computes = outOfTimeKind(query) || (group !== undefined && !answeredFromRecord(query, budget.manifest));
-    if (performance.now() > budget.deadline && computes && !engine.isCached(o.runFolder, query)) {
-      if (group !== undefined) incomplete.add(group);
-      else
-        outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `because computing ran past its time budget of ${budget.maxSeconds} s`));
-      continue;
-    }
-    const t = performance.now();
-    try {
-      const answer = (await engine.answer(o.runFolder, query)).answer;
-      answers[key] = { answer };
-      const k = (timings[group === undefined ? query.kind : `${query.kind} (class alone)`] ??= { count: 0, ms: 0 });
-      k.count++;
-      k.ms += performance.now() - t;
-      // The Network view's thumbnails are the inputs its clusters respond to most: known only from
-      // the graph's answer, and asked next (before any optional group).
-      if (query.kind === 'networkGraph') {
-        const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
-        if (thumbnails) ordered.splice(i + 1, 0, { view: 'query', query: thumbnails });
-      }
-    } catch (e) {
-      // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
-      // report: the view shows the service's message in place. Anything else is a failure.
-      if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
-      answers[key] = { error: { code: e.code, message: e.message } };
-      errors++;
-    }
-  }
-  return { answers, errors, outOfTime, incomplete, timings };
-}
-
 /** The coverage of the per-class subsets: which classes the report holds alone, and which budget left the others out. */
 function classCoverage(
   manifest: ReportData['manifest'],
@@ -285,11 +196,6 @@ function classCoverage(
   ].filter(Boolean);
   if (held.length === classes.total) return `; as input subsets, each class alone (${names.join(', ')})`;
   return `; as input subsets, ${held.length ? `${held.length} of ${classes.total} classes alone (${names.join(', ')})` : 'no class alone'}: ${why.join(', ')}`;
-}
-
-/** A query the time budget may leave out: one that runs the model, but not the kinds the page shows first (the findings). */
-function outOfTimeKind(query: Query): boolean {
-  return needsForwardPass(query.kind) && !REPORT_FIRST_KINDS.includes(query.kind);
 }
 
 /**

@@ -105,7 +105,8 @@ entropies. Prints the run folder on stdout. Ctrl-C cancels after the current bat
   --seed S              seed of the split, the shuffles and the initial weights (default 1)
   --train-limit N       train on the first N of the (shuffled) training inputs
   --train-threads T     1 | 2: train on one thread, or on two with half of every batch each
-                        (default 2 for models with ≥ 32,768 layer output values per input on 2 cores, else 1; the run records which)
+                        (default 2 for models with ≥ 32,768 layer output values per input on 2 cores, else 1; the run records which;
+                        unasked, one thread takes a kernel thread's help in its convolutions, with the same results; 1 asks for none)
   --backend B           auto | tfjs-node-gpu | tfjs-node | wasm | cpu (default auto)
   --out DIR             runs folder (default: .cnnslicer/runs beside the model file)
   --bins B, --k K       estimator parameters (default 32, 1000): bins 2 to 4096, k 2 to 1000000

@@ -32,7 +32,7 @@ import {
   SharedSamples,
   touchPages,
 } from './protocol';
-import { collectingPort } from './sharedBuffers';
+import { collectingPort } from '../rpc/sharedBuffers';
 
 // The capacity's screening kernel has fused multiply-adds (src/analysis/wasm/gram32Fma.wat):
 // relaxed SIMD, which Node 20's V8 compiles only behind this flag. It enables those instructions

@@ -59,6 +59,8 @@ export interface MeasurementQueueParts {
   inputMetrics(): LayerEpochMetrics | undefined;
   /** Called once a measurement or an append failed: training stops after its current batch. */
   onFailure(): void;
+  /** The worker starts (true) or stops (false) measuring an epoch beside training. */
+  workerBusy?(busy: boolean): void;
   /** Says that the recording is recording `epoch` (the progress). */
   recording(epoch: number): void;
   log(line: string): void;
@@ -170,7 +172,10 @@ export class MeasurementQueue {
       }
       recorded.timing.recordStart = parts.now();
       try {
-        const measured = await worker.measure(recorded.epoch, recorded.checkpoint, parts.inputMetrics());
+        parts.workerBusy?.(true);
+        const measured = await worker
+          .measure(recorded.epoch, recorded.checkpoint, parts.inputMetrics())
+          .finally(() => parts.workerBusy?.(false));
         current.measureMs = parts.now() - recorded.timing.recordStart;
         parts.append(recorded, measured);
       } catch (error) {

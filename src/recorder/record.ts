@@ -69,7 +69,8 @@ export async function recordRun(asked: RecordOptions, hooks: RecordHooks = {}): 
   const eta = new EtaClock(now);
   const progress = new ProgressReporter(hooks.onProgress, eta, now);
   progress.loading('starting TensorFlow.js');
-  const initialized = await initBackend(options.backend ?? 'auto');
+  // A shared heap, for the kernel thread of a one-thread recording (src/tfjs/sharedHeap.ts).
+  const initialized = await initBackend(options.backend ?? 'auto', undefined, { sharedHeap: true });
   const { backend, fallbackReasons, summary } = initialized;
   log(`backend: ${backend}${fallbackReasons.length ? ` (${summary})` : ''}`);
   // The measurement worker starts now, so that its start-up (loading its bundle and a backend of its
@@ -417,6 +418,7 @@ function measurementParts(run: EpochRun): MeasurementQueueParts {
     // Training stops after its current batch; the loop then rethrows the failure.
     onFailure: () => (run.fitModel.stopTraining = true),
     recording: (epoch) => run.progress.recording(epoch),
+    workerBusy: (busy) => run.trainer.otherThreadBusy?.(busy),
     log: run.log,
     now: run.now,
   };

@@ -11,10 +11,12 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { EpochLogs, RecordCallbackList } from './callbacks';
 import { batchGradients, compiledLossFunction } from './halfBatchGradients';
 import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
 import type { RunSettings } from '../run/format';
+import { startKernelThread, type RunningKernelThread } from '../tfjs/wasmTrainingInstances';
 import { shuffled, trainEpoch, TrainingData, TrainingPlan } from './training';
 
 /** Trains one epoch of a recording, on one thread or two. */
@@ -23,6 +25,11 @@ export interface EpochTrainer {
   readonly threads: 1 | 2;
   /** The model is memory-bound ({@link memoryBound}): the recording measures each epoch on this thread, in this heap. */
   readonly memoryBound?: true;
+  /**
+   * Another thread of the recording (the measurement worker) starts (true) or stops (false) its
+   * work: a one-thread trainer's kernel thread leaves it the second core meanwhile.
+   */
+  otherThreadBusy?(busy: boolean): void;
   /** One epoch; `batches` stops it after that many (a warm-up; two threads only). */
   trainEpoch(options: {
     epoch: number;
@@ -114,9 +121,43 @@ export function hasBatchNormalization(model: tfType.LayersModel): boolean {
   return model.layers.some((l) => l.getClassName() === 'BatchNormalization');
 }
 
-/** One thread: tfjs's own `model.fit`. */
-export function oneThreadTrainer(tf: typeof tfType, model: tfType.LayersModel, data: TrainingData): EpochTrainer {
-  return { threads: 1, trainEpoch: (options) => trainEpoch(tf, model, data, options), close: () => undefined };
+/** One thread: tfjs's own `model.fit`; `kernels` (a kernel thread) stops when the trainer closes. */
+export function oneThreadTrainer(
+  tf: typeof tfType,
+  model: tfType.LayersModel,
+  data: TrainingData,
+  kernels?: RunningKernelThread,
+): EpochTrainer {
+  return {
+    threads: 1,
+    trainEpoch: (options) => trainEpoch(tf, model, data, options),
+    otherThreadBusy: (busy) => kernels?.hold(busy),
+    close: () => kernels?.close(),
+  };
+}
+
+/**
+ * A kernel thread for a recording that trains on one thread of the WebAssembly backend on a
+ * machine with two cores or more (src/tfjs/kernelThread.ts: it takes a share of each convolution,
+ * filter gradient and max-pooling gradient, with the same bits), unless the recording asked for one
+ * thread; undefined otherwise, or when it cannot start (said in the log).
+ */
+export function kernelThreadFor(
+  tf: typeof tfType,
+  backend: string,
+  asked: 1 | 2 | undefined,
+  log: (line: string) => void,
+  cores = availableParallelism(),
+): RunningKernelThread | undefined {
+  if (backend !== 'wasm' || asked === 1 || cores < 2) return undefined;
+  try {
+    const kernels = startKernelThread(tf.backend() as BackendWasm);
+    kernels.ready.catch((e: Error) => log(`the kernel thread stopped: ${e.message}; every kernel runs on the training thread`));
+    return kernels;
+  } catch (e) {
+    log(`no kernel thread: ${(e as Error)?.message ?? String(e)}; every kernel runs on the training thread`);
+    return undefined;
+  }
 }
 
 /**
@@ -205,16 +246,24 @@ export async function chooseTrainer(
   settings.trainThreads = 1;
   const one = (partInputs = partInputsFor(plan.fitModel, settings.batchSize, 1, tapeBudget)): EpochTrainer => {
     const lossFn = compiledLossFunction(plan.fitModel);
-    if (partInputs === undefined || !lossFn) return oneThreadTrainer(tf, plan.fitModel, data);
+    const kernels = kernelThreadFor(tf, backend, asked, log);
+    if (kernels) log('a kernel thread takes a share of every convolution, filter gradient and max-pooling gradient (the same results)');
+    if (partInputs === undefined || !lossFn) return oneThreadTrainer(tf, plan.fitModel, data, kernels);
     markParts(plan, partInputs, 1, log);
-    return new PartsTrainer(tf, plan.fitModel, lossFn, { ...data, targets: data.targets ?? 'one-hot' }, partInputs);
+    return new PartsTrainer(tf, plan.fitModel, lossFn, { ...data, targets: data.targets ?? 'one-hot' }, partInputs, undefined, kernels);
   };
   if (settings.epochs === 0) return oneThreadTrainer(tf, plan.fitModel, data);
   const bound = asked === 2 ? undefined : memoryBound(plan.fitModel, settings.batchSize);
   if (bound !== undefined) {
     log(`training on one thread: ${bound.why}`);
     const trainer = one(bound.partInputs);
-    return { threads: 1, memoryBound: true, trainEpoch: (o) => trainer.trainEpoch(o), close: () => trainer.close() };
+    return {
+      threads: 1,
+      memoryBound: true,
+      trainEpoch: (o) => trainer.trainEpoch(o),
+      otherThreadBusy: (busy) => trainer.otherThreadBusy?.(busy),
+      close: () => trainer.close(),
+    };
   }
   if (asked === undefined) {
     const chosen = defaultTrainThreads(plan.fitModel, settings.batchSize);
@@ -352,6 +401,7 @@ class PartsTrainer implements EpochTrainer {
     private readonly data: TrainingData & { targets: NonNullable<TrainingData['targets']> },
     private readonly partInputs: number,
     private readonly worker?: WorkerCalls,
+    private readonly kernels?: RunningKernelThread,
   ) {
     this.threads = worker ? 2 : 1;
   }
@@ -414,7 +464,12 @@ class PartsTrainer implements EpochTrainer {
     return { loss: part.loss + (other?.loss ?? 0), correct: part.correct + (other?.correct ?? 0) };
   }
 
+  otherThreadBusy(busy: boolean): void {
+    this.kernels?.hold(busy);
+  }
+
   close(): void {
     this.worker?.close();
+    this.kernels?.close();
   }
 }

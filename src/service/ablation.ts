@@ -8,6 +8,7 @@
 import { classScores, InputSubset, predictionMeasures, PredictionMeasures, ScoreKind } from '../analysis';
 import type { RunLayer, RunManifest } from '../run/format';
 import { CancelledError } from '../compute/pool';
+import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import type * as tfType from '@tensorflow/tfjs';
 import type { Activations } from '../tfjs/forward';
 import { graphTail } from './ablationTail';
@@ -39,8 +40,18 @@ const preparedShortcuts = new Map<string, { d: Float32Array; pre: Float32Array }
  */
 export const ABLATION_PATHS = { graphTail: true };
 
-/** Most bytes of ablated activations one forward pass takes (its blocks of rows). */
-export const ABLATION_PASS_BYTES = 192 * 1024 ** 2;
+/** Most bytes of ablated activations one forward pass takes (its blocks of rows); an object so a test can make passes small. */
+export const ABLATION_PASS = { bytes: 192 * 1024 ** 2 };
+
+/**
+ * How many ablations one pass takes: each holds a block of `blockBytes` (the ablated layer's
+ * values, or the output's after a shortcut) and what the shortcut holds per group besides
+ * (`shortcutBytes`: the graph tail's copies of the ablated layer — without them counted, a
+ * MobileNetV2 layer of 72 channels at 32 × 32 took all 73 ablations in one pass and 6 GB).
+ */
+export function groupsPerPass(blockBytes: number, shortcutBytes: number, passBytes = ABLATION_PASS.bytes): number {
+  return Math.max(1, Math.floor(passBytes / Math.max(1, blockBytes + shortcutBytes)));
+}
 
 /** The output the label measures read: its run layer and how its values give class scores. */
 export function scoredOutput(m: RunManifest): { layer: number; kind: ScoreKind } {
@@ -79,6 +90,7 @@ export function ablatedBlocks(
   groups: readonly (readonly number[])[],
   replacement: (channel: number) => number,
 ): Float32Array {
+  paceBeforeAllocating();
   const out = new Float32Array(base.length * groups.length);
   groups.forEach((group, g) => {
     const block = out.subarray(g * base.length, (g + 1) * base.length);
@@ -175,7 +187,7 @@ export class AblationSession {
 
   /**
    * The prediction measures with each group's channels ablated, as few forward passes of the tail
-   * as fit {@link ABLATION_PASS_BYTES}. A group that changes no value (`changesNothing`: an empty
+   * as fit {@link ABLATION_PASS}. A group that changes no value (`changesNothing`: an empty
    * group, the baseline, or a dead channel ablated to zero) gets the model's own output on the
    * inputs, which no ablation pass needs to compute again (the output layer's activations, one
    * forward pass per epoch at most): the same model on the same values.
@@ -214,7 +226,7 @@ export class AblationSession {
     // The layer whose activations each block holds: the ablated one, or the first layer mixing its channels.
     const from = shortcut?.layer ?? this.layer;
     const per = this.ctx.manifest.layers[from].outputShape.reduce((a, b) => a * b, 1);
-    const perPass = Math.max(1, Math.floor(ABLATION_PASS_BYTES / Math.max(1, n * per * 4)));
+    const perPass = groupsPerPass(n * per * 4, shortcut?.bytesPerGroup ?? 0);
     const results: PredictionMeasures[] = [];
     for (let start = 0; start < groups.length; start += perPass) {
       const batch = groups.slice(start, start + perPass);
@@ -367,6 +379,8 @@ async function mixingShortcut(ctx: QueryContext, s: AblationSession): Promise<Ab
   const outPer = layers[s.output.layer].outputShape.reduce((x, y) => x * y, 1);
   return {
     layer: s.output.layer,
+    // The difference and pre-activation are held once, not per group.
+    bytesPerGroup: 0,
     blocks: async (groups, onShare) => {
       const out = new Float32Array(groups.length * n * outPer);
       // A few inputs at a time, every group over them: their tensors stay small enough to stay in cache.

@@ -11,6 +11,12 @@ export interface AblationShortcut {
   layer: number;
   /** One block per group: the model's output with the group's channels ablated. */
   blocks(groups: readonly (readonly number[])[], onShare?: (share: number) => void): Promise<Float32Array>;
+  /**
+   * Bytes `blocks` holds per group while it runs besides the output blocks (the graph tail: a copy
+   * of the ablated layer per group, half of it again shared with the forward worker), so that a
+   * session asks for few enough groups at once (ablation.ts `ABLATION_PASS`).
+   */
+  bytesPerGroup: number;
 }
 
 /** What the graph tail reads of an ablation session (ablation.ts AblationSession). */
@@ -52,6 +58,7 @@ export async function graphTail(
   const outPer = layers[s.output.layer].outputShape.reduce((x, y) => x * y, 1);
   return {
     layer: s.output.layer,
+    bytesPerGroup: s.activations.byteLength * 1.5,
     blocks: async (groups, onShare) => {
       const outs = await run(groups.map((g) => ablate(s.activations, g)));
       const out = new Float32Array(groups.length * n * outPer);

@@ -22,9 +22,11 @@ import { CheckpointModels } from './models';
 import { answerKey } from './answerKey';
 import { answeredFromRecord, AnswerOf, isCachedKind, isQuickSlice, Query, QueryKind, QueryOf } from './queries';
 import { EngineParts, QueryContext, QueryControl } from './queryContext';
+import { threadPacer } from '../rpc/sharedBuffers';
 import { asQueryError } from './queryErrors';
 import { RunRegistry, RunState } from './runs';
 import { SplitForward } from './splitForward';
+import { SubsetPasses } from './subsetPasses';
 import { warmUpLayer } from './warmUp';
 
 export { asQueryError } from './queryErrors';
@@ -73,6 +75,7 @@ export class AnalysisEngine {
   private readonly activations: ActivationCache;
   private readonly layerCodes: LayerCodesCache;
   private readonly subsetActivations = new SharedResults<Activations>(SUBSET_ACTIVATION_BYTES, (a) => a.data.byteLength);
+  private readonly subsetPasses = new SubsetPasses();
   private readonly queue: QueryQueue;
   private readonly splitForward: SplitForward;
   private readonly parts: EngineParts;
@@ -80,6 +83,8 @@ export class AnalysisEngine {
   private pool?: ComputePool;
   /** Runs the compute pool has been prepared for (`prepareFor`). */
   private readonly prepared = new Set<string>();
+  /** Stops pacing this thread's garbage buffers (src/rpc/sharedBuffers.ts), when the engine closes. */
+  private readonly stopPacing = threadPacer.open();
 
   constructor(private readonly options: EngineOptions) {
     this.activations = new ActivationCache(options.memoryBytes);
@@ -105,6 +110,7 @@ export class AnalysisEngine {
         this.activations.dropRun(old.folder);
         this.layerCodes.dropRun(old.folder);
         this.subsetActivations.dropRun(old.folder);
+        this.subsetPasses.dropRun(old.folder);
       },
     });
     this.parts = {
@@ -113,6 +119,7 @@ export class AnalysisEngine {
       activations: this.activations,
       layerCodes: this.layerCodes,
       subsetActivations: this.subsetActivations,
+      subsetPasses: this.subsetPasses,
       splitForward: this.splitForward,
     };
   }
@@ -164,6 +171,8 @@ export class AnalysisEngine {
 
   /** Frees models, activations and workers. */
   close(): void {
+    // The paused passes first: they pin models the registry disposes.
+    this.subsetPasses.clear();
     this.runs.close();
     this.activations.clear();
     this.layerCodes.clear();
@@ -171,6 +180,7 @@ export class AnalysisEngine {
     this.pool?.close();
     this.pool = undefined;
     this.splitForward.close();
+    this.stopPacing();
   }
 
   private tf(): Promise<InitializedBackend> {

@@ -90,6 +90,18 @@ export class SharedResults<T> {
     });
   }
 
+  /**
+   * Keeps `result` under `key` as if computed there (a result another computation produced on its
+   * way), unless one is kept or being computed already.
+   */
+  put(key: string, result: T): void {
+    if (this.entries.has(key)) return;
+    const bytes = this.sizeOf(result);
+    this.entries.set(key, { promise: Promise.resolve(result), waiting: 0, controller: new AbortController(), bytes, done: true });
+    this.bytes += bytes;
+    this.trim();
+  }
+
   /** Whether a result under `key` is kept or being computed. */
   has(key: string): boolean {
     return this.entries.has(key);

@@ -7,13 +7,14 @@ import { InputSubset, layerActivations, LayerActivations, resolveSubset } from '
 import type { ComputePool } from '../compute/pool';
 import type { SharedCodes } from '../compute/protocol';
 import type { InitializedBackend } from '../tfjs/backend';
-import { Activations, forwardLayer } from '../tfjs/forward';
+import { Activations, forwardLayers } from '../tfjs/forward';
 import { ActivationCache } from './activations';
 import { inputsKey, LayerCodesCache, SharedResults } from './layerCodes';
 import type { ModelLease } from './models';
 import { QueryError, QueryPriority } from './queries';
 import { Probe, readProbe, RunState } from './runs';
 import type { SplitForward, SplitPass } from './splitForward';
+import type { PassSource, SubsetPasses } from './subsetPasses';
 import type { TailPlan } from '../tfjs/graphTail';
 import type { EpochMetrics, RunManifest } from '../run/format';
 
@@ -33,6 +34,8 @@ export interface EngineParts {
   layerCodes: LayerCodesCache;
   /** Activations of small input subsets, shared across queries (many channels of the same inputs). */
   subsetActivations: SharedResults<Activations>;
+  /** Forward passes over small input subsets, paused between queries (a sweep over the layers runs one). */
+  subsetPasses: SubsetPasses;
   splitForward: SplitForward;
 }
 
@@ -147,22 +150,22 @@ export class QueryContext {
     const cacheKey = ActivationCache.key(run.folder, epoch, layer);
     const cached = activations.get(cacheKey);
     if (cached) return layerActivations(shapeOf(indices.length), all ? cached.data : gatherFloat32(cached.data, per, indices), format);
-    const { tf } = await this.tf();
-    const inputPer = probe.inputs.length / n;
     if (indices.length < SUBSET_FORWARD_SHARE * n) {
-      // The views ask many channels of the same few inputs at once: one pass serves them all.
-      const out = await this.parts.subsetActivations.get(
-        `${cacheKey}|${inputsKey(indices, n)}`,
-        async (signal) => {
-          const pass = new QueryContext(run, { signal }, this.parts);
-          try {
-            const { model: passModel } = await pass.model(epoch);
-            const inputs = gatherFloat32(probe.inputs, inputPer, indices);
-            return await forwardLayer({ tf, model: passModel, layers, inputs, count: indices.length, layer, signal });
-          } finally {
-            await pass.release();
-          }
-        },
+      // The views ask many channels of the same few inputs at once, and a subset's layers one
+      // query at a time: one pass serves them all, paused between queries (subsetPasses.ts).
+      const inputs = inputsKey(indices, n);
+      const keyOf = (l: number) => `${ActivationCache.key(run.folder, epoch, l)}|${inputs}`;
+      const subsetActivations = this.parts.subsetActivations;
+      const out = await subsetActivations.get(
+        keyOf(layer),
+        (signal) =>
+          this.parts.subsetPasses.layer(
+            `${run.folder}|${epoch}|${inputs}`,
+            layer,
+            (passSignal) => this.subsetPass(epoch, indices, passSignal),
+            (index, passed) => subsetActivations.put(keyOf(index), passed),
+            signal,
+          ),
         control.signal,
       );
       return layerActivations(out.shape, out.data, format);
@@ -176,6 +179,23 @@ export class QueryContext {
       result = out;
     }
     return layerActivations(shapeOf(indices.length), all ? result!.data : gatherFloat32(result!.data, per, indices), format);
+  }
+
+  /** A forward pass over the probe inputs `indices` through every layer, for SubsetPasses; it pins the model of `epoch` until closed. */
+  private async subsetPass(epoch: number, indices: number[], signal: AbortSignal): Promise<PassSource> {
+    const probe = this.probe();
+    const { tf } = await this.tf();
+    const lease = await this.run.models.acquire(epoch);
+    const inputs = gatherFloat32(probe.inputs, probe.inputs.length / probe.labels.length, indices);
+    const steps = forwardLayers({ tf, model: lease.model, layers: this.manifest.layers, inputs, count: indices.length, signal });
+    return {
+      steps,
+      close: () => {
+        // Paused at a yield, it ends at once; it holds no tensor (forward.ts keeps values as arrays).
+        steps.return(undefined).catch(() => undefined);
+        lease.release();
+      },
+    };
   }
 
   /**

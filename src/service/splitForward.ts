@@ -12,6 +12,7 @@ import type { BackendPreference } from '../tfjs/backend';
 import { Activations, forwardLayers } from '../tfjs/forward';
 import { ForwardHelper, resolveForwardScript, shareFloat32 } from '../tfjs/forwardHelper';
 import { runTailChunks, TailPlan } from '../tfjs/graphTail';
+import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import { layerInputs } from './networkTopology';
 
 /** Inputs below which a forward pass stays on one thread (the hand-over costs more than it saves). */
@@ -128,6 +129,7 @@ export class SplitForward {
     const fromPer = from ? from.activations.data.length / n : 0;
     // Both threads write their half of every layer straight into one shared buffer per layer.
     const first = (from?.index ?? 0) + 1;
+    paceBeforeAllocating();
     const full = new Map<number, Float32Array>();
     for (let l = first; l <= last; l++)
       if (!keep || keep.has(l))
@@ -213,6 +215,7 @@ export class SplitForward {
     const fromPer = per(layer);
     return async (blocks) => {
       this.helper ??= new ForwardHelper(script);
+      paceBeforeAllocating();
       const outs = blocks.map(() => new Float32Array(new SharedArrayBuffer(n * outPer * 4)));
       const second = this.helper.tail({
         backend: backendPreference(p.backend),

@@ -21,6 +21,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
 import { installDilatedConvolutions } from './dilatedConvolution';
+import { sharedHeapBinaryUrl } from './sharedHeap';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { freeTapeAsItGoes } from './tapeMemory';
 
@@ -57,6 +58,15 @@ function summaryOf(backend: BackendName, fallbackReasons: readonly string[]): st
   return [...fallbackReasons, `using ${backendLabel(backend)}`].join('; ');
 }
 
+/** How the backend is set up. */
+export interface BackendOptions {
+  /**
+   * The WebAssembly backend's heap as a shared memory (sharedHeap.ts), for a kernel thread
+   * (kernelThread.ts); only where this thread is the first to set the backend up (the recorder's).
+   */
+  sharedHeap?: boolean;
+}
+
 /** The WASM binaries the backend may ask for: plain, SIMD, and threaded SIMD (browsers only). */
 const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
 
@@ -71,14 +81,18 @@ const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 
  * output, and skips debug-only checks. Every backend it returns frees the tape as the backward
  * pass walks it (tapeMemory.ts): the same gradients, in less memory.
  */
-export async function initBackend(preference: BackendPreference = 'auto', loader: BackendLoader = nodeLoader): Promise<InitializedBackend> {
+export async function initBackend(
+  preference: BackendPreference = 'auto',
+  loader: BackendLoader = nodeLoader,
+  options: BackendOptions = {},
+): Promise<InitializedBackend> {
   const fallbackReasons: string[] = [];
   const order: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
   const start = { auto: 0, 'tfjs-node-gpu': 0, 'tfjs-node': 1, wasm: 2, cpu: 3 }[preference];
 
   for (const candidate of order.slice(start)) {
     try {
-      const tf = await initCandidate(candidate, loader);
+      const tf = await initCandidate(candidate, loader, options);
       freeTapeAsItGoes(tf);
       return { tf, backend: candidate, fallbackReasons, summary: summaryOf(candidate, fallbackReasons) };
     } catch (error) {
@@ -90,7 +104,7 @@ export async function initBackend(preference: BackendPreference = 'auto', loader
 }
 
 /** Sets up one backend and returns the tfjs namespace to use with it; throws why it cannot be used. */
-async function initCandidate(candidate: BackendName, loader: BackendLoader): Promise<typeof tfjs> {
+async function initCandidate(candidate: BackendName, loader: BackendLoader, options: BackendOptions): Promise<typeof tfjs> {
   switch (candidate) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
@@ -102,7 +116,7 @@ async function initCandidate(candidate: BackendName, loader: BackendLoader): Pro
     }
     case 'wasm':
       tfjs.enableProdMode();
-      await initWasm(tfjs);
+      await initWasm(tfjs, options.sharedHeap === true);
       return tfjs;
     case 'cpu':
       tfjs.enableProdMode();
@@ -135,13 +149,14 @@ const nodeLoader: BackendLoader = {
   },
 };
 
-async function initWasm(tf: typeof tfjs): Promise<void> {
+async function initWasm(tf: typeof tfjs, sharedHeap: boolean): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // setWasmPaths must come before the backend's first initialisation. After a successful one it
   // is harmless (the paths are not read again), so it is simply called every time; after a failed
   // one it throws, which becomes the fallback reason. (Asking `tf.findBackend('wasm')` whether
   // the backend is up is no good: it starts the initialisation, before the paths are set.)
-  wasm.setWasmPaths(wasmFileMap(findWasmFolder()));
+  // A shared heap: the binaries patched (sharedHeap.ts), as data: URLs fetched through tfjs's platform fetch.
+  wasm.setWasmPaths(wasmFileMap(findWasmFolder(), sharedHeap), sharedHeap);
   // The kernels are registered before setBackend so that the engine runs their setup functions
   // when it sets the backend up (the replaced stock kernels keep their setup functions).
   registerWasmTrainingKernels(tf);
@@ -216,8 +231,13 @@ function findWasmFolder(): string {
  * Full paths for each binary rather than a folder prefix: the loader concatenates a prefix and a
  * file name as strings, so a prefix must end in a separator, which a map of paths sidesteps.
  */
-function wasmFileMap(folder: string): Record<(typeof WASM_BINARIES)[number], string> {
-  return Object.fromEntries(WASM_BINARIES.map((name) => [name, join(folder, name)])) as Record<(typeof WASM_BINARIES)[number], string>;
+function wasmFileMap(folder: string, sharedHeap: boolean): Record<(typeof WASM_BINARIES)[number], string> {
+  return Object.fromEntries(
+    WASM_BINARIES.map((name) => [
+      name,
+      sharedHeap && !name.includes('threaded') ? sharedHeapBinaryUrl(join(folder, name)) : join(folder, name),
+    ]),
+  ) as Record<(typeof WASM_BINARIES)[number], string>;
 }
 
 /**

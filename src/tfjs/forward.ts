@@ -9,6 +9,7 @@ import type { RunLayer } from '../run/format';
 import { readCheckpoint } from '../run/checkpoint';
 import { CancelledError } from '../compute/pool';
 import { CodedError, hasErrorCode } from '../analysis/errors';
+import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 
 /** Most inputs per forward chunk. */
 export const FORWARD_CHUNK = 128;
@@ -302,7 +303,11 @@ async function chunked(
         const out = outs[k];
         const per = out.size / (e - s);
         if (!results[k]) {
-          const data = destinationOf(k) ?? new Float32Array(n * per);
+          let data = destinationOf(k);
+          if (!data) {
+            paceBeforeAllocating();
+            data = new Float32Array(n * per);
+          }
           if (data.length !== n * per)
             throw new RangeError(
               `layer ${String(Array.isArray(index) ? index[k] : index)}: the destination holds ${data.length} values, the output ${n * per}`,

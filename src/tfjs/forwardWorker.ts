@@ -9,6 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
 import { RpcChannel } from '../rpc/channel';
 import { MessagePortLike, threadPort } from '../rpc/ports';
+import { collectingPort } from '../rpc/sharedBuffers';
 import { initBackend } from './backend';
 import { forwardLayers, loadCheckpoint } from './forward';
 import { ForwardOutputs, forwardPass, ForwardRequest, forwardTail, ForwardTailRequest } from './forwardProtocol';
@@ -116,4 +117,6 @@ export function serveForwardRequests(port: MessagePortLike): RpcChannel {
     .onRequest(forwardTail, async (req) => (await tail(req), {}));
 }
 
-if (parentPort) serveForwardRequests(threadPort(parentPort));
+// The layers' shared buffers it is handed stay mapped until this thread collects their handles,
+// which its small heap seldom makes it do (rpc/sharedBuffers.ts): it collects once they add up.
+if (parentPort) serveForwardRequests(collectingPort(threadPort(parentPort)));

@@ -22,26 +22,27 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { bytes as batchNormWasmBytes } from './wasm/batchNormWasm';
+import { moduleForHeap } from './sharedHeap';
 import { BACKEND, isOwn, markOwn, sizeOf, type KernelArgs, type TensorInfo, type Tf, type WasmKernelFunc } from './wasmKernelSupport';
 
 export const BATCH_NORM_TRAIN = 'CnnSlicerBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'CnnSlicerBatchNormTrainGrad';
 
 interface BatchNormExports {
+  bnInference(...args: number[]): void;
   bnForward(...args: number[]): void;
   bnBackward(...args: number[]): void;
 }
 
 /** One instance per tfjs WASM memory (one per process in practice). */
 const instances = new WeakMap<WebAssembly.Memory, BatchNormExports>();
-let compiled: WebAssembly.Module | undefined;
 
 function exportsFor(backend: BackendWasm): BatchNormExports {
   const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
   let instance = instances.get(memory);
   if (instance === undefined) {
-    compiled ??= new WebAssembly.Module(batchNormWasmBytes);
-    instance = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as BatchNormExports;
+    instance = new WebAssembly.Instance(moduleForHeap(batchNormWasmBytes, memory), { env: { memory } })
+      .exports as unknown as BatchNormExports;
     instances.set(memory, instance);
   }
   return instance;
@@ -50,6 +51,16 @@ function exportsFor(backend: BackendWasm): BatchNormExports {
 /** Byte offset of a tensor's data in the WASM heap. */
 function pointer(backend: BackendWasm, info: TensorInfo): number {
   return backend.dataIdMap.get(info.dataId).memoryOffset;
+}
+
+/** Runs `kernel` with a scratch tensor of `floats` float32 values in the heap, freed after. */
+function withScratch(backend: BackendWasm, floats: number, kernel: (scratch: number) => void): void {
+  const scratch = backend.makeOutput([floats], 'float32');
+  try {
+    kernel(pointer(backend, scratch));
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
 }
 
 /** `{ x, gamma, beta }`, attrs `{ epsilon }` → `[y, mean, variance]` (x channels last, C % 4 = 0). */
@@ -61,8 +72,7 @@ export function batchNormTrain({ inputs, backend, attrs }: KernelArgs): TensorIn
   const y = backend.makeOutput([...x.shape], 'float32');
   const mean = backend.makeOutput([channels], 'float32');
   const variance = backend.makeOutput([channels], 'float32');
-  const scratch = backend.makeOutput([3 * channels], 'float32');
-  try {
+  withScratch(backend, 3 * channels, (scratch) =>
     exportsFor(backend).bnForward(
       pointer(backend, x),
       pointer(backend, gamma),
@@ -70,15 +80,50 @@ export function batchNormTrain({ inputs, backend, attrs }: KernelArgs): TensorIn
       pointer(backend, y),
       pointer(backend, mean),
       pointer(backend, variance),
-      pointer(backend, scratch),
+      scratch,
       rows,
       channels,
       epsilon,
-    );
-  } finally {
-    backend.disposeData(scratch.dataId);
-  }
+    ),
+  );
   return [y, mean, variance];
+}
+
+/**
+ * tfjs's `FusedBatchNorm` (inference: the moving statistics given) through ./wasm/batchNorm.wat's
+ * `bnInference`, the stock kernel's arithmetic four channels at a time (the same bits; ≈ 8× as
+ * fast), where mean, variance, offset and scale are all float32 vectors of x's last axis; else the
+ * stock kernel (which also takes broadcast statistics, and missing offsets or scales).
+ */
+export function fusedBatchNormInference(stock: WasmKernelFunc, args: KernelArgs): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, mean, variance, offset, scale } = inputs;
+  const channels = x.shape[x.shape.length - 1];
+  const statistics = [mean, variance, offset, scale];
+  const applies =
+    x.dtype === 'float32' &&
+    x.shape.length >= 1 &&
+    channels > 0 &&
+    sizeOf(x.shape) > 0 &&
+    statistics.every((t) => t !== undefined && t.dtype === 'float32' && sizeOf(t.shape) === channels);
+  if (!applies) return stock(args);
+  const y = backend.makeOutput([...x.shape], 'float32');
+  // Two float64 values per channel.
+  withScratch(backend, 4 * channels, (scratch) =>
+    exportsFor(backend).bnInference(
+      pointer(backend, x),
+      pointer(backend, mean),
+      pointer(backend, variance),
+      pointer(backend, offset),
+      pointer(backend, scale),
+      pointer(backend, y),
+      scratch,
+      sizeOf(x.shape) / channels,
+      channels,
+      attrs.varianceEpsilon as number,
+    ),
+  );
+  return y;
 }
 
 /** `{ x, dy, mean, variance, gamma }`, attrs `{ epsilon }` → `[dx, dgamma, dbeta]`. */
@@ -90,8 +135,7 @@ export function batchNormTrainGrad({ inputs, backend, attrs }: KernelArgs): Tens
   const dx = backend.makeOutput([...x.shape], 'float32');
   const dgamma = backend.makeOutput([channels], 'float32');
   const dbeta = backend.makeOutput([channels], 'float32');
-  const scratch = backend.makeOutput([7 * channels], 'float32');
-  try {
+  withScratch(backend, 7 * channels, (scratch) =>
     exportsFor(backend).bnBackward(
       pointer(backend, x),
       pointer(backend, dy),
@@ -101,14 +145,12 @@ export function batchNormTrainGrad({ inputs, backend, attrs }: KernelArgs): Tens
       pointer(backend, dx),
       pointer(backend, dgamma),
       pointer(backend, dbeta),
-      pointer(backend, scratch),
+      scratch,
       rows,
       channels,
       epsilon,
-    );
-  } finally {
-    backend.disposeData(scratch.dataId);
-  }
+    ),
+  );
   return [dx, dgamma, dbeta];
 }
 

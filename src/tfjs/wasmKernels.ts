@@ -47,7 +47,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { registerFusedBatchNorm } from './wasmBatchNorm';
+import { fusedBatchNormInference, registerFusedBatchNorm } from './wasmBatchNorm';
 import {
   BACKEND,
   disposeAll,
@@ -128,6 +128,7 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
   for (const [kernelName, kernelFunc] of fusedOptimizerKernels) addIfMissing(kernelName, kernelFunc as unknown as WasmKernelFunc);
   installFusedOptimizers(tf);
   registerFusedBatchNorm(tf);
+  replace('FusedBatchNorm', (stock) => (args) => fusedBatchNormInference(stock, args));
   // Causal padding and the gradients of dilated convolutions, which tfjs lacks on every backend.
   installDilatedConvolutions(tf);
   return registered;

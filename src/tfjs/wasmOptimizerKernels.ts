@@ -8,7 +8,8 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { BACKEND, type KernelArgs, type TensorInfo, type Tf } from './wasmKernelSupport';
-import { exportsFor, pointer, sizeOfShape } from './wasmTrainingModule';
+import { exportsFor, pointer } from './wasmTrainingInstances';
+import { sizeOfShape } from './wasmTrainingModule';
 
 /** Names of the fused optimizer kernels (registered for the WASM backend only). */
 export const ADAM_UPDATE = 'CnnSlicerAdamUpdate';

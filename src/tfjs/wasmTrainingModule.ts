@@ -10,9 +10,11 @@
  *    through `filterGradientPatches` for 1–3 input channels;
  *  - `MaxPoolGrad`: one pass over the pooling windows, four channels at a time (the JavaScript
  *    loop it replaces was ≈14% of a LeNet epoch);
- *  - the fused ReLU gradient (`installFusedReluGradient`);
- *  - the module's instance per tfjs memory (`exportsFor`), which the fused optimizer steps
- *    (wasmOptimizerKernels.ts) share.
+ *  - the fused ReLU gradient (`installFusedReluGradient`).
+ *
+ * The module's instances over tfjs's heap are wasmTrainingInstances.ts's; the convolutions, filter
+ * gradients and max-pooling gradients go through its `runSplit`, which shares them with the kernel
+ * thread when one runs (same bits: each chunk computes its values as the whole call does).
  *
  * The arithmetic follows tfjs-core op for op in float32 (the .wat file says how), so a fused step
  * equals the stock one to rounding; test/unit/tfjs/wasmTrainingModule.test.ts checks both against tfjs's
@@ -20,79 +22,38 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { setFlagsFromString } from 'node:v8';
-import { bytes as trainingFmaWasmBytes } from './wasm/trainingFmaWasm';
-import { bytes as trainingWasmBytes } from './wasm/trainingWasm';
+import type { SplitCall } from './kernelThread';
 import { BACKEND, disposeAll, type KernelArgs, type TensorInfo, type Tf } from './wasmKernelSupport';
+import { exportsFor, pointer, runSplit } from './wasmTrainingInstances';
 
-interface TrainingExports {
-  /** ./wasm/trainingFma.wat only. */
-  conv2d?: (...args: number[]) => void;
-  maxPoolGrad(...args: number[]): void;
-  pad(...args: number[]): void;
-  reluGrad(...args: number[]): void;
-  addBias(...args: number[]): void;
-  filterGrad(...args: number[]): void;
-  adam(...args: number[]): void;
-  momentum(...args: number[]): void;
-  rmsprop(...args: number[]): void;
-}
+/** Images a chunk of a call split by images takes (kernelThread.ts): about 16 chunks a batch of 64. */
+const IMAGES_PER_CHUNK = 4;
 
-/** One instance per tfjs WASM memory (one per process in practice), with and without FMA. */
-const instances = new WeakMap<WebAssembly.Memory, { plain: TrainingExports; fma: TrainingExports | undefined }>();
-let compiled: WebAssembly.Module | undefined;
-/** ./wasm/trainingFma.wat compiled, or null where this WebAssembly engine cannot compile it. */
-let fmaCompiled: WebAssembly.Module | null | undefined;
-let fmaWanted = true;
-
-/**
- * The filter-gradient kernel with fused multiply-adds (./wasm/trainingFma.wat), ≈1.6–2× the
- * unfused one on a CPU with FMA: relaxed SIMD, which Node 20's V8 compiles only behind
- * --experimental-wasm-relaxed-simd, so the flag is turned on here (it enables the instructions and
- * changes nothing else) when the engine does not validate the module as it is. Where it still does
- * not compile (an engine without relaxed SIMD), null: the unfused kernel runs.
- */
-function fmaModule(): WebAssembly.Module | null {
-  if (fmaCompiled === undefined) {
-    try {
-      if (!WebAssembly.validate(trainingFmaWasmBytes)) setFlagsFromString('--experimental-wasm-relaxed-simd');
-      fmaCompiled = new WebAssembly.Module(trainingFmaWasmBytes);
-    } catch {
-      fmaCompiled = null;
-    }
-  }
-  return fmaCompiled;
+/** How a call over `batch` images (argument `countArg`) splits by images, with its per-image pointer strides. */
+function imageChunks(
+  batch: number,
+  countArg: number,
+  moved: SplitCall['moved'],
+): Pick<SplitCall, 'units' | 'perChunk' | 'countArg' | 'moved'> {
+  return { units: batch, perChunk: IMAGES_PER_CHUNK, countArg, moved };
 }
 
 /**
- * Whether the filter gradient uses fused multiply-adds where the engine has them (the default);
- * false runs the unfused kernel, for comparing the two. Returns whether the fused kernel is
- * available.
+ * How a filter gradient of `filterHeight` rows splits (kernelThread.ts): by filter rows, `dw`
+ * (argument 2) moving a row of `rowBytes` and `top` (argument 12) one back, so that a chunk sums
+ * row kh's values over the input rows oh + kh − top, in the whole call's order. (Cutting rows
+ * further, by channels, was slower: each chunk streams the whole output gradient again.)
  */
-export function useFusedMultiplyAdd(enabled: boolean): boolean {
-  fmaWanted = enabled;
-  return fmaModule() !== null;
-}
-
-export function exportsFor(backend: BackendWasm): TrainingExports {
-  const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
-  let instance = instances.get(memory);
-  if (instance === undefined) {
-    compiled ??= new WebAssembly.Module(trainingWasmBytes);
-    const plain = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as TrainingExports;
-    const fmaCode = fmaModule();
-    const fmaExports = fmaCode
-      ? (new WebAssembly.Instance(fmaCode, { env: { memory } }).exports as unknown as Pick<TrainingExports, 'filterGrad' | 'conv2d'>)
-      : undefined;
-    instance = { plain, fma: fmaExports ? { ...plain, filterGrad: fmaExports.filterGrad, conv2d: fmaExports.conv2d } : undefined };
-    instances.set(memory, instance);
-  }
-  return (fmaWanted ? instance.fma : undefined) ?? instance.plain;
-}
-
-/** Byte offset of a tensor's data in the WASM heap. */
-export function pointer(backend: BackendWasm, info: TensorInfo): number {
-  return backend.dataIdMap.get(info.dataId).memoryOffset;
+function filterRowChunks(filterHeight: number, rowBytes: number): Pick<SplitCall, 'units' | 'perChunk' | 'countArg' | 'moved'> {
+  return {
+    units: filterHeight,
+    perChunk: 1,
+    countArg: 10,
+    moved: [
+      { arg: 2, stride: rowBytes },
+      { arg: 12, stride: -1 },
+    ],
+  };
 }
 
 /**
@@ -113,23 +74,33 @@ export function maxPoolGrad(tf: Tf, { inputs, backend, attrs }: KernelArgs): Ten
     dimRoundingMode,
   );
   const out = backend.makeOutput([...input.shape], 'float32');
-  exportsFor(backend).maxPoolGrad(
-    pointer(backend, input),
-    pointer(backend, dy),
-    pointer(backend, out),
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.effectiveFilterHeight,
-    info.effectiveFilterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  );
+  const inImage = info.inHeight * info.inWidth * info.inChannels * 4;
+  // Split by images (kernelThread.ts): each image's gradient is its own.
+  runSplit(backend, {
+    fn: 'maxPoolGrad',
+    args: [
+      pointer(backend, input),
+      pointer(backend, dy),
+      pointer(backend, out),
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.outHeight,
+      info.outWidth,
+      info.effectiveFilterHeight,
+      info.effectiveFilterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+    ],
+    ...imageChunks(info.batchSize, 3, [
+      { arg: 0, stride: inImage },
+      { arg: 1, stride: info.outHeight * info.outWidth * info.inChannels * 4 },
+      { arg: 2, stride: inImage },
+    ]),
+  });
   return out;
 }
 
@@ -191,23 +162,28 @@ export function paddedChannels(inChannels: number): number {
 export function filterGradient(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: tfjs.backend_util.Conv2DInfo): TensorInfo {
   if (info.inChannels % 4 !== 0) throw new Error(`the WASM filter gradient needs a multiple of 4 input channels, not ${info.inChannels}`);
   const out = backend.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], 'float32');
-  exportsFor(backend).filterGrad(
-    pointer(backend, x),
-    pointer(backend, dy),
-    pointer(backend, out),
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outChannels,
-    info.outHeight,
-    info.outWidth,
-    info.filterHeight,
-    info.filterWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-    info.inChannels,
-  );
+  // Split by filter rows (kernelThread.ts).
+  runSplit(backend, {
+    fn: 'filterGrad',
+    args: [
+      pointer(backend, x),
+      pointer(backend, dy),
+      pointer(backend, out),
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.outChannels,
+      info.outHeight,
+      info.outWidth,
+      info.filterHeight,
+      info.filterWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      info.inChannels,
+    ],
+    ...filterRowChunks(info.filterHeight, info.filterWidth * info.inChannels * info.outChannels * 4),
+  });
   return out;
 }
 
@@ -248,23 +224,27 @@ export function filterGradientPatches(backend: BackendWasm, x: TensorInfo, dy: T
     });
     const [, height, width] = xPadded.shape;
     patches = backend.makeOutput([filterHeight, rows, outChannels], 'float32');
-    exportsFor(backend).filterGrad(
-      pointer(backend, xPadded),
-      pointer(backend, dy),
-      pointer(backend, patches),
-      batchSize,
-      height,
-      width,
-      rows,
-      outChannels,
-      outHeight,
-      outWidth,
-      filterHeight,
-      1,
-      0,
-      0,
-      inChannels,
-    );
+    runSplit(backend, {
+      fn: 'filterGrad',
+      args: [
+        pointer(backend, xPadded),
+        pointer(backend, dy),
+        pointer(backend, patches),
+        batchSize,
+        height,
+        width,
+        rows,
+        outChannels,
+        outHeight,
+        outWidth,
+        filterHeight,
+        1,
+        0,
+        0,
+        inChannels,
+      ],
+      ...filterRowChunks(filterHeight, rows * outChannels * 4),
+    });
     const out = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
     // Views are taken after the last allocation, which may have moved the heap.
     const patchValues = backend.typedArrayFromHeap(patches) as Float32Array;
@@ -316,22 +296,30 @@ export function directConvolution(
     }
     const input = xPadded ?? x;
     const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
-    conv2d(
-      pointer(backend, input),
-      pointer(backend, filter),
-      pointer(backend, out),
-      info.batchSize,
-      input.shape[1],
-      input.shape[2],
-      info.inChannels,
-      info.outChannels,
-      info.outHeight,
-      info.outWidth,
-      info.filterHeight,
-      info.filterWidth,
-      top,
-      top + info.inHeight,
-    );
+    // Split by images (kernelThread.ts).
+    runSplit(backend, {
+      fn: 'conv2d',
+      args: [
+        pointer(backend, input),
+        pointer(backend, filter),
+        pointer(backend, out),
+        info.batchSize,
+        input.shape[1],
+        input.shape[2],
+        info.inChannels,
+        info.outChannels,
+        info.outHeight,
+        info.outWidth,
+        info.filterHeight,
+        info.filterWidth,
+        top,
+        top + info.inHeight,
+      ],
+      ...imageChunks(info.batchSize, 3, [
+        { arg: 0, stride: input.shape[1] * input.shape[2] * info.inChannels * 4 },
+        { arg: 2, stride: info.outHeight * info.outWidth * info.outChannels * 4 },
+      ]),
+    });
     return out;
   } finally {
     disposeAll(backend, [xPadded]);

@@ -40,7 +40,7 @@
 ;; rmsprop(value, grad, ms, mom, mg, outValue, outMs, outMom, outMg, n, lr, decay, oneMinusDecay,
 ;;         momentum, epsilon, centered)                                     mg, outMg: centered only
 (module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 65536 shared))
 
   (func $maxPoolGrad (export "maxPoolGrad")
         (param $x i32) (param $dy i32) (param $dx i32) (param $batch i32) (param $inH i32) (param $inW i32)

@@ -9,7 +9,7 @@
 ;; and falls back to training.wat's kernel where this one does not compile. The sums differ from
 ;; the unfused kernel's only in rounding (a fused operation rounds once).
 (module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 65536 shared))
   (func (export "filterGrad")
         (param $x i32) (param $dy i32) (param $dw i32) (param $batch i32) (param $inH i32) (param $inW i32)
         (param $C i32) (param $O i32) (param $outH i32) (param $outW i32) (param $fH i32) (param $fW i32)

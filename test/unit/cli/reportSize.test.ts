@@ -143,8 +143,19 @@ describe('report size: a written report', function () {
     assert.ok(r.bytes <= maxBytes, `${r.bytes} bytes within the budget of ${maxBytes}`);
     assert.ok(r.omitted.length > 0, 'something was left out');
     const data = embedded(out);
-    // The per-class answers come after the all-input ones: a page that had to cut those holds no class.
+    // The per-class answers come after the all-input ones: a page that had to cut those holds no
+    // class, and computes none (they would all be thrown away).
     assert.equal(r.classes?.held, 0);
+    assert.equal(r.classes?.overSize, r.classes?.total);
+    assert.deepEqual(
+      Object.keys(r.timings ?? {}).filter((kind) => kind.endsWith('(class alone)')),
+      [],
+      'no class computed',
+    );
+    assert.ok(
+      Object.keys(full.timings ?? {}).some((kind) => kind.endsWith('(class alone)')),
+      'the unbounded report computed them',
+    );
     assert.deepEqual(data.subsets, []);
     assert.ok(!Object.keys(data.answers).some((k) => /"classes":\[/.test(k)), 'no per-class answer');
     const omittedKey = Object.keys(data.answers).find((k) => 'omitted' in data.answers[k]);

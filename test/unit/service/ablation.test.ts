@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { classScores, npyFromFloat32, npyFromFloat64, predictionMeasures, serializeNpy } from '../../../src/analysis';
 import { recordRun } from '../../../src/recorder/record';
 import { readProbe } from '../../../src/run/probe';
-import { ABLATION_PATHS, holdsOnly } from '../../../src/service/ablation';
+import { ABLATION_PASS, ABLATION_PATHS, groupsPerPass, holdsOnly } from '../../../src/service/ablation';
 import { AnalysisEngine } from '../../../src/service/engine';
 import type { AblationAnswer } from '../../../src/service/queries';
 import { initBackend } from '../../../src/tfjs/backend';
@@ -162,6 +162,28 @@ describe('ablation: known answers', function () {
         `layer ${layer}: some ablation changes the loss`,
       );
     }
+  });
+
+  it('a graph model: ablations one per pass give the numbers of many per pass; a pass counts the graph tail’s copies', async () => {
+    const manifest = (await engine.answer(graph, { kind: 'run' })).answer.manifest;
+    const layer = manifest.layers.find((l) => l.index > 0 && l.channels > 2)!.index;
+    const q = { kind: 'channelImportance' as const, layer, epoch: 0 };
+    const copy = join(runs, 'graph-one-per-pass');
+    cpSync(graph, copy, { recursive: true });
+    rmSync(join(copy, 'cache'), { recursive: true, force: true });
+    const many = (await engine.answer(graph, q)).answer;
+    const saved = ABLATION_PASS.bytes;
+    ABLATION_PASS.bytes = 1;
+    try {
+      assert.deepEqual((await engine.answer(copy, q)).answer, many);
+    } finally {
+      ABLATION_PASS.bytes = saved;
+    }
+    // 200 inputs of a 32 × 32 × 72 layer (59 MB a block) and its copies for the tail: 2 a pass, not 73.
+    const block = 200 * 32 * 32 * 72 * 4;
+    assert.equal(groupsPerPass(200 * 10 * 4, block * 1.5, 192 * 1024 ** 2), 2);
+    assert.equal(groupsPerPass(block, 0, 192 * 1024 ** 2), 3);
+    assert.equal(groupsPerPass(block * 10, 0, 192 * 1024 ** 2), 1, 'at least one');
   });
 
   describe('a sequential model: ablations computed from the first layer that mixes channels', () => {

@@ -9,6 +9,22 @@ import { ComputePool } from '../../../src/compute/pool';
 import type { Query, QueryPriority } from '../../../src/service/queries';
 import { initBackend } from '../../../src/tfjs/backend';
 
+/** Counts the model leases taken (each forward pass takes one on its epoch's model), until `restore()`. */
+function countLeases(): { loads: number[]; restore: () => void } {
+  const loads: number[] = [];
+  const prototype = CheckpointModels.prototype;
+  const original = Object.getOwnPropertyDescriptor(prototype, 'acquire')!;
+  const acquire = original.value as CheckpointModels['acquire'];
+  Object.defineProperty(prototype, 'acquire', {
+    ...original,
+    value(this: CheckpointModels, ...args: Parameters<CheckpointModels['acquire']>) {
+      loads.push(args[0]);
+      return acquire.apply(this, args);
+    },
+  });
+  return { loads, restore: () => Object.defineProperty(prototype, 'acquire', original) };
+}
+
 describe('analysis engine: checkpoint models shared by concurrent queries', function () {
   this.timeout(300000);
   let runs: string;
@@ -128,18 +144,8 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
   it('feature maps of many channels of the same few inputs share one forward pass, with the answers of separate passes', async () => {
     const x = { kind: 'indices' as const, indices: [1, 4, 9] };
     const queries = [0, 1, 2, 3].map((c): Query => ({ kind: 'featureMaps', layer: 3, channels: [c], epoch: 2, x }));
-    const loads: number[] = [];
     // Counts the forward passes: each takes a lease on the epoch's model.
-    const prototype = CheckpointModels.prototype;
-    const original = Object.getOwnPropertyDescriptor(prototype, 'acquire')!;
-    const acquire = original.value as CheckpointModels['acquire'];
-    Object.defineProperty(prototype, 'acquire', {
-      ...original,
-      value(this: CheckpointModels, ...args: Parameters<CheckpointModels['acquire']>) {
-        loads.push(args[0]);
-        return acquire.apply(this, args);
-      },
-    });
+    const { loads, restore } = countLeases();
     const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
     try {
       const together = await Promise.all(queries.map((q) => engine.answer(folder, q)));
@@ -153,9 +159,40 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
         }
       }
     } finally {
-      Object.defineProperty(prototype, 'acquire', original);
+      restore();
       engine.close();
     }
+  });
+
+  it("a sweep up a few inputs' layers, one query per layer, runs one forward pass, with the answers of separate passes", async () => {
+    const x = { kind: 'indices' as const, indices: [2, 5, 11] };
+    const sweep = manifest.layers.slice(1).map((l): Query => ({ kind: 'channelEntropies', layer: l.index, epoch: 1, x }));
+    assert.ok(sweep.length >= 3, 'a model of several layers');
+    const { loads, restore } = countLeases();
+    const before = tf.memory().numTensors;
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
+    try {
+      const swept = [];
+      for (const q of sweep) swept.push((await engine.answer(folder, q)).answer);
+      assert.deepEqual(loads, [1], 'one pass up the layers');
+      // Each layer computed by a pass to it alone (a fresh engine per query) gives the same answer.
+      for (const [k, q] of sweep.entries()) {
+        const alone = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
+        try {
+          assert.deepEqual(
+            (await alone.answer(folder, q)).answer,
+            swept[k],
+            `layer ${sweep[k].kind === 'channelEntropies' ? sweep[k].layer : ''}`,
+          );
+        } finally {
+          alone.close();
+        }
+      }
+    } finally {
+      restore();
+      engine.close();
+    }
+    assert.equal(tf.memory().numTensors, before, 'the paused pass released its model when the engine closed');
   });
 
   it('closing the engine frees every model it loaded', async () => {

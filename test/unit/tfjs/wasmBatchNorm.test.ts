@@ -207,3 +207,78 @@ describe('fused BatchNormalization training (WASM backend)', function () {
     });
   });
 });
+
+describe('FusedBatchNorm at inference (WASM backend): the stock kernel, bit for bit', function () {
+  let tf: typeof tfjs;
+  /** The stock kernel's C++ function, called as its JavaScript wrapper calls it (by tensor ids). */
+  let stock: (
+    x: tfjs.Tensor,
+    mean: tfjs.Tensor,
+    variance: tfjs.Tensor,
+    offset: tfjs.Tensor,
+    scale: tfjs.Tensor,
+    epsilon: number,
+  ) => Float32Array;
+
+  before(async function () {
+    ({ tf } = await initBackend('wasm'));
+    const backend = tf.backend() as unknown as {
+      wasm: { cwrap(name: string, ret: null, args: string[]): (...a: number[]) => void };
+      dataIdMap: { get(id: object): { id: number } };
+      makeOutput(shape: number[], dtype: string): { dataId: object; shape: number[]; dtype: string };
+      typedArrayFromHeap(info: object): Float32Array;
+      disposeData(id: object): void;
+    };
+    const call = backend.wasm.cwrap('FusedBatchNorm', null, ['number', 'number', 'number', 'number', 'number', 'number', 'number']);
+    const id = (t: { dataId: object }) => backend.dataIdMap.get(t.dataId).id;
+    stock = (x, mean, variance, offset, scale, epsilon) => {
+      const out = backend.makeOutput(x.shape, 'float32');
+      call(id(x), id(mean), id(variance), id(offset), id(scale), epsilon, id(out));
+      const values = backend.typedArrayFromHeap(out).slice();
+      backend.disposeData(out.dataId);
+      return values;
+    };
+  });
+
+  /** Bit patterns, with every NaN the same. */
+  const bits = (values: Float32Array): number[] => Array.from(new Uint32Array(values.buffer), (b, i) => (Number.isNaN(values[i]) ? -1 : b));
+
+  for (const [rows, channels] of [
+    [200, 96],
+    [333, 13],
+    [5, 3],
+    [64, 4],
+  ])
+    it(`normalises ${rows} × ${channels} values as the stock kernel does, special values included`, () => {
+      const random = rng(rows * channels);
+      const values = (n: number, f: () => number) => Float32Array.from({ length: n }, f);
+      const special = [0, -0, Infinity, -Infinity, NaN, 1e-40, -3.4e38];
+      const x = tf.tensor(
+        values(rows * channels, () => (random() < 0.02 ? special[Math.floor(random() * special.length)] : (random() - 0.5) * 40)),
+        [rows, channels],
+      );
+      const mean = tf.tensor(values(channels, () => random() - 0.5));
+      const variance = tf.tensor(values(channels, () => (random() < 0.15 ? -random() : random() * 4)));
+      const offset = tf.tensor(values(channels, () => (random() < 0.15 ? 0 : random() - 0.5)));
+      const scale = tf.tensor(values(channels, () => (random() < 0.15 ? 0 : random() * 3)));
+      const ours = tf.batchNorm(x, mean, variance, offset, scale, 0.001).dataSync() as Float32Array;
+      assert.deepEqual(bits(ours), bits(stock(x, mean, variance, offset, scale, 0.001)));
+      tf.dispose([x, mean, variance, offset, scale]);
+    });
+
+  it('leaves broadcast statistics and a missing offset to the stock kernel', () => {
+    const x = tf.tensor([1, 2, 3, 4, 5, 6], [3, 2]);
+    const mean = tf.tensor([0.5]);
+    const variance = tf.tensor([2, 3]);
+    const scale = tf.tensor([1.5, 0.5]);
+    // Broadcast mean: the stock kernel's wrap-around indices.
+    assert.deepEqual(
+      Array.from(tf.batchNorm(x, mean, variance, tf.tensor([0.1, 0.2]), scale, 0.01).dataSync()),
+      Array.from(stock(x, mean, variance, tf.tensor([0.1, 0.2]), scale, 0.01)),
+    );
+    // No offset: whatever the stock kernel does with it, the result is the stock kernel's.
+    const engine = tf.engine() as unknown as { runKernel(name: string, inputs: object, attrs: object): tfjs.Tensor };
+    const withoutOffset = engine.runKernel('FusedBatchNorm', { x, mean: tf.tensor([0, 0]), variance, scale }, { varianceEpsilon: 0.01 });
+    assert.equal(withoutOffset.shape.join(), '3,2');
+  });
+});

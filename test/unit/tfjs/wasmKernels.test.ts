@@ -18,7 +18,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { createModel as createLeNet } from '../../../examples/mnist-lenet';
 import { initBackend } from '../../../src/tfjs/backend';
 import { filterGradientByLoop, registerWasmTrainingKernels } from '../../../src/tfjs/wasmKernels';
-import { useFusedMultiplyAdd } from '../../../src/tfjs/wasmTrainingModule';
+import { useFusedMultiplyAdd } from '../../../src/tfjs/wasmTrainingInstances';
 import { maxRelativeError, randomValues, size } from '../support/kernelComparison';
 import { rng } from '../support/reference';
 
@@ -59,6 +59,7 @@ const KERNEL_NAMES = [
   'CnnSlicerAdamUpdate',
   'CnnSlicerMomentumUpdate',
   'CnnSlicerRMSPropUpdate',
+  'FusedBatchNorm',
 ];
 const showErrors = process.env.SHOW_KERNEL_ERRORS === '1';
 
@@ -237,7 +238,7 @@ describe('WASM training kernels', function () {
   });
 
   describe('registration', function () {
-    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Conv2D, the convolutions given explicit padding, Tile, Sum, Mean, BatchMatMul, Identity, GatherV2 and Add (of a bias), the fused ReLU gradient and the fused optimizer updates for wasm', function () {
+    it('registers the convolution, depthwise-convolution, max-pool and segment-sum gradients, the faster Conv2D, the convolutions given explicit padding, Tile, Sum, Mean, BatchMatMul, Identity, GatherV2 and Add (of a bias), the fused ReLU gradient, the fused optimizer updates and FusedBatchNorm at inference for wasm', function () {
       const names = registerWasmTrainingKernels(tf);
       assert.deepEqual(names, KERNEL_NAMES);
       for (const name of names) assert.ok(tf.getKernel(name, 'wasm'), `${name} is not registered`);

@@ -1,0 +1,150 @@
+/**
+ * Computing a report's answers under its time budget: the all-input answers in the budget's
+ * order, then each class alone while the page has room for it (report.ts plans both).
+ */
+import { answeredFromRecord, canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
+import type { NetworkGraphAnswer, Query } from '../service/queries';
+import type { AnalysisEngine } from '../service/engine';
+import type { ReportData } from '../../webview/data';
+import type { ReportAnswer, ReportEntry } from '../../webview/reportCodec';
+import { networkQueries } from '../../webview/plan';
+import { leftOutNote } from '../../webview/reportNotes';
+import { describeQuery, encodeGroups, entryBytes, REPORT_FIRST_KINDS } from './reportAnswers';
+import type { ReportResult } from './reportPage';
+
+/** Time spent per query kind ("<kind> (class alone)" for the classes): answers and milliseconds. */
+export type Timings = Record<string, { count: number; ms: number }>;
+
+/** What computing a report needs of its options. */
+export interface ComputeOptions {
+  runFolder: string;
+  onProgress?: (done: number, total: number, what: string) => void;
+}
+
+/**
+ * Each class alone (`classSteps`, one list of steps per class), in order: computed, then added
+ * whole while it fits in `room` bytes. Once one does not fit, the later ones are left out
+ * uncomputed (a deep model's all-input answers fill the page: its classes took minutes to compute,
+ * then were all left out); a class whose computing runs past the time budget is left out.
+ */
+export async function classAnswers(
+  engine: AnalysisEngine,
+  o: ComputeOptions,
+  classSteps: { view: string; query: Query }[][],
+  room: number,
+  budget: Omit<Parameters<typeof computeAnswers>[3], 'groupOf'>,
+): Promise<{
+  entries: Record<string, ReportEntry>;
+  held: number[];
+  classes: Omit<NonNullable<ReportResult['classes']>, 'total'>;
+  errors: number;
+}> {
+  const entries: Record<string, ReportEntry> = {};
+  const held: number[] = [];
+  const classes = { answers: 0, outOfTime: 0, overSize: 0 };
+  let errors = 0;
+  for (const [g, steps] of classSteps.entries()) {
+    if (room <= 0 || classes.overSize > 0) {
+      classes.overSize++;
+      continue;
+    }
+    const group = await computeAnswers(engine, o, steps, {
+      ...budget,
+      groupOf: new Map(steps.map(({ query }) => [canonicalQuery(query), 0])),
+    });
+    errors += group.errors;
+    if (group.incomplete.size > 0) {
+      classes.outOfTime++;
+      continue;
+    }
+    const fitted = encodeGroups([group.answers], room);
+    if (fitted.fitted === 0) {
+      classes.overSize++;
+      continue;
+    }
+    Object.assign(entries, fitted.entries);
+    room -= Object.entries(fitted.entries).reduce((n, [key, entry]) => n + entryBytes(key, entry), 0);
+    classes.answers += Object.keys(fitted.entries).length;
+    held.push(g);
+  }
+  return { entries, held, classes: { ...classes, held: held.length }, errors };
+}
+
+/**
+ * Answers the steps in order. Once computing has run past `deadline`, a step that needs a
+ * forward pass not cached yet is left out: an all-input answer with a note, a step of an optional
+ * group (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it —
+ * any step of a group that is not read from the recorded summaries, since the group's forward-pass
+ * steps come after it and would leave the group out anyway.
+ */
+export async function computeAnswers(
+  engine: AnalysisEngine,
+  o: ComputeOptions,
+  ordered: { view: string; query: Query }[],
+  budget: {
+    deadline: number;
+    maxSeconds: number;
+    groupOf: Map<string, number>;
+    manifest: ReportData['manifest'];
+    /** Steps done of how many, over every call: `done` is advanced here. */
+    progress: { done: number; total: number };
+    /** Time per query kind, over every call: added to here. */
+    timings: Timings;
+  },
+): Promise<{
+  answers: Record<string, ReportAnswer>;
+  errors: number;
+  outOfTime: Map<string, string>;
+  incomplete: Set<number>;
+}> {
+  const answers: Record<string, ReportAnswer> = {};
+  const outOfTime = new Map<string, string>();
+  const incomplete = new Set<number>();
+  const timings = budget.timings;
+  let errors = 0;
+  for (let i = 0; i < ordered.length; i++) {
+    const { query } = ordered[i];
+    o.onProgress?.(budget.progress.done++, budget.progress.total, query.kind);
+    const key = canonicalQuery(query);
+    const group = budget.groupOf.get(key);
+    if (answers[key] || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
+    // Past the deadline a class alone is left out at its first step that computes (its capacity
+    // matrices would leave it out anyway): what it computed before that would be thrown away.
+    const computes = outOfTimeKind(query) || (group !== undefined && !answeredFromRecord(query, budget.manifest));
+    if (performance.now() > budget.deadline && computes && !engine.isCached(o.runFolder, query)) {
+      if (group !== undefined) incomplete.add(group);
+      else
+        outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `because computing ran past its time budget of ${budget.maxSeconds} s`));
+      continue;
+    }
+    const t = performance.now();
+    try {
+      const answer = (await engine.answer(o.runFolder, query)).answer;
+      answers[key] = { answer };
+      const k = (timings[group === undefined ? query.kind : `${query.kind} (class alone)`] ??= { count: 0, ms: 0 });
+      k.count++;
+      k.ms += performance.now() - t;
+      // The Network view's thumbnails are the inputs its clusters respond to most: known only from
+      // the graph's answer, and asked next (before any optional group).
+      if (query.kind === 'networkGraph') {
+        const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
+        if (thumbnails) {
+          ordered.splice(i + 1, 0, { view: 'query', query: thumbnails });
+          budget.progress.total++;
+        }
+      }
+    } catch (e) {
+      // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
+      // report: the view shows the service's message in place. Anything else is a failure.
+      if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
+      answers[key] = { error: { code: e.code, message: e.message } };
+      errors++;
+    }
+  }
+  return { answers, errors, outOfTime, incomplete };
+}
+
+/** A query the time budget may leave out: one that runs the model, but not the kinds the page shows first (the findings). */
+function outOfTimeKind(query: Query): boolean {
+  return needsForwardPass(query.kind) && !REPORT_FIRST_KINDS.includes(query.kind);
+}
