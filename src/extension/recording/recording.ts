@@ -46,6 +46,8 @@ export class Recordings implements vscode.Disposable {
   private readonly status = vscode.window.createStatusBarItem('cnnSlicer.recording', vscode.StatusBarAlignment.Left, 50);
   /** The last recording that finished, shown in the status bar for FINISHED_SHOWN_MS. */
   private finished?: { model: string; folder: string; timer: ReturnType<typeof setTimeout> };
+  /** The messages shown when a recording ended with a run (notices()). */
+  private readonly shown: string[] = [];
   /** A failed recording's located error, shown in the Problems panel until the model records again. */
   readonly failures: FailureDiagnostics;
 
@@ -159,13 +161,20 @@ export class Recordings implements vscode.Disposable {
           : vscode.l10n.t('CNN Slicer: {0} is recorded.', entry.model);
       if (outcome.status !== 'cancelled') this.showFinished(entry.model, outcome.folder);
       const next = whenRecorded(outcome.status, Boolean(outcome.folder), readSettings().openWhenRecorded);
+      const notify = (offerOpen: boolean): void => {
+        this.shown.push(message);
+        void vscode.window.showInformationMessage(message, ...(offerOpen ? [open] : [])).then((c) => {
+          if (c === open && outcome.folder)
+            void this.openRun(outcome.folder).catch((e: unknown) => log.error(`opening ${outcome.folder} failed: ${String(e)}`));
+        });
+      };
+      // The panel opening is the news; a panel that could not open leaves the message to say it.
       if (next.openPanel && outcome.folder)
-        void this.openRun(outcome.folder).catch((e: unknown) => log.error(`opening ${outcome.folder} failed: ${String(e)}`));
-      const buttons = next.offerOpen ? [open] : [];
-      void vscode.window.showInformationMessage(message, ...buttons).then((c) => {
-        if (c === open && outcome.folder)
-          void this.openRun(outcome.folder).catch((e: unknown) => log.error(`opening ${outcome.folder} failed: ${String(e)}`));
-      });
+        void this.openRun(outcome.folder).catch((e: unknown) => {
+          log.error(`opening ${outcome.folder} failed: ${String(e)}`);
+          notify(true);
+        });
+      if (next.notify) notify(next.offerOpen);
       return;
     }
     if (outcome.kind === 'stopped' || (outcome.kind === 'failed' && outcome.code === 'cancelled')) {
@@ -217,6 +226,11 @@ export class Recordings implements vscode.Disposable {
     }, FINISHED_SHOWN_MS);
     this.finished = { model, folder, timer };
     this.update();
+  }
+
+  /** The messages shown when recordings completed or were cancelled, oldest first, for tests. */
+  notices(): readonly string[] {
+    return [...this.shown];
   }
 
   /** The status bar's text, for tests. */

@@ -26,6 +26,8 @@ describe('recording', function () {
     assert.deepEqual(api.recordings.activeFolders(), []);
     // The status bar keeps saying it is done after the notification may have hidden.
     assert.equal(api.recordings.statusText(), '$(check) tiny-model.ts recorded');
+    // The panel does not open by itself here (the fixture's setting): the message says the run is recorded.
+    assert.equal(api.recordings.notices().at(-1), 'CNN Slicer: tiny-model.ts is recorded.');
     // The answers are remembered for this model: the next flow starts from them.
     const remembered = api.ctx.workspaceState.get<Record<string, unknown>>(`cnnSlicer.recordDefaults:${modelFile}`);
     assert.equal(remembered?.probeSize, 40);
@@ -37,6 +39,7 @@ describe('recording', function () {
     // The fixture workspace turns it off for the other tests; the user's default is on.
     assert.equal(config.inspect<boolean>('panels.openWhenRecorded')?.defaultValue, true);
     await config.update('panels.openWhenRecorded', true, vscode.ConfigurationTarget.Workspace);
+    const noticesBefore = api.recordings.notices().length;
     try {
       const outcome = await vscode.commands.executeCommand<RecordingOutcome>('cnnSlicer.analyze', {
         modelFile: fixtureUri('tiny-model.ts').fsPath,
@@ -45,6 +48,8 @@ describe('recording', function () {
       });
       assert.ok(outcome.kind === 'done' && outcome.status === 'completed', JSON.stringify(outcome));
       await waitFor('the panel of the recorded run to open', () => api.panels.panelOf(outcome.folder), 30_000);
+      // One notice per recording: the panel, not also an "Open Run" message about it.
+      assert.deepEqual(api.recordings.notices().slice(noticesBefore), [], 'no message when the panel opened by itself');
       api.panels.close(outcome.folder);
     } finally {
       await config.update('panels.openWhenRecorded', false, vscode.ConfigurationTarget.Workspace);
