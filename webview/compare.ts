@@ -2,7 +2,7 @@
 // layers can be compared. Pure, so the matching is unit-tested without a browser.
 import type { RunManifest } from '../src/run/format';
 import { alignRuns } from './layerAlignment';
-import { shortLayerName } from './layerLabel';
+import { isNumbered, numberByKind } from './layerLabel';
 
 /**
  * One colour per run, the same in every chart of the comparison. VS Code's chart colours follow
@@ -67,9 +67,13 @@ export function layerType(className: string): string {
  */
 export function matchLayers(manifests: RunManifest[]): LayerMatch[] {
   const rows = alignRuns(manifests.map((m) => m.layers));
+  const rowLayers = rows.map((indices) =>
+    indices.map((i, r) => (i === undefined ? undefined : manifests[r].layers.find((l) => l.index === i))),
+  );
+  const rowNames = comparisonNames(rowLayers);
   return rows.map((indices, index) => {
-    const layers = indices.map((i, r) => (i === undefined ? undefined : manifests[r].layers.find((l) => l.index === i)));
-    const names = layers.map((l, r) => (l ? shortLayerName(l, manifests[r].layers) : undefined));
+    const layers = rowLayers[index];
+    const names = rowNames[index];
     const compared = layers.every((l) => l !== undefined);
     const shapes = layers.map((l) => (l ? l.outputShape.join('×') : undefined));
     const shapeNote =
@@ -84,6 +88,34 @@ export function matchLayers(manifests: RunManifest[]): LayerMatch[] {
       ...(shapeNote ? { shapeNote } : {}),
     };
   });
+}
+
+/**
+ * Each row's name of each run's layer: the name the user gave, else the row's kind word and number
+ * among the comparison's rows of that kind (layerLabel.ts numberByKind, user names taken), so a label
+ * names one row of the comparison, never two layers. Where the runs differ, a generated layer's
+ * label here may differ from its label in its own run's panel. A user name that the alignment put
+ * in two rows (a moved layer) is "name (B)" in every row after its first.
+ */
+function comparisonNames(rows: readonly (readonly (RunManifest['layers'][number] | undefined)[])[]): (string | undefined)[][] {
+  const taken = new Set(rows.flatMap((row) => row.filter((l) => l !== undefined && !isNumbered(l)).map((l) => l!.name)));
+  const numbered = numberByKind(
+    rows.map((row) => ({
+      className: row.find((l) => l !== undefined)?.className ?? '',
+      numbered: row.some((l) => l !== undefined && isNumbered(l)),
+    })),
+    taken,
+  );
+  const rowOfName = new Map<string, number>();
+  return rows.map((row, k) =>
+    row.map((l, r) => {
+      if (!l) return undefined;
+      if (isNumbered(l)) return numbered[k];
+      const first = rowOfName.get(l.name) ?? k;
+      rowOfName.set(l.name, first);
+      return first === k ? l.name : `${l.name} (${runLetter(r)})`;
+    }),
+  );
 }
 
 function describeDifference(layers: (RunManifest['layers'][number] | undefined)[], names: (string | undefined)[]): string {

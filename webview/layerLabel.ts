@@ -41,23 +41,80 @@ export function isGeneratedName(name: string, className: string): boolean {
   return bare === className.toLowerCase() || (className === 'InputLayer' && bare === 'input');
 }
 
-/** A layer's short name: the user's name, else its kind word and number among those layers ("pool1"); "input" for layer 0. */
-export function shortLayerName(
-  layer: Pick<RunLayer, 'index' | 'name' | 'className'>,
-  layers: readonly Pick<RunLayer, 'index' | 'className'>[],
-): string {
-  if (layer.index === 0 && /^input_?\d*$/.test(layer.name)) return 'input';
-  if (!isGeneratedName(layer.name, layer.className)) return layer.name;
-  if (layer.index === 0) return 'input';
-  const word = kindWord(layer.className);
-  const ordinal = layers.filter((l) => l.index > 0 && l.index <= layer.index && kindWord(l.className) === word).length;
-  return `${word}${ordinal}`;
+type LabelledLayer = Pick<RunLayer, 'index' | 'name' | 'className'>;
+
+/** Whether layer 0 carries the input's generated name (`input1`, `input_1`): called "input". */
+const isInputName = (layer: LabelledLayer): boolean => layer.index === 0 && /^input_?\d*$/.test(layer.name);
+
+/** Whether a layer is called by its kind and number rather than by its name. */
+export const isNumbered = (layer: LabelledLayer): boolean => isInputName(layer) || isGeneratedName(layer.name, layer.className);
+
+/**
+ * Labels the `numbered` rows (in order) by kind word: a row gets its number among the rows of its
+ * kind after row 0 ("conv2"), or the next number free when that label is `taken` (a name the user
+ * gave) or an earlier row of its kind was moved on, so no two rows share a label; row 0 is "input".
+ * Rows named otherwise are counted but get undefined. Shared by a run's layers and a comparison's rows.
+ */
+export function numberByKind(
+  rows: readonly { className: string; numbered: boolean }[],
+  taken: ReadonlySet<string>,
+): (string | undefined)[] {
+  const used = new Set(taken);
+  const count = new Map<string, number>();
+  const last = new Map<string, number>();
+  const claim = (label: string): string => (used.add(label), label);
+  return rows.map((row, i) => {
+    if (i === 0) {
+      if (!row.numbered) return undefined;
+      let label = 'input';
+      for (let n = 0; used.has(label); n++) label = `input${n}`;
+      return claim(label);
+    }
+    const word = kindWord(row.className);
+    const ordinal = (count.get(word) ?? 0) + 1;
+    count.set(word, ordinal);
+    if (!row.numbered) return undefined;
+    let n = Math.max(ordinal, (last.get(word) ?? 0) + 1);
+    while (used.has(`${word}${n}`)) n++;
+    last.set(word, n);
+    return claim(`${word}${n}`);
+  });
+}
+
+/** Per layers array, the short name of each layer index (the labels are computed for all layers at once). */
+const cache = new WeakMap<readonly LabelledLayer[], Map<number, string>>();
+
+/**
+ * Every layer's short name, by index: the name the user gave, else its kind word and number among the
+ * layers of that kind ("pool1"), moved on to the next free number where the user named a layer so
+ * ("conv3" for a generated conv between the user's conv1 and conv2): unique within the run.
+ */
+export function shortLayerNames(layers: readonly LabelledLayer[]): Map<number, string> {
+  const hit = cache.get(layers);
+  if (hit) return hit;
+  const ordered = [...layers].sort((a, b) => a.index - b.index);
+  const taken = new Set(ordered.filter((l) => !isNumbered(l)).map((l) => l.name));
+  const numbered = numberByKind(
+    ordered.map((l) => ({ className: l.className, numbered: isNumbered(l) })),
+    taken,
+  );
+  const names = new Map(ordered.map((l, i) => [l.index, numbered[i] ?? l.name]));
+  cache.set(layers, names);
+  return names;
+}
+
+/**
+ * A layer's short name: the user's name, else its kind word and number among those layers ("pool1"),
+ * "input" for layer 0; never a label another layer of `layers` has (shortLayerNames).
+ */
+export function shortLayerName(layer: LabelledLayer, layers: readonly LabelledLayer[]): string {
+  const name = shortLayerNames(layers).get(layer.index);
+  if (name !== undefined) return name;
+  // A layer not among `layers`: named on its own.
+  return shortLayerNames([...layers, layer]).get(layer.index) as string;
 }
 
 /** "pool1 · MaxPooling2D": the short name and the layer's class. */
-export function shortLayerLabel(
-  layer: Pick<RunLayer, 'index' | 'name' | 'className'>,
-  layers: readonly Pick<RunLayer, 'index' | 'className'>[],
-): string {
+export function shortLayerLabel(layer: LabelledLayer, layers: readonly LabelledLayer[]): string {
   return `${shortLayerName(layer, layers)} · ${layer.className}`;
 }

@@ -26,6 +26,8 @@ export interface NetworkGraphProps extends NetworkPicture {
   onLayer?: (layer: number) => void;
   /** The share of the window's height the graph fills (default 0.8, the scroller's most). */
   heightFraction?: number;
+  /** A layer's name where the graph is part of a comparison (its row's name), else its short name in the run. */
+  nameOf?: (layer: number) => string | undefined;
 }
 
 /** Zoom choices: `auto` fits the graph to the panel when that keeps it at 80 % or more, else shows it at 100 % (scrolling). */
@@ -107,7 +109,7 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
   const fitHeight = useFitHeight(props.heightFraction ?? 0.8);
   const name = (layer: number) => {
     const l = layers[layer];
-    return l ? shortLayerName(l, layers) : `layer ${layer}`;
+    return props.nameOf?.(layer) ?? (l ? shortLayerName(l, layers) : `layer ${layer}`);
   };
   const { layout, layoutMs, paths, clustersOf } = useNetworkLayout(
     answer,

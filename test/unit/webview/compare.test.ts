@@ -60,6 +60,35 @@ describe('webview/compare', function () {
       assert.equal(matchName(m[2]), 'dense1 / classifier / —');
     });
 
+    it('never shows one label for two different layers of an unnamed model recorded twice', function () {
+      // B has a conv layer more than A: per run, "conv2" is A's second conv and B's extra one.
+      const a = manifest(['InputLayer', 'Conv2D', 'Conv2D', 'Dense']);
+      const b = manifest(['InputLayer', 'Conv2D', 'Conv2D', 'Conv2D', 'Dense']);
+      a.layers.forEach((l) => (l.name = `${l.className.toLowerCase()}_${l.className}${l.index}`));
+      b.layers.forEach((l) => (l.name = `${l.className.toLowerCase()}_${l.className}${l.index}`));
+      b.layers[2].outputShape = [7];
+      const m = matchLayers([a, b]);
+      const rowsOf = new Map<string, Set<number>>();
+      for (const row of m) for (const name of row.names) if (name) rowsOf.set(name, (rowsOf.get(name) ?? new Set()).add(row.index));
+      for (const [name, rows] of rowsOf) assert.equal(rows.size, 1, `${name} names the layers of rows ${[...rows].join(', ')}`);
+      const labels = m.map(matchName);
+      assert.equal(new Set(labels).size, labels.length, labels.join(', '));
+      assert.deepEqual(labels, ['input', 'conv1', '— / conv2', 'conv3', 'dense1']);
+      assert.deepEqual(m[2].names, [undefined, 'conv2'], 'the layer only B has');
+      assert.deepEqual(m[3].names, ['conv3', 'conv3'], "A's second conv is named by its row");
+    });
+
+    it("keeps the user's names in a comparison, and numbers the generated layers around them", function () {
+      const a = manifest(['InputLayer', 'Conv2D', 'Conv2D']);
+      const b = manifest(['InputLayer', 'Conv2D', 'Conv2D']);
+      a.layers[1].name = 'conv2';
+      b.layers[1].name = 'conv2';
+      a.layers[2].name = 'conv2d_Conv2D1';
+      b.layers[2].name = 'conv2d_Conv2D1';
+      const m = matchLayers([a, b]);
+      assert.deepEqual(m.map(matchName), ['input', 'conv2', 'conv3']);
+    });
+
     it('says which runs have a layer no other run matches, by its name, type and shape', function () {
       const m = matchLayers([
         manifest(['InputLayer', 'Conv2D', 'Dense']),

@@ -112,7 +112,7 @@ export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus:
         classNames={classNames}
         onSize={setSizeIndex}
       />
-      <NetworksCard runs={props.runs} labels={labels} />
+      <NetworksCard runs={props.runs} labels={labels} matches={matches} />
       {problems.length > 0 && (
         <div class="status" role="note">
           <span>

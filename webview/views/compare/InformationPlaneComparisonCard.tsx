@@ -5,7 +5,6 @@ import { usePanelWidth } from '../../charts/common';
 import { EstimatorPicker, ESTIMATOR_TEXT, InformationPlaneChart, saturatedText } from '../../charts/informationPlane';
 import type { PlaneTrajectory } from '../../charts/informationPlane';
 import { matchLayers, runColour, runLetter } from '../../compare';
-import { shortLayerName } from '../../layerLabel';
 import { informationQueries } from '../../plan';
 import type { InformationEstimator } from '../../plan';
 import { Card } from '../../ui';
@@ -45,16 +44,19 @@ export function InformationPlaneComparisonCard(props: { runs: CompareRun[]; labe
   const matches = useMemo(() => matchLayers(props.runs.map((r) => r.manifest)), [props.runs]);
   const trajectories: PlaneTrajectory[] = (planes?.answers ?? []).flatMap((a, r) => {
     if (!a) return [];
-    const layers = props.runs[r].manifest.layers;
-    return a.layers.map((l) => ({
-      key: `run-${r}-${l.layer}`,
-      layer: l.layer,
-      run: r,
-      label: `${runLetter(r)} ${layers[l.layer] ? shortLayerName(layers[l.layer], layers) : `layer ${l.layer}`}`,
-      points: l.points,
-      symbol: matches.find((m) => m.indices[r] === l.layer)?.index ?? l.layer,
-      colour: runColour(r),
-    }));
+    return a.layers.map((l) => {
+      // The comparison's name of the layer (its row's), so one label never names two layers.
+      const match = matches.find((m) => m.indices[r] === l.layer);
+      return {
+        key: `run-${r}-${l.layer}`,
+        layer: l.layer,
+        run: r,
+        label: `${runLetter(r)} ${match?.names[r] ?? `layer ${l.layer}`}`,
+        points: l.points,
+        symbol: match?.index ?? l.layer,
+        colour: runColour(r),
+      };
+    });
   });
   const shownAnswers = (planes?.answers ?? []).filter((a): a is InformationPlaneAnswer => a !== undefined);
   const epochs = [...new Set(shownAnswers.flatMap((a) => a.epochs))].sort((x, y) => x - y);

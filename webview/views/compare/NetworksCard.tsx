@@ -1,4 +1,5 @@
 import type { JSX } from 'preact';
+import type { LayerMatch } from '../../compare';
 import { Card, Toggle } from '../../ui';
 import { RunNetwork } from '../network/RunNetwork';
 import type { CompareRun } from './compareData';
@@ -6,9 +7,10 @@ import { useNetworksOpen } from './compareState';
 
 /**
  * The runs' network graphs side by side, each at its last epoch. Asked only when opened:
- * each graph is a forward pass and a capacity per layer pair of its run.
+ * each graph is a forward pass and a capacity per layer pair of its run. Layers are named as the
+ * comparison's rows name them (`matches`), so one label never names two layers.
  */
-export function NetworksCard(props: { runs: CompareRun[]; labels: string[] }): JSX.Element {
+export function NetworksCard(props: { runs: CompareRun[]; labels: string[]; matches: LayerMatch[] }): JSX.Element {
   const [open, setOpen] = useNetworksOpen();
   return (
     <Card
@@ -24,7 +26,13 @@ export function NetworksCard(props: { runs: CompareRun[]; labels: string[] }): J
       {open ? (
         <div class="compare-networks">
           {props.runs.map((r, i) => (
-            <RunNetwork key={i} manifest={r.manifest} data={r.data} label={props.labels[i]} />
+            <RunNetwork
+              key={i}
+              manifest={r.manifest}
+              data={r.data}
+              label={props.labels[i]}
+              nameOf={(layer) => props.matches.find((m) => m.indices[i] === layer)?.names[i]}
+            />
           ))}
         </div>
       ) : (

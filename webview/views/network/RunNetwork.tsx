@@ -16,6 +16,8 @@ export function RunNetwork(props: {
   data: DataSource;
   /** The run as the comparison names it ("A: model (id)"). */
   label: string;
+  /** A layer's name in the comparison (its row's, webview/compare.ts), else its short name in the run. */
+  nameOf?: (layer: number) => string | undefined;
 }): JSX.Element {
   const { manifest, data } = props;
   const epoch = manifest.epochs[manifest.epochs.length - 1];
@@ -69,6 +71,7 @@ export function RunNetwork(props: {
           selected={{}}
           focusedLayer={null}
           label={`Network of run ${props.label} at epoch ${epoch}`}
+          nameOf={props.nameOf}
           heightFraction={0.6}
         />
       )}
