@@ -66,6 +66,8 @@ const FocusSchema = v.object({
   pair: v.optional(v.tuple([Index, Index])),
   /** A part of the view to open as well. */
   open: v.optional(v.picklist(['epochStrip'])),
+  /** The Information view's plane estimator to show (a finding about the binned estimator's saturation). */
+  estimator: v.optional(v.picklist(['pairwise', 'binned'])),
 });
 export type Focus = v.InferOutput<typeof FocusSchema>;
 

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { ablationLine } from '../../webview/views/query/findings';
+import { ablationLine, findingLine } from '../../webview/views/query/findings';
 import { parseCommandLine } from './options';
 import type { FindingsAnswer } from '../service/queries';
 import { parseQuery } from '../service/queries';
@@ -20,7 +20,7 @@ export function formatFindings(a: FindingsAnswer, options: { width?: number } = 
       f.severity === 'warning' ? 'warning' : 'info',
       f.layerName ?? '—',
       f.source ? `${basename(f.source.file)}:${f.source.line}` : '—',
-      f.ablation ? `${f.message}; ${ablationLine(f)!}` : f.message,
+      f.ablation ? `${findingLine(f, 'cli')}; ${ablationLine(f)!}` : findingLine(f, 'cli'),
     ]);
     const header = ['severity', 'layer', 'source', 'finding'];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (c < 3 ? r[c].length : 0))));

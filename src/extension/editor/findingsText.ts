@@ -3,7 +3,7 @@
 // layer appends ("3 dead · 2 near-duplicate"). Pure (the `L10n` stand-in in tests), tested in
 // test/unit/extension/findingsText.test.ts; editor/findingsDiagnostics.ts and modelFeatures.ts use it.
 import type { Finding, FindingKind, FindingSeverity } from '../../service/queries/findings';
-import { FINDING_KINDS } from '../../service/queries/findings';
+import { FINDING_KINDS, probeToResolve } from '../../service/queries/findings';
 import type { L10n } from '../l10n';
 
 /** The word a lens summary counts a kind with; kinds about channels are counted by channel. */
@@ -67,10 +67,23 @@ export function ablationProof(finding: Finding, l10n: L10n): string | undefined 
     : l10n.t('{0}: probe accuracy {1}, loss {2}', what, accuracy, loss);
 }
 
-/** The Problems-panel text of a finding: its one-line message, then the measured ablation when present. */
+/**
+ * A finding's one line in VS Code: its message, then what to do where the finding suggests it, with
+ * VS Code's setting rather than the CLI's flag ("set cnnSlicer.probeSize to 2000 and record again to
+ * resolve it", not "--probe 2000"; the Findings list in the panel says the same, webview/views/query/findings.ts).
+ */
+export function findingMessage(finding: Finding, l10n: L10n): string {
+  const size = probeToResolve(finding);
+  return size === undefined
+    ? finding.message
+    : l10n.t('{0}: set cnnSlicer.probeSize to {1} and record again to resolve it', finding.message, size);
+}
+
+/** The Problems-panel text of a finding: its one-line message (findingMessage), then the measured ablation when present. */
 export function diagnosticMessage(finding: Finding, l10n: L10n, stale = false): string {
   const proof = ablationProof(finding, l10n);
-  const text = proof ? `${finding.message} — ${proof}` : finding.message;
+  const message = findingMessage(finding, l10n);
+  const text = proof ? `${message} — ${proof}` : message;
   return stale ? `${text} ${l10n.t('(run recorded before your last edit)')}` : text;
 }
 

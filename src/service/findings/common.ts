@@ -1,12 +1,18 @@
 /** What the rules share: a finding's layer fields, the metrics at an epoch, number formatting. */
 import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../run/format';
 import type { Finding, FindingKind } from '../queries';
+import { shortLayerName } from '../../../webview/layerLabel';
 import type { FindingsInput, LayerEvidence, Skipped } from './types';
 
-/** The `layer`, `layerName` and `source` of a finding about layer `l`. */
+/** Layer `l` as the views name it: the user's name, else its short label ("conv2", webview/layerLabel.ts), never tfjs's `conv2d_Conv2D1`. */
+export function labelOf(manifest: RunManifest, l: number): string {
+  return shortLayerName(manifest.layers[l], manifest.layers);
+}
+
+/** The `layer`, `layerName` (its short label) and `source` of a finding about layer `l`. */
 export function layerFields(manifest: RunManifest, l: number): Pick<Finding, 'layer' | 'layerName' | 'source'> {
   const layer = manifest.layers[l];
-  return { layer: l, layerName: layer.name, ...(layer.source ? { source: { ...layer.source } } : {}) };
+  return { layer: l, layerName: labelOf(manifest, l), ...(layer.source ? { source: { ...layer.source } } : {}) };
 }
 
 /** The metrics of the findings' epoch (the handler checked it is recorded). */

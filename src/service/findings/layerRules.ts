@@ -3,7 +3,7 @@
  * parameters that changes neither measure, and measures at their ceiling (docs/estimators.md "Findings").
  */
 import type { Finding } from '../queries';
-import { bits, inputsOf, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
+import { bits, inputsOf, labelOf, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
 import {
   CEILING_HEADROOM_BITS,
   INERT_TOLERANCE_BITS,
@@ -32,7 +32,7 @@ export function labelDropRule(input: FindingsInput): RuleResult {
     const from = before.reduce((a, b) => (b.v > a.v ? b : a));
     const drop = from.v - here;
     if (drop < LABEL_DROP_MIN_BITS || drop < LABEL_DROP_SHARE * from.v) continue;
-    const name = input.manifest.layers[from.i].name;
+    const name = labelOf(input.manifest, from.i);
     findings.push({
       kind: 'label-information-drop',
       severity: 'warning',
@@ -77,9 +77,9 @@ export function inertLayerRule(input: FindingsInput): RuleResult {
       severity: 'information',
       ...layerFields(input.manifest, l),
       epoch: input.epoch,
-      message: `${layer.name} (${plural(layer.parameters, 'parameter')}) changes neither its capacity from the input (${bits(cap)}) nor its label information (${bits(lab)})`,
+      message: `${labelOf(input.manifest, l)} (${plural(layer.parameters, 'parameter')}) changes neither its capacity from the input (${bits(cap)}) nor its label information (${bits(lab)})`,
       detail:
-        `Both I_pair(X; T) and I_pair(T; Y) equal those of ${input.manifest.layers[inputs[0]].name} within INERT_TOLERANCE_BITS = ${INERT_TOLERANCE_BITS} bit. ` +
+        `Both I_pair(X; T) and I_pair(T; Y) equal those of ${labelOf(input.manifest, inputs[0])} within INERT_TOLERANCE_BITS = ${INERT_TOLERANCE_BITS} bit. ` +
         `As far as pair distances tell, the layer passes its input on: it may be removable, or it may not be training.`,
       evidence: {
         inputCapacityBits: cap,
@@ -136,37 +136,45 @@ export function ceilingRule(input: FindingsInput): RuleResult {
       severity: 'information',
       ...layerFields(manifest, l),
       epoch: input.epoch,
-      message: `inter-sample entropy ${bits(m.interSampleBits)} is at its ceiling ${bits(ceiling)} for ${n} probe inputs: ${probeAdvice(suggested)}`,
+      message: `inter-sample entropy ${bits(m.interSampleBits)} is at its ceiling ${bits(ceiling)} for ${n} probe inputs${probeAdvice(suggested)}`,
       detail:
         `Within INTER_SAMPLE_CEILING_TOLERANCE_BITS = ${INTER_SAMPLE_CEILING_TOLERANCE_BITS} bit of log2(N·min(N−1, 2K)), the value of equidistant (or identical) outputs: ` +
         `the measure cannot tell these inputs apart any more. The suggested probe puts the ceiling CEILING_HEADROOM_BITS = ${CEILING_HEADROOM_BITS} bit above the value; ` +
         `if the outputs are identical, no probe size helps.`,
-      evidence: { interSampleBits: m.interSampleBits, ceilingBits: ceiling, probeSize: n, suggestedProbeSize: suggested.size },
+      evidence: { interSampleBits: m.interSampleBits, ceilingBits: ceiling, probeSize: n, ...probeEvidence(suggested) },
       view: { view: 'query', layer: l, epoch: input.epoch },
     });
   }
   const saturated = layers.filter(({ m }) => m.binnedInformation?.saturated).map(({ l }) => l);
   if (saturated.length) {
     const suggested = resolvingProbeSize(n, Math.log2(n), Math.log2, available);
-    const names = saturated.map((l) => manifest.layers[l].name);
+    const names = saturated.map((l) => labelOf(manifest, l));
     findings.push({
       kind: 'measurement-ceiling',
       severity: 'information',
       epoch: input.epoch,
-      message: `the binning estimator is saturated at log2 ${n} = ${bits(Math.log2(n))} on ${plural(saturated.length, 'layer')} of ${layers.length} (${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''}): ${probeAdvice(suggested)}`,
+      message: `the binning estimator is saturated at log2 ${n} = ${bits(Math.log2(n))} on ${plural(saturated.length, 'layer')} of ${layers.length} (${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''})${probeAdvice(suggested)}`,
       detail:
         `Every probe input has a symbol of its own there, so the binned I(X; T) and I(T; Y) sit at log2 N and H(Y) whatever the layer does. ` +
         `A probe of the suggested size raises that ceiling by CEILING_HEADROOM_BITS = ${CEILING_HEADROOM_BITS} bit, but continuous activations with many units ` +
         `often stay saturated: read the pairwise estimator, which does not saturate this way.`,
-      evidence: { saturatedLayers: saturated, ceilingBits: Math.log2(n), probeSize: n, suggestedProbeSize: suggested.size },
-      view: { view: 'query', epoch: input.epoch },
+      evidence: { saturatedLayers: saturated, ceilingBits: Math.log2(n), probeSize: n, ...probeEvidence(suggested) },
+      // The binned information plane, where the saturated points are drawn.
+      view: { view: 'information', estimator: 'binned', epoch: input.epoch },
     });
   }
   return { findings, skipped: [] };
 }
 
+/**
+ * The message's end when no probe resolves the ceiling; else nothing: each surface words the advice
+ * from `evidence.suggestedProbeSize` (the CLI's --probe, VS Code's setting; queries/findings.ts probeToResolve).
+ */
 function probeAdvice(s: { size: number; capped: boolean }): string {
-  return s.capped
-    ? `even the whole dataset (${s.size} inputs) as the probe leaves less than ${CEILING_HEADROOM_BITS} bit of room`
-    : `record with --probe ${s.size} to resolve it`;
+  return s.capped ? `: even the whole dataset (${s.size} inputs) as the probe leaves less than ${CEILING_HEADROOM_BITS} bit of room` : '';
+}
+
+/** The suggested probe size, and `probeSizeCapped: 1` when even the whole dataset does not resolve the ceiling. */
+function probeEvidence(s: { size: number; capped: boolean }): Record<string, number> {
+  return { suggestedProbeSize: s.size, ...(s.capped ? { probeSizeCapped: 1 } : {}) };
 }

@@ -36,6 +36,7 @@ export const FindingSchema = v.object({
   severity: v.picklist(FINDING_SEVERITIES),
   /** The run layer it is about (absent for a finding about the whole model or the training). */
   layer: v.optional(v.number()),
+  /** The layer as the views name it: the user's name, else its short label ("conv2", webview/layerLabel.ts). */
   layerName: v.optional(v.string()),
   /** The layer's definition in the model file, as the manifest records it. */
   source: v.optional(v.object({ file: v.string(), line: v.number(), column: v.number() })),
@@ -67,9 +68,22 @@ export const FindingSchema = v.object({
     channel: v.optional(v.number()),
     /** For `compare`: the other run's id. */
     run: v.optional(v.string()),
+    /** For `information`: the information plane's estimator to show (the binned one, for its saturation). */
+    estimator: v.optional(v.picklist(['pairwise', 'binned'])),
   }),
 });
 export type Finding = v.InferOutput<typeof FindingSchema>;
+
+/**
+ * The probe size that resolves a measurement ceiling (`evidence.suggestedProbeSize`), undefined when
+ * the finding suggests none or even the whole dataset does not resolve it (`probeSizeCapped`, said
+ * in the message). Each surface words the advice: the command line and the report "record with
+ * --probe N", VS Code its setting `cnnSlicer.probeSize`.
+ */
+export function probeToResolve(f: Finding): number | undefined {
+  const size = f.evidence.suggestedProbeSize;
+  return f.kind === 'measurement-ceiling' && typeof size === 'number' && !f.evidence.probeSizeCapped ? size : undefined;
+}
 
 export const findings = defineQuery({
   kind: 'findings',

@@ -198,5 +198,5 @@ export { ABLATION_MODES } from './ablation';
 export type { AblationAnswer, AblationMode, PredictionDelta, PredictionMeasures } from './ablation';
 export { IMPORTANCE_MEASURES } from './channelImportance';
 export type { ChannelAblation, ChannelImportanceAnswer, ImportanceMeasure, MeasureCorrelation } from './channelImportance';
-export { FINDING_KINDS, FINDING_SEVERITIES, FINDING_VIEWS } from './findings';
+export { FINDING_KINDS, FINDING_SEVERITIES, FINDING_VIEWS, probeToResolve } from './findings';
 export type { Finding, FindingKind, FindingSeverity, FindingsAnswer } from './findings';

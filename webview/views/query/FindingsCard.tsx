@@ -6,11 +6,12 @@ import type { Finding, FindingsAnswer } from '../../../src/service/queries';
 import { importanceQueries } from '../../plan';
 import { applyFocus, shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';
-import { ablationLine, evidenceFocus, evidenceText, VIEW_TITLES } from './findings';
+import { ablationLine, evidenceFocus, evidenceText, findingLine, VIEW_TITLES } from './findings';
 
 const ICONS: Record<Finding['severity'], string> = { warning: '⚠', information: 'ℹ' };
 
 export function FindingsCard(): JSX.Element {
+  const { data } = useApp();
   const result = useQuery(importanceQueries.findings(), 'query');
   const a: FindingsAnswer | undefined = shown(result);
   const warnings = a?.findings.filter((f) => f.severity === 'warning').length ?? 0;
@@ -19,7 +20,7 @@ export function FindingsCard(): JSX.Element {
       title={a ? `Findings at epoch ${a.epoch}` : 'Findings'}
       label="Findings: what the recorded measures say about the model, each opening the view that shows its evidence"
       class="wide findings-card"
-      export={a && findingsExport(a)}
+      export={a && findingsExport(a, data.mode === 'vscode' ? 'vscode' : 'cli')}
     >
       <QueryStatus result={result} what="the findings" />
       {a && (
@@ -64,6 +65,7 @@ function FindingItem(props: { finding: Finding }): JSX.Element {
     update((old) => applyFocus({ ...old, ...(target.epoch !== undefined ? { epoch: target.epoch } : {}) }, target.focus));
   };
   const where = VIEW_TITLES[f.view.view];
+  const line = findingLine(f, data.mode === 'vscode' ? 'vscode' : 'cli');
   return (
     <li class={`finding finding-${f.severity}`} data-kind={f.kind} data-severity={f.severity} data-layer={f.layer ?? ''}>
       <div class="finding-head">
@@ -83,10 +85,10 @@ function FindingItem(props: { finding: Finding }): JSX.Element {
             title={`Open the ${where}${f.layer !== undefined ? ` at ${f.layerName ?? `layer ${f.layer}`}` : ''}: its evidence`}
             onClick={open}
           >
-            {f.message} <span class="finding-where">→ {where}</span>
+            {line} <span class="finding-where">→ {where}</span>
           </button>
         ) : (
-          <span class="finding-message">{f.message}</span>
+          <span class="finding-message">{line}</span>
         )}
       </div>
       {proof && (
@@ -125,7 +127,7 @@ function FindingItem(props: { finding: Finding }): JSX.Element {
   );
 }
 
-function findingsExport(a: FindingsAnswer) {
+function findingsExport(a: FindingsAnswer, where: 'vscode' | 'cli') {
   return {
     name: `findings-epoch-${a.epoch}`,
     table: () => ({
@@ -135,7 +137,7 @@ function findingsExport(a: FindingsAnswer) {
         f.kind,
         f.layerName ?? null,
         f.epoch,
-        f.message,
+        findingLine(f, where),
         ablationLine(f) ?? null,
         f.source ? `${f.source.file}:${f.source.line}` : null,
         f.view.view,

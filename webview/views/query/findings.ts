@@ -1,6 +1,7 @@
 // What the Findings list says and where a finding leads, as pure functions of a finding: the measured
 // ablation in one line, and the view (with its layer, channel, epoch and layer pair) that shows the evidence.
 import type { Finding } from '../../../src/service/queries';
+import { probeToResolve } from '../../../src/service/queries';
 import type { RunManifest } from '../../../src/run/format';
 import { formatNumber, formatPercent } from '../../format';
 import type { Focus, ViewId } from '../../protocol';
@@ -13,6 +14,21 @@ export function ablationLine(f: Finding): string | undefined {
   const verb = a.mode === 'zero' ? `zeroing ${which}` : `replacing ${which} by ${a.channels.length === 1 ? 'its' : 'their'} mean`;
   const lossDelta = a.lossAfter === null || a.lossBefore === null ? null : a.lossAfter - a.lossBefore;
   return `${verb}: probe accuracy ${formatPercent(a.accuracyBefore)} → ${formatPercent(a.accuracyAfter)}, loss ${formatNumber(lossDelta, { sign: true })}`;
+}
+
+/**
+ * A finding's one line as the command line and a report or the run panel show it: its message, then
+ * what to do where the finding suggests it, worded for where it is read. A ceiling a larger probe
+ * resolves says "record with --probe 2000 to resolve it" (the CLI's flag) outside VS Code, and names
+ * the setting inside ("set cnnSlicer.probeSize to 2000 and record again to resolve it"); VS Code's
+ * Problems panel words it the same (src/extension/editor/findingsText.ts).
+ */
+export function findingLine(f: Finding, where: 'vscode' | 'cli'): string {
+  const size = probeToResolve(f);
+  if (size === undefined) return f.message;
+  return where === 'vscode'
+    ? `${f.message}: set cnnSlicer.probeSize to ${size} and record again to resolve it`
+    : `${f.message}: record with --probe ${size} to resolve it`;
 }
 
 /** The views' titles, as the tabs name them (and the comparison, which a run panel does not hold). */
@@ -37,7 +53,12 @@ export function evidenceFocus(f: Finding, manifest: RunManifest): { focus: Focus
   const layer = target.layer ?? f.layer;
   const channel = target.channel ?? (f.channels?.length === 1 ? f.channels[0] : undefined);
   const epoch = target.epoch ?? f.epoch;
-  const focus: Focus = { view, ...(layer !== undefined ? { layer } : {}), ...(channel !== undefined ? { channel } : {}) };
+  const focus: Focus = {
+    view,
+    ...(layer !== undefined ? { layer } : {}),
+    ...(channel !== undefined ? { channel } : {}),
+    ...(target.estimator ? { estimator: target.estimator } : {}),
+  };
   if (view === 'layer' && layer !== undefined) {
     const multi = manifest.layers.filter((l) => l.index > 0 && l.channels > 1).map((l) => l.index);
     const before = multi.filter((l) => l < layer).pop();

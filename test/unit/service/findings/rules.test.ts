@@ -257,7 +257,8 @@ describe('findings rules', function () {
       assert.equal(f.layer, 2);
       assert.equal(f.view.view, 'query');
       assert.equal(f.evidence.suggestedProbeSize, 180);
-      assert.match(f.message, /--probe 180/);
+      // The advice is the surfaces' to word (the CLI's flag, VS Code's setting): the message names no flag.
+      assert.doesNotMatch(f.message, /--probe/);
       input.metrics[3].layers[2].interSampleBits = ceiling - 0.06;
       assert.deepEqual(ofKind(input, 'measurement-ceiling'), []);
     });
