@@ -5,12 +5,16 @@
 // the helper modules a run's layers are defined in), updated when the runs change (a recording
 // completes), when a model file is opened, and on every edit: the findings are placed again with
 // the lenses' matcher, a finding whose layer the text no longer has is dropped, and while the run
-// predates the text each message says so. `cnnSlicer.diagnostics.enabled` turns them off.
+// predates the text each message says so. After a reload (activation), the model files of the runs
+// folders get theirs too without being shown: each one's newest run is published once the runs are
+// listed (recordedModels.ts), its file opened as a document but not in an editor.
+// `cnnSlicer.diagnostics.enabled` turns them off.
 import * as vscode from 'vscode';
 import { pathKey, type SourceSites } from './sourceSites';
 import { modelDefinitionLine, placeFindings } from './findingsText';
 import { findingsEnabled, RunFindings } from './runFindings';
 import { MODEL_SELECTOR } from './modelFeatures';
+import { runsToPublish } from './recordedModels';
 
 /** Debounce of the placement after edits. */
 const EDIT_DELAY_MS = 300;
@@ -42,8 +46,32 @@ export class FindingsDiagnostics implements vscode.Disposable {
       sites.onDidChange(() => this.updateAll()),
       findings.onDidChange(() => this.updateAll()),
     );
-    // The documents open at activation, deferred so that activation itself only registers.
-    setTimeout(() => this.updateAll(), 0);
+    // The documents open at activation, then every recorded model file's: deferred so that
+    // activation itself only registers (it reads no file and starts no process).
+    setTimeout(() => {
+      this.updateAll();
+      this.publishRecordedModels().catch(() => undefined);
+    }, 0);
+  }
+
+  /**
+   * Publishes the findings of the newest run of every model file in the runs folders, shown or not
+   * (after a reload the Problems panel would otherwise wait for each file to be shown): each file is
+   * opened as a document (not in an editor) and placed as an open one is. Resolves once all are scheduled.
+   */
+  async publishRecordedModels(): Promise<void> {
+    const runs = runsToPublish(await this.sites.recordedRuns());
+    const open = new Set(vscode.workspace.textDocuments.map((d) => pathKey(d.uri.fsPath)));
+    for (const run of runs) {
+      const uri = vscode.Uri.file(run.manifest.model.file);
+      if (open.has(pathKey(uri.fsPath)) || !findingsEnabled(uri)) continue;
+      // A model file deleted or unreadable since its run has nothing to place findings in.
+      const document = await vscode.workspace.openTextDocument(uri).then(
+        (d) => d,
+        () => undefined,
+      );
+      if (document) this.schedule(document, 0);
+    }
   }
 
   /** Updates every open model document now (a recording completed). */

@@ -60,6 +60,11 @@ export class SourceSites implements vscode.Disposable {
     );
   }
 
+  /** Every readable run of the runs folders, newest first (the findings published after a reload). */
+  recordedRuns(): Promise<RunRecord[]> {
+    return this.runs.runs();
+  }
+
   /** The run recorded in `folder`, if it still exists (for the commands of the lens and hover links). */
   runOf(folder: string): Promise<RunRecord | undefined> {
     return this.runs.find(folder);

@@ -73,7 +73,7 @@ describe('findings: the layers they name, the view they open, the advice each su
     assert.deepEqual(f.view, { view: 'information', estimator: 'binned', epoch: 1 });
     const target = evidenceFocus(f, input().manifest);
     assert.deepEqual(target, { focus: { view: 'information', estimator: 'binned' }, epoch: 1 });
-    const ui = applyFocus(defaultUiState(input().manifest), target!.focus);
+    const ui = applyFocus(defaultUiState(input().manifest), target.focus);
     assert.equal(ui.tab, 'information');
     assert.equal(ui.views['information.estimator'], 'binned');
   });
