@@ -69,6 +69,9 @@ export function inertLayerRule(input: FindingsInput): RuleResult {
     const inputs = inputsOf(input, l);
     if (layer.parameters === 0 || RESCALING.test(layer.className) || inputs.length !== 1) continue;
     const p = at.layers[inputs[0]];
+    // A layer that reads identical inputs (a dead layer) cannot change anything: the finding is the dead layer's.
+    if (p && recordedInterSample(p, input.manifest.layers[inputs[0]].channels, input.manifest.probe.size).why === 'identical-samples')
+      continue;
     const [cap, lab, capIn, labIn] = [m.inputCapacityBits, m.labelInformationBits, p?.inputCapacityBits, p?.labelInformationBits];
     if (!defined(cap) || !defined(lab) || !defined(capIn) || !defined(labIn)) continue;
     if (Math.abs(cap - capIn) > INERT_TOLERANCE_BITS || Math.abs(lab - labIn) > INERT_TOLERANCE_BITS) continue;

@@ -1,6 +1,6 @@
 /** `interSample`: the inter-sample entropy of a layer's activations at an epoch (paper 4.3). */
-import { INTER_SAMPLE_UNDEFINED_TEXT, neighbourCount } from '../../analysis';
-import { recordedInterSample } from '../queries/interSample';
+import { neighbourCount } from '../../analysis';
+import { recordedInterSample, withReason } from '../queries/interSample';
 import { Handler, orNull } from './handler';
 
 export const interSample: Handler<'interSample'> = async (q, ctx) => {
@@ -18,7 +18,7 @@ export const interSample: Handler<'interSample'> = async (q, ctx) => {
       epoch: q.epoch,
       inputCount: m.probe.size,
       K: K(m.probe.size),
-      ...recordedInterSample(lm, channels, m.probe.size),
+      ...withReason(recordedInterSample(lm, channels, m.probe.size)),
       source: 'summary',
     };
   if (q.x.kind === 'classes' && q.x.classes.length === 1 && q.x.classes[0] < m.probe.classCounts.length) {
@@ -28,7 +28,7 @@ export const interSample: Handler<'interSample'> = async (q, ctx) => {
       epoch: q.epoch,
       inputCount: count,
       K: K(count),
-      ...recordedInterSample(lm, channels, count, q.x.classes[0]),
+      ...withReason(recordedInterSample(lm, channels, count, q.x.classes[0])),
       source: 'summary',
     };
   }
@@ -43,8 +43,7 @@ export const interSample: Handler<'interSample'> = async (q, ctx) => {
     epoch: q.epoch,
     inputCount: indices.length,
     K: K(indices.length),
-    bits: orNull(r.entropyBits),
-    ...(r.entropyBits === undefined && r.undefinedReason ? { reason: INTER_SAMPLE_UNDEFINED_TEXT[r.undefinedReason] } : {}),
+    ...withReason({ bits: orNull(r.entropyBits), why: r.undefinedReason }),
     source: 'computed',
   };
 };

@@ -32,22 +32,27 @@ export type InterSampleAnswer = v.InferOutput<typeof interSample.answer>;
 
 /**
  * A layer's recorded inter-sample entropy over all probe inputs (`cls` absent) or one class's, with
- * why it is undefined. A layer whose every channel output 0 for every probe input has identical
- * inputs: undefined whatever was recorded, since runs recorded before that rule hold the ceiling
- * `log2(N(N−1))` there (estimators.md "Inter-sample entropy"). `inputs` is the set's size.
+ * why it is undefined (`why`). A layer whose every channel output 0 for every probe input has
+ * identical inputs: undefined whatever was recorded, since runs recorded before that rule hold the
+ * ceiling `log2(N(N−1))` there (estimators.md "Inter-sample entropy"). `inputs` is the set's size.
  */
 export function recordedInterSample(
   m: LayerEpochMetrics,
   channels: number,
   inputs: number,
   cls?: number,
-): { bits: number | null; reason?: string } {
-  const words = (r: InterSampleUndefined | null | undefined) => (r ? { reason: INTER_SAMPLE_UNDEFINED_TEXT[r] } : {});
-  if (inputs < 3) return { bits: null, ...words('too-few-samples') };
-  if (channels > 0 && m.deadChannels.length >= channels) return { bits: null, ...words('identical-samples') };
+): { bits: number | null; why?: InterSampleUndefined } {
+  if (inputs < 3) return { bits: null, why: 'too-few-samples' };
+  if (channels > 0 && m.deadChannels.length >= channels) return { bits: null, why: 'identical-samples' };
   const bits = cls === undefined ? m.interSampleBits : (m.interSampleBitsPerClass[cls] ?? null);
   if (bits !== null) return { bits };
-  return { bits, ...words(cls === undefined ? m.interSampleUndefined : m.interSampleUndefinedPerClass?.[cls]) };
+  const why = cls === undefined ? m.interSampleUndefined : m.interSampleUndefinedPerClass?.[cls];
+  return why ? { bits, why } : { bits };
+}
+
+/** The answer's `bits` and `reason` (in words) of a value and why it is undefined. */
+export function withReason(r: { bits: number | null; why?: InterSampleUndefined | null }): { bits: number | null; reason?: string } {
+  return r.bits === null && r.why ? { bits: null, reason: INTER_SAMPLE_UNDEFINED_TEXT[r.why] } : { bits: r.bits };
 }
 
 /** "undefined (all probe inputs are identical here)", or "undefined" without a reason. */

@@ -52,7 +52,10 @@ describe('a dead layer recorded (deadLayer.ts: conv → dead conv → pool → f
       const m = last.layers[layer(name)];
       assert.equal(m.interSampleBits, null, name);
       assert.equal(m.interSampleUndefined, 'identical-samples', name);
-      assert.ok(m.interSampleUndefinedPerClass?.every((r) => r === 'identical-samples'), name);
+      assert.ok(
+        m.interSampleUndefinedPerClass?.every((r) => r === 'identical-samples'),
+        name,
+      );
     }
     assert.deepEqual(last.layers[layer('dead')].deadChannels, [0, 1, 2, 3]);
     assert.equal(typeof last.layers[layer('conv')].interSampleBits, 'number');
@@ -78,6 +81,11 @@ describe('a dead layer recorded (deadLayer.ts: conv → dead conv → pool → f
     const [f] = deadChannels;
     assert.equal(f.message, '4 dead channels of 4: 0, 1, 2, 3');
     assert.match(f.detail, /deadPool, flat only pass them on/);
+    // The dense layer after it reads identical inputs: not an inert layer of its own.
+    assert.deepEqual(
+      findings.filter((f) => f.kind === 'inert-layer').map((f) => f.layerName),
+      [],
+    );
     // The count and the ablated channels agree.
     assert.deepEqual(f.ablation?.channels, f.channels);
   });

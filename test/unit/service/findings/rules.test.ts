@@ -300,6 +300,21 @@ describe('findings rules', function () {
       assert.equal(f.evidence.inputLayer, 3);
     });
 
+    it("stays quiet on a layer that reads a dead layer (identical inputs): the finding is the dead layer's", function () {
+      const input = healthy();
+      const at = input.metrics[3].layers;
+      at[4] = {
+        ...at[4],
+        deadChannels: [0],
+        interSampleBits: null,
+        interSampleUndefined: 'identical-samples',
+        inputCapacityBits: 0,
+        labelInformationBits: 0,
+      };
+      at[5] = { ...at[5], inputCapacityBits: 0, labelInformationBits: 0 };
+      assert.deepEqual(ofKind(input, 'inert-layer'), []);
+    });
+
     it('stays quiet beyond the tolerance and on layers without parameters (flatten equals pool1 exactly)', function () {
       const input = healthy();
       Object.assign(input.metrics[3].layers[4], { inputCapacityBits: 2.02, labelInformationBits: 0.14 });
