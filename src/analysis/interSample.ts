@@ -8,7 +8,7 @@
  *   `P_{j|i}` (`NeighbourSelector`), 3. symmetrisation and entropy (`symmetricEntropyBits`).
  */
 import { BLOCK_ROWS, cleanSamples, DistanceKernel, KernelKind } from './distances';
-import { InterSampleUndefined } from './interSampleReasons';
+import { type InterSampleUndefined, undefinedReason } from './interSampleReasons';
 import { checkPairwiseSize } from './pairwiseBudget';
 import { bytes as weightsWasmBytes } from './wasm/weightsWasm';
 import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
@@ -445,30 +445,6 @@ function denseEntropyBits(n: number, weights: Float64Array): number | undefined 
   if (total === 0) return undefined;
   const h = Math.log2(total) - sumQLogQ / total;
   return h > 0 ? h : 0;
-}
-
-/**
- * Why the neighbour weights of `n` samples (`K` per row, as `NeighbourSelector` writes them) leave
- * the entropy undefined, or `undefined` when it is defined. A row whose `K` weights are all exactly
- * 1 is a row whose neighbours all sit at distance 0: otherwise the weights sum to `log2 K < K` (the
- * σ search) or hold a 0 (the σ → 0 limit). When every row is such a row, the samples are all
- * identical exactly when every row but the first lists sample 0 (its lowest-index neighbour): each
- * row's neighbours are then at distance 0 from sample 0. O(N·K) at worst, one weight a row usually.
- */
-export function undefinedReason(n: number, K: number, indices: Int32Array, weights: Float64Array): InterSampleUndefined | undefined {
-  if (K < 2 || n < 3) return 'too-few-samples';
-  let tied = 0;
-  let listsFirst = true;
-  for (let i = 0; i < n; i++) {
-    const at = i * K;
-    let j = 0;
-    while (j < K && weights[at + j] === 1) j++;
-    if (j < K) continue;
-    tied++;
-    if (i > 0 && indices[at] !== 0) listsFirst = false;
-  }
-  if (!tied) return undefined;
-  return tied === n && listsFirst ? 'identical-samples' : 'tied-neighbours';
 }
 
 /**

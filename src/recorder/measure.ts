@@ -224,7 +224,8 @@ function interSampleReasons(
   all: InterSampleResult,
   classes: readonly InterSampleResult[],
 ): Pick<LayerEpochMetrics, 'interSampleUndefined' | 'interSampleUndefinedPerClass'> {
-  const reason = (r: InterSampleResult) => (r.entropyBits === undefined || Number.isNaN(r.entropyBits) ? (r.undefinedReason ?? null) : null);
+  const reason = (r: InterSampleResult) =>
+    r.entropyBits === undefined || Number.isNaN(r.entropyBits) ? (r.undefinedReason ?? null) : null;
   const perClass = classes.map(reason);
   const here = reason(all);
   return {

@@ -27,7 +27,11 @@ export const isVector = (layer: RunLayer): boolean => layer.outputShape.length <
  * map (a reshape that changes the channel count, a concatenate on another axis). Layer 0, the
  * input, holds no findings, so a layer reading it passes nothing on.
  */
-export function channelSources(layers: readonly RunLayer[], l: number, inputs: readonly number[]): ((c: number) => ChannelRef[]) | undefined {
+export function channelSources(
+  layers: readonly RunLayer[],
+  l: number,
+  inputs: readonly number[],
+): ((c: number) => ChannelRef[]) | undefined {
   const layer = layers[l];
   if (!PASS_ON.test(layer.className) || !inputs.length || inputs.some((i) => i <= 0 || i >= l)) return undefined;
   const from = inputs.map((i) => layers[i]);

@@ -33,7 +33,13 @@ describe('inter-sample entropy (paper 4.4.1, eqs. 4–7)', () => {
     // 200 zero outputs (a dead layer), the case: not 15.28 bits.
     const dead = interSampleEntropy(new Float32Array(200 * 4), 200, 4);
     assert.deepEqual([dead.entropyBits, dead.undefinedReason], [undefined, 'identical-samples']);
-    assert.equal(referenceInterSample(Array.from({ length: 5 }, () => [2, 2, 2]), 1000), undefined);
+    assert.equal(
+      referenceInterSample(
+        Array.from({ length: 5 }, () => [2, 2, 2]),
+        1000,
+      ),
+      undefined,
+    );
   });
   it('is undefined when some point has its k neighbours all at distance 0, as the direct definition says; defined when only some are', () => {
     // Points 0-3 identical, 4-9 spread: with k = 3, each of 0-3 has its 3 neighbours at distance 0.

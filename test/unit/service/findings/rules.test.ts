@@ -194,11 +194,11 @@ describe('findings rules', function () {
         Array.from({ length: 16 }, (_, u) => u),
       );
       const a = withAblation(f, {
-        channels: f.channels!,
+        channels: f.channels ?? [],
         mode: 'zero',
-        baseline: { accuracy: 0.9, loss: 0.3 },
-        ablated: { accuracy: 0.1, loss: 2 },
-      } as Parameters<typeof withAblation>[1]);
+        baseline: { accuracy: 0.9, loss: 0.3 } as never,
+        ablated: { accuracy: 0.1, loss: 2 } as never,
+      });
       assert.deepEqual(a.ablation!.channels, f.channels);
     });
 
