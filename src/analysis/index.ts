@@ -11,6 +11,7 @@ export * from './capacity';
 export * from './channelClusters';
 export * from './distances';
 export * from './interSample';
+export * from './interSampleReasons';
 export * from './intraSample';
 export * from './labels';
 export * from './predictions';

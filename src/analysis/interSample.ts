@@ -8,6 +8,7 @@
  *   `P_{j|i}` (`NeighbourSelector`), 3. symmetrisation and entropy (`symmetricEntropyBits`).
  */
 import { BLOCK_ROWS, cleanSamples, DistanceKernel, KernelKind } from './distances';
+import { type InterSampleUndefined, undefinedReason } from './interSampleReasons';
 import { checkPairwiseSize } from './pairwiseBudget';
 import { bytes as weightsWasmBytes } from './wasm/weightsWasm';
 import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
@@ -446,10 +447,30 @@ function denseEntropyBits(n: number, weights: Float64Array): number | undefined 
   return h > 0 ? h : 0;
 }
 
+/**
+ * The entropy of the neighbour weights (`symmetricEntropyBits`), or why it is undefined: any
+ * sample whose `K` neighbours all sit at distance 0 leaves it undefined (estimators.md step 3),
+ * since the value would then count inputs (identical samples give the ceiling `log2(N(N−1))`),
+ * not measure their diversity.
+ */
+export function neighbourEntropy(
+  n: number,
+  K: number,
+  indices: Int32Array,
+  weights: Float64Array,
+): Pick<InterSampleResult, 'entropyBits' | 'undefinedReason'> {
+  const reason = undefinedReason(n, K, indices, weights);
+  if (reason) return { entropyBits: undefined, undefinedReason: reason };
+  const entropyBits = symmetricEntropyBits(n, K, indices, weights);
+  return entropyBits === undefined ? { entropyBits, undefinedReason: 'too-few-samples' } : { entropyBits };
+}
+
 /** Result of an inter-sample entropy computation. */
 export interface InterSampleResult {
-  /** Bits; `undefined` when fewer than 3 samples (K < 2). Scales like log2(N·K): compare similar sizes only. */
+  /** Bits; `undefined` when fewer than 3 samples (K < 2) or a sample's neighbours are all identical to it (`undefinedReason`). Scales like log2(N·K): compare similar sizes only. */
   entropyBits: number | undefined;
+  /** Why `entropyBits` is undefined; absent when it is defined. */
+  undefinedReason?: InterSampleUndefined;
   n: number;
   /** Neighbourhood size used, `min(k, N - 1)`. */
   K: number;
@@ -475,13 +496,13 @@ export function interSampleEntropy(
   checkPairwiseSize({ kind: 'inter', n, k: K }, 'inter-sample entropy');
   const clean = cleanSamples(values, n, d);
   const base = { n, K, nonFiniteCount: clean.nonFiniteCount, droppedCoordinates: clean.droppedCoordinates };
-  if (K < 2) return { ...base, entropyBits: undefined, kernel: options.kernel ?? 'js' };
+  if (K < 2) return { ...base, entropyBits: undefined, undefinedReason: 'too-few-samples', kernel: options.kernel ?? 'js' };
   const kernel = new DistanceKernel(clean.data, n, clean.d, options.kernel);
   const indices = new Int32Array(n * K);
   const weights = new Float64Array(n * K);
   conditionalRows(kernel, 0, n, K, indices, weights);
   kernel.dispose();
-  return { ...base, entropyBits: symmetricEntropyBits(n, K, indices, weights), kernel: kernel.kind };
+  return { ...base, ...neighbourEntropy(n, K, indices, weights), kernel: kernel.kind };
 }
 
 /**

@@ -28,7 +28,7 @@ import { runReport } from './report';
 import { HELP, UsageError } from './usage';
 import { ModelError } from '../recorder/modelLoader';
 import { DatasetError } from '../data/dataset';
-import { MAX_BINS, MAX_CLASSES, NonFinitePredictionError, npyToFloat64 } from '../analysis';
+import { INTER_SAMPLE_UNDEFINED_TEXT, MAX_BINS, MAX_CLASSES, NonFinitePredictionError, npyToFloat64 } from '../analysis';
 import { QueryError } from '../service/queries';
 import { RunWriteError } from '../run/files';
 
@@ -119,6 +119,8 @@ async function entropy(argv: string[]): Promise<void> {
       try {
         const r = await pool.interSampleEntropy(x.data, x.count, x.units * x.channels, { k });
         noteNonFinite(r.nonFiniteCount);
+        if (r.entropyBits === undefined && r.undefinedReason)
+          process.stderr.write(`note: undefined: ${INTER_SAMPLE_UNDEFINED_TEXT[r.undefinedReason]}\n`);
         print(orNull(r.entropyBits));
       } finally {
         pool.close();

@@ -21,7 +21,7 @@ import {
   InterSampleResult,
   LayerActivations,
   neighbourCount,
-  symmetricEntropyBits,
+  neighbourEntropy,
   checkBins,
   checkPairwiseSize,
   SHARED_DISTANCE_MATRIX_BYTES,
@@ -233,10 +233,10 @@ export class ComputePool {
       options.signal,
     );
     const t2 = performance.now();
-    const entropyBits = symmetricEntropyBits(n, K, new Int32Array(indices), new Float64Array(weights));
+    const entropy = neighbourEntropy(n, K, new Int32Array(indices), new Float64Array(weights));
     const t3 = performance.now();
     return {
-      entropyBits,
+      ...entropy,
       timingsMs: { distances: t1 - t0, neighbours: t2 - t1, entropy: t3 - t2 },
       n,
       K,
@@ -295,7 +295,7 @@ export class ComputePool {
         kernel: 'wasm-simd' as const,
       };
       if (K < 2) {
-        results.push({ ...base, entropyBits: undefined });
+        results.push({ ...base, entropyBits: undefined, undefinedReason: 'too-few-samples' });
         continue;
       }
       const indices = new SharedArrayBuffer(m * K * 4);
@@ -308,7 +308,7 @@ export class ComputePool {
         (claims) => ({ matrix, samples, K, r0: 0, r1: m, indices, weights, subset, claims }),
         options.signal,
       );
-      results.push({ ...base, entropyBits: symmetricEntropyBits(m, K, new Int32Array(indices), new Float64Array(weights)) });
+      results.push({ ...base, ...neighbourEntropy(m, K, new Int32Array(indices), new Float64Array(weights)) });
     }
     return results;
   }

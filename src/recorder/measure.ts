@@ -11,6 +11,7 @@ import {
   channelEntropies,
   DistanceCodes,
   distanceCodesFromMatrix,
+  InterSampleResult,
   layerActivations,
   LayerActivations,
   predictionMeasures,
@@ -206,11 +207,30 @@ async function measureLayer(
     layer: index,
     interSampleBits: orNull(all.entropyBits),
     interSampleBitsPerClass: classes.map((r) => orNull(r.entropyBits)),
+    ...interSampleReasons(all, classes),
     channelBits: entropies.all.map(orNull),
     channelBitsPerClass: (entropies.perClass ?? []).map((row) => row.map(orNull)),
     deadChannels: dead,
     nonFiniteCount: entropies.nonFiniteCount,
     ...labelInformation,
+  };
+}
+
+/**
+ * Why the layer's inter-sample entropies are undefined, where they are (run-format.md): the fields
+ * are left out when every value is a number, so the metrics of a usual layer stay as they were.
+ */
+function interSampleReasons(
+  all: InterSampleResult,
+  classes: readonly InterSampleResult[],
+): Pick<LayerEpochMetrics, 'interSampleUndefined' | 'interSampleUndefinedPerClass'> {
+  const reason = (r: InterSampleResult) =>
+    r.entropyBits === undefined || Number.isNaN(r.entropyBits) ? (r.undefinedReason ?? null) : null;
+  const perClass = classes.map(reason);
+  const here = reason(all);
+  return {
+    ...(here ? { interSampleUndefined: here } : {}),
+    ...(perClass.some((r) => r !== null) ? { interSampleUndefinedPerClass: perClass } : {}),
   };
 }
 
@@ -279,6 +299,8 @@ async function measureRepeatedLayer(
     layer: index,
     interSampleBits: earlier.interSampleBits,
     interSampleBitsPerClass: [...earlier.interSampleBitsPerClass],
+    ...(earlier.interSampleUndefined ? { interSampleUndefined: earlier.interSampleUndefined } : {}),
+    ...(earlier.interSampleUndefinedPerClass ? { interSampleUndefinedPerClass: [...earlier.interSampleUndefinedPerClass] } : {}),
     channelBits: entropies.all.map(orNull),
     channelBitsPerClass: (entropies.perClass ?? []).map((row) => row.map(orNull)),
     deadChannels: dead,

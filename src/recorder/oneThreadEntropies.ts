@@ -17,8 +17,8 @@ import {
   InterSampleResult,
   MatrixNeighbours,
   neighbourCount,
+  neighbourEntropy,
   SHARED_DISTANCE_MATRIX_BYTES,
-  symmetricEntropyBits,
   wholeMatrixBudget,
 } from '../analysis';
 
@@ -90,10 +90,10 @@ export function subsetEntropiesFromMatrix(
   return subsets.map((s) => {
     const m = s === 'all' ? n : s.length;
     const K = neighbourCount(m, k);
-    if (K < 2) return { ...base, n: m, K, entropyBits: undefined };
+    if (K < 2) return { ...base, n: m, K, entropyBits: undefined, undefinedReason: 'too-few-samples' as const };
     const { indices, weights } = neighbourScratch(m * K);
     new MatrixNeighbours(matrix, n, s === 'all' ? undefined : s, K).select(0, m, indices, weights);
-    return { ...base, n: m, K, entropyBits: symmetricEntropyBits(m, K, indices, weights) };
+    return { ...base, n: m, K, ...neighbourEntropy(m, K, indices, weights) };
   });
 }
 

@@ -9,6 +9,7 @@
  * line has one entry per manifest layer, one per class, one per channel of that layer), which a fixed schema does not express.
  */
 import { CodedError, hasErrorCode } from '../analysis/errors';
+import { INTER_SAMPLE_UNDEFINED, type InterSampleUndefined } from '../analysis/interSampleReasons';
 import { channelsOf } from '../analysis/layout';
 import { controlProblem, type RunControl } from './controlFormat';
 
@@ -123,6 +124,13 @@ export interface LayerEpochMetrics {
   interSampleBits: number | null;
   /** Per class. */
   interSampleBitsPerClass: (number | null)[];
+  /**
+   * Why `interSampleBits` is null (src/analysis/interSampleReasons.ts): absent where it is a number,
+   * and in runs recorded before the reasons were written.
+   */
+  interSampleUndefined?: InterSampleUndefined;
+  /** Per class, why `interSampleBitsPerClass` is null there (null where it is a number); absent when every class's is a number. */
+  interSampleUndefinedPerClass?: (InterSampleUndefined | null)[];
   /** Mean intra-sample entropy per channel over all probe inputs, bits. */
   channelBits: (number | null)[];
   /** `[class][channel]`. */
@@ -361,6 +369,14 @@ export function validateEpochMetrics(value: unknown, manifest: RunManifest, wher
     if (l.layer !== i) c.fail(`${field}.layer`, `is not ${i}`);
     c.numberOrNull(l.interSampleBits, `${field}.interSampleBits`);
     c.numbersOrNulls(l.interSampleBitsPerClass, `${field}.interSampleBitsPerClass`, classes, perClass);
+    const reason = (r: unknown, at: string) => {
+      if (!INTER_SAMPLE_UNDEFINED.includes(r as InterSampleUndefined)) c.fail(at, `is not one of ${INTER_SAMPLE_UNDEFINED.join(', ')}`);
+    };
+    if (l.interSampleUndefined !== undefined) reason(l.interSampleUndefined, `${field}.interSampleUndefined`);
+    if (l.interSampleUndefinedPerClass !== undefined)
+      c.array(l.interSampleUndefinedPerClass, `${field}.interSampleUndefinedPerClass`, classes, perClass).forEach((r, k) => {
+        if (r !== null) reason(r, `${field}.interSampleUndefinedPerClass[${k}]`);
+      });
     // A layer whose channel count the model leaves open (-1) cannot be checked channel by channel.
     const channels = manifest.layers[i].channels > 0 ? manifest.layers[i].channels : undefined;
     const perChannel = channels === undefined ? '' : ` (one per channel of ${manifest.layers[i].name})`;

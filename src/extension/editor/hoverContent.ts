@@ -5,7 +5,9 @@
 //
 // Pure (no `vscode` import): callers pass `vscode.l10n` for the strings and wrap the result in a
 // `MarkdownString` whose trusted commands are exactly `HOVER_COMMANDS`.
+import type { InterSampleUndefined } from '../../analysis/interSampleReasons';
 import type { LayerEpochMetrics, RunLayer, RunStatus } from '../../run/format';
+import { recordedInterSample } from '../../service/queries/interSample';
 import { type BitsFormat, formatBits, formatShape } from '../../../webview/format';
 import { englishL10n, type L10n } from '../l10n';
 import { escapeMarkdown } from '../markdown';
@@ -190,12 +192,12 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
       out.push(escapeMarkdown(notes.join(' · ')));
       out.push('');
     }
-    const inter = metrics.interSampleBits;
+    const inter = recordedInterSample(metrics, layer.channels, d.probeSize);
     out.push(
       escapeMarkdown(
-        inter === null || !Number.isFinite(inter)
-          ? l10n.t('Inter-sample entropy: undefined (too few probe inputs)')
-          : l10n.t('Inter-sample entropy: {0} bits over {1} probe inputs', formatBits(inter, EDITOR_BITS), d.probeSize),
+        inter.bits === null || !Number.isFinite(inter.bits)
+          ? interSampleUndefined(inter.why, l10n)
+          : l10n.t('Inter-sample entropy: {0} bits over {1} probe inputs', formatBits(inter.bits, EDITOR_BITS), d.probeSize),
       ),
     );
     const information = labelInformationLine(metrics, d.epoch, l10n);
@@ -218,4 +220,18 @@ export function ambiguousMarkdown(kind: string, runFolder: string, runName: stri
     `${escapeMarkdown(l10n.t('Another definition with the same options could also be the layer of run {0}: no value is shown rather than a guess.', runName))} ` +
     `[${escapeMarkdown(l10n.t('Record Again'))}](${again} "${linkTitle(l10n.t('Record the model again with the settings of run {0}', runName))}")`
   );
+}
+
+/** The hover's line for an undefined inter-sample entropy, with why (src/analysis/interSampleReasons.ts). */
+function interSampleUndefined(why: InterSampleUndefined | undefined, l10n: L10n): string {
+  switch (why) {
+    case 'identical-samples':
+      return l10n.t('Inter-sample entropy: undefined (all probe inputs are identical here)');
+    case 'tied-neighbours':
+      return l10n.t('Inter-sample entropy: undefined (some probe input has all its k nearest neighbours identical to it)');
+    case 'too-few-samples':
+      return l10n.t('Inter-sample entropy: undefined (too few probe inputs)');
+    case undefined:
+      return l10n.t('Inter-sample entropy: undefined');
+  }
 }

@@ -5,7 +5,9 @@
 import { redundancy, redundantChannels } from '../../analysis/redundancy';
 import { uninformativeChannels } from '../../analysis/labelInformation';
 import type { Finding } from '../queries';
-import { bits, channelList, evidenceByLayer, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
+import type { LayerEpochMetrics } from '../../run/format';
+import { bits, channelList, evidenceByLayer, inputsOf, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
+import { isVector, passedOn } from './passOn';
 import { NEAR_DUPLICATE_SHARE, UNINFORMATIVE_BITS } from './thresholds';
 import type { FindingsInput, RuleResult } from './types';
 
@@ -14,35 +16,65 @@ function unitsPerChannel(shape: readonly number[]): number {
   return shape.length >= 2 ? shape.slice(0, -1).reduce((a, b) => a * Math.max(b, 1), 1) : shape[0];
 }
 
+/** A layer's dead channels (0 on every probe input) and constant ones (entropy exactly 0 where a map has several values). */
+function flaggedChannels(input: FindingsInput, l: number, m: LayerEpochMetrics): { zero: number[]; constant: number[] } {
+  const zero = new Set(m.deadChannels);
+  const several = unitsPerChannel(input.manifest.layers[l].outputShape) > 1;
+  const constant = several ? m.channelBits.flatMap((b, c) => (b === 0 && !zero.has(c) ? [c] : [])) : [];
+  return { zero: [...zero].sort((a, b) => a - b), constant };
+}
+
 /**
  * `dead-channels`: channels zero on every probe input (`deadChannels`), and channels whose feature
  * map is constant on every probe input (mean channel entropy exactly 0; only where a feature map has
- * several values, since one value always has entropy 0).
+ * several values, since one value always has entropy 0). A finding sits at the layer that causes
+ * it: channels a layer only passes on from its input (passOn.ts) are not a finding of their own,
+ * and the finding of the layer they come from names that layer. On a vector layer the whole layer
+ * is one channel: the finding counts and names its units, the ones its ablation zeroes.
  */
 export function deadChannelRule(input: FindingsInput): RuleResult {
   const findings: Finding[] = [];
-  for (const { l, m } of layersAfterInput(input)) {
+  const layers = layersAfterInput(input);
+  const flagged = new Map(layers.map(({ l, m }) => [l, flaggedChannels(input, l, m)]));
+  const { passed, passers } = passedOn(
+    input.manifest.layers,
+    new Map([...flagged].map(([l, f]) => [l, new Set([...f.zero, ...f.constant])])),
+    (l) => inputsOf(input, l),
+  );
+  for (const { l } of layers) {
     const layer = input.manifest.layers[l];
-    const zero = new Set(m.deadChannels);
-    const constant = unitsPerChannel(layer.outputShape) > 1 ? m.channelBits.flatMap((b, c) => (b === 0 && !zero.has(c) ? [c] : [])) : [];
-    const channels = [...zero, ...constant].sort((a, b) => a - b);
-    if (!channels.length) continue;
-    const of = layer.channels;
+    const gone = passed.get(l) ?? new Set<number>();
+    const zero = flagged.get(l)!.zero.filter((c) => !gone.has(c));
+    const constant = flagged.get(l)!.constant.filter((c) => !gone.has(c));
+    const own = [...zero, ...constant].sort((a, b) => a - b);
+    if (!own.length) continue;
+    const vector = isVector(layer);
+    const units = Math.max(layer.outputShape[0] ?? 0, 0);
+    const channels = vector ? Array.from({ length: units }, (_, u) => u) : own;
+    const names = (passers.get(l) ?? []).map((p) => input.manifest.layers[p].name);
     findings.push({
       kind: 'dead-channels',
       severity: 'warning',
       ...layerFields(input.manifest, l),
       epoch: input.epoch,
-      message: `${plural(channels.length, 'dead channel')} of ${of}: ${channelList(channels)}`,
+      message: vector
+        ? `all ${plural(units, 'unit')} dead: the layer outputs ${zero.length ? '0' : 'one value on all its units'} for every probe input`
+        : `${plural(own.length, 'dead channel')} of ${layer.channels}: ${channelList(own)}`,
       detail:
-        `${zero.size ? `${plural(zero.size, 'channel')} output 0 for every probe input` : ''}` +
-        `${zero.size && constant.length ? '; ' : ''}` +
+        `${zero.length ? `${vector ? 'The layer outputs' : `${plural(zero.length, 'channel')} output`} 0 for every probe input` : ''}` +
+        `${zero.length && constant.length ? '; ' : ''}` +
         `${constant.length ? `${plural(constant.length, 'channel')} output a constant map (entropy 0) for every probe input` : ''}. ` +
         `They pass nothing on: a dead ReLU channel usually comes from a large learning rate or a bad initialisation. ` +
+        `${names.length ? `${names.join(', ')} only ${names.length === 1 ? 'passes' : 'pass'} ${own.length === 1 && !vector ? 'it' : 'them'} on (not reported again there). ` : ''}` +
         `Rule: channel entropy exactly 0 on every probe input.`,
-      evidence: { deadChannels: [...zero].sort((a, b) => a - b), constantChannels: constant, channels: of },
+      evidence: {
+        deadChannels: zero,
+        constantChannels: constant,
+        channels: vector ? units : layer.channels,
+        ...(names.length ? { passedOnBy: passers.get(l)! } : {}),
+      },
       channels,
-      view: { view: 'channel', layer: l, epoch: input.epoch, channel: channels[0] },
+      view: { view: 'channel', layer: l, epoch: input.epoch, channel: own[0] },
     });
   }
   return { findings, skipped: [] };

@@ -2,7 +2,7 @@
  * The rules about whole layers: label information dropping against the layer's input, a layer with
  * parameters that changes neither measure, and measures at their ceiling (docs/estimators.md "Findings").
  */
-import type { Finding } from '../queries';
+import { recordedInterSample, type Finding } from '../queries';
 import { bits, inputsOf, labelOf, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
 import {
   CEILING_HEADROOM_BITS,
@@ -69,6 +69,9 @@ export function inertLayerRule(input: FindingsInput): RuleResult {
     const inputs = inputsOf(input, l);
     if (layer.parameters === 0 || RESCALING.test(layer.className) || inputs.length !== 1) continue;
     const p = at.layers[inputs[0]];
+    // A layer that reads identical inputs (a dead layer) cannot change anything: the finding is the dead layer's.
+    if (p && recordedInterSample(p, input.manifest.layers[inputs[0]].channels, input.manifest.probe.size).why === 'identical-samples')
+      continue;
     const [cap, lab, capIn, labIn] = [m.inputCapacityBits, m.labelInformationBits, p?.inputCapacityBits, p?.labelInformationBits];
     if (!defined(cap) || !defined(lab) || !defined(capIn) || !defined(labIn)) continue;
     if (Math.abs(cap - capIn) > INERT_TOLERANCE_BITS || Math.abs(lab - labIn) > INERT_TOLERANCE_BITS) continue;
@@ -129,19 +132,21 @@ export function ceilingRule(input: FindingsInput): RuleResult {
   const ceiling = interCeiling(n);
   const layers = layersAfterInput(input);
   for (const { l, m } of layers) {
-    if (!defined(m.interSampleBits) || m.interSampleBits < ceiling - INTER_SAMPLE_CEILING_TOLERANCE_BITS) continue;
-    const suggested = resolvingProbeSize(n, m.interSampleBits, interCeiling, available);
+    // Undefined where the probe inputs are identical (a dead layer), even in runs recorded with the ceiling there.
+    const value = recordedInterSample(m, manifest.layers[l].channels, n).bits;
+    if (!defined(value) || value < ceiling - INTER_SAMPLE_CEILING_TOLERANCE_BITS) continue;
+    const suggested = resolvingProbeSize(n, value, interCeiling, available);
     findings.push({
       kind: 'measurement-ceiling',
       severity: 'information',
       ...layerFields(manifest, l),
       epoch: input.epoch,
-      message: `inter-sample entropy ${bits(m.interSampleBits)} is at its ceiling ${bits(ceiling)} for ${n} probe inputs${probeAdvice(suggested)}`,
+      message: `inter-sample entropy ${bits(value)} is at its ceiling ${bits(ceiling)} for ${n} probe inputs${probeAdvice(suggested)}`,
       detail:
-        `Within INTER_SAMPLE_CEILING_TOLERANCE_BITS = ${INTER_SAMPLE_CEILING_TOLERANCE_BITS} bit of log2(N·min(N−1, 2K)), the value of equidistant (or identical) outputs: ` +
+        `Within INTER_SAMPLE_CEILING_TOLERANCE_BITS = ${INTER_SAMPLE_CEILING_TOLERANCE_BITS} bit of log2(N·min(N−1, 2K)), the value of equidistant outputs: ` +
         `the measure cannot tell these inputs apart any more. The suggested probe puts the ceiling CEILING_HEADROOM_BITS = ${CEILING_HEADROOM_BITS} bit above the value; ` +
-        `if the outputs are identical, no probe size helps.`,
-      evidence: { interSampleBits: m.interSampleBits, ceilingBits: ceiling, probeSize: n, ...probeEvidence(suggested) },
+        `identical outputs have no inter-sample entropy at all (undefined), so they never reach this rule.`,
+      evidence: { interSampleBits: value, ceilingBits: ceiling, probeSize: n, ...probeEvidence(suggested) },
       view: { view: 'query', layer: l, epoch: input.epoch },
     });
   }

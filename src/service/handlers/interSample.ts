@@ -1,5 +1,6 @@
 /** `interSample`: the inter-sample entropy of a layer's activations at an epoch (paper 4.3). */
 import { neighbourCount } from '../../analysis';
+import { recordedInterSample, withReason } from '../queries/interSample';
 import { Handler, orNull } from './handler';
 
 export const interSample: Handler<'interSample'> = async (q, ctx) => {
@@ -10,8 +11,16 @@ export const interSample: Handler<'interSample'> = async (q, ctx) => {
   const lm = metrics.layers[q.layer];
   const K = (count: number) => (count >= 2 ? neighbourCount(count, settings.k) : 0);
   // All inputs and one class are in the summaries (no probe file needed).
+  const channels = m.layers[q.layer].channels;
   if (!q.x || q.x.kind === 'all')
-    return { layer: q.layer, epoch: q.epoch, inputCount: m.probe.size, K: K(m.probe.size), bits: lm.interSampleBits, source: 'summary' };
+    return {
+      layer: q.layer,
+      epoch: q.epoch,
+      inputCount: m.probe.size,
+      K: K(m.probe.size),
+      ...withReason(recordedInterSample(lm, channels, m.probe.size)),
+      source: 'summary',
+    };
   if (q.x.kind === 'classes' && q.x.classes.length === 1 && q.x.classes[0] < m.probe.classCounts.length) {
     const count = m.probe.classCounts[q.x.classes[0]];
     return {
@@ -19,7 +28,7 @@ export const interSample: Handler<'interSample'> = async (q, ctx) => {
       epoch: q.epoch,
       inputCount: count,
       K: K(count),
-      bits: lm.interSampleBitsPerClass[q.x.classes[0]] ?? null,
+      ...withReason(recordedInterSample(lm, channels, count, q.x.classes[0])),
       source: 'summary',
     };
   }
@@ -34,7 +43,7 @@ export const interSample: Handler<'interSample'> = async (q, ctx) => {
     epoch: q.epoch,
     inputCount: indices.length,
     K: K(indices.length),
-    bits: orNull(r.entropyBits),
+    ...withReason({ bits: orNull(r.entropyBits), why: r.undefinedReason }),
     source: 'computed',
   };
 };

@@ -187,6 +187,7 @@ export type { FeatureMapsAnswer } from './featureMaps';
 export type { ChannelEntropiesAnswer } from './channelEntropies';
 export type { SmallMultiplesAnswer } from './smallMultiples';
 export type { InterSampleAnswer } from './interSample';
+export { recordedInterSample, undefinedWithReason, withReason } from './interSample';
 export type { InputDiversityAnswer } from './inputDiversity';
 export type { CapacityMatrixAnswer } from './capacityMatrix';
 export type { LayerCapacityAnswer } from './layerCapacity';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   DistanceKernel,
+  INTER_SAMPLE_UNDEFINED_TEXT,
   interSampleEntropy,
   kthSmallest,
   NeighbourSelector,
@@ -10,6 +11,7 @@ import {
   WeightPass,
 } from '../../../src/analysis';
 import { CancelledError, ComputePool } from '../../../src/compute/pool';
+import { oneThreadInterSampleEntropies } from '../../../src/recorder/oneThreadEntropies';
 import { interSampleScalar, selectScalar, solveScalar, symmetricScalar } from '../support/interSampleScalar';
 import { referenceInterSample, rng } from '../support/reference';
 
@@ -23,8 +25,34 @@ describe('inter-sample entropy (paper 4.4.1, eqs. 4–7)', () => {
     const s3 = Math.sqrt(3) / 2;
     close(interSampleEntropy([0, 0, 1, 0, 0.5, s3], 3, 2, { k: 2 }).entropyBits, Math.log2(6), 1e-12);
   });
-  it('gives log2(N(N-1)) when all points are equal (every weight 1, K = N - 1)', () => {
-    close(interSampleEntropy(new Array(5 * 3).fill(2), 5, 3).entropyBits, Math.log2(20), 1e-12);
+  it('is undefined, with the reason, when all points are equal (no kernel can be calibrated), not the ceiling log2(N(N-1))', () => {
+    const r = interSampleEntropy(new Array(5 * 3).fill(2), 5, 3);
+    assert.equal(r.entropyBits, undefined);
+    assert.equal(r.undefinedReason, 'identical-samples');
+    assert.equal(INTER_SAMPLE_UNDEFINED_TEXT[r.undefinedReason], 'all probe inputs are identical here');
+    // 200 zero outputs (a dead layer), the case: not 15.28 bits.
+    const dead = interSampleEntropy(new Float32Array(200 * 4), 200, 4);
+    assert.deepEqual([dead.entropyBits, dead.undefinedReason], [undefined, 'identical-samples']);
+    assert.equal(
+      referenceInterSample(
+        Array.from({ length: 5 }, () => [2, 2, 2]),
+        1000,
+      ),
+      undefined,
+    );
+  });
+  it('is undefined when some point has its k neighbours all at distance 0, as the direct definition says; defined when only some are', () => {
+    // Points 0-3 identical, 4-9 spread: with k = 3, each of 0-3 has its 3 neighbours at distance 0.
+    const x = [[0], [0], [0], [0], [1], [2.5], [4], [7], [11], [16]];
+    const tied = interSampleEntropy(x.flat(), 10, 1, { k: 3 });
+    assert.deepEqual([tied.entropyBits, tied.undefinedReason], [undefined, 'tied-neighbours']);
+    assert.equal(referenceInterSample(x, 3), undefined);
+    // Two clusters of identical points, every point tied but not all identical.
+    const two = [[0], [0], [0], [5], [5], [5]];
+    assert.equal(interSampleEntropy(two.flat(), 6, 1, { k: 2 }).undefinedReason, 'tied-neighbours');
+    // With k = 4 every point of 0-3 has a neighbour at a positive distance: defined, and the reference agrees.
+    close(interSampleEntropy(x.flat(), 10, 1, { k: 4 }).entropyBits, referenceInterSample(x, 4), 1e-10);
+    assert.equal(interSampleEntropy(x.flat(), 10, 1, { k: 4 }).undefinedReason, undefined);
   });
   it('agrees with a direct implementation of the definition (bisection, sorting) to 1e-10', () => {
     const r = rng(11);
@@ -159,6 +187,30 @@ describe('ComputePool.interSampleEntropies (subsets from one distance matrix)', 
       const gathered = Float64Array.from(odd.flatMap((i) => Array.from(x.subarray(i * d, i * d + d))));
       assert.equal(sub.entropyBits, interSampleEntropy(gathered, 200, d, { k: 50 }).entropyBits);
       assert.equal(none.entropyBits, undefined);
+      assert.equal(none.undefinedReason, 'too-few-samples');
+    } finally {
+      pool.close();
+    }
+  });
+  it('says a dead layer (every output 0) is undefined because its inputs are identical, on the workers and on one thread', async () => {
+    const pool = new ComputePool({ workers: 2 });
+    try {
+      const n = 400;
+      const d = 150;
+      const x = new Float32Array(n * d);
+      // Half of the second subset alive: each of its dead inputs still has 99 dead neighbours at k = 50.
+      for (let i = 1; i < n; i += 2) x[i * d] = i;
+      const evens = Array.from({ length: 200 }, (_, i) => 2 * i);
+      const [all, dead] = await pool.interSampleEntropies(x, n, d, ['all', evens], { k: 50 });
+      assert.deepEqual([all.entropyBits, all.undefinedReason], [undefined, 'tied-neighbours']);
+      assert.deepEqual([dead.entropyBits, dead.undefinedReason], [undefined, 'identical-samples']);
+      const whole = await pool.interSampleEntropy(new Float32Array(n * d), n, d, { k: 50 });
+      assert.deepEqual([whole.entropyBits, whole.undefinedReason], [undefined, 'identical-samples']);
+      const alone = oneThreadInterSampleEntropies(x, n, d, ['all', evens], { k: 50 });
+      assert.deepEqual(
+        alone.map((r) => r.undefinedReason),
+        ['tied-neighbours', 'identical-samples'],
+      );
     } finally {
       pool.close();
     }

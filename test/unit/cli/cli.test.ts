@@ -240,6 +240,14 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
       assert.equal(r.stdout.trim(), 'null');
     });
 
+    it('prints null for a dead layer (every output 0), and says why on stderr, not the ceiling', function () {
+      const f = npy('inter-dead.npy', npyFromFloat32([200, 2, 2, 1], new Float32Array(800)));
+      const r = run('entropy', 'inter', f);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'null');
+      assert.equal(r.stderr.trim(), 'note: undefined: all probe inputs are identical here');
+    });
+
     it('gives the single-threaded answer on a set large enough for the worker pool', function () {
       // The pool takes over from N²·d ≥ 2e7 multiply-adds (600² · 64 ≈ 2.3e7) on a machine with 2+ cores.
       const [n, d] = [600, 64];

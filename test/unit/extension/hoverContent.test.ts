@@ -176,6 +176,16 @@ describe("hover content: a layer's channel entropies from the run metrics", () =
     assert.match(md, /Inter\\-sample entropy: undefined/);
   });
 
+  it('says why the inter-sample entropy is undefined: identical probe inputs at a dead layer, not too few inputs', () => {
+    const recorded = hoverMarkdown([data(metricsOf([0, 0, 0], { interSampleBits: null, interSampleUndefined: 'identical-samples' }))]);
+    assert.match(recorded, /Inter\\-sample entropy: undefined \\\(all probe inputs are identical here\\\)/);
+    assert.doesNotMatch(recorded, /too few/);
+    // A run recorded before the rule holds the ceiling at a layer whose every channel is dead: no number.
+    const old = hoverMarkdown([data(metricsOf([0, 0, 0], { interSampleBits: Math.log2(500 * 499), deadChannels: [0, 1, 2] }))]);
+    assert.match(old, /Inter\\-sample entropy: undefined \\\(all probe inputs are identical here\\\)/);
+    assert.doesNotMatch(old, /17\.9/);
+  });
+
   it('passes every user-visible string through the given l10n', () => {
     const seen: string[] = [];
     const l10n: L10n = { t: (m, ...args) => (seen.push(m), `«${m.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]))}»`) };

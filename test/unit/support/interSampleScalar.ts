@@ -144,5 +144,11 @@ export function interSampleScalar(values: ArrayLike<number>, n: number, d: numbe
   const indices = new Int32Array(n * K);
   const weights = new Float64Array(n * K);
   for (let i = 0; i < n; i++) selectScalar(matrix.subarray(i * n, i * n + n), i, K, indices, weights, i * K);
+  // A sample with at least K others at distance 0 has no σ: the entropy is undefined (estimators.md step 3).
+  for (let i = 0; i < n; i++) {
+    let zeros = 0;
+    for (let j = 0; j < n; j++) if (j !== i && matrix[i * n + j] === 0) zeros++;
+    if (zeros >= K) return undefined;
+  }
   return symmetricScalar(n, K, indices, weights);
 }

@@ -17,8 +17,11 @@ export function referenceInterSample(x: number[][], k: number): number | undefin
       .sort((a, b) => d[i][a] - d[i][b] || a - b)
       .slice(0, K);
     const sum = (sigma: number) => order.reduce((s, j) => s + Math.exp(-d[i][j] / sigma), 0);
-    if (order.every((j) => d[i][j] === 0)) {
-      for (const j of order) P[i][j] = 1;
+    // Every neighbour at distance 0: no σ solves equation 5, so the entropy is undefined (estimators.md step 3).
+    if (order.every((j) => d[i][j] === 0)) return undefined;
+    // The zero distances alone reach the target: the σ → 0 limit, weight 1 at distance 0, else 0.
+    if (order.filter((j) => d[i][j] === 0).length >= target) {
+      for (const j of order) P[i][j] = d[i][j] === 0 ? 1 : 0;
       continue;
     }
     // Bisection on sigma in a bracket that surely contains the root.

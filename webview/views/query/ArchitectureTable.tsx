@@ -5,8 +5,8 @@ import { queries } from '../../plan';
 import type { Draft } from '../../slice';
 import { shown, useApp, useQuery } from '../../state';
 import { LayerName } from '../../ui';
-import { CeilingMark } from './CeilingMark';
-import { formatBits, formatShape } from '../../format';
+import { CeilingMark, InterSampleValue } from './CeilingMark';
+import { formatShape } from '../../format';
 
 export function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) => void }): JSX.Element {
   const { manifest, ui, update } = useApp();
@@ -88,7 +88,7 @@ function InterSampleCell(props: { layer: number }): JSX.Element {
     );
   return (
     <span title={a ? `${a.inputCount} inputs, k = ${a.K}` : undefined}>
-      {a ? formatBits(a.bits) : '…'}
+      {a ? <InterSampleValue bits={a.bits} reason={a.reason} /> : '…'}
       {a && <CeilingMark bits={a.bits} inputs={a.inputCount} />}
     </span>
   );

@@ -1,6 +1,20 @@
 import type { JSX } from 'preact';
 import { interSampleCeiling, nearCeiling } from '../../charts/diversityBars';
 import { formatBits } from '../../format';
+import { undefinedWithReason } from '../../../src/service/queries';
+
+/**
+ * An inter-sample entropy as the Query view writes it: its bits, or "undefined" with the reason the
+ * answer gives ("all probe inputs are identical here"), never a number for a layer without one.
+ */
+export function InterSampleValue(props: { bits: number | null; reason?: string }): JSX.Element {
+  if (props.bits !== null) return <>{formatBits(props.bits)}</>;
+  return (
+    <span class="muted" data-testid="inter-sample-undefined" title={props.reason}>
+      {undefinedWithReason(props.reason)}
+    </span>
+  );
+}
 
 /**
  * Marks an inter-sample entropy at its ceiling log2(N(N−1)) for N inputs: there every pair of

@@ -4,9 +4,8 @@ import { useMemo } from 'preact/hooks';
 import { queries } from '../../plan';
 import { useApp, useQuery } from '../../state';
 import { LayerName, QueryStatus } from '../../ui';
-import { CeilingMark } from './CeilingMark';
+import { CeilingMark, InterSampleValue } from './CeilingMark';
 import { ReportSubsetNote } from './ReportSubsetNote';
-import { formatBits } from '../../format';
 
 export function SliceResult(): JSX.Element {
   const { ui } = useApp();
@@ -47,7 +46,7 @@ function SliceRow(props: { layer: number }): JSX.Element {
       <td aria-busy={r.status === 'loading'}>
         {r.status === 'ready' ? (
           <>
-            {formatBits(r.answer.bits)}
+            <InterSampleValue bits={r.answer.bits} reason={r.answer.reason} />
             <CeilingMark bits={r.answer.bits} inputs={r.answer.inputCount} />
           </>
         ) : r.status === 'loading' ? (

@@ -36,6 +36,8 @@ function input(trainSize = 910): FindingsInput {
     ({
       layer: l,
       interSampleBits: 5,
+      deadChannels: [],
+      channelBits: [],
       labelInformationBits: [0.3, 0.3, 0.3, 0.3, 0.3, 0.4][l],
       inputCapacityBits: [4, 3, 2.5, 2, 2, 1][l],
       binnedInformation: { ixtBits: Math.log2(90), ityBits: 1, saturated: l === 1 || l === 2 },

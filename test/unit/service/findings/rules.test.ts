@@ -136,6 +136,72 @@ describe('findings rules', function () {
       assert.deepEqual(f.view, { view: 'channel', layer: 1, epoch: 3, channel: 0 });
     });
 
+    it('reports a dead conv once, at the conv, naming the pool and flatten that pass it on (issue 44 item 5)', function () {
+      const input = healthy();
+      const at = input.metrics[3].layers;
+      at[1].deadChannels = [0, 1, 2, 3]; // conv1 dead
+      at[2].deadChannels = [0, 1, 2, 3]; // pool1 only max-pools it
+      at[3].deadChannels = [0]; // flatten: its one channel (36 units) is 0
+      const found = ofKind(input, 'dead-channels');
+      assert.deepEqual(
+        found.map((f) => f.layer),
+        [1],
+      );
+      const [f] = found;
+      assert.match(f.message, /^4 dead channels of 4: 0, 1, 2, 3$/);
+      assert.match(f.detail, /pool1, flatten only pass them on \(not reported again there\)/);
+      assert.deepEqual(f.evidence.passedOnBy, [2, 3]);
+    });
+
+    it('keeps a finding of its own at a pooling layer for channels alive at its input, and follows a concatenate channel by channel', function () {
+      const input = healthy();
+      input.metrics[3].layers[1].deadChannels = [1];
+      input.metrics[3].layers[2].deadChannels = [1, 3]; // 3 is alive in conv1: pool1's own
+      const found = ofKind(input, 'dead-channels');
+      assert.deepEqual(
+        found.map((f) => [f.layer, f.channels]),
+        [
+          [1, [1]],
+          [2, [3]],
+        ],
+      );
+      assert.match(found[0].detail, /pool1 only passes it on/);
+      // A concatenate of conv1 (4 channels) and pool-like layer 2 (4 channels): its channel 4 + c comes from layer 2's channel c.
+      const concat = healthy();
+      concat.manifest.layers[3] = { ...concat.manifest.layers[3], className: 'Concatenate', outputShape: [6, 6, 8], channels: 8 };
+      concat.metrics[3].layers[3] = { ...concat.metrics[3].layers[3], channelBits: new Array<number>(8).fill(2) };
+      concat.inputsOf = [[], [0], [1], [1, 2], [3], [4]];
+      concat.metrics[3].layers[2].deadChannels = [0];
+      concat.metrics[3].layers[2].channelBits[0] = 0;
+      concat.metrics[3].layers[3].deadChannels = [4, 5];
+      assert.deepEqual(
+        ofKind(concat, 'dead-channels').map((f) => [f.layer, f.channels]),
+        [
+          [2, [0]],
+          [3, [5]],
+        ],
+      );
+    });
+
+    it('counts the units of a dead vector layer, the same units its ablation zeroes', function () {
+      const input = healthy();
+      input.metrics[3].layers[4].deadChannels = [0]; // dense1: all 16 units 0
+      const [f] = ofKind(input, 'dead-channels');
+      assert.equal(f.layer, 4);
+      assert.match(f.message, /^all 16 units dead/);
+      assert.deepEqual(
+        f.channels,
+        Array.from({ length: 16 }, (_, u) => u),
+      );
+      const a = withAblation(f, {
+        channels: f.channels ?? [],
+        mode: 'zero',
+        baseline: { accuracy: 0.9, loss: 0.3 } as never,
+        ablated: { accuracy: 0.1, loss: 2 } as never,
+      });
+      assert.deepEqual(a.ablation!.channels, f.channels);
+    });
+
     it('stays quiet for a small but non-zero entropy', function () {
       const input = healthy();
       input.metrics[3].layers[1].channelBits[0] = 1e-6;
@@ -234,6 +300,21 @@ describe('findings rules', function () {
       assert.equal(f.evidence.inputLayer, 3);
     });
 
+    it("stays quiet on a layer that reads a dead layer (identical inputs): the finding is the dead layer's", function () {
+      const input = healthy();
+      const at = input.metrics[3].layers;
+      at[4] = {
+        ...at[4],
+        deadChannels: [0],
+        interSampleBits: null,
+        interSampleUndefined: 'identical-samples',
+        inputCapacityBits: 0,
+        labelInformationBits: 0,
+      };
+      at[5] = { ...at[5], inputCapacityBits: 0, labelInformationBits: 0 };
+      assert.deepEqual(ofKind(input, 'inert-layer'), []);
+    });
+
     it('stays quiet beyond the tolerance and on layers without parameters (flatten equals pool1 exactly)', function () {
       const input = healthy();
       Object.assign(input.metrics[3].layers[4], { inputCapacityBits: 2.02, labelInformationBits: 0.14 });
@@ -260,6 +341,19 @@ describe('findings rules', function () {
       // The advice is the surfaces' to word (the CLI's flag, VS Code's setting): the message names no flag.
       assert.doesNotMatch(f.message, /--probe/);
       input.metrics[3].layers[2].interSampleBits = ceiling - 0.06;
+      assert.deepEqual(ofKind(input, 'measurement-ceiling'), []);
+    });
+
+    it('never fires on a layer whose probe inputs are identical (every channel dead), even where a run recorded the ceiling', function () {
+      const input = healthy();
+      const ceiling = interSampleCeilingBits(90, 1000);
+      input.metrics[3].layers[1] = { ...input.metrics[3].layers[1], interSampleBits: ceiling, deadChannels: [0, 1, 2, 3] };
+      input.metrics[3].layers[2] = {
+        ...input.metrics[3].layers[2],
+        interSampleBits: null,
+        interSampleUndefined: 'identical-samples',
+        deadChannels: [0, 1, 2, 3],
+      };
       assert.deepEqual(ofKind(input, 'measurement-ceiling'), []);
     });
 
