@@ -95,7 +95,8 @@ export function intervalOf(values: ArrayLike<number>, means: ArrayLike<number>, 
 
 /** The paired differences `after[i] − before[i]` (the same inputs measured twice). */
 export function pairedDifferences(after: ArrayLike<number>, before: ArrayLike<number>): Float64Array {
-  if (after.length !== before.length) throw new RangeError(`paired values need equally long lists, got ${after.length} and ${before.length}`);
+  if (after.length !== before.length)
+    throw new RangeError(`paired values need equally long lists, got ${after.length} and ${before.length}`);
   return Float64Array.from(after, (a, i) => a - before[i]);
 }
 
