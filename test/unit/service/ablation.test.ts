@@ -94,6 +94,24 @@ describe('ablation: known answers', function () {
     for (const m of answer.measures) assert.equal(m.values.length, 3);
     const toNext = answer.measures.find((m) => m.measure === 'capacityToNext')!;
     assert.equal(toNext.otherLayer, 3, 'flatten moves values only: the next layer that mixes channels is the dense output');
+    // Δ loss with its bootstrap interval over the 100 probe inputs: the carrier's clear of 0 (every input loses the
+    // same here, so the interval is that one value, up to rounding), the unread channel's exactly 0.
+    assert.deepEqual(answer.bootstrap, { resamples: 2000, seed: 0, level: 0.95 });
+    assert.equal(answer.correction, 'holm');
+    const carrierRow = answer.channels[0];
+    assert.ok(
+      carrierRow.deltaLossLow! > 0 &&
+        carrierRow.deltaLossLow! <= carrierRow.deltaLoss! + 1e-12 &&
+        carrierRow.deltaLoss! <= carrierRow.deltaLossHigh! + 1e-12,
+    );
+    assert.deepEqual([answer.channels[2].deltaLossLow, answer.channels[2].deltaLossHigh], [0, 0]);
+    // Holm over the measures tested in this answer: each adjusted p at least its own, at most 1; ρ within its interval.
+    const tested = answer.measures.filter((m) => m.pValue !== null);
+    for (const m of answer.measures) {
+      if (m.pValue === null) assert.equal(m.adjustedPValue, null);
+      else assert.ok(m.adjustedPValue! >= m.pValue && m.adjustedPValue! <= 1 && m.adjustedPValue! <= tested.length * m.pValue + 1e-12);
+      if (m.spearman !== null) assert.ok(m.spearmanLow! <= m.spearman + 1e-9 && m.spearman - 1e-9 <= m.spearmanHigh!, m.measure);
+    }
   });
 
   it('knows an ablation that changes no value: a channel that holds its replacement everywhere, bit for bit', () => {
