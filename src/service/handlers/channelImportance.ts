@@ -13,6 +13,8 @@ import {
   pairedDifferences,
   percentileInterval,
   resampledMeans,
+  averageRanks,
+  pearson,
   layerActivations,
   LayerActivations,
   pairwiseInformationFromCodes,
@@ -67,10 +69,14 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
   const measures = await measuring;
   const tests = measures.map((m) => spearman(m.values, deltaLoss, { permutations: DEFAULT_PERMUTATIONS, seed: 0 }));
   const adjusted = holmAdjust(tests.map((r) => r.pValue));
+  const rhoIntervals = spearmanIntervals(
+    measures.map((m) => m.values),
+    resampled,
+  );
   const correlations: MeasureCorrelation[] = measures.map((m, k) => {
     const r = tests[k];
     const constant = r.rho === undefined && r.count >= 3 && !m.note;
-    const rhoInterval = r.rho === undefined ? undefined : spearmanInterval(m.values, resampled);
+    const rhoInterval = r.rho === undefined ? undefined : rhoIntervals[k];
     return {
       ...m,
       spearman: orNull(r.rho),
@@ -104,34 +110,49 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
  * mean over the resample of each input's ablated − baseline loss; every channel on the same
  * resamples, BOOTSTRAP_RESAMPLES of them with seed BOOTSTRAP_SEED), undefined without a loss.
  */
-export function resampledDeltaLoss(
-  ablated: readonly PredictionMeasures[],
-  baseline: PredictionMeasures,
-): (Float64Array | undefined)[] {
+export function resampledDeltaLoss(ablated: readonly PredictionMeasures[], baseline: PredictionMeasures): (Float64Array | undefined)[] {
   const n = baseline.inputLosses.length;
   if (baseline.loss === undefined || !n) return ablated.map(() => undefined);
   const draws = bootstrapDraws(n, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED);
-  return ablated.map((m) => (m.loss === undefined ? undefined : resampledMeans(pairedDifferences(m.inputLosses, baseline.inputLosses), draws)));
+  return ablated.map((m) =>
+    m.loss === undefined ? undefined : resampledMeans(pairedDifferences(m.inputLosses, baseline.inputLosses), draws),
+  );
 }
 
 /**
- * The bootstrap interval of Spearman's ρ of `values` with Δ loss: ρ on each resample's Δ losses
- * (the measure's values held as measured; a resample without an order, every Δ loss equal, counts
- * as ρ = 0), its percentile interval.
+ * Per measure, the bootstrap interval of Spearman's ρ of its values with Δ loss: ρ on each
+ * resample's Δ losses (the measure's values held as measured; a resample without an order, every
+ * Δ loss equal, counts as ρ = 0), its percentile interval; undefined with fewer than 3 channels
+ * having both. Measures defined on the same channels share each resample's ranks of Δ loss.
  */
-export function spearmanInterval(
-  values: readonly (number | null)[],
+export function spearmanIntervals(
+  measures: readonly (readonly (number | null)[])[],
   resampled: readonly (Float64Array | undefined)[],
-): { low: number; high: number } | undefined {
-  const resamples = resampled.find((r) => r !== undefined)?.length;
-  if (!resamples) return undefined;
-  const rhos = new Float64Array(resamples);
-  const y: (number | null)[] = resampled.map(() => null);
-  for (let b = 0; b < resamples; b++) {
-    resampled.forEach((r, c) => (y[c] = r ? r[b] : null));
-    rhos[b] = spearman(values, y, { permutations: 0 }).rho ?? 0;
+): ({ low: number; high: number } | undefined)[] {
+  const resamples = resampled.find((r) => r !== undefined)?.length ?? 0;
+  const kept = measures.map((values) =>
+    resampled.flatMap((r, c) => (r !== undefined && typeof values[c] === 'number' && Number.isFinite(values[c]) ? [c] : [])),
+  );
+  const out: ({ low: number; high: number } | undefined)[] = measures.map(() => undefined);
+  const groups = new Map<string, number[]>();
+  kept.forEach((channels, k) => {
+    if (channels.length < 3 || !resamples) return;
+    const key = channels.join(',');
+    groups.set(key, [...(groups.get(key) ?? []), k]);
+  });
+  for (const members of groups.values()) {
+    const channels = kept[members[0]];
+    const rx = members.map((k) => averageRanks(channels.map((c) => measures[k][c]!)));
+    const rhos = members.map(() => new Float64Array(resamples));
+    const y = new Array<number>(channels.length);
+    for (let b = 0; b < resamples; b++) {
+      channels.forEach((c, i) => (y[i] = resampled[c]![b]));
+      const ry = averageRanks(y);
+      members.forEach((_, g) => (rhos[g][b] = pearson(rx[g], ry) ?? 0));
+    }
+    members.forEach((k, g) => (out[k] = percentileInterval(rhos[g])));
   }
-  return percentileInterval(rhos);
+  return out;
 }
 
 function channelRow(channel: number, m: PredictionMeasures, baseline: PredictionMeasures, resampled?: Float64Array): ChannelAblation {

@@ -197,6 +197,12 @@ export type { InformationPlaneAnswer, InformationPlanePoint } from './informatio
 export { ABLATION_MODES } from './ablation';
 export type { AblationAnswer, AblationMode, PredictionDelta, PredictionMeasures } from './ablation';
 export { IMPORTANCE_MEASURES, IMPORTANCE_SIGNIFICANCE, importanceReading } from './channelImportance';
-export type { ChannelAblation, ChannelImportanceAnswer, ImportanceMeasure, ImportanceReading, MeasureCorrelation } from './channelImportance';
+export type {
+  ChannelAblation,
+  ChannelImportanceAnswer,
+  ImportanceMeasure,
+  ImportanceReading,
+  MeasureCorrelation,
+} from './channelImportance';
 export { FINDING_KINDS, FINDING_SEVERITIES, FINDING_VIEWS } from './findings';
 export type { Finding, FindingKind, FindingSeverity, FindingsAnswer } from './findings';

@@ -62,7 +62,7 @@ describe('bootstrap over the probe inputs', () => {
     // Sorted 0.005, 0.01, 0.03, 0.04 → ×4, ×3, ×2, ×1 = 0.02, 0.03, 0.06, 0.04 → running max 0.02, 0.03, 0.06, 0.06.
     const adjusted = holmAdjust([0.01, 0.04, 0.03, null, 0.005]);
     const expected = [0.03, 0.06, 0.06, undefined, 0.02];
-    adjusted.forEach((p, i) => (expected[i] === undefined ? assert.equal(p, undefined) : assert.ok(Math.abs(p! - expected[i]!) < 1e-12)));
+    adjusted.forEach((p, i) => (expected[i] === undefined ? assert.equal(p, undefined) : assert.ok(Math.abs(p! - expected[i]) < 1e-12)));
     assert.deepEqual(holmAdjust([0.6, 0.5]), [1, 1]);
     assert.deepEqual(holmAdjust([]), []);
   });

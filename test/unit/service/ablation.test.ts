@@ -3,7 +3,21 @@ import { strict as assert } from 'node:assert';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { classScores, npyFromFloat32, npyFromFloat64, predictionMeasures, serializeNpy } from '../../../src/analysis';
+import {
+  bootstrapDraws,
+  classScores,
+  npyFromFloat32,
+  npyFromFloat64,
+  pairedDifferences,
+  percentileInterval,
+  predictionMeasures,
+  PredictionMeasures,
+  resampledMeans,
+  seededRandom,
+  serializeNpy,
+  spearman,
+} from '../../../src/analysis';
+import { resampledDeltaLoss, spearmanIntervals } from '../../../src/service/handlers/channelImportance';
 import { recordRun } from '../../../src/recorder/record';
 import { readProbe } from '../../../src/run/probe';
 import { ABLATION_PASS, ABLATION_PATHS, groupsPerPass, holdsOnly } from '../../../src/service/ablation';
@@ -249,5 +263,40 @@ describe('ablation: known answers', function () {
         assert.ok(a.delta.loss! > 0, 'removing trained filters costs loss');
       });
     }
+  });
+});
+
+describe('channel importance: the bootstrap intervals of Δ loss and ρ', function () {
+  const measuresOf = (losses: number[][]) =>
+    losses.map((l) => ({ loss: l.reduce((a, b) => a + b, 0) / l.length, inputLosses: Float64Array.from(l) }));
+
+  it('resamples every channel on the same draws, and gives ρ on each resample as spearman does', () => {
+    const random = seededRandom(3);
+    const n = 40;
+    const baseline = measuresOf([Array.from({ length: n }, () => random())])[0] as PredictionMeasures;
+    const ablated = measuresOf(
+      Array.from({ length: 6 }, (_, c) =>
+        Array.from({ length: n }, (_, i) => baseline.inputLosses[i] + 0.01 * c + 0.05 * (random() - 0.5)),
+      ),
+    ) as PredictionMeasures[];
+    ablated[4] = { ...ablated[4], loss: undefined };
+    const resampled = resampledDeltaLoss(ablated, baseline);
+    assert.equal(resampled[4], undefined, 'no loss, no interval');
+    const draws = bootstrapDraws(n, 2000, 0);
+    assert.deepEqual(resampled[2], resampledMeans(pairedDifferences(ablated[2].inputLosses, baseline.inputLosses), draws));
+    const values = [0.5, 0.1, null, 0.9, 0.3, 0.2];
+    const [interval, tooFew] = spearmanIntervals([values, [1, null, null, 2, 3, null]], resampled);
+    assert.equal(tooFew, undefined, 'two channels with both values: no ρ');
+    // The same as spearman's ρ of the values with each resample's Δ losses.
+    const rhos = Float64Array.from(
+      { length: 2000 },
+      (_, b) =>
+        spearman(
+          values,
+          resampled.map((r) => r?.[b] ?? null),
+          { permutations: 0 },
+        ).rho ?? 0,
+    );
+    assert.deepEqual(interval, percentileInterval(rhos));
   });
 });

@@ -3,7 +3,13 @@
 // bootstrap intervals hold one, "no evidence" otherwise), Δ loss with its interval, the dots of the
 // scatter plot and the rows of its table.
 import { IMPORTANCE_SIGNIFICANCE, importanceReading } from '../../../src/service/queries';
-import type { ChannelAblation, ChannelImportanceAnswer, ImportanceMeasure, ImportanceReading, MeasureCorrelation } from '../../../src/service/queries';
+import type {
+  ChannelAblation,
+  ChannelImportanceAnswer,
+  ImportanceMeasure,
+  ImportanceReading,
+  MeasureCorrelation,
+} from '../../../src/service/queries';
 import { formatNumber, formatPercent } from '../../format';
 import { classLabel } from '../../charts/common';
 import type { ImportancePoint } from '../../charts/importanceScatter';
@@ -60,11 +66,13 @@ export function intervalText(low: number | null | undefined, high: number | null
 /** Δ loss with its 95 % bootstrap interval: "+0.010 (95% interval −0.002 to +0.021)". */
 export function deltaLossText(c: ChannelAblation): string {
   const value = formatNumber(c.deltaLoss, { sign: true });
-  return c.deltaLoss === null || c.deltaLossLow === null ? value : `${value} (95% interval ${intervalText(c.deltaLossLow, c.deltaLossHigh)})`;
+  return c.deltaLoss === null || c.deltaLossLow === null
+    ? value
+    : `${value} (95% interval ${intervalText(c.deltaLossLow, c.deltaLossHigh)})`;
 }
 
 /** Why a correlation is "no evidence": the first of the reading's reasons that holds. */
-export function noEvidenceReason(m: MeasureCorrelation, channels: readonly ChannelAblation[]): string {
+export function noEvidenceReason(m: MeasureCorrelation): string {
   if (m.adjustedPValue !== null && m.adjustedPValue >= SIGNIFICANCE) return `Holm-adjusted p not below ${SIGNIFICANCE}`;
   if (m.spearmanLow === null || m.spearmanHigh === null || (m.spearmanLow <= 0 && m.spearmanHigh >= 0)) return 'the interval of ρ covers 0';
   return 'every channel’s Δ loss interval covers 0: no ablation measurably changes the loss';
@@ -82,7 +90,7 @@ export function correlationSentence(m: MeasureCorrelation, name: string, channel
     case 'inversely':
       return `${name} predicts ablation cost inversely (the higher it is, the cheaper the channel is to remove): ${numbers}.`;
     case 'no-evidence':
-      return `No evidence that ${name} predicts ablation cost: ${numbers} (${noEvidenceReason(m, channels)}).`;
+      return `No evidence that ${name} predicts ablation cost: ${numbers} (${noEvidenceReason(m)}).`;
     case 'untested':
       return `${name} cannot be set against ablation cost: ${m.note ?? 'fewer than 3 channels have both values, or one of them is constant'}.`;
   }
