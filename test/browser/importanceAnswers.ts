@@ -126,7 +126,12 @@ export function probeLossFinding(manifest: RunManifest, spread: number): Finding
   const metrics = [metric(0, null, 1.1), metric(1, 0.4, 0.269), metric(2, 0.3, 0.283), metric(3, 0.269, 0.285)];
   const random = seededRandom(7);
   const best = Float64Array.from({ length: 300 }, () => 0.269 + 0.4 * (random() - 0.5));
-  const later = (shift: number) => best.map((l) => l + shift + spread * Math.sqrt(12) * (random() - 0.5));
+  // Each input's change: `shift` plus uniform noise of standard deviation `spread`, centred so that the mean change is `shift` exactly.
+  const later = (shift: number) => {
+    const noise = best.map(() => spread * Math.sqrt(12) * (random() - 0.5));
+    const centre = noise.reduce((a, b) => a + b, 0) / noise.length;
+    return best.map((l, i) => l + shift + noise[i] - centre);
+  };
   const probeLosses = new Map([
     [1, best],
     [2, later(0.0144)],

@@ -290,7 +290,12 @@ describe('findings rules', function () {
       ];
       const random = seededRandom(7);
       const best = Float64Array.from({ length: 300 }, () => 0.269 + 0.4 * (random() - 0.5));
-      const later = (shift: number) => best.map((l) => l + shift + spread * Math.sqrt(12) * (random() - 0.5));
+      // Each input's change: `shift` plus uniform noise of standard deviation `spread`, centred so that the mean change is `shift` exactly.
+      const later = (shift: number) => {
+        const noise = best.map(() => spread * Math.sqrt(12) * (random() - 0.5));
+        const centre = noise.reduce((a, b) => a + b, 0) / noise.length;
+        return best.map((l, i) => l + shift + noise[i] - centre);
+      };
       const probeLosses = new Map([
         [2, best],
         [3, later(rise * 0.9)],
@@ -313,7 +318,7 @@ describe('findings rules', function () {
     it('says "no evidence" (information, not a warning) when a 6 % rise on 300 inputs is within its bootstrap interval', function () {
       const [f] = ofKind(rising(0.4), 'probe-loss-rising');
       assert.equal(f.severity, 'information');
-      assert.match(f.message, /probe loss rose 6% since epoch 2 \(0\.269 → 0\.285; \+0\.0\d\d, 95% interval −0\.0\d\d to \+0\.0\d\d\)/);
+      assert.match(f.message, /probe loss rose 6% since epoch 2 \(0\.269 → 0\.285; \+0\.016, 95% interval −0\.0\d\d to \+0\.0\d\d\)/);
       assert.match(f.message, /no evidence of overfitting/);
       assert.ok((f.evidence.riseLow as number) <= 0 && (f.evidence.riseHigh as number) > 0, JSON.stringify(f.evidence));
       assert.equal(f.evidence.probeInputs, 300);
