@@ -6,6 +6,7 @@ export * from './pairwiseBudget';
  * Architecture invariant: nothing here does I/O or imports vscode, tfjs or `node:` modules.
  */
 export * from './binning';
+export * from './bootstrap';
 export * from './binomial';
 export * from './capacity';
 export * from './channelClusters';

@@ -50,6 +50,8 @@ export interface PredictionMeasures {
   accuracy: number;
   /** Mean `−ln max(p(label), 1e-7)` over the inputs (natural log, as the training loss); undefined for no inputs. */
   loss: number | undefined;
+  /** `[input]`: each input's `−ln max(p(label), 1e-7)`, whose mean is `loss` (the bootstrap's values). */
+  inputLosses: Float64Array;
   /** `[class]`: accuracy on that class's inputs, undefined for a class with none. */
   perClassAccuracy: (number | undefined)[];
   /** Rows = true class, columns = predicted. */
@@ -67,15 +69,18 @@ export function predictionMeasures(scores: ArrayLike<number>, labels: ArrayLike<
   const predicted = argmaxRows(scores, n, classes);
   const confusion = confusionMatrix(labels, predicted, classes);
   const le = labelEntropies(confusion);
+  const inputLosses = new Float64Array(n);
   let loss = 0;
   let correct = 0;
   for (let i = 0; i < n; i++) {
-    loss -= Math.log(Math.max(scores[i * classes + labels[i]], LOSS_EPSILON));
+    inputLosses[i] = -Math.log(Math.max(scores[i * classes + labels[i]], LOSS_EPSILON));
+    loss += inputLosses[i];
     if (predicted[i] === labels[i]) correct++;
   }
   return {
     accuracy: n ? correct / n : 0,
     loss: n ? loss / n : undefined,
+    inputLosses,
     perClassAccuracy: confusion.map((row, c) => {
       const total = row.reduce((a, b) => a + b, 0);
       return total ? row[c] / total : undefined;

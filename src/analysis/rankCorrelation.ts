@@ -22,7 +22,7 @@ export function averageRanks(values: readonly number[]): Float64Array {
 }
 
 /** Pearson's correlation of two equally long arrays; undefined when either is constant or shorter than 2. */
-function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number | undefined {
+export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number | undefined {
   const n = x.length;
   if (n < 2) return undefined;
   let mx = 0;

@@ -6,6 +6,7 @@
  */
 import { shannonEntropyBits } from '../analysis';
 import type { EpochMetrics, RunManifest } from '../run/format';
+import { importanceReading } from '../service/queries';
 import type { ChannelImportanceAnswer } from '../service/queries';
 
 /** The table as the demo prints it; `first` and `last` are recorded epochs of the run. */
@@ -52,21 +53,37 @@ export function formatInformationPlane(manifest: RunManifest, first: EpochMetric
   return lines.join('\n') + '\n';
 }
 
-/** One layer's `channelImportance` answer as the demo prints it: per measure, Spearman's ρ with Δ loss and its p-value. */
+/**
+ * One layer's `channelImportance` answer as the demo prints it: per measure, Spearman's ρ with Δ loss
+ * and its bootstrap interval, the permutation p-value and its Holm adjustment over the answer's
+ * measures, and the reading (a verdict only where the evidence holds one: importanceReading);
+ * then the costliest channels with Δ loss and its interval.
+ */
 export function formatImportance(layerName: string, a: ChannelImportanceAnswer): string {
   const fmt = (v: number | null, digits = 2) => (v === null ? '—' : v.toFixed(digits));
+  const p = (v: number | null) => (v !== null && v < 0.001 ? '< 0.001' : '= ' + fmt(v, 3).padStart(5));
+  const signed = (v: number) => (v >= 0 ? '+' : '−') + Math.abs(v).toFixed(3);
+  const words = { predicts: 'predicts', inversely: 'predicts inversely', 'no-evidence': 'no evidence', untested: 'untested' } as const;
+  const tests = a.measures.filter((m) => m.pValue !== null).length;
   const lines = [
     `  ${layerName} (${a.channels.length} channels, ${a.mode} ablation, baseline accuracy ${(a.baseline.accuracy * 100).toFixed(1)}%; ` +
-      `${a.permutations} permutations):`,
+      `${a.permutations} permutations, p Holm-adjusted over ${tests} tests; ${Math.round(a.bootstrap.level * 100)}% bootstrap intervals, ` +
+      `${a.bootstrap.resamples} resamples of ${a.inputCount} inputs):`,
   ];
-  for (const m of a.measures)
+  for (const m of a.measures) {
+    const interval = m.spearmanLow === null || m.spearmanHigh === null ? '' : `[${fmt(m.spearmanLow)}, ${fmt(m.spearmanHigh)}]`;
     lines.push(
-      `    ${m.measure.padEnd(20)} ρ = ${fmt(m.spearman).padStart(5)}  ${(m.pValue !== null && m.pValue < 0.001 ? 'p < 0.001' : 'p = ' + fmt(m.pValue, 3).padStart(5)).padEnd(9)}  over ${m.channelCount} channels` +
+      `    ${m.measure.padEnd(20)} ρ = ${fmt(m.spearman).padStart(5)} ${interval.padEnd(14)} ${('p ' + p(m.pValue)).padEnd(9)}  ` +
+        `${('Holm ' + p(m.adjustedPValue)).padEnd(12)}  over ${String(m.channelCount).padStart(3)} channels: ${words[importanceReading(m, a.channels)]}` +
         (m.note ? `  (${m.note})` : ''),
     );
+  }
   const top = a.ranking.slice(0, 3).map((c) => {
-    const d = a.channels[c].deltaLoss;
-    return `${c} (Δ loss ${d === null ? '—' : (d >= 0 ? '+' : '−') + Math.abs(d).toFixed(3)})`;
+    const ch = a.channels[c];
+    const d = ch.deltaLoss;
+    const interval =
+      ch.deltaLossLow === null || ch.deltaLossHigh === null ? '' : ` [${signed(ch.deltaLossLow)}, ${signed(ch.deltaLossHigh)}]`;
+    return `${c} (Δ loss ${d === null ? '—' : signed(d)}${interval})`;
   });
   lines.push(`    most costly to ablate: ${top.join(', ')}`);
   return lines.join('\n') + '\n';

@@ -13,7 +13,7 @@ import type { ReportData } from '../../webview/data';
 import { shortLayerName } from '../../webview/layerLabel';
 import { informationLayers } from '../../webview/plan';
 import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
-import { findingsAnswer, importanceAnswer } from './importanceAnswers';
+import { findingsAnswer, importanceAnswer, noisyImportanceAnswer, probeLossFinding } from './importanceAnswers';
 
 async function reportData(): Promise<ReportData> {
   const html = readFileSync((await browserFixture()).report, 'utf8');
@@ -22,8 +22,12 @@ async function reportData(): Promise<ReportData> {
   return JSON.parse(json) as ReportData;
 }
 
-/** The fixture's report with the findings and the importance of its first two multi-channel layers at the last epoch. */
-async function pageWithAnswers(theme: 'light' | 'dark' = 'light') {
+/**
+ * The fixture's report with the findings and the importance of its first two multi-channel layers at
+ * the last epoch; `noise`: the first layer's importance is the issue's noise-level one, and the
+ * findings hold the probe-loss finding the rule makes of a noisy and of a clear rise.
+ */
+async function pageWithAnswers(theme: 'light' | 'dark' = 'light', noise = false) {
   const f = await browserFixture();
   const data = await reportData();
   const m = f.manifest;
@@ -31,12 +35,15 @@ async function pageWithAnswers(theme: 'light' | 'dark' = 'light') {
   const [first, second] = informationLayers(m);
   const names = m.dataset.classNames;
   const answers = { ...data.answers };
-  answers[canonicalQuery({ kind: 'findings' })] = { answer: findingsAnswer(last, first, m.layers[first].name, second) };
+  const findings = findingsAnswer(last, first, m.layers[first].name, second);
+  if (noise) findings.findings = [probeLossFinding(m, 0.4), ...findings.findings];
+  answers[canonicalQuery({ kind: 'findings' })] = { answer: findings };
   for (const l of [first, second])
     answers[canonicalQuery({ kind: 'channelImportance', layer: l, epoch: last })] = {
-      answer: importanceAnswer(l, last, m.layers[l].channels, names),
+      answer: (noise && l === first ? noisyImportanceAnswer : importanceAnswer)(l, last, m.layers[l].channels, names),
     };
-  const file = writePage(join(tempDir('cnn-slicer-importance-'), `importance-${theme}.html`), { data: { ...data, answers }, theme });
+  const name = `importance-${theme}${noise ? '-noise' : ''}.html`;
+  const file = writePage(join(tempDir('cnn-slicer-importance-'), name), { data: { ...data, answers }, theme });
   return { file, first, second, last, manifest: m };
 }
 
@@ -114,7 +121,7 @@ describe('browser: findings and channel importance', function () {
     assert.equal(await page.$$eval(`${scatter} circle.is-dot`, (cs) => cs.length), channels);
     assert.equal(
       await page.textContent(`${scatter} text.is-title`),
-      `mean channel entropy predicts ablation cost: ρ = 1.00, p = 0.001, over ${channels} channels.`,
+      `mean channel entropy predicts ablation cost: ρ = 1.00 (95% interval +0.90 to +1.00), p = 0.001 (Holm-adjusted 0.003), over ${channels} channels.`,
     );
     // Higher Δ loss is drawn higher: channel c costs 0.01·c.
     const ys = await page.$$eval(`${scatter} circle.is-dot`, (cs) => cs.map((c) => Number(c.getAttribute('cy'))));
@@ -127,7 +134,7 @@ describe('browser: findings and channel importance', function () {
     assert.equal(firstRow[firstRow.length - 1], '—');
     assert.equal(
       await page.getAttribute('#panel-information table.importance-correlations tr[data-measure=labelInformation]', 'data-reading'),
-      'not',
+      'no-evidence',
     );
     // The capacity to the next layer is undefined for channel 0: one dot fewer, said under the chart.
     await page.click('#panel-information .importance-measures button[data-measure=capacityToNext]');
@@ -142,7 +149,7 @@ describe('browser: findings and channel importance', function () {
     await page.waitForFunction(() => /Δ accuracy/.test(document.getElementById('tooltip')?.textContent ?? ''));
     assert.match(
       (await page.textContent('#tooltip')) ?? '',
-      /channel 3.*Δ loss \+0\.030.*Δ accuracy −1\.5%.*classes losing most: class 3 −6\.0%/,
+      /channel 3.*Δ loss \+0\.030 \(95% interval \+0\.026 to \+0\.034\).*Δ accuracy −1\.5%.*classes losing most: class 3 −6\.0%/,
     );
     await screenshot(page, 'importance-light');
     await page.click(`${scatter} circle.is-dot[data-channel="3"]`);
@@ -153,6 +160,77 @@ describe('browser: findings and channel importance', function () {
       String(first),
     );
     assert.match(await page.innerText('#panel-channel .channel-selected'), /Selected channel: #3/);
+    await closeChecked(page, problems);
+  });
+
+  it('says "no evidence" when Δ losses are within their bootstrap intervals, shows the intervals and the Holm-adjusted p-values', async () => {
+    const { file, first, manifest } = await pageWithAnswers('light', true);
+    const { page, problems } = await openPage(browser(), file);
+    await openView(page, 'information');
+    const scatter = '#panel-information svg.importance-scatter';
+    await page.waitForSelector(`${scatter} circle.is-dot`);
+    const channels = manifest.layers[first].channels;
+    // p = 0.03 is below 0.05, but not after Holm's adjustment over the 3 measures tested: no verdict.
+    assert.equal(
+      await page.textContent(`${scatter} text.is-title`),
+      `No evidence that mean channel entropy predicts ablation cost: ρ = 0.55 (95% interval +0.10 to +0.80), p = 0.030 (Holm-adjusted 0.060), over ${channels} channels (Holm-adjusted p not below 0.05).`,
+    );
+    const readings = await page.$$eval('#panel-information table.importance-correlations tbody tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-measure'), tr.getAttribute('data-reading'), tr.lastElementChild?.textContent]),
+    );
+    assert.deepEqual(readings, [
+      ['channelEntropy', 'no-evidence', 'no evidence'],
+      ['labelInformation', 'no-evidence', 'no evidence'],
+      ['capacityToNext', 'no-evidence', 'no evidence'],
+      ['nearDuplicateShare', 'untested', 'cannot be tested'],
+    ]);
+    const headers = await page.$$eval('#panel-information table.importance-correlations thead th', (ths) => ths.map((t) => t.textContent));
+    assert.deepEqual(headers, [
+      'measure',
+      'Spearman ρ',
+      'ρ 95% interval',
+      'p (999 permutations)',
+      'p Holm-adjusted',
+      'channels',
+      'ablation cost',
+    ]);
+    // Label information: small p even after the adjustment, but no channel's ablation measurably changes the loss.
+    const sentences = await page.$$eval('#panel-information ul.importance-readings li', (lis) => lis.map((li) => li.textContent ?? ''));
+    assert.match(
+      sentences[1],
+      /^No evidence that I_pair\(T_c;Y\) predicts ablation cost: .*Holm-adjusted 0\.012.*every channel’s Δ loss interval covers 0/,
+    );
+    assert.ok(!sentences.some((t) => /^[^N].* predicts ablation cost:/.test(t)), sentences.join('\n'));
+    // The ranking shows each Δ loss with its interval.
+    const cell = await page.textContent('#panel-information table.importance-ranking tbody tr:first-child td.importance-delta-loss');
+    assert.match(cell ?? '', /^\+0\.002 \(95% interval −0\.001 to \+0\.005\)$/);
+    assert.match(
+      await page.innerText('#panel-information [data-testid=importance-method]'),
+      /95% bootstrap over the 200 probe inputs \(2000 resamples, seed 0\).*Holm-adjusted over the 3 measures tested/s,
+    );
+    await page.$eval('#panel-information .importance-card', (c) => c.scrollIntoView());
+    await screenshot(page, 'importance-noise');
+    await closeChecked(page, problems);
+  });
+
+  it('tells a probe-loss rise within its bootstrap interval from overfitting in the Findings list, with the interval', async () => {
+    const { file, manifest } = await pageWithAnswers('light', true);
+    const { page, problems } = await openPage(browser(), file);
+    const item = '#panel-query li.finding[data-kind=probe-loss-rising]';
+    await page.waitForSelector(item);
+    // The issue's run: +6 % on 300 probe inputs is no warning, and says why.
+    assert.equal(await page.getAttribute(item, 'data-severity'), 'information');
+    const text = await page.innerText(item);
+    assert.match(text, /probe loss rose 6% since epoch 1 \(0\.269 → 0\.285; \+0\.016, 95% interval −0\.0\d\d to \+0\.0\d\d\)/);
+    assert.match(text, /no evidence of overfitting yet/);
+    assert.doesNotMatch(text, /it is overfitting/);
+    await page.click(`${item} details.finding-detail summary`);
+    assert.match(await page.innerText(`${item} details.finding-detail`), /bootstrap over the 300 probe inputs: 2000 resamples, seed 0/);
+    await screenshot(page, 'findings-probe-loss-noise');
+    // The same rise with little spread between inputs: a warning, with its interval clear of 0.
+    const clear = probeLossFinding(manifest, 0.02);
+    assert.equal(clear.severity, 'warning');
+    assert.match(clear.message, /95% interval \+0\.0\d\d to \+0\.0\d\d\)/);
     await closeChecked(page, problems);
   });
 

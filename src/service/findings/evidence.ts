@@ -2,9 +2,10 @@
  * The evidence the findings' rules read beyond the recorded metrics, gathered by the `findings`
  * handler: each multi-channel layer's capacity matrix with itself (the very `capacityMatrix` answer,
  * from and into the run's answer cache), its channels' `I_pair(T_c; Y)` from the same distance
- * codes, the model's topology, and the measured ablation of the channels a finding names.
+ * codes, the model's topology, each probe input's loss at the epochs the probe-loss rule compares,
+ * and the measured ablation of the channels a finding names.
  */
-import { pairwiseInformationFromCodes, sameLabelPairs } from '../../analysis';
+import { classScores, pairwiseInformationFromCodes, predictionMeasures, sameLabelPairs } from '../../analysis';
 import { distanceCodesOf } from '../../compute/pool';
 import { ABLATION_PATHS, measureAblation, scoredOutput } from '../ablation';
 import { tailPlan } from '../../tfjs/graphTail';
@@ -104,6 +105,26 @@ async function tailSides(ctx: QueryContext, epoch: number, layers: readonly numb
     if (read?.length) sides.set(l, read);
   }
   return sides;
+}
+
+/**
+ * Each probe input's loss at each of `epochs` (the `probe-loss-rising` rule's bootstrap): a forward
+ * pass of the checkpoint to its scored output, the loss of src/analysis/predictions.ts.
+ */
+export async function probeLossesAt(ctx: QueryContext, epochs: readonly number[]): Promise<Map<number, Float64Array>> {
+  const losses = new Map<number, Float64Array>();
+  if (!epochs.length || ctx.manifest.output?.kind === 'none') return losses;
+  const output = scoredOutput(ctx.manifest);
+  const probe = ctx.probe();
+  const all = Array.from(probe.labels, (_, i) => i);
+  const classes = ctx.classes();
+  for (const epoch of epochs) {
+    checkCancelled(ctx);
+    const out = await ctx.layerOutput(epoch, output.layer, all);
+    const scores = classScores(output.kind, Float32Array.from(out.data), classes);
+    losses.set(epoch, predictionMeasures(scores, probe.labels, classes).inputLosses);
+  }
+  return losses;
 }
 
 /** The layers each layer reads, from the checkpoint's topology. */

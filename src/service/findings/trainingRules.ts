@@ -1,55 +1,126 @@
-/** The rules about training: probe loss rising while training loss falls, a class never predicted (docs/estimators.md "Findings"). */
+/** The rules about training: probe loss rising beyond chance while training loss falls, a class never predicted (docs/estimators.md "Findings"). */
+import { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, bootstrapMean, MeanInterval, pairedDifferences } from '../../analysis/bootstrap';
+import type { EpochMetrics } from '../../run/format';
 import type { Finding } from '../queries';
 import { metricsAt, percent, skip } from './common';
 import { PROBE_LOSS_RISE_SHARE, TRAIN_LOSS_FALL_SHARE } from './thresholds';
 import type { FindingsInput, RuleResult } from './types';
 
+/** The recorded epochs the `probe-loss-rising` rule compares at the input's epoch `T`, when their recorded losses make it a candidate. */
+interface RiseCandidate {
+  /** The epoch of the lowest probe loss before `previous`. */
+  best: EpochMetrics;
+  /** The recorded epoch before `T` (with a training loss). */
+  previous: EpochMetrics;
+  at: EpochMetrics;
+}
+
 /**
- * `probe-loss-rising`: at the epoch, the probe loss is at least PROBE_LOSS_RISE_SHARE above its
- * lowest value at an earlier recorded epoch `m`, while the training loss fell from `m` (by more than
- * TRAIN_LOSS_FALL_SHARE of its value there). Epochs without a training loss (epoch 0) do not count.
+ * The epochs of a candidate rise: at `T` and at the recorded epoch before it, the probe loss is at
+ * least PROBE_LOSS_RISE_SHARE above its lowest at an earlier epoch `m`, while the training loss fell
+ * from `m` (by more than TRAIN_LOSS_FALL_SHARE of its value there). A string says why the rule cannot
+ * be checked; undefined: no candidate.
  */
-export function probeLossRule(input: FindingsInput): RuleResult {
-  const absent = input.manifest.output?.labelMeasuresAbsent;
-  if (absent) return { findings: [], skipped: [skip('probe-loss-rising', `the model has no class output: ${absent}`)] };
+function riseCandidate(input: FindingsInput): RiseCandidate | string | undefined {
   const usable = input.metrics.filter((e) => e.epoch <= input.epoch && e.trainLoss !== null && e.probeLoss !== null);
   const at = usable.find((e) => e.epoch === input.epoch);
-  if (!at || usable.length < 2)
+  if (!at || usable.length < 3)
+    return `needs three recorded epochs after training started (the rise must hold at two of them), up to epoch ${input.epoch}; there are ${usable.length}`;
+  const previous = usable[usable.length - 2];
+  const best = usable.slice(0, -2).reduce((a, b) => (b.probeLoss! < a.probeLoss! ? b : a));
+  const rises = (e: EpochMetrics) =>
+    best.probeLoss! > 0 &&
+    e.probeLoss! / best.probeLoss! - 1 >= PROBE_LOSS_RISE_SHARE &&
+    e.trainLoss! < best.trainLoss! * (1 - TRAIN_LOSS_FALL_SHARE);
+  return rises(previous) && rises(at) ? { best, previous, at } : undefined;
+}
+
+/**
+ * The epochs whose per-input probe losses `probe-loss-rising` needs at the input's epoch (the best
+ * epoch `m`, the one before `T`, `T`): none unless the recorded losses make a candidate, so the
+ * findings handler runs those forward passes only then.
+ */
+export function probeLossEpochs(input: FindingsInput): number[] {
+  if (input.manifest.output?.labelMeasuresAbsent) return [];
+  const c = riseCandidate(input);
+  return c && typeof c !== 'string' ? [c.best.epoch, c.previous.epoch, c.at.epoch] : [];
+}
+
+/**
+ * `probe-loss-rising` (docs/estimators.md "Findings"): a candidate rise ({@link riseCandidate}) is a
+ * warning only when, at both epochs, the rise is larger than its bootstrap standard error and its 95 %
+ * bootstrap interval lies above 0 — the paired differences of each probe input's loss from epoch `m`
+ * (`input.probeLosses`), resampled over the probe inputs with a fixed seed. A rise whose interval
+ * holds 0 is information that says "no evidence"; without the per-input losses it is not checked.
+ */
+export function probeLossRule(input: FindingsInput): RuleResult {
+  const kind = 'probe-loss-rising';
+  const absent = input.manifest.output?.labelMeasuresAbsent;
+  if (absent) return { findings: [], skipped: [skip(kind, `the model has no class output: ${absent}`)] };
+  const c = riseCandidate(input);
+  if (typeof c === 'string') return { findings: [], skipped: [skip(kind, c)] };
+  if (!c) return { findings: [], skipped: [] };
+  const { best, previous, at } = c;
+  const losses = [best, previous, at].map((e) => input.probeLosses?.get(e.epoch));
+  if (losses.some((l) => !l?.length || l.length !== losses[0]?.length))
     return {
       findings: [],
-      skipped: [
-        skip(
-          'probe-loss-rising',
-          `needs two recorded epochs after training started, up to epoch ${input.epoch}; there are ${usable.length}`,
-        ),
-      ],
+      skipped: [skip(kind, `the probe losses of each input at epochs ${best.epoch}, ${previous.epoch} and ${at.epoch} were not computed`)],
     };
-  const earlier = usable.filter((e) => e.epoch < input.epoch);
-  const best = earlier.reduce((a, b) => (b.probeLoss! < a.probeLoss! ? b : a));
-  const rise = at.probeLoss! / best.probeLoss! - 1;
-  const fell = at.trainLoss! < best.trainLoss! * (1 - TRAIN_LOSS_FALL_SHARE);
-  if (!(best.probeLoss! > 0 && rise >= PROBE_LOSS_RISE_SHARE && fell)) return { findings: [], skipped: [] };
+  const [lossBest, lossPrevious, lossAt] = losses as Float64Array[];
+  const risePrevious = bootstrapMean(pairedDifferences(lossPrevious, lossBest));
+  const rise = bootstrapMean(pairedDifferences(lossAt, lossBest));
+  const clear = (r: MeanInterval) => r.mean > r.standardError && r.low > 0;
+  const evidenced = clear(risePrevious) && clear(rise);
+  const n = lossAt.length;
+  const share = (e: EpochMetrics) => Math.round((e.probeLoss! / best.probeLoss! - 1) * 100);
+  const interval = (r: MeanInterval) => `${signed(r.mean)}, 95% interval ${signed(r.low)} to ${signed(r.high)}`;
+  const rose =
+    `probe loss rose ${share(at)}% since epoch ${best.epoch} (${best.probeLoss!.toFixed(3)} → ${at.probeLoss!.toFixed(3)}; ${interval(rise)}) ` +
+    `while training loss fell (${best.trainLoss!.toFixed(3)} → ${at.trainLoss!.toFixed(3)})`;
+  const rule =
+    `Rule: probe loss at least PROBE_LOSS_RISE_SHARE = ${PROBE_LOSS_RISE_SHARE} above its lowest at an earlier epoch, at epoch ${previous.epoch} ` +
+    `and at epoch ${at.epoch}, while training loss fell; at both, the rise larger than its standard error and its 95% interval above 0 ` +
+    `(bootstrap over the ${n} probe inputs: ${BOOTSTRAP_RESAMPLES} resamples, seed ${BOOTSTRAP_SEED}, percentile interval). ` +
+    `At epoch ${previous.epoch} the rise was ${interval(risePrevious)}.`;
   const finding: Finding = {
-    kind: 'probe-loss-rising',
-    severity: 'warning',
+    kind,
+    severity: evidenced ? 'warning' : 'information',
     epoch: input.epoch,
-    message: `probe loss rose ${Math.round(rise * 100)}% since epoch ${best.epoch} (${best.probeLoss!.toFixed(3)} → ${at.probeLoss!.toFixed(3)}) while training loss fell (${best.trainLoss!.toFixed(3)} → ${at.trainLoss!.toFixed(3)})`,
-    detail:
-      `The model fits its training inputs better and the held-out probe inputs worse: it is overfitting. The checkpoint of epoch ${best.epoch} ` +
-      `generalises better; stop earlier, add data or augmentation, or regularise. Rule: probe loss at least PROBE_LOSS_RISE_SHARE = ${PROBE_LOSS_RISE_SHARE} ` +
-      `above its lowest at an earlier epoch while training loss fell from that epoch.`,
+    message: evidenced ? rose : `${rose}: within what ${n} probe inputs can tell, so no evidence of overfitting yet`,
+    detail: evidenced
+      ? `The model fits its training inputs better and the held-out probe inputs worse, at two recorded epochs and beyond what ${n} probe inputs ` +
+        `leave to chance: it is overfitting. The checkpoint of epoch ${best.epoch} generalises better; stop earlier, add data or augmentation, ` +
+        `or regularise. ${rule}`
+      : `The rise is no larger than what drawing other probe inputs could give: its standard error is ${rise.standardError.toFixed(4)} at epoch ${at.epoch} ` +
+        `and ${risePrevious.standardError.toFixed(4)} at epoch ${previous.epoch}, and an interval holds 0. Record more epochs or a larger probe set ` +
+        `before reading it as overfitting. ${rule}`,
     evidence: {
       bestEpoch: best.epoch,
+      previousEpoch: previous.epoch,
       probeLossBest: best.probeLoss,
+      probeLossPrevious: previous.probeLoss,
       probeLoss: at.probeLoss,
       trainLossBest: best.trainLoss,
       trainLoss: at.trainLoss,
-      rise,
+      rise: at.probeLoss! / best.probeLoss! - 1,
+      riseMean: rise.mean,
+      riseStandardError: rise.standardError,
+      riseLow: rise.low,
+      riseHigh: rise.high,
+      risePreviousMean: risePrevious.mean,
+      risePreviousStandardError: risePrevious.standardError,
+      risePreviousLow: risePrevious.low,
+      risePreviousHigh: risePrevious.high,
+      probeInputs: n,
     },
     view: { view: 'training', epoch: input.epoch },
   };
   return { findings: [finding], skipped: [] };
 }
+
+/** A loss change with its sign: "+0.016", "−0.004". */
+const signed = (v: number): string => `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(3)}`;
 
 /** `class-never-predicted`: a class no probe input is predicted as at the epoch (its column of the confusion matrix is empty). */
 export function neverPredictedRule(input: FindingsInput): RuleResult {

@@ -25,6 +25,11 @@ export interface FindingsInput {
   evidence?: ReadonlyMap<number, LayerEvidence>;
   /** Why evidence of a kind was not gathered (a model without layers of several channels, …). */
   evidenceSkipped?: readonly Skipped[];
+  /**
+   * Per epoch: each probe input's loss at that epoch's checkpoint (the same inputs, in probe order),
+   * computed by the handler for the epochs `probeLossEpochs` names.
+   */
+  probeLosses?: ReadonlyMap<number, Float64Array>;
   /** `[layer]`: the layers each layer reads (from the model's topology); absent: the layer before it in manifest order. */
   inputsOf?: readonly (readonly number[])[];
 }

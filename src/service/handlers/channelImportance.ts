@@ -1,9 +1,20 @@
 /**
  * `channelImportance`: every channel of a layer ablated alone, and how well each information
- * measure of the channels orders them by what their ablation costs (Spearman's ρ with Δ loss and a
- * permutation p-value; docs/estimators.md "Channel importance").
+ * measure of the channels orders them by what their ablation costs (Spearman's ρ with Δ loss, a
+ * permutation p-value adjusted by Holm's method over the measures, and bootstrap intervals of each
+ * Δ loss and of ρ over the probe inputs; docs/estimators.md "Channel importance").
  */
 import {
+  BOOTSTRAP_LEVEL,
+  BOOTSTRAP_RESAMPLES,
+  BOOTSTRAP_SEED,
+  bootstrapDraws,
+  holmAdjust,
+  pairedDifferences,
+  percentileInterval,
+  resampledMeans,
+  averageRanks,
+  pearson,
   layerActivations,
   LayerActivations,
   pairwiseInformationFromCodes,
@@ -52,16 +63,27 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
     ),
   );
   const [baseline, ...ablated] = measured;
-  const rows = ablated.map((m, c) => channelRow(c, m, baseline));
+  const resampled = resampledDeltaLoss(ablated, baseline);
+  const rows = ablated.map((m, c) => channelRow(c, m, baseline, resampled[c]));
   const deltaLoss = rows.map((r) => r.deltaLoss);
   const measures = await measuring;
-  const correlations: MeasureCorrelation[] = measures.map((m) => {
-    const r = spearman(m.values, deltaLoss, { permutations: DEFAULT_PERMUTATIONS, seed: 0 });
+  const tests = measures.map((m) => spearman(m.values, deltaLoss, { permutations: DEFAULT_PERMUTATIONS, seed: 0 }));
+  const adjusted = holmAdjust(tests.map((r) => r.pValue));
+  const rhoIntervals = spearmanIntervals(
+    measures.map((m) => m.values),
+    resampled,
+  );
+  const correlations: MeasureCorrelation[] = measures.map((m, k) => {
+    const r = tests[k];
     const constant = r.rho === undefined && r.count >= 3 && !m.note;
+    const rhoInterval = r.rho === undefined ? undefined : rhoIntervals[k];
     return {
       ...m,
       spearman: orNull(r.rho),
       pValue: orNull(r.pValue),
+      adjustedPValue: orNull(adjusted[k]),
+      spearmanLow: orNull(rhoInterval?.low),
+      spearmanHigh: orNull(rhoInterval?.high),
       channelCount: r.count,
       ...(constant ? { note: 'the measure (or Δ loss) is the same for every channel: there is no order to correlate' } : {}),
     };
@@ -77,11 +99,64 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
     channels: rows,
     measures: correlations,
     permutations: DEFAULT_PERMUTATIONS,
+    correction: 'holm',
+    bootstrap: { resamples: BOOTSTRAP_RESAMPLES, seed: BOOTSTRAP_SEED, level: BOOTSTRAP_LEVEL },
     ranking,
   };
 };
 
-function channelRow(channel: number, m: PredictionMeasures, baseline: PredictionMeasures): ChannelAblation {
+/**
+ * `[channel]`: Δ loss of the channel's ablation on each bootstrap resample of the probe inputs (the
+ * mean over the resample of each input's ablated − baseline loss; every channel on the same
+ * resamples, BOOTSTRAP_RESAMPLES of them with seed BOOTSTRAP_SEED), undefined without a loss.
+ */
+export function resampledDeltaLoss(ablated: readonly PredictionMeasures[], baseline: PredictionMeasures): (Float64Array | undefined)[] {
+  const n = baseline.inputLosses.length;
+  if (baseline.loss === undefined || !n) return ablated.map(() => undefined);
+  const draws = bootstrapDraws(n, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED);
+  return ablated.map((m) =>
+    m.loss === undefined ? undefined : resampledMeans(pairedDifferences(m.inputLosses, baseline.inputLosses), draws),
+  );
+}
+
+/**
+ * Per measure, the bootstrap interval of Spearman's ρ of its values with Δ loss: ρ on each
+ * resample's Δ losses (the measure's values held as measured; a resample without an order, every
+ * Δ loss equal, counts as ρ = 0), its percentile interval; undefined with fewer than 3 channels
+ * having both. Measures defined on the same channels share each resample's ranks of Δ loss.
+ */
+export function spearmanIntervals(
+  measures: readonly (readonly (number | null)[])[],
+  resampled: readonly (Float64Array | undefined)[],
+): ({ low: number; high: number } | undefined)[] {
+  const resamples = resampled.find((r) => r !== undefined)?.length ?? 0;
+  const kept = measures.map((values) =>
+    resampled.flatMap((r, c) => (r !== undefined && typeof values[c] === 'number' && Number.isFinite(values[c]) ? [c] : [])),
+  );
+  const out: ({ low: number; high: number } | undefined)[] = measures.map(() => undefined);
+  const groups = new Map<string, number[]>();
+  kept.forEach((channels, k) => {
+    if (channels.length < 3 || !resamples) return;
+    const key = channels.join(',');
+    groups.set(key, [...(groups.get(key) ?? []), k]);
+  });
+  for (const members of groups.values()) {
+    const channels = kept[members[0]];
+    const rx = members.map((k) => averageRanks(channels.map((c) => measures[k][c]!)));
+    const rhos = members.map(() => new Float64Array(resamples));
+    const y = new Array<number>(channels.length);
+    for (let b = 0; b < resamples; b++) {
+      channels.forEach((c, i) => (y[i] = resampled[c]![b]));
+      const ry = averageRanks(y);
+      members.forEach((_, g) => (rhos[g][b] = pearson(rx[g], ry) ?? 0));
+    }
+    members.forEach((k, g) => (out[k] = percentileInterval(rhos[g])));
+  }
+  return out;
+}
+
+function channelRow(channel: number, m: PredictionMeasures, baseline: PredictionMeasures, resampled?: Float64Array): ChannelAblation {
+  const interval = resampled && percentileInterval(resampled);
   const losing = m.perClassAccuracy
     .map((a, c) => ({
       class: c,
@@ -93,12 +168,14 @@ function channelRow(channel: number, m: PredictionMeasures, baseline: Prediction
   return {
     channel,
     deltaLoss: m.loss === undefined || baseline.loss === undefined ? null : m.loss - baseline.loss,
+    deltaLossLow: orNull(interval?.low),
+    deltaLossHigh: orNull(interval?.high),
     deltaAccuracy: m.accuracy - baseline.accuracy,
     classesLosing: losing,
   };
 }
 
-type MeasureValues = Omit<MeasureCorrelation, 'spearman' | 'pValue' | 'channelCount'>;
+type MeasureValues = Omit<MeasureCorrelation, 'spearman' | 'pValue' | 'adjustedPValue' | 'spearmanLow' | 'spearmanHigh' | 'channelCount'>;
 
 /** The four information measures of the layer's channels (each `[channel]`, null where undefined). */
 async function informationMeasures(

@@ -2,12 +2,14 @@
  * `findings`: the rules of src/service/findings/ on the run's recorded metrics at an epoch (the last
  * recorded by default), with the evidence that costs a forward pass gathered here: each
  * multi-channel layer's capacity matrix with itself (shared with the `capacityMatrix` answer), its
- * channels' label information from the same distance codes, the model's topology, and the measured
+ * channels' label information from the same distance codes, the model's topology, each probe
+ * input's loss where the probe loss may be rising (the bootstrap of that rule), and the measured
  * ablation of the channels the findings name.
  */
 import { CONTROL_THRESHOLDS, controlFindings } from '../findings/control';
-import { addAblations, checkCancelled, gatherEvidence, topology } from '../findings/evidence';
-import { computeFindings, type FindingRule } from '../findings/rules';
+import { addAblations, checkCancelled, gatherEvidence, probeLossesAt, topology } from '../findings/evidence';
+import { computeFindings, type FindingRule, type FindingsInput } from '../findings/rules';
+import { probeLossEpochs } from '../findings/trainingRules';
 import { QueryError } from '../queries';
 import type { Handler } from './handler';
 
@@ -31,10 +33,17 @@ export const findings: Handler<'findings'> = async (q, ctx) => {
   const { evidence, skipped } = await gatherEvidence(ctx, epoch, progress);
   checkCancelled(ctx);
   const inputsOf = await topology(ctx, epoch);
-  const result = computeFindings(
-    { manifest: ctx.manifest, metrics: ctx.run.record.metrics, epoch, evidence, evidenceSkipped: skipped, inputsOf },
-    EXTRA_RULES,
-  );
+  const input: FindingsInput = {
+    manifest: ctx.manifest,
+    metrics: ctx.run.record.metrics,
+    epoch,
+    evidence,
+    evidenceSkipped: skipped,
+    inputsOf,
+  };
+  // Only a rise the recorded losses make a candidate costs forward passes: each probe input's loss at the epochs it compares.
+  const probeLosses = await probeLossesAt(ctx, probeLossEpochs(input));
+  const result = computeFindings({ ...input, probeLosses }, EXTRA_RULES);
   ctx.control.onProgress?.(0.8, 'findings: ablating the channels they name');
   const withAblations = await addAblations(ctx, epoch, result.findings);
   return { epoch, findings: withAblations, thresholds: { ...result.thresholds, ...CONTROL_THRESHOLDS }, skipped: result.skipped };

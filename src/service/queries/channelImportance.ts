@@ -2,7 +2,9 @@
  * `channelImportance`: every channel of a layer ablated alone (query `ablation` with one channel),
  * and how well each information measure of those channels predicts what ablating them costs: the
  * Spearman rank correlation of the measure with Δ loss over the channels, with a permutation
- * p-value (docs/estimators.md "Channel importance"). The paper's premise, tested on the user's model.
+ * p-value adjusted by Holm's method over the answer's measures, and bootstrap intervals of Δ loss
+ * and ρ over the probe inputs (docs/estimators.md "Channel importance"). The paper's premise, tested
+ * on the user's model; {@link importanceReading} is the one reading of it every surface prints.
  */
 import * as v from 'valibot';
 import { AblationModeSchema, ABLATION_MODES } from './ablation';
@@ -17,6 +19,9 @@ const ChannelAblationSchema = v.object({
   channel: v.number(),
   /** Loss with this channel ablated minus the baseline loss (null without class scores). */
   deltaLoss: BitsSchema,
+  /** The 95 % bootstrap interval of Δ loss over the probe inputs (percentile; null when Δ loss is). */
+  deltaLossLow: BitsSchema,
+  deltaLossHigh: BitsSchema,
   /** Accuracy with this channel ablated minus the baseline accuracy. */
   deltaAccuracy: v.number(),
   /** The classes whose accuracy drops most (at most 3, largest drop first; only drops). */
@@ -32,6 +37,11 @@ const MeasureCorrelationSchema = v.object({
   spearman: BitsSchema,
   /** Two-sided permutation p-value of `spearman` (null when it is). */
   pValue: BitsSchema,
+  /** `pValue` adjusted by Holm's method over the measures of this answer that have one (null when it is). */
+  adjustedPValue: BitsSchema,
+  /** The 95 % bootstrap interval of `spearman` over the probe inputs (each resample's Δ losses, the measure's values held; null when ρ is). */
+  spearmanLow: BitsSchema,
+  spearmanHigh: BitsSchema,
   /** Channels the correlation is over. */
   channelCount: v.number(),
   /** For `capacityToNext`: the clustered layer the capacities are to (null when the layer has none after it). */
@@ -61,6 +71,10 @@ export const channelImportance = defineQuery({
     measures: v.array(MeasureCorrelationSchema),
     /** Permutations each p-value is from. */
     permutations: v.number(),
+    /** How the p-values are corrected for the number of tests in the answer. */
+    correction: v.literal('holm'),
+    /** The bootstrap of Δ loss and ρ: resamples of the probe inputs, their seed, the intervals' coverage. */
+    bootstrap: v.object({ resamples: v.number(), seed: v.number(), level: v.number() }),
     /** Channel indices ascending by Δ loss, most costly first (a convenience for tables). */
     ranking: NumberList,
   }),
@@ -71,3 +85,25 @@ export const channelImportance = defineQuery({
 });
 
 export type ChannelImportanceAnswer = v.InferOutput<typeof channelImportance.answer>;
+
+/** A rank correlation counts as a prediction when its Holm-adjusted p-value is below this… */
+export const IMPORTANCE_SIGNIFICANCE = 0.05;
+
+/** How a measure's correlation with ablation cost reads: a verdict only where the evidence holds one. */
+export type ImportanceReading = 'predicts' | 'inversely' | 'no-evidence' | 'untested';
+
+/** Whether an interval (both ends known) holds 0. */
+const holdsZero = (low: number | null, high: number | null): boolean => low === null || high === null || (low <= 0 && high >= 0);
+
+/**
+ * The reading of a measure (estimators.md "Channel importance"): untested without ρ or p-value;
+ * "no evidence" when the Holm-adjusted p-value is not below IMPORTANCE_SIGNIFICANCE, when ρ's
+ * bootstrap interval covers 0, or when every channel's Δ-loss interval covers 0 (no ablation
+ * measurably changes the loss: there is no cost to predict); else predicts (ρ > 0) or inversely.
+ */
+export function importanceReading(m: MeasureCorrelation, channels: readonly ChannelAblation[]): ImportanceReading {
+  if (m.spearman === null || m.adjustedPValue === null) return 'untested';
+  if (m.adjustedPValue >= IMPORTANCE_SIGNIFICANCE || holdsZero(m.spearmanLow, m.spearmanHigh)) return 'no-evidence';
+  if (channels.every((c) => holdsZero(c.deltaLossLow, c.deltaLossHigh))) return 'no-evidence';
+  return m.spearman > 0 ? 'predicts' : 'inversely';
+}

@@ -32,7 +32,7 @@ import { smallMultiples } from './smallMultiples';
 import { training } from './training';
 
 /** Version of the query vocabulary; cached answers from another version are never reused. */
-export const QUERY_VERSION = 2;
+export const QUERY_VERSION = 3;
 
 /** Every query kind, in the order the vocabulary lists them (docs/queries.md). */
 export const QUERY_DESCRIPTORS = [
@@ -197,7 +197,13 @@ export type { ChannelLabelInformationAnswer } from './channelLabelInformation';
 export type { InformationPlaneAnswer, InformationPlanePoint } from './informationPlane';
 export { ABLATION_MODES } from './ablation';
 export type { AblationAnswer, AblationMode, PredictionDelta, PredictionMeasures } from './ablation';
-export { IMPORTANCE_MEASURES } from './channelImportance';
-export type { ChannelAblation, ChannelImportanceAnswer, ImportanceMeasure, MeasureCorrelation } from './channelImportance';
+export { IMPORTANCE_MEASURES, IMPORTANCE_SIGNIFICANCE, importanceReading } from './channelImportance';
+export type {
+  ChannelAblation,
+  ChannelImportanceAnswer,
+  ImportanceMeasure,
+  ImportanceReading,
+  MeasureCorrelation,
+} from './channelImportance';
 export { FINDING_KINDS, FINDING_SEVERITIES, FINDING_VIEWS, probeToResolve } from './findings';
 export type { Finding, FindingKind, FindingSeverity, FindingsAnswer } from './findings';

@@ -37,47 +37,70 @@ describe("the demo's information-plane table", () => {
 });
 
 describe("the demo's rank-correlation lines", () => {
-  it('prints ρ and p for each measure, p below 0.001 as such, an undefined one as a dash with its reason, and the costliest channels', () => {
-    const measure = (
-      name: 'channelEntropy' | 'labelInformation' | 'capacityToNext',
-      rho: number | null,
-      p: number | null,
-      note?: string,
-    ) => ({
-      measure: name,
-      values: [1, 2, 3],
-      spearman: rho,
-      pValue: p,
-      channelCount: rho === null ? 0 : 3,
-      ...(note ? { note } : {}),
-    });
-    const text = formatImportance('conv2', {
-      epoch: 3,
-      layer: 3,
-      mode: 'zero',
-      inputCount: 500,
-      classNames: ['a', 'b'],
-      baseline: { accuracy: 0.956, loss: 0.15 },
-      channels: [
-        { channel: 0, deltaLoss: 0.01, deltaAccuracy: -0.01, classesLosing: [] },
-        { channel: 1, deltaLoss: 0.045, deltaAccuracy: -0.02, classesLosing: [] },
-        { channel: 2, deltaLoss: -0.003, deltaAccuracy: 0, classesLosing: [] },
-      ],
-      measures: [
-        measure('channelEntropy', -0.13, 0.639),
-        measure('labelInformation', 0.46, 0.0001),
-        measure('capacityToNext', null, null, 'no layer after it'),
-      ],
-      permutations: 9999,
-      ranking: [1, 0, 2],
-    });
-    const lines = text.trimEnd().split('\n');
-    assert.match(lines[0], /conv2 \(3 channels, zero ablation, baseline accuracy 95\.6%; 9999 permutations\)/);
-    assert.match(lines[1], /channelEntropy\s+ρ = -0\.13\s+p = 0\.639\s+over 3 channels$/);
-    assert.match(lines[2], /labelInformation\s+ρ = {2}0\.46\s+p < 0\.001\s+over 3 channels$/);
-    assert.match(lines[3], /capacityToNext\s+ρ = {5}—\s+p = {5}—\s+over 0 channels {2}\(no layer after it\)$/);
+  const measure = (
+    name: 'channelEntropy' | 'labelInformation' | 'capacityToNext',
+    rho: number | null,
+    p: number | null,
+    adjusted: number | null,
+    interval: [number, number] | null,
+    note?: string,
+  ) => ({
+    measure: name,
+    values: [1, 2, 3],
+    spearman: rho,
+    pValue: p,
+    adjustedPValue: adjusted,
+    spearmanLow: interval?.[0] ?? null,
+    spearmanHigh: interval?.[1] ?? null,
+    channelCount: rho === null ? 0 : 3,
+    ...(note ? { note } : {}),
+  });
+  const answer = (costly: [number, number]) => ({
+    epoch: 3,
+    layer: 3,
+    mode: 'zero' as const,
+    inputCount: 500,
+    classNames: ['a', 'b'],
+    baseline: { accuracy: 0.956, loss: 0.15 },
+    channels: [
+      { channel: 0, deltaLoss: 0.01, deltaLossLow: -0.004, deltaLossHigh: 0.024, deltaAccuracy: -0.01, classesLosing: [] },
+      { channel: 1, deltaLoss: 0.045, deltaLossLow: costly[0], deltaLossHigh: costly[1], deltaAccuracy: -0.02, classesLosing: [] },
+      { channel: 2, deltaLoss: -0.003, deltaLossLow: -0.009, deltaLossHigh: 0.002, deltaAccuracy: 0, classesLosing: [] },
+    ],
+    measures: [
+      measure('channelEntropy', -0.13, 0.639, 0.639, [-0.6, 0.4]),
+      measure('labelInformation', 0.46, 0.0001, 0.0002, [0.2, 0.7]),
+      measure('capacityToNext', null, null, null, null, 'no layer after it'),
+    ],
+    permutations: 9999,
+    correction: 'holm' as const,
+    bootstrap: { resamples: 2000, seed: 0, level: 0.95 },
+    ranking: [1, 0, 2],
+  });
+
+  it('prints ρ with its interval, p and its Holm adjustment, the reading, and the costliest channels with their Δ loss intervals', () => {
+    const lines = formatImportance('conv2', answer([0.03, 0.06]))
+      .trimEnd()
+      .split('\n');
+    assert.match(
+      lines[0],
+      /conv2 \(3 channels, zero ablation, baseline accuracy 95\.6%; 9999 permutations, p Holm-adjusted over 2 tests; 95% bootstrap intervals, 2000 resamples of 500 inputs\)/,
+    );
+    assert.match(lines[1], /channelEntropy\s+ρ = -0\.13 \[-0\.60, 0\.40\]\s+p = 0\.639\s+Holm = 0\.639\s+over {3}3 channels: no evidence$/);
+    assert.match(lines[2], /labelInformation\s+ρ = {2}0\.46 \[0\.20, 0\.70\]\s+p < 0\.001\s+Holm < 0\.001\s+over {3}3 channels: predicts$/);
+    assert.match(lines[3], /capacityToNext\s+ρ = {5}—\s+p = {5}—\s+Holm = {5}—\s+over {3}0 channels: untested {2}\(no layer after it\)$/);
     assert.equal(lines[1].indexOf('over'), lines[2].indexOf('over'), 'the columns line up');
     assert.equal(lines[2].indexOf('over'), lines[3].indexOf('over'));
-    assert.match(lines[4], /most costly to ablate: 1 \(Δ loss \+0\.045\), 0 \(Δ loss \+0\.010\), 2 \(Δ loss −0\.003\)/);
+    assert.match(
+      lines[4],
+      /most costly to ablate: 1 \(Δ loss \+0\.045 \[\+0\.030, \+0\.060\]\), 0 \(Δ loss \+0\.010 \[−0\.004, \+0\.024\]\), 2 \(Δ loss −0\.003 \[−0\.009, \+0\.002\]\)/,
+    );
+  });
+
+  it('says "no evidence" for a small p when every channel’s Δ loss interval covers 0', () => {
+    const lines = formatImportance('conv2', answer([-0.01, 0.1]))
+      .trimEnd()
+      .split('\n');
+    assert.match(lines[2], /labelInformation.*Holm < 0\.001.*: no evidence$/);
   });
 });

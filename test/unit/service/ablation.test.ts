@@ -3,7 +3,21 @@ import { strict as assert } from 'node:assert';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { classScores, npyFromFloat32, npyFromFloat64, predictionMeasures, serializeNpy } from '../../../src/analysis';
+import {
+  bootstrapDraws,
+  classScores,
+  npyFromFloat32,
+  npyFromFloat64,
+  pairedDifferences,
+  percentileInterval,
+  predictionMeasures,
+  PredictionMeasures,
+  resampledMeans,
+  seededRandom,
+  serializeNpy,
+  spearman,
+} from '../../../src/analysis';
+import { resampledDeltaLoss, spearmanIntervals } from '../../../src/service/handlers/channelImportance';
 import { recordRun } from '../../../src/recorder/record';
 import { readProbe } from '../../../src/run/probe';
 import { ABLATION_PASS, ABLATION_PATHS, groupsPerPass, holdsOnly } from '../../../src/service/ablation';
@@ -94,6 +108,24 @@ describe('ablation: known answers', function () {
     for (const m of answer.measures) assert.equal(m.values.length, 3);
     const toNext = answer.measures.find((m) => m.measure === 'capacityToNext')!;
     assert.equal(toNext.otherLayer, 3, 'flatten moves values only: the next layer that mixes channels is the dense output');
+    // Δ loss with its bootstrap interval over the 100 probe inputs: the carrier's clear of 0 (every input loses the
+    // same here, so the interval is that one value, up to rounding), the unread channel's exactly 0.
+    assert.deepEqual(answer.bootstrap, { resamples: 2000, seed: 0, level: 0.95 });
+    assert.equal(answer.correction, 'holm');
+    const carrierRow = answer.channels[0];
+    assert.ok(
+      carrierRow.deltaLossLow! > 0 &&
+        carrierRow.deltaLossLow! <= carrierRow.deltaLoss! + 1e-12 &&
+        carrierRow.deltaLoss! <= carrierRow.deltaLossHigh! + 1e-12,
+    );
+    assert.deepEqual([answer.channels[2].deltaLossLow, answer.channels[2].deltaLossHigh], [0, 0]);
+    // Holm over the measures tested in this answer: each adjusted p at least its own, at most 1; ρ within its interval.
+    const tested = answer.measures.filter((m) => m.pValue !== null);
+    for (const m of answer.measures) {
+      if (m.pValue === null) assert.equal(m.adjustedPValue, null);
+      else assert.ok(m.adjustedPValue! >= m.pValue && m.adjustedPValue! <= 1 && m.adjustedPValue! <= tested.length * m.pValue + 1e-12);
+      if (m.spearman !== null) assert.ok(m.spearmanLow! <= m.spearman + 1e-9 && m.spearman - 1e-9 <= m.spearmanHigh!, m.measure);
+    }
   });
 
   it('knows an ablation that changes no value: a channel that holds its replacement everywhere, bit for bit', () => {
@@ -231,5 +263,40 @@ describe('ablation: known answers', function () {
         assert.ok(a.delta.loss! > 0, 'removing trained filters costs loss');
       });
     }
+  });
+});
+
+describe('channel importance: the bootstrap intervals of Δ loss and ρ', function () {
+  const measuresOf = (losses: number[][]) =>
+    losses.map((l) => ({ loss: l.reduce((a, b) => a + b, 0) / l.length, inputLosses: Float64Array.from(l) }));
+
+  it('resamples every channel on the same draws, and gives ρ on each resample as spearman does', () => {
+    const random = seededRandom(3);
+    const n = 40;
+    const baseline = measuresOf([Array.from({ length: n }, () => random())])[0] as PredictionMeasures;
+    const ablated = measuresOf(
+      Array.from({ length: 6 }, (_, c) =>
+        Array.from({ length: n }, (_, i) => baseline.inputLosses[i] + 0.01 * c + 0.05 * (random() - 0.5)),
+      ),
+    ) as PredictionMeasures[];
+    ablated[4] = { ...ablated[4], loss: undefined };
+    const resampled = resampledDeltaLoss(ablated, baseline);
+    assert.equal(resampled[4], undefined, 'no loss, no interval');
+    const draws = bootstrapDraws(n, 2000, 0);
+    assert.deepEqual(resampled[2], resampledMeans(pairedDifferences(ablated[2].inputLosses, baseline.inputLosses), draws));
+    const values = [0.5, 0.1, null, 0.9, 0.3, 0.2];
+    const [interval, tooFew] = spearmanIntervals([values, [1, null, null, 2, 3, null]], resampled);
+    assert.equal(tooFew, undefined, 'two channels with both values: no ρ');
+    // The same as spearman's ρ of the values with each resample's Δ losses.
+    const rhos = Float64Array.from(
+      { length: 2000 },
+      (_, b) =>
+        spearman(
+          values,
+          resampled.map((r) => r?.[b] ?? null),
+          { permutations: 0 },
+        ).rho ?? 0,
+    );
+    assert.deepEqual(interval, percentileInterval(rhos));
   });
 });

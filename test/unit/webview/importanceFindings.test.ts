@@ -3,12 +3,13 @@
 // numbers (webview/format.ts), and what a report plans for them (webview/plan.ts).
 import assert from 'node:assert/strict';
 import { canonicalQuery, checkAnswer } from '../../../src/service/queries';
-import type { ChannelImportanceAnswer, Finding, MeasureCorrelation } from '../../../src/service/queries';
+import type { ChannelAblation, ChannelImportanceAnswer, Finding, MeasureCorrelation } from '../../../src/service/queries';
 import { formatNumber, formatPercent } from '../../../webview/format';
 import { REPORT_IMPORTANCE_LAYERS, reportImportanceLayers, reportPlan } from '../../../webview/plan';
 import {
   classesText,
   correlationSentence,
+  deltaLossText,
   formatMeasure,
   importancePoints,
   measureName,
@@ -30,14 +31,29 @@ const lenet = planManifest(
   [0, 1, 2],
 );
 
-const correlation = (spearman: number | null, pValue: number | null, note?: string): MeasureCorrelation => ({
+const correlation = (
+  spearman: number | null,
+  pValue: number | null,
+  note?: string,
+  adjusted = pValue === null ? null : Math.min(1, 4 * pValue),
+  interval: [number, number] | null = spearman === null ? null : [spearman - 0.2, spearman + 0.2],
+): MeasureCorrelation => ({
   measure: 'channelEntropy',
   values: [],
   spearman,
   pValue,
+  adjustedPValue: adjusted,
+  spearmanLow: interval?.[0] ?? null,
+  spearmanHigh: interval?.[1] ?? null,
   channelCount: 16,
   ...(note ? { note } : {}),
 });
+
+/** Channels of a layer: one whose Δ-loss interval leaves out 0 (a cost measured), the others within noise; `noise` makes all of them noise. */
+const channelsOf = (noise = false): ChannelAblation[] => [
+  { channel: 0, deltaLoss: 0.004, deltaLossLow: -0.002, deltaLossHigh: 0.01, deltaAccuracy: 0, classesLosing: [] },
+  { channel: 1, deltaLoss: 0.05, deltaLossLow: noise ? -0.001 : 0.03, deltaLossHigh: 0.07, deltaAccuracy: -0.02, classesLosing: [] },
+];
 
 function answer(): ChannelImportanceAnswer {
   const a = {
@@ -48,11 +64,20 @@ function answer(): ChannelImportanceAnswer {
     classNames: ['zero', 'one', 'two'],
     baseline: { accuracy: 0.9, loss: 0.3 },
     channels: [
-      { channel: 0, deltaLoss: 0.02, deltaAccuracy: -0.01, classesLosing: [{ class: 2, deltaAccuracy: -0.05 }] },
-      { channel: 1, deltaLoss: null, deltaAccuracy: 0, classesLosing: [] },
+      {
+        channel: 0,
+        deltaLoss: 0.02,
+        deltaLossLow: 0.005,
+        deltaLossHigh: 0.031,
+        deltaAccuracy: -0.01,
+        classesLosing: [{ class: 2, deltaAccuracy: -0.05 }],
+      },
+      { channel: 1, deltaLoss: null, deltaLossLow: null, deltaLossHigh: null, deltaAccuracy: 0, classesLosing: [] },
       {
         channel: 2,
         deltaLoss: 0.5,
+        deltaLossLow: 0.41,
+        deltaLossHigh: 0.6,
         deltaAccuracy: -0.2,
         classesLosing: [
           { class: 1, deltaAccuracy: -0.4 },
@@ -61,10 +86,31 @@ function answer(): ChannelImportanceAnswer {
       },
     ],
     measures: [
-      { measure: 'channelEntropy', values: [1.5, 0.25, null], spearman: 0.62, pValue: 0.003, channelCount: 2 },
-      { measure: 'nearDuplicateShare', values: [0.5, 0, null], spearman: null, pValue: null, channelCount: 0, note: 'no matrix' },
+      {
+        measure: 'channelEntropy',
+        values: [1.5, 0.25, null],
+        spearman: 0.62,
+        pValue: 0.003,
+        adjustedPValue: 0.003,
+        spearmanLow: 0.2,
+        spearmanHigh: 0.9,
+        channelCount: 2,
+      },
+      {
+        measure: 'nearDuplicateShare',
+        values: [0.5, 0, null],
+        spearman: null,
+        pValue: null,
+        adjustedPValue: null,
+        spearmanLow: null,
+        spearmanHigh: null,
+        channelCount: 0,
+        note: 'no matrix',
+      },
     ],
     permutations: 999,
+    correction: 'holm',
+    bootstrap: { resamples: 2000, seed: 0, level: 0.95 },
     ranking: [2, 0, 1],
   };
   const checked = checkAnswer('channelImportance', a);
@@ -73,21 +119,50 @@ function answer(): ChannelImportanceAnswer {
 }
 
 describe('channel importance: what the card says', () => {
-  it('reads a rank correlation in one sentence: predicts, inversely, does not, cannot be tested', () => {
+  it('reads a rank correlation in one sentence: predicts, inversely, no evidence, cannot be tested', () => {
+    const channels = channelsOf();
     assert.equal(
-      correlationSentence(correlation(0.62, 0.003), 'mean channel entropy'),
-      'mean channel entropy predicts ablation cost: ρ = 0.62, p = 0.003, over 16 channels.',
+      correlationSentence(correlation(0.62, 0.003), 'mean channel entropy', channels),
+      'mean channel entropy predicts ablation cost: ρ = 0.62 (95% interval +0.42 to +0.82), p = 0.003 (Holm-adjusted 0.012), over 16 channels.',
     );
-    assert.equal(reading(correlation(-0.5, 0.01)), 'inversely');
-    assert.match(correlationSentence(correlation(-0.5, 0.01), 'x'), /^x predicts ablation cost inversely .*ρ = −0\.50, p = 0\.010/);
+    assert.equal(reading(correlation(-0.5, 0.01), channels), 'inversely');
+    assert.match(
+      correlationSentence(correlation(-0.5, 0.01), 'x', channels),
+      /^x predicts ablation cost inversely .*ρ = −0\.50 .*, p = 0\.010/,
+    );
     assert.equal(
-      correlationSentence(correlation(0.12, 0.41), 'I_pair(T_c;Y)'),
-      'I_pair(T_c;Y) does not predict ablation cost: ρ = 0.12, p = 0.410, over 16 channels (p not below 0.05).',
+      correlationSentence(correlation(0.12, 0.41), 'I_pair(T_c;Y)', channels),
+      'No evidence that I_pair(T_c;Y) predicts ablation cost: ρ = 0.12 (95% interval −0.08 to +0.32), p = 0.410 (Holm-adjusted 1.000), over 16 channels (Holm-adjusted p not below 0.05).',
     );
-    // At the threshold it does not count: p must be below 0.05.
-    assert.equal(reading(correlation(0.9, 0.05)), 'not');
-    assert.match(correlationSentence(correlation(0.9, 0.0002), 'x'), /p < 0\.001/);
-    assert.equal(correlationSentence(correlation(null, null, 'one channel'), 'x'), 'x cannot be set against ablation cost: one channel.');
+    // At the threshold it does not count: the adjusted p must be below 0.05.
+    assert.equal(reading(correlation(0.9, 0.05, undefined, 0.05), channels), 'no-evidence');
+    assert.match(correlationSentence(correlation(0.9, 0.0002), 'x', channels), /p < 0\.001 \(Holm-adjusted < 0\.001\)/);
+    assert.equal(
+      correlationSentence(correlation(null, null, 'one channel'), 'x', channels),
+      'x cannot be set against ablation cost: one channel.',
+    );
+  });
+
+  it('gives no verdict where the evidence holds none: p < 0.05 but not after Holm’s adjustment, ρ’s interval or every Δ loss interval covering 0', () => {
+    const channels = channelsOf();
+    // The issue's case: p = 0.02 over 4 measures is 0.08 after the adjustment.
+    assert.equal(reading(correlation(0.55, 0.02), channels), 'no-evidence');
+    assert.match(
+      correlationSentence(correlation(0.55, 0.02), 'x', channels),
+      /^No evidence that x predicts .*Holm-adjusted 0\.080.*\(Holm-adjusted p not below 0\.05\)\.$/,
+    );
+    assert.equal(reading(correlation(0.55, 0.001, undefined, 0.004, [-0.05, 0.8]), channels), 'no-evidence');
+    assert.match(
+      correlationSentence(correlation(0.55, 0.001, undefined, 0.004, [-0.05, 0.8]), 'x', channels),
+      /\(the interval of ρ covers 0\)\.$/,
+    );
+    assert.equal(reading(correlation(0.55, 0.001), channelsOf(true)), 'no-evidence');
+    assert.match(correlationSentence(correlation(0.55, 0.001), 'x', channelsOf(true)), /every channel’s Δ loss interval covers 0/);
+  });
+
+  it('writes Δ loss with its bootstrap interval', () => {
+    assert.equal(deltaLossText(channelsOf()[0]), '+0.004 (95% interval −0.002 to +0.010)');
+    assert.equal(deltaLossText({ ...channelsOf()[0], deltaLoss: null, deltaLossLow: null, deltaLossHigh: null }), '—');
   });
 
   it('draws one dot per channel with the measure on x and Δ loss on y, undefined values kept as null (never 0)', () => {
@@ -104,7 +179,7 @@ describe('channel importance: what the card says', () => {
     assert.deepEqual(points[2].lines, [
       'channel 2',
       'mean channel entropy: —',
-      'Δ loss +0.500',
+      'Δ loss +0.500 (95% interval +0.410 to +0.600)',
       'Δ accuracy −20.0%',
       'classes losing most: one −40.0%, zero −10.0%',
     ]);

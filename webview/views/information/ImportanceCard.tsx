@@ -18,14 +18,20 @@ import { Card, LayerName, QueryStatus, Toggle } from '../../ui';
 import {
   classesText,
   correlationSentence,
+  deltaLossText,
   formatMeasure,
   formatP,
+  intervalText,
   importancePoints,
   measureName,
   rankedChannels,
   reading,
+  SIGNIFICANCE,
   TABLE_ROWS,
 } from './importance';
+
+/** How many measures of the answer have a p-value: the tests Holm's adjustment is over. */
+const testCount = (a: ChannelImportanceAnswer): number => a.measures.filter((m) => m.pValue !== null).length;
 
 const MeasureSchema = v.picklist(IMPORTANCE_MEASURES);
 /** The layer@epoch slices the user asked to measure in this panel (the service keeps their answers cached). */
@@ -105,6 +111,12 @@ function ImportanceBody(props: {
         {formatPercent(a.baseline.accuracy)}, loss {formatNumber(a.baseline.loss)}. Δ = ablated − baseline; a large Δ loss is a channel the
         model needs.
       </p>
+      <p class="muted chart-note" data-testid="importance-method">
+        Intervals: {Math.round(a.bootstrap.level * 100)}% bootstrap over the {a.inputCount} probe inputs ({a.bootstrap.resamples} resamples,
+        seed {a.bootstrap.seed}). p-values: permutation test, Holm-adjusted over the {testCount(a)} measures tested. A measure predicts
+        ablation cost only when its adjusted p is below {SIGNIFICANCE}, the interval of ρ leaves out 0 and some channel’s Δ loss interval
+        leaves out 0; otherwise there is no evidence either way.
+      </p>
       <div class="importance-measures" role="group" aria-label="Measure on the x axis">
         {a.measures.map((x) => (
           <Toggle key={x.measure} pressed={x.measure === m?.measure} data-measure={x.measure} onClick={() => props.setMeasure(x.measure)}>
@@ -117,7 +129,7 @@ function ImportanceBody(props: {
           <ImportanceScatter
             points={points}
             xLabel={`${name}${m.measure === 'nearDuplicateShare' ? ' (share of the other channels)' : ' (bits)'}`}
-            title={correlationSentence(m, name)}
+            title={correlationSentence(m, name, a.channels)}
             width={width - 8}
             selected={props.selected}
             onPick={props.open}
@@ -141,7 +153,7 @@ function CorrelationTable(props: { answer: ChannelImportanceAnswer; nameOf: (m: 
   const words: Record<ReturnType<typeof reading>, string> = {
     predicts: 'predicts',
     inversely: 'predicts inversely',
-    not: 'does not predict',
+    'no-evidence': 'no evidence',
     untested: 'cannot be tested',
   };
   return (
@@ -151,19 +163,23 @@ function CorrelationTable(props: { answer: ChannelImportanceAnswer; nameOf: (m: 
           <tr>
             <th>measure</th>
             <th>Spearman ρ</th>
+            <th>ρ 95% interval</th>
             <th>p ({a.permutations} permutations)</th>
+            <th>p Holm-adjusted</th>
             <th>channels</th>
             <th>ablation cost</th>
           </tr>
         </thead>
         <tbody>
           {a.measures.map((m) => (
-            <tr key={m.measure} data-measure={m.measure} data-reading={reading(m)}>
+            <tr key={m.measure} data-measure={m.measure} data-reading={reading(m, a.channels)}>
               <td>{props.nameOf(m)}</td>
               <td>{formatNumber(m.spearman, { digits: 2 })}</td>
+              <td>{intervalText(m.spearmanLow, m.spearmanHigh, 2)}</td>
               <td>{m.pValue === null ? '—' : formatP(m.pValue).replace('= ', '')}</td>
+              <td>{m.adjustedPValue === null ? '—' : formatP(m.adjustedPValue).replace('= ', '')}</td>
               <td>{m.channelCount}</td>
-              <td>{words[reading(m)]}</td>
+              <td>{words[reading(m, a.channels)]}</td>
             </tr>
           ))}
         </tbody>
@@ -171,7 +187,7 @@ function CorrelationTable(props: { answer: ChannelImportanceAnswer; nameOf: (m: 
       <ul class="importance-readings">
         {a.measures.map((m) => (
           <li key={m.measure} data-measure={m.measure}>
-            {correlationSentence(m, props.nameOf(m))}
+            {correlationSentence(m, props.nameOf(m), a.channels)}
           </li>
         ))}
       </ul>
@@ -197,7 +213,7 @@ function RankedTable(props: {
             <tr>
               <th>rank</th>
               <th>channel</th>
-              <th>Δ loss</th>
+              <th>Δ loss (95% interval)</th>
               <th>Δ accuracy</th>
               <th>classes losing most</th>
               {a.measures.map((m) => (
@@ -221,7 +237,7 @@ function RankedTable(props: {
                       #{c.channel}
                     </button>
                   </td>
-                  <td>{formatNumber(c.deltaLoss, { sign: true })}</td>
+                  <td class="importance-delta-loss">{deltaLossText(c)}</td>
                   <td>{formatPercent(c.deltaAccuracy, { sign: true })}</td>
                   <td class="importance-classes">{classesText(c, a.classNames)}</td>
                   {a.measures.map((m) => (
@@ -246,13 +262,24 @@ function importanceExport(a: ChannelImportanceAnswer, layerName: string, nameOf:
   return {
     name: `channel-importance-${layerName}-epoch-${a.epoch}`,
     table: () => ({
-      columns: ['rank', 'channel', 'delta loss', 'delta accuracy', 'classes losing most', ...a.measures.map(nameOf)],
+      columns: [
+        'rank',
+        'channel',
+        'delta loss',
+        'delta loss 95% low',
+        'delta loss 95% high',
+        'delta accuracy',
+        'classes losing most',
+        ...a.measures.map(nameOf),
+      ],
       rows: rankedChannels(a).map(({ rank, index }) => {
         const c = a.channels[index];
         return [
           rank,
           c.channel,
           c.deltaLoss,
+          c.deltaLossLow,
+          c.deltaLossHigh,
           c.deltaAccuracy,
           classesText(c, a.classNames),
           ...a.measures.map((m) => m.values[index] ?? null),

@@ -1,12 +1,21 @@
 // What the channel-importance card says, as pure functions of the answer: the measures' names, the
-// sentence that reads a rank correlation, the dots of the scatter plot and the rows of its table.
-import type { ChannelImportanceAnswer, ImportanceMeasure, MeasureCorrelation } from '../../../src/service/queries';
+// sentence that reads a rank correlation (a verdict only where the Holm-adjusted p-value and the
+// bootstrap intervals hold one, "no evidence" otherwise), Δ loss with its interval, the dots of the
+// scatter plot and the rows of its table.
+import { IMPORTANCE_SIGNIFICANCE, importanceReading } from '../../../src/service/queries';
+import type {
+  ChannelAblation,
+  ChannelImportanceAnswer,
+  ImportanceMeasure,
+  ImportanceReading,
+  MeasureCorrelation,
+} from '../../../src/service/queries';
 import { formatNumber, formatPercent } from '../../format';
 import { classLabel } from '../../charts/common';
 import type { ImportancePoint } from '../../charts/importanceScatter';
 
-/** A rank correlation counts as a prediction when its permutation p-value is below this. */
-export const SIGNIFICANCE = 0.05;
+/** A rank correlation counts as a prediction when its Holm-adjusted p-value is below this (and its intervals allow it). */
+export const SIGNIFICANCE = IMPORTANCE_SIGNIFICANCE;
 
 /** Rows the ranked table shows before "Show all". */
 export const TABLE_ROWS = 20;
@@ -41,25 +50,47 @@ export function formatP(p: number | null | undefined): string {
   return p < 0.001 ? '< 0.001' : `= ${p.toFixed(3)}`;
 }
 
-/** How a correlation reads: predicts, predicts inversely, does not, or cannot be tested. */
-export type Reading = 'predicts' | 'inversely' | 'not' | 'untested';
+/** How a correlation reads: predicts, predicts inversely, no evidence either way, or cannot be tested (src/service/queries importanceReading). */
+export type Reading = ImportanceReading;
 
-export function reading(m: MeasureCorrelation): Reading {
-  if (m.spearman === null || m.pValue === null) return 'untested';
-  if (m.pValue >= SIGNIFICANCE) return 'not';
-  return m.spearman >= 0 ? 'predicts' : 'inversely';
+export function reading(m: MeasureCorrelation, channels: readonly ChannelAblation[]): Reading {
+  return importanceReading(m, channels);
 }
 
-/** One sentence reading a measure's rank correlation with Δ loss ("mean channel entropy predicts ablation cost: ρ = 0.62, p = 0.003"). */
-export function correlationSentence(m: MeasureCorrelation, name: string): string {
-  const numbers = `ρ = ${formatNumber(m.spearman, { digits: 2 })}, p ${formatP(m.pValue)}, over ${m.channelCount} channels`;
-  switch (reading(m)) {
+/** An interval as the card writes it: "−0.002 to +0.021" (signed), or "—" when undefined. */
+export function intervalText(low: number | null | undefined, high: number | null | undefined, digits = 3): string {
+  if (low === null || low === undefined || high === null || high === undefined) return '—';
+  return `${formatNumber(low, { sign: true, digits })} to ${formatNumber(high, { sign: true, digits })}`;
+}
+
+/** Δ loss with its 95 % bootstrap interval: "+0.010 (95% interval −0.002 to +0.021)". */
+export function deltaLossText(c: ChannelAblation): string {
+  const value = formatNumber(c.deltaLoss, { sign: true });
+  return c.deltaLoss === null || c.deltaLossLow === null
+    ? value
+    : `${value} (95% interval ${intervalText(c.deltaLossLow, c.deltaLossHigh)})`;
+}
+
+/** Why a correlation is "no evidence": the first of the reading's reasons that holds. */
+export function noEvidenceReason(m: MeasureCorrelation): string {
+  if (m.adjustedPValue !== null && m.adjustedPValue >= SIGNIFICANCE) return `Holm-adjusted p not below ${SIGNIFICANCE}`;
+  if (m.spearmanLow === null || m.spearmanHigh === null || (m.spearmanLow <= 0 && m.spearmanHigh >= 0)) return 'the interval of ρ covers 0';
+  return 'every channel’s Δ loss interval covers 0: no ablation measurably changes the loss';
+}
+
+/** One sentence reading a measure's rank correlation with Δ loss ("mean channel entropy predicts ablation cost: ρ = 0.62 (95% interval …), p = 0.003 (Holm-adjusted 0.012)"). */
+export function correlationSentence(m: MeasureCorrelation, name: string, channels: readonly ChannelAblation[]): string {
+  const rho = formatNumber(m.spearman, { digits: 2 });
+  const interval = m.spearmanLow === null ? '' : ` (95% interval ${intervalText(m.spearmanLow, m.spearmanHigh, 2)})`;
+  const p = `p ${formatP(m.pValue)}${m.adjustedPValue === null ? '' : ` (Holm-adjusted ${formatP(m.adjustedPValue).replace('= ', '')})`}`;
+  const numbers = `ρ = ${rho}${interval}, ${p}, over ${m.channelCount} channels`;
+  switch (reading(m, channels)) {
     case 'predicts':
       return `${name} predicts ablation cost: ${numbers}.`;
     case 'inversely':
       return `${name} predicts ablation cost inversely (the higher it is, the cheaper the channel is to remove): ${numbers}.`;
-    case 'not':
-      return `${name} does not predict ablation cost: ${numbers} (p not below ${SIGNIFICANCE}).`;
+    case 'no-evidence':
+      return `No evidence that ${name} predicts ablation cost: ${numbers} (${noEvidenceReason(m)}).`;
     case 'untested':
       return `${name} cannot be set against ablation cost: ${m.note ?? 'fewer than 3 channels have both values, or one of them is constant'}.`;
   }
@@ -82,7 +113,7 @@ export function importancePoints(a: ChannelImportanceAnswer, measure: MeasureCor
       lines: [
         `channel ${c.channel}`,
         `${name}: ${formatMeasure(measure.measure, x)}`,
-        `Δ loss ${formatNumber(c.deltaLoss, { sign: true })}`,
+        `Δ loss ${deltaLossText(c)}`,
         `Δ accuracy ${formatPercent(c.deltaAccuracy, { sign: true })}`,
         `classes losing most: ${classesText(c, a.classNames)}`,
       ],

@@ -3,6 +3,8 @@ import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../../../s
 import { interSampleCeilingBits, resolvingProbeSize } from '../../../../src/service/findings/layerRules';
 import { computeFindings, FindingsInput, LayerEvidence, THRESHOLDS, withAblation } from '../../../../src/service/findings/rules';
 import type { Finding, FindingKind } from '../../../../src/service/queries';
+import { seededRandom } from '../../../../src/analysis/random';
+import { probeLossEpochs } from '../../../../src/service/findings/trainingRules';
 
 // Each rule on a fixture built for it (it fires, with the numbers that made it) and on one built
 // against it (just across its threshold: it stays quiet). The fixtures are LeNet-shaped: input,
@@ -370,24 +372,90 @@ describe('findings rules', function () {
   });
 
   describe('probe-loss-rising', function () {
-    it('fires when probe loss is 5 % above its lowest while training loss fell', function () {
-      const input = healthy();
-      input.metrics[3].probeLoss = 0.421; // lowest 0.4 at epoch 2: +5.25 %
-      const [f] = ofKind(input, 'probe-loss-rising');
-      assert.equal(f.severity, 'warning');
-      assert.equal(f.evidence.bestEpoch, 2);
-      assert.deepEqual(f.view, { view: 'training', epoch: 3 });
+    // The issue's run: 300 probe inputs, probe loss lowest at epoch 2 (0.269), then 0.283 and 0.285
+    // while training loss falls. Each input's loss at a later epoch is its epoch-2 loss plus a change
+    // of mean `rise` and spread `spread` (uniform, seeded): noise or a real rise.
+    function rising(spread: number, rise = 0.016): FindingsInput {
+      const metrics = [
+        epochMetrics(0, null, 1.1),
+        epochMetrics(1, 0.6, 0.5),
+        epochMetrics(2, 0.4, 0.269),
+        epochMetrics(3, 0.3, 0.283),
+        epochMetrics(4, 0.269, 0.285),
+      ];
+      const random = seededRandom(7);
+      const best = Float64Array.from({ length: 300 }, () => 0.269 + 0.4 * (random() - 0.5));
+      // Each input's change: `shift` plus uniform noise of standard deviation `spread`, centred so that the mean change is `shift` exactly.
+      const later = (shift: number) => {
+        const noise = best.map(() => spread * Math.sqrt(12) * (random() - 0.5));
+        const centre = noise.reduce((a, b) => a + b, 0) / noise.length;
+        return best.map((l, i) => l + shift + noise[i] - centre);
+      };
+      const probeLosses = new Map([
+        [2, best],
+        [3, later(rise * 0.9)],
+        [4, later(rise)],
+      ]);
+      return {
+        ...healthy(),
+        manifest: manifest([0, 1, 2, 3, 4], { probe: { ...manifest([]).probe, size: 300 } }),
+        metrics,
+        epoch: 4,
+        probeLosses,
+      };
+    }
+
+    it('asks for each input’s loss at the best epoch, the one before and the epoch, only when the recorded losses make a candidate', function () {
+      assert.deepEqual(probeLossEpochs(rising(0.4)), [2, 3, 4]);
+      assert.deepEqual(probeLossEpochs(healthy()), []);
     });
 
-    it('stays quiet below 5 %, when training loss rose too, and is skipped with one trained epoch', function () {
-      const input = healthy();
-      input.metrics[3].probeLoss = 0.419;
-      assert.deepEqual(ofKind(input, 'probe-loss-rising'), []);
-      input.metrics[3].probeLoss = 0.5;
-      input.metrics[3].trainLoss = 0.45;
-      assert.deepEqual(ofKind(input, 'probe-loss-rising'), []);
-      input.epoch = 1;
-      assert.ok(computeFindings(input).skipped.some((s) => s.kind === 'probe-loss-rising'));
+    it('says "no evidence" (information, not a warning) when a 6 % rise on 300 inputs is within its bootstrap interval', function () {
+      const [f] = ofKind(rising(0.4), 'probe-loss-rising');
+      assert.equal(f.severity, 'information');
+      assert.match(f.message, /probe loss rose 6% since epoch 2 \(0\.269 → 0\.285; \+0\.016, 95% interval −0\.0\d\d to \+0\.0\d\d\)/);
+      assert.match(f.message, /no evidence of overfitting/);
+      assert.ok((f.evidence.riseLow as number) <= 0 && (f.evidence.riseHigh as number) > 0, JSON.stringify(f.evidence));
+      assert.equal(f.evidence.probeInputs, 300);
+      assert.match(f.detail, /2000 resamples, seed 0, percentile interval/);
+    });
+
+    it('warns when the rise holds at two epochs beyond its standard error, and shows its interval', function () {
+      const [f] = ofKind(rising(0.02), 'probe-loss-rising');
+      assert.equal(f.severity, 'warning');
+      assert.equal(f.evidence.bestEpoch, 2);
+      assert.equal(f.evidence.previousEpoch, 3);
+      const [mean, se, low, high] = ['riseMean', 'riseStandardError', 'riseLow', 'riseHigh'].map((k) => f.evidence[k] as number);
+      assert.ok(mean > se && low > 0 && low < mean && mean < high, JSON.stringify(f.evidence));
+      assert.ok((f.evidence.risePreviousLow as number) > 0);
+      assert.match(f.message, /95% interval \+0\.0\d\d to \+0\.0\d\d\) while training loss fell/);
+      assert.match(f.detail, /it is overfitting/);
+      assert.deepEqual(f.view, { view: 'training', epoch: 4 });
+    });
+
+    it('stays quiet when the rise is at one epoch only, below 5 %, or training loss rose too', function () {
+      const once = rising(0.02);
+      once.metrics[3].probeLoss = 0.27; // epoch 3 barely above epoch 2: one epoch of rise
+      assert.deepEqual(ofKind(once, 'probe-loss-rising'), []);
+      const small = rising(0.02);
+      small.metrics[4].probeLoss = 0.28; // +4.1 %
+      assert.deepEqual(ofKind(small, 'probe-loss-rising'), []);
+      const both = rising(0.02);
+      both.metrics[4].trainLoss = 0.45;
+      assert.deepEqual(ofKind(both, 'probe-loss-rising'), []);
+    });
+
+    it('never fires without each input’s loss (not checked, with why), and is skipped before three trained epochs', function () {
+      const input = rising(0.02);
+      delete input.probeLosses;
+      const r = computeFindings(input);
+      assert.deepEqual(kinds(r.findings), []);
+      assert.match(
+        r.skipped.find((s) => s.kind === 'probe-loss-rising')!.reason,
+        /losses of each input at epochs 2, 3 and 4 were not computed/,
+      );
+      input.epoch = 2;
+      assert.match(computeFindings(input).skipped.find((s) => s.kind === 'probe-loss-rising')!.reason, /needs three recorded epochs/);
     });
   });
 
