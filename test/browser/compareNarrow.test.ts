@@ -71,6 +71,12 @@ describe('browser: the comparison in a narrow panel, of runs with different epoc
       await page.waitForSelector('.compare-label-entropy svg.chart');
       await page.waitForSelector('.compare-layers-table');
       assert.deepEqual(await cutOffCharts(page), []);
+      // The loss chart, a line chart, takes its card's width rather than scrolling.
+      const curves = await page.$eval('.compare-curves svg.chart', (s) => ({
+        svg: s.getBoundingClientRect().width,
+        room: s.closest('.card-body')!.clientWidth,
+      }));
+      assert.ok(curves.svg <= curves.room, `the loss chart (${curves.svg} px) fits its card (${curves.room} px)`);
       assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 320, 'the page itself does not scroll sideways');
       await screenshot(page, `compare-narrow-${theme}`);
       await closeChecked(page, problems);

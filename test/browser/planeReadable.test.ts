@@ -176,8 +176,8 @@ describe('browser: the information plane at a glance', function () {
       );
       assert.deepEqual(
         ceilingTexts.filter((t) => t.startsWith('ixt')).sort(),
-        [a.ceilings.ixt!, b.ceilings.ixt!].map((c) => `ixt: capacity ceiling = ${c.toFixed(3)}`).sort(),
-        'each run’s capacity ceiling is named once',
+        [a.ceilings.ixt!, b.ceilings.ixt!].map((c, r) => `ixt: ${'AB'[r]}: capacity ceiling = ${c.toFixed(3)}`).sort(),
+        'each run’s capacity ceiling is named once, with its run',
       );
       const labels = await rects(page, `${plane} text.ip-label`);
       assert.equal(labels.length, 2 * a.layers.length);

@@ -83,6 +83,17 @@ export function usePanelWidth(ref: RefObject<HTMLElement>): number {
   return useWidth(ref, Math.max(320, window.innerWidth - 40), (el) => el.closest('.view') ?? el.parentElement ?? el);
 }
 
+/** What a card takes from its view's width: its padding and border, and a little slack. */
+export const CARD_INSET = 24;
+
+/**
+ * The width of a chart drawn in a card of a view `panelWidth` wide (usePanelWidth): the card's room,
+ * at most `max` (the width it reads best at) and at least `min` (narrower, the card body scrolls it).
+ */
+export function fitWidth(panelWidth: number, max: number, min = 240): number {
+  return Math.max(min, Math.min(max, Math.floor(panelWidth - CARD_INSET)));
+}
+
 /** Users who ask for less motion get the end state at once. */
 export function reducedMotion(): boolean {
   return typeof window.matchMedia === 'function' && window.matchMedia('(prefers-reduced-motion: reduce)').matches;

@@ -23,6 +23,8 @@ export function MatrixGrid(props: {
   highlight: number | null;
   selected: CellRef | null;
   onSelect: (c: CellRef) => void;
+  /** The room the matrix has, px: its cells shrink to fit it (down to MIN_CELL; then its box scrolls). */
+  maxWidth?: number;
 }): JSX.Element {
   const { answer } = props;
   const tooltip = useTooltip();
@@ -39,7 +41,7 @@ export function MatrixGrid(props: {
   const zeroStroke = interpolateRgb(theme.background, theme.foreground)(0.3);
   const rowTotals = answer.matrix.map((r) => sum(r));
 
-  const g = matrixLayout(names);
+  const g = matrixLayout(names, props.maxWidth);
   const { cs, left, top, width, height, labelSize } = g;
   const at = (c: CellRef) => ({ x: left + c.p * cs, y: top + c.t * cs });
 

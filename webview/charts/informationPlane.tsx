@@ -19,7 +19,8 @@ import { useTooltip } from './primitives';
 import { CeilingLines, EpochLegend, PointTip, TrajectoryMark } from './informationPlaneMarks';
 import type { PlaneTrajectory } from './informationPlaneMarks';
 import { labelPositions, M, markerPath, planeScales } from './informationPlaneGeometry';
-import { ceilingNoteBoxes } from './informationPlaneMarks';
+import { ceilingLayout } from './informationPlaneCeilings';
+import type { CeilingRun } from './informationPlaneCeilings';
 
 export type { PlaneTrajectory } from './informationPlaneMarks';
 
@@ -105,8 +106,11 @@ function AxisG(props: { axis: Axis<number>; transform: string }): JSX.Element {
 export interface InformationPlaneProps {
   trajectories: PlaneTrajectory[];
   estimator: InformationEstimator;
-  /** The ceilings of each run (one entry in a run's view); equal ones are drawn once. */
-  ceilings: { ixt: Bits; ity: Bits }[];
+  /**
+   * The ceilings of each run (one entry in a run's view); equal ones are drawn once. In a
+   * comparison each entry names its run and gives its colour, for the ceilings that are one run's.
+   */
+  ceilings: ({ ixt: Bits; ity: Bits } & CeilingRun)[];
   /** Every recorded epoch (the colour scale's domain). */
   epochs: number[];
   /** The shared epoch: its points are drawn larger. */
@@ -132,9 +136,9 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
   const radius = (e: number) => (comparison ? 40 + 60 * ((epochIndex.get(e) ?? 0) / Math.max(1, props.epochs.length - 1)) : 70);
   const show = (ev: MouseEvent, t: PlaneTrajectory, p: InformationPlanePoint) =>
     tooltip.show(ev.clientX, ev.clientY, <PointTip label={t.label} point={p} estimator={text.name} />);
-  const notes = ceilingNoteBoxes(ceilings, width);
+  const named = ceilingLayout(ceilings, x, y, width, props.ceilings, text);
   const plotBox = { x: M.left, y: M.top - 14, width: width - M.left - M.right + 18, height: height - M.bottom - M.top + 14 };
-  const labelAt = labelPositions(props.trajectories, x, y, plotBox, [...notes.ixt, ...notes.ity]);
+  const labelAt = labelPositions(props.trajectories, x, y, plotBox, named.boxes);
   const first = props.epochs[0];
   const last = props.epochs[props.epochs.length - 1];
   return (
@@ -157,7 +161,7 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
       <text class="axis-title" transform={`translate(13,${(M.top + height - M.bottom) / 2}) rotate(-90)`} text-anchor="middle">
         I(T;Y) (bits)
       </text>
-      <CeilingLines ceilings={ceilings} x={x} y={y} width={width} height={height} text={text} />
+      <CeilingLines layout={named} x={x} y={y} width={width} height={height} />
       {props.trajectories.map((t) => (
         <TrajectoryMark
           key={t.key}

@@ -1,7 +1,8 @@
 // The geometry of the information plane: its scales (both axes from 0, fitted to the points with a
 // little headroom; a ceiling widens an axis only when it is near the data), where each trajectory's
 // label goes (a greedy placement that keeps labels apart, with a leader line when a label had to
-// move away from its point), which ceilings are drawn, and the marker shapes. Pure.
+// move away from its point), which ceilings are drawn and where their labels and notes go
+// (informationPlaneCeilings.ts), and the marker shapes. Pure.
 import { scaleLinear } from 'd3-scale';
 import type { ScaleLinear } from 'd3-scale';
 import { symbolCircle, symbolCross, symbolDiamond, symbolSquare, symbolStar, symbolTriangle, symbolWye } from 'd3-shape';
@@ -23,10 +24,16 @@ export const HEADROOM = 0.15;
  */
 export const CEILING_REACH = 1.5;
 
+/** A ceiling's value and the runs it is of (indices into the chart's `ceilings`: equal values are drawn once). */
+export interface CeilingValue {
+  bits: number;
+  runs: number[];
+}
+
 /** The ceilings of one axis, each either in range (a line) or beyond it (a note). */
 export interface AxisCeilings {
-  inRange: number[];
-  offScale: number[];
+  inRange: CeilingValue[];
+  offScale: CeilingValue[];
 }
 
 export interface PlaneScales {
@@ -36,11 +43,11 @@ export interface PlaneScales {
   ity: AxisCeilings;
 }
 
-function fitAxis(dataMax: number, ceilings: number[], headroom: number): { top: number; axis: AxisCeilings } {
+function fitAxis(dataMax: number, ceilings: CeilingValue[], headroom: number): { top: number; axis: AxisCeilings } {
   // Without data the ceilings set the axis (nothing to squeeze).
-  const near = dataMax > 0 ? ceilings.filter((c) => c <= dataMax * CEILING_REACH) : ceilings;
+  const near = dataMax > 0 ? ceilings.filter((c) => c.bits <= dataMax * CEILING_REACH) : ceilings;
   const offScale = ceilings.filter((c) => !near.includes(c));
-  const top = Math.max(dataMax * (1 + headroom), ...near.map((c) => c * 1.04), 1e-3);
+  const top = Math.max(dataMax * (1 + headroom), ...near.map((c) => c.bits * 1.04), 1e-3);
   return { top, axis: { inRange: near, offScale } };
 }
 
@@ -70,13 +77,19 @@ export function planeScales(
   return { x, y, ixt: fx.axis, ity: fy.axis };
 }
 
-/** The distinct values of a ceiling over the runs, as the chart prints them (formatBits): equal ones are drawn once. */
-export function distinctValues(values: readonly Bits[]): number[] {
-  const seen = new Map<string, number>();
-  for (const v of values) {
+/**
+ * The distinct values of a ceiling over the runs, as the chart prints them (formatBits): equal ones
+ * are drawn once, with every run they are of.
+ */
+export function distinctValues(values: readonly Bits[]): CeilingValue[] {
+  const seen = new Map<string, CeilingValue>();
+  values.forEach((v, run) => {
+    if (!isNumber(v)) return;
     const key = formatBits(v, { unit: false });
-    if (isNumber(v) && !seen.has(key)) seen.set(key, v);
-  }
+    const known = seen.get(key);
+    if (known) known.runs.push(run);
+    else seen.set(key, { bits: v, runs: [run] });
+  });
   return [...seen.values()];
 }
 
@@ -100,7 +113,8 @@ export interface LabelPlacement {
 export const labelWidth = (n: number): number => 7 * n + 4;
 export const LABEL_HEIGHT = 14;
 
-const intersects = (a: Box, b: Box): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+export const intersects = (a: Box, b: Box): boolean =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /**
  * Each trajectory's label near its last point, so that no two labels overlap and none covers an

@@ -5,78 +5,95 @@ import type { ScaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import type { InformationPlanePoint } from '../../src/service/queries';
 import { defined, M, markerPath } from './informationPlaneGeometry';
-import type { AxisCeilings, Box, LabelPlacement } from './informationPlaneGeometry';
+import type { LabelPlacement } from './informationPlaneGeometry';
+import { OFF_SCALE } from './informationPlaneCeilings';
+import type { CeilingLayout, PlacedCeiling } from './informationPlaneCeilings';
 import { formatBits } from '../format';
 
 type Scale = ScaleLinear<number, number>;
 
-/** Where the notes of off-scale ceilings go: the top right corner (I(X;T)) and the top left (I(T;Y)), one line each. */
-export function ceilingNoteBoxes(ceilings: { ixt: AxisCeilings; ity: AxisCeilings }, width: number): { ixt: Box[]; ity: Box[] } {
-  const box = (k: number, right: boolean): Box => ({
-    x: right ? width - M.right - 250 : M.left + 2,
-    y: M.top + 2 + k * 13,
-    width: 248,
-    height: 13,
-  });
-  return { ixt: ceilings.ixt.offScale.map((_, k) => box(k, true)), ity: ceilings.ity.offScale.map((_, k) => box(k, false)) };
+/** A ceiling's label or note: its words in its run's colour when it is one run's. */
+function CeilingText(props: {
+  c: PlacedCeiling;
+  x: number;
+  y: number;
+  class: string;
+  dy?: string;
+  axis: string;
+  tail?: string;
+}): JSX.Element {
+  const { c } = props;
+  return (
+    <text
+      class={props.class}
+      data-axis={props.axis}
+      data-bits={c.value.bits}
+      data-runs={c.runs}
+      x={props.x}
+      y={props.y}
+      dy={props.dy}
+      text-anchor={c.anchor}
+      style={c.colour ? { fill: c.colour } : undefined}
+    >
+      {props.tail === undefined ? (
+        c.text
+      ) : (
+        <>
+          <tspan class="ip-ceiling" data-axis={props.axis} data-bits={c.value.bits}>
+            {c.text}
+          </tspan>
+          {props.tail}
+        </>
+      )}
+    </text>
+  );
 }
 
 /**
- * The ceilings of every run, each value once: I(X;T)'s as vertical lines and I(T;Y)'s as
- * horizontal ones, each named; a ceiling beyond the fitted axis is named in an inset note instead
+ * The ceilings of every run, each value once (laid out by informationPlaneCeilings.ts): I(X;T)'s
+ * as vertical lines and I(T;Y)'s as horizontal ones, each named on its line, in its run's colour
+ * when it is one run's; a ceiling beyond the fitted axis is named in an inset note instead
  * ("capacity ceiling = 5.00 bits, off the scale →"), so the axis keeps to the data.
  */
-export function CeilingLines(props: {
-  ceilings: { ixt: AxisCeilings; ity: AxisCeilings };
-  x: Scale;
-  y: Scale;
-  width: number;
-  height: number;
-  text: { ixtCeiling: string; ityCeiling: string };
-}): JSX.Element {
-  const { ceilings, x, y, width, height, text } = props;
-  const notes = ceilingNoteBoxes(ceilings, width);
+export function CeilingLines(props: { layout: CeilingLayout; x: Scale; y: Scale; width: number; height: number }): JSX.Element {
+  const { layout, x, y, width, height } = props;
+  const stroke = (c: PlacedCeiling) => (c.colour ? { stroke: c.colour } : undefined);
   return (
     <g class="ip-ceilings">
-      {ceilings.ixt.inRange.map((c, k) => (
-        <g key={`x${k}`} class="ip-ceiling" data-axis="ixt" data-bits={c}>
-          <line x1={x(c)} x2={x(c)} y1={M.top - 4} y2={height - M.bottom} />
-          <text x={x(c) - 4} y={M.top - 8 + k * 12} text-anchor="end" class="ip-ceiling-label">
-            {text.ixtCeiling} = {formatBits(c, { unit: false })}
-          </text>
+      {layout.ixt.lines.map((c) => (
+        <g key={`x${c.value.bits}`} class="ip-ceiling" data-axis="ixt" data-bits={c.value.bits} data-runs={c.runs}>
+          <line x1={x(c.value.bits)} x2={x(c.value.bits)} y1={M.top - 4} y2={height - M.bottom} style={stroke(c)} />
+          <CeilingText c={c} axis="ixt" class="ip-ceiling-label" x={c.box.x + c.box.width} y={c.y} />
         </g>
       ))}
-      {ceilings.ixt.offScale.map((c, k) => (
-        <text
-          key={`xo${k}`}
+      {layout.ixt.notes.map((c) => (
+        <CeilingText
+          key={`xo${c.value.bits}`}
+          c={c}
+          axis="ixt"
           class="ip-ceiling-label ip-off-scale"
-          data-axis="ixt"
-          data-bits={c}
-          x={notes.ixt[k].x + notes.ixt[k].width}
-          y={notes.ixt[k].y + 10}
-          text-anchor="end"
-        >
-          <tspan class="ip-ceiling" data-axis="ixt" data-bits={c}>
-            {text.ixtCeiling} = {formatBits(c, { unit: false })}
-          </tspan>{' '}
-          bits, off the scale →
-        </text>
+          x={c.box.x + c.box.width}
+          y={c.y}
+          tail={OFF_SCALE.ixt}
+        />
       ))}
-      {ceilings.ity.inRange.map((c, k) => (
-        <g key={`y${k}`} class="ip-ceiling" data-axis="ity" data-bits={c}>
-          <line x1={M.left} x2={width - M.right} y1={y(c)} y2={y(c)} />
-          <text x={M.left + 4} y={y(c) - 4 - k * 12} class="ip-ceiling-label">
-            {text.ityCeiling} = {formatBits(c, { unit: false })}
-          </text>
+      {layout.ity.lines.map((c) => (
+        <g key={`y${c.value.bits}`} class="ip-ceiling" data-axis="ity" data-bits={c.value.bits} data-runs={c.runs}>
+          <line x1={M.left} x2={width - M.right} y1={y(c.value.bits)} y2={y(c.value.bits)} style={stroke(c)} />
+          <rect class="ip-ceiling-backdrop" x={c.box.x - 2} y={c.box.y} width={c.box.width} height={c.box.height} />
+          <CeilingText c={c} axis="ity" class="ip-ceiling-label" x={c.box.x} y={c.y} dy="0.32em" />
         </g>
       ))}
-      {ceilings.ity.offScale.map((c, k) => (
-        <text key={`yo${k}`} class="ip-ceiling-label ip-off-scale" data-axis="ity" data-bits={c} x={notes.ity[k].x} y={notes.ity[k].y + 10}>
-          <tspan class="ip-ceiling" data-axis="ity" data-bits={c}>
-            {text.ityCeiling} = {formatBits(c, { unit: false })}
-          </tspan>{' '}
-          bits, off the scale ↑
-        </text>
+      {layout.ity.notes.map((c) => (
+        <CeilingText
+          key={`yo${c.value.bits}`}
+          c={c}
+          axis="ity"
+          class="ip-ceiling-label ip-off-scale"
+          x={c.box.x}
+          y={c.y}
+          tail={OFF_SCALE.ity}
+        />
       ))}
     </g>
   );

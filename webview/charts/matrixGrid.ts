@@ -23,13 +23,23 @@ export interface MatrixLayout {
   height: number;
 }
 
-export function matrixLayout(names: string[]): MatrixLayout {
+/** The smallest cell, px: a matrix that would need smaller cells to fit its room scrolls instead. */
+export const MIN_CELL = 8;
+
+/**
+ * The matrix's geometry for its class names: cells of up to 38 px (400 px for the whole matrix),
+ * smaller where the matrix would be wider than `maxWidth` (the room its card has), down to MIN_CELL.
+ */
+export function matrixLayout(names: string[], maxWidth = Number.POSITIVE_INFINITY): MatrixLayout {
   const n = names.length;
-  const cs = Math.max(8, Math.min(38, Math.floor(400 / Math.max(1, n))));
   const longest = max(names, (s) => s.length) ?? 1;
   const rotate = longest > 3;
+  const labelRoom = (size: number) => Math.min(130, 18 + Math.ceil(longest * size * 0.62));
+  // The room for the cells, with the row labels at their largest size (smaller cells only make them smaller).
+  const room = maxWidth - (20 + labelRoom(11)) - 6;
+  const cs = Math.max(MIN_CELL, Math.min(38, Math.floor(400 / Math.max(1, n)), Math.floor(room / Math.max(1, n))));
   const labelSize = Math.min(11, cs);
-  const labelW = Math.min(130, 18 + Math.ceil(longest * labelSize * 0.62));
+  const labelW = labelRoom(labelSize);
   const left = 20 + labelW;
   const top = 20 + (rotate ? labelW : 20);
   return { cs, rotate, labelSize, labelW, left, top, width: left + n * cs + 6, height: top + n * cs + 6 };

@@ -26,7 +26,8 @@ export interface RunLayerValues {
 const BAR = 60;
 
 /**
- * A value as a bar in a table cell: the bar's length is the value against the column's scale. With
+ * A value as a bar in a table cell: the bar's length is the value against the column's scale, from
+ * the cell's left edge (the bars of a column share that baseline, whatever text follows them). With
  * `inputs`, the ceiling log2(N(N−1)) is a tick on the bar, and a value at it is drawn faint and says so.
  */
 function BarCell(props: { value: number | undefined; max: number; run: number; what: string; inputs?: number; kind: string }): JSX.Element {
@@ -52,7 +53,7 @@ function BarCell(props: { value: number | undefined; max: number; run: number; w
         <rect x="0" y="1" width={width} height="8" style={{ fill: runColour(props.run), fillOpacity: saturated ? 0.4 : 1 }} />
         {tick !== undefined && <line class="ceiling-tick" x1={tick} x2={tick} y1="0" y2="10" />}
       </svg>
-      {value === undefined ? <span class="muted">undefined</span> : formatBits(value)}
+      <span class="compare-number">{value === undefined ? <span class="muted">undefined</span> : formatBits(value)}</span>
       {saturated && (
         <span class="ceiling-badge" data-testid="ceiling-mark">
           {' '}
@@ -88,7 +89,7 @@ export function LayerComparisonTable(props: {
         <tr>
           {[0, 1].flatMap((k) =>
             values.map((_, r) => (
-              <th key={`${k}-${r}`}>
+              <th key={`${k}-${r}`} class="compare-run">
                 <span class="swatch" style={{ background: runColour(r) }} />
                 {runLetter(r)}
               </th>

@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { format } from 'd3-format';
+import { fitWidth, usePanelWidth } from '../../charts/common';
 import { EpochLines } from '../../charts/trainingLines';
 import type { LinePanel } from '../../charts/epochLinesLayout';
 import { runColour, runLetter } from '../../compare';
@@ -14,6 +15,9 @@ const lossFormat = format('.4f');
 /** `labelMeasures[r]`: whether run r has probe loss and accuracies (its model predicts classes). */
 export function CurvesCard(props: { answers: RunAnswers[]; labels: string[]; labelMeasures: boolean[] }): JSX.Element {
   const [highlight, setHighlight] = useState<string | null>(null);
+  // The chart takes its card's width in a narrow panel (470 px where it has the room).
+  const wrap = useRef<HTMLDivElement>(null);
+  const width = fitWidth(usePanelWidth(wrap), 470);
   const measured = props.labelMeasures;
   const trainLoss = runSeries(props.answers, props.labels, (t) => t.trainLoss, '-train');
   const probeLoss = runSeries(props.answers, props.labels, (t) => t.probeLoss, '-probe', true, measured);
@@ -72,20 +76,23 @@ export function CurvesCard(props: { answers: RunAnswers[]; labels: string[]; lab
         ))}
         <span class="muted">solid: training set · dashed: probe set</span>
       </div>
-      {epochs.length === 0 ? (
-        <p class="muted">No run has a recorded epoch.</p>
-      ) : (
-        <EpochLines
-          epochs={epochs}
-          panels={panels}
-          selectedEpoch={epochs[epochs.length - 1]}
-          highlight={highlight}
-          onHighlight={(key) => setHighlight(highlight === key ? null : key)}
-          panelHeight={160}
-          label={`Loss and accuracy over epochs ${epochs[0]}–${epochs[epochs.length - 1]} of runs ${props.labels.join('; ')}`}
-          undefinedText="not measured"
-        />
-      )}
+      <div ref={wrap}>
+        {epochs.length === 0 ? (
+          <p class="muted">No run has a recorded epoch.</p>
+        ) : (
+          <EpochLines
+            epochs={epochs}
+            width={width}
+            panels={panels}
+            selectedEpoch={epochs[epochs.length - 1]}
+            highlight={highlight}
+            onHighlight={(key) => setHighlight(highlight === key ? null : key)}
+            panelHeight={160}
+            label={`Loss and accuracy over epochs ${epochs[0]}–${epochs[epochs.length - 1]} of runs ${props.labels.join('; ')}`}
+            undefinedText="not measured"
+          />
+        )}
+      </div>
     </Card>
   );
 }

@@ -59,6 +59,8 @@ export function InformationPlaneComparisonCard(props: { runs: CompareRun[]; labe
     });
   });
   const shownAnswers = (planes?.answers ?? []).filter((a): a is InformationPlaneAnswer => a !== undefined);
+  // Each run's ceilings with its letter and colour, so a ceiling of one run is named on its line in its colour.
+  const ceilings = (planes?.answers ?? []).flatMap((a, r) => (a ? [{ ...a.ceilings, name: runLetter(r), colour: runColour(r) }] : []));
   const epochs = [...new Set(shownAnswers.flatMap((a) => a.epochs))].sort((x, y) => x - y);
   const saturated = saturatedText(trajectories);
   const drawn = planes?.estimator ?? estimator;
@@ -89,7 +91,7 @@ export function InformationPlaneComparisonCard(props: { runs: CompareRun[]; labe
           <InformationPlaneChart
             trajectories={trajectories}
             estimator={drawn}
-            ceilings={shownAnswers.map((a) => a.ceilings)}
+            ceilings={ceilings}
             epochs={epochs}
             highlight={null}
             width={Math.min(760, panelWidth - 30)}

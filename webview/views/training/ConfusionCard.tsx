@@ -6,7 +6,7 @@ import { format } from 'd3-format';
 import type { ConfusionAnswer } from '../../../src/service/queries';
 import { countScale } from '../../colours';
 import { MatrixGrid } from '../../charts/confusionMatrix';
-import { useChartTheme } from '../../charts/common';
+import { fitWidth, useChartTheme, usePanelWidth } from '../../charts/common';
 import { queries } from '../../plan';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, ColourLegend, EpochSlider, QueryStatus } from '../../ui';
@@ -14,7 +14,7 @@ import { CellInputs } from './CellInputs';
 import { subsetConfusion } from './subsetConfusion';
 import type { InputSubset } from '../../../src/analysis/subsets';
 import { describeSubset } from '../../slice';
-import { useMemo } from 'preact/hooks';
+import { useMemo, useRef } from 'preact/hooks';
 import { useSelectedCell } from './trainingState';
 
 const pct = format('.1f');
@@ -41,6 +41,9 @@ export function ConfusionCard(props: { highlight: number | null; subset: InputSu
   const total = answer ? sum(answer.matrix, (r) => sum(r)) : 0;
   const correct = answer ? sum(answer.matrix, (r, t) => r[t] ?? 0) : 0;
   const share = total ? pct((100 * correct) / total) : '—';
+  // The matrix fits its card (smaller cells), or, with too many classes for that, scrolls in its own box right under it.
+  const wrap = useRef<HTMLDivElement>(null);
+  const room = fitWidth(usePanelWidth(wrap), Number.POSITIVE_INFINITY);
   return (
     <Card
       title="Confusion matrix"
@@ -69,12 +72,22 @@ export function ConfusionCard(props: { highlight: number | null; subset: InputSu
                 : `Over every probe input: the inputs of each cell are not known at this epoch, so the slice's inputs (${x}) cannot be picked out.`}
             </p>
           )}
+        </>
+      )}
+      {/* Always there, so the room is measured before the first answer arrives. */}
+      <div ref={wrap} class="scroll-x confusion-scroll" data-scroll-x>
+        {answer && (
           <MatrixGrid
             answer={answer}
             highlight={props.highlight}
             selected={selected}
             onSelect={(c) => setSelected(selected && selected.t === c.t && selected.p === c.p ? null : c)}
+            maxWidth={room}
           />
+        )}
+      </div>
+      {answer && (
+        <>
           <ColourLegend
             colour={countScale(max(answer.matrix, (r) => max(r)) ?? 0, theme.background)}
             min={0}
