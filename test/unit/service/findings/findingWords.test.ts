@@ -41,7 +41,7 @@ function input(trainSize = 910): FindingsInput {
       labelInformationBits: [0.3, 0.3, 0.3, 0.3, 0.3, 0.4][l],
       inputCapacityBits: [4, 3, 2.5, 2, 2, 1][l],
       binnedInformation: { ixtBits: Math.log2(90), ityBits: 1, saturated: l === 1 || l === 2 },
-    }) as LayerEpochMetrics;
+    }) as unknown as LayerEpochMetrics;
   const metrics = [0, 1].map((epoch) => ({ epoch, layers: LAYERS.map((_, l) => layer(l)) }) as unknown as EpochMetrics);
   return { manifest, metrics, epoch: 1 };
 }
