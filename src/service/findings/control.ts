@@ -9,8 +9,14 @@
  *   majority-class rate p of the probe labels, P(X ≥ k | n, p), is below CONTROL_ALPHA;
  * - the accuracy is at least CONTROL_MIN_MARGIN above that rate (a large probe makes a tiny excess
  *   significant; the margin asks for one that matters).
+ *
+ * It is a shortcut warning only when the control removed the task's content: the recorder measured
+ * what the control kept of the probe's content (manifest `control.kept`), and a control that kept a
+ * differing pixel in BORDER_CONTENT_MAX_SHARE of the probe inputs or more (or `shuffle-pixels`, which
+ * keeps every pixel) classifies from the task itself, which is information.
  */
 import { binomialUpperTail } from '../../analysis/binomial';
+import { BORDER_CONTENT_MAX_SHARE } from '../../analysis/borderContent';
 import type { RunControl } from '../../run/controlFormat';
 import type { EpochMetrics, RunManifest } from '../../run/format';
 import type { Finding } from '../queries/findings';
@@ -48,9 +54,41 @@ function correctAnswers(metrics: EpochMetrics, probeSize: number): number {
   return Math.round(metrics.probeAccuracy * probeSize);
 }
 
+/** What a pixel control kept of the probe's content, as a clause; undefined where the run did not measure it. */
+function keptText(control: RunControl): string | undefined {
+  if (control.kind === 'shuffle-pixels') return 'the control keeps every pixel, so all of the content, moved';
+  const kept = control.kept;
+  if (!kept) return undefined;
+  const part = control.kind === 'border' ? `the ${control.parameter}-pixel border` : 'what the mask left';
+  const share = kept.contentShare === null ? '' : ` and holds ${percent(kept.contentShare)} of their content`;
+  return `${part} differs from the background in ${percent(kept.inputShare)} of the probe inputs${share}`;
+}
+
+/** Whether a pixel control removed the task's content: it kept a differing pixel in under BORDER_CONTENT_MAX_SHARE of the probe inputs (unknown in older runs: assumed). */
+function removedContent(control: RunControl): boolean {
+  if (control.kind === 'shuffle-pixels') return false;
+  return control.kept === undefined || control.kept.inputShare < BORDER_CONTENT_MAX_SHARE;
+}
+
+/** What a pixel control measures, for the message of a control near chance. */
+function measures(control: RunControl): string {
+  switch (control.kind) {
+    case 'border':
+      return `no sign that this model classifies from the image border alone (${control.parameter} pixels)`;
+    case 'mask-centre':
+      return 'no sign that this model classifies without the image centre';
+    case 'shuffle-pixels':
+      return 'this model needs the spatial layout of the pixels';
+    case 'shuffle-labels':
+      return 'this model predicts the probe no better than chance';
+  }
+}
+
 /**
- * The findings of a control run at `epoch`: `control-above-chance` (a warning) when a pixel
- * control's probe accuracy is significantly above chance; for `shuffle-labels`, always a
+ * The findings of a control run at `epoch`, one for the control: for a pixel control,
+ * `control-above-chance` when its probe accuracy is significantly above chance (a warning when the
+ * control removed the content, else information saying what it kept), else `control-near-chance`
+ * (information); for `shuffle-labels`, always a
  * `memorisation-baseline` finding with its probe accuracy against chance, a warning when that is
  * significantly above chance (the labels leaked, or the probe overlaps the training inputs), else
  * information. None for a run that is not a control, an epoch not recorded, or a model without
@@ -92,7 +130,38 @@ export function controlFindings(control: RunManifest, metrics: readonly EpochMet
       },
     ];
   }
-  if (!above) return [];
+  const kept = keptText(spec);
+  const keptSentence = kept ? ` What the control kept: ${kept}.` : ' The run does not say what the control kept of the content (recorded before this was measured).';
+  if (!above)
+    return [
+      {
+        ...base,
+        kind: 'control-near-chance',
+        severity: 'information',
+        message: `control ${spec.spec}: probe accuracy ${against}: ${measures(spec)}`,
+        detail:
+          `Control ${spec.spec} of run ${spec.sourceRun.id} trained the same model with the same settings on the transformed images; ` +
+          `its probe accuracy is not significantly above chance (${test}).${keptSentence}`,
+      },
+    ];
+  if (!removedContent(spec))
+    return [
+      {
+        ...base,
+        kind: 'control-above-chance',
+        severity: 'information',
+        message:
+          spec.kind === 'shuffle-pixels'
+            ? `${classifiedFrom(spec)}: ${against}; ${kept}`
+            : `control ${spec.spec} kept part of the task: ${against}${kept ? `; ${kept}` : ''}`,
+        detail:
+          `Control ${spec.spec} of run ${spec.sourceRun.id} kept content of the images in ${percent(BORDER_CONTENT_MAX_SHARE)} of the probe inputs or more, ` +
+          `so its accuracy can come from the task itself: it is no evidence of a shortcut (${test}).${keptSentence} ` +
+          (spec.kind === 'shuffle-pixels'
+            ? 'With its pixels shuffled the model cannot use their layout: this accuracy is what it reaches from the pixel values alone.'
+            : 'For a test of a shortcut, choose a control that keeps no content ("Run Control Experiment…" proposes one).'),
+      },
+    ];
   return [
     {
       ...base,
@@ -102,7 +171,7 @@ export function controlFindings(control: RunManifest, metrics: readonly EpochMet
       detail:
         `Control ${spec.spec} of run ${spec.sourceRun.id} trained the same model with the same settings on images with the relevant ` +
         `content removed, and its probe accuracy is still well above chance: the model can use a shortcut that has nothing to do with the task ` +
-        `(${test}). Compare the two runs, and check the data for cues in what the control kept.`,
+        `(${test}).${keptSentence} Compare the two runs, and check the data for cues in what the control kept.`,
     },
   ];
 }
