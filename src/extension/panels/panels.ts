@@ -200,6 +200,8 @@ export class RunPanels extends PanelSet<Entry> {
           this.fail(vscode.l10n.t('Could not save {0}', fileName), e),
         ),
       log: (line) => this.ctx.log.warn(line),
+      // The command finds the source run in the manifest and shows its own errors (registerCommand).
+      compareWithSource: () => void vscode.commands.executeCommand('cnnSlicer.compareWithSourceRun', { runFolder: record.folder }),
       initialFocus: focus,
     });
     this.register(key, entry, () => void this.forgetPanelRun(record.manifest.id));
