@@ -10,10 +10,10 @@
  * - the accuracy is at least CONTROL_MIN_MARGIN above that rate (a large probe makes a tiny excess
  *   significant; the margin asks for one that matters).
  *
- * It is a shortcut warning only when the control removed the task's content: the recorder measured
- * what the control kept of the probe's content (manifest `control.kept`), and a control that kept a
- * differing pixel in BORDER_CONTENT_MAX_SHARE of the probe inputs or more (or `shuffle-pixels`, which
- * keeps every pixel) classifies from the task itself, which is information.
+ * The finding says what the control kept of the probe's content (manifest `control.kept`, measured
+ * by the recorder). Where that differs from the background in BORDER_CONTENT_MAX_SHARE of the probe
+ * inputs or more, the warning no longer says the model classifies from the border "alone". A
+ * `shuffle-pixels` control keeps every pixel, so its accuracy above chance is information.
  */
 import { binomialUpperTail } from '../../analysis/binomial';
 import { BORDER_CONTENT_MAX_SHARE } from '../../analysis/borderContent';
@@ -33,13 +33,22 @@ function percent(rate: number): string {
   return `${(rate * 100).toFixed(rate >= 0.995 || rate < 0.01 ? 1 : 0)}%`;
 }
 
-/** What the model classified from, for the message of each pixel control. */
-function classifiedFrom(control: RunControl): string {
+/** A share of the probe's content, with one decimal (1.5% is not 2%: the rule's limit is 1%). */
+function share(rate: number): string {
+  return `${(rate * 100).toFixed(1)}%`;
+}
+
+/** What the model classified from, for the message of each pixel control; `keptTask`: the control kept content, so not "alone". */
+function classifiedFrom(control: RunControl, keptTask = false): string {
   switch (control.kind) {
     case 'border':
-      return `this model classifies from the image border alone (${control.parameter} pixels)`;
+      return keptTask
+        ? `this model classifies from what the ${control.parameter}-pixel border kept`
+        : `this model classifies from the image border alone (${control.parameter} pixels)`;
     case 'mask-centre':
-      return `this model classifies with the image centre masked (the central ${percent(control.parameter ?? 0)} of each side)`;
+      return keptTask
+        ? `this model classifies from what the mask left (the central ${percent(control.parameter ?? 0)} of each side masked)`
+        : `this model classifies with the image centre masked (the central ${percent(control.parameter ?? 0)} of each side)`;
     case 'shuffle-pixels':
       return 'this model classifies images whose pixels were shuffled (one fixed permutation)';
     case 'shuffle-labels':
@@ -60,8 +69,8 @@ function keptText(control: RunControl): string | undefined {
   const kept = control.kept;
   if (!kept) return undefined;
   const part = control.kind === 'border' ? `the ${control.parameter}-pixel border` : 'what the mask left';
-  const share = kept.contentShare === null ? '' : ` and holds ${percent(kept.contentShare)} of their content`;
-  return `${part} differs from the background in ${percent(kept.inputShare)} of the probe inputs${share}`;
+  const content = kept.contentShare === null ? '' : ` and holds ${share(kept.contentShare)} of their content`;
+  return `${part} differs from the background in ${share(kept.inputShare)} of the probe inputs${content}`;
 }
 
 /** Whether a pixel control removed the task's content: it kept a differing pixel in under BORDER_CONTENT_MAX_SHARE of the probe inputs (unknown in older runs: assumed). */
@@ -86,8 +95,8 @@ function measures(control: RunControl): string {
 
 /**
  * The findings of a control run at `epoch`, one for the control: for a pixel control,
- * `control-above-chance` when its probe accuracy is significantly above chance (a warning when the
- * control removed the content, else information saying what it kept), else `control-near-chance`
+ * `control-above-chance` when its probe accuracy is significantly above chance (a warning, saying what
+ * the control kept; information for `shuffle-pixels`, which keeps every pixel), else `control-near-chance`
  * (information); for `shuffle-labels`, always a
  * `memorisation-baseline` finding with its probe accuracy against chance, a warning when that is
  * significantly above chance (the labels leaked, or the probe overlaps the training inputs), else
@@ -144,34 +153,34 @@ export function controlFindings(control: RunManifest, metrics: readonly EpochMet
           `its probe accuracy is not significantly above chance (${test}).${keptSentence}`,
       },
     ];
-  if (!removedContent(spec))
+  if (spec.kind === 'shuffle-pixels')
     return [
       {
         ...base,
         kind: 'control-above-chance',
         severity: 'information',
-        message:
-          spec.kind === 'shuffle-pixels'
-            ? `${classifiedFrom(spec)}: ${against}; ${kept}`
-            : `control ${spec.spec} kept part of the task: ${against}${kept ? `; ${kept}` : ''}`,
+        message: `${classifiedFrom(spec)}: ${against}; ${kept}`,
         detail:
-          `Control ${spec.spec} of run ${spec.sourceRun.id} kept content of the images in ${percent(BORDER_CONTENT_MAX_SHARE)} of the probe inputs or more, ` +
-          `so its accuracy can come from the task itself: it is no evidence of a shortcut (${test}).${keptSentence} ` +
-          (spec.kind === 'shuffle-pixels'
-            ? 'With its pixels shuffled the model cannot use their layout: this accuracy is what it reaches from the pixel values alone.'
-            : 'For a test of a shortcut, choose a control that keeps no content ("Run Control Experiment…" proposes one).'),
+          `Control ${spec.spec} of run ${spec.sourceRun.id} keeps every pixel of every image, only moved, so its accuracy can come from the ` +
+          `task's own content: it is no evidence of a shortcut, but of what the model reaches without the layout of the pixels (${test}).`,
       },
     ];
+  const keptTask = !removedContent(spec);
   return [
     {
       ...base,
       kind: 'control-above-chance',
       severity: 'warning',
-      message: `${classifiedFrom(spec)}: ${against}`,
+      message: keptTask ? `${classifiedFrom(spec, true)}: ${against}; ${kept}` : `${classifiedFrom(spec)}: ${against}`,
       detail:
         `Control ${spec.spec} of run ${spec.sourceRun.id} trained the same model with the same settings on images with the relevant ` +
         `content removed, and its probe accuracy is still well above chance: the model can use a shortcut that has nothing to do with the task ` +
-        `(${test}).${keptSentence} Compare the two runs, and check the data for cues in what the control kept.`,
+        `(${test}).${keptSentence} ` +
+        (keptTask
+          ? `What it kept differs from the background in ${percent(BORDER_CONTENT_MAX_SHARE)} of the probe inputs or more: if that is part of the ` +
+            'object itself (the ends of strokes), the accuracy is no shortcut; a control that keeps no content tells them apart ' +
+            '("Run Control Experiment…" proposes one).'
+          : 'Compare the two runs, and check the data for cues in what the control kept.'),
     },
   ];
 }

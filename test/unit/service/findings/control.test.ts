@@ -82,22 +82,22 @@ describe('controlFindings: a control run significantly above chance', () => {
     // It keeps all the content, so classifying is no evidence of a shortcut: information.
     assert.equal(f.severity, 'information');
   });
-  it('is information, not a shortcut warning, when the control kept content in 1% of the probe inputs or more (MNIST border:4)', () => {
+  it('does not say "the border alone" when the control kept content in 1% of the probe inputs or more (MNIST border:4), and says how much', () => {
     const { manifest, metrics } = controlRun({ kept: { inputShare: 0.776, contentShare: 0.036 } }, 200, 106);
     const [f, ...rest] = controlFindings(manifest, metrics, 1);
     assert.equal(rest.length, 0);
     v.parse(FindingSchema, f);
     assert.equal(f.kind, 'control-above-chance');
-    assert.equal(f.severity, 'information');
     assert.equal(
       f.message,
-      'control border:4 kept part of the task: 53% against 10% chance; the 4-pixel border differs from the background in 78% of the probe inputs and holds 4% of their content',
+      'this model classifies from what the 4-pixel border kept: 53% against 10% chance; the 4-pixel border differs from the background in 77.6% of the probe inputs and holds 3.6% of their content',
     );
-    assert.match(f.detail, /no evidence of a shortcut/);
-    // Under 1%: the border held no content, so the same accuracy is a shortcut warning that says what was kept.
+    assert.match(f.detail, /if that is part of the object itself/);
+    // Under 1%: the border held no content, so the same accuracy is the border alone; the detail says what was kept.
     const clean = controlRun({ kept: { inputShare: 0.005, contentShare: null } }, 200, 106);
     const [w] = controlFindings(clean.manifest, clean.metrics, 1);
     assert.equal(w.severity, 'warning');
+    assert.match(w.message, /border alone/);
     assert.match(w.detail, /What the control kept: the 4-pixel border differs from the background in 0\.5% of the probe inputs\./);
   });
   it('gives nothing for a run that is not a control, an epoch not recorded, or a model without class output', () => {
