@@ -147,6 +147,16 @@ export class RunPanels extends PanelSet<Entry> {
     return [...(this.entries.get(resolve(runFolder))?.focuses ?? [])];
   }
 
+  /**
+   * Hands a message to a run panel's bridge as its webview posts it (for the integration tests, which
+   * cannot click inside a webview): false when the run has no panel.
+   */
+  receiveFromWebview(runFolder: string, raw: unknown): boolean {
+    const entry = this.entries.get(resolve(runFolder));
+    entry?.bridge.handle(raw);
+    return entry !== undefined;
+  }
+
   /** A panel VS Code kept across a window reload: find its run again from the state the views saved. */
   async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     // The state comes from the webview: untrusted, so only a plausible run id is taken from it.

@@ -33,6 +33,11 @@ function percent(rate: number): string {
   return `${(rate * 100).toFixed(rate >= 0.995 || rate < 0.01 ? 1 : 0)}%`;
 }
 
+/** A border width in words ("1 pixel", "4 pixels"). */
+function pixels(n: number | undefined): string {
+  return n === 1 ? '1 pixel' : `${n} pixels`;
+}
+
 /** A share of the probe's content, with one decimal (1.5% is not 2%: the rule's limit is 1%). */
 function share(rate: number): string {
   return `${(rate * 100).toFixed(1)}%`;
@@ -44,7 +49,7 @@ function classifiedFrom(control: RunControl, keptTask = false): string {
     case 'border':
       return keptTask
         ? `this model classifies from what the ${control.parameter}-pixel border kept`
-        : `this model classifies from the image border alone (${control.parameter} pixels)`;
+        : `this model classifies from the image border alone (${pixels(control.parameter)})`;
     case 'mask-centre':
       return keptTask
         ? `this model classifies from what the mask left (the central ${percent(control.parameter ?? 0)} of each side masked)`
@@ -83,7 +88,7 @@ function removedContent(control: RunControl): boolean {
 function measures(control: RunControl): string {
   switch (control.kind) {
     case 'border':
-      return `no sign that this model classifies from the image border alone (${control.parameter} pixels)`;
+      return `no sign that this model classifies from the image border alone (${pixels(control.parameter)})`;
     case 'mask-centre':
       return 'no sign that this model classifies without the image centre';
     case 'shuffle-pixels':
