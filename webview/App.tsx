@@ -185,7 +185,9 @@ function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean
           )}
         </span>
       </div>
-      {manifest.control && <ControlMark control={manifest.control} compare={data.compareWithSource && (() => data.compareWithSource?.())} />}
+      {manifest.control && (
+        <ControlMark control={manifest.control} compare={data.compareWithSource && (() => data.compareWithSource?.())} />
+      )}
       <div class="run-tools">
         {props.report && <ThemePicker />}
         <vscode-checkbox

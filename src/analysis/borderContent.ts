@@ -146,6 +146,13 @@ export type ControlProposal =
 export function proposeControl(content: BorderContent): ControlProposal {
   const fit = content.widths.filter((w) => w.inputShare < BORDER_CONTENT_MAX_SHARE).pop();
   if (fit && content.inputs > 0)
-    return { spec: `border:${fit.width}`, kind: 'border', width: fit.width, inputShare: fit.inputShare, contentShare: fit.contentShare, inputs: content.inputs };
+    return {
+      spec: `border:${fit.width}`,
+      kind: 'border',
+      width: fit.width,
+      inputShare: fit.inputShare,
+      contentShare: fit.contentShare,
+      inputs: content.inputs,
+    };
   return { spec: 'shuffle-pixels', kind: 'shuffle-pixels', inputShare: content.widths[0]?.inputShare, inputs: content.inputs };
 }

@@ -130,14 +130,22 @@ export interface ControlledSets {
  * the probe's content, measured on the probe before the transform (src/analysis/borderContent.ts
  * `keptContent`; `shuffle-pixels` keeps every pixel); undefined for `shuffle-labels`.
  */
-export function applyControl(control: ControlSpec, sets: ControlledSets, shape: readonly number[], seed: number): RunControlKept | undefined {
+export function applyControl(
+  control: ControlSpec,
+  sets: ControlledSets,
+  shape: readonly number[],
+  seed: number,
+): RunControlKept | undefined {
   if (control.kind === 'shuffle-labels') {
     sets.train.labels = shuffledLabels(sets.train.labels, seed);
     return undefined;
   }
   checkControlFits(control, shape);
   const { height, width, channels } = imageShape(shape)!;
-  const kept = control.kind === 'shuffle-pixels' ? new Uint8Array(height * width).fill(1) : keptPixels(control.kind, control.parameter!, height, width);
+  const kept =
+    control.kind === 'shuffle-pixels'
+      ? new Uint8Array(height * width).fill(1)
+      : keptPixels(control.kind, control.parameter!, height, width);
   const content = keptContent(sets.probe.inputs, height, width, channels, kept);
   applyControlToInputs(control, sets.train.inputs, shape, seed);
   applyControlToInputs(control, sets.probe.inputs, shape, seed);

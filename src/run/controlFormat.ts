@@ -57,8 +57,10 @@ export function controlProblem(value: unknown): { field: string; what: string } 
   if (control.kept !== undefined) {
     const kept = control.kept as Record<string, unknown> | null;
     const rate = (x: unknown) => typeof x === 'number' && x >= 0 && x <= 1;
-    if (!kept || typeof kept !== 'object' || !rate(kept.inputShare)) return { field: 'control.kept.inputShare', what: 'is not a rate in [0, 1]' };
-    if (kept.contentShare !== null && !rate(kept.contentShare)) return { field: 'control.kept.contentShare', what: 'is not a rate in [0, 1] or null' };
+    if (!kept || typeof kept !== 'object' || !rate(kept.inputShare))
+      return { field: 'control.kept.inputShare', what: 'is not a rate in [0, 1]' };
+    if (kept.contentShare !== null && !rate(kept.contentShare))
+      return { field: 'control.kept.contentShare', what: 'is not a rate in [0, 1] or null' };
   }
   return undefined;
 }

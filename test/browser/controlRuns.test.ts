@@ -37,7 +37,10 @@ describe('browser: a control run marked as a control, with Compare with Source R
     const folder = join(root, `${basename(f.runFolder)}-control`);
     cpSync(f.runFolder, folder, { recursive: true });
     const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as RunManifest;
-    writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, id: `${manifest.id}-control`, control: control(manifest.id) }));
+    writeFileSync(
+      join(folder, 'manifest.json'),
+      JSON.stringify({ ...manifest, id: `${manifest.id}-control`, control: control(manifest.id) }),
+    );
     client = new AnalysisClient({ roots: [root] });
     const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];
@@ -48,7 +51,8 @@ describe('browser: a control run marked as a control, with Compare with Source R
       runFolder: folder,
       runId: `${manifest.id}-control`,
       client,
-      post: (m) => void page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>).catch(() => undefined),
+      post: (m) =>
+        void page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>).catch(() => undefined),
       theme: () => 'light',
       revealLayer: () => undefined,
       save: () => undefined,

@@ -83,7 +83,12 @@ export function registerControlCommands(ctx: Ctx, o: ControlCommandSources): Con
       offeredKinds(proposal?.kind).map((kind) => {
         const item = controlKindItem(kind, vscode.l10n);
         if (kind !== proposal?.kind) return { ...item, control: kind };
-        return { ...item, description: vscode.l10n.t('proposed: {0}', proposal.spec), detail: `${item.detail} ${proposalReason(proposal, vscode.l10n)}`, control: kind };
+        return {
+          ...item,
+          description: vscode.l10n.t('proposed: {0}', proposal.spec),
+          detail: `${item.detail} ${proposalReason(proposal, vscode.l10n)}`,
+          control: kind,
+        };
       }),
       vscode.l10n.t('Which control? The model is trained again with the same settings on images with this content removed'),
     );
@@ -138,7 +143,8 @@ export function registerControlCommands(ctx: Ctx, o: ControlCommandSources): Con
  */
 async function sourceRunOf(ctx: Ctx, record: RunRecord): Promise<RunRecord> {
   const control = record.manifest.control;
-  if (!control) throw new Error(vscode.l10n.t('run {0} is not a control experiment: it has no source run to compare with.', record.manifest.id));
+  if (!control)
+    throw new Error(vscode.l10n.t('run {0} is not a control experiment: it has no source run to compare with.', record.manifest.id));
   const found =
     (await ctx.runs.find(resolve(record.folder, control.sourceRun.folder))) ??
     (await ctx.runs.runs()).find((r) => r.manifest.id === control.sourceRun.id);
@@ -168,7 +174,10 @@ async function proposeFor(ctx: Ctx, folder: string, manifest: RunManifest): Prom
   const fit = Math.max(1, Math.floor(PROPOSAL_MAX_VALUES / (height * width * channels)));
   const count = Math.min(manifest.probe.size, fit);
   try {
-    const x = count === manifest.probe.size ? { kind: 'all' as const } : { kind: 'indices' as const, indices: Array.from({ length: count }, (_, i) => i) };
+    const x =
+      count === manifest.probe.size
+        ? { kind: 'all' as const }
+        : { kind: 'indices' as const, indices: Array.from({ length: count }, (_, i) => i) };
     const { answer } = await ctx.client().query(folder, { kind: 'inputs', x });
     return proposeControl(borderContent(decodeFloat32(answer.images), height, width, channels));
   } catch (e) {

@@ -175,7 +175,11 @@ export function detailRows(
   record: RunRecord,
   l10n: L10n,
   style: DisplayStyle = {},
-): { key: 'control' | 'model' | 'dataset' | 'date' | 'epochs' | 'backend' | 'probe' | 'output' | 'folder'; label: string; value: string }[] {
+): {
+  key: 'control' | 'model' | 'dataset' | 'date' | 'epochs' | 'backend' | 'probe' | 'output' | 'folder';
+  label: string;
+  value: string;
+}[] {
   const m = record.manifest;
   const { done, total } = epochProgress(m);
   // A model that predicts no class (a regression, an embedding) has no accuracy to show: said once, here.

@@ -145,7 +145,9 @@ export function controlFindings(control: RunManifest, metrics: readonly EpochMet
     ];
   }
   const kept = keptText(spec);
-  const keptSentence = kept ? ` What the control kept: ${kept}.` : ' The run does not say what the control kept of the content (recorded before this was measured).';
+  const keptSentence = kept
+    ? ` What the control kept: ${kept}.`
+    : ' The run does not say what the control kept of the content (recorded before this was measured).';
   if (!above)
     return [
       {

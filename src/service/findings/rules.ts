@@ -65,7 +65,11 @@ export function computeFindings(
   if (control) {
     const reason = `this run is the control experiment ${control.spec} of run ${control.sourceRun.id}: its transform causes this by design`;
     for (const kind of BY_DESIGN_IN_CONTROL) if (!skipped.some((s) => s.kind === kind)) skipped.push({ kind, reason });
-    return { findings: findings.filter((f) => !BY_DESIGN_IN_CONTROL.includes(f.kind)).sort(compareFindings), skipped, thresholds: { ...THRESHOLDS } };
+    return {
+      findings: findings.filter((f) => !BY_DESIGN_IN_CONTROL.includes(f.kind)).sort(compareFindings),
+      skipped,
+      thresholds: { ...THRESHOLDS },
+    };
   }
   return { findings: findings.sort(compareFindings), skipped, thresholds: { ...THRESHOLDS } };
 }

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { borderBackground, borderContent, keptContent, proposeControl, widestBorder } from '../../../src/analysis/borderContent';
 
 /** `count` blank H × W images of one channel (value `background`), with `ink(n)` listing [row, column, value] to set in image n. */
-function images(count: number, height: number, width: number, background: number, ink: (n: number) => [number, number, number][]): Float32Array {
+function images(
+  count: number,
+  height: number,
+  width: number,
+  background: number,
+  ink: (n: number) => [number, number, number][],
+): Float32Array {
   const data = new Float32Array(count * height * width).fill(background);
   for (let n = 0; n < count; n++) for (const [r, c, value] of ink(n)) data[n * height * width + r * width + c] = value;
   return data;
@@ -53,7 +59,16 @@ describe('borderContent: the content in the border of images, per width', () => 
   });
 
   it('says the share of images and of content that a kept-pixel mask keeps', () => {
-    const data = images(4, 4, 4, 0, (n) => (n === 0 ? [[0, 0, 3], [1, 1, 1]] : n === 1 ? [[2, 2, 4]] : []));
+    const data = images(4, 4, 4, 0, (n) =>
+      n === 0
+        ? [
+            [0, 0, 3],
+            [1, 1, 1],
+          ]
+        : n === 1
+          ? [[2, 2, 4]]
+          : [],
+    );
     const kept = new Uint8Array(16);
     kept[0] = 1; // only pixel (0, 0)
     assert.deepEqual(keptContent(data, 4, 4, 1, kept), { inputShare: 0.25, contentShare: 3 / 8 });
@@ -78,7 +93,12 @@ describe('proposeControl: the default control', () => {
     });
   });
   it('proposes shuffle-pixels when even the 1-pixel border differs in 1% of the inputs or more (MNIST: 1.5%)', () => {
-    assert.deepEqual(proposeControl(widths([0.015, 0.145, 0.355])), { spec: 'shuffle-pixels', kind: 'shuffle-pixels', inputShare: 0.015, inputs: 200 });
+    assert.deepEqual(proposeControl(widths([0.015, 0.145, 0.355])), {
+      spec: 'shuffle-pixels',
+      kind: 'shuffle-pixels',
+      inputShare: 0.015,
+      inputs: 200,
+    });
     assert.deepEqual(proposeControl({ inputs: 5, background: [0], widths: [] }), {
       spec: 'shuffle-pixels',
       kind: 'shuffle-pixels',
@@ -91,7 +111,10 @@ describe('proposeControl: the default control', () => {
     const clean = images(100, 12, 12, 0, (n) => [[3 + (n % 6), 3 + ((n * 7) % 6), 1]]);
     assert.equal(proposeControl(borderContent(clean, 12, 12, 1)).spec, 'border:3');
     // The same with ink on the outermost ring of 2 images of 100: 2% → no border qualifies.
-    const framed = images(100, 12, 12, 0, (n) => [[3 + (n % 6), 3 + ((n * 7) % 6), 1], ...(n < 2 ? [[0, 5, 1] as [number, number, number]] : [])]);
+    const framed = images(100, 12, 12, 0, (n) => [
+      [3 + (n % 6), 3 + ((n * 7) % 6), 1],
+      ...(n < 2 ? [[0, 5, 1] as [number, number, number]] : []),
+    ]);
     assert.equal(proposeControl(borderContent(framed, 12, 12, 1)).spec, 'shuffle-pixels');
   });
 });

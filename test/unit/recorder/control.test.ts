@@ -101,7 +101,10 @@ describe('control experiments: record --control on real recordings', function ()
     assert.equal(findings[0].kind, 'control-above-chance');
     assert.equal(findings[0].severity, 'warning');
     // The border holds the cue, which differs from the background: the finding says how much it kept.
-    assert.match(findings[0].message, /classifies from what the 2-pixel border kept: .*; the 2-pixel border differs from the background in \d+\.\d% of the probe inputs/);
+    assert.match(
+      findings[0].message,
+      /classifies from what the 2-pixel border kept: .*; the 2-pixel border differs from the background in \d+\.\d% of the probe inputs/,
+    );
   });
 
   it('explicit options override the source run, and a runs folder named puts the control there', async () => {
@@ -147,7 +150,11 @@ describe('control experiments: record --control on real recordings', function ()
       assert.equal(proposal.spec, 'shuffle-pixels');
       const ctl = await recordRun({ modelFile: lenet, control: { spec: proposal.spec, sourceRun: source } });
       const { findings } = lastEpochFindings(ctl.folder);
-      assert.deepEqual(findings.filter((f) => f.severity === 'warning'), [], JSON.stringify(findings));
+      assert.deepEqual(
+        findings.filter((f) => f.severity === 'warning'),
+        [],
+        JSON.stringify(findings),
+      );
       assert.equal(findings.length, 1);
       assert.match(findings[0].message, /keeps every pixel|no better than chance|spatial layout/);
     });
@@ -158,7 +165,10 @@ describe('control experiments: record --control on real recordings', function ()
       assert.ok(ctl.manifest.control!.kept!.inputShare > 0.5, JSON.stringify(ctl.manifest.control));
       assert.equal(findings.length, 1, JSON.stringify(findings));
       assert.doesNotMatch(findings[0].message, /alone/);
-      assert.match(findings[0].message + findings[0].detail, /the 4-pixel border differs from the background in \d+\.\d% of the probe inputs/);
+      assert.match(
+        findings[0].message + findings[0].detail,
+        /the 4-pixel border differs from the background in \d+\.\d% of the probe inputs/,
+      );
     });
 
     it('shuffle-labels stays near chance on the probe: the memorisation baseline, as information', async () => {

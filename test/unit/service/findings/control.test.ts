@@ -59,7 +59,10 @@ describe('controlFindings: a control run significantly above chance', () => {
   it('says what it measured near chance (13% of 200 against 10%), and no warning', () => {
     const { manifest, metrics } = controlRun({ kept: { inputShare: 0.005, contentShare: 0.0002 } }, 200, 26);
     const f = nearChance(manifest, metrics);
-    assert.match(f.message, /^control border:4: probe accuracy 13% against 10% chance: no sign that this model classifies from the image border alone/);
+    assert.match(
+      f.message,
+      /^control border:4: probe accuracy 13% against 10% chance: no sign that this model classifies from the image border alone/,
+    );
     assert.match(f.detail, /the 4-pixel border differs from the background in 0\.5% of the probe inputs and holds 0\.0% of their content/);
   });
   it('is no warning when significant but below the margin (15% of 100,000: p ≈ 0, only 5 points above chance)', () => {

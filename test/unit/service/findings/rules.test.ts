@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../../../src/run/format';
 import { interSampleCeilingBits, resolvingProbeSize } from '../../../../src/service/findings/layerRules';
-import { BY_DESIGN_IN_CONTROL, computeFindings, FindingsInput, LayerEvidence, THRESHOLDS, withAblation } from '../../../../src/service/findings/rules';
+import {
+  BY_DESIGN_IN_CONTROL,
+  computeFindings,
+  FindingsInput,
+  LayerEvidence,
+  THRESHOLDS,
+  withAblation,
+} from '../../../../src/service/findings/rules';
 import type { Finding, FindingKind } from '../../../../src/service/queries';
 
 // Each rule on a fixture built for it (it fires, with the numbers that made it) and on one built
@@ -321,7 +328,10 @@ describe('findings rules', function () {
       ];
       const found = ofKind(input, 'class-never-predicted');
       assert.equal(found.length, 1);
-      assert.equal(found[0].message, '2 of 3 classes are never predicted on the 90 probe inputs: "b", "c" (60 probe inputs of these classes)');
+      assert.equal(
+        found[0].message,
+        '2 of 3 classes are never predicted on the 90 probe inputs: "b", "c" (60 probe inputs of these classes)',
+      );
       assert.deepEqual(found[0].evidence, { classes: [1, 2], probeInputsOfClasses: [30, 30], classCount: 3 });
     });
   });
