@@ -159,8 +159,8 @@ async function sourceRunOf(ctx: Ctx, record: RunRecord): Promise<RunRecord> {
   return found;
 }
 
-/** The most probe values the proposal reads (16 M floats, 64 MB): a larger probe is measured on its first inputs. */
-const PROPOSAL_MAX_VALUES = 16_000_000;
+/** The most probe values the proposal reads (4 M floats, 16 MB, about 21 MB of base64 from the service): a larger probe is measured on its first inputs. */
+const PROPOSAL_MAX_VALUES = 4_000_000;
 
 /**
  * The default control of a run (src/analysis/borderContent.ts `proposeControl`), measured on its
