@@ -92,14 +92,14 @@ describe('Run Control Experiment…', function () {
       );
       api.comparePanels.close([source, controlFolder]);
 
-      // The tree marks the control run with its spec, and offers Compare with Source Run on it.
-      const runNode = await waitFor('the control run in the tree', async () =>
-        (await api.runsView.provider.getChildren())
+      // The tree marks the control run with its spec, and offers Compare with Source Run on it (once it reads as done).
+      const runNode = await waitFor('the control run, done, in the tree', async () => {
+        const node = (await api.runsView.provider.getChildren())
           .flatMap((n) => (n.kind === 'model' ? n.runs : []))
-          .find((n): n is RunNode => n.runFolder === controlFolder),
-      );
+          .find((n): n is RunNode => n.runFolder === controlFolder);
+        return node && api.runsView.provider.getTreeItem(node).contextValue === 'run.done.control' ? node : undefined;
+      });
       const item = api.runsView.provider.getTreeItem(runNode);
-      assert.equal(item.contextValue, 'run.done.control');
       assert.match(String(item.description), /^control border:3 · /);
       const compared = await vscode.commands.executeCommand<string[] | undefined>('cnnSlicer.compareWithSourceRun', runNode);
       assert.deepEqual(compared, [source, controlFolder]);
