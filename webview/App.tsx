@@ -162,7 +162,7 @@ function useBodyTheme(): [string, (theme: string) => void] {
 }
 
 function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean): void }): JSX.Element {
-  const { manifest } = useApp();
+  const { manifest, data } = useApp();
   const created = new Date(manifest.createdAt);
   const absent = labelMeasuresAbsent(manifest);
   return (
@@ -185,6 +185,9 @@ function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean
           )}
         </span>
       </div>
+      {manifest.control && (
+        <ControlMark control={manifest.control} compare={data.compareWithSource && (() => data.compareWithSource?.())} />
+      )}
       <div class="run-tools">
         {props.report && <ThemePicker />}
         <vscode-checkbox
@@ -201,5 +204,27 @@ function RunHeader(props: { report?: ReportData; all: boolean; setAll(v: boolean
         </p>
       )}
     </header>
+  );
+}
+
+/**
+ * A control run's mark under its title (docs/control.md): which control of which run, so its numbers
+ * are not read as the model's; in VS Code with a button that opens the comparison with the source run.
+ */
+function ControlMark(props: { control: NonNullable<RunManifest['control']>; compare?: () => void }): JSX.Element {
+  const { control } = props;
+  return (
+    <p class="control-mark" data-testid="control-mark" data-control={control.spec}>
+      <strong>Control experiment {control.spec}</strong> of run {control.sourceRun.id}: the same model and settings on transformed data.{' '}
+      {props.compare ? (
+        <button type="button" class="link-button" data-testid="compare-with-source" onClick={props.compare}>
+          Compare with Source Run
+        </button>
+      ) : (
+        <span class="muted">
+          Compare the two runs with cnn-slicer report {'<this run>'} {`<run ${control.sourceRun.id}>`}.
+        </span>
+      )}
+    </p>
   );
 }

@@ -30,10 +30,12 @@ export function runLetter(run: number): string {
 
 /**
  * A run as the legend names it: its letter, model and the name VS Code's tree and tabs give it
- * ("A: lenet.ts #2"), or its id where it has none (a report: "A: lenet.ts (20261123-…)").
+ * ("A: lenet.ts #2"), or its id where it has none (a report: "A: lenet.ts (20261123-…)"); a control
+ * run says so with its spec ("B: lenet.ts #3 · control border:1"): its numbers are the control's.
  */
 export function runLabel(manifest: RunManifest, run: number, name?: string): string {
-  return `${runLetter(run)}: ${manifest.model.name} ${name ?? `(${manifest.id})`}`;
+  const control = manifest.control ? ` · control ${manifest.control.spec}` : '';
+  return `${runLetter(run)}: ${manifest.model.name} ${name ?? `(${manifest.id})`}${control}`;
 }
 
 /** One row of the comparison: the layers of the runs that are the same layer (webview/layerAlignment.ts). */

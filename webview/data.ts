@@ -43,6 +43,8 @@ export interface DataSource {
   query<K extends QueryKind>(q: QueryOf<K>, options: QueryOptions): Promise<AnswerOf[K]>;
   /** Asks the host to reveal the layer's source line (a report shows the location instead). */
   revealLayer(layer: number): void;
+  /** Opens the comparison of a control run with its source run (VS Code only; a report says how to write one instead). */
+  compareWithSource?(): void;
   /** Saves an exported chart: a save dialog in VS Code, a download in a browser. */
   save(fileName: string, format: ExportFormat, data: string | Uint8Array): void;
   /** A report's input subsets besides all inputs (each class alone), whose answers it holds; absent in VS Code, which computes any. */
@@ -158,6 +160,9 @@ export function hostDataSource(events: HostEvents): HostDataSource {
     },
     revealLayer(layer: number): void {
       postToHost({ type: 'webview/revealLayer', layer });
+    },
+    compareWithSource(): void {
+      postToHost({ type: 'webview/compareWithSource' });
     },
     save(fileName: string, format: ExportFormat, data: string | Uint8Array): void {
       if (typeof data === 'string') postToHost({ type: 'webview/export', fileName, format, text: data });

@@ -145,6 +145,8 @@ const WebviewToHostSchema = v.variant('type', [
   }),
   v.object({ type: v.literal('webview/cancel'), id: Index }),
   v.object({ type: v.literal('webview/revealLayer'), layer: Index }),
+  /** A control run's panel asks for the comparison with its source run (the host finds that run in the manifest, never from the webview). */
+  v.object({ type: v.literal('webview/compareWithSource') }),
   ExportSchema,
 ]);
 export type WebviewToHost = v.InferOutput<typeof WebviewToHostSchema>;

@@ -105,7 +105,7 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
       runs,
     };
     const html = webviewPage({
-      title: `CNN Slicer — ${manifests.map((m) => `${m.model.name} (${m.id})`).join(' vs ')}`,
+      title: `CNN Slicer — ${manifests.map((m) => `${m.model.name} (${m.id})${m.control ? ` · control ${m.control.spec}` : ''}`).join(' vs ')}`,
       nonce: randomBytes(18).toString('base64'),
       script: { inline: script },
       style: { inline: style },

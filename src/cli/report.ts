@@ -127,7 +127,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     };
     const page = (d: ReportData) =>
       webviewPage({
-        title: `CNN Slicer — ${manifest.model.name} (${manifest.id})`,
+        title: `CNN Slicer — ${manifest.model.name} (${manifest.id})${manifest.control ? ` · control ${manifest.control.spec}` : ''}`,
         nonce: randomBytes(18).toString('base64'),
         script: { inline: script },
         style: { inline: style },

@@ -7,9 +7,19 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { applyControlToInputs, checkControlFits, ControlSpec, majorityClassRate, parseControlSpec, shuffledLabels } from '../data/control';
+import { keptContent } from '../analysis/borderContent';
+import {
+  applyControlToInputs,
+  checkControlFits,
+  ControlSpec,
+  imageShape,
+  keptPixels,
+  majorityClassRate,
+  parseControlSpec,
+  shuffledLabels,
+} from '../data/control';
 import { DatasetError } from '../data/dataset';
-import type { RunControl } from '../run/controlFormat';
+import type { RunControl, RunControlKept } from '../run/controlFormat';
 import type { RunManifest } from '../run/format';
 import { readRun } from '../run/store';
 import type { RecordOptions } from './protocol';
@@ -20,6 +30,8 @@ export interface ControlSource {
   /** The source run folder, absolute. */
   folder: string;
   manifest: RunManifest;
+  /** What the control kept of the probe's content, measured before the transform ({@link applyControl}). */
+  kept?: RunControlKept;
 }
 
 /**
@@ -114,15 +126,30 @@ export interface ControlledSets {
 /**
  * Applies the control to the recording's sets in place: a pixel control to the training and probe
  * inputs (`shape`: one input's shape as loaded, `[H, W, C]` or `[H, W]`); `shuffle-labels` to the
- * training labels only, so the probe keeps its true labels.
+ * training labels only, so the probe keeps its true labels. Returns what a pixel control kept of
+ * the probe's content, measured on the probe before the transform (src/analysis/borderContent.ts
+ * `keptContent`; `shuffle-pixels` keeps every pixel); undefined for `shuffle-labels`.
  */
-export function applyControl(control: ControlSpec, sets: ControlledSets, shape: readonly number[], seed: number): void {
+export function applyControl(
+  control: ControlSpec,
+  sets: ControlledSets,
+  shape: readonly number[],
+  seed: number,
+): RunControlKept | undefined {
   if (control.kind === 'shuffle-labels') {
     sets.train.labels = shuffledLabels(sets.train.labels, seed);
-    return;
+    return undefined;
   }
+  checkControlFits(control, shape);
+  const { height, width, channels } = imageShape(shape)!;
+  const kept =
+    control.kind === 'shuffle-pixels'
+      ? new Uint8Array(height * width).fill(1)
+      : keptPixels(control.kind, control.parameter!, height, width);
+  const content = keptContent(sets.probe.inputs, height, width, channels, kept);
   applyControlToInputs(control, sets.train.inputs, shape, seed);
   applyControlToInputs(control, sets.probe.inputs, shape, seed);
+  return { inputShare: content.inputShare, contentShare: content.contentShare ?? null };
 }
 
 /** The manifest's `control` field of a control run whose folder is `runFolder`. */
@@ -135,5 +162,6 @@ export function controlManifestField(source: ControlSource, runFolder: string, p
     ...(source.control.parameter !== undefined ? { parameter: source.control.parameter } : {}),
     sourceRun: { id: source.manifest.id, folder: relative(runFolder, source.folder).split(sep).join('/') },
     chanceAccuracy: chance,
+    ...(source.kept ? { kept: source.kept } : {}),
   };
 }

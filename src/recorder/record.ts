@@ -259,7 +259,7 @@ async function prepareRecording(
   const { probe, train } = splitSets(dataset, settings, options.trainLimit, log);
   checkProbeMemory(probe.indices.length, settings.k);
   train.targets = plan.targets;
-  if (control) applyControl(control.control, { probe, train }, asLoaded.shape.slice(1), settings.seed);
+  if (control) control.kept = applyControl(control.control, { probe, train }, asLoaded.shape.slice(1), settings.seed);
   if (control) log(`control experiment ${control.control.spec} of run ${control.manifest.id}`);
   return { loaded, dataset, datasetSpec, output, settings, plan, probe, train, control };
 }

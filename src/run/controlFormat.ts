@@ -8,6 +8,17 @@
 export const CONTROL_KINDS = ['border', 'mask-centre', 'shuffle-pixels', 'shuffle-labels'] as const;
 export type ControlKind = (typeof CONTROL_KINDS)[number];
 
+/**
+ * What a pixel control kept of the probe's content, measured on the probe inputs before the transform
+ * (src/analysis/borderContent.ts): `inputShare`, the share of the probe inputs with a kept pixel that
+ * differs from the background; `contentShare`, the share of their content on kept pixels (null when
+ * the probe holds none).
+ */
+export interface RunControlKept {
+  inputShare: number;
+  contentShare: number | null;
+}
+
 export interface RunControl {
   /** The spec as recorded (`border:4`, `mask-centre:0.5`, `shuffle-pixels`, `shuffle-labels`). */
   spec: string;
@@ -18,6 +29,8 @@ export interface RunControl {
   sourceRun: { id: string; folder: string };
   /** The majority-class rate of the probe labels: the accuracy of always answering the most common class. */
   chanceAccuracy: number;
+  /** What the control kept of the probe's content (absent for `shuffle-labels` and in older runs). */
+  kept?: RunControlKept;
 }
 
 /** What is wrong with a parsed `control` field, as a field name and a clause; undefined when it is sound. */
@@ -41,5 +54,13 @@ export function controlProblem(value: unknown): { field: string; what: string } 
   const chance = control.chanceAccuracy;
   if (!(typeof chance === 'number' && chance > 0 && chance <= 1))
     return { field: 'control.chanceAccuracy', what: 'is not a rate in (0, 1]' };
+  if (control.kept !== undefined) {
+    const kept = control.kept as Record<string, unknown> | null;
+    const rate = (x: unknown) => typeof x === 'number' && x >= 0 && x <= 1;
+    if (!kept || typeof kept !== 'object' || !rate(kept.inputShare))
+      return { field: 'control.kept.inputShare', what: 'is not a rate in [0, 1]' };
+    if (kept.contentShare !== null && !rate(kept.contentShare))
+      return { field: 'control.kept.contentShare', what: 'is not a rate in [0, 1] or null' };
+  }
   return undefined;
 }

@@ -80,8 +80,8 @@ describe('browser: findings and channel importance', function () {
       await page.innerText(`${dead} [data-testid=finding-proof]`),
       'zeroing these 5 channels: probe accuracy 95.6% → 95.4%, loss +0.010',
     );
-    // The comparison cannot open from a run's panel: the other run is named instead.
-    assert.match(await page.innerText('#panel-query li.finding[data-kind=control-above-chance]'), /control-run-42.*cannot open/s);
+    // A report has no host to open the comparison: the other run is named, with the command that writes one.
+    assert.match(await page.innerText('#panel-query li.finding[data-kind=control-above-chance]'), /control-run-42.*cnn-slicer report/s);
     assert.equal(await page.$('#panel-query li.finding[data-kind=control-above-chance] [data-testid=finding-open]'), null);
     // Detail on expand.
     await page.click(`${dead} details.finding-detail summary`);

@@ -4,10 +4,23 @@
 // the run's settings on the transformed dataset (Analyze CNN without questions, with the recorder's
 // `control` option naming the source run), so Workspace Trust applies exactly as it does there.
 // When the control run is recorded, "Compare with Source Run" opens the comparison of the two.
+import { resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { borderContent, proposeControl, type ControlProposal } from '../../analysis/borderContent';
 import type { RecordingOutcome } from '../../recorder/client';
+import type { RunRecord } from '../../run/store';
+import type { RunManifest } from '../../run/format';
+import { decodeFloat32 } from '../../service/queries';
 import type { AnalyzeArgs } from '../recording/analyzeFlow';
-import { CONTROL_KINDS, controlKindItem, controlSpec, controlValueProblem, needsValue, type ControlKind } from '../recording/controlSpec';
+import {
+  controlKindItem,
+  controlSpec,
+  controlValueProblem,
+  needsValue,
+  offeredKinds,
+  proposalReason,
+  type ControlKind,
+} from '../recording/controlSpec';
 import type { Ctx } from '../ctx';
 import { rerunSettings } from '../runs/runDisplay';
 import { requireTrust } from './recording';
@@ -65,8 +78,18 @@ export function registerControlCommands(ctx: Ctx, o: ControlCommandSources): Con
       throw new Error(
         vscode.l10n.t('the model file {0} no longer exists; open the model where it is now and run “Analyze CNN”.', modelFile),
       );
+    const proposal = await proposeFor(ctx, record.folder, record.manifest);
     const picked = await commands.ui.pickKind(
-      CONTROL_KINDS.map((kind) => ({ ...controlKindItem(kind, vscode.l10n), control: kind })),
+      offeredKinds(proposal?.kind).map((kind) => {
+        const item = controlKindItem(kind, vscode.l10n);
+        if (kind !== proposal?.kind) return { ...item, control: kind };
+        return {
+          ...item,
+          description: vscode.l10n.t('proposed: {0}', proposal.spec),
+          detail: `${item.detail} ${proposalReason(proposal, vscode.l10n)}`,
+          control: kind,
+        };
+      }),
       vscode.l10n.t('Which control? The model is trained again with the same settings on images with this content removed'),
     );
     if (!picked) return undefined;
@@ -76,7 +99,7 @@ export function registerControlCommands(ctx: Ctx, o: ControlCommandSources): Con
         picked.control === 'border'
           ? vscode.l10n.t('N: the width in pixels of the border kept (the rest of each image is zeroed)')
           : vscode.l10n.t('F: the central fraction of each image zeroed (0 to 1)'),
-        picked.control === 'border' ? '4' : '0.5',
+        picked.control === 'border' ? String(proposal?.kind === 'border' ? proposal.width : 1) : '0.5',
         (text) => controlValueProblem(picked.control, text, vscode.l10n),
       );
       if (value === undefined) return undefined;
@@ -101,5 +124,64 @@ export function registerControlCommands(ctx: Ctx, o: ControlCommandSources): Con
     }
     return { spec, sourceRun: record.folder, outcome };
   });
+  // From the tree's context menu on a control run, the control finding and the run panel's header.
+  registerCommand(ctx, 'cnnSlicer.compareWithSourceRun', async (arg: unknown): Promise<string[] | undefined> => {
+    const record = await o.picker.runOf(arg, vscode.l10n.t('Compare which control run with its source run?'));
+    if (!record) return undefined;
+    const source = await sourceRunOf(ctx, record);
+    const folders = [source.folder, record.folder];
+    await o.compare(folders);
+    return folders;
+  });
   return commands;
+}
+
+/**
+ * The source run of a control run: the folder its manifest names (relative to the control run),
+ * else the run of the index with the source run's id (the folders were moved apart).
+ * @throws Error when the run is not a control experiment, or its source run is not in the workspace.
+ */
+async function sourceRunOf(ctx: Ctx, record: RunRecord): Promise<RunRecord> {
+  const control = record.manifest.control;
+  if (!control)
+    throw new Error(vscode.l10n.t('run {0} is not a control experiment: it has no source run to compare with.', record.manifest.id));
+  const found =
+    (await ctx.runs.find(resolve(record.folder, control.sourceRun.folder))) ??
+    (await ctx.runs.runs()).find((r) => r.manifest.id === control.sourceRun.id);
+  if (!found)
+    throw new Error(
+      vscode.l10n.t(
+        'the source run {0} of control run {1} is not among the recorded runs of this workspace (deleted or moved?).',
+        control.sourceRun.id,
+        record.manifest.id,
+      ),
+    );
+  return found;
+}
+
+/** The most probe values the proposal reads (4 M floats, 16 MB, about 21 MB of base64 from the service): a larger probe is measured on its first inputs. */
+const PROPOSAL_MAX_VALUES = 4_000_000;
+
+/**
+ * The default control of a run (src/analysis/borderContent.ts `proposeControl`), measured on its
+ * probe inputs as the analysis service reads them (the extension host loads no dataset); undefined
+ * when they cannot be read or are not images (the log says why).
+ */
+async function proposeFor(ctx: Ctx, folder: string, manifest: RunManifest): Promise<ControlProposal | undefined> {
+  const shape = manifest.dataset.inputShape;
+  if (shape.length !== 2 && shape.length !== 3) return undefined;
+  const [height, width, channels = 1] = shape;
+  const fit = Math.max(1, Math.floor(PROPOSAL_MAX_VALUES / (height * width * channels)));
+  const count = Math.min(manifest.probe.size, fit);
+  try {
+    const x =
+      count === manifest.probe.size
+        ? { kind: 'all' as const }
+        : { kind: 'indices' as const, indices: Array.from({ length: count }, (_, i) => i) };
+    const { answer } = await ctx.client().query(folder, { kind: 'inputs', x });
+    return proposeControl(borderContent(decodeFloat32(answer.images), height, width, channels));
+  } catch (e) {
+    ctx.log.warn(`no control proposed for ${folder}: its probe inputs could not be read (${e instanceof Error ? e.message : String(e)})`);
+    return undefined;
+  }
 }

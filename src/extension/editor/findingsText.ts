@@ -29,6 +29,8 @@ function shortLabel(kind: FindingKind, l10n: L10n): string {
       return l10n.t('control above chance');
     case 'memorisation-baseline':
       return l10n.t('memorisation baseline');
+    case 'control-near-chance':
+      return l10n.t('control near chance');
   }
 }
 

@@ -147,6 +147,16 @@ export class RunPanels extends PanelSet<Entry> {
     return [...(this.entries.get(resolve(runFolder))?.focuses ?? [])];
   }
 
+  /**
+   * Hands a message to a run panel's bridge as its webview posts it (for the integration tests, which
+   * cannot click inside a webview): false when the run has no panel.
+   */
+  receiveFromWebview(runFolder: string, raw: unknown): boolean {
+    const entry = this.entries.get(resolve(runFolder));
+    entry?.bridge.handle(raw);
+    return entry !== undefined;
+  }
+
   /** A panel VS Code kept across a window reload: find its run again from the state the views saved. */
   async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     // The state comes from the webview: untrusted, so only a plausible run id is taken from it.
@@ -200,6 +210,8 @@ export class RunPanels extends PanelSet<Entry> {
           this.fail(vscode.l10n.t('Could not save {0}', fileName), e),
         ),
       log: (line) => this.ctx.log.warn(line),
+      // The command finds the source run in the manifest and shows its own errors (registerCommand).
+      compareWithSource: () => void vscode.commands.executeCommand('cnnSlicer.compareWithSourceRun', { runFolder: record.folder }),
       initialFocus: focus,
     });
     this.register(key, entry, () => void this.forgetPanelRun(record.manifest.id));

@@ -36,6 +36,8 @@ export interface BridgeOptions {
   theme(): WebviewTheme;
   /** Reveal a layer's source line (the panel looks it up in the manifest by index). */
   revealLayer(layer: number): void;
+  /** Open the comparison of this control run with its source run (a run panel's; absent in a comparison panel). */
+  compareWithSource?(): void;
   /** Write an export where the user chooses. */
   save(fileName: string, format: ExportFormat, data: Uint8Array | string): void;
   /** Where the host notes what it ignored (a malformed message is a bug or an attack, never silent). */
@@ -109,6 +111,10 @@ export class WebviewBridge {
         return;
       case 'webview/revealLayer':
         this.o.revealLayer(m.layer);
+        return;
+      case 'webview/compareWithSource':
+        if (this.o.compareWithSource) this.o.compareWithSource();
+        else this.o.log(`ignored a request of the ${this.o.runId} panel to compare with a source run: it is not a run panel`);
         return;
       case 'webview/export':
         this.o.save(m.fileName, m.format, m.base64 !== undefined ? Uint8Array.from(Buffer.from(m.base64, 'base64')) : (m.text ?? ''));

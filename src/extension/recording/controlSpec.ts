@@ -1,6 +1,7 @@
 // The control experiments "Run Control Experiment…" offers (the recorder's `control` option,
 // src/recorder/protocol.ts): the kinds, the number each needs and its check, and the spec string.
 // Pure (the `L10n` stand-in in tests), tested in test/unit/extension/controlSpec.test.ts.
+import { BORDER_CONTENT_MAX_SHARE, type ControlProposal } from '../../analysis/borderContent';
 import type { L10n } from '../l10n';
 
 export const CONTROL_KINDS = ['border', 'mask-centre', 'shuffle-pixels', 'shuffle-labels'] as const;
@@ -62,4 +63,37 @@ export function controlSpec(kind: ControlKind, value: string | undefined, l10n: 
   if (!needsValue(kind)) return kind;
   if (value === undefined || controlValueProblem(kind, value, l10n) !== undefined) return undefined;
   return `${kind}:${Number(value.trim())}`;
+}
+
+/** A share as the proposal says it ("1.4%", "0.0%"). */
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+/**
+ * Why the default control is proposed, in one sentence (src/analysis/borderContent.ts
+ * `proposeControl`, measured on the source run's probe inputs): the widest border that differs from
+ * the background in under 1% of them, else `shuffle-pixels` because even the 1-pixel border does.
+ */
+export function proposalReason(p: ControlProposal, l10n: L10n): string {
+  const limit = percent(BORDER_CONTENT_MAX_SHARE);
+  if (p.kind === 'border')
+    return l10n.t(
+      'Proposed: the widest border that differs from the background in under {0} of the {1} probe inputs ({2}), so it keeps no content of the task.',
+      limit,
+      p.inputs,
+      percent(p.inputShare),
+    );
+  if (p.inputShare === undefined) return l10n.t('Proposed: these images are too small for a border control.');
+  return l10n.t(
+    'Proposed: even the 1-pixel border differs from the background in {0} of the {1} probe inputs (a border control needs under {2}): every border holds content of the task.',
+    percent(p.inputShare),
+    p.inputs,
+    limit,
+  );
+}
+
+/** The kinds in the order the quick pick offers them: the proposed one first, then the others in CONTROL_KINDS order. */
+export function offeredKinds(proposed: ControlKind | undefined): ControlKind[] {
+  return proposed === undefined ? [...CONTROL_KINDS] : [proposed, ...CONTROL_KINDS.filter((k) => k !== proposed)];
 }

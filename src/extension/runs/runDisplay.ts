@@ -132,7 +132,9 @@ export function epochProgress(manifest: RunManifest): { done: number; total: num
 
 /** The tree item description: status · dataset · date. */
 export function runDescription(manifest: RunManifest, status: RunStatus, l10n: L10n, style: DateStyle = {}): string {
-  return [statusText(status, l10n), manifest.dataset.name, formatDate(manifest.createdAt, style)].join(' · ');
+  // A control run says so first: its numbers are the control's, not the model's (docs/control.md).
+  const control = manifest.control ? [l10n.t('control {0}', manifest.control.spec)] : [];
+  return [...control, statusText(status, l10n), manifest.dataset.name, formatDate(manifest.createdAt, style)].join(' · ');
 }
 
 export function layerDescription(layer: RunLayer): string {
@@ -173,14 +175,22 @@ export function detailRows(
   record: RunRecord,
   l10n: L10n,
   style: DisplayStyle = {},
-): { key: 'model' | 'dataset' | 'date' | 'epochs' | 'backend' | 'probe' | 'output' | 'folder'; label: string; value: string }[] {
+): {
+  key: 'control' | 'model' | 'dataset' | 'date' | 'epochs' | 'backend' | 'probe' | 'output' | 'folder';
+  label: string;
+  value: string;
+}[] {
   const m = record.manifest;
   const { done, total } = epochProgress(m);
   // A model that predicts no class (a regression, an embedding) has no accuracy to show: said once, here.
   const noClasses = labelMeasuresAbsent(m)
     ? [{ key: 'output' as const, label: l10n.t('Output'), value: l10n.t('no class predictions, so no accuracy or label measures') }]
     : [];
+  const control = m.control
+    ? [{ key: 'control' as const, label: l10n.t('Control'), value: l10n.t('{0} of run {1}', m.control.spec, m.control.sourceRun.id) }]
+    : [];
   return [
+    ...control,
     { key: 'model', label: l10n.t('Model'), value: displayPath(m.model.file, style.roots) },
     {
       key: 'dataset',

@@ -52,6 +52,7 @@ export interface LiveRecordings {
 }
 
 const DETAIL_ICONS: Record<string, string> = {
+  control: 'beaker',
   model: 'file-code',
   dataset: 'database',
   date: 'calendar',
@@ -205,7 +206,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.tooltip = tooltip;
     const icon = statusIcon(status);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
-    item.contextValue = status === 'recording' ? 'run.recording' : 'run.done';
+    // A control run has its own menu entry, "Compare with Source Run" (package.json: viewItem == run.done.control).
+    item.contextValue = status === 'recording' ? 'run.recording' : record.manifest.control ? 'run.done.control' : 'run.done';
     // A click opens the run (as the walkthrough says); the twistie still expands it, since VS Code
     // expands an item that has a command only from its twistie.
     item.command = { command: 'cnnSlicer.openRun', title: vscode.l10n.t('Open Run'), arguments: [{ runFolder: record.folder }] };
@@ -219,6 +221,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       // The row shows the path relative to the workspace; the command opens the file itself.
       if (row.key === 'model')
         command = { command: 'vscode.open', title: vscode.l10n.t('Open Model'), arguments: [vscode.Uri.file(record.manifest.model.file)] };
+      if (row.key === 'control')
+        command = {
+          command: 'cnnSlicer.compareWithSourceRun',
+          title: vscode.l10n.t('Compare with Source Run'),
+          arguments: [{ runFolder: record.folder }],
+        };
       if (row.key === 'folder')
         command = {
           command: 'cnnSlicer.revealRunFolder',

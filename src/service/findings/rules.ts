@@ -30,6 +30,19 @@ export const RULES: readonly FindingRule[] = [
 /** The kinds whose findings name channels that look removable: they carry the measured ablation of those channels. */
 export const REMOVABLE_KINDS: readonly FindingKind[] = ['dead-channels', 'near-duplicate-channels', 'uninformative-channels'];
 
+/**
+ * The kinds a control experiment's transform causes by design, left out of a control run's findings
+ * (docs/control.md): trained without the task's content (or with shuffled labels), its model answers
+ * near chance, so some classes are never predicted, its probe loss rises as it memorises, and its
+ * channels carry little label information. The control's own finding says what it measured.
+ */
+export const BY_DESIGN_IN_CONTROL: readonly FindingKind[] = [
+  'class-never-predicted',
+  'probe-loss-rising',
+  'uninformative-channels',
+  'label-information-drop',
+];
+
 /** Warnings first, then by kind (FINDING_KINDS order), then by layer (findings without one first). */
 export function compareFindings(a: Finding, b: Finding): number {
   const severity = (f: Finding) => (f.severity === 'warning' ? 0 : 1);
@@ -47,6 +60,16 @@ export function computeFindings(
     const r = rule(input);
     findings.push(...r.findings);
     skipped.push(...r.skipped);
+  }
+  const control = input.manifest.control;
+  if (control) {
+    const reason = `this run is the control experiment ${control.spec} of run ${control.sourceRun.id}: its transform causes this by design`;
+    for (const kind of BY_DESIGN_IN_CONTROL) if (!skipped.some((s) => s.kind === kind)) skipped.push({ kind, reason });
+    return {
+      findings: findings.filter((f) => !BY_DESIGN_IN_CONTROL.includes(f.kind)).sort(compareFindings),
+      skipped,
+      thresholds: { ...THRESHOLDS },
+    };
   }
   return { findings: findings.sort(compareFindings), skipped, thresholds: { ...THRESHOLDS } };
 }

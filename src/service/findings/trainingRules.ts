@@ -122,29 +122,38 @@ export function probeLossRule(input: FindingsInput): RuleResult {
 /** A loss change with its sign: "+0.016", "−0.004". */
 const signed = (v: number): string => `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(3)}`;
 
-/** `class-never-predicted`: a class no probe input is predicted as at the epoch (its column of the confusion matrix is empty). */
+/**
+ * `class-never-predicted`: the classes no probe input is predicted as at the epoch (their columns of
+ * the confusion matrix are empty), as one finding naming them all ("9 of 10 classes are never predicted").
+ */
 export function neverPredictedRule(input: FindingsInput): RuleResult {
   const absent = input.manifest.output?.labelMeasuresAbsent;
   if (absent) return { findings: [], skipped: [skip('class-never-predicted', `the model has no class output: ${absent}`)] };
   const at = metricsAt(input);
   const names = input.manifest.dataset.classNames;
-  const findings: Finding[] = [];
-  names.forEach((name, c) => {
-    const column = at.confusion.reduce((s, row) => s + (row[c] ?? 0), 0);
-    if (column > 0) return;
-    const inputs = at.confusion[c]?.reduce((s, v) => s + v, 0) ?? 0;
-    const recall = inputs > 0 ? 0 : null;
-    findings.push({
-      kind: 'class-never-predicted',
-      severity: 'warning',
-      epoch: input.epoch,
-      message: `class "${name}" is never predicted on the ${input.manifest.probe.size} probe inputs (${inputs} of them are "${name}")`,
-      detail:
-        `Its column of the confusion matrix is empty, so H(label | pred = ${name}) is undefined and every "${name}" input is misclassified` +
-        `${inputs > 0 ? ` (accuracy on the class: ${percent(0)})` : ''}. Look for too few training inputs of the class, class imbalance, or too little training.`,
-      evidence: { class: c, probeInputsOfClass: inputs, classAccuracy: recall },
-      view: { view: 'training', epoch: input.epoch },
-    });
-  });
-  return { findings, skipped: [] };
+  const never = names.map((_, c) => c).filter((c) => at.confusion.reduce((s, row) => s + (row[c] ?? 0), 0) === 0);
+  if (never.length === 0) return { findings: [], skipped: [] };
+  const inputsOf = never.map((c) => at.confusion[c]?.reduce((s, v) => s + v, 0) ?? 0);
+  const misclassified = inputsOf.reduce((a, b) => a + b, 0);
+  const probe = input.manifest.probe.size;
+  const quoted = never.map((c) => `"${names[c]}"`);
+  const shown = quoted.length > 12 ? `${quoted.slice(0, 12).join(', ')}, …` : quoted.join(', ');
+  const message =
+    never.length === 1
+      ? `class ${quoted[0]} is never predicted on the ${probe} probe inputs (${inputsOf[0]} of them are ${quoted[0]})`
+      : `${never.length} of ${names.length} classes are never predicted on the ${probe} probe inputs: ${shown} (${misclassified} probe inputs of these classes)`;
+  const finding: Finding = {
+    kind: 'class-never-predicted',
+    severity: 'warning',
+    epoch: input.epoch,
+    message,
+    detail:
+      `${never.length === 1 ? 'Its column' : 'Their columns'} of the confusion matrix ${never.length === 1 ? 'is' : 'are'} empty, so H(label | pred = class) ` +
+      `is undefined for ${never.length === 1 ? 'it' : 'them'} and every probe input of ${never.length === 1 ? 'the class' : 'these classes'} is misclassified` +
+      `${misclassified > 0 ? ` (accuracy on ${never.length === 1 ? 'the class' : 'each'}: ${percent(0)})` : ''}. ` +
+      'Look for too few training inputs of the class, class imbalance, or too little training.',
+    evidence: { classes: never, probeInputsOfClasses: inputsOf, classCount: names.length },
+    view: { view: 'training', epoch: input.epoch },
+  };
+  return { findings: [finding], skipped: [] };
 }

@@ -13,6 +13,7 @@ import { BitsSchema, index, NumberList, queryFields } from './fields';
 export const FINDING_KINDS = [
   'control-above-chance',
   'memorisation-baseline',
+  'control-near-chance',
   'class-never-predicted',
   'probe-loss-rising',
   'dead-channels',

@@ -6,6 +6,8 @@ import {
   controlValueProblem,
   MAX_BORDER_PIXELS,
   needsValue,
+  offeredKinds,
+  proposalReason,
 } from '../../../src/extension/recording/controlSpec';
 import { englishL10n } from '../../../src/extension/l10n';
 
@@ -39,5 +41,18 @@ describe('control experiment specs (controlSpec)', () => {
     assert.equal(controlSpec('shuffle-pixels', undefined, englishL10n), 'shuffle-pixels');
     assert.equal(controlSpec('shuffle-labels', 'ignored', englishL10n), 'shuffle-labels');
     assert.equal(controlValueProblem('shuffle-labels', '', englishL10n), undefined);
+  });
+
+  it('offers the proposed control first and says why it is proposed', () => {
+    assert.deepEqual(offeredKinds('shuffle-pixels'), ['shuffle-pixels', 'border', 'mask-centre', 'shuffle-labels']);
+    assert.deepEqual(offeredKinds(undefined), [...CONTROL_KINDS]);
+    assert.equal(
+      proposalReason({ spec: 'border:2', kind: 'border', width: 2, inputShare: 0.005, contentShare: 0.001, inputs: 200 }, englishL10n),
+      'Proposed: the widest border that differs from the background in under 1.0% of the 200 probe inputs (0.5%), so it keeps no content of the task.',
+    );
+    assert.equal(
+      proposalReason({ spec: 'shuffle-pixels', kind: 'shuffle-pixels', inputShare: 0.015, inputs: 200 }, englishL10n),
+      'Proposed: even the 1-pixel border differs from the background in 1.5% of the 200 probe inputs (a border control needs under 1.0%): every border holds content of the task.',
+    );
   });
 });

@@ -22,9 +22,15 @@ describe('run tree menus (package.json)', () => {
     assert.ok(items.length > 0);
     for (const item of items)
       for (const pattern of viewItemPatterns(item.when!)) {
-        assert.ok(pattern.test('run.done') && pattern.test('run.recording'), `${item.command} shows on runs`);
+        // A pattern matches every recorded run (`run.done`, a control run's `run.done.control`); most match recordings too.
+        assert.ok(pattern.test('run.done') && pattern.test('run.done.control'), `${item.command} shows on runs`);
         for (const other of ['runDetails', 'runDetail', 'modelFile', 'layer', 'unreadableRun'])
           assert.ok(!pattern.test(other), `${item.command} must not show on a ${other} item`);
       }
+  });
+
+  it('offer "Compare with Source Run" on a control run only', () => {
+    const item = manifest.contributes.menus['view/item/context'].find((m) => m.command === 'cnnSlicer.compareWithSourceRun');
+    assert.match(item?.when ?? '', /viewItem == run\.done\.control/);
   });
 });

@@ -42,6 +42,23 @@ function bridge(o: Partial<BridgeOptions> = {}) {
 
 const settle = () => new Promise((r) => setTimeout(r, 10));
 
+describe('webview bridge: Compare with Source Run', () => {
+  it('a run panel asks its host for the comparison with its source run; the message names no run or path', () => {
+    let asked = 0;
+    const run = bridge({ compareWithSource: () => asked++ });
+    run.b.handle({ type: 'webview/compareWithSource' });
+    assert.equal(asked, 1);
+    assert.deepEqual(run.logs, []);
+    // Anything added to the message is dropped: the host finds the source run in the manifest, never from the webview.
+    assert.deepEqual(parseWebviewMessage({ type: 'webview/compareWithSource', folder: '/etc' }), { type: 'webview/compareWithSource' });
+  });
+  it('a comparison panel, which has no source run, ignores the message and logs it', () => {
+    const compare = bridge({ comparedRuns: RUNS });
+    compare.b.handle({ type: 'webview/compareWithSource' });
+    assert.match(compare.logs[0], /ignored a request .* to compare with a source run/);
+  });
+});
+
 describe('webview bridge: comparison panels', () => {
   it('announces a comparison panel’s runs in its hello, and a run panel’s none', () => {
     const compare = bridge({ comparedRuns: RUNS });

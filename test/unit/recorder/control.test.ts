@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseNpy, serializeNpy } from '../../../src/analysis';
+import { borderContent, proposeControl } from '../../../src/analysis/borderContent';
 import { keptPixels } from '../../../src/data/control';
 import { controlOptions } from '../../../src/recorder/control';
 import { recordRun } from '../../../src/recorder/record';
@@ -31,6 +32,11 @@ function writeBorderCueDataset(folder: string, count = 450): string {
   writeFileSync(join(folder, 'x.npy'), serializeNpy({ dtype: 'float32', shape: [count, side, side, 1], data: inputs }));
   writeFileSync(join(folder, 'y.npy'), serializeNpy({ dtype: 'int32', shape: [count], data: labels }));
   return `npy:${join(folder, 'x.npy')},${join(folder, 'y.npy')}`;
+}
+
+/** The probe inputs of a run folder, as recorded. */
+function probeInputs(folder: string): Float32Array {
+  return parseNpy(readFileSync(join(folder, 'probe/inputs.npy'))).data as Float32Array;
 }
 
 function lastEpochFindings(folder: string) {
@@ -65,7 +71,10 @@ describe('control experiments: record --control on real recordings', function ()
     assert.equal(readFileSync(join(src.folder, 'manifest.json'), 'utf8'), before, 'the source run is unchanged');
     const m = ctl.manifest;
     assert.equal(resolve(ctl.folder, '..'), resolve(runs), 'the control run goes beside its source');
-    assert.deepEqual(m.control, {
+    const { kept: keptShares, ...control } = m.control!;
+    // Every border holds its class: the inputs of the two classes whose value is not the background keep content.
+    assert.ok(keptShares && keptShares.inputShare > 0.5 && keptShares.inputShare < 1, JSON.stringify(keptShares));
+    assert.deepEqual(control, {
       spec: 'border:2',
       kind: 'border',
       parameter: 2,
@@ -87,10 +96,15 @@ describe('control experiments: record --control on real recordings', function ()
     assert.deepEqual(readFileSync(join(ctl.folder, m.probe.labelsFile)), readFileSync(join(src.folder, m.probe.labelsFile)));
     const { run, findings } = lastEpochFindings(ctl.folder);
     const accuracy = run.metrics[run.metrics.length - 1].probeAccuracy;
-    assert.ok(accuracy > m.control.chanceAccuracy + 0.25, `probe accuracy ${accuracy} is far above chance ${m.control.chanceAccuracy}`);
+    assert.ok(accuracy > control.chanceAccuracy + 0.25, `probe accuracy ${accuracy} is far above chance ${control.chanceAccuracy}`);
     assert.equal(findings.length, 1);
     assert.equal(findings[0].kind, 'control-above-chance');
-    assert.match(findings[0].message, /border alone/);
+    assert.equal(findings[0].severity, 'warning');
+    // The border holds the cue, which differs from the background: the finding says how much it kept.
+    assert.match(
+      findings[0].message,
+      /classifies from what the 2-pixel border kept: .*; the 2-pixel border differs from the background in \d+\.\d% of the probe inputs/,
+    );
   });
 
   it('explicit options override the source run, and a runs folder named puts the control there', async () => {
@@ -113,12 +127,48 @@ describe('control experiments: record --control on real recordings', function ()
       source = (await recordRun({ modelFile: lenet, epochs: 1, trainLimit: 2000, probeSize: 200, runsFolder: join(runs, 'mnist') })).folder;
     });
 
-    it('border:1 (MNIST outer ring: blank on 98.6% of the digits) stays near chance and the finding does not fire', async () => {
+    it('border:1 (MNIST outer ring: blank on 98.6% of the digits) stays near chance: the finding says so and what the border kept', async () => {
       const ctl = await recordRun({ modelFile: lenet, control: { spec: 'border:1', sourceRun: source } });
       const { run, findings } = lastEpochFindings(ctl.folder);
       const accuracy = run.metrics[run.metrics.length - 1].probeAccuracy;
       assert.ok(accuracy < run.manifest.control!.chanceAccuracy + 0.1, `probe accuracy ${accuracy}`);
-      assert.deepEqual(findings, []);
+      assert.deepEqual(
+        findings.map((f) => [f.kind, f.severity]),
+        [['control-near-chance', 'information']],
+      );
+      // The same share the proposal measures on the source run's probe (the 1-pixel border).
+      const shares = borderContent(probeInputs(source), 28, 28, 1).widths[0];
+      assert.equal(run.manifest.control!.kept?.inputShare, shares.inputShare);
+      assert.match(findings[0].detail, /the 1-pixel border differs from the background in 1\.5% of the probe inputs/);
+    });
+
+    it('the proposed default control (measured on the source probe: shuffle-pixels, no border is blank enough) raises no shortcut warning', async () => {
+      const content = borderContent(probeInputs(source), 28, 28, 1);
+      // Known answer on this probe (200 digits, seed 1): the 1-pixel border has ink in 3 of them (1.5%), so no border qualifies.
+      assert.equal(content.widths[0].inputShare, 0.015);
+      const proposal = proposeControl(content);
+      assert.equal(proposal.spec, 'shuffle-pixels');
+      const ctl = await recordRun({ modelFile: lenet, control: { spec: proposal.spec, sourceRun: source } });
+      const { findings } = lastEpochFindings(ctl.folder);
+      assert.deepEqual(
+        findings.filter((f) => f.severity === 'warning'),
+        [],
+        JSON.stringify(findings),
+      );
+      assert.equal(findings.length, 1);
+      assert.match(findings[0].message, /keeps every pixel|no better than chance|spatial layout/);
+    });
+
+    it('border:4 keeps the ends of the strokes of most digits: the finding says how much it kept, not "the border alone"', async () => {
+      const ctl = await recordRun({ modelFile: lenet, control: { spec: 'border:4', sourceRun: source } });
+      const { findings } = lastEpochFindings(ctl.folder);
+      assert.ok(ctl.manifest.control!.kept!.inputShare > 0.5, JSON.stringify(ctl.manifest.control));
+      assert.equal(findings.length, 1, JSON.stringify(findings));
+      assert.doesNotMatch(findings[0].message, /alone/);
+      assert.match(
+        findings[0].message + findings[0].detail,
+        /the 4-pixel border differs from the background in \d+\.\d% of the probe inputs/,
+      );
     });
 
     it('shuffle-labels stays near chance on the probe: the memorisation baseline, as information', async () => {

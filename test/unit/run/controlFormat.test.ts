@@ -12,6 +12,7 @@ describe("the manifest's control field", () => {
       control: { ...control, spec: 'shuffle-labels', kind: 'shuffle-labels', parameter: undefined },
     });
     validateManifest(fixtureManifest('a', [0]));
+    validateManifest({ ...fixtureManifest('a', [0]), control: { ...control, kept: { inputShare: 0.015, contentShare: null } } });
   });
   it('refuses each broken field, naming it', () => {
     for (const [bad, field] of [
@@ -24,6 +25,10 @@ describe("the manifest's control field", () => {
       [{ ...control, sourceRun: undefined }, 'control.sourceRun'],
       [{ ...control, chanceAccuracy: 0 }, 'control.chanceAccuracy'],
       [{ ...control, spec: 3 }, 'control.spec'],
+      [{ ...control, kept: { inputShare: 1.5, contentShare: 0 } }, 'control.kept.inputShare'],
+      [{ ...control, kept: null }, 'control.kept.inputShare'],
+      [{ ...control, kept: { inputShare: 0.5, contentShare: -1 } }, 'control.kept.contentShare'],
+      [{ ...control, kept: { inputShare: 0.5 } }, 'control.kept.contentShare'],
       ['border:4', 'control'],
     ] as const) {
       assert.throws(

@@ -33,6 +33,11 @@ describe('webview/compare', function () {
     assert.equal(runLabel(m, 0), 'A: mnist-lenet.ts (20261123-132501-mnist-lenet)');
   });
 
+  it('marks a control run in the legend with its spec', function () {
+    const m = { id: 'c', model: { name: 'mnist-lenet.ts' }, control: { spec: 'border:1' } } as unknown as RunManifest;
+    assert.equal(runLabel(m, 1, '#3'), 'B: mnist-lenet.ts #3 · control border:1');
+  });
+
   describe('matchLayers', function () {
     it('compares layers of the same type at the same position, whatever their names', function () {
       const a = manifest(['InputLayer', 'Conv2D', 'Dense']);

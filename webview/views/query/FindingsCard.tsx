@@ -98,10 +98,18 @@ function FindingItem(props: { finding: Finding }): JSX.Element {
       )}
       {!target && (
         <p class="muted finding-compare" data-testid="finding-compare">
-          The evidence is the comparison with run {f.view.run ?? '(not named)'}, which this panel cannot open:{' '}
-          {data.mode === 'vscode'
-            ? 'select both runs in Recorded Runs and choose Compare Runs.'
-            : `write a comparison report of both runs (cnn-slicer report <this run> <run ${f.view.run ?? ''}>).`}
+          {data.compareWithSource && manifest.control?.sourceRun.id === f.view.run ? (
+            <button type="button" class="link-button" data-testid="finding-compare-open" onClick={() => data.compareWithSource?.()}>
+              Compare with Source Run (run {f.view.run})
+            </button>
+          ) : (
+            <>
+              The evidence is the comparison with run {f.view.run ?? '(not named)'}:{' '}
+              {data.mode === 'vscode'
+                ? 'select both runs in Recorded Runs and choose Compare Runs.'
+                : `write a comparison report of both runs (cnn-slicer report <this run> <run ${f.view.run ?? ''}>).`}
+            </>
+          )}
         </p>
       )}
       <details class="finding-detail">

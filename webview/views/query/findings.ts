@@ -43,7 +43,8 @@ export const VIEW_TITLES: Record<Finding['view']['view'], string> = {
 
 /**
  * Where a finding's evidence is shown, as a focus request the app applies (state.tsx `applyFocus`),
- * with the epoch to show; undefined for a comparison with another run, which a run's panel cannot open.
+ * with the epoch to show; undefined for a comparison with another run, which is another panel (a control
+ * run's panel opens the comparison with its source run through the host: FindingsCard.tsx).
  * The Layer view gets a pair: the layer against the multi-channel layer before it (else after it).
  */
 export function evidenceFocus(f: Finding, manifest: RunManifest): { focus: Focus; epoch?: number } | undefined {

@@ -46,26 +46,62 @@ describe('controlFindings: a control run significantly above chance', () => {
     assert.equal(f.evidence.pValue, binomialUpperTail(200, 142, 0.1));
     assert.match(f.detail, new RegExp(`p < ${CONTROL_ALPHA}`));
   });
-  it('stays quiet near chance (13% of 200 against 10%)', () => {
-    const { manifest, metrics } = controlRun({}, 200, 26);
-    assert.deepEqual(controlFindings(manifest, metrics, 1), []);
+  /** The one finding of a control run, which must be the information that it stayed near chance. */
+  function nearChance(manifest: RunManifest, metrics: EpochMetrics[]) {
+    const found = controlFindings(manifest, metrics, 1);
+    assert.deepEqual(
+      found.map((f) => [f.kind, f.severity]),
+      [['control-near-chance', 'information']],
+    );
+    v.parse(FindingSchema, found[0]);
+    return found[0];
+  }
+  it('says what it measured near chance (13% of 200 against 10%), and no warning', () => {
+    const { manifest, metrics } = controlRun({ kept: { inputShare: 0.005, contentShare: 0.0002 } }, 200, 26);
+    const f = nearChance(manifest, metrics);
+    assert.match(
+      f.message,
+      /^control border:4: probe accuracy 13% against 10% chance: no sign that this model classifies from the image border alone/,
+    );
+    assert.match(f.detail, /the 4-pixel border differs from the background in 0\.5% of the probe inputs and holds 0\.0% of their content/);
   });
-  it('stays quiet when significant but below the margin (15% of 100,000: p ≈ 0, only 5 points above chance)', () => {
+  it('is no warning when significant but below the margin (15% of 100,000: p ≈ 0, only 5 points above chance)', () => {
     const { manifest, metrics } = controlRun({}, 100_000, 15_000);
     assert.ok(binomialUpperTail(100_000, 15_000, 0.1) < CONTROL_ALPHA);
     assert.ok(0.15 - 0.1 < CONTROL_MIN_MARGIN);
-    assert.deepEqual(controlFindings(manifest, metrics, 1), []);
+    nearChance(manifest, metrics);
   });
-  it('stays quiet when above the margin but not significant (3 of 5 against 10%)', () => {
+  it('is no warning when above the margin but not significant (3 of 5 against 10%)', () => {
     const { manifest, metrics } = controlRun({}, 5, 3);
     assert.ok(binomialUpperTail(5, 3, 0.1) > CONTROL_ALPHA);
-    assert.deepEqual(controlFindings(manifest, metrics, 1), []);
+    nearChance(manifest, metrics);
   });
   it('names what the control kept: mask-centre and shuffle-pixels', () => {
     const mask = controlRun({ spec: 'mask-centre:0.5', kind: 'mask-centre', parameter: 0.5 }, 200, 150);
     assert.match(controlFindings(mask.manifest, mask.metrics, 1)[0].message, /centre masked/);
     const shuffled = controlRun({ spec: 'shuffle-pixels', kind: 'shuffle-pixels', parameter: undefined }, 200, 150);
-    assert.match(controlFindings(shuffled.manifest, shuffled.metrics, 1)[0].message, /pixels were shuffled/);
+    const [f] = controlFindings(shuffled.manifest, shuffled.metrics, 1);
+    assert.match(f.message, /pixels were shuffled.*75% against 10% chance; the control keeps every pixel/);
+    // It keeps all the content, so classifying is no evidence of a shortcut: information.
+    assert.equal(f.severity, 'information');
+  });
+  it('does not say "the border alone" when the control kept content in 1% of the probe inputs or more (MNIST border:4), and says how much', () => {
+    const { manifest, metrics } = controlRun({ kept: { inputShare: 0.776, contentShare: 0.036 } }, 200, 106);
+    const [f, ...rest] = controlFindings(manifest, metrics, 1);
+    assert.equal(rest.length, 0);
+    v.parse(FindingSchema, f);
+    assert.equal(f.kind, 'control-above-chance');
+    assert.equal(
+      f.message,
+      'this model classifies from what the 4-pixel border kept: 53% against 10% chance; the 4-pixel border differs from the background in 77.6% of the probe inputs and holds 3.6% of their content',
+    );
+    assert.match(f.detail, /if that is part of the object itself/);
+    // Under 1%: the border held no content, so the same accuracy is the border alone; the detail says what was kept.
+    const clean = controlRun({ kept: { inputShare: 0.005, contentShare: null } }, 200, 106);
+    const [w] = controlFindings(clean.manifest, clean.metrics, 1);
+    assert.equal(w.severity, 'warning');
+    assert.match(w.message, /border alone/);
+    assert.match(w.detail, /What the control kept: the 4-pixel border differs from the background in 0\.5% of the probe inputs\./);
   });
   it('gives nothing for a run that is not a control, an epoch not recorded, or a model without class output', () => {
     const { manifest, metrics } = controlRun({}, 200, 142);

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../../../src/run/format';
 import { interSampleCeilingBits, resolvingProbeSize } from '../../../../src/service/findings/layerRules';
-import { computeFindings, FindingsInput, LayerEvidence, THRESHOLDS, withAblation } from '../../../../src/service/findings/rules';
+import {
+  BY_DESIGN_IN_CONTROL,
+  computeFindings,
+  FindingsInput,
+  LayerEvidence,
+  THRESHOLDS,
+  withAblation,
+} from '../../../../src/service/findings/rules';
 import type { Finding, FindingKind } from '../../../../src/service/queries';
 import { seededRandom } from '../../../../src/analysis/random';
 import { probeLossEpochs } from '../../../../src/service/findings/trainingRules';
@@ -468,10 +475,52 @@ describe('findings rules', function () {
         [25, 5, 0],
       ];
       const [f] = ofKind(input, 'class-never-predicted');
-      assert.equal(f.evidence.class, 2);
+      assert.deepEqual(f.evidence.classes, [2]);
+      assert.deepEqual(f.evidence.probeInputsOfClasses, [30]);
       assert.match(f.message, /class "c" is never predicted .*30 of them/);
       input.metrics[3].confusion[2] = [24, 5, 1];
       assert.deepEqual(ofKind(input, 'class-never-predicted'), []);
+    });
+
+    it('is one finding naming every class never predicted ("2 of 3 classes"), not one per class', function () {
+      const input = healthy();
+      input.metrics[3].confusion = [
+        [30, 0, 0],
+        [30, 0, 0],
+        [30, 0, 0],
+      ];
+      const found = ofKind(input, 'class-never-predicted');
+      assert.equal(found.length, 1);
+      assert.equal(
+        found[0].message,
+        '2 of 3 classes are never predicted on the 90 probe inputs: "b", "c" (60 probe inputs of these classes)',
+      );
+      assert.deepEqual(found[0].evidence, { classes: [1, 2], probeInputsOfClasses: [30, 30], classCount: 3 });
+    });
+  });
+
+  describe('in a control run', function () {
+    it('leaves out what the transform causes by design (classes never predicted at chance, ...) and says why', function () {
+      const input = healthy();
+      input.metrics[3].confusion = [
+        [30, 0, 0],
+        [30, 0, 0],
+        [30, 0, 0],
+      ];
+      assert.equal(ofKind(input, 'class-never-predicted').length, 1, 'an ordinary run: the finding fires');
+      input.manifest.control = {
+        spec: 'shuffle-labels',
+        kind: 'shuffle-labels',
+        sourceRun: { id: 'source-run', folder: '../source-run' },
+        chanceAccuracy: 1 / 3,
+      };
+      const r = computeFindings(input);
+      assert.deepEqual(
+        r.findings.filter((f) => BY_DESIGN_IN_CONTROL.includes(f.kind)),
+        [],
+      );
+      const skipped = r.skipped.find((x) => x.kind === 'class-never-predicted');
+      assert.match(skipped?.reason ?? '', /control experiment shuffle-labels of run source-run: its transform causes this by design/);
     });
   });
 
