@@ -28,7 +28,7 @@ import { measureCopy, measureInTwo } from './epochMeasurement';
 import { MeasureContext, measureEpoch } from './measure';
 import { MeasurementQueue, MeasurementQueueParts } from './measurementQueue';
 import { MeasureWorkerClient } from './measureWorkerClient';
-import { checkInputShape, modelFingerprint, recordedLayers } from './modelFacts';
+import { checkInputShape, checkLayerShapes, modelFingerprint, recordedLayers } from './modelFacts';
 import { loadModelFile, ModelError } from './modelLoader';
 import { ChosenOutput, chooseOutput, classScoresOf, describeOutput, outputLayerLast, withoutLabelMeasures } from './outputs';
 import { checkProbeMemory, recordDatasetSpec, recordedEpochs, RecordOptions, recordSeed, resolveSettings } from './settings';
@@ -219,6 +219,8 @@ async function prepareRecording(
     // A loading progress message: the CLI prints it, VS Code shows it in the status bar.
     onSlowFactory: (message) => progress.loading(message),
   });
+  // A layer left with no values would crash a backend (or record nothing) in training: refused here, at its line.
+  checkLayerShapes(loaded);
   const datasetSpec = recordDatasetSpec(options, loaded.dataset);
   progress.loading(`loading ${datasetSpec}`);
   const asLoaded = await loadDataset(parseDatasetSpec(datasetSpec), {

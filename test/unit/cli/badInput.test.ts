@@ -116,6 +116,22 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       assert.deepEqual(runsIn(runs), []);
     });
 
+    for (const backend of ['cpu', 'default']) {
+      it(`refuses a 5×5 kernel on a 4×4 input (${backend} backend) in one line naming the layer, its input shape and kernel, at its line`, function () {
+        const runs = path.join(dir, `runs-kernel-${backend}`);
+        const file = path.join(MODELS, 'kernelTooLarge.ts');
+        const args = ['record', file, '--epochs', '1', '--probe', '20', '--out', runs, ...(backend === 'cpu' ? ['--backend', 'cpu'] : [])];
+        const r = run(...args);
+        const conv = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes("name: 'conv'")) + 1;
+        const line = expectOneLine(r, 2, 'layer conv (Conv2D)', 'input shape is [4, 4, 1]', 'kernel is 5×5', 'output shape is [0, 0, 16]');
+        // Located at the layer's own line (the Problems panel's entry), not at line 1 nor at a healthy layer.
+        assert.ok(line.startsWith(`cnn-slicer: ${file}:${conv}:`), line);
+        assert.ok(!/cannot be trained|memory access|Aborted/.test(r.stderr), r.stderr);
+        // Refused before training: no run is left behind, "recording" or otherwise.
+        assert.deepEqual(runsIn(runs), []);
+      });
+    }
+
     it('refuses --out naming a file, and leaves the file as it was', function () {
       const file = path.join(dir, 'not-a-folder.txt');
       writeFileSync(file, 'keep me');
