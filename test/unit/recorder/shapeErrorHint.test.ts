@@ -64,7 +64,10 @@ describe('loading a model whose layer gets too small an input', () => {
 describe('a layer whose output has no values is refused before training, at its line, on every backend', function () {
   this.timeout(120_000);
   const file = resolve(__dirname, '../../fixtures/models/kernelTooLarge.ts');
-  const convLine = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes("name: 'conv'")) + 1;
+  const convLine =
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes("name: 'conv'")) + 1;
 
   it('names the layer, its input shape, its kernel (with stride and dilation) and its output shape', () => {
     const text = emptyOutputMessage({
@@ -74,7 +77,10 @@ describe('a layer whose output has no values is refused before training, at its 
       outputShape: [0, 0, 16],
       config: { kernelSize: [5, 5], strides: [1, 1], dilationRate: [1, 1], padding: 'valid' },
     });
-    assert.match(text, /^layer c2 \(Conv2D\) has an empty output: its input shape is \[4, 4, 1\], its kernel is 5×5 \(kernelSize\), padding 'valid', so its output shape is \[0, 0, 16\]\. /);
+    assert.match(
+      text,
+      /^layer c2 \(Conv2D\) has an empty output: its input shape is \[4, 4, 1\], its kernel is 5×5 \(kernelSize\), padding 'valid', so its output shape is \[0, 0, 16\]\. /,
+    );
     assert.ok(!text.includes('\n'));
     const pooled = emptyOutputMessage({
       layer: 'p',
@@ -99,7 +105,10 @@ describe('a layer whose output has no values is refused before training, at its 
       (e: unknown) => {
         assert.ok(ModelError.is(e));
         assert.deepEqual(e.location, source);
-        assert.match(e.message, /^m\.ts:7:3: layer too_wide \(Conv2D\) has an empty output: its input shape is \[3, 3, 1\], its kernel is 5×5/);
+        assert.match(
+          e.message,
+          /^m\.ts:7:3: layer too_wide \(Conv2D\) has an empty output: its input shape is \[3, 3, 1\], its kernel is 5×5/,
+        );
         return true;
       },
     );
