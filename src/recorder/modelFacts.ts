@@ -23,11 +23,7 @@ function shapeOf(shape: unknown): (number | null)[] | undefined {
 function inputShapeOf(layer: AnyLayer): (number | null)[] {
   const inbound = layer.inboundNodes[0]?.inboundLayers[0];
   if (inbound) return shapeOf(inbound.outputShape) ?? [];
-  try {
-    return shapeOf(layer.inputShape) ?? [];
-  } catch {
-    return [];
-  }
+  return shapeOf((layer as unknown as { batchInputShape?: unknown }).batchInputShape) ?? [];
 }
 
 /**
