@@ -42,7 +42,7 @@ export function checkLayerShapes(loaded: Pick<LoadedModel, 'model' | 'layers'>):
       className: layer.getClassName(),
       inputShape: inputShapeOf(layer),
       outputShape,
-      config: layer.getConfig() as Record<string, unknown>,
+      config: layer.getConfig(),
     });
     throw new ModelError(message, loaded.layers[index]?.source);
   });

@@ -51,12 +51,8 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
       );
     }
     // Same model, same settings (every one the run was recorded with): no questions (the recording module's `noPrompt`).
-    const args: AnalyzeArgs = {
-      modelFile,
-      settings: rerunSettings(record.manifest),
-      noPrompt: true,
-      settingsFrom: `run ${record.manifest.id} being recorded again`,
-    };
+    const settingsFrom = `run ${record.manifest.id} being recorded again`;
+    const args: AnalyzeArgs = { modelFile, settings: rerunSettings(record.manifest), noPrompt: true, settingsFrom };
     return vscode.commands.executeCommand('cnnSlicer.analyze', args);
   });
 

@@ -98,16 +98,16 @@ describe('the example model type-checks in a workspace without TensorFlow.js', f
     assert.equal(writeExampleTypings(ROOT, workspace), 'written');
     const text = readFileSync(join(workspace, 'tsconfig.json'), 'utf8');
     const ts = createRequire(__filename)('typescript') as Ts;
-    const options = (ts.parseConfigFileTextToJson('tsconfig.json', text).config as { compilerOptions: Record<string, unknown> })
+    const options = (ts.parseConfigFileTextToJson('tsconfig.json', text).config as { compilerOptions: Record<string, string | undefined> })
       .compilerOptions;
     // What TypeScript 6 reports as errors ("will stop functioning in TypeScript 7.0"): VS Code showed two on this file.
     assert.ok(
       !['node', 'node10', 'classic'].includes(String(options.moduleResolution).toLowerCase()),
-      `moduleResolution ${options.moduleResolution}`,
+      `moduleResolution ${options.moduleResolution ?? ''}`,
     );
     assert.ok(!('baseUrl' in options), 'baseUrl');
-    assert.ok(!['none', 'amd', 'system', 'umd'].includes(String(options.module).toLowerCase()), `module ${options.module}`);
-    assert.ok(!['es3', 'es5'].includes(String(options.target).toLowerCase()), `target ${options.target}`);
+    assert.ok(!['none', 'amd', 'system', 'umd'].includes(String(options.module).toLowerCase()), `module ${options.module ?? ''}`);
+    assert.ok(!['es3', 'es5'].includes(String(options.target).toLowerCase()), `target ${options.target ?? ''}`);
     assert.ok(!('outFile' in options) && !('ignoreDeprecations' in options));
     assert.deepEqual(diagnostics(join(ROOT, 'node_modules', 'typescript'), workspace), []);
     const bundled = vscodeTypescript();

@@ -275,7 +275,7 @@ describe('runs tree', function () {
       );
       assert.equal(outcome?.kind, 'done', JSON.stringify(outcome));
       api.ctx.runs.refresh();
-      again = await waitFor('the new run in the index', () => api.ctx.runs.find(outcome!.folder!), 60_000);
+      again = await waitFor('the new run in the index', () => api.ctx.runs.find(outcome.folder!), 60_000);
       const pick = (s: typeof old.settings) => ({
         seed: s.seed,
         probePerClass: s.probePerClass,
