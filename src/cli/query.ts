@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseCommandLine } from './options';
-import { parseQuery, QUERY_KINDS, QueryError } from '../service/queries';
+import { descriptorOf, parseQuery, QUERY_KINDS, QueryError, type QueryKind } from '../service/queries';
 import { RunListing } from '../run/listing';
 import { AnalysisEngine } from '../service/engine';
 import { HELP, UsageError } from './usage';
@@ -36,6 +36,44 @@ function jsonFields(raw: string): Record<string, unknown> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new UsageError('--json must be a JSON object, e.g. --json \'{"layer":2,"epoch":1}\'');
   return parsed as Record<string, unknown>;
+}
+
+/** The command-line option(s) that set each query field. */
+const OPTION_OF_FIELD: Record<string, string> = {
+  epoch: '--epoch',
+  layer: '--layer',
+  channel: '--channel',
+  channels: '--channels',
+  layerI: '--layer-i',
+  layerJ: '--layer-j',
+  channelI: '--channel-i',
+  channelJ: '--channel-j',
+  bins: '--bins',
+  sizes: '--sizes',
+  source: '--source',
+  mode: '--mode',
+  seed: '--seed',
+  clusters: '--clusters',
+  layers: '--layers',
+  inputs: '--cells',
+  x: '--class/--classes/--inputs/--per-class',
+};
+
+/**
+ * Refuses, in one line, the fields `kind` does not take (the parser would drop them without a
+ * word, and `--epoch 1` beside `informationPlane` would answer every epoch): each named as it was
+ * given, an option or a field of --json, followed by what the kind does take.
+ */
+function checkFieldsOfKind(kind: string, options: Record<string, unknown>, json: Record<string, unknown>): void {
+  if (!(QUERY_KINDS as readonly string[]).includes(kind)) return;
+  const takes = Object.keys(descriptorOf(kind as QueryKind).query.entries).filter((f) => f !== 'kind');
+  const named = (fields: string[]) => fields.map((f) => OPTION_OF_FIELD[f] ?? `"${f}" in --json`);
+  const fromOptions = Object.keys(options).filter((f) => f !== 'kind' && !takes.includes(f));
+  const fromJson = Object.keys(json).filter((f) => f !== 'kind' && !takes.includes(f) && !fromOptions.includes(f));
+  if (fromOptions.length + fromJson.length === 0) return;
+  const refused = [...named(fromOptions), ...fromJson.map((f) => `"${f}" in --json`)];
+  const accepted = takes.length ? `it takes ${named(takes).join(', ')}` : 'it takes no options';
+  throw new UsageError(`${refused.join(', ')} ${refused.length > 1 ? 'do' : 'does'} not apply to ${kind}: ${accepted}`);
 }
 
 /**
@@ -83,10 +121,13 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
   } else if (v.clusters !== undefined || v.layers !== undefined) throw new UsageError('--clusters and --layers apply to networkGraph');
   if (v.mode !== undefined && kind !== 'ablation' && kind !== 'channelImportance')
     throw new UsageError('--mode applies to ablation and channelImportance');
-  if (kind === 'confusion' && v.cells) q.inputs = true;
+  // --cells is confusion's `inputs: true`; on any other kind it is refused below, with the other options the kind does not take.
+  if (v.cells) q.inputs = true;
   if (v.seed !== undefined && perClass === undefined && kind !== 'inputDiversity')
     throw new UsageError('--seed applies to --per-class subsets and to inputDiversity');
-  const merged: Record<string, unknown> = { ...base, ...Object.fromEntries(Object.entries(q).filter(([, e]) => e !== undefined)), kind };
+  const given = Object.fromEntries(Object.entries(q).filter(([, e]) => e !== undefined));
+  checkFieldsOfKind(kind, given, base);
+  const merged: Record<string, unknown> = { ...base, ...given, kind };
   // Queries that need an input subset default to all inputs on the command line.
   if (merged.x === undefined && ['inputs', 'featureMaps'].includes(kind)) merged.x = { kind: 'all' };
   if (merged.x === undefined && kind === 'deconvolution')

@@ -97,6 +97,7 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
     bins: opt('bins', 2, SETTING_LIMITS.bins),
     k: opt('k', 2, SETTING_LIMITS.k),
     modelFactoryTimeoutMs: v['model-timeout'] === undefined ? undefined : intOption(v, 'model-timeout', 0, 1, MAX_MODEL_TIMEOUT_S) * 1000,
+    origins: { options: 'the command line' },
   };
 }
 

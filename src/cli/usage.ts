@@ -165,6 +165,7 @@ networkGraph, channelLabelInformation, informationPlane, ablation, channelImport
   --clusters K         networkGraph: clusters per layer (default about √channels)
   --layers L1,L2,…     networkGraph: cluster only these layers (default every layer with channels)
   --json '{…}'         the query fields as JSON; an option given beside it overrides its field
+                       (an option or field the kind does not take is refused)
   --pretty             indented output`,
   findings: `Usage: cnn-slicer findings <run-folder> [--epoch T] [--json [--pretty]]
 

@@ -66,4 +66,11 @@ export interface RecordingSettings {
   bins: number;
   k: number;
   backend: Backend;
+  /**
+   * Set by Record Again and control experiments only, from the run recorded again (the Analyze CNN
+   * flow does not ask them): the seed, the probe set drawn per class, and every how many epochs one is recorded.
+   */
+  seed?: number;
+  probePerClass?: number;
+  recordEvery?: number;
 }

@@ -9,6 +9,44 @@ import type { Dataset } from '../data/datasets';
 import { channelsOf, type RunLayer } from '../run/format';
 import { inputDataFormat } from './layerConfig';
 import { LoadedModel, ModelError } from './modelLoader';
+import { emptyOutputMessage } from './shapeErrorHint';
+
+type AnyLayer = LoadedModel['model']['layers'][number];
+
+/** A layer's input or output shape without its batch dimension (the first, when it has several). */
+function shapeOf(shape: unknown): (number | null)[] | undefined {
+  const first = Array.isArray(shape) && Array.isArray(shape[0]) ? (shape[0] as unknown[]) : shape;
+  return Array.isArray(first) ? (first.slice(1) as (number | null)[]) : undefined;
+}
+
+/** What a layer reads: the output shape of the first layer it is called on, else its own input shape. */
+function inputShapeOf(layer: AnyLayer): (number | null)[] {
+  const inbound = layer.inboundNodes[0]?.inboundLayers[0];
+  if (inbound) return shapeOf(inbound.outputShape) ?? [];
+  return shapeOf((layer as unknown as { batchInputShape?: unknown }).batchInputShape) ?? [];
+}
+
+/**
+ * Refuses a model with a layer whose output has a zero or negative dimension (a 5×5 kernel on a
+ * 4×4 input), before anything trains or is written: backends would compute nothing (cpu) or write
+ * outside their memory (wasm). The first such layer is named, at its source line; the layers
+ * after it only inherit its empty output. Open dimensions (null) are not checked.
+ * @throws ModelError located at that layer's definition.
+ */
+export function checkLayerShapes(loaded: Pick<LoadedModel, 'model' | 'layers'>): void {
+  loaded.model.layers.forEach((layer, index) => {
+    const outputShape = shapeOf(layer.outputShape) ?? [];
+    if (!outputShape.some((d) => d !== null && d <= 0)) return;
+    const message = emptyOutputMessage({
+      layer: layer.name,
+      className: layer.getClassName(),
+      inputShape: inputShapeOf(layer),
+      outputShape,
+      config: layer.getConfig(),
+    });
+    throw new ModelError(message, loaded.layers[index]?.source);
+  });
+}
 
 /** Throws a located ModelError when the model cannot take the dataset's inputs (its outputs are checked by src/recorder/outputs.ts). */
 export function checkInputShape(loaded: LoadedModel, dataset: Dataset): void {

@@ -62,6 +62,13 @@ export const RecordOptionsSchema = v.object({
   control: v.optional(v.object({ spec: v.pipe(v.string(), v.minLength(1)), sourceRun: v.pipe(v.string(), v.minLength(1)) })),
   /** Fallbacks for what neither these options nor the model's `training` export set (the editor's settings). */
   defaults: v.optional(v.object({ epochs: OptionalNumber, batchSize: OptionalNumber })),
+  /**
+   * Where the caller's values came from, in words, for the log line of each setting's origin
+   * (settingOrigins.ts): by setting name (`bins`: "the VS Code setting cnnSlicer.bins"), `options`
+   * for every setting given without its own (`the command line`, "run R being recorded again"), and
+   * `defaults.epochs` / `defaults.batchSize` (or `defaults`) for the fallbacks above.
+   */
+  origins: v.optional(v.record(v.string(), v.pipe(v.string(), v.maxLength(200)))),
 });
 
 /** The options that cannot cross a process boundary: a caller in the same process may pass them. */

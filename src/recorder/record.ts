@@ -28,13 +28,13 @@ import { measureCopy, measureInTwo } from './epochMeasurement';
 import { MeasureContext, measureEpoch } from './measure';
 import { MeasurementQueue, MeasurementQueueParts } from './measurementQueue';
 import { MeasureWorkerClient } from './measureWorkerClient';
-import { checkInputShape, modelFingerprint, recordedLayers } from './modelFacts';
+import { checkInputShape, checkLayerShapes, modelFingerprint, recordedLayers } from './modelFacts';
 import { loadModelFile, ModelError } from './modelLoader';
 import { ChosenOutput, chooseOutput, classScoresOf, describeOutput, outputLayerLast, withoutLabelMeasures } from './outputs';
 import { checkProbeMemory, recordDatasetSpec, recordedEpochs, RecordOptions, recordSeed, resolveSettings } from './settings';
 import { batchesPerEpoch, planTraining, TrainingData } from './training';
 import { chooseTrainer, EpochTrainer } from './twoCoreTraining';
-import { describeTrainingSource } from './trainingSource';
+import { describeRecording } from './settingOrigins';
 
 export type { RecordOptions } from './settings';
 export type { RecordProgress } from './callbacks';
@@ -86,7 +86,7 @@ export async function recordRun(asked: RecordOptions, hooks: RecordHooks = {}): 
   const pool = new ComputePool();
   if (!('client' in startedWorker)) pool.start();
   try {
-    return await recordWithBackend(options, hooks, initialized, startedWorker, { eta, progress, pool, control });
+    return await recordWithBackend(options, hooks, initialized, startedWorker, { eta, progress, pool, control, asked });
   } finally {
     pool.close();
     if ('client' in startedWorker) startedWorker.client.close();
@@ -102,7 +102,13 @@ async function recordWithBackend(
   hooks: RecordHooks,
   { tf, backend, fallbackReasons }: Awaited<ReturnType<typeof initBackend>>,
   startedWorker: WorkerOrReason,
-  { eta, progress, pool, control }: { eta: EtaClock; progress: ProgressReporter; pool: ComputePool; control?: ControlSource },
+  {
+    eta,
+    progress,
+    pool,
+    control,
+    asked,
+  }: { eta: EtaClock; progress: ProgressReporter; pool: ComputePool; control?: ControlSource; asked: RecordOptions },
 ): Promise<RecordResult> {
   const log = hooks.log ?? (() => undefined);
   const now = hooks.now ?? (() => performance.now());
@@ -110,7 +116,7 @@ async function recordWithBackend(
   // tfjs initialisers draw from Math.random: seeding it makes a run reproducible from its seed.
   Math.random = seededRandom(recordSeed(options) ^ 0x5eed);
 
-  const prepared = await prepareRecording(options, tf, progress, log, control);
+  const prepared = { ...(await prepareRecording(options, tf, progress, log, control)), asked };
   const { loaded, output, settings, plan, probe, train } = prepared;
   const trainer = await chooseTrainer(tf, backend, plan, train, settings, options.trainThreads, log);
   const { writer, layers } = beginRunFolder(options, prepared, { name: backend, fallbackReasons }, hooks);
@@ -203,6 +209,10 @@ interface PreparedRecording {
   probe: RecordingSets['probe'];
   train: TrainingData;
   control?: ControlSource;
+  /** What the caller asked for, before a control run's source filled in the rest (the log names each setting's origin). */
+  asked?: RecordOptions;
+  /** Whether the model file compiled the model itself (before the recorder compiled it). */
+  compiledByFile: boolean;
 }
 
 /** Loads the model and the dataset, checks that they fit, and resolves the settings and the training plan. */
@@ -219,6 +229,8 @@ async function prepareRecording(
     // A loading progress message: the CLI prints it, VS Code shows it in the status bar.
     onSlowFactory: (message) => progress.loading(message),
   });
+  // A layer left with no values would crash a backend (or record nothing) in training: refused here, at its line.
+  checkLayerShapes(loaded);
   const datasetSpec = recordDatasetSpec(options, loaded.dataset);
   progress.loading(`loading ${datasetSpec}`);
   const asLoaded = await loadDataset(parseDatasetSpec(datasetSpec), {
@@ -242,6 +254,7 @@ async function prepareRecording(
   };
   for (const note of checkTrainingKernels(tf, loaded.model, { sample }).notes) log(note);
   const settings = resolveSettings(options, loaded.training);
+  const compiledByFile = loaded.model.optimizer !== undefined;
   const plan = planTraining(
     tf,
     loaded.model,
@@ -261,13 +274,13 @@ async function prepareRecording(
   train.targets = plan.targets;
   if (control) control.kept = applyControl(control.control, { probe, train }, asLoaded.shape.slice(1), settings.seed);
   if (control) log(`control experiment ${control.control.spec} of run ${control.manifest.id}`);
-  return { loaded, dataset, datasetSpec, output, settings, plan, probe, train, control };
+  return { loaded, dataset, datasetSpec, output, settings, plan, probe, train, control, compiledByFile };
 }
 
 /** Claims the run folder, writes the probe set and the manifest's description of the run, and logs what will train. */
 function beginRunFolder(
   options: RecordOptions,
-  { loaded, dataset, datasetSpec, output, settings, plan, probe, train, control }: PreparedRecording,
+  { loaded, dataset, datasetSpec, output, settings, plan, probe, train, control, asked, compiledByFile }: PreparedRecording,
   backend: { name: string; fallbackReasons: string[] },
   hooks: RecordHooks,
 ): { writer: RunWriter; layers: RunLayer[] } {
@@ -319,17 +332,17 @@ function beginRunFolder(
   hooks.onRunFolder?.(writer.folder, writer.manifest);
   log(`run folder: ${writer.folder}`);
   log(describeOutput(output, loaded.model.outputs.length));
-  log(
-    describeTrainingSource({
-      compiledByModel: plan.training.compiledBy === 'model',
-      modelSource: plan.training.source,
-      optimizer: plan.optimizer,
-      learningRate: plan.learningRate,
-      loss: plan.training.loss,
-      options,
-      fromFile: loaded.training,
-    }),
-  );
+  for (const line of describeRecording({
+    asked,
+    options,
+    control: control?.manifest.id,
+    loaded,
+    settings,
+    datasetSpec,
+    plan,
+    compiledByFile,
+  }))
+    log(line);
   return { writer, layers };
 }
 

@@ -55,3 +55,51 @@ export function windowAtLine(file: string, line: number): LayerWindow | undefine
     return undefined;
   }
 }
+
+/** What {@link emptyOutputMessage} says of a layer whose output has no values (a zero or negative dimension). */
+export interface EmptyOutput {
+  layer: string;
+  className: string;
+  /** The layer's input shape, without the batch dimension (null: open). */
+  inputShape: (number | null)[];
+  outputShape: (number | null)[];
+  /** The layer's options, as tfjs holds them (getConfig()). */
+  config: Record<string, unknown>;
+}
+
+/** A window option of a layer's config as `5×5` (a number is repeated over `rank` dimensions). */
+function windowText(value: unknown, rank: number): string | undefined {
+  if (typeof value === 'number') return Array.from({ length: Math.max(1, rank) }, () => value).join('×');
+  if (Array.isArray(value) && value.length && value.every((v) => typeof v === 'number')) return value.join('×');
+  return undefined;
+}
+
+/**
+ * One line for a layer whose output has a zero or negative dimension (a 5×5 kernel on a 4×4
+ * input): the layer, its input shape, its kernel or pool window (and the stride and dilation
+ * that enlarge it), the output it would have, and what to change.
+ */
+export function emptyOutputMessage(e: EmptyOutput): string {
+  const shape = (s: (number | null)[]) => `[${s.map((d) => d ?? 'any').join(', ')}]`;
+  const rank = Math.max(1, e.inputShape.length - 1);
+  const windowArg = ['kernelSize', 'poolSize'].find((k) => windowText(e.config[k], rank) !== undefined);
+  const parts: string[] = [];
+  if (windowArg) {
+    const kind = windowArg === 'kernelSize' ? 'kernel' : 'pool window';
+    parts.push(`its ${kind} is ${windowText(e.config[windowArg], rank)} (${windowArg})`);
+    for (const option of ['strides', 'dilationRate']) {
+      const v = e.config[option];
+      const text = windowText(v, rank);
+      if (text && !(Array.isArray(v) ? v : [v]).every((x) => x === 1)) parts.push(`${option} ${text}`);
+    }
+    if (typeof e.config.padding === 'string') parts.push(`padding '${e.config.padding}'`);
+  }
+  return (
+    `layer ${e.layer} (${e.className}) has an empty output: its input shape is ${shape(e.inputShape)}` +
+    (parts.length ? `, ${parts.join(', ')}` : '') +
+    `, so its output shape is ${shape(e.outputShape)}. ` +
+    (windowArg
+      ? `Keep more of the input before it (padding: 'same', a smaller kernel or stride, one pooling layer less) or give this layer a smaller window`
+      : 'Change its options or the layers before it so that every dimension stays at least 1')
+  );
+}

@@ -111,6 +111,7 @@ export function registerControlCommands(ctx: Ctx, o: ControlCommandSources): Con
       settings: rerunSettings(record.manifest),
       noPrompt: true,
       control: { spec, sourceRun: record.folder },
+      settingsFrom: `the control's source run ${record.manifest.id}`,
     };
     ctx.log.info(`control experiment ${spec} of ${record.folder}`);
     const outcome = await vscode.commands.executeCommand<RecordingOutcome | undefined>('cnnSlicer.analyze', args);

@@ -32,17 +32,19 @@ export { data };
 /** The tsconfig.json that makes the workspace's model files type-check against the copied declarations. */
 export function exampleTsconfig(): string {
   const config = {
+    // No option TypeScript 6 deprecates (VS Code's own TypeScript marks them as errors in this file):
+    // not moduleResolution node/node10 (`bundler` resolves packages as the recorder's esbuild does),
+    // not baseUrl (paths are relative to this file).
     compilerOptions: {
       target: 'ES2020',
-      module: 'commonjs',
-      moduleResolution: 'node',
+      module: 'preserve',
+      moduleResolution: 'bundler',
       strict: true,
       // The declarations refer to browser and optional packages a model never touches.
       skipLibCheck: true,
       noEmit: true,
       types: [],
-      baseUrl: '.',
-      paths: { '@tensorflow/*': [`${TYPES_FOLDER}/@tensorflow/*`] },
+      paths: { '@tensorflow/*': [`./${TYPES_FOLDER}/@tensorflow/*`] },
     },
     exclude: ['node_modules', '.cnnslicer'],
   };

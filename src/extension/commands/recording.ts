@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { askSettings, effectiveDefaults, initialSettings, isAnalyzeArgs, notAModelMessage, pickModelFile } from '../recording/analyzeFlow';
+import { rememberedAnswers } from '../recording/flowItems';
 import type { Ctx } from '../ctx';
 import { notAModelReason } from '../recording/modelFileCheck';
 import { describeProgress } from '../recording/recordingProgress';
@@ -71,7 +72,12 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
         return undefined;
       }
     }
-    const remembered = ctx.workspaceState.get<Partial<RecordingSettings>>(DEFAULTS_KEY + modelFile);
+    // A recorded run's settings (Record Again, a control experiment) are recorded as they are; the
+    // flow starts from the answers remembered for the model, without a training override (rememberedAnswers).
+    const fromRun = args?.settingsFrom !== undefined;
+    const remembered = fromRun
+      ? undefined
+      : rememberedAnswers(ctx.workspaceState.get<Partial<RecordingSettings>>(DEFAULTS_KEY + modelFile));
     const initial = initialSettings(modelFile, { ...remembered, ...args?.settings });
     const exported = text === undefined || /\.json$/i.test(modelFile) ? {} : trainingNumbers(text);
     const chosen = args?.noPrompt
@@ -84,8 +90,8 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
           ownTraining: hasOwnTraining(modelFile, text),
         });
     if (!chosen) return undefined;
-    await ctx.workspaceState.update(DEFAULTS_KEY + modelFile, chosen);
-    const entry = recordings.start(modelFile, runsFolder, chosen, controlOf(args?.control));
+    if (!fromRun) await ctx.workspaceState.update(DEFAULTS_KEY + modelFile, rememberedAnswers(chosen));
+    const entry = recordings.start(modelFile, runsFolder, chosen, controlOf(args?.control), args?.settingsFrom);
     // The first seconds (bundling the model, loading the dataset) get a cancellable notification.
     void vscode.window.withProgress(
       {

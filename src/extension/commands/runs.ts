@@ -50,8 +50,9 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
         vscode.l10n.t('the model file {0} no longer exists; open the model where it is now and run “Analyze CNN”.', modelFile),
       );
     }
-    // Same model, same settings: no questions (the recording module's `noPrompt`).
-    const args: AnalyzeArgs = { modelFile, settings: rerunSettings(record.manifest), noPrompt: true };
+    // Same model, same settings (every one the run was recorded with): no questions (the recording module's `noPrompt`).
+    const settingsFrom = `run ${record.manifest.id} being recorded again`;
+    const args: AnalyzeArgs = { modelFile, settings: rerunSettings(record.manifest), noPrompt: true, settingsFrom };
     return vscode.commands.executeCommand('cnnSlicer.analyze', args);
   });
 

@@ -25,6 +25,12 @@ export interface AnalyzeArgs {
   skipModelCheck?: boolean;
   /** A control experiment of a recorded run (Run Control Experiment): the recorder's `control` option. */
   control?: { spec: string; sourceRun: string };
+  /**
+   * Where `settings` came from when they are a recorded run's (Record Again, a control experiment:
+   * "run R being recorded again"): they are recorded as given, without the answers remembered for
+   * the model, and the recorder's log names this as their origin.
+   */
+  settingsFrom?: string;
 }
 
 export function isAnalyzeArgs(x: unknown): x is AnalyzeArgs {
@@ -77,6 +83,10 @@ export function initialSettings(modelFile: string, saved: Partial<RecordingSetti
     bins: saved.bins ?? c.bins,
     k: saved.k ?? c.k,
     backend: saved.backend ?? c.backend,
+    // A recorded run's own (Record Again): the flow does not ask them.
+    ...(saved.seed !== undefined ? { seed: saved.seed } : {}),
+    ...(saved.probePerClass !== undefined ? { probePerClass: saved.probePerClass } : {}),
+    ...(saved.recordEvery !== undefined ? { recordEvery: saved.recordEvery } : {}),
   };
 }
 

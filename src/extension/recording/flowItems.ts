@@ -2,6 +2,7 @@
 // tested in plain Node (test/unit/extension/flowItems.test.ts): the number an unset epochs or batch size will
 // be and where it comes from, and which dataset is marked "last used" or "default".
 import type { L10n } from '../l10n';
+import type { RecordingSettings } from '../settings';
 
 /** The number a recording uses when the flow leaves a field empty, and where it comes from. */
 export interface EffectiveDefault {
@@ -74,4 +75,17 @@ export function parseLearningRate(text: string): { value: number | undefined } |
   if (!/^(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(t)) return undefined;
   const value = Number(t);
   return value > 0 && Number.isFinite(value) ? { value } : undefined;
+}
+
+/**
+ * What the Analyze CNN flow remembers for a model, to start from next time: the dataset, epochs,
+ * batch size, probe size, bins, k and backend. Not the optimizer and learning rate: an override of
+ * the model file's own training for one recording would otherwise outlive every later edit of its
+ * `training` export. Nor a recorded run's seed, probe per class or record every.
+ */
+export function rememberedAnswers(s: Partial<RecordingSettings> | undefined): Partial<RecordingSettings> {
+  if (!s) return {};
+  const { optimizer, learningRate, seed, probePerClass, recordEvery, ...kept } = s;
+  void [optimizer, learningRate, seed, probePerClass, recordEvery];
+  return kept;
 }

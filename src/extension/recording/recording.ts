@@ -8,6 +8,7 @@ import type { Ctx } from '../ctx';
 import { RecorderClient, type RecordingOutcome } from '../../recorder/client';
 import type { RecordOptions } from '../../recorder/protocol';
 import { FailureDiagnostics } from './failureDiagnostics';
+import { recordOptionsOf } from './recordOptions';
 import { RecordingMenu } from './recordingMenu';
 import { describeProgress } from './recordingProgress';
 import { epochRecordedText } from '../runs/runDisplay';
@@ -79,9 +80,10 @@ export class Recordings implements vscode.Disposable {
 
   /**
    * Starts recording `modelFile` into `runsFolder`; with `control`, a control experiment of the run
-   * `control.sourceRun` (RecordOptions.control).
+   * `control.sourceRun` (RecordOptions.control). `from` names where `s` came from when it is not
+   * the Analyze CNN flow (a run recorded again), for the recorder's log (recordOptions.ts).
    */
-  start(modelFile: string, runsFolder: string, s: RecordingSettings, control?: ControlOptions): ActiveRecording {
+  start(modelFile: string, runsFolder: string, s: RecordingSettings, control?: ControlOptions, from?: string): ActiveRecording {
     const { log } = this.ctx;
     const model = basename(modelFile);
     const config = this.ctx.settings(vscode.Uri.file(modelFile));
@@ -90,21 +92,7 @@ export class Recordings implements vscode.Disposable {
     const client = new RecorderClient({
       script: this.ctx.bundle('recorder'),
       execPath: this.ctx.nodeExecutable(),
-      options: {
-        modelFile,
-        runsFolder,
-        ...(s.dataset ? { dataset: s.dataset } : {}),
-        ...(s.epochs !== undefined ? { epochs: s.epochs } : {}),
-        ...(s.batchSize !== undefined ? { batchSize: s.batchSize } : {}),
-        ...(s.optimizer !== undefined ? { optimizer: s.optimizer } : {}),
-        ...(s.learningRate !== undefined ? { learningRate: s.learningRate } : {}),
-        defaults: { epochs: config.epochs, batchSize: config.batchSize },
-        probeSize: s.probeSize,
-        bins: s.bins,
-        k: s.k,
-        backend: s.backend,
-        ...(control ? { control } : {}),
-      },
+      options: { ...recordOptionsOf(modelFile, runsFolder, s, config, from), ...(control ? { control } : {}) },
       events: {
         onProgress: () => {
           this.update();

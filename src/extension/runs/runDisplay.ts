@@ -12,7 +12,7 @@ import { formatShape, labelMeasuresAbsent } from '../../../webview/format';
 import type { ExportFormat, WebviewTheme } from '../../../webview/protocol';
 import type { L10n } from '../l10n';
 import { escapeMarkdown } from '../markdown';
-import type { RecordingSettings } from '../settings';
+import type { Optimizer, RecordingSettings } from '../settings';
 
 /** Where dates are shown: the UI language and, for tests, a fixed time zone. */
 export interface DateStyle {
@@ -270,9 +270,11 @@ export function layerTooltip(layer: RunLayer, l10n: L10n): string {
 }
 
 /**
- * What "Record Again" reuses of a run. The manifest records the backend that ran, not the one asked
- * for: a run that fell back was asked for a better one ("auto" or tfjs-node), so it is asked for
- * "auto" again rather than pinned to the fallback.
+ * What "Record Again" reuses of a run: every setting it was recorded with — dataset, epochs, batch
+ * size, seed, probe size or per class, record every, bins, k — and its optimizer and learning
+ * rate unless the model's own compile() chose them (it does again). The manifest records the
+ * backend that ran, not the one asked for: a run that fell back was asked for a better one ("auto"
+ * or tfjs-node), so it is asked for "auto" again rather than pinned to the fallback.
  */
 export function rerunSettings(manifest: RunManifest): RecordingSettings {
   const s = manifest.settings;
@@ -286,14 +288,21 @@ export function rerunSettings(manifest: RunManifest): RecordingSettings {
         : ran === 'wasm' || ran === 'cpu'
           ? ran
           : 'auto';
+  const optimizer = (['adam', 'sgd', 'rmsprop'] as const).find((o): o is Optimizer => o === s.optimizer);
+  const ownTraining = manifest.training?.compiledBy === 'model';
   return {
     dataset: manifest.dataset.spec,
     epochs: s.epochs,
     batchSize: s.batchSize,
+    ...(!ownTraining && optimizer ? { optimizer } : {}),
+    ...(!ownTraining ? { learningRate: s.learningRate } : {}),
     probeSize: s.probeSize,
     bins: s.bins,
     k: s.k,
     backend,
+    seed: s.seed,
+    recordEvery: s.recordEvery,
+    ...(s.probePerClass !== undefined ? { probePerClass: s.probePerClass } : {}),
   };
 }
 

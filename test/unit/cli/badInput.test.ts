@@ -116,6 +116,25 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       assert.deepEqual(runsIn(runs), []);
     });
 
+    for (const backend of ['cpu', 'default']) {
+      it(`refuses a 5×5 kernel on a 4×4 input (${backend} backend) in one line naming the layer, its input shape and kernel, at its line`, function () {
+        const runs = path.join(dir, `runs-kernel-${backend}`);
+        const file = path.join(MODELS, 'kernelTooLarge.ts');
+        const args = ['record', file, '--epochs', '1', '--probe', '20', '--out', runs, ...(backend === 'cpu' ? ['--backend', 'cpu'] : [])];
+        const r = run(...args);
+        const conv =
+          readFileSync(file, 'utf8')
+            .split('\n')
+            .findIndex((l) => l.includes("name: 'conv'")) + 1;
+        const line = expectOneLine(r, 2, 'layer conv (Conv2D)', 'input shape is [4, 4, 1]', 'kernel is 5×5', 'output shape is [0, 0, 16]');
+        // Located at the layer's own line (the Problems panel's entry), not at line 1 nor at a healthy layer.
+        assert.ok(line.startsWith(`cnn-slicer: ${file}:${conv}:`), line);
+        assert.ok(!/cannot be trained|memory access|Aborted/.test(r.stderr), r.stderr);
+        // Refused before training: no run is left behind, "recording" or otherwise.
+        assert.deepEqual(runsIn(runs), []);
+      });
+    }
+
     it('refuses --out naming a file, and leaves the file as it was', function () {
       const file = path.join(dir, 'not-a-folder.txt');
       writeFileSync(file, 'keep me');
@@ -303,6 +322,32 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       assert.ok(plane.inputCount !== undefined && plane.inputCount < 20, `a per-class subset, got ${plane.inputCount} inputs`);
       for (const bad of ['[1,2]', '3', 'null', '{"layer":'])
         expectOneLine(run('query', runFolder, 'interSample', '--json', bad), 2, '--json must be a JSON object');
+    });
+
+    it('query refuses an option or a --json field its kind does not take, in one line naming it and what the kind takes', function () {
+      // informationPlane answers every epoch: --epoch 1 beside --json was dropped without a word.
+      const line = expectOneLine(
+        run('query', runFolder, 'informationPlane', '--json', '{"estimator":"binned"}', '--epoch', '1', '--bins', '3'),
+        2,
+        '--epoch does not apply to informationPlane',
+        '--bins',
+      );
+      assert.ok(!line.includes('--bins does not'), line);
+      expectOneLine(
+        run('query', runFolder, 'informationPlane', '--json', '{"estimator":"binned","epoch":1}'),
+        2,
+        '"epoch" in --json does not apply',
+      );
+      expectOneLine(
+        run('query', runFolder, 'run', '--layer', '1', '--bins', '3'),
+        2,
+        '--layer, --bins do not apply to run: it takes no options',
+      );
+      expectOneLine(run('query', runFolder, 'training', '--cells'), 2, '--cells does not apply to training');
+      // What the kind takes still answers, options and --json together.
+      const r = run('query', runFolder, 'informationPlane', '--json', '{"estimator":"binned"}', '--bins', '3');
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { estimator: string }).estimator, 'binned');
     });
 
     it("says what is wrong with an option in the CLI's words: a negative value, a missing value, an unknown option", function () {

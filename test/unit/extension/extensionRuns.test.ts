@@ -294,16 +294,30 @@ describe('extension: how runs are shown (runDisplay)', () => {
   });
 
   describe('record again', () => {
-    it('reuses dataset spec and settings', () => {
+    it('reuses dataset spec and every setting: seed, probe per class and record every included', () => {
       assert.deepEqual(rerunSettings(manifest({ dataset: { ...manifest().dataset, spec: 'images:/d', name: 'images' } })), {
         dataset: 'images:/d',
         epochs: 5,
         batchSize: 64,
+        optimizer: 'adam',
+        learningRate: 0.001,
         probeSize: 50,
         bins: 32,
         k: 20,
         backend: 'wasm',
+        seed: 1,
+        recordEvery: 1,
       });
+      const settings = { ...manifest().settings, seed: 7, probePerClass: 3, recordEvery: 2, optimizer: 'sgd', learningRate: 0.05 };
+      const again = rerunSettings(manifest({ settings }));
+      assert.deepEqual([again.seed, again.probePerClass, again.recordEvery, again.optimizer, again.learningRate], [7, 3, 2, 'sgd', 0.05]);
+    });
+
+    it("leaves the optimizer and learning rate to the model's own compile() when it chose them", () => {
+      const again = rerunSettings(manifest({ training: { compiledBy: 'model', optimizer: 'rmsprop', loss: 'categoricalCrossentropy' } }));
+      assert.equal(again.optimizer, undefined);
+      assert.equal(again.learningRate, undefined);
+      assert.equal(again.seed, 1);
     });
 
     it('asks for the backend that ran, or for "auto" again when the recorder had to fall back', () => {

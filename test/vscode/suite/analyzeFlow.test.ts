@@ -26,7 +26,7 @@ describe('Analyze CNN flow', function () {
     }
   });
 
-  it('records with the optimizer and learning rate chosen, over the model’s own, and remembers them for the model', async () => {
+  it('records with the optimizer and learning rate chosen, over the model’s own, for that recording only', async () => {
     const api = await activate();
     const modelFile = fixtureUri('tiny-model.ts').fsPath;
     const outcome = await vscode.commands.executeCommand<RecordingOutcome>('cnnSlicer.analyze', {
@@ -40,9 +40,27 @@ describe('Analyze CNN flow', function () {
     // The fixture's training export says adam at 0.01: the choice wins, and the run says so.
     assert.equal(run.manifest.settings.optimizer, 'sgd');
     assert.equal(run.manifest.settings.learningRate, 0.005);
+    // The other answers are remembered for the model; a training override is not, or it would
+    // outlive every later edit of the file's `training` export.
     const remembered = api.ctx.workspaceState.get<Record<string, unknown>>(`cnnSlicer.recordDefaults:${modelFile}`);
-    assert.equal(remembered?.learningRate, 0.005);
-    // Later tests record the fixture with its own training again.
-    await api.ctx.workspaceState.update(`cnnSlicer.recordDefaults:${modelFile}`, undefined);
+    assert.equal(remembered?.probeSize, 40);
+    assert.equal(remembered?.learningRate, undefined);
+    assert.equal(remembered?.optimizer, undefined);
+    try {
+      const next = await vscode.commands.executeCommand<RecordingOutcome>('cnnSlicer.analyze', {
+        modelFile,
+        noPrompt: true,
+        settings: { epochs: 1, probeSize: 40, k: 10, backend: 'wasm' },
+      });
+      assert.ok(next.kind === 'done' && next.status === 'completed', JSON.stringify(next));
+      api.ctx.runs.refresh();
+      const own = await waitFor('the second run in the index', () => api.ctx.runs.find(next.folder));
+      // The fixture's own: adam at 0.01.
+      assert.deepEqual([own.manifest.settings.optimizer, own.manifest.settings.learningRate], ['adam', 0.01]);
+      await vscode.workspace.fs.delete(vscode.Uri.file(own.folder), { recursive: true });
+    } finally {
+      // Later tests record the fixture with its own training again.
+      await api.ctx.workspaceState.update(`cnnSlicer.recordDefaults:${modelFile}`, undefined);
+    }
   });
 });

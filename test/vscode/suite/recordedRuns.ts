@@ -12,11 +12,26 @@ const state = ((globalThis as Record<string, unknown>).__cnnSlicerTestRuns ??= {
   shared?: Promise<string>;
 };
 
-/** Records `tiny-model.ts` (1 epoch, 40 probe inputs) and waits until the run index lists it. */
-export async function recordFixtureRun(api: CnnSlicerApi, model = 'tiny-model.ts'): Promise<string> {
+/** Records `tiny-model.ts` (1 epoch, 40 probe inputs, then `more` options) and waits until the run index lists it. */
+export async function recordFixtureRun(api: CnnSlicerApi, model = 'tiny-model.ts', more: string[] = []): Promise<string> {
   const cli = join(extension().extensionPath, 'dist', 'cli.js');
   const out = api.ctx.runsFolders()[0];
-  const args = [cli, 'record', fixtureUri(model).fsPath, '--epochs', '1', '--probe', '40', '--k', '10', '--backend', 'wasm', '--out', out];
+  const args = [
+    cli,
+    'record',
+    fixtureUri(model).fsPath,
+    '--epochs',
+    '1',
+    '--probe',
+    '40',
+    '--k',
+    '10',
+    '--backend',
+    'wasm',
+    '--out',
+    out,
+    ...more,
+  ];
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(api.ctx.nodeExecutable(), args, { timeout: 60_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`recording the fixture failed: ${error.message}\n${stderr}`));

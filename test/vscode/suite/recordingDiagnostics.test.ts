@@ -25,6 +25,19 @@ export function createModel() {
 }
 `;
 
+// A 5×5 kernel on a 4×4 input (12×12 pooled by 3): refused at the conv layer's line (5, 0-based), not at line 1.
+const KERNEL_TOO_LARGE = `import * as tf from '@tensorflow/tfjs';
+export const dataset = 'synthetic:60';
+export function createModel() {
+  return tf.sequential({ layers: [
+    tf.layers.maxPooling2d({ inputShape: [12, 12, 1], poolSize: 3 }),
+    tf.layers.conv2d({ filters: 16, kernelSize: 5, name: 'conv' }),
+    tf.layers.flatten(),
+    tf.layers.dense({ units: 3, activation: 'softmax' }),
+  ] });
+}
+`;
+
 async function record(modelFile: string): Promise<RecordingOutcome> {
   return vscode.commands.executeCommand<RecordingOutcome>('cnnSlicer.analyze', {
     modelFile,
@@ -75,6 +88,21 @@ describe('recording errors in the Problems panel', function () {
     assert.equal(done.kind, 'done', JSON.stringify(done));
     if (done.kind === 'done') runFolder = done.folder;
     await waitFor('the diagnostics to be cleared', () => cnnSlicerDiagnostics(uri).length === 0);
+  });
+
+  it('puts a layer left with no values at its own line, naming its input shape and kernel, with no run left behind', async () => {
+    const api = await activate();
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(KERNEL_TOO_LARGE));
+    const failed = await record(uri.fsPath);
+    assert.ok(failed.kind === 'failed' && failed.code === 'model', JSON.stringify(failed));
+    assert.equal(failed.folder, undefined, 'refused before a run folder was made');
+    const [entry, ...more] = cnnSlicerDiagnostics(uri);
+    assert.ok(entry, `a diagnostic on ${uri.fsPath}`);
+    assert.equal(more.length, 0);
+    assert.equal(entry.range.start.line, 5, "the line of the conv2d layer (0-based), not the file's first");
+    assert.match(entry.message, /layer conv \(Conv2D\) has an empty output: its input shape is \[4, 4, 1\], its kernel is 5×5/);
+    assert.ok(!/memory access|cannot be trained/.test(entry.message), entry.message);
+    await api.recordings.failures.clear(uri.fsPath);
   });
 
   it('keeps the error across a window reload while the file is unchanged, and drops it once the file changed', async () => {

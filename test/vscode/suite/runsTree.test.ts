@@ -259,6 +259,51 @@ describe('runs tree', function () {
     }
   });
 
+  it('records a run again with its seed, probe per class, record every and learning rate, over an answer remembered from Analyze CNN', async () => {
+    const more = ['--epochs', '2', '--seed', '5', '--probe-per-class', '4', '--record-every', '2', '--lr', '0.02'];
+    const source = await recordFixtureRun(api, 'tiny-model.ts', more);
+    const old = (await api.ctx.runs.find(source))!.manifest;
+    const key = `cnnSlicer.recordDefaults:${old.model.file}`;
+    const remembered = api.ctx.workspaceState.get(key);
+    // An Analyze CNN answer remembered for the model (before, a learning rate typed once stuck to every recording).
+    await api.ctx.workspaceState.update(key, { learningRate: 0.3, optimizer: 'sgd', probeSize: 60 });
+    let again: Awaited<ReturnType<typeof api.ctx.runs.find>>;
+    try {
+      const outcome = await vscode.commands.executeCommand<{ kind: string; folder?: string } | undefined>(
+        'cnnSlicer.rerun',
+        await runNode(tree, source),
+      );
+      assert.equal(outcome?.kind, 'done', JSON.stringify(outcome));
+      api.ctx.runs.refresh();
+      again = await waitFor('the new run in the index', () => api.ctx.runs.find(outcome.folder!), 60_000);
+      const pick = (s: typeof old.settings) => ({
+        seed: s.seed,
+        probePerClass: s.probePerClass,
+        recordEvery: s.recordEvery,
+        epochs: s.epochs,
+        optimizer: s.optimizer,
+        learningRate: s.learningRate,
+      });
+      assert.deepEqual(pick(again.manifest.settings), {
+        seed: 5,
+        probePerClass: 4,
+        recordEvery: 2,
+        epochs: 2,
+        optimizer: 'adam',
+        learningRate: 0.02,
+      });
+      assert.deepEqual(pick(again.manifest.settings), pick(old.settings));
+      assert.deepEqual(again.manifest.epochs, old.epochs);
+      assert.deepEqual(again.manifest.probe.classCounts, old.probe.classCounts);
+      // Record Again leaves the remembered answers as they were.
+      assert.deepEqual(api.ctx.workspaceState.get(key), { learningRate: 0.3, optimizer: 'sgd', probeSize: 60 });
+    } finally {
+      await api.ctx.workspaceState.update(key, remembered);
+      for (const f of [source, again?.folder]) if (f) rmSync(f, { recursive: true, force: true });
+      api.ctx.runs.refresh();
+    }
+  });
+
   it('refuses to delete or open a folder that is not a run of the workspace', async () => {
     const original = api.runCommands.ui;
     let asked = 0;
