@@ -6,7 +6,7 @@ import { redundancy, redundantChannels } from '../../analysis/redundancy';
 import { uninformativeChannels } from '../../analysis/labelInformation';
 import type { Finding } from '../queries';
 import type { LayerEpochMetrics } from '../../run/format';
-import { bits, channelList, evidenceByLayer, inputsOf, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
+import { bits, channelList, evidenceByLayer, inputsOf, labelOf, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
 import { isVector, passedOn } from './passOn';
 import { NEAR_DUPLICATE_SHARE, UNINFORMATIVE_BITS } from './thresholds';
 import type { FindingsInput, RuleResult } from './types';
@@ -51,7 +51,7 @@ export function deadChannelRule(input: FindingsInput): RuleResult {
     const vector = isVector(layer);
     const units = Math.max(layer.outputShape[0] ?? 0, 0);
     const channels = vector ? Array.from({ length: units }, (_, u) => u) : own;
-    const names = (passers.get(l) ?? []).map((p) => input.manifest.layers[p].name);
+    const names = (passers.get(l) ?? []).map((p) => labelOf(input.manifest, p));
     findings.push({
       kind: 'dead-channels',
       severity: 'warning',
@@ -127,13 +127,29 @@ export function uninformativeRule(input: FindingsInput): RuleResult {
   const findings: Finding[] = [];
   const at = metricsAt(input);
   let checked = 0;
+  const below = new Map<number, { channels: number[]; bits: readonly (number | null)[] }>();
+  const everyChannel: number[] = [];
   for (const [l, e] of evidenceByLayer(input)) {
     if (!e.channelLabelBits) continue;
     checked++;
     const dead = new Set([...at.layers[l].deadChannels, ...at.layers[l].channelBits.flatMap((b, c) => (b === 0 ? [c] : []))]);
     const channels = uninformativeChannels(e.channelLabelBits).filter((c) => !dead.has(c));
     if (!channels.length) continue;
-    const values = channels.map((c) => e.channelLabelBits![c] as number);
+    // Every live channel below the threshold: the measure singles out none of them (the layer's label
+    // information is spread over its channels), so naming them all would read as "this layer is useless".
+    if (channels.length === input.manifest.layers[l].channels - dead.size) everyChannel.push(l);
+    else below.set(l, { channels, bits: e.channelLabelBits });
+  }
+  // A finding sits at the layer that causes it: a pooling (or other pass-on layer) repeats the channels of the layer it reads.
+  const { passed, passers } = passedOn(input.manifest.layers, new Map([...below].map(([l, b]) => [l, new Set(b.channels)])), (l) =>
+    inputsOf(input, l),
+  );
+  for (const [l, b] of below) {
+    const gone = passed.get(l) ?? new Set<number>();
+    const channels = b.channels.filter((c) => !gone.has(c));
+    if (!channels.length) continue;
+    const values = channels.map((c) => b.bits[c] as number);
+    const names = (passers.get(l) ?? []).map((p) => labelOf(input.manifest, p));
     findings.push({
       kind: 'uninformative-channels',
       severity: 'information',
@@ -142,12 +158,22 @@ export function uninformativeRule(input: FindingsInput): RuleResult {
       message: `${plural(channels.length, 'channel')} of ${input.manifest.layers[l].channels} ${channels.length === 1 ? 'tells' : 'tell'} almost nothing of the label on their own: ${channelList(channels)}`,
       detail:
         `Each has I_pair(T_c; Y) below UNINFORMATIVE_BITS = ${UNINFORMATIVE_BITS} bit (largest ${bits(Math.max(...values))}). ` +
-        `A channel can still matter together with others: the ablation measures it.`,
-      evidence: { labelBits: values },
+        `A channel can still matter together with others: the ablation measures it. ` +
+        `${names.length ? `${names.join(', ')} only ${names.length === 1 ? 'passes' : 'pass'} them on (not reported again there).` : ''}`,
+      evidence: { labelBits: values, ...(names.length ? { passedOnBy: passers.get(l)! } : {}) },
       channels,
       view: { view: 'information', layer: l, epoch: input.epoch },
     });
   }
+  const spread = everyChannel.length
+    ? [
+        skip(
+          'uninformative-channels',
+          `on ${everyChannel.map((l) => labelOf(input.manifest, l)).join(', ')} every channel is below UNINFORMATIVE_BITS = ${UNINFORMATIVE_BITS} bit, ` +
+            `so the measure singles out none of them: the label information is spread over the channels`,
+        ),
+      ]
+    : [];
   const skipped = checked
     ? []
     : [
@@ -157,5 +183,5 @@ export function uninformativeRule(input: FindingsInput): RuleResult {
             'no per-channel label information was measured',
         ),
       ];
-  return { findings, skipped };
+  return { findings, skipped: [...skipped, ...spread] };
 }

@@ -265,6 +265,35 @@ describe('findings rules', function () {
       for (const k of ['uninformative-channels', 'label-information-drop', 'inert-layer', 'probe-loss-rising', 'class-never-predicted'])
         assert.ok(skipped.includes(k as FindingKind), k);
     });
+    it('sits at the layer that causes it: a pooling that repeats its input’s channels is named, not reported again', function () {
+      const input = healthy();
+      input.evidence = new Map([
+        [1, selfCapacity([0.5, 0.5, 0.5], [0.005, 0.2, 0.004, 0.3])],
+        [2, selfCapacity([0.5, 0.5, 0.5], [0.006, 0.25, 0.003, 0.005])],
+      ]);
+      const fs = ofKind(input, 'uninformative-channels');
+      assert.deepEqual(
+        fs.map((f) => [f.layerName, f.channels]),
+        [
+          ['conv1', [0, 2]],
+          ['pool1', [3]],
+        ],
+      );
+      assert.match(fs[0].detail, /pool1 only passes them on \(not reported again there\)/);
+      assert.deepEqual(fs[0].evidence.passedOnBy, [2]);
+    });
+
+    it('names no channel where every live channel of a layer is below the threshold, and says why', function () {
+      const input = healthy();
+      input.evidence = new Map([[1, selfCapacity([0.5, 0.5, 0.5], [0.005, 0.002, 0, 0.009])]]);
+      input.metrics[3].layers[1].deadChannels = [2];
+      assert.deepEqual(ofKind(input, 'uninformative-channels'), []);
+      const why = computeFindings(input).skipped.find((s) => s.kind === 'uninformative-channels');
+      assert.match(
+        why?.reason ?? '',
+        /on conv1 every channel is below UNINFORMATIVE_BITS = 0.01 bit, so the measure singles out none of them/,
+      );
+    });
   });
 
   describe('label-information-drop', function () {
