@@ -155,7 +155,7 @@ export function uninformativeRule(input: FindingsInput): RuleResult {
       severity: 'information',
       ...layerFields(input.manifest, l),
       epoch: input.epoch,
-      message: `${plural(channels.length, 'channel')} of ${input.manifest.layers[l].channels} ${channels.length === 1 ? 'tells' : 'tell'} almost nothing of the label on their own: ${channelList(channels)}`,
+      message: `${plural(channels.length, 'channel')} of ${input.manifest.layers[l].channels} ${channels.length === 1 ? 'tells' : 'tell'} almost nothing of the label on ${channels.length === 1 ? 'its' : 'their'} own: ${channelList(channels)}`,
       detail:
         `Each has I_pair(T_c; Y) below UNINFORMATIVE_BITS = ${UNINFORMATIVE_BITS} bit (largest ${bits(Math.max(...values))}). ` +
         `A channel can still matter together with others: the ablation measures it. ` +
