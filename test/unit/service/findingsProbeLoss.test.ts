@@ -4,12 +4,11 @@
 // that the probe loss "rises"; the per-input losses stay the checkpoints' own, so the rise the
 // bootstrap measures is the one the original metrics recorded.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { recordRun } from '../../../src/recorder/record';
 import type { EpochMetrics } from '../../../src/run/format';
 import { AnalysisEngine } from '../../../src/service/engine';
+import { recordTinyRun } from '../support/tinyRun';
 
 const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');
 
@@ -21,20 +20,15 @@ describe('findings: the probe-loss rule reads each probe input’s loss from the
   let recorded: EpochMetrics[];
 
   before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'cnn-slicer-findings-probe-loss-'));
-    const runs = join(root, 'runs');
-    folder = (
-      await recordRun({
-        modelFile: model,
-        dataset: 'synthetic:120',
-        epochs: 3,
-        batchSize: 16,
-        probeSize: 40,
-        runsFolder: runs,
-        k: 5,
-        backend: 'wasm',
-      })
-    ).folder;
+    const run = await recordTinyRun('cnn-slicer-findings-probe-loss-', {
+      modelFile: model,
+      dataset: 'synthetic:120',
+      epochs: 3,
+      probeSize: 40,
+      k: 5,
+    });
+    root = run.runs;
+    folder = run.folder;
     const file = join(folder, 'metrics.jsonl');
     recorded = readFileSync(file, 'utf8')
       .trim()
@@ -45,7 +39,7 @@ describe('findings: the probe-loss rule reads each probe input’s loss from the
       m.epoch === 0 ? m : { ...m, trainLoss: [0, 0.6, 0.5, 0.4][m.epoch], probeLoss: [0, 0.5, 0.6, 0.61][m.epoch] },
     );
     writeFileSync(file, edited.map((m) => JSON.stringify(m)).join('\n') + '\n');
-    engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', splitForward: false });
+    engine = new AnalysisEngine({ roots: [root], backend: 'wasm', splitForward: false });
   });
   after(() => {
     engine?.close();
