@@ -73,4 +73,9 @@ export interface RecordingSettings {
   seed?: number;
   probePerClass?: number;
   recordEvery?: number;
+  /**
+   * Set by Record Again only: the run's training inputs (`dataset.trainSize`), so it trains on the
+   * same inputs whether or not the run was limited (the first N of the same seeded shuffle).
+   */
+  trainLimit?: number;
 }

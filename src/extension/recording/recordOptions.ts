@@ -12,8 +12,8 @@ const CHOSEN = 'the Analyze CNN choices';
 /**
  * The options of one recording. `from` names where all of `s` came from when it is not the Analyze
  * CNN flow ("run R being recorded again"); otherwise a value equal to its VS Code setting is
- * named as that setting, and any other as the Analyze CNN choices. `s.seed`, `probePerClass` and
- * `recordEvery` are passed as given (Record Again sets them; the flow does not ask them).
+ * named as that setting, and any other as the Analyze CNN choices. `s.seed`, `probePerClass`,
+ * `recordEvery` and `trainLimit` are passed as given (Record Again sets them; the flow does not ask them).
  */
 export function recordOptionsOf(
   modelFile: string,
@@ -43,6 +43,7 @@ export function recordOptionsOf(
     ...(s.seed !== undefined ? { seed: s.seed } : {}),
     ...(s.probePerClass !== undefined ? { probePerClass: s.probePerClass } : {}),
     ...(s.recordEvery !== undefined ? { recordEvery: s.recordEvery } : {}),
+    ...(s.trainLimit !== undefined ? { trainLimit: s.trainLimit } : {}),
     defaults: { epochs: config.epochs, batchSize: config.batchSize },
     probeSize: s.probeSize,
     bins: s.bins,

@@ -271,7 +271,7 @@ export function layerTooltip(layer: RunLayer, l10n: L10n): string {
 
 /**
  * What "Record Again" reuses of a run: every setting it was recorded with — dataset, epochs, batch
- * size, seed, probe size or per class, record every, bins, k — and its optimizer and learning
+ * size, seed, probe size or per class, record every, bins, k, its number of training inputs — and its optimizer and learning
  * rate unless the model's own compile() chose them (it does again). The manifest records the
  * backend that ran, not the one asked for: a run that fell back was asked for a better one ("auto"
  * or tfjs-node), so it is asked for "auto" again rather than pinned to the fallback.
@@ -303,6 +303,7 @@ export function rerunSettings(manifest: RunManifest): RecordingSettings {
     seed: s.seed,
     recordEvery: s.recordEvery,
     ...(s.probePerClass !== undefined ? { probePerClass: s.probePerClass } : {}),
+    trainLimit: manifest.dataset.trainSize,
   };
 }
 

@@ -294,7 +294,7 @@ describe('extension: how runs are shown (runDisplay)', () => {
   });
 
   describe('record again', () => {
-    it('reuses dataset spec and every setting: seed, probe per class and record every included', () => {
+    it('reuses dataset spec and every setting: seed, probe per class, record every and the training inputs included', () => {
       assert.deepEqual(rerunSettings(manifest({ dataset: { ...manifest().dataset, spec: 'images:/d', name: 'images' } })), {
         dataset: 'images:/d',
         epochs: 5,
@@ -307,6 +307,7 @@ describe('extension: how runs are shown (runDisplay)', () => {
         backend: 'wasm',
         seed: 1,
         recordEvery: 1,
+        trainLimit: 500,
       });
       const settings = { ...manifest().settings, seed: 7, probePerClass: 3, recordEvery: 2, optimizer: 'sgd', learningRate: 0.05 };
       const again = rerunSettings(manifest({ settings }));

@@ -24,8 +24,10 @@ describe('the recorder options of a recording started in VS Code', () => {
       seed: 7,
       probePerClass: 4,
       recordEvery: 2,
+      trainLimit: 900,
     };
     const o = recordOptionsOf('/ws/m.ts', '/ws/runs', s, config, 'run R being recorded again');
+    assert.equal(o.trainLimit, 900, 'the same training inputs');
     assert.deepEqual(
       [o.seed, o.probePerClass, o.recordEvery, o.optimizer, o.learningRate, o.epochs, o.batchSize, o.probeSize, o.bins, o.k],
       [7, 4, 2, 'sgd', 0.05, 3, 16, 40, 16, 10],
