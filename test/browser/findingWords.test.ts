@@ -30,6 +30,8 @@ async function page(): Promise<{ file: string; suggested: number }> {
       layers: manifest.layers.map((l) => ({
         layer: l.index,
         interSampleBits: 1,
+        deadChannels: [],
+        channelBits: [],
         binnedInformation: { ixtBits: 1, ityBits: 1, saturated: l.name === 'conv1' || l.index === conv2.index },
       })),
     } as unknown as EpochMetrics,
