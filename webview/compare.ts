@@ -56,11 +56,6 @@ export interface LayerMatch {
   shapeNote?: string;
 }
 
-/** Layer type as the rest of the views say it: its class name ("MaxPooling2D"). */
-export function layerType(className: string): string {
-  return className;
-}
-
 /**
  * Matches the runs' layers: by the names users gave, then by an alignment of the layer sequences
  * on type, output shape and order, as a diff aligns lines (webview/layerAlignment.ts). Layers of

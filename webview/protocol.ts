@@ -192,8 +192,3 @@ export function isExportFileName(x: unknown, format: ExportFormat): x is string 
     x.toLowerCase().endsWith(`.${format}`)
   );
 }
-
-export function parseFocus(x: unknown): Focus | undefined {
-  const r = v.safeParse(FocusSchema, x);
-  return r.success ? r.output : undefined;
-}

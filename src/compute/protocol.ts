@@ -182,9 +182,6 @@ export const touchPages = defineRequest('memory/touch', {
   result: Done,
 });
 
-/** Every request a compute worker answers. */
-export const COMPUTE_REQUESTS = [distanceTiles, interSampleRows, capacityCodes, capacityRows, touchPages] as const;
-
 export type DistanceTilesRequest = ParamsIn<typeof distanceTiles>;
 export type InterSampleRowsRequest = ParamsIn<typeof interSampleRows>;
 export type CapacityCodesRequest = ParamsIn<typeof capacityCodes>;

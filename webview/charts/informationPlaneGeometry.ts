@@ -199,7 +199,6 @@ const SHAPES: { type: SymbolType; turn: number }[] = [
   { type: symbolCross, turn: Math.PI / 4 },
   { type: symbolWye, turn: Math.PI },
 ];
-export const MARKER_SHAPES = SHAPES.length;
 
 /** The marker path of a shape index (see SHAPES), `size` its area in px². */
 export function markerPath(shape: number, size = 70): string {

@@ -20,7 +20,7 @@ import { deconvolution } from './deconvolution';
 import { badQuery, QueryError } from './errors';
 import { featureMaps } from './featureMaps';
 import { findings } from './findings';
-import { isObject, kindMessage, QUERY_NOT_OBJECT, SubsetSchema, withoutUndefined } from './fields';
+import { isObject, kindMessage, QUERY_NOT_OBJECT, withoutUndefined } from './fields';
 import { informationPlane } from './informationPlane';
 import { inputDiversity } from './inputDiversity';
 import { inputs } from './inputs';
@@ -111,13 +111,6 @@ export const QueryMessageSchema = v.pipe(
     }
   }),
 );
-
-/** Validates an input subset from untrusted JSON (`x` of a query). */
-export function parseSubset(x: unknown): v.InferOutput<typeof SubsetSchema> {
-  const r = v.safeParse(SubsetSchema, x);
-  if (!r.success) throw badQuery(r.issues[0].message);
-  return r.output;
-}
 
 /**
  * Checks an answer of `kind` that crossed a process or webview boundary against its kind's answer
