@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { checkAnswer } from '../../src/service/queries';
 import type { ChannelImportanceAnswer, Finding, FindingsAnswer } from '../../src/service/queries';
-import { seededRandom } from '../../src/analysis/random';
+import { pairedProbeLosses } from '../unit/support/probeLosses';
 import type { EpochMetrics, RunManifest } from '../../src/run/format';
 import { probeLossRule } from '../../src/service/findings/trainingRules';
 
@@ -124,18 +124,9 @@ export function noisyImportanceAnswer(layer: number, epoch: number, channels: nu
 export function probeLossFinding(manifest: RunManifest, spread: number): Finding {
   const metric = (epoch: number, trainLoss: number | null, probeLoss: number) => ({ epoch, trainLoss, probeLoss }) as EpochMetrics;
   const metrics = [metric(0, null, 1.1), metric(1, 0.4, 0.269), metric(2, 0.3, 0.283), metric(3, 0.269, 0.285)];
-  const random = seededRandom(7);
-  const best = Float64Array.from({ length: 300 }, () => 0.269 + 0.4 * (random() - 0.5));
-  // Each input's change: `shift` plus uniform noise of standard deviation `spread`, centred so that the mean change is `shift` exactly.
-  const later = (shift: number) => {
-    const noise = best.map(() => spread * Math.sqrt(12) * (random() - 0.5));
-    const centre = noise.reduce((a, b) => a + b, 0) / noise.length;
-    return best.map((l, i) => l + shift + noise[i] - centre);
-  };
-  const probeLosses = new Map([
-    [1, best],
-    [2, later(0.0144)],
-    [3, later(0.016)],
+  const probeLosses = pairedProbeLosses(spread, 1, [
+    [2, 0.0144],
+    [3, 0.016],
   ]);
   const [finding] = probeLossRule({ manifest, metrics, epoch: 3, probeLosses }).findings;
   assert.ok(finding, 'the rule makes a finding of the candidate rise');

@@ -10,8 +10,8 @@ import {
   withAblation,
 } from '../../../../src/service/findings/rules';
 import type { Finding, FindingKind } from '../../../../src/service/queries';
-import { seededRandom } from '../../../../src/analysis/random';
 import { probeLossEpochs } from '../../../../src/service/findings/trainingRules';
+import { pairedProbeLosses } from '../../support/probeLosses';
 
 // Each rule on a fixture built for it (it fires, with the numbers that made it) and on one built
 // against it (just across its threshold: it stays quiet). The fixtures are LeNet-shaped: input,
@@ -419,18 +419,9 @@ describe('findings rules', function () {
         epochMetrics(3, 0.3, 0.283),
         epochMetrics(4, 0.269, 0.285),
       ];
-      const random = seededRandom(7);
-      const best = Float64Array.from({ length: 300 }, () => 0.269 + 0.4 * (random() - 0.5));
-      // Each input's change: `shift` plus uniform noise of standard deviation `spread`, centred so that the mean change is `shift` exactly.
-      const later = (shift: number) => {
-        const noise = best.map(() => spread * Math.sqrt(12) * (random() - 0.5));
-        const centre = noise.reduce((a, b) => a + b, 0) / noise.length;
-        return best.map((l, i) => l + shift + noise[i] - centre);
-      };
-      const probeLosses = new Map([
-        [2, best],
-        [3, later(rise * 0.9)],
-        [4, later(rise)],
+      const probeLosses = pairedProbeLosses(spread, 2, [
+        [3, rise * 0.9],
+        [4, rise],
       ]);
       return {
         ...healthy(),
