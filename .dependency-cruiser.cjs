@@ -6,8 +6,8 @@
 
 /** Our own code that ships in the .vsix (test/, bench/ and scripts/ do not). */
 const SHIPPED = '^(src|webview)/';
-/** The modules of ours that webviews may import: pure, no I/O, no Node, no tfjs. */
-const PURE_FOR_WEBVIEWS = '^src/(analysis/|run/(format|controlFormat)[.]ts$|service/queries/)';
+/** The modules of ours that webviews may import: the contract floor and the pure estimators under it. */
+const PURE_FOR_WEBVIEWS = '^src/(analysis|contract)/';
 /** TensorFlow.js and its backends, the runtime the extension host must never load. */
 const TFJS = '^(node_modules/)?@tensorflow/';
 
@@ -62,14 +62,28 @@ module.exports = {
       from: { path: '^src/analysis/' },
       to: { pathNot: '^src/analysis/' },
     },
+
+    // src/contract: what crosses a process, thread or webview boundary, declared once.
     {
-      name: 'pure-shared-modules',
+      name: 'contract-is-pure',
       severity: 'error',
       comment:
-        'src/run/format.ts (with controlFormat.ts) and src/service/queries/ (the query descriptors) are imported by the webviews, so they stay pure: ' +
-        'no vscode, no node: modules, no tfjs, and of ours only src/analysis and each other (browser-safe packages such as valibot are fine).',
-      from: { path: '^src/(run/(format|controlFormat)[.]ts$|service/queries/)' },
+        'src/contract (the run format, the query descriptors, the webview protocol, the report plan and codec, the page shell, ' +
+        "formatting, layer labels, the findings' wording, the recording settings, the layer kinds) is the floor every process and the webviews stand on, " +
+        'so it stays pure: no vscode, no node: modules, no tfjs, and of ours only src/analysis and itself (browser-safe packages such as valibot are fine). ' +
+        'Move the I/O to the side that uses it.',
+      from: { path: '^src/contract/' },
       to: { pathNot: [PURE_FOR_WEBVIEWS, '(^|/)node_modules/(?!@tensorflow/|@types/vscode/)'] },
+    },
+    {
+      name: 'webview-is-a-leaf',
+      severity: 'error',
+      comment:
+        'webview/ is the browser app, a leaf: nothing outside it imports it (the bundle entry webview/main.tsx is built by esbuild.mjs). ' +
+        'What the extension host, the CLI or the service share with the page (protocol, plan, report codec, page shell, formatting, ' +
+        'labels, wording) belongs in src/contract/.',
+      from: { path: '^(src|bench)/' },
+      to: { path: '^webview/' },
     },
 
     // vscode belongs to the extension host.
@@ -102,7 +116,7 @@ module.exports = {
       name: 'webview-only-pure-src',
       severity: 'error',
       comment:
-        'From src/, webview/ may import only the pure modules (src/analysis, src/run/format.ts, src/service/queries/): ' +
+        'From src/, webview/ may import only src/contract/ (what crosses the boundary) and the pure estimators of src/analysis/: ' +
         'the rest runs in the extension host or a child process.',
       from: { path: '^webview/' },
       to: { path: '^src/', pathNot: PURE_FOR_WEBVIEWS },
@@ -168,19 +182,10 @@ module.exports = {
       name: 'extension-service-client-only',
       severity: 'error',
       comment:
-        'The extension host reaches the analysis service only through src/service/client.ts, protocol.ts and queries/; ' +
+        'The extension host reaches the analysis service only through src/service/client.ts and protocol.ts (and the query descriptors in src/contract/); ' +
         'the engine runs in its own process (dist/service.js).',
       from: { path: '^src/extension/' },
-      to: { path: '^src/service/', pathNot: '^src/service/((client|protocol)[.]ts$|queries/)' },
-    },
-    {
-      name: 'extension-webview-protocol-only',
-      severity: 'error',
-      comment:
-        'From webview/, the extension host may import only webview/protocol.ts, webview/page.ts, and the pure modules the tree, the hover ' +
-        "and the views share (webview/layerLabel.ts: short layer labels; webview/format.ts: shapes, bits, why a run has no label measures); the rest is the page's own code.",
-      from: { path: '^src/extension/' },
-      to: { path: '^webview/', pathNot: '^webview/(protocol|page|layerLabel|format)[.]ts$' },
+      to: { path: '^src/service/', pathNot: '^src/service/(client|protocol)[.]ts$' },
     },
     {
       name: 'charts-are-pure',
@@ -190,12 +195,12 @@ module.exports = {
         'reads the app state or talks to the host, so it can be read and tested alone. Ask the query in the card of the view ' +
         '(webview/views/<view>/) and pass the answer down; the pure widgets a chart needs are in webview/charts/primitives.tsx.',
       from: { path: '^webview/charts/' },
-      to: { path: '^webview/((state|ui)[.]tsx|(plan|data|vscodeApi)[.]ts|views/)' },
+      to: { path: '^(webview/((state|ui)[.]tsx|(data|vscodeApi)[.]ts|views/)|src/contract/plan[.]ts$)' },
     },
     {
       name: 'webview-not-extension',
       severity: 'error',
-      comment: 'webview/ never imports src/extension: the page and the host talk only through webview/protocol.ts messages.',
+      comment: 'webview/ never imports src/extension: the page and the host talk only through src/contract/webviewProtocol.ts messages.',
       from: { path: '^webview/' },
       to: { path: '^src/extension/' },
     },

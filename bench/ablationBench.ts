@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { recordRun } from '../src/recorder/record';
 import { AnalysisEngine } from '../src/service/engine';
-import type { Query } from '../src/service/queries';
+import type { Query } from '../src/contract/queries';
 import type { ServiceBenchLine } from './serviceBench';
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {

@@ -24,7 +24,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { RunLayer } from '../src/run/format';
+import type { RunLayer } from '../src/contract/runFormat';
 
 const EPOCHS = 3;
 /** Goal for the overlapped recording's overhead (issue 15). */

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { recordRun } from '../src/recorder/record';
 import { epochFolder } from '../src/run/paths';
 import { AnalysisEngine } from '../src/service/engine';
-import type { Query } from '../src/service/queries';
+import type { Query } from '../src/contract/queries';
 
 export interface ServiceBenchLine {
   label: string;

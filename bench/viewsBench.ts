@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { canonicalQuery } from '../src/service/queries';
+import { canonicalQuery } from '../src/contract/queries';
 import { seededRandom } from '../src/analysis/random';
 import type {
   InformationPlaneAnswer,
@@ -24,11 +24,11 @@ import type {
   InterSampleAnswer,
   SmallMultiplesAnswer,
   TrainingAnswer,
-} from '../src/service/queries';
-import type { RunManifest } from '../src/run/format';
-import type { ReportData } from '../webview/data';
-import { webviewPage } from '../webview/page';
-import { compareDiversitySizes, comparePlan, queries, stripEpochs } from '../webview/plan';
+} from '../src/contract/queries';
+import type { RunManifest } from '../src/contract/runFormat';
+import type { ReportData } from '../src/contract/reportCodec';
+import { webviewPage } from '../src/contract/page';
+import { compareDiversitySizes, comparePlan, queries, stripEpochs } from '../src/contract/plan';
 import { resnetNetwork } from '../test/browser/resnetNetwork';
 
 const ROOT = resolve(__dirname, '..');
@@ -484,7 +484,7 @@ export async function benchViews(workDir: string, only?: 'strip'): Promise<Views
       goalMs: 500,
     });
     lines.push({ label: '    click → circle packing on screen too, measured in the page', ms: readyTimes[0][1] });
-    // Answers are decoded when a view first asks (webview/reportCodec.ts), so opening a report
+    // Answers are decoded when a view first asks (src/contract/reportCodec.ts), so opening a report
     // costs the page's parse and the first view, not every answer it holds.
     lines.push({ label: 'Report page: file load → run header shown', ms: openMs, goalMs: 2000 });
     // The comparison panel of two runs, as `cnn-slicer report A B` writes it: from loading the page

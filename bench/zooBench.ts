@@ -37,7 +37,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { createModel as createMobileNetV2 } from '../examples/mobilenetv2';
 import { createModel as createResNet18, training as resnetTraining } from '../examples/resnet18';
 import { npyFromFloat32, seededRandom, serializeNpy } from '../src/analysis';
-import type { EpochMetrics } from '../src/run/format';
+import type { EpochMetrics } from '../src/contract/runFormat';
 import { initBackend } from '../src/tfjs/backend';
 import { createModel as createFashionBn } from '../test/fixtures/models/fashionBn';
 import { createModel as createResNet18Quarter } from '../test/fixtures/models/resnet18Quarter';

@@ -2,9 +2,10 @@
 // tooltip. Each view reads the linked selection from ./state and asks its own slice queries.
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { RunManifest } from '../src/run/format';
-import type { DataSource, ReportData } from './data';
-import type { Focus, ViewId } from './protocol';
+import type { RunManifest } from '../src/contract/runFormat';
+import type { ReportData } from '../src/contract/reportCodec';
+import type { DataSource } from './data';
+import type { Focus, ViewId } from '../src/contract/webviewProtocol';
 import { AppProvider, applyFocus, useApp } from './state';
 import { TooltipProvider } from './charts/primitives';
 import { ChannelView } from './views/channel/ChannelView';
@@ -14,7 +15,7 @@ import { TrainingView } from './views/training/TrainingView';
 import { CompareView } from './views/compare/CompareView';
 import { InformationView } from './views/information/InformationView';
 import type { CompareRun } from './views/compare/compareData';
-import { labelMeasuresAbsent } from './format';
+import { labelMeasuresAbsent } from '../src/contract/format';
 import { MountWhenNear } from './mountWhenNear';
 
 const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [

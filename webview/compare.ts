@@ -1,8 +1,8 @@
 // Comparing runs (the hypercube's fifth axis): the runs' letters and colours, and which of their
 // layers can be compared. Pure, so the matching is unit-tested without a browser.
-import type { RunManifest } from '../src/run/format';
+import type { RunManifest } from '../src/contract/runFormat';
 import { alignRuns } from './layerAlignment';
-import { isNumbered, numberByKind } from './layerLabel';
+import { isNumbered, numberByKind } from '../src/contract/layerLabel';
 
 /**
  * One colour per run, the same in every chart of the comparison. VS Code's chart colours follow
@@ -46,7 +46,7 @@ export interface LayerMatch {
   indices: (number | undefined)[];
   /** Each run's layer in this row, or undefined where a run has no such layer. */
   layers: (RunManifest['layers'][number] | undefined)[];
-  /** Each run's short name of its layer here ("conv1", webview/layerLabel.ts), undefined where it has none. */
+  /** Each run's short name of its layer here ("conv1", src/contract/layerLabel.ts), undefined where it has none. */
   names: (string | undefined)[];
   /** Every run has a layer here (of one type, by construction). */
   compared: boolean;

@@ -3,16 +3,26 @@
 // answers were computed when the report was written and are embedded in the page. The views see
 // one interface and cannot tell the two apart, except through `mode` (to explain what a report
 // cannot do) .
-import { canonicalQuery } from '../src/service/queries';
-import type { AnswerOf, Query, QueryErrorCode, QueryKind, QueryOf, QueryPriority } from '../src/service/queries';
-import type { RunManifest } from '../src/run/format';
+import { canonicalQuery } from '../src/contract/queries';
+import type { AnswerOf, Query, QueryErrorCode, QueryKind, QueryOf, QueryPriority } from '../src/contract/queries';
+import type { RunManifest } from '../src/contract/runFormat';
 import type { InputSubset } from '../src/analysis/subsets';
-import { assertNever, ExportFormat, Focus, parseAnswer, parseHostMessage, PROTOCOL_VERSION, ViewId, WebviewTheme } from './protocol';
-import { decodeEntry, ReportEntry } from './reportCodec';
+import {
+  assertNever,
+  ExportFormat,
+  Focus,
+  parseAnswer,
+  parseHostMessage,
+  PROTOCOL_VERSION,
+  ViewId,
+  WebviewTheme,
+} from '../src/contract/webviewProtocol';
+import { decodeEntry } from '../src/contract/reportCodec';
+import type { ReportData } from '../src/contract/reportCodec';
 import { postToHost } from './vscodeApi';
 
 /** The views name a query of one kind through this module, as they name the rest of their data source. */
-export type { QueryOf } from '../src/service/queries';
+export type { QueryOf } from '../src/contract/queries';
 
 /** A failed query as the views show it: the service's code and its one-line message. */
 export class ViewError extends Error {
@@ -172,43 +182,6 @@ export function hostDataSource(events: HostEvents): HostDataSource {
   return { ...source(undefined), forRun: (run) => source(run) };
 }
 
-/** What `cnn-slicer report` embeds: the run's manifest and every precomputed answer by canonical query. */
-export interface ReportData {
-  /** The embedded format (webview/reportCodec.ts `REPORT_FORMAT_VERSION`); the page refuses one it does not know. */
-  formatVersion: number;
-  runId: string;
-  createdAt: string;
-  manifest: RunManifest;
-  /**
-   * Canonical query → answer, or the error the service gave for it; large answers gzipped with
-   * their pictures at 8 bits, answers left out to keep the report small replaced by a note
-   * (webview/reportCodec.ts).
-   */
-  answers: Record<string, ReportEntry>;
-  /** What the report holds, for the message shown when a view asks for something else. */
-  coverage: string;
-  /**
-   * The input subsets the report holds besides all inputs (each class alone, webview/plan.ts
-   * `reportClassSubsets`), every answer of the views for each: absent in older reports (none).
-   */
-  subsets?: InputSubset[];
-  /**
-   * A comparison report (`cnn-slicer report A B …`): each run's manifest and answers, keyed by run.
-   * Absent in a single-run report, whose answers are the fields above; in a comparison report the
-   * fields above describe the first run and `answers` is empty, so an older page opens it as an
-   * empty single-run report instead of failing.
-   */
-  runs?: ReportRun[];
-}
-
-/** One run of a comparison report. */
-export interface ReportRun {
-  runId: string;
-  manifest: RunManifest;
-  answers: ReportData['answers'];
-  coverage: string;
-}
-
 /** The runs of a comparison report, each with its own data source; empty for a single-run report. */
 export function reportRunSources(data: ReportData): { manifest: RunManifest; data: DataSource }[] {
   return (data.runs ?? []).map((r) => ({
@@ -239,7 +212,7 @@ export function reportDataSource(data: ReportData): DataSource {
         decodedAnswers.set(key, decoded);
       }
       return decoded.then((d) => {
-        // The note names the budget that left the answer out and what to do (webview/reportNotes.ts).
+        // The note names the budget that left the answer out and what to do (src/contract/reportNotes.ts).
         if ('omitted' in d) throw new ViewError('not-in-report', d.omitted);
         if ('error' in d) throw new ViewError(d.error.code, d.error.message);
         return d.answer as AnswerOf[K];

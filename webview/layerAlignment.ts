@@ -5,8 +5,8 @@
 // output shape agree, least when only the type does (said in the row); layers of different types
 // are never paired. Pure, tested in test/unit/webview/layerAlignment.test.ts.
 import { alignByWorth } from '../src/analysis/alignment';
-import type { RunLayer } from '../src/run/format';
-import { isGeneratedName } from './layerLabel';
+import type { RunLayer } from '../src/contract/runFormat';
+import { isGeneratedName } from '../src/contract/layerLabel';
 
 export type AlignedLayer = Pick<RunLayer, 'index' | 'name' | 'className' | 'outputShape'>;
 

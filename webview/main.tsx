@@ -7,13 +7,14 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import { render } from 'preact';
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { RunManifest } from '../src/run/format';
+import type { RunManifest } from '../src/contract/runFormat';
 import { App, CompareApp } from './App';
-import { hostDataSource, HostDataSource, ReportData, reportDataSource, reportRunSources, ViewError } from './data';
-import { COMPARED_RUNS_STATE_KEY, Focus, PROTOCOL_VERSION, WebviewTheme } from './protocol';
+import type { ReportData } from '../src/contract/reportCodec';
+import { hostDataSource, HostDataSource, reportDataSource, reportRunSources, ViewError } from './data';
+import { COMPARED_RUNS_STATE_KEY, Focus, PROTOCOL_VERSION, WebviewTheme } from '../src/contract/webviewProtocol';
 import type { CompareRun } from './views/compare/compareData';
 import { getState, setState } from './vscodeApi';
-import { reportVersionProblem } from './reportCodec';
+import { reportVersionProblem } from '../src/contract/reportCodec';
 
 function readReport(): ReportData | undefined {
   const el = document.getElementById('cnn-slicer-report');

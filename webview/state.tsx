@@ -6,12 +6,12 @@ import { createContext } from 'preact';
 import * as v from 'valibot';
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { canonicalQuery } from '../src/service/queries';
-import type { AnswerOf, QueryKind, QueryPriority } from '../src/service/queries';
-import type { RunManifest } from '../src/run/format';
+import { canonicalQuery } from '../src/contract/queries';
+import type { AnswerOf, QueryKind, QueryPriority } from '../src/contract/queries';
+import type { RunManifest } from '../src/contract/runFormat';
 import type { InputSubset } from '../src/analysis/subsets';
 import { DataSource, QueryOf, ViewError } from './data';
-import { Focus, VIEW_IDS, ViewId } from './protocol';
+import { Focus, VIEW_IDS, ViewId } from '../src/contract/webviewProtocol';
 import { getState, setState } from './vscodeApi';
 
 /** The hypercube slice dCNN(x, l, c, t) chosen in the Query view (paper 5.1). */

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { canvasToPng, exportCaption, pictureToPng, slug, svgToString, toCsv } from './export';
 import type { Cell } from './export';
 import { QueryResult, useApp, useViewState } from './state';
-import { shortLayerName } from './layerLabel';
+import { shortLayerName } from '../src/contract/layerLabel';
 import { FRAME_MS, PLAYBACK_SPEEDS } from './charts/primitives';
 import type { PlaybackFrame, PlaybackSpeed } from './charts/primitives';
 

@@ -1,7 +1,7 @@
 // The only module that talks to the VS Code webview API. VS Code allows the API object to be
 // acquired once per webview, so keeping the call here makes a second, throwing call impossible,
 // and lets the same bundle run as a standalone HTML report in an ordinary browser.
-import type { WebviewToHost } from './protocol';
+import type { WebviewToHost } from '../src/contract/webviewProtocol';
 
 interface VsCodeApi {
   postMessage(m: unknown): void;

@@ -5,7 +5,7 @@
  */
 import { argmaxRows, confusionMatrix, labelEntropies } from './labels';
 
-/** How a model output's values give class scores (src/run/format.ts RunOutput `kind`, without `none`). */
+/** How a model output's values give class scores (src/contract/runFormat.ts RunOutput `kind`, without `none`). */
 export type ScoreKind = 'softmax' | 'logits' | 'binary';
 
 /** Row-wise softmax of `[n, classes]` logits. */

@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { canonicalQuery, QueryError } from '../service/queries';
+import { canonicalQuery, QueryError } from '../contract/queries';
 import { AnalysisEngine } from '../service/engine';
-import type { ReportData, ReportRun } from '../../webview/data';
-import { webviewPage } from '../../webview/page';
-import { REPORT_FORMAT_VERSION } from '../../webview/reportCodec';
-import type { ReportAnswer } from '../../webview/reportCodec';
-import { comparePlan } from '../../webview/plan';
+import type { ReportData, ReportRun } from '../../src/contract/reportCodec';
+import { webviewPage } from '../contract/page';
+import { REPORT_FORMAT_VERSION } from '../contract/reportCodec';
+import type { ReportAnswer } from '../contract/reportCodec';
+import { comparePlan } from '../contract/plan';
 import { checkOutputFile } from './options';
 import { encodeAnswers } from './reportAnswers';
 import { assets, ReportResult, writePage } from './reportPage';
@@ -26,7 +26,7 @@ export interface ComparisonReportOptions {
 
 /**
  * Writes the comparison of several runs: each run's answers to the comparison view's queries
- * (webview/plan.ts `comparePlan`: summaries and probe inputs only, no forward pass, so the report
+ * (src/contract/plan.ts `comparePlan`: summaries and probe inputs only, no forward pass, so the report
  * stays small), keyed by run in `ReportData.runs`. Throws a UsageError, before anything is
  * computed, when a folder is not a run or a run is named twice.
  */

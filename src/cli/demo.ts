@@ -16,7 +16,7 @@ import { formatFindings } from './findings';
 import { recordRun } from '../recorder/record';
 import { readRun } from '../run/store';
 import { AnalysisEngine } from '../service/engine';
-import { QueryError } from '../service/queries';
+import { QueryError } from '../contract/queries';
 import { writeReport } from './report';
 
 export async function runDemo(options: { k: number; seed: number; epochs?: number; out?: string }): Promise<void> {

@@ -5,9 +5,9 @@
  * ablating the channel costs (estimators.md "Channel importance").
  */
 import { shannonEntropyBits } from '../analysis';
-import type { EpochMetrics, RunManifest } from '../run/format';
-import { importanceReading } from '../service/queries';
-import type { ChannelImportanceAnswer } from '../service/queries';
+import type { EpochMetrics, RunManifest } from '../contract/runFormat';
+import { importanceReading } from '../contract/queries';
+import type { ChannelImportanceAnswer } from '../contract/queries';
 
 /** The table as the demo prints it; `first` and `last` are recorded epochs of the run. */
 export function formatInformationPlane(manifest: RunManifest, first: EpochMetrics, last: EpochMetrics): string {

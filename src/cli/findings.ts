@@ -4,10 +4,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { ablationLine, findingLine } from '../../webview/views/query/findings';
+import { ablationLine, findingLine } from '../contract/findingsText';
 import { parseCommandLine } from './options';
-import type { FindingsAnswer } from '../service/queries';
-import { parseQuery } from '../service/queries';
+import type { FindingsAnswer } from '../contract/queries';
+import { parseQuery } from '../contract/queries';
 import { AnalysisEngine } from '../service/engine';
 import { HELP, UsageError } from './usage';
 

@@ -29,7 +29,7 @@ import { HELP, UsageError } from './usage';
 import { ModelError } from '../recorder/modelLoader';
 import { DatasetError } from '../data/dataset';
 import { INTER_SAMPLE_UNDEFINED_TEXT, MAX_BINS, MAX_CLASSES, NonFinitePredictionError, npyToFloat64 } from '../analysis';
-import { QueryError } from '../service/queries';
+import { QueryError } from '../contract/queries';
 import { RunWriteError } from '../run/files';
 
 type Options = Record<string, { type: 'string' | 'boolean' }>;

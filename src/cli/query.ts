@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseCommandLine } from './options';
-import { descriptorOf, parseQuery, QUERY_KINDS, QueryError, type QueryKind } from '../service/queries';
+import { descriptorOf, parseQuery, QUERY_KINDS, type QueryKind } from '../contract/queries';
 import { RunListing } from '../run/listing';
 import { AnalysisEngine } from '../service/engine';
 import { HELP, UsageError } from './usage';
@@ -247,5 +247,3 @@ function epochRange(epochs: number[]): string {
   if (epochs.length === 0) return 'none';
   return epochs.length <= 4 ? epochs.join(', ') : `${epochs[0]}–${epochs[epochs.length - 1]} (${epochs.length})`;
 }
-
-export { QueryError };

@@ -1,16 +1,16 @@
 /**
  * `cnn-slicer report <run-folder> [--out report.html]`: one self-contained HTML file with the four
  * views over precomputed answers, so a run can be looked at (and sent to someone) without VS Code.
- * The views and the queries they ask are the webview's own (webview/plan.ts); this command answers
+ * The views and the queries they ask are the webview's own (src/contract/plan.ts); this command answers
  * those queries with the analysis engine and embeds the answers, the bundle and the stylesheet.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { AnalysisEngine } from '../service/engine';
-import type { ReportData } from '../../webview/data';
-import { webviewPage } from '../../webview/page';
-import { REPORT_FORMAT_VERSION } from '../../webview/reportCodec';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { webviewPage } from '../contract/page';
+import { REPORT_FORMAT_VERSION } from '../contract/reportCodec';
 import {
   capacityPairs,
   depthPairs,
@@ -24,7 +24,7 @@ import {
   spreadEpochs,
   subsetSteps,
   stripEpochs,
-} from '../../webview/plan';
+} from '../contract/plan';
 import { HELP, UsageError } from './usage';
 import { checkOutputFile, intOption, layerPairsOption, parseCommandLine } from './options';
 import { runComparisonReport } from './compareReport';
@@ -98,7 +98,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       ({ query }) =>
         !(query.kind === 'capacityMatrix' || query.kind === 'layerCapacity') || !consecutive.skipped.has(`${query.layerI}:${query.layerJ}`),
     );
-    // The extra pairs get the answers the Layer view asks for a pair (webview/plan.ts builds them,
+    // The extra pairs get the answers the Layer view asks for a pair (src/contract/plan.ts builds them,
     // so the canonical keys match); a pair the plan already holds is answered once.
     for (const e of epochs) {
       for (const [a, b] of extraPairs) {
@@ -239,7 +239,7 @@ function budgetCoverage(summarised: number, omitted: number, maxBytes: number): 
   return `; to keep this report under ${(maxBytes / 1e6).toFixed(0)} MB ${parts.join(' and ')} (${SEE_EVERYTHING})`;
 }
 
-/** What the Information view can show from the report (webview/plan.ts `informationPlan`). */
+/** What the Information view can show from the report (src/contract/plan.ts `informationPlan`). */
 function informationCoverage(manifest: ReportData['manifest']): string {
   const layers = informationLayers(manifest);
   const redundancy = Math.min(layers.length, REPORT_REDUNDANCY_LAYERS);

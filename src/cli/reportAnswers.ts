@@ -3,11 +3,11 @@
  * embedded in the page (pictures at 8 bits, gzip, and cut down to stay under a size budget).
  */
 import { gzipSync } from 'node:zlib';
-import { needsForwardPass } from '../service/queries';
-import type { FeatureMapsAnswer, Query } from '../service/queries';
-import { keepChannels, quantisePictures } from '../../webview/reportCodec';
-import type { ReportAnswer, ReportEntry } from '../../webview/reportCodec';
-import { budgetRemedy, leftOutNote } from '../../webview/reportNotes';
+import { needsForwardPass } from '../contract/queries';
+import type { FeatureMapsAnswer, Query } from '../contract/queries';
+import { keepChannels, quantisePictures } from '../contract/reportCodec';
+import type { ReportAnswer, ReportEntry } from '../contract/reportCodec';
+import { budgetRemedy, leftOutNote } from '../contract/reportNotes';
 import type { ReportResult } from './reportPage';
 
 /**

@@ -2,13 +2,13 @@
  * Computing a report's answers under its time budget: the all-input answers in the budget's
  * order, then each class alone while the page has room for it (report.ts plans both).
  */
-import { answeredFromRecord, canonicalQuery, needsForwardPass, QueryError } from '../service/queries';
-import type { NetworkGraphAnswer, Query } from '../service/queries';
+import { answeredFromRecord, canonicalQuery, needsForwardPass, QueryError } from '../contract/queries';
+import type { NetworkGraphAnswer, Query } from '../contract/queries';
 import type { AnalysisEngine } from '../service/engine';
-import type { ReportData } from '../../webview/data';
-import type { ReportAnswer, ReportEntry } from '../../webview/reportCodec';
-import { networkQueries } from '../../webview/plan';
-import { leftOutNote } from '../../webview/reportNotes';
+import type { ReportData } from '../../src/contract/reportCodec';
+import type { ReportAnswer, ReportEntry } from '../contract/reportCodec';
+import { networkQueries } from '../contract/plan';
+import { leftOutNote } from '../contract/reportNotes';
 import { describeQuery, encodeGroups, entryBytes, REPORT_FIRST_KINDS } from './reportAnswers';
 import type { ReportResult } from './reportPage';
 

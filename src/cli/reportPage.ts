@@ -22,7 +22,7 @@ export interface ReportResult {
   /** One line per answer left out because computing ran past `maxSeconds`. */
   outOfTime: string[];
   /**
-   * The input subsets of one class each (webview/plan.ts `reportClassSubsets`): how many the report
+   * The input subsets of one class each (src/contract/plan.ts `reportClassSubsets`): how many the report
    * holds of how many, how many the time budget and the size budget left out, and the answers of
    * those held (not counted in `answers`, the all-input answers). Absent in a comparison.
    */

@@ -8,9 +8,7 @@
  * Inputs are images `[H, W, C]` (or `[H, W]`, one channel), channels last, one after another.
  */
 import { seededRandom } from '../analysis';
-import type { ControlKind } from '../run/controlFormat';
-
-export { CONTROL_KINDS, type ControlKind } from '../run/controlFormat';
+import type { ControlKind } from '../contract/controlFormat';
 
 /** A parsed `--control` spec. */
 export interface ControlSpec {

@@ -8,7 +8,7 @@
  * recorder in plain Node (test/unit/recorder/recorderClient.test.ts).
  */
 import { ChildProcess, fork } from 'node:child_process';
-import type { RunStatus } from '../run/format';
+import type { RunStatus } from '../contract/runFormat';
 import {
   RECORDER_PROTOCOL_VERSION,
   RecordFailureData,

@@ -19,8 +19,8 @@ import {
   shuffledLabels,
 } from '../data/control';
 import { DatasetError } from '../data/dataset';
-import type { RunControl, RunControlKept } from '../run/controlFormat';
-import type { RunManifest } from '../run/format';
+import type { RunControl, RunControlKept } from '../contract/controlFormat';
+import type { RunManifest } from '../contract/runFormat';
 import { readRun } from '../run/store';
 import type { RecordOptions } from './protocol';
 

@@ -5,7 +5,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { seededRandom } from '../analysis';
-import type { EpochMetrics, LayerEpochMetrics, RunSettings } from '../run/format';
+import type { EpochMetrics, LayerEpochMetrics, RunSettings } from '../contract/runFormat';
 import type { CheckpointFiles } from '../run/writer';
 import { loadCheckpointBytes } from '../tfjs/forward';
 import { joinParts, MeasureContext, measureEpoch, splitLayers } from './measure';

@@ -17,7 +17,7 @@ import {
   sameLabelPairs,
   wholeLayerDistanceCodes,
 } from '../analysis';
-import type { LayerEpochMetrics } from '../run/format';
+import type { LayerEpochMetrics } from '../contract/runFormat';
 
 export type LabelInformationMetrics = Required<Pick<LayerEpochMetrics, 'labelInformationBits' | 'inputCapacityBits' | 'binnedInformation'>>;
 

@@ -16,7 +16,7 @@ import {
   LayerActivations,
   predictionMeasures,
 } from '../analysis';
-import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../run/format';
+import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../contract/runFormat';
 import { forwardLayers } from '../tfjs/forward';
 import { labelInformationInputs, measureBinnedInformation, measureLabelInformation } from './labelInformation';
 import { InterSampleEngine, subsetEntropiesFromMatrix } from './oneThreadEntropies';

@@ -5,11 +5,11 @@
  * what every epoch's measurement shares), then `epoch` per checkpoint. The probe inputs and
  * the weights travel in SharedArrayBuffers; the rest are small. Both ends are this package's own
  * code in one process, so the schemas check the shapes of the messages, not every field of a run's
- * metrics (src/run/format.ts validates those when a run is read).
+ * metrics (src/contract/runFormat.ts validates those when a run is read).
  */
 import * as v from 'valibot';
 import { defineRequest, ParamsIn } from '../rpc/messages';
-import type { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../run/format';
+import type { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../contract/runFormat';
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Shared = v.instance(SharedArrayBuffer, 'must be a SharedArrayBuffer');

@@ -10,7 +10,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
-import type { LayerEpochMetrics } from '../run/format';
+import type { LayerEpochMetrics } from '../contract/runFormat';
 import { RpcChannel } from '../rpc/channel';
 import { threadPort } from '../rpc/ports';
 import { initBackend } from '../tfjs/backend';

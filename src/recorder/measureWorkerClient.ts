@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { RpcChannel } from '../rpc/channel';
 import { workerPort } from '../rpc/ports';
-import type { EpochMetrics, LayerEpochMetrics } from '../run/format';
+import type { EpochMetrics, LayerEpochMetrics } from '../contract/runFormat';
 import type { CheckpointFiles } from '../run/writer';
 import { shareFloat32 } from '../tfjs/forwardHelper';
 import type { LayerPart } from './measure';

@@ -17,7 +17,7 @@
  * are measured again here on copies of the same weights, and the later ones before the next epoch
  * trains; a failure here, or of appending, stops the training (`onFailure`) and is the run's error.
  */
-import type { EpochMetrics, LayerEpochMetrics } from '../run/format';
+import type { EpochMetrics, LayerEpochMetrics } from '../contract/runFormat';
 import type { CheckpointFiles } from '../run/writer';
 import type { EpochLogs } from './callbacks';
 import type { LayerPart } from './measure';

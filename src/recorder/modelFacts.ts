@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Dataset } from '../data/datasets';
-import { channelsOf, type RunLayer } from '../run/format';
+import { channelsOf } from '../analysis/layout';
+import type { RunLayer } from '../contract/runFormat';
 import { inputDataFormat } from './layerConfig';
 import { LoadedModel, ModelError } from './modelLoader';
 import { emptyOutputMessage } from './shapeErrorHint';

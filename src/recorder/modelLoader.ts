@@ -17,7 +17,8 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import type * as tfType from '@tensorflow/tfjs';
 import { CodedError, hasErrorCode } from '../analysis';
-import { channelsOf, RunLayer } from '../run/format';
+import { channelsOf } from '../analysis/layout';
+import type { RunLayer } from '../contract/runFormat';
 import {
   compileFromTrainingConfig,
   kerasVersionOf,
@@ -39,7 +40,7 @@ export interface SourceLocation {
   column: number;
 }
 
-/** One row of the layer table of a run manifest (the schema's type, src/run/format.ts). */
+/** One row of the layer table of a run manifest (the schema's type, src/contract/runFormat.ts). */
 export type LayerInfo = RunLayer;
 
 /** Training settings a model file may export (`export const training = {...}`). */

@@ -5,7 +5,7 @@
  * no predicted class and say why the others are absent.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import type { RunLayer, RunOutput } from '../run/format';
+import type { RunLayer, RunOutput } from '../contract/runFormat';
 import { classScores } from '../analysis/predictions';
 import { ModelError, SourceLocation } from './modelLoader';
 

@@ -8,7 +8,7 @@
  */
 import * as v from 'valibot';
 import { defineNotification, defineRequest, ErrorDataOut, ParamsIn, SameType } from '../rpc/messages';
-import type { RunStatus } from '../run/format';
+import type { RunStatus } from '../contract/runFormat';
 import type { RecordProgress } from './callbacks';
 
 // Re-exported for parents (the extension host), which may import this file but not the recorder itself.

@@ -15,7 +15,8 @@ import { gatherRows, indicesByClass, npyFromFloat32, seededRandom, serializeNpy 
 import { ComputePool } from '../compute/pool';
 import { Dataset, fitDatasetToModel, loadDataset, parseDatasetSpec, splitDataset } from '../data/datasets';
 import { RunWriteError } from '../run/files';
-import { channelsOf, EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, RunSettings } from '../run/format';
+import { channelsOf } from '../analysis/layout';
+import { EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest, RunSettings } from '../contract/runFormat';
 import { defaultRunsFolder, makeRunId, modelDisplayName } from '../run/paths';
 import { isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';

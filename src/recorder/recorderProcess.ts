@@ -6,7 +6,7 @@
  */
 import { NonFinitePredictionError, PairwiseSizeError } from '../analysis';
 import { RunWriteError } from '../run/files';
-import { RunFormatError } from '../run/format';
+import { RunFormatError } from '../contract/runFormat';
 import { DatasetError } from '../data/dataset';
 import { RpcChannel } from '../rpc/channel';
 import { RpcError } from '../rpc/messages';

@@ -4,7 +4,7 @@
  * `origins`), a control run's source run, the model file's `training` export, the editor's
  * fallbacks (`defaults`), or the recorder's default (settings.ts).
  */
-import type { RunSettings } from '../run/format';
+import type { RunSettings } from '../contract/runFormat';
 import type { LoadedModel } from './modelLoader';
 import type { RecordOptions } from './protocol';
 import type { TrainingExport } from './settings';

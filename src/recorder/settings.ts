@@ -4,7 +4,7 @@
  * that turn a bad value into a message naming it before any training starts.
  */
 import { checkPairwiseSize, DEFAULT_BINS, DEFAULT_K, MAX_BINS } from '../analysis';
-import type { RunSettings } from '../run/format';
+import type { RunSettings } from '../contract/runFormat';
 import type { RecordOptions } from './protocol';
 
 export type { RecordOptions } from './protocol';

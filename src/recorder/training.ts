@@ -7,7 +7,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { seededRandom } from '../analysis';
-import type { RunSettings, RunTraining } from '../run/format';
+import type { RunSettings, RunTraining } from '../contract/runFormat';
 import type { EpochLogs, RecordCallbackList } from './callbacks';
 import { ModelError, type LoadedModel } from './modelLoader';
 import type { ChosenOutput } from './outputs';

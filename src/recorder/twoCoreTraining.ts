@@ -15,7 +15,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { EpochLogs, RecordCallbackList } from './callbacks';
 import { batchGradients, compiledLossFunction } from './halfBatchGradients';
 import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
-import type { RunSettings } from '../run/format';
+import type { RunSettings } from '../contract/runFormat';
 import { startKernelThread, type RunningKernelThread } from '../tfjs/wasmTrainingInstances';
 import { shuffled, trainEpoch, TrainingData, TrainingPlan } from './training';
 

@@ -5,7 +5,7 @@
  * No tfjs here: src/run stays free of the runtime.
  */
 import { join, resolve } from 'node:path';
-import { RunFormatError, RunLayer } from './format';
+import { RunFormatError, RunLayer } from '../contract/runFormat';
 import { checkpointFileLimits } from './limits';
 import { readBoundedFileAsync } from './read';
 

@@ -3,7 +3,7 @@
  * than the run it belongs to can produce, before reading it (a damaged or hostile folder cannot make
  * a window read gigabytes). Pure.
  */
-import type { RunLayer, RunManifest } from './format';
+import type { RunLayer, RunManifest } from '../contract/runFormat';
 
 /** The most a manifest.json may hold: far beyond any real one (a few KB per layer). */
 export const MANIFEST_MAX_BYTES = 16 * 1024 ** 2;

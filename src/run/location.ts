@@ -2,7 +2,7 @@
 // same file relative to the run folder; a workspace copied or moved as a whole keeps the relative
 // path, so the run is matched to the model file beside it instead of to a path that is gone.
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { RunManifest } from './format';
+import type { RunManifest } from '../contract/runFormat';
 import type { RunRecord } from './store';
 
 /** The model file the manifest's relative path names from the run folder, if it has one. */

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { CodedError, hasErrorCode } from '../analysis/errors';
-import { RunFormatError } from './format';
+import { RunFormatError } from '../contract/runFormat';
 
 /** Default folder for runs: `.cnnslicer/runs` in the folder of the model file. */
 export function defaultRunsFolder(modelFile: string): string {

@@ -5,7 +5,7 @@
  * that passes here cannot make the slicing code index past its arrays.
  */
 import { NpyArray, npyToFloat64, parseNpy } from '../analysis';
-import { RunFormatError, RunManifest } from './format';
+import { RunFormatError, RunManifest } from '../contract/runFormat';
 import { probeFileLimits } from './limits';
 import { runFilePath } from './paths';
 import { FileReadError, readBoundedFile } from './read';

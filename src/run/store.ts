@@ -11,7 +11,7 @@
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { access, lstat, readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { EpochMetrics, parseMetricsLines, RunFormatError, RunManifest, validateManifest } from './format';
+import { EpochMetrics, parseMetricsLines, RunFormatError, RunManifest, validateManifest } from '../contract/runFormat';
 import { writeFileAtomic, writeFileAtomicAsync } from './files';
 import { MANIFEST_MAX_BYTES, METRICS_MAX_BYTES } from './limits';
 import { RunListingCache, runStamp } from './listingCache';

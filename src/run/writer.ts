@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { hasErrorCode } from '../analysis/errors';
 import { appendLineDurable, RunWriteError, writeFileAtomic, writeFolderAtomic } from './files';
-import { EpochMetrics, RUN_FORMAT_VERSION, RunManifest } from './format';
+import { EpochMetrics, RUN_FORMAT_VERSION, RunManifest } from '../contract/runFormat';
 import { CHECKPOINTS_FOLDER, checkpointFolder, claimRunFolder } from './paths';
 import { currentProcessIdentity } from './process';
 

@@ -6,7 +6,7 @@
  * several ablations share one pass, each a block of rows.
  */
 import { classScores, InputSubset, predictionMeasures, PredictionMeasures, ScoreKind } from '../analysis';
-import type { RunLayer, RunManifest } from '../run/format';
+import type { RunLayer, RunManifest } from '../contract/runFormat';
 import { CancelledError } from '../compute/pool';
 import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import type * as tfType from '@tensorflow/tfjs';
@@ -14,7 +14,7 @@ import type { Activations } from '../tfjs/forward';
 import { graphTail } from './ablationTail';
 import type { AblationShortcut } from './ablationTail';
 import { linearMixing } from '../tfjs/mixingLayer';
-import { AblationAnswer, AblationMode, QueryError } from './queries';
+import { AblationAnswer, AblationMode, QueryError } from '../contract/queries';
 import { inputsKey } from './layerCodes';
 import type { QueryContext } from './queryContext';
 import { orNull } from './handlers/handler';

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_PLANE_BINS } from '../analysis/labelInformation';
 import { AnswerCache } from '../run/cache';
-import { canonicalQuery, Query, QUERY_VERSION } from './queries';
+import { canonicalQuery, Query, QUERY_VERSION } from '../contract/queries';
 import type { RunState } from './runs';
 
 /** The cache key of `query`'s answer on `run`: query vocabulary version, run fingerprint, canonical query with defaults. */

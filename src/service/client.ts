@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RpcChannel } from '../rpc/channel';
 import { childProcessPort } from '../rpc/ports';
-import { AnswerOf, checkAnswer, Query, QueryError, QueryPriority } from './queries';
+import { AnswerOf, checkAnswer, Query, QueryError, QueryPriority } from '../contract/queries';
 import { SERVICE_PROTOCOL_VERSION, serviceConfigure, serviceHello, serviceQuery, serviceShutdown, toQueryError } from './protocol';
 
 export interface ClientQueryOptions {

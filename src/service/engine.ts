@@ -13,14 +13,14 @@ import { DEFAULT_BINS } from '../analysis';
 import { CancelledError, ComputePool } from '../compute/pool';
 import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
 import { Activations, layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
-import { checkLayerShapes } from '../run/format';
+import { checkLayerShapes } from '../contract/runFormat';
 import { ActivationCache } from './activations';
 import { LayerCodesCache, SharedResults } from './layerCodes';
 import { QueryQueue } from './queryQueue';
 import { Handler, HANDLERS } from './handlers';
 import { CheckpointModels } from './models';
 import { answerKey } from './answerKey';
-import { answeredFromRecord, AnswerOf, isCachedKind, isQuickSlice, Query, QueryKind, QueryOf } from './queries';
+import { answeredFromRecord, AnswerOf, isCachedKind, isQuickSlice, Query, QueryKind, QueryOf } from '../contract/queries';
 import { EngineParts, QueryContext, QueryControl } from './queryContext';
 import { threadPacer } from '../rpc/sharedBuffers';
 import { asQueryError } from './queryErrors';
@@ -28,10 +28,6 @@ import { RunRegistry, RunState } from './runs';
 import { SplitForward } from './splitForward';
 import { SubsetPasses } from './subsetPasses';
 import { warmUpLayer } from './warmUp';
-
-export { asQueryError } from './queryErrors';
-export { WARM_UP_LAYER } from './warmUp';
-export type { QueryControl } from './queryContext';
 
 export interface EngineOptions {
   /**

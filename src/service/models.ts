@@ -7,7 +7,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { checkpointFolder } from '../run/paths';
-import { QueryError } from './queries';
+import { QueryError } from '../contract/queries';
 
 /** Epochs whose models stay loaded per run when no query pins them. */
 export const MODELS_PER_RUN = 2;

@@ -5,7 +5,7 @@
  * branch they join.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import type { RunLayer } from '../run/format';
+import type { RunLayer } from '../contract/runFormat';
 
 /** For each run layer (0 = the input), the run layers whose outputs it reads, in the order it reads them, each once. */
 export function layerInputs(model: tfType.LayersModel, layers: readonly RunLayer[]): number[][] {

@@ -8,7 +8,7 @@
  */
 import * as v from 'valibot';
 import { defineNotification, defineRequest, ParamsIn, ResultOut, RpcError } from '../rpc/messages';
-import { Answer, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryError, QueryErrorCode, QueryMessageSchema } from './queries';
+import { Answer, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryError, QueryErrorCode, QueryMessageSchema } from '../contract/queries';
 
 /** Bumped whenever a message changes shape (2: the typed channel's envelope). */
 export const SERVICE_PROTOCOL_VERSION = 2;

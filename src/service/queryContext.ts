@@ -11,12 +11,13 @@ import { Activations, forwardLayers } from '../tfjs/forward';
 import { ActivationCache } from './activations';
 import { inputsKey, LayerCodesCache, SharedResults } from './layerCodes';
 import type { ModelLease } from './models';
-import { QueryError, QueryPriority } from './queries';
-import { Probe, readProbe, RunState } from './runs';
+import { QueryError, QueryPriority } from '../contract/queries';
+import type { Probe } from '../run/probe';
+import { readProbe, RunState } from './runs';
 import type { SplitForward, SplitPass } from './splitForward';
 import type { PassSource, SubsetPasses } from './subsetPasses';
 import type { TailPlan } from '../tfjs/graphTail';
-import type { EpochMetrics, RunManifest } from '../run/format';
+import type { EpochMetrics, RunManifest } from '../contract/runFormat';
 
 export interface QueryControl {
   signal?: AbortSignal;

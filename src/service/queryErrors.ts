@@ -1,8 +1,8 @@
 /** Every failure a query can meet, turned into the one error the service reports: a QueryError. */
 import { hasErrorCode } from '../analysis';
 import { CancelledError } from '../compute/pool';
-import { RunFormatError } from '../run/format';
-import { QueryError } from './queries';
+import { RunFormatError } from '../contract/runFormat';
+import { QueryError } from '../contract/queries';
 
 /** Every failure a query can meet, as a QueryError with a readable message. */
 export function asQueryError(e: unknown): QueryError {

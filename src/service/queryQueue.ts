@@ -11,7 +11,7 @@
  * slices of a lower priority waiting that would each take milliseconds — the tail of a burst.
  */
 import { CancelledError } from '../compute/pool';
-import { QUERY_PRIORITIES, QueryPriority } from './queries';
+import { QUERY_PRIORITIES, QueryPriority } from '../contract/queries';
 
 interface Waiter {
   rank: number;

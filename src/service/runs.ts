@@ -5,16 +5,15 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnswerCache, DEFAULT_CACHE_BYTES } from '../run/cache';
-import { RunManifest } from '../run/format';
+import { RunManifest } from '../contract/runFormat';
 import { realRunsFolders, resolveRunFolder, RunPathError } from '../run/paths';
 import { Probe, readProbe as readProbeFiles } from '../run/probe';
 import { readRun, RunRecord } from '../run/store';
 import type { CheckpointModels } from './models';
 import { asQueryError } from './queryErrors';
-import { QueryError } from './queries';
+import { QueryError } from '../contract/queries';
 
 /** The probe set of a run: inputs `[n, ...inputShape]` row-major, one label per input (checked against the manifest). */
-export type { Probe } from '../run/probe';
 
 export interface RunState {
   folder: string;

@@ -7,8 +7,9 @@
  */
 import { RpcChannel } from '../rpc/channel';
 import { processPort } from '../rpc/ports';
-import { QueryError } from './queries';
-import { AnalysisEngine, asQueryError } from './engine';
+import { QueryError } from '../contract/queries';
+import { AnalysisEngine } from './engine';
+import { asQueryError } from './queryErrors';
 import { SERVICE_PROTOCOL_VERSION, serviceConfigure, serviceHello, serviceQuery, serviceShutdown } from './protocol';
 
 function parseRoots(arg: string | undefined): string[] {

@@ -7,7 +7,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { CancelledError } from '../compute/pool';
-import type { RunLayer } from '../run/format';
+import type { RunLayer } from '../contract/runFormat';
 import type { BackendPreference } from '../tfjs/backend';
 import { Activations, forwardLayers } from '../tfjs/forward';
 import { ForwardHelper, resolveForwardScript, shareFloat32 } from '../tfjs/forwardHelper';

@@ -5,7 +5,7 @@
  * buffer for a whole probe set would be gigabytes).
  */
 import type * as tfType from '@tensorflow/tfjs';
-import type { RunLayer } from '../run/format';
+import type { RunLayer } from '../contract/runFormat';
 import { readCheckpoint } from '../run/checkpoint';
 import { CancelledError } from '../compute/pool';
 import { CodedError, hasErrorCode } from '../analysis/errors';
@@ -343,7 +343,7 @@ function wasmHeapView(tf: typeof tfType, t: tfType.Tensor): Float32Array | undef
 /**
  * The output shape (without batch) of each of the run's layers in `model`: index 0 is the model's
  * input, undefined where the model has no layer of that name. For checking a checkpoint against its
- * manifest (src/run/format.ts `checkLayerShapes`).
+ * manifest (src/contract/runFormat.ts `checkLayerShapes`).
  */
 export function layerOutputShapes(model: tfType.LayersModel, layers: readonly RunLayer[]): ((number | null)[] | undefined)[] {
   return layers.map((layer, l) => {

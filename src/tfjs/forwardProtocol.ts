@@ -6,7 +6,7 @@
  */
 import * as v from 'valibot';
 import { defineRequest, ParamsIn, ResultOut, SameType } from '../rpc/messages';
-import type { RunLayer } from '../run/format';
+import type { RunLayer } from '../contract/runFormat';
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Shape = v.array(Count);

@@ -7,7 +7,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { CancelledError } from '../compute/pool';
-import type { RunLayer } from '../run/format';
+import type { RunLayer } from '../contract/runFormat';
 import { FORWARD_CHUNK, graphPlan } from './forward';
 import type { GraphStep } from './forward';
 

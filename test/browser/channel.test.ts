@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/service/queries';
-import type { Bits, ChannelEntropiesAnswer, SmallMultiplesAnswer } from '../../src/service/queries';
-import type { RunManifest } from '../../src/run/format';
-import type { ReportData } from '../../webview/data';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { Bits, ChannelEntropiesAnswer, SmallMultiplesAnswer } from '../../src/contract/queries';
+import type { RunManifest } from '../../src/contract/runFormat';
+import type { ReportData } from '../../src/contract/reportCodec';
 import {
   browserFixture,
   closeChecked,

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { DeconvolutionAnswer } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
-import { queries } from '../../webview/plan';
+import type { DeconvolutionAnswer } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { queries } from '../../src/contract/plan';
 import { closeChecked, embedded, openPage, openReport, openView, screenshot, SCREENSHOTS, tempDir, useBrowser, writePage } from './harness';
 
 const LAYER_SELECT = 'select[aria-label="Layer shown in the Channel view"]';

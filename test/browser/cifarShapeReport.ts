@@ -4,11 +4,11 @@
 // multi-channel layer, at every epoch. Each matrix's values are scaled by its own factor, so the
 // maxima differ between pairs and epochs, as they do in a real run.
 import { join } from 'node:path';
-import { canonicalQuery } from '../../src/service/queries';
-import type { CapacityMatrixAnswer } from '../../src/service/queries';
-import type { RunManifest } from '../../src/run/format';
-import type { ReportData } from '../../webview/data';
-import { capacityPairs, depthPairs, queries } from '../../webview/plan';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { CapacityMatrixAnswer } from '../../src/contract/queries';
+import type { RunManifest } from '../../src/contract/runFormat';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { capacityPairs, depthPairs, queries } from '../../src/contract/plan';
 import { tempDir, writePage } from './harness';
 
 const ALL = { kind: 'all' } as const;

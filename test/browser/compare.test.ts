@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { writeComparisonReport } from '../../src/cli/compareReport';
 import { recordRun } from '../../src/recorder/record';
-import type { RunManifest } from '../../src/run/format';
+import type { RunManifest } from '../../src/contract/runFormat';
 import { runColour } from '../../webview/compare';
 import { closeChecked, launchBrowser, openPage, screenshot, tempDir } from './harness';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { recordRun } from '../../src/recorder/record';
-import type { RunManifest } from '../../src/run/format';
+import type { RunManifest } from '../../src/contract/runFormat';
 import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import { screenshot, tempDir, useBrowser, writePage, stubVsCodeApi } from './harness';

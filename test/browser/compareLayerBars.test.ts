@@ -7,8 +7,8 @@ import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { writeComparisonReport } from '../../src/cli/compareReport';
-import type { InterSampleAnswer } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
+import type { InterSampleAnswer } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
 import { interSampleCeiling } from '../../webview/charts/diversityBars';
 import { browserFixture, closeChecked, openPage, screenshot, tempDir, useBrowser, writePage } from './harness';
 

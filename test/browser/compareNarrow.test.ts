@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { writeComparisonReport } from '../../src/cli/compareReport';
-import type { ReportData } from '../../webview/data';
+import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, openPage, screenshot, tempDir, useBrowser, writePage } from './harness';
 
 /** Cuts every per-epoch array of an answer to its first `n` epochs (arrays per class are cut inside). */

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { RunControl } from '../../src/run/controlFormat';
-import type { RunManifest } from '../../src/run/format';
+import type { RunControl } from '../../src/contract/controlFormat';
+import type { RunManifest } from '../../src/contract/runFormat';
 import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
-import type { ReportData } from '../../webview/data';
+import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, openPage, screenshot, stubVsCodeApi, tempDir, useBrowser, writePage } from './harness';
 
 function control(sourceId: string): RunControl {

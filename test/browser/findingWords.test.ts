@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EpochMetrics, RunManifest } from '../../src/run/format';
+import type { EpochMetrics, RunManifest } from '../../src/contract/runFormat';
 import { ceilingRule } from '../../src/service/findings/layerRules';
-import { canonicalQuery } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, openPage, screenshot, tempDir, useBrowser, writePage } from './harness';
 
 /** The fixture's report, its conv2 unnamed (`conv2d_Conv2D2`), with the saturation finding of conv1 and that layer. */

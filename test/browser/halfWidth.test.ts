@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { ReportData } from '../../webview/data';
+import type { ReportData } from '../../src/contract/reportCodec';
 import {
   browserFixture,
   closeChecked,

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
-import type { ExportFormat, Focus } from '../../webview/protocol';
+import type { ExportFormat, Focus } from '../../src/contract/webviewProtocol';
 import { browserFixture, screenshot, showArchitectureTable, useBrowser, writePage, stubVsCodeApi } from './harness';
 
 interface Host {

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
-import { shortLayerName } from '../../webview/layerLabel';
-import { informationLayers } from '../../webview/plan';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { shortLayerName } from '../../src/contract/layerLabel';
+import { informationLayers } from '../../src/contract/plan';
 import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
 import { findingsAnswer, importanceAnswer, noisyImportanceAnswer, probeLossFinding } from './importanceAnswers';
 

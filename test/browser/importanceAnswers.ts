@@ -1,10 +1,10 @@
 // Schema-checked answers of the findings and channelImportance kinds for the fixture run's layers,
 // with known numbers, for the tests of the Findings list and the channel-importance card.
 import assert from 'node:assert/strict';
-import { checkAnswer } from '../../src/service/queries';
-import type { ChannelImportanceAnswer, Finding, FindingsAnswer } from '../../src/service/queries';
+import { checkAnswer } from '../../src/contract/queries';
+import type { ChannelImportanceAnswer, Finding, FindingsAnswer } from '../../src/contract/queries';
 import { pairedProbeLosses } from '../unit/support/probeLosses';
-import type { EpochMetrics, RunManifest } from '../../src/run/format';
+import type { EpochMetrics, RunManifest } from '../../src/contract/runFormat';
 import { probeLossRule } from '../../src/service/findings/trainingRules';
 
 /**

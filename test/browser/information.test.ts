@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/service/queries';
-import type { CapacityMatrixAnswer, ChannelLabelInformationAnswer, InformationPlaneAnswer } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
-import { decodeEntry } from '../../webview/reportCodec';
-import { shortLayerName } from '../../webview/layerLabel';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { CapacityMatrixAnswer, ChannelLabelInformationAnswer, InformationPlaneAnswer } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { decodeEntry } from '../../src/contract/reportCodec';
+import { shortLayerName } from '../../src/contract/layerLabel';
 import { redundancy } from '../../webview/charts/redundancy';
 import { runColour } from '../../webview/compare';
 import {

@@ -10,7 +10,7 @@ import { npyFromFloat32, seededRandom, serializeNpy } from '../../src/analysis';
 import { writeComparisonReport } from '../../src/cli/compareReport';
 import { writeReport } from '../../src/cli/report';
 import { recordRun } from '../../src/recorder/record';
-import type { RunManifest } from '../../src/run/format';
+import type { RunManifest } from '../../src/contract/runFormat';
 import { readRun } from '../../src/run/store';
 import { closeChecked, launchBrowser, openPage, openView, screenshot, tempDir } from './harness';
 

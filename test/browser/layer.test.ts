@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/service/queries';
-import type { CapacityMatrixAnswer, LayerCapacityAnswer } from '../../src/service/queries';
-import type { RunManifest } from '../../src/run/format';
-import type { ReportData } from '../../webview/data';
-import { queries } from '../../webview/plan';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { CapacityMatrixAnswer, LayerCapacityAnswer } from '../../src/contract/queries';
+import type { RunManifest } from '../../src/contract/runFormat';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { queries } from '../../src/contract/plan';
 import {
   browserFixture,
   closeChecked,

@@ -5,8 +5,8 @@
 // embedded in the report.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import type { CapacityMatrixAnswer } from '../../src/service/queries';
-import { queries } from '../../webview/plan';
+import type { CapacityMatrixAnswer } from '../../src/contract/queries';
+import { queries } from '../../src/contract/plan';
 import { scalePairs } from '../../webview/views/layer/scalePairs';
 import { browserFixture, closeChecked, embedded, openPage, openReport, openView, screenshot, useBrowser } from './harness';
 import { cifarShapeReport } from './cifarShapeReport';

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeComparisonReport } from '../../src/cli/compareReport';
 import { recordRun } from '../../src/recorder/record';
-import type { RunManifest } from '../../src/run/format';
-import type { ReportData } from '../../webview/data';
+import type { RunManifest } from '../../src/contract/runFormat';
+import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
 
 const MODELS = resolve(__dirname, '../fixtures/models');

@@ -4,8 +4,8 @@
 // embedded in the report, never from the view's own output.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import type { CapacityMatrixAnswer } from '../../src/service/queries';
-import { queries } from '../../webview/plan';
+import type { CapacityMatrixAnswer } from '../../src/contract/queries';
+import { queries } from '../../src/contract/plan';
 import { browserFixture, closeChecked, download, embedded, openReport, openView, screenshot, useBrowser } from './harness';
 
 const ALL = { kind: 'all' } as const;

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/service/queries';
-import type { CapacityMatrixAnswer } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
-import { decodeEntry } from '../../webview/reportCodec';
-import { queries } from '../../webview/plan';
-import { PROTOCOL_VERSION } from '../../webview/protocol';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { CapacityMatrixAnswer } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { decodeEntry } from '../../src/contract/reportCodec';
+import { queries } from '../../src/contract/plan';
+import { PROTOCOL_VERSION } from '../../src/contract/webviewProtocol';
 import {
   browserFixture,
   closeChecked,

@@ -4,8 +4,8 @@
 // that opens a cell large. Expected values come from the answers embedded in the report.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import type { CapacityMatrixAnswer } from '../../src/service/queries';
-import { depthPairs, queries, spreadEpochs } from '../../webview/plan';
+import type { CapacityMatrixAnswer } from '../../src/contract/queries';
+import { depthPairs, queries, spreadEpochs } from '../../src/contract/plan';
 import { browserFixture, closeChecked, embedded, openReport, screenshot, useBrowser } from './harness';
 
 const ALL = { kind: 'all' } as const;

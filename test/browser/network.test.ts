@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/service/queries';
-import type { NetworkGraphAnswer } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { NetworkGraphAnswer } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
 import { writeReport } from '../../src/cli/report';
 import { recordRun } from '../../src/recorder/record';
 import {

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/service/queries';
-import type { NetworkGraphAnswer } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { NetworkGraphAnswer } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, embedded, openPage, openReport, screenshot, tempDir, useBrowser, writePage } from './harness';
 import { resnetReport } from './resnetNetwork';
 

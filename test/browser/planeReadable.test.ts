@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/service/queries';
-import type { InformationPlaneAnswer } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
-import { decodeEntry } from '../../webview/reportCodec';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { InformationPlaneAnswer } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { decodeEntry } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, embedded, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
 
 const PLANE = '#panel-information svg.information-plane';

@@ -1,4 +1,4 @@
-// How soon each query is needed, as the views say it to the host (webview/protocol.ts, `priority`):
+// How soon each query is needed, as the views say it to the host (src/contract/webviewProtocol.ts, `priority`):
 // the webview in VS Code mode in a real browser, in front of a host that records every query and
 // answers it. The Layer view shows the last epoch's capacity matrix (on screen: `visible`) and then
 // prefetches the pair at every other epoch: the neighbours a slider step or playback shows next as
@@ -6,10 +6,10 @@
 // shows as `visible` and those of the epochs either side as `soon`.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { CapacityMatrixAnswer, Query, QueryPriority } from '../../src/service/queries';
-import type { RunManifest } from '../../src/run/format';
+import type { CapacityMatrixAnswer, Query, QueryPriority } from '../../src/contract/queries';
+import type { RunManifest } from '../../src/contract/runFormat';
 import { defaultLayers } from '../../webview/state';
-import { PROTOCOL_VERSION } from '../../webview/protocol';
+import { PROTOCOL_VERSION } from '../../src/contract/webviewProtocol';
 import { browserFixture, closeChecked, openView, screenshot, useBrowser, writePage, stubVsCodeApi } from './harness';
 
 /** Eight recorded epochs: enough for neighbours and epochs further off. */

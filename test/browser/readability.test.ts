@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/service/queries';
-import type { ChannelEntropiesAnswer, InputDiversityAnswer, TrainingAnswer } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
-import { queries } from '../../webview/plan';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { ChannelEntropiesAnswer, InputDiversityAnswer, TrainingAnswer } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { queries } from '../../src/contract/plan';
 import {
   browserFixture,
   closeChecked,

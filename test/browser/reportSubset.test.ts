@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/service/queries';
-import type { InterSampleAnswer } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
-import { formatBits } from '../../webview/format';
-import { queries } from '../../webview/plan';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { InterSampleAnswer } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { formatBits } from '../../src/contract/format';
+import { queries } from '../../src/contract/plan';
 import { writeReport } from '../../src/cli/report';
 import {
   browserFixture,

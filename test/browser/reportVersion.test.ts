@@ -1,13 +1,13 @@
 /**
- * A report page reads only the embedded format versions it knows (webview/reportCodec.ts
+ * A report page reads only the embedded format versions it knows (src/contract/reportCodec.ts
  * `reportVersionProblem`): one written by a newer CNN Slicer shows one line saying so and what to
  * do, instead of views failing on data they misread.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { ReportData } from '../../webview/data';
-import { REPORT_FORMAT_VERSION } from '../../webview/reportCodec';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { REPORT_FORMAT_VERSION } from '../../src/contract/reportCodec';
 import { launchBrowser, screenshot, tempDir, writePage } from './harness';
 
 describe('report page: format version', function () {

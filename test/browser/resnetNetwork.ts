@@ -1,10 +1,10 @@
 // A ResNet-style network graph for the Network view's browser test and the views bench: the shapes
 // of a ResNet-18 (residual adds, projection shortcuts, 64–512 channels) with synthetic answers, since
 // what is measured and checked there is the drawing, not the engine.
-import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer, NetworkNode } from '../../src/service/queries';
-import type { RunLayer, RunManifest } from '../../src/run/format';
-import { canonicalQuery } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
+import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer, NetworkNode } from '../../src/contract/queries';
+import type { RunLayer, RunManifest } from '../../src/contract/runFormat';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
 
 /**
  * A ResNet-18-like graph (stem, four residual blocks of 64–512 channels, the last three with a

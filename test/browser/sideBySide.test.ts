@@ -4,8 +4,8 @@
 // are read from the answers embedded in the report, never from the view's own output.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import type { SmallMultiplesAnswer } from '../../src/service/queries';
-import { queries } from '../../webview/plan';
+import type { SmallMultiplesAnswer } from '../../src/contract/queries';
+import { queries } from '../../src/contract/plan';
 import { browserFixture, closeChecked, embedded, openPage, openReport, screenshot, useBrowser, openView } from './harness';
 
 const LAYER_SELECT = 'select[aria-label="Layer shown in the Channel view"]';

@@ -6,8 +6,8 @@
 // sizes mean "per class" for every bar. Expected values come from the answers embedded in the report.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import type { CapacityMatrixAnswer, InputDiversityAnswer, SmallMultiplesAnswer, TrainingAnswer } from '../../src/service/queries';
-import { queries, stripEpochs } from '../../webview/plan';
+import type { CapacityMatrixAnswer, InputDiversityAnswer, SmallMultiplesAnswer, TrainingAnswer } from '../../src/contract/queries';
+import { queries, stripEpochs } from '../../src/contract/plan';
 import { browserFixture, closeChecked, embedded, openPage, openReport, openView, SCREENSHOTS, screenshot, useBrowser } from './harness';
 import { join } from 'node:path';
 

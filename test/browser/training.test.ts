@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery, encodeFloat32 } from '../../src/service/queries';
-import type { ConfusionAnswer, InputDiversityAnswer, InputsAnswer, TrainingAnswer } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
-import { queries } from '../../webview/plan';
+import { canonicalQuery, encodeFloat32 } from '../../src/contract/queries';
+import type { ConfusionAnswer, InputDiversityAnswer, InputsAnswer, TrainingAnswer } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { queries } from '../../src/contract/plan';
 import {
   browserFixture,
   closeChecked,

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import type { ConfusionAnswer } from '../../src/service/queries';
-import type { ReportData } from '../../webview/data';
+import type { ConfusionAnswer } from '../../src/contract/queries';
+import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
 
 const WIDTH = 300;

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canonicalQuery } from '../../src/service/queries';
-import type { ConfusionAnswer, TrainingAnswer } from '../../src/service/queries';
+import { canonicalQuery } from '../../src/contract/queries';
+import type { ConfusionAnswer, TrainingAnswer } from '../../src/contract/queries';
 import { AnalysisEngine } from '../../src/service/engine';
 import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
-import type { ReportData } from '../../webview/data';
-import { queries } from '../../webview/plan';
+import type { ReportData } from '../../src/contract/reportCodec';
+import { queries } from '../../src/contract/plan';
 import {
   browserFixture,
   closeChecked,

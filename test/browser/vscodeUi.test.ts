@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import type { RunManifest } from '../../src/run/format';
+import type { RunManifest } from '../../src/contract/runFormat';
 import { launchBrowser, screenshot } from './harness';
 
 const ROOT = resolve(__dirname, '../..');

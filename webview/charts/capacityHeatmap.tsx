@@ -6,7 +6,7 @@
 // cell is a single pixel.
 import type { JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
-import type { CapacityMatrixAnswer } from '../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../src/contract/queries';
 import { useChartTheme } from './common';
 import { undefinedPattern } from './capacityMatrix';
 import type { CellRef, MatrixStats } from './capacityMatrix';

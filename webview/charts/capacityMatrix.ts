@@ -1,7 +1,7 @@
 // The capacity matrix as the heatmaps read it: sort orders, figures, the shared colour domain, the
 // undefined-cell pattern and the one-pixel-per-cell image every heatmap and strip scales up.
 import { rgb } from 'd3-color';
-import type { CapacityMatrixAnswer } from '../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../src/contract/queries';
 import { capacityScale } from '../colours';
 
 export type SortKey = 'original' | 'max' | 'mean';

@@ -2,8 +2,8 @@
 // from the answer's min–max), and a thumbnail that draws one.
 import type { JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
-import { decodeFloat32 } from '../../src/service/queries';
-import type { InputsAnswer } from '../../src/service/queries';
+import { decodeFloat32 } from '../../src/contract/queries';
+import type { InputsAnswer } from '../../src/contract/queries';
 import { greyLevel } from '../colours';
 
 /** Each input's picture, grey or RGB, scaled from the answer's min–max to 0–255. */

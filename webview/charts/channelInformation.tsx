@@ -9,12 +9,12 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { scaleSequential } from 'd3-scale';
 import { interpolateBlues } from 'd3-scale-chromatic';
-import type { Bits, ChannelLabelInformationAnswer } from '../../src/service/queries';
+import type { Bits, ChannelLabelInformationAnswer } from '../../src/contract/queries';
 import { pixelRatio, useTooltip } from './primitives';
 import { UNDEFINED_GREY } from './capacityMatrix';
 import { useChartTheme } from './common';
 import type { ChartTheme } from './common';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 
 /** Below this many bits at the last epoch a channel is "uninformative" (docs/estimators.md). */
 export const UNINFORMATIVE_BITS = 0.01;

@@ -10,7 +10,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ZoomView } from 'd3-interpolate';
-import type { ChannelEntropiesAnswer } from '../../src/service/queries';
+import type { ChannelEntropiesAnswer } from '../../src/contract/queries';
 import { useTooltip } from './primitives';
 import { useWidth } from './common';
 import { cachedPack, groupKeyOf, packedBefore, packingFrame, packKey } from './circlePackingLayout';

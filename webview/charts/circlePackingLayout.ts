@@ -4,7 +4,7 @@
 import { hierarchy, pack } from 'd3-hierarchy';
 import type { HierarchyCircularNode } from 'd3-hierarchy';
 import type { ZoomView } from 'd3-interpolate';
-import type { Bits, ChannelEntropiesAnswer } from '../../src/service/queries';
+import type { Bits, ChannelEntropiesAnswer } from '../../src/contract/queries';
 
 /** A first-level circle: a class index, or every input together. */
 export type GroupKey = number | 'all';

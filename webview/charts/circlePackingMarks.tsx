@@ -3,9 +3,9 @@
 import { Component } from 'preact';
 import type { ComponentChildren, JSX } from 'preact';
 import { interpolateRainbow } from 'd3-scale-chromatic';
-import type { ChannelEntropiesAnswer } from '../../src/service/queries';
+import type { ChannelEntropiesAnswer } from '../../src/contract/queries';
 import { ALL_COLOUR, classColour } from '../colours';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 import { groupKeyOf, round } from './circlePackingLayout';
 import type { GroupKey, Node } from './circlePackingLayout';
 

@@ -7,7 +7,7 @@ import { max } from 'd3-array';
 import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import { classLabel } from './common';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 
 /** One run's values of the measure: `values[c][i]` for class c at `epochs[i]`, null where undefined. */
 export interface ClassMultiplesRun {

@@ -4,7 +4,7 @@
 // views' rule) and says in words which differences are no finding.
 import type { JSX } from 'preact';
 import { runLetter } from '../compare';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 import { interSampleCeiling, nearCeiling } from './diversityBars';
 
 /** One compared item (a layer, a class of the diversity bars): each run's value and its number of inputs. */

@@ -9,7 +9,7 @@ import { useRef } from 'preact/hooks';
 import { max, sum } from 'd3-array';
 import { format } from 'd3-format';
 import { interpolateRgb } from 'd3-interpolate';
-import type { ConfusionAnswer } from '../../src/service/queries';
+import type { ConfusionAnswer } from '../../src/contract/queries';
 import { classColour, countScale, luminance } from '../colours';
 import { useTooltip } from './primitives';
 import { useChartTheme } from './common';

@@ -5,8 +5,8 @@
 // PNG export takes one canvas.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
-import { decodeFloat32 } from '../../src/service/queries';
-import type { DeconvolutionAnswer, EncodedArray, InputsAnswer } from '../../src/service/queries';
+import { decodeFloat32 } from '../../src/contract/queries';
+import type { DeconvolutionAnswer, EncodedArray, InputsAnswer } from '../../src/contract/queries';
 import { classColour, greyLevel } from '../colours';
 import { ChartTheme, classLabel, useChartTheme } from './common';
 

@@ -13,10 +13,10 @@ import { scaleBand, scaleLinear } from 'd3-scale';
 import { interpolateViridis } from 'd3-scale-chromatic';
 import type { ScaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
-import type { InputDiversityAnswer } from '../../src/service/queries';
+import type { InputDiversityAnswer } from '../../src/contract/queries';
 import { ALL_COLOUR, classColour } from '../colours';
 import { useTooltip } from './primitives';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 
 type Row = InputDiversityAnswer['rows'][number];
 

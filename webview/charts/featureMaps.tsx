@@ -6,7 +6,7 @@
 // be compared across inputs.
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
-import type { FeatureMapsAnswer, InputsAnswer } from '../../src/service/queries';
+import type { FeatureMapsAnswer, InputsAnswer } from '../../src/contract/queries';
 import { greyLevel, themeColour } from '../colours';
 import { pixelRatio, useTooltip } from './primitives';
 import { reducedMotion, useChartTheme } from './common';

@@ -6,13 +6,13 @@
 // place (computing, not in this report, not available), neutrally.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
-import type { CapacityMatrixAnswer } from '../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../src/contract/queries';
 import { capacityScale } from '../colours';
 import { ColourLegend, pixelRatio } from './primitives';
 import { cellImage, matrixStats, sharedMaxBits } from './capacityMatrix';
 import type { MatrixStats } from './capacityMatrix';
 import { usePanelWidth } from './common';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 
 /** Why a cell has no answer to draw yet, as its placeholder says. */
 export type StripCellStatus =

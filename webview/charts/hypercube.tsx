@@ -5,8 +5,8 @@
 // to pick one). The slicer edits a draft slice it is given and hands every edit to `setDraft`.
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { RunLayer } from '../../src/run/format';
-import { shortLayerName } from '../layerLabel';
+import type { RunLayer } from '../../src/contract/runFormat';
+import { shortLayerName } from '../../src/contract/layerLabel';
 import { parseIndices, ranges } from '../slice';
 import type { Draft } from '../slice';
 import { useTooltip } from './primitives';

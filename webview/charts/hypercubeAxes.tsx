@@ -2,9 +2,9 @@
 // layers, a channel band per selected layer, and the recorded epochs. Each axis item is also a
 // focusable control for the keyboard.
 import type { JSX } from 'preact';
-import type { RunLayer } from '../../src/run/format';
+import type { RunLayer } from '../../src/contract/runFormat';
 import { classColour } from '../colours';
-import { shortLayerName } from '../layerLabel';
+import { shortLayerName } from '../../src/contract/layerLabel';
 import { ranges } from '../slice';
 import type { Draft } from '../slice';
 import type { TooltipApi } from './primitives';

@@ -14,7 +14,7 @@ import type { Axis } from 'd3-axis';
 import { scaleSequential } from 'd3-scale';
 import { interpolateViridis } from 'd3-scale-chromatic';
 import { select } from 'd3-selection';
-import type { Bits, InformationPlaneAnswer, InformationPlanePoint } from '../../src/service/queries';
+import type { Bits, InformationPlaneAnswer, InformationPlanePoint } from '../../src/contract/queries';
 import { useTooltip } from './primitives';
 import { CeilingLines, EpochLegend, PointTip, TrajectoryMark } from './informationPlaneMarks';
 import type { PlaneTrajectory } from './informationPlaneMarks';

@@ -5,7 +5,7 @@
 // label's middle), moved along the line, never off it, to keep clear of the other labels; a note
 // moves down until no line runs through it. Pure.
 import type { ScaleLinear } from 'd3-scale';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 import { intersects, M } from './informationPlaneGeometry';
 import type { AxisCeilings, Box, CeilingValue } from './informationPlaneGeometry';
 

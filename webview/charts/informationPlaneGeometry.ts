@@ -7,8 +7,8 @@ import { scaleLinear } from 'd3-scale';
 import type { ScaleLinear } from 'd3-scale';
 import { symbolCircle, symbolCross, symbolDiamond, symbolSquare, symbolStar, symbolTriangle, symbolWye } from 'd3-shape';
 import type { SymbolType } from 'd3-shape';
-import type { Bits, InformationPlanePoint } from '../../src/service/queries';
-import { formatBits } from '../format';
+import type { Bits, InformationPlanePoint } from '../../src/contract/queries';
+import { formatBits } from '../../src/contract/format';
 
 export const M = { left: 52, right: 22, top: 30, bottom: 40 };
 

@@ -3,12 +3,12 @@
 import type { JSX } from 'preact';
 import type { ScaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
-import type { InformationPlanePoint } from '../../src/service/queries';
+import type { InformationPlanePoint } from '../../src/contract/queries';
 import { defined, M, markerPath } from './informationPlaneGeometry';
 import type { LabelPlacement } from './informationPlaneGeometry';
 import { OFF_SCALE } from './informationPlaneCeilings';
 import type { CeilingLayout, PlacedCeiling } from './informationPlaneCeilings';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 
 type Scale = ScaleLinear<number, number>;
 

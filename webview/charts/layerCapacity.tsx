@@ -4,7 +4,7 @@
 import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { scaleLinear } from 'd3-scale';
-import type { LayerCapacityAnswer } from '../../src/service/queries';
+import type { LayerCapacityAnswer } from '../../src/contract/queries';
 import { useTooltip } from './primitives';
 
 export interface PairSpec {

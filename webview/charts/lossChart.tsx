@@ -5,7 +5,7 @@
 // chart is then the training loss alone, under the loss's own name.
 import type { JSX } from 'preact';
 import { format } from 'd3-format';
-import type { TrainingAnswer } from '../../src/service/queries';
+import type { TrainingAnswer } from '../../src/contract/queries';
 import type { LinePanel } from './epochLinesLayout';
 
 const TRAIN_COLOUR = 'var(--vscode-charts-blue)';

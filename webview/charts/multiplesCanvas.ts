@@ -3,7 +3,7 @@
 // hover and keyboard cursor.
 import { scaleLinear } from 'd3-scale';
 import type { ScaleLinear } from 'd3-scale';
-import type { Bits, SmallMultiplesAnswer } from '../../src/service/queries';
+import type { Bits, SmallMultiplesAnswer } from '../../src/contract/queries';
 import type { ChartTheme } from './common';
 import { pixelRatio } from './primitives';
 

@@ -2,7 +2,7 @@
 // for all classes) and the y scale every multiple shares.
 import { scaleLinear } from 'd3-scale';
 import type { ScaleLinear } from 'd3-scale';
-import type { SmallMultiplesAnswer } from '../../src/service/queries';
+import type { SmallMultiplesAnswer } from '../../src/contract/queries';
 import { classColour } from '../colours';
 import { classLabel } from './common';
 import type { Series } from './multiplesCanvas';

@@ -1,8 +1,8 @@
 // What the small multiples say about one channel at one epoch: the tooltip's table of values and
 // the sentence a screen reader announces when the keyboard cursor reaches it.
 import type { ComponentChildren, JSX } from 'preact';
-import type { SmallMultiplesAnswer } from '../../src/service/queries';
-import { formatBits } from '../format';
+import type { SmallMultiplesAnswer } from '../../src/contract/queries';
+import { formatBits } from '../../src/contract/format';
 import type { Series } from './multiplesCanvas';
 
 /** The screen reader's sentence for channel `channel` at epoch index `e`. */

@@ -2,7 +2,7 @@
 // class strips and thumbnails) and the overlay of what is hovered or under the keyboard cursor.
 import { line, curveBumpX } from 'd3-shape';
 import { interpolateBlues } from 'd3-scale-chromatic';
-import type { RunLayer } from '../../src/run/format';
+import type { RunLayer } from '../../src/contract/runFormat';
 import { classColour } from '../colours';
 import { pixelRatio } from './primitives';
 import type { ChartTheme } from './common';

@@ -5,8 +5,8 @@
 // ./networkDraw.ts; pointer and keyboard: ./useNetworkInput.ts.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { InputsAnswer, NetworkCluster, NetworkGraphAnswer } from '../../src/service/queries';
-import { shortLayerName } from '../layerLabel';
+import type { InputsAnswer, NetworkCluster, NetworkGraphAnswer } from '../../src/contract/queries';
+import { shortLayerName } from '../../src/contract/layerLabel';
 import { useTooltip } from './primitives';
 import { picturesByInput } from './cellInputs';
 import { useChartTheme, useWidth } from './common';

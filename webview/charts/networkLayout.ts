@@ -5,7 +5,7 @@
 // so it is tested in Node and measured apart from the drawing.
 import { graphStratify, sugiyama, layeringLongestPath, decrossTwoLayer, coordGreedy } from 'd3-dag';
 import { hierarchy, treemap, treemapSliceDice } from 'd3-hierarchy';
-import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer } from '../../src/service/queries';
+import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer } from '../../src/contract/queries';
 
 /** Width and height of a layer node without clusters (the input, flatten, a one-channel dense layer), px. */
 export const PLAIN_WIDTH = 80;

@@ -1,12 +1,12 @@
 // The network graph's words: the tooltips of a cluster, a band and a layer node, and the whole
 // graph as a list for screen readers and tests (the canvas has no elements to ask).
 import type { JSX } from 'preact';
-import type { NetworkCluster, NetworkGraphAnswer } from '../../src/service/queries';
-import type { RunLayer } from '../../src/run/format';
+import type { NetworkCluster, NetworkGraphAnswer } from '../../src/contract/queries';
+import type { RunLayer } from '../../src/contract/runFormat';
 import { classLabel } from './common';
 import { classOrder } from './networkLayout';
 import type { Band, NetworkLayout, NodeBox } from './networkLayout';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 
 function listChannels(channels: number[], max = 24): string {
   return channels.length <= max ? channels.join(', ') : `${channels.slice(0, max).join(', ')}, … (${channels.length - max} more)`;

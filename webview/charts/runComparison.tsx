@@ -5,14 +5,14 @@ import type { JSX } from 'preact';
 import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
 import type { ScaleLinear } from 'd3-scale';
-import type { InputDiversityAnswer } from '../../src/service/queries';
+import type { InputDiversityAnswer } from '../../src/contract/queries';
 import { matchName, runColour, runLetter } from '../compare';
 import type { LayerMatch } from '../compare';
 import { classLabel } from './common';
 import { CompareCeilingNote, itemAtCeiling } from './compareCeiling';
 import type { CeilingItem } from './compareCeiling';
 import { interSampleCeiling, nearCeiling } from './diversityBars';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 
 /** One run's per-layer values: inter-sample entropy and mean channel entropy (bits) by layer index. */
 export interface RunLayerValues {

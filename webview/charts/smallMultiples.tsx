@@ -6,7 +6,7 @@
 // useMultiplesKeyboard.ts; this component wires them to the canvas.
 import type { JSX } from 'preact';
 import { useMemo, useRef } from 'preact/hooks';
-import type { SmallMultiplesAnswer } from '../../src/service/queries';
+import type { SmallMultiplesAnswer } from '../../src/contract/queries';
 import { useTooltip } from './primitives';
 import { useChartTheme, useMeasuredWidth } from './common';
 import { multiplesLayout } from './multiplesCanvas';

@@ -3,7 +3,7 @@
 // highlight, marks, a drag's preview) are redrawn over it without rebuilding it.
 import type { RefObject } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { CapacityMatrixAnswer } from '../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../src/contract/queries';
 import { useChartTheme } from './common';
 import { cellImage } from './capacityMatrix';
 import type { CellRef } from './capacityMatrix';

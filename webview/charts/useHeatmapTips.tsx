@@ -1,9 +1,9 @@
 // What the capacity heatmap says about the cell or channel label under the pointer or the keyboard
 // cursor: the tooltip's content and the sentence the live region announces.
-import type { CapacityMatrixAnswer } from '../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../src/contract/queries';
 import { useTooltip } from './primitives';
 import type { MarkAxis } from './capacityHeatmapCanvas';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 
 /** A cell in words: its two channels and their capacity, then where it sits as displayed. */
 export interface CellDescription {

@@ -4,13 +4,13 @@
 // a node's clusters; Enter selects the cluster's channels, G goes to the layer's source line.
 import type { ComponentChildren, RefObject } from 'preact';
 import { useState } from 'preact/hooks';
-import type { NetworkCluster } from '../../src/service/queries';
+import type { NetworkCluster } from '../../src/contract/queries';
 import { pixelRatio } from './primitives';
 import type { TooltipApi } from './primitives';
 import { MARGIN } from './networkDraw';
 import { clusterAt, nodeHeaderAt } from './networkLayout';
 import type { Band, ClusterBox, NetworkLayout, NodeBox } from './networkLayout';
-import { formatBits } from '../format';
+import { formatBits } from '../../src/contract/format';
 
 /** What is under the pointer: a cluster, a layer node's title, or a band. */
 export interface NetworkHover {

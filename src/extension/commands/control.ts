@@ -9,8 +9,8 @@ import * as vscode from 'vscode';
 import { borderContent, proposeControl, type ControlProposal } from '../../analysis/borderContent';
 import type { RecordingOutcome } from '../../recorder/client';
 import type { RunRecord } from '../../run/store';
-import type { RunManifest } from '../../run/format';
-import { decodeFloat32 } from '../../service/queries';
+import type { RunManifest } from '../../contract/runFormat';
+import { decodeFloat32 } from '../../contract/queries';
 import type { AnalyzeArgs } from '../recording/analyzeFlow';
 import {
   controlKindItem,

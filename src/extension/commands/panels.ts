@@ -3,7 +3,7 @@
 // of a layer, or offer to record the model when it has no run yet.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { Focus } from '../../../webview/protocol';
+import type { Focus } from '../../contract/webviewProtocol';
 import type { Ctx } from '../ctx';
 import type { RunPanels } from '../panels/panels';
 import { pathKey } from '../editor/sourceSites';

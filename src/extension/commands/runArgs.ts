@@ -3,7 +3,7 @@
 // user picks. Shared by the command groups on runs (runs.ts, panels.ts, source.ts).
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunLayer } from '../../run/format';
+import type { RunLayer } from '../../contract/runFormat';
 import type { RunRecord } from '../../run/store';
 import { runDescription, runItemLabel, shownStatus } from '../runs/runDisplay';
 import type { RunIndex } from '../runs/runIndex';

@@ -7,7 +7,7 @@
 import { layerSites, recordedInFile, type LayerSite } from './layerMatching';
 import type { DetectedLayer } from './types';
 
-/** A layer of a run as its manifest describes it (src/run/format.ts `RunLayer`, the part used here). */
+/** A layer of a run as its manifest describes it (src/contract/runFormat.ts `RunLayer`, the part used here). */
 export interface ManifestLayer {
   index: number;
   name: string;

@@ -1,9 +1,9 @@
-// What the editor says about a run's findings (src/service/queries/findings.ts): the Problems-panel
+// What the editor says about a run's findings (src/contract/queries/findings.ts): the Problems-panel
 // entry of each finding placed at its layer's line, and the short summary the CodeLens above a
 // layer appends ("3 dead · 2 near-duplicate"). Pure (the `L10n` stand-in in tests), tested in
 // test/unit/extension/findingsText.test.ts; editor/findingsDiagnostics.ts and modelFeatures.ts use it.
-import type { Finding, FindingKind, FindingSeverity } from '../../service/queries/findings';
-import { FINDING_KINDS, probeToResolve } from '../../service/queries/findings';
+import type { Finding, FindingKind, FindingSeverity } from '../../contract/queries/findings';
+import { FINDING_KINDS, probeToResolve } from '../../contract/queries/findings';
 import type { L10n } from '../l10n';
 
 /** The word a lens summary counts a kind with; kinds about channels are counted by channel. */
@@ -72,7 +72,7 @@ export function ablationProof(finding: Finding, l10n: L10n): string | undefined 
 /**
  * A finding's one line in VS Code: its message, then what to do where the finding suggests it, with
  * VS Code's setting rather than the CLI's flag ("set cnnSlicer.probeSize to 2000 and record again to
- * resolve it", not "--probe 2000"; the Findings list in the panel says the same, webview/views/query/findings.ts).
+ * resolve it", not "--probe 2000"; the Findings list in the panel says the same, src/contract/findingsText.ts).
  */
 export function findingMessage(finding: Finding, l10n: L10n): string {
   const size = probeToResolve(finding);

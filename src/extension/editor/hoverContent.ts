@@ -6,9 +6,9 @@
 // Pure (no `vscode` import): callers pass `vscode.l10n` for the strings and wrap the result in a
 // `MarkdownString` whose trusted commands are exactly `HOVER_COMMANDS`.
 import type { InterSampleUndefined } from '../../analysis/interSampleReasons';
-import type { LayerEpochMetrics, RunLayer, RunStatus } from '../../run/format';
-import { recordedInterSample } from '../../service/queries/interSample';
-import { type BitsFormat, formatBits, formatShape } from '../../../webview/format';
+import type { LayerEpochMetrics, RunLayer, RunStatus } from '../../contract/runFormat';
+import { recordedInterSample } from '../../contract/queries/interSample';
+import { type BitsFormat, formatBits, formatShape } from '../../contract/format';
 import { englishL10n, type L10n } from '../l10n';
 import { escapeMarkdown } from '../markdown';
 

@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunLayer, RunManifest } from '../../run/format';
+import type { RunLayer, RunManifest } from '../../contract/runFormat';
 import type { RunRecord } from '../../run/store';
 import type { SourceSites } from './sourceSites';
 

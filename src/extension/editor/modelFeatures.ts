@@ -10,7 +10,7 @@
 // so lenses and hovers are instant.
 import * as vscode from 'vscode';
 import { sitesAt } from '../detection/layerMatching';
-import { formatBits } from '../../../webview/format';
+import { formatBits } from '../../contract/format';
 import {
   EDITOR_BITS,
   EPOCH_STRIP_COMMAND,

@@ -4,8 +4,8 @@
 // (its findings change with every epoch); a run that gains an epoch or ends is asked again.
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../run/store';
-import type { FindingsAnswer } from '../../service/queries/findings';
-import type { Query } from '../../service/queries';
+import type { FindingsAnswer } from '../../contract/queries/findings';
+import type { Query } from '../../contract/queries';
 import type { ClientResult, ClientQueryOptions } from '../../service/client';
 import { readSettings } from '../settings';
 

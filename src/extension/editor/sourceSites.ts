@@ -160,7 +160,7 @@ export class SourceSites implements vscode.Disposable {
 
 /**
  * Whether a recorded source path is the document's file. A relative path is relative to the run's
- * model file, as src/run/format.ts defines it.
+ * model file, as src/contract/runFormat.ts defines it.
  */
 function sameFileAs(document: vscode.TextDocument, run: RunRecord): (path: string) => boolean {
   const self = pathKey(document.uri.fsPath);

@@ -8,9 +8,9 @@
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../run/store';
-import type { Query } from '../../service/queries';
-import type { Focus } from '../../../webview/protocol';
-import { MAX_COMPARED_RUNS } from '../../../webview/protocol';
+import type { Query } from '../../contract/queries';
+import type { Focus } from '../../contract/webviewProtocol';
+import { MAX_COMPARED_RUNS } from '../../contract/webviewProtocol';
 import { compareKey, compareOrder, comparedRunIdsOfState, comparePanelTitle, isRunOfModel } from './compareRuns';
 import type { Ctx } from '../ctx';
 import { panelColumn } from './panelColumn';

@@ -3,9 +3,9 @@
 // comparison panels (comparePanels.ts). No `vscode` at run time, so it is unit-tested in plain
 // Node (test/unit/extension/compareRuns.test.ts).
 import { resolve } from 'node:path';
-import type { RunManifest } from '../../run/format';
+import type { RunManifest } from '../../contract/runFormat';
 import type { RunRecord } from '../../run/store';
-import { COMPARED_RUNS_STATE_KEY, MAX_COMPARED_RUNS } from '../../../webview/protocol';
+import { COMPARED_RUNS_STATE_KEY, MAX_COMPARED_RUNS } from '../../contract/webviewProtocol';
 import type { L10n } from '../l10n';
 
 /** Oldest first (ties by id): run A is the earlier run, so "Compare with Previous Run" reads A → B. */

@@ -5,7 +5,7 @@
 // is found again, its title, and what its bridge may ask of the editor.
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../run/store';
-import type { ExportFormat, Focus } from '../../../webview/protocol';
+import type { ExportFormat, Focus } from '../../contract/webviewProtocol';
 import type { Ctx } from '../ctx';
 import { basename } from 'node:path';
 import { saveFilters, themeOfKind } from '../runs/runDisplay';

@@ -1,14 +1,14 @@
-// The host side of one run panel's message protocol (webview/protocol.ts): every message from the
+// The host side of one run panel's message protocol (src/contract/webviewProtocol.ts): every message from the
 // webview is validated, queries go to the analysis service, answers, progress and errors go back
 // by id, and cancels reach the service. It imports no `vscode`, so the same bridge is tested in a
 // real browser against the real service (test/browser/hostMode.test.ts); the panel (panels.ts) wires
 // it to a WebviewPanel and to the editor. A comparison panel's bridge serves several runs: each
 // query names its run by position in the list the hello announced, never by path, so the webview
 // can reach only the runs the host chose (all of them checked to lie in a runs folder).
-import type { Query, QueryPriority } from '../../service/queries';
-import { QueryError } from '../../service/queries';
+import type { Query, QueryPriority } from '../../contract/queries';
+import { QueryError } from '../../contract/queries';
 import type { ClientQueryOptions, ClientResult } from '../../service/client';
-import { ExportFormat, Focus, HostToWebview, parseWebviewMessage, PROTOCOL_VERSION, WebviewTheme } from '../../../webview/protocol';
+import { ExportFormat, Focus, HostToWebview, parseWebviewMessage, PROTOCOL_VERSION, WebviewTheme } from '../../contract/webviewProtocol';
 
 /** What the bridge needs of the analysis client (AnalysisClient satisfies it). */
 export interface QueryClient {

@@ -6,10 +6,10 @@
 // User-visible strings go through an `l10n` argument (VS Code's `vscode.l10n` in the extension),
 // written as `l10n.t('…')` so the string extractor of @vscode/l10n-dev still finds them.
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { RunLayer, RunManifest, RunStatus } from '../../run/format';
+import type { RunLayer, RunManifest, RunStatus } from '../../contract/runFormat';
 import type { RunRecord } from '../../run/store';
-import { formatShape, labelMeasuresAbsent } from '../../../webview/format';
-import type { ExportFormat, WebviewTheme } from '../../../webview/protocol';
+import { formatShape, labelMeasuresAbsent } from '../../contract/format';
+import type { ExportFormat, WebviewTheme } from '../../contract/webviewProtocol';
 import type { L10n } from '../l10n';
 import { escapeMarkdown } from '../markdown';
 import type { Optimizer, RecordingSettings } from '../settings';

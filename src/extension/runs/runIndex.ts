@@ -10,8 +10,6 @@ import type { RunRecord } from '../../run/store';
 import { RunListing, type RunList } from '../../run/listing';
 import { isRunOfModel } from '../../run/location';
 
-export type { RunList, RunListError } from '../../run/listing';
-
 export class RunIndex implements vscode.Disposable {
   /** The listing under way or done; undefined once it is stale, so the next reader starts another. */
   private cache?: Promise<RunList>;

@@ -5,8 +5,8 @@
 // (`modelFile`, the groups, has no menu).
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { shortLayerLabel } from '../../../webview/layerLabel';
-import type { RunLayer } from '../../run/format';
+import { shortLayerLabel } from '../../contract/layerLabel';
+import type { RunLayer } from '../../contract/runFormat';
 import type { RunRecord } from '../../run/store';
 import { detailRows, layerDescription, layerTooltip, runDescription, runTooltip, shownStatus, statusIcon } from './runDisplay';
 import { GROUP_EXPANDED_MAX_RUNS, groupRunsByModel } from './runGroups';

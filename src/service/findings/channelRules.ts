@@ -4,8 +4,8 @@
  */
 import { redundancy, redundantChannels } from '../../analysis/redundancy';
 import { uninformativeChannels } from '../../analysis/labelInformation';
-import type { Finding } from '../queries';
-import type { LayerEpochMetrics } from '../../run/format';
+import type { Finding } from '../../contract/queries';
+import type { LayerEpochMetrics } from '../../contract/runFormat';
 import { bits, channelList, evidenceByLayer, inputsOf, labelOf, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
 import { isVector, passedOn } from './passOn';
 import { NEAR_DUPLICATE_SHARE, UNINFORMATIVE_BITS } from './thresholds';

@@ -1,10 +1,10 @@
 /** What the rules share: a finding's layer fields, the metrics at an epoch, number formatting. */
-import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../run/format';
-import type { Finding, FindingKind } from '../queries';
-import { shortLayerName } from '../../../webview/layerLabel';
+import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../contract/runFormat';
+import type { Finding, FindingKind } from '../../contract/queries';
+import { shortLayerName } from '../../contract/layerLabel';
 import type { FindingsInput, LayerEvidence, Skipped } from './types';
 
-/** Layer `l` as the views name it: the user's name, else its short label ("conv2", webview/layerLabel.ts), never tfjs's `conv2d_Conv2D1`. */
+/** Layer `l` as the views name it: the user's name, else its short label ("conv2", src/contract/layerLabel.ts), never tfjs's `conv2d_Conv2D1`. */
 export function labelOf(manifest: RunManifest, l: number): string {
   return shortLayerName(manifest.layers[l], manifest.layers);
 }

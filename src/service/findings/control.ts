@@ -17,9 +17,9 @@
  */
 import { binomialUpperTail } from '../../analysis/binomial';
 import { BORDER_CONTENT_MAX_SHARE } from '../../analysis/borderContent';
-import type { RunControl } from '../../run/controlFormat';
-import type { EpochMetrics, RunManifest } from '../../run/format';
-import type { Finding } from '../queries/findings';
+import type { RunControl } from '../../contract/controlFormat';
+import type { EpochMetrics, RunManifest } from '../../contract/runFormat';
+import type { Finding } from '../../contract/queries/findings';
 
 /** The significance level of the control's binomial test. */
 export const CONTROL_ALPHA = 0.001;

@@ -13,12 +13,10 @@ import { cachedCapacityMatrix, checkCancelled } from '../handlers/capacityMatrix
 import { orNull } from '../handlers/handler';
 import { layerInputs } from '../networkTopology';
 import { answerKey } from '../answerKey';
-import { Finding, QueryError, QueryOf } from '../queries';
+import { Finding, QueryError, QueryOf } from '../../contract/queries';
 import type { QueryContext } from '../queryContext';
 import { REMOVABLE_KINDS, withAblation } from './rules';
 import type { LayerEvidence, Skipped } from './types';
-
-export { cachedCapacityMatrix, checkCancelled };
 
 /** The layers whose channels the rules compare: every layer after the input with several channels. */
 export function evidenceLayers(ctx: QueryContext): number[] {

@@ -2,7 +2,7 @@
  * The rules about whole layers: label information dropping against the layer's input, a layer with
  * parameters that changes neither measure, and measures at their ceiling (docs/estimators.md "Findings").
  */
-import { recordedInterSample, type Finding } from '../queries';
+import { recordedInterSample, type Finding } from '../../contract/queries';
 import { bits, inputsOf, labelOf, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
 import {
   CEILING_HEADROOM_BITS,

@@ -5,7 +5,7 @@
  * that comes from a dead or constant channel of the layer it reads is that layer's fault: the
  * finding sits at the layer that causes it, and names the layers that pass it on in its detail.
  */
-import type { RunLayer } from '../../run/format';
+import type { RunLayer } from '../../contract/runFormat';
 
 /** The classes that pass each channel on from the same channel of their input (at inference). */
 const PASS_ON =

@@ -4,16 +4,13 @@
  * returns its findings and what it could not check. The measured ablation of the channels a finding
  * names is added by {@link withAblation}.
  */
-import type { AblationAnswer, Finding, FindingKind } from '../queries';
-import { FINDING_KINDS } from '../queries';
+import type { AblationAnswer, Finding, FindingKind } from '../../contract/queries';
+import { FINDING_KINDS } from '../../contract/queries';
 import { deadChannelRule, nearDuplicateRule, uninformativeRule } from './channelRules';
 import { ceilingRule, inertLayerRule, labelDropRule } from './layerRules';
 import { THRESHOLDS } from './thresholds';
 import { neverPredictedRule, probeLossRule } from './trainingRules';
 import type { FindingRule, FindingsInput, Skipped } from './types';
-
-export type { FindingRule, FindingsInput, LayerEvidence, RuleResult, Skipped } from './types';
-export { THRESHOLDS } from './thresholds';
 
 /** The rules of a single run, in FINDING_KINDS order. */
 export const RULES: readonly FindingRule[] = [
@@ -77,7 +74,7 @@ export function computeFindings(
 /**
  * The finding with the measured ablation of its channels in its `ablation` field; each surface
  * writes it as one line ("zeroing these 5 channels: probe accuracy 95.6% → 95.4%, loss +0.010") beside
- * the message (webview/views/query/findings.ts `ablationLine`, src/extension/editor/findingsText.ts).
+ * the message (src/contract/findingsText.ts `ablationLine`, src/extension/editor/findingsText.ts).
  */
 export function withAblation(finding: Finding, a: Pick<AblationAnswer, 'channels' | 'mode' | 'baseline' | 'ablated'>): Finding {
   return {

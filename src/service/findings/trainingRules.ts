@@ -1,7 +1,7 @@
 /** The rules about training: probe loss rising beyond chance while training loss falls, a class never predicted (docs/estimators.md "Findings"). */
 import { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, bootstrapMean, MeanInterval, pairedDifferences } from '../../analysis/bootstrap';
-import type { EpochMetrics } from '../../run/format';
-import type { Finding } from '../queries';
+import type { EpochMetrics } from '../../contract/runFormat';
+import type { Finding } from '../../contract/queries';
 import { metricsAt, percent, skip } from './common';
 import { PROBE_LOSS_RISE_SHARE, TRAIN_LOSS_FALL_SHARE } from './thresholds';
 import type { FindingsInput, RuleResult } from './types';

@@ -4,8 +4,8 @@
  * information, ablations) and passes it in.
  */
 import type { SelfCapacity } from '../../analysis/redundancy';
-import type { EpochMetrics, RunManifest } from '../../run/format';
-import type { Finding, FindingKind } from '../queries';
+import type { EpochMetrics, RunManifest } from '../../contract/runFormat';
+import type { Finding, FindingKind } from '../../contract/queries';
 
 /** Evidence of one layer at the findings' epoch, computed by the handler. */
 export interface LayerEvidence {

@@ -2,7 +2,7 @@
 import { sortMatrix } from '../../analysis';
 import { CancelledError } from '../../compute/pool';
 import { answerKey } from '../answerKey';
-import type { AnswerOf, QueryOf } from '../queries';
+import type { AnswerOf, QueryOf } from '../../contract/queries';
 import type { QueryContext } from '../queryContext';
 import { Handler, orNull } from './handler';
 

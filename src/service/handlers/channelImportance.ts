@@ -26,7 +26,7 @@ import {
 import { distanceCodesOf } from '../../compute/pool';
 import type { SharedCodes } from '../../compute/protocol';
 import { ablationAxis, AblationSession, mixesChannels } from '../ablation';
-import type { ChannelAblation, ImportanceMeasure, MeasureCorrelation } from '../queries';
+import type { ChannelAblation, ImportanceMeasure, MeasureCorrelation } from '../../contract/queries';
 import type { QueryContext } from '../queryContext';
 import { channelEntropies } from './channelEntropies';
 import { Handler, orNull } from './handler';

@@ -1,7 +1,7 @@
 /** `deconvolution`: one channel of a layer projected back to the input space for some probe inputs (paper 5.4). */
 import { gatherRows } from '../../analysis';
 import { deconvolve } from '../../tfjs/deconvolution';
-import { encodeFloat32, QueryError } from '../queries';
+import { encodeFloat32, QueryError } from '../../contract/queries';
 import type { Handler } from './handler';
 
 /** Most inputs one deconvolution query may project. */

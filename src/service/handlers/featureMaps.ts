@@ -1,5 +1,5 @@
 /** `featureMaps`: some channels of a layer at an epoch for a subset of the probe inputs. */
-import { encodeFloat32 } from '../queries';
+import { encodeFloat32 } from '../../contract/queries';
 import { Handler, valueRange } from './handler';
 
 export const featureMaps: Handler<'featureMaps'> = async (q, ctx) => {

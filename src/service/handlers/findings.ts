@@ -7,10 +7,12 @@
  * ablation of the channels the findings name.
  */
 import { CONTROL_THRESHOLDS, controlFindings } from '../findings/control';
-import { addAblations, checkCancelled, gatherEvidence, probeLossesAt, topology } from '../findings/evidence';
-import { computeFindings, type FindingRule, type FindingsInput } from '../findings/rules';
+import { addAblations, gatherEvidence, probeLossesAt, topology } from '../findings/evidence';
+import { checkCancelled } from './capacityMatrix';
+import { computeFindings } from '../findings/rules';
+import type { FindingRule, FindingsInput } from '../findings/types';
 import { probeLossEpochs } from '../findings/trainingRules';
-import { QueryError } from '../queries';
+import { QueryError } from '../../contract/queries';
 import type { Handler } from './handler';
 
 /**

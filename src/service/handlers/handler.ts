@@ -1,8 +1,8 @@
 /**
  * The shape of a query handler: one per query kind, each answering its kind from a QueryContext,
- * its query and answer types those of the kind's descriptor (src/service/queries/<kind>.ts).
+ * its query and answer types those of the kind's descriptor (src/contract/queries/<kind>.ts).
  */
-import type { AnswerOf, QueryKind, QueryOf } from '../queries';
+import type { AnswerOf, QueryKind, QueryOf } from '../../contract/queries';
 import type { QueryContext } from '../queryContext';
 
 export type Handler<K extends QueryKind> = (q: QueryOf<K>, ctx: QueryContext) => Promise<AnswerOf[K]> | AnswerOf[K];

@@ -1,4 +1,4 @@
-/** The handler of every query kind, in the order of the vocabulary (src/service/queries/index.ts). */
+/** The handler of every query kind, in the order of the vocabulary (src/contract/queries/index.ts). */
 import { ablation } from './ablation';
 import { capacityMatrix } from './capacityMatrix';
 import { channelImportance } from './channelImportance';

@@ -14,7 +14,7 @@ import {
   shannonEntropyBits,
   wholeLayerDistanceCodes,
 } from '../../analysis';
-import type { InformationPlanePoint } from '../queries';
+import type { InformationPlanePoint } from '../../contract/queries';
 import { Handler, orNull } from './handler';
 
 export const informationPlane: Handler<'informationPlane'> = async (q, ctx) => {

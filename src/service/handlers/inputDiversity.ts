@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { diversityClassSeed, drawPerClass, gatherRows, indicesByClass, sampleWithoutReplacement } from '../../analysis';
 import { CancelledError } from '../../compute/pool';
 import { loadDataset, parseDatasetSpec } from '../../data/datasets';
-import { AnswerOf, Bits, QueryError } from '../queries';
+import { AnswerOf, Bits, QueryError } from '../../contract/queries';
 import { Handler, orNull } from './handler';
 
 export const inputDiversity: Handler<'inputDiversity'> = async (q, ctx) => {

@@ -1,6 +1,6 @@
 /** `inputs`: the probe images of a subset with their labels. */
 import { gatherRows } from '../../analysis';
-import { encodeFloat32 } from '../queries';
+import { encodeFloat32 } from '../../contract/queries';
 import { Handler, valueRange } from './handler';
 
 export const inputs: Handler<'inputs'> = (q, ctx) => {

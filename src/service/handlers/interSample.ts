@@ -1,6 +1,6 @@
 /** `interSample`: the inter-sample entropy of a layer's activations at an epoch (paper 4.3). */
 import { neighbourCount } from '../../analysis';
-import { recordedInterSample, withReason } from '../queries/interSample';
+import { recordedInterSample, withReason } from '../../contract/queries/interSample';
 import { Handler, orNull } from './handler';
 
 export const interSample: Handler<'interSample'> = async (q, ctx) => {

@@ -14,7 +14,7 @@ import { channelProfiles, clusterChannels, defaultClusterCount, InputSubset, sam
 import { layerInputs } from '../networkTopology';
 import type { SharedCodes } from '../../compute/protocol';
 import { answerKey } from '../answerKey';
-import type { AnswerOf, Bits, NetworkCluster, NetworkEdge, NetworkNode, QueryOf } from '../queries';
+import type { AnswerOf, Bits, NetworkCluster, NetworkEdge, NetworkNode, QueryOf } from '../../contract/queries';
 import type { QueryContext } from '../queryContext';
 import { cachedCapacityMatrix, checkCancelled } from './capacityMatrix';
 import { channelEntropies } from './channelEntropies';

@@ -7,8 +7,8 @@
  */
 import { classScores, predictionMeasures } from '../../analysis';
 import { scoredOutput } from '../ablation';
-import { QueryError } from '../queries';
-import type { TrainingAnswer } from '../queries';
+import { QueryError } from '../../contract/queries';
+import type { TrainingAnswer } from '../../contract/queries';
 import type { QueryContext } from '../queryContext';
 import { Handler, orNull } from './handler';
 

@@ -1,7 +1,8 @@
 /** `layerActivations` reads a channels-first output `[N, C, H, W]` on its channel axis. */
 import assert from 'node:assert/strict';
 import { channelMatrix, layerActivations } from '../../../src/analysis/layout';
-import { channelsOf, validateManifest } from '../../../src/run/format';
+import { channelsOf } from '../../../src/analysis/layout';
+import { validateManifest } from '../../../src/contract/runFormat';
 
 describe('channels-first layer activations', () => {
   it('moves the channel axis last once: channel c of input n is the H×W slice [n, c, :, :]', () => {

@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { formatFindings } from '../../../src/cli/findings';
-import { THRESHOLDS } from '../../../src/service/findings/rules';
-import type { FindingsAnswer } from '../../../src/service/queries';
+import { THRESHOLDS } from '../../../src/service/findings/thresholds';
+import type { FindingsAnswer } from '../../../src/contract/queries';
 import { recordTinyRun } from '../support/tinyRun';
 
 // `cnn-slicer findings` (dist/cli.js) on the tiny recorded run: the table, the JSON answer, and

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseRecordArgs } from '../../../src/cli/record';
 import { recordRun } from '../../../src/recorder/record';
-import { validateManifest } from '../../../src/run/format';
+import { validateManifest } from '../../../src/contract/runFormat';
 
 const cli = resolve(__dirname, '../../../dist/cli.js');
 const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');

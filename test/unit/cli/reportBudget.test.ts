@@ -1,5 +1,5 @@
 /**
- * A report over its size budget (src/cli/report.ts `encodeAnswers`, webview/reportCodec.ts): wide
+ * A report over its size budget (src/cli/report.ts `encodeAnswers`, src/contract/reportCodec.ts): wide
  * layers' feature maps are summarised to their first channels before anything is left out, the
  * deconvolutions of higher channels go before those of lower ones, and the page reads only the
  * embedded format versions it knows.
@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { REPORT_CONSECUTIVE_PAIRS, reportConsecutivePairs } from '../../../src/cli/report';
 import { encodeAnswers } from '../../../src/cli/reportAnswers';
-import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../../src/service/queries';
-import type { FeatureMapsAnswer } from '../../../src/service/queries';
-import { decodeEntry, keepChannels, REPORT_FORMAT_VERSION, reportVersionProblem } from '../../../webview/reportCodec';
-import type { ReportAnswer } from '../../../webview/reportCodec';
+import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../../src/contract/queries';
+import type { FeatureMapsAnswer } from '../../../src/contract/queries';
+import { decodeEntry, keepChannels, REPORT_FORMAT_VERSION, reportVersionProblem } from '../../../src/contract/reportCodec';
+import type { ReportAnswer } from '../../../src/contract/reportCodec';
 import { rng } from '../support/reference';
 
 const SAMPLE = { kind: 'perClass', count: 1, seed: 0 } as const;

@@ -3,14 +3,14 @@ import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { canonicalQuery } from '../../../src/service/queries';
+import { canonicalQuery } from '../../../src/contract/queries';
 import { recordRun } from '../../../src/recorder/record';
-import type { RunManifest } from '../../../src/run/format';
-import type { ReportData } from '../../../webview/data';
+import type { RunManifest } from '../../../src/contract/runFormat';
+import type { ReportData } from '../../../src/contract/reportCodec';
 import { matchLayers } from '../../../webview/compare';
-import { comparePlan, compareDiversitySizes } from '../../../webview/plan';
+import { comparePlan, compareDiversitySizes } from '../../../src/contract/plan';
 import { TINY_MODEL } from '../support/tinyRun';
-import { decodeEntries } from '../../../webview/reportCodec';
+import { decodeEntries } from '../../../src/contract/reportCodec';
 
 // `cnn-slicer report A B …`: the real command line (dist/cli.js, run `npm run build` first) on tiny
 // recorded runs — two of the fixture model and one of a smaller model with another architecture.
@@ -80,7 +80,7 @@ describe('cnn-slicer report with several runs (the comparison report)', function
     assert.match(r.stdout, /^comparison report: .*same\.html \(2 runs/);
     const data = embedded(out);
     assert.equal(data.runs?.length, 2);
-    // Large answers are stored gzipped (webview/reportCodec.ts): read them as the page does.
+    // Large answers are stored gzipped (src/contract/reportCodec.ts): read them as the page does.
     for (const r of data.runs) r.answers = await decodeEntries(r.answers);
     assert.deepEqual(
       data.runs.map((x) => x.runId),

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { writeReport } from '../../../src/cli/report';
 import { budgetOrder, encodeAnswers, entryBytes } from '../../../src/cli/reportAnswers';
 import { AnalysisEngine } from '../../../src/service/engine';
-import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../../src/service/queries';
-import type { FeatureMapsAnswer, Query } from '../../../src/service/queries';
+import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../../src/contract/queries';
+import type { FeatureMapsAnswer, Query } from '../../../src/contract/queries';
 import { recordRun } from '../../../src/recorder/record';
-import type { ReportData } from '../../../webview/data';
+import type { ReportData } from '../../../src/contract/reportCodec';
 import { reportDataSource, ViewError } from '../../../webview/data';
-import { decodeEntries, decodeEntry, quantise, quantisePictures } from '../../../webview/reportCodec';
-import type { ReportAnswer } from '../../../webview/reportCodec';
+import { decodeEntries, decodeEntry, quantise, quantisePictures } from '../../../src/contract/reportCodec';
+import type { ReportAnswer } from '../../../src/contract/reportCodec';
 import { TINY_MODEL } from '../support/tinyRun';
 
 // The report's size bounds (docs/views.md, "Report size"): pictures at 8 bits, answers gzipped and

@@ -1,10 +1,10 @@
 // A report's per-class answers under its size budget (src/cli/reportAnswers.ts `encodeGroups`): added
 // whole, in order, only into the room the all-input answers left; and the notes of left-out answers
-// name the one budget that left them out (webview/reportNotes.ts).
+// name the one budget that left them out (src/contract/reportNotes.ts).
 import assert from 'node:assert/strict';
 import { encodeGroups, entryBytes } from '../../../src/cli/reportAnswers';
-import type { ReportAnswer } from '../../../webview/reportCodec';
-import { budgetRemedy, leftOutNote } from '../../../webview/reportNotes';
+import type { ReportAnswer } from '../../../src/contract/reportCodec';
+import { budgetRemedy, leftOutNote } from '../../../src/contract/reportNotes';
 
 const group = (c: number, n: number): Record<string, ReportAnswer> =>
   Object.fromEntries(

@@ -2,7 +2,7 @@
 // Previous Run" picks, which runs a tree multi-selection names, how many runs a comparison takes,
 // one panel per set of runs, and the run ids a restored comparison panel is trusted with.
 import assert from 'node:assert/strict';
-import type { RunManifest } from '../../../src/run/format';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import {
   compareCountProblem,
   compareKey,
@@ -13,7 +13,7 @@ import {
   previousRunOf,
   selectedRunFolders,
 } from '../../../src/extension/panels/compareRuns';
-import { MAX_COMPARED_RUNS } from '../../../webview/protocol';
+import { MAX_COMPARED_RUNS } from '../../../src/contract/webviewProtocol';
 
 const l10n = {
   t: (message: string, ...args: (string | number | boolean)[]) => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)])),

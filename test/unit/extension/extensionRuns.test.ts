@@ -2,7 +2,7 @@
 // their numbering, status, descriptions and tooltips, what "Record Again" reuses, the webview
 // theme of each VS Code theme kind, the export filters and the store of run names.
 import assert from 'node:assert/strict';
-import type { RunManifest, RunStatus } from '../../../src/run/format';
+import type { RunManifest, RunStatus } from '../../../src/contract/runFormat';
 import type { RunRecord } from '../../../src/run/store';
 import {
   detailRows,
@@ -29,7 +29,7 @@ import {
 } from '../../../src/extension/runs/runDisplay';
 import type { L10n } from '../../../src/extension/l10n';
 import { escapeMarkdown } from '../../../src/extension/markdown';
-import { formatShape } from '../../../webview/format';
+import { formatShape } from '../../../src/contract/format';
 
 /** `vscode.l10n.t` without translations: fills in {0}, {1}, … */
 const l10n: L10n = { t: (message, ...args) => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)])) };

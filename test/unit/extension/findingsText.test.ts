@@ -8,7 +8,7 @@ import {
   placeFindings,
 } from '../../../src/extension/editor/findingsText';
 import { englishL10n } from '../../../src/extension/l10n';
-import { findings as findingsQuery, type Finding } from '../../../src/service/queries/findings';
+import { findings as findingsQuery, type Finding } from '../../../src/contract/queries/findings';
 
 /** A finding as the service sends it: checked against the answer schema, so the fixtures cannot drift from it. */
 function finding(over: Partial<Finding> & Pick<Finding, 'kind'>): Finding {

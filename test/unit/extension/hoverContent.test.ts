@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { LayerEpochMetrics, RunLayer } from '../../../src/run/format';
+import type { LayerEpochMetrics, RunLayer } from '../../../src/contract/runFormat';
 import {
   classSpread,
   commandUri,

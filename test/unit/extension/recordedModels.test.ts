@@ -2,7 +2,7 @@
 // not: the newest run of each model file that the lenses would read, when it can be asked.
 import assert from 'node:assert/strict';
 import { MAX_PUBLISHED_MODELS, runsToPublish } from '../../../src/extension/editor/recordedModels';
-import type { RunManifest } from '../../../src/run/format';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import type { RunRecord } from '../../../src/run/store';
 
 function run(folder: string, file: string, o: { epochs?: number[]; status?: string; control?: boolean } = {}): RunRecord {

@@ -1,13 +1,13 @@
 // The host side of a panel's messages (src/extension/panels/webviewBridge.ts) with a recording client in
 // place of the analysis service: a comparison panel's hello names its runs, each query goes to the
 // run it names by index, and a query naming a run the panel does not show is refused, never sent.
-// Also the comparison fields of the typed protocol (webview/protocol.ts) as both sides parse them.
+// Also the comparison fields of the typed protocol (src/contract/webviewProtocol.ts) as both sides parse them.
 import assert from 'node:assert/strict';
-import type { Query } from '../../../src/service/queries';
+import type { Query } from '../../../src/contract/queries';
 import { queryFolder, WebviewBridge } from '../../../src/extension/panels/webviewBridge';
 import type { BridgeOptions, QueryClient } from '../../../src/extension/panels/webviewBridge';
-import { MAX_COMPARED_RUNS, parseHostMessage, parseWebviewMessage, PROTOCOL_VERSION } from '../../../webview/protocol';
-import type { HostToWebview } from '../../../webview/protocol';
+import { MAX_COMPARED_RUNS, parseHostMessage, parseWebviewMessage, PROTOCOL_VERSION } from '../../../src/contract/webviewProtocol';
+import type { HostToWebview } from '../../../src/contract/webviewProtocol';
 
 const RUNS = [
   { folder: '/ws/runs/a', runId: 'run-a' },

@@ -5,7 +5,7 @@ import { IN_FLIGHT_BYTES, joinParts, measureEpoch, pipelineBytes, splitLayers } 
 import { OneThreadEntropies, oneThreadInterSampleEntropies } from '../../../src/recorder/oneThreadEntropies';
 import { initBackend } from '../../../src/tfjs/backend';
 import type { Tensor } from '@tensorflow/tfjs';
-import type { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../../../src/run/format';
+import type { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../../../src/contract/runFormat';
 
 function layer(index: number, outputShape: number[]): RunLayer {
   return { index, name: `l${index}`, className: 'Dense', outputShape, channels: outputShape.at(-1)!, parameters: 0 };

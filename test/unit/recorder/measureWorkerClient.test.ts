@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MeasureWorkerClient } from '../../../src/recorder/measureWorkerClient';
 import { RecordOptions, recordRun } from '../../../src/recorder/record';
-import type { RunLayer, RunSettings } from '../../../src/run/format';
+import type { RunLayer, RunSettings } from '../../../src/contract/runFormat';
 import { epochFolder } from '../../../src/run/paths';
 import { readRun } from '../../../src/run/store';
 import { TINY_MODEL } from '../support/tinyRun';

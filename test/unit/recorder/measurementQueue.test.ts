@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { EpochMetrics, LayerEpochMetrics } from '../../../src/run/format';
+import type { EpochMetrics, LayerEpochMetrics } from '../../../src/contract/runFormat';
 import type { CheckpointFiles } from '../../../src/run/writer';
 import { EpochWorker, MEASURE_QUEUE, MeasurementQueue, MeasurementQueueParts, RecordedEpoch } from '../../../src/recorder/measurementQueue';
 

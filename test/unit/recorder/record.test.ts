@@ -4,7 +4,7 @@ import fs, { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseNpy } from '../../../src/analysis';
-import { RunManifest, validateManifest } from '../../../src/run/format';
+import { RunManifest, validateManifest } from '../../../src/contract/runFormat';
 import {
   RECORDER_PROTOCOL_VERSION,
   RecordFailureData,

@@ -11,7 +11,7 @@ import { npyFromFloat32, parseNpy, seededRandom, serializeNpy } from '../../../s
 import { DatasetError } from '../../../src/data/datasets';
 import { ModelError } from '../../../src/recorder/modelLoader';
 import { RecordOptions, recordRun } from '../../../src/recorder/record';
-import { validateManifest } from '../../../src/run/format';
+import { validateManifest } from '../../../src/contract/runFormat';
 import { readRun } from '../../../src/run/store';
 
 const fixture = (name: string) => resolve(__dirname, '../../fixtures/models', name);

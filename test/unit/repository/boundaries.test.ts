@@ -53,7 +53,7 @@ function writeTree(files: Record<string, string>): string {
 /** Runs dependency-cruiser on the tree's src/, webview/ and test/ and returns every violation it reports. */
 async function cruise(files: Record<string, string>): Promise<{ violations: Violation[]; cruised: number }> {
   const root = writeTree(files);
-  const dirs = ['src', 'webview', 'test'].filter((dir) => Object.keys(files).some((rel) => rel.startsWith(`${dir}/`)));
+  const dirs = ['src', 'webview', 'test', 'bench'].filter((dir) => Object.keys(files).some((rel) => rel.startsWith(`${dir}/`)));
   let stdout: string;
   try {
     ({ stdout } = await run(process.execPath, [DEPCRUISE, '--config', '.dependency-cruiser.cjs', '--output-type', 'json', ...dirs], {
@@ -81,17 +81,18 @@ const TARGETS: Record<string, string> = {
   'src/extension/commands.ts': STUB,
   'src/recorder/protocol.ts': STUB,
   'src/recorder/record.ts': STUB,
-  'src/run/format.ts': STUB,
+  'src/contract/runFormat.ts': STUB,
+  'src/contract/plan.ts': STUB,
+  'src/contract/webviewProtocol.ts': STUB,
+  'src/contract/page.ts': STUB,
   'src/run/store.ts': STUB,
   'src/service/client.ts': STUB,
   'src/service/engine.ts': STUB,
   'src/service/protocol.ts': STUB,
-  'src/service/queries/index.ts': STUB,
+  'src/contract/queries/index.ts': STUB,
   'src/tfjs/backend.ts': STUB,
   'webview/App.tsx': STUB,
-  'webview/page.ts': STUB,
-  'webview/protocol.ts': STUB,
-  'webview/plan.ts': STUB,
+  'webview/data.ts': STUB,
   'webview/state.tsx': STUB,
   'webview/views/layer/LayerView.tsx': STUB,
 };
@@ -152,25 +153,46 @@ const CASES: Case[] = [
     rules: ['analysis-is-pure'],
   },
   {
-    title: 'src/run/format.ts importing a node: module',
-    file: 'src/run/format.ts',
+    title: 'src/contract importing a node: module',
+    file: 'src/contract/runFormat.ts',
     specifier: 'node:fs',
     resolved: 'fs',
-    rules: ['pure-shared-modules'],
+    rules: ['contract-is-pure'],
   },
   {
-    title: 'src/service/queries/ importing the run store',
-    file: 'src/service/queries/index.ts',
+    title: 'src/contract importing the run store',
+    file: 'src/contract/queries/index.ts',
     specifier: '../../run/store',
     resolved: 'src/run/store.ts',
-    rules: ['pure-shared-modules'],
+    rules: ['contract-is-pure'],
   },
   {
-    title: 'src/service/queries/ importing tfjs',
-    file: 'src/service/queries/index.ts',
+    title: 'src/contract importing tfjs',
+    file: 'src/contract/queries/index.ts',
     specifier: '@tensorflow/tfjs',
     resolved: TFJS,
-    rules: ['pure-shared-modules'],
+    rules: ['contract-is-pure'],
+  },
+  {
+    title: 'src/contract importing the browser app',
+    file: 'src/contract/plan.ts',
+    specifier: '../../webview/state',
+    resolved: 'webview/state.tsx',
+    rules: ['contract-is-pure', 'webview-is-a-leaf'],
+  },
+  {
+    title: 'src/cli importing the browser app',
+    file: 'src/cli/usesWebview.ts',
+    specifier: '../../webview/data',
+    resolved: 'webview/data.ts',
+    rules: ['webview-is-a-leaf'],
+  },
+  {
+    title: 'bench importing the browser app',
+    file: 'bench/usesWebview.ts',
+    specifier: '../webview/App',
+    resolved: 'webview/App.tsx',
+    rules: ['webview-is-a-leaf'],
   },
   {
     title: 'webview importing vscode',
@@ -272,18 +294,18 @@ const CASES: Case[] = [
     rules: ['extension-not-engine'],
   },
   {
-    title: 'src/extension importing the service beyond client, protocol and queries',
+    title: 'src/extension importing the service beyond client and protocol',
     file: 'src/extension/usesEngine.ts',
     specifier: '../service/engine',
     resolved: 'src/service/engine.ts',
     rules: ['extension-service-client-only'],
   },
   {
-    title: 'src/extension importing webview code beyond protocol and page',
+    title: 'src/extension importing the browser app',
     file: 'src/extension/usesApp.ts',
     specifier: '../../webview/App',
     resolved: 'webview/App.tsx',
-    rules: ['extension-webview-protocol-only'],
+    rules: ['webview-is-a-leaf'],
   },
   {
     title: 'a chart importing the app state',
@@ -295,8 +317,15 @@ const CASES: Case[] = [
   {
     title: 'a chart importing the query plan',
     file: 'webview/charts/usesPlan.tsx',
-    specifier: '../plan',
-    resolved: 'webview/plan.ts',
+    specifier: '../../src/contract/plan',
+    resolved: 'src/contract/plan.ts',
+    rules: ['charts-are-pure'],
+  },
+  {
+    title: 'a chart importing the data source',
+    file: 'webview/charts/usesData.tsx',
+    specifier: '../data',
+    resolved: 'webview/data.ts',
     rules: ['charts-are-pure'],
   },
   {
@@ -365,10 +394,12 @@ const CLEAN_TREE: Record<string, string> = {
   ...TARGETS,
   'src/analysis/capacity.ts': "import { stub } from './shannon';\nexport * from './wasm/gram';\nexport const c = stub;\n",
   'src/analysis/wasm/gram.ts': "import { stub } from '../shannon';\nexport const helper = stub;\n",
-  'src/run/format.ts':
+  'src/contract/runFormat.ts':
     "import * as v from 'valibot';\nimport { stub } from '../analysis/shannon';\nexport const schema = v.number();\nexport const s = stub;\n",
-  'src/run/paths.ts': "import { join } from 'node:path';\nimport { stub } from './format';\nexport const p = join(String(stub));\n",
-  'src/service/queries/index.ts': "import { schema } from '../../run/format';\nexport const q = schema;\n",
+  'src/run/paths.ts':
+    "import { join } from 'node:path';\nimport { stub } from '../contract/runFormat';\nexport const p = join(String(stub));\n",
+  'src/contract/queries/index.ts': "import { schema } from '../runFormat';\nexport const q = schema;\n",
+  'src/contract/plan.ts': "import { q } from './queries';\nimport { stub } from './webviewProtocol';\nexport const plan = [q, stub];\n",
   'src/service/engine.ts':
     "import * as tf from '@tensorflow/tfjs';\nimport { p } from '../run/paths';\nimport { backend } from '../tfjs/backend';\nexport const e = [tf, p, backend];\n",
   'src/tfjs/backend.ts':
@@ -381,12 +412,12 @@ const CLEAN_TREE: Record<string, string> = {
   'src/extension/extension.ts': [
     "import * as vscode from 'vscode';",
     "import * as fs from 'node:fs';",
-    "import { stub } from '../../webview/protocol';",
-    "import { stub as page } from '../../webview/page';",
+    "import { stub } from '../contract/webviewProtocol';",
+    "import { stub as page } from '../contract/page';",
     "import type { Progress } from '../recorder/protocol';",
     "import { stub as client } from '../service/client';",
     "import { stub as protocol } from '../service/protocol';",
-    "import { q } from '../service/queries';",
+    "import { q } from '../contract/queries';",
     "import { p } from '../run/paths';",
     "import { channel } from '../rpc/channel';",
     "import { c } from '../analysis/capacity';",
@@ -399,10 +430,10 @@ const CLEAN_TREE: Record<string, string> = {
   'webview/main.tsx': [
     "import { render } from 'preact';",
     "import { scaleLinear } from 'd3-scale';",
-    "import { stub } from './protocol';",
+    "import { stub } from '../src/contract/webviewProtocol';",
     "import { c } from '../src/analysis/capacity';",
-    "import { schema } from '../src/run/format';",
-    "import { q } from '../src/service/queries';",
+    "import { schema } from '../src/contract/runFormat';",
+    "import { q } from '../src/contract/queries';",
     'export const y = [render, scaleLinear, stub, c, schema, q];',
   ].join('\n'),
   // A chart may import the pure widgets, other charts and the pure modules; a view may import charts.
@@ -410,7 +441,7 @@ const CLEAN_TREE: Record<string, string> = {
   'webview/charts/heatmap.tsx':
     "import { stub } from './primitives';\nimport { c } from '../../src/analysis/capacity';\nexport const h = [stub, c];\n",
   'webview/views/layer/LayerCard.tsx':
-    "import { h } from '../../charts/heatmap';\nimport { stub } from '../../plan';\nexport const card = [h, stub];\n",
+    "import { h } from '../../charts/heatmap';\nimport { plan } from '../../../src/contract/plan';\nexport const card = [h, plan];\n",
   // Tests may use devDependencies and vscode.
   'test/unit/a.test.ts': "import { describe } from 'mocha';\nimport * as vscode from 'vscode';\nexport const t = [describe, vscode];\n",
 };

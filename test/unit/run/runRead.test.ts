@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { serializeNpy } from '../../../src/analysis';
 import { loadDataset } from '../../../src/data/datasets';
 import { readCheckpoint } from '../../../src/run/checkpoint';
-import { RunFormatError } from '../../../src/run/format';
+import { RunFormatError } from '../../../src/contract/runFormat';
 import { epochFolder, resolveRunFolder, RunPathError } from '../../../src/run/paths';
 import { readProbe } from '../../../src/run/probe';
 import { FileReadError, readBoundedFile, readBoundedFileAsync } from '../../../src/run/read';

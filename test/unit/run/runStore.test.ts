@@ -4,7 +4,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serializeNpy } from '../../../src/analysis';
-import { checkLayerShapes, parseMetricsLines, RunFormatError, validateEpochMetrics, validateManifest } from '../../../src/run/format';
+import {
+  checkLayerShapes,
+  parseMetricsLines,
+  RunFormatError,
+  validateEpochMetrics,
+  validateManifest,
+} from '../../../src/contract/runFormat';
 import { readProbe } from '../../../src/run/probe';
 import {
   aliveWithoutStartTime,

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunWriteError } from '../../../src/run/files';
-import { EpochMetrics, validateManifest } from '../../../src/run/format';
+import { EpochMetrics, validateManifest } from '../../../src/contract/runFormat';
 import { epochFolder } from '../../../src/run/paths';
 import { readRun } from '../../../src/run/store';
 import { isDiskFull, RUN_FILE_OPERATIONS, RunDescription, RunFileOperations, RunWriter } from '../../../src/run/writer';

@@ -22,7 +22,7 @@ import { recordRun } from '../../../src/recorder/record';
 import { readProbe } from '../../../src/run/probe';
 import { ABLATION_PASS, ABLATION_PATHS, groupsPerPass, holdsOnly } from '../../../src/service/ablation';
 import { AnalysisEngine } from '../../../src/service/engine';
-import type { AblationAnswer } from '../../../src/service/queries';
+import type { AblationAnswer } from '../../../src/contract/queries';
 import { initBackend } from '../../../src/tfjs/backend';
 import { forwardLayer, loadCheckpoint } from '../../../src/tfjs/forward';
 

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { recordRun } from '../../../src/recorder/record';
 import { readRun } from '../../../src/run/store';
-import type { RunManifest } from '../../../src/run/format';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../src/service/engine';
-import { AnswerOf, Query, QueryKind } from '../../../src/service/queries';
+import { AnswerOf, Query, QueryKind } from '../../../src/contract/queries';
 
 const FIXTURES = resolve(__dirname, '../../fixtures/models');
 

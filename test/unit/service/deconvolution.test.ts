@@ -10,7 +10,7 @@ import { hasErrorCode } from '../../../src/analysis';
 import { deconvolve, DeconvolutionError } from '../../../src/tfjs/deconvolution';
 import { deconvolution as deconvolutionHandler } from '../../../src/service/handlers/deconvolution';
 import type { QueryContext } from '../../../src/service/queryContext';
-import { decodeFloat32 } from '../../../src/service/queries';
+import { decodeFloat32 } from '../../../src/contract/queries';
 import { rng } from '../support/reference';
 
 type Shape4 = [number, number, number, number];

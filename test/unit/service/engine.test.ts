@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import type * as tfType from '@tensorflow/tfjs';
 import { recordTinyRun } from '../support/tinyRun';
-import type { RunManifest } from '../../../src/run/format';
-import { AnalysisEngine, WARM_UP_LAYER } from '../../../src/service/engine';
+import type { RunManifest } from '../../../src/contract/runFormat';
+import { AnalysisEngine } from '../../../src/service/engine';
+import { WARM_UP_LAYER } from '../../../src/service/warmUp';
 import { CheckpointModels } from '../../../src/service/models';
 import { ComputePool } from '../../../src/compute/pool';
-import type { Query, QueryPriority } from '../../../src/service/queries';
+import type { Query, QueryPriority } from '../../../src/contract/queries';
 import { initBackend } from '../../../src/tfjs/backend';
 
 /** Counts the model leases taken (each forward pass takes one on its epoch's model), until `restore()`. */

@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeReport } from '../../../src/cli/report';
 import { recordRun } from '../../../src/recorder/record';
-import type { RunManifest } from '../../../src/run/format';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../src/service/engine';
-import { AnswerOf, Query, QueryError, QueryKind } from '../../../src/service/queries';
+import { AnswerOf, Query, QueryError, QueryKind } from '../../../src/contract/queries';
 
 const FIXTURES = resolve(__dirname, '../../fixtures/models');
 

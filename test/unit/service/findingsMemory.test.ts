@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { recordRun } from '../../../src/recorder/record';
 import { readRun } from '../../../src/run/store';
 import { AnalysisEngine } from '../../../src/service/engine';
-import type { FindingsAnswer } from '../../../src/service/queries';
+import type { FindingsAnswer } from '../../../src/contract/queries';
 import { SplitForward } from '../../../src/service/splitForward';
 
 describe('findings under a small activation budget', function () {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { EpochMetrics } from '../../../src/run/format';
+import type { EpochMetrics } from '../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { recordTinyRun } from '../support/tinyRun';
 

@@ -12,9 +12,9 @@ import {
 import { readProbe } from '../../../src/run/probe';
 import { initBackend } from '../../../src/tfjs/backend';
 import { forwardLayer, loadCheckpoint } from '../../../src/tfjs/forward';
-import type { EpochMetrics, RunManifest } from '../../../src/run/format';
+import type { EpochMetrics, RunManifest } from '../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../src/service/engine';
-import { parseQuery, Query } from '../../../src/service/queries';
+import { parseQuery, Query } from '../../../src/contract/queries';
 import { recordTinyRun } from '../support/tinyRun';
 
 describe('label information queries on a recorded run (channelLabelInformation, informationPlane)', function () {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type * as tfType from '@tensorflow/tfjs';
 import { CheckpointModels } from '../../../src/service/models';
-import { QueryError } from '../../../src/service/queries';
+import { QueryError } from '../../../src/contract/queries';
 
 /** A stand-in for a loaded model that records its disposal. */
 interface FakeModel {

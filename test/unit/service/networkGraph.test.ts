@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { recordRun } from '../../../src/recorder/record';
-import type { RunManifest } from '../../../src/run/format';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { seededRandom } from '../../../src/analysis';
 import {
@@ -18,7 +18,7 @@ import {
   sampledMembers,
   strongestEdges,
 } from '../../../src/service/handlers/networkGraph';
-import { AnswerOf, NetworkNode, parseQuery, QueryError } from '../../../src/service/queries';
+import { AnswerOf, NetworkNode, parseQuery, QueryError } from '../../../src/contract/queries';
 import { recordTinyRun } from '../support/tinyRun';
 
 type Graph = AnswerOf['networkGraph'];

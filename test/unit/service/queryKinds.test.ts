@@ -1,5 +1,5 @@
-// Every query kind is one descriptor (src/service/queries/<kind>.ts), one handler and one builder in
-// webview/plan.ts: a kind added to the vocabulary without the others fails to compile or fails here.
+// Every query kind is one descriptor (src/contract/queries/<kind>.ts), one handler and one builder in
+// src/contract/plan.ts: a kind added to the vocabulary without the others fails to compile or fails here.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,17 +16,17 @@ import {
   QUERY_DESCRIPTORS,
   QUERY_KINDS,
   QueryKind,
-} from '../../../src/service/queries';
-import { QUERY_BUILDERS } from '../../../webview/plan';
+} from '../../../src/contract/queries';
+import { QUERY_BUILDERS } from '../../../src/contract/plan';
 import { writeFixtureRun } from '../support/runFixture';
 
 const ROOT = resolve(__dirname, '../../..');
-const VOCABULARY = join(ROOT, 'src/service/queries/index.ts');
+const VOCABULARY = join(ROOT, 'src/contract/queries/index.ts');
 const EXTRA_KIND = join(ROOT, 'test/fixtures/queryKinds/extraKind.ts');
 
 /**
  * The compile errors of `files` when the vocabulary lists the fixture's extra descriptor too: the
- * program reads src/service/queries/index.ts with `extraKind` appended to QUERY_DESCRIPTORS.
+ * program reads src/contract/queries/index.ts with `extraKind` appended to QUERY_DESCRIPTORS.
  */
 function errorsWithExtraKind(files: string[]): { file: string; message: string }[] {
   const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), (f) => ts.sys.readFile(f));
@@ -88,18 +88,18 @@ describe('query kinds: one descriptor, one handler, one builder each', function 
   this.timeout(240_000);
 
   it('adding a descriptor without its handler and builder fails to compile in the handler table and the builder table', () => {
-    const errors = errorsWithExtraKind([join(ROOT, 'src/service/handlers/index.ts'), join(ROOT, 'webview/plan.ts')]);
+    const errors = errorsWithExtraKind([join(ROOT, 'src/service/handlers/index.ts'), join(ROOT, 'src/contract/plan.ts')]);
     const at = (file: string) => errors.filter((e) => e.file === file);
     assert.ok(
       at('src/service/handlers/index.ts').some((e) => /extraKind/.test(e.message) && /HandlerTable/.test(e.message)),
       `HANDLERS misses the kind: ${JSON.stringify(errors)}`,
     );
     assert.ok(
-      at('webview/plan.ts').some((e) => /extraKind/.test(e.message)),
+      at('src/contract/plan.ts').some((e) => /extraKind/.test(e.message)),
       `QUERY_BUILDERS misses the kind: ${JSON.stringify(errors)}`,
     );
     assert.deepEqual(
-      errors.filter((e) => e.file !== 'src/service/handlers/index.ts' && e.file !== 'webview/plan.ts'),
+      errors.filter((e) => e.file !== 'src/service/handlers/index.ts' && e.file !== 'src/contract/plan.ts'),
       [],
       'no other file breaks',
     );

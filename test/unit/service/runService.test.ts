@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { hasErrorCode, serializeNpy } from '../../../src/analysis';
 import { recordRun } from '../../../src/recorder/record';
 import { AnalysisEngine } from '../../../src/service/engine';
-import { Query } from '../../../src/service/queries';
+import { Query } from '../../../src/contract/queries';
 
 const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');
 

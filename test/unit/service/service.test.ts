@@ -25,8 +25,8 @@ import {
   sampleWithoutReplacement,
   sortMatrix,
 } from '../../../src/analysis';
-import { AnswerOf, decodeFloat32, parseQuery, Query, QueryError } from '../../../src/service/queries';
-import { RunManifest } from '../../../src/run/format';
+import { AnswerOf, decodeFloat32, parseQuery, Query, QueryError } from '../../../src/contract/queries';
+import { RunManifest } from '../../../src/contract/runFormat';
 import { initBackend } from '../../../src/tfjs/backend';
 import { recordRun } from '../../../src/recorder/record';
 import { recordTinyRun } from '../support/tinyRun';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AnalysisClient } from '../../../src/service/client';
 import { SERVICE_PROTOCOL_VERSION, toQueryError } from '../../../src/service/protocol';
-import { Query, QueryError } from '../../../src/service/queries';
+import { Query, QueryError } from '../../../src/contract/queries';
 import { RpcError } from '../../../src/rpc/messages';
 
 const serviceScript = resolve(__dirname, '../../../dist/service.js');

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { recordTinyRun } from '../support/tinyRun';
-import type { RunManifest } from '../../../src/run/format';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import { readRun } from '../../../src/run/store';
 import { readProbe } from '../../../src/run/probe';
 import { epochFolder } from '../../../src/run/paths';

@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { hasErrorCode, labelEntropies } from '../../../src/analysis';
 import { recordRun } from '../../../src/recorder/record';
 import { AnalysisEngine } from '../../../src/service/engine';
-import { canonicalQuery, parseQuery } from '../../../src/service/queries';
-import { queries } from '../../../webview/plan';
+import { canonicalQuery, parseQuery } from '../../../src/contract/queries';
+import { queries } from '../../../src/contract/plan';
 
 const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');
 

@@ -6,7 +6,7 @@
  */
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunManifest } from '../../../src/run/format';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import { fixtureManifest, writeFixtureRun } from './runFixture';
 
 export interface ManyRuns {

@@ -1,6 +1,6 @@
-// A run manifest with only what webview/plan.ts reads (layers, epochs, the probe's class counts),
+// A run manifest with only what src/contract/plan.ts reads (layers, epochs, the probe's class counts),
 // for the tests of the plans that a report precomputes.
-import type { RunManifest } from '../../../src/run/format';
+import type { RunManifest } from '../../../src/contract/runFormat';
 
 /** A layer of the manifest's table, without output shape or parameters (the plans do not read them). */
 export const planLayer = (index: number, name: string, className: string, channels: number): RunManifest['layers'][number] => ({

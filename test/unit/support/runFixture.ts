@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serializeNpy } from '../../../src/analysis';
-import type { EpochMetrics, RunManifest } from '../../../src/run/format';
+import type { EpochMetrics, RunManifest } from '../../../src/contract/runFormat';
 import { epochFolder } from '../../../src/run/paths';
 
 export function fixtureManifest(id: string, epochs: number[]): RunManifest {

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { recordedLayers } from '../../../src/recorder/modelFacts';
 import { layerTable } from '../../../src/recorder/modelLoader';
 import { recordRun } from '../../../src/recorder/record';
-import type { RunLayer } from '../../../src/run/format';
+import type { RunLayer } from '../../../src/contract/runFormat';
 import { readRun } from '../../../src/run/store';
 import { AnalysisEngine } from '../../../src/service/engine';
 import {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { RunLayer, RunManifest } from '../../../src/run/format';
+import type { RunLayer, RunManifest } from '../../../src/contract/runFormat';
 import {
   alignEpochs,
   comparableEpochs,

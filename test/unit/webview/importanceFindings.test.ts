@@ -1,11 +1,11 @@
 // What the channel-importance card and the Findings list say, as pure functions of their answers
-// (webview/views/information/importance.ts, webview/views/query/findings.ts), the dash for undefined
-// numbers (webview/format.ts), and what a report plans for them (webview/plan.ts).
+// (webview/views/information/importance.ts, src/contract/findingsText.ts), the dash for undefined
+// numbers (src/contract/format.ts), and what a report plans for them (src/contract/plan.ts).
 import assert from 'node:assert/strict';
-import { canonicalQuery, checkAnswer } from '../../../src/service/queries';
-import type { ChannelAblation, ChannelImportanceAnswer, Finding, MeasureCorrelation } from '../../../src/service/queries';
-import { formatNumber, formatPercent } from '../../../webview/format';
-import { REPORT_IMPORTANCE_LAYERS, reportImportanceLayers, reportPlan } from '../../../webview/plan';
+import { canonicalQuery, checkAnswer } from '../../../src/contract/queries';
+import type { ChannelAblation, ChannelImportanceAnswer, Finding, MeasureCorrelation } from '../../../src/contract/queries';
+import { formatNumber, formatPercent } from '../../../src/contract/format';
+import { REPORT_IMPORTANCE_LAYERS, reportImportanceLayers, reportPlan } from '../../../src/contract/plan';
 import {
   classesText,
   correlationSentence,
@@ -16,7 +16,7 @@ import {
   rankedChannels,
   reading,
 } from '../../../webview/views/information/importance';
-import { ablationLine, evidenceFocus, evidenceText } from '../../../webview/views/query/findings';
+import { ablationLine, evidenceFocus, evidenceText } from '../../../src/contract/findingsText';
 import { planLayer as layer, planManifest } from '../support/planManifest';
 
 const lenet = planManifest(

@@ -1,10 +1,10 @@
-// The Information view's pure parts: what a report precomputes for it (webview/plan.ts)
+// The Information view's pure parts: what a report precomputes for it (src/contract/plan.ts)
 // and the redundancy number and block order of a layer's capacity matrix with itself
 // (webview/charts/redundancy.ts).
 import assert from 'node:assert/strict';
-import { canonicalQuery } from '../../../src/service/queries';
-import type { Bits } from '../../../src/service/queries';
-import { comparePlan, informationLayers, informationPlan, REPORT_REDUNDANCY_LAYERS, reportPlan } from '../../../webview/plan';
+import { canonicalQuery } from '../../../src/contract/queries';
+import type { Bits } from '../../../src/contract/queries';
+import { comparePlan, informationLayers, informationPlan, REPORT_REDUNDANCY_LAYERS, reportPlan } from '../../../src/contract/plan';
 import { groupsText, redundancy } from '../../../webview/charts/redundancy';
 import { planLayer, planManifest } from '../support/planManifest';
 

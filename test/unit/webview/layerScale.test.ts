@@ -2,7 +2,7 @@
 // 8 px up to 256 channels a side, a 512-channel matrix fitting its space) and the pairs the
 // "shared across pairs" colour scale spans (the same set whichever of them is shown).
 import assert from 'node:assert/strict';
-import type { RunManifest } from '../../../src/run/format';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import { heatmapCellSize, READABLE_CELL } from '../../../webview/charts/capacityHeatmapCanvas';
 import { scalePairs } from '../../../webview/views/layer/scalePairs';
 

@@ -2,7 +2,7 @@
 // order, a residual branch drawn beside the main one, clusters packed inside their node with area
 // ∝ channels, bands with width ∝ bits bundled between their clusters.
 import assert from 'node:assert/strict';
-import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer, NetworkNode } from '../../../src/service/queries';
+import type { NetworkCluster, NetworkEdge, NetworkGraphAnswer, NetworkNode } from '../../../src/contract/queries';
 import {
   BAND_PX_PER_BIT,
   bandWidthPx,

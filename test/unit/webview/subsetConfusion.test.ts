@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ConfusionAnswer } from '../../../src/service/queries';
+import type { ConfusionAnswer } from '../../../src/contract/queries';
 import { confusionMatrix, resolveSubset } from '../../../src/analysis';
 import { subsetConfusion } from '../../../webview/views/training/subsetConfusion';
 

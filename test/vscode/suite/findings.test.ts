@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
 import type { AskFindings } from '../../../src/extension/editor/runFindings';
 import type { RunRecord } from '../../../src/run/store';
-import type { Finding, FindingsAnswer } from '../../../src/service/queries/findings';
+import type { Finding, FindingsAnswer } from '../../../src/contract/queries/findings';
 import { activate, fixtureUri, log, waitFor } from './helpers';
 import { sharedFixtureRun } from './recordedRuns';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { FindingsAnswer } from '../../../src/service/queries/findings';
+import type { FindingsAnswer } from '../../../src/contract/queries/findings';
 import { activate, fixtureUri, waitFor } from './helpers';
 import { recordFixtureRun } from './recordedRuns';
 

@@ -4,16 +4,16 @@
 // layer is the linked focus (a layer picked in any view), else the first layer of the slice.
 import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
-import type { RunManifest } from '../../../src/run/format';
-import { shortLayerName } from '../../layerLabel';
-import { allChannels } from '../../plan';
+import type { RunManifest } from '../../../src/contract/runFormat';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import { allChannels } from '../../../src/contract/plan';
 import { UiState, useApp } from '../../state';
 import { LayerName } from '../../ui';
 import { DeconvolutionCard } from './DeconvolutionCard';
 import { MultiplesCard } from './MultiplesCard';
 import { PackingCard } from './PackingCard';
 import { SideBySideCards } from './SideBySideCards';
-import { formatShape } from '../../format';
+import { formatShape } from '../../../src/contract/format';
 import { ReportSubsetNote } from '../query/ReportSubsetNote';
 
 /** The layer shown: the focused layer, else the first layer of the slice, else the first layer. */

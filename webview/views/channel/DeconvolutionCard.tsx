@@ -1,13 +1,13 @@
 // The Channel view's deconvolution (paper Fig. 15): the selected channel projected back to input
 // space for one sample input per class.
 import type { JSX } from 'preact';
-import { decodeFloat32 } from '../../../src/service/queries';
-import type { DeconvolutionAnswer } from '../../../src/service/queries';
+import { decodeFloat32 } from '../../../src/contract/queries';
+import type { DeconvolutionAnswer } from '../../../src/contract/queries';
 import { DeconvolutionFigure } from '../../charts/deconvolution';
 import { Toggle } from '../../charts/primitives';
 import type { Cell } from '../../export';
-import { shortLayerName } from '../../layerLabel';
-import { queries, SAMPLE_INPUTS } from '../../plan';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import { queries, SAMPLE_INPUTS } from '../../../src/contract/plan';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';
 import { AllInputsNote } from './channelCommon';

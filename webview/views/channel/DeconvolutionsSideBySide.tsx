@@ -1,12 +1,12 @@
 // The deconvolutions of several channels side by side, each column its own query.
 import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
-import { decodeFloat32 } from '../../../src/service/queries';
+import { decodeFloat32 } from '../../../src/contract/queries';
 import { classLabel } from '../../charts/common';
 import { PictureColumn, RowLabels, SideBySideGrid } from '../../charts/sideBySide';
 import type { GridRow } from '../../charts/sideBySide';
-import { shortLayerName } from '../../layerLabel';
-import { queries } from '../../plan';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import { queries } from '../../../src/contract/plan';
 import { ranges } from '../../slice';
 import { QueryResult, shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';

@@ -1,13 +1,13 @@
 // The feature maps of several channels side by side, on one grey scale or one per input.
 import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
-import { decodeFloat32 } from '../../../src/service/queries';
-import type { FeatureMapsAnswer } from '../../../src/service/queries';
+import { decodeFloat32 } from '../../../src/contract/queries';
+import type { FeatureMapsAnswer } from '../../../src/contract/queries';
 import { classLabel } from '../../charts/common';
 import { channelMaps } from '../../charts/featureMaps';
 import { PictureColumn, rangeOf, RowLabels, SideBySideGrid } from '../../charts/sideBySide';
-import { shortLayerName } from '../../layerLabel';
-import { queries } from '../../plan';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import { queries } from '../../../src/contract/plan';
 import { ranges } from '../../slice';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';

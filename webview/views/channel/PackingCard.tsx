@@ -2,7 +2,7 @@
 // one circle per channel inside one circle per class.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
-import type { ChannelEntropiesAnswer } from '../../../src/service/queries';
+import type { ChannelEntropiesAnswer } from '../../../src/contract/queries';
 import type { InputSubset } from '../../../src/analysis/subsets';
 import { CirclePacking } from '../../charts/circlePacking';
 import { groupLabel } from '../../charts/circlePackingMarks';
@@ -10,8 +10,8 @@ import { packValues } from '../../charts/circlePackingLayout';
 import type { GroupKey } from '../../charts/circlePackingLayout';
 import { Toggle } from '../../charts/primitives';
 import type { Cell } from '../../export';
-import { shortLayerName } from '../../layerLabel';
-import { queries } from '../../plan';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import { queries } from '../../../src/contract/plan';
 import { describeSubset } from '../../slice';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, EpochSlider, LayerName, QueryStatus } from '../../ui';

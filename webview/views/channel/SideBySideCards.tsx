@@ -1,11 +1,11 @@
 // Several channels side by side (Figs. 9 and 15): the same sample inputs, one column per channel.
 import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
-import { decodeFloat32 } from '../../../src/service/queries';
-import type { InputsAnswer } from '../../../src/service/queries';
+import { decodeFloat32 } from '../../../src/contract/queries';
+import type { InputsAnswer } from '../../../src/contract/queries';
 import type { GridPicture, GridRow } from '../../charts/sideBySide';
-import { shortLayerName } from '../../layerLabel';
-import { queries, SAMPLE_INPUTS } from '../../plan';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import { queries, SAMPLE_INPUTS } from '../../../src/contract/plan';
 import { ranges } from '../../slice';
 import { shown, useApp, useQuery } from '../../state';
 import { QueryStatus } from '../../ui';

@@ -5,7 +5,7 @@ import type { InputSubset } from '../../../src/analysis/subsets';
 import { classLabel } from '../../charts/common';
 import type { GridPicture, GridRow } from '../../charts/sideBySide';
 import { ALL_COLOUR, classColour } from '../../colours';
-import { shortLayerName } from '../../layerLabel';
+import { shortLayerName } from '../../../src/contract/layerLabel';
 import { describeSubset } from '../../slice';
 import { useApp } from '../../state';
 

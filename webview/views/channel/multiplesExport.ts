@@ -1,5 +1,5 @@
 // The small multiples' CSV (one row per channel, class and epoch) and JSON.
-import type { SmallMultiplesAnswer } from '../../../src/service/queries';
+import type { SmallMultiplesAnswer } from '../../../src/contract/queries';
 import type { Cell } from '../../export';
 
 export function multiplesTable(

@@ -1,10 +1,10 @@
 // Asks and packs the epochs either side of the one shown, so stepping through the epochs is smooth.
 import { useEffect } from 'preact/hooks';
-import { canonicalQuery } from '../../../src/service/queries';
-import type { ChannelEntropiesAnswer } from '../../../src/service/queries';
+import { canonicalQuery } from '../../../src/contract/queries';
+import type { ChannelEntropiesAnswer } from '../../../src/contract/queries';
 import type { InputSubset } from '../../../src/analysis/subsets';
 import { cachedPack } from '../../charts/circlePackingLayout';
-import { queries } from '../../plan';
+import { queries } from '../../../src/contract/plan';
 import { useApp } from '../../state';
 
 /**

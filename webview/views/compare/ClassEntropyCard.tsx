@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import type { TrainingAnswer } from '../../../src/service/queries';
+import type { TrainingAnswer } from '../../../src/contract/queries';
 import { ClassMultiples } from '../../charts/classMultiples';
 import type { ClassMultiplesRun } from '../../charts/classMultiples';
 import { classLabel } from '../../charts/common';
@@ -9,7 +9,7 @@ import { EpochLines } from '../../charts/trainingLines';
 import { Card } from '../../ui';
 import type { RunAnswers } from './compareData';
 import { runSeries } from './runSeries';
-import { formatBits } from '../../format';
+import { formatBits } from '../../../src/contract/format';
 
 /** The label entropies of one class picked by the user, one line per run. */
 export function ClassEntropyCard(props: {

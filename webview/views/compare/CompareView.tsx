@@ -1,7 +1,7 @@
 // The comparison of several runs (the hypercube's fifth axis, docs/views.md "Comparing runs"): loss
 // and accuracy overlaid, the label entropies of one class across runs, the layers side by side and
 // each run's input diversity (paper Fig. 5(A)/(B)), one colour per run in every chart. The view takes
-// a list of runs, each with its own data source, and asks each run the queries of webview/plan.ts's
+// a list of runs, each with its own data source, and asks each run the queries of src/contract/plan.ts's
 // `comparePlan`, so a report (answers keyed by run) and a host (a query per run) can feed it alike.
 // In VS Code the user also picks the epoch of the per-layer values (a report holds the last only).
 // A run whose model predicts no class has no label measures: its probe loss, accuracies and label
@@ -11,7 +11,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { LabelMeasuresNote } from '../../charts/labelEntropy';
 import { comparableEpochs, epochForRun, matchLayers, positionOfLayer, runColour, runLabel, runLetter } from '../../compare';
 import type { CompareEpochChoice } from '../../compare';
-import type { Focus } from '../../protocol';
+import type { Focus } from '../../../src/contract/webviewProtocol';
 import { ClassEntropyCard, ClassMultiplesCard } from './ClassEntropyCard';
 import { useLayerAnswers, useRunAnswers } from './compareData';
 import type { CompareRun } from './compareData';
@@ -21,7 +21,7 @@ import { DiversityComparisonCard } from './DiversityComparisonCard';
 import { InformationPlaneComparisonCard } from './InformationPlaneComparisonCard';
 import { LayerComparisonCard } from './LayerComparisonCard';
 import { NetworksCard } from './NetworksCard';
-import { labelMeasuresAbsent } from '../../format';
+import { labelMeasuresAbsent } from '../../../src/contract/format';
 
 export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus: Focus; at: number } }): JSX.Element {
   const manifests = useMemo(() => props.runs.map((r) => r.manifest), [props.runs]);
@@ -29,7 +29,7 @@ export function CompareView(props: { runs: CompareRun[]; focusRequest?: { focus:
   const [sizeIndex, setSizeIndex] = useState(Number.MAX_SAFE_INTEGER);
   const [savedChoice, setEpochChoice] = useEpochChoice();
   const [selectedLayer, setSelectedLayer] = useState<number | undefined>(undefined);
-  // A report holds each run's last epoch only (webview/plan.ts comparePlan): no other is offered there.
+  // A report holds each run's last epoch only (src/contract/plan.ts comparePlan): no other is offered there.
   const canChooseEpoch = props.runs.every((r) => r.data.mode === 'vscode');
   const epochChoice: CompareEpochChoice = canChooseEpoch ? savedChoice : 'last';
   const epochs = useMemo(() => props.runs.map((r) => epochForRun(r.manifest.epochs, epochChoice)), [props.runs, epochChoice]);

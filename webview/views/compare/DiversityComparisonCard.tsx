@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useRef } from 'preact/hooks';
-import type { InputDiversityAnswer } from '../../../src/service/queries';
+import type { InputDiversityAnswer } from '../../../src/contract/queries';
 import { usePanelWidth } from '../../charts/common';
 import { DiversityComparisonBars, diversityGroupName } from '../../charts/runComparison';
 import { runLetter } from '../../compare';

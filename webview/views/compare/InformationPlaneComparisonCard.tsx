@@ -1,12 +1,12 @@
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { InformationPlaneAnswer } from '../../../src/service/queries';
+import type { InformationPlaneAnswer } from '../../../src/contract/queries';
 import { usePanelWidth } from '../../charts/common';
 import { EstimatorPicker, ESTIMATOR_TEXT, InformationPlaneChart, saturatedText } from '../../charts/informationPlane';
 import type { PlaneTrajectory } from '../../charts/informationPlane';
 import { matchLayers, runColour, runLetter } from '../../compare';
-import { informationQueries } from '../../plan';
-import type { InformationEstimator } from '../../plan';
+import { informationQueries } from '../../../src/contract/plan';
+import type { InformationEstimator } from '../../../src/contract/plan';
 import { Card } from '../../ui';
 import { asker } from './compareData';
 import type { CompareRun } from './compareData';

@@ -1,14 +1,14 @@
 // What the comparison view asks each run: its training curves and input diversity once, and its
 // per-layer entropies at the epoch compared. A failed query becomes a line said under the charts.
 import { useEffect, useState } from 'preact/hooks';
-import type { RunManifest } from '../../../src/run/format';
-import type { ChannelEntropiesAnswer, InputDiversityAnswer, InterSampleAnswer, TrainingAnswer } from '../../../src/service/queries';
+import type { RunManifest } from '../../../src/contract/runFormat';
+import type { ChannelEntropiesAnswer, InputDiversityAnswer, InterSampleAnswer, TrainingAnswer } from '../../../src/contract/queries';
 import type { RunLayerValues } from '../../charts/runComparison';
 import { meanDefined } from '../../compare';
 import type { CompareEpochChoice } from '../../compare';
 import type { DataSource } from '../../data';
 import { ViewError } from '../../data';
-import { compareQueries, queries } from '../../plan';
+import { compareQueries, queries } from '../../../src/contract/plan';
 
 /** One run of the comparison: its manifest and where its answers come from. */
 export interface CompareRun {

@@ -2,8 +2,8 @@
 // estimator, and whether the networks are shown (each is a forward pass per run, so off by default).
 import * as v from 'valibot';
 import type { CompareEpochChoice } from '../../compare';
-import { INFORMATION_ESTIMATORS } from '../../plan';
-import type { InformationEstimator } from '../../plan';
+import { INFORMATION_ESTIMATORS } from '../../../src/contract/plan';
+import type { InformationEstimator } from '../../../src/contract/plan';
 import { useSchemaViewState } from '../../state';
 
 export const EpochChoiceSchema = v.union([v.literal('last'), v.pipe(v.number(), v.integer(), v.minValue(0))]);

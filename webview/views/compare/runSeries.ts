@@ -1,4 +1,4 @@
-import type { TrainingAnswer } from '../../../src/service/queries';
+import type { TrainingAnswer } from '../../../src/contract/queries';
 import type { LineSeries } from '../../charts/epochLinesLayout';
 import { alignEpochs, notRecordedEpochs, runColour, runLetter } from '../../compare';
 import type { RunAnswers } from './compareData';

@@ -2,15 +2,15 @@
 // with its uninformative channels.
 import type { JSX } from 'preact';
 import { useRef } from 'preact/hooks';
-import type { ChannelLabelInformationAnswer } from '../../../src/service/queries';
+import type { ChannelLabelInformationAnswer } from '../../../src/contract/queries';
 import { ChannelInformationHeatmap, heatmapMaxBits, labelInformationScale } from '../../charts/channelInformation';
 import { usePanelWidth } from '../../charts/common';
 import { ColourLegend } from '../../charts/primitives';
-import { informationQueries } from '../../plan';
+import { informationQueries } from '../../../src/contract/plan';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';
 import { UninformativeList } from './UninformativeList';
-import { formatBits } from '../../format';
+import { formatBits } from '../../../src/contract/format';
 
 export function ChannelInformationCard(props: { layer: number; layerName: string }): JSX.Element {
   const { ui, focus } = useApp();

@@ -6,13 +6,13 @@
 import type { JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import * as v from 'valibot';
-import { IMPORTANCE_MEASURES } from '../../../src/service/queries';
-import type { ChannelImportanceAnswer, ImportanceMeasure, MeasureCorrelation } from '../../../src/service/queries';
+import { IMPORTANCE_MEASURES } from '../../../src/contract/queries';
+import type { ChannelImportanceAnswer, ImportanceMeasure, MeasureCorrelation } from '../../../src/contract/queries';
 import { usePanelWidth } from '../../charts/common';
 import { ImportanceScatter } from '../../charts/importanceScatter';
-import { formatNumber, formatPercent } from '../../format';
-import { shortLayerName } from '../../layerLabel';
-import { importanceQueries } from '../../plan';
+import { formatNumber, formatPercent } from '../../../src/contract/format';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import { importanceQueries } from '../../../src/contract/plan';
 import { shown, useApp, useQuery, useSchemaViewState } from '../../state';
 import { Card, LayerName, QueryStatus, Toggle } from '../../ui';
 import {

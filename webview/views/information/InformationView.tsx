@@ -9,8 +9,8 @@
 import type { JSX } from 'preact';
 import * as v from 'valibot';
 import { EstimatorPicker } from '../../charts/informationPlane';
-import { shortLayerName } from '../../layerLabel';
-import { INFORMATION_ESTIMATORS, informationLayers, informationQueries } from '../../plan';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import { INFORMATION_ESTIMATORS, informationLayers, informationQueries } from '../../../src/contract/plan';
 import { useApp, useQuery, useSchemaViewState } from '../../state';
 import { EpochSlider } from '../../ui';
 import { ChannelInformationCard } from './ChannelInformationCard';

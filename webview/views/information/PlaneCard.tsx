@@ -1,12 +1,12 @@
 // The Information view's information plane card: every layer's I(X;T) and I(T;Y) over the epochs.
 import type { JSX } from 'preact';
 import { useMemo, useRef } from 'preact/hooks';
-import type { InformationPlaneAnswer } from '../../../src/service/queries';
+import type { InformationPlaneAnswer } from '../../../src/contract/queries';
 import { usePanelWidth } from '../../charts/common';
 import { ESTIMATOR_TEXT, InformationPlaneChart, LayerMarkerLegend, planeTrajectories, saturatedText } from '../../charts/informationPlane';
 import type { PlaneTrajectory } from '../../charts/informationPlane';
-import { shortLayerName } from '../../layerLabel';
-import type { InformationEstimator } from '../../plan';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import type { InformationEstimator } from '../../../src/contract/plan';
 import { shown, useApp } from '../../state';
 import type { QueryResult } from '../../state';
 import { Card, QueryStatus } from '../../ui';

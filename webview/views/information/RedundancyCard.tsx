@@ -3,12 +3,12 @@
 import type { JSX } from 'preact';
 import { useMemo, useRef } from 'preact/hooks';
 import { format } from 'd3-format';
-import type { CapacityMatrixAnswer } from '../../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../../src/contract/queries';
 import { CapacityHeatmap } from '../../charts/capacityHeatmap';
 import { matrixStats } from '../../charts/capacityMatrix';
 import { usePanelWidth } from '../../charts/common';
 import { groupsText, NEAR_DUPLICATE_SHARE, redundancy } from '../../charts/redundancy';
-import { informationQueries } from '../../plan';
+import { informationQueries } from '../../../src/contract/plan';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';
 

@@ -1,10 +1,10 @@
 // The uninformative channels of the Information view's layer, with links into the Channel view.
 import type { JSX } from 'preact';
-import type { Bits, ChannelLabelInformationAnswer } from '../../../src/service/queries';
+import type { Bits, ChannelLabelInformationAnswer } from '../../../src/contract/queries';
 import { UNINFORMATIVE_BITS } from '../../charts/channelInformation';
 import { useApp } from '../../state';
 import { LayerName } from '../../ui';
-import { formatBits } from '../../format';
+import { formatBits } from '../../../src/contract/format';
 
 const at = (a: ChannelLabelInformationAnswer, e: number, channel: number): Bits => a.bits[e]?.[channel] ?? null;
 

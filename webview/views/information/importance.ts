@@ -2,15 +2,15 @@
 // sentence that reads a rank correlation (a verdict only where the Holm-adjusted p-value and the
 // bootstrap intervals hold one, "no evidence" otherwise), Δ loss with its interval, the dots of the
 // scatter plot and the rows of its table.
-import { IMPORTANCE_SIGNIFICANCE, importanceReading } from '../../../src/service/queries';
+import { IMPORTANCE_SIGNIFICANCE, importanceReading } from '../../../src/contract/queries';
 import type {
   ChannelAblation,
   ChannelImportanceAnswer,
   ImportanceMeasure,
   ImportanceReading,
   MeasureCorrelation,
-} from '../../../src/service/queries';
-import { formatNumber, formatPercent } from '../../format';
+} from '../../../src/contract/queries';
+import { formatNumber, formatPercent } from '../../../src/contract/format';
 import { classLabel } from '../../charts/common';
 import type { ImportancePoint } from '../../charts/importanceScatter';
 
@@ -50,7 +50,7 @@ export function formatP(p: number | null | undefined): string {
   return p < 0.001 ? '< 0.001' : `= ${p.toFixed(3)}`;
 }
 
-/** How a correlation reads: predicts, predicts inversely, no evidence either way, or cannot be tested (src/service/queries importanceReading). */
+/** How a correlation reads: predicts, predicts inversely, no evidence either way, or cannot be tested (src/contract/queries importanceReading). */
 export type Reading = ImportanceReading;
 
 export function reading(m: MeasureCorrelation, channels: readonly ChannelAblation[]): Reading {

@@ -2,16 +2,16 @@
 // channel and row channel, for one sample input per class.
 import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
-import { decodeFloat32 } from '../../../src/service/queries';
-import type { CapacityMatrixAnswer } from '../../../src/service/queries';
+import { decodeFloat32 } from '../../../src/contract/queries';
+import type { CapacityMatrixAnswer } from '../../../src/contract/queries';
 import type { CellRef } from '../../charts/capacityMatrix';
 import { channelMaps, FeatureMapPairs } from '../../charts/featureMaps';
 import type { ChannelMaps } from '../../charts/featureMaps';
-import { queries, SAMPLE_INPUTS } from '../../plan';
+import { queries, SAMPLE_INPUTS } from '../../../src/contract/plan';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';
 import type { ExportSpec } from '../../ui';
-import { formatBits } from '../../format';
+import { formatBits } from '../../../src/contract/format';
 
 export function FeatureMapsCard(props: {
   layerI: number;

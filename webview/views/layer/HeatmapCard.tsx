@@ -2,7 +2,7 @@
 // epoch, with its sort, colour scale, marked groups and notes.
 import type { JSX } from 'preact';
 import { useMemo, useRef } from 'preact/hooks';
-import type { CapacityMatrixAnswer } from '../../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../../src/contract/queries';
 import { CapacityHeatmap, UndefinedSwatch } from '../../charts/capacityHeatmap';
 import type { CellRef, HeatmapSort, MatrixStats, ScaleMode, SortKey } from '../../charts/capacityMatrix';
 import type { MarkAxis } from '../../charts/capacityHeatmapCanvas';
@@ -16,8 +16,8 @@ import type { HeatmapModel, Orders } from './heatmapModel';
 import { ScaleTools, SortTools } from './HeatmapTools';
 import { MarksReadout } from './marks';
 import type { ScaleMatrices } from './scalePairs';
-import { formatBits } from '../../format';
-import { shortLayerName } from '../../layerLabel';
+import { formatBits } from '../../../src/contract/format';
+import { shortLayerName } from '../../../src/contract/layerLabel';
 
 const sortText = (k: SortKey, what: string) => (k === 'original' ? `${what} in channel order` : `${what} sorted by ${k}, descending`);
 

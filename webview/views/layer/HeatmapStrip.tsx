@@ -1,9 +1,9 @@
-// A strip of capacity heatmaps whose cells are slice queries (through webview/plan.ts, so a report
+// A strip of capacity heatmaps whose cells are slice queries (through src/contract/plan.ts, so a report
 // precomputes them); the drawing is charts/heatmapStrip.tsx, which needs every answer for its one
 // colour domain.
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import type { CapacityMatrixAnswer } from '../../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../../src/contract/queries';
 import { HeatmapStrip as StripChart } from '../../charts/heatmapStrip';
 import type { Orders, StripCell, StripCellStatus } from '../../charts/heatmapStrip';
 import type { QueryOf } from '../../data';

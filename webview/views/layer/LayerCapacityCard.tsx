@@ -5,16 +5,16 @@
 // and its --pairs) and names the consecutive pairs it leaves out in one line.
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import type { LayerCapacityAnswer } from '../../../src/service/queries';
+import type { LayerCapacityAnswer } from '../../../src/contract/queries';
 import type { InputSubset } from '../../../src/analysis/subsets';
 import { LayerCapacityBars, pairKey } from '../../charts/layerCapacity';
 import type { PairSpec } from '../../charts/layerCapacity';
-import { shortLayerName } from '../../layerLabel';
+import { shortLayerName } from '../../../src/contract/layerLabel';
 import type { DataSource } from '../../data';
-import { queries } from '../../plan';
+import { queries } from '../../../src/contract/plan';
 import { QueryResult, useApp, useQuery } from '../../state';
 import { Card, QueryStatus } from '../../ui';
-import { formatBits } from '../../format';
+import { formatBits } from '../../../src/contract/format';
 
 export type { PairSpec } from '../../charts/layerCapacity';
 

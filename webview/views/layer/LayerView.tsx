@@ -3,15 +3,15 @@
 // channels; and the layer-level capacity between pairs of layers.
 import type { JSX } from 'preact';
 import { useCallback, useMemo, useState } from 'preact/hooks';
-import type { CapacityMatrixAnswer } from '../../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../../src/contract/queries';
 import type { InputSubset } from '../../../src/analysis/subsets';
-import type { RunManifest } from '../../../src/run/format';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import { displayOrders } from '../../charts/capacityMatrix';
 import type { HeatmapSort } from '../../charts/capacityMatrix';
 import type { MarkAxis } from '../../charts/capacityHeatmapCanvas';
 import type { PlaybackFrame } from '../../charts/primitives';
-import { shortLayerName } from '../../layerLabel';
-import { queries } from '../../plan';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import { queries } from '../../../src/contract/plan';
 import { defaultLayers, shown, UiState, useApp, useQuery } from '../../state';
 import { EpochSlider, LayerName } from '../../ui';
 import { FeatureMapsCard } from './FeatureMapsCard';

@@ -3,11 +3,11 @@
 // its own colour scale, named beside its legend.
 import type { JSX } from 'preact';
 import { useCallback } from 'preact/hooks';
-import type { CapacityMatrixAnswer } from '../../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../../src/contract/queries';
 import type { InputSubset } from '../../../src/analysis/subsets';
 import { Toggle } from '../../charts/primitives';
-import { shortLayerName } from '../../layerLabel';
-import { depthPairs, queries, stripEpochs } from '../../plan';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import { depthPairs, queries, stripEpochs } from '../../../src/contract/plan';
 import { useApp } from '../../state';
 import { Card } from '../../ui';
 import { channelList } from './marks';

@@ -2,7 +2,7 @@
 // reference epoch, sliced by the Query view's channels), the marked-group comparison and the colour
 // domain; plus the card's export and its width.
 import { useMemo } from 'preact/hooks';
-import type { CapacityMatrixAnswer } from '../../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../../src/contract/queries';
 import { displayOrders, matrixStats, sharedMaxBits } from '../../charts/capacityMatrix';
 import type { HeatmapSort, MatrixStats, ScaleMode } from '../../charts/capacityMatrix';
 import { heatmapCellSize } from '../../charts/capacityHeatmapCanvas';

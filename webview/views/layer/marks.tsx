@@ -1,9 +1,9 @@
 // Marked channel groups of the capacity heatmap (paper Fig. 8B): the mean capacity of the marked
 // block against the other shown cells, and the readout that says it.
 import type { JSX } from 'preact';
-import type { CapacityMatrixAnswer } from '../../../src/service/queries';
+import type { CapacityMatrixAnswer } from '../../../src/contract/queries';
 import { MARK_COLOUR } from '../../charts/capacityHeatmapCanvas';
-import { formatBits } from '../../format';
+import { formatBits } from '../../../src/contract/format';
 
 /** Mean capacity of the marked block (marked rows × marked columns; an axis with no mark counts whole) against the other shown cells. */
 export interface MarkComparison {

@@ -1,9 +1,9 @@
 // The capacity matrices of the Layer view's pair at every recorded epoch, asked ahead of playback.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { canonicalQuery } from '../../../src/service/queries';
-import type { CapacityMatrixAnswer, QueryPriority } from '../../../src/service/queries';
+import { canonicalQuery } from '../../../src/contract/queries';
+import type { CapacityMatrixAnswer, QueryPriority } from '../../../src/contract/queries';
 import type { InputSubset } from '../../../src/analysis/subsets';
-import { queries } from '../../plan';
+import { queries } from '../../../src/contract/plan';
 import { useApp } from '../../state';
 
 /** The capacity matrices of one layer pair at every recorded epoch, as far as they are known. */
@@ -17,7 +17,7 @@ export interface PairEpochs {
 /**
  * Asks the pair's matrix at every recorded epoch, one at a time (the service computes them in
  * turn anyway), starting once the current epoch's answer is shown and going forward from it, as
- * playback will. Every query goes through `queries` (webview/plan.ts) and the shared answer cache,
+ * playback will. Every query goes through `queries` (src/contract/plan.ts) and the shared answer cache,
  * so the views and the prefetch never ask the same slice twice once it is known.
  */
 export function usePairEpochs(layerI: number, layerJ: number, subset: InputSubset, start: boolean, fromEpoch: number): PairEpochs {

@@ -2,11 +2,11 @@
 // Layer view compares (the consecutive multi-channel pairs, the depth strip's pairs, and the pair
 // shown), so a value keeps its colour when the user switches pairs.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { canonicalQuery } from '../../../src/service/queries';
-import type { CapacityMatrixAnswer } from '../../../src/service/queries';
+import { canonicalQuery } from '../../../src/contract/queries';
+import type { CapacityMatrixAnswer } from '../../../src/contract/queries';
 import type { InputSubset } from '../../../src/analysis/subsets';
-import type { RunManifest } from '../../../src/run/format';
-import { capacityPairs, queries, reportDepthPairs } from '../../plan';
+import type { RunManifest } from '../../../src/contract/runFormat';
+import { capacityPairs, queries, reportDepthPairs } from '../../../src/contract/plan';
 import { useApp } from '../../state';
 
 /**
@@ -41,7 +41,7 @@ export interface ScaleMatrices {
 
 /**
  * Asks every matrix of the scale's pairs, one at a time, at the current epoch first, while `active`
- * (the scale mode is "shared across pairs"). Every query goes through `queries` (webview/plan.ts)
+ * (the scale mode is "shared across pairs"). Every query goes through `queries` (src/contract/plan.ts)
  * and the shared answer cache, so nothing known is asked again.
  */
 export function useScaleMatrices(layerI: number, layerJ: number, subset: InputSubset, epoch: number, active: boolean): ScaleMatrices {

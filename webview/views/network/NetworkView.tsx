@@ -6,9 +6,9 @@
 // slicer and the Channel view; a click on a layer's title goes to its source line.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { NetworkCluster } from '../../../src/service/queries';
-import type { RunManifest } from '../../../src/run/format';
-import { networkQueries } from '../../plan';
+import type { NetworkCluster } from '../../../src/contract/queries';
+import type { RunManifest } from '../../../src/contract/runFormat';
+import { networkQueries } from '../../../src/contract/plan';
 import type { DataSource } from '../../data';
 import { shown, useApp, useQuery } from '../../state';
 import { EpochSlider, QueryStatus } from '../../ui';

@@ -1,10 +1,10 @@
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { InputsAnswer, NetworkGraphAnswer } from '../../../src/service/queries';
-import type { RunManifest } from '../../../src/run/format';
+import type { InputsAnswer, NetworkGraphAnswer } from '../../../src/contract/queries';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import type { DataSource } from '../../data';
 import { ViewError } from '../../data';
-import { networkQueries } from '../../plan';
+import { networkQueries } from '../../../src/contract/plan';
 import { NetworkGraph, thumbnailCanvases } from '../../charts/networkGraph';
 
 /**

@@ -1,12 +1,12 @@
 // The Query view's layer table: every layer with its type, shape, channels, parameters and
 // inter-sample entropy at the shared epoch, and a checkbox that puts it in the draft slice.
 import type { JSX } from 'preact';
-import { queries } from '../../plan';
+import { queries } from '../../../src/contract/plan';
 import type { Draft } from '../../slice';
 import { shown, useApp, useQuery } from '../../state';
 import { LayerName } from '../../ui';
 import { CeilingMark, InterSampleValue } from './CeilingMark';
-import { formatShape } from '../../format';
+import { formatShape } from '../../../src/contract/format';
 
 export function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) => void }): JSX.Element {
   const { manifest, ui, update } = useApp();

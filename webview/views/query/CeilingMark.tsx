@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { interSampleCeiling, nearCeiling } from '../../charts/diversityBars';
-import { formatBits } from '../../format';
-import { undefinedWithReason } from '../../../src/service/queries';
+import { formatBits } from '../../../src/contract/format';
+import { undefinedWithReason } from '../../../src/contract/queries';
 
 /**
  * An inter-sample entropy as the Query view writes it: its bits, or "undefined" with the reason the

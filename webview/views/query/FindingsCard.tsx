@@ -2,11 +2,11 @@
 // with its severity, layer, one-line message, the measured ablation of the channels it names, and
 // the view that shows the evidence (a click opens it at the layer, channel and epoch).
 import type { JSX } from 'preact';
-import type { Finding, FindingsAnswer } from '../../../src/service/queries';
-import { importanceQueries } from '../../plan';
+import type { Finding, FindingsAnswer } from '../../../src/contract/queries';
+import { importanceQueries } from '../../../src/contract/plan';
 import { applyFocus, shown, useApp, useQuery } from '../../state';
 import { Card, LayerName, QueryStatus } from '../../ui';
-import { ablationLine, evidenceFocus, evidenceText, findingLine, VIEW_TITLES } from './findings';
+import { ablationLine, evidenceFocus, evidenceText, findingLine, VIEW_TITLES } from '../../../src/contract/findingsText';
 
 const ICONS: Record<Finding['severity'], string> = { warning: '⚠', information: 'ℹ' };
 

@@ -3,10 +3,10 @@
 // layer axis, drag on layer × channel, click an epoch, pick inputs — and the Query button applies
 // it to the other views.
 import type { JSX } from 'preact';
-import type { RunManifest } from '../../../src/run/format';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import { HypercubeSlicer } from '../../charts/hypercube';
-import { shortLayerName } from '../../layerLabel';
-import { canonicalSubset } from '../../plan';
+import { shortLayerName } from '../../../src/contract/layerLabel';
+import { canonicalSubset } from '../../../src/contract/plan';
 import { describeSlice } from '../../slice';
 import type { Draft } from '../../slice';
 import { useApp } from '../../state';
@@ -18,7 +18,7 @@ import { ReportCoverage } from './ReportCoverage';
 import { SliceResult } from './SliceResult';
 import { SubsetPicker } from './SubsetPicker';
 import { useDraft, useOverview } from './queryState';
-import { formatShape } from '../../format';
+import { formatShape } from '../../../src/contract/format';
 
 export function QueryView(): JSX.Element {
   const { manifest, ui, update } = useApp();

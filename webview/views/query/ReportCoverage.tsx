@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ViewError } from '../../data';
-import { queries } from '../../plan';
+import { queries } from '../../../src/contract/plan';
 import type { Draft } from '../../slice';
 import { useApp } from '../../state';
 

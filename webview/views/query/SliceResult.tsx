@@ -1,7 +1,7 @@
 // The applied slice's result: the inter-sample entropy of its inputs at each selected layer.
 import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
-import { queries } from '../../plan';
+import { queries } from '../../../src/contract/plan';
 import { useApp, useQuery } from '../../state';
 import { LayerName, QueryStatus } from '../../ui';
 import { CeilingMark, InterSampleValue } from './CeilingMark';

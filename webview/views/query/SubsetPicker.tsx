@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import type { InputSubset } from '../../../src/analysis/subsets';
 import { parseIndices } from '../../slice';
 import { holdsSubset } from '../../data';
-import { canonicalSubset } from '../../plan';
+import { canonicalSubset } from '../../../src/contract/plan';
 import { useApp } from '../../state';
 import { classLabel } from './ReportSubsetNote';
 

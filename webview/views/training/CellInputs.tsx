@@ -6,7 +6,7 @@ import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { classColour } from '../../colours';
 import { picturesByInput, Thumbnail } from '../../charts/cellInputs';
-import { queries } from '../../plan';
+import { queries } from '../../../src/contract/plan';
 import { shown, useQuery } from '../../state';
 import { QueryStatus } from '../../ui';
 

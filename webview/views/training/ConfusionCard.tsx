@@ -3,11 +3,11 @@
 import type { JSX } from 'preact';
 import { max, sum } from 'd3-array';
 import { format } from 'd3-format';
-import type { ConfusionAnswer } from '../../../src/service/queries';
+import type { ConfusionAnswer } from '../../../src/contract/queries';
 import { countScale } from '../../colours';
 import { MatrixGrid } from '../../charts/confusionMatrix';
 import { fitWidth, useChartTheme, usePanelWidth } from '../../charts/common';
-import { queries } from '../../plan';
+import { queries } from '../../../src/contract/plan';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, ColourLegend, EpochSlider, QueryStatus } from '../../ui';
 import { CellInputs } from './CellInputs';

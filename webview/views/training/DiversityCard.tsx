@@ -2,7 +2,7 @@
 // per class and subset size, of the probe set or the whole dataset, and draws it as grouped bars.
 import type { JSX } from 'preact';
 import { CeilingNote, DiversityBars, filledClasses, groupName, sizeColour } from '../../charts/diversityBars';
-import { queries } from '../../plan';
+import { queries } from '../../../src/contract/plan';
 import { describeSubset } from '../../slice';
 import { shown, useApp, useQuery } from '../../state';
 import { Card, QueryStatus, Toggle } from '../../ui';

@@ -2,7 +2,7 @@
 // the list of the undefined values in words (charts/labelEntropy.tsx says what each measures).
 import type { JSX } from 'preact';
 import { useRef } from 'preact/hooks';
-import type { TrainingAnswer } from '../../../src/service/queries';
+import type { TrainingAnswer } from '../../../src/contract/queries';
 import { useWidth } from '../../charts/common';
 import { classSeries, LABEL_ENTROPY_TEXT, undefinedList } from '../../charts/labelEntropy';
 import type { LabelEntropyKind } from '../../charts/labelEntropy';
@@ -10,7 +10,7 @@ import { EpochLines, UndefinedGlyph } from '../../charts/trainingLines';
 import { shown } from '../../state';
 import type { QueryResult } from '../../state';
 import { Card, QueryStatus } from '../../ui';
-import { formatBits } from '../../format';
+import { formatBits } from '../../../src/contract/format';
 import { ScopeNote } from './trainingScope';
 import type { TrainingScope } from './trainingScope';
 

@@ -2,7 +2,7 @@
 // the training loss alone (charts/lossChart.tsx draws both).
 import type { JSX } from 'preact';
 import { useRef } from 'preact/hooks';
-import type { TrainingAnswer } from '../../../src/service/queries';
+import type { TrainingAnswer } from '../../../src/contract/queries';
 import { lossPanels, SetLegend, trainingLossPanels } from '../../charts/lossChart';
 import { EpochLines } from '../../charts/trainingLines';
 import { fitWidth, usePanelWidth } from '../../charts/common';

@@ -16,7 +16,7 @@ import { LabelEntropyCard } from './LabelEntropyCard';
 import { LossCard } from './LossCard';
 import { useHighlight } from './trainingState';
 import { useTrainingCurves } from './trainingScope';
-import { labelMeasuresAbsent } from '../../format';
+import { labelMeasuresAbsent } from '../../../src/contract/format';
 
 export function TrainingView(): JSX.Element {
   const { classNames, manifest, ui, update } = useApp();

@@ -4,7 +4,7 @@
 // in a report from the answers it already holds). Pure.
 import { resolveSubset } from '../../../src/analysis/subsets';
 import type { InputSubset } from '../../../src/analysis/subsets';
-import type { ConfusionAnswer } from '../../../src/service/queries';
+import type { ConfusionAnswer } from '../../../src/contract/queries';
 
 /**
  * `answer` restricted to the inputs of `x`: its matrix and cells over those inputs alone, or

@@ -5,8 +5,8 @@
 // says which it shows, in words, on the chart.
 import type { JSX } from 'preact';
 import type { InputSubset } from '../../../src/analysis/subsets';
-import type { TrainingAnswer } from '../../../src/service/queries';
-import { queries } from '../../plan';
+import type { TrainingAnswer } from '../../../src/contract/queries';
+import { queries } from '../../../src/contract/plan';
 import { describeSubset } from '../../slice';
 import { useApp, useQuery } from '../../state';
 import type { QueryResult } from '../../state';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
 import { binomialUpperTail } from '../../../../src/analysis';
-import type { RunControl } from '../../../../src/run/controlFormat';
-import type { EpochMetrics, RunManifest } from '../../../../src/run/format';
+import type { RunControl } from '../../../../src/contract/controlFormat';
+import type { EpochMetrics, RunManifest } from '../../../../src/contract/runFormat';
 import { CONTROL_ALPHA, CONTROL_MIN_MARGIN, controlFindings } from '../../../../src/service/findings/control';
-import { FindingSchema } from '../../../../src/service/queries/findings';
+import { FindingSchema } from '../../../../src/contract/queries/findings';
 import { fixtureManifest, fixtureMetrics } from '../../support/runFixture';
 
 /** A 10-class control run of `n` probe inputs whose last epoch answered `correct` of them right. */

@@ -1,17 +1,17 @@
 // How a finding names its layers, where its link leads, and how each surface words its advice:
-// short labels (webview/layerLabel.ts) rather than tfjs's generated names, the binned information
+// short labels (src/contract/layerLabel.ts) rather than tfjs's generated names, the binned information
 // plane for the binning estimator's saturation, and the ceiling's probe size as the CLI's flag on
 // the command line and in a report, as VS Code's setting in VS Code.
 import assert from 'node:assert/strict';
-import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../../../src/run/format';
+import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../../../src/contract/runFormat';
 import { formatFindings } from '../../../../src/cli/findings';
 import { diagnosticMessage } from '../../../../src/extension/editor/findingsText';
 import { englishL10n } from '../../../../src/extension/l10n';
 import { ceilingRule, inertLayerRule, labelDropRule } from '../../../../src/service/findings/layerRules';
 import type { FindingsInput } from '../../../../src/service/findings/types';
-import { probeToResolve, type Finding } from '../../../../src/service/queries/findings';
+import { probeToResolve, type Finding } from '../../../../src/contract/queries/findings';
 import { applyFocus, defaultUiState } from '../../../../webview/state';
-import { evidenceFocus, findingLine } from '../../../../webview/views/query/findings';
+import { evidenceFocus, findingLine } from '../../../../src/contract/findingsText';
 
 /** An unnamed LeNet as tfjs names it, but for the user's own `conv2` after the first conv. */
 const LAYERS = [

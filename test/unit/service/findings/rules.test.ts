@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../../../src/run/format';
+import type { EpochMetrics, LayerEpochMetrics, RunManifest } from '../../../../src/contract/runFormat';
 import { interSampleCeilingBits, resolvingProbeSize } from '../../../../src/service/findings/layerRules';
-import {
-  BY_DESIGN_IN_CONTROL,
-  computeFindings,
-  FindingsInput,
-  LayerEvidence,
-  THRESHOLDS,
-  withAblation,
-} from '../../../../src/service/findings/rules';
-import type { Finding, FindingKind } from '../../../../src/service/queries';
+import { BY_DESIGN_IN_CONTROL, computeFindings, withAblation } from '../../../../src/service/findings/rules';
+import { THRESHOLDS } from '../../../../src/service/findings/thresholds';
+import type { FindingsInput, LayerEvidence } from '../../../../src/service/findings/types';
+import type { Finding, FindingKind } from '../../../../src/contract/queries';
 import { probeLossEpochs } from '../../../../src/service/findings/trainingRules';
 import { pairedProbeLosses } from '../../support/probeLosses';
 

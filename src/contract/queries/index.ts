@@ -8,7 +8,7 @@
  * facts the engine and the report decide by — is derived from it.
  */
 import * as v from 'valibot';
-import type { RunManifest } from '../../run/format';
+import type { RunManifest } from '../runFormat';
 import { capacityMatrix } from './capacityMatrix';
 import { channelEntropies } from './channelEntropies';
 import { ablation } from './ablation';

@@ -1,8 +1,8 @@
 // The float32 encoding of large answers: exact round trips, refusals of malformed arrays, the
 // per-object decode cache (callers get copies), and values that stand for an encoding they never wrote.
 import assert from 'node:assert/strict';
-import { decodeFloat32, encodeFloat32, encodedValues } from '../../../src/service/queries';
-import { QueryError } from '../../../src/service/queries/errors';
+import { decodeFloat32, encodeFloat32, encodedValues } from '../../../../src/contract/queries';
+import { QueryError } from '../../../../src/contract/queries/errors';
 
 describe('float32 encoding', () => {
   it('round-trips every float32, NaN, infinities and -0 exactly, at lengths 0 to 7', () => {

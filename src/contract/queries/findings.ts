@@ -29,7 +29,7 @@ export type FindingKind = (typeof FINDING_KINDS)[number];
 export const FINDING_SEVERITIES = ['warning', 'information'] as const;
 export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
 
-/** The views a finding's evidence opens in (webview/protocol.ts VIEW_IDS, plus the comparison of a control run with its source). */
+/** The views a finding's evidence opens in (src/contract/webviewProtocol.ts VIEW_IDS, plus the comparison of a control run with its source). */
 export const FINDING_VIEWS = ['query', 'training', 'layer', 'channel', 'information', 'compare'] as const;
 
 export const FindingSchema = v.object({
@@ -37,7 +37,7 @@ export const FindingSchema = v.object({
   severity: v.picklist(FINDING_SEVERITIES),
   /** The run layer it is about (absent for a finding about the whole model or the training). */
   layer: v.optional(v.number()),
-  /** The layer as the views name it: the user's name, else its short label ("conv2", webview/layerLabel.ts). */
+  /** The layer as the views name it: the user's name, else its short label ("conv2", src/contract/layerLabel.ts). */
   layerName: v.optional(v.string()),
   /** The layer's definition in the model file, as the manifest records it. */
   source: v.optional(v.object({ file: v.string(), line: v.number(), column: v.number() })),

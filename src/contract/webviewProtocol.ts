@@ -1,5 +1,5 @@
 // The host↔webview message protocol. Both sides import this file, so it imports only the pure
-// query vocabulary (src/service/queries, whose schemas check queries and answers) and valibot: the extension host must not pull webview code in, and
+// query vocabulary (src/contract/queries, whose schemas check queries and answers) and valibot: the extension host must not pull webview code in, and
 // the webview bundle must not pull in anything from the host.
 //
 // Messages are discriminated unions keyed by `type`, named `scope/verb`. Every message that
@@ -10,8 +10,8 @@
 // untrusted input to the host: it names layers and channels by index and files by a bare name,
 // never by a path.
 import * as v from 'valibot';
-import { checkAnswer, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryMessageSchema } from '../src/service/queries';
-import type { Answer, AnswerOf, QueryKind } from '../src/service/queries';
+import { checkAnswer, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryMessageSchema } from './queries';
+import type { Answer, AnswerOf, QueryKind } from './queries';
 
 /** Bumped whenever a message changes shape; both sides compare it at the handshake. */
 export const PROTOCOL_VERSION = 3;
@@ -164,7 +164,7 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
 
 /**
  * The answer of a host/answer to a query of `kind`, checked against that kind's answer schema
- * (src/service/queries/<kind>.ts): the answer, or a problem naming the first field that does not fit.
+ * (src/contract/queries/<kind>.ts): the answer, or a problem naming the first field that does not fit.
  */
 export function parseAnswer<K extends QueryKind>(
   kind: K,

@@ -1,12 +1,19 @@
 // The host↔webview protocol's validation, the page's CSP and escaping, the report's lookups, and
 // the pure helpers of the views (slice text, saved-state validation).
 import assert from 'node:assert/strict';
-import { canonicalQuery } from '../../../src/service/queries';
-import type { RunManifest } from '../../../src/run/format';
-import { reportDataSource, ReportData, ViewError } from '../../../webview/data';
-import { contentSecurityPolicy, webviewPage } from '../../../webview/page';
-import { capacityPairs, queries, reportPlan, spreadEpochs } from '../../../webview/plan';
-import { isExportFileName, parseAnswer, parseHostMessage, parseWebviewMessage, PROTOCOL_VERSION } from '../../../webview/protocol';
+import { canonicalQuery } from '../../../src/contract/queries';
+import type { RunManifest } from '../../../src/contract/runFormat';
+import type { ReportData } from '../../../src/contract/reportCodec';
+import { reportDataSource, ViewError } from '../../../webview/data';
+import { contentSecurityPolicy, webviewPage } from '../../../src/contract/page';
+import { capacityPairs, queries, reportPlan, spreadEpochs } from '../../../src/contract/plan';
+import {
+  isExportFileName,
+  parseAnswer,
+  parseHostMessage,
+  parseWebviewMessage,
+  PROTOCOL_VERSION,
+} from '../../../src/contract/webviewProtocol';
 import { describeSlice, parseIndices, ranges } from '../../../webview/slice';
 import { applyFocus, defaultUiState, restoreUiState } from '../../../webview/state';
 

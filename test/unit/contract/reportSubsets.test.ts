@@ -1,7 +1,7 @@
-// The input subsets a report holds besides all inputs (webview/plan.ts): each class alone, asked by
+// The input subsets a report holds besides all inputs (src/contract/plan.ts): each class alone, asked by
 // the views' own builders so the report's keys are the queries the views ask.
 import assert from 'node:assert/strict';
-import { canonicalQuery } from '../../../src/service/queries';
+import { canonicalQuery } from '../../../src/contract/queries';
 import {
   canonicalSubset,
   informationQueries,
@@ -10,8 +10,8 @@ import {
   reportClassSubsets,
   reportPlan,
   subsetSteps,
-} from '../../../webview/plan';
-import type { RunManifest } from '../../../src/run/format';
+} from '../../../src/contract/plan';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import { planLayer, planManifest } from '../support/planManifest';
 
 const manifest = (classCounts: number[]): RunManifest => {

@@ -18,7 +18,6 @@ export const RUN_FORMAT_VERSION = 1;
 
 export type RunStatus = 'recording' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
 
-export { channelsOf };
 export interface RunLayer {
   index: number;
   name: string;

@@ -1,10 +1,10 @@
 // What the Findings list says and where a finding leads, as pure functions of a finding: the measured
 // ablation in one line, and the view (with its layer, channel, epoch and layer pair) that shows the evidence.
-import type { Finding } from '../../../src/service/queries';
-import { probeToResolve } from '../../../src/service/queries';
-import type { RunManifest } from '../../../src/run/format';
-import { formatNumber, formatPercent } from '../../format';
-import type { Focus, ViewId } from '../../protocol';
+import type { Finding } from './queries';
+import { probeToResolve } from './queries';
+import type { RunManifest } from './runFormat';
+import { formatNumber, formatPercent } from './format';
+import type { Focus, ViewId } from './webviewProtocol';
 
 /** The proof line of a finding that names removable-looking channels ("zeroing these 5 channels: probe accuracy 95.6% → 95.4%, loss +0.010"). */
 export function ablationLine(f: Finding): string | undefined {

@@ -4,7 +4,7 @@
  * same schemas. Its handler (src/service/handlers/<kind>.ts) is typed from it.
  */
 import type * as v from 'valibot';
-import type { RunManifest } from '../../run/format';
+import type { RunManifest } from '../runFormat';
 
 /** An object schema of a query: `kind` a literal, the other fields checked with their own messages. */
 type QueryObjectSchema<K extends string> = v.ObjectSchema<

@@ -1,10 +1,10 @@
-// The Network view's queries as webview/plan.ts builds them: the report holds the graph
+// The Network view's queries as src/contract/plan.ts builds them: the report holds the graph
 // at every forward-pass epoch, and the thumbnails query is the one the view asks for an answer.
 import assert from 'node:assert/strict';
-import { canonicalQuery } from '../../../src/service/queries';
-import type { NetworkGraphAnswer } from '../../../src/service/queries';
-import type { RunManifest } from '../../../src/run/format';
-import { networkQueries, reportPlan } from '../../../webview/plan';
+import { canonicalQuery } from '../../../src/contract/queries';
+import type { NetworkGraphAnswer } from '../../../src/contract/queries';
+import type { RunManifest } from '../../../src/contract/runFormat';
+import { networkQueries, reportPlan } from '../../../src/contract/plan';
 
 const manifest = {
   layers: [

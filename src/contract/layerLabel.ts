@@ -3,7 +3,7 @@
 // A layer the user did not name is called by its kind and its number among the layers of that kind
 // ("pool1 · MaxPooling2D"); a name the user gave is kept. The full name stays in the tooltips.
 // Pure: the extension (runsTree.ts) and the webview share it.
-import type { RunLayer } from '../src/run/format';
+import type { RunLayer } from './runFormat';
 
 /** The short word of a layer class; classes not listed use their own name in lower case. */
 const KIND_WORDS: [RegExp, string][] = [

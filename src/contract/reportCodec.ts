@@ -6,8 +6,10 @@
 // min/max fields) are never quantised. A report over its size budget summarises its largest
 // answers (the feature maps of wide layers keep their first channels, `keepChannels`) before it
 // leaves any out. Pure: the CLI (Node) and the page (browser) share it.
-import { decodeFloat32, encodeFloat32, encodedValues } from '../src/service/queries';
-import type { EncodedArray, FeatureMapsAnswer, QueryErrorCode } from '../src/service/queries';
+import { decodeFloat32, encodeFloat32, encodedValues } from './queries';
+import type { EncodedArray, FeatureMapsAnswer, QueryErrorCode } from './queries';
+import type { RunManifest } from './runFormat';
+import type { InputSubset } from '../analysis/subsets';
 
 /**
  * The embedded format this code writes and reads. 2: a feature-maps answer may hold fewer channels
@@ -163,4 +165,41 @@ export async function decodeEntries(entries: Record<string, ReportEntry>): Promi
   const out: Record<string, ReportAnswer | { omitted: string }> = {};
   for (const [key, entry] of Object.entries(entries)) out[key] = await decodeEntry(entry);
   return out;
+}
+
+/** What `cnn-slicer report` embeds: the run's manifest and every precomputed answer by canonical query. */
+export interface ReportData {
+  /** The embedded format (src/contract/reportCodec.ts `REPORT_FORMAT_VERSION`); the page refuses one it does not know. */
+  formatVersion: number;
+  runId: string;
+  createdAt: string;
+  manifest: RunManifest;
+  /**
+   * Canonical query → answer, or the error the service gave for it; large answers gzipped with
+   * their pictures at 8 bits, answers left out to keep the report small replaced by a note
+   * (src/contract/reportCodec.ts).
+   */
+  answers: Record<string, ReportEntry>;
+  /** What the report holds, for the message shown when a view asks for something else. */
+  coverage: string;
+  /**
+   * The input subsets the report holds besides all inputs (each class alone, src/contract/plan.ts
+   * `reportClassSubsets`), every answer of the views for each: absent in older reports (none).
+   */
+  subsets?: InputSubset[];
+  /**
+   * A comparison report (`cnn-slicer report A B …`): each run's manifest and answers, keyed by run.
+   * Absent in a single-run report, whose answers are the fields above; in a comparison report the
+   * fields above describe the first run and `answers` is empty, so an older page opens it as an
+   * empty single-run report instead of failing.
+   */
+  runs?: ReportRun[];
+}
+
+/** One run of a comparison report. */
+export interface ReportRun {
+  runId: string;
+  manifest: RunManifest;
+  answers: ReportData['answers'];
+  coverage: string;
 }

@@ -1,7 +1,7 @@
 /** `interSample`: the inter-sample entropy of a layer's activations at an epoch (paper 4.3). */
 import * as v from 'valibot';
 import { INTER_SAMPLE_UNDEFINED_TEXT, type InterSampleUndefined } from '../../analysis/interSampleReasons';
-import type { LayerEpochMetrics } from '../../run/format';
+import type { LayerEpochMetrics } from '../runFormat';
 import { defineQuery, never } from './descriptor';
 import { BitsSchema, index, queryFields, SubsetSchema } from './fields';
 

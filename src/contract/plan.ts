@@ -1,10 +1,10 @@
 // The slice queries the views ask, built in one place so that the standalone report precomputes
 // exactly the queries the views will look up (a report answers by canonical query; a query built
 // slightly differently would miss). Pure: the CLI's `report` command imports it too.
-import type { NetworkGraphAnswer, Query, QueryKind, QueryOf } from '../src/service/queries';
-import type { RunManifest } from '../src/run/format';
-import type { InputSubset } from '../src/analysis/subsets';
-import type { ViewId } from './protocol';
+import type { NetworkGraphAnswer, Query, QueryKind, QueryOf } from './queries';
+import type { RunManifest } from './runFormat';
+import type { InputSubset } from '../analysis/subsets';
+import type { ViewId } from './webviewProtocol';
 
 /** Inputs whose feature maps and deconvolutions the views show: one per class, as in Figs. 9 and 15. */
 export const SAMPLE_INPUTS: InputSubset = { kind: 'perClass', count: 1, seed: 0 };
@@ -381,7 +381,7 @@ type BuilderOf<K extends QueryKind> = (...args: never[]) => QueryOf<K> | null;
 
 /**
  * The builder the views ask each kind through, one per kind of the vocabulary
- * (src/service/queries): a kind added without its builder here does not compile. `null` marks a
+ * (src/contract/queries): a kind added without its builder here does not compile. `null` marks a
  * kind no view asks (the command line's `cnn-slicer query` does).
  */
 export const QUERY_BUILDERS: { [K in QueryKind]: BuilderOf<K> | null } = {

@@ -1,8 +1,8 @@
-// The formats the views, the editor's hover and the Recorded Runs tree share (webview/format.ts),
+// The formats the views, the editor's hover and the Recorded Runs tree share (src/contract/format.ts),
 // and the Markdown escaping of the hover and the tree's tooltips (src/extension/markdown.ts).
 import assert from 'node:assert/strict';
 import { escapeMarkdown } from '../../../src/extension/markdown';
-import { formatBits, formatShape, labelMeasuresAbsent } from '../../../webview/format';
+import { formatBits, formatShape, labelMeasuresAbsent } from '../../../src/contract/format';
 
 describe('formatBits', () => {
   it('writes three decimals and the unit, as the views show them', () => {

@@ -1,7 +1,7 @@
-// Short layer labels (webview/layerLabel.ts): tfjs's generated names become the
+// Short layer labels (src/contract/layerLabel.ts): tfjs's generated names become the
 // kind and its number, names the user gave stay.
 import assert from 'node:assert/strict';
-import { isGeneratedName, shortLayerLabel, shortLayerName, shortLayerNames } from '../../../webview/layerLabel';
+import { isGeneratedName, shortLayerLabel, shortLayerName, shortLayerNames } from '../../../src/contract/layerLabel';
 
 const LENET = [
   { index: 0, name: 'input1', className: 'InputLayer' },

@@ -1,9 +1,9 @@
-// The Layer view's strips as webview/plan.ts defines them: the epoch
+// The Layer view's strips as src/contract/plan.ts defines them: the epoch
 // strip's default epochs, the depth strip's default pairs, and the report precomputing both.
 import assert from 'node:assert/strict';
-import { canonicalQuery } from '../../../src/service/queries';
-import { depthPairs, queries, REPORT_DEPTH_PAIRS, reportDepthPairs, reportPlan, stripEpochs } from '../../../webview/plan';
-import type { RunManifest } from '../../../src/run/format';
+import { canonicalQuery } from '../../../src/contract/queries';
+import { depthPairs, queries, REPORT_DEPTH_PAIRS, reportDepthPairs, reportPlan, stripEpochs } from '../../../src/contract/plan';
+import type { RunManifest } from '../../../src/contract/runFormat';
 import { planLayer, planManifest } from '../support/planManifest';
 
 const layer = planLayer;

@@ -1,10 +1,10 @@
 /** `run`: the run's manifest, and notes on what the run folder holds. */
 import * as v from 'valibot';
-import type { RunManifest } from '../../run/format';
+import type { RunManifest } from '../runFormat';
 import { always, defineQuery, never } from './descriptor';
 import { isObject, queryFields } from './fields';
 
-/** The manifest was checked field by field when the service read the run (src/run/format.ts, validateManifest). */
+/** The manifest was checked field by field when the service read the run (src/contract/runFormat.ts, validateManifest). */
 const ManifestSchema = v.custom<RunManifest>(isObject);
 
 export const run = defineQuery({
