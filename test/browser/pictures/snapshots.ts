@@ -143,7 +143,7 @@ export async function expectSvg(page: Page, name: string, selector: string, o: S
   );
 }
 
-/** The lines of `b` that differ from `a`'s, in order, with the line number in the snapshot: `-` expected, `+` drawn. */
+/** The lines that differ, in order: `-` a line of the snapshot `a` and its number there, `+` a line drawn (`b`) and its number there. */
 function lineDiff(a: string, b: string): string {
   const x = a.split('\n');
   const y = b.split('\n');
@@ -156,8 +156,8 @@ function lineDiff(a: string, b: string): string {
   let [i, j] = [0, 0];
   while (i < x.length || j < y.length) {
     if (i < x.length && j < y.length && x[i] === y[j]) [i, j] = [i + 1, j + 1];
-    else if (j < y.length && (i === x.length || table[i][j + 1] >= table[i + 1][j])) out.push(`+${i + 1}: ${y[j++]}`);
-    else out.push(`-${i + 1}: ${x[i++]}`);
+    else if (i < x.length && (j === y.length || table[i + 1][j] >= table[i][j + 1])) out.push(`-${i + 1}: ${x[i++]}`);
+    else out.push(`+${j + 1}: ${y[j++]}`);
   }
   return `${out.join('\n')}\n`;
 }
