@@ -21,6 +21,8 @@ import type { PlaneTrajectory } from './informationPlaneMarks';
 import { labelPositions, M, markerPath, planeScales } from './informationPlaneGeometry';
 import { ceilingLayout } from './informationPlaneCeilings';
 import type { CeilingRun } from './informationPlaneCeilings';
+import { runColour, runLetter } from '../compare';
+import type { LayerMatch } from '../compare';
 
 export type { PlaneTrajectory } from './informationPlaneMarks';
 
@@ -93,6 +95,35 @@ export function saturatedText(trajectories: readonly PlaneTrajectory[]): string 
 /** The trajectories of one run's answer, labelled with `label(layer)`. */
 export function planeTrajectories(a: InformationPlaneAnswer, label: (layer: number) => string): PlaneTrajectory[] {
   return a.layers.map((l, k) => ({ key: String(l.layer), layer: l.layer, label: label(l.layer), points: l.points, symbol: k }));
+}
+
+/**
+ * The run comparison's plane (InformationPlaneComparisonCard): every run's trajectories in its
+ * colour, each labelled with its run's letter and the comparison's name of the layer (its row's, so
+ * one label never names two layers) and marked by its row (the same layer has the same marker in
+ * every run); every run's ceilings named with its letter, in its colour; the epochs of all runs.
+ */
+export function comparisonPlane(
+  answers: readonly (InformationPlaneAnswer | undefined)[],
+  matches: readonly LayerMatch[],
+): Pick<InformationPlaneProps, 'trajectories' | 'ceilings' | 'epochs'> {
+  const trajectories = answers.flatMap((a, r) =>
+    (a?.layers ?? []).map((l): PlaneTrajectory => {
+      const match = matches.find((m) => m.indices[r] === l.layer);
+      return {
+        key: `run-${r}-${l.layer}`,
+        layer: l.layer,
+        run: r,
+        label: `${runLetter(r)} ${match?.names[r] ?? `layer ${l.layer}`}`,
+        points: l.points,
+        symbol: match?.index ?? l.layer,
+        colour: runColour(r),
+      };
+    }),
+  );
+  const ceilings = answers.flatMap((a, r) => (a ? [{ ...a.ceilings, name: runLetter(r), colour: runColour(r) }] : []));
+  const epochs = [...new Set(answers.flatMap((a) => a?.epochs ?? []))].sort((x, y) => x - y);
+  return { trajectories, ceilings, epochs };
 }
 
 function AxisG(props: { axis: Axis<number>; transform: string }): JSX.Element {

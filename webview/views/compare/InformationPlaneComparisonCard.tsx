@@ -2,9 +2,8 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { InformationPlaneAnswer } from '../../../src/contract/queries';
 import { usePanelWidth } from '../../charts/common';
-import { EstimatorPicker, ESTIMATOR_TEXT, InformationPlaneChart, saturatedText } from '../../charts/informationPlane';
-import type { PlaneTrajectory } from '../../charts/informationPlane';
-import { matchLayers, runColour, runLetter } from '../../compare';
+import { comparisonPlane, EstimatorPicker, ESTIMATOR_TEXT, InformationPlaneChart, saturatedText } from '../../charts/informationPlane';
+import { matchLayers, runLetter } from '../../compare';
 import { informationQueries } from '../../../src/contract/plan';
 import type { InformationEstimator } from '../../../src/contract/plan';
 import { Card } from '../../ui';
@@ -42,26 +41,7 @@ export function InformationPlaneComparisonCard(props: { runs: CompareRun[]; labe
   }, [props.runs, estimator]);
   // One marker per matched layer (the comparison's rows), so the same layer has the same marker in every run.
   const matches = useMemo(() => matchLayers(props.runs.map((r) => r.manifest)), [props.runs]);
-  const trajectories: PlaneTrajectory[] = (planes?.answers ?? []).flatMap((a, r) => {
-    if (!a) return [];
-    return a.layers.map((l) => {
-      // The comparison's name of the layer (its row's), so one label never names two layers.
-      const match = matches.find((m) => m.indices[r] === l.layer);
-      return {
-        key: `run-${r}-${l.layer}`,
-        layer: l.layer,
-        run: r,
-        label: `${runLetter(r)} ${match?.names[r] ?? `layer ${l.layer}`}`,
-        points: l.points,
-        symbol: match?.index ?? l.layer,
-        colour: runColour(r),
-      };
-    });
-  });
-  const shownAnswers = (planes?.answers ?? []).filter((a): a is InformationPlaneAnswer => a !== undefined);
-  // Each run's ceilings with its letter and colour, so a ceiling of one run is named on its line in its colour.
-  const ceilings = (planes?.answers ?? []).flatMap((a, r) => (a ? [{ ...a.ceilings, name: runLetter(r), colour: runColour(r) }] : []));
-  const epochs = [...new Set(shownAnswers.flatMap((a) => a.epochs))].sort((x, y) => x - y);
+  const { trajectories, ceilings, epochs } = comparisonPlane(planes?.answers ?? [], matches);
   const saturated = saturatedText(trajectories);
   const drawn = planes?.estimator ?? estimator;
   const exportSpec = planes && {
