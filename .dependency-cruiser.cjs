@@ -7,7 +7,7 @@
 /** Our own code that ships in the .vsix (test/, bench/ and scripts/ do not). */
 const SHIPPED = '^(src|webview)/';
 /** The modules of ours that webviews may import: pure, no I/O, no Node, no tfjs. */
-const PURE_FOR_WEBVIEWS = '^src/(analysis/|run/(format|controlFormat)[.]ts$|service/queries/)';
+const PURE_FOR_WEBVIEWS = '^src/(analysis/|contract/layerKinds[.]ts$|run/(format|controlFormat)[.]ts$|service/queries/)';
 /** TensorFlow.js and its backends, the runtime the extension host must never load. */
 const TFJS = '^(node_modules/)?@tensorflow/';
 

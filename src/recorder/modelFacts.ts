@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Dataset } from '../data/datasets';
 import { channelsOf, type RunLayer } from '../run/format';
+import { layerKind } from '../contract/layerKinds';
 import { inputDataFormat } from './layerConfig';
 import { LoadedModel, ModelError } from './modelLoader';
 import { emptyOutputMessage } from './shapeErrorHint';
@@ -90,7 +91,7 @@ export function recordedLayers(loaded: Pick<LoadedModel, 'model' | 'layers'>): R
     },
   ];
   for (const l of loaded.layers) {
-    if (l.className === 'InputLayer') continue;
+    if (layerKind(l.className).input) continue;
     layers.push({ ...l, index: layers.length });
   }
   return layers;
