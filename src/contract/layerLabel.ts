@@ -4,27 +4,7 @@
 // ("pool1 · MaxPooling2D"); a name the user gave is kept. The full name stays in the tooltips.
 // Pure: the extension (runsTree.ts) and the webview share it.
 import type { RunLayer } from './runFormat';
-
-/** The short word of a layer class; classes not listed use their own name in lower case. */
-const KIND_WORDS: [RegExp, string][] = [
-  [/^InputLayer$/, 'input'],
-  [/Conv/, 'conv'],
-  [/Pooling/, 'pool'],
-  [/^Dense$/, 'dense'],
-  [/^Flatten$/, 'flatten'],
-  [/Dropout/, 'dropout'],
-  [/^BatchNormalization$/, 'bn'],
-  [/^LayerNormalization$/, 'ln'],
-  [/Activation|^ReLU$|^LeakyReLU$|^Softmax$|^ELU$|^PReLU$/, 'act'],
-  [/^Concatenate$/, 'concat'],
-  [/^Embedding$/, 'embed'],
-  [/Padding/, 'pad'],
-  [/UpSampling/, 'up'],
-];
-
-function kindWord(className: string): string {
-  return KIND_WORDS.find(([re]) => re.test(className))?.[1] ?? className.toLowerCase();
-}
+import { layerKind, layerWord } from './layerKinds';
 
 /**
  * Whether a layer's name is a long one TensorFlow.js or Keras made up: `conv2d_Conv2D1` (tfjs),
@@ -38,7 +18,7 @@ export function isGeneratedName(name: string, className: string): boolean {
     .replace(/_?\d+$/, '')
     .replace(/_/g, '')
     .toLowerCase();
-  return bare === className.toLowerCase() || (className === 'InputLayer' && bare === 'input');
+  return bare === className.toLowerCase() || (layerKind(className).input === true && bare === 'input');
 }
 
 type LabelledLayer = Pick<RunLayer, 'index' | 'name' | 'className'>;
@@ -70,7 +50,7 @@ export function numberByKind(
       for (let n = 0; used.has(label); n++) label = `input${n}`;
       return claim(label);
     }
-    const word = kindWord(row.className);
+    const word = layerWord(row.className);
     const ordinal = (count.get(word) ?? 0) + 1;
     count.set(word, ordinal);
     if (!row.numbered) return undefined;

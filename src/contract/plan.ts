@@ -5,6 +5,7 @@ import type { NetworkGraphAnswer, Query, QueryKind, QueryOf } from './queries';
 import type { RunManifest } from './runFormat';
 import type { InputSubset } from '../analysis/subsets';
 import type { ViewId } from './webviewProtocol';
+import { isConvolution } from './layerKinds';
 
 /** Inputs whose feature maps and deconvolutions the views show: one per class, as in Figs. 9 and 15. */
 export const SAMPLE_INPUTS: InputSubset = { kind: 'perClass', count: 1, seed: 0 };
@@ -120,7 +121,7 @@ export function stripEpochs(manifest: RunManifest): number[] {
 export function depthPairs(manifest: RunManifest, base?: number): [number, number][] {
   const multi = manifest.layers.filter((l) => l.index > 0 && l.channels > 1);
   const first =
-    (base !== undefined ? multi.find((l) => l.index === base) : undefined) ?? multi.find((l) => /conv/i.test(l.className)) ?? multi[0];
+    (base !== undefined ? multi.find((l) => l.index === base) : undefined) ?? multi.find((l) => isConvolution(l.className)) ?? multi[0];
   if (!first) return [];
   return multi.filter((l) => l.index > first.index).map((l) => [first.index, l.index]);
 }

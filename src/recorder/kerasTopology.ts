@@ -21,6 +21,7 @@
  * model with it, as the model's own compile().
  */
 import type * as tfType from '@tensorflow/tfjs';
+import { layerKind } from '../contract/layerKinds';
 
 /** A topology or training_config that cannot be read, in one line naming the key and why. */
 export class KerasTopologyError extends Error {}
@@ -113,7 +114,8 @@ function withInputShape(out: Obj, keras: Obj): void {
   const config = isObj(out.config) ? out.config : undefined;
   const layers: Json[] = config && Array.isArray(config.layers) ? (config.layers as Json[]) : [];
   const first = layers[0];
-  if (!isObj(first) || first.class_name === 'InputLayer' || !isObj(first.config) || first.config.batch_input_shape) return;
+  if (!isObj(first) || !isObj(first.config) || first.config.batch_input_shape) return;
+  if (typeof first.class_name === 'string' && layerKind(first.class_name).input) return;
   const kerasFirst = isObj(keras.config) && Array.isArray(keras.config.layers) ? (keras.config.layers[0] as Json) : undefined;
   const built = isObj(kerasFirst) && isObj(kerasFirst.build_config) ? kerasFirst.build_config.input_shape : undefined;
   const shape = config?.build_input_shape ?? built;
@@ -133,7 +135,7 @@ function translate(value: Json): Json {
       else if (key === 'inbound_nodes') out.inbound_nodes = inboundNodes(v, layerName);
       else out[key] = translate(v);
     }
-    if (value.class_name === 'Sequential') withInputShape(out, value);
+    if (layerKind(value.class_name).sequential) withInputShape(out, value);
     return /^L[12]$/.test(value.class_name) ? regularizer(out) : out;
   }
   const out: Obj = {};

@@ -6,6 +6,7 @@
  * channel axis (docs/run-format.md "Channels-first layers").
  */
 import type * as tfType from '@tensorflow/tfjs';
+import { layerKind } from '../contract/layerKinds';
 
 type LayersModel = tfType.LayersModel;
 type AnyLayer = LayersModel['layers'][number];
@@ -19,7 +20,7 @@ export function channelsFirstLayers(model: LayersModel): Set<AnyLayer> {
   const own = (layer: AnyLayer): 'channelsFirst' | 'channelsLast' | undefined => {
     const l = layer as unknown as { dataFormat?: string; axis?: number | number[] };
     if (l.dataFormat === 'channelsFirst' || l.dataFormat === 'channelsLast') return l.dataFormat;
-    if (layer.getClassName() === 'BatchNormalization') return l.axis === 1 ? 'channelsFirst' : 'channelsLast';
+    if (layerKind(layer.getClassName()).channelAxisOption) return l.axis === 1 ? 'channelsFirst' : 'channelsLast';
     return undefined;
   };
   const rank = (layer: AnyLayer): number => {

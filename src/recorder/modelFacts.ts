@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Dataset } from '../data/datasets';
 import { channelsOf } from '../analysis/layout';
 import type { RunLayer } from '../contract/runFormat';
+import { layerKind } from '../contract/layerKinds';
 import { inputDataFormat } from './layerConfig';
 import { LoadedModel, ModelError } from './modelLoader';
 import { emptyOutputMessage } from './shapeErrorHint';
@@ -91,7 +92,7 @@ export function recordedLayers(loaded: Pick<LoadedModel, 'model' | 'layers'>): R
     },
   ];
   for (const l of loaded.layers) {
-    if (l.className === 'InputLayer') continue;
+    if (layerKind(l.className).input) continue;
     layers.push({ ...l, index: layers.length });
   }
   return layers;

@@ -6,6 +6,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import type { RunLayer, RunOutput } from '../contract/runFormat';
+import { layerKind } from '../contract/layerKinds';
 import { classScores } from '../analysis/predictions';
 import { ModelError, SourceLocation } from './modelLoader';
 
@@ -19,7 +20,7 @@ export interface ChosenOutput extends RunOutput {
 
 /** The activation a layer applies last, by its config (`linear` for a layer without one). */
 function activationOf(layer: tfType.layers.Layer): string {
-  if (layer.getClassName() === 'Softmax') return 'softmax';
+  if (layerKind(layer.getClassName()).activation === 'softmax') return 'softmax';
   const activation = (layer.getConfig() as { activation?: unknown }).activation;
   return typeof activation === 'string' ? activation : 'linear';
 }

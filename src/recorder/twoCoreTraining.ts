@@ -16,6 +16,7 @@ import type { EpochLogs, RecordCallbackList } from './callbacks';
 import { batchGradients, compiledLossFunction } from './halfBatchGradients';
 import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
 import type { RunSettings } from '../contract/runFormat';
+import { layerKind } from '../contract/layerKinds';
 import { startKernelThread, type RunningKernelThread } from '../tfjs/wasmTrainingInstances';
 import { shuffled, trainEpoch, TrainingData, TrainingPlan } from './training';
 
@@ -43,8 +44,6 @@ export interface EpochTrainer {
 
 type LossFn = (yTrue: tfType.Tensor, yPred: tfType.Tensor) => tfType.Tensor;
 
-/** Layers that draw random numbers while training: two threads would draw other masks than one. */
-const RANDOM_LAYERS = ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout'];
 /** Losses the worker can rebuild by name. */
 const NAMED_LOSSES = ['categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError', 'sparseCategoricalCrossentropy'];
 
@@ -102,7 +101,8 @@ export function twoCoreObstacle(
   if (backend !== 'wasm' && backend !== 'cpu') return `the ${backend} backend uses its own threads`;
   if (batchSize < 2) return 'a batch of one input cannot be split';
   if (!plan.fitModel.optimizer) return 'the model is not compiled for training';
-  const random = plan.fitModel.layers.find((l) => RANDOM_LAYERS.includes(l.getClassName()));
+  // Layers that draw random numbers while training: two threads would draw other masks than one.
+  const random = plan.fitModel.layers.find((l) => layerKind(l.getClassName()).random === true);
   if (random)
     return `layer '${random.name}' (${random.getClassName()}) draws random numbers, which two threads would draw differently from one`;
   if (lossOf(tf, plan.fitModel) === undefined)
@@ -116,9 +116,9 @@ function lossOf(tf: typeof tfType, model: tfType.LayersModel): string | undefine
   return loss === tf.losses.softmaxCrossEntropy ? 'softmaxCrossEntropy' : undefined;
 }
 
-/** Whether the model has batch normalisation, whose batch statistics are then per half-batch. */
+/** Whether the model has batch normalisation (a layer normalising by batch statistics), whose batch statistics are then per half-batch. */
 export function hasBatchNormalization(model: tfType.LayersModel): boolean {
-  return model.layers.some((l) => l.getClassName() === 'BatchNormalization');
+  return model.layers.some((l) => layerKind(l.getClassName()).batchStatistics === true);
 }
 
 /** One thread: tfjs's own `model.fit`; `kernels` (a kernel thread) stops when the trainer closes. */

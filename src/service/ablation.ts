@@ -7,6 +7,7 @@
  */
 import { classScores, InputSubset, predictionMeasures, PredictionMeasures, ScoreKind } from '../analysis';
 import type { RunLayer, RunManifest } from '../contract/runFormat';
+import { layerKind } from '../contract/layerKinds';
 import { CancelledError } from '../compute/pool';
 import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import type * as tfType from '@tensorflow/tfjs';
@@ -306,20 +307,9 @@ export async function measureAblation(ctx: QueryContext, r: AblationRequest): Pr
   };
 }
 
-/**
- * Layers that act on each channel alone, keeping the channels-last layout (so the entry k of their
- * flattened output belongs to channel `k mod C`): pooling, activations, normalisation by channel,
- * dropout and noise (identities at inference), padding, cropping, upsampling, flatten.
- */
-const PER_CHANNEL =
-  /^(MaxPooling[123]D|AveragePooling[123]D|GlobalMaxPooling[123]D|GlobalAveragePooling[123]D|ReLU|LeakyReLU|ELU|PReLU|ThresholdedReLU|BatchNormalization|Dropout|SpatialDropout[123]D|GaussianNoise|GaussianDropout|AlphaDropout|ZeroPadding[123]D|Cropping[123]D|UpSampling[123]D|Flatten)$/;
-
-/** Layers that only move values (their channels are not mixed, but the layout may change). */
-const MOVES_VALUES = /^(Reshape|Permute|RepeatVector|Activation)$/;
-
 /** Whether a layer of the run mixes the channels of what it reads (a convolution, a dense layer, a merge, …). */
 export function mixesChannels(layer: RunLayer): boolean {
-  return !PER_CHANNEL.test(layer.className) && !MOVES_VALUES.test(layer.className);
+  return layerKind(layer.className).channels === 'mixes';
 }
 
 /**
@@ -333,11 +323,11 @@ export function mixesChannels(layer: RunLayer): boolean {
 async function mixingShortcut(ctx: QueryContext, s: AblationSession): Promise<AblationShortcut | undefined> {
   const layers = ctx.manifest.layers;
   let m = s.layer + 1;
-  while (m <= s.output.layer && PER_CHANNEL.test(layers[m].className)) m++;
+  while (m <= s.output.layer && layerKind(layers[m].className).channels === 'perChannel') m++;
   if (m > s.output.layer) return undefined;
   const { tf } = await ctx.tf();
   const { model } = await ctx.model(s.epoch);
-  if (model.getClassName() !== 'Sequential') return undefined;
+  if (!layerKind(model.getClassName()).sequential) return undefined;
   const lin = linearMixing(tf, model.getLayer(layers[m].name));
   if (!lin) return undefined;
   const n = s.indices.length;

@@ -6,10 +6,11 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import type { RunLayer } from '../contract/runFormat';
+import { layerKind } from '../contract/layerKinds';
 
 /** For each run layer (0 = the input), the run layers whose outputs it reads, in the order it reads them, each once. */
 export function layerInputs(model: tfType.LayersModel, layers: readonly RunLayer[]): number[][] {
-  if (model.getClassName() === 'Sequential') return layers.map((_, l) => (l === 0 ? [] : [l - 1]));
+  if (layerKind(model.getClassName()).sequential) return layers.map((_, l) => (l === 0 ? [] : [l - 1]));
   const indexOfName = new Map(layers.map((layer, l) => [layer.name, l]));
   const own = new Set(Object.values(model.nodesByDepth).flat());
   const inputNames = new Set(model.inputLayers.map((layer) => layer.name));

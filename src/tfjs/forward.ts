@@ -6,6 +6,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import type { RunLayer } from '../contract/runFormat';
+import { layerKind } from '../contract/layerKinds';
 import { readCheckpoint } from '../run/checkpoint';
 import { CancelledError } from '../compute/pool';
 import { CodedError, hasErrorCode } from '../analysis/errors';
@@ -75,7 +76,7 @@ export async function* forwardLayers(o: ForwardOptions): AsyncGenerator<{ index:
   const { model, layers, count: n } = o;
   const last = o.last ?? layers.length - 1;
   const first = (o.from?.index ?? 0) + 1;
-  if (model.getClassName() !== 'Sequential') {
+  if (!layerKind(model.getClassName()).sequential) {
     yield* graphLayers(
       o,
       range(first, last).filter((l) => !o.keep || o.keep.has(l)),
@@ -115,7 +116,7 @@ export async function* forwardLayers(o: ForwardOptions): AsyncGenerator<{ index:
 export async function forwardLayer(o: ForwardOptions & { layer: number }): Promise<Activations> {
   if (o.layer === 0) return { shape: [o.count, ...o.layers[0].outputShape], data: o.inputs };
   // Graph models: only the nodes the wanted layer depends on run.
-  const pass = o.model.getClassName() === 'Sequential' ? forwardLayers({ ...o, last: o.layer }) : graphLayers(o, [o.layer]);
+  const pass = layerKind(o.model.getClassName()).sequential ? forwardLayers({ ...o, last: o.layer }) : graphLayers(o, [o.layer]);
   let result: Activations | undefined;
   for await (const { out } of pass) result = out;
   return result!;
@@ -164,7 +165,7 @@ export function graphPlan(
     if (known.has(tensor.id)) return;
     const node = tensor.sourceLayer.inboundNodes[tensor.nodeIndex];
     if (planned.has(node)) return;
-    if (tensor.sourceLayer.getClassName() === 'InputLayer' || node.inputTensors.length === 0)
+    if (layerKind(tensor.sourceLayer.getClassName()).input || node.inputTensors.length === 0)
       throw new GraphForwardError(
         `layer "${tensor.sourceLayer.name}" reads an input that is not the model's input; CNN Slicer runs models with one input`,
       );

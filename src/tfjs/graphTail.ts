@@ -8,6 +8,7 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { CancelledError } from '../compute/pool';
 import type { RunLayer } from '../contract/runFormat';
+import { layerKind } from '../contract/layerKinds';
 import { FORWARD_CHUNK, graphPlan } from './forward';
 import type { GraphStep } from './forward';
 
@@ -34,7 +35,7 @@ export interface TailPlan {
  * layer's output, or a model of several inputs.
  */
 export function tailPlan(model: tfType.LayersModel, layers: readonly RunLayer[], from: number, output: number): TailPlan | undefined {
-  if (model.getClassName() === 'Sequential' || model.inputs.length !== 1) return undefined;
+  if (layerKind(model.getClassName()).sequential || model.inputs.length !== 1) return undefined;
   // Each run layer's symbolic tensor, where it is one node's output of this model's own graph.
   const tensorOf = (l: number): SymbolicTensor | undefined => {
     if (l === 0) return model.inputs[0];

@@ -6,6 +6,7 @@
  * the whole layer (src/service/ablation.ts).
  */
 import type * as tfType from '@tensorflow/tfjs';
+import { layerKind } from '../contract/layerKinds';
 
 export interface LinearMixing {
   /** The pre-activation `x·W + b` (or `conv(x, W) + b`) of inputs `x` (`[n, ...inputShape]`). */
@@ -27,9 +28,9 @@ const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [Number(v[0])
 
 /** The layer as a linear map, or undefined when it is not one this shortcut knows (then the ablation runs the layer itself). */
 export function linearMixing(tf: typeof tfType, layer: tfType.layers.Layer): LinearMixing | undefined {
-  const className = layer.getClassName();
+  const map = layerKind(layer.getClassName()).linearMap;
   const config = layer.getConfig() as Config;
-  if (className !== 'Dense' && className !== 'Conv2D') return undefined;
+  if (map === undefined) return undefined;
   if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') return undefined;
   const weights = layer.getWeights();
   const kernel = weights[0];
@@ -37,7 +38,7 @@ export function linearMixing(tf: typeof tfType, layer: tfType.layers.Layer): Lin
   const activationName = typeof config.activation === 'string' ? config.activation : 'linear';
   const activation = tf.layers.activation({ activation: activationName as 'linear' });
   const activate = (pre: tfType.Tensor) => activation.apply(pre) as tfType.Tensor;
-  if (className === 'Dense') {
+  if (map === 'dense') {
     const units = kernel.shape[1]!;
     return {
       pre: (x) =>

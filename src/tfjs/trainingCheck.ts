@@ -20,6 +20,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { CodedError, hasErrorCode } from '../analysis/errors';
+import { layerKind } from '../contract/layerKinds';
 import { BACKEND, markOwn, type KernelArgs, type TensorInfo, type Tf } from './wasmKernelSupport';
 
 /**
@@ -150,7 +151,7 @@ function firstFailingLayer(tf: Tf, model: tfjs.LayersModel): FailingLayer | unde
 }
 
 function layerFailure(tf: Tf, model: tfjs.LayersModel, layer: tfjs.layers.Layer): FailingLayer | undefined {
-  if (layer.getClassName() === 'InputLayer') return undefined;
+  if (layerKind(layer.getClassName()).input) return undefined;
   const forward = trainingStepError(tf, model, () => layerGradientStep(tf, layer, false));
   const error = forward ?? trainingStepError(tf, model, () => layerGradientStep(tf, layer, true));
   if (error === undefined) return undefined;

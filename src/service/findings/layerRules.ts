@@ -12,6 +12,7 @@ import {
   LABEL_DROP_SHARE,
 } from './thresholds';
 import type { FindingsInput, RuleResult } from './types';
+import { layerKind } from '../../contract/layerKinds';
 
 const defined = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
 
@@ -50,9 +51,6 @@ export function labelDropRule(input: FindingsInput): RuleResult {
   return { findings, skipped: [] };
 }
 
-/** Layer classes with parameters whose job is to rescale or regularise, not to change information. */
-const RESCALING = /Normalization|Dropout|Noise/;
-
 /** `inert-layer`: a layer with parameters whose input capacity and label information equal its input's. */
 export function inertLayerRule(input: FindingsInput): RuleResult {
   const absent = input.manifest.output?.labelMeasuresAbsent;
@@ -67,7 +65,7 @@ export function inertLayerRule(input: FindingsInput): RuleResult {
   for (const { l, m } of layersAfterInput(input)) {
     const layer = input.manifest.layers[l];
     const inputs = inputsOf(input, l);
-    if (layer.parameters === 0 || RESCALING.test(layer.className) || inputs.length !== 1) continue;
+    if (layer.parameters === 0 || layerKind(layer.className).rescales === true || inputs.length !== 1) continue;
     const p = at.layers[inputs[0]];
     // A layer that reads identical inputs (a dead layer) cannot change anything: the finding is the dead layer's.
     if (p && recordedInterSample(p, input.manifest.layers[inputs[0]].channels, input.manifest.probe.size).why === 'identical-samples')

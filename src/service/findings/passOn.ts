@@ -1,15 +1,13 @@
 /**
- * Layers that only pass a channel on (docs/estimators.md "Findings"): a pooling, flatten,
- * activation, dropout or noise, padding, cropping, up-sampling or batch-normalisation layer, and a
- * reshape or concatenate whose channels map 1:1 to its inputs'. A dead or constant channel there
- * that comes from a dead or constant channel of the layer it reads is that layer's fault: the
- * finding sits at the layer that causes it, and names the layers that pass it on in its detail.
+ * Layers that only pass a channel on (docs/estimators.md "Findings"; `passesOn` in
+ * src/contract/layerKinds.ts): a pooling, flatten, activation, dropout or noise, padding, cropping,
+ * up-sampling or batch-normalisation layer, and a reshape or concatenate whose channels map 1:1 to
+ * its inputs'. A dead or constant channel there that comes from a dead or constant channel of the
+ * layer it reads is that layer's fault: the finding sits at the layer that causes it, and names the
+ * layers that pass it on in its detail.
  */
 import type { RunLayer } from '../../contract/runFormat';
-
-/** The classes that pass each channel on from the same channel of their input (at inference). */
-const PASS_ON =
-  /^(?:(?:Global)?(?:Max|Average)Pooling[123]D|Flatten|Reshape|Concatenate|Activation|ReLU|LeakyReLU|ELU|PReLU|ThresholdedReLU|BatchNormalization|ZeroPadding[123]D|Cropping[123]D|UpSampling[123]D|(?:Spatial|Alpha|Gaussian)?Dropout[123]?D?|GaussianNoise)$/;
+import { layerKind } from '../../contract/layerKinds';
 
 /** One channel of one layer. */
 export interface ChannelRef {
@@ -33,9 +31,10 @@ export function channelSources(
   inputs: readonly number[],
 ): ((c: number) => ChannelRef[]) | undefined {
   const layer = layers[l];
-  if (!PASS_ON.test(layer.className) || !inputs.length || inputs.some((i) => i <= 0 || i >= l)) return undefined;
+  const kind = layerKind(layer.className);
+  if (!kind.passesOn || !inputs.length || inputs.some((i) => i <= 0 || i >= l)) return undefined;
   const from = inputs.map((i) => layers[i]);
-  if (layer.className === 'Concatenate') {
+  if (kind.merge === 'concatenate') {
     if (isVector(layer) || from.some((f) => f.outputShape.length !== layer.outputShape.length)) return undefined;
     const offsets: number[] = [];
     let total = 0;

@@ -12,6 +12,7 @@
  */
 import { channelProfiles, clusterChannels, defaultClusterCount, InputSubset, sampleWithoutReplacement } from '../../analysis';
 import { layerInputs } from '../networkTopology';
+import { mergeName } from '../../contract/layerKinds';
 import type { SharedCodes } from '../../compute/protocol';
 import { answerKey } from '../answerKey';
 import type { AnswerOf, Bits, NetworkCluster, NetworkEdge, NetworkNode, QueryOf } from '../../contract/queries';
@@ -231,11 +232,6 @@ export function sampledEdges(
     if (pairs < fromClusters[e.fromCluster].length * toClusters[e.toCluster].length) e.sampledPairs = pairs;
   }
   return edges;
-}
-
-/** 'Add' → 'add', 'Concatenate' → 'concatenate': the merge as the view names it. */
-function mergeName(className: string): string {
-  return className.charAt(0).toLowerCase() + className.slice(1);
 }
 
 /**

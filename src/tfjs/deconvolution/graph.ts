@@ -3,6 +3,7 @@
  * nested models opened up, in an order where every call follows its inputs.
  */
 import type * as tfType from '@tensorflow/tfjs';
+import { layerKind } from '../../contract/layerKinds';
 import { DeconvolutionError, Layer, Op, Symbolic } from './steps';
 
 /** The layer calls from the model input (exclusive) to the target tensor (inclusive), in an order where every call follows its inputs. */
@@ -83,7 +84,7 @@ export function graphTo(model: tfType.LayersModel, layerName: string): Graph {
     if (visiting.has(t))
       throw new DeconvolutionError(`the graph of the model has a cycle at layer '${t.sourceLayer.name}'`, t.sourceLayer.name);
     const layer = t.sourceLayer;
-    if (layer.getClassName() === 'InputLayer') {
+    if (layerKind(layer.getClassName()).input) {
       throw new DeconvolutionError(
         `layer '${layerName}' depends on '${layer.name}', which is not the model's input '${input.sourceLayer.name}'`,
         layerName,

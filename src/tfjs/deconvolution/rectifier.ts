@@ -18,6 +18,7 @@
  * Those are refused with the reason.
  */
 import type * as tfType from '@tensorflow/tfjs';
+import type { ActivationSource } from '../../contract/layerKinds';
 
 /** The one-sided slopes at the origin; `perChannel`: the negative slope is the PReLU layer's own `alpha` weight. */
 export interface Rectifier {
@@ -77,29 +78,32 @@ export function activationRectifier(activation: unknown): Rectifier | NoRectifie
 const numberOr = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
 
 /**
- * The rectification of an activation layer of class `className` (`ReLU`, `LeakyReLU`, `ELU`,
- * `PReLU`, `ThresholdedReLU`, `Softmax`) or why there is none; undefined for other layers.
+ * The rectification of a layer whose activation comes from `source` (src/contract/layerKinds.ts):
+ * its `activation` option, or the class of an activation layer (`ReLU`, `LeakyReLU`, `ELU`, `PReLU`,
+ * `ThresholdedReLU`, `Softmax`, with its own options in `config`); or why there is none.
  */
-export function activationLayerRectifier(className: string, config: Record<string, unknown>): Rectifier | NoRectifier | undefined {
-  switch (className) {
-    case 'ReLU':
+export function layerRectifier(source: ActivationSource | undefined, config: Record<string, unknown>): Rectifier | NoRectifier {
+  switch (source) {
+    case 'option':
+      return activationRectifier(config.activation);
+    case 'relu':
       // tfjs's ReLU layer has only a cap (`maxValue`), which plays no part at the origin.
       return RELU_RECTIFIER;
-    case 'LeakyReLU':
+    case 'leakyRelu':
       return { negative: numberOr(config.alpha, 0.3), positive: 1 };
-    case 'ELU':
+    case 'elu':
       return { negative: numberOr(config.alpha, 1), positive: 1 };
-    case 'PReLU':
+    case 'prelu':
       return { negative: 0, positive: 1, perChannel: true };
-    case 'ThresholdedReLU': {
+    case 'thresholdedRelu': {
       const theta = numberOr(config.theta, 1);
       if (theta > 0) return refuse(`its slope is 0 around the origin (θ = ${theta}), so every projection through it would be empty`);
       return RELU_RECTIFIER;
     }
-    case 'Softmax':
+    case 'softmax':
       return refuse('softmax mixes the channels, so no value can be rectified on its own');
-    default:
-      return undefined;
+    case undefined:
+      return refuse('it has no activation to rectify');
   }
 }
 

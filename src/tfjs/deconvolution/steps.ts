@@ -5,7 +5,8 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { CodedError, hasErrorCode } from '../../analysis';
-import { activationLayerRectifier, activationRectifier, isIdentity, type NoRectifier, type Rectifier } from './rectifier';
+import { layerKind } from '../../contract/layerKinds';
+import { activationRectifier, isIdentity, layerRectifier, type NoRectifier, type Rectifier } from './rectifier';
 
 export type Tf = typeof tfType;
 export type Layer = tfType.layers.Layer;
@@ -65,17 +66,6 @@ export interface Signal {
   only: number | undefined;
 }
 
-/** Layers that are the identity at inference time (dropout and noise are only active in training). */
-const IDENTITY_LAYERS = new Set([
-  'BatchNormalization',
-  'Dropout',
-  'SpatialDropout1D',
-  'SpatialDropout2D',
-  'GaussianNoise',
-  'GaussianDropout',
-  'AlphaDropout',
-]);
-
 /** What the backward walk does at `layer` (called on `inputs`), or a `DeconvolutionError` naming it. */
 export function classify(layer: Layer, inputs: Symbolic[]): Step {
   const type = layer.getClassName();
@@ -86,10 +76,11 @@ export function classify(layer: Layer, inputs: Symbolic[]): Step {
       layer.name,
     );
   }
-  switch (type) {
-    case 'Conv2D':
-    case 'Conv1D': {
-      const oneD = type === 'Conv1D';
+  const kind = layerKind(type);
+  const oneD = kind.spatialRank === 1;
+  const step = kind.deconvolution;
+  switch (step) {
+    case 'conv':
       return {
         kind: 'conv',
         rectifier: rectifierOf(layer, activationRectifier(config.activation)),
@@ -98,50 +89,46 @@ export function classify(layer: Layer, inputs: Symbolic[]): Step {
         dilation: pair(config.dilationRate, 1, oneD),
         oneD,
       };
-    }
-    case 'DepthwiseConv2D':
-    case 'SeparableConv2D':
+    case 'depthwise':
+    case 'separable':
       return {
-        kind: type === 'DepthwiseConv2D' ? 'depthwise' : 'separable',
+        kind: step,
         rectifier: rectifierOf(layer, activationRectifier(config.activation)),
         strides: pair(config.strides, 1, false),
         padding: paddingOf(layer, config),
         dilation: pair(config.dilationRate, 1, false),
         multiplier: typeof config.depthMultiplier === 'number' ? config.depthMultiplier : 1,
       };
-    case 'MaxPooling2D':
-    case 'AveragePooling2D':
-    case 'MaxPooling1D':
-    case 'AveragePooling1D': {
-      const oneD = type.endsWith('1D');
+    case 'maxPool':
+    case 'avgPool': {
       const pool = pair(config.poolSize, 2, oneD);
       return {
-        kind: type.startsWith('Max') ? 'maxPool' : 'avgPool',
+        kind: step,
         pool,
         strides: config.strides == null ? pool : pair(config.strides, 1, oneD),
         padding: paddingOf(layer, config),
         oneD,
       };
     }
-    case 'GlobalAveragePooling2D':
-    case 'GlobalAveragePooling1D':
-      return { kind: 'globalAvgPool' };
-    case 'GlobalMaxPooling2D':
-    case 'GlobalMaxPooling1D':
-      return { kind: 'globalMaxPool' };
-    case 'Activation': {
-      const rectifier = rectifierOf(layer, activationRectifier(config.activation));
-      return isIdentity(rectifier) ? { kind: 'identity' } : { kind: 'rectify', rectifier };
+    case 'globalAvgPool':
+    case 'globalMaxPool':
+    case 'identity':
+    case 'reshape':
+      return { kind: step };
+    case 'rectify': {
+      const rectifier = rectifierOf(layer, layerRectifier(kind.activation, config));
+      // An `Activation` layer that is the identity (linear) is a step of its own; an activation layer always rectifies.
+      return kind.activation === 'option' && isIdentity(rectifier) ? { kind: 'identity' } : { kind: 'rectify', rectifier };
     }
-    case 'ZeroPadding2D': {
+    case 'crop': {
       const p = config.padding as number[][] | undefined;
       if (!Array.isArray(p) || p.length !== 2 || !p.every((a) => Array.isArray(a) && a.length === 2)) {
-        throw new DeconvolutionError(`deconvolution cannot read the padding of layer '${layer.name}' (ZeroPadding2D)`, layer.name);
+        throw new DeconvolutionError(`deconvolution cannot read the padding of layer '${layer.name}' (${type})`, layer.name);
       }
       return { kind: 'crop', padding: [pair(p[0], 0, false), pair(p[1], 0, false)] };
     }
-    case 'Add':
-    case 'Average':
+    case 'add':
+    case 'average':
       // Broadcasting merges (a [n, 1, 1, C] branch added to a [n, H, W, C] one) are not the plain sum undone here.
       if (inputs.some((t) => t.shape.length !== inputs[0].shape.length || t.shape.some((d, i) => d !== inputs[0].shape[i]))) {
         throw new DeconvolutionError(
@@ -149,10 +136,8 @@ export function classify(layer: Layer, inputs: Symbolic[]): Step {
           layer.name,
         );
       }
-      return { kind: type === 'Add' ? 'add' : 'average' };
-    case 'Reshape':
-      return { kind: 'reshape' };
-    case 'Concatenate': {
+      return { kind: step };
+    case 'concat': {
       const rank = inputs[0].shape.length;
       const axis = typeof config.axis === 'number' ? config.axis : -1;
       if (axis !== -1 && axis !== rank - 1) {
@@ -163,15 +148,11 @@ export function classify(layer: Layer, inputs: Symbolic[]): Step {
       }
       return { kind: 'concat' };
     }
-    default: {
-      if (IDENTITY_LAYERS.has(type)) return { kind: 'identity' };
-      const found = activationLayerRectifier(type, config);
-      if (found) return { kind: 'rectify', rectifier: rectifierOf(layer, found) };
+    case undefined:
       throw new DeconvolutionError(
         `deconvolution cannot pass back through layer '${layer.name}' (${type}); ${SUPPORTED_IN_WORDS}`,
         layer.name,
       );
-    }
   }
 }
 

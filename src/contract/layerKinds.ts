@@ -1,0 +1,224 @@
+/**
+ * The one table of layer kinds: per Keras / TensorFlow.js layer class (`layer.getClassName()`, a
+ * run's `RunLayer.className`, a Keras model.json's `class_name`), everything the code decides by
+ * the class of a layer. No other module lists layer class names: the deconvolution
+ * (src/tfjs/deconvolution/steps.ts, rectifier.ts), the ablation and its mixing-layer shortcut
+ * (src/service/ablation.ts, src/tfjs/mixingLayer.ts), the findings (src/service/findings/passOn.ts,
+ * layerRules.ts), the network graph's merges (src/service/handlers/networkGraph.ts) and the
+ * recorder (two-thread training, channels-first layers, output kinds, input layers) read it, or
+ * branch on a kind it gives (test/unit/repository/layerClassNames.test.ts fails on a class name
+ * compared anywhere else). The PyTorch importer's ONNX mapping will map ONNX ops onto these kinds
+ * too, so that an imported layer behaves as the Keras layer it stands for.
+ *
+ * Pure data: no tfjs, no Node, no vscode — the extension host, the service, the recorder and the
+ * webviews may all read it.
+ *
+ * Adding a layer type (docs/layers.md "Adding a layer type"): add one entry under its class name,
+ * saying what each field below says of it; a field left out takes the value of a layer the code
+ * knows nothing about ({@link UNKNOWN_LAYER}: mixes its channels, passes no finding on, no
+ * deconvolution step). When the layer needs a new deconvolution step, add the step kind to
+ * {@link DeconvolutionStep} and the TypeScript compiler lists every switch that must handle it.
+ * Then add its row to docs/layers.md, and a fixture model for it (test/fixtures/models/block*.ts).
+ */
+
+/**
+ * How the deconvolution passes back through the layer (src/tfjs/deconvolution/steps.ts): the
+ * transposed convolution (`conv`, `depthwise`, `separable`), unpooling (`maxPool`, `avgPool` and
+ * their global forms), the activation's rectification (`rectify`, from {@link LayerKind.activation}),
+ * cropping the padding off (`crop`), the identity, the adjoints of the merges (`add`, `average`,
+ * `concat`) and of `reshape`. A layer without one makes the projection unavailable, naming it.
+ */
+export type DeconvolutionStep =
+  | 'conv'
+  | 'depthwise'
+  | 'separable'
+  | 'maxPool'
+  | 'avgPool'
+  | 'globalMaxPool'
+  | 'globalAvgPool'
+  | 'rectify'
+  | 'crop'
+  | 'identity'
+  | 'add'
+  | 'average'
+  | 'concat'
+  | 'reshape';
+
+/**
+ * Where the layer's activation comes from: its `activation` option (`option`: a convolution, a
+ * dense layer, an `Activation` layer), or the class itself (an activation layer; its own options,
+ * such as LeakyReLU's `alpha`, are read where the rectification is built, rectifier.ts).
+ */
+export type ActivationSource = 'option' | 'relu' | 'leakyRelu' | 'elu' | 'prelu' | 'thresholdedRelu' | 'softmax';
+
+/**
+ * How the layer's output channels relate to its input's:
+ * - `perChannel`: it acts on each channel alone and keeps the channels-last layout, so entry k of its
+ *   flattened output belongs to channel `k mod C` (pooling, activation layers, normalisation by
+ *   channel, dropout and noise, padding, cropping, up-sampling, flatten). The ablation's
+ *   mixing-layer shortcut walks through these.
+ * - `movesValues`: it mixes no channels, but may change the layout (reshape, permute, …).
+ * - `mixes`: anything else (convolutions, dense layers, merges, softmax, an unknown layer). Channel
+ *   importance's next layer (`capacityToNext`) is the first that mixes.
+ */
+export type ChannelFlow = 'perChannel' | 'movesValues' | 'mixes';
+
+/** The merges of several inputs into one, as the Network view names them. */
+export type Merge = 'add' | 'average' | 'concatenate' | 'multiply' | 'subtract' | 'maximum' | 'minimum' | 'dot';
+
+/** What the code decides by a layer's class. */
+export interface LayerKind {
+  /** Its deconvolution step; undefined: the deconvolution cannot pass back through it. */
+  deconvolution?: DeconvolutionStep;
+  /** The rank of a convolution's or pooling's window (1: `[n, T, C]` sequences, run as maps one row high). */
+  spatialRank?: 1 | 2 | 3;
+  /** Where its activation comes from; undefined: it has none. */
+  activation?: ActivationSource;
+  /** How its output channels relate to its input's (for ablation and channel importance). */
+  channels: ChannelFlow;
+  /**
+   * Whether each output channel is a channel of its input passed on (src/service/findings/passOn.ts):
+   * a dead channel there is the finding of the layer it comes from. `perChannel` layers do, as do a
+   * reshape or a concatenation whose channels map 1:1 to its inputs' and an `Activation`.
+   */
+  passesOn: boolean;
+  /** The linear map the ablation's mixing-layer shortcut computes it as (src/tfjs/mixingLayer.ts). */
+  linearMap?: 'dense' | 'conv2d';
+  /** Which merge of several inputs it is (the Network view names the node so); a layer of several inputs not listed is named by {@link mergeName}. */
+  merge?: Merge;
+  /** Whether its job is to rescale or regularise rather than to change information (no `inert-layer` finding). */
+  rescales?: boolean;
+  /** Whether it draws random numbers in training (two training threads would draw other masks than one). */
+  random?: boolean;
+  /** Whether it normalises by batch statistics in training (split batches normalise each part by its own). */
+  batchStatistics?: boolean;
+  /** Whether its `axis` option names its channel axis (1: channels first), when it has no `dataFormat`. */
+  channelAxisOption?: boolean;
+  /** Whether it is a model's input placeholder (not a layer of the run). */
+  input?: boolean;
+  /** Whether it is a sequential model (its layers a chain, each reading the one before). */
+  sequential?: boolean;
+}
+
+/** What a layer class not in the table is taken for: it mixes its channels, passes nothing on, has no deconvolution step. */
+export const UNKNOWN_LAYER: LayerKind = Object.freeze({ channels: 'mixes', passesOn: false });
+
+const PER_CHANNEL = { channels: 'perChannel', passesOn: true } as const;
+const MIXES = { channels: 'mixes', passesOn: false } as const;
+const MOVES = { channels: 'movesValues', passesOn: false } as const;
+/** Dropout and noise: the identity at inference, random in training. */
+const DROPOUT = { ...PER_CHANNEL, rescales: true, random: true } as const;
+const ACTIVATION_LAYER = { ...PER_CHANNEL, deconvolution: 'rectify' } as const;
+
+/** Every layer class the code knows, by class name. */
+const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
+  InputLayer: { ...MIXES, input: true },
+  Sequential: { ...MIXES, sequential: true },
+
+  Conv1D: { ...MIXES, deconvolution: 'conv', spatialRank: 1, activation: 'option' },
+  Conv2D: { ...MIXES, deconvolution: 'conv', spatialRank: 2, activation: 'option', linearMap: 'conv2d' },
+  DepthwiseConv2D: { ...MIXES, deconvolution: 'depthwise', spatialRank: 2, activation: 'option' },
+  SeparableConv2D: { ...MIXES, deconvolution: 'separable', spatialRank: 2, activation: 'option' },
+  Dense: { ...MIXES, activation: 'option', linearMap: 'dense' },
+
+  MaxPooling1D: { ...PER_CHANNEL, deconvolution: 'maxPool', spatialRank: 1 },
+  MaxPooling2D: { ...PER_CHANNEL, deconvolution: 'maxPool', spatialRank: 2 },
+  MaxPooling3D: { ...PER_CHANNEL, spatialRank: 3 },
+  AveragePooling1D: { ...PER_CHANNEL, deconvolution: 'avgPool', spatialRank: 1 },
+  AveragePooling2D: { ...PER_CHANNEL, deconvolution: 'avgPool', spatialRank: 2 },
+  AveragePooling3D: { ...PER_CHANNEL, spatialRank: 3 },
+  GlobalMaxPooling1D: { ...PER_CHANNEL, deconvolution: 'globalMaxPool', spatialRank: 1 },
+  GlobalMaxPooling2D: { ...PER_CHANNEL, deconvolution: 'globalMaxPool', spatialRank: 2 },
+  GlobalMaxPooling3D: { ...PER_CHANNEL, spatialRank: 3 },
+  GlobalAveragePooling1D: { ...PER_CHANNEL, deconvolution: 'globalAvgPool', spatialRank: 1 },
+  GlobalAveragePooling2D: { ...PER_CHANNEL, deconvolution: 'globalAvgPool', spatialRank: 2 },
+  GlobalAveragePooling3D: { ...PER_CHANNEL, spatialRank: 3 },
+
+  // `Activation` may be a softmax, which mixes: it only moves values for the ablation's shortcut.
+  Activation: { ...MOVES, passesOn: true, deconvolution: 'rectify', activation: 'option' },
+  ReLU: { ...ACTIVATION_LAYER, activation: 'relu' },
+  LeakyReLU: { ...ACTIVATION_LAYER, activation: 'leakyRelu' },
+  ELU: { ...ACTIVATION_LAYER, activation: 'elu' },
+  PReLU: { ...ACTIVATION_LAYER, activation: 'prelu' },
+  ThresholdedReLU: { ...ACTIVATION_LAYER, activation: 'thresholdedRelu' },
+  Softmax: { ...MIXES, deconvolution: 'rectify', activation: 'softmax' },
+
+  BatchNormalization: { ...PER_CHANNEL, deconvolution: 'identity', rescales: true, batchStatistics: true, channelAxisOption: true },
+  LayerNormalization: { ...MIXES, rescales: true },
+  Dropout: { ...DROPOUT, deconvolution: 'identity' },
+  SpatialDropout1D: { ...DROPOUT, deconvolution: 'identity' },
+  SpatialDropout2D: { ...DROPOUT, deconvolution: 'identity' },
+  SpatialDropout3D: DROPOUT,
+  GaussianNoise: { ...DROPOUT, deconvolution: 'identity' },
+  GaussianDropout: { ...DROPOUT, deconvolution: 'identity' },
+  AlphaDropout: { ...DROPOUT, deconvolution: 'identity' },
+
+  ZeroPadding1D: PER_CHANNEL,
+  ZeroPadding2D: { ...PER_CHANNEL, deconvolution: 'crop' },
+  ZeroPadding3D: PER_CHANNEL,
+  Cropping1D: PER_CHANNEL,
+  Cropping2D: PER_CHANNEL,
+  Cropping3D: PER_CHANNEL,
+  UpSampling1D: PER_CHANNEL,
+  UpSampling2D: PER_CHANNEL,
+  UpSampling3D: PER_CHANNEL,
+  Flatten: PER_CHANNEL,
+  Reshape: { ...MOVES, passesOn: true, deconvolution: 'reshape' },
+  Permute: MOVES,
+  RepeatVector: MOVES,
+
+  Add: { ...MIXES, deconvolution: 'add', merge: 'add' },
+  Average: { ...MIXES, deconvolution: 'average', merge: 'average' },
+  Concatenate: { ...MIXES, passesOn: true, deconvolution: 'concat', merge: 'concatenate' },
+  Multiply: { ...MIXES, merge: 'multiply' },
+  Subtract: { ...MIXES, merge: 'subtract' },
+  Maximum: { ...MIXES, merge: 'maximum' },
+  Minimum: { ...MIXES, merge: 'minimum' },
+  Dot: { ...MIXES, merge: 'dot' },
+};
+
+/** The kind of layer class `className`, or {@link UNKNOWN_LAYER} for a class not in the table. */
+export function layerKind(className: string): LayerKind {
+  return Object.prototype.hasOwnProperty.call(LAYER_KINDS, className) ? LAYER_KINDS[className] : UNKNOWN_LAYER;
+}
+
+/** Every class in the table, in its order. */
+export function layerClassNames(): string[] {
+  return Object.keys(LAYER_KINDS);
+}
+
+/**
+ * The short word of a layer class that the views number layers by ("conv2", "pool1",
+ * webview/layerLabel.ts), by pattern so that a class not in the table is named as its family
+ * (`Conv3D` → conv); a class no pattern matches uses its own name in lower case.
+ */
+const LAYER_WORDS: [RegExp, string][] = [
+  [/^InputLayer$/, 'input'],
+  [/Conv/, 'conv'],
+  [/Pooling/, 'pool'],
+  [/^Dense$/, 'dense'],
+  [/^Flatten$/, 'flatten'],
+  [/Dropout/, 'dropout'],
+  [/^BatchNormalization$/, 'bn'],
+  [/^LayerNormalization$/, 'ln'],
+  [/Activation|^ReLU$|^LeakyReLU$|^Softmax$|^ELU$|^PReLU$/, 'act'],
+  [/^Concatenate$/, 'concat'],
+  [/^Embedding$/, 'embed'],
+  [/Padding/, 'pad'],
+  [/UpSampling/, 'up'],
+];
+
+/** The short word the views name a layer of class `className` by ('MaxPooling2D' → 'pool'). */
+export function layerWord(className: string): string {
+  return LAYER_WORDS.find(([re]) => re.test(className))?.[1] ?? className.toLowerCase();
+}
+
+/** Whether `className` is a convolution of any kind (by its name: `Conv2D`, `DepthwiseConv2D`, `Conv3D`, …), for the views' defaults. */
+export function isConvolution(className: string): boolean {
+  return /conv/i.test(className);
+}
+
+/** The name of a layer of several inputs as a merge ('Add' → 'add'; a class not listed: its name with a lower-case first letter). */
+export function mergeName(className: string): string {
+  return layerKind(className).merge ?? className.charAt(0).toLowerCase() + className.slice(1);
+}
