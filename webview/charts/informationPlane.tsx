@@ -22,8 +22,6 @@ import { labelPositions, M, markerPath, planeScales } from './informationPlaneGe
 import { ceilingLayout } from './informationPlaneCeilings';
 import type { CeilingRun } from './informationPlaneCeilings';
 
-export type { PlaneTrajectory } from './informationPlaneMarks';
-
 /** An estimator of the plane, as the answers name it. */
 export type InformationEstimator = InformationPlaneAnswer['estimator'];
 

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { InformationPlaneAnswer } from '../../../src/contract/queries';
 import { usePanelWidth } from '../../charts/common';
 import { EstimatorPicker, ESTIMATOR_TEXT, InformationPlaneChart, saturatedText } from '../../charts/informationPlane';
-import type { PlaneTrajectory } from '../../charts/informationPlane';
+import type { PlaneTrajectory } from '../../charts/informationPlaneMarks';
 import { matchLayers, runColour, runLetter } from '../../compare';
 import { informationQueries } from '../../../src/contract/plan';
 import type { InformationEstimator } from '../../../src/contract/plan';
