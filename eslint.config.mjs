@@ -125,6 +125,12 @@ export default defineConfig(
           selector: "Identifier[name='acquireVsCodeApi']",
           message: 'Only webview/vscodeApi.ts may use acquireVsCodeApi: import postToHost, getState or setState from it.',
         },
+        {
+          // Our code draws from a generator it is given; tfjs, which reads Math.random, gets one in one place.
+          selector: "AssignmentExpression > MemberExpression.left[object.name='Math'][property.name='random']",
+          message:
+            'Do not install Math.random: draw from a generator you are given (src/analysis/random.ts), or give one to tfjs with withTfjsRandom (src/tfjs/tfjsRandom.ts).',
+        },
       ],
     },
   },

@@ -21,9 +21,6 @@ import { decodeEntry } from '../src/contract/reportCodec';
 import type { ReportData } from '../src/contract/reportCodec';
 import { postToHost } from './vscodeApi';
 
-/** The views name a query of one kind through this module, as they name the rest of their data source. */
-export type { QueryOf } from '../src/contract/queries';
-
 /** A failed query as the views show it: the service's code and its one-line message. */
 export class ViewError extends Error {
   constructor(

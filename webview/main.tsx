@@ -11,7 +11,7 @@ import type { RunManifest } from '../src/contract/runFormat';
 import { App, CompareApp } from './App';
 import type { ReportData } from '../src/contract/reportCodec';
 import { hostDataSource, HostDataSource, reportDataSource, reportRunSources, ViewError } from './data';
-import { COMPARED_RUNS_STATE_KEY, Focus, PROTOCOL_VERSION, WebviewTheme } from '../src/contract/webviewProtocol';
+import { COMPARED_RUNS_STATE_KEY, Focus, PROTOCOL_VERSION } from '../src/contract/webviewProtocol';
 import type { CompareRun } from './views/compare/compareData';
 import { getState, setState } from './vscodeApi';
 import { reportVersionProblem } from '../src/contract/reportCodec';
@@ -150,8 +150,6 @@ function mount(): void {
   }
   render(report ? <ReportRoot report={report} /> : <HostRoot />, root);
 }
-
-export type { WebviewTheme };
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount, { once: true });
 else mount();

@@ -7,10 +7,10 @@ import * as v from 'valibot';
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { canonicalQuery } from '../src/contract/queries';
-import type { AnswerOf, QueryKind, QueryPriority } from '../src/contract/queries';
+import type { AnswerOf, QueryKind, QueryOf, QueryPriority } from '../src/contract/queries';
 import type { RunManifest } from '../src/contract/runFormat';
 import type { InputSubset } from '../src/analysis/subsets';
-import { DataSource, QueryOf, ViewError } from './data';
+import { DataSource, ViewError } from './data';
 import { Focus, VIEW_IDS, ViewId } from '../src/contract/webviewProtocol';
 import { getState, setState } from './vscodeApi';
 

@@ -1,5 +1,6 @@
 // Building blocks every view uses that know the app: chart cards with export buttons, in-place
-// progress and errors, layer links and the epoch slider.
+// progress and errors, layer links and the epoch slider. The pure widgets (toggle, tooltip, colour
+// legend) are charts/primitives.tsx's, where charts and views alike import them.
 import type { ComponentChildren, CSSProperties, JSX, RefObject } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { canvasToPng, exportCaption, pictureToPng, slug, svgToString, toCsv } from './export';
@@ -8,11 +9,6 @@ import { QueryResult, useApp, useViewState } from './state';
 import { shortLayerName } from '../src/contract/layerLabel';
 import { FRAME_MS, PLAYBACK_SPEEDS } from './charts/primitives';
 import type { PlaybackFrame, PlaybackSpeed } from './charts/primitives';
-
-// The pure widgets and formats live in charts/primitives.tsx, where charts import them without the
-// app; views import every widget from here.
-export { ColourLegend, FRAME_MS, pixelRatio, PLAYBACK_SPEEDS, Toggle, TooltipProvider, useTooltip } from './charts/primitives';
-export type { PlaybackFrame, PlaybackSpeed, TooltipApi } from './charts/primitives';
 
 const validSpeed = (v: unknown): v is PlaybackSpeed => PLAYBACK_SPEEDS.includes(v as PlaybackSpeed);
 

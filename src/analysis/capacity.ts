@@ -6,13 +6,10 @@
 import { checkBins, DEFAULT_BINS } from './binning';
 import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
 import { screenedDistanceCodes } from './distanceCodes';
-export { fusedScreeningNeedsFlag, useFusedScreening } from './distanceCodes';
 import { jointKernel, type JointKernel } from './jointKernel';
 import { channelMatrix, LayerActivations } from './layout';
 import { checkPairwiseSize } from './pairwiseBudget';
 import { shannonEntropyBits } from './shannon';
-export { sortMatrix } from './capacityOrder';
-export type { MatrixOrder, SortKey } from './capacityOrder';
 
 /** One channel's pair distances binned on their own range: the random variable `A` of paper 5.3.1. */
 export interface DistanceCodes {

@@ -9,6 +9,7 @@ export * from './binning';
 export * from './bootstrap';
 export * from './binomial';
 export * from './capacity';
+export * from './capacityOrder';
 export * from './channelClusters';
 export * from './distances';
 export * from './interSample';

@@ -12,8 +12,6 @@
  */
 import { NEAR_DUPLICATE_SHARE, nearDuplicateRatio } from './nearDuplicates';
 
-export { NEAR_DUPLICATE_SHARE };
-
 /** A layer's capacity matrix with itself, row-major (rows = columns = channels); null where undefined. */
 export interface SelfCapacity {
   rows: number;

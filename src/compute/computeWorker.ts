@@ -12,13 +12,13 @@ import {
   distanceCodes,
   DistanceCodes,
   DistanceKernel,
-  fusedScreeningNeedsFlag,
   JointHistograms,
   mirrorBlock,
   MatrixNeighbours,
   SampleArray,
   triangleBlocks,
 } from '../analysis';
+import { fusedScreeningNeedsFlag } from '../analysis/distanceCodes';
 import { describeError, RpcChannel } from '../rpc/channel';
 import { MessagePortLike, threadPort } from '../rpc/ports';
 import {

@@ -7,10 +7,6 @@
  */
 import * as v from 'valibot';
 import { defineRequest, ParamsIn, ResultOut } from '../rpc/messages';
-import type { SortKey } from '../analysis';
-
-/** Re-export so callers of the pool name sort keys without importing the analysis core twice. */
-export type { SortKey };
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Shared = v.instance(SharedArrayBuffer, 'must be a SharedArrayBuffer');

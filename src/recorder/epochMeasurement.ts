@@ -8,6 +8,7 @@ import { seededRandom } from '../analysis';
 import type { EpochMetrics, LayerEpochMetrics, RunSettings } from '../contract/runFormat';
 import type { CheckpointFiles } from '../run/writer';
 import { loadCheckpointBytes } from '../tfjs/forward';
+import { withTfjsRandom } from '../tfjs/tfjsRandom';
 import { joinParts, MeasureContext, measureEpoch, splitLayers } from './measure';
 import type { EpochWorker } from './measurementQueue';
 import { OneThreadEntropies } from './oneThreadEntropies';
@@ -53,8 +54,8 @@ export async function measureInTwo(
 /**
  * The measurement of an epoch on this thread from its checkpoint's bytes, after the worker gave up
  * on it (the live model has trained on since). Building the copy runs its layers' initialisers,
- * which draw from Math.random: a throwaway generator meanwhile keeps the run's seeded sequence as it
- * was (nothing else runs on this thread while the copy is built).
+ * which draw from tfjs's random source: a throwaway generator meanwhile keeps the run's seeded
+ * sequence as it was (nothing else runs on this thread while the copy is built).
  */
 export async function measureCopy(
   run: { tf: typeof tfType; measure: MeasureContext; settings: RunSettings },
@@ -62,14 +63,9 @@ export async function measureCopy(
   checkpoint: CheckpointFiles,
   inputMetrics: LayerEpochMetrics | undefined,
 ): Promise<EpochMetrics> {
-  const random = Math.random;
-  Math.random = seededRandom(run.settings.seed ^ epoch);
-  let copy: tfType.LayersModel;
-  try {
-    copy = await loadCheckpointBytes(run.tf, checkpoint.modelJson, checkpoint.weights);
-  } finally {
-    Math.random = random;
-  }
+  const copy = await withTfjsRandom(seededRandom(run.settings.seed ^ epoch), () =>
+    loadCheckpointBytes(run.tf, checkpoint.modelJson, checkpoint.weights),
+  );
   try {
     return await measureEpoch({ ...run.measure, model: copy }, epoch, inputMetrics);
   } finally {

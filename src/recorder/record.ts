@@ -21,6 +21,7 @@ import { defaultRunsFolder, makeRunId, modelDisplayName } from '../run/paths';
 import { isDiskFull, RunOutcome, RunWriter } from '../run/writer';
 import { initBackend } from '../tfjs/backend';
 import { checkTrainingKernels } from '../tfjs/trainingCheck';
+import { withTfjsRandom } from '../tfjs/tfjsRandom';
 import { applyControl, checkControlDataset, ControlSource, controlManifestField, resolveControl } from './control';
 import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
 import { serializeCheckpoint } from './checkpoint';
@@ -87,7 +88,11 @@ export async function recordRun(asked: RecordOptions, hooks: RecordHooks = {}): 
   const pool = new ComputePool();
   if (!('client' in startedWorker)) pool.start();
   try {
-    return await recordWithBackend(options, hooks, initialized, startedWorker, { eta, progress, pool, control, asked });
+    // tfjs draws from Math.random (the initialisers as the model loads, dropout's masks as it trains):
+    // the run's seed is its random source for the whole recording, so that a run is reproducible from its seed.
+    return await withTfjsRandom(seededRandom(recordSeed(options) ^ 0x5eed), () =>
+      recordWithBackend(options, hooks, initialized, startedWorker, { eta, progress, pool, control, asked }),
+    );
   } finally {
     pool.close();
     if ('client' in startedWorker) startedWorker.client.close();
@@ -113,9 +118,6 @@ async function recordWithBackend(
 ): Promise<RecordResult> {
   const log = hooks.log ?? (() => undefined);
   const now = hooks.now ?? (() => performance.now());
-
-  // tfjs initialisers draw from Math.random: seeding it makes a run reproducible from its seed.
-  Math.random = seededRandom(recordSeed(options) ^ 0x5eed);
 
   const prepared = { ...(await prepareRecording(options, tf, progress, log, control)), asked };
   const { loaded, output, settings, plan, probe, train } = prepared;

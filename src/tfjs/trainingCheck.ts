@@ -15,12 +15,15 @@
  *    the forward pass alone first.
  *
  * The model is left as it was: its weights (batch normalisation's moving statistics change in a
- * training step) are restored, and `Math.random`, which the run seeds for reproducibility and
- * which dropout and random initialisers draw from, is replaced by a private generator meanwhile.
+ * training step) are restored, and the run's seeded random source, which dropout and random
+ * initialisers draw from, is left where it was: the step draws from a private generator instead
+ * (tfjsRandom.ts).
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { layerKind } from '../contract/layerKinds';
+import { seededRandom } from '../analysis/random';
+import { withTfjsRandom } from './tfjsRandom';
 import { BACKEND, markOwn, type KernelArgs, type TensorInfo, type Tf } from './wasmKernelSupport';
 
 /**
@@ -160,20 +163,17 @@ function layerFailure(tf: Tf, model: tfjs.LayersModel, layer: tfjs.layers.Layer)
 }
 
 /**
- * Runs `step` with the model's weights and `Math.random` saved and restored, and returns what it
- * threw (or `undefined`).
+ * Runs `step` with the model's weights saved and restored, drawing from a generator of its own
+ * (the run's sequence goes on as if the check had not run), and returns what it threw (or `undefined`).
  */
 function trainingStepError(tf: Tf, model: tfjs.LayersModel, step: () => void): unknown {
   const saved = model.getWeights().map((w) => w.clone());
-  const random = Math.random;
-  Math.random = privateRandom(0x7e57);
   try {
-    tf.tidy(step);
+    withTfjsRandom(seededRandom(0x7e57), () => tf.tidy(step));
     return undefined;
   } catch (e) {
     return e;
   } finally {
-    Math.random = random;
     model.setWeights(saved);
     tf.dispose(saved);
   }
@@ -275,16 +275,4 @@ function registerCpuFallback(tf: Tf, kernelName: string): boolean {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** A small seeded generator (mulberry32) standing in for `Math.random` during the check. */
-function privateRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -13,7 +13,7 @@ import type { CapacityMatrixAnswer, ChannelLabelInformationAnswer, InformationPl
 import type { ReportData } from '../../src/contract/reportCodec';
 import { decodeEntry } from '../../src/contract/reportCodec';
 import { shortLayerName } from '../../src/contract/layerLabel';
-import { redundancy } from '../../webview/charts/redundancy';
+import { redundancy } from '../../src/analysis/redundancy';
 import { runColour } from '../../webview/compare';
 import {
   browserFixture,

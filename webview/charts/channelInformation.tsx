@@ -15,9 +15,7 @@ import { UNDEFINED_GREY } from './capacityMatrix';
 import { useChartTheme } from './common';
 import type { ChartTheme } from './common';
 import { formatBits } from '../../src/contract/format';
-
-/** Below this many bits at the last epoch a channel is "uninformative" (docs/estimators.md). */
-export const UNINFORMATIVE_BITS = 0.01;
+import { UNINFORMATIVE_BITS } from '../../src/analysis/labelInformation';
 
 /** Past this many cells the heatmap is drawn on a canvas. */
 export const LARGE_CELLS = 4096;

@@ -24,8 +24,6 @@ import type { CeilingRun } from './informationPlaneCeilings';
 import { runColour, runLetter } from '../compare';
 import type { LayerMatch } from '../compare';
 
-export type { PlaneTrajectory } from './informationPlaneMarks';
-
 /** An estimator of the plane, as the answers name it. */
 export type InformationEstimator = InformationPlaneAnswer['estimator'];
 

@@ -1,8 +1,6 @@
 // The redundancy chart's reading of a layer's capacity matrix with itself: the near-duplicate rule,
 // groups and block order are src/analysis/redundancy.ts (one definition for the chart and the
 // findings); this module adds how the groups read as text.
-export { NEAR_DUPLICATE_SHARE, redundancy, redundantChannels } from '../../src/analysis/redundancy';
-export type { Redundancy, SelfCapacity } from '../../src/analysis/redundancy';
 
 /** "{1, 4, 6}, {2, 3}": groups as people read them, the first `max` only. */
 export function groupsText(groups: number[][], max = 6): string {

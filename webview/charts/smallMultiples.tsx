@@ -16,8 +16,6 @@ import { useMultiplesCanvas } from './useMultiplesCanvas';
 import { useMultiplesKeyboard } from './useMultiplesKeyboard';
 import { useMultiplesPointer } from './useMultiplesPointer';
 
-export { multiplesMaxBits } from './multiplesSeries';
-
 export interface SmallMultiplesProps {
   answer: SmallMultiplesAnswer;
   /** Channels to draw, in the order drawn. */

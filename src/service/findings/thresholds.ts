@@ -2,7 +2,7 @@
  * The thresholds of the findings' rules, each named once (docs/estimators.md "Findings"): the
  * findings answer lists them by name, and the docs explain each against the demo's LeNet run.
  */
-import { NEAR_DUPLICATE_SHARE } from '../../analysis/redundancy';
+import { NEAR_DUPLICATE_SHARE } from '../../analysis/nearDuplicates';
 import { UNINFORMATIVE_BITS } from '../../analysis/labelInformation';
 
 export { NEAR_DUPLICATE_SHARE, UNINFORMATIVE_BITS };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { NEAR_DUPLICATE_SHARE, redundancy, redundantChannels } from '../../../src/analysis/redundancy';
+import { NEAR_DUPLICATE_SHARE } from '../../../src/analysis/nearDuplicates';
+import { redundancy, redundantChannels } from '../../../src/analysis/redundancy';
 
 // A layer of five channels: 0, 1 and 3 near-duplicates of each other (0–1 at exactly 0.9 of the
 // smaller own capacity, 1–3 at 0.95), 2 unrelated, 4 dead (own capacity 0: nothing to duplicate).

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type * as tfjs from '@tensorflow/tfjs';
 import { seededRandom } from '../../../src/analysis/random';
 import { initBackend } from '../../../src/tfjs/backend';
+import { withTfjsRandom } from '../../../src/tfjs/tfjsRandom';
 import { checkTrainingKernels, TrainingKernelError } from '../../../src/tfjs/trainingCheck';
 import { registerWasmTrainingKernels } from '../../../src/tfjs/wasmKernels';
 import { createModel as createFashionBn } from '../../fixtures/models/fashionBn';
@@ -197,18 +198,14 @@ describe('training kernels on the WASM backend', function () {
   });
 
   describe('checkTrainingKernels', function () {
-    it('leaves the weights (batch normalisation moving statistics included) and the seeded Math.random stream as they were', function () {
+    it("leaves the weights (batch normalisation moving statistics included) and the run's seeded random stream as they were", function () {
       const model = createFashionBn();
       const before = model.getWeights().map((w) => Array.from(w.dataSync()));
-      const original = Math.random;
-      try {
-        Math.random = seededRandom(42);
+      const next = withTfjsRandom(seededRandom(42), () => {
         checkTrainingKernels(tf, model);
-        const next = Math.random();
-        assert.equal(next, seededRandom(42)(), 'the check drew from Math.random');
-      } finally {
-        Math.random = original;
-      }
+        return Math.random();
+      });
+      assert.equal(next, seededRandom(42)(), "the check drew from the run's random source");
       const after = model.getWeights().map((w) => Array.from(w.dataSync()));
       assert.deepEqual(after, before);
       model.dispose();

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { canonicalQuery } from '../../../src/contract/queries';
 import type { Bits } from '../../../src/contract/queries';
 import { comparePlan, informationLayers, informationPlan, REPORT_REDUNDANCY_LAYERS, reportPlan } from '../../../src/contract/plan';
-import { groupsText, redundancy } from '../../../webview/charts/redundancy';
+import { redundancy } from '../../../src/analysis/redundancy';
+import { groupsText } from '../../../webview/charts/redundancy';
 import { planLayer, planManifest } from '../support/planManifest';
 
 const layer = planLayer;

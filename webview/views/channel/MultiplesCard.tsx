@@ -2,7 +2,8 @@
 // epochs, with layers below for comparison on one y scale.
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { multiplesMaxBits, SmallMultiplesChart } from '../../charts/smallMultiples';
+import { SmallMultiplesChart } from '../../charts/smallMultiples';
+import { multiplesMaxBits } from '../../charts/multiplesSeries';
 import { Toggle } from '../../charts/primitives';
 import { shortLayerName } from '../../../src/contract/layerLabel';
 import { queries } from '../../../src/contract/plan';

@@ -4,7 +4,8 @@ import type { InputDiversityAnswer } from '../../../src/contract/queries';
 import { usePanelWidth } from '../../charts/common';
 import { DiversityComparisonBars, diversityGroupName } from '../../charts/runComparison';
 import { runLetter } from '../../compare';
-import { Card, Toggle } from '../../ui';
+import { Card } from '../../ui';
+import { Toggle } from '../../charts/primitives';
 
 /** Each run's input diversity at one subset size, picked among the sizes the runs share. */
 export function DiversityComparisonCard(props: {

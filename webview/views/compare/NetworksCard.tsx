@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import type { LayerMatch } from '../../compare';
-import { Card, Toggle } from '../../ui';
+import { Card } from '../../ui';
+import { Toggle } from '../../charts/primitives';
 import { RunNetwork } from '../network/RunNetwork';
 import type { CompareRun } from './compareData';
 import { useNetworksOpen } from './compareState';

@@ -14,7 +14,8 @@ import { formatNumber, formatPercent } from '../../../src/contract/format';
 import { shortLayerName } from '../../../src/contract/layerLabel';
 import { importanceQueries } from '../../../src/contract/plan';
 import { shown, useApp, useQuery, useSchemaViewState } from '../../state';
-import { Card, LayerName, QueryStatus, Toggle } from '../../ui';
+import { Card, LayerName, QueryStatus } from '../../ui';
+import { Toggle } from '../../charts/primitives';
 import {
   classesText,
   correlationSentence,

@@ -4,7 +4,7 @@ import { useMemo, useRef } from 'preact/hooks';
 import type { InformationPlaneAnswer } from '../../../src/contract/queries';
 import { usePanelWidth } from '../../charts/common';
 import { ESTIMATOR_TEXT, InformationPlaneChart, LayerMarkerLegend, planeTrajectories, saturatedText } from '../../charts/informationPlane';
-import type { PlaneTrajectory } from '../../charts/informationPlane';
+import type { PlaneTrajectory } from '../../charts/informationPlaneMarks';
 import { shortLayerName } from '../../../src/contract/layerLabel';
 import type { InformationEstimator } from '../../../src/contract/plan';
 import { shown, useApp } from '../../state';

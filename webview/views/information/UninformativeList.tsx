@@ -1,7 +1,7 @@
 // The uninformative channels of the Information view's layer, with links into the Channel view.
 import type { JSX } from 'preact';
 import type { Bits, ChannelLabelInformationAnswer } from '../../../src/contract/queries';
-import { UNINFORMATIVE_BITS } from '../../charts/channelInformation';
+import { UNINFORMATIVE_BITS } from '../../../src/analysis/labelInformation';
 import { useApp } from '../../state';
 import { LayerName } from '../../ui';
 import { formatBits } from '../../../src/contract/format';

@@ -3,10 +3,9 @@
 // colour domain.
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import type { CapacityMatrixAnswer } from '../../../src/contract/queries';
+import type { CapacityMatrixAnswer, QueryOf } from '../../../src/contract/queries';
 import { HeatmapStrip as StripChart } from '../../charts/heatmapStrip';
 import type { Orders, StripCell, StripCellStatus } from '../../charts/heatmapStrip';
-import type { QueryOf } from '../../data';
 import { QueryResult, useQuery } from '../../state';
 
 export interface StripCellSpec {

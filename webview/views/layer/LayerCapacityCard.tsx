@@ -16,8 +16,6 @@ import { QueryResult, useApp, useQuery } from '../../state';
 import { Card, QueryStatus } from '../../ui';
 import { formatBits } from '../../../src/contract/format';
 
-export type { PairSpec } from '../../charts/layerCapacity';
-
 /** Runs one pair's query and hands the result to the chart, which draws all pairs together. */
 function PairQuery(props: {
   pair: PairSpec;

@@ -17,7 +17,7 @@ import { EpochSlider, LayerName } from '../../ui';
 import { FeatureMapsCard } from './FeatureMapsCard';
 import { HeatmapCard } from './HeatmapCard';
 import { LayerCapacityCard } from './LayerCapacityCard';
-import type { PairSpec } from './LayerCapacityCard';
+import type { PairSpec } from '../../charts/layerCapacity';
 import { useLayerViewState } from './layerViewState';
 import type { LayerViewState } from './layerViewState';
 import { usePairEpochs } from './pairEpochs';

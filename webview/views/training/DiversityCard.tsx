@@ -5,7 +5,8 @@ import { CeilingNote, DiversityBars, filledClasses, groupName, sizeColour } from
 import { queries } from '../../../src/contract/plan';
 import { describeSubset } from '../../slice';
 import { shown, useApp, useQuery } from '../../state';
-import { Card, QueryStatus, Toggle } from '../../ui';
+import { Card, QueryStatus } from '../../ui';
+import { Toggle } from '../../charts/primitives';
 import { useDiversitySource } from './trainingState';
 
 export function DiversityCard(props: { highlight: number | null }): JSX.Element {
