@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RecordOptions, RecordProgress } from '../recorder/protocol';
-import { SETTING_LIMITS } from '../recorder/settings';
+import { RECORD_SETTINGS, type RecordSetting, type RecordSettingName, settingProblem } from '../contract/recordSettings';
 import { commandLineError, intOption } from './options';
 import { parseControlSpec } from '../data/control';
 import { readControlSource, sourceModelFile } from '../recorder/control';
@@ -28,34 +28,43 @@ function duration(ms: number | undefined): string {
 /** The longest `--model-timeout`, seconds: a day is already far beyond any model that builds. */
 export const MAX_MODEL_TIMEOUT_S = 86_400;
 
+/** The `record` options that are no recording setting: where runs go, the model's time limit, a control run, help. */
+const COMMAND_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  out: { type: 'string' },
+  'model-timeout': { type: 'string' },
+  control: { type: 'string' },
+} as const;
+
+/** A `string` option per recording setting, by its flag (src/contract/recordSettings.ts). */
+const SETTING_OPTIONS = Object.fromEntries(Object.values(RECORD_SETTINGS).map((s) => [s.flag, { type: 'string' as const }]));
+
+/**
+ * A setting's value from its option, checked as the recorder checks it (settings.ts), so that a bad
+ * value is said before the recorder starts; undefined when the option is not given.
+ */
+function settingOption(s: RecordSetting, values: Record<string, string | boolean | undefined>): unknown {
+  const raw = values[s.flag];
+  if (typeof raw !== 'string') return undefined;
+  switch (s.kind) {
+    case 'integer':
+      return intOption(values, s.flag, 0, s.min, s.max);
+    case 'positive': {
+      const value = Number(raw);
+      if (settingProblem(s, value) !== undefined) throw new UsageError(`--${s.flag} ${settingProblem(s, value)}, got "${raw}"`);
+      return value;
+    }
+    case 'choice':
+    case 'text':
+      if (settingProblem(s, raw) !== undefined) throw new UsageError(`--${s.flag} ${settingProblem(s, raw)}, got "${raw}"`);
+      return raw;
+  }
+}
+
 export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        dataset: { type: 'string' },
-        epochs: { type: 'string' },
-        'batch-size': { type: 'string' },
-        lr: { type: 'string' },
-        optimizer: { type: 'string' },
-        probe: { type: 'string' },
-        'probe-per-class': { type: 'string' },
-        'record-every': { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string' },
-        backend: { type: 'string' },
-        'train-limit': { type: 'string' },
-        'train-threads': { type: 'string' },
-        bins: { type: 'string' },
-        k: { type: 'string' },
-        'model-timeout': { type: 'string' },
-        control: { type: 'string' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...SETTING_OPTIONS, ...COMMAND_OPTIONS } });
   } catch (e) {
     throw commandLineError(e, 'record --help');
   }
@@ -64,38 +73,21 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
     process.stdout.write(HELP.record + '\n');
     return undefined;
   }
+  const control = typeof v.control === 'string' ? v.control : undefined;
   if (parsed.positionals.length !== 1)
     throw new UsageError(
-      `record needs one ${v.control === undefined ? 'model file' : 'run folder'}, got ${parsed.positionals.length} (see record --help)`,
+      `record needs one ${control === undefined ? 'model file' : 'run folder'}, got ${parsed.positionals.length} (see record --help)`,
     );
-  const lr = v.lr === undefined ? undefined : Number(v.lr);
-  if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) throw new UsageError(`--lr must be a positive number, got "${v.lr}"`);
-  if (v.optimizer !== undefined && !['sgd', 'adam', 'rmsprop'].includes(v.optimizer))
-    throw new UsageError(`--optimizer must be sgd, adam or rmsprop, got "${v.optimizer}"`);
-  if (v.backend !== undefined && !['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'].includes(v.backend))
-    throw new UsageError(`--backend must be auto, tfjs-node-gpu, tfjs-node, wasm or cpu, got "${v.backend}"`);
   // The recorder checks every setting again (settings.ts); checking here too answers before it starts.
-  const opt = (name: string, min: number, max?: number) =>
-    v[name as keyof typeof v] === undefined ? undefined : intOption(v, name, 0, min, max);
-  const control = v.control === undefined ? undefined : controlOf(parsed.positionals[0], v.control);
+  const settings = Object.fromEntries(
+    (Object.entries(RECORD_SETTINGS) as [RecordSettingName, RecordSetting][]).map(([name, s]) => [name, settingOption(s, v)]),
+  ) as Pick<RecordOptions, RecordSettingName>;
+  const controlRun = control === undefined ? undefined : controlOf(parsed.positionals[0], control);
   return {
-    modelFile: control?.modelFile ?? parsed.positionals[0],
-    control: control?.control,
-    dataset: v.dataset,
-    epochs: opt('epochs', 0, SETTING_LIMITS.epochs),
-    batchSize: opt('batch-size', 1, SETTING_LIMITS.batchSize),
-    learningRate: lr,
-    optimizer: v.optimizer as RecordOptions['optimizer'],
-    probeSize: opt('probe', 3, SETTING_LIMITS.probeSize),
-    probePerClass: opt('probe-per-class', 1, SETTING_LIMITS.probeSize),
-    recordEvery: opt('record-every', 1, SETTING_LIMITS.recordEvery),
-    seed: opt('seed', 0),
-    runsFolder: v.out,
-    backend: v.backend as RecordOptions['backend'],
-    trainLimit: opt('train-limit', 1),
-    trainThreads: opt('train-threads', 1, 2) as 1 | 2 | undefined,
-    bins: opt('bins', 2, SETTING_LIMITS.bins),
-    k: opt('k', 2, SETTING_LIMITS.k),
+    ...settings,
+    modelFile: controlRun?.modelFile ?? parsed.positionals[0],
+    control: controlRun?.control,
+    runsFolder: typeof v.out === 'string' ? v.out : undefined,
     modelFactoryTimeoutMs: v['model-timeout'] === undefined ? undefined : intOption(v, 'model-timeout', 0, 1, MAX_MODEL_TIMEOUT_S) * 1000,
     origins: { options: 'the command line' },
   };

@@ -1,5 +1,6 @@
 /** The CLI's help texts and its one error type (bad input: exit code 2, one line, no stack). */
 import { CodedError, hasErrorCode } from '../analysis';
+import { RECORD_SETTINGS, type RecordSettingTable, recordSettingsHelp } from '../contract/recordSettings';
 
 export class UsageError extends CodedError {
   constructor(message: string) {
@@ -8,6 +9,28 @@ export class UsageError extends CodedError {
   static is(e: unknown): e is UsageError {
     return hasErrorCode(e, 'usage');
   }
+}
+
+/** `record --help`: its settings' lines come from their table (src/contract/recordSettings.ts). */
+export function recordHelp(table: RecordSettingTable = RECORD_SETTINGS): string {
+  return `Usage: cnn-slicer record <model-file> [options]
+       cnn-slicer record <run-folder> --control SPEC [options]
+
+Trains the model defined in <model-file> (a .ts/.js module exporting createModel, or a
+TensorFlow.js model.json) and records the run folder: checkpoints, probe set and per-epoch
+entropies. Prints the run folder on stdout. Ctrl-C cancels after the current batch.
+${recordSettingsHelp(table).join('\n')}
+  --out DIR             runs folder (default: .cnnslicer/runs beside the model file)
+  --model-timeout S     seconds the model file's factory may take to return its model, 1 to 86400
+                        (default 60): a factory that never settles stops with a clear message
+  --control SPEC        a control experiment for shortcuts of the run in <run-folder>: its model and
+                        settings on the same probe, with border:N (keep an N-pixel border) |
+                        mask-centre:F (zero the central fraction F) | shuffle-pixels | shuffle-labels
+                        (options given override the run's; the run goes beside it; docs/control.md)
+Every option is checked before anything is written. The model runs in a child process: the first
+Ctrl-C cancels after the current batch (while loading, within 2 s), a second stops it at once
+(exit code 130 when nothing finished). Model outputs holding NaN stop the recording with the
+epochs before kept.`;
 }
 
 export const HELP: Record<string, string> = {
@@ -87,39 +110,7 @@ At most log2 N and H(Y): "saturated": true means every input has its own symbol,
 sits at those ceilings and says nothing about the layer (usual with continuous activations).
 null marks an undefined value (N < 2; ity also with one class only).
   --bins B      bins, integer from 2 to 4096 (default 30)`,
-  record: `Usage: cnn-slicer record <model-file> [options]
-       cnn-slicer record <run-folder> --control SPEC [options]
-
-Trains the model defined in <model-file> (a .ts/.js module exporting createModel, or a
-TensorFlow.js model.json) and records the run folder: checkpoints, probe set and per-epoch
-entropies. Prints the run folder on stdout. Ctrl-C cancels after the current batch.
-  --dataset D           mnist | fashion-mnist | cifar10:<dir> | images:<dir> | npy:<x.npy>,<y.npy> | synthetic[:n]
-                        (default: the model file's "dataset" export, else mnist; at most 1000 classes)
-  --epochs N            training epochs, 0 to 10000 (default 5; epoch 0, before training, is always recorded)
-  --batch-size N        (default 64)          --lr X        learning rate (default 0.001)
-  --optimizer O         sgd | adam | rmsprop (default adam)
-  --probe N             probe inputs, the X of the hypercube, 3 to 100000 and fewer than the
-                        dataset's inputs: probe inputs are never trained on (default 500)
-  --probe-per-class N   a class-balanced probe instead
-  --record-every N      record every N-th epoch (the last is always recorded)
-  --seed S              seed of the split, the shuffles and the initial weights (default 1)
-  --train-limit N       train on the first N of the (shuffled) training inputs
-  --train-threads T     1 | 2: train on one thread, or on two with half of every batch each
-                        (default 2 for models with ≥ 32,768 layer output values per input on 2 cores, else 1; the run records which;
-                        unasked, one thread takes a kernel thread's help in its convolutions, with the same results; 1 asks for none)
-  --backend B           auto | tfjs-node-gpu | tfjs-node | wasm | cpu (default auto)
-  --out DIR             runs folder (default: .cnnslicer/runs beside the model file)
-  --bins B, --k K       estimator parameters (default 32, 1000): bins 2 to 4096, k 2 to 1000000
-  --model-timeout S     seconds the model file's factory may take to return its model, 1 to 86400
-                        (default 60): a factory that never settles stops with a clear message
-  --control SPEC        a control experiment for shortcuts of the run in <run-folder>: its model and
-                        settings on the same probe, with border:N (keep an N-pixel border) |
-                        mask-centre:F (zero the central fraction F) | shuffle-pixels | shuffle-labels
-                        (options given override the run's; the run goes beside it; docs/control.md)
-Every option is checked before anything is written. The model runs in a child process: the first
-Ctrl-C cancels after the current batch (while loading, within 2 s), a second stops it at once
-(exit code 130 when nothing finished). Model outputs holding NaN stop the recording with the
-epochs before kept.`,
+  record: recordHelp(),
   report: `Usage: cnn-slicer report <run-folder> [--out FILE] [options]
        cnn-slicer report <run-folder> <run-folder> [<run-folder> …] [--out FILE] [--theme T]
 

@@ -3,11 +3,17 @@
 // service client (started with the first query). It imports no feature; `activate` creates it
 // first and hands it (or the parts they need) to the features and command groups it builds, so
 // nothing registers itself into a shared object and the order of construction is plain code.
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { AnalysisClient } from '../service/client';
 import { RunIndex } from './runs/runIndex';
-import { readSettings, runsFolderOf, type Settings } from './settings';
+import { CONFIGURATION_SECTION, readSettings, type Settings } from './settings';
+
+/** A folder's runs folder: the setting, relative to that workspace folder unless absolute. */
+function runsFolderOf(folder: vscode.WorkspaceFolder): string {
+  const setting = readSettings(vscode.workspace.getConfiguration(CONFIGURATION_SECTION, folder.uri)).runsFolder;
+  return isAbsolute(setting) ? setting : join(folder.uri.fsPath, setting);
+}
 
 export class Ctx implements vscode.Disposable {
   readonly runs: RunIndex;
@@ -42,7 +48,7 @@ export class Ctx implements vscode.Disposable {
 
   /** The settings, of a resource (a model file) or of the window. */
   settings(scope?: vscode.ConfigurationScope): Settings {
-    return readSettings(scope);
+    return readSettings(vscode.workspace.getConfiguration(CONFIGURATION_SECTION, scope));
   }
 
   /** Absolute runs folders, one per workspace folder. */
@@ -58,7 +64,7 @@ export class Ctx implements vscode.Disposable {
 
   /** The Node executable for child processes: the setting, else the extension host's own. */
   nodeExecutable(): string {
-    return readSettings().nodeExecutable || process.execPath;
+    return this.settings().nodeExecutable || process.execPath;
   }
 
   /** A bundle of the extension (`dist/<name>.js`): the child processes' entry points. */

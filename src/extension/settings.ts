@@ -1,13 +1,10 @@
-// The extension's settings (`cnnSlicer.*` in package.json) as one typed object, the runs folder a
-// workspace folder's settings name, and what one recording is started with.
-import { isAbsolute, join } from 'node:path';
-import * as vscode from 'vscode';
+// The extension's settings (`cnnSlicer.*` in package.json) as one typed object, read from VS Code's
+// configuration (or anything with its `get`, for tests), and what one recording is started with.
+// The recording settings' defaults are their descriptors' (src/contract/recordSettings.ts).
+import { type Backend, type Optimizer, RECORD_SETTINGS, type RecordSettingTable } from '../contract/recordSettings';
 
-export type Backend = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
-
-/** The optimizers a recording can be told to train with (the recorder's `--optimizer`). */
-export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
-export type Optimizer = (typeof OPTIMIZERS)[number];
+/** The section of the extension's settings: `cnnSlicer.<key>`. */
+export const CONFIGURATION_SECTION = 'cnnSlicer';
 
 export interface Settings {
   runsFolder: string;
@@ -27,28 +24,37 @@ export interface Settings {
   diagnostics: boolean;
 }
 
-export function readSettings(scope?: vscode.ConfigurationScope): Settings {
-  const c = vscode.workspace.getConfiguration('cnnSlicer', scope);
+/** What the settings are read from: `vscode.workspace.getConfiguration('cnnSlicer', scope)`. */
+export interface ConfigurationReader {
+  get<T>(key: string): T | undefined;
+}
+
+/** The recording settings that are VS Code settings, by their name in `Settings`. */
+type RecordingKey = 'epochs' | 'batchSize' | 'probeSize' | 'bins' | 'k' | 'backend';
+
+/**
+ * The settings, each recording setting from its VS Code setting, else its descriptor's default
+ * (`table` is the descriptors: tests pass one with a changed default).
+ */
+export function readSettings(c: ConfigurationReader, table: RecordSettingTable = RECORD_SETTINGS): Settings {
+  const recording = <K extends RecordingKey>(name: K): Settings[K] => {
+    const s = table[name];
+    return c.get<Settings[K]>(s.vscode?.key ?? name) ?? (s.default as Settings[K]);
+  };
   return {
     runsFolder: c.get<string>('runsFolder') || '.cnnslicer/runs',
-    defaultDataset: c.get<string>('defaultDataset') ?? '',
-    epochs: c.get<number>('epochs') ?? 5,
-    batchSize: c.get<number>('batchSize') ?? 64,
-    probeSize: c.get<number>('probeSize') ?? 500,
-    bins: c.get<number>('bins') ?? 32,
-    k: c.get<number>('k') ?? 1000,
-    backend: c.get<Backend>('backend') ?? 'auto',
+    defaultDataset: c.get<string>(table.dataset.vscode?.key ?? 'defaultDataset') ?? '',
+    epochs: recording('epochs'),
+    batchSize: recording('batchSize'),
+    probeSize: recording('probeSize'),
+    bins: recording('bins'),
+    k: recording('k'),
+    backend: recording('backend'),
     nodeExecutable: c.get<string>('nodeExecutable') ?? '',
     followNewestRun: c.get<boolean>('panels.followNewestRun') ?? false,
     openWhenRecorded: c.get<boolean>('panels.openWhenRecorded') ?? true,
     diagnostics: c.get<boolean>('diagnostics.enabled') ?? true,
   };
-}
-
-/** A folder's runs folder: the setting, relative to that workspace folder unless absolute. */
-export function runsFolderOf(folder: vscode.WorkspaceFolder): string {
-  const setting = readSettings(folder.uri).runsFolder;
-  return isAbsolute(setting) ? setting : join(folder.uri.fsPath, setting);
 }
 
 /** What a recording is started with: the Analyze CNN flow's answers (also what "Record Again" passes back). */
@@ -58,19 +64,20 @@ export interface RecordingSettings {
   /** Undefined: the model's `training` export, else the cnnSlicer.epochs / batchSize settings. */
   epochs?: number;
   batchSize?: number;
-  /** Undefined: the model's own (its compile() or training_config, its `training` export), else Adam. */
+  /** Undefined: the model's own (its compile() or training_config, its `training` export), else the default (Adam). */
   optimizer?: Optimizer;
-  /** Undefined: the model's own, as for the optimizer, else 0.001. */
+  /** Undefined: the model's own, as for the optimizer, else the default (0.001). */
   learningRate?: number;
   probeSize: number;
   bins: number;
   k: number;
   backend: Backend;
+  /** The seed: the descriptor's default in the Analyze CNN flow (it does not ask it), a run's own when it is recorded again. */
+  seed: number;
   /**
    * Set by Record Again and control experiments only, from the run recorded again (the Analyze CNN
-   * flow does not ask them): the seed, the probe set drawn per class, and every how many epochs one is recorded.
+   * flow does not ask them): the probe set drawn per class, and every how many epochs one is recorded.
    */
-  seed?: number;
   probePerClass?: number;
   recordEvery?: number;
   /**

@@ -18,6 +18,7 @@ import {
   parseControlSpec,
   shuffledLabels,
 } from '../data/control';
+import { replayedSettings } from '../contract/recordSettings';
 import { DatasetError } from '../data/dataset';
 import type { RunControl, RunControlKept } from '../contract/controlFormat';
 import type { RunManifest } from '../contract/runFormat';
@@ -52,31 +53,15 @@ export function sourceModelFile(manifest: RunManifest, folder: string): string {
   return moved !== undefined && existsSync(moved) ? moved : manifest.model.file;
 }
 
-const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;
-
 /**
- * The options of a control run: every setting the caller left unset comes from the source run —
- * dataset spec, epochs, batch size, optimizer and learning rate (unless the model's own compile()
- * chose them, which it does again), seed, record every, probe size or per class, bins, k, and the
- * training inputs per epoch — and the run goes beside the source run unless a runs folder is named.
+ * The options of a control run: every setting the caller left unset comes from the source run, as
+ * recording it again replays them (src/contract/recordSettings.ts `replayedSettings`: dataset spec,
+ * every run setting, the training inputs per epoch), and the run goes beside the source run unless a
+ * runs folder is named.
  */
 export function controlOptions(options: RecordOptions, manifest: RunManifest, folder: string): RecordOptions {
-  const s = manifest.settings;
-  const fromSettings = manifest.training?.compiledBy !== 'model';
-  const optimizer = OPTIMIZERS.find((o) => o === s.optimizer);
   const fromSource: Partial<RecordOptions> = {
-    dataset: manifest.dataset.spec,
-    epochs: s.epochs,
-    batchSize: s.batchSize,
-    optimizer: fromSettings ? optimizer : undefined,
-    learningRate: fromSettings ? s.learningRate : undefined,
-    seed: s.seed,
-    recordEvery: s.recordEvery,
-    probeSize: s.probeSize,
-    probePerClass: s.probePerClass,
-    bins: s.bins,
-    k: s.k,
-    trainLimit: manifest.dataset.trainSize,
+    ...replayedSettings(manifest),
     runsFolder: dirname(resolve(folder)),
   };
   const merged: Record<string, unknown> = { ...options };

@@ -9,6 +9,7 @@
  */
 import * as v from 'valibot';
 import { defineRequest, ParamsIn } from '../rpc/messages';
+import { TFJS_BACKEND_NAMES } from '../contract/recordSettings';
 import type { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../contract/runFormat';
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
@@ -17,13 +18,13 @@ const isObject = (x: unknown) => typeof x === 'object' && x !== null;
 
 /** Starts the worker's backend, before the recording knows its probe set (the recorder asks as soon as its own backend is up). */
 export const measureStart = defineRequest('measure/start', {
-  params: v.object({ backend: v.picklist(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']) }),
+  params: v.object({ backend: v.picklist(TFJS_BACKEND_NAMES) }),
   result: v.object({}),
 });
 
 export const measureSetup = defineRequest('measure/setup', {
   params: v.object({
-    backend: v.picklist(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+    backend: v.picklist(TFJS_BACKEND_NAMES),
     layers: v.pipe(
       v.custom<RunLayer[]>((x) => Array.isArray(x) && x.every(isObject), 'must be the run layer table'),
       v.check((layers) => layers.length > 0, 'the layer table is empty'),

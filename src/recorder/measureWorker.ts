@@ -10,6 +10,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
+import { backendOfTfjsName } from '../contract/recordSettings';
 import type { LayerEpochMetrics } from '../contract/runFormat';
 import { RpcChannel } from '../rpc/channel';
 import { threadPort } from '../rpc/ports';
@@ -25,7 +26,7 @@ let context: { tf: typeof tfType; measure: Omit<MeasureContext, 'model'>; inputM
 let backend: ReturnType<typeof initBackend> | undefined;
 
 function startBackend(name: MeasureSetup['backend']): ReturnType<typeof initBackend> {
-  return (backend ??= initBackend(name === 'tensorflow-gpu' ? 'tfjs-node-gpu' : name === 'tensorflow' ? 'tfjs-node' : name));
+  return (backend ??= initBackend(backendOfTfjsName(name)));
 }
 
 async function setUp(setup: MeasureSetup): Promise<void> {

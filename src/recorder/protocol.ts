@@ -7,6 +7,7 @@
  * Cancelling the `record/start` request stops the recording after the current batch.
  */
 import * as v from 'valibot';
+import { EDITOR_FALLBACK_SCHEMAS, RECORD_SETTING_SCHEMAS } from '../contract/recordSettings';
 import { defineNotification, defineRequest, ErrorDataOut, ParamsIn, SameType } from '../rpc/messages';
 import type { RunStatus } from '../contract/runFormat';
 import type { RecordProgress } from './callbacks';
@@ -22,30 +23,14 @@ const OptionalString = v.optional(v.string());
 
 /**
  * What the caller of a recording asks for, as it crosses the boundary (the recorder checks the
- * ranges and says what is wrong); unset fields come from the model file's `training` export, then
- * defaults (settings.ts).
+ * ranges and says what is wrong): every recording setting of src/contract/recordSettings.ts,
+ * optional; unset fields come from the model file's exports, then defaults (settings.ts).
  */
 export const RecordOptionsSchema = v.object({
   modelFile: v.pipe(v.string(), v.minLength(1, 'the model file must be named')),
-  /** Dataset spec (mnist, cifar10:<dir>, …); default: the model's `dataset` export, else mnist. */
-  dataset: OptionalString,
-  epochs: OptionalNumber,
-  batchSize: OptionalNumber,
-  optimizer: v.optional(v.picklist(['sgd', 'adam', 'rmsprop'])),
-  learningRate: OptionalNumber,
-  seed: OptionalNumber,
-  recordEvery: OptionalNumber,
-  probeSize: OptionalNumber,
-  probePerClass: OptionalNumber,
-  bins: OptionalNumber,
-  k: OptionalNumber,
-  backend: v.optional(v.picklist(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'])),
+  ...RECORD_SETTING_SCHEMAS,
   /** Folder that holds run folders (default: `.cnnslicer/runs` beside the model file). */
   runsFolder: OptionalString,
-  /** Training inputs per epoch (default: all but the probe). */
-  trainLimit: OptionalNumber,
-  /** Threads training runs on: 1, or 2 (half of every batch each; default 2 where there are two cores). */
-  trainThreads: v.optional(v.picklist([1, 2])),
   /** How long the model file's factory may take to return its model, ms (default 60 s; src/recorder/modelLoader.ts). */
   modelFactoryTimeoutMs: OptionalNumber,
   /**
@@ -61,7 +46,7 @@ export const RecordOptionsSchema = v.object({
    */
   control: v.optional(v.object({ spec: v.pipe(v.string(), v.minLength(1)), sourceRun: v.pipe(v.string(), v.minLength(1)) })),
   /** Fallbacks for what neither these options nor the model's `training` export set (the editor's settings). */
-  defaults: v.optional(v.object({ epochs: OptionalNumber, batchSize: OptionalNumber })),
+  defaults: v.optional(v.object(EDITOR_FALLBACK_SCHEMAS)),
   /**
    * Where the caller's values came from, in words, for the log line of each setting's origin
    * (settingOrigins.ts): by setting name (`bins`: "the VS Code setting cnnSlicer.bins"), `options`

@@ -33,6 +33,7 @@ import { MeasureWorkerClient } from './measureWorkerClient';
 import { checkInputShape, checkLayerShapes, modelFingerprint, recordedLayers } from './modelFacts';
 import { loadModelFile, ModelError } from './modelLoader';
 import { ChosenOutput, chooseOutput, classScoresOf, describeOutput, outputLayerLast, withoutLabelMeasures } from './outputs';
+import { DEFAULT_RECORD_SETTINGS } from '../contract/recordSettings';
 import { checkProbeMemory, recordDatasetSpec, recordedEpochs, RecordOptions, recordSeed, resolveSettings } from './settings';
 import { batchesPerEpoch, planTraining, TrainingData } from './training';
 import { chooseTrainer, EpochTrainer } from './twoCoreTraining';
@@ -72,7 +73,7 @@ export async function recordRun(asked: RecordOptions, hooks: RecordHooks = {}): 
   const progress = new ProgressReporter(hooks.onProgress, eta, now);
   progress.loading('starting TensorFlow.js');
   // A shared heap, for the kernel thread of a one-thread recording (src/tfjs/sharedHeap.ts).
-  const initialized = await initBackend(options.backend ?? 'auto', undefined, { sharedHeap: true });
+  const initialized = await initBackend(options.backend ?? DEFAULT_RECORD_SETTINGS.backend, undefined, { sharedHeap: true });
   const { backend, fallbackReasons, summary } = initialized;
   log(`backend: ${backend}${fallbackReasons.length ? ` (${summary})` : ''}`);
   // The measurement worker starts now, so that its start-up (loading its bundle and a backend of its

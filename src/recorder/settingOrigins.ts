@@ -4,6 +4,14 @@
  * `origins`), a control run's source run, the model file's `training` export, the editor's
  * fallbacks (`defaults`), or the recorder's default (settings.ts).
  */
+import {
+  EDITOR_FALLBACK_NAMES,
+  type EditorFallbackName,
+  EXPORTED_SETTING_NAMES,
+  RECORD_SETTINGS,
+  RUN_SETTING_NAMES,
+  type RunSettingName,
+} from '../contract/recordSettings';
 import type { RunSettings } from '../contract/runFormat';
 import type { LoadedModel } from './modelLoader';
 import type { RecordOptions } from './protocol';
@@ -11,9 +19,8 @@ import type { TrainingExport } from './settings';
 import type { TrainingPlan } from './training';
 import { describeTrainingSource } from './trainingSource';
 
-/** The settings whose origin the log names. */
-export type SettingName =
-  'dataset' | 'epochs' | 'batchSize' | 'optimizer' | 'learningRate' | 'seed' | 'recordEvery' | 'probeSize' | 'probePerClass' | 'bins' | 'k';
+/** The settings whose origin the log names: the dataset and the run's settings. */
+export type SettingName = 'dataset' | RunSettingName;
 
 /** The keys of `RecordOptions.origins` besides the setting names: every setting the caller set, and the caller's `defaults`. */
 export const ALL_OPTIONS_ORIGIN = 'options';
@@ -33,31 +40,21 @@ export interface OriginSources {
   datasetExport?: string;
 }
 
-const FROM_FILE: readonly SettingName[] = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'recordEvery'];
-
 /** Where `name` came from, in words ("the command line", "the model file's `training` export", "the default"). */
 export function settingOrigin(name: SettingName, s: OriginSources): string {
   const origins = s.asked.origins ?? {};
   if (s.asked[name] !== undefined) return origins[name] ?? origins[ALL_OPTIONS_ORIGIN] ?? "the caller's options";
   if (s.options[name] !== undefined) return `the control's source run ${s.controlSource ?? ''}`.trimEnd();
   if (name === 'dataset' && s.datasetExport !== undefined) return "the model file's `dataset` export";
-  if (FROM_FILE.includes(name) && s.fromFile?.[name as keyof TrainingExport] !== undefined) return "the model file's `training` export";
-  if ((name === 'epochs' || name === 'batchSize') && s.options.defaults?.[name] !== undefined)
+  if ((EXPORTED_SETTING_NAMES as SettingName[]).includes(name) && s.fromFile?.[name as keyof TrainingExport] !== undefined)
+    return "the model file's `training` export";
+  if ((EDITOR_FALLBACK_NAMES as SettingName[]).includes(name) && s.options.defaults?.[name as EditorFallbackName] !== undefined)
     return origins[`${DEFAULTS_ORIGIN}.${name}`] ?? origins[DEFAULTS_ORIGIN] ?? "the caller's defaults";
   return 'the default';
 }
 
-const WORDS: Record<Exclude<SettingName, 'optimizer' | 'learningRate'>, string> = {
-  dataset: 'dataset',
-  epochs: 'epochs',
-  batchSize: 'batch size',
-  seed: 'seed',
-  recordEvery: 'record every',
-  probeSize: 'probe size',
-  probePerClass: 'probe per class',
-  bins: 'bins',
-  k: 'k',
-};
+/** The settings of the log line, in the table's order; the optimizer and learning rate have their own line. */
+const LOGGED = (['dataset', ...RUN_SETTING_NAMES] as const).filter((n) => n !== 'optimizer' && n !== 'learningRate');
 
 /**
  * The log line of a run's settings, each with where it came from, grouped by origin in the order
@@ -66,12 +63,12 @@ const WORDS: Record<Exclude<SettingName, 'optimizer' | 'learningRate'>, string> 
  */
 export function describeSettings(settings: RunSettings, dataset: string, s: OriginSources): string {
   const groups = new Map<string, string[]>();
-  for (const name of Object.keys(WORDS) as (keyof typeof WORDS)[]) {
+  for (const name of LOGGED) {
     if (name === 'probeSize' && settings.probePerClass !== undefined) continue;
     const value = name === 'dataset' ? dataset : settings[name];
     if (value === undefined) continue;
     const origin = settingOrigin(name, s);
-    groups.set(origin, [...(groups.get(origin) ?? []), `${WORDS[name]} ${value}`]);
+    groups.set(origin, [...(groups.get(origin) ?? []), `${RECORD_SETTINGS[name].words} ${value}`]);
   }
   return `settings: ${[...groups].map(([origin, items]) => `${items.join(', ')} from ${origin}`).join('; ')}`;
 }

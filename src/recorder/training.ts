@@ -7,10 +7,18 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { seededRandom } from '../analysis';
+import { DEFAULT_RECORD_SETTINGS, isOptimizer, type Optimizer } from '../contract/recordSettings';
 import type { RunSettings, RunTraining } from '../contract/runFormat';
 import type { EpochLogs, RecordCallbackList } from './callbacks';
 import { ModelError, type LoadedModel } from './modelLoader';
 import type { ChosenOutput } from './outputs';
+
+/** Each optimizer the settings can name, made at a learning rate. */
+const OPTIMIZER_OF: Record<Optimizer, (tf: typeof tfType, rate: number) => tfType.Optimizer> = {
+  sgd: (tf, rate) => tf.train.sgd(rate),
+  adam: (tf, rate) => tf.train.adam(rate),
+  rmsprop: (tf, rate) => tf.train.rmsprop(rate),
+};
 
 /** How labels become the targets `model.fit` trains on. */
 export type TrainingTargets = 'one-hot' | 'binary' | 'label';
@@ -115,14 +123,8 @@ export function planTraining(
   }
   // The model's own optimizer kind when only the learning rate is overridden and the settings can name it.
   const compiledName = compiled ? optimizerName(compiled) : undefined;
-  const name =
-    !overrides.optimizer && compiledName && ['sgd', 'adam', 'rmsprop'].includes(compiledName) ? compiledName : settings.optimizer;
-  const optimizer =
-    name === 'sgd'
-      ? tf.train.sgd(settings.learningRate)
-      : name === 'rmsprop'
-        ? tf.train.rmsprop(settings.learningRate)
-        : tf.train.adam(settings.learningRate);
+  const name = !overrides.optimizer && isOptimizer(compiledName) ? compiledName : settings.optimizer;
+  const optimizer = OPTIMIZER_OF[isOptimizer(name) ? name : DEFAULT_RECORD_SETTINGS.optimizer](tf, settings.learningRate);
   let loss: unknown = modelLoss;
   if (loss === undefined) {
     if (output.kind === 'softmax') loss = 'categoricalCrossentropy';

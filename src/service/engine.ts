@@ -11,7 +11,8 @@
  */
 import { DEFAULT_BINS } from '../analysis';
 import { CancelledError, ComputePool } from '../compute/pool';
-import { BackendPreference, initBackend, InitializedBackend } from '../tfjs/backend';
+import type { Backend } from '../contract/recordSettings';
+import { initBackend, InitializedBackend } from '../tfjs/backend';
 import { Activations, layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
 import { checkLayerShapes } from '../contract/runFormat';
 import { ActivationCache } from './activations';
@@ -35,7 +36,7 @@ export interface EngineOptions {
    * the run's own dataset for `inputDiversity` with `source: "dataset"`.
    */
   roots: string[];
-  backend?: BackendPreference;
+  backend?: Backend;
   /** Compute workers (default 2: both cores of the target machines). */
   workers?: number;
   /** Cap of each run's answer cache (bytes). */

@@ -8,7 +8,7 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { CancelledError } from '../compute/pool';
 import type { RunLayer } from '../contract/runFormat';
-import type { BackendPreference } from '../tfjs/backend';
+import { type Backend, backendOfTfjsName } from '../contract/recordSettings';
 import { Activations, forwardLayers } from '../tfjs/forward';
 import { ForwardHelper, resolveForwardScript, shareFloat32 } from '../tfjs/forwardHelper';
 import { runTailChunks, TailPlan } from '../tfjs/graphTail';
@@ -53,8 +53,9 @@ export interface SplitPass {
   signal?: AbortSignal;
 }
 
-function backendPreference(name: string): BackendPreference {
-  return name === 'tensorflow' ? 'tfjs-node' : name === 'wasm' ? 'wasm' : 'cpu';
+/** The backend to ask the worker for: the one this thread runs (tfjs names tfjs-node-gpu's `tensorflow` too), else cpu. */
+function backendPreference(name: string): Backend {
+  return backendOfTfjsName(name) ?? 'cpu';
 }
 
 /** Owns the forward worker, started on the first split pass. */

@@ -20,14 +20,14 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
+import { type Backend, backendOfTfjsName, TFJS_BACKEND_NAMES, type TfjsBackendName } from '../contract/recordSettings';
 import { installDilatedConvolutions } from './dilatedConvolution';
 import { sharedHeapBinaryUrl } from './sharedHeap';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { freeTapeAsItGoes } from './tapeMemory';
 
-export type BackendPreference = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
-/** What ran: 'tensorflow-gpu' is tfjs-node-gpu, whose tfjs backend is also named 'tensorflow'. */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+/** What ran, by TensorFlow.js's name (src/contract/recordSettings.ts TFJS_BACKEND_NAMES). */
+export type BackendName = TfjsBackendName;
 
 /** How the native packages are loaded: `require` in production, a fake in tests. */
 export interface BackendLoader {
@@ -50,7 +50,7 @@ const NATIVE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorf
 
 /** A backend as the user knows it (package name or WebAssembly), for reasons and summaries. */
 export function backendLabel(name: BackendName): string {
-  return name === 'tensorflow-gpu' ? 'tfjs-node-gpu' : name === 'tensorflow' ? 'tfjs-node' : name === 'wasm' ? 'WebAssembly' : 'cpu';
+  return name === 'wasm' ? 'WebAssembly' : (backendOfTfjsName(name) ?? name);
 }
 
 /** "tfjs-node-gpu: not installed; tfjs-node: not installed; using WebAssembly". */
@@ -82,13 +82,17 @@ const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 
  * pass walks it (tapeMemory.ts): the same gradients, in less memory.
  */
 export async function initBackend(
-  preference: BackendPreference = 'auto',
+  preference: Backend = 'auto',
   loader: BackendLoader = nodeLoader,
   options: BackendOptions = {},
 ): Promise<InitializedBackend> {
   const fallbackReasons: string[] = [];
-  const order: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-  const start = { auto: 0, 'tfjs-node-gpu': 0, 'tfjs-node': 1, wasm: 2, cpu: 3 }[preference];
+  const order: readonly BackendName[] = TFJS_BACKEND_NAMES;
+  // `auto` starts at the fastest; a named backend at itself, falling back to the slower ones.
+  const start = Math.max(
+    0,
+    order.findIndex((name) => backendOfTfjsName(name) === preference),
+  );
 
   for (const candidate of order.slice(start)) {
     try {

@@ -5,6 +5,7 @@
  * type and length only.
  */
 import * as v from 'valibot';
+import { BACKENDS } from '../contract/recordSettings';
 import { defineRequest, ParamsIn, ResultOut, SameType } from '../rpc/messages';
 import type { RunLayer } from '../contract/runFormat';
 
@@ -29,7 +30,7 @@ const LayerSchema = v.object({
 /** What both requests name of the model the worker runs: its backend, checkpoint and layer table. */
 const ModelFields = {
   /** Backend preference; the worker must use the service's backend so both halves agree. */
-  backend: v.picklist(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
+  backend: v.picklist(BACKENDS),
   /** Checkpoint folder (already validated by the engine). */
   checkpoint: v.pipe(v.string(), v.minLength(1)),
   layers: v.pipe(v.array(LayerSchema), v.minLength(1)),

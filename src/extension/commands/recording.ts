@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { askSettings, effectiveDefaults, initialSettings, isAnalyzeArgs, notAModelMessage, pickModelFile } from '../recording/analyzeFlow';
-import { rememberedAnswers } from '../recording/flowItems';
+import { askSettings, effectiveDefaults, isAnalyzeArgs, notAModelMessage, pickModelFile } from '../recording/analyzeFlow';
+import { initialSettings, rememberedAnswers } from '../recording/flowItems';
 import type { Ctx } from '../ctx';
 import { notAModelReason } from '../recording/modelFileCheck';
 import { describeProgress } from '../recording/recordingProgress';
@@ -78,12 +78,13 @@ export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, open
     const remembered = fromRun
       ? undefined
       : rememberedAnswers(ctx.workspaceState.get<Partial<RecordingSettings>>(DEFAULTS_KEY + modelFile));
-    const initial = initialSettings(modelFile, { ...remembered, ...args?.settings });
+    const config = ctx.settings(vscode.Uri.file(modelFile));
+    const initial = initialSettings(config, { ...remembered, ...args?.settings });
     const exported = text === undefined || /\.json$/i.test(modelFile) ? {} : trainingNumbers(text);
     const chosen = args?.noPrompt
       ? initial
       : await askSettings(modelFile, initial, {
-          ...effectiveDefaults(modelFile, exported),
+          ...effectiveDefaults(config, exported),
           lastDataset: remembered?.dataset,
           training: modelTrainingDescription(modelFile, text, vscode.l10n),
           trainingExport: exported,

@@ -7,7 +7,7 @@ import type { RunRecord } from '../../run/store';
 import type { FindingsAnswer } from '../../contract/queries/findings';
 import type { Query } from '../../contract/queries';
 import type { ClientResult, ClientQueryOptions } from '../../service/client';
-import { readSettings } from '../settings';
+import { CONFIGURATION_SECTION, readSettings } from '../settings';
 
 /** What RunFindings asks through: the analysis client's `query` (a stand-in in tests). */
 export type AskFindings = (
@@ -28,7 +28,7 @@ interface Entry {
  * `cnnSlicer.diagnostics.enabled`: asking them starts the analysis service.
  */
 export function findingsEnabled(scope?: vscode.ConfigurationScope): boolean {
-  return readSettings(scope).diagnostics;
+  return readSettings(vscode.workspace.getConfiguration(CONFIGURATION_SECTION, scope)).diagnostics;
 }
 
 /** A run's state as far as its findings go: a new epoch or a change of status asks again. */

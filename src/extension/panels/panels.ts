@@ -16,7 +16,6 @@ import { panelColumn } from './panelColumn';
 import { PanelEntry, PanelSet } from './panelSet';
 import { panelTitle, themeOfKind } from '../runs/runDisplay';
 import type { RunLabels } from '../runs/runLabels';
-import { readSettings } from '../settings';
 import { WebviewBridge } from './webviewBridge';
 
 export const PANEL_VIEW_TYPE = 'cnnSlicer.run';
@@ -290,7 +289,7 @@ export class RunPanels extends PanelSet<Entry> {
       const newer = await this.newerRunOf(entry);
       if (!newer || entry.seenNewest === newer.folder) continue;
       entry.seenNewest = newer.folder;
-      if (readSettings(vscode.Uri.file(entry.record.manifest.model.file)).followNewestRun) {
+      if (this.ctx.settings(vscode.Uri.file(entry.record.manifest.model.file)).followNewestRun) {
         await this.switchRun(entry, newer);
         continue;
       }

@@ -13,7 +13,15 @@ import {
   parseLearningRate,
 } from './flowItems';
 import type { NotAModelReason } from './modelFileCheck';
-import { OPTIMIZERS, type Optimizer, readSettings, type RecordingSettings } from '../settings';
+import {
+  BACKENDS,
+  DEFAULT_RECORD_SETTINGS,
+  OPTIMIZERS,
+  RECORD_SETTINGS,
+  type IntegerSetting,
+  type Optimizer,
+} from '../../contract/recordSettings';
+import type { RecordingSettings, Settings } from '../settings';
 
 /** The argument cnnSlicer.analyze accepts besides a Uri (Record Again, the walkthrough, tests). */
 export interface AnalyzeArgs {
@@ -70,26 +78,6 @@ export function notAModelMessage(modelFile: string, reason: NotAModelReason): st
   );
 }
 
-/** The settings the flow starts from: those remembered for the model, else the workspace settings. */
-export function initialSettings(modelFile: string, saved: Partial<RecordingSettings>): RecordingSettings {
-  const c = readSettings(vscode.Uri.file(modelFile));
-  return {
-    dataset: saved.dataset ?? c.defaultDataset,
-    epochs: saved.epochs,
-    batchSize: saved.batchSize,
-    ...(OPTIMIZERS.includes(saved.optimizer as Optimizer) ? { optimizer: saved.optimizer } : {}),
-    ...(parseLearningRate(String(saved.learningRate ?? ''))?.value !== undefined ? { learningRate: saved.learningRate } : {}),
-    probeSize: saved.probeSize ?? c.probeSize,
-    bins: saved.bins ?? c.bins,
-    k: saved.k ?? c.k,
-    backend: saved.backend ?? c.backend,
-    // A recorded run's own (Record Again): the flow does not ask them.
-    ...(saved.seed !== undefined ? { seed: saved.seed } : {}),
-    ...(saved.probePerClass !== undefined ? { probePerClass: saved.probePerClass } : {}),
-    ...(saved.recordEvery !== undefined ? { recordEvery: saved.recordEvery } : {}),
-  };
-}
-
 const DATASETS: { spec: string; label: string; detail: string; needsPath?: 'folder' | 'npy' }[] = [
   { spec: '', label: "$(file-code) The model's own dataset", detail: "the model file's dataset export, else the MNIST digits" },
   { spec: 'mnist', label: '$(symbol-number) mnist', detail: 'the built-in MNIST digits (28×28, 10 classes)' },
@@ -117,10 +105,9 @@ export interface FlowContext {
 
 /** The effective epochs and batch size: the model's `training` export when it sets them, else the settings. */
 export function effectiveDefaults(
-  modelFile: string,
+  c: Pick<Settings, 'epochs' | 'batchSize'>,
   training: { epochs?: number; batchSize?: number },
 ): Pick<FlowContext, 'epochs' | 'batchSize'> {
-  const c = readSettings(vscode.Uri.file(modelFile));
   return { epochs: effectiveDefault(training.epochs, c.epochs), batchSize: effectiveDefault(training.batchSize, c.batchSize) };
 }
 
@@ -166,12 +153,14 @@ export async function askSettings(
     dataset = `npy:${f[0].fsPath},${f[1].fsPath}`;
   }
   let s: RecordingSettings = { ...initial, dataset };
+  // Each at least its VS Code setting's minimum (src/contract/recordSettings.ts).
+  const least = (s: IntegerSetting): number => s.vscode?.minimum ?? s.min;
   const fields: { key: keyof RecordingSettings; label: string; min: number; optional?: boolean }[] = [
-    { key: 'epochs', label: vscode.l10n.t('Epochs'), min: 1, optional: true },
-    { key: 'batchSize', label: vscode.l10n.t('Batch size'), min: 1, optional: true },
-    { key: 'probeSize', label: vscode.l10n.t('Probe inputs'), min: 3 },
-    { key: 'bins', label: vscode.l10n.t('Histogram bins'), min: 2 },
-    { key: 'k', label: vscode.l10n.t('Neighbours k'), min: 2 },
+    { key: 'epochs', label: vscode.l10n.t('Epochs'), min: least(RECORD_SETTINGS.epochs), optional: true },
+    { key: 'batchSize', label: vscode.l10n.t('Batch size'), min: least(RECORD_SETTINGS.batchSize), optional: true },
+    { key: 'probeSize', label: vscode.l10n.t('Probe inputs'), min: least(RECORD_SETTINGS.probeSize) },
+    { key: 'bins', label: vscode.l10n.t('Histogram bins'), min: least(RECORD_SETTINGS.bins) },
+    { key: 'k', label: vscode.l10n.t('Neighbours k'), min: least(RECORD_SETTINGS.k) },
   ];
   for (;;) {
     const start = {
@@ -192,12 +181,24 @@ export async function askSettings(
       })),
       {
         label: vscode.l10n.t('Optimizer'),
-        description: describeTrainingValue(s.optimizer, context.trainingExport?.optimizer, !!context.ownTraining, 'adam', vscode.l10n),
+        description: describeTrainingValue(
+          s.optimizer,
+          context.trainingExport?.optimizer,
+          !!context.ownTraining,
+          DEFAULT_RECORD_SETTINGS.optimizer,
+          vscode.l10n,
+        ),
         key: 'optimizer' as const,
       },
       {
         label: vscode.l10n.t('Learning rate'),
-        description: describeTrainingValue(s.learningRate, context.trainingExport?.learningRate, !!context.ownTraining, 0.001, vscode.l10n),
+        description: describeTrainingValue(
+          s.learningRate,
+          context.trainingExport?.learningRate,
+          !!context.ownTraining,
+          DEFAULT_RECORD_SETTINGS.learningRate,
+          vscode.l10n,
+        ),
         key: 'learningRate' as const,
       },
       { label: vscode.l10n.t('Backend'), description: s.backend, key: 'backend' as const },
@@ -212,7 +213,7 @@ export async function askSettings(
     if (pick.key === 'start') return s;
     if (pick.key === 'training') continue; // says where the optimizer comes from; nothing to change here
     if (pick.key === 'backend') {
-      const b = await vscode.window.showQuickPick(['auto', 'wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'], {
+      const b = await vscode.window.showQuickPick([...BACKENDS], {
         placeHolder: vscode.l10n.t('TensorFlow.js backend of the recorder'),
       });
       if (b) s = { ...s, backend: b as RecordingSettings['backend'] };
@@ -241,7 +242,9 @@ export async function askSettings(
 async function askTraining(key: 'optimizer' | 'learningRate', s: RecordingSettings): Promise<RecordingSettings> {
   if (key === 'optimizer') {
     const own = vscode.l10n.t("$(file-code) the model's own");
-    const o = await vscode.window.showQuickPick([...OPTIMIZERS, own], { placeHolder: vscode.l10n.t('Optimizer to train with') });
+    // The default first, as before the list came from the descriptors.
+    const optimizers = [DEFAULT_RECORD_SETTINGS.optimizer, ...OPTIMIZERS.filter((o) => o !== DEFAULT_RECORD_SETTINGS.optimizer)];
+    const o = await vscode.window.showQuickPick([...optimizers, own], { placeHolder: vscode.l10n.t('Optimizer to train with') });
     if (o === undefined) return s;
     return { ...s, optimizer: o === own ? undefined : (o as Optimizer) };
   }

@@ -1,8 +1,10 @@
 // What the Analyze CNN quick input shows on its items, without VS Code so it is
 // tested in plain Node (test/unit/extension/flowItems.test.ts): the number an unset epochs or batch size will
-// be and where it comes from, and which dataset is marked "last used" or "default".
+// be and where it comes from, which dataset is marked "last used" or "default", what the flow
+// remembers for a model, and the settings it starts from.
 import type { L10n } from '../l10n';
-import type { RecordingSettings } from '../settings';
+import { DEFAULT_RECORD_SETTINGS, isOptimizer } from '../../contract/recordSettings';
+import type { RecordingSettings, Settings } from '../settings';
 
 /** The number a recording uses when the flow leaves a field empty, and where it comes from. */
 export interface EffectiveDefault {
@@ -88,4 +90,27 @@ export function rememberedAnswers(s: Partial<RecordingSettings> | undefined): Pa
   const { optimizer, learningRate, seed, probePerClass, recordEvery, ...kept } = s;
   void [optimizer, learningRate, seed, probePerClass, recordEvery];
   return kept;
+}
+
+/**
+ * The settings the flow starts from: those given (a recorded run's, for Record Again) or remembered
+ * for the model, else the workspace settings `c` (the model file's), else the descriptors' defaults.
+ */
+export function initialSettings(c: Settings, saved: Partial<RecordingSettings>): RecordingSettings {
+  return {
+    dataset: saved.dataset ?? c.defaultDataset,
+    epochs: saved.epochs,
+    batchSize: saved.batchSize,
+    ...(isOptimizer(saved.optimizer) ? { optimizer: saved.optimizer } : {}),
+    ...(parseLearningRate(String(saved.learningRate ?? ''))?.value !== undefined ? { learningRate: saved.learningRate } : {}),
+    probeSize: saved.probeSize ?? c.probeSize,
+    bins: saved.bins ?? c.bins,
+    k: saved.k ?? c.k,
+    backend: saved.backend ?? c.backend,
+    // The flow does not ask these: a recorded run's own (Record Again), else the default seed.
+    seed: saved.seed ?? DEFAULT_RECORD_SETTINGS.seed,
+    ...(saved.probePerClass !== undefined ? { probePerClass: saved.probePerClass } : {}),
+    ...(saved.recordEvery !== undefined ? { recordEvery: saved.recordEvery } : {}),
+    ...(saved.trainLimit !== undefined ? { trainLimit: saved.trainLimit } : {}),
+  };
 }

@@ -12,7 +12,7 @@ import { recordOptionsOf } from './recordOptions';
 import { RecordingMenu } from './recordingMenu';
 import { describeProgress } from './recordingProgress';
 import { epochRecordedText } from '../runs/runDisplay';
-import { readSettings, type RecordingSettings } from '../settings';
+import type { RecordingSettings } from '../settings';
 import { whenRecorded } from './whenRecorded';
 
 /** How long the status bar says a recording finished (the notification may hide sooner). */
@@ -148,7 +148,7 @@ export class Recordings implements vscode.Disposable {
           ? vscode.l10n.t('CNN Slicer: the recording of {0} was cancelled; its completed epochs are kept.', entry.model)
           : vscode.l10n.t('CNN Slicer: {0} is recorded.', entry.model);
       if (outcome.status !== 'cancelled') this.showFinished(entry.model, outcome.folder);
-      const next = whenRecorded(outcome.status, Boolean(outcome.folder), readSettings().openWhenRecorded);
+      const next = whenRecorded(outcome.status, Boolean(outcome.folder), this.ctx.settings().openWhenRecorded);
       const notify = (offerOpen: boolean): void => {
         this.shown.push(message);
         void vscode.window.showInformationMessage(message, ...(offerOpen ? [open] : [])).then((c) => {

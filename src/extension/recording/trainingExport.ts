@@ -1,6 +1,7 @@
 // The numbers of a model module's `training` export (docs/models.md) read from its text without
 // running it, so the Analyze CNN flow can show the epochs and batch size a recording will use.
 // Only literal numbers are read; anything computed is left to the recorder.
+import { isOptimizer } from '../../contract/recordSettings';
 import { Kind, type Tokens, tokenize } from '../detection/lexer';
 
 export interface TrainingNumbers {
@@ -11,8 +12,6 @@ export interface TrainingNumbers {
   /** A literal optimizer name the recorder knows (sgd, adam, rmsprop). */
   optimizer?: string;
 }
-
-const OPTIMIZER_NAMES = ['sgd', 'adam', 'rmsprop'];
 
 /** The index of the `{` that starts the value of `training`'s declaration at `i`, or -1. */
 function objectAfter(t: Tokens, i: number): number {
@@ -57,7 +56,7 @@ export function trainingNumbers(text: string): TrainingNumbers {
       const value = t.kind[k + 2] === Kind.Number ? Number(t.text.slice(t.start[k + 2], t.end[k + 2])) : NaN;
       if ((t.ident(k, 'epochs') || t.ident(k, 'batchSize')) && Number.isInteger(value) && value > 0) out[t.value(k) as 'epochs'] = value;
       else if (t.ident(k, 'learningRate') && value > 0 && Number.isFinite(value)) out.learningRate = value;
-      else if (t.ident(k, 'optimizer') && t.isString(k + 2) && OPTIMIZER_NAMES.includes(t.value(k + 2))) out.optimizer = t.value(k + 2);
+      else if (t.ident(k, 'optimizer') && t.isString(k + 2) && isOptimizer(t.value(k + 2))) out.optimizer = t.value(k + 2);
     }
   }
   return out;

@@ -12,7 +12,8 @@ import { formatShape, labelMeasuresAbsent } from '../../contract/format';
 import type { ExportFormat, WebviewTheme } from '../../contract/webviewProtocol';
 import type { L10n } from '../l10n';
 import { escapeMarkdown } from '../markdown';
-import type { Optimizer, RecordingSettings } from '../settings';
+import { backendOfTfjsName, replayedSettings } from '../../contract/recordSettings';
+import type { RecordingSettings } from '../settings';
 
 /** Where dates are shown: the UI language and, for tests, a fixed time zone. */
 export interface DateStyle {
@@ -164,10 +165,7 @@ export function fallbackReasonText(reason: string, ran: string, l10n: L10n): str
 
 /** A backend as people know it: tfjs-node by its package name, wasm as WebAssembly. */
 function backendName(name: string): string {
-  if (name === 'tensorflow-gpu') return 'tfjs-node-gpu';
-  if (name === 'tensorflow') return 'tfjs-node';
-  if (name === 'wasm') return 'WebAssembly';
-  return name;
+  return name === 'wasm' ? 'WebAssembly' : (backendOfTfjsName(name) ?? name);
 }
 
 /** The rows of a run's details group (also the lines of its tooltip). */
@@ -270,40 +268,25 @@ export function layerTooltip(layer: RunLayer, l10n: L10n): string {
 }
 
 /**
- * What "Record Again" reuses of a run: every setting it was recorded with — dataset, epochs, batch
- * size, seed, probe size or per class, record every, bins, k, its number of training inputs — and its optimizer and learning
- * rate unless the model's own compile() chose them (it does again). The manifest records the
- * backend that ran, not the one asked for: a run that fell back was asked for a better one ("auto"
- * or tfjs-node), so it is asked for "auto" again rather than pinned to the fallback.
+ * What "Record Again" reuses of a run: what recording a run again replays (src/contract/recordSettings.ts
+ * `replayedSettings`: its dataset, every setting its manifest recorded — the seed, the probe size or
+ * per class and record every included — and its number of training inputs; its optimizer and
+ * learning rate unless the model's own compile() chose them, which it does again). The manifest
+ * records the backend that ran, not the one asked for: a run that fell back was asked for a better
+ * one ("auto" or tfjs-node), so it is asked for "auto" again rather than pinned to the fallback.
  */
 export function rerunSettings(manifest: RunManifest): RecordingSettings {
+  const replayed = replayedSettings(manifest);
   const s = manifest.settings;
-  const ran = manifest.backend.name;
-  const backend: RecordingSettings['backend'] = manifest.backend.fallbackReasons.length
-    ? 'auto'
-    : ran === 'tensorflow-gpu'
-      ? 'tfjs-node-gpu'
-      : ran === 'tensorflow'
-        ? 'tfjs-node'
-        : ran === 'wasm' || ran === 'cpu'
-          ? ran
-          : 'auto';
-  const optimizer = (['adam', 'sgd', 'rmsprop'] as const).find((o): o is Optimizer => o === s.optimizer);
-  const ownTraining = manifest.training?.compiledBy === 'model';
+  const backend = (!manifest.backend.fallbackReasons.length && backendOfTfjsName(manifest.backend.name)) || 'auto';
   return {
+    ...replayed,
     dataset: manifest.dataset.spec,
-    epochs: s.epochs,
-    batchSize: s.batchSize,
-    ...(!ownTraining && optimizer ? { optimizer } : {}),
-    ...(!ownTraining ? { learningRate: s.learningRate } : {}),
     probeSize: s.probeSize,
     bins: s.bins,
     k: s.k,
-    backend,
     seed: s.seed,
-    recordEvery: s.recordEvery,
-    ...(s.probePerClass !== undefined ? { probePerClass: s.probePerClass } : {}),
-    trainLimit: manifest.dataset.trainSize,
+    backend,
   };
 }
 

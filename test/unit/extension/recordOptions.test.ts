@@ -36,8 +36,8 @@ describe('the recorder options of a recording started in VS Code', () => {
     assert.equal(o.origins?.bins, undefined, 'not named as the VS Code setting');
   });
 
-  it('names a value equal to its VS Code setting as that setting, any other as the Analyze CNN choices', () => {
-    const s: RecordingSettings = { dataset: '', probeSize: 500, bins: 8, k: 1000, backend: 'auto', learningRate: 0.01 };
+  it('names a value equal to its VS Code setting as that setting, the seed as the default, any other as the Analyze CNN choices', () => {
+    const s: RecordingSettings = { dataset: '', probeSize: 500, bins: 8, k: 1000, backend: 'auto', learningRate: 0.01, seed: 1 };
     const o = recordOptionsOf('/ws/m.ts', '/ws/runs', s, config);
     assert.equal(o.origins?.probeSize, 'the VS Code setting cnnSlicer.probeSize');
     assert.equal(o.origins?.k, 'the VS Code setting cnnSlicer.k');
@@ -46,7 +46,8 @@ describe('the recorder options of a recording started in VS Code', () => {
     assert.equal(o.origins?.['defaults.epochs'], 'the VS Code setting cnnSlicer.epochs');
     assert.deepEqual(o.defaults, { epochs: 5, batchSize: 64 });
     assert.equal(o.dataset, undefined, "the model's own dataset");
-    assert.equal(o.seed, undefined);
+    assert.equal(o.seed, 1, 'the seed is passed, named as the default');
+    assert.equal(o.origins?.seed, 'the default');
   });
 
   it('does not remember a learning rate or optimizer for the next recording of the model, nor a run’s seed', () => {
