@@ -90,10 +90,11 @@ export default defineConfig(
   {
     files: ['src/**', 'webview/**'],
     rules: {
-      // A file holds one concern and a function one step, so each reads on a screen or two. Warnings, not
-      // errors: `npm run lint` allows only as many warnings as are left (`--max-warnings` in package.json),
-      // and that number only goes down. Every line counts, comments and blanks included.
-      'max-lines': ['warn', { max: 500, skipBlankLines: false, skipComments: false }],
+      // A function does one step, so it reads on a screen or two. A warning, not an error: `npm run lint`
+      // allows only as many warnings as are left (`--max-warnings` in package.json), and that number only
+      // goes down. Every line counts, comments and blanks included. Files have no line count here: a file
+      // holds one concept, whatever its length (test/unit/repository/sizeLimits.test.ts says when one has
+      // grown past what one concept takes).
       'max-lines-per-function': ['warn', { max: 120, skipBlankLines: false, skipComments: false, IIFEs: true }],
     },
   },
