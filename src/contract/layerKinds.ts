@@ -189,7 +189,7 @@ export function layerClassNames(): string[] {
 
 /**
  * The short word of a layer class that the views number layers by ("conv2", "pool1",
- * webview/layerLabel.ts), by pattern so that a class not in the table is named as its family
+ * src/contract/layerLabel.ts), by pattern so that a class not in the table is named as its family
  * (`Conv3D` → conv); a class no pattern matches uses its own name in lower case.
  */
 const LAYER_WORDS: [RegExp, string][] = [

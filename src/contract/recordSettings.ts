@@ -64,7 +64,7 @@ interface SettingBase {
   defaultHelp?: string;
   vscode?: VscodeSetting;
   sources: readonly SettingSource[];
-  /** Recorded in the run manifest's `settings` (src/run/format.ts RunSettings), resolved by `resolveSettings`, replayed by Record Again. */
+  /** Recorded in the run manifest's `settings` (src/contract/runFormat.ts RunSettings), resolved by `resolveSettings`, replayed by Record Again. */
   run: boolean;
 }
 
@@ -408,7 +408,7 @@ export function settingProblem(s: RecordSetting, value: unknown): string | undef
   }
 }
 
-/** What recording a run again reads of its manifest (src/run/format.ts RunManifest). */
+/** What recording a run again reads of its manifest (src/contract/runFormat.ts RunManifest). */
 export interface RecordedRun {
   /** The run's settings as recorded (`optimizer` may name one the settings cannot: the model's own). */
   settings: { [K in Exclude<RunSettingName, 'probePerClass'>]: K extends 'optimizer' ? string : number } & { probePerClass?: number };
