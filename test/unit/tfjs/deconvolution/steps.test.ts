@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { layerClassNames, layerKind } from '../../../src/contract/layerKinds';
-import { classify, DeconvolutionError } from '../../../src/tfjs/deconvolution/steps';
+import { layerClassNames, layerKind } from '../../../../src/contract/layerKinds';
+import { classify, DeconvolutionError } from '../../../../src/tfjs/deconvolution/steps';
 
 // The deconvolution's step of a layer (src/tfjs/deconvolution/steps.ts `classify`) is the step the
 // table of layer kinds gives its class (src/contract/layerKinds.ts): every class of the table that

@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { recordRun } from '../../../src/recorder/record';
-import type { RunManifest } from '../../../src/contract/runFormat';
-import { AnalysisEngine } from '../../../src/service/engine';
-import { seededRandom } from '../../../src/analysis';
+import { recordRun } from '../../../../src/recorder/record';
+import type { RunManifest } from '../../../../src/contract/runFormat';
+import { AnalysisEngine } from '../../../../src/service/engine';
+import { seededRandom } from '../../../../src/analysis';
 import {
   EDGE_INPUTS,
   EDGES_PER_CLUSTER,
@@ -17,9 +17,9 @@ import {
   sampledEdges,
   sampledMembers,
   strongestEdges,
-} from '../../../src/service/handlers/networkGraph';
-import { AnswerOf, NetworkNode, parseQuery, QueryError } from '../../../src/contract/queries';
-import { recordTinyRun } from '../support/tinyRun';
+} from '../../../../src/service/handlers/networkGraph';
+import { AnswerOf, NetworkNode, parseQuery, QueryError } from '../../../../src/contract/queries';
+import { recordTinyRun } from '../../support/tinyRun';
 
 type Graph = AnswerOf['networkGraph'];
 
@@ -182,7 +182,7 @@ describe('networkGraph query: channel clusters per layer linked by capacity', fu
   describe('cnn-slicer query <run> networkGraph (dist/cli.js)', () => {
     let runs = '';
     let folder = '';
-    const cli = resolve(__dirname, '../../../dist/cli.js');
+    const cli = resolve(__dirname, '../../../../dist/cli.js');
     const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'query', folder, 'networkGraph', ...args], { encoding: 'utf8' });
     before(async () => {
       const r = await recordTinyRun('cnn-slicer-network-cli-');
@@ -236,7 +236,7 @@ describe('networkGraph query: channel clusters per layer linked by capacity', fu
     before(async () => {
       runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-network-graph-'));
       const r = await recordRun({
-        modelFile: resolve(__dirname, '../../fixtures/models/graphBranches.ts'),
+        modelFile: resolve(__dirname, '../../../fixtures/models/graphBranches.ts'),
         // A probe set larger than EDGE_INPUTS: the edges are measured on a seeded draw of it.
         dataset: 'synthetic:330',
         epochs: 1,
@@ -286,7 +286,7 @@ describe('networkGraph query: channel clusters per layer linked by capacity', fu
     before(async () => {
       runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-network-wide-'));
       const r = await recordRun({
-        modelFile: resolve(__dirname, '../../fixtures/models/wideConv.ts'),
+        modelFile: resolve(__dirname, '../../../fixtures/models/wideConv.ts'),
         dataset: 'synthetic:150',
         epochs: 1,
         batchSize: 25,
