@@ -1,6 +1,6 @@
 // Places the layers of a recorded run on the layer definitions the scanners find in the current
 // text of a file, so that lenses, hovers and "go to source" follow the user's edits; and finds the
-// definitions at a position (hover, cursor). Pure, tested in test/unit/extension/layerMatching.test.ts.
+// definitions at a position (hover, cursor). Pure, tested in test/unit/extension/detection/layerMatching.test.ts.
 import { alignByWorth } from '../../analysis/alignment';
 import type { DetectedLayer } from './types';
 

@@ -4,7 +4,7 @@
 // comments, strings, template literals (with nested `${}` code) and regular expression literals
 // well enough that text inside them is never mistaken for code, and it never throws: an
 // unterminated string ends at its line, an unterminated comment or template at the end of the
-// file. Pure (no `vscode` import), so it is unit-tested in plain Node (test/unit/extension/lexer.test.ts).
+// file. Pure (no `vscode` import), so it is unit-tested in plain Node (test/unit/extension/detection/lexer.test.ts).
 
 /** What a token is; kept in a `Uint8Array` of `Tokens`. */
 export const enum Kind {

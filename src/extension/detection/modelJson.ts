@@ -6,7 +6,7 @@
 // The text is read with `jsonc-parser`, VS Code's own tolerant JSON parser, rather than JSON.parse:
 // positions are needed, and a file being edited is often invalid. An entry the text breaks off in
 // (a truncated or half-typed file) is not reported, as it has no end yet. Pure, tested in
-// test/unit/extension/modelJson.test.ts.
+// test/unit/extension/detection/modelJson.test.ts.
 import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser';
 import { lineStarts, position } from './positions';
 import type { DetectedLayer, ModelDetection } from './types';

@@ -3,7 +3,7 @@
 // whether it exports a model factory or a built model in one of the forms the recorder loads
 // (src/recorder/modelLoader.ts: `createModel`, a default export, `module.exports`, an export named
 // `model`). Works on the
-// tokens of the lexer (lexer.ts); pure, tested in test/unit/extension/moduleScan.test.ts.
+// tokens of the lexer (lexer.ts); pure, tested in test/unit/extension/detection/moduleScan.test.ts.
 import { Kind, type Tokens, tokenize } from './lexer';
 import { lineEnd, lineStarts, position } from './positions';
 import type { DetectedLayer, ModelDetection } from './types';

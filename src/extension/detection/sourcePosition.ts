@@ -3,7 +3,7 @@
 // records each layer's line at recording time; once the file is edited that line may hold another
 // layer or none, so the recorded layers are first matched to the definitions in the current text
 // (`layerSites`), and the recorded line is used only for a layer the text no longer has a match
-// for. Pure, tested in test/unit/extension/sourcePosition.test.ts.
+// for. Pure, tested in test/unit/extension/detection/sourcePosition.test.ts.
 import { layerSites, recordedInFile, type LayerSite } from './layerMatching';
 import type { DetectedLayer } from './types';
 

@@ -1,7 +1,7 @@
 // What the editor says about a run's findings (src/contract/queries/findings.ts): the Problems-panel
 // entry of each finding placed at its layer's line, and the short summary the CodeLens above a
 // layer appends ("3 dead · 2 near-duplicate"). Pure (the `L10n` stand-in in tests), tested in
-// test/unit/extension/findingsText.test.ts; editor/findingsDiagnostics.ts and modelFeatures.ts use it.
+// test/unit/extension/editor/findingsText.test.ts; editor/findingsDiagnostics.ts and modelFeatures.ts use it.
 import type { Finding, FindingKind, FindingSeverity } from '../../contract/queries/findings';
 import { FINDING_KINDS, probeToResolve } from '../../contract/queries/findings';
 import type { L10n } from '../l10n';

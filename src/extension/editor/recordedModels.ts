@@ -1,7 +1,7 @@
 // Which runs' findings the Problems panel publishes after a reload, before any model file is shown:
 // the newest run of every recorded model file (the run its lenses would read: epochs recorded, not
 // a control experiment) when that run can be asked (no longer recording). Pure, so it is tested in
-// plain Node (test/unit/extension/recordedModels.test.ts); findingsDiagnostics.ts opens the files.
+// plain Node (test/unit/extension/editor/recordedModels.test.ts); findingsDiagnostics.ts opens the files.
 import { resolve } from 'node:path';
 import type { RunRecord } from '../../run/store';
 

@@ -1,5 +1,5 @@
 // Which editor column a panel opens in, beside the code's column: pure, so it is unit-tested
-// without VS Code (test/unit/extension/besideColumn.test.ts).
+// without VS Code (test/unit/extension/panels/besideColumn.test.ts).
 
 /**
  * The column beside `code` among the open editor groups' columns `open`: the one right of it if it

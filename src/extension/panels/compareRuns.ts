@@ -1,7 +1,7 @@
 // Which runs a comparison shows, in which order, and how a comparison panel is known again: the
 // pure part of "Compare Runs" and "Compare with Previous Run" (commands/compare.ts) and of the
 // comparison panels (comparePanels.ts). No `vscode` at run time, so it is unit-tested in plain
-// Node (test/unit/extension/compareRuns.test.ts).
+// Node (test/unit/extension/panels/compareRuns.test.ts).
 import { resolve } from 'node:path';
 import type { RunManifest } from '../../contract/runFormat';
 import type { RunRecord } from '../../run/store';

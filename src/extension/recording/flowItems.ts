@@ -1,5 +1,5 @@
 // What the Analyze CNN quick input shows on its items, without VS Code so it is
-// tested in plain Node (test/unit/extension/flowItems.test.ts): the number an unset epochs or batch size will
+// tested in plain Node (test/unit/extension/recording/flowItems.test.ts): the number an unset epochs or batch size will
 // be and where it comes from, which dataset is marked "last used" or "default", what the flow
 // remembers for a model, and the settings it starts from.
 import type { L10n } from '../l10n';

@@ -1,6 +1,6 @@
 // How a recorded run is shown: labels, status, descriptions, tooltips, the settings a re-run
 // reuses, the webview theme and the export filters. Pure functions (no `vscode` at run time), so
-// they are unit-tested in plain Node (test/unit/extension/extensionRuns.test.ts); the runs tree and the
+// they are unit-tested in plain Node (test/unit/extension/runs/runDisplay.test.ts); the runs tree and the
 // panels turn their results into TreeItems, MarkdownStrings and dialogs.
 //
 // User-visible strings go through an `l10n` argument (VS Code's `vscode.l10n` in the extension),

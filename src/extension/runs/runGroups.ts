@@ -1,6 +1,6 @@
 // The Recorded Runs view groups runs by the model file they recorded: with
 // hundreds of runs a flat list hides the runs of the model one is working on. Pure, without VS Code,
-// so the grouping is tested in plain Node (test/unit/extension/runGroups.test.ts).
+// so the grouping is tested in plain Node (test/unit/extension/runs/runGroups.test.ts).
 import { resolve } from 'node:path';
 import type { RunRecord } from '../../run/store';
 

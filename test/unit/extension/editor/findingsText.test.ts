@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import * as v from 'valibot';
+import {
+  ablationProof,
+  diagnosticMessage,
+  layerSummary,
+  modelDefinitionLine,
+  placeFindings,
+} from '../../../../src/extension/editor/findingsText';
+import { englishL10n } from '../../../../src/extension/l10n';
+import { findings as findingsQuery, type Finding } from '../../../../src/contract/queries/findings';
+
+/** A finding as the service sends it: checked against the answer schema, so the fixtures cannot drift from it. */
+function finding(over: Partial<Finding> & Pick<Finding, 'kind'>): Finding {
+  const f: Finding = {
+    severity: 'information',
+    epoch: 2,
+    message: `${over.kind} found`,
+    detail: 'what it means',
+    evidence: {},
+    view: { view: 'channel' },
+    ...over,
+  };
+  v.parse(findingsQuery.answer, { epoch: 2, findings: [f], thresholds: {}, skipped: [] });
+  return f;
+}
+
+const dead = finding({
+  kind: 'dead-channels',
+  layer: 3,
+  channels: [1, 4, 6],
+  message: '3 dead channels: 1, 4, 6',
+  ablation: { channels: [1, 4, 6], mode: 'zero', accuracyBefore: 0.956, accuracyAfter: 0.954, lossBefore: 0.2, lossAfter: 0.21 },
+});
+const duplicates = finding({ kind: 'near-duplicate-channels', layer: 3, channels: [0, 2], severity: 'warning' });
+const inert = finding({ kind: 'inert-layer', layer: 5 });
+const rising = finding({ kind: 'probe-loss-rising', severity: 'warning', view: { view: 'training' } });
+
+describe('findings in the editor (findingsText)', () => {
+  it('writes the measured ablation as proof: accuracy before → after and the change of loss', () => {
+    assert.equal(ablationProof(dead, englishL10n), 'zeroing these 3 channels: probe accuracy 95.6% → 95.4%, loss +0.01');
+    assert.equal(
+      diagnosticMessage(dead, englishL10n),
+      '3 dead channels: 1, 4, 6 — zeroing these 3 channels: probe accuracy 95.6% → 95.4%, loss +0.01',
+    );
+    const mean = finding({
+      kind: 'uninformative-channels',
+      layer: 1,
+      channels: [2],
+      ablation: { channels: [2], mode: 'mean', accuracyBefore: 0.5, accuracyAfter: 0.25, lossBefore: 1.5, lossAfter: 1.2 },
+    });
+    assert.equal(ablationProof(mean, englishL10n), 'replacing this channel by its mean: probe accuracy 50.0% → 25.0%, loss −0.30');
+    // An undefined loss has no change to show: no "+NaN", no 0.
+    const noLoss = finding({ ...dead, ablation: { ...dead.ablation!, lossAfter: null } });
+    assert.equal(ablationProof(noLoss, englishL10n), 'zeroing these 3 channels: probe accuracy 95.6% → 95.4%');
+    assert.equal(ablationProof(inert, englishL10n), undefined);
+    assert.equal(diagnosticMessage(inert, englishL10n), 'inert-layer found');
+    assert.match(diagnosticMessage(inert, englishL10n, true), /inert-layer found \(run recorded before your last edit\)$/);
+  });
+
+  it('summarises a layer for its lens: channel kinds counted by channel, in the kinds order, other layers untouched', () => {
+    const all = [duplicates, dead, inert, rising];
+    assert.equal(layerSummary(all, 3, englishL10n), '3 dead · 2 near-duplicate');
+    assert.equal(layerSummary(all, 5, englishL10n), 'inert');
+    assert.equal(layerSummary(all, 4, englishL10n), undefined);
+    // Two findings of one kind on a layer add up.
+    const more = finding({ kind: 'dead-channels', layer: 3, channels: [9] });
+    assert.equal(layerSummary([dead, more], 3, englishL10n), '4 dead');
+  });
+
+  it('places layer findings where the matcher puts the layer, drops those it cannot place, and the model-wide ones at the model line', () => {
+    const lines = new Map([
+      [3, { line: 12, column: 4 }],
+      [5, undefined],
+    ]);
+    const placed = placeFindings([dead, duplicates, inert, rising], (l) => lines.get(l), 9, englishL10n);
+    assert.deepEqual(
+      placed.map((p) => [p.code, p.line, p.column, p.severity]),
+      [
+        ['dead-channels', 12, 4, 'information'],
+        ['near-duplicate-channels', 12, 4, 'warning'],
+        ['probe-loss-rising', 9, 0, 'warning'],
+      ],
+    );
+    assert.match(placed[0].message, /zeroing these 3 channels/);
+    // Another file of the model (a helper module): only the layer findings.
+    assert.deepEqual(
+      placeFindings([dead, rising], (l) => lines.get(l), undefined, englishL10n).map((p) => p.code),
+      ['dead-channels'],
+    );
+  });
+
+  it("finds the model's definition line: the createModel export, else the other export forms, else the first line", () => {
+    const text = ["import * as tf from '@tensorflow/tfjs';", '', 'const helper = 1;', 'export function createModel() {', '}'].join('\n');
+    assert.equal(modelDefinitionLine(text, 'model.ts'), 3);
+    assert.equal(modelDefinitionLine('x\nexport const createModel = () => 1;', 'm.ts'), 1);
+    assert.equal(modelDefinitionLine('a\nb\nexport default function () {}', 'm.js'), 2);
+    assert.equal(modelDefinitionLine('a\nmodule.exports = { createModel };', 'm.js'), 1);
+    assert.equal(modelDefinitionLine('nothing here', 'm.ts'), 0);
+    assert.equal(modelDefinitionLine('{\n "modelTopology": {}\n}', 'model.json'), 0);
+  });
+});
