@@ -9,7 +9,7 @@ import { parseCommandLine } from './options';
 import type { FindingsAnswer } from '../contract/queries';
 import { parseQuery } from '../contract/queries';
 import { AnalysisEngine } from '../service/engine';
-import { HELP, UsageError } from './usage';
+import { HELP_ASKED, UsageError } from './usage';
 
 /** The findings as a table: severity, layer, file:line, message (and the measured ablation); then the rules skipped. */
 export function formatFindings(a: FindingsAnswer, options: { width?: number } = {}): string {
@@ -39,17 +39,14 @@ export function formatFindings(a: FindingsAnswer, options: { width?: number } = 
   return lines.join('\n') + '\n';
 }
 
-export async function runFindings(argv: string[]): Promise<void> {
+export async function runFindings(argv: string[]): Promise<void | typeof HELP_ASKED> {
   const parsed = parseCommandLine('findings', argv, {
     epoch: { type: 'string' },
     json: { type: 'boolean' },
     pretty: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
-  if (parsed.values.help) {
-    process.stdout.write(HELP.findings + '\n');
-    return;
-  }
+  if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length !== 1) throw new UsageError(`expected one run folder, got ${parsed.positionals.length} argument(s)`);
   const raw = parsed.values.epoch;
   if (raw !== undefined && !/^\d+$/.test(raw.trim())) throw new UsageError(`--epoch must be a non-negative integer, got "${raw}"`);

@@ -8,7 +8,7 @@ import { parseCommandLine } from './options';
 import { descriptorOf, parseQuery, QUERY_KINDS, type QueryKind } from '../contract/queries';
 import { RunListing } from '../run/listing';
 import { AnalysisEngine } from '../service/engine';
-import { HELP, UsageError } from './usage';
+import { HELP_ASKED, UsageError } from './usage';
 
 const LIST = /^\d+(,\d+)*$/;
 
@@ -135,7 +135,7 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
   return merged;
 }
 
-export async function runQuery(argv: string[]): Promise<void> {
+export async function runQuery(argv: string[]): Promise<void | typeof HELP_ASKED> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     cells: { type: 'boolean' },
     pretty: { type: 'boolean' },
@@ -166,10 +166,7 @@ export async function runQuery(argv: string[]): Promise<void> {
     options[k] = { type: 'string' };
   }
   const parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] } = parseCommandLine('query', argv, options);
-  if (parsed.values.help) {
-    process.stdout.write(HELP.query + '\n');
-    return;
-  }
+  if (parsed.values.help) return HELP_ASKED;
   const [folder, kind] = parsed.positionals;
   if (parsed.positionals.length !== 2)
     throw new UsageError(`expected <run-folder> <kind>, got ${parsed.positionals.length} argument(s); kinds: ${QUERY_KINDS.join(', ')}`);
@@ -197,12 +194,9 @@ export async function runQuery(argv: string[]): Promise<void> {
  * (src/run/listing.ts): through the folder's listing index, so a folder of many runs only has each
  * run's stamp checked, and each run read where its model file is now.
  */
-export async function runRuns(argv: string[]): Promise<void> {
+export async function runRuns(argv: string[]): Promise<void | typeof HELP_ASKED> {
   const parsed = parseCommandLine('runs', argv, { json: { type: 'boolean' }, help: { type: 'boolean' } });
-  if (parsed.values.help) {
-    process.stdout.write(HELP.runs + '\n');
-    return;
-  }
+  if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length > 1) throw new UsageError('expected at most one runs folder');
   const folder = resolve(parsed.positionals[0] ?? '.cnnslicer/runs');
   if (!existsSync(folder)) throw new UsageError(`${folder} does not exist (record a run first: cnn-slicer record <model-file>)`);

@@ -12,7 +12,7 @@ import { commandLineError, intOption } from './options';
 import { parseControlSpec } from '../data/control';
 import { readControlSource, sourceModelFile } from '../recorder/control';
 import { RecorderClient, type RecordingOutcome } from '../recorder/client';
-import { HELP, UsageError } from './usage';
+import { HELP_ASKED, UsageError } from './usage';
 
 function bar(fraction: number, width = 24): string {
   const full = Math.round(Math.max(0, Math.min(1, fraction)) * width);
@@ -61,6 +61,7 @@ function settingOption(s: RecordSetting, values: Record<string, string | boolean
   }
 }
 
+/** The recording `argv` asks for; undefined when it asks for the help (the command prints its descriptor's). */
 export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
   let parsed;
   try {
@@ -69,10 +70,7 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
     throw commandLineError(e, 'record --help');
   }
   const v = parsed.values;
-  if (v.help) {
-    process.stdout.write(HELP.record + '\n');
-    return undefined;
-  }
+  if (v.help) return undefined;
   const control = typeof v.control === 'string' ? v.control : undefined;
   if (parsed.positionals.length !== 1)
     throw new UsageError(
@@ -229,9 +227,9 @@ function checkRunsFolder(folder: string | undefined): void {
  * first Ctrl-C cancels after the current batch (or, before the run folder exists, stops the
  * loading within two seconds); a second stops the recorder at once.
  */
-export async function runRecord(argv: string[], verbose = false): Promise<number> {
+export async function runRecord(argv: string[], verbose = false): Promise<number | typeof HELP_ASKED> {
   const options = parseRecordArgs(argv);
-  if (!options) return 0;
+  if (!options) return HELP_ASKED;
   checkRunsFolder(options.runsFolder);
   const tty = process.stderr.isTTY;
   let lastLine = '';

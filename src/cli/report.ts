@@ -25,7 +25,7 @@ import {
   subsetSteps,
   stripEpochs,
 } from '../contract/plan';
-import { HELP, UsageError } from './usage';
+import { HELP_ASKED, UsageError } from './usage';
 import { checkOutputFile, intOption, layerPairsOption, parseCommandLine } from './options';
 import { runComparisonReport } from './compareReport';
 import { budgetOrder, describeQuery, encodeAnswers, entryBytes, SEE_EVERYTHING, sizeLimit } from './reportAnswers';
@@ -288,7 +288,7 @@ export function checkLayerPairs(manifest: ReportData['manifest'], pairs: [number
   return extra;
 }
 
-export async function runReport(argv: string[]): Promise<void> {
+export async function runReport(argv: string[]): Promise<void | typeof HELP_ASKED> {
   const parsed = parseCommandLine('report', argv, {
     out: { type: 'string' },
     epochs: { type: 'string' },
@@ -300,10 +300,7 @@ export async function runReport(argv: string[]): Promise<void> {
     'max-seconds': { type: 'string' },
     help: { type: 'boolean' },
   });
-  if (parsed.values.help) {
-    process.stdout.write(HELP.report + '\n');
-    return;
-  }
+  if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length === 0)
     throw new UsageError('expected a <run-folder>, or several to compare (see cnn-slicer report --help)');
   const runFolder = resolve(parsed.positionals[0]);
