@@ -1,11 +1,13 @@
-// The app shell: the run's header, the four views of the paper as tabs (or all at once), the shared
-// tooltip. Each view reads the linked selection from ./state and asks its own slice queries.
+// The app shell: the run's header, the views as tabs (or all at once; their order and titles are
+// src/contract/views.ts's), the shared tooltip. Each view reads the linked selection from ./state and asks its own slice queries.
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { RunManifest } from '../src/contract/runFormat';
 import type { ReportData } from '../src/contract/reportCodec';
 import type { DataSource } from './data';
-import type { Focus, ViewId } from '../src/contract/webviewProtocol';
+import type { Focus } from '../src/contract/webviewProtocol';
+import { TAB_TITLES, VIEW_IDS } from '../src/contract/views';
+import type { ViewId } from '../src/contract/views';
 import { AppProvider, applyFocus, useApp } from './state';
 import { TooltipProvider } from './charts/primitives';
 import { ChannelView } from './views/channel/ChannelView';
@@ -18,13 +20,21 @@ import type { CompareRun } from './views/compare/compareData';
 import { labelMeasuresAbsent } from '../src/contract/format';
 import { MountWhenNear } from './mountWhenNear';
 
-const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = [
-  { id: 'query', title: 'Query', view: QueryView },
-  { id: 'training', title: 'Training performance', view: TrainingView },
-  { id: 'layer', title: 'Layer', view: LayerView },
-  { id: 'channel', title: 'Channel', view: ChannelView },
-  { id: 'information', title: 'Information', view: InformationView },
-];
+/** Each view's component: a view declared in src/contract/views.ts without one here does not compile. */
+const VIEW_COMPONENTS: Record<ViewId, () => JSX.Element> = {
+  query: QueryView,
+  training: TrainingView,
+  layer: LayerView,
+  channel: ChannelView,
+  information: InformationView,
+};
+
+/** The tabs, in the order and with the titles the views' table gives them. */
+const TABS: { id: ViewId; title: string; view: () => JSX.Element }[] = VIEW_IDS.map((id) => ({
+  id,
+  title: TAB_TITLES[id],
+  view: VIEW_COMPONENTS[id],
+}));
 
 export function App(props: {
   data: DataSource;

@@ -14,9 +14,9 @@ import {
   parseAnswer,
   parseHostMessage,
   PROTOCOL_VERSION,
-  ViewId,
   WebviewTheme,
 } from '../src/contract/webviewProtocol';
+import type { ViewId } from '../src/contract/views';
 import { decodeEntry } from '../src/contract/reportCodec';
 import type { ReportData } from '../src/contract/reportCodec';
 import { postToHost } from './vscodeApi';

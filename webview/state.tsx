@@ -11,7 +11,9 @@ import type { AnswerOf, QueryKind, QueryOf, QueryPriority } from '../src/contrac
 import type { RunManifest } from '../src/contract/runFormat';
 import type { InputSubset } from '../src/analysis/subsets';
 import { DataSource, ViewError } from './data';
-import { Focus, VIEW_IDS, ViewId } from '../src/contract/webviewProtocol';
+import type { Focus } from '../src/contract/webviewProtocol';
+import { VIEW_IDS } from '../src/contract/views';
+import type { ViewId } from '../src/contract/views';
 import { getState, setState } from './vscodeApi';
 
 /** The hypercube slice dCNN(x, l, c, t) chosen in the Query view (paper 5.1). */

@@ -4,7 +4,9 @@ import type { Finding } from './queries';
 import { probeToResolve } from './queries';
 import type { RunManifest } from './runFormat';
 import { formatNumber, formatPercent } from './format';
-import type { Focus, ViewId } from './webviewProtocol';
+import type { Focus } from './webviewProtocol';
+import { VIEWS, viewNames } from './views';
+import type { FindingView, ViewId } from './views';
 
 /** The proof line of a finding that names removable-looking channels ("zeroing these 5 channels: probe accuracy 95.6% → 95.4%, loss +0.010"). */
 export function ablationLine(f: Finding): string | undefined {
@@ -31,15 +33,8 @@ export function findingLine(f: Finding, where: 'vscode' | 'cli'): string {
     : `${f.message}: record with --probe ${size} to resolve it`;
 }
 
-/** The views' titles, as the tabs name them (and the comparison, which a run panel does not hold). */
-export const VIEW_TITLES: Record<Finding['view']['view'], string> = {
-  query: 'Query view',
-  training: 'Training performance',
-  layer: 'Layer view',
-  channel: 'Channel view',
-  information: 'Information view',
-  compare: 'comparison of runs',
-};
+/** The views' names as a sentence says them (and the comparison, which a run panel does not hold): src/contract/views.ts. */
+export const VIEW_TITLES: Record<FindingView, string> = viewNames(VIEWS);
 
 /**
  * Where a finding's evidence is shown, as a focus request the app applies (state.tsx `applyFocus`),

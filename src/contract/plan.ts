@@ -4,7 +4,8 @@
 import type { NetworkGraphAnswer, Query, QueryKind, QueryOf } from './queries';
 import type { RunManifest } from './runFormat';
 import type { InputSubset } from '../analysis/subsets';
-import type { ViewId } from './webviewProtocol';
+import { REPORT_STAGES, VIEW_IDS } from './views';
+import type { ReportStage, ViewId } from './views';
 import { isConvolution } from './layerKinds';
 
 /** Inputs whose feature maps and deconvolutions the views show: one per class, as in Figs. 9 and 15. */
@@ -147,66 +148,87 @@ export interface ReportPlanOptions {
   deconvolutionChannels: number;
 }
 
-/** The queries a standalone report answers, in the order they are computed (cheap first). */
+/** A view's part of the report plan: the queries it needs precomputed, by stage (src/contract/views.ts REPORT_STAGES). */
+export type ViewPlan = (manifest: RunManifest, o: ReportPlanOptions) => { readonly [S in ReportStage]?: Query[] };
+
+const ALL: InputSubset = { kind: 'all' };
+const after = (manifest: RunManifest) => manifest.layers.filter((l) => l.index > 0);
+
+/**
+ * Each view's part of a standalone report: the queries it asks by default, built as it builds them.
+ * A view declared in src/contract/views.ts without its part here does not compile (its part may be empty).
+ */
+export const REPORT_PLAN_OF_VIEW: Record<ViewId, ViewPlan> = {
+  query: (manifest, o) => ({
+    // The Findings list.
+    first: manifest.epochs.length > 0 ? [importanceQueries.findings()] : [],
+    views: [
+      queries.run(),
+      queries.inputs(SAMPLE_INPUTS),
+      ...manifest.layers.flatMap((l) => manifest.epochs.map((e) => queries.interSample(l.index, e, ALL))),
+    ],
+    // The Network view's graph at every epoch the report computes (its thumbnails follow from each
+    // answer: reportCompute.ts), so its slider and ▶ play through them.
+    last: reportNetworkEpochs(o).map((e) => networkQueries.networkGraph(e)),
+  }),
+  training: (manifest, o) => {
+    const views: Query[] = [queries.training(), queries.inputDiversity(manifest, 'probe')];
+    if (o.datasetDiversity) views.push(queries.inputDiversity(manifest, 'dataset'));
+    // A run whose model predicts no class (regression, embedding) has no confusion matrix to show.
+    if (!manifest.output?.labelMeasuresAbsent) for (const e of o.epochs) views.push(queries.confusion(e));
+    return { views };
+  },
+  layer: (manifest, o) => {
+    const views: Query[] = [];
+    for (const e of o.epochs) {
+      for (const [a, b] of capacityPairs(manifest)) views.push(queries.capacityMatrix(a, b, e, ALL), queries.layerCapacity(a, b, e, ALL));
+      for (const l of after(manifest)) views.push(queries.featureMaps(manifest, l.index, e));
+    }
+    // The strips: every consecutive pair at the epoch strip's epochs (Figs. 10/11), and the first
+    // convolution against every later multi-channel layer (Fig. 12) at the same epochs, so the
+    // depth strip is complete at each of them. Duplicates of the above are answered once.
+    for (const e of stripEpochs(manifest))
+      for (const [a, b] of [...capacityPairs(manifest), ...reportDepthPairs(manifest)]) views.push(queries.capacityMatrix(a, b, e, ALL));
+    return { views };
+  },
+  channel: (manifest, o) => {
+    const views: Query[] = after(manifest).flatMap((l) => [
+      queries.smallMultiples(l.index),
+      ...manifest.epochs.map((e) => queries.channelEntropies(l.index, e, ALL)),
+    ]);
+    const last = o.epochs[o.epochs.length - 1];
+    // A one-channel layer (flatten, dense) is usually refused by the service: the report keeps that
+    // refusal (channel 0), so the Channel view shows the service's reason instead of "not in report".
+    if (last !== undefined)
+      for (const l of after(manifest))
+        for (let c = 0; c < (l.channels <= 1 ? 1 : Math.min(l.channels, o.deconvolutionChannels)); c++)
+          views.push(queries.deconvolution(l.index, c, last));
+    return { views };
+  },
+  information: (manifest, o) => {
+    const epoch = reportNetworkEpoch(o);
+    return {
+      views: informationPlan(manifest).map((step) => step.query),
+      // Channel importance (each channel ablated alone) at the last epoch, for the layers the view shows.
+      last: epoch === undefined ? [] : reportImportanceLayers(manifest).map((l) => importanceQueries.channelImportance(l, epoch)),
+    };
+  },
+};
+
+/** The queries a standalone report answers, in the order they are computed (cheap first): each view's part, stage by stage. */
 export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view: ViewId; query: Query }[] {
-  const all: InputSubset = { kind: 'all' };
-  const plan: { view: ViewId; query: Query }[] = [];
-  const add = (view: ViewId, query: Query) => plan.push({ view, query });
-  const layers = manifest.layers.filter((l) => l.index > 0);
-  // The findings come first in the report's page, so they are planned (and computed: reportAnswers.ts budgetOrder) first.
-  if (manifest.epochs.length > 0) add('query', importanceQueries.findings());
-  add('query', queries.run());
-  add('training', queries.training());
-  add('training', queries.inputDiversity(manifest, 'probe'));
-  if (o.datasetDiversity) add('training', queries.inputDiversity(manifest, 'dataset'));
-  add('query', queries.inputs(SAMPLE_INPUTS));
-  for (const e of manifest.epochs) add('query', queries.interSample(0, e, all));
-  for (const l of layers) {
-    add('channel', queries.smallMultiples(l.index));
-    for (const e of manifest.epochs) {
-      add('channel', queries.channelEntropies(l.index, e, all));
-      add('query', queries.interSample(l.index, e, all));
-    }
-  }
-  // A run whose model predicts no class (regression, embedding) has no confusion matrix to show.
-  const predictsClasses = !manifest.output?.labelMeasuresAbsent;
-  for (const e of o.epochs) {
-    if (predictsClasses) add('training', queries.confusion(e));
-    for (const [a, b] of capacityPairs(manifest)) {
-      add('layer', queries.capacityMatrix(a, b, e, all));
-      add('layer', queries.layerCapacity(a, b, e, all));
-    }
-    for (const l of layers) add('layer', queries.featureMaps(manifest, l.index, e));
-  }
-  // The Layer view's strips: every consecutive pair at the epoch strip's epochs (Figs. 10/11), and
-  // the first convolution against every later multi-channel layer (Fig. 12) at the same epochs,
-  // so the depth strip is complete at each of them. Duplicates of the above are answered once.
-  const depth = reportDepthPairs(manifest);
-  for (const e of stripEpochs(manifest)) {
-    for (const [a, b] of capacityPairs(manifest)) add('layer', queries.capacityMatrix(a, b, e, all));
-    for (const [a, b] of depth) add('layer', queries.capacityMatrix(a, b, e, all));
-  }
-  const last = o.epochs[o.epochs.length - 1];
-  if (last !== undefined) {
-    for (const l of layers) {
-      // A one-channel layer (flatten, dense) is usually refused by the service: the report keeps
-      // that refusal, so the Channel view shows the service's reason instead of "not in report".
-      if (l.channels <= 1) {
-        add('channel', queries.deconvolution(l.index, 0, last));
-        continue;
-      }
-      for (let c = 0; c < Math.min(l.channels, o.deconvolutionChannels); c++) add('channel', queries.deconvolution(l.index, c, last));
-    }
-  }
-  for (const step of informationPlan(manifest)) add(step.view, step.query);
-  // The Network view's graph at every epoch the report computes (its edges are the capacities above,
-  // cached; its thumbnails follow from each answer: report.ts), so its slider and ▶ play through them.
-  for (const e of reportNetworkEpochs(o)) add('query', networkQueries.networkGraph(e));
-  const networkEpoch = reportNetworkEpoch(o);
-  // Channel importance (each channel ablated alone) at the last epoch, for the layers the Information view shows.
-  if (networkEpoch !== undefined)
-    for (const l of reportImportanceLayers(manifest)) add('information', importanceQueries.channelImportance(l, networkEpoch));
-  return plan;
+  return assemblePlan(VIEW_IDS, REPORT_PLAN_OF_VIEW, manifest, o);
+}
+
+/** A plan from the parts of `views` (in tab order): stage by stage, each view's queries of that stage in turn. */
+export function assemblePlan<V extends string>(
+  views: readonly V[],
+  parts: Record<V, ViewPlan>,
+  manifest: RunManifest,
+  o: ReportPlanOptions,
+): { view: V; query: Query }[] {
+  const planned = views.map((view) => ({ view, part: parts[view](manifest, o) }));
+  return REPORT_STAGES.flatMap((stage) => planned.flatMap(({ view, part }) => (part[stage] ?? []).map((query) => ({ view, query }))));
 }
 
 /** Up to `count` recorded epochs, evenly spread, always with the last (and the first when count ≥ 2). */

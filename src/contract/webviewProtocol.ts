@@ -1,5 +1,6 @@
 // The host↔webview message protocol. Both sides import this file, so it imports only the pure
-// query vocabulary (src/contract/queries, whose schemas check queries and answers) and valibot: the extension host must not pull webview code in, and
+// query vocabulary (src/contract/queries, whose schemas check queries and answers), the views' table
+// (src/contract/views.ts: the `view` a message names is one of its tabs) and valibot: the extension host must not pull webview code in, and
 // the webview bundle must not pull in anything from the host.
 //
 // Messages are discriminated unions keyed by `type`, named `scope/verb`. Every message that
@@ -12,6 +13,7 @@
 import * as v from 'valibot';
 import { checkAnswer, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryMessageSchema } from './queries';
 import type { Answer, AnswerOf, QueryKind } from './queries';
+import { VIEW_IDS } from './views';
 
 /** Bumped whenever a message changes shape; both sides compare it at the handshake. */
 export const PROTOCOL_VERSION = 3;
@@ -33,10 +35,6 @@ export const MAX_EXPORT_LENGTH = 64 * 1024 * 1024;
 
 const THEMES = ['light', 'dark', 'high-contrast'] as const;
 export type WebviewTheme = (typeof THEMES)[number];
-
-/** The four views of the paper (section 5), and the Information view (mutual information with the labels). */
-export const VIEW_IDS = ['query', 'training', 'layer', 'channel', 'information'] as const;
-export type ViewId = (typeof VIEW_IDS)[number];
 
 /** A chart export the host writes where the user chooses (webviews cannot download files). */
 const EXPORT_FORMATS = ['csv', 'json', 'svg', 'png'] as const;

@@ -8,6 +8,7 @@ import * as v from 'valibot';
 import { ABLATION_MODES } from './ablation';
 import { defineQuery, never } from './descriptor';
 import { BitsSchema, index, NumberList, queryFields } from './fields';
+import { FINDING_VIEWS } from '../views';
 
 /** Every kind of finding, in the order a list shows them within one severity. */
 export const FINDING_KINDS = [
@@ -28,9 +29,6 @@ export type FindingKind = (typeof FINDING_KINDS)[number];
 /** As VS Code's diagnostics name them: a warning asks the user to act, information explains. */
 export const FINDING_SEVERITIES = ['warning', 'information'] as const;
 export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
-
-/** The views a finding's evidence opens in (src/contract/webviewProtocol.ts VIEW_IDS, plus the comparison of a control run with its source). */
-export const FINDING_VIEWS = ['query', 'training', 'layer', 'channel', 'information', 'compare'] as const;
 
 export const FindingSchema = v.object({
   kind: v.picklist(FINDING_KINDS),
@@ -61,7 +59,7 @@ export const FindingSchema = v.object({
       lossAfter: BitsSchema,
     }),
   ),
-  /** Where the evidence is shown. */
+  /** Where the evidence is shown: one of the views that say so (src/contract/views.ts FINDING_VIEWS). */
   view: v.object({
     view: v.picklist(FINDING_VIEWS),
     layer: v.optional(v.number()),

@@ -198,5 +198,5 @@ export type {
   ImportanceReading,
   MeasureCorrelation,
 } from './channelImportance';
-export { FINDING_KINDS, FINDING_SEVERITIES, FINDING_VIEWS, probeToResolve } from './findings';
+export { FINDING_KINDS, FINDING_SEVERITIES, probeToResolve } from './findings';
 export type { Finding, FindingKind, FindingSeverity, FindingsAnswer } from './findings';
