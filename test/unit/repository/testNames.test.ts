@@ -107,7 +107,16 @@ function testNameOf(moduleFile: string): string {
  * problem, naming the file and what to do.
  */
 function nameProblems(tests: string[], modules: string[], featureTests: Record<string, string>): string[] {
-  const named = new Set(modules.filter((m) => MODULE.test(m)).map((m) => `${path.posix.dirname(m)}/${testNameOf(m)}`));
+  // A folder with an index module is a module too (`src/cli/commands/index.ts`: `cli/commands.test.ts`).
+  const named = new Set(
+    modules
+      .filter((m) => MODULE.test(m))
+      .flatMap((m) => {
+        const dir = path.posix.dirname(m);
+        const own = `${dir}/${testNameOf(m)}`;
+        return testNameOf(m) === 'index' ? [own, dir] : [own];
+      }),
+  );
   const problems: string[] = [];
   const isNamed = (test: string): string | undefined => {
     const [area, ...rest] = test.split('/');
@@ -145,6 +154,8 @@ describe('test names: a unit test is named after the module it tests', () => {
         'scripts/cifar10FromNpm.test.ts',
         'repository/layout.test.ts',
         'run/paths.test.ts',
+        'cli/commands.test.ts',
+        'cli/verbs.test.ts',
       ],
       [
         'src/run/store.ts',
@@ -154,6 +165,8 @@ describe('test names: a unit test is named after the module it tests', () => {
         'webview/views/layer/LayerView.tsx',
         'scripts/cifar10-from-npm.mjs',
         'webview/elements.d.ts',
+        'src/cli/commands/index.ts',
+        'src/cli/verbs/list.ts',
       ],
       {
         'run/recordEndToEnd.test.ts': 'a recording end to end',
@@ -163,7 +176,7 @@ describe('test names: a unit test is named after the module it tests', () => {
     );
     assert.deepEqual(
       problems.map((p) => p.split(' ')[0]),
-      ['run/storeDamage.test.ts', 'extension/lexer.test.ts', 'run/gone.test.ts', 'run/paths.test.ts'],
+      ['run/storeDamage.test.ts', 'extension/lexer.test.ts', 'cli/verbs.test.ts', 'run/gone.test.ts', 'run/paths.test.ts'],
     );
   });
 
