@@ -117,8 +117,8 @@ export const RECORD_SETTINGS = {
     words: 'dataset',
     flag: 'dataset',
     placeholder: 'D',
-    help: 'mnist | fashion-mnist | cifar10:<dir> | images:<dir> | npy:<x.npy>,<y.npy> | synthetic[:n]',
-    helpMore: ['at most 1000 classes'],
+    help: 'mnist | fashion-mnist | cifar10:<dir> | images:<dir> |',
+    helpMore: ['npy:<x.npy>,<y.npy> | synthetic[:n]; at most 1000 classes'],
     defaultHelp: 'the model file\'s "dataset" export, else mnist',
     vscode: {
       key: 'defaultDataset',
@@ -258,8 +258,9 @@ export const RECORD_SETTINGS = {
     placeholder: 'T',
     help: 'threads training runs on, 1 to 2: on two, each trains on half of every batch',
     helpMore: [
-      '(default 2 for models with ≥ 32,768 layer output values per input on 2 cores, else 1; the run records which;',
-      "unasked, one thread takes a kernel thread's help in its convolutions, with the same results; 1 asks for none)",
+      '(default 2 for models with ≥ 32,768 layer output values per input on 2 cores, else 1;',
+      "the run records which; unasked, one thread takes a kernel thread's help in its",
+      'convolutions, with the same results; 1 asks for none)',
     ],
     min: 1,
     max: 2,
@@ -439,9 +440,9 @@ export function replayedSettings(run: RecordedRun): ReplayedSettings {
 }
 
 const HELP_COLUMN = 24;
-const HELP_WIDTH = 110;
+export const HELP_WIDTH = 110;
 
-/** The `record --help` lines of the settings: flag, what it is, its range or choices, its default. */
+/** The `record --help` lines of the settings: flag, what it is, its range or choices, its default; none over HELP_WIDTH characters. */
 export function recordSettingsHelp(table: RecordSettingTable = RECORD_SETTINGS): string[] {
   const lines: string[] = [];
   for (const s of Object.values(table)) {
@@ -451,10 +452,10 @@ export function recordSettingsHelp(table: RecordSettingTable = RECORD_SETTINGS):
     const byDefault = s.defaultHelp ?? (s.default === undefined ? undefined : String(s.default));
     const head = `  --${s.flag} ${s.placeholder}`.padEnd(HELP_COLUMN);
     const first = byDefault === undefined ? what : `${what} (default ${byDefault})`;
-    const more = [...(s.helpMore ?? [])];
-    if (head.length + first.length <= HELP_WIDTH || byDefault === undefined) lines.push(head + first);
-    else lines.push(head + what, ' '.repeat(HELP_COLUMN) + `(default ${byDefault})`);
-    for (const line of more) lines.push(' '.repeat(HELP_COLUMN) + line);
+    const more = (s.helpMore ?? []).map((line) => ' '.repeat(HELP_COLUMN) + line);
+    // The default ends the setting's text: on its first line when that fits, else on a line of its own.
+    if (head.length + first.length <= HELP_WIDTH || byDefault === undefined) lines.push(head + first, ...more);
+    else lines.push(head + what, ...more, ' '.repeat(HELP_COLUMN) + `(default ${byDefault})`);
   }
   return lines;
 }

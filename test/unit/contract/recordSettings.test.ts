@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RECORD_SETTINGS, type RecordSettingTable } from '../../../src/contract/recordSettings';
+import { HELP_WIDTH, RECORD_SETTINGS, type RecordSettingTable, recordSettingsHelp } from '../../../src/contract/recordSettings';
 import { recordHelp } from '../../../src/cli/usage';
 import { CONFIGURATION_SECTION, readSettings } from '../../../src/extension/settings';
 
@@ -76,6 +76,11 @@ describe('the recording settings, one definition each', () => {
     assert.deepEqual(configurationDifferences(properties, nls, changed), [
       'cnnSlicer.probeSize: default is 500 in package.json, 800 in its descriptor',
     ]);
+  });
+
+  it("the settings' help lines fit the terminal width the help is written for", () => {
+    const long = recordSettingsHelp().filter((line) => line.length > HELP_WIDTH);
+    assert.deepEqual(long, []);
   });
 
   it('the help names every setting by its flag, with its default', () => {
