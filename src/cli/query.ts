@@ -139,7 +139,7 @@ export async function runQuery(argv: string[]): Promise<void | typeof HELP_ASKED
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     cells: { type: 'boolean' },
     pretty: { type: 'boolean' },
-    help: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   };
   for (const k of [
     'epoch',
@@ -195,7 +195,7 @@ export async function runQuery(argv: string[]): Promise<void | typeof HELP_ASKED
  * run's stamp checked, and each run read where its model file is now.
  */
 export async function runRuns(argv: string[]): Promise<void | typeof HELP_ASKED> {
-  const parsed = parseCommandLine('runs', argv, { json: { type: 'boolean' }, help: { type: 'boolean' } });
+  const parsed = parseCommandLine('runs', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length > 1) throw new UsageError('expected at most one runs folder');
   const folder = resolve(parsed.positionals[0] ?? '.cnnslicer/runs');

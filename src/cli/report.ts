@@ -298,7 +298,7 @@ export async function runReport(argv: string[]): Promise<void | typeof HELP_ASKE
     theme: { type: 'string' },
     'max-mb': { type: 'string' },
     'max-seconds': { type: 'string' },
-    help: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length === 0)
