@@ -136,7 +136,7 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
 }
 
 export async function runQuery(argv: string[]): Promise<void | typeof HELP_ASKED> {
-  const options: Record<string, { type: 'string' | 'boolean' }> = {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     cells: { type: 'boolean' },
     pretty: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
