@@ -8,6 +8,8 @@
  */
 import { type Long, Root, type Type } from 'protobufjs/light';
 import { OnnxError, type OnnxAttribute, type OnnxDim, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './graph';
+/*! The ONNX schema in onnxSchema.json is derived from onnx.proto of the ONNX project
+    (https://github.com/onnx/onnx), Copyright (c) ONNX Project Contributors. SPDX-License-Identifier: Apache-2.0 */
 import schema from './onnxSchema.json';
 
 /** An int64 field as protobufjs decodes it: a Long when the `long` package is loaded, else a number. */
