@@ -63,6 +63,18 @@ module.exports = {
       to: { pathNot: '^src/analysis/' },
     },
 
+    // src/onnx: ONNX checkpoints decoded into plain graphs (the first step of reading PyTorch runs).
+    {
+      name: 'onnx-is-pure',
+      severity: 'error',
+      comment:
+        'src/onnx decodes the bytes of an ONNX checkpoint into a plain graph: it imports only itself, src/analysis and protobufjs ' +
+        '(no vscode, no node: modules, no tfjs, nothing else of ours), so every process can use it and test it alone. ' +
+        'The caller reads the file (src/run for a run folder) and builds the tfjs model.',
+      from: { path: '^src/onnx/' },
+      to: { pathNot: ['^src/(onnx|analysis)/', '(^|/)node_modules/(protobufjs|long)/'] },
+    },
+
     // src/contract: what crosses a process, thread or webview boundary, declared once.
     {
       name: 'contract-is-pure',
