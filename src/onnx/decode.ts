@@ -4,7 +4,7 @@
  * scripts/onnx-schema.mjs), loaded through protobufjs/light so no .proto is parsed at run time.
  * Everything is checked on the way: each int64 fits a JavaScript number, each tensor's data fits its
  * dims, each node reads values made before it. What does not pass is one OnnxError line naming the
- * node or tensor. Pure: bytes in, graph out (read.ts reads a file).
+ * node or tensor. Pure: bytes in, graph out (the caller reads the file, with src/run's bounded reads).
  */
 import { type Long, Root, type Type } from 'protobufjs/light';
 import { OnnxError, type OnnxAttribute, type OnnxDim, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './graph';
