@@ -39,13 +39,16 @@ export function formatFindings(a: FindingsAnswer, options: { width?: number } = 
   return lines.join('\n') + '\n';
 }
 
+/** The `findings` command's options (its descriptor shows them: src/cli/commands/runs.ts). */
+export const FINDINGS_OPTIONS = {
+  epoch: { type: 'string' },
+  json: { type: 'boolean' },
+  pretty: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function runFindings(argv: string[]): Promise<void | typeof HELP_ASKED> {
-  const parsed = parseCommandLine('findings', argv, {
-    epoch: { type: 'string' },
-    json: { type: 'boolean' },
-    pretty: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const parsed = parseCommandLine('findings', argv, FINDINGS_OPTIONS);
   if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length !== 1) throw new UsageError(`expected one run folder, got ${parsed.positionals.length} argument(s)`);
   const raw = parsed.values.epoch;

@@ -135,37 +135,44 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
   return merged;
 }
 
+/** The query fields' options, each taking a value. */
+const QUERY_FIELD_OPTIONS = [
+  'epoch',
+  'layer',
+  'channel',
+  'channels',
+  'layer-i',
+  'layer-j',
+  'channel-i',
+  'channel-j',
+  'bins',
+  'sizes',
+  'source',
+  'seed',
+  'class',
+  'classes',
+  'inputs',
+  'per-class',
+  'json',
+  'clusters',
+  'layers',
+  'mode',
+] as const;
+
+/** The `query` command's options (its descriptor shows them: src/cli/commands/runs.ts). */
+export const QUERY_OPTIONS: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+  cells: { type: 'boolean' },
+  pretty: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  ...Object.fromEntries(QUERY_FIELD_OPTIONS.map((k) => [k, { type: 'string' as const }])),
+};
+
 export async function runQuery(argv: string[]): Promise<void | typeof HELP_ASKED> {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
-    cells: { type: 'boolean' },
-    pretty: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  };
-  for (const k of [
-    'epoch',
-    'layer',
-    'channel',
-    'channels',
-    'layer-i',
-    'layer-j',
-    'channel-i',
-    'channel-j',
-    'bins',
-    'sizes',
-    'source',
-    'seed',
-    'class',
-    'classes',
-    'inputs',
-    'per-class',
-    'json',
-    'clusters',
-    'layers',
-    'mode',
-  ]) {
-    options[k] = { type: 'string' };
-  }
-  const parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] } = parseCommandLine('query', argv, options);
+  const parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] } = parseCommandLine(
+    'query',
+    argv,
+    QUERY_OPTIONS,
+  );
   if (parsed.values.help) return HELP_ASKED;
   const [folder, kind] = parsed.positionals;
   if (parsed.positionals.length !== 2)
@@ -194,8 +201,11 @@ export async function runQuery(argv: string[]): Promise<void | typeof HELP_ASKED
  * (src/run/listing.ts): through the folder's listing index, so a folder of many runs only has each
  * run's stamp checked, and each run read where its model file is now.
  */
+/** The `runs` command's options (its descriptor shows them: src/cli/commands/runs.ts). */
+export const RUNS_OPTIONS = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+
 export async function runRuns(argv: string[]): Promise<void | typeof HELP_ASKED> {
-  const parsed = parseCommandLine('runs', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const parsed = parseCommandLine('runs', argv, RUNS_OPTIONS);
   if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length > 1) throw new UsageError('expected at most one runs folder');
   const folder = resolve(parsed.positionals[0] ?? '.cnnslicer/runs');

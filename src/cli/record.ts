@@ -61,11 +61,14 @@ function settingOption(s: RecordSetting, values: Record<string, string | boolean
   }
 }
 
+/** The `record` command's options: one per recording setting, and the command's own (its descriptor shows them: src/cli/commands/runs.ts). */
+export const RECORD_OPTIONS = { ...SETTING_OPTIONS, ...COMMAND_OPTIONS };
+
 /** The recording `argv` asks for; undefined when it asks for the help (the command prints its descriptor's). */
 export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...SETTING_OPTIONS, ...COMMAND_OPTIONS } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: RECORD_OPTIONS });
   } catch (e) {
     throw commandLineError(e, 'record --help');
   }

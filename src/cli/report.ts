@@ -288,18 +288,21 @@ export function checkLayerPairs(manifest: ReportData['manifest'], pairs: [number
   return extra;
 }
 
+/** The `report` command's options (its descriptor shows them: src/cli/commands/runs.ts). */
+export const REPORT_OPTIONS = {
+  out: { type: 'string' },
+  epochs: { type: 'string' },
+  'deconvolution-channels': { type: 'string' },
+  'dataset-diversity': { type: 'boolean' },
+  pairs: { type: 'string' },
+  theme: { type: 'string' },
+  'max-mb': { type: 'string' },
+  'max-seconds': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function runReport(argv: string[]): Promise<void | typeof HELP_ASKED> {
-  const parsed = parseCommandLine('report', argv, {
-    out: { type: 'string' },
-    epochs: { type: 'string' },
-    'deconvolution-channels': { type: 'string' },
-    'dataset-diversity': { type: 'boolean' },
-    pairs: { type: 'string' },
-    theme: { type: 'string' },
-    'max-mb': { type: 'string' },
-    'max-seconds': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const parsed = parseCommandLine('report', argv, REPORT_OPTIONS);
   if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length === 0)
     throw new UsageError('expected a <run-folder>, or several to compare (see cnn-slicer report --help)');

@@ -43,6 +43,11 @@ export interface Command {
   /** A group's kinds (`entropy intra`), each a command of its own. */
   readonly kinds?: readonly Command[];
   /**
+   * The options it takes, the very object its arguments are parsed with (--help/-h among them); a
+   * group has none of its own, its kinds have theirs. Its help names each (test/unit/cli/commands.test.ts).
+   */
+  readonly options?: CommandOptions;
+  /**
    * Runs it on the arguments after its name. A command defined with `defineCommand` has them parsed
    * from its `options` and `positionals`; one that parses its own arguments (`record`, `query`, …)
    * returns HELP_ASKED for --help, and the help printed is still this descriptor's.
@@ -67,16 +72,18 @@ export interface ParsedCommand<O extends CommandOptions> {
 
 /** A descriptor whose options the CLI parses, as the table holds it (its options' types kept while it is written). */
 export function defineCommand<O extends CommandOptions>(c: ParsedCommand<O>): Command {
+  const options: CommandOptions = { ...c.options, help: { type: 'boolean', short: 'h' } };
   return {
     name: c.name,
     lines: c.lines,
     help: c.help,
+    options,
     run: async (argv, context) => {
       let parsed: { values: Record<string, unknown>; positionals: string[] };
       try {
         parsed = parseArgs({
           args: argv,
-          options: { ...c.options, help: { type: 'boolean', short: 'h' } },
+          options,
           allowPositionals: true,
           strict: true,
         });

@@ -249,7 +249,8 @@ each input's tuple of bins one symbol; ixt = I(X;T) = H(T), ity = I(T;Y) = H(T) 
 At most log2 N and H(Y): "saturated": true means every input has its own symbol, so the point
 sits at those ceilings and says nothing about the layer (usual with continuous activations).
 null marks an undefined value (N < 2; ity also with one class only).
-  --bins B      bins, integer from 2 to 4096 (default 30)`,
+  --bins B      bins, integer from 2 to 4096 (default 30)
+  --channels    not taken: one value per channel is mi pairwise's`,
     ),
   ],
 });

@@ -1,20 +1,22 @@
 /**
  * The commands on recorded runs: `record` a model, `query` a slice of a run, list the `runs`, the
  * run's `findings`, and its `report`. Each parses its own arguments in its module (their options
- * come from tables of their own: the recording settings, the query fields) and answers HELP_ASKED
- * for --help; the help printed is the descriptor's.
+ * come from tables of their own: the recording settings, the query fields) with the options object
+ * its descriptor holds, and answers HELP_ASKED for --help; the help printed is the descriptor's.
  */
-import { runFindings } from '../findings';
-import { runQuery, runRuns } from '../query';
-import { runRecord } from '../record';
-import { runReport } from '../report';
+import { FINDINGS_OPTIONS, runFindings } from '../findings';
+import { QUERY_OPTIONS, runQuery, runRuns, RUNS_OPTIONS } from '../query';
+import { RECORD_OPTIONS, runRecord } from '../record';
+import { REPORT_OPTIONS, runReport } from '../report';
 import { recordHelp } from '../usage';
+import { TAB_TITLES, VIEW_IDS } from '../../contract/views';
 import type { Command } from './descriptor';
 
 export const RECORD: Command = {
   name: 'record',
   lines: [{ usage: 'record MODEL [--dataset D] [--epochs N] …', what: 'train and record a model (the dCNN hypercube)' }],
   help: recordHelp(),
+  options: RECORD_OPTIONS,
   run: (argv, { verbose }) => runRecord(argv, verbose),
 };
 
@@ -42,6 +44,7 @@ networkGraph, channelLabelInformation, informationPlane, ablation, channelImport
   --json '{…}'         the query fields as JSON; an option given beside it overrides its field
                        (an option or field the kind does not take is refused)
   --pretty             indented output`,
+  options: QUERY_OPTIONS,
   run: (argv) => runQuery(argv),
 };
 
@@ -51,6 +54,7 @@ export const RUNS: Command = {
   help: `Usage: cnn-slicer runs [<runs-folder>] [--json]
 
 Lists the runs in a runs folder (default .cnnslicer/runs) with status, model, dataset and epochs.`,
+  options: RUNS_OPTIONS,
   run: (argv) => runRuns(argv),
 };
 
@@ -67,20 +71,21 @@ layer's file:line, and the finding; then the rules that could not be checked, an
 and its threshold: docs/estimators.md "Findings".
   --epoch T   a recorded epoch
   --json      the findings answer as JSON (docs/queries.md)`,
+  options: FINDINGS_OPTIONS,
   run: (argv) => runFindings(argv),
 };
 
 export const REPORT: Command = {
   name: 'report',
   lines: [
-    { usage: 'report RUN [--out report.html] [--pairs I:J,…]', what: 'the four views as one self-contained HTML file' },
+    { usage: 'report RUN [--out report.html] [--pairs I:J,…]', what: "the run's views as one self-contained HTML file" },
     { usage: 'report RUN RUN [RUN …] [--out report.html]', what: 'several runs compared in one self-contained HTML file' },
   ],
   help: `Usage: cnn-slicer report <run-folder> [--out FILE] [options]
        cnn-slicer report <run-folder> <run-folder> [<run-folder> …] [--out FILE] [--theme T]
 
-Writes one self-contained HTML file with the four views of the run (Query, Training performance,
-Layer, Channel) over precomputed answers: open it in any browser, no server, nothing remote.
+Writes one self-contained HTML file with the views of the run over precomputed answers
+(${VIEW_IDS.map((id) => TAB_TITLES[id]).join(', ')}): open it in any browser, no server, nothing remote.
   --out FILE                    where to write it (default <run-id>-report.html)
   --epochs N                    epochs with forward-pass answers (capacity, feature maps, confusion
                                 cells), evenly spread, first and last always (default 6)
@@ -102,5 +107,6 @@ accuracy overlaid, the label entropies of a class across runs, each layer's inte
 channel entropy side by side (layers matched by position and type; differences are named), and each
 run's input diversity, one colour per run. It holds summaries only; --epochs, --pairs,
 --deconvolution-channels, --dataset-diversity, --max-mb and --max-seconds apply to a single run's report.`,
+  options: REPORT_OPTIONS,
   run: (argv) => runReport(argv),
 };

@@ -62,6 +62,17 @@ describe('the command table', () => {
     assert.equal(entropy.help, entropy.kinds!.map((k) => k.help).join('\n\n'), "entropy --help is every kind's help");
   });
 
+  it('holds the options each command and kind parses, and its --help names every one of them', () => {
+    const unnamed: string[] = [];
+    for (const { words, command } of named(COMMANDS)) {
+      if (command.kinds) continue; // a group's options are its kinds'
+      assert.ok(command.options?.help, `${words.join(' ')} declares its options, --help among them`);
+      for (const option of Object.keys(command.options))
+        if (option !== 'help' && !new RegExp(`--${option}\\b`).test(command.help)) unnamed.push(`${words.join(' ')} --${option}`);
+    }
+    assert.deepEqual(unnamed, []);
+  });
+
   it('says an unknown command, an unknown kind or a missing kind in one line, exit code 2', async () => {
     const unknown = await cli(['frobnicate', 'x.npy']);
     assert.deepEqual(unknown, { code: 2, stdout: '', stderr: 'cnn-slicer: unknown command "frobnicate" (see cnn-slicer --help)\n' });
