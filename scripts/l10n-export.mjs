@@ -2,9 +2,10 @@
 // Writes l10n/bundle.l10n.json: every `vscode.l10n.t('…')` string of the extension host, keyed by
 // itself (English is the source language). Translators copy it to bundle.l10n.<locale>.json.
 // Usage: node scripts/l10n-export.mjs [--check]   (--check: exit 1 when the bundle is out of date)
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeOrCheck } from './generatedFile.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const dir = join(root, 'src', 'extension');
@@ -21,20 +22,11 @@ for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })
 }
 const bundle = Object.fromEntries([...strings].sort().map((s) => [s, s]));
 const out = JSON.stringify(bundle, null, 2) + '\n';
-const file = join(root, 'l10n', 'bundle.l10n.json');
-if (process.argv.includes('--check')) {
-  let current = '';
-  try {
-    current = readFileSync(file, 'utf8');
-  } catch {
-    // No bundle yet: it is out of date.
-  }
-  if (current !== out) {
-    console.error('l10n/bundle.l10n.json is out of date: run node scripts/l10n-export.mjs');
-    process.exit(1);
-  }
-  console.log(`l10n bundle: ${strings.size} strings, up to date`);
-} else {
-  writeFileSync(file, out);
-  console.log(`l10n bundle: ${strings.size} strings written to l10n/bundle.l10n.json`);
-}
+writeOrCheck({
+  root,
+  file: 'l10n/bundle.l10n.json',
+  text: out,
+  command: 'node scripts/l10n-export.mjs',
+  upToDate: `l10n bundle: ${strings.size} strings, up to date`,
+  written: `l10n bundle: ${strings.size} strings written to l10n/bundle.l10n.json`,
+});

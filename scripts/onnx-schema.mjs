@@ -3,29 +3,20 @@
 // vendored from Debian's python3-onnx 1.12.0) as protobufjs's JSON. src/onnx/decode.ts loads it with
 // protobufjs/light, so no bundle parses a .proto file at run time and dist/ needs no .proto beside it.
 // Usage: node scripts/onnx-schema.mjs [--check]   (--check: exit 1 when the descriptor is out of date)
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { writeOrCheck } from './generatedFile.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const proto = join(root, 'src', 'onnx', 'onnx.proto');
-const file = join(root, 'src', 'onnx', 'onnxSchema.json');
 const schema = new protobuf.Root().loadSync(proto, { keepCase: false }).toJSON();
 const out = JSON.stringify(schema, null, 2) + '\n';
-if (process.argv.includes('--check')) {
-  let current = '';
-  try {
-    current = readFileSync(file, 'utf8');
-  } catch {
-    // No descriptor yet: it is out of date.
-  }
-  if (current !== out) {
-    console.error('src/onnx/onnxSchema.json is out of date: run node scripts/onnx-schema.mjs');
-    process.exit(1);
-  }
-  console.log('ONNX schema: src/onnx/onnxSchema.json is up to date');
-} else {
-  writeFileSync(file, out);
-  console.log(`ONNX schema: src/onnx/onnxSchema.json written (${out.length} bytes)`);
-}
+writeOrCheck({
+  root,
+  file: 'src/onnx/onnxSchema.json',
+  text: out,
+  command: 'node scripts/onnx-schema.mjs',
+  upToDate: 'ONNX schema: src/onnx/onnxSchema.json is up to date',
+  written: `ONNX schema: src/onnx/onnxSchema.json written (${out.length} bytes)`,
+});

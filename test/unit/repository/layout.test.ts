@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { filesBelow } from '../support/repositoryFiles';
 
 // The unit tests mirror the source folders, so a reader finds the test of src/run/store.ts in
 // test/unit/run/ and a new test has one obvious place (docs/testing.md, "Where a test goes"). The
@@ -27,18 +28,6 @@ const MENTION_ROOTS = ['src', 'webview', 'docs', 'scripts', 'bench', 'test', 'RE
 const TEXT = /\.(ts|tsx|mts|cts|js|mjs|cjs|md|wat|json)$/;
 /** Files whose mentions of test paths are fixtures of their own tests, not references. */
 const FIXTURE_MENTIONS = new Set([`${UNIT}/repository/boundaries.test.ts`, `${UNIT}/repository/layout.test.ts`]);
-
-/** Every file below `dir` (repository-relative, '/'-separated), skipping installed and built folders. */
-function filesBelow(dir: string): string[] {
-  const full = path.join(ROOT, dir);
-  if (!existsSync(full)) return [];
-  if (statSync(full).isFile()) return [dir];
-  return readdirSync(full, { withFileTypes: true }).flatMap((entry) => {
-    if (['node_modules', 'dist', '.git'].includes(entry.name)) return [];
-    const child = `${dir}/${entry.name}`;
-    return entry.isDirectory() ? filesBelow(child) : [child];
-  });
-}
 
 /**
  * What breaks the layout among `files` (paths below test/unit, e.g. 'run/store.test.ts'), given the

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { filesBelow } from '../support/repositoryFiles';
 
 // A unit test is named after the module it tests and sits in the folder that mirrors the module's:
 // the test of src/extension/detection/lexer.ts is test/unit/extension/detection/lexer.test.ts, the
@@ -10,7 +10,6 @@ import path from 'node:path';
 // recording end to end, the CLI's refusals) keeps a descriptive name in the folder of its main
 // module and is listed in FEATURE_TESTS with the reason. layout.test.ts checks the top folder alone.
 
-const ROOT = path.resolve(__dirname, '../../..');
 const UNIT = 'test/unit';
 
 /** Folders of test/unit whose tests test no module: the repository's rules, the tests' helpers. */
@@ -80,18 +79,6 @@ const FEATURE_TESTS: Record<string, string> = {
   'webview/views/layer/layerScale.test.ts': "the Layer view's scales: capacityHeatmapCanvas and scalePairs",
   'webview/views/viewStateSchemas.test.ts': 'the persisted state schemas of the Query, Training and Compare views',
 };
-
-/** Every file below `dir` (repository-relative, '/'-separated), skipping installed and built folders. */
-function filesBelow(dir: string): string[] {
-  const full = path.join(ROOT, dir);
-  if (!existsSync(full)) return [];
-  if (statSync(full).isFile()) return [dir];
-  return readdirSync(full, { withFileTypes: true }).flatMap((entry) => {
-    if (['node_modules', 'dist', '.git'].includes(entry.name)) return [];
-    const child = `${dir}/${entry.name}`;
-    return entry.isDirectory() ? filesBelow(child) : [child];
-  });
-}
 
 /** The name a module's test bears: its file name without the extension, kebab-case in camelCase. */
 function testNameOf(moduleFile: string): string {
