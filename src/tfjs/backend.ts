@@ -21,6 +21,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
 import { type Backend, backendOfTfjsName, TFJS_BACKEND_NAMES, type TfjsBackendName } from '../contract/recordSettings';
+import { installBatchNormAxis } from './batchNormAxis';
 import { installDilatedConvolutions } from './dilatedConvolution';
 import { sharedHeapBinaryUrl } from './sharedHeap';
 import { registerWasmTrainingKernels } from './wasmKernels';
@@ -116,16 +117,19 @@ async function initCandidate(candidate: BackendName, loader: BackendLoader, opti
       tf.enableProdMode();
       await setBackendOrThrow(tf, 'tensorflow');
       installDilatedConvolutions(tf);
+      installBatchNormAxis(tf);
       return tf;
     }
     case 'wasm':
       tfjs.enableProdMode();
       await initWasm(tfjs, options.sharedHeap === true);
+      installBatchNormAxis(tfjs);
       return tfjs;
     case 'cpu':
       tfjs.enableProdMode();
       await setBackendOrThrow(tfjs, 'cpu');
       installDilatedConvolutions(tfjs);
+      installBatchNormAxis(tfjs);
       return tfjs;
     default:
       return assertNever(candidate);

@@ -1,0 +1,90 @@
+/**
+ * Linear layers and merges: Gemm (nn.Linear), MatMul by a weight with the Add of its bias (one
+ * Dense step), Add of two layers' values (a residual `+`), and Mul of two (squeeze-and-excitation's
+ * `x * s`, broadcast over the map; x·σ(x) is one `swish` step, x·hardsigmoid(x) one hard swish).
+ */
+import type { OnnxNode } from '../graph';
+import { broadcast, type OpHandler, type Planner, type TensorValue } from '../planner';
+import { biasVector, denseKernel } from '../weights';
+
+function gemm(p: Planner, node: OnnxNode): void {
+  const a = p.tensor(node, 0);
+  const b = p.floats(node, 1);
+  if (p.num(node, 'transA', 0) !== 0) p.refuse(node, 'a Gemm with transA');
+  if (a.shape.length !== 1 || b.dims.length !== 2) p.refuse(node, `a Gemm of [N, ${a.shape.join(', ')}] by [${b.dims.join(', ')}]`);
+  const kernel = denseKernel(b.data, b.dims, p.num(node, 'transB', 0) === 1, p.num(node, 'alpha', 1));
+  if (kernel.shape[0] !== a.shape[0]) p.refuse(node, `a Gemm of [N, ${a.shape[0]}] by a weight of ${kernel.shape[0]} inputs`);
+  const units = kernel.shape[1];
+  const bias = node.inputs[2] ? biasVector(p.floats(node, 2).data, units, p.num(node, 'beta', 1)) : undefined;
+  if (node.inputs[2] && !bias) p.refuse(node, `its bias does not have ${units} values`);
+  dense(p, node, a, kernel, bias);
+}
+
+function dense(
+  p: Planner,
+  node: OnnxNode,
+  x: TensorValue,
+  kernel: ReturnType<typeof denseKernel>,
+  bias: ReturnType<typeof biasVector>,
+): void {
+  const config = { units: kernel.shape[1], useBias: bias !== undefined, kernelInitializer: 'zeros', biasInitializer: 'zeros' };
+  p.step(node, 'Dense', config, [x], [kernel.shape[1]], [kernel, bias]);
+}
+
+/** MatMul by a weight: a Dense step, with the bias of the Add that alone reads it. */
+function matMul(p: Planner, node: OnnxNode): void {
+  const a = p.tensor(node, 0);
+  const b = p.floats(node, 1);
+  if (a.shape.length !== 1 || b.dims.length !== 2 || b.dims[0] !== a.shape[0])
+    p.refuse(node, `a MatMul of [N, ${a.shape.join(', ')}] by [${b.dims.join(', ')}]; CNN Slicer imports MatMul of a vector by a weight`);
+  if (p.onlyFor(node.outputs[0], (reader) => reader.opType === 'Add'))
+    p.set(node.outputs[0], { kind: 'fused', op: 'matmul', x: node.inputs[0], node });
+  else dense(p, node, a, denseKernel(b.data, b.dims, false, 1), undefined);
+}
+
+/** Add: two layers' values, or a folded MatMul and its bias. */
+function add(p: Planner, node: OnnxNode): void {
+  const [u, v] = [p.value(node, 0), p.value(node, 1)];
+  const fused = u.kind === 'fused' ? { mm: u, bias: 1 } : v.kind === 'fused' ? { mm: v, bias: 0 } : undefined;
+  if (fused && fused.mm.kind === 'fused' && fused.mm.op === 'matmul') {
+    const mm = fused.mm.node;
+    const b = p.floats(mm, 1);
+    const x = p.tensor(mm, 0);
+    const bias = biasVector(p.floats(node, fused.bias).data, b.dims[1], 1);
+    if (!bias) p.refuse(node, `its bias does not have ${b.dims[1]} values`);
+    dense(p, node, x, denseKernel(b.data, b.dims, false, 1), bias);
+    return;
+  }
+  merge(p, node, 'Add');
+}
+
+/** Mul: x·σ(x) and x·hardsigmoid(x) as one activation step, else two layers' values multiplied. */
+function mul(p: Planner, node: OnnxNode): void {
+  const [u, v] = [p.value(node, 0), p.value(node, 1)];
+  const fused = [u, v].find((w) => w.kind === 'fused');
+  if (fused?.kind === 'fused' && fused.op !== 'matmul') {
+    const x = p.tensor(fused.node, 0);
+    if (fused.op === 'swish') p.step(node, 'Activation', { activation: 'swish' }, [x], x.shape);
+    else {
+      const config = { fn: 'hardSwish', alpha: p.num(fused.node, 'alpha', 0.2), beta: p.num(fused.node, 'beta', 0.5) };
+      p.step(node, 'TorchActivation', config, [x], x.shape);
+    }
+    return;
+  }
+  merge(p, node, 'Multiply');
+}
+
+function merge(p: Planner, node: OnnxNode, className: 'Add' | 'Multiply'): void {
+  const [u, v] = [p.value(node, 0), p.value(node, 1)];
+  if (u.kind !== 'tensor' || v.kind !== 'tensor')
+    p.refuse(
+      node,
+      `${className === 'Add' ? 'an addition' : 'a multiplication'} by a constant; CNN Slicer imports ${className === 'Add' ? 'sums' : 'products'} of two layers' values`,
+    );
+  const shape = broadcast(u.shape, v.shape);
+  if (!shape || u.shape.length !== v.shape.length)
+    p.refuse(node, `values of the shapes [${u.shape.join(', ')}] and [${v.shape.join(', ')}]`);
+  p.step(node, className, {}, [u, v], shape);
+}
+
+export const ARITHMETIC_OPS: Readonly<Record<string, OpHandler>> = { Gemm: gemm, MatMul: matMul, Add: add, Mul: mul };

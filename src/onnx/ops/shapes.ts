@@ -1,0 +1,147 @@
+/**
+ * The ops that move values or compute shapes: Flatten, Reshape, Squeeze, Unsqueeze and Transpose
+ * on a layer's value (a Flatten, Reshape or Permute step: channel shuffles are Reshape, Transpose,
+ * Reshape), Concat of values (a Concatenate step), and the constants of `x.view(x.size(0), -1)`:
+ * Shape, Gather, Unsqueeze, Concat and Cast on shapes are computed here, with the batch size left
+ * unknown, so the Reshape they feed is a plain Flatten. Identity and Dropout (at inference) pass
+ * their value on.
+ */
+import { isTensor, type OnnxNode } from '../graph';
+import { product, type OpHandler, type Planner, type TensorValue } from '../planner';
+
+/** A reshape of a layer's value to `target` (without the batch): a Flatten to a vector, else a Reshape; nothing when it changes nothing. */
+function reshapeTo(p: Planner, node: OnnxNode, x: TensorValue, target: readonly number[]): void {
+  if (product(target) !== product(x.shape))
+    p.refuse(node, `a reshape of [${x.shape.join(', ')}] to [${target.join(', ')}], which holds another number of values`);
+  if (target.length === x.shape.length && target.every((d, i) => d === x.shape[i])) p.alias(node, x);
+  else if (target.length === 1) p.step(node, 'Flatten', {}, [x], target);
+  else p.step(node, 'Reshape', { targetShape: target }, [x], target);
+}
+
+/** ONNX Reshape's target with the batch axis first: 0 copies a dimension, −1 takes the rest. */
+function reshape(p: Planner, node: OnnxNode): void {
+  const x = p.tensor(node, 0);
+  const shape = p.ints(node, 1);
+  if (p.num(node, 'allowzero', 0) !== 0) p.refuse(node, 'a reshape with allowzero');
+  const perInput = product(x.shape);
+  const rest = shape.slice(1).map((d, i) => (d === 0 ? x.shape[i] : d));
+  if (rest.some((d) => d === null)) p.refuse(node, 'a reshape whose later dimensions depend on the batch size');
+  const known = rest as number[];
+  const first = shape[0];
+  const keepsBatch = first === null || first === 0 || (first === -1 && !known.includes(-1) && product(known) === perInput);
+  if (!keepsBatch)
+    p.refuse(
+      node,
+      `a reshape to [${shape.map((d) => d ?? 'N').join(', ')}], which does not keep the batch axis (export with a dynamic batch, and keep x.size(0) first)`,
+    );
+  const free = known.indexOf(-1);
+  if (free !== known.lastIndexOf(-1)) p.refuse(node, 'a reshape with two dimensions of -1');
+  const target = free < 0 ? known : known.map((d) => (d === -1 ? perInput / -product(known) : d));
+  reshapeTo(p, node, x, target);
+}
+
+/** Squeeze and Unsqueeze: of a layer's value, a reshape; of a shape constant, the same numbers. */
+const squeezeOrUnsqueeze =
+  (squeeze: boolean): OpHandler =>
+  (p, node) => {
+    const v = p.value(node, 0);
+    if (v.kind === 'ints') {
+      p.set(node.outputs[0], v);
+      return;
+    }
+    const x = p.tensor(node, 0);
+    const axes = node.inputs[1] ? p.knownInts(node, 1) : (p.nums(node, 'axes') ?? []);
+    const rank = x.shape.length + 1 + (squeeze ? 0 : axes.length);
+    const norm = axes.map((a) => (a < 0 ? a + rank : a));
+    if (norm.includes(0)) p.refuse(node, `a ${squeeze ? 'squeeze' : 'unsqueeze'} of the batch axis`);
+    let target: number[];
+    if (squeeze) target = x.shape.filter((d, i) => (norm.length ? !norm.includes(i + 1) : d !== 1));
+    else {
+      target = [...x.shape];
+      for (const a of [...norm].sort((a, b) => a - b)) target.splice(a - 1, 0, 1);
+    }
+    reshapeTo(p, node, x, target);
+  };
+
+function concat(p: Planner, node: OnnxNode): void {
+  const values = node.inputs.map((_, i) => p.value(node, i));
+  if (values.every((v) => v.kind === 'ints')) {
+    p.set(node.outputs[0], { kind: 'ints', data: values.flatMap((v) => (v.kind === 'ints' ? v.data : [])) });
+    return;
+  }
+  const xs = node.inputs.map((_, i) => p.tensor(node, i));
+  const rank = xs[0].shape.length + 1;
+  const raw = p.num(node, 'axis', 1);
+  const axis = raw < 0 ? raw + rank : raw;
+  if (axis < 1) p.refuse(node, 'a concatenation along the batch axis');
+  const shape = [...xs[0].shape];
+  for (const x of xs.slice(1)) {
+    if (x.shape.length !== shape.length || x.shape.some((d, i) => i !== axis - 1 && d !== shape[i]))
+      p.refuse(node, `a concatenation of [${xs.map((v) => v.shape.join(', ')).join('] and [')}] along axis ${axis}`);
+    shape[axis - 1] += x.shape[axis - 1];
+  }
+  p.step(node, 'Concatenate', { axis }, xs, shape);
+}
+
+function transpose(p: Planner, node: OnnxNode): void {
+  const x = p.tensor(node, 0);
+  const perm = p.nums(node, 'perm') ?? Array.from({ length: x.shape.length + 1 }, (_, i) => x.shape.length - i);
+  if (perm[0] !== 0) p.refuse(node, 'a transpose that moves the batch axis');
+  // Keras's Permute numbers the axes after the batch from 1, as ONNX's perm does.
+  p.step(
+    node,
+    'Permute',
+    { dims: perm.slice(1) },
+    [x],
+    perm.slice(1).map((a) => x.shape[a - 1]),
+  );
+}
+
+function gather(p: Planner, node: OnnxNode): void {
+  const data = p.ints(node, 0);
+  const indices = p.knownInts(node, 1);
+  if (p.num(node, 'axis', 0) !== 0) p.refuse(node, 'a gather along an axis other than 0 of a shape');
+  p.set(node.outputs[0], {
+    kind: 'ints',
+    data: indices.map((i) => {
+      const at = i < 0 ? i + data.length : i;
+      if (at < 0 || at >= data.length) p.refuse(node, `index ${i} is outside a shape of ${data.length}`);
+      return data[at];
+    }),
+  });
+}
+
+export const SHAPE_OPS: Readonly<Record<string, OpHandler>> = {
+  Identity: (p, node) => p.alias(node, p.value(node, 0)),
+  Dropout: (p, node) => {
+    if (node.outputs[1]) p.refuse(node, 'a dropout whose mask is read');
+    p.alias(node, p.value(node, 0));
+  },
+  Flatten: (p, node) => {
+    const x = p.tensor(node, 0);
+    if (p.num(node, 'axis', 1) !== 1) p.refuse(node, 'a flatten from an axis other than 1');
+    reshapeTo(p, node, x, [product(x.shape)]);
+  },
+  Reshape: reshape,
+  Squeeze: squeezeOrUnsqueeze(true),
+  Unsqueeze: squeezeOrUnsqueeze(false),
+  Concat: concat,
+  Transpose: transpose,
+  Shape: (p: Planner, node: OnnxNode) => {
+    const v = p.value(node, 0);
+    if (v.kind !== 'tensor') p.refuse(node, 'the shape of a constant');
+    if (node.attributes.has('start') || node.attributes.has('end')) p.refuse(node, 'a shape with start or end');
+    p.set(node.outputs[0], { kind: 'ints', data: [null, ...v.shape] });
+  },
+  Gather: gather,
+  Cast: (p: Planner, node: OnnxNode) => {
+    const v = p.value(node, 0);
+    if (v.kind !== 'ints') p.refuse(node, 'a cast of a value that is not a shape');
+    p.set(node.outputs[0], v);
+  },
+  Constant: (p: Planner, node: OnnxNode) => {
+    const value = node.attributes.get('value');
+    if (!isTensor(value)) p.refuse(node, 'a constant without a tensor value');
+    p.set(node.outputs[0], value.dataType === 'float32' ? { kind: 'floats', tensor: value } : { kind: 'ints', data: value.data });
+  },
+};

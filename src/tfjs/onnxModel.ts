@@ -1,0 +1,68 @@
+/**
+ * A PyTorch checkpoint (ONNX) as a TensorFlow.js LayersModel: decode (src/onnx/decode.ts), plan
+ * (src/onnx/plan.ts: one Keras layer per step, channels first) and build here, the step's class
+ * and options given to its `tf.layers` factory, its weights set once the model is built. The model is
+ * a functional one whose layers the engine knows by class (src/contract/layerKinds.ts), so every
+ * forward pass, ablation and query runs it as it runs a TensorFlow.js checkpoint.
+ */
+import type * as tfType from '@tensorflow/tfjs';
+import { decodeOnnx } from '../onnx/decode';
+import { planCheckpoint, type LayerPlan, type PlanClass, type PlanStep } from '../onnx/plan';
+import { installBatchNormAxis } from './batchNormAxis';
+import { torchLayerClasses, type TorchLayerClasses } from './torchLayers';
+
+type Tf = typeof tfType;
+type Layer = tfType.layers.Layer;
+
+/** Each plan class's factory: `args` are the step's options and name, as tf.layers takes them. */
+const FACTORIES: Readonly<Record<PlanClass, (tf: Tf, args: never, torch: TorchLayerClasses) => Layer>> = {
+  Conv2D: (tf, a) => tf.layers.conv2d(a),
+  DepthwiseConv2D: (tf, a) => tf.layers.depthwiseConv2d(a),
+  BatchNormalization: (tf, a) => tf.layers.batchNormalization(a),
+  ReLU: (tf, a) => tf.layers.reLU(a),
+  LeakyReLU: (tf, a) => tf.layers.leakyReLU(a),
+  ELU: (tf, a) => tf.layers.elu(a),
+  Activation: (tf, a) => tf.layers.activation(a),
+  Softmax: (tf, a) => tf.layers.softmax(a),
+  LogSoftmax: (_tf, a, torch) => new torch.LogSoftmax(a),
+  TorchActivation: (_tf, a, torch) => new torch.TorchActivation(a),
+  MaxPooling2D: (tf, a) => tf.layers.maxPooling2d(a),
+  AveragePooling2D: (tf, a) => tf.layers.averagePooling2d(a),
+  ZeroPadding2D: (tf, a) => tf.layers.zeroPadding2d(a),
+  TorchPadding2D: (_tf, a, torch) => new torch.TorchPadding2D(a),
+  Flatten: (tf, a) => tf.layers.flatten(a),
+  Reshape: (tf, a) => tf.layers.reshape(a),
+  Permute: (tf, a) => tf.layers.permute(a),
+  Dense: (tf, a) => tf.layers.dense(a),
+  Add: (tf, a) => tf.layers.add(a),
+  Multiply: (tf, a) => tf.layers.multiply(a),
+  Concatenate: (tf, a) => tf.layers.concatenate(a),
+};
+
+/** The model of a plan, its weights set; its input layer is `input`, as a run's layer 0. */
+export function buildPlanModel(tf: Tf, plan: LayerPlan, name = 'pytorch'): tfType.LayersModel {
+  const torch = torchLayerClasses(tf);
+  installBatchNormAxis(tf);
+  const input = tf.input({ shape: [...plan.inputShape], name: 'input' });
+  const values = new Map<PlanStep, tfType.SymbolicTensor>();
+  const built: [Layer, PlanStep][] = [];
+  for (const step of plan.steps) {
+    const layer = FACTORIES[step.className](tf, { ...step.config, name: step.name } as never, torch);
+    const inputs = step.inputs.map((s) => (s === 'input' ? input : values.get(s)!));
+    values.set(step, layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tfType.SymbolicTensor);
+    built.push([layer, step]);
+  }
+  const model = tf.model({ inputs: input, outputs: values.get(plan.output)!, name });
+  for (const [layer, step] of built) {
+    if (step.weights.length === 0) continue;
+    const tensors = step.weights.map((w) => tf.tensor(w.data, [...w.shape]));
+    layer.setWeights(tensors);
+    tf.dispose(tensors);
+  }
+  return model;
+}
+
+/** The model of a checkpoint's ONNX bytes (docs/run-format.md, "PyTorch runs"). @throws OnnxError */
+export function loadOnnxCheckpoint(tf: Tf, bytes: Uint8Array): tfType.LayersModel {
+  return buildPlanModel(tf, planCheckpoint(decodeOnnx(bytes)));
+}

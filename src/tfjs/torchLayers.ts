@@ -1,0 +1,94 @@
+/**
+ * The three Keras layer classes a PyTorch checkpoint needs and TensorFlow.js 4.22 lacks, for the
+ * ONNX import (src/onnx/plan.ts, built by onnxModel.ts):
+ *  - `TorchActivation`: ONNX's HardSigmoid `max(0, min(1, αx + β))` with PyTorch's slope
+ *    (tfjs's `hardSigmoid` has α = 0.2 fixed) and HardSwish `x · hardsigmoid(x)`;
+ *  - `LogSoftmax`: `log_softmax` over the class scores (a classifier's last layer in PyTorch's own
+ *    MNIST example);
+ *  - `TorchPadding2D`: a channels-first padding with −∞, before a max pooling whose pads are not
+ *    TensorFlow's `same` (PyTorch pads a max pooling with −∞: a pad never wins).
+ * The classes are made per tfjs instance (the runtime is loaded at run time) and registered with
+ * its serialization, so a model holding them can be cloned and described like any other.
+ */
+import type * as tfType from '@tensorflow/tfjs';
+
+type Tf = typeof tfType;
+type Tensor = tfType.Tensor;
+type Shape = tfType.Shape;
+type Kwargs = Record<string, unknown>;
+
+export interface TorchLayerClasses {
+  TorchActivation: new (args: { name: string; fn: 'hardSigmoid' | 'hardSwish'; alpha: number; beta: number }) => tfType.layers.Layer;
+  LogSoftmax: new (args: { name: string }) => tfType.layers.Layer;
+  TorchPadding2D: new (args: { name: string; padding: [[number, number], [number, number]]; fill: 'min' }) => tfType.layers.Layer;
+}
+
+const made = new WeakMap<Tf, TorchLayerClasses>();
+
+const one = (inputs: Tensor | Tensor[]): Tensor => (Array.isArray(inputs) ? inputs[0] : inputs);
+
+/** The classes for `tf`, made and registered once. */
+export function torchLayerClasses(tf: Tf): TorchLayerClasses {
+  const known = made.get(tf);
+  if (known) return known;
+
+  class TorchActivation extends tf.layers.Layer {
+    static className = 'TorchActivation';
+    readonly fn: 'hardSigmoid' | 'hardSwish';
+    readonly alpha: number;
+    readonly beta: number;
+    constructor(args: { name: string; fn: 'hardSigmoid' | 'hardSwish'; alpha: number; beta: number }) {
+      super({ name: args.name });
+      [this.fn, this.alpha, this.beta] = [args.fn, args.alpha, args.beta];
+    }
+    override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
+      return tf.tidy(() => {
+        const x = one(inputs);
+        const gate = tf.clipByValue(tf.add(tf.mul(x, this.alpha), this.beta), 0, 1);
+        return this.fn === 'hardSwish' ? tf.mul(x, gate) : gate;
+      });
+    }
+    override computeOutputShape(shape: Shape | Shape[]): Shape | Shape[] {
+      return shape;
+    }
+    override getConfig(): tfType.serialization.ConfigDict {
+      return { ...super.getConfig(), fn: this.fn, alpha: this.alpha, beta: this.beta };
+    }
+  }
+
+  class LogSoftmax extends tf.layers.Layer {
+    static className = 'LogSoftmax';
+    override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
+      return tf.tidy(() => tf.logSoftmax(one(inputs), -1));
+    }
+    override computeOutputShape(shape: Shape | Shape[]): Shape | Shape[] {
+      return shape;
+    }
+  }
+
+  class TorchPadding2D extends tf.layers.Layer {
+    static className = 'TorchPadding2D';
+    readonly padding: [[number, number], [number, number]];
+    readonly fill: 'min';
+    constructor(args: { name: string; padding: [[number, number], [number, number]]; fill: 'min' }) {
+      super({ name: args.name });
+      [this.padding, this.fill] = [args.padding, args.fill];
+    }
+    override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
+      return tf.tidy(() => tf.pad(one(inputs), [[0, 0], [0, 0], ...this.padding], -Infinity));
+    }
+    override computeOutputShape(shape: Shape | Shape[]): Shape | Shape[] {
+      const s = shape as Shape;
+      const [[t, b], [l, r]] = this.padding;
+      return [s[0], s[1], s[2] === null ? null : s[2] + t + b, s[3] === null ? null : s[3] + l + r];
+    }
+    override getConfig(): tfType.serialization.ConfigDict {
+      return { ...super.getConfig(), padding: this.padding, fill: this.fill };
+    }
+  }
+
+  for (const c of [TorchActivation, LogSoftmax, TorchPadding2D]) tf.serialization.registerClass(c);
+  const classes: TorchLayerClasses = { TorchActivation, LogSoftmax, TorchPadding2D };
+  made.set(tf, classes);
+  return classes;
+}
