@@ -175,16 +175,75 @@ const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   Maximum: { ...MIXES, merge: 'maximum' },
   Minimum: { ...MIXES, merge: 'minimum' },
   Dot: { ...MIXES, merge: 'dot' },
+
+  // The Keras classes of src/tfjs/torchLayers.ts, which imported PyTorch checkpoints use.
+  TorchActivation: PER_CHANNEL,
+  LogSoftmax: MIXES,
+  TorchPadding2D: PER_CHANNEL,
 };
 
-/** The kind of layer class `className`, or {@link UNKNOWN_LAYER} for a class not in the table. */
+/**
+ * The classes of PyTorch runs' layers (docs/run-format.md "PyTorch runs"): a module's class
+ * (`Conv2d`, `BatchNorm2d`) or the name of a functional op in `forward()` (`relu`, `add`, `cat`).
+ * Each is the kind of the Keras layer its ONNX op imports as (src/onnx/plan.ts); the engine's
+ * model of the checkpoint is made of those Keras layers, so only decisions read from a run's
+ * `className` (channel flow, passing on, rescaling, the views' words) reach this part.
+ */
+const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
+  Conv1d: { ...MIXES, spatialRank: 1 },
+  Conv2d: { ...MIXES, spatialRank: 2 },
+  Linear: MIXES,
+  BatchNorm1d: { ...PER_CHANNEL, rescales: true },
+  BatchNorm2d: { ...PER_CHANNEL, rescales: true },
+  ReLU6: PER_CHANNEL,
+  Sigmoid: PER_CHANNEL,
+  Tanh: PER_CHANNEL,
+  Hardswish: PER_CHANNEL,
+  Hardsigmoid: PER_CHANNEL,
+  SiLU: PER_CHANNEL,
+  GELU: PER_CHANNEL,
+  MaxPool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  AvgPool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  AdaptiveAvgPool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  AdaptiveMaxPool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  Identity: PER_CHANNEL,
+  relu: PER_CHANNEL,
+  relu6: PER_CHANNEL,
+  leaky_relu: PER_CHANNEL,
+  elu: PER_CHANNEL,
+  sigmoid: PER_CHANNEL,
+  tanh: PER_CHANNEL,
+  hardswish: PER_CHANNEL,
+  hardsigmoid: PER_CHANNEL,
+  silu: PER_CHANNEL,
+  gelu: PER_CHANNEL,
+  softmax: MIXES,
+  log_softmax: MIXES,
+  max_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  avg_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  adaptive_avg_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  adaptive_max_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  add: { ...MIXES, merge: 'add' },
+  mul: { ...MIXES, merge: 'multiply' },
+  cat: { ...MIXES, passesOn: true, merge: 'concatenate' },
+};
+
+const own = (table: Readonly<Record<string, LayerKind>>, name: string) => Object.prototype.hasOwnProperty.call(table, name);
+
+/** The kind of layer class `className` (a Keras class, or a PyTorch run's), or {@link UNKNOWN_LAYER} for a class not in the table. */
 export function layerKind(className: string): LayerKind {
-  return Object.prototype.hasOwnProperty.call(LAYER_KINDS, className) ? LAYER_KINDS[className] : UNKNOWN_LAYER;
+  if (own(LAYER_KINDS, className)) return LAYER_KINDS[className];
+  return own(PYTORCH_LAYER_KINDS, className) ? PYTORCH_LAYER_KINDS[className] : UNKNOWN_LAYER;
 }
 
-/** Every class in the table, in its order. */
+/** Every Keras class in the table, in its order. */
 export function layerClassNames(): string[] {
   return Object.keys(LAYER_KINDS);
+}
+
+/** Every PyTorch run class in the table, in its order. */
+export function pytorchLayerClassNames(): string[] {
+  return Object.keys(PYTORCH_LAYER_KINDS);
 }
 
 /**
@@ -195,14 +254,17 @@ export function layerClassNames(): string[] {
 const LAYER_WORDS: [RegExp, string][] = [
   [/^InputLayer$/, 'input'],
   [/Conv/, 'conv'],
-  [/Pooling/, 'pool'],
-  [/^Dense$/, 'dense'],
+  [/Pool|pool/, 'pool'],
+  [/^Dense$|^Linear$/, 'dense'],
   [/^Flatten$/, 'flatten'],
   [/Dropout/, 'dropout'],
-  [/^BatchNormalization$/, 'bn'],
-  [/^LayerNormalization$/, 'ln'],
-  [/Activation|^ReLU$|^LeakyReLU$|^Softmax$|^ELU$|^PReLU$/, 'act'],
-  [/^Concatenate$/, 'concat'],
+  [/^BatchNormalization$|^BatchNorm[123]d$/, 'bn'],
+  [/^LayerNormalization$|^LayerNorm$/, 'ln'],
+  [
+    /Activation|^ReLU6?$|^LeakyReLU$|^Softmax$|^LogSoftmax$|^ELU$|^PReLU$|^Sigmoid$|^Tanh$|^Hard(swish|sigmoid)$|^SiLU$|^GELU$|^(relu6?|leaky_relu|elu|sigmoid|tanh|hardswish|hardsigmoid|silu|gelu|softmax|log_softmax)$/,
+    'act',
+  ],
+  [/^Concatenate$|^cat$/, 'concat'],
   [/^Embedding$/, 'embed'],
   [/Padding/, 'pad'],
   [/UpSampling/, 'up'],

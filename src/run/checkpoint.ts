@@ -1,9 +1,11 @@
 /**
- * Reading a checkpoint folder (`checkpoints/epoch-NNNN/`: TensorFlow.js layers format, model.json
- * + weights.bin) as bytes for the tfjs side to load. Both files are read through the bounded reader:
+ * Reading a checkpoint folder (`checkpoints/epoch-NNNN/`) as bytes for the tfjs side to load: a
+ * TensorFlow.js layers checkpoint (model.json + weights.bin), or a PyTorch run's ONNX checkpoint
+ * (`model.onnx`, docs/run-format.md "PyTorch runs"). Every file is read through the bounded reader:
  * regular files inside the run folder, no larger than a model with the manifest's layers can need.
  * No tfjs here: src/run stays free of the runtime.
  */
+import { lstat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RunFormatError, RunLayer } from '../contract/runFormat';
 import { checkpointFileLimits } from './limits';
@@ -16,8 +18,39 @@ export interface CheckpointFiles {
   weightData: ArrayBuffer;
 }
 
+/** The file of a PyTorch run's checkpoint in its epoch folder. */
+export const ONNX_CHECKPOINT_FILE = 'model.onnx';
+
+/** A checkpoint as its loader takes it: TensorFlow.js's files, or an ONNX model's bytes. */
+export type CheckpointContent = ({ format: 'tfjs' } & CheckpointFiles) | { format: 'onnx'; bytes: Uint8Array };
+
 /**
- * Reads the checkpoint in `dir` (a folder `<run>/checkpoints/epoch-NNNN`) of a model with `layers`.
+ * Reads the checkpoint in `dir` (a folder `<run>/checkpoints/epoch-NNNN`) of a model with `layers`,
+ * whichever its format: `model.onnx` where the folder has one, else model.json + weights.bin.
+ * @throws RunFormatError for a missing, unsafe, oversized or malformed file.
+ */
+export async function readAnyCheckpoint(dir: string, layers: readonly RunLayer[]): Promise<CheckpointContent> {
+  const onnx = join(dir, ONNX_CHECKPOINT_FILE);
+  const present = await lstat(onnx).then(
+    () => true,
+    () => false,
+  );
+  if (!present) return { format: 'tfjs', ...(await readCheckpoint(dir, layers)) };
+  const limits = checkpointFileLimits(layers);
+  try {
+    // Besides the parameters, an ONNX file holds the buffers (BatchNorm's statistics: at most as many) and the graph.
+    const bytes = await readBoundedFileAsync(onnx, {
+      maxBytes: 2 * limits.weightsBytes + limits.modelJsonBytes,
+      within: resolve(dir, '..', '..'),
+    });
+    return { format: 'onnx', bytes };
+  } catch (e) {
+    throw new RunFormatError(`${(e as Error).message}; record the run again`);
+  }
+}
+
+/**
+ * Reads the TensorFlow.js checkpoint in `dir` (a folder `<run>/checkpoints/epoch-NNNN`) of a model with `layers`.
  * @throws RunFormatError for a missing, unsafe, oversized or malformed file.
  */
 export async function readCheckpoint(dir: string, layers: readonly RunLayer[]): Promise<CheckpointFiles> {

@@ -7,7 +7,8 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { RunLayer } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
-import { readCheckpoint } from '../run/checkpoint';
+import { readAnyCheckpoint } from '../run/checkpoint';
+import { loadOnnxCheckpoint } from './onnxModel';
 import { CancelledError } from '../compute/pool';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { paceBeforeAllocating } from '../rpc/sharedBuffers';
@@ -362,12 +363,14 @@ export function layerOutputShapes(model: tfType.LayersModel, layers: readonly Ru
 }
 
 /**
- * Loads a checkpoint folder written by the recorder (TensorFlow.js layers format: model.json +
- * weights.bin) of a model with `layers` (the run's layer table, which bounds the file sizes). The
- * bytes come from src/run's bounded reader: regular files inside the run folder only.
+ * Loads a checkpoint folder of a model with `layers` (the run's layer table, which bounds the file
+ * sizes): the recorder's TensorFlow.js layers format (model.json + weights.bin), or a PyTorch run's
+ * ONNX checkpoint, imported as the same kind of LayersModel (onnxModel.ts). The bytes come from
+ * src/run's bounded reader: regular files inside the run folder only.
  */
 export async function loadCheckpoint(tf: typeof tfType, dir: string, layers: readonly RunLayer[]): Promise<tfType.LayersModel> {
-  const files = await readCheckpoint(dir, layers);
+  const files = await readAnyCheckpoint(dir, layers);
+  if (files.format === 'onnx') return loadOnnxCheckpoint(tf, files.bytes);
   return tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: files.modelTopology,

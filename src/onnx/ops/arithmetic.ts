@@ -55,7 +55,7 @@ function add(p: Planner, node: OnnxNode): void {
     dense(p, node, x, denseKernel(b.data, b.dims, false, 1), bias);
     return;
   }
-  merge(p, node, 'Add');
+  merge(p, node, 'Add', ['an addition', 'sums']);
 }
 
 /** Mul: x·σ(x) and x·hardsigmoid(x) as one activation step, else two layers' values multiplied. */
@@ -71,16 +71,14 @@ function mul(p: Planner, node: OnnxNode): void {
     }
     return;
   }
-  merge(p, node, 'Multiply');
+  merge(p, node, 'Multiply', ['a multiplication', 'products']);
 }
 
-function merge(p: Planner, node: OnnxNode, className: 'Add' | 'Multiply'): void {
+/** A merge of two layers' values; `words` name it in a refusal (`an addition`, `sums`). */
+function merge(p: Planner, node: OnnxNode, className: 'Add' | 'Multiply', words: [string, string]): void {
   const [u, v] = [p.value(node, 0), p.value(node, 1)];
   if (u.kind !== 'tensor' || v.kind !== 'tensor')
-    p.refuse(
-      node,
-      `${className === 'Add' ? 'an addition' : 'a multiplication'} by a constant; CNN Slicer imports ${className === 'Add' ? 'sums' : 'products'} of two layers' values`,
-    );
+    p.refuse(node, `${words[0]} by a constant; CNN Slicer imports ${words[1]} of two layers' values`);
   const shape = broadcast(u.shape, v.shape);
   if (!shape || u.shape.length !== v.shape.length)
     p.refuse(node, `values of the shapes [${u.shape.join(', ')}] and [${v.shape.join(', ')}]`);

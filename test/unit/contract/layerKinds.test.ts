@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { layerClassNames, layerKind, mergeName, UNKNOWN_LAYER, type LayerKind } from '../../../src/contract/layerKinds';
+import {
+  layerClassNames,
+  layerKind,
+  mergeName,
+  pytorchLayerClassNames,
+  UNKNOWN_LAYER,
+  type LayerKind,
+} from '../../../src/contract/layerKinds';
+import { torchLayerClasses } from '../../../src/tfjs/torchLayers';
 
 // The one table of layer kinds (src/contract/layerKinds.ts): its entries agree with each other, a
 // class it does not list gets the documented fallback, and every class it names is one TensorFlow.js
@@ -24,11 +32,26 @@ const KERAS_ONLY = new Set([
 const entries = (): [string, LayerKind][] => layerClassNames().map((c) => [c, layerKind(c)]);
 
 describe('layer kinds', () => {
-  it('names only classes that tfjs registers or Keras has', () => {
+  it("names only classes that tfjs registers (with the PyTorch import's own) or Keras has", () => {
+    torchLayerClasses(tf);
     const registered = (tf.serialization.SerializationMap.getMap() as unknown as { classNameMap: Record<string, unknown> }).classNameMap;
     const unknown = layerClassNames().filter((c) => !(c in registered) && !KERAS_ONLY.has(c));
     assert.deepEqual(unknown, []);
     for (const c of KERAS_ONLY) assert.ok(layerClassNames().includes(c), `${c} is listed as Keras-only but is not in the table`);
+  });
+
+  it('gives each PyTorch run class the kind of a Keras class, or of the family it belongs to', () => {
+    const keras = new Set(layerClassNames());
+    for (const c of pytorchLayerClassNames()) {
+      assert.ok(!keras.has(c), `${c} is a Keras class too`);
+      const k = layerKind(c);
+      if (k.channels === 'perChannel') assert.ok(k.passesOn, `${c}: per channel but passes nothing on`);
+    }
+    assert.equal(layerKind('Conv2d').channels, 'mixes');
+    assert.equal(layerKind('BatchNorm2d').rescales, true);
+    assert.equal(layerKind('relu').channels, 'perChannel');
+    assert.equal(layerKind('cat').merge, 'concatenate');
+    assert.equal(layerKind('add').merge, 'add');
   });
 
   it('gives a class it does not list the fallback: mixes its channels, passes nothing on, no deconvolution', () => {

@@ -22,6 +22,8 @@ const NOT_LAYER_CLASSES: Record<string, string> = {
   'src/recorder/kerasTopology.ts: /^L[12]$/.test(value.class_name)': 'Keras regularizers',
   "src/recorder/kerasTopology.ts: optimizer.className === 'RMSprop'": 'an optimizer class',
   "src/recorder/kerasTopology.ts: optimizer.className === 'RMSProp'": 'an optimizer class',
+  'src/tfjs/onnxModel.ts: FACTORIES[step.className]':
+    "the ONNX import's tf.layers factory per Keras class it builds (src/onnx/plan.ts PlanClass)",
 };
 
 /** Every .ts/.tsx file below `dir` (repository-relative). */
