@@ -67,27 +67,42 @@ export function scoredOutput(m: RunManifest): { layer: number; kind: ScoreKind }
 }
 
 /**
- * What can be ablated in a layer: the entries of its last axis (a convolution's channels; a dense
- * layer's units, each "channel" of one value), `per` values per input, element (n, p, c) at
- * `n·per + p·channels + c`.
+ * What can be ablated in a layer: its channels (a convolution's; a dense layer's units, each a
+ * "channel" of one value), `per` values per input. The session holds the layer's values channels
+ * last, as `layerOutput` gives every layer, element (n, p, c) at `n·per + p·channels + c`; `first`
+ * says the layer's own layout is channels first (a PyTorch layer, a Keras `channels_first` one:
+ * docs/run-format.md), so the ablated values are moved back to `[n, C, p]` for the model.
  */
-export function ablationAxis(layer: RunLayer): { channels: number; per: number } {
-  const per = layer.outputShape.reduce((a, b) => a * b, 1);
-  return { channels: layer.outputShape.at(-1) ?? 1, per };
+export interface AblationAxis {
+  channels: number;
+  per: number;
+  first: boolean;
 }
 
-/** Each channel's mean over every input and position of `data` (`count` inputs of `per` values). */
-export function channelMeans(data: Float32Array, count: number, per: number, channels: number): Float64Array {
+/** The ablation axis of a run layer. */
+export function ablationAxis(layer: RunLayer): AblationAxis {
+  const per = layer.outputShape.reduce((a, b) => a * b, 1);
+  // A vector's units are its channels here, each of one value.
+  const first = layer.dataFormat === 'channelsFirst' && layer.outputShape.length >= 2;
+  return { channels: first ? layer.outputShape[0] : (layer.outputShape.at(-1) ?? 1), per, first };
+}
+
+/** Each channel's mean over every input and position of `data` (`count` inputs of `per` values, channels last). */
+export function channelMeans(data: Float32Array, count: number, axis: AblationAxis): Float64Array {
+  const { channels, per } = axis;
   const sums = new Float64Array(channels);
   for (let i = 0; i < count * per; i += channels) for (let c = 0; c < channels; c++) sums[c] += data[i + c];
   const positions = count * (per / channels);
   return sums.map((s) => (positions ? s / positions : 0));
 }
 
-/** One block per group: a copy of `base` (`count` inputs) with the group's channels replaced by 0 or their mean. */
+/**
+ * One block per group: a copy of `base` (`count` inputs, channels last) with the group's channels
+ * replaced by 0 or their mean, in the layer's own layout (moved channels first where it is).
+ */
 export function ablatedBlocks(
   base: Float32Array,
-  axis: { channels: number; per: number },
+  axis: AblationAxis,
   groups: readonly (readonly number[])[],
   replacement: (channel: number) => number,
 ): Float32Array {
@@ -100,6 +115,7 @@ export function ablatedBlocks(
       const value = replacement(c);
       for (let i = c; i < block.length; i += axis.channels) block[i] = value;
     }
+    if (axis.first) block.set(channelsFirstCopy(block, axis));
   });
   return out;
 }
@@ -114,7 +130,7 @@ export class AblationSession {
     readonly indices: number[],
     private readonly base: Float32Array,
     private readonly means: Float64Array | undefined,
-    readonly axis: { channels: number; per: number },
+    readonly axis: AblationAxis,
     readonly output: { layer: number; kind: ScoreKind },
     readonly labels: Int32Array,
   ) {}
@@ -126,11 +142,6 @@ export class AblationSession {
     const m = ctx.manifest;
     if (r.layer === 0)
       throw new QueryError('unsupported', 'layer 0 is the input: ablate the channels of a layer of the model (1 or above)');
-    if (m.layers[r.layer].dataFormat === 'channelsFirst')
-      throw new QueryError(
-        'unsupported',
-        `layer ${r.layer} (${m.layers[r.layer].name}) has its channels first: ablation replaces channels on the last axis only; ask a channels-last layer`,
-      );
     const output = scoredOutput(m);
     const axis = ablationAxis(m.layers[r.layer]);
     const probe = ctx.probe();
@@ -139,7 +150,7 @@ export class AblationSession {
     const mode = r.mode ?? 'zero';
     const full = await ctx.layerOutput(r.epoch, r.layer, all);
     const data = full.data as Float32Array;
-    const means = mode === 'mean' ? channelMeans(data, all.length, axis.per, axis.channels) : undefined;
+    const means = mode === 'mean' ? channelMeans(data, all.length, axis) : undefined;
     const base = indices.length === all.length ? data : gather(data, axis.per, indices);
     const labels = Int32Array.from(indices, (i) => probe.labels[i]);
     return new AblationSession(ctx, r.epoch, r.layer, mode, indices, base, means, axis, output, labels);
@@ -255,6 +266,16 @@ export function holdsOnly(data: Float32Array, c: number, channels: number, value
   return true;
 }
 
+/** Channels-last values `[n, p, C]` (whole inputs of `axis.per`) copied into the order `[n, C, p]`. */
+function channelsFirstCopy(data: Float32Array, axis: AblationAxis): Float32Array {
+  const { channels, per } = axis;
+  const units = per / channels;
+  const out = new Float32Array(data.length);
+  for (let at = 0; at < data.length; at += per)
+    for (let p = 0; p < units; p++) for (let c = 0; c < channels; c++) out[at + c * units + p] = data[at + p * channels + c];
+  return out;
+}
+
 function gather(data: Float32Array, per: number, indices: readonly number[]): Float32Array {
   const out = new Float32Array(indices.length * per);
   indices.forEach((i, k) => out.set(data.subarray(i * per, (i + 1) * per), k * per));
@@ -323,6 +344,8 @@ export function mixesChannels(layer: RunLayer): boolean {
 async function mixingShortcut(ctx: QueryContext, s: AblationSession): Promise<AblationShortcut | undefined> {
   const layers = ctx.manifest.layers;
   let m = s.layer + 1;
+  // The linear maps index the channels last (src/tfjs/mixingLayer.ts).
+  if (s.axis.first) return undefined;
   while (m <= s.output.layer && layerKind(layers[m].className).channels === 'perChannel') m++;
   if (m > s.output.layer) return undefined;
   const { tf } = await ctx.tf();

@@ -42,10 +42,12 @@ export function nextMixingLayer(ctx: QueryContext, layer: number): number | unde
   return undefined;
 }
 
-/** A layer's activations with its last axis as the channels (a dense layer's units each one channel of one value). */
+/** A layer's activations by channel (a dense layer's units each one channel of one value; a channels-first layer's first axis). */
 function unitsAsChannels(ctx: QueryContext, layer: number, data: ArrayLike<number>, n: number): LayerActivations {
-  const { channels, per } = ablationAxis(ctx.manifest.layers[layer]);
-  return layerActivations([n, per / channels, channels], data);
+  const { channels, per, first } = ablationAxis(ctx.manifest.layers[layer]);
+  return first
+    ? layerActivations([n, channels, per / channels], data, 'channelsFirst')
+    : layerActivations([n, per / channels, channels], data);
 }
 
 export const channelImportance: Handler<'channelImportance'> = async (q, ctx) => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { channelEntropies, layerActivations, npyFromFloat32, serializeNpy } from '../../../src/analysis';
+import { channelEntropies, layerActivations, npyFromFloat32, predictionMeasures, serializeNpy } from '../../../src/analysis';
 import { recordedLayers } from '../../../src/recorder/modelFacts';
 import { layerTable } from '../../../src/recorder/modelLoader';
 import { recordRun } from '../../../src/recorder/record';
@@ -99,10 +99,24 @@ describe('channels-first layers', function () {
           })
         ).answer as { maps: { shape: number[] } };
         assert.deepEqual(maps.maps.shape, [1, 1, 9, 9]);
-        // Ablation replaces channels on the last axis only: it refuses, in one line naming the layer.
-        await assert.rejects(
-          engine.answer(r.folder, { kind: 'ablation', epoch: 1, layer: conv2.index, channels: [0] }),
-          /layer \d+ \(conv2\) has its channels first: ablation replaces channels on the last axis only/,
+        // Ablation replaces a filter's [9, 9] map: the tail run by hand on conv2's output with filter 5 zeroed gives the same predictions.
+        const ablation = (await engine.answer(r.folder, { kind: 'ablation', epoch: 1, layer: conv2.index, channels: [5] })).answer as {
+          ablated: { accuracy: number; loss: number | null };
+        };
+        const mask = tf.tensor(
+          Float32Array.from({ length: 48 }, (_, c) => (c === 5 ? 0 : 1)),
+          [1, 48, 1, 1],
+        );
+        const scores = tf.tidy(() => {
+          let t = (upTo.predict(tf.tensor(probe.inputs, [count, 2, 9, 9])) as tf.Tensor).mul(mask);
+          for (const name of ['relu2', 'flat', 'moves']) t = model.getLayer(name).apply(t) as tf.Tensor;
+          return t.dataSync();
+        });
+        const byHand = predictionMeasures(scores, probe.labels, 3);
+        assert.equal(ablation.ablated.accuracy, byHand.accuracy);
+        assert.ok(
+          Math.abs(ablation.ablated.loss! - byHand.loss!) <= 1e-5 * Math.abs(byHand.loss!),
+          `${ablation.ablated.loss} vs ${byHand.loss}`,
         );
       } finally {
         engine.close();
