@@ -42,12 +42,10 @@ export function nextMixingLayer(ctx: QueryContext, layer: number): number | unde
   return undefined;
 }
 
-/** A layer's activations by channel (a dense layer's units each one channel of one value; a channels-first layer's first axis). */
+/** A layer's activations (channels last, as `layerOutput` gives every layer) by channel, a dense layer's units each one channel of one value. */
 function unitsAsChannels(ctx: QueryContext, layer: number, data: ArrayLike<number>, n: number): LayerActivations {
-  const { channels, per, first } = ablationAxis(ctx.manifest.layers[layer]);
-  return first
-    ? layerActivations([n, channels, per / channels], data, 'channelsFirst')
-    : layerActivations([n, per / channels, channels], data);
+  const { channels, per } = ablationAxis(ctx.manifest.layers[layer]);
+  return layerActivations([n, per / channels, channels], data);
 }
 
 export const channelImportance: Handler<'channelImportance'> = async (q, ctx) => {
