@@ -114,6 +114,13 @@ describe('channels-first layers', function () {
         });
         const byHand = predictionMeasures(scores, probe.labels, 3);
         assert.equal(ablation.ablated.accuracy, byHand.accuracy);
+        // Channel importance ablates every filter the same way.
+        const importance = (await engine.answer(r.folder, { kind: 'channelImportance', epoch: 1, layer: conv2.index })).answer as {
+          baseline: { accuracy: number };
+          channels: { channel: number; deltaAccuracy: number }[];
+        };
+        assert.equal(importance.channels.length, 48);
+        assert.equal(importance.channels.find((c) => c.channel === 5)?.deltaAccuracy, byHand.accuracy - importance.baseline.accuracy);
         assert.ok(
           Math.abs(ablation.ablated.loss! - byHand.loss!) <= 1e-5 * Math.abs(byHand.loss!),
           `${ablation.ablated.loss} vs ${byHand.loss}`,
