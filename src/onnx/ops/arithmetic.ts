@@ -42,8 +42,36 @@ function matMul(p: Planner, node: OnnxNode): void {
   else dense(p, node, a, denseKernel(b.data, b.dims, false, 1), undefined);
 }
 
-/** Add: two layers' values, or a folded MatMul and its bias. */
+/**
+ * Arithmetic on shape constants (a channel shuffle's `channels // groups` of `x.size()`): computed
+ * here, elementwise with broadcasting of one value; a batch size in it stays unknown. Returns
+ * whether the node was one.
+ */
+function foldInts(p: Planner, node: OnnxNode, op: (a: number, b: number) => number): boolean {
+  const [u, v] = [p.value(node, 0), p.value(node, 1)];
+  if (u.kind !== 'ints' || v.kind !== 'ints') return false;
+  const n = Math.max(u.data.length, v.data.length);
+  if ((u.data.length !== n && u.data.length !== 1) || (v.data.length !== n && v.data.length !== 1))
+    p.refuse(node, `arithmetic on shapes of ${u.data.length} and ${v.data.length} values`);
+  const at = (d: readonly (number | null)[], i: number) => d[d.length === 1 ? 0 : i];
+  const data = Array.from({ length: n }, (_, i) => {
+    const [a, b] = [at(u.data, i), at(v.data, i)];
+    return a === null || b === null ? null : op(a, b);
+  });
+  p.set(node.outputs[0], { kind: 'ints', data });
+  return true;
+}
+
+/** Div and Sub: only of shape constants. */
+const shapeArithmetic =
+  (word: string, op: (a: number, b: number) => number): OpHandler =>
+  (p, node) => {
+    if (!foldInts(p, node, op)) p.refuse(node, `a ${word} of layer values; CNN Slicer imports it only on shapes`);
+  };
+
+/** Add: two layers' values, or a folded MatMul and its bias, or shapes. */
 function add(p: Planner, node: OnnxNode): void {
+  if (foldInts(p, node, (a, b) => a + b)) return;
   const [u, v] = [p.value(node, 0), p.value(node, 1)];
   const fused = u.kind === 'fused' ? { mm: u, bias: 1 } : v.kind === 'fused' ? { mm: v, bias: 0 } : undefined;
   if (fused && fused.mm.kind === 'fused' && fused.mm.op === 'matmul') {
@@ -60,6 +88,7 @@ function add(p: Planner, node: OnnxNode): void {
 
 /** Mul: x·σ(x) and x·hardsigmoid(x) as one activation step, else two layers' values multiplied. */
 function mul(p: Planner, node: OnnxNode): void {
+  if (foldInts(p, node, (a, b) => a * b)) return;
   const [u, v] = [p.value(node, 0), p.value(node, 1)];
   const fused = [u, v].find((w) => w.kind === 'fused');
   if (fused?.kind === 'fused' && fused.op !== 'matmul') {
@@ -85,4 +114,12 @@ function merge(p: Planner, node: OnnxNode, className: 'Add' | 'Multiply', words:
   p.step(node, className, {}, [u, v], shape);
 }
 
-export const ARITHMETIC_OPS: Readonly<Record<string, OpHandler>> = { Gemm: gemm, MatMul: matMul, Add: add, Mul: mul };
+export const ARITHMETIC_OPS: Readonly<Record<string, OpHandler>> = {
+  Gemm: gemm,
+  MatMul: matMul,
+  Add: add,
+  Mul: mul,
+  // ONNX's integer division truncates toward zero.
+  Div: shapeArithmetic('division', (a, b) => Math.trunc(a / b)),
+  Sub: shapeArithmetic('subtraction', (a, b) => a - b),
+};

@@ -111,6 +111,50 @@ function gather(p: Planner, node: OnnxNode): void {
   });
 }
 
+/** ONNX's TensorProto data types a cast may name: floats and integers. */
+const FLOAT_TYPES = new Set([1, 10, 11, 16]);
+const INT_TYPES = new Set([2, 3, 4, 5, 6, 7, 12, 13]);
+
+/** A cast of a constant (a clip's bounds, a shape) is computed here; of a layer's value, refused. */
+function cast(p: Planner, node: OnnxNode): void {
+  const v = p.value(node, 0);
+  const to = p.num(node, 'to', 0);
+  if (v.kind === 'floats' && FLOAT_TYPES.has(to)) p.set(node.outputs[0], v);
+  else if (v.kind === 'ints' && INT_TYPES.has(to)) p.set(node.outputs[0], v);
+  else if (v.kind === 'ints' && FLOAT_TYPES.has(to) && v.data.every((d) => d !== null)) {
+    const data = Float32Array.from(v.data as number[]);
+    p.set(node.outputs[0], { kind: 'floats', tensor: { name: node.outputs[0], dataType: 'float32', dims: [data.length], data } });
+  } else if (v.kind === 'floats' && INT_TYPES.has(to)) {
+    p.set(node.outputs[0], { kind: 'ints', data: Array.from(v.tensor.data, (x) => Math.trunc(x)) });
+  } else p.refuse(node, `a cast of ${v.kind === 'tensor' ? "a layer's value" : 'a constant'} to the ONNX type ${to}`);
+}
+
+/** Pad with zeros on the spatial axes of `[C, H, W]` (what F.pad and a counted average pooling export): a padding step, or nothing for no pads. */
+function pad(p: Planner, node: OnnxNode): void {
+  const x = p.tensor(node, 0);
+  const mode = node.attributes.get('mode') ?? 'constant';
+  if (mode !== 'constant')
+    p.refuse(node, `a padding of mode ${typeof mode === 'string' ? mode : '?'}; CNN Slicer imports constant padding`);
+  const pads = node.inputs[1] ? p.knownInts(node, 1) : (p.nums(node, 'pads') ?? []);
+  const value = node.inputs[2] ? p.floats(node, 2).data[0] : p.num(node, 'value', 0);
+  const rank = x.shape.length + 1;
+  if (pads.length !== 2 * rank || node.inputs[3])
+    p.refuse(node, `pads [${pads.join(', ')}] that do not give a before and an after per axis`);
+  if (pads.every((d) => d === 0)) {
+    p.alias(node, x);
+    return;
+  }
+  const spatial = x.shape.length === 3 && [0, 1, rank, rank + 1].every((i) => pads[i] === 0) && pads.every((d) => d >= 0);
+  if (!spatial || value !== 0)
+    p.refuse(node, `a padding by [${pads.join(', ')}] with ${value}; CNN Slicer imports zero pads of the map of [C, H, W] values`);
+  const padding = [
+    [pads[2], pads[rank + 2]],
+    [pads[3], pads[rank + 3]],
+  ];
+  const shape = [x.shape[0], x.shape[1] + pads[2] + pads[rank + 2], x.shape[2] + pads[3] + pads[rank + 3]];
+  p.step(node, 'ZeroPadding2D', { padding, dataFormat: 'channelsFirst' }, [x], shape);
+}
+
 export const SHAPE_OPS: Readonly<Record<string, OpHandler>> = {
   Identity: (p, node) => p.alias(node, p.value(node, 0)),
   Dropout: (p, node) => {
@@ -134,11 +178,8 @@ export const SHAPE_OPS: Readonly<Record<string, OpHandler>> = {
     p.set(node.outputs[0], { kind: 'ints', data: [null, ...v.shape] });
   },
   Gather: gather,
-  Cast: (p: Planner, node: OnnxNode) => {
-    const v = p.value(node, 0);
-    if (v.kind !== 'ints') p.refuse(node, 'a cast of a value that is not a shape');
-    p.set(node.outputs[0], v);
-  },
+  Cast: cast,
+  Pad: pad,
   Constant: (p: Planner, node: OnnxNode) => {
     const value = node.attributes.get('value');
     if (!isTensor(value)) p.refuse(node, 'a constant without a tensor value');
