@@ -1,0 +1,162 @@
+/**
+ * The ONNX plan's arithmetic (src/onnx/weights.ts: PyTorch's weight layouts in tfjs's, window pads
+ * against TensorFlow's `same`) and its refusals (src/onnx/plan.ts: an op or option the engine cannot
+ * run exactly is one line naming the op, the node and the layer), on graphs written out here. Whole
+ * exported models are test/unit/tfjs/onnxModel.test.ts's.
+ */
+import assert from 'node:assert/strict';
+import type { OnnxGraph, OnnxNode, OnnxTensor } from '../../../src/onnx/graph';
+import { planCheckpoint, planLayers, SUPPORTED_OPS } from '../../../src/onnx/plan';
+import { moduleOf } from '../../../src/onnx/planner';
+import { ceilModeExtra, convKernel, depthwiseKernel, groupedConvKernel, paddingMode, samePads } from '../../../src/onnx/weights';
+
+function node(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attributes: Record<string, OnnxNode['attributes'] extends ReadonlyMap<string, infer V> ? V : never> = {},
+  name = `/${opType}`,
+): OnnxNode {
+  return { name, opType, domain: '', inputs, outputs, attributes: new Map(Object.entries(attributes)) };
+}
+
+function floats(name: string, dims: number[], data?: number[]): OnnxTensor {
+  const size = dims.reduce((a, b) => a * b, 1);
+  return { name, dataType: 'float32', dims, data: Float32Array.from(data ?? Array.from({ length: size }, (_, i) => i + 1)) };
+}
+
+/** A graph of one input `[N, ...shape]` and `nodes`, its outputs the model's output then the layers'. */
+function graph(shape: number[], nodes: OnnxNode[], initializers: OnnxTensor[], outputs: string[]): OnnxGraph {
+  return {
+    irVersion: 7,
+    opsets: new Map([['', 14]]),
+    opset: 14,
+    producer: 'test',
+    name: 'test',
+    nodes,
+    initializers: new Map(initializers.map((t) => [t.name, t])),
+    inputs: [{ name: 'input', elementType: 'float32', shape: ['N', ...shape] }],
+    outputs: outputs.map((name) => ({ name, elementType: 'float32', shape: null })),
+  };
+}
+
+describe('onnx plan: weights and windows', () => {
+  it("moves a convolution's [O, I, kh, kw] to [kh, kw, I, O]", () => {
+    // O = 2, I = 1, 1×2 kernel: w[o][0][0][x] = 10·o + x.
+    const k = convKernel(Float32Array.from([0, 1, 10, 11]), [2, 1, 1, 2]);
+    assert.deepEqual(k.shape, [1, 2, 1, 2]);
+    assert.deepEqual(Array.from(k.data), [0, 10, 1, 11]);
+  });
+
+  it('writes a grouped convolution as one block-diagonal kernel', () => {
+    // 2 groups, 1 input and 1 output channel each, 1×1: outputs read only their own group's input.
+    const k = groupedConvKernel(Float32Array.from([3, 5]), [2, 1, 1, 1], 2);
+    assert.deepEqual(k.shape, [1, 1, 2, 2]);
+    assert.deepEqual(Array.from(k.data), [3, 0, 0, 5]);
+  });
+
+  it("moves a depthwise convolution's [C·m, 1, kh, kw] to [kh, kw, C, m]", () => {
+    const k = depthwiseKernel(Float32Array.from([1, 2, 3, 4]), [4, 1, 1, 1], 2);
+    assert.deepEqual(k.shape, [1, 1, 2, 2]);
+    assert.deepEqual(Array.from(k.data), [1, 2, 3, 4]);
+  });
+
+  it("knows TensorFlow's same pads: symmetric at stride 1, the odd pad after at stride 2", () => {
+    assert.deepEqual(samePads({ size: 8, kernel: 3, stride: 1, dilation: 1 }), [1, 1]);
+    assert.deepEqual(samePads({ size: 8, kernel: 3, stride: 2, dilation: 1 }), [0, 1]);
+    const axis = { size: 8, kernel: 3, stride: 1, dilation: 1, before: 1, after: 1 };
+    assert.equal(paddingMode([axis, axis]), 'same');
+    // PyTorch's padding=1 at stride 2 is not TensorFlow's same: an explicit padding step.
+    assert.equal(paddingMode([{ ...axis, stride: 2 }]), 'explicit');
+    assert.equal(paddingMode([{ ...axis, before: 0, after: 0 }]), 'valid');
+  });
+
+  it("pads a ceil-mode pooling after so that floor mode gives ceil mode's size", () => {
+    // 5 values, window 2, stride 2: floor gives 2 windows, ceil 3 (the last one half outside).
+    assert.equal(ceilModeExtra({ size: 5, kernel: 2, stride: 2, dilation: 1, before: 0, after: 0 }), 1);
+    assert.equal(ceilModeExtra({ size: 4, kernel: 2, stride: 2, dilation: 1, before: 0, after: 0 }), 0);
+  });
+
+  it('reads the module path of a torch 1.13 node name', () => {
+    assert.equal(moduleOf('/layer1/layer1.0/conv1/Conv'), 'layer1.0.conv1');
+    assert.equal(moduleOf('/features/features.1/block/block.0/block.0.0/Conv'), 'features.1.block.0.0');
+    assert.equal(moduleOf('/Flatten'), '');
+  });
+});
+
+describe('onnx plan: steps', () => {
+  const conv = (pads: number[], strides = [1, 1]) =>
+    graph(
+      [1, 4, 4],
+      [node('Conv', ['input', 'w'], ['conv1'], { pads, strides, kernel_shape: [3, 3] }, '/conv1/Conv')],
+      [floats('w', [2, 1, 3, 3])],
+      ['conv1', 'conv1'],
+    );
+
+  it('names the steps of run layers by the graph outputs, and the others onnx/<node>', () => {
+    const g = graph(
+      [1, 4, 4],
+      [
+        node('Conv', ['input', 'w'], ['conv1'], { pads: [1, 1, 1, 1], strides: [2, 2], kernel_shape: [3, 3] }, '/conv1/Conv'),
+        node('Flatten', ['conv1'], ['flat'], { axis: 1 }, '/Flatten'),
+      ],
+      [floats('w', [2, 1, 3, 3])],
+      ['flat', 'conv1'],
+    );
+    const plan = planCheckpoint(g);
+    assert.deepEqual(
+      plan.steps.map((s) => [s.name, s.className, s.layer, s.outputShape.join('x')]),
+      [
+        ['onnx/conv1/Conv/pad', 'ZeroPadding2D', false, '1x6x6'],
+        ['conv1', 'Conv2D', true, '2x2x2'],
+        ['onnx/Flatten', 'Flatten', false, '8'],
+      ],
+    );
+    assert.equal(plan.output.name, 'onnx/Flatten');
+  });
+
+  it("runs pads that are TensorFlow's same as `same`, without a padding step", () => {
+    const plan = planCheckpoint(conv([1, 1, 1, 1]));
+    assert.deepEqual(
+      plan.steps.map((s) => [s.className, s.config.padding]),
+      [['Conv2D', 'same']],
+    );
+  });
+
+  it('refuses an op it does not know in one line naming the op, the node and the layer', () => {
+    const g = graph([3], [node('Erf', ['input'], ['gelu'], {}, '/block/act/Erf')], [], ['gelu', 'gelu']);
+    assert.throws(
+      () => planCheckpoint(g),
+      (e: Error) => {
+        assert.match(e.message, /^Erf node \/block\/act\/Erf \(layer gelu\): the op Erf, which CNN Slicer cannot import/);
+        assert.ok(!e.message.includes('\n'));
+        return true;
+      },
+    );
+  });
+
+  it('refuses an option the engine has no exact form of, naming the module', () => {
+    const g = graph(
+      [3, 4, 4],
+      [node('Clip', ['input', 'lo', 'hi'], ['y'], {}, '/stem/clip/Clip')],
+      [floats('lo', [], [-1]), floats('hi', [], [1])],
+      ['y'],
+    );
+    assert.throws(() => planLayers(g, new Map(), 'y'), /Clip node \/stem\/clip\/Clip \(module stem\.clip\): a clip from -1/);
+  });
+
+  it('refuses a reshape that does not keep the batch axis', () => {
+    const g = graph(
+      [2, 2],
+      [node('Reshape', ['input', 'shape'], ['y'], {}, '/Reshape')],
+      [{ name: 'shape', dataType: 'int64', dims: [2], data: [1, -1] }],
+      ['y'],
+    );
+    assert.throws(() => planLayers(g, new Map(), 'y'), /does not keep the batch axis/);
+  });
+
+  it('lists every op it takes once', () => {
+    assert.equal(new Set(SUPPORTED_OPS).size, SUPPORTED_OPS.length);
+    for (const op of ['Conv', 'BatchNormalization', 'Gemm', 'Concat', 'Mul', 'HardSwish', 'Pad']) assert.ok(SUPPORTED_OPS.includes(op), op);
+  });
+});
