@@ -164,6 +164,27 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
     });
   });
 
+  describe('a PyTorch run (format 2)', () => {
+    it('opens with its pending epochs named in a note; a format 3 run is refused', () => {
+      editManifest((m) => {
+        m.formatVersion = 2;
+        m.settings = { seed: 1, recordEvery: 1, probeSize: 4, bins: 8, k: 2 };
+        m.checkpoint = { format: 'onnx', file: 'model.onnx', opset: 14, producer: 'pytorch 1.13.0a0' };
+      });
+      const pending = (e: number) => {
+        const { layers: _l, hLabelGivenPred: _a, hPredGivenLabel: _b, ...probe } = fixtureMetrics(e);
+        return JSON.stringify({ ...probe, pending: 'measures' });
+      };
+      writeMetricsLines([pending(0), pending(1), pending(2), '']);
+      const r = readRun(run);
+      assert.equal(r.manifest.formatVersion, 2);
+      assert.deepEqual(r.manifest.epochs, []);
+      assert.deepEqual(r.notes, ['epochs 0, 1, 2 were recorded by PyTorch and await their measures']);
+      editManifest((m) => (m.formatVersion = 3));
+      assert.throws(() => readRun(run), formatError(/format 3, this version reads up to 2\); update CNN Slicer/));
+    });
+  });
+
   describe('the probe set', () => {
     it('reads inputs and labels that fit the manifest', () => {
       const p = readProbe(readRun(run));
