@@ -16,6 +16,7 @@ import warnings
 import torch
 import torch.nn as nn
 
+from .onnx_names import rename_values
 from .sources import SourceFinder
 from .trace import Capture, UnsupportedModelError, module_args
 
@@ -132,7 +133,9 @@ def export_onnx(model, example, path, names):
     modes = ModelModes(model)
     model.eval()
     wrapper = _Tapped(model, list(names))
-    outputs = ["output", *names]
+    # torch refuses names of digits only ("2" in a root nn.Sequential): exported as a stand-in, renamed after.
+    stand_ins = {name: f"cnn_slicer_layer_{name}" for name in names if name.isdigit()}
+    outputs = ["output", *[stand_ins.get(name, name) for name in names]]
     kwargs = {}
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:
         kwargs["dynamo"] = False
@@ -154,6 +157,7 @@ def export_onnx(model, example, path, names):
             )
     finally:
         modes.restore()
+    rename_values(path, {stand_in: name for name, stand_in in stand_ins.items()})
 
 
 def tapped_outputs(model, x, names):
