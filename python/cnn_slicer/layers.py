@@ -120,7 +120,7 @@ class _Tapped(nn.Module):
         self.names = names
 
     def forward(self, x):
-        with Capture(self.model) as capture:
+        with Capture(self.model, tracing=torch.jit.is_tracing()) as capture:
             output = self.model(x)
         names = [layer.name for layer in capture.layers]
         if names != self.names:

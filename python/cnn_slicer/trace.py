@@ -105,6 +105,17 @@ def _qualified(func):
     return f"{module}.{name}"
 
 
+def _has_tensor_operand(args):
+    """Whether a call has an operand with a batch axis (a tensor, or a list of them for cat)."""
+    for value in args:
+        if isinstance(value, (list, tuple)):
+            if _has_tensor_operand(value):
+                return True
+        elif isinstance(value, torch.Tensor) and value.dim() >= 1:
+            return True
+    return False
+
+
 def _is_multi_value_tensor(value):
     return isinstance(value, torch.Tensor) and value.dim() >= 1 and value.numel() > 1
 
@@ -122,10 +133,12 @@ class Captured:
 class Capture(TorchFunctionMode):
     """Active around one ``model(x)``: ``with Capture(model) as cap: model(x)``, then ``cap.layers``."""
 
-    def __init__(self, model, sources=False):
+    def __init__(self, model, sources=False, tracing=False):
         super().__init__()
         self.model = model
         self.sources = sources
+        # While torch.jit traces (the ONNX export), sizes are 0-dim tensors: arithmetic on them is not a layer.
+        self.tracing = tracing
         self.paths = {}
         for path, module in model.named_modules():
             self.paths.setdefault(module, path)
@@ -179,6 +192,8 @@ class Capture(TorchFunctionMode):
         if name in ops.METADATA or name in ops.PASS_FUNCTIONS:
             return func(*args, **kwargs)
         op = ops.LAYER_FUNCTIONS.get(name)
+        if self.tracing and (op is None or not _has_tensor_operand(args)):
+            return func(*args, **kwargs)
         if op is None:
             raise UnsupportedModelError(
                 f"{self._describe_scope()} calls {_qualified(func)}, an operation CNN Slicer cannot import (it imports {ops.KNOWN_TEXT})"
@@ -270,6 +285,6 @@ def module_args(module):
 
 def run_captured(model, x, sources=False):
     """One forward pass of `model` on `x` with a capture: (output, [Captured])."""
-    with Capture(model, sources=sources) as capture:
+    with Capture(model, sources=sources, tracing=torch.jit.is_tracing()) as capture:
         output = model(x)
     return output, capture.layers
