@@ -88,8 +88,8 @@ def layer_table(model, example, classes=None):
     finder = SourceFinder(model)
     layers = [input_layer(example)]
     for index, layer in enumerate(captured, start=1):
-        if layer.name in ("input", "output"):
-            raise UnsupportedModelError(f'a layer is named "{layer.name}", which the checkpoint keeps for the model\'s input and output; rename the attribute')
+        if layer.name == "input":
+            raise UnsupportedModelError('a layer is named "input", the name of the model\'s input (layer 0); rename the attribute')
         shape = [int(d) for d in layer.value.shape[1:]]
         if not shape:
             raise UnsupportedModelError(f"{layer.name} ({layer.class_name}) outputs one value per input, not a layer output")
@@ -128,14 +128,19 @@ class _Tapped(nn.Module):
         return (output, *[layer.value for layer in capture.layers])
 
 
+def model_output_name(names):
+    """Graph output 0's name: `output`, or `cnn_slicer_output` when a layer is named `output` (`self.output = nn.Linear(...)`)."""
+    return "cnn_slicer_output" if "output" in names else "output"
+
+
 def export_onnx(model, example, path, names):
-    """Writes `model`'s ONNX checkpoint to `path`: outputs `output`, then `names` (the manifest's layers 1..L)."""
+    """Writes `model`'s ONNX checkpoint to `path`: outputs `output` (model_output_name), then `names` (the manifest's layers 1..L)."""
     modes = ModelModes(model)
     model.eval()
     wrapper = _Tapped(model, list(names))
     # torch refuses names of digits only ("2" in a root nn.Sequential): exported as a stand-in, renamed after.
     stand_ins = {name: f"cnn_slicer_layer_{name}" for name in names if name.isdigit()}
-    outputs = ["output", *[stand_ins.get(name, name) for name in names]]
+    outputs = [model_output_name(names), *[stand_ins.get(name, name) for name in names]]
     kwargs = {}
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:
         kwargs["dynamo"] = False

@@ -166,6 +166,27 @@ class CheckpointTest(unittest.TestCase):
         self.assertEqual(made_by["layer1.0.add"], "Add")
         self.assertEqual(made_by["adaptive_avg_pool2d"], "GlobalAveragePool")
 
+    def test_a_layer_named_output_keeps_its_name_and_the_model_output_is_renamed(self):
+        class Head(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.hidden = nn.Linear(4, 5)
+                self.output = nn.Linear(5, 3)
+
+            def forward(self, x):
+                return self.output(torch.relu(self.hidden(x)))
+
+        names, graph = self.export(Head(), torch.zeros(1, 4))
+        self.assertEqual(names, ["hidden", "relu", "output"])
+        self.assertEqual(graph["outputs"], ["cnn_slicer_output", "hidden", "relu", "output"])
+
+    def test_a_root_sequential_s_layers_keep_their_digit_names(self):
+        model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 6 * 6, 3))
+        names, graph = self.export(model, torch.zeros(1, 1, 8, 8))
+        self.assertEqual(names, ["0", "1", "3"])
+        self.assertEqual(graph["outputs"], ["output", "0", "1", "3"])
+        self.assertEqual(producers(graph)["0"], "Conv")
+
     def test_batch_norm_stays_its_own_node_and_keeps_its_statistics(self):
         torch.manual_seed(0)
         model = LeNet()
