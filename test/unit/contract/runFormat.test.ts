@@ -6,7 +6,6 @@ import {
   validateEpochMetrics,
   validateManifest,
   validatePendingEpochMetrics,
-  type RunManifest,
 } from '../../../src/contract/runFormat';
 import { fixtureManifest, fixtureMetrics } from '../support/runFixture';
 
@@ -109,7 +108,7 @@ describe('run format: versions 1 and 2 (PyTorch runs with ONNX checkpoints)', ()
       formatError(/confusion has 1 entries, not 2/),
     );
     assert.throws(
-      () => validateEpochMetrics({ ...fixtureMetrics(0), pending: 'measures' }, v2 as RunManifest, 'm: line 1'),
+      () => validateEpochMetrics({ ...fixtureMetrics(0), pending: 'measures' }, v2, 'm: line 1'),
       formatError(/pending is set/),
     );
     const parsed = parseMetricsLines(JSON.stringify(pendingLine(0)) + '\n' + JSON.stringify(fixtureMetrics(1)) + '\n', v1);
