@@ -35,10 +35,11 @@ class ModelModes:
 
 
 def _shape_entry(shape):
-    entry = {"outputShape": shape, "channels": shape[0]}
+    """`outputShape`, `channels` and `dataFormat` as the reader checks them (src/analysis/layout.ts channelsOf):
+    from rank 2 channels first, the first axis; a vector `[F]` is F units of 1 channel, without a data format."""
     if len(shape) >= 2:
-        entry["dataFormat"] = "channelsFirst"
-    return entry
+        return {"outputShape": shape, "channels": shape[0], "dataFormat": "channelsFirst"}
+    return {"outputShape": shape, "channels": 1}
 
 
 def input_layer(example):

@@ -50,7 +50,7 @@ class LayerTableTest(unittest.TestCase):
         self.assertEqual(conv1["args"], {"filters": 4, "kernelSize": [5, 5], "strides": [1, 1]})
         self.assertEqual(layers[3]["args"], {"poolSize": [2, 2], "strides": [2, 2]})
         fc = layers[-1]
-        self.assertEqual((fc["outputShape"], fc["channels"], fc["parameters"], fc["args"]), ([10], 10, 8 * 16 * 10 + 10, {"units": 10}))
+        self.assertEqual((fc["outputShape"], fc["channels"], fc["parameters"], fc["args"]), ([10], 1, 8 * 16 * 10 + 10, {"units": 10}))
         self.assertNotIn("dataFormat", fc)
         self.assertEqual([l["index"] for l in layers], list(range(len(layers))))
 
