@@ -27,6 +27,10 @@ the sum of absolute values.
 
     /usr/bin/python3 scripts/onnx-fixtures.py                # every fixture
     /usr/bin/python3 scripts/onnx-fixtures.py resnet se      # only these
+
+`pytorch_run` writes `test/fixtures/pytorch-run/<run id>/`, a whole run folder recorded by
+`cnn_slicer.Recorder` (two epochs of the tiny LeNet) for the TypeScript reader's tests; its
+times, process and paths are those of the machine that wrote it.
 """
 
 import json
@@ -491,7 +495,31 @@ def write_residual():
     export("residual", residual, torch.randn(1, 3, 8, 8), torch.randn(2, 3, 8, 8))
 
 
-FIXTURES = {"lenet": write_lenet, "residual": write_residual}
+def write_pytorch_run():
+    """test/fixtures/pytorch-run/<run id>/: a run folder as the Python recorder writes it (the tiny LeNet, 2 epochs, probe 12)."""
+    import shutil
+
+    from cnn_slicer import Recorder
+
+    runs = os.path.join(ROOT, "test", "fixtures", "pytorch-run")
+    shutil.rmtree(runs, ignore_errors=True)
+    os.makedirs(runs)  # made here, so the recorder writes no .gitignore into it
+    torch.manual_seed(46)
+    model = TinyLeNet()
+    x, y = torch.randn(12, 1, 16, 16), torch.arange(12) % 10
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with Recorder(model, probe=(x, y), name="tiny-lenet", runs_dir=runs, optimizer=optimizer, loss="cross_entropy", epochs=2) as rec:
+        rec.epoch(0)
+        for epoch in (1, 2):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            rec.epoch(epoch, train_loss=float(loss), train_accuracy=0.25)
+    print(f"{rec.run_dir}: {', '.join(sorted(os.listdir(rec.run_dir)))}")
+
+
+FIXTURES = {"lenet": write_lenet, "residual": write_residual, "pytorch_run": write_pytorch_run}
 FIXTURES.update({name: (lambda name=name: write_recorder_fixture(name)) for name in RECORDER_MODELS})
 
 
