@@ -65,12 +65,18 @@ def _callee_name(call):
     return None
 
 
+_parent_maps = {}
+
+
 def _parents(tree):
-    parents = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            parents[child] = node
-    return parents
+    """Child node -> parent node of a parsed file (kept per tree)."""
+    if id(tree) not in _parent_maps:
+        parents = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                parents[child] = node
+        _parent_maps[id(tree)] = parents
+    return _parent_maps[id(tree)]
 
 
 class Site:
