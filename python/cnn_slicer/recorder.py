@@ -28,7 +28,8 @@ FORMAT_VERSION = 2
 DEFAULT_BINS = 32
 DEFAULT_K = 1000
 DEFAULT_PROBE_SIZE = 500
-PROBE_BATCH = 256
+# Probe inputs per forward pass: small batches cost less on CPU the first time (no new large-batch kernels).
+PROBE_BATCH = 64
 
 
 @contextlib.contextmanager
@@ -165,7 +166,8 @@ class Recorder:
     (class names; default "0".."K-1"), ``name`` (of the run id and the model), ``runs_dir``,
     ``probe_size`` (default 500), ``train`` (the training DataLoader, for its size and batch size),
     ``train_size``, ``epochs``, ``batch_size``, ``optimizer`` (a torch optimizer: its class and first
-    learning rate), ``loss`` (the loss's name), ``dataset`` (the dataset's name).
+    learning rate), ``loss`` (the loss's name), ``dataset`` (the dataset's name; default the class
+    name of ``train``'s dataset, lower-cased, else ``probe``).
 
     Tested with torch 1.13.0 (Debian's python3-torch) and numpy 1.24 on Python 3.11.
     """
