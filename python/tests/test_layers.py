@@ -123,6 +123,27 @@ class LayerTableTest(unittest.TestCase):
         with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: <model> \(Fourier\) calls [\w.]*fft2, an operation CNN Slicer cannot import"):
             layer_table(Fourier(), torch.zeros(1, 1, 8, 8))
 
+    def test_a_custom_autograd_function_is_refused_by_what_it_computes(self):
+        class Clamp(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x.clamp(min=0)
+
+            @staticmethod
+            def backward(ctx, grad):
+                return grad
+
+        class Custom(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3)
+
+            def forward(self, x):
+                return self.fc(Clamp.apply(x))
+
+        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: <model> \(Custom\) calls Tensor\.clamp, an operation CNN Slicer cannot import"):
+            layer_table(Custom(), torch.zeros(1, 4))
+
     def test_an_unknown_op_inside_a_nested_module_names_its_path(self):
         class Inner(nn.Module):
             def forward(self, x):
