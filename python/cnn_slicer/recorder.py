@@ -69,12 +69,14 @@ def _as_tensor(value, what):
 
 
 def _probe_from(probe, probe_size):
-    """(inputs float32 [N, ...], labels int64 [N]) copied from a pair (x, y) or an iterable of (x, y) batches."""
+    """(inputs float32 [N, ...], labels int64 [N]) copied from a pair (x, y) (all of it, or its first
+    `probe_size`) or from the first `probe_size` (default 500) examples of an iterable of (x, y) batches."""
     if isinstance(probe, (tuple, list)) and len(probe) == 2 and not isinstance(probe[0], (tuple, list)):
         x, y = _as_tensor(probe[0], "inputs"), _as_tensor(probe[1], "labels")
         if probe_size is not None:
             x, y = x[:probe_size], y[:probe_size]
     else:
+        probe_size = DEFAULT_PROBE_SIZE if probe_size is None else probe_size
         xs, ys, count = [], [], 0
         for batch in probe:
             if not isinstance(batch, (tuple, list)) or len(batch) < 2:
@@ -164,7 +166,7 @@ class Recorder:
     ``probe`` (a pair ``(inputs, labels)`` of tensors or numpy arrays, or an iterable of such
     batches such as a DataLoader, of which the first ``probe_size`` inputs are copied), ``classes``
     (class names; default "0".."K-1"), ``name`` (of the run id and the model), ``runs_dir``,
-    ``probe_size`` (default 500), ``train`` (the training DataLoader, for its size and batch size),
+    ``probe_size`` (default: all of a pair, 500 of a DataLoader), ``train`` (the training DataLoader, for its size and batch size),
     ``train_size``, ``epochs``, ``batch_size``, ``optimizer`` (a torch optimizer: its class and first
     learning rate), ``loss`` (the loss's name), ``dataset`` (the dataset's name; default the class
     name of ``train``'s dataset, lower-cased, else ``probe``).
@@ -179,7 +181,7 @@ class Recorder:
         classes=None,
         name=None,
         runs_dir=None,
-        probe_size=DEFAULT_PROBE_SIZE,
+        probe_size=None,
         train=None,
         train_size=None,
         epochs=None,
