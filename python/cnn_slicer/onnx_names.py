@@ -77,6 +77,21 @@ _GRAPH = {1: _NODE, 11: _VALUE_INFO, 12: _VALUE_INFO, 13: _VALUE_INFO}
 _MODEL = {7: _GRAPH}
 
 
+def _value_names(data):
+    """Every value name the graph's nodes read or write, and its inputs' and outputs' names."""
+    names = set()
+    for number, kind, _, graph in _fields(data):
+        if number != 7 or kind != 2:
+            continue
+        for field, kind2, _, message in _fields(graph):
+            if kind2 != 2 or field not in (1, 11, 12, 13):
+                continue
+            for n, k, _, payload in _fields(message):
+                if k == 2 and (n in (1, 2) if field == 1 else n == 1):
+                    names.add(payload)
+    return names
+
+
 def rename_values(path, names):
     """Renames values in the ONNX file at `path`: `names` maps old name -> new name (str)."""
     if not names:
@@ -84,5 +99,8 @@ def rename_values(path, names):
     with open(path, "rb") as f:
         data = f.read()
     table = {old.encode("utf-8"): new.encode("utf-8") for old, new in names.items()}
+    taken = _value_names(data) & set(table.values())
+    if taken:
+        raise ValueError(f"cnn_slicer: the exported graph already has a value named {sorted(taken)[0].decode()}; a layer cannot take that name")
     with open(path, "wb") as f:
         f.write(_rewrite(data, {**_MODEL, "__names__": table}))
