@@ -229,6 +229,31 @@ class RecorderTest(unittest.TestCase):
         with self.assertRaisesRegex(UnsupportedModelError, r"3 classes"):
             Recorder(self.model, probe=self.probe, classes=["a", "b", "c"], runs_dir=self.runs)
 
+    def test_an_epoch_whose_checkpoint_fails_is_not_listed_and_leaves_no_partial_folder(self):
+        import cnn_slicer.recorder as recorder_module
+
+        rec = Recorder(self.model, probe=self.probe, runs_dir=self.runs)
+        rec.epoch(0)
+        real_export = recorder_module.export_onnx
+
+        def half_written(model, example, path, names):
+            with open(path, "wb") as f:
+                f.write(b"partial")
+            raise OSError(28, "No space left on device")
+
+        recorder_module.export_onnx = half_written
+        try:
+            with self.assertRaises(OSError):
+                rec.epoch(1)
+        finally:
+            recorder_module.export_onnx = real_export
+        rec.fail(OSError(28, "No space left on device"))
+        self.assertEqual(os.listdir(os.path.join(rec.run_dir, "checkpoints")), ["epoch-0000"])
+        self.assertEqual([l["epoch"] for l in read_metrics(rec.run_dir)], [0])
+        m = read_json(os.path.join(rec.run_dir, "manifest.json"))
+        self.assertEqual((m["status"], m["epochs"]), ("failed", [0]))
+        self.assertIn("No space left on device", m["error"]["message"])
+
     def test_no_partial_files_are_left(self):
         run = self.record_lenet(epochs=1)
         leftovers = [os.path.join(d, f) for d, dirs, files in os.walk(run) for f in files + dirs if ".tmp-" in f]
