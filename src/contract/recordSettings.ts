@@ -12,6 +12,7 @@
  */
 import * as v from 'valibot';
 import { DEFAULT_BINS, DEFAULT_K, MAX_BINS } from '../analysis';
+import type { UnknownToPyTorch } from './runFormat';
 
 /** The backends a recording may ask for (`auto`: the fastest that loads; src/tfjs/backend.ts). */
 export const BACKENDS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -411,8 +412,13 @@ export function settingProblem(s: RecordSetting, value: unknown): string | undef
 
 /** What recording a run again reads of its manifest (src/contract/runFormat.ts RunManifest). */
 export interface RecordedRun {
-  /** The run's settings as recorded (`optimizer` may name one the settings cannot: the model's own). */
-  settings: { [K in Exclude<RunSettingName, 'probePerClass'>]: K extends 'optimizer' ? string : number } & { probePerClass?: number };
+  /**
+   * The run's settings as recorded (`optimizer` may name one the settings cannot: the model's own);
+   * a PyTorch run (format version 2) may lack the epochs, batch size, optimizer and learning rate.
+   */
+  settings: { [K in Exclude<RunSettingName, 'probePerClass' | UnknownToPyTorch>]: number } & {
+    [K in UnknownToPyTorch]?: K extends 'optimizer' ? string : number;
+  } & { probePerClass?: number };
   dataset: { spec: string; trainSize: number };
   training?: { compiledBy: 'model' | 'settings' };
 }

@@ -1,5 +1,7 @@
 /**
- * The run folder format, version 1: the dCNN hypercube on disk (paper 4.2; docs/run-format.md).
+ * The run folder format, versions 1 and 2: the dCNN hypercube on disk (paper 4.2; docs/run-format.md).
+ * Version 2 is a PyTorch run (python/cnn_slicer): ONNX checkpoints (the manifest's `checkpoint`),
+ * settings the training loop may not know, and metrics lines whose measures are pending.
  * A run stores what regenerates every slice exactly (weights checkpoints, the probe inputs) plus
  * cheap per-epoch summaries. These are the schema types and the validation of what a reader finds on
  * disk (every reader goes through it, so a damaged but parseable file is a run-format error, never a
@@ -13,8 +15,27 @@ import { INTER_SAMPLE_UNDEFINED, type InterSampleUndefined } from '../analysis/i
 import { channelsOf } from '../analysis/layout';
 import { controlProblem, type RunControl } from './controlFormat';
 
-/** Format version written by this code; readers refuse newer majors with a clear message. */
+/** Format version written by this code (the TypeScript recorder). */
 export const RUN_FORMAT_VERSION = 1;
+
+/** A PyTorch run's format version: version 1 plus ONNX checkpoints (python/cnn_slicer writes it). */
+export const PYTORCH_RUN_FORMAT_VERSION = 2;
+
+/** The newest format version readers read; they refuse newer ones with a clear message. */
+export const READ_RUN_FORMAT_VERSION = PYTORCH_RUN_FORMAT_VERSION;
+
+/**
+ * A PyTorch run's checkpoint (format version 2): `checkpoints/epoch-NNNN/<file>`, an ONNX model whose
+ * graph outputs are the model's output (`output`) and then each manifest layer 1..L, named as the layer.
+ */
+export interface RunCheckpoint {
+  format: 'onnx';
+  /** The file's name inside each epoch's checkpoint folder (`model.onnx`). */
+  file: string;
+  opset: number;
+  /** What wrote it, e.g. `pytorch 1.13.0a0`. */
+  producer: string;
+}
 
 export type RunStatus = 'recording' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
 
@@ -43,6 +64,16 @@ export interface RunSettings {
   k: number;
   /** Threads the training ran on: 1, or 2 (data-parallel, half of every batch each); absent in older runs: 1. */ trainThreads?: 1 | 2;
 }
+
+/** The settings a PyTorch recorder (format version 2) may not know: absent there when the user's loop did not say. */
+export const UNKNOWN_TO_PYTORCH = ['epochs', 'batchSize', 'optimizer', 'learningRate'] as const;
+export type UnknownToPyTorch = (typeof UNKNOWN_TO_PYTORCH)[number];
+
+/**
+ * A manifest's `settings`: every one of them in runs CNN Slicer trained (format version 1); in a
+ * PyTorch run (version 2) those of {@link UnknownToPyTorch} only where the user's loop gave them.
+ */
+export type RecordedSettings = Omit<RunSettings, UnknownToPyTorch> & Partial<Pick<RunSettings, UnknownToPyTorch>>;
 
 /** The model output the label measures read (absent in runs recorded before it was written: those read the model's only output as softmax class scores). */
 export interface RunOutput {
@@ -93,12 +124,14 @@ export interface RunManifest {
   layers: RunLayer[];
   dataset: { spec: string; name: string; fingerprint: string; classNames: string[]; inputShape: number[]; trainSize: number };
   probe: { size: number; inputsFile: string; labelsFile: string; classCounts: number[] };
-  settings: RunSettings;
+  settings: RecordedSettings;
   backend: { name: string; fallbackReasons: string[] };
   /** The output the label measures read (absent in older runs: the only output, softmax). */
   output?: RunOutput;
   /** Whose compile() trained the model (absent in older runs). */
   training?: RunTraining;
+  /** Present in PyTorch runs (format version 2): what each epoch's checkpoint is. */
+  checkpoint?: RunCheckpoint;
   /** Present when this run is a control experiment of another run (controlFormat.ts). */
   control?: RunControl;
   /** Recorded epochs, ascending; epoch 0 is the model before training. */
@@ -173,6 +206,13 @@ export interface EpochMetrics {
    */
   timingsMs: { train: number; record: number; forward?: number; channels?: number; inter?: number; labels?: number };
 }
+
+/**
+ * A metrics line of a PyTorch run (format version 2) as its recorder writes it: the probe's loss,
+ * accuracy and confusion matrix, and `pending: 'measures'` for every per-layer measure and the label
+ * entropies, which CNN Slicer computes from the checkpoint later.
+ */
+export type PendingEpochMetrics = Omit<EpochMetrics, 'layers' | 'hLabelGivenPred' | 'hPredGivenLabel'> & { pending: 'measures' };
 
 /** A run folder that cannot be read, with what to do about it. */
 export class RunFormatError extends CodedError {
@@ -249,11 +289,12 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
   const c: Checker = new Checker(where);
   const m = c.object(value, 'the manifest');
   if (typeof m.formatVersion !== 'number') c.fail('formatVersion', 'is missing');
-  if (m.formatVersion > RUN_FORMAT_VERSION) {
+  if (m.formatVersion > READ_RUN_FORMAT_VERSION) {
     throw new RunFormatError(
-      `${where}: written by a newer CNN Slicer (format ${m.formatVersion}, this version reads up to ${RUN_FORMAT_VERSION}); update CNN Slicer to open it`,
+      `${where}: written by a newer CNN Slicer (format ${m.formatVersion}, this version reads up to ${READ_RUN_FORMAT_VERSION}); update CNN Slicer to open it`,
     );
   }
+  const pytorch = m.formatVersion === PYTORCH_RUN_FORMAT_VERSION;
   c.string(m.id, 'id');
   if (!STATUSES.includes(m.status as RunStatus)) c.fail('status', `is unknown${quotedIfPlain(m.status)}`);
   c.string(m.createdAt, 'createdAt');
@@ -306,8 +347,11 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
   );
 
   const settings = c.object(m.settings, 'settings');
-  for (const key of ['epochs', 'batchSize', 'learningRate', 'seed', 'recordEvery', 'probeSize']) c.number(settings[key], `settings.${key}`);
-  c.string(settings.optimizer, 'settings.optimizer');
+  // A PyTorch run's training loop may not say its epochs, batch size, optimizer and learning rate: absent, never invented.
+  const known = (key: string) => !pytorch || !(UNKNOWN_TO_PYTORCH as readonly string[]).includes(key) || settings[key] !== undefined;
+  for (const key of ['epochs', 'batchSize', 'learningRate', 'seed', 'recordEvery', 'probeSize'])
+    if (known(key)) c.number(settings[key], `settings.${key}`);
+  if (known('optimizer')) c.string(settings.optimizer, 'settings.optimizer');
   c.integer(settings.bins, 'settings.bins', 1);
   c.integer(settings.k, 'settings.k', 1);
 
@@ -332,6 +376,14 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
     c.string(training.loss, 'training.loss');
   }
 
+  if (pytorch) {
+    const checkpoint = c.object(m.checkpoint, 'checkpoint');
+    if (checkpoint.format !== 'onnx') c.fail('checkpoint.format', `is not "onnx"`);
+    const file = c.string(checkpoint.file, 'checkpoint.file');
+    if (!/^[\w.-]+\.onnx$/.test(file)) c.fail('checkpoint.file', 'is not a file name ending in .onnx');
+    c.integer(checkpoint.opset, 'checkpoint.opset', 1);
+    c.string(checkpoint.producer, 'checkpoint.producer');
+  } else if (m.checkpoint !== undefined) c.fail('checkpoint', `is only in format ${PYTORCH_RUN_FORMAT_VERSION} runs`);
   const controlFault = m.control === undefined ? undefined : controlProblem(m.control);
   if (controlFault) c.fail(controlFault.field, controlFault.what);
   const epochs = c.array(m.epochs, 'epochs').map((e, i) => c.integer(e, `epochs[${i}]`, 0));
@@ -350,16 +402,10 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
 export function validateEpochMetrics(value: unknown, manifest: RunManifest, where: string): EpochMetrics {
   const c: Checker = new Checker(where);
   const m = c.object(value, 'the line');
+  if (m.pending !== undefined) c.fail('pending', 'is set: the line is not measured yet');
   const classes = manifest.dataset.classNames.length;
   const perClass = ` (one per class of ${classes})`;
-  c.integer(m.epoch, 'epoch', 0);
-  c.numberOrNull(m.trainLoss, 'trainLoss');
-  c.numberOrNull(m.trainAccuracy, 'trainAccuracy');
-  c.numberOrNull(m.probeLoss, 'probeLoss');
-  c.number(m.probeAccuracy, 'probeAccuracy');
-  c.array(m.confusion, 'confusion', classes, perClass).forEach((row, i) => {
-    c.array(row, `confusion[${i}]`, classes, perClass).forEach((n, j) => c.integer(n, `confusion[${i}][${j}]`, 0));
-  });
+  checkProbeFields(c, m, classes);
   c.numbersOrNulls(m.hLabelGivenPred, 'hLabelGivenPred', classes, perClass);
   c.numbersOrNulls(m.hPredGivenLabel, 'hPredGivenLabel', classes, perClass);
   c.array(m.layers, 'layers', manifest.layers.length, ' (one per manifest layer)').forEach((entry, i) => {
@@ -396,11 +442,45 @@ export function validateEpochMetrics(value: unknown, manifest: RunManifest, wher
       if (typeof b.saturated !== 'boolean') c.fail(`${field}.binnedInformation.saturated`, 'is not true or false');
     }
   });
+  checkTimings(c, m);
+  return m as unknown as EpochMetrics;
+}
+
+/** The fields every metrics line has: epoch, training and probe numbers, the confusion matrix. */
+function checkProbeFields(c: Checker, m: Json, classes: number): void {
+  const perClass = ` (one per class of ${classes})`;
+  c.integer(m.epoch, 'epoch', 0);
+  c.numberOrNull(m.trainLoss, 'trainLoss');
+  c.numberOrNull(m.trainAccuracy, 'trainAccuracy');
+  c.numberOrNull(m.probeLoss, 'probeLoss');
+  c.number(m.probeAccuracy, 'probeAccuracy');
+  c.array(m.confusion, 'confusion', classes, perClass).forEach((row, i) => {
+    c.array(row, `confusion[${i}]`, classes, perClass).forEach((n, j) => c.integer(n, `confusion[${i}][${j}]`, 0));
+  });
+}
+
+function checkTimings(c: Checker, m: Json): void {
   const timings = c.object(m.timingsMs, 'timingsMs');
   c.number(timings.train, 'timingsMs.train');
   c.number(timings.record, 'timingsMs.record');
   for (const key of ['forward', 'channels', 'inter', 'labels']) if (timings[key] !== undefined) c.number(timings[key], `timingsMs.${key}`);
-  return m as unknown as EpochMetrics;
+}
+
+/**
+ * Checks one parsed metrics line of a PyTorch run (format version 2) whose measures are pending:
+ * the probe numbers as {@link validateEpochMetrics} checks them, and no per-layer measures.
+ * @throws RunFormatError naming the file, line and field.
+ */
+export function validatePendingEpochMetrics(value: unknown, manifest: RunManifest, where: string): PendingEpochMetrics {
+  const c: Checker = new Checker(where);
+  const m = c.object(value, 'the line');
+  if (manifest.formatVersion !== PYTORCH_RUN_FORMAT_VERSION) c.fail('pending', `is only in format ${PYTORCH_RUN_FORMAT_VERSION} runs`);
+  if (m.pending !== 'measures') c.fail('pending', 'is not "measures"');
+  checkProbeFields(c, m, manifest.dataset.classNames.length);
+  for (const key of ['layers', 'hLabelGivenPred', 'hPredGivenLabel'])
+    if (m[key] !== undefined) c.fail(key, 'is present in a line whose measures are pending');
+  checkTimings(c, m);
+  return m as unknown as PendingEpochMetrics;
 }
 
 /** A metrics line that was skipped: its 1-based number and what is wrong with it. */
@@ -410,7 +490,8 @@ export interface DamagedLine {
 }
 
 /**
- * Parses metrics.jsonl: one JSON object per line, each checked by {@link validateEpochMetrics}. A
+ * Parses metrics.jsonl: one JSON object per line, each checked by {@link validateEpochMetrics}, or
+ * by {@link validatePendingEpochMetrics} when it has `pending` (those are returned in `pending`). A
  * last line without its newline, or a last line that does not parse, is the trace of a crash
  * mid-write and is dropped (`droppedTail`). Any other line that does not parse or does not fit the
  * manifest is skipped and reported in `damaged`; the lines before and after it still count, so one
@@ -420,11 +501,12 @@ export function parseMetricsLines(
   text: string,
   manifest: RunManifest,
   where = 'metrics.jsonl',
-): { epochs: EpochMetrics[]; droppedTail: boolean; damaged: DamagedLine[] } {
+): { epochs: EpochMetrics[]; pending: PendingEpochMetrics[]; droppedTail: boolean; damaged: DamagedLine[] } {
   const lines = text.split('\n');
   const tail = lines.pop() ?? '';
   let droppedTail = tail.trim() !== '';
   const epochs: EpochMetrics[] = [];
+  const pending: PendingEpochMetrics[] = [];
   const damaged: DamagedLine[] = [];
   lines.forEach((line, i) => {
     if (!line.trim()) return;
@@ -437,13 +519,15 @@ export function parseMetricsLines(
       return;
     }
     try {
-      epochs.push(validateEpochMetrics(value, manifest, `${where}: line ${i + 1}`));
+      const at = `${where}: line ${i + 1}`;
+      if (value !== null && typeof value === 'object' && 'pending' in value) pending.push(validatePendingEpochMetrics(value, manifest, at));
+      else epochs.push(validateEpochMetrics(value, manifest, at));
     } catch (e) {
       if (!RunFormatError.is(e)) throw e;
       damaged.push({ line: i + 1, message: e.message });
     }
   });
-  return { epochs, droppedTail, damaged };
+  return { epochs, pending, droppedTail, damaged };
 }
 
 /** Whether two output shapes (without batch) agree; -1 or null is a dimension left open, which fits any. */

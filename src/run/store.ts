@@ -84,15 +84,21 @@ function assemble(
   const notes: string[] = [];
   const metricsPath = join(folder, 'metrics.jsonl');
   const parsed =
-    metricsText === undefined ? { epochs: [], droppedTail: false, damaged: [] } : parseMetricsLines(metricsText, manifest, metricsPath);
+    metricsText === undefined
+      ? { epochs: [], pending: [], droppedTail: false, damaged: [] }
+      : parseMetricsLines(metricsText, manifest, metricsPath);
   if (parsed.droppedTail) notes.push('an incomplete last metrics line (from an interrupted write) was ignored');
   for (const d of parsed.damaged.slice(0, DAMAGED_LINES_NAMED)) notes.push(`a damaged metrics line was skipped: ${d.message}`);
   if (parsed.damaged.length > DAMAGED_LINES_NAMED)
     notes.push(`${parsed.damaged.length - DAMAGED_LINES_NAMED} more damaged metrics lines were skipped`);
   const byEpoch = new Map(parsed.epochs.map((m) => [m.epoch, m]));
   const usable = manifest.epochs.filter((e) => byEpoch.has(e) && hasCheckpoint(e));
-  if (usable.length !== manifest.epochs.length)
-    notes.push(`epochs ${manifest.epochs.filter((e) => !usable.includes(e)).join(', ')} are incomplete and were ignored`);
+  // A PyTorch run's epochs whose measures are still to be computed from their ONNX checkpoints.
+  const pending = new Set(parsed.pending.filter((m) => !byEpoch.has(m.epoch)).map((m) => m.epoch));
+  const awaiting = manifest.epochs.filter((e) => !usable.includes(e) && pending.has(e));
+  const incomplete = manifest.epochs.filter((e) => !usable.includes(e) && !pending.has(e));
+  if (awaiting.length) notes.push(`epochs ${awaiting.join(', ')} were recorded by PyTorch and await their measures`);
+  if (incomplete.length) notes.push(`epochs ${incomplete.join(', ')} are incomplete and were ignored`);
   manifest.epochs = usable;
   let repair = false;
   if (manifest.status === 'recording' && !recorderAlive) {

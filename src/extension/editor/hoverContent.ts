@@ -36,7 +36,8 @@ export interface LayerHoverData {
   /** The latest recorded epoch (the metrics shown). */
   epoch: number;
   /** The epochs the run was set to train. */
-  plannedEpochs: number;
+  /** Undefined for a PyTorch run whose training loop did not say how many epochs it trains. */
+  plannedEpochs: number | undefined;
   layer: RunLayer;
   /** The layer's metrics at `epoch`, when recorded. */
   metrics?: LayerEpochMetrics;
@@ -147,7 +148,10 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
   const { layer, metrics } = d;
   const out: string[] = [];
   const shape = formatShape(layer.outputShape, layer.dataFormat);
-  const epoch = d.status === 'recording' ? l10n.t('epoch {0} of {1}, recording', d.epoch, d.plannedEpochs) : l10n.t('epoch {0}', d.epoch);
+  const epoch =
+    d.status === 'recording' && d.plannedEpochs !== undefined
+      ? l10n.t('epoch {0} of {1}, recording', d.epoch, d.plannedEpochs)
+      : l10n.t('epoch {0}', d.epoch);
   out.push(`**${escapeMarkdown(layer.name)}** · ${escapeMarkdown(layer.className)} · ${escapeMarkdown(shape)} · ${escapeMarkdown(epoch)}`);
   out.push('');
   // The links come before the channel table, which for a wide layer runs below the hover's fold.

@@ -124,9 +124,10 @@ export function formatDate(iso: string, style: DateStyle = {}): string {
 
 /**
  * Trained epochs recorded so far and those asked for: `done` is the last recorded epoch (epoch 0
- * is the untrained model, so a run with epochs [0, 1, 2] of 5 has done 2 of 5).
+ * is the untrained model, so a run with epochs [0, 1, 2] of 5 has done 2 of 5). `total` is undefined
+ * for a PyTorch run whose training loop did not say how many epochs it trains.
  */
-export function epochProgress(manifest: RunManifest): { done: number; total: number } {
+export function epochProgress(manifest: RunManifest): { done: number; total: number | undefined } {
   const last = manifest.epochs.length ? Math.max(...manifest.epochs) : 0;
   return { done: last, total: manifest.settings.epochs };
 }
@@ -196,7 +197,7 @@ export function detailRows(
       value: m.dataset.spec === m.dataset.name ? m.dataset.name : `${m.dataset.name} (${m.dataset.spec})`,
     },
     { key: 'date', label: l10n.t('Date'), value: formatDate(m.createdAt, style) },
-    { key: 'epochs', label: l10n.t('Epochs'), value: `${done}/${total}` },
+    { key: 'epochs', label: l10n.t('Epochs'), value: total === undefined ? String(done) : `${done}/${total}` },
     { key: 'backend', label: l10n.t('Backend'), value: backendText(m, l10n) },
     { key: 'probe', label: l10n.t('Probe'), value: l10n.t('{0} inputs', m.probe.size) },
     ...noClasses,

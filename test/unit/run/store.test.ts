@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serializeNpy } from '../../../src/analysis';
@@ -161,6 +161,67 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
       }
       const m = JSON.parse(original);
       assert.doesNotThrow(() => validateManifest(m));
+    });
+  });
+
+  describe('a PyTorch run (format 2)', () => {
+    it('opens with its pending epochs named in a note; a format 3 run is refused', () => {
+      editManifest((m) => {
+        m.formatVersion = 2;
+        m.settings = { seed: 1, recordEvery: 1, probeSize: 4, bins: 8, k: 2 };
+        m.checkpoint = { format: 'onnx', file: 'model.onnx', opset: 14, producer: 'pytorch 1.13.0a0' };
+      });
+      const pending = (e: number) => {
+        const { layers: _l, hLabelGivenPred: _a, hPredGivenLabel: _b, ...probe } = fixtureMetrics(e);
+        return JSON.stringify({ ...probe, pending: 'measures' });
+      };
+      writeMetricsLines([pending(0), pending(1), pending(2), '']);
+      const r = readRun(run);
+      assert.equal(r.manifest.formatVersion, 2);
+      assert.deepEqual(r.manifest.epochs, []);
+      assert.deepEqual(r.notes, ['epochs 0, 1, 2 were recorded by PyTorch and await their measures']);
+      editManifest((m) => (m.formatVersion = 3));
+      assert.throws(() => readRun(run), formatError(/format 3, this version reads up to 2\); update CNN Slicer/));
+    });
+
+    it('reads a run folder the Python recorder wrote (test/fixtures/pytorch-run): manifest, pending lines, probe', () => {
+      const fixtures = join(__dirname, '..', '..', 'fixtures', 'pytorch-run');
+      const [id] = readdirSync(fixtures);
+      const copy = join(root, 'runs', id);
+      cpSync(join(fixtures, id), copy, { recursive: true });
+      const r = readRun(copy);
+      assert.equal(r.manifest.formatVersion, 2);
+      assert.equal(r.manifest.status, 'completed');
+      assert.deepEqual(r.manifest.checkpoint, { format: 'onnx', file: 'model.onnx', opset: 14, producer: 'pytorch 1.13.0a0' });
+      assert.deepEqual(
+        r.manifest.layers.map((l) => [l.name, l.className, l.channels, l.dataFormat]),
+        [
+          ['input', 'InputLayer', 1, 'channelsFirst'],
+          ['conv1', 'Conv2d', 4, 'channelsFirst'],
+          ['relu1', 'ReLU', 4, 'channelsFirst'],
+          ['pool1', 'MaxPool2d', 4, 'channelsFirst'],
+          ['conv2', 'Conv2d', 8, 'channelsFirst'],
+          ['relu2', 'ReLU', 8, 'channelsFirst'],
+          ['pool2', 'MaxPool2d', 8, 'channelsFirst'],
+          ['fc1', 'Linear', 1, undefined],
+          ['relu3', 'ReLU', 1, undefined],
+          ['fc2', 'Linear', 1, undefined],
+        ],
+      );
+      assert.deepEqual(r.notes, ['epochs 0, 1, 2 were recorded by PyTorch and await their measures']);
+      const lines = parseMetricsLines(readFileSync(join(copy, 'metrics.jsonl'), 'utf8'), r.manifest);
+      assert.deepEqual(
+        lines.pending.map((l) => [l.epoch, l.trainAccuracy]),
+        [
+          [0, null],
+          [1, 0.25],
+          [2, 0.25],
+        ],
+      );
+      assert.deepEqual(lines.damaged, []);
+      const probe = readProbe(r);
+      assert.deepEqual(probe.shape, [12, 1, 16, 16]);
+      assert.deepEqual(Array.from(probe.labels), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
     });
   });
 

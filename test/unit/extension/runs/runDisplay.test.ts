@@ -159,6 +159,12 @@ describe('extension: how runs are shown (runDisplay)', () => {
       assert.deepEqual(epochProgress(manifest({ epochs: [0] })), { done: 0, total: 5 });
       assert.deepEqual(epochProgress(manifest({ epochs: [] })), { done: 0, total: 5 });
       assert.deepEqual(epochProgress(manifest({ epochs: [0, 2, 4] })), { done: 4, total: 5 }, 'recorded every 2nd epoch');
+      const { epochs: _planned, ...unplanned } = manifest().settings;
+      assert.deepEqual(
+        epochProgress(manifest({ epochs: [0, 1], settings: unplanned })),
+        { done: 1, total: undefined },
+        'a PyTorch loop that did not say',
+      );
     });
 
     it('describes a run by status, dataset and date', () => {

@@ -1,0 +1,177 @@
+"""The manifest's layer table of a PyTorch model, and its ONNX checkpoint.
+
+``layer_table`` runs one forward pass of one input (eval mode, no grad) under a ``Capture`` and
+returns the manifest's ``layers[]``: index 0 the input, then every layer in execution order.
+
+``export_onnx`` writes the checkpoint: ``torch.onnx.export`` of a wrapper whose forward returns
+``(model_output, *layer_outputs)`` in manifest order, with graph outputs named ``output`` and then
+exactly as the layers 1..L. It exports in eval mode with ``TrainingMode.PRESERVE`` (so each
+BatchNormalization stays its own node), ``do_constant_folding=False``, opset 14, the batch axis
+dynamic on the input and every output; the model's modes are restored afterwards.
+"""
+
+import inspect
+import warnings
+
+import torch
+import torch.nn as nn
+
+from .onnx_names import rename_values
+from .sources import SourceFinder
+from .trace import Capture, UnsupportedModelError, module_args
+
+OPSET = 14
+
+
+class ModelModes:
+    """Saves the training flag of a model and every submodule; ``restore()`` puts them back."""
+
+    def __init__(self, model):
+        self.modes = [(m, m.training) for m in model.modules()]
+
+    def restore(self):
+        for module, training in self.modes:
+            module.training = training
+
+
+def _shape_entry(shape):
+    """`outputShape`, `channels` and `dataFormat` as the reader checks them (src/analysis/layout.ts channelsOf):
+    from rank 2 channels first, the first axis; a vector `[F]` is F units of 1 channel, without a data format."""
+    if len(shape) >= 2:
+        return {"outputShape": shape, "channels": shape[0], "dataFormat": "channelsFirst"}
+    return {"outputShape": shape, "channels": 1}
+
+
+def input_layer(example):
+    """Layer 0: the model input, per-input shape `example.shape[1:]`."""
+    shape = [int(d) for d in example.shape[1:]]
+    return {"index": 0, "name": "input", "className": "InputLayer", **_shape_entry(shape), "parameters": 0}
+
+
+def traced_layers(model, example):
+    """(output, [Captured]) of one forward pass of `example` in eval mode without grad; the modes restored."""
+    modes = ModelModes(model)
+    model.eval()
+    try:
+        with torch.no_grad():
+            with Capture(model, sources=True) as capture:
+                try:
+                    output = model(example)
+                except UnsupportedModelError:
+                    raise
+                except RuntimeError as e:
+                    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                    raise UnsupportedModelError(
+                        f"the model cannot run on a probe input of shape {list(example.shape[1:])}: {first}"
+                    ) from e
+    finally:
+        modes.restore()
+    return output, capture.layers
+
+
+def layer_table(model, example, classes=None):
+    """The manifest's `layers[]` of `model` on one input `example` ([1, ...]), and the output kind.
+
+    Raises UnsupportedModelError (one line) for an operation CNN Slicer cannot import or an output
+    that is not [N, classes] class scores. Returns (layers, output_kind).
+    """
+    output, captured = traced_layers(model, example)
+    if not isinstance(output, torch.Tensor) or output.dim() != 2 or output.shape[1] < 2:
+        shape = list(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
+        raise UnsupportedModelError(f"the model's output is {shape}, not [N, classes] class scores")
+    if classes is not None and output.shape[1] != classes:
+        raise UnsupportedModelError(f"the model's output has {output.shape[1]} scores per input, but there are {classes} classes")
+    if not captured:
+        raise UnsupportedModelError("the model has no layer CNN Slicer records")
+    last = captured[-1]
+    if not (last.value is output or (last.value.shape == output.shape and torch.equal(last.value, output))):
+        raise UnsupportedModelError(f"the model's output is not the output of its last layer ({last.name}, {last.class_name})")
+    finder = SourceFinder(model)
+    layers = [input_layer(example)]
+    for index, layer in enumerate(captured, start=1):
+        if layer.name == "input":
+            raise UnsupportedModelError('a layer is named "input", the name of the model\'s input (layer 0); rename the attribute')
+        shape = [int(d) for d in layer.value.shape[1:]]
+        if not shape:
+            raise UnsupportedModelError(f"{layer.name} ({layer.class_name}) outputs one value per input, not a layer output")
+        entry = {"index": index, "name": layer.name, "className": layer.class_name, **_shape_entry(shape)}
+        if layer.module is not None:
+            entry["parameters"] = sum(p.numel() for p in layer.module.parameters())
+            source = finder.position(layer.name.split("#")[0])
+            args = module_args(layer.module)
+        else:
+            entry["parameters"] = 0
+            source = None if layer.source is None else {"file": layer.source[0], "line": layer.source[1], "column": layer.source[2]}
+            args = layer.args
+        if source is not None:
+            entry["source"] = source
+        if args:
+            entry["args"] = args
+        layers.append(entry)
+    kind = "softmax" if captured[-1].class_name in ("Softmax", "softmax") else "logits"
+    return layers, kind
+
+
+class _Tapped(nn.Module):
+    """Returns (model output, *layer outputs) in the order of `names`."""
+
+    def __init__(self, model, names):
+        super().__init__()
+        self.model = model
+        self.names = names
+
+    def forward(self, x):
+        with Capture(self.model, tracing=torch.jit.is_tracing()) as capture:
+            output = self.model(x)
+        names = [layer.name for layer in capture.layers]
+        if names != self.names:
+            raise UnsupportedModelError(f"the model's layers changed between two passes ({len(names)} layers, then {len(self.names)})")
+        return (output, *[layer.value for layer in capture.layers])
+
+
+def model_output_name(names):
+    """Graph output 0's name: `output`, or `cnn_slicer_output` when a layer is named `output` (`self.output = nn.Linear(...)`)."""
+    return "cnn_slicer_output" if "output" in names else "output"
+
+
+def export_onnx(model, example, path, names):
+    """Writes `model`'s ONNX checkpoint to `path`: outputs `output` (model_output_name), then `names` (the manifest's layers 1..L)."""
+    modes = ModelModes(model)
+    model.eval()
+    wrapper = _Tapped(model, list(names))
+    # torch refuses names of digits only ("2" in a root nn.Sequential): exported as a stand-in, renamed after.
+    stand_ins = {name: f"cnn_slicer_layer_{name}" for name in names if name.isdigit()}
+    outputs = [model_output_name(names), *[stand_ins.get(name, name) for name in names]]
+    kwargs = {}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kwargs["dynamo"] = False
+    try:
+        with warnings.catch_warnings():
+            # torch 1.13 recommends do_constant_folding=False with PRESERVE, which is passed.
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                wrapper,
+                (example,),
+                path,
+                input_names=["input"],
+                output_names=outputs,
+                dynamic_axes={name: {0: "N"} for name in ["input", *outputs]},
+                opset_version=OPSET,
+                training=torch.onnx.TrainingMode.PRESERVE,
+                do_constant_folding=False,
+                **kwargs,
+            )
+    finally:
+        modes.restore()
+    rename_values(path, {stand_in: name for name, stand_in in stand_ins.items()})
+
+
+def tapped_outputs(model, x, names):
+    """What the checkpoint computes, run in torch: (output, *layer outputs), eval mode, no grad; modes restored."""
+    modes = ModelModes(model)
+    model.eval()
+    try:
+        with torch.no_grad():
+            return _Tapped(model, list(names))(x)
+    finally:
+        modes.restore()

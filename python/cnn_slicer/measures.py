@@ -1,0 +1,41 @@
+"""The probe measures of a metrics line: loss, accuracy and confusion matrix of class scores.
+
+The same definition as the TypeScript engine's (src/analysis/predictions.ts): logits are softmaxed
+row by row in float32 (exp of each value minus the row's maximum, in double, divided by the row's
+sequential sum); the loss is the mean of ``-ln max(p(label), 1e-7)`` (natural log), summed in input
+order; the prediction is the first class of highest score.
+"""
+
+import numpy as np
+
+LOSS_EPSILON = 1e-7
+
+
+def softmax_rows(values):
+    """Row-wise softmax of float32 `[n, classes]` values, float32 (the TypeScript softmaxRows)."""
+    values = np.asarray(values, dtype=np.float32).astype(np.float64)
+    exps = np.exp(values - values.max(axis=1, keepdims=True))
+    sums = np.zeros(values.shape[0])
+    for c in range(values.shape[1]):
+        sums += exps[:, c]
+    return (exps.astype(np.float32).astype(np.float64) / sums[:, None]).astype(np.float32)
+
+
+def prediction_measures(scores, labels, classes):
+    """(loss or None, accuracy, confusion) of float32 class scores `[n, classes]` against int labels."""
+    scores = np.asarray(scores, dtype=np.float32)
+    labels = np.asarray(labels, dtype=np.int64)
+    n = labels.shape[0]
+    confusion = np.zeros((classes, classes), dtype=np.int64)
+    if n == 0:
+        return None, 0.0, confusion.tolist()
+    finite = np.isfinite(scores).all(axis=1)
+    predicted = np.argmax(np.where(np.isfinite(scores), scores, -np.inf), axis=1)
+    np.add.at(confusion, (labels, predicted), 1)
+    accuracy = float((predicted == labels).sum()) / n
+    if not finite.all():
+        return None, accuracy, confusion.tolist()
+    chosen = scores[np.arange(n), labels].astype(np.float64)
+    losses = -np.log(np.maximum(chosen, LOSS_EPSILON))
+    loss = float(np.cumsum(losses)[-1]) / n
+    return loss, accuracy, confusion.tolist()

@@ -1,0 +1,114 @@
+"""The one table of what CNN Slicer records from a PyTorch model, and what it lets pass.
+
+Modules: a module whose class (or a base class) is in ``LAYER_MODULES`` is one layer of the layer
+axis and is opaque (the operations its forward() issues are not looked at). A module in
+``PASS_MODULES`` is not a layer; the operations inside it are still checked. Any other module is a
+scope: the operations its forward() issues are checked, and the ones in ``LAYER_FUNCTIONS`` are
+layers named ``<scope>.<op>``.
+
+Functions: ``LAYER_FUNCTIONS`` maps the name torch dispatches under (``F.relu``, ``torch.relu`` and
+``Tensor.relu`` all dispatch as ``relu``; ``a + b`` as ``add``, ``a += b`` as ``add_``) to the
+layer's op name. ``PASS_FUNCTIONS`` are operations the TypeScript importer knows that are not layers
+(reshaping, dropout, functional linear/conv/batch norm), ``METADATA`` are reads that compute nothing.
+Anything else inside a forward() is refused with one line naming the module and the operation.
+"""
+
+import torch.nn as nn
+
+# Class name written as `className` -> module classes (isinstance).
+LAYER_MODULES = {
+    "Conv1d": nn.Conv1d,
+    "Conv2d": nn.Conv2d,
+    "Linear": nn.Linear,
+    "BatchNorm1d": nn.BatchNorm1d,
+    "BatchNorm2d": nn.BatchNorm2d,
+    "GroupNorm": nn.GroupNorm,
+    "LayerNorm": nn.LayerNorm,
+    "InstanceNorm2d": nn.InstanceNorm2d,
+    "ReLU": nn.ReLU,
+    "ReLU6": nn.ReLU6,
+    "LeakyReLU": nn.LeakyReLU,
+    "ELU": nn.ELU,
+    "Sigmoid": nn.Sigmoid,
+    "Tanh": nn.Tanh,
+    "Hardswish": nn.Hardswish,
+    "Hardsigmoid": nn.Hardsigmoid,
+    "SiLU": nn.SiLU,
+    "GELU": nn.GELU,
+    "Softmax": nn.Softmax,
+    "LogSoftmax": nn.LogSoftmax,
+    "MaxPool2d": nn.MaxPool2d,
+    "AvgPool2d": nn.AvgPool2d,
+    "AdaptiveAvgPool2d": nn.AdaptiveAvgPool2d,
+    "AdaptiveMaxPool2d": nn.AdaptiveMaxPool2d,
+}
+
+# Not layers; what they compute inside is checked like any forward().
+PASS_MODULES = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout, nn.Identity, nn.Flatten)
+
+# Containers: a scope, never a layer.
+CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+
+# Dispatch name -> op name of the layer (the `<op>` of `<scope>.<op>` and its className).
+LAYER_FUNCTIONS = {
+    "relu": "relu",
+    "relu_": "relu",
+    "relu6": "relu6",
+    "leaky_relu": "leaky_relu",
+    "leaky_relu_": "leaky_relu",
+    "sigmoid": "sigmoid",
+    "sigmoid_": "sigmoid",
+    "tanh": "tanh",
+    "tanh_": "tanh",
+    "hardswish": "hardswish",
+    "hardsigmoid": "hardsigmoid",
+    "silu": "silu",
+    "gelu": "gelu",
+    "softmax": "softmax",
+    "log_softmax": "log_softmax",
+    "max_pool2d": "max_pool2d",
+    "avg_pool2d": "avg_pool2d",
+    "adaptive_avg_pool2d": "adaptive_avg_pool2d",
+    "adaptive_max_pool2d": "adaptive_max_pool2d",
+    "add": "add",
+    "add_": "add",
+    "__add__": "add",
+    "__radd__": "add",
+    "__iadd__": "add",
+    "mul": "mul",
+    "mul_": "mul",
+    "__mul__": "mul",
+    "__rmul__": "mul",
+    "__imul__": "mul",
+    "cat": "cat",
+    "concat": "cat",
+}
+
+# Ops whose operands must be two tensors of more than one value (a scalar `x + 1` or `x * 0.5` is refused).
+TWO_TENSOR_OPS = ("add", "mul")
+
+PASS_FUNCTIONS = frozenset(
+    [
+        "view",
+        "reshape",
+        "flatten",
+        "permute",
+        "transpose",
+        "contiguous",
+        "dropout",
+        "dropout1d",
+        "dropout2d",
+        "feature_dropout",
+        "alpha_dropout",
+        "feature_alpha_dropout",
+        "linear",
+        "conv1d",
+        "conv2d",
+        "batch_norm",
+    ]
+)
+
+METADATA = frozenset(["size", "dim", "numel", "__get__", "__len__", "is_floating_point", "is_contiguous", "__format__", "__repr__"])
+
+# The operations a message lists as importable.
+KNOWN_TEXT = "convolutions, linear, normalisation, activations, 2-d pooling, +, * of two tensors, torch.cat, view/reshape/flatten/permute/transpose, dropout"

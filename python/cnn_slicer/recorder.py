@@ -1,0 +1,384 @@
+"""``Recorder``: records a PyTorch model while the user's own loop trains it, into a CNN Slicer run folder.
+
+Per recorded epoch it writes the ONNX checkpoint (layers.py), then the metrics line (the probe's
+loss, accuracy and confusion matrix; every per-layer measure is left to CNN Slicer, ``"pending":
+"measures"``), then the manifest listing the epoch. It never changes the model's training modes nor
+the random number generators' states (torch CPU and CUDA, numpy, ``random``) the user's loop sees.
+On a ``torch.distributed`` rank other than 0 it does nothing at all (``run_dir`` is None).
+"""
+
+import contextlib
+import hashlib
+import json
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+
+from . import files
+from .layers import OPSET, ModelModes, export_onnx, layer_table
+from .measures import prediction_measures, softmax_rows
+from .trace import UnsupportedModelError
+
+FORMAT_VERSION = 2
+# The product's defaults (src/contract/recordSettings.ts RECORD_SETTINGS).
+DEFAULT_BINS = 32
+DEFAULT_K = 1000
+DEFAULT_PROBE_SIZE = 500
+# Probe inputs per forward pass: small batches cost less on CPU the first time (no new large-batch kernels).
+PROBE_BATCH = 64
+
+
+@contextlib.contextmanager
+def rng_kept():
+    """Leaves torch's (CPU and CUDA), numpy's and Python's random states as they were."""
+    torch_state = torch.get_rng_state()
+    cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else None
+    numpy_state = np.random.get_state()
+    python_state = random.getstate()
+    try:
+        yield
+    finally:
+        torch.set_rng_state(torch_state)
+        if cuda_states is not None:
+            torch.cuda.set_rng_state_all(cuda_states)
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+
+
+def _is_secondary_rank():
+    import torch.distributed as dist
+
+    return dist.is_available() and dist.is_initialized() and dist.get_rank() != 0
+
+
+def _unwrap(model):
+    parallel = (torch.nn.DataParallel, torch.nn.parallel.DistributedDataParallel)
+    return model.module if isinstance(model, parallel) else model
+
+
+def _as_tensor(value, what):
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().clone()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.array(value))
+    raise UnsupportedModelError(f"the probe's {what} are a {type(value).__name__}, not a tensor or numpy array")
+
+
+def _probe_from(probe, probe_size):
+    """(inputs float32 [N, ...], labels int64 [N]) copied from a pair (x, y) (all of it, or its first
+    `probe_size`) or from the first `probe_size` (default 500) examples of an iterable of (x, y) batches."""
+    if isinstance(probe, (tuple, list)) and len(probe) == 2 and not isinstance(probe[0], (tuple, list)):
+        x, y = _as_tensor(probe[0], "inputs"), _as_tensor(probe[1], "labels")
+        if probe_size is not None:
+            x, y = x[:probe_size], y[:probe_size]
+    else:
+        probe_size = DEFAULT_PROBE_SIZE if probe_size is None else probe_size
+        xs, ys, count = [], [], 0
+        for batch in probe:
+            if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+                raise UnsupportedModelError("the probe's batches are not (inputs, labels) pairs")
+            xs.append(_as_tensor(batch[0], "inputs"))
+            ys.append(_as_tensor(batch[1], "labels"))
+            count += xs[-1].shape[0] if xs[-1].dim() else 1
+            if count >= probe_size:
+                break
+        if not xs:
+            raise UnsupportedModelError("the probe is empty")
+        x, y = torch.cat(xs)[:probe_size], torch.cat(ys)[:probe_size]
+    if x.dim() < 2:
+        raise UnsupportedModelError(f"the probe inputs have shape {list(x.shape)}, not [N, ...] (one input per row)")
+    if y.dim() != 1 or y.shape[0] != x.shape[0]:
+        raise UnsupportedModelError(f"the probe labels have shape {list(y.shape)}, not [{x.shape[0]}] (one class index per input)")
+    if x.shape[0] == 0:
+        raise UnsupportedModelError("the probe is empty")
+    if y.is_floating_point() and not torch.equal(y, y.round()):
+        raise UnsupportedModelError("the probe labels are not class indices")
+    return x.float().contiguous(), y.long()
+
+
+def _runs_folder(runs_dir):
+    if runs_dir:
+        return os.path.abspath(runs_dir)
+    if os.environ.get("CNN_SLICER_RUNS"):
+        return os.path.abspath(os.environ["CNN_SLICER_RUNS"])
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    base = os.path.dirname(os.path.abspath(main_file)) if main_file else os.getcwd()
+    return os.path.join(base, ".cnnslicer", "runs")
+
+
+def _source_file(cls):
+    import inspect
+
+    try:
+        return os.path.abspath(inspect.getsourcefile(cls))
+    except (TypeError, OSError):
+        return None
+
+
+def _model_files(model):
+    """(model file, source files): the file defining the model's class, and those of every class in it outside torch."""
+    torch_dir = os.path.dirname(os.path.abspath(torch.__file__)) + os.sep
+    sources = []
+    for module in model.modules():
+        file = _source_file(type(module))
+        if file and not file.startswith(torch_dir) and file not in sources:
+            sources.append(file)
+    file = _source_file(type(model))
+    if not file or file.startswith(torch_dir):  # a root nn.Sequential: the script that builds it
+        main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+        file = os.path.abspath(main_file) if main_file else (file or "")
+        if main_file and file not in sources:
+            sources.insert(0, file)
+    if file in sources:
+        sources.remove(file)
+        sources.insert(0, file)
+    return file, sources
+
+
+def _fingerprint(sources, layers):
+    digest = hashlib.sha256()
+    for file in sources:
+        try:
+            with open(file, "rb") as f:
+                digest.update(f.read())
+        except OSError:
+            pass
+    table = [[l["name"], l["className"], l["outputShape"], l["parameters"]] for l in layers]
+    digest.update(json.dumps(table).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def _number_or_none(value):
+    if value is None:
+        return None
+    value = float(value.item() if isinstance(value, torch.Tensor) else value)
+    return value if np.isfinite(value) else None
+
+
+class Recorder:
+    """Records a model into a run folder: ``epoch(0)`` before training, ``epoch(t, ...)`` after each, ``close()``.
+
+    Arguments: ``model`` (a torch.nn.Module; a DataParallel/DistributedDataParallel is unwrapped),
+    ``probe`` (a pair ``(inputs, labels)`` of tensors or numpy arrays, or an iterable of such
+    batches such as a DataLoader, of which the first ``probe_size`` inputs are copied), ``classes``
+    (class names; default "0".."K-1"), ``name`` (of the run id and the model), ``runs_dir``,
+    ``probe_size`` (default: all of a pair, 500 of a DataLoader), ``train`` (the training DataLoader, for its size and batch size),
+    ``train_size``, ``epochs``, ``batch_size``, ``optimizer`` (a torch optimizer: its class and first
+    learning rate), ``loss`` (the loss's name), ``dataset`` (the dataset's name; default the class
+    name of ``train``'s dataset, lower-cased, else ``probe``).
+
+    Tested with torch 1.13.0 (Debian's python3-torch) and numpy 1.24 on Python 3.11.
+    """
+
+    def __init__(
+        self,
+        model,
+        probe,
+        classes=None,
+        name=None,
+        runs_dir=None,
+        probe_size=None,
+        train=None,
+        train_size=None,
+        epochs=None,
+        batch_size=None,
+        optimizer=None,
+        loss=None,
+        dataset=None,
+    ):
+        self.run_dir = None
+        self._active = not _is_secondary_rank()
+        if not self._active:
+            return
+        self.model = _unwrap(model)
+        self._closed = False
+        self._last_epoch = None
+        self._last_end = None
+        with rng_kept():
+            self._start(probe, classes, name, runs_dir, probe_size, train, train_size, epochs, batch_size, optimizer, loss, dataset)
+
+    # -- start -------------------------------------------------------------------------------
+    def _start(self, probe, classes, name, runs_dir, probe_size, train, train_size, epochs, batch_size, optimizer, loss, dataset):
+        model = self.model
+        parameter = next(model.parameters(), None)
+        self.device = parameter.device if parameter is not None else torch.device("cpu")
+        self.inputs, self.labels = _probe_from(probe, probe_size)
+        example = self.inputs[:1].to(self.device)
+        layers, kind = layer_table(model, example, len(classes) if classes is not None else None)
+        self.layers = layers
+        self.names = [layer["name"] for layer in layers[1:]]
+        self.output_kind = kind
+        class_count = int(layers[-1]["outputShape"][0])
+        self.classes = [str(c) for c in classes] if classes is not None else [str(c) for c in range(class_count)]
+        if int(self.labels.min()) < 0 or int(self.labels.max()) >= class_count:
+            raise UnsupportedModelError(f"the probe labels are not all class indices in [0, {class_count - 1}]")
+
+        model_file, sources = _model_files(model)
+        runs = _runs_folder(runs_dir)
+        files.make_runs_folder(runs)
+        run_name = name or type(model).__name__.lower()
+        self.run_id, self.run_dir = files.claim_run_folder(runs, run_name)
+
+        inputs = self.inputs.numpy().astype(np.float32)
+        labels = self.labels.numpy().astype(np.int32)
+        os.makedirs(os.path.join(self.run_dir, "probe"))
+        os.makedirs(os.path.join(self.run_dir, "checkpoints"))
+        files.write_atomic(os.path.join(self.run_dir, "probe", "inputs.npy"), files.npy_bytes(inputs))
+        files.write_atomic(os.path.join(self.run_dir, "probe", "labels.npy"), files.npy_bytes(labels))
+        files.write_atomic(os.path.join(self.run_dir, "probe", "indices.json"), json.dumps(list(range(len(labels)))).encode("utf-8"))
+
+        if train is not None and train_size is None and hasattr(train, "dataset"):
+            train_size = len(train.dataset)
+        if train is not None and batch_size is None:
+            batch_size = getattr(train, "batch_size", None)
+        optimizer_name = type(optimizer).__name__.lower() if optimizer is not None else None
+        settings = {}
+        if epochs is not None:
+            settings["epochs"] = int(epochs)
+        if batch_size is not None:
+            settings["batchSize"] = int(batch_size)
+        if optimizer is not None:
+            settings["optimizer"] = optimizer_name
+            settings["learningRate"] = float(optimizer.param_groups[0]["lr"])
+        settings.update(
+            {"seed": torch.initial_seed() % 2**31, "recordEvery": 1, "probeSize": len(labels), "bins": DEFAULT_BINS, "k": DEFAULT_K}
+        )
+        dataset_name = dataset or (type(getattr(train, "dataset", None)).__name__.lower() if train is not None else "probe")
+        digest = hashlib.sha256(inputs.tobytes())
+        digest.update(labels.tobytes())
+        now = files.iso_now()
+        self.manifest = {
+            "formatVersion": FORMAT_VERSION,
+            "id": self.run_id,
+            "status": "recording",
+            "createdAt": now,
+            "updatedAt": now,
+            "model": {
+                "file": model_file,
+                "relativeFile": os.path.relpath(model_file, self.run_dir).replace(os.sep, "/") if model_file else "",
+                "fingerprint": _fingerprint(sources, layers),
+                "name": name or type(model).__name__,
+                "sourceFiles": sources,
+            },
+            "layers": layers,
+            "dataset": {
+                "spec": f"pytorch:{dataset_name}",
+                "name": dataset_name,
+                "fingerprint": digest.hexdigest()[:16],
+                "classNames": self.classes,
+                "inputShape": [int(d) for d in inputs.shape[1:]],
+                "trainSize": int(train_size or 0),
+            },
+            "probe": {
+                "size": int(len(labels)),
+                "inputsFile": "probe/inputs.npy",
+                "labelsFile": "probe/labels.npy",
+                "classCounts": np.bincount(labels, minlength=class_count).astype(int).tolist(),
+            },
+            "settings": settings,
+            "backend": {"name": "pytorch-cuda" if self.device.type == "cuda" else "pytorch-cpu", "fallbackReasons": []},
+            "output": {"layer": self.names[-1], "kind": kind, "chosenBy": "only"},
+            "training": {"compiledBy": "model", "optimizer": optimizer_name or "unknown", "loss": loss or "unknown"},
+            "checkpoint": {"format": "onnx", "file": "model.onnx", "opset": OPSET, "producer": f"pytorch {torch.__version__}"},
+            "epochs": [],
+            "pid": os.getpid(),
+        }
+        start_time = files.process_start_time()
+        if start_time is not None:
+            self.manifest["pidStartTime"] = start_time
+        self._write_manifest()
+        self._last_end = time.perf_counter()
+
+    def _write_manifest(self):
+        self.manifest["updatedAt"] = files.iso_now()
+        files.write_json(os.path.join(self.run_dir, "manifest.json"), self.manifest)
+
+    # -- epochs ------------------------------------------------------------------------------
+    def epoch(self, epoch, train_loss=None, train_accuracy=None):
+        """Records the model as it is after `epoch` (0: before training): checkpoint, metrics line, manifest."""
+        if not self._active:
+            return
+        if self._closed:
+            raise RuntimeError("cnn_slicer: the recorder is closed")
+        epoch = int(epoch)
+        if epoch < 0 or (self._last_epoch is not None and epoch <= self._last_epoch):
+            raise ValueError(f"cnn_slicer: epoch {epoch} is not after the last recorded epoch {self._last_epoch}")
+        started = time.perf_counter()
+        train_ms = 0.0 if self._last_epoch is None else (started - self._last_end) * 1000
+        with rng_kept():
+            folder = os.path.join(self.run_dir, "checkpoints", f"epoch-{epoch:04d}")
+            example = self.inputs[:1].to(self.device)
+            files.write_folder(folder, lambda tmp: export_onnx(self.model, example, os.path.join(tmp, "model.onnx"), self.names))
+            loss, accuracy, confusion = self._probe_measures()
+        line = {
+            "epoch": epoch,
+            "trainLoss": None if epoch == 0 else _number_or_none(train_loss),
+            "trainAccuracy": None if epoch == 0 else _number_or_none(train_accuracy),
+            "probeLoss": loss,
+            "probeAccuracy": accuracy,
+            "confusion": confusion,
+            "timingsMs": {"train": round(train_ms, 3), "record": round((time.perf_counter() - started) * 1000, 3)},
+            "pending": "measures",
+        }
+        files.append_line(os.path.join(self.run_dir, "metrics.jsonl"), line)
+        self.manifest["epochs"].append(epoch)
+        self._write_manifest()
+        self._last_epoch = epoch
+        self._last_end = time.perf_counter()
+
+    def _probe_measures(self):
+        modes = ModelModes(self.model)
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                outputs = [
+                    self.model(self.inputs[i : i + PROBE_BATCH].to(self.device)).float().cpu()
+                    for i in range(0, self.inputs.shape[0], PROBE_BATCH)
+                ]
+        finally:
+            modes.restore()
+        values = torch.cat(outputs).numpy()
+        scores = values if self.output_kind == "softmax" else softmax_rows(values)
+        return prediction_measures(scores, self.labels.numpy(), len(self.classes))
+
+    # -- the end -----------------------------------------------------------------------------
+    def _finish(self, status, message=None):
+        if not self._active or self._closed:
+            return
+        self._closed = True
+        self.manifest["status"] = status
+        self.manifest.pop("pid", None)
+        self.manifest.pop("pidStartTime", None)
+        if message is not None:
+            self.manifest["error"] = {"message": message}
+        self._write_manifest()
+
+    def close(self):
+        """Marks the run completed."""
+        self._finish("completed")
+
+    def cancel(self):
+        """Marks the run cancelled (stopped by the user), keeping the epochs recorded so far."""
+        self._finish("cancelled")
+
+    def fail(self, exc):
+        """Marks the run failed with the exception's message (a KeyboardInterrupt: cancelled)."""
+        if isinstance(exc, KeyboardInterrupt):
+            self.cancel()
+            return
+        text = str(exc).strip().splitlines()
+        self._finish("failed", f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None:
+            self.close()
+        else:
+            self.fail(exc)
+        return False

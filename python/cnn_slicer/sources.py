@@ -1,0 +1,232 @@
+"""Where a module of a model is constructed in the user's source, found with ``ast``.
+
+The rule, for a module at path ``a.b.c`` (named_modules()):
+  1. ``c`` an attribute: the assignment ``self.c = ...`` in the class of ``a.b`` (or a base class),
+     in any method; where there are several, the one whose call names the module's class
+     (``nn.Conv2d(...)`` for a Conv2d), else the first. The position is that of the value.
+  2. ``c`` an index into an ``nn.Sequential(...)`` / ``nn.ModuleList([...])``: the entry at that
+     index of the call that builds ``a.b`` (found by these same rules); when the call is
+     ``nn.Sequential(*layers)`` and ``layers`` is filled by ``layers.append(X(...))`` /
+     ``layers += [X(...)]`` in the same function, the one such line that builds the module's class
+     when there is exactly one; when ``a.b`` is the result of a helper method
+     (``self._make_layer(...)``), that method's ``return nn.Sequential(...)``.
+  3. Otherwise the construction of the nearest enclosing module that has one (the line that builds
+     that Sequential).
+A root ``nn.Sequential`` model is looked up in the script being run (``__main__``): its one
+``Sequential(...)`` call with as many positional entries as the model has children.
+"""
+
+import ast
+import inspect
+import os
+import sys
+
+import torch.nn as nn
+
+_CONTAINERS = (nn.Sequential, nn.ModuleList)
+
+_trees = {}
+
+
+def _tree(file):
+    if file not in _trees:
+        try:
+            with open(file, encoding="utf-8") as f:
+                _trees[file] = ast.parse(f.read(), file)
+        except (OSError, SyntaxError, ValueError):
+            _trees[file] = None
+    return _trees[file]
+
+
+def _class_node(cls):
+    """(file, ClassDef) of a class, or (None, None)."""
+    try:
+        file = os.path.abspath(inspect.getsourcefile(cls))
+        _, start = inspect.getsourcelines(cls)
+    except (TypeError, OSError):
+        return None, None
+    tree = _tree(file)
+    if tree is None:
+        return None, None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == cls.__name__:
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            if first == start or node.lineno == start:
+                return file, node
+    return None, None
+
+
+def _callee_name(call):
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+_parent_maps = {}
+
+
+def _parents(tree):
+    """Child node -> parent node of a parsed file (kept per tree)."""
+    if id(tree) not in _parent_maps:
+        parents = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                parents[child] = node
+        _parent_maps[id(tree)] = parents
+    return _parent_maps[id(tree)]
+
+
+class Site:
+    """An expression node that builds a module, in a file, inside a function (or None)."""
+
+    def __init__(self, file, node, function, owner_cls=None):
+        self.file, self.node, self.function, self.owner_cls = file, node, function, owner_cls
+
+    def position(self):
+        return {"file": self.file, "line": self.node.lineno, "column": self.node.col_offset + 1}
+
+
+def _enclosing_function(tree, node):
+    parents = _parents(tree)
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return node
+    return None
+
+
+def _attribute_site(owner, attr, child):
+    """Rule 1: `self.<attr> = ...` in the owner's class or a base class."""
+    want = type(child).__name__
+    for cls in type(owner).__mro__:
+        if cls in (nn.Module, object) or cls.__module__.startswith("torch."):
+            continue
+        file, class_node = _class_node(cls)
+        if class_node is None:
+            continue
+        found = []
+        for node in ast.walk(class_node):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and target.attr == attr and isinstance(target.value, ast.Name) and target.value.id == "self":
+                        if node.value is not None:
+                            found.append(node.value)
+        if not found:
+            continue
+        calls = [v for v in found if isinstance(v, ast.Call) and _callee_name(v) == want]
+        if isinstance(child, _CONTAINERS) and calls:
+            # `self.shortcut = nn.Sequential()` then `self.shortcut = nn.Sequential(conv, bn)`: the one with its entries.
+            entries = len(list(child.children()))
+            calls = [c for c in calls if len(c.args) == entries] or sorted(calls, key=lambda c: -len(c.args))
+        value = calls[0] if calls else found[0]
+        return Site(file, value, _enclosing_function(_tree(file), value), cls)
+    return None
+
+
+def _helper_return(site, owner):
+    """`self._helper(...)`: the helper method's `return <call>`, as a site."""
+    call = site.node
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id == "self"):
+        return None
+    method = call.func.attr
+    for cls in type(owner).__mro__:
+        if cls in (nn.Module, object) or cls.__module__.startswith("torch."):
+            continue
+        file, class_node = _class_node(cls)
+        if class_node is None:
+            continue
+        for node in class_node.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == method:
+                for ret in ast.walk(node):
+                    if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Call):
+                        return Site(file, ret.value, node, cls)
+    return None
+
+
+def _entry_site(site, index, child):
+    """Rule 2: entry `index` of the Sequential/ModuleList call at `site`."""
+    call = site.node
+    if not isinstance(call, ast.Call):
+        return None
+    args = call.args
+    if len(args) == 1 and isinstance(args[0], (ast.List, ast.Tuple)):  # ModuleList([...]) / Sequential(*[...]) forms
+        args = args[0].elts
+    if not any(isinstance(a, ast.Starred) for a in args[: index + 1]) and index < len(args):
+        return Site(site.file, args[index], site.function, site.owner_cls)
+    starred = [a for a in args if isinstance(a, ast.Starred) and isinstance(a.value, ast.Name)]
+    if len(starred) == 1 and site.function is not None:
+        name = starred[0].value.id
+        want = type(child).__name__
+        builds = []
+        for node in ast.walk(site.function):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "extend", "insert"):
+                if isinstance(node.func.value, ast.Name) and node.func.value.id == name:
+                    builds.extend(n for n in ast.walk(node) if isinstance(n, ast.Call) and n is not node)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+                builds.extend(n for n in ast.walk(node.value) if isinstance(n, ast.Call))
+            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                builds.extend(n for n in ast.walk(node.value) if isinstance(n, ast.Call))
+        matching = [n for n in builds if _callee_name(n) == want]
+        if len(matching) == 1:
+            return Site(site.file, matching[0], site.function, site.owner_cls)
+    return None
+
+
+def _root_sequential_site(model):
+    main = sys.modules.get("__main__")
+    file = getattr(main, "__file__", None)
+    if not file:
+        return None
+    file = os.path.abspath(file)
+    tree = _tree(file)
+    if tree is None:
+        return None
+    children = len(list(model.children()))
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and _callee_name(n) == type(model).__name__ and len(n.args) == children and not any(isinstance(a, ast.Starred) for a in n.args)
+    ]
+    if len(calls) != 1:
+        return None
+    return Site(file, calls[0], _enclosing_function(tree, calls[0]))
+
+
+class SourceFinder:
+    """Construction sites of a model's modules, by module path; each lookup cached."""
+
+    def __init__(self, model):
+        self.model = model
+        self.modules = dict(model.named_modules())
+        self.cache = {}
+
+    def site(self, path):
+        if path not in self.cache:
+            self.cache[path] = self._site(path)
+        return self.cache[path]
+
+    def _site(self, path):
+        if path == "":
+            return _root_sequential_site(self.model) if isinstance(self.model, _CONTAINERS) else None
+        parts = path.split(".")
+        owner_path, attr = ".".join(parts[:-1]), parts[-1]
+        owner, child = self.modules[owner_path], self.modules[path]
+        if isinstance(owner, _CONTAINERS) and attr.isdigit():
+            owner_site = self.site(owner_path)
+            if owner_site is None:
+                return None
+            owner_parent = self.modules[".".join(owner_path.split(".")[:-1])] if owner_path else None
+            helper = _helper_return(owner_site, owner_parent) if owner_parent is not None else None
+            if helper is not None:
+                owner_site = helper
+            return _entry_site(owner_site, int(attr), child) or owner_site
+        return _attribute_site(owner, attr, child) or self.site(owner_path)
+
+    def position(self, path):
+        """{file, line, column} of the construction of the module at `path`, or None."""
+        site = self.site(path)
+        return site.position() if site is not None else None
