@@ -11,6 +11,7 @@ dynamic on the input and every output; the model's modes are restored afterwards
 """
 
 import inspect
+import re
 import warnings
 
 import torch
@@ -19,6 +20,11 @@ import torch.nn as nn
 from .onnx_names import rename_values
 from .sources import SourceFinder
 from .trace import Capture, UnsupportedModelError, module_args
+
+# A layer's name is a TensorFlow.js layer name in the checkpoint's import (CNN Slicer's engine).
+_LAYER_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9._/]*$")
+# The `-2`, `-3`, … of a module's second and later calls (trace.py `_unique`).
+_CALL_SUFFIX = re.compile(r"-\d+$")
 
 OPSET = 14
 
@@ -91,13 +97,18 @@ def layer_table(model, example, classes=None):
     for index, layer in enumerate(captured, start=1):
         if layer.name == "input":
             raise UnsupportedModelError('a layer is named "input", the name of the model\'s input (layer 0); rename the attribute')
+        if not _LAYER_NAME.match(layer.name):
+            raise UnsupportedModelError(
+                f"{layer.name} ({layer.class_name}): CNN Slicer names layers with letters, digits and - . _ / only "
+                "(the names TensorFlow.js takes); rename the module"
+            )
         shape = [int(d) for d in layer.value.shape[1:]]
         if not shape:
             raise UnsupportedModelError(f"{layer.name} ({layer.class_name}) outputs one value per input, not a layer output")
         entry = {"index": index, "name": layer.name, "className": layer.class_name, **_shape_entry(shape)}
         if layer.module is not None:
             entry["parameters"] = sum(p.numel() for p in layer.module.parameters())
-            source = finder.position(layer.name.split("#")[0])
+            source = finder.position(_CALL_SUFFIX.sub("", layer.name))
             args = module_args(layer.module)
         else:
             entry["parameters"] = 0

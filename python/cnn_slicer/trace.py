@@ -153,7 +153,7 @@ class Capture(TorchFunctionMode):
     def _unique(self, base):
         n = self.counts.get(base, 0) + 1
         self.counts[base] = n
-        return base if n == 1 else f"{base}#{n}"
+        return base if n == 1 else f"{base}-{n}"
 
     def _scope(self):
         return self.stack[-1] if self.stack else self.model

@@ -39,8 +39,8 @@ class LayerTableTest(unittest.TestCase):
                 ("pool", "MaxPool2d"),
                 ("conv2", "Conv2d"),
                 ("bn", "BatchNorm2d"),
-                ("relu#2", "relu"),
-                ("pool#2", "MaxPool2d"),
+                ("relu-2", "relu"),
+                ("pool-2", "MaxPool2d"),
                 ("fc", "Linear"),
             ],
         )
@@ -57,9 +57,9 @@ class LayerTableTest(unittest.TestCase):
     def test_source_lines_of_modules_and_functional_ops(self):
         layers = by_name(layer_table(LeNet(), torch.zeros(1, 1, 28, 28))[0])
         self.assertEqual(layers["conv1"]["source"], {"file": MODELS, "line": line_of("self.conv1 = nn.Conv2d(1, 4, 5)"), "column": 22})
-        self.assertEqual(layers["pool#2"]["source"]["line"], line_of("self.pool = nn.MaxPool2d(2)"))
+        self.assertEqual(layers["pool-2"]["source"]["line"], line_of("self.pool = nn.MaxPool2d(2)"))
         self.assertEqual(layers["relu"]["source"], {"file": MODELS, "line": line_of("x = self.pool(F.relu(self.conv1(x)))"), "column": 23})
-        self.assertEqual(layers["relu#2"]["source"]["line"], line_of("x = self.pool(F.relu(self.bn(self.conv2(x))))"))
+        self.assertEqual(layers["relu-2"]["source"]["line"], line_of("x = self.pool(F.relu(self.bn(self.conv2(x))))"))
         self.assertNotIn("source", layers["input"])
 
     def test_nested_blocks_sequential_entries_helpers_and_repeated_calls(self):
@@ -77,15 +77,15 @@ class LayerTableTest(unittest.TestCase):
                 "layer1.0.shortcut.0",
                 "layer1.0.shortcut.1",
                 "layer1.0.add",
-                "layer1.0.relu#2",
-                "layer1.0.relu#3",
+                "layer1.0.relu-2",
+                "layer1.0.relu-3",
                 "layer1.1.conv",
             ],
         )
-        self.assertEqual(names[-4:], ["layer1.1.relu#3", "layer1.2", "adaptive_avg_pool2d", "fc"])
+        self.assertEqual(names[-4:], ["layer1.1.relu-3", "layer1.2", "adaptive_avg_pool2d", "fc"])
         self.assertEqual(layers["layer1.0.add"]["className"], "add")
-        self.assertEqual(layers["layer1.0.relu#2"]["className"], "relu")
-        self.assertEqual(layers["layer1.0.relu#3"]["className"], "ReLU")
+        self.assertEqual(layers["layer1.0.relu-2"]["className"], "relu")
+        self.assertEqual(layers["layer1.0.relu-3"]["className"], "ReLU")
         stem = line_of("self.stem = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(inplace=True))")
         self.assertEqual((layers["stem.0"]["source"]["line"], layers["stem.0"]["source"]["column"]), (stem, 35))
         self.assertEqual((layers["stem.1"]["source"]["line"], layers["stem.1"]["source"]["column"]), (stem, 66))
@@ -249,7 +249,7 @@ class CheckpointTest(unittest.TestCase):
         bn, shortcut, added = values["0.bn"], values["0.shortcut.1"], values["0.add"]
         self.assertLess(float(bn.min()), 0.0, "the BatchNorm output before the in-place ReLU")
         self.assertTrue(torch.allclose(added, values["0.relu"] + shortcut))
-        self.assertTrue(torch.equal(values["0.relu#2"], torch.relu(added)))
+        self.assertTrue(torch.equal(values["0.relu-2"], torch.relu(added)))
         block.eval()
         with torch.no_grad():
             self.assertTrue(torch.equal(values["output"], block(x)))

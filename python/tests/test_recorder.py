@@ -83,7 +83,7 @@ class RecorderTest(unittest.TestCase):
         self.assertEqual(os.path.normpath(os.path.join(run, m["model"]["relativeFile"])), models_file)
         self.assertRegex(m["model"]["fingerprint"], r"^[0-9a-f]{16}$")
         self.assertEqual(m["model"]["name"], "lenet")
-        self.assertEqual([l["name"] for l in m["layers"]], ["input", "conv1", "relu", "pool", "conv2", "bn", "relu#2", "pool#2", "fc"])
+        self.assertEqual([l["name"] for l in m["layers"]], ["input", "conv1", "relu", "pool", "conv2", "bn", "relu-2", "pool-2", "fc"])
         self.assertEqual(m["dataset"]["classNames"], [f"digit {d}" for d in range(10)])
         self.assertEqual((m["dataset"]["spec"], m["dataset"]["inputShape"], m["dataset"]["trainSize"]), ("pytorch:probe", [1, 28, 28], 192))
         self.assertRegex(m["dataset"]["fingerprint"], r"^[0-9a-f]{16}$")

@@ -1,23 +1,33 @@
 /**
- * PyTorch checkpoints run by the engine (src/tfjs/onnxModel.ts on src/onnx/plan.ts): each fixture
- * of test/fixtures/onnx/ (exported by torch 1.13 with its own forward pass beside it, written by
- * scripts/onnx-fixtures.py) gives PyTorch's output within 1e-5 as softmax, and each named layer's
- * value is the one PyTorch computed.
+ * PyTorch checkpoints run by the engine (src/tfjs/onnxModel.ts on src/onnx/plan.ts). Each fixture of
+ * test/fixtures/onnx/ was exported by torch 1.13 with PyTorch's own forward pass beside it
+ * (scripts/onnx-fixtures.py): the imported model's output is PyTorch's within 1e-5 as softmax, and
+ * every layer the recorder names has PyTorch's shape and values (sums within 1e-4 relative).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { decodeOnnx } from '../../../src/onnx/decode';
+import { planCheckpoint, planLayers } from '../../../src/onnx/plan';
 import { moduleOf } from '../../../src/onnx/planner';
-import { planLayers } from '../../../src/onnx/plan';
 import { buildPlanModel } from '../../../src/tfjs/onnxModel';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/onnx');
 
 interface Facts {
+  ops: string[];
   input: { dims: number[]; data: number[] };
   output: { dims: number[]; data: number[] };
+  layers?: { name: string; className: string; outputShape: number[] }[];
+  layerOutputs?: { name: string; first: number[]; sum: number; sumAbs: number }[];
+}
+
+function fixture(name: string): { facts: Facts; bytes: Uint8Array } {
+  return {
+    bytes: readFileSync(path.join(FIXTURES, `${name}.onnx`)),
+    facts: JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as Facts,
+  };
 }
 
 function softmaxRows(data: ArrayLike<number>, classes: number): number[] {
@@ -38,27 +48,55 @@ function softmaxDistance(a: ArrayLike<number>, b: ArrayLike<number>, classes: nu
   return Math.max(...sa.map((v, i) => Math.abs(v - sb[i])));
 }
 
+function assertOutput(model: tf.LayersModel, facts: Facts): void {
+  const x = tf.tensor(facts.input.data, facts.input.dims);
+  const y = model.predict(x) as tf.Tensor;
+  try {
+    assert.deepEqual(y.shape, facts.output.dims);
+    const got = y.dataSync();
+    const distance = softmaxDistance(got, facts.output.data, facts.output.dims[1]);
+    assert.ok(distance < 1e-5, `softmax differs by ${distance}`);
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
 describe('onnxModel: PyTorch checkpoints in the engine', () => {
   for (const name of ['lenet', 'residual']) {
-    it(`${name}: the imported model gives PyTorch's output within 1e-5 (softmax)`, () => {
-      const bytes = readFileSync(path.join(FIXTURES, `${name}.onnx`));
-      const facts = JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as Facts;
+    it(`${name} (named by module scope): the imported model gives PyTorch's output within 1e-5 (softmax)`, () => {
+      const { bytes, facts } = fixture(name);
       const graph = decodeOnnx(bytes);
       // These two fixtures predate the recorder's named outputs: name each node's value by its module.
       const named = new Map(graph.nodes.filter((n) => moduleOf(n.name)).map((n) => [n.outputs[0], moduleOf(n.name)]));
       const model = buildPlanModel(tf, planLayers(graph, named, graph.outputs[0].name));
-      const x = tf.tensor(facts.input.data, facts.input.dims);
-      const y = model.predict(x) as tf.Tensor;
-      assert.deepEqual(y.shape, facts.output.dims);
-      const got = y.dataSync();
-      const classes = facts.output.dims[1];
-      assert.ok(
-        softmaxDistance(got, facts.output.data, classes) < 1e-5,
-        `softmax differs by ${softmaxDistance(got, facts.output.data, classes)}`,
-      );
-      assert.ok(Math.max(...Array.from(got, (v, i) => Math.abs(v - facts.output.data[i]))) < 1e-4);
-      tf.dispose([x, y]);
+      assertOutput(model, facts);
       model.dispose();
+    });
+  }
+
+  for (const name of ['vgg_bn', 'resnet', 'mobilenetv2', 'densenet', 'se', 'ops']) {
+    it(`${name}: PyTorch's output within 1e-5, and every recorded layer's shape and values`, () => {
+      const { bytes, facts } = fixture(name);
+      const model = buildPlanModel(tf, planCheckpoint(decodeOnnx(bytes)));
+      try {
+        assertOutput(model, facts);
+        const layers = facts.layers!;
+        const outputs = layers.map((l) => model.getLayer(l.name).output as tf.SymbolicTensor);
+        layers.forEach((l, i) => assert.deepEqual(outputs[i].shape.slice(1), l.outputShape, l.name));
+        const probe = tf.model({ inputs: model.inputs, outputs });
+        const values = tf.tidy(() => (probe.predict(tf.tensor(facts.input.data, facts.input.dims)) as tf.Tensor[]).map((t) => t.dataSync()));
+        for (const [i, expected] of facts.layerOutputs!.entries()) {
+          const got = values[i];
+          const sum = Array.from(got).reduce((a, b) => a + b, 0);
+          const sumAbs = Array.from(got).reduce((a, b) => a + Math.abs(b), 0);
+          const scale = Math.max(1, expected.sumAbs);
+          assert.ok(Math.abs(sumAbs - expected.sumAbs) <= 1e-4 * scale, `${expected.name}: Σ|x| ${sumAbs} vs ${expected.sumAbs}`);
+          assert.ok(Math.abs(sum - expected.sum) <= 1e-4 * scale, `${expected.name}: Σx ${sum} vs ${expected.sum}`);
+          expected.first.forEach((v, k) => assert.ok(Math.abs(got[k] - v) <= 1e-4 * Math.max(1, Math.abs(v)), `${expected.name}[${k}]`));
+        }
+      } finally {
+        model.dispose();
+      }
     });
   }
 });
