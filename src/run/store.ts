@@ -11,7 +11,7 @@
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { access, lstat, readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { EpochMetrics, parseMetricsLines, RunFormatError, RunManifest, validateManifest } from '../contract/runFormat';
+import { EpochMetrics, parseMetricsLines, PendingEpochMetrics, RunFormatError, RunManifest, validateManifest } from '../contract/runFormat';
 import { writeFileAtomic, writeFileAtomicAsync } from './files';
 import { MANIFEST_MAX_BYTES, METRICS_MAX_BYTES } from './limits';
 import { RunListingCache, runStamp } from './listingCache';
@@ -26,6 +26,12 @@ export interface RunRecord {
   metrics: EpochMetrics[];
   /** Notes for the user about what was repaired or ignored. */
   notes: string[];
+  /**
+   * A PyTorch run's (format version 2) recorded epochs whose measures are not computed yet, as
+   * its recorder wrote them (probe numbers, no per-layer measures), ascending; absent when none.
+   * Such an epoch is not in `manifest.epochs` until src/recorder/measureRun.ts measures it.
+   */
+  pending?: PendingEpochMetrics[];
 }
 
 export interface RunList {
@@ -40,8 +46,9 @@ function manifestPathOf(folder: string): string {
   return join(folder, 'manifest.json');
 }
 
-function checkpointWeightsPath(folder: string, epoch: number): string {
-  return join(checkpointFolder(folder, epoch), 'weights.bin');
+/** The file whose presence says an epoch's checkpoint landed: weights.bin, or a PyTorch run's ONNX file. */
+function checkpointWeightsPath(folder: string, epoch: number, manifest: RunManifest): string {
+  return join(checkpointFolder(folder, epoch), manifest.checkpoint?.file ?? 'weights.bin');
 }
 
 /** A manifest read failure as the run-format error a user sees (never echoing the file's content). */
@@ -95,7 +102,7 @@ function assemble(
   const usable = manifest.epochs.filter((e) => byEpoch.has(e) && hasCheckpoint(e));
   // A PyTorch run's epochs whose measures are still to be computed from their ONNX checkpoints.
   const pending = new Set(parsed.pending.filter((m) => !byEpoch.has(m.epoch)).map((m) => m.epoch));
-  const awaiting = manifest.epochs.filter((e) => !usable.includes(e) && pending.has(e));
+  const awaiting = manifest.epochs.filter((e) => !usable.includes(e) && pending.has(e) && hasCheckpoint(e));
   const incomplete = manifest.epochs.filter((e) => !usable.includes(e) && !pending.has(e));
   if (awaiting.length) notes.push(`epochs ${awaiting.join(', ')} were recorded by PyTorch and await their measures`);
   if (incomplete.length) notes.push(`epochs ${incomplete.join(', ')} are incomplete and were ignored`);
@@ -111,7 +118,10 @@ function assemble(
     notes.push('the recorder process is gone: the run is marked interrupted');
     repair = true;
   }
-  return { record: { folder, manifest, metrics: usable.map((e) => byEpoch.get(e)!), notes }, repair };
+  const pendingLines = parsed.pending.filter((m, i, all) => awaiting.includes(m.epoch) && all.findIndex((o) => o.epoch === m.epoch) === i);
+  const record: RunRecord = { folder, manifest, metrics: usable.map((e) => byEpoch.get(e)!), notes };
+  if (pendingLines.length) record.pending = pendingLines.sort((a, b) => a.epoch - b.epoch);
+  return { record, repair };
 }
 
 function manifestText(manifest: RunManifest): string {
@@ -147,7 +157,7 @@ export function readRun(folder: string, options: { repair?: boolean } & Recorder
   // gone the manifest is final, so it is read again before anything is concluded or repaired; without
   // this the repair overwrote a finished run's "completed" with "interrupted".
   if (manifest.status === 'recording' && !alive && recheck) return readRun(folder, options, false);
-  const { record, repair } = assemble(folder, manifest, metricsText, (e) => existsSync(checkpointWeightsPath(folder, e)), alive);
+  const { record, repair } = assemble(folder, manifest, metricsText, (e) => existsSync(checkpointWeightsPath(folder, e, manifest)), alive);
   if (repair && options.repair !== false) {
     try {
       writeFileAtomic(manifestPathOf(folder), manifestText(record.manifest));
@@ -185,7 +195,7 @@ export async function readRunAsync(folder: string, options: { repair?: boolean }
     if (!(FileReadError.is(e) && e.problem === 'missing')) throw metricsReadError(e);
   }
   const checkpoints = new Set<number>();
-  for (const e of manifest.epochs) if (await exists(checkpointWeightsPath(folder, e))) checkpoints.add(e);
+  for (const e of manifest.epochs) if (await exists(checkpointWeightsPath(folder, e, manifest))) checkpoints.add(e);
   const alive = manifest.status === 'recording' && (await (options.isAliveAsync ?? isProcessAliveAsync)(recorderOf(manifest)));
   // The finishing race of readRun: read again once the recorder is known to be gone.
   if (manifest.status === 'recording' && !alive && recheck) return readRunAsync(folder, options, false);

@@ -1,0 +1,74 @@
+/**
+ * A PyTorch run measured by the engine (src/recorder/measureRun.ts): the run the Python recorder
+ * wrote (test/fixtures/pytorch-run, its epochs pending) gets every epoch's measures from its ONNX
+ * checkpoints, appended as complete lines; the probe accuracy the engine recomputes equals
+ * PyTorch's exactly, and its loss within 1e-5; the run then opens with every epoch, and queries,
+ * ablation included, answer on it.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PendingEpochMetrics } from '../../../src/contract/runFormat';
+import { measurePendingEpochs } from '../../../src/recorder/measureRun';
+import { readRun } from '../../../src/run/store';
+import { AnalysisEngine } from '../../../src/service/engine';
+
+const FIXTURE = join(__dirname, '..', '..', 'fixtures', 'pytorch-run');
+
+describe('measureRun: a PyTorch run measured by the engine', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let folder: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-measure-'));
+    cpSync(FIXTURE, join(dir, 'runs'), { recursive: true });
+    folder = join(dir, 'runs', readdirSync(join(dir, 'runs'))[0]);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('measures every pending epoch once; PyTorch and the engine agree on the probe', async () => {
+    const before = readRun(folder);
+    assert.deepEqual(before.manifest.epochs, []);
+    const recorded = before.pending!;
+    assert.deepEqual(
+      recorded.map((l) => l.epoch),
+      [0, 1, 2],
+    );
+    const result = await measurePendingEpochs(folder, { backend: 'wasm' });
+    assert.deepEqual(result, { measured: [0, 1, 2], pending: [] });
+    const after = readRun(folder);
+    assert.equal(after.pending, undefined);
+    assert.deepEqual(after.manifest.epochs, [0, 1, 2]);
+    for (const [i, line] of after.metrics.entries()) {
+      const torch: PendingEpochMetrics = recorded[i];
+      assert.equal(line.epoch, torch.epoch);
+      assert.equal(line.probeAccuracy, torch.probeAccuracy, `epoch ${line.epoch}: accuracy`);
+      assert.deepEqual(line.confusion, torch.confusion);
+      assert.ok(Math.abs(line.probeLoss! - torch.probeLoss!) <= 1e-5 * Math.abs(torch.probeLoss!), `epoch ${line.epoch}: loss`);
+      assert.equal(line.trainLoss, torch.trainLoss);
+      assert.equal(line.layers.length, after.manifest.layers.length);
+      assert.ok(line.layers.every((l) => l.channelBits.length === after.manifest.layers[l.layer].channels));
+    }
+    // Nothing is pending any more: a second call measures nothing and appends nothing.
+    const text = readFileSync(join(folder, 'metrics.jsonl'), 'utf8');
+    assert.deepEqual(await measurePendingEpochs(folder, { backend: 'wasm' }), { measured: [], pending: [] });
+    assert.equal(readFileSync(join(folder, 'metrics.jsonl'), 'utf8'), text);
+
+    // The engine answers on the run: channel entropies as measured, and an ablation of a channel-first convolution.
+    const engine = new AnalysisEngine({ roots: [join(dir, 'runs')], backend: 'wasm', cacheBytes: 0 });
+    try {
+      const conv = after.manifest.layers.find((l) => l.className === 'Conv2d')!;
+      const entropies = (await engine.answer(folder, { kind: 'channelEntropies', layer: conv.index, epoch: 2 })).answer as {
+        all: (number | null)[];
+      };
+      assert.deepEqual(entropies.all, after.metrics[2].layers[conv.index].channelBits);
+      const ablation = (await engine.answer(folder, { kind: 'ablation', epoch: 2, layer: conv.index, channels: [0] })).answer as {
+        baseline: { accuracy: number };
+      };
+      assert.equal(ablation.baseline.accuracy, recorded[2].probeAccuracy);
+    } finally {
+      engine.close();
+    }
+  });
+});
