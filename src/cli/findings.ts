@@ -9,6 +9,7 @@ import { parseCommandLine } from './options';
 import type { FindingsAnswer } from '../contract/queries';
 import { parseQuery } from '../contract/queries';
 import { AnalysisEngine } from '../service/engine';
+import { measureBeforeOpening } from './measure';
 import { HELP_ASKED, UsageError } from './usage';
 
 /** The findings as a table: severity, layer, file:line, message (and the measured ablation); then the rules skipped. */
@@ -58,6 +59,7 @@ export async function runFindings(argv: string[]): Promise<void | typeof HELP_AS
   if (!statSync(runFolder).isDirectory())
     throw new UsageError(`${runFolder} is a file, not a run folder: name a folder that "cnn-slicer runs" lists`);
   const query = parseQuery(raw === undefined ? { kind: 'findings' } : { kind: 'findings', epoch: Number(raw) });
+  await measureBeforeOpening(runFolder);
   const engine = new AnalysisEngine({ roots: [dirname(runFolder)] });
   try {
     const r = await engine.answer(runFolder, query, {

@@ -8,6 +8,7 @@ import { parseCommandLine } from './options';
 import { descriptorOf, parseQuery, QUERY_KINDS, type QueryKind } from '../contract/queries';
 import { RunListing } from '../run/listing';
 import { AnalysisEngine } from '../service/engine';
+import { measureBeforeOpening } from './measure';
 import { HELP_ASKED, UsageError } from './usage';
 
 const LIST = /^\d+(,\d+)*$/;
@@ -181,6 +182,7 @@ export async function runQuery(argv: string[]): Promise<void | typeof HELP_ASKED
   if (!existsSync(runFolder)) throw new UsageError(`${runFolder} does not exist`);
   if (!statSync(runFolder).isDirectory())
     throw new UsageError(`${runFolder} is a file, not a run folder: name a folder that "cnn-slicer runs" lists`);
+  await measureBeforeOpening(runFolder);
   const query = parseQuery(queryFromOptions(kind, parsed.values));
   const engine = new AnalysisEngine({ roots: [dirname(runFolder)] });
   try {

@@ -25,6 +25,7 @@ import {
   subsetSteps,
   stripEpochs,
 } from '../contract/plan';
+import { measureBeforeOpening } from './measure';
 import { HELP_ASKED, UsageError } from './usage';
 import { checkOutputFile, intOption, layerPairsOption, parseCommandLine } from './options';
 import { runComparisonReport } from './compareReport';
@@ -311,6 +312,8 @@ export async function runReport(argv: string[]): Promise<void | typeof HELP_ASKE
   const theme = parsed.values.theme ?? 'light';
   if (theme !== 'light' && theme !== 'dark' && theme !== 'high-contrast')
     throw new UsageError('--theme must be light, dark or high-contrast');
+  // A PyTorch run's epochs are measured once, before any of its answers (src/cli/measure.ts).
+  for (const folder of parsed.positionals) await measureBeforeOpening(resolve(folder));
   if (parsed.positionals.length > 1) return runComparisonReport(parsed.positionals, parsed.values, theme);
   const pairs = layerPairsOption(parsed.values.pairs);
   const out = resolve(parsed.values.out ?? `${basename(runFolder)}-report.html`);

@@ -27,6 +27,8 @@ import { classScoresOf } from './outputs';
 
 export interface MeasureRunOptions {
   backend?: Backend;
+  /** A backend and compute pool to measure with (kept open for the caller); else they are made, and closed after. */
+  engine?: { tf: typeof tfType; pool: ComputePool };
   /** One line per epoch measured. */
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -54,9 +56,9 @@ export async function measurePendingEpochs(folder: string, options: MeasureRunOp
   const lines = run.pending ?? [];
   const pending = lines.map((l) => l.epoch);
   if (pending.length === 0) return { measured: [], pending: [] };
-  const { tf } = await initBackend(options.backend ?? 'auto');
-  const pool = new ComputePool();
-  pool.start();
+  const tf = options.engine?.tf ?? (await initBackend(options.backend ?? 'auto')).tf;
+  const pool = options.engine?.pool ?? new ComputePool();
+  if (!options.engine) pool.start();
   const measured: number[] = [];
   try {
     const ctx = measureContext(tf, run.manifest, readProbe(run), pool);
@@ -89,7 +91,7 @@ export async function measurePendingEpochs(folder: string, options: MeasureRunOp
       );
     }
   } finally {
-    pool.close();
+    if (!options.engine) pool.close();
   }
   return { measured, pending: pending.filter((e) => !measured.includes(e)) };
 }

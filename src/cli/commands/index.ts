@@ -5,6 +5,6 @@
 import type { Command } from './descriptor';
 import { DEMO } from './demo';
 import { CAPACITY, ENTROPY, LABELS, MI } from './estimators';
-import { FINDINGS, QUERY, RECORD, REPORT, RUNS } from './runs';
+import { FINDINGS, MEASURE, QUERY, RECORD, REPORT, RUNS } from './runs';
 
-export const COMMANDS: readonly Command[] = [ENTROPY, CAPACITY, LABELS, MI, RECORD, QUERY, RUNS, FINDINGS, REPORT, DEMO];
+export const COMMANDS: readonly Command[] = [ENTROPY, CAPACITY, LABELS, MI, RECORD, QUERY, RUNS, MEASURE, FINDINGS, REPORT, DEMO];

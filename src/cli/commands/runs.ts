@@ -5,11 +5,13 @@
  * its descriptor holds, and answers HELP_ASKED for --help; the help printed is the descriptor's.
  */
 import { FINDINGS_OPTIONS, runFindings } from '../findings';
+import { MEASURE_OPTIONS, runMeasure } from '../measure';
 import { QUERY_OPTIONS, runQuery, runRuns, RUNS_OPTIONS } from '../query';
 import { RECORD_OPTIONS, runRecord } from '../record';
 import { REPORT_OPTIONS, runReport } from '../report';
 import { recordHelp } from '../usage';
 import { TAB_TITLES, VIEW_IDS } from '../../contract/views';
+import { BACKENDS } from '../../contract/recordSettings';
 import type { Command } from './descriptor';
 
 export const RECORD: Command = {
@@ -56,6 +58,22 @@ export const RUNS: Command = {
 Lists the runs in a runs folder (default .cnnslicer/runs) with status, model, dataset and epochs.`,
   options: RUNS_OPTIONS,
   run: (argv) => runRuns(argv),
+};
+
+export const MEASURE: Command = {
+  name: 'measure',
+  lines: [{ usage: 'measure RUN [--follow]', what: "compute a PyTorch run's measures from its checkpoints" }],
+  help: `Usage: cnn-slicer measure <run-folder> [--follow] [--backend B]
+
+Computes the measures of a PyTorch run's epochs (docs/pytorch.md): every per-layer measure and the
+label entropies, from each epoch's ONNX checkpoint, with the engine that measures TensorFlow.js
+recordings; each epoch's complete line is appended to its metrics.jsonl. The Python recorder
+starts it beside the training where node is on the PATH; query, findings and report run it first
+on a run that still has epochs to measure.
+  --follow      keep measuring epochs as they land, until the recorder has stopped
+  --backend B   ${BACKENDS.join(', ')} (default auto)`,
+  options: MEASURE_OPTIONS,
+  run: (argv) => runMeasure(argv),
 };
 
 export const FINDINGS: Command = {
