@@ -29,5 +29,8 @@ if (!python) {
   );
   process.exit(1);
 }
-const r = spawnSync(python, ['-m', 'unittest', 'discover', '-s', 'python/tests', '-t', 'python'], { cwd: ROOT, stdio: 'inherit' });
+// The recorder starts CNN Slicer's measurer beside the training (python/cnn_slicer/measurer.py): off
+// in the tests, but in the one that tests it, which names the CLI it starts itself.
+const env = { ...process.env, CNN_SLICER_MEASURE: '0' };
+const r = spawnSync(python, ['-m', 'unittest', 'discover', '-s', 'python/tests', '-t', 'python'], { cwd: ROOT, stdio: 'inherit', env });
 process.exit(r.status ?? 1);

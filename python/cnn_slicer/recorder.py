@@ -20,6 +20,7 @@ import torch
 
 from . import files
 from .layers import OPSET, ModelModes, export_onnx, layer_table
+from .measurer import start_measurer
 from .measures import prediction_measures, softmax_rows
 from .trace import UnsupportedModelError
 
@@ -198,6 +199,7 @@ class Recorder:
         self._closed = False
         self._last_epoch = None
         self._last_end = None
+        self.measurer = None
         with rng_kept():
             self._start(probe, classes, name, runs_dir, probe_size, train, train_size, epochs, batch_size, optimizer, loss, dataset)
 
@@ -328,6 +330,9 @@ class Recorder:
         self.manifest["epochs"].append(epoch)
         self._write_manifest()
         self._last_epoch = epoch
+        if self.measurer is None:
+            # CNN Slicer's engine measures the epochs as they land (measurer.py).
+            self.measurer = start_measurer(self.run_dir) or False
         self._last_end = time.perf_counter()
 
     def _probe_measures(self):

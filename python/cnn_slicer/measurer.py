@@ -1,0 +1,49 @@
+"""CNN Slicer's engine measuring each landed epoch beside the training.
+
+The recorder computes no entropy: the per-layer measures and the label entropies of every epoch are
+computed by CNN Slicer's TypeScript engine from the epoch's ONNX checkpoint (``cnn-slicer measure``),
+the one implementation of each measure. When Node.js is on the PATH, the recorder starts
+``cnn-slicer measure <run> --follow`` once, after the first epoch lands: it measures each epoch as
+it lands and stops once the recorder has stopped and every epoch is measured. Without Node.js (or
+with ``CNN_SLICER_MEASURE=0``), the epochs stay pending until the CLI or VS Code first opens the run.
+
+The CLI is ``CNN_SLICER_CLI`` (the path of ``cli.js``) where set, else ``cnn-slicer`` on the PATH,
+else this repository's ``dist/cli.js`` beside the package.
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+
+def cli_command():
+    """The command that runs CNN Slicer's CLI, or None where there is none (or no node for cli.js)."""
+    named = os.environ.get("CNN_SLICER_CLI")
+    node = shutil.which("node")
+    if named:
+        return [node, named] if node and os.path.isfile(named) else None
+    installed = shutil.which("cnn-slicer")
+    if installed:
+        return [installed]
+    bundled = Path(__file__).resolve().parents[2] / "dist" / "cli.js"
+    return [node, str(bundled)] if node and bundled.is_file() else None
+
+
+def start_measurer(run_dir):
+    """Starts ``measure <run_dir> --follow`` in its own session; returns the process, or None."""
+    if os.environ.get("CNN_SLICER_MEASURE", "1") == "0":
+        return None
+    command = cli_command()
+    if command is None:
+        return None
+    try:
+        return subprocess.Popen(
+            [*command, "measure", str(run_dir), "--follow"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        return None
