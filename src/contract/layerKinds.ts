@@ -179,7 +179,7 @@ const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   // The Keras classes of src/tfjs/torchLayers.ts, which imported PyTorch checkpoints use.
   TorchActivation: PER_CHANNEL,
   LogSoftmax: MIXES,
-  TorchPadding2D: PER_CHANNEL,
+  TorchPadding2D: { ...PER_CHANNEL, deconvolution: 'crop' },
 };
 
 /**

@@ -381,6 +381,19 @@ export async function loadCheckpoint(tf: typeof tfType, dir: string, layers: rea
 }
 
 /**
+ * The channels-last twin of a PyTorch checkpoint (onnxModel.ts `PlanLayout`), which the
+ * deconvolution walks; undefined for a TensorFlow.js checkpoint.
+ */
+export async function loadChannelsLastTwin(
+  tf: typeof tfType,
+  dir: string,
+  layers: readonly RunLayer[],
+): Promise<tfType.LayersModel | undefined> {
+  const files = await readAnyCheckpoint(dir, layers);
+  return files.format === 'onnx' ? loadOnnxCheckpoint(tf, files.bytes, 'channelsLast') : undefined;
+}
+
+/**
  * Loads a checkpoint from its bytes as the recorder serialises it (src/recorder/checkpoint.ts):
  * model.json's text (topology and weights manifest) and weights.bin's bytes.
  */

@@ -39,20 +39,73 @@ const FACTORIES: Readonly<Record<PlanClass, (tf: Tf, args: never, torch: TorchLa
   Concatenate: (tf, a) => tf.layers.concatenate(a),
 };
 
-/** The model of a plan, its weights set; its input layer is `input`, as a run's layer 0. */
-export function buildPlanModel(tf: Tf, plan: LayerPlan, name = 'pytorch'): tfType.LayersModel {
+/**
+ * The layout a plan is built in: `channelsFirst`, PyTorch's own (what the engine runs); or
+ * `channelsLast`, the twin the deconvolution walks (src/tfjs/deconvolution/, which passes back
+ * through channels-last layers only): the same layers and weights with the channel axis last, as
+ * far as the layout does not change what a layer computes — a flatten, reshape or permute of a map
+ * and what follows it are left out of the twin.
+ */
+export type PlanLayout = 'channelsFirst' | 'channelsLast';
+
+/** A map's shape `[C, H, W]` in `layout`. */
+const inLayout = (shape: readonly number[], layout: PlanLayout): number[] =>
+  layout === 'channelsLast' && shape.length >= 2 ? [...shape.slice(1), shape[0]] : [...shape];
+
+/** The values per channel of a shape (`H·W` of a map, 1 of a vector). */
+const perChannel = (shape: readonly number[]): number => shape.slice(1).reduce((a, b) => a * b, 1);
+
+/** A step's options in the channels-last twin, or undefined for a step the twin leaves out. */
+function channelsLastConfig(step: PlanStep, input: readonly number[]): Record<string, unknown> | undefined {
+  const c = step.config;
+  const inputRank = input.length;
+  // A reshape between [C] and [C, 1, 1] (squeeze-and-excitation) keeps its meaning with the channels last.
+  const channelsOnly = perChannel(input) === 1 && perChannel(step.outputShape) === 1;
+  if (c.dataFormat === 'channelsFirst') return { ...c, dataFormat: 'channelsLast' };
+  switch (step.className) {
+    case 'BatchNormalization':
+      return { ...c, axis: -1 };
+    case 'TorchPadding2D':
+      return { ...c, channelsLast: true };
+    case 'Concatenate':
+      return inputRank >= 2 && c.axis === 1 ? { ...c, axis: -1 } : inputRank >= 2 ? undefined : c;
+    case 'Flatten':
+      return channelsOnly ? c : undefined;
+    case 'Reshape':
+      return channelsOnly ? { ...c, targetShape: inLayout(step.outputShape, 'channelsLast') } : undefined;
+    case 'Permute':
+      return inputRank >= 2 ? undefined : c;
+    default:
+      return c;
+  }
+}
+
+/**
+ * The model of a plan, its weights set; its input layer is `input`, as a run's layer 0. In the
+ * `channelsLast` layout its outputs are the twin's last steps (see {@link PlanLayout}).
+ */
+export function buildPlanModel(tf: Tf, plan: LayerPlan, name = 'pytorch', layout: PlanLayout = 'channelsFirst'): tfType.LayersModel {
   const torch = torchLayerClasses(tf);
   installBatchNormAxis(tf);
-  const input = tf.input({ shape: [...plan.inputShape], name: 'input' });
+  const input = tf.input({ shape: inLayout(plan.inputShape, layout), name: 'input' });
   const values = new Map<PlanStep, tfType.SymbolicTensor>();
   const built: [Layer, PlanStep][] = [];
+  const shapeOf = (s: PlanStep | 'input') => (s === 'input' ? plan.inputShape : s.outputShape);
   for (const step of plan.steps) {
-    const layer = FACTORIES[step.className](tf, { ...step.config, name: step.name } as never, torch);
+    if (step.inputs.some((s) => s !== 'input' && !values.has(s))) continue;
+    const config = layout === 'channelsFirst' ? step.config : channelsLastConfig(step, shapeOf(step.inputs[0]));
+    if (!config) continue;
+    const layer = FACTORIES[step.className](tf, { ...config, name: step.name } as never, torch);
     const inputs = step.inputs.map((s) => (s === 'input' ? input : values.get(s)!));
     values.set(step, layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tfType.SymbolicTensor);
     built.push([layer, step]);
   }
-  const model = tf.model({ inputs: input, outputs: values.get(plan.output)!, name });
+  const read = new Set(built.flatMap(([, step]) => step.inputs));
+  const outputs =
+    layout === 'channelsFirst'
+      ? [values.get(plan.output)!]
+      : built.filter(([, step]) => !read.has(step)).map(([, step]) => values.get(step)!);
+  const model = tf.model({ inputs: input, outputs, name });
   for (const [layer, step] of built) {
     if (step.weights.length === 0) continue;
     const tensors = step.weights.map((w) => tf.tensor(w.data, [...w.shape]));
@@ -62,7 +115,7 @@ export function buildPlanModel(tf: Tf, plan: LayerPlan, name = 'pytorch'): tfTyp
   return model;
 }
 
-/** The model of a checkpoint's ONNX bytes (docs/run-format.md, "PyTorch runs"). @throws OnnxError */
-export function loadOnnxCheckpoint(tf: Tf, bytes: Uint8Array): tfType.LayersModel {
-  return buildPlanModel(tf, planCheckpoint(decodeOnnx(bytes)));
+/** The model of a checkpoint's ONNX bytes (docs/run-format.md, "PyTorch runs"), in `layout`. @throws OnnxError */
+export function loadOnnxCheckpoint(tf: Tf, bytes: Uint8Array, layout: PlanLayout = 'channelsFirst'): tfType.LayersModel {
+  return buildPlanModel(tf, planCheckpoint(decodeOnnx(bytes)), 'pytorch', layout);
 }

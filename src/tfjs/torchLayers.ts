@@ -20,7 +20,15 @@ type Kwargs = Record<string, unknown>;
 export interface TorchLayerClasses {
   TorchActivation: new (args: { name: string; fn: 'hardSigmoid' | 'hardSwish'; alpha: number; beta: number }) => tfType.layers.Layer;
   LogSoftmax: new (args: { name: string }) => tfType.layers.Layer;
-  TorchPadding2D: new (args: { name: string; padding: [[number, number], [number, number]]; fill: 'min' }) => tfType.layers.Layer;
+  TorchPadding2D: new (args: PaddingArgs) => tfType.layers.Layer;
+}
+
+/** TorchPadding2D's options: pads before and after the height and the width; channels first unless `channelsLast`. */
+interface PaddingArgs {
+  name: string;
+  padding: [[number, number], [number, number]];
+  fill: 'min';
+  channelsLast?: boolean;
 }
 
 const made = new WeakMap<Tf, TorchLayerClasses>();
@@ -70,20 +78,23 @@ export function torchLayerClasses(tf: Tf): TorchLayerClasses {
     static className = 'TorchPadding2D';
     readonly padding: [[number, number], [number, number]];
     readonly fill: 'min';
-    constructor(args: { name: string; padding: [[number, number], [number, number]]; fill: 'min' }) {
+    readonly channelsLast: boolean;
+    constructor(args: PaddingArgs) {
       super({ name: args.name });
-      [this.padding, this.fill] = [args.padding, args.fill];
+      [this.padding, this.fill, this.channelsLast] = [args.padding, args.fill, args.channelsLast === true];
     }
     override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
-      return tf.tidy(() => tf.pad(one(inputs), [[0, 0], [0, 0], ...this.padding], -Infinity));
+      const pads: [number, number][] = this.channelsLast ? [[0, 0], ...this.padding, [0, 0]] : [[0, 0], [0, 0], ...this.padding];
+      return tf.tidy(() => tf.pad(one(inputs), pads, -Infinity));
     }
     override computeOutputShape(shape: Shape | Shape[]): Shape | Shape[] {
       const s = shape as Shape;
       const [[t, b], [l, r]] = this.padding;
-      return [s[0], s[1], s[2] === null ? null : s[2] + t + b, s[3] === null ? null : s[3] + l + r];
+      const grow = (d: number | null, by: number) => (d === null ? null : d + by);
+      return this.channelsLast ? [s[0], grow(s[1], t + b), grow(s[2], l + r), s[3]] : [s[0], s[1], grow(s[2], t + b), grow(s[3], l + r)];
     }
     override getConfig(): tfType.serialization.ConfigDict {
-      return { ...super.getConfig(), padding: this.padding, fill: this.fill };
+      return { ...super.getConfig(), padding: this.padding, fill: this.fill, channelsLast: this.channelsLast };
     }
   }
 

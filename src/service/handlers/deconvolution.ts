@@ -1,6 +1,8 @@
 /** `deconvolution`: one channel of a layer projected back to the input space for some probe inputs (paper 5.4). */
 import { gatherRows } from '../../analysis';
 import { deconvolve } from '../../tfjs/deconvolution';
+import { loadChannelsLastTwin } from '../../tfjs/forward';
+import { checkpointFolder } from '../../run/paths';
 import { encodeFloat32, QueryError } from '../../contract/queries';
 import type { Handler } from './handler';
 
@@ -21,11 +23,26 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
       `deconvolution of ${indices.length} inputs at once is too many; choose at most ${MAX_DECONVOLUTION_INPUTS}`,
     );
   const { tf } = await ctx.tf();
-  const { model } = await ctx.model(q.epoch);
   const per = probe.inputs.length / probe.labels.length;
-  const x = tf.tensor(Float32Array.from(gatherRows(probe.inputs, per, indices)), [indices.length, ...m.layers[0].outputShape]);
+  const rows = Float32Array.from(gatherRows(probe.inputs, per, indices));
+  // A PyTorch model (channels first) is walked as its channels-last twin, on its inputs moved channels last.
+  const twin =
+    m.checkpoint?.format === 'onnx' ? await loadChannelsLastTwin(tf, checkpointFolder(ctx.run.folder, q.epoch), m.layers) : undefined;
+  const model = twin ?? (await ctx.model(q.epoch)).model;
+  const name = m.layers[q.layer].name;
+  if (twin && !twin.layers.some((l) => l.name === name)) {
+    twin.dispose();
+    throw new QueryError(
+      'unsupported',
+      `deconvolution of layer ${q.layer} (${name}) of a PyTorch model is not available: it comes after a flatten or reshape of the maps`,
+    );
+  }
+  const x = tf.tidy(() => {
+    const t = tf.tensor(rows, [indices.length, ...m.layers[0].outputShape]);
+    return twin && t.rank === 4 ? tf.transpose(t, [0, 2, 3, 1]) : t;
+  });
   try {
-    const d = await deconvolve(tf, model, m.layers[q.layer].name, q.channel, x);
+    const d = await deconvolve(tf, model, name, q.channel, x);
     return {
       layer: q.layer,
       channel: q.channel,
@@ -39,5 +56,6 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
     };
   } finally {
     x.dispose();
+    twin?.dispose();
   }
 };

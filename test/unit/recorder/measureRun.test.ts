@@ -67,6 +67,19 @@ describe('measureRun: a PyTorch run measured by the engine', function () {
         baseline: { accuracy: number };
       };
       assert.equal(ablation.baseline.accuracy, recorded[2].probeAccuracy);
+      // The deconvolution walks the checkpoint's channels-last twin: projections of the input's shape, drawn [n, H, W, C].
+      const deconvolution = (
+        await engine.answer(folder, {
+          kind: 'deconvolution',
+          epoch: 2,
+          layer: conv.index,
+          channel: 1,
+          x: { kind: 'indices', indices: [0, 1] },
+        })
+      ).answer as { projections: { shape: number[] }; max: number };
+      const [c, h, w] = after.manifest.layers[0].outputShape;
+      assert.deepEqual(deconvolution.projections.shape, [2, h, w, c]);
+      assert.ok(deconvolution.max > 0);
     } finally {
       engine.close();
     }

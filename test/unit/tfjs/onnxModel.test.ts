@@ -75,6 +75,35 @@ describe('onnxModel: PyTorch checkpoints in the engine', () => {
   }
 
   for (const name of ['vgg_bn', 'resnet', 'mobilenetv2', 'densenet', 'se', 'ops']) {
+    it(`${name}: the channels-last twin the deconvolution walks gives each of its layers' values, moved channels last`, () => {
+      const plan = planCheckpoint(decodeOnnx(fixture(name).bytes));
+      const { facts } = fixture(name);
+      const model = buildPlanModel(tf, plan);
+      const twin = buildPlanModel(tf, plan, 'twin', 'channelsLast');
+      try {
+        const shared = facts.layers!.filter((l) => twin.layers.some((t) => t.name === l.name));
+        // Every layer up to the first flatten or reshape of a map is in the twin: the convolutional part (up to
+        // the channel shuffle of `ops`, its 7th layer).
+        const expected = name === 'ops' ? 6 : facts.layers!.length / 2;
+        assert.ok(shared.length >= expected, `${shared.length} of ${facts.layers!.length} layers in the twin`);
+        const probe = (m: tf.LayersModel) =>
+          tf.model({ inputs: m.inputs, outputs: shared.map((l) => m.getLayer(l.name).output as tf.SymbolicTensor) });
+        const x = tf.tensor(facts.input.data, facts.input.dims);
+        const own = probe(model).predict(x) as tf.Tensor[];
+        const last = probe(twin).predict(tf.transpose(x, [0, 2, 3, 1])) as tf.Tensor[];
+        shared.forEach((l, i) => {
+          const moved = own[i].rank === 4 ? tf.transpose(own[i], [0, 2, 3, 1]) : own[i];
+          assert.deepEqual(last[i].shape, moved.shape, l.name);
+          const difference = tf.max(tf.abs(tf.sub(last[i], moved))).dataSync()[0];
+          assert.ok(difference <= 1e-4, `${l.name}: ${difference}`);
+        });
+        tf.dispose([x, ...own, ...last]);
+      } finally {
+        model.dispose();
+        twin.dispose();
+      }
+    });
+
     it(`${name}: PyTorch's output within 1e-5, and every recorded layer's shape and values`, () => {
       const { bytes, facts } = fixture(name);
       const model = buildPlanModel(tf, planCheckpoint(decodeOnnx(bytes)));
@@ -84,7 +113,9 @@ describe('onnxModel: PyTorch checkpoints in the engine', () => {
         const outputs = layers.map((l) => model.getLayer(l.name).output as tf.SymbolicTensor);
         layers.forEach((l, i) => assert.deepEqual(outputs[i].shape.slice(1), l.outputShape, l.name));
         const probe = tf.model({ inputs: model.inputs, outputs });
-        const values = tf.tidy(() => (probe.predict(tf.tensor(facts.input.data, facts.input.dims)) as tf.Tensor[]).map((t) => t.dataSync()));
+        const values = tf.tidy(() =>
+          (probe.predict(tf.tensor(facts.input.data, facts.input.dims)) as tf.Tensor[]).map((t) => t.dataSync()),
+        );
         for (const [i, expected] of facts.layerOutputs!.entries()) {
           const got = values[i];
           const sum = Array.from(got).reduce((a, b) => a + b, 0);
