@@ -61,6 +61,12 @@ export interface PlanStep {
   readonly weights: readonly PlanWeight[];
   /** Without the batch, in the model's own layout. */
   readonly outputShape: readonly number[];
+  /**
+   * Its options in the channels-last twin the deconvolution walks (src/tfjs/onnxModel.ts
+   * `PlanLayout`), or null where the layout changes what it computes (a flatten of a map): the
+   * twin leaves it, and everything after it, out.
+   */
+  readonly channelsLast: Readonly<Record<string, unknown>> | null;
   /** The ONNX node it stands for (a fused step: the last of its nodes). */
   readonly node: string;
 }
@@ -234,6 +240,7 @@ export class Planner {
     inputs: readonly TensorValue[],
     outputShape: readonly number[],
     weights: readonly (PlanWeight | undefined)[] = [],
+    channelsLast: Record<string, unknown> | null = twinOf(config),
   ): void {
     const out = node.outputs[0];
     const layer = this.named.get(out);
@@ -245,6 +252,7 @@ export class Planner {
       inputs: inputs.map((v) => v.source),
       weights: weights.filter((w): w is PlanWeight => w !== undefined),
       outputShape,
+      channelsLast,
       node: node.name,
     };
     if (layer !== undefined) {
@@ -263,6 +271,7 @@ export class Planner {
     config: Record<string, unknown>,
     input: TensorValue,
     shape: number[],
+    channelsLast: Record<string, unknown> | null = twinOf(config),
   ): TensorValue {
     const step: PlanStep = {
       name: this.unique(hiddenName(`${node.name || node.opType}/${suffix}`)),
@@ -272,6 +281,7 @@ export class Planner {
       inputs: [input.source],
       weights: [],
       outputShape: shape,
+      channelsLast,
       node: node.name,
     };
     this.steps.push(step);
@@ -304,7 +314,7 @@ export class Planner {
     const shape = [x.shape[0], ...axes.map((a) => a.size + a.before + a.after)];
     return fill === 'zero'
       ? this.helper(node, 'pad', 'ZeroPadding2D', { padding, dataFormat: 'channelsFirst' }, x, shape)
-      : this.helper(node, 'pad', 'TorchPadding2D', { padding, fill: 'min' }, x, shape);
+      : this.helper(node, 'pad', 'TorchPadding2D', { padding, fill: 'min' }, x, shape, { padding, fill: 'min', channelsLast: true });
   }
 
   private unique(name: string): string {
@@ -332,6 +342,11 @@ export class Planner {
     } else if (autoPad !== 'NOTSET') this.refuse(node, `auto_pad ${typeof autoPad === 'string' ? autoPad : '(not a string)'}`);
     return windowAxes(spatial, kernel, strides, dilations, pads);
   }
+}
+
+/** A step's options with the channel axis last: a `dataFormat` swapped; options that name no layout stay. */
+export function twinOf(config: Record<string, unknown>): Record<string, unknown> {
+  return config.dataFormat === 'channelsFirst' ? { ...config, dataFormat: 'channelsLast' } : config;
 }
 
 /**

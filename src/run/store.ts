@@ -103,7 +103,7 @@ function assemble(
   // A PyTorch run's epochs whose measures are still to be computed from their ONNX checkpoints.
   const pending = new Set(parsed.pending.filter((m) => !byEpoch.has(m.epoch)).map((m) => m.epoch));
   const awaiting = manifest.epochs.filter((e) => !usable.includes(e) && pending.has(e) && hasCheckpoint(e));
-  const incomplete = manifest.epochs.filter((e) => !usable.includes(e) && !pending.has(e));
+  const incomplete = manifest.epochs.filter((e) => !usable.includes(e) && !awaiting.includes(e));
   if (awaiting.length) notes.push(`epochs ${awaiting.join(', ')} were recorded by PyTorch and await their measures`);
   if (incomplete.length) notes.push(`epochs ${incomplete.join(', ')} are incomplete and were ignored`);
   manifest.epochs = usable;

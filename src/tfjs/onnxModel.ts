@@ -52,34 +52,6 @@ export type PlanLayout = 'channelsFirst' | 'channelsLast';
 const inLayout = (shape: readonly number[], layout: PlanLayout): number[] =>
   layout === 'channelsLast' && shape.length >= 2 ? [...shape.slice(1), shape[0]] : [...shape];
 
-/** The values per channel of a shape (`H·W` of a map, 1 of a vector). */
-const perChannel = (shape: readonly number[]): number => shape.slice(1).reduce((a, b) => a * b, 1);
-
-/** A step's options in the channels-last twin, or undefined for a step the twin leaves out. */
-function channelsLastConfig(step: PlanStep, input: readonly number[]): Record<string, unknown> | undefined {
-  const c = step.config;
-  const inputRank = input.length;
-  // A reshape between [C] and [C, 1, 1] (squeeze-and-excitation) keeps its meaning with the channels last.
-  const channelsOnly = perChannel(input) === 1 && perChannel(step.outputShape) === 1;
-  if (c.dataFormat === 'channelsFirst') return { ...c, dataFormat: 'channelsLast' };
-  switch (step.className) {
-    case 'BatchNormalization':
-      return { ...c, axis: -1 };
-    case 'TorchPadding2D':
-      return { ...c, channelsLast: true };
-    case 'Concatenate':
-      return inputRank >= 2 && c.axis === 1 ? { ...c, axis: -1 } : inputRank >= 2 ? undefined : c;
-    case 'Flatten':
-      return channelsOnly ? c : undefined;
-    case 'Reshape':
-      return channelsOnly ? { ...c, targetShape: inLayout(step.outputShape, 'channelsLast') } : undefined;
-    case 'Permute':
-      return inputRank >= 2 ? undefined : c;
-    default:
-      return c;
-  }
-}
-
 /**
  * The model of a plan, its weights set; its input layer is `input`, as a run's layer 0. In the
  * `channelsLast` layout its outputs are the twin's last steps (see {@link PlanLayout}).
@@ -90,10 +62,9 @@ export function buildPlanModel(tf: Tf, plan: LayerPlan, name = 'pytorch', layout
   const input = tf.input({ shape: inLayout(plan.inputShape, layout), name: 'input' });
   const values = new Map<PlanStep, tfType.SymbolicTensor>();
   const built: [Layer, PlanStep][] = [];
-  const shapeOf = (s: PlanStep | 'input') => (s === 'input' ? plan.inputShape : s.outputShape);
   for (const step of plan.steps) {
     if (step.inputs.some((s) => s !== 'input' && !values.has(s))) continue;
-    const config = layout === 'channelsFirst' ? step.config : channelsLastConfig(step, shapeOf(step.inputs[0]));
+    const config = layout === 'channelsFirst' ? step.config : step.channelsLast;
     if (!config) continue;
     const layer = FACTORIES[step.className](tf, { ...config, name: step.name } as never, torch);
     const inputs = step.inputs.map((s) => (s === 'input' ? input : values.get(s)!));

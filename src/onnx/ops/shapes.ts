@@ -13,9 +13,13 @@ import { product, type OpHandler, type Planner, type TensorValue } from '../plan
 function reshapeTo(p: Planner, node: OnnxNode, x: TensorValue, target: readonly number[]): void {
   if (product(target) !== product(x.shape))
     p.refuse(node, `a reshape of [${x.shape.join(', ')}] to [${target.join(', ')}], which holds another number of values`);
+  // Between [C] and [C, 1, 1] (squeeze-and-excitation) a reshape means the same with the channels last.
+  const perChannel = (shape: readonly number[]) => product(shape.slice(1));
+  const channelsOnly = perChannel(x.shape) === 1 && perChannel(target) === 1;
+  const last = target.length >= 2 ? [...target.slice(1), target[0]] : target;
   if (target.length === x.shape.length && target.every((d, i) => d === x.shape[i])) p.alias(node, x);
-  else if (target.length === 1) p.step(node, 'Flatten', {}, [x], target);
-  else p.step(node, 'Reshape', { targetShape: target }, [x], target);
+  else if (target.length === 1) p.step(node, 'Flatten', {}, [x], target, [], channelsOnly ? {} : null);
+  else p.step(node, 'Reshape', { targetShape: target }, [x], target, [], channelsOnly ? { targetShape: last } : null);
 }
 
 /** ONNX Reshape's target with the batch axis first: 0 copies a dimension, −1 takes the rest. */
@@ -80,7 +84,9 @@ function concat(p: Planner, node: OnnxNode): void {
       p.refuse(node, `a concatenation of [${xs.map((v) => v.shape.join(', ')).join('] and [')}] along axis ${axis}`);
     shape[axis - 1] += x.shape[axis - 1];
   }
-  p.step(node, 'Concatenate', { axis }, xs, shape);
+  // Along the channels of maps, the last axis in the channels-last twin; other axes of maps have no twin.
+  const twin = shape.length === 1 ? { axis } : axis === 1 ? { axis: -1 } : null;
+  p.step(node, 'Concatenate', { axis }, xs, shape, [], twin);
 }
 
 function transpose(p: Planner, node: OnnxNode): void {

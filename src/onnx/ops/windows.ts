@@ -123,7 +123,7 @@ function batchNormalization(p: Planner, node: OnnxNode): void {
     movingMeanInitializer: 'zeros',
     movingVarianceInitializer: 'ones',
   };
-  p.step(node, 'BatchNormalization', config, [x], x.shape, [gamma, beta, mean, variance]);
+  p.step(node, 'BatchNormalization', config, [x], x.shape, [gamma, beta, mean, variance], { ...config, axis: -1 });
 }
 
 export const WINDOW_OPS: Readonly<Record<string, OpHandler>> = {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { checkpointFolder } from '../../../src/run/paths';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serializeNpy } from '../../../src/analysis';
@@ -176,10 +177,19 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
         return JSON.stringify({ ...probe, pending: 'measures' });
       };
       writeMetricsLines([pending(0), pending(1), pending(2), '']);
+      // An epoch has landed once its checkpoint's ONNX file has; epoch 2's has not.
+      for (const e of [0, 1]) writeFileSync(join(checkpointFolder(run, e), 'model.onnx'), '');
       const r = readRun(run);
       assert.equal(r.manifest.formatVersion, 2);
       assert.deepEqual(r.manifest.epochs, []);
-      assert.deepEqual(r.notes, ['epochs 0, 1, 2 were recorded by PyTorch and await their measures']);
+      assert.deepEqual(r.notes, [
+        'epochs 0, 1 were recorded by PyTorch and await their measures',
+        'epochs 2 are incomplete and were ignored',
+      ]);
+      assert.deepEqual(
+        r.pending?.map((l) => l.epoch),
+        [0, 1],
+      );
       editManifest((m) => (m.formatVersion = 3));
       assert.throws(() => readRun(run), formatError(/format 3, this version reads up to 2\); update CNN Slicer/));
     });
