@@ -68,7 +68,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** A bundle of the extension (`dist/<name>.js`): the child processes' entry points. */
-  bundle(name: 'service' | 'recorder'): string {
+  bundle(name: 'service' | 'recorder' | 'cli'): string {
     return join(this.extensionContext.extensionPath, 'dist', `${name}.js`);
   }
 

@@ -22,6 +22,7 @@ import { RunPanels } from './panels/panels';
 import { Recordings } from './recording/recording';
 import { RunNames } from './runs/runDisplay';
 import { RunLabels } from './runs/runLabels';
+import { PendingMeasures } from './runs/pendingMeasures';
 import { RunsView } from './runs/runsTree';
 import { SourceSites } from './editor/sourceSites';
 
@@ -68,6 +69,13 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   const openRun = (runFolder: string) => panels.open(runFolder);
   const recordings = new Recordings(ctx, openRun);
   const runsView = new RunsView(ctx.runs, labels, recordings);
+  // PyTorch runs whose epochs still await their measures are measured by the bundled CLI.
+  const pendingMeasures = new PendingMeasures({
+    runs: ctx.runs,
+    log,
+    nodeExecutable: () => ctx.nodeExecutable(),
+    bundle: (name) => ctx.bundle(name),
+  });
   // The service starts with the first findings asked (a model file with a run opened), never at activation.
   const runFindings = new RunFindings((run, query, options) => ctx.client().query(run, query, options), log);
   const findingsDiagnostics = new FindingsDiagnostics(sourceSites, runFindings);
@@ -90,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
     comparePanels,
     recordings,
     runsView,
+    pendingMeasures,
     runFindings,
     findingsDiagnostics,
     modelFeatures,

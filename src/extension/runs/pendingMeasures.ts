@@ -1,0 +1,67 @@
+// PyTorch runs measured when VS Code finds them. A PyTorch run's epochs await their measures
+// (RunRecord.pending, docs/pytorch.md) until CNN Slicer's engine computes them from the checkpoints;
+// the Python recorder starts that beside the training where it can. A run whose recorder has
+// stopped and whose epochs still await their measures is measured here, once per run folder per
+// window, by `cnn-slicer measure` in a child process (the CLI bundled with the extension): no engine
+// in the extension host. The runs index sees metrics.jsonl change, and the tree, panels and lenses
+// show each epoch as it lands. It writes into the run folder, so only in a trusted workspace.
+import { spawn } from 'node:child_process';
+import * as vscode from 'vscode';
+import type { RunRecord } from '../../run/store';
+
+/** What the measuring needs of the extension (ctx.ts). */
+export interface MeasureHost {
+  readonly runs: { runs(): Promise<RunRecord[]>; readonly onDidChange: vscode.Event<void> };
+  readonly log: vscode.LogOutputChannel;
+  nodeExecutable(): string;
+  bundle(name: 'cli'): string;
+}
+
+/** How long after activation the runs are first looked at (the tree lists them by then anyway). */
+const FIRST_LOOK_MS = 2000;
+
+export class PendingMeasures implements vscode.Disposable {
+  /** Run folders measured, or being measured, in this window. */
+  private readonly started = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly first: ReturnType<typeof setTimeout>;
+  private closed = false;
+
+  constructor(private readonly host: MeasureHost) {
+    this.disposables.push(host.runs.onDidChange(() => void this.look()));
+    this.first = setTimeout(() => void this.look(), FIRST_LOOK_MS);
+    this.first.unref?.();
+  }
+
+  /** The runs whose epochs await their measures, measured where their recorder has stopped. */
+  private async look(): Promise<void> {
+    if (this.closed || !vscode.workspace.isTrusted) return;
+    for (const run of await this.host.runs.runs()) {
+      if (!run.pending?.length || run.manifest.status === 'recording' || this.started.has(run.folder)) continue;
+      this.started.add(run.folder);
+      this.measure(run);
+    }
+  }
+
+  private measure(run: RunRecord): void {
+    const { log } = this.host;
+    log.info(`measuring ${run.pending!.length} epoch(s) of the PyTorch run ${run.folder}`);
+    const child = spawn(this.host.nodeExecutable(), [this.host.bundle('cli'), 'measure', run.folder], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let errors = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (errors = (errors + text).slice(-4000)));
+    child.on('error', (e) => log.warn(`could not measure ${run.folder}: ${e.message}`));
+    child.on('close', (code) => {
+      if (code === 0) log.info(`measured the PyTorch run ${run.folder}`);
+      else log.warn(`measuring ${run.folder} failed (exit ${code}): ${errors.trim().split('\n').at(-1) ?? ''}`);
+    });
+    this.disposables.push({ dispose: () => child.exitCode === null && child.kill() });
+  }
+
+  dispose(): void {
+    this.closed = true;
+    clearTimeout(this.first);
+    for (const d of this.disposables) d.dispose();
+  }
+}
