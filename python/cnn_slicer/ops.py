@@ -15,16 +15,14 @@ Anything else inside a forward() is refused with one line naming the module and 
 
 import torch.nn as nn
 
-# Class name written as `className` -> module classes (isinstance).
+# Class name written as `className` -> module classes (isinstance). Only what CNN Slicer's importer
+# runs exactly (src/onnx/plan.ts, docs/pytorch.md): no 1-D convolutions, group, layer or instance
+# normalisation, or GELU (its exported Erf) yet.
 LAYER_MODULES = {
-    "Conv1d": nn.Conv1d,
     "Conv2d": nn.Conv2d,
     "Linear": nn.Linear,
     "BatchNorm1d": nn.BatchNorm1d,
     "BatchNorm2d": nn.BatchNorm2d,
-    "GroupNorm": nn.GroupNorm,
-    "LayerNorm": nn.LayerNorm,
-    "InstanceNorm2d": nn.InstanceNorm2d,
     "ReLU": nn.ReLU,
     "ReLU6": nn.ReLU6,
     "LeakyReLU": nn.LeakyReLU,
@@ -34,7 +32,6 @@ LAYER_MODULES = {
     "Hardswish": nn.Hardswish,
     "Hardsigmoid": nn.Hardsigmoid,
     "SiLU": nn.SiLU,
-    "GELU": nn.GELU,
     "Softmax": nn.Softmax,
     "LogSoftmax": nn.LogSoftmax,
     "MaxPool2d": nn.MaxPool2d,
@@ -63,7 +60,6 @@ LAYER_FUNCTIONS = {
     "hardswish": "hardswish",
     "hardsigmoid": "hardsigmoid",
     "silu": "silu",
-    "gelu": "gelu",
     "softmax": "softmax",
     "log_softmax": "log_softmax",
     "max_pool2d": "max_pool2d",
@@ -102,7 +98,6 @@ PASS_FUNCTIONS = frozenset(
         "alpha_dropout",
         "feature_alpha_dropout",
         "linear",
-        "conv1d",
         "conv2d",
         "batch_norm",
     ]

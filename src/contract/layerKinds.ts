@@ -190,7 +190,6 @@ const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
  * `className` (channel flow, passing on, rescaling, the views' words) reach this part.
  */
 const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
-  Conv1d: { ...MIXES, spatialRank: 1 },
   Conv2d: { ...MIXES, spatialRank: 2 },
   Linear: MIXES,
   BatchNorm1d: { ...PER_CHANNEL, rescales: true },
@@ -201,7 +200,6 @@ const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   Hardswish: PER_CHANNEL,
   Hardsigmoid: PER_CHANNEL,
   SiLU: PER_CHANNEL,
-  GELU: PER_CHANNEL,
   MaxPool2d: { ...PER_CHANNEL, spatialRank: 2 },
   AvgPool2d: { ...PER_CHANNEL, spatialRank: 2 },
   AdaptiveAvgPool2d: { ...PER_CHANNEL, spatialRank: 2 },
@@ -216,7 +214,6 @@ const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   hardswish: PER_CHANNEL,
   hardsigmoid: PER_CHANNEL,
   silu: PER_CHANNEL,
-  gelu: PER_CHANNEL,
   softmax: MIXES,
   log_softmax: MIXES,
   max_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
@@ -261,7 +258,7 @@ const LAYER_WORDS: [RegExp, string][] = [
   [/^BatchNormalization$|^BatchNorm[123]d$/, 'bn'],
   [/^LayerNormalization$|^LayerNorm$/, 'ln'],
   [
-    /Activation|^ReLU6?$|^LeakyReLU$|^Softmax$|^LogSoftmax$|^ELU$|^PReLU$|^Sigmoid$|^Tanh$|^Hard(swish|sigmoid)$|^SiLU$|^GELU$|^(relu6?|leaky_relu|elu|sigmoid|tanh|hardswish|hardsigmoid|silu|gelu|softmax|log_softmax)$/,
+    /Activation|^ReLU6?$|^LeakyReLU$|^Softmax$|^LogSoftmax$|^ELU$|^PReLU$|^Sigmoid$|^Tanh$|^Hard(swish|sigmoid)$|^SiLU$|^(relu6?|leaky_relu|elu|sigmoid|tanh|hardswish|hardsigmoid|silu|softmax|log_softmax)$/,
     'act',
   ],
   [/^Concatenate$|^cat$/, 'concat'],
