@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { initBackend } from '../../../src/tfjs/backend';
 import { installBatchNormAxis } from '../../../src/tfjs/batchNormAxis';
 
 /** x of [1, 2, 2, 2]: channel 0 holds 1..4, channel 1 holds 5..8. */
@@ -21,6 +21,8 @@ function layer(): tf.layers.Layer {
 describe('batchNormAxis: BatchNormalization with its channels first', () => {
   let backend: string;
   before(async () => {
+    // The engine's own set-up registers the WebAssembly backend (importing it here would make it every later test's default).
+    await initBackend('wasm');
     await tf.ready();
     backend = tf.getBackend();
   });
