@@ -81,6 +81,22 @@ export function channelMatrix(layer: LayerActivations, c: number): Float64Array 
  * The values of `[N, C, U]` data (channels first) in the order `[N, U, C]` that `layer` (its
  * count, units and channels) describes.
  */
+/**
+ * Channels-last values `[count, units, channels]` copied into the order `[count, channels, units]`
+ * (a channels-first layer's own layout, which its model reads): the inverse of what
+ * {@link layerActivations} does to a channels-first layer.
+ */
+export function channelsFirstCopy(data: Float32Array, count: number, units: number, channels: number): Float32Array {
+  const out = new Float32Array(data.length);
+  const block = units * channels;
+  for (let n = 0; n < count; n++) {
+    const base = n * block;
+    for (let p = 0; p < units; p++)
+      for (let c = 0, from = base + p * channels; c < channels; c++) out[base + c * units + p] = data[from + c];
+  }
+  return out;
+}
+
 function channelsLastCopy(layer: LayerActivations, data: ArrayLike<number>): Float32Array | Float64Array {
   const { count, units, channels } = layer;
   const out = data instanceof Float32Array ? new Float32Array(data.length) : new Float64Array(data.length);

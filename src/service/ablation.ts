@@ -5,7 +5,7 @@
  * memory across queries): every ablation of one layer is a forward pass of the network's tail, and
  * several ablations share one pass, each a block of rows.
  */
-import { classScores, InputSubset, predictionMeasures, PredictionMeasures, ScoreKind } from '../analysis';
+import { channelsFirstCopy, classScores, InputSubset, predictionMeasures, PredictionMeasures, ScoreKind } from '../analysis';
 import type { RunLayer, RunManifest } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
 import { CancelledError } from '../compute/pool';
@@ -115,7 +115,7 @@ export function ablatedBlocks(
       const value = replacement(c);
       for (let i = c; i < block.length; i += axis.channels) block[i] = value;
     }
-    if (axis.first) block.set(channelsFirstCopy(block, axis));
+    if (axis.first) block.set(channelsFirstCopy(block, block.length / axis.per, axis.per / axis.channels, axis.channels));
   });
   return out;
 }
@@ -264,16 +264,6 @@ export function holdsOnly(data: Float32Array, c: number, channels: number, value
   const want = new Uint32Array(Float32Array.of(value).buffer)[0];
   for (let i = c; i < bits.length; i += channels) if (bits[i] !== want) return false;
   return true;
-}
-
-/** Channels-last values `[n, p, C]` (whole inputs of `axis.per`) copied into the order `[n, C, p]`. */
-function channelsFirstCopy(data: Float32Array, axis: AblationAxis): Float32Array {
-  const { channels, per } = axis;
-  const units = per / channels;
-  const out = new Float32Array(data.length);
-  for (let at = 0; at < data.length; at += per)
-    for (let p = 0; p < units; p++) for (let c = 0; c < channels; c++) out[at + c * units + p] = data[at + p * channels + c];
-  return out;
 }
 
 function gather(data: Float32Array, per: number, indices: readonly number[]): Float32Array {

@@ -2,6 +2,7 @@
  * The ablations of a layer of a graph model (ablation.ts) computed from the layer's descendants
  * alone: see {@link graphTail}.
  */
+import { channelsFirstCopy } from '../analysis';
 import { tailPlan } from '../tfjs/graphTail';
 import type { QueryContext } from './queryContext';
 
@@ -53,7 +54,13 @@ export async function graphTail(
   if (!plan) return undefined;
   const n = s.indices.length;
   const sides = new Map<number, Float32Array>();
-  for (const { layer } of plan.sides) sides.set(layer, (await ctx.layerOutput(s.epoch, layer, s.indices)).data as Float32Array);
+  // The tail reads these layers in the model's own layout; `layerOutput` gives every layer channels last.
+  for (const { layer } of plan.sides) {
+    const values = await ctx.layerOutput(s.epoch, layer, s.indices);
+    const data = values.data as Float32Array;
+    const first = layers[layer].dataFormat === 'channelsFirst' && layers[layer].outputShape.length >= 2;
+    sides.set(layer, first ? channelsFirstCopy(data, values.count, values.units, values.channels) : data);
+  }
   const run = await ctx.tailRunner(s.epoch, { plan, layer: s.layer, count: n, sides });
   const outPer = layers[s.output.layer].outputShape.reduce((x, y) => x * y, 1);
   return {

@@ -1,10 +1,17 @@
 /** `layerActivations` reads a channels-first output `[N, C, H, W]` on its channel axis. */
 import assert from 'node:assert/strict';
-import { channelMatrix, layerActivations } from '../../../src/analysis/layout';
+import { channelMatrix, channelsFirstCopy, layerActivations } from '../../../src/analysis/layout';
 import { channelsOf } from '../../../src/analysis/layout';
 import { validateManifest } from '../../../src/contract/runFormat';
 
 describe('channels-first layer activations', () => {
+  it('moves channels-last values back to channels first: the inverse of layerActivations', () => {
+    // 2 inputs of [C = 3, H·W = 4], each value its own index.
+    const nchw = Float32Array.from({ length: 24 }, (_, i) => i);
+    const moved = layerActivations([2, 3, 2, 2], nchw, 'channelsFirst');
+    assert.deepEqual(Array.from(channelsFirstCopy(moved.data as Float32Array, 2, 4, 3)), Array.from(nchw));
+  });
+
   it('moves the channel axis last once: channel c of input n is the H×W slice [n, c, :, :]', () => {
     // Two inputs, three channels of 2×2: value = 100·n + 10·c + p.
     const data = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => 100 * Math.floor(i / 12) + 10 * Math.floor((i % 12) / 4) + (i % 4));
