@@ -41,6 +41,7 @@ import { writeFakeCifar } from './fakeCifar';
 import type { RecordingFigures } from './recordingBench';
 import type { ZooCaseResult } from './zooBench';
 import type { ReportFigures } from './reportBench';
+import type { ImportFigures } from './pytorchBench';
 
 interface CaseResult {
   seconds: number;
@@ -67,6 +68,8 @@ interface CaseResult {
   report?: ReportFigures;
   /** A LeNet recording (`record-lenet:sequential` or `record-lenet:overlapped`; bench/recordingBench.ts). */
   recording?: RecordingFigures;
+  /** A checkpoint import (`pytorch-import:<checkpoint folder>`; bench/pytorchBench.ts). */
+  import?: ImportFigures;
 }
 
 function mnistSubset(n: number): { data: Float64Array; d: number } {
@@ -111,6 +114,17 @@ async function runCase(name: string): Promise<CaseResult> {
     // The folder is everything after "report:" (a path may hold a colon).
     const report = await reportCase(name.slice('report:'.length));
     return { seconds: report.seconds, peakRssMB: report.peakRssMB, report };
+  }
+  if (kind === 'pytorch-import' || kind === 'pytorch-tfjs-checkpoint') {
+    // The folder is everything after the first colon (a path may hold one).
+    const { importCase, writeTfjsCheckpointCase } = await import('./pytorchBench');
+    const folder = name.slice(kind.length + 1);
+    if (kind === 'pytorch-tfjs-checkpoint') {
+      await writeTfjsCheckpointCase(folder);
+      return { seconds: 0, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+    }
+    const figures = await importCase(folder);
+    return { seconds: figures.seconds, peakRssMB: figures.peakRssMB, import: figures };
   }
   if (kind === 'inter' || kind === 'inter1') {
     const n = Number(arg);
@@ -390,7 +404,7 @@ const VALUE_OPTIONS = ['--only', '--case', '--zoo-inputs', '--zoo-cpu-fraction',
 const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '--zoo'];
 
 const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
-  --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, batchnorm,
+  --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, pytorch, batchnorm,
                             recording, forward, service, graph, ablation, memory, views, interactions,
                             extension, report (report, the default report of three deep models, runs
                             only when named)
@@ -472,7 +486,7 @@ async function main(): Promise<void> {
     return;
   }
   const quick = process.argv.includes('--quick');
-  // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, batchnorm,
+  // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, pytorch, batchnorm,
   // recording, forward, service, graph, ablation, memory, views, interactions, extension), for iterating on one part without the whole bench.
   const onlyAt = process.argv.indexOf('--only');
   const only = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? '').split(',');
@@ -571,6 +585,12 @@ async function main(): Promise<void> {
   if (!quick && want('torch')) {
     const torch = await benchTorchSection(dir);
     fails += torch.fails;
+  }
+  if (!quick && want('pytorch')) {
+    console.log('\nThe PyTorch recorder (python/cnn_slicer): its overhead on training, and the import of its ResNet-18 checkpoint');
+    const { benchPytorch } = await import('./pytorchBench');
+    const pytorch = await benchPytorch({ dir, inChild, print: (line) => console.log(line) });
+    fails += pytorch.fails;
   }
   if (!quick && want('batchnorm')) {
     console.log('\nTraining a batch-normalised convnet against LeNet per FLOP (one epoch, 1,000 inputs, wasm)');

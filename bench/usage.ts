@@ -13,6 +13,7 @@ export const SECTIONS = [
   'labelinfo',
   'training',
   'torch',
+  'pytorch',
   'batchnorm',
   'recording',
   'forward',
@@ -41,6 +42,9 @@ export function caseProblem(name: string): string | undefined {
       return arg ? undefined : '--case zoo:<model> needs a model name';
     case 'report':
       return arg ? undefined : '--case report:<run folder> needs a recorded run folder';
+    case 'pytorch-import':
+    case 'pytorch-tfjs-checkpoint':
+      return arg ? undefined : `--case ${kind}:<folder> needs a folder`;
     case 'inter':
     case 'inter1':
       return whole(arg, 2, MAX_INTER_INPUTS) && variant === undefined
@@ -69,7 +73,7 @@ export function caseProblem(name: string): string | undefined {
         ? undefined
         : `--case torch-ours:<lenet|cifar>:<inputs>[:profile|:2t], got "${name}"`;
     default:
-      return `unknown bench case "${kind ?? ''}" (cases: zoo, report, inter, inter1, capacity, capacity1, labelinfo, record-lenet, record-cifar, record-resnet50, forward-resnet18, network-graph-resnet18, ablation, service, torch-ours)`;
+      return `unknown bench case "${kind ?? ''}" (cases: zoo, report, pytorch-import, pytorch-tfjs-checkpoint, inter, inter1, capacity, capacity1, labelinfo, record-lenet, record-cifar, record-resnet50, forward-resnet18, network-graph-resnet18, ablation, service, torch-ours)`;
   }
 }
 

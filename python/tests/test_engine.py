@@ -1,0 +1,227 @@
+"""The TypeScript engine on PyTorch runs: CIFAR-style models recorded for one epoch, then measured,
+queried, summarised and reported by `node dist/cli.js`; the engine's channel ablation must equal
+PyTorch's own forward with that channel zeroed.
+
+The models are those of scripts/onnx-fixtures.py (VGG with BatchNorm, ResNet BasicBlocks,
+MobileNetV2, DenseNet, squeeze-and-excitation), imported from it, on 3x32x32 inputs. Needs
+dist/cli.js (`npm run build`; `npm test` builds it before `npm run test:python`).
+"""
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import types
+import unittest
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from cnn_slicer import Recorder
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CLI = os.path.join(ROOT, "dist", "cli.js")
+FIXTURES = os.path.join(ROOT, "scripts", "onnx-fixtures.py")
+TRAIN_SIZE, PROBE_SIZE, BATCH = 320, 64, 32
+CLASSES = 10
+LOSS_RTOL = 1e-4
+
+
+def load_fixture_models():
+    """scripts/onnx-fixtures.py as a module, for its model classes. It imports the onnx package at
+    the top, which the classes do not use; where onnx is not installed (the tests need only torch
+    and numpy) an empty stand-in is given for the import and removed after."""
+    stand_ins = {}
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        onnx_stub = types.ModuleType("onnx")
+        onnx_stub.numpy_helper = types.ModuleType("onnx.numpy_helper")
+        stand_ins = {"onnx": onnx_stub, "onnx.numpy_helper": onnx_stub.numpy_helper}
+    sys.modules.update(stand_ins)
+    try:
+        spec = importlib.util.spec_from_file_location("cnn_slicer_onnx_fixtures", FIXTURES)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        for name in stand_ins:
+            sys.modules.pop(name, None)
+
+
+fixtures = load_fixture_models()
+
+
+def cifar_like(count, seed):
+    """`count` CIFAR-format inputs: float32 [count, 3, 32, 32] in [0, 1], labels 0..9. Uniform noise
+    with a brighter 8x10 patch whose place and colour channel depend on the label, so that one epoch
+    learns something and ablations move predictions."""
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, CLASSES, (count,), generator=generator)
+    pattern = torch.zeros(CLASSES, 3, 32, 32)
+    for k in range(CLASSES):
+        row, col = (k // 3) * 8, (k % 3) * 10
+        pattern[k, k % 3, row : row + 8, col : col + 10] = 1
+    images = 0.6 * torch.rand(count, 3, 32, 32, generator=generator) + 0.4 * pattern[labels]
+    return images.clamp(0, 1), labels
+
+
+# The fixtures' models take 3x16x16 inputs; on 3x32x32 the ones whose classifier reads a fixed
+# spatial size get one more pooling (VGG's config) or a classifier of the larger flattened size.
+def vgg_bn():
+    return fixtures.VGG(cfg=(8, "M", 16, "M", 32, "M", 32, "M"))
+
+
+def resnet():
+    model = fixtures.ResNet()
+    model.linear = nn.Linear(32 * 2 * 2, CLASSES)  # avg_pool2d(out, 4) of 8x8 maps: 2x2
+    return model
+
+
+def densenet():
+    model = fixtures.DenseNet()
+    model.linear = nn.Linear(12 * 2 * 2, CLASSES)  # avg_pool2d(out, 8) of 16x16 maps: 2x2
+    return model
+
+
+# name -> (model, optimizer, the layer to ablate (a module's name = the manifest layer's), its class, a channel besides 0)
+MODELS = {
+    "vgg_bn": (vgg_bn, "sgd", "features.5", "BatchNorm2d", 9),
+    # bn2's output is the left side of the in-place `out += self.shortcut(x)`.
+    "resnet": (resnet, "adam", "layer2.0.bn2", "BatchNorm2d", 11),
+    # the depthwise 3x3 convolution of the inverted residual block with a residual add.
+    "mobilenetv2": (fixtures.MobileNetV2, "sgd", "layers.2.conv2", "Conv2d", 37),
+    # the second bottleneck's 3x3 convolution, whose output leads the torch.cat of the dense block.
+    "densenet": (densenet, "adam", "dense1.1.conv2", "Conv2d", 3),
+    # bn2 of the stride-2 SE block: both the squeezed average and the `out * w` read it.
+    "se": (fixtures.SENet, "adam", "layer2.bn2", "BatchNorm2d", 13),
+}
+
+
+def node():
+    return shutil.which("node") or "node"
+
+
+def cli(*args, timeout=600):
+    """`node dist/cli.js args…`: its stdout; a non-zero exit fails with its stderr."""
+    r = subprocess.run([node(), CLI, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise AssertionError(f"node dist/cli.js {' '.join(args)} exited {r.returncode}:\n{r.stderr.strip()}")
+    return r.stdout
+
+
+def train_one_epoch(model, optimizer, x, y):
+    model.train()
+    total, correct = 0.0, 0
+    for i in range(0, len(x), BATCH):
+        optimizer.zero_grad()
+        out = model(x[i : i + BATCH])
+        loss = F.cross_entropy(out, y[i : i + BATCH])
+        loss.backward()
+        optimizer.step()
+        total += float(loss) * len(out)
+        correct += int((out.argmax(1) == y[i : i + BATCH]).sum())
+    return total / len(x), correct / len(x)
+
+
+def torch_probe(model, x, y, module=None, channels=()):
+    """PyTorch's accuracy and mean cross-entropy on (x, y) in eval mode, `channels` of `module`'s output zeroed."""
+
+    def zero(_module, _inputs, output):
+        output = output.clone()
+        output[:, list(channels)] = 0
+        return output
+
+    handle = module.register_forward_hook(zero) if module is not None else None
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            logits = model(x)
+    finally:
+        if handle is not None:
+            handle.remove()
+        model.train(was_training)
+    accuracy = int((logits.argmax(1) == y).sum()) / len(y)
+    return accuracy, float(F.cross_entropy(logits.double(), y))
+
+
+class EngineTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.isfile(CLI):
+            raise AssertionError(f"{CLI} is missing: run `npm run build` first")
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def record(self, name):
+        make, optimizer_name, _, _, _ = MODELS[name]
+        torch.manual_seed(46)
+        model = make()
+        if optimizer_name == "sgd":
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        else:
+            optimizer = torch.optim.Adam(model.parameters(), lr=0.002)
+        x, y = cifar_like(TRAIN_SIZE, seed=1)
+        probe = cifar_like(PROBE_SIZE, seed=2)
+        runs = os.path.join(self.tmp.name, "runs")
+        with Recorder(model, probe=probe, name=name, runs_dir=runs, optimizer=optimizer, loss="cross_entropy", epochs=1, batch_size=BATCH, train_size=TRAIN_SIZE) as rec:
+            rec.epoch(0)
+            loss, accuracy = train_one_epoch(model, optimizer, x, y)
+            rec.epoch(1, train_loss=loss, train_accuracy=accuracy)
+        return model, probe, rec.run_dir
+
+    def check_model(self, name):
+        _, _, layer_name, class_name, other = MODELS[name]
+        model, (px, py), run = self.record(name)
+        with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
+            layers = {layer["name"]: layer for layer in json.load(f)["layers"]}
+        layer = layers[layer_name]
+        self.assertEqual(layer["className"], class_name)
+        module = dict(model.named_modules())[layer_name]
+        self.assertLess(other, layer["channels"])
+
+        baseline = torch_probe(model, px, py)
+        losses = []
+        for channels in ([0], [other]):
+            with self.subTest(layer=layer_name, channels=channels):
+                answer = json.loads(cli("query", run, "ablation", "--epoch", "1", "--layer", str(layer["index"]), "--channels", ",".join(map(str, channels))))
+                self.assertEqual((answer["epoch"], answer["layer"], answer["channels"], answer["inputCount"]), (1, layer["index"], channels, PROBE_SIZE))
+                self.assertEqual(answer["baseline"]["accuracy"], baseline[0])
+                self.assertAlmostEqual(answer["baseline"]["loss"], baseline[1], delta=LOSS_RTOL * abs(baseline[1]))
+                accuracy, loss = torch_probe(model, px, py, module, channels)
+                self.assertEqual(answer["ablated"]["accuracy"], accuracy)
+                self.assertAlmostEqual(answer["ablated"]["loss"], loss, delta=LOSS_RTOL * abs(loss))
+                losses.append(loss)
+        self.assertNotEqual(losses, [baseline[1]] * 2, "neither ablation changes PyTorch's loss: choose another layer or channel")
+
+        findings = json.loads(cli("findings", run, "--json"))
+        self.assertIsInstance(findings, dict)
+        page = os.path.join(self.tmp.name, "r.html")
+        cli("report", run, "--out", page)
+        self.assertGreater(os.path.getsize(page), 0)
+
+    def test_vgg_bn(self):
+        self.check_model("vgg_bn")
+
+    def test_resnet(self):
+        self.check_model("resnet")
+
+    def test_mobilenetv2(self):
+        self.check_model("mobilenetv2")
+
+    def test_densenet(self):
+        self.check_model("densenet")
+
+    def test_se(self):
+        self.check_model("se")
+
+
+if __name__ == "__main__":
+    unittest.main()
