@@ -11,7 +11,7 @@ import type { RunRecord } from '../../run/store';
 
 /** What the measuring needs of the extension (ctx.ts). */
 export interface MeasureHost {
-  readonly runs: { runs(): Promise<RunRecord[]>; readonly onDidChange: vscode.Event<void> };
+  readonly runs: { runs(): Promise<RunRecord[]>; refresh(): void; readonly onDidChange: vscode.Event<void> };
   readonly log: vscode.LogOutputChannel;
   nodeExecutable(): string;
   bundle(name: 'cli'): string;
@@ -53,6 +53,8 @@ export class PendingMeasures implements vscode.Disposable {
     child.stderr.setEncoding('utf8').on('data', (text: string) => (errors = (errors + text).slice(-4000)));
     child.on('error', (e) => log.warn(`could not measure ${run.folder}: ${e.message}`));
     child.on('close', (code) => {
+      // Read the run again now: file events of its last lines may have come and gone in one refresh.
+      this.host.runs.refresh();
       if (code === 0) log.info(`measured the PyTorch run ${run.folder}`);
       else log.warn(`measuring ${run.folder} failed (exit ${code}): ${errors.trim().split('\n').at(-1) ?? ''}`);
     });

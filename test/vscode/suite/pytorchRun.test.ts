@@ -6,14 +6,15 @@ import assert from 'node:assert/strict';
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { activate, extension, waitFor } from './helpers';
+import { activate, waitFor } from './helpers';
 
 describe('a PyTorch run', function () {
   this.timeout(120_000);
 
   it('is measured once VS Code finds it, and then lists every epoch with its measures', async () => {
     const api = await activate();
-    const fixtures = join(extension().extensionPath, 'test', 'fixtures', 'pytorch-run');
+    // This file runs from dist/test/suite/ of the repository (also when the suite tests an installed .vsix).
+    const fixtures = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'pytorch-run');
     const [id] = readdirSync(fixtures);
     const folder = join(api.ctx.runsFolders()[0], id);
     cpSync(join(fixtures, id), folder, { recursive: true });
@@ -22,6 +23,7 @@ describe('a PyTorch run', function () {
       const measured = await waitFor(
         'the PyTorch run measured',
         async () => {
+          await new Promise((done) => setTimeout(done, 500));
           const run = await api.ctx.runs.find(folder);
           return run && run.manifest.epochs.length === 3 && !run.pending ? run : undefined;
         },
