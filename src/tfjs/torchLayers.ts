@@ -26,8 +26,8 @@ export interface TorchLayerClasses {
 /** TorchPadding2D's options: pads before and after the height and the width; channels first unless `channelsLast`. */
 interface PaddingArgs {
   name: string;
-  padding: [[number, number], [number, number]];
-  fill: 'min';
+  padding?: [[number, number], [number, number]];
+  fill?: 'min';
   channelsLast?: boolean;
 }
 
@@ -81,7 +81,12 @@ export function torchLayerClasses(tf: Tf): TorchLayerClasses {
     readonly channelsLast: boolean;
     constructor(args: PaddingArgs) {
       super({ name: args.name });
-      [this.padding, this.fill, this.channelsLast] = [args.padding, args.fill, args.channelsLast === true];
+      // No pads given (a class built by name, as tfjs builds any registered class): none.
+      this.padding = args.padding ?? [
+        [0, 0],
+        [0, 0],
+      ];
+      [this.fill, this.channelsLast] = [args.fill ?? 'min', args.channelsLast === true];
     }
     override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
       const pads: [number, number][] = this.channelsLast ? [[0, 0], ...this.padding, [0, 0]] : [[0, 0], [0, 0], ...this.padding];
