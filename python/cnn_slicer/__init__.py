@@ -12,9 +12,10 @@ layer's output, named as the manifest's layers (docs/run-format.md "PyTorch runs
 and numpy only; tested with torch 1.13.0 (Debian's python3-torch) and numpy 1.24.
 """
 
+from .control import Control
 from .layers import export_onnx, layer_table, tapped_outputs
 from .recorder import Recorder
 from .trace import UnsupportedModelError
 
-__all__ = ["Recorder", "UnsupportedModelError", "export_onnx", "layer_table", "tapped_outputs"]
+__all__ = ["Control", "Recorder", "UnsupportedModelError", "export_onnx", "layer_table", "tapped_outputs"]
 __version__ = "0.1.0"

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from . import files
+from .control import Control, check_source, find_source_run
 from .layers import OPSET, ModelModes, export_onnx, layer_table
 from .measurer import start_measurer
 from .measures import prediction_measures, softmax_rows
@@ -153,6 +154,26 @@ def _fingerprint(sources, layers):
     return digest.hexdigest()[:16]
 
 
+def _settings(train, train_size, epochs, batch_size, optimizer, probe_size):
+    """The manifest's settings (those known: epochs, batch size, optimizer and learning rate), and
+    ``trainSize`` (popped by the caller into the dataset section)."""
+    if train is not None and train_size is None and hasattr(train, "dataset"):
+        train_size = len(train.dataset)
+    if train is not None and batch_size is None:
+        batch_size = getattr(train, "batch_size", None)
+    settings = {}
+    if epochs is not None:
+        settings["epochs"] = int(epochs)
+    if batch_size is not None:
+        settings["batchSize"] = int(batch_size)
+    if optimizer is not None:
+        settings["optimizer"] = type(optimizer).__name__.lower()
+        settings["learningRate"] = float(optimizer.param_groups[0]["lr"])
+    settings.update({"seed": torch.initial_seed() % 2**31, "recordEvery": 1, "probeSize": probe_size, "bins": DEFAULT_BINS, "k": DEFAULT_K})
+    settings["trainSize"] = train_size
+    return settings
+
+
 def _number_or_none(value):
     if value is None:
         return None
@@ -190,8 +211,11 @@ class Recorder:
         optimizer=None,
         loss=None,
         dataset=None,
+        control=None,
+        source_run=None,
     ):
         self.run_dir = None
+        self.control = None
         self._active = not _is_secondary_rank()
         if not self._active:
             return
@@ -201,14 +225,28 @@ class Recorder:
         self._last_end = None
         self.measurer = None
         with rng_kept():
-            self._start(probe, classes, name, runs_dir, probe_size, train, train_size, epochs, batch_size, optimizer, loss, dataset)
+            self._start(probe, classes, name, runs_dir, probe_size, train, train_size, epochs, batch_size, optimizer, loss, dataset, control, source_run)
 
     # -- start -------------------------------------------------------------------------------
-    def _start(self, probe, classes, name, runs_dir, probe_size, train, train_size, epochs, batch_size, optimizer, loss, dataset):
+    def _start(self, probe, classes, name, runs_dir, probe_size, train, train_size, epochs, batch_size, optimizer, loss, dataset, control, source_run):
         model = self.model
         parameter = next(model.parameters(), None)
         self.device = parameter.device if parameter is not None else torch.device("cpu")
         self.inputs, self.labels = _probe_from(probe, probe_size)
+        # The probe as given: its fingerprint and what a control keeps of it are measured before the transform.
+        given = self.inputs.numpy().astype(np.float32)
+        digest = hashlib.sha256(given.tobytes())
+        digest.update(self.labels.numpy().astype(np.int32).tobytes())
+        kept = None
+        if control is not None:
+            try:
+                self.control = control if isinstance(control, Control) else Control(control)
+            except ValueError as e:
+                raise UnsupportedModelError(str(e)) from None
+            self.control.fit(list(self.inputs.shape[1:]))
+            kept = self.control.kept(given)
+            if self.control.pixels:
+                self.inputs = self.control(self.inputs).contiguous()
         example = self.inputs[:1].to(self.device)
         layers, kind = layer_table(model, example, len(classes) if classes is not None else None)
         self.layers = layers
@@ -221,6 +259,14 @@ class Recorder:
 
         model_file, sources = _model_files(model)
         runs = _runs_folder(runs_dir)
+        settings = _settings(train, train_size, epochs, batch_size, optimizer, len(self.labels))
+        train_size = settings.pop("trainSize", None)
+        source = None
+        if self.control is not None:
+            settings["seed"] = self.control.seed
+            source = find_source_run(runs, name or type(model).__name__, source_run)
+            for line in check_source(source, layers, digest.hexdigest()[:16], settings):
+                print(f"cnn_slicer: control {self.control.spec} trains with {line}: a control should train as its source run did", file=sys.stderr)
         files.make_runs_folder(runs)
         run_name = name or type(model).__name__.lower()
         self.run_id, self.run_dir = files.claim_run_folder(runs, run_name)
@@ -233,25 +279,12 @@ class Recorder:
         files.write_atomic(os.path.join(self.run_dir, "probe", "labels.npy"), files.npy_bytes(labels))
         files.write_atomic(os.path.join(self.run_dir, "probe", "indices.json"), json.dumps(list(range(len(labels)))).encode("utf-8"))
 
-        if train is not None and train_size is None and hasattr(train, "dataset"):
-            train_size = len(train.dataset)
-        if train is not None and batch_size is None:
-            batch_size = getattr(train, "batch_size", None)
-        optimizer_name = type(optimizer).__name__.lower() if optimizer is not None else None
-        settings = {}
-        if epochs is not None:
-            settings["epochs"] = int(epochs)
-        if batch_size is not None:
-            settings["batchSize"] = int(batch_size)
-        if optimizer is not None:
-            settings["optimizer"] = optimizer_name
-            settings["learningRate"] = float(optimizer.param_groups[0]["lr"])
-        settings.update(
-            {"seed": torch.initial_seed() % 2**31, "recordEvery": 1, "probeSize": len(labels), "bins": DEFAULT_BINS, "k": DEFAULT_K}
-        )
+        optimizer_name = settings.get("optimizer")
         dataset_name = dataset or (type(getattr(train, "dataset", None)).__name__.lower() if train is not None else "probe")
-        digest = hashlib.sha256(inputs.tobytes())
-        digest.update(labels.tobytes())
+        dataset_spec = f"pytorch:{dataset_name}"
+        if source is not None:  # the source run's dataset, before the transform
+            dataset_name = source.manifest["dataset"].get("name", dataset_name)
+            dataset_spec = source.manifest["dataset"].get("spec", dataset_spec)
         now = files.iso_now()
         self.manifest = {
             "formatVersion": FORMAT_VERSION,
@@ -268,7 +301,7 @@ class Recorder:
             },
             "layers": layers,
             "dataset": {
-                "spec": f"pytorch:{dataset_name}",
+                "spec": dataset_spec,
                 "name": dataset_name,
                 "fingerprint": digest.hexdigest()[:16],
                 "classNames": self.classes,
@@ -289,6 +322,8 @@ class Recorder:
             "epochs": [],
             "pid": os.getpid(),
         }
+        if source is not None:
+            self.manifest["control"] = self.control.manifest_field(source, self.run_dir, labels, class_count, kept)
         start_time = files.process_start_time()
         if start_time is not None:
             self.manifest["pidStartTime"] = start_time

@@ -7,6 +7,7 @@ MobileNetV2, DenseNet, squeeze-and-excitation), imported from it, on 3x32x32 inp
 dist/cli.js (`npm run build`; `npm test` builds it before `npm run test:python`).
 """
 
+import base64
 import importlib.util
 import json
 import os
@@ -17,6 +18,7 @@ import tempfile
 import types
 import unittest
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -200,6 +202,12 @@ class EngineTest(unittest.TestCase):
                 self.assertAlmostEqual(answer["ablated"]["loss"], loss, delta=LOSS_RTOL * abs(loss))
                 losses.append(loss)
         self.assertNotEqual(losses, [baseline[1]] * 2, "neither ablation changes PyTorch's loss: choose another layer or channel")
+
+        # The probe images are answered channels last ([n, H, W, C], the inputs contract), from the run's [N, C, H, W].
+        images = json.loads(cli("query", run, "inputs", "--inputs", "0,3"))["images"]
+        self.assertEqual(images["shape"], [2, 32, 32, 3])
+        values = np.frombuffer(base64.b64decode(images["base64"]), dtype=np.float32).reshape(images["shape"])
+        self.assertTrue(np.array_equal(values, px[[0, 3]].permute(0, 2, 3, 1).numpy()))
 
         findings = json.loads(cli("findings", run, "--json"))
         self.assertIsInstance(findings, dict)

@@ -78,10 +78,6 @@ export function channelMatrix(layer: LayerActivations, c: number): Float64Array 
 }
 
 /**
- * The values of `[N, C, U]` data (channels first) in the order `[N, U, C]` that `layer` (its
- * count, units and channels) describes.
- */
-/**
  * Channels-last values `[count, units, channels]` copied into the order `[count, channels, units]`
  * (a channels-first layer's own layout, which its model reads): the inverse of what
  * {@link layerActivations} does to a channels-first layer.
@@ -98,7 +94,14 @@ export function channelsFirstCopy(data: Float32Array, count: number, units: numb
 }
 
 function channelsLastCopy(layer: LayerActivations, data: ArrayLike<number>): Float32Array | Float64Array {
-  const { count, units, channels } = layer;
+  return channelsLastValues(data, layer.count, layer.units, layer.channels);
+}
+
+/**
+ * Channels-first values `[count, channels, units]` copied into the order `[count, units, channels]`
+ * (float32 stays float32): the inverse of {@link channelsFirstCopy}.
+ */
+export function channelsLastValues(data: ArrayLike<number>, count: number, units: number, channels: number): Float32Array | Float64Array {
   const out = data instanceof Float32Array ? new Float32Array(data.length) : new Float64Array(data.length);
   const block = units * channels;
   for (let n = 0; n < count; n++) {

@@ -225,6 +225,7 @@ export async function runRuns(argv: string[]): Promise<void | typeof HELP_ASKED>
       model: r.manifest.model.name,
       dataset: r.manifest.dataset.spec,
       epochs: r.manifest.epochs,
+      ...(r.pending?.length ? { pendingEpochs: r.pending.map((m) => m.epoch) } : {}),
       createdAt: r.manifest.createdAt,
     }));
     process.stdout.write(JSON.stringify({ runs: rows, errors }) + '\n');
@@ -236,7 +237,7 @@ export async function runRuns(argv: string[]): Promise<void | typeof HELP_ASKED>
   }
   const table = [
     ['run', 'status', 'model', 'dataset', 'epochs'],
-    ...runs.map((r) => [r.manifest.id, r.manifest.status, r.manifest.model.name, r.manifest.dataset.spec, epochRange(r.manifest.epochs)]),
+    ...runs.map((r) => [r.manifest.id, r.manifest.status, r.manifest.model.name, r.manifest.dataset.spec, epochsCell(r.manifest.epochs, r.pending)]),
   ];
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
   for (const row of table)
@@ -247,6 +248,13 @@ export async function runRuns(argv: string[]): Promise<void | typeof HELP_ASKED>
         .trimEnd() + '\n',
     );
   for (const e of errors) process.stdout.write(`unreadable: ${e.folder}: ${e.message}\n`);
+}
+
+/** The measured epochs, and those a PyTorch recorder wrote whose measures are still to come. */
+function epochsCell(epochs: number[], pending: readonly { epoch: number }[] | undefined): string {
+  if (!pending?.length) return epochRange(epochs);
+  const awaiting = `${epochRange(pending.map((m) => m.epoch))} awaiting measures`;
+  return epochs.length === 0 ? awaiting : `${epochRange(epochs)}; ${awaiting}`;
 }
 
 function epochRange(epochs: number[]): string {

@@ -6,10 +6,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RecordOptions, RecordProgress } from '../recorder/protocol';
+import { pythonModelFileProblem, type RecordOptions, type RecordProgress } from '../recorder/protocol';
 import { RECORD_SETTINGS, type RecordSetting, type RecordSettingName, settingProblem } from '../contract/recordSettings';
 import { commandLineError, intOption } from './options';
 import { parseControlSpec } from '../data/control';
+import { pytorchControlLines } from '../contract/controlFormat';
 import { readControlSource, sourceModelFile } from '../recorder/control';
 import { RecorderClient, type RecordingOutcome } from '../recorder/client';
 import { HELP_ASKED, UsageError } from './usage';
@@ -84,6 +85,8 @@ export function parseRecordArgs(argv: string[]): RecordOptions | undefined {
     (Object.entries(RECORD_SETTINGS) as [RecordSettingName, RecordSetting][]).map(([name, s]) => [name, settingOption(s, v)]),
   ) as Pick<RecordOptions, RecordSettingName>;
   const controlRun = control === undefined ? undefined : controlOf(parsed.positionals[0], control);
+  const python = controlRun === undefined ? pythonModelFileProblem(resolve(parsed.positionals[0])) : undefined;
+  if (python) throw new UsageError(python);
   return {
     ...settings,
     modelFile: controlRun?.modelFile ?? parsed.positionals[0],
@@ -115,6 +118,11 @@ function controlOf(folder: string, spec: string): { modelFile: string; control: 
   } catch (e) {
     throw new UsageError(`${(e as Error).message}: record <run-folder> --control ${spec} needs a recorded run`);
   }
+  if (manifest.checkpoint?.format === 'onnx')
+    throw new UsageError(
+      `run ${manifest.id} was trained by a PyTorch script, which records its control itself (docs/pytorch.md): ` +
+        pytorchControlLines(parseControlSpec(spec).spec, path, manifest.model.name).join('; '),
+    );
   return { modelFile: sourceModelFile(manifest, path), control: { spec, sourceRun: path } };
 }
 

@@ -64,3 +64,15 @@ export function controlProblem(value: unknown): { field: string; what: string } 
   }
   return undefined;
 }
+
+/**
+ * The lines of a PyTorch training script that record control `spec` of the PyTorch run in
+ * `sourceFolder` (model `name`): a PyTorch model is trained by the user's script, so its control is
+ * recorded there (docs/pytorch.md "The control experiment"), not retrained by the TypeScript recorder.
+ */
+export function pytorchControlLines(spec: string, sourceFolder: string, name: string): string[] {
+  return [
+    `rec = Recorder(model, probe=(x, y), name=${JSON.stringify(name)}, control=${JSON.stringify(spec)}, source_run=${JSON.stringify(sourceFolder)})`,
+    'train_set = rec.control.dataset(train_set)',
+  ];
+}

@@ -284,6 +284,21 @@ function quotedIfPlain(value: unknown): string {
   return typeof value === 'string' && /^[a-z-]{1,20}$/.test(value) ? ` "${value}"` : '';
 }
 
+/**
+ * One probe input as an image: height, width and channels, and whether the probe stores it channels
+ * first (`[C, H, W]`, as a PyTorch run or a channels-first model's input layer reads it) or last
+ * (`[H, W, C]`, or `[H, W]` for one channel). Undefined for inputs that are not images.
+ */
+export function probeImageShape(
+  manifest: Pick<RunManifest, 'dataset' | 'layers'>,
+): { height: number; width: number; channels: number; channelsFirst: boolean } | undefined {
+  const shape = manifest.dataset.inputShape;
+  if (shape.length === 2) return { height: shape[0], width: shape[1], channels: 1, channelsFirst: false };
+  if (shape.length !== 3) return undefined;
+  if (manifest.layers[0]?.dataFormat === 'channelsFirst') return { channels: shape[0], height: shape[1], width: shape[2], channelsFirst: true };
+  return { height: shape[0], width: shape[1], channels: shape[2], channelsFirst: false };
+}
+
 /** Checks the parsed manifest.json of a run; throws RunFormatError naming the first problem. */
 export function validateManifest(value: unknown, where = 'manifest.json'): RunManifest {
   const c: Checker = new Checker(where);

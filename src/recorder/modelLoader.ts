@@ -29,6 +29,7 @@ import {
 import { channelsFirstLayers, layerArgs } from './layerConfig';
 import { expressionStart, layerEntryOffsets } from './sourceText';
 import { explainShapeError, windowAtLine } from './shapeErrorHint';
+import { pythonModelFileProblem } from './protocol';
 
 type Tf = typeof tfType;
 type LayersModel = tfType.LayersModel;
@@ -113,6 +114,8 @@ export async function loadModelFile(file: string, tf: Tf, options: LoadModelOpti
   const path = resolve(file);
   if (!existsSync(path)) throw new ModelError(`model file not found: ${path}`);
   if (extname(path).toLowerCase() === '.json') return loadModelJson(path, tf);
+  const python = pythonModelFileProblem(path);
+  if (python) throw new ModelError(python);
   return loadModule(path, tf, {
     timeoutMs: options.factoryTimeoutMs ?? DEFAULT_MODEL_FACTORY_TIMEOUT_MS,
     noticeMs: options.slowNoticeMs ?? SLOW_MODEL_FACTORY_NOTICE_MS,

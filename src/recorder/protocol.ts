@@ -22,6 +22,17 @@ const OptionalNumber = v.optional(v.number());
 const OptionalString = v.optional(v.string());
 
 /**
+ * Why `modelFile` cannot be recorded by this recorder, or undefined: a Python file's model is recorded
+ * by its own training script with the cnn_slicer Recorder (docs/pytorch.md). Checked by the CLI before
+ * anything starts and by the model loader.
+ */
+export function pythonModelFileProblem(modelFile: string): string | undefined {
+  return /\.py$/i.test(modelFile)
+    ? `${modelFile} is a Python file: a PyTorch model is recorded by its own training script with the cnn_slicer Recorder (docs/pytorch.md), not by record`
+    : undefined;
+}
+
+/**
  * What the caller of a recording asks for, as it crosses the boundary (the recorder checks the
  * ranges and says what is wrong): every recording setting of src/contract/recordSettings.ts,
  * optional; unset fields come from the model file's exports, then defaults (settings.ts).

@@ -39,7 +39,9 @@ export const LISTING_INDEX_FILE = '.index.json';
 export const LISTING_INDEX_MAX_BYTES = 64 * 1024 * 1024;
 
 const FORMAT = 'cnn-slicer-run-listing-index';
-const VERSION = 1;
+// 2: a record keeps `pending` (a PyTorch run's epochs awaiting their measures); a version-1 index lost it.
+export const LISTING_INDEX_VERSION = 2;
+const VERSION = LISTING_INDEX_VERSION;
 
 type StoredOutcome = { record: Omit<RunRecord, 'folder'> } | { error: string };
 type StoredEntry = [name: string, stamp: string, outcome: StoredOutcome];
@@ -93,8 +95,8 @@ export function parseListingIndex(text: string): StoredEntry[] {
 export async function saveListingIndex(runsFolder: string, cache: RunListingCache<RunReadOutcome>): Promise<void> {
   const runs: StoredEntry[] = cache.entriesOf(runsFolder).map(({ folder, stamp, outcome }) => {
     if (!('record' in outcome)) return [basename(folder), stamp, outcome];
-    const { manifest, metrics, notes } = outcome.record;
-    return [basename(folder), stamp, { record: { manifest, metrics, notes } }];
+    const { manifest, metrics, notes, pending } = outcome.record;
+    return [basename(folder), stamp, { record: { manifest, metrics, notes, ...(pending ? { pending } : {}) } }];
   });
   const body = JSON.stringify({ runs });
   const text = `${JSON.stringify({ format: FORMAT, version: VERSION, sha256: sha256(body) })}\n${body}`;
@@ -132,6 +134,7 @@ function isStoredEntry(x: unknown): x is StoredEntry {
   if ('error' in outcome) return typeof outcome.error === 'string';
   const record = outcome.record;
   if (!isObject(record) || !Array.isArray(record.metrics) || !Array.isArray(record.notes)) return false;
+  if (record.pending !== undefined && !Array.isArray(record.pending)) return false;
   const m = record.manifest;
   return (
     isObject(m) &&

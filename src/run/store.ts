@@ -79,7 +79,9 @@ function parseManifest(folder: string, bytes: Buffer): RunManifest {
 /**
  * The run as a reader should see it, from what is on disk: epochs listed in the manifest but
  * without a metrics line or checkpoint are left out, damaged metrics lines are skipped and named,
- * a run whose recorder is gone is marked interrupted. `repair` says whether the manifest changed.
+ * a run whose recorder is gone is marked interrupted. `repaired` is the manifest to write back when
+ * it changed: it keeps listing a PyTorch run's epochs that await their measures, which the reader's
+ * view leaves out (else a first read after a crash would drop them from the run for good).
  */
 function assemble(
   folder: string,
@@ -87,7 +89,7 @@ function assemble(
   metricsText: string | undefined,
   hasCheckpoint: (epoch: number) => boolean,
   recorderAlive: boolean,
-): { record: RunRecord; repair: boolean } {
+): { record: RunRecord; repaired?: RunManifest } {
   const notes: string[] = [];
   const metricsPath = join(folder, 'metrics.jsonl');
   const parsed =
@@ -106,22 +108,24 @@ function assemble(
   const incomplete = manifest.epochs.filter((e) => !usable.includes(e) && !awaiting.includes(e));
   if (awaiting.length) notes.push(`epochs ${awaiting.join(', ')} were recorded by PyTorch and await their measures`);
   if (incomplete.length) notes.push(`epochs ${incomplete.join(', ')} are incomplete and were ignored`);
+  // What the manifest on disk keeps listing: the usable epochs and those awaiting their measures.
+  const kept = manifest.epochs.filter((e) => usable.includes(e) || awaiting.includes(e));
   manifest.epochs = usable;
-  let repair = false;
+  let repaired: RunManifest | undefined;
   if (manifest.status === 'recording' && !recorderAlive) {
     manifest.status = 'interrupted';
     manifest.error = {
-      message: `the recorder stopped unexpectedly after epoch ${usable[usable.length - 1] ?? 'none'}; the recorded epochs are intact`,
+      message: `the recorder stopped unexpectedly after epoch ${kept[kept.length - 1] ?? 'none'}; the recorded epochs are intact`,
     };
     delete manifest.pid;
     delete manifest.pidStartTime;
     notes.push('the recorder process is gone: the run is marked interrupted');
-    repair = true;
+    repaired = { ...manifest, epochs: kept };
   }
   const pendingLines = parsed.pending.filter((m, i, all) => awaiting.includes(m.epoch) && all.findIndex((o) => o.epoch === m.epoch) === i);
   const record: RunRecord = { folder, manifest, metrics: usable.map((e) => byEpoch.get(e)!), notes };
   if (pendingLines.length) record.pending = pendingLines.sort((a, b) => a.epoch - b.epoch);
-  return { record, repair };
+  return { record, repaired };
 }
 
 function manifestText(manifest: RunManifest): string {
@@ -157,10 +161,10 @@ export function readRun(folder: string, options: { repair?: boolean } & Recorder
   // gone the manifest is final, so it is read again before anything is concluded or repaired; without
   // this the repair overwrote a finished run's "completed" with "interrupted".
   if (manifest.status === 'recording' && !alive && recheck) return readRun(folder, options, false);
-  const { record, repair } = assemble(folder, manifest, metricsText, (e) => existsSync(checkpointWeightsPath(folder, e, manifest)), alive);
-  if (repair && options.repair !== false) {
+  const { record, repaired } = assemble(folder, manifest, metricsText, (e) => existsSync(checkpointWeightsPath(folder, e, manifest)), alive);
+  if (repaired && options.repair !== false) {
     try {
-      writeFileAtomic(manifestPathOf(folder), manifestText(record.manifest));
+      writeFileAtomic(manifestPathOf(folder), manifestText(repaired));
     } catch {
       record.notes.push('the run folder is read-only; the repair was not saved');
     }
@@ -199,10 +203,10 @@ export async function readRunAsync(folder: string, options: { repair?: boolean }
   const alive = manifest.status === 'recording' && (await (options.isAliveAsync ?? isProcessAliveAsync)(recorderOf(manifest)));
   // The finishing race of readRun: read again once the recorder is known to be gone.
   if (manifest.status === 'recording' && !alive && recheck) return readRunAsync(folder, options, false);
-  const { record, repair } = assemble(folder, manifest, metricsText, (e) => checkpoints.has(e), alive);
-  if (repair && options.repair !== false) {
+  const { record, repaired } = assemble(folder, manifest, metricsText, (e) => checkpoints.has(e), alive);
+  if (repaired && options.repair !== false) {
     try {
-      await writeFileAtomicAsync(manifestPathOf(folder), manifestText(record.manifest));
+      await writeFileAtomicAsync(manifestPathOf(folder), manifestText(repaired));
     } catch {
       record.notes.push('the run folder is read-only; the repair was not saved');
     }

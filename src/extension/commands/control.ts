@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import { borderContent, proposeControl, type ControlProposal } from '../../analysis/borderContent';
 import type { RecordingOutcome } from '../../recorder/client';
 import type { RunRecord } from '../../run/store';
-import type { RunManifest } from '../../contract/runFormat';
+import { probeImageShape, type RunManifest } from '../../contract/runFormat';
+import { pytorchControlLines } from '../../contract/controlFormat';
 import { decodeFloat32 } from '../../contract/queries';
 import type { AnalyzeArgs } from '../recording/analyzeFlow';
 import {
@@ -52,6 +53,8 @@ export interface ControlResult {
   spec: string;
   sourceRun: string;
   outcome: RecordingOutcome | undefined;
+  /** For a PyTorch run: the lines of the training script that record the control (nothing is recorded here). */
+  pythonLines?: string[];
 }
 
 export interface ControlCommandSources {
@@ -74,7 +77,9 @@ export function registerControlCommands(ctx: Ctx, o: ControlCommandSources): Con
     const record = await o.picker.runOf(arg, vscode.l10n.t('Run a control experiment on which run?'), false);
     if (!record) return undefined;
     const modelFile = record.manifest.model.file;
-    if (!(await exists(modelFile)))
+    // A PyTorch run's model is trained by the user's script: its control is recorded there, not here.
+    const pytorch = record.manifest.checkpoint?.format === 'onnx';
+    if (!pytorch && !(await exists(modelFile)))
       throw new Error(
         vscode.l10n.t('the model file {0} no longer exists; open the model where it is now and run “Analyze CNN”.', modelFile),
       );
@@ -106,6 +111,23 @@ export function registerControlCommands(ctx: Ctx, o: ControlCommandSources): Con
     }
     const spec = controlSpec(picked.control, value, vscode.l10n);
     if (!spec) throw new Error(controlValueProblem(picked.control, value ?? '', vscode.l10n) ?? vscode.l10n.t('no control was given'));
+    if (pytorch) {
+      const lines = pytorchControlLines(spec, record.folder, record.manifest.model.name);
+      const copy = vscode.l10n.t('Copy the Lines');
+      void commands.ui
+        .offer(
+          vscode.l10n.t(
+            'CNN Slicer: run {0} was trained by a PyTorch script, which records its control experiment itself: record {1} there with `{2}` and train on `rec.control.dataset(train_set)`. The control run appears here as it trains.',
+            record.manifest.id,
+            spec,
+            lines[0],
+          ),
+          copy,
+        )
+        .then((c) => (c === copy ? vscode.env.clipboard.writeText(lines.join('\n')) : undefined))
+        .then(undefined, (e: unknown) => ctx.log.error(`copying the control lines failed: ${String(e)}`));
+      return { spec, sourceRun: record.folder, outcome: undefined, pythonLines: lines };
+    }
     const args: AnalyzeArgs = {
       modelFile,
       settings: rerunSettings(record.manifest),
@@ -169,9 +191,9 @@ const PROPOSAL_MAX_VALUES = 4_000_000;
  * when they cannot be read or are not images (the log says why).
  */
 async function proposeFor(ctx: Ctx, folder: string, manifest: RunManifest): Promise<ControlProposal | undefined> {
-  const shape = manifest.dataset.inputShape;
-  if (shape.length !== 2 && shape.length !== 3) return undefined;
-  const [height, width, channels = 1] = shape;
+  const image = probeImageShape(manifest);
+  if (!image) return undefined;
+  const { height, width, channels } = image;
   const fit = Math.max(1, Math.floor(PROPOSAL_MAX_VALUES / (height * width * channels)));
   const count = Math.min(manifest.probe.size, fit);
   try {

@@ -372,6 +372,53 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
     });
   });
 
+  describe('measure, runs: a PyTorch run whose measures are pending', function () {
+    const PYTORCH_RUN = path.resolve(__dirname, '../../fixtures/pytorch-run');
+    let runs = '';
+    let runFolder = '';
+
+    beforeEach(function () {
+      runs = mkdtempSync(path.join(dir, 'pytorch-'));
+      cpSync(PYTORCH_RUN, runs, { recursive: true });
+      runFolder = path.join(runs, runsIn(runs)[0]);
+    });
+
+    it('runs lists the epochs awaiting their measures instead of "none"', function () {
+      const r = run('runs', runs);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /completed\s+\S+\s+\S+\s+0, 1, 2 awaiting measures\n/);
+      const json = JSON.parse(run('runs', runs, '--json').stdout) as { runs: { epochs: number[]; pendingEpochs?: number[] }[] };
+      assert.deepEqual([json.runs[0].epochs, json.runs[0].pendingEpochs], [[], [0, 1, 2]]);
+    });
+
+    it('measure refuses a missing folder, a file, a folder that is no run and a bad --backend in one line, writing nothing', function () {
+      const metrics = readFileSync(path.join(runFolder, 'metrics.jsonl'), 'utf8');
+      const missing = path.join(dir, 'no-such-run');
+      expectOneLine(run('measure', missing), 2, `${missing} does not exist`);
+      const file = path.join(dir, 'measure.txt');
+      writeFileSync(file, '');
+      expectOneLine(run('measure', file), 2, `${file} is a file, not a run folder`);
+      const empty = mkdtempSync(path.join(dir, 'not-a-run-'));
+      expectOneLine(run('measure', empty), 1, 'manifest.json');
+      expectOneLine(run('measure', runFolder, '--backend', 'gpu'), 2, '--backend must be one of', 'got "gpu"');
+      expectOneLine(run('measure', runFolder, runFolder), 2, 'expected one run folder, got 2');
+      assert.equal(readFileSync(path.join(runFolder, 'metrics.jsonl'), 'utf8'), metrics);
+      assert.deepEqual(readdirSync(empty), []);
+    });
+
+    it('measure --follow on a run whose recorder died measures what landed and stops; the run reads as interrupted', function () {
+      const file = path.join(runFolder, 'manifest.json');
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      // A recorder that is gone: a pid no process has (the kernel's pid_max is at most 2^22).
+      writeFileSync(file, JSON.stringify({ ...manifest, status: 'recording', pid: 4_194_304 + 7 }));
+      const r = spawnSync(process.execPath, [CLI, 'measure', runFolder, '--follow', '--backend', 'wasm'], { encoding: 'utf8', cwd: dir, timeout: 110_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /epoch 2: measured/);
+      const listed = run('runs', runs);
+      assert.match(listed.stdout, /interrupted\s+\S+\s+\S+\s+0, 1, 2\n/);
+    });
+  });
+
   describe('labels and entropy channels', function () {
     it('refuses 50,000 classes (a 20 GB confusion matrix) with the limit and why, instead of aborting', function () {
       const truth = npy('truth.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 49_999]) });

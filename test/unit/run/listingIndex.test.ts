@@ -4,12 +4,12 @@
 // is ignored and replaced. Which runs were read is seen by counting the manifests opened.
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { listRunFolders, RunListing, type RunList } from '../../../src/run/listing';
-import { LISTING_INDEX_FILE, listingIndexPath, parseListingIndex } from '../../../src/run/listingIndex';
+import { LISTING_INDEX_FILE, LISTING_INDEX_VERSION, listingIndexPath, parseListingIndex } from '../../../src/run/listingIndex';
 import { processStartTime } from '../../../src/run/process';
 import { addManyRun, writeManyRuns } from '../support/manyRuns';
 
@@ -116,7 +116,7 @@ describe('listing index: the first listing of a new window reads only the runs t
     ['one byte changed', (text: string) => text.replace('"run-0001"', '"run-0009"')],
     ['not JSON', () => 'garbage\n{'],
     ['of another format', (text: string) => text.replace('cnn-slicer-run-listing-index', 'someone-elses-index')],
-    ['of a later version', (text: string) => text.replace('"version":1', '"version":2')],
+    ['of a later version', (text: string) => text.replace(`"version":${LISTING_INDEX_VERSION}`, `"version":${LISTING_INDEX_VERSION + 1}`)],
   ] as const) {
     it(`an index that is ${what} is ignored (every run read, as listed without it) and written anew`, async () => {
       await listFresh(runsFolder);
@@ -136,11 +136,22 @@ describe('listing index: the first listing of a new window reads only the runs t
     body.runs.push(['../elsewhere', stamp, outcome], ['run-x', stamp, { record: { manifest: {} } }], ['run-y', 42, outcome]);
     const newBody = JSON.stringify(body);
     const sha256 = createHash('sha256').update(newBody).digest('hex');
-    const forged = `${JSON.stringify({ format: 'cnn-slicer-run-listing-index', version: 1, sha256 })}\n${newBody}`;
+    const forged = `${JSON.stringify({ format: 'cnn-slicer-run-listing-index', version: LISTING_INDEX_VERSION, sha256 })}\n${newBody}`;
     assert.deepEqual(
       parseListingIndex(forged).map(([name]) => name),
       body.runs.slice(0, COUNT).map(([name]) => name),
     );
+  });
+
+  it("keeps a PyTorch run's epochs awaiting their measures: a listing from the index still says they are pending", async () => {
+    const pytorch = join(root, 'pytorch-runs');
+    cpSync(join(__dirname, '..', '..', 'fixtures', 'pytorch-run'), pytorch, { recursive: true });
+    const first = await listFresh(pytorch);
+    const pending = first.list.runs[0].pending?.map((m) => m.epoch);
+    assert.deepEqual(pending, [0, 1, 2]);
+    const again = await listFresh(pytorch);
+    assert.deepEqual(again.read, [], 'listed from the index');
+    assert.deepEqual(again.list.runs[0].pending, first.list.runs[0].pending);
   });
 
   it('a runs folder deleted after a listing is not created again by the index write', async () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { ControlResult } from '../../../src/extension/commands/control';
 import { activate, waitFor } from './helpers';
 
 describe('a PyTorch run', function () {
@@ -32,6 +33,40 @@ describe('a PyTorch run', function () {
       assert.deepEqual(measured.manifest.epochs, [0, 1, 2]);
       assert.equal(measured.manifest.checkpoint?.format, 'onnx');
       for (const line of measured.metrics) assert.equal(line.layers.length, measured.manifest.layers.length);
+
+      // Run Control Experiment on it proposes a control measured on its [C, H, W] probe and gives the
+      // training script's lines to record it; nothing is recorded by the extension.
+      const offered: string[] = [];
+      const proposed: string[] = [];
+      const saved = api.controlCommands.ui;
+      api.controlCommands.ui = {
+        pickKind: async (items) => {
+          proposed.push(...items.filter((i) => i.description).map((i) => `${i.description}: ${i.detail}`));
+          return items.find((i) => i.control === 'border');
+        },
+        askValue: async (_prompt, _value, validate) => {
+          assert.ok(validate('0'));
+          return '2';
+        },
+        offer: async (message) => {
+          offered.push(message);
+          return undefined;
+        },
+      };
+      try {
+        const result = await vscode.commands.executeCommand<ControlResult | undefined>('cnnSlicer.runControlExperiment', { runFolder: folder });
+        assert.ok(result, 'the command ran');
+        assert.equal(proposed.length, 1, 'a control is proposed from the probe');
+        assert.equal(result.outcome, undefined, 'nothing recorded by the extension');
+        assert.deepEqual(result.pythonLines, [
+          `rec = Recorder(model, probe=(x, y), name="tiny-lenet", control="border:2", source_run=${JSON.stringify(folder)})`,
+          'train_set = rec.control.dataset(train_set)',
+        ]);
+        await waitFor('the lines offered', () => offered.length === 1);
+        assert.match(offered[0], /was trained by a PyTorch script, which records its control experiment itself: record border:2 there with `rec = Recorder\(/);
+      } finally {
+        api.controlCommands.ui = saved;
+      }
     } finally {
       rmSync(folder, { recursive: true, force: true });
       await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
