@@ -6,13 +6,13 @@ or not: the ResNet-18 line of the `pytorch` bench section (bench/pytorchBench.ts
 
 The probe is 500 further images, never trained on. Prints the run folder (when recording), each
 epoch's loss, then `training: S s` (or `training and recording: S s`): the wall time of the training
-loop (with the recorder's epochs), as examples/pytorch/train_lenet.py prints it.
+loop (with the recorder's epochs), as examples/pytorch/train_lenet.py prints it: both run `train` of
+examples/pytorch/training.py.
 """
 
 import argparse
 import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
@@ -20,28 +20,12 @@ import torch.nn.functional as F
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "examples", "pytorch"))
 
-from cnn_slicer import Recorder  # noqa: E402
+from resnet_block import BasicBlock  # noqa: E402  (scripts/resnet_block.py)
+from training import train  # noqa: E402  (examples/pytorch/training.py)
 
 BATCH_SIZE = 128
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, in_planes, planes, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or in_planes != planes:
-            self.shortcut = nn.Sequential(nn.Conv2d(in_planes, planes, kernel_size=1, stride=stride, bias=False), nn.BatchNorm2d(planes))
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        out += self.shortcut(x)
-        return F.relu(out)
 
 
 class ResNet18(nn.Module):
@@ -70,22 +54,6 @@ class ResNet18(nn.Module):
         return self.linear(out.view(out.size(0), -1))
 
 
-def train_one_epoch(model, optimizer, x, y, generator):
-    model.train()
-    order = torch.randperm(len(x), generator=generator)
-    total, correct = 0.0, 0
-    for start in range(0, len(x), BATCH_SIZE):
-        batch = order[start : start + BATCH_SIZE]
-        optimizer.zero_grad()
-        out = model(x[batch])
-        loss = F.cross_entropy(out, y[batch])
-        loss.backward()
-        optimizer.step()
-        total += float(loss) * len(batch)
-        correct += int((out.argmax(1) == y[batch]).sum())
-    return total / len(x), correct / len(x)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-record", action="store_true", help="train without the recorder (to time its overhead)")
@@ -104,32 +72,19 @@ def main():
     torch.manual_seed(46)
     model = ResNet18()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
-    started = time.perf_counter()
-    if args.no_record:
-        for epoch in range(1, args.epochs + 1):
-            loss, accuracy = train_one_epoch(model, optimizer, train_x, train_y, generator)
-            print(f"epoch {epoch}: loss {loss:.4f}, accuracy {accuracy:.4f}")
-    else:
-        rec = Recorder(
-            model,
-            probe=(probe_x, probe_y),
-            name="resnet18",
-            runs_dir=args.runs_dir,
-            epochs=args.epochs,
-            batch_size=BATCH_SIZE,
-            optimizer=optimizer,
-            loss="cross_entropy",
-            train_size=len(train_x),
-            dataset="random-cifar",
-        )
-        print(rec.run_dir)
-        with rec:
-            rec.epoch(0)
-            for epoch in range(1, args.epochs + 1):
-                loss, accuracy = train_one_epoch(model, optimizer, train_x, train_y, generator)
-                rec.epoch(epoch, train_loss=loss, train_accuracy=accuracy)
-                print(f"epoch {epoch}: loss {loss:.4f}, accuracy {accuracy:.4f}")
-    print(f"training{'' if args.no_record else ' and recording'}: {time.perf_counter() - started:.2f} s")
+    train(
+        model,
+        optimizer,
+        (train_x, train_y),
+        (probe_x, probe_y),
+        args.epochs,
+        BATCH_SIZE,
+        generator,
+        record=not args.no_record,
+        name="resnet18",
+        runs_dir=args.runs_dir,
+        dataset="random-cifar",
+    )
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ import torch.nn.functional as F
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 OUT = os.path.join(ROOT, "test", "fixtures", "onnx")
-sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path[:0] = [os.path.join(ROOT, "python"), os.path.dirname(os.path.abspath(__file__))]  # cnn_slicer; resnet_block
 OPSET = 14
 
 
@@ -177,28 +177,9 @@ class VGG(nn.Module):
         return nn.Sequential(*layers)
 
 
-class BasicBlock(nn.Module):
-    expansion = 1
-
-    def __init__(self, in_planes, planes, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or in_planes != self.expansion * planes:
-            self.shortcut = nn.Sequential(
-                nn.Conv2d(in_planes, self.expansion * planes, kernel_size=1, stride=stride, bias=False),
-                nn.BatchNorm2d(self.expansion * planes),
-            )
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        out += self.shortcut(x)
-        out = F.relu(out)
-        return out
+# scripts/resnet_block.py (scripts/bench-resnet18.py's block too); importable also where
+# python/tests/test_engine.py loads this file, as this folder is put on sys.path above.
+from resnet_block import BasicBlock  # noqa: E402
 
 
 class ResNet(nn.Module):
@@ -340,18 +321,12 @@ class DenseNet(nn.Module):
         return self.linear(out)
 
 
-class SEBlock(nn.Module):
-    """Squeeze-and-excitation: global average, 1x1 conv down, ReLU, 1x1 conv up, sigmoid, `x * s`."""
+class SEBlock(BasicBlock):
+    """A BasicBlock with squeeze-and-excitation before the shortcut: global average, 1x1 conv down, ReLU,
+    1x1 conv up, sigmoid, `x * s`."""
 
     def __init__(self, in_planes, planes, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or in_planes != planes:
-            self.shortcut = nn.Sequential(nn.Conv2d(in_planes, planes, kernel_size=1, stride=stride, bias=False), nn.BatchNorm2d(planes))
+        super().__init__(in_planes, planes, stride)
         self.fc1 = nn.Conv2d(planes, planes // 4, kernel_size=1)
         self.fc2 = nn.Conv2d(planes // 4, planes, kernel_size=1)
 

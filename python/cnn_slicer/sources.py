@@ -98,15 +98,20 @@ def _enclosing_function(tree, node):
     return None
 
 
-def _attribute_site(owner, attr, child):
-    """Rule 1: `self.<attr> = ...` in the owner's class or a base class."""
-    want = type(child).__name__
+def _user_classes(owner):
+    """(class, file, class node) of `owner`'s class and its bases outside torch, in method resolution order; those whose source is found."""
     for cls in type(owner).__mro__:
         if cls in (nn.Module, object) or cls.__module__.startswith("torch."):
             continue
         file, class_node = _class_node(cls)
-        if class_node is None:
-            continue
+        if class_node is not None:
+            yield cls, file, class_node
+
+
+def _attribute_site(owner, attr, child):
+    """Rule 1: `self.<attr> = ...` in the owner's class or a base class."""
+    want = type(child).__name__
+    for cls, file, class_node in _user_classes(owner):
         found = []
         for node in ast.walk(class_node):
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -133,12 +138,7 @@ def _helper_return(site, owner):
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id == "self"):
         return None
     method = call.func.attr
-    for cls in type(owner).__mro__:
-        if cls in (nn.Module, object) or cls.__module__.startswith("torch."):
-            continue
-        file, class_node = _class_node(cls)
-        if class_node is None:
-            continue
+    for cls, file, class_node in _user_classes(owner):
         for node in class_node.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == method:
                 for ret in ast.walk(node):

@@ -1,15 +1,6 @@
 """Reads an ONNX file's graph (node op types, inputs, outputs; graph outputs) without the onnx package."""
 
-
-def _varint(data, at):
-    value, shift = 0, 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at
-        shift += 7
+from cnn_slicer.onnx_names import _varint
 
 
 def _fields(data):

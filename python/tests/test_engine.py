@@ -24,6 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from cnn_slicer import Recorder
+from tests.training import train_one_epoch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLI = os.path.join(ROOT, "dist", "cli.js")
@@ -116,20 +117,6 @@ def cli(*args, timeout=600):
     return r.stdout
 
 
-def train_one_epoch(model, optimizer, x, y):
-    model.train()
-    total, correct = 0.0, 0
-    for i in range(0, len(x), BATCH):
-        optimizer.zero_grad()
-        out = model(x[i : i + BATCH])
-        loss = F.cross_entropy(out, y[i : i + BATCH])
-        loss.backward()
-        optimizer.step()
-        total += float(loss) * len(out)
-        correct += int((out.argmax(1) == y[i : i + BATCH]).sum())
-    return total / len(x), correct / len(x)
-
-
 def torch_probe(model, x, y, module=None, channels=()):
     """PyTorch's accuracy and mean cross-entropy on (x, y) in eval mode, `channels` of `module`'s output zeroed."""
 
@@ -175,7 +162,7 @@ class EngineTest(unittest.TestCase):
         runs = os.path.join(self.tmp.name, "runs")
         with Recorder(model, probe=probe, name=name, runs_dir=runs, optimizer=optimizer, loss="cross_entropy", epochs=1, batch_size=BATCH, train_size=TRAIN_SIZE) as rec:
             rec.epoch(0)
-            loss, accuracy = train_one_epoch(model, optimizer, x, y)
+            loss, accuracy = train_one_epoch(model, optimizer, x, y, BATCH)
             rec.epoch(1, train_loss=loss, train_accuracy=accuracy)
         return model, probe, rec.run_dir
 

@@ -9,26 +9,12 @@ import unittest
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from cnn_slicer import Recorder, UnsupportedModelError
 from cnn_slicer.measures import prediction_measures, softmax_rows
 from tests.models import LeNet, synthetic_digits
 from tests.onnx_graph import read_graph
-
-
-def train_one_epoch(model, optimizer, x, y, batch=32):
-    model.train()
-    total, correct = 0.0, 0
-    for i in range(0, len(x), batch):
-        optimizer.zero_grad()
-        out = model(x[i : i + batch])
-        loss = F.cross_entropy(out, y[i : i + batch])
-        loss.backward()
-        optimizer.step()
-        total += float(loss) * len(out)
-        correct += int((out.argmax(1) == y[i : i + batch]).sum())
-    return total / len(x), correct / len(x)
+from tests.training import train_one_epoch
 
 
 def read_json(path):
