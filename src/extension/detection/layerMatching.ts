@@ -86,9 +86,14 @@ export function layerKindKey(kind: string): string {
 /**
  * Whether a literal option of the source can be the value a run recorded: equal, or a number
  * standing for every dimension of a recorded tuple (`kernelSize: 5` is tfjs's `[5, 5]`); strings
- * compared without case (`'relu'`, `'same'`).
+ * compared without case (`'relu'`, `'same'`). A tuple of the source (Python's `(3, 5)`) is equal
+ * to the same recorded tuple, or to a recorded number that every one of its entries is.
  */
-export function sameArg(source: string | number, recorded: string | number | number[]): boolean {
+export function sameArg(source: string | number | number[], recorded: string | number | number[]): boolean {
+  if (Array.isArray(source)) {
+    if (Array.isArray(recorded)) return source.length === recorded.length && source.every((x, i) => x === recorded[i]);
+    return source.length > 0 && source.every((x) => x === recorded);
+  }
   if (Array.isArray(recorded)) return typeof source === 'number' && recorded.length > 0 && recorded.every((x) => x === source);
   if (typeof source === 'string' && typeof recorded === 'string') return source.toLowerCase() === recorded.toLowerCase();
   return source === recorded;

@@ -1,0 +1,479 @@
+// The Python model scan (src/extension/detection/pythonScan.ts, with the parser of pythonParser.ts
+// and the recorder's tables of pythonOps.ts): the layer definitions of PyTorch model files in the
+// styles public code uses, found without Python where the PyTorch recorder (python/cnn_slicer)
+// locates the same layers. The recorder's positions are literals here, printed by
+// test/fixtures/python-models/recorded_sources.py (run it again after changing a model file).
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { sameArg } from '../../../../src/extension/detection/layerMatching';
+import { loadPythonParser, pythonWasmFolder, type PythonParser } from '../../../../src/extension/detection/pythonParser';
+import { PYTORCH_LAYER_FUNCTIONS, PYTORCH_LAYER_MODULES } from '../../../../src/extension/detection/pythonOps';
+import { scanPythonModel } from '../../../../src/extension/detection/pythonScan';
+import type { DetectedLayer } from '../../../../src/extension/detection/types';
+import { read, root } from '../../support/modelSources';
+
+const models = (name: string) => join(root, 'test/fixtures/python-models', name);
+
+/** A site as the recorder writes a position (1-based line and column), with its names and the options it gives. */
+const row = (l: DetectedLayer) => [l.className, l.line + 1, l.column + 1, l.python?.paths.join(' '), l.args ?? {}];
+
+/** A recorded layer: [name, className, line, column (1-based), args], as recorded_sources.py prints it. */
+type Recorded = [string, string, number, number, Record<string, number | number[]> | null];
+
+/** What recorded_sources.py printed: per model, the layers the recorder located in its file. */
+const RECORDED: { file: string; model: string; layers: Recorded[] }[] = [
+  {
+    file: 'test/fixtures/python-models/attributes.py',
+    model: 'Net',
+    layers: [
+      ['conv1', 'Conv2d', 10, 22, { filters: 6, kernelSize: [5, 5], strides: [1, 1] }],
+      ['bn1', 'BatchNorm2d', 11, 20, null],
+      ['relu', 'relu', 21, 26, null],
+      ['max_pool2d', 'max_pool2d', 21, 13, { poolSize: [2, 2], strides: [2, 2] }],
+      ['side', 'Conv2d', 14, 21, { filters: 16, kernelSize: [1, 1], strides: [2, 2] }],
+      ['conv2', 'Conv2d', 12, 22, { filters: 16, kernelSize: [3, 3], strides: [1, 1] }],
+      ['relu-2', 'relu', 23, 23, null],
+      ['pool', 'MaxPool2d', 13, 21, { poolSize: [2, 2], strides: [2, 2] }],
+      ['add', 'add', 24, 13, null],
+      ['max_pool2d-2', 'max_pool2d', 25, 27, { poolSize: [3, 3], strides: [1, 1] }],
+      ['cat', 'cat', 25, 13, null],
+      ['fc1', 'Linear', 16, 20, { units: 32 }],
+      ['act', 'Tanh', 17, 20, null],
+      ['sigmoid', 'sigmoid', 27, 13, null],
+      ['fc2', 'Linear', 18, 20, { units: 10 }],
+      ['log_softmax', 'log_softmax', 28, 16, null],
+    ],
+  },
+  {
+    file: 'test/fixtures/python-models/resnet.py',
+    model: 'ResNet',
+    layers: [
+      ['conv1', 'Conv2d', 36, 22, { filters: 8, kernelSize: [3, 3], strides: [1, 1] }],
+      ['bn1', 'BatchNorm2d', 37, 20, null],
+      ['relu', 'relu', 51, 15, null],
+      ['layer1.0.conv1', 'Conv2d', 11, 22, { filters: 8, kernelSize: [3, 3], strides: [1, 1] }],
+      ['layer1.0.bn1', 'BatchNorm2d', 12, 20, null],
+      ['layer1.0.relu', 'relu', 24, 15, null],
+      ['layer1.0.conv2', 'Conv2d', 13, 22, { filters: 8, kernelSize: [3, 3], strides: [1, 1] }],
+      ['layer1.0.bn2', 'BatchNorm2d', 14, 20, null],
+      ['layer1.0.add', 'add', 26, 9, null],
+      ['layer1.0.relu-2', 'relu', 27, 15, null],
+      ['layer1.1.conv1', 'Conv2d', 11, 22, { filters: 8, kernelSize: [3, 3], strides: [1, 1] }],
+      ['layer1.1.bn1', 'BatchNorm2d', 12, 20, null],
+      ['layer1.1.relu', 'relu', 24, 15, null],
+      ['layer1.1.conv2', 'Conv2d', 13, 22, { filters: 8, kernelSize: [3, 3], strides: [1, 1] }],
+      ['layer1.1.bn2', 'BatchNorm2d', 14, 20, null],
+      ['layer1.1.add', 'add', 26, 9, null],
+      ['layer1.1.relu-2', 'relu', 27, 15, null],
+      ['layer2.0.conv1', 'Conv2d', 11, 22, { filters: 16, kernelSize: [3, 3], strides: [2, 2] }],
+      ['layer2.0.bn1', 'BatchNorm2d', 12, 20, null],
+      ['layer2.0.relu', 'relu', 24, 15, null],
+      ['layer2.0.conv2', 'Conv2d', 13, 22, { filters: 16, kernelSize: [3, 3], strides: [1, 1] }],
+      ['layer2.0.bn2', 'BatchNorm2d', 14, 20, null],
+      ['layer2.0.shortcut.0', 'Conv2d', 19, 17, { filters: 16, kernelSize: [1, 1], strides: [2, 2] }],
+      ['layer2.0.shortcut.1', 'BatchNorm2d', 20, 17, null],
+      ['layer2.0.add', 'add', 26, 9, null],
+      ['layer2.0.relu-2', 'relu', 27, 15, null],
+      ['layer2.1.conv1', 'Conv2d', 11, 22, { filters: 16, kernelSize: [3, 3], strides: [1, 1] }],
+      ['layer2.1.bn1', 'BatchNorm2d', 12, 20, null],
+      ['layer2.1.relu', 'relu', 24, 15, null],
+      ['layer2.1.conv2', 'Conv2d', 13, 22, { filters: 16, kernelSize: [3, 3], strides: [1, 1] }],
+      ['layer2.1.bn2', 'BatchNorm2d', 14, 20, null],
+      ['layer2.1.add', 'add', 26, 9, null],
+      ['layer2.1.relu-2', 'relu', 27, 15, null],
+      ['avg_pool2d', 'avg_pool2d', 54, 15, { poolSize: [8, 8], strides: [8, 8] }],
+      ['linear', 'Linear', 40, 23, { units: 10 }],
+    ],
+  },
+  {
+    file: 'test/fixtures/python-models/modulelist.py',
+    model: 'Tower',
+    layers: [
+      ['stem', 'Conv2d', 9, 21, { filters: 4, kernelSize: [3, 3], strides: [1, 1] }],
+      ['convs.0', 'Conv2d', 10, 36, { filters: 4, kernelSize: [3, 3], strides: [1, 1] }],
+      ['norms.0', 'BatchNorm2d', 11, 22, null],
+      ['acts.0', 'ReLU', 14, 36, null],
+      ['add', 'add', 21, 17, null],
+      ['convs.1', 'Conv2d', 10, 22, { filters: 4, kernelSize: [3, 3], strides: [1, 1] }],
+      ['norms.1', 'BatchNorm2d', 11, 22, null],
+      ['acts.1', 'ReLU6', 14, 47, null],
+      ['add-2', 'add', 21, 17, null],
+      ['convs.2', 'Conv2d', 10, 22, { filters: 4, kernelSize: [3, 3], strides: [1, 1] }],
+      ['norms.2', 'BatchNorm2d', 11, 22, null],
+      ['acts.2', 'LeakyReLU', 14, 59, null],
+      ['add-3', 'add', 21, 17, null],
+      ['pool', 'AdaptiveAvgPool2d', 15, 21, null],
+      ['head', 'Linear', 16, 21, { units: 5 }],
+    ],
+  },
+  {
+    file: 'test/fixtures/python-models/ordereddict.py',
+    model: 'Features',
+    layers: [
+      ['features.conv0', 'Conv2d', 11, 25, { filters: 6, kernelSize: [3, 3], strides: [1, 1] }],
+      ['features.norm0', 'BatchNorm2d', 11, 25, null],
+      ['features.relu0', 'ReLU', 11, 25, null],
+      ['features.pool0', 'MaxPool2d', 11, 25, { poolSize: [2, 2], strides: [2, 2] }],
+      ['classifier.fc', 'Linear', 21, 27, { units: 3 }],
+    ],
+  },
+  {
+    file: 'test/fixtures/python-models/aliases.py',
+    model: 'Model',
+    layers: [
+      ['a', 'Conv2d', 13, 18, { filters: 2, kernelSize: [3, 3], strides: [1, 1] }],
+      ['relu', 'relu', 20, 13, null],
+      ['b', 'Conv2d', 14, 18, { filters: 2, kernelSize: [3, 3], strides: [1, 1] }],
+      ['relu-2', 'relu', 21, 13, null],
+      ['c', 'Conv2d', 15, 18, { filters: 4, kernelSize: [1, 1], strides: [1, 1] }],
+      ['relu-3', 'relu', 22, 13, null],
+      ['d', 'Conv2d', 16, 18, { filters: 4, kernelSize: [1, 1], strides: [1, 1] }],
+      ['sigmoid', 'sigmoid', 23, 13, null],
+      ['adaptive_avg_pool2d', 'adaptive_avg_pool2d', 24, 13, null],
+      ['fc', 'Linear', 17, 19, { units: 2 }],
+    ],
+  },
+  {
+    file: 'python/tests/models.py',
+    model: 'LeNet',
+    layers: [
+      ['conv1', 'Conv2d', 11, 22, { filters: 4, kernelSize: [5, 5], strides: [1, 1] }],
+      ['relu', 'relu', 18, 23, null],
+      ['pool', 'MaxPool2d', 12, 21, { poolSize: [2, 2], strides: [2, 2] }],
+      ['conv2', 'Conv2d', 13, 22, { filters: 8, kernelSize: [5, 5], strides: [1, 1] }],
+      ['bn', 'BatchNorm2d', 14, 19, null],
+      ['relu-2', 'relu', 19, 23, null],
+      ['pool-2', 'MaxPool2d', 12, 21, { poolSize: [2, 2], strides: [2, 2] }],
+      ['fc', 'Linear', 15, 19, { units: 10 }],
+    ],
+  },
+  {
+    file: 'python/tests/models.py',
+    model: 'Nested',
+    layers: [
+      ['stem.0', 'Conv2d', 45, 35, { filters: 4, kernelSize: [3, 3], strides: [1, 1] }],
+      ['stem.1', 'ReLU', 45, 66, null],
+      ['layer1.0.conv', 'Conv2d', 26, 21, { filters: 4, kernelSize: [3, 3], strides: [1, 1] }],
+      ['layer1.0.bn', 'BatchNorm2d', 27, 19, null],
+      ['layer1.0.relu', 'ReLU', 28, 21, null],
+      ['layer1.0.shortcut.0', 'Conv2d', 31, 13, { filters: 4, kernelSize: [1, 1], strides: [1, 1] }],
+      ['layer1.0.shortcut.1', 'BatchNorm2d', 32, 13, null],
+      ['layer1.0.add', 'add', 37, 9, null],
+      ['layer1.0.relu-2', 'relu', 38, 15, null],
+      ['layer1.0.relu-3', 'ReLU', 28, 21, null],
+      ['layer1.1.conv', 'Conv2d', 26, 21, { filters: 4, kernelSize: [3, 3], strides: [1, 1] }],
+      ['layer1.1.bn', 'BatchNorm2d', 27, 19, null],
+      ['layer1.1.relu', 'ReLU', 28, 21, null],
+      ['layer1.1.shortcut.0', 'Conv2d', 31, 13, { filters: 4, kernelSize: [1, 1], strides: [1, 1] }],
+      ['layer1.1.shortcut.1', 'BatchNorm2d', 32, 13, null],
+      ['layer1.1.add', 'add', 37, 9, null],
+      ['layer1.1.relu-2', 'relu', 38, 15, null],
+      ['layer1.1.relu-3', 'ReLU', 28, 21, null],
+      ['layer1.2', 'ReLU', 53, 23, null],
+      ['adaptive_avg_pool2d', 'adaptive_avg_pool2d', 58, 13, null],
+      ['fc', 'Linear', 47, 19, { units: 3 }],
+    ],
+  },
+  {
+    file: 'python/tests/models.py',
+    model: 'Sequential',
+    layers: [
+      ['0.conv', 'Conv2d', 26, 21, { filters: 2, kernelSize: [3, 3], strides: [1, 1] }],
+      ['0.bn', 'BatchNorm2d', 27, 19, null],
+      ['0.relu', 'ReLU', 28, 21, null],
+      ['0.shortcut.0', 'Conv2d', 31, 13, { filters: 2, kernelSize: [1, 1], strides: [1, 1] }],
+      ['0.shortcut.1', 'BatchNorm2d', 32, 13, null],
+      ['0.add', 'add', 37, 9, null],
+      ['0.relu-2', 'relu', 38, 15, null],
+      ['0.relu-3', 'ReLU', 28, 21, null],
+    ],
+  },
+  {
+    file: 'python/tests/models.py',
+    model: 'ConvInplaceRelu',
+    layers: [
+      ['conv', 'Conv2d', 66, 21, { filters: 3, kernelSize: [3, 3], strides: [1, 1] }],
+      ['relu', 'ReLU', 67, 21, null],
+      ['fc', 'Linear', 68, 19, { units: 2 }],
+    ],
+  },
+  {
+    file: 'examples/pytorch/train_lenet.py',
+    model: 'LeNet',
+    layers: [
+      ['conv1', 'Conv2d', 40, 22, { filters: 8, kernelSize: [5, 5], strides: [1, 1] }],
+      ['relu', 'relu', 48, 24, null],
+      ['pool1', 'MaxPool2d', 41, 22, { poolSize: [2, 2], strides: [2, 2] }],
+      ['conv2', 'Conv2d', 42, 22, { filters: 16, kernelSize: [5, 5], strides: [1, 1] }],
+      ['relu-2', 'relu', 49, 24, null],
+      ['pool2', 'MaxPool2d', 43, 22, { poolSize: [2, 2], strides: [2, 2] }],
+      ['dense1', 'Linear', 44, 23, { units: 64 }],
+      ['relu-3', 'relu', 50, 13, null],
+      ['output', 'Linear', 45, 23, { units: 10 }],
+    ],
+  },
+];
+
+/**
+ * The classes each file's recorded models use: every layer the scan finds in them must be one the
+ * recorder located (the other classes of python/tests/models.py are models the recorder refuses).
+ */
+const USED_CLASSES: Record<string, string[] | undefined> = {
+  'python/tests/models.py': ['LeNet', 'Block', 'Nested', 'ConvInplaceRelu'],
+};
+
+/**
+ * Layers the recorder does not follow into their container's entries and locates at the start of
+ * the container's construction (python/cnn_slicer/sources.py, rule 3; for entry 0 of a
+ * comprehension, at the comprehension): the keys of an OrderedDict, the members of a comprehension,
+ * a ModuleList filled by append. The scan locates them where they are constructed.
+ */
+const RECORDED_AT_CONTAINER: Record<string, string[] | undefined> = {
+  'test/fixtures/python-models/modulelist.py': ['convs.0', 'convs.1', 'convs.2', 'norms.0', 'norms.1', 'norms.2'],
+  'test/fixtures/python-models/ordereddict.py': ['features.conv0', 'features.norm0', 'features.relu0', 'features.pool0', 'classifier.fc'],
+};
+
+/**
+ * Whether a recorded layer's name is one the site makes: one of its paths (a `*` for any index)
+ * ends the name, after the path of the owner's instance. A module called again adds `-2`, `-3`; a
+ * functional op's `-n` counts the calls of its scope as they run (and a module attribute of the same
+ * name), which the text's order only approximates, so it is left out of the comparison.
+ */
+function nameFits(name: string, site: DetectedLayer): boolean {
+  const bare = name.replace(/-\d+$/, '');
+  return (site.python?.paths ?? []).some((path) => {
+    const pattern = (site.python?.kind === 'functional' ? path.replace(/-\d+$/, '') : path)
+      .split('.')
+      .map((part) => (part === '*' ? '\\d+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+      .join('\\.');
+    return new RegExp(`(^|\\.)${pattern}$`).test(bare);
+  });
+}
+
+describe('Python model scan: layer definitions of PyTorch files without running Python', function () {
+  let parser: PythonParser;
+  before(async () => {
+    parser = await loadPythonParser(pythonWasmFolder());
+  });
+  const scan = (file: string) => scanPythonModel(read(models(file)), parser);
+
+  it('loads the parser once: the same parser for the same folder', async () => {
+    assert.equal(await loadPythonParser(pythonWasmFolder()), parser);
+  });
+
+  it("knows the recorder's layer classes and functions (python/cnn_slicer/ops.py)", () => {
+    const ops = read(join(root, 'python/cnn_slicer/ops.py'));
+    const block = (name: string) => {
+      const start = ops.indexOf(`${name} = {`);
+      assert.ok(start >= 0, `${name} not found in ops.py`);
+      return ops.slice(start, ops.indexOf('\n}', start));
+    };
+    const modules = [...block('LAYER_MODULES').matchAll(/^\s+"(\w+)": nn\.\w+,$/gm)].map((m) => m[1]);
+    assert.deepEqual([...PYTORCH_LAYER_MODULES], modules);
+    const functions = [...block('LAYER_FUNCTIONS').matchAll(/^\s+"(\w+)": "(\w+)",$/gm)].filter((m) => !m[1].startsWith('__'));
+    assert.deepEqual(PYTORCH_LAYER_FUNCTIONS, Object.fromEntries(functions.map((m) => [m[1], m[2]])));
+  });
+
+  it('finds attributes with their literal options, and the functional ops of forward() (a LeNet-style model)', () => {
+    const d = scan('attributes.py');
+    assert.equal(d.isModel, true);
+    assert.deepEqual(d.moduleClasses, ['Net']);
+    assert.deepEqual(d.layers.map(row), [
+      ['Conv2d', 10, 22, 'conv1', { filters: 6, kernelSize: 5, strides: 1 }],
+      ['BatchNorm2d', 11, 20, 'bn1', {}],
+      ['Conv2d', 12, 22, 'conv2', { filters: 16, kernelSize: [3, 3], strides: 1 }],
+      ['MaxPool2d', 13, 21, 'pool', { poolSize: 2, strides: 2 }],
+      ['Conv2d', 14, 21, 'side', { filters: 16, kernelSize: 1, strides: 2 }],
+      ['Linear', 16, 20, 'fc1', { units: 32 }],
+      ['Tanh', 17, 20, 'act', {}],
+      ['Linear', 18, 20, 'fc2', {}],
+      ['max_pool2d', 21, 13, 'max_pool2d', { poolSize: 2, strides: 2 }],
+      ['relu', 21, 26, 'relu', {}],
+      ['relu', 23, 23, 'relu-2', {}],
+      ['add', 24, 13, 'add', {}],
+      ['cat', 25, 13, 'cat', {}],
+      ['max_pool2d', 25, 27, 'max_pool2d-2', { poolSize: [3, 3], strides: 1 }],
+      ['sigmoid', 27, 13, 'sigmoid', {}],
+      ['log_softmax', 28, 16, 'log_softmax', {}],
+    ]);
+    // Positions are editor positions: 0-based, the end just after the call (here on the next line).
+    const side = d.layers.find((l) => l.python?.paths[0] === 'side');
+    assert.deepEqual([side?.line, side?.column, side?.endLine, side?.endColumn], [13, 20, 14, 45]);
+    assert.deepEqual(d.layers.map((l) => [l.python?.kind, l.python?.owner, l.units]).slice(0, 3), [
+      ['module', 'Net', 6],
+      ['module', 'Net', 6],
+      ['module', 'Net', 16],
+    ]);
+  });
+
+  it('finds the blocks of a kuangliu/pytorch-cifar ResNet: _make_layer, a conditional shortcut Sequential, the residual +=', () => {
+    const d = scan('resnet.py');
+    assert.deepEqual(d.moduleClasses, ['BasicBlock', 'ResNet']);
+    assert.deepEqual(d.layers.map(row), [
+      ['Conv2d', 11, 22, 'conv1', { kernelSize: 3 }],
+      ['BatchNorm2d', 12, 20, 'bn1', {}],
+      ['Conv2d', 13, 22, 'conv2', { kernelSize: 3, strides: 1 }],
+      ['BatchNorm2d', 14, 20, 'bn2', {}],
+      ['Conv2d', 19, 17, 'shortcut.0', { kernelSize: 1 }],
+      ['BatchNorm2d', 20, 17, 'shortcut.1', {}],
+      ['relu', 24, 15, 'relu', {}],
+      ['add', 26, 9, 'add', {}],
+      ['relu', 27, 15, 'relu-2', {}],
+      ['Conv2d', 36, 22, 'conv1', { filters: 8, kernelSize: 3, strides: 1 }],
+      ['BatchNorm2d', 37, 20, 'bn1', {}],
+      ['Linear', 40, 23, 'linear', {}],
+      ['relu', 51, 15, 'relu', {}],
+      ['avg_pool2d', 54, 15, 'avg_pool2d', { poolSize: 8, strides: 8 }],
+    ]);
+  });
+
+  it('finds ModuleList comprehensions, a ModuleList filled in a loop and a ModuleList of entries (from torch import nn)', () => {
+    assert.deepEqual(scan('modulelist.py').layers.map(row), [
+      ['Conv2d', 9, 21, 'stem', { kernelSize: 3, strides: 1 }],
+      ['Conv2d', 10, 37, 'convs.*', { kernelSize: 3, strides: 1 }],
+      ['BatchNorm2d', 13, 31, 'norms.*', {}],
+      ['ReLU', 14, 36, 'acts.0', {}],
+      ['ReLU6', 14, 47, 'acts.1', {}],
+      ['LeakyReLU', 14, 59, 'acts.2', {}],
+      ['AdaptiveAvgPool2d', 15, 21, 'pool', {}],
+      ['Linear', 16, 21, 'head', {}],
+      ['add', 21, 17, 'add', {}],
+    ]);
+  });
+
+  it('finds the entries of a Sequential of an OrderedDict by key, with classes imported from torch.nn by name', () => {
+    assert.deepEqual(scan('ordereddict.py').layers.map(row), [
+      ['Conv2d', 14, 31, 'features.conv0', { filters: 6, kernelSize: 3, strides: 1 }],
+      ['BatchNorm2d', 15, 31, 'features.norm0', {}],
+      ['ReLU', 16, 31, 'features.relu0', {}],
+      ['MaxPool2d', 17, 31, 'features.pool0', { poolSize: 2, strides: 2 }],
+      ['Linear', 21, 53, 'classifier.fc', { units: 3 }],
+    ]);
+  });
+
+  it('follows every way of naming torch: import torch.nn, an alias of nn, classes and functions imported by name', () => {
+    assert.deepEqual(scan('aliases.py').layers.map(row), [
+      ['Conv2d', 13, 18, 'a', { filters: 2, kernelSize: 3, strides: 1 }],
+      ['Conv2d', 14, 18, 'b', { filters: 2, kernelSize: 3, strides: 1 }],
+      ['Conv2d', 15, 18, 'c', { filters: 4, kernelSize: 1, strides: 1 }],
+      ['Conv2d', 16, 18, 'd', { filters: 4, kernelSize: 1, strides: 1 }],
+      ['Linear', 17, 19, 'fc', { units: 2 }],
+      ['relu', 20, 13, 'relu', {}],
+      ['relu', 21, 13, 'relu-2', {}],
+      ['relu', 22, 13, 'relu-3', {}],
+      ['sigmoid', 23, 13, 'sigmoid', {}],
+      ['adaptive_avg_pool2d', 24, 13, 'adaptive_avg_pool2d', {}],
+    ]);
+  });
+
+  it('finds the forms of torchvision-style code: layer helpers, helper functions, Sequential subclasses, ModuleDict, top-level Sequential', () => {
+    const d = scan('zoo.py');
+    const of = (owner: string | undefined) => d.layers.filter((l) => l.python?.owner === owner).map(row);
+    // `self.conv1 = conv3x3(…)`: the recorder locates the layer at the helper's call, not inside it.
+    assert.deepEqual(of('BasicBlock'), [
+      ['Conv2d', 26, 22, 'conv1', {}],
+      ['BatchNorm2d', 27, 20, 'bn1', {}],
+      ['ReLU', 28, 21, 'relu', {}],
+      ['Conv2d', 29, 22, 'conv2', {}],
+      ['BatchNorm2d', 30, 20, 'bn2', {}],
+      ['add', 47, 9, 'add', {}],
+    ]);
+    // A Sequential subclass's entries, given to super().__init__; a ModuleDict's by key.
+    assert.deepEqual(of('ConvBNReLU'), [
+      ['Conv2d', 196, 13, '0', {}],
+      ['BatchNorm2d', 197, 13, '1', {}],
+      ['ReLU6', 198, 13, '2', {}],
+    ]);
+    assert.deepEqual(of('SmallCNN').slice(0, 2), [
+      ['Linear', 301, 47, 'heads.logits', {}],
+      ['Linear', 301, 78, 'heads.aux', { units: 2 }],
+    ]);
+    // Outside any class: make_layers(cfg)'s list (VGG), a function's Sequential and the script's own.
+    assert.deepEqual(of(undefined), [
+      ['MaxPool2d', 153, 24, '*', { poolSize: 2, strides: 2 }],
+      ['Conv2d', 155, 22, '*', { kernelSize: 3, strides: 1 }],
+      ['BatchNorm2d', 157, 36, '*', {}],
+      ['ReLU', 157, 55, '*', {}],
+      ['ReLU', 159, 36, '*', {}],
+      ['Conv2d', 313, 9, '0', { filters: 8, kernelSize: 3, strides: 1 }],
+      ['ReLU', 314, 9, '1', {}],
+      ['MaxPool2d', 315, 9, '2', { poolSize: 2, strides: 2 }],
+      ['Linear', 317, 9, '4', {}],
+      ['Conv2d', 321, 23, '0', { filters: 4, kernelSize: 3, strides: 1 }],
+      ['ReLU', 321, 43, '1', {}],
+    ]);
+    assert.equal(d.layers.length, 71);
+  });
+
+  it('gives no layer for a file with a syntax error, and never throws', () => {
+    const broken = scan('syntax_error.py');
+    assert.deepEqual(broken.layers, []);
+    assert.equal(broken.syntaxError, true);
+    for (const text of [
+      '',
+      'import torch\n',
+      'import torch\nclass (nn.Module:\n',
+      'import torch\n\x00\uffff))) = nn.Conv2d(',
+      'print("no model")\n',
+    ]) {
+      const d = scanPythonModel(text, parser);
+      assert.deepEqual(d.layers, [], JSON.stringify(text));
+    }
+    assert.equal(scanPythonModel('print("no torch")\n', parser).isModel, false);
+  });
+
+  it('tells a model file from a file of layers without a model, and counts columns as the editor does', () => {
+    const helpers = scanPythonModel('import torch.nn as nn\n\ndef head(n):\n    return nn.Linear(n, 10)\n', parser);
+    assert.equal(helpers.isModel, false);
+    assert.deepEqual(helpers.layers.map(row), [['Linear', 4, 12, '', { units: 10 }]]);
+    const script = scanPythonModel('import torch\nmodel = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU())\n', parser);
+    assert.equal(script.isModel, true);
+    assert.deepEqual(script.layers.map(row), [
+      ['Conv2d', 2, 29, '0', { filters: 2, kernelSize: 3, strides: 1 }],
+      ['ReLU', 2, 55, '1', {}],
+    ]);
+    // UTF-16 code units, as vscode.Position counts (the recorder's column counts UTF-8 bytes).
+    const accented = scanPythonModel(
+      'import torch.nn as nn\nclass Ré(nn.Module):\n    def __init__(self):\n        self.é = nn.ReLU()\n',
+      parser,
+    );
+    assert.deepEqual(accented.layers.map(row), [['ReLU', 4, 18, 'é', {}]]);
+  });
+
+  describe('agrees with the PyTorch recorder on every layer of the recorded models', () => {
+    for (const file of [...new Set(RECORDED.map((r) => r.file))]) {
+      it(`${file}: each recorded layer at a site of its class whose names and options fit, and each site recorded`, () => {
+        const text = read(join(root, file));
+        const layers = scanPythonModel(text, parser).layers;
+        const at = new Map(layers.map((l) => [`${l.line + 1}:${l.column + 1}`, l]));
+        const recorded = RECORDED.filter((r) => r.file === file).flatMap((r) => r.layers);
+        const atContainer = RECORDED_AT_CONTAINER[file] ?? [];
+        for (const [name, className, line, column, args] of recorded) {
+          const site = atContainer.includes(name)
+            ? layers.find((l) => l.line + 1 >= line && nameFits(name, l))
+            : at.get(`${line}:${column}`);
+          assert.ok(
+            site,
+            `${file}: no site for the recorded ${name} (${className}) at ${line}:${column}; sites: ${JSON.stringify(layers.map(row))}`,
+          );
+          assert.equal(site.className, className, `${name} at ${line}:${column}`);
+          assert.ok(nameFits(name, site), `${name} is not a name of the site ${JSON.stringify(row(site))}`);
+          for (const [key, value] of Object.entries(site.args ?? {}))
+            assert.ok(
+              args?.[key] !== undefined && sameArg(value, args[key]),
+              `${name}: ${key} ${JSON.stringify(value)} against ${JSON.stringify(args)}`,
+            );
+        }
+        const positions = new Set(recorded.map(([, , line, column]) => `${line}:${column}`));
+        const used = USED_CLASSES[file];
+        const unrecorded = layers.filter(
+          (l) =>
+            (!used || used.includes(l.python?.owner ?? '')) &&
+            !positions.has(`${l.line + 1}:${l.column + 1}`) &&
+            !atContainer.some((name) => nameFits(name, l)),
+        );
+        assert.deepEqual(unrecorded.map(row), []);
+      });
+    }
+  });
+});
