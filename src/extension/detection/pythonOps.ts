@@ -3,12 +3,11 @@
 // test/unit/extension/detection/pythonScan.test.ts reads ops.py and checks the two agree), and the
 // options a run records of a layer (python/cnn_slicer/trace.py `module_args`, `_pool_args`), read
 // from the literal arguments of a call in tree-sitter's syntax tree.
-import type { Node } from '@vscode/tree-sitter-wasm';
+import type { SyntaxNode as Node } from './pythonSyntax';
 import type { DetectedLayer } from './types';
 
-/** The named children of a node but its comments (none for a missing node). */
-export const named = (node: Node | null | undefined): Node[] =>
-  node ? node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : [];
+/** The named children of a node, comments left out by the copy (none for a missing node). */
+export const named = (node: Node | null | undefined): Node[] => (node ? node.namedChildren : []);
 
 /**
  * The module classes the recorder makes a layer of, as it writes their `className`

@@ -9,8 +9,9 @@
 // functional op's is the start of the call or of the `a + b` / `a += b` expression (the position
 // Python gives the instruction, python/cnn_slicer/trace.py `user_site`). Pure: the parser is
 // given (pythonParser.ts loads it); tested in test/unit/extension/detection/pythonScan.test.ts.
-import type { Node, Tree } from '@vscode/tree-sitter-wasm';
+import type { Tree } from '@vscode/tree-sitter-wasm';
 import { ARG_SPECS, OPERATORS, PYTORCH_LAYER_MODULES, TENSOR_METHODS, layerFunction, literalOptions, named } from './pythonOps';
+import { copyTree, type SyntaxNode as Node } from './pythonSyntax';
 import type { DetectedLayer, ModelDetection, PythonLayerSite } from './types';
 
 /** What the Python scan finds: the layer definitions of ModelDetection, and what the file defines. */
@@ -68,28 +69,30 @@ export function scanPythonModel(text: string, parser: PythonSyntaxParser): Pytho
   if (!/\btorch\b/.test(text)) return EMPTY(false);
   const tree = parser.parse(text);
   if (!tree) return EMPTY(true);
+  let root: Node;
+  let syntaxError: boolean;
   try {
-    const root = tree.rootNode;
-    const scan: Scan = {
-      names: new Map(),
-      stars: new Set(),
-      classes: new Map(),
-      functions: new Map(),
-      paths: new Map(),
-      layerHelpers: new Map(),
-      returnedLayers: new Set(),
-    };
-    readImports(root, scan);
-    readClasses(root, scan);
-    readLayerHelpers(root, scan);
-    const moduleClasses = [...scan.classes.values()].filter((c) => c.kind !== undefined).map((c) => c.name);
-    const isModel = moduleClasses.length > 0 || root.descendantsOfType('call').some((c) => c && containerOf(c, scan) === 'Sequential');
-    if (root.hasError) return { ...EMPTY(true), isModel, moduleClasses };
-    const layers = findSites(root, scan);
-    return { kind: 'python', isModel, layers, syntaxError: false, moduleClasses };
+    syntaxError = tree.rootNode.hasError;
+    root = copyTree(tree, text);
   } finally {
     tree.delete();
   }
+  const scan: Scan = {
+    names: new Map(),
+    stars: new Set(),
+    classes: new Map(),
+    functions: new Map(),
+    paths: new Map(),
+    layerHelpers: new Map(),
+    returnedLayers: new Set(),
+  };
+  readImports(root, scan);
+  readClasses(root, scan);
+  readLayerHelpers(root, scan);
+  const moduleClasses = [...scan.classes.values()].filter((c) => c.kind !== undefined).map((c) => c.name);
+  const isModel = moduleClasses.length > 0 || root.descendantsOfType('call').some((c) => containerOf(c, scan) === 'Sequential');
+  if (syntaxError) return { ...EMPTY(true), isModel, moduleClasses };
+  return { kind: 'python', isModel, layers: findSites(root, scan), syntaxError: false, moduleClasses };
 }
 
 // -- names ---------------------------------------------------------------------------------------
@@ -303,13 +306,23 @@ function addPath(node: Node, path: string, scan: Scan): void {
   scan.paths.set(key, paths);
 }
 
-/** The nodes below `node` in its own scope: nested functions, lambdas and classes are left out. */
-function* ownNodes(node: Node): Generator<Node> {
-  for (const child of named(node)) {
-    if (child.type === 'function_definition' || child.type === 'class_definition' || child.type === 'lambda') continue;
-    yield child;
-    yield* ownNodes(child);
-  }
+const ownNodesOf = new WeakMap<Node, Node[]>();
+
+/** The nodes below `node` in its own scope, in document order: nested functions, lambdas and classes are left out. */
+function ownNodes(node: Node): Node[] {
+  const known = ownNodesOf.get(node);
+  if (known) return known;
+  const out: Node[] = [];
+  const walk = (n: Node) => {
+    for (const child of n.children) {
+      if (!child.isNamed || child.type === 'function_definition' || child.type === 'class_definition' || child.type === 'lambda') continue;
+      out.push(child);
+      walk(child);
+    }
+  };
+  walk(node);
+  ownNodesOf.set(node, out);
+  return out;
 }
 
 /** The positional arguments of a call (`*xs` among them); the generator of `f(x for x in xs)` is one. */
@@ -359,7 +372,9 @@ const deeper = (ctx: PathContext, change: Partial<PathContext> = {}): PathContex
 function returnValues(fn: Node): Node[] {
   const body = fn.childForFieldName('body');
   if (!body) return [];
-  return [...ownNodes(body)].filter((n) => n.type === 'return_statement').flatMap((r) => named(r).slice(0, 1));
+  return ownNodes(body)
+    .filter((n) => n.type === 'return_statement')
+    .flatMap((r) => named(r).slice(0, 1));
 }
 
 /** Names `expr` gives the layers it constructs, under `prefix` (see PythonLayerSite.paths). */
