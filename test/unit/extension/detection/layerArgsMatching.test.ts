@@ -58,6 +58,14 @@ describe('layer sites: unnamed layers matched on every option the source gives',
     assert.equal(sameArg(16, 16), true);
   });
 
+  it('compares a tuple of the source (Python) with the recorded tuple entry by entry, or with a number every entry is', () => {
+    assert.equal(sameArg([3, 5], [3, 5]), true);
+    assert.equal(sameArg([3, 5], [5, 3]), false);
+    assert.equal(sameArg([3, 3], [3, 3, 3]), false);
+    assert.equal(sameArg([2, 2], 2), true);
+    assert.equal(sameArg([2, 3], 2), false);
+  });
+
   it('leaves an inserted convolution with another kernel and padding unrecorded, and the original its numbers', () => {
     const text = source(["  model.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same' }));"]);
     assert.deepEqual(placed(text), [
