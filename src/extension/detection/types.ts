@@ -48,7 +48,9 @@ export interface PythonLayerSite {
    * block at `layer1.0` is `layer1.0.conv1`), `*` for an index the text does not fix (`blocks.*`
    * of a comprehension, of a list filled in a loop); a module called twice is also `<path>-2` in a
    * run. For a functional op, `<op>`, `<op>-2`, … in the order of the text of forward(). Several
-   * when a helper builds for several attributes; empty when the text does not say.
+   * when a helper builds for several attributes; empty when the text does not say. A construction
+   * in a top-level helper function (`make_layers(cfg)`) has no owner: its paths are relative to the
+   * class whose attribute calls the helper, or to the `nn.Sequential(…)` it builds when none does.
    */
   paths: string[];
 }
