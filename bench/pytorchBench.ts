@@ -3,7 +3,8 @@
  *
  *  - the recorder's overhead on the demo workload: examples/pytorch/train_lenet.py (3 epochs, 9,500
  *    MNIST digits, probe 500) with and without the recorder (`--no-record`), alternating, medians of
- *    3 of the whole script's wall time and of the training loop it prints; goal ≤ 10% on the loop;
+ *    3 of the whole script's wall time and of the training loop it prints; goal ≤ 10% on the loop; and
+ *    the recorder alone, its measures deferred (`CNN_SLICER_MEASURE=0`);
  *  - the same on a full-width CIFAR ResNet-18 (scripts/bench-resnet18.py, seeded random 3×32×32
  *    images, 1 epoch, probe 500); goal ≤ 5%. One epoch of 5,000 inputs takes far more than 3 minutes
  *    on a loaded 2-core machine, so it trains on `CNN_SLICER_BENCH_RESNET_INPUTS` inputs (default
@@ -39,12 +40,12 @@ interface ScriptRun {
   runDir?: string;
 }
 
-function runScript(script: string, args: string[], runsDir: string): ScriptRun {
+function runScript(script: string, args: string[], runsDir: string, env: Record<string, string> = {}): ScriptRun {
   const start = performance.now();
   const r = spawnSync(PYTHON, [script, ...args], {
     cwd: resolve(__dirname, '..'),
     encoding: 'utf8',
-    env: { ...process.env, CNN_SLICER_RUNS: runsDir },
+    env: { ...process.env, CNN_SLICER_RUNS: runsDir, ...env },
     maxBuffer: 1 << 24,
   });
   const wall = (performance.now() - start) / 1000;
@@ -55,22 +56,52 @@ function runScript(script: string, args: string[], runsDir: string): ScriptRun {
   return { wall, loop: loop ? Number(loop[1]) : undefined, runDir };
 }
 
-/** Alternating runs without and with the recorder, medians of `REPEATS`; the last recorded run folder is kept, the others removed. */
-function overhead(script: string, args: string[], runsDir: string): { without: ScriptRun[]; with: ScriptRun[]; lastRun?: string } {
+/**
+ * Waits (at most 10 minutes) until the engine has measured every epoch of a recorded run: the
+ * recorder's measurer outlives the script, and the next timed run must not share the machine with it.
+ */
+function waitMeasured(runDir: string): void {
+  const deadline = Date.now() + 600_000;
+  while (Date.now() < deadline) {
+    const manifest = JSON.parse(readFileSync(join(runDir, 'manifest.json'), 'utf8')) as { epochs: number[] };
+    const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() && !line.includes('"pending"'));
+    if (lines.length >= manifest.epochs.length) return;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+}
+
+/**
+ * Alternating runs without the recorder, with it (its measurer beside the training, as a user gets
+ * it) and with it measuring nothing (`CNN_SLICER_MEASURE=0`: the recorder's own work), medians of
+ * `REPEATS`; each recorded run is measured before the next starts. The last recorded run folder is
+ * kept, the others removed.
+ */
+function overhead(
+  script: string,
+  args: string[],
+  runsDir: string,
+): { without: ScriptRun[]; with: ScriptRun[]; deferred: ScriptRun[]; lastRun?: string } {
   const without: ScriptRun[] = [];
   const withRec: ScriptRun[] = [];
+  const deferred: ScriptRun[] = [];
   for (let r = 0; r < REPEATS; r++) {
     without.push(runScript(script, [...args, '--no-record'], runsDir));
     const recorded = runScript(script, args, runsDir);
+    if (recorded.runDir) waitMeasured(recorded.runDir);
     withRec.push(recorded);
+    const alone = runScript(script, args, runsDir, { CNN_SLICER_MEASURE: '0' });
+    deferred.push(alone);
+    if (alone.runDir) rmSync(alone.runDir, { recursive: true, force: true });
     if (r < REPEATS - 1 && recorded.runDir) rmSync(recorded.runDir, { recursive: true, force: true });
   }
-  return { without, with: withRec, lastRun: withRec.at(-1)?.runDir };
+  return { without, with: withRec, deferred, lastRun: withRec.at(-1)?.runDir };
 }
 
 /** Prints the overhead lines; returns the loop's (else the wall's) ratio with / without. */
 function printOverhead(
-  o: { without: ScriptRun[]; with: ScriptRun[] },
+  o: { without: ScriptRun[]; with: ScriptRun[]; deferred: ScriptRun[] },
   print: (line: string) => void,
 ): { ratio: number; recorderSeconds: number; loopWithout: number } {
   const wall = { without: o.without.map((r) => r.wall), with: o.with.map((r) => r.wall) };
@@ -83,6 +114,11 @@ function printOverhead(
   print(
     `    with the recorder:    whole script ${median(wall.with).toFixed(1)} s (runs ${list(wall.with)})` +
       (loops ? `, training loop ${median(loop.with).toFixed(1)} s (runs ${list(loop.with)})` : ''),
+  );
+  const deferredLoops = o.deferred.map((r) => r.loop ?? r.wall);
+  print(
+    `    recorder alone:       training loop ${median(deferredLoops).toFixed(1)} s (runs ${list(deferredLoops)}; CNN_SLICER_MEASURE=0, measures deferred: ` +
+      `${percent(median(deferredLoops) / (loops ? median(loop.without) : median(wall.without)))})`,
   );
   const wallRatio = median(wall.with) / median(wall.without);
   const loopRatio = loops ? median(loop.with) / median(loop.without) : undefined;

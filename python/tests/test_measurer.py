@@ -33,6 +33,11 @@ class MeasurerTest(unittest.TestCase):
             with Recorder(model, probe=(x[:48], y[:48]), name="measured", runs_dir=runs) as rec:
                 rec.epoch(0)
                 self.assertIsNotNone(rec.measurer, "node is on the PATH: the measurer starts with the first epoch")
+                # At the lowest priority: the training comes first (field 19 of /proc/<pid>/stat is the niceness).
+                stat = Path(f"/proc/{rec.measurer.pid}/stat")
+                if stat.exists():
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                    self.assertEqual(int(fields[16]), min(19, os.nice(0) + 19))
                 for epoch in (1, 2):
                     optimizer.zero_grad()
                     F.cross_entropy(model(x[48:]), y[48:]).backward()

@@ -237,7 +237,13 @@ export async function runRuns(argv: string[]): Promise<void | typeof HELP_ASKED>
   }
   const table = [
     ['run', 'status', 'model', 'dataset', 'epochs'],
-    ...runs.map((r) => [r.manifest.id, r.manifest.status, r.manifest.model.name, r.manifest.dataset.spec, epochsCell(r.manifest.epochs, r.pending)]),
+    ...runs.map((r) => [
+      r.manifest.id,
+      r.manifest.status,
+      r.manifest.model.name,
+      r.manifest.dataset.spec,
+      epochsCell(r.manifest.epochs, r.pending),
+    ]),
   ];
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
   for (const row of table)

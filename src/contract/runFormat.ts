@@ -295,7 +295,8 @@ export function probeImageShape(
   const shape = manifest.dataset.inputShape;
   if (shape.length === 2) return { height: shape[0], width: shape[1], channels: 1, channelsFirst: false };
   if (shape.length !== 3) return undefined;
-  if (manifest.layers[0]?.dataFormat === 'channelsFirst') return { channels: shape[0], height: shape[1], width: shape[2], channelsFirst: true };
+  if (manifest.layers[0]?.dataFormat === 'channelsFirst')
+    return { channels: shape[0], height: shape[1], width: shape[2], channelsFirst: true };
   return { height: shape[0], width: shape[1], channels: shape[2], channelsFirst: false };
 }
 

@@ -161,7 +161,13 @@ export function readRun(folder: string, options: { repair?: boolean } & Recorder
   // gone the manifest is final, so it is read again before anything is concluded or repaired; without
   // this the repair overwrote a finished run's "completed" with "interrupted".
   if (manifest.status === 'recording' && !alive && recheck) return readRun(folder, options, false);
-  const { record, repaired } = assemble(folder, manifest, metricsText, (e) => existsSync(checkpointWeightsPath(folder, e, manifest)), alive);
+  const { record, repaired } = assemble(
+    folder,
+    manifest,
+    metricsText,
+    (e) => existsSync(checkpointWeightsPath(folder, e, manifest)),
+    alive,
+  );
   if (repaired && options.repair !== false) {
     try {
       writeFileAtomic(manifestPathOf(folder), manifestText(repaired));

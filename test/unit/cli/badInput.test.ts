@@ -411,7 +411,11 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
       // A recorder that is gone: a pid no process has (the kernel's pid_max is at most 2^22).
       writeFileSync(file, JSON.stringify({ ...manifest, status: 'recording', pid: 4_194_304 + 7 }));
-      const r = spawnSync(process.execPath, [CLI, 'measure', runFolder, '--follow', '--backend', 'wasm'], { encoding: 'utf8', cwd: dir, timeout: 110_000 });
+      const r = spawnSync(process.execPath, [CLI, 'measure', runFolder, '--follow', '--backend', 'wasm'], {
+        encoding: 'utf8',
+        cwd: dir,
+        timeout: 110_000,
+      });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /epoch 2: measured/);
       const listed = run('runs', runs);

@@ -41,7 +41,10 @@ describe('cnn-slicer record <run-folder> --control SPEC', function () {
         [pytorchRun, '--control', 'mask-center:0.5'],
         /run 20261125-222759-tiny-lenet was trained by a PyTorch script, which records its control itself \(docs\/pytorch.md\): rec = Recorder\(model, probe=\(x, y\), name="tiny-lenet", control="mask-centre:0.5", source_run=".*20261125-222759-tiny-lenet"\); train_set = rec.control.dataset\(train_set\)$/m,
       ],
-      [[pythonModel, '--epochs', '1'], /models.py is a Python file: a PyTorch model is recorded by its own training script with the cnn_slicer Recorder/],
+      [
+        [pythonModel, '--epochs', '1'],
+        /models.py is a Python file: a PyTorch model is recorded by its own training script with the cnn_slicer Recorder/,
+      ],
     ] as const) {
       const r = spawnSync(process.execPath, [cli, 'record', ...args], { encoding: 'utf8' });
       assert.equal(r.status, 2, r.stderr);

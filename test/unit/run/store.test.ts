@@ -427,13 +427,21 @@ describe('run store: what is on disk, checked once (damaged runs, dead recorders
       const folder = join(runs, readdirSync(runs)[0]);
       const file = join(folder, 'manifest.json');
       writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), status: 'recording', pid: 12345 }));
-      const record = reader === 'readRun' ? readRun(folder, { isAlive: () => false }) : await readRunAsync(folder, { isAliveAsync: async () => false });
+      const record =
+        reader === 'readRun' ? readRun(folder, { isAlive: () => false }) : await readRunAsync(folder, { isAliveAsync: async () => false });
       assert.equal(record.manifest.status, 'interrupted');
       assert.deepEqual(record.manifest.epochs, [], 'the reader sees no measured epoch yet');
-      assert.deepEqual(record.pending?.map((m) => m.epoch), [0, 1, 2]);
+      assert.deepEqual(
+        record.pending?.map((m) => m.epoch),
+        [0, 1, 2],
+      );
       const onDisk = JSON.parse(readFileSync(file, 'utf8')) as { status: string; epochs: number[]; error: { message: string } };
       assert.deepEqual([onDisk.status, onDisk.epochs], ['interrupted', [0, 1, 2]], 'the repair keeps every recorded epoch');
       assert.match(onDisk.error.message, /after epoch 2/);
-      assert.deepEqual(readRun(folder).pending?.map((m) => m.epoch), [0, 1, 2], 'still pending when read again');
+      assert.deepEqual(
+        readRun(folder).pending?.map((m) => m.epoch),
+        [0, 1, 2],
+        'still pending when read again',
+      );
     });
 });

@@ -54,7 +54,9 @@ describe('a PyTorch run', function () {
         },
       };
       try {
-        const result = await vscode.commands.executeCommand<ControlResult | undefined>('cnnSlicer.runControlExperiment', { runFolder: folder });
+        const result = await vscode.commands.executeCommand<ControlResult | undefined>('cnnSlicer.runControlExperiment', {
+          runFolder: folder,
+        });
         assert.ok(result, 'the command ran');
         assert.equal(proposed.length, 1, 'a control is proposed from the probe');
         assert.equal(result.outcome, undefined, 'nothing recorded by the extension');
@@ -63,7 +65,10 @@ describe('a PyTorch run', function () {
           'train_set = rec.control.dataset(train_set)',
         ]);
         await waitFor('the lines offered', () => offered.length === 1);
-        assert.match(offered[0], /was trained by a PyTorch script, which records its control experiment itself: record border:2 there with `rec = Recorder\(/);
+        assert.match(
+          offered[0],
+          /was trained by a PyTorch script, which records its control experiment itself: record border:2 there with `rec = Recorder\(/,
+        );
       } finally {
         api.controlCommands.ui = saved;
       }
