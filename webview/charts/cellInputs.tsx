@@ -1,7 +1,7 @@
 // Probe inputs as pictures: an `inputs` answer decoded to one image per input (grey or RGB, scaled
 // from the answer's min–max), and a thumbnail that draws one.
 import type { JSX } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { decodeFloat32 } from '../../src/contract/queries';
 import type { InputsAnswer } from '../../src/contract/queries';
 import { greyLevel } from '../colours';
@@ -30,10 +30,14 @@ export function picturesByInput(a: InputsAnswer): Map<number, ImageData> {
   return out;
 }
 
-/** One input's picture on a canvas, or a grey placeholder while it is read. */
+/**
+ * One input's picture on a canvas, or a grey placeholder while it is read. The canvas is created at
+ * the picture's size and drawn before the browser paints (a layout effect), so it is never seen
+ * blank at the default 300 × 150.
+ */
 export function Thumbnail(props: { image: ImageData | undefined }): JSX.Element {
   const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const c = ref.current;
     const img = props.image;
     if (!c || !img) return;
@@ -42,5 +46,5 @@ export function Thumbnail(props: { image: ImageData | undefined }): JSX.Element 
     c.getContext('2d')?.putImageData(img, 0, 0);
   }, [props.image]);
   if (!props.image) return <span class="thumb placeholder" aria-hidden="true" />;
-  return <canvas ref={ref} class="thumb" aria-hidden="true" />;
+  return <canvas ref={ref} class="thumb" width={props.image.width} height={props.image.height} aria-hidden="true" />;
 }
