@@ -11,6 +11,7 @@ import { RECORD_SETTINGS, type RecordSetting, type RecordSettingName, settingPro
 import { commandLineError, intOption } from './options';
 import { parseControlSpec } from '../data/control';
 import { pytorchControlLines } from '../contract/controlFormat';
+import { isPythonRun } from '../contract/runFormat';
 import { readControlSource, sourceModelFile } from '../recorder/control';
 import { RecorderClient, type RecordingOutcome } from '../recorder/client';
 import { HELP_ASKED, UsageError } from './usage';
@@ -118,7 +119,7 @@ function controlOf(folder: string, spec: string): { modelFile: string; control: 
   } catch (e) {
     throw new UsageError(`${(e as Error).message}: record <run-folder> --control ${spec} needs a recorded run`);
   }
-  if (manifest.checkpoint?.format === 'onnx')
+  if (isPythonRun(manifest))
     throw new UsageError(
       `run ${manifest.id} was trained by a PyTorch script, which records its control itself (docs/pytorch.md): ` +
         pytorchControlLines(parseControlSpec(spec).spec, path, manifest.model.name).join('; '),

@@ -37,6 +37,15 @@ export interface RunCheckpoint {
   producer: string;
 }
 
+/**
+ * Whether a run was recorded by the PyTorch recorder (python/cnn_slicer): its checkpoints are ONNX,
+ * its model is trained by the user's script (not by CNN Slicer), and its layers' source columns are
+ * Python's, counted in UTF-8 bytes (1-based) rather than UTF-16 code units.
+ */
+export function isPythonRun(manifest: { checkpoint?: { format: string } }): boolean {
+  return manifest.checkpoint?.format === 'onnx';
+}
+
 export type RunStatus = 'recording' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
 
 export interface RunLayer {

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { borderContent, proposeControl, type ControlProposal } from '../../analysis/borderContent';
 import type { RecordingOutcome } from '../../recorder/client';
 import type { RunRecord } from '../../run/store';
-import { probeImageShape, type RunManifest } from '../../contract/runFormat';
+import { isPythonRun, probeImageShape, type RunManifest } from '../../contract/runFormat';
 import { pytorchControlLines } from '../../contract/controlFormat';
 import { decodeFloat32 } from '../../contract/queries';
 import type { AnalyzeArgs } from '../recording/analyzeFlow';
@@ -78,7 +78,7 @@ export function registerControlCommands(ctx: Ctx, o: ControlCommandSources): Con
     if (!record) return undefined;
     const modelFile = record.manifest.model.file;
     // A PyTorch run's model is trained by the user's script: its control is recorded there, not here.
-    const pytorch = record.manifest.checkpoint?.format === 'onnx';
+    const pytorch = isPythonRun(record.manifest);
     if (!pytorch && !(await exists(modelFile)))
       throw new Error(
         vscode.l10n.t('the model file {0} no longer exists; open the model where it is now and run “Analyze CNN”.', modelFile),

@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../run/store';
+import { isPythonRun } from '../../contract/runFormat';
 import type { AnalyzeArgs } from '../recording/analyzeFlow';
 import type { Ctx } from '../ctx';
 import { rerunSettings, runItemLabel, shownStatus, validateRunName } from '../runs/runDisplay';
@@ -50,6 +51,8 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
         vscode.l10n.t('the model file {0} no longer exists; open the model where it is now and run “Analyze CNN”.', modelFile),
       );
     }
+    // A PyTorch run's model is trained by the user's script: Analyze CNN on its file runs that again.
+    if (isPythonRun(record.manifest)) return vscode.commands.executeCommand('cnnSlicer.analyze', vscode.Uri.file(modelFile));
     // Same model, same settings (every one the run was recorded with): no questions (the recording module's `noPrompt`).
     const settingsFrom = `run ${record.manifest.id} being recorded again`;
     const args: AnalyzeArgs = { modelFile, settings: rerunSettings(record.manifest), noPrompt: true, settingsFrom };

@@ -2,7 +2,7 @@
 // text of a file, so that lenses, hovers and "go to source" follow the user's edits; and finds the
 // definitions at a position (hover, cursor). Pure, tested in test/unit/extension/detection/layerMatching.test.ts.
 import { alignByWorth } from '../../analysis/alignment';
-import type { DetectedLayer } from './types';
+import type { DetectedLayer, PythonLayerSite } from './types';
 
 /** A layer of a recorded run defined in this file, at its recorded position made 0-based. */
 export interface RecordedLayer {
@@ -120,12 +120,19 @@ interface Group {
   units: Set<number>;
 }
 
-/** The recorded layers grouped by their position, in source order. */
-function groupByPosition(recorded: readonly RecordedLayer[]): Group[] {
+/**
+ * The recorded layers grouped by their position, in source order. `byModule` (a PyTorch run) also
+ * parts them by module: the PyTorch recorder puts the entries of some containers at the container's
+ * position (python/cnn_slicer/sources.py), and the instances of a block at one position each, while
+ * only the calls of one module (`relu`, `relu-2`) are one definition's for certain.
+ */
+function groupByPosition(recorded: readonly RecordedLayer[], byModule: boolean): Group[] {
   const groups: Group[] = [];
   const byPosition = new Map<string, Group>();
   for (const r of recorded) {
-    const key = `${r.line}:${r.column}`;
+    // A functional op's layers at one position are one call in the text, whatever instance ran it.
+    const module = byModule && r.className !== r.className.toLowerCase();
+    const key = module ? `${r.line}:${r.column}:${r.name.replace(/-\d+$/, '')}` : `${r.line}:${r.column}`;
     let g = byPosition.get(key);
     if (!g) {
       g = { line: r.line, column: r.column, layers: [], names: new Set(), kinds: new Set(), units: new Set() };
@@ -166,7 +173,10 @@ export function layerSites(
   recorded: readonly RecordedLayer[],
   options: { inputLayer?: number; fileUnchanged?: boolean } = {},
 ): LayerSite[] {
-  const groups = groupByPosition(recorded);
+  // A PyTorch run on a Python file: one definition may make the layers of many groups (a block's
+  // `conv1` for each instance of the block), and names place them (1b).
+  const pythonRun = detected.some((d) => d.python);
+  const groups = groupByPosition(recorded, pythonRun);
   const recordedNames = new Set(recorded.map((r) => r.name));
 
   // A definition can have made a group's layers if the kinds agree, and its literal units and
@@ -193,7 +203,7 @@ export function layerSites(
     detected.forEach((d, i) => detectedAt.set(`${d.line}:${d.column}`, i));
     groups.forEach((g, gi) => {
       const di = detectedAt.get(`${g.line}:${g.column}`);
-      if (di !== undefined && !taken[di]) bind(gi, di);
+      if (di !== undefined && (!taken[di] || pythonRun)) bind(gi, di);
     });
     // The same line, for a call form whose start the scanner and the recorder see differently.
     groups.forEach((g, gi) => {
@@ -220,9 +230,61 @@ export function layerSites(
       }
     });
 
-    // 2. Order, for the rest.
+    let root: string | undefined;
+    // 1b. A Python definition names the layers it makes relative to its class (PythonLayerSite.paths):
+    // a group whose every name one definition alone can make is that definition's, and one
+    // definition may make many groups. The model's class makes its names exactly (`conv1`,
+    // `layer1.0` of a Sequential attribute); the other classes' definitions make them after the path
+    // of their instance (`layer1.0.conv1` of a block's `conv1`), never the model's. Module
+    // constructions only: a functional op's `-n` counts the calls of its scope as they run (a
+    // module attribute of the same name shares the count), which the text's order only approximates.
+    const python = detected.map((_, i) => i).filter((i) => detected[i].python?.kind === 'module' && detected[i].python?.paths.length);
+    if (python.length) {
+      // PyTorch class names are exact on both sides (the scan uses the recorder's tables): `ReLU`, a
+      // module, never makes `relu`, a functional op's layer.
+      const makes = (g: Group, di: number, exact: boolean): boolean =>
+        g.layers.every((r) => r.className === detected[di].className) &&
+        [...g.names].every((n) => pythonSiteNames(detected[di].python as PythonLayerSite, n, exact)) &&
+        compatible(g, detected[di]);
+      // A file may define several models (and their attributes share names: `conv`, `fc`): the
+      // run's model is the class whose own attributes make the most of the run's top-level layers.
+      root = rootClass(groups, python, detected, makes);
+      const candidates = (g: Group, exact: boolean): number[] =>
+        python.filter((di) => {
+          const owner = detected[di].python?.owner;
+          const ofRoot = root === undefined || owner === undefined || owner === root;
+          // Another class's definition makes a layer under the path of its instance (a dot before).
+          const underInstance =
+            root === undefined || [...g.names].every((n) => !pythonSiteNames(detected[di].python as PythonLayerSite, n, true));
+          return (exact ? ofRoot : (root === undefined || owner !== root) && underInstance) && makes(g, di, exact);
+        });
+      // Blocks: where two classes' definitions could make a layer (`bn` of a block and of another
+      // model in the file), the class that makes more of the run's layers is the block.
+      const made = new Map<string | undefined, number>();
+      for (const g of groups)
+        for (const owner of new Set(candidates(g, false).map((di) => detected[di].python?.owner)))
+          made.set(owner, (made.get(owner) ?? 0) + 1);
+      for (const exact of [true, false]) {
+        groups.forEach((g, gi) => {
+          if (boundTo[gi] >= 0) return;
+          let found = candidates(g, exact);
+          if (!exact && found.length > 1) {
+            const best = Math.max(...found.map((di) => made.get(detected[di].python?.owner) ?? 0));
+            found = found.filter((di) => made.get(detected[di].python?.owner) === best);
+          }
+          if (found.length === 1) bind(gi, found[0]);
+        });
+      }
+    }
+
+    // 2. Order, for the rest: among a Python file's classes, those the names placed layers in (the
+    // model's and its blocks'), when they are known.
     const gs = groups.map((_, i) => i).filter((i) => boundTo[i] < 0);
-    const ds = detected.map((_, i) => i).filter((i) => !taken[i]);
+    const used = new Set(boundTo.filter((di) => di >= 0).map((di) => detected[di].python?.owner));
+    if (root !== undefined) used.add(root);
+    const ds = detected
+      .map((_, i) => i)
+      .filter((i) => !taken[i] && (root === undefined || detected[i].python?.owner === undefined || used.has(detected[i].python?.owner)));
     if (gs.length && ds.length) {
       const pairs = alignInOrder(
         gs.length,
@@ -234,10 +296,9 @@ export function layerSites(
     }
   }
   const ambiguous = options.fileUnchanged ? new Set<number>() : ambiguousBindings(groups, detected, boundTo, taken, compatible);
-  for (const di of ambiguous) {
-    const gi = boundTo.indexOf(di);
-    if (gi >= 0) boundTo[gi] = -1;
-  }
+  boundTo.forEach((di, gi) => {
+    if (ambiguous.has(di)) boundTo[gi] = -1;
+  });
 
   const sites: LayerSite[] = detected.map((d, di) => ({
     line: d.line,
@@ -269,6 +330,46 @@ export function layerSites(
 }
 
 /**
+ * The class of a Python file that is the run's model: the owner whose definitions make, under their
+ * own names, the most of the run's top-level layers (names without a dot: the model's attributes
+ * and its forward()'s ops); undefined when no class makes one or two classes make as many.
+ */
+function rootClass<G extends { names: Set<string> }>(
+  groups: readonly G[],
+  python: readonly number[],
+  detected: readonly DetectedLayer[],
+  makes: (g: G, di: number, exact: boolean) => boolean,
+): string | undefined {
+  const score = new Map<string, number>();
+  for (const g of groups) {
+    if ([...g.names].some((n) => n.includes('.'))) continue;
+    const owners = new Set(python.filter((di) => makes(g, di, true)).map((di) => detected[di].python?.owner));
+    for (const owner of owners) if (owner !== undefined) score.set(owner, (score.get(owner) ?? 0) + 1);
+  }
+  const ranked = [...score.entries()].sort((a, b) => b[1] - a[1]);
+  return ranked.length && (ranked.length === 1 || ranked[0][1] > ranked[1][1]) ? ranked[0][0] : undefined;
+}
+
+/**
+ * Whether a Python definition makes the run layer `name` (python/cnn_slicer/trace.py names them): one
+ * of its paths, with `*` standing for one name segment, is the whole name (`exact`) or, when not
+ * `exact`, its end after a dot (the path of the owner's instance before it: `layer1.0.conv1` for
+ * `conv1` of a block). A module called more than once in forward() also makes `<name>-2`, … (one
+ * module, one set of weights, a layer of the run per call); a functional op's numbering is part of
+ * its path (`relu-2`: the second `F.relu` in the text of forward()).
+ */
+export function pythonSiteNames(site: PythonLayerSite, name: string, exact: boolean): boolean {
+  const called = site.kind === 'module' ? name.replace(/-\d+$/, '') : name;
+  return site.paths.some((path) => {
+    const pattern = path
+      .split('.')
+      .map((segment) => (segment === '*' ? '[^.]+' : segment.replace(/[\\^$.*+?()[\]{}|-]/g, '\\$&')))
+      .join('\\.');
+    return new RegExp(exact ? `^${pattern}$` : `(?:^|\\.)${pattern}$`).test(called);
+  });
+}
+
+/**
  * The definitions that cannot be told apart from another one for the layers bound to them: an
  * unbound definition, between the same bound neighbours (so order allows either), is compatible
  * with the same recorded layers and gives the same options, name and units. Both are returned.
@@ -281,13 +382,16 @@ function ambiguousBindings<G>(
   compatible: (g: G, d: DetectedLayer) => boolean,
 ): Set<number> {
   const out = new Set<number>();
-  const bound = boundTo.filter((d) => d >= 0).sort((a, b) => a - b);
+  const bound = [...new Set(boundTo.filter((d) => d >= 0))].sort((a, b) => a - b);
   const same = (x: DetectedLayer, y: DetectedLayer): boolean =>
     x.factory === y.factory &&
     x.className === y.className &&
     x.name === y.name &&
     x.units === y.units &&
-    JSON.stringify(x.args ?? {}) === JSON.stringify(y.args ?? {});
+    JSON.stringify(x.args ?? {}) === JSON.stringify(y.args ?? {}) &&
+    // Python definitions of other attributes or classes are told apart by the run's layer names.
+    x.python?.owner === y.python?.owner &&
+    JSON.stringify(x.python?.paths ?? []) === JSON.stringify(y.python?.paths ?? []);
   groups.forEach((g, gi) => {
     const di = boundTo[gi];
     if (di < 0) return;

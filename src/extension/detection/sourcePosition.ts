@@ -16,6 +16,8 @@ export interface ManifestLayer {
   outputShape?: readonly number[];
   /** 1-based, as the recorder notes it; absent for the model input. */
   source?: { file: string; line: number; column: number };
+  /** The configuration arguments the run recorded (`filters`, `kernelSize`, …): they tell apart definitions of one kind. */
+  args?: Record<string, string | number | number[]>;
 }
 
 /** The lines of the current text, as much as clamping a position needs (a `vscode.TextDocument` fits). */
@@ -44,15 +46,43 @@ export function sitesOfRun(
   detected: readonly DetectedLayer[],
   layers: readonly ManifestLayer[],
   sameFile: (path: string) => boolean,
-  options: { fileUnchanged?: boolean; lineCount: number },
+  options: { fileUnchanged?: boolean; lineCount: number; utf8Columns?: TextLines },
 ): LayerSite[] {
-  const recorded = recordedInFile(layers, sameFile);
+  const lines = options.utf8Columns;
+  const recorded = recordedInFile(lines ? layers.map((l) => inUtf16(l, lines)) : layers, sameFile);
   const input = layers.find((l) => l.index === 0 && !l.source);
   return (
     layerSites(detected, recorded, { inputLayer: input?.index, fileUnchanged: options.fileUnchanged })
       // Recorded positions of a file that has since become shorter point nowhere.
       .filter((s) => s.line < options.lineCount)
   );
+}
+
+/**
+ * A layer whose source column a Python run counts in UTF-8 bytes (python/cnn_slicer/sources.py,
+ * Python's `col_offset` + 1) with the column in UTF-16 code units of the same line of `lines`, as
+ * the editor counts. Equal on an ASCII line; a line the text no longer has keeps the column.
+ */
+function inUtf16<L extends ManifestLayer>(layer: L, lines: TextLines): L {
+  const source = layer.source;
+  if (!source || source.line < 1 || source.line > lines.lineCount) return layer;
+  const column = utf16Column(lines.lineAt(source.line - 1).text, source.column - 1) + 1;
+  return column === source.column ? layer : { ...layer, source: { ...source, column } };
+}
+
+/**
+ * The UTF-16 index in `text` of its UTF-8 byte offset `bytes`. Past the end of the text, the bytes
+ * beyond it count one unit each: a line edited since the run never merges two recorded positions.
+ */
+export function utf16Column(text: string, bytes: number): number {
+  let b = 0;
+  let i = 0;
+  while (i < text.length && b < bytes) {
+    const c = text.codePointAt(i) as number;
+    b += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    i += c >= 0x10000 ? 2 : 1;
+  }
+  return i + Math.max(0, bytes - b);
 }
 
 /**
@@ -65,12 +95,15 @@ export function layerPosition(
   layer: ManifestLayer,
   sameFile: (path: string) => boolean,
   lines: TextLines,
+  utf8Columns = false,
 ): SourcePosition | undefined {
   const site = sites.find((s) => s.layers.includes(layer.index));
   if (site) return { line: site.line, column: site.column, matched: true };
   if (!layer.source || !sameFile(layer.source.file) || lines.lineCount === 0) return undefined;
   const line = Math.min(Math.max(layer.source.line - 1, 0), lines.lineCount - 1);
-  const column = Math.min(Math.max(layer.source.column - 1, 0), lines.lineAt(line).text.length);
+  const text = lines.lineAt(line).text;
+  const recorded = Math.max(layer.source.column - 1, 0);
+  const column = Math.min(utf8Columns ? utf16Column(text, recorded) : recorded, text.length);
   return { line, column, matched: false };
 }
 

@@ -156,11 +156,20 @@ export function placeFindings(
 
 /**
  * The 0-based line where a model module defines its model: the export of `createModel` (or of
- * `model`, a default export, `module.exports`), else the first line. For a model.json, the first line.
+ * `model`, a default export, `module.exports`), else the first line. For a model.json, the first
+ * line. For a Python file, the last top-level class that subclasses something (the model is
+ * defined after the blocks it is built of, as public PyTorch code writes it), else the first line.
  */
 export function modelDefinitionLine(text: string, fileName: string): number {
   if (/\.json$/i.test(fileName)) return 0;
   const lines = text.split('\n');
+  if (/\.py$/i.test(fileName)) {
+    let last = 0;
+    lines.forEach((l, i) => {
+      if (/^class\s+\w+\s*\(\s*[\w.]/.test(l)) last = i;
+    });
+    return last;
+  }
   const patterns = [
     /\bexport\s+(?:async\s+)?function\s*\*?\s*createModel\b/,
     /\bexport\s+(?:const|let|var)\s+createModel\b/,

@@ -120,6 +120,34 @@ export function hoverMarkdown(layers: readonly LayerHoverData[], l10n: L10n = en
 }
 
 /**
+ * The line over the hover of a PyTorch module that forward() calls more than once (`self.relu`
+ * applied after two convolutions): one module with one set of weights, but each call is a layer of
+ * the run (python/cnn_slicer names the calls `relu`, `relu-2`, …) with its own activations and so
+ * its own entropies. Undefined when no module of `names` is called twice.
+ */
+export function repeatedCallsNotice(names: readonly string[], l10n: L10n = englishL10n): string | undefined {
+  const calls = new Map<string, string[]>();
+  for (const name of names) {
+    const module = name.replace(/-\d+$/, '');
+    calls.set(module, [...(calls.get(module) ?? []), name]);
+  }
+  const repeated = [...calls.entries()].filter(([, c]) => c.length > 1);
+  if (!repeated.length) return undefined;
+  return repeated
+    .map(([module, c]) =>
+      escapeMarkdown(
+        l10n.t(
+          '{0} is one module (one set of weights) that forward() calls {1} times: each call is a layer of the run ({2}) with its own entropies.',
+          module,
+          c.length,
+          c.join(', '),
+        ),
+      ),
+    )
+    .join('\n\n');
+}
+
+/**
  * The hover over a layer definition the newest run has no layer for (added since it was
  * recorded): what the layer is and the link that records it.
  */

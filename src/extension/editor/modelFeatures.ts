@@ -16,6 +16,7 @@ import {
   EPOCH_STRIP_COMMAND,
   HOVER_COMMANDS,
   hoverMarkdown,
+  repeatedCallsNotice,
   meanChannelBits,
   notRecordedMarkdown,
   ambiguousMarkdown,
@@ -37,12 +38,17 @@ const MAX_HOVER_LAYERS = 4;
 export const IS_MODEL_FILE_KEY = 'cnnSlicer.isModelFile';
 
 /** The documents the features apply to: model modules and model.json, saved on disk (runs know files by path). */
-export const MODEL_SELECTOR: vscode.DocumentSelector = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact', 'json'].map(
-  (language) => ({
-    language,
-    scheme: 'file',
-  }),
-);
+export const MODEL_SELECTOR: vscode.DocumentSelector = [
+  'typescript',
+  'javascript',
+  'typescriptreact',
+  'javascriptreact',
+  'json',
+  'python',
+].map((language) => ({
+  language,
+  scheme: 'file',
+}));
 
 /**
  * Selects a layer in every open panel of runs of `modelFile` (RunPanels.selectLayerOfModel), and
@@ -87,7 +93,11 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
     this.onDidChangeCodeLenses = this.lensesChanged.event;
     this.disposables.push(
       this.lensesChanged,
-      sites.onDidChange(() => this.lensesChanged.fire()),
+      sites.onDidChange(() => {
+        this.lensesChanged.fire();
+        // The Python parser loads after a `.py` file first opens: its key is known only then.
+        this.scheduleContextKey(0);
+      }),
       ...(findings ? [findings.onDidChange(() => this.lensesChanged.fire())] : []),
       vscode.languages.registerCodeLensProvider(MODEL_SELECTOR, this),
       vscode.languages.registerHoverProvider(MODEL_SELECTOR, this),
@@ -243,7 +253,13 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
       });
     }
     if (!data.length) return undefined;
-    const markdown = trustedHover(hoverMarkdown(data, vscode.l10n));
+    const modules = sites.filter((s) => s.detected?.python?.kind === 'module').flatMap((s) => s.layers);
+    const repeated = repeatedCallsNotice(
+      modules.map((i) => run.manifest.layers[i]?.name).filter((n): n is string => n !== undefined),
+      vscode.l10n,
+    );
+    const body = hoverMarkdown(data, vscode.l10n);
+    const markdown = trustedHover(repeated ? `${repeated}\n\n---\n\n${body}` : body);
     // The definition's whole call is the hover's range; a position only the run knows has no extent.
     const s = sites[0];
     const spans = sites.length === 1 && (s.endLine > s.line || s.endColumn > s.column);

@@ -7,9 +7,18 @@ import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../run/store';
-import { detectModel } from '../detection/detectModel';
+import { isPythonRun } from '../../contract/runFormat';
+import { detectModel, isPythonFile, pythonParser } from '../detection/detectModel';
+import type { PythonSyntaxParser } from '../detection/pythonScan';
 import type { LayerSite } from '../detection/layerMatching';
-import { layerPosition, recordedBeforeEdit, sitesOfRun, type ManifestLayer, type SourcePosition } from '../detection/sourcePosition';
+import {
+  layerPosition,
+  recordedBeforeEdit,
+  sitesOfRun,
+  type ManifestLayer,
+  type SourcePosition,
+  type TextLines,
+} from '../detection/sourcePosition';
 import type { ModelDetection } from '../detection/types';
 import type { RunIndex } from '../runs/runIndex';
 
@@ -37,6 +46,9 @@ export class SourceSites implements vscode.Disposable {
   >();
   /** Bumped whenever the runs change, so cached sites are recomputed against the new runs. */
   private generation = 0;
+  /** The Python parser once loaded (the first `.py` file loads it: `pythonReady`), for the synchronous `detect`. */
+  private python?: PythonSyntaxParser;
+  private pythonLoad?: Promise<PythonSyntaxParser | undefined>;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the runs changed, so every site may have moved or gained entropies. */
   readonly onDidChange = this.changed.event;
@@ -70,17 +82,47 @@ export class SourceSites implements vscode.Disposable {
     return this.runs.find(folder);
   }
 
-  /** The static detection of a document, cached per document version. */
+  /**
+   * The static detection of a document, cached per document version. A `.py` file is undefined until
+   * the Python parser has loaded (`pythonReady`, started here): `onDidChange` fires then.
+   */
   detect(document: vscode.TextDocument): ModelDetection | undefined {
     // A run's checkpoint (runs/<id>/epoch-N/model.json) is a model file, but the run's, not the user's.
     if (document.uri.scheme === 'file' && this.runs.isCheckpointFile(document.uri.fsPath)) return undefined;
+    if (isPythonFile(document.fileName) && !this.python) {
+      void this.pythonReady();
+      return undefined;
+    }
     const key = document.uri.toString();
     const cached = this.detections.get(key);
     if (cached && cached.version === document.version) return cached.detection;
     const text = document.getText();
-    const detection = text.length > MAX_SCANNED_CHARS ? undefined : detectModel(text, document.fileName);
+    const detection = text.length > MAX_SCANNED_CHARS ? undefined : detectModel(text, document.fileName, this.python);
     this.detections.set(key, { version: document.version, detection });
     return detection;
+  }
+
+  /**
+   * Loads the Python parser once (tree-sitter, ≈ 60 ms; never at activation): every site is then
+   * computed again and `onDidChange` fires. A parser that fails to load is logged, and `.py` files
+   * get no lenses; a later `.py` file tries again.
+   */
+  pythonReady(): Promise<PythonSyntaxParser | undefined> {
+    this.pythonLoad ??= pythonParser().then(
+      (parser) => {
+        this.python = parser;
+        this.generation++;
+        this.siteCache.clear();
+        this.changed.fire();
+        return parser;
+      },
+      (e: unknown) => {
+        this.log.warn(`the Python parser did not load, so Python files get no lenses: ${e instanceof Error ? e.message : String(e)}`);
+        this.pythonLoad = undefined;
+        return undefined;
+      },
+    );
+    return this.pythonLoad;
   }
 
   /**
@@ -90,6 +132,7 @@ export class SourceSites implements vscode.Disposable {
    */
   async sitesOf(document: vscode.TextDocument): Promise<ModelSites | undefined> {
     if (document.uri.scheme !== 'file' || this.runs.isCheckpointFile(document.uri.fsPath)) return undefined;
+    if (isPythonFile(document.fileName)) await this.pythonReady();
     const detection = this.detect(document);
     const file = document.uri.fsPath;
     let run: RunRecord | undefined;
@@ -132,7 +175,7 @@ export class SourceSites implements vscode.Disposable {
    * recorded position (kept inside the text). The one answer for lens, hover and "go to source".
    */
   async positionOf(document: vscode.TextDocument, run: RunRecord, layer: ManifestLayer): Promise<SourcePosition | undefined> {
-    return layerPosition(await this.sitesFor(document, run), layer, sameFileAs(document, run), document);
+    return layerPosition(await this.sitesFor(document, run), layer, sameFileAs(document, run), document, isPythonRun(run.manifest));
   }
 
   dispose(): void {
@@ -146,6 +189,8 @@ export class SourceSites implements vscode.Disposable {
     const detection = this.detect(document);
     const lineCount = document.lineCount;
     const isDirty = document.isDirty;
+    // Python counts a layer's column in UTF-8 bytes: the lines of this version convert them.
+    const utf8Columns = isPythonRun(run.manifest) ? textLines(document.getText()) : undefined;
     const mtimeMs = await modifiedMs(document.uri.fsPath);
     const stale = recordedBeforeEdit({ isDirty, mtimeMs }, run.manifest.createdAt);
     // Certain only when both times are known; model.json positions are left to name matching (the
@@ -153,7 +198,11 @@ export class SourceSites implements vscode.Disposable {
     // the entries' names are exact).
     const known = isDirty || (mtimeMs !== undefined && Number.isFinite(Date.parse(run.manifest.createdAt)));
     const fileUnchanged = /\.json$/i.test(document.fileName) || !known ? undefined : !stale;
-    const sites = sitesOfRun(detection?.layers ?? [], run.manifest.layers, sameFileAs(document, run), { fileUnchanged, lineCount });
+    const sites = sitesOfRun(detection?.layers ?? [], run.manifest.layers, sameFileAs(document, run), {
+      fileUnchanged,
+      lineCount,
+      ...(utf8Columns ? { utf8Columns } : {}),
+    });
     return { sites, stale };
   }
 }
@@ -166,6 +215,12 @@ function sameFileAs(document: vscode.TextDocument, run: RunRecord): (path: strin
   const self = pathKey(document.uri.fsPath);
   const base = dirname(run.manifest.model.file);
   return (path) => pathKey(isAbsolute(path) ? path : resolve(base, path)) === self;
+}
+
+/** The lines of a text, as `TextLines` (a snapshot that later edits of the document leave alone). */
+function textLines(text: string): TextLines {
+  const lines = text.split(/\r\n|\r|\n/);
+  return { lineCount: lines.length, lineAt: (line) => ({ text: lines[line] ?? '' }) };
 }
 
 /** The file's modification time, or undefined when it cannot be read. */

@@ -98,5 +98,10 @@ describe('findings in the editor (findingsText)', () => {
     assert.equal(modelDefinitionLine('a\nmodule.exports = { createModel };', 'm.js'), 1);
     assert.equal(modelDefinitionLine('nothing here', 'm.ts'), 0);
     assert.equal(modelDefinitionLine('{\n "modelTopology": {}\n}', 'model.json'), 0);
+    // A Python file: the last top-level class with a base (the model comes after its blocks).
+    const python =
+      'import torch.nn as nn\n\nclass Block(nn.Module):\n    pass\n\nclass Net(nn.Module):\n    class Inner(object):\n        pass\n';
+    assert.equal(modelDefinitionLine(python, 'model.py'), 5);
+    assert.equal(modelDefinitionLine('x = 1', 'model.py'), 0);
   });
 });

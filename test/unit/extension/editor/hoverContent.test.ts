@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { LayerEpochMetrics, RunLayer } from '../../../../src/contract/runFormat';
 import {
+  repeatedCallsNotice,
   classSpread,
   commandUri,
   entropyBar,
@@ -225,5 +226,14 @@ describe('hoverContent: the layer’s recorded label information I(T;Y)', () => 
   it('shows the value of the metrics it is given, so another epoch shows another value', () => {
     assert.match(read([data(metricsOf([1, 2, 3], { labelInformationBits: 0.05 }), { epoch: 0 })]), /at epoch 0: 0\.05 bits/);
     assert.match(read([data(metricsOf([1, 2, 3], { labelInformationBits: 0.41 }), { epoch: 3 })]), /at epoch 3: 0\.41 bits/);
+  });
+
+  it('says when a PyTorch module is called more than once: one module, a layer of the run per call', () => {
+    assert.equal(repeatedCallsNotice(['conv1', 'layer1.0.conv1']), undefined);
+    // Markdown-escaped (`\(`, `\-`): compared without the escapes.
+    const notice = repeatedCallsNotice(['relu', 'relu-2', 'relu-3', 'conv1'])?.replace(/\\/g, '');
+    assert.ok(notice?.includes('forward() calls 3 times'), notice);
+    assert.ok(notice?.includes('relu, relu-2, relu-3'), notice);
+    assert.ok(!notice?.includes('conv1'), notice);
   });
 });
