@@ -9,7 +9,8 @@ The rule, for a module at path ``a.b.c`` (named_modules()):
      ``nn.Sequential(*layers)`` and ``layers`` is filled by ``layers.append(X(...))`` /
      ``layers += [X(...)]`` in the same function, the one such line that builds the module's class
      when there is exactly one; when ``a.b`` is the result of a helper method
-     (``self._make_layer(...)``), that method's ``return nn.Sequential(...)``.
+     (``self._make_layer(...)``) or of a function of the same file (``conv_bn(3, 32, 2)``), its
+     ``return nn.Sequential(...)``. Only a ``Sequential(...)`` / ``ModuleList(...)`` call lists entries.
   3. Otherwise the construction of the nearest enclosing module that has one (the line that builds
      that Sequential).
 A root ``nn.Sequential`` model is looked up in the script being run (``__main__``): its one
@@ -132,25 +133,47 @@ def _attribute_site(owner, attr, child):
     return None
 
 
+def _returned_call(function):
+    """The `return <call>` of a function node, or None."""
+    for ret in ast.walk(function):
+        if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Call):
+            return ret.value
+    return None
+
+
 def _helper_return(site, owner):
-    """`self._helper(...)`: the helper method's `return <call>`, as a site."""
+    """A helper's `return <call>`, as a site: a method's for `self._helper(...)` (`_make_layer`), a
+    function's of the same file for `helper(...)` (MobileNet's `conv_bn(inp, oup, stride)`)."""
     call = site.node
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id == "self"):
+    if not isinstance(call, ast.Call):
         return None
-    method = call.func.attr
-    for cls, file, class_node in _user_classes(owner):
-        for node in class_node.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == method:
-                for ret in ast.walk(node):
-                    if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Call):
-                        return Site(file, ret.value, node, cls)
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        if owner is None:
+            return None
+        for cls, file, class_node in _user_classes(owner):
+            for node in class_node.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == func.attr:
+                    returned = _returned_call(node)
+                    if returned is not None:
+                        return Site(file, returned, node, cls)
+        return None
+    if isinstance(func, ast.Name):
+        tree = _tree(site.file)
+        for node in tree.body if tree is not None else []:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == func.id:
+                returned = _returned_call(node)
+                if returned is not None:
+                    return Site(site.file, returned, node)
     return None
 
 
 def _entry_site(site, index, child):
     """Rule 2: entry `index` of the Sequential/ModuleList call at `site`."""
     call = site.node
-    if not isinstance(call, ast.Call):
+    # Only a container's own construction lists its entries: the arguments of any other call (a
+    # helper's `conv_bn(3, 32, 2)`, a subclass's `ConvBNReLU(…)`) are not modules.
+    if not isinstance(call, ast.Call) or _callee_name(call) not in ("Sequential", "ModuleList"):
         return None
     args = call.args
     if len(args) == 1 and isinstance(args[0], (ast.List, ast.Tuple)):  # ModuleList([...]) / Sequential(*[...]) forms
@@ -220,7 +243,7 @@ class SourceFinder:
             if owner_site is None:
                 return None
             owner_parent = self.modules[".".join(owner_path.split(".")[:-1])] if owner_path else None
-            helper = _helper_return(owner_site, owner_parent) if owner_parent is not None else None
+            helper = _helper_return(owner_site, owner_parent)
             if helper is not None:
                 owner_site = helper
             return _entry_site(owner_site, int(attr), child) or owner_site

@@ -97,6 +97,33 @@ class LayerTableTest(unittest.TestCase):
         self.assertEqual(layers["layer1.0.add"]["source"]["line"], line_of("out += self.shortcut(x)"))
         self.assertEqual(layers["adaptive_avg_pool2d"]["source"]["line"], line_of("x = F.adaptive_avg_pool2d(x, 1)"))
 
+    def test_helper_functions_returning_a_sequential_locate_their_entries_inside(self):
+        # MobileNet's `conv_bn(3, 8, 2)` inside `nn.Sequential(...)`: the Conv2d is the helper's
+        # `nn.Conv2d(...)`, not the call's first argument (the literal `3`).
+        import importlib.util
+
+        path = os.path.join(os.path.dirname(MODELS), "..", "..", "test", "fixtures", "python-models", "mobilenet.py")
+        path = os.path.abspath(path)
+        spec = importlib.util.spec_from_file_location("fixture_mobilenet", path)
+        module = importlib.util.module_from_spec(spec)
+        import sys
+
+        sys.modules["fixture_mobilenet"] = module
+        spec.loader.exec_module(module)
+        layers = by_name(layer_table(module.MobileNet(), torch.zeros(1, 3, 16, 16))[0])
+        with open(path, encoding="utf-8") as f:
+            text = f.read().splitlines()
+
+        def at(line_text, occurrence=1):
+            line = [i + 1 for i, l in enumerate(text) if line_text in l][occurrence - 1]
+            return {"file": path, "line": line, "column": text[line - 1].index(line_text) + 1}
+
+        self.assertEqual(layers["model.0.0"]["source"], at("nn.Conv2d(inp, oup, 3, stride, 1, bias=False)"))
+        self.assertEqual(layers["model.0.2"]["source"], at("nn.ReLU(inplace=True)"))
+        self.assertEqual(layers["model.1.3"]["source"], at("nn.Conv2d(inp, oup, 1, 1, 0, bias=False)"))
+        self.assertEqual(layers["model.2.3"]["source"], layers["model.1.3"]["source"])
+        self.assertEqual(layers["model.3"]["source"], at("nn.AdaptiveAvgPool2d(1)"))
+
     def test_softmax_output_kind(self):
         model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.Softmax(dim=1))
         layers, kind = layer_table(model, torch.zeros(1, 4))

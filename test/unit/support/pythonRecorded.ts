@@ -199,6 +199,29 @@ export const RECORDED: { file: string; model: string; layers: Recorded[] }[] = [
       ['output', 'Linear', 46, 23, { units: 10 }],
     ],
   },
+  {
+    file: 'test/fixtures/python-models/mobilenet.py',
+    model: 'MobileNet',
+    layers: [
+      ['model.0.0', 'Conv2d', 8, 9, { filters: 8, kernelSize: [3, 3], strides: [2, 2] }],
+      ['model.0.1', 'BatchNorm2d', 9, 9, null],
+      ['model.0.2', 'ReLU', 10, 9, null],
+      ['model.1.0', 'Conv2d', 16, 9, { filters: 8, kernelSize: [3, 3], strides: [1, 1] }],
+      ['model.1.1', 'BatchNorm2d', 17, 9, null],
+      ['model.1.2', 'ReLU', 18, 9, null],
+      ['model.1.3', 'Conv2d', 19, 9, { filters: 16, kernelSize: [1, 1], strides: [1, 1] }],
+      ['model.1.4', 'BatchNorm2d', 20, 9, null],
+      ['model.1.5', 'ReLU', 21, 9, null],
+      ['model.2.0', 'Conv2d', 16, 9, { filters: 16, kernelSize: [3, 3], strides: [2, 2] }],
+      ['model.2.1', 'BatchNorm2d', 17, 9, null],
+      ['model.2.2', 'ReLU', 18, 9, null],
+      ['model.2.3', 'Conv2d', 19, 9, { filters: 16, kernelSize: [1, 1], strides: [1, 1] }],
+      ['model.2.4', 'BatchNorm2d', 20, 9, null],
+      ['model.2.5', 'ReLU', 21, 9, null],
+      ['model.3', 'AdaptiveAvgPool2d', 32, 13, null],
+      ['fc', 'Linear', 34, 19, { units: 10 }],
+    ],
+  },
 ];
 
 /**
