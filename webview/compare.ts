@@ -1,7 +1,7 @@
 // Comparing runs (the hypercube's fifth axis): the runs' letters and colours, and which of their
 // layers can be compared. Pure, so the matching is unit-tested without a browser.
 import type { RunManifest } from '../src/contract/runFormat';
-import { alignRuns } from './layerAlignment';
+import { alignRuns, channelsLastShape } from './layerAlignment';
 import { isNumbered, numberByKind } from '../src/contract/layerLabel';
 
 /**
@@ -72,7 +72,8 @@ export function matchLayers(manifests: RunManifest[]): LayerMatch[] {
     const layers = rowLayers[index];
     const names = rowNames[index];
     const compared = layers.every((l) => l !== undefined);
-    const shapes = layers.map((l) => (l ? l.outputShape.join('×') : undefined));
+    // Channels last, so that a PyTorch run's [C, H, W] and a TensorFlow.js run's [H, W, C] agree.
+    const shapes = layers.map((l) => (l ? channelsLastShape(l).join('×') : undefined));
     const shapeNote =
       compared && new Set(shapes).size > 1 ? `output ${shapes.map((s, r) => `${s} in ${runLetter(r)}`).join(', ')}` : undefined;
     return {

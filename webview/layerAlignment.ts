@@ -7,8 +7,9 @@
 import { alignByWorth } from '../src/analysis/alignment';
 import type { RunLayer } from '../src/contract/runFormat';
 import { isGeneratedName } from '../src/contract/layerLabel';
+import { comparableClass } from '../src/contract/layerKinds';
 
-export type AlignedLayer = Pick<RunLayer, 'index' | 'name' | 'className' | 'outputShape'>;
+export type AlignedLayer = Pick<RunLayer, 'index' | 'name' | 'className' | 'outputShape' | 'dataFormat'>;
 
 /** Worth of a pair: the same user-given name and type; the same type and shape; the same type only. */
 const NAMED = 1000;
@@ -24,10 +25,21 @@ export function sameShape(a: readonly number[] | undefined, b: readonly number[]
   return (a ?? []).join('×') === (b ?? []).join('×');
 }
 
+/** A layer's output shape with its channels last: a PyTorch run's `[C, H, W]` as `[H, W, C]`. */
+export function channelsLastShape(layer: Pick<RunLayer, 'outputShape' | 'dataFormat'>): number[] {
+  const shape = [...(layer.outputShape ?? [])];
+  return layer.dataFormat === 'channelsFirst' && shape.length > 1 ? [...shape.slice(1), shape[0]] : shape;
+}
+
+/**
+ * A pair's worth. The same layer of a PyTorch run and of a TensorFlow.js run has another class name
+ * (`Conv2d`, `Conv2D`: compared as layerKinds.ts `comparableClass`) and another layout (`[C, H, W]`,
+ * `[H, W, C]`: compared channels last).
+ */
 function pairWorth(a: AlignedLayer, b: AlignedLayer): number {
-  if (a.className !== b.className) return 0;
+  if (comparableClass(a.className) !== comparableClass(b.className)) return 0;
   const named = isUserName(a) && isUserName(b) && a.name === b.name ? NAMED : 0;
-  return named + (sameShape(a.outputShape, b.outputShape) ? SAME_SHAPE : SAME_TYPE);
+  return named + (sameShape(channelsLastShape(a), channelsLastShape(b)) ? SAME_SHAPE : SAME_TYPE);
 }
 
 /**

@@ -98,6 +98,12 @@ export interface LayerKind {
   input?: boolean;
   /** Whether it is a sequential model (its layers a chain, each reading the one before). */
   sequential?: boolean;
+  /**
+   * For a PyTorch run's class, the Keras class that computes the same layer (`Conv2d` → `Conv2D`):
+   * a comparison of a PyTorch run with a TensorFlow.js run of the same architecture pairs them
+   * (webview/layerAlignment.ts, {@link comparableClass}).
+   */
+  keras?: string;
 }
 
 /** What a layer class not in the table is taken for: it mixes its channels, passes nothing on, has no deconvolution step. */
@@ -190,18 +196,18 @@ const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
  * `className` (channel flow, passing on, rescaling, the views' words) reach this part.
  */
 const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
-  Conv2d: { ...MIXES, spatialRank: 2 },
-  Linear: MIXES,
-  BatchNorm1d: { ...PER_CHANNEL, rescales: true },
-  BatchNorm2d: { ...PER_CHANNEL, rescales: true },
+  Conv2d: { ...MIXES, spatialRank: 2, keras: 'Conv2D' },
+  Linear: { ...MIXES, keras: 'Dense' },
+  BatchNorm1d: { ...PER_CHANNEL, rescales: true, keras: 'BatchNormalization' },
+  BatchNorm2d: { ...PER_CHANNEL, rescales: true, keras: 'BatchNormalization' },
   ReLU6: PER_CHANNEL,
   Sigmoid: PER_CHANNEL,
   Tanh: PER_CHANNEL,
   Hardswish: PER_CHANNEL,
   Hardsigmoid: PER_CHANNEL,
   SiLU: PER_CHANNEL,
-  MaxPool2d: { ...PER_CHANNEL, spatialRank: 2 },
-  AvgPool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  MaxPool2d: { ...PER_CHANNEL, spatialRank: 2, keras: 'MaxPooling2D' },
+  AvgPool2d: { ...PER_CHANNEL, spatialRank: 2, keras: 'AveragePooling2D' },
   AdaptiveAvgPool2d: { ...PER_CHANNEL, spatialRank: 2 },
   AdaptiveMaxPool2d: { ...PER_CHANNEL, spatialRank: 2 },
   Identity: PER_CHANNEL,
@@ -216,13 +222,13 @@ const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   silu: PER_CHANNEL,
   softmax: MIXES,
   log_softmax: MIXES,
-  max_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
-  avg_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  max_pool2d: { ...PER_CHANNEL, spatialRank: 2, keras: 'MaxPooling2D' },
+  avg_pool2d: { ...PER_CHANNEL, spatialRank: 2, keras: 'AveragePooling2D' },
   adaptive_avg_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
   adaptive_max_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
-  add: { ...MIXES, merge: 'add' },
-  mul: { ...MIXES, merge: 'multiply' },
-  cat: { ...MIXES, passesOn: true, merge: 'concatenate' },
+  add: { ...MIXES, merge: 'add', keras: 'Add' },
+  mul: { ...MIXES, merge: 'multiply', keras: 'Multiply' },
+  cat: { ...MIXES, passesOn: true, merge: 'concatenate', keras: 'Concatenate' },
 };
 
 const own = (table: Readonly<Record<string, LayerKind>>, name: string) => Object.prototype.hasOwnProperty.call(table, name);
@@ -231,6 +237,17 @@ const own = (table: Readonly<Record<string, LayerKind>>, name: string) => Object
 export function layerKind(className: string): LayerKind {
   if (own(LAYER_KINDS, className)) return LAYER_KINDS[className];
   return own(PYTORCH_LAYER_KINDS, className) ? PYTORCH_LAYER_KINDS[className] : UNKNOWN_LAYER;
+}
+
+/**
+ * The class a comparison of runs pairs layers by: a PyTorch run's class as the Keras class that
+ * computes the same layer (`Conv2d`, `Linear`, `MaxPool2d` / `max_pool2d` → `Conv2D`, `Dense`,
+ * `MaxPooling2D`), any other class as it is.
+ */
+export function comparableClass(className: string): string {
+  return (
+    (own(PYTORCH_LAYER_KINDS, className) && !own(LAYER_KINDS, className) ? PYTORCH_LAYER_KINDS[className].keras : undefined) ?? className
+  );
 }
 
 /** Every Keras class in the table, in its order. */

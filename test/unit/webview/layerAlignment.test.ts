@@ -138,4 +138,46 @@ describe('webview/layerAlignment: which layers of two runs are the same layer', 
     assert.equal(positionOfLayer(m, 3, 'Conv2D'), 3, 'B’s layer 3 is conv1b, its own row');
     assert.equal(positionOfLayer(m, 3, 'Dense'), undefined);
   });
+
+  it('pairs a PyTorch run’s layers with a TensorFlow.js run’s of the same architecture: by name, the class they compute and the shape channels last', function () {
+    // The two LeNet demos as they record: PyTorch's channels-first Conv2d / MaxPool2d / Linear and
+    // functional relu layers; tfjs's channels-last Conv2D / MaxPooling2D / Flatten / Dense.
+    const torch = run([
+      ['InputLayer', [1, 28, 28], 'input'],
+      ['Conv2d', [8, 24, 24], 'conv1'],
+      ['relu', [8, 24, 24], 'relu'],
+      ['MaxPool2d', [8, 12, 12], 'pool1'],
+      ['Conv2d', [16, 8, 8], 'conv2'],
+      ['relu', [16, 8, 8], 'relu-2'],
+      ['MaxPool2d', [16, 4, 4], 'pool2'],
+      ['Linear', [64], 'dense1'],
+      ['relu', [64], 'relu-3'],
+      ['Linear', [10], 'output'],
+    ]);
+    for (const l of torch.layers) if (l.outputShape.length === 3) l.dataFormat = 'channelsFirst';
+    const tfjs = run([
+      ['InputLayer', [28, 28, 1], 'input1'],
+      ['Conv2D', [24, 24, 8], 'conv1'],
+      ['MaxPooling2D', [12, 12, 8], 'pool1'],
+      ['Conv2D', [8, 8, 16], 'conv2'],
+      ['MaxPooling2D', [4, 4, 16], 'pool2'],
+      ['Flatten', [256], 'flatten'],
+      ['Dense', [64], 'dense1'],
+      ['Dense', [10], 'output'],
+    ]);
+    const m = matchLayers([torch, tfjs]);
+    assert.deepEqual(
+      m.filter((x) => x.compared).map((x) => x.layers.map((l) => l?.name).join(' / ')),
+      ['input / input1', 'conv1 / conv1', 'pool1 / pool1', 'conv2 / conv2', 'pool2 / pool2', 'dense1 / dense1', 'output / output'],
+    );
+    // The same shapes in the two layouts: no note.
+    assert.deepEqual(
+      m.filter((x) => x.shapeNote).map((x) => x.shapeNote),
+      [],
+    );
+    assert.deepEqual(
+      m.filter((x) => !x.compared).map((x) => x.layers.map((l) => l?.name ?? '—').join(' / ')),
+      ['relu / —', 'relu-2 / —', '— / flatten', 'relu-3 / —'],
+    );
+  });
 });
