@@ -906,4 +906,95 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     await screenshot(page, 'vscode-walk-model-json');
     await docShot(page, 'vscode-doc-walk-model-json', { x: 0, y: 0, width: 1280, height: 800 });
   });
+
+  it('walks a PyTorch model: trained in the VS Code terminal, its run in the tree while it trains, lenses and hover in the .py file, findings in Problems', async function () {
+    if (!recorded) this.skip();
+    this.timeout(420_000);
+    await runCommand(page, 'View: Close All Editor Groups');
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    // The PyTorch demo in the workspace; its ROOT (the digits, the recorder package) is the repository.
+    const folder = join(workspace, 'pytorch-lenet');
+    mkdirSync(folder, { recursive: true });
+    const script = readFileSync(join(ROOT, 'examples', 'pytorch', 'train_lenet.py'), 'utf8');
+    writeFileSync(join(folder, 'train_lenet.py'), script.replace(/^ROOT = .*$/m, `ROOT = ${JSON.stringify(ROOT)}`));
+    copyFileSync(join(ROOT, 'examples', 'pytorch', 'training.py'), join(folder, 'training.py'));
+    await openFile(page, 'train_lenet.py', 'nn.Conv2d(8, 16');
+    // Before any run: the scan's lenses (no Python runs for them).
+    await waitUntil(
+      'a lens above the first convolution',
+      async () => /show entropy/.test((await lensesAbove(page, ['nn.Conv2d(1, 8']))[0]?.text ?? ''),
+      60_000,
+    );
+    await screenshot(page, 'vscode-pytorch-before');
+
+    // The user trains in the terminal, as they always do (Debian's python3, which has torch).
+    await runCommand(page, 'Terminal: Create New Terminal');
+    await page.locator('.terminal-wrapper.active, .terminal.xterm').first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1500);
+    await page.keyboard.type(`/usr/bin/python3 pytorch-lenet/train_lenet.py\n`, { delay: 5 });
+
+    // The run is in Recorded Runs while it trains.
+    await runCommand(page, 'CNN Slicer: Focus on Recorded Runs View');
+    const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Recorded Runs/i }) });
+    const training = await waitUntil(
+      'the PyTorch run in the tree while it trains',
+      async () => {
+        const rows = (await tree.locator('.monaco-list-row').allTextContents()).map((t) => t.replace(/\s+/g, ' '));
+        return rows.find((t) => /lenet/.test(t) && /recording|epoch|awaiting/i.test(t));
+      },
+      120_000,
+      200,
+    );
+    log(`while training, the tree shows: ${training}`);
+    await docShot(page, 'vscode-doc-pytorch-training', { x: 0, y: 0, width: 1280, height: 900 });
+
+    // Once measured, the lenses carry the run's numbers at the Python lines.
+    await openFile(page, 'train_lenet.py', 'nn.Conv2d(8, 16');
+    const [conv2Lens] = await waitUntil(
+      'the conv2 lens to show bits',
+      async () => {
+        const found = await lensesAbove(page, ['nn.Conv2d(8, 16']);
+        return found[0] && /show entropy · [\d.]+ bits/.test(found[0].text) ? found : undefined;
+      },
+      240_000,
+      500,
+    );
+    log(`conv2's lens: ${conv2Lens?.text}`);
+    const at = await page.evaluate(`(() => {
+      const line = [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')].find((l) => (l.textContent || '').replace(/\\u00a0/g, ' ').includes('nn.Conv2d(8, 16'));
+      const span = line && [...line.querySelectorAll('span')].find((s) => (s.textContent || '').includes('Conv2d'));
+      if (!span) return undefined;
+      const box = span.getBoundingClientRect();
+      return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+    })()`);
+    assert.ok(at, 'the conv2 definition is on screen');
+    const { x, y } = at as { x: number; y: number };
+    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Open in CNN Slicer' });
+    await waitUntil(
+      'the hover over conv2',
+      async () => {
+        await page.mouse.move(x - 3, y);
+        await page.mouse.move(x, y);
+        return hover
+          .first()
+          .waitFor({ state: 'visible', timeout: 3000 })
+          .then(() => true)
+          .catch(() => false);
+      },
+      30_000,
+    );
+    assert.match(((await hover.first().textContent()) ?? '').replace(/\s+/g, ' '), /conv2/);
+    await docShot(page, 'vscode-doc-pytorch-hover', { x: 0, y: 0, width: 1280, height: 900 });
+    await page.mouse.move(5, 5);
+
+    // Findings in Problems, at the layer's line of the .py file.
+    await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+    await waitUntil(
+      'a CNN Slicer finding of train_lenet.py in Problems',
+      async () => /train_lenet\.py/.test((await page.locator('.markers-panel').textContent()) ?? ''),
+      120_000,
+      500,
+    );
+    await docShot(page, 'vscode-doc-pytorch-problems', { x: 0, y: 0, width: 1280, height: 900 });
+  });
 });
