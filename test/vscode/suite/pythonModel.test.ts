@@ -152,6 +152,25 @@ describe('a PyTorch model file: lenses, hovers and findings of its run at the Py
     assert.match(text, /16 channels|16/);
   });
 
+  it('opens the run’s Channel view on a layer from its lens, and the deconvolution of a PyTorch channel answers', async () => {
+    const conv2 = find(document, 'nn.Conv2d(8, 16');
+    const lens = (await lenses(document.uri)).find(
+      (l) => l.range.start.line === conv2.line && l.command?.command === 'cnnSlicer.showEntropy',
+    );
+    assert.ok(lens?.command);
+    await vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
+    const layer = lens.command.arguments?.[1] as number;
+    await waitFor('the run panel on conv2', () => api.panels.focusesOf(run.folder).some((f) => f.view === 'channel' && f.layer === layer));
+    // What the Channel view asks for its projections: the checkpoint's deconvolution, here an ONNX one.
+    const epoch = run.manifest.epochs[run.manifest.epochs.length - 1];
+    const result = await api.ctx
+      .client()
+      .query(run.folder, { kind: 'deconvolution', epoch, layer, channel: 0, x: { kind: 'indices', indices: [0, 1] } });
+    const answer = result.answer as { projections: { shape: number[] } };
+    assert.deepEqual(answer.projections.shape, [2, 28, 28, 1], 'one 28×28 projection per input, in the image layout');
+    api.panels.close(run.folder);
+  });
+
   it('after a layer is inserted: "not recorded yet" on it, "stale" for the run, and the other lenses stay on their layers', async () => {
     const editor = await vscode.window.showTextDocument(document);
     const conv1 = find(document, 'self.conv1 = nn.Conv2d');
@@ -177,21 +196,22 @@ describe('a PyTorch model file: lenses, hovers and findings of its run at the Py
   it('shows the findings of its run in Problems at the layer’s line, and the model-wide ones at the model class', async () => {
     // The engine's own findings of the run first: each at its layer's lens.
     const real = await waitFor('the findings of the run', async () => (await api.runFindings.load(run)) ?? undefined, 120_000);
-    const placed = await waitFor('the findings in Problems', () => {
-      const d = ours(document.uri);
-      return d.length === real.findings.length ? d : undefined;
-    });
     log(`findings of the PyTorch run: ${real.findings.map((f) => `${f.kind}@${f.layerName ?? '-'}`).join(', ')}`);
-    const shown = (await lenses(document.uri)).filter((l) => l.command?.command === 'cnnSlicer.showEntropy');
-    for (const f of real.findings) {
-      if (f.layer === undefined) continue;
-      const lens = shown.find((l) => l.command?.arguments?.[1] === f.layer);
-      if (!lens) continue;
-      assert.ok(
-        placed.some((d) => d.code === f.kind && d.range.start.line === lens.range.start.line),
-        `${f.kind} of ${f.layerName} at the line of its lens`,
-      );
-    }
+    // Placed against the text as it is now (the edit of the test before was undone just now).
+    api.findingsDiagnostics.updateAll();
+    await waitFor(
+      'each finding in Problems at the line of its layer’s lens',
+      async () => {
+        const placed = ours(document.uri);
+        if (placed.length !== real.findings.length) return false;
+        const shown = (await lenses(document.uri)).filter((l) => l.command?.command === 'cnnSlicer.showEntropy');
+        return real.findings.every((f) => {
+          const lens = f.layer === undefined ? undefined : shown.find((l) => l.command?.arguments?.[1] === f.layer);
+          return !lens || placed.some((d) => d.code === f.kind && d.range.start.line === lens.range.start.line);
+        });
+      },
+      60_000,
+    );
 
     // Then a known answer: a layer's finding at its line, a model-wide one at `class LeNet`.
     const conv2 = run.manifest.layers.find((l) => l.name === 'conv2');
