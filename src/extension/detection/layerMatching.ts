@@ -230,52 +230,8 @@ export function layerSites(
       }
     });
 
-    let root: string | undefined;
-    // 1b. A Python definition names the layers it makes relative to its class (PythonLayerSite.paths):
-    // a group whose every name one definition alone can make is that definition's, and one
-    // definition may make many groups. The model's class makes its names exactly (`conv1`,
-    // `layer1.0` of a Sequential attribute); the other classes' definitions make them after the path
-    // of their instance (`layer1.0.conv1` of a block's `conv1`), never the model's. Module
-    // constructions only: a functional op's `-n` counts the calls of its scope as they run (a
-    // module attribute of the same name shares the count), which the text's order only approximates.
-    const python = detected.map((_, i) => i).filter((i) => detected[i].python?.kind === 'module' && detected[i].python?.paths.length);
-    if (python.length) {
-      // PyTorch class names are exact on both sides (the scan uses the recorder's tables): `ReLU`, a
-      // module, never makes `relu`, a functional op's layer.
-      const makes = (g: Group, di: number, exact: boolean): boolean =>
-        g.layers.every((r) => r.className === detected[di].className) &&
-        [...g.names].every((n) => pythonSiteNames(detected[di].python as PythonLayerSite, n, exact)) &&
-        compatible(g, detected[di]);
-      // A file may define several models (and their attributes share names: `conv`, `fc`): the
-      // run's model is the class whose own attributes make the most of the run's top-level layers.
-      root = rootClass(groups, python, detected, makes);
-      const candidates = (g: Group, exact: boolean): number[] =>
-        python.filter((di) => {
-          const owner = detected[di].python?.owner;
-          const ofRoot = root === undefined || owner === undefined || owner === root;
-          // Another class's definition makes a layer under the path of its instance (a dot before).
-          const underInstance =
-            root === undefined || [...g.names].every((n) => !pythonSiteNames(detected[di].python as PythonLayerSite, n, true));
-          return (exact ? ofRoot : (root === undefined || owner !== root) && underInstance) && makes(g, di, exact);
-        });
-      // Blocks: where two classes' definitions could make a layer (`bn` of a block and of another
-      // model in the file), the class that makes more of the run's layers is the block.
-      const made = new Map<string | undefined, number>();
-      for (const g of groups)
-        for (const owner of new Set(candidates(g, false).map((di) => detected[di].python?.owner)))
-          made.set(owner, (made.get(owner) ?? 0) + 1);
-      for (const exact of [true, false]) {
-        groups.forEach((g, gi) => {
-          if (boundTo[gi] >= 0) return;
-          let found = candidates(g, exact);
-          if (!exact && found.length > 1) {
-            const best = Math.max(...found.map((di) => made.get(detected[di].python?.owner) ?? 0));
-            found = found.filter((di) => made.get(detected[di].python?.owner) === best);
-          }
-          if (found.length === 1) bind(gi, found[0]);
-        });
-      }
-    }
+    // 1b. Python definitions, by the names their paths give (bindByPythonNames).
+    const root = bindByPythonNames(groups, detected, boundTo, bind, compatible);
 
     // 2. Order, for the rest: among a Python file's classes, those the names placed layers in (the
     // model's and its blocks'), when they are known.
@@ -327,6 +283,62 @@ export function layerSites(
   }
   for (const s of sites) s.layers.sort((a, b) => a - b);
   return sites.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/**
+ * Places a PyTorch run's layers on Python definitions by name (PythonLayerSite.paths): a group whose
+ * every name one definition alone can make is that definition's, and one definition may make many
+ * groups. The model's class makes its names exactly (`conv1`, `layer1.0` of a Sequential
+ * attribute); the other classes' definitions make them after the path of their instance
+ * (`layer1.0.conv1` of a block's `conv1`), never the model's. Module constructions only: a
+ * functional op's `-n` counts the calls of its scope as they run (a module attribute of the same
+ * name shares the count), which the text's order only approximates. Returns the model's class when
+ * the names tell it.
+ */
+function bindByPythonNames(
+  groups: readonly Group[],
+  detected: readonly DetectedLayer[],
+  boundTo: readonly number[],
+  bind: (gi: number, di: number) => void,
+  compatible: (g: Group, d: DetectedLayer) => boolean,
+): string | undefined {
+  const python = detected.map((_, i) => i).filter((i) => detected[i].python?.kind === 'module' && detected[i].python?.paths.length);
+  if (!python.length) return undefined;
+  const site = (di: number) => detected[di].python as PythonLayerSite;
+  // PyTorch class names are exact on both sides (the scan uses the recorder's tables): `ReLU`, a
+  // module, never makes `relu`, a functional op's layer.
+  const makes = (g: Group, di: number, exact: boolean): boolean =>
+    g.layers.every((r) => r.className === detected[di].className) &&
+    [...g.names].every((n) => pythonSiteNames(site(di), n, exact)) &&
+    compatible(g, detected[di]);
+  // A file may define several models (and their attributes share names: `conv`, `fc`): the run's
+  // model is the class whose own attributes make the most of the run's top-level layers.
+  const root = rootClass(groups, python, detected, makes);
+  const candidates = (g: Group, exact: boolean): number[] =>
+    python.filter((di) => {
+      const owner = site(di).owner;
+      const ofRoot = root === undefined || owner === undefined || owner === root;
+      // Another class's definition makes a layer under the path of its instance (a dot before).
+      const underInstance = root === undefined || [...g.names].every((n) => !pythonSiteNames(site(di), n, true));
+      return (exact ? ofRoot : (root === undefined || owner !== root) && underInstance) && makes(g, di, exact);
+    });
+  // Blocks: where two classes' definitions could make a layer (`bn` of a block and of another model
+  // in the file), the class that makes more of the run's layers is the block.
+  const made = new Map<string | undefined, number>();
+  for (const g of groups)
+    for (const owner of new Set(candidates(g, false).map((di) => site(di).owner))) made.set(owner, (made.get(owner) ?? 0) + 1);
+  for (const exact of [true, false]) {
+    groups.forEach((g, gi) => {
+      if (boundTo[gi] >= 0) return;
+      let found = candidates(g, exact);
+      if (!exact && found.length > 1) {
+        const best = Math.max(...found.map((di) => made.get(site(di).owner) ?? 0));
+        found = found.filter((di) => made.get(site(di).owner) === best);
+      }
+      if (found.length === 1) bind(gi, found[0]);
+    });
+  }
+  return root;
 }
 
 /**
