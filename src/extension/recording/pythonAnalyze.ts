@@ -207,13 +207,14 @@ export class PythonAnalyze {
       void vscode.window.showErrorMessage(vscode.l10n.t('CNN Slicer: {0} ({1}) is not a Python 3 interpreter.', interpreter.path, where));
       return undefined;
     }
-    if (!facts.torch) {
+    if (!facts.torch || !facts.numpy) {
       void vscode.window.showErrorMessage(
         vscode.l10n.t(
-          'CNN Slicer: {0} (Python {1}, {2}) has no torch. Install PyTorch for it (https://pytorch.org), or choose the Python that has it (the Python extension, or the setting python.defaultInterpreterPath).',
+          'CNN Slicer: {0} (Python {1}, {2}) has no {3}, which the recorder needs. Install PyTorch and numpy for it (https://pytorch.org), or choose the Python that has them (the Python extension, or the setting python.defaultInterpreterPath).',
           interpreter.path,
           facts.version,
           where,
+          !facts.torch ? 'torch' : 'numpy',
         ),
       );
       return undefined;
@@ -226,7 +227,9 @@ export class PythonAnalyze {
    * `bundled` (the extension's copy on PYTHONPATH), the install command to send first, or undefined.
    */
   private async askMissing(interpreter: Interpreter, facts: InterpreterFacts, shell: ReturnType<typeof shellKind>) {
-    const install = commandLine(interpreter.path, ['-m', 'pip', 'install', this.bundledPackage], shell);
+    // Without its dependencies: torch and numpy are there (checked), and pip would replace a torch it
+    // does not count as >= 1.13, such as Debian's 1.13.0a0, with a download of the newest.
+    const install = commandLine(interpreter.path, ['-m', 'pip', 'install', '--no-deps', this.bundledPackage], shell);
     const runBundled = vscode.l10n.t('Run with the Bundled Copy');
     const installAndRun = vscode.l10n.t('Install and Run');
     const copy = vscode.l10n.t('Copy Command');

@@ -43,13 +43,14 @@ export function chooseInterpreter(i: InterpreterInputs): Interpreter {
 }
 
 /**
- * What `CHECK_SCRIPT` prints about an interpreter: whether `cnn_slicer` and `torch` can be imported
+ * What `CHECK_SCRIPT` prints about an interpreter: whether `cnn_slicer`, `torch` and `numpy` can be imported
  * (found, not imported: importing torch takes seconds), its version and executable, and whether pip
  * refuses to install into it (PEP 668: a distribution's Python outside a virtual environment).
  */
 export interface InterpreterFacts {
   cnnSlicer: boolean;
   torch: boolean;
+  numpy: boolean;
   version: string;
   executable: string;
   externallyManaged: boolean;
@@ -59,7 +60,8 @@ export interface InterpreterFacts {
 export const CHECK_SCRIPT = [
   'import importlib.util as u, json, os, sys, sysconfig',
   'm = os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")',
-  'print(json.dumps({"cnnSlicer": u.find_spec("cnn_slicer") is not None, "torch": u.find_spec("torch") is not None,',
+  'f = lambda name: u.find_spec(name) is not None',
+  'print(json.dumps({"cnnSlicer": f("cnn_slicer"), "torch": f("torch"), "numpy": f("numpy"),',
   ' "version": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable,',
   ' "externallyManaged": sys.prefix == sys.base_prefix and os.path.isfile(m)}))',
 ].join('\n');
@@ -75,11 +77,12 @@ export function parseFacts(stdout: string): InterpreterFacts | undefined {
   }
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
-  const bools = ['cnnSlicer', 'torch', 'externallyManaged'] as const;
+  const bools = ['cnnSlicer', 'torch', 'numpy', 'externallyManaged'] as const;
   if (!bools.every((k) => typeof o[k] === 'boolean') || typeof o.version !== 'string' || typeof o.executable !== 'string') return undefined;
   return {
     cnnSlicer: o.cnnSlicer as boolean,
     torch: o.torch as boolean,
+    numpy: o.numpy as boolean,
     version: o.version,
     executable: o.executable,
     externallyManaged: o.externallyManaged as boolean,

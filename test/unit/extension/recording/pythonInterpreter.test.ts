@@ -58,9 +58,9 @@ describe('Python interpreter of Analyze CNN', () => {
     assert.equal(parseFacts('{"cnnSlicer": true}'), undefined);
     assert.deepEqual(
       parseFacts(
-        'warning\n{"cnnSlicer": false, "torch": true, "version": "3.11.2", "executable": "/usr/bin/python3", "externallyManaged": true}\n',
+        'warning\n{"cnnSlicer": false, "torch": true, "numpy": true, "version": "3.11.2", "executable": "/usr/bin/python3", "externallyManaged": true}\n',
       ),
-      { cnnSlicer: false, torch: true, version: '3.11.2', executable: '/usr/bin/python3', externallyManaged: true },
+      { cnnSlicer: false, torch: true, numpy: true, version: '3.11.2', executable: '/usr/bin/python3', externallyManaged: true },
     );
   });
 
