@@ -81,6 +81,12 @@ function runtimeFiles(esbuildPackage) {
     'media/icon.svg',
     'media/webview.css',
     'examples/mnist-lenet.ts',
+    // Analyze CNN on a .py file: the recorder package it installs or puts on PYTHONPATH, and its docs page.
+    'python/pyproject.toml',
+    'python/README.md',
+    'python/cnn_slicer/__init__.py',
+    'python/cnn_slicer/recorder.py',
+    'docs/pytorch.md',
     ...BUNDLES,
     'node_modules/esbuild/package.json',
     'node_modules/esbuild/lib/main.js',
@@ -359,7 +365,7 @@ async function packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started 
   if (!target.startsWith('win32') && (binary.mode & 0o111) === 0)
     throw new Error(`${out}: the esbuild binary is not executable in the package (mode ${binary.mode.toString(8)})`);
   const unwanted = [...entries.keys()].filter((f) =>
-    /^extension\/(src|webview|test|bench|scripts)\/|\.map$|^extension\/dist\/(bench|test)/.test(f),
+    /^extension\/(src|webview|test|bench|scripts|python\/tests)\/|\.map$|\.pyc$|\.egg-info\/|^extension\/dist\/(bench|test)/.test(f),
   );
   if (unwanted.length) throw new Error(`${out} holds files that should stay out: ${unwanted.slice(0, 10).join(', ')}; check .vscodeignore`);
 

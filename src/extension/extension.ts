@@ -19,6 +19,7 @@ import { FindingsDiagnostics } from './editor/findingsDiagnostics';
 import { ModelFeatures } from './editor/modelFeatures';
 import { RunFindings } from './editor/runFindings';
 import { RunPanels } from './panels/panels';
+import { PythonAnalyze } from './recording/pythonAnalyze';
 import { Recordings } from './recording/recording';
 import { RunNames } from './runs/runDisplay';
 import { RunLabels } from './runs/runLabels';
@@ -52,6 +53,8 @@ export interface CnnSlicerApi {
   readonly findingsDiagnostics: FindingsDiagnostics;
   /** The control experiment command's dialogs, replaceable by a test. */
   readonly controlCommands: ControlCommands;
+  /** Analyze CNN on a `.py` file (its dialogs, `ui`, replaceable by a test). */
+  readonly pythonAnalyze: PythonAnalyze;
 }
 
 export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
@@ -113,7 +116,8 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
     activeFolders: () => recordings.activeFolders(),
   });
   registerCommand(ctx, 'cnnSlicer.showOutput', () => log.show());
-  registerRecordingCommands(ctx, recordings, openRun);
+  const pythonAnalyze = new PythonAnalyze(ctx);
+  registerRecordingCommands(ctx, recordings, openRun, pythonAnalyze);
   registerPanelCommands(ctx, panels, picker);
   registerSourceCommands(ctx, layerSource, picker);
   const compareCommands = registerCompareCommands(ctx, comparePanels, { labels, picker, activeFolders: () => recordings.activeFolders() });
@@ -148,6 +152,7 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
     runFindings,
     findingsDiagnostics,
     controlCommands,
+    pythonAnalyze,
   };
 }
 

@@ -1,4 +1,5 @@
-// The recording commands: "Analyze CNN" (the questions of analyzeFlow.ts, then a recording), cancel
+// The recording commands: "Analyze CNN" (the questions of analyzeFlow.ts, then a recording; on a
+// `.py` file the Python flow of pythonAnalyze.ts, as PyTorch scripts record themselves), cancel
 // a recording, the status bar item's menu, and the walkthrough's "open the example".
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -11,6 +12,8 @@ import { describeProgress } from '../recording/recordingProgress';
 import { hasOwnTraining, modelTrainingDescription } from '../recording/modelTraining';
 import { trainingNumbers } from '../recording/trainingExport';
 import type { Recordings } from '../recording/recording';
+import type { PythonAnalyze } from '../recording/pythonAnalyze';
+import { isPythonFile } from '../detection/detectModel';
 import type { MenuItem } from '../recording/recordingMenu';
 import type { RecordingSettings } from '../settings';
 import { type ExampleTypings, writeExampleTypings } from './exampleTypings';
@@ -44,11 +47,18 @@ function controlOf(x: unknown): { spec: string; sourceRun: string } | undefined 
 /** workspaceState key prefix: the Analyze CNN answers last given for a model file. */
 const DEFAULTS_KEY = 'cnnSlicer.recordDefaults:';
 
-export function registerRecordingCommands(ctx: Ctx, recordings: Recordings, openRun: (runFolder: string) => Promise<void>): void {
+export function registerRecordingCommands(
+  ctx: Ctx,
+  recordings: Recordings,
+  openRun: (runFolder: string) => Promise<void>,
+  python: PythonAnalyze,
+): void {
   registerCommand(ctx, 'cnnSlicer.analyze', async (arg?: unknown) => {
     if (!(await requireTrust())) return undefined;
     const modelFile = await pickModelFile(arg);
     if (!modelFile) return undefined;
+    // A PyTorch script records itself (docs/pytorch.md): run it, add the recorder lines, or read how.
+    if (isPythonFile(modelFile)) return python.analyze(modelFile, isAnalyzeArgs(arg) ? arg.pythonAction : undefined);
     const runsFolder = ctx.runsFolderFor(vscode.Uri.file(modelFile));
     if (!runsFolder) {
       void vscode.window.showErrorMessage(

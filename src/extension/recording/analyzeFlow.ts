@@ -13,6 +13,7 @@ import {
   parseLearningRate,
 } from './flowItems';
 import type { NotAModelReason } from './modelFileCheck';
+import type { PythonAction } from './pythonAnalyze';
 import {
   BACKENDS,
   DEFAULT_RECORD_SETTINGS,
@@ -39,6 +40,8 @@ export interface AnalyzeArgs {
    * the model, and the recorder's log names this as their origin.
    */
   settingsFrom?: string;
+  /** For a `.py` file: what to do without asking (pythonAnalyze.ts: run it with the recorder, insert the recorder lines, open the docs). */
+  pythonAction?: PythonAction;
 }
 
 export function isAnalyzeArgs(x: unknown): x is AnalyzeArgs {
@@ -50,15 +53,17 @@ export async function pickModelFile(arg: unknown): Promise<string | undefined> {
   if (arg instanceof vscode.Uri) return arg.fsPath;
   if (isAnalyzeArgs(arg)) return arg.modelFile;
   const editor = vscode.window.activeTextEditor;
-  if (editor && /\.(m?ts|m?js|json)$/.test(editor.document.fileName) && editor.document.uri.scheme === 'file') {
+  if (editor && /\.(m?ts|m?js|json|py)$/.test(editor.document.fileName) && editor.document.uri.scheme === 'file') {
     if (editor.document.isDirty) await editor.document.save();
     return editor.document.fileName;
   }
   const picked = await vscode.window.showOpenDialog({
     canSelectMany: false,
     openLabel: vscode.l10n.t('Analyze'),
-    title: vscode.l10n.t('Choose a TensorFlow.js model file (exports createModel) or a layers-format model.json'),
-    filters: { [vscode.l10n.t('Model files')]: ['ts', 'mts', 'js', 'mjs', 'json'] },
+    title: vscode.l10n.t(
+      'Choose a TensorFlow.js model file (exports createModel), a layers-format model.json, or a PyTorch training script (.py)',
+    ),
+    filters: { [vscode.l10n.t('Model files')]: ['ts', 'mts', 'js', 'mjs', 'json', 'py'] },
   });
   return picked?.[0]?.fsPath;
 }

@@ -72,6 +72,7 @@ describe('activation', () => {
       'findingsDiagnostics',
       'modelFeatures',
       'panels',
+      'pythonAnalyze',
       'recordings',
       'runCommands',
       'runFindings',
