@@ -10,16 +10,22 @@ import type { RunRecord } from '../../run/store';
 import { RunListing, type RunList } from '../../run/listing';
 import { isRunOfModel } from '../../run/location';
 
+/** How often runs that say they are recording are read again, to see whether their recorder still runs. */
+const LIVENESS_MS = 5000;
+
 export class RunIndex implements vscode.Disposable {
   /** The listing under way or done; undefined once it is stale, so the next reader starts another. */
   private cache?: Promise<RunList>;
   private watchers: vscode.Disposable[] = [];
   private watched = '';
   private timer?: ReturnType<typeof setTimeout>;
+  /** The next look at the runs still recording, whose recorder may die without a file changing. */
+  private liveness?: ReturnType<typeof setTimeout>;
   /** Folders `find` read the runs folders again for and still did not find (until the next change). */
   private readonly missing = new Set<string>();
   /** Remembers the runs read, so a refresh reads only the runs that changed on disk. */
   private readonly listing = new RunListing();
+  private disposed = false;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires (throttled) after runs were added, removed or changed on disk. */
   readonly onDidChange = this.changed.event;
@@ -107,7 +113,31 @@ export class RunIndex implements vscode.Disposable {
   private async read(): Promise<RunList> {
     const list = await this.listing.list(this.folders());
     for (const e of list.errors) this.log.warn(`unreadable run folder ${e.folder}: ${e.message}`);
+    this.checkLiveness(list);
     return list;
+  }
+
+  /**
+   * While a run says it is recording, the runs are read again every {@link LIVENESS_MS}: a recorder
+   * that dies (a Python training script stopped with Ctrl+C or killed) changes no file, and only a
+   * read finds its process gone and shows the run interrupted (src/run/store.ts). The listing reads
+   * only the recording runs again (the others come from its cache), and listeners hear of it only
+   * when a run stopped recording.
+   */
+  private checkLiveness(list: RunList): void {
+    const recording = list.runs.filter((r) => r.manifest.status === 'recording').map((r) => r.folder);
+    if (this.liveness || this.disposed || recording.length === 0) return;
+    this.liveness = setTimeout(() => {
+      this.liveness = undefined;
+      if (this.disposed || this.timer) return; // a refresh is coming anyway, and its readers look again
+      const fresh = this.read();
+      this.cache = fresh;
+      void fresh.then((after) => {
+        const still = new Set(after.runs.filter((r) => r.manifest.status === 'recording').map((r) => r.folder));
+        if (!this.disposed && recording.some((f) => !still.has(f))) this.changed.fire();
+      });
+    }, LIVENESS_MS);
+    this.liveness.unref?.();
   }
 
   /** Watches each runs folder (they may lie outside the workspace), re-created when the folders change. */
@@ -127,7 +157,9 @@ export class RunIndex implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.liveness) clearTimeout(this.liveness);
     for (const w of this.watchers) w.dispose();
     this.changed.dispose();
   }
