@@ -26,6 +26,8 @@ export class Ctx implements vscode.Disposable {
       this.runsFolderList,
       this.runs,
       this.runsFolderList.onDidChange(() => this.runsFoldersChanged()),
+      // While a terminal command runs (a training script may be recording), the runs are looked at again.
+      this.runsFolderList.onDidSearch(() => this.runs.check()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (affectsRunsFolders(e)) this.runsFoldersChanged();
       }),

@@ -167,7 +167,9 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
   });
 
   registerCommand(ctx, 'cnnSlicer.refreshRuns', () => {
-    // The index re-reads the runs folders and fires onDidChange, which redraws the tree.
+    // The index re-reads the runs folders and fires onDidChange, which redraws the tree; the
+    // workspace is searched again for .cnnslicer/runs folders.
+    ctx.runsFolderList.search();
     ctx.runs.refresh();
     deps.refreshView();
   });

@@ -124,11 +124,17 @@ export function formatDate(iso: string, style: DateStyle = {}): string {
 
 /**
  * Trained epochs recorded so far and those asked for: `done` is the last recorded epoch (epoch 0
- * is the untrained model, so a run with epochs [0, 1, 2] of 5 has done 2 of 5). `total` is undefined
+ * is the untrained model, so a run with epochs [0, 1, 2] of 5 has done 2 of 5), those awaiting their
+ * measures included. `total` is undefined
  * for a PyTorch run whose training loop did not say how many epochs it trains.
  */
-export function epochProgress(manifest: RunManifest): { done: number; total: number | undefined } {
-  const last = manifest.epochs.length ? Math.max(...manifest.epochs) : 0;
+export function epochProgress(
+  manifest: RunManifest,
+  pending: readonly { epoch: number }[] = [],
+): { done: number; total: number | undefined } {
+  // A PyTorch run's epochs awaiting their measures are recorded (trained, checkpointed) too.
+  const recorded = [...manifest.epochs, ...pending.map((p) => p.epoch)];
+  const last = recorded.length ? Math.max(...recorded) : 0;
   return { done: last, total: manifest.settings.epochs };
 }
 
@@ -157,7 +163,10 @@ export function runDescription(
   const manifest = record.manifest;
   // A control run says so first: its numbers are the control's, not the model's (docs/control.md).
   const control = manifest.control ? [l10n.t('control {0}', manifest.control.spec)] : [];
-  const state = status === 'recording' ? `${statusText(status, l10n)} ${progressText(epochProgress(manifest))}` : statusText(status, l10n);
+  const state =
+    status === 'recording'
+      ? `${statusText(status, l10n)} ${progressText(epochProgress(manifest, record.pending))}`
+      : statusText(status, l10n);
   const awaiting = awaitingText(record, l10n);
   return [...control, state, ...(awaiting ? [awaiting] : []), manifest.dataset.name, formatDate(manifest.createdAt, style)].join(' · ');
 }
@@ -223,7 +232,7 @@ export function detailRows(
     {
       key: 'epochs',
       label: l10n.t('Epochs'),
-      value: awaiting ? `${progressText(epochProgress(m))} (${awaiting})` : progressText(epochProgress(m)),
+      value: awaiting ? `${progressText(epochProgress(m, record.pending))} (${awaiting})` : progressText(epochProgress(m, record.pending)),
     },
     { key: 'backend', label: l10n.t('Backend'), value: backendText(m, l10n) },
     { key: 'probe', label: l10n.t('Probe'), value: l10n.t('{0} inputs', m.probe.size) },

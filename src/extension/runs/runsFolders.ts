@@ -44,22 +44,41 @@ export function affectsRunsFolders(e: vscode.ConfigurationChangeEvent): boolean 
   return e.affectsConfiguration(`${CONFIGURATION_SECTION}.runsFolder`) || e.affectsConfiguration('terminal.integrated.env');
 }
 
-/** The runs folders of the workspace, kept current. */
+/** How often the workspace is searched for new `.cnnslicer/runs` folders while a terminal command runs. */
+const TERMINAL_LOOK_MS = 5000;
+
+/**
+ * The runs folders of the workspace, kept current. A `.cnnslicer/runs` folder appears when a
+ * script starts recording: the file watcher reports it where VS Code's workspace watcher runs (it
+ * reported nothing in code-server's tests), and the workspace is searched again every
+ * {@link TERMINAL_LOOK_MS} while a command runs in a terminal (with shell integration), when one
+ * ends, when a terminal closes, and on Refresh.
+ */
 export class WorkspaceRunsFolders implements vscode.Disposable {
-  /** The `.cnnslicer/runs` folders found so far (found once, then kept by the watcher). */
+  /** The `.cnnslicer/runs` folders found so far (each kept once found). */
   private readonly discovered = new Set<string>();
-  private discovering = false;
-  private watcher?: vscode.Disposable;
+  private started = false;
+  private searching = false;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Terminal commands running now, and the timer that searches while any does. */
+  private running = 0;
+  private poll?: ReturnType<typeof setInterval>;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a `.cnnslicer/runs` folder is found (settings changes are the configuration's events). */
   readonly onDidChange = this.changed.event;
+  private readonly searched = new vscode.EventEmitter<void>();
+  /**
+   * Fires after each search, also while a terminal command runs: the runs index looks at the runs
+   * again then, since a script may be recording where the file watcher misses its events.
+   */
+  readonly onDidSearch = this.searched.event;
   private closed = false;
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
   /** Every runs folder of the workspace (starts the discovery of `.cnnslicer/runs` folders on first use). */
   list(): string[] {
-    this.discover();
+    this.start();
     const workspaceFolders = vscode.workspace.workspaceFolders ?? [];
     return composeRunsFolders({
       folders: workspaceFolders.map((f) => ({
@@ -77,18 +96,49 @@ export class WorkspaceRunsFolders implements vscode.Disposable {
     return terminalRunsSetting(folder) !== undefined || !!process.env[RUNS_ENV];
   }
 
-  private discover(): void {
-    if (this.discovering || this.closed) return;
-    this.discovering = true;
+  /** Searches the workspace for `.cnnslicer/runs` folders again (Refresh). */
+  search(): void {
+    if (this.searching || this.closed) return;
+    this.searching = true;
+    vscode.workspace.findFiles(DISCOVERY_GLOB, DISCOVERY_EXCLUDE).then(
+      (uris) => {
+        this.searching = false;
+        this.found(uris);
+        if (!this.closed) this.searched.fire();
+      },
+      (e: unknown) => {
+        this.searching = false;
+        this.log.warn(`could not look for .cnnslicer/runs folders: ${(e as Error).message}`);
+      },
+    );
+  }
+
+  private start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
     const watcher = vscode.workspace.createFileSystemWatcher(DISCOVERY_GLOB, false, true, true);
-    this.watcher = vscode.Disposable.from(
+    this.disposables.push(
       watcher,
       watcher.onDidCreate((uri) => this.found([uri])),
+      vscode.window.onDidStartTerminalShellExecution(() => this.commandRuns(+1)),
+      vscode.window.onDidEndTerminalShellExecution(() => {
+        this.commandRuns(-1);
+        this.search();
+      }),
+      vscode.window.onDidCloseTerminal(() => this.search()),
     );
-    vscode.workspace.findFiles(DISCOVERY_GLOB, DISCOVERY_EXCLUDE).then(
-      (uris) => this.found(uris),
-      (e: unknown) => this.log.warn(`could not look for .cnnslicer/runs folders: ${(e as Error).message}`),
-    );
+    this.search();
+  }
+
+  private commandRuns(delta: number): void {
+    this.running = Math.max(0, this.running + delta);
+    if (this.running > 0 && !this.poll) {
+      this.poll = setInterval(() => this.search(), TERMINAL_LOOK_MS);
+      this.poll.unref?.();
+    } else if (this.running === 0 && this.poll) {
+      clearInterval(this.poll);
+      this.poll = undefined;
+    }
   }
 
   private found(manifests: readonly vscode.Uri[]): void {
@@ -106,8 +156,10 @@ export class WorkspaceRunsFolders implements vscode.Disposable {
 
   dispose(): void {
     this.closed = true;
-    this.watcher?.dispose();
+    if (this.poll) clearInterval(this.poll);
+    for (const d of this.disposables) d.dispose();
     this.changed.dispose();
+    this.searched.dispose();
   }
 }
 

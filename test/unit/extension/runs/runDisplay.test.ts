@@ -183,10 +183,11 @@ describe('extension: how runs are shown (runDisplay)', () => {
 
     it('says how many epochs of a PyTorch run await their measures, in the description and the epochs row', () => {
       const pending = (epoch: number) => ({ epoch, pending: 'measures' }) as unknown as NonNullable<RunRecord['pending']>[number];
-      const record = { ...run('/ws/.cnnslicer/runs/a'), pending: [pending(1), pending(2)] };
+      const record = { ...run('/ws/.cnnslicer/runs/a', { epochs: [0] }), pending: [pending(1), pending(2)] };
       assert.equal(
         spaces(runDescription(record, 'recording', l10n, utc)),
         'recording 2/5 · 2 epochs awaiting measures · mnist · Nov 22, 2026, 10:00 AM',
+        'the epochs awaiting measures count as recorded',
       );
       assert.equal(
         spaces(runDescription({ ...record, pending: [pending(2)] }, 'interrupted', l10n, utc)),
