@@ -167,8 +167,7 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
   });
 
   registerCommand(ctx, 'cnnSlicer.refreshRuns', () => {
-    // The index re-reads the runs folders and fires onDidChange, which redraws the tree; the
-    // workspace is searched again for .cnnslicer/runs folders.
+    // The index re-reads the runs folders (searched again for .cnnslicer/runs ones) and fires onDidChange, which redraws the tree.
     ctx.runsFolderList.search();
     ctx.runs.refresh();
     deps.refreshView();
