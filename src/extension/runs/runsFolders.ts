@@ -10,7 +10,8 @@
 //
 // The resolving and the ordering are pure functions in runsFolderPaths.ts (unit-tested in plain
 // Node); `WorkspaceRunsFolders` reads the settings and finds the `.cnnslicer/runs` folders, on first
-// use (activation reads no file), and keeps them current with a file watcher.
+// use (activation reads no file), and keeps them current with a file watcher and searches while
+// terminal commands run.
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { L10n } from '../l10n';
@@ -143,15 +144,13 @@ export class WorkspaceRunsFolders implements vscode.Disposable {
 
   private found(manifests: readonly vscode.Uri[]): void {
     if (this.closed) return;
-    let added = false;
+    const before = this.list().join('\n');
     for (const uri of manifests) {
       if (uri.scheme !== 'file' || /[\\/]node_modules[\\/]/.test(uri.fsPath)) continue;
-      const folder = runsFolderOfManifest(uri.fsPath);
-      if (this.discovered.has(folder)) continue;
-      this.discovered.add(folder);
-      added = true;
+      this.discovered.add(runsFolderOfManifest(uri.fsPath));
     }
-    if (added) this.changed.fire();
+    // A folder found that is one already (the configured `.cnnslicer/runs`) changes nothing.
+    if (this.list().join('\n') !== before) this.changed.fire();
   }
 
   dispose(): void {
