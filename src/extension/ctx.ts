@@ -3,31 +3,33 @@
 // service client (started with the first query). It imports no feature; `activate` creates it
 // first and hands it (or the parts they need) to the features and command groups it builds, so
 // nothing registers itself into a shared object and the order of construction is plain code.
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { AnalysisClient } from '../service/client';
 import { RunIndex } from './runs/runIndex';
+import { affectsRunsFolders, configuredRunsFolder, WorkspaceRunsFolders } from './runs/runsFolders';
 import { CONFIGURATION_SECTION, readSettings, type Settings } from './settings';
-
-/** A folder's runs folder: the setting, relative to that workspace folder unless absolute. */
-function runsFolderOf(folder: vscode.WorkspaceFolder): string {
-  const setting = readSettings(vscode.workspace.getConfiguration(CONFIGURATION_SECTION, folder.uri)).runsFolder;
-  return isAbsolute(setting) ? setting : join(folder.uri.fsPath, setting);
-}
 
 export class Ctx implements vscode.Disposable {
   readonly runs: RunIndex;
+  /** The workspace's runs folders: configured, named by the terminals' CNN_SLICER_RUNS, and found (runs/runsFolders.ts). */
+  readonly runsFolderList: WorkspaceRunsFolders;
   private analysis?: AnalysisClient;
 
   constructor(
     readonly extensionContext: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
+    this.runsFolderList = new WorkspaceRunsFolders(log);
     this.runs = new RunIndex(() => this.runsFolders(), log);
     this.subscriptions.push(
+      this.runsFolderList,
       this.runs,
+      this.runsFolderList.onDidChange(() => this.runsFoldersChanged()),
+      // While a terminal command runs (a training script may be recording), the runs are looked at again.
+      this.runsFolderList.onDidSearch(() => this.runs.check()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('cnnSlicer.runsFolder')) this.runsFoldersChanged();
+        if (affectsRunsFolders(e)) this.runsFoldersChanged();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.runsFoldersChanged()),
     );
@@ -51,15 +53,18 @@ export class Ctx implements vscode.Disposable {
     return readSettings(vscode.workspace.getConfiguration(CONFIGURATION_SECTION, scope));
   }
 
-  /** Absolute runs folders, one per workspace folder. */
+  /**
+   * Absolute runs folders: each workspace folder's configured one first, then those the terminals'
+   * `CNN_SLICER_RUNS` names and the `.cnnslicer/runs` folders found in the workspace.
+   */
   runsFolders(): string[] {
-    return (vscode.workspace.workspaceFolders ?? []).map(runsFolderOf);
+    return this.runsFolderList.list();
   }
 
   /** The runs folder a new recording of `modelFile` goes to: that of its workspace folder. */
   runsFolderFor(modelFile: vscode.Uri): string | undefined {
     const folder = vscode.workspace.getWorkspaceFolder(modelFile) ?? vscode.workspace.workspaceFolders?.[0];
-    return folder ? runsFolderOf(folder) : undefined;
+    return folder ? configuredRunsFolder(folder) : undefined;
   }
 
   /** The Node executable for child processes: the setting, else the extension host's own. */

@@ -25,6 +25,7 @@ import { RunNames } from './runs/runDisplay';
 import { RunLabels } from './runs/runLabels';
 import { PendingMeasures } from './runs/pendingMeasures';
 import { RunsView } from './runs/runsTree';
+import { TerminalRunsEnv } from './runs/runsFolders';
 import { SourceSites } from './editor/sourceSites';
 
 /**
@@ -72,6 +73,8 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
   const openRun = (runFolder: string) => panels.open(runFolder);
   const recordings = new Recordings(ctx, openRun);
   const runsView = new RunsView(ctx.runs, labels, recordings);
+  // A Python script run in VS Code's terminal records into the workspace's runs folder (CNN_SLICER_RUNS).
+  const terminalRunsEnv = new TerminalRunsEnv(context.environmentVariableCollection, ctx.runsFolderList, vscode.l10n);
   // PyTorch runs whose epochs still await their measures are measured by the bundled CLI.
   const pendingMeasures = new PendingMeasures({
     runs: ctx.runs,
@@ -101,6 +104,7 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
     comparePanels,
     recordings,
     runsView,
+    terminalRunsEnv,
     pendingMeasures,
     runFindings,
     findingsDiagnostics,

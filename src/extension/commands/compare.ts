@@ -106,7 +106,7 @@ async function pickRuns(ctx: Ctx, o: CompareCommandSources, ui: CompareUi): Prom
   const picked = await ui.pickRuns(
     runs.map((record) => ({
       label: runItemLabel(record.manifest, o.labels.label(record, runs)),
-      description: runDescription(record.manifest, shownStatus(record, o.activeFolders()), vscode.l10n, style),
+      description: runDescription(record, shownStatus(record, o.activeFolders()), vscode.l10n, style),
       detail: record.folder,
       record,
     })),

@@ -71,7 +71,7 @@ export class RunPicker {
     const picked = await vscode.window.showQuickPick(
       runs.map((record) => ({
         label: runItemLabel(record.manifest, this.o.labels.label(record, runs)),
-        description: runDescription(record.manifest, shownStatus(record, this.o.activeFolders()), vscode.l10n, {
+        description: runDescription(record, shownStatus(record, this.o.activeFolders()), vscode.l10n, {
           locale: vscode.env.language,
         }),
         detail: record.folder,

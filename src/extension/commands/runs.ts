@@ -170,7 +170,8 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
   });
 
   registerCommand(ctx, 'cnnSlicer.refreshRuns', () => {
-    // The index re-reads the runs folders and fires onDidChange, which redraws the tree.
+    // The index re-reads the runs folders (searched again for .cnnslicer/runs ones) and fires onDidChange, which redraws the tree.
+    ctx.runsFolderList.search();
     ctx.runs.refresh();
     deps.refreshView();
   });

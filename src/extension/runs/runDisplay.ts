@@ -124,19 +124,51 @@ export function formatDate(iso: string, style: DateStyle = {}): string {
 
 /**
  * Trained epochs recorded so far and those asked for: `done` is the last recorded epoch (epoch 0
- * is the untrained model, so a run with epochs [0, 1, 2] of 5 has done 2 of 5). `total` is undefined
+ * is the untrained model, so a run with epochs [0, 1, 2] of 5 has done 2 of 5), those awaiting their
+ * measures included. `total` is undefined
  * for a PyTorch run whose training loop did not say how many epochs it trains.
  */
-export function epochProgress(manifest: RunManifest): { done: number; total: number | undefined } {
-  const last = manifest.epochs.length ? Math.max(...manifest.epochs) : 0;
+export function epochProgress(
+  manifest: RunManifest,
+  pending: readonly { epoch: number }[] = [],
+): { done: number; total: number | undefined } {
+  // A PyTorch run's epochs awaiting their measures are recorded (trained, checkpointed) too.
+  const recorded = [...manifest.epochs, ...pending.map((p) => p.epoch)];
+  const last = recorded.length ? Math.max(...recorded) : 0;
   return { done: last, total: manifest.settings.epochs };
 }
 
-/** The tree item description: status · dataset · date. */
-export function runDescription(manifest: RunManifest, status: RunStatus, l10n: L10n, style: DateStyle = {}): string {
+/** Epochs recorded so far as "2/5" ("2" when the run does not say how many it trains). */
+function progressText({ done, total }: { done: number; total: number | undefined }): string {
+  return total === undefined ? String(done) : `${done}/${total}`;
+}
+
+/** How many of a run's epochs await their measures (a PyTorch run, docs/pytorch.md), or undefined when none. */
+function awaitingText(record: Pick<RunRecord, 'pending'>, l10n: L10n): string | undefined {
+  const n = record.pending?.length ?? 0;
+  if (n === 0) return undefined;
+  return n === 1 ? l10n.t('1 epoch awaiting measures') : l10n.t('{0} epochs awaiting measures', n);
+}
+
+/**
+ * The tree item description: status · dataset · date; a run recording says which epoch it is at
+ * ("recording 2/5"), and a run whose epochs await their measures says how many.
+ */
+export function runDescription(
+  record: Pick<RunRecord, 'manifest' | 'pending'>,
+  status: RunStatus,
+  l10n: L10n,
+  style: DateStyle = {},
+): string {
+  const manifest = record.manifest;
   // A control run says so first: its numbers are the control's, not the model's (docs/control.md).
   const control = manifest.control ? [l10n.t('control {0}', manifest.control.spec)] : [];
-  return [...control, statusText(status, l10n), manifest.dataset.name, formatDate(manifest.createdAt, style)].join(' · ');
+  const state =
+    status === 'recording'
+      ? `${statusText(status, l10n)} ${progressText(epochProgress(manifest, record.pending))}`
+      : statusText(status, l10n);
+  const awaiting = awaitingText(record, l10n);
+  return [...control, state, ...(awaiting ? [awaiting] : []), manifest.dataset.name, formatDate(manifest.createdAt, style)].join(' · ');
 }
 
 export function layerDescription(layer: RunLayer): string {
@@ -180,7 +212,7 @@ export function detailRows(
   value: string;
 }[] {
   const m = record.manifest;
-  const { done, total } = epochProgress(m);
+  const awaiting = awaitingText(record, l10n);
   // A model that predicts no class (a regression, an embedding) has no accuracy to show: said once, here.
   const noClasses = labelMeasuresAbsent(m)
     ? [{ key: 'output' as const, label: l10n.t('Output'), value: l10n.t('no class predictions, so no accuracy or label measures') }]
@@ -197,7 +229,11 @@ export function detailRows(
       value: m.dataset.spec === m.dataset.name ? m.dataset.name : `${m.dataset.name} (${m.dataset.spec})`,
     },
     { key: 'date', label: l10n.t('Date'), value: formatDate(m.createdAt, style) },
-    { key: 'epochs', label: l10n.t('Epochs'), value: total === undefined ? String(done) : `${done}/${total}` },
+    {
+      key: 'epochs',
+      label: l10n.t('Epochs'),
+      value: awaiting ? `${progressText(epochProgress(m, record.pending))} (${awaiting})` : progressText(epochProgress(m, record.pending)),
+    },
     { key: 'backend', label: l10n.t('Backend'), value: backendText(m, l10n) },
     { key: 'probe', label: l10n.t('Probe'), value: l10n.t('{0} inputs', m.probe.size) },
     ...noClasses,

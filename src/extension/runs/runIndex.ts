@@ -10,16 +10,23 @@ import type { RunRecord } from '../../run/store';
 import { RunListing, type RunList } from '../../run/listing';
 import { isRunOfModel } from '../../run/location';
 
+/** How often runs that say they are recording are read again, to see whether their recorder still runs. */
+const LIVENESS_MS = 2000;
+
 export class RunIndex implements vscode.Disposable {
   /** The listing under way or done; undefined once it is stale, so the next reader starts another. */
   private cache?: Promise<RunList>;
   private watchers: vscode.Disposable[] = [];
   private watched = '';
   private timer?: ReturnType<typeof setTimeout>;
+  /** The next look at the runs still recording, whose recorder may die without a file changing. */
+  private liveness?: ReturnType<typeof setTimeout>;
   /** Folders `find` read the runs folders again for and still did not find (until the next change). */
   private readonly missing = new Set<string>();
   /** Remembers the runs read, so a refresh reads only the runs that changed on disk. */
   private readonly listing = new RunListing();
+  private disposed = false;
+  private checking = false;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires (throttled) after runs were added, removed or changed on disk. */
   readonly onDidChange = this.changed.event;
@@ -107,7 +114,44 @@ export class RunIndex implements vscode.Disposable {
   private async read(): Promise<RunList> {
     const list = await this.listing.list(this.folders());
     for (const e of list.errors) this.log.warn(`unreadable run folder ${e.folder}: ${e.message}`);
+    this.checkLiveness(list);
     return list;
+  }
+
+  /**
+   * Reads the runs folders again now and tells listeners when what they show changed: a run added
+   * or gone, its status, its epochs. For where no file event comes: a recorder that died, and runs
+   * written while the file watcher misses events (a Python script recording in a terminal; it
+   * missed them in code-server's tests). Unlike {@link refresh}, a look that finds nothing new is silent.
+   */
+  check(): void {
+    if (this.disposed || this.timer || this.checking) return;
+    this.checking = true;
+    const previous = this.cache;
+    const fresh = this.read();
+    this.cache = fresh;
+    void Promise.all([previous, fresh]).then(
+      ([before, after]) => {
+        this.checking = false;
+        if (!this.disposed && (!before || listingKey(before) !== listingKey(after))) this.changed.fire();
+      },
+      () => (this.checking = false),
+    );
+  }
+
+  /**
+   * While a run says it is recording, the runs are looked at again every {@link LIVENESS_MS}: a
+   * recorder that dies (a Python training script stopped with Ctrl+C or killed) changes no file,
+   * and only a read finds its process gone and shows the run interrupted (src/run/store.ts). The
+   * listing reads only the recording runs again; the others come from its cache.
+   */
+  private checkLiveness(list: RunList): void {
+    if (this.liveness || this.disposed || !list.runs.some((r) => r.manifest.status === 'recording')) return;
+    this.liveness = setTimeout(() => {
+      this.liveness = undefined;
+      this.check();
+    }, LIVENESS_MS);
+    this.liveness.unref?.();
   }
 
   /** Watches each runs folder (they may lie outside the workspace), re-created when the folders change. */
@@ -127,10 +171,20 @@ export class RunIndex implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.liveness) clearTimeout(this.liveness);
     for (const w of this.watchers) w.dispose();
     this.changed.dispose();
   }
+}
+
+/** What readers show of a listing, as one string: the runs, their status and epochs, the unreadable folders. */
+function listingKey(list: RunList): string {
+  const runs = list.runs.map(
+    (r) => `${r.folder}\t${r.manifest.status}\t${r.manifest.epochs.join(',')}\t${(r.pending ?? []).map((p) => p.epoch).join(',')}`,
+  );
+  return [...runs, ...list.errors.map((e) => `${e.folder}\t${e.message}`)].join('\n');
 }
 
 /** Whether `folder` holds a manifest.json (a run, or a run being created). */

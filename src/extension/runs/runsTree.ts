@@ -1,9 +1,10 @@
 // The "Recorded Runs" view (cnnSlicer.runs): every run of the workspace's runs folders, grouped by
 // the model file it recorded (newest first in each), live while recording, with its details and
 // layers. The commands on runs are in commands/runs.ts and commands/panels.ts. The package.json
-// menus key on the items' contextValue: `run.recording`, `run.done`, `layer`, `unreadableRun`
+// menus key on the items' contextValue: `run.recording` (by this window), `run.recordingElsewhere` (by
+// another process, a Python training script), `run.done`, `layer`, `unreadableRun`
 // (`modelFile`, the groups, has no menu).
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { shortLayerLabel } from '../../contract/layerLabel';
 import type { RunLayer } from '../../contract/runFormat';
@@ -201,13 +202,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     // name); quick picks, prompts and the tooltip, which have no group around them, say the model too.
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${record.folder}`;
-    item.description = runDescription(record.manifest, status, vscode.l10n, style);
+    item.description = runDescription(record, status, vscode.l10n, style);
     const tooltip = new vscode.MarkdownString(runTooltip(record, label, status, vscode.l10n, style), true);
     item.tooltip = tooltip;
     const icon = statusIcon(status);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     // A control run has its own menu entry, "Compare with Source Run" (package.json: viewItem == run.done.control).
-    item.contextValue = status === 'recording' ? 'run.recording' : record.manifest.control ? 'run.done.control' : 'run.done';
+    // A run another process records (a Python training script) cannot be cancelled from here: it has no Cancel Recording.
+    const ownRecording = this.recordings.activeFolders().some((f) => resolve(f) === resolve(record.folder));
+    item.contextValue =
+      status === 'recording'
+        ? ownRecording
+          ? 'run.recording'
+          : 'run.recordingElsewhere'
+        : record.manifest.control
+          ? 'run.done.control'
+          : 'run.done';
     // A click opens the run (as the walkthrough says); the twistie still expands it, since VS Code
     // expands an item that has a command only from its twistie.
     item.command = { command: 'cnnSlicer.openRun', title: vscode.l10n.t('Open Run'), arguments: [{ runFolder: record.folder }] };

@@ -167,8 +167,33 @@ describe('extension: how runs are shown (runDisplay)', () => {
       );
     });
 
-    it('describes a run by status, dataset and date', () => {
-      assert.equal(spaces(runDescription(manifest(), 'recording', l10n, utc)), 'recording · mnist · Nov 22, 2026, 10:00 AM');
+    it('describes a run by status, dataset and date; a recording run by its progress', () => {
+      assert.equal(spaces(runDescription({ manifest: manifest() }, 'completed', l10n, utc)), 'completed · mnist · Nov 22, 2026, 10:00 AM');
+      assert.equal(
+        spaces(runDescription({ manifest: manifest() }, 'recording', l10n, utc)),
+        'recording 2/5 · mnist · Nov 22, 2026, 10:00 AM',
+      );
+      const { epochs: _planned, ...unplanned } = manifest().settings;
+      assert.equal(
+        spaces(runDescription({ manifest: manifest({ settings: unplanned }) }, 'recording', l10n, utc)),
+        'recording 2 · mnist · Nov 22, 2026, 10:00 AM',
+        'a PyTorch loop that did not say how many epochs',
+      );
+    });
+
+    it('says how many epochs of a PyTorch run await their measures, in the description and the epochs row', () => {
+      const pending = (epoch: number) => ({ epoch, pending: 'measures' }) as unknown as NonNullable<RunRecord['pending']>[number];
+      const record = { ...run('/ws/.cnnslicer/runs/a', { epochs: [0] }), pending: [pending(1), pending(2)] };
+      assert.equal(
+        spaces(runDescription(record, 'recording', l10n, utc)),
+        'recording 2/5 · 2 epochs awaiting measures · mnist · Nov 22, 2026, 10:00 AM',
+        'the epochs awaiting measures count as recorded',
+      );
+      assert.equal(
+        spaces(runDescription({ ...record, pending: [pending(2)] }, 'interrupted', l10n, utc)),
+        'interrupted · 1 epoch awaiting measures · mnist · Nov 22, 2026, 10:00 AM',
+      );
+      assert.equal(detailRows(record, l10n, utc).find((r) => r.key === 'epochs')?.value, '2/5 (2 epochs awaiting measures)');
     });
 
     it('formats dates in the UI language and falls back for unknown locales and unparsable text', () => {
