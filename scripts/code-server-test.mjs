@@ -11,7 +11,7 @@
 // exit code reaches the page through `codeAutomationExit` and becomes this process's.
 //
 // Environment:
-//   CNN_SLICER_VSCODE_TIMEOUT_MS  give up after this long (default 300000), exit code 1
+//   CNN_SLICER_VSCODE_TIMEOUT_MS  give up after this long (default 900000: the suite records models and trains PyTorch scripts), exit code 1
 //   CNN_SLICER_FROM_VSIX=<file>   install this .vsix into the extensions folder first and run the
 //                                 suite against the installed extension (the development path is
 //                                 an empty stand-in extension)
@@ -172,7 +172,7 @@ export async function main(argv = process.argv.slice(2)) {
   const o = parseArgs(argv);
   const fromVsix = process.env.CNN_SLICER_FROM_VSIX;
   const verbose = process.env.CNN_SLICER_VSCODE_VERBOSE === '1';
-  const timeoutMs = Number(process.env.CNN_SLICER_VSCODE_TIMEOUT_MS || 300_000);
+  const timeoutMs = Number(process.env.CNN_SLICER_VSCODE_TIMEOUT_MS || 900_000);
   if (!o.extensionTestsPath) return fail("--extensionTestsPath=<the suite's index.js> is required");
   if (!existsSync(o.extensionTestsPath))
     return fail(`the test suite ${o.extensionTestsPath} does not exist (build it first: node scripts/test-vscode.mjs)`);
