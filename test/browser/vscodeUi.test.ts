@@ -229,6 +229,21 @@ async function openFile(page: Page, name: string, expectText: string): Promise<v
   );
 }
 
+/** Moves the active editor's cursor to a 1-based line (Go to Line), and waits until `expectText` is on screen. */
+async function revealLine(page: Page, line: number, expectText: string): Promise<void> {
+  await page.keyboard.press('Control+G');
+  await page.waitForSelector(QUICK_INPUT_BOX);
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+  await waitUntil(`line ${line} on screen`, async () =>
+    (
+      await page.$$eval('.editor-instance .monaco-editor .view-line', (lines) =>
+        lines.map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ')).join('\n'),
+      )
+    ).includes(expectText),
+  );
+}
+
 /** The text of the status bar items (the `.statusbar-item` elements VS Code renders). */
 async function statusItems(page: Page): Promise<{ id: string; text: string }[]> {
   return page.$$eval('.statusbar-item', (items) => items.map((i) => ({ id: i.id, text: (i.textContent ?? '').trim() })));
@@ -918,7 +933,8 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     const script = readFileSync(join(ROOT, 'examples', 'pytorch', 'train_lenet.py'), 'utf8');
     writeFileSync(join(folder, 'train_lenet.py'), script.replace(/^ROOT = .*$/m, `ROOT = ${JSON.stringify(ROOT)}`));
     copyFileSync(join(ROOT, 'examples', 'pytorch', 'training.py'), join(folder, 'training.py'));
-    await openFile(page, 'train_lenet.py', 'nn.Conv2d(8, 16');
+    await openFile(page, 'train_lenet.py', 'import torch.nn as nn');
+    await revealLine(page, (script.split('\n').findIndex((l) => l.includes('nn.Conv2d(8, 16')) + 1) | 0, 'nn.Conv2d(8, 16');
     // Before any run: the scan's lenses (no Python runs for them).
     await waitUntil(
       'a lens above the first convolution',
@@ -930,26 +946,37 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     // The user trains in the terminal, as they always do (Debian's python3, which has torch).
     await runCommand(page, 'Terminal: Create New Terminal');
     await page.locator('.terminal-wrapper.active, .terminal.xterm').first().waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(1500);
+    // The shell's prompt first: keys typed before it are echoed twice.
+    await waitUntil(
+      'the shell prompt',
+      async () => /[#$]\s*$/.test(((await page.locator('.xterm-rows').first().textContent()) ?? '').trim()),
+      30_000,
+    );
     await page.keyboard.type(`/usr/bin/python3 pytorch-lenet/train_lenet.py\n`, { delay: 5 });
 
     // The run is in Recorded Runs while it trains.
     await runCommand(page, 'CNN Slicer: Focus on Recorded Runs View');
     const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Recorded Runs/i }) });
+    // Its model file's group, with the run under it (the demo trains in about 5 s: the run is caught
+    // recording, or already completed; test/vscode/suite/pythonTerminal.test.ts follows each epoch).
+    const group = tree.locator('.monaco-list-row[aria-level="1"]', { hasText: 'train_lenet.py' });
+    await group.first().waitFor({ timeout: 120_000 });
     const training = await waitUntil(
-      'the PyTorch run in the tree while it trains',
+      'the PyTorch run in the tree',
       async () => {
         const rows = (await tree.locator('.monaco-list-row').allTextContents()).map((t) => t.replace(/\s+/g, ' '));
-        return rows.find((t) => /lenet/.test(t) && /recording|epoch|awaiting/i.test(t));
+        const at = rows.findIndex((t) => t.includes('train_lenet.py'));
+        return at >= 0 && /#1 (recording|completed)/.test(rows[at + 1] ?? '') ? rows[at + 1] : undefined;
       },
       120_000,
       200,
     );
-    log(`while training, the tree shows: ${training}`);
+    log(`the tree shows the PyTorch run: ${training}`);
     await docShot(page, 'vscode-doc-pytorch-training', { x: 0, y: 0, width: 1280, height: 900 });
 
     // Once measured, the lenses carry the run's numbers at the Python lines.
-    await openFile(page, 'train_lenet.py', 'nn.Conv2d(8, 16');
+    await openFile(page, 'train_lenet.py', 'import torch.nn as nn');
+    await revealLine(page, (script.split('\n').findIndex((l) => l.includes('nn.Conv2d(8, 16')) + 1) | 0, 'nn.Conv2d(8, 16');
     const [conv2Lens] = await waitUntil(
       'the conv2 lens to show bits',
       async () => {

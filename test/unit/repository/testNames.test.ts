@@ -45,6 +45,8 @@ const FEATURE_TESTS: Record<string, string> = {
   'docs/docsStandAlone.test.ts': 'the documents as a whole: links, names and paths they mention',
   'extension/detection/layerArgsMatching.test.ts':
     'unnamed layers matched on their options, through detectModel, layerMatching and the hover',
+  'extension/detection/pythonMatching.test.ts':
+    "a PyTorch run's layers on a Python file's definitions: layerMatching.ts and sourcePosition.ts on what pythonScan.ts finds",
   'extension/recording/ownDatasetDetail.test.ts': "the dataset step of the Analyze CNN quick input (flowItems.ts's ownDatasetDetail)",
   'extension/recording/trainingSettings.test.ts': 'the optimizer and learning-rate rows: flowItems, modelTraining and trainingExport',
   'extension/runs/menus.test.ts': "the runs tree's menus as package.json contributes them",
