@@ -157,7 +157,7 @@ function gatedForward(o: TaylorOptions, targets: readonly number[]): (x: tfType.
 
 /** `Σ_x −ln max(p(label), 1e-7)` of the class scores `y` gives (predictions.ts `classScores`). */
 function summedLoss(tf: typeof tfType, y: tfType.Tensor, labels: tfType.Tensor1D, kind: ScoreKind): tfType.Scalar {
-  const rows = y.reshape([y.shape[0]!, -1]);
+  const rows = y.reshape([y.shape[0], -1]);
   let pLabel: tfType.Tensor;
   if (kind === 'binary') {
     const p = rows.reshape([-1]);
