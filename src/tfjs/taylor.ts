@@ -68,7 +68,9 @@ export function taylorChunk(layers: readonly Pick<RunLayer, 'outputShape'>[]): n
 /**
  * `estimate[layer][channel]` for each target layer (a `Map` by run layer index): the Taylor
  * estimate of the Δ loss of zeroing the channel, averaged over the `count` inputs. Inputs run in
- * chunks ({@link taylorChunk}); each chunk is one forward and one backward pass.
+ * chunks ({@link taylorChunk}); each chunk is one forward and one backward pass, its sums over its
+ * inputs and positions float32 (the backend's), added across chunks in float64. With no inputs
+ * every estimate is undefined: NaN in the arrays.
  */
 export async function taylorEstimates(o: TaylorOptions): Promise<Map<number, Float64Array>> {
   const { tf, layers, count: n } = o;
