@@ -52,11 +52,20 @@ async function main(): Promise<void> {
   let exactMs = 0;
   try {
     // The service warmed up (backend, compute workers, the model and the probe's forward pass) by one untimed answer.
-    await engine.answer(folder, { kind: 'channelImportance', epoch, layer: layers.at(-1)! });
+    await engine.answer(folder, { kind: 'channelImportance', epoch, layer: layers[0] });
     for (const layer of layers) {
       const t = performance.now();
-      const { answer } = await engine.answer(folder, { kind: 'channelImportance', epoch, layer });
+      const l = manifest.layers[layer];
+      const asked = await engine.answer(folder, { kind: 'channelImportance', epoch, layer }).then(
+        (r) => r.answer,
+        (e: unknown) => e as Error,
+      );
       const ms = performance.now() - t;
+      if (asked instanceof Error) {
+        rows.push(`| ${l.name} | no exact answer: ${asked.message} | | | |`);
+        continue;
+      }
+      const answer = asked;
       exactMs += ms;
       const exact = answer.channels.map((c) => c.deltaLoss);
       const estimate = Array.from(estimates.get(layer)!);
@@ -68,7 +77,6 @@ async function main(): Promise<void> {
       );
       const top = (values: readonly (number | null)[]) =>
         values.map((v, c) => ({ v: v ?? -Infinity, c })).sort((a, b) => b.v - a.v || a.c - b.c)[0].c;
-      const l = manifest.layers[layer];
       rows.push(
         `| ${l.name} (${estimate.length} ${l.outputShape.length < 2 ? 'units' : 'channels'}) | ${fixed(r.rho)} | ${fixed(abs.rho)} | ` +
           `${top(exact) === top(estimate) ? 'yes' : `no (${top(exact)} / ${top(estimate)})`} | ${(ms / 1000).toFixed(2)} s |`,
