@@ -119,7 +119,11 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
   if (kind === 'networkGraph') {
     q.clusters = int(v.clusters, 'clusters');
     q.layers = list(v.layers, 'layers');
-  } else if (v.clusters !== undefined || v.layers !== undefined) throw new UsageError('--clusters and --layers apply to networkGraph');
+  } else if (kind === 'channelImportanceEstimate') {
+    q.layers = list(v.layers, 'layers');
+    if (v.clusters !== undefined) throw new UsageError('--clusters applies to networkGraph');
+  } else if (v.clusters !== undefined || v.layers !== undefined)
+    throw new UsageError('--clusters and --layers apply to networkGraph (--layers to channelImportanceEstimate too)');
   if (v.mode !== undefined && kind !== 'ablation' && kind !== 'channelImportance')
     throw new UsageError('--mode applies to ablation and channelImportance');
   // --cells is confusion's `inputs: true`; on any other kind it is refused below, with the other options the kind does not take.

@@ -426,6 +426,7 @@ export const QUERY_BUILDERS: { [K in QueryKind]: BuilderOf<K> | null } = {
   informationPlane: informationQueries.plane,
   ablation: null,
   channelImportance: importanceQueries.channelImportance,
+  channelImportanceEstimate: null,
   findings: importanceQueries.findings,
 };
 

@@ -30,8 +30,8 @@ export const QUERY: Command = {
 Prints the JSON answer of one slice query dCNN(x, l, c, t) on a recorded run (docs/queries.md).
 Kinds: run, training, confusion, inputs, featureMaps, channelEntropies, smallMultiples,
 interSample, inputDiversity, capacityMatrix, layerCapacity, channelPair, deconvolution,
-networkGraph, channelLabelInformation, informationPlane, ablation, channelImportance, findings
-(their fields with --json).
+networkGraph, channelLabelInformation, informationPlane, ablation, channelImportance,
+channelImportanceEstimate, findings (their fields with --json).
   --epoch T            recorded epoch            --layer L     layer index (0 = input)
   --channel C          one channel               --channels C1,C2,…
   --layer-i L, --layer-j L, --channel-i C, --channel-j C    layer pair / channel pair
@@ -43,6 +43,7 @@ networkGraph, channelLabelInformation, informationPlane, ablation, channelImport
   --mode zero|mean     ablation, channelImportance: replace channels by 0 (default) or their mean
   --clusters K         networkGraph: clusters per layer (default about √channels)
   --layers L1,L2,…     networkGraph: cluster only these layers (default every layer with channels)
+                       channelImportanceEstimate: estimate only these layers (default every layer)
   --json '{…}'         the query fields as JSON; an option given beside it overrides its field
                        (an option or field the kind does not take is refused)
   --pretty             indented output`,

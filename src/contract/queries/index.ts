@@ -13,6 +13,8 @@ import { capacityMatrix } from './capacityMatrix';
 import { channelEntropies } from './channelEntropies';
 import { ablation } from './ablation';
 import { channelImportance } from './channelImportance';
+export type { ChannelImportanceEstimateAnswer } from './channelImportanceEstimate';
+import { channelImportanceEstimate } from './channelImportanceEstimate';
 import { channelLabelInformation } from './channelLabelInformation';
 import { channelPair } from './channelPair';
 import { confusion } from './confusion';
@@ -54,6 +56,7 @@ export const QUERY_DESCRIPTORS = [
   informationPlane,
   ablation,
   channelImportance,
+  channelImportanceEstimate,
   findings,
 ] as const;
 

@@ -2,6 +2,7 @@
 import { ablation } from './ablation';
 import { capacityMatrix } from './capacityMatrix';
 import { channelImportance } from './channelImportance';
+import { channelImportanceEstimate } from './channelImportanceEstimate';
 import { channelEntropies } from './channelEntropies';
 import { channelPair } from './channelPair';
 import { confusion } from './confusion';
@@ -39,6 +40,7 @@ export const HANDLERS: HandlerTable = {
   informationPlane,
   ablation,
   channelImportance,
+  channelImportanceEstimate,
   findings,
 };
 

@@ -81,6 +81,10 @@ const SAMPLES: { [K in QueryKind]: Query[] } = {
   informationPlane: [{ kind: 'informationPlane', estimator: 'binned' }],
   ablation: [{ kind: 'ablation', epoch: 1, layer: 1, channels: [0] }],
   channelImportance: [{ kind: 'channelImportance', epoch: 1, layer: 1 }],
+  channelImportanceEstimate: [
+    { kind: 'channelImportanceEstimate', epoch: 1 },
+    { kind: 'channelImportanceEstimate', epoch: 1, layers: [1] },
+  ],
   findings: [{ kind: 'findings' }, { kind: 'findings', epoch: 1 }],
 };
 

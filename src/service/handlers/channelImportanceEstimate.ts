@@ -1,0 +1,51 @@
+/**
+ * `channelImportanceEstimate`: the Taylor estimate of every channel's Δ loss (src/tfjs/taylor.ts) for
+ * the layers asked, at one epoch, over every probe input (docs/estimators.md "The Taylor estimate").
+ */
+import { QueryError } from '../../contract/queries';
+import { taylorEstimates } from '../../tfjs/taylor';
+import { scoredOutput } from '../ablation';
+import { Handler, orNull } from './handler';
+
+export const channelImportanceEstimate: Handler<'channelImportanceEstimate'> = async (q, ctx) => {
+  ctx.metricsAt(q.epoch);
+  const m = ctx.manifest;
+  const output = scoredOutput(m);
+  const layers = q.layers
+    ? [...new Set(q.layers)].sort((a, b) => a - b)
+    : m.layers.map((l) => l.index).filter((l) => l >= 1 && l <= output.layer);
+  for (const l of layers) {
+    ctx.checkLayer(l);
+    if (l === 0 || l > output.layer)
+      throw new QueryError(
+        'unsupported',
+        `layer ${l} (${m.layers[l].name}) has no Taylor estimate: it is defined for the layers 1..${output.layer}, up to the output the loss reads (${m.layers[output.layer].name})`,
+      );
+  }
+  const { tf } = await ctx.tf();
+  const { model } = await ctx.model(q.epoch);
+  const probe = ctx.probe();
+  ctx.control.onProgress?.(0.1, `estimating the channels of ${layers.length} layer${layers.length === 1 ? '' : 's'}`);
+  const estimates = await taylorEstimates({
+    tf,
+    model,
+    layers: m.layers,
+    inputs: probe.inputs,
+    labels: probe.labels,
+    count: probe.labels.length,
+    output,
+    targets: layers,
+    signal: ctx.control.signal,
+  });
+  return {
+    epoch: q.epoch,
+    inputCount: probe.labels.length,
+    outputLayer: output.layer,
+    layers: layers.map((layer) => {
+      const values = Array.from(estimates.get(layer)!, orNull);
+      const size = (c: number) => (values[c] === null ? -1 : Math.abs(values[c]));
+      const ranking = values.map((_, c) => c).sort((a, b) => size(b) - size(a) || a - b);
+      return { layer, estimates: values, ranking };
+    }),
+  };
+};

@@ -1,0 +1,98 @@
+/**
+ * The `channelImportanceEstimate` query (src/service/handlers/channelImportanceEstimate.ts): on a
+ * recorded run of the label-carrier model, the answer holds taylorEstimates' numbers for every layer
+ * up to the output, ranks the carrier first, takes a subset of layers, is cached, and refuses a
+ * layer the loss does not read.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { npyFromFloat32, npyFromFloat64, serializeNpy } from '../../../../src/analysis';
+import { recordRun } from '../../../../src/recorder/record';
+import { readProbe } from '../../../../src/run/probe';
+import { readRun } from '../../../../src/run/store';
+import { AnalysisEngine } from '../../../../src/service/engine';
+import { initBackend } from '../../../../src/tfjs/backend';
+import { loadCheckpoint } from '../../../../src/tfjs/forward';
+import { taylorEstimates } from '../../../../src/tfjs/taylor';
+import { checkpointFolder } from '../../../../src/run/paths';
+
+const MODELS = resolve(__dirname, '../../../fixtures/models');
+
+describe('channelImportanceEstimate: the Taylor estimate as a query', function () {
+  this.timeout(240_000);
+  let runs: string;
+  let carrier: string;
+  let engine: AnalysisEngine;
+
+  before(async () => {
+    runs = mkdtempSync(join(tmpdir(), 'cnnslicer-taylor-'));
+    // 2×2 grey inputs, every pixel +1 for label 1 and −1 for label 0 (as the ablation tests' carrier dataset).
+    const count = 200;
+    const x = new Float32Array(count * 4);
+    const y = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      x.fill(i % 2 ? 1 : -1, i * 4, i * 4 + 4);
+      y[i] = i % 2;
+    }
+    writeFileSync(join(runs, 'x.npy'), serializeNpy(npyFromFloat32([count, 2, 2], x)));
+    writeFileSync(join(runs, 'y.npy'), serializeNpy(npyFromFloat64([count], y)));
+    const dataset = `npy:${join(runs, 'x.npy')},${join(runs, 'y.npy')}`;
+    carrier = (
+      await recordRun({
+        epochs: 0,
+        runsFolder: runs,
+        backend: 'wasm',
+        k: 20,
+        modelFile: join(MODELS, 'labelCarrier.ts'),
+        dataset,
+        probePerClass: 50,
+      })
+    ).folder;
+    engine = new AnalysisEngine({ roots: [runs], backend: 'wasm' });
+  });
+  after(() => {
+    engine?.close();
+    rmSync(runs, { recursive: true, force: true });
+  });
+
+  it('answers taylorEstimates for every layer up to the output, the carrier ranked first', async () => {
+    const { answer } = await engine.answer(carrier, { kind: 'channelImportanceEstimate', epoch: 0 });
+    assert.equal(answer.outputLayer, 3);
+    assert.equal(answer.inputCount, 100);
+    assert.deepEqual(
+      answer.layers.map((l) => l.layer),
+      [1, 2, 3],
+    );
+    assert.deepEqual(answer.layers[0].ranking, [0, 1, 2]);
+    assert.equal(Math.abs(answer.layers[0].estimates[2]!), 0);
+    // The same numbers as the module computes from the checkpoint and the probe.
+    await initBackend('wasm');
+    const run = readRun(carrier);
+    const probe = readProbe({ folder: carrier, manifest: run.manifest });
+    const model = await loadCheckpoint(tf, checkpointFolder(carrier, 0), run.manifest.layers);
+    const direct = await taylorEstimates({
+      tf,
+      model,
+      layers: run.manifest.layers,
+      inputs: probe.inputs,
+      labels: probe.labels,
+      count: probe.labels.length,
+      output: { layer: 3, kind: 'softmax' },
+    });
+    for (const l of answer.layers) assert.deepEqual(l.estimates, Array.from(direct.get(l.layer)!));
+    assert.equal(engine.isCached(carrier, { kind: 'channelImportanceEstimate', epoch: 0 }), true);
+  });
+
+  it('estimates the layers asked, and refuses the input layer and a layer the loss does not read', async () => {
+    const { answer } = await engine.answer(carrier, { kind: 'channelImportanceEstimate', epoch: 0, layers: [3, 1, 1] });
+    assert.deepEqual(
+      answer.layers.map((l) => l.layer),
+      [1, 3],
+    );
+    await assert.rejects(engine.answer(carrier, { kind: 'channelImportanceEstimate', epoch: 0, layers: [0] }), /no Taylor estimate/);
+    await assert.rejects(engine.answer(carrier, { kind: 'channelImportanceEstimate', epoch: 0, layers: [9] }), /out of range/);
+  });
+});
