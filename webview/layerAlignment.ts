@@ -32,12 +32,20 @@ export function channelsLastShape(layer: Pick<RunLayer, 'outputShape' | 'dataFor
 }
 
 /**
+ * What a layer is, for pairing: layer 0 is every run's model input (tfjs records it as `Input`, a
+ * model.json as `InputLayer`, the PyTorch recorder as `InputLayer`); the others by comparableClass.
+ */
+function kindOf(layer: AlignedLayer): string {
+  return layer.index === 0 ? 'model input' : comparableClass(layer.className);
+}
+
+/**
  * A pair's worth. The same layer of a PyTorch run and of a TensorFlow.js run has another class name
  * (`Conv2d`, `Conv2D`: compared as layerKinds.ts `comparableClass`) and another layout (`[C, H, W]`,
  * `[H, W, C]`: compared channels last).
  */
 function pairWorth(a: AlignedLayer, b: AlignedLayer): number {
-  if (comparableClass(a.className) !== comparableClass(b.className)) return 0;
+  if (kindOf(a) !== kindOf(b)) return 0;
   const named = isUserName(a) && isUserName(b) && a.name === b.name ? NAMED : 0;
   return named + (sameShape(channelsLastShape(a), channelsLastShape(b)) ? SAME_SHAPE : SAME_TYPE);
 }

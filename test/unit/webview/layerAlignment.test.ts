@@ -155,8 +155,9 @@ describe('webview/layerAlignment: which layers of two runs are the same layer', 
       ['Linear', [10], 'output'],
     ]);
     for (const l of torch.layers) if (l.outputShape.length === 3) l.dataFormat = 'channelsFirst';
+    // tfjs records its input placeholder as `Input`, the PyTorch recorder as `InputLayer`.
     const tfjs = run([
-      ['InputLayer', [28, 28, 1], 'input1'],
+      ['Input', [28, 28, 1], 'input1'],
       ['Conv2D', [24, 24, 8], 'conv1'],
       ['MaxPooling2D', [12, 12, 8], 'pool1'],
       ['Conv2D', [8, 8, 16], 'conv2'],
