@@ -35,7 +35,8 @@ export interface TailPlan {
  * layer's output, or a model of several inputs.
  */
 export function tailPlan(model: tfType.LayersModel, layers: readonly RunLayer[], from: number, output: number): TailPlan | undefined {
-  if (layerKind(model.getClassName()).sequential || model.inputs.length !== 1) return undefined;
+  // The output layer itself ablated: no layer after it to run (forwardFrom takes its values as they are).
+  if (from >= output || layerKind(model.getClassName()).sequential || model.inputs.length !== 1) return undefined;
   // Each run layer's symbolic tensor, where it is one node's output of this model's own graph.
   const tensorOf = (l: number): SymbolicTensor | undefined => {
     if (l === 0) return model.inputs[0];

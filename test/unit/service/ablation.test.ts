@@ -143,6 +143,14 @@ describe('ablation: known answers', function () {
     await assert.rejects(ablate(carrier, { layer: 0, channels: [0] }), /layer 0 is the input/);
   });
 
+  it('a graph model: its output layer ablated (nothing after it) is its class scores with those channels zeroed', async () => {
+    const manifest = (await engine.answer(graph, { kind: 'run' })).answer.manifest;
+    const output = manifest.layers.length - 1;
+    const a = await ablate(graph, { layer: output, channels: [0] });
+    assert.equal(a.layer, output);
+    assert.ok(Number.isFinite(a.ablated.accuracy) && a.ablated.accuracy <= 1);
+  });
+
   it('a graph model with a residual add and a concatenate: the same as the full model with the channel zeroed in its weights', async () => {
     const manifest = (await engine.answer(graph, { kind: 'run' })).answer.manifest;
     const stem = manifest.layers.findIndex((l) => l.name === 'stem');
