@@ -963,7 +963,7 @@ describe('browser: the installed extension in VS Code (code-server)', function (
       async () => {
         const rows = (await tree.locator('.monaco-list-row').allTextContents()).map((t) => t.replace(/\s+/g, ' '));
         const at = rows.findIndex((t) => t.includes('train_lenet.py'));
-        return at >= 0 && /#1 (recording|completed)/.test(rows[at + 1] ?? '') ? rows[at + 1] : undefined;
+        return at >= 0 && /#1\s*(recording|completed)/.test(rows[at + 1] ?? '') ? rows[at + 1] : undefined;
       },
       120_000,
       200,
