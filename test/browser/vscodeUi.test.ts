@@ -971,8 +971,9 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     log(`the tree shows the PyTorch run: ${training}`);
     await docShot(page, 'vscode-doc-pytorch-training', { x: 0, y: 0, width: 1280, height: 900 });
 
-    // Once measured, the lenses carry the run's numbers at the Python lines.
-    await openFile(page, 'train_lenet.py', 'import torch.nn as nn');
+    // Once measured, the lenses carry the run's numbers at the Python lines (the editor is still
+    // scrolled to the model).
+    await openFile(page, 'train_lenet.py', 'nn.Conv2d(8, 16');
     await revealLine(page, (script.split('\n').findIndex((l) => l.includes('nn.Conv2d(8, 16')) + 1) | 0, 'nn.Conv2d(8, 16');
     const [conv2Lens] = await waitUntil(
       'the conv2 lens to show bits',
