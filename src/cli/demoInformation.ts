@@ -6,7 +6,7 @@
  */
 import { shannonEntropyBits } from '../analysis';
 import type { EpochMetrics, RunManifest } from '../contract/runFormat';
-import { importanceReading } from '../contract/queries';
+import { estimateSentence, importanceReading, measuredText } from '../contract/queries';
 import type { ChannelImportanceAnswer } from '../contract/queries';
 
 /** The table as the demo prints it; `first` and `last` are recorded epochs of the run. */
@@ -66,7 +66,7 @@ export function formatImportance(layerName: string, a: ChannelImportanceAnswer):
   const words = { predicts: 'predicts', inversely: 'predicts inversely', 'no-evidence': 'no evidence', untested: 'untested' } as const;
   const tests = a.measures.filter((m) => m.pValue !== null).length;
   const lines = [
-    `  ${layerName} (${a.channels.length} channels, ${a.mode} ablation, baseline accuracy ${(a.baseline.accuracy * 100).toFixed(1)}%; ` +
+    `  ${layerName} (${measuredText(a)}, ${a.mode} ablation, baseline accuracy ${(a.baseline.accuracy * 100).toFixed(1)}%; ` +
       `${a.permutations} permutations, p Holm-adjusted over ${tests} tests; ${Math.round(a.bootstrap.level * 100)}% bootstrap intervals, ` +
       `${a.bootstrap.resamples} resamples of ${a.inputCount} inputs):`,
   ];
@@ -78,13 +78,17 @@ export function formatImportance(layerName: string, a: ChannelImportanceAnswer):
         (m.note ? `  (${m.note})` : ''),
     );
   }
-  const top = a.ranking.slice(0, 3).map((c) => {
-    const ch = a.channels[c];
-    const d = ch.deltaLoss;
-    const interval =
-      ch.deltaLossLow === null || ch.deltaLossHigh === null ? '' : ` [${signed(ch.deltaLossLow)}, ${signed(ch.deltaLossHigh)}]`;
-    return `${c} (Δ loss ${d === null ? '—' : signed(d)}${interval})`;
-  });
+  lines.push(`    ${estimateSentence(a.estimate)}`);
+  const top = a.ranking
+    .filter((c) => a.channels[c].measured)
+    .slice(0, 3)
+    .map((c) => {
+      const ch = a.channels[c];
+      const d = ch.deltaLoss;
+      const interval =
+        ch.deltaLossLow === null || ch.deltaLossHigh === null ? '' : ` [${signed(ch.deltaLossLow)}, ${signed(ch.deltaLossHigh)}]`;
+      return `${c} (Δ loss ${d === null ? '—' : signed(d)}${interval})`;
+    });
   lines.push(`    most costly to ablate: ${top.join(', ')}`);
   return lines.join('\n') + '\n';
 }

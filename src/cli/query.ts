@@ -57,6 +57,7 @@ const OPTION_OF_FIELD: Record<string, string> = {
   clusters: '--clusters',
   layers: '--layers',
   inputs: '--cells',
+  exhaustive: '--exhaustive',
   x: '--class/--classes/--inputs/--per-class',
 };
 
@@ -128,6 +129,7 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
     throw new UsageError('--mode applies to ablation and channelImportance');
   // --cells is confusion's `inputs: true`; on any other kind it is refused below, with the other options the kind does not take.
   if (v.cells) q.inputs = true;
+  if (v.exhaustive) q.exhaustive = true;
   if (v.seed !== undefined && perClass === undefined && kind !== 'inputDiversity')
     throw new UsageError('--seed applies to --per-class subsets and to inputDiversity');
   const given = Object.fromEntries(Object.entries(q).filter(([, e]) => e !== undefined));
@@ -167,6 +169,7 @@ const QUERY_FIELD_OPTIONS = [
 /** The `query` command's options (its descriptor shows them: src/cli/commands/runs.ts). */
 export const QUERY_OPTIONS: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
   cells: { type: 'boolean' },
+  exhaustive: { type: 'boolean' },
   pretty: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(QUERY_FIELD_OPTIONS.map((k) => [k, { type: 'string' as const }])),

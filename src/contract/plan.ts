@@ -381,13 +381,14 @@ export function reportNetworkEpochs(o: ReportPlanOptions): number[] {
 // What the measures mean for the model: channel ablation and the findings.
 
 export const importanceQueries = {
-  /** Every channel of a layer ablated alone, against its information measures (zero ablation). */
-  channelImportance: (layer: number, epoch: number): QueryOf<'channelImportance'> => ({ kind: 'channelImportance', layer, epoch }),
+  /** A layer's channels estimated and the most costly and a sample ablated alone (`exhaustive`: every one), against their information measures (zero ablation). */
+  channelImportance: (layer: number, epoch: number, exhaustive?: boolean): QueryOf<'channelImportance'> =>
+    exhaustive ? { kind: 'channelImportance', layer, epoch, exhaustive } : { kind: 'channelImportance', layer, epoch },
   /** The findings of the run at an epoch (the last recorded when absent). */
   findings: (epoch?: number): QueryOf<'findings'> => (epoch === undefined ? { kind: 'findings' } : { kind: 'findings', epoch }),
 };
 
-/** Most layers whose channel importance a report precomputes (one forward pass per channel each). */
+/** Most layers whose channel importance a report precomputes (the Taylor pass, then a forward pass per measured channel each). */
 export const REPORT_IMPORTANCE_LAYERS = 12;
 
 /** The multi-channel layers whose channel importance a report holds: all, or REPORT_IMPORTANCE_LAYERS spread over the depth. */

@@ -13,7 +13,7 @@ import type { ReportData } from '../../src/contract/reportCodec';
 import { shortLayerName } from '../../src/contract/layerLabel';
 import { informationLayers } from '../../src/contract/plan';
 import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
-import { findingsAnswer, importanceAnswer, noisyImportanceAnswer, probeLossFinding } from './importanceAnswers';
+import { findingsAnswer, importanceAnswer, noisyImportanceAnswer, probeLossFinding, twoTierImportanceAnswer } from './importanceAnswers';
 
 async function reportData(): Promise<ReportData> {
   const html = readFileSync((await browserFixture()).report, 'utf8');
@@ -27,7 +27,7 @@ async function reportData(): Promise<ReportData> {
  * the last epoch; `noise`: the first layer's importance is the issue's noise-level one, and the
  * findings hold the probe-loss finding the rule makes of a noisy and of a clear rise.
  */
-async function pageWithAnswers(theme: 'light' | 'dark' = 'light', noise = false) {
+async function pageWithAnswers(theme: 'light' | 'dark' = 'light', noise = false, twoTier = false) {
   const f = await browserFixture();
   const data = await reportData();
   const m = f.manifest;
@@ -40,9 +40,14 @@ async function pageWithAnswers(theme: 'light' | 'dark' = 'light', noise = false)
   answers[canonicalQuery({ kind: 'findings' })] = { answer: findings };
   for (const l of [first, second])
     answers[canonicalQuery({ kind: 'channelImportance', layer: l, epoch: last })] = {
-      answer: (noise && l === first ? noisyImportanceAnswer : importanceAnswer)(l, last, m.layers[l].channels, names),
+      answer: (noise && l === first ? noisyImportanceAnswer : twoTier && l === first ? twoTierImportanceAnswer : importanceAnswer)(
+        l,
+        last,
+        m.layers[l].channels,
+        names,
+      ),
     };
-  const name = `importance-${theme}${noise ? '-noise' : ''}.html`;
+  const name = `importance-${theme}${noise ? '-noise' : ''}${twoTier ? '-two-tier' : ''}.html`;
   const file = writePage(join(tempDir('cnn-slicer-importance-'), name), { data: { ...data, answers }, theme });
   return { file, first, second, last, manifest: m };
 }
@@ -160,6 +165,45 @@ describe('browser: findings and channel importance', function () {
       String(first),
     );
     assert.match(await page.innerText('#panel-channel .channel-selected'), /Selected channel: #3/);
+    await closeChecked(page, problems);
+  });
+
+  it('two tiers: draws the measured channels only, says ρ and "unverified", and lists the rest with their estimates', async () => {
+    const { file, first, manifest } = await pageWithAnswers('light', false, true);
+    const { page, problems } = await openPage(browser(), file);
+    await openView(page, 'information');
+    const scatter = '#panel-information svg.importance-scatter';
+    await page.waitForSelector(`${scatter} circle.is-dot`);
+    const channels = manifest.layers[first].channels;
+    const measured = Math.floor(channels / 2);
+    assert.equal(await page.$$eval(`${scatter} circle.is-dot`, (cs) => cs.length), measured);
+    assert.match(
+      await page.innerText('#panel-information [data-testid=importance-estimate]'),
+      new RegExp(`ρ = 0\\.62 over the ${measured} measured channels — unverified \\(${measured < 8 ? 'fewer than 8 channels measured' : 'ρ < 0\\.8'}\\)`),
+    );
+    assert.equal(
+      await page.getAttribute('#panel-information [data-testid=importance-estimate]', 'class'),
+      'chart-note importance-unverified',
+    );
+    assert.match(
+      await page.innerText('#panel-information [data-testid=importance-unmeasured]'),
+      new RegExp(`${channels - measured} channels? not drawn: not measured`),
+    );
+    assert.equal(await page.$('[data-testid=importance-measure-all]'), null, 'a report cannot measure: no button');
+    // The table: the measured channels first by Δ loss, then the others by estimate, "not measured" with their estimate.
+    await page.click('#panel-information [data-testid=importance-all]').catch(() => undefined);
+    const rows = await page.$$eval('#panel-information table.importance-ranking tbody tr', (trs) =>
+      trs.map((tr) => ({ measured: tr.getAttribute('data-measured'), cells: Array.from(tr.querySelectorAll('td'), (t) => t.textContent) })),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.measured),
+      [...new Array(measured).fill('true'), ...new Array(channels - measured).fill('false')],
+    );
+    const unmeasured = rows[measured];
+    assert.equal(unmeasured.cells[2], 'not measured');
+    assert.equal(unmeasured.cells[3], `+${(0.012 * (channels % 2 === 0 ? channels - 2 : channels - 1)).toFixed(3)}`);
+    assert.equal(unmeasured.cells[4], '—', 'no Δ accuracy');
+    await screenshot(page, 'importance-two-tier');
     await closeChecked(page, problems);
   });
 

@@ -25,6 +25,8 @@ export function importanceAnswer(layer: number, epoch: number, channels: number,
     baseline: { accuracy: 0.9, loss: 0.35 },
     channels: ids.map((c) => ({
       channel: c,
+      measured: true,
+      estimate: null,
       deltaLoss: 0.01 * c,
       deltaLossLow: 0.01 * c - 0.004,
       deltaLossHigh: 0.01 * c + 0.004,
@@ -75,10 +77,48 @@ export function importanceAnswer(layer: number, epoch: number, channels: number,
         note: 'no redundancy matrix at this epoch',
       },
     ],
+    estimate: { exhaustive: true, measuredCount: channels, topK: 8, sampled: 8, seed: 0, spearman: null, verified: false },
     permutations: 999,
     correction: 'holm',
     bootstrap: { resamples: 2000, seed: 0, level: 0.95 },
     ranking: [...ids].reverse(),
+  };
+  const checked = checkAnswer('channelImportance', answer);
+  assert.ok(checked.answer, checked.problem);
+  return checked.answer;
+}
+
+/**
+ * The two tiers on `importanceAnswer`'s layer: every channel estimated (estimate 0.012·c), the odd
+ * channels measured and the even ones not (no Δ, no classes; their measures' values kept), ρ = 0.62
+ * between estimate and Δ loss over the measured ones: unverified.
+ */
+export function twoTierImportanceAnswer(layer: number, epoch: number, channels: number, classNames: string[]): ChannelImportanceAnswer {
+  const base = importanceAnswer(layer, epoch, channels, classNames);
+  const measured = (c: number) => c % 2 === 1;
+  const rows = base.channels.map((row) =>
+    measured(row.channel)
+      ? { ...row, estimate: 0.012 * row.channel }
+      : {
+          ...row,
+          measured: false,
+          estimate: 0.012 * row.channel,
+          deltaLoss: null,
+          deltaLossLow: null,
+          deltaLossHigh: null,
+          deltaAccuracy: null,
+          classesLosing: [],
+        },
+  );
+  const count = rows.filter((r) => r.measured).length;
+  const answer: ChannelImportanceAnswer = {
+    ...base,
+    channels: rows,
+    measures: base.measures.map((m) => ({ ...m, channelCount: Math.min(m.channelCount, count) })),
+    estimate: { exhaustive: false, measuredCount: count, topK: 8, sampled: 8, seed: 0, spearman: 0.62, verified: false },
+    ranking: [...rows.filter((r) => r.measured), ...rows.filter((r) => !r.measured)]
+      .sort((a, b) => Number(b.measured) - Number(a.measured) || (b.deltaLoss ?? b.estimate) - (a.deltaLoss ?? a.estimate))
+      .map((r) => r.channel),
   };
   const checked = checkAnswer('channelImportance', answer);
   assert.ok(checked.answer, checked.problem);

@@ -41,6 +41,8 @@ channelImportanceEstimate, findings (their fields with --json).
   --class C | --classes C1,C2 | --inputs I1,I2,… | --per-class N [--classes …] [--seed S]
   --cells              confusion: list the inputs in each cell
   --mode zero|mean     ablation, channelImportance: replace channels by 0 (default) or their mean
+  --exhaustive         channelImportance: ablate every channel (default: every channel's Taylor
+                       estimate, the 8 it ranks most costly and 8 more at random ablated exactly)
   --clusters K         networkGraph: clusters per layer (default about √channels)
   --layers L1,L2,…     networkGraph: cluster only these layers (default every layer with channels)
                        channelImportanceEstimate: estimate only these layers (default every layer)

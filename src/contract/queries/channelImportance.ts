@@ -15,15 +15,30 @@ import { BitsList, BitsSchema, index, NumberList, queryFields, SubsetSchema } fr
 export const IMPORTANCE_MEASURES = ['channelEntropy', 'labelInformation', 'capacityToNext', 'nearDuplicateShare'] as const;
 export type ImportanceMeasure = (typeof IMPORTANCE_MEASURES)[number];
 
+/** Channels each layer's answer measures exactly beyond the estimate: the top-k by estimated Δ loss… */
+export const IMPORTANCE_TOP_K = 8;
+/** …and this many more drawn at random (seeded) from the rest. */
+export const IMPORTANCE_SAMPLED = 8;
+/** The seed of that draw. */
+export const IMPORTANCE_SAMPLE_SEED = 0;
+/** A layer's estimates are verified when ρ(estimate, measured Δ loss) is at least this… */
+export const ESTIMATE_VERIFIED_RHO = 0.8;
+/** …over at least this many measured channels. */
+export const ESTIMATE_VERIFIED_MIN = 8;
+
 const ChannelAblationSchema = v.object({
   channel: v.number(),
-  /** Loss with this channel ablated minus the baseline loss (null without class scores). */
+  /** Whether the channel was ablated exactly; an unmeasured channel has only its estimate (every Δ below is null, classesLosing empty). */
+  measured: v.boolean(),
+  /** The first-order Taylor estimate of Δ loss from zeroing the channel (null where there is none: mean ablation, an input subset, no loss). */
+  estimate: BitsSchema,
+  /** Loss with this channel ablated minus the baseline loss (null without class scores, or unmeasured). */
   deltaLoss: BitsSchema,
   /** The 95 % bootstrap interval of Δ loss over the probe inputs (percentile; null when Δ loss is). */
   deltaLossLow: BitsSchema,
   deltaLossHigh: BitsSchema,
-  /** Accuracy with this channel ablated minus the baseline accuracy. */
-  deltaAccuracy: v.number(),
+  /** Accuracy with this channel ablated minus the baseline accuracy (null when unmeasured). */
+  deltaAccuracy: v.nullable(v.number()),
   /** The classes whose accuracy drops most (at most 3, largest drop first; only drops). */
   classesLosing: v.array(v.object({ class: v.number(), deltaAccuracy: v.number() })),
 });
@@ -33,7 +48,7 @@ const MeasureCorrelationSchema = v.object({
   measure: v.picklist(IMPORTANCE_MEASURES),
   /** `[channel]`: the measure's value, null where undefined. */
   values: BitsList,
-  /** Spearman's rank correlation of the values with Δ loss over the channels where both are defined (null with fewer than 3, or a constant). */
+  /** Spearman's rank correlation of the values with Δ loss over the measured channels where both are defined (null with fewer than 3, or a constant). */
   spearman: BitsSchema,
   /** Two-sided permutation p-value of `spearman` (null when it is). */
   pValue: BitsSchema,
@@ -51,6 +66,29 @@ const MeasureCorrelationSchema = v.object({
 });
 export type MeasureCorrelation = v.InferOutput<typeof MeasureCorrelationSchema>;
 
+/**
+ * The two tiers (docs/estimators.md "Channel importance in two tiers"): every channel estimated, the
+ * {@link IMPORTANCE_TOP_K} most costly by estimate and {@link IMPORTANCE_SAMPLED} drawn from the rest
+ * measured exactly, and Spearman's ρ between the estimate and the measured Δ loss over those.
+ */
+const EstimateTierSchema = v.object({
+  /** Every channel was ablated exactly (asked with `exhaustive`, or the layer has no more channels than the two tiers measure, or there is no estimate). */
+  exhaustive: v.boolean(),
+  /** Channels ablated exactly. */
+  measuredCount: v.number(),
+  /** The top-k by estimate, the random sample's size and its seed (what the measured channels are, when not every one). */
+  topK: v.number(),
+  sampled: v.number(),
+  seed: v.number(),
+  /** Spearman's ρ between estimate and measured Δ loss over the measured channels (null with fewer than 3, a constant, or no estimate). */
+  spearman: BitsSchema,
+  /** ρ ≥ ESTIMATE_VERIFIED_RHO over at least ESTIMATE_VERIFIED_MIN measured channels: the estimates of the unmeasured channels can be read as an order. */
+  verified: v.boolean(),
+  /** Why there is no estimate, when there is none. */
+  note: v.optional(v.string()),
+});
+export type EstimateTier = v.InferOutput<typeof EstimateTierSchema>;
+
 export const channelImportance = defineQuery({
   kind: 'channelImportance',
   query: queryFields('channelImportance', {
@@ -58,6 +96,8 @@ export const channelImportance = defineQuery({
     layer: index('layer'),
     mode: AblationModeSchema,
     x: v.optional(SubsetSchema),
+    /** Ablate every channel exactly (the estimate still given beside); by default the two tiers of {@link EstimateTierSchema}. */
+    exhaustive: v.optional(v.boolean()),
   }),
   answer: v.object({
     epoch: v.number(),
@@ -68,6 +108,8 @@ export const channelImportance = defineQuery({
     baseline: v.object({ accuracy: v.number(), loss: BitsSchema }),
     /** One per channel of the layer, in channel order. */
     channels: v.array(ChannelAblationSchema),
+    /** Which channels were measured, and how well the estimate orders them. */
+    estimate: EstimateTierSchema,
     measures: v.array(MeasureCorrelationSchema),
     /** Permutations each p-value is from. */
     permutations: v.number(),
@@ -75,7 +117,7 @@ export const channelImportance = defineQuery({
     correction: v.literal('holm'),
     /** The bootstrap of Δ loss and ρ: resamples of the probe inputs, their seed, the intervals' coverage. */
     bootstrap: v.object({ resamples: v.number(), seed: v.number(), level: v.number() }),
-    /** Channel indices ascending by Δ loss, most costly first (a convenience for tables). */
+    /** Channel indices, most costly first: the measured ones by Δ loss, then the others by estimate (a convenience for tables). */
     ranking: NumberList,
   }),
   fromRecord: never,
@@ -106,4 +148,30 @@ export function importanceReading(m: MeasureCorrelation, channels: readonly Chan
   if (m.adjustedPValue >= IMPORTANCE_SIGNIFICANCE || holdsZero(m.spearmanLow, m.spearmanHigh)) return 'no-evidence';
   if (channels.every((c) => holdsZero(c.deltaLossLow, c.deltaLossHigh))) return 'no-evidence';
   return m.spearman > 0 ? 'predicts' : 'inversely';
+}
+
+/** "16 of 64 channels measured" or "64 channels": how many channels the answer ablated exactly. */
+export function measuredText(a: { channels: readonly unknown[]; estimate: EstimateTier }): string {
+  const n = a.channels.length;
+  return a.estimate.measuredCount === n ? `${n} channel${n === 1 ? '' : 's'}` : `${a.estimate.measuredCount} of ${n} channels measured`;
+}
+
+/**
+ * One sentence on the estimate tier, as every surface prints it: which channels were ablated, ρ
+ * between the Taylor estimate and the measured Δ loss, and whether that verifies the estimates.
+ */
+export function estimateSentence(e: EstimateTier): string {
+  const rho = e.spearman === null ? 'ρ undefined (fewer than 3 channels with both, or one is constant)' : `ρ = ${e.spearman.toFixed(2)}`;
+  const over = `over the ${e.measuredCount} measured channel${e.measuredCount === 1 ? '' : 's'}`;
+  if (e.note) return `Every channel ablated exactly; no Taylor estimate: ${e.note}.`;
+  if (e.exhaustive) return `Every channel ablated exactly; the Taylor estimate orders them with ${rho} (Spearman, ${over}).`;
+  const which = `Taylor estimate for every channel; the ${e.topK} it ranks most costly and ${e.sampled} more at random (seed ${e.seed}) ablated exactly`;
+  if (e.verified) return `${which}: ${rho} ${over} — verified (ρ ≥ ${ESTIMATE_VERIFIED_RHO}).`;
+  const why =
+    e.measuredCount < ESTIMATE_VERIFIED_MIN
+      ? `fewer than ${ESTIMATE_VERIFIED_MIN} channels measured`
+      : e.spearman === null
+        ? 'no ρ'
+        : `ρ < ${ESTIMATE_VERIFIED_RHO}`;
+  return `${which}: ${rho} ${over} — unverified (${why}): the unmeasured channels' estimates are not a reliable order; measure every channel to know.`;
 }

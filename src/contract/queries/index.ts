@@ -34,7 +34,7 @@ import { smallMultiples } from './smallMultiples';
 import { training } from './training';
 
 /** Version of the query vocabulary; cached answers from another version are never reused. */
-export const QUERY_VERSION = 4;
+export const QUERY_VERSION = 5;
 
 /** Every query kind, in the order the vocabulary lists them (docs/queries.md). */
 export const QUERY_DESCRIPTORS = [
@@ -193,10 +193,22 @@ export type { ChannelLabelInformationAnswer } from './channelLabelInformation';
 export type { InformationPlaneAnswer, InformationPlanePoint } from './informationPlane';
 export { ABLATION_MODES } from './ablation';
 export type { AblationAnswer, AblationMode, PredictionDelta, PredictionMeasures } from './ablation';
-export { IMPORTANCE_MEASURES, IMPORTANCE_SIGNIFICANCE, importanceReading } from './channelImportance';
+export {
+  ESTIMATE_VERIFIED_MIN,
+  ESTIMATE_VERIFIED_RHO,
+  estimateSentence,
+  IMPORTANCE_MEASURES,
+  IMPORTANCE_SAMPLE_SEED,
+  IMPORTANCE_SAMPLED,
+  IMPORTANCE_SIGNIFICANCE,
+  IMPORTANCE_TOP_K,
+  importanceReading,
+  measuredText,
+} from './channelImportance';
 export type {
   ChannelAblation,
   ChannelImportanceAnswer,
+  EstimateTier,
   ImportanceMeasure,
   ImportanceReading,
   MeasureCorrelation,

@@ -22,11 +22,22 @@ import {
   sameLabelPairs,
   spearman,
   DEFAULT_PERMUTATIONS,
+  sampleWithoutReplacement,
 } from '../../analysis';
 import { distanceCodesOf } from '../../compute/pool';
 import type { SharedCodes } from '../../compute/protocol';
 import { ablationAxis, AblationSession, mixesChannels } from '../ablation';
-import type { ChannelAblation, ImportanceMeasure, MeasureCorrelation } from '../../contract/queries';
+import {
+  ESTIMATE_VERIFIED_MIN,
+  ESTIMATE_VERIFIED_RHO,
+  IMPORTANCE_SAMPLE_SEED,
+  IMPORTANCE_SAMPLED,
+  IMPORTANCE_TOP_K,
+} from '../../contract/queries';
+import type { AnswerOf, ChannelAblation, ImportanceMeasure, MeasureCorrelation, QueryOf } from '../../contract/queries';
+import { answerKey } from '../answerKey';
+import { checkCancelled } from './capacityMatrix';
+import { channelImportanceEstimate } from './channelImportanceEstimate';
 import type { QueryContext } from '../queryContext';
 import { channelEntropies } from './channelEntropies';
 import { Handler, orNull } from './handler';
@@ -51,20 +62,27 @@ function unitsAsChannels(ctx: QueryContext, layer: number, data: ArrayLike<numbe
 export const channelImportance: Handler<'channelImportance'> = async (q, ctx) => {
   const session = await AblationSession.open(ctx, q);
   const { channels } = session.axis;
-  const groups = [[], ...Array.from({ length: channels }, (_, c) => [c])];
   const progress = ctx.control.onProgress;
   // The information measures run on the compute workers while the ablations run on this thread.
   const measuring = informationMeasures(ctx, q, session);
   measuring.catch(() => undefined); // awaited below
+  const tier = await estimateTier(ctx, q, session);
+  const measuredChannels = tier.measured;
+  const groups = [[], ...measuredChannels.map((c) => [c])];
   const measured = await session.measure(groups, (done) =>
     progress?.(
       0.1 + 0.6 * (done / groups.length),
-      `ablating ${channels} channels one at a time: ${Math.round((100 * done) / groups.length)}%`,
+      `ablating ${measuredChannels.length} of ${channels} channels one at a time: ${Math.round((100 * done) / groups.length)}%`,
     ),
   );
   const [baseline, ...ablated] = measured;
-  const resampled = resampledDeltaLoss(ablated, baseline);
-  const rows = ablated.map((m, c) => channelRow(c, m, baseline, resampled[c]));
+  const resampledMeasured = resampledDeltaLoss(ablated, baseline);
+  const resampled: (Float64Array | undefined)[] = Array.from({ length: channels }, () => undefined);
+  const rows: ChannelAblation[] = Array.from({ length: channels }, (_, c) => unmeasuredRow(c, tier.estimates[c]));
+  measuredChannels.forEach((c, k) => {
+    resampled[c] = resampledMeasured[k];
+    rows[c] = { ...channelRow(c, ablated[k], baseline, resampledMeasured[k]), estimate: tier.estimates[c] };
+  });
   const deltaLoss = rows.map((r) => r.deltaLoss);
   const measures = await measuring;
   const tests = measures.map((m) => spearman(m.values, deltaLoss, { permutations: DEFAULT_PERMUTATIONS, seed: 0 }));
@@ -88,7 +106,8 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
       ...(constant ? { note: 'the measure (or Δ loss) is the same for every channel: there is no order to correlate' } : {}),
     };
   });
-  const ranking = rows.map((r) => r.channel).sort((a, b) => (deltaLoss[b] ?? -Infinity) - (deltaLoss[a] ?? -Infinity) || a - b);
+  const estimateRho = tier.exhaustiveReason === 'no estimate' ? undefined : spearman(tier.estimates, deltaLoss, { permutations: 0 }).rho;
+  const ranking = importanceRanking(rows);
   return {
     epoch: q.epoch,
     layer: q.layer,
@@ -97,6 +116,16 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
     classNames: ctx.manifest.dataset.classNames,
     baseline: { accuracy: baseline.accuracy, loss: orNull(baseline.loss) },
     channels: rows,
+    estimate: {
+      exhaustive: measuredChannels.length === channels,
+      measuredCount: measuredChannels.length,
+      topK: IMPORTANCE_TOP_K,
+      sampled: IMPORTANCE_SAMPLED,
+      seed: IMPORTANCE_SAMPLE_SEED,
+      spearman: orNull(estimateRho),
+      verified: estimateRho !== undefined && estimateRho >= ESTIMATE_VERIFIED_RHO && measuredChannels.length >= ESTIMATE_VERIFIED_MIN,
+      ...(tier.note ? { note: tier.note } : {}),
+    },
     measures: correlations,
     permutations: DEFAULT_PERMUTATIONS,
     correction: 'holm',
@@ -155,6 +184,82 @@ export function spearmanIntervals(
   return out;
 }
 
+/**
+ * Which channels the answer ablates exactly, and every channel's estimate: all of them when asked
+ * `exhaustive`, when the layer has no more channels than the two tiers measure, or when there is no
+ * estimate to choose by (mean ablation and input subsets have none: the Taylor estimate is of zeroing
+ * over every probe input); else the two tiers of {@link twoTierChannels}.
+ */
+async function estimateTier(
+  ctx: QueryContext,
+  q: QueryOf<'channelImportance'>,
+  session: AblationSession,
+): Promise<{ measured: number[]; estimates: (number | null)[]; note?: string; exhaustiveReason?: 'asked' | 'small' | 'no estimate' }> {
+  const { channels } = session.axis;
+  const all = Array.from({ length: channels }, (_, c) => c);
+  const none = (note: string) => ({ measured: all, estimates: all.map(() => null), note, exhaustiveReason: 'no estimate' as const });
+  if (session.mode !== 'zero') return none('the Taylor estimate is of zeroing a channel: a mean ablation measures every channel');
+  if (session.indices.length !== ctx.probe().labels.length)
+    return none('the Taylor estimate is over every probe input: an input subset measures every channel');
+  if (q.layer > session.output.layer)
+    return none('the layer has no Taylor estimate (it is not before the scored output): every channel is measured');
+  const estimates = await cachedEstimates(ctx, q.epoch, q.layer);
+  if (q.exhaustive) return { measured: all, estimates, exhaustiveReason: 'asked' };
+  if (channels <= IMPORTANCE_TOP_K + IMPORTANCE_SAMPLED) return { measured: all, estimates, exhaustiveReason: 'small' };
+  return { measured: twoTierChannels(estimates, IMPORTANCE_TOP_K, IMPORTANCE_SAMPLED, IMPORTANCE_SAMPLE_SEED), estimates };
+}
+
+/**
+ * The channels measured exactly, ascending: the `topK` largest estimates of Δ loss (ties by index;
+ * a channel with no estimate last) and `sampled` drawn uniformly from the rest with `seed`.
+ */
+export function twoTierChannels(estimates: readonly (number | null)[], topK: number, sampled: number, seed: number): number[] {
+  const size = (c: number) => estimates[c] ?? -Infinity;
+  const order = estimates.map((_, c) => c).sort((a, b) => size(b) - size(a) || a - b);
+  const rest = order.slice(topK).sort((a, b) => a - b);
+  return [...order.slice(0, topK), ...sampleWithoutReplacement(rest, sampled, seed)].sort((a, b) => a - b);
+}
+
+/** The layer's estimates from the run's one Taylor pass over every layer at `epoch` (cached with the `channelImportanceEstimate` answer of every layer). */
+async function cachedEstimates(ctx: QueryContext, epoch: number, layer: number): Promise<(number | null)[]> {
+  const query = { kind: 'channelImportanceEstimate', epoch } as const;
+  const key = answerKey(ctx.run, query);
+  let answer = ctx.run.cache.get<AnswerOf['channelImportanceEstimate']>(key);
+  if (!answer) {
+    answer = await channelImportanceEstimate(query, ctx);
+    checkCancelled(ctx);
+    ctx.run.cache.set(key, answer);
+  }
+  const found = answer.layers.find((l) => l.layer === layer);
+  if (!found) throw new Error(`the Taylor pass gave no estimate of layer ${layer}`);
+  return found.estimates;
+}
+
+/** Channel indices, most costly first: the measured channels by Δ loss, then the unmeasured by estimate (ties by index). */
+export function importanceRanking(rows: readonly ChannelAblation[]): number[] {
+  const key = (r: ChannelAblation): [number, number] => (r.measured ? [0, -(r.deltaLoss ?? -Infinity)] : [1, -(r.estimate ?? -Infinity)]);
+  return rows
+    .map((r) => r.channel)
+    .sort((a, b) => {
+      const [ta, va] = key(rows[a]);
+      const [tb, vb] = key(rows[b]);
+      return ta - tb || va - vb || a - b;
+    });
+}
+
+function unmeasuredRow(channel: number, estimate: number | null): ChannelAblation {
+  return {
+    channel,
+    measured: false,
+    estimate,
+    deltaLoss: null,
+    deltaLossLow: null,
+    deltaLossHigh: null,
+    deltaAccuracy: null,
+    classesLosing: [],
+  };
+}
+
 function channelRow(channel: number, m: PredictionMeasures, baseline: PredictionMeasures, resampled?: Float64Array): ChannelAblation {
   const interval = resampled && percentileInterval(resampled);
   const losing = m.perClassAccuracy
@@ -167,6 +272,8 @@ function channelRow(channel: number, m: PredictionMeasures, baseline: Prediction
     .slice(0, CLASSES_LOSING);
   return {
     channel,
+    measured: true,
+    estimate: null,
     deltaLoss: m.loss === undefined || baseline.loss === undefined ? null : m.loss - baseline.loss,
     deltaLossLow: orNull(interval?.low),
     deltaLossHigh: orNull(interval?.high),

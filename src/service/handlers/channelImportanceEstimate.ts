@@ -42,7 +42,8 @@ export const channelImportanceEstimate: Handler<'channelImportanceEstimate'> = a
     inputCount: probe.labels.length,
     outputLayer: output.layer,
     layers: layers.map((layer) => {
-      const values = Array.from(estimates.get(layer)!, orNull);
+      // −0 (a channel that is 0 everywhere) is 0: the answer reads the same from memory and from its JSON.
+      const values = Array.from(estimates.get(layer)!, (e) => orNull(e + 0));
       const size = (c: number) => (values[c] === null ? -1 : Math.abs(values[c]));
       const ranking = values.map((_, c) => c).sort((a, b) => size(b) - size(a) || a - b);
       return { layer, estimates: values, ranking };

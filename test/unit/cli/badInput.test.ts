@@ -344,6 +344,7 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
         '--layer, --bins do not apply to run: it takes no options',
       );
       expectOneLine(run('query', runFolder, 'training', '--cells'), 2, '--cells does not apply to training');
+      expectOneLine(run('query', runFolder, 'ablation', '--exhaustive'), 2, '--exhaustive does not apply to ablation');
       // What the kind takes still answers, options and --json together.
       const r = run('query', runFolder, 'informationPlane', '--json', '{"estimator":"binned"}', '--bins', '3');
       assert.equal(r.status, 0, r.stderr);

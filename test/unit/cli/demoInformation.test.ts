@@ -63,15 +63,43 @@ describe("the demo's rank-correlation lines", () => {
     classNames: ['a', 'b'],
     baseline: { accuracy: 0.956, loss: 0.15 },
     channels: [
-      { channel: 0, deltaLoss: 0.01, deltaLossLow: -0.004, deltaLossHigh: 0.024, deltaAccuracy: -0.01, classesLosing: [] },
-      { channel: 1, deltaLoss: 0.045, deltaLossLow: costly[0], deltaLossHigh: costly[1], deltaAccuracy: -0.02, classesLosing: [] },
-      { channel: 2, deltaLoss: -0.003, deltaLossLow: -0.009, deltaLossHigh: 0.002, deltaAccuracy: 0, classesLosing: [] },
+      {
+        channel: 0,
+        measured: true,
+        estimate: null,
+        deltaLoss: 0.01,
+        deltaLossLow: -0.004,
+        deltaLossHigh: 0.024,
+        deltaAccuracy: -0.01,
+        classesLosing: [],
+      },
+      {
+        channel: 1,
+        measured: true,
+        estimate: null,
+        deltaLoss: 0.045,
+        deltaLossLow: costly[0],
+        deltaLossHigh: costly[1],
+        deltaAccuracy: -0.02,
+        classesLosing: [],
+      },
+      {
+        channel: 2,
+        measured: true,
+        estimate: null,
+        deltaLoss: -0.003,
+        deltaLossLow: -0.009,
+        deltaLossHigh: 0.002,
+        deltaAccuracy: 0,
+        classesLosing: [],
+      },
     ],
     measures: [
       measure('channelEntropy', -0.13, 0.639, 0.639, [-0.6, 0.4]),
       measure('labelInformation', 0.46, 0.0001, 0.0002, [0.2, 0.7]),
       measure('capacityToNext', null, null, null, null, 'no layer after it'),
     ],
+    estimate: { exhaustive: true, measuredCount: 3, topK: 8, sampled: 8, seed: 0, spearman: 0.5, verified: false },
     permutations: 9999,
     correction: 'holm' as const,
     bootstrap: { resamples: 2000, seed: 0, level: 0.95 },
@@ -91,8 +119,12 @@ describe("the demo's rank-correlation lines", () => {
     assert.match(lines[3], /capacityToNext\s+ρ = {5}—\s+p = {5}—\s+Holm = {5}—\s+over {3}0 channels: untested {2}\(no layer after it\)$/);
     assert.equal(lines[1].indexOf('over'), lines[2].indexOf('over'), 'the columns line up');
     assert.equal(lines[2].indexOf('over'), lines[3].indexOf('over'));
-    assert.match(
+    assert.equal(
       lines[4],
+      '    Every channel ablated exactly; the Taylor estimate orders them with ρ = 0.50 (Spearman, over the 3 measured channels).',
+    );
+    assert.match(
+      lines[5],
       /most costly to ablate: 1 \(Δ loss \+0\.045 \[\+0\.030, \+0\.060\]\), 0 \(Δ loss \+0\.010 \[−0\.004, \+0\.024\]\), 2 \(Δ loss −0\.003 \[−0\.009, \+0\.002\]\)/,
     );
   });

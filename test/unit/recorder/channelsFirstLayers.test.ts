@@ -115,7 +115,8 @@ describe('channels-first layers', function () {
         const byHand = predictionMeasures(scores, probe.labels, 3);
         assert.equal(ablation.ablated.accuracy, byHand.accuracy);
         // Channel importance ablates every filter the same way.
-        const importance = (await engine.answer(r.folder, { kind: 'channelImportance', epoch: 1, layer: conv2.index })).answer as {
+        const importance = (await engine.answer(r.folder, { kind: 'channelImportance', epoch: 1, layer: conv2.index, exhaustive: true }))
+          .answer as {
           baseline: { accuracy: number };
           channels: { channel: number; deltaAccuracy: number }[];
         };

@@ -6,7 +6,7 @@
 import type { JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import * as v from 'valibot';
-import { IMPORTANCE_MEASURES } from '../../../src/contract/queries';
+import { estimateSentence, IMPORTANCE_MEASURES, IMPORTANCE_SAMPLED, IMPORTANCE_TOP_K } from '../../../src/contract/queries';
 import type { ChannelImportanceAnswer, ImportanceMeasure, MeasureCorrelation } from '../../../src/contract/queries';
 import { usePanelWidth } from '../../charts/common';
 import { ImportanceScatter } from '../../charts/importanceScatter';
@@ -44,7 +44,9 @@ export function ImportanceCard(props: { layer: number; layerName: string }): JSX
   const [asked, setAsked] = useSchemaViewState('information.importanceAsked', AskedSchema, []);
   const key = `${props.layer}@${ui.epoch}`;
   const ask = data.mode === 'report' || asked.includes(key);
-  const result = useQuery(ask ? importanceQueries.channelImportance(props.layer, ui.epoch) : null, 'information');
+  // "Measure every channel" asks the exhaustive answer of the same slice (kept under `key:all`).
+  const exhaustive = data.mode !== 'report' && asked.includes(`${key}:all`);
+  const result = useQuery(ask ? importanceQueries.channelImportance(props.layer, ui.epoch, exhaustive) : null, 'information');
   const a = shown(result);
   const current: ChannelImportanceAnswer | undefined = a && a.layer === props.layer ? a : undefined;
   const open = (channel: number) => update({ tab: 'channel', focus: { layer: props.layer, channel } });
@@ -64,7 +66,11 @@ export function ImportanceCard(props: { layer: number; layerName: string }): JSX
       export={current && importanceExport(current, props.layerName, nameOf)}
       tools={
         ask && result.status === 'loading' && data.mode === 'vscode' ? (
-          <vscode-button secondary data-testid="importance-cancel" onClick={() => setAsked(asked.filter((k) => k !== key))}>
+          <vscode-button
+            secondary
+            data-testid="importance-cancel"
+            onClick={() => setAsked(asked.filter((k) => k !== key && k !== `${key}:all`))}
+          >
             Cancel
           </vscode-button>
         ) : undefined
@@ -76,14 +82,27 @@ export function ImportanceCard(props: { layer: number; layerName: string }): JSX
             Measure channel importance
           </vscode-button>{' '}
           <span class="muted">
-            Zeroes each of the {manifest.layers[props.layer]?.channels ?? ''} channels of {props.layerName} in turn and runs the rest of the
-            model on the probe inputs: one forward pass per channel, cached in the run folder once measured.
+            Estimates what zeroing each of the {manifest.layers[props.layer]?.channels ?? ''} channels of {props.layerName} costs from one
+            backward pass (first-order Taylor), then zeroes the {IMPORTANCE_TOP_K} it ranks most costly and {IMPORTANCE_SAMPLED} others in
+            turn and runs the rest of the model on the probe inputs: one forward pass per measured channel, cached in the run folder.
           </span>
         </p>
       )}
       <QueryStatus result={result} what={`the importance of each channel of ${props.layerName}`} />
       {current && (
-        <ImportanceBody answer={current} measure={measure} setMeasure={setMeasure} selected={selected} open={open} nameOf={nameOf} />
+        <ImportanceBody
+          answer={current}
+          measure={measure}
+          setMeasure={setMeasure}
+          selected={selected}
+          open={open}
+          nameOf={nameOf}
+          measureAll={
+            data.mode === 'vscode' && !current.estimate.exhaustive
+              ? () => setAsked([...asked.filter((k) => k !== `${key}:all`), `${key}:all`])
+              : undefined
+          }
+        />
       )}
     </Card>
   );
@@ -96,6 +115,8 @@ function ImportanceBody(props: {
   selected: number | null;
   open: (channel: number) => void;
   nameOf: (m: MeasureCorrelation) => string;
+  /** Asks every channel measured (VS Code, while the answer measured only some). */
+  measureAll?: () => void;
 }): JSX.Element {
   const { answer: a, nameOf } = props;
   const wrap = useRef<HTMLDivElement>(null);
@@ -104,13 +125,25 @@ function ImportanceBody(props: {
   const name = m ? nameOf(m) : '';
   const points = m ? importancePoints(a, m, name) : [];
   const missing = points.filter((p) => p.x === null || p.y === null).length;
+  const unmeasured = a.channels.length - a.estimate.measuredCount;
   const verb = a.mode === 'zero' ? 'zeroed' : 'replaced by its mean';
   return (
     <div ref={wrap}>
       <p class="muted chart-note">
-        Each channel {verb} alone, the rest of the model run again on {a.inputCount} probe inputs: baseline accuracy{' '}
-        {formatPercent(a.baseline.accuracy)}, loss {formatNumber(a.baseline.loss)}. Δ = ablated − baseline; a large Δ loss is a channel the
-        model needs.
+        {unmeasured ? `${a.estimate.measuredCount} of the ${a.channels.length} channels` : 'Each channel'} {verb} alone, the rest of the
+        model run again on {a.inputCount} probe inputs: baseline accuracy {formatPercent(a.baseline.accuracy)}, loss{' '}
+        {formatNumber(a.baseline.loss)}. Δ = ablated − baseline; a large Δ loss is a channel the model needs.
+      </p>
+      <p
+        class={`chart-note${a.estimate.verified || a.estimate.exhaustive ? ' muted' : ' importance-unverified'}`}
+        data-testid="importance-estimate"
+      >
+        {estimateSentence(a.estimate)}{' '}
+        {props.measureAll && (
+          <vscode-button secondary data-testid="importance-measure-all" onClick={props.measureAll}>
+            Measure all {a.channels.length} channels
+          </vscode-button>
+        )}
       </p>
       <p class="muted chart-note" data-testid="importance-method">
         Intervals: {Math.round(a.bootstrap.level * 100)}% bootstrap over the {a.inputCount} probe inputs ({a.bootstrap.resamples} resamples,
@@ -139,6 +172,12 @@ function ImportanceBody(props: {
           {missing > 0 && (
             <p class="muted chart-note" data-testid="importance-missing">
               {missing} channel{missing === 1 ? '' : 's'} not drawn: {name} or Δ loss undefined{m.note ? ` (${m.note})` : ''}.
+            </p>
+          )}
+          {unmeasured > 0 && (
+            <p class="muted chart-note" data-testid="importance-unmeasured">
+              {unmeasured} channel{unmeasured === 1 ? '' : 's'} not drawn: not measured (their Taylor estimates are in the table below). The
+              correlations are over the {a.estimate.measuredCount} measured channels.
             </p>
           )}
         </>
@@ -215,6 +254,7 @@ function RankedTable(props: {
               <th>rank</th>
               <th>channel</th>
               <th>Δ loss (95% interval)</th>
+              <th>Taylor estimate</th>
               <th>Δ accuracy</th>
               <th>classes losing most</th>
               {a.measures.map((m) => (
@@ -226,7 +266,12 @@ function RankedTable(props: {
             {rows.map(({ rank, index }) => {
               const c = a.channels[index];
               return (
-                <tr key={c.channel} data-channel={c.channel} class={c.channel === props.selected ? 'selected' : ''}>
+                <tr
+                  key={c.channel}
+                  data-channel={c.channel}
+                  data-measured={String(c.measured)}
+                  class={`${c.channel === props.selected ? 'selected' : ''}${c.measured ? '' : ' estimated'}`}
+                >
                   <td>{rank}</td>
                   <td>
                     <button
@@ -239,6 +284,7 @@ function RankedTable(props: {
                     </button>
                   </td>
                   <td class="importance-delta-loss">{deltaLossText(c)}</td>
+                  <td class="importance-estimate">{formatNumber(c.estimate, { sign: true })}</td>
                   <td>{formatPercent(c.deltaAccuracy, { sign: true })}</td>
                   <td class="importance-classes">{classesText(c, a.classNames)}</td>
                   {a.measures.map((m) => (
@@ -266,9 +312,11 @@ function importanceExport(a: ChannelImportanceAnswer, layerName: string, nameOf:
       columns: [
         'rank',
         'channel',
+        'measured',
         'delta loss',
         'delta loss 95% low',
         'delta loss 95% high',
+        'taylor estimate',
         'delta accuracy',
         'classes losing most',
         ...a.measures.map(nameOf),
@@ -278,9 +326,11 @@ function importanceExport(a: ChannelImportanceAnswer, layerName: string, nameOf:
         return [
           rank,
           c.channel,
+          c.measured,
           c.deltaLoss,
           c.deltaLossLow,
           c.deltaLossHigh,
+          c.estimate,
           c.deltaAccuracy,
           classesText(c, a.classNames),
           ...a.measures.map((m) => m.values[index] ?? null),

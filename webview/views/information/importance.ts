@@ -63,8 +63,9 @@ export function intervalText(low: number | null | undefined, high: number | null
   return `${formatNumber(low, { sign: true, digits })} to ${formatNumber(high, { sign: true, digits })}`;
 }
 
-/** Δ loss with its 95 % bootstrap interval: "+0.010 (95% interval −0.002 to +0.021)". */
+/** Δ loss with its 95 % bootstrap interval: "+0.010 (95% interval −0.002 to +0.021)"; "not measured" for a channel only estimated. */
 export function deltaLossText(c: ChannelAblation): string {
+  if (!c.measured) return 'not measured';
   const value = formatNumber(c.deltaLoss, { sign: true });
   return c.deltaLoss === null || c.deltaLossLow === null
     ? value
@@ -102,11 +103,12 @@ export function classesText(c: ChannelImportanceAnswer['channels'][number], clas
   return c.classesLosing.map((k) => `${classLabel(k.class, classNames)} ${formatPercent(k.deltaAccuracy, { sign: true })}`).join(', ');
 }
 
-/** The dots of the scatter plot for one measure: x = the measure, y = Δ loss, with their tooltip lines. */
+/** The dots of the scatter plot for one measure: x = the measure, y = Δ loss, with their tooltip lines (measured channels only). */
 export function importancePoints(a: ChannelImportanceAnswer, measure: MeasureCorrelation, name: string): ImportancePoint[] {
-  return a.channels.map((c, i) => {
+  return a.channels.flatMap((c, i) => {
+    if (!c.measured) return [];
     const x = measure.values[i] ?? null;
-    return {
+    const point: ImportancePoint = {
       channel: c.channel,
       x,
       y: c.deltaLoss,
@@ -114,10 +116,12 @@ export function importancePoints(a: ChannelImportanceAnswer, measure: MeasureCor
         `channel ${c.channel}`,
         `${name}: ${formatMeasure(measure.measure, x)}`,
         `Δ loss ${deltaLossText(c)}`,
+        ...(c.estimate === null ? [] : [`Taylor estimate ${formatNumber(c.estimate, { sign: true })}`]),
         `Δ accuracy ${formatPercent(c.deltaAccuracy, { sign: true })}`,
         `classes losing most: ${classesText(c, a.classNames)}`,
       ],
     };
+    return [point];
   });
 }
 

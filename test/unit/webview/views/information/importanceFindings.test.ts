@@ -51,8 +51,26 @@ const correlation = (
 
 /** Channels of a layer: one whose Δ-loss interval leaves out 0 (a cost measured), the others within noise; `noise` makes all of them noise. */
 const channelsOf = (noise = false): ChannelAblation[] => [
-  { channel: 0, deltaLoss: 0.004, deltaLossLow: -0.002, deltaLossHigh: 0.01, deltaAccuracy: 0, classesLosing: [] },
-  { channel: 1, deltaLoss: 0.05, deltaLossLow: noise ? -0.001 : 0.03, deltaLossHigh: 0.07, deltaAccuracy: -0.02, classesLosing: [] },
+  {
+    channel: 0,
+    measured: true,
+    estimate: null,
+    deltaLoss: 0.004,
+    deltaLossLow: -0.002,
+    deltaLossHigh: 0.01,
+    deltaAccuracy: 0,
+    classesLosing: [],
+  },
+  {
+    channel: 1,
+    measured: true,
+    estimate: null,
+    deltaLoss: 0.05,
+    deltaLossLow: noise ? -0.001 : 0.03,
+    deltaLossHigh: 0.07,
+    deltaAccuracy: -0.02,
+    classesLosing: [],
+  },
 ];
 
 function answer(): ChannelImportanceAnswer {
@@ -66,15 +84,28 @@ function answer(): ChannelImportanceAnswer {
     channels: [
       {
         channel: 0,
+        measured: true,
+        estimate: null,
         deltaLoss: 0.02,
         deltaLossLow: 0.005,
         deltaLossHigh: 0.031,
         deltaAccuracy: -0.01,
         classesLosing: [{ class: 2, deltaAccuracy: -0.05 }],
       },
-      { channel: 1, deltaLoss: null, deltaLossLow: null, deltaLossHigh: null, deltaAccuracy: 0, classesLosing: [] },
+      {
+        channel: 1,
+        measured: true,
+        estimate: null,
+        deltaLoss: null,
+        deltaLossLow: null,
+        deltaLossHigh: null,
+        deltaAccuracy: 0,
+        classesLosing: [],
+      },
       {
         channel: 2,
+        measured: true,
+        estimate: null,
         deltaLoss: 0.5,
         deltaLossLow: 0.41,
         deltaLossHigh: 0.6,
@@ -108,6 +139,7 @@ function answer(): ChannelImportanceAnswer {
         note: 'no matrix',
       },
     ],
+    estimate: { exhaustive: true, measuredCount: 3, topK: 8, sampled: 8, seed: 0, spearman: 1, verified: true },
     permutations: 999,
     correction: 'holm',
     bootstrap: { resamples: 2000, seed: 0, level: 0.95 },
