@@ -15,6 +15,43 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AnalysisEngine } from '../src/service/engine';
 import type { ServiceBenchLine } from './serviceBench';
+import { readRun } from '../src/run/store';
+import { scoredOutput } from '../src/service/ablation';
+
+/** Goal of issue 48: channelImportance (both tiers) of every layer of the full-width ResNet-18 in under 20 s. */
+export const IMPORTANCE_EVERY_LAYER_GOAL_MS = 20_000;
+
+/**
+ * `channelImportance` (two tiers: the Taylor pass, 16 ablations a layer, the information measures) of
+ * every multi-channel layer before the scored output at epoch 1, on a fresh engine warmed as above, no
+ * answer cached: the time of all of them, one after another.
+ */
+async function importanceOfEveryLayer(runs: string, folder: string): Promise<ServiceBenchLine> {
+  const manifest = readRun(folder).manifest;
+  const output = scoredOutput(manifest).layer;
+  const layers = manifest.layers.filter((l) => l.index >= 1 && l.index <= output && l.channels > 1).map((l) => l.index);
+  rmSync(join(folder, 'cache'), { recursive: true, force: true });
+  const engine = new AnalysisEngine({ roots: [runs] });
+  try {
+    await engine.answer(folder, { kind: 'featureMaps', layer: 1, channels: [0], epoch: 0, x: { kind: 'all' } });
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    let measured = 0;
+    for (const layer of layers)
+      measured += (await engine.answer(folder, { kind: 'channelImportance', layer, epoch: 1 })).answer.estimate.measuredCount;
+    const ms = performance.now() - t;
+    const used = process.cpuUsage(cpu);
+    return {
+      label:
+        `channelImportance (two tiers) of every layer of the full-width ResNet-18, cold (${layers.length} layers, ${measured} channels ablated; ` +
+        `CPU ${((used.user + used.system) / 1e6).toFixed(1)} s on all threads; load ${loadavg()[0].toFixed(1)})`,
+      ms,
+      goalMs: IMPORTANCE_EVERY_LAYER_GOAL_MS,
+    };
+  } finally {
+    engine.close();
+  }
+}
 
 /** Goal of issue 28: the cold graph in under 10 s. */
 export const NETWORK_GRAPH_GOAL_MS = 10_000;
@@ -46,8 +83,10 @@ export async function benchNetworkGraph(
     const ms = performance.now() - t;
     const used = process.cpuUsage(cpu);
     const sampled = graph.edges.filter((e) => e.sampledPairs !== undefined).length;
+    const importance = await importanceOfEveryLayer(runs, folder);
     return {
       lines: [
+        importance,
         {
           label:
             `network graph of the full-width ResNet-18 at one epoch, cold (probe 200; ${graph.clusters.length} clusters, ${graph.edges.length} edges, ` +

@@ -22,7 +22,7 @@ import type { ReportData } from '../../src/contract/reportCodec';
 import { webviewPage } from '../../src/contract/page';
 import type { PageOptions } from '../../src/contract/page';
 
-const ROOT = resolve(__dirname, '../..');
+export const ROOT = resolve(__dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 
 /** The flags that work on these machines (docs/testing.md). */

@@ -9,7 +9,8 @@ import type { Page } from 'playwright-core';
 import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import type { ExportFormat, Focus } from '../../src/contract/webviewProtocol';
-import { browserFixture, screenshot, showArchitectureTable, useBrowser, writePage, stubVsCodeApi } from './harness';
+import { browserFixture, ROOT, screenshot, showArchitectureTable, stubVsCodeApi, tempDir, useBrowser, writePage } from './harness';
+import { recordRun } from '../../src/recorder/record';
 
 interface Host {
   page: Page;
@@ -32,16 +33,17 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
   });
   after(() => client?.dispose());
 
-  async function openPanel(initialFocus?: Focus): Promise<Host> {
+  /** A panel on the fixture run, or on `run` (a run of another folder, with its own client). */
+  async function openPanel(initialFocus?: Focus, run?: { folder: string; id: string; client: AnalysisClient }): Promise<Host> {
     const f = await browserFixture();
     const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
     const host: Host = { page, reveals: [], saves: [], logs: [], problems: [], bridge: undefined as unknown as WebviewBridge };
     page.on('pageerror', (e) => host.problems.push(e.message));
     page.on('console', (m) => m.type() === 'error' && host.problems.push(m.text()));
     host.bridge = new WebviewBridge({
-      runFolder: f.runFolder,
-      runId: f.manifest.id,
-      client,
+      runFolder: run?.folder ?? f.runFolder,
+      runId: run?.id ?? f.manifest.id,
+      client: run?.client ?? client,
       post: (m) =>
         void page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>).catch(() => undefined),
       theme: () => 'dark',
@@ -132,6 +134,50 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
     assert.match(h.logs[0], /ignored a malformed message/);
     assert.deepEqual(h.problems, []);
     await page.close();
+  });
+
+  it('channel importance of an 80-channel convolution: 16 measured beside every estimate, then all 80 on "Measure all"', async () => {
+    const runs = tempDir('cnn-slicer-host-importance-');
+    const r = await recordRun({
+      modelFile: join(ROOT, 'test/fixtures/models/wideConv.ts'),
+      dataset: 'synthetic:150',
+      epochs: 1,
+      batchSize: 25,
+      probeSize: 60,
+      runsFolder: runs,
+      k: 10,
+      backend: 'wasm',
+    });
+    const wide = new AnalysisClient({ roots: [runs] });
+    const h = await openPanel(undefined, { folder: r.folder, id: r.manifest.id, client: wide });
+    const { page } = h;
+    await page.click('#tab-information');
+    await page.waitForFunction(() =>
+      /Channel importance · wide1/.test(document.querySelector('#panel-information .importance-card')?.textContent ?? ''),
+    );
+    await page.click('[data-testid=importance-measure]');
+    const estimate = '#panel-information [data-testid=importance-estimate]';
+    await page.waitForSelector(estimate, { timeout: 180_000 });
+    assert.match(await page.innerText(estimate), /ablated exactly: ρ = −?[0-9.]+ over the 16 measured channels — (verified|unverified)/);
+    await screenshot(page, 'host-mode-importance-two-tier');
+    await page.click('#panel-information [data-testid=importance-all]');
+    const measuredRows = (value: string) =>
+      page.locator(`#panel-information table.importance-ranking tr[data-measured="${value}"]`).count();
+    assert.equal(await measuredRows('true'), 16);
+    assert.equal(await measuredRows('false'), 64);
+    assert.equal(await page.$$eval('#panel-information svg.importance-scatter circle.is-dot', (cs) => cs.length), 16);
+    await page.click('[data-testid=importance-measure-all]');
+    await page.waitForFunction(
+      (sel) => document.querySelector(sel)?.textContent?.startsWith('Every channel ablated exactly') === true,
+      estimate,
+      { timeout: 180_000 },
+    );
+    assert.equal(await measuredRows('false'), 0);
+    assert.equal(await measuredRows('true'), 80);
+    assert.equal(await page.$('[data-testid=importance-measure-all]'), null);
+    assert.deepEqual(h.problems, []);
+    await page.close();
+    wide.dispose();
   });
 
   it('follows the editor cursor on every tab: the Layer view’s pair, the Information plane’s trajectory, the Query view’s row', async () => {
