@@ -309,6 +309,39 @@ async function lensesAbove(page: Page, markers: string[]): Promise<(Lens | undef
   })()`);
 }
 
+/**
+ * Hovers over the first span containing `spanText` on the visible line of the active code editor
+ * that contains `lineText`, until CNN Slicer's hover (the one with "Open in CNN Slicer") shows, and
+ * returns that hover's text, runs of white space made one space. Each try moves the mouse 3 px aside
+ * and back onto the span.
+ */
+async function hoverOver(page: Page, lineText: string, spanText: string): Promise<string> {
+  const at = await page.evaluate(`(() => {
+    const line = [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')].find((l) => (l.textContent || '').replace(/\\u00a0/g, ' ').includes(${JSON.stringify(lineText)}));
+    const span = line && [...line.querySelectorAll('span')].find((s) => (s.textContent || '').includes(${JSON.stringify(spanText)}));
+    if (!span) return undefined;
+    const box = span.getBoundingClientRect();
+    return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+  })()`);
+  assert.ok(at, `the line with ${lineText} is on screen`);
+  const { x, y } = at as { x: number; y: number };
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Open in CNN Slicer' });
+  await waitUntil(
+    `the hover over ${spanText} on the line with ${lineText}`,
+    async () => {
+      await page.mouse.move(x - 3, y);
+      await page.mouse.move(x, y);
+      return hover
+        .first()
+        .waitFor({ state: 'visible', timeout: 3000 })
+        .then(() => true)
+        .catch(() => false);
+    },
+    30_000,
+  );
+  return ((await hover.first().textContent()) ?? '').replace(/\s+/g, ' ');
+}
+
 /** The webview of the run panel: the page VS Code nests in two iframes. */
 function panelFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
@@ -708,30 +741,7 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     if (!recorded) this.skip();
     await runCommand(page, 'View: Close All Editor Groups');
     await openFile(page, MODEL, "name: 'conv2'");
-    const at = await page.evaluate(`(() => {
-      const line = [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')].find((l) => (l.textContent || '').replace(/\\u00a0/g, ' ').includes("name: 'conv2'"));
-      const span = line && [...line.querySelectorAll('span')].find((s) => (s.textContent || '').includes('conv2d'));
-      if (!span) return undefined;
-      const box = span.getBoundingClientRect();
-      return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
-    })()`);
-    assert.ok(at, 'the conv2 definition is on screen');
-    const { x, y } = at as { x: number; y: number };
-    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Open in CNN Slicer' });
-    await waitUntil(
-      'the hover over conv2',
-      async () => {
-        await page.mouse.move(x - 3, y);
-        await page.mouse.move(x, y);
-        return hover
-          .first()
-          .waitFor({ state: 'visible', timeout: 3000 })
-          .then(() => true)
-          .catch(() => false);
-      },
-      30_000,
-    );
-    const text = ((await hover.first().textContent()) ?? '').replace(/\s+/g, ' ');
+    const text = await hoverOver(page, "name: 'conv2'", 'conv2d');
     assert.ok(text.indexOf('Open in CNN Slicer') < text.indexOf('bits'), `the links come before the numbers: ${text}`);
     await docShot(page, 'vscode-doc-hover', { x: 352, y: 36, width: 660, height: 460 });
     await page.mouse.move(5, 5);
@@ -985,30 +995,7 @@ describe('browser: the installed extension in VS Code (code-server)', function (
       500,
     );
     log(`conv2's lens: ${conv2Lens?.text}`);
-    const at = await page.evaluate(`(() => {
-      const line = [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')].find((l) => (l.textContent || '').replace(/\\u00a0/g, ' ').includes('nn.Conv2d(8, 16'));
-      const span = line && [...line.querySelectorAll('span')].find((s) => (s.textContent || '').includes('Conv2d'));
-      if (!span) return undefined;
-      const box = span.getBoundingClientRect();
-      return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
-    })()`);
-    assert.ok(at, 'the conv2 definition is on screen');
-    const { x, y } = at as { x: number; y: number };
-    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Open in CNN Slicer' });
-    await waitUntil(
-      'the hover over conv2',
-      async () => {
-        await page.mouse.move(x - 3, y);
-        await page.mouse.move(x, y);
-        return hover
-          .first()
-          .waitFor({ state: 'visible', timeout: 3000 })
-          .then(() => true)
-          .catch(() => false);
-      },
-      30_000,
-    );
-    assert.match(((await hover.first().textContent()) ?? '').replace(/\s+/g, ' '), /conv2/);
+    assert.match(await hoverOver(page, 'nn.Conv2d(8, 16', 'Conv2d'), /conv2/);
     await docShot(page, 'vscode-doc-pytorch-hover', { x: 0, y: 0, width: 1280, height: 900 });
     await page.mouse.move(5, 5);
 

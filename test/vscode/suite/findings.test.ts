@@ -10,7 +10,7 @@ import type { CnnSlicerApi } from '../../../src/extension/extension';
 import type { AskFindings } from '../../../src/extension/editor/runFindings';
 import type { RunRecord } from '../../../src/run/store';
 import type { Finding, FindingsAnswer } from '../../../src/contract/queries/findings';
-import { activate, fixtureUri, log, waitFor } from './helpers';
+import { activate, finding, fixtureUri, log, ours, waitFor } from './helpers';
 import { sharedFixtureRun } from './recordedRuns';
 
 const MODEL = 'tiny-model.ts';
@@ -24,17 +24,6 @@ function lineOf(document: vscode.TextDocument, name: string): number {
 function createModelLine(document: vscode.TextDocument): number {
   for (let line = 0; line < document.lineCount; line++) if (/export function createModel/.test(document.lineAt(line).text)) return line;
   assert.fail('no createModel export');
-}
-
-function ours(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages
-    .getDiagnostics(uri)
-    .filter((d) => d.source === 'CNN Slicer' && typeof d.code === 'string')
-    .sort((a, b) => a.range.start.line - b.range.start.line || (a.code as string).localeCompare(b.code as string));
-}
-
-function finding(f: Partial<Finding> & Pick<Finding, 'kind' | 'message'>): Finding {
-  return { severity: 'information', epoch: 1, detail: 'detail', evidence: {}, view: { view: 'channel' }, ...f };
 }
 
 describe('findings: the Problems panel at the layer’s line, and the lens summary', function () {

@@ -2,6 +2,7 @@
 // fixture workspace, and waiting for things the extension host does asynchronously.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { Finding } from '../../../src/contract/queries/findings';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
 
 export const EXTENSION_ID = 'cnn-slicer.cnn-slicer';
@@ -62,4 +63,17 @@ export function hoverText(hovers: vscode.Hover[] | undefined): string {
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))
     .join('\n');
+}
+
+/** The findings CNN Slicer put in Problems for `uri` (source "CNN Slicer", the finding's kind as code), by line, then kind. */
+export function ours(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages
+    .getDiagnostics(uri)
+    .filter((d) => d.source === 'CNN Slicer' && typeof d.code === 'string')
+    .sort((a, b) => a.range.start.line - b.range.start.line || (a.code as string).localeCompare(b.code as string));
+}
+
+/** A finding for a known answer: `kind` and `message` given, the rest an information finding of epoch 1 unless given. */
+export function finding(f: Partial<Finding> & Pick<Finding, 'kind' | 'message'>): Finding {
+  return { severity: 'information', epoch: 1, detail: 'detail', evidence: {}, view: { view: 'channel' }, ...f };
 }

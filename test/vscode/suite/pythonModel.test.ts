@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
 import type { AskFindings } from '../../../src/extension/editor/runFindings';
-import type { Finding, FindingsAnswer } from '../../../src/contract/queries/findings';
+import type { FindingsAnswer } from '../../../src/contract/queries/findings';
 import type { RunRecord } from '../../../src/run/store';
-import { activate, fixtureFolder, hoverText, log, waitFor } from './helpers';
+import { activate, finding, fixtureFolder, hoverText, log, ours, waitFor } from './helpers';
 
 /** The repository (this file runs from dist/test/suite/). */
 const REPO = join(__dirname, '..', '..', '..');
@@ -54,13 +54,6 @@ function find(document: vscode.TextDocument, text: string): vscode.Position {
     if (column >= 0) return new vscode.Position(line, column);
   }
   assert.fail(`no ${text} in ${document.fileName}`);
-}
-
-function ours(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages
-    .getDiagnostics(uri)
-    .filter((d) => d.source === 'CNN Slicer' && typeof d.code === 'string')
-    .sort((a, b) => a.range.start.line - b.range.start.line || (a.code as string).localeCompare(b.code as string));
 }
 
 describe('a PyTorch model file: lenses, hovers and findings of its run at the Python lines', function () {
@@ -216,14 +209,6 @@ describe('a PyTorch model file: lenses, hovers and findings of its run at the Py
     // Then a known answer: a layer's finding at its line, a model-wide one at `class LeNet`.
     const conv2 = run.manifest.layers.find((l) => l.name === 'conv2');
     assert.ok(conv2);
-    const finding = (f: Partial<Finding> & Pick<Finding, 'kind' | 'message'>): Finding => ({
-      severity: 'information',
-      epoch: 1,
-      detail: 'detail',
-      evidence: {},
-      view: { view: 'channel' },
-      ...f,
-    });
     const answer: FindingsAnswer = {
       epoch: 1,
       findings: [
