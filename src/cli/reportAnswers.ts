@@ -11,8 +11,8 @@ import { budgetRemedy, leftOutNote } from '../contract/reportNotes';
 import type { ReportResult } from './reportPage';
 
 /**
- * Kinds computed before everything else, whatever they cost: the page shows them first (the
- * Findings section heads the report), so the time budget must never leave them out.
+ * Kinds computed before everything else: the page shows them first (the Findings section heads the
+ * report), so the time budget leaves them out only when they are still computing at its deadline.
  */
 export const REPORT_FIRST_KINDS: readonly Query['kind'][] = ['findings'];
 
