@@ -146,7 +146,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     // Measured with every class listed: the list only shrinks below.
     data.subsets = classSubsets;
     const fixedBytes = Buffer.byteLength(page(data)) + noteAllowance + outOfTimeBytes;
-    const { entries, sizes, omitted, summarised } = encodeAnswers(answers, fixedBytes, maxBytes);
+    const { entries, sizes, omitted, summarised } = encodeAnswers(answers, fixedBytes, maxBytes, describeQuery, computed.encoded);
     for (const [key, note] of outOfTime) entries[key] = { omitted: note };
     const used = fixedBytes + Object.entries(entries).reduce((n, [key, entry]) => n + entryBytes(key, entry), 0);
     // Each class alone only where the all-input answers left room: a class never pushes one of those out.
