@@ -194,11 +194,12 @@ function pastDeadline(budget: { deadline: number; signal?: AbortSignal }): boole
 export function deadlineSignal(deadline: number): { signal: AbortSignal; clear: () => void } {
   const controller = new AbortController();
   const signal = controller.signal;
-  const aborted = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
+  // The signal's own state, read through AbortSignal's getter.
+  const aborted = (): boolean => Reflect.get(AbortSignal.prototype, 'aborted', signal);
   Object.defineProperty(signal, 'aborted', {
     get: () => {
-      if (!aborted.call(signal) && performance.now() >= deadline) controller.abort();
-      return aborted.call(signal) as boolean;
+      if (!aborted() && performance.now() >= deadline) controller.abort();
+      return aborted();
     },
   });
   const ms = deadline - performance.now();
