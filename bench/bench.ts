@@ -400,7 +400,7 @@ async function demoRecordingSeconds(dir: string): Promise<number> {
 }
 
 /** The bench's options: those followed by a value, and the switches. */
-const VALUE_OPTIONS = ['--only', '--case', '--zoo-inputs', '--zoo-cpu-fraction', '--torch-inputs', '--torch-model'];
+const VALUE_OPTIONS = ['--only', '--case', '--zoo-inputs', '--zoo-cpu-fraction', '--torch-inputs', '--torch-model', '--report-models'];
 const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '--zoo'];
 
 const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
@@ -408,6 +408,7 @@ const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every secti
                             recording, forward, service, graph, ablation, memory, views, interactions,
                             extension, report (report, the default report of three deep models, runs
                             only when named)
+  --report-models <a,b,…>   the report section's models only: quarter, mobilenet, full (default all three)
   --quick                   fewer sizes and repeats
   --case <name>             one case in this process (e.g. record-lenet:overlapped, network-graph-resnet18)
   --torch                   only the PyTorch comparison (--torch-inputs N, --torch-model lenet|cifar, --torch-profile,
@@ -723,12 +724,14 @@ async function main(): Promise<void> {
     console.log(
       '\nThe default report (60 s, 25 MB) of deep models recorded for one epoch on 2,000 CIFAR-format images, probe 200 (minutes per model)',
     );
-    const { benchReports } = await import('./reportBench');
+    const { benchReports, reportModels } = await import('./reportBench');
+    const modelsAt = process.argv.indexOf('--report-models');
     const reports = await benchReports(
       dir,
       writeFakeCifar(dir, 2000, { structured: true }),
       async (run) => (await inChild(`report:${run}`)).report!,
       (line) => console.log('  ' + line),
+      reportModels(modelsAt < 0 ? undefined : process.argv[modelsAt + 1]),
     );
     fails += reports.fails;
   } else console.log('\nThe default report of deep models (minutes per model): not run; run it with `node dist/bench.js --only report`');

@@ -8,15 +8,45 @@
  * of the bench (`--case report:<run folder>`), so the peak memory is the report's own.
  */
 import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import type { ReportResult } from '../src/cli/reportPage';
+import { BenchUsageError } from './usage';
 
-/** The models the report section records: file and the name the bench prints. */
-export const REPORT_MODELS: { name: string; file: string }[] = [
-  { name: 'ResNet-18, quarter width (16–128 channels)', file: 'test/fixtures/models/resnet18Quarter.ts' },
-  { name: 'MobileNetV2 (width 0.5)', file: 'examples/mobilenetv2.ts' },
-  { name: 'ResNet-18, full width (64–512 channels)', file: 'examples/resnet18.ts' },
+/** The models the report section records: the key `--report-models` names it by, file and the name the bench prints. */
+export const REPORT_MODELS: { key: string; name: string; file: string }[] = [
+  { key: 'quarter', name: 'ResNet-18, quarter width (16–128 channels)', file: 'test/fixtures/models/resnet18Quarter.ts' },
+  { key: 'mobilenet', name: 'MobileNetV2 (width 0.5)', file: 'examples/mobilenetv2.ts' },
+  { key: 'full', name: 'ResNet-18, full width (64–512 channels)', file: 'examples/resnet18.ts' },
 ];
+
+/** The models of `--report-models a,b` (keys of {@link REPORT_MODELS}), all of them without it. */
+export function reportModels(keys: string | undefined): typeof REPORT_MODELS {
+  if (keys === undefined) return REPORT_MODELS;
+  const wanted = keys.split(',');
+  const unknown = wanted.filter((k) => !REPORT_MODELS.some((m) => m.key === k));
+  if (unknown.length)
+    throw new BenchUsageError(`--report-models takes ${REPORT_MODELS.map((m) => m.key).join(', ')}, not ${unknown.join(', ')}`);
+  return REPORT_MODELS.filter((m) => wanted.includes(m.key));
+}
+
+/**
+ * The SHA-256 of each answer the page embeds, as embedded (pictures at 8 bits, gzipped: the same
+ * answer gives the same bytes), by its query's canonical key; the notes of answers left out are
+ * left out. Two reports of one run compare answer by answer: a change that must not change an
+ * answer (memory, scheduling) leaves every answer both hold with the same hash.
+ */
+export function answerHashes(page: string): Record<string, string> {
+  const m = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([\s\S]*?)<\/script>/.exec(page);
+  if (!m) throw new Error('the report embeds no data');
+  const answers = (JSON.parse(m[1]) as { answers: Record<string, object> }).answers;
+  const hashes: Record<string, string> = {};
+  for (const key of Object.keys(answers).sort())
+    if (!('omitted' in answers[key])) hashes[key] = createHash('sha256').update(JSON.stringify(answers[key])).digest('hex');
+  return hashes;
+}
 
 export const REPORT_GOAL_SECONDS = 60;
 export const REPORT_GOAL_RSS_MB = 1536;
@@ -34,15 +64,24 @@ export interface ReportFigures {
   classes: number;
   /** The slowest kinds: "channelImportance 12 × 40.1 s". */
   slowest: string[];
+  /** Answers cancelled midway at the time budget's deadline (left out with the others of `outOfTime`). */
+  cancelled: string[];
+  /**
+   * Where each embedded answer's hash is written ({@link answerHashes}; in `$CNN_SLICER_BENCH_HASHES`,
+   * else the system's temporary folder), and how many answers it holds.
+   */
+  hashesFile: string;
+  hashed: number;
 }
 
 /** In the case's child: the default report of `runFolder`, written beside it. */
 export async function reportCase(runFolder: string): Promise<ReportFigures> {
   const { writeReport, DEFAULT_MAX_SECONDS, DEFAULT_MAX_BYTES } = await import('../src/cli/report');
   const t = performance.now();
+  const out = `${runFolder}-report.html`;
   const r: ReportResult = await writeReport({
     runFolder,
-    out: `${runFolder}-report.html`,
+    out,
     maxEpochs: 6,
     deconvolutionChannels: 16,
     boundDeconvolutions: true,
@@ -51,9 +90,18 @@ export async function reportCase(runFolder: string): Promise<ReportFigures> {
     maxBytes: DEFAULT_MAX_BYTES,
     maxSeconds: DEFAULT_MAX_SECONDS,
   });
+  const seconds = (performance.now() - t) / 1000;
+  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+  const hashes = answerHashes(readFileSync(out, 'utf8'));
+  // Beside the bench's temporary folder, which it removes at its end: kept to compare with the next bench.
+  const hashesFile = join(process.env.CNN_SLICER_BENCH_HASHES ?? tmpdir(), `report-hashes-${basename(runFolder)}.json`);
+  writeFileSync(hashesFile, JSON.stringify(hashes, null, 1));
   return {
-    seconds: (performance.now() - t) / 1000,
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    seconds,
+    peakRssMB,
+    cancelled: r.cancelled ?? [],
+    hashesFile,
+    hashed: Object.keys(hashes).length,
     megabytes: r.bytes / 1e6,
     outOfTime: r.outOfTime.length,
     overSize: r.omitted.length + r.summarised.length,
@@ -72,10 +120,11 @@ export async function benchReports(
   cifarFolder: string,
   report: (runFolder: string) => Promise<ReportFigures>,
   print: (line: string) => void,
+  models = REPORT_MODELS,
 ): Promise<{ fails: number }> {
   const cli = join(__dirname, 'cli.js');
   let fails = 0;
-  for (const model of REPORT_MODELS) {
+  for (const model of models) {
     const t = performance.now();
     const out = execFileSync(
       process.execPath,
@@ -112,6 +161,8 @@ export async function benchReports(
         `${r.classesMissing} of ${r.classes} classes alone (goal 0)${missed.length ? ` — GOAL MISSED: ${missed.join(', ')}` : ''}`,
     );
     print(`  slowest: ${r.slowest.join('; ')}; recording took ${recordSeconds.toFixed(0)} s`);
+    if (r.cancelled.length) print(`  cancelled at the deadline: ${r.cancelled.join('; ')}`);
+    print(`  ${r.hashed} answers hashed in ${r.hashesFile}`);
   }
   return { fails };
 }

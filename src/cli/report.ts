@@ -32,7 +32,7 @@ import { runComparisonReport } from './compareReport';
 import { budgetOrder, describeQuery, encodeAnswers, entryBytes, SEE_EVERYTHING, sizeLimit } from './reportAnswers';
 import type { InputSubset } from '../analysis/subsets';
 import { assets, writePage } from './reportPage';
-import { classAnswers, computeAnswers, Timings } from './reportCompute';
+import { classAnswers, computeAnswers, deadlineSignal, Timings } from './reportCompute';
 import type { ReportResult } from './reportPage';
 
 export interface ReportOptions {
@@ -56,8 +56,9 @@ export interface ReportOptions {
   /** Largest the page may be (`--max-mb`, default 25 MB): answers beyond it are left out with a note. */
   maxBytes?: number;
   /**
-   * How long computing may take (`--max-seconds`, default 60 s): once it has, answers that need a
-   * forward pass and are not computed yet (cached ones cost nothing) are left out with a note.
+   * How long computing may take (`--max-seconds`, default 60 s), a bound: once it has, the answer
+   * computing is cancelled and no other is started (cached ones cost nothing); each answer not
+   * computed is left out with a note, none shown in part. The page is written then.
    */
   maxSeconds?: number;
   onProgress?: (done: number, total: number, what: string) => void;
@@ -77,6 +78,10 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const started = performance.now();
   const { script, style } = assets();
   const engine = new AnalysisEngine({ roots: [dirname(o.runFolder)], ...REPORT_ENGINE_MEMORY });
+  // The time budget is a bound: at the deadline the answer computing is cancelled (reportCompute.ts).
+  const maxSeconds = o.maxSeconds ?? DEFAULT_MAX_SECONDS;
+  const deadline = started + maxSeconds * 1000;
+  const timeUp = deadlineSignal(deadline);
   try {
     const run = (await engine.answer(o.runFolder, { kind: 'run' })).answer as { manifest: ReportData['manifest'] };
     const manifest = run.manifest;
@@ -107,16 +112,15 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
         plan.push({ view: 'layer', query: queries.layerCapacity(a, b, e, { kind: 'all' }) });
       }
     }
-    const maxSeconds = o.maxSeconds ?? DEFAULT_MAX_SECONDS;
-    const deadline = started + maxSeconds * 1000;
     const ordered = budgetOrder(plan);
     // Each class alone comes after every all-input answer (below): the budgets leave them out first, whole classes.
     const classSubsets = reportClassSubsets(manifest);
     const classSteps = classSubsets.map((x) => subsetSteps(plan, x));
     const progress = { done: 0, total: ordered.length + classSteps.reduce((n, steps) => n + steps.length, 0) };
     const timings: Timings = {};
-    const computed = await computeAnswers(engine, o, ordered, { deadline, maxSeconds, groupOf: new Map(), manifest, progress, timings });
-    const { answers, outOfTime } = computed;
+    const budget = { deadline, maxSeconds, manifest, progress, timings, signal: timeUp.signal };
+    const computed = await computeAnswers(engine, o, ordered, { ...budget, groupOf: new Map() });
+    const { answers, outOfTime, cancelled } = computed;
     let errors = computed.errors;
     const data: ReportData = {
       formatVersion: REPORT_FORMAT_VERSION,
@@ -142,24 +146,18 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     // Measured with every class listed: the list only shrinks below.
     data.subsets = classSubsets;
     const fixedBytes = Buffer.byteLength(page(data)) + noteAllowance + outOfTimeBytes;
-    const { entries, sizes, omitted, summarised } = encodeAnswers(answers, fixedBytes, maxBytes);
+    const { entries, sizes, omitted, summarised } = encodeAnswers(answers, fixedBytes, maxBytes, describeQuery, computed.encoded);
     for (const [key, note] of outOfTime) entries[key] = { omitted: note };
     const used = fixedBytes + Object.entries(entries).reduce((n, [key, entry]) => n + entryBytes(key, entry), 0);
     // Each class alone only where the all-input answers left room: a class never pushes one of those out.
-    const perClass = await classAnswers(engine, o, classSteps, omitted.length + summarised.length > 0 ? 0 : maxBytes - used, {
-      deadline,
-      maxSeconds,
-      manifest,
-      progress,
-      timings,
-    });
+    const perClass = await classAnswers(engine, o, classSteps, omitted.length + summarised.length > 0 ? 0 : maxBytes - used, budget);
     Object.assign(entries, perClass.entries);
     errors += perClass.errors;
     const classes = { ...perClass.classes, total: classSubsets.length };
     data.subsets = perClass.held.map((g) => classSubsets[g]);
     data.coverage += budgetCoverage(summarised.length, omitted.length, maxBytes);
     if (outOfTime.size > 0)
-      data.coverage += `; ${outOfTime.size} forward-pass answers were not computed within the report's ${maxSeconds} s (--max-seconds), each view says where`;
+      data.coverage += `; ${outOfTime.size} answers were not computed within the report's ${maxSeconds} s (--max-seconds)${cancelled.size ? ` (${cancelled.size} of them stopped midway, none shown in part)` : ''}, each view says where`;
     data.coverage += classCoverage(manifest, data.subsets, classes, { maxSeconds, maxBytes });
     const html = page({ ...data, answers: entries });
     const bytes = writePage(o.out, html);
@@ -174,9 +172,11 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
       omitted,
       summarised,
       outOfTime: [...outOfTime.keys()].map(describeQuery),
+      cancelled: [...cancelled].map(describeQuery),
       timings,
     };
   } finally {
+    timeUp.clear();
     engine.close();
   }
 }
@@ -348,7 +348,7 @@ export async function runReport(argv: string[]): Promise<void | typeof HELP_ASKE
   list('left out', r.omitted);
   if (r.outOfTime.length > 0)
     process.stdout.write(
-      `  not computed within --max-seconds (the report says so; --max-seconds raises the limit, cached answers are reused): ${r.outOfTime.length} answers, e.g.\n` +
+      `  not computed within --max-seconds (the report says so; --max-seconds raises the limit, cached answers are reused): ${r.outOfTime.length} answers${r.cancelled?.length ? ` (${r.cancelled.length} stopped midway: ${r.cancelled.slice(0, 2).join('; ')})` : ''}, e.g.\n` +
         r.outOfTime
           .slice(0, 4)
           .map((line) => `    ${line}\n`)

@@ -11,8 +11,8 @@ import { budgetRemedy, leftOutNote } from '../contract/reportNotes';
 import type { ReportResult } from './reportPage';
 
 /**
- * Kinds computed before everything else, whatever they cost: the page shows them first (the
- * Findings section heads the report), so the time budget must never leave them out.
+ * Kinds computed before everything else: the page shows them first (the Findings section heads the
+ * report), so the time budget leaves them out only when they are still computing at its deadline.
  */
 export const REPORT_FIRST_KINDS: readonly Query['kind'][] = ['findings'];
 
@@ -42,7 +42,7 @@ const SUMMARY_DECONVOLUTION_CHANNELS = [8, 4, 2, 1];
 export const SEE_EVERYTHING = budgetRemedy('size');
 
 /** An answer as embedded: its pictures at 8 bits, gzipped unless it is short. */
-function encodeEntry(kind: string, entry: ReportAnswer): ReportEntry {
+export function encodeEntry(kind: string, entry: ReportAnswer): ReportEntry {
   const small = 'answer' in entry ? JSON.stringify({ answer: quantisePictures(kind, entry.answer) }) : JSON.stringify(entry);
   return small.length < GZIP_FROM_BYTES ? (JSON.parse(small) as ReportAnswer) : { gzip: gzipSync(small, { level: 9 }).toString('base64') };
 }
@@ -96,6 +96,8 @@ export function encodeAnswers(
   fixedBytes: number,
   maxBytes: number,
   describe: (key: string) => string = describeQuery,
+  /** Answers encoded already ({@link encodeEntry}, as each was computed), with their JSON bytes. */
+  encoded?: ReadonlyMap<string, { entry: ReportEntry; rawBytes: number }>,
 ): { entries: Record<string, ReportEntry>; sizes: ReportResult['sizes']; omitted: string[]; summarised: string[] } {
   const entries: Record<string, ReportEntry> = {};
   const sizes: ReportResult['sizes'] = {};
@@ -116,8 +118,9 @@ export function encodeAnswers(
     const kind = kindOf(key);
     const s = (sizes[kind] ??= { count: 0, rawBytes: 0, embeddedBytes: 0 });
     s.count++;
-    s.rawBytes += Buffer.byteLength(JSON.stringify(entry));
-    put(key, encode(kind, entry));
+    const done = encoded?.get(key);
+    s.rawBytes += done?.rawBytes ?? Buffer.byteLength(JSON.stringify(entry));
+    put(key, done?.entry ?? encode(kind, entry));
   }
   const limit = sizeLimit(maxBytes);
   const largestFirst = (keys: string[]) => keys.sort((a, b) => embedded.get(b)! - embedded.get(a)!);

@@ -21,6 +21,8 @@ export interface ReportResult {
   summarised: string[];
   /** One line per answer left out because computing ran past `maxSeconds`. */
   outOfTime: string[];
+  /** Those of `outOfTime` whose computing had started and was cancelled at the deadline. */
+  cancelled?: string[];
   /**
    * The input subsets of one class each (src/contract/plan.ts `reportClassSubsets`): how many the report
    * holds of how many, how many the time budget and the size budget left out, and the answers of

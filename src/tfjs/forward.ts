@@ -295,6 +295,7 @@ async function chunked(
   const results: { shape: number[]; data: Float32Array }[] = [];
   const chunk = forwardChunk(o.layers);
   for (let s = 0; s < n; s += chunk) {
+    if (o.signal) await letTimersRun();
     if (o.signal?.aborted) throw new CancelledError();
     const e = Math.min(n, s + chunk);
     const outs = tf.tidy(() =>
@@ -323,6 +324,24 @@ async function chunked(
     }
   }
   return results.length ? results : [{ shape: [], data: new Float32Array(0) }];
+}
+
+/** How long a cancellable forward pass runs before it lets the event loop turn (ms). */
+const TURN_EVERY_MS = 100;
+let lastTurn = 0;
+
+/**
+ * Lets the event loop turn once {@link TURN_EVERY_MS} have passed since it last did here. A pass on
+ * the WebAssembly backend awaits only promises already settled, so without it no timer and no
+ * message runs for its whole length (seconds on a deep model): neither a report's deadline
+ * (src/cli/reportCompute.ts `deadlineSignal`) nor a cancel from the views would abort it until it
+ * ended. Costs one `setImmediate` per 100 ms of a pass that can be cancelled.
+ */
+async function letTimersRun(): Promise<void> {
+  const now = performance.now();
+  if (now - lastTurn < TURN_EVERY_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastTurn = performance.now();
 }
 
 /**

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeReport } from '../../../src/cli/report';
 import { budgetOrder, encodeAnswers, entryBytes } from '../../../src/cli/reportAnswers';
+import { deadlineSignal } from '../../../src/cli/reportCompute';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../../src/contract/queries';
 import type { FeatureMapsAnswer, Query } from '../../../src/contract/queries';
@@ -13,6 +14,8 @@ import { reportDataSource, ViewError } from '../../../webview/data';
 import { decodeEntries, decodeEntry, quantise, quantisePictures } from '../../../src/contract/reportCodec';
 import type { ReportAnswer } from '../../../src/contract/reportCodec';
 import { TINY_MODEL } from '../support/tinyRun';
+import { HANDLERS } from '../../../src/service/handlers';
+import { checkCancelled } from '../../../src/service/handlers/capacityMatrix';
 
 // The report's size bounds (docs/views.md, "Report size"): pictures at 8 bits, answers gzipped and
 // decoded by the page's own decoder (DecompressionStream, which Node has too), a --max-mb budget.
@@ -49,6 +52,29 @@ describe('report size: 8-bit pictures', function () {
   it('leaves the numbers people read (entropies, capacities) untouched', function () {
     const capacity = { layerI: 1, layerJ: 2, values: [0.123456789, null, 1.5] };
     assert.deepEqual(quantisePictures('capacityMatrix', capacity), capacity);
+  });
+});
+
+describe('report time: the deadline signal', function () {
+  it('aborts when read past its deadline, though the event loop has not turned (its listeners called at once)', function () {
+    const { signal, clear } = deadlineSignal(performance.now() + 30);
+    let heard = 0;
+    signal.addEventListener('abort', () => heard++);
+    assert.equal(signal.aborted, false);
+    // Busy, as a forward pass awaiting settled promises is: no timer runs.
+    for (const until = performance.now() + 60; performance.now() < until;);
+    assert.equal(heard, 0, 'no timer has fired');
+    assert.equal(signal.aborted, true);
+    assert.equal(heard, 1);
+    assert.throws(() => signal.throwIfAborted());
+    clear();
+  });
+
+  it('never aborts with an infinite budget, and at once with none left', function () {
+    const never = deadlineSignal(Number.POSITIVE_INFINITY);
+    assert.equal(never.signal.aborted, false);
+    never.clear();
+    assert.equal(deadlineSignal(performance.now() - 1).signal.aborted, true);
   });
 });
 
@@ -173,7 +199,7 @@ describe('report size: a written report', function () {
     assert.ok('answer' in (await decodeEntry(data.answers[canonicalQuery({ kind: 'run' })])));
   });
 
-  it('holds a time budget: past it, forward-pass answers not cached are left out with a note, last epoch first; cached ones are reused', async function () {
+  it('holds a time budget: past it, answers that run the model and are not cached are left out with a note; cached ones are reused', async function () {
     // A copy without the answer cache the other tests filled.
     const copy = path.join(path.dirname(folder), 'uncached');
     cpSync(folder, copy, { recursive: true });
@@ -199,14 +225,13 @@ describe('report size: a written report', function () {
           'channelLabelInformation',
           'networkGraph',
           'channelImportance',
+          // Shown first, but it runs the model too: a zero budget starts it no more than the others.
+          'findings',
         ].includes(kind),
         kind,
       );
-    // The findings head the page: computed first, whatever the budget (an answer, or the service's refusal).
-    const findingsKey = canonicalQuery({ kind: 'findings' });
-    assert.ok(data.answers[findingsKey] && !('omitted' in data.answers[findingsKey]), 'the findings are never left out for time');
     // What reads the recorded summaries is always there.
-    for (const kind of ['run', 'training', 'channelEntropies', 'interSample', 'smallMultiples'])
+    for (const kind of ['run', 'training', 'channelEntropies', 'interSample', 'smallMultiples', 'informationPlane'])
       assert.ok(
         Object.keys(data.answers).some((k) => (JSON.parse(k) as Query).kind === kind && !('omitted' in data.answers[k])),
         kind,
@@ -230,6 +255,53 @@ describe('report size: a written report', function () {
       again.outOfTime.every((line) => line.startsWith('The deconvolution')),
       again.outOfTime.join('\n'),
     );
+  });
+
+  it('bounds its time: at the deadline the answer computing is cancelled, left out whole with a note, and the page written', async function () {
+    const copy = path.join(path.dirname(folder), 'uncached-slow');
+    cpSync(folder, copy, { recursive: true });
+    rmSync(path.join(copy, 'cache'), { recursive: true, force: true });
+    // The findings (computed first) made slow: a pass that looks for cancellation every 20 ms, as
+    // the handlers' loops do, for at most two minutes.
+    const original = HANDLERS.findings;
+    let started = 0;
+    HANDLERS.findings = async (q, ctx) => {
+      started++;
+      for (const until = performance.now() + 120_000; performance.now() < until;) {
+        await new Promise((r) => setTimeout(r, 20));
+        checkCancelled(ctx);
+      }
+      return original(q, ctx);
+    };
+    const out = path.join(dir, 'bounded.html');
+    const maxSeconds = 2;
+    const t = performance.now();
+    let r: Awaited<ReturnType<typeof writeReport>>;
+    try {
+      r = await writeReport({ ...options(out), runFolder: copy, maxSeconds });
+    } finally {
+      HANDLERS.findings = original;
+    }
+    const seconds = (performance.now() - t) / 1000;
+    assert.equal(started, 1, 'the findings were started');
+    assert.ok(seconds < maxSeconds + 5, `written ${seconds.toFixed(1)} s after it began (budget ${maxSeconds} s)`);
+    assert.deepEqual(r.cancelled, ['The findings']);
+    assert.ok(r.outOfTime.includes('The findings'));
+    const data = embedded(out);
+    const findingsKey = canonicalQuery({ kind: 'findings' });
+    const entry = data.answers[findingsKey];
+    assert.ok(entry && 'omitted' in entry, 'the cancelled findings are left out, not shown in part');
+    assert.match(entry.omitted, /The findings was left out .*stopped when the report reached its time budget of 2 s\. .*--max-seconds/);
+    assert.match(data.coverage, /not computed within the report's 2 s \(--max-seconds\) \(1 of them stopped midway, none shown in part\)/);
+    // A cancelled answer is not cached: a report with time computes it.
+    const engine = new AnalysisEngine({ roots: [path.dirname(copy)] });
+    try {
+      assert.equal(engine.isCached(copy, { kind: 'findings' }), false);
+    } finally {
+      engine.close();
+    }
+    // What reads the recorded summaries is there all the same.
+    assert.ok('answer' in (await decodeEntry(data.answers[canonicalQuery({ kind: 'run' })])));
   });
 
   it('orders a time-budgeted plan: stored summaries first, then forward passes from the last epoch back', function () {
