@@ -52,3 +52,67 @@ export function nearDuplicateShares(
     }
   return compared.map((k, c) => (k ? duplicates[c] / k : undefined));
 }
+
+/**
+ * The near-duplicate screen (estimators.md "Screening the near-duplicate pairs"): only the channel
+ * pairs whose Pearson correlation over every probe input and position has `|r|` at least this are
+ * compared by their capacity; every other pair counts as compared and not a near-duplicate. Chosen
+ * with margin below the smallest `|r|` of a near-duplicate pair the exhaustive rule found on the
+ * test models and the example zoo (bench/nearDuplicateScreen.ts).
+ */
+export const NEAR_DUPLICATE_SCREEN_R = 0.5;
+
+/**
+ * A layer's capacity with itself where the screen kept the pair: the diagonal (each channel's own
+ * capacity) and both cells of every pair compared exactly. What the near-duplicate rule reads
+ * instead of the full matrix.
+ */
+export interface ScreenedSelfCapacity {
+  channels: number;
+  /** `C(c, c)` per channel, null where undefined. */
+  diagonal: ArrayLike<number | null | undefined>;
+  /** The pairs compared exactly, c < d: `cd` is the cell in row c and column d, `dc` the other. */
+  pairs: readonly ScreenedPair[];
+  /** The `|r|` a pair needed to be compared (NEAR_DUPLICATE_SCREEN_R, or 0: every pair). */
+  threshold: number;
+}
+
+export interface ScreenedPair {
+  c: number;
+  d: number;
+  /** Pearson r of the pair (NaN never: such pairs are not screened in). */
+  r: number;
+  cd: number | null | undefined;
+  dc: number | null | undefined;
+}
+
+/** A pair the screen left out: compared, and not a near-duplicate. */
+export const SCREENED_OUT = null;
+
+/**
+ * Per channel pair c < d the near-duplicate ratio of a screened matrix (`nearDuplicateRatio` of its
+ * two cells and diagonals), `SCREENED_OUT` for a pair the screen left out whose diagonals are both
+ * defined and above 0, and undefined where the full matrix's ratio would be undefined for want of a
+ * diagonal.
+ */
+export function screenedRatio(a: ScreenedSelfCapacity): (c: number, d: number) => number | typeof SCREENED_OUT | undefined {
+  const n = a.channels;
+  const kept = new Map<number, ScreenedPair>();
+  for (const p of a.pairs) kept.set(Math.min(p.c, p.d) * n + Math.max(p.c, p.d), p);
+  const diagonal = (c: number) => {
+    const v = a.diagonal[c];
+    return v === null || v === undefined || !Number.isFinite(v) ? undefined : v;
+  };
+  return (c, d) => {
+    const [lo, hi] = c < d ? [c, d] : [d, c];
+    const p = kept.get(lo * n + hi);
+    if (p) {
+      // The 2×2 matrix of the pair, in nearDuplicateRatio's layout (row-major, channels lo and hi).
+      const cells = [a.diagonal[lo], p.c === lo ? p.cd : p.dc, p.c === lo ? p.dc : p.cd, a.diagonal[hi]];
+      return nearDuplicateRatio(cells, 2, 0, 1);
+    }
+    const dc = diagonal(lo);
+    const dd = diagonal(hi);
+    return dc === undefined || dd === undefined || dc <= 0 || dd <= 0 ? undefined : SCREENED_OUT;
+  };
+}

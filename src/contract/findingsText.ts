@@ -70,3 +70,16 @@ export function evidenceText(value: Finding['evidence'][string]): string {
   if (Array.isArray(value)) return value.length > 12 ? `${value.slice(0, 12).join(', ')}, … (${value.length})` : value.join(', ');
   return Number.isInteger(value) ? String(value) : formatNumber(value);
 }
+
+/**
+ * How a near-duplicate finding's pairs were compared, for its detail: the pairs the screen kept
+ * (Pearson |r| at least `threshold`), or every pair (threshold 0: a layer where the screen would not
+ * save work). estimators.md "Screening the near-duplicate pairs".
+ */
+export function nearDuplicateScreenText(threshold: number, kept: number, pairs: number): string {
+  if (threshold <= 0) return `Every one of the ${pairs} channel pairs was compared exactly.`;
+  return (
+    `Pairs with |Pearson r| ≥ ${threshold} over every probe input and position were compared exactly (${kept} of ${pairs}); ` +
+    `the others count as not near-duplicate. The screen kept every near-duplicate pair on the test models and the example zoo.`
+  );
+}
