@@ -1,8 +1,9 @@
 /**
  * The Pearson correlation of a layer's channels (estimators.md "Screening the near-duplicate
  * pairs"): channel c's values over every probe input and every position of its feature map are
- * one sample `x_c` of N·U values, and `r(c, d) = Σ (x_c − x̄_c)(x_d − x̄_d) / √(Σ (x_c − x̄_c)² · Σ (x_d − x̄_d)²)`.
- * The near-duplicate screen compares only the pairs with a large |r| exactly. Pure.
+ * one sample `x_c` of N·U values, and `r(c, d) = Σ (x_c − x̄_c)(x_d − x̄_d) / √(Σ (x_c − x̄_c)² · Σ (x_d − x̄_d)²)`;
+ * and the same r of the channels' per-input energies. The near-duplicate screen compares only the
+ * pairs with a large |r| of either exactly. Pure.
  */
 import type { LayerActivations } from './layout';
 
@@ -10,11 +11,42 @@ import type { LayerActivations } from './layout';
  * The C×C matrix of `r(c, d)`, row-major; NaN where undefined (typed array): every cell of a
  * channel with zero variance (a constant or dead channel) or with a non-finite value, including its
  * diagonal. Otherwise the diagonal is 1 and the matrix symmetric (cell (d, c) is a copy of (c, d)).
- * One pass for the means, one for the centred Gram matrix's upper triangle, in float64.
  */
 export function channelCorrelations(layer: LayerActivations): Float64Array {
+  return columnCorrelations(layer.data, layer.count * layer.units, layer.channels);
+}
+
+/**
+ * The Pearson correlation over the inputs of the channels' energies `e_c(x) = Σ_p (x_c(x, p) − x̄_c)²`
+ * (each input's feature map about the channel's mean, squared and summed over the positions):
+ * the screen's second statistic, blind to where in the map a value sits, as the pair distances
+ * are. A channel whose maps are another's moved in space (a shifted filter), scaled or
+ * sign-flipped has the same energies up to a factor, r = 1, where its position-wise r may be near
+ * 0. C×C, row-major, NaN where undefined, as channelCorrelations.
+ */
+export function channelEnergyCorrelations(layer: LayerActivations): Float64Array {
   const { count, units, channels: n, data } = layer;
   const rows = count * units;
+  const mean = new Float64Array(n);
+  for (let i = 0; i < rows; i++) for (let c = 0; c < n; c++) mean[c] += data[i * n + c];
+  for (let c = 0; c < n; c++) mean[c] /= rows;
+  const energy = new Float64Array(count * n);
+  for (let x = 0; x < count; x++)
+    for (let p = 0; p < units; p++) {
+      const at = (x * units + p) * n;
+      for (let c = 0; c < n; c++) {
+        const v = data[at + c] - mean[c];
+        energy[x * n + c] += v * v;
+      }
+    }
+  return columnCorrelations(energy, count, n);
+}
+
+/**
+ * Pearson r of the columns of a row-major `rows × n` matrix: one pass for the means, one for the
+ * centred Gram matrix's upper triangle, in float64.
+ */
+function columnCorrelations(data: ArrayLike<number>, rows: number, n: number): Float64Array {
   const mean = new Float64Array(n);
   for (let i = 0; i < rows; i++) {
     const at = i * n;
@@ -56,15 +88,12 @@ function gramRow(x: Float64Array, gram: Float64Array, n: number): void {
 }
 
 /**
- * The channel pairs c < d with `|r(c, d)| ≥ threshold` (a pair with an undefined r is never among
- * them), as `[c0, d0, c1, d1, …]` in row order.
+ * The channel pairs c < d with `|r(c, d)| ≥ threshold` in any of the `correlations` matrices (a
+ * pair with an undefined r in all of them is never among them), as `[c0, d0, c1, d1, …]` in row order.
  */
-export function screenedPairs(correlations: ArrayLike<number>, n: number, threshold: number): number[] {
+export function screenedPairs(correlations: ArrayLike<number> | readonly ArrayLike<number>[], n: number, threshold: number): number[] {
+  const matrices = Array.isArray(correlations) ? (correlations as readonly ArrayLike<number>[]) : [correlations as ArrayLike<number>];
   const out: number[] = [];
-  for (let c = 0; c < n; c++)
-    for (let d = c + 1; d < n; d++) {
-      const r = correlations[c * n + d];
-      if (Math.abs(r) >= threshold) out.push(c, d);
-    }
+  for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) if (matrices.some((m) => Math.abs(m[c * n + d]) >= threshold)) out.push(c, d);
   return out;
 }

@@ -55,8 +55,9 @@ export function nearDuplicateShares(
 
 /**
  * The near-duplicate screen (estimators.md "Screening the near-duplicate pairs"): only the channel
- * pairs whose Pearson correlation over every probe input and position has `|r|` at least this are
- * compared by their capacity; every other pair counts as compared and not a near-duplicate. Chosen
+ * pairs whose Pearson correlation over every probe input and position, or of their per-input
+ * energies (src/analysis/channelCorrelation.ts), has `|r|` at least this are compared by their
+ * capacity; every other pair counts as compared and not a near-duplicate. Chosen
  * with margin below the smallest `|r|` of a near-duplicate pair the exhaustive rule found on the
  * test models and the example zoo (bench/nearDuplicateScreen.ts).
  */
@@ -73,15 +74,17 @@ export interface ScreenedSelfCapacity {
   diagonal: ArrayLike<number | null | undefined>;
   /** The pairs compared exactly, c < d: `cd` is the cell in row c and column d, `dc` the other. */
   pairs: readonly ScreenedPair[];
-  /** The `|r|` a pair needed to be compared (NEAR_DUPLICATE_SCREEN_R, or 0: every pair). */
+  /** The `|r|` (of either statistic) a pair needed to be compared (NEAR_DUPLICATE_SCREEN_R, or 0: every pair). */
   threshold: number;
 }
 
 export interface ScreenedPair {
   c: number;
   d: number;
-  /** Pearson r of the pair (NaN never: such pairs are not screened in). */
+  /** Pearson r of the pair over every input and position (NaN where undefined, or not screened: threshold 0). */
   r: number;
+  /** Pearson r of the pair's per-input energies (NaN likewise). */
+  rEnergy: number;
   cd: number | null | undefined;
   dc: number | null | undefined;
 }

@@ -1,12 +1,12 @@
 /**
  * The evidence the findings' rules read beyond the recorded metrics, gathered by the `findings`
  * handler: each multi-channel layer's capacity with itself where the near-duplicate screen keeps a
- * pair (the diagonal, and the pairs whose Pearson |r| reaches NEAR_DUPLICATE_SCREEN_R: never the
- * full matrix of a wide layer), its channels' `I_pair(T_c; Y)` from the same distance codes, the model's topology, each probe input's loss at the epochs the probe-loss rule compares,
+ * pair (the diagonal, and the pairs whose Pearson |r| of values or of per-input energies reaches
+ * NEAR_DUPLICATE_SCREEN_R: never the full matrix of a wide layer), its channels' `I_pair(T_c; Y)` from the same distance codes, the model's topology, each probe input's loss at the epochs the probe-loss rule compares,
  * and the measured ablation of the channels a finding names.
  */
 import { classScores, LayerActivations, pairwiseInformationFromCodes, predictionMeasures, sameLabelPairs } from '../../analysis';
-import { channelCorrelations, screenedPairs } from '../../analysis/channelCorrelation';
+import { channelCorrelations, channelEnergyCorrelations, screenedPairs } from '../../analysis/channelCorrelation';
 import { NEAR_DUPLICATE_SCREEN_R, ScreenedSelfCapacity } from '../../analysis/nearDuplicates';
 import { ComputePool, distanceCodesOf } from '../../compute/pool';
 import type { SharedCodes } from '../../compute/protocol';
@@ -81,7 +81,7 @@ const SCREEN_COST_RATIO = 1;
 
 /**
  * A layer's capacity with itself where the screen keeps a pair: the diagonal and both cells of
- * every pair with |r| ≥ `threshold`, from the layer's distance codes (the compute pool's
+ * every pair with |r| ≥ `threshold` over the inputs and positions or of the per-input energies, from the layer's distance codes (the compute pool's
  * `capacityCells`, each cell the full matrix's bit for bit).
  */
 export async function screenedSelfCapacity(
@@ -93,8 +93,9 @@ export async function screenedSelfCapacity(
   const threshold = options.threshold ?? (screenSaves(acts.count, acts.units) ? NEAR_DUPLICATE_SCREEN_R : 0);
   const n = codes.length;
   const r = threshold > 0 ? channelCorrelations(acts) : undefined;
+  const rEnergy = threshold > 0 ? channelEnergyCorrelations(acts) : undefined;
   const kept: number[] = [];
-  if (r) kept.push(...screenedPairs(r, n, threshold));
+  if (r && rEnergy) kept.push(...screenedPairs([r, rEnergy], n, threshold));
   else for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) kept.push(c, d);
   // The cells: the diagonal, then both orientations of every kept pair.
   const cells: number[] = [];
@@ -104,7 +105,14 @@ export async function screenedSelfCapacity(
   const pairs = [];
   for (let i = 0; i < kept.length; i += 2) {
     const [c, d] = [kept[i], kept[i + 1]];
-    pairs.push({ c, d, r: r ? r[c * n + d] : NaN, cd: orNull(values[n + i]), dc: orNull(values[n + i + 1]) });
+    pairs.push({
+      c,
+      d,
+      r: r ? r[c * n + d] : NaN,
+      rEnergy: rEnergy ? rEnergy[c * n + d] : NaN,
+      cd: orNull(values[n + i]),
+      dc: orNull(values[n + i + 1]),
+    });
   }
   return { channels: n, diagonal: Array.from(values.subarray(0, n), orNull), pairs, threshold };
 }
