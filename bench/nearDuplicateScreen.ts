@@ -9,7 +9,7 @@
  * the time of the correlations against the full matrix's joint histograms. A measurement, not part
  * of `npm run bench` (needs `node esbuild.mjs` for the compute workers):
  *
- *   npx tsx bench/nearDuplicateScreen.ts [--probe N] [--train N] [--threshold T] [--json out.json] [model …]
+ *   npx tsx bench/nearDuplicateScreen.ts [--probe N] [--train N] [--r R] [--energy-r R] [--low-bits B] [--json out.json] [model …]
  *
  * Each model is measured at initialisation and after one short training epoch (`--train` inputs,
  * default 512; 0: at initialisation only) when its output is a softmax. Data: 32×32×3 models read
@@ -23,7 +23,13 @@ import { basename, join, resolve } from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { DEFAULT_BINS, layerActivations, seededRandom, spearman } from '../src/analysis';
 import { channelCorrelations, channelEnergyCorrelations } from '../src/analysis/channelCorrelation';
-import { NEAR_DUPLICATE_SCREEN_R, NEAR_DUPLICATE_SHARE, nearDuplicateRatio } from '../src/analysis/nearDuplicates';
+import {
+  NEAR_DUPLICATE_SCREEN,
+  NEAR_DUPLICATE_SHARE,
+  NearDuplicateScreen,
+  nearDuplicateRatio,
+  screenedPairs,
+} from '../src/analysis/nearDuplicates';
 import { redundancy } from '../src/analysis/redundancy';
 import { ComputePool } from '../src/compute/pool';
 import type { RunLayer } from '../src/contract/runFormat';
@@ -34,23 +40,29 @@ import { layerTable } from '../src/recorder/modelLoader';
 import { screenedSelfCapacity, screenSaves } from '../src/service/findings/evidence';
 import { initBackend } from '../src/tfjs/backend';
 import { forwardLayers } from '../src/tfjs/forward';
+import { withTfjsRandom } from '../src/tfjs/tfjsRandom';
 import { writeFakeCifar } from './fakeCifar';
+
+/** The thresholds the measurement also tries (Infinity: that part of the screen off). */
+const GRID = { r: [0.3, 0.5, 0.7, 0.9], energyR: [0.8, 0.9, 0.95, Infinity], lowBits: [0, 0.5, 1, 2] };
 
 interface Options {
   probe: number;
   train: number;
-  threshold: number;
+  screen: NearDuplicateScreen;
   json?: string;
   models: string[];
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { probe: 200, train: 512, threshold: NEAR_DUPLICATE_SCREEN_R, models: [] };
+  const o: Options = { probe: 200, train: 512, screen: { ...NEAR_DUPLICATE_SCREEN }, models: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--probe') o.probe = Number(argv[++i]);
     else if (a === '--train') o.train = Number(argv[++i]);
-    else if (a === '--threshold') o.threshold = Number(argv[++i]);
+    else if (a === '--r') o.screen.r = Number(argv[++i]);
+    else if (a === '--energy-r') o.screen.energyR = Number(argv[++i]);
+    else if (a === '--low-bits') o.screen.lowBits = Number(argv[++i]);
     else if (a === '--json') o.json = argv[++i];
     else o.models.push(a);
   }
@@ -84,11 +96,22 @@ interface LayerFigures {
   count: number;
   units: number;
   pairs: number;
-  nearDuplicates: { c: number; d: number; ratio: number; r: number; rEnergy: number; rho: number | undefined }[];
-  /** Pairs with |r| ≥ the threshold by position-wise r alone. */
+  nearDuplicates: {
+    c: number;
+    d: number;
+    ratio: number;
+    own: [number, number];
+    nonZero: [number, number];
+    r: number;
+    rEnergy: number;
+    rho: number | undefined;
+  }[];
+  /** Pairs with |r| ≥ screen.r by position-wise r alone. */
   passedPositionWise: number;
   passed: number;
   kept: number;
+  /** Per `r|energyR|lowBits` of GRID: [pairs let through, near-duplicate pairs kept]. */
+  grid: Record<string, [number, number]>;
   same: boolean;
   correlationMs: number;
   fullMs: number;
@@ -143,7 +166,7 @@ async function measureLayers(
   layers: RunLayer[],
   probe: Data,
   trained: boolean,
-  threshold: number,
+  screen: NearDuplicateScreen,
 ): Promise<LayerFigures[]> {
   const out: LayerFigures[] = [];
   const wanted = layers.filter((l) => l.index > 0 && l.channels > 1).map((l) => l.index);
@@ -170,7 +193,7 @@ async function measureLayers(
     const rEnergy = channelEnergyCorrelations(layer);
     const correlationMs = performance.now() - t;
     t = performance.now();
-    const screened = await screenedSelfCapacity(pool, layer, codes, { threshold });
+    const screened = await screenedSelfCapacity(pool, layer, codes, { screen });
     const screenedMs = performance.now() - t;
     const n = layer.channels;
     const exhaustive = redundancy({ rows: n, columns: n, values: full.values });
@@ -180,16 +203,33 @@ async function measureLayers(
       for (let d = c + 1; d < n; d++) {
         const ratio = nearDuplicateRatio(full.values, n, c, d);
         if (ratio === undefined || ratio < NEAR_DUPLICATE_SHARE) continue;
-        nearDuplicates.push({ c, d, ratio, r: r[c * n + d], rEnergy: rEnergy[c * n + d], rho: spearmanOf(layer, c, d) });
+        nearDuplicates.push({
+          c,
+          d,
+          ratio,
+          own: [full.values[c * n + c], full.values[d * n + d]],
+          nonZero: [nonZero(layer, c), nonZero(layer, d)],
+          r: r[c * n + d],
+          rEnergy: rEnergy[c * n + d],
+          rho: spearmanOf(layer, c, d),
+        });
       }
-    let passed = 0;
-    let passedPositionWise = 0;
-    for (let c = 0; c < n; c++)
-      for (let d = c + 1; d < n; d++) {
-        if (Math.abs(r[c * n + d]) >= threshold) passedPositionWise++;
-        if (Math.abs(r[c * n + d]) >= threshold || Math.abs(rEnergy[c * n + d]) >= threshold) passed++;
-      }
-    const kept = nearDuplicates.filter((p) => Math.abs(p.r) >= threshold || Math.abs(p.rEnergy) >= threshold).length;
+    const own = Array.from({ length: n }, (_, c) => full.values[c * n + c]);
+    const keys = (pairs: number[]) => new Set(pairs.flatMap((v, k) => (k % 2 ? [] : [`${v}-${pairs[k + 1]}`])));
+    const passedPairs = screenedPairs(screen, r, rEnergy, own);
+    const passed = passedPairs.length / 2;
+    const passedSet = keys(passedPairs);
+    const kept = nearDuplicates.filter((p) => passedSet.has(`${p.c}-${p.d}`)).length;
+    const passedPositionWise = screenedPairs({ r: screen.r, energyR: Infinity, lowBits: 0 }, r, rEnergy, own).length / 2;
+    // The screen at other thresholds: pairs let through and near-duplicates kept.
+    const grid: Record<string, [number, number]> = {};
+    for (const gr of GRID.r)
+      for (const energyR of GRID.energyR)
+        for (const lowBits of GRID.lowBits) {
+          const got = screenedPairs({ r: gr, energyR, lowBits }, r, rEnergy, own);
+          const set = keys(got);
+          grid[`${gr}|${energyR}|${lowBits}`] = [got.length / 2, nearDuplicates.filter((p) => set.has(`${p.c}-${p.d}`)).length];
+        }
     out.push({
       model: name,
       trained,
@@ -202,6 +242,7 @@ async function measureLayers(
       passed,
       passedPositionWise,
       kept,
+      grid,
       same: JSON.stringify(exhaustive) === JSON.stringify(fromScreen),
       correlationMs,
       fullMs,
@@ -209,6 +250,13 @@ async function measureLayers(
     });
   }
   return out;
+}
+
+/** How many of a channel's values (inputs × positions) are not 0. */
+function nonZero(layer: { count: number; units: number; channels: number; data: ArrayLike<number> }, c: number): number {
+  let k = 0;
+  for (let i = 0; i < layer.count * layer.units; i++) if (layer.data[i * layer.channels + c] !== 0) k++;
+  return k;
 }
 
 /** Spearman ρ of two channels over every input and position (at most 200,000 values: a seeded sample of rows beyond). */
@@ -246,7 +294,8 @@ async function main(): Promise<void> {
       if (typeof mod.createModel !== 'function') continue;
       for (const trained of o.train > 0 ? [false, true] : [false]) {
         try {
-          const model = mod.createModel();
+          const create = mod.createModel;
+          const model = withTfjsRandom(seededRandom(11), () => create());
           const layers = recordedLayers({ model, layers: layerTable(model, () => undefined) });
           const shape = layers[0].outputShape;
           if (shape.some((d) => d <= 0)) break;
@@ -260,7 +309,7 @@ async function main(): Promise<void> {
           };
           if (trained && !(await trainBriefly(tf, model, all, classes))) break;
           const t = performance.now();
-          const rows = await measureLayers(tf, pool, name, model, layers, probe, trained, o.threshold);
+          const rows = await measureLayers(tf, pool, name, model, layers, probe, trained, o.screen);
           figures.push(...rows);
           const nd = rows.reduce((s, r) => s + r.nearDuplicates.length, 0);
           const kept = rows.reduce((s, r) => s + r.kept, 0);
@@ -283,11 +332,11 @@ async function main(): Promise<void> {
     pool.close();
     rmSync(scratch, { recursive: true, force: true });
   }
-  summarise(figures, o.threshold);
+  summarise(figures, o.screen);
   if (o.json) writeFileSync(o.json, JSON.stringify(figures, null, 1));
 }
 
-function summarise(figures: LayerFigures[], threshold: number): void {
+function summarise(figures: LayerFigures[], screen: NearDuplicateScreen): void {
   const nd = figures.flatMap((f) => f.nearDuplicates.map((p) => ({ ...p, model: f.model, layer: f.layer, trained: f.trained })));
   const pairs = figures.reduce((s, f) => s + f.pairs, 0);
   const passed = figures.reduce((s, f) => s + f.passed, 0);
@@ -295,8 +344,8 @@ function summarise(figures: LayerFigures[], threshold: number): void {
   const screenR = (p: { r: number; rEnergy: number }) => Math.max(Math.abs(p.r) || 0, Math.abs(p.rEnergy) || 0);
   const lowest = [...nd].sort((a, b) => screenR(a) - screenR(b)).slice(0, 10);
   const passedPositionWise = figures.reduce((s, f) => s + f.passedPositionWise, 0);
-  const keptPositionWise = nd.filter((p) => Math.abs(p.r) >= threshold).length;
-  console.log(`\nthreshold |r| ≥ ${threshold}: ${figures.length} layers of ${new Set(figures.map((f) => f.model)).size} models`);
+  const keptPositionWise = nd.filter((p) => Math.abs(p.r) >= screen.r).length;
+  console.log(`\nscreen ${JSON.stringify(screen)}: ${figures.length} layers of ${new Set(figures.map((f) => f.model)).size} models`);
   console.log(
     `near-duplicate pairs (exhaustive): ${nd.length}; kept by the screen: ${kept} (recall ${nd.length ? (kept / nd.length).toFixed(4) : '—'})`,
   );
@@ -320,10 +369,19 @@ function summarise(figures: LayerFigures[], threshold: number): void {
       `full matrix ${sum('fullMs', big).toFixed(0)} ms, screened cells ${sum('screenedMs', big).toFixed(0)} ms ` +
       `(screened includes its correlations)`,
   );
+  console.log('the screen at other thresholds (r | energies r | low bits): near-duplicate pairs kept, pairs let through');
+  const grid = new Map<string, [number, number]>();
+  for (const f of figures)
+    for (const [k, [p, kp]] of Object.entries(f.grid)) {
+      const g = grid.get(k) ?? [0, 0];
+      grid.set(k, [g[0] + p, g[1] + kp]);
+    }
+  for (const [k, [p, kp]] of grid)
+    console.log(`  ${k}: kept ${kp} of ${nd.length}, let through ${((100 * p) / Math.max(pairs, 1)).toFixed(2)}%`);
   console.log('lowest |r| of a near-duplicate pair:');
   for (const p of lowest)
     console.log(
-      `  ${p.model}${p.trained ? ' (trained)' : ''} ${p.layer} (${p.c}, ${p.d}): ratio ${p.ratio.toFixed(3)}, r ${p.r.toFixed(3)}, energies r ${p.rEnergy.toFixed(3)}, Spearman ρ ${p.rho?.toFixed(3) ?? '—'}`,
+      `  ${p.model}${p.trained ? ' (trained)' : ''} ${p.layer} (${p.c}, ${p.d}): ratio ${p.ratio.toFixed(3)} (own ${p.own.map((v) => v.toFixed(3)).join(', ')} bits; non-zero values ${p.nonZero.join(', ')}), r ${p.r.toFixed(3)}, energies r ${p.rEnergy.toFixed(3)}, Spearman ρ ${p.rho?.toFixed(3) ?? '—'}`,
     );
 }
 

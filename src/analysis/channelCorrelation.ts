@@ -86,14 +86,3 @@ function gramRow(x: Float64Array, gram: Float64Array, n: number): void {
     for (let d = c; d < n; d++) gram[base + d] += xc * x[d];
   }
 }
-
-/**
- * The channel pairs c < d with `|r(c, d)| ≥ threshold` in any of the `correlations` matrices (a
- * pair with an undefined r in all of them is never among them), as `[c0, d0, c1, d1, …]` in row order.
- */
-export function screenedPairs(correlations: ArrayLike<number> | readonly ArrayLike<number>[], n: number, threshold: number): number[] {
-  const matrices = Array.isArray(correlations) ? (correlations as readonly ArrayLike<number>[]) : [correlations as ArrayLike<number>];
-  const out: number[] = [];
-  for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) if (matrices.some((m) => Math.abs(m[c * n + d]) >= threshold)) out.push(c, d);
-  return out;
-}

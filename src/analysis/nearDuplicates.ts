@@ -55,13 +55,67 @@ export function nearDuplicateShares(
 
 /**
  * The near-duplicate screen (estimators.md "Screening the near-duplicate pairs"): only the channel
- * pairs whose Pearson correlation over every probe input and position, or of their per-input
- * energies (src/analysis/channelCorrelation.ts), has `|r|` at least this are compared by their
- * capacity; every other pair counts as compared and not a near-duplicate. Chosen
- * with margin below the smallest `|r|` of a near-duplicate pair the exhaustive rule found on the
- * test models and the example zoo (bench/nearDuplicateScreen.ts).
+ * pairs it keeps are compared by their capacity; every other pair counts as compared and not a
+ * near-duplicate. It keeps a pair whose Pearson correlation over every probe input and position has
+ * `|r|` at least this…
  */
 export const NEAR_DUPLICATE_SCREEN_R = 0.5;
+/**
+ * …or whose per-input energies (src/analysis/channelCorrelation.ts: blind to where in the map a
+ * value sits, as the pair distances are) correlate with `|r|` at least this…
+ */
+export const NEAR_DUPLICATE_SCREEN_ENERGY_R = 0.9;
+/**
+ * …or one of whose channels has an own capacity (the diagonal) above 0 and below this many bits:
+ * a nearly constant channel (one input or a few apart from the rest) is a near-duplicate of any
+ * channel that sets those inputs apart too, whatever their correlation. The three chosen with
+ * margin on the test models and the example zoo (bench/nearDuplicateScreen.ts).
+ */
+export const NEAR_DUPLICATE_SCREEN_LOW_BITS = 1;
+
+/** The screen's three thresholds. */
+export interface NearDuplicateScreen {
+  r: number;
+  energyR: number;
+  lowBits: number;
+}
+
+export const NEAR_DUPLICATE_SCREEN: NearDuplicateScreen = {
+  r: NEAR_DUPLICATE_SCREEN_R,
+  energyR: NEAR_DUPLICATE_SCREEN_ENERGY_R,
+  lowBits: NEAR_DUPLICATE_SCREEN_LOW_BITS,
+};
+
+/**
+ * The channel pairs c < d the screen keeps, as `[c0, d0, c1, d1, …]` in row order: from the
+ * position-wise and the energies' correlation matrices (C×C, NaN where undefined: such a value
+ * keeps nothing) and each channel's own capacity (null or NaN where undefined). A pair with an own
+ * capacity undefined or 0 is never kept: the rule does not compare it.
+ */
+export function screenedPairs(
+  screen: NearDuplicateScreen,
+  r: ArrayLike<number>,
+  rEnergy: ArrayLike<number>,
+  own: ArrayLike<number | null | undefined>,
+): number[] {
+  const n = own.length;
+  const out: number[] = [];
+  const ownOf = (c: number) => {
+    const v = own[c];
+    return v === null || v === undefined || !Number.isFinite(v) ? 0 : v;
+  };
+  for (let c = 0; c < n; c++) {
+    const oc = ownOf(c);
+    if (oc <= 0) continue;
+    for (let d = c + 1; d < n; d++) {
+      const od = ownOf(d);
+      if (od <= 0) continue;
+      const at = c * n + d;
+      if (Math.abs(r[at]) >= screen.r || Math.abs(rEnergy[at]) >= screen.energyR || Math.min(oc, od) < screen.lowBits) out.push(c, d);
+    }
+  }
+  return out;
+}
 
 /**
  * A layer's capacity with itself where the screen kept the pair: the diagonal (each channel's own
@@ -74,14 +128,14 @@ export interface ScreenedSelfCapacity {
   diagonal: ArrayLike<number | null | undefined>;
   /** The pairs compared exactly, c < d: `cd` is the cell in row c and column d, `dc` the other. */
   pairs: readonly ScreenedPair[];
-  /** The `|r|` (of either statistic) a pair needed to be compared (NEAR_DUPLICATE_SCREEN_R, or 0: every pair). */
-  threshold: number;
+  /** The screen that chose the pairs; undefined: every pair was compared. */
+  screen: NearDuplicateScreen | undefined;
 }
 
 export interface ScreenedPair {
   c: number;
   d: number;
-  /** Pearson r of the pair over every input and position (NaN where undefined, or not screened: threshold 0). */
+  /** Pearson r of the pair over every input and position (NaN where undefined, or without a screen). */
   r: number;
   /** Pearson r of the pair's per-input energies (NaN likewise). */
   rEnergy: number;

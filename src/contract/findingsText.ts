@@ -73,13 +73,18 @@ export function evidenceText(value: Finding['evidence'][string]): string {
 
 /**
  * How a near-duplicate finding's pairs were compared, for its detail: the pairs the screen kept
- * (Pearson |r| at least `threshold`), or every pair (threshold 0: a layer where the screen would not
- * save work). estimators.md "Screening the near-duplicate pairs".
+ * (estimators.md "Screening the near-duplicate pairs"), or every pair (no screen: a layer where the
+ * screen would not save work).
  */
-export function nearDuplicateScreenText(threshold: number, kept: number, pairs: number): string {
-  if (threshold <= 0) return `Every one of the ${pairs} channel pairs was compared exactly.`;
+export function nearDuplicateScreenText(
+  screen: { r: number; energyR: number; lowBits: number } | undefined,
+  kept: number,
+  pairs: number,
+): string {
+  if (!screen) return `Every one of the ${pairs} channel pairs was compared exactly.`;
   return (
-    `Pairs with |Pearson r| ≥ ${threshold} over every probe input and position were compared exactly (${kept} of ${pairs}); ` +
-    `the others count as not near-duplicate. The screen kept every near-duplicate pair on the test models and the example zoo.`
+    `Pairs with |Pearson r| ≥ ${screen.r} over every probe input and position, or ≥ ${screen.energyR} between their per-input energies, ` +
+    `or with a channel of own capacity below ${screen.lowBits} bit were compared exactly (${kept} of ${pairs}); the others count as not near-duplicate. ` +
+    `The screen kept every near-duplicate pair on the test models and the example zoo.`
   );
 }

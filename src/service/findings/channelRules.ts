@@ -123,7 +123,7 @@ export function nearDuplicateRule(input: FindingsInput): RuleResult {
 
 /** The screen's sentence of a layer's screened evidence. */
 function screenText(a: ScreenedSelfCapacity): string {
-  return nearDuplicateScreenText(a.threshold, a.pairs.length, (a.channels * (a.channels - 1)) / 2);
+  return nearDuplicateScreenText(a.screen, a.pairs.length, (a.channels * (a.channels - 1)) / 2);
 }
 
 function nearDuplicateReason(input: FindingsInput): string {

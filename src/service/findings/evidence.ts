@@ -1,13 +1,13 @@
 /**
  * The evidence the findings' rules read beyond the recorded metrics, gathered by the `findings`
  * handler: each multi-channel layer's capacity with itself where the near-duplicate screen keeps a
- * pair (the diagonal, and the pairs whose Pearson |r| of values or of per-input energies reaches
- * NEAR_DUPLICATE_SCREEN_R: never the full matrix of a wide layer), its channels' `I_pair(T_c; Y)` from the same distance codes, the model's topology, each probe input's loss at the epochs the probe-loss rule compares,
+ * pair (the diagonal, and the pairs NEAR_DUPLICATE_SCREEN keeps: never the full matrix of a wide
+ * layer), its channels' `I_pair(T_c; Y)` from the same distance codes, the model's topology, each probe input's loss at the epochs the probe-loss rule compares,
  * and the measured ablation of the channels a finding names.
  */
 import { classScores, LayerActivations, pairwiseInformationFromCodes, predictionMeasures, sameLabelPairs } from '../../analysis';
-import { channelCorrelations, channelEnergyCorrelations, screenedPairs } from '../../analysis/channelCorrelation';
-import { NEAR_DUPLICATE_SCREEN_R, ScreenedSelfCapacity } from '../../analysis/nearDuplicates';
+import { channelCorrelations, channelEnergyCorrelations } from '../../analysis/channelCorrelation';
+import { NEAR_DUPLICATE_SCREEN, NearDuplicateScreen, ScreenedSelfCapacity, screenedPairs } from '../../analysis/nearDuplicates';
 import { ComputePool, distanceCodesOf } from '../../compute/pool';
 import type { SharedCodes } from '../../compute/protocol';
 import { ABLATION_PATHS, measureAblation, scoredOutput } from '../ablation';
@@ -67,7 +67,7 @@ export async function gatherEvidence(
  * Whether the screen saves work on a layer of `count` inputs and `units` values per channel: its
  * correlations cost about `count · units` multiply-adds per channel pair, the exact comparison of a
  * pair `count²/2` joint-histogram increments. On a layer with wide feature maps and few inputs,
- * every pair is compared exactly (the full matrix's answer, threshold 0).
+ * every pair is compared exactly (the full matrix's answer).
  */
 export function screenSaves(count: number, units: number): boolean {
   return count * units * SCREEN_COST_RATIO < (count * (count - 1)) / 2;
@@ -80,26 +80,35 @@ export function screenSaves(count: number, units: number): boolean {
 const SCREEN_COST_RATIO = 1;
 
 /**
- * A layer's capacity with itself where the screen keeps a pair: the diagonal and both cells of
- * every pair with |r| ≥ `threshold` over the inputs and positions or of the per-input energies, from the layer's distance codes (the compute pool's
- * `capacityCells`, each cell the full matrix's bit for bit).
+ * A layer's capacity with itself where the screen keeps a pair (src/analysis/nearDuplicates.ts
+ * `screenedPairs`): the diagonal, then both cells of every kept pair, from the layer's distance
+ * codes (the compute pool's `capacityCells`, each cell the full matrix's bit for bit). `screen`
+ * null compares every pair; by default a layer is screened with NEAR_DUPLICATE_SCREEN where that
+ * saves work (`screenSaves`).
  */
 export async function screenedSelfCapacity(
   pool: ComputePool,
   acts: LayerActivations,
   codes: SharedCodes[],
-  options: { threshold?: number; signal?: AbortSignal } = {},
+  options: { screen?: NearDuplicateScreen | null; signal?: AbortSignal } = {},
 ): Promise<ScreenedSelfCapacity> {
-  const threshold = options.threshold ?? (screenSaves(acts.count, acts.units) ? NEAR_DUPLICATE_SCREEN_R : 0);
+  const screen = options.screen === undefined ? (screenSaves(acts.count, acts.units) ? NEAR_DUPLICATE_SCREEN : null) : options.screen;
   const n = codes.length;
-  const r = threshold > 0 ? channelCorrelations(acts) : undefined;
-  const rEnergy = threshold > 0 ? channelEnergyCorrelations(acts) : undefined;
+  const own = Array.from(
+    await pool.capacityCells(
+      codes,
+      codes.flatMap((_, c) => [c, c]),
+      options.signal,
+    ),
+    orNull,
+  );
+  const r = screen ? channelCorrelations(acts) : undefined;
+  const rEnergy = screen ? channelEnergyCorrelations(acts) : undefined;
   const kept: number[] = [];
-  if (r && rEnergy) kept.push(...screenedPairs([r, rEnergy], n, threshold));
+  if (screen) kept.push(...screenedPairs(screen, r!, rEnergy!, own));
   else for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) kept.push(c, d);
-  // The cells: the diagonal, then both orientations of every kept pair.
+  // Both orientations of every kept pair (the rule averages the two cells, as it does the full matrix's).
   const cells: number[] = [];
-  for (let c = 0; c < n; c++) cells.push(c, c);
   for (let i = 0; i < kept.length; i += 2) cells.push(kept[i], kept[i + 1], kept[i + 1], kept[i]);
   const values = await pool.capacityCells(codes, cells, options.signal);
   const pairs = [];
@@ -110,11 +119,11 @@ export async function screenedSelfCapacity(
       d,
       r: r ? r[c * n + d] : NaN,
       rEnergy: rEnergy ? rEnergy[c * n + d] : NaN,
-      cd: orNull(values[n + i]),
-      dc: orNull(values[n + i + 1]),
+      cd: orNull(values[i]),
+      dc: orNull(values[i + 1]),
     });
   }
-  return { channels: n, diagonal: Array.from(values.subarray(0, n), orNull), pairs, threshold };
+  return { channels: n, diagonal: own, pairs, screen: screen ?? undefined };
 }
 
 /** One layer's evidence: its screened capacity with itself and, with `same`, its channels' label information. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { channelCorrelations, screenedPairs } from '../../../src/analysis/channelCorrelation';
+import { channelCorrelations, channelEnergyCorrelations } from '../../../src/analysis/channelCorrelation';
 import type { LayerActivations } from '../../../src/analysis/layout';
 
 /** A layer of `count` inputs with `units` positions from channel columns (each column `count · units` values, input-major). */
@@ -51,19 +51,29 @@ describe('channelCorrelations (Pearson r of a layer’s channels over inputs and
       assert.ok(Number.isNaN(r[k * 3 + 1]));
     }
     assert.equal(r[0], 1);
-    assert.deepEqual(screenedPairs(r, 3, 0), [0, 2]);
+    close(r[2], r[2 * 3]);
   });
 
-  it('one channel: a 1×1 matrix of 1 and no pairs', function () {
-    const r = channelCorrelations(layer(4, 1, [[0, 1, 0, 2]]));
-    assert.deepEqual(Array.from(r), [1]);
-    assert.deepEqual(screenedPairs(r, 1, 0), []);
+  it('one channel: a 1×1 matrix of 1', function () {
+    assert.deepEqual(Array.from(channelCorrelations(layer(4, 1, [[0, 1, 0, 2]]))), [1]);
+    assert.deepEqual(Array.from(channelEnergyCorrelations(layer(2, 2, [[0, 1, 0, 2]]))), [1]);
   });
 
-  it('screenedPairs keeps |r| ≥ the threshold in row order, sign flips included', function () {
-    const r = Float64Array.from([1, 0.95, -0.97, 0.95, 1, 0.2, -0.97, 0.2, 1]);
-    assert.deepEqual(screenedPairs(r, 3, 0.95), [0, 1, 0, 2]);
-    assert.deepEqual(screenedPairs(r, 3, 0.96), [0, 2]);
-    assert.deepEqual(screenedPairs(r, 3, 0.1), [0, 1, 0, 2, 1, 2]);
+  it('the energies’ r: a map moved in space, scaled or sign-flipped correlates 1, where its position-wise r is 0.149', function () {
+    // Two inputs, four positions. Channel 1 is channel 0 rotated by one position; 2 is −3 × channel 1.
+    const c0 = [1, 0, 0, 0, 2, 2, 0, 0];
+    const c1 = [0, 1, 0, 0, 0, 2, 2, 0];
+    const c2 = c1.map((v) => -3 * v);
+    const a = layer(2, 4, [c0, c1, c2, [1, 2, 3, 4, 4, 3, 2, 1]]);
+    const r = channelCorrelations(a);
+    // x̄ = ȳ = 5/8: Σ(x−x̄)(y−ȳ) = Σ xy − 8 x̄² = 4 − 3.125 = 0.875; Σ(x−x̄)² = 9 − 3.125 = 5.875.
+    close(r[1], 0.875 / 5.875);
+    const e = channelEnergyCorrelations(a);
+    close(e[1], 1);
+    close(e[2], 1);
+    close(e[1 * 4 + 2], 1);
+    // Channel 3's energies are equal on both inputs: zero variance, undefined.
+    assert.ok(Number.isNaN(e[3]));
+    assert.equal(e[0], 1);
   });
 });

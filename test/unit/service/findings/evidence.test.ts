@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { layerActivations, LayerActivations } from '../../../../src/analysis';
 import { channelCorrelations } from '../../../../src/analysis/channelCorrelation';
-import { NEAR_DUPLICATE_SCREEN_R, NEAR_DUPLICATE_SHARE, nearDuplicateRatio } from '../../../../src/analysis/nearDuplicates';
+import {
+  NEAR_DUPLICATE_SCREEN,
+  NEAR_DUPLICATE_SCREEN_R,
+  NEAR_DUPLICATE_SHARE,
+  nearDuplicateRatio,
+} from '../../../../src/analysis/nearDuplicates';
 import { redundancy } from '../../../../src/analysis/redundancy';
 import { ComputePool } from '../../../../src/compute/pool';
 import type { RunManifest } from '../../../../src/contract/runFormat';
@@ -90,7 +95,7 @@ describe('findings evidence: the near-duplicate screen on planted copies', funct
     for (const pair of ['0-6', '7-8']) assert.ok(!exhaustive.includes(pair), `${pair} in ${exhaustive.join(', ')}`);
     assert.ok(!exhaustive.some((p) => p.split('-').includes('9') || p.split('-').includes('11')), exhaustive.join(', '));
 
-    const screened = await screenedSelfCapacity(pool, layer, codes, { threshold: NEAR_DUPLICATE_SCREEN_R });
+    const screened = await screenedSelfCapacity(pool, layer, codes, { screen: NEAR_DUPLICATE_SCREEN });
     const kept = screened.pairs.map((p) => `${p.c}-${p.d}`);
     for (const pair of exhaustive) assert.ok(kept.includes(pair), `the screen kept ${pair}`);
     assert.ok(kept.length < (C * (C - 1)) / 2, `${kept.length} pairs kept`);
@@ -117,12 +122,12 @@ describe('findings evidence: the near-duplicate screen on planted copies', funct
     assert.deepEqual(redundancy(screened), redundancy({ rows: C, columns: C, values: full.values }));
   });
 
-  it('with threshold 0 compares every pair: its cells are the full matrix’s, bit for bit', async () => {
+  it('without a screen compares every pair: its cells are the full matrix’s, bit for bit', async () => {
     const layer = planted();
     const C = layer.channels;
     const codes = await pool.layerCodes(layer, 32);
     const full = await pool.capacityFromCodes(codes, codes);
-    const all = await screenedSelfCapacity(pool, layer, codes, { threshold: 0 });
+    const all = await screenedSelfCapacity(pool, layer, codes, { screen: null });
     assert.equal(all.pairs.length, (C * (C - 1)) / 2);
     for (let c = 0; c < C; c++) assert.equal(all.diagonal[c], full.values[c * C + c]);
     for (const p of all.pairs) {
