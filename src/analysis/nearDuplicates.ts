@@ -59,12 +59,12 @@ export function nearDuplicateShares(
  * near-duplicate. It keeps a pair whose Pearson correlation over every probe input and position has
  * `|r|` at least this…
  */
-export const NEAR_DUPLICATE_SCREEN_R = 0.5;
+export const NEAR_DUPLICATE_SCREEN_R = 0.7;
 /**
  * …or whose per-input energies (src/analysis/channelCorrelation.ts: blind to where in the map a
  * value sits, as the pair distances are) correlate with `|r|` at least this…
  */
-export const NEAR_DUPLICATE_SCREEN_ENERGY_R = 0.9;
+export const NEAR_DUPLICATE_SCREEN_ENERGY_R = 0.95;
 /**
  * …or one of whose channels has an own capacity (the diagonal) above 0 and below this many bits:
  * a nearly constant channel (one input or a few apart from the rest) is a near-duplicate of any
