@@ -99,6 +99,8 @@ describe('findings evidence: the near-duplicate screen on planted copies', funct
     const kept = screened.pairs.map((p) => `${p.c}-${p.d}`);
     for (const pair of exhaustive) assert.ok(kept.includes(pair), `the screen kept ${pair}`);
     assert.ok(kept.length < (C * (C - 1)) / 2, `${kept.length} pairs kept`);
+    // The sinh copy is nearly linear: the position-wise r keeps it.
+    assert.ok(screened.pairs.find((p) => p.c === 0 && p.d === 5)!.r > 0.99);
     // The shifted copy has the same pair distances but a position-wise r near 0: its energies' r keeps it.
     const r = channelCorrelations(layer);
     const shifted = screened.pairs.find((p) => p.c === 7 && p.d === 10)!;
