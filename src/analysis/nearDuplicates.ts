@@ -71,7 +71,7 @@ export const NEAR_DUPLICATE_SCREEN_ENERGY_R = 0.95;
  * channel that sets those inputs apart too, whatever their correlation. The three chosen with
  * margin on the test models and the example zoo (bench/nearDuplicateScreen.ts).
  */
-export const NEAR_DUPLICATE_SCREEN_LOW_BITS = 1;
+export const NEAR_DUPLICATE_SCREEN_LOW_BITS = 2;
 
 /** The screen's three thresholds. */
 export interface NearDuplicateScreen {
