@@ -84,7 +84,7 @@ export function nearDuplicateScreenText(
   if (!screen) return `Every one of the ${pairs} channel pairs was compared exactly.`;
   return (
     `Pairs with |Pearson r| ≥ ${screen.r} over every probe input and position, or ≥ ${screen.energyR} between their per-input energies, ` +
-    `or with a channel of own capacity below ${screen.lowBits} bit were compared exactly (${kept} of ${pairs}); the others count as not near-duplicate. ` +
+    `or with a channel of own capacity below ${screen.lowBits} bit${screen.lowBits === 1 ? '' : 's'} were compared exactly (${kept} of ${pairs}); the others count as not near-duplicate. ` +
     `The screen kept every near-duplicate pair on the test models and the example zoo.`
   );
 }
