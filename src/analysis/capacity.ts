@@ -191,6 +191,53 @@ export function capacityMatrixFromCodes(
   };
 }
 
+/**
+ * A list of cells of a layer's capacity matrix with itself, grouped by row: row `rows[k]` takes the
+ * columns `columns[starts[k] .. starts[k + 1])`, and its cells' values go to the same positions
+ * of the output (`starts` has one more entry than `rows`).
+ */
+export interface CapacityCells {
+  rows: number[];
+  starts: number[];
+  columns: number[];
+}
+
+/** `cells` (pairs `[row, column, …]`) as a CapacityCells list, grouped by row in order of first appearance; `order[i]` is cell i's output position. */
+export function capacityCells(cells: readonly number[]): { list: CapacityCells; order: number[] } {
+  const byRow = new Map<number, number[]>();
+  for (let i = 0; i < cells.length; i += 2) {
+    const at = byRow.get(cells[i]);
+    if (at) at.push(i / 2);
+    else byRow.set(cells[i], [i / 2]);
+  }
+  const list: CapacityCells = { rows: [], starts: [0], columns: [] };
+  const order = new Array<number>(cells.length / 2);
+  for (const [row, members] of byRow) {
+    list.rows.push(row);
+    for (const i of members) {
+      order[i] = list.columns.length;
+      list.columns.push(cells[2 * i + 1]);
+    }
+    list.starts.push(list.columns.length);
+  }
+  return { list, order };
+}
+
+/**
+ * The cells of rows `[k0, k1)` of `list` (capacity of a layer with itself, from its channels'
+ * codes) into `out` at their positions: each cell is computed on its own, bit for bit the cell of
+ * the full matrix (capacityMatrixFromCodes); NaN where undefined.
+ */
+export function fillCapacityCells(codes: DistanceCodes[], list: CapacityCells, out: Float64Array, k0 = 0, k1 = list.rows.length): void {
+  for (let k = k0; k < k1; k++) {
+    const from = list.starts[k];
+    const to = list.starts[k + 1];
+    if (to <= from) continue;
+    const columns = list.columns.slice(from, to).map((c) => codes[c]);
+    new JointHistograms([codes[list.rows[k]]]).fill(columns, 0, columns.length, out, 0, from);
+  }
+}
+
 /** Whether two lists hold the very same codes, channel for channel (a layer's matrix with itself). */
 export const sameCodes = <T>(columns: readonly T[], rows: readonly T[]): boolean =>
   columns === rows || (columns.length === rows.length && columns.every((c, k) => c === rows[k]));

@@ -52,3 +52,124 @@ export function nearDuplicateShares(
     }
   return compared.map((k, c) => (k ? duplicates[c] / k : undefined));
 }
+
+/**
+ * The near-duplicate screen (estimators.md "Screening the near-duplicate pairs"): only the channel
+ * pairs it keeps are compared by their capacity; every other pair counts as compared and not a
+ * near-duplicate. It keeps a pair whose Pearson correlation over every probe input and position has
+ * `|r|` at least this…
+ */
+export const NEAR_DUPLICATE_SCREEN_R = 0.7;
+/**
+ * …or whose per-input energies (src/analysis/channelCorrelation.ts: blind to where in the map a
+ * value sits, as the pair distances are) correlate with `|r|` at least this…
+ */
+export const NEAR_DUPLICATE_SCREEN_ENERGY_R = 0.95;
+/**
+ * …or one of whose channels has an own capacity (the diagonal) above 0 and below this many bits:
+ * a nearly constant channel (one input or a few apart from the rest) is a near-duplicate of any
+ * channel that sets those inputs apart too, whatever their correlation. The three chosen with
+ * margin on the test models and the example zoo (bench/nearDuplicateScreen.ts).
+ */
+export const NEAR_DUPLICATE_SCREEN_LOW_BITS = 2;
+
+/** The screen's three thresholds. */
+export interface NearDuplicateScreen {
+  r: number;
+  energyR: number;
+  lowBits: number;
+}
+
+export const NEAR_DUPLICATE_SCREEN: NearDuplicateScreen = {
+  r: NEAR_DUPLICATE_SCREEN_R,
+  energyR: NEAR_DUPLICATE_SCREEN_ENERGY_R,
+  lowBits: NEAR_DUPLICATE_SCREEN_LOW_BITS,
+};
+
+/**
+ * The channel pairs c < d the screen keeps, as `[c0, d0, c1, d1, …]` in row order: from the
+ * position-wise and the energies' correlation matrices (C×C, NaN where undefined: such a value
+ * keeps nothing) and each channel's own capacity (null or NaN where undefined). A pair with an own
+ * capacity undefined or 0 is never kept: the rule does not compare it.
+ */
+export function screenedPairs(
+  screen: NearDuplicateScreen,
+  r: ArrayLike<number>,
+  rEnergy: ArrayLike<number>,
+  own: ArrayLike<number | null | undefined>,
+): number[] {
+  const n = own.length;
+  const out: number[] = [];
+  const ownOf = (c: number) => {
+    const v = own[c];
+    return v === null || v === undefined || !Number.isFinite(v) ? 0 : v;
+  };
+  for (let c = 0; c < n; c++) {
+    const oc = ownOf(c);
+    if (oc <= 0) continue;
+    for (let d = c + 1; d < n; d++) {
+      const od = ownOf(d);
+      if (od <= 0) continue;
+      const at = c * n + d;
+      if (Math.abs(r[at]) >= screen.r || Math.abs(rEnergy[at]) >= screen.energyR || Math.min(oc, od) < screen.lowBits) out.push(c, d);
+    }
+  }
+  return out;
+}
+
+/**
+ * A layer's capacity with itself where the screen kept the pair: the diagonal (each channel's own
+ * capacity) and both cells of every pair compared exactly. What the near-duplicate rule reads
+ * instead of the full matrix.
+ */
+export interface ScreenedSelfCapacity {
+  channels: number;
+  /** `C(c, c)` per channel, null where undefined. */
+  diagonal: ArrayLike<number | null | undefined>;
+  /** The pairs compared exactly, c < d: `cd` is the cell in row c and column d, `dc` the other. */
+  pairs: readonly ScreenedPair[];
+  /** The screen that chose the pairs; undefined: every pair was compared. */
+  screen: NearDuplicateScreen | undefined;
+}
+
+export interface ScreenedPair {
+  c: number;
+  d: number;
+  /** Pearson r of the pair over every input and position (NaN where undefined, or without a screen). */
+  r: number;
+  /** Pearson r of the pair's per-input energies (NaN likewise). */
+  rEnergy: number;
+  cd: number | null | undefined;
+  dc: number | null | undefined;
+}
+
+/** A pair the screen left out: compared, and not a near-duplicate. */
+export const SCREENED_OUT = null;
+
+/**
+ * Per channel pair c < d the near-duplicate ratio of a screened matrix (`nearDuplicateRatio` of its
+ * two cells and diagonals), `SCREENED_OUT` for a pair the screen left out whose diagonals are both
+ * defined and above 0, and undefined where the full matrix's ratio would be undefined for want of a
+ * diagonal.
+ */
+export function screenedRatio(a: ScreenedSelfCapacity): (c: number, d: number) => number | typeof SCREENED_OUT | undefined {
+  const n = a.channels;
+  const kept = new Map<number, ScreenedPair>();
+  for (const p of a.pairs) kept.set(Math.min(p.c, p.d) * n + Math.max(p.c, p.d), p);
+  const diagonal = (c: number) => {
+    const v = a.diagonal[c];
+    return v === null || v === undefined || !Number.isFinite(v) ? undefined : v;
+  };
+  return (c, d) => {
+    const [lo, hi] = c < d ? [c, d] : [d, c];
+    const p = kept.get(lo * n + hi);
+    if (p) {
+      // The 2×2 matrix of the pair, in nearDuplicateRatio's layout (row-major, channels lo and hi).
+      const cells = [a.diagonal[lo], p.c === lo ? p.cd : p.dc, p.c === lo ? p.dc : p.cd, a.diagonal[hi]];
+      return nearDuplicateRatio(cells, 2, 0, 1);
+    }
+    const dc = diagonal(lo);
+    const dd = diagonal(hi);
+    return dc === undefined || dd === undefined || dc <= 0 || dd <= 0 ? undefined : SCREENED_OUT;
+  };
+}

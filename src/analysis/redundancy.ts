@@ -10,7 +10,7 @@
  * capacity of a pair can never exceed either diagonal, so the ratio is 1 for channels whose pair
  * distances tell exactly the same story, and near 0 for unrelated ones. Pure.
  */
-import { NEAR_DUPLICATE_SHARE, nearDuplicateRatio } from './nearDuplicates';
+import { NEAR_DUPLICATE_SHARE, nearDuplicateRatio, ScreenedSelfCapacity, screenedRatio, SCREENED_OUT } from './nearDuplicates';
 
 /** A layer's capacity matrix with itself, row-major (rows = columns = channels); null where undefined. */
 export interface SelfCapacity {
@@ -32,19 +32,27 @@ export interface Redundancy {
   share: number | undefined;
 }
 
-/** The near-duplicate pairs, groups, share and block order of a layer's capacity matrix with itself. */
-export function redundancy(a: SelfCapacity, threshold = NEAR_DUPLICATE_SHARE): Redundancy {
-  const n = Math.min(a.rows, a.columns);
+/** Whether `a` is the screened evidence (the pairs compared exactly) rather than a full matrix. */
+const isScreened = (a: SelfCapacity | ScreenedSelfCapacity): a is ScreenedSelfCapacity => 'pairs' in a;
+
+/**
+ * The near-duplicate pairs, groups, share and block order of a layer's capacity matrix with itself,
+ * full or screened (a pair the screen left out is compared and not a near-duplicate: the same
+ * answer as the full matrix's whenever the screen kept every near-duplicate pair).
+ */
+export function redundancy(a: SelfCapacity | ScreenedSelfCapacity, threshold = NEAR_DUPLICATE_SHARE): Redundancy {
+  const n = isScreened(a) ? a.channels : Math.min(a.rows, a.columns);
+  const ratioOf = isScreened(a) ? screenedRatio(a) : (c: number, d: number) => nearDuplicateRatio(a.values, a.columns, c, d);
   const neighbours: { d: number; ratio: number }[][] = Array.from({ length: n }, () => []);
   let compared = 0;
   let duplicates = 0;
   for (let c = 0; c < n; c++)
     for (let d = c + 1; d < n; d++) {
       // The matrix of a layer with itself is symmetric up to rounding: the pair's two cells averaged.
-      const ratio = nearDuplicateRatio(a.values, a.columns, c, d);
+      const ratio = ratioOf(c, d);
       if (ratio === undefined) continue;
       compared++;
-      if (ratio >= threshold) {
+      if (ratio !== SCREENED_OUT && ratio >= threshold) {
         duplicates++;
         neighbours[c].push({ d, ratio });
         neighbours[d].push({ d: c, ratio });
@@ -102,9 +110,9 @@ export function redundancy(a: SelfCapacity, threshold = NEAR_DUPLICATE_SHARE): R
  * The channels of near-duplicate groups that could go: all but one of each group, the one kept being
  * the member with the largest own capacity (the diagonal; ties to the lower index). Ascending.
  */
-export function redundantChannels(a: SelfCapacity, groups: readonly number[][]): number[] {
+export function redundantChannels(a: SelfCapacity | ScreenedSelfCapacity, groups: readonly number[][]): number[] {
   const diagonal = (c: number) => {
-    const v = a.values[c * a.columns + c];
+    const v = isScreened(a) ? a.diagonal[c] : a.values[c * a.columns + c];
     return v === null || v === undefined || !Number.isFinite(v) ? -Infinity : v;
   };
   const out: number[] = [];

@@ -11,6 +11,7 @@ import {
   conditionalRows,
   distanceCodes,
   DistanceCodes,
+  fillCapacityCells,
   DistanceKernel,
   JointHistograms,
   mirrorBlock,
@@ -22,6 +23,7 @@ import { fusedScreeningNeedsFlag } from '../analysis/distanceCodes';
 import { describeError, RpcChannel } from '../rpc/channel';
 import { MessagePortLike, threadPort } from '../rpc/ports';
 import {
+  capacityCellList,
   capacityCodes,
   capacityRows,
   distanceTiles,
@@ -146,6 +148,13 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
     forEachClaimedChunk(total, req.claims, (c0, c1) =>
       req.symmetric ? joint.fill(columns, total - c1, total - c0, out, total) : joint.fill(columns, c0, c1, out, total, r0 * total),
     );
+    return {};
+  });
+  channel.onRequest(capacityCellList, (req) => {
+    const codes = req.codes.map(fromShared);
+    const out = new Float64Array(req.out);
+    const list = { rows: req.rows, starts: req.starts, columns: req.columns };
+    forEachClaimedChunk(req.rows.length, req.claims, (k0, k1) => fillCapacityCells(codes, list, out, k0, k1));
     return {};
   });
   channel.onRequest(touchPages, (req) => {

@@ -12,10 +12,12 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   CapacityMatrix,
+  capacityCells,
   cleanSamples,
   DEFAULT_BINS,
   DEFAULT_K,
   DistanceCodes,
+  fillCapacityCells,
   interSampleEntropy,
   layerDistanceCodes,
   InterSampleResult,
@@ -36,6 +38,7 @@ import { ParamsIn, RequestType, ResultOut, RpcError } from '../rpc/messages';
 import { workerPort } from '../rpc/ports';
 import {
   CANCELLED_CLAIM,
+  capacityCellList,
   capacityCodes,
   capacityRows,
   Claims,
@@ -444,6 +447,32 @@ export class ComputePool {
       columnEntropyBits: columns.map(entropy),
       rowEntropyBits: rows.map(entropy),
     };
+  }
+
+  /**
+   * Chosen cells of a layer's capacity matrix with itself, from its channels' codes (`layerCodes`):
+   * `cells` holds `[row, column, …]`, the result one value per cell in that order, each bit for bit
+   * the full matrix's cell (NaN where undefined). The near-duplicate screen's exact comparisons:
+   * the workers take the rows in chunks; little work runs inline.
+   */
+  async capacityCells(codes: SharedCodes[], cells: readonly number[], signal?: AbortSignal): Promise<Float64Array> {
+    if (cells.length % 2) throw new RangeError('cells come as [row, column] pairs');
+    const { list, order } = capacityCells(cells);
+    const out = new SharedArrayBuffer(list.columns.length * 8);
+    const pairs = codes[0]?.codes.byteLength ?? 0;
+    if (this.size === 1 || list.columns.length * pairs < INLINE_WORK) {
+      if (signal?.aborted) throw new CancelledError();
+      fillCapacityCells(codes.map(distanceCodesOf), list, new Float64Array(out));
+    } else
+      await this.stage(
+        capacityCellList,
+        list.rows.length,
+        this.chunkOf(list.rows.length),
+        (claims) => ({ codes, ...list, out, claims }),
+        signal,
+      );
+    const values = new Float64Array(out);
+    return Float64Array.from(order, (at) => values[at]);
   }
 
   /**

@@ -168,6 +168,28 @@ export const capacityRows = defineRequest('capacity/rows', {
 });
 
 /**
+ * A list of cells of a layer's capacity matrix with itself (src/analysis/capacity.ts
+ * `CapacityCells`: row `rows[k]` takes the columns `columns[starts[k] .. starts[k + 1])`), the
+ * rows taken in chunks of `claims.chunk`; each value goes to the cell's position in `out`.
+ */
+export const capacityCellList = defineRequest('capacity/cells', {
+  params: v.pipe(
+    v.object({
+      codes: v.array(SharedCodesSchema),
+      rows: IndexList,
+      starts: IndexList,
+      columns: IndexList,
+      out: Shared,
+      claims: v.optional(ClaimsSchema),
+    }),
+    v.check((p) => p.starts.length === p.rows.length + 1 && p.starts[p.rows.length] === p.columns.length, 'starts must bound every row'),
+    v.check((p) => [...p.rows, ...p.columns].every((c) => c < p.codes.length), 'cells must name channels of the codes'),
+    v.check((p) => p.out.byteLength >= p.columns.length * 8, 'the output buffer is shorter than one float64 value per cell'),
+  ),
+  result: Done,
+});
+
+/**
  * Writes one byte of every 4 KiB page of a shared buffer that nothing else uses yet, so that the
  * pages are mapped before the buffer is needed: the first write to a fresh page costs a page
  * fault (1.5–2 µs here), which a worker pays off the critical path instead of the thread that

@@ -70,3 +70,21 @@ export function evidenceText(value: Finding['evidence'][string]): string {
   if (Array.isArray(value)) return value.length > 12 ? `${value.slice(0, 12).join(', ')}, … (${value.length})` : value.join(', ');
   return Number.isInteger(value) ? String(value) : formatNumber(value);
 }
+
+/**
+ * How a near-duplicate finding's pairs were compared, for its detail: the pairs the screen kept
+ * (estimators.md "Screening the near-duplicate pairs"), or every pair (no screen: a layer where the
+ * screen would not save work).
+ */
+export function nearDuplicateScreenText(
+  screen: { r: number; energyR: number; lowBits: number } | undefined,
+  kept: number,
+  pairs: number,
+): string {
+  if (!screen) return `Every one of the ${pairs} channel pairs was compared exactly.`;
+  return (
+    `Pairs with |Pearson r| ≥ ${screen.r} over every probe input and position, or ≥ ${screen.energyR} between their per-input energies, ` +
+    `or with a channel of own capacity below ${screen.lowBits} bit${screen.lowBits === 1 ? '' : 's'} were compared exactly (${kept} of ${pairs}); the others count as not near-duplicate. ` +
+    `The screen kept every near-duplicate pair on the test models and the example zoo.`
+  );
+}

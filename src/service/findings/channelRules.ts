@@ -2,9 +2,11 @@
  * The rules about channels that look removable: dead, near-duplicate and uninformative channels
  * (docs/estimators.md "Findings"). Each names its channels; the handler adds their measured ablation.
  */
+import type { ScreenedSelfCapacity } from '../../analysis/nearDuplicates';
 import { redundancy, redundantChannels } from '../../analysis/redundancy';
 import { uninformativeChannels } from '../../analysis/labelInformation';
 import type { Finding } from '../../contract/queries';
+import { nearDuplicateScreenText } from '../../contract/findingsText';
 import type { LayerEpochMetrics } from '../../contract/runFormat';
 import { bits, channelList, evidenceByLayer, inputsOf, labelOf, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
 import { isVector, passedOn } from './passOn';
@@ -80,7 +82,10 @@ export function deadChannelRule(input: FindingsInput): RuleResult {
   return { findings, skipped: [] };
 }
 
-/** `near-duplicate-channels`: from the capacity matrix of each layer with itself (src/analysis/redundancy.ts). */
+/**
+ * `near-duplicate-channels`: from the capacity of each layer with itself (src/analysis/redundancy.ts),
+ * screened (the pairs with a large Pearson |r| compared exactly) or the full matrix.
+ */
 export function nearDuplicateRule(input: FindingsInput): RuleResult {
   const findings: Finding[] = [];
   let checked = 0;
@@ -100,7 +105,8 @@ export function nearDuplicateRule(input: FindingsInput): RuleResult {
       detail:
         `Within each group the channels' pair distances tell nearly the same story: each pair's capacity is at least ` +
         `NEAR_DUPLICATE_SHARE = ${NEAR_DUPLICATE_SHARE} of the smaller channel's own capacity. All but the member with the ` +
-        `largest own capacity of each group are named as removable; the ablation says what removing them costs.`,
+        `largest own capacity of each group are named as removable; the ablation says what removing them costs.` +
+        ('pairs' in e.selfCapacity ? ` ${screenText(e.selfCapacity)}` : ''),
       evidence: {
         nearDuplicatePairs: r.nearDuplicatePairs,
         comparedPairs: r.comparedPairs,
@@ -113,6 +119,11 @@ export function nearDuplicateRule(input: FindingsInput): RuleResult {
   }
   const skipped = checked ? [] : [skip('near-duplicate-channels', nearDuplicateReason(input))];
   return { findings, skipped };
+}
+
+/** The screen's sentence of a layer's screened evidence. */
+function screenText(a: ScreenedSelfCapacity): string {
+  return nearDuplicateScreenText(a.screen, a.pairs.length, (a.channels * (a.channels - 1)) / 2);
 }
 
 function nearDuplicateReason(input: FindingsInput): string {

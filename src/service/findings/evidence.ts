@@ -1,19 +1,21 @@
 /**
  * The evidence the findings' rules read beyond the recorded metrics, gathered by the `findings`
- * handler: each multi-channel layer's capacity matrix with itself (the very `capacityMatrix` answer,
- * from and into the run's answer cache), its channels' `I_pair(T_c; Y)` from the same distance
- * codes, the model's topology, each probe input's loss at the epochs the probe-loss rule compares,
+ * handler: each multi-channel layer's capacity with itself where the near-duplicate screen keeps a
+ * pair (the diagonal, and the pairs NEAR_DUPLICATE_SCREEN keeps: never the full matrix of a wide
+ * layer), its channels' `I_pair(T_c; Y)` from the same distance codes, the model's topology, each probe input's loss at the epochs the probe-loss rule compares,
  * and the measured ablation of the channels a finding names.
  */
-import { classScores, pairwiseInformationFromCodes, predictionMeasures, sameLabelPairs } from '../../analysis';
-import { distanceCodesOf } from '../../compute/pool';
+import { classScores, LayerActivations, pairwiseInformationFromCodes, predictionMeasures, sameLabelPairs } from '../../analysis';
+import { channelCorrelations, channelEnergyCorrelations } from '../../analysis/channelCorrelation';
+import { NEAR_DUPLICATE_SCREEN, NearDuplicateScreen, ScreenedSelfCapacity, screenedPairs } from '../../analysis/nearDuplicates';
+import { ComputePool, distanceCodesOf } from '../../compute/pool';
+import type { SharedCodes } from '../../compute/protocol';
 import { ABLATION_PATHS, measureAblation, scoredOutput } from '../ablation';
 import { tailPlan } from '../../tfjs/graphTail';
-import { cachedCapacityMatrix, checkCancelled } from '../handlers/capacityMatrix';
+import { checkCancelled } from '../handlers/capacityMatrix';
 import { orNull } from '../handlers/handler';
 import { layerInputs } from '../networkTopology';
-import { answerKey } from '../answerKey';
-import { Finding, QueryError, QueryOf } from '../../contract/queries';
+import { Finding, QueryError } from '../../contract/queries';
 import type { QueryContext } from '../queryContext';
 import { REMOVABLE_KINDS, withAblation } from './rules';
 import type { LayerEvidence, Skipped } from './types';
@@ -23,7 +25,7 @@ export function evidenceLayers(ctx: QueryContext): number[] {
   return ctx.manifest.layers.filter((l) => l.index > 0 && l.channels > 1).map((l) => l.index);
 }
 
-/** Per multi-channel layer at `epoch`: its capacity matrix with itself and (with class output) its channels' label information. */
+/** Per multi-channel layer at `epoch`: its screened capacity with itself and (with class output) its channels' label information. */
 export async function gatherEvidence(
   ctx: QueryContext,
   epoch: number,
@@ -43,44 +45,102 @@ export async function gatherEvidence(
   }
   const withLabels = !ctx.manifest.output?.labelMeasuresAbsent;
   const same = withLabels ? sameLabelPairs(ctx.probe().labels) : undefined;
-  const matrixQuery = (l: number) => ({ kind: 'capacityMatrix', layerI: l, layerJ: l, epoch }) as const;
-  // The layers whose activations are needed, from one forward pass (QueryContext.probeLayers) that
-  // hands each out in turn, instead of a pass per layer from the deepest layer still in memory
-  // (MobileNetV2 example: evidence phase 82 s -> 74 s).
-  const needed = layers.filter(
-    (l) => !ctx.run.cache.has(answerKey(ctx.run, matrixQuery(l))) || (same !== undefined && !ctx.layerCodesKnown({ layer: l, epoch })),
-  );
-  const pass = needed.length ? ctx.probeLayers(epoch, needed) : undefined;
+  // Every layer's activations (the screen's correlations read them) from one forward pass
+  // (QueryContext.probeLayers) that hands each out in turn, instead of a pass per layer from the
+  // deepest layer still in memory (MobileNetV2 example: evidence phase 82 s -> 74 s).
+  const pass = ctx.probeLayers(epoch, layers);
   try {
     for (const [k, l] of layers.entries()) {
       checkCancelled(ctx);
-      if (needed.includes(l)) {
-        const step = await pass!.next();
-        if (step.done || step.value.layer !== l) throw new Error(`the forward pass handed out no activations of layer ${l}`);
-      }
+      const step = await pass.next();
+      if (step.done || step.value.layer !== l) throw new Error(`the forward pass handed out no activations of layer ${l}`);
       const layerProgress = (share: number, message: string) => progress((k + share) / layers.length, message);
-      evidence.set(l, await layerEvidence(ctx, matrixQuery(l), same, layerProgress));
+      evidence.set(l, await layerEvidence(ctx, { layer: l, epoch, acts: step.value.acts }, same, layerProgress));
     }
   } finally {
-    await pass?.return(undefined);
+    await pass.return(undefined);
   }
   return { evidence, skipped: [] };
 }
 
-/** One layer's evidence: its capacity matrix with itself and, with `same`, its channels' label information. */
+/**
+ * Whether the screen saves work on a layer of `count` inputs and `units` values per channel: its
+ * correlations cost about `count · units` multiply-adds per channel pair, the exact comparison of a
+ * pair `count²/2` joint-histogram increments. On a layer with wide feature maps and few inputs,
+ * every pair is compared exactly (the full matrix's answer).
+ */
+export function screenSaves(count: number, units: number): boolean {
+  return count * units * SCREEN_COST_RATIO < (count * (count - 1)) / 2;
+}
+
+/**
+ * What a multiply-add of the correlations (this thread, float64) costs against a joint-histogram
+ * increment of the exact comparison (the compute pool): 4–7 ns against 1–3 ns of wall time on the
+ * quarter-width ResNet-18's layers of 64 and 128 channels, two cores (bench/nearDuplicateScreen.ts).
+ */
+const SCREEN_COST_RATIO = 2.5;
+
+/**
+ * A layer's capacity with itself where the screen keeps a pair (src/analysis/nearDuplicates.ts
+ * `screenedPairs`): the diagonal, then both cells of every kept pair, from the layer's distance
+ * codes (the compute pool's `capacityCells`, each cell the full matrix's bit for bit). `screen`
+ * null compares every pair; by default a layer is screened with NEAR_DUPLICATE_SCREEN where that
+ * saves work (`screenSaves`).
+ */
+export async function screenedSelfCapacity(
+  pool: ComputePool,
+  acts: LayerActivations,
+  codes: SharedCodes[],
+  options: { screen?: NearDuplicateScreen | null; signal?: AbortSignal } = {},
+): Promise<ScreenedSelfCapacity> {
+  const screen = options.screen === undefined ? (screenSaves(acts.count, acts.units) ? NEAR_DUPLICATE_SCREEN : null) : options.screen;
+  const n = codes.length;
+  const own = Array.from(
+    await pool.capacityCells(
+      codes,
+      codes.flatMap((_, c) => [c, c]),
+      options.signal,
+    ),
+    orNull,
+  );
+  const r = screen ? channelCorrelations(acts) : undefined;
+  const rEnergy = screen ? channelEnergyCorrelations(acts) : undefined;
+  const kept: number[] = [];
+  if (screen) kept.push(...screenedPairs(screen, r!, rEnergy!, own));
+  else for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) kept.push(c, d);
+  // Both orientations of every kept pair (the rule averages the two cells, as it does the full matrix's).
+  const cells: number[] = [];
+  for (let i = 0; i < kept.length; i += 2) cells.push(kept[i], kept[i + 1], kept[i + 1], kept[i]);
+  const values = await pool.capacityCells(codes, cells, options.signal);
+  const pairs = [];
+  for (let i = 0; i < kept.length; i += 2) {
+    const [c, d] = [kept[i], kept[i + 1]];
+    pairs.push({
+      c,
+      d,
+      r: r ? r[c * n + d] : NaN,
+      rEnergy: rEnergy ? rEnergy[c * n + d] : NaN,
+      cd: orNull(values[i]),
+      dc: orNull(values[i + 1]),
+    });
+  }
+  return { channels: n, diagonal: own, pairs, screen: screen ?? undefined };
+}
+
+/** One layer's evidence: its screened capacity with itself and, with `same`, its channels' label information. */
 async function layerEvidence(
   ctx: QueryContext,
-  query: QueryOf<'capacityMatrix'>,
+  q: { layer: number; epoch: number; acts: LayerActivations },
   same: ReturnType<typeof sameLabelPairs> | undefined,
   progress: (share: number, message: string) => void,
 ): Promise<LayerEvidence> {
-  const l = query.layerI;
+  const l = q.layer;
   const name = ctx.manifest.layers[l].name;
-  progress(0, `findings: capacity of ${name} with itself`);
-  const e: LayerEvidence = { selfCapacity: await cachedCapacityMatrix(query, ctx) };
+  progress(0, `findings: near-duplicate screen of ${name}`);
+  const { columns } = await ctx.layerPairCodes({ layerI: l, layerJ: l, epoch: q.epoch });
+  const e: LayerEvidence = { selfCapacity: await screenedSelfCapacity(ctx.computePool(), q.acts, columns, { signal: ctx.control.signal }) };
   if (same) {
     progress(0.5, `findings: label information of ${name}'s channels`);
-    const { columns } = await ctx.layerPairCodes({ layerI: l, layerJ: l, epoch: query.epoch });
     e.channelLabelBits = columns.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same)));
   }
   return e;

@@ -2,7 +2,12 @@
  * The thresholds of the findings' rules, each named once (docs/estimators.md "Findings"): the
  * findings answer lists them by name, and the docs explain each against the demo's LeNet run.
  */
-import { NEAR_DUPLICATE_SHARE } from '../../analysis/nearDuplicates';
+import {
+  NEAR_DUPLICATE_SCREEN_ENERGY_R,
+  NEAR_DUPLICATE_SCREEN_LOW_BITS,
+  NEAR_DUPLICATE_SCREEN_R,
+  NEAR_DUPLICATE_SHARE,
+} from '../../analysis/nearDuplicates';
 import { UNINFORMATIVE_BITS } from '../../analysis/labelInformation';
 
 export { NEAR_DUPLICATE_SHARE, UNINFORMATIVE_BITS };
@@ -28,6 +33,9 @@ export const TRAIN_LOSS_FALL_SHARE = 0;
 /** Every threshold by name, as the findings answer carries them. */
 export const THRESHOLDS: Record<string, number> = {
   NEAR_DUPLICATE_SHARE,
+  NEAR_DUPLICATE_SCREEN_R,
+  NEAR_DUPLICATE_SCREEN_ENERGY_R,
+  NEAR_DUPLICATE_SCREEN_LOW_BITS,
   UNINFORMATIVE_BITS,
   LABEL_DROP_SHARE,
   LABEL_DROP_MIN_BITS,

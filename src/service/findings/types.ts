@@ -3,14 +3,19 @@
  * the handler gathers the evidence that costs a forward pass (capacity matrices, per-channel label
  * information, ablations) and passes it in.
  */
+import type { ScreenedSelfCapacity } from '../../analysis/nearDuplicates';
 import type { SelfCapacity } from '../../analysis/redundancy';
 import type { EpochMetrics, RunManifest } from '../../contract/runFormat';
 import type { Finding, FindingKind } from '../../contract/queries';
 
 /** Evidence of one layer at the findings' epoch, computed by the handler. */
 export interface LayerEvidence {
-  /** The layer's capacity matrix with itself (the `capacityMatrix` answer of layer L with L). */
-  selfCapacity?: SelfCapacity;
+  /**
+   * The layer's capacity with itself: where the pairs were screened (the handler's evidence), the
+   * diagonal and the pairs compared exactly; or a full matrix (the `capacityMatrix` answer of layer
+   * L with L), which the rules read the same way.
+   */
+  selfCapacity?: SelfCapacity | ScreenedSelfCapacity;
   /** `[channel]`: `I_pair(T_c; Y)` over all probe inputs, bits, null where undefined. */
   channelLabelBits?: readonly (number | null)[];
 }

@@ -1,7 +1,7 @@
 /**
  * `findings`: the rules of src/service/findings/ on the run's recorded metrics at an epoch (the last
  * recorded by default), with the evidence that costs a forward pass gathered here: each
- * multi-channel layer's capacity matrix with itself (shared with the `capacityMatrix` answer), its
+ * multi-channel layer's capacity with itself where the near-duplicate screen keeps a pair, its
  * channels' label information from the same distance codes, the model's topology, each probe
  * input's loss where the probe loss may be rising (the bootstrap of that rule), and the measured
  * ablation of the channels the findings name.

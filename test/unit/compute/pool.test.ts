@@ -93,6 +93,29 @@ describe('ComputePool with uneven chunk counts', () => {
     assert.deepEqual(Array.from(again.values), Array.from(expected.values));
   });
 
+  it('gives listed cells of a layer with itself bit for bit as the symmetric matrix has them, on the workers and inline', async () => {
+    const r = rng(35);
+    const a = layerActivations([300, 2, 2, 24], Float32Array.from({ length: 300 * 4 * 24 }, r));
+    const codes = await pool.layerCodes(a, 16);
+    const full = await pool.capacityFromCodes(codes, codes);
+    // Every cell (576 × 44,850 pair codes: past the inline limit, so the workers take the rows), then a few inline.
+    const every: number[] = [];
+    for (let c = 23; c >= 0; c--) for (let d = 0; d < 24; d++) every.push(d, c);
+    const got = await pool.capacityCells(codes, every);
+    assert.deepEqual(
+      Array.from(got),
+      every.flatMap((v, i) => (i % 2 ? [] : [full.values[v * 24 + every[i + 1]]])),
+    );
+    const few = [3, 7, 7, 3, 5, 5, 0, 23];
+    assert.deepEqual(Array.from(await pool.capacityCells(codes, few)), [
+      full.values[3 * 24 + 7],
+      full.values[7 * 24 + 3],
+      full.values[5 * 24 + 5],
+      full.values[23],
+    ]);
+    await assert.rejects(pool.capacityCells(codes, [1]), RangeError);
+  });
+
   it("cancels a capacity matrix while the first layer's codes run (the second layer is being shared then), and the pool goes on", async () => {
     const r = rng(36);
     const n = 300;

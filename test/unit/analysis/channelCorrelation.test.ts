@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { channelCorrelations, channelEnergyCorrelations } from '../../../src/analysis/channelCorrelation';
+import type { LayerActivations } from '../../../src/analysis/layout';
+
+/** A layer of `count` inputs with `units` positions from channel columns (each column `count · units` values, input-major). */
+function layer(count: number, units: number, columns: number[][]): LayerActivations {
+  const channels = columns.length;
+  const data = new Float64Array(count * units * channels);
+  for (let i = 0; i < count * units; i++) for (let c = 0; c < channels; c++) data[i * channels + c] = columns[c][i];
+  return { count, units, channels, data };
+}
+
+const close = (a: number, b: number, tolerance = 1e-12) => assert.ok(Math.abs(a - b) <= tolerance, `${a} ≠ ${b}`);
+
+describe('channelCorrelations (Pearson r of a layer’s channels over inputs and positions)', function () {
+  it('gives the hand-computed r of every pair: copies, sign flips and a known value', function () {
+    // x = (1, 2, 3, 4), 2x + 1, −x, and y = (1, 3, 2, 4): Σ(x−x̄)(y−ȳ) = 4, Σ(x−x̄)² = Σ(y−ȳ)² = 5, so r = 0.8.
+    const x = [1, 2, 3, 4];
+    const r = channelCorrelations(layer(2, 2, [x, x.map((v) => 2 * v + 1), x.map((v) => -v), [1, 3, 2, 4]]));
+    const at = (c: number, d: number) => r[c * 4 + d];
+    for (let c = 0; c < 4; c++) assert.equal(at(c, c), 1);
+    assert.equal(at(0, 1), 1);
+    assert.equal(at(0, 2), -1);
+    assert.equal(at(1, 2), -1);
+    close(at(0, 3), 0.8);
+    close(at(2, 3), -0.8);
+    for (let c = 0; c < 4; c++) for (let d = 0; d < 4; d++) assert.equal(at(c, d), at(d, c));
+  });
+
+  it('reads every input and every position: positions are samples like inputs', function () {
+    // Channel 1 equals channel 0 at input 0 and is its negative at input 1: r over all four values is 0.
+    const r = channelCorrelations(
+      layer(2, 2, [
+        [1, -1, 1, -1],
+        [1, -1, -1, 1],
+      ]),
+    );
+    close(r[1], 0);
+  });
+
+  it('a constant channel has undefined (NaN) correlations, its diagonal too, and is never screened in', function () {
+    const r = channelCorrelations(
+      layer(3, 1, [
+        [1, 2, 3],
+        [5, 5, 5],
+        [2, 4, 6.5],
+      ]),
+    );
+    for (let k = 0; k < 3; k++) {
+      assert.ok(Number.isNaN(r[1 * 3 + k]));
+      assert.ok(Number.isNaN(r[k * 3 + 1]));
+    }
+    assert.equal(r[0], 1);
+    close(r[2], r[2 * 3]);
+  });
+
+  it('one channel: a 1×1 matrix of 1', function () {
+    assert.deepEqual(Array.from(channelCorrelations(layer(4, 1, [[0, 1, 0, 2]]))), [1]);
+    assert.deepEqual(Array.from(channelEnergyCorrelations(layer(2, 2, [[0, 1, 0, 2]]))), [1]);
+  });
+
+  it('the energies’ r: a map moved in space, scaled or sign-flipped correlates 1, where its position-wise r is 0.149', function () {
+    // Two inputs, four positions. Channel 1 is channel 0 rotated by one position; 2 is −3 × channel 1.
+    const c0 = [1, 0, 0, 0, 2, 2, 0, 0];
+    const c1 = [0, 1, 0, 0, 0, 2, 2, 0];
+    const c2 = c1.map((v) => -3 * v);
+    const a = layer(2, 4, [c0, c1, c2, [1, 2, 3, 4, 4, 3, 2, 1]]);
+    const r = channelCorrelations(a);
+    // x̄ = ȳ = 5/8: Σ(x−x̄)(y−ȳ) = Σ xy − 8 x̄² = 4 − 3.125 = 0.875; Σ(x−x̄)² = 9 − 3.125 = 5.875.
+    close(r[1], 0.875 / 5.875);
+    const e = channelEnergyCorrelations(a);
+    close(e[1], 1);
+    close(e[2], 1);
+    close(e[1 * 4 + 2], 1);
+    // Channel 3's energies are equal on both inputs: zero variance, undefined.
+    assert.ok(Number.isNaN(e[3]));
+    assert.equal(e[0], 1);
+  });
+});

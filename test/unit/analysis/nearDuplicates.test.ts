@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { NEAR_DUPLICATE_SCREEN, screenedPairs, screenedRatio, SCREENED_OUT } from '../../../src/analysis/nearDuplicates';
+
+// The near-duplicate screen's choice of pairs and the ratio the rule reads from its evidence.
+
+describe('near-duplicate screen', function () {
+  // Three channels: r(0, 1) = 0.6, r(0, 2) = −0.95, r(1, 2) = 0.1; energies' r(1, 2) = 0.92.
+  const r = Float64Array.from([1, 0.6, -0.95, 0.6, 1, 0.1, -0.95, 0.1, 1]);
+  const energies = Float64Array.from([1, 0, 0, 0, 1, 0.92, 0, 0.92, 1]);
+
+  it('keeps a pair by |r|, sign flips included, by its energies’ r, or by a channel of small own capacity', function () {
+    const screen = { r: 0.5, energyR: 0.9, lowBits: 1 };
+    assert.deepEqual(screenedPairs(screen, r, energies, [2, 2, 2]), [0, 1, 0, 2, 1, 2]);
+    assert.deepEqual(screenedPairs({ ...screen, r: 0.7 }, r, energies, [2, 2, 2]), [0, 2, 1, 2]);
+    assert.deepEqual(screenedPairs({ ...screen, r: 0.96, energyR: 0.95 }, r, energies, [2, 2, 2]), []);
+    // Channel 1 nearly constant (0.3 bit): every pair with it is compared.
+    assert.deepEqual(screenedPairs({ r: 0.96, energyR: 0.95, lowBits: 1 }, r, energies, [2, 0.3, 2]), [0, 1, 1, 2]);
+  });
+
+  it('never keeps a pair with an own capacity undefined or 0, nor by an undefined r', function () {
+    const nan = Float64Array.from({ length: 9 }, () => NaN);
+    assert.deepEqual(screenedPairs(NEAR_DUPLICATE_SCREEN, nan, nan, [2, 2, 2]), []);
+    assert.deepEqual(screenedPairs(NEAR_DUPLICATE_SCREEN, r, energies, [2, 0, null]), []);
+  });
+
+  it('reads a kept pair’s cells as the full matrix does, and a pair left out as compared and not a near-duplicate', function () {
+    const ratio = screenedRatio({
+      channels: 3,
+      diagonal: [2, 1.5, 0],
+      pairs: [{ c: 0, d: 1, r: 0.6, rEnergy: 0, cd: 1.4, dc: 1.3 }],
+      screen: NEAR_DUPLICATE_SCREEN,
+    });
+    assert.equal(ratio(0, 1), 1.35 / 1.5);
+    assert.equal(ratio(1, 0), 1.35 / 1.5);
+    assert.equal(ratio(0, 2), undefined); // channel 2 has nothing to duplicate
+    const two = screenedRatio({ channels: 3, diagonal: [2, 1.5, 1], pairs: [], screen: NEAR_DUPLICATE_SCREEN });
+    assert.equal(two(1, 2), SCREENED_OUT);
+  });
+});
