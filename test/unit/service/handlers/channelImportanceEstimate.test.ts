@@ -82,7 +82,12 @@ describe('channelImportanceEstimate: the Taylor estimate as a query', function (
       count: probe.labels.length,
       output: { layer: 3, kind: 'softmax' },
     });
-    for (const l of answer.layers) assert.deepEqual(l.estimates, Array.from(direct.get(l.layer)!));
+    for (const l of answer.layers)
+      assert.deepEqual(
+        l.estimates,
+        Array.from(direct.get(l.layer)!, (e) => e + 0),
+        '−0 answers as 0',
+      );
     assert.equal(engine.isCached(carrier, { kind: 'channelImportanceEstimate', epoch: 0 }), true);
   });
 
