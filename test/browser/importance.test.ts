@@ -179,7 +179,9 @@ describe('browser: findings and channel importance', function () {
     assert.equal(await page.$$eval(`${scatter} circle.is-dot`, (cs) => cs.length), measured);
     assert.match(
       await page.innerText('#panel-information [data-testid=importance-estimate]'),
-      new RegExp(`ρ = 0\\.62 over the ${measured} measured channels — unverified \\(${measured < 8 ? 'fewer than 8 channels measured' : 'ρ < 0\\.8'}\\)`),
+      new RegExp(
+        `ρ = 0\\.62 over the ${measured} measured channels — unverified \\(${measured < 8 ? 'fewer than 8 channels measured' : 'ρ < 0\\.8'}\\)`,
+      ),
     );
     assert.equal(
       await page.getAttribute('#panel-information [data-testid=importance-estimate]', 'class'),
