@@ -37,7 +37,7 @@ import { loadCifar10 } from '../src/data/cifar10';
 import { loadMnist } from '../src/data/mnist';
 import { recordedLayers } from '../src/recorder/modelFacts';
 import { layerTable } from '../src/recorder/modelLoader';
-import { screenedSelfCapacity, screenSaves } from '../src/service/findings/evidence';
+import { screenedSelfCapacity, screenSaves } from '../src/service/selfCapacity';
 import { initBackend } from '../src/tfjs/backend';
 import { forwardLayers } from '../src/tfjs/forward';
 import { withTfjsRandom } from '../src/tfjs/tfjsRandom';

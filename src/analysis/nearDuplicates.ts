@@ -30,22 +30,21 @@ export function nearDuplicateRatio(values: ArrayLike<number | null | undefined>,
 
 /**
  * Each channel's share of the other channels it is a near-duplicate of, among those it can be
- * compared with; undefined for a channel comparable with none.
+ * compared with, from a layer's screened capacity with itself (a pair the screen left out counts as
+ * compared and not a near-duplicate, as in the findings); undefined for a channel comparable with none.
  */
-export function nearDuplicateShares(
-  values: ArrayLike<number | null | undefined>,
-  n: number,
-  threshold = NEAR_DUPLICATE_SHARE,
-): (number | undefined)[] {
+export function nearDuplicateShares(a: ScreenedSelfCapacity, threshold = NEAR_DUPLICATE_SHARE): (number | undefined)[] {
+  const n = a.channels;
+  const ratioOf = screenedRatio(a);
   const compared = new Array<number>(n).fill(0);
   const duplicates = new Array<number>(n).fill(0);
   for (let c = 0; c < n; c++)
     for (let d = c + 1; d < n; d++) {
-      const ratio = nearDuplicateRatio(values, n, c, d);
+      const ratio = ratioOf(c, d);
       if (ratio === undefined) continue;
       compared[c]++;
       compared[d]++;
-      if (ratio >= threshold) {
+      if (ratio !== SCREENED_OUT && ratio >= threshold) {
         duplicates[c]++;
         duplicates[d]++;
       }

@@ -29,6 +29,8 @@ import { RunRegistry, RunState } from './runs';
 import { SplitForward } from './splitForward';
 import { SubsetPasses } from './subsetPasses';
 import { warmUpLayer } from './warmUp';
+import { selfCapacityBytes } from './selfCapacity';
+import type { ScreenedSelfCapacity } from '../analysis/nearDuplicates';
 
 export interface EngineOptions {
   /**
@@ -67,12 +69,16 @@ export interface EngineResult<K extends QueryKind = QueryKind> {
 /** Budget of the activations of small input subsets kept across queries (bytes). */
 const SUBSET_ACTIVATION_BYTES = 64 * 1024 ** 2;
 
+/** Budget of the layers' screened capacities with themselves kept across queries (bytes; a few hundred KB per wide layer). */
+const SELF_CAPACITY_BYTES = 32 * 1024 ** 2;
+
 export class AnalysisEngine {
   private readonly runs: RunRegistry;
   private readonly activations: ActivationCache;
   private readonly layerCodes: LayerCodesCache;
   private readonly subsetActivations = new SharedResults<Activations>(SUBSET_ACTIVATION_BYTES, (a) => a.data.byteLength);
   private readonly subsetPasses = new SubsetPasses();
+  private readonly selfCapacities = new SharedResults<ScreenedSelfCapacity>(SELF_CAPACITY_BYTES, selfCapacityBytes);
   private readonly queue: QueryQueue;
   private readonly splitForward: SplitForward;
   private readonly parts: EngineParts;
@@ -108,6 +114,7 @@ export class AnalysisEngine {
         this.layerCodes.dropRun(old.folder);
         this.subsetActivations.dropRun(old.folder);
         this.subsetPasses.dropRun(old.folder);
+        this.selfCapacities.dropRun(old.folder);
       },
     });
     this.parts = {
@@ -118,6 +125,7 @@ export class AnalysisEngine {
       subsetActivations: this.subsetActivations,
       subsetPasses: this.subsetPasses,
       splitForward: this.splitForward,
+      selfCapacities: this.selfCapacities,
     };
   }
 
@@ -174,6 +182,7 @@ export class AnalysisEngine {
     this.activations.clear();
     this.layerCodes.clear();
     this.subsetActivations.clear();
+    this.selfCapacities.clear();
     this.pool?.close();
     this.pool = undefined;
     this.splitForward.close();

@@ -18,6 +18,8 @@ import type { SplitForward, SplitPass } from './splitForward';
 import type { PassSource, SubsetPasses } from './subsetPasses';
 import type { TailPlan } from '../tfjs/graphTail';
 import type { EpochMetrics, RunManifest } from '../contract/runFormat';
+import type { ScreenedSelfCapacity } from '../analysis/nearDuplicates';
+import { screenedSelfCapacity } from './selfCapacity';
 
 export interface QueryControl {
   signal?: AbortSignal;
@@ -38,6 +40,8 @@ export interface EngineParts {
   /** Forward passes over small input subsets, paused between queries (a sweep over the layers runs one). */
   subsetPasses: SubsetPasses;
   splitForward: SplitForward;
+  /** Each layer's screened capacity with itself (selfCapacity.ts), shared by the findings and `channelImportance`. */
+  selfCapacities: SharedResults<ScreenedSelfCapacity>;
 }
 
 /**
@@ -434,6 +438,34 @@ export class QueryContext {
     }
     const { layer, rows } = await this.layerRows(q.epoch, q.layer, indices);
     return this.computePool().layerCodes(layer, bins, this.control.signal, { rows, channels });
+  }
+
+  /**
+   * The capacity of `layer` with itself where the near-duplicate screen keeps a pair (selfCapacity.ts),
+   * from the layer's shared codes (`layerPairCodes`), kept across queries: the findings and
+   * `channelImportance` of a layer compare its pairs once. `acts`: the layer's activations on the
+   * same inputs, when the caller holds them already (the screen's correlations read them).
+   */
+  async selfCapacity(q: { layer: number; epoch: number; x?: InputSubset }, acts?: LayerActivations): Promise<ScreenedSelfCapacity> {
+    this.metricsAt(q.epoch);
+    this.checkLayer(q.layer);
+    const indices = this.subset(q.x);
+    const bins = this.manifest.settings.bins;
+    const key = LayerCodesCache.key(this.run.folder, q.epoch, q.layer, bins, indices, this.probe().labels.length);
+    return this.parts.selfCapacities.get(
+      key,
+      async (signal) => {
+        const pass = new QueryContext(this.run, { signal, onProgress: this.control.onProgress }, this.parts);
+        try {
+          const { columns } = await pass.layerPairCodes({ layerI: q.layer, layerJ: q.layer, epoch: q.epoch, ...(q.x ? { x: q.x } : {}) });
+          const layer = acts ?? (await pass.layerOutput(q.epoch, q.layer, indices));
+          return await screenedSelfCapacity(this.computePool(), layer, columns, { signal });
+        } finally {
+          await pass.release();
+        }
+      },
+      this.control.signal,
+    );
   }
 
   /** Whether the codes of every channel of `layer` at `epoch` (on `x`, with `bins`) are kept or being computed. */

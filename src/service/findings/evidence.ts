@@ -6,10 +6,7 @@
  * and the measured ablation of the channels a finding names.
  */
 import { classScores, LayerActivations, pairwiseInformationFromCodes, predictionMeasures, sameLabelPairs } from '../../analysis';
-import { channelCorrelations, channelEnergyCorrelations } from '../../analysis/channelCorrelation';
-import { NEAR_DUPLICATE_SCREEN, NearDuplicateScreen, ScreenedSelfCapacity, screenedPairs } from '../../analysis/nearDuplicates';
-import { ComputePool, distanceCodesOf } from '../../compute/pool';
-import type { SharedCodes } from '../../compute/protocol';
+import { distanceCodesOf } from '../../compute/pool';
 import { ABLATION_PATHS, measureAblation, scoredOutput } from '../ablation';
 import { tailPlan } from '../../tfjs/graphTail';
 import { checkCancelled } from '../handlers/capacityMatrix';
@@ -63,70 +60,6 @@ export async function gatherEvidence(
   return { evidence, skipped: [] };
 }
 
-/**
- * Whether the screen saves work on a layer of `count` inputs and `units` values per channel: its
- * correlations cost about `count · units` multiply-adds per channel pair, the exact comparison of a
- * pair `count²/2` joint-histogram increments. On a layer with wide feature maps and few inputs,
- * every pair is compared exactly (the full matrix's answer).
- */
-export function screenSaves(count: number, units: number): boolean {
-  return count * units * SCREEN_COST_RATIO < (count * (count - 1)) / 2;
-}
-
-/**
- * What a multiply-add of the correlations (this thread, float64) costs against a joint-histogram
- * increment of the exact comparison (the compute pool): 4–7 ns against 1–3 ns of wall time on the
- * quarter-width ResNet-18's layers of 64 and 128 channels, two cores (bench/nearDuplicateScreen.ts).
- */
-const SCREEN_COST_RATIO = 2.5;
-
-/**
- * A layer's capacity with itself where the screen keeps a pair (src/analysis/nearDuplicates.ts
- * `screenedPairs`): the diagonal, then both cells of every kept pair, from the layer's distance
- * codes (the compute pool's `capacityCells`, each cell the full matrix's bit for bit). `screen`
- * null compares every pair; by default a layer is screened with NEAR_DUPLICATE_SCREEN where that
- * saves work (`screenSaves`).
- */
-export async function screenedSelfCapacity(
-  pool: ComputePool,
-  acts: LayerActivations,
-  codes: SharedCodes[],
-  options: { screen?: NearDuplicateScreen | null; signal?: AbortSignal } = {},
-): Promise<ScreenedSelfCapacity> {
-  const screen = options.screen === undefined ? (screenSaves(acts.count, acts.units) ? NEAR_DUPLICATE_SCREEN : null) : options.screen;
-  const n = codes.length;
-  const own = Array.from(
-    await pool.capacityCells(
-      codes,
-      codes.flatMap((_, c) => [c, c]),
-      options.signal,
-    ),
-    orNull,
-  );
-  const r = screen ? channelCorrelations(acts) : undefined;
-  const rEnergy = screen ? channelEnergyCorrelations(acts) : undefined;
-  const kept: number[] = [];
-  if (screen) kept.push(...screenedPairs(screen, r!, rEnergy!, own));
-  else for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) kept.push(c, d);
-  // Both orientations of every kept pair (the rule averages the two cells, as it does the full matrix's).
-  const cells: number[] = [];
-  for (let i = 0; i < kept.length; i += 2) cells.push(kept[i], kept[i + 1], kept[i + 1], kept[i]);
-  const values = await pool.capacityCells(codes, cells, options.signal);
-  const pairs = [];
-  for (let i = 0; i < kept.length; i += 2) {
-    const [c, d] = [kept[i], kept[i + 1]];
-    pairs.push({
-      c,
-      d,
-      r: r ? r[c * n + d] : NaN,
-      rEnergy: rEnergy ? rEnergy[c * n + d] : NaN,
-      cd: orNull(values[i]),
-      dc: orNull(values[i + 1]),
-    });
-  }
-  return { channels: n, diagonal: own, pairs, screen: screen ?? undefined };
-}
-
 /** One layer's evidence: its screened capacity with itself and, with `same`, its channels' label information. */
 async function layerEvidence(
   ctx: QueryContext,
@@ -137,9 +70,9 @@ async function layerEvidence(
   const l = q.layer;
   const name = ctx.manifest.layers[l].name;
   progress(0, `findings: near-duplicate screen of ${name}`);
-  const { columns } = await ctx.layerPairCodes({ layerI: l, layerJ: l, epoch: q.epoch });
-  const e: LayerEvidence = { selfCapacity: await screenedSelfCapacity(ctx.computePool(), q.acts, columns, { signal: ctx.control.signal }) };
+  const e: LayerEvidence = { selfCapacity: await ctx.selfCapacity({ layer: l, epoch: q.epoch }, q.acts) };
   if (same) {
+    const { columns } = await ctx.layerPairCodes({ layerI: l, layerJ: l, epoch: q.epoch });
     progress(0.5, `findings: label information of ${name}'s channels`);
     e.channelLabelBits = columns.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same)));
   }

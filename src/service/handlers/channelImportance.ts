@@ -36,12 +36,13 @@ import {
 } from '../../contract/queries';
 import type { AnswerOf, ChannelAblation, ImportanceMeasure, MeasureCorrelation, QueryOf } from '../../contract/queries';
 import { answerKey } from '../answerKey';
-import { checkCancelled } from './capacityMatrix';
+import { cachedCapacityMatrix, checkCancelled } from './capacityMatrix';
 import { channelImportanceEstimate } from './channelImportanceEstimate';
 import type { QueryContext } from '../queryContext';
 import { channelEntropies } from './channelEntropies';
 import { Handler, orNull } from './handler';
-import { NEAR_DUPLICATE_SHARE, nearDuplicateShares } from '../../analysis/nearDuplicates';
+import { NEAR_DUPLICATE_SHARE, nearDuplicateShares, ScreenedSelfCapacity } from '../../analysis/nearDuplicates';
+import { screenedSelfCapacity } from '../selfCapacity';
 
 /** The classes losing most accuracy that a channel's row names. */
 const CLASSES_LOSING = 3;
@@ -308,31 +309,52 @@ async function informationMeasures(
       };
   const signal = ctx.control.signal;
   const pool = ctx.computePool();
-  const own = await ctx.layerOutput(q.epoch, q.layer, indices);
-  const codes = await pool.layerCodes(unitsAsChannels(ctx, q.layer, own.data, n), bins, signal);
+  const subset = q.x ? { x: q.x } : {};
+  // A layer with feature maps reads the codes and the screened self-capacity every query shares
+  // (the findings, the capacity matrices, the label information); a dense layer's units are its
+  // channels here, which no other query codes one by one.
+  let codes: SharedCodes[];
+  let self: ScreenedSelfCapacity;
+  if (!vector) {
+    codes = (await ctx.layerPairCodes({ layerI: q.layer, layerJ: q.layer, epoch: q.epoch, ...subset })).columns;
+    self = await ctx.selfCapacity({ layer: q.layer, epoch: q.epoch, ...subset });
+  } else {
+    const own = unitsAsChannels(ctx, q.layer, (await ctx.layerOutput(q.epoch, q.layer, indices)).data, n);
+    codes = await pool.layerCodes(own, bins, signal);
+    self = await screenedSelfCapacity(pool, own, codes, { signal });
+  }
   const probe = ctx.probe();
   const same = sameLabelPairs(indices.map((i) => probe.labels[i]));
   const label: MeasureValues = {
     measure: 'labelInformation',
     values: codes.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same))),
   };
-  const self = await pool.capacityFromCodes(codes, codes, signal);
   const duplicates: MeasureValues = {
     measure: 'nearDuplicateShare',
-    values: nearDuplicateShares(self.values, channels, NEAR_DUPLICATE_SHARE).map(orNull),
+    values: nearDuplicateShares(self, NEAR_DUPLICATE_SHARE).map(orNull),
   };
   const next = nextMixingLayer(ctx, q.layer);
   let toNext: MeasureValues;
   if (next === undefined) toNext = { ...none('capacityToNext', 'no layer after this one mixes its channels'), otherLayer: null };
   else {
-    const after = await ctx.layerOutput(q.epoch, next, indices);
-    const rows: SharedCodes[] = await pool.layerCodes(unitsAsChannels(ctx, next, after.data, n), bins, signal);
-    const cm = await pool.capacityFromCodes(codes, rows, signal);
+    // `[row · columns + column]`: rows the next layer's channels, columns this layer's.
+    let cells: ArrayLike<number | null>;
+    let rowCount: number;
+    if (!vector && ctx.manifest.layers[next].outputShape.length >= 2) {
+      // The Layer view's matrix and the network graph's: computed once, kept in the answer cache.
+      const cm = await cachedCapacityMatrix({ kind: 'capacityMatrix', layerI: q.layer, layerJ: next, epoch: q.epoch, ...subset }, ctx);
+      [cells, rowCount] = [cm.values, cm.rows];
+    } else {
+      const after = await ctx.layerOutput(q.epoch, next, indices);
+      const rows: SharedCodes[] = await pool.layerCodes(unitsAsChannels(ctx, next, after.data, n), bins, signal);
+      const cm = await pool.capacityFromCodes(codes, rows, signal);
+      [cells, rowCount] = [cm.values, cm.rows];
+    }
     const best = Array.from({ length: channels }, (_, c) => {
       let max: number | undefined;
-      for (let r = 0; r < cm.rows; r++) {
-        const v = cm.values[r * cm.columns + c];
-        if (Number.isFinite(v) && (max === undefined || v > max)) max = v;
+      for (let r = 0; r < rowCount; r++) {
+        const v = cells[r * channels + c];
+        if (v !== null && Number.isFinite(v) && (max === undefined || v > max)) max = v;
       }
       return orNull(max);
     });

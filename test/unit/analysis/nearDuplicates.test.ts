@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { NEAR_DUPLICATE_SCREEN, screenedPairs, screenedRatio, SCREENED_OUT } from '../../../src/analysis/nearDuplicates';
+import {
+  NEAR_DUPLICATE_SCREEN,
+  nearDuplicateShares,
+  screenedPairs,
+  screenedRatio,
+  SCREENED_OUT,
+} from '../../../src/analysis/nearDuplicates';
 
 // The near-duplicate screen's choice of pairs and the ratio the rule reads from its evidence.
 
@@ -35,5 +41,31 @@ describe('near-duplicate screen', function () {
     assert.equal(ratio(0, 2), undefined); // channel 2 has nothing to duplicate
     const two = screenedRatio({ channels: 3, diagonal: [2, 1.5, 1], pairs: [], screen: NEAR_DUPLICATE_SCREEN });
     assert.equal(two(1, 2), SCREENED_OUT);
+  });
+
+  it('gives each channel its share of near-duplicate partners among those it can be compared with', function () {
+    // Four channels: (0, 1) compared at 1.4 / 1.5 = 0.93 (a near-duplicate), (0, 2) at 0.5 (not),
+    // (1, 2) and (0, 1)'s others left out by the screen (compared, not near-duplicates), channel 3 dead.
+    const shares = nearDuplicateShares({
+      channels: 4,
+      diagonal: [2, 1.5, 1, 0],
+      pairs: [
+        { c: 0, d: 1, r: 0.99, rEnergy: 1, cd: 1.4, dc: 1.4 },
+        { c: 0, d: 2, r: 0.8, rEnergy: 0.9, cd: 0.5, dc: 0.5 },
+      ],
+      screen: NEAR_DUPLICATE_SCREEN,
+    });
+    assert.deepEqual(shares, [1 / 2, 1 / 2, 0, undefined]);
+    // With a lower threshold, (0, 2) counts too; a pair the screen left out never does.
+    const low = nearDuplicateShares(
+      {
+        channels: 3,
+        diagonal: [2, 1.5, 1],
+        pairs: [{ c: 0, d: 2, r: 0.8, rEnergy: 0.9, cd: 0.5, dc: 0.5 }],
+        screen: NEAR_DUPLICATE_SCREEN,
+      },
+      0.4,
+    );
+    assert.deepEqual(low, [1 / 2, 0, 1 / 2]);
   });
 });

@@ -11,7 +11,7 @@ import { redundancy } from '../../../../src/analysis/redundancy';
 import { ComputePool } from '../../../../src/compute/pool';
 import type { RunManifest } from '../../../../src/contract/runFormat';
 import { nearDuplicateRule } from '../../../../src/service/findings/channelRules';
-import { screenedSelfCapacity, screenSaves } from '../../../../src/service/findings/evidence';
+import { screenedSelfCapacity, screenSaves } from '../../../../src/service/selfCapacity';
 import type { FindingsInput } from '../../../../src/service/findings/types';
 import { rng } from '../../support/reference';
 

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sampleWithoutReplacement, spearman } from '../../../../src/analysis';
+import { NEAR_DUPLICATE_SHARE, nearDuplicateRatio } from '../../../../src/analysis/nearDuplicates';
 import {
   ESTIMATE_VERIFIED_MIN,
   ESTIMATE_VERIFIED_RHO,
@@ -171,6 +172,38 @@ describe('channelImportance: the two tiers', function () {
       assert.equal(mean.estimate.verified, false);
       assert.match(mean.estimate.note!, /mean ablation measures every channel/);
       assert.ok(mean.channels.every((c) => c.estimate === null));
+    });
+
+    it('reads the codes, self-capacity and matrix every query shares: conv1’s measures are its matrices’ by hand', async () => {
+      const CONV1 = 1;
+      const a = (await engine.answer(lenet, { kind: 'channelImportance', epoch: 1, layer: CONV1 })).answer;
+      const self = (await engine.answer(lenet, { kind: 'capacityMatrix', layerI: CONV1, layerJ: CONV1, epoch: 1 })).answer;
+      const next = (await engine.answer(lenet, { kind: 'capacityMatrix', layerI: CONV1, layerJ: CONV2, epoch: 1 })).answer;
+      const label = (await engine.answer(lenet, { kind: 'channelLabelInformation', layer: CONV1, epochs: [1] })).answer;
+      const measure = (name: string) => a.measures.find((m) => m.measure === name)!;
+      const n = self.columns;
+      assert.equal(n, 8);
+      // The near-duplicate share from the full matrix (conv1's 24×24 maps: the screen compares every pair).
+      const shares = Array.from({ length: n }, (_, c) => {
+        let compared = 0;
+        let duplicates = 0;
+        for (let d = 0; d < n; d++) {
+          const ratio = d === c ? undefined : nearDuplicateRatio(self.values, n, c, d);
+          if (ratio === undefined) continue;
+          compared++;
+          if (ratio >= NEAR_DUPLICATE_SHARE) duplicates++;
+        }
+        return compared ? duplicates / compared : null;
+      });
+      assert.deepEqual(measure('nearDuplicateShare').values, shares);
+      // Each channel's largest capacity to conv2 (the next layer mixing channels): the largest of its column.
+      assert.equal(measure('capacityToNext').otherLayer, CONV2);
+      const best = Array.from({ length: n }, (_, c) => {
+        const column = Array.from({ length: next.rows }, (_, r) => next.values[r * n + c]).filter((v): v is number => v !== null);
+        return column.length ? Math.max(...column) : null;
+      });
+      assert.deepEqual(measure('capacityToNext').values, best);
+      assert.deepEqual(measure('labelInformation').values, label.bits[0]);
     });
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * A layer's capacity with itself where the near-duplicate screen keeps a pair (estimators.md
+ * "Screening the near-duplicate pairs"): what the `near-duplicate-channels` finding and
+ * `channelImportance`'s near-duplicate share read instead of the full matrix. QueryContext keeps one
+ * per layer, epoch and inputs (`selfCapacity`), so the findings and the importance of a layer
+ * compare its pairs once.
+ */
+import type { LayerActivations } from '../analysis';
+import { channelCorrelations, channelEnergyCorrelations } from '../analysis/channelCorrelation';
+import { NEAR_DUPLICATE_SCREEN, NearDuplicateScreen, ScreenedSelfCapacity, screenedPairs } from '../analysis/nearDuplicates';
+import type { ComputePool } from '../compute/pool';
+import type { SharedCodes } from '../compute/protocol';
+
+/** A cell's capacity, null where undefined (NaN), as the answers write it. */
+const cell = (v: number): number | null => (Number.isNaN(v) ? null : v);
+
+/** Bytes a kept screened matrix holds, roughly: its diagonal and its compared pairs. */
+export function selfCapacityBytes(a: ScreenedSelfCapacity): number {
+  return 8 * a.channels + 64 * a.pairs.length;
+}
+
+/**
+ * Whether the screen saves work on a layer of `count` inputs and `units` values per channel: its
+ * correlations cost about `count · units` multiply-adds per channel pair, the exact comparison of a
+ * pair `count²/2` joint-histogram increments. On a layer with wide feature maps and few inputs,
+ * every pair is compared exactly (the full matrix's answer).
+ */
+export function screenSaves(count: number, units: number): boolean {
+  return count * units * SCREEN_COST_RATIO < (count * (count - 1)) / 2;
+}
+
+/**
+ * What a multiply-add of the correlations (this thread, float64) costs against a joint-histogram
+ * increment of the exact comparison (the compute pool): 4–7 ns against 1–3 ns of wall time on the
+ * quarter-width ResNet-18's layers of 64 and 128 channels, two cores (bench/nearDuplicateScreen.ts).
+ */
+const SCREEN_COST_RATIO = 2.5;
+
+/**
+ * A layer's capacity with itself where the screen keeps a pair (src/analysis/nearDuplicates.ts
+ * `screenedPairs`): the diagonal, then both cells of every kept pair, from the layer's distance
+ * codes (the compute pool's `capacityCells`, each cell the full matrix's bit for bit). `screen`
+ * null compares every pair; by default a layer is screened with NEAR_DUPLICATE_SCREEN where that
+ * saves work (`screenSaves`).
+ */
+export async function screenedSelfCapacity(
+  pool: ComputePool,
+  acts: LayerActivations,
+  codes: SharedCodes[],
+  options: { screen?: NearDuplicateScreen | null; signal?: AbortSignal } = {},
+): Promise<ScreenedSelfCapacity> {
+  const screen = options.screen === undefined ? (screenSaves(acts.count, acts.units) ? NEAR_DUPLICATE_SCREEN : null) : options.screen;
+  const n = codes.length;
+  const own = Array.from(
+    await pool.capacityCells(
+      codes,
+      codes.flatMap((_, c) => [c, c]),
+      options.signal,
+    ),
+    cell,
+  );
+  const r = screen ? channelCorrelations(acts) : undefined;
+  const rEnergy = screen ? channelEnergyCorrelations(acts) : undefined;
+  const kept: number[] = [];
+  if (screen) kept.push(...screenedPairs(screen, r!, rEnergy!, own));
+  else for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) kept.push(c, d);
+  // Both orientations of every kept pair (the rule averages the two cells, as it does the full matrix's).
+  const cells: number[] = [];
+  for (let i = 0; i < kept.length; i += 2) cells.push(kept[i], kept[i + 1], kept[i + 1], kept[i]);
+  const values = await pool.capacityCells(codes, cells, options.signal);
+  const pairs = [];
+  for (let i = 0; i < kept.length; i += 2) {
+    const [c, d] = [kept[i], kept[i + 1]];
+    pairs.push({
+      c,
+      d,
+      r: r ? r[c * n + d] : NaN,
+      rEnergy: rEnergy ? rEnergy[c * n + d] : NaN,
+      cd: cell(values[i]),
+      dc: cell(values[i + 1]),
+    });
+  }
+  return { channels: n, diagonal: own, pairs, screen: screen ?? undefined };
+}
