@@ -9,8 +9,8 @@ import type { Page } from 'playwright-core';
 import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import type { ExportFormat, Focus } from '../../src/contract/webviewProtocol';
-import { browserFixture, ROOT, screenshot, showArchitectureTable, stubVsCodeApi, tempDir, useBrowser, writePage } from './harness';
-import { recordRun } from '../../src/recorder/record';
+import { browserFixture, screenshot, showArchitectureTable, stubVsCodeApi, tempDir, useBrowser, writePage } from './harness';
+import { recordWideConv } from '../unit/support/recordedModels';
 
 interface Host {
   page: Page;
@@ -138,16 +138,7 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
 
   it('channel importance of an 80-channel convolution: 16 measured beside every estimate, then all 80 on "Measure all"', async () => {
     const runs = tempDir('cnn-slicer-host-importance-');
-    const r = await recordRun({
-      modelFile: join(ROOT, 'test/fixtures/models/wideConv.ts'),
-      dataset: 'synthetic:150',
-      epochs: 1,
-      batchSize: 25,
-      probeSize: 60,
-      runsFolder: runs,
-      k: 10,
-      backend: 'wasm',
-    });
+    const r = await recordWideConv(runs);
     const wide = new AnalysisClient({ roots: [runs] });
     const h = await openPanel(undefined, { folder: r.folder, id: r.manifest.id, client: wide });
     const { page } = h;

@@ -25,6 +25,7 @@ import { AnalysisEngine } from '../../../src/service/engine';
 import type { AblationAnswer } from '../../../src/contract/queries';
 import { initBackend } from '../../../src/tfjs/backend';
 import { forwardLayer, loadCheckpoint } from '../../../src/tfjs/forward';
+import { recordLenet } from '../support/recordedModels';
 
 const MODELS = resolve(__dirname, '../../fixtures/models');
 
@@ -229,18 +230,7 @@ describe('ablation: known answers', function () {
   describe('a sequential model: ablations computed from the first layer that mixes channels', () => {
     let lenet: string;
     before(async () => {
-      lenet = (
-        await recordRun({
-          modelFile: resolve(__dirname, '../../../examples/mnist-lenet.ts'),
-          dataset: 'mnist',
-          epochs: 1,
-          trainLimit: 1000,
-          probeSize: 150,
-          runsFolder: runs,
-          backend: 'wasm',
-          k: 20,
-        })
-      ).folder;
+      lenet = (await recordLenet(runs)).folder;
     });
 
     /** The measures of the checkpoint at epoch 1 with `layer`'s filters `channels` zeroed (kernel and bias; after its ReLU the channels are 0). */

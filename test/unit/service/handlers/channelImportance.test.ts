@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { sampleWithoutReplacement, spearman } from '../../../../src/analysis';
 import { NEAR_DUPLICATE_SHARE, nearDuplicateRatio } from '../../../../src/analysis/nearDuplicates';
 import {
@@ -20,9 +20,9 @@ import {
   measuredText,
 } from '../../../../src/contract/queries';
 import type { ChannelAblation } from '../../../../src/contract/queries';
-import { recordRun } from '../../../../src/recorder/record';
 import { AnalysisEngine } from '../../../../src/service/engine';
 import { importanceRanking, twoTierChannels } from '../../../../src/service/handlers/channelImportance';
+import { recordLenet } from '../../support/recordedModels';
 
 describe('channelImportance: the two tiers', function () {
   it('measures the top-k estimates (a missing estimate last) and a seeded sample of the rest, ascending', () => {
@@ -92,18 +92,7 @@ describe('channelImportance: the two tiers', function () {
 
     before(async () => {
       runs = mkdtempSync(join(tmpdir(), 'cnnslicer-importance-'));
-      lenet = (
-        await recordRun({
-          modelFile: resolve(__dirname, '../../../../examples/mnist-lenet.ts'),
-          dataset: 'mnist',
-          epochs: 1,
-          trainLimit: 1000,
-          probeSize: 150,
-          runsFolder: runs,
-          backend: 'wasm',
-          k: 20,
-        })
-      ).folder;
+      lenet = (await recordLenet(runs)).folder;
       engine = new AnalysisEngine({ roots: [runs], backend: 'wasm' });
     });
     after(() => {

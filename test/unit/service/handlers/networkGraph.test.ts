@@ -20,6 +20,7 @@ import {
 } from '../../../../src/service/handlers/networkGraph';
 import { AnswerOf, NetworkNode, parseQuery, QueryError } from '../../../../src/contract/queries';
 import { recordTinyRun } from '../../support/tinyRun';
+import { recordWideConv } from '../../support/recordedModels';
 
 type Graph = AnswerOf['networkGraph'];
 
@@ -285,16 +286,7 @@ describe('networkGraph query: channel clusters per layer linked by capacity', fu
     let engine: AnalysisEngine;
     before(async () => {
       runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-network-wide-'));
-      const r = await recordRun({
-        modelFile: resolve(__dirname, '../../../fixtures/models/wideConv.ts'),
-        dataset: 'synthetic:150',
-        epochs: 1,
-        batchSize: 25,
-        probeSize: 60,
-        runsFolder: runs,
-        k: 10,
-        backend: 'wasm',
-      });
+      const r = await recordWideConv(runs);
       folder = r.folder;
       manifest = r.manifest;
       engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
