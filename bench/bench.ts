@@ -275,7 +275,7 @@ async function runCase(name: string): Promise<CaseResult> {
     const { benchNetworkGraph } = await import('./networkGraphBench');
     const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-bench-graph-'));
     try {
-      const r = await benchNetworkGraph(dir, writeFakeCifar(dir, 1000, { structured: true }));
+      const r = await benchNetworkGraph(dir, writeFakeCifar(dir, 1000, { structured: true }), arg === 'every-layer');
       return { seconds: r.recordSeconds, peakRssMB: process.resourceUsage().maxRSS / 1024, lines: r.lines, recordSeconds: r.recordSeconds };
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -406,7 +406,8 @@ const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '-
 const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
   --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, pytorch, batchnorm,
                             recording, forward, service, graph, ablation, memory, views, interactions,
-                            extension, report (report, the default report of three deep models, runs
+                            extension, importance, report (importance, channelImportance of every layer of the
+                            full-width ResNet-18, and report, the default report of three deep models, run
                             only when named)
   --report-models <a,b,…>   the report section's models only: quarter, mobilenet, full (default all three)
   --quick                   fewer sizes and repeats
@@ -720,6 +721,22 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (only?.includes('importance')) {
+    console.log(
+      '\nchannelImportance (two tiers) of every layer of the full-width ResNet-18, one epoch, CIFAR-format images (tens of minutes)',
+    );
+    const every = await inChild('network-graph-resnet18:every-layer');
+    for (const line of every.lines!) {
+      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
+      if (!ok) fails++;
+      console.log(
+        `  ${line.label.padEnd(96)} ${fmt(line.ms, 0).padStart(6)} ms${line.goalMs === undefined ? '' : `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`}`,
+      );
+    }
+  } else
+    console.log(
+      '\nchannelImportance of every layer of the full-width ResNet-18 (tens of minutes): not run; run it with `node dist/bench.js --only importance`',
+    );
   if (only?.includes('report')) {
     console.log(
       '\nThe default report (60 s, 25 MB) of deep models recorded for one epoch on 2,000 CIFAR-format images, probe 200 (minutes per model)',

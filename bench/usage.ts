@@ -24,6 +24,7 @@ export const SECTIONS = [
   'views',
   'interactions',
   'extension',
+  'importance',
   'report',
 ] as const;
 
@@ -58,8 +59,9 @@ export function caseProblem(name: string): string | undefined {
     case 'forward-resnet18':
     case 'ablation':
     case 'service':
-    case 'network-graph-resnet18':
       return noArgs(kind);
+    case 'network-graph-resnet18':
+      return arg === undefined || arg === 'every-layer' ? undefined : `--case network-graph-resnet18[:every-layer], got "${name}"`;
     case 'record-resnet50':
       return arg === undefined || arg === 'asked' ? undefined : `--case record-resnet50[:asked], got "${name}"`;
     case 'record-lenet':

@@ -14,6 +14,7 @@ import { REPORT_FORMAT_VERSION } from '../contract/reportCodec';
 import {
   capacityPairs,
   depthPairs,
+  importanceLayers,
   informationLayers,
   queries,
   REPORT_REDUNDANCY_LAYERS,
@@ -246,7 +247,12 @@ function informationCoverage(manifest: ReportData['manifest']): string {
   const redundancy = Math.min(layers.length, REPORT_REDUNDANCY_LAYERS);
   const importance = reportImportanceLayers(manifest).length;
   const last = manifest.epochs[manifest.epochs.length - 1] ?? '—';
-  return `findings at epoch ${last}; information plane (pairwise and binned), label information per channel of ${layers.length} multi-channel layers, redundancy and channel importance of ${redundancy === layers.length ? 'each of them' : `${redundancy} of them`}${importance !== redundancy ? ` (importance: ${importance})` : ''} at epoch ${last}`;
+  const all = importanceLayers(manifest).length;
+  return (
+    `findings at epoch ${last}; information plane (pairwise and binned), label information per channel of ${layers.length} multi-channel layers, ` +
+    `redundancy of ${redundancy === layers.length ? 'each of them' : `${redundancy} of them`} and channel importance of ` +
+    `${importance === all ? `every layer it applies to (${importance}, dense layers included)` : `${importance} of the ${all} layers it applies to`} at epoch ${last}`
+  );
 }
 
 /** What the Layer view's strips can show from the report: the epoch strip's epochs and the depth strip's pairs. */

@@ -2,11 +2,12 @@
 // exactly the queries the views will look up (a report answers by canonical query; a query built
 // slightly differently would miss). Pure: the CLI's `report` command imports it too.
 import type { NetworkGraphAnswer, Query, QueryKind, QueryOf } from './queries';
+import { scoredOutputLayer } from './runFormat';
 import type { RunManifest } from './runFormat';
 import type { InputSubset } from '../analysis/subsets';
 import { REPORT_STAGES, VIEW_IDS } from './views';
 import type { ReportStage, ViewId } from './views';
-import { isConvolution } from './layerKinds';
+import { isConvolution, layerKind } from './layerKinds';
 
 /** Inputs whose feature maps and deconvolutions the views show: one per class, as in Figs. 9 and 15. */
 export const SAMPLE_INPUTS: InputSubset = { kind: 'perClass', count: 1, seed: 0 };
@@ -391,9 +392,25 @@ export const importanceQueries = {
 /** Most layers whose channel importance a report precomputes (the Taylor pass, then a forward pass per measured channel each). */
 export const REPORT_IMPORTANCE_LAYERS = 12;
 
-/** The multi-channel layers whose channel importance a report holds: all, or REPORT_IMPORTANCE_LAYERS spread over the depth. */
+/**
+ * The layers whose channel importance the Information view asks: the multi-channel layers of
+ * {@link informationLayers}, and the dense layers of more than one unit before the scored output
+ * (each unit a channel of one value; the output's own units are the class scores), in the run's order.
+ */
+export function importanceLayers(manifest: RunManifest): number[] {
+  const multi = new Set(informationLayers(manifest));
+  const output = scoredOutputLayer(manifest);
+  return manifest.layers.filter((l) => multi.has(l.index) || (l.index > 0 && l.index < output && isDenseLayer(l))).map((l) => l.index);
+}
+
+/** A layer that mixes its input into a vector of more than one unit (a dense layer): no feature maps, each unit its own channel. */
+export function isDenseLayer(layer: RunManifest['layers'][number]): boolean {
+  return layer.outputShape.length === 1 && layer.outputShape[0] > 1 && layerKind(layer.className).channels === 'mixes';
+}
+
+/** The layers whose channel importance a report holds: all of {@link importanceLayers}, or REPORT_IMPORTANCE_LAYERS spread over the depth. */
 export function reportImportanceLayers(manifest: RunManifest): number[] {
-  const layers = informationLayers(manifest);
+  const layers = importanceLayers(manifest);
   return spreadEpochs(
     layers.map((_, k) => k),
     REPORT_IMPORTANCE_LAYERS,

@@ -309,6 +309,15 @@ export function probeImageShape(
   return { height: shape[0], width: shape[1], channels: shape[2], channelsFirst: false };
 }
 
+/**
+ * The layer whose outputs are the class scores a loss reads: the one `output.layer` names (after the
+ * input), else the last layer.
+ */
+export function scoredOutputLayer(manifest: Pick<RunManifest, 'output' | 'layers'>): number {
+  const named = manifest.output ? manifest.layers.findIndex((l) => l.name === manifest.output!.layer) : -1;
+  return named > 0 ? named : manifest.layers.length - 1;
+}
+
 /** Checks the parsed manifest.json of a run; throws RunFormatError naming the first problem. */
 export function validateManifest(value: unknown, where = 'manifest.json'): RunManifest {
   const c: Checker = new Checker(where);

@@ -6,6 +6,7 @@
  * several ablations share one pass, each a block of rows.
  */
 import { channelsFirstCopy, classScores, InputSubset, predictionMeasures, PredictionMeasures, ScoreKind } from '../analysis';
+import { scoredOutputLayer } from '../contract/runFormat';
 import type { RunLayer, RunManifest } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
 import { CancelledError } from '../compute/pool';
@@ -62,8 +63,7 @@ export function scoredOutput(m: RunManifest): { layer: number; kind: ScoreKind }
       'unsupported',
       `the model predicts no class (${m.output?.labelMeasuresAbsent ?? 'its output is not class scores'}); an ablation measures what the predictions lose`,
     );
-  const named = m.output ? m.layers.findIndex((l) => l.name === m.output!.layer) : -1;
-  return { layer: named > 0 ? named : m.layers.length - 1, kind };
+  return { layer: scoredOutputLayer(m), kind };
 }
 
 /**

@@ -196,9 +196,25 @@ describe('browser: information view', function () {
     await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-highlight-row') === '3', canvas);
 
     // Another layer: the layer picker moves the focus, and the heatmap follows.
-    await page.selectOption('#panel-information select[aria-label="Layer of the channel heatmap and the redundancy"]', '3');
+    await page.selectOption('#panel-information select[aria-label="Layer of the channel cards"]', '3');
     await page.waitForSelector(`${HEATMAP}[data-channels="16"]`);
     await page.waitForSelector(`${PLANE} g.ip-trajectory.highlighted[data-layer="3"]`);
+
+    // A dense layer: no heatmap nor redundancy, and its units' importance from the report (16 of 64 measured).
+    const dense1 = f.manifest.layers.find((l) => l.name === 'dense1')!.index;
+    await page.selectOption('#panel-information select[aria-label="Layer of the channel cards"]', String(dense1));
+    await page.waitForSelector('#panel-information [data-testid=importance-estimate]');
+    assert.match(await page.innerText('#panel-information'), /dense1 is a dense layer: its 64 units hold one value each/);
+    assert.equal(await page.$(HEATMAP), null);
+    assert.equal(await page.$('#panel-information .redundancy-card'), null);
+    assert.match(await page.innerText('#panel-information .importance-card'), /16 of the 64 channels zeroed alone/);
+    assert.match(await page.innerText('#panel-information [data-testid=importance-estimate]'), /ablated exactly: ρ = /);
+    // A unit has no channel entropy: the scatter draws the first measure with values, and its toggle says so.
+    assert.equal(
+      await page.getAttribute('#panel-information .importance-measures [aria-pressed=true]', 'data-measure'),
+      'labelInformation',
+    );
+    await screenshot(page, 'information-dense-importance');
     await closeChecked(page, problems);
   });
 

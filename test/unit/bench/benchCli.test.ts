@@ -24,6 +24,8 @@ describe('bench command line', function () {
       'torch-ours:cifar:100:profile',
       'zoo:resnet18Quarter',
       'service',
+      'network-graph-resnet18',
+      'network-graph-resnet18:every-layer',
       'report:/tmp/runs/20261124-105925-resnet18Quarter',
     ])
       assert.equal(caseProblem(ok), undefined, ok);
@@ -40,6 +42,7 @@ describe('bench command line', function () {
       ['torch-ours:vgg:10', /torch-ours:<lenet\|cifar>/],
       ['zoo', /needs a model name/],
       ['report', /needs a recorded run folder/],
+      ['network-graph-resnet18:bogus', /network-graph-resnet18\[:every-layer\]/],
     ];
     for (const [name, message] of bad) assert.match(caseProblem(name) ?? '', message, name);
   });

@@ -121,7 +121,11 @@ function ImportanceBody(props: {
   const { answer: a, nameOf } = props;
   const wrap = useRef<HTMLDivElement>(null);
   const width = usePanelWidth(wrap);
-  const m = a.measures.find((x) => x.measure === props.measure) ?? a.measures[0];
+  // The measure picked, unless it has no value at all here (a dense layer's channel entropy): then the first that has.
+  const chosen = a.measures.find((x) => x.measure === props.measure);
+  const m = chosen?.values.some((v) => v !== null)
+    ? chosen
+    : (a.measures.find((x) => x.values.some((v) => v !== null)) ?? chosen ?? a.measures[0]);
   const name = m ? nameOf(m) : '';
   const points = m ? importancePoints(a, m, name) : [];
   const missing = points.filter((p) => p.x === null || p.y === null).length;

@@ -10,7 +10,7 @@ import type { JSX } from 'preact';
 import * as v from 'valibot';
 import { EstimatorPicker } from '../../charts/informationPlane';
 import { shortLayerName } from '../../../src/contract/layerLabel';
-import { INFORMATION_ESTIMATORS, informationLayers, informationQueries } from '../../../src/contract/plan';
+import { importanceLayers, INFORMATION_ESTIMATORS, informationLayers, informationQueries } from '../../../src/contract/plan';
 import { useApp, useQuery, useSchemaViewState } from '../../state';
 import { EpochSlider } from '../../ui';
 import { ChannelInformationCard } from './ChannelInformationCard';
@@ -28,22 +28,26 @@ export function InformationView(): JSX.Element {
   const subset = ui.slice.subset;
   const plane = useQuery(informationQueries.plane(estimator, subset), 'information');
   const multi = informationLayers(manifest);
-  // The layer of the heatmap and the redundancy: the focus when it has several channels, else the slice's first such layer.
-  const layer = [ui.focus.layer, ...ui.slice.layers, multi[0]].find((l): l is number => l !== null && l !== undefined && multi.includes(l));
+  // The layers the picker offers: the multi-channel layers and the dense layers, whose units have an importance only.
+  const layers = importanceLayers(manifest);
+  // The layer of the cards: the focus when it is one of them, else the slice's first such layer.
+  const layer = [ui.focus.layer, ...ui.slice.layers, multi[0] ?? layers[0]].find(
+    (l): l is number => l !== null && l !== undefined && layers.includes(l),
+  );
   const name = (l: number) => (manifest.layers[l] ? shortLayerName(manifest.layers[l], manifest.layers) : `layer ${l}`);
   return (
     <>
       <div class="info-toolbar" role="group" aria-label="Information view settings">
         <EstimatorPicker value={estimator} onChange={setEstimator} caption="Estimator" />
-        {multi.length > 0 && layer !== undefined && (
+        {layers.length > 0 && layer !== undefined && (
           <label>
             Layer{' '}
             <select
-              aria-label="Layer of the channel heatmap and the redundancy"
+              aria-label="Layer of the channel cards"
               value={String(layer)}
               onChange={(e) => focus(Number((e.target as HTMLSelectElement).value))}
             >
-              {multi.map((l) => (
+              {layers.map((l) => (
                 <option key={l} value={String(l)} title={manifest.layers[l].name}>
                   {name(l)}
                 </option>
@@ -59,10 +63,18 @@ export function InformationView(): JSX.Element {
         <p class="status" role="note">
           This model has no layer with several channels after its input: there is no channel heatmap or redundancy to show.
         </p>
-      ) : (
+      ) : multi.includes(layer) ? (
         <>
           <ChannelInformationCard layer={layer} layerName={name(layer)} />
           <RedundancyCard layer={layer} layerName={name(layer)} />
+          <ImportanceCard layer={layer} layerName={name(layer)} />
+        </>
+      ) : (
+        <>
+          <p class="status" role="note">
+            {name(layer)} is a dense layer: its {manifest.layers[layer].outputShape[0]} units hold one value each, so it has no channel
+            heatmap or redundancy; its channel importance takes each unit as a channel.
+          </p>
           <ImportanceCard layer={layer} layerName={name(layer)} />
         </>
       )}

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { canonicalQuery, checkAnswer } from '../../../../../src/contract/queries';
 import type { ChannelAblation, ChannelImportanceAnswer, Finding, MeasureCorrelation } from '../../../../../src/contract/queries';
 import { formatNumber, formatPercent } from '../../../../../src/contract/format';
-import { REPORT_IMPORTANCE_LAYERS, reportImportanceLayers, reportPlan } from '../../../../../src/contract/plan';
+import {
+  importanceLayers,
+  isDenseLayer,
+  REPORT_IMPORTANCE_LAYERS,
+  reportImportanceLayers,
+  reportPlan,
+} from '../../../../../src/contract/plan';
 import {
   classesText,
   correlationSentence,
@@ -320,5 +326,36 @@ describe('report plan: findings first, channel importance of the multi-channel l
     assert.equal(layers.length, REPORT_IMPORTANCE_LAYERS);
     assert.equal(layers[0], 1);
     assert.equal(layers[layers.length - 1], 39);
+  });
+
+  it('offers the dense layers of more than one unit before the scored output too, each unit a channel', () => {
+    const shaped = (index: number, name: string, className: string, outputShape: number[]) => ({
+      ...layer(index, name, className, outputShape.length > 1 ? outputShape[outputShape.length - 1] : 1),
+      outputShape,
+    });
+    const layers = [
+      shaped(0, 'input', 'InputLayer', [28, 28, 1]),
+      shaped(1, 'conv1', 'Conv2D', [24, 24, 8]),
+      shaped(2, 'flatten', 'Flatten', [4608]),
+      shaped(3, 'dense1', 'Dense', [64]),
+      shaped(4, 'gate', 'Dense', [1]),
+      shaped(5, 'dropout', 'Dropout', [64]),
+      shaped(6, 'output', 'Dense', [10]),
+    ];
+    const m = planManifest(layers, [0, 1]);
+    // Not the flatten (it mixes nothing), a one-unit layer, a dropout, nor the output's class scores.
+    assert.deepEqual(isDenseLayer(layers[3]), true);
+    assert.deepEqual(importanceLayers(m), [1, 3]);
+    assert.deepEqual(reportImportanceLayers(m), [1, 3]);
+    const asked = reportPlan(m, { epochs: [0, 1], datasetDiversity: false, deconvolutionChannels: 2 })
+      .filter((p) => p.query.kind === 'channelImportance')
+      .map((p) => canonicalQuery(p.query));
+    assert.deepEqual(
+      asked,
+      [1, 3].map((l) => canonicalQuery({ kind: 'channelImportance', layer: l, epoch: 1 })),
+    );
+    // A model whose scores come from a named layer before the last: the dense layers after it are not offered.
+    const named = { ...m, output: { kind: 'softmax', layer: 'dense1' } } as unknown as typeof m;
+    assert.deepEqual(importanceLayers(named), [1]);
   });
 });
