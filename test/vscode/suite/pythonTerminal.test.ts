@@ -56,6 +56,36 @@ async function runInTerminal(name: string, command: string, terminals: vscode.Te
   return output;
 }
 
+/**
+ * The example's main with each epoch made to last at least 3 s: longer than the runs index's 2 s
+ * look at recording runs (code-server's file watcher misses the script's writes), as real epochs
+ * are. On a fast machine the example's 1-2 s epochs ended between two looks, and the tree saw one
+ * state (CI, 2026-11-26). The run is still the example's: its model class is train_lenet.py's.
+ */
+function slowScript(made: string[]): string {
+  const slow = join(tmpdir(), `cnn-slicer-slow-train-${process.pid}.py`);
+  if (existsSync(slow)) return slow;
+  writeFileSync(
+    slow,
+    [
+      'import sys, time',
+      `sys.path.insert(0, ${JSON.stringify(dirname(SCRIPT))})`,
+      'import train_lenet, training',
+      'one_epoch = training.train_one_epoch',
+      'def slow_epoch(*args, **kwargs):',
+      '    started = time.time()',
+      '    result = one_epoch(*args, **kwargs)',
+      '    time.sleep(max(0.0, 3.0 - (time.time() - started)))',
+      '    return result',
+      'training.train_one_epoch = slow_epoch',
+      'train_lenet.main()',
+      '',
+    ].join('\n'),
+  );
+  made.push(slow);
+  return slow;
+}
+
 /** The script's output so far (for a failure message). */
 function outputOf(file: string): string {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : '(no output)';
@@ -90,29 +120,7 @@ describe('a Python training script in the VS Code terminal', function () {
     const api = await activate();
     const runsFolder = api.ctx.runsFolders()[0];
     const before = new Set((await api.ctx.runs.runs()).map((r) => r.folder));
-    // The example's main, each epoch made to last at least 3 s: longer than the index's 2 s look at
-    // recording runs (code-server's file watcher misses the script's writes), as real epochs are. On
-    // a fast machine the example's 1-2 s epochs ended between two looks, and the tree saw one state.
-    const slow = join(tmpdir(), `cnn-slicer-slow-train-${process.pid}.py`);
-    writeFileSync(
-      slow,
-      [
-        'import sys, time',
-        `sys.path.insert(0, ${JSON.stringify(dirname(SCRIPT))})`,
-        'import train_lenet, training',
-        'one_epoch = training.train_one_epoch',
-        'def slow_epoch(*args, **kwargs):',
-        '    started = time.time()',
-        '    result = one_epoch(*args, **kwargs)',
-        '    time.sleep(max(0.0, 3.0 - (time.time() - started)))',
-        '    return result',
-        'training.train_one_epoch = slow_epoch',
-        'train_lenet.main()',
-        '',
-      ].join('\n'),
-    );
-    made.push(slow);
-    const output = await runInTerminal('train_lenet', `${PYTHON} ${slow}`, terminals);
+    const output = await runInTerminal('train_lenet', `${PYTHON} ${slowScript(made)}`, terminals);
 
     // While it trains: the run is listed as recording, the tree says how far it is, and its epochs grow.
     const seen = new Map<number, string>();
@@ -158,7 +166,7 @@ describe('a Python training script in the VS Code terminal', function () {
     const api = await activate();
     const runsFolder = api.ctx.runsFolders()[0];
     const before = new Set((await api.ctx.runs.runs()).map((r) => r.folder));
-    const output = await runInTerminal('train_lenet killed', `${PYTHON} ${SCRIPT}`, terminals);
+    const output = await runInTerminal('train_lenet killed', `${PYTHON} ${slowScript(made)}`, terminals);
     const recording = await poll(
       'the run recording its first epoch',
       output,
