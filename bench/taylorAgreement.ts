@@ -9,9 +9,13 @@
  *
  * (default: the last recorded epoch, every layer from 1 to the scored output with more than one
  * channel). The exact answers come from an analysis service on the WebAssembly backend, no answer
- * cached, warmed by one untimed answer; their time includes the information measures channelImportance
- * computes beside the ablations. The estimate runs on this thread's WebAssembly backend, the model
- * loaded and one small untimed pass run first.
+ * cached, warmed by one untimed answer; each asks `exhaustive: true`, so every channel is ablated (by
+ * default channelImportance ablates only 16 channels of a layer, the two tiers of docs/estimators.md).
+ * Their time includes the information measures channelImportance computes beside the ablations and
+ * the Taylor pass it runs to fill its `estimate` (no answer is cached). Each layer's row is also printed
+ * to stderr as soon as it is measured (with its time per channel), so a stopped run keeps the layers
+ * it finished. The estimate runs on this thread's WebAssembly backend, the model loaded and one small
+ * untimed pass run first.
  */
 import { dirname } from 'node:path';
 import { spearman } from '../src/analysis';
@@ -45,24 +49,28 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const estimates = await taylorEstimates({ ...common, targets: layers });
   const taylorMs = performance.now() - t0;
+  console.error(`Taylor estimate, all ${layers.length} layers at once: ${(taylorMs / 1000).toFixed(2)} s`);
   model.dispose();
 
   const engine = new AnalysisEngine({ roots: [dirname(folder)], backend: 'wasm', cacheBytes: 0 });
   const rows: string[] = [];
   let exactMs = 0;
   try {
-    // The service warmed up (backend, compute workers, the model and the probe's forward pass) by one untimed answer.
-    await engine.answer(folder, { kind: 'channelImportance', epoch, layer: layers[0] });
+    // The service warmed up (backend, compute workers, the model and the probe's forward pass) by one untimed
+    // answer, of the scored output's few units: an answer of a wide early layer would cost minutes on a
+    // full-width ResNet.
+    await engine.answer(folder, { kind: 'channelImportance', epoch, layer: output.layer });
     for (const layer of layers) {
       const t = performance.now();
       const l = manifest.layers[layer];
-      const asked = await engine.answer(folder, { kind: 'channelImportance', epoch, layer }).then(
+      const asked = await engine.answer(folder, { kind: 'channelImportance', epoch, layer, exhaustive: true }).then(
         (r) => r.answer,
         (e: unknown) => e as Error,
       );
       const ms = performance.now() - t;
       if (asked instanceof Error) {
         rows.push(`| ${l.name} | no exact answer: ${asked.message} | | | |`);
+        console.error(rows.at(-1));
         continue;
       }
       const answer = asked;
@@ -81,6 +89,7 @@ async function main(): Promise<void> {
         `| ${l.name} (${estimate.length} ${l.outputShape.length < 2 ? 'units' : 'channels'}) | ${fixed(r.rho)} | ${fixed(abs.rho)} | ` +
           `${top(exact) === top(estimate) ? 'yes' : `no (${top(exact)} / ${top(estimate)})`} | ${(ms / 1000).toFixed(2)} s |`,
       );
+      console.error(`${rows.at(-1)} ${(ms / 1000 / estimate.length).toFixed(2)} s per channel`);
     }
   } finally {
     engine.close();
