@@ -4,11 +4,11 @@
 // is externally managed), and the run appears in the workspace's runs folder and completes; insert
 // the recorder lines at the loop picked.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PythonAnalyzeResult, PythonAnalyzeUi } from '../../../src/extension/recording/pythonAnalyze';
-import { activate, fixtureUri, log, waitFor } from './helpers';
+import { activate, fixtureUri, log, removeFolder, waitFor } from './helpers';
 
 /** A tiny CNN trained 2 epochs on synthetic data with the Recorder's three lines: seconds. */
 const SCRIPT = `import torch
@@ -104,7 +104,7 @@ describe('Analyze CNN on a .py file', function () {
     } finally {
       api.pythonAnalyze.ui = saved;
       if (result?.action === 'run') result.terminal.dispose();
-      for (const r of runsOf(runsFolder, 'py-analyze')) rmSync(r.folder, { recursive: true, force: true });
+      for (const r of runsOf(runsFolder, 'py-analyze')) removeFolder(r.folder);
       await vscode.workspace.fs.delete(file);
       await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
     }

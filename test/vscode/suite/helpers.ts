@@ -1,6 +1,7 @@
 // Shared by the integration tests (bundled into each test file): the extension under test, the
 // fixture workspace, and waiting for things the extension host does asynchronously.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { Finding } from '../../../src/contract/queries/findings';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
@@ -76,4 +77,12 @@ export function ours(uri: vscode.Uri): vscode.Diagnostic[] {
 /** A finding for a known answer: `kind` and `message` given, the rest an information finding of epoch 1 unless given. */
 export function finding(f: Partial<Finding> & Pick<Finding, 'kind' | 'message'>): Finding {
   return { severity: 'information', epoch: 1, detail: 'detail', evidence: {}, view: { view: 'channel' }, ...f };
+}
+
+/**
+ * Removes a folder the extension may still be writing into (a run just recorded: its panel's answers
+ * are cached in it), retried when a file appears while it goes (ENOTEMPTY: CI, 2026-11-26).
+ */
+export function removeFolder(path: string): void {
+  rmSync(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }

@@ -5,13 +5,13 @@
 // reload (the runs index looks again at recording runs). A script run without CNN_SLICER_RUNS
 // records into `.cnnslicer/runs` beside itself, inside the workspace: that folder is found and listed.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
 import type { RunRecord } from '../../../src/run/store';
-import { activate, fixtureFolder, log, waitFor } from './helpers';
+import { activate, fixtureFolder, log, removeFolder, waitFor } from './helpers';
 
 /** The repository: this file runs from dist/test/suite/ (also when the suite tests an installed .vsix). */
 const REPO = join(__dirname, '..', '..', '..');
@@ -111,7 +111,7 @@ describe('a Python training script in the VS Code terminal', function () {
 
   after(async () => {
     for (const t of terminals) t.dispose();
-    for (const f of made) rmSync(f, { recursive: true, force: true });
+    for (const f of made) removeFolder(f);
     await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
   });
 

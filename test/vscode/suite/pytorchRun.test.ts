@@ -3,11 +3,11 @@
 // extension (src/extension/runs/pendingMeasures.ts runs the bundled `cnn-slicer measure`), and the
 // runs index then lists every epoch with its measures.
 import assert from 'node:assert/strict';
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ControlResult } from '../../../src/extension/commands/control';
-import { activate, waitFor } from './helpers';
+import { activate, removeFolder, waitFor } from './helpers';
 
 describe('a PyTorch run', function () {
   this.timeout(120_000);
@@ -73,7 +73,7 @@ describe('a PyTorch run', function () {
         api.controlCommands.ui = saved;
       }
     } finally {
-      rmSync(folder, { recursive: true, force: true });
+      removeFolder(folder);
       await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
     }
   });

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
 import type { RunNode, RunsNode, RunsView } from '../../../src/extension/runs/runsTree';
-import { activate, fixtureFolder, fixtureUri, waitFor } from './helpers';
+import { activate, fixtureFolder, fixtureUri, removeFolder, waitFor } from './helpers';
 import { recordFixtureRun, sharedFixtureRun } from './recordedRuns';
 
 function topNodes(tree: RunsView): Promise<RunsNode[]> {
@@ -92,7 +92,7 @@ describe('runs tree', function () {
       const times = tiny.runs.map((r) => r.record.manifest.createdAt);
       assert.deepEqual(times, [...times].sort().reverse());
     } finally {
-      rmSync(other, { recursive: true, force: true });
+      removeFolder(other);
       rmSync(otherModel, { force: true });
       await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
     }
@@ -224,7 +224,7 @@ describe('runs tree', function () {
       kept = existsSync(join(run, 'manifest.json'));
     } finally {
       api.runCommands.ui = original;
-      rmSync(run, { recursive: true, force: true, maxRetries: 5 });
+      removeFolder(run);
     }
     if (asked.length === 1) {
       // This machine has a trash: the run went there at the first answer.
@@ -257,7 +257,7 @@ describe('runs tree', function () {
       const pick = (s: typeof old.settings) => ({ epochs: s.epochs, probeSize: s.probeSize, k: s.k, bins: s.bins, batchSize: s.batchSize });
       assert.deepEqual(pick(again.manifest.settings), pick(old.settings));
     } finally {
-      rmSync(again.folder, { recursive: true, force: true });
+      removeFolder(again.folder);
       api.ctx.runs.refresh();
     }
   });
@@ -311,7 +311,7 @@ describe('runs tree', function () {
     } finally {
       await api.ctx.workspaceState.update(key, remembered);
       // The extension may still be writing answers into a new run's cache (its findings for the Problems panel).
-      for (const f of [source, again?.folder]) if (f) rmSync(f, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      for (const f of [source, again?.folder]) if (f) removeFolder(f);
       api.ctx.runs.refresh();
     }
   });
@@ -356,7 +356,7 @@ describe('runs tree', function () {
       assert.doesNotMatch(String(it.contextValue), /^run/, 'the run menus (viewItem =~ /^run/) do not apply');
       assert.match((it.tooltip as vscode.MarkdownString).value, /damaged/);
     } finally {
-      rmSync(broken, { recursive: true, force: true });
+      removeFolder(broken);
       await vscode.commands.executeCommand('cnnSlicer.refreshRuns');
     }
     await waitFor('the unreadable run to leave the tree', async () => !(await topNodes(tree)).some((n) => n.kind === 'unreadable'));
