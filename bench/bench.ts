@@ -351,6 +351,19 @@ function numpyReference(n: number, dir: string): CaseResult | undefined {
 
 const fmt = (v: number, digits = 2) => v.toFixed(digits);
 
+/** Prints a section's timed lines, each against its goal; returns how many goals were missed. */
+function printTimedLines(lines: readonly { label: string; ms: number; goalMs?: number }[]): number {
+  let missed = 0;
+  for (const line of lines) {
+    const ok = line.goalMs === undefined || line.ms <= line.goalMs;
+    if (!ok) missed++;
+    console.log(
+      `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs === undefined ? '' : `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`}`,
+    );
+  }
+  return missed;
+}
+
 /** Training against PyTorch (bench/torchBench.ts); `--torch-inputs N`, `--torch-model M`, `--torch-profile`, `--install-torch`. */
 async function benchTorchSection(dir: string): Promise<{ fails: number }> {
   const { benchAgainstTorch, DEFAULT_TORCH_INPUTS } = await import('./torchBench');
@@ -630,37 +643,19 @@ async function main(): Promise<void> {
   if (want('service')) {
     console.log('\nAnalysis service queries on examples/cifar-cnn.ts, probe 500 (CIFAR-format random images; warm service)');
     const service = await inChild('service');
-    for (const line of service.lines!) {
-      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
-      if (!ok) fails++;
-      console.log(
-        `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs === undefined ? '' : `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`}`,
-      );
-    }
+    fails += printTimedLines(service.lines!);
     console.log(`  peak memory ${fmt(service.peakRssMB, 0)} MB; recording the run for it took ${fmt(service.recordSeconds!, 1)} s`);
   }
   if (!quick && want('graph')) {
     console.log('\nNetwork graph of the full-width ResNet-18 (examples/resnet18.ts), one epoch, CIFAR-format images');
     const graph = await inChild('network-graph-resnet18');
-    for (const line of graph.lines!) {
-      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
-      if (!ok) fails++;
-      console.log(
-        `  ${line.label.padEnd(96)} ${fmt(line.ms, 0).padStart(6)} ms${line.goalMs === undefined ? '' : `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`}`,
-      );
-    }
+    fails += printTimedLines(graph.lines!);
     console.log(`  peak memory ${fmt(graph.peakRssMB, 0)} MB; recording the run for it took ${fmt(graph.recordSeconds!, 1)} s`);
   }
   if (want('ablation')) {
     console.log('\nAblation and findings: channelImportance and ablation on examples/cifar-cnn.ts (probe 500), findings on LeNet');
     const ablation = await inChild('ablation');
-    for (const line of ablation.lines!) {
-      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
-      if (!ok) fails++;
-      console.log(
-        `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs === undefined ? '' : `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`}`,
-      );
-    }
+    fails += printTimedLines(ablation.lines!);
     console.log(`  peak memory ${fmt(ablation.peakRssMB, 0)} MB`);
   }
   if (!quick && want('memory')) {
@@ -726,13 +721,7 @@ async function main(): Promise<void> {
       '\nchannelImportance (two tiers) of every layer of the full-width ResNet-18, one epoch, CIFAR-format images (tens of minutes)',
     );
     const every = await inChild('network-graph-resnet18:every-layer');
-    for (const line of every.lines!) {
-      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
-      if (!ok) fails++;
-      console.log(
-        `  ${line.label.padEnd(96)} ${fmt(line.ms, 0).padStart(6)} ms${line.goalMs === undefined ? '' : `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})`}`,
-      );
-    }
+    fails += printTimedLines(every.lines!);
   } else
     console.log(
       '\nchannelImportance of every layer of the full-width ResNet-18 (tens of minutes): not run; run it with `node dist/bench.js --only importance`',
