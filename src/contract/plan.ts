@@ -211,10 +211,19 @@ export const REPORT_PLAN_OF_VIEW: Record<ViewId, ViewPlan> = {
     return {
       views: informationPlan(manifest).map((step) => step.query),
       // Channel importance (each channel ablated alone) at the last epoch, for the layers the view shows.
-      last: epoch === undefined ? [] : reportImportanceLayers(manifest).map((l) => importanceQueries.channelImportance(l, epoch)),
+      // The one Taylor pass over every layer first: each importance answer reads its layer's estimates from it.
+      last: epoch === undefined ? [] : reportImportance(manifest, epoch),
     };
   },
 };
+
+/** A report's channel importance at `epoch`: the every-layer Taylor estimate (when the run scores classes), then each layer's two tiers. */
+function reportImportance(manifest: RunManifest, epoch: number): Query[] {
+  const layers = reportImportanceLayers(manifest);
+  if (!layers.length) return [];
+  const estimate = manifest.output?.labelMeasuresAbsent ? [] : [importanceQueries.estimate(epoch)];
+  return [...estimate, ...layers.map((l) => importanceQueries.channelImportance(l, epoch))];
+}
 
 /** The queries a standalone report answers, in the order they are computed (cheap first): each view's part, stage by stage. */
 export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view: ViewId; query: Query }[] {
@@ -385,6 +394,11 @@ export const importanceQueries = {
   /** A layer's channels estimated and the most costly and a sample ablated alone (`exhaustive`: every one), against their information measures (zero ablation). */
   channelImportance: (layer: number, epoch: number, exhaustive?: boolean): QueryOf<'channelImportance'> =>
     exhaustive ? { kind: 'channelImportance', layer, epoch, exhaustive } : { kind: 'channelImportance', layer, epoch },
+  /**
+   * The Taylor estimate of every channel of every layer at `epoch`, one pass: a report asks it before
+   * its channel importance, whose answers then read it (else each runs a pass of its own layer).
+   */
+  estimate: (epoch: number): QueryOf<'channelImportanceEstimate'> => ({ kind: 'channelImportanceEstimate', epoch }),
   /** The findings of the run at an epoch (the last recorded when absent). */
   findings: (epoch?: number): QueryOf<'findings'> => (epoch === undefined ? { kind: 'findings' } : { kind: 'findings', epoch }),
 };
@@ -444,7 +458,7 @@ export const QUERY_BUILDERS: { [K in QueryKind]: BuilderOf<K> | null } = {
   informationPlane: informationQueries.plane,
   ablation: null,
   channelImportance: importanceQueries.channelImportance,
-  channelImportanceEstimate: null,
+  channelImportanceEstimate: importanceQueries.estimate,
   findings: importanceQueries.findings,
 };
 

@@ -6,6 +6,7 @@
 // min/max fields) are never quantised. A report over its size budget summarises its largest
 // answers (the feature maps of wide layers keep their first channels, `keepChannels`) before it
 // leaves any out. Pure: the CLI (Node) and the page (browser) share it.
+import { base64ToBytes, bytesToBase64 } from './base64';
 import { decodeFloat32, encodeFloat32, encodedValues } from './queries';
 import type { EncodedArray, FeatureMapsAnswer, QueryErrorCode } from './queries';
 import type { RunManifest } from './runFormat';
@@ -145,19 +146,6 @@ export async function decodeEntry(entry: ReportEntry): Promise<ReportAnswer | { 
 async function gunzipText(base64: string): Promise<string> {
   const stream = new Blob([base64ToBytes(base64) as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
   return new Response(stream).text();
-}
-
-export function bytesToBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-export function base64ToBytes(base64: string): Uint8Array {
-  const s = atob(base64);
-  const bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-  return bytes;
 }
 
 /** Every entry decoded, as the views would receive them (for tests and tools that read a report's data). */

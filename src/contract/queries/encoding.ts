@@ -1,5 +1,6 @@
 /** Float32 arrays in base64, the form large answers (images, feature maps) take in JSON: compact and exact. */
 import * as v from 'valibot';
+import { base64ToBytes, bytesToBase64 } from '../base64';
 import { badQuery } from './errors';
 
 /** A float32 array in base64 (little-endian), row-major with `shape`: compact in JSON and exact. */
@@ -12,14 +13,10 @@ export type EncodedArray = v.InferOutput<typeof EncodedArraySchema>;
 
 /**
  * Encodes float32 values (host byte order is little-endian on every platform Node and VS Code run
- * on). The platform's btoa does the base64 (Node ≥ 16, browsers): a string built a character at a
- * time takes several times longer on the feature maps of a report.
+ * on), base64 by the contract's one codec (src/contract/base64.ts).
  */
 export function encodeFloat32(shape: number[], data: Float32Array): EncodedArray {
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return { dtype: 'float32', shape, base64: btoa(binary) };
+  return { dtype: 'float32', shape, base64: bytesToBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
 }
 
 /** Values already decoded (or never encoded), by the array object that stands for them. */
@@ -59,10 +56,7 @@ export function decodeFloat32(a: EncodedArray): Float32Array {
   const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
   const length = (s.length / 4) * 3 - pad;
   if (length !== count * 4) throw badQuery(`encoded array: ${length} bytes for shape [${a.shape.join(', ')}]`);
-  const binary = atob(s);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  const values = new Float32Array(bytes.buffer);
+  const values = new Float32Array(base64ToBytes(s).buffer);
   decoded.set(a, values);
   return values.slice();
 }

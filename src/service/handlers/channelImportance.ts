@@ -221,9 +221,19 @@ export function twoTierChannels(estimates: readonly (number | null)[], topK: num
   return [...order.slice(0, topK), ...sampleWithoutReplacement(rest, sampled, seed)].sort((a, b) => a - b);
 }
 
-/** The layer's estimates from the run's one Taylor pass over every layer at `epoch` (cached with the `channelImportanceEstimate` answer of every layer). */
+/**
+ * The layer's estimates at `epoch`: from the Taylor pass over every layer when its answer is cached
+ * (a report asks it first, so its importance answers share one pass), else from a pass that gates
+ * this layer alone, cached as the `channelImportanceEstimate` answer of this layer. That pass runs
+ * the same forward pass in the same chunks and walks back only from the loss to this layer (not to
+ * layer 1): the same numbers, bit for bit (test/unit/tfjs/taylor.test.ts), at a fraction of the cost
+ * for a deep layer.
+ */
 async function cachedEstimates(ctx: QueryContext, epoch: number, layer: number): Promise<(number | null)[]> {
-  const query = { kind: 'channelImportanceEstimate', epoch } as const;
+  const every = ctx.run.cache.get<AnswerOf['channelImportanceEstimate']>(answerKey(ctx.run, { kind: 'channelImportanceEstimate', epoch }));
+  const fromEvery = every?.layers.find((l) => l.layer === layer);
+  if (fromEvery) return fromEvery.estimates;
+  const query: QueryOf<'channelImportanceEstimate'> = { kind: 'channelImportanceEstimate', epoch, layers: [layer] };
   const key = answerKey(ctx.run, query);
   let answer = ctx.run.cache.get<AnswerOf['channelImportanceEstimate']>(key);
   if (!answer) {

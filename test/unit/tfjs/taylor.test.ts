@@ -54,6 +54,26 @@ function twoLayer(functional = false): tf.LayersModel {
   return model;
 }
 
+/** A residual graph: two 3×3 convolutions on [6, 6, 2] inputs, the second's output added to the first's, into a 2-class softmax; seeded weights. */
+function residual(): tf.LayersModel {
+  const x = tf.input({ shape: [6, 6, 2] });
+  const a = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'a' });
+  const b = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'b' });
+  const sum = tf.layers.add({ name: 'sum' });
+  const relu = tf.layers.activation({ activation: 'relu', name: 'relu' });
+  const flat = tf.layers.flatten({ name: 'flat' });
+  const out = tf.layers.dense({ units: 2, activation: 'softmax', name: 'out' });
+  const ya = a.apply(x) as tf.SymbolicTensor;
+  const y = out.apply(flat.apply(relu.apply(sum.apply([ya, b.apply(ya) as tf.SymbolicTensor])))) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: x, outputs: y, name: 'residual' });
+  const random = seededRandom(5);
+  const draw = (n: number) => Array.from({ length: n }, () => 2 * random() - 1);
+  a.setWeights([tf.tensor4d(draw(72), [3, 3, 2, 4]), tf.tensor1d(draw(4))]);
+  b.setWeights([tf.tensor4d(draw(144), [3, 3, 4, 4]), tf.tensor1d(draw(4))]);
+  out.setWeights([tf.tensor2d(draw(144 * 2), [144, 2]), tf.tensor1d(draw(2))]);
+  return model;
+}
+
 describe('taylor: the first-order Taylor estimate of channel importance', function () {
   this.timeout(120_000);
   before(async () => {
@@ -139,6 +159,26 @@ describe('taylor: the first-order Taylor estimate of channel importance', functi
     const only = await taylorEstimates({ tf, model, layers, inputs, labels, count: N, output, targets: [1] });
     assert.deepEqual([...only.keys()], [1]);
     close(only.get(1)!, Array.from(whole.get(1)!), 'conv alone');
+  });
+
+  it('gives each layer the same numbers, bit for bit, when its pass gates that layer alone (sequential and residual graph)', async () => {
+    // channelImportance reads a layer's estimates from the every-layer pass when it is cached and
+    // from a pass of that layer alone otherwise: its answer must not depend on which it found.
+    for (const model of [twoLayer(), residual()]) {
+      const layers = runLayers(model);
+      const out = layers.length - 1;
+      const count = 40;
+      const per = layers[0].outputShape.reduce((a, b) => a * b, 1);
+      const random = seededRandom(11);
+      const x = Float32Array.from({ length: count * per }, () => 2 * random() - 1);
+      const y = Int32Array.from({ length: count }, (_, i) => i % 2);
+      const o = { tf, model, layers, inputs: x, labels: y, count, output: { layer: out, kind: 'softmax' as const } };
+      const whole = await taylorEstimates(o);
+      for (let l = 1; l <= out; l++) {
+        const alone = await taylorEstimates({ ...o, targets: [l] });
+        assert.deepEqual(Array.from(alone.get(l)!), Array.from(whole.get(l)!), `${model.name} layer ${l} (${layers[l].name})`);
+      }
+    }
   });
 
   it('walks a graph model as its sequential twin runs, to the same numbers', async () => {
