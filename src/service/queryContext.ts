@@ -14,7 +14,7 @@ import type { ModelLease } from './models';
 import { QueryError, QueryPriority } from '../contract/queries';
 import type { Probe } from '../run/probe';
 import { readProbe, RunState } from './runs';
-import { cutLayers } from './splitForward';
+import { resumePoint } from './splitForward';
 import type { SplitForward, SplitPass } from './splitForward';
 import { layerInputs } from './networkTopology';
 import type { PassSource, SubsetPasses } from './subsetPasses';
@@ -284,19 +284,12 @@ export class QueryContext {
     held?: ReadonlyMap<number, Activations>,
   ): Promise<{ index: number; activations: Activations } | undefined> {
     const inMemory = (l: number) => held?.get(l) ?? this.parts.activations.peek(ActivationCache.key(this.run.folder, epoch, l));
-    let deepest: { index: number; activations: Activations } | undefined;
-    for (let l = layer - 1; l >= 1 && !deepest; l--) {
-      const known = inMemory(l);
-      if (known) deepest = { index: l, activations: known };
-    }
-    if (!deepest) return undefined;
+    let any = false;
+    for (let l = layer - 1; l >= 1 && !any; l--) any = inMemory(l) !== undefined;
+    if (!any) return undefined;
     const { model } = await this.model(epoch);
-    const cuts = cutLayers(layerInputs(model, this.manifest.layers), 0, last);
-    for (let l = deepest.index; l >= 1; l--) {
-      const known = cuts.has(l) && inMemory(l);
-      if (known) return { index: l, activations: known };
-    }
-    return deepest;
+    const index = resumePoint(layerInputs(model, this.manifest.layers), layer, last, (l) => inMemory(l) !== undefined);
+    return index === undefined ? undefined : { index, activations: inMemory(index)! };
   }
 
   /**

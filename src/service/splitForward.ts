@@ -264,3 +264,25 @@ export function cutLayers(inputs: readonly (readonly number[])[], start: number,
   }
   return cuts;
 }
+
+/**
+ * Where a forward pass to `last` that needs `layer` first starts (queryContext.ts `resumeFrom`): the
+ * deepest layer below `layer` in memory that is a cut up to `last` ({@link cutLayers}), else the
+ * deepest in memory (a graph pass from a layer inside a block runs the block's other branches from
+ * the input), else undefined (from the input). `inputs`: each run layer's inputs (networkTopology.ts).
+ */
+export function resumePoint(
+  inputs: readonly (readonly number[])[],
+  layer: number,
+  last: number,
+  inMemory: (l: number) => boolean,
+): number | undefined {
+  const cuts = cutLayers(inputs, 0, last);
+  let deepest: number | undefined;
+  for (let l = layer - 1; l >= 1; l--) {
+    if (!inMemory(l)) continue;
+    deepest ??= l;
+    if (cuts.has(l)) return l;
+  }
+  return deepest;
+}

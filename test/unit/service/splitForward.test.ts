@@ -16,7 +16,7 @@ import { readProbe } from '../../../src/run/probe';
 import { epochFolder } from '../../../src/run/paths';
 import { recordRun } from '../../../src/recorder/record';
 import { layerInputs } from '../../../src/service/networkTopology';
-import { cutLayers, SplitForward } from '../../../src/service/splitForward';
+import { cutLayers, resumePoint, SplitForward } from '../../../src/service/splitForward';
 import { initBackend } from '../../../src/tfjs/backend';
 import { Activations, forwardLayers, loadCheckpoint } from '../../../src/tfjs/forward';
 import { tailPlan } from '../../../src/tfjs/graphTail';
@@ -91,6 +91,21 @@ describe('cuts of a model graph (where a segmented pass may end)', () => {
     assert.deepEqual([...cutLayers(block, 0, 5)].sort(), [1, 4, 5]);
     assert.deepEqual([...cutLayers(block, 2, 5)].sort(), [4, 5], 'only layers after the start');
     assert.deepEqual([...cutLayers(block, 0, 3)].sort(), [1, 2, 3], 'only readers up to last count');
+  });
+
+  it('a pass resumes from the deepest cut in memory, not from inside a block (whose shortcut would run from the input)', () => {
+    // 1 → 2 → 3, 4 = add(1, 3), 5 → 6 → 7, 8 = add(5, 7): cuts up to 8 are 1, 4, 5, 8.
+    const blocks = [[], [0], [1], [2], [1, 3], [4], [5], [6], [5, 7]];
+    const held =
+      (...ls: number[]) =>
+      (l: number) =>
+        ls.includes(l);
+    assert.equal(resumePoint(blocks, 8, 8, held(1, 3, 6, 7)), 1, 'inside blocks (3, 6, 7) only: back to the cut 1');
+    assert.equal(resumePoint(blocks, 8, 8, held(4, 6, 7)), 4);
+    assert.equal(resumePoint(blocks, 7, 7, held(4, 6)), 6, 'up to 7, the block’s end (8) is not read: 6 is a cut');
+    assert.equal(resumePoint(blocks, 8, 8, held(2, 3)), 3, 'no cut in memory: the deepest layer');
+    assert.equal(resumePoint(blocks, 8, 8, held()), undefined, 'nothing in memory: from the input');
+    assert.equal(resumePoint([[], [0], [1], [2]], 3, 3, held(1, 2)), 2, 'a chain: the deepest');
   });
 });
 
