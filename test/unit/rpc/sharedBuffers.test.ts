@@ -129,7 +129,7 @@ describe("the array-buffer pacer of the analysis' thread", () => {
   it('looks before allocating only while open', () => {
     let bytes = 0;
     let collections = 0;
-    const pacer = new ArrayBufferPacer({ threshold: 100, bytes: () => bytes, collect: () => collections++ });
+    const pacer = new ArrayBufferPacer({ threshold: 100, bytes: () => bytes, collect: () => collections++, lookEveryMs: 0 });
     pacer.lookIfOpen();
     bytes = 1000;
     pacer.lookIfOpen();
@@ -144,6 +144,21 @@ describe("the array-buffer pacer of the analysis' thread", () => {
     pacer.lookIfOpen();
     pacer.lookIfOpen();
     assert.equal(collections, 1, 'closed: no look');
+  });
+
+  it('looks before allocating at most once per lookEveryMs', async () => {
+    let looks = 0;
+    const pacer = new ArrayBufferPacer({ bytes: () => (looks++, 0), collect: () => undefined, lookEveryMs: 40 });
+    const close = pacer.open();
+    try {
+      for (let i = 0; i < 100; i++) pacer.lookIfOpen();
+      assert.equal(looks, 1, 'one look for 100 allocations at once');
+      await new Promise((r) => setTimeout(r, 60));
+      pacer.lookIfOpen();
+      assert.equal(looks, 2, 'and another once the time has passed');
+    } finally {
+      close();
+    }
   });
 
   const arrayBuffers = () => process.memoryUsage().arrayBuffers;
