@@ -59,8 +59,9 @@ export interface ReportFigures {
   outOfTime: number;
   /** Answers cut to fewer channels or left out to stay under the size budget. */
   overSize: number;
-  /** Classes alone the report does not hold, of how many. */
+  /** Classes alone the report does not hold, of how many: in all, and because their computing ran past the time budget. */
   classesMissing: number;
+  classesOutOfTime: number;
   classes: number;
   /** The slowest kinds: "channelImportance 12 × 40.1 s". */
   slowest: string[];
@@ -106,6 +107,7 @@ export async function reportCase(runFolder: string): Promise<ReportFigures> {
     outOfTime: r.outOfTime.length,
     overSize: r.omitted.length + r.summarised.length,
     classesMissing: r.classes ? r.classes.total - r.classes.held : 0,
+    classesOutOfTime: r.classes?.outOfTime ?? 0,
     classes: r.classes?.total ?? 0,
     slowest: Object.entries(r.timings ?? {})
       .sort((a, b) => b[1].ms - a[1].ms)
@@ -148,17 +150,20 @@ export async function benchReports(
     const runFolder = out.trim().split('\n').at(-1)!.trim();
     const recordSeconds = (performance.now() - t) / 1000;
     const r = await report(runFolder);
-    const leftOut = r.outOfTime + r.overSize + r.classesMissing;
+    // The goal (issue 48): the complete report, nothing left out for time. What the 25 MB page has no
+    // room for (a deep model's all-input answers fill it, so no class alone fits) is the size
+    // budget's choice, printed beside it.
+    const leftOut = r.outOfTime + r.classesOutOfTime;
     const missed = [
       r.seconds >= REPORT_GOAL_SECONDS ? 'time' : '',
       r.peakRssMB >= REPORT_GOAL_RSS_MB ? 'memory' : '',
-      leftOut > 0 ? 'answers left out' : '',
+      leftOut > 0 ? 'answers left out for time' : '',
     ].filter(Boolean);
     fails += missed.length;
     print(
       `${model.name}: report ${r.seconds.toFixed(1)} s (goal < ${REPORT_GOAL_SECONDS} s), peak memory ${r.peakRssMB.toFixed(0)} MB ` +
-        `(goal < ${REPORT_GOAL_RSS_MB} MB), ${r.megabytes.toFixed(1)} MB page; left out: ${r.outOfTime} for time, ${r.overSize} for size, ` +
-        `${r.classesMissing} of ${r.classes} classes alone (goal 0)${missed.length ? ` — GOAL MISSED: ${missed.join(', ')}` : ''}`,
+        `(goal < ${REPORT_GOAL_RSS_MB} MB), ${r.megabytes.toFixed(1)} MB page; left out for time: ${r.outOfTime} answers and ${r.classesOutOfTime} classes alone (goal 0); ` +
+        `for size: ${r.overSize} answers cut or left out, ${r.classesMissing - r.classesOutOfTime} of ${r.classes} classes alone${missed.length ? ` — GOAL MISSED: ${missed.join(', ')}` : ''}`,
     );
     print(`  slowest: ${r.slowest.join('; ')}; recording took ${recordSeconds.toFixed(0)} s`);
     if (r.cancelled.length) print(`  cancelled at the deadline: ${r.cancelled.join('; ')}`);

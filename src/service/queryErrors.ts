@@ -7,6 +7,10 @@ import { QueryError } from '../contract/queries';
 /** Every failure a query can meet, as a QueryError with a readable message. */
 export function asQueryError(e: unknown): QueryError {
   if (e instanceof QueryError) return e;
+  // The whole error with its stack, for whoever debugs the service (the answer carries its message only).
+  if (process.env.CNN_SLICER_DEBUG) console.error(e);
+  // A stack overflow is a RangeError too, and a bug here, never a subset too large.
+  if (e instanceof RangeError && /call stack/.test(e.message)) return new QueryError('internal', `internal error: ${e.message}`);
   if (CancelledError.is(e)) return new QueryError('cancelled', 'the query was cancelled');
   if (hasErrorCode(e, 'run-format') || e instanceof RunFormatError) return new QueryError('run-format', (e as Error).message);
   if (hasErrorCode(e, 'deconvolution-unsupported')) return new QueryError('unsupported', (e as Error).message);

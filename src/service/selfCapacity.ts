@@ -61,9 +61,9 @@ export async function screenedSelfCapacity(
   );
   const r = screen ? channelCorrelations(acts) : undefined;
   const rEnergy = screen ? channelEnergyCorrelations(acts) : undefined;
-  const kept: number[] = [];
-  if (screen) kept.push(...screenedPairs(screen, r!, rEnergy!, own));
-  else for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) kept.push(c, d);
+  // (Not `push(...pairs)`: a wide layer whose screen keeps most pairs has more of them than a call takes arguments.)
+  const kept: number[] = screen ? screenedPairs(screen, r!, rEnergy!, own) : [];
+  if (!screen) for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) kept.push(c, d);
   // Both orientations of every kept pair (the rule averages the two cells, as it does the full matrix's).
   const cells: number[] = [];
   for (let i = 0; i < kept.length; i += 2) cells.push(kept[i], kept[i + 1], kept[i + 1], kept[i]);

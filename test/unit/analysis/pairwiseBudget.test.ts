@@ -83,5 +83,15 @@ describe('pairwise budget: memory of the N² measures, bounded before they alloc
     const asQuery = asQueryError(new PairwiseSizeError('too many', 10));
     assert.equal(asQuery.code, 'out-of-range');
     assert.equal(asQuery.message, 'too many');
+    // A stack overflow is a RangeError too, but a bug: internal, not a subset too large.
+    let overflow: unknown;
+    const deep = (k: number): number => deep(k + 1) + 1;
+    try {
+      deep(0);
+    } catch (e) {
+      overflow = e;
+    }
+    assert.ok(overflow instanceof RangeError);
+    assert.equal(asQueryError(overflow).code, 'internal');
   });
 });

@@ -124,6 +124,27 @@ describe('findings evidence: the near-duplicate screen on planted copies', funct
     assert.deepEqual(redundancy(screened), redundancy({ rows: C, columns: C, values: full.values }));
   });
 
+  it('keeps the pairs of a wide layer whose screen keeps nearly all of them (more than a call takes arguments)', async () => {
+    // 700 scaled copies of one map: every one of the 244,650 pairs passes the screen (489,300 numbers).
+    const C = 700;
+    const n = 8;
+    const r = rng(5);
+    const base = Array.from({ length: n * 4 }, () => r() - 0.5);
+    const data = new Float32Array(n * 4 * C);
+    for (let i = 0; i < n * 4; i++) for (let c = 0; c < C; c++) data[i * C + c] = base[i] * (1 + c / C);
+    const layer = layerActivations([n, 2, 2, C], data);
+    const codes = await pool.layerCodes(layer, 32);
+    const screened = await screenedSelfCapacity(pool, layer, codes, { screen: NEAR_DUPLICATE_SCREEN });
+    assert.equal(screened.pairs.length, (C * (C - 1)) / 2);
+    assert.deepEqual(
+      screened.pairs.slice(0, 2).map((p) => [p.c, p.d]),
+      [
+        [0, 1],
+        [0, 2],
+      ],
+    );
+  });
+
   it('without a screen compares every pair: its cells are the full matrix’s, bit for bit', async () => {
     const layer = planted();
     const C = layer.channels;
