@@ -689,24 +689,12 @@ async function main(): Promise<void> {
       "\nViews in headless Chromium on real reports: a CIFAR-format run (examples/cifar-cnn.ts, 3,000 images, 3 epochs, probe 300) and the demo's LeNet run",
     );
     const { benchInteractions } = await import('./viewsInteractionsBench');
-    for (const line of await benchInteractions(dir)) {
-      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
-      if (!ok) fails++;
-      console.log(
-        `  ${line.label.padEnd(96)} ${fmt(line.ms, 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`,
-      );
-    }
+    fails += printTimedLines(await benchInteractions(dir));
   }
   if (want('extension')) {
     console.log('\nThe extension host');
     const { benchRunListing } = await import('./runListingBench');
-    for (const line of await benchRunListing()) {
-      const ok = line.goalMs === undefined || line.ms <= line.goalMs;
-      if (!ok) fails++;
-      console.log(
-        `  ${line.label.padEnd(96)} ${fmt(line.ms, line.ms < 10 ? 1 : 0).padStart(6)} ms${line.goalMs ? `  (goal < ${line.goalMs} ms${ok ? '' : ' — GOAL MISSED'})` : ''}`,
-      );
-    }
+    fails += printTimedLines(await benchRunListing());
     const { benchExtension } = await import('./extensionBench');
     for (const line of benchExtension()) {
       if (!line.ok) fails++;
