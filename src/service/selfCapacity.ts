@@ -51,6 +51,7 @@ export async function screenedSelfCapacity(
 ): Promise<ScreenedSelfCapacity> {
   const screen = options.screen === undefined ? (screenSaves(acts.count, acts.units) ? NEAR_DUPLICATE_SCREEN : null) : options.screen;
   const n = codes.length;
+  if (!screen) return everyPair(pool, codes, options.signal);
   const own = Array.from(
     await pool.capacityCells(
       codes,
@@ -59,11 +60,10 @@ export async function screenedSelfCapacity(
     ),
     cell,
   );
-  const r = screen ? channelCorrelations(acts) : undefined;
-  const rEnergy = screen ? channelEnergyCorrelations(acts) : undefined;
+  const r = channelCorrelations(acts);
+  const rEnergy = channelEnergyCorrelations(acts);
   // (Not `push(...pairs)`: a wide layer whose screen keeps most pairs has more of them than a call takes arguments.)
-  const kept: number[] = screen ? screenedPairs(screen, r!, rEnergy!, own) : [];
-  if (!screen) for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) kept.push(c, d);
+  const kept = screenedPairs(screen, r, rEnergy, own);
   // Both orientations of every kept pair (the rule averages the two cells, as it does the full matrix's).
   const cells: number[] = [];
   for (let i = 0; i < kept.length; i += 2) cells.push(kept[i], kept[i + 1], kept[i + 1], kept[i]);
@@ -74,11 +74,26 @@ export async function screenedSelfCapacity(
     pairs.push({
       c,
       d,
-      r: r ? r[c * n + d] : NaN,
-      rEnergy: rEnergy ? rEnergy[c * n + d] : NaN,
+      r: r[c * n + d],
+      rEnergy: rEnergy[c * n + d],
       cd: cell(values[i]),
       dc: cell(values[i + 1]),
     });
   }
-  return { channels: n, diagonal: own, pairs, screen: screen ?? undefined };
+  return { channels: n, diagonal: own, pairs, screen };
+}
+
+/**
+ * Every pair compared (no screen): the full matrix of the layer with itself, whose joint histogram
+ * of a pair gives both its cells (the compute pool's symmetric path: half the histograms of asking
+ * the cells one by one, each cell the same bits). MobileNetV2's findings spent 100 s of their 184 s
+ * here on layers of 8 × 8 maps, which the screen does not pay on.
+ */
+async function everyPair(pool: ComputePool, codes: SharedCodes[], signal?: AbortSignal): Promise<ScreenedSelfCapacity> {
+  const n = codes.length;
+  const { values } = await pool.capacityFromCodes(codes, codes, signal);
+  const pairs = [];
+  for (let c = 0; c < n; c++)
+    for (let d = c + 1; d < n; d++) pairs.push({ c, d, r: NaN, rEnergy: NaN, cd: cell(values[c * n + d]), dc: cell(values[d * n + c]) });
+  return { channels: n, diagonal: Array.from({ length: n }, (_, c) => cell(values[c * n + c])), pairs, screen: undefined };
 }

@@ -157,6 +157,14 @@ describe('findings evidence: the near-duplicate screen on planted copies', funct
       assert.equal(p.cd, full.values[p.c * C + p.d]);
       assert.equal(p.dc, full.values[p.d * C + p.c]);
     }
+    // It reads the full matrix's symmetric path (one histogram a pair); each cell asked on its own
+    // (the screen's path) gives the same bits.
+    const cells = all.pairs.flatMap((p) => [p.c, p.d, p.d, p.c]);
+    const alone = await pool.capacityCells(codes, cells);
+    all.pairs.forEach((p, k) => {
+      assert.equal(p.cd, alone[2 * k]);
+      assert.equal(p.dc, alone[2 * k + 1]);
+    });
     assert.deepEqual(redundancy(all), redundancy({ rows: C, columns: C, values: full.values }));
   });
 
