@@ -178,7 +178,7 @@ export class QueryContext {
       return layerActivations(out.shape, out.data, format);
     }
     // The whole probe set: every layer on the way is kept too (the next query often wants one),
-    // starting from the deepest layer below this one that is still in memory.
+    // starting where `resumeFrom` says (the deepest cut below this one still in memory).
     let result: Activations | undefined;
     for await (const { index, out } of this.forwardPass(epoch, { last: layer, from: await this.resumeFrom(epoch, layer, layer) })) {
       control.onProgress?.((index / layer) * 0.5, `forward pass: layer ${index} of ${layer}`);
@@ -346,7 +346,7 @@ export class QueryContext {
    * Computes the activations of `wanted` layers at `epoch` for the whole probe set in one forward
    * pass, copying out only those layers (not every layer on the way, which costs as much as a
    * convolution on the wide early layers), and keeps them for `layerOutput`. Layers already in
-   * memory are skipped; the pass starts from the deepest layer in memory below the others.
+   * memory are skipped; the pass starts where `resumeFrom` says.
    */
   async keepLayers(epoch: number, wanted: number[]): Promise<void> {
     const { run, control } = this;
