@@ -313,11 +313,20 @@ describe('report plan: findings first, channel importance of the multi-channel l
       [1, 2, 3].map((layer) => ({ kind: 'channelImportance', layer, epoch: 2 })),
     );
     assert.ok(importance.every((q) => plan.find((p) => p.query === q)?.view === 'information'));
+    // The one Taylor pass of every layer just before them: each importance answer reads its estimates from it.
+    const estimate = plan.findIndex((p) => p.query.kind === 'channelImportanceEstimate');
+    assert.deepEqual(plan[estimate].query, { kind: 'channelImportanceEstimate', epoch: 2 });
+    assert.equal(plan[estimate + 1].query, importance[0]);
+    assert.equal(plan.filter((p) => p.query.kind === 'channelImportanceEstimate').length, 1);
+    // A run whose model predicts no class has no loss to estimate from.
+    const none = { ...lenet, output: { kind: 'none', labelMeasuresAbsent: 'a regression' } } as unknown as typeof lenet;
+    const regression = reportPlan(none, { epochs: [0, 2], datasetDiversity: false, deconvolutionChannels: 2 });
+    assert.ok(!regression.some((p) => p.query.kind === 'channelImportanceEstimate'));
   });
 
   it('plans nothing of them for a run without an epoch, and spreads the importance over a deep model', () => {
     const empty = reportPlan(planManifest(lenet.layers, []), { epochs: [], datasetDiversity: false, deconvolutionChannels: 2 });
-    assert.ok(!empty.some((p) => p.query.kind === 'findings' || p.query.kind === 'channelImportance'));
+    assert.ok(!empty.some((p) => ['findings', 'channelImportance', 'channelImportanceEstimate'].includes(p.query.kind)));
     const deep = planManifest(
       Array.from({ length: 40 }, (_, i) => layer(i, `conv${i}`, i === 0 ? 'InputLayer' : 'Conv2D', i === 0 ? 1 : 8)),
       [0],
