@@ -226,15 +226,37 @@ export function capacityCells(cells: readonly number[]): { list: CapacityCells; 
 /**
  * The cells of rows `[k0, k1)` of `list` (capacity of a layer with itself, from its channels'
  * codes) into `out` at their positions: each cell is computed on its own, bit for bit the cell of
- * the full matrix (capacityMatrixFromCodes); NaN where undefined.
+ * the full matrix (capacityMatrixFromCodes); NaN where undefined. With `transposed`, each cell's
+ * histogram also gives the cell of the same two channels the other way round (column, row) into
+ * `transposed` at the same position, bit for bit that cell alone: a pair's two cells for one histogram.
+ *
+ * A row of several columns is computed the other way round: its columns as the histograms' rows,
+ * four to a pass over its own codes (JointHistograms' kernel fills four tables a pass, so a single
+ * row used a quarter of each), and the asked cells from the transposed sums.
  */
-export function fillCapacityCells(codes: DistanceCodes[], list: CapacityCells, out: Float64Array, k0 = 0, k1 = list.rows.length): void {
+export function fillCapacityCells(
+  codes: DistanceCodes[],
+  list: CapacityCells,
+  out: Float64Array,
+  k0 = 0,
+  k1 = list.rows.length,
+  transposed?: Float64Array,
+): void {
+  // Where no transposed cells are asked, those of a row turned round land here.
+  let unasked: Float64Array | undefined;
   for (let k = k0; k < k1; k++) {
     const from = list.starts[k];
     const to = list.starts[k + 1];
     if (to <= from) continue;
     const columns = list.columns.slice(from, to).map((c) => codes[c]);
-    new JointHistograms([codes[list.rows[k]]]).fill(columns, 0, columns.length, out, 0, from);
+    const row = codes[list.rows[k]];
+    if (columns.length === 1 || columns.some((c) => c.bins !== row.bins)) {
+      new JointHistograms([row]).fill(columns, 0, columns.length, out, 0, from, transposed);
+      continue;
+    }
+    if (!transposed && (unasked?.length ?? 0) < columns.length) unasked = new Float64Array(columns.length);
+    const swapped = transposed ? transposed.subarray(from, to) : unasked!.subarray(0, columns.length);
+    new JointHistograms(columns).fill([row], 0, 1, swapped, 1, 0, out.subarray(from, to));
   }
 }
 
@@ -281,14 +303,21 @@ export class JointHistograms {
 
   /**
    * Cells `(r, c)` for the rows of the range and columns `[c0, c1)` into
-   * `out[(r - r0) * ldo + c + columnShift]`.
+   * `out[(r - r0) * ldo + c + columnShift]`. With `transposed` (not symmetric; channels of one layer,
+   * so of the same bins), each histogram also gives the cell with the two channels' roles swapped,
+   * column c's row and row r's column, into `transposed` at the same position: summed in the order
+   * that cell's own histogram is (as the symmetric matrix does), so bit for bit that cell alone.
    */
-  fill(columns: DistanceCodes[], c0: number, c1: number, out: Float64Array, ldo: number, columnShift = 0): void {
+  fill(columns: DistanceCodes[], c0: number, c1: number, out: Float64Array, ldo: number, columnShift = 0, transposed?: Float64Array): void {
     const { r0, r1, rows, pairs, rowBins, symmetric } = this;
     if (symmetric && (columns.length !== rows.length || ldo !== columns.length))
       throw new RangeError('a symmetric capacity matrix is square: its columns are its rows');
+    if (symmetric && transposed) throw new RangeError('a symmetric capacity matrix writes its transposed cells into itself');
     if (r1 <= r0 || c1 <= c0) return;
     const columnBins = columns[c0].bins;
+    if (transposed && columnBins !== rowBins) throw new RangeError('a transposed cell needs both channels binned alike');
+    // Both orientations from each histogram: the symmetric matrix, or a list of cells with `transposed`.
+    const both = symmetric || transposed !== undefined;
     const cells = columnBins * rowBins;
     for (let c = c0; c < c1; c++) {
       if (columns[c].codes.length !== pairs)
@@ -298,14 +327,13 @@ export class JointHistograms {
     // each into its own table, keep the increments independent (the WebAssembly kernel also gives
     // odd pairs their own tables, and zeroes them); the column's codes are pre-scaled once.
     const finish = (c: number, r: number, hJoint: number) => {
-      const col = columns[c];
-      const row = rows[r];
-      let value = NaN;
-      if (col.entropyBits !== undefined && row.entropyBits !== undefined) {
-        const cap = col.entropyBits + row.entropyBits - hJoint;
-        value = cap > 0 ? cap : 0;
-      }
-      out[(r - r0) * ldo + c + columnShift] = value;
+      out[(r - r0) * ldo + c + columnShift] = cellBits(columns[c].entropyBits, rows[r].entropyBits, hJoint);
+    };
+    // The histogram of (c, r) summed transposed: cell (r, c) of the symmetric matrix, else
+    // `transposed`'s (c, r) position; its entropies in the order that cell alone adds them.
+    const finishTransposed = (c: number, r: number, hJoint: number) => {
+      if (symmetric) finish(r, c, hJoint);
+      else transposed![(r - r0) * ldo + c + columnShift] = cellBits(rows[r].entropyBits, columns[c].entropyBits, hJoint);
     };
     // The rows a column takes: all, or (symmetric) the groups of four that start at or before it.
     const rowsEnd = (c: number, end: number) => (symmetric ? Math.min(end, c + 1) : end);
@@ -347,22 +375,23 @@ export class JointHistograms {
             const quadAt = rowsAt + (r - g0) * pairs;
             for (let p0 = 0; p0 < pairs; p0 += QUAD_PAIRS) {
               const count = Math.min(QUAD_PAIRS, pairs - p0);
-              // The last call sums the entropies itself, or (symmetric) writes the counts for `sums`.
-              const last = p0 + count >= pairs && !symmetric ? resultAt : 0;
+              // The last call sums the entropies itself, or (both orientations) writes the counts for `sums`.
+              const last = p0 + count >= pairs && !both ? resultAt : 0;
               wasm.exports.jointQuad(scaledAt + 2 * p0, quadAt + 4 * p0, count, tablesAt, countsAt, cells, p0 > 0 ? 1 : 0, xLogXAt, last);
             }
-            if (symmetric) wasm.exports.sums(countsAt, rowBins, xLogXAt, resultAt);
+            if (both) wasm.exports.sums(countsAt, rowBins, xLogXAt, resultAt);
             // shannonEntropyBits of each joint histogram from the kernel's two sums, as jointEntropyBits takes it.
             for (let k = 0; k < n; k++) {
               finish(c, r + k, entropyFromSums(result[2 * k], result[2 * k + 1]));
-              if (symmetric) finish(r + k, c, entropyFromSums(result[8 + 2 * k], result[9 + 2 * k]));
+              if (both) finishTransposed(c, r + k, entropyFromSums(result[8 + 2 * k], result[9 + 2 * k]));
             }
           }
         }
       }
     } else {
       const tables = new Int32Array(4 * cells);
-      const scaled = new Uint16Array(pairs);
+      // Above 256 bins a scaled code passes 65,535 (16-bit offsets wrapped round and merged cells).
+      const scaled = cells > 65536 ? new Uint32Array(pairs) : new Uint16Array(pairs);
       for (let c = c0; c < c1; c++) {
         scaleCodes(columns[c].codes, scaled, rowBins);
         for (let r = r0; r < rowsEnd(c, r1); r += 4) {
@@ -381,7 +410,7 @@ export class JointHistograms {
           }
           for (let k = 0; k < n; k++) {
             finish(c, r + k, jointEntropyBits(tables, k * cells, cells));
-            if (symmetric) finish(r + k, c, jointEntropyBits(tables, k * cells, cells, rowBins));
+            if (both) finishTransposed(c, r + k, jointEntropyBits(tables, k * cells, cells, rowBins));
           }
         }
       }
@@ -394,7 +423,7 @@ export class JointHistograms {
  * tables). Its own function, like every per-pair loop of the capacity: where `fill`'s optimised
  * code is thrown away (a branch first taken by a real query), this loop keeps its own.
  */
-function scaleCodes(codes: Uint8Array | Uint16Array, scaled: Uint16Array, rowBins: number): void {
+function scaleCodes(codes: Uint8Array | Uint16Array, scaled: Uint16Array | Uint32Array, rowBins: number): void {
   for (let p = 0; p < scaled.length; p++) scaled[p] = codes[p] * rowBins;
 }
 
@@ -481,6 +510,13 @@ function jointEntropyBits(tables: Int32Array, at: number, cells: number, transpo
       }
   }
   return entropyFromSums(total, sum);
+}
+
+/** A cell's capacity `H(column) + H(row) − H(joint)` (added in that order), clamped at 0; NaN where a channel's entropy is undefined. */
+function cellBits(columnBits: number | undefined, rowBits: number | undefined, hJoint: number): number {
+  if (columnBits === undefined || rowBits === undefined) return NaN;
+  const cap = columnBits + rowBits - hJoint;
+  return cap > 0 ? cap : 0;
 }
 
 /** `log2(total) − Σ c·log2(c) / total`, clamped at 0: the last step of shannonEntropyBits. */

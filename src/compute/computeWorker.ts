@@ -153,8 +153,9 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
   channel.onRequest(capacityCellList, (req) => {
     const codes = req.codes.map(fromShared);
     const out = new Float64Array(req.out);
+    const transposed = req.transposed ? new Float64Array(req.transposed) : undefined;
     const list = { rows: req.rows, starts: req.starts, columns: req.columns };
-    forEachClaimedChunk(req.rows.length, req.claims, (k0, k1) => fillCapacityCells(codes, list, out, k0, k1));
+    forEachClaimedChunk(req.rows.length, req.claims, (k0, k1) => fillCapacityCells(codes, list, out, k0, k1, transposed));
     return {};
   });
   channel.onRequest(touchPages, (req) => {

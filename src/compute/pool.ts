@@ -456,23 +456,51 @@ export class ComputePool {
    * the workers take the rows in chunks; little work runs inline.
    */
   async capacityCells(codes: SharedCodes[], cells: readonly number[], signal?: AbortSignal): Promise<Float64Array> {
+    return this.cellList(codes, cells, false, signal);
+  }
+
+  /**
+   * Both cells of each channel pair of a layer with itself, from one joint histogram a pair (half
+   * the work of asking `capacityCells` for both): `pairs` holds `[c, d, …]`, the result `[(c, d),
+   * (d, c), …]` (row, column), each bit for bit the full matrix's cell (NaN where undefined).
+   */
+  async capacityPairCells(codes: SharedCodes[], pairs: readonly number[], signal?: AbortSignal): Promise<Float64Array> {
+    return this.cellList(codes, pairs, true, signal);
+  }
+
+  private async cellList(codes: SharedCodes[], cells: readonly number[], both: boolean, signal?: AbortSignal): Promise<Float64Array> {
     if (cells.length % 2) throw new RangeError('cells come as [row, column] pairs');
     const { list, order } = capacityCells(cells);
     const out = new SharedArrayBuffer(list.columns.length * 8);
+    const transposed = both ? new SharedArrayBuffer(list.columns.length * 8) : undefined;
     const pairs = codes[0]?.codes.byteLength ?? 0;
     if (this.size === 1 || list.columns.length * pairs < INLINE_WORK) {
       if (signal?.aborted) throw new CancelledError();
-      fillCapacityCells(codes.map(distanceCodesOf), list, new Float64Array(out));
+      fillCapacityCells(
+        codes.map(distanceCodesOf),
+        list,
+        new Float64Array(out),
+        0,
+        list.rows.length,
+        transposed && new Float64Array(transposed),
+      );
     } else
       await this.stage(
         capacityCellList,
         list.rows.length,
         this.chunkOf(list.rows.length),
-        (claims) => ({ codes, ...list, out, claims }),
+        (claims) => ({ codes, ...list, out, ...(transposed ? { transposed } : {}), claims }),
         signal,
       );
     const values = new Float64Array(out);
-    return Float64Array.from(order, (at) => values[at]);
+    if (!transposed) return Float64Array.from(order, (at) => values[at]);
+    const swapped = new Float64Array(transposed);
+    const result = new Float64Array(2 * order.length);
+    order.forEach((at, i) => {
+      result[2 * i] = values[at];
+      result[2 * i + 1] = swapped[at];
+    });
+    return result;
   }
 
   /**

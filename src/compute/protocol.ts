@@ -170,7 +170,8 @@ export const capacityRows = defineRequest('capacity/rows', {
 /**
  * A list of cells of a layer's capacity matrix with itself (src/analysis/capacity.ts
  * `CapacityCells`: row `rows[k]` takes the columns `columns[starts[k] .. starts[k + 1])`), the
- * rows taken in chunks of `claims.chunk`; each value goes to the cell's position in `out`.
+ * rows taken in chunks of `claims.chunk`; each value goes to the cell's position in `out`, and,
+ * with `transposed`, the cell of the same channels the other way round to that position in it.
  */
 export const capacityCellList = defineRequest('capacity/cells', {
   params: v.pipe(
@@ -180,11 +181,16 @@ export const capacityCellList = defineRequest('capacity/cells', {
       starts: IndexList,
       columns: IndexList,
       out: Shared,
+      transposed: v.optional(Shared),
       claims: v.optional(ClaimsSchema),
     }),
     v.check((p) => p.starts.length === p.rows.length + 1 && p.starts[p.rows.length] === p.columns.length, 'starts must bound every row'),
     v.check((p) => [...p.rows, ...p.columns].every((c) => c < p.codes.length), 'cells must name channels of the codes'),
     v.check((p) => p.out.byteLength >= p.columns.length * 8, 'the output buffer is shorter than one float64 value per cell'),
+    v.check(
+      (p) => !p.transposed || p.transposed.byteLength >= p.columns.length * 8,
+      'the transposed output buffer is shorter than one float64 value per cell',
+    ),
   ),
   result: Done,
 });

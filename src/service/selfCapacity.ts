@@ -64,10 +64,9 @@ export async function screenedSelfCapacity(
   const rEnergy = channelEnergyCorrelations(acts);
   // (Not `push(...pairs)`: a wide layer whose screen keeps most pairs has more of them than a call takes arguments.)
   const kept = screenedPairs(screen, r, rEnergy, own);
-  // Both orientations of every kept pair (the rule averages the two cells, as it does the full matrix's).
-  const cells: number[] = [];
-  for (let i = 0; i < kept.length; i += 2) cells.push(kept[i], kept[i + 1], kept[i + 1], kept[i]);
-  const values = await pool.capacityCells(codes, cells, options.signal);
+  // Both orientations of every kept pair (the rule averages the two cells, as it does the full
+  // matrix's), from one joint histogram a pair.
+  const values = await pool.capacityPairCells(codes, kept, options.signal);
   const pairs = [];
   for (let i = 0; i < kept.length; i += 2) {
     const [c, d] = [kept[i], kept[i + 1]];

@@ -3,11 +3,13 @@ import {
   binCodes,
   capacityBits,
   capacityMatrix,
+  capacityCells,
   capacityMatrixFromCodes,
   cleanSamples,
   condensedDistances,
   distanceCodes,
   DistanceKernel,
+  fillCapacityCells,
   JointHistograms,
   layerActivations,
   layerCapacity,
@@ -144,6 +146,54 @@ describe('capacity matrix of a layer pair (paper Fig. 8)', () => {
     // A symmetric matrix takes every row: a part of one is refused.
     const codes = [0, 1, 2].map(() => distanceCodes(Float64Array.from({ length: 20 * 3 }, r), 20, 3, 8));
     assert.throws(() => new JointHistograms(codes, [1, 3], 'js', true), /every row/);
+  });
+  it('keeps the joint cells of codes above 256 bins apart (16-bit offsets wrapped round and merged two of them)', () => {
+    // Column code 299 with row code 0 is offset 299 · 300 = 89,700, which a 16-bit offset wrapped to
+    // 24,164: the offset of 80 with 164. Three pairs, each joint cell its own: I = log2 3.
+    const codes = (values: number[]) => ({
+      n: 3,
+      bins: 300,
+      codes: Uint16Array.from(values),
+      entropyBits: Math.log2(3),
+      nonFiniteCount: 0,
+    });
+    const columns = [codes([299, 80, 5])];
+    const rows = [codes([0, 164, 7])];
+    assert.equal(capacityMatrixFromCodes(columns, rows, [0, 1], 'js').values[0], Math.log2(3));
+    assert.equal(capacityBits(columns[0], rows[0]), Math.log2(3));
+  });
+  it('gives listed cells, and with `transposed` each one the other way round, bit for bit the full matrix’s', () => {
+    for (const [n, bins] of [
+      [60, 32], // WebAssembly kernel
+      [521, 32], // more than one kernel call per histogram
+      [60, 300], // 16-bit codes: the JS loop
+    ]) {
+      const channels = 9;
+      const codes = Array.from({ length: channels }, (_, c) =>
+        distanceCodes(
+          Float64Array.from({ length: n * 5 }, () => r() * (1 + (c % 4))),
+          n,
+          5,
+          bins,
+        ),
+      );
+      const full = capacityMatrixFromCodes(codes, codes).values;
+      // Rows of one column (computed as asked), of several (turned round: their columns four to a
+      // pass), a diagonal cell, and a row asked twice.
+      const cells = [4, 2, 0, 1, 0, 2, 0, 3, 0, 8, 0, 5, 7, 7, 3, 8, 3, 6, 5, 1, 5, 0, 2, 6];
+      const { list, order } = capacityCells(cells);
+      const out = new Float64Array(list.columns.length);
+      const transposed = new Float64Array(list.columns.length);
+      fillCapacityCells(codes, list, out, 0, list.rows.length, transposed);
+      const alone = new Float64Array(list.columns.length);
+      fillCapacityCells(codes, list, alone);
+      for (let i = 0; i < cells.length / 2; i++) {
+        const [row, column] = [cells[2 * i], cells[2 * i + 1]];
+        assert.equal(out[order[i]], full[row * channels + column], `(${row}, ${column}), ${n} inputs, ${bins} bins`);
+        assert.equal(alone[order[i]], full[row * channels + column], `(${row}, ${column}) without transposed cells`);
+        assert.equal(transposed[order[i]], full[column * channels + row], `(${column}, ${row}) transposed, ${n} inputs, ${bins} bins`);
+      }
+    }
   });
   it('gives a layer with itself the same matrix on the worker pool, its columns taken from the last', async () => {
     const pool = new ComputePool({ workers: 2 });

@@ -114,6 +114,21 @@ describe('ComputePool with uneven chunk counts', () => {
       full.values[23],
     ]);
     await assert.rejects(pool.capacityCells(codes, [1]), RangeError);
+    // Both cells of each pair from one histogram: on the workers (every pair), then inline.
+    const pairs: number[] = [];
+    for (let c = 0; c < 24; c++) for (let d = c + 1; d < 24; d++) pairs.push(c, d);
+    const both = await pool.capacityPairCells(codes, pairs);
+    assert.deepEqual(
+      Array.from(both),
+      pairs.flatMap((c, i) => (i % 2 ? [] : [full.values[c * 24 + pairs[i + 1]], full.values[pairs[i + 1] * 24 + c]])),
+    );
+    assert.deepEqual(Array.from(await pool.capacityPairCells(codes, [3, 7, 0, 23])), [
+      full.values[3 * 24 + 7],
+      full.values[7 * 24 + 3],
+      full.values[23],
+      full.values[23 * 24],
+    ]);
+    await assert.rejects(pool.capacityPairCells(codes, [1, 2, 3]), RangeError);
   });
 
   it("cancels a capacity matrix while the first layer's codes run (the second layer is being shared then), and the pool goes on", async () => {
