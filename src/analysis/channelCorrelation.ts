@@ -43,8 +43,8 @@ export function channelEnergyCorrelations(layer: LayerActivations): Float64Array
 }
 
 /**
- * Pearson r of the columns of a row-major `rows × n` matrix: one pass for the means, one for the
- * centred Gram matrix's upper triangle, in float64.
+ * Pearson r of the columns of a row-major `rows × n` matrix: one pass for the means, then the
+ * centred Gram matrix's upper triangle in float64, tile by tile (`centredGramTile`).
  */
 function columnCorrelations(data: ArrayLike<number>, rows: number, n: number): Float64Array {
   const mean = new Float64Array(n);
@@ -53,13 +53,7 @@ function columnCorrelations(data: ArrayLike<number>, rows: number, n: number): F
     for (let c = 0; c < n; c++) mean[c] += data[at + c];
   }
   for (let c = 0; c < n; c++) mean[c] /= rows;
-  const gram = new Float64Array(n * n);
-  const centred = new Float64Array(n);
-  for (let i = 0; i < rows; i++) {
-    const at = i * n;
-    for (let c = 0; c < n; c++) centred[c] = data[at + c] - mean[c];
-    gramRow(centred, gram, n);
-  }
+  const gram = centredGram(data, mean, rows, n);
   const out = new Float64Array(n * n);
   for (let c = 0; c < n; c++) {
     const vc = gram[c * n + c];
@@ -77,12 +71,111 @@ function columnCorrelations(data: ArrayLike<number>, rows: number, n: number): F
   return out;
 }
 
-/** `gram[c·n + d] += x[c]·x[d]` for every d ≥ c: one row's outer product, upper triangle. Its own function, so it stays one tight loop. */
-function gramRow(x: Float64Array, gram: Float64Array, n: number): void {
-  for (let c = 0; c < n; c++) {
-    const xc = x[c];
-    if (xc === 0) continue;
-    const base = c * n;
-    for (let d = c; d < n; d++) gram[base + d] += xc * x[d];
+/**
+ * Columns a block of the Gram matrix takes: their centred values (`rows` × 64 float64, column by
+ * column) are made once per block pair.
+ */
+const GRAM_BLOCK = 64;
+
+/**
+ * The upper triangle (d ≥ c) of `Σ_i (x_i[c] − mean[c])·(x_i[d] − mean[d])`, row-major `n × n`,
+ * the rows summed in order from 0 (so each cell is the sum of row-by-row outer products, bit for
+ * bit). Block by block of 64 columns, centred once into column-major float64 blocks; within a block
+ * pair, 2 × 4 cells are summed at a time in locals over every row. Row-by-row outer products into
+ * the whole matrix took 1.35 s for 640 channels × 3,200 rows (2 ns a product: MobileNetV2's
+ * findings spent 17 s of this thread on them); blocked, 0.41–0.46 s.
+ *
+ * (The outer products skipped a row's products where x_i[c] − mean[c] = 0; adding them changes no
+ * cell that enters an r: a cell whose channels are both finite adds ±0 to a sum that is never −0,
+ * and any other cell gives NaN either way.)
+ */
+function centredGram(data: ArrayLike<number>, mean: Float64Array, rows: number, n: number): Float64Array {
+  const gram = new Float64Array(n * n);
+  const width = Math.min(GRAM_BLOCK, n);
+  const left = new Float64Array(rows * width);
+  const right = new Float64Array(rows * width);
+  for (let c0 = 0; c0 < n; c0 += GRAM_BLOCK) {
+    const c1 = Math.min(n, c0 + GRAM_BLOCK);
+    centreBlock(data, mean, rows, n, c0, c1, left);
+    for (let d0 = c0; d0 < n; d0 += GRAM_BLOCK) {
+      const d1 = Math.min(n, d0 + GRAM_BLOCK);
+      const same = d0 === c0;
+      if (!same) centreBlock(data, mean, rows, n, d0, d1, right);
+      gramBlock(left, same ? left : right, rows, n, c0, c1, d0, d1, gram);
+    }
+  }
+  return gram;
+}
+
+/** Columns `[c0, c1)` of the row-major `rows × n` data, each minus its mean, column after column into `block`. */
+function centreBlock(
+  data: ArrayLike<number>,
+  mean: Float64Array,
+  rows: number,
+  n: number,
+  c0: number,
+  c1: number,
+  block: Float64Array,
+): void {
+  for (let c = c0; c < c1; c++) {
+    const m = mean[c];
+    const at = (c - c0) * rows;
+    for (let i = 0, k = c; i < rows; i++, k += n) block[at + i] = data[k] - m;
+  }
+}
+
+/**
+ * Cells (c, d), d ≥ c, of columns `[c0, c1)` × `[d0, d1)` from their centred blocks: each the sum
+ * over i = 0, 1, … of `left[c]·right[d]`, in a local.
+ */
+function gramBlock(
+  left: Float64Array,
+  right: Float64Array,
+  rows: number,
+  n: number,
+  c0: number,
+  c1: number,
+  d0: number,
+  d1: number,
+  gram: Float64Array,
+): void {
+  for (let c = c0; c < c1; c += 2) {
+    const a0 = (c - c0) * rows;
+    // An odd last column pairs with itself; its second row of cells is not written.
+    const a1 = c + 1 < c1 ? a0 + rows : a0;
+    // From the group of four columns that holds the diagonal (the block pair on it), else the first.
+    for (let d = c > d0 ? d0 + ((c - d0) & ~3) : d0; d < d1; d += 4) {
+      const b0 = (d - d0) * rows;
+      const b1 = d + 1 < d1 ? b0 + rows : b0;
+      const b2 = d + 2 < d1 ? b0 + 2 * rows : b0;
+      const b3 = d + 3 < d1 ? b0 + 3 * rows : b0;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      for (let i = 0; i < rows; i++) {
+        const x0 = left[a0 + i];
+        const x1 = left[a1 + i];
+        const y0 = right[b0 + i];
+        const y1 = right[b1 + i];
+        const y2 = right[b2 + i];
+        const y3 = right[b3 + i];
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s02 += x0 * y2;
+        s03 += x0 * y3;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+        s12 += x1 * y2;
+        s13 += x1 * y3;
+      }
+      const sums = [s00, s01, s02, s03, s10, s11, s12, s13];
+      for (let k = 0; k < 2 && c + k < c1; k++)
+        for (let j = 0; j < 4 && d + j < d1; j++) if (d + j >= c + k) gram[(c + k) * n + d + j] = sums[4 * k + j];
+    }
   }
 }

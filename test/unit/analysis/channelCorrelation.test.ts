@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { channelCorrelations, channelEnergyCorrelations } from '../../../src/analysis/channelCorrelation';
 import type { LayerActivations } from '../../../src/analysis/layout';
+import { seededRandom } from '../../../src/analysis/random';
 
 /** A layer of `count` inputs with `units` positions from channel columns (each column `count · units` values, input-major). */
 function layer(count: number, units: number, columns: number[][]): LayerActivations {
@@ -8,6 +9,32 @@ function layer(count: number, units: number, columns: number[][]): LayerActivati
   const data = new Float64Array(count * units * channels);
   for (let i = 0; i < count * units; i++) for (let c = 0; c < channels; c++) data[i * channels + c] = columns[c][i];
   return { count, units, channels, data };
+}
+
+/**
+ * r as the definition sums it, row after row: the centred Gram matrix from one outer product a row
+ * (the implementation before the blocked one, which must give the same bits).
+ */
+function rowByRowCorrelations(data: ArrayLike<number>, rows: number, n: number): Float64Array {
+  const mean = new Float64Array(n);
+  for (let i = 0; i < rows; i++) for (let c = 0; c < n; c++) mean[c] += data[i * n + c];
+  for (let c = 0; c < n; c++) mean[c] /= rows;
+  const gram = new Float64Array(n * n);
+  for (let i = 0; i < rows; i++)
+    for (let c = 0; c < n; c++) {
+      const xc = data[i * n + c] - mean[c];
+      if (xc !== 0) for (let d = c; d < n; d++) gram[c * n + d] += xc * (data[i * n + d] - mean[d]);
+    }
+  const out = new Float64Array(n * n);
+  for (let c = 0; c < n; c++)
+    for (let d = c; d < n; d++) {
+      const [vc, vd] = [gram[c * n + c], gram[d * n + d]];
+      let r = vc > 0 && vd > 0 && Number.isFinite(vc) && Number.isFinite(vd) ? gram[c * n + d] / Math.sqrt(vc * vd) : NaN;
+      if (c === d && !Number.isNaN(r)) r = 1;
+      else r = Math.max(-1, Math.min(1, r));
+      out[c * n + d] = out[d * n + c] = r;
+    }
+  return out;
 }
 
 const close = (a: number, b: number, tolerance = 1e-12) => assert.ok(Math.abs(a - b) <= tolerance, `${a} ≠ ${b}`);
@@ -75,5 +102,28 @@ describe('channelCorrelations (Pearson r of a layer’s channels over inputs and
     // Channel 3's energies are equal on both inputs: zero variance, undefined.
     assert.ok(Number.isNaN(e[3]));
     assert.equal(e[0], 1);
+  });
+  it('sums the Gram matrix block by block to the bits of row-by-row outer products (any width, NaN, constant and copied channels)', function () {
+    const random = seededRandom(7);
+    for (const [count, units, channels] of [
+      [50, 3, 1],
+      [9, 2, 2],
+      [40, 5, 31],
+      [30, 7, 33],
+      [20, 16, 70],
+      [7, 1, 129],
+      [13, 3, 130],
+    ])
+      for (const kind of ['relu', 'nan', 'constant', 'copy']) {
+        const data = Float32Array.from({ length: count * units * channels }, () => Math.max(0, random() - 0.4));
+        if (kind === 'nan') data[17 % data.length] = NaN;
+        if (kind === 'constant') for (let i = 0; i < count * units; i++) data[i * channels + channels - 1] = 0.5;
+        if (kind === 'copy' && channels > 2) for (let i = 0; i < count * units; i++) data[i * channels + 1] = data[i * channels] * 3;
+        const acts = { count, units, channels, data };
+        const got = channelCorrelations(acts);
+        const want = rowByRowCorrelations(data, count * units, channels);
+        for (let k = 0; k < got.length; k++)
+          assert.ok(Object.is(got[k], want[k]), `${count}×${units}×${channels} ${kind}: cell ${k} ${got[k]} ≠ ${want[k]}`);
+      }
   });
 });
