@@ -9,7 +9,7 @@ import type { ReportData } from '../../src/contract/reportCodec';
 import type { ReportAnswer, ReportEntry } from '../contract/reportCodec';
 import { networkQueries } from '../contract/plan';
 import { leftOutNote } from '../contract/reportNotes';
-import { describeQuery, encodeEntry, encodeGroups, entryBytes } from './reportAnswers';
+import { describeQuery, encodeEntryAsync, encodeGroups, entryBytes } from './reportAnswers';
 import type { ReportResult } from './reportPage';
 
 /** Time spent per query kind ("<kind> (class alone)" for the classes): answers and milliseconds. */
@@ -117,6 +117,9 @@ export async function computeAnswers(
   const incomplete = new Set<number>();
   const timings = budget.timings;
   let errors = 0;
+  // Gzips running off this thread while the next answers compute; the first failure, if any.
+  const encoding: Promise<void>[] = [];
+  let encodingFailed: { error: unknown } | undefined;
   for (let i = 0; i < ordered.length; i++) {
     const { query } = ordered[i];
     o.onProgress?.(budget.progress.done++, budget.progress.total, query.kind);
@@ -143,8 +146,15 @@ export async function computeAnswers(
       const control = computes && !late && budget.signal ? { signal: budget.signal } : {};
       const answer = (await engine.answer(o.runFolder, query, control)).answer;
       answers[key] = { answer };
-      if (group === undefined)
-        encoded.set(key, { entry: encodeEntry(query.kind, answers[key]), rawBytes: Buffer.byteLength(JSON.stringify(answers[key])) });
+      if (group === undefined) {
+        const rawBytes = Buffer.byteLength(JSON.stringify(answers[key]));
+        encoding.push(
+          encodeEntryAsync(query.kind, answers[key]).then(
+            (entry) => void encoded.set(key, { entry, rawBytes }),
+            (error: unknown) => void (encodingFailed ??= { error }),
+          ),
+        );
+      }
       const k = (timings[group === undefined ? query.kind : `${query.kind} (class alone)`] ??= { count: 0, ms: 0 });
       k.count++;
       k.ms += performance.now() - t;
@@ -171,6 +181,8 @@ export async function computeAnswers(
       errors++;
     }
   }
+  await Promise.all(encoding);
+  if (encodingFailed) throw encodingFailed.error;
   return { answers, errors, outOfTime, cancelled, incomplete, encoded };
 }
 
