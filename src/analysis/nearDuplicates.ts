@@ -125,12 +125,13 @@ export interface ScreenedSelfCapacity {
   channels: number;
   /** `C(c, c)` per channel, null where undefined. */
   diagonal: ArrayLike<number | null | undefined>;
-  /** The pairs compared exactly, c < d: `cd` is the cell in row c and column d, `dc` the other. */
-  pairs: readonly ScreenedPair[];
+  /** The pairs compared exactly, c < d, in row order. */
+  pairs: ScreenedPairs;
   /** The screen that chose the pairs; undefined: every pair was compared. */
   screen: NearDuplicateScreen | undefined;
 }
 
+/** One compared pair, as {@link ScreenedPairs.at} reads it out. */
 export interface ScreenedPair {
   c: number;
   d: number;
@@ -138,8 +139,93 @@ export interface ScreenedPair {
   r: number;
   /** Pearson r of the pair's per-input energies (NaN likewise). */
   rEnergy: number;
-  cd: number | null | undefined;
-  dc: number | null | undefined;
+  /** The cell in row c and column d, and the other; NaN where undefined. */
+  cd: number;
+  dc: number;
+}
+
+/**
+ * The pairs of a layer compared exactly, a column per field (typed arrays: 40 bytes a pair, outside
+ * the JS heap). MobileNetV2's findings keep 1.7 million of them; as one object each they held 240 MB
+ * of the engine's heap. Pairs are in row order (c ascending, then d), which {@link indexOf} searches.
+ */
+export class ScreenedPairs {
+  readonly c: Uint32Array;
+  readonly d: Uint32Array;
+  readonly r: Float64Array;
+  readonly rEnergy: Float64Array;
+  readonly cd: Float64Array;
+  readonly dc: Float64Array;
+  /** Where each row's pairs start (built on the first look-up). */
+  private rowStart: Uint32Array | undefined;
+
+  constructor(readonly length: number) {
+    this.c = new Uint32Array(length);
+    this.d = new Uint32Array(length);
+    this.r = new Float64Array(length);
+    this.rEnergy = new Float64Array(length);
+    this.cd = new Float64Array(length);
+    this.dc = new Float64Array(length);
+  }
+
+  /** The pairs of `rows` (any order; undefined or null cells as NaN), in row order. */
+  static of(rows: readonly { c: number; d: number; r: number; rEnergy: number; cd: number | null; dc: number | null }[]): ScreenedPairs {
+    const sorted = [...rows].sort((a, b) => a.c - b.c || a.d - b.d);
+    const out = new ScreenedPairs(sorted.length);
+    sorted.forEach((p, k) => out.set(k, p.c, p.d, p.r, p.rEnergy, p.cd ?? NaN, p.dc ?? NaN));
+    return out;
+  }
+
+  set(k: number, c: number, d: number, r: number, rEnergy: number, cd: number, dc: number): void {
+    if (!(c < d)) throw new RangeError(`a compared pair has c < d; got (${c}, ${d})`);
+    this.c[k] = c;
+    this.d[k] = d;
+    this.r[k] = r;
+    this.rEnergy[k] = rEnergy;
+    this.cd[k] = cd;
+    this.dc[k] = dc;
+    this.rowStart = undefined;
+  }
+
+  at(k: number): ScreenedPair {
+    return { c: this.c[k], d: this.d[k], r: this.r[k], rEnergy: this.rEnergy[k], cd: this.cd[k], dc: this.dc[k] };
+  }
+
+  *[Symbol.iterator](): IterableIterator<ScreenedPair> {
+    for (let k = 0; k < this.length; k++) yield this.at(k);
+  }
+
+  /** Bytes the columns hold. */
+  get bytes(): number {
+    return 40 * this.length;
+  }
+
+  /** The index of pair (c, d), c < d, or -1 where it was not compared. */
+  indexOf(c: number, d: number): number {
+    const starts = (this.rowStart ??= this.rowStarts());
+    if (c + 1 >= starts.length) return -1;
+    let lo = starts[c];
+    let hi = starts[c + 1];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.d[mid] < d) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < starts[c + 1] && this.d[lo] === d ? lo : -1;
+  }
+
+  private rowStarts(): Uint32Array {
+    let rows = 0;
+    for (let k = 0; k < this.length; k++) {
+      if (k > 0 && (this.c[k] < this.c[k - 1] || (this.c[k] === this.c[k - 1] && this.d[k] <= this.d[k - 1])))
+        throw new RangeError('compared pairs are in row order');
+      rows = Math.max(rows, this.c[k] + 1);
+    }
+    const starts = new Uint32Array(rows + 1);
+    for (let k = 0; k < this.length; k++) starts[this.c[k] + 1]++;
+    for (let c = 0; c < rows; c++) starts[c + 1] += starts[c];
+    return starts;
+  }
 }
 
 /** A pair the screen left out: compared, and not a near-duplicate. */
@@ -152,19 +238,17 @@ export const SCREENED_OUT = null;
  * diagonal.
  */
 export function screenedRatio(a: ScreenedSelfCapacity): (c: number, d: number) => number | typeof SCREENED_OUT | undefined {
-  const n = a.channels;
-  const kept = new Map<number, ScreenedPair>();
-  for (const p of a.pairs) kept.set(Math.min(p.c, p.d) * n + Math.max(p.c, p.d), p);
+  const { pairs } = a;
   const diagonal = (c: number) => {
     const v = a.diagonal[c];
     return v === null || v === undefined || !Number.isFinite(v) ? undefined : v;
   };
   return (c, d) => {
     const [lo, hi] = c < d ? [c, d] : [d, c];
-    const p = kept.get(lo * n + hi);
-    if (p) {
+    const k = pairs.indexOf(lo, hi);
+    if (k >= 0) {
       // The 2×2 matrix of the pair, in nearDuplicateRatio's layout (row-major, channels lo and hi).
-      const cells = [a.diagonal[lo], p.c === lo ? p.cd : p.dc, p.c === lo ? p.dc : p.cd, a.diagonal[hi]];
+      const cells = [a.diagonal[lo], pairs.cd[k], pairs.dc[k], a.diagonal[hi]];
       return nearDuplicateRatio(cells, 2, 0, 1);
     }
     const dc = diagonal(lo);

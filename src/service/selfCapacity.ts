@@ -7,16 +7,16 @@
  */
 import type { LayerActivations } from '../analysis';
 import { channelCorrelations, channelEnergyCorrelations } from '../analysis/channelCorrelation';
-import { NEAR_DUPLICATE_SCREEN, NearDuplicateScreen, ScreenedSelfCapacity, screenedPairs } from '../analysis/nearDuplicates';
+import { NEAR_DUPLICATE_SCREEN, NearDuplicateScreen, ScreenedPairs, ScreenedSelfCapacity, screenedPairs } from '../analysis/nearDuplicates';
 import type { ComputePool } from '../compute/pool';
 import type { SharedCodes } from '../compute/protocol';
 
 /** A cell's capacity, null where undefined (NaN), as the answers write it. */
 const cell = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
-/** Bytes a kept screened matrix holds, roughly: its diagonal and its compared pairs. */
+/** Bytes a kept screened matrix holds: its diagonal and its compared pairs. */
 export function selfCapacityBytes(a: ScreenedSelfCapacity): number {
-  return 8 * a.channels + 64 * a.pairs.length;
+  return 8 * a.channels + a.pairs.bytes;
 }
 
 /**
@@ -69,17 +69,10 @@ export async function screenedSelfCapacity(
   // Both orientations of every kept pair (the rule averages the two cells, as it does the full
   // matrix's), from one joint histogram a pair.
   const values = await pool.capacityPairCells(codes, kept, options.signal);
-  const pairs = [];
-  for (let i = 0; i < kept.length; i += 2) {
-    const [c, d] = [kept[i], kept[i + 1]];
-    pairs.push({
-      c,
-      d,
-      r: r[c * n + d],
-      rEnergy: rEnergy[c * n + d],
-      cd: cell(values[i]),
-      dc: cell(values[i + 1]),
-    });
+  const pairs = new ScreenedPairs(kept.length / 2);
+  for (let k = 0; k < pairs.length; k++) {
+    const [c, d] = [kept[2 * k], kept[2 * k + 1]];
+    pairs.set(k, c, d, r[c * n + d], rEnergy[c * n + d], values[2 * k], values[2 * k + 1]);
   }
   return { channels: n, diagonal: own, pairs, screen };
 }
@@ -93,8 +86,8 @@ export async function screenedSelfCapacity(
 async function everyPair(pool: ComputePool, codes: SharedCodes[], signal?: AbortSignal): Promise<ScreenedSelfCapacity> {
   const n = codes.length;
   const { values } = await pool.capacityFromCodes(codes, codes, signal);
-  const pairs = [];
-  for (let c = 0; c < n; c++)
-    for (let d = c + 1; d < n; d++) pairs.push({ c, d, r: NaN, rEnergy: NaN, cd: cell(values[c * n + d]), dc: cell(values[d * n + c]) });
+  const pairs = new ScreenedPairs((n * (n - 1)) / 2);
+  let k = 0;
+  for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) pairs.set(k++, c, d, NaN, NaN, values[c * n + d], values[d * n + c]);
   return { channels: n, diagonal: Array.from({ length: n }, (_, c) => cell(values[c * n + c])), pairs, screen: undefined };
 }

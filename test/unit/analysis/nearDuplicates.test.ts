@@ -4,6 +4,7 @@ import {
   nearDuplicateShares,
   screenedPairs,
   screenedRatio,
+  ScreenedPairs,
   SCREENED_OUT,
 } from '../../../src/analysis/nearDuplicates';
 
@@ -33,13 +34,13 @@ describe('near-duplicate screen', function () {
     const ratio = screenedRatio({
       channels: 3,
       diagonal: [2, 1.5, 0],
-      pairs: [{ c: 0, d: 1, r: 0.6, rEnergy: 0, cd: 1.4, dc: 1.3 }],
+      pairs: ScreenedPairs.of([{ c: 0, d: 1, r: 0.6, rEnergy: 0, cd: 1.4, dc: 1.3 }]),
       screen: NEAR_DUPLICATE_SCREEN,
     });
     assert.equal(ratio(0, 1), 1.35 / 1.5);
     assert.equal(ratio(1, 0), 1.35 / 1.5);
     assert.equal(ratio(0, 2), undefined); // channel 2 has nothing to duplicate
-    const two = screenedRatio({ channels: 3, diagonal: [2, 1.5, 1], pairs: [], screen: NEAR_DUPLICATE_SCREEN });
+    const two = screenedRatio({ channels: 3, diagonal: [2, 1.5, 1], pairs: new ScreenedPairs(0), screen: NEAR_DUPLICATE_SCREEN });
     assert.equal(two(1, 2), SCREENED_OUT);
   });
 
@@ -49,10 +50,10 @@ describe('near-duplicate screen', function () {
     const shares = nearDuplicateShares({
       channels: 4,
       diagonal: [2, 1.5, 1, 0],
-      pairs: [
-        { c: 0, d: 1, r: 0.99, rEnergy: 1, cd: 1.4, dc: 1.4 },
+      pairs: ScreenedPairs.of([
         { c: 0, d: 2, r: 0.8, rEnergy: 0.9, cd: 0.5, dc: 0.5 },
-      ],
+        { c: 0, d: 1, r: 0.99, rEnergy: 1, cd: 1.4, dc: 1.4 },
+      ]),
       screen: NEAR_DUPLICATE_SCREEN,
     });
     assert.deepEqual(shares, [1 / 2, 1 / 2, 0, undefined]);
@@ -61,11 +62,38 @@ describe('near-duplicate screen', function () {
       {
         channels: 3,
         diagonal: [2, 1.5, 1],
-        pairs: [{ c: 0, d: 2, r: 0.8, rEnergy: 0.9, cd: 0.5, dc: 0.5 }],
+        pairs: ScreenedPairs.of([{ c: 0, d: 2, r: 0.8, rEnergy: 0.9, cd: 0.5, dc: 0.5 }]),
         screen: NEAR_DUPLICATE_SCREEN,
       },
       0.4,
     );
     assert.deepEqual(low, [1 / 2, 0, 1 / 2]);
+  });
+
+  it('keeps compared pairs in columns that find each pair, and only those', function () {
+    // Every fourth pair of 23 channels, given out of order: of() puts them in row order.
+    const n = 23;
+    const rows: { c: number; d: number; r: number; rEnergy: number; cd: number | null; dc: number | null }[] = [];
+    for (let c = 0; c < n; c++)
+      for (let d = c + 1; d < n; d++) if ((c * 7 + d * 3) % 4 === 0) rows.push({ c, d, r: c / 10, rEnergy: d / 10, cd: c + d, dc: null });
+    const pairs = ScreenedPairs.of([...rows].reverse());
+    assert.equal(pairs.length, rows.length);
+    assert.equal(pairs.bytes, 40 * rows.length);
+    const kept = new Set(rows.map((p) => `${p.c}-${p.d}`));
+    for (let c = 0; c < n + 2; c++)
+      for (let d = c + 1; d < n + 2; d++) {
+        const k = pairs.indexOf(c, d);
+        assert.equal(k >= 0, kept.has(`${c}-${d}`), `(${c}, ${d})`);
+        if (k >= 0) assert.deepEqual(pairs.at(k), { c, d, r: c / 10, rEnergy: d / 10, cd: c + d, dc: NaN });
+      }
+    assert.deepEqual(
+      [...pairs].map((p) => [p.c, p.d]),
+      rows.map((p) => [p.c, p.d]),
+    );
+    assert.throws(() => pairs.set(0, 3, 3, 0, 0, 0, 0), /c < d/);
+    const unordered = new ScreenedPairs(2);
+    unordered.set(0, 2, 3, 0, 0, 0, 0);
+    unordered.set(1, 1, 3, 0, 0, 0, 0);
+    assert.throws(() => unordered.indexOf(1, 3), /row order/);
   });
 });

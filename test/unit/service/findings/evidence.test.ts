@@ -96,14 +96,14 @@ describe('findings evidence: the near-duplicate screen on planted copies', funct
     assert.ok(!exhaustive.some((p) => p.split('-').includes('9') || p.split('-').includes('11')), exhaustive.join(', '));
 
     const screened = await screenedSelfCapacity(pool, layer, codes, { screen: NEAR_DUPLICATE_SCREEN });
-    const kept = screened.pairs.map((p) => `${p.c}-${p.d}`);
+    const kept = [...screened.pairs].map((p) => `${p.c}-${p.d}`);
     for (const pair of exhaustive) assert.ok(kept.includes(pair), `the screen kept ${pair}`);
     assert.ok(kept.length < (C * (C - 1)) / 2, `${kept.length} pairs kept`);
     // The sinh copy is nearly linear: the position-wise r keeps it.
-    assert.ok(screened.pairs.find((p) => p.c === 0 && p.d === 5)!.r > 0.99);
+    assert.ok(screened.pairs.at(screened.pairs.indexOf(0, 5)).r > 0.99);
     // The shifted copy has the same pair distances but a position-wise r near 0: its energies' r keeps it.
     const r = channelCorrelations(layer);
-    const shifted = screened.pairs.find((p) => p.c === 7 && p.d === 10)!;
+    const shifted = screened.pairs.at(screened.pairs.indexOf(7, 10));
     assert.ok(Math.abs(r[7 * C + 10]) < 0.3, `r(7, 10) = ${r[7 * C + 10]}`);
     assert.equal(shifted.r, r[7 * C + 10]);
     assert.ok(shifted.rEnergy > 0.999, `energies' r(7, 10) = ${shifted.rEnergy}`);
@@ -137,7 +137,7 @@ describe('findings evidence: the near-duplicate screen on planted copies', funct
     const screened = await screenedSelfCapacity(pool, layer, codes, { screen: NEAR_DUPLICATE_SCREEN });
     assert.equal(screened.pairs.length, (C * (C - 1)) / 2);
     assert.deepEqual(
-      screened.pairs.slice(0, 2).map((p) => [p.c, p.d]),
+      [0, 1].map((k) => [screened.pairs.c[k], screened.pairs.d[k]]),
       [
         [0, 1],
         [0, 2],
@@ -159,9 +159,9 @@ describe('findings evidence: the near-duplicate screen on planted copies', funct
     }
     // It reads the full matrix's symmetric path (one histogram a pair); each cell asked on its own
     // (the screen's path) gives the same bits.
-    const cells = all.pairs.flatMap((p) => [p.c, p.d, p.d, p.c]);
+    const cells = [...all.pairs].flatMap((p) => [p.c, p.d, p.d, p.c]);
     const alone = await pool.capacityCells(codes, cells);
-    all.pairs.forEach((p, k) => {
+    [...all.pairs].forEach((p, k) => {
       assert.equal(p.cd, alone[2 * k]);
       assert.equal(p.dc, alone[2 * k + 1]);
     });
