@@ -73,7 +73,14 @@ export const DEFAULT_MAX_SECONDS = 60;
  * (1 GiB of activations, 256 MiB of capacity codes): a report asks each answer once, in the plan's
  * order, so it re-reads few layers (docs/views.md "Memory").
  */
-export const REPORT_ENGINE_MEMORY = { memoryBytes: 256 * 1024 ** 2, codesBytes: 64 * 1024 ** 2 };
+export const REPORT_ENGINE_MEMORY = {
+  memoryBytes: 256 * 1024 ** 2,
+  codesBytes: 64 * 1024 ** 2,
+  // A split forward pass allocates its layers at once: at the service's 512 MiB, the findings' pass
+  // over MobileNetV2's layers held 0.5 GB beside the activations kept (splitForward.ts).
+  maxSplitBytes: 192 * 1024 ** 2,
+  segmentBytes: 96 * 1024 ** 2,
+};
 
 export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const started = performance.now();

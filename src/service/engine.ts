@@ -49,6 +49,9 @@ export interface EngineOptions {
   splitForward?: boolean;
   /** Fewest inputs for which a forward pass is split (default 64). */
   minSplitInputs?: number;
+  /** Most bytes of layers one split forward pass allocates at once, and its segments' beyond that (splitForward.ts). */
+  maxSplitBytes?: number;
+  segmentBytes?: number;
   /** Queries computed at once; the others wait, by priority (default 2). */
   concurrentQueries?: number;
   /**
@@ -93,7 +96,12 @@ export class AnalysisEngine {
     this.activations = new ActivationCache(options.memoryBytes);
     this.layerCodes = new LayerCodesCache(options.codesBytes);
     this.queue = new QueryQueue(options.concurrentQueries ?? 2, options.quickQueries ?? 1);
-    this.splitForward = new SplitForward({ enabled: options.splitForward, minSplitInputs: options.minSplitInputs });
+    this.splitForward = new SplitForward({
+      enabled: options.splitForward,
+      minSplitInputs: options.minSplitInputs,
+      maxSplitBytes: options.maxSplitBytes,
+      segmentBytes: options.segmentBytes,
+    });
     this.runs = new RunRegistry({
       roots: options.roots,
       cacheBytes: options.cacheBytes,

@@ -122,6 +122,19 @@ export class SplitForward {
 
   /** The pass on two threads: the second half of the inputs on the forward worker, every kept layer in one shared buffer. */
   private async *split(p: SplitPass, script: string): AsyncGenerator<{ index: number; out: Activations }> {
+    // Computed in a function of its own: a suspended generator's frame keeps its temporaries (the
+    // worker's request, views of every layer), and with them every layer, until it ends.
+    const { full, shapes } = await this.computeSplit(p, script);
+    // Each layer handed out is the consumer's: kept here, every layer of the pass would stay in
+    // memory until its last was taken, whatever the activation cache let go of.
+    for (const [index, shape] of shapes) {
+      const data = full.get(index)!;
+      full.delete(index);
+      yield { index, out: { shape: [p.count, ...shape.slice(1)], data } };
+    }
+  }
+
+  private async computeSplit(p: SplitPass, script: string): Promise<{ full: Map<number, Float32Array>; shapes: [number, number[]][] }> {
     const { tf, model, layers, inputs, count: n, last, from, signal } = p;
     const keep = p.keep && new Set(p.keep);
     this.helper ??= new ForwardHelper(script);
@@ -179,7 +192,7 @@ export class SplitForward {
     }
     await second;
     if (signal?.aborted) throw new CancelledError();
-    for (const [index, shape] of shapes) yield { index, out: { shape: [n, ...shape.slice(1)], data: full.get(index)! } };
+    return { full, shapes };
   }
 
   /**

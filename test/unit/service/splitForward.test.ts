@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { recordTinyRun } from '../support/tinyRun';
@@ -78,6 +80,45 @@ describe('forward passes that keep only some layers', function () {
         split.close();
       }
     } finally {
+      model.dispose();
+    }
+  });
+
+  it('lets go of each layer it has handed out: the consumer, not the pass, decides how long a layer stays', async () => {
+    const { tf, backend } = await initBackend('wasm');
+    const layers = manifest.layers;
+    const checkpoint = join(folder, 'checkpoints', epochFolder(1));
+    const model = await loadCheckpoint(tf, checkpoint, layers);
+    const probe = readProbe(readRun(folder));
+    const last = layers.length - 1;
+    const split = new SplitForward({ minSplitInputs: 2 });
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    try {
+      const pass = split.layers({
+        tf,
+        backend,
+        model,
+        checkpoint,
+        layers,
+        inputs: probe.inputs,
+        count: probe.labels.length,
+        last,
+        keep: [1, 2, last],
+      });
+      // The first layer handed out, dropped by its consumer, in a scope of its own.
+      const first = await (async () => new WeakRef((await pass.next()).value!.out.data.buffer))();
+      assert.equal((await pass.next()).value!.index, 2);
+      // Collections on later turns of the event loop: a WeakRef read keeps its target for the rest of its turn.
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setImmediate(r));
+        gc();
+      }
+      await new Promise((r) => setImmediate(r));
+      assert.equal(first.deref(), undefined, 'the pass still holds the first layer it handed out');
+      await pass.return(undefined);
+    } finally {
+      split.close();
       model.dispose();
     }
   });
