@@ -38,6 +38,7 @@ import { ComputePool } from '../src/compute/pool';
 import { loadMnist } from '../src/data/mnist';
 import { BenchUsageError, caseProblem, onlyProblem } from './usage';
 import { writeFakeCifar } from './fakeCifar';
+import { MALLOC_TUNING_ENV } from '../src/cli/mallocTuning';
 import type { RecordingFigures } from './recordingBench';
 import type { ZooCaseResult } from './zooBench';
 import type { ReportFigures } from './reportBench';
@@ -322,6 +323,8 @@ function inChild(name: string): Promise<CaseResult> {
     const child = fork(__filename, ['--case', name, '--zoo-inputs', String(zooInputs()), '--zoo-cpu-fraction', String(zooCpuFraction())], {
       execArgv: ['--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // A report case runs with the malloc setting `cnn-slicer report` starts itself with.
+      env: name.startsWith('report:') ? { ...process.env, ...MALLOC_TUNING_ENV } : process.env,
     });
     child.once('message', (m) => resolvePromise(m as CaseResult));
     child.once('exit', (code) => code !== 0 && reject(new Error(`bench case ${name} exited with ${code}`)));

@@ -5,7 +5,8 @@
  * structured) with a probe of 200. Goals: the report in under 60 s, its process under 1.5 GB of
  * peak memory, and no answer left out (none for time, none cut or left out for size, every class
  * alone held). Each model is recorded by the CLI in a child process, then reported in a fresh child
- * of the bench (`--case report:<run folder>`), so the peak memory is the report's own.
+ * of the bench (`--case report:<run folder>`), so the peak memory is the report's own; that child
+ * has the malloc setting `cnn-slicer report` starts itself with (src/cli/mallocTuning.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

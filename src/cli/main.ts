@@ -13,6 +13,7 @@ import { RunWriteError } from '../run/files';
 import { type Command, commandList, runCommand } from './commands/descriptor';
 import { COMMANDS } from './commands';
 import { UsageError } from './usage';
+import { runWithMallocTuning, wantsMallocTuning } from './mallocTuning';
 
 /** `cnn-slicer --help`: the command list is drawn from the table. */
 export function mainHelp(table: readonly Command[] = COMMANDS): string {
@@ -72,7 +73,11 @@ export async function main(args: string[], table: readonly Command[] = COMMANDS)
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => {
+  const args = process.argv.slice(2);
+  // `report` runs again in a child whose malloc returns freed layers to the system (mallocTuning.ts);
+  // if that child cannot start, here as it is.
+  const run = wantsMallocTuning(args) ? runWithMallocTuning(process.argv[1], args).catch(() => main(args)) : main(args);
+  void run.then((code) => {
     process.exitCode = code;
   });
 }

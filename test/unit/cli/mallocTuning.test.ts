@@ -1,0 +1,67 @@
+// `cnn-slicer report` starts again with glibc's fixed mmap threshold (src/cli/mallocTuning.ts): which
+// commands do, and the relaunch in real processes — the variable set, the exit code and a signal's
+// passed back, a signal to the first process passed on to the second.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { MALLOC_TUNING_ENV, runWithMallocTuning, wantsMallocTuning } from '../../../src/cli/mallocTuning';
+
+describe('cnn-slicer report with its malloc tuned', function () {
+  this.timeout(60_000);
+  let dir = '';
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-malloc-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts again only for report, on Linux, and only once', () => {
+    assert.equal(wantsMallocTuning(['report', 'run'], {}, 'linux'), true);
+    assert.equal(wantsMallocTuning(['--verbose', 'report', 'run'], {}, 'linux'), true);
+    assert.equal(wantsMallocTuning(['query', 'run'], {}, 'linux'), false);
+    assert.equal(wantsMallocTuning([], {}, 'linux'), false);
+    assert.equal(wantsMallocTuning(['report', 'run'], {}, 'darwin'), false);
+    // The second launch (or a user's own setting) runs as it is.
+    assert.equal(wantsMallocTuning(['report', 'run'], { ...MALLOC_TUNING_ENV }, 'linux'), false);
+    assert.equal(wantsMallocTuning(['report', 'run'], { CNN_SLICER_SAME_PROCESS: '1' }, 'linux'), false);
+  });
+
+  it('runs the script again with the variable set and gives back its exit code, or 128 + its signal', async () => {
+    const script = join(dir, 'child.js');
+    writeFileSync(
+      script,
+      `const [how] = process.argv.slice(2);
+       if (process.env.MALLOC_MMAP_THRESHOLD_ !== '${MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_}') process.exit(9);
+       if (how === 'signal') process.kill(process.pid, 'SIGTERM');
+       else process.exit(Number(how));`,
+    );
+    assert.equal(await runWithMallocTuning(script, ['3']), 3);
+    assert.equal(await runWithMallocTuning(script, ['0']), 0);
+    assert.equal(await runWithMallocTuning(script, ['signal']), 128 + 15);
+  });
+
+  it('passes a signal on to the second process, and exits when it does', async () => {
+    const marker = join(dir, 'stopped');
+    const child = join(dir, 'sleeper.js');
+    writeFileSync(
+      child,
+      `process.on('SIGTERM', () => { require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'yes'); process.exit(7); });
+       console.log('ready'); setInterval(() => {}, 1000);`,
+    );
+    const parent = join(dir, 'parent.js');
+    const mallocTuning = resolve(__dirname, '../../../src/cli/mallocTuning.ts');
+    writeFileSync(
+      parent,
+      `require(${JSON.stringify(require.resolve('tsx/cjs'))});
+       require(${JSON.stringify(mallocTuning)}).runWithMallocTuning(${JSON.stringify(child)}, []).then((code) => process.exit(code));`,
+    );
+    const p = spawn(process.execPath, [parent], { stdio: ['ignore', 'pipe', 'inherit'], cwd: resolve(__dirname, '../../..') });
+    await new Promise<void>((ready, failed) => {
+      p.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && ready());
+      p.once('exit', (c) => failed(new Error(`the first process exited with ${c} before the second was ready`)));
+    });
+    p.kill('SIGTERM');
+    const code = await new Promise<number | null>((exited) => p.once('exit', (c) => exited(c)));
+    assert.equal(code, 7, 'the first process exits with the second’s code');
+    assert.ok(existsSync(marker), 'the second process got the signal');
+  });
+});
