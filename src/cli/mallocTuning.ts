@@ -34,14 +34,15 @@ export function wantsMallocTuning(args: readonly string[], env: NodeJS.ProcessEn
 }
 
 /**
- * Runs this CLI again as a child with {@link MALLOC_TUNING_ENV} (same Node, same flags, same
- * arguments, same standard streams) and resolves to its exit code: 128 + the signal's number if a
- * signal stopped it. SIGINT, SIGTERM and SIGHUP sent to this process are passed on to the child,
- * which answers them as the command does (a report stops and exits).
+ * Runs this CLI again as a child with {@link MALLOC_TUNING_ENV} (same Node, its flags but the
+ * inspector's ({@link relaunchFlags}), same arguments, same standard streams) and resolves to its
+ * exit code: 128 + the signal's number if a signal stopped it. SIGINT, SIGTERM and SIGHUP sent to
+ * this process are passed on to the child, which answers them as the command does (a report stops
+ * and exits).
  */
 export function runWithMallocTuning(script: string, args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, script, ...args], {
+    const child = spawn(process.execPath, [...relaunchFlags(process.execArgv), script, ...args], {
       stdio: 'inherit',
       env: { ...process.env, ...MALLOC_TUNING_ENV },
     });
@@ -60,6 +61,14 @@ export function runWithMallocTuning(script: string, args: readonly string[]): Pr
       resolve(code ?? 128 + (signal ? signalNumber(signal) : 0));
     });
   });
+}
+
+/**
+ * Node's flags for the second process: all but the inspector's, whose port the first process holds
+ * (the second would warn and run without one; a debugger attached to the first sees the relaunch).
+ */
+export function relaunchFlags(execArgv: readonly string[]): string[] {
+  return execArgv.filter((a) => !/^--(inspect(-brk|-wait)?|inspect-port|inspect-publish-uid|debug-port)(=|$)/.test(a));
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MALLOC_TUNING_ENV, runWithMallocTuning, wantsMallocTuning } from '../../../src/cli/mallocTuning';
+import { MALLOC_TUNING_ENV, relaunchFlags, runWithMallocTuning, wantsMallocTuning } from '../../../src/cli/mallocTuning';
 
 describe('cnn-slicer report with its malloc tuned', function () {
   this.timeout(60_000);
@@ -23,6 +23,13 @@ describe('cnn-slicer report with its malloc tuned', function () {
     // The second launch (or a user's own setting) runs as it is.
     assert.equal(wantsMallocTuning(['report', 'run'], { ...MALLOC_TUNING_ENV }, 'linux'), false);
     assert.equal(wantsMallocTuning(['report', 'run'], { CNN_SLICER_SAME_PROCESS: '1' }, 'linux'), false);
+  });
+
+  it('passes Node’s flags on, but not the inspector’s, whose port the first process holds', () => {
+    assert.deepEqual(
+      relaunchFlags(['--inspect', '--max-old-space-size=4096', '--inspect-brk=9230', '--inspect-port=0', '--expose-gc', '--inspector-x']),
+      ['--max-old-space-size=4096', '--expose-gc', '--inspector-x'],
+    );
   });
 
   it('runs the script again with the variable set and gives back its exit code, or 128 + its signal', async () => {
