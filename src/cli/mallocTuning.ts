@@ -10,8 +10,8 @@
  * 1.75 → 1.53 GB, quarter-width ResNet-18 1.57 → 1.35 GB, in the same time.
  *
  * The variable is read once, when the process starts, so the CLI starts itself again with it set
- * (and passes on the signals that would stop it; `CNN_SLICER_SAME_PROCESS=1` keeps it in one). Elsewhere than Linux, or with the variable
- * already set (by the user, or by the first launch), it runs as it is.
+ * (and passes on the signals that would stop it). Elsewhere than Linux, with the variable already
+ * set (by the user, or by the first launch), or with `CNN_SLICER_SAME_PROCESS=1`, it runs as it is.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';

@@ -44,12 +44,16 @@ describe('forward passes that keep only some layers', function () {
     return out;
   };
 
-  it('yields only the kept layers, equal to the pass that yields every layer, on one thread and on two', async () => {
+  /** The tiny run's model at epoch 1, its layers and its probe. */
+  const epochOne = async () => {
     const { tf, backend } = await initBackend('wasm');
     const layers = manifest.layers;
     const checkpoint = join(folder, 'checkpoints', epochFolder(1));
-    const model = await loadCheckpoint(tf, checkpoint, layers);
-    const probe = readProbe(readRun(folder));
+    return { tf, backend, layers, checkpoint, model: await loadCheckpoint(tf, checkpoint, layers), probe: readProbe(readRun(folder)) };
+  };
+
+  it('yields only the kept layers, equal to the pass that yields every layer, on one thread and on two', async () => {
+    const { tf, backend, layers, checkpoint, model, probe } = await epochOne();
     const inputs = probe.inputs;
     const count = probe.labels.length;
     const last = layers.length - 1;
@@ -85,11 +89,7 @@ describe('forward passes that keep only some layers', function () {
   });
 
   it('lets go of each layer it has handed out: the consumer, not the pass, decides how long a layer stays', async () => {
-    const { tf, backend } = await initBackend('wasm');
-    const layers = manifest.layers;
-    const checkpoint = join(folder, 'checkpoints', epochFolder(1));
-    const model = await loadCheckpoint(tf, checkpoint, layers);
-    const probe = readProbe(readRun(folder));
+    const { tf, backend, layers, checkpoint, model, probe } = await epochOne();
     const last = layers.length - 1;
     const split = new SplitForward({ minSplitInputs: 2 });
     setFlagsFromString('--expose-gc');
