@@ -19,11 +19,14 @@ export const FORWARD_CHUNK = 128;
 /**
  * Most bytes of the largest layer's output per forward chunk: a model with wide layers runs fewer
  * inputs at a time, so that the backend's working memory (a chunk's outputs and a convolution's
- * im2col buffer, which a WebAssembly heap keeps at its largest size for good) stays near 100 MB
+ * im2col buffer, which a WebAssembly heap keeps at its largest size for good) stays near 64 MB
  * rather than growing with the layer width (463 MB for a ResNet-50's 32×32×256 layers at 100
- * inputs, 312 MB at 32). Each input's values are the same whatever the chunk.
+ * inputs, 312 MB at 32). Each input's values are the same whatever the chunk. The forward passes
+ * and the ablations' graph tails (graphTail.ts) both run in these chunks, on this thread and on the
+ * forward worker: at 32 MiB, MobileNetV2's heaps reached 133 MB on each; at 16 MiB, 63–78 MB, at
+ * no measurable cost in time (the cold full-width ResNet-18 graph 9.9 / 10.0 s against 9.95 / 9.6 s).
  */
-export const FORWARD_CHUNK_BYTES = 32 * 1024 * 1024;
+export const FORWARD_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** The inputs per chunk for a model with `layers`: {@link FORWARD_CHUNK}, fewer where a layer is wide (FORWARD_CHUNK_BYTES). */
 export function forwardChunk(layers: readonly Pick<RunLayer, 'outputShape'>[]): number {

@@ -9,7 +9,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import { CancelledError } from '../compute/pool';
 import type { RunLayer } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
-import { FORWARD_CHUNK, graphPlan } from './forward';
+import { forwardChunk, graphPlan } from './forward';
 import type { GraphStep } from './forward';
 
 type SymbolicTensor = tfType.SymbolicTensor;
@@ -77,7 +77,8 @@ export function tailPlan(model: tfType.LayersModel, layers: readonly RunLayer[],
 
 /**
  * The tail on `count` inputs for each of `blocks` (L's values, `count` rows each, one block per
- * ablation), a chunk of inputs at a time on the backend's own tensors, every block over a chunk
+ * ablation), a chunk of inputs at a time on the backend's own tensors (as many as a forward pass
+ * takes, `forwardChunk`: fewer where the model's layers are wide), every block over a chunk
  * before the next chunk (the side values' tensors made once per chunk): `sides` holds each side
  * layer's values (by run layer, `count` rows); block k's output rows go to `outs[k]`.
  */
@@ -98,8 +99,9 @@ export async function runTailChunks(
   const per = (l: number) => layers[l].outputShape.reduce((a, b) => a * b, 1);
   const fromPer = per(o.fromLayer);
   const outPer = per(plan.outLayer);
-  for (let start = 0; start < n; start += FORWARD_CHUNK) {
-    const end = Math.min(n, start + FORWARD_CHUNK);
+  const chunk = forwardChunk(layers);
+  for (let start = 0; start < n; start += chunk) {
+    const end = Math.min(n, start + chunk);
     const count = end - start;
     const sides = new Map(
       plan.sides.map(({ layer, id }) => {

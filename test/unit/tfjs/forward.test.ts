@@ -24,6 +24,7 @@ import {
   forwardLayers,
   graphPlan,
 } from '../../../src/tfjs/forward';
+import { runTailChunks, tailPlan } from '../../../src/tfjs/graphTail';
 import { rng } from '../support/reference';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -244,7 +245,7 @@ describe('forward chunks of wide layers', () => {
     await tf.setBackend('cpu');
     assert.equal(forwardChunk([{ outputShape: [28, 28, 1] }, { outputShape: [10] }]), FORWARD_CHUNK);
     // A ResNet-50's widest layer at 32×32 inputs: 32 × 32 × 256 values, 1 MB an input.
-    assert.equal(forwardChunk([{ outputShape: [32, 32, 3] }, { outputShape: [32, 32, 256] }]), 32);
+    assert.equal(forwardChunk([{ outputShape: [32, 32, 3] }, { outputShape: [32, 32, 256] }]), 16);
     assert.equal(forwardChunk([{ outputShape: [512, 512, 64] }]), 1);
 
     const wide = tf.sequential();
@@ -274,5 +275,63 @@ describe('forward chunks of wide layers', () => {
     });
     x.dispose();
     wide.dispose();
+  });
+
+  it("run an ablation's graph tail in the same chunks, with the same values as one pass over every input", async () => {
+    await tf.setBackend('cpu');
+    // A graph model whose tail after `narrow` holds a wide layer (1 MB an input) and a shortcut.
+    const input = tf.input({ shape: [16, 16, 1] });
+    const narrow = tf.layers.conv2d({ name: 'narrow', filters: 4, kernelSize: 3, padding: 'same' }).apply(input) as tf.SymbolicTensor;
+    const wideLayer = tf.layers.conv2d({ name: 'wide', filters: 1024, kernelSize: 1, activation: 'relu' });
+    const wide = wideLayer.apply(narrow) as tf.SymbolicTensor;
+    const back = tf.layers.conv2d({ name: 'back', filters: 4, kernelSize: 1 }).apply(wide) as tf.SymbolicTensor;
+    const joined = tf.layers.add({ name: 'joined' }).apply([back, narrow]) as tf.SymbolicTensor;
+    const pooled = tf.layers.globalAveragePooling2d({ name: 'pooled' }).apply(joined) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ name: 'out', units: 3 }).apply(pooled) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    randomize(model);
+    const layers = recordedLayers({ model, layers: layerTable(model, () => undefined) });
+    const chunk = forwardChunk(layers);
+    assert.equal(chunk, FORWARD_CHUNK_BYTES / (4 * 16 * 16 * 1024));
+    const n = 2 * chunk + 5;
+    const random = rng(13);
+    const inputs = Float32Array.from({ length: n * 16 * 16 }, () => random());
+    const from = layers.findIndex((l) => l.name === 'narrow');
+    const output = layers.length - 1;
+    const plan = tailPlan(model, layers, from, output);
+    assert.ok(plan, 'the model has a graph tail after "narrow"');
+    let values: Float32Array | undefined;
+    for await (const step of forwardLayers({ tf, model, layers, inputs, count: n, last: from }))
+      if (step.index === from) values = step.out.data;
+    // Two blocks: the layer as it is, and its channel 2 zeroed.
+    const ablated = Float32Array.from(values!, (v, i) => (i % 4 === 2 ? 0 : v));
+    const outs = [new Float32Array(n * 3), new Float32Array(n * 3)];
+    let wideCalls = 0;
+    const apply = wideLayer.apply.bind(wideLayer);
+    wideLayer.apply = (x, kwargs) => {
+      wideCalls++;
+      return apply(x, kwargs);
+    };
+    try {
+      await runTailChunks(tf, plan, layers, { fromLayer: from, blocks: [values!, ablated], sides: new Map(), count: n, outs });
+    } finally {
+      delete (wideLayer as { apply?: unknown }).apply;
+    }
+    assert.equal(wideCalls, 2 * Math.ceil(n / chunk), 'each block runs the wide layer once per chunk');
+    // The whole batch at once through the layers after `narrow`.
+    const layer = (name: string) => model.getLayer(name);
+    for (const [k, block] of [values!, ablated].entries()) {
+      const whole = tf.tidy(() => {
+        const x = tf.tensor(block, [n, 16, 16, 4]);
+        const run = (name: string, v: tf.Tensor | tf.Tensor[]) => layer(name).apply(v) as tf.Tensor;
+        const sum = run('joined', [run('back', run('wide', x)), x]);
+        return run('out', run('pooled', sum)).dataSync();
+      });
+      assert.ok(
+        outs[k].every((v, i) => v === whole[i]),
+        `block ${k}: the tail's output of ${n} inputs in chunks of ${chunk} differs from one pass`,
+      );
+    }
+    model.dispose();
   });
 });
