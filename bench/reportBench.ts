@@ -36,16 +36,23 @@ export function reportModels(keys: string | undefined): typeof REPORT_MODELS {
 /**
  * The SHA-256 of each answer the page embeds, as embedded (pictures at 8 bits, gzipped: the same
  * answer gives the same bytes), by its query's canonical key; the notes of answers left out are
- * left out. Two reports of one run compare answer by answer: a change that must not change an
- * answer (memory, scheduling) leaves every answer both hold with the same hash.
+ * left out. An answer cut to fewer channels to keep the page under its size budget is keyed with
+ * its cut ("… cut: channels 0–15 of 64 only …"): how far it is cut depends on which answers were
+ * in by the deadline, so two reports compare it only where both cut it alike. Two reports of one
+ * run compare answer by answer: a change that must not change an answer (memory, scheduling)
+ * leaves every answer both hold with the same hash.
  */
 export function answerHashes(page: string): Record<string, string> {
   const m = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([\s\S]*?)<\/script>/.exec(page);
   if (!m) throw new Error('the report embeds no data');
-  const answers = (JSON.parse(m[1]) as { answers: Record<string, object> }).answers;
+  const answers = (JSON.parse(m[1]) as { answers: Record<string, { summary?: string }> }).answers;
   const hashes: Record<string, string> = {};
-  for (const key of Object.keys(answers).sort())
-    if (!('omitted' in answers[key])) hashes[key] = createHash('sha256').update(JSON.stringify(answers[key])).digest('hex');
+  for (const key of Object.keys(answers).sort()) {
+    const answer = answers[key];
+    if ('omitted' in answer) continue;
+    const keyed = answer.summary === undefined ? key : `${key} cut: ${answer.summary}`;
+    hashes[keyed] = createHash('sha256').update(JSON.stringify(answer)).digest('hex');
+  }
   return hashes;
 }
 
