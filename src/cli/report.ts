@@ -80,6 +80,9 @@ export const REPORT_ENGINE_MEMORY = {
   // over MobileNetV2's layers held 0.5 GB beside the activations kept (splitForward.ts).
   maxSplitBytes: 192 * 1024 ** 2,
   segmentBytes: 96 * 1024 ** 2,
+  // The compute pool's buffer for the next layer's codes (MobileNetV2: 56 MB) goes after a second
+  // without one: the findings' ablations, the report's peak, compute no codes.
+  keptLayerIdleMs: 1000,
 };
 
 export async function writeReport(o: ReportOptions): Promise<ReportResult> {

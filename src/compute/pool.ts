@@ -81,6 +81,12 @@ export interface ComputePoolOptions {
   chunksPerWorker?: number;
   /** Largest shared distance matrix before the neighbour search streams rows (default 2 GiB; tests make it small). */
   sharedMatrixBytes?: number;
+  /**
+   * How long the layer buffer kept for the next layer's distance codes waits for one before it is
+   * let go (ms; default: for the pool's life). A report, whose phases without capacity work last
+   * tens of seconds, lets it go after a second rather than hold it beside its peak.
+   */
+  keptLayerIdleMs?: number;
 }
 
 /** Where the bundled worker lives: next to the running bundle, or in dist/ when run from sources (tests). */
@@ -117,6 +123,9 @@ export class ComputePool {
   private keptLayer: SharedArrayBuffer | undefined;
   /** The bytes of the layer buffer a worker is preparing (`reserveLayerBuffer`), 0 when none. */
   private reservingBytes = 0;
+  private readonly keptLayerIdleMs: number;
+  /** Lets go of `keptLayer` once it has waited `keptLayerIdleMs`. */
+  private keptLayerTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ComputePoolOptions = {}) {
     this.size = Math.max(1, options.workers ?? Math.min(availableParallelism(), 8));
@@ -124,6 +133,12 @@ export class ComputePool {
     this.log = options.log;
     this.chunksPerWorker = Math.max(1, Math.floor(options.chunksPerWorker ?? CHUNKS_PER_WORKER));
     this.sharedMatrixBytes = options.sharedMatrixBytes ?? SHARED_DISTANCE_MATRIX_BYTES;
+    this.keptLayerIdleMs = options.keptLayerIdleMs ?? Infinity;
+  }
+
+  /** The bytes of the layer buffer kept for the next layer's distance codes (0 when none). */
+  get keptLayerBytes(): number {
+    return this.keptLayer?.byteLength ?? 0;
   }
 
   /** Items per chunk for a stage of `total` items, at least `least`. */
@@ -394,7 +409,7 @@ export class ComputePool {
   private takeLayerBuffer(bytes: number): SharedArrayBuffer {
     const kept = this.keptLayer;
     if (kept && kept.byteLength >= bytes) {
-      this.keptLayer = undefined;
+      this.setKeptLayer(undefined);
       return kept;
     }
     return new SharedArrayBuffer(bytes);
@@ -402,7 +417,18 @@ export class ComputePool {
 
   /** Keeps `buffer` for the next layer, unless a larger one is kept already. */
   private keepLayerBuffer(buffer: SharedArrayBuffer): void {
-    if (buffer.byteLength <= KEPT_LAYER_BYTES && buffer.byteLength > (this.keptLayer?.byteLength ?? 0)) this.keptLayer = buffer;
+    if (buffer.byteLength <= KEPT_LAYER_BYTES && buffer.byteLength > (this.keptLayer?.byteLength ?? 0)) this.setKeptLayer(buffer);
+  }
+
+  /** Sets the kept buffer, and the timer that lets it go after `keptLayerIdleMs` (not holding the process open). */
+  private setKeptLayer(buffer: SharedArrayBuffer | undefined): void {
+    clearTimeout(this.keptLayerTimer);
+    this.keptLayerTimer = undefined;
+    this.keptLayer = buffer;
+    if (buffer && Number.isFinite(this.keptLayerIdleMs)) {
+      this.keptLayerTimer = setTimeout(() => this.setKeptLayer(undefined), this.keptLayerIdleMs);
+      this.keptLayerTimer.unref?.();
+    }
   }
 
   /**
@@ -530,6 +556,7 @@ export class ComputePool {
 
   /** Stops the workers; pending computations reject. */
   close(): void {
+    this.setKeptLayer(undefined);
     this.failAll(new CancelledError());
   }
 

@@ -61,6 +61,8 @@ export interface EngineOptions {
   quickQueries?: number;
   /** Budget of capacity codes kept in memory across queries (bytes, default 256 MiB). */
   codesBytes?: number;
+  /** How long the compute pool keeps a layer buffer for the next layer's codes (ms; default: for good; ComputePool). */
+  keptLayerIdleMs?: number;
 }
 
 export interface EngineResult<K extends QueryKind = QueryKind> {
@@ -249,7 +251,7 @@ export class AnalysisEngine {
   }
 
   private computePool(): ComputePool {
-    this.pool ??= new ComputePool({ workers: this.options.workers ?? 2 });
+    this.pool ??= new ComputePool({ workers: this.options.workers ?? 2, keptLayerIdleMs: this.options.keptLayerIdleMs });
     return this.pool;
   }
 }

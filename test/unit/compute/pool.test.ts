@@ -253,10 +253,40 @@ describe('ComputePool with uneven chunk counts', () => {
           want.map((x) => [Array.from(x.codes), x.nonFiniteCount, x.entropyBits]),
         );
       }
-      const kept = (own as unknown as { keptLayer?: SharedArrayBuffer }).keptLayer;
-      assert.equal(kept?.byteLength, reserved, 'the reserved buffer is the one kept, whatever the sizes of the layers since');
+      assert.equal(own.keptLayerBytes, reserved, 'the reserved buffer is the one kept, whatever the sizes of the layers since');
     } finally {
       own.close();
+    }
+  });
+  it('lets go of the kept layer buffer once it has waited `keptLayerIdleMs` for a layer, and keeps it for good by default', async () => {
+    const r = rng(36);
+    const l = layerActivations(
+      [60, 8, 1, 2],
+      Float32Array.from({ length: 960 }, () => r()),
+    );
+    const idle = new ComputePool({ workers: 2, keptLayerIdleMs: 1000 });
+    const lasting = new ComputePool({ workers: 2 });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      for (const pool of [idle, lasting]) await pool.layerCodes(l, 16);
+      assert.equal(idle.keptLayerBytes, 960 * 4);
+      assert.equal(lasting.keptLayerBytes, 960 * 4);
+      // A layer within the wait takes the buffer and keeps it again, with a new wait.
+      await sleep(600);
+      await idle.layerCodes(l, 16);
+      await sleep(600);
+      assert.equal(idle.keptLayerBytes, 960 * 4, 'kept: the last layer came 600 ms ago, the first 1.2 s ago');
+      await sleep(1500);
+      assert.equal(idle.keptLayerBytes, 0, 'let go a second after the last layer');
+      assert.equal(lasting.keptLayerBytes, 960 * 4);
+      // And the codes are the same from a fresh buffer.
+      assert.deepEqual(
+        (await idle.layerCodes(l, 16)).map((x) => Array.from(new Uint8Array(x.codes))),
+        layerDistanceCodes(l, 16).map((x) => Array.from(x.codes)),
+      );
+    } finally {
+      idle.close();
+      lasting.close();
     }
   });
 });
