@@ -1,4 +1,4 @@
-// The bench compares two reports of one run answer by answer (bench/reportBench.ts `answerHashes`):
+// The bench compares two reports of one run answer by answer (`answerHashes`):
 // an answer cut to stay under the size budget is cut by how far the report got, so it must only be
 // compared with one cut alike.
 import assert from 'node:assert/strict';
