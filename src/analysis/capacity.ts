@@ -6,7 +6,7 @@
 import { checkBins, DEFAULT_BINS } from './binning';
 import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
 import { screenedDistanceCodes } from './distanceCodes';
-import { jointKernel, type JointKernel } from './jointKernel';
+import { jointKernel, SMALL_ROW_BINS, SMALL_TABLE_BYTES, type JointKernel } from './jointKernel';
 import { channelMatrix, LayerActivations } from './layout';
 import { checkPairwiseSize } from './pairwiseBudget';
 import { shannonEntropyBits } from './shannon';
@@ -340,12 +340,14 @@ export class JointHistograms {
     const wasm = columnBins <= 255 ? this.wasm : undefined;
     if (this.kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
     if (wasm && pairs > 0) {
+      // Small tables (32 × 32 bins and below) take jointSmall: doubled row bins, byte offsets for the column.
+      const small = 2 * cells <= SMALL_TABLE_BYTES && rowBins <= SMALL_ROW_BINS;
       // Memory: [scaled column: 2·pairs][8 u16 tables][4 i32 counts][4 × (total, Σ c·log2 c), and
       // 4 more of the transposed tables][c·log2 c for c ≤ pairs][a group of rows' codes, four rows interleaved per pair], rows in
       // groups that fit.
       const scaledAt = 0;
       const tablesAt = align(2 * pairs);
-      const countsAt = tablesAt + align(16 * cells);
+      const countsAt = tablesAt + align(small ? 8 * SMALL_TABLE_BYTES : 16 * cells);
       const resultAt = countsAt + 16 * cells;
       const xLogXAt = resultAt + 128;
       const rowsAt = align(xLogXAt + 8 * (pairs + 1));
@@ -356,9 +358,9 @@ export class JointHistograms {
         const scratchAt = rowsAt + align4(g1 - g0) * pairs;
         const mem = wasm.reserve(scratchAt + 4 * pairs + 16);
         // The group's codes stay loaded while this object is the kernel's last user and the layout is the same.
-        const layout = `${rowsAt}|${g0}|${g1}`;
+        const layout = `${rowsAt}|${g0}|${g1}|${small}`;
         if (wasm.loaded?.owner !== this || wasm.loaded.layout !== layout)
-          loadRowCodes(wasm, this, layout, mem, rows, g0, g1, rowsAt, pairs, xLogXAt, scratchAt);
+          loadRowCodes(wasm, this, layout, mem, rows, g0, g1, rowsAt, pairs, xLogXAt, scratchAt, small ? 1 : 0);
         const scaled = new Uint16Array(mem, scaledAt, pairs);
         const result = new Float64Array(mem, resultAt, 16);
         for (let c = c0; c < c1; c++) {
@@ -368,8 +370,8 @@ export class JointHistograms {
           if (column instanceof Uint8Array) {
             // Scaled by the kernel, from a copy in the space loadRowCodes interleaves through.
             new Uint8Array(mem, scratchAt, pairs).set(column.subarray(0, pairs));
-            wasm.exports.scale(scratchAt, scaledAt, pairs, rowBins);
-          } else scaleCodes(column, scaled, rowBins);
+            wasm.exports.scale(scratchAt, scaledAt, pairs, small ? 2 * rowBins : rowBins);
+          } else scaleCodes(column, scaled, small ? 2 * rowBins : rowBins);
           for (let r = g0; r < end; r += 4) {
             const n = Math.min(4, g1 - r);
             const quadAt = rowsAt + (r - g0) * pairs;
@@ -377,7 +379,17 @@ export class JointHistograms {
               const count = Math.min(QUAD_PAIRS, pairs - p0);
               // The last call sums the entropies itself, or (both orientations) writes the counts for `sums`.
               const last = p0 + count >= pairs && !both ? resultAt : 0;
-              wasm.exports.jointQuad(scaledAt + 2 * p0, quadAt + 4 * p0, count, tablesAt, countsAt, cells, p0 > 0 ? 1 : 0, xLogXAt, last);
+              (small ? wasm.exports.jointSmall : wasm.exports.jointQuad)(
+                scaledAt + 2 * p0,
+                quadAt + 4 * p0,
+                count,
+                tablesAt,
+                countsAt,
+                cells,
+                p0 > 0 ? 1 : 0,
+                xLogXAt,
+                last,
+              );
             }
             if (both) wasm.exports.sums(countsAt, rowBins, xLogXAt, resultAt);
             // shannonEntropyBits of each joint histogram from the kernel's two sums, as jointEntropyBits takes it.
@@ -428,7 +440,8 @@ function scaleCodes(codes: Uint8Array | Uint16Array, scaled: Uint16Array | Uint3
 }
 
 /**
- * Copies the codes of rows `[g0, g1)` into the joint kernel's memory at `rowsAt`. Its own function,
+ * Copies the codes of rows `[g0, g1)` into the joint kernel's memory at `rowsAt`, each shifted left
+ * by `shift` (1: doubled, for jointSmall). Its own function,
  * run once per `JointHistograms` and group: inside `fill` it ran only on the first call of each
  * object, before V8 kept type feedback for `fill`, so `fill` optimised during the engine's warm-up
  * had none for it and was thrown away on the first real query (and compiled again, on its time).
@@ -445,6 +458,7 @@ function loadRowCodes(
   pairs: number,
   xLogXAt: number,
   scratchAt: number,
+  shift: number,
 ): void {
   growXLogX(pairs);
   new Float64Array(mem, xLogXAt, pairs + 1).set(xLogX.subarray(0, pairs + 1));
@@ -468,10 +482,11 @@ function loadRowCodes(
         scratchAt + 3 * pairs,
         rowsAt + (r - g0) * pairs,
         pairs,
+        shift,
       );
       continue;
     }
-    for (let p = 0; p < pairs; p++) quad[p] = (b0[p] | (b1[p] << 8) | (b2[p] << 16) | (b3[p] << 24)) >>> 0;
+    for (let p = 0; p < pairs; p++) quad[p] = ((b0[p] | (b1[p] << 8) | (b2[p] << 16) | (b3[p] << 24)) << shift) >>> 0;
   }
   wasm.loaded = { owner, layout };
 }

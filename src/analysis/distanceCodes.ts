@@ -67,8 +67,12 @@ interface Gram32Exports {
   exact64(x: number, d: number, i: number, j: number, ni: number, nj: number): number;
 }
 
-/** Rows of distances computed per kernel call (a band of the upper triangle). */
-const BAND_ROWS = 16;
+/**
+ * Rows of distances computed per kernel call (a band of the upper triangle): a multiple of 4 (the
+ * columns' tiles start at the band's first row) and of 6 (the kernels' tiles take 2 rows, or 3
+ * with fused multiply-adds).
+ */
+const BAND_ROWS = 24;
 /** Widest samples screened: beyond, the worst-case float32 bound leaves too many pairs to recompute. */
 const MAX_SCREENED_D = 4096;
 /** Most inputs screened: the kernel's memory (kept by the thread for reuse) holds every pair's distance. */
@@ -253,7 +257,8 @@ interface Screened {
 function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: number): Screened | undefined {
   const pairs = (n * (n - 1)) / 2;
   const dPad = Math.ceil(d / 8) * 8;
-  const nPad = Math.ceil(n / 4) * 4 + 4;
+  // Room for the rows past n that a band's last tiles read (a band's rows are rounded up to a multiple of 6).
+  const nPad = Math.ceil(n / 4) * 4 + 8;
   // Memory: [samples nPad × dPad float32][norms][roots][the kernel's rows' norms][a band of
   // distances][every pair's distance, one spare][every pair's code, one spare].
   const normsAt = align(nPad * dPad * 4);
@@ -320,7 +325,7 @@ function screenDistances(kernel: Gram32Exports, x: Float32Array, n: number, d: n
   // Pass 1: each pair's screened distance, band by band (kernel rows [i0, i1), i0 a multiple of
   // 4, against the kernel rows from i0 on), copied to the condensed order.
   const band32 = (i0: number, i1: number) =>
-    kernel.dist32(0, dPad, i0, (i1 + 1) & ~1, i0, Math.ceil(rows / 4) * 4, kernelNormsAt, bandAt, nPad);
+    kernel.dist32(0, dPad, i0, i0 + Math.ceil((i1 - i0) / 6) * 6, i0, Math.ceil(rows / 4) * 4, kernelNormsAt, bandAt, nPad);
   if (!pack) {
     for (let i0 = 0, p = 0; i0 < n; i0 += BAND_ROWS) {
       const i1 = Math.min(n, i0 + BAND_ROWS);

@@ -7,9 +7,23 @@ import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 
 export interface JointExports {
   memory: KernelMemory;
-  interleave4(a: number, b: number, c: number, d: number, out: number, pairs: number): void;
+  interleave4(a: number, b: number, c: number, d: number, out: number, pairs: number, shift: number): void;
   scale(codes: number, out: number, pairs: number, factor: number): void;
   jointQuad(
+    this: void,
+    col: number,
+    quad: number,
+    pairs: number,
+    tables: number,
+    out: number,
+    cells: number,
+    accumulate: number,
+    xLogX: number,
+    result: number,
+  ): void;
+  /** jointQuad for tables of at most {@link SMALL_TABLE_BYTES}: doubled bins, tables at a fixed stride. */
+  jointSmall(
+    this: void,
     col: number,
     quad: number,
     pairs: number,
@@ -22,6 +36,15 @@ export interface JointExports {
   ): void;
   sums(out: number, bins: number, xLogX: number, result: number): void;
 }
+
+/**
+ * The stride of jointSmall's eight tables (wasm/jointQuad.wat, where it is written as constants):
+ * joint histograms of up to this many bytes of u16 counts (32 × 32 bins: 2,048) take that kernel.
+ */
+export const SMALL_TABLE_BYTES = 2112;
+
+/** Most row bins jointSmall takes: their codes, doubled, still fit a byte. */
+export const SMALL_ROW_BINS = 128;
 
 /** wasm/jointQuad.wat compiled, or null without WebAssembly: the JS loop takes over. */
 const compileJointModule = compiledOnce(jointWasmBytes);

@@ -196,7 +196,7 @@ describe('screened distance codes (float32 screening, float64 recheck)', () => {
       ['the first 20', (i) => i < 20],
       ['the last 20', (i) => i >= 80],
       ['every other', (i) => i % 2 === 0],
-      ['around the bands of 16', (i) => [15, 16, 17, 31, 32, 47, 63, 64, 99].includes(i)],
+      ['around the bands of 24 rows', (i) => [15, 16, 17, 23, 24, 25, 31, 32, 47, 48, 63, 64, 71, 72, 95, 96, 99].includes(i)],
       ['all but one', (i) => i !== 57],
       ['all', () => true],
     ];

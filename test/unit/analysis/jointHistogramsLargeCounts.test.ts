@@ -57,4 +57,32 @@ describe('joint histograms with large counts (channel capacity step 3)', () => {
         assert.ok(Object.is(js[r * columns.length + c], expected), `JS cell (${r}, ${c})`);
       }
   });
+
+  it('gives the cells of capacityBits and of the JS loop at the edges of the small-table kernel (jointSmall) and past them', () => {
+    const random = rng(48);
+    // Top bins everywhere: a doubled row bin of 127 fills its byte, the column's offset reaches its table's end.
+    const channel = (n: number, bins: number) => codesOf(n, bins, (p) => (p % 5 === 0 ? bins - 1 : Math.floor(random() * bins)));
+    // [column bins, row bins]: 33 × 32 (2,112 bytes of counts) and 8 × 128 take jointSmall; 34 × 32 and 8 × 129 do not.
+    for (const [columnBins, rowBins] of [
+      [33, 32],
+      [8, 128],
+      [34, 32],
+      [8, 129],
+      [32, 32],
+    ])
+      for (const n of [22, 23, 520]) {
+        // 231 and 253 pairs (3 and 1 past a multiple of four), and 134,940 (two kernel calls).
+        const columns = [channel(n, columnBins), channel(n, columnBins)];
+        const rows = Array.from({ length: 7 }, () => channel(n, rowBins));
+        const wasm = fill(columns, rows);
+        const js = fill(columns, rows, 'js');
+        for (let r = 0; r < rows.length; r++)
+          for (let c = 0; c < columns.length; c++) {
+            const expected = capacityBits(columns[c], rows[r])!;
+            const at = `${columnBins} × ${rowBins} bins, ${n} inputs, cell (${r}, ${c})`;
+            assert.ok(Object.is(wasm[r * columns.length + c], expected), at);
+            assert.ok(Object.is(js[r * columns.length + c], expected), `JS ${at}`);
+          }
+      }
+  });
 });
