@@ -29,10 +29,18 @@ export interface DistanceCodes {
  * intra-sample rule; all equal → bin 0). `values` holds `n` feature maps of `d` values each.
  * Float32 feature maps (activations) are screened in float32 with the float64 distances
  * recomputed only where a bin depends on them (distanceCodes.ts): the codes of
- * `float64DistanceCodes`, exactly, at about twice its speed.
+ * `float64DistanceCodes`, exactly, at about twice its speed. The codes go into `into` when given
+ * (its length the pair count, a Uint8Array up to 255 bins): the compute workers pass shared memory.
  */
-export function distanceCodes(values: ArrayLike<number>, n: number, d: number, bins = DEFAULT_BINS, kernel?: KernelKind): DistanceCodes {
-  return float64DistanceCodes(values, n, d, bins, kernel, kernel !== 'js');
+export function distanceCodes(
+  values: ArrayLike<number>,
+  n: number,
+  d: number,
+  bins = DEFAULT_BINS,
+  kernel?: KernelKind,
+  into?: Uint8Array | Uint16Array,
+): DistanceCodes {
+  return float64DistanceCodes(values, n, d, bins, kernel, kernel !== 'js', into);
 }
 
 /**
@@ -46,11 +54,14 @@ export function float64DistanceCodes(
   bins = DEFAULT_BINS,
   kernel?: KernelKind,
   screen = false,
+  into?: Uint8Array | Uint16Array,
 ): DistanceCodes {
   checkBins(bins);
   checkPairwiseSize({ kind: 'codes', n, streams: 1 }, 'binning the pair distances');
   const pairs = (n * (n - 1)) / 2;
-  const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
+  if (into && (into.length !== pairs || into instanceof Uint8Array !== bins <= 255))
+    throw new RangeError(`codes of ${pairs} pairs in ${bins} bins need a ${bins <= 255 ? 'Uint8Array' : 'Uint16Array'} of that length`);
+  const codes = into ?? (bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs));
   // Float32 activations go to the screened path as they are: it declines samples with a
   // non-finite value (its norms find them), which then take the path below.
   if (screen && pairs > 0 && values instanceof Float32Array && values.length === n * d) {

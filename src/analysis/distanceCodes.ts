@@ -32,7 +32,7 @@
  * The dot products may use fused multiply-adds (wasm/gram32Fma.wat, where the engine compiles
  * relaxed SIMD): the bound above holds with or without, so the codes do not depend on it.
  *
- * Bins are decided in the kernel (gram32.wat `binRow`): `binOf` (binning.ts) is monotone, every
+ * Bins are decided in the kernel (gram32.wat `binRow`, every row in one `binRows` call): `binOf` (binning.ts) is monotone, every
  * step being a correctly rounded operation with a fixed operand, so when the bins of the ends of
  * a pair's interval `[max(v − e, lo), min(v + e, hi)]` agree, that is the bin of its float64
  * distance; the others are recomputed. The range `lo`, `hi` is exact too: only pairs whose
@@ -45,11 +45,9 @@ import { compiledOnce, engineValidates, growTo, hasWebAssembly, instantiate, Ker
 interface Gram32Exports {
   memory: KernelMemory;
   dist32(x: number, d: number, i0: number, i1: number, j0: number, j1: number, norms: number, out: number, ldo: number): void;
-  binRow(
+  binRows(
     dist: number,
-    count: number,
-    ni: number,
-    ri: number,
+    n: number,
     norms: number,
     roots: number,
     codes: number,
@@ -195,26 +193,7 @@ export function screenedDistanceCodes(
   // Pass 2: bins decided by the bound in the kernel; the float64 distance where it leaves them open.
   const tally = new Int32Array(mem, tallyAt, 2 * 256);
   tally.fill(0);
-  for (let i = 0, p = 0; i + 1 < n; i++) {
-    const at = (i + 1) * 8;
-    kernel.binRow(
-      distAt + p * 8,
-      n - 1 - i,
-      norms[i],
-      roots[i],
-      normsAt + at,
-      rootsAt + at,
-      codesAt + p,
-      lo,
-      hi,
-      bins,
-      c0,
-      c1,
-      c2,
-      tallyAt,
-    );
-    p += n - 1 - i;
-  }
+  kernel.binRows(distAt, n, normsAt, rootsAt, codesAt, lo, hi, bins, c0, c1, c2, tallyAt);
   if (tally[OPEN] + tally[256 + OPEN] > maxRecomputed) return undefined;
   for (let b = 0; b < bins; b++) counts[b] = tally[b] + tally[256 + b];
   codes.set(wasmCodes.subarray(0, pairs));

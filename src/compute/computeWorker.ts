@@ -56,9 +56,17 @@ function fromShared(c: SharedCodes): DistanceCodes {
 }
 
 function toShared(c: DistanceCodes): SharedCodes {
-  const buffer = new SharedArrayBuffer(c.codes.byteLength);
-  (c.bins <= 255 ? new Uint8Array(buffer) : new Uint16Array(buffer)).set(c.codes);
+  const { buffer: own, byteOffset, byteLength } = c.codes;
+  const whole = own instanceof SharedArrayBuffer && byteOffset === 0 && byteLength === own.byteLength;
+  const buffer = whole ? own : new SharedArrayBuffer(byteLength);
+  if (!whole) (c.bins <= 255 ? new Uint8Array(buffer) : new Uint16Array(buffer)).set(c.codes);
   return { n: c.n, bins: c.bins, codes: buffer, entropyBits: c.entropyBits ?? null, nonFiniteCount: c.nonFiniteCount };
+}
+
+/** Room for one channel's codes in shared memory, which distanceCodes fills and the pool reads without a copy. */
+function sharedCodes(n: number, bins: number): Uint8Array | Uint16Array {
+  const pairs = (n * (n - 1)) / 2;
+  return bins <= 255 ? new Uint8Array(new SharedArrayBuffer(pairs)) : new Uint16Array(new SharedArrayBuffer(2 * pairs));
 }
 
 /**
@@ -127,7 +135,7 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
       req.claims,
       (a, b) => {
         for (let c = a; c < b; c++) {
-          codes.push(toShared(distanceCodes(matrixOf(c), count, units, req.bins)));
+          codes.push(toShared(distanceCodes(matrixOf(c), count, units, req.bins, undefined, sharedCodes(count, req.bins))));
           taken.push(c);
         }
       },

@@ -22,6 +22,11 @@
 ;;   arithmetic must agree. Each code is also counted in `tally` (two i32 tables of 256, one per
 ;;   lane, 255 included), which the caller zeroes first.
 ;;
+;; binRows(dist, n, norms, roots, codes, lo, hi, bins, c0, c1, c2, tally): binRow for every row
+;;   i < n − 1 of the condensed pairs, in order (row i's pairs at dist + 8p and codes + p, p the row's
+;;   first pair; its ni, ri at norms + 8i, roots + 8i and the other samples' from i + 1 on): one call
+;;   where a call a row from JavaScript went through V8's generic wrapper (14 arguments) 500 times a channel.
+;;
 ;; minMax(ptr, count, out): the least and greatest of `count` float64 values (count ≥ 1) at out, out + 8.
 ;;
 ;; norms64(x, D, n, out): f64 out[r] = |x_r|² of rows r < n in the float64 kernel's order
@@ -141,7 +146,7 @@
   ;; esq·(1 + 2⁻²⁰)·k + v²·2⁻⁵⁰·k < (g − 10⁻⁹)·v, its two sides inflated and deflated by 2⁻³⁰
   ;; against their own roundings. Two lanes that pass take f; else both take the arithmetic below
   ;; (which gives f too where the test passed: only the pairs it leaves open differ, never a code).
-  (func (export "binRow") (param $dist i32) (param $count i32) (param $ni f64) (param $ri f64) (param $norms i32) (param $roots i32)
+  (func $binRow (export "binRow") (param $dist i32) (param $count i32) (param $ni f64) (param $ri f64) (param $norms i32) (param $roots i32)
         (param $codes i32) (param $lo f64) (param $hi f64) (param $bins f64) (param $c0 f64) (param $c1 f64) (param $c2 f64)
         (param $tally i32)
     (local $at i32)
@@ -222,6 +227,26 @@
           (i32.store offset=1024 (local.get $at) (i32.add (i32.load offset=1024 (local.get $at)) (i32.const 1)))))
       (local.set $k (i32.add (local.get $k) (i32.const 2)))
       (br $pairs)))
+  )
+  (func (export "binRows") (param $dist i32) (param $n i32) (param $norms i32) (param $roots i32) (param $codes i32)
+        (param $lo f64) (param $hi f64) (param $bins f64) (param $c0 f64) (param $c1 f64) (param $c2 f64) (param $tally i32)
+    (local $i i32) (local $p i32) (local $count i32) (local $at i32)
+    (block $end (loop $rows
+      (local.set $count (i32.sub (i32.sub (local.get $n) (i32.const 1)) (local.get $i)))
+      (br_if $end (i32.le_s (local.get $count) (i32.const 0)))
+      (local.set $at (i32.shl (local.get $i) (i32.const 3)))
+      (call $binRow
+        (i32.add (local.get $dist) (i32.shl (local.get $p) (i32.const 3)))
+        (local.get $count)
+        (f64.load (i32.add (local.get $norms) (local.get $at)))
+        (f64.load (i32.add (local.get $roots) (local.get $at)))
+        (i32.add (i32.add (local.get $norms) (local.get $at)) (i32.const 8))
+        (i32.add (i32.add (local.get $roots) (local.get $at)) (i32.const 8))
+        (i32.add (local.get $codes) (local.get $p))
+        (local.get $lo) (local.get $hi) (local.get $bins) (local.get $c0) (local.get $c1) (local.get $c2) (local.get $tally))
+      (local.set $p (i32.add (local.get $p) (local.get $count)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows)))
   )
   (func (export "minMax") (param $ptr i32) (param $count i32) (param $out i32)
     (local $lo v128) (local $hi v128) (local $v v128) (local $end i32)

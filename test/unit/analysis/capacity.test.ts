@@ -275,6 +275,28 @@ describe('capacity kernels (distance codes in one pass, joint histograms in chun
     }
   });
 
+  it('writes the codes into the array it is given, shared memory included, on every path', () => {
+    for (const bins of [32, 300]) {
+      const x = Float32Array.from({ length: 40 * 9 }, () => Math.max(0, s() - 0.3));
+      const withNaN = x.slice();
+      withNaN[17] = NaN; // the float64 path
+      for (const [values, kernel] of [
+        [x, undefined],
+        [x, 'js'],
+        [withNaN, undefined],
+      ] as const) {
+        const want = distanceCodes(values, 40, 9, bins, kernel);
+        const pairs = (40 * 39) / 2;
+        const into =
+          bins <= 255 ? new Uint8Array(new SharedArrayBuffer(pairs)).fill(9) : new Uint16Array(new SharedArrayBuffer(2 * pairs)).fill(9);
+        const got = distanceCodes(values, 40, 9, bins, kernel, into);
+        assert.equal(got.codes, into);
+        assert.deepEqual(Array.from(into), Array.from(want.codes));
+        assert.equal(got.entropyBits, want.entropyBits);
+      }
+      assert.throws(() => distanceCodes(x, 40, 9, bins, undefined, new Uint8Array(bins <= 255 ? 10 : (40 * 39) / 2)), RangeError);
+    }
+  });
   it('puts every pair of a constant channel in bin 0', () => {
     const got = distanceCodes(new Float32Array(12 * 4).fill(0.5), 12, 4, 7);
     assert.ok(got.codes.every((c) => c === 0));
