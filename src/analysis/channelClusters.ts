@@ -14,7 +14,10 @@
  * same on every machine) and average linkage on correlation distance separates groups of channels
  * that are alike without assuming round clusters of equal size, as k-means would.
  */
+import type { KernelKind } from './distances';
 import type { LayerActivations } from './layout';
+import { bytes as profileDotsBytes } from './wasm/profileDotsWasm';
+import { compiledOnce, growTo, instantiate, type KernelMemory } from './wasmModules';
 
 /** The default number of clusters of a layer with `channels` channels: about √channels, at least 1. */
 export function defaultClusterCount(channels: number): number {
@@ -98,14 +101,17 @@ export interface ChannelClustering {
  * into one cluster and join the others only when `k` leaves no room — never a NaN distance.
  * Deterministic: equal distances are broken by the lower channel index.
  */
-export function clusterChannels(profiles: ArrayLike<number>, channels: number, count: number, k: number): ChannelClustering {
+export function clusterChannels(
+  profiles: ArrayLike<number>,
+  channels: number,
+  count: number,
+  k: number,
+  kernel?: KernelKind,
+): ChannelClustering {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`the number of clusters must be a positive integer, got ${k}`);
-  if (profiles.length !== channels * count)
-    throw new RangeError(`${channels} profiles of ${count} values need ${channels * count} values, got ${profiles.length}`);
-  const unit = standardise(profiles, channels, count);
+  const { distance, constant } = correlationDistanceMatrix(profiles, channels, count, kernel);
   const constantChannels: number[] = [];
-  for (let c = 0; c < channels; c++) if (unit.constant[c]) constantChannels.push(c);
-  const distance = correlationDistances(unit.rows, unit.constant, channels, count);
+  for (let c = 0; c < channels; c++) if (constant[c]) constantChannels.push(c);
   const assignment = averageLinkage(distance, channels, k, constantChannels);
   // Number the clusters by their smallest member, so that the numbering does not depend on merge order.
   const clusters: number[][] = [];
@@ -121,6 +127,24 @@ export function clusterChannels(profiles: ArrayLike<number>, channels: number, c
     assignment[c] = id;
   }
   return { assignment, clusters, constantChannels };
+}
+
+/**
+ * The `[channels, channels]` correlation distances `1 − r` of the profiles (row-major `[channels,
+ * count]`) that clusterChannels links, and which channels are constant: the dot products in
+ * WebAssembly SIMD (wasm/profileDots.wat) where the engine has it, else in JavaScript, with the
+ * same bits (`kernel` picks one, for tests).
+ */
+export function correlationDistanceMatrix(
+  profiles: ArrayLike<number>,
+  channels: number,
+  count: number,
+  kernel?: KernelKind,
+): { distance: Float64Array; constant: Uint8Array } {
+  if (profiles.length !== channels * count)
+    throw new RangeError(`${channels} profiles of ${count} values need ${channels * count} values, got ${profiles.length}`);
+  const unit = standardise(profiles, channels, count);
+  return { distance: correlationDistances(unit.rows, unit.constant, channels, count, kernel), constant: unit.constant };
 }
 
 /**
@@ -165,7 +189,13 @@ function standardise(profiles: ArrayLike<number>, channels: number, count: numbe
  * summed in its own register in order: the same bits as one pair at a time, four times the
  * independent additions in flight.
  */
-function correlationDistances(rows: Float64Array, constant: Uint8Array, channels: number, count: number): Float64Array {
+function correlationDistances(
+  rows: Float64Array,
+  constant: Uint8Array,
+  channels: number,
+  count: number,
+  kernel?: KernelKind,
+): Float64Array {
   const d = new Float64Array(channels * channels);
   const dots = new Float64Array(4);
   const set = (a: number, b: number, dot: number) => {
@@ -173,6 +203,13 @@ function correlationDistances(rows: Float64Array, constant: Uint8Array, channels
     d[a * channels + b] = value;
     d[b * channels + a] = value;
   };
+  const wasm = kernel === 'js' ? undefined : profileDotsKernel();
+  if (kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
+  if (wasm && channels > 1) {
+    const { pad, out } = wasm.dots(rows, channels, count);
+    for (let a = 0; a < channels; a++) for (let b = a + 1; b < channels; b++) set(a, b, out[a * pad + b]);
+    return d;
+  }
   for (let a = 0; a < channels; a++) {
     const i0 = a * count;
     let b = a + 1;
@@ -201,6 +238,43 @@ function correlationDistances(rows: Float64Array, constant: Uint8Array, channels
     }
   }
   return d;
+}
+
+interface ProfileDotsExports {
+  memory: KernelMemory;
+  dots(rows: number, t: number, channels: number, pad: number, count: number, out: number): void;
+}
+
+const compileProfileDots = compiledOnce(profileDotsBytes);
+let profileDots: { dots: (rows: Float64Array, channels: number, count: number) => { pad: number; out: Float64Array } } | null | undefined;
+
+/**
+ * This thread's dot-product kernel (wasm/profileDots.wat), or null without WebAssembly SIMD:
+ * `dots` gives every pair's dot product of the unit rows at `out[a·pad + b]` for b > a (a view
+ * of the kernel's memory, valid until the next call).
+ */
+function profileDotsKernel(): typeof profileDots {
+  if (profileDots === undefined) {
+    const module = compileProfileDots();
+    if (module) {
+      const kernel = instantiate<ProfileDotsExports>(module);
+      profileDots = {
+        dots: (rows, channels, count) => {
+          const pad = Math.ceil(channels / 16) * 16;
+          // Memory: [rows: channels × count][rows transposed: count × pad, columns past the channels zero][out: channels × pad].
+          const tAt = rows.length * 8;
+          const outAt = tAt + count * pad * 8;
+          const mem = growTo(kernel.memory, outAt + channels * pad * 8);
+          new Float64Array(mem, 0, rows.length).set(rows);
+          const t = new Float64Array(mem, tAt, count * pad).fill(0);
+          for (let c = 0; c < channels; c++) for (let n = 0, i = c * count; n < count; n++, i++) t[n * pad + c] = rows[i];
+          kernel.dots(0, tAt, channels, pad, count, outAt);
+          return { pad, out: new Float64Array(mem, outAt, channels * pad) };
+        },
+      };
+    } else profileDots = null;
+  }
+  return profileDots;
 }
 
 /**

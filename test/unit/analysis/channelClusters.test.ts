@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { channelProfiles, clusterChannels, defaultClusterCount, layerActivations, seededRandom } from '../../../src/analysis';
+import { correlationDistanceMatrix } from '../../../src/analysis/channelClusters';
 
 /** Profiles `[channels, count]` from a seeded generator. */
 function randomProfiles(channels: number, count: number, seed: number): Float64Array {
@@ -154,6 +155,31 @@ describe('channel clusters: channels grouped by their mean activation per probe 
       [1, 3, 5],
     ]);
     assert.deepEqual(clusterChannels(new Float64Array(4 * count), 4, count, 3).clusters, [[0, 1, 2, 3]], 'all constant: one cluster');
+  });
+
+  it("gives the correlation distances of the JavaScript loop bit for bit in WebAssembly, at every channel count round the kernel's blocks of 16", () => {
+    for (const channels of [1, 2, 3, 15, 16, 17, 31, 33, 64, 70])
+      for (const count of [1, 2, 7, 200]) {
+        const profiles = randomProfiles(channels, count, channels * 1000 + count);
+        // A constant channel, one with a NaN, and two equal ones (distance 0 up to rounding).
+        if (channels > 3) {
+          profiles.fill(0.25, 0, count);
+          profiles[count + 1] = NaN;
+          profiles.copyWithin(3 * count, 2 * count, 3 * count);
+        }
+        const js = correlationDistanceMatrix(profiles, channels, count, 'js');
+        const wasm = correlationDistanceMatrix(profiles, channels, count, 'wasm-simd');
+        assert.deepEqual(wasm.constant, js.constant);
+        for (let i = 0; i < channels * channels; i++)
+          assert.ok(
+            Object.is(wasm.distance[i], js.distance[i]),
+            `${channels} channels × ${count} inputs, cell ${i}: ${wasm.distance[i]} against ${js.distance[i]}`,
+          );
+        assert.deepEqual(
+          clusterChannels(profiles, channels, count, Math.min(4, channels), 'wasm-simd'),
+          clusterChannels(profiles, channels, count, Math.min(4, channels), 'js'),
+        );
+      }
   });
 
   it('refuses a K that is not a positive integer and profiles of the wrong length', () => {
