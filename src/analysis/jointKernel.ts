@@ -5,35 +5,26 @@
 import { bytes as jointWasmBytes } from './wasm/jointQuadWasm';
 import { compiledOnce, growTo, instantiate, KernelMemory } from './wasmModules';
 
+/** The arguments both joint-histogram kernels take (wasm/jointQuad.wat describes them). */
+type JointCall = (
+  col: number,
+  quad: number,
+  pairs: number,
+  tables: number,
+  out: number,
+  cells: number,
+  accumulate: number,
+  xLogX: number,
+  result: number,
+) => void;
+
 export interface JointExports {
   memory: KernelMemory;
   interleave4(a: number, b: number, c: number, d: number, out: number, pairs: number, shift: number): void;
   scale(codes: number, out: number, pairs: number, factor: number): void;
-  jointQuad(
-    this: void,
-    col: number,
-    quad: number,
-    pairs: number,
-    tables: number,
-    out: number,
-    cells: number,
-    accumulate: number,
-    xLogX: number,
-    result: number,
-  ): void;
+  jointQuad: JointCall;
   /** jointQuad for tables of at most {@link SMALL_TABLE_BYTES}: doubled bins, tables at a fixed stride. */
-  jointSmall(
-    this: void,
-    col: number,
-    quad: number,
-    pairs: number,
-    tables: number,
-    out: number,
-    cells: number,
-    accumulate: number,
-    xLogX: number,
-    result: number,
-  ): void;
+  jointSmall: JointCall;
   sums(out: number, bins: number, xLogX: number, result: number): void;
 }
 
