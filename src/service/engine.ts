@@ -31,6 +31,7 @@ import { SubsetPasses } from './subsetPasses';
 import { warmUpLayer } from './warmUp';
 import { selfCapacityBytes } from './selfCapacity';
 import type { ScreenedSelfCapacity } from '../analysis/nearDuplicates';
+import { DeconvolutionForward, deconvolutionForwardBytes } from '../tfjs/deconvolution';
 
 export interface EngineOptions {
   /**
@@ -74,6 +75,9 @@ export interface EngineResult<K extends QueryKind = QueryKind> {
 /** Budget of the activations of small input subsets kept across queries (bytes). */
 const SUBSET_ACTIVATION_BYTES = 64 * 1024 ** 2;
 
+/** Budget of the deconvolutions' forward halves kept across queries (bytes; a layer's output for the few inputs a view projects). */
+const DECONVOLUTION_FORWARD_BYTES = 32 * 1024 ** 2;
+
 /** Budget of the layers' screened capacities with themselves kept across queries (bytes; a few hundred KB per wide layer). */
 const SELF_CAPACITY_BYTES = 32 * 1024 ** 2;
 
@@ -84,6 +88,7 @@ export class AnalysisEngine {
   private readonly subsetActivations = new SharedResults<Activations>(SUBSET_ACTIVATION_BYTES, (a) => a.data.byteLength);
   private readonly subsetPasses = new SubsetPasses();
   private readonly selfCapacities = new SharedResults<ScreenedSelfCapacity>(SELF_CAPACITY_BYTES, selfCapacityBytes);
+  private readonly deconvolutionForwards = new SharedResults<DeconvolutionForward>(DECONVOLUTION_FORWARD_BYTES, deconvolutionForwardBytes);
   private readonly queue: QueryQueue;
   private readonly splitForward: SplitForward;
   private readonly parts: EngineParts;
@@ -125,6 +130,7 @@ export class AnalysisEngine {
         this.subsetActivations.dropRun(old.folder);
         this.subsetPasses.dropRun(old.folder);
         this.selfCapacities.dropRun(old.folder);
+        this.deconvolutionForwards.dropRun(old.folder);
       },
     });
     this.parts = {
@@ -136,6 +142,7 @@ export class AnalysisEngine {
       subsetPasses: this.subsetPasses,
       splitForward: this.splitForward,
       selfCapacities: this.selfCapacities,
+      deconvolutionForwards: this.deconvolutionForwards,
     };
   }
 
@@ -193,6 +200,7 @@ export class AnalysisEngine {
     this.layerCodes.clear();
     this.subsetActivations.clear();
     this.selfCapacities.clear();
+    this.deconvolutionForwards.clear();
     this.pool?.close();
     this.pool = undefined;
     this.splitForward.close();

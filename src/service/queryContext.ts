@@ -21,6 +21,7 @@ import type { PassSource, SubsetPasses } from './subsetPasses';
 import type { TailPlan } from '../tfjs/graphTail';
 import type { EpochMetrics, RunManifest } from '../contract/runFormat';
 import type { ScreenedSelfCapacity } from '../analysis/nearDuplicates';
+import type { DeconvolutionForward } from '../tfjs/deconvolution';
 import { screenedSelfCapacity } from './selfCapacity';
 
 export interface QueryControl {
@@ -44,6 +45,8 @@ export interface EngineParts {
   splitForward: SplitForward;
   /** Each layer's screened capacity with itself (selfCapacity.ts), shared by the findings and `channelImportance`. */
   selfCapacities: SharedResults<ScreenedSelfCapacity>;
+  /** The forward halves of deconvolutions (a layer's output for some inputs), shared by the queries for the layer's channels. */
+  deconvolutionForwards: SharedResults<DeconvolutionForward>;
 }
 
 /**
@@ -74,6 +77,21 @@ export class QueryContext {
 
   probe(): Probe {
     return readProbe(this.run);
+  }
+
+  /**
+   * The forward half of the deconvolution of `layer` at `epoch` for the probe inputs `indices`
+   * (in that order): kept, joined while computing, or computed by `compute`. The queries for a
+   * layer's channels come one after another (the Channel view, a report): one pass serves them.
+   */
+  deconvolutionForward(
+    epoch: number,
+    layer: number,
+    indices: readonly number[],
+    compute: () => Promise<DeconvolutionForward>,
+  ): Promise<DeconvolutionForward> {
+    const key = `${this.run.folder}|${epoch}|${layer}|${inputsKey(indices, this.probe().labels.length)}`;
+    return this.parts.deconvolutionForwards.get(key, compute, this.control.signal);
   }
 
   classes(): number {

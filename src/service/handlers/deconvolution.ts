@@ -1,6 +1,6 @@
 /** `deconvolution`: one channel of a layer projected back to the input space for some probe inputs (paper 5.4). */
 import { gatherRows } from '../../analysis';
-import { deconvolve } from '../../tfjs/deconvolution';
+import { deconvolutionForward, projectChannel } from '../../tfjs/deconvolution';
 import { loadChannelsLastTwin } from '../../tfjs/forward';
 import { checkpointFolder } from '../../run/paths';
 import { encodeFloat32, QueryError } from '../../contract/queries';
@@ -25,24 +25,41 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
   const { tf } = await ctx.tf();
   const per = probe.inputs.length / probe.labels.length;
   const rows = Float32Array.from(gatherRows(probe.inputs, per, indices));
-  // A PyTorch model (channels first) is walked as its channels-last twin, on its inputs moved channels last.
-  const twin =
-    m.checkpoint?.format === 'onnx' ? await loadChannelsLastTwin(tf, checkpointFolder(ctx.run.folder, q.epoch), m.layers) : undefined;
-  const model = twin ?? (await ctx.model(q.epoch)).model;
   const name = m.layers[q.layer].name;
-  if (twin && !twin.layers.some((l) => l.name === name)) {
-    twin.dispose();
-    throw new QueryError(
-      'unsupported',
-      `deconvolution of layer ${q.layer} (${name}) of a PyTorch model is not available: it comes after a flatten or reshape of the maps`,
-    );
-  }
-  const x = tf.tidy(() => {
-    const t = tf.tensor(rows, [indices.length, ...m.layers[0].outputShape]);
-    return twin && t.rank === 4 ? tf.transpose(t, [0, 2, 3, 1]) : t;
-  });
+  // A PyTorch model (channels first) is walked as its channels-last twin, on its inputs moved channels last.
+  const onnx = m.checkpoint?.format === 'onnx';
+  const loadTwin = async () => {
+    const twin = await loadChannelsLastTwin(tf, checkpointFolder(ctx.run.folder, q.epoch), m.layers);
+    if (twin && !twin.layers.some((l) => l.name === name)) {
+      twin.dispose();
+      throw new QueryError(
+        'unsupported',
+        `deconvolution of layer ${q.layer} (${name}) of a PyTorch model is not available: it comes after a flatten or reshape of the maps`,
+      );
+    }
+    return twin;
+  };
+  const twin = onnx ? await loadTwin() : undefined;
   try {
-    const d = await deconvolve(tf, model, name, q.channel, x);
+    // The forward half is shared by the queries for the layer's other channels (the same inputs).
+    // It holds a model of its own (a lease, a twin) while it runs: a query that joined it may be
+    // cancelled, and release its own, before it is done.
+    const forward = await ctx.deconvolutionForward(q.epoch, q.layer, indices, async () => {
+      const ownTwin = onnx ? await loadTwin() : undefined;
+      const lease = ownTwin ? undefined : await ctx.run.models.acquire(q.epoch);
+      const x = tf.tidy(() => {
+        const t = tf.tensor(rows, [indices.length, ...m.layers[0].outputShape]);
+        return ownTwin && t.rank === 4 ? tf.transpose(t, [0, 2, 3, 1]) : t;
+      });
+      try {
+        return await deconvolutionForward(tf, ownTwin ?? lease!.model, name, x, {}, q.channel);
+      } finally {
+        x.dispose();
+        lease?.release();
+        ownTwin?.dispose();
+      }
+    });
+    const d = await projectChannel(tf, twin ?? (await ctx.model(q.epoch)).model, forward, q.channel);
     return {
       layer: q.layer,
       channel: q.channel,
@@ -55,7 +72,6 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
       max: d.max ?? 0,
     };
   } finally {
-    x.dispose();
     twin?.dispose();
   }
 };

@@ -77,6 +77,42 @@ export interface DeconvolutionOptions {
 }
 
 /**
+ * The forward half of a deconvolution: for each chunk of inputs, the target layer's output (every
+ * channel) and what the way back reads of the forward pass (each max-pooling's input, every
+ * tensor's shape). Plain arrays, indexed by the position of each call in `graphTo`'s order, so it
+ * holds no tensor and no part of the model: the projections of several channels of one layer for
+ * the same inputs (what the Channel view and a report ask, channel after channel) share one
+ * forward pass, and each projection is the one `deconvolve` gives, bit for bit.
+ */
+export interface DeconvolutionForward {
+  layerName: string;
+  /** The inputs' shape, `[n, ...inputShape]`. */
+  inputShape: number[];
+  /** The target's channels (the run's convention: 1 for an output `[n, U]`). */
+  channels: number;
+  chunks: {
+    /** The chunk's inputs. */
+    size: number;
+    /** The target's output, row-major over `targetShape`. */
+    target: Float32Array;
+    targetShape: number[];
+    /** Per call (graphTo's order): the shape of its output, and a max-pooling's input. */
+    shapes: number[][];
+    poolInputs: (Float32Array | undefined)[];
+  }[];
+}
+
+/** The bytes a forward half holds. */
+export function deconvolutionForwardBytes(f: DeconvolutionForward): number {
+  let bytes = 0;
+  for (const c of f.chunks) {
+    bytes += c.target.byteLength;
+    for (const p of c.poolInputs) bytes += p?.byteLength ?? 0;
+  }
+  return bytes;
+}
+
+/**
  * Projects channel `channel` of layer `layerName`'s output back to input space for every input
  * (paper 5.4.1). Channels are the run's (docs/estimators.md): the last axis of an output of rank 3
  * or more; an output `[n, U]` (global pooling) is one channel, projected with all its units. `inputs` is `[n, ...inputShape]`, the model input's shape (images `[n, H, W, C]`
@@ -94,11 +130,32 @@ export async function deconvolve(
   inputs: tfType.Tensor,
   options: DeconvolutionOptions = {},
 ): Promise<Deconvolution> {
+  const forward = await deconvolutionForward(tf, model, layerName, inputs, options, channel);
+  return projectChannel(tf, model, forward, channel);
+}
+
+/** The walk's graph to `layerName`, every call classified (from the target backwards, so an error names the first layer it cannot pass). */
+function classifiedGraph(model: tfType.LayersModel, layerName: string): Graph {
+  const graph = graphTo(model, layerName);
+  for (let i = graph.ops.length - 1; i >= 0; i--) graph.ops[i].step = classify(graph.ops[i].layer, graph.ops[i].inputs);
+  return graph;
+}
+
+/**
+ * The forward half of {@link deconvolve} (its errors, but for the channel's range, which
+ * {@link projectChannel} checks; `channel`, when given, is checked here too, before the pass).
+ */
+export async function deconvolutionForward(
+  tf: Tf,
+  model: tfType.LayersModel,
+  layerName: string,
+  inputs: tfType.Tensor,
+  options: DeconvolutionOptions = {},
+  channel?: number,
+): Promise<DeconvolutionForward> {
   const chunkSize = options.chunkSize ?? 32;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunk size must be an integer >= 1, got ${chunkSize}`);
-  const graph = graphTo(model, layerName);
-  // Classified from the target backwards, so an error names the first layer the walk cannot pass.
-  for (let i = graph.ops.length - 1; i >= 0; i--) graph.ops[i].step = classify(graph.ops[i].layer, graph.ops[i].inputs);
+  const graph = classifiedGraph(model, layerName);
   const modelInput = graph.input.shape;
   if (modelInput.length !== 4 && modelInput.length !== 3) {
     throw new DeconvolutionError(
@@ -110,32 +167,63 @@ export async function deconvolve(
       `inputs must have shape [n, ${modelInput.slice(1).join(', ')}] (the model input), got [${inputs.shape.join(', ')}]`,
     );
   }
-  // The run's channel convention (docs/estimators.md): an output [n, U] is one channel of U units.
+  const channels = targetChannels(graph, layerName);
+  if (channel !== undefined) checkChannel(channel, channels, layerName);
+  const n = inputs.shape[0];
+  const rest = inputs.shape.slice(1);
+  const chunks: DeconvolutionForward['chunks'] = [];
+  for (let start = 0; start < n; start += chunkSize) {
+    const size = Math.min(chunkSize, n - start);
+    const chunk = tf.slice(inputs, [start, ...rest.map(() => 0)], [size, ...rest]);
+    chunks.push({ size, ...(await forwardChunk(tf, graph, chunk)) });
+  }
+  return { layerName, inputShape: inputs.shape.slice(), channels, chunks };
+}
+
+/** The run's channel convention (docs/estimators.md): an output [n, U] is one channel of U units. */
+function targetChannels(graph: Graph, layerName: string): number {
   const targetRank = graph.target.shape.length;
   const channels = targetRank >= 3 ? Number(graph.target.shape.at(-1)) : 1;
   if (targetRank < 2 || !Number.isInteger(channels)) {
     throw new DeconvolutionError(`layer '${layerName}' has no output with channels`, layerName);
   }
+  return channels;
+}
+
+function checkChannel(channel: number, channels: number, layerName: string): void {
   if (!Number.isInteger(channel) || channel < 0 || channel >= channels) {
     throw new RangeError(
       `channel must be an integer in [0, ${channels - 1}] (layer '${layerName}' has ${channels} channels), got ${channel}`,
     );
   }
+}
 
-  const n = inputs.shape[0];
-  const rest = inputs.shape.slice(1);
+/**
+ * The backward half of {@link deconvolve}: channel `channel` of the forward half `forward` (which
+ * `deconvolutionForward` computed with this model, or one of the same architecture and weights)
+ * projected back to input space.
+ */
+export async function projectChannel(
+  tf: Tf,
+  model: tfType.LayersModel,
+  forward: DeconvolutionForward,
+  channel: number,
+): Promise<Deconvolution> {
+  const graph = classifiedGraph(model, forward.layerName);
+  checkChannel(channel, forward.channels, forward.layerName);
+  const [n, ...rest] = forward.inputShape;
   const per = rest.reduce((a, b) => a * b, 1);
   const c = rest[rest.length - 1];
   const data = new Float32Array(n * per);
   const kernels = await prepareKernels(tf, graph.ops);
   try {
-    for (let start = 0; start < n; start += chunkSize) {
-      const size = Math.min(chunkSize, n - start);
-      const chunk = tf.slice(inputs, [start, ...rest.map(() => 0)], [size, ...rest]);
-      const projected = await projectChunk(tf, graph, kernels, chunk, channel);
+    let start = 0;
+    for (const chunk of forward.chunks) {
+      const projected = await backwardChunk(tf, graph, kernels, chunk, [chunk.size, ...rest], channel);
       // A projection that never crossed a convolution is still one channel wide: the others are zero.
       if (projected.only === undefined) data.set(projected.data, start * per);
-      else for (let p = 0; p < (size * per) / c; p++) data[start * per + p * c + projected.only] = projected.data[p];
+      else for (let p = 0; p < (chunk.size * per) / c; p++) data[start * per + p * c + projected.only] = projected.data[p];
+      start += chunk.size;
     }
   } finally {
     disposeKernels(kernels);
@@ -156,21 +244,14 @@ export async function deconvolve(
 }
 
 /**
- * One chunk through the walk: forward to the target (keeping what unpooling needs), then back.
- * Disposes `chunk`. Returns the projection in the input's shape, one channel wide when `only` is
- * set (no convolution was crossed: the chosen channel alone), all the input's channels otherwise.
+ * One chunk forward to the target, keeping what the way back needs (the target's output, each
+ * max-pooling's input, the shapes). Disposes `chunk`.
  */
-async function projectChunk(
-  tf: Tf,
-  graph: Graph,
-  kernels: Map<Op, Kernels>,
-  chunk: tfType.Tensor,
-  channel: number,
-): Promise<{ data: Float32Array; only: number | undefined }> {
+async function forwardChunk(tf: Tf, graph: Graph, chunk: tfType.Tensor): Promise<Omit<DeconvolutionForward['chunks'][number], 'size'>> {
   const { ops } = graph;
-  // Forward: every tensor's value, freed after its last reader; the shapes stay for the way back.
-  const shapes = new Map<Symbolic, number[]>([[graph.input, chunk.shape]]);
-  const poolInputs = new Map<Op, Float32Array>();
+  // Forward: every tensor's value, freed after its last reader.
+  const shapes: number[][] = [];
+  const poolInputs: (Float32Array | undefined)[] = [];
   const readers = new Map<Symbolic, number>();
   for (const op of ops) for (const t of op.inputs) readers.set(t, (readers.get(t) ?? 0) + 1);
   readers.set(graph.target, (readers.get(graph.target) ?? 0) + 1);
@@ -189,28 +270,65 @@ async function projectChunk(
     holders.set(value, held);
     if (held <= 0) value.dispose();
   };
-  const signals = new Map<Symbolic, Signal>();
   try {
     for (const op of ops) {
       const args = op.inputs.map((t) => values.get(t)!);
-      if (op.step.kind === 'maxPool' || op.step.kind === 'globalMaxPool')
-        poolInputs.set(op, Float32Array.from((await args[0].data()) as Float32Array));
+      poolInputs.push(
+        op.step.kind === 'maxPool' || op.step.kind === 'globalMaxPool'
+          ? Float32Array.from((await args[0].data()) as Float32Array)
+          : undefined,
+      );
       const out = tf.tidy(() => op.layer.apply(args.length === 1 ? args[0] : args, { training: false }) as tfType.Tensor);
       values.set(op.output, out);
       holders.set(out, (holders.get(out) ?? 0) + 1);
-      shapes.set(op.output, out.shape);
+      shapes.push(out.shape);
       for (const t of op.inputs) release(t);
     }
     const target = values.get(graph.target)!;
-    const rest = target.shape.slice(1, -1);
+    return { target: Float32Array.from((await target.data()) as Float32Array), targetShape: target.shape, shapes, poolInputs };
+  } finally {
+    for (const value of new Set(values.values())) value.dispose();
+    if (!chunk.isDisposed) chunk.dispose();
+  }
+}
+
+/**
+ * One chunk back from the target to the input. Returns the projection in the input's shape
+ * (`inputShape`), one channel wide when `only` is set (no convolution was crossed: the chosen
+ * channel alone), all the input's channels otherwise.
+ */
+async function backwardChunk(
+  tf: Tf,
+  graph: Graph,
+  kernels: Map<Op, Kernels>,
+  forward: DeconvolutionForward['chunks'][number],
+  inputShape: number[],
+  channel: number,
+): Promise<{ data: Float32Array; only: number | undefined }> {
+  const { ops } = graph;
+  const shapes = new Map<Symbolic, number[]>([[graph.input, inputShape]]);
+  const poolInputs = new Map<Op, Float32Array>();
+  ops.forEach((op, i) => {
+    shapes.set(op.output, forward.shapes[i]);
+    const pooled = forward.poolInputs[i];
+    if (pooled) poolInputs.set(op, pooled);
+  });
+  const signals = new Map<Symbolic, Signal>();
+  try {
+    const rest = forward.targetShape.slice(1, -1);
     // An output [n, U] is one channel of U units: all of them are kept.
-    signals.set(
-      graph.target,
-      target.rank === 2
-        ? { t: tf.clone(target), only: undefined }
-        : { t: tf.slice(target, [0, ...rest.map(() => 0), channel], [...target.shape.slice(0, -1), 1]), only: channel },
-    );
-    release(graph.target);
+    const target = tf.tensor(forward.target, forward.targetShape);
+    if (target.rank === 2) signals.set(graph.target, { t: target, only: undefined });
+    else {
+      try {
+        signals.set(graph.target, {
+          t: tf.slice(target, [0, ...rest.map(() => 0), channel], [...forward.targetShape.slice(0, -1), 1]),
+          only: channel,
+        });
+      } finally {
+        target.dispose();
+      }
+    }
 
     // Backward, from the target to the input: each call turns the signal of its output into
     // signals of its inputs, added to what other readers of those tensors sent back.
@@ -230,7 +348,7 @@ async function projectChunk(
       }
     }
     const result = signals.get(graph.input);
-    if (!result) return { data: new Float32Array(chunk.size / chunk.shape[chunk.rank - 1]), only: 0 };
+    if (!result) return { data: new Float32Array(inputShape.reduce((a, b) => a * b, 1) / inputShape[inputShape.length - 1]), only: 0 };
     signals.delete(graph.input);
     try {
       return { data: Float32Array.from((await result.t.data()) as Float32Array), only: result.only };
@@ -238,8 +356,6 @@ async function projectChunk(
       result.t.dispose();
     }
   } finally {
-    for (const value of new Set(values.values())) value.dispose();
     for (const s of signals.values()) s.t.dispose();
-    if (!chunk.isDisposed) chunk.dispose();
   }
 }

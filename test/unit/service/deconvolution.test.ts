@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { hasErrorCode } from '../../../src/analysis';
-import { deconvolve, DeconvolutionError } from '../../../src/tfjs/deconvolution';
+import { deconvolutionForward, deconvolve, DeconvolutionError, projectChannel } from '../../../src/tfjs/deconvolution';
 import { deconvolution as deconvolutionHandler } from '../../../src/service/handlers/deconvolution';
 import type { QueryContext } from '../../../src/service/queryContext';
 import { decodeFloat32 } from '../../../src/contract/queries';
@@ -547,6 +547,49 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     fun.dispose();
   });
 
+  it("one forward half serves every channel: each projection from it is deconvolve's, bit for bit (chunks, switches, a residual sum); it holds no tensor", async () => {
+    const random = rng(31);
+    const input = tf.input({ shape: [8, 8, 2] });
+    const c1 = tf.layers.conv2d({ name: 'c1', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input);
+    const pool = tf.layers.maxPooling2d({ name: 'pool', poolSize: 2 }).apply(c1) as tf.SymbolicTensor;
+    const c2 = tf.layers.conv2d({ name: 'c2', filters: 4, kernelSize: 3, padding: 'same' }).apply(pool) as tf.SymbolicTensor;
+    const sum = tf.layers.add({ name: 'sum' }).apply([pool, c2]) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: sum });
+    for (const w of model.weights)
+      w.write(
+        tf.tensor(
+          randomArray(
+            w.shape.reduce((a, b) => a * b!, 1)!,
+            random,
+          ),
+          w.shape as number[],
+        ),
+      );
+    const inputs = tf.tensor4d(randomArray(5 * 8 * 8 * 2, random), [5, 8, 8, 2]);
+    const before = tf.memory().numTensors;
+    const forward = await deconvolutionForward(tf, model, 'sum', inputs, { chunkSize: 2 });
+    assert.equal(tf.memory().numTensors, before, 'the forward half holds a tensor');
+    assert.deepEqual(
+      forward.chunks.map((c) => c.size),
+      [2, 2, 1],
+    );
+    assert.ok(
+      forward.chunks.every((c) => c.poolInputs.some((p) => p !== undefined)),
+      'the switches need the pooling input',
+    );
+    for (const channel of [0, 1, 2, 3]) {
+      const alone = await deconvolve(tf, model, 'sum', channel, inputs, { chunkSize: 2 });
+      const shared = await projectChannel(tf, model, forward, channel);
+      assert.ok(alone.max! > 0, 'the test needs a non-zero projection');
+      assert.deepEqual(Array.from(shared.data), Array.from(alone.data), `channel ${channel}`);
+      assert.deepEqual([shared.shape, shared.min, shared.max], [alone.shape, alone.min, alone.max]);
+    }
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+    await assert.rejects(projectChannel(tf, model, forward, 4), /channel must be an integer in \[0, 3\]/);
+    inputs.dispose();
+    model.dispose();
+  });
+
   describe('graph models and their building blocks (docs/layers.md)', () => {
     /** y[b, i, j, c·m + k] = Σ x[b, i·s + u − top, j·s + v − left, c] · K[u, v, c, k] over positions inside x ('valid' or 'same', stride s). */
     function depthwiseByHand(
@@ -947,7 +990,8 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     const random = rng(21);
     const model = tf.sequential({ layers: [tf.layers.conv1d({ name: 'conv', inputShape: [6, 2], filters: 2, kernelSize: 3 })] });
     const probeInputs = randomArray(3 * 12, random);
-    // Only what the handler reads of a query context: the run's layer table, its checks, the probe set, tfjs and the model.
+    // Only what the handler reads of a query context: the run's layer table, its checks, the probe
+    // set, tfjs, the model (a query's, and the shared forward half's own lease) and the shared forward halves (none kept).
     const context = {
       manifest: {
         layers: [
@@ -962,6 +1006,8 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       subset: () => [0, 2],
       tf: () => Promise.resolve({ tf }),
       model: () => Promise.resolve({ model }),
+      run: { models: { acquire: () => Promise.resolve({ model, release: () => undefined }) } },
+      deconvolutionForward: (_epoch: number, _layer: number, _indices: number[], compute: () => Promise<unknown>) => compute(),
     } as unknown as QueryContext;
     const answer = await deconvolutionHandler({ kind: 'deconvolution', layer: 1, channel: 1, epoch: 0, x: { kind: 'all' } }, context);
     assert.deepEqual(answer.projections.shape, [2, 1, 6, 2]);
