@@ -22,6 +22,8 @@ import type { TailPlan } from '../tfjs/graphTail';
 import type { EpochMetrics, RunManifest } from '../contract/runFormat';
 import type { ScreenedSelfCapacity } from '../analysis/nearDuplicates';
 import type { DeconvolutionForward } from '../tfjs/deconvolution';
+import type { TaylorElsewhere } from '../tfjs/taylor';
+import type { ScoreKind } from '../analysis';
 import { screenedSelfCapacity } from './selfCapacity';
 
 export interface QueryControl {
@@ -283,6 +285,24 @@ export class QueryContext {
       layers: this.manifest.layers,
       ...o,
       signal: this.control.signal,
+    });
+  }
+
+  /**
+   * Where the second half of a Taylor pass over the probe set at `epoch` runs: the forward worker
+   * (SplitForward `taylorRunner`), or undefined (this thread alone).
+   */
+  async taylorRunner(epoch: number, output: { layer: number; kind: ScoreKind }): Promise<TaylorElsewhere | undefined> {
+    const { backend } = await this.tf();
+    const probe = this.probe();
+    return this.parts.splitForward.taylorRunner({
+      backend,
+      checkpoint: this.run.models.checkpoint(epoch),
+      layers: this.manifest.layers,
+      inputs: probe.inputs,
+      labels: probe.labels,
+      count: probe.labels.length,
+      output,
     });
   }
 

@@ -12,6 +12,8 @@ import { type Backend, backendOfTfjsName } from '../contract/recordSettings';
 import { Activations, forwardLayers } from '../tfjs/forward';
 import { ForwardHelper, resolveForwardScript, shareFloat32 } from '../tfjs/forwardHelper';
 import { runTailChunks, TailPlan } from '../tfjs/graphTail';
+import { type ForwardTaylorRequest, taylorWidth } from '../tfjs/forwardProtocol';
+import { gateAxis, type TaylorElsewhere } from '../tfjs/taylor';
 import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import { layerInputs } from './networkTopology';
 
@@ -254,6 +256,51 @@ export class SplitForward {
       await second;
       if (signal?.aborted) throw new CancelledError();
       return outs;
+    };
+  }
+
+  /**
+   * Where the second half of a Taylor pass's chunks runs (taylor.ts `TaylorElsewhere`): on the
+   * forward worker, with the rows of its chunks and their labels shared once. Undefined below
+   * {@link MIN_SPLIT_INPUTS} inputs or without the worker: the pass stays on this thread.
+   */
+  taylorRunner(p: {
+    backend: string;
+    checkpoint: string;
+    layers: RunLayer[];
+    inputs: Float32Array;
+    labels: ArrayLike<number>;
+    count: number;
+    output: ForwardTaylorRequest['output'];
+  }): TaylorElsewhere | undefined {
+    const script = p.count >= (this.options.minSplitInputs ?? MIN_SPLIT_INPUTS) ? resolveForwardScript() : undefined;
+    if (!script || this.options.enabled === false) return undefined;
+    const inPer = p.layers[0].outputShape.reduce((a, b) => a * b, 1);
+    return async (chunks, targets) => {
+      this.helper ??= new ForwardHelper(script);
+      const first = chunks[0].start;
+      const last = chunks[chunks.length - 1].end;
+      const width = taylorWidth(p.layers, targets);
+      const out = new Float32Array(new SharedArrayBuffer(chunks.length * width * 4));
+      await this.helper.taylor({
+        backend: backendPreference(p.backend),
+        checkpoint: p.checkpoint,
+        layers: p.layers,
+        inputs: shareFloat32(p.inputs.subarray(first * inPer, last * inPer)),
+        labels: Array.from({ length: last - first }, (_, i) => p.labels[first + i]),
+        output: p.output,
+        targets: [...targets],
+        chunks: chunks.map((c) => ({ start: c.start - first, end: c.end - first })),
+        out: out.buffer,
+      });
+      return chunks.map((_, k) => {
+        let at = k * width;
+        return targets.map((t) => {
+          const channels = gateAxis(p.layers[t]).channels;
+          at += channels;
+          return out.slice(at - channels, at);
+        });
+      });
     };
   }
 

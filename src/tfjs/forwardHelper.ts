@@ -8,7 +8,15 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { RpcChannel } from '../rpc/channel';
 import { workerPort } from '../rpc/ports';
-import { ForwardOutputs, forwardPass, ForwardRequest, forwardTail, ForwardTailRequest } from './forwardProtocol';
+import {
+  ForwardOutputs,
+  forwardPass,
+  ForwardRequest,
+  forwardTail,
+  ForwardTailRequest,
+  forwardTaylor,
+  ForwardTaylorRequest,
+} from './forwardProtocol';
 
 /** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
 export function resolveForwardScript(): string | undefined {
@@ -33,6 +41,13 @@ export class ForwardHelper {
   tail(req: ForwardTailRequest): Promise<void> {
     return this.start()
       .channel.request(forwardTail, req)
+      .then(() => undefined);
+  }
+
+  /** Chunks of a Taylor pass on the worker's share of the inputs (forwardProtocol.ts `forwardTaylor`). */
+  taylor(req: ForwardTaylorRequest): Promise<void> {
+    return this.start()
+      .channel.request(forwardTaylor, req)
       .then(() => undefined);
   }
 

@@ -8,6 +8,7 @@ import * as v from 'valibot';
 import { BACKENDS } from '../contract/recordSettings';
 import { defineRequest, ParamsIn, ResultOut, SameType } from '../rpc/messages';
 import type { RunLayer } from '../contract/runFormat';
+import { gateAxis } from './taylor';
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Shape = v.array(Count);
@@ -106,8 +107,56 @@ export const forwardTail = defineRequest('forward/tail', {
   result: v.object({}),
 });
 
+/**
+ * Chunks of a Taylor pass (taylor.ts `taylorSums`) on the worker's share of the inputs: `inputs`
+ * and `labels` hold the rows the chunks name (`[start, end)` into them); each chunk's sums per
+ * target layer go to `out`, chunk after chunk, each chunk's targets in order (float32).
+ */
+export const forwardTaylor = defineRequest('forward/taylor', {
+  params: v.pipe(
+    v.object({
+      ...ModelFields,
+      inputs: Shared,
+      labels: v.array(Count),
+      output: v.object({ layer: Count, kind: v.picklist(['softmax', 'logits', 'binary']) }),
+      targets: v.pipe(v.array(Count), v.minLength(1)),
+      chunks: v.pipe(
+        v.array(
+          v.pipe(
+            v.object({ start: Count, end: Count }),
+            v.check((c) => c.start < c.end, 'a chunk must hold an input'),
+          ),
+        ),
+        v.minLength(1),
+      ),
+      out: Shared,
+    }),
+    v.check((p) => p.output.layer < p.layers.length, 'the output must be a layer of the table'),
+    v.check(
+      (p) => p.targets.every((t, k) => t >= 1 && t <= p.output.layer && (k === 0 || t > p.targets[k - 1])),
+      'the targets must ascend within 1..output',
+    ),
+    v.check((p) => p.chunks.every((c) => c.end <= p.labels.length), 'a chunk lies beyond the labels'),
+    v.check(
+      (p) => p.inputs.byteLength >= p.labels.length * product(p.layers[0].outputShape) * 4,
+      'the inputs buffer is shorter than one input of the input shape per label',
+    ),
+    v.check(
+      (p) => p.out.byteLength >= p.chunks.length * taylorWidth(p.layers, p.targets) * 4,
+      'the output buffer is shorter than the sums of every chunk',
+    ),
+  ),
+  result: v.object({}),
+});
+
+/** The values of one chunk's sums in `forwardTaylor`'s output: every target's channels (taylor.ts `gateAxis`). */
+export function taylorWidth(layers: readonly Pick<RunLayer, 'outputShape' | 'dataFormat'>[], targets: readonly number[]): number {
+  return targets.reduce((w, t) => w + gateAxis(layers[t]).channels, 0);
+}
+
 export type ForwardRequest = ParamsIn<typeof forwardPass>;
 export type ForwardTailRequest = ParamsIn<typeof forwardTail>;
+export type ForwardTaylorRequest = ParamsIn<typeof forwardTaylor>;
 export type ForwardOutputs = ResultOut<typeof forwardPass>['outputs'];
 
 // The layer schema must describe the run format's layers exactly: this fails to compile when they drift apart.

@@ -12,7 +12,17 @@ import { MessagePortLike, threadPort } from '../rpc/ports';
 import { collectingPort } from '../rpc/sharedBuffers';
 import { initBackend } from './backend';
 import { forwardLayers, loadCheckpoint } from './forward';
-import { ForwardOutputs, forwardPass, ForwardRequest, forwardTail, ForwardTailRequest } from './forwardProtocol';
+import {
+  ForwardOutputs,
+  forwardPass,
+  ForwardRequest,
+  forwardTail,
+  ForwardTailRequest,
+  forwardTaylor,
+  ForwardTaylorRequest,
+  taylorWidth,
+} from './forwardProtocol';
+import { taylorSums } from './taylor';
 import { runTailChunks, tailPlan, TailPlan } from './graphTail';
 
 let backend: ReturnType<typeof initBackend> | undefined;
@@ -110,11 +120,41 @@ async function tail(req: ForwardTailRequest): Promise<void> {
   });
 }
 
+/** Chunks of a Taylor pass (taylor.ts), each chunk's sums written to the request's output, in order. */
+async function taylor(req: ForwardTaylorRequest): Promise<void> {
+  backend ??= initBackend(req.backend);
+  const { tf } = await backend;
+  await withModel(tf, req.checkpoint, req.layers, async (model) => {
+    const sumsOf = taylorSums(
+      {
+        tf,
+        model,
+        layers: req.layers,
+        inputs: new Float32Array(req.inputs),
+        labels: req.labels,
+        count: req.labels.length,
+        output: req.output,
+      },
+      req.targets,
+    );
+    const out = new Float32Array(req.out);
+    const width = taylorWidth(req.layers, req.targets);
+    for (const [k, chunk] of req.chunks.entries()) {
+      let at = k * width;
+      for (const values of await sumsOf(chunk)) {
+        out.set(values, at);
+        at += values.length;
+      }
+    }
+  });
+}
+
 /** Serves the service's forward requests on `port`. */
 export function serveForwardRequests(port: MessagePortLike): RpcChannel {
   return new RpcChannel(port, { peer: 'the analysis service' })
     .onRequest(forwardPass, async (req) => ({ outputs: await forward(req) }))
-    .onRequest(forwardTail, async (req) => (await tail(req), {}));
+    .onRequest(forwardTail, async (req) => (await tail(req), {}))
+    .onRequest(forwardTaylor, async (req) => (await taylor(req), {}));
 }
 
 // The layers' shared buffers it is handed stay mapped until this thread collects their handles,

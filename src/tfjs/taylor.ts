@@ -54,7 +54,7 @@ export interface TaylorOptions {
 }
 
 /** A run layer's channels as its gate sees them: how many, and whether they are the model's axis 1 (channels first). */
-export function gateAxis(layer: RunLayer): { channels: number; first: boolean } {
+export function gateAxis(layer: Pick<RunLayer, 'outputShape' | 'dataFormat'>): { channels: number; first: boolean } {
   const first = layer.dataFormat === 'channelsFirst' && layer.outputShape.length >= 2;
   return { channels: first ? layer.outputShape[0] : (layer.outputShape.at(-1) ?? 1), first };
 }
@@ -65,26 +65,68 @@ export function taylorChunk(layers: readonly Pick<RunLayer, 'outputShape'>[]): n
   return Math.max(1, Math.min(FORWARD_CHUNK, Math.floor(TAYLOR_CHUNK.bytes / Math.max(1, perInput))));
 }
 
+/** Rows `[start, end)` of the inputs: one chunk of a Taylor pass. */
+export interface TaylorChunk {
+  start: number;
+  end: number;
+}
+
+/**
+ * Runs some chunks of a pass elsewhere (the forward worker, src/service/splitForward.ts): for each
+ * chunk given, in order, its sums per target layer (in the targets' order), as {@link taylorSums}
+ * gives them.
+ */
+export type TaylorElsewhere = (chunks: readonly TaylorChunk[], targets: readonly number[]) => Promise<Float32Array[][]>;
+
 /**
  * `estimate[layer][channel]` for each target layer (a `Map` by run layer index): the Taylor
  * estimate of the Δ loss of zeroing the channel, averaged over the `count` inputs. Inputs run in
  * chunks ({@link taylorChunk}); each chunk is one forward and one backward pass, its sums over its
- * inputs and positions float32 (the backend's), added across chunks in float64. With no inputs
- * every estimate is undefined: NaN in the arrays.
+ * inputs and positions float32 (the backend's), added across chunks in float64, in the chunks'
+ * order. With `elsewhere`, the second half of the chunks runs there while this thread runs the
+ * first: the same chunks, added in the same order, so the same estimates to the bit. With no
+ * inputs every estimate is undefined: NaN in the arrays.
  */
-export async function taylorEstimates(o: TaylorOptions): Promise<Map<number, Float64Array>> {
-  const { tf, layers, count: n } = o;
+export async function taylorEstimates(o: TaylorOptions, elsewhere?: TaylorElsewhere): Promise<Map<number, Float64Array>> {
+  const { layers, count: n } = o;
   const out = o.output.layer;
   const targets = [...new Set(o.targets ?? layers.map((_, l) => l).filter((l) => l >= 1 && l <= out))].sort((a, b) => a - b);
   for (const l of targets)
     if (l < 1 || l > out) throw new RangeError(`layer ${l}: the Taylor estimate is defined for layers 1..${out} (the scored output)`);
+  const chunk = taylorChunk(layers.slice(0, out + 1));
+  const chunks: TaylorChunk[] = [];
+  for (let s = 0; s < n; s += chunk) chunks.push({ start: s, end: Math.min(n, s + chunk) });
+  const here = elsewhere && chunks.length > 1 ? chunks.slice(0, Math.ceil(chunks.length / 2)) : chunks;
+  const there = chunks.slice(here.length);
+  const remote = there.length ? elsewhere!(there, targets) : Promise.resolve([]);
+  remote.catch(() => undefined); // awaited below
+  const local: Float32Array[][] = [];
+  const sumsOf = taylorSums(o, targets);
+  for (const c of here) {
+    if (o.signal?.aborted) throw new CancelledError();
+    local.push(await sumsOf(c));
+  }
+  const perChunk = [...local, ...(await remote)];
+  if (o.signal?.aborted) throw new CancelledError();
   const sums = new Map(targets.map((l) => [l, new Float64Array(gateAxis(layers[l]).channels)]));
+  for (const values of perChunk)
+    targets.forEach((l, k) => {
+      const sum = sums.get(l)!;
+      for (let c = 0; c < sum.length; c++) sum[c] += values[k][c];
+    });
+  for (const sum of sums.values()) for (let c = 0; c < sum.length; c++) sum[c] = n ? -sum[c] / n : NaN;
+  return sums;
+}
+
+/**
+ * One chunk's pass at a time: its float32 sums `Σ_inputs Σ_positions a · ∂loss/∂a` per channel, one
+ * array per target layer (sorted, validated by the caller), before the sign and the mean.
+ */
+export function taylorSums(o: TaylorOptions, targets: readonly number[]): (chunk: TaylorChunk) => Promise<Float32Array[]> {
+  const { tf, layers } = o;
   const forward = gatedForward(o, targets);
   const inPer = layers[0].outputShape.reduce((a, b) => a * b, 1);
-  const chunk = taylorChunk(layers.slice(0, out + 1));
-  for (let s = 0; s < n; s += chunk) {
-    if (o.signal?.aborted) throw new CancelledError();
-    const e = Math.min(n, s + chunk);
+  return async ({ start: s, end: e }) => {
     const grads = tf.tidy(() => {
       const x = tf.tensor(o.inputs.subarray(s * inPer, e * inPer), [e - s, ...layers[0].outputShape]);
       const labels = tf.tensor1d(
@@ -98,17 +140,13 @@ export async function taylorEstimates(o: TaylorOptions): Promise<Map<number, Flo
       return tf.grads((...g: tfType.Tensor[]) => summedLoss(tf, forward(x, g), labels, o.output.kind))(gates);
     });
     try {
-      for (let k = 0; k < targets.length; k++) {
-        const values = await grads[k].data();
-        const sum = sums.get(targets[k])!;
-        for (let c = 0; c < sum.length; c++) sum[c] += values[c];
-      }
+      const values: Float32Array[] = [];
+      for (const g of grads) values.push(Float32Array.from((await g.data()) as Float32Array));
+      return values;
     } finally {
       tf.dispose(grads);
     }
-  }
-  for (const sum of sums.values()) for (let c = 0; c < sum.length; c++) sum[c] = n ? -sum[c] / n : NaN;
-  return sums;
+  };
 }
 
 /**

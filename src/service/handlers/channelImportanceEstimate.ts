@@ -26,17 +26,22 @@ export const channelImportanceEstimate: Handler<'channelImportanceEstimate'> = a
   const { model } = await ctx.model(q.epoch);
   const probe = ctx.probe();
   ctx.control.onProgress?.(0.1, `estimating the channels of ${layers.length} layer${layers.length === 1 ? '' : 's'}`);
-  const estimates = await taylorEstimates({
-    tf,
-    model,
-    layers: m.layers,
-    inputs: probe.inputs,
-    labels: probe.labels,
-    count: probe.labels.length,
-    output,
-    targets: layers,
-    signal: ctx.control.signal,
-  });
+  // The second half of the chunks runs on the forward worker: the same sums, added in the same order.
+  const elsewhere = await ctx.taylorRunner(q.epoch, output);
+  const estimates = await taylorEstimates(
+    {
+      tf,
+      model,
+      layers: m.layers,
+      inputs: probe.inputs,
+      labels: probe.labels,
+      count: probe.labels.length,
+      output,
+      targets: layers,
+      signal: ctx.control.signal,
+    },
+    elsewhere,
+  );
   return {
     epoch: q.epoch,
     inputCount: probe.labels.length,

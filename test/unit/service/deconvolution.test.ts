@@ -559,7 +559,7 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       w.write(
         tf.tensor(
           randomArray(
-            w.shape.reduce((a, b) => a * b!, 1)!,
+            w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
             random,
           ),
           w.shape as number[],

@@ -36,6 +36,7 @@ import { processStartTime } from '../../../src/run/process';
 import { AnswerCache } from '../../../src/run/cache';
 import { AnalysisClient } from '../../../src/service/client';
 import { deconvolve } from '../../../src/tfjs/deconvolution';
+import { TAYLOR_CHUNK } from '../../../src/tfjs/taylor';
 import { AnalysisEngine } from '../../../src/service/engine';
 
 const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');
@@ -309,6 +310,30 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
       );
       for (let i = 0; i < n; i += 7) assert.equal(viaSplit[i * 100 + 42], direct.data[(i * 100 + 42) * 6 + 4]);
     } finally {
+      split.close();
+      single.close();
+    }
+  });
+
+  it('splits a Taylor pass between two threads, chunk by chunk, with exactly the estimates of one thread', async () => {
+    const split = new AnalysisEngine({ roots: [runs], backend: 'wasm', minSplitInputs: 2 });
+    const single = new AnalysisEngine({ roots: [runs], backend: 'wasm', splitForward: false });
+    const saved = TAYLOR_CHUNK.bytes;
+    try {
+      // Small chunks: several on each thread, the last one short.
+      const perInput = manifest.layers.reduce((t, l) => t + 4 * l.outputShape.reduce((a, b) => a * b, 1), 0);
+      TAYLOR_CHUNK.bytes = perInput * 7;
+      assert.ok(n > 4 * 7 && n % 7 !== 0, 'the test needs several chunks of 7, the last one short');
+      const q: Query = { kind: 'channelImportanceEstimate', epoch: 1 };
+      rmSync(join(folder, 'cache'), { recursive: true, force: true });
+      const a = (await split.answer(folder, q)).answer;
+      rmSync(join(folder, 'cache'), { recursive: true, force: true });
+      const b = (await single.answer(folder, q)).answer;
+      assert.ok(a.layers.length > 1 && a.layers.some((l) => l.estimates.some((e) => e !== 0 && e !== null)));
+      assert.deepEqual(a, b);
+      for (const [k, l] of a.layers.entries()) l.estimates.forEach((e, c) => assert.ok(Object.is(e, b.layers[k].estimates[c])));
+    } finally {
+      TAYLOR_CHUNK.bytes = saved;
       split.close();
       single.close();
     }
