@@ -125,6 +125,23 @@ describe('screened distance codes (float32 screening, float64 recheck)', () => {
     agree(x, n, d, 32, 'offset 100, spread 1e-3');
   });
 
+  it('declines a near-constant channel at once (every pair near both ends of the range), but screens one of zero rows and a few others', () => {
+    const n = 200;
+    const d = 64;
+    const pairs = (n * (n - 1)) / 2;
+    // Distances ≈ 0.01 against norms ≈ 6·10⁵: all within the screen's error of each other.
+    const flat = Float32Array.from({ length: n * d }, () => Math.fround(100 + gaussian() * 1e-3));
+    assert.equal(screenedDistanceCodes(flat, n, d, 32, new Uint8Array(pairs)), undefined, 'the near-constant channel was screened');
+    const want = float64DistanceCodes(flat, n, d, 32, undefined, false);
+    assert.deepEqual(Array.from(distanceCodes(flat, n, d, 32).codes), Array.from(want.codes));
+    // A ReLU channel silent on most inputs: the pairs with a row of zeros need no bound.
+    const sparse = new Float32Array(n * d);
+    for (const i of [3, 70, 71, 150]) for (let k = 0; k < d; k++) sparse[i * d + k] = Math.fround(1 + gaussian() * 1e-4);
+    const codes = new Uint8Array(pairs);
+    assert.ok(screenedDistanceCodes(sparse, n, d, 32, codes), 'the sparse channel was declined');
+    assert.deepEqual(Array.from(codes), Array.from(float64DistanceCodes(sparse, n, d, 32, undefined, false).codes));
+  });
+
   /**
    * Row 0 is all ones and row 1 twice `p`, where `p` is chosen coordinate by coordinate so that
    * every addition of the float32 kernel's lane sums (wasm/gram32.wat: four lanes, coordinate k
