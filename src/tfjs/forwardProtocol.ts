@@ -1,6 +1,7 @@
 /**
- * The one request to the forward-pass worker (forwardWorker.ts), from the analysis service (half
- * of a probe set), as valibot schemas: the types are inferred from them, the worker checks each request and the
+ * The requests to the forward-pass worker (forwardWorker.ts) from the analysis service — a forward
+ * pass over half of a probe set, half of an ablation's graph tail, half of a Taylor pass's chunks —
+ * as valibot schemas: the types are inferred from them, the worker checks each request and the
  * caller each answer. Inputs, weights and activations travel in SharedArrayBuffers, checked for
  * type and length only.
  */

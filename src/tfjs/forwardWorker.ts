@@ -3,7 +3,8 @@
  * TensorFlow.js's WASM backend is single-threaded in Node, so the analysis service splits a probe
  * set in two: this worker takes one half while the service's own thread takes the other (each
  * input's activations do not depend on the others in its batch, so the halves join into exactly
- * what one pass gives). The request and its checks are in forwardProtocol.ts.
+ * what one pass gives). It runs the second half of an ablation's graph tail and of a Taylor
+ * pass's chunks the same way. The requests and their checks are in forwardProtocol.ts.
  */
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
