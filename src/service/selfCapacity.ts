@@ -54,16 +54,16 @@ export async function screenedSelfCapacity(
   const screen = options.screen === undefined ? (screenSaves(acts.count, acts.units) ? NEAR_DUPLICATE_SCREEN : null) : options.screen;
   const n = codes.length;
   if (!screen) return everyPair(pool, codes, options.signal);
-  const own = Array.from(
-    await pool.capacityCells(
-      codes,
-      codes.flatMap((_, c) => [c, c]),
-      options.signal,
-    ),
-    cell,
+  // The diagonal on the compute workers while this thread computes the correlations.
+  const diagonal = pool.capacityCells(
+    codes,
+    codes.flatMap((_, c) => [c, c]),
+    options.signal,
   );
+  diagonal.catch(() => undefined); // awaited below
   const r = channelCorrelations(acts);
   const rEnergy = channelEnergyCorrelations(acts);
+  const own = Array.from(await diagonal, cell);
   // (Not `push(...pairs)`: a wide layer whose screen keeps most pairs has more of them than a call takes arguments.)
   const kept = screenedPairs(screen, r, rEnergy, own);
   // Both orientations of every kept pair (the rule averages the two cells, as it does the full
