@@ -78,6 +78,9 @@ const SUBSET_ACTIVATION_BYTES = 64 * 1024 ** 2;
 /** Budget of the deconvolutions' forward halves kept across queries (bytes; a layer's output for the few inputs a view projects). */
 const DECONVOLUTION_FORWARD_BYTES = 32 * 1024 ** 2;
 
+/** Budget of the channels' label information kept across queries (bytes; 8 a channel: every layer and epoch of a deep model in a few hundred KB). */
+const LABEL_BITS_BYTES = 4 * 1024 ** 2;
+
 /** Budget of the layers' screened capacities with themselves kept across queries (bytes; a few hundred KB per wide layer). */
 const SELF_CAPACITY_BYTES = 32 * 1024 ** 2;
 
@@ -89,6 +92,7 @@ export class AnalysisEngine {
   private readonly subsetPasses = new SubsetPasses();
   private readonly selfCapacities = new SharedResults<ScreenedSelfCapacity>(SELF_CAPACITY_BYTES, selfCapacityBytes);
   private readonly deconvolutionForwards = new SharedResults<DeconvolutionForward>(DECONVOLUTION_FORWARD_BYTES, deconvolutionForwardBytes);
+  private readonly labelBits = new SharedResults<(number | undefined)[]>(LABEL_BITS_BYTES, (bits) => 8 * bits.length + 64);
   private readonly queue: QueryQueue;
   private readonly splitForward: SplitForward;
   private readonly parts: EngineParts;
@@ -131,6 +135,7 @@ export class AnalysisEngine {
         this.subsetPasses.dropRun(old.folder);
         this.selfCapacities.dropRun(old.folder);
         this.deconvolutionForwards.dropRun(old.folder);
+        this.labelBits.dropRun(old.folder);
       },
     });
     this.parts = {
@@ -143,6 +148,7 @@ export class AnalysisEngine {
       splitForward: this.splitForward,
       selfCapacities: this.selfCapacities,
       deconvolutionForwards: this.deconvolutionForwards,
+      labelBits: this.labelBits,
     };
   }
 
@@ -201,6 +207,7 @@ export class AnalysisEngine {
     this.subsetActivations.clear();
     this.selfCapacities.clear();
     this.deconvolutionForwards.clear();
+    this.labelBits.clear();
     this.pool?.close();
     this.pool = undefined;
     this.splitForward.close();

@@ -3,7 +3,8 @@
  * range), its probe subsets, and the activations of a layer at an epoch — from memory, from a
  * forward pass of the subset alone, or from a (split) forward pass of the whole probe set.
  */
-import { InputSubset, layerActivations, LayerActivations, resolveSubset } from '../analysis';
+import { InputSubset, layerActivations, LayerActivations, pairwiseInformationFromCodes, resolveSubset, sameLabelPairs } from '../analysis';
+import { distanceCodesOf } from '../compute/pool';
 import type { ComputePool } from '../compute/pool';
 import type { SharedCodes } from '../compute/protocol';
 import type { InitializedBackend } from '../tfjs/backend';
@@ -49,6 +50,11 @@ export interface EngineParts {
   selfCapacities: SharedResults<ScreenedSelfCapacity>;
   /** The forward halves of deconvolutions (a layer's output for some inputs), shared by the queries for the layer's channels. */
   deconvolutionForwards: SharedResults<DeconvolutionForward>;
+  /**
+   * Each channel's label information of a layer (`channelLabelBits`), kept after the layer's codes
+   * have gone: a few bytes per channel, where the codes are a byte per input pair.
+   */
+  labelBits: SharedResults<(number | undefined)[]>;
 }
 
 /**
@@ -519,6 +525,42 @@ export class QueryContext {
           const { columns } = await pass.layerPairCodes({ layerI: q.layer, layerJ: q.layer, epoch: q.epoch, ...(q.x ? { x: q.x } : {}) });
           const layer = acts ?? (await pass.layerOutput(q.epoch, q.layer, indices));
           return await screenedSelfCapacity(this.computePool(), layer, columns, { signal });
+        } finally {
+          await pass.release();
+        }
+      },
+      this.control.signal,
+    );
+  }
+
+  /**
+   * `I_pair(T_c; Y)` of every channel `c` of `layer` at `epoch` on the inputs of `x` with `bins`
+   * (estimators.md "Pairwise estimator" step 4; undefined where a channel has no defined value),
+   * from the layer's shared codes (`layerPairCodes`), and kept across queries on their own: the
+   * findings' evidence, `channelImportance` and `channelLabelInformation` ask for the same layers,
+   * minutes apart in a deep model's report, by which time the codes budget has let the codes go
+   * (MobileNetV2 example: 118 layers' codes computed a second time for this alone).
+   */
+  channelLabelBits(q: { layer: number; epoch: number; x?: InputSubset; bins?: number }): Promise<(number | undefined)[]> {
+    this.metricsAt(q.epoch);
+    this.checkLayer(q.layer);
+    const indices = this.subset(q.x);
+    const bins = q.bins ?? this.manifest.settings.bins;
+    const probe = this.probe();
+    return this.parts.labelBits.get(
+      LayerCodesCache.key(this.run.folder, q.epoch, q.layer, bins, indices, probe.labels.length),
+      async (signal) => {
+        const pass = new QueryContext(this.run, { signal, onProgress: this.control.onProgress }, this.parts);
+        try {
+          const same = sameLabelPairs(indices.map((i) => probe.labels[i]));
+          const { columns } = await pass.layerPairCodes({
+            layerI: q.layer,
+            layerJ: q.layer,
+            epoch: q.epoch,
+            bins,
+            ...(q.x ? { x: q.x } : {}),
+          });
+          return columns.map((c) => pairwiseInformationFromCodes(distanceCodesOf(c), same));
         } finally {
           await pass.release();
         }

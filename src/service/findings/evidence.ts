@@ -5,8 +5,7 @@
  * layer), its channels' `I_pair(T_c; Y)` from the same distance codes, the model's topology, each probe input's loss at the epochs the probe-loss rule compares,
  * and the measured ablation of the channels a finding names.
  */
-import { classScores, LayerActivations, pairwiseInformationFromCodes, predictionMeasures, sameLabelPairs } from '../../analysis';
-import { distanceCodesOf } from '../../compute/pool';
+import { classScores, LayerActivations, predictionMeasures } from '../../analysis';
 import { ABLATION_PATHS, measureAblation, scoredOutput } from '../ablation';
 import { tailPlan } from '../../tfjs/graphTail';
 import { checkCancelled } from '../handlers/capacityMatrix';
@@ -41,7 +40,6 @@ export async function gatherEvidence(
     };
   }
   const withLabels = !ctx.manifest.output?.labelMeasuresAbsent;
-  const same = withLabels ? sameLabelPairs(ctx.probe().labels) : undefined;
   // Every layer's activations (the screen's correlations read them) from one forward pass
   // (QueryContext.probeLayers) that hands each out in turn, instead of a pass per layer from the
   // deepest layer still in memory (MobileNetV2 example: evidence phase 82 s -> 74 s).
@@ -52,7 +50,7 @@ export async function gatherEvidence(
       const step = await pass.next();
       if (step.done || step.value.layer !== l) throw new Error(`the forward pass handed out no activations of layer ${l}`);
       const layerProgress = (share: number, message: string) => progress((k + share) / layers.length, message);
-      evidence.set(l, await layerEvidence(ctx, { layer: l, epoch, acts: step.value.acts }, same, layerProgress));
+      evidence.set(l, await layerEvidence(ctx, { layer: l, epoch, acts: step.value.acts }, withLabels, layerProgress));
     }
   } finally {
     await pass.return(undefined);
@@ -60,21 +58,20 @@ export async function gatherEvidence(
   return { evidence, skipped: [] };
 }
 
-/** One layer's evidence: its screened capacity with itself and, with `same`, its channels' label information. */
+/** One layer's evidence: its screened capacity with itself and, `withLabels`, its channels' label information. */
 async function layerEvidence(
   ctx: QueryContext,
   q: { layer: number; epoch: number; acts: LayerActivations },
-  same: ReturnType<typeof sameLabelPairs> | undefined,
+  withLabels: boolean,
   progress: (share: number, message: string) => void,
 ): Promise<LayerEvidence> {
   const l = q.layer;
   const name = ctx.manifest.layers[l].name;
   progress(0, `findings: near-duplicate screen of ${name}`);
   const e: LayerEvidence = { selfCapacity: await ctx.selfCapacity({ layer: l, epoch: q.epoch }, q.acts) };
-  if (same) {
-    const { columns } = await ctx.layerPairCodes({ layerI: l, layerJ: l, epoch: q.epoch });
+  if (withLabels) {
     progress(0.5, `findings: label information of ${name}'s channels`);
-    e.channelLabelBits = columns.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same)));
+    e.channelLabelBits = (await ctx.channelLabelBits({ layer: l, epoch: q.epoch })).map(orNull);
   }
   return e;
 }

@@ -333,12 +333,15 @@ async function informationMeasures(
     codes = await pool.layerCodes(own, bins, signal);
     self = await screenedSelfCapacity(pool, own, codes, { signal });
   }
-  const probe = ctx.probe();
-  const same = sameLabelPairs(indices.map((i) => probe.labels[i]));
-  const label: MeasureValues = {
-    measure: 'labelInformation',
-    values: codes.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same))),
-  };
+  // A layer with feature maps: the values the findings and `channelLabelInformation` read (kept on their own).
+  let labelBits: (number | undefined)[];
+  if (!vector) labelBits = await ctx.channelLabelBits({ layer: q.layer, epoch: q.epoch, ...subset });
+  else {
+    const probe = ctx.probe();
+    const same = sameLabelPairs(indices.map((i) => probe.labels[i]));
+    labelBits = codes.map((c) => pairwiseInformationFromCodes(distanceCodesOf(c), same));
+  }
+  const label: MeasureValues = { measure: 'labelInformation', values: labelBits.map(orNull) };
   const duplicates: MeasureValues = {
     measure: 'nearDuplicateShare',
     values: nearDuplicateShares(self, NEAR_DUPLICATE_SHARE).map(orNull),

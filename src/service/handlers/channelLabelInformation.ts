@@ -3,10 +3,10 @@
  * (estimators.md "Pairwise estimator" step 4; Fang et al.'s basic units), on any input subset. Each
  * epoch is one distance pass per channel on the compute pool, the very codes of the layer's capacity
  * matrices (queryContext.ts layerPairCodes, shared across queries: the findings' evidence and the
- * capacity matrices of the same layer, epoch and inputs compute them once).
+ * capacity matrices of the same layer, epoch and inputs compute them once), and the values are kept
+ * on their own once computed (queryContext.ts channelLabelBits: the findings' evidence asked first).
  */
-import { pairwiseInformationFromCodes, sameLabelPairs, uninformativeChannels } from '../../analysis';
-import { distanceCodesOf } from '../../compute/pool';
+import { sameLabelPairs, uninformativeChannels } from '../../analysis';
 import { Handler, orNull } from './handler';
 
 export const channelLabelInformation: Handler<'channelLabelInformation'> = async (q, ctx) => {
@@ -20,8 +20,7 @@ export const channelLabelInformation: Handler<'channelLabelInformation'> = async
   const bits: (number | null)[][] = [];
   for (const [k, epoch] of epochs.entries()) {
     ctx.control.onProgress?.(k / epochs.length, `label information: epoch ${epoch}`);
-    const { columns } = await ctx.layerPairCodes({ layerI: q.layer, layerJ: q.layer, epoch, bins, ...(q.x ? { x: q.x } : {}) });
-    bits.push(columns.map((c) => orNull(pairwiseInformationFromCodes(distanceCodesOf(c), same))));
+    bits.push((await ctx.channelLabelBits({ layer: q.layer, epoch, bins, ...(q.x ? { x: q.x } : {}) })).map(orNull));
   }
   return {
     layer: q.layer,

@@ -142,6 +142,43 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
     }
   });
 
+  it("a layer's label information is kept once its codes have gone: a later query asks no distance pass for it, with the same answer", async () => {
+    const conv = manifest.layers.find((l) => l.index > 0 && l.outputShape.length === 3)!.index;
+    const passes: string[] = [];
+    const prototype = ComputePool.prototype;
+    const original = Object.getOwnPropertyDescriptor(prototype, 'layerCodes')!;
+    const layerCodes = original.value as ComputePool['layerCodes'];
+    const [warmCount, warmUnits, warmChannels] = WARM_UP_LAYER;
+    Object.defineProperty(prototype, 'layerCodes', {
+      ...original,
+      value(this: ComputePool, ...args: Parameters<ComputePool['layerCodes']>) {
+        const { count, units, channels } = args[0];
+        if (count !== warmCount || units !== warmUnits || channels !== warmChannels) passes.push(`${count}×${channels}`);
+        return layerCodes.apply(this, args);
+      },
+    });
+    // No codes kept (a deep model's report: the budget has let them go by the time the query comes).
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, codesBytes: 0 });
+    const fresh = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, codesBytes: 0 });
+    try {
+      const last = await engine.answer(folder, { kind: 'channelLabelInformation', layer: conv, epochs: [2] });
+      assert.equal(passes.length, 1);
+      const both = await engine.answer(folder, { kind: 'channelLabelInformation', layer: conv, epochs: [1, 2] });
+      assert.equal(passes.length, 2, "epoch 2's values were kept: only epoch 1 takes a distance pass");
+      assert.deepEqual(both.answer.bits[1], last.answer.bits[0]);
+      // A subset is another key: its own pass.
+      await engine.answer(folder, { kind: 'channelLabelInformation', layer: conv, epochs: [2], x: { kind: 'classes', classes: [1] } });
+      assert.equal(passes.length, 3);
+      passes.length = 0;
+      assert.deepEqual((await fresh.answer(folder, { kind: 'channelLabelInformation', layer: conv, epochs: [1, 2] })).answer, both.answer);
+      assert.equal(passes.length, 2, 'an engine that kept nothing computes both epochs');
+    } finally {
+      Object.defineProperty(prototype, 'layerCodes', original);
+      engine.close();
+      fresh.close();
+    }
+  });
+
   it('feature maps of many channels of the same few inputs share one forward pass, with the answers of separate passes', async () => {
     const x = { kind: 'indices' as const, indices: [1, 4, 9] };
     const queries = [0, 1, 2, 3].map((c): Query => ({ kind: 'featureMaps', layer: 3, channels: [c], epoch: 2, x }));
