@@ -7,6 +7,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { canonicalQuery, QueryError } from '../contract/queries';
 import { AnalysisEngine } from '../service/engine';
+import { COMMAND_ENGINE_MEMORY } from './engineMemory';
 import type { ReportData, ReportRun } from '../../src/contract/reportCodec';
 import { webviewPage } from '../contract/page';
 import { REPORT_FORMAT_VERSION } from '../contract/reportCodec';
@@ -42,7 +43,7 @@ export async function writeComparisonReport(o: ComparisonReportOptions): Promise
     if (earlier !== undefined) throw new UsageError(`${f} names the same run as ${earlier}: name each run once`);
     seen.set(real, f);
   }
-  const engine = new AnalysisEngine({ roots: [...new Set(folders.map((f) => dirname(f)))] });
+  const engine = new AnalysisEngine({ roots: [...new Set(folders.map((f) => dirname(f)))], ...COMMAND_ENGINE_MEMORY });
   try {
     const manifests: ReportData['manifest'][] = [];
     for (const f of folders) {

@@ -9,6 +9,7 @@ import { parseCommandLine } from './options';
 import type { FindingsAnswer } from '../contract/queries';
 import { parseQuery } from '../contract/queries';
 import { AnalysisEngine } from '../service/engine';
+import { COMMAND_ENGINE_MEMORY } from './engineMemory';
 import { measureBeforeOpening } from './measure';
 import { HELP_ASKED, UsageError } from './usage';
 
@@ -60,7 +61,7 @@ export async function runFindings(argv: string[]): Promise<void | typeof HELP_AS
     throw new UsageError(`${runFolder} is a file, not a run folder: name a folder that "cnn-slicer runs" lists`);
   const query = parseQuery(raw === undefined ? { kind: 'findings' } : { kind: 'findings', epoch: Number(raw) });
   await measureBeforeOpening(runFolder);
-  const engine = new AnalysisEngine({ roots: [dirname(runFolder)] });
+  const engine = new AnalysisEngine({ roots: [dirname(runFolder)], ...COMMAND_ENGINE_MEMORY });
   try {
     const r = await engine.answer(runFolder, query, {
       onProgress: process.stderr.isTTY

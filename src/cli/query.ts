@@ -8,6 +8,7 @@ import { parseCommandLine } from './options';
 import { descriptorOf, parseQuery, QUERY_KINDS, type QueryKind } from '../contract/queries';
 import { RunListing } from '../run/listing';
 import { AnalysisEngine } from '../service/engine';
+import { COMMAND_ENGINE_MEMORY } from './engineMemory';
 import { measureBeforeOpening } from './measure';
 import { HELP_ASKED, UsageError } from './usage';
 
@@ -191,7 +192,7 @@ export async function runQuery(argv: string[]): Promise<void | typeof HELP_ASKED
     throw new UsageError(`${runFolder} is a file, not a run folder: name a folder that "cnn-slicer runs" lists`);
   await measureBeforeOpening(runFolder);
   const query = parseQuery(queryFromOptions(kind, parsed.values));
-  const engine = new AnalysisEngine({ roots: [dirname(runFolder)] });
+  const engine = new AnalysisEngine({ roots: [dirname(runFolder)], ...COMMAND_ENGINE_MEMORY });
   try {
     const r = await engine.answer(runFolder, query, {
       onProgress: process.stderr.isTTY

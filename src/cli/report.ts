@@ -30,6 +30,7 @@ import { measureBeforeOpening } from './measure';
 import { HELP_ASKED, UsageError } from './usage';
 import { checkOutputFile, intOption, layerPairsOption, parseCommandLine } from './options';
 import { runComparisonReport } from './compareReport';
+import { COMMAND_ENGINE_MEMORY } from './engineMemory';
 import { budgetOrder, describeQuery, encodeAnswers, entryBytes, SEE_EVERYTHING, sizeLimit } from './reportAnswers';
 import type { InputSubset } from '../analysis/subsets';
 import { assets, writePage } from './reportPage';
@@ -68,27 +69,10 @@ export interface ReportOptions {
 export const DEFAULT_MAX_BYTES = 25e6;
 export const DEFAULT_MAX_SECONDS = 60;
 
-/**
- * What a report's engine keeps in memory across queries, below the long-lived service's defaults
- * (1 GiB of activations, 256 MiB of capacity codes): a report asks each answer once, in the plan's
- * order, so it re-reads few layers (docs/views.md "Memory").
- */
-export const REPORT_ENGINE_MEMORY = {
-  memoryBytes: 256 * 1024 ** 2,
-  codesBytes: 64 * 1024 ** 2,
-  // A split forward pass allocates its layers at once: at the service's 512 MiB, the findings' pass
-  // over MobileNetV2's layers held 0.5 GB beside the activations kept (splitForward.ts).
-  maxSplitBytes: 192 * 1024 ** 2,
-  segmentBytes: 96 * 1024 ** 2,
-  // The compute pool's buffer for the next layer's codes (MobileNetV2: 56 MB) goes after a second
-  // without one: the findings' ablations, the report's peak, compute no codes.
-  keptLayerIdleMs: 1000,
-};
-
 export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const started = performance.now();
   const { script, style } = assets();
-  const engine = new AnalysisEngine({ roots: [dirname(o.runFolder)], ...REPORT_ENGINE_MEMORY });
+  const engine = new AnalysisEngine({ roots: [dirname(o.runFolder)], ...COMMAND_ENGINE_MEMORY });
   // The time budget is a bound: at the deadline the answer computing is cancelled (reportCompute.ts).
   const maxSeconds = o.maxSeconds ?? DEFAULT_MAX_SECONDS;
   const deadline = started + maxSeconds * 1000;

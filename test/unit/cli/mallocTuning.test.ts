@@ -1,4 +1,4 @@
-// `cnn-slicer report` starts again with glibc's fixed mmap threshold (src/cli/mallocTuning.ts): which
+// `cnn-slicer report`, `query` and `findings` start again with glibc's fixed mmap threshold (src/cli/mallocTuning.ts): which
 // commands do, and the relaunch in real processes — the variable set, the exit code and a signal's
 // passed back, a signal to the first process passed on to the second.
 import { strict as assert } from 'node:assert';
@@ -14,10 +14,12 @@ describe('cnn-slicer report with its malloc tuned', function () {
   before(() => (dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-malloc-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('starts again only for report, on Linux, and only once', () => {
+  it('starts again only for report, query and findings, on Linux, and only once', () => {
     assert.equal(wantsMallocTuning(['report', 'run'], {}, 'linux'), true);
     assert.equal(wantsMallocTuning(['--verbose', 'report', 'run'], {}, 'linux'), true);
-    assert.equal(wantsMallocTuning(['query', 'run'], {}, 'linux'), false);
+    assert.equal(wantsMallocTuning(['query', 'run', 'findings'], {}, 'linux'), true);
+    assert.equal(wantsMallocTuning(['findings', 'run'], {}, 'linux'), true);
+    assert.equal(wantsMallocTuning(['runs', 'folder'], {}, 'linux'), false);
     assert.equal(wantsMallocTuning([], {}, 'linux'), false);
     assert.equal(wantsMallocTuning(['report', 'run'], {}, 'darwin'), false);
     // The second launch (or a user's own setting) runs as it is.

@@ -1,5 +1,5 @@
 // The findings of a graph model under a small activation budget (what a report's engine keeps,
-// src/cli/report.ts REPORT_ENGINE_MEMORY): the same answer as under the service's default budget,
+// src/cli/engineMemory.ts COMMAND_ENGINE_MEMORY): the same answer as under the service's default budget,
 // without a forward pass for each value an ablation's tail reads from beside the ablated layer (a
 // residual block's shortcut): the findings' pass hands those out too, and a layer handed out from
 // memory becomes the most recently used, so the budget does not let it go before its tail reads it.
