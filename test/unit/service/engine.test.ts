@@ -26,6 +26,28 @@ function countLeases(): { loads: number[]; restore: () => void } {
   return { loads, restore: () => Object.defineProperty(prototype, 'acquire', original) };
 }
 
+/**
+ * Counts the distance passes, each as `<inputs>×<channels>`: every one goes through
+ * ComputePool.layerCodes (but for the engine's warm-up of its workers, a layer of
+ * WARM_UP_LAYER's shape), until `restore()`.
+ */
+function countDistancePasses(): { passes: string[]; restore: () => void } {
+  const passes: string[] = [];
+  const prototype = ComputePool.prototype;
+  const original = Object.getOwnPropertyDescriptor(prototype, 'layerCodes')!;
+  const layerCodes = original.value as ComputePool['layerCodes'];
+  const [warmCount, warmUnits, warmChannels] = WARM_UP_LAYER;
+  Object.defineProperty(prototype, 'layerCodes', {
+    ...original,
+    value(this: ComputePool, ...args: Parameters<ComputePool['layerCodes']>) {
+      const { count, units, channels } = args[0];
+      if (count !== warmCount || units !== warmUnits || channels !== warmChannels) passes.push(`${count}×${channels}`);
+      return layerCodes.apply(this, args);
+    },
+  });
+  return { passes, restore: () => Object.defineProperty(prototype, 'layerCodes', original) };
+}
+
 describe('analysis engine: checkpoint models shared by concurrent queries', function () {
   this.timeout(300000);
   let runs: string;
@@ -112,21 +134,7 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
       [c, b],
     ];
     const queries = pairs.map(([layerI, layerJ]): Query => ({ kind: 'capacityMatrix', layerI, layerJ, epoch: 1 }));
-    const passes: number[] = [];
-    // Counts the distance passes: every one goes through ComputePool.layerCodes (but for the
-    // engine's warm-up of its workers, a layer of WARM_UP_LAYER's shape).
-    const prototype = ComputePool.prototype;
-    const original = Object.getOwnPropertyDescriptor(prototype, 'layerCodes')!;
-    const layerCodes = original.value as ComputePool['layerCodes'];
-    const [warmCount, warmUnits, warmChannels] = WARM_UP_LAYER;
-    Object.defineProperty(prototype, 'layerCodes', {
-      ...original,
-      value(this: ComputePool, ...args: Parameters<ComputePool['layerCodes']>) {
-        const { count, units, channels } = args[0];
-        if (count !== warmCount || units !== warmUnits || channels !== warmChannels) passes.push(channels);
-        return layerCodes.apply(this, args);
-      },
-    });
+    const { passes, restore } = countDistancePasses();
     const shared = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 3 });
     const separate = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, concurrentQueries: 1, codesBytes: 0 });
     try {
@@ -136,7 +144,7 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
       for (const [k, q] of queries.entries()) assert.deepEqual((await separate.answer(folder, q)).answer, together[k].answer);
       assert.equal(passes.length, 6, 'without kept codes, every query makes its two passes');
     } finally {
-      Object.defineProperty(prototype, 'layerCodes', original);
+      restore();
       shared.close();
       separate.close();
     }
@@ -144,19 +152,7 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
 
   it("a layer's label information is kept once its codes have gone: a later query asks no distance pass for it, with the same answer", async () => {
     const conv = manifest.layers.find((l) => l.index > 0 && l.outputShape.length === 3)!.index;
-    const passes: string[] = [];
-    const prototype = ComputePool.prototype;
-    const original = Object.getOwnPropertyDescriptor(prototype, 'layerCodes')!;
-    const layerCodes = original.value as ComputePool['layerCodes'];
-    const [warmCount, warmUnits, warmChannels] = WARM_UP_LAYER;
-    Object.defineProperty(prototype, 'layerCodes', {
-      ...original,
-      value(this: ComputePool, ...args: Parameters<ComputePool['layerCodes']>) {
-        const { count, units, channels } = args[0];
-        if (count !== warmCount || units !== warmUnits || channels !== warmChannels) passes.push(`${count}×${channels}`);
-        return layerCodes.apply(this, args);
-      },
-    });
+    const { passes, restore } = countDistancePasses();
     // No codes kept (a deep model's report: the budget has let them go by the time the query comes).
     const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, codesBytes: 0 });
     const fresh = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, codesBytes: 0 });
@@ -173,7 +169,7 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
       assert.deepEqual((await fresh.answer(folder, { kind: 'channelLabelInformation', layer: conv, epochs: [1, 2] })).answer, both.answer);
       assert.equal(passes.length, 2, 'an engine that kept nothing computes both epochs');
     } finally {
-      Object.defineProperty(prototype, 'layerCodes', original);
+      restore();
       engine.close();
       fresh.close();
     }
