@@ -7,7 +7,7 @@ import { gzip, gzipSync } from 'node:zlib';
 import { needsForwardPass } from '../contract/queries';
 import type { FeatureMapsAnswer, Query } from '../contract/queries';
 import { keepChannels, quantisePictures } from '../contract/reportCodec';
-import type { ReportAnswer, ReportEntry } from '../contract/reportCodec';
+import type { QuantisedFeatureMaps, ReportAnswer, ReportEntry } from '../contract/reportCodec';
 import { budgetRemedy, leftOutNote } from '../contract/reportNotes';
 import type { ReportResult } from './reportPage';
 
@@ -61,6 +61,25 @@ export async function encodeEntryAsync(kind: string, entry: ReportAnswer): Promi
 const GZIP = { level: 9 };
 const gzipAsync = promisify(gzip);
 
+/**
+ * An all-input answer as a report holds it until its page is written ({@link encodeAnswers}): its
+ * embedded entry (gzipped off this thread), and the answer itself only where the size budget may
+ * cut it — feature maps, pictures at 8 bits. Held whole, with their pictures in float32 and their
+ * decoded copies (205 MB of them), the complete MobileNetV2 report's answers took its peak from
+ * 2,048 MB to 2,440 MB (docs/views.md "Memory").
+ */
+export function holdAnswer(
+  kind: string,
+  answer: unknown,
+): { whole: ReportAnswer | undefined; encoded: Promise<{ entry: ReportEntry; rawBytes: number }> } {
+  const rawBytes = Buffer.byteLength(JSON.stringify({ answer }));
+  const held = { answer: quantisePictures(kind, answer) };
+  return {
+    whole: kind === 'featureMaps' ? held : undefined,
+    encoded: encodeEntryAsync(kind, held).then((entry) => ({ entry, rawBytes })),
+  };
+}
+
 /** The JSON an answer is embedded as, before any gzip: its pictures at 8 bits. */
 function embeddedJson(kind: string, entry: ReportAnswer): string {
   return 'answer' in entry ? JSON.stringify({ answer: quantisePictures(kind, entry.answer) }) : JSON.stringify(entry);
@@ -82,16 +101,18 @@ export function sizeLimit(maxBytes: number): string {
  * they never push out an answer already placed. Returns the entries added and how many groups fit.
  */
 export function encodeGroups(
-  groups: Record<string, ReportAnswer>[],
+  groups: Readonly<Record<string, ReportAnswer | undefined>>[],
   room: number,
 ): { entries: Record<string, ReportEntry>; fitted: number } {
   const entries: Record<string, ReportEntry> = {};
   let used = 0;
   let fitted = 0;
   for (const group of groups) {
-    const encoded = Object.entries(group).map(
-      ([key, entry]) => [key, encodeEntry((JSON.parse(key) as { kind: string }).kind, entry)] as const,
-    );
+    const encoded = Object.entries(group).map(([key, entry]) => {
+      // computeAnswers holds a group's answers whole: it encodes only the all-input ones as it goes.
+      if (!entry) throw new Error(`report: ${key} of an optional group is not held whole`);
+      return [key, encodeEntry((JSON.parse(key) as { kind: string }).kind, entry)] as const;
+    });
     const bytes = encoded.reduce((n, [key, entry]) => n + entryBytes(key, entry), 0);
     if (used + bytes > room) break;
     used += bytes;
@@ -109,9 +130,12 @@ export function encodeGroups(
  * channels are left out (each layer keeps channels 0–7, then 0–3, … 0), then the largest
  * remaining answers, one by one. Every answer left out is replaced by a note saying what is
  * missing and why; a summarised one says what it holds.
+ *
+ * An answer may be held only as embedded (`answers[key]` undefined, its entry in `encoded`) unless
+ * the budget may cut it: a feature-maps answer is held whole, its maps float32 or at 8 bits.
  */
 export function encodeAnswers(
-  answers: Record<string, ReportAnswer>,
+  answers: Readonly<Record<string, ReportAnswer | undefined>>,
   fixedBytes: number,
   maxBytes: number,
   describe: (key: string) => string = describeQuery,
@@ -137,9 +161,10 @@ export function encodeAnswers(
     const kind = kindOf(key);
     const s = (sizes[kind] ??= { count: 0, rawBytes: 0, embeddedBytes: 0 });
     s.count++;
-    const done = encoded?.get(key);
-    s.rawBytes += done?.rawBytes ?? Buffer.byteLength(JSON.stringify(entry));
-    put(key, done?.entry ?? encode(kind, entry));
+    const done = encoded?.get(key) ?? (entry && { entry: encode(kind, entry), rawBytes: Buffer.byteLength(JSON.stringify(entry)) });
+    if (!done) throw new Error(`report: ${key} is held neither whole nor encoded`);
+    s.rawBytes += done.rawBytes;
+    put(key, done.entry);
   }
   const limit = sizeLimit(maxBytes);
   const largestFirst = (keys: string[]) => keys.sort((a, b) => embedded.get(b)! - embedded.get(a)!);
@@ -149,12 +174,12 @@ export function encodeAnswers(
     const wide = largestFirst(
       Object.keys(answers).filter((k) => {
         const a = answers[k];
-        return kindOf(k) === 'featureMaps' && 'answer' in a && (a.answer as FeatureMapsAnswer).channels.length > count;
+        return kindOf(k) === 'featureMaps' && a !== undefined && 'answer' in a && (a.answer as FeatureMapsAnswer).channels.length > count;
       }),
     );
     for (const key of wide) {
       if (total <= maxBytes) break;
-      const answer = (answers[key] as { answer: FeatureMapsAnswer }).answer;
+      const answer = (answers[key] as { answer: FeatureMapsAnswer | QuantisedFeatureMaps }).answer;
       const kept = keepChannels(answer, count);
       const note = `${describe(key)}: channels 0–${count - 1} of ${answer.channels.length} only, to keep this report under ${limit}`;
       put(key, { ...encode('featureMaps', { answer: kept }), summary: note });

@@ -9,7 +9,7 @@ import type { ReportData } from '../../src/contract/reportCodec';
 import type { ReportAnswer, ReportEntry } from '../contract/reportCodec';
 import { networkQueries } from '../contract/plan';
 import { leftOutNote } from '../contract/reportNotes';
-import { describeQuery, encodeEntryAsync, encodeGroups, entryBytes } from './reportAnswers';
+import { describeQuery, encodeGroups, entryBytes, holdAnswer } from './reportAnswers';
 import type { ReportResult } from './reportPage';
 
 /** Time spent per query kind ("<kind> (class alone)" for the classes): answers and milliseconds. */
@@ -97,7 +97,8 @@ export async function computeAnswers(
     signal?: AbortSignal;
   },
 ): Promise<{
-  answers: Record<string, ReportAnswer>;
+  /** By key: undefined where the answer is held only encoded (`encoded`, see holdAnswer). */
+  answers: Record<string, ReportAnswer | undefined>;
   errors: number;
   outOfTime: Map<string, string>;
   /** The keys of `outOfTime` whose computing had started and was cancelled at the deadline. */
@@ -111,7 +112,7 @@ export async function computeAnswers(
   encoded: Map<string, { entry: ReportEntry; rawBytes: number }>;
 }> {
   const encoded = new Map<string, { entry: ReportEntry; rawBytes: number }>();
-  const answers: Record<string, ReportAnswer> = {};
+  const answers: Record<string, ReportAnswer | undefined> = {};
   const outOfTime = new Map<string, string>();
   const cancelled = new Set<string>();
   const incomplete = new Set<number>();
@@ -125,7 +126,7 @@ export async function computeAnswers(
     o.onProgress?.(budget.progress.done++, budget.progress.total, query.kind);
     const key = canonicalQuery(query);
     const group = budget.groupOf.get(key);
-    if (answers[key] || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
+    if (key in answers || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
     // Past the deadline nothing that runs the model is started (cached answers cost nothing), nor
     // any step of a class alone that computes: what the class computed before would be thrown away.
     const computes = !answeredFromRecord(query, budget.manifest);
@@ -145,16 +146,16 @@ export async function computeAnswers(
       // is answered, as what only reads them is.
       const control = computes && !late && budget.signal ? { signal: budget.signal } : {};
       const answer = (await engine.answer(o.runFolder, query, control)).answer;
-      answers[key] = { answer };
       if (group === undefined) {
-        const rawBytes = Buffer.byteLength(JSON.stringify(answers[key]));
+        const held = holdAnswer(query.kind, answer);
+        answers[key] = held.whole;
         encoding.push(
-          encodeEntryAsync(query.kind, answers[key]).then(
-            (entry) => void encoded.set(key, { entry, rawBytes }),
+          held.encoded.then(
+            (done) => void encoded.set(key, done),
             (error: unknown) => void (encodingFailed ??= { error }),
           ),
         );
-      }
+      } else answers[key] = { answer };
       const k = (timings[group === undefined ? query.kind : `${query.kind} (class alone)`] ??= { count: 0, ms: 0 });
       k.count++;
       k.ms += performance.now() - t;

@@ -55,21 +55,35 @@ export type ReportEntry = ((ReportAnswer | { gzip: string }) & { summary?: strin
  * A feature-maps answer cut to its first `count` channels (maps, channel list and ranges alike), for
  * a report that cannot hold every channel of a wide layer: the views draw each channel they find
  * and only those. Unchanged when it holds `count` channels or fewer.
+ *
+ * The maps may be float32 or already quantised ({@link quantisePictures}): each picture is quantised
+ * on its own, so cutting the quantised maps gives exactly the bytes of quantising the cut ones (a
+ * report holds feature maps at 8 bits until its page is written, a quarter of their float32 size).
  */
-export function keepChannels(answer: FeatureMapsAnswer, count: number): FeatureMapsAnswer {
+export function keepChannels<A extends FeatureMapsAnswer | QuantisedFeatureMaps>(answer: A, count: number): A {
   const [n, c, h, w] = answer.maps.shape;
   if (answer.maps.shape.length !== 4 || c <= count) return answer;
-  const values = decodeFloat32(answer.maps);
   const size = h * w;
-  const kept = new Float32Array(n * count * size);
-  for (let i = 0; i < n; i++) kept.set(values.subarray(i * c * size, (i * c + count) * size), i * count * size);
-  return {
-    ...answer,
-    channels: answer.channels.slice(0, count),
-    channelRanges: answer.channelRanges.slice(0, count),
-    maps: encodeFloat32([n, count, h, w], kept),
+  const cut = <T extends { subarray(a: number, b: number): T; set(t: T, at: number): void }>(values: T, kept: T) => {
+    for (let i = 0; i < n; i++) kept.set(values.subarray(i * c * size, (i * c + count) * size), i * count * size);
+    return kept;
   };
+  const shape = [n, count, h, w];
+  let maps: EncodedArray | QuantisedArray;
+  if (answer.maps.dtype === 'uint8') {
+    const q = answer.maps;
+    if (q.blockSize !== size) throw new Error(`quantised feature maps: pictures of ${q.blockSize} values, not ${h}×${w}`);
+    const blocks = (values: number[]) => Array.from({ length: n * count }, (_, b) => values[Math.floor(b / count) * c + (b % count)]);
+    const bytes = cut(base64ToBytes(q.base64), new Uint8Array(n * count * size));
+    maps = { dtype: 'uint8', shape, blockSize: size, mins: blocks(q.mins), maxs: blocks(q.maxs), base64: bytesToBase64(bytes) };
+  } else {
+    maps = encodeFloat32(shape, cut(decodeFloat32(answer.maps), new Float32Array(n * count * size)));
+  }
+  return { ...answer, channels: answer.channels.slice(0, count), channelRanges: answer.channelRanges.slice(0, count), maps };
 }
+
+/** A feature-maps answer as a report embeds it: its maps quantised to 8 bits ({@link quantisePictures}). */
+export type QuantisedFeatureMaps = Omit<FeatureMapsAnswer, 'maps'> & { maps: QuantisedArray };
 
 /**
  * The fields of each answer kind that are pictures and only drawn (webview/charts/deconvolution.tsx,

@@ -6,11 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { REPORT_CONSECUTIVE_PAIRS, reportConsecutivePairs } from '../../../src/cli/report';
-import { encodeAnswers } from '../../../src/cli/reportAnswers';
+import { encodeAnswers, holdAnswer } from '../../../src/cli/reportAnswers';
 import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../../src/contract/queries';
 import type { FeatureMapsAnswer } from '../../../src/contract/queries';
-import { decodeEntry, keepChannels, REPORT_FORMAT_VERSION, reportVersionProblem } from '../../../src/contract/reportCodec';
-import type { ReportAnswer } from '../../../src/contract/reportCodec';
+import {
+  decodeEntry,
+  keepChannels,
+  quantisePictures,
+  REPORT_FORMAT_VERSION,
+  reportVersionProblem,
+} from '../../../src/contract/reportCodec';
+import type { QuantisedFeatureMaps, ReportAnswer, ReportEntry } from '../../../src/contract/reportCodec';
 import { rng } from '../support/reference';
 
 const SAMPLE = { kind: 'perClass', count: 1, seed: 0 } as const;
@@ -71,6 +77,51 @@ describe('report budget: summarise before leaving out', () => {
     const b = decodeFloat32(kept.maps);
     for (let i = 0; i < 4; i++) assert.deepEqual(b.subarray(i * 4 * 256, (i + 1) * 4 * 256), a.subarray(i * 10 * 256, (i * 10 + 4) * 256));
     assert.equal(keepChannels(full, 10), full);
+  });
+
+  it('keepChannels cuts quantised maps to exactly the bytes of quantising the cut maps', () => {
+    const full = featureMaps(3, 10, 7);
+    // A picture with a non-finite value quantises to a flat one: still per picture.
+    const values = decodeFloat32(full.maps);
+    values[(1 * 10 + 2) * 256 + 5] = NaN;
+    full.maps = encodeFloat32(full.maps.shape, values);
+    for (const count of [1, 4, 9, 10]) {
+      const quantisedThenCut = keepChannels(quantisePictures('featureMaps', full) as QuantisedFeatureMaps, count);
+      assert.equal(JSON.stringify(quantisedThenCut), JSON.stringify(quantisePictures('featureMaps', keepChannels(full, count))));
+    }
+  });
+
+  it('writes the same page from answers held as embedded (holdAnswer) as from whole ones, at every budget', async () => {
+    const whole: Record<string, ReportAnswer> = {
+      [mapsKey(1, 128)]: { answer: featureMaps(1, 128, 1) },
+      [mapsKey(2, 70)]: { answer: featureMaps(2, 70, 2) },
+      [mapsKey(3, 8)]: { answer: featureMaps(3, 8, 3) },
+    };
+    for (const layer of [1, 2]) for (let c = 0; c < 12; c++) whole[deconvolutionKey(layer, c)] = deconvolution(layer * 100 + c);
+    const held: Record<string, ReportAnswer | undefined> = {};
+    const encoded = new Map<string, { entry: ReportEntry; rawBytes: number }>();
+    for (const [key, entry] of Object.entries(whole)) {
+      const h = holdAnswer((JSON.parse(key) as { kind: string }).kind, (entry as { answer: unknown }).answer);
+      held[key] = h.whole;
+      encoded.set(key, await h.encoded);
+    }
+    // Only the feature maps, which the budget may cut, are held whole.
+    assert.deepEqual(
+      Object.keys(held).filter((k) => held[k] !== undefined),
+      [mapsKey(1, 128), mapsKey(2, 70), mapsKey(3, 8)],
+    );
+    const unbounded = pageBytes(encodeAnswers(whole, 1000, Infinity).entries, 1000);
+    let [summarised, omitted] = [0, 0];
+    for (const share of [Infinity, 0.6, 0.3, 0.1, 0.02]) {
+      const budget = share === Infinity ? Infinity : Math.round(unbounded * share);
+      const expected = encodeAnswers(whole, 1000, budget);
+      const actual = encodeAnswers(held, 1000, budget, undefined, encoded);
+      assert.equal(JSON.stringify(actual), JSON.stringify(expected), `budget ${share}`);
+      summarised += expected.summarised.length;
+      omitted += expected.omitted.length;
+    }
+    assert.ok(summarised > 0 && omitted > 0, `the budgets summarise (${summarised}) and leave out (${omitted})`);
+    assert.throws(() => encodeAnswers(held, 1000, Infinity), /held neither whole nor encoded/);
   });
 
   it('cuts the widest layers’ feature maps to their first channels, saying so, and leaves nothing out when that is enough', async () => {
