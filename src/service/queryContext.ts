@@ -552,7 +552,6 @@ export class QueryContext {
       async (signal) => {
         const pass = new QueryContext(this.run, { signal, onProgress: this.control.onProgress }, this.parts);
         try {
-          const same = sameLabelPairs(indices.map((i) => probe.labels[i]));
           const { columns } = await pass.layerPairCodes({
             layerI: q.layer,
             layerJ: q.layer,
@@ -560,13 +559,20 @@ export class QueryContext {
             bins,
             ...(q.x ? { x: q.x } : {}),
           });
-          return columns.map((c) => pairwiseInformationFromCodes(distanceCodesOf(c), same));
+          return this.labelBitsOf(columns, indices);
         } finally {
           await pass.release();
         }
       },
       this.control.signal,
     );
+  }
+
+  /** Each channel's `I_pair(T_c; Y)` from its codes over the pairs of the inputs `indices` (channelLabelBits). */
+  private labelBitsOf(codes: readonly SharedCodes[], indices: readonly number[]): (number | undefined)[] {
+    const labels = this.probe().labels;
+    const same = sameLabelPairs(indices.map((i) => labels[i]));
+    return codes.map((c) => pairwiseInformationFromCodes(distanceCodesOf(c), same));
   }
 
   /** Whether the codes of every channel of `layer` at `epoch` (on `x`, with `bins`) are kept or being computed. */
@@ -579,8 +585,9 @@ export class QueryContext {
   /** The codes of every channel of `layer` (layerCodes.ts: kept, joined while being computed, or computed). */
   private wholeLayerCodes(epoch: number, layer: number, indices: number[], bins: number): Promise<SharedCodes[]> {
     const n = this.probe().labels.length;
+    const key = LayerCodesCache.key(this.run.folder, epoch, layer, bins, indices, n);
     return this.parts.layerCodes.get(
-      LayerCodesCache.key(this.run.folder, epoch, layer, bins, indices, n),
+      key,
       // The pass belongs to every query waiting for it: its forward pass and models are its own,
       // under a signal that aborts only when none waits any more.
       async (signal) => {
@@ -588,7 +595,22 @@ export class QueryContext {
         try {
           const { layer: acts, rows } = await pass.layerRows(epoch, layer, indices);
           this.control.onProgress?.(0.6, `distances of layer ${layer}`);
-          return await this.computePool().layerCodes(acts, bins, signal, { rows });
+          const codes = await this.computePool().layerCodes(acts, bins, signal, { rows });
+          // Each channel's label information too (channelLabelBits), while the codes are at hand: a
+          // few milliseconds a layer, where computing the codes again later takes a forward pass
+          // (the complete MobileNetV2 report did so for 23 layers, whose capacity matrices came
+          // long before their label information). On this thread once the waiting query has sent
+          // its next stage to the compute workers (a macrotask: after its continuations), so it
+          // adds nothing to that query's path. The same values as channelLabelBits computes.
+          setImmediate(() => {
+            if (signal.aborted || this.parts.labelBits.has(key)) return;
+            try {
+              this.parts.labelBits.put(key, this.labelBitsOf(codes, indices));
+            } catch {
+              // Only a head start: channelLabelBits computes the values when they are asked.
+            }
+          });
+          return codes;
         } finally {
           await pass.release();
         }

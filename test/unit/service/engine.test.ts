@@ -175,6 +175,29 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
     }
   });
 
+  it("a layer's label information is kept from its codes computed for another query: asked later, it takes no distance pass, with the same answer", async () => {
+    const convs = manifest.layers.filter((l) => l.index > 0 && l.outputShape.length === 3).map((l) => l.index);
+    const [a, b] = [convs[0], convs[1] ?? convs[0]];
+    const { passes, restore } = countDistancePasses();
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, codesBytes: 0 });
+    const fresh = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0, codesBytes: 0 });
+    try {
+      await engine.answer(folder, { kind: 'capacityMatrix', layerI: a, layerJ: b, epoch: 2, x: { kind: 'all' } });
+      const computed = passes.length;
+      assert.ok(computed >= 1);
+      // The values are put once the query has gone on (a macrotask later).
+      await new Promise((resolve) => setImmediate(resolve));
+      const later = await engine.answer(folder, { kind: 'channelLabelInformation', layer: b, epochs: [2] });
+      assert.equal(passes.length, computed, 'no distance pass for the label information');
+      assert.deepEqual((await fresh.answer(folder, { kind: 'channelLabelInformation', layer: b, epochs: [2] })).answer, later.answer);
+      assert.equal(passes.length, computed + 1, 'an engine that kept nothing takes one');
+    } finally {
+      restore();
+      engine.close();
+      fresh.close();
+    }
+  });
+
   it('feature maps of many channels of the same few inputs share one forward pass, with the answers of separate passes', async () => {
     const x = { kind: 'indices' as const, indices: [1, 4, 9] };
     const queries = [0, 1, 2, 3].map((c): Query => ({ kind: 'featureMaps', layer: 3, channels: [c], epoch: 2, x }));
