@@ -470,7 +470,7 @@ export class QueryContext {
     const indices = this.subset(q.x);
     const bins = q.bins ?? this.manifest.settings.bins;
     const n = this.probe().labels.length;
-    const keyOf = (layer: number) => LayerCodesCache.key(this.run.folder, q.epoch, layer, bins, indices, n);
+    const keyOf = (layer: number) => this.codesKey(q.epoch, layer, bins, indices);
     // Both layers from one forward pass that copies out only them, when neither's codes are known
     // yet and the pass is over the whole probe set (layerOutput's rule).
     const layersNeeded = [q.layerI, q.layerJ].filter((l) => l > 0 && !this.parts.layerCodes.has(keyOf(l)));
@@ -496,8 +496,7 @@ export class QueryContext {
     this.checkLayer(q.layer);
     const indices = this.subset(q.x);
     const bins = q.bins ?? this.manifest.settings.bins;
-    const n = this.probe().labels.length;
-    if (this.parts.layerCodes.has(LayerCodesCache.key(this.run.folder, q.epoch, q.layer, bins, indices, n))) {
+    if (this.parts.layerCodes.has(this.codesKey(q.epoch, q.layer, bins, indices))) {
       const whole = await this.wholeLayerCodes(q.epoch, q.layer, indices, bins);
       return channels.map((c) => whole[c]);
     }
@@ -516,7 +515,7 @@ export class QueryContext {
     this.checkLayer(q.layer);
     const indices = this.subset(q.x);
     const bins = this.manifest.settings.bins;
-    const key = LayerCodesCache.key(this.run.folder, q.epoch, q.layer, bins, indices, this.probe().labels.length);
+    const key = this.codesKey(q.epoch, q.layer, bins, indices);
     return this.parts.selfCapacities.get(
       key,
       async (signal) => {
@@ -546,9 +545,8 @@ export class QueryContext {
     this.checkLayer(q.layer);
     const indices = this.subset(q.x);
     const bins = q.bins ?? this.manifest.settings.bins;
-    const probe = this.probe();
     return this.parts.labelBits.get(
-      LayerCodesCache.key(this.run.folder, q.epoch, q.layer, bins, indices, probe.labels.length),
+      this.codesKey(q.epoch, q.layer, bins, indices),
       async (signal) => {
         const pass = new QueryContext(this.run, { signal, onProgress: this.control.onProgress }, this.parts);
         try {
@@ -579,13 +577,20 @@ export class QueryContext {
   layerCodesKnown(q: { layer: number; epoch: number; x?: InputSubset; bins?: number }): boolean {
     const indices = this.subset(q.x);
     const bins = q.bins ?? this.manifest.settings.bins;
-    return this.parts.layerCodes.has(LayerCodesCache.key(this.run.folder, q.epoch, q.layer, bins, indices, this.probe().labels.length));
+    return this.parts.layerCodes.has(this.codesKey(q.epoch, q.layer, bins, indices));
+  }
+
+  /**
+   * The key of a layer's codes, and of what is kept from them (label information, self-capacity):
+   * this run, epoch, layer, bins and inputs (LayerCodesCache.key).
+   */
+  private codesKey(epoch: number, layer: number, bins: number, indices: readonly number[]): string {
+    return LayerCodesCache.key(this.run.folder, epoch, layer, bins, indices, this.probe().labels.length);
   }
 
   /** The codes of every channel of `layer` (layerCodes.ts: kept, joined while being computed, or computed). */
   private wholeLayerCodes(epoch: number, layer: number, indices: number[], bins: number): Promise<SharedCodes[]> {
-    const n = this.probe().labels.length;
-    const key = LayerCodesCache.key(this.run.folder, epoch, layer, bins, indices, n);
+    const key = this.codesKey(epoch, layer, bins, indices);
     return this.parts.layerCodes.get(
       key,
       // The pass belongs to every query waiting for it: its forward pass and models are its own,
