@@ -29,13 +29,23 @@ export function defaultClusterCount(channels: number): number {
  * profile over the inputs). A feature map with a non-finite value has a NaN mean; clusterChannels
  * treats such a channel as one whose correlation is undefined.
  */
-export function channelProfiles(layer: LayerActivations): Float64Array {
+export function channelProfiles(layer: LayerActivations, kernel?: KernelKind): Float64Array {
   const { count, units, channels, data } = layer;
   const out = new Float64Array(channels * count);
-  if (data instanceof Float32Array) profiles32(data, count, units, channels, out);
+  const wasm = kernel === 'js' ? undefined : profileDotsKernel();
+  if (kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
+  if (wasm && data instanceof Float32Array && units > 0) wasm.profiles(data, count, units, channels, out);
+  else if (data instanceof Float32Array) profiles32(data, count, units, channels, out);
   else profilesAny(data, count, units, channels, out);
   return out;
 }
+
+/**
+ * Bytes of float32 activations `channelProfiles` copies into the kernel's memory at a time: whole
+ * inputs up to this (one input at least), so that the kernel's memory, which never shrinks, stays
+ * small whatever the layer.
+ */
+const PROFILE_BLOCK_BYTES = 4 * 1024 * 1024;
 
 /**
  * `channelProfiles` of float32 activations (activations are; a loop of its own stays monomorphic):
@@ -243,15 +253,24 @@ function correlationDistances(
 interface ProfileDotsExports {
   memory: KernelMemory;
   dots(rows: number, t: number, channels: number, pad: number, count: number, out: number): void;
+  sums(x: number, inputs: number, units: number, channels: number, out: number): void;
 }
 
 const compileProfileDots = compiledOnce(profileDotsBytes);
-let profileDots: { dots: (rows: Float64Array, channels: number, count: number) => { pad: number; out: Float64Array } } | null | undefined;
+let profileDots:
+  | {
+      dots: (rows: Float64Array, channels: number, count: number) => { pad: number; out: Float64Array };
+      profiles: (data: Float32Array, count: number, units: number, channels: number, out: Float64Array) => void;
+    }
+  | null
+  | undefined;
 
 /**
- * This thread's dot-product kernel (wasm/profileDots.wat), or null without WebAssembly SIMD:
- * `dots` gives every pair's dot product of the unit rows at `out[a·pad + b]` for b > a (a view
- * of the kernel's memory, valid until the next call).
+ * This thread's profile kernels (wasm/profileDots.wat), or null without WebAssembly SIMD: `dots`
+ * gives every pair's dot product of the unit rows at `out[a·pad + b]` for b > a (a view of the
+ * kernel's memory, valid until the next call); `profiles` writes `channelProfiles` of float32
+ * activations with `units > 0` into `out`, bit for bit profiles32's (the sums in the same order,
+ * each divided by `units` here).
  */
 function profileDotsKernel(): typeof profileDots {
   if (profileDots === undefined) {
@@ -270,6 +289,20 @@ function profileDotsKernel(): typeof profileDots {
           for (let c = 0; c < channels; c++) for (let n = 0, i = c * count; n < count; n++, i++) t[n * pad + c] = rows[i];
           kernel.dots(0, tAt, channels, pad, count, outAt);
           return { pad, out: new Float64Array(mem, outAt, channels * pad) };
+        },
+        profiles: (data, count, units, channels, out) => {
+          const per = units * channels;
+          const block = Math.max(1, Math.min(count, Math.floor(PROFILE_BLOCK_BYTES / (4 * per))));
+          // Memory: [a block of inputs' values: block × units × channels float32][their sums: block × channels float64].
+          const sumsAt = Math.ceil((block * per * 4) / 16) * 16;
+          const mem = growTo(kernel.memory, sumsAt + block * channels * 8);
+          for (let n0 = 0; n0 < count; n0 += block) {
+            const inputs = Math.min(block, count - n0);
+            new Float32Array(mem, 0, inputs * per).set(data.subarray(n0 * per, (n0 + inputs) * per));
+            kernel.sums(0, inputs, units, channels, sumsAt);
+            const sums = new Float64Array(mem, sumsAt, inputs * channels);
+            for (let k = 0; k < inputs; k++) for (let c = 0; c < channels; c++) out[c * count + n0 + k] = sums[k * channels + c] / units;
+          }
         },
       };
     } else profileDots = null;

@@ -1,14 +1,22 @@
-;; Dot products of a layer's standardised channel profiles (channelClusters.ts `correlationDistances`,
-;; the network graph's clustering): every pair's sum in the order the JavaScript loop adds it — the
-;; products of n = 0, 1, … added one by one to a sum that starts at +0, each product and each sum
-;; rounded to float64 (a multiply then an add, never fused) — so the same bits, with two pairs to a
-;; SIMD lane pair and sixteen pairs a trip.
+;; The network graph's two kernels on channel profiles (channelClusters.ts).
+;;
+;; `dots`: dot products of a layer's standardised channel profiles (`correlationDistances`, the
+;; clustering): every pair's sum in the order the JavaScript loop adds it — the products of n = 0,
+;; 1, … added one by one to a sum that starts at +0, each product and each sum rounded to float64 (a
+;; multiply then an add, never fused) — so the same bits, with two pairs to a SIMD lane pair and
+;; sixteen pairs a trip.
 ;;
 ;; dots(rows, t, channels, pad, count, out): rows = channel a's profile at rows + 8·(a·count + n)
 ;;   (row-major [channels, count]); t = the same transposed, profile value (n, b) at t + 8·(n·pad + b)
 ;;   with pad a multiple of 16 and columns b ≥ channels zero; writes f64 out[a·pad + b] for every
 ;;   a < channels and b from a + 1 rounded down to a multiple of 16 up to the next multiple of 16 at
 ;;   or past `channels` (entries with b ≤ a or b ≥ channels are written too, and mean nothing).
+;;
+;; sums(x, inputs, units, channels, out): the profiles' sums (channelClusters.ts `channelProfiles`)
+;;   of float32 activations x[n, p, c] at x + 4·((n·units + p)·channels + c): out[n·channels + c] =
+;;   Σ_p x[n, p, c] in float64, p = 0, 1, … added one by one to a sum that starts at +0 (each value
+;;   widened exactly, each sum rounded to float64): the JavaScript loop's sums, bit for bit, read in
+;;   memory order, four channels a load.
 (module
   (memory (export "memory") 1)
   (func (export "dots") (param $rows i32) (param $t i32) (param $channels i32) (param $pad i32) (param $count i32) (param $out i32)
@@ -56,5 +64,42 @@
         (br $bLoop)))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br $aLoop)))
+  )
+  (func (export "sums") (param $x i32) (param $inputs i32) (param $units i32) (param $channels i32) (param $out i32)
+    (local $n i32) (local $p i32) (local $c i32) (local $quads i32) (local $row i32) (local $o i32) (local $a i32) (local $v v128)
+    (local.set $quads (i32.and (local.get $channels) (i32.const -4)))
+    (local.set $row (local.get $x))
+    (block $nEnd (loop $nLoop
+      (br_if $nEnd (i32.ge_u (local.get $n) (local.get $inputs)))
+      (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $n) (local.get $channels)) (i32.const 3))))
+      (memory.fill (local.get $o) (i32.const 0) (i32.shl (local.get $channels) (i32.const 3)))
+      (local.set $p (i32.const 0))
+      (block $pEnd (loop $pLoop
+        (br_if $pEnd (i32.ge_u (local.get $p) (local.get $units)))
+        ;; Four channels a load: lanes 0–1 widened into one f64x2, lanes 2–3 into the next.
+        (local.set $c (i32.const 0))
+        (block $qEnd (loop $qLoop
+          (br_if $qEnd (i32.ge_u (local.get $c) (local.get $quads)))
+          (local.set $v (v128.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))
+          (local.set $a (i32.add (local.get $o) (i32.shl (local.get $c) (i32.const 3))))
+          (v128.store offset=0 (local.get $a)
+            (f64x2.add (v128.load offset=0 (local.get $a)) (f64x2.promote_low_f32x4 (local.get $v))))
+          (v128.store offset=16 (local.get $a)
+            (f64x2.add (v128.load offset=16 (local.get $a))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v)))))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $qLoop)))
+        (block $cEnd (loop $cLoop
+          (br_if $cEnd (i32.ge_u (local.get $c) (local.get $channels)))
+          (local.set $a (i32.add (local.get $o) (i32.shl (local.get $c) (i32.const 3))))
+          (f64.store (local.get $a)
+            (f64.add (f64.load (local.get $a)) (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br $cLoop)))
+        (local.set $row (i32.add (local.get $row) (i32.shl (local.get $channels) (i32.const 2))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pLoop)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nLoop)))
   )
 )

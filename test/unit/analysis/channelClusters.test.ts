@@ -89,13 +89,37 @@ describe('channel clusters: channels grouped by their mean activation per probe 
           for (let p = 0; p < units; p++) sum += values[(n * units + p) * channels + c];
           expected[c * count + n] = sum / units;
         }
-      for (const data of [values, Float64Array.from(values)]) {
-        const got = channelProfiles(layerActivations([count, 2, 3, channels], data));
-        assert.ok(
-          got.every((v, i) => Object.is(v, expected[i])),
-          `${channels} channels, ${data.constructor.name}`,
-        );
-      }
+      for (const data of [values, Float64Array.from(values)])
+        for (const kernel of ['js', 'wasm-simd'] as const) {
+          const got = channelProfiles(layerActivations([count, 2, 3, channels], data), kernel);
+          assert.ok(
+            got.every((v, i) => Object.is(v, expected[i])),
+            `${channels} channels, ${data.constructor.name}, ${kernel}`,
+          );
+        }
+    }
+  });
+
+  it("gives the WebAssembly kernel the JavaScript loop's bits on special values and across its blocks of inputs", () => {
+    const random = seededRandom(12);
+    const special = [NaN, Infinity, -Infinity, -0, 0, 1e-45, -1e-45, 3.4e38, -3.4e38, 1.17549435e-38];
+    // 9 inputs of 32×32 maps × 130 channels: more than the kernel's 4 MiB block, and channels that are not a multiple of 4.
+    for (const [count, h, w, channels] of [
+      [9, 32, 32, 130],
+      [3, 1, 1, 1],
+      [4, 3, 5, 6],
+    ]) {
+      const units = h * w;
+      const values = Float32Array.from({ length: count * units * channels }, () =>
+        random() < 0.5 / units ? special[Math.floor(random() * special.length)] : (random() - 0.4) * 1e3 ** random(),
+      );
+      const js = channelProfiles(layerActivations([count, h, w, channels], values), 'js');
+      const wasm = channelProfiles(layerActivations([count, h, w, channels], values), 'wasm-simd');
+      let differ = 0;
+      for (let i = 0; i < js.length; i++) if (!Object.is(js[i], wasm[i]) && !(Number.isNaN(js[i]) && Number.isNaN(wasm[i]))) differ++;
+      assert.equal(differ, 0, `${count} × ${units} × ${channels}`);
+      if (count * units * channels > 1e5)
+        assert.ok(js.some(Number.isNaN) && js.some((v) => v === Infinity), 'NaN and ∞ reached some profiles');
     }
   });
 
