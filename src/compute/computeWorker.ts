@@ -35,6 +35,7 @@ import {
   touchPages,
 } from './protocol';
 import { collectingPort } from '../rpc/sharedBuffers';
+import { gatherChannels32 } from './sharedLayer';
 
 // The capacity's screening kernel has fused multiply-adds (src/analysis/wasm/gram32Fma.wat):
 // relaxed SIMD, which Node 20's V8 compiles only behind this flag. It enables those instructions
@@ -121,19 +122,35 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
     return {};
   });
   channel.onRequest(capacityCodes, (req) => {
-    const { count, units, channels, type, data, channelsFirst } = req.layer;
-    // The buffer may be longer than the layer (the pool reuses a larger one): only the layer's values.
-    const length = count * units * channels;
-    const values = type === 'float32' ? new Float32Array(data, 0, length) : new Float64Array(data, 0, length);
-    const layer = { count, units, channels, data: values };
-    // Channels first, a channel's matrix is a slice (float32 widens exactly: the same distances).
-    const matrixOf = (c: number) => (channelsFirst ? values.subarray(c * count * units, (c + 1) * count * units) : channelMatrix(layer, c));
+    const { count, units, channels, type, data, channelsFirst, gather } = req.layer;
+    const per = count * units;
+    let matrixOf: (c: number) => SampleArray;
+    // Per chunk of channels: a layer left where it is has this worker gather the chunk's channels first.
+    let takeChunk: ((a: number, b: number) => void) | undefined;
+    if (gather) {
+      const whole = new Float32Array(data, gather.offset * 4, gather.inputs * units * gather.channels);
+      let first = 0;
+      takeChunk = (a, b) => {
+        if (gatherScratch.length < (b - a) * per) gatherScratch = new Float32Array((b - a) * per);
+        gatherChannels32(whole, units, gather.channels, gather.rows, gather.picked, a, b, gatherScratch);
+        first = a;
+      };
+      matrixOf = (c) => gatherScratch.subarray((c - first) * per, (c - first + 1) * per);
+    } else {
+      // The buffer may be longer than the layer (the pool reuses a larger one): only the layer's values.
+      const length = per * channels;
+      const values = type === 'float32' ? new Float32Array(data, 0, length) : new Float64Array(data, 0, length);
+      const layer = { count, units, channels, data: values };
+      // Channels first, a channel's matrix is a slice (float32 widens exactly: the same distances).
+      matrixOf = (c) => (channelsFirst ? values.subarray(c * per, (c + 1) * per) : channelMatrix(layer, c));
+    }
     const codes: SharedCodes[] = [];
     const taken: number[] = [];
     forEachClaimedChunk(
       req.c1 - req.c0,
       req.claims,
       (a, b) => {
+        takeChunk?.(a, b);
         for (let c = a; c < b; c++) {
           codes.push(toShared(distanceCodes(matrixOf(c), count, units, req.bins, undefined, sharedCodes(count, req.bins))));
           taken.push(c);
@@ -173,6 +190,9 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
   });
   return channel;
 }
+
+/** This worker's channels gathered out of a layer left where it is (`capacityCodes` with `gather`), kept for the next chunk. */
+let gatherScratch = new Float32Array(0);
 
 /** The smallest page size of the machines the service runs on (a write per page maps it). */
 const PAGE_BYTES = 4096;

@@ -50,7 +50,7 @@ import {
   SharedSamples,
   touchPages,
 } from './protocol';
-import { LayerSelection, selectedSize, sharedArray, sharedSamples, shareLayer } from './sharedLayer';
+import { checkedSelection, LayerSelection, selectedSize, sharedArray, sharedSamples, shareLayer } from './sharedLayer';
 
 /** Work below this many multiply-adds runs inline: starting threads would cost more than it saves. */
 const INLINE_WORK = 2e7;
@@ -66,6 +66,14 @@ function inlineWork(n: number, d: number, k: number): boolean {
 }
 /** Largest shared layer buffer kept for the next layer's distance codes (bytes). */
 const KEPT_LAYER_BYTES = 64 * 1024 ** 2;
+
+/**
+ * Channels a worker takes at a time of a layer left in its shared memory (SharedLayer `gather`),
+ * at most {@link GATHER_BYTES} of them: gathered together, each cache line of the layer read
+ * serves several channels (one at a time, each channel read every line of the layer).
+ */
+const GATHER_CHANNELS = 8;
+const GATHER_BYTES = 16 * 1024 ** 2;
 /**
  * Chunks per worker a stage is cut into: enough that a worker slowed by another process costs
  * the stage at most about one chunk of waiting, few enough that taking a chunk (one atomic add)
@@ -377,20 +385,44 @@ export class ComputePool {
 
   /**
    * `layer` (its rows and channels `select`s, in that order) in shared memory, channels first:
-   * shared once, the workers take its channels apart themselves.
+   * shared once, the workers take its channels apart themselves. A float32 layer of several
+   * channels already in shared memory (a split forward pass's) stays where it is: each worker
+   * gathers the channels it takes (`gather`), off this thread, which would otherwise copy the
+   * whole layer first (the cold network graph's copies took ≈ 1.2 s of it).
    */
   private share(layer: LayerActivations, select?: LayerSelection): SharedLayer {
     const { count, channels } = selectedSize(layer, select);
-    const bytes = count * layer.units * channels * (layer.data instanceof Float32Array ? 4 : 8);
+    const { data, units } = layer;
+    if (data instanceof Float32Array && data.buffer instanceof SharedArrayBuffer && layer.channels > 1) {
+      const { rows, picked } = checkedSelection(layer, select);
+      return {
+        count,
+        units,
+        channels,
+        type: 'float32',
+        data: data.buffer,
+        gather: { offset: data.byteOffset / 4, inputs: layer.count, channels: layer.channels, rows, picked },
+      };
+    }
+    const bytes = count * units * channels * (data instanceof Float32Array ? 4 : 8);
     return shareLayer(layer, this.takeLayerBuffer(bytes), select);
   }
 
   /** `layerCodes` of a layer shared already (its request goes out before this returns). */
   private async sharedLayerCodes(shared: SharedLayer, bins: number, signal?: AbortSignal): Promise<SharedCodes[]> {
     const { channels } = shared;
-    const parts = await this.stage(capacityCodes, channels, 1, (claims) => ({ layer: shared, c0: 0, c1: channels, bins, claims }), signal);
-    // Every worker has answered, so none reads the layer any more: its buffer serves the next one.
-    this.keepLayerBuffer(shared.data);
+    // A worker gathers a gathered layer's channels a chunk at a time (GATHER_BYTES): every cache line it reads serves several.
+    const chunk = shared.gather ? Math.max(1, Math.min(GATHER_CHANNELS, Math.floor(GATHER_BYTES / (4 * shared.count * shared.units)))) : 1;
+    const parts = await this.stage(
+      capacityCodes,
+      channels,
+      chunk,
+      (claims) => ({ layer: shared, c0: 0, c1: channels, bins, claims }),
+      signal,
+    );
+    // Every worker has answered, so none reads the layer any more: its buffer serves the next one
+    // (one the pool copied the layer into; a layer left where it is is its owner's).
+    if (!shared.gather) this.keepLayerBuffer(shared.data);
     const codes: (SharedCodes | undefined)[] = new Array<SharedCodes | undefined>(channels).fill(undefined);
     for (const part of parts) {
       if (!part.channels) throw new Error('a compute worker answered "capacity/codes" without saying which channels its codes belong to');

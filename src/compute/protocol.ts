@@ -27,17 +27,47 @@ export const SharedSamplesSchema = v.pipe(
 export type SharedSamples = v.InferOutput<typeof SharedSamplesSchema>;
 
 /**
+ * Where a layer already in shared memory lies, and what of it a request takes: the whole layer,
+ * float32 channels last `[inputs, units, channels]`, from element `offset` of the buffer; the
+ * layer the request describes is its inputs `rows` and channels `picked`, in that order, which
+ * each worker gathers for the channels it takes (src/compute/sharedLayer.ts `gatherChannels32`).
+ */
+const GatherSchema = v.object({ offset: Count, inputs: Count, channels: Count, rows: IndexList, picked: IndexList });
+
+/**
  * Layer activations shared by every worker: `[count, units, channels]` (channels last, as
  * TensorFlow.js gives them), or `[channels, count, units]` with `channelsFirst`, where each
  * channel's matrix is one contiguous run (gathering a channel out of channels-last data reads
- * every cache line of the layer, for each channel).
+ * every cache line of the layer, for each channel), or, with `gather`, a selection of a larger
+ * layer left where it is (float32 only).
  */
 export const SharedLayerSchema = v.pipe(
-  v.object({ count: Count, units: Count, channels: Count, type: ElementType, data: Shared, channelsFirst: v.optional(v.boolean()) }),
+  v.object({
+    count: Count,
+    units: Count,
+    channels: Count,
+    type: ElementType,
+    data: Shared,
+    channelsFirst: v.optional(v.boolean()),
+    gather: v.optional(GatherSchema),
+  }),
   v.check(
-    (l) => l.data.byteLength >= l.count * l.units * l.channels * bytesOf(l.type),
+    (l) => l.gather !== undefined || l.data.byteLength >= l.count * l.units * l.channels * bytesOf(l.type),
     'the layer buffer is shorter than count × units × channels values',
   ),
+  v.check((l) => {
+    const g = l.gather;
+    if (!g) return true;
+    return (
+      l.type === 'float32' &&
+      !l.channelsFirst &&
+      g.rows.length === l.count &&
+      g.picked.length === l.channels &&
+      g.rows.every((r) => r < g.inputs) &&
+      g.picked.every((c) => c < g.channels) &&
+      l.data.byteLength >= (g.offset + g.inputs * l.units * g.channels) * 4
+    );
+  }, 'a gathered layer takes float32 rows and channels within the layer its buffer holds'),
 );
 export type SharedLayer = v.InferOutput<typeof SharedLayerSchema>;
 

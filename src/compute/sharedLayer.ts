@@ -39,19 +39,12 @@ export function selectedSize(layer: LayerActivations, select?: LayerSelection): 
  */
 export function shareLayer(layer: LayerActivations, buffer: SharedArrayBuffer, select?: LayerSelection): SharedLayer {
   const { count, units, channels, data } = layer;
-  if (select?.rows)
-    for (const r of select.rows)
-      if (!(Number.isInteger(r) && r >= 0 && r < count)) throw new RangeError(`input ${r} is not among the layer's ${count}`);
-  if (select?.channels)
-    for (const c of select.channels)
-      if (!(Number.isInteger(c) && c >= 0 && c < channels)) throw new RangeError(`channel ${c} is not among the layer's ${channels}`);
+  const { rows, picked } = checkedSelection(layer, select);
   const whole = !select?.rows && !select?.channels;
   if (whole && channels === 1) {
     (data instanceof Float32Array ? new Float32Array(buffer, 0, data.length) : new Float64Array(buffer, 0, data.length)).set(data);
     return { count, units, channels, type: data instanceof Float32Array ? 'float32' : 'float64', data: buffer };
   }
-  const rows = select?.rows ?? Array.from({ length: count }, (_, i) => i);
-  const picked = select?.channels ?? Array.from({ length: channels }, (_, c) => c);
   if (data instanceof Float32Array) return shareFloat32(data, buffer, units, channels, rows, picked);
   if (!whole) {
     const values = new Float64Array(rows.length * units * picked.length);
@@ -61,6 +54,24 @@ export function shareLayer(layer: LayerActivations, buffer: SharedArrayBuffer, s
   }
   transposeChannels(data, new Float64Array(buffer, 0, data.length), count * units, channels);
   return { count, units, channels, type: 'float64', data: buffer, channelsFirst: true };
+}
+
+/**
+ * The inputs and channels `select` takes of `layer`, written out (every one when not given);
+ * a RangeError names the first that the layer does not have.
+ */
+export function checkedSelection(layer: LayerActivations, select?: LayerSelection): { rows: number[]; picked: number[] } {
+  const { count, channels } = layer;
+  if (select?.rows)
+    for (const r of select.rows)
+      if (!(Number.isInteger(r) && r >= 0 && r < count)) throw new RangeError(`input ${r} is not among the layer's ${count}`);
+  if (select?.channels)
+    for (const c of select.channels)
+      if (!(Number.isInteger(c) && c >= 0 && c < channels)) throw new RangeError(`channel ${c} is not among the layer's ${channels}`);
+  return {
+    rows: select?.rows ? [...select.rows] : Array.from({ length: count }, (_, i) => i),
+    picked: select?.channels ? [...select.channels] : Array.from({ length: channels }, (_, c) => c),
+  };
 }
 
 /** `[rows, channels]` into `[channels, rows]`, in blocks of rows so that both sides stay in the cache. */
@@ -77,8 +88,7 @@ function transposeChannels(data: ArrayLike<number>, out: Float64Array, rows: num
 
 /**
  * The inputs `rows` and channels `picked` of float32 `[inputs, units, all]` data into `buffer`,
- * channels first; four channels a trip where they run on (all of them, when not picked): a
- * 500 × 16 × 16 × 64 layer in 12 ms where one channel a trip took 19.
+ * channels first ({@link gatherChannels32}).
  */
 function shareFloat32(
   data: Float32Array,
@@ -90,13 +100,38 @@ function shareFloat32(
 ): SharedLayer {
   const count = rows.length;
   const channels = picked.length;
-  const out = new Float32Array(buffer, 0, count * units * channels);
+  gatherChannels32(data, units, all, rows, picked, 0, channels, new Float32Array(buffer, 0, count * units * channels));
+  return channels === 1
+    ? { count, units, channels: 1, type: 'float32', data: buffer }
+    : { count, units, channels, type: 'float32', data: buffer, channelsFirst: true };
+}
+
+/**
+ * Channels `picked[j0 .. j1)` of the inputs `rows` of float32 channels-last `[inputs, units, all]`
+ * data into `out`, channels first (`(j1 − j0) × rows.length × units`: channel `picked[j]`'s matrix
+ * at `(j − j0) · rows.length · units`), one input's block at a time (it stays in the cache while
+ * its channels are read out); four channels a trip where they run on (all of them, when not
+ * picked): a 500 × 16 × 16 × 64 layer in 12 ms where one channel a trip took 19. The pool copies a
+ * whole layer this way (`shareLayer`); a compute worker takes the channels it claims of a layer
+ * already in shared memory (SharedLayer `gather`).
+ */
+export function gatherChannels32(
+  data: Float32Array,
+  units: number,
+  all: number,
+  rows: readonly number[],
+  picked: readonly number[],
+  j0: number,
+  j1: number,
+  out: Float32Array,
+): void {
+  const count = rows.length;
   const total = count * units;
   for (let k = 0; k < count; k++) {
     const from = rows[k] * units * all;
-    const to = k * units;
-    let j = 0;
-    for (; j + 3 < channels && runsOn(picked, j); j += 4) {
+    const to = k * units - j0 * total;
+    let j = j0;
+    for (; j + 3 < j1 && runsOn(picked, j); j += 4) {
       const b0 = j * total + to;
       for (let u = 0, src = from + picked[j]; u < units; u++, src += all) {
         out[b0 + u] = data[src];
@@ -105,14 +140,11 @@ function shareFloat32(
         out[b0 + 3 * total + u] = data[src + 3];
       }
     }
-    for (; j < channels; j++) {
+    for (; j < j1; j++) {
       const base = j * total + to;
       for (let u = 0, src = from + picked[j]; u < units; u++, src += all) out[base + u] = data[src];
     }
   }
-  return channels === 1
-    ? { count, units, channels: 1, type: 'float32', data: buffer }
-    : { count, units, channels, type: 'float32', data: buffer, channelsFirst: true };
 }
 
 /** Whether the picked channels `j … j + 3` are four channels side by side. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { capacityMatrix, interSampleEntropy, layerActivations, layerDistanceCodes } from '../../../src/analysis';
 import { CancelledError, ComputePool } from '../../../src/compute/pool';
-import { CANCELLED_CLAIM, Claims, forEachClaimedChunk } from '../../../src/compute/protocol';
+import * as v from 'valibot';
+import { CANCELLED_CLAIM, Claims, forEachClaimedChunk, SharedLayerSchema } from '../../../src/compute/protocol';
 import { rng } from '../support/reference';
 
 const claimsOf = (chunk: number): Claims => ({ counter: new SharedArrayBuffer(4), chunk });
@@ -169,7 +170,10 @@ describe('ComputePool with uneven chunk counts', () => {
       [rows, [1, 9, 0, 4, 2, 3, 4, 5]],
       [[7], [4]],
     ];
-    for (const data of [values, Float64Array.from(values)]) {
+    // The layer as an array of its own, in float64, and (float32) in shared memory at an offset, as a split forward pass leaves it: the workers gather it.
+    const shared = new Float32Array(new SharedArrayBuffer((values.length + 5) * 4), 12, values.length);
+    shared.set(values);
+    for (const data of [values, Float64Array.from(values), shared]) {
       const layer = layerActivations([n, side, side, all], data);
       for (const [rowSel, channelSel] of selections) {
         const got = await pool.layerCodes(layer, 16, undefined, { rows: rowSel, channels: channelSel });
@@ -177,13 +181,39 @@ describe('ComputePool with uneven chunk counts', () => {
         assert.deepEqual(
           got.map((c) => Array.from(new Uint8Array(c.codes))),
           expected.map((c) => Array.from(c.codes)),
-          `${data.constructor.name}, rows ${rowSel?.length ?? 'all'}, channels ${channelSel?.join(' ') ?? 'all'}`,
+          `${data.constructor.name}${data === shared ? ' shared' : ''}, rows ${rowSel?.length ?? 'all'}, channels ${channelSel?.join(' ') ?? 'all'}`,
         );
       }
     }
-    const layer = layerActivations([n, side, side, all], values);
-    await assert.rejects(pool.layerCodes(layer, 16, undefined, { rows: [0, n] }), RangeError);
-    await assert.rejects(pool.layerCodes(layer, 16, undefined, { channels: [all] }), RangeError);
+    assert.deepEqual(Array.from(shared), Array.from(values), 'the shared layer is left as it was');
+    for (const data of [values, shared]) {
+      const layer = layerActivations([n, side, side, all], data);
+      await assert.rejects(pool.layerCodes(layer, 16, undefined, { rows: [0, n] }), RangeError);
+      await assert.rejects(pool.layerCodes(layer, 16, undefined, { channels: [all] }), RangeError);
+    }
+  });
+
+  it('refuses a gathered layer that reaches past the layer its buffer holds', () => {
+    const data = new SharedArrayBuffer(2 * 3 * 4 * 4 + 8);
+    const layer = (gather: { offset: number; inputs: number; channels: number; rows: number[]; picked: number[] }, type = 'float32') => ({
+      count: gather.rows.length,
+      units: 3,
+      channels: gather.picked.length,
+      type,
+      data,
+      gather,
+    });
+    const ok = { offset: 2, inputs: 2, channels: 4, rows: [1, 0], picked: [3, 1] };
+    assert.ok(v.safeParse(SharedLayerSchema, layer(ok)).success);
+    for (const bad of [
+      { ...ok, rows: [2] },
+      { ...ok, picked: [4] },
+      { ...ok, offset: 3 },
+      { ...ok, inputs: 3 },
+      { ...ok, rows: [-1] },
+    ])
+      assert.equal(v.safeParse(SharedLayerSchema, layer(bad)).success, false, JSON.stringify(bad));
+    assert.equal(v.safeParse(SharedLayerSchema, layer(ok, 'float64')).success, false, 'float64');
   });
 
   it('cancels one computation without failing another that runs on the same workers', async () => {
