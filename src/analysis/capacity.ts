@@ -472,7 +472,10 @@ function loadRowCodes(
   shift: number,
 ): void {
   growXLogX(pairs);
-  new Float64Array(mem, xLogXAt, pairs + 1).set(xLogX.subarray(0, pairs + 1));
+  const table = new Float64Array(mem, xLogXAt, pairs + 1);
+  table.set(xLogX.subarray(0, pairs + 1));
+  // The kernels add every cell's entry, an empty one's too (wasm/jointQuad.wat): +0 adds nothing (0 · log2 0 is NaN).
+  table[0] = 0;
   // Rows r..r+3 interleaved: byte k of pair p's word is row r + k's bin (the last row repeated
   // in a group's last, incomplete quad).
   for (let r = g0; r < g1; r += 4) {
