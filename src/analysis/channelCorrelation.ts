@@ -5,15 +5,18 @@
  * and the same r of the channels' per-input energies. The near-duplicate screen compares only the
  * pairs with a large |r| of either exactly. Pure.
  */
+import type { KernelKind } from './distances';
 import type { LayerActivations } from './layout';
+import { bytes as columnGramBytes } from './wasm/columnGramWasm';
+import { compiledOnce, growTo, instantiate, type KernelMemory } from './wasmModules';
 
 /**
  * The C×C matrix of `r(c, d)`, row-major; NaN where undefined (typed array): every cell of a
  * channel with zero variance (a constant or dead channel) or with a non-finite value, including its
  * diagonal. Otherwise the diagonal is 1 and the matrix symmetric (cell (d, c) is a copy of (c, d)).
  */
-export function channelCorrelations(layer: LayerActivations): Float64Array {
-  return columnCorrelations(layer.data, layer.count * layer.units, layer.channels);
+export function channelCorrelations(layer: LayerActivations, kernel?: KernelKind): Float64Array {
+  return columnCorrelations(layer.data, layer.count * layer.units, layer.channels, kernel);
 }
 
 /**
@@ -24,7 +27,7 @@ export function channelCorrelations(layer: LayerActivations): Float64Array {
  * sign-flipped has the same energies up to a factor, r = 1, where its position-wise r may be near
  * 0. C×C, row-major, NaN where undefined, as channelCorrelations.
  */
-export function channelEnergyCorrelations(layer: LayerActivations): Float64Array {
+export function channelEnergyCorrelations(layer: LayerActivations, kernel?: KernelKind): Float64Array {
   const { count, units, channels: n, data } = layer;
   const rows = count * units;
   const mean = new Float64Array(n);
@@ -39,21 +42,23 @@ export function channelEnergyCorrelations(layer: LayerActivations): Float64Array
         energy[x * n + c] += v * v;
       }
     }
-  return columnCorrelations(energy, count, n);
+  return columnCorrelations(energy, count, n, kernel);
 }
 
 /**
  * Pearson r of the columns of a row-major `rows × n` matrix: one pass for the means, then the
  * centred Gram matrix's upper triangle in float64, tile by tile (`centredGramTile`).
  */
-function columnCorrelations(data: ArrayLike<number>, rows: number, n: number): Float64Array {
+function columnCorrelations(data: ArrayLike<number>, rows: number, n: number, kernel?: KernelKind): Float64Array {
   const mean = new Float64Array(n);
   for (let i = 0; i < rows; i++) {
     const at = i * n;
     for (let c = 0; c < n; c++) mean[c] += data[at + c];
   }
   for (let c = 0; c < n; c++) mean[c] /= rows;
-  const gram = centredGram(data, mean, rows, n);
+  const wasm = kernel === 'js' ? undefined : columnGramKernel();
+  if (kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
+  const gram = wasm && n > 1 && paddedChannels(n) <= MAX_WASM_CHANNELS ? wasm(data, mean, rows, n) : centredGram(data, mean, rows, n);
   const out = new Float64Array(n * n);
   for (let c = 0; c < n; c++) {
     const vc = gram[c * n + c];
@@ -178,4 +183,56 @@ function gramBlock(
         for (let j = 0; j < 4 && d + j < d1; j++) if (d + j >= c + k) gram[(c + k) * n + d + j] = sums[4 * k + j];
     }
   }
+}
+
+/** Channels rounded up to the kernel's tiles (8 columns). */
+const paddedChannels = (n: number) => Math.ceil(n / 8) * 8;
+
+/**
+ * Most channels (padded) whose Gram matrix the WebAssembly kernel holds (`np² × 8` bytes in its
+ * memory, which never shrinks: 2,048 channels, 32 MB); wider layers take the JavaScript loop.
+ */
+const MAX_WASM_CHANNELS = 2048;
+
+/** Bytes of centred rows the kernel takes a call (a chunk stays in the cache while every tile reads it). */
+const GRAM_CHUNK_BYTES = 512 * 1024;
+
+const compileColumnGram = compiledOnce(columnGramBytes);
+let columnGram: ((data: ArrayLike<number>, mean: Float64Array, rows: number, n: number) => Float64Array) | null | undefined;
+
+/**
+ * This thread's `centredGram` in WebAssembly SIMD (wasm/columnGram.wat), or null without it: the
+ * rows centred here into the kernel's memory a chunk at a time (`data[k] − mean[c]`, as
+ * `centreBlock`), the kernel adds each chunk's products to every cell in row order, and the upper
+ * triangle comes back as `centredGram` gives it, bit for bit (the lower holds zeros or sums nobody reads).
+ */
+function columnGramKernel(): typeof columnGram {
+  if (columnGram === undefined) {
+    const module = compileColumnGram();
+    if (module) {
+      const kernel = instantiate<{ memory: KernelMemory; gram(x: number, rows: number, np: number, out: number): void }>(module);
+      columnGram = (data, mean, rows, n) => {
+        const np = paddedChannels(n);
+        const chunk = Math.max(1, Math.floor(GRAM_CHUNK_BYTES / (8 * np)));
+        const xAt = np * np * 8;
+        const mem = growTo(kernel.memory, xAt + chunk * np * 8);
+        const out = new Float64Array(mem, 0, np * np).fill(0);
+        // The columns past the channels stay zero: their cells are never read.
+        const x = new Float64Array(mem, xAt, chunk * np).fill(0);
+        for (let i0 = 0; i0 < rows; i0 += chunk) {
+          const count = Math.min(chunk, rows - i0);
+          for (let k = 0; k < count; k++) {
+            const from = (i0 + k) * n;
+            const to = k * np;
+            for (let c = 0; c < n; c++) x[to + c] = data[from + c] - mean[c];
+          }
+          kernel.gram(xAt, count, np, 0);
+        }
+        const gram = new Float64Array(n * n);
+        for (let c = 0; c < n; c++) gram.set(out.subarray(c * np, c * np + n), c * n);
+        return gram;
+      };
+    } else columnGram = null;
+  }
+  return columnGram;
 }

@@ -86,6 +86,21 @@ describe('channelCorrelations (Pearson r of a layer’s channels over inputs and
     assert.deepEqual(Array.from(channelEnergyCorrelations(layer(2, 2, [[0, 1, 0, 2]]))), [1]);
   });
 
+  it('gives the energies’ r the same bits in WebAssembly as in JavaScript', function () {
+    const random = seededRandom(8);
+    for (const [count, units, channels] of [
+      [60, 9, 13],
+      [300, 4, 70],
+    ]) {
+      const data = Float32Array.from({ length: count * units * channels }, () => Math.max(0, random() - 0.3) * 4);
+      const acts = { count, units, channels, data };
+      const js = channelEnergyCorrelations(acts, 'js');
+      const wasm = channelEnergyCorrelations(acts, 'wasm-simd');
+      for (let k = 0; k < js.length; k++)
+        assert.ok(Object.is(js[k], wasm[k]), `${count}×${units}×${channels}: cell ${k} ${js[k]} ≠ ${wasm[k]}`);
+    }
+  });
+
   it('the energies’ r: a map moved in space, scaled or sign-flipped correlates 1, where its position-wise r is 0.149', function () {
     // Two inputs, four positions. Channel 1 is channel 0 rotated by one position; 2 is −3 × channel 1.
     const c0 = [1, 0, 0, 0, 2, 2, 0, 0];
@@ -113,6 +128,8 @@ describe('channelCorrelations (Pearson r of a layer’s channels over inputs and
       [20, 16, 70],
       [7, 1, 129],
       [13, 3, 130],
+      // 12,800 rows of 70 channels: the WebAssembly kernel's rows in several chunks.
+      [200, 64, 70],
     ])
       for (const kind of ['relu', 'nan', 'constant', 'copy']) {
         const data = Float32Array.from({ length: count * units * channels }, () => Math.max(0, random() - 0.4));
@@ -120,10 +137,12 @@ describe('channelCorrelations (Pearson r of a layer’s channels over inputs and
         if (kind === 'constant') for (let i = 0; i < count * units; i++) data[i * channels + channels - 1] = 0.5;
         if (kind === 'copy' && channels > 2) for (let i = 0; i < count * units; i++) data[i * channels + 1] = data[i * channels] * 3;
         const acts = { count, units, channels, data };
-        const got = channelCorrelations(acts);
         const want = rowByRowCorrelations(data, count * units, channels);
-        for (let k = 0; k < got.length; k++)
-          assert.ok(Object.is(got[k], want[k]), `${count}×${units}×${channels} ${kind}: cell ${k} ${got[k]} ≠ ${want[k]}`);
+        for (const kernel of ['js', 'wasm-simd'] as const) {
+          const got = channelCorrelations(acts, kernel);
+          for (let k = 0; k < got.length; k++)
+            assert.ok(Object.is(got[k], want[k]), `${count}×${units}×${channels} ${kind} ${kernel}: cell ${k} ${got[k]} ≠ ${want[k]}`);
+        }
       }
   });
 });
