@@ -80,6 +80,30 @@ describe('mutual information with the labels: pairwise estimator', () => {
     }
     assert.ok(pairwiseLabelInformation(layerActivations([n, 7], t.flat()), y, 8)! > 0.05);
   });
+  it('counts the joint of bins and same labels to the bits of one increment a pair (any pair count, non-finite codes, 8 and 300 bins)', () => {
+    const r = rng(61);
+    for (const [n, bins] of [
+      [2, 8],
+      [7, 8],
+      [40, 32],
+      [90, 300],
+    ]) {
+      const labels = sameLabelPairs(Array.from({ length: n }, () => Math.floor(r() * 4)));
+      if (labels.entropyBits === undefined) continue;
+      const pairs = (n * (n - 1)) / 2;
+      const codes = bins <= 255 ? new Uint8Array(pairs) : new Uint16Array(pairs);
+      for (let p = 0; p < pairs; p++) codes[p] = r() < 0.05 ? bins : Math.floor(r() * r() * bins);
+      const counts = new Float64Array(bins);
+      for (const c of codes) if (c < bins) counts[c]++;
+      const d = { n, bins, codes, entropyBits: shannonEntropyBits(counts), nonFiniteCount: 0 };
+      // The definition, one increment a pair (a non-finite pair's cell lies past the table: counted nowhere).
+      const joint = new Float64Array(bins * 2);
+      for (let p = 0; p < pairs; p++) if (codes[p] < bins) joint[codes[p] * 2 + labels.same[p]]++;
+      const want = Math.max(0, d.entropyBits! + labels.entropyBits - shannonEntropyBits(joint)!);
+      assert.ok(Object.is(pairwiseInformationFromCodes(d, labels), want), `${n} inputs, ${bins} bins`);
+    }
+  });
+
   it('never exceeds H(S)', () => {
     const n = 80;
     const y = labelsFor(n, 3);
