@@ -17,6 +17,7 @@ interface BinningExports {
   range(ptr: number, len: number): number;
   codes(ptr: number, count: number, d: number, bins: number, lo: number, span: number, out: number, hashes: number): void;
   entropies(header: number): number;
+  bin64(ptr: number, len: number, bins: number, codes: number, counts: number): void;
 }
 
 /** Values copied into the kernel's memory per call: 4 MB of float32, so the memory stays small. */
@@ -78,6 +79,23 @@ export class BinningKernel {
     if (bytes > MAX_KERNEL_BYTES) return false;
     growTo(this.exports.memory, bytes);
     return true;
+  }
+
+  /**
+   * capacity.ts `binDistances` of float64 pair distances (at most 255 bins): the same codes into
+   * `codes` and the same counts, returned; false where the kernel would outgrow its memory cap.
+   */
+  binDistances(distances: Float64Array, codes: Uint8Array, bins: number): Float64Array | undefined {
+    const n = distances.length;
+    // [distances + one value of slack: the last pair of lanes reads past an odd count][codes][counts].
+    const codesAt = align16(8 * (n + 1));
+    const countsAt = align16(codesAt + n);
+    if (!this.reserve(countsAt + 4 * bins)) return undefined;
+    const mem = this.exports.memory.buffer;
+    new Float64Array(mem, 0, n).set(distances);
+    this.exports.bin64(0, n, bins, codesAt, countsAt);
+    codes.set(new Uint8Array(mem, codesAt, n));
+    return Float64Array.from(new Int32Array(mem, countsAt, bins));
   }
 
   /** binning.ts `finiteRange` of float32 values: the same lo, hi (up to the sign of a zero, which no bin depends on) and counts. */

@@ -4,6 +4,7 @@
  * `capacity(a, b) = H(A) + H(B) - H(A, B)`.
  */
 import { checkBins, DEFAULT_BINS } from './binning';
+import { BinningKernel } from './binningKernel';
 import { cleanSamples, condensedDistances, DistanceKernel, KernelKind } from './distances';
 import { screenedDistanceCodes } from './distanceCodes';
 import { jointKernel, SMALL_ROW_BINS, SMALL_TABLE_BYTES, type JointKernel } from './jointKernel';
@@ -81,7 +82,9 @@ export function float64DistanceCodes(
     const distanceKernel = new DistanceKernel(clean.data, n, clean.d, kernel);
     const distances = condensedDistances(distanceKernel);
     distanceKernel.dispose();
-    entropyBits = shannonEntropyBits(binDistances(distances, codes, bins));
+    // The bins in WebAssembly SIMD where it runs (the same codes and counts: binningKernel.ts), else in JavaScript.
+    const wasm = kernel !== 'js' && codes instanceof Uint8Array ? BinningKernel.shared()?.binDistances(distances, codes, bins) : undefined;
+    entropyBits = shannonEntropyBits(wasm ?? binDistances(distances, codes, bins));
   }
   return { n, bins, codes, entropyBits, nonFiniteCount: clean.nonFiniteCount };
 }

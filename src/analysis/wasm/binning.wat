@@ -431,4 +431,82 @@
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $input)))
     (local.get $nonFinite))
+  ;; bin64(ptr, len, bins, codes, counts): float64 pair distances at ptr binned as capacity.ts
+  ;; `binDistances` bins them, operation for operation in float64, two lanes at a time: lo and hi =
+  ;; the finite values' min and max; b = floor(((((v − lo) / (hi − lo)) · 2 − 1) + 1) / 2 · B), then
+  ;; B − 1 where larger (f64x2.pmin(B − 1, b) = b < B − 1 ? b : B − 1), or 0 for every value when
+  ;; hi = lo; u8 codes[i] = b and i32 counts[b] += 1 (zeroed here), a non-finite value's code B and
+  ;; no count. The sign of a zero lo or hi changes no bin (see the top). B ≤ 255.
+  (func (export "bin64") (param $ptr i32) (param $len i32) (param $bins i32) (param $codes i32) (param $counts i32)
+    (local $p i32) (local $end i32) (local $end2 i32) (local $i i32) (local $v v128) (local $fin v128) (local $lov v128) (local $hiv v128)
+    (local $lo f64) (local $hi f64) (local $x f64) (local $b v128) (local $span v128) (local $last v128) (local $nb v128) (local $code i32) (local $c i32)
+    (local.set $end (i32.add (local.get $ptr) (i32.shl (local.get $len) (i32.const 3))))
+    (local.set $end2 (i32.add (local.get $ptr) (i32.shl (i32.and (local.get $len) (i32.const -2)) (i32.const 3))))
+    (local.set $lov (f64x2.splat (f64.const inf)))
+    (local.set $hiv (f64x2.splat (f64.const -inf)))
+    (local.set $p (local.get $ptr))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end2)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $fin (f64x2.eq (f64x2.sub (local.get $v) (local.get $v)) (f64x2.splat (f64.const 0))))
+      (local.set $lov (f64x2.pmin (local.get $lov) (v128.bitselect (local.get $v) (f64x2.splat (f64.const inf)) (local.get $fin))))
+      (local.set $hiv (f64x2.pmax (local.get $hiv) (v128.bitselect (local.get $v) (f64x2.splat (f64.const -inf)) (local.get $fin))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $next)))
+    (local.set $lo (f64x2.extract_lane 0 (local.get $lov)))
+    (local.set $hi (f64x2.extract_lane 0 (local.get $hiv)))
+    (local.set $x (f64x2.extract_lane 1 (local.get $lov)))
+    (if (f64.lt (local.get $x) (local.get $lo)) (then (local.set $lo (local.get $x))))
+    (local.set $x (f64x2.extract_lane 1 (local.get $hiv)))
+    (if (f64.gt (local.get $x) (local.get $hi)) (then (local.set $hi (local.get $x))))
+    (if (i32.lt_u (local.get $p) (local.get $end))
+      (then
+        (local.set $x (f64.load (local.get $p)))
+        (if (f64.eq (f64.sub (local.get $x) (local.get $x)) (f64.const 0))
+          (then
+            (if (f64.lt (local.get $x) (local.get $lo)) (then (local.set $lo (local.get $x))))
+            (if (f64.gt (local.get $x) (local.get $hi)) (then (local.set $hi (local.get $x))))))))
+    (memory.fill (local.get $counts) (i32.const 0) (i32.shl (local.get $bins) (i32.const 2)))
+    (local.set $span (f64x2.splat (f64.sub (local.get $hi) (local.get $lo))))
+    (local.set $lov (f64x2.splat (local.get $lo)))
+    (local.set $nb (f64x2.splat (f64.convert_i32_s (local.get $bins))))
+    (local.set $last (f64x2.splat (f64.convert_i32_s (i32.sub (local.get $bins) (i32.const 1)))))
+    ;; Two values a trip (the last one alone reads a lane past the end: its result is not used).
+    (local.set $p (local.get $ptr))
+    (local.set $i (i32.const 0))
+    (block $done2 (loop $next2
+      (br_if $done2 (i32.ge_u (local.get $i) (local.get $len)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $fin (f64x2.eq (f64x2.sub (local.get $v) (local.get $v)) (f64x2.splat (f64.const 0))))
+      (local.set $b (f64x2.pmin (local.get $last) (f64x2.floor (f64x2.mul
+        (f64x2.div
+          (f64x2.add
+            (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (local.get $v) (local.get $lov)) (local.get $span)) (f64x2.splat (f64.const 2))) (f64x2.splat (f64.const 1)))
+            (f64x2.splat (f64.const 1)))
+          (f64x2.splat (f64.const 2)))
+        (local.get $nb)))))
+      ;; hi = lo: bin 0 for every finite value.
+      (if (f64.eq (local.get $hi) (local.get $lo)) (then (local.set $b (f64x2.splat (f64.const 0)))))
+      ;; Lane 0.
+      (local.set $code (local.get $bins))
+      (if (i32x4.extract_lane 0 (local.get $fin))
+        (then
+          (local.set $code (i32.trunc_f64_s (f64x2.extract_lane 0 (local.get $b))))
+          (local.set $c (i32.add (local.get $counts) (i32.shl (local.get $code) (i32.const 2))))
+          (i32.store (local.get $c) (i32.add (i32.load (local.get $c)) (i32.const 1)))))
+      (i32.store8 (i32.add (local.get $codes) (local.get $i)) (local.get $code))
+      ;; Lane 1, when there is a value there.
+      (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $len))
+        (then
+          (local.set $code (local.get $bins))
+          (if (i32x4.extract_lane 2 (local.get $fin))
+            (then
+              (local.set $code (i32.trunc_f64_s (f64x2.extract_lane 1 (local.get $b))))
+              (local.set $c (i32.add (local.get $counts) (i32.shl (local.get $code) (i32.const 2))))
+              (i32.store (local.get $c) (i32.add (i32.load (local.get $c)) (i32.const 1)))))
+          (i32.store8 (i32.add (local.get $codes) (i32.add (local.get $i) (i32.const 1))) (local.get $code))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $next2)))
+  )
 )

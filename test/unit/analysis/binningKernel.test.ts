@@ -269,3 +269,48 @@ describe('binning kernel (WebAssembly SIMD)', () => {
     }
   });
 });
+
+describe('the binning kernel on float64 pair distances (capacity.ts binDistances)', () => {
+  /** binDistances as estimators.md defines it: binOf on the finite values' range, B for a non-finite one, the counts of the others. */
+  function reference(distances: Float64Array, bins: number): { codes: number[]; counts: number[] } {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of distances)
+      if (Number.isFinite(v)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    const counts = new Array<number>(bins).fill(0);
+    const codes = Array.from(distances, (v) => {
+      if (!Number.isFinite(v)) return bins;
+      const b = binOf(v, lo, hi, bins);
+      counts[b]++;
+      return b;
+    });
+    return { codes, counts };
+  }
+
+  it('gives the codes and counts binOf gives, whatever the count (odd, one), ties, equal values, non-finite ones and bins', () => {
+    const kernel = BinningKernel.shared();
+    assert.ok(kernel, 'WebAssembly SIMD in this Node');
+    const r = rng(71);
+    const cases: [string, Float64Array][] = [
+      ['random', Float64Array.from({ length: 19_900 }, () => Math.sqrt(3 * r()))],
+      ['odd count', Float64Array.from({ length: 4_951 }, () => r() * 10)],
+      ['one pair', Float64Array.from([2.5])],
+      ['all equal', new Float64Array(1_001).fill(1.25)],
+      ['zeros and a few values', Float64Array.from({ length: 999 }, (_, i) => (i % 7 === 0 ? r() : 0))],
+      ['bin edges', Float64Array.from({ length: 3_201 }, (_, i) => (i % 33) / 32)],
+      ['non-finite', Float64Array.from({ length: 777 }, (_, i) => (i % 50 === 3 ? NaN : i % 91 === 5 ? Infinity : r()))],
+      ['none finite', Float64Array.from([NaN, Infinity, -Infinity])],
+    ];
+    for (const [name, distances] of cases)
+      for (const bins of [1, 2, 16, 32, 255]) {
+        const codes = new Uint8Array(distances.length);
+        const counts: Float64Array = kernel.binDistances(distances, codes, bins)!;
+        const want = reference(distances, bins);
+        assert.deepEqual(Array.from(codes), want.codes, `${name}, ${bins} bins: codes`);
+        assert.deepEqual(Array.from(counts), want.counts, `${name}, ${bins} bins: counts`);
+      }
+  });
+});
