@@ -83,7 +83,7 @@ export class BinningKernel {
 
   /**
    * capacity.ts `binDistances` of float64 pair distances (at most 255 bins): the same codes into
-   * `codes` and the same counts, returned; false where the kernel would outgrow its memory cap.
+   * `codes` and the same counts, returned; undefined where the kernel would outgrow its memory cap.
    */
   binDistances(distances: Float64Array, codes: Uint8Array, bins: number): Float64Array | undefined {
     const n = distances.length;
