@@ -16,6 +16,7 @@ import { comparePlan } from '../contract/plan';
 import { checkOutputFile } from './options';
 import { encodeAnswers } from './reportAnswers';
 import { assets, ReportResult, writePage } from './reportPage';
+import type { CliStreams } from './streams';
 import { UsageError } from './usage';
 
 export interface ComparisonReportOptions {
@@ -142,6 +143,7 @@ export async function runComparisonReport(
     'max-seconds'?: string;
   },
   theme: 'light' | 'dark' | 'high-contrast',
+  io: CliStreams,
 ): Promise<void> {
   // The forward-pass options shape a single run's report; a comparison holds summaries only.
   for (const option of ['epochs', 'deconvolution-channels', 'dataset-diversity', 'pairs', 'max-mb', 'max-seconds'] as const) {
@@ -153,10 +155,10 @@ export async function runComparisonReport(
     runFolders: positionals,
     out,
     theme,
-    onProgress: process.stderr.isTTY ? (d, t, what) => process.stderr.write(`\r  ${d}/${t} ${what}`.padEnd(50)) : undefined,
+    onProgress: io.stderr.isTTY ? (d, t, what) => io.stderr.write(`\r  ${d}/${t} ${what}`.padEnd(50)) : undefined,
   });
-  if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(51) + '\r');
-  process.stdout.write(
+  if (io.stderr.isTTY) io.stderr.write('\r'.padEnd(51) + '\r');
+  io.stdout.write(
     `comparison report: ${r.out} (${positionals.length} runs, ${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`,
   );
 }

@@ -18,10 +18,11 @@ import { readRun } from '../run/store';
 import { AnalysisEngine } from '../service/engine';
 import { QueryError } from '../contract/queries';
 import { writeReport } from './report';
+import type { CliStreams } from './streams';
 
-export async function runDemo(options: { k: number; seed: number; epochs?: number; out?: string }): Promise<void> {
+export async function runDemo(options: { k: number; seed: number; epochs?: number; out?: string }, io: CliStreams): Promise<void> {
   const started = performance.now();
-  const out = process.stdout;
+  const out = io.stdout;
   out.write(`CNN Slicer demo\n\n`);
   const pool = new ComputePool();
   try {
@@ -48,11 +49,11 @@ export async function runDemo(options: { k: number; seed: number; epochs?: numbe
       onProgress: (p) => {
         const line =
           p.phase === 'training' ? `  epoch ${p.epoch}/${p.epochs}: ${Math.round(p.fraction * 100)}%` : `  ${p.message ?? p.phase}`;
-        if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(last.length)}`);
+        if (io.stderr.isTTY) io.stderr.write(`\r${line.padEnd(last.length)}`);
         last = line;
       },
       log: (line) => {
-        if (line.startsWith('epoch') || line.startsWith('backend')) out.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}  ${line}\n`);
+        if (line.startsWith('epoch') || line.startsWith('backend')) out.write(`${io.stderr.isTTY ? '\r\x1b[K' : ''}  ${line}\n`);
       },
     },
   );

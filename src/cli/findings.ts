@@ -11,6 +11,7 @@ import { parseQuery } from '../contract/queries';
 import { AnalysisEngine } from '../service/engine';
 import { COMMAND_ENGINE_MEMORY } from './engineMemory';
 import { measureBeforeOpening } from './measure';
+import type { CliStreams } from './streams';
 import { HELP_ASKED, UsageError } from './usage';
 
 /** The findings as a table: severity, layer, file:line, message (and the measured ablation); then the rules skipped. */
@@ -49,7 +50,7 @@ export const FINDINGS_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export async function runFindings(argv: string[]): Promise<void | typeof HELP_ASKED> {
+export async function runFindings(argv: string[], io: CliStreams): Promise<void | typeof HELP_ASKED> {
   const parsed = parseCommandLine('findings', argv, FINDINGS_OPTIONS);
   if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length !== 1) throw new UsageError(`expected one run folder, got ${parsed.positionals.length} argument(s)`);
@@ -60,18 +61,18 @@ export async function runFindings(argv: string[]): Promise<void | typeof HELP_AS
   if (!statSync(runFolder).isDirectory())
     throw new UsageError(`${runFolder} is a file, not a run folder: name a folder that "cnn-slicer runs" lists`);
   const query = parseQuery(raw === undefined ? { kind: 'findings' } : { kind: 'findings', epoch: Number(raw) });
-  await measureBeforeOpening(runFolder);
+  await measureBeforeOpening(runFolder, io);
   const engine = new AnalysisEngine({ roots: [dirname(runFolder)], ...COMMAND_ENGINE_MEMORY });
   try {
     const r = await engine.answer(runFolder, query, {
-      onProgress: process.stderr.isTTY
-        ? (f, message) => process.stderr.write(`\r${Math.round(f * 100)}% ${message}`.slice(0, 79).padEnd(80))
+      onProgress: io.stderr.isTTY
+        ? (f, message) => io.stderr.write(`\r${Math.round(f * 100)}% ${message}`.slice(0, 79).padEnd(80))
         : undefined,
     });
-    if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(81) + '\r');
+    if (io.stderr.isTTY) io.stderr.write('\r'.padEnd(81) + '\r');
     const answer = r.answer as FindingsAnswer;
-    if (parsed.values.json) process.stdout.write(JSON.stringify(answer, null, parsed.values.pretty ? 2 : undefined) + '\n');
-    else process.stdout.write(formatFindings(answer));
+    if (parsed.values.json) io.stdout.write(JSON.stringify(answer, null, parsed.values.pretty ? 2 : undefined) + '\n');
+    else io.stdout.write(formatFindings(answer));
   } finally {
     engine.close();
   }

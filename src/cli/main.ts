@@ -12,6 +12,7 @@ import { ModelError } from '../recorder/modelLoader';
 import { RunWriteError } from '../run/files';
 import { type Command, commandList, runCommand } from './commands/descriptor';
 import { COMMANDS } from './commands';
+import { PROCESS_STREAMS, type CliStreams } from './streams';
 import { UsageError } from './usage';
 import { runWithMallocTuning, wantsMallocTuning } from './mallocTuning';
 
@@ -30,19 +31,22 @@ internal error. Exit codes: 0 success, 2 bad input, 1 internal error or a failed
 130 record stopped with Ctrl-C before it finished.`;
 }
 
-/** Runs one CLI invocation with the commands of `table`; returns the exit code. */
-export async function main(args: string[], table: readonly Command[] = COMMANDS): Promise<number> {
+/**
+ * Runs one CLI invocation with the commands of `table`, writing to `io` (default the process's
+ * stdout and stderr); returns the exit code.
+ */
+export async function main(args: string[], table: readonly Command[] = COMMANDS, io: CliStreams = PROCESS_STREAMS): Promise<number> {
   // --verbose, anywhere, shows the stack of an internal error; the commands never see it.
   const verbose = args.includes('--verbose');
   const [name, ...rest] = args.filter((a) => a !== '--verbose');
   try {
     if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-      process.stdout.write(mainHelp(table) + '\n');
+      io.stdout.write(mainHelp(table) + '\n');
       return 0;
     }
     const command = table.find((c) => c.name === name);
     if (!command) throw new UsageError(`unknown command "${name}" (see cnn-slicer --help)`);
-    return await runCommand(command, rest, { verbose });
+    return await runCommand(command, rest, { verbose, io });
   } catch (e) {
     // RangeErrors from the analysis core name a bad parameter or shape: the user's input.
     if (
@@ -53,21 +57,21 @@ export async function main(args: string[], table: readonly Command[] = COMMANDS)
       DatasetError.is(e) ||
       (e instanceof QueryError && e.code !== 'internal')
     ) {
-      process.stderr.write(`cnn-slicer: ${e.message}\n`);
+      io.stderr.write(`cnn-slicer: ${e.message}\n`);
       return 2;
     }
     // A run folder that could not be written (a full disk): its message says what to do.
     if (RunWriteError.is(e)) {
-      process.stderr.write(`cnn-slicer: ${e.message}\n`);
+      io.stderr.write(`cnn-slicer: ${e.message}\n`);
       return 1;
     }
     // Errors from the analysis service already begin with "internal error: ".
     const message = ((e as Error)?.message ?? String(e)).split('\n')[0].replace(/^internal error: /, '');
-    process.stderr.write(
+    io.stderr.write(
       `cnn-slicer: internal error: ${message}. This is a bug in CNN Slicer: ` +
         (verbose ? 'please report it with the stack below\n' : 'run again with --verbose to see where it happened, and report it\n'),
     );
-    if (verbose) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+    if (verbose) io.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
     return 1;
   }
 }

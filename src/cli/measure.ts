@@ -15,6 +15,7 @@ import { readRun } from '../run/store';
 import { initBackend } from '../tfjs/backend';
 import { parseCommandLine } from './options';
 import { HELP_ASKED, UsageError } from './usage';
+import type { CliStreams } from './streams';
 
 /** The `measure` command's options (its descriptor shows them: src/cli/commands/runs.ts). */
 export const MEASURE_OPTIONS = {
@@ -26,7 +27,7 @@ export const MEASURE_OPTIONS = {
 /** How often `--follow` looks for a newly landed epoch (ms). */
 const FOLLOW_POLL_MS = 500;
 
-export async function runMeasure(argv: string[]): Promise<void | typeof HELP_ASKED> {
+export async function runMeasure(argv: string[], io: CliStreams): Promise<void | typeof HELP_ASKED> {
   const parsed = parseCommandLine('measure', argv, MEASURE_OPTIONS);
   if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length !== 1) throw new UsageError(`expected one run folder, got ${parsed.positionals.length} argument(s)`);
@@ -36,7 +37,7 @@ export async function runMeasure(argv: string[]): Promise<void | typeof HELP_ASK
   const { tf } = await initBackend(backend);
   const pool = new ComputePool();
   pool.start();
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const log = (line: string) => io.stderr.write(`${line}\n`);
   try {
     for (;;) {
       const result = await measurePendingEpochs(folder, { engine: { tf, pool }, log });
@@ -64,7 +65,7 @@ export function runFolderArgument(path: string): string {
  * Measures a PyTorch run's pending epochs before a command opens it, saying so on stderr; nothing for
  * other runs, or for one whose recorder is still running (its own measurer does it).
  */
-export async function measureBeforeOpening(folder: string): Promise<void> {
+export async function measureBeforeOpening(folder: string, io: CliStreams): Promise<void> {
   let run;
   try {
     run = readRun(folder);
@@ -72,6 +73,6 @@ export async function measureBeforeOpening(folder: string): Promise<void> {
     return; // the command reports the run's problem itself
   }
   if (!run.pending?.length || run.manifest.status === 'recording') return;
-  process.stderr.write(`measuring ${run.pending.length} epoch(s) recorded by PyTorch (once per run)\n`);
-  await measurePendingEpochs(folder, { log: (line) => process.stderr.write(`  ${line}\n`) });
+  io.stderr.write(`measuring ${run.pending.length} epoch(s) recorded by PyTorch (once per run)\n`);
+  await measurePendingEpochs(folder, { log: (line) => io.stderr.write(`  ${line}\n`) });
 }

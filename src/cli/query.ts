@@ -10,6 +10,7 @@ import { RunListing } from '../run/listing';
 import { AnalysisEngine } from '../service/engine';
 import { COMMAND_ENGINE_MEMORY } from './engineMemory';
 import { measureBeforeOpening } from './measure';
+import type { CliStreams } from './streams';
 import { HELP_ASKED, UsageError } from './usage';
 
 const LIST = /^\d+(,\d+)*$/;
@@ -176,7 +177,7 @@ export const QUERY_OPTIONS: Record<string, { type: 'string' | 'boolean'; short?:
   ...Object.fromEntries(QUERY_FIELD_OPTIONS.map((k) => [k, { type: 'string' as const }])),
 };
 
-export async function runQuery(argv: string[]): Promise<void | typeof HELP_ASKED> {
+export async function runQuery(argv: string[], io: CliStreams): Promise<void | typeof HELP_ASKED> {
   const parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] } = parseCommandLine(
     'query',
     argv,
@@ -190,17 +191,15 @@ export async function runQuery(argv: string[]): Promise<void | typeof HELP_ASKED
   if (!existsSync(runFolder)) throw new UsageError(`${runFolder} does not exist`);
   if (!statSync(runFolder).isDirectory())
     throw new UsageError(`${runFolder} is a file, not a run folder: name a folder that "cnn-slicer runs" lists`);
-  await measureBeforeOpening(runFolder);
+  await measureBeforeOpening(runFolder, io);
   const query = parseQuery(queryFromOptions(kind, parsed.values));
   const engine = new AnalysisEngine({ roots: [dirname(runFolder)], ...COMMAND_ENGINE_MEMORY });
   try {
     const r = await engine.answer(runFolder, query, {
-      onProgress: process.stderr.isTTY
-        ? (f, message) => process.stderr.write(`\r${Math.round(f * 100)}% ${message}`.padEnd(60))
-        : undefined,
+      onProgress: io.stderr.isTTY ? (f, message) => io.stderr.write(`\r${Math.round(f * 100)}% ${message}`.padEnd(60)) : undefined,
     });
-    if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
-    process.stdout.write(JSON.stringify(r.answer, null, parsed.values.pretty ? 2 : undefined) + '\n');
+    if (io.stderr.isTTY) io.stderr.write('\r'.padEnd(61) + '\r');
+    io.stdout.write(JSON.stringify(r.answer, null, parsed.values.pretty ? 2 : undefined) + '\n');
   } finally {
     engine.close();
   }
@@ -214,7 +213,7 @@ export async function runQuery(argv: string[]): Promise<void | typeof HELP_ASKED
 /** The `runs` command's options (its descriptor shows them: src/cli/commands/runs.ts). */
 export const RUNS_OPTIONS = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 
-export async function runRuns(argv: string[]): Promise<void | typeof HELP_ASKED> {
+export async function runRuns(argv: string[], io: CliStreams): Promise<void | typeof HELP_ASKED> {
   const parsed = parseCommandLine('runs', argv, RUNS_OPTIONS);
   if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length > 1) throw new UsageError('expected at most one runs folder');
@@ -236,11 +235,11 @@ export async function runRuns(argv: string[]): Promise<void | typeof HELP_ASKED>
       ...(r.pending?.length ? { pendingEpochs: r.pending.map((m) => m.epoch) } : {}),
       createdAt: r.manifest.createdAt,
     }));
-    process.stdout.write(JSON.stringify({ runs: rows, errors }) + '\n');
+    io.stdout.write(JSON.stringify({ runs: rows, errors }) + '\n');
     return;
   }
   if (runs.length === 0 && errors.length === 0) {
-    process.stdout.write(`no runs in ${folder}\n`);
+    io.stdout.write(`no runs in ${folder}\n`);
     return;
   }
   const table = [
@@ -255,13 +254,13 @@ export async function runRuns(argv: string[]): Promise<void | typeof HELP_ASKED>
   ];
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
   for (const row of table)
-    process.stdout.write(
+    io.stdout.write(
       row
         .map((cell, c) => cell.padEnd(widths[c]))
         .join('  ')
         .trimEnd() + '\n',
     );
-  for (const e of errors) process.stdout.write(`unreadable: ${e.folder}: ${e.message}\n`);
+  for (const e of errors) io.stdout.write(`unreadable: ${e.folder}: ${e.message}\n`);
 }
 
 /** The measured epochs, and those a PyTorch recorder wrote whose measures are still to come. */

@@ -15,6 +15,7 @@ import { isPythonRun } from '../contract/runFormat';
 import { readControlSource, sourceModelFile } from '../recorder/control';
 import { RecorderClient, type RecordingOutcome } from '../recorder/client';
 import { HELP_ASKED, UsageError } from './usage';
+import type { CliStreams } from './streams';
 
 function bar(fraction: number, width = 24): string {
   const full = Math.round(Math.max(0, Math.min(1, fraction)) * width);
@@ -239,14 +240,14 @@ function checkRunsFolder(folder: string | undefined): void {
  * first Ctrl-C cancels after the current batch (or, before the run folder exists, stops the
  * loading within two seconds); a second stops the recorder at once.
  */
-export async function runRecord(argv: string[], verbose = false): Promise<number | typeof HELP_ASKED> {
+export async function runRecord(argv: string[], io: CliStreams, verbose = false): Promise<number | typeof HELP_ASKED> {
   const options = parseRecordArgs(argv);
   if (!options) return HELP_ASKED;
   checkRunsFolder(options.runsFolder);
-  const tty = process.stderr.isTTY;
+  const tty = io.stderr.isTTY;
   let lastLine = '';
   const clearBar = () => {
-    if (tty && lastLine) process.stderr.write('\r\x1b[K');
+    if (tty && lastLine) io.stderr.write('\r\x1b[K');
     lastLine = '';
   };
   const child = new RecorderClient({
@@ -259,18 +260,18 @@ export async function runRecord(argv: string[], verbose = false): Promise<number
           p.phase === 'training'
             ? `${bar(p.fraction)} epoch ${p.epoch}/${p.epochs} · batch ${p.batch}/${p.batches} · loss ${p.loss?.toFixed(4) ?? '—'} · ETA ${duration(p.etaMs)}`
             : `${bar(p.fraction)} ${p.message ?? p.phase}`;
-        if (tty) process.stderr.write(`\r${text.padEnd(lastLine.length)}`);
-        else if (p.phase !== 'training' || p.batch === p.batches) process.stderr.write(text + '\n');
+        if (tty) io.stderr.write(`\r${text.padEnd(lastLine.length)}`);
+        else if (p.phase !== 'training' || p.batch === p.batches) io.stderr.write(text + '\n');
         lastLine = text;
       },
       onRunFolder: () => undefined,
       onLog: (line) => {
         clearBar();
-        process.stderr.write(line + '\n');
+        io.stderr.write(line + '\n');
       },
       onOutput: (text) => {
         clearBar();
-        process.stderr.write(text);
+        io.stderr.write(text);
       },
     },
   });
@@ -285,12 +286,12 @@ export async function runRecord(argv: string[], verbose = false): Promise<number
     }
     child.cancel();
     if (child.hasRunFolder) {
-      process.stderr.write('cancelling after the current batch… (Ctrl-C again to stop at once)\n');
+      io.stderr.write('cancelling after the current batch… (Ctrl-C again to stop at once)\n');
       return;
     }
     // Before the run folder exists nothing is lost by stopping; user code that never returns
     // (a createModel that loops) does not read the cancel, so it gets two seconds.
-    process.stderr.write('cancelling…\n');
+    io.stderr.write('cancelling…\n');
     loadingTimer = setTimeout(() => {
       if (!child.hasRunFolder) child.stop();
     }, 2000);
@@ -301,11 +302,11 @@ export async function runRecord(argv: string[], verbose = false): Promise<number
     clearBar();
     const ending = describeOutcome(outcome);
     if (ending.folder !== undefined) {
-      process.stderr.write(ending.line + '\n');
-      process.stdout.write(ending.folder + '\n');
+      io.stderr.write(ending.line + '\n');
+      io.stdout.write(ending.folder + '\n');
     } else {
-      process.stderr.write(`cnn-slicer: ${ending.line}\n`);
-      if (verbose && ending.detail) process.stderr.write(ending.detail + '\n');
+      io.stderr.write(`cnn-slicer: ${ending.line}\n`);
+      if (verbose && ending.detail) io.stderr.write(ending.detail + '\n');
     }
     return ending.exitCode;
   } finally {

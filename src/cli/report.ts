@@ -27,6 +27,7 @@ import {
   stripEpochs,
 } from '../contract/plan';
 import { measureBeforeOpening } from './measure';
+import type { CliStreams } from './streams';
 import { HELP_ASKED, UsageError } from './usage';
 import { checkOutputFile, intOption, layerPairsOption, parseCommandLine } from './options';
 import { runComparisonReport } from './compareReport';
@@ -302,7 +303,7 @@ export const REPORT_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export async function runReport(argv: string[]): Promise<void | typeof HELP_ASKED> {
+export async function runReport(argv: string[], io: CliStreams): Promise<void | typeof HELP_ASKED> {
   const parsed = parseCommandLine('report', argv, REPORT_OPTIONS);
   if (parsed.values.help) return HELP_ASKED;
   if (parsed.positionals.length === 0)
@@ -313,8 +314,8 @@ export async function runReport(argv: string[]): Promise<void | typeof HELP_ASKE
   if (theme !== 'light' && theme !== 'dark' && theme !== 'high-contrast')
     throw new UsageError('--theme must be light, dark or high-contrast');
   // A PyTorch run's epochs are measured once, before any of its answers (src/cli/measure.ts).
-  for (const folder of parsed.positionals) await measureBeforeOpening(resolve(folder));
-  if (parsed.positionals.length > 1) return runComparisonReport(parsed.positionals, parsed.values, theme);
+  for (const folder of parsed.positionals) await measureBeforeOpening(resolve(folder), io);
+  if (parsed.positionals.length > 1) return runComparisonReport(parsed.positionals, parsed.values, theme, io);
   const pairs = layerPairsOption(parsed.values.pairs);
   const out = resolve(parsed.values.out ?? `${basename(runFolder)}-report.html`);
   checkOutputFile(out);
@@ -329,16 +330,16 @@ export async function runReport(argv: string[]): Promise<void | typeof HELP_ASKE
     theme,
     maxBytes: maxMegabytes(parsed.values['max-mb']) * 1e6,
     maxSeconds: intOption(parsed.values, 'max-seconds', DEFAULT_MAX_SECONDS, 1, 86_400),
-    onProgress: process.stderr.isTTY ? (d, t, what) => process.stderr.write(`\r  ${d}/${t} ${what}`.padEnd(50)) : undefined,
+    onProgress: io.stderr.isTTY ? (d, t, what) => io.stderr.write(`\r  ${d}/${t} ${what}`.padEnd(50)) : undefined,
   });
-  if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(51) + '\r');
-  process.stdout.write(
+  if (io.stderr.isTTY) io.stderr.write('\r'.padEnd(51) + '\r');
+  io.stdout.write(
     `report: ${r.out} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.answers} answers${r.classes?.held ? ` and ${r.classes.answers} for ${r.classes.held} classes alone` : ''}${r.errors ? `, ${r.errors} refused with a message` : ''}, ${(r.ms / 1000).toFixed(1)} s)\n`,
   );
   const list = (title: string, lines: string[]) => {
     if (lines.length === 0) return;
     const shown = lines.slice(0, 8);
-    process.stdout.write(
+    io.stdout.write(
       `  ${title} to stay under ${maxMegabytes(parsed.values['max-mb'])} MB (the report says so; --max-mb raises the limit):\n` +
         shown.map((line) => `    ${line}\n`).join('') +
         (lines.length > shown.length ? `    … and ${lines.length - shown.length} more\n` : ''),
@@ -347,7 +348,7 @@ export async function runReport(argv: string[]): Promise<void | typeof HELP_ASKE
   list('summarised', r.summarised);
   list('left out', r.omitted);
   if (r.outOfTime.length > 0)
-    process.stdout.write(
+    io.stdout.write(
       `  not computed within --max-seconds (the report says so; --max-seconds raises the limit, cached answers are reused): ${r.outOfTime.length} answers${r.cancelled?.length ? ` (${r.cancelled.length} stopped midway: ${r.cancelled.slice(0, 2).join('; ')})` : ''}, e.g.\n` +
         r.outOfTime
           .slice(0, 4)
@@ -356,10 +357,10 @@ export async function runReport(argv: string[]): Promise<void | typeof HELP_ASKE
     );
   if (process.env.CNN_SLICER_REPORT_TIMINGS)
     for (const [kind, t] of Object.entries(r.timings ?? {}).sort((a, b) => b[1].ms - a[1].ms))
-      process.stderr.write(`  ${kind}: ${t.count} answers, ${(t.ms / 1000).toFixed(1)} s\n`);
+      io.stderr.write(`  ${kind}: ${t.count} answers, ${(t.ms / 1000).toFixed(1)} s\n`);
   const c = r.classes;
   if (c && c.held < c.total)
-    process.stdout.write(
+    io.stdout.write(
       `  each class alone as an input subset: ${c.held} of ${c.total} classes held` +
         `${c.outOfTime ? `, ${c.outOfTime} not computed within --max-seconds` : ''}${c.overSize ? `, ${c.overSize} left out to stay under --max-mb` : ''} (lower priority than the all-input answers)\n`,
     );

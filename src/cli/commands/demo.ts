@@ -22,11 +22,14 @@ export const DEMO = defineCommand({
   --out DIR    runs folder (default .cnnslicer/runs in the current folder)`,
   options: { k: { type: 'string' }, seed: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' } },
   positionals: 0,
-  run: ({ values }) =>
-    runDemo({
-      k: intOption(values, 'k', 1000, 2),
-      seed: intOption(values, 'seed', 1, 0),
-      epochs: intOption(values, 'epochs', 3, 1),
-      out: values.out,
-    }),
+  run: ({ values }, { io }) =>
+    runDemo(
+      {
+        k: intOption(values, 'k', 1000, 2),
+        seed: intOption(values, 'seed', 1, 0),
+        epochs: intOption(values, 'epochs', 3, 1),
+        out: values.out,
+      },
+      io,
+    ),
 });

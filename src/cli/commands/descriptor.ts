@@ -8,6 +8,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { choicesInWords } from '../../contract/recordSettings';
 import { commandLineError } from '../options';
+import type { CliStreams } from '../streams';
 import { HELP_ASKED, UsageError } from '../usage';
 
 /** A `node:util` parseArgs options object. */
@@ -27,6 +28,8 @@ export interface CommandLine {
 export interface CommandContext {
   /** --verbose was given (main.ts takes it out of the arguments). */
   readonly verbose: boolean;
+  /** Where the command writes: its answer on stdout, its notes and progress on stderr (main.ts's streams). */
+  readonly io: CliStreams;
 }
 
 /** What running a command gives: its exit code (none: 0), or HELP_ASKED when its arguments ask for its help. */
@@ -123,7 +126,7 @@ export function defineGroup(g: CommandGroup): Command {
     run: async ([kind, ...rest], context) => {
       if (kind === '--help' || kind === '-h') return HELP_ASKED;
       if (kind === undefined) {
-        if (g.helpWithoutKind) process.stdout.write(help + '\n');
+        if (g.helpWithoutKind) context.io.stdout.write(help + '\n');
         throw new UsageError(`${g.name} needs a kind: ${names}`);
       }
       const command = g.kinds.find((k) => k.name === kind);
@@ -137,7 +140,7 @@ export function defineGroup(g: CommandGroup): Command {
 export async function runCommand(command: Command, argv: string[], context: CommandContext): Promise<number> {
   const result = await command.run(argv, context);
   if (result === HELP_ASKED) {
-    process.stdout.write(command.help + '\n');
+    context.io.stdout.write(command.help + '\n');
     return 0;
   }
   return result ?? 0;

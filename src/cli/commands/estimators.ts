@@ -24,16 +24,17 @@ import { runMi } from '../mi';
 import { readActivations, readLabels, readNpyFile } from '../npyFiles';
 import { intOption } from '../options';
 import { UsageError } from '../usage';
+import type { CliStreams } from '../streams';
 import { type Command, defineCommand, defineGroup } from './descriptor';
 
 const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
 
-function print(value: unknown): void {
-  process.stdout.write(JSON.stringify(value) + '\n');
+function print(io: CliStreams, value: unknown): void {
+  io.stdout.write(JSON.stringify(value) + '\n');
 }
 
-function noteNonFinite(count: number): void {
-  if (count > 0) process.stderr.write(`note: ${count} non-finite value${count === 1 ? '' : 's'} ignored\n`);
+function noteNonFinite(io: CliStreams, count: number): void {
+  if (count > 0) io.stderr.write(`note: ${count} non-finite value${count === 1 ? '' : 's'} ignored\n`);
 }
 
 const intra = defineCommand({
@@ -46,14 +47,14 @@ Prints a JSON array with the intra-sample entropy (bits, paper 4.4.2) of every s
   --bins B   histogram bins, integer from 2 to 4096 (default 32)`,
   options: { bins: { type: 'string' } },
   positionals: 1,
-  run: ({ values, positionals }) => {
+  run: ({ values, positionals }, { io }) => {
     const bins = intOption(values, 'bins', 32, 2, MAX_BINS);
     const x = readActivations(positionals[0]);
     // The whole sample is one histogram: view it as one channel of units·channels values.
     const whole = layerActivations([x.count, x.units * x.channels], x.data);
     const table = sampleChannelEntropies(whole, bins);
-    noteNonFinite(table.nonFiniteCount);
-    print(Array.from(table.entropyBits, orNull));
+    noteNonFinite(io, table.nonFiniteCount);
+    print(io, Array.from(table.entropyBits, orNull));
   },
 });
 
@@ -70,7 +71,7 @@ are given (perClass[k][c]). null marks an undefined value.
   --bins B        histogram bins, integer from 2 to 4096 (default 32)`,
   options: { bins: { type: 'string' }, labels: { type: 'string' }, classes: { type: 'string' } },
   positionals: 1,
-  run: ({ values, positionals }) => {
+  run: ({ values, positionals }, { io }) => {
     const bins = intOption(values, 'bins', 32, 2, MAX_BINS);
     const x = readActivations(positionals[0]);
     const labels = values.labels === undefined ? undefined : readLabels(values.labels, x.count);
@@ -80,8 +81,8 @@ are given (perClass[k][c]). null marks an undefined value.
       if (bad >= 0) throw new UsageError(`label ${bad} is ${labels[bad]}, outside 0..${classes - 1} (--classes ${classes})`);
     }
     const s = channelEntropies(x, { bins, labels, classes });
-    noteNonFinite(s.nonFiniteCount);
-    print({
+    noteNonFinite(io, s.nonFiniteCount);
+    print(io, {
       channels: s.channels,
       entropyBits: s.all.map(orNull),
       ...(s.perClass ? { perClass: s.perClass.map((row) => row.map(orNull)), classCounts: s.classCounts } : {}),
@@ -100,17 +101,17 @@ or null when undefined (N < 3). It grows like log2(N·K): compare sets of simila
   --k K   neighbourhood size, integer >= 2 (default 1000; min(K, N-1) is used)`,
   options: { k: { type: 'string' } },
   positionals: 1,
-  run: async ({ values, positionals }) => {
+  run: async ({ values, positionals }, { io }) => {
     const k = intOption(values, 'k', 1000, 2);
     const x = readActivations(positionals[0]);
     checkPairwiseSize({ kind: 'inter', n: x.count, k }, 'entropy inter');
     const pool = new ComputePool();
     try {
       const r = await pool.interSampleEntropy(x.data, x.count, x.units * x.channels, { k });
-      noteNonFinite(r.nonFiniteCount);
+      noteNonFinite(io, r.nonFiniteCount);
       if (r.entropyBits === undefined && r.undefinedReason)
-        process.stderr.write(`note: undefined: ${INTER_SAMPLE_UNDEFINED_TEXT[r.undefinedReason]}\n`);
-      print(orNull(r.entropyBits));
+        io.stderr.write(`note: undefined: ${INTER_SAMPLE_UNDEFINED_TEXT[r.undefinedReason]}\n`);
+      print(io, orNull(r.entropyBits));
     } finally {
       pool.close();
     }
@@ -130,7 +131,7 @@ and every channel of B (rows), for the same N inputs. null marks an undefined va
   --sort S    order rows and columns by their max or mean, descending (default none)`,
   options: { bins: { type: 'string' }, sort: { type: 'string' } },
   positionals: 2,
-  run: async ({ values, positionals }) => {
+  run: async ({ values, positionals }, { io }) => {
     const bins = intOption(values, 'bins', 32, 2, MAX_BINS);
     const sort = values.sort ?? 'none';
     if (!['none', 'max', 'mean'].includes(sort)) throw new UsageError(`--sort must be none, max or mean, got "${sort}"`);
@@ -146,7 +147,10 @@ and every channel of B (rows), for the same N inputs. null marks an undefined va
     try {
       const m = await pool.capacityMatrix(a, b, { bins });
       const order = sortMatrix(m.values, m.rows, m.columns, sort as SortKey);
-      print(order.rowOrder.map((r) => order.columnOrder.map((c) => orNull(m.values[r * m.columns + c]))));
+      print(
+        io,
+        order.rowOrder.map((r) => order.columnOrder.map((c) => orNull(m.values[r * m.columns + c]))),
+      );
     } finally {
       pool.close();
     }
@@ -164,7 +168,7 @@ PRED may hold labels [N] or scores [N, C] (the argmax is taken; a row holding Na
   --classes C   number of classes, 1 to 1000 (default: largest label + 1; the matrix is C×C)`,
   options: { classes: { type: 'string' } },
   positionals: 2,
-  run: ({ values, positionals }) => {
+  run: ({ values, positionals }, { io }) => {
     const classes = values.classes === undefined ? undefined : intOption(values, 'classes', 0, 1, MAX_CLASSES);
     const truth = readLabels(positionals[0]);
     const predArray = readNpyFile(positionals[1]);
@@ -183,7 +187,7 @@ PRED may hold labels [N] or scores [N, C] (the argmax is taken; a row holding Na
     }
     try {
       const r = labelEntropies(confusionMatrix(truth, predicted, classes));
-      print({ confusion: r.confusion, hLabelGivenPred: r.hLabelGivenPred.map(orNull), hPredGivenLabel: r.hPredGivenLabel.map(orNull) });
+      print(io, { confusion: r.confusion, hLabelGivenPred: r.hLabelGivenPred.map(orNull), hPredGivenLabel: r.hPredGivenLabel.map(orNull) });
     } catch (e) {
       if (e instanceof RangeError) throw new UsageError(e.message);
       throw e;
@@ -216,10 +220,10 @@ function miKind(kind: 'pairwise' | 'binned', lines: Command['lines'], help: stri
     help,
     options: MI_OPTIONS,
     positionals: 1,
-    run: async ({ values, positionals }) => {
+    run: async ({ values, positionals }, { io }) => {
       const mi = await runMi(kind, positionals[0], values);
-      print(mi.output);
-      noteNonFinite(mi.nonFiniteCount);
+      print(io, mi.output);
+      noteNonFinite(io, mi.nonFiniteCount);
     },
   });
 }

@@ -19,7 +19,7 @@ export const RECORD: Command = {
   lines: [{ usage: 'record MODEL [--dataset D] [--epochs N] …', what: 'train and record a model (the dCNN hypercube)' }],
   help: recordHelp(),
   options: RECORD_OPTIONS,
-  run: (argv, { verbose }) => runRecord(argv, verbose),
+  run: (argv, { io, verbose }) => runRecord(argv, io, verbose),
 };
 
 export const QUERY: Command = {
@@ -50,7 +50,7 @@ channelImportanceEstimate, findings (their fields with --json).
                        (an option or field the kind does not take is refused)
   --pretty             indented output`,
   options: QUERY_OPTIONS,
-  run: (argv) => runQuery(argv),
+  run: (argv, { io }) => runQuery(argv, io),
 };
 
 export const RUNS: Command = {
@@ -60,7 +60,7 @@ export const RUNS: Command = {
 
 Lists the runs in a runs folder (default .cnnslicer/runs) with status, model, dataset and epochs.`,
   options: RUNS_OPTIONS,
-  run: (argv) => runRuns(argv),
+  run: (argv, { io }) => runRuns(argv, io),
 };
 
 export const MEASURE: Command = {
@@ -76,7 +76,7 @@ on a run that still has epochs to measure.
   --follow      keep measuring epochs as they land, until the recorder has stopped
   --backend B   ${BACKENDS.join(', ')} (default auto)`,
   options: MEASURE_OPTIONS,
-  run: (argv) => runMeasure(argv),
+  run: (argv, { io }) => runMeasure(argv, io),
 };
 
 export const FINDINGS: Command = {
@@ -93,7 +93,7 @@ and its threshold: docs/estimators.md "Findings".
   --epoch T   a recorded epoch
   --json      the findings answer as JSON (docs/queries.md)`,
   options: FINDINGS_OPTIONS,
-  run: (argv) => runFindings(argv),
+  run: (argv, { io }) => runFindings(argv, io),
 };
 
 export const REPORT: Command = {
@@ -130,5 +130,5 @@ channel entropy side by side (layers matched by position and type; differences a
 run's input diversity, one colour per run. It holds summaries only; --epochs, --pairs,
 --deconvolution-channels, --dataset-diversity, --max-mb and --max-seconds apply to a single run's report.`,
   options: REPORT_OPTIONS,
-  run: (argv) => runReport(argv),
+  run: (argv, { io }) => runReport(argv, io),
 };
