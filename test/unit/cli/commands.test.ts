@@ -4,24 +4,13 @@
 import assert from 'node:assert/strict';
 import { COMMANDS } from '../../../src/cli/commands';
 import { type Command, defineCommand, defineGroup } from '../../../src/cli/commands/descriptor';
-import { main, mainHelp } from '../../../src/cli/main';
+import { mainHelp } from '../../../src/cli/main';
+import { runCli } from '../support/cliRun';
 
 /** What `main(args, table)` writes and returns. */
 async function cli(args: string[], table?: readonly Command[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = process.stdout.write.bind(process.stdout);
-  const stderr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = (chunk: string) => out.push(String(chunk)) > 0;
-  process.stderr.write = (chunk: string) => err.push(String(chunk)) > 0;
-  let code: number;
-  try {
-    code = await main(args, table);
-  } finally {
-    process.stdout.write = stdout;
-    process.stderr.write = stderr;
-  }
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  const { status, stdout, stderr } = await runCli(args, table);
+  return { code: status, stdout, stderr };
 }
 
 /** Every command and kind with the arguments that name it: `["entropy", "intra"]`. */

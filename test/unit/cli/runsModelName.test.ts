@@ -8,19 +8,14 @@ import { join } from 'node:path';
 import { runRuns } from '../../../src/cli/query';
 import { LISTING_INDEX_FILE } from '../../../src/run/listingIndex';
 import { modelDisplayName } from '../../../src/run/paths';
+import { caughtStreams } from '../support/cliRun';
 import { writeFixtureRun } from '../support/runFixture';
 
 /** What runRuns writes to stdout. */
 async function runsOutput(argv: string[]): Promise<string> {
-  const chunks: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = (chunk: string) => chunks.push(String(chunk)) > 0;
-  try {
-    await runRuns(argv);
-  } finally {
-    process.stdout.write = write;
-  }
-  return chunks.join('');
+  const caught = caughtStreams();
+  await runRuns(argv, caught.io);
+  return caught.stdout();
 }
 
 describe('model names of runs', () => {
