@@ -5,20 +5,18 @@
 // tolerance). A mismatch fails the test and writes the actual picture, and for a canvas a picture
 // of the differing pixels, to test-artifacts/snapshots/. UPDATE_SNAPSHOTS=1 rewrites the snapshots.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
 import { webviewPage } from '../../../src/contract/page';
 import { closeChecked, launchBrowser, tempDir } from '../harness';
 import type { ChartName, ChartProps, PicturePageApi } from './entry';
-import type { SerialiseOptions } from './serialise';
+import type { SerialiseOptions } from '../../unit/support/serialise';
+import { expectTextSnapshot, ROOT, writeFailure, writeSnapshotIfAsked } from '../../unit/support/snapshotFiles';
 
-const ROOT = resolve(__dirname, '../../..');
 export const SNAPSHOTS = join(ROOT, 'test', 'snapshots', 'pictures');
-export const FAILURES = join(ROOT, 'test-artifacts', 'snapshots');
-const UPDATE = process.env.UPDATE_SNAPSHOTS === '1';
 
 /** A channel differing by more than this (of 255) makes a pixel differ: anti-aliasing may move a little between machines. */
 const CHANNEL_TOLERANCE = 24;
@@ -105,17 +103,6 @@ export function usePictures(suite: Mocha.Suite): Pictures {
   };
 }
 
-/** Writes the actual picture for a failed comparison and says where. */
-function failure(name: string, actual: Buffer | string, extra: Record<string, Buffer | string> = {}): string[] {
-  mkdirSync(FAILURES, { recursive: true });
-  const written = Object.entries({ [name]: actual, ...extra }).map(([file, bytes]) => {
-    const path = join(FAILURES, file);
-    writeFileSync(path, bytes);
-    return relative(ROOT, path);
-  });
-  return written;
-}
-
 /**
  * Compares the chart under `selector` (an `<svg>`, or an HTML element holding inline SVGs) with the
  * snapshot `name` (`.svg`, or `.html` for HTML). The first run, or UPDATE_SNAPSHOTS=1, writes it.
@@ -125,41 +112,7 @@ export async function expectSvg(page: Page, name: string, selector: string, o: S
     selector,
     o,
   ] as const);
-  const expectedFile = join(SNAPSHOTS, name);
-  if (UPDATE || !existsSync(expectedFile)) {
-    mkdirSync(SNAPSHOTS, { recursive: true });
-    writeFileSync(expectedFile, actual);
-    if (!UPDATE) assert.fail(`${relative(ROOT, expectedFile)} did not exist and is written now: look at it, then commit it`);
-    return;
-  }
-  const expected = readFileSync(expectedFile, 'utf8');
-  if (actual === expected) return;
-  const [file] = failure(name, actual);
-  const diff = lineDiff(expected, actual);
-  writeFileSync(join(FAILURES, `${name}.diff`), diff);
-  assert.fail(
-    `${name} differs from its snapshot ${relative(ROOT, expectedFile)}: the chart drew ${file} ` +
-      `(diff in ${file}.diff; UPDATE_SNAPSHOTS=1 accepts it)\n${diff.split('\n').slice(0, 40).join('\n')}`,
-  );
-}
-
-/** The lines that differ, in order: `-` a line of the snapshot `a` and its number there, `+` a line drawn (`b`) and its number there. */
-function lineDiff(a: string, b: string): string {
-  const x = a.split('\n');
-  const y = b.split('\n');
-  // Longest common subsequence of the lines: snapshots are a few hundred lines, so the table is small.
-  const table = Array.from({ length: x.length + 1 }, () => new Uint32Array(y.length + 1));
-  for (let i = x.length - 1; i >= 0; i--)
-    for (let j = y.length - 1; j >= 0; j--)
-      table[i][j] = x[i] === y[j] ? table[i + 1][j + 1] + 1 : Math.max(table[i + 1][j], table[i][j + 1]);
-  const out: string[] = [];
-  let [i, j] = [0, 0];
-  while (i < x.length || j < y.length) {
-    if (i < x.length && j < y.length && x[i] === y[j]) [i, j] = [i + 1, j + 1];
-    else if (i < x.length && (j === y.length || table[i + 1][j] >= table[i][j + 1])) out.push(`-${i + 1}: ${x[i++]}`);
-    else out.push(`+${j + 1}: ${y[j++]}`);
-  }
-  return `${out.join('\n')}\n`;
+  expectTextSnapshot(SNAPSHOTS, name, actual);
 }
 
 /**
@@ -179,16 +132,11 @@ export async function expectPng(
   ] as const);
   const actual = Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
   const expectedFile = join(SNAPSHOTS, name);
-  if (UPDATE || !existsSync(expectedFile)) {
-    mkdirSync(SNAPSHOTS, { recursive: true });
-    writeFileSync(expectedFile, actual);
-    if (!UPDATE) assert.fail(`${relative(ROOT, expectedFile)} did not exist and is written now: look at it, then commit it`);
-    return;
-  }
+  if (writeSnapshotIfAsked(expectedFile, actual)) return;
   const a = PNG.sync.read(readFileSync(expectedFile));
   const b = PNG.sync.read(actual);
   if (a.width !== b.width || a.height !== b.height) {
-    const [file] = failure(name, actual);
+    const [file] = writeFailure({ [name]: actual });
     assert.fail(`${name}: the canvas is ${b.width}×${b.height}, its snapshot ${a.width}×${a.height} (drawn: ${file})`);
   }
   const diff = new PNG({ width: a.width, height: a.height });
@@ -201,7 +149,7 @@ export async function expectPng(
   }
   const pixels = a.width * a.height;
   if (differing <= PIXEL_TOLERANCE * pixels) return;
-  const [file, diffFile] = failure(name, actual, { [name.replace(/\.png$/, '.diff.png')]: PNG.sync.write(diff) });
+  const [file, diffFile] = writeFailure({ [name]: actual, [name.replace(/\.png$/, '.diff.png')]: PNG.sync.write(diff) });
   assert.fail(
     `${name}: ${differing} of ${pixels} pixels differ from its snapshot ${relative(ROOT, expectedFile)} ` +
       `(at most ${Math.floor(PIXEL_TOLERANCE * pixels)} may): drawn ${file}, differences ${diffFile}; UPDATE_SNAPSHOTS=1 accepts it`,

@@ -75,6 +75,8 @@ const FEATURE_TESTS: Record<string, string> = {
   'tfjs/backendSelection.test.ts': "backend selection through the CLI's options and backend.ts",
   'tfjs/trainingKernels.test.ts': 'the WASM training kernels against tfjs (wasmKernels, trainingCheck)',
   'webview/charts/narrowCharts.test.ts': 'charts in a narrow panel: common.ts fitWidth and matrixGrid.ts',
+  'webview/charts/pictures.test.ts':
+    "picture snapshots of every SVG chart of webview/charts/, drawn in jsdom (docs/testing.md, 'Picture tests')",
   'webview/views/information/importanceFindings.test.ts':
     'the importance card and the Findings list: importance.ts, findingsText, the plan',
   'webview/views/information/informationView.test.ts': "the Information view's plan and redundancy (not InformationView.tsx)",

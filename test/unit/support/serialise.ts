@@ -1,4 +1,5 @@
-// The text of a chart's picture test (docs/testing.md "Picture tests"), run in the page: the chart's
+// The text of a chart's picture test (docs/testing.md "Picture tests"), in Chromium (the page of
+// test/browser/pictures/) and in Node (jsdom, pictures.ts) alike: the chart's
 // element tree serialised so that only what the chart draws is compared, and nothing the browser or
 // the moment adds. Attributes in alphabetical order, numbers rounded to 2 decimals, generated ids and
 // references to them dropped, style declarations sorted, text trimmed; one element a line, indented,
@@ -15,6 +16,10 @@ export interface Measured {
 export interface SerialiseOptions {
   measure?: Measured;
 }
+
+/** Node.ELEMENT_NODE and Node.TEXT_NODE, without reading the global Node (the same in a page and in jsdom). */
+const ELEMENT_NODE = 1;
+const TEXT_NODE = 3;
 
 /** Attributes that are not the picture: ids the chart generates, and what a draw measured of itself. */
 const DROPPED = new Set(['id', 'data-draw-ms', 'aria-describedby', 'aria-labelledby', 'aria-controls', 'aria-activedescendant']);
@@ -59,18 +64,18 @@ export function serialise(root: Element, o: SerialiseOptions = {}): string {
     if (within) attributes.push(['snapshot-dx', String(Math.round(el.getBoundingClientRect().left - within.getBoundingClientRect().left))]);
     attributes.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const open = `${'  '.repeat(depth)}<${el.localName}${attributes.map(([n, v]) => ` ${n}="${escapeAttribute(v)}"`).join('')}`;
-    const children = Array.from(el.childNodes).filter((c) => c.nodeType === Node.ELEMENT_NODE || (c.textContent ?? '').trim() !== '');
+    const children = Array.from(el.childNodes).filter((c) => c.nodeType === ELEMENT_NODE || (c.textContent ?? '').trim() !== '');
     if (children.length === 0) {
       lines.push(`${open}/>`);
       return;
     }
-    if (children.every((c) => c.nodeType === Node.TEXT_NODE)) {
+    if (children.every((c) => c.nodeType === TEXT_NODE)) {
       lines.push(`${open}>${escapeText((el.textContent ?? '').replace(/\s+/g, ' ').trim())}</${el.localName}>`);
       return;
     }
     lines.push(`${open}>`);
     for (const c of children)
-      if (c.nodeType === Node.ELEMENT_NODE) walk(c as Element, depth + 1);
+      if (c.nodeType === ELEMENT_NODE) walk(c as Element, depth + 1);
       else lines.push(`${'  '.repeat(depth + 1)}${escapeText((c.textContent ?? '').replace(/\s+/g, ' ').trim())}`);
     lines.push(`${'  '.repeat(depth)}</${el.localName}>`);
   };
