@@ -1,7 +1,7 @@
 // @ts-check
 // The folder rules of ARCHITECTURE.md, checked by dependency-cruiser (`npm run lint`):
 // `depcruise src webview test bench scripts esbuild.mjs`. Each rule's comment is what a violation
-// prints, so it says why the rule exists and what to do instead. test/unit/repository/boundaries.test.ts makes
+// prints, so it says why the rule exists and what to do instead. test/integration/repository/boundaries.test.ts makes
 // every rule fire on a small fixture tree.
 
 /** Our own code that ships in the .vsix (test/, bench/ and scripts/ do not). */

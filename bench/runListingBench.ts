@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listRunFolders, RunListing } from '../src/run/listing';
-import { addManyRun, removeManyRunsTemplate, writeManyRuns } from '../test/unit/support/manyRuns';
+import { addManyRun, removeManyRunsTemplate, writeManyRuns } from '../test/support/manyRuns';
 
 export interface RunListingBenchLine {
   label: string;

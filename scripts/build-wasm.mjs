@@ -2,7 +2,7 @@
 // Compiles src/analysis/wasm/*.wat (the analysis core's kernels) and src/tfjs/wasm/*.wat (training
 // kernels that run in TensorFlow.js's WASM heap) into TypeScript modules holding the bytes, so the
 // analysis core stays free of I/O and bundles into Node and browser targets alike. The generated
-// files are committed; test/unit/analysis/distances.test.ts and wasmKernels.test.ts fail when one is out of
+// files are committed; test/integration/analysis/distances.test.ts and wasmKernels.test.ts fail when one is out of
 // date with its .wat.
 // Usage: node scripts/build-wasm.mjs [--check]
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';

@@ -12,7 +12,7 @@
 //   --stage  package from a temporary copy: the production bundles are built there
 //            (esbuild.mjs --outdir), so dist/ keeps its development build and a build running at the
 //            same time (npm run watch, a test run) cannot mix into the package. The browser tests
-//            of the UI (test/browser/vscodeUi.test.ts) package this way while other tests use dist/.
+//            of the UI (test/ui/vscodeUi.test.ts) package this way while other tests use dist/.
 // Prints the .vsix path and its size; checks that every file the extension needs at run time is in
 // it and (unless --no-check, and only for this machine's platform) that the unpacked package records
 // the fixture model with nothing else around. test:vscode --vsix installs it into a clean VS Code.

@@ -5,7 +5,7 @@
  * and reports progress, epochs, the run folder and one outcome. The user's model code runs in the
  * child, so a `createModel` that never returns cannot take the parent's event loop (Ctrl-C, the
  * extension host) with it. It imports neither `vscode` nor TensorFlow.js: it is tested with the real
- * recorder in plain Node (test/unit/recorder/client.test.ts).
+ * recorder in plain Node (test/integration/recorder/client.test.ts).
  */
 import { ChildProcess, fork } from 'node:child_process';
 import type { RunStatus } from '../contract/runFormat';

@@ -9,7 +9,7 @@
  *
  * The probe numbers of the complete line are the engine's, from the imported checkpoint (the same
  * numbers every query of the run sees); the Python recorder's are PyTorch's own, and
- * test/unit/recorder/measureRun.test.ts holds the two accuracies equal.
+ * test/integration/recorder/measureRun.test.ts holds the two accuracies equal.
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { ComputePool } from '../compute/pool';

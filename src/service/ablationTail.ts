@@ -39,7 +39,7 @@ export interface TailSession {
  * run layers, kept in memory across queries), and only L's descendants run per ablation
  * (src/tfjs/graphTail.ts), on the backend's own tensors, half of the inputs on this thread and half
  * on the forward worker: the same layers applied to the same values, so the same numbers
- * (test/unit/service/ablation.test.ts checks them against `forwardFrom`). `ablate` gives a block of
+ * (test/integration/service/ablation.test.ts checks them against `forwardFrom`). `ablate` gives a block of
  * L's values with a group's channels ablated. Undefined where this does not apply (tailPlan): the
  * ablations then use `forwardFrom`.
  */

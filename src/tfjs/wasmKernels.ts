@@ -35,7 +35,7 @@
  * `kernelFunc`s are called directly and every intermediate `TensorInfo` is released with
  * `backend.disposeData`.
  *
- * Every kernel here is checked against the CPU backend's kernel by test/unit/tfjs/wasmKernels.test.ts,
+ * Every kernel here is checked against the CPU backend's kernel by test/integration/tfjs/wasmKernels.test.ts,
  * wasmDepthwiseKernels.test.ts and wasmReductionKernels.test.ts.
  *
  * What else training needs was checked by training tiny models of every layer kind tfjs-layers
@@ -209,7 +209,7 @@ function conv2D(tf: Tf, stockKernel: WasmKernelFunc, args: KernelArgs): TensorIn
  * max(0, (out − 1)·stride + filter − in), is clamped to 0 because the input overhangs the last
  * window — a 2×2 filter at stride 3 on 6 rows, or at stride 4 on 7 or 8 (51 of 324 small shapes at
  * strides 2–4 disagreed with a direct loop and the CPU backend). The same padding given explicitly
- * takes XNNPACK's explicit-padding path, which is right (test/unit/tfjs/wasmKernels.test.ts).
+ * takes XNNPACK's explicit-padding path, which is right (test/integration/tfjs/wasmKernels.test.ts).
  */
 function withExplicitSamePadding(tf: Tf, args: KernelArgs, depthwise: boolean): KernelArgs {
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as tfjs.Conv2DAttrs;

@@ -10,7 +10,7 @@ import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import type { ExportFormat, Focus } from '../../src/contract/webviewProtocol';
 import { browserFixture, screenshot, showArchitectureTable, stubVsCodeApi, tempDir, useBrowser, writePage } from './harness';
-import { recordWideConv } from '../unit/support/recordedModels';
+import { recordWideConv } from '../support/recordedModels';
 
 interface Host {
   page: Page;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { checkAnswer } from '../../src/contract/queries';
 import type { ChannelImportanceAnswer, Finding, FindingsAnswer } from '../../src/contract/queries';
-import { pairedProbeLosses } from '../unit/support/probeLosses';
+import { pairedProbeLosses } from '../support/probeLosses';
 import type { EpochMetrics, RunManifest } from '../../src/contract/runFormat';
 import { probeLossRule } from '../../src/service/findings/trainingRules';
 

@@ -3,12 +3,12 @@
 // JSON, building what is not JSON (formats, callbacks, layer matches) as the chart's card does, and
 // serialises what it drew (serialise.ts) or hands over a canvas's pixels (without its text).
 import { render } from 'preact';
-import { ChartPicture } from '../../unit/support/pictureCharts';
-import type { ChartName, ChartProps } from '../../unit/support/pictureCharts';
-import { serialise } from '../../unit/support/serialise';
-import type { SerialiseOptions } from '../../unit/support/serialise';
+import { ChartPicture } from '../../support/pictureCharts';
+import type { ChartName, ChartProps } from '../../support/pictureCharts';
+import { serialise } from '../../support/serialise';
+import type { SerialiseOptions } from '../../support/serialise';
 
-// The charts' builders are in test/unit/support/pictureCharts.tsx, shared with the Node pictures.
+// The charts' builders are in test/support/pictureCharts.tsx, shared with the Node pictures.
 export type { ChartName, ChartProps };
 
 /** What the picture tests call in the page (pictures.ts). */

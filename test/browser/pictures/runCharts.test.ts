@@ -1,8 +1,8 @@
 // Picture tests of a run's canvas charts (docs/testing.md "Picture tests"): each drawn in Chromium
-// from a fixed answer (test/unit/support/pictureInputs.ts) and its pixels compared with a PNG in
+// from a fixed answer (test/support/pictureInputs.ts) and its pixels compared with a PNG in
 // test/snapshots/pictures/. The SVG charts are drawn in Node instead
 // (test/unit/webview/charts/pictures.test.ts): a canvas needs a browser to be drawn at all.
-import { HEATMAP, MULTIPLES } from '../../unit/support/pictureInputs';
+import { HEATMAP, MULTIPLES } from '../../support/pictureInputs';
 import { expectPng, usePictures } from './snapshots';
 
 describe("pictures: a run's canvas charts", function () {

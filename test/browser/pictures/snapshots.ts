@@ -13,8 +13,8 @@ import type { Browser, Page } from 'playwright-core';
 import { webviewPage } from '../../../src/contract/page';
 import { closeChecked, launchBrowser, tempDir } from '../harness';
 import type { ChartName, ChartProps, PicturePageApi } from './entry';
-import type { SerialiseOptions } from '../../unit/support/serialise';
-import { expectTextSnapshot, ROOT, writeFailure, writeSnapshotIfAsked } from '../../unit/support/snapshotFiles';
+import type { SerialiseOptions } from '../../support/serialise';
+import { expectTextSnapshot, ROOT, writeFailure, writeSnapshotIfAsked } from '../../support/snapshotFiles';
 
 export const SNAPSHOTS = join(ROOT, 'test', 'snapshots', 'pictures');
 

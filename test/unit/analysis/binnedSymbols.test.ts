@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { binOf, finiteRange } from '../../../src/analysis/binning';
 import { binnedSymbols } from '../../../src/analysis/labelInformation';
-import { rng } from '../support/reference';
+import { rng } from '../../support/reference';
 
 const r = rng(1515);
 

@@ -7,7 +7,7 @@ import { BinningKernel } from '../../../src/analysis/binningKernel';
 import { sampleChannelEntropies } from '../../../src/analysis/intraSample';
 import { binnedInformation, binnedSymbols } from '../../../src/analysis/labelInformation';
 import type { LayerActivations } from '../../../src/analysis/layout';
-import { rng } from '../support/reference';
+import { rng } from '../../support/reference';
 
 /**
  * The WebAssembly SIMD binning kernel (src/analysis/wasm/binning.wat) against the plain-JS loops it

@@ -16,8 +16,7 @@ import {
   shannonEntropyBits,
   sortMatrix,
 } from '../../../src/analysis';
-import { ComputePool } from '../../../src/compute/pool';
-import { referenceCapacity, rng } from '../support/reference';
+import { referenceCapacity, rng } from '../../support/reference';
 
 const r = rng(31);
 const rows = (n: number, d: number, f: () => number) => Array.from({ length: n }, () => Array.from({ length: d }, f));
@@ -71,15 +70,6 @@ describe('capacity matrix of a layer pair (paper Fig. 8)', () => {
     assert.equal(m.columns, 3);
     const self = capacityMatrix(li, li);
     for (let c = 0; c < 3; c++) assert.ok(Math.abs(self.values[c * 3 + c] - self.columnEntropyBits[c]!) < 1e-12);
-  });
-  it('is computed identically by the worker pool', async () => {
-    const pool = new ComputePool({ workers: 2 });
-    try {
-      const m = await pool.capacityMatrix(li, li);
-      assert.deepEqual(Array.from(m.values), Array.from(capacityMatrix(li, li).values));
-    } finally {
-      pool.close();
-    }
   });
   it('gives every cell exactly capacityBits, on the WebAssembly and the JS joint-histogram paths alike', () => {
     for (const bins of [8, 32, 255]) {
@@ -193,20 +183,6 @@ describe('capacity matrix of a layer pair (paper Fig. 8)', () => {
         assert.equal(alone[order[i]], full[row * channels + column], `(${row}, ${column}) without transposed cells`);
         assert.equal(transposed[order[i]], full[column * channels + row], `(${column}, ${row}) transposed, ${n} inputs, ${bins} bins`);
       }
-    }
-  });
-  it('gives a layer with itself the same matrix on the worker pool, its columns taken from the last', async () => {
-    const pool = new ComputePool({ workers: 2 });
-    try {
-      const layer = layerActivations([50, 3, 3, 11], Float32Array.from({ length: 50 * 9 * 11 }, r));
-      const codes = await pool.layerCodes(layer, 32);
-      const self = await pool.capacityFromCodes(codes, codes);
-      const copies = codes.map((c) => ({ ...c }));
-      const oneByOne = await pool.capacityFromCodes(codes, copies);
-      assert.deepEqual(Array.from(self.values), Array.from(oneByOne.values));
-      assert.deepEqual(Array.from(self.values), Array.from(capacityMatrix(layer, layer).values));
-    } finally {
-      pool.close();
     }
   });
   it('treats whole layer outputs as one channel for the layer-level capacity', () => {

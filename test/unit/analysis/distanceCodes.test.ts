@@ -8,7 +8,7 @@ import {
   useFusedScreening,
 } from '../../../src/analysis/distanceCodes';
 import { condensedDistances, DistanceKernel } from '../../../src/analysis/distances';
-import { rng } from '../support/reference';
+import { rng } from '../../support/reference';
 
 /**
  * The screened float32 path must give the float64 path's codes and entropy exactly, on data that

@@ -7,7 +7,7 @@ import {
   sampleChannelEntropies,
   channelMatrix,
 } from '../../../src/analysis';
-import { entropyOfCounts, referenceBins, rng } from '../support/reference';
+import { entropyOfCounts, referenceBins, rng } from '../../support/reference';
 
 describe('intra-sample entropy (paper 4.4.2)', () => {
   it('gives log2 B when every bin holds the same number of values', () => {

@@ -3,7 +3,7 @@
 // bins, and the cells of the WebAssembly kernel bit for bit those of the JS loop and of capacityBits.
 import assert from 'node:assert/strict';
 import { capacityBits, DistanceCodes, JointHistograms, shannonEntropyBits } from '../../../src/analysis';
-import { rng } from '../support/reference';
+import { rng } from '../../support/reference';
 
 function codesOf(n: number, bins: number, code: (p: number) => number): DistanceCodes {
   const pairs = (n * (n - 1)) / 2;

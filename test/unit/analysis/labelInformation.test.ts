@@ -8,29 +8,21 @@ import {
   DistanceKernel,
   distanceMatrix,
   layerActivations,
-  layerDistanceCodes,
   pairwiseInformationFromCodes,
   pairwiseLabelInformation,
   sameLabelPairs,
   shannonEntropyBits,
   uninformativeChannels,
 } from '../../../src/analysis';
-import { ComputePool } from '../../../src/compute/pool';
-import { referenceBinnedInformation, referencePairwiseLabelInformation, rng } from '../support/reference';
+import { balancedLabels } from '../../support/labels';
+import { referenceBinnedInformation, referencePairwiseLabelInformation, rng } from '../../support/reference';
 
 const r = rng(16);
 const close = (got: number | undefined, want: number | undefined, eps = 1e-12) =>
   assert.ok(got !== undefined && want !== undefined && Math.abs(got - want) < eps, `got ${got}, want ${want}`);
 
 /** Balanced labels 0..classes-1, shuffled by the seeded generator. */
-function labelsFor(n: number, classes: number): number[] {
-  const y = Array.from({ length: n }, (_, i) => i % classes);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [y[i], y[j]] = [y[j], y[i]];
-  }
-  return y;
-}
+const labelsFor = (n: number, classes: number) => balancedLabels(n, classes, r);
 
 function oneHot(labels: number[], classes: number) {
   const data = new Float32Array(labels.length * classes);
@@ -129,21 +121,6 @@ describe('distance codes from a distance matrix already computed', () => {
     assert.equal(fromMatrix.entropyBits, direct.entropyBits);
     assert.throws(() => distanceCodesFromMatrix(new Float64Array(5), 2), RangeError);
   });
-  it("from the compute pool's inter-sample distance matrix are exactly the codes of distanceCodes", async () => {
-    const pool = new ComputePool({ workers: 2 });
-    try {
-      // Large enough (N²·D above the inline threshold) that the workers compute the matrix.
-      const n = 300;
-      const d = 320;
-      const x = Float32Array.from({ length: n * d }, r);
-      let fromMatrix: ReturnType<typeof distanceCodes> | undefined;
-      await pool.interSampleEntropies(x, n, d, ['all'], { k: 50, onDistances: (m) => (fromMatrix = distanceCodesFromMatrix(m, n, 32)) });
-      assert.ok(fromMatrix, 'the pool computed the matrix on its workers');
-      assert.deepEqual(fromMatrix.codes, distanceCodes(x, n, d, 32).codes);
-    } finally {
-      pool.close();
-    }
-  });
 });
 
 describe('mutual information with the labels: per channel', () => {
@@ -170,26 +147,6 @@ describe('mutual information with the labels: per channel', () => {
   });
   it('lists the channels below 0.01 bit as uninformative, ignoring undefined ones', () => {
     assert.deepEqual(uninformativeChannels([0.5, 0.009, null, 0, undefined, 0.01]), [1, 3]);
-  });
-  it('gives the same bits from the compute pool as single-threaded', async () => {
-    const pool = new ComputePool({ workers: 2 });
-    try {
-      // Large enough that the pool does not run it inline.
-      const big = layerActivations(
-        [300, 4, 4, 6],
-        Float32Array.from({ length: 300 * 16 * 6 }, () => r()),
-      );
-      const labels = labelsFor(300, 10);
-      const same = sameLabelPairs(labels);
-      const fromPool = (await pool.layerDistanceCodes(big, { bins: 32 })).map((c) => pairwiseInformationFromCodes(c, same));
-      assert.deepEqual(fromPool, channelLabelInformation(big, labels, 32));
-      assert.deepEqual(
-        layerDistanceCodes(big, 32).map((c) => pairwiseInformationFromCodes(c, same)),
-        fromPool,
-      );
-    } finally {
-      pool.close();
-    }
   });
 });
 

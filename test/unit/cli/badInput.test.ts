@@ -5,8 +5,8 @@ import path from 'node:path';
 import { NpyArray, serializeNpy } from '../../../src/analysis';
 import { writePage } from '../../../src/cli/reportPage';
 import { UsageError } from '../../../src/cli/usage';
-import { type CliRun, runCli } from '../support/cliRun';
-import { writeFixtureRun } from '../support/runFixture';
+import { type CliRun, runCli } from '../../support/cliRun';
+import { writeFixtureRun } from '../../support/runFixture';
 
 // Bad input to the command line, as users type it by mistake, run in this process through main()
 // (src/cli/main.ts) on caught streams: each case must end with one line naming what is wrong, no
@@ -91,7 +91,7 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
   });
 
   describe('report, query, runs, findings', function () {
-    // A hand-made run (test/unit/support/runFixture.ts): every refusal here comes before a model is loaded.
+    // A hand-made run (test/support/runFixture.ts): every refusal here comes before a model is loaded.
     let runFolder = '';
 
     before(function () {

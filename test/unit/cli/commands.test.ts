@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { COMMANDS } from '../../../src/cli/commands';
 import { type Command, defineCommand, defineGroup } from '../../../src/cli/commands/descriptor';
 import { mainHelp } from '../../../src/cli/main';
-import { runCli } from '../support/cliRun';
+import { runCli } from '../../support/cliRun';
 
 /** What `main(args, table)` writes and returns. */
 async function cli(args: string[], table?: readonly Command[]): Promise<{ code: number; stdout: string; stderr: string }> {

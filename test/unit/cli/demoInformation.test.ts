@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { formatImportance, formatInformationPlane } from '../../../src/cli/demoInformation';
-import { fixtureManifest, fixtureMetrics } from '../support/runFixture';
+import { fixtureManifest, fixtureMetrics } from '../../support/runFixture';
 
 describe("the demo's information-plane table", () => {
   const manifest = fixtureManifest('run-1', [0, 2]);

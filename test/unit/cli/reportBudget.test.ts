@@ -17,7 +17,7 @@ import {
   reportVersionProblem,
 } from '../../../src/contract/reportCodec';
 import type { QuantisedFeatureMaps, ReportAnswer, ReportEntry } from '../../../src/contract/reportCodec';
-import { rng } from '../support/reference';
+import { rng } from '../../support/reference';
 
 const SAMPLE = { kind: 'perClass', count: 1, seed: 0 } as const;
 

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { runRuns } from '../../../src/cli/query';
 import { LISTING_INDEX_FILE } from '../../../src/run/listingIndex';
 import { modelDisplayName } from '../../../src/run/paths';
-import { caughtStreams } from '../support/cliRun';
-import { writeFixtureRun } from '../support/runFixture';
+import { caughtStreams } from '../../support/cliRun';
+import { writeFixtureRun } from '../../support/runFixture';
 
 /** What runRuns writes to stdout. */
 async function runsOutput(argv: string[]): Promise<string> {

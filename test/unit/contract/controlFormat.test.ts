@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { RunFormatError, validateManifest } from '../../../src/contract/runFormat';
-import { fixtureManifest } from '../support/runFixture';
+import { fixtureManifest } from '../../support/runFixture';
 
 const control = { spec: 'border:4', kind: 'border', parameter: 4, sourceRun: { id: 'src', folder: '../src' }, chanceAccuracy: 0.5 };
 

@@ -12,7 +12,7 @@ import {
   subsetSteps,
 } from '../../../src/contract/plan';
 import type { RunManifest } from '../../../src/contract/runFormat';
-import { planLayer, planManifest } from '../support/planManifest';
+import { planLayer, planManifest } from '../../support/planManifest';
 
 const manifest = (classCounts: number[]): RunManifest => {
   const m = planManifest(

@@ -7,7 +7,7 @@ import {
   validateManifest,
   validatePendingEpochMetrics,
 } from '../../../src/contract/runFormat';
-import { fixtureManifest, fixtureMetrics } from '../support/runFixture';
+import { fixtureManifest, fixtureMetrics } from '../../support/runFixture';
 
 function formatError(text: RegExp): (e: unknown) => boolean {
   return (e: unknown) => RunFormatError.is(e) && text.test((e as Error).message);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { canonicalQuery } from '../../../src/contract/queries';
 import { depthPairs, queries, REPORT_DEPTH_PAIRS, reportDepthPairs, reportPlan, stripEpochs } from '../../../src/contract/plan';
 import type { RunManifest } from '../../../src/contract/runFormat';
-import { planLayer, planManifest } from '../support/planManifest';
+import { planLayer, planManifest } from '../../support/planManifest';
 
 const layer = planLayer;
 const manifestOf = planManifest;

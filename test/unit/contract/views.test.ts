@@ -19,7 +19,7 @@ import {
   VIEWS,
 } from '../../../src/contract/views';
 import { parseAnswer, parseHostMessage, parseWebviewMessage, PROTOCOL_VERSION } from '../../../src/contract/webviewProtocol';
-import { planLayer as layer, planManifest } from '../support/planManifest';
+import { planLayer as layer, planManifest } from '../../support/planManifest';
 
 const manifest = planManifest(
   [layer(0, 'input', 'InputLayer', 1), layer(1, 'conv1', 'Conv2D', 4), layer(2, 'conv2', 'Conv2D', 8), layer(3, 'dense', 'Dense', 1)],

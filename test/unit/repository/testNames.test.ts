@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { filesBelow } from '../support/repositoryFiles';
+import { filesBelow } from '../../support/repositoryFiles';
 
 // A unit test is named after the module it tests and sits in the folder that mirrors the module's:
 // the test of src/extension/detection/lexer.ts is test/unit/extension/detection/lexer.test.ts, the
@@ -10,10 +10,11 @@ import { filesBelow } from '../support/repositoryFiles';
 // recording end to end, the CLI's refusals) keeps a descriptive name in the folder of its main
 // module and is listed in FEATURE_TESTS with the reason. layout.test.ts checks the top folder alone.
 
-const UNIT = 'test/unit';
+/** The tiers whose tests mirror the source folders: in-process unit tests, and those with processes or the build. */
+const MIRRORED_TIERS = ['test/unit', 'test/integration'];
 
-/** Folders of test/unit whose tests test no module: the repository's rules, the tests' helpers. */
-const NO_MODULE_FOLDERS = new Set(['repository', 'support']);
+/** Folders of a tier whose tests test no module: the repository's rules. */
+const NO_MODULE_FOLDERS = new Set(['repository']);
 
 /** Top-level folders that hold modules a unit test may test, besides the folders of src/. */
 const TOP_LEVEL_SOURCES = ['webview', 'bench', 'docs', 'examples', 'scripts'];
@@ -22,8 +23,9 @@ const TOP_LEVEL_SOURCES = ['webview', 'bench', 'docs', 'examples', 'scripts'];
 const MODULE = /^(?!.*\.d\.ts$).*\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
 
 /**
- * Tests that state a behaviour spanning modules, named after the behaviour: path below test/unit →
- * why no single module names it. Every other test is named after its module.
+ * Tests that state a behaviour spanning modules, named after the behaviour: path below its tier's
+ * folder (test/unit or test/integration) → why no single module names it. Every other test is named
+ * after its module.
  */
 const FEATURE_TESTS: Record<string, string> = {
   'analysis/binnedSymbols.test.ts': 'the binning of binning.ts as labelInformation.ts turns activations into symbols',
@@ -93,7 +95,7 @@ function testNameOf(moduleFile: string): string {
 }
 
 /**
- * What breaks the naming among `tests` (paths below test/unit, e.g. 'run/store.test.ts'), given the
+ * What breaks the naming among `tests` (paths below a tier's folder, e.g. 'run/store.test.ts'), given the
  * modules (repository-relative paths, e.g. 'src/run/store.ts') and the feature tests: one line per
  * problem, naming the file and what to do.
  */
@@ -131,7 +133,7 @@ function nameProblems(tests: string[], modules: string[], featureTests: Record<s
   return problems;
 }
 
-describe('test names: a unit test is named after the module it tests', () => {
+describe('test names: a unit or integration test is named after the module it tests', () => {
   it('flags a test named after no module or in the wrong folder, and a feature test listed but missing or named after a module', () => {
     const problems = nameProblems(
       [
@@ -171,11 +173,12 @@ describe('test names: a unit test is named after the module it tests', () => {
     );
   });
 
-  it('holds for test/unit: every test named after its module, or a feature test listed with its reason', () => {
-    const prefix = `${UNIT}/`;
-    const tests = filesBelow(UNIT).map((f) => f.slice(prefix.length));
+  it('holds for test/unit and test/integration: every test named after its module, or a feature test listed with its reason', () => {
     const modules = ['src', ...TOP_LEVEL_SOURCES].flatMap(filesBelow);
-    assert.ok(tests.length > 140, `only ${tests.length} files found below ${UNIT}`);
+    const perTier = MIRRORED_TIERS.map((tier) => filesBelow(tier).map((f) => f.slice(tier.length + 1)));
+    assert.ok(perTier[0].length > 100 && perTier[1].length > 40, `only ${perTier.map((t) => t.length).join(' and ')} files found`);
+    // A feature test may sit in either tier (cli/badInput.test.ts is in both: its refusals in-process, and those that take a process).
+    const tests = [...new Set(perTier.flat())];
     assert.deepEqual(nameProblems(tests, modules, FEATURE_TESTS), []);
   });
 });

@@ -10,7 +10,7 @@ import { listRunFolders, RunListing } from '../../../src/run/listing';
 import { isRunOfModel } from '../../../src/run/location';
 import { processStartTime } from '../../../src/run/process';
 import type { RunRecord } from '../../../src/run/store';
-import { addManyRun, removeManyRunsTemplate, writeManyRuns, type ManyRuns } from '../support/manyRuns';
+import { addManyRun, removeManyRunsTemplate, writeManyRuns, type ManyRuns } from '../../support/manyRuns';
 
 const RUN_COUNT = 1000;
 

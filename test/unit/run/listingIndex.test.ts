@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { listRunFolders, RunListing, type RunList } from '../../../src/run/listing';
 import { LISTING_INDEX_FILE, LISTING_INDEX_VERSION, listingIndexPath, parseListingIndex } from '../../../src/run/listingIndex';
 import { processStartTime } from '../../../src/run/process';
-import { addManyRun, writeManyRuns } from '../support/manyRuns';
+import { addManyRun, writeManyRuns } from '../../support/manyRuns';
 
 const COUNT = 6;
 

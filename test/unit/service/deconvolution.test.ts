@@ -11,7 +11,7 @@ import { deconvolutionForward, deconvolve, DeconvolutionError, projectChannel } 
 import { deconvolution as deconvolutionHandler } from '../../../src/service/handlers/deconvolution';
 import type { QueryContext } from '../../../src/service/queryContext';
 import { decodeFloat32 } from '../../../src/contract/queries';
-import { rng } from '../support/reference';
+import { rng } from '../../support/reference';
 
 type Shape4 = [number, number, number, number];
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { freeTapeAsItGoes } from '../../../src/tfjs/tapeMemory';
-import { rng } from '../support/reference';
+import { rng } from '../../support/reference';
 
 type Engine = { gradients: unknown; addTapeNode: unknown; cnnSlicerFreesTape?: true };
 

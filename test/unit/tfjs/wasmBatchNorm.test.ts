@@ -10,8 +10,8 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/tfjs/backend';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../../src/tfjs/wasmBatchNorm';
 import { registerWasmTrainingKernels } from '../../../src/tfjs/wasmKernels';
-import { maxRelativeError } from '../support/kernelComparison';
-import { rng } from '../support/reference';
+import { maxRelativeError } from '../../support/kernelComparison';
+import { rng } from '../../support/reference';
 
 type Tf = typeof tfjs;
 type BatchNormalizationArgs = NonNullable<Parameters<typeof tfjs.layers.batchNormalization>[0]>;

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/tfjs/backend';
-import { maxRelativeError, onBothBackends, randomValues, size } from '../support/kernelComparison';
-import { rng } from '../support/reference';
+import { maxRelativeError, onBothBackends, randomValues, size } from '../../support/kernelComparison';
+import { rng } from '../../support/reference';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/tfjs/backend';
-import { maxRelativeError, onBothBackends, randomValues, size } from '../support/kernelComparison';
-import { rng } from '../support/reference';
+import { maxRelativeError, onBothBackends, randomValues, size } from '../../support/kernelComparison';
+import { rng } from '../../support/reference';
 
 const TOLERANCE = 1e-5;
 

@@ -13,7 +13,7 @@ import { registerWasmTrainingKernels } from '../../../src/tfjs/wasmKernels';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { ADAM_UPDATE, MOMENTUM_UPDATE, RMSPROP_UPDATE } from '../../../src/tfjs/wasmOptimizerKernels';
 import { padChannelsLast } from '../../../src/tfjs/wasmTrainingModule';
-import { rng } from '../support/reference';
+import { rng } from '../../support/reference';
 
 type Tf = typeof tfjs;
 

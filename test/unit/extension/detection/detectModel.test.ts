@@ -2,7 +2,7 @@
 // decides whether a text is read as a model.json or as a module.
 import assert from 'node:assert/strict';
 import { detectModel } from '../../../../src/extension/detection/detectModel';
-import { example, read } from '../../support/modelSources';
+import { example, read } from '../../../support/modelSources';
 
 describe('detectModel: the format by the file name', () => {
   it('reads .json files as model.json and everything else as a module', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { detectModel } from '../../../../src/extension/detection/detectModel';
 import { layerKindKey, layerSites, recordedInFile, sitesAt, type RecordedLayer } from '../../../../src/extension/detection/layerMatching';
-import { at, example, fixture, read } from '../../support/modelSources';
+import { at, example, fixture, read } from '../../../support/modelSources';
 
 describe('layer sites: matching a run to the current text', () => {
   const rec = (index: number, name: string, className: string, line: number, column: number): RecordedLayer => ({

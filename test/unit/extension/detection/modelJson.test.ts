@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { scanModelJson } from '../../../../src/extension/detection/modelJson';
-import { example, fixture, read, root } from '../../support/modelSources';
+import { example, fixture, read, root } from '../../../support/modelSources';
 
 describe('model.json scan (TensorFlow.js layers format)', () => {
   it('lists the layers of modelTopology.config.layers at their "class_name" keys', () => {

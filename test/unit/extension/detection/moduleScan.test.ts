@@ -8,7 +8,7 @@ import { layerKindKey } from '../../../../src/extension/detection/layerMatching'
 import { scanModule } from '../../../../src/extension/detection/moduleScan';
 import type { DetectedLayer } from '../../../../src/extension/detection/types';
 import { loadModelFile } from '../../../../src/recorder/modelLoader';
-import { at, example, fixture, read, root } from '../../support/modelSources';
+import { at, example, fixture, read, root } from '../../../support/modelSources';
 
 const scanFile = (path: string) => scanModule(read(path));
 const summary = (layers: DetectedLayer[] | undefined) => layers?.map((l) => [l.factory ?? l.className, l.name, l.line, l.column]);

@@ -1,7 +1,7 @@
 // A PyTorch run's layers placed on the definitions the Python scan finds in the current text of the
 // model file (src/extension/detection/layerMatching.ts, sourcePosition.ts): the lenses, hovers and
 // Problems entries of a `.py` file. The runs are what the recorder wrote for the Python model
-// fixtures (test/unit/support/pythonRecorded.ts); the texts are the fixtures, as recorded and edited.
+// fixtures (test/support/pythonRecorded.ts); the texts are the fixtures, as recorded and edited.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pythonSiteNames, type LayerSite } from '../../../../src/extension/detection/layerMatching';
@@ -14,8 +14,8 @@ import {
   type ManifestLayer,
   type TextLines,
 } from '../../../../src/extension/detection/sourcePosition';
-import { read, root } from '../../support/modelSources';
-import { RECORDED, RECORDED_AT_CONTAINER } from '../../support/pythonRecorded';
+import { read, root } from '../../../support/modelSources';
+import { RECORDED, RECORDED_AT_CONTAINER } from '../../../support/pythonRecorded';
 
 const FILE = '/workspace/model.py';
 const sameFile = (path: string) => path === FILE;

@@ -10,8 +10,8 @@ import { loadPythonParser, pythonWasmFolder, type PythonParser } from '../../../
 import { PYTORCH_LAYER_FUNCTIONS, PYTORCH_LAYER_MODULES } from '../../../../src/extension/detection/pythonOps';
 import { scanPythonModel } from '../../../../src/extension/detection/pythonScan';
 import type { DetectedLayer } from '../../../../src/extension/detection/types';
-import { read, root } from '../../support/modelSources';
-import { RECORDED, RECORDED_AT_CONTAINER, USED_CLASSES } from '../../support/pythonRecorded';
+import { read, root } from '../../../support/modelSources';
+import { RECORDED, RECORDED_AT_CONTAINER, USED_CLASSES } from '../../../support/pythonRecorded';
 
 const models = (name: string) => join(root, 'test/fixtures/python-models', name);
 

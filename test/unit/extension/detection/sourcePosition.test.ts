@@ -9,7 +9,7 @@ import {
   type ManifestLayer,
   type TextLines,
 } from '../../../../src/extension/detection/sourcePosition';
-import { example, read } from '../../support/modelSources';
+import { example, read } from '../../../support/modelSources';
 
 const MODEL = '/home/user/models/mnist-lenet.ts';
 const sameFile = (path: string) => path === MODEL;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { datasetMark, describeValue, effectiveDefault } from '../../../../src/extension/recording/flowItems';
 import { trainingNumbers } from '../../../../src/extension/recording/trainingExport';
-import { example, read } from '../../support/modelSources';
+import { example, read } from '../../../support/modelSources';
 
 /** `vscode.l10n` in English: the message with its arguments put in. */
 const l10n = {

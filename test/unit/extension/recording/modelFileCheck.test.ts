@@ -2,7 +2,7 @@
 // (src/extension/modelFileCheck.ts), and says why a file is not one.
 import assert from 'node:assert/strict';
 import { notAModelReason } from '../../../../src/extension/recording/modelFileCheck';
-import { example, read } from '../../support/modelSources';
+import { example, read } from '../../../support/modelSources';
 
 describe('modelFileCheck: whether Analyze CNN may ask its questions', () => {
   it('accepts a model module and a layers-format model.json', () => {

@@ -11,7 +11,7 @@ import {
   loopEdit,
   type RecorderSites,
 } from '../../../../src/extension/recording/recorderLines';
-import { root } from '../../support/modelSources';
+import { root } from '../../../support/modelSources';
 
 let parser: PythonParser;
 before(async () => {

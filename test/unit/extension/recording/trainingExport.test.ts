@@ -2,7 +2,7 @@
 // `training` export (src/extension/trainingExport.ts).
 import assert from 'node:assert/strict';
 import { trainingNumbers } from '../../../../src/extension/recording/trainingExport';
-import { example, read } from '../../support/modelSources';
+import { example, read } from '../../../support/modelSources';
 
 describe("trainingExport: the literal numbers of a model module's training export", () => {
   it("reads the example's epochs, batch size, optimizer and learning rate", () => {

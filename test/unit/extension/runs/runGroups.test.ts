@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { groupRunsByModel } from '../../../../src/extension/runs/runGroups';
 import type { RunRecord } from '../../../../src/run/store';
-import { fixtureManifest } from '../../support/runFixture';
+import { fixtureManifest } from '../../../support/runFixture';
 
 function run(id: string, modelFile: string, createdAt: string): RunRecord {
   const manifest = {

@@ -5,7 +5,7 @@ import type { RunControl } from '../../../../src/contract/controlFormat';
 import type { EpochMetrics, RunManifest } from '../../../../src/contract/runFormat';
 import { CONTROL_ALPHA, CONTROL_MIN_MARGIN, controlFindings } from '../../../../src/service/findings/control';
 import { FindingSchema } from '../../../../src/contract/queries/findings';
-import { fixtureManifest, fixtureMetrics } from '../../support/runFixture';
+import { fixtureManifest, fixtureMetrics } from '../../../support/runFixture';
 
 /** A 10-class control run of `n` probe inputs whose last epoch answered `correct` of them right. */
 function controlRun(control: Partial<RunControl>, n: number, correct: number): { manifest: RunManifest; metrics: EpochMetrics[] } {

@@ -6,7 +6,7 @@ import { THRESHOLDS } from '../../../../src/service/findings/thresholds';
 import type { FindingsInput, LayerEvidence } from '../../../../src/service/findings/types';
 import type { Finding, FindingKind } from '../../../../src/contract/queries';
 import { probeLossEpochs } from '../../../../src/service/findings/trainingRules';
-import { pairedProbeLosses } from '../../support/probeLosses';
+import { pairedProbeLosses } from '../../../support/probeLosses';
 
 // Each rule on a fixture built for it (it fires, with the numbers that made it) and on one built
 // against it (just across its threshold: it stays quiet). The fixtures are LeNet-shaped: input,

@@ -1,11 +1,11 @@
 // Picture tests of every SVG chart of webview/charts/ (docs/testing.md "Picture tests"), drawn in
-// Node: each chart is built as its card builds it (test/unit/support/pictureCharts.tsx) from fixed
+// Node: each chart is built as its card builds it (test/support/pictureCharts.tsx) from fixed
 // literal data (pictureInputs.ts), drawn in jsdom with deterministic layout stand-ins (pictures.ts)
 // and its serialised element tree compared with its snapshot in test/snapshots/pictures-node/.
 // The canvas charts and "Layers side by side" (its geometry is the table's layout) are drawn in
 // Chromium (test/browser/pictures/).
 import type { Draft } from '../../../../webview/slice';
-import { useNodePictures } from '../../support/pictures';
+import { useNodePictures } from '../../../support/pictures';
 import {
   BINNED,
   CAPACITY_ROWS,
@@ -19,7 +19,7 @@ import {
   LAYERS,
   PLANES_PAIR,
   TRAINING,
-} from '../../support/pictureInputs';
+} from '../../../support/pictureInputs';
 
 const CLASSES = ['zero', 'one', 'two'];
 

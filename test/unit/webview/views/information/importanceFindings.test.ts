@@ -23,7 +23,7 @@ import {
   reading,
 } from '../../../../../webview/views/information/importance';
 import { ablationLine, evidenceFocus, evidenceText } from '../../../../../src/contract/findingsText';
-import { planLayer as layer, planManifest } from '../../../support/planManifest';
+import { planLayer as layer, planManifest } from '../../../../support/planManifest';
 
 const lenet = planManifest(
   [

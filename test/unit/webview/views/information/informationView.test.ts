@@ -7,7 +7,7 @@ import type { Bits } from '../../../../../src/contract/queries';
 import { comparePlan, informationLayers, informationPlan, REPORT_REDUNDANCY_LAYERS, reportPlan } from '../../../../../src/contract/plan';
 import { redundancy } from '../../../../../src/analysis/redundancy';
 import { groupsText } from '../../../../../webview/charts/redundancy';
-import { planLayer, planManifest } from '../../../support/planManifest';
+import { planLayer, planManifest } from '../../../../support/planManifest';
 
 const layer = planLayer;
 const manifestOf = planManifest;
