@@ -10,7 +10,8 @@
 //   typecheck, lint, unit   need nothing built
 // A free lane takes the first ready job of that list (the longest first, so the two lanes end
 // together). Each job's output goes to test-artifacts/logs/<job>.log; a line is printed when a job
-// starts and ends, the tail of a failed job's log at the end, then a table of times. Every job runs
+// starts and ends, the tail of a failed job's log at the end, then a table of times and the slowest
+// test files of each tier (test-artifacts/times/, written by test/support/fileTimes.cjs). Every job runs
 // even when one fails (a failing tier says nothing about the others); the exit code is 1 if any did.
 //
 // Usage: node scripts/test-all.mjs [--jobs N] [--only a,b] [--skip a,b]
@@ -18,7 +19,7 @@
 //   --only / --skip  the jobs to run (their names above); a job whose prerequisite is left out
 //           runs anyway, on what is there (dist/ as it is)
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -140,6 +141,13 @@ for (const job of selected) {
   const r = done.get(job.name);
   const result = !r ? 'not run' : r.code === 0 ? 'passed' : r.code === -1 ? 'skipped' : 'FAILED';
   console.log(`${job.name.padEnd(12)} ${result.padEnd(8)} ${r && r.code !== -1 ? seconds(r.ms) : '—'}`);
+}
+// The slowest files of each mocha tier that ran (test/support/fileTimes.cjs writes their times).
+for (const tier of ['unit', 'integration', 'browser', 'ui']) {
+  const file = join(ROOT, 'test-artifacts', 'times', `${tier}.tsv`);
+  if (!done.has(tier) || !existsSync(file) || statSync(file).mtimeMs < started) continue;
+  const rows = readFileSync(file, 'utf8').trim().split('\n').slice(0, 5);
+  console.log(`slowest ${tier} files: ${rows.map((r) => r.split('\t').reverse().join(' ') + ' s').join(', ')}`);
 }
 console.log(`${'all'.padEnd(12)} ${(failed.length ? 'FAILED' : 'passed').padEnd(8)} ${seconds(Date.now() - started)} on ${lanes} lane(s)`);
 process.exit(failed.length ? 1 : 0);

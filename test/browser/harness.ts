@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/contract/queries';
@@ -16,10 +16,10 @@ import type { Query } from '../../src/contract/queries';
 import type { RunManifest } from '../../src/contract/runFormat';
 import { decodeEntry } from '../../src/contract/reportCodec';
 import { writeReport } from '../../src/cli/report';
-import { recordRun } from '../../src/recorder/record';
 import { readRun } from '../../src/run/store';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { webviewPage } from '../../src/contract/page';
+import { copyFixtureRun } from '../support/fixtureRuns';
 import type { PageOptions } from '../../src/contract/page';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -61,23 +61,15 @@ export interface Fixture {
 let fixture: Promise<Fixture> | undefined;
 
 /**
- * A real run of examples/mnist-lenet.ts on the MNIST digits (2 epochs, probe of 200), recorded
- * once per test process, and its report. The build (dist/webview.js) must exist: npm test builds first.
+ * A real run of examples/mnist-lenet.ts on the MNIST digits (2 epochs, probe of 200: the checked-in
+ * fixture run test/fixtures/runs/mnist-lenet, copied once per test process) and its report. The
+ * build (dist/webview.js) must exist: npm test builds first.
  */
 export function browserFixture(): Promise<Fixture> {
   fixture ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-browser-'));
+    const { runs, folder } = copyFixtureRun('mnist-lenet', 'cnn-slicer-browser-');
+    const dir = dirname(runs);
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const runs = join(dir, 'runs');
-    const { folder } = await recordRun({
-      modelFile: join(ROOT, 'examples/mnist-lenet.ts'),
-      dataset: 'mnist',
-      epochs: 2,
-      probeSize: 200,
-      runsFolder: runs,
-      k: 50,
-      seed: 1,
-    });
     const report = join(dir, 'report.html');
     await writeReport({
       runFolder: folder,

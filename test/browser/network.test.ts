@@ -4,13 +4,13 @@
 // answers from the service) and on a ResNet-style graph with residual adds and 512-channel layers
 // (synthetic answers, to check the branches, the merges and the drawing time at that size).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/contract/queries';
 import type { NetworkGraphAnswer } from '../../src/contract/queries';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { writeReport } from '../../src/cli/report';
-import { recordRun } from '../../src/recorder/record';
+import { copyFixtureRun } from '../support/fixtureRuns';
 import {
   browserFixture,
   closeChecked,
@@ -328,18 +328,10 @@ describe('browser: Network view', function () {
     await closeChecked(page, problems);
   });
   it('draws a recorded graph model as the service answers it: the residual add and the concatenation with both their inputs', async function () {
-    // A real run of test/fixtures/models/graphBranches.ts (two branches, an add, a concatenation, a nested model) and its report.
-    const dir = tempDir('cnn-slicer-network-graph-');
-    const { folder, manifest } = await recordRun({
-      modelFile: join(__dirname, '../fixtures/models/graphBranches.ts'),
-      dataset: 'synthetic:240',
-      epochs: 1,
-      batchSize: 24,
-      probeSize: 120,
-      runsFolder: join(dir, 'runs'),
-      k: 10,
-      seed: 1,
-    });
+    // A real run of test/fixtures/models/graphBranches.ts (two branches, an add, a concatenation, a nested model):
+    // the checked-in fixture run test/fixtures/runs/graph-branches, and its report.
+    const { runs, folder, manifest } = copyFixtureRun('graph-branches', 'cnn-slicer-network-graph-');
+    const dir = dirname(runs);
     const out = join(dir, 'report.html');
     await writeReport({
       runFolder: folder,

@@ -17,7 +17,7 @@ import {
   seededRandom,
   serializeNpy,
 } from '../../../src/analysis';
-import { recordTinyRun } from '../../support/tinyRun';
+import { copyFixtureRun } from '../../support/fixtureRuns';
 import { readRun } from '../../../src/run/store';
 
 // The real command line, dist/cli.js, run as a child process on .npy files written to a temporary
@@ -541,7 +541,7 @@ describe('cnn-slicer command line (dist/cli.js)', function () {
     let runFolder = '';
 
     before(async function () {
-      const r = await recordTinyRun('cnn-slicer-cli-report-');
+      const r = copyFixtureRun('tiny', 'cnn-slicer-cli-report-');
       runs = r.runs;
       runFolder = r.folder;
     });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { formatFindings } from '../../../src/cli/findings';
 import { THRESHOLDS } from '../../../src/service/findings/thresholds';
 import type { FindingsAnswer } from '../../../src/contract/queries';
-import { recordTinyRun } from '../../support/tinyRun';
+import { copyFixtureRun } from '../../support/fixtureRuns';
 
 // `cnn-slicer findings` (dist/cli.js) on the tiny recorded run: the table, the JSON answer, and
 // a bad epoch's one-line message; then the table's layout on a hand-made answer.
@@ -20,7 +20,7 @@ describe('cnn-slicer findings', function () {
 
   before(async function () {
     if (!existsSync(CLI)) assert.fail('dist/cli.js is missing; run "npm run build" first');
-    const r = await recordTinyRun('cnn-slicer-findings-');
+    const r = copyFixtureRun('tiny', 'cnn-slicer-findings-');
     runs = r.runs;
     folder = r.folder;
   });

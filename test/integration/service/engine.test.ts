@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import type * as tfType from '@tensorflow/tfjs';
-import { recordTinyRun } from '../../support/tinyRun';
+import { copyFixtureRun } from '../../support/fixtureRuns';
 import type { RunManifest } from '../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { WARM_UP_LAYER } from '../../../src/service/warmUp';
@@ -57,7 +57,7 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
 
   before(async () => {
     // Epochs 0, 1 and 2: one more than the two models a run keeps loaded.
-    const r = await recordTinyRun('cnn-slicer-engine-');
+    const r = copyFixtureRun('tiny', 'cnn-slicer-engine-');
     runs = r.runs;
     folder = r.folder;
     manifest = r.manifest;

@@ -15,7 +15,7 @@ import { forwardLayer, loadCheckpoint } from '../../../src/tfjs/forward';
 import type { EpochMetrics, RunManifest } from '../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { parseQuery, Query } from '../../../src/contract/queries';
-import { recordTinyRun } from '../../support/tinyRun';
+import { copyFixtureRun } from '../../support/fixtureRuns';
 
 describe('label information queries on a recorded run (channelLabelInformation, informationPlane)', function () {
   this.timeout(300000);
@@ -26,7 +26,7 @@ describe('label information queries on a recorded run (channelLabelInformation, 
   let engine: AnalysisEngine;
 
   before(async () => {
-    const r = await recordTinyRun('cnn-slicer-mi-');
+    const r = copyFixtureRun('tiny', 'cnn-slicer-mi-');
     runs = r.runs;
     folder = r.folder;
     manifest = r.manifest;

@@ -29,7 +29,7 @@ import { AnswerOf, decodeFloat32, parseQuery, Query, QueryError } from '../../..
 import { RunManifest } from '../../../src/contract/runFormat';
 import { initBackend } from '../../../src/tfjs/backend';
 import { recordRun } from '../../../src/recorder/record';
-import { recordTinyRun } from '../../support/tinyRun';
+import { copyFixtureRun } from '../../support/fixtureRuns';
 import { epochFolder } from '../../../src/run/paths';
 import { readRun } from '../../../src/run/store';
 import { processStartTime } from '../../../src/run/process';
@@ -88,7 +88,7 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
   let n: number;
 
   before(async () => {
-    const r = await recordTinyRun('cnn-slicer-service-');
+    const r = copyFixtureRun('tiny', 'cnn-slicer-service-');
     runs = r.runs;
     folder = r.folder;
     manifest = r.manifest;

@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { recordTinyRun } from '../../support/tinyRun';
+import { copyFixtureRun } from '../../support/fixtureRuns';
 import type { RunManifest } from '../../../src/contract/runFormat';
 import { readRun } from '../../../src/run/store';
 import { readProbe } from '../../../src/run/probe';
@@ -31,7 +31,7 @@ describe('forward passes that keep only some layers', function () {
   let manifest: RunManifest;
 
   before(async () => {
-    const r = await recordTinyRun('cnn-slicer-keep-');
+    const r = copyFixtureRun('tiny', 'cnn-slicer-keep-');
     runs = r.runs;
     folder = r.folder;
     manifest = r.manifest;

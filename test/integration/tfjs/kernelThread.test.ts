@@ -180,7 +180,7 @@ describe('kernel thread on the WebAssembly backend: the same bits', function () 
   this.timeout(180_000);
   const ROOT = join(__dirname, '../../..');
   const run = (mode: 'plain' | 'shared'): Record<string, unknown> => {
-    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '../support/kernelThreadBits.ts'), mode], {
+    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '../../support/kernelThreadBits.ts'), mode], {
       cwd: ROOT,
       encoding: 'utf8',
     });

@@ -19,7 +19,7 @@ import {
   strongestEdges,
 } from '../../../../src/service/handlers/networkGraph';
 import { AnswerOf, NetworkNode, parseQuery, QueryError } from '../../../../src/contract/queries';
-import { recordTinyRun } from '../../../support/tinyRun';
+import { copyFixtureRun } from '../../../support/fixtureRuns';
 import { recordWideConv } from '../../../support/recordedModels';
 
 type Graph = AnswerOf['networkGraph'];
@@ -94,7 +94,7 @@ describe('networkGraph query: channel clusters per layer linked by capacity', fu
     let engine: AnalysisEngine;
     let fresh: AnalysisEngine;
     before(async () => {
-      const r = await recordTinyRun('cnn-slicer-network-');
+      const r = copyFixtureRun('tiny', 'cnn-slicer-network-');
       runs = r.runs;
       folder = r.folder;
       manifest = r.manifest;
@@ -186,7 +186,7 @@ describe('networkGraph query: channel clusters per layer linked by capacity', fu
     const cli = resolve(__dirname, '../../../../dist/cli.js');
     const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'query', folder, 'networkGraph', ...args], { encoding: 'utf8' });
     before(async () => {
-      const r = await recordTinyRun('cnn-slicer-network-cli-');
+      const r = copyFixtureRun('tiny', 'cnn-slicer-network-cli-');
       runs = r.runs;
       folder = r.folder;
     });

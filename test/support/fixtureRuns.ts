@@ -1,0 +1,43 @@
+/**
+ * The recorded run folders checked in under test/fixtures/runs/ (recorded by scripts/test-fixtures.mjs
+ * from test/fixtures/runs/fixtures.json): tests read a copy instead of training a model.
+ */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve, sep } from 'node:path';
+import type { RunManifest } from '../../src/contract/runFormat';
+import { readRun } from '../../src/run/store';
+
+export const FIXTURE_RUNS = resolve(__dirname, '../fixtures/runs');
+const ROOT = resolve(__dirname, '../..');
+/** What scripts/test-fixtures.mjs writes for the repository's path in a checked-in manifest. */
+const REPOSITORY_PLACEHOLDER = '/cnn-slicer-repository';
+
+/** The fixtures of fixtures.json. */
+export type FixtureRunName = 'mnist-lenet' | 'graph-branches' | 'tiny';
+
+/** The run folder of a fixture where it is checked in: read it, never write into it. */
+export function fixtureRunFolder(name: FixtureRunName): string {
+  const runs = join(FIXTURE_RUNS, name);
+  const [run] = readdirSync(runs, { withFileTypes: true }).filter((e) => e.isDirectory());
+  if (!run) throw new Error(`${runs} holds no run: record it with node scripts/test-fixtures.mjs ${name}`);
+  return join(runs, run.name);
+}
+
+/**
+ * A copy of a fixture's runs folder under a new temporary folder named with `prefix` (the caller
+ * removes `runs`): `folder` is the run in it, for tests that write into a run or its runs folder.
+ * Its manifest names this checkout's files, as a run recorded here does: the model file and the
+ * layers' source lines at their absolute paths, the model file also relative to the copy.
+ */
+export function copyFixtureRun(name: FixtureRunName, prefix: string): { runs: string; folder: string; manifest: RunManifest } {
+  const runs = join(mkdtempSync(join(tmpdir(), prefix)), 'runs');
+  const source = fixtureRunFolder(name);
+  const folder = join(runs, source.split(/[\\/]/).pop()!);
+  cpSync(source, folder, { recursive: true });
+  const file = join(folder, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8').split(`${REPOSITORY_PLACEHOLDER}/`).join(`${ROOT}/`)) as RunManifest;
+  manifest.model.relativeFile = relative(folder, manifest.model.file).split(sep).join('/');
+  writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
+  return { runs, folder, manifest: readRun(folder).manifest };
+}
