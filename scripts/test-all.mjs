@@ -11,7 +11,7 @@
 // A free lane takes the first ready job of that list (the longest first, so the two lanes end
 // together). Each job's output goes to test-artifacts/logs/<job>.log; a line is printed when a job
 // starts and ends, the tail of a failed job's log at the end, then a table of times and the slowest
-// test files of each tier (test-artifacts/times/, written by test/support/fileTimes.cjs). Every job runs
+// test files of each tier (test-artifacts/times/, written by test/support/fileTimes.ts). Every job runs
 // even when one fails (a failing tier says nothing about the others); the exit code is 1 if any did.
 //
 // Usage: node scripts/test-all.mjs [--jobs N] [--only a,b] [--skip a,b]
@@ -142,7 +142,7 @@ for (const job of selected) {
   const result = !r ? 'not run' : r.code === 0 ? 'passed' : r.code === -1 ? 'skipped' : 'FAILED';
   console.log(`${job.name.padEnd(12)} ${result.padEnd(8)} ${r && r.code !== -1 ? seconds(r.ms) : '—'}`);
 }
-// The slowest files of each mocha tier that ran (test/support/fileTimes.cjs writes their times).
+// The slowest files of each mocha tier that ran (test/support/fileTimes.ts writes their times).
 for (const tier of ['unit', 'integration', 'browser', 'ui']) {
   const file = join(ROOT, 'test-artifacts', 'times', `${tier}.tsv`);
   if (!done.has(tier) || !existsSync(file) || statSync(file).mtimeMs < started) continue;

@@ -24,7 +24,9 @@ const RUNS = join(ROOT, 'test', 'fixtures', 'runs');
 
 /** @returns {FixtureSpec[]} */
 export function fixtureSpecs() {
-  return JSON.parse(readFileSync(join(RUNS, 'fixtures.json'), 'utf8')).fixtures;
+  /** @type {unknown} */
+  const file = JSON.parse(readFileSync(join(RUNS, 'fixtures.json'), 'utf8'));
+  return /** @type {{ fixtures: FixtureSpec[] }} */ (file).fixtures;
 }
 
 /**
@@ -43,7 +45,9 @@ export function expectedStamp(spec) {
 export function staleReason(spec) {
   const stampFile = join(RUNS, spec.name, 'fixture.json');
   if (!existsSync(stampFile)) return `${spec.name}: not recorded`;
-  const stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
+  /** @type {unknown} */
+  const parsed = JSON.parse(readFileSync(stampFile, 'utf8'));
+  const stamp = /** @type {ReturnType<typeof expectedStamp>} */ (parsed);
   const want = expectedStamp(spec);
   if (stamp.modelSha256 !== want.modelSha256) return `${spec.name}: ${spec.model} changed since it was recorded`;
   if (JSON.stringify(stamp.args) !== JSON.stringify(want.args) || stamp.model !== want.model)
@@ -66,7 +70,9 @@ export const REPOSITORY_PLACEHOLDER = '/cnn-slicer-repository';
 function normaliseManifest(runFolder, targetRunFolder, spec) {
   const file = join(runFolder, 'manifest.json');
   const text = readFileSync(file, 'utf8').split(`${ROOT}/`).join(`${REPOSITORY_PLACEHOLDER}/`);
-  const manifest = JSON.parse(text);
+  /** @type {unknown} */
+  const parsed = JSON.parse(text);
+  const manifest = /** @type {{ model: { relativeFile?: string } }} */ (parsed);
   manifest.model.relativeFile = relative(targetRunFolder, join(ROOT, spec.model)).split(sep).join('/');
   writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
 }
