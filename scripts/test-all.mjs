@@ -6,7 +6,9 @@
 //   build ─┬─ integration   processes, the CLI, recording (dist/ and its workers)
 //          ├─ browser       Chromium: the report's views, the canvas pictures
 //          ├─ python        the PyTorch recorder (its engine tests run dist/cli.js)
-//          └─ ui            code-server: the .vsix driven as a person does, the extension host suite
+//          ├─ ui            code-server: the packaged .vsix driven from Chromium as a person does
+//          └─ vscode        code-server: the extension host suite on dist/ as built (--no-build: a
+//                           second build would rewrite dist/ under the other jobs)
 //   typecheck, lint, unit   need nothing built
 // A free lane takes the first ready job of that list (the longest first, so the two lanes end
 // together). Each job's output goes to test-artifacts/logs/<job>.log; a line is printed when a job
@@ -36,6 +38,7 @@ const JOBS = [
   { name: 'ui', command: ['npm', 'run', 'test:ui'], after: ['build'] },
   { name: 'browser', command: ['npm', 'run', 'test:browser'], after: ['build'] },
   { name: 'python', command: ['npm', 'run', 'test:python'], after: ['build'] },
+  { name: 'vscode', command: ['node', 'scripts/test-vscode.mjs', '--no-build'], after: ['build'] },
   { name: 'lint', command: ['npm', 'run', 'lint'], after: [] },
   { name: 'unit', command: ['npm', 'run', 'test:unit'], after: [] },
   { name: 'typecheck', command: ['npm', 'run', 'typecheck'], after: [] },

@@ -4,7 +4,7 @@
 // "Fixture runs"): each is a runs folder holding one run, recorded by the real recorder
 // (`node dist/cli.js record`, so `npm run build` first) from the spec in test/fixtures/runs/fixtures.json,
 // and a `fixture.json` stamp beside the run: the spec it was recorded from and the SHA-256 of its
-// model file. test/unit/run/fixtureRuns.test.ts fails when a stamp no longer matches its spec or
+// model file. test/unit/scripts/testFixtures.test.ts fails when a stamp no longer matches its spec or
 // model file, or when the current reader refuses the run; this script then records it again.
 //
 // Usage: node scripts/test-fixtures.mjs [name ...]   record the named fixtures again (default: all)
@@ -29,13 +29,26 @@ export function fixtureSpecs() {
   return /** @type {{ fixtures: FixtureSpec[] }} */ (file).fixtures;
 }
 
+/** @param {string} file a repository-relative path */
+const sha256 = (file) =>
+  createHash('sha256')
+    .update(readFileSync(join(ROOT, file)))
+    .digest('hex');
+
 /**
- * What a fixture's stamp must say for the fixture to be current: its spec and its model file's hash.
+ * What a fixture's stamp must say for the fixture to be current: its spec, its model file's hash and,
+ * for an `npy:` dataset checked in beside it, its arrays' hashes.
  * @param {FixtureSpec} spec
  */
 export function expectedStamp(spec) {
-  const model = readFileSync(join(ROOT, spec.model));
-  return { model: spec.model, modelSha256: createHash('sha256').update(model).digest('hex'), args: spec.args };
+  const dataset = spec.args[spec.args.indexOf('--dataset') + 1] ?? '';
+  const arrays = dataset.startsWith('npy:') ? dataset.slice(4).split(',') : [];
+  return {
+    model: spec.model,
+    modelSha256: sha256(spec.model),
+    args: spec.args,
+    ...(arrays.length ? { datasetSha256: arrays.map(sha256) } : {}),
+  };
 }
 
 /**
@@ -50,6 +63,8 @@ export function staleReason(spec) {
   const stamp = /** @type {ReturnType<typeof expectedStamp>} */ (parsed);
   const want = expectedStamp(spec);
   if (stamp.modelSha256 !== want.modelSha256) return `${spec.name}: ${spec.model} changed since it was recorded`;
+  if (JSON.stringify(stamp.datasetSha256) !== JSON.stringify(want.datasetSha256))
+    return `${spec.name}: its dataset's arrays changed since it was recorded`;
   if (JSON.stringify(stamp.args) !== JSON.stringify(want.args) || stamp.model !== want.model)
     return `${spec.name}: its spec in fixtures.json changed since it was recorded`;
   return undefined;

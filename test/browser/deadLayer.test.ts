@@ -4,13 +4,11 @@
 // with no "at ceiling" mark, and a number for the live conv.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { writeReport } from '../../src/cli/report';
-import { recordRun } from '../../src/recorder/record';
+import { copyFixtureRun } from '../support/fixtureRuns';
 import { closeChecked, launchBrowser, openPage, openView, screenshot, showArchitectureTable, tempDir } from './harness';
-
-const MODEL = resolve(__dirname, '../fixtures/models/deadLayer.ts');
 
 describe('browser: a dead layer in the Query view', function () {
   this.timeout(180_000);
@@ -19,15 +17,9 @@ describe('browser: a dead layer in the Query view', function () {
   before(async () => {
     const dir = tempDir('cnn-slicer-dead-browser-');
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const { folder } = await recordRun({
-      modelFile: MODEL,
-      dataset: 'synthetic:150',
-      epochs: 1,
-      batchSize: 25,
-      probeSize: 45,
-      runsFolder: join(dir, 'runs'),
-      backend: 'wasm',
-    });
+    // The recorded run of deadLayer.ts (synthetic:150, 1 epoch, batch 25, probe 45, wasm): test/fixtures/runs/dead-layer.
+    const { runs, folder } = copyFixtureRun('dead-layer', 'cnn-slicer-dead-browser-run-');
+    process.once('exit', () => rmSync(dirname(runs), { recursive: true, force: true }));
     report = join(dir, 'report.html');
     await writeReport({
       runFolder: folder,

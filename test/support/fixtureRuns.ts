@@ -14,7 +14,20 @@ const ROOT = resolve(__dirname, '../..');
 const REPOSITORY_PLACEHOLDER = '/cnn-slicer-repository';
 
 /** The fixtures of fixtures.json. */
-export type FixtureRunName = 'mnist-lenet' | 'graph-branches' | 'tiny';
+export type FixtureRunName =
+  | 'mnist-lenet'
+  | 'graph-branches'
+  | 'tiny'
+  | 'dead-layer'
+  | 'residual-duplicates'
+  | 'tiny-probe-loss'
+  | 'tiny-training-subset'
+  | 'tiny-damaged'
+  | 'tiny-cli-query'
+  | 'graph-segments'
+  | 'graph-edges'
+  | 'graph-untrained'
+  | 'label-carrier';
 
 /** The run folder of a fixture where it is checked in: read it, never write into it. */
 export function fixtureRunFolder(name: FixtureRunName): string {

@@ -13,6 +13,17 @@ import type {
   TrainingAnswer,
 } from '../../src/contract/queries';
 import type { ChannelEntropiesAnswer, ChannelLabelInformationAnswer } from '../../src/contract/queries';
+import type { DeconvolutionAnswer, FeatureMapsAnswer, InputsAnswer, NetworkGraphAnswer } from '../../src/contract/queries';
+import { decodeFloat32 } from '../../src/contract/queries';
+import { classLabel } from '../../webview/charts/common';
+import { DeconvolutionFigure } from '../../webview/charts/deconvolution';
+import { channelMaps, FeatureMapPairs } from '../../webview/charts/featureMaps';
+import { HeatmapStrip } from '../../webview/charts/heatmapStrip';
+import type { StripCell } from '../../webview/charts/heatmapStrip';
+import { NetworkGraph, thumbnailCanvases } from '../../webview/charts/networkGraph';
+import { PictureColumn, rangeOf, RowLabels, SideBySideGrid } from '../../webview/charts/sideBySide';
+import type { GridPicture } from '../../webview/charts/sideBySide';
+import { ranges } from '../../webview/slice';
 import { ChannelInformationHeatmap } from '../../webview/charts/channelInformation';
 import { CirclePacking } from '../../webview/charts/circlePacking';
 import { ClassMultiples } from '../../webview/charts/classMultiples';
@@ -40,6 +51,21 @@ import { formatBits } from '../../src/contract/format';
 import type { RunManifest } from '../../src/contract/runFormat';
 
 const none = (): void => undefined;
+
+/** A decoded array per encoded one: a builder runs on every render, the decoding once per answer. */
+const decodedOf = new WeakMap<object, Float32Array>();
+const decoded = (a: { base64: string; shape: number[]; dtype: 'float32' }): Float32Array => {
+  let d = decodedOf.get(a);
+  if (!d) decodedOf.set(a, (d = decodeFloat32(a)));
+  return d;
+};
+/** The network's thumbnails per inputs answer, made once as the view makes them (thumbnailCanvases in a useMemo). */
+const thumbnailsOf = new WeakMap<InputsAnswer, Map<number, HTMLCanvasElement>>();
+const thumbnails = (a: InputsAnswer) => {
+  let t = thumbnailsOf.get(a);
+  if (!t) thumbnailsOf.set(a, (t = thumbnailCanvases(a)));
+  return t;
+};
 
 /** The comparison's layer rows of runs with these layers (matchLayers reads nothing else of a manifest). */
 const matchesOf = (layers: RunLayer[][]) => matchLayers(layers.map((l) => ({ layers: l }) as RunManifest));
@@ -191,6 +217,130 @@ export const CHARTS = {
   classMultiples: (p: { epochs: number[]; classNames: string[]; runs: ClassMultiplesRun[] }) => (
     <ClassMultiples id="labelGivenPred" title="H(label | pred = i)" {...p} />
   ),
+  /** The Network view's graph on its canvas (NetworkView), at the comparison's height (RunNetwork: 0.6 of the window). */
+  network: (p: {
+    answer: NetworkGraphAnswer;
+    layers: RunLayer[];
+    classNames: string[];
+    bins: number;
+    inputs?: InputsAnswer;
+    selected: Record<string, number[]>;
+    focusedLayer: number | null;
+  }) => (
+    <NetworkGraph
+      answer={p.answer}
+      layers={p.layers}
+      classNames={p.classNames}
+      bins={p.bins}
+      thumbnails={p.inputs ? thumbnails(p.inputs) : undefined}
+      selected={p.selected}
+      focusedLayer={p.focusedLayer}
+      label={`Network of model at epoch ${p.answer.epoch}`}
+      onSelectCluster={none}
+      onLayer={none}
+      heightFraction={0.6}
+    />
+  ),
+  /** The Layer view's epoch strip (StripsCard through views/layer/HeatmapStrip.tsx), its cells' answers and statuses given. */
+  heatmapStrip: (p: { cells: StripCell[]; activeKey: string }) => (
+    <HeatmapStrip
+      cells={p.cells}
+      activeKey={p.activeKey}
+      onOpen={none}
+      testId="epoch-strip"
+      scaleNote={`scale: shared by the ${p.cells.length} epochs of this strip (not the depth strip's)`}
+    />
+  ),
+  /** The Channel view's feature maps of channels side by side (FeatureMapsSideBySide's grid), a channel asked for but not answered among them. */
+  sideBySide: (p: {
+    answer: FeatureMapsAnswer;
+    inputs: InputsAnswer;
+    channels: number[];
+    classNames: string[];
+    layerName: string;
+    scale: 'shared' | 'row';
+  }) => {
+    const images = decoded(p.inputs.images);
+    const [n = 0, h = 1, w = 1, c = 1] = p.inputs.images.shape;
+    const rows = p.inputs.inputs.map((input, i) => ({ input, label: p.inputs.labels[i] }));
+    const sources: (GridPicture | undefined)[] = p.inputs.inputs.map((_, i) =>
+      i < n ? { data: images.subarray(i * h * w * c, (i + 1) * h * w * c), h, w, c, range: [p.inputs.min, p.inputs.max] } : undefined,
+    );
+    const maps = decoded(p.answer.maps);
+    const columns = p.channels.map((ch) => ({ channel: ch, maps: channelMaps(p.answer, maps, ch) }));
+    const all = rangeOf(columns.flatMap((col) => col.maps?.maps ?? []));
+    const rowRanges = rows.map((r) => {
+      if (p.scale === 'shared') return all;
+      const i = p.answer.inputs.indexOf(r.input);
+      return rangeOf(columns.flatMap((col) => (col.maps && i >= 0 ? [col.maps.maps[i]] : [])));
+    });
+    const fmtRange = (r: [number, number] | undefined) => (r ? `${r[0].toPrecision(3)} … ${r[1].toPrecision(3)}` : '');
+    return (
+      <SideBySideGrid
+        columns={p.channels.length + 1}
+        label={`Feature maps of ${p.layerName}, channels ${ranges(p.channels)}`}
+        testId="sbs-maps"
+      >
+        {(size) => (
+          <>
+            <RowLabels rows={rows} size={size} classNames={p.classNames} notes={p.scale === 'row' ? rowRanges.map(fmtRange) : undefined} />
+            <PictureColumn
+              title="input"
+              rows={rows}
+              size={size}
+              pictures={sources}
+              labelOf={(r) => `Input #${r.input} (${classLabel(r.label, p.classNames)})`}
+            />
+            {columns.map((col) => (
+              <PictureColumn
+                key={col.channel}
+                title={`${p.layerName} #${col.channel}`}
+                channel={col.channel}
+                layer={p.answer.layer}
+                rows={rows}
+                size={size}
+                testId="sbs-map"
+                pictures={rows.map((r, k) => {
+                  const m = col.maps;
+                  const i = m ? m.inputs.indexOf(r.input) : -1;
+                  return m && i >= 0 ? { data: m.maps[i], h: m.h, w: m.w, c: 1, range: rowRanges[k] ?? m.range } : undefined;
+                })}
+                labelOf={(r) => `${p.layerName} #${col.channel} on input #${r.input} (${classLabel(r.label, p.classNames)})`}
+              />
+            ))}
+          </>
+        )}
+      </SideBySideGrid>
+    );
+  },
+  /** The Layer view's feature maps of a clicked heatmap cell's two channels (FeatureMapsCard), with the inputs. */
+  featureMaps: (p: {
+    answerI: FeatureMapsAnswer;
+    answerJ: FeatureMapsAnswer;
+    column: number;
+    row: number;
+    inputs?: InputsAnswer;
+    classNames: string[];
+  }) => {
+    const columnMaps = channelMaps(p.answerI, decoded(p.answerI.maps), p.column);
+    const rowMaps = channelMaps(p.answerJ, decoded(p.answerJ.maps), p.row);
+    if (!columnMaps || !rowMaps) throw new Error('the feature maps answer no map of the channels asked for');
+    return (
+      <FeatureMapPairs
+        columnMaps={columnMaps}
+        rowMaps={rowMaps}
+        columnName="conv1"
+        rowName="conv2"
+        classNames={p.classNames}
+        inputs={p.inputs}
+        inputsDecoded={p.inputs ? decoded(p.inputs.images) : undefined}
+      />
+    );
+  },
+  /** The Channel view's deconvolution of one channel (DeconvolutionCard), on one range or each projection on its own. */
+  deconvolution: (p: { answer: DeconvolutionAnswer; inputs?: InputsAnswer; classNames: string[]; perImage: boolean }) => (
+    <DeconvolutionFigure answer={p.answer} inputs={p.inputs} classNames={p.classNames} layerName="conv1" perImage={p.perImage} />
+  ),
 } satisfies Record<string, (props: never) => JSX.Element>;
 
 export type ChartName = keyof typeof CHARTS;
@@ -213,6 +363,11 @@ export const VIEWS: Record<ChartName, string> = {
   hypercube: 'view-query',
   channelInformation: 'view-information',
   classMultiples: 'view-training view-compare',
+  network: 'view-query',
+  heatmapStrip: 'view-layer',
+  sideBySide: 'view-channel',
+  featureMaps: 'view-layer',
+  deconvolution: 'view-channel',
 };
 export type ChartProps<K extends ChartName> = Parameters<(typeof CHARTS)[K]>[0];
 

@@ -10,13 +10,19 @@ import type {
   ChannelEntropiesAnswer,
   ChannelLabelInformationAnswer,
   ConfusionAnswer,
+  DeconvolutionAnswer,
+  FeatureMapsAnswer,
   InformationPlaneAnswer,
   InputDiversityAnswer,
+  InputsAnswer,
+  NetworkGraphAnswer,
   SmallMultiplesAnswer,
   TrainingAnswer,
 } from '../../src/contract/queries';
+import { encodeFloat32 } from '../../src/contract/queries';
 import type { RunLayer } from '../../src/contract/runFormat';
 import type { ClassMultiplesRun } from '../../webview/charts/classMultiples';
+import type { StripCell } from '../../webview/charts/heatmapStrip';
 import { interSampleCeiling } from '../../webview/charts/diversityBars';
 import type { ImportancePoint } from '../../webview/charts/importanceScatter';
 import type { CapacityRow } from '../../webview/charts/layerCapacity';
@@ -339,3 +345,184 @@ export const CLASS_RUNS: ClassMultiplesRun[] = [
     recorded: [true, true, false],
   },
 ];
+
+// The pictures of the Channel, Layer and Network views: images and maps are float32 arrays in
+// base64 (encodeFloat32, as the service answers), their values from fixed formulas.
+
+/** `count` values of `shape` from `value(k)` (k the flat index), encoded as an answer carries them. */
+const encoded = (shape: number[], value: (k: number) => number) =>
+  encodeFloat32(
+    shape,
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, k) => value(k)),
+  );
+
+/**
+ * The sample inputs (one per class): inputs #3, #17 and #42, 8 × 8 RGB. #3 a red diagonal on blue,
+ * #17 a green square, #42 a horizontal ramp; values from -1 to 1 (black to white).
+ */
+export const SAMPLE_INPUTS: InputsAnswer = {
+  inputs: [3, 17, 42],
+  labels: [0, 1, 2],
+  images: encoded([3, 8, 8, 3], (k) => {
+    const [i, y, x, c] = [Math.floor(k / 192), Math.floor(k / 24) % 8, Math.floor(k / 3) % 8, k % 3];
+    if (i === 0) return c === 0 ? (Math.abs(x - y) <= 1 ? 1 : -1) : c === 2 ? 0.6 : -1;
+    if (i === 1) return c === 1 && x >= 2 && x <= 5 && y >= 2 && y <= 5 ? 1 : -0.6;
+    return -1 + (2 * x) / 7;
+  }),
+  min: -1,
+  max: 1,
+};
+
+/**
+ * conv1's maps (6 × 6) of channels 0, 2 and 5 on the sample inputs: channel 0 a vertical edge,
+ * channel 2 a blob moving with the input, channel 5 dead (0 everywhere, drawn black).
+ */
+export const FEATURE_MAPS: FeatureMapsAnswer = {
+  layer: 1,
+  epoch: 2,
+  inputs: [3, 17, 42],
+  labels: [0, 1, 2],
+  channels: [0, 2, 5],
+  maps: encoded([3, 3, 6, 6], (k) => {
+    const [i, c, y, x] = [Math.floor(k / 108), Math.floor(k / 36) % 3, Math.floor(k / 6) % 6, k % 6];
+    if (c === 0) return x === 2 + i ? 2 : x < 2 + i ? 0.5 * i : 0;
+    if (c === 1) return Math.max(0, 3 - Math.hypot(x - 1 - 1.5 * i, y - 1 - i));
+    return 0;
+  }),
+  min: 0,
+  max: 3,
+  channelRanges: [
+    [0, 2],
+    [0, 3],
+    [0, 0],
+  ],
+};
+
+/** conv2's maps (4 × 4) of channel 1 on inputs #3 and #17 only: input #42 has no map (its row says so). */
+export const FEATURE_MAPS_J: FeatureMapsAnswer = {
+  layer: 2,
+  epoch: 2,
+  inputs: [3, 17],
+  labels: [0, 1],
+  channels: [1],
+  maps: encoded([2, 1, 4, 4], (k) => (Math.floor(k / 16) === 0 ? (k % 4) / 3 : ((Math.floor(k / 4) % 4) * (k % 4)) / 9)),
+  min: 0,
+  max: 1,
+  channelRanges: [[0, 1]],
+};
+
+/**
+ * The deconvolution of conv1 #2 (8 × 8 RGB, input space) for inputs #3, #17 and #99: #99 is not
+ * among the sample inputs (its input is "not loaded"), #17's projection is faint (a tenth of the
+ * range: it shows only when each projection is stretched to its own range).
+ */
+export const DECONVOLUTION: DeconvolutionAnswer = {
+  layer: 1,
+  channel: 2,
+  epoch: 2,
+  inputs: [3, 17, 99],
+  labels: [0, 1, 2],
+  projections: encoded([3, 8, 8, 3], (k) => {
+    const [i, y, x, c] = [Math.floor(k / 192), Math.floor(k / 24) % 8, Math.floor(k / 3) % 8, k % 3];
+    if (i === 0) return Math.abs(x - y) <= 1 ? (c === 0 ? 1 : 0.3) : -0.5;
+    if (i === 1) return 0.1 * (x >= 2 && x <= 5 && y >= 2 && y <= 5 ? 1 : -1);
+    return c === 2 ? -1 + (2 * y) / 7 : 0;
+  }),
+  min: -1,
+  max: 1,
+};
+
+/**
+ * The epoch strip of conv1 × conv2 (4 × 3 channels): epochs 0 and 2 share one colour scale (epoch 0
+ * darker, one of its pairs undefined), epoch 1's cell is not in the report, epoch 3's still computing.
+ */
+export const STRIP: StripCell[] = [0, 1, 2, 3].map((epoch) => ({
+  key: `epoch-${epoch}`,
+  label: `epoch ${epoch}`,
+  description: `conv1 × conv2 at epoch ${epoch}`,
+  answer:
+    epoch === 0 || epoch === 2
+      ? {
+          layerI: 1,
+          layerJ: 2,
+          epoch,
+          inputCount: 60,
+          bins: 30,
+          rows: 4,
+          columns: 3,
+          values: Array.from({ length: 12 }, (_, k) => (epoch === 0 && k === 4 ? null : ((epoch + 1) * (1 + ((k * 5) % 7))) / 6)),
+          orders: { rowMax: [0, 1, 2, 3], rowMean: [0, 1, 2, 3], columnMax: [0, 1, 2], columnMean: [0, 1, 2] },
+        }
+      : undefined,
+  status:
+    epoch === 1
+      ? { kind: 'not-in-report', message: 'The report holds the strip at epochs 0 and 2.' }
+      : epoch === 3
+        ? { kind: 'loading', fraction: 0.4 }
+        : { kind: 'ready' },
+}));
+
+/** A small network: input → conv1 (4 channels, 2 clusters) → conv2 (6 channels, 3 clusters) → ⊕ add → dense → output. */
+export const NETWORK_LAYERS: RunLayer[] = [
+  layer(0, 'input', 'InputLayer', [8, 8, 3]),
+  layer(1, 'conv1', 'Conv2D', [6, 6, 4]),
+  layer(2, 'conv2', 'Conv2D', [6, 6, 6]),
+  layer(3, 'add', 'Add', [6, 6, 6]),
+  layer(4, 'flatten', 'Flatten', [216]),
+  layer(5, 'output', 'Dense', [3]),
+];
+
+/**
+ * The graph at epoch 2: conv2's third cluster has no mean entropy (grey) and a class without a
+ * probe input (null mean); bands of 0.2 to 1.8 bits, conv1's first cluster with top inputs
+ * (thumbnails from SAMPLE_INPUTS, #5 not among them), the add node a merge of conv1 and conv2.
+ */
+export const NETWORK: NetworkGraphAnswer = {
+  epoch: 2,
+  nodes: [
+    { layer: 0, inputs: [], clustered: false },
+    { layer: 1, inputs: [0], clustered: true },
+    { layer: 2, inputs: [1], clustered: true },
+    { layer: 3, inputs: [1, 2], merge: 'add', clustered: true },
+    { layer: 4, inputs: [3], clustered: false },
+    { layer: 5, inputs: [4], clustered: false },
+  ],
+  clusters: [
+    { layer: 1, cluster: 0, channels: [0, 2], meanEntropyBits: 3.9, topInputs: [3, 17, 5], classMeans: [0.9, 0.2, 0.1] },
+    { layer: 1, cluster: 1, channels: [1, 3], meanEntropyBits: 1.2, topInputs: [42], classMeans: [0.1, 0.3, 0.8] },
+    { layer: 2, cluster: 0, channels: [0, 1, 4], meanEntropyBits: 4.8, topInputs: [17], classMeans: [0.4, 0.9, 0.2] },
+    { layer: 2, cluster: 1, channels: [2, 3], meanEntropyBits: 2.5, topInputs: [], classMeans: [0.2, 0.2, 0.9] },
+    { layer: 2, cluster: 2, channels: [5], meanEntropyBits: null, topInputs: [], classMeans: [0.5, null, 0] },
+    { layer: 3, cluster: 0, channels: [0, 1, 2, 3, 4, 5], meanEntropyBits: 4.1, topInputs: [42, 3], classMeans: [0.6, 0.5, 0.7] },
+  ],
+  edges: [
+    { fromLayer: 1, fromCluster: 0, toLayer: 2, toCluster: 0, bits: 1.8 },
+    { fromLayer: 1, fromCluster: 0, toLayer: 2, toCluster: 1, bits: 0.6 },
+    { fromLayer: 1, fromCluster: 1, toLayer: 2, toCluster: 1, bits: 1.1 },
+    { fromLayer: 1, fromCluster: 1, toLayer: 2, toCluster: 2, bits: 0.2 },
+    { fromLayer: 2, fromCluster: 0, toLayer: 3, toCluster: 0, bits: 1.5 },
+    { fromLayer: 2, fromCluster: 1, toLayer: 3, toCluster: 0, bits: 0.9 },
+    { fromLayer: 1, fromCluster: 0, toLayer: 3, toCluster: 0, bits: 0.4, sampledPairs: 8 },
+  ],
+  classCount: 3,
+  inputCount: 60,
+};
+
+/**
+ * The label information of 300 channels over 14 epochs (4200 cells, past LARGE_CELLS: drawn on a
+ * canvas): a gradient over channels and epochs, channel 7 undefined at epoch 3, channels 180 to 299
+ * uninformative (near 0 at the last epoch: their marks are 720 px, more than the 0.2 % of pixels a
+ * picture may differ by, so a mark drawn in another colour fails).
+ */
+export const LABEL_INFORMATION_LARGE: ChannelLabelInformationAnswer = {
+  layer: 3,
+  epochs: Array.from({ length: 14 }, (_, e) => e),
+  bits: Array.from({ length: 14 }, (_, e) =>
+    Array.from({ length: 300 }, (_, c) =>
+      c === 7 && e === 3 ? null : c >= 180 ? 0.004 : (0.02 + (0.05 * e * ((c % 25) + 5)) / 30) * (1 - c / 400),
+    ),
+  ),
+  ceilingBits: Math.log2(3),
+  uninformative: Array.from({ length: 120 }, (_, k) => 180 + k),
+  inputCount: 60,
+};

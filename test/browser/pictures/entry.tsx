@@ -19,6 +19,11 @@ export interface PicturePageApi {
   serialise(selector: string, o: SerialiseOptions): string;
   /** A PNG (data URL) of a canvas's own pixels, or of a part of it given in CSS pixels. */
   canvas(selector: string, crop?: { x: number; y: number; width: number; height: number }): string;
+  /**
+   * A PNG (data URL) of every canvas under `selector`, each at its own pixels, side by side in the
+   * page's order, 2 px apart on a transparent ground: a chart of many small canvases as one picture.
+   */
+  canvases(selector: string): string;
 }
 
 // A canvas's text is drawn in whatever font the machine has, so a canvas's picture is of its marks
@@ -47,6 +52,21 @@ const api: PicturePageApi = {
     out.width = Math.round(crop.width * scale);
     out.height = Math.round(crop.height * scale);
     out.getContext('2d')!.drawImage(source, crop.x * scale, crop.y * scale, out.width, out.height, 0, 0, out.width, out.height);
+    return out.toDataURL('image/png');
+  },
+  canvases(selector) {
+    const all = [...document.querySelectorAll(selector)].filter((c): c is HTMLCanvasElement => c instanceof HTMLCanvasElement);
+    if (all.length === 0) throw new Error(`the chart drew no canvas ${selector}`);
+    const gap = 2;
+    const out = document.createElement('canvas');
+    out.width = all.reduce((w, c) => w + c.width, 0) + gap * (all.length - 1);
+    out.height = Math.max(...all.map((c) => c.height));
+    const ctx = out.getContext('2d')!;
+    let x = 0;
+    for (const c of all) {
+      ctx.drawImage(c, x, 0);
+      x += c.width + gap;
+    }
     return out.toDataURL('image/png');
   },
 };

@@ -130,7 +130,20 @@ export async function expectPng(
     selector,
     crop ?? null,
   ] as const);
-  const actual = Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
+  comparePng(name, Buffer.from(url.slice(url.indexOf(',') + 1), 'base64'));
+}
+
+/**
+ * Compares every canvas under `selector`, each at its own pixels side by side in the page's order
+ * (2 px apart), with the PNG snapshot `name`, as expectPng does: a chart of many small canvases.
+ */
+export async function expectPngs(page: Page, name: string, selector: string): Promise<void> {
+  const url = await page.evaluate((s) => (window as unknown as { picture: PicturePageApi }).picture.canvases(s), selector);
+  comparePng(name, Buffer.from(url.slice(url.indexOf(',') + 1), 'base64'));
+}
+
+/** The PNG `actual` against its snapshot `name` (written when asked to): sizes equal, pixels within the tolerances. */
+function comparePng(name: string, actual: Buffer): void {
   const expectedFile = join(SNAPSHOTS, name);
   if (writeSnapshotIfAsked(expectedFile, actual)) return;
   const a = PNG.sync.read(readFileSync(expectedFile));

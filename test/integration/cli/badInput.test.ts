@@ -6,6 +6,7 @@ import path from 'node:path';
 import { COMMANDS } from '../../../src/cli/commands';
 import type { Command } from '../../../src/cli/commands/descriptor';
 import { mainHelp } from '../../../src/cli/main';
+import { expectOneLine, runsIn } from '../../support/cliRun';
 
 // Bad input to the built command line (dist/cli.js, run `npm run build` first), where it takes a
 // process of its own: a model loaded or trained in the recorder's child, Ctrl-C, a factory that
@@ -20,27 +21,6 @@ let dir = '';
 
 function run(...args: string[]): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
-}
-
-/** The lines of stderr that are not progress: the last is the command's message. */
-function messageLines(stderr: string): string[] {
-  return stderr.split(/[\n\r]/).filter((l) => l.startsWith('cnn-slicer: '));
-}
-
-/** Expects exit `code`, no stack anywhere, and exactly one "cnn-slicer: " line mentioning each of `mentions`. */
-function expectOneLine(r: { status: number | null; stderr: string }, code: number, ...mentions: string[]): string {
-  const shown = `status ${r.status}\nstderr:\n${r.stderr}`;
-  assert.equal(r.status, code, shown);
-  assert.ok(!r.stderr.includes('    at '), `a stack was printed:\n${shown}`);
-  const lines = messageLines(r.stderr);
-  assert.equal(lines.length, 1, shown);
-  for (const m of mentions) assert.ok(lines[0].includes(m), `expected "${m}" in: ${lines[0]}`);
-  return lines[0];
-}
-
-/** The run folders under a runs folder (none when it was never made; not its .gitignore). */
-function runsIn(runs: string): string[] {
-  return existsSync(runs) ? readdirSync(runs).filter((name) => !name.startsWith('.')) : [];
 }
 
 /** Every command and kind with the arguments that name it: `["entropy", "intra"]`. */

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeReport } from '../../../src/cli/report';
 import { budgetOrder, encodeAnswers, entryBytes } from '../../../src/cli/reportAnswers';
@@ -8,12 +7,11 @@ import { deadlineSignal } from '../../../src/cli/reportCompute';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../../src/contract/queries';
 import type { FeatureMapsAnswer, Query } from '../../../src/contract/queries';
-import { recordRun } from '../../../src/recorder/record';
 import type { ReportData } from '../../../src/contract/reportCodec';
 import { reportDataSource, ViewError } from '../../../webview/data';
 import { decodeEntries, decodeEntry, quantise, quantisePictures } from '../../../src/contract/reportCodec';
 import type { ReportAnswer } from '../../../src/contract/reportCodec';
-import { TINY_MODEL } from '../../support/tinyRun';
+import { copyFixtureRun } from '../../support/fixtureRuns';
 import { HANDLERS } from '../../../src/service/handlers';
 import { checkCancelled } from '../../../src/service/handlers/capacityMatrix';
 
@@ -83,21 +81,10 @@ describe('report size: a written report', function () {
   let dir = '';
   let folder = '';
 
-  before(async function () {
-    dir = mkdtempSync(path.join(tmpdir(), 'cnn-slicer-report-size-'));
-    const runs = path.join(dir, 'runs');
-    mkdirSync(runs);
-    const r = await recordRun({
-      modelFile: TINY_MODEL,
-      dataset: 'synthetic:300',
-      epochs: 2,
-      batchSize: 16,
-      probeSize: 60,
-      runsFolder: runs,
-      k: 20,
-      backend: 'wasm',
-      seed: 1,
-    });
+  before(function () {
+    // The checked-in tiny run (test/fixtures/runs/tiny), copied into dir/runs.
+    const r = copyFixtureRun('tiny', 'cnn-slicer-report-size-');
+    dir = path.dirname(r.runs);
     folder = r.folder;
   });
 

@@ -1,24 +1,20 @@
 // Known answers of the ablation queries on models whose channels' roles are built in.
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   bootstrapDraws,
   classScores,
-  npyFromFloat32,
-  npyFromFloat64,
   pairedDifferences,
   percentileInterval,
   predictionMeasures,
   PredictionMeasures,
   resampledMeans,
   seededRandom,
-  serializeNpy,
   spearman,
 } from '../../../src/analysis';
 import { resampledDeltaLoss, spearmanIntervals } from '../../../src/service/handlers/channelImportance';
-import { recordRun } from '../../../src/recorder/record';
 import { readProbe } from '../../../src/run/probe';
 import { ABLATION_PASS, ABLATION_PATHS, groupsPerPass, holdsOnly } from '../../../src/service/ablation';
 import { AnalysisEngine } from '../../../src/service/engine';
@@ -26,41 +22,34 @@ import type { AblationAnswer } from '../../../src/contract/queries';
 import { initBackend } from '../../../src/tfjs/backend';
 import { forwardLayer, loadCheckpoint } from '../../../src/tfjs/forward';
 import { recordLenet } from '../../support/recordedModels';
-
-const MODELS = resolve(__dirname, '../../fixtures/models');
-
-/** 2×2 grey inputs, every pixel +1 for label 1 and −1 for label 0: over a class-balanced probe, every channel that copies x has mean exactly 0. */
-function carrierDataset(dir: string, count: number): string {
-  const x = new Float32Array(count * 4);
-  const y = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    const label = i % 2;
-    x.fill(label ? 1 : -1, i * 4, i * 4 + 4);
-    y[i] = label;
-  }
-  writeFileSync(join(dir, 'x.npy'), serializeNpy(npyFromFloat32([count, 2, 2], x)));
-  writeFileSync(join(dir, 'y.npy'), serializeNpy(npyFromFloat64([count], y)));
-  return `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`;
-}
+import { copyFixtureRun } from '../../support/fixtureRuns';
 
 describe('ablation: known answers', function () {
   this.timeout(240_000);
+  /** The runs folder of the LeNet run below; the two fixture runs are each copied into a runs folder of their own. */
   let runs: string;
+  let copies: string[] = [];
   let engine: AnalysisEngine;
   let carrier: string;
   let graph: string;
 
-  before(async () => {
+  before(() => {
     runs = mkdtempSync(join(tmpdir(), 'cnnslicer-ablation-'));
-    const dataset = carrierDataset(runs, 200);
-    const common = { epochs: 0, runsFolder: runs, backend: 'wasm' as const, k: 20 };
-    carrier = (await recordRun({ ...common, modelFile: join(MODELS, 'labelCarrier.ts'), dataset, probePerClass: 50 })).folder;
-    graph = (await recordRun({ ...common, modelFile: join(MODELS, 'graphBranches.ts'), dataset: 'synthetic:300', probeSize: 80 })).folder;
-    engine = new AnalysisEngine({ roots: [runs], backend: 'wasm' });
+    // Both untrained, k 20, wasm: labelCarrier.ts on 2×2 grey inputs, every pixel +1 for label 1 and −1 for label 0
+    // (test/fixtures/datasets/labelCarrier, 200 inputs), a class-balanced probe of 50 per class, so that every
+    // channel that copies x has mean exactly 0 (test/fixtures/runs/label-carrier); graphBranches.ts on
+    // synthetic:300, probe 80 (test/fixtures/runs/graph-untrained).
+    const c = copyFixtureRun('label-carrier', 'cnnslicer-ablation-carrier-');
+    const g = copyFixtureRun('graph-untrained', 'cnnslicer-ablation-graph-');
+    carrier = c.folder;
+    graph = g.folder;
+    copies = [c.runs, g.runs];
+    engine = new AnalysisEngine({ roots: [...copies, runs], backend: 'wasm' });
   });
   after(() => {
     engine?.close();
     rmSync(runs, { recursive: true, force: true });
+    for (const copy of copies) rmSync(dirname(copy), { recursive: true, force: true });
   });
 
   const ablate = async (run: string, q: object) =>
@@ -183,7 +172,7 @@ describe('ablation: known answers', function () {
   it('a graph model: the ablations that run only the layers after the ablated one give the numbers of forwardFrom, bit for bit', async () => {
     // Every multi-channel layer's channel importance (each channel ablated alone, and the measures),
     // once through the graph tail and once, on a copy of the run, through forwardFrom.
-    const copy = join(runs, 'graph-forward-from');
+    const copy = join(dirname(graph), 'graph-forward-from');
     cpSync(graph, copy, { recursive: true });
     const manifest = (await engine.answer(graph, { kind: 'run' })).answer.manifest;
     const layers = manifest.layers.filter((l) => l.index > 0 && l.channels > 1).map((l) => l.index);
@@ -209,7 +198,7 @@ describe('ablation: known answers', function () {
     const manifest = (await engine.answer(graph, { kind: 'run' })).answer.manifest;
     const layer = manifest.layers.find((l) => l.index > 0 && l.channels > 2)!.index;
     const q = { kind: 'channelImportance' as const, layer, epoch: 0 };
-    const copy = join(runs, 'graph-one-per-pass');
+    const copy = join(dirname(graph), 'graph-one-per-pass');
     cpSync(graph, copy, { recursive: true });
     rmSync(join(copy, 'cache'), { recursive: true, force: true });
     const many = (await engine.answer(graph, q)).answer;

@@ -5,16 +5,13 @@
  * there, and its dead channels are reported once, at the conv, naming the pool and the flatten.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { recordRun } from '../../../src/recorder/record';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { readRun } from '../../../src/run/store';
 import type { RunManifest } from '../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { AnswerOf, Query, QueryKind } from '../../../src/contract/queries';
-
-const FIXTURES = resolve(__dirname, '../../fixtures/models');
+import { copyFixtureRun } from '../../support/fixtureRuns';
 
 describe('a dead layer recorded (deadLayer.ts: conv → dead conv → pool → flatten)', function () {
   this.timeout(120_000);
@@ -25,24 +22,17 @@ describe('a dead layer recorded (deadLayer.ts: conv → dead conv → pool → f
   const ask = async <K extends QueryKind>(query: Extract<Query, { kind: K }>) => (await engine.answer(folder, query)).answer as AnswerOf[K];
   const layer = (name: string) => manifest.layers.find((l) => l.name === name)!.index;
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-dead-'));
-    const r = await recordRun({
-      modelFile: join(FIXTURES, 'deadLayer.ts'),
-      dataset: 'synthetic:150',
-      epochs: 1,
-      batchSize: 25,
-      probeSize: 45,
-      runsFolder: dir,
-      backend: 'wasm',
-    });
+  before(() => {
+    // The recorded run of deadLayer.ts (synthetic:150, 1 epoch, batch 25, probe 45, wasm): test/fixtures/runs/dead-layer.
+    const r = copyFixtureRun('dead-layer', 'cnn-slicer-dead-');
+    dir = r.runs;
     folder = r.folder;
     manifest = r.manifest;
     engine = new AnalysisEngine({ roots: [dir], backend: 'wasm', cacheBytes: 0 });
   });
   after(() => {
     engine?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dirname(dir), { recursive: true, force: true });
   });
 
   it('records the dead layer, its pool and its flatten with an undefined inter-sample entropy and the reason', async () => {

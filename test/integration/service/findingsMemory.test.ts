@@ -4,27 +4,24 @@
 // residual block's shortcut): the findings' pass hands those out too, and a layer handed out from
 // memory becomes the most recently used, so the budget does not let it go before its tail reads it.
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { recordRun } from '../../../src/recorder/record';
+import { cpSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { readRun } from '../../../src/run/store';
 import { AnalysisEngine } from '../../../src/service/engine';
 import type { FindingsAnswer } from '../../../src/contract/queries';
 import { SplitForward } from '../../../src/service/splitForward';
+import { copyFixtureRun } from '../../support/fixtureRuns';
 
 describe('findings under a small activation budget', function () {
   this.timeout(240_000);
   let runs = '';
   let folder = '';
 
-  before(async () => {
-    runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-findings-memory-'));
-    const modelFile = resolve(__dirname, '../../fixtures/models/residualDuplicates.ts');
-    folder = (await recordRun({ modelFile, dataset: 'synthetic:300', epochs: 0, probeSize: 120, runsFolder: runs, backend: 'wasm', k: 20 }))
-      .folder;
+  before(() => {
+    // residualDuplicates.ts untrained (synthetic:300, probe 120, k 20, wasm): test/fixtures/runs/residual-duplicates.
+    ({ runs, folder } = copyFixtureRun('residual-duplicates', 'cnn-slicer-findings-memory-'));
   });
-  after(() => rmSync(runs, { recursive: true, force: true }));
+  after(() => rmSync(dirname(runs), { recursive: true, force: true }));
 
   /** The findings answer on a fresh copy of the run (no answer cache shared), and the forward passes it ran. */
   async function findings(memoryBytes: number | undefined, copy: string): Promise<{ answer: FindingsAnswer; passes: number }> {

@@ -5,12 +5,10 @@
 // bootstrap measures is the one the original metrics recorded.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { EpochMetrics } from '../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../src/service/engine';
-import { recordTinyRun } from '../../support/tinyRun';
-
-const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');
+import { copyFixtureRun } from '../../support/fixtureRuns';
 
 describe('findings: the probe-loss rule reads each probe input’s loss from the checkpoints', function () {
   this.timeout(240000);
@@ -19,14 +17,9 @@ describe('findings: the probe-loss rule reads each probe input’s loss from the
   let engine: AnalysisEngine;
   let recorded: EpochMetrics[];
 
-  before(async () => {
-    const run = await recordTinyRun('cnn-slicer-findings-probe-loss-', {
-      modelFile: model,
-      dataset: 'synthetic:120',
-      epochs: 3,
-      probeSize: 40,
-      k: 5,
-    });
+  before(() => {
+    // The tiny model, 3 epochs on synthetic:120, batch 16, probe 40, k 5, wasm: test/fixtures/runs/tiny-probe-loss.
+    const run = copyFixtureRun('tiny-probe-loss', 'cnn-slicer-findings-probe-loss-');
     root = run.runs;
     folder = run.folder;
     const file = join(folder, 'metrics.jsonl');
@@ -43,7 +36,7 @@ describe('findings: the probe-loss rule reads each probe input’s loss from the
   });
   after(() => {
     engine?.close();
-    rmSync(root, { recursive: true, force: true });
+    rmSync(dirname(root), { recursive: true, force: true });
   });
 
   it('bootstraps the checkpoints’ per-input losses: the rise it measures is the recorded one, with its interval', async () => {

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { hasErrorCode, serializeNpy } from '../../../src/analysis';
-import { recordRun } from '../../../src/recorder/record';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { Query } from '../../../src/contract/queries';
-
-const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');
+import { copyFixtureRun } from '../../support/fixtureRuns';
 
 /**
  * The analysis service over damaged and hostile run folders: every problem src/run finds reaches a
@@ -20,20 +17,12 @@ describe('run folders through the analysis service: damage is a run-format error
   let recorded: string;
   let engine: AnalysisEngine;
 
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'cnn-slicer-runservice-'));
-    runs = join(root, 'runs');
+  before(() => {
+    // The tiny model, 1 epoch on synthetic:120, batch 16, probe 24, k 5, wasm: test/fixtures/runs/tiny-damaged.
+    const r = copyFixtureRun('tiny-damaged', 'cnn-slicer-runservice-');
+    runs = r.runs;
+    root = dirname(runs);
     mkdirSync(join(root, 'outside'));
-    const r = await recordRun({
-      modelFile: model,
-      dataset: 'synthetic:120',
-      epochs: 1,
-      batchSize: 16,
-      probeSize: 24,
-      runsFolder: runs,
-      k: 5,
-      backend: 'wasm',
-    });
     recorded = r.folder;
     engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', splitForward: false });
   });

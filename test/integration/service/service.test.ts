@@ -28,7 +28,6 @@ import {
 import { AnswerOf, decodeFloat32, parseQuery, Query, QueryError } from '../../../src/contract/queries';
 import { RunManifest } from '../../../src/contract/runFormat';
 import { initBackend } from '../../../src/tfjs/backend';
-import { recordRun } from '../../../src/recorder/record';
 import { copyFixtureRun } from '../../support/fixtureRuns';
 import { epochFolder } from '../../../src/run/paths';
 import { readRun } from '../../../src/run/store';
@@ -38,8 +37,6 @@ import { AnalysisClient } from '../../../src/service/client';
 import { deconvolve } from '../../../src/tfjs/deconvolution';
 import { TAYLOR_CHUNK } from '../../../src/tfjs/taylor';
 import { AnalysisEngine } from '../../../src/service/engine';
-
-const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');
 
 /** Direct computation: the checkpoint loaded by hand and one extraction model per layer. */
 async function directActivations(
@@ -494,11 +491,9 @@ describe('cnn-slicer query and runs (dist/cli.js)', function () {
   let folder: string;
   const cli = resolve(__dirname, '../../../dist/cli.js');
   const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-  before(async () => {
-    runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-cli-query-'));
-    folder = (
-      await recordRun({ modelFile: model, dataset: 'synthetic:120', epochs: 1, batchSize: 16, probeSize: 30, runsFolder: runs, k: 10 })
-    ).folder;
+  before(() => {
+    // The tiny model, 1 epoch on synthetic:120, batch 16, probe 30, k 10: test/fixtures/runs/tiny-cli-query.
+    ({ runs, folder } = copyFixtureRun('tiny-cli-query', 'cnn-slicer-cli-query-'));
   });
   after(() => rmSync(runs, { recursive: true, force: true }));
 

@@ -6,17 +6,15 @@
  * values.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { copyFixtureRun } from '../../support/fixtureRuns';
 import type { RunManifest } from '../../../src/contract/runFormat';
 import { readRun } from '../../../src/run/store';
 import { readProbe } from '../../../src/run/probe';
 import { epochFolder } from '../../../src/run/paths';
-import { recordRun } from '../../../src/recorder/record';
 import { layerInputs } from '../../../src/service/networkTopology';
 import { cutLayers, resumePoint, SplitForward } from '../../../src/service/splitForward';
 import { initBackend } from '../../../src/tfjs/backend';
@@ -155,11 +153,9 @@ describe('a pass too large for one split pass goes in segments', function () {
   let runs = '';
   let folder = '';
 
-  before(async () => {
-    runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-segments-'));
-    const modelFile = resolve(__dirname, '../../fixtures/models/graphBranches.ts');
-    folder = (await recordRun({ modelFile, dataset: 'synthetic:200', epochs: 1, probeSize: 80, runsFolder: runs, backend: 'wasm', k: 20 }))
-      .folder;
+  before(() => {
+    // graphBranches.ts, 1 epoch on synthetic:200, probe 80, k 20, wasm: test/fixtures/runs/graph-segments.
+    ({ runs, folder } = copyFixtureRun('graph-segments', 'cnn-slicer-segments-'));
   });
   after(() => rmSync(runs, { recursive: true, force: true }));
 

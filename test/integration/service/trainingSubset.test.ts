@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { hasErrorCode, labelEntropies } from '../../../src/analysis';
-import { recordRun } from '../../../src/recorder/record';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { canonicalQuery, parseQuery } from '../../../src/contract/queries';
 import { queries } from '../../../src/contract/plan';
-
-const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');
+import { copyFixtureRun } from '../../support/fixtureRuns';
 
 /** The `training` query for an input subset: the probe measures of those inputs alone at every epoch. */
 describe('training query with an input subset', function () {
@@ -17,21 +14,12 @@ describe('training query with an input subset', function () {
   let folder: string;
   let engine: AnalysisEngine;
 
-  before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'cnn-slicer-training-subset-'));
-    const runs = join(root, 'runs');
-    folder = (
-      await recordRun({
-        modelFile: model,
-        dataset: 'synthetic:120',
-        epochs: 2,
-        batchSize: 16,
-        probeSize: 40,
-        runsFolder: runs,
-        k: 5,
-        backend: 'wasm',
-      })
-    ).folder;
+  before(() => {
+    // The tiny model, 2 epochs on synthetic:120, batch 16, probe 40, k 5, wasm: test/fixtures/runs/tiny-training-subset.
+    const r = copyFixtureRun('tiny-training-subset', 'cnn-slicer-training-subset-');
+    const runs = r.runs;
+    root = dirname(runs);
+    folder = r.folder;
     engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', splitForward: false });
   });
   after(() => {

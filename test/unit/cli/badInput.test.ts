@@ -5,7 +5,7 @@ import path from 'node:path';
 import { NpyArray, serializeNpy } from '../../../src/analysis';
 import { writePage } from '../../../src/cli/reportPage';
 import { UsageError } from '../../../src/cli/usage';
-import { type CliRun, runCli } from '../../support/cliRun';
+import { type CliRun, expectOneLine, runCli, runsIn } from '../../support/cliRun';
 import { writeFixtureRun } from '../../support/runFixture';
 
 // Bad input to the command line, as users type it by mistake, run in this process through main()
@@ -21,26 +21,9 @@ function run(...args: string[]): Promise<CliRun> {
   return runCli(args);
 }
 
-/** The lines of stderr that are not progress: the last is the command's message. */
-function messageLines(stderr: string): string[] {
-  return stderr.split(/[\n\r]/).filter((l) => l.startsWith('cnn-slicer: '));
-}
-
-/** Expects exit `code`, no stack anywhere, and exactly one "cnn-slicer: " line mentioning each of `mentions`. */
-async function expectOneLine(result: Promise<CliRun>, code: number, ...mentions: string[]): Promise<string> {
-  const r = await result;
-  const shown = `status ${r.status}\nstderr:\n${r.stderr}`;
-  assert.equal(r.status, code, shown);
-  assert.ok(!r.stderr.includes('    at '), `a stack was printed:\n${shown}`);
-  const lines = messageLines(r.stderr);
-  assert.equal(lines.length, 1, shown);
-  for (const m of mentions) assert.ok(lines[0].includes(m), `expected "${m}" in: ${lines[0]}`);
-  return lines[0];
-}
-
-/** The run folders under a runs folder (none when it was never made; not its .gitignore). */
-function runsIn(runs: string): string[] {
-  return existsSync(runs) ? readdirSync(runs).filter((name) => !name.startsWith('.')) : [];
+/** Expects the refusal of `result` (see expectOneLine of test/support/cliRun.ts). */
+async function refused(result: Promise<CliRun>, code: number, ...mentions: string[]): Promise<string> {
+  return expectOneLine(await result, code, ...mentions);
 }
 
 function npy(name: string, array: NpyArray): string {
@@ -75,7 +58,7 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       it(`refuses ${option} ${value} before anything is loaded or written`, async function () {
         const runs = path.join(dir, `runs${option}${value}`);
         const r = await run('record', model, '--dataset', 'synthetic:100', '--probe', '20', option, value, '--out', runs);
-        await expectOneLine(Promise.resolve(r), 2, says);
+        await refused(Promise.resolve(r), 2, says);
         // Refused before TensorFlow.js was even started.
         assert.ok(!r.stderr.includes('loading'), r.stderr);
         assert.deepEqual(runsIn(runs), []);
@@ -85,7 +68,7 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
     it('refuses --out naming a file, and leaves the file as it was', async function () {
       const file = path.join(dir, 'not-a-folder.txt');
       writeFileSync(file, 'keep me');
-      await expectOneLine(run('record', model, '--dataset', 'synthetic:100', '--out', file), 2, `--out ${file} is a file, not a folder`);
+      await refused(run('record', model, '--dataset', 'synthetic:100', '--out', file), 2, `--out ${file} is a file, not a folder`);
       assert.equal(readFileSync(file, 'utf8'), 'keep me');
     });
   });
@@ -102,10 +85,10 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
     it('report refuses --out naming a folder before any work, leaving no <folder>.partial', async function () {
       const out = path.join(dir, 'report-folder');
       mkdirSync(out);
-      await expectOneLine(run('report', runFolder, '--out', out), 2, `--out ${out} is a folder`, 'name the file to write');
+      await refused(run('report', runFolder, '--out', out), 2, `--out ${out} is a folder`, 'name the file to write');
       assert.ok(!existsSync(`${out}.partial`), `${out}.partial was left behind`);
       assert.deepEqual(readdirSync(out), []);
-      await expectOneLine(run('report', runFolder, runFolder, '--out', out), 2, `--out ${out} is a folder`);
+      await refused(run('report', runFolder, runFolder, '--out', out), 2, `--out ${out} is a folder`);
       assert.ok(!existsSync(`${out}.partial`));
     });
 
@@ -114,21 +97,21 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       const file = path.join(dir, 'not-a-folder');
       writeFileSync(file, 'x');
       const out = path.join(file, 'report.html');
-      const line = await expectOneLine(
+      const line = await refused(
         run('report', runFolder, '--out', out),
         2,
         `cannot write --out ${out}`,
         'a part of the path is a file, not a folder (ENOTDIR)',
       );
       assert.doesNotMatch(line, /internal error|bug/);
-      await expectOneLine(run('report', runFolder, runFolder, '--out', out), 2, `cannot write --out ${out}`);
+      await refused(run('report', runFolder, runFolder, '--out', out), 2, `cannot write --out ${out}`);
       assert.equal(readFileSync(file, 'utf8'), 'x');
       if (process.getuid?.() !== 0) {
         // A read-only folder (root writes through permissions, so only checked as another user).
         const locked = path.join(dir, 'read-only');
         mkdirSync(locked);
         chmodSync(locked, 0o555);
-        await expectOneLine(run('report', runFolder, '--out', path.join(locked, 'r.html')), 2, 'permission denied (EACCES)');
+        await refused(run('report', runFolder, '--out', path.join(locked, 'r.html')), 2, 'permission denied (EACCES)');
         chmodSync(locked, 0o755);
       }
     });
@@ -147,67 +130,67 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
 
     it('refuses bad ablation queries with one line each: a bad mode, --mode on another kind, no channels', async function () {
       // A channel, layer or epoch out of range is refused once the engine has started: test/integration/cli/badInput.test.ts.
-      await expectOneLine(
+      await refused(
         run('query', runFolder, 'ablation', '--epoch', '1', '--layer', '1', '--channels', '0', '--mode', 'half'),
         2,
         '"mode" must be "zero" or "mean"',
       );
-      await expectOneLine(
+      await refused(
         run('query', runFolder, 'interSample', '--epoch', '1', '--layer', '1', '--mode', 'zero'),
         2,
         '--mode applies to ablation and channelImportance',
       );
-      await expectOneLine(run('query', runFolder, 'ablation', '--epoch', '1', '--layer', '1'), 2, '"channels"');
+      await refused(run('query', runFolder, 'ablation', '--epoch', '1', '--layer', '1'), 2, '"channels"');
     });
 
     it('query --json refuses JSON that is not an object', async function () {
       // That options beside --json override its fields is checked on answers: test/integration/cli/badInput.test.ts.
       for (const bad of ['[1,2]', '3', 'null', '{"layer":'])
-        await expectOneLine(run('query', runFolder, 'interSample', '--json', bad), 2, '--json must be a JSON object');
+        await refused(run('query', runFolder, 'interSample', '--json', bad), 2, '--json must be a JSON object');
     });
 
     it('query refuses an option or a --json field its kind does not take, in one line naming it and what the kind takes', async function () {
       // informationPlane answers every epoch: --epoch 1 beside --json was dropped without a word.
-      const line = await expectOneLine(
+      const line = await refused(
         run('query', runFolder, 'informationPlane', '--json', '{"estimator":"binned"}', '--epoch', '1', '--bins', '3'),
         2,
         '--epoch does not apply to informationPlane',
         '--bins',
       );
       assert.ok(!line.includes('--bins does not'), line);
-      await expectOneLine(
+      await refused(
         run('query', runFolder, 'informationPlane', '--json', '{"estimator":"binned","epoch":1}'),
         2,
         '"epoch" in --json does not apply',
       );
-      await expectOneLine(
+      await refused(
         run('query', runFolder, 'run', '--layer', '1', '--bins', '3'),
         2,
         '--layer, --bins do not apply to run: it takes no options',
       );
-      await expectOneLine(run('query', runFolder, 'training', '--cells'), 2, '--cells does not apply to training');
-      await expectOneLine(run('query', runFolder, 'ablation', '--exhaustive'), 2, '--exhaustive does not apply to ablation');
+      await refused(run('query', runFolder, 'training', '--cells'), 2, '--cells does not apply to training');
+      await refused(run('query', runFolder, 'ablation', '--exhaustive'), 2, '--exhaustive does not apply to ablation');
     });
 
     it("says what is wrong with an option in the CLI's words: a negative value, a missing value, an unknown option", async function () {
       const x = npy('opts.npy', { dtype: 'float32', shape: [4, 2], data: new Float32Array(8) });
-      await expectOneLine(
+      await refused(
         run('findings', dir, '--epoch', '-1'),
         2,
         '--epoch needs a value; write a value that starts with "-" as --epoch=VALUE',
         'cnn-slicer findings --help',
       );
-      await expectOneLine(run('findings', dir, '--epoch=-1'), 2, '--epoch must be');
-      await expectOneLine(run('entropy', 'inter', x, '--k'), 2, '--k needs a value (see --help)');
-      await expectOneLine(run('record', 'model.ts', '--bogus'), 2, 'unknown option --bogus (see record --help)');
-      await expectOneLine(run('runs', '--json=3'), 2, '--json takes no value (see cnn-slicer runs --help)');
+      await refused(run('findings', dir, '--epoch=-1'), 2, '--epoch must be');
+      await refused(run('entropy', 'inter', x, '--k'), 2, '--k needs a value (see --help)');
+      await refused(run('record', 'model.ts', '--bogus'), 2, 'unknown option --bogus (see record --help)');
+      await refused(run('runs', '--json=3'), 2, '--json takes no value (see cnn-slicer runs --help)');
     });
 
     it('runs refuses a file in place of a runs folder', async function () {
       const file = path.join(dir, 'runs.txt');
       writeFileSync(file, '');
-      await expectOneLine(run('runs', file), 2, `${file} is a file, not a runs folder`);
-      await expectOneLine(run('query', file, 'run'), 2, `${file} is a file, not a run folder`);
+      await refused(run('runs', file), 2, `${file} is a file, not a runs folder`);
+      await refused(run('query', file, 'run'), 2, `${file} is a file, not a run folder`);
     });
   });
 
@@ -234,12 +217,12 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       // A folder that is no run is refused after the measuring engine started: test/integration/cli/badInput.test.ts.
       const metrics = readFileSync(path.join(runFolder, 'metrics.jsonl'), 'utf8');
       const missing = path.join(dir, 'no-such-run');
-      await expectOneLine(run('measure', missing), 2, `${missing} does not exist`);
+      await refused(run('measure', missing), 2, `${missing} does not exist`);
       const file = path.join(dir, 'measure.txt');
       writeFileSync(file, '');
-      await expectOneLine(run('measure', file), 2, `${file} is a file, not a run folder`);
-      await expectOneLine(run('measure', runFolder, '--backend', 'gpu'), 2, '--backend must be one of', 'got "gpu"');
-      await expectOneLine(run('measure', runFolder, runFolder), 2, 'expected one run folder, got 2');
+      await refused(run('measure', file), 2, `${file} is a file, not a run folder`);
+      await refused(run('measure', runFolder, '--backend', 'gpu'), 2, '--backend must be one of', 'got "gpu"');
+      await refused(run('measure', runFolder, runFolder), 2, 'expected one run folder, got 2');
       assert.equal(readFileSync(path.join(runFolder, 'metrics.jsonl'), 'utf8'), metrics);
     });
   });
@@ -248,17 +231,17 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
     it('refuses 50,000 classes (a 20 GB confusion matrix) with the limit and why, instead of aborting', async function () {
       const truth = npy('truth.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 49_999]) });
       const pred = npy('pred.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 2]) });
-      await expectOneLine(run('labels', truth, pred), 2, 'label 2 is 49999', 'at most 1000 classes', 'classes² cells');
+      await refused(run('labels', truth, pred), 2, 'label 2 is 49999', 'at most 1000 classes', 'classes² cells');
       const small = npy('small.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 2]) });
-      await expectOneLine(run('labels', small, pred, '--classes', '50000'), 2, '--classes must be an integer from 1 to 1000');
+      await refused(run('labels', small, pred, '--classes', '50000'), 2, '--classes must be an integer from 1 to 1000');
       const x = npy('x.npy', { dtype: 'float32', shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i) });
-      await expectOneLine(run('entropy', 'channels', x, '--labels', truth), 2, 'at most 1000 classes');
+      await refused(run('entropy', 'channels', x, '--labels', truth), 2, 'at most 1000 classes');
     });
 
     it('refuses prediction scores holding NaN instead of counting them as class 0', async function () {
       const truth = npy('truth3.npy', { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 2]) });
       const scores = npy('scores.npy', { dtype: 'float32', shape: [3, 3], data: Float32Array.from([1, 0, 0, NaN, NaN, NaN, 0, 0, 1]) });
-      await expectOneLine(run('labels', truth, scores), 2, 'scores.npy', 'the scores of 1 of 3 inputs are NaN (the first is input 1)');
+      await refused(run('labels', truth, scores), 2, 'scores.npy', 'the scores of 1 of 3 inputs are NaN (the first is input 1)');
     });
   });
 
@@ -274,32 +257,22 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       const t = inputs('t70k.npy', 70_000, 2);
       const y = labelsOf('y70k.npy', 70_000);
       const started = Date.now();
-      await expectOneLine(
+      await refused(
         run('mi', 'pairwise', t, '--labels', y),
         2,
         'mi pairwise on 70,000 inputs would need about',
         'above the limit of 4.0 GB',
         'use at most 18,176 inputs',
       );
-      await expectOneLine(
-        run('mi', 'pairwise', t, '--labels', y, '--channels'),
-        2,
-        'mi pairwise on 70,000 inputs',
-        'use at most 17,211 inputs',
-      );
+      await refused(run('mi', 'pairwise', t, '--labels', y, '--channels'), 2, 'mi pairwise on 70,000 inputs', 'use at most 17,211 inputs');
       assert.ok(Date.now() - started < 20_000, `refused before computing (${Date.now() - started} ms)`);
     });
 
     it('capacity, and entropy inter with a --k that keeps every neighbour', async function () {
       const a = inputs('a30k.npy', 30_000, 4);
-      await expectOneLine(run('capacity', a, a), 2, 'capacity on 30,000 inputs would need about', 'use at most');
+      await refused(run('capacity', a, a), 2, 'capacity on 30,000 inputs would need about', 'use at most');
       const x = inputs('x20k.npy', 20_000);
-      await expectOneLine(
-        run('entropy', 'inter', x, '--k', '1000000'),
-        2,
-        'entropy inter on 20,000 inputs would need about',
-        'use at most',
-      );
+      await refused(run('entropy', 'inter', x, '--k', '1000000'), 2, 'entropy inter on 20,000 inputs would need about', 'use at most');
     });
   });
 });

@@ -27,8 +27,22 @@ function option(spec: FixtureSpec, name: string): string | undefined {
 // today: when either changes, or the reader no longer takes them, this fails and says to record them
 // again with `node scripts/test-fixtures.mjs <name>` (docs/testing.md, "Fixture runs").
 describe('the fixture runs (scripts/test-fixtures.mjs) are current', () => {
-  it('names the fixtures: a LeNet on the digits, a ResNet-ish graph and the tiny model, each a runs folder of one run', () => {
-    assert.deepEqual(specs.map((s) => s.name).sort(), ['graph-branches', 'mnist-lenet', 'tiny']);
+  it('names the fixtures: a LeNet on the digits, ResNet-ish graphs, the tiny model and the runs the service tests query, each a runs folder of one run', () => {
+    assert.deepEqual(specs.map((s) => s.name).sort(), [
+      'dead-layer',
+      'graph-branches',
+      'graph-edges',
+      'graph-segments',
+      'graph-untrained',
+      'label-carrier',
+      'mnist-lenet',
+      'residual-duplicates',
+      'tiny',
+      'tiny-cli-query',
+      'tiny-damaged',
+      'tiny-probe-loss',
+      'tiny-training-subset',
+    ]);
     for (const spec of specs) {
       const runs = readdirSync(join(FIXTURE_RUNS, spec.name), { withFileTypes: true }).filter((e) => e.isDirectory());
       assert.equal(runs.length, 1, `${spec.name} holds ${runs.length} runs`);
@@ -43,8 +57,14 @@ describe('the fixture runs (scripts/test-fixtures.mjs) are current', () => {
       assert.equal(manifest.status, 'completed');
       assert.ok(manifest.formatVersion <= READ_RUN_FORMAT_VERSION);
       const epochs = Number(option(spec, '--epochs'));
-      assert.deepEqual(manifest.epochs, Array.from({ length: epochs + 1 }, (_, e) => e));
-      assert.equal(manifest.probe.size, Number(option(spec, '--probe')));
+      assert.deepEqual(
+        manifest.epochs,
+        Array.from({ length: epochs + 1 }, (_, e) => e),
+      );
+      // A class-balanced probe (--probe-per-class) holds that many inputs of each class.
+      const perClass = option(spec, '--probe-per-class');
+      if (perClass === undefined) assert.equal(manifest.probe.size, Number(option(spec, '--probe')));
+      else assert.ok(manifest.probe.classCounts.every((n) => n === Number(perClass)));
       assert.equal(metrics.length, epochs + 1);
     });
   }

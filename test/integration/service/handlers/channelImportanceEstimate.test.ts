@@ -5,12 +5,9 @@
  * layer the loss does not read.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { npyFromFloat32, npyFromFloat64, serializeNpy } from '../../../../src/analysis';
-import { recordRun } from '../../../../src/recorder/record';
 import { readProbe } from '../../../../src/run/probe';
 import { readRun } from '../../../../src/run/store';
 import { AnalysisEngine } from '../../../../src/service/engine';
@@ -18,8 +15,7 @@ import { initBackend } from '../../../../src/tfjs/backend';
 import { loadCheckpoint } from '../../../../src/tfjs/forward';
 import { taylorEstimates } from '../../../../src/tfjs/taylor';
 import { checkpointFolder } from '../../../../src/run/paths';
-
-const MODELS = resolve(__dirname, '../../../fixtures/models');
+import { copyFixtureRun } from '../../../support/fixtureRuns';
 
 describe('channelImportanceEstimate: the Taylor estimate as a query', function () {
   this.timeout(240_000);
@@ -27,35 +23,16 @@ describe('channelImportanceEstimate: the Taylor estimate as a query', function (
   let carrier: string;
   let engine: AnalysisEngine;
 
-  before(async () => {
-    runs = mkdtempSync(join(tmpdir(), 'cnnslicer-taylor-'));
-    // 2×2 grey inputs, every pixel +1 for label 1 and −1 for label 0 (as the ablation tests' carrier dataset).
-    const count = 200;
-    const x = new Float32Array(count * 4);
-    const y = new Float64Array(count);
-    for (let i = 0; i < count; i++) {
-      x.fill(i % 2 ? 1 : -1, i * 4, i * 4 + 4);
-      y[i] = i % 2;
-    }
-    writeFileSync(join(runs, 'x.npy'), serializeNpy(npyFromFloat32([count, 2, 2], x)));
-    writeFileSync(join(runs, 'y.npy'), serializeNpy(npyFromFloat64([count], y)));
-    const dataset = `npy:${join(runs, 'x.npy')},${join(runs, 'y.npy')}`;
-    carrier = (
-      await recordRun({
-        epochs: 0,
-        runsFolder: runs,
-        backend: 'wasm',
-        k: 20,
-        modelFile: join(MODELS, 'labelCarrier.ts'),
-        dataset,
-        probePerClass: 50,
-      })
-    ).folder;
+  before(() => {
+    // labelCarrier.ts untrained on 2×2 grey inputs, every pixel +1 for label 1 and −1 for label 0 (the ablation
+    // tests' carrier dataset, test/fixtures/datasets/labelCarrier), probe 50 per class, k 20, wasm:
+    // test/fixtures/runs/label-carrier.
+    ({ runs, folder: carrier } = copyFixtureRun('label-carrier', 'cnnslicer-taylor-'));
     engine = new AnalysisEngine({ roots: [runs], backend: 'wasm' });
   });
   after(() => {
     engine?.close();
-    rmSync(runs, { recursive: true, force: true });
+    rmSync(dirname(runs), { recursive: true, force: true });
   });
 
   it('answers taylorEstimates for every layer up to the output, the carrier ranked first', async () => {

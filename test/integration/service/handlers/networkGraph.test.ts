@@ -3,7 +3,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { recordRun } from '../../../../src/recorder/record';
 import type { RunManifest } from '../../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../../src/service/engine';
 import { seededRandom } from '../../../../src/analysis';
@@ -234,19 +233,11 @@ describe('networkGraph query: channel clusters per layer linked by capacity', fu
     let folder = '';
     let manifest: RunManifest;
     let engine: AnalysisEngine;
-    before(async () => {
-      runs = mkdtempSync(join(tmpdir(), 'cnn-slicer-network-graph-'));
-      const r = await recordRun({
-        modelFile: resolve(__dirname, '../../../fixtures/models/graphBranches.ts'),
-        // A probe set larger than EDGE_INPUTS: the edges are measured on a seeded draw of it.
-        dataset: 'synthetic:330',
-        epochs: 1,
-        batchSize: 25,
-        probeSize: 240,
-        runsFolder: runs,
-        k: 10,
-        backend: 'wasm',
-      });
+    before(() => {
+      // graphBranches.ts, 1 epoch on synthetic:330, batch 25, k 10, wasm (test/fixtures/runs/graph-edges), with a
+      // probe set of 240, larger than EDGE_INPUTS: the edges are measured on a seeded draw of it.
+      const r = copyFixtureRun('graph-edges', 'cnn-slicer-network-graph-');
+      runs = r.runs;
       folder = r.folder;
       manifest = r.manifest;
       engine = new AnalysisEngine({ roots: [runs], backend: 'wasm' });
