@@ -2,29 +2,13 @@
 // different models (the fixture with two convolutions and a smaller one with one), so the curves
 // of both runs, their legend and the stated architecture difference can be checked.
 import assert from 'node:assert/strict';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { writeComparisonReport } from '../../src/cli/compareReport';
-import { recordRun } from '../../src/recorder/record';
 import type { RunManifest } from '../../src/contract/runFormat';
+import { copyFixtureRun } from '../support/fixtureRuns';
 import { runColour } from '../../webview/compare';
-import { closeChecked, launchBrowser, openPage, screenshot, tempDir } from './harness';
-
-const MODELS = resolve(__dirname, '../fixtures/models');
-
-async function record(runs: string, model: string, seed: number): Promise<{ folder: string; manifest: RunManifest }> {
-  return recordRun({
-    modelFile: join(MODELS, model),
-    dataset: 'synthetic:300',
-    epochs: 2,
-    batchSize: 16,
-    probeSize: 60,
-    runsFolder: runs,
-    k: 20,
-    backend: 'wasm',
-    seed,
-  });
-}
+import { closeChecked, launchBrowser, openPage, screenshot } from './harness';
 
 describe('browser: comparison of two runs', function () {
   this.timeout(180_000);
@@ -33,10 +17,10 @@ describe('browser: comparison of two runs', function () {
   let manifests: RunManifest[] = [];
 
   before(async function () {
-    const dir = tempDir('cnn-slicer-browser-compare-');
-    const runs = join(dir, 'runs');
-    const a = await record(runs, 'multiFile.ts', 1);
-    const b = await record(runs, 'untrained.ts', 2);
+    // The tiny model (seed 1) and an untrained model (seed 2), checked in under test/fixtures/runs.
+    const a = copyFixtureRun('tiny', 'cnn-slicer-browser-compare-');
+    const b = copyFixtureRun('untrained-seed2', 'cnn-slicer-browser-compare-');
+    const dir = dirname(a.runs);
     manifests = [a.manifest, b.manifest];
     report = join(dir, 'compare.html');
     await writeComparisonReport({ runFolders: [a.folder, b.folder], out: report, theme: 'light' });

@@ -4,15 +4,13 @@
 // when another epoch is picked (and say which epoch each run is read at), the epoch picked and the
 // compared runs survive a reload, and the editor cursor's layer is highlighted by position and type.
 import assert from 'node:assert/strict';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { recordRun } from '../../src/recorder/record';
 import type { RunManifest } from '../../src/contract/runFormat';
+import { copyFixtureRunInto } from '../support/fixtureRuns';
 import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import { screenshot, tempDir, useBrowser, writePage, stubVsCodeApi } from './harness';
-
-const MODEL = resolve(__dirname, '../fixtures/models/multiFile.ts');
 
 interface Host {
   page: Page;
@@ -33,21 +31,8 @@ describe('browser: the comparison panel in VS Code mode (real bridge, real servi
   before(async () => {
     const dir = tempDir('cnn-slicer-browser-compare-host-');
     const runsFolder = join(dir, 'runs');
-    for (const seed of [1, 2]) {
-      runs.push(
-        await recordRun({
-          modelFile: MODEL,
-          dataset: 'synthetic:300',
-          epochs: 2,
-          batchSize: 16,
-          probeSize: 60,
-          runsFolder,
-          k: 20,
-          backend: 'wasm',
-          seed,
-        }),
-      );
-    }
+    // The tiny model from seeds 1 and 2, checked in under test/fixtures/runs.
+    for (const name of ['tiny', 'tiny-seed2'] as const) runs.push(copyFixtureRunInto(name, runsFolder));
     client = new AnalysisClient({ roots: [runsFolder] });
     pageFile = writePage(join(dir, 'compare-panel.html'), { theme: 'dark' });
   });

@@ -3,14 +3,12 @@
 // two different layers (two unnamed models whose convolutions pair off differently).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeComparisonReport } from '../../src/cli/compareReport';
-import { recordRun } from '../../src/recorder/record';
 import type { RunManifest } from '../../src/contract/runFormat';
+import { copyFixtureRun } from '../support/fixtureRuns';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
-
-const MODELS = resolve(__dirname, '../fixtures/models');
 
 describe('browser: short layer labels are unique', function () {
   this.timeout(180_000);
@@ -40,19 +38,10 @@ describe('browser: short layer labels are unique', function () {
   });
 
   it('shows each label of a comparison on one row only, in the table and the information plane', async () => {
-    const dir = tempDir('cnn-slicer-browser-compare-labels-');
-    const runs = join(dir, 'runs');
-    const options = {
-      dataset: 'synthetic:300',
-      epochs: 2,
-      batchSize: 16,
-      probeSize: 60,
-      runsFolder: runs,
-      k: 20,
-      backend: 'wasm' as const,
-    };
-    const a = await recordRun({ ...options, modelFile: join(MODELS, 'multiFile.ts'), seed: 1 });
-    const b = await recordRun({ ...options, modelFile: join(MODELS, 'oneConvBlock.ts'), seed: 2 });
+    // The tiny model (seed 1) and one conv block (seed 2), checked in under test/fixtures/runs.
+    const a = copyFixtureRun('tiny', 'cnn-slicer-browser-compare-labels-');
+    const b = copyFixtureRun('one-conv-block-seed2', 'cnn-slicer-browser-compare-labels-');
+    const dir = dirname(a.runs);
     const report = join(dir, 'compare.html');
     await writeComparisonReport({ runFolders: [a.folder, b.folder], out: report, theme: 'light' });
     const { page, problems } = await openPage(browser(), report);

@@ -27,7 +27,10 @@ export type FixtureRunName =
   | 'graph-segments'
   | 'graph-edges'
   | 'graph-untrained'
-  | 'label-carrier';
+  | 'label-carrier'
+  | 'tiny-seed2'
+  | 'untrained-seed2'
+  | 'one-conv-block-seed2';
 
 /** The run folder of a fixture where it is checked in: read it, never write into it. */
 export function fixtureRunFolder(name: FixtureRunName): string {
@@ -40,11 +43,18 @@ export function fixtureRunFolder(name: FixtureRunName): string {
 /**
  * A copy of a fixture's runs folder under a new temporary folder named with `prefix` (the caller
  * removes `runs`): `folder` is the run in it, for tests that write into a run or its runs folder.
- * Its manifest names this checkout's files, as a run recorded here does: the model file and the
- * layers' source lines at their absolute paths, the model file also relative to the copy.
+ * Its manifest names this checkout's files, as a run recorded here does (see copyFixtureRunInto).
  */
 export function copyFixtureRun(name: FixtureRunName, prefix: string): { runs: string; folder: string; manifest: RunManifest } {
-  const runs = join(mkdtempSync(join(tmpdir(), prefix)), 'runs');
+  return copyFixtureRunInto(name, join(mkdtempSync(join(tmpdir(), prefix)), 'runs'));
+}
+
+/**
+ * A copy of a fixture's run in the runs folder `runs` (made if missing), beside whatever runs it
+ * holds. Its manifest names this checkout's files, as a run recorded here does: the model file and
+ * the layers' source lines at their absolute paths, the model file also relative to the copy.
+ */
+export function copyFixtureRunInto(name: FixtureRunName, runs: string): { runs: string; folder: string; manifest: RunManifest } {
   const source = fixtureRunFolder(name);
   const folder = join(runs, source.split(/[\\/]/).pop()!);
   cpSync(source, folder, { recursive: true });

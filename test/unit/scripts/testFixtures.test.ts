@@ -27,7 +27,7 @@ function option(spec: FixtureSpec, name: string): string | undefined {
 // today: when either changes, or the reader no longer takes them, this fails and says to record them
 // again with `node scripts/test-fixtures.mjs <name>` (docs/testing.md, "Fixture runs").
 describe('the fixture runs (scripts/test-fixtures.mjs) are current', () => {
-  it('names the fixtures: a LeNet on the digits, ResNet-ish graphs, the tiny model and the runs the service tests query, each a runs folder of one run', () => {
+  it('names the fixtures: a LeNet on the digits, ResNet-ish graphs, the tiny model and the runs the service and comparison tests query, each a runs folder of one run', () => {
     assert.deepEqual(specs.map((s) => s.name).sort(), [
       'dead-layer',
       'graph-branches',
@@ -36,12 +36,15 @@ describe('the fixture runs (scripts/test-fixtures.mjs) are current', () => {
       'graph-untrained',
       'label-carrier',
       'mnist-lenet',
+      'one-conv-block-seed2',
       'residual-duplicates',
       'tiny',
       'tiny-cli-query',
       'tiny-damaged',
       'tiny-probe-loss',
+      'tiny-seed2',
       'tiny-training-subset',
+      'untrained-seed2',
     ]);
     for (const spec of specs) {
       const runs = readdirSync(join(FIXTURE_RUNS, spec.name), { withFileTypes: true }).filter((e) => e.isDirectory());
