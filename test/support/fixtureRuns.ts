@@ -64,3 +64,14 @@ export function copyFixtureRunInto(name: FixtureRunName, runs: string): { runs: 
   writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
   return { runs, folder, manifest: readRun(folder).manifest };
 }
+
+/** The runs folder the Python recorder wrote for the tiny LeNet (scripts/onnx-fixtures.py): one run, its epochs pending. */
+export const PYTORCH_RUNS = resolve(__dirname, '../fixtures/pytorch-run');
+
+/** A copy of the PyTorch runs folder in a new folder under `parent`: the copy and its run. */
+export function copyPytorchRun(parent: string): { runs: string; folder: string } {
+  const runs = mkdtempSync(join(parent, 'pytorch-'));
+  cpSync(PYTORCH_RUNS, runs, { recursive: true });
+  const [run] = readdirSync(runs, { withFileTypes: true }).filter((e) => e.isDirectory());
+  return { runs, folder: join(runs, run.name) };
+}

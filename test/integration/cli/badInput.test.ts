@@ -7,6 +7,7 @@ import { COMMANDS } from '../../../src/cli/commands';
 import type { Command } from '../../../src/cli/commands/descriptor';
 import { mainHelp } from '../../../src/cli/main';
 import { expectOneLine, runsIn } from '../../support/cliRun';
+import { copyPytorchRun } from '../../support/fixtureRuns';
 
 // Bad input to the built command line (dist/cli.js, run `npm run build` first), where it takes a
 // process of its own: a model loaded or trained in the recorder's child, Ctrl-C, a factory that
@@ -271,14 +272,11 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
   });
 
   describe('measure: a PyTorch run whose measures are pending', function () {
-    const PYTORCH_RUN = path.resolve(__dirname, '../../fixtures/pytorch-run');
     let runs = '';
     let runFolder = '';
 
     beforeEach(function () {
-      runs = mkdtempSync(path.join(dir, 'pytorch-'));
-      cpSync(PYTORCH_RUN, runs, { recursive: true });
-      runFolder = path.join(runs, runsIn(runs)[0]);
+      ({ runs, folder: runFolder } = copyPytorchRun(dir));
     });
 
     it('measure refuses a folder that is no run in one line, writing nothing', function () {

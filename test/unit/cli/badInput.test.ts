@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NpyArray, serializeNpy } from '../../../src/analysis';
@@ -7,6 +7,7 @@ import { writePage } from '../../../src/cli/reportPage';
 import { UsageError } from '../../../src/cli/usage';
 import { type CliRun, expectOneLine, runCli, runsIn } from '../../support/cliRun';
 import { writeFixtureRun } from '../../support/runFixture';
+import { copyPytorchRun } from '../../support/fixtureRuns';
 
 // Bad input to the command line, as users type it by mistake, run in this process through main()
 // (src/cli/main.ts) on caught streams: each case must end with one line naming what is wrong, no
@@ -195,14 +196,11 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
   });
 
   describe('measure, runs: a PyTorch run whose measures are pending', function () {
-    const PYTORCH_RUN = path.resolve(__dirname, '../../fixtures/pytorch-run');
     let runs = '';
     let runFolder = '';
 
     beforeEach(function () {
-      runs = mkdtempSync(path.join(dir, 'pytorch-'));
-      cpSync(PYTORCH_RUN, runs, { recursive: true });
-      runFolder = path.join(runs, runsIn(runs)[0]);
+      ({ runs, folder: runFolder } = copyPytorchRun(dir));
     });
 
     it('runs lists the epochs awaiting their measures instead of "none"', async function () {
