@@ -2,7 +2,21 @@
 // views below the window are drawn as they come near it (a placeholder says so until then), and a
 // view once drawn keeps its state when scrolled away from.
 import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
 import { closeChecked, openReport, openView, screenshot, useBrowser } from './harness';
+
+/**
+ * The views whose placeholder is showing, read in one step in the page. (`page.$$eval` finds the
+ * elements and runs its function in two round trips: a placeholder the page replaces in between is
+ * detached by then, outside any view; CI saw it once.)
+ */
+function waitingViews(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid=view-placeholder]')].map(
+      (e) => e.closest<HTMLElement>('[data-view]')?.dataset.view ?? `outside any view, in ${e.parentElement?.outerHTML.slice(0, 200)}`,
+    ),
+  );
+}
 
 describe('All views', function () {
   const browser = useBrowser(this);
@@ -16,21 +30,7 @@ describe('All views', function () {
       box.dispatchEvent(new Event('change', { bubbles: true }));
     });
     await page.waitForSelector('#panel-information');
-    // The views whose placeholder is showing. Every placeholder stands in a view; one seen outside
-    // any (once, on a loaded CI machine, mid-update) is looked at again until the page settles, and
-    // named with where it stands if it stays.
-    const placeholders = async (): Promise<string[]> => {
-      for (let attempt = 0; ; attempt++) {
-        const seen = await page.$$eval('[data-testid=view-placeholder]', (els) =>
-          els.map(
-            (e) =>
-              e.closest<HTMLElement>('[data-view]')?.dataset.view ?? `outside any view, in ${e.parentElement?.outerHTML.slice(0, 200)}`,
-          ),
-        );
-        if (!seen.some((v) => v.startsWith('outside')) || attempt === 20) return seen;
-        await page.waitForTimeout(100);
-      }
-    };
+    const placeholders = (): Promise<string[]> => waitingViews(page);
     // The Training view stays drawn; the Information view, last, is far below the window.
     assert.equal(await page.$$eval('#panel-training svg.chart', (els) => els.length > 0), true);
     const waiting = await placeholders();
@@ -63,9 +63,7 @@ describe('All views', function () {
       box.dispatchEvent(new Event('change', { bubbles: true }));
     });
     await page.waitForSelector('#panel-query');
-    const waiting = await page.$$eval('[data-testid=view-placeholder]', (els) =>
-      els.map((e) => (e.closest('[data-view]') as HTMLElement).dataset.view),
-    );
+    const waiting = await waitingViews(page);
     assert.ok(!waiting.includes('channel'), 'the Channel view, current, is drawn at once');
     // The Query view, at the top of the window, is drawn when the page's intersection observer
     // reports it on screen: a frame or two later, without any scrolling.
