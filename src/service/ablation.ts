@@ -5,7 +5,7 @@
  * memory across queries): every ablation of one layer is a forward pass of the network's tail, and
  * several ablations share one pass, each a block of rows.
  */
-import { channelsFirstCopy, classScores, InputSubset, predictionMeasures, PredictionMeasures, ScoreKind } from '../analysis';
+import { channelsFirstCopy, classScores, InputSubset, predictionMeasures, PredictionMeasures, removableAxisOf, ScoreKind } from '../analysis';
 import { scoredOutputLayer } from '../contract/runFormat';
 import type { RunLayer, RunManifest } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
@@ -83,8 +83,7 @@ export interface AblationAxis {
 export function ablationAxis(layer: RunLayer): AblationAxis {
   const per = layer.outputShape.reduce((a, b) => a * b, 1);
   // A vector's units are its channels here, each of one value.
-  const first = layer.dataFormat === 'channelsFirst' && layer.outputShape.length >= 2;
-  return { channels: first ? layer.outputShape[0] : (layer.outputShape.at(-1) ?? 1), per, first };
+  return { ...removableAxisOf(layer.outputShape, layer.dataFormat), per };
 }
 
 /** Each channel's mean over every input and position of `data` (`count` inputs of `per` values, channels last). */

@@ -3,6 +3,7 @@
  * (docs/estimators.md "Findings"). Each names its channels; the handler adds their measured ablation.
  */
 import type { ScreenedSelfCapacity } from '../../analysis/nearDuplicates';
+import { unitsPerChannelOf } from '../../analysis/layout';
 import { redundancy, redundantChannels } from '../../analysis/redundancy';
 import { uninformativeChannels } from '../../analysis/labelInformation';
 import type { Finding } from '../../contract/queries';
@@ -13,15 +14,12 @@ import { isVector, passedOn } from './passOn';
 import { NEAR_DUPLICATE_SHARE, UNINFORMATIVE_BITS } from './thresholds';
 import type { FindingsInput, RuleResult } from './types';
 
-/** Values per channel in a feature map of the layer (a vector layer is one channel of all its units). */
-function unitsPerChannel(shape: readonly number[]): number {
-  return shape.length >= 2 ? shape.slice(0, -1).reduce((a, b) => a * Math.max(b, 1), 1) : shape[0];
-}
-
 /** A layer's dead channels (0 on every probe input) and constant ones (entropy exactly 0 where a map has several values). */
 function flaggedChannels(input: FindingsInput, l: number, m: LayerEpochMetrics): { zero: number[]; constant: number[] } {
   const zero = new Set(m.deadChannels);
-  const several = unitsPerChannel(input.manifest.layers[l].outputShape) > 1;
+  const { outputShape, dataFormat } = input.manifest.layers[l];
+  // A channel of one value per input (a [C, 1, 1] map, a vector's one channel) has entropy 0 by construction.
+  const several = unitsPerChannelOf(outputShape, dataFormat) > 1;
   const constant = several ? m.channelBits.flatMap((b, c) => (b === 0 && !zero.has(c) ? [c] : [])) : [];
   return { zero: [...zero].sort((a, b) => a - b), constant };
 }
@@ -143,7 +141,8 @@ export function uninformativeRule(input: FindingsInput): RuleResult {
   for (const [l, e] of evidenceByLayer(input)) {
     if (!e.channelLabelBits) continue;
     checked++;
-    const dead = new Set([...at.layers[l].deadChannels, ...at.layers[l].channelBits.flatMap((b, c) => (b === 0 ? [c] : []))]);
+    const flagged = flaggedChannels(input, l, at.layers[l]);
+    const dead = new Set([...flagged.zero, ...flagged.constant]);
     const channels = uninformativeChannels(e.channelLabelBits).filter((c) => !dead.has(c));
     if (!channels.length) continue;
     // Every live channel below the threshold: the measure singles out none of them (the layer's label
