@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { RunLayer } from '../../../../src/contract/runFormat';
 import type { Finding, FindingKind } from '../../../../src/contract/queries';
 import { computeFindings } from '../../../../src/service/findings/rules';
+import { groupList, movesTogether } from '../../../../src/service/findings/channelRules';
 import type { FindingsInput, LayerEvidence } from '../../../../src/service/findings/types';
 import { deepInputsOf, deepManifest, healthyMetrics } from '../../../support/deepManifest';
 
@@ -143,6 +144,101 @@ describe('findings rules on channels-first layers', function () {
         ['inert-layer', conv],
         ['measurement-ceiling', pool],
       ]);
+    });
+  });
+
+  describe('a deep model summarised', function () {
+    it("gives a BatchNorm's near-duplicate pairs to the conv they come from, which names it; a pair of its own keeps its finding", function () {
+      const input = deepInput(8);
+      const conv = at(input, 'layer1.0.conv1').index;
+      const bn = at(input, 'layer1.0.bn1').index;
+      const conv2 = at(input, 'layer1.0.conv2').index;
+      const bn2 = at(input, 'layer1.0.bn2').index;
+      input.evidence = new Map([
+        [conv, selfCapacity(8, [[1, 2]])],
+        [bn, selfCapacity(8, [[1, 2]])],
+        [conv2, selfCapacity(8, [[3, 4]])],
+        // bn2 has conv2's pair and one of its own: its finding stays, with both pairs.
+        [
+          bn2,
+          selfCapacity(8, [
+            [3, 4],
+            [5, 6],
+          ]),
+        ],
+      ]);
+      const found = ofKind(input, 'near-duplicate-channels');
+      assert.deepEqual(
+        found.map((f) => [f.layerName, f.evidence.nearDuplicatePairs, f.evidence.passedOnBy ?? []]),
+        [
+          ['layer1.0.conv1', 1, [bn]],
+          ['layer1.0.conv2', 1, []],
+          ['layer1.0.bn2', 2, []],
+        ],
+      );
+      assert.match(found[0].detail, /layer1\.0\.bn1 only passes these pairs on \(not reported again there\)/);
+    });
+
+    it('gives a BatchNorm’s uninformative channels to its conv too', function () {
+      const input = deepInput(8);
+      const conv = at(input, 'layer2.1.conv2').index;
+      const bn = at(input, 'layer2.1.bn2').index;
+      const bits = Array.from({ length: 16 }, (_, c) => (c === 3 ? 0.002 : 0.3));
+      input.evidence = new Map([
+        [conv, selfCapacity(16, [], bits)],
+        [bn, selfCapacity(16, [], bits)],
+      ]);
+      const [f, ...rest] = ofKind(input, 'uninformative-channels');
+      assert.deepEqual(rest, []);
+      assert.equal(f.layer, conv);
+      assert.deepEqual(f.evidence.passedOnBy, [bn]);
+    });
+
+    it('says once, naming no channel, that most channels of a layer move together (1,000 pairs, or over a quarter of 16+ channels)', function () {
+      const input = deepInput(64);
+      const conv = at(input, 'layer4.1.conv2').index;
+      // 512 channels: pairs among the first 64 and among the next 40 (2,016 + 780 = 2,796 pairs).
+      const pairs: [number, number][] = [];
+      for (const [from, to] of [
+        [0, 64],
+        [64, 104],
+      ])
+        for (let c = from; c < to; c++) for (let d = c + 1; d < to; d++) pairs.push([c, d]);
+      input.evidence = new Map([[conv, selfCapacity(512, pairs)]]);
+      const [f, ...rest] = ofKind(input, 'near-duplicate-channels');
+      assert.deepEqual(rest, []);
+      assert.equal(f.severity, 'information');
+      assert.equal(f.channels, undefined);
+      assert.equal(
+        f.message,
+        'most channels of layer4.1.conv2 move together: 2,796 of 130,816 channel pairs are near-duplicates (2.1%), typical early in training',
+      );
+      assert.equal(movesTogether(999, 130816, 512), false);
+      assert.equal(movesTogether(1000, 130816, 512), true);
+      assert.equal(movesTogether(31, 120, 16), true);
+      assert.equal(movesTogether(30, 120, 16), false);
+      assert.equal(movesTogether(5, 6, 4), false);
+    });
+
+    it('cuts long channel lists and group lists to the first few and a count', function () {
+      const input = deepInput(8);
+      const conv = at(input, 'layer3.0.conv1').index;
+      // 5 groups of 2 (5 pairs) and one group of 8 (a chain: 7 pairs), on 32 channels: 12 of 496 pairs.
+      const pairs: [number, number][] = [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+        [6, 7],
+        [8, 9],
+      ];
+      for (let c = 10; c < 17; c++) pairs.push([c, c + 1]);
+      input.evidence = new Map([[conv, selfCapacity(32, pairs)]]);
+      const [f] = ofKind(input, 'near-duplicate-channels');
+      assert.equal(
+        f.message,
+        '12 near-duplicate channel pairs in 6 groups {10, 11, 12, 13, 14, 15, …} (8 channels), {0, 1}, {2, 3} and 3 more: 12 channels could go (1, 3, 5, 7, 9, … (12 in all))',
+      );
+      assert.equal(groupList([[1, 2]]), '{1, 2}');
     });
   });
 });
