@@ -5,6 +5,7 @@
 // output shape agree, least when only the type does (said in the row); layers of different types
 // are never paired. Pure, tested in test/unit/webview/layerAlignment.test.ts.
 import { alignByWorth } from '../src/analysis/alignment';
+import { isChannelsFirst, spatialAxesOf } from '../src/analysis/layout';
 import type { RunLayer } from '../src/contract/runFormat';
 import { isGeneratedName } from '../src/contract/layerLabel';
 import { comparableClass } from '../src/contract/layerKinds';
@@ -28,7 +29,7 @@ export function sameShape(a: readonly number[] | undefined, b: readonly number[]
 /** A layer's output shape with its channels last: a PyTorch run's `[C, H, W]` as `[H, W, C]`. */
 export function channelsLastShape(layer: Pick<RunLayer, 'outputShape' | 'dataFormat'>): number[] {
   const shape = [...(layer.outputShape ?? [])];
-  return layer.dataFormat === 'channelsFirst' && shape.length > 1 ? [...shape.slice(1), shape[0]] : shape;
+  return isChannelsFirst(shape, layer.dataFormat) ? [...spatialAxesOf(shape, layer.dataFormat), shape[0]] : shape;
 }
 
 /**

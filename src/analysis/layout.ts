@@ -21,6 +21,41 @@ export function channelsOf(outputShape: readonly number[], dataFormat?: DataForm
   return dataFormat === 'channelsFirst' ? outputShape[0] : outputShape[outputShape.length - 1];
 }
 
+/** Whether the channel axis of a layer output shape (without batch) is its first: `dataFormat` 'channelsFirst' and not a vector. */
+export function isChannelsFirst(outputShape: readonly number[], dataFormat?: DataFormat): boolean {
+  return dataFormat === 'channelsFirst' && outputShape.length >= 2;
+}
+
+/**
+ * The spatial axes of a layer output shape (without batch): every axis but the channel axis (the
+ * last, or the first with `dataFormat` 'channelsFirst'); for a vector `[U]`, `[U]` (one channel of
+ * all its units).
+ */
+export function spatialAxesOf(outputShape: readonly number[], dataFormat?: DataFormat): number[] {
+  if (outputShape.length < 2) return [...outputShape];
+  return isChannelsFirst(outputShape, dataFormat) ? outputShape.slice(1) : outputShape.slice(0, -1);
+}
+
+/**
+ * The values one channel holds for one input: the product of the spatial axes ({@link spatialAxesOf};
+ * `H·W` of a `[C, H, W]` or `[H, W, C]` map, 1 of a `[C, 1, 1]` map), all `U` units of a vector `[U]`.
+ * An unknown (negative) axis counts as 1. A channel of one value has an intra-sample entropy of 0 by
+ * construction: that says nothing about the channel being constant.
+ */
+export function unitsPerChannelOf(outputShape: readonly number[], dataFormat?: DataFormat): number {
+  return spatialAxesOf(outputShape, dataFormat).reduce((a, b) => a * Math.max(b, 1), 1);
+}
+
+/**
+ * What an ablation or a gate removes one at a time in a layer (without batch): a map's channels
+ * ({@link channelsOf}), a vector's units (each a "channel" of one value); `first` when the model's
+ * own layout has them on axis 1 (channels first).
+ */
+export function removableAxisOf(outputShape: readonly number[], dataFormat?: DataFormat): { channels: number; first: boolean } {
+  const first = isChannelsFirst(outputShape, dataFormat);
+  return { channels: outputShape.length < 2 ? (outputShape[0] ?? 1) : channelsOf(outputShape, dataFormat), first };
+}
+
 /** A batch of layer outputs: element (n, p, c) sits at `((n * units) + p) * channels + c`. */
 export interface LayerActivations {
   /** Number of inputs `N`. */

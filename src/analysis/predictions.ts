@@ -52,6 +52,8 @@ export interface PredictionMeasures {
   loss: number | undefined;
   /** `[input]`: each input's `−ln max(p(label), 1e-7)`, whose mean is `loss` (the bootstrap's values). */
   inputLosses: Float64Array;
+  /** `[input]`: 1 where the predicted class is the label, else 0; its mean is `accuracy` (the bootstrap's values). */
+  inputCorrect: Uint8Array;
   /** `[class]`: accuracy on that class's inputs, undefined for a class with none. */
   perClassAccuracy: (number | undefined)[];
   /** Rows = true class, columns = predicted. */
@@ -70,17 +72,22 @@ export function predictionMeasures(scores: ArrayLike<number>, labels: ArrayLike<
   const confusion = confusionMatrix(labels, predicted, classes);
   const le = labelEntropies(confusion);
   const inputLosses = new Float64Array(n);
+  const inputCorrect = new Uint8Array(n);
   let loss = 0;
   let correct = 0;
   for (let i = 0; i < n; i++) {
     inputLosses[i] = -Math.log(Math.max(scores[i * classes + labels[i]], LOSS_EPSILON));
     loss += inputLosses[i];
-    if (predicted[i] === labels[i]) correct++;
+    if (predicted[i] === labels[i]) {
+      correct++;
+      inputCorrect[i] = 1;
+    }
   }
   return {
     accuracy: n ? correct / n : 0,
     loss: n ? loss / n : undefined,
     inputLosses,
+    inputCorrect,
     perClassAccuracy: confusion.map((row, c) => {
       const total = row.reduce((a, b) => a + b, 0);
       return total ? row[c] / total : undefined;

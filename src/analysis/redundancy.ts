@@ -122,3 +122,16 @@ export function redundantChannels(a: SelfCapacity | ScreenedSelfCapacity, groups
   }
   return out.sort((x, y) => x - y);
 }
+
+/** The near-duplicate pairs (c, d), c < d, of a layer's capacity with itself, full or screened, in order (the pairs {@link redundancy} counts). */
+export function nearDuplicatePairList(a: SelfCapacity | ScreenedSelfCapacity, threshold = NEAR_DUPLICATE_SHARE): [number, number][] {
+  const n = isScreened(a) ? a.channels : Math.min(a.rows, a.columns);
+  const ratioOf = isScreened(a) ? screenedRatio(a) : (c: number, d: number) => nearDuplicateRatio(a.values, a.columns, c, d);
+  const pairs: [number, number][] = [];
+  for (let c = 0; c < n; c++)
+    for (let d = c + 1; d < n; d++) {
+      const ratio = ratioOf(c, d);
+      if (ratio !== undefined && ratio !== SCREENED_OUT && ratio >= threshold) pairs.push([c, d]);
+    }
+  return pairs;
+}

@@ -98,3 +98,23 @@ export function shortLayerName(layer: LabelledLayer, layers: readonly LabelledLa
 export function shortLayerLabel(layer: LabelledLayer, layers: readonly LabelledLayer[]): string {
   return `${shortLayerName(layer, layers)} · ${layer.className}`;
 }
+
+/**
+ * Dotted layer names as one range: the names' common trailing part once, after the first and the
+ * last of what differs ("layer1.0.conv1" … "layer4.1.conv1" → "layer1.0–layer4.1 conv1"; "conv1",
+ * "conv2" → "conv1–conv2"); the common part never starts with an index. One name is itself; none is "". The names in the order given (the
+ * caller's: by layer index).
+ */
+export function layerNameRange(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  const parts = names.map((n) => n.split('.'));
+  const shortest = Math.min(...parts.map((p) => p.length));
+  let common = 0;
+  while (common < shortest - 1 && parts.every((p) => p[p.length - 1 - common] === parts[0][parts[0].length - 1 - common])) common++;
+  // An index ("0" of "layer1.0.shortcut") stays with what it numbers: "layer1.0–layer2.0 shortcut.0".
+  while (common > 0 && /^\d+$/.test(parts[0][parts[0].length - common])) common--;
+  const middle = (p: string[]) => p.slice(0, p.length - common).join('.');
+  const [first, last] = [middle(parts[0]), middle(parts[parts.length - 1])];
+  const range = first === last ? first : `${first}–${last}`;
+  return common ? `${range} ${parts[0].slice(parts[0].length - common).join('.')}` : range;
+}

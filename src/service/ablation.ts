@@ -5,7 +5,7 @@
  * memory across queries): every ablation of one layer is a forward pass of the network's tail, and
  * several ablations share one pass, each a block of rows.
  */
-import { channelsFirstCopy, classScores, InputSubset, predictionMeasures, PredictionMeasures, ScoreKind } from '../analysis';
+import { channelsFirstCopy, classScores, InputSubset, predictionMeasures, PredictionMeasures, removableAxisOf, ScoreKind } from '../analysis';
 import { scoredOutputLayer } from '../contract/runFormat';
 import type { RunLayer, RunManifest } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
@@ -83,8 +83,7 @@ export interface AblationAxis {
 export function ablationAxis(layer: RunLayer): AblationAxis {
   const per = layer.outputShape.reduce((a, b) => a * b, 1);
   // A vector's units are its channels here, each of one value.
-  const first = layer.dataFormat === 'channelsFirst' && layer.outputShape.length >= 2;
-  return { channels: first ? layer.outputShape[0] : (layer.outputShape.at(-1) ?? 1), per, first };
+  return { ...removableAxisOf(layer.outputShape, layer.dataFormat), per };
 }
 
 /** Each channel's mean over every input and position of `data` (`count` inputs of `per` values, channels last). */
@@ -299,13 +298,25 @@ export function deltaOf(ablated: AblationAnswer['baseline'], baseline: AblationA
 
 /** The `ablation` answer of `r`: baseline (the model's own output) and ablated prediction measures on the inputs of `r.x`. */
 export async function measureAblation(ctx: QueryContext, r: AblationRequest): Promise<AblationAnswer> {
+  return (await measureAblationInputs(ctx, r)).answer;
+}
+
+/**
+ * The `ablation` answer of `r`, with the measures it was made of: each input's loss and correctness
+ * before and after (the findings' paired bootstrap of the change, findings/ablationCheck.ts).
+ */
+export async function measureAblationInputs(
+  ctx: QueryContext,
+  r: AblationRequest,
+): Promise<{ answer: AblationAnswer; baseline: PredictionMeasures; ablated: PredictionMeasures }> {
   const session = await AblationSession.open(ctx, r);
   const channels = [...new Set(r.channels)].sort((a, b) => a - b);
   if (!channels.length) throw new QueryError('bad-query', '"channels" must name at least one channel');
   session.checkChannels(channels);
   ctx.control.onProgress?.(0.5, `ablating ${channels.length} channel${channels.length === 1 ? '' : 's'}`);
-  const [baseline, ablated] = (await session.measure([[], channels])).map(measuresAnswer);
-  return {
+  const measured = await session.measure([[], channels]);
+  const [baseline, ablated] = measured.map(measuresAnswer);
+  const answer: AblationAnswer = {
     epoch: r.epoch,
     layer: r.layer,
     channels,
@@ -316,6 +327,7 @@ export async function measureAblation(ctx: QueryContext, r: AblationRequest): Pr
     ablated,
     delta: deltaOf(ablated, baseline),
   };
+  return { answer, baseline: measured[0], ablated: measured[1] };
 }
 
 /** Whether a layer of the run mixes the channels of what it reads (a convolution, a dense layer, a merge, …). */

@@ -2,7 +2,7 @@
  * The ablations of a layer of a graph model (ablation.ts) computed from the layer's descendants
  * alone: see {@link graphTail}.
  */
-import { channelsFirstCopy } from '../analysis';
+import { channelsFirstCopy, isChannelsFirst } from '../analysis';
 import { tailPlan } from '../tfjs/graphTail';
 import type { QueryContext } from './queryContext';
 
@@ -58,7 +58,7 @@ export async function graphTail(
   for (const { layer } of plan.sides) {
     const values = await ctx.layerOutput(s.epoch, layer, s.indices);
     const data = values.data as Float32Array;
-    const first = layers[layer].dataFormat === 'channelsFirst' && layers[layer].outputShape.length >= 2;
+    const first = isChannelsFirst(layers[layer].outputShape, layers[layer].dataFormat);
     sides.set(layer, first ? channelsFirstCopy(data, values.count, values.units, values.channels) : data);
   }
   const run = await ctx.tailRunner(s.epoch, { plan, layer: s.layer, count: n, sides });

@@ -24,7 +24,7 @@
  * unit p as `[1 − p, p]`); where the clamp holds, its gradient is 0, as the clamped loss's is.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import { LOSS_EPSILON, ScoreKind } from '../analysis';
+import { LOSS_EPSILON, removableAxisOf, ScoreKind } from '../analysis';
 import { CancelledError } from '../compute/pool';
 import { layerKind } from '../contract/layerKinds';
 import type { RunLayer } from '../contract/runFormat';
@@ -55,8 +55,7 @@ export interface TaylorOptions {
 
 /** A run layer's channels as its gate sees them: how many, and whether they are the model's axis 1 (channels first). */
 export function gateAxis(layer: Pick<RunLayer, 'outputShape' | 'dataFormat'>): { channels: number; first: boolean } {
-  const first = layer.dataFormat === 'channelsFirst' && layer.outputShape.length >= 2;
-  return { channels: first ? layer.outputShape[0] : (layer.outputShape.at(-1) ?? 1), first };
+  return removableAxisOf(layer.outputShape, layer.dataFormat);
 }
 
 /** Inputs per chunk: every layer's output of the chunk within {@link TAYLOR_CHUNK}, at most FORWARD_CHUNK. */

@@ -2,6 +2,7 @@
 // text of a file, so that lenses, hovers and "go to source" follow the user's edits; and finds the
 // definitions at a position (hover, cursor). Pure, tested in test/unit/extension/detection/layerMatching.test.ts.
 import { alignByWorth } from '../../analysis/alignment';
+import { removableAxisOf } from '../../analysis/layout';
 import type { DetectedLayer, PythonLayerSite } from './types';
 
 /** A layer of a recorded run defined in this file, at its recorded position made 0-based. */
@@ -62,7 +63,9 @@ export function recordedInFile(
       name: l.name,
       className: l.className,
       // A channels-first layer's filters are its first axis.
-      ...(l.outputShape?.length ? { units: l.outputShape[l.dataFormat === 'channelsFirst' ? 0 : l.outputShape.length - 1] } : {}),
+      ...(l.outputShape?.length
+        ? { units: removableAxisOf(l.outputShape, l.dataFormat === 'channelsFirst' ? 'channelsFirst' : undefined).channels }
+        : {}),
       ...(l.args ? { args: l.args } : {}),
       line: Math.max(0, l.source.line - 1),
       column: Math.max(0, l.source.column - 1),

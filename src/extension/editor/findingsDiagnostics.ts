@@ -1,7 +1,8 @@
 // The findings of a model file's newest run in the Problems panel: each finding about a layer at
 // that layer's line (the place the layer's CodeLens is: SourceSites), each finding about the whole
 // model or its training at the model's definition line (the `createModel` export), severity Warning
-// or Information, source "CNN Slicer", code the finding's kind. Shown for the open model files (and
+// or Information, source "CNN Slicer", code the finding's kind; the findings of one kind on a line
+// that stands for several layers (a block's definition) are one entry naming them (groupFindings). Shown for the open model files (and
 // the helper modules a run's layers are defined in), updated when the runs change (a recording
 // completes), when a model file is opened, and on every edit: the findings are placed again with
 // the lenses' matcher, a finding whose layer the text no longer has is dropped, and while the run
@@ -11,7 +12,7 @@
 // `cnnSlicer.diagnostics.enabled` turns them off.
 import * as vscode from 'vscode';
 import { pathKey, type SourceSites } from './sourceSites';
-import { modelDefinitionLine, placeFindings } from './findingsText';
+import { groupFindings, modelDefinitionLine, placeFindings } from './findingsText';
 import { findingsEnabled, RunFindings } from './runFindings';
 import { MODEL_SELECTOR } from './modelFeatures';
 import { runsToPublish } from './recordedModels';
@@ -139,9 +140,21 @@ export class FindingsDiagnostics implements vscode.Disposable {
       vscode.l10n,
       info.stale,
     );
+    // One entry per kind and definition line: a line that stands for several layers (a block's
+    // `self.conv1 = …`) names them by range, each layer's own entry one click away (related information).
+    const sameSource = (l: number) => {
+      const s = run.manifest.layers[l]?.source;
+      return s ? run.manifest.layers.filter((o) => o.source?.file === s.file && o.source.line === s.line).length : 1;
+    };
+    const grouped = groupFindings(
+      placed,
+      (p) => (p.finding.layer === undefined ? 1 : sameSource(p.finding.layer)),
+      vscode.l10n,
+      info.stale,
+    );
     this.set(
       document.uri,
-      placed.map((p) => {
+      grouped.map((p) => {
         const line = document.lineAt(Math.min(p.line, document.lineCount - 1));
         // The layer's definition from its start to the end of its line: visible, and the lens's position.
         const range = new vscode.Range(line.lineNumber, Math.min(p.column, line.text.length), line.lineNumber, line.text.length);
@@ -152,6 +165,12 @@ export class FindingsDiagnostics implements vscode.Disposable {
         );
         d.source = DIAGNOSTIC_SOURCE;
         d.code = p.code;
+        if (p.related.length)
+          d.relatedInformation = p.related.map((r) => {
+            const at = document.lineAt(Math.min(r.line, document.lineCount - 1));
+            const position = new vscode.Position(at.lineNumber, Math.min(r.column, at.text.length));
+            return new vscode.DiagnosticRelatedInformation(new vscode.Location(document.uri, position), r.message);
+          });
         return d;
       }),
     );

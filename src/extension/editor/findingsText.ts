@@ -5,6 +5,7 @@
 import type { Finding, FindingKind, FindingSeverity } from '../../contract/queries/findings';
 import { FINDING_KINDS, probeToResolve } from '../../contract/queries/findings';
 import type { L10n } from '../l10n';
+import { layerNameRange } from '../../contract/layerLabel';
 
 /** The word a lens summary counts a kind with; kinds about channels are counted by channel. */
 function shortLabel(kind: FindingKind, l10n: L10n): string {
@@ -81,12 +82,15 @@ export function findingMessage(finding: Finding, l10n: L10n): string {
     : l10n.t('{0}: set cnnSlicer.probeSize to {1} and record again to resolve it', finding.message, size);
 }
 
+const withStale = (text: string, l10n: L10n, stale: boolean) =>
+  stale ? `${text} ${l10n.t('(run recorded before your last edit)')}` : text;
+
 /** The Problems-panel text of a finding: its one-line message (findingMessage), then the measured ablation when present. */
 export function diagnosticMessage(finding: Finding, l10n: L10n, stale = false): string {
   const proof = ablationProof(finding, l10n);
   const message = findingMessage(finding, l10n);
   const text = proof ? `${message} — ${proof}` : message;
-  return stale ? `${text} ${l10n.t('(run recorded before your last edit)')}` : text;
+  return withStale(text, l10n, stale);
 }
 
 /** How many a finding counts in a lens summary: its channels for a channel kind, else one. */
@@ -152,6 +156,84 @@ export function placeFindings(
     });
   }
   return out;
+}
+
+/** One Problems entry: a finding alone, or the findings of one kind on one definition line that stands for several layers. */
+export interface GroupedFinding {
+  line: number;
+  column: number;
+  severity: FindingSeverity;
+  message: string;
+  code: FindingKind;
+  /** The findings it stands for, by layer. */
+  findings: Finding[];
+  /** Each layer's own entry (its name and message): the diagnostic's related information, one click away. */
+  related: { line: number; column: number; message: string }[];
+}
+
+/** What a group's layers found, and how much each ("2–62 pairs each"): the kind's words and each finding's count. */
+function groupWords(kind: FindingKind, l10n: L10n): { what: string; count?: (f: Finding) => number; unit?: string } {
+  switch (kind) {
+    case 'near-duplicate-channels':
+      return {
+        what: l10n.t('near-duplicate pairs'),
+        count: (f) => (typeof f.evidence.nearDuplicatePairs === 'number' ? f.evidence.nearDuplicatePairs : 0),
+        unit: l10n.t('pairs'),
+      };
+    case 'dead-channels':
+      return { what: l10n.t('dead channels'), count: countOf, unit: l10n.t('channels') };
+    case 'uninformative-channels':
+      return { what: l10n.t('uninformative channels'), count: countOf, unit: l10n.t('channels') };
+    default:
+      return { what: shortLabel(kind, l10n) };
+  }
+}
+
+/**
+ * The Problems entries of placed findings: on a line that stands for several layers of the run
+ * (`instancesAt`: a BasicBlock's `self.conv1 = …` is layer1.0.conv1 … layer4.1.conv1), one entry
+ * per kind naming its layers by range ("layer1.0–layer4.1 conv1: near-duplicate pairs in 6 of 8
+ * layers, 2–62 pairs each"), warning if any is, with each layer's own message (its name first) as
+ * related information; a finding alone on such a line names its layer; elsewhere a finding is its
+ * own entry, as placed. In the order the findings came (the first of each group's).
+ */
+export function groupFindings(
+  placed: readonly PlacedFinding[],
+  instancesAt: (p: PlacedFinding) => number,
+  l10n: L10n,
+  stale = false,
+): GroupedFinding[] {
+  const groups = new Map<string, PlacedFinding[]>();
+  for (const p of placed) {
+    const key = p.finding.layer === undefined ? `single:${groups.size}` : `${p.code}:${p.line}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  return [...groups.values()].map((members) => {
+    const [first] = members;
+    const total = first.finding.layer === undefined ? 1 : Math.max(instancesAt(first), members.length);
+    const named = (p: PlacedFinding) => (p.finding.layerName ? `${p.finding.layerName}: ${p.message}` : p.message);
+    if (total <= 1) return { ...first, findings: [first.finding], related: [], message: first.message };
+    const sorted = [...members].sort((a, b) => (a.finding.layer ?? 0) - (b.finding.layer ?? 0));
+    const related = sorted.map((p) => ({ line: p.line, column: p.column, message: named(p) }));
+    if (members.length === 1) return { ...first, message: named(first), findings: [first.finding], related: [] };
+    const words = groupWords(first.code, l10n);
+    const range = layerNameRange(sorted.map((p) => p.finding.layerName ?? String(p.finding.layer)));
+    let each = '';
+    if (words.count) {
+      const counts = sorted.map((p) => words.count!(p.finding));
+      const [lo, hi] = [Math.min(...counts), Math.max(...counts)];
+      each = l10n.t(', {0} {1} each', lo === hi ? String(lo) : `${lo}–${hi}`, words.unit ?? '');
+    }
+    return {
+      line: first.line,
+      column: first.column,
+      severity: members.some((p) => p.severity === 'warning') ? 'warning' : 'information',
+      code: first.code,
+      message: withStale(l10n.t('{0}: {1} in {2} of {3} layers{4}', range, words.what, members.length, total, each), l10n, stale),
+      findings: sorted.map((p) => p.finding),
+      related,
+    };
+  });
 }
 
 /**

@@ -3,25 +3,42 @@
  * (docs/estimators.md "Findings"). Each names its channels; the handler adds their measured ablation.
  */
 import type { ScreenedSelfCapacity } from '../../analysis/nearDuplicates';
-import { redundancy, redundantChannels } from '../../analysis/redundancy';
+import { unitsPerChannelOf } from '../../analysis/layout';
+import { nearDuplicatePairList, redundancy, redundantChannels } from '../../analysis/redundancy';
 import { uninformativeChannels } from '../../analysis/labelInformation';
 import type { Finding } from '../../contract/queries';
 import { nearDuplicateScreenText } from '../../contract/findingsText';
 import type { LayerEpochMetrics } from '../../contract/runFormat';
-import { bits, channelList, evidenceByLayer, inputsOf, labelOf, layerFields, layersAfterInput, metricsAt, plural, skip } from './common';
-import { isVector, passedOn } from './passOn';
-import { NEAR_DUPLICATE_SHARE, UNINFORMATIVE_BITS } from './thresholds';
-import type { FindingsInput, RuleResult } from './types';
-
-/** Values per channel in a feature map of the layer (a vector layer is one channel of all its units). */
-function unitsPerChannel(shape: readonly number[]): number {
-  return shape.length >= 2 ? shape.slice(0, -1).reduce((a, b) => a * Math.max(b, 1), 1) : shape[0];
-}
+import {
+  bits,
+  channelList,
+  count,
+  evidenceByLayer,
+  inputsOf,
+  labelOf,
+  layerFields,
+  layersAfterInput,
+  metricsAt,
+  percent,
+  plural,
+  skip,
+} from './common';
+import { channelSources, isVector, passedOn } from './passOn';
+import {
+  NEAR_DUPLICATE_MANY_MIN_CHANNELS,
+  NEAR_DUPLICATE_MANY_PAIRS,
+  NEAR_DUPLICATE_MANY_SHARE,
+  NEAR_DUPLICATE_SHARE,
+  UNINFORMATIVE_BITS,
+} from './thresholds';
+import type { FindingsInput, LayerEvidence, RuleResult } from './types';
 
 /** A layer's dead channels (0 on every probe input) and constant ones (entropy exactly 0 where a map has several values). */
 function flaggedChannels(input: FindingsInput, l: number, m: LayerEpochMetrics): { zero: number[]; constant: number[] } {
   const zero = new Set(m.deadChannels);
-  const several = unitsPerChannel(input.manifest.layers[l].outputShape) > 1;
+  const { outputShape, dataFormat } = input.manifest.layers[l];
+  // A channel of one value per input (a [C, 1, 1] map, a vector's one channel) has entropy 0 by construction.
+  const several = unitsPerChannelOf(outputShape, dataFormat) > 1;
   const constant = several ? m.channelBits.flatMap((b, c) => (b === 0 && !zero.has(c) ? [c] : [])) : [];
   return { zero: [...zero].sort((a, b) => a - b), constant };
 }
@@ -84,41 +101,137 @@ export function deadChannelRule(input: FindingsInput): RuleResult {
 
 /**
  * `near-duplicate-channels`: from the capacity of each layer with itself (src/analysis/redundancy.ts),
- * screened (the pairs with a large Pearson |r| compared exactly) or the full matrix.
+ * screened (the pairs with a large Pearson |r| compared exactly) or the full matrix. A layer that
+ * maps its channels 1:1 from one input (a BatchNorm's per-channel affine map keeps every pair's
+ * distances, so every correlation: passOn.ts) passes on the pairs it shares with that input: where
+ * every near-duplicate pair of it is one of its input's, it has no finding, and its input's finding
+ * names it. A layer where most channels move together (NEAR_DUPLICATE_MANY_PAIRS or more pairs, or
+ * more than NEAR_DUPLICATE_MANY_SHARE of the pairs of a layer of NEAR_DUPLICATE_MANY_MIN_CHANNELS or
+ * more) says so once, as information naming no channel.
  */
 export function nearDuplicateRule(input: FindingsInput): RuleResult {
   const findings: Finding[] = [];
   let checked = 0;
-  for (const [l, e] of evidenceByLayer(input)) {
-    if (!e.selfCapacity) continue;
+  const layers = evidenceByLayer(input).filter(
+    (x): x is [number, LayerEvidence & { selfCapacity: SelfCapacityEvidence }] => !!x[1].selfCapacity,
+  );
+  const pairsOf = new Map(layers.map(([l, e]) => [l, nearDuplicatePairList(e.selfCapacity)]));
+  const { passed, passers } = passedOnPairs(input, pairsOf);
+  for (const [l, e] of layers) {
     checked++;
+    if (passed.has(l)) continue;
     const r = redundancy(e.selfCapacity);
     if (!r.nearDuplicatePairs) continue;
+    const layer = input.manifest.layers[l];
+    const names = (passers.get(l) ?? []).map((p) => labelOf(input.manifest, p));
+    const passedText = names.length
+      ? ` ${names.join(', ')} only ${names.length === 1 ? 'passes' : 'pass'} these pairs on (not reported again there).`
+      : '';
+    const screen = 'pairs' in e.selfCapacity ? ` ${screenText(e.selfCapacity)}` : '';
+    const evidence = {
+      nearDuplicatePairs: r.nearDuplicatePairs,
+      comparedPairs: r.comparedPairs,
+      share: r.share ?? null,
+      groupSizes: r.groups.map((g) => g.length),
+      ...(names.length ? { passedOnBy: passers.get(l)! } : {}),
+    };
+    if (movesTogether(r.nearDuplicatePairs, r.comparedPairs, layer.channels)) {
+      findings.push({
+        kind: 'near-duplicate-channels',
+        severity: 'information',
+        ...layerFields(input.manifest, l),
+        epoch: input.epoch,
+        message:
+          `most channels of ${labelOf(input.manifest, l)} move together: ${count(r.nearDuplicatePairs)} of ${count(r.comparedPairs)} channel pairs ` +
+          `are near-duplicates (${percent(r.share ?? 0)}), typical early in training`,
+        detail:
+          `So many pairs tell nearly the same story (each pair's capacity at least NEAR_DUPLICATE_SHARE = ${NEAR_DUPLICATE_SHARE} of the smaller channel's own) ` +
+          `that naming channels to remove would say little: NEAR_DUPLICATE_MANY_PAIRS = ${NEAR_DUPLICATE_MANY_PAIRS} pairs or more, or more than ` +
+          `NEAR_DUPLICATE_MANY_SHARE = ${NEAR_DUPLICATE_MANY_SHARE} of the pairs of a layer of NEAR_DUPLICATE_MANY_MIN_CHANNELS = ${NEAR_DUPLICATE_MANY_MIN_CHANNELS} channels or more. ` +
+          `Early in training the channels have not yet told their features apart; if it lasts, the layer may be wider than it needs.` +
+          passedText +
+          screen,
+        evidence,
+        view: { view: 'information', layer: l, epoch: input.epoch },
+      });
+      continue;
+    }
     const removable = redundantChannels(e.selfCapacity, r.groups);
-    const groups = r.groups.map((g) => `{${g.join(', ')}}`).join(', ');
     findings.push({
       kind: 'near-duplicate-channels',
       severity: 'information',
       ...layerFields(input.manifest, l),
       epoch: input.epoch,
-      message: `${plural(r.nearDuplicatePairs, 'near-duplicate channel pair')} in ${plural(r.groups.length, 'group')} ${groups}: ${plural(removable.length, 'channel')} could go (${channelList(removable)})`,
+      message: `${count(r.nearDuplicatePairs)} near-duplicate channel pair${r.nearDuplicatePairs === 1 ? '' : 's'} in ${plural(r.groups.length, 'group')} ${groupList(r.groups)}: ${plural(removable.length, 'channel')} could go (${channelList(removable)})`,
       detail:
         `Within each group the channels' pair distances tell nearly the same story: each pair's capacity is at least ` +
         `NEAR_DUPLICATE_SHARE = ${NEAR_DUPLICATE_SHARE} of the smaller channel's own capacity. All but the member with the ` +
         `largest own capacity of each group are named as removable; the ablation says what removing them costs.` +
-        ('pairs' in e.selfCapacity ? ` ${screenText(e.selfCapacity)}` : ''),
-      evidence: {
-        nearDuplicatePairs: r.nearDuplicatePairs,
-        comparedPairs: r.comparedPairs,
-        share: r.share ?? null,
-        groupSizes: r.groups.map((g) => g.length),
-      },
+        passedText +
+        screen,
+      evidence,
       channels: removable,
       view: { view: 'information', layer: l, epoch: input.epoch },
     });
   }
   const skipped = checked ? [] : [skip('near-duplicate-channels', nearDuplicateReason(input))];
   return { findings, skipped };
+}
+
+type SelfCapacityEvidence = NonNullable<LayerEvidence['selfCapacity']>;
+
+/** Whether a layer's near-duplicate pairs are so many that its channels move together (nearDuplicateRule). */
+export function movesTogether(pairs: number, compared: number, channels: number): boolean {
+  return (
+    pairs >= NEAR_DUPLICATE_MANY_PAIRS ||
+    (channels >= NEAR_DUPLICATE_MANY_MIN_CHANNELS && compared > 0 && pairs > NEAR_DUPLICATE_MANY_SHARE * compared)
+  );
+}
+
+/**
+ * The layers whose every near-duplicate pair comes 1:1 from a near-duplicate pair of the one layer
+ * they read (passOn.ts `channelSources`: a BatchNorm, an activation, a pooling), and for each layer
+ * that causes pairs the layers that pass them on, following chains (conv → bn → relu).
+ */
+function passedOnPairs(
+  input: FindingsInput,
+  pairsOf: ReadonlyMap<number, readonly [number, number][]>,
+): { passed: Set<number>; passers: Map<number, number[]> } {
+  const passed = new Set<number>();
+  const origin = new Map<number, number>();
+  const passers = new Map<number, number[]>();
+  for (const [l, pairs] of [...pairsOf].sort((a, b) => a[0] - b[0])) {
+    if (!pairs.length) continue;
+    const sources = channelSources(input.manifest.layers, l, inputsOf(input, l));
+    if (!sources) continue;
+    const from = (c: number) => {
+      const s = sources(c);
+      return s.length === 1 ? s[0] : undefined;
+    };
+    const first = from(pairs[0][0]);
+    const theirs = first && pairsOf.get(first.layer);
+    if (!first || !theirs?.length) continue;
+    const known = new Set(theirs.map(([c, d]) => `${c}:${d}`));
+    const every = pairs.every(([c, d]) => {
+      const [a, b] = [from(c), from(d)];
+      if (!a || !b || a.layer !== first.layer || b.layer !== first.layer) return false;
+      return known.has(`${Math.min(a.channel, b.channel)}:${Math.max(a.channel, b.channel)}`);
+    });
+    if (!every) continue;
+    passed.add(l);
+    const o = origin.get(first.layer) ?? first.layer;
+    origin.set(l, o);
+    passers.set(o, [...(passers.get(o) ?? []), l]);
+  }
+  return { passed, passers };
+}
+
+/** "{1, 2, 5}, {3, 4}" or, past `max` groups, "{1, 2, 5, …} (12 channels) and 8 more": each group cut to its first few channels. */
+export function groupList(groups: readonly (readonly number[])[], max = 3, perGroup = 6): string {
+  const one = (g: readonly number[]) =>
+    g.length <= perGroup ? `{${g.join(', ')}}` : `{${g.slice(0, perGroup).join(', ')}, …} (${count(g.length)} channels)`;
+  const shown = groups.slice(0, max).map(one).join(', ');
+  return groups.length > max ? `${shown} and ${count(groups.length - max)} more` : shown;
 }
 
 /** The screen's sentence of a layer's screened evidence. */
@@ -143,7 +256,8 @@ export function uninformativeRule(input: FindingsInput): RuleResult {
   for (const [l, e] of evidenceByLayer(input)) {
     if (!e.channelLabelBits) continue;
     checked++;
-    const dead = new Set([...at.layers[l].deadChannels, ...at.layers[l].channelBits.flatMap((b, c) => (b === 0 ? [c] : []))]);
+    const flagged = flaggedChannels(input, l, at.layers[l]);
+    const dead = new Set([...flagged.zero, ...flagged.constant]);
     const channels = uninformativeChannels(e.channelLabelBits).filter((c) => !dead.has(c));
     if (!channels.length) continue;
     // Every live channel below the threshold: the measure singles out none of them (the layer's label

@@ -31,12 +31,15 @@ export function inputsOf(input: FindingsInput, l: number): number[] {
 export const bits = (v: number, digits = 3): string => `${v.toFixed(digits)} bit`;
 export const percent = (v: number): string => `${(v * 100).toFixed(1)}%`;
 
-/** "2, 5, 7" or "2, 5, 7, … (12 in all)". */
-export function channelList(channels: readonly number[], max = 8): string {
-  return channels.length <= max ? channels.join(', ') : `${channels.slice(0, max).join(', ')}, … (${channels.length} in all)`;
+/** A count with thousands separated ("4,495"), the same on every machine. */
+export const count = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** "2, 5, 7" or, past `max`, the first few and the count: "2, 5, 7, 9, 11, … (512 in all)". */
+export function channelList(channels: readonly number[], max = 5): string {
+  return channels.length <= max ? channels.join(', ') : `${channels.slice(0, max).join(', ')}, … (${count(channels.length)} in all)`;
 }
 
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n: number, word: string): string => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /** Layers after the input, with their metrics at the epoch. */
 export function layersAfterInput(input: FindingsInput): { l: number; m: LayerEpochMetrics }[] {

@@ -6,7 +6,7 @@
  * and the measured ablation of the channels a finding names.
  */
 import { classScores, LayerActivations, predictionMeasures } from '../../analysis';
-import { ABLATION_PATHS, measureAblation, scoredOutput } from '../ablation';
+import { ABLATION_PATHS, measureAblationInputs, scoredOutput } from '../ablation';
 import { tailPlan } from '../../tfjs/graphTail';
 import { checkCancelled } from '../handlers/capacityMatrix';
 import { orNull } from '../handlers/handler';
@@ -14,6 +14,7 @@ import { layerInputs } from '../networkTopology';
 import { Finding, QueryError } from '../../contract/queries';
 import type { QueryContext } from '../queryContext';
 import { REMOVABLE_KINDS, withAblation } from './rules';
+import { ablationEffect, contradictionReason, CONTRADICTED_BY_EFFECT, effectShows } from './ablationCheck';
 import type { LayerEvidence, Skipped } from './types';
 
 /** The layers whose channels the rules compare: every layer after the input with several channels. */
@@ -131,9 +132,15 @@ function ablationChannels(ctx: QueryContext, f: Finding): number[] {
 /**
  * Each finding that names removable-looking channels, with the measured ablation of all of them
  * together (zero mode). An ablation the service cannot answer (`unsupported`, or a model it cannot
- * split) leaves the finding without one; cancellation and bugs propagate.
+ * split) leaves the finding without one; cancellation and bugs propagate. A finding its own
+ * ablation contradicts (dead channels whose zeroing moves the probe accuracy or loss beyond the
+ * paired bootstrap interval: ablationCheck.ts) is left out, and `skipped` says why.
  */
-export async function addAblations(ctx: QueryContext, epoch: number, findings: Finding[]): Promise<Finding[]> {
+export async function addAblations(
+  ctx: QueryContext,
+  epoch: number,
+  findings: Finding[],
+): Promise<{ findings: Finding[]; skipped: Skipped[] }> {
   // Measured layer by layer, ascending, each layer's activations handed out by one forward pass
   // (probeLayers): in the findings' own order (by kind, then layer) an ablation whose layer had left
   // memory ran a forward pass of its own to it.
@@ -146,6 +153,7 @@ export async function addAblations(ctx: QueryContext, epoch: number, findings: F
   const handedOut = [...new Set([...layers, ...[...sides.values()].flat()])];
   const pass = layers.length ? ctx.probeLayers(epoch, handedOut) : undefined;
   const measured = new Map<number, Finding>();
+  const contradicted = new Map<number, Skipped>();
   try {
     let at = -1;
     for (const { f, i } of ablated) {
@@ -158,8 +166,11 @@ export async function addAblations(ctx: QueryContext, epoch: number, findings: F
         at = step.value.layer;
       }
       try {
-        const a = await measureAblation(ctx, { epoch, layer: f.layer!, channels: ablationChannels(ctx, f), mode: 'zero' });
-        measured.set(i, withAblation(f, a));
+        const a = await measureAblationInputs(ctx, { epoch, layer: f.layer!, channels: ablationChannels(ctx, f), mode: 'zero' });
+        const shown = withAblation(f, a.answer);
+        measured.set(i, shown);
+        const effect = CONTRADICTED_BY_EFFECT.includes(f.kind) ? ablationEffect(a.baseline, a.ablated) : undefined;
+        if (effect && effectShows(effect)) contradicted.set(i, { kind: f.kind, reason: contradictionReason(shown, effect) });
       } catch (e) {
         if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
       }
@@ -167,5 +178,8 @@ export async function addAblations(ctx: QueryContext, epoch: number, findings: F
   } finally {
     await pass?.return(undefined);
   }
-  return findings.map((f, i) => measured.get(i) ?? f);
+  return {
+    findings: findings.flatMap((f, i) => (contradicted.has(i) ? [] : [measured.get(i) ?? f])),
+    skipped: [...contradicted.values()],
+  };
 }

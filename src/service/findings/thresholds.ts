@@ -12,6 +12,12 @@ import { UNINFORMATIVE_BITS } from '../../analysis/labelInformation';
 
 export { NEAR_DUPLICATE_SHARE, UNINFORMATIVE_BITS };
 
+/** A layer with at least this many near-duplicate channel pairs says its channels move together, once, naming none… */
+export const NEAR_DUPLICATE_MANY_PAIRS = 1000;
+/** …as does a layer of at least NEAR_DUPLICATE_MANY_MIN_CHANNELS channels where more than this share of its compared pairs are. */
+export const NEAR_DUPLICATE_MANY_SHARE = 0.25;
+export const NEAR_DUPLICATE_MANY_MIN_CHANNELS = 16;
+
 /** Label information drops sharply when the layer keeps at most (1 − this) of its input's `I_pair(T; Y)`… */
 export const LABEL_DROP_SHARE = 0.5;
 /** …and loses at least this many bits (about a tenth of `H(S)` for ten balanced classes, whose ceiling is ≈ 0.47 bit). */
@@ -36,6 +42,9 @@ export const THRESHOLDS: Record<string, number> = {
   NEAR_DUPLICATE_SCREEN_R,
   NEAR_DUPLICATE_SCREEN_ENERGY_R,
   NEAR_DUPLICATE_SCREEN_LOW_BITS,
+  NEAR_DUPLICATE_MANY_PAIRS,
+  NEAR_DUPLICATE_MANY_SHARE,
+  NEAR_DUPLICATE_MANY_MIN_CHANNELS,
   UNINFORMATIVE_BITS,
   LABEL_DROP_SHARE,
   LABEL_DROP_MIN_BITS,

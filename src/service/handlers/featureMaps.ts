@@ -1,4 +1,5 @@
 /** `featureMaps`: some channels of a layer at an epoch for a subset of the probe inputs. */
+import { spatialAxesOf } from '../../analysis';
 import { encodeFloat32 } from '../../contract/queries';
 import { Handler, valueRange } from './handler';
 
@@ -8,9 +9,9 @@ export const featureMaps: Handler<'featureMaps'> = async (q, ctx) => {
   for (const c of q.channels) ctx.checkChannel(q.layer, c);
   const indices = ctx.subset(q.x);
   const acts = await ctx.layerOutput(q.epoch, q.layer, indices);
-  const shape = ctx.manifest.layers[q.layer].outputShape;
+  const { outputShape: shape, dataFormat } = ctx.manifest.layers[q.layer];
   // The spatial axes: after the channels when they come first.
-  const spatial = ctx.manifest.layers[q.layer].dataFormat === 'channelsFirst' ? shape.slice(1) : shape.slice(0, -1);
+  const spatial = spatialAxesOf(shape, dataFormat);
   const [h, w] = shape.length >= 3 ? [spatial[0], spatial.slice(1).reduce((a, b) => a * b, 1)] : [1, acts.units];
   const maps = new Float32Array(indices.length * q.channels.length * acts.units);
   const channelRanges: [number, number][] = q.channels.map(() => [Infinity, -Infinity]);

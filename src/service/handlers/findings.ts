@@ -47,6 +47,11 @@ export const findings: Handler<'findings'> = async (q, ctx) => {
   const probeLosses = await probeLossesAt(ctx, probeLossEpochs(input));
   const result = computeFindings({ ...input, probeLosses }, EXTRA_RULES);
   ctx.control.onProgress?.(0.8, 'findings: ablating the channels they name');
-  const withAblations = await addAblations(ctx, epoch, result.findings);
-  return { epoch, findings: withAblations, thresholds: { ...result.thresholds, ...CONTROL_THRESHOLDS }, skipped: result.skipped };
+  const measured = await addAblations(ctx, epoch, result.findings);
+  return {
+    epoch,
+    findings: measured.findings,
+    thresholds: { ...result.thresholds, ...CONTROL_THRESHOLDS },
+    skipped: [...result.skipped, ...measured.skipped],
+  };
 };

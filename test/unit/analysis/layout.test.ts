@@ -1,7 +1,7 @@
 /** `layerActivations` reads a channels-first output `[N, C, H, W]` on its channel axis. */
 import assert from 'node:assert/strict';
 import { channelMatrix, channelsFirstCopy, layerActivations } from '../../../src/analysis/layout';
-import { channelsOf } from '../../../src/analysis/layout';
+import { channelsOf, isChannelsFirst, removableAxisOf, spatialAxesOf, unitsPerChannelOf } from '../../../src/analysis/layout';
 import { validateManifest } from '../../../src/contract/runFormat';
 
 describe('channels-first layer activations', () => {
@@ -44,5 +44,29 @@ describe('channels-first layer activations', () => {
       ],
     });
     assert.throws(() => validateManifest(manifest(9)), /layers\[0\]\.channels.*is not 48 \(the first axis of its output shape\)/);
+  });
+
+  it('reads the spatial axes and the values per channel on either axis: [C, 1, 1] has one value a channel, a vector all its units', () => {
+    assert.deepEqual(spatialAxesOf([512, 1, 1], 'channelsFirst'), [1, 1]);
+    assert.equal(unitsPerChannelOf([512, 1, 1], 'channelsFirst'), 1);
+    // The same shape read channels last would be a 512×1 map of one channel: the bug of issue 66 item 1.
+    assert.equal(unitsPerChannelOf([512, 1, 1]), 512);
+    assert.deepEqual(spatialAxesOf([64, 8, 6], 'channelsFirst'), [8, 6]);
+    assert.equal(unitsPerChannelOf([64, 8, 6], 'channelsFirst'), 48);
+    assert.equal(unitsPerChannelOf([8, 6, 64]), 48);
+    assert.equal(unitsPerChannelOf([1, 1, 512]), 1);
+    assert.equal(unitsPerChannelOf([36], 'channelsFirst'), 36);
+    assert.equal(unitsPerChannelOf([36]), 36);
+    assert.equal(unitsPerChannelOf([-1, 4, 4], 'channelsFirst'), 16);
+    assert.equal(unitsPerChannelOf([4, -1, 4], 'channelsFirst'), 4);
+  });
+
+  it('names what an ablation removes: the channels of a map on its own axis, the units of a vector', () => {
+    assert.deepEqual(removableAxisOf([512, 1, 1], 'channelsFirst'), { channels: 512, first: true });
+    assert.deepEqual(removableAxisOf([4, 4, 32]), { channels: 32, first: false });
+    assert.deepEqual(removableAxisOf([10], 'channelsFirst'), { channels: 10, first: false });
+    assert.deepEqual(removableAxisOf([10]), { channels: 10, first: false });
+    assert.equal(isChannelsFirst([10], 'channelsFirst'), false);
+    assert.equal(isChannelsFirst([3, 4], 'channelsFirst'), true);
   });
 });

@@ -1,7 +1,7 @@
 // Short layer labels (src/contract/layerLabel.ts): tfjs's generated names become the
 // kind and its number, names the user gave stay.
 import assert from 'node:assert/strict';
-import { isGeneratedName, shortLayerLabel, shortLayerName, shortLayerNames } from '../../../src/contract/layerLabel';
+import { isGeneratedName, shortLayerLabel, shortLayerName, shortLayerNames, layerNameRange } from '../../../src/contract/layerLabel';
 
 const LENET = [
   { index: 0, name: 'input1', className: 'InputLayer' },
@@ -67,5 +67,22 @@ describe('layerLabel: short layer labels', () => {
       const labels = layers.map((l) => shortLayerName(l, layers));
       assert.equal(new Set(labels).size, labels.length, `labels ${labels.join(', ')} of ${layers.map((l) => l.name).join(', ')}`);
     }
+  });
+});
+
+describe('layerNameRange', function () {
+  it('names the instances of one definition by the range of what differs and their common tail once', function () {
+    const blocks = ['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1', 'layer4.0', 'layer4.1'];
+    assert.equal(layerNameRange(blocks.map((b) => `${b}.conv1`)), 'layer1.0–layer4.1 conv1');
+    assert.equal(layerNameRange(['layer1.0.conv1', 'layer3.1.conv1']), 'layer1.0–layer3.1 conv1');
+    assert.equal(layerNameRange(['features.0', 'features.3']), 'features.0–features.3');
+    assert.equal(layerNameRange(['conv1', 'conv2']), 'conv1–conv2');
+    assert.equal(layerNameRange(['layer1.0.shortcut.0', 'layer2.0.shortcut.0']), 'layer1.0–layer2.0 shortcut.0');
+    assert.equal(layerNameRange(['a.b.conv1', 'conv1']), 'a.b.conv1–conv1');
+  });
+
+  it('gives one name as itself and none as ""', function () {
+    assert.equal(layerNameRange(['layer1.0.conv1']), 'layer1.0.conv1');
+    assert.equal(layerNameRange([]), '');
   });
 });

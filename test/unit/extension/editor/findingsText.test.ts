@@ -3,12 +3,14 @@ import * as v from 'valibot';
 import {
   ablationProof,
   diagnosticMessage,
+  groupFindings,
   layerSummary,
   modelDefinitionLine,
   placeFindings,
 } from '../../../../src/extension/editor/findingsText';
 import { englishL10n } from '../../../../src/extension/l10n';
 import { findings as findingsQuery, type Finding } from '../../../../src/contract/queries/findings';
+import { deepManifest, RESNET_LINES } from '../../../support/deepManifest';
 
 /** A finding as the service sends it: checked against the answer schema, so the fixtures cannot drift from it. */
 function finding(over: Partial<Finding> & Pick<Finding, 'kind'>): Finding {
@@ -103,5 +105,87 @@ describe('findings in the editor (findingsText)', () => {
       'import torch.nn as nn\n\nclass Block(nn.Module):\n    pass\n\nclass Net(nn.Module):\n    class Inner(object):\n        pass\n';
     assert.equal(modelDefinitionLine(python, 'model.py'), 5);
     assert.equal(modelDefinitionLine('x = 1', 'model.py'), 0);
+  });
+});
+
+describe('the Problems entries of a deep model', function () {
+  // ResNet18-like: every BasicBlock's conv1 (8 layers) is line 14 of models/resnet.py, its bn1 line 15.
+  const manifest = deepManifest({ width: 8 });
+  const byName = (name: string) => manifest.layers.find((l) => l.name === name)!;
+  const blocks = ['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1', 'layer4.0', 'layer4.1'];
+  const pairs = [2, 62, 5, 0, 9, 3, 0, 17];
+  const nearDuplicates = blocks.flatMap((b, k) =>
+    pairs[k]
+      ? [
+          finding({
+            kind: 'near-duplicate-channels',
+            layer: byName(`${b}.conv1`).index,
+            layerName: `${b}.conv1`,
+            message: `${pairs[k]} near-duplicate channel pairs in 1 group {1, 2}`,
+            evidence: { nearDuplicatePairs: pairs[k] },
+            channels: [2],
+          }),
+        ]
+      : [],
+  );
+  const positionOf = (l: number) => ({ line: manifest.layers[l].source!.line - 1, column: 8 });
+  const instancesAt = (p: { finding: Finding }) => {
+    const s = manifest.layers[p.finding.layer!].source!;
+    return manifest.layers.filter((l) => l.source?.line === s.line).length;
+  };
+
+  it('gives one entry per kind and line, naming its layers by range, with each layer one click away', function () {
+    const bnDead = finding({
+      kind: 'dead-channels',
+      severity: 'warning',
+      layer: byName('layer2.1.bn1').index,
+      layerName: 'layer2.1.bn1',
+      message: '1 dead channel of 16: 4',
+      channels: [4],
+    });
+    const model = finding({ kind: 'probe-loss-rising', severity: 'warning', view: { view: 'training' } });
+    const placed = placeFindings([model, bnDead, ...nearDuplicates], positionOf, 3, englishL10n);
+    const grouped = groupFindings(placed, instancesAt, englishL10n);
+    assert.equal(grouped.length, 3);
+    const [whole, bn, conv1] = grouped;
+    assert.equal(whole.line, 3);
+    assert.deepEqual(whole.related, []);
+    // Alone on a line of 8 layers: it names its layer.
+    assert.equal(bn.line, RESNET_LINES.bn1 - 1);
+    assert.match(bn.message, /^layer2\.1\.bn1: 1 dead channel of 16: 4$/);
+    assert.equal(conv1.line, RESNET_LINES.conv1 - 1);
+    assert.equal(conv1.severity, 'information');
+    assert.equal(conv1.code, 'near-duplicate-channels');
+    assert.equal(conv1.message, 'layer1.0–layer4.1 conv1: near-duplicate pairs in 6 of 8 layers, 2–62 pairs each');
+    assert.deepEqual(
+      conv1.related.map((r) => r.message),
+      nearDuplicates.map((f) => `${f.layerName}: ${f.message}`),
+    );
+    assert.equal(conv1.findings.length, 6);
+  });
+
+  it('is a warning when one of the group is, and says when the run predates the text', function () {
+    const dead = blocks.slice(0, 2).map((b, k) =>
+      finding({
+        kind: 'dead-channels',
+        severity: 'warning',
+        layer: byName(`${b}.conv1`).index,
+        layerName: `${b}.conv1`,
+        channels: k ? [1, 2, 3] : [5],
+      }),
+    );
+    const [g] = groupFindings(placeFindings(dead, positionOf, undefined, englishL10n, true), instancesAt, englishL10n, true);
+    assert.equal(g.severity, 'warning');
+    assert.equal(
+      g.message,
+      'layer1.0–layer1.1 conv1: dead channels in 2 of 8 layers, 1–3 channels each (run recorded before your last edit)',
+    );
+  });
+
+  it('leaves a finding on a line of one layer as it was placed', function () {
+    const stem = finding({ kind: 'inert-layer', layer: byName('conv1').index, layerName: 'conv1', message: 'conv1 changes neither' });
+    const [g] = groupFindings(placeFindings([stem], positionOf, undefined, englishL10n), instancesAt, englishL10n);
+    assert.equal(g.message, 'conv1 changes neither');
+    assert.deepEqual(g.related, []);
   });
 });
