@@ -33,8 +33,11 @@ export function parseMeasureLock(text: string): MeasureLock | undefined {
   return r.success ? r.output : undefined;
 }
 
+/** How that line ends: the extension tells a measure that left the run to another process by it. */
+export const MEASURED_ELSEWHERE_END = '; not measuring it twice';
+
 /** The one line a second measurer says when it leaves a run another process is measuring. */
 export function measuredElsewhereLine(run: string, lock: MeasureLock, ownHost: string): string {
   const where = lock.host === ownHost ? '' : ` on ${lock.host}`;
-  return `run ${run} is being measured by process ${lock.pid}${where} since ${lock.startedAt}; not measuring it twice`;
+  return `run ${run} is being measured by process ${lock.pid}${where} since ${lock.startedAt}${MEASURED_ELSEWHERE_END}`;
 }
