@@ -1,13 +1,15 @@
 // The findings of recorded runs (query `findings`, asked of the analysis service through the
 // context's client), cached per run and per state of the run: the Problems panel and the CodeLens
 // read the same answer, asked once per run, never per lens. A run still recording is not asked
-// (its findings change with every epoch); a run that gains an epoch or ends is asked again.
+// (its findings change with every epoch); a run that gains an epoch or ends is asked again, about
+// its newest epoch, without cancelling what was asked before (findingsRequest.ts).
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../run/store';
 import type { FindingsAnswer } from '../../contract/queries/findings';
 import type { Query } from '../../contract/queries';
 import type { ClientResult, ClientQueryOptions } from '../../service/client';
 import { CONFIGURATION_SECTION, readSettings } from '../settings';
+import { findingsRequest, findingsStateKey } from './findingsRequest';
 
 /** What RunFindings asks through: the analysis client's `query` (a stand-in in tests). */
 export type AskFindings = (
@@ -29,11 +31,6 @@ interface Entry {
  */
 export function findingsEnabled(scope?: vscode.ConfigurationScope): boolean {
   return readSettings(vscode.workspace.getConfiguration(CONFIGURATION_SECTION, scope)).diagnostics;
-}
-
-/** A run's state as far as its findings go: a new epoch or a change of status asks again. */
-function stateKey(run: RunRecord): string {
-  return `${run.manifest.status}\n${run.manifest.epochs.length}\n${run.manifest.epochs[run.manifest.epochs.length - 1] ?? ''}`;
 }
 
 export class RunFindings implements vscode.Disposable {
@@ -62,7 +59,7 @@ export class RunFindings implements vscode.Disposable {
   cached(run: RunRecord): FindingsAnswer | undefined {
     if (!RunFindings.answerable(run) || !findingsEnabled(vscode.Uri.file(run.manifest.model.file))) return undefined;
     const entry = this.entries.get(run.folder);
-    if (entry && entry.key === stateKey(run)) return entry.answer;
+    if (entry && entry.key === findingsStateKey(run)) return entry.answer;
     void this.load(run);
     return undefined;
   }
@@ -70,12 +67,14 @@ export class RunFindings implements vscode.Disposable {
   /** The findings of `run`, asked of the service once per state of the run; undefined when it cannot answer. */
   load(run: RunRecord): Promise<FindingsAnswer | undefined> {
     if (!RunFindings.answerable(run)) return Promise.resolve(undefined);
-    const key = stateKey(run);
+    const key = findingsStateKey(run);
     const entry = this.entries.get(run.folder);
     if (entry && entry.key === key) return entry.pending ?? Promise.resolve(entry.answer);
+    const request = findingsRequest(run);
+    if (!request) return Promise.resolve(undefined);
     const fresh: Entry = { key };
     this.entries.set(run.folder, fresh);
-    fresh.pending = this.ask(run.folder, { kind: 'findings' }, { priority: 'background', view: 'editor' }).then(
+    fresh.pending = this.ask(run.folder, request.query, request.options).then(
       (r) => {
         fresh.pending = undefined;
         if (this.entries.get(run.folder) !== fresh) return r.answer;
