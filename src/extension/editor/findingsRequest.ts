@@ -5,6 +5,7 @@
 // (src/service/serviceProcess.ts), and the findings of epoch e must not be cancelled because epoch
 // e + 1 landed, or because another run's findings were asked (issue 66: the findings query was
 // cancelled by every new metrics line, and Problems stayed empty). A new epoch asks its own findings.
+import { hasErrorCode } from '../../analysis/errors';
 import type { Query } from '../../contract/queries';
 import type { ClientQueryOptions } from '../../service/client';
 import type { RunRecord } from '../../run/store';
@@ -21,4 +22,17 @@ export function findingsRequest(
   const epoch = run.manifest.epochs.at(-1);
   if (epoch === undefined) return undefined;
   return { query: { kind: 'findings', epoch }, options: { priority: 'background' } };
+}
+
+/** How many times the findings of one run state are asked again after the service cancelled them. */
+export const FINDINGS_ASKED_AGAIN = 2;
+
+/**
+ * Whether the findings of a run state are asked again after `error`: a query the service cancelled
+ * (it was shut down or given other folders, or a view's newer query replaced it) has no answer to
+ * keep, and Problems would otherwise stay empty until the run changes; at most
+ * {@link FINDINGS_ASKED_AGAIN} times per state. Any other error is the answer (logged once).
+ */
+export function askFindingsAgain(error: unknown, timesAskedAgain: number): boolean {
+  return hasErrorCode(error, 'cancelled') && timesAskedAgain < FINDINGS_ASKED_AGAIN;
 }

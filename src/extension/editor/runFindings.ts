@@ -9,7 +9,7 @@ import type { FindingsAnswer } from '../../contract/queries/findings';
 import type { Query } from '../../contract/queries';
 import type { ClientResult, ClientQueryOptions } from '../../service/client';
 import { CONFIGURATION_SECTION, readSettings } from '../settings';
-import { findingsRequest, findingsStateKey } from './findingsRequest';
+import { askFindingsAgain, findingsRequest, findingsStateKey } from './findingsRequest';
 
 /** What RunFindings asks through: the analysis client's `query` (a stand-in in tests). */
 export type AskFindings = (
@@ -35,6 +35,8 @@ export function findingsEnabled(scope?: vscode.ConfigurationScope): boolean {
 
 export class RunFindings implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
+  /** Per run, how many times its findings of a state were asked again after a cancellation. */
+  private readonly askedAgain = new Map<string, { key: string; times: number }>();
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   /** Fires with a run folder when its findings arrived, undefined when they were turned on or off (the lenses redraw). */
   readonly onDidChange = this.changed.event;
@@ -84,6 +86,15 @@ export class RunFindings implements vscode.Disposable {
       },
       (e: unknown) => {
         fresh.pending = undefined;
+        const again = this.askedAgain.get(run.folder);
+        const times = again?.key === key ? again.times : 0;
+        if (this.entries.get(run.folder) === fresh && askFindingsAgain(e, times)) {
+          // Cancelled with no answer: forget it and ask again (the readers are told to read again).
+          this.askedAgain.set(run.folder, { key, times: times + 1 });
+          this.entries.delete(run.folder);
+          this.changed.fire(run.folder);
+          return undefined;
+        }
         this.log.warn(`the findings of ${run.folder} could not be computed: ${e instanceof Error ? e.message : String(e)}`);
         return undefined;
       },
