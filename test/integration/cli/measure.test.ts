@@ -2,7 +2,7 @@
  * One measurer per run, with the built CLI (src/cli/measure.ts, src/run/measureLock.ts): two
  * `cnn-slicer measure` started at once on the PyTorch fixture run (its epochs pending) measure it
  * once — one measures, the other leaves in one line with exit code 0 — and metrics.jsonl holds one
- * line per epoch; `measure --follow` waits for a holder that does not follow; a signal releases the lock.
+ * line per epoch; `measure --follow` and `findings` wait for a holder that does not follow; a signal releases the lock.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -123,6 +123,20 @@ describe('cnn-slicer measure: one measurer per run (the built CLI)', function ()
     assert.equal(followed.code, 0, followed.stderr);
     assert.match(followed.stderr, /following it once that ends/);
     assert.match(followed.stderr, /epoch 2: measured/);
+    assert.deepEqual(metricsEpochs(folder).complete, [0, 1, 2]);
+    assert.equal(existsSync(measureLockPath(folder)), false);
+  });
+
+  it('findings waits for the process measuring the run, then opens it measured once', async () => {
+    const before = readFileSync(path.join(folder, 'metrics.jsonl'), 'utf8');
+    const held = takeMeasureLock(folder, { follow: false }).taken!;
+    const findings = start(['findings', folder], dir);
+    await until('findings to say it waits', () => /process \d+ is measuring it \(since \S+\); waiting for it/.test(findings.stderr()));
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(readFileSync(path.join(folder, 'metrics.jsonl'), 'utf8'), before, 'nothing measured while the lock is held');
+    held.release();
+    const ended = await findings.ended;
+    assert.equal(ended.code, 0, ended.stderr);
     assert.deepEqual(metricsEpochs(folder).complete, [0, 1, 2]);
     assert.equal(existsSync(measureLockPath(folder)), false);
   });
