@@ -23,6 +23,7 @@ import { linkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type MeasureLock, parseMeasureLock } from '../contract/measureLockFormat';
+import { RunWriteError } from './files';
 import { MEASURE_LOCK_FILE } from './paths';
 import { pidExists, processStartTime } from './process';
 import { FileReadError, readBoundedFile, readBoundedFileAsync } from './read';
@@ -123,7 +124,7 @@ export interface TakeOptions extends LockCheck {
 /**
  * Takes the measuring lock of `runFolder`: atomically creates it, or takes over a stale or damaged
  * one; returns the live holder instead where another process holds it.
- * @throws the file system's error where the lock cannot be written (a read-only run folder).
+ * @throws RunWriteError where the lock cannot be written (a read-only run folder, a full disk).
  */
 export function takeMeasureLock(runFolder: string, options: TakeOptions): MeasureLockAttempt {
   const pid = options.pid ?? process.pid;
@@ -151,24 +152,37 @@ export function takeMeasureLock(runFolder: string, options: TakeOptions): Measur
   return { holder: now.kind === 'lock' ? now.lock : (lastHolder ?? lock) };
 }
 
+/** A lock that could not be written (a read-only run folder, a full disk), as the run folder's other writes fail. */
+function lockWriteError(e: unknown, path: string): RunWriteError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new RunWriteError(
+    `could not write the measuring lock ${path}: ${(e as Error).message}`,
+    code === 'ENOSPC' || code === 'EDQUOT' ? 'disk-full' : 'io',
+  );
+}
+
 /** Creates the lock file with `text` in one step; false when it exists. */
 function create(path: string, text: string): boolean {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  writeFileSync(tmp, text, { flag: 'wx' });
+  try {
+    writeFileSync(tmp, text, { flag: 'wx' });
+  } catch (e) {
+    throw lockWriteError(e, path);
+  }
   try {
     linkSync(tmp, path);
     return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw lockWriteError(e, path);
     // No hard links on this file system: O_EXCL creates it, the text follows.
     try {
       writeFileSync(path, text, { flag: 'wx' });
       return true;
     } catch (e2) {
       if ((e2 as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw e2;
+      throw lockWriteError(e2, path);
     }
   } finally {
     rmSync(tmp, { force: true });

@@ -9,6 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measuredElsewhereLine, parseMeasureLock, type MeasureLock } from '../../../src/contract/measureLockFormat';
 import { holdUntilExit, measureLockHolder, measureLockHolderAsync, measureLockPath, takeMeasureLock } from '../../../src/run/measureLock';
+import { RunWriteError } from '../../../src/run/files';
 import { MEASURE_LOCK_FILE } from '../../../src/run/paths';
 import { pidExists, processStartTime } from '../../../src/run/process';
 
@@ -136,6 +137,15 @@ describe('run/measureLock: one measurer per run', () => {
     const theirs = lockText();
     mine.release();
     assert.equal(lockText(), theirs);
+  });
+
+  it("a lock that cannot be written fails as the run folder's writes do (RunWriteError), leaving nothing", () => {
+    const gone = join(folder, 'no-such-run');
+    assert.throws(
+      () => takeMeasureLock(gone, { follow: false }),
+      (e: unknown) => RunWriteError.is(e) && e.reason === 'io' && /could not write the measuring lock/.test(e.message),
+    );
+    assert.deepEqual(readdirSync(folder), []);
   });
 
   it('holdUntilExit releases on exit and on the signals, and its disposer releases and unhooks', () => {
