@@ -82,6 +82,8 @@ export interface HostEvents {
   }): void;
   onTheme(theme: WebviewTheme): void;
   onFocus(focus: Focus): void;
+  /** The run changed on disk (an epoch landed): read it again. */
+  onRunChanged?(): void;
 }
 
 interface Pending {
@@ -117,6 +119,9 @@ export function hostDataSource(events: HostEvents): HostDataSource {
         return;
       case 'host/focus':
         events.onFocus(message.focus);
+        return;
+      case 'host/runChanged':
+        events.onRunChanged?.();
         return;
       case 'host/progress':
         pending.get(message.id)?.onProgress?.(message.fraction, message.message);

@@ -55,6 +55,13 @@ function HostRoot(): JSX.Element {
         document.body.dispatchEvent(new CustomEvent('cnn-slicer-theme'));
       },
       onFocus: (focus) => setFocusRequest({ focus, at: Date.now() }),
+      // An epoch landed: the run is asked again, and the views on the last epoch move on (state.tsx).
+      // A failure keeps the run as it was shown (the next change asks again).
+      onRunChanged: () =>
+        void data.query({ kind: 'run' }, { view: 'query' }).then(
+          (a) => setRootState((s) => (s.compared ? s : { ...s, manifest: a.manifest })),
+          () => undefined,
+        ),
     });
   }, []);
   useEffect(() => {

@@ -59,6 +59,17 @@ export function defaultLayers(manifest: RunManifest): number[] {
   return any.slice(0, 2);
 }
 
+/**
+ * The epoch the views show once the run's epochs are `epochs` (an epoch landed, issue 66), when they
+ * showed `shown` and the last epoch was `lastBefore`: a view on the last epoch moves on to the new
+ * last; one on an earlier epoch stays there, and one on an epoch the run no longer lists goes to the last.
+ */
+export function epochAfterLanding(shown: number, lastBefore: number | undefined, epochs: readonly number[]): number {
+  const last = epochs.at(-1);
+  if (last === undefined) return shown;
+  return shown === lastBefore || !epochs.includes(shown) ? last : shown;
+}
+
 /** Reads saved state back, keeping only what is valid for this run. */
 export function restoreUiState(saved: unknown, manifest: RunManifest): UiState {
   const base = defaultUiState(manifest);
@@ -127,11 +138,21 @@ export function AppProvider(props: {
 }): JSX.Element {
   const { data, manifest } = props;
   const [ui, setUi] = useState<UiState>(() => applyFocus(restoreUiState(getState(), manifest), props.initialFocus));
-  const cache = useMemo(() => new AnswerCache(48), []);
+  // Answers about "every epoch" change when one lands: a new run state starts a new cache.
+  const epochsKey = `${manifest.status}|${manifest.epochs.join(',')}`;
+  const cache = useMemo(() => new AnswerCache(48), [epochsKey]);
   const update = useCallback((change: Partial<UiState> | ((ui: UiState) => Partial<UiState>)) => {
     setUi((old) => ({ ...old, ...(typeof change === 'function' ? change(old) : change) }));
   }, []);
   const focus = useCallback((layer: number | null, channel: number | null = null) => update({ focus: { layer, channel } }), [update]);
+  // A view on the last epoch moves on to an epoch that lands; one on an earlier epoch stays there.
+  const lastEpoch = useRef(manifest.epochs.at(-1));
+  useEffect(() => {
+    const before = lastEpoch.current;
+    const now = manifest.epochs.at(-1);
+    lastEpoch.current = now;
+    if (now !== before) update((old) => ({ epoch: epochAfterLanding(old.epoch, before, manifest.epochs) }));
+  }, [manifest.epochs, update]);
   // Saved as the change is committed, in the same task as the click that made it: an effect runs
   // only after the next paint, and a panel hidden or reloaded before then came back without it.
   useLayoutEffect(() => {

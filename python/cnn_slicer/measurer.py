@@ -5,7 +5,9 @@ computed by CNN Slicer's TypeScript engine from the epoch's ONNX checkpoint (``c
 the one implementation of each measure. When Node.js is on the PATH, the recorder starts
 ``cnn-slicer measure <run> --follow`` once, after the first epoch lands: it measures each epoch as
 it lands, at the lowest CPU priority (the training comes first), and stops once the recorder has
-stopped and every epoch is measured. Without Node.js (or
+stopped and every epoch is measured. It holds the run's measuring lock (``measuring.lock``,
+docs/run-format.md) while it measures, so VS Code, or a ``cnn-slicer measure`` typed meanwhile,
+does not measure the same epochs again. Without Node.js (or
 with ``CNN_SLICER_MEASURE=0``), the epochs stay pending until the CLI or VS Code first opens the run.
 
 The CLI is ``CNN_SLICER_CLI`` (the path of ``cli.js``) where set, else ``cnn-slicer`` on the PATH,

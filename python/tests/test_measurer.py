@@ -2,8 +2,8 @@
 
 The recorder starts ``cnn-slicer measure <run> --follow`` (here: this repository's dist/cli.js,
 built by ``npm run build``, which ``npm test`` runs first); when it has stopped, every epoch has its
-complete metrics line after the recorder's pending one, with the engine's probe accuracy equal to
-PyTorch's.
+complete metrics line after the recorder's pending one (one line each), with the engine's probe
+accuracy equal to PyTorch's, and the measurer's lock (measuring.lock) is gone.
 """
 
 import json
@@ -50,6 +50,10 @@ class MeasurerTest(unittest.TestCase):
             measured = {line["epoch"]: line for line in lines if "pending" not in line}
             self.assertEqual(sorted(recorded), [0, 1, 2])
             self.assertEqual(sorted(measured), [0, 1, 2])
+            # One measurer per run: one complete line per epoch, and its lock released when it ends.
+            self.assertEqual(sorted(line["epoch"] for line in lines if "pending" not in line), [0, 1, 2])
+            self.assertEqual(sorted(line["epoch"] for line in lines if line.get("pending") == "measures"), [0, 1, 2])
+            self.assertFalse(os.path.exists(os.path.join(rec.run_dir, "measuring.lock")))
             for epoch, line in measured.items():
                 self.assertEqual(len(line["layers"]), len(rec.layers))
                 self.assertEqual(line["probeAccuracy"], recorded[epoch]["probeAccuracy"])

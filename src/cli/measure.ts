@@ -5,12 +5,21 @@
  * beside the training when `node` is on the PATH (python/cnn_slicer/measurer.py); `query`,
  * `findings` and `report` measure what is still pending before they open a run
  * ({@link measureBeforeOpening}).
+ *
+ * One measurer per run: each holds the run's measuring lock (src/run/measureLock.ts) while it
+ * measures. A second `measure` leaves with one line naming the process that measures the run, exit
+ * code 0 (the run is being measured: nothing failed); a second `measure --follow` leaves a holder
+ * that follows too, and waits for one that does not; `query`, `findings` and `report` wait for the
+ * holder, then measure what it left.
  */
 import { existsSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { ComputePool } from '../compute/pool';
 import { BACKENDS, isBackend } from '../contract/recordSettings';
 import { measurePendingEpochs } from '../recorder/measureRun';
+import { measuredElsewhereLine } from '../contract/measureLockFormat';
+import { holdUntilExit, takeMeasureLock, type HeldMeasureLock } from '../run/measureLock';
 import { readRun } from '../run/store';
 import { initBackend } from '../tfjs/backend';
 import { parseCommandLine } from './options';
@@ -34,21 +43,60 @@ export async function runMeasure(argv: string[], io: CliStreams): Promise<void |
   const folder = runFolderArgument(parsed.positionals[0]);
   const backend = parsed.values.backend ?? 'auto';
   if (!isBackend(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}"`);
-  const { tf } = await initBackend(backend);
-  const pool = new ComputePool();
-  pool.start();
+  const follow = parsed.values.follow === true;
   const log = (line: string) => io.stderr.write(`${line}\n`);
+  // One measurer per run: taken before the engine loads, held to the end (exit, error or signal).
+  const held = await takeOrWait(folder, follow, log);
+  if (!held) return;
+  const release = holdUntilExit(held);
   try {
-    for (;;) {
-      const result = await measurePendingEpochs(folder, { engine: { tf, pool }, log });
-      if (!parsed.values.follow) return;
-      // Until the recorder has stopped and every epoch it wrote is measured.
-      const run = readRun(folder);
-      if (run.manifest.status !== 'recording' && !run.pending?.length && result.pending.length === 0) return;
-      await new Promise((done) => setTimeout(done, FOLLOW_POLL_MS));
+    const { tf } = await initBackend(backend);
+    const pool = new ComputePool();
+    pool.start();
+    try {
+      for (;;) {
+        const result = await measurePendingEpochs(folder, { engine: { tf, pool }, log, locked: true });
+        if (!follow) return;
+        // Until the recorder has stopped and every epoch it wrote is measured.
+        if (followDone(folder) && result.pending.length === 0) return;
+        await sleep(FOLLOW_POLL_MS);
+      }
+    } finally {
+      pool.close();
     }
   } finally {
-    pool.close();
+    release();
+  }
+}
+
+/** Whether a followed run needs no more measuring: its recorder has stopped and no epoch awaits its measures. */
+function followDone(folder: string): boolean {
+  const run = readRun(folder);
+  return run.manifest.status !== 'recording' && !run.pending?.length;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/**
+ * The run's measuring lock, taken; or undefined where this process leaves the run to the one that
+ * holds it, having said so in one line. `measure` leaves at once. `measure --follow` leaves a holder
+ * that follows too, and waits for one that does not (it would stop before the recording does), then
+ * follows the rest itself — or leaves once nothing is left to measure.
+ */
+async function takeOrWait(folder: string, follow: boolean, log: (line: string) => void): Promise<HeldMeasureLock | undefined> {
+  let said = false;
+  for (;;) {
+    const attempt = takeMeasureLock(folder, { follow });
+    if (attempt.taken) return attempt.taken;
+    const holder = attempt.holder;
+    if (!follow || holder.follow || holder.host !== hostname()) {
+      log(measuredElsewhereLine(folder, holder, hostname()));
+      return undefined;
+    }
+    if (followDone(folder)) return undefined;
+    if (!said) log(`run ${folder} is being measured by process ${holder.pid} since ${holder.startedAt}; following it once that ends`);
+    said = true;
+    await sleep(FOLLOW_POLL_MS);
   }
 }
 
@@ -74,5 +122,16 @@ export async function measureBeforeOpening(folder: string, io: CliStreams): Prom
   }
   if (!run.pending?.length || run.manifest.status === 'recording') return;
   io.stderr.write(`measuring ${run.pending.length} epoch(s) recorded by PyTorch (once per run)\n`);
-  await measurePendingEpochs(folder, { log: (line) => io.stderr.write(`  ${line}\n`) });
+  for (let waited = false; ; waited = true) {
+    const result = await measurePendingEpochs(folder, { log: (line) => io.stderr.write(`  ${line}\n`) });
+    const holder = result.measuredBy;
+    if (!holder) return;
+    // Another process is measuring it: wait for it (it measures what this would), unless it is another host's.
+    if (holder.host !== hostname()) {
+      io.stderr.write(`  ${measuredElsewhereLine(folder, holder, hostname())}\n`);
+      return;
+    }
+    if (!waited) io.stderr.write(`  process ${holder.pid} is measuring it (since ${holder.startedAt}); waiting for it\n`);
+    await sleep(FOLLOW_POLL_MS);
+  }
 }

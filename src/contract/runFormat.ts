@@ -529,19 +529,30 @@ export interface DamagedLine {
  * last line without its newline, or a last line that does not parse, is the trace of a crash
  * mid-write and is dropped (`droppedTail`). Any other line that does not parse or does not fit the
  * manifest is skipped and reported in `damaged`; the lines before and after it still count, so one
- * damaged line costs only its own epoch.
+ * damaged line costs only its own epoch. An epoch has one line: where a run holds several complete
+ * lines of one epoch (two measurers of a PyTorch run before the measuring lock, issue 66), the first
+ * counts and the others are counted in `duplicates`; so for the pending lines.
  */
 export function parseMetricsLines(
   text: string,
   manifest: RunManifest,
   where = 'metrics.jsonl',
-): { epochs: EpochMetrics[]; pending: PendingEpochMetrics[]; droppedTail: boolean; damaged: DamagedLine[] } {
+): { epochs: EpochMetrics[]; pending: PendingEpochMetrics[]; droppedTail: boolean; damaged: DamagedLine[]; duplicates: number } {
   const lines = text.split('\n');
   const tail = lines.pop() ?? '';
   let droppedTail = tail.trim() !== '';
   const epochs: EpochMetrics[] = [];
   const pending: PendingEpochMetrics[] = [];
   const damaged: DamagedLine[] = [];
+  const seen = { complete: new Set<number>(), pending: new Set<number>() };
+  let duplicates = 0;
+  const keepFirst = <T extends { epoch: number }>(list: T[], epochs: Set<number>, line: T) => {
+    if (epochs.has(line.epoch)) duplicates++;
+    else {
+      epochs.add(line.epoch);
+      list.push(line);
+    }
+  };
   lines.forEach((line, i) => {
     if (!line.trim()) return;
     let value: unknown;
@@ -554,14 +565,15 @@ export function parseMetricsLines(
     }
     try {
       const at = `${where}: line ${i + 1}`;
-      if (value !== null && typeof value === 'object' && 'pending' in value) pending.push(validatePendingEpochMetrics(value, manifest, at));
-      else epochs.push(validateEpochMetrics(value, manifest, at));
+      if (value !== null && typeof value === 'object' && 'pending' in value)
+        keepFirst(pending, seen.pending, validatePendingEpochMetrics(value, manifest, at));
+      else keepFirst(epochs, seen.complete, validateEpochMetrics(value, manifest, at));
     } catch (e) {
       if (!RunFormatError.is(e)) throw e;
       damaged.push({ line: i + 1, message: e.message });
     }
   });
-  return { epochs, pending, droppedTail, damaged };
+  return { epochs, pending, droppedTail, damaged, duplicates };
 }
 
 /** Whether two output shapes (without batch) agree; -1 or null is a dimension left open, which fits any. */

@@ -16,7 +16,7 @@ import type { Answer, AnswerOf, QueryKind } from './queries';
 import { VIEW_IDS } from './views';
 
 /** Bumped whenever a message changes shape; both sides compare it at the handshake. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Longest string accepted in any plain text field (names, messages). */
 export const MAX_STRING_LENGTH = 2000;
@@ -92,6 +92,8 @@ const HostToWebviewSchema = v.variant('type', [
   }),
   v.object({ type: v.literal('host/theme'), theme: Theme }),
   v.object({ type: v.literal('host/focus'), focus: FocusSchema }),
+  /** The panel's run changed on disk (an epoch landed or was measured, the recording ended): the page asks `run` again. */
+  v.object({ type: v.literal('host/runChanged') }),
   v.object({
     type: v.literal('host/progress'),
     id: Index,

@@ -7,6 +7,12 @@
  * the reader then takes instead (src/contract/runFormat.ts `parseMetricsLines`). No measure is
  * computed anywhere else: Python computes none of them.
  *
+ * One measurer per run: it measures under the run's measuring lock (src/run/measureLock.ts), taken
+ * here unless the caller holds it (`cnn-slicer measure` holds it for the whole of `--follow`); where
+ * another process holds it, it measures nothing and says who does. Under the lock it still checks,
+ * before measuring an epoch and again before appending its line, that metrics.jsonl has no complete
+ * line for it yet, so the file never holds two lines of one epoch.
+ *
  * The probe numbers of the complete line are the engine's, from the imported checkpoint (the same
  * numbers every query of the run sees); the Python recorder's are PyTorch's own, and
  * test/integration/recorder/measureRun.test.ts holds the two accuracies equal.
@@ -14,8 +20,10 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { ComputePool } from '../compute/pool';
 import { PYTORCH_RUN_FORMAT_VERSION, type EpochMetrics, type RunManifest } from '../contract/runFormat';
+import type { MeasureLock } from '../contract/measureLockFormat';
 import { appendLineDurable } from '../run/files';
 import { join } from 'node:path';
+import { takeMeasureLock } from '../run/measureLock';
 import { checkpointFolder } from '../run/paths';
 import { readProbe } from '../run/probe';
 import { readRun } from '../run/store';
@@ -32,13 +40,17 @@ export interface MeasureRunOptions {
   /** One line per epoch measured. */
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** The caller holds the run's measuring lock (else it is taken here, and released at the end). */
+  locked?: boolean;
 }
 
 export interface MeasureRunResult {
   /** The epochs measured now, ascending. */
   measured: number[];
-  /** Epochs whose measures are still pending afterwards (none unless cancelled). */
+  /** Epochs whose measures are still pending afterwards (none unless cancelled, or measured elsewhere). */
   pending: number[];
+  /** The process measuring the run instead (its lock), when it held the run's measuring lock: nothing was measured. */
+  measuredBy?: MeasureLock;
 }
 
 /** Whether a run is one whose epochs are measured after recording (a PyTorch run). */
@@ -52,6 +64,23 @@ export function measuredAfterRecording(manifest: Pick<RunManifest, 'formatVersio
  * @throws RunFormatError for a run that cannot be read; OnnxError for a checkpoint the engine cannot import.
  */
 export async function measurePendingEpochs(folder: string, options: MeasureRunOptions = {}): Promise<MeasureRunResult> {
+  if (options.locked) return measureUnderLock(folder, options);
+  if (!readRun(folder).pending?.length) return { measured: [], pending: [] };
+  const attempt = takeMeasureLock(folder, { follow: false });
+  if (!attempt.taken) return { measured: [], pending: (readRun(folder).pending ?? []).map((l) => l.epoch), measuredBy: attempt.holder };
+  try {
+    return await measureUnderLock(folder, options);
+  } finally {
+    attempt.taken.release();
+  }
+}
+
+/** Whether metrics.jsonl holds a complete (measured) line of `epoch` now. */
+function measuredAlready(folder: string, epoch: number): boolean {
+  return readRun(folder, { repair: false }).metrics.some((m) => m.epoch === epoch);
+}
+
+async function measureUnderLock(folder: string, options: MeasureRunOptions): Promise<MeasureRunResult> {
   const run = readRun(folder);
   const lines = run.pending ?? [];
   const pending = lines.map((l) => l.epoch);
@@ -66,6 +95,8 @@ export async function measurePendingEpochs(folder: string, options: MeasureRunOp
     for (const recorded of lines) {
       const epoch = recorded.epoch;
       if (options.signal?.aborted) break;
+      // A line written since the run was read (by a measurer that took no lock: an older version).
+      if (measuredAlready(folder, epoch)) continue;
       const model = await loadCheckpoint(tf, checkpointFolder(folder, epoch), run.manifest.layers);
       let metrics: EpochMetrics;
       const started = performance.now();
@@ -84,6 +115,7 @@ export async function measurePendingEpochs(folder: string, options: MeasureRunOp
           record: recorded.timingsMs.record + (performance.now() - started),
         },
       };
+      if (measuredAlready(folder, epoch)) continue;
       appendLineDurable(join(folder, 'metrics.jsonl'), JSON.stringify(line));
       measured.push(epoch);
       options.log?.(
@@ -93,7 +125,8 @@ export async function measurePendingEpochs(folder: string, options: MeasureRunOp
   } finally {
     if (!options.engine) pool.close();
   }
-  return { measured, pending: pending.filter((e) => !measured.includes(e)) };
+  const left = new Set((readRun(folder, { repair: false }).pending ?? []).map((l) => l.epoch));
+  return { measured, pending: pending.filter((e) => !measured.includes(e) && left.has(e)) };
 }
 
 function measureContext(

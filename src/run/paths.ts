@@ -77,6 +77,12 @@ function ignoreInGit(runsFolder: string): void {
   }
 }
 
+/**
+ * The measuring lock of a run folder: the one `cnn-slicer measure` process measuring its epochs
+ * (src/run/measureLock.ts; its schema is src/contract/measureLockFormat.ts).
+ */
+export const MEASURE_LOCK_FILE = 'measuring.lock';
+
 /** The checkpoint folder name of an epoch: `epoch-0007`. */
 export function epochFolder(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}`;

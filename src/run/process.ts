@@ -64,7 +64,8 @@ export function currentProcessIdentity(): ProcessIdentity {
   return { pid: process.pid, startTime: processStartTime(process.pid) };
 }
 
-function pidExists(pid: number): boolean {
+/** Whether a process `pid` exists (`kill(pid, 0)`: ESRCH says it does not; EPERM that it does, as another user's). */
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

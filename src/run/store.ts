@@ -94,8 +94,10 @@ function assemble(
   const metricsPath = join(folder, 'metrics.jsonl');
   const parsed =
     metricsText === undefined
-      ? { epochs: [], pending: [], droppedTail: false, damaged: [] }
+      ? { epochs: [], pending: [], droppedTail: false, damaged: [], duplicates: 0 }
       : parseMetricsLines(metricsText, manifest, metricsPath);
+  if (parsed.duplicates)
+    notes.push(`${parsed.duplicates} more metrics line(s) of an epoch already recorded were ignored: the first line of each epoch counts`);
   if (parsed.droppedTail) notes.push('an incomplete last metrics line (from an interrupted write) was ignored');
   for (const d of parsed.damaged.slice(0, DAMAGED_LINES_NAMED)) notes.push(`a damaged metrics line was skipped: ${d.message}`);
   if (parsed.damaged.length > DAMAGED_LINES_NAMED)

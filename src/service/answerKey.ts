@@ -8,9 +8,17 @@ import { AnswerCache } from '../run/cache';
 import { canonicalQuery, Query, QUERY_VERSION } from '../contract/queries';
 import type { RunState } from './runs';
 
-/** The cache key of `query`'s answer on `run`: query vocabulary version, run fingerprint, canonical query with defaults. */
+/**
+ * The cache key of `query`'s answer on `run`: query vocabulary version, run fingerprint, canonical
+ * query with defaults, and — for a query that names no epoch (about the last epoch by default, or
+ * every epoch) — the run's epochs now. A run gains epochs after answers were cached (a recording, a
+ * PyTorch run measured epoch by epoch): its `findings` of "the last epoch" were answered from the
+ * cache with the epoch before, for good (issue 66). A query that names its epoch keeps its entry.
+ */
 export function answerKey(run: RunState, query: Query): string {
-  return AnswerCache.key([String(QUERY_VERSION), run.fingerprint, canonicalQuery(withDefaults(run, query))]);
+  const namesEpoch = 'epoch' in query && typeof query.epoch === 'number';
+  const epochs = namesEpoch ? [] : [`epochs:${run.record.manifest.epochs.join(',')}`];
+  return AnswerCache.key([String(QUERY_VERSION), run.fingerprint, canonicalQuery(withDefaults(run, query)), ...epochs]);
 }
 
 /** The query with the run's default bins filled in, so a cached answer is found however it was asked. */

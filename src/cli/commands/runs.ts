@@ -72,7 +72,9 @@ Computes the measures of a PyTorch run's epochs (docs/pytorch.md): every per-lay
 label entropies, from each epoch's ONNX checkpoint, with the engine that measures TensorFlow.js
 recordings; each epoch's complete line is appended to its metrics.jsonl. The Python recorder
 starts it beside the training where node is on the PATH; query, findings and report run it first
-on a run that still has epochs to measure.
+on a run that still has epochs to measure. One measurer per run: it holds the run's measuring.lock
+while it measures; where another process holds it, measure leaves in one line (exit code 0) and
+measure --follow waits for a holder that does not follow.
   --follow      keep measuring epochs as they land, until the recorder has stopped
   --backend B   ${BACKENDS.join(', ')} (default auto)`,
   options: MEASURE_OPTIONS,

@@ -1,13 +1,15 @@
 // The findings of recorded runs (query `findings`, asked of the analysis service through the
 // context's client), cached per run and per state of the run: the Problems panel and the CodeLens
 // read the same answer, asked once per run, never per lens. A run still recording is not asked
-// (its findings change with every epoch); a run that gains an epoch or ends is asked again.
+// (its findings change with every epoch); a run that gains an epoch or ends is asked again, about
+// its newest epoch, without cancelling what was asked before (findingsRequest.ts).
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../run/store';
 import type { FindingsAnswer } from '../../contract/queries/findings';
 import type { Query } from '../../contract/queries';
 import type { ClientResult, ClientQueryOptions } from '../../service/client';
 import { CONFIGURATION_SECTION, readSettings } from '../settings';
+import { askFindingsAgain, findingsRequest, findingsStateKey } from './findingsRequest';
 
 /** What RunFindings asks through: the analysis client's `query` (a stand-in in tests). */
 export type AskFindings = (
@@ -31,13 +33,10 @@ export function findingsEnabled(scope?: vscode.ConfigurationScope): boolean {
   return readSettings(vscode.workspace.getConfiguration(CONFIGURATION_SECTION, scope)).diagnostics;
 }
 
-/** A run's state as far as its findings go: a new epoch or a change of status asks again. */
-function stateKey(run: RunRecord): string {
-  return `${run.manifest.status}\n${run.manifest.epochs.length}\n${run.manifest.epochs[run.manifest.epochs.length - 1] ?? ''}`;
-}
-
 export class RunFindings implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
+  /** Per run, how many times its findings of a state were asked again after a cancellation. */
+  private readonly askedAgain = new Map<string, { key: string; times: number }>();
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   /** Fires with a run folder when its findings arrived, undefined when they were turned on or off (the lenses redraw). */
   readonly onDidChange = this.changed.event;
@@ -62,7 +61,7 @@ export class RunFindings implements vscode.Disposable {
   cached(run: RunRecord): FindingsAnswer | undefined {
     if (!RunFindings.answerable(run) || !findingsEnabled(vscode.Uri.file(run.manifest.model.file))) return undefined;
     const entry = this.entries.get(run.folder);
-    if (entry && entry.key === stateKey(run)) return entry.answer;
+    if (entry && entry.key === findingsStateKey(run)) return entry.answer;
     void this.load(run);
     return undefined;
   }
@@ -70,12 +69,14 @@ export class RunFindings implements vscode.Disposable {
   /** The findings of `run`, asked of the service once per state of the run; undefined when it cannot answer. */
   load(run: RunRecord): Promise<FindingsAnswer | undefined> {
     if (!RunFindings.answerable(run)) return Promise.resolve(undefined);
-    const key = stateKey(run);
+    const key = findingsStateKey(run);
     const entry = this.entries.get(run.folder);
     if (entry && entry.key === key) return entry.pending ?? Promise.resolve(entry.answer);
+    const request = findingsRequest(run);
+    if (!request) return Promise.resolve(undefined);
     const fresh: Entry = { key };
     this.entries.set(run.folder, fresh);
-    fresh.pending = this.ask(run.folder, { kind: 'findings' }, { priority: 'background', view: 'editor' }).then(
+    fresh.pending = this.ask(run.folder, request.query, request.options).then(
       (r) => {
         fresh.pending = undefined;
         if (this.entries.get(run.folder) !== fresh) return r.answer;
@@ -85,6 +86,15 @@ export class RunFindings implements vscode.Disposable {
       },
       (e: unknown) => {
         fresh.pending = undefined;
+        const again = this.askedAgain.get(run.folder);
+        const times = again?.key === key ? again.times : 0;
+        if (this.entries.get(run.folder) === fresh && askFindingsAgain(e, times)) {
+          // Cancelled with no answer: forget it and ask again (the readers are told to read again).
+          this.askedAgain.set(run.folder, { key, times: times + 1 });
+          this.entries.delete(run.folder);
+          this.changed.fire(run.folder);
+          return undefined;
+        }
         this.log.warn(`the findings of ${run.folder} could not be computed: ${e instanceof Error ? e.message : String(e)}`);
         return undefined;
       },

@@ -19,6 +19,9 @@ import type { RunLabels } from '../runs/runLabels';
 import { WebviewBridge } from './webviewBridge';
 
 export const PANEL_VIEW_TYPE = 'cnnSlicer.run';
+
+/** What a page shows of its run that changes on disk: the status and the epochs. */
+const runStateOf = (record: RunRecord): string => `${record.manifest.status}|${record.manifest.epochs.join(',')}`;
 /** workspaceState key: run id → run folder of the panels opened, so a reload finds them again. */
 const PANEL_RUNS_KEY = 'cnnSlicer.panelRuns';
 
@@ -231,7 +234,10 @@ export class RunPanels extends PanelSet<Entry> {
     for (const e of this.entries.values()) {
       // A recording run's manifest grows each epoch; keep the newest (the layers stay the same).
       const folder = resolve(e.record.folder);
+      const before = e.record;
       e.record = all.find((r) => resolve(r.folder) === folder) ?? e.record;
+      // An epoch landed (recorded, or a PyTorch run's measured) or the recording ended: the views move on.
+      if (runStateOf(e.record) !== runStateOf(before)) e.bridge.runChanged();
       const stale = await this.recordedBeforeEdit(e.record);
       const title = panelTitle(e.record.manifest, this.labels.label(e.record, all), vscode.l10n, stale);
       if (e.panel.title !== title) e.panel.title = title;

@@ -132,6 +132,11 @@ export class WebviewBridge {
     if (this.ready) this.o.post({ type: 'host/theme', theme });
   }
 
+  /** Tells the page its run changed on disk (a new epoch, an ended recording): it reads the run again. */
+  runChanged(): void {
+    if (this.ready) this.o.post({ type: 'host/runChanged' });
+  }
+
   /** The panel closed or reloaded: cancel what it was waiting for. */
   dispose(): void {
     for (const c of this.inFlight.values()) c.abort();

@@ -122,3 +122,39 @@ describe('run format: versions 1 and 2 (PyTorch runs with ONNX checkpoints)', ()
     );
   });
 });
+
+describe('run format: one line per epoch (issue 66, two measurers)', () => {
+  it('keeps the first complete line of an epoch and the first pending one, and counts the others', () => {
+    const manifest = validateManifest(pytorchManifest());
+    const first = { ...fixtureMetrics(1), probeAccuracy: 0.25 };
+    const second = { ...fixtureMetrics(1), probeAccuracy: 0.75 };
+    const lines = [
+      pendingLine(0),
+      pendingLine(1),
+      fixtureMetrics(0),
+      first,
+      { ...pendingLine(1), probeAccuracy: 1 },
+      second,
+      fixtureMetrics(0),
+    ];
+    const parsed = parseMetricsLines(lines.map((l) => JSON.stringify(l) + '\n').join(''), manifest);
+    assert.deepEqual(
+      parsed.epochs.map((e) => [e.epoch, e.probeAccuracy]),
+      [
+        [0, 0.5],
+        [1, 0.25],
+      ],
+    );
+    assert.deepEqual(
+      parsed.pending.map((e) => [e.epoch, e.probeAccuracy]),
+      [
+        [0, 0.5],
+        [1, 0.5],
+      ],
+    );
+    assert.equal(parsed.duplicates, 3);
+    assert.deepEqual(parsed.damaged, []);
+    assert.equal(parseMetricsLines([first, second].map((l) => JSON.stringify(l) + '\n').join(''), manifest).duplicates, 1);
+    assert.equal(parseMetricsLines(JSON.stringify(first) + '\n', manifest).duplicates, 0);
+  });
+});

@@ -15,7 +15,7 @@ import {
   PROTOCOL_VERSION,
 } from '../../../src/contract/webviewProtocol';
 import { describeSlice, parseIndices, ranges } from '../../../webview/slice';
-import { applyFocus, defaultUiState, restoreUiState } from '../../../webview/state';
+import { applyFocus, defaultUiState, epochAfterLanding, restoreUiState } from '../../../webview/state';
 
 const layer = (index: number, name: string, channels: number, outputShape: number[]) => ({
   index,
@@ -280,6 +280,14 @@ describe('slice helpers', () => {
 });
 
 describe('saved UI state', () => {
+  it('moves a view on the last epoch to an epoch that lands, and leaves one on an earlier epoch (issue 66)', () => {
+    assert.equal(epochAfterLanding(1, 1, [0, 1, 2]), 2);
+    assert.equal(epochAfterLanding(0, 1, [0, 1, 2]), 0);
+    assert.equal(epochAfterLanding(0, undefined, [0]), 0);
+    assert.equal(epochAfterLanding(0, undefined, [1, 2]), 2, 'an epoch the run does not list goes to the last');
+    assert.equal(epochAfterLanding(3, 2, []), 3);
+  });
+
   it('defaults to the first two multi-channel layers at the last epoch', () => {
     const ui = defaultUiState(manifest);
     assert.deepEqual(ui.slice.layers, [1, 2]);

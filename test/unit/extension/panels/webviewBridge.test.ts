@@ -180,3 +180,15 @@ describe('webview protocol: comparison fields', () => {
     assert.equal(parseHostMessage({ type: 'host/focus', focus: { layer: 2, layerClass: 'x'.repeat(201) } }), undefined);
   });
 });
+
+describe('webview bridge: the run changed on disk (issue 66)', () => {
+  it('tells a ready page that its run changed, in a message both sides parse; a page not ready yet reads the run anyway', () => {
+    const run = bridge();
+    run.b.runChanged();
+    assert.deepEqual(run.posted, [], 'not before the page said it is ready: its first run query reads the run as it is');
+    run.b.handle({ type: 'webview/ready', protocolVersion: PROTOCOL_VERSION });
+    run.b.runChanged();
+    assert.deepEqual(run.posted.at(-1), { type: 'host/runChanged' });
+    assert.deepEqual(parseHostMessage({ type: 'host/runChanged', epochs: [1] }), { type: 'host/runChanged' });
+  });
+});
