@@ -57,6 +57,7 @@ describe('Analyze CNN on a .py file', function () {
         return items.find((i) => i.action === 'run');
       },
       pickLoop: async () => assert.fail('no loop is asked when running'),
+      pickScript: async () => assert.fail('a script with a training loop is analyzed itself'),
       ask: async (message, detail, choices) => {
         asked.push({ message, detail, choices });
         return choices.find((c) => /Bundled/.test(c));
