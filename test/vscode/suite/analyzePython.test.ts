@@ -149,7 +149,7 @@ describe('Analyze CNN on a .py file', function () {
         '',
         'def fit(net, loader, epochs):',
         '    opt = torch.optim.Adam(net.parameters())',
-        '    with Recorder(net, probe=(x_probe, y_probe), name="train_plain", optimizer=opt) as rec:',
+        '    with Recorder(net, probe=(x_probe, y_probe), name="train_plain", epochs=epochs, optimizer=opt) as rec:',
         '        rec.epoch(0)  # the model before training',
         '        for epoch in range(epochs):',
         '            for x, y in loader:',
