@@ -21,8 +21,7 @@ export function recordAgainTarget(
   exists: (path: string) => boolean,
 ): RecordAgainTarget {
   const script = manifest.trainingScript;
-  if (script && resolve(script.file) !== resolve(manifest.model.file) && exists(script.file))
-    return { kind: script.kind, file: script.file };
+  if (script && exists(script.file)) return { kind: script.kind, file: script.file };
   return { kind: 'model', file: manifest.model.file };
 }
 

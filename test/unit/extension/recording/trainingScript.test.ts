@@ -23,15 +23,15 @@ describe('Record Again target', () => {
     });
     const notebook = run('/w/cifar/models/resnet.py', { file: '/w/cifar/train.ipynb', kind: 'notebook' });
     assert.deepEqual(recordAgainTarget(notebook, existing('/w/cifar/train.ipynb')), { kind: 'notebook', file: '/w/cifar/train.ipynb' });
+    // A script that defines its own model (a root nn.Sequential) is its model file too: it runs again all the same.
+    const itself = run('/w/train.py', { file: '/w/train.py', kind: 'script' });
+    assert.deepEqual(recordAgainTarget(itself, existing('/w/train.py')), { kind: 'script', file: '/w/train.py' });
   });
 
-  it('falls back to the model file: no script named (older runs, TF.js runs), the script gone, or the script the model file itself', () => {
+  it('falls back to the model file: no script named (older runs, TF.js runs), or the script gone', () => {
     assert.deepEqual(recordAgainTarget(run('/w/m.ts'), existing('/w/m.ts')), { kind: 'model', file: '/w/m.ts' });
     const gone = run('/w/models/resnet.py', { file: '/w/main.py', kind: 'script' });
     assert.deepEqual(recordAgainTarget(gone, existing('/w/models/resnet.py')), { kind: 'model', file: '/w/models/resnet.py' });
-    // A script that defines its own model (a root nn.Sequential): its model file is the script, Analyze CNN on it as before.
-    const itself = run('/w/train.py', { file: '/w/train.py', kind: 'script' });
-    assert.deepEqual(recordAgainTarget(itself, existing('/w/train.py')), { kind: 'model', file: '/w/train.py' });
   });
 
   it("lists the scripts known from a model file's runs, newest first, each once, by model or source file", () => {
