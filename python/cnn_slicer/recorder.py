@@ -141,6 +141,41 @@ def _model_files(model):
     return file, sources
 
 
+def _notebook_path():
+    """The path of the notebook whose kernel runs this, where the kernel says it: VS Code's Jupyter
+    sets ``__vsc_ipynb_file__`` in the user namespace, ipykernel (6.16 and later) ``__session__``, and
+    Jupyter Server the ``JPY_SESSION_NAME`` environment variable. None outside a notebook, and where
+    none names an existing ``.ipynb`` file."""
+    candidates = []
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    user_ns = getattr(shell, "user_ns", None)
+    if isinstance(user_ns, dict):
+        candidates += [user_ns.get("__vsc_ipynb_file__"), user_ns.get("__session__")]
+    candidates.append(os.environ.get("JPY_SESSION_NAME"))
+    for path in candidates:
+        if isinstance(path, str) and path.endswith(".ipynb") and os.path.isfile(path):
+            return os.path.abspath(path)
+    return None
+
+
+def _training_script():
+    """(path, kind) of what trains the model: the script being run (``__main__``'s file, else
+    ``sys.argv[0]`` where it names a file) or the notebook (_notebook_path); None where neither is
+    known (``python -c``, an interactive shell, a kernel that does not name its notebook)."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file and os.path.isfile(main_file) and not main_file.endswith("ipykernel_launcher.py"):
+        return os.path.abspath(main_file), "script"
+    notebook = _notebook_path()
+    if notebook:
+        return notebook, "notebook"
+    argv0 = sys.argv[0] if sys.argv else ""
+    if argv0.endswith(".py") and os.path.isfile(argv0) and not argv0.endswith("ipykernel_launcher.py"):
+        return os.path.abspath(argv0), "script"
+    return None
+
+
 def _fingerprint(sources, layers):
     digest = hashlib.sha256()
     for file in sources:
@@ -322,6 +357,13 @@ class Recorder:
             "epochs": [],
             "pid": os.getpid(),
         }
+        script = _training_script()
+        if script is not None:
+            self.manifest["trainingScript"] = {"file": script[0], "kind": script[1]}
+            try:
+                self.manifest["trainingScript"]["relativeFile"] = os.path.relpath(script[0], self.run_dir).replace(os.sep, "/")
+            except ValueError:  # another drive (Windows): the absolute path only
+                pass
         if source is not None:
             self.manifest["control"] = self.control.manifest_field(source, self.run_dir, labels, class_count, kept)
         start_time = files.process_start_time()

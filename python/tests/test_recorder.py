@@ -4,8 +4,12 @@ import json
 import os
 import random
 import re
+import subprocess
+import sys
 import tempfile
+import types
 import unittest
+from unittest import mock
 
 import numpy as np
 import torch
@@ -165,6 +169,59 @@ class RecorderTest(unittest.TestCase):
             self.assertEqual(ids[1:], [ids[0] + "-2", ids[0] + "-3"])
         for r in [rec, *others]:
             r.close()
+
+    def test_the_training_script_is_the_script_run(self):
+        # A script in a folder of its own, run as a user runs main.py: its path, and the same file from the run folder.
+        project = os.path.join(self.tmp.name, "project")
+        os.makedirs(project)
+        script = os.path.join(project, "main.py")
+        with open(script, "w", encoding="utf-8") as f:
+            f.write(
+                "import sys\n"
+                "from cnn_slicer import Recorder\n"
+                "from tests.models import LeNet, synthetic_digits\n"
+                "Recorder(LeNet(), probe=synthetic_digits(8), runs_dir=sys.argv[1]).close()\n"
+            )
+        python_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = {**os.environ, "PYTHONPATH": python_dir}
+        subprocess.run([sys.executable, "main.py", self.runs], cwd=project, env=env, check=True, capture_output=True, timeout=300)
+        (run_id,) = [d for d in os.listdir(self.runs) if not d.startswith(".")]
+        m = read_json(os.path.join(self.runs, run_id, "manifest.json"))
+        self.assertEqual(m["trainingScript"], {"file": script, "kind": "script", "relativeFile": "../../project/main.py"})
+        self.assertEqual(os.path.normpath(os.path.join(self.runs, run_id, m["trainingScript"]["relativeFile"])), script)
+
+    def test_the_training_script_of_a_notebook_and_of_none(self):
+        notebook = os.path.join(self.tmp.name, "train.ipynb")
+        with open(notebook, "w", encoding="utf-8") as f:
+            f.write("{}")
+        kernel_main = types.ModuleType("__main__")  # a kernel's user module: no __file__
+        shell = types.SimpleNamespace(user_ns={"__vsc_ipynb_file__": notebook})
+        ipython = types.SimpleNamespace(get_ipython=lambda: shell)
+        launcher = ["/usr/lib/python3/dist-packages/ipykernel_launcher.py", "-f", "kernel.json"]
+
+        def recorded():
+            rec = Recorder(self.model, probe=self.probe, runs_dir=self.runs)
+            rec.close()
+            return read_json(os.path.join(rec.run_dir, "manifest.json"))
+
+        with mock.patch.dict(sys.modules, {"__main__": kernel_main, "IPython": ipython}), mock.patch.object(sys, "argv", launcher):
+            m = recorded()
+            self.assertEqual((m["trainingScript"]["file"], m["trainingScript"]["kind"]), (notebook, "notebook"))
+            # ipykernel's __session__ where VS Code's variable is absent; JPY_SESSION_NAME where neither is set.
+            shell.user_ns = {"__session__": notebook}
+            m = recorded()
+            self.assertEqual(m["trainingScript"]["file"], notebook)
+            shell.user_ns = {}
+            with mock.patch.dict(os.environ, {"JPY_SESSION_NAME": notebook}):
+                m = recorded()
+            self.assertEqual(m["trainingScript"]["file"], notebook)
+            # A kernel that names no notebook, or one that is not there: nothing recorded, never the launcher.
+            with mock.patch.dict(os.environ, {"JPY_SESSION_NAME": os.path.join(self.tmp.name, "gone.ipynb")}):
+                m = recorded()
+            self.assertNotIn("trainingScript", m)
+        with mock.patch.dict(sys.modules, {"__main__": kernel_main}), mock.patch.object(sys, "argv", ["-c"]):
+            m = recorded()
+            self.assertNotIn("trainingScript", m, "python -c: no script")
 
     def test_runs_folder_from_the_environment(self):
         os.environ["CNN_SLICER_RUNS"] = os.path.join(self.tmp.name, "env-runs")

@@ -5,8 +5,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseCommandLine } from './options';
+import { isLayerIndex, layerByName } from './layerOption';
 import { descriptorOf, parseQuery, QUERY_KINDS, type QueryKind } from '../contract/queries';
 import { RunListing } from '../run/listing';
+import { readRunAsync } from '../run/store';
 import { AnalysisEngine } from '../service/engine';
 import { COMMAND_ENGINE_MEMORY } from './engineMemory';
 import { measureBeforeOpening } from './measure';
@@ -26,6 +28,28 @@ function int(raw: string | boolean | undefined, name: string): number | undefine
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || !/^\d+$/.test(raw.trim())) throw new UsageError(`--${name} must be a non-negative integer, got "${raw}"`);
   return Number(raw);
+}
+
+/** The options that name one layer, by index or by name (layerOption.ts). */
+const LAYER_OPTIONS = ['layer', 'layer-i', 'layer-j'] as const;
+
+/** A layer option's index: digits, or a name of `layerNames` (the run's layers; absent: names are refused). */
+function layer(
+  raw: string | boolean | undefined,
+  name: (typeof LAYER_OPTIONS)[number],
+  layerNames?: readonly string[],
+): number | undefined {
+  if (typeof raw !== 'string' || isLayerIndex(raw) || raw.trim() === '') return int(raw, name);
+  if (!layerNames) throw new UsageError(`--${name} must be a layer index or name, got "${raw}"`);
+  return layerByName(raw, layerNames, `--${name}`);
+}
+
+/** Whether any layer option names a layer rather than giving its index (the run's layer names are read then). */
+export function namesALayer(v: Record<string, string | boolean | undefined>): boolean {
+  return LAYER_OPTIONS.some((k) => {
+    const raw = v[k];
+    return typeof raw === 'string' && raw.trim() !== '' && !isLayerIndex(raw);
+  });
 }
 
 /** The fields of `--json '{…}'`: a JSON object, or a usage error. */
@@ -85,7 +109,7 @@ function checkFieldsOfKind(kind: string, options: Record<string, unknown>, json:
  * fields, and an option given beside it overrides the same field (so `--json` can carry what has no
  * option, such as informationPlane's estimator, and `--epoch 2` still means epoch 2).
  */
-export function queryFromOptions(kind: string, v: Record<string, string | boolean | undefined>): unknown {
+export function queryFromOptions(kind: string, v: Record<string, string | boolean | undefined>, layerNames?: readonly string[]): unknown {
   const base = typeof v.json === 'string' ? jsonFields(v.json) : {};
   let x: unknown;
   const perClass = int(v['per-class'], 'per-class');
@@ -105,11 +129,11 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
   const q: Record<string, unknown> = {
     kind,
     epoch: int(v.epoch, 'epoch'),
-    layer: int(v.layer, 'layer'),
+    layer: layer(v.layer, 'layer', layerNames),
     channel: int(v.channel, 'channel'),
     channels: list(v.channels, 'channels'),
-    layerI: int(v['layer-i'], 'layer-i'),
-    layerJ: int(v['layer-j'], 'layer-j'),
+    layerI: layer(v['layer-i'], 'layer-i', layerNames),
+    layerJ: layer(v['layer-j'], 'layer-j', layerNames),
     channelI: int(v['channel-i'], 'channel-i'),
     channelJ: int(v['channel-j'], 'channel-j'),
     bins: int(v.bins, 'bins'),
@@ -192,7 +216,9 @@ export async function runQuery(argv: string[], io: CliStreams): Promise<void | t
   if (!statSync(runFolder).isDirectory())
     throw new UsageError(`${runFolder} is a file, not a run folder: name a folder that "cnn-slicer runs" lists`);
   await measureBeforeOpening(runFolder, io);
-  const query = parseQuery(queryFromOptions(kind, parsed.values));
+  // A layer given by name is looked up in the run's manifest (its layers' names, as `run` lists them).
+  const layerNames = namesALayer(parsed.values) ? (await readRunAsync(runFolder)).manifest.layers.map((l) => l.name) : undefined;
+  const query = parseQuery(queryFromOptions(kind, parsed.values, layerNames));
   const engine = new AnalysisEngine({ roots: [dirname(runFolder)], ...COMMAND_ENGINE_MEMORY });
   try {
     const r = await engine.answer(runFolder, query, {

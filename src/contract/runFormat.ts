@@ -118,6 +118,19 @@ export interface RunTraining {
   partInputs?: number;
 }
 
+/**
+ * The script or notebook that trained a PyTorch run's model (docs/run-format.md "PyTorch runs"):
+ * `file` absolute as recorded, `relativeFile` the same file from the run folder (`/`-separated; absent
+ * where no relative path exists, another drive), as the model's. Absent where the recorder could not
+ * tell (`python -c`, a kernel that does not name its notebook), and in TF.js runs, which the
+ * extension trains from the model file itself: there the model file is what records again.
+ */
+export interface RunTrainingScript {
+  file: string;
+  relativeFile?: string;
+  kind: 'script' | 'notebook';
+}
+
 export interface RunManifest {
   formatVersion: number;
   id: string;
@@ -143,6 +156,8 @@ export interface RunManifest {
   checkpoint?: RunCheckpoint;
   /** Present when this run is a control experiment of another run (controlFormat.ts). */
   control?: RunControl;
+  /** What trained the model, where it is not the model file (PyTorch runs: the user's script or notebook; see {@link RunTrainingScript}). */
+  trainingScript?: RunTrainingScript;
   /** Recorded epochs, ascending; epoch 0 is the model before training. */
   epochs: number[];
   /** Present when status is failed or interrupted. */
@@ -418,6 +433,12 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
     c.integer(checkpoint.opset, 'checkpoint.opset', 1);
     c.string(checkpoint.producer, 'checkpoint.producer');
   } else if (m.checkpoint !== undefined) c.fail('checkpoint', `is only in format ${PYTORCH_RUN_FORMAT_VERSION} runs`);
+  if (m.trainingScript !== undefined) {
+    const script = c.object(m.trainingScript, 'trainingScript');
+    c.string(script.file, 'trainingScript.file');
+    if (script.relativeFile !== undefined) c.string(script.relativeFile, 'trainingScript.relativeFile');
+    if (script.kind !== 'script' && script.kind !== 'notebook') c.fail('trainingScript.kind', `is not "script" or "notebook"`);
+  }
   const controlFault = m.control === undefined ? undefined : controlProblem(m.control);
   if (controlFault) c.fail(controlFault.field, controlFault.what);
   const epochs = c.array(m.epochs, 'epochs').map((e, i) => c.integer(e, `epochs[${i}]`, 0));

@@ -18,18 +18,28 @@ export function relocatedModelFile(manifest: RunManifest, runFolder: string): st
  * Otherwise the record is returned unchanged: the absolute path is the fallback.
  */
 export function relocateRun(record: RunRecord, exists: (path: string) => boolean): RunRecord {
-  const model = record.manifest.model;
-  const moved = relocatedModelFile(record.manifest, record.folder);
-  if (moved === undefined || moved === resolve(model.file) || !exists(moved)) return record;
+  const relocated = relocateTrainingScript(record, exists);
+  const model = relocated.manifest.model;
+  const moved = relocatedModelFile(relocated.manifest, relocated.folder);
+  if (moved === undefined || moved === resolve(model.file) || !exists(moved)) return relocated;
   const oldBase = dirname(resolve(model.file));
   const newBase = dirname(moved);
   const rebase = (path: string) => (isAbsolute(path) ? resolve(newBase, relative(oldBase, path)) : path);
   const manifest: RunManifest = {
-    ...record.manifest,
+    ...relocated.manifest,
     model: { ...model, file: moved, sourceFiles: model.sourceFiles.map(rebase) },
-    layers: record.manifest.layers.map((l) => (l.source ? { ...l, source: { ...l.source, file: rebase(l.source.file) } } : l)),
+    layers: relocated.manifest.layers.map((l) => (l.source ? { ...l, source: { ...l.source, file: rebase(l.source.file) } } : l)),
   };
-  return { ...record, manifest };
+  return { ...relocated, manifest };
+}
+
+/** The run with its training script where its relative path names it now, when that file exists and is another (as the model's, above). */
+function relocateTrainingScript(record: RunRecord, exists: (path: string) => boolean): RunRecord {
+  const script = record.manifest.trainingScript;
+  if (script?.relativeFile === undefined) return record;
+  const moved = resolve(record.folder, script.relativeFile);
+  if (moved === resolve(script.file) || !exists(moved)) return record;
+  return { ...record, manifest: { ...record.manifest, trainingScript: { ...script, file: moved } } };
 }
 
 /** Whether the run recorded `modelFile`: its model file or one of the model's source files. */

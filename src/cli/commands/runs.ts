@@ -32,9 +32,10 @@ Kinds: run, training, confusion, inputs, featureMaps, channelEntropies, smallMul
 interSample, inputDiversity, capacityMatrix, layerCapacity, channelPair, deconvolution,
 networkGraph, channelLabelInformation, informationPlane, ablation, channelImportance,
 channelImportanceEstimate, findings (their fields with --json).
-  --epoch T            recorded epoch            --layer L     layer index (0 = input)
+  --epoch T            recorded epoch            --layer L     layer index (0 = input) or name
   --channel C          one channel               --channels C1,C2,…
   --layer-i L, --layer-j L, --channel-i C, --channel-j C    layer pair / channel pair
+                       a layer's name: exact, or a part that begins or ends one name only
   --bins B             distance bins (default: the run's)
   --sizes S1,S2,…      inputDiversity sizes per class  --source probe|dataset
   inputs x (default: all probe inputs):

@@ -54,7 +54,8 @@ export function registerPanelCommands(ctx: Ctx, panels: Pick<RunPanels, 'open'>,
       void vscode.window.showInformationMessage(vscode.l10n.t('Open a model file to see the entropies of its layers.'));
       return;
     }
-    const hasRun = (await ctx.runs.newestOfModel(file)) !== undefined;
+    const newest = await ctx.runs.newestOfModel(file);
+    const hasRun = newest !== undefined;
     void vscode.window.showInformationMessage(
       hasRun
         ? vscode.l10n.t(
@@ -66,6 +67,12 @@ export function registerPanelCommands(ctx: Ctx, panels: Pick<RunPanels, 'open'>,
     // The recorder reads the file from disk: record what the user sees, as Analyze CNN does for the active editor.
     const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && pathKey(d.uri.fsPath) === pathKey(file));
     if (open?.isDirty) await open.save();
+    // A PyTorch run names the script that trained it: Record Again runs that, not the model file (runs.ts).
+    if (newest?.manifest.trainingScript) {
+      await vscode.commands.executeCommand('cnnSlicer.rerun', newest.folder);
+      return;
+    }
+    // Else Analyze CNN; on a file that only defines a PyTorch model it offers the scripts that import it (pythonAnalyze.ts).
     await vscode.commands.executeCommand('cnnSlicer.analyze', vscode.Uri.file(file));
   });
 

@@ -1,12 +1,14 @@
 // The commands on recorded runs (the Recorded Runs view's menus): record again, rename, delete,
 // reveal the folder, copy its path, refresh. Opening a run is in panels.ts, going to a layer's
 // source in source.ts.
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../run/store';
 import { isPythonRun } from '../../contract/runFormat';
 import type { AnalyzeArgs } from '../recording/analyzeFlow';
+import { recordAgainTarget } from '../recording/trainingScript';
 import type { Ctx } from '../ctx';
 import { rerunSettings, runItemLabel, shownStatus, validateRunName } from '../runs/runDisplay';
 import type { RunLabels } from '../runs/runLabels';
@@ -51,8 +53,7 @@ export function registerRunCommands(ctx: Ctx, deps: RunCommandDeps): RunCommands
         vscode.l10n.t('the model file {0} no longer exists; open the model where it is now and run “Analyze CNN”.', modelFile),
       );
     }
-    // A PyTorch run's model is trained by the user's script: Analyze CNN on its file runs that again.
-    if (isPythonRun(record.manifest)) return vscode.commands.executeCommand('cnnSlicer.analyze', vscode.Uri.file(modelFile));
+    if (isPythonRun(record.manifest)) return recordPythonRunAgain(record);
     // Same model, same settings (every one the run was recorded with): no questions (the recording module's `noPrompt`).
     const settingsFrom = `run ${record.manifest.id} being recorded again`;
     const args: AnalyzeArgs = { modelFile, settings: rerunSettings(record.manifest), noPrompt: true, settingsFrom };
@@ -187,4 +188,23 @@ export async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Record Again on a PyTorch run: its model is trained by the user's script, which the run names
+ * (trainingScript.ts) and which runs again with the recorder; a notebook opens to run its cells;
+ * else Analyze CNN on the model file, which offers the scripts that import it.
+ */
+async function recordPythonRunAgain(record: RunRecord): Promise<unknown> {
+  const target = recordAgainTarget(record.manifest, existsSync);
+  if (target.kind === 'script')
+    return vscode.commands.executeCommand('cnnSlicer.analyze', { modelFile: target.file, pythonAction: 'run' } satisfies AnalyzeArgs);
+  if (target.kind === 'notebook') {
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(target.file));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('CNN Slicer: run the cells of {0} to record {1} again.', basename(target.file), record.manifest.model.name),
+    );
+    return undefined;
+  }
+  return vscode.commands.executeCommand('cnnSlicer.analyze', vscode.Uri.file(record.manifest.model.file));
 }

@@ -9,13 +9,19 @@
 //      install), install and run, or copy the command;
 //   2. insert the recorder lines around the training loop the user picks (recorderLines.ts);
 //   3. open docs/pytorch.md, shipped in the .vsix, in the Markdown preview.
+// On a file that only defines the model (no training loop, no Recorder: kuangliu/pytorch-cifar's
+// `models/resnet.py`) it first offers the scripts that train it: those its runs name
+// (trainingScript.ts) and those of the workspace that import it and have a training loop
+// (detection/pythonImports.ts), "main.py trains ResNet18 — record it".
 // The dialogs are `ui`, which the integration tests replace (a quick pick cannot be answered there).
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, extname, join, relative } from 'node:path';
+import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { pythonParser } from '../detection/detectModel';
+import { importHints, pythonFileFacts, scriptsImporting, type PythonFileFacts } from '../detection/pythonImports';
 import {
   CHECK_SCRIPT,
   chooseInterpreter,
@@ -27,6 +33,7 @@ import {
   withPythonPath,
 } from './pythonInterpreter';
 import { findRecorderSites, importLineFor, loopEdit, RECORDER_IMPORT, type TrainingLoop } from './recorderLines';
+import { knownTrainingScripts } from './trainingScript';
 
 /** The three things Analyze CNN offers on a `.py` file, in the order it offers them. */
 export type PythonAction = 'run' | 'insert' | 'docs';
@@ -39,10 +46,27 @@ export interface TrainingLoopItem extends vscode.QuickPickItem {
   loop: TrainingLoop;
 }
 
+/** A script (or notebook) that trains the model of a file that only defines it; no `script`: analyze the file itself. */
+export interface TrainingScriptItem extends vscode.QuickPickItem {
+  script?: TrainingScriptFound;
+}
+
+/** A script that trains a model file's model: from a run of it, or found importing it. */
+export interface TrainingScriptFound {
+  file: string;
+  kind: 'script' | 'notebook';
+  /** It creates a Recorder already (running it records), else the recorder lines go in first. */
+  recorder: boolean;
+  /** The model file's names it calls (`ResNet18`), when found by its imports. */
+  calls: string[];
+  from: 'run' | 'imports';
+}
+
 /** The dialogs of the Python flow, replaceable by the integration tests. */
 export interface PythonAnalyzeUi {
   pickAction(items: PythonActionItem[], title: string): Thenable<PythonActionItem | undefined>;
   pickLoop(items: TrainingLoopItem[], title: string): Thenable<TrainingLoopItem | undefined>;
+  pickScript(items: TrainingScriptItem[], title: string): Thenable<TrainingScriptItem | undefined>;
   /** A modal question (`detail` under `message`); resolves to the choice, undefined for Cancel. */
   ask(message: string, detail: string | undefined, choices: string[]): Thenable<string | undefined>;
 }
@@ -58,16 +82,26 @@ export type PythonAnalyzeResult =
       interpreter: Interpreter;
     }
   | { action: 'insert'; line: number }
-  | { action: 'docs' };
+  | { action: 'docs' }
+  | { action: 'notebook'; file: string };
 
 /** The bounded wait for the interpreter's check (a cold start of a Python on a network drive can take seconds). */
 const CHECK_TIMEOUT_MS = 20_000;
+/** The most `.py` files of a workspace folder read when looking for the scripts that import a model file, and the largest read. */
+const MAX_SCANNED_FILES = 2000;
+const MAX_SCANNED_BYTES = 1 << 20;
 
 export class PythonAnalyze {
   ui: PythonAnalyzeUi = {
     pickAction: (items, title) => vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('What to do with this file') }),
     pickLoop: (items, title) =>
       vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('The training loop to record'), matchOnDetail: true }),
+    pickScript: (items, title) =>
+      vscode.window.showQuickPick(items, {
+        title,
+        placeHolder: vscode.l10n.t('This file defines the model but trains nothing: the script that trains it'),
+        matchOnDetail: true,
+      }),
     ask: (message, detail, choices) => vscode.window.showWarningMessage(message, { modal: true, detail }, ...choices),
   };
 
@@ -82,6 +116,10 @@ export class PythonAnalyze {
   async analyze(file: string, action?: PythonAction): Promise<PythonAnalyzeResult | undefined> {
     const title = vscode.l10n.t('Analyze CNN: {0}', basename(file));
     const uri = vscode.Uri.file(file);
+    if (action === undefined) {
+      const viaScript = await this.offerTrainingScripts(file, title);
+      if (viaScript !== 'itself') return viaScript;
+    }
     const runsFolder = this.ctx.runsFolderFor(uri);
     const runsAt = runsFolder ? describeRunsFolder(runsFolder, vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath) : undefined;
     const chosen =
@@ -114,6 +152,115 @@ export class PythonAnalyze {
     if (chosen === 'insert') return this.insert(file, title);
     if (chosen === 'docs') return this.openDocs();
     return undefined;
+  }
+
+  /**
+   * On a file that only defines the model (no training loop, no Recorder): the scripts that train it
+   * in a quick pick, the one picked recorded (run where it has a Recorder, else the recorder lines
+   * inserted; a notebook opened). `itself` where there is none, or the user picks the file itself.
+   */
+  private async offerTrainingScripts(file: string, title: string): Promise<PythonAnalyzeResult | undefined | 'itself'> {
+    const text = await readText(file);
+    if (text === undefined || /\bRecorder\b|\bcnn_slicer\b/.test(text)) return 'itself';
+    const parser = await pythonParser();
+    if (findRecorderSites(text, parser).loops.length > 0) return 'itself';
+    const scripts = await this.trainingScriptsOf(file);
+    if (scripts.length === 0) return 'itself';
+    const model = basename(file);
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath;
+    // The script's folder, where it is not the workspace folder itself.
+    const where = (path: string) => {
+      const at = describeRunsFolder(dirname(path), folder);
+      return at && at !== folder ? at : undefined;
+    };
+    const items: TrainingScriptItem[] = scripts.map((script) => {
+      const name = basename(script.file);
+      const trains = script.calls.length ? script.calls.join(', ') : model;
+      return {
+        script,
+        label:
+          script.from === 'run'
+            ? `$(history) ${vscode.l10n.t('{0} recorded this model — record it again', name)}`
+            : `$(play) ${vscode.l10n.t('{0} trains {1} — record it', name, trains)}`,
+        description: where(script.file),
+        detail:
+          script.kind === 'notebook'
+            ? vscode.l10n.t('opens the notebook: run its cells to record')
+            : script.recorder
+              ? vscode.l10n.t('runs it with the recorder, in a terminal')
+              : vscode.l10n.t('it has no Recorder yet: inserts the recorder lines at its training loop'),
+      };
+    });
+    items.push({
+      label: `$(file-code) ${vscode.l10n.t('Analyze {0} itself', model)}`,
+      detail: vscode.l10n.t('run it, insert the recorder lines, or read the docs'),
+    });
+    const picked = await this.ui.pickScript(items, title);
+    if (!picked) return undefined;
+    const script = picked.script;
+    if (!script) return 'itself';
+    this.ctx.log.info(
+      `Analyze CNN: ${file} defines the model; recording ${script.file} (${script.from === 'run' ? 'named by a run' : 'imports it'})`,
+    );
+    if (script.kind === 'notebook') {
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(script.file));
+      return { action: 'notebook', file: script.file };
+    }
+    return script.recorder ? this.run(script.file) : this.insert(script.file, vscode.l10n.t('Analyze CNN: {0}', basename(script.file)));
+  }
+
+  /**
+   * The scripts that train `file`'s model: those its runs name (newest first), then the workspace
+   * folder's `.py` files that import it and have a training loop or a Recorder (pythonImports.ts).
+   */
+  async trainingScriptsOf(file: string): Promise<TrainingScriptFound[]> {
+    const parser = await pythonParser();
+    const found: TrainingScriptFound[] = [];
+    const fromRuns = knownTrainingScripts(
+      (await this.ctx.runs.runs()).map((r) => r.manifest),
+      file,
+      existsSync,
+    );
+    for (const s of fromRuns) {
+      const text = s.kind === 'script' ? await readText(s.file) : undefined;
+      found.push({
+        file: s.file,
+        kind: s.kind === 'notebook' ? 'notebook' : 'script',
+        recorder: text === undefined || /\bRecorder\b/.test(text),
+        calls: [],
+        from: 'run',
+      });
+    }
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
+    if (!folder || folder.uri.scheme !== 'file') return found;
+    const root = folder.uri.fsPath;
+    const posix = (path: string) => relative(root, path).split(sep).join('/');
+    const modelPath = posix(file);
+    const hints = importHints(modelPath);
+    const uris = await vscode.workspace.findFiles(
+      new vscode.RelativePattern(folder, '**/*.py'),
+      '{**/.*/**,**/node_modules/**,**/site-packages/**,**/__pycache__/**,**/venv/**}',
+      MAX_SCANNED_FILES,
+    );
+    const facts = new Map<string, PythonFileFacts>();
+    const texts = new Map<string, string>();
+    for (const u of uris) {
+      const text = await readText(u.fsPath);
+      if (text === undefined || text.length > MAX_SCANNED_BYTES) continue;
+      const path = posix(u.fsPath);
+      if (path !== modelPath && !hints.some((h) => text.includes(h))) continue;
+      facts.set(path, pythonFileFacts(text, parser));
+      texts.set(path, text);
+    }
+    for (const s of scriptsImporting(modelPath, facts)) {
+      const path = join(root, ...s.path.split('/'));
+      if (found.some((f) => f.file === path)) continue;
+      const text = texts.get(s.path) ?? '';
+      const sites = findRecorderSites(text, parser);
+      if (sites.loops.length === 0 && sites.existingRecorder === undefined) continue;
+      found.push({ file: path, kind: 'script', recorder: sites.existingRecorder !== undefined, calls: s.calls, from: 'imports' });
+    }
+    return found;
   }
 
   /** Opens docs/pytorch.md of the extension in the Markdown preview. */
@@ -317,6 +464,17 @@ export class PythonAnalyze {
     const range = new vscode.Range(edit.startLine + shift, 0, last.lineNumber, last.range.end.character);
     await editor.insertSnippet(snippet, range, { undoStopBefore: importLine === undefined, undoStopAfter: true });
     return { action: 'insert', line: edit.startLine + shift };
+  }
+}
+
+/** A file's text: the open editor's (unsaved changes included), else the file's on disk; undefined where it cannot be read. */
+async function readText(file: string): Promise<string | undefined> {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.fileName === file);
+  if (open) return open.getText();
+  try {
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file)));
+  } catch {
+    return undefined;
   }
 }
 

@@ -5,7 +5,7 @@
 //
 //     from cnn_slicer import Recorder                      (after the file's last top-level import)
 //     ...
-//     with Recorder(model, probe=(x_probe, y_probe), name="<file>") as rec:
+//     with Recorder(model, probe=(x_probe, y_probe), name="<model class>", classes=…, epochs=…) as rec:
 //         rec.epoch(0)  # the model before training
 //         for epoch in range(epochs):                      (the loop, one indentation level deeper)
 //             ...
@@ -15,7 +15,9 @@
 // (`range(1, n + 1)`), the variable + 1 when it counts from 0 (`range(n)`, `range(0, n)`), and a
 // placeholder to fill otherwise. The model, the probe and that epoch are snippet placeholders: the
 // model is guessed from the file (`X.train()`, then `X.parameters()`), the probe is the user's to
-// name (held-out inputs and labels, never trained on). Pure: text in, edit out.
+// name (held-out inputs and labels, never trained on). The run is named after the class the model is
+// built by (`net = ResNet18()` → "ResNet18", else the file's name), and `classes=` and `epochs=` are
+// passed where the script has them (runFacts). Pure: text in, edit out.
 import { copyTree, type SyntaxNode } from '../detection/pythonSyntax';
 import type { PythonSyntaxParser } from '../detection/pythonScan';
 
@@ -41,6 +43,12 @@ export interface TrainingLoop {
   /** The model's and the optimizer's names, guessed from the code around the loop. */
   model?: string;
   optimizer?: string;
+  /** The class (or function) the model is built by, `ResNet18` of `net = ResNet18()`: the run's name. */
+  modelClass?: string;
+  /** What `classes=` gets: a class-name tuple's or list's variable, or `range(<num_classes>)`. */
+  classes?: string;
+  /** What `epochs=` gets: the loop's count (`200` of `range(start_epoch, start_epoch+200)`) or an epochs constant. */
+  epochs?: string;
   /** Lines inside the loop that continue a multi-line string: they are moved as they are. */
   stringLines: number[];
 }
@@ -125,6 +133,7 @@ function loopOf(loop: SyntaxNode, lines: string[]): TrainingLoop | undefined {
     epochAfter: epochAfter(counter, rangeArgs),
     model: modelName(loop, scope),
     optimizer: optimizerName(body),
+    ...runFacts(loop, scope, modelName(loop, scope), rangeArgs),
     stringLines: [...stringLines].sort((a, b) => a - b),
   };
 }
@@ -180,6 +189,81 @@ function optimizerName(body: SyntaxNode): string | undefined {
   return name && /optim|opt$/i.test(name) ? name : undefined;
 }
 
+/** Calls that wrap or move a model rather than build it (`net = net.to(device)`, `net = nn.DataParallel(net)`). */
+const NOT_A_BUILDER = new Set([
+  'to',
+  'cuda',
+  'cpu',
+  'half',
+  'float',
+  'double',
+  'DataParallel',
+  'DistributedDataParallel',
+  'compile',
+  'train',
+  'eval',
+]);
+const CLASS_NAMES = /^(classes|class_names|CLASSES|CLASS_NAMES)$/;
+const CLASS_COUNT = /^(num_classes|n_classes|NUM_CLASSES|N_CLASSES)$/;
+const EPOCHS_NAME = /^(epochs|num_epochs|n_epochs|EPOCHS|NUM_EPOCHS|N_EPOCHS)$/;
+
+/**
+ * The run's name, classes and epochs as the script gives them, from the assignments visible at the
+ * loop (the module's and those of the loop's function, before it): `name` the class (or function)
+ * called to build the model variable, `classes` a class-name tuple or list (`classes = ('plane', …)`)
+ * else `range(num_classes)`, `epochs` the count of the loop's `range` else an epochs constant.
+ */
+function runFacts(
+  loop: SyntaxNode,
+  scope: SyntaxNode | undefined,
+  model: string | undefined,
+  rangeArgs: SyntaxNode[] | undefined,
+): Pick<TrainingLoop, 'modelClass' | 'classes' | 'epochs'> {
+  let root = loop;
+  while (root.parent) root = root.parent;
+  const visible = root
+    .descendantsOfType('assignment')
+    .filter((a) => a.startPosition.row < loop.startPosition.row)
+    .filter((a) => {
+      const f = enclosingFunction(a);
+      return f === undefined || (scope !== undefined && f.equals(scope));
+    });
+  const assigned = (name: RegExp, types: string[]) =>
+    visible.find((a) => name.test(a.childForFieldName('left')?.text ?? '') && types.includes(a.childForFieldName('right')?.type ?? ''));
+  let modelClass: string | undefined;
+  for (const a of visible) {
+    const right = a.childForFieldName('right');
+    if (!model || a.childForFieldName('left')?.text !== model || right?.type !== 'call') continue;
+    const callee = calleeName(right);
+    const args = right.childForFieldName('arguments')?.namedChildren ?? [];
+    if (callee && !NOT_A_BUILDER.has(callee) && !args.some((x) => x.text === model)) {
+      modelClass = callee;
+      break;
+    }
+  }
+  const names = assigned(CLASS_NAMES, ['tuple', 'list']);
+  const count = names ? undefined : assigned(CLASS_COUNT, ['integer']);
+  const classes = names ? names.childForFieldName('left')!.text : count ? `range(${count.childForFieldName('left')!.text})` : undefined;
+  const epochs = (rangeArgs && rangeCount(rangeArgs)) ?? assigned(EPOCHS_NAME, ['integer'])?.childForFieldName('left')?.text;
+  return { modelClass, classes, epochs };
+}
+
+/** How many passes `range(…)` makes, as a short expression: `n` of `range(n)`, `range(0, n)`, `range(1, n + 1)` and `range(s, s + n)`. */
+function rangeCount(args: SyntaxNode[]): string | undefined {
+  if (args.length === 1) return args[0].text;
+  if (args.length !== 2) return undefined;
+  const [from, to] = args;
+  if (from.text === '0') return to.text;
+  if (to.type === 'binary_operator' && to.childForFieldName('operator')?.text === '+') {
+    const [l, r] = [to.childForFieldName('left'), to.childForFieldName('right')];
+    if (l && r && l.text === from.text) return r.text;
+    if (l && r && r.text === from.text) return l.text;
+    if (l && r && from.text === '1' && r.text === '1') return l.text;
+  }
+  const simple = (n: SyntaxNode) => ['identifier', 'integer', 'attribute'].includes(n.type);
+  return simple(from) && simple(to) ? `${to.text} - ${from.text}` : undefined;
+}
+
 function enclosingFunction(node: SyntaxNode): SyntaxNode | undefined {
   for (let n = node.parent; n; n = n.parent) if (n.type === 'function_definition') return n;
   return undefined;
@@ -215,7 +299,10 @@ export interface LoopEdit {
 
 export const RECORDER_IMPORT = 'from cnn_slicer import Recorder';
 
-/** The recorder lines around `loop` of `text` (lines as `findRecorderSites` saw them); `name` is the run's model name. */
+/**
+ * The recorder lines around `loop` of `text` (lines as `findRecorderSites` saw them); the run is
+ * named after the model's class where the script builds it (`loop.modelClass`), else `name`.
+ */
 export function loopEdit(text: string, loop: TrainingLoop, name: string): LoopEdit {
   const lines = text.split(/\r?\n/);
   const eol = /\r\n/.test(text) ? '\r\n' : '\n';
@@ -232,7 +319,14 @@ export function loopEdit(text: string, loop: TrainingLoop, name: string): LoopEd
     { tabStop: 2, value: 'x_probe' },
     { text: ', ' },
     { tabStop: 3, value: 'y_probe' },
-    { text: `), name=${JSON.stringify(name)}${loop.optimizer ? `, optimizer=${loop.optimizer}` : ''}) as rec:${eol}` },
+    {
+      text:
+        `), name=${JSON.stringify(loop.modelClass ?? name)}` +
+        (loop.classes ? `, classes=${loop.classes}` : '') +
+        (loop.epochs ? `, epochs=${loop.epochs}` : '') +
+        (loop.optimizer ? `, optimizer=${loop.optimizer}` : '') +
+        `) as rec:${eol}`,
+    },
     { text: `${inner}rec.epoch(0)  # the model before training${eol}` },
   ];
   const body: string[] = [];

@@ -57,6 +57,7 @@ describe('Analyze CNN on a .py file', function () {
         return items.find((i) => i.action === 'run');
       },
       pickLoop: async () => assert.fail('no loop is asked when running'),
+      pickScript: async () => assert.fail('a script with a training loop is analyzed itself'),
       ask: async (message, detail, choices) => {
         asked.push({ message, detail, choices });
         return choices.find((c) => /Bundled/.test(c));
@@ -148,7 +149,7 @@ describe('Analyze CNN on a .py file', function () {
         '',
         'def fit(net, loader, epochs):',
         '    opt = torch.optim.Adam(net.parameters())',
-        '    with Recorder(net, probe=(x_probe, y_probe), name="train_plain", optimizer=opt) as rec:',
+        '    with Recorder(net, probe=(x_probe, y_probe), name="train_plain", epochs=epochs, optimizer=opt) as rec:',
         '        rec.epoch(0)  # the model before training',
         '        for epoch in range(epochs):',
         '            for x, y in loader:',

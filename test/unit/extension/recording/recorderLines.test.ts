@@ -64,7 +64,7 @@ describe('recorder lines', () => {
         '',
         'def train(model, loader, epochs):',
         '    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)',
-        '    with Recorder(model, probe=(x_probe, y_probe), name="net", optimizer=optimizer) as rec:',
+        '    with Recorder(model, probe=(x_probe, y_probe), name="net", epochs=epochs, optimizer=optimizer) as rec:',
         '        rec.epoch(0)  # the model before training',
         '        for epoch in range(epochs):',
         '            model.train()',
@@ -101,7 +101,7 @@ describe('recorder lines', () => {
       [
         '"""Trains."""',
         'from cnn_slicer import Recorder',
-        'with Recorder(net, probe=(x_probe, y_probe), name="my \\"net\\"") as rec:',
+        'with Recorder(net, probe=(x_probe, y_probe), name="my \\"net\\"", epochs=n) as rec:',
         '\trec.epoch(0)  # the model before training',
         '\tfor ep in range(1, n + 1):',
         '\t\tnet.train()',
@@ -154,5 +154,68 @@ describe('recorder lines', () => {
     assert.equal(sites.existingRecorder, 44);
     assert.equal(sites.loops[0].text, 'for epoch in range(1, epochs + 1):');
     assert.deepEqual(sites.loops[0].epochAfter, { text: 'epoch', guess: false });
+  });
+
+  it('names the run after the model class and passes classes= and epochs= on a kuangliu-style main.py (test/fixtures/python-models/cifar-project)', () => {
+    const text = readFileSync(join(root, 'test/fixtures/python-models/cifar-project/main.py'), 'utf8');
+    const sites = findRecorderSites(text, parser);
+    const loop = sites.loops[0];
+    assert.equal(loop.text, 'for epoch in range(start_epoch, start_epoch+200):');
+    // `net = ResNet18()`, not `net = net.to(device)`; the commented `# net = VGG('VGG19')` is no code.
+    assert.deepEqual([loop.model, loop.modelClass, loop.classes, loop.epochs], ['net', 'ResNet18', 'classes', '200']);
+    const out = applyRecorderLines(text, importLineFor(sites, loop), loopEdit(text, loop, 'main'));
+    const lines = out.trimEnd().split('\n');
+    const at = lines.indexOf('for epoch in range(start_epoch, start_epoch+200):');
+    assert.equal(at, -1, 'the loop moved one level in');
+    assert.deepEqual(lines.slice(-7), [
+      'with Recorder(net, probe=(x_probe, y_probe), name="ResNet18", classes=classes, epochs=200) as rec:',
+      '    rec.epoch(0)  # the model before training',
+      '    for epoch in range(start_epoch, start_epoch+200):',
+      '        train(epoch)',
+      '        test(epoch)',
+      '        scheduler.step()',
+      '        rec.epoch(epoch + 1)',
+    ]);
+    assert.ok(lines.includes('from cnn_slicer import Recorder'));
+  });
+
+  it('reads the epochs and classes the script gives in its other forms, and leaves them out where it gives none', () => {
+    const facts = (body: string[]) => {
+      const loop = findRecorderSites(body.join('\n') + '\n', parser).loops[0];
+      return [loop.modelClass, loop.classes, loop.epochs];
+    };
+    const trainLoop = (head: string) => [head, '    model.train()', '    loss.backward()'];
+    assert.deepEqual(
+      facts([
+        'import torchvision',
+        'model = torchvision.models.resnet18()',
+        'model = nn.DataParallel(model)',
+        'NUM_CLASSES = 10',
+        'EPOCHS = 5',
+        ...trainLoop('for epoch in range(EPOCHS):'),
+      ]),
+      ['resnet18', 'range(NUM_CLASSES)', 'EPOCHS'],
+    );
+    assert.deepEqual(facts(['model = Net()', ...trainLoop('for epoch in range(1, args.epochs + 1):')]), ['Net', undefined, 'args.epochs']);
+    assert.deepEqual(facts(['model = Net()', ...trainLoop('for epoch in range(first, last):')]), ['Net', undefined, 'last - first']);
+    // A batch loop: the epochs constant; the class names of another function are not visible.
+    assert.deepEqual(
+      facts([
+        'def labels():',
+        '    classes = ["a", "b"]',
+        'num_epochs = 3',
+        'def fit(model, loader):',
+        '    for x, y in loader:',
+        '        model.train()',
+        '        loss.backward()',
+      ]),
+      [undefined, undefined, 'num_epochs'],
+    );
+    // A model built after the loop, a wrapper only, a step range: nothing guessed.
+    assert.deepEqual(facts(['model = model.cuda()', ...trainLoop('for epoch in range(0, n, 2):'), 'model = Net()']), [
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });
