@@ -171,19 +171,25 @@ export interface GroupedFinding {
   related: { line: number; column: number; message: string }[];
 }
 
+/** "channel" or "channels" for a count. */
+const channelWord =
+  (l10n: L10n) =>
+  (n: number): string =>
+    n === 1 ? l10n.t('channel') : l10n.t('channels');
+
 /** What a group's layers found, and how much each ("2–62 pairs each"): the kind's words and each finding's count. */
-function groupWords(kind: FindingKind, l10n: L10n): { what: string; count?: (f: Finding) => number; unit?: string } {
+function groupWords(kind: FindingKind, l10n: L10n): { what: string; count?: (f: Finding) => number; unit?: (n: number) => string } {
   switch (kind) {
     case 'near-duplicate-channels':
       return {
         what: l10n.t('near-duplicate pairs'),
         count: (f) => (typeof f.evidence.nearDuplicatePairs === 'number' ? f.evidence.nearDuplicatePairs : 0),
-        unit: l10n.t('pairs'),
+        unit: (n) => (n === 1 ? l10n.t('pair') : l10n.t('pairs')),
       };
     case 'dead-channels':
-      return { what: l10n.t('dead channels'), count: countOf, unit: l10n.t('channels') };
+      return { what: l10n.t('dead channels'), count: countOf, unit: channelWord(l10n) };
     case 'uninformative-channels':
-      return { what: l10n.t('uninformative channels'), count: countOf, unit: l10n.t('channels') };
+      return { what: l10n.t('uninformative channels'), count: countOf, unit: channelWord(l10n) };
     default:
       return { what: shortLabel(kind, l10n) };
   }
@@ -222,7 +228,7 @@ export function groupFindings(
     if (words.count) {
       const counts = sorted.map((p) => words.count!(p.finding));
       const [lo, hi] = [Math.min(...counts), Math.max(...counts)];
-      each = l10n.t(', {0} {1} each', lo === hi ? String(lo) : `${lo}–${hi}`, words.unit ?? '');
+      each = l10n.t(', {0} {1} each', lo === hi ? String(lo) : `${lo}–${hi}`, words.unit?.(hi) ?? '');
     }
     return {
       line: first.line,
