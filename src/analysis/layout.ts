@@ -21,6 +21,18 @@ export function channelsOf(outputShape: readonly number[], dataFormat?: DataForm
   return dataFormat === 'channelsFirst' ? outputShape[0] : outputShape[outputShape.length - 1];
 }
 
+/**
+ * The values in one channel of a layer output shape (without batch): the product of the spatial
+ * axes (`shape.slice(1)` channels first, `shape.slice(0, -1)` channels last), and a vector's width
+ * (one channel of `shape[0]` units).
+ */
+export function unitsPerChannelOf(outputShape: readonly number[], dataFormat?: DataFormat): number {
+  if (outputShape.length === 0) return 0;
+  if (outputShape.length === 1) return outputShape[0];
+  const spatial = dataFormat === 'channelsFirst' ? outputShape.slice(1) : outputShape.slice(0, -1);
+  return spatial.reduce((a, b) => a * b, 1);
+}
+
 /** A batch of layer outputs: element (n, p, c) sits at `((n * units) + p) * channels + c`. */
 export interface LayerActivations {
   /** Number of inputs `N`. */
