@@ -2,7 +2,7 @@
 // focus with `layers`): a small-multiples row, one cell per layer in order, each with its mean
 // channel entropy and its share of the ceiling log2(values per channel), capped by log2 of the bins.
 // The host is the real WebviewBridge in front of the real analysis service; the known answers are
-// the fixture run's recorded metrics.
+// the fixture run's recorded metrics. The Query view's layer table shows the same shares.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,7 +11,7 @@ import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import { formatBitsOfCeiling } from '../../src/contract/format';
 import type { Focus } from '../../src/contract/webviewProtocol';
 import { parseHostMessage } from '../../src/contract/webviewProtocol';
-import { browserFixture, closeChecked, screenshot, stubVsCodeApi, useBrowser, writePage } from './harness';
+import { browserFixture, closeChecked, openView, screenshot, showArchitectureTable, stubVsCodeApi, useBrowser, writePage } from './harness';
 
 describe('browser: the Layer view on the layers of one definition', function () {
   const browser = useBrowser(this);
@@ -78,6 +78,17 @@ describe('browser: the Layer view on the layers of one definition', function () 
     // Closing the row leaves the Layer view as it was.
     await page.click('button[aria-label="Close the layers of one definition"]');
     await page.waitForSelector('[data-testid=instances-row]', { state: 'detached' });
+    // The Query view's layer table compares the layers' channel entropies with their shares of the ceiling too.
+    await openView(page, 'query');
+    await showArchitectureTable(page);
+    const cell = page.locator('table.architecture tr[data-layer="4"] [data-testid=channel-entropy-cell]');
+    await page.waitForFunction(
+      () =>
+        /bits/.test(document.querySelector('table.architecture tr[data-layer="4"] [data-testid=channel-entropy-cell]')?.textContent ?? ''),
+      undefined,
+      { timeout: 60_000 },
+    );
+    assert.equal(await cell.textContent(), formatBitsOfCeiling(recordedMean(f.runFolder, 4), 4));
     bridge.dispose();
     await closeChecked(page, problems);
   });
