@@ -184,6 +184,8 @@ export function applyFocus(ui: UiState, focus: Focus | undefined): UiState {
   // Layer view follows the cursor as the other views do; a pick in the panel wins until the next focus.
   const pair = focus.pair ?? (typeof focus.layer === 'number' ? pairEndingAt(focus.layer) : undefined);
   if (pair) views['layer.pair'] = { base: ui.slice.layers.join(','), i: pair[0], j: pair[1] };
+  // The layers of one definition (a lens standing for several), shown in the Layer view's row (InstancesCard.tsx).
+  if (focus.layers) views['layer.instances'] = [...focus.layers];
   // The Information view's estimator (InformationView.tsx: 'information.estimator'), as if picked there.
   if (focus.estimator) views['information.estimator'] = focus.estimator;
   if (focus.open === 'epochStrip') {

@@ -64,3 +64,25 @@ export function formatPercent(value: number | null | undefined, o: { sign?: bool
   const text = `${rounded.toFixed(1).replace('-', '−')}%`;
   return o.sign && rounded >= 0 ? `+${text}` : text;
 }
+
+/**
+ * The most intra-sample entropy a channel of `units` values can have with `bins` histogram bins
+ * (docs/estimators.md, "Intra-sample entropy"): `min(log2 units, log2 bins)` bits. A 4×4 map reaches
+ * at most 4 bits, a 1×1 map 0: a deep layer's lower entropy is partly its smaller maps.
+ */
+export function intraSampleCeiling(units: number, bins: number): number {
+  if (!(units >= 1) || !(bins >= 1)) return 0;
+  return Math.min(Math.log2(units), Math.log2(bins));
+}
+
+/**
+ * An intra-sample entropy with its share of the ceiling, "2.90 bits · 72% of 4.0"; with a ceiling
+ * of 0 (one value per channel) "1 value per channel: no spatial entropy", never "0.00 bits"; an
+ * undefined value is "undefined".
+ */
+export function formatBitsOfCeiling(bits: number | null | undefined, ceiling: number, format: BitsFormat = {}): string {
+  if (!(ceiling > 0)) return '1 value per channel: no spatial entropy';
+  if (bits === null || bits === undefined || !Number.isFinite(bits)) return formatBits(bits, format);
+  const share = Math.round((100 * Math.max(0, bits)) / ceiling);
+  return `${formatBits(bits, { ...format, unit: true })} · ${share}% of ${ceiling.toFixed(1)}`;
+}

@@ -48,6 +48,8 @@ const BoundedString = v.pipe(v.string(), v.maxLength(MAX_STRING_LENGTH));
 const ProtocolVersion = v.pipe(Index, v.minValue(1));
 const Theme = v.picklist(THEMES);
 const View = v.picklist(VIEW_IDS);
+/** Most layers one focus names (a definition's instances): a deep model's block line stands for a few dozen. */
+export const MAX_FOCUS_LAYERS = 256;
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /**
@@ -66,6 +68,11 @@ const FocusSchema = v.object({
   open: v.optional(v.picklist(['epochStrip'])),
   /** The Information view's plane estimator to show (a finding about the binned estimator's saturation). */
   estimator: v.optional(v.picklist(['pairwise', 'binned'])),
+  /**
+   * Several layers the Layer view shows side by side in a small-multiples row: the instances of one
+   * definition (a ResNet block's `conv1` line is `layer1.0.conv1` … `layer4.1.conv1`), from its lens.
+   */
+  layers: v.optional(v.pipe(v.array(Index), v.minLength(1), v.maxLength(MAX_FOCUS_LAYERS))),
 });
 export type Focus = v.InferOutput<typeof FocusSchema>;
 

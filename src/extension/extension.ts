@@ -96,6 +96,8 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
     runFindings,
     // Lenses and hovers name a run as the tree and the panel tabs do.
     (run) => labels.labelOf(run),
+    // The lens of a definition standing for several layers: the Layer view on all of them.
+    (runFolder, layers) => panels.open(runFolder, { view: 'layer', layer: layers[0], layers }),
   );
   context.subscriptions.push(
     sourceSites,

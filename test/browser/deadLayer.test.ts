@@ -48,7 +48,7 @@ describe('browser: a dead layer in the Query view', function () {
       );
       assert.equal(await r.locator('[data-testid=ceiling-mark]').count(), 0, name);
     }
-    assert.match((await row('conv').locator('td:nth-child(6)').textContent()) ?? '', /^\d+\.\d{3} bits/);
+    assert.match((await row('conv').locator('td:nth-child(7)').textContent()) ?? '', /^\d+\.\d{3} bits/);
     await screenshot(page, 'query-dead-layer');
     await closeChecked(page, problems);
   });

@@ -32,7 +32,10 @@ describe('browser: Query view', function () {
       assert.equal(rows[i][4], l.parameters.toLocaleString('en-US'));
       // The inter-sample entropy column is filled from the recorded summary, in bits (marked when
       // at its ceiling log2(N(N−1))).
-      assert.match(rows[i][5], /^\d+\.\d{3} bits( at ceiling \(\d+\.\d{3} bits\))?$|^undefined$/);
+      // The mean channel entropy with its share of the intra-sample ceiling (none for the input).
+      if (l.index === 0) assert.equal(rows[i][5], '');
+      else assert.match(rows[i][5], /^\d+\.\d{3} bits · \d+% of \d\.\d$/);
+      assert.match(rows[i][6], /^\d+\.\d{3} bits( at ceiling \(\d+\.\d{3} bits\))?$|^undefined$/);
     });
     await screenshot(page, 'query-view');
     await closeChecked(page, problems);

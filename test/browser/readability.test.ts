@@ -309,7 +309,7 @@ describe('browser: readability of the views', function () {
     await showArchitectureTable(page);
     const ceiling = Math.log2(f.manifest.probe.size * (f.manifest.probe.size - 1));
     const cells = await page.$$eval('table.architecture tbody tr', (trs) =>
-      trs.map((tr) => tr.querySelectorAll('td')[5]?.textContent ?? ''),
+      trs.map((tr) => tr.querySelectorAll('td')[6]?.textContent ?? ''),
     );
     const expectedMarks = cells.filter((t) => /^(\d+\.\d{3}) bits/.test(t) && Number(/^(\d+\.\d{3})/.exec(t)![1]) >= 0.97 * ceiling).length;
     assert.equal(await page.locator('table.architecture [data-testid=ceiling-mark]').count(), expectedMarks);

@@ -8,7 +8,9 @@
 import type { InterSampleUndefined } from '../../analysis/interSampleReasons';
 import type { LayerEpochMetrics, RunLayer, RunStatus } from '../../contract/runFormat';
 import { recordedInterSample } from '../../contract/queries/interSample';
-import { type BitsFormat, formatBits, formatShape } from '../../contract/format';
+import { type BitsFormat, formatBits, formatBitsOfCeiling, formatShape, intraSampleCeiling } from '../../contract/format';
+import { layerKind } from '../../contract/layerKinds';
+import { unitsPerChannelOf } from '../../analysis/layout';
 import { englishL10n, type L10n } from '../l10n';
 import { escapeMarkdown } from '../markdown';
 
@@ -46,6 +48,8 @@ export interface LayerHoverData {
   probeSize: number;
   /** The run was recorded from an older version of the file (sourcePosition.ts `recordedBeforeEdit`). */
   stale?: boolean;
+  /** The layer recorded just before it: the one a pass-through layer (BatchNorm) keeps the entropies of. */
+  before?: RunLayer;
 }
 
 /** Mean of a layer's channel entropies, over the channels where it is defined; undefined if none is. */
@@ -112,11 +116,81 @@ export function staleNotice(runFolder: string, runName: string, l10n: L10n = eng
   );
 }
 
-/** The Markdown of the hover for the layers defined at one place (several when a helper is called more than once). */
+/**
+ * The Markdown of the hover for the layers defined at one place: one layer's section, or for several
+ * (a block's line standing for each block's layer, a helper called more than once) a compact table
+ * of every one of them, never cut (VS Code scrolls a tall hover).
+ */
 export function hoverMarkdown(layers: readonly LayerHoverData[], l10n: L10n = englishL10n): string {
   const stale = layers.find((d) => d.stale);
-  const sections = layers.map((d) => layerSection(d, l10n)).join('\n\n---\n\n');
-  return stale ? `${staleNotice(stale.runFolder, stale.runName, l10n)}\n\n${sections}` : sections;
+  const body = layers.length === 1 ? layerSection(layers[0], l10n) : instancesTable(layers, l10n);
+  return stale ? `${staleNotice(stale.runFolder, stale.runName, l10n)}\n\n${body}` : body;
+}
+
+/** The ceiling of a layer's intra-sample entropy with `bins` bins: log2 of its values per channel, at most log2 bins. */
+function ceilingOf(layer: RunLayer, bins: number): number {
+  return intraSampleCeiling(unitsPerChannelOf(layer.outputShape, layer.dataFormat), bins);
+}
+
+/**
+ * The line of a layer that only passes each channel on by a per-channel affine map (BatchNorm: its
+ * layer kind passes channels on and rescales), so its entropies are those of the layer before it:
+ * intra-sample entropy is binned between each map's own minimum and maximum, which an affine map
+ * of the channel moves together. Undefined for any other layer (ReLU passes channels on but clips them).
+ */
+export function passesOnNote(layer: RunLayer, before: RunLayer | undefined, l10n: L10n = englishL10n): string | undefined {
+  const kind = layerKind(layer.className);
+  if (!kind.passesOn || !kind.rescales || !before) return undefined;
+  return l10n.t("{0} keeps each channel's entropy of {1}: per-channel affine map, not new evidence", layer.className, before.name);
+}
+
+/** Every layer of one definition, a row each: its shape, mean channel entropy and share of the ceiling, and its link. */
+function instancesTable(layers: readonly LayerHoverData[], l10n: L10n): string {
+  const d0 = layers[0];
+  const epoch =
+    d0.status === 'recording' && d0.plannedEpochs !== undefined
+      ? l10n.t('epoch {0} of {1}, recording', d0.epoch, d0.plannedEpochs)
+      : l10n.t('epoch {0}', d0.epoch);
+  const classes = [...new Set(layers.map((d) => d.layer.className))].join(', ');
+  const out: string[] = [];
+  out.push(
+    `**${escapeMarkdown(l10n.t('{0} layers', layers.length))}** · ${escapeMarkdown(classes)} · ${escapeMarkdown(epoch)} · ` +
+      escapeMarkdown(l10n.t('run {0}', d0.runName)),
+  );
+  out.push('');
+  out.push(`| ${l10n.t('layer')} | ${l10n.t('shape')} | ${l10n.t('mean entropy')} | ${l10n.t('share of ceiling')} |`);
+  out.push('|:--|:--|--:|:--|');
+  const notes: string[] = [];
+  for (const d of layers) {
+    const { layer } = d;
+    const open = commandUri('cnnSlicer.showEntropy', [d.runFolder, layer.index]);
+    const name = `[${escapeMarkdown(layer.name)}](${open} "${linkTitle(l10n.t('The channel view of this layer in run {0}', d.runName))}")`;
+    const ceiling = ceilingOf(layer, d.bins);
+    const mean = meanChannelBits(d.metrics);
+    const value = !(ceiling > 0) || mean === undefined ? '—' : formatBits(mean, EDITOR_BITS);
+    const share = !(ceiling > 0)
+      ? escapeMarkdown(l10n.t('1 value per channel: no spatial entropy'))
+      : mean === undefined
+        ? escapeMarkdown(l10n.t('not measured'))
+        : `${Math.round((100 * Math.max(0, mean)) / ceiling)}% ${escapeMarkdown(l10n.t('of {0}', ceiling.toFixed(1)))}`;
+    out.push(`| ${name} | ${escapeMarkdown(formatShape(layer.outputShape, layer.dataFormat))} | ${value} | ${share} |`);
+    const note = passesOnNote(layer, d.before, l10n);
+    if (note) notes.push(note);
+  }
+  out.push('');
+  out.push(
+    escapeMarkdown(
+      l10n.t(
+        "Mean channel entropy in bits; a channel of n values has at most log2 n bits (and at most log2 {0}, the bins), so a smaller map's lower entropy is not lost information.",
+        d0.bins,
+      ),
+    ),
+  );
+  for (const note of notes) {
+    out.push('');
+    out.push(escapeMarkdown(note));
+  }
+  return out.join('\n');
 }
 
 /**
@@ -161,6 +235,17 @@ export function notRecordedMarkdown(kind: string, runFolder: string, runName: st
 }
 
 /**
+ * The hover over a definition in a class the run's model never built (ResNet18 builds no
+ * `Bottleneck`): nothing was added or changed, the run simply has no layer of it.
+ */
+export function notUsedMarkdown(kind: string, className: string, runName: string, l10n: L10n = englishL10n): string {
+  return (
+    `**${escapeMarkdown(kind)}** · ${escapeMarkdown(l10n.t("not used by this run's model"))}\n\n` +
+    escapeMarkdown(l10n.t('No layer of run {0} came from class {1}: the model it recorded does not build one.', runName, className))
+  );
+}
+
+/**
  * The layer's recorded I(T;Y) (the pairwise estimator over all probe inputs, docs/estimators.md) as
  * one line, or undefined when the run recorded none (older runs did not record it).
  */
@@ -198,15 +283,42 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
   }
   out.push(links.join(' · '));
   out.push('');
+  const note = passesOnNote(layer, d.before, l10n);
+  if (note) {
+    out.push(escapeMarkdown(note));
+    out.push('');
+  }
+  const ceiling = ceilingOf(layer, d.bins);
+  if (metrics && !(ceiling > 0)) {
+    // One value per channel (a 1×1 map, a vector of 1): every channel's intra-sample entropy is 0 by
+    // construction, which says nothing about the channel; a table of zeros would read as "constant".
+    out.push(escapeMarkdown(l10n.t('1 value per channel: no spatial entropy (intra-sample entropy is 0 for any channel of one value).')));
+    out.push('');
+  } else if (metrics) {
+    out.push(
+      escapeMarkdown(
+        l10n.t(
+          'Mean channel entropy: {0} (the ceiling: log2 of {1} values per channel, at most log2 {2} bins)',
+          formatBitsOfCeiling(meanChannelBits(metrics), ceiling, EDITOR_BITS),
+          unitsPerChannelOf(layer.outputShape, layer.dataFormat),
+          d.bins,
+        ),
+      ),
+    );
+    out.push('');
+  }
   if (!metrics) {
     out.push(escapeMarkdown(l10n.t('No entropies of this layer were recorded at epoch {0}.', d.epoch)));
   } else {
     const channels = metrics.channelBits.length;
     const dead = new Set(metrics.deadChannels);
     const maxBits = Math.log2(Math.max(2, d.bins));
-    out.push(`| ${l10n.t('channel')} | ${l10n.t('entropy (bits)')} | | ${l10n.t('class spread')} |`);
-    out.push('|--:|--:|:--|:--|');
-    const rows = Math.min(channels, MAX_CHANNEL_ROWS);
+    if (ceiling > 0) {
+      out.push(`| ${l10n.t('channel')} | ${l10n.t('entropy (bits)')} | | ${l10n.t('class spread')} |`);
+      out.push('|--:|--:|:--|:--|');
+    }
+    // A layer of one value per channel has no table: its zeros are not the channels' (the line above says so).
+    const rows = ceiling > 0 ? Math.min(channels, MAX_CHANNEL_ROWS) : 0;
     for (let c = 0; c < rows; c++) {
       const v = metrics.channelBits[c];
       const value = v === null || !Number.isFinite(v) ? '—' : formatBits(v, EDITOR_BITS);
@@ -217,7 +329,7 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
     }
     out.push('');
     const notes: string[] = [];
-    if (channels > rows) notes.push(l10n.t('… {0} more channels', channels - rows));
+    if (ceiling > 0 && channels > rows) notes.push(l10n.t('… {0} more channels', channels - rows));
     if (dead.size) notes.push(l10n.t('{0} of {1} channels dead (0 for every probe input)', dead.size, channels));
     if (metrics.nonFiniteCount > 0) notes.push(l10n.t('{0} non-finite activations ignored', metrics.nonFiniteCount));
     if (notes.length) {

@@ -10,30 +10,29 @@
 // so lenses and hovers are instant.
 import * as vscode from 'vscode';
 import { sitesAt } from '../detection/layerMatching';
-import { formatBits } from '../../contract/format';
 import {
-  EDITOR_BITS,
   EPOCH_STRIP_COMMAND,
   HOVER_COMMANDS,
   hoverMarkdown,
   repeatedCallsNotice,
   meanChannelBits,
   notRecordedMarkdown,
+  notUsedMarkdown,
   ambiguousMarkdown,
   RECORD_AGAIN_COMMAND,
   staleNotice,
   type LayerHoverData,
 } from './hoverContent';
 import { pathKey, type SourceSites } from './sourceSites';
+import { definitionLens, SHOW_LAYERS_COMMAND, unusedClasses, type DefinitionInstance } from './definitionLens';
 import { layerSummary } from './findingsText';
 import type { RunFindings } from './runFindings';
 import type { RunRecord } from '../../run/store';
+import { MAX_FOCUS_LAYERS } from '../../contract/webviewProtocol';
 
 /** Debounce of the context key after edits, and of the cursor → panel link. */
 const CONTEXT_KEY_DELAY_MS = 300;
 const CURSOR_DELAY_MS = 200;
-/** Hover sections when a helper called many times defines many layers at one place. */
-const MAX_HOVER_LAYERS = 4;
 
 export const IS_MODEL_FILE_KEY = 'cnnSlicer.isModelFile';
 
@@ -62,6 +61,9 @@ export type SelectLayerOfModel = (modelFile: string, layer: number, layerClass: 
  */
 export type OpenEpochStrip = (runFolder: string, first: number, second: number) => Promise<void>;
 
+/** Opens the Layer view of a run on several layers side by side (RunPanels.open with a `layers` focus). */
+export type OpenLayers = (runFolder: string, layers: number[]) => Promise<void>;
+
 /** Hover Markdown trusted for exactly the commands of its own links (the user's names in it are escaped), with theme icons. */
 function trustedHover(text: string): vscode.MarkdownString {
   const markdown = new vscode.MarkdownString(text, true);
@@ -87,6 +89,8 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
     private readonly findings?: RunFindings,
     /** What a run is called in the tree and the panels ("#3", or the user's name): lenses and hovers say the same. */
     private readonly runName: (run: RunRecord) => Promise<string> = async (run) => run.manifest.id,
+    /** The lens of a definition standing for several layers opens the Layer view on all of them. */
+    private readonly openLayers?: OpenLayers,
   ) {
     // The lenses follow the runs (a new epoch changes their entropies, a new run their layers) and
     // the findings, which arrive after the lenses are first drawn.
@@ -110,6 +114,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
       // The lens and hover links of a run recorded before the last edit, and of a layer added since.
       vscode.commands.registerCommand(RECORD_AGAIN_COMMAND, (runFolder: unknown) => this.recordAgain(runFolder)),
       vscode.commands.registerCommand(EPOCH_STRIP_COMMAND, (runFolder: unknown, layer: unknown) => this.epochStrip(runFolder, layer)),
+      vscode.commands.registerCommand(SHOW_LAYERS_COMMAND, (runFolder: unknown, layers: unknown) => this.showLayers(runFolder, layers)),
     );
     // The editor that is already open when the extension activates gets its key without waiting
     // for an event; deferred so activation itself only registers.
@@ -145,6 +150,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
         }),
       );
     }
+    const unused = run ? unusedClasses(info.sites) : new Set<string>();
     for (const site of info.sites) {
       const range = new vscode.Range(site.line, site.column, site.line, site.column);
       if (run && site.ambiguous) {
@@ -154,6 +160,17 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
             tooltip: vscode.l10n.t('Another definition could also be this layer of run {0}: click to record the model again', runName),
             command: RECORD_AGAIN_COMMAND,
             arguments: [run.folder],
+          }),
+        );
+        continue;
+      }
+      const owner = site.detected?.python?.owner;
+      if (run && site.layers.length === 0 && owner !== undefined && unused.has(owner)) {
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: `$(circle-slash) ${vscode.l10n.t("not used by this run's model")}`,
+            tooltip: vscode.l10n.t('No layer of run {0} came from class {1}: the model it recorded does not build one', runName, owner),
+            command: '',
           }),
         );
         continue;
@@ -184,32 +201,27 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
       const metrics = run.metrics[run.metrics.length - 1];
       // Asked once per run (cached), never per lens; absent until the service answered.
       const findings = this.findings?.cached(run)?.findings ?? [];
+      const instances: DefinitionInstance[] = [];
       for (const index of site.layers) {
         const layer = run.manifest.layers[index];
-        if (!layer) continue;
-        const mean = meanChannelBits(metrics?.layers.find((l) => l.layer === index));
-        // One definition that made several layers (a helper called twice) gets one lens per layer, named.
-        const label = site.layers.length > 1 ? layer.name : vscode.l10n.t('show entropy');
-        const summary = layerSummary(findings, index, vscode.l10n);
-        const title =
-          mean === undefined ? `$(pulse) ${label}` : `$(pulse) ${label} · ${vscode.l10n.t('{0} bits', formatBits(mean, EDITOR_BITS))}`;
-        const tooltip = vscode.l10n.t(
-          'Mean channel entropy of {0} ({1}, {2} channels) at epoch {3} of run {4}; click for its channel view',
-          layer.name,
-          layer.className,
-          layer.channels,
-          metrics?.epoch ?? 0,
-          runName,
-        );
-        lenses.push(
-          new vscode.CodeLens(range, {
-            title: summary ? `${title} · ${summary}` : title,
-            tooltip: summary ? `${tooltip}\n${vscode.l10n.t('Findings (see the Problems panel): {0}', summary)}` : tooltip,
-            command: 'cnnSlicer.showEntropy',
-            arguments: [run.folder, index],
-          }),
-        );
+        if (layer) instances.push({ layer, mean: meanChannelBits(metrics?.layers.find((l) => l.layer === index)) });
       }
+      if (!instances.length) continue;
+      // One lens per definition: a line that stands for several layers (a block's conv1 in each
+      // block) gives their count and range, and opens the Layer view on all of them.
+      const text = definitionLens(instances, { epoch: metrics?.epoch ?? 0, runName, bins: run.manifest.settings.bins }, vscode.l10n);
+      const summaries = instances.map((i) => layerSummary(findings, i.layer.index, vscode.l10n)).filter((x): x is string => !!x);
+      const summary = instances.length === 1 ? summaries[0] : undefined;
+      const title = `$(pulse) ${text.title}`;
+      const several = instances.length > 1;
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: summary ? `${title} · ${summary}` : title,
+          tooltip: summary ? `${text.tooltip}\n${vscode.l10n.t('Findings (see the Problems panel): {0}', summary)}` : text.tooltip,
+          command: several ? SHOW_LAYERS_COMMAND : 'cnnSlicer.showEntropy',
+          arguments: several ? [run.folder, instances.map((i) => i.layer.index)] : [run.folder, instances[0].layer.index],
+        }),
+      );
     }
     return lenses;
   }
@@ -229,13 +241,18 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
       const added = here.find((s) => s.detected);
       if (!added?.detected) return undefined;
       const kind = added.detected.factory ?? added.detected.className ?? vscode.l10n.t('layer');
-      let text = (added.ambiguous ? ambiguousMarkdown : notRecordedMarkdown)(kind, run.folder, runName, vscode.l10n);
+      const owner = added.detected.python?.owner;
+      let text =
+        !added.ambiguous && owner !== undefined && unusedClasses(info.sites).has(owner)
+          ? notUsedMarkdown(kind, owner, runName, vscode.l10n)
+          : (added.ambiguous ? ambiguousMarkdown : notRecordedMarkdown)(kind, run.folder, runName, vscode.l10n);
       if (info.stale) text = `${staleNotice(run.folder, runName, vscode.l10n)}\n\n${text}`;
       return new vscode.Hover(trustedHover(text), new vscode.Range(added.line, added.column, added.endLine, added.endColumn));
     }
     const metrics = run.metrics[run.metrics.length - 1];
     const data: LayerHoverData[] = [];
-    for (const index of sites.flatMap((s) => s.layers).slice(0, MAX_HOVER_LAYERS)) {
+    // Every layer of the definition: the hover's table has a row each and VS Code scrolls a tall hover.
+    for (const index of sites.flatMap((s) => s.layers)) {
       const layer = run.manifest.layers[index];
       if (!layer) continue;
       const layerMetrics = metrics?.layers.find((l) => l.layer === index);
@@ -250,6 +267,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
         bins: run.manifest.settings.bins,
         probeSize: run.manifest.probe.size,
         stale: info.stale,
+        ...(index > 0 && run.manifest.layers[index - 1] ? { before: run.manifest.layers[index - 1] } : {}),
       });
     }
     if (!data.length) return undefined;
@@ -336,6 +354,19 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
     if (!this.openEpochStrip) throw new Error(vscode.l10n.t('the epoch strip cannot be opened from the editor in this window'));
     // The Layer view pairs two layers after the input: this one and the one before it, or the next for the first.
     await this.openEpochStrip(runFolder, Math.max(1, layer - 1), layer >= 2 ? layer : layer + 1);
+  }
+
+  /** The Layer view of a run on the layers of one definition, in a small-multiples row. */
+  private async showLayers(runFolder: unknown, layers: unknown): Promise<void> {
+    if (
+      typeof runFolder !== 'string' ||
+      !Array.isArray(layers) ||
+      !layers.length ||
+      !layers.every((l): l is number => typeof l === 'number' && Number.isInteger(l) && l >= 0)
+    )
+      throw new Error(vscode.l10n.t('showing several layers needs the folder of a run and layer indices'));
+    if (!this.openLayers) throw new Error(vscode.l10n.t('the Layer view cannot be opened from the editor in this window'));
+    await this.openLayers(runFolder, layers.slice(0, MAX_FOCUS_LAYERS));
   }
 
   dispose(): void {

@@ -335,4 +335,20 @@ describe('saved UI state', () => {
     assert.equal(parseHostMessage({ type: 'host/focus', focus: { pair: [2, -1] } }), undefined);
     assert.equal(parseHostMessage({ type: 'host/focus', focus: { open: 'everything' } }), undefined);
   });
+
+  it('puts the layers of one definition (a lens standing for several) in the Layer view, validated both ways', () => {
+    const before = defaultUiState(manifest);
+    const ui = applyFocus(before, { view: 'layer', layer: 1, layers: [1, 3] });
+    assert.equal(ui.tab, 'layer');
+    assert.deepEqual(ui.views['layer.instances'], [1, 3]);
+    // A later focus without layers (the editor cursor) leaves the row as it is.
+    assert.deepEqual(applyFocus(ui, { layer: 3 }).views['layer.instances'], [1, 3]);
+    assert.deepEqual(parseHostMessage({ type: 'host/focus', focus: { layers: [1, 3] } }), {
+      type: 'host/focus',
+      focus: { layers: [1, 3] },
+    });
+    assert.equal(parseHostMessage({ type: 'host/focus', focus: { layers: [] } }), undefined, 'no empty row');
+    assert.equal(parseHostMessage({ type: 'host/focus', focus: { layers: [1.5] } }), undefined);
+    assert.equal(parseHostMessage({ type: 'host/focus', focus: { layers: Array.from({ length: 257 }, (_, i) => i) } }), undefined);
+  });
 });

@@ -24,6 +24,7 @@ import { usePairEpochs } from './pairEpochs';
 import type { PairEpochs } from './pairEpochs';
 import { useScaleMatrices } from './scalePairs';
 import { StripsCard } from './StripsCard';
+import { InstancesCard } from './InstancesCard';
 import { holdsSubset } from '../../data';
 import { ReportSubsetNote } from '../query/ReportSubsetNote';
 
@@ -160,9 +161,20 @@ export function LayerView(): JSX.Element {
   if (!hasLayers) return <p class="status">This model has no layer after its input.</p>;
   const [strips, setStrips] = state.strips;
   const [custom, setCustom] = state.custom;
+  const [instances, setInstances] = state.instances;
   return (
     <>
       <LayerControls layerI={layerI} layerJ={layerJ} setPair={setPair} frame={frame} pairEpochs={pairEpochs} />
+      {hasEpochs && instances && instances.length > 0 && (
+        <InstancesCard
+          layers={instances}
+          epoch={epoch}
+          subset={slice.subset}
+          nameOf={nameOf}
+          onOpenPair={setPair}
+          onClose={() => setInstances(null)}
+        />
+      )}
       <ReportSubsetNote still="the feature maps show the sample inputs" />
       {!hasEpochs ? (
         <p class="status">No epoch is recorded yet.</p>

@@ -39,6 +39,9 @@ const StripsSchema = v.object({
 });
 export type StripsState = v.InferOutput<typeof StripsSchema>;
 
+/** The layers of one definition shown side by side (a lens's `layers` focus, state.tsx applyFocus); null: none. */
+const InstancesSchema = v.nullable(v.pipe(v.array(Index), v.maxLength(256)));
+
 export interface LayerViewState {
   pair: [PairState, (p: PairState) => void];
   sort: [HeatmapSort, (s: HeatmapSort) => void];
@@ -48,6 +51,7 @@ export interface LayerViewState {
   sortEpoch: [number | null, (e: number | null) => void];
   marks: [MarksState, (m: MarksState) => void];
   strips: [StripsState, (s: StripsState) => void];
+  instances: [number[] | null, (layers: number[] | null) => void];
 }
 
 /** Every persisted setting of the Layer view, each a [value, setter] pair. */
@@ -60,6 +64,7 @@ export function useLayerViewState(): LayerViewState {
     scale: useSchemaViewState('layer.scale', ScaleSchema, 'shared'),
     sortEpoch: useSchemaViewState('layer.sortEpoch', SortEpochSchema, null),
     marks: useSchemaViewState('layer.marks', MarksSchema, null),
+    instances: useSchemaViewState('layer.instances', InstancesSchema, null),
     strips: useSchemaViewState('layer.strips', StripsSchema, { epochOpen: false, depthOpen: false, epochs: null, depthBase: null }),
   };
 }

@@ -1,12 +1,14 @@
-// The Query view's layer table: every layer with its type, shape, channels, parameters and
-// inter-sample entropy at the shared epoch, and a checkbox that puts it in the draft slice.
+// The Query view's layer table: every layer with its type, shape, channels, parameters, mean channel
+// (intra-sample) entropy with its share of the ceiling, inter-sample entropy at the shared epoch, and
+// a checkbox that puts it in the draft slice.
 import type { JSX } from 'preact';
 import { queries } from '../../../src/contract/plan';
 import type { Draft } from '../../slice';
 import { shown, useApp, useQuery } from '../../state';
 import { LayerName } from '../../ui';
 import { CeilingMark, InterSampleValue } from './CeilingMark';
-import { formatShape } from '../../../src/contract/format';
+import { formatBitsOfCeiling, formatShape, intraSampleCeiling } from '../../../src/contract/format';
+import { unitsPerChannelOf } from '../../../src/analysis/layout';
 
 export function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) => void }): JSX.Element {
   const { manifest, ui, update } = useApp();
@@ -25,6 +27,9 @@ export function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) =>
           <th>Output shape</th>
           <th>Channels</th>
           <th>Parameters</th>
+          <th title="Mean of the channels' intra-sample entropies, and its share of the ceiling: a channel of n values has at most log2 n bits (and at most log2 of the bins), so a smaller map's lower entropy is not lost information">
+            Channel H (epoch {ui.epoch})
+          </th>
           <th>Inter-sample H (epoch {ui.epoch})</th>
           <th>In slice</th>
         </tr>
@@ -45,6 +50,7 @@ export function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) =>
             <td>{formatShape(l.outputShape, l.dataFormat)}</td>
             <td>{l.channels}</td>
             <td>{l.parameters.toLocaleString('en-US')}</td>
+            <td data-testid="channel-entropy-cell">{l.index > 0 && <ChannelEntropyCell layer={l.index} />}</td>
             <td>
               <InterSampleCell layer={l.index} />
             </td>
@@ -69,11 +75,30 @@ export function ArchitectureTable(props: { draft: Draft; setDraft: (d: Draft) =>
             classes
           </td>
           <td>{totalParams.toLocaleString('en-US')}</td>
-          <td colSpan={2} />
+          <td colSpan={3} />
         </tr>
       </tfoot>
     </table>
   );
+}
+
+/** A layer's mean channel entropy at the shared epoch with its share of the ceiling ("2.92 bits · 73% of 4.0"). */
+function ChannelEntropyCell(props: { layer: number }): JSX.Element {
+  const { ui, manifest } = useApp();
+  const layer = manifest.layers[props.layer];
+  const ceiling = intraSampleCeiling(unitsPerChannelOf(layer.outputShape, layer.dataFormat), manifest.settings.bins);
+  const r = useQuery(ceiling > 0 ? queries.channelEntropies(props.layer, ui.epoch, { kind: 'all' }) : null, 'query');
+  if (!(ceiling > 0)) return <span class="muted">{formatBitsOfCeiling(0, ceiling)}</span>;
+  const a = shown(r);
+  if (r.status === 'error')
+    return (
+      <span class="warning" title={r.error.message}>
+        —
+      </span>
+    );
+  if (!a || a.layer !== props.layer || a.epoch !== ui.epoch) return <>…</>;
+  const finite = a.all.filter((v): v is number => v !== null && Number.isFinite(v));
+  return <>{finite.length ? formatBitsOfCeiling(finite.reduce((x, y) => x + y, 0) / finite.length, ceiling) : 'undefined'}</>;
 }
 
 function InterSampleCell(props: { layer: number }): JSX.Element {

@@ -169,11 +169,18 @@ describe("hover content: a layer's channel entropies from the run metrics", () =
     assert.equal(rows(md).length, 0);
   });
 
-  it('separates the layers made by one definition and reports an undefined inter-sample entropy', () => {
+  it('lists the layers made by one definition as a table, a row each with its link', () => {
     const second = { ...conv, index: 4, name: 'conv1_again' };
     const md = hoverMarkdown([data(metricsOf([1])), data(metricsOf([2], { interSampleBits: null }), { layer: second })]);
-    assert.equal(md.split('\n---\n').length, 2);
-    assert.match(md, /\*\*conv1\\_again\*\*/);
+    const tableRows = md.split('\n').filter((l) => l.startsWith('| ['));
+    assert.equal(tableRows.length, 2);
+    assert.match(tableRows[1], /\[conv1\\_again\]\(command:cnnSlicer\.showEntropy\?/);
+    // A 24×24 map with 32 bins: the ceiling is log2 32 = 5 bits; 2 bits is 40% of it.
+    assert.match(tableRows[1], /\| 2\.00 \| 40% of 5\\\.0 \|/);
+  });
+
+  it('reports an undefined inter-sample entropy', () => {
+    const md = hoverMarkdown([data(metricsOf([2], { interSampleBits: null }))]);
     assert.match(md, /Inter\\-sample entropy: undefined/);
   });
 
