@@ -7,12 +7,25 @@
 // cancelled by every new metrics line, and Problems stayed empty). A new epoch asks its own findings.
 import { hasErrorCode } from '../../analysis/errors';
 import type { Query } from '../../contract/queries';
+import { isPythonRun } from '../../contract/runFormat';
 import type { ClientQueryOptions } from '../../service/client';
 import type { RunRecord } from '../../run/store';
 
 /** A run's state as far as its findings go: a new epoch or a change of status asks again. */
 export function findingsStateKey(run: Pick<RunRecord, 'manifest'>): string {
   return `${run.manifest.status}\n${run.manifest.epochs.length}\n${run.manifest.epochs[run.manifest.epochs.length - 1] ?? ''}`;
+}
+
+/**
+ * Whether a run's findings can be asked now: it has a measured epoch, and it is no longer recording
+ * — or it is a PyTorch run, whose epochs are measured from their checkpoints by another process
+ * while the user's script trains on: the findings of its newest measured epoch are asked as soon as
+ * its measures land, not when the training ends (issue 66: half an hour on a ResNet18). A run the
+ * extension records itself (TensorFlow.js) is asked once it ends: its findings would compete with
+ * its own training for the cores.
+ */
+export function findingsAnswerable(run: Pick<RunRecord, 'manifest'>): boolean {
+  return run.manifest.epochs.length > 0 && (run.manifest.status !== 'recording' || isPythonRun(run.manifest));
 }
 
 /** The findings query of `run` at its newest measured epoch, and how it is asked; undefined for a run with no epoch. */

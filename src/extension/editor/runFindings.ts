@@ -1,15 +1,16 @@
 // The findings of recorded runs (query `findings`, asked of the analysis service through the
 // context's client), cached per run and per state of the run: the Problems panel and the CodeLens
-// read the same answer, asked once per run, never per lens. A run still recording is not asked
-// (its findings change with every epoch); a run that gains an epoch or ends is asked again, about
-// its newest epoch, without cancelling what was asked before (findingsRequest.ts).
+// read the same answer, asked once per run, never per lens. A TensorFlow.js run still recording is
+// not asked (its findings would compete with its training); a PyTorch run is asked about each
+// newest measured epoch as it lands (findingsAnswerable); a run that gains an epoch or ends is asked
+// again, about its newest epoch, without cancelling what was asked before (findingsRequest.ts).
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../run/store';
 import type { FindingsAnswer } from '../../contract/queries/findings';
 import type { Query } from '../../contract/queries';
 import type { ClientResult, ClientQueryOptions } from '../../service/client';
 import { CONFIGURATION_SECTION, readSettings } from '../settings';
-import { askFindingsAgain, findingsRequest, findingsStateKey } from './findingsRequest';
+import { askFindingsAgain, findingsAnswerable, findingsRequest, findingsStateKey } from './findingsRequest';
 
 /** What RunFindings asks through: the analysis client's `query` (a stand-in in tests). */
 export type AskFindings = (
@@ -52,9 +53,9 @@ export class RunFindings implements vscode.Disposable {
     });
   }
 
-  /** Whether a run's findings can be asked: it has an epoch and is no longer recording. */
+  /** Whether a run's findings can be asked (findingsAnswerable). */
   static answerable(run: RunRecord): boolean {
-    return run.manifest.epochs.length > 0 && run.manifest.status !== 'recording';
+    return findingsAnswerable(run);
   }
 
   /** The findings of `run` if they are here already; else undefined, and (once) asks for them. */

@@ -9,6 +9,7 @@ import { QueryError } from '../../../../src/contract/queries';
 import {
   askFindingsAgain,
   FINDINGS_ASKED_AGAIN,
+  findingsAnswerable,
   findingsRequest,
   findingsStateKey,
 } from '../../../../src/extension/editor/findingsRequest';
@@ -24,6 +25,17 @@ describe('extension/editor/findingsRequest: the findings of the newest epoch, ne
     assert.deepEqual(findingsRequest(run([0, 1, 2]))?.query, { kind: 'findings', epoch: 2 });
     assert.equal(findingsRequest(run([])), undefined);
     assert.equal(findingsRequest(run([0, 1]))?.options.view, undefined);
+  });
+
+  it('asks a PyTorch run about its measured epochs while it still trains; a TensorFlow.js run once it ends', () => {
+    const pytorch = (epochs: number[], status: 'completed' | 'recording') => ({
+      manifest: { ...run(epochs, status).manifest, checkpoint: { format: 'onnx' as const, file: 'model.onnx', opset: 17, producer: 'pytorch 1.13' } },
+    });
+    assert.equal(findingsAnswerable(pytorch([0, 1], 'recording')), true);
+    assert.equal(findingsAnswerable(pytorch([], 'recording')), false, 'no measured epoch yet');
+    assert.equal(findingsAnswerable(run([0, 1], 'recording')), false);
+    assert.equal(findingsAnswerable(run([0, 1], 'completed')), true);
+    assert.equal(findingsAnswerable(run([], 'completed')), false);
   });
 
   it('a new epoch or a new status is a new state; the same epochs read again are not', () => {
