@@ -132,7 +132,8 @@ export function presenceSource(data: DataSource, initial: Presence): PresenceSou
 /**
  * The view's part of the page, giving its cards a data source that follows whether it is on screen
  * (`presenceSource`). With tabs (`all` false) the view shown is on screen; with "All views" an
- * IntersectionObserver says when any of it is in the window. `data-presence` says where it stands.
+ * IntersectionObserver says when any of the view's part of the page (the element around this one,
+ * which draws no box of its own) is in the window. `data-presence` says where it stands.
  */
 export function ViewPresence(props: { all: boolean; children: ComponentChildren }): JSX.Element {
   const app = useContext(AppContext);
@@ -145,7 +146,7 @@ export function ViewPresence(props: { all: boolean; children: ComponentChildren 
   const wrapped = useMemo(() => presenceSource(app.data, presence), [app.data]);
   // Measured before the cards' effects ask anything, so the view on screen asks as such from its first query.
   useLayoutEffect(() => {
-    const box = ref.current?.getBoundingClientRect();
+    const box = ref.current?.parentElement?.getBoundingClientRect();
     if (props.all && box && box.bottom > 0 && box.top < window.innerHeight) {
       wrapped.setPresence('on');
       setPresence('on');
@@ -153,7 +154,8 @@ export function ViewPresence(props: { all: boolean; children: ComponentChildren 
   }, [props.all, wrapped]);
   useEffect(() => {
     if (!props.all) return setPresence('on');
-    const el = ref.current;
+    // The view's part of the page (its wrapper draws no box: `display: contents`).
+    const el = ref.current?.parentElement;
     if (!el || typeof IntersectionObserver !== 'function') return setPresence('on');
     const observer = new IntersectionObserver((seen) => {
       const on = seen.some((s) => s.isIntersecting);
