@@ -19,6 +19,7 @@ import { InformationView } from './views/information/InformationView';
 import type { CompareRun } from './views/compare/compareData';
 import { labelMeasuresAbsent } from '../src/contract/format';
 import { MountWhenNear } from './mountWhenNear';
+import { ViewPresence } from './viewPresence';
 
 /** Each view's component: a view declared in src/contract/views.ts without one here does not compile. */
 const VIEW_COMPONENTS: Record<ViewId, () => JSX.Element> = {
@@ -102,7 +103,9 @@ function Shell(props: { focusRequest?: { focus: Focus; at: number }; report?: Re
         >
           {all && <h2 class="view-title">{t.title}</h2>}
           <MountWhenNear eager={!all || t.id === ui.tab} what={t.title}>
-            <t.view />
+            <ViewPresence all={all}>
+              <t.view />
+            </ViewPresence>
           </MountWhenNear>
         </div>
       ))}

@@ -11,12 +11,22 @@ import { join, resolve } from 'node:path';
 import { RpcChannel } from '../rpc/channel';
 import { childProcessPort } from '../rpc/ports';
 import { AnswerOf, checkAnswer, Query, QueryError, QueryPriority } from '../contract/queries';
-import { SERVICE_PROTOCOL_VERSION, serviceConfigure, serviceHello, serviceQuery, serviceShutdown, toQueryError } from './protocol';
+import {
+  SERVICE_PROTOCOL_VERSION,
+  serviceConfigure,
+  serviceHello,
+  serviceQuery,
+  serviceShutdown,
+  serviceStanding,
+  toQueryError,
+} from './protocol';
 
 export interface ClientQueryOptions {
   view?: string;
   /** How soon the answer is needed: the service computes waiting queries on-screen first (default `visible`). */
   priority?: QueryPriority;
+  /** Who asks (a panel): `standing` puts its waiting queries behind the others'. */
+  asker?: string;
   signal?: AbortSignal;
   onProgress?: (fraction: number, message: string) => void;
 }
@@ -138,7 +148,13 @@ export class AnalysisClient {
     try {
       const r = await channel.request(
         serviceQuery,
-        { run, query, ...(options.view ? { view: options.view } : {}), ...(options.priority ? { priority: options.priority } : {}) },
+        {
+          run,
+          query,
+          ...(options.view ? { view: options.view } : {}),
+          ...(options.priority ? { priority: options.priority } : {}),
+          ...(options.asker ? { asker: options.asker } : {}),
+        },
         {
           signal: options.signal,
           onProgress: onProgress && ((p) => onProgress(p.fraction, p.message)),
@@ -150,6 +166,14 @@ export class AnalysisClient {
     } catch (e) {
       throw toQueryError(e);
     }
+  }
+
+  /**
+   * Puts the waiting queries of `asker` behind every other asker's (its panel is not the active
+   * one), or back. A service not started yet holds no query of it: nothing to tell.
+   */
+  standing(asker: string, behind: boolean): void {
+    this.channel?.notify(serviceStanding, { asker, behind });
   }
 
   /** Replaces the runs folders the service may read. */

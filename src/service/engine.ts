@@ -172,7 +172,7 @@ export class AnalysisEngine {
         const quick = isQuickSlice(query);
         if (this.queue.wouldWait(quick)) control.onProgress?.(0, `waiting for other queries (${this.queue.pending} already waiting)`);
         this.prepareFor(run);
-        release = await this.queue.acquire(control.priority, control.signal, quick);
+        release = await this.queue.acquire(control.priority, control.signal, quick, control.asker);
         control.onProgress?.(0, 'computing');
       }
       answer = (await dispatch(query, context)) as AnswerOf[Q['kind']];
@@ -188,6 +188,11 @@ export class AnalysisEngine {
     // Answers read from the summaries are cheap: only computed ones go to the disk cache.
     if (key && computed) run.cache.set(key, answer);
     return { answer, cached: false, ms: performance.now() - started };
+  }
+
+  /** Puts the queries of `asker` (a panel) behind every other asker's, or back (queryQueue.ts, `standBehind`). */
+  standBehind(asker: string, behind: boolean): void {
+    this.queue.standBehind(asker, behind);
   }
 
   /** Whether `query` would be answered from the run's answer cache (no computing). */

@@ -36,10 +36,21 @@ export const serviceQuery = defineRequest('query', {
     view: v.optional(v.string('"view" must be a string')),
     /** How soon the answer is needed (queries/priorities.ts, QUERY_PRIORITIES; default `visible`). */
     priority: v.optional(v.picklist(QUERY_PRIORITIES, `"priority" must be one of ${QUERY_PRIORITIES.join(', ')}`)),
+    /** Who asks (a panel): `standing` puts all its waiting queries behind the others'. */
+    asker: v.optional(v.pipe(v.string('"asker" must be a string'), v.maxLength(200))),
   }),
   result: v.object({ answer: AnswerSchema, cached: v.boolean(), ms: v.number() }),
   progress: v.object({ fraction: v.number(), message: v.string() }),
 });
+
+/**
+ * Puts the waiting queries of `asker` (a panel that is not the active one) behind every other
+ * asker's, whatever their priorities, or (`behind` false) back among them (queryQueue.ts).
+ */
+export const serviceStanding = defineNotification(
+  'standing',
+  v.object({ asker: v.pipe(v.string(), v.maxLength(200)), behind: v.boolean() }),
+);
 
 /** Replaces the folders whose runs may be read. */
 export const serviceConfigure = defineNotification('configure', v.object({ roots: v.array(v.string()) }));

@@ -32,6 +32,8 @@ export interface QueryControl {
   onProgress?: (fraction: number, message: string) => void;
   /** How soon the answer is needed: waiting queries are computed in this order (queryQueue.ts). */
   priority?: QueryPriority;
+  /** Who asked (a panel), for `AnalysisEngine.standBehind`. */
+  asker?: string;
 }
 
 /** The engine's shared parts a query uses: TensorFlow.js, the compute pool, kept activations, the forward worker. */

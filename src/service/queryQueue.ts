@@ -14,7 +14,10 @@ import { CancelledError } from '../compute/pool';
 import { QUERY_PRIORITIES, QueryPriority } from '../contract/queries';
 
 interface Waiter {
+  /** 2 × the priority's place in QUERY_PRIORITIES, + 1 for a long query. */
   rank: number;
+  /** Who asked (a panel): its queries go behind every other asker's while it stands behind (`standBehind`). */
+  asker?: string;
   seq: number;
   quick: boolean;
   start: (lane: Lane) => void;
@@ -27,6 +30,8 @@ export class QueryQueue {
   private quickRunning = 0;
   private seq = 0;
   private readonly waiting: Waiter[] = [];
+  /** The askers standing behind the others (a panel that is not the active one). */
+  private readonly behind = new Set<string>();
 
   constructor(
     private readonly slots: number,
@@ -59,7 +64,7 @@ export class QueryQueue {
    * whole probe set): shortest first gives most answers soonest, and a quick one delays a long
    * one by little. A quick query also takes a free quick slot when every shared slot is taken.
    */
-  acquire(priority: QueryPriority = 'visible', signal?: AbortSignal, quick = false): Promise<() => void> {
+  acquire(priority: QueryPriority = 'visible', signal?: AbortSignal, quick = false, asker?: string): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     const releaseOf = (lane: Lane) => {
       let released = false;
@@ -79,6 +84,7 @@ export class QueryQueue {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         rank: 2 * QUERY_PRIORITIES.indexOf(priority) + (quick ? 0 : 1),
+        asker,
         seq: this.seq++,
         quick,
         start: (taken) => {
@@ -92,15 +98,32 @@ export class QueryQueue {
         reject(new CancelledError());
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      // Kept sorted: by rank, then by arrival.
+      // Kept sorted: by standing and rank, then by arrival.
       let at = this.waiting.length;
-      while (
-        at > 0 &&
-        (this.waiting[at - 1].rank > waiter.rank || (this.waiting[at - 1].rank === waiter.rank && this.waiting[at - 1].seq > waiter.seq))
-      )
-        at--;
+      while (at > 0 && this.before(waiter, this.waiting[at - 1])) at--;
       this.waiting.splice(at, 0, waiter);
     });
+  }
+
+  /**
+   * Puts what `asker` waits for, and asks from now on, behind every other asker's queries (`behind`
+   * true: its panel is not the active one), whatever their priorities; or back among them. Queries
+   * already computing go on.
+   */
+  standBehind(asker: string, behind: boolean): void {
+    if (behind === this.behind.has(asker)) return;
+    if (behind) this.behind.add(asker);
+    else this.behind.delete(asker);
+    this.waiting.sort((a, b) => this.key(a) - this.key(b) || a.seq - b.seq);
+  }
+
+  /** A waiter's place: its rank, after every rank of the askers in front when its asker stands behind. */
+  private key(w: Waiter): number {
+    return (w.asker !== undefined && this.behind.has(w.asker) ? 2 * QUERY_PRIORITIES.length : 0) + w.rank;
+  }
+
+  private before(a: Waiter, b: Waiter): boolean {
+    return this.key(a) < this.key(b) || (this.key(a) === this.key(b) && a.seq < b.seq);
   }
 
   /** The lane a query would start in now: a shared slot first, else (quick only) a quick slot. */

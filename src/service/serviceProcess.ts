@@ -10,7 +10,7 @@ import { processPort } from '../rpc/ports';
 import { QueryError } from '../contract/queries';
 import { AnalysisEngine } from './engine';
 import { asQueryError } from './queryErrors';
-import { SERVICE_PROTOCOL_VERSION, serviceConfigure, serviceHello, serviceQuery, serviceShutdown } from './protocol';
+import { SERVICE_PROTOCOL_VERSION, serviceConfigure, serviceHello, serviceQuery, serviceShutdown, serviceStanding } from './protocol';
 
 function parseRoots(arg: string | undefined): string[] {
   try {
@@ -26,6 +26,8 @@ let engine = new AnalysisEngine({ roots: parseRoots(process.argv[2]), workers: w
 /** Queries being answered, with the view that asked each (a newer query from the same view replaces it). */
 const running = new Set<{ controller: AbortController; view?: string }>();
 const PROGRESS_INTERVAL_MS = 100;
+/** The askers standing behind the others (serviceStanding), told again to a new engine. */
+const behind = new Set<string>();
 const cancelled = () => new QueryError('cancelled', 'the query was cancelled (a newer one replaced it, or it was stopped)');
 
 const channel = new RpcChannel(processPort(), {
@@ -36,7 +38,7 @@ const channel = new RpcChannel(processPort(), {
   },
 });
 
-channel.onRequest(serviceQuery, async ({ run, query, view, priority }, { signal, progress }) => {
+channel.onRequest(serviceQuery, async ({ run, query, view, priority, asker }, { signal, progress }) => {
   if (view !== undefined) {
     for (const r of running) if (r.view === view) r.controller.abort();
   }
@@ -49,6 +51,7 @@ channel.onRequest(serviceQuery, async ({ run, query, view, priority }, { signal,
     const r = await engine.answer(run, query, {
       signal: controller.signal,
       priority,
+      asker,
       onProgress: (fraction, message) => {
         const now = performance.now();
         if (now - last < PROGRESS_INTERVAL_MS) return;
@@ -70,6 +73,13 @@ channel.onNotification(serviceConfigure, ({ roots }) => {
   for (const r of running) r.controller.abort();
   engine.close();
   engine = new AnalysisEngine({ roots, workers: workers() });
+  for (const asker of behind) engine.standBehind(asker, true);
+});
+
+channel.onNotification(serviceStanding, ({ asker, behind: back }) => {
+  if (back) behind.add(asker);
+  else behind.delete(asker);
+  engine.standBehind(asker, back);
 });
 
 channel.onNotification(serviceShutdown, () => {

@@ -142,6 +142,72 @@ describe('browser: the information plane at a glance', function () {
     await closeChecked(page, problems);
   });
 
+  it('labels only what fits on a plane of 67 layers, and a point of an unlabelled layer names it on hover', async () => {
+    // A ResNet18 run has 67 measured layers: the fixture's plane with layers added (copies of its
+    // own, under new names, at points spread over its range), most of them crowded together.
+    const data = await reportData();
+    const key = canonicalQuery({ kind: 'informationPlane', estimator: 'pairwise' });
+    const decoded = await decodeEntry(data.answers[key]);
+    assert.ok('answer' in decoded);
+    const a = decoded.answer as InformationPlaneAnswer;
+    const layers = [...data.manifest.layers];
+    const LAYERS = 67;
+    const extra = Array.from({ length: LAYERS - a.layers.length }, (_, k) => ({
+      ...layers[a.layers[k % a.layers.length].layer],
+      index: layers.length + k,
+      name: `layer${1 + (k % 4)}.${k % 2}.conv${1 + (k % 3)}_${k}`,
+    }));
+    const plane: InformationPlaneAnswer = {
+      ...a,
+      layers: [
+        ...a.layers,
+        ...extra.map((l, k) => ({
+          layer: l.index,
+          points: a.layers[k % a.layers.length].points.map((p) => ({
+            ...p,
+            ixt: p.ixt === null ? null : p.ixt * (0.6 + ((k * 37) % 40) / 100),
+            ity: p.ity === null ? null : p.ity * (0.6 + ((k * 53) % 40) / 100),
+          })),
+        })),
+      ],
+    };
+    assert.equal(plane.layers.length, LAYERS);
+    const deep: ReportData = {
+      ...data,
+      manifest: { ...data.manifest, layers: [...layers, ...extra] },
+      answers: { ...data.answers, [key]: { answer: plane } },
+    };
+    const file = writePage(join(tempDir('cnn-slicer-plane-'), 'deep.html'), { data: deep });
+    const { page, problems } = await openPage(browser(), file);
+    await openView(page, 'information');
+    await page.waitForSelector(`${PLANE}[data-estimator="pairwise"][data-trajectories="${LAYERS}"]`);
+    const labels = await rects(page, `${PLANE} text.ip-label`);
+    const notes = await rects(page, `${PLANE} text.ip-off-scale`);
+    assert.deepEqual(overlaps([...labels, ...notes]), [], 'no two labels overlap');
+    assert.ok(labels.length >= 3, `some layers are labelled (${labels.length})`);
+    assert.ok(labels.length < LAYERS, `not all 67 labels fit (${labels.length} drawn)`);
+    assert.equal(await page.$eval(PLANE, (svg) => Number(svg.getAttribute('data-labelled'))), labels.length);
+    // Every label names a different layer, and sits in its own trajectory.
+    const owners = await page.$$eval(`${PLANE} g.ip-trajectory:has(text.ip-label)`, (gs) => gs.map((g) => g.getAttribute('data-layer')));
+    assert.equal(new Set(owners).size, labels.length);
+    // An unlabelled layer's last point names the layer in its tooltip.
+    const unlabelled = await page.$$eval(`${PLANE} g.ip-trajectory:not(:has(text.ip-label))`, (gs) =>
+      gs.map((g) => Number(g.getAttribute('data-layer'))),
+    );
+    assert.equal(unlabelled.length, LAYERS - labels.length);
+    const layer = unlabelled[unlabelled.length - 1];
+    const point = page.locator(`${PLANE} g.ip-trajectory[data-layer="${layer}"] g.ip-point`).last();
+    await point.hover({ force: true });
+    const tip = page.locator('.tooltip');
+    await tip.waitFor({ state: 'visible' });
+    // The layer's label as the legend writes it.
+    const name = await page.$eval(`#panel-information .ip-layer-legend button[data-layer="${layer}"]`, (b) => b.textContent ?? '');
+    assert.ok(name.length > 0);
+    assert.ok(((await tip.textContent()) ?? '').startsWith(`${name} · epoch`), `the tooltip names ${name}: ${await tip.textContent()}`);
+    await screenshot(page, 'plane-67-layers');
+    await closeChecked(page, problems);
+  });
+
   it('names each ceiling once in a comparison, and keeps the labels of both runs apart', async () => {
     // The fixture's run twice: run B's capacity ceiling differs (a different probe size would), its H(S) is the same.
     const data = await reportData();

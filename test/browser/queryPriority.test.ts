@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { CapacityMatrixAnswer, Query, QueryPriority } from '../../src/contract/queries';
+import type { Page } from 'playwright-core';
 import type { RunManifest } from '../../src/contract/runFormat';
 import { defaultLayers } from '../../webview/state';
 import { PROTOCOL_VERSION } from '../../src/contract/webviewProtocol';
@@ -35,6 +36,7 @@ function matrix(manifest: RunManifest, layerI: number, layerJ: number, epoch: nu
 }
 
 interface Asked {
+  id: number;
   query: Query;
   priority: QueryPriority | undefined;
 }
@@ -47,7 +49,7 @@ describe('browser: the priority each view gives its queries', function () {
    * matrices, small multiples and channel entropies at any epoch; anything else is refused in place.
    * `done` says when the queries the test waits for have all been asked.
    */
-  async function openPanel(done: (asked: Asked[]) => boolean) {
+  async function openPanel(done: (asked: Asked[]) => boolean, hold: (q: Query) => boolean = () => false) {
     const f = await browserFixture();
     const manifest: RunManifest = { ...f.manifest, epochs: EPOCHS };
     const pageFile = writePage(join(f.dir, 'priority-panel.html'), { theme: 'light' });
@@ -56,6 +58,8 @@ describe('browser: the priority each view gives its queries', function () {
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
     const asked: Asked[] = [];
+    /** The ids of the queries the page cancelled. */
+    const cancelled = new Set<number>();
     let allAsked!: () => void;
     const finished = new Promise<void>((resolve) => (allAsked = resolve));
     const post = (m: unknown) =>
@@ -63,17 +67,20 @@ describe('browser: the priority each view gives its queries', function () {
     await page.exposeFunction('__cnnSlicerToHost', (text: string) => {
       const m = JSON.parse(text) as { type: string; id?: number; query?: Query; priority?: QueryPriority };
       if (m.type === 'webview/ready') post({ type: 'host/hello', protocolVersion: PROTOCOL_VERSION, theme: 'light', runId: manifest.id });
-      if (m.type !== 'webview/query' || !m.query) return;
-      asked.push({ query: m.query, priority: m.priority });
+      if (m.type === 'webview/cancel' && m.id !== undefined) cancelled.add(m.id);
+      if (m.type !== 'webview/query' || !m.query || m.id === undefined) return;
+      asked.push({ id: m.id, query: m.query, priority: m.priority });
+      if (done(asked)) allAsked();
+      // A held query waits, as one queued behind others in the service would.
+      if (hold(m.query)) return;
       const answer = answerOf(manifest, m.query);
       if (answer !== undefined) post({ type: 'host/answer', id: m.id, answer, cached: false, ms: 1 });
       else post({ type: 'host/error', id: m.id, code: 'unsupported', message: `the test host answers no ${m.query.kind} query` });
-      if (done(asked)) allAsked();
     });
     await stubVsCodeApi(page, { keepState: false });
     await page.goto(`file://${pageFile}`);
     await page.waitForSelector('.run-header');
-    return { page, manifest, asked, finished, problems };
+    return { page, manifest, asked, cancelled, finished, problems };
   }
 
   it('asks the capacity matrix on screen as visible, its neighbouring epochs as soon and the others as background', async () => {
@@ -136,6 +143,86 @@ describe('browser: the priority each view gives its queries', function () {
     );
     for (const kind of ['smallMultiples', 'run'])
       assert.equal(asked.find((a) => a.query.kind === kind)?.priority, 'visible', `the ${kind} answer is on screen`);
+    await closeChecked(page, problems);
+  });
+
+  /** The Channel view's own queries, which the host below holds (as a service busy with them would). */
+  const channelKinds = new Set<string>(['smallMultiples', 'channelEntropies']);
+  const isChannel = (q: Query) => channelKinds.has(q.kind);
+  const showAllViews = (page: Page) =>
+    page.evaluate(() => {
+      const box = document.querySelector('.run-tools vscode-checkbox') as HTMLInputElement;
+      box.checked = true;
+      box.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+
+  it('cancels the queries of the tab the user left, and the Layer view asks its own as visible', async () => {
+    const { page, asked, cancelled, problems } = await openPanel(() => false, isChannel);
+    await openView(page, 'channel');
+    await page.waitForFunction(() => document.querySelector('#panel-channel') !== null);
+    for (let i = 0; i < 50 && !asked.some((a) => isChannel(a.query)); i++) await page.waitForTimeout(100);
+    const waiting = asked.filter((a) => isChannel(a.query));
+    assert.ok(waiting.length > 0, 'the Channel view asked its queries');
+    const before = asked.length;
+    await openView(page, 'layer');
+    await page.waitForSelector('#panel-layer canvas.heatmap-canvas[data-drawn-epoch]');
+    for (let i = 0; i < 20 && !waiting.every((a) => cancelled.has(a.id)); i++) await page.waitForTimeout(100);
+    assert.deepEqual(
+      waiting.filter((a) => !cancelled.has(a.id)).map((a) => a.query.kind),
+      [],
+      'every query of the Channel view left is cancelled',
+    );
+    const layer = asked.slice(before).find((a) => a.query.kind === 'capacityMatrix');
+    assert.equal(layer?.priority, 'visible', 'the Layer view on screen asks as visible');
+    await closeChecked(page, problems);
+  });
+
+  it('with All views, cancels the queries of a view scrolled away, asks again as visible when it is back, and views drawn ahead ask as background', async () => {
+    const { page, asked, cancelled, problems } = await openPanel(() => false, isChannel);
+    await openView(page, 'channel');
+    for (let i = 0; i < 50 && !asked.some((a) => isChannel(a.query)); i++) await page.waitForTimeout(100);
+    const first = asked.filter((a) => isChannel(a.query));
+    assert.ok(first.length > 0 && first.every((a) => a.priority === 'visible' || a.priority === 'soon'), 'asked on screen');
+    // All five views one under the other: the Channel view, fourth, is below the window.
+    await showAllViews(page);
+    await page.waitForSelector('#panel-channel .view-presence[data-presence="left"]');
+    for (let i = 0; i < 20 && !first.every((a) => cancelled.has(a.id)); i++) await page.waitForTimeout(100);
+    assert.deepEqual(
+      first.filter((a) => !cancelled.has(a.id)).map((a) => a.query.kind),
+      [],
+      'the queries of the view scrolled away are cancelled',
+    );
+    const sinceAll = asked.length;
+    // The view at the top is on screen; whatever a view drawn ahead of scrolling asks waits behind it.
+    await page.waitForSelector('#panel-query .view-presence[data-presence="on"]');
+    await page.waitForTimeout(500);
+    for (const a of asked.slice(sinceAll)) {
+      if (isChannel(a.query)) assert.fail(`the Channel view, scrolled away, asked ${a.query.kind} while away`);
+    }
+    const presences = await page.$$eval('.view-presence', (els) =>
+      els.map((e) => `${e.closest<HTMLElement>('[data-view]')?.dataset.view} ${e.getAttribute('data-presence')}`),
+    );
+    for (const a of asked.slice(sinceAll))
+      if (a.query.kind === 'capacityMatrix' && presences.includes('layer ahead'))
+        assert.equal(a.priority, 'background', `the Layer view drawn ahead asks as background (${presences.join(', ')})`);
+    // Scrolled to, the Channel view asks what it waits for again, as visible.
+    const beforeBack = asked.length;
+    await page.$eval('#panel-channel', (el) => el.scrollIntoView());
+    await page.waitForSelector('#panel-channel .view-presence[data-presence="on"]');
+    for (let i = 0; i < 20 && !asked.slice(beforeBack).some((a) => isChannel(a.query)); i++) await page.waitForTimeout(100);
+    const again = asked.slice(beforeBack).filter((a) => a.query.kind === 'smallMultiples');
+    assert.ok(
+      again.length > 0,
+      `the Channel view asks again: ${asked
+        .slice(beforeBack)
+        .map((a) => a.query.kind)
+        .join(', ')}`,
+    );
+    assert.ok(
+      again.every((a) => a.priority === 'visible'),
+      again.map((a) => a.priority).join(', '),
+    );
+    await screenshot(page, 'query-priority-all-views');
     await closeChecked(page, problems);
   });
 });

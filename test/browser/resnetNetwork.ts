@@ -12,6 +12,73 @@ import type { ReportData } from '../../src/contract/reportCodec';
  * of about √channels channels, each target cluster's three edges from its input layers.
  */
 export function resnetNetwork(base: RunManifest): { manifest: RunManifest; answer: NetworkGraphAnswer } {
+  return syntheticNetwork(base, 'resnet-style', (add) => {
+    let at = add('input', 'InputLayer', 3, []);
+    at = add('stem_conv', 'Conv2D', 64, [at]);
+    at = add('stem_bn', 'BatchNormalization', 64, [at]);
+    at = add('stem_relu', 'ReLU', 64, [at]);
+    [64, 128, 256, 512].forEach((channels, b) => {
+      const block = `block${b + 1}`;
+      const entry = at;
+      let main = add(`${block}_conv_a`, 'Conv2D', channels, [entry]);
+      main = add(`${block}_bn_a`, 'BatchNormalization', channels, [main]);
+      main = add(`${block}_relu_a`, 'ReLU', channels, [main]);
+      main = add(`${block}_conv_b`, 'Conv2D', channels, [main]);
+      main = add(`${block}_bn_b`, 'BatchNormalization', channels, [main]);
+      let skip = entry;
+      if (b > 0) {
+        skip = add(`${block}_shortcut_conv`, 'Conv2D', channels, [entry]);
+        skip = add(`${block}_shortcut_bn`, 'BatchNormalization', channels, [skip]);
+      }
+      const sum = add(`${block}_add`, 'Add', channels, [main, skip], 'add');
+      at = add(`${block}_relu`, 'ReLU', channels, [sum]);
+    });
+    at = add('pool', 'GlobalAveragePooling2D', 1, [at]);
+    add('logits', 'Dense', 1, [at]);
+  });
+}
+
+/**
+ * A PyTorch ResNet18 as kuangliu/pytorch-cifar's `models/resnet.py` records it (issue 66): dotted
+ * module names (`layer1.0.conv1`, `layer2.0.shortcut.0`), two BasicBlocks per stage, 68 layers.
+ */
+export function resnet18Network(base: RunManifest): { manifest: RunManifest; answer: NetworkGraphAnswer } {
+  return syntheticNetwork(base, 'resnet18', (add) => {
+    let at = add('input', 'InputLayer', 3, []);
+    at = add('conv1', 'Conv2d', 64, [at]);
+    at = add('bn1', 'BatchNorm2d', 64, [at]);
+    at = add('relu', 'relu', 64, [at]);
+    [64, 128, 256, 512].forEach((channels, s) => {
+      for (const b of [0, 1]) {
+        const block = `layer${s + 1}.${b}`;
+        const entry = at;
+        let main = add(`${block}.conv1`, 'Conv2d', channels, [entry]);
+        main = add(`${block}.bn1`, 'BatchNorm2d', channels, [main]);
+        main = add(`${block}.relu`, 'relu', channels, [main]);
+        main = add(`${block}.conv2`, 'Conv2d', channels, [main]);
+        main = add(`${block}.bn2`, 'BatchNorm2d', channels, [main]);
+        let skip = entry;
+        if (s > 0 && b === 0) {
+          skip = add(`${block}.shortcut.0`, 'Conv2d', channels, [entry]);
+          skip = add(`${block}.shortcut.1`, 'BatchNorm2d', channels, [skip]);
+        }
+        const sum = add(`${block}.add`, 'add', channels, [main, skip], 'add');
+        at = add(`${block}.relu_1`, 'relu', channels, [sum]);
+      }
+    });
+    at = add('avg_pool2d', 'avg_pool2d', 1, [at]);
+    add('linear', 'Linear', 1, [at]);
+  });
+}
+
+type AddLayer = (name: string, className: string, channels: number, inputs: number[], merge?: string) => number;
+
+/** A network-graph answer for the layers `build` adds (see resnetNetwork's doc), with its manifest. */
+function syntheticNetwork(
+  base: RunManifest,
+  id: string,
+  build: (add: AddLayer) => void,
+): { manifest: RunManifest; answer: NetworkGraphAnswer } {
   const layers: RunLayer[] = [];
   const nodes: NetworkNode[] = [];
   const add = (name: string, className: string, channels: number, inputs: number[], merge?: string): number => {
@@ -30,28 +97,7 @@ export function resnetNetwork(base: RunManifest): { manifest: RunManifest; answe
     nodes.push({ layer: index, inputs, ...(merge ? { merge } : {}), clustered: channels > 1 && index > 0 });
     return index;
   };
-  let at = add('input', 'InputLayer', 3, []);
-  at = add('stem_conv', 'Conv2D', 64, [at]);
-  at = add('stem_bn', 'BatchNormalization', 64, [at]);
-  at = add('stem_relu', 'ReLU', 64, [at]);
-  [64, 128, 256, 512].forEach((channels, b) => {
-    const block = `block${b + 1}`;
-    const entry = at;
-    let main = add(`${block}_conv_a`, 'Conv2D', channels, [entry]);
-    main = add(`${block}_bn_a`, 'BatchNormalization', channels, [main]);
-    main = add(`${block}_relu_a`, 'ReLU', channels, [main]);
-    main = add(`${block}_conv_b`, 'Conv2D', channels, [main]);
-    main = add(`${block}_bn_b`, 'BatchNormalization', channels, [main]);
-    let skip = entry;
-    if (b > 0) {
-      skip = add(`${block}_shortcut_conv`, 'Conv2D', channels, [entry]);
-      skip = add(`${block}_shortcut_bn`, 'BatchNormalization', channels, [skip]);
-    }
-    const sum = add(`${block}_add`, 'Add', channels, [main, skip], 'add');
-    at = add(`${block}_relu`, 'ReLU', channels, [sum]);
-  });
-  at = add('pool', 'GlobalAveragePooling2D', 1, [at]);
-  add('logits', 'Dense', 1, [at]);
+  build(add);
 
   const classes = base.dataset.classNames.length;
   const clusters: NetworkCluster[] = [];
@@ -91,8 +137,8 @@ export function resnetNetwork(base: RunManifest): { manifest: RunManifest; answe
   }
   const manifest: RunManifest = {
     ...structuredClone(base),
-    id: 'resnet-style',
-    model: { ...base.model, name: 'resnet-style' },
+    id,
+    model: { ...base.model, name: id },
     layers,
     dataset: { ...base.dataset, inputShape: [32, 32, 3] },
   };
@@ -101,8 +147,11 @@ export function resnetNetwork(base: RunManifest): { manifest: RunManifest; answe
 }
 
 /** A report holding only the ResNet-style graph at its last epoch (see resnetNetwork), that epoch, the graph and its manifest. */
-export function resnetReport(base: RunManifest): { data: ReportData; last: number; manifest: RunManifest; answer: NetworkGraphAnswer } {
-  const { manifest, answer } = resnetNetwork(base);
+export function resnetReport(
+  base: RunManifest,
+  network: (base: RunManifest) => { manifest: RunManifest; answer: NetworkGraphAnswer } = resnetNetwork,
+): { data: ReportData; last: number; manifest: RunManifest; answer: NetworkGraphAnswer } {
+  const { manifest, answer } = network(base);
   const last = manifest.epochs[manifest.epochs.length - 1];
   const data: ReportData = {
     formatVersion: 1,

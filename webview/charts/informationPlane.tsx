@@ -167,7 +167,7 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
     tooltip.show(ev.clientX, ev.clientY, <PointTip label={t.label} point={p} estimator={text.name} />);
   const named = ceilingLayout(ceilings, x, y, width, props.ceilings, text);
   const plotBox = { x: M.left, y: M.top - 14, width: width - M.left - M.right + 18, height: height - M.bottom - M.top + 14 };
-  const labelAt = labelPositions(props.trajectories, x, y, plotBox, named.boxes);
+  const labelAt = labelPositions(props.trajectories, x, y, plotBox, named.boxes, props.highlight ?? undefined);
   const first = props.epochs[0];
   const last = props.epochs[props.epochs.length - 1];
   return (
@@ -179,6 +179,7 @@ export function InformationPlaneChart(props: InformationPlaneProps): JSX.Element
       aria-label={props.label}
       data-estimator={props.estimator}
       data-trajectories={props.trajectories.length}
+      data-labelled={labelAt.size}
       data-x-max={x.domain()[1]}
       data-y-max={y.domain()[1]}
     >

@@ -118,9 +118,11 @@ export const intersects = (a: Box, b: Box): boolean =>
 
 /**
  * Each trajectory's label near its last point, so that no two labels overlap and none covers an
- * obstacle (the ceilings' notes): a greedy pass, trajectories from the top of the chart down, each
- * taking the first free candidate from rings of positions around its point, nearest first. A label
- * further than a few pixels from its point gets a leader line.
+ * obstacle (the ceilings' notes) or a trajectory's end: a greedy pass, the trajectory `first` (the
+ * one picked) before the others, then from the top of the chart down, each taking the first free
+ * candidate from rings of positions around its point, nearest first. A label further than a few
+ * pixels from its point gets a leader line. A label with no free place is left out (a crowded
+ * chart: 67 layers of a ResNet): its trajectory has no entry, and its points' tooltips name it.
  */
 export function labelPositions(
   trajectories: readonly { key: string; label: string; points: InformationPlanePoint[] }[],
@@ -128,6 +130,7 @@ export function labelPositions(
   y: ScaleLinear<number, number>,
   bounds: Box,
   obstacles: readonly Box[] = [],
+  first?: string,
 ): Map<string, LabelPlacement> {
   const labelAt = new Map<string, LabelPlacement>();
   const placed: Box[] = [...obstacles];
@@ -138,7 +141,7 @@ export function labelPositions(
       return end ? { t, px: x(end.ixt as number), py: y(end.ity as number) } : undefined;
     })
     .filter((e) => e !== undefined)
-    .sort((a, b) => a.py - b.py || a.px - b.px);
+    .sort((a, b) => Number(b.t.key === first) - Number(a.t.key === first) || a.py - b.py || a.px - b.px);
   // The points themselves are obstacles too, so a label never hides a trajectory's end.
   for (const e of ends) placed.push({ x: e.px - 4, y: e.py - 4, width: 8, height: 8 });
   for (const { t, px, py } of ends) {
@@ -166,8 +169,9 @@ export function labelPositions(
         break;
       }
     }
-    // Nowhere free (a crowded small chart): beside the point, as before.
-    const box = best ?? { x: px + 6, y: py - h / 2, width: w, height: h };
+    // Nowhere free (a crowded chart): no label; the points' tooltips name the layer.
+    if (!best) continue;
+    const box = best;
     placed.push(box);
     const cx = Math.max(box.x, Math.min(px, box.x + w));
     const cy = Math.max(box.y, Math.min(py, box.y + h));

@@ -8,6 +8,7 @@ import { pixelRatio } from './primitives';
 import type { ChartTheme } from './common';
 import { classOrder, HEADER_HEIGHT } from './networkLayout';
 import type { Band, ClusterBox, NetworkLayout, NodeBox } from './networkLayout';
+import type { NetworkGroup } from './networkGroups';
 
 /** Space around the graph, px. */
 export const MARGIN = 12;
@@ -52,6 +53,25 @@ interface DrawInput {
   theme: ChartTheme;
   props: NetworkPicture;
   name: (layer: number) => string;
+  /** The groups drawn collapsed, by the layer whose node stands for each (networkGroups.ts). */
+  collapsed?: ReadonlyMap<number, NetworkGroup>;
+}
+
+/**
+ * A node's words as drawn: its title (merge sign and name; ▸ and the prefix for a collapsed group)
+ * and its detail (its channels when clustered, else its class, left out for a PyTorch function's
+ * layer named as its class, `avg_pool2d`; a collapsed group's number of layers).
+ */
+export function nodeWords(
+  node: { clustered: boolean; merge?: string },
+  layer: RunLayer | undefined,
+  name: string,
+  group?: NetworkGroup,
+): { title: string; detail: string } {
+  if (group) return { title: `▸ ${name}`, detail: ` (${group.members.length})` };
+  const merge = node.merge ? (node.merge === 'add' ? '⊕ ' : node.merge === 'concatenate' ? '∥ ' : '∘ ') : '';
+  const detail = !layer ? '' : node.clustered ? ` · ${layer.channels} ch` : layer.className === layer.name ? '' : ` · ${layer.className}`;
+  return { title: `${merge}${name}`, detail };
 }
 
 export function sizeCanvas(c: HTMLCanvasElement, width: number, height: number, zoom: number): CanvasRenderingContext2D | null {
@@ -124,8 +144,7 @@ export function drawNetwork(c: HTMLCanvasElement, d: DrawInput): DrawnSizes {
     ctx.lineWidth = focused ? 2 : 1;
     ctx.strokeRect(n.x + 0.5, n.y + 0.5, n.width - 1, n.height - 1);
     const layer = props.layers[n.layer];
-    const title = `${n.merge ? (n.merge === 'add' ? '⊕ ' : n.merge === 'concatenate' ? '∥ ' : '∘ ') : ''}${d.name(n.layer)}`;
-    const detail = layer ? (n.clustered ? ` · ${layer.channels} ch` : ` · ${layer.className}`) : '';
+    const { title, detail } = nodeWords(n, layer, d.name(n.layer), d.collapsed?.get(n.layer));
     ctx.fillStyle = theme.foreground;
     ctx.font = `600 ${fontSize}px ${theme.font}`;
     const titleY = n.clustered ? n.y + HEADER_HEIGHT / 2 + 1 : n.y + n.height / 2;

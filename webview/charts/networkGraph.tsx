@@ -3,18 +3,20 @@
 // every hover slow). A second canvas above it carries what changes on hover and under the keyboard
 // cursor, so moving the pointer never redraws the graph. Geometry: ./networkLayout.ts; drawing:
 // ./networkDraw.ts; pointer and keyboard: ./useNetworkInput.ts.
-import type { JSX } from 'preact';
+import type { JSX, RefObject } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { InputsAnswer, NetworkCluster, NetworkGraphAnswer } from '../../src/contract/queries';
 import { shortLayerName } from '../../src/contract/layerLabel';
 import { useTooltip } from './primitives';
 import { picturesByInput } from './cellInputs';
 import { useChartTheme, useWidth } from './common';
-import { bandPath, drawNetwork, drawOverlay, MARGIN } from './networkDraw';
+import { bandPath, drawNetwork, drawOverlay, MARGIN, nodeWords } from './networkDraw';
 import type { DrawnSizes, NetworkPicture } from './networkDraw';
 import { BAND_PX_PER_BIT, layoutNetwork } from './networkLayout';
-import type { ClusterBox, FitTo } from './networkLayout';
-import { BandTip, ClusterTip, NetworkSummary, NodeTip } from './networkTips';
+import type { ClusterBox, FitTo, NetworkLayout } from './networkLayout';
+import { BandTip, ClusterTip, GroupTip, NetworkSummary, NodeTip } from './networkTips';
+import { collapseNetwork, COLLAPSE_ABOVE, initialExpanded, namePrefixes, networkGroups } from './networkGroups';
+import type { NetworkGroup } from './networkGroups';
 import { cursorTarget, useNetworkKeyboard, useNetworkPointer } from './useNetworkInput';
 import type { NetworkHover } from './useNetworkInput';
 
@@ -59,15 +61,26 @@ const MIN_FIT_HEIGHT = 320;
  * The clustered nodes grow to fill the panel's width and the height given; when the graph is wider
  * than the panel and Auto zoom will shrink it (to 80 % or more), the height is fitted at that zoom.
  */
-function useNetworkLayout(answer: NetworkGraphAnswer, layers: NetworkPicture['layers'], fit: FitTo, name: (layer: number) => string) {
+function useNetworkLayout(
+  answer: NetworkGraphAnswer,
+  layers: NetworkPicture['layers'],
+  fit: FitTo,
+  name: (layer: number) => string,
+  collapsed: ReadonlyMap<number, NetworkGroup>,
+) {
   const { layout, layoutMs } = useMemo(() => {
     const started = performance.now();
-    const infos = layers.map((x) => ({ index: x.index, name: x.name, channels: x.channels, title: nodeTitle(answer, x, name) }));
+    const infos = layers.map((x) => ({
+      index: x.index,
+      name: x.name,
+      channels: x.channels,
+      title: nodeTitle(answer, x, name, collapsed.get(x.index)),
+    }));
     let l = layoutNetwork(answer, infos, fit);
     const shrink = fit.width / Math.max(1, l.width);
-    if (shrink < 1 && shrink >= AUTO_MIN_ZOOM) l = layoutNetwork(answer, infos, { width: fit.width, height: fit.height / shrink });
+    if (shrink < 1 && shrink >= autoMinZoom(collapsed)) l = layoutNetwork(answer, infos, { width: fit.width, height: fit.height / shrink });
     return { layout: l, layoutMs: performance.now() - started };
-    // `name` follows `layers`.
+    // `name` follows `layers`; `collapsed` follows `answer`.
   }, [answer, layers, fit.width, fit.height]);
   const paths = useMemo(() => layout.bands.map((b) => bandPath(b)), [layout]);
   // Clusters per node, top to bottom then left to right: the keyboard's order.
@@ -86,16 +99,63 @@ function useNetworkLayout(answer: NetworkGraphAnswer, layers: NetworkPicture['la
 
 /** Auto zoom fits the graph to the panel's width when that keeps it at this zoom or more. */
 const AUTO_MIN_ZOOM = 0.8;
+/** The same for a deep model's overview (some groups collapsed), which is there to fit the panel. */
+const OVERVIEW_MIN_ZOOM = 0.7;
+const autoMinZoom = (collapsed: ReadonlyMap<number, NetworkGroup>) => (collapsed.size > 0 ? OVERVIEW_MIN_ZOOM : AUTO_MIN_ZOOM);
 
-/** A node's title as drawn: its merge sign, its short name, and its channels (clustered) or class. */
-export function nodeTitle(answer: NetworkGraphAnswer, layer: NetworkPicture['layers'][number], name: (layer: number) => string): string {
+/** A node's title as drawn (nodeWords): its merge sign, its short name, and its channels (clustered) or class; a collapsed group's prefix and size. */
+export function nodeTitle(
+  answer: NetworkGraphAnswer,
+  layer: NetworkPicture['layers'][number],
+  name: (layer: number) => string,
+  group?: NetworkGroup,
+): string {
   const node = answer.nodes.find((n) => n.layer === layer.index);
-  const merge = node?.merge ? (node.merge === 'add' ? '⊕ ' : node.merge === 'concatenate' ? '∥ ' : '∘ ') : '';
-  return `${merge}${name(layer.index)}${node?.clustered ? ` · ${layer.channels} ch` : ` · ${layer.className}`}`;
+  const { title, detail } = nodeWords(node ?? { clustered: false }, layer, name(layer.index), group);
+  return title + detail;
+}
+
+/** A graph taller than the scroller opens on its first layer, not on the empty space above a branch. */
+function useOpenOnFirstLayer(scroller: RefObject<HTMLDivElement>, layout: NetworkLayout, zoom: number): void {
+  useEffect(() => {
+    const sc = scroller.current;
+    const first = layout.nodes[0];
+    if (!sc || !first || sc.scrollTop > 0) return;
+    const centre = (MARGIN + first.y + first.height / 2) * zoom;
+    if (centre > sc.clientHeight * 0.75) sc.scrollTop = centre - sc.clientHeight / 2;
+  }, [scroller, layout, zoom]);
+}
+
+/**
+ * The answer as drawn with its groups collapsed (networkGroups.ts): a deep model opens on its
+ * overview, its stages collapsed, each expandable; a shallow one opens whole.
+ */
+function useGroups(full: NetworkGraphAnswer, layers: NetworkPicture['layers']) {
+  const fullName = (layer: number) => layers[layer]?.name ?? `layer ${layer}`;
+  const [expanded, setExpanded] = useState<Set<string>>(() => initialExpanded(full, fullName));
+  // `fullName` follows `layers`.
+  const groups = useMemo(() => networkGroups(full.nodes, fullName), [full.nodes, layers]);
+  const { answer, collapsed } = useMemo(() => collapseNetwork(full, fullName, expanded), [full, layers, expanded]);
+  const expand = (prefix: string, open: boolean) =>
+    setExpanded((old) => {
+      const next = new Set(old);
+      if (open) next.add(prefix);
+      else next.delete(prefix);
+      return next;
+    });
+  /** Expands the group the layer's node stands for; false when it stands for no group. */
+  const open = (layer: number): boolean => {
+    const group = collapsed.get(layer);
+    if (group) expand(group.prefix, true);
+    return group !== undefined;
+  };
+  return { answer, collapsed, groups, expanded, expand, setExpanded, open };
 }
 
 export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
-  const { answer, layers, classNames } = props;
+  const { layers, classNames } = props;
+  const groups = useGroups(props.answer, layers);
+  const { answer, collapsed } = groups;
   const canvas = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
@@ -107,27 +167,30 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
   const wrap = useRef<HTMLDivElement>(null);
   const available = useWidth(wrap);
   const fitHeight = useFitHeight(props.heightFraction ?? 0.8);
-  const name = (layer: number) => {
-    const l = layers[layer];
-    return props.nameOf?.(layer) ?? (l ? shortLayerName(l, layers) : `layer ${layer}`);
-  };
+  const name = (layer: number) =>
+    collapsed.get(layer)?.prefix ?? props.nameOf?.(layer) ?? (layers[layer] ? shortLayerName(layers[layer], layers) : `layer ${layer}`);
   const { layout, layoutMs, paths, clustersOf } = useNetworkLayout(
     answer,
     layers,
     { width: Math.max(200, available - 2 - 2 * MARGIN), height: fitHeight },
     name,
+    collapsed,
   );
   const width = layout.width + 2 * MARGIN;
   const height = layout.height + 2 * MARGIN;
   const fit = Math.max(0.1, Math.min(1, (available - 2) / width));
-  const zoom = zoomChoice === 'fit' ? fit : zoomChoice === 'auto' ? (fit >= AUTO_MIN_ZOOM ? fit : 1) : Number(zoomChoice);
+  const zoom = zoomChoice === 'fit' ? fit : zoomChoice === 'auto' ? (fit >= autoMinZoom(collapsed) ? fit : 1) : Number(zoomChoice);
   const tip = (h: NetworkHover): JSX.Element | null => {
     if (h.cluster) return <ClusterTip cluster={h.cluster.cluster} layout={layout} name={name} classNames={classNames} />;
     if (h.band) return <BandTip band={h.band} name={name} answer={answer} />;
+    const group = h.node && collapsed.get(h.node.layer);
+    if (group) return <GroupTip group={group} layers={layers} />;
     if (h.node) return <NodeTip node={h.node} layers={layers} name={name} clusters={clustersOf.get(h.node.layer)?.length ?? 0} />;
     return null;
   };
-  const input = { layout, clustersOf, paths, zoom, tooltip, tip, name, onSelectCluster: props.onSelectCluster, onLayer: props.onLayer };
+  // A click or Enter on a collapsed group expands it; on a layer, goes to its source line.
+  const onLayer = (layer: number) => void (groups.open(layer) ? tooltip.hide() : props.onLayer?.(layer));
+  const input = { layout, clustersOf, paths, zoom, tooltip, tip, name, onSelectCluster: props.onSelectCluster, onLayer };
   const keys = useNetworkKeyboard({ ...input, scroller, canvas });
   const pointer = useNetworkPointer({ ...input, overlay, setCursor: keys.setCursor });
 
@@ -135,19 +198,12 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
     const c = canvas.current;
     if (!c) return;
     const started = performance.now();
-    setDrawn(drawNetwork(c, { layout, paths, width, height, zoom, theme, props, name }));
+    setDrawn(drawNetwork(c, { layout, paths, width, height, zoom, theme, props, name, collapsed }));
     setDrawMs(performance.now() - started);
     // `props` is read through its parts listed here; `name` follows `layers`.
   }, [layout, paths, width, height, zoom, theme, props.thumbnails, props.selected, props.focusedLayer, props.bins, classNames, layers]);
 
-  // A graph taller than the scroller opens on its first layer, not on the empty space above a branch.
-  useEffect(() => {
-    const sc = scroller.current;
-    const first = layout.nodes[0];
-    if (!sc || !first || sc.scrollTop > 0) return;
-    const centre = (MARGIN + first.y + first.height / 2) * zoom;
-    if (centre > sc.clientHeight * 0.75) sc.scrollTop = centre - sc.clientHeight / 2;
-  }, [layout, zoom]);
+  useOpenOnFirstLayer(scroller, layout, zoom);
 
   // The tooltip never outlives the graph (an epoch without a graph, another overview).
   useEffect(() => () => tooltip.hide(), [tooltip]);
@@ -163,6 +219,7 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
   return (
     <div class="network-graph" ref={wrap}>
       <ZoomPicker value={zoomChoice} zoom={zoom} onChange={setZoomChoice} />
+      <GroupPicker {...groups} nodes={props.answer.nodes.length} />
       <div class="network-scroll" ref={scroller} data-scroll-x>
         <div class="network-stack" style={{ width: `${width * zoom}px`, height: `${height * zoom}px` }}>
           <canvas
@@ -208,6 +265,61 @@ export function NetworkGraph(props: NetworkGraphProps): JSX.Element {
         {keys.announce}
       </p>
       <NetworkSummary layout={layout} name={name} />
+    </div>
+  );
+}
+
+/**
+ * The blocks of a deep model as buttons: each group drawn collapsed (▸, expands it) and each
+ * expanded group whose enclosing groups are expanded too (▾, collapses it), with expand and
+ * collapse all. The same as a click or Enter on a collapsed node, for a keyboard or a screen reader.
+ */
+function GroupPicker(props: {
+  groups: ReadonlyMap<string, NetworkGroup>;
+  expanded: ReadonlySet<string>;
+  collapsed: ReadonlyMap<number, NetworkGroup>;
+  expand: (prefix: string, open: boolean) => void;
+  setExpanded: (expanded: Set<string>) => void;
+  /** The graph's layer nodes, expanded: the picker shows above COLLAPSE_ABOVE, where the graph opens collapsed. */
+  nodes: number;
+}): JSX.Element | null {
+  if (props.nodes <= COLLAPSE_ABOVE || props.groups.size === 0) return null;
+  const open = [...props.groups.values()].filter(
+    (g) => props.expanded.has(g.prefix) && namePrefixes(g.prefix).every((p) => !props.groups.has(p) || props.expanded.has(p)),
+  );
+  const shut = [...props.collapsed.values()];
+  return (
+    <div class="network-groups" role="group" aria-label="Blocks of the network: expand or collapse">
+      <span class="muted">Blocks</span>
+      <button
+        type="button"
+        class="link-button"
+        onClick={() => props.setExpanded(new Set(props.groups.keys()))}
+        disabled={shut.length === 0}
+      >
+        Expand all
+      </button>
+      <button type="button" class="link-button" onClick={() => props.setExpanded(new Set())} disabled={open.length === 0}>
+        Collapse all
+      </button>
+      {[...shut, ...open]
+        .sort((a, b) => a.members[0] - b.members[0] || a.prefix.length - b.prefix.length)
+        .map((g) => {
+          const isOpen = props.expanded.has(g.prefix);
+          return (
+            <button
+              key={g.prefix}
+              type="button"
+              class="network-group"
+              data-group={g.prefix}
+              aria-expanded={isOpen}
+              title={`${g.prefix}: ${g.members.length} layers — ${isOpen ? 'collapse' : 'expand'}`}
+              onClick={() => props.expand(g.prefix, !isOpen)}
+            >
+              {isOpen ? '▾' : '▸'} {g.prefix}
+            </button>
+          );
+        })}
     </div>
   );
 }

@@ -5,6 +5,7 @@ import type { NetworkCluster, NetworkGraphAnswer } from '../../src/contract/quer
 import type { RunLayer } from '../../src/contract/runFormat';
 import { classLabel } from './common';
 import { classOrder } from './networkLayout';
+import type { NetworkGroup } from './networkGroups';
 import type { Band, NetworkLayout, NodeBox } from './networkLayout';
 import { formatBits } from '../../src/contract/format';
 
@@ -84,6 +85,22 @@ export function NodeTip(props: { node: NodeBox; layers: RunLayer[]; name: (layer
       {props.node.merge && <div>{props.node.merge} of its inputs</div>}
       <div>{props.node.clustered ? `${props.clusters} clusters` : 'not clustered (one channel or not selected)'}</div>
       <div class="muted">Click: {layer?.source ? 'go to its source line' : 'select the layer'}</div>
+    </div>
+  );
+}
+
+/** A collapsed group's tooltip: its prefix, how many layers it holds, its first and last, and how to open it (no measure of its own). */
+export function GroupTip(props: { group: NetworkGroup; layers: RunLayer[] }): JSX.Element {
+  const { group } = props;
+  const first = props.layers[group.members[0]]?.name;
+  const last = props.layers[group.representative]?.name;
+  return (
+    <div data-testid="network-tip">
+      <strong>{group.prefix}</strong>: {group.members.length} layers, collapsed
+      <div>
+        {first} … {last}
+      </div>
+      <div class="muted">Click or Enter: expand it</div>
     </div>
   );
 }

@@ -74,7 +74,8 @@ export abstract class PanelSet<E extends PanelEntry> implements vscode.Disposabl
   /**
    * Registers `entry` under `key` and wires its panel: messages go to its bridge; a hidden panel's
    * page is gone (retainContextWhenHidden is off), so what it waited for is cancelled — it says hello
-   * again when shown, and a focus asked meanwhile goes with that hello; a closed panel lets go of
+   * again when shown, and a focus asked meanwhile goes with that hello; a panel visible but not the
+   * active one asks behind the other panels (WebviewBridge.setActive); a closed panel lets go of
    * everything and leaves the set (`onClosed` then does what else the kind keeps).
    */
   protected register(key: string, entry: E, onClosed?: () => void): void {
@@ -83,6 +84,8 @@ export abstract class PanelSet<E extends PanelEntry> implements vscode.Disposabl
       panel.webview.onDidReceiveMessage((m: unknown) => entry.bridge.handle(m)),
       panel.onDidChangeViewState(() => {
         if (!panel.visible) entry.bridge.dispose();
+        // A panel visible beside the active one asks behind it.
+        else entry.bridge.setActive(panel.active);
       }),
       panel.onDidDispose(() => {
         entry.bridge.dispose();

@@ -13,7 +13,12 @@ import { ExportFormat, Focus, HostToWebview, parseWebviewMessage, PROTOCOL_VERSI
 /** What the bridge needs of the analysis client (AnalysisClient satisfies it). */
 export interface QueryClient {
   query<Q extends Query>(run: string, query: Q, options?: ClientQueryOptions): Promise<ClientResult<Q['kind']>>;
+  /** Puts the waiting queries of `asker` behind every other asker's, or back (AnalysisClient.standing). */
+  standing?(asker: string, behind: boolean): void;
 }
+
+/** Bridges made in this host, each a distinct asker of the service. */
+let bridges = 0;
 
 /** A run a bridge answers for: its folder (found by the run index) and id. */
 export interface BridgeRun {
@@ -60,6 +65,9 @@ export function queryFolder(o: Pick<BridgeOptions, 'runFolder' | 'comparedRuns'>
 
 export class WebviewBridge {
   private readonly inFlight = new Map<number, AbortController>();
+  /** This panel as the service's queue knows it. */
+  private readonly asker = `panel-${++bridges}`;
+  private behind = false;
   private ready = false;
   private pendingFocus?: Focus;
 
@@ -137,11 +145,23 @@ export class WebviewBridge {
     if (this.ready) this.o.post({ type: 'host/runChanged' });
   }
 
+  /**
+   * Whether the panel is the active one: the queries of a panel that is not wait behind every other
+   * panel's, whatever their priorities (a hidden panel is disposed instead, cancelling them).
+   */
+  setActive(active: boolean): void {
+    if (this.behind === !active) return;
+    this.behind = !active;
+    this.o.client.standing?.(this.asker, this.behind);
+  }
+
   /** The panel closed or reloaded: cancel what it was waiting for. */
   dispose(): void {
     for (const c of this.inFlight.values()) c.abort();
     this.inFlight.clear();
     this.ready = false;
+    // Nothing of it waits any more; shown again, it says where it stands.
+    this.setActive(true);
   }
 
   private async query(id: number, query: Query, runFolder: string, run: number, priority?: QueryPriority): Promise<void> {
@@ -151,6 +171,7 @@ export class WebviewBridge {
       const r = await this.o.client.query(runFolder, query, {
         // The panel's own ordering of its queries (on screen first), passed on to the service's queue.
         ...(priority ? { priority } : {}),
+        asker: this.asker,
         signal: controller.signal,
         onProgress: (fraction, message) =>
           this.o.post({ type: 'host/progress', id, fraction: Math.max(0, Math.min(1, fraction)), message: message.slice(0, 500) }),

@@ -97,6 +97,18 @@ describe('analysis service protocol', function () {
       assert.equal(seven?.error?.code, 'unknown-run');
     });
 
+    it('takes the panel that asks and where it stands: an asker passes the checks, a standing notification is taken, a malformed asker is refused', async () => {
+      child.send({ type: 'notification', method: 'standing', params: { asker: 'panel-1', behind: true } });
+      child.send({ type: 'notification', method: 'standing', params: { asker: 7, behind: 'yes' } });
+      child.send({ type: 'request', id: 8, method: 'query', params: { run: '/etc', query: { kind: 'run' }, asker: 'panel-1' } });
+      child.send({ type: 'request', id: 9, method: 'query', params: { run: '/etc', query: { kind: 'run' }, asker: 3 } });
+      const [eight, nine] = await Promise.all([8, 9].map(answerTo));
+      assert.equal(eight?.error?.code, 'unknown-run');
+      assert.equal(nine?.error?.code, 'bad-request');
+      assert.match(nine?.error?.message ?? '', /asker: "asker" must be a string/);
+      assert.equal(child.exitCode, null);
+    });
+
     it('keeps serving after them: a well-formed query gets its typed answer', async () => {
       child.send({ type: 'request', id: 5, method: 'query', params: { run: '/etc', query: { kind: 'run' } } });
       const five = await answerTo(5);

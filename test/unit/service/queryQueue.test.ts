@@ -125,4 +125,37 @@ describe('query queue (a burst computed in priority order)', () => {
     assert.ok(queue.wouldWait(true), 'the third took the quick slot; a fourth waits');
     assert.throws(() => new QueryQueue(1, -1), RangeError);
   });
+  it('puts the queries of a panel that is not the active one behind every other panel’s, whatever their priorities, and back', async () => {
+    const queue = new QueryQueue(1);
+    const started: string[] = [];
+    const first = await queue.acquire();
+    const ask = (name: string, priority: 'visible' | 'soon' | 'background', asker?: string, quick = false) =>
+      queue.acquire(priority, undefined, quick, asker).then((release) => {
+        started.push(name);
+        release();
+      });
+    // Panel B's Channel view asked first, all visible; then panel A (the active one) and the CLI.
+    const asks = [
+      ask('B visible 1', 'visible', 'B'),
+      ask('B visible 2', 'visible', 'B', true),
+      ask('A background', 'background', 'A'),
+      ask('A visible', 'visible', 'A'),
+      ask('no panel, soon', 'soon'),
+    ];
+    queue.standBehind('B', true);
+    // Asked while B stands behind: behind as well.
+    asks.push(ask('B visible 3', 'visible', 'B', true));
+    first();
+    await Promise.all(asks);
+    assert.deepEqual(started, ['A visible', 'no panel, soon', 'A background', 'B visible 2', 'B visible 3', 'B visible 1']);
+
+    // Back among the others: by priority again.
+    started.length = 0;
+    const hold = await queue.acquire();
+    const again = [ask('A soon', 'soon', 'A'), ask('B visible', 'visible', 'B')];
+    queue.standBehind('B', false);
+    hold();
+    await Promise.all(again);
+    assert.deepEqual(started, ['B visible', 'A soon']);
+  });
 });

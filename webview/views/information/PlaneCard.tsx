@@ -89,8 +89,9 @@ export function PlaneCard(props: {
             </p>
           )}
           <p class="muted chart-note">
-            {ESTIMATOR_TEXT[a.estimator].about} Colour = epoch ({a.epochs[0]} → {a.epochs[a.epochs.length - 1]}); marker and label = layer;{' '}
-            {a.inputCount} inputs. Click a point to pick its layer and epoch in every view.
+            {ESTIMATOR_TEXT[a.estimator].about} Colour = epoch ({a.epochs[0]} → {a.epochs[a.epochs.length - 1]}); marker and label = layer
+            (the labels that fit; a point’s tooltip names its layer); {a.inputCount} inputs. Click a point to pick its layer and epoch in
+            every view.
           </p>
         </>
       )}

@@ -150,6 +150,42 @@ describe('webview bridge: comparison panels', () => {
     );
   });
 
+  it('names its panel to the service as one asker, and puts it behind the others while it is not the active panel', async () => {
+    const askers: unknown[] = [];
+    const standing: string[] = [];
+    const client: QueryClient = {
+      query: (_run, query, options) => {
+        askers.push(options?.asker);
+        return Promise.resolve({ answer: { kind: query.kind }, cached: false, ms: 1 } as never);
+      },
+      standing: (asker, behind) => standing.push(`${asker} ${behind}`),
+    };
+    const one = bridge({ client });
+    const two = bridge({ client });
+    const q = { type: 'webview/query', view: 'layer', query: { kind: 'capacityMatrix', layerI: 1, layerJ: 2, epoch: 0 } };
+    one.b.handle({ ...q, id: 1 });
+    one.b.handle({ ...q, id: 2 });
+    two.b.handle({ ...q, id: 1 });
+    await settle();
+    assert.equal(askers[0], askers[1], 'one panel, one asker');
+    assert.notEqual(askers[0], askers[2], 'two panels, two askers');
+    assert.match(String(askers[0]), /^panel-\d+$/);
+    one.b.setActive(true);
+    assert.deepEqual(standing, [], 'an active panel stands where it is');
+    one.b.setActive(false);
+    one.b.setActive(false);
+    one.b.setActive(true);
+    two.b.setActive(false);
+    // Disposed (hidden), nothing of it waits: it stands among the others again.
+    two.b.dispose();
+    assert.deepEqual(standing, [
+      `${String(askers[0])} true`,
+      `${String(askers[0])} false`,
+      `${String(askers[2])} true`,
+      `${String(askers[2])} false`,
+    ]);
+  });
+
   it('resolves the folder of a query: the run panel’s own, or the comparison’s run by index', () => {
     assert.equal(queryFolder({ runFolder: '/r' }, undefined), '/r');
     assert.equal(queryFolder({ runFolder: '/r' }, 0), undefined);
