@@ -360,6 +360,9 @@ class Recorder:
         script = _training_script()
         if script is not None:
             self.manifest["trainingScript"] = {"file": script[0], "kind": script[1]}
+            if script[1] == "script" and sys.executable:
+                # The Python that trained the run: Record Again runs the script with it again.
+                self.manifest["trainingScript"]["python"] = sys.executable
             try:
                 self.manifest["trainingScript"]["relativeFile"] = os.path.relpath(script[0], self.run_dir).replace(os.sep, "/")
             except ValueError:  # another drive (Windows): the absolute path only

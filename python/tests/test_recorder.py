@@ -187,7 +187,9 @@ class RecorderTest(unittest.TestCase):
         subprocess.run([sys.executable, "main.py", self.runs], cwd=project, env=env, check=True, capture_output=True, timeout=300)
         (run_id,) = [d for d in os.listdir(self.runs) if not d.startswith(".")]
         m = read_json(os.path.join(self.runs, run_id, "manifest.json"))
-        self.assertEqual(m["trainingScript"], {"file": script, "kind": "script", "relativeFile": "../../project/main.py"})
+        self.assertEqual(
+            m["trainingScript"], {"file": script, "kind": "script", "relativeFile": "../../project/main.py", "python": sys.executable}
+        )
         self.assertEqual(os.path.normpath(os.path.join(self.runs, run_id, m["trainingScript"]["relativeFile"])), script)
 
     def test_the_training_script_of_a_notebook_and_of_none(self):

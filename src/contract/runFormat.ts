@@ -129,6 +129,8 @@ export interface RunTrainingScript {
   file: string;
   relativeFile?: string;
   kind: 'script' | 'notebook';
+  /** A script's Python (`sys.executable`): Record Again runs the script with the interpreter that trained the run. */
+  python?: string;
 }
 
 export interface RunManifest {
@@ -437,6 +439,7 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
     const script = c.object(m.trainingScript, 'trainingScript');
     c.string(script.file, 'trainingScript.file');
     if (script.relativeFile !== undefined) c.string(script.relativeFile, 'trainingScript.relativeFile');
+    if (script.python !== undefined) c.string(script.python, 'trainingScript.python');
     if (script.kind !== 'script' && script.kind !== 'notebook') c.fail('trainingScript.kind', `is not "script" or "notebook"`);
   }
   const controlFault = m.control === undefined ? undefined : controlProblem(m.control);

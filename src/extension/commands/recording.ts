@@ -58,7 +58,8 @@ export function registerRecordingCommands(
     const modelFile = await pickModelFile(arg);
     if (!modelFile) return undefined;
     // A PyTorch script records itself (docs/pytorch.md): run it, add the recorder lines, or read how.
-    if (isPythonFile(modelFile)) return python.analyze(modelFile, isAnalyzeArgs(arg) ? arg.pythonAction : undefined);
+    if (isPythonFile(modelFile))
+      return python.analyze(modelFile, isAnalyzeArgs(arg) ? arg.pythonAction : undefined, isAnalyzeArgs(arg) ? arg.python : undefined);
     const runsFolder = ctx.runsFolderFor(vscode.Uri.file(modelFile));
     if (!runsFolder) {
       void vscode.window.showErrorMessage(

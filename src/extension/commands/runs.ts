@@ -198,7 +198,11 @@ export async function exists(path: string): Promise<boolean> {
 async function recordPythonRunAgain(record: RunRecord): Promise<unknown> {
   const target = recordAgainTarget(record.manifest, existsSync);
   if (target.kind === 'script')
-    return vscode.commands.executeCommand('cnnSlicer.analyze', { modelFile: target.file, pythonAction: 'run' } satisfies AnalyzeArgs);
+    return vscode.commands.executeCommand('cnnSlicer.analyze', {
+      modelFile: target.file,
+      pythonAction: 'run',
+      ...(target.python ? { python: target.python } : {}),
+    } satisfies AnalyzeArgs);
   if (target.kind === 'notebook') {
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(target.file));
     void vscode.window.showInformationMessage(

@@ -42,6 +42,8 @@ export interface AnalyzeArgs {
   settingsFrom?: string;
   /** For a `.py` file: what to do without asking (pythonAnalyze.ts: run it with the recorder, insert the recorder lines, open the docs). */
   pythonAction?: PythonAction;
+  /** For a `.py` file run again (Record Again): the Python that trained its run, ahead of the workspace's. */
+  python?: string;
 }
 
 export function isAnalyzeArgs(x: unknown): x is AnalyzeArgs {

@@ -113,7 +113,7 @@ export class PythonAnalyze {
   }
 
   /** Analyze CNN on `file`: the action given, else the one the user picks. */
-  async analyze(file: string, action?: PythonAction): Promise<PythonAnalyzeResult | undefined> {
+  async analyze(file: string, action?: PythonAction, python?: string): Promise<PythonAnalyzeResult | undefined> {
     const title = vscode.l10n.t('Analyze CNN: {0}', basename(file));
     const uri = vscode.Uri.file(file);
     if (action === undefined) {
@@ -148,7 +148,7 @@ export class PythonAnalyze {
           title,
         )
       )?.action;
-    if (chosen === 'run') return this.run(file);
+    if (chosen === 'run') return this.run(file, python);
     if (chosen === 'insert') return this.insert(file, title);
     if (chosen === 'docs') return this.openDocs();
     return undefined;
@@ -269,8 +269,8 @@ export class PythonAnalyze {
     return { action: 'docs' };
   }
 
-  /** Runs `file` in a new terminal with the recorder's environment, after checking its Python. */
-  async run(file: string): Promise<PythonAnalyzeResult | undefined> {
+  /** Runs `file` in a new terminal with the recorder's environment, after checking its Python: `python` (the one that trained the run Record Again repeats), else the workspace's. */
+  async run(file: string, python?: string): Promise<PythonAnalyzeResult | undefined> {
     const uri = vscode.Uri.file(file);
     const runsFolder = this.ctx.runsFolderFor(uri);
     if (!runsFolder) {
@@ -297,6 +297,7 @@ export class PythonAnalyze {
     }
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const interpreter = chooseInterpreter({
+      fromRun: python,
       fromPythonExtension: await pythonExtensionInterpreter(uri, this.ctx.log),
       setting: explicitSetting(uri),
       workspaceFolder: folder?.uri.fsPath,
@@ -487,11 +488,13 @@ function explicitSetting(uri: vscode.Uri): string | undefined {
 
 /** How a message names where the interpreter came from. */
 function describeSource(i: Interpreter): string {
-  return i.source === 'python-extension'
-    ? vscode.l10n.t("the Python extension's interpreter")
-    : i.source === 'setting'
-      ? vscode.l10n.t('the setting python.defaultInterpreterPath')
-      : vscode.l10n.t('the default; no Python extension or python.defaultInterpreterPath');
+  return i.source === 'run'
+    ? vscode.l10n.t('the Python that trained the run')
+    : i.source === 'python-extension'
+      ? vscode.l10n.t("the Python extension's interpreter")
+      : i.source === 'setting'
+        ? vscode.l10n.t('the setting python.defaultInterpreterPath')
+        : vscode.l10n.t('the default; no Python extension or python.defaultInterpreterPath');
 }
 
 /** The part of the Python extension's API (ms-python.python, `@vscode/python-extension`) asked here. */

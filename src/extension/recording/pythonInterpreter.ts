@@ -4,7 +4,7 @@
 // VS Code and the Python extension for the inputs.
 
 /** Where the interpreter came from, as the messages name it. */
-export type InterpreterSource = 'python-extension' | 'setting' | 'default';
+export type InterpreterSource = 'run' | 'python-extension' | 'setting' | 'default';
 
 export interface Interpreter {
   /** The executable: an absolute path, or a command name looked up on the PATH (`python3`). */
@@ -13,6 +13,8 @@ export interface Interpreter {
 }
 
 export interface InterpreterInputs {
+  /** The Python that trained the run being recorded again (its manifest's `trainingScript.python`, found on disk). */
+  fromRun?: string;
   /** The Python extension's active environment's executable for the file, where it is installed and answered. */
   fromPythonExtension?: string;
   /** `python.defaultInterpreterPath` where the user set it (the Python extension's default `python` is not a choice). */
@@ -30,6 +32,8 @@ export interface InterpreterInputs {
  * `python3` (`python` on Windows, where `python3` is the Store's stub).
  */
 export function chooseInterpreter(i: InterpreterInputs): Interpreter {
+  const run = i.fromRun?.trim();
+  if (run) return { path: run, source: 'run' };
   const api = i.fromPythonExtension?.trim();
   if (api) return { path: api, source: 'python-extension' };
   const setting = i.setting?.trim();

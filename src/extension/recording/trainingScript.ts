@@ -9,6 +9,8 @@ import type { RunManifest } from '../../contract/runFormat';
 export interface RecordAgainTarget {
   kind: 'script' | 'notebook' | 'model';
   file: string;
+  /** The Python that trained the run, where the manifest names one that still exists (a script's only). */
+  python?: string;
 }
 
 /**
@@ -21,7 +23,8 @@ export function recordAgainTarget(
   exists: (path: string) => boolean,
 ): RecordAgainTarget {
   const script = manifest.trainingScript;
-  if (script && exists(script.file)) return { kind: script.kind, file: script.file };
+  if (script && exists(script.file))
+    return { kind: script.kind, file: script.file, ...(script.python && exists(script.python) ? { python: script.python } : {}) };
   return { kind: 'model', file: manifest.model.file };
 }
 

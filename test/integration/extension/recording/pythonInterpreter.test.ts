@@ -32,6 +32,11 @@ describe('Python interpreter of Analyze CNN', () => {
       source: 'default',
     });
     assert.equal(chooseInterpreter({ platform: 'win32' }).path, 'python');
+    // Record Again: the Python that trained the run comes first.
+    assert.deepEqual(chooseInterpreter({ fromRun: '/venv/bin/python', fromPythonExtension: '/env/bin/python', platform: 'linux' }), {
+      path: '/venv/bin/python',
+      source: 'run',
+    });
   });
 
   it('quotes the command line for the terminal’s shell', () => {

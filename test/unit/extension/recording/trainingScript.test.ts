@@ -28,6 +28,20 @@ describe('Record Again target', () => {
     assert.deepEqual(recordAgainTarget(itself, existing('/w/train.py')), { kind: 'script', file: '/w/train.py' });
   });
 
+  it('runs the script with the Python that trained the run, where it still exists', () => {
+    const m = run('/w/models/resnet.py', { file: '/w/main.py', kind: 'script', python: '/venv/bin/python' });
+    assert.deepEqual(recordAgainTarget(m, existing('/w/main.py', '/venv/bin/python')), {
+      kind: 'script',
+      file: '/w/main.py',
+      python: '/venv/bin/python',
+    });
+    assert.deepEqual(
+      recordAgainTarget(m, existing('/w/main.py')),
+      { kind: 'script', file: '/w/main.py' },
+      'a venv deleted since: the workspace’s Python',
+    );
+  });
+
   it('falls back to the model file: no script named (older runs, TF.js runs), or the script gone', () => {
     assert.deepEqual(recordAgainTarget(run('/w/m.ts'), existing('/w/m.ts')), { kind: 'model', file: '/w/m.ts' });
     const gone = run('/w/models/resnet.py', { file: '/w/main.py', kind: 'script' });
