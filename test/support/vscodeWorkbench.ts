@@ -246,6 +246,8 @@ export async function waitForToast(page: Page, text: RegExp, timeoutMs = 20_000)
 
 export interface Lens {
   text: string;
+  /** Its tooltip (the link's title), empty for a lens without a command. */
+  title: string;
   /** The centre of the lens's link, in page coordinates (where a click runs its command). */
   x: number;
   y: number;
@@ -273,26 +275,28 @@ export async function lensesAbove(page: Page, markers: string[]): Promise<(Lens 
     const editor = document.querySelector('.editor-instance .monaco-editor');
     if (!editor) return markers.map(() => undefined);
     const lines = [...editor.querySelectorAll('.view-line')];
-    const lenses = [...editor.querySelectorAll('.codelens-decoration')].map((d) => ({ box: d.getBoundingClientRect(), link: d.querySelector('a'), text: (d.textContent || '').replace(/\\u00a0/g, ' ').trim() }));
+    const lenses = [...editor.querySelectorAll('.codelens-decoration')].map((d) => ({ el: d, box: d.getBoundingClientRect(), link: d.querySelector('a'), text: (d.textContent || '').replace(/\\u00a0/g, ' ').trim() }));
     return markers.map((m) => {
       const line = lines.find((l) => (l.textContent || '').replace(/\\u00a0/g, ' ').includes(m));
       if (!line) return undefined;
       const top = line.getBoundingClientRect().top;
       const above = lenses.filter((l) => l.box.bottom <= top + 1 && top - l.box.bottom < l.box.height + 4).sort((a, b) => b.box.bottom - a.box.bottom)[0];
-      if (!above || !above.link) return undefined;
-      const box = above.link.getBoundingClientRect();
-      return { text: above.text, x: box.left + box.width / 2, y: box.top + box.height / 2 };
+      if (!above) return undefined;
+      // A lens without a command ("not used by this run's model") has no link: its text is the decoration's.
+      const box = (above.link || above.el).getBoundingClientRect();
+      return { text: above.text, title: above.link ? above.link.getAttribute('title') || '' : '', x: box.left + box.width / 2, y: box.top + box.height / 2 };
     });
   })()`);
 }
 
 /**
  * Hovers over the first span containing `spanText` on the visible line of the active code editor
- * that contains `lineText`, until CNN Slicer's hover (the one with "Open in CNN Slicer") shows, and
+ * that contains `lineText`, until CNN Slicer's hover (the one with `hoverText`, by default "Open in
+ * CNN Slicer"; a definition of several layers shows a table of them instead) shows, and
  * returns that hover's text, runs of white space made one space. Each try moves the mouse 3 px aside
  * and back onto the span.
  */
-export async function hoverOver(page: Page, lineText: string, spanText: string): Promise<string> {
+export async function hoverOver(page: Page, lineText: string, spanText: string, hoverText = 'Open in CNN Slicer'): Promise<string> {
   const at = await page.evaluate(`(() => {
     const line = [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')].find((l) => (l.textContent || '').replace(/\\u00a0/g, ' ').includes(${JSON.stringify(lineText)}));
     const span = line && [...line.querySelectorAll('span')].find((s) => (s.textContent || '').includes(${JSON.stringify(spanText)}));
@@ -302,7 +306,7 @@ export async function hoverOver(page: Page, lineText: string, spanText: string):
   })()`);
   assert.ok(at, `the line with ${lineText} is on screen`);
   const { x, y } = at as { x: number; y: number };
-  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Open in CNN Slicer' });
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: hoverText });
   await waitUntil(
     `the hover over ${spanText} on the line with ${lineText}`,
     async () => {
