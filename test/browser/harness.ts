@@ -18,6 +18,10 @@ import { decodeEntry } from '../../src/contract/reportCodec';
 import { writeReport } from '../../src/cli/report';
 import { readRun } from '../../src/run/store';
 import type { ReportData } from '../../src/contract/reportCodec';
+import type { CapacityMatrixAnswer } from '../../src/contract/queries';
+import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
+import type { BridgeOptions } from '../../src/extension/panels/webviewBridge';
+import type { WebviewTheme } from '../../src/contract/webviewProtocol';
 import { webviewPage } from '../../src/contract/page';
 import { copyFixtureRun } from '../support/fixtureRuns';
 import type { PageOptions } from '../../src/contract/page';
@@ -112,8 +116,8 @@ export interface OpenedPage {
   problems: string[];
 }
 
-/** Opens a file (the report) in a fresh page and records every problem the page reports. */
-export async function openPage(browser: Browser, file: string, o: { width?: number; height?: number } = {}): Promise<OpenedPage> {
+/** A fresh page, not yet at any file, that records every problem it reports (see openPage). */
+export async function newCheckedPage(browser: Browser, o: { width?: number; height?: number } = {}): Promise<OpenedPage> {
   const page = await browser.newPage({ viewport: { width: o.width ?? 1280, height: o.height ?? 900 } });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -124,9 +128,62 @@ export async function openPage(browser: Browser, file: string, o: { width?: numb
     const url = r.url();
     if (!url.startsWith('file:') && !url.startsWith('data:') && !url.startsWith('blob:')) problems.push(`network request: ${url}`);
   });
-  await page.goto(`file://${file}`);
-  await page.waitForSelector('.run-header');
   return { page, problems };
+}
+
+/** Opens a file (the report) in a fresh page and records every problem the page reports. */
+export async function openPage(browser: Browser, file: string, o: { width?: number; height?: number } = {}): Promise<OpenedPage> {
+  const opened = await newCheckedPage(browser, o);
+  await opened.page.goto(`file://${file}`);
+  await opened.page.waitForSelector('.run-header');
+  return opened;
+}
+
+/** Sends a host message to the page as VS Code delivers one to its webview; a page already closed drops it. */
+export function postToPage(page: Page): (message: unknown) => void {
+  return (m) => void page.evaluate((msg) => window.postMessage(msg, '*'), m as Record<string, unknown>).catch(() => undefined);
+}
+
+/**
+ * Puts the real WebviewBridge behind `page` as VS Code's webview API (stubVsCodeApi): the page's
+ * messages go to the bridge, the bridge's to the page. Call before the page is opened. Reveals,
+ * saves and host log lines go nowhere unless the test says where.
+ */
+export async function connectBridge(
+  page: Page,
+  o: Omit<BridgeOptions, 'post' | 'theme' | 'revealLayer' | 'save' | 'log'> &
+    Partial<Pick<BridgeOptions, 'revealLayer' | 'save' | 'log'>> & { theme: WebviewTheme; keepState: boolean },
+): Promise<WebviewBridge> {
+  const { theme, keepState, ...rest } = o;
+  const bridge = new WebviewBridge({
+    revealLayer: () => undefined,
+    save: () => undefined,
+    log: () => undefined,
+    ...rest,
+    post: postToPage(page),
+    theme: () => theme,
+  });
+  await page.exposeFunction('__cnnSlicerToHost', (json: string) => bridge.handle(JSON.parse(json)));
+  await stubVsCodeApi(page, { keepState });
+  return bridge;
+}
+
+/** A test host's capacity matrix of the pair's shape (from the manifest) whose values depend on the epoch: the views only draw it. */
+export function fakeCapacityMatrix(manifest: RunManifest, layerI: number, layerJ: number, epoch: number): CapacityMatrixAnswer {
+  const rows = manifest.layers[layerJ].channels;
+  const columns = manifest.layers[layerI].channels;
+  const identity = (n: number) => Array.from({ length: n }, (_, i) => i);
+  return {
+    layerI,
+    layerJ,
+    epoch,
+    inputCount: manifest.probe.size,
+    bins: 32,
+    rows,
+    columns,
+    values: Array.from({ length: rows * columns }, (_, k) => ((k * 7 + epoch) % 11) / 4),
+    orders: { rowMax: identity(rows), rowMean: identity(rows), columnMax: identity(columns), columnMean: identity(columns) },
+  };
 }
 
 /** Opens the fixture's report (see openPage), at a view if given. */

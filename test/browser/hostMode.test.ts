@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { AnalysisClient } from '../../src/service/client';
-import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
+import type { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import type { ExportFormat, Focus } from '../../src/contract/webviewProtocol';
-import { browserFixture, screenshot, showArchitectureTable, stubVsCodeApi, tempDir, useBrowser, writePage } from './harness';
+import { browserFixture, connectBridge, newCheckedPage, screenshot, showArchitectureTable, tempDir, useBrowser, writePage } from './harness';
 import { recordWideConv } from '../support/recordedModels';
 
 interface Host {
@@ -36,26 +36,23 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
   /** A panel on the fixture run, or on `run` (a run of another folder, with its own client). */
   async function openPanel(initialFocus?: Focus, run?: { folder: string; id: string; client: AnalysisClient }): Promise<Host> {
     const f = await browserFixture();
-    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
-    const host: Host = { page, reveals: [], saves: [], logs: [], problems: [], bridge: undefined as unknown as WebviewBridge };
-    page.on('pageerror', (e) => host.problems.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && host.problems.push(m.text()));
-    host.bridge = new WebviewBridge({
+    const { page, problems } = await newCheckedPage(browser());
+    const reveals: number[] = [];
+    const saves: Host['saves'] = [];
+    const logs: string[] = [];
+    // What VS Code injects into a webview: one API object, state kept across reloads.
+    const bridge = await connectBridge(page, {
       runFolder: run?.folder ?? f.runFolder,
       runId: run?.id ?? f.manifest.id,
       client: run?.client ?? client,
-      post: (m) =>
-        void page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>).catch(() => undefined),
-      theme: () => 'dark',
-      revealLayer: (l) => host.reveals.push(l),
-      save: (fileName, format, data) => host.saves.push({ fileName, format, data }),
-      log: (line) => host.logs.push(line),
+      theme: 'dark',
+      keepState: true,
+      revealLayer: (l) => reveals.push(l),
+      save: (fileName, format, data) => saves.push({ fileName, format, data }),
+      log: (line) => logs.push(line),
       initialFocus,
     });
-    await page.exposeFunction('__cnnSlicerToHost', (json: string) => host.bridge.handle(JSON.parse(json)));
-    // What VS Code injects into a webview: one API object, state kept across reloads.
-    // (A string, not a function: the test runner's transpiler would add helpers the page lacks.)
-    await stubVsCodeApi(page, { keepState: true });
+    const host: Host = { page, bridge, reveals, saves, logs, problems };
     await page.goto(`file://${pageFile}`);
     await page.waitForSelector('.run-header');
     return host;

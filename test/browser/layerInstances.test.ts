@@ -7,11 +7,20 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AnalysisClient } from '../../src/service/client';
-import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import { formatBitsOfCeiling } from '../../src/contract/format';
 import type { Focus } from '../../src/contract/webviewProtocol';
 import { parseHostMessage } from '../../src/contract/webviewProtocol';
-import { browserFixture, closeChecked, openView, screenshot, showArchitectureTable, stubVsCodeApi, useBrowser, writePage } from './harness';
+import {
+  browserFixture,
+  closeChecked,
+  connectBridge,
+  newCheckedPage,
+  openView,
+  screenshot,
+  showArchitectureTable,
+  useBrowser,
+  writePage,
+} from './harness';
 
 describe('browser: the Layer view on the layers of one definition', function () {
   const browser = useBrowser(this);
@@ -41,25 +50,16 @@ describe('browser: the Layer view on the layers of one definition', function () 
 
   it('shows each layer in a row with its bits and share of the ceiling', async () => {
     const f = await browserFixture();
-    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    const bridge = new WebviewBridge({
+    const { page, problems } = await newCheckedPage(browser());
+    const bridge = await connectBridge(page, {
       runFolder: f.runFolder,
       runId: f.manifest.id,
       client,
-      post: (m) =>
-        void page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>).catch(() => undefined),
-      theme: () => 'dark',
-      revealLayer: () => undefined,
-      save: () => undefined,
-      log: () => undefined,
+      theme: 'dark',
+      keepState: false,
       // pool1 (12×12×8: ceiling log2 32 bins = 5) and pool2 (4×4×16: ceiling log2 16 = 4).
       initialFocus: { view: 'layer', layer: 2, layers: [2, 4] },
     });
-    await page.exposeFunction('__cnnSlicerToHost', (json: string) => bridge.handle(JSON.parse(json)));
-    await stubVsCodeApi(page, { keepState: false });
     await page.goto(`file://${pageFile}`);
     await page.waitForSelector('[data-testid=instances-row]', { timeout: 60_000 });
     const cells = page.locator('[data-testid=instance-cell]');

@@ -6,34 +6,26 @@
 // shows as `visible` and those of the epochs either side as `soon`.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { CapacityMatrixAnswer, Query, QueryPriority } from '../../src/contract/queries';
+import type { Query, QueryPriority } from '../../src/contract/queries';
 import type { Page } from 'playwright-core';
 import type { RunManifest } from '../../src/contract/runFormat';
 import { defaultLayers } from '../../webview/state';
 import { PROTOCOL_VERSION } from '../../src/contract/webviewProtocol';
-import { browserFixture, closeChecked, openView, screenshot, useBrowser, writePage, stubVsCodeApi } from './harness';
+import {
+  browserFixture,
+  closeChecked,
+  fakeCapacityMatrix,
+  newCheckedPage,
+  openView,
+  postToPage,
+  screenshot,
+  useBrowser,
+  writePage,
+  stubVsCodeApi,
+} from './harness';
 
 /** Eight recorded epochs: enough for neighbours and epochs further off. */
 const EPOCHS = [0, 1, 2, 3, 4, 5, 6, 7];
-
-/** A matrix of the pair's shape whose values depend on the epoch (the view only draws it). */
-function matrix(manifest: RunManifest, layerI: number, layerJ: number, epoch: number): CapacityMatrixAnswer {
-  const rows = manifest.layers[layerJ].channels;
-  const columns = manifest.layers[layerI].channels;
-  const values = Array.from({ length: rows * columns }, (_, k) => ((k * 7 + epoch) % 11) / 4);
-  const identity = (n: number) => Array.from({ length: n }, (_, i) => i);
-  return {
-    layerI,
-    layerJ,
-    epoch,
-    inputCount: manifest.probe.size,
-    bins: 32,
-    rows,
-    columns,
-    values,
-    orders: { rowMax: identity(rows), rowMean: identity(rows), columnMax: identity(columns), columnMean: identity(columns) },
-  };
-}
 
 interface Asked {
   id: number;
@@ -53,17 +45,13 @@ describe('browser: the priority each view gives its queries', function () {
     const f = await browserFixture();
     const manifest: RunManifest = { ...f.manifest, epochs: EPOCHS };
     const pageFile = writePage(join(f.dir, 'priority-panel.html'), { theme: 'light' });
-    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    const { page, problems } = await newCheckedPage(browser());
     const asked: Asked[] = [];
     /** The ids of the queries the page cancelled. */
     const cancelled = new Set<number>();
     let allAsked!: () => void;
     const finished = new Promise<void>((resolve) => (allAsked = resolve));
-    const post = (m: unknown) =>
-      void page.evaluate((msg) => window.postMessage(msg, '*'), m as Record<string, unknown>).catch(() => undefined);
+    const post = postToPage(page);
     await page.exposeFunction('__cnnSlicerToHost', (text: string) => {
       const m = JSON.parse(text) as { type: string; id?: number; query?: Query; priority?: QueryPriority };
       if (m.type === 'webview/ready') post({ type: 'host/hello', protocolVersion: PROTOCOL_VERSION, theme: 'light', runId: manifest.id });
@@ -235,7 +223,7 @@ function answerOf(manifest: RunManifest, q: Query): unknown {
     case 'run':
       return { manifest, notes: [] };
     case 'capacityMatrix':
-      return q.x ? undefined : matrix(manifest, q.layerI, q.layerJ, q.epoch);
+      return q.x ? undefined : fakeCapacityMatrix(manifest, q.layerI, q.layerJ, q.epoch);
     case 'smallMultiples': {
       const channels = manifest.layers[q.layer].channels;
       const overEpochs = (k: number) => Array.from({ length: channels }, (_, c) => EPOCHS.map((e) => 1 + ((c + e + k) % 5) / 2));

@@ -4,27 +4,10 @@
 // place of the analysis service, as in queryPriority.test.ts.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { CapacityMatrixAnswer, Query } from '../../src/contract/queries';
+import type { Query } from '../../src/contract/queries';
 import type { RunManifest } from '../../src/contract/runFormat';
 import { PROTOCOL_VERSION } from '../../src/contract/webviewProtocol';
-import { browserFixture, closeChecked, openView, useBrowser, writePage, stubVsCodeApi } from './harness';
-
-function matrix(manifest: RunManifest, layerI: number, layerJ: number, epoch: number): CapacityMatrixAnswer {
-  const rows = manifest.layers[layerJ].channels;
-  const columns = manifest.layers[layerI].channels;
-  const identity = (n: number) => Array.from({ length: n }, (_, i) => i);
-  return {
-    layerI,
-    layerJ,
-    epoch,
-    inputCount: manifest.probe.size,
-    bins: 32,
-    rows,
-    columns,
-    values: Array.from({ length: rows * columns }, (_, k) => ((k * 7 + epoch) % 11) / 4),
-    orders: { rowMax: identity(rows), rowMean: identity(rows), columnMax: identity(columns), columnMean: identity(columns) },
-  };
-}
+import { browserFixture, closeChecked, fakeCapacityMatrix, newCheckedPage, openView, postToPage, useBrowser, writePage, stubVsCodeApi } from './harness';
 
 describe('browser: a run panel follows an epoch that lands', function () {
   const browser = useBrowser(this);
@@ -33,13 +16,9 @@ describe('browser: a run panel follows an epoch that lands', function () {
     const f = await browserFixture();
     let manifest: RunManifest = { ...f.manifest, epochs: [0, 1, 2] };
     const pageFile = writePage(join(f.dir, 'run-changed-panel.html'), { theme: 'light' });
-    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    const { page, problems } = await newCheckedPage(browser());
     const runAsked: number[] = [];
-    const post = (m: unknown) =>
-      void page.evaluate((msg) => window.postMessage(msg, '*'), m as Record<string, unknown>).catch(() => undefined);
+    const post = postToPage(page);
     await page.exposeFunction('__cnnSlicerToHost', (text: string) => {
       const m = JSON.parse(text) as { type: string; id?: number; query?: Query };
       if (m.type === 'webview/ready') post({ type: 'host/hello', protocolVersion: PROTOCOL_VERSION, theme: 'light', runId: manifest.id });
@@ -50,7 +29,7 @@ describe('browser: a run panel follows an epoch that lands', function () {
         q.kind === 'run'
           ? { manifest, notes: [] }
           : q.kind === 'capacityMatrix' && !q.x
-            ? matrix(manifest, q.layerI, q.layerJ, q.epoch)
+            ? fakeCapacityMatrix(manifest, q.layerI, q.layerJ, q.epoch)
             : undefined;
       if (answer !== undefined) post({ type: 'host/answer', id: m.id, answer, cached: false, ms: 1 });
       else post({ type: 'host/error', id: m.id, code: 'unsupported', message: `the test host answers no ${q.kind} query` });

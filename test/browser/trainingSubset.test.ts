@@ -10,19 +10,19 @@ import { canonicalQuery } from '../../src/contract/queries';
 import type { ConfusionAnswer, TrainingAnswer } from '../../src/contract/queries';
 import { AnalysisEngine } from '../../src/service/engine';
 import { AnalysisClient } from '../../src/service/client';
-import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { queries } from '../../src/contract/plan';
 import {
   browserFixture,
   closeChecked,
+  connectBridge,
   download,
   embedded,
+  newCheckedPage,
   openPage,
   openReport,
   openView,
   screenshot,
-  stubVsCodeApi,
   tempDir,
   useBrowser,
   writePage,
@@ -205,24 +205,16 @@ describe('browser: the Training view follows the input subset; the confusion mat
   it('in VS Code mode, asks the real service for the curves of the subset and draws them', async () => {
     const f = await browserFixture();
     const client = new AnalysisClient({ roots: [dirname(f.runFolder)] });
-    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
+    const { page, problems } = await newCheckedPage(browser());
     try {
-      page.on('pageerror', (e) => problems.push(e.message));
-      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-      const bridge = new WebviewBridge({
+      await connectBridge(page, {
         runFolder: f.runFolder,
         runId: f.manifest.id,
         client,
-        post: (m) =>
-          void page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>).catch(() => undefined),
-        theme: () => 'light',
-        revealLayer: () => undefined,
-        save: () => undefined,
+        theme: 'light',
+        keepState: false,
         log: (line) => problems.push(line),
       });
-      await page.exposeFunction('__cnnSlicerToHost', (json: string) => bridge.handle(JSON.parse(json)));
-      await stubVsCodeApi(page, { keepState: false });
       await page.goto(`file://${writePage(join(dir, 'panel.html'))}`);
       await page.waitForSelector('.run-header');
       await dropClasses01(page);

@@ -65,6 +65,25 @@ export function copyFixtureRunInto(name: FixtureRunName, runs: string): { runs: 
   return { runs, folder, manifest: readRun(folder).manifest };
 }
 
+/**
+ * Rolls the run in `folder` (a copy) back to its first `epochs` epochs, as it stood before the
+ * later epochs' measures landed: the manifest lists only those, metrics.jsonl holds only their
+ * lines. Returns what lands the rest as the measurer writes it: the metrics lines, then the manifest.
+ */
+export function holdBackEpochs(folder: string, epochs: number): () => void {
+  const manifestFile = join(folder, 'manifest.json');
+  const metricsFile = join(folder, 'metrics.jsonl');
+  const manifestText = readFileSync(manifestFile, 'utf8');
+  const metricsText = readFileSync(metricsFile, 'utf8');
+  const manifest = JSON.parse(manifestText) as RunManifest;
+  writeFileSync(manifestFile, JSON.stringify({ ...manifest, epochs: manifest.epochs.slice(0, epochs) }, null, 2) + '\n');
+  writeFileSync(metricsFile, metricsText.split('\n').slice(0, epochs).join('\n') + '\n');
+  return () => {
+    writeFileSync(metricsFile, metricsText);
+    writeFileSync(manifestFile, manifestText);
+  };
+}
+
 /** The runs folder the Python recorder wrote for the tiny LeNet (scripts/onnx-fixtures.py): one run, its epochs pending. */
 export const PYTORCH_RUNS = resolve(__dirname, '../fixtures/pytorch-run');
 

@@ -5,10 +5,9 @@
  * its epoch still is.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { AnalysisEngine } from '../../../src/service/engine';
-import { copyFixtureRun } from '../../support/fixtureRuns';
+import { copyFixtureRun, holdBackEpochs } from '../../support/fixtureRuns';
 
 describe('service/answerKey: a new epoch is not answered from the cache of the epochs before', function () {
   this.timeout(300_000);
@@ -20,20 +19,14 @@ describe('service/answerKey: a new epoch is not answered from the cache of the e
   after(() => rmSync(runs, { recursive: true, force: true }));
 
   it('findings without an epoch, and the information plane over all epochs, follow the landed epoch; findings of epoch 1 stay cached', async () => {
-    const manifestFile = join(folder, 'manifest.json');
-    const metricsFile = join(folder, 'metrics.jsonl');
-    const manifestText = readFileSync(manifestFile, 'utf8');
-    const metricsText = readFileSync(metricsFile, 'utf8');
-    writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(manifestText), epochs: [0, 1] }, null, 2) + '\n');
-    writeFileSync(metricsFile, metricsText.split('\n').slice(0, 2).join('\n') + '\n');
+    const landEpoch2 = holdBackEpochs(folder, 2);
     const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm' });
     try {
       assert.equal((await engine.answer(folder, { kind: 'findings' })).answer.epoch, 1);
       assert.deepEqual((await engine.answer(folder, { kind: 'informationPlane', estimator: 'pairwise' })).answer.epochs, [0, 1]);
       const one = await engine.answer(folder, { kind: 'findings', epoch: 1 });
       // Epoch 2 lands.
-      writeFileSync(metricsFile, metricsText);
-      writeFileSync(manifestFile, manifestText);
+      landEpoch2();
       const after = await engine.answer(folder, { kind: 'findings' });
       assert.equal(after.answer.epoch, 2);
       assert.equal(after.cached, false);

@@ -5,12 +5,11 @@
  * the findings, and Problems stayed empty); each answer is about the epoch it asked.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { findingsRequest, findingsStateKey } from '../../../../src/extension/editor/findingsRequest';
 import { readRun } from '../../../../src/run/store';
 import { AnalysisClient } from '../../../../src/service/client';
-import { copyFixtureRun } from '../../../support/fixtureRuns';
+import { copyFixtureRun, holdBackEpochs } from '../../../support/fixtureRuns';
 
 describe('extension/editor/findingsRequest: a new epoch does not cancel the findings of the one before', function () {
   this.timeout(300_000);
@@ -29,13 +28,8 @@ describe('extension/editor/findingsRequest: a new epoch does not cancel the find
   });
 
   it('the findings of epoch 1 answer for epoch 1 although epoch 2 lands and is asked meanwhile', async () => {
-    const manifestFile = join(folder, 'manifest.json');
-    const metricsFile = join(folder, 'metrics.jsonl');
-    const manifestText = readFileSync(manifestFile, 'utf8');
-    const metricsText = readFileSync(metricsFile, 'utf8');
     // The run as it was before epoch 2's measures landed.
-    writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(manifestText), epochs: [0, 1] }, null, 2) + '\n');
-    writeFileSync(metricsFile, metricsText.split('\n').slice(0, 2).join('\n') + '\n');
+    const landEpoch2 = holdBackEpochs(folder, 2);
     const client = new AnalysisClient({ roots: [runs] });
     try {
       const before = readRun(folder);
@@ -44,8 +38,7 @@ describe('extension/editor/findingsRequest: a new epoch does not cancel the find
       const asked1 = client.query(folder, first.query, first.options);
       // Epoch 2 lands: its line and the manifest, as the measurer writes them; the editor asks again.
       await new Promise((r) => setTimeout(r, 200));
-      writeFileSync(metricsFile, metricsText);
-      writeFileSync(manifestFile, manifestText);
+      landEpoch2();
       const after = readRun(folder);
       assert.notEqual(findingsStateKey(after), findingsStateKey(before));
       const second = findingsRequest(after)!;
