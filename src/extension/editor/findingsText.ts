@@ -217,7 +217,9 @@ export function groupFindings(
   return [...groups.values()].map((members) => {
     const [first] = members;
     const total = first.finding.layer === undefined ? 1 : Math.max(instancesAt(first), members.length);
-    const named = (p: PlacedFinding) => (p.finding.layerName ? `${p.finding.layerName}: ${p.message}` : p.message);
+    // Each layer's message with its name first, unless the message starts with it already ("layer1.1.conv1 (576 parameters) changes …").
+    const named = (p: PlacedFinding) =>
+      p.finding.layerName && !p.message.startsWith(p.finding.layerName) ? `${p.finding.layerName}: ${p.message}` : p.message;
     if (total <= 1) return { ...first, findings: [first.finding], related: [], message: first.message };
     const sorted = [...members].sort((a, b) => (a.finding.layer ?? 0) - (b.finding.layer ?? 0));
     const related = sorted.map((p) => ({ line: p.line, column: p.column, message: named(p) }));

@@ -182,6 +182,24 @@ describe('the Problems entries of a deep model', function () {
     );
   });
 
+  it('names each layer once in its related entry, and a count of one in the singular', function () {
+    const inert = blocks
+      .slice(1, 3)
+      .map((b) =>
+        finding({ kind: 'inert-layer', layer: byName(`${b}.conv1`).index, layerName: `${b}.conv1`, message: `${b}.conv1 changes neither` }),
+      );
+    const [g] = groupFindings(placeFindings(inert, positionOf, undefined, englishL10n), instancesAt, englishL10n);
+    assert.deepEqual(
+      g.related.map((r) => r.message),
+      inert.map((f) => f.message),
+    );
+    const uninformative = blocks
+      .slice(0, 2)
+      .map((b) => finding({ kind: 'uninformative-channels', layer: byName(`${b}.conv1`).index, layerName: `${b}.conv1`, channels: [3] }));
+    const [u] = groupFindings(placeFindings(uninformative, positionOf, undefined, englishL10n), instancesAt, englishL10n);
+    assert.match(u.message, /in 2 of 8 layers, 1 channel each$/);
+  });
+
   it('leaves a finding on a line of one layer as it was placed', function () {
     const stem = finding({ kind: 'inert-layer', layer: byName('conv1').index, layerName: 'conv1', message: 'conv1 changes neither' });
     const [g] = groupFindings(placeFindings([stem], positionOf, undefined, englishL10n), instancesAt, englishL10n);
