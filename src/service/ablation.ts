@@ -5,7 +5,15 @@
  * memory across queries): every ablation of one layer is a forward pass of the network's tail, and
  * several ablations share one pass, each a block of rows.
  */
-import { channelsFirstCopy, classScores, InputSubset, predictionMeasures, PredictionMeasures, removableAxisOf, ScoreKind } from '../analysis';
+import {
+  channelsFirstCopy,
+  classScores,
+  InputSubset,
+  predictionMeasures,
+  PredictionMeasures,
+  removableAxisOf,
+  ScoreKind,
+} from '../analysis';
 import { scoredOutputLayer } from '../contract/runFormat';
 import type { RunLayer, RunManifest } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';

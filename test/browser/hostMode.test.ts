@@ -9,7 +9,16 @@ import type { Page } from 'playwright-core';
 import { AnalysisClient } from '../../src/service/client';
 import type { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import type { ExportFormat, Focus } from '../../src/contract/webviewProtocol';
-import { browserFixture, connectBridge, newCheckedPage, screenshot, showArchitectureTable, tempDir, useBrowser, writePage } from './harness';
+import {
+  browserFixture,
+  connectBridge,
+  newCheckedPage,
+  screenshot,
+  showArchitectureTable,
+  tempDir,
+  useBrowser,
+  writePage,
+} from './harness';
 import { recordWideConv } from '../support/recordedModels';
 
 interface Host {

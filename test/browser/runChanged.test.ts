@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import type { Query } from '../../src/contract/queries';
 import type { RunManifest } from '../../src/contract/runFormat';
 import { PROTOCOL_VERSION } from '../../src/contract/webviewProtocol';
-import { browserFixture, closeChecked, fakeCapacityMatrix, newCheckedPage, openView, postToPage, useBrowser, writePage, stubVsCodeApi } from './harness';
+import {
+  browserFixture,
+  closeChecked,
+  fakeCapacityMatrix,
+  newCheckedPage,
+  openView,
+  postToPage,
+  useBrowser,
+  writePage,
+  stubVsCodeApi,
+} from './harness';
 
 describe('browser: a run panel follows an epoch that lands', function () {
   const browser = useBrowser(this);

@@ -10,7 +10,18 @@ import type { EpochMetrics, LayerEpochMetrics, RunLayer, RunManifest } from '../
 export const RESNET_FILE = '/project/models/resnet.py';
 
 /** The source lines of models/resnet.py: BasicBlock's (`conv1` at 14 …) and ResNet's own. */
-export const RESNET_LINES = { conv1: 14, bn1: 15, conv2: 16, bn2: 17, add: 30, stemConv: 70, stemBn: 71, avgpool: 95, flatten: 96, linear: 97 };
+export const RESNET_LINES = {
+  conv1: 14,
+  bn1: 15,
+  conv2: 16,
+  bn2: 17,
+  add: 30,
+  stemConv: 70,
+  stemBn: 71,
+  avgpool: 95,
+  flatten: 96,
+  linear: 97,
+};
 
 export interface DeepOptions {
   /** Channels of the first stage (doubled per stage): 64 as ResNet18, fewer to keep evidence small. */
@@ -87,7 +98,17 @@ export function deepManifest(o: DeepOptions = {}, epochs = [1, 2]): RunManifest 
       trainSize: 2000,
     },
     probe: { size: 100, inputsFile: '', labelsFile: '', classCounts: new Array<number>(10).fill(10) },
-    settings: { epochs: 2, batchSize: 128, optimizer: 'sgd', learningRate: 0.1, seed: 1, recordEvery: 1, probeSize: 100, bins: 32, k: 1000 },
+    settings: {
+      epochs: 2,
+      batchSize: 128,
+      optimizer: 'sgd',
+      learningRate: 0.1,
+      seed: 1,
+      recordEvery: 1,
+      probeSize: 100,
+      bins: 32,
+      k: 1000,
+    },
     backend: { name: 'pytorch-cpu', fallbackReasons: [] },
     output: { layer: 'linear', kind: 'logits', chosenBy: 'only' },
     checkpoint: { format: 'onnx', file: 'model.onnx', opset: 14, producer: 'pytorch 1.13' },

@@ -130,7 +130,12 @@ export async function extensionPackage(): Promise<string> {
 // --- driving the workbench -------------------------------------------------------------------
 
 /** Polls `probe` until it gives a value other than undefined/false; fails naming `what` after `timeoutMs`. */
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await probe();

@@ -49,9 +49,7 @@ export function contradictionReason(f: Finding, e: AblationEffect): string {
   const n = f.ablation?.channels.length ?? f.channels?.length ?? 0;
   const moved: string[] = [];
   if (!coversZero(e.accuracy))
-    moved.push(
-      `the probe accuracy by ${points(e.accuracy.mean)} (95% interval ${points(e.accuracy.low)} to ${points(e.accuracy.high)})`,
-    );
+    moved.push(`the probe accuracy by ${points(e.accuracy.mean)} (95% interval ${points(e.accuracy.low)} to ${points(e.accuracy.high)})`);
   if (e.loss && !coversZero(e.loss))
     moved.push(`the probe loss by ${signed(e.loss.mean, 3)} (95% interval ${signed(e.loss.low, 3)} to ${signed(e.loss.high, 3)})`);
   return (

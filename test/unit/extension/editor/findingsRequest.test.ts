@@ -29,7 +29,10 @@ describe('extension/editor/findingsRequest: the findings of the newest epoch, ne
 
   it('asks a PyTorch run about its measured epochs while it still trains; a TensorFlow.js run once it ends', () => {
     const pytorch = (epochs: number[], status: 'completed' | 'recording') => ({
-      manifest: { ...run(epochs, status).manifest, checkpoint: { format: 'onnx' as const, file: 'model.onnx', opset: 17, producer: 'pytorch 1.13' } },
+      manifest: {
+        ...run(epochs, status).manifest,
+        checkpoint: { format: 'onnx' as const, file: 'model.onnx', opset: 17, producer: 'pytorch 1.13' },
+      },
     });
     assert.equal(findingsAnswerable(pytorch([0, 1], 'recording')), true);
     assert.equal(findingsAnswerable(pytorch([], 'recording')), false, 'no measured epoch yet');
