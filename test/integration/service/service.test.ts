@@ -512,7 +512,7 @@ describe('cnn-slicer query and runs (dist/cli.js)', function () {
     for (const [args, text] of [
       [['query', folder, 'interSample', '--layer', '1', '--epoch', '4'], /epoch 4 is not recorded/],
       [['query', folder, 'nope'], /unknown query kind "nope"/],
-      [['query', folder, 'interSample', '--layer', 'x', '--epoch', '0'], /--layer must be a non-negative integer/],
+      [['query', folder, 'interSample', '--layer', 'x', '--epoch', '0'], /--layer "x" names no layer of this run/],
       [['query', join(runs, 'missing'), 'run'], /does not exist/],
       [['query', folder], /expected <run-folder> <kind>/],
     ] as [string[], RegExp][]) {

@@ -65,13 +65,13 @@ describe('run format: versions 1 and 2 (PyTorch runs with ONNX checkpoints)', ()
   it('reads the training script a PyTorch run names (optional), and refuses one of the wrong shape', () => {
     assert.equal(validateManifest(pytorchManifest()).trainingScript, undefined);
     const given = pytorchManifest();
-    given.trainingScript = { file: '/work/cifar/main.py', relativeFile: '../../../main.py', kind: 'script' };
+    given.trainingScript = { file: '/home/user/cifar/main.py', relativeFile: '../../../main.py', kind: 'script' };
     assert.deepEqual(validateManifest(given).trainingScript, given.trainingScript);
     const notebook = pytorchManifest();
-    notebook.trainingScript = { file: '/work/cifar/train.ipynb', kind: 'notebook' };
+    notebook.trainingScript = { file: '/home/user/cifar/train.ipynb', kind: 'notebook' };
     assert.equal(validateManifest(notebook).trainingScript?.kind, 'notebook');
     const cases: [unknown, RegExp][] = [
-      ['/work/cifar/main.py', /trainingScript is missing or not an object/],
+      ['/home/user/cifar/main.py', /trainingScript is missing or not an object/],
       [{ kind: 'script' }, /trainingScript\.file is missing or not a string/],
       [{ file: '/a.py', kind: 'module' }, /trainingScript\.kind is not "script" or "notebook"/],
       [{ file: '/a.py', relativeFile: 3, kind: 'script' }, /trainingScript\.relativeFile/],
