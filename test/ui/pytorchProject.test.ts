@@ -332,7 +332,23 @@ describe('browser: a PyTorch project in VS Code (models/ package and main.py, as
       60_000,
       500,
     );
-    await page.mouse.click(lens.x, lens.y);
+    // The lenses are drawn again when the editor takes the focus back (after the palette, say): a
+    // click that lands on a lens being replaced is clicked again.
+    await waitUntil(
+      'the run panel opened from the lens',
+      async () => {
+        const now = (await lensesAbove(page, [BLOCK_CONV1]))[0] ?? lens;
+        await page.mouse.click(now.x, now.y);
+        return page
+          .locator('iframe.webview.ready')
+          .first()
+          .waitFor({ timeout: 10_000 })
+          .then(() => true)
+          .catch(() => false);
+      },
+      60_000,
+      500,
+    );
     const panel = panelFrame(page);
     // A row of the 8 instances, each with its bits (the numbers the hover gave).
     const cells = panel.locator('[data-testid=instance-cell]');
