@@ -44,12 +44,26 @@ function layer(
   return layerByName(raw, layerNames, `--${name}`);
 }
 
+/**
+ * `--layers`: a comma-separated list of layers, each an index or a name of `layerNames` (as
+ * `--layer` takes it); a list of indices alone needs no names.
+ */
+function layerList(raw: string | boolean | undefined, layerNames?: readonly string[]): number[] | undefined {
+  if (typeof raw !== 'string' || LIST.test(raw.trim())) return list(raw, 'layers');
+  const items = raw.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new UsageError(`--layers must be a comma-separated list of layer indices or names, got "${raw}"`);
+  return items.map((s) => {
+    if (isLayerIndex(s)) return Number(s);
+    if (!layerNames) throw new UsageError(`--layers must be a comma-separated list of layer indices or names, got "${raw}"`);
+    return layerByName(s, layerNames, '--layers');
+  });
+}
+
 /** Whether any layer option names a layer rather than giving its index (the run's layer names are read then). */
 export function namesALayer(v: Record<string, string | boolean | undefined>): boolean {
-  return LAYER_OPTIONS.some((k) => {
-    const raw = v[k];
-    return typeof raw === 'string' && raw.trim() !== '' && !isLayerIndex(raw);
-  });
+  const names = (raw: string | boolean | undefined) => typeof raw === 'string' && raw.trim() !== '' && !isLayerIndex(raw);
+  const layers = v.layers;
+  return LAYER_OPTIONS.some((k) => names(v[k])) || (typeof layers === 'string' && layers.split(',').some((s) => names(s.trim())));
 }
 
 /** The fields of `--json '{…}'`: a JSON object, or a usage error. */
@@ -145,9 +159,9 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
   if (kind === 'inputDiversity') q.seed = int(v.seed, 'seed');
   if (kind === 'networkGraph') {
     q.clusters = int(v.clusters, 'clusters');
-    q.layers = list(v.layers, 'layers');
+    q.layers = layerList(v.layers, layerNames);
   } else if (kind === 'channelImportanceEstimate') {
-    q.layers = list(v.layers, 'layers');
+    q.layers = layerList(v.layers, layerNames);
     if (v.clusters !== undefined) throw new UsageError('--clusters applies to networkGraph');
   } else if (v.clusters !== undefined || v.layers !== undefined)
     throw new UsageError('--clusters and --layers apply to networkGraph (--layers to channelImportanceEstimate too)');

@@ -46,7 +46,8 @@ channelImportanceEstimate, findings (their fields with --json).
                        estimate, the 8 it ranks most costly and 8 more at random ablated exactly)
   --clusters K         networkGraph: clusters per layer (default about √channels)
   --layers L1,L2,…     networkGraph: cluster only these layers (default every layer with channels)
-                       channelImportanceEstimate: estimate only these layers (default every layer)
+                       channelImportanceEstimate: estimate only these layers (default every layer);
+                       each an index or a name, as --layer takes it
   --json '{…}'         the query fields as JSON; an option given beside it overrides its field
                        (an option or field the kind does not take is refused)
   --pretty             indented output`,

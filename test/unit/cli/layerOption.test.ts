@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { editDistance, layerByName } from '../../../src/cli/layerOption';
-import { queryFromOptions } from '../../../src/cli/query';
+import { namesALayer, queryFromOptions } from '../../../src/cli/query';
 import { UsageError } from '../../../src/cli/usage';
 import { expectOneLine, runCli } from '../../support/cliRun';
 import { writeFixtureRun } from '../../support/runFixture';
@@ -91,6 +91,30 @@ describe('cli --layer by name', () => {
       refusal(/--layer must be a layer index or name, got "conv1"/),
     );
     assert.throws(() => queryFromOptions('channelEntropies', { layer: '-1' }, RESNET), refusal(/names no layer/));
+  });
+
+  it('takes names in --layers too, beside indices; an unknown one is refused as --layer refuses it', () => {
+    assert.deepEqual(queryFromOptions('networkGraph', { layers: 'conv1,layer2.0.shortcut.0, 15', epoch: '1' }, RESNET), {
+      kind: 'networkGraph',
+      layers: [1, 11, 15],
+      epoch: 1,
+    });
+    assert.deepEqual(queryFromOptions('channelImportanceEstimate', { layers: '4,9', epoch: '1' }), {
+      kind: 'channelImportanceEstimate',
+      layers: [4, 9],
+      epoch: 1,
+    });
+    assert.throws(
+      () => queryFromOptions('networkGraph', { layers: 'conv1,xyzzy' }, RESNET),
+      refusal(/^--layers "xyzzy" names no layer of this run/),
+    );
+    assert.throws(
+      () => queryFromOptions('networkGraph', { layers: 'conv1' }),
+      refusal(/--layers must be a comma-separated list of layer indices or names/),
+    );
+    assert.throws(() => queryFromOptions('networkGraph', { layers: '1,,2' }, RESNET), refusal(/--layers must be/));
+    assert.equal(namesALayer({ layers: '1,conv1' }), true);
+    assert.equal(namesALayer({ layers: '1,2' }), false);
   });
 
   it('cnn-slicer query reads the names from the run and refuses a bad one with exit code 2, before any query', async () => {

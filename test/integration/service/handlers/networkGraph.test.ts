@@ -210,7 +210,7 @@ describe('networkGraph query: channel clusters per layer linked by capacity', fu
       for (const [args, text] of [
         [['--epoch', '1', '--clusters', '0'], /"clusters" must be from 1 to 4096/],
         [['--epoch', '1', '--clusters', 'many'], /--clusters must be a non-negative integer/],
-        [['--epoch', '1', '--layers', 'a,b'], /--layers must be a comma-separated list of integers/],
+        [['--epoch', '1', '--layers', 'a,b'], /--layers "a" names no layer of this run/],
         [['--epoch', '1', '--layers', '1,99'], /layer 99 is out of range/],
         [['--epoch', '7'], /epoch 7 is not recorded/],
         [[], /"epoch" must be a non-negative integer/],
