@@ -20,6 +20,7 @@ import { readRun } from '../../src/run/store';
 import type { ReportData } from '../../src/contract/reportCodec';
 import type { CapacityMatrixAnswer } from '../../src/contract/queries';
 import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
+import { AnalysisClient } from '../../src/service/client';
 import type { BridgeOptions } from '../../src/extension/panels/webviewBridge';
 import type { WebviewTheme } from '../../src/contract/webviewProtocol';
 import { webviewPage } from '../../src/contract/page';
@@ -96,6 +97,32 @@ export function browserFixture(): Promise<Fixture> {
  * and closes Chromium after them. Returns the browser, there once the `before` hooks have run; a
  * suite's own set-up goes in its own `before` hook after this call.
  */
+/**
+ * A suite's analysis service and panel page, as the extension host has them: an `AnalysisClient`
+ * over the fixture run's runs folder and a page file without embedded data (the app waits for the
+ * host), made before the suite's tests and the client disposed after.
+ */
+export function useHostService(suite: Mocha.Suite, pageName: string): { client(): AnalysisClient; pageFile(): string } {
+  let client: AnalysisClient | undefined;
+  let pageFile: string | undefined;
+  suite.beforeAll(async () => {
+    const f = await browserFixture();
+    client = new AnalysisClient({ roots: [dirname(f.runFolder)] });
+    pageFile = writePage(join(f.dir, pageName), { theme: 'dark' });
+  });
+  suite.afterAll(() => client?.dispose());
+  return {
+    client: () => {
+      assert.ok(client, 'the client is made in the before hook of useHostService');
+      return client;
+    },
+    pageFile: () => {
+      assert.ok(pageFile, 'the page is written in the before hook of useHostService');
+      return pageFile;
+    },
+  };
+}
+
 export function useBrowser(suite: Mocha.Suite): () => Browser {
   suite.timeout(180_000);
   let browser: Browser | undefined;

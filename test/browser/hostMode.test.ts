@@ -4,7 +4,6 @@
 // protocol end to end: hello, queries with answers, reveal, export, host focus, saved state
 // across a reload, and a malformed message ignored and logged.
 import assert from 'node:assert/strict';
-import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { AnalysisClient } from '../../src/service/client';
 import type { WebviewBridge } from '../../src/extension/panels/webviewBridge';
@@ -17,7 +16,7 @@ import {
   showArchitectureTable,
   tempDir,
   useBrowser,
-  writePage,
+  useHostService,
 } from './harness';
 import { recordWideConv } from '../support/recordedModels';
 
@@ -32,15 +31,8 @@ interface Host {
 
 describe('browser: the views in VS Code mode (real bridge, real service)', function () {
   const browser = useBrowser(this);
-  let client: AnalysisClient;
-  let pageFile: string;
-  before(async () => {
-    const f = await browserFixture();
-    client = new AnalysisClient({ roots: [dirname(f.runFolder)] });
-    // The page a panel gets: the same builder, no embedded data (so the app waits for the host).
-    pageFile = writePage(join(f.dir, 'panel.html'), { theme: 'dark' });
-  });
-  after(() => client?.dispose());
+  // The page a panel gets: the same builder, no embedded data (so the app waits for the host).
+  const service = useHostService(this, 'panel.html');
 
   /** A panel on the fixture run, or on `run` (a run of another folder, with its own client). */
   async function openPanel(initialFocus?: Focus, run?: { folder: string; id: string; client: AnalysisClient }): Promise<Host> {
@@ -53,7 +45,7 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
     const bridge = await connectBridge(page, {
       runFolder: run?.folder ?? f.runFolder,
       runId: run?.id ?? f.manifest.id,
-      client: run?.client ?? client,
+      client: run?.client ?? service.client(),
       theme: 'dark',
       keepState: true,
       revealLayer: (l) => reveals.push(l),
@@ -62,7 +54,7 @@ describe('browser: the views in VS Code mode (real bridge, real service)', funct
       initialFocus,
     });
     const host: Host = { page, bridge, reveals, saves, logs, problems };
-    await page.goto(`file://${pageFile}`);
+    await page.goto(`file://${service.pageFile()}`);
     await page.waitForSelector('.run-header');
     return host;
   }

@@ -5,8 +5,7 @@
 // the fixture run's recorded metrics. The Query view's layer table shows the same shares.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { AnalysisClient } from '../../src/service/client';
+import { join } from 'node:path';
 import { formatBitsOfCeiling } from '../../src/contract/format';
 import type { Focus } from '../../src/contract/webviewProtocol';
 import { parseHostMessage } from '../../src/contract/webviewProtocol';
@@ -19,19 +18,13 @@ import {
   screenshot,
   showArchitectureTable,
   useBrowser,
-  writePage,
+  useHostService,
 } from './harness';
 
 describe('browser: the Layer view on the layers of one definition', function () {
   const browser = useBrowser(this);
-  let client: AnalysisClient;
-  let pageFile: string;
-  before(async () => {
-    const f = await browserFixture();
-    client = new AnalysisClient({ roots: [dirname(f.runFolder)] });
-    pageFile = writePage(join(f.dir, 'instances.html'), { theme: 'dark' });
-  });
-  after(() => client?.dispose());
+  // The page a panel gets: the same builder, no embedded data (so the app waits for the host).
+  const host = useHostService(this, 'instances.html');
 
   /** The mean of the recorded channel entropies of `layer` at the last epoch (the fixture's metrics.jsonl). */
   function recordedMean(runFolder: string, layer: number): number {
@@ -54,13 +47,13 @@ describe('browser: the Layer view on the layers of one definition', function () 
     const bridge = await connectBridge(page, {
       runFolder: f.runFolder,
       runId: f.manifest.id,
-      client,
+      client: host.client(),
       theme: 'dark',
       keepState: false,
       // pool1 (12×12×8: ceiling log2 32 bins = 5) and pool2 (4×4×16: ceiling log2 16 = 4).
       initialFocus: { view: 'layer', layer: 2, layers: [2, 4] },
     });
-    await page.goto(`file://${pageFile}`);
+    await page.goto(`file://${host.pageFile()}`);
     await page.waitForSelector('[data-testid=instances-row]', { timeout: 60_000 });
     const cells = page.locator('[data-testid=instance-cell]');
     assert.equal(await cells.count(), 2);

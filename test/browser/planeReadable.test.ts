@@ -77,6 +77,46 @@ async function reportData(): Promise<ReportData> {
   return JSON.parse(json) as ReportData;
 }
 
+/**
+ * The fixture report with its pairwise information plane grown to more layers, as a deeper model's:
+ * `count(plane)` copies of its own layers (`copy(k)`: which measured layer, its new name and the scale of its
+ * points' I(X;T) and I(T;Y)), written as a page; returns the page file and the grown plane.
+ */
+async function deeperPlanePage(
+  page: string,
+  count: (a: InformationPlaneAnswer) => number,
+  copy: (k: number, a: InformationPlaneAnswer) => { from: number; name: string; ixt: number; ity: number },
+): Promise<{ file: string; plane: InformationPlaneAnswer }> {
+  const data = await reportData();
+  const key = canonicalQuery({ kind: 'informationPlane', estimator: 'pairwise' });
+  const decoded = await decodeEntry(data.answers[key]);
+  assert.ok('answer' in decoded);
+  const a = decoded.answer as InformationPlaneAnswer;
+  const layers = [...data.manifest.layers];
+  const copies = Array.from({ length: count(a) }, (_, k) => copy(k, a));
+  const extra = copies.map((c, k) => ({ ...layers[a.layers[c.from].layer], index: layers.length + k, name: c.name }));
+  const plane: InformationPlaneAnswer = {
+    ...a,
+    layers: [
+      ...a.layers,
+      ...copies.map((c, k) => ({
+        layer: extra[k].index,
+        points: a.layers[c.from].points.map((p) => ({
+          ...p,
+          ixt: p.ixt === null ? null : p.ixt * c.ixt,
+          ity: p.ity === null ? null : p.ity * c.ity,
+        })),
+      })),
+    ],
+  };
+  const grown: ReportData = {
+    ...data,
+    manifest: { ...data.manifest, layers: [...layers, ...extra] },
+    answers: { ...data.answers, [key]: { answer: plane } },
+  };
+  return { file: writePage(join(tempDir('cnn-slicer-plane-'), page), { data: grown }), plane };
+}
+
 describe('browser: the information plane at a glance', function () {
   const browser = useBrowser(this);
 
@@ -102,33 +142,11 @@ describe('browser: the information plane at a glance', function () {
 
   it('gives each of ten layers its own marker shape', async () => {
     // The fixture's plane with three more layers (copies of conv1, pool1 and conv2 under new names), as a deeper model has.
-    const data = await reportData();
-    const key = canonicalQuery({ kind: 'informationPlane', estimator: 'pairwise' });
-    const decoded = await decodeEntry(data.answers[key]);
-    assert.ok('answer' in decoded);
-    const a = decoded.answer as InformationPlaneAnswer;
-    const layers = [...data.manifest.layers];
-    const extra = [1, 2, 3].map((l, k) => ({ ...layers[l], index: layers.length + k, name: `extra_${k + 1}` }));
-    const plane: InformationPlaneAnswer = {
-      ...a,
-      layers: [
-        ...a.layers,
-        ...extra.map((l, k) => ({
-          layer: l.index,
-          points: a.layers[k].points.map((p) => ({
-            ...p,
-            ixt: p.ixt === null ? null : p.ixt * 0.8,
-            ity: p.ity === null ? null : p.ity * 0.9,
-          })),
-        })),
-      ],
-    };
-    const deeper: ReportData = {
-      ...data,
-      manifest: { ...data.manifest, layers: [...layers, ...extra] },
-      answers: { ...data.answers, [key]: { answer: plane } },
-    };
-    const file = writePage(join(tempDir('cnn-slicer-plane-'), 'deeper.html'), { data: deeper });
+    const { file, plane } = await deeperPlanePage(
+      'deeper.html',
+      () => 3,
+      (k) => ({ from: k, name: `extra_${k + 1}`, ixt: 0.8, ity: 0.9 }),
+    );
     const { page, problems } = await openPage(browser(), file);
     await openView(page, 'information');
     await page.waitForSelector(`${PLANE}[data-estimator="pairwise"]`);
@@ -145,39 +163,18 @@ describe('browser: the information plane at a glance', function () {
   it('labels only what fits on a plane of 67 layers, and a point of an unlabelled layer names it on hover', async () => {
     // A ResNet18 run has 67 measured layers: the fixture's plane with layers added (copies of its
     // own, under new names, at points spread over its range), most of them crowded together.
-    const data = await reportData();
-    const key = canonicalQuery({ kind: 'informationPlane', estimator: 'pairwise' });
-    const decoded = await decodeEntry(data.answers[key]);
-    assert.ok('answer' in decoded);
-    const a = decoded.answer as InformationPlaneAnswer;
-    const layers = [...data.manifest.layers];
     const LAYERS = 67;
-    const extra = Array.from({ length: LAYERS - a.layers.length }, (_, k) => ({
-      ...layers[a.layers[k % a.layers.length].layer],
-      index: layers.length + k,
-      name: `layer${1 + (k % 4)}.${k % 2}.conv${1 + (k % 3)}_${k}`,
-    }));
-    const plane: InformationPlaneAnswer = {
-      ...a,
-      layers: [
-        ...a.layers,
-        ...extra.map((l, k) => ({
-          layer: l.index,
-          points: a.layers[k % a.layers.length].points.map((p) => ({
-            ...p,
-            ixt: p.ixt === null ? null : p.ixt * (0.6 + ((k * 37) % 40) / 100),
-            ity: p.ity === null ? null : p.ity * (0.6 + ((k * 53) % 40) / 100),
-          })),
-        })),
-      ],
-    };
+    const { file, plane } = await deeperPlanePage(
+      'deep.html',
+      (a) => LAYERS - a.layers.length,
+      (k, a) => ({
+        from: k % a.layers.length,
+        name: `layer${1 + (k % 4)}.${k % 2}.conv${1 + (k % 3)}_${k}`,
+        ixt: 0.6 + ((k * 37) % 40) / 100,
+        ity: 0.6 + ((k * 53) % 40) / 100,
+      }),
+    );
     assert.equal(plane.layers.length, LAYERS);
-    const deep: ReportData = {
-      ...data,
-      manifest: { ...data.manifest, layers: [...layers, ...extra] },
-      answers: { ...data.answers, [key]: { answer: plane } },
-    };
-    const file = writePage(join(tempDir('cnn-slicer-plane-'), 'deep.html'), { data: deep });
     const { page, problems } = await openPage(browser(), file);
     await openView(page, 'information');
     await page.waitForSelector(`${PLANE}[data-estimator="pairwise"][data-trajectories="${LAYERS}"]`);
