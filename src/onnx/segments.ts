@@ -215,11 +215,32 @@ export function planSegments(model: SegmentableModel, options: SegmentOptions): 
   }
   if (cuts[cuts.length - 1] !== end) cuts.push(end);
   let start = 0;
-  return cuts.map((last) => {
+  return withoutConstantOnly(model, cuts).map((last) => {
     const segment = segmentOf(model, start, last);
     start = last + 1;
     return segment;
   });
+}
+
+/**
+ * The cuts (each segment's last node) less those that would leave a segment of constant nodes alone
+ * (nothing to run: ONNX Runtime refuses such a model): that segment joins the next, or the last the
+ * one before. The frontier is the same either side of a constant node, so the cuts stay allowed.
+ */
+function withoutConstantOnly(model: SegmentableModel, cuts: readonly number[]): number[] {
+  const kept: number[] = [];
+  let start = 0;
+  for (const last of cuts) {
+    let computes = false;
+    for (let i = start; i <= last && !computes; i++) computes = !model.constant[i];
+    if (computes) {
+      kept.push(last);
+      start = last + 1;
+    }
+  }
+  if (!kept.length) return [...cuts.slice(-1)];
+  kept[kept.length - 1] = cuts[cuts.length - 1];
+  return kept;
 }
 
 /** The segment of nodes first..last: its own nodes, the constants they read, its inputs, layers and frontier. */
