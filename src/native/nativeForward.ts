@@ -1,0 +1,307 @@
+/**
+ * Forward passes of a PyTorch run's checkpoint (its ONNX file) on ONNX Runtime, natively: the same
+ * contract as src/tfjs/forward.ts `forwardLayers` (run layers in ascending order, each once,
+ * `[n, ...outputShape]` channels first as PyTorch's), 4–7× faster than the WebAssembly engine on the
+ * same cores (docs/native-engine.md).
+ *
+ * The model runs in segments (src/onnx/segments.ts) so that only a budget of layers' activations is
+ * held at once: each segment is its own session, fed the frontier of the one before, and the inputs
+ * run through it in chunks (a session's run blocks the thread it is called on). Within the budget the
+ * whole model is one session, made from the file's own bytes.
+ */
+import type * as Ort from 'onnxruntime-node';
+import type { RunLayer } from '../contract/runFormat';
+import { CancelledError } from '../compute/pool';
+import { CodedError, hasErrorCode } from '../analysis/errors';
+import { encodeSegment, planSegments, segmentable, type Segment, type SegmentableModel } from '../onnx/segments';
+import { createSession, type ExecutionProvider, firstLine, nativeRuntime, type OrtModule } from './ortRuntime';
+
+/** A layer's activations: `shape` is `[n, ...outputShape]`, `data` row-major (as src/tfjs/forward.ts `Activations`). */
+export interface NativeActivations {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** The default budget of layers' activations held at once by a pass (the frontier and the layers it hands out): 512 MB. */
+export const NATIVE_BUDGET_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Bytes of the largest layer's output per chunk of inputs: a session's working memory stays near
+ * it, and one run (which holds the thread) stays short.
+ */
+export const NATIVE_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/** Most inputs per chunk, however narrow the layers. */
+export const NATIVE_CHUNK = 256;
+
+/** Most sessions kept (the whole model, a plan's segments, the prefixes of single layers); idle ones beyond are released. */
+const MAX_SESSIONS = 12;
+
+/** What a pass computes. */
+export interface NativeForwardOptions {
+  /** The run's layer axis (0 = the input): the layers the checkpoint was opened with. */
+  layers: readonly RunLayer[];
+  /** Row-major `[count, ...layers[0].outputShape]`. */
+  inputs: Float32Array;
+  count: number;
+  /** Last layer wanted (default: the last layer). */
+  last?: number;
+  /** Only these layers (of 1..last) are fetched and yielded; without it, every layer 1..last. */
+  keep?: ReadonlySet<number>;
+  /** Checked between chunks: an aborted pass throws the engine's CancelledError. */
+  signal?: AbortSignal;
+  /** Most bytes of activations held at once (default {@link NATIVE_BUDGET_BYTES}). */
+  budgetBytes?: number;
+}
+
+/** Why the native engine cannot run a checkpoint: one line (the runtime unavailable, a session it cannot create or run). */
+export class NativeEngineError extends CodedError {
+  constructor(message: string) {
+    super('native-engine', message, 'NativeEngineError');
+  }
+  static is(e: unknown): e is NativeEngineError {
+    return hasErrorCode(e, 'native-engine');
+  }
+}
+
+/** The inputs per chunk for a model with `layers`: {@link NATIVE_CHUNK}, fewer where a layer is wide ({@link NATIVE_CHUNK_BYTES}). */
+export function nativeChunk(layers: readonly Pick<RunLayer, 'outputShape'>[]): number {
+  const largest = Math.max(1, ...layers.map((l) => l.outputShape.reduce((a, b) => a * b, 1)));
+  return Math.max(1, Math.min(NATIVE_CHUNK, Math.floor(NATIVE_CHUNK_BYTES / (4 * largest))));
+}
+
+interface SessionEntry {
+  opened: Promise<Ort.InferenceSession>;
+  users: number;
+  used: number;
+}
+
+/**
+ * A checkpoint open on ONNX Runtime: its sessions are made on first use, one per segment a plan
+ * needs, and kept for later passes (up to a few; the idle ones past that are released). `dispose()`
+ * releases them all.
+ */
+export class NativeCheckpoint {
+  private readonly sessions = new Map<string, SessionEntry>();
+  private clock = 0;
+  private disposed = false;
+  private effective: ExecutionProvider | undefined;
+  private reason: string | undefined;
+
+  private constructor(
+    private readonly ort: OrtModule,
+    private readonly bytes: Uint8Array,
+    private readonly model: SegmentableModel,
+    readonly layers: readonly RunLayer[],
+    /** The provider asked for. */
+    readonly requested: ExecutionProvider,
+  ) {}
+
+  /**
+   * Opens a checkpoint: `bytes` is its .onnx file (read by src/run's bounded reader), `layers` the
+   * run's layer table (each layer 1..L a value of the graph, named as the layer), `provider` where
+   * its sessions run (a GPU provider the installation lacks falls back to the CPU: {@link providerReason}).
+   * @throws NativeEngineError when the native runtime cannot load (its one-line reason);
+   * OnnxError (src/onnx/graph.ts) when the bytes are no ONNX model the engine reads, or lack a layer.
+   */
+  static open(bytes: Uint8Array, layers: readonly RunLayer[], provider: ExecutionProvider = 'cpu'): NativeCheckpoint {
+    const runtime = nativeRuntime();
+    if ('reason' in runtime) throw new NativeEngineError(`the native engine (ONNX Runtime) cannot load: ${runtime.reason}`);
+    return new NativeCheckpoint(runtime.ort, bytes, segmentable(bytes, layers), layers, provider);
+  }
+
+  /** The provider the sessions run on: the one asked for, or the CPU once a session fell back (known after the first pass). */
+  get provider(): ExecutionProvider {
+    return this.effective ?? this.requested;
+  }
+
+  /** One line: why the provider asked for is not the one in use, once a session fell back; else undefined. */
+  get providerReason(): string | undefined {
+    return this.reason;
+  }
+
+  /**
+   * The activations of layers 1..last (or only `keep`'s), in ascending order, each computed once:
+   * the segments run one after the other over every input, in chunks, each fetching its wanted
+   * layers and the frontier the next one reads. What a later segment no longer reads is dropped as
+   * the pass goes, so a pass holds about the budget, whatever the model's depth.
+   * @throws CancelledError when `signal` aborts (checked before each chunk); NativeEngineError when a
+   * session cannot be made or run (one line naming the nodes).
+   */
+  async *forwardLayers(o: NativeForwardOptions): AsyncGenerator<{ index: number; out: NativeActivations }> {
+    this.check(o);
+    const last = o.last ?? this.layers.length - 1;
+    const targets = range(1, last).filter((l) => !o.keep || o.keep.has(l));
+    if (!targets.length) return;
+    const wanted = new Set(targets);
+    const segments = planSegments(this.model, { budgetBytes: o.budgetBytes ?? NATIVE_BUDGET_BYTES, count: o.count, wanted });
+    const n = o.count;
+    const values = new Map<string, Float32Array>([[this.model.input, o.inputs]]);
+    const ready = new Map<number, NativeActivations>();
+    let next = 0;
+    for (const segment of segments) {
+      const fetched = segment.layers.filter((l) => wanted.has(l) || segment.frontier.includes(this.layers[l].name));
+      const outs = await this.runSegment(segment, fetched, values, o);
+      // What is live after the segment is its frontier and the earlier ones it passed on.
+      const live = new Set(this.model.frontiers[segment.last]);
+      for (const name of [...values.keys()]) if (!live.has(name)) values.delete(name);
+      fetched.forEach((l, k) => {
+        const name = this.layers[l].name;
+        if (live.has(name)) values.set(name, outs[k]);
+        if (wanted.has(l)) ready.set(l, { shape: [n, ...this.layers[l].outputShape], data: outs[k] });
+      });
+      while (next < targets.length && ready.has(targets[next])) {
+        const index = targets[next++];
+        const out = ready.get(index)!;
+        ready.delete(index);
+        yield { index, out };
+      }
+    }
+  }
+
+  /** The activations of one layer (0 = the inputs themselves): the nodes up to it run, that layer alone is fetched. */
+  async forwardLayer(o: Omit<NativeForwardOptions, 'last' | 'keep'> & { layer: number }): Promise<NativeActivations> {
+    if (o.layer === 0) return { shape: [o.count, ...this.layers[0].outputShape], data: o.inputs };
+    let result: NativeActivations | undefined;
+    for await (const { out } of this.forwardLayers({ ...o, last: o.layer, keep: new Set([o.layer]) })) result = out;
+    return result!;
+  }
+
+  /** Releases every session; the checkpoint cannot run after. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const entries = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(entries.map((e) => e.opened.then((s) => s.release()).catch(() => undefined)));
+  }
+
+  private check(o: NativeForwardOptions): void {
+    if (this.disposed) throw new NativeEngineError('the checkpoint was disposed: open it again');
+    if (o.layers.length !== this.layers.length)
+      throw new NativeEngineError(`the pass names ${o.layers.length} layers, the checkpoint was opened with ${this.layers.length}`);
+    const per = this.layers[0].outputShape.reduce((a, b) => a * b, 1);
+    if (o.inputs.length !== o.count * per)
+      throw new NativeEngineError(
+        `the inputs hold ${o.inputs.length} values, ${o.count} inputs of [${this.layers[0].outputShape.join(', ')}] need ${o.count * per}`,
+      );
+    const last = o.last ?? this.layers.length - 1;
+    if (!Number.isInteger(last) || last < 0 || last >= this.layers.length)
+      throw new NativeEngineError(`layer ${last} is not one of the run's layers 0..${this.layers.length - 1}`);
+  }
+
+  /** Runs one segment over every input, chunk by chunk; returns the `fetched` layers' values, each `count × per-input`. */
+  private async runSegment(
+    segment: Segment,
+    fetched: readonly number[],
+    values: ReadonlyMap<string, Float32Array>,
+    o: NativeForwardOptions,
+  ): Promise<Float32Array[]> {
+    const n = o.count;
+    const names = fetched.map((l) => this.layers[l].name);
+    const sizes = fetched.map((l) => this.layers[l].outputShape.reduce((a, b) => a * b, 1));
+    const shapeOf = (name: string) => (name === this.model.input ? this.layers[0].outputShape : this.layerByName(name).outputShape);
+    const feedsOf = segment.inputs.map((name) => ({ name, data: values.get(name)!, shape: shapeOf(name) }));
+    const chunk = nativeChunk(this.layers);
+    const key = `${segment.first}-${segment.last}`;
+    const session = await this.acquire(key, segment);
+    const results: Float32Array[] = [];
+    try {
+      for (let s = 0; s < n; s += chunk) {
+        if (o.signal?.aborted) throw new CancelledError();
+        const e = Math.min(n, s + chunk);
+        const feeds: Record<string, Ort.Tensor> = {};
+        for (const f of feedsOf) {
+          const per = f.shape.reduce((a, b) => a * b, 1);
+          feeds[f.name] = new this.ort.Tensor('float32', f.data.subarray(s * per, e * per), [e - s, ...f.shape]);
+        }
+        let out: Ort.InferenceSession.ReturnType;
+        try {
+          out = await session.run(feeds, names);
+        } catch (err) {
+          throw new NativeEngineError(
+            `ONNX Runtime failed on nodes ${segment.first}..${segment.last} of the checkpoint: ${firstLine(String((err as Error)?.message ?? err))}`,
+          );
+        }
+        names.forEach((name, k) => {
+          const tensor = out[name];
+          const data = tensor?.data;
+          if (!(data instanceof Float32Array) || data.length !== (e - s) * sizes[k])
+            throw new NativeEngineError(
+              `layer ${fetched[k]} (${name}): the checkpoint gives ${tensor ? `a ${tensor.type} [${tensor.dims.join(', ')}]` : 'nothing'}, the run's manifest says [${e - s}, ${this.layers[fetched[k]].outputShape.join(', ')}]`,
+            );
+          if (s === 0 && e === n) results[k] = data;
+          else (results[k] ??= new Float32Array(n * sizes[k])).set(data, s * sizes[k]);
+        });
+      }
+    } finally {
+      this.releaseUse(key);
+    }
+    return results;
+  }
+
+  private layerByName(name: string): RunLayer {
+    const layer = this.layers.find((l) => l.name === name);
+    if (!layer) throw new NativeEngineError(`${name} crosses a segment cut but is no run layer`);
+    return layer;
+  }
+
+  /** The session of a segment (made on first use), counted as in use until {@link releaseUse}. */
+  private async acquire(key: string, segment: Segment): Promise<Ort.InferenceSession> {
+    let entry = this.sessions.get(key);
+    if (entry) entry.users++;
+    else {
+      entry = { opened: this.openSession(segment), users: 1, used: 0 };
+      this.sessions.set(key, entry);
+      this.evict();
+    }
+    entry.used = ++this.clock;
+    try {
+      return await entry.opened;
+    } catch (e) {
+      entry.users--;
+      this.sessions.delete(key);
+      throw e;
+    }
+  }
+
+  private releaseUse(key: string): void {
+    const entry = this.sessions.get(key);
+    if (entry) entry.users--;
+    this.evict();
+  }
+
+  /** Releases the least recently used idle sessions beyond {@link MAX_SESSIONS}. */
+  private evict(): void {
+    const idle = [...this.sessions.entries()].filter(([, e]) => e.users === 0).sort((a, b) => a[1].used - b[1].used);
+    for (let over = this.sessions.size - MAX_SESSIONS; over > 0 && idle.length; over--) {
+      const [key, entry] = idle.shift()!;
+      this.sessions.delete(key);
+      void entry.opened.then((s) => s.release()).catch(() => undefined);
+    }
+  }
+
+  private async openSession(segment: Segment): Promise<Ort.InferenceSession> {
+    const graph = this.model.raw.graph;
+    const outputs = new Set(graph.output.map((v) => v.name));
+    // The whole graph, whose outputs already name every layer: the file's own bytes.
+    const whole =
+      segment.first === 0 && segment.last === graph.node.length - 1 && segment.layers.every((l) => outputs.has(this.layers[l].name));
+    const bytes = whole ? this.bytes : encodeSegment(this.model, segment);
+    try {
+      const opened = await createSession(this.ort, bytes, this.provider);
+      if (opened.provider !== this.provider) {
+        this.effective = opened.provider;
+        this.reason = opened.reason;
+      } else this.effective ??= opened.provider;
+      return opened.session;
+    } catch (e) {
+      throw new NativeEngineError(
+        `ONNX Runtime cannot load ${whole ? 'the checkpoint' : `nodes ${segment.first}..${segment.last} of the checkpoint`}: ${firstLine(String((e as Error)?.message ?? e))}`,
+      );
+    }
+  }
+}
+
+function range(first: number, last: number): number[] {
+  return Array.from({ length: Math.max(0, last - first + 1) }, (_, k) => first + k);
+}

@@ -1,0 +1,150 @@
+/**
+ * ONNX Runtime (onnxruntime-node, Microsoft's native runtime), loaded once, at first use, and the
+ * session settings every native forward pass shares (docs/native-engine.md). Where the native
+ * module cannot load, `nativeRuntime()` says why in one line and the caller runs the WebAssembly
+ * engine (src/tfjs) instead.
+ */
+import { availableParallelism } from 'node:os';
+import type * as Ort from 'onnxruntime-node';
+
+/** The onnxruntime-node namespace. */
+export type OrtModule = typeof Ort;
+
+/** Where a session runs: the CPU (the default), or a GPU through WebGPU or CUDA where the installation has them. */
+export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
+
+/** The providers, the default first. */
+export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'webgpu', 'cuda'];
+
+/** The environment variable that, set to `wasm`, keeps the native runtime unloaded (tests and benches compare the engines). */
+export const ENGINE_VARIABLE = 'CNN_SLICER_ENGINE';
+
+/** How the package is loaded: `require` in production, a fake in tests. */
+export type OrtLoader = () => unknown;
+
+let loaded: { ort: OrtModule } | { reason: string } | undefined;
+
+/**
+ * The native runtime, loaded on the first call and kept (a failure too), or one line saying why it
+ * cannot load: the package missing, its binary failing to load, or a platform it has no build for.
+ * `CNN_SLICER_ENGINE=wasm` in the environment answers `{ reason: 'CNN_SLICER_ENGINE=wasm' }`
+ * without loading anything, on every call.
+ */
+export function nativeRuntime(load: OrtLoader = requireOrt): { ort: OrtModule } | { reason: string } {
+  if (process.env[ENGINE_VARIABLE] === 'wasm') return { reason: `${ENGINE_VARIABLE}=wasm` };
+  loaded ??= loadRuntime(load);
+  return loaded;
+}
+
+/** Forgets what `nativeRuntime` loaded, so that the next call loads again (tests). */
+export function resetNativeRuntime(): void {
+  loaded = undefined;
+}
+
+function requireOrt(): unknown {
+  // A plain require at run time: esbuild keeps the package external (esbuild.mjs), it is a native module.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('onnxruntime-node');
+}
+
+function loadRuntime(load: OrtLoader): { ort: OrtModule } | { reason: string } {
+  const platform = `${process.platform}-${process.arch}`;
+  let ort: OrtModule;
+  try {
+    ort = load() as OrtModule;
+  } catch (e) {
+    const error = e as NodeJS.ErrnoException;
+    const message = firstLine(error?.message ?? String(e));
+    if (error?.code === 'MODULE_NOT_FOUND' && /onnxruntime-node['"]?$|'onnxruntime-node'/.test(message))
+      return { reason: 'onnxruntime-node is not installed' };
+    if (/binding|napi|\.node\b|no such file/i.test(message) && /cannot find|not found|no such file/i.test(message))
+      return { reason: `onnxruntime-node has no native build for ${platform}: ${message}` };
+    return { reason: `onnxruntime-node's native binary failed to load on ${platform}: ${message}` };
+  }
+  if (typeof ort?.InferenceSession?.create !== 'function' || typeof ort.Tensor !== 'function')
+    return { reason: 'onnxruntime-node loaded without its InferenceSession: a broken installation' };
+  return { ort };
+}
+
+/**
+ * The first line of a message, trimmed, without ONNX Runtime's source location and failed check
+ * (`/onnxruntime_src/…/webgpu_context.cc:136 … was false. Failed to get a WebGPU adapter: …`).
+ */
+export function firstLine(message: string): string {
+  const line = (message.split('\n').find((l) => l.trim()) ?? message).trim();
+  if (!/^\/\S+:\d+ /.test(line)) return line;
+  const check = line.indexOf(' was false. ');
+  return check >= 0 ? line.slice(check + ' was false. '.length).trim() : line.replace(/^\/\S+:\d+ /, '');
+}
+
+/**
+ * The graph optimisations: every one that rewrites nodes in place of the graph (constant folding,
+ * fusions of nodes whose joint values are no graph output), not the layout ones of `all` (NCHWc
+ * blocks), whose choice depends on a node's neighbours: with them a BatchNormalization after a
+ * convolution in the same session computes other bits (≈ 2e-7 relative) than the same node at the
+ * start of a segment, so the values of a pass would depend on where the budget cut the model. Every
+ * layer being a graph output, the blocked layout would also be converted back at each layer.
+ */
+export const GRAPH_OPTIMIZATION = 'extended';
+
+/**
+ * The session settings: every core for one operator (`intraOpNumThreads`), operators one at a time
+ * (`interOpNumThreads` 1: a CNN is a chain, and two pools of threads on the same cores only
+ * compete), the graph optimisations of {@link GRAPH_OPTIMIZATION}, and the provider.
+ */
+export function sessionOptions(provider: ExecutionProvider = 'cpu'): Ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    intraOpNumThreads: availableParallelism(),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: GRAPH_OPTIMIZATION,
+    executionMode: 'sequential',
+    // Warnings (a provider that falls back, a node placed on the CPU) would land in the CLI's output.
+    logSeverityLevel: 3,
+  };
+}
+
+/** A session and the provider it runs on; `reason` says why the provider asked for is not the one in use. */
+export interface OpenedSession {
+  session: Ort.InferenceSession;
+  provider: ExecutionProvider;
+  reason?: string;
+}
+
+/**
+ * A session for `model` (an ONNX model's bytes) on `provider`, or on the CPU, with one line saying
+ * why, when the installation has no such provider (listSupportedBackends) or the session cannot be
+ * created on it (no adapter for WebGPU, no CUDA libraries).
+ * @throws the runtime's error when even the CPU session cannot be created (a model it cannot run).
+ */
+export async function createSession(ort: OrtModule, model: Uint8Array, provider: ExecutionProvider = 'cpu'): Promise<OpenedSession> {
+  if (provider !== 'cpu') {
+    const unavailable = providerUnavailable(ort, provider);
+    if (!unavailable) {
+      try {
+        const session = await ort.InferenceSession.create(model, { ...sessionOptions(provider), logSeverityLevel: 4 });
+        return { session, provider };
+      } catch (e) {
+        const session = await ort.InferenceSession.create(model, sessionOptions('cpu'));
+        const bundled = ort.listSupportedBackends().find((b) => b.name === provider)?.bundled;
+        const hint =
+          bundled === false
+            ? ` (onnxruntime-node's ${provider} libraries are not bundled; its install step downloads them and was skipped)`
+            : '';
+        return { session, provider: 'cpu', reason: `${provider}: ${firstLine((e as Error).message ?? String(e))}${hint}; using the CPU` };
+      }
+    }
+    const session = await ort.InferenceSession.create(model, sessionOptions('cpu'));
+    return { session, provider: 'cpu', reason: `${provider}: ${unavailable}; using the CPU` };
+  }
+  return { session: await ort.InferenceSession.create(model, sessionOptions('cpu')), provider: 'cpu' };
+}
+
+/** Why the installed runtime has no `provider`, or undefined when it lists it (bundled or installed beside it). */
+function providerUnavailable(ort: OrtModule, provider: ExecutionProvider): string | undefined {
+  const backends = ort.listSupportedBackends?.() ?? [];
+  const entry = backends.find((b) => b.name === provider);
+  if (!entry) return `this onnxruntime-node build has no ${provider} provider on ${process.platform}-${process.arch}`;
+  // Not bundled: installed beside the package by its install step (skipped here), or not at all; creating the session tells.
+  return undefined;
+}

@@ -1,0 +1,320 @@
+/**
+ * An ONNX checkpoint cut into consecutive segments, each its own ONNX model, so that a forward pass
+ * over a deep model (175 layers, gigabytes of activations) holds only a budget of layers at once
+ * while the whole graph is still computed once (docs/native-engine.md).
+ *
+ * The plan walks the nodes in the file's (topological) order. A segment is a run of consecutive
+ * nodes; its outputs are the run layers it makes (values named as the manifest's layers), among them
+ * its frontier: the values made in it and read after it. Its inputs are the graph input or the
+ * values of earlier frontiers it reads. A cut is made only where every value live across it is a run
+ * layer or the graph input (in PyTorch exports every module output is a layer), so that each value
+ * crossing a cut has a known size, `[n, ...outputShape]`. Constant values (initializers, Constant
+ * nodes and what is computed from constants alone) never cross a cut: each segment gets a copy of the
+ * constant nodes and initializers it reads.
+ *
+ * Pure: bytes in, plans and bytes out (the caller reads the file, with src/run's bounded reads).
+ */
+import { decodeOnnx, onnxModelType } from './decode';
+import { OnnxError } from './graph';
+
+/** A run layer as the plan needs it: the name of its value in the graph and its shape per input. */
+export interface SegmentLayer {
+  readonly name: string;
+  /** Without the batch axis, channels first as PyTorch's. */
+  readonly outputShape: readonly number[];
+}
+
+/** A run of consecutive nodes, run as one ONNX model. */
+export interface Segment {
+  /** Its first and last node, as indices into the file's node list (inclusive). */
+  readonly first: number;
+  readonly last: number;
+  /** Its own nodes (those of first..last that are not constant), ascending. Each node is in one segment. */
+  readonly nodes: readonly number[];
+  /** The constant nodes its nodes read (directly or through other constants), copied in, ascending. */
+  readonly constants: readonly number[];
+  /** The values it is fed: the graph input and run layers of earlier segments, each read by one of its nodes. */
+  readonly inputs: readonly string[];
+  /** The run layers (indices into the layer table) it makes, ascending: its outputs. */
+  readonly layers: readonly number[];
+  /** The values it makes that a later node reads (each one of `layers`' values). */
+  readonly frontier: readonly string[];
+}
+
+/** How to cut. */
+export interface SegmentOptions {
+  /** Most bytes of values held at once for `count` inputs: the frontier fed in, the wanted layers and the frontier out. */
+  readonly budgetBytes: number;
+  /** Inputs in the pass. */
+  readonly count: number;
+  /** The layers whose values are fetched (default: every run layer 1..L). The plan stops at the node making the last of them. */
+  readonly wanted?: ReadonlySet<number>;
+}
+
+/** A node as the plan reads it (protobufjs's decoded NodeProto has more, which the encoder keeps). */
+interface RawNode {
+  readonly input: string[];
+  readonly output: string[];
+}
+
+interface RawValueInfo {
+  readonly name: string;
+}
+
+interface RawModel {
+  readonly graph: {
+    readonly name: string;
+    readonly node: RawNode[];
+    readonly initializer: { readonly name: string }[];
+    readonly input: RawValueInfo[];
+    readonly output: RawValueInfo[];
+  };
+  readonly [field: string]: unknown;
+}
+
+/** A checkpoint read for cutting: its decoded ModelProto and what the plan knows of each node and value. */
+export interface SegmentableModel {
+  /** The decoded ModelProto; its tensors' raw_data are views into the file's bytes. */
+  readonly raw: RawModel;
+  readonly layers: readonly SegmentLayer[];
+  /** The graph input's name (the run's layer 0). */
+  readonly input: string;
+  /** The batch axis's symbolic name in the graph input (`N` in PyTorch exports). */
+  readonly batch: string;
+  /** Per node: whether it computes from constants alone (copied into each segment that reads it). */
+  readonly constant: readonly boolean[];
+  /** Per run layer: the index of the node that makes it (-1 for layer 0, the input). */
+  readonly layerNode: readonly number[];
+  /** Per node i: the non-constant values made at or before i (or the input) that a node after i reads. */
+  readonly frontiers: readonly (readonly string[])[];
+  /** Per node i: whether a cut after it is allowed (every value in frontiers[i] is a run layer or the input). */
+  readonly cuttable: readonly boolean[];
+  /** Bytes per input of each run layer's value, by value name (the input included). */
+  readonly bytesOf: ReadonlyMap<string, number>;
+}
+
+/**
+ * Reads a checkpoint (an .onnx file's bytes) and the run's layers for cutting: each layer 1..L must
+ * be a value some node makes, and layer 0 the graph's one input.
+ * @throws OnnxError when the bytes are not an ONNX model the reader takes (decode.ts), or a layer is
+ * not in its graph.
+ */
+export function segmentable(bytes: Uint8Array, layers: readonly SegmentLayer[]): SegmentableModel {
+  const graph = decodeOnnx(bytes); // the checks, each failure one line; the plan reads the raw model
+  if (graph.inputs.length !== 1)
+    throw new OnnxError(`the model has ${graph.inputs.length} inputs; CNN Slicer runs models with one input`, 'unsupported');
+  const raw = onnxModelType().decode(bytes) as unknown as RawModel;
+  const nodes = raw.graph.node;
+  const input = graph.inputs[0].name;
+  const dim0 = graph.inputs[0].shape?.[0];
+  const constantValues = new Set(raw.graph.initializer.map((t) => t.name));
+  const constant = nodes.map((node) => {
+    const isConstant = node.input.every((name) => !name || constantValues.has(name));
+    if (isConstant) for (const name of node.output) constantValues.add(name);
+    return isConstant;
+  });
+  const producer = new Map<string, number>();
+  nodes.forEach((node, i) => node.output.forEach((name) => name && producer.set(name, i)));
+  const layerNode = layers.map((layer, l) => {
+    if (l === 0) return -1;
+    const at = producer.get(layer.name);
+    if (at === undefined || constant[at])
+      throw new OnnxError(
+        `run layer ${l} (${layer.name}) is ${at === undefined ? 'made by no node of the checkpoint' : 'a constant of the checkpoint'}: the checkpoint does not match the run's layers`,
+        'malformed',
+      );
+    return at;
+  });
+  const bytesOf = new Map<string, number>();
+  layers.forEach((layer, l) => bytesOf.set(l === 0 ? input : layer.name, 4 * layer.outputShape.reduce((a, b) => a * b, 1)));
+  const { frontiers, cuttable } = frontiersOf(nodes, constant, input, bytesOf);
+  return {
+    raw,
+    layers,
+    input,
+    batch: typeof dim0 === 'string' && dim0 ? dim0 : 'N',
+    constant,
+    layerNode,
+    frontiers,
+    cuttable,
+    bytesOf,
+  };
+}
+
+/** Each node's frontier (values live across a cut after it) and whether a cut there is allowed. */
+function frontiersOf(
+  nodes: readonly RawNode[],
+  constant: readonly boolean[],
+  input: string,
+  known: ReadonlyMap<string, number>,
+): { frontiers: string[][]; cuttable: boolean[] } {
+  const lastReader = new Map<string, number>();
+  nodes.forEach((node, i) => {
+    if (!constant[i]) for (const name of node.input) if (name) lastReader.set(name, i);
+  });
+  const live = new Set<string>();
+  if (lastReader.has(input)) live.add(input);
+  const frontiers: string[][] = [];
+  const cuttable: boolean[] = [];
+  nodes.forEach((node, i) => {
+    if (!constant[i]) for (const name of node.output) if (name && (lastReader.get(name) ?? -1) > i) live.add(name);
+    for (const name of node.input) if (lastReader.get(name) === i) live.delete(name);
+    const frontier = [...live];
+    frontiers.push(frontier);
+    cuttable.push(frontier.every((name) => known.has(name)));
+  });
+  return { frontiers, cuttable };
+}
+
+/**
+ * Cuts the model into consecutive segments from the first node through the one making the last
+ * wanted layer. Each segment is as long as the budget allows: the bytes it holds for `count` inputs
+ * (the frontier fed in, the wanted layers it makes, the frontier it hands on) stay within
+ * `budgetBytes`, cut only where a cut is allowed (SegmentableModel `cuttable`). A layer too large for
+ * the budget gets a segment as short as the allowed cuts make it. The whole model within the budget
+ * is one segment.
+ */
+export function planSegments(model: SegmentableModel, options: SegmentOptions): Segment[] {
+  const wanted = [...(options.wanted ?? model.layers.keys())].filter((l) => l > 0 && l < model.layers.length);
+  const end = Math.max(-1, ...wanted.map((l) => model.layerNode[l]));
+  if (end < 0) return [];
+  const wantedSet = new Set(wanted);
+  const perInputBudget = options.budgetBytes / Math.max(1, options.count);
+  const cost = (first: number, last: number): number => {
+    const held = new Set<string>(first === 0 ? [model.input] : model.frontiers[first - 1]);
+    for (const name of last === end ? [] : model.frontiers[last]) held.add(name);
+    for (const l of wantedSet) if (model.layerNode[l] >= first && model.layerNode[l] <= last) held.add(model.layers[l].name);
+    let bytes = 0;
+    for (const name of held) bytes += model.bytesOf.get(name) ?? 0;
+    return bytes;
+  };
+  const cuts: number[] = [];
+  let first = 0;
+  let fits = -1; // the last allowed cut from `first` within the budget
+  for (let e = 0; e <= end; e++) {
+    if (!model.cuttable[e] && e !== end) continue;
+    if (cost(first, e) <= perInputBudget) {
+      fits = e;
+      continue;
+    }
+    if (fits >= first) {
+      // Cut at the last cut that fitted, then see whether this one fits from there.
+      cuts.push(fits);
+      first = fits + 1;
+      fits = -1;
+      if (cost(first, e) <= perInputBudget) {
+        fits = e;
+        continue;
+      }
+    }
+    // Too large alone: a segment of its own, as short as the allowed cuts make it.
+    if (e < end) {
+      cuts.push(e);
+      first = e + 1;
+    }
+  }
+  if (cuts[cuts.length - 1] !== end) cuts.push(end);
+  let start = 0;
+  return withoutConstantOnly(model, cuts).map((last) => {
+    const segment = segmentOf(model, start, last);
+    start = last + 1;
+    return segment;
+  });
+}
+
+/**
+ * The cuts (each segment's last node) less those that would leave a segment of constant nodes alone
+ * (nothing to run: ONNX Runtime refuses such a model): that segment joins the next, or the last the
+ * one before. The frontier is the same either side of a constant node, so the cuts stay allowed.
+ */
+function withoutConstantOnly(model: SegmentableModel, cuts: readonly number[]): number[] {
+  const kept: number[] = [];
+  let start = 0;
+  for (const last of cuts) {
+    let computes = false;
+    for (let i = start; i <= last && !computes; i++) computes = !model.constant[i];
+    if (computes) {
+      kept.push(last);
+      start = last + 1;
+    }
+  }
+  if (!kept.length) return [...cuts.slice(-1)];
+  kept[kept.length - 1] = cuts[cuts.length - 1];
+  return kept;
+}
+
+/** The segment of nodes first..last: its own nodes, the constants they read, its inputs, layers and frontier. */
+export function segmentOf(model: SegmentableModel, first: number, last: number): Segment {
+  const nodes = model.raw.graph.node;
+  const own: number[] = [];
+  for (let i = first; i <= last; i++) if (!model.constant[i]) own.push(i);
+  const made = new Set(own.flatMap((i) => nodes[i].output));
+  const producer = new Map<string, number>();
+  nodes.forEach((node, i) => model.constant[i] && node.output.forEach((name) => producer.set(name, i)));
+  const constants = new Set<number>();
+  const addConstantsOf = (i: number) => {
+    for (const name of nodes[i].input) {
+      const c = producer.get(name);
+      if (c !== undefined && !constants.has(c)) {
+        constants.add(c);
+        addConstantsOf(c);
+      }
+    }
+  };
+  own.forEach(addConstantsOf);
+  const fedIn = first === 0 ? [model.input] : model.frontiers[first - 1];
+  const read = new Set(own.flatMap((i) => nodes[i].input));
+  const layers: number[] = [];
+  model.layerNode.forEach((node, l) => node >= first && node <= last && layers.push(l));
+  return {
+    first,
+    last,
+    nodes: own,
+    constants: [...constants].sort((a, b) => a - b),
+    inputs: fedIn.filter((name) => read.has(name)),
+    layers,
+    // After the plan's last node, what is still live is no run layer, and nothing follows to read it.
+    frontier: model.frontiers[last].filter((name) => made.has(name) && model.bytesOf.has(name)),
+  };
+}
+
+/**
+ * The segment as an ONNX model of its own: the file's IR version, opset imports and producer, the
+ * segment's nodes and the constants and initializers they read (the decoded tensors themselves,
+ * their raw_data bytes reused), its inputs as float `[batch, ...shape]` graph inputs and its run
+ * layers as graph outputs.
+ */
+export function encodeSegment(model: SegmentableModel, segment: Segment): Uint8Array {
+  const { raw } = model;
+  const graph = raw.graph;
+  const indices = [...segment.constants, ...segment.nodes].sort((a, b) => a - b);
+  const node = indices.map((i) => graph.node[i]);
+  const read = new Set(node.flatMap((n) => n.input));
+  const declared = new Map<string, RawValueInfo>([...graph.input, ...graph.output].map((v) => [v.name, v]));
+  const shapeOf = new Map(model.layers.map((layer, l) => [l === 0 ? model.input : layer.name, layer.outputShape]));
+  const valueInfo = (name: string): RawValueInfo | object =>
+    declared.get(name) ?? {
+      name,
+      type: {
+        tensorType: {
+          elemType: 1, // FLOAT
+          shape: { dim: [{ dimParam: model.batch }, ...(shapeOf.get(name) ?? []).map((d) => ({ dimValue: d }))] },
+        },
+      },
+    };
+  const message = {
+    irVersion: raw.irVersion,
+    opsetImport: raw.opsetImport,
+    producerName: raw.producerName,
+    producerVersion: raw.producerVersion,
+    functions: raw.functions,
+    graph: {
+      name: `${graph.name || 'graph'}:nodes ${segment.first}..${segment.last}`,
+      node,
+      initializer: graph.initializer.filter((t) => read.has(t.name)),
+      input: segment.inputs.map(valueInfo),
+      output: segment.layers.map((l) => valueInfo(model.layers[l].name)),
+    },
+  };
+  return onnxModelType().encode(message).finish();
+}

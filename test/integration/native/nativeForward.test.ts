@@ -1,0 +1,224 @@
+/**
+ * The native forward engine (src/native/nativeForward.ts, ONNX Runtime) against the WebAssembly one
+ * (src/tfjs/forward.ts on the imported LayersModel): every layer of the fixture exports of
+ * test/fixtures/onnx/ and of the PyTorch fixture run agrees within 1e-5 relative; a pass cut into
+ * many segments gives the one-session pass's values; `keep`, `last` and cancellation; a corrupt file
+ * is one line.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type * as tfType from '@tensorflow/tfjs';
+import type { RunLayer } from '../../../src/contract/runFormat';
+import { CancelledError } from '../../../src/compute/pool';
+import { OnnxError } from '../../../src/onnx/graph';
+import { readAnyCheckpoint } from '../../../src/run/checkpoint';
+import { readProbe } from '../../../src/run/probe';
+import { readRun } from '../../../src/run/store';
+import { initBackend } from '../../../src/tfjs/backend';
+import { forwardLayers, loadCheckpoint } from '../../../src/tfjs/forward';
+import { loadOnnxCheckpoint } from '../../../src/tfjs/onnxModel';
+import { NativeCheckpoint, type NativeActivations } from '../../../src/native/nativeForward';
+import { nativeRuntime } from '../../../src/native/ortRuntime';
+import { rng } from '../../support/reference';
+
+const FIXTURES = path.resolve(__dirname, '../../fixtures/onnx');
+const RUN = path.resolve(__dirname, '../../fixtures/pytorch-run/20261125-222759-tiny-lenet');
+/** The fixture exports whose graph outputs name their layers (lenet and residual predate that). */
+const NAMED = ['vgg_bn', 'resnet', 'mobilenetv2', 'densenet', 'se', 'ops'];
+
+function fixture(name: string): { bytes: Uint8Array; layers: RunLayer[] } {
+  const facts = JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as {
+    input: { dims: number[] };
+    layers: Omit<RunLayer, 'index' | 'parameters'>[];
+  };
+  const input: RunLayer = {
+    index: 0,
+    name: 'input',
+    className: 'InputLayer',
+    outputShape: facts.input.dims.slice(1),
+    channels: 0,
+    parameters: 0,
+  };
+  return {
+    bytes: readFileSync(path.join(FIXTURES, `${name}.onnx`)),
+    layers: [input, ...facts.layers.map((l, k) => ({ ...l, index: k + 1, parameters: 0 }))],
+  };
+}
+
+function randomInputs(layers: readonly RunLayer[], count: number, seed: number): Float32Array {
+  const random = rng(seed);
+  const per = layers[0].outputShape.reduce((a, b) => a * b, 1);
+  return Float32Array.from({ length: count * per }, () => random() * 2 - 1);
+}
+
+async function collect(pass: AsyncGenerator<{ index: number; out: NativeActivations }>): Promise<Map<number, NativeActivations>> {
+  const out = new Map<number, NativeActivations>();
+  for await (const { index, out: values } of pass) {
+    assert.ok(!out.has(index), `layer ${index} yielded twice`);
+    assert.ok(
+      [...out.keys()].every((k) => k < index),
+      `layer ${index} after a later one`,
+    );
+    out.set(index, { shape: values.shape, data: values.data.slice() });
+  }
+  return out;
+}
+
+/** max |a − b| ≤ 1e-5 × max(1, max |b|). */
+function assertClose(actual: NativeActivations, expected: NativeActivations, what: string): void {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  let diff = 0;
+  let scale = 1;
+  for (let i = 0; i < expected.data.length; i++) {
+    diff = Math.max(diff, Math.abs(actual.data[i] - expected.data[i]));
+    scale = Math.max(scale, Math.abs(expected.data[i]));
+  }
+  assert.ok(diff <= 1e-5 * scale, `${what}: max difference ${diff} (scale ${scale})`);
+}
+
+function assertSame(actual: Map<number, NativeActivations>, expected: Map<number, NativeActivations>, what: string): void {
+  assert.deepEqual([...actual.keys()], [...expected.keys()], `${what}: layers`);
+  for (const [l, e] of expected) {
+    assert.deepEqual(actual.get(l)!.shape, e.shape, `${what}: layer ${l} shape`);
+    assert.ok(
+      actual.get(l)!.data.every((v, i) => Object.is(v, e.data[i])),
+      `${what}: layer ${l} differs`,
+    );
+  }
+}
+
+async function wasmLayers(
+  tf: typeof tfType,
+  model: tfType.LayersModel,
+  layers: readonly RunLayer[],
+  inputs: Float32Array,
+  count: number,
+): Promise<Map<number, NativeActivations>> {
+  const out = new Map<number, NativeActivations>();
+  for await (const { index, out: values } of forwardLayers({ tf, model, layers, inputs, count }))
+    out.set(index, { shape: values.shape, data: values.data.slice() });
+  return out;
+}
+
+describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
+  this.timeout(120_000);
+  let tf: typeof tfType;
+
+  before(async function () {
+    const runtime = nativeRuntime();
+    if ('reason' in runtime) throw new Error(`the native runtime does not load here: ${runtime.reason}`);
+    ({ tf } = await initBackend('wasm'));
+  });
+
+  for (const name of NAMED) {
+    it(`${name}: every layer agrees with the WebAssembly engine within 1e-5 relative; many segments give the one-session values`, async () => {
+      const { bytes, layers } = fixture(name);
+      const count = 37;
+      const inputs = randomInputs(layers, count, 7);
+      const native = NativeCheckpoint.open(bytes, layers);
+      try {
+        const whole = await collect(native.forwardLayers({ layers, inputs, count }));
+        assert.deepEqual(
+          [...whole.keys()],
+          layers.slice(1).map((l) => l.index),
+        );
+        const model = loadOnnxCheckpoint(tf, bytes);
+        try {
+          const wasm = await wasmLayers(tf, model, layers, inputs, count);
+          for (const [l, expected] of wasm) assertClose(whole.get(l)!, expected, `${name} layer ${l} (${layers[l].name})`);
+        } finally {
+          model.dispose();
+        }
+        const cut = await collect(native.forwardLayers({ layers, inputs, count, budgetBytes: 1 }));
+        assertSame(cut, whole, `${name}, a segment per allowed cut`);
+      } finally {
+        await native.dispose();
+      }
+    });
+  }
+
+  it('keep, last and forwardLayer fetch only what is asked, with the full pass values', async () => {
+    const { bytes, layers } = fixture('resnet');
+    const count = 300; // two chunks (NATIVE_CHUNK is 256)
+    const inputs = randomInputs(layers, count, 3);
+    const native = NativeCheckpoint.open(bytes, layers);
+    try {
+      const all = await collect(native.forwardLayers({ layers, inputs, count }));
+      const kept = await collect(native.forwardLayers({ layers, inputs, count, keep: new Set([2, 9, 20, 25]), last: 20 }));
+      assert.deepEqual([...kept.keys()], [2, 9, 20]);
+      for (const [l, v] of kept) assertSame(new Map([[l, v]]), new Map([[l, all.get(l)!]]), `kept layer ${l}`);
+      const upTo = await collect(native.forwardLayers({ layers, inputs, count, last: 5, budgetBytes: 1 }));
+      assert.deepEqual([...upTo.keys()], [1, 2, 3, 4, 5]);
+      for (const [l, v] of upTo) assertSame(new Map([[l, v]]), new Map([[l, all.get(l)!]]), `layer ${l} up to 5`);
+      for (const l of [0, 1, 13, layers.length - 1]) {
+        const one = await native.forwardLayer({ layers, inputs, count, layer: l });
+        if (l === 0) assert.equal(one.data, inputs);
+        else assertSame(new Map([[l, one]]), new Map([[l, all.get(l)!]]), `forwardLayer ${l}`);
+      }
+    } finally {
+      await native.dispose();
+    }
+  });
+
+  it('an aborted signal cancels before the next chunk with the engine CancelledError', async () => {
+    const { bytes, layers } = fixture('mobilenetv2');
+    const count = 600; // several chunks
+    const inputs = randomInputs(layers, count, 5);
+    const native = NativeCheckpoint.open(bytes, layers);
+    try {
+      const aborted = new AbortController();
+      aborted.abort();
+      await assert.rejects(collect(native.forwardLayers({ layers, inputs, count, signal: aborted.signal })), (e) => CancelledError.is(e));
+      const controller = new AbortController();
+      const seen: number[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const { index } of native.forwardLayers({ layers, inputs, count, signal: controller.signal, budgetBytes: 1 })) {
+            seen.push(index);
+            controller.abort();
+          }
+        })(),
+        (e) => CancelledError.is(e),
+      );
+      assert.deepEqual(seen, [1], 'the pass stopped after the first layer');
+    } finally {
+      await native.dispose();
+    }
+  });
+
+  it('a corrupt or truncated ONNX file is one clear OnnxError line', () => {
+    const { bytes, layers } = fixture('densenet');
+    for (const broken of [bytes.subarray(0, bytes.length >> 1), Uint8Array.from([0x08, 0x07, 0xff, 0xff, 0x12, 0x80])]) {
+      assert.throws(
+        () => NativeCheckpoint.open(broken, layers),
+        (e: unknown) => OnnxError.is(e) && !e.message.includes('\n') && /ONNX model/.test(e.message),
+      );
+    }
+  });
+
+  it('the PyTorch fixture run: each epoch probe pass gives the WebAssembly engine values for every layer, within 1e-5 relative', async () => {
+    const run = readRun(RUN);
+    const { layers } = run.manifest;
+    const probe = readProbe(run);
+    const count = run.manifest.probe.size;
+    for (const epoch of readdirSync(path.join(RUN, 'checkpoints'))) {
+      const dir = path.join(RUN, 'checkpoints', epoch);
+      const files = await readAnyCheckpoint(dir, layers);
+      assert.equal(files.format, 'onnx');
+      const native = NativeCheckpoint.open((files as { bytes: Uint8Array }).bytes, layers);
+      const model = await loadCheckpoint(tf, dir, layers);
+      try {
+        const got = await collect(native.forwardLayers({ layers, inputs: probe.inputs, count }));
+        const expected = await wasmLayers(tf, model, layers, probe.inputs, count);
+        assert.deepEqual([...got.keys()], [...expected.keys()]);
+        for (const [l, e] of expected) assertClose(got.get(l)!, e, `${epoch} layer ${l} (${layers[l].name})`);
+        // The last layer is the model's class scores (`output`, which the layer fc2 names).
+        assert.equal(got.get(layers.length - 1)!.shape[1], run.manifest.dataset.classNames.length);
+      } finally {
+        model.dispose();
+        await native.dispose();
+      }
+    }
+  });
+});
