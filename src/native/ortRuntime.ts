@@ -148,3 +148,21 @@ function providerUnavailable(ort: OrtModule, provider: ExecutionProvider): strin
   // Not bundled: installed beside the package by its install step (skipped here), or not at all; creating the session tells.
   return undefined;
 }
+
+/** The environment variable naming the provider for processes the extension starts (its `cnnSlicer.executionProvider` setting). */
+export const PROVIDER_VARIABLE = 'CNN_SLICER_PROVIDER';
+
+/** Whether `text` names a provider. */
+export function isExecutionProvider(text: string): text is ExecutionProvider {
+  return (EXECUTION_PROVIDERS as readonly string[]).includes(text);
+}
+
+/**
+ * The provider `CNN_SLICER_PROVIDER` names; the CPU when it is unset. A value that names no
+ * provider is the CPU as well (the sessions' own fallback line says nothing of it, so the CLI
+ * checks its flag itself).
+ */
+export function providerFromEnvironment(): ExecutionProvider {
+  const named = process.env[PROVIDER_VARIABLE]?.trim().toLowerCase();
+  return named && isExecutionProvider(named) ? named : 'cpu';
+}

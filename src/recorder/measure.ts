@@ -18,12 +18,19 @@ import {
 } from '../analysis';
 import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../contract/runFormat';
 import { forwardLayers } from '../tfjs/forward';
+import type { NativeCheckpoint } from '../native/nativeForward';
 import { labelInformationInputs, measureBinnedInformation, measureLabelInformation } from './labelInformation';
 import { InterSampleEngine, subsetEntropiesFromMatrix } from './oneThreadEntropies';
 
 export interface MeasureContext {
   tf: typeof tfType;
-  model: tfType.LayersModel;
+  /** The epoch's model on TensorFlow.js (unless `native` runs its forward pass). */
+  model?: tfType.LayersModel;
+  /**
+   * The same checkpoint open on the native engine (a PyTorch run's ONNX file on ONNX Runtime,
+   * src/native/): when given, the forward pass runs there and `model` is not read.
+   */
+  native?: NativeCheckpoint;
   settings: RunSettings;
   layers: RunLayer[];
   probeInputs: Float32Array;
@@ -82,14 +89,10 @@ export async function measureEpoch(
   /** The layer measured last, whose values a Flatten, Reshape or Dropout after it repeats. */
   let previous: { data: Float32Array; metrics: Promise<LayerEpochMetrics> } | undefined;
   let t0 = performance.now();
-  for await (const { index, out } of forwardLayers({
-    tf: ctx.tf,
-    model: ctx.model,
-    layers: ctx.layers,
-    inputs: ctx.probeInputs,
-    count: n,
-    last,
-  })) {
+  const pass = ctx.native
+    ? ctx.native.forwardLayers({ layers: ctx.layers, inputs: ctx.probeInputs, count: n, last })
+    : forwardLayers({ tf: ctx.tf, model: modelOf(ctx), layers: ctx.layers, inputs: ctx.probeInputs, count: n, last });
+  for await (const { index, out } of pass) {
     ctx.timings.forward += performance.now() - t0;
     if (index < first) {
       t0 = performance.now();
@@ -143,6 +146,11 @@ export async function measureEpoch(
     layers: layerMetrics,
     timingsMs: { train: 0, record: 0, ...ctx.timings },
   };
+}
+
+function modelOf(ctx: MeasureContext): tfType.LayersModel {
+  if (!ctx.model) throw new Error('measureEpoch: neither a TensorFlow.js model nor a native checkpoint to run');
+  return ctx.model;
 }
 
 /**

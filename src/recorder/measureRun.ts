@@ -30,6 +30,9 @@ import { readRun } from '../run/store';
 import type { Backend } from '../contract/recordSettings';
 import { initBackend } from '../tfjs/backend';
 import { loadCheckpoint } from '../tfjs/forward';
+import { readAnyCheckpoint } from '../run/checkpoint';
+import { NativeCheckpoint } from '../native/nativeForward';
+import { nativeRuntime, providerFromEnvironment, type ExecutionProvider } from '../native/ortRuntime';
 import { measureEpoch, measureInputLayer, type MeasureContext } from './measure';
 import { classScoresOf } from './outputs';
 
@@ -42,6 +45,8 @@ export interface MeasureRunOptions {
   signal?: AbortSignal;
   /** The caller holds the run's measuring lock (else it is taken here, and released at the end). */
   locked?: boolean;
+  /** Where the native engine runs the checkpoints (default: `CNN_SLICER_PROVIDER`, else the CPU). */
+  provider?: ExecutionProvider;
 }
 
 export interface MeasureRunResult {
@@ -97,13 +102,14 @@ async function measureUnderLock(folder: string, options: MeasureRunOptions): Pro
       if (options.signal?.aborted) break;
       // A line written since the run was read (by a measurer that took no lock: an older version).
       if (measuredAlready(folder, epoch)) continue;
-      const model = await loadCheckpoint(tf, checkpointFolder(folder, epoch), run.manifest.layers);
-      let metrics: EpochMetrics;
       const started = performance.now();
+      const model = await epochModel(tf, checkpointFolder(folder, epoch), run.manifest.layers, options);
+      let metrics: EpochMetrics;
       try {
-        metrics = await measureEpoch({ ...ctx, model }, epoch, inputMetrics);
+        metrics = await measureEpoch({ ...ctx, ...model }, epoch, inputMetrics);
       } finally {
-        model.dispose();
+        model.model?.dispose();
+        await model.native?.dispose();
       }
       const line: EpochMetrics = {
         ...metrics,
@@ -129,12 +135,39 @@ async function measureUnderLock(folder: string, options: MeasureRunOptions): Pro
   return { measured, pending: pending.filter((e) => !measured.includes(e) && left.has(e)) };
 }
 
+/** Whether the native engine's unavailability has been said (once per process). */
+let saidUnavailable = false;
+
+/**
+ * The model of one epoch's checkpoint: on the native engine (ONNX Runtime) where it loads, else on
+ * TensorFlow.js's WebAssembly engine, the reason said once (`log`).
+ */
+async function epochModel(
+  tf: typeof tfType,
+  dir: string,
+  layers: RunManifest['layers'],
+  options: MeasureRunOptions,
+): Promise<{ model?: tfType.LayersModel; native?: NativeCheckpoint }> {
+  const runtime = nativeRuntime();
+  if ('ort' in runtime) {
+    const files = await readAnyCheckpoint(dir, layers);
+    if (files.format === 'onnx') {
+      const native = NativeCheckpoint.open(files.bytes, layers, options.provider ?? providerFromEnvironment());
+      return { native };
+    }
+  } else if (!saidUnavailable) {
+    saidUnavailable = true;
+    options.log?.(`the native engine is not in use (${runtime.reason}): measuring on WebAssembly`);
+  }
+  return { model: await loadCheckpoint(tf, dir, layers) };
+}
+
 function measureContext(
   tf: typeof tfType,
   manifest: RunManifest,
   probe: ReturnType<typeof readProbe>,
   pool: ComputePool,
-): Omit<MeasureContext, 'model'> & { model: tfType.LayersModel } {
+): MeasureContext {
   const classes = manifest.dataset.classNames.length;
   const byClass = Array.from({ length: classes }, () => [] as number[]);
   probe.labels.forEach((label, i) => byClass[label].push(i));
@@ -142,8 +175,6 @@ function measureContext(
   const units = manifest.layers.at(-1)!.outputShape.at(-1) ?? 1;
   return {
     tf,
-    // Set per epoch.
-    model: undefined as unknown as tfType.LayersModel,
     settings: manifest.settings as MeasureContext['settings'],
     layers: manifest.layers,
     probeInputs: probe.inputs,
