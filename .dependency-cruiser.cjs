@@ -10,6 +10,8 @@ const SHIPPED = '^(src|webview)/';
 const PURE_FOR_WEBVIEWS = '^src/(analysis|contract)/';
 /** TensorFlow.js and its backends, the runtime the extension host must never load. */
 const TFJS = '^(node_modules/)?@tensorflow/';
+/** ONNX Runtime's native module, loaded by src/native alone. */
+const ORT = '^(node_modules/)?onnxruntime-node(/|$)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -73,6 +75,18 @@ module.exports = {
         'The caller reads the file (src/run for a run folder) and builds the tfjs model.',
       from: { path: '^src/onnx/' },
       to: { pathNot: ['^src/(onnx|analysis)/', '(^|/)node_modules/(protobufjs|long)/'] },
+    },
+
+    // src/native: the native engine (ONNX Runtime).
+    {
+      name: 'native-runtime-only-in-native',
+      severity: 'error',
+      comment:
+        'Only src/native loads onnxruntime-node: it loads the runtime once, lazily, says in one line why it cannot, ' +
+        'and sets every session up the same way (src/native/ortRuntime.ts `nativeRuntime`, `createSession`). Use those, ' +
+        'or NativeCheckpoint (src/native/nativeForward.ts) for forward passes.',
+      from: { pathNot: '^src/native/' },
+      to: { path: ORT },
     },
 
     // src/contract: what crosses a process, thread or webview boundary, declared once.
@@ -180,6 +194,15 @@ module.exports = {
       // Through any chain of imports, type-only ones included: the protocols the host shares with its
       // child processes name their types from tfjs-free modules. `npm run bench` also checks the built bundle.
       to: { path: TFJS, reachable: true },
+    },
+    {
+      name: 'extension-not-native',
+      severity: 'error',
+      comment:
+        'The extension host never reaches src/native (ONNX Runtime, a native module of its own threads and memory): ' +
+        'forward passes run in the analysis service and the recorder. Ask the service (src/service/client.ts) instead.',
+      from: { path: '^src/extension/' },
+      to: { path: '^src/native/', reachable: true },
     },
     {
       name: 'extension-not-engine',

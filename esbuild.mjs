@@ -28,10 +28,11 @@ const node = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // tfjs-node is optional and native, esbuild (bundles user models at run time) ships a native
-  // binary it finds through its own package: both are resolved at run time, never bundled.
+  // tfjs-node is optional and native, onnxruntime-node is native (src/native loads it at first use),
+  // esbuild (bundles user models at run time) ships a native binary it finds through its own
+  // package: all are resolved at run time, never bundled.
   // playwright-core (bench only) drives Chromium and is resolved from node_modules.
-  external: ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'esbuild', 'playwright-core'],
+  external: ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node', 'esbuild', 'playwright-core'],
 };
 
 /** @type {import('esbuild').BuildOptions[]} */

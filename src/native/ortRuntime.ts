@@ -63,6 +63,9 @@ function loadRuntime(load: OrtLoader): { ort: OrtModule } | { reason: string } {
   }
   if (typeof ort?.InferenceSession?.create !== 'function' || typeof ort.Tensor !== 'function')
     return { reason: 'onnxruntime-node loaded without its InferenceSession: a broken installation' };
+  // Its own log lines (a provider library that cannot load) would land in the CLI's output; the same
+  // failures reach us as errors, which say it in one line.
+  if (ort.env) ort.env.logLevel = 'fatal';
   return { ort };
 }
 

@@ -187,6 +187,31 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
     }
   });
 
+  for (const provider of ['webgpu', 'cuda'] as const) {
+    it(`${provider} asked for: runs there, or on the CPU with one line saying why`, async () => {
+      const { bytes, layers } = fixture('vgg_bn');
+      const count = 9;
+      const inputs = randomInputs(layers, count, 2);
+      const cpu = NativeCheckpoint.open(bytes, layers);
+      const other = NativeCheckpoint.open(bytes, layers, provider);
+      try {
+        const expected = await collect(cpu.forwardLayers({ layers, inputs, count }));
+        const got = await collect(other.forwardLayers({ layers, inputs, count }));
+        if (other.provider === 'cpu') {
+          assert.match(other.providerReason ?? '', new RegExp(`^${provider}: .*; using the CPU$`));
+          assert.ok(!other.providerReason!.includes('\n'));
+          assertSame(got, expected, `${provider} fell back to the CPU`);
+        } else {
+          assert.equal(other.provider, provider);
+          for (const [l, e] of expected) assertClose(got.get(l)!, e, `${provider} layer ${l}`);
+        }
+      } finally {
+        await cpu.dispose();
+        await other.dispose();
+      }
+    });
+  }
+
   it('a corrupt or truncated ONNX file is one clear OnnxError line', () => {
     const { bytes, layers } = fixture('densenet');
     for (const broken of [bytes.subarray(0, bytes.length >> 1), Uint8Array.from([0x08, 0x07, 0xff, 0xff, 0x12, 0x80])]) {

@@ -91,6 +91,7 @@ const TARGETS: Record<string, string> = {
   'src/service/protocol.ts': STUB,
   'src/contract/queries/index.ts': STUB,
   'src/tfjs/backend.ts': STUB,
+  'src/native/nativeForward.ts': STUB,
   'webview/App.tsx': STUB,
   'webview/data.ts': STUB,
   'webview/state.tsx': STUB,
@@ -322,6 +323,20 @@ const CASES: Case[] = [
     rules: ['extension-not-engine'],
   },
   {
+    title: 'src/extension importing src/native',
+    file: 'src/extension/usesNative.ts',
+    specifier: '../native/nativeForward',
+    resolved: 'src/native/nativeForward.ts',
+    rules: ['extension-not-native'],
+  },
+  {
+    title: 'src/service importing onnxruntime-node',
+    file: 'src/service/usesOrt.ts',
+    specifier: 'onnxruntime-node',
+    resolved: 'node_modules/onnxruntime-node/dist/index.js',
+    rules: ['native-runtime-only-in-native'],
+  },
+  {
     title: 'src/extension importing the recorder beyond its protocol',
     file: 'src/extension/usesRecorder.ts',
     specifier: '../recorder/record',
@@ -442,6 +457,9 @@ const CLEAN_TREE: Record<string, string> = {
     "import * as tf from '@tensorflow/tfjs';\nimport { p } from '../run/paths';\nimport { backend } from '../tfjs/backend';\nexport const e = [tf, p, backend];\n",
   'src/tfjs/backend.ts':
     "import * as tf from '@tensorflow/tfjs';\n// The optional native backend, loaded only when installed.\nexport const backend = () => require('@tensorflow/tfjs-node') as typeof tf;\n",
+  // Only src/native loads ONNX Runtime; the service runs it through src/native.
+  'src/native/ortRuntime.ts': "export const load = () => require('onnxruntime-node') as unknown;\n",
+  'src/service/native.ts': "import { load } from '../native/ortRuntime';\nexport const n = load;\n",
   'src/recorder/record.ts':
     "import * as esbuild from 'esbuild';\nimport { backend } from '../tfjs/backend';\nexport const r = [esbuild, backend];\n",
   // The recorder's protocol names its types from tfjs-free modules, so the extension host may import it.
