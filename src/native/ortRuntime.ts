@@ -42,9 +42,9 @@ export function resetNativeRuntime(): void {
 }
 
 function requireOrt(): unknown {
-  // A plain require at run time: esbuild keeps the package external (esbuild.mjs), it is a native module.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('onnxruntime-node');
+  // A plain require at run time: esbuild keeps the package external (esbuild.mjs), it is a native
+  // module, and a missing install is an exception here rather than a build error.
+  return require('onnxruntime-node') as unknown;
 }
 
 function loadRuntime(load: OrtLoader): { ort: OrtModule } | { reason: string } {
