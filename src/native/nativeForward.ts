@@ -205,6 +205,7 @@ export class NativeCheckpoint {
     o: NativeForwardOptions,
   ): Promise<Float32Array[]> {
     const n = o.count;
+    if (n === 0) return fetched.map(() => new Float32Array(0));
     const names = fetched.map((l) => this.layers[l].name);
     const sizes = fetched.map((l) => this.layers[l].outputShape.reduce((a, b) => a * b, 1));
     const shapeOf = (name: string) => (name === this.model.input ? this.layers[0].outputShape : this.layerNamed(name).outputShape);
