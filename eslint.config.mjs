@@ -67,8 +67,8 @@ export default defineConfig(
       ],
       // A deprecated API is a change waiting to break; use its replacement.
       '@typescript-eslint/no-deprecated': 'error',
-      // The optional native backend is loaded on demand (src/tfjs/backend.ts), so a missing install is an exception, not a build error.
-      '@typescript-eslint/no-require-imports': ['error', { allow: ['^@tensorflow/tfjs-node(-gpu)?$'] }],
+      // The native modules are loaded on demand (src/tfjs/backend.ts, src/native/ortRuntime.ts), so a missing install is an exception, not a build error.
+      '@typescript-eslint/no-require-imports': ['error', { allow: ['^@tensorflow/tfjs-node(-gpu)?$', '^onnxruntime-node$'] }],
       // An `async` function without `await` is how an implementation of a Promise-returning interface turns a throw into a rejection.
       '@typescript-eslint/require-await': 'off',
       // The only enum is the lexer's token kind, kept in a Uint8Array (src/extension/detection/lexer.ts); the rule cannot type the array's elements.

@@ -34,8 +34,13 @@ export const NATIVE_CHUNK_BYTES = 64 * 1024 * 1024;
 /** Most inputs per chunk, however narrow the layers. */
 export const NATIVE_CHUNK = 256;
 
-/** Most sessions kept (the whole model, a plan's segments, the prefixes of single layers); idle ones beyond are released. */
-const MAX_SESSIONS = 12;
+/**
+ * The sessions kept (the whole model, a plan's segments, the prefixes that single layers run) hold
+ * their models' weights: idle ones are released, least recently used first, while their models add
+ * up to more than this many times the checkpoint. A plan's segments add up to about one checkpoint,
+ * so a deep model's segments stay open from one pass to the next.
+ */
+const KEPT_MODELS = 2;
 
 /** What a pass computes. */
 export interface NativeForwardOptions {
@@ -72,6 +77,8 @@ export function nativeChunk(layers: readonly Pick<RunLayer, 'outputShape'>[]): n
 
 interface SessionEntry {
   opened: Promise<Ort.InferenceSession>;
+  /** Its model's size in bytes. */
+  bytes: number;
   users: number;
   used: number;
 }
@@ -87,6 +94,7 @@ export class NativeCheckpoint {
   private disposed = false;
   private effective: ExecutionProvider | undefined;
   private reason: string | undefined;
+  private byName: Map<string, RunLayer> | undefined;
 
   private constructor(
     private readonly ort: OrtModule,
@@ -197,9 +205,10 @@ export class NativeCheckpoint {
     o: NativeForwardOptions,
   ): Promise<Float32Array[]> {
     const n = o.count;
+    if (n === 0) return fetched.map(() => new Float32Array(0));
     const names = fetched.map((l) => this.layers[l].name);
     const sizes = fetched.map((l) => this.layers[l].outputShape.reduce((a, b) => a * b, 1));
-    const shapeOf = (name: string) => (name === this.model.input ? this.layers[0].outputShape : this.layerByName(name).outputShape);
+    const shapeOf = (name: string) => (name === this.model.input ? this.layers[0].outputShape : this.layerNamed(name).outputShape);
     const feedsOf = segment.inputs.map((name) => ({ name, data: values.get(name)!, shape: shapeOf(name) }));
     const chunk = nativeChunk(this.layers);
     const key = `${segment.first}-${segment.last}`;
@@ -239,8 +248,9 @@ export class NativeCheckpoint {
     return results;
   }
 
-  private layerByName(name: string): RunLayer {
-    const layer = this.layers.find((l) => l.name === name);
+  private layerNamed(name: string): RunLayer {
+    this.byName ??= new Map(this.layers.map((l) => [l.name, l]));
+    const layer = this.byName.get(name);
     if (!layer) throw new NativeEngineError(`${name} crosses a segment cut but is no run layer`);
     return layer;
   }
@@ -250,7 +260,8 @@ export class NativeCheckpoint {
     let entry = this.sessions.get(key);
     if (entry) entry.users++;
     else {
-      entry = { opened: this.openSession(segment), users: 1, used: 0 };
+      const { bytes, whole } = this.modelOf(segment);
+      entry = { opened: this.openSession(segment, bytes, whole), bytes: bytes.length, users: 1, used: 0 };
       this.sessions.set(key, entry);
       this.evict();
     }
@@ -270,23 +281,28 @@ export class NativeCheckpoint {
     this.evict();
   }
 
-  /** Releases the least recently used idle sessions beyond {@link MAX_SESSIONS}. */
+  /** Releases the least recently used idle sessions while the sessions' models add up to more than {@link KEPT_MODELS} checkpoints. */
   private evict(): void {
     const idle = [...this.sessions.entries()].filter(([, e]) => e.users === 0).sort((a, b) => a[1].used - b[1].used);
-    for (let over = this.sessions.size - MAX_SESSIONS; over > 0 && idle.length; over--) {
+    let total = [...this.sessions.values()].reduce((sum, e) => sum + e.bytes, 0);
+    while (total > KEPT_MODELS * this.bytes.length && idle.length) {
       const [key, entry] = idle.shift()!;
       this.sessions.delete(key);
+      total -= entry.bytes;
       void entry.opened.then((s) => s.release()).catch(() => undefined);
     }
   }
 
-  private async openSession(segment: Segment): Promise<Ort.InferenceSession> {
+  /** The segment's model: the file's own bytes for the whole graph whose outputs already name every layer, else the segment encoded. */
+  private modelOf(segment: Segment): { bytes: Uint8Array; whole: boolean } {
     const graph = this.model.raw.graph;
     const outputs = new Set(graph.output.map((v) => v.name));
-    // The whole graph, whose outputs already name every layer: the file's own bytes.
     const whole =
       segment.first === 0 && segment.last === graph.node.length - 1 && segment.layers.every((l) => outputs.has(this.layers[l].name));
-    const bytes = whole ? this.bytes : encodeSegment(this.model, segment);
+    return { bytes: whole ? this.bytes : encodeSegment(this.model, segment), whole };
+  }
+
+  private async openSession(segment: Segment, bytes: Uint8Array, whole: boolean): Promise<Ort.InferenceSession> {
     try {
       const opened = await createSession(this.ort, bytes, this.provider);
       if (opened.provider !== this.provider) {

@@ -42,9 +42,9 @@ export function resetNativeRuntime(): void {
 }
 
 function requireOrt(): unknown {
-  // A plain require at run time: esbuild keeps the package external (esbuild.mjs), it is a native module.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('onnxruntime-node');
+  // A plain require at run time: esbuild keeps the package external (esbuild.mjs), it is a native
+  // module, and a missing install is an exception here rather than a build error.
+  return require('onnxruntime-node') as unknown;
 }
 
 function loadRuntime(load: OrtLoader): { ort: OrtModule } | { reason: string } {
@@ -93,7 +93,8 @@ export const GRAPH_OPTIMIZATION = 'extended';
 /**
  * The session settings: every core for one operator (`intraOpNumThreads`), operators one at a time
  * (`interOpNumThreads` 1: a CNN is a chain, and two pools of threads on the same cores only
- * compete), the graph optimisations of {@link GRAPH_OPTIMIZATION}, and the provider.
+ * compete), the graph optimisations of {@link GRAPH_OPTIMIZATION}, memory given back after each
+ * run, and the provider.
  */
 export function sessionOptions(provider: ExecutionProvider = 'cpu'): Ort.InferenceSession.SessionOptions {
   return {
@@ -102,6 +103,11 @@ export function sessionOptions(provider: ExecutionProvider = 'cpu'): Ort.Inferen
     interOpNumThreads: 1,
     graphOptimizationLevel: GRAPH_OPTIMIZATION,
     executionMode: 'sequential',
+    // No arena: each session's arena keeps its largest run's memory for good, a chunk's outputs and
+    // working buffers, and a deep model has a session per segment (6 sessions of 16 layers at 32×32×64
+    // for 200 inputs kept 6.9 GB with it, 1.7 GB without, at the same speed).
+    enableCpuMemArena: false,
+    enableMemPattern: false,
     // Warnings (a provider that falls back, a node placed on the CPU) would land in the CLI's output.
     logSeverityLevel: 3,
   };

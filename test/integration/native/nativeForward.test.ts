@@ -151,6 +151,15 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
       const upTo = await collect(native.forwardLayers({ layers, inputs, count, last: 5, budgetBytes: 1 }));
       assert.deepEqual([...upTo.keys()], [1, 2, 3, 4, 5]);
       for (const [l, v] of upTo) assertSame(new Map([[l, v]]), new Map([[l, all.get(l)!]]), `layer ${l} up to 5`);
+      const none = await collect(native.forwardLayers({ layers, inputs: new Float32Array(0), count: 0, last: 3 }));
+      assert.deepEqual(
+        [...none.values()].map((v) => [v.shape[0], v.data.length]),
+        [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ],
+      );
       for (const l of [0, 1, 13, layers.length - 1]) {
         const one = await native.forwardLayer({ layers, inputs, count, layer: l });
         if (l === 0) assert.equal(one.data, inputs);

@@ -47,10 +47,11 @@ describe('ortRuntime: the native runtime, loaded once', () => {
     assert.ok('reason' in empty && /broken installation/.test(empty.reason));
   });
 
-  it('sessions use every core for an operator, one operator at a time', () => {
+  it('sessions use every core for an operator, one operator at a time, and keep no arena', () => {
     const options = sessionOptions();
     assert.equal(options.intraOpNumThreads, availableParallelism());
     assert.equal(options.interOpNumThreads, 1);
+    assert.equal(options.enableCpuMemArena, false, 'no arena keeping each session at its largest run');
     assert.deepEqual(options.executionProviders, ['cpu']);
     assert.deepEqual(sessionOptions('webgpu').executionProviders, ['webgpu']);
   });
