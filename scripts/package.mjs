@@ -53,6 +53,60 @@ const TARGETS = {
   'win32-arm64': 'win32-arm64',
 };
 
+/**
+ * onnxruntime-node's native build for each vsce target (its folder under `bin/napi-v6/`): the native
+ * engine (src/native/) loads it; a target without one (darwin-x64, linux-armhf) packages without it,
+ * and its engine falls back to WebAssembly, saying why once.
+ * @type {Record<string, string | undefined>}
+ */
+const ONNX_RUNTIME_BUILDS = {
+  'linux-x64': 'linux/x64',
+  'linux-arm64': 'linux/arm64',
+  'darwin-arm64': 'darwin/arm64',
+  'win32-x64': 'win32/x64',
+  'win32-arm64': 'win32/arm64',
+};
+
+/**
+ * The .vscodeignore lines that let in ONNX Runtime's package for `target` only: its JavaScript, its
+ * common API, and the one native build of that platform (each build is 30–60 MB; the npm package
+ * holds all of them).
+ * @param {string} target
+ * @returns {string[]}
+ */
+function onnxRuntimePatterns(target) {
+  const build = ONNX_RUNTIME_BUILDS[target];
+  if (!build) return [];
+  return [
+    '!node_modules/onnxruntime-node/package.json',
+    '!node_modules/onnxruntime-node/LICENSE',
+    '!node_modules/onnxruntime-node/dist/*.js',
+    `!node_modules/onnxruntime-node/bin/napi-v6/${build}/*`,
+    '!node_modules/onnxruntime-common/package.json',
+    '!node_modules/onnxruntime-common/dist/cjs/**/*.js',
+    // Its package.json says the folder is CommonJS (the package's own is an ES module).
+    '!node_modules/onnxruntime-common/dist/cjs/package.json',
+  ];
+}
+
+/**
+ * The files of ONNX Runtime that a package for `target` must hold (runtimeFiles).
+ * @param {string} target
+ * @returns {string[]}
+ */
+function onnxRuntimeFiles(target) {
+  const build = ONNX_RUNTIME_BUILDS[target];
+  if (!build) return [];
+  return [
+    'node_modules/onnxruntime-node/package.json',
+    'node_modules/onnxruntime-node/dist/index.js',
+    `node_modules/onnxruntime-node/bin/napi-v6/${build}/onnxruntime_binding.node`,
+    'node_modules/onnxruntime-common/package.json',
+    'node_modules/onnxruntime-common/dist/cjs/index.js',
+    'node_modules/onnxruntime-common/dist/cjs/package.json',
+  ];
+}
+
 /** The bundles the extension runs (esbuild.mjs); bench.js and the test suite stay out. */
 export const BUNDLES = [
   'extension',
@@ -238,6 +292,18 @@ function recordWithPackage(vsix) {
     if (!existsSync(join(folder, 'manifest.json')))
       throw new Error(`the packaged CLI recorded no run (it printed ${JSON.stringify(stdout.slice(-300))})`);
     console.log(`package: checked: the packaged extension records a run on its own (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    // The native engine (src/native/) loads ONNX Runtime from the package's own node_modules.
+    const ort = join(temp, 'extension', 'node_modules', 'onnxruntime-node');
+    if (existsSync(ort)) {
+      const probe = `const o = require(${JSON.stringify(ort)}); if (typeof o.InferenceSession.create !== 'function') process.exit(3);`;
+      try {
+        execFileSync(process.execPath, ['-e', probe], { cwd: temp, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      } catch (error) {
+        const { stderr = '' } = /** @type {{ stderr?: string }} */ (error);
+        throw new Error(`the packaged ONNX Runtime does not load: ${String(stderr).trim().split('\n')[0]}`, { cause: error });
+      }
+      console.log('package: checked: the packaged ONNX Runtime loads (the native engine)');
+    }
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }
@@ -334,7 +400,7 @@ async function packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started 
     console.log(`package: building the bundles in production mode (node ${args.join(' ')})…`);
     execFileSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
   }
-  const needed = runtimeFiles(esbuildPackage);
+  const needed = [...runtimeFiles(esbuildPackage), ...onnxRuntimeFiles(target)];
   const missing = needed.filter((f) => !existsSync(join(cwd, f)));
   if (missing.length) {
     const hint = missing.some((f) => f.startsWith(`node_modules/${esbuildPackage}`))
@@ -345,13 +411,30 @@ async function packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started 
     throw new Error(`files the packaged extension needs are missing: ${missing.join(', ')}${hint}`);
   }
 
-  const flags = ['package', '--target', target, '--out', out, '--no-rewrite-relative-links', '--allow-missing-repository'];
+  // .vscodeignore and the target's own ONNX Runtime build, in a file of their own beside it.
+  const ignoreFile = join(cwd, '.vscodeignore.target');
+  writeFileSync(ignoreFile, [readFileSync(join(cwd, '.vscodeignore'), 'utf8'), ...onnxRuntimePatterns(target), ''].join('\n'));
+  const flags = [
+    'package',
+    '--target',
+    target,
+    '--out',
+    out,
+    '--ignoreFile',
+    ignoreFile,
+    '--no-rewrite-relative-links',
+    '--allow-missing-repository',
+  ];
   if (!['LICENSE', 'LICENSE.md', 'LICENSE.txt'].some((f) => existsSync(join(cwd, f)))) {
     console.warn('package: warning: no LICENSE file; packaging without one (vsce --skip-license). Add one before publishing.');
     flags.push('--skip-license');
   }
   console.log(`package: vsce ${flags.join(' ')}`);
-  execFileSync(process.execPath, [vsce, ...flags], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+  try {
+    execFileSync(process.execPath, [vsce, ...flags], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+  } finally {
+    rmSync(ignoreFile, { force: true });
+  }
 
   // The .vsix must hold everything the extension loads at run time, and nothing of the sources.
   const { entries, read } = readZip(out);

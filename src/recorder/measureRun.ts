@@ -162,12 +162,7 @@ async function epochModel(
   return { model: await loadCheckpoint(tf, dir, layers) };
 }
 
-function measureContext(
-  tf: typeof tfType,
-  manifest: RunManifest,
-  probe: ReturnType<typeof readProbe>,
-  pool: ComputePool,
-): MeasureContext {
+function measureContext(tf: typeof tfType, manifest: RunManifest, probe: ReturnType<typeof readProbe>, pool: ComputePool): MeasureContext {
   const classes = manifest.dataset.classNames.length;
   const byClass = Array.from({ length: classes }, () => [] as number[]);
   probe.labels.forEach((label, i) => byClass[label].push(i));
