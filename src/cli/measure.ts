@@ -22,6 +22,7 @@ import { measuredElsewhereLine } from '../contract/measureLockFormat';
 import { holdUntilExit, takeMeasureLock, type HeldMeasureLock } from '../run/measureLock';
 import { readRun } from '../run/store';
 import { initBackend } from '../tfjs/backend';
+import { EXECUTION_PROVIDERS, isExecutionProvider } from '../native/ortRuntime';
 import { parseCommandLine } from './options';
 import { HELP_ASKED, UsageError } from './usage';
 import type { CliStreams } from './streams';
@@ -29,6 +30,7 @@ import type { CliStreams } from './streams';
 /** The `measure` command's options (its descriptor shows them: src/cli/commands/runs.ts). */
 export const MEASURE_OPTIONS = {
   follow: { type: 'boolean' },
+  provider: { type: 'string' },
   backend: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -43,6 +45,9 @@ export async function runMeasure(argv: string[], io: CliStreams): Promise<void |
   const folder = runFolderArgument(parsed.positionals[0]);
   const backend = parsed.values.backend ?? 'auto';
   if (!isBackend(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}"`);
+  const provider = parsed.values.provider;
+  if (provider !== undefined && !isExecutionProvider(provider))
+    throw new UsageError(`--provider must be one of ${EXECUTION_PROVIDERS.join(', ')}, got "${provider}"`);
   const follow = parsed.values.follow === true;
   const log = (line: string) => io.stderr.write(`${line}\n`);
   // One measurer per run: taken before the engine loads, held to the end (exit, error or signal).
@@ -55,7 +60,7 @@ export async function runMeasure(argv: string[], io: CliStreams): Promise<void |
     pool.start();
     try {
       for (;;) {
-        const result = await measurePendingEpochs(folder, { engine: { tf, pool }, log, locked: true });
+        const result = await measurePendingEpochs(folder, { engine: { tf, pool }, log, locked: true, provider });
         if (!follow) return;
         // Until the recorder has stopped and every epoch it wrote is measured.
         if (followDone(folder) && result.pending.length === 0) return;

@@ -72,6 +72,15 @@ export class Ctx implements vscode.Disposable {
     return this.settings().nodeExecutable || process.execPath;
   }
 
+  /**
+   * What the processes the extension starts (the analysis service, `cnn-slicer measure`, a
+   * Python script's terminal) add to their environment: the provider of the native engine
+   * (`CNN_SLICER_PROVIDER`, src/native/ortRuntime.ts `providerFromEnvironment`).
+   */
+  childEnvironment(): Record<string, string> {
+    return { CNN_SLICER_PROVIDER: this.settings().executionProvider };
+  }
+
   /** A bundle of the extension (`dist/<name>.js`): the child processes' entry points. */
   bundle(name: 'service' | 'recorder' | 'cli'): string {
     return join(this.extensionContext.extensionPath, 'dist', `${name}.js`);
@@ -79,7 +88,12 @@ export class Ctx implements vscode.Disposable {
 
   /** The analysis service client; the service process starts with the first query. */
   client(): AnalysisClient {
-    this.analysis ??= new AnalysisClient({ roots: this.runsFolders(), script: this.bundle('service'), execPath: this.nodeExecutable() });
+    this.analysis ??= new AnalysisClient({
+      roots: this.runsFolders(),
+      script: this.bundle('service'),
+      execPath: this.nodeExecutable(),
+      env: this.childEnvironment(),
+    });
     return this.analysis;
   }
 

@@ -81,6 +81,7 @@ export function activate(context: vscode.ExtensionContext): CnnSlicerApi {
     log,
     nodeExecutable: () => ctx.nodeExecutable(),
     bundle: (name) => ctx.bundle(name),
+    childEnvironment: () => ctx.childEnvironment(),
   });
   // The service starts with the first findings asked (a model file with a run opened), never at activation.
   const runFindings = new RunFindings((run, query, options) => ctx.client().query(run, query, options), log);

@@ -16,6 +16,8 @@ export interface Settings {
   k: number;
   backend: Backend;
   nodeExecutable: string;
+  /** Where the native engine runs PyTorch runs' forward passes: `cpu`, `webgpu` or `cuda` (checked by the process that reads it, src/native/ortRuntime.ts). */
+  executionProvider: string;
   /** An open run panel moves to a newer run of its model by itself (else it offers to). */
   followNewestRun: boolean;
   /** A completed recording opens its run's panel by itself. */
@@ -51,6 +53,7 @@ export function readSettings(c: ConfigurationReader, table: RecordSettingTable =
     k: recording('k'),
     backend: recording('backend'),
     nodeExecutable: c.get<string>('nodeExecutable') ?? '',
+    executionProvider: c.get<string>('executionProvider') ?? 'cpu',
     followNewestRun: c.get<boolean>('panels.followNewestRun') ?? false,
     openWhenRecorded: c.get<boolean>('panels.openWhenRecorded') ?? true,
     diagnostics: c.get<boolean>('diagnostics.enabled') ?? true,

@@ -52,6 +52,8 @@ export interface AnalysisClientOptions {
   roots: string[];
   script?: string;
   execPath?: string;
+  /** Added to the service's environment (the extension's `cnnSlicer.executionProvider` as `CNN_SLICER_PROVIDER`). */
+  env?: Record<string, string>;
   workers?: number;
   /** Gives up a service that has not said hello within this many milliseconds (default 60 s). */
   startTimeoutMs?: number;
@@ -79,7 +81,7 @@ export class AnalysisClient {
     const child = fork(this.options.script ?? resolveServiceScript(), [JSON.stringify(this.roots)], {
       execPath: this.options.execPath,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, ...(this.options.workers ? { CNNSLICER_WORKERS: String(this.options.workers) } : {}) },
+      env: { ...process.env, ...this.options.env, ...(this.options.workers ? { CNNSLICER_WORKERS: String(this.options.workers) } : {}) },
     });
     const channel = new RpcChannel(childProcessPort(child), { peer: 'the analysis service', log: this.options.log });
     this.child = child;

@@ -12,6 +12,7 @@ import { REPORT_OPTIONS, runReport } from '../report';
 import { recordHelp } from '../usage';
 import { TAB_TITLES, VIEW_IDS } from '../../contract/views';
 import { BACKENDS } from '../../contract/recordSettings';
+import { EXECUTION_PROVIDERS } from '../../native/ortRuntime';
 import type { Command } from './descriptor';
 
 export const RECORD: Command = {
@@ -68,17 +69,21 @@ Lists the runs in a runs folder (default .cnnslicer/runs) with status, model, da
 export const MEASURE: Command = {
   name: 'measure',
   lines: [{ usage: 'measure RUN [--follow]', what: "compute a PyTorch run's measures from its checkpoints" }],
-  help: `Usage: cnn-slicer measure <run-folder> [--follow] [--backend B]
+  help: `Usage: cnn-slicer measure <run-folder> [--follow] [--provider P] [--backend B]
 
 Computes the measures of a PyTorch run's epochs (docs/pytorch.md): every per-layer measure and the
 label entropies, from each epoch's ONNX checkpoint, with the engine that measures TensorFlow.js
-recordings; each epoch's complete line is appended to its metrics.jsonl. The Python recorder
+recordings; each epoch's complete line is appended to its metrics.jsonl. The forward passes run on
+the native engine (ONNX Runtime, every core; docs/native-engine.md), or on WebAssembly where it
+cannot load, saying why once. The Python recorder
 starts it beside the training where node is on the PATH; query, findings and report run it first
 on a run that still has epochs to measure. One measurer per run: it holds the run's measuring.lock
 while it measures; where another process holds it, measure leaves in one line (exit code 0) and
 measure --follow waits for a holder that does not follow.
   --follow      keep measuring epochs as they land, until the recorder has stopped
-  --backend B   ${BACKENDS.join(', ')} (default auto)`,
+  --provider P  where the native engine runs: ${EXECUTION_PROVIDERS.join(', ')} (default: $CNN_SLICER_PROVIDER, else cpu);
+                a GPU provider that cannot load falls back to the CPU, saying why
+  --backend B   TensorFlow.js's backend where the native engine is not used: ${BACKENDS.join(', ')} (default auto)`,
   options: MEASURE_OPTIONS,
   run: (argv, { io }) => runMeasure(argv, io),
 };

@@ -307,7 +307,11 @@ export class PythonAnalyze {
     const facts = await this.check(interpreter, dirname(file));
     if (!facts) return undefined;
     const shell = shellKind(vscode.env.shell);
-    const env: Record<string, string> = { CNN_SLICER_RUNS: runsFolder, CNN_SLICER_CLI: this.ctx.bundle('cli') };
+    const env: Record<string, string> = {
+      CNN_SLICER_RUNS: runsFolder,
+      CNN_SLICER_CLI: this.ctx.bundle('cli'),
+      ...this.ctx.childEnvironment(),
+    };
     const commands = [commandLine(interpreter.path, [file], shell)];
     if (!facts.cnnSlicer) {
       const missing = await this.askMissing(interpreter, facts, shell);

@@ -21,6 +21,8 @@ export interface MeasureHost {
   readonly log: vscode.LogOutputChannel;
   nodeExecutable(): string;
   bundle(name: 'cli'): string;
+  /** Added to the measurer's environment (ctx.ts `childEnvironment`: the native engine's provider). */
+  childEnvironment(): Record<string, string>;
 }
 
 /** How long after activation the runs are first looked at (the tree lists them by then anyway). */
@@ -82,6 +84,7 @@ export class PendingMeasures implements vscode.Disposable {
     log.info(`measuring ${run.pending!.length} epoch(s) of the PyTorch run ${run.folder}`);
     const child = spawn(this.host.nodeExecutable(), [this.host.bundle('cli'), 'measure', run.folder], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...this.host.childEnvironment() },
     });
     let errors = '';
     child.stderr.setEncoding('utf8').on('data', (text: string) => (errors = (errors + text).slice(-4000)));

@@ -23,6 +23,7 @@ const config: Settings = {
   k: 1000,
   backend: 'auto',
   nodeExecutable: '',
+  executionProvider: 'cpu',
   followNewestRun: false,
   openWhenRecorded: true,
   diagnostics: true,
