@@ -420,7 +420,7 @@ const VALUE_OPTIONS = ['--only', '--case', '--zoo-inputs', '--zoo-cpu-fraction',
 const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '--zoo'];
 
 const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
-  --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, pytorch, batchnorm,
+  --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, pytorch, deep, batchnorm,
                             recording, forward, service, graph, ablation, memory, views, interactions,
                             extension, importance, report (importance, channelImportance of every layer of the
                             full-width ResNet-18, and report, the default report of three deep models, run
@@ -504,7 +504,7 @@ async function main(): Promise<void> {
     return;
   }
   const quick = process.argv.includes('--quick');
-  // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, pytorch, batchnorm,
+  // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, pytorch, deep, batchnorm,
   // recording, forward, service, graph, ablation, memory, views, interactions, extension), for iterating on one part without the whole bench.
   const onlyAt = process.argv.indexOf('--only');
   const only = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? '').split(',');
@@ -609,6 +609,12 @@ async function main(): Promise<void> {
     const { benchPytorch } = await import('./pytorchBench');
     const pytorch = await benchPytorch({ dir, inChild, print: (line) => console.log(line) });
     fails += pytorch.fails;
+  }
+  if (!quick && want('deep')) {
+    console.log('\nDeep models on the native engine (ONNX Runtime): measure of one epoch, and the forward pass against its peers');
+    const { benchDeep } = await import('./deepBench');
+    const deep = await benchDeep({ dir, print: (line) => console.log(line) });
+    fails += deep.fails;
   }
   if (!quick && want('batchnorm')) {
     console.log('\nTraining a batch-normalised convnet against LeNet per FLOP (one epoch, 1,000 inputs, wasm)');

@@ -14,6 +14,7 @@ export const SECTIONS = [
   'training',
   'torch',
   'pytorch',
+  'deep',
   'batchnorm',
   'recording',
   'forward',

@@ -1,0 +1,205 @@
+/**
+ * Deep models on the native engine (issue 67, `--only deep`): torchvision's ResNet-50 at 224×224
+ * (probe 100) and kuangliu's CIFAR ResNet-18 (probe 500), each epoch 0 recorded by the Python
+ * recorder with random weights (scripts/bench-deep.py) and measured by `cnn-slicer measure`:
+ *
+ *  - `measure` of one epoch on the native engine: wall seconds, CPU seconds and peak RSS of the
+ *    process (from /usr/bin/time where it is installed); goals ResNet-50 ≤ 30 s and ≤ 1.5 GB,
+ *    ResNet-18 ≤ 10 s; the same with `CNN_SLICER_ENGINE=wasm` (the WebAssembly engine) as the
+ *    reference, measured alternately in the same run (the ResNet-50's only with
+ *    `CNN_SLICER_BENCH_DEEP_WASM=1`: it takes minutes);
+ *  - the forward pass of the ResNet-18 checkpoint on 200 inputs to its output: the engine
+ *    (`NativeCheckpoint`, src/native/nativeForward.ts) against ONNX Runtime's own session on the same
+ *    bytes, inputs and threads (goal ≤ 1.2×), and PyTorch's eval pass of the same weights at 1 and 2
+ *    threads, the faster counted (goal: the engine faster); and the engine's pass handing out every
+ *    layer, for what a measure pays.
+ *
+ * Without /usr/bin/python3 with torch and torchvision the section says so in one line and is skipped.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PYTHON } from './torchBench';
+import { NativeCheckpoint } from '../src/native/nativeForward';
+import { nativeRuntime, sessionOptions } from '../src/native/ortRuntime';
+import { readRun } from '../src/run/store';
+import { readProbe } from '../src/run/probe';
+
+const ROOT = resolve(__dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const RESNET50_SECONDS = 30;
+const RESNET50_MB = 1536;
+const RESNET18_SECONDS = 10;
+const FORWARD_RATIO = 1.2;
+const FORWARD_INPUTS = 200;
+
+interface Timed {
+  wall: number;
+  cpu?: number;
+  peakMB?: number;
+}
+
+const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '—' : v.toFixed(digits));
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Records epoch 0 of `model` into `dir` (scripts/bench-deep.py) and returns the run folder. */
+function recordDeep(model: string, size: number, probe: number, dir: string): string {
+  const out = execFileSync(
+    PYTHON,
+    [join(ROOT, 'scripts', 'bench-deep.py'), '--model', model, '--size', String(size), '--probe', String(probe), '--runs-dir', dir],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  const folder = out.trim().split('\n').at(-1) ?? '';
+  if (!existsSync(join(folder, 'manifest.json')))
+    throw new Error(`bench-deep.py recorded no run (it printed ${JSON.stringify(out.slice(-200))})`);
+  return folder;
+}
+
+/** `cnn-slicer measure` of a fresh copy of `run`, timed; `wasm` runs it on the WebAssembly engine. */
+function timeMeasure(run: string, copy: string, wasm: boolean): Timed {
+  cpSync(run, copy, { recursive: true });
+  const env = { ...process.env, ...(wasm ? { CNN_SLICER_ENGINE: 'wasm' } : {}) };
+  const time = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'TIME %e %U %S %M'] : [];
+  const started = performance.now();
+  const r = spawnSync(time[0] ?? process.execPath, [...time.slice(1), ...(time.length ? [process.execPath] : []), CLI, 'measure', copy], {
+    encoding: 'utf8',
+    env,
+    maxBuffer: 1 << 24,
+  });
+  const wall = (performance.now() - started) / 1000;
+  if (r.status !== 0)
+    throw new Error(`cnn-slicer measure ${copy} exited ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+  const line = /^TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)$/m.exec(r.stderr ?? '');
+  if (!line) return { wall };
+  return { wall: Number(line[1]), cpu: Number(line[2]) + Number(line[3]), peakMB: Number(line[4]) / 1024 };
+}
+
+const timedText = (t: Timed): string =>
+  `${fmt(t.wall).padStart(6)} s wall, ${fmt(t.cpu).padStart(6)} s CPU, peak ${fmt(t.peakMB, 0).padStart(5)} MB`;
+
+/** Median milliseconds of three runs of `run` after a warm-up. */
+async function msOf(run: () => Promise<unknown>): Promise<number> {
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** The forward-pass lines of the run's checkpoint: the engine, ONNX Runtime's session, PyTorch. */
+async function forwardLines(run: string, print: (line: string) => void): Promise<number> {
+  const runtime = nativeRuntime();
+  if ('reason' in runtime) {
+    print(`  forward pass: skipped, the native engine is not in use (${runtime.reason})`);
+    return 0;
+  }
+  const record = readRun(run);
+  const layers = record.manifest.layers;
+  const probe = readProbe(record);
+  const per = probe.inputs.length / probe.labels.length;
+  const inputs = new Float32Array(FORWARD_INPUTS * per);
+  for (let i = 0; i < FORWARD_INPUTS; i++)
+    inputs.set(probe.inputs.subarray((i % probe.labels.length) * per, ((i % probe.labels.length) + 1) * per), i * per);
+  const folder = join(run, 'checkpoints', readdirSync(join(run, 'checkpoints'))[0]);
+  const bytes = new Uint8Array(readFileSync(join(folder, 'model.onnx')));
+  const last = layers.length - 1;
+  const checkpoint = NativeCheckpoint.open(bytes, layers);
+  const session = await runtime.ort.InferenceSession.create(bytes, sessionOptions('cpu'));
+  const feed = { [session.inputNames[0]]: new runtime.ort.Tensor('float32', inputs, [FORWARD_INPUTS, ...layers[0].outputShape]) };
+  // Alternately, three rounds; the medians.
+  const engineTimes: number[] = [];
+  const ownTimes: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    engineTimes.push(
+      await msOf(async () => {
+        for await (const _ of checkpoint.forwardLayers({ layers, inputs, count: FORWARD_INPUTS, last, keep: new Set([last]) }));
+      }),
+    );
+    ownTimes.push(await msOf(() => session.run(feed, ['output'])));
+  }
+  const engine = median(engineTimes);
+  const own = median(ownTimes);
+  const everyLayer = await msOf(async () => {
+    for await (const _ of checkpoint.forwardLayers({ layers, inputs, count: FORWARD_INPUTS }));
+  });
+  await checkpoint.dispose();
+  await session.release();
+  const torch = spawnSync(
+    PYTHON,
+    [
+      join(ROOT, 'scripts', 'bench-deep-torch.py'),
+      '--model',
+      'resnet18',
+      '--size',
+      '32',
+      '--inputs',
+      String(FORWARD_INPUTS),
+      '--threads',
+      '1,2',
+    ],
+    { encoding: 'utf8' },
+  );
+  const torchMs = (torch.stdout ?? '')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { threads: number; ms: number });
+  const best = torchMs.length ? Math.min(...torchMs.map((t) => t.ms)) : undefined;
+  const ratio = engine / own;
+  const ratioOk = ratio <= FORWARD_RATIO;
+  const torchOk = best === undefined || engine < best;
+  print(`  ResNet-18 forward pass, ${FORWARD_INPUTS} inputs of 3×32×32, to its output:`);
+  print(
+    `    this engine (native)           ${fmt(engine, 0).padStart(6)} ms  (${fmt(ratio, 2)}× ONNX Runtime's session; goal ≤ ${FORWARD_RATIO}×${ratioOk ? '' : ' — GOAL MISSED'})`,
+  );
+  print(`    ONNX Runtime's own session     ${fmt(own, 0).padStart(6)} ms  (same bytes, inputs, threads)`);
+  print(
+    `    PyTorch ${torch.status === 0 ? '' : '(failed) '}eval pass           ${fmt(best, 0).padStart(6)} ms  (${torchMs.map((t) => `${t.threads} thread${t.threads > 1 ? 's' : ''} ${fmt(t.ms, 0)}`).join(', ')}; the faster counted${torchOk ? '' : ' — GOAL MISSED: the engine is slower'})`,
+  );
+  print(
+    `    this engine, every layer out   ${fmt(everyLayer, 0).padStart(6)} ms  (${layers.length - 1} layers copied out: what a measure reads)`,
+  );
+  return (ratioOk ? 0 : 1) + (torchOk ? 0 : 1);
+}
+
+export async function benchDeep(o: { dir: string; print: (line: string) => void }): Promise<{ fails: number }> {
+  const { dir, print } = o;
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' });
+  } catch {
+    print(`  skipped: ${PYTHON} cannot import torch and torchvision (apt-get install python3-torch python3-torchvision)`);
+    return { fails: 0 };
+  }
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: npm run build first`);
+  let fails = 0;
+  const runtime = nativeRuntime();
+  print(`  native engine: ${'reason' in runtime ? `not in use (${runtime.reason})` : 'ONNX Runtime (onnxruntime-node), cpu, every core'}`);
+  const r18 = recordDeep('resnet18', 32, 500, dir);
+  const r50 = recordDeep('resnet50', 224, 100, dir);
+  const withWasm50 = process.env.CNN_SLICER_BENCH_DEEP_WASM === '1';
+  const cases = [
+    { name: 'CIFAR ResNet-18, probe 500', run: r18, wasm: true, seconds: RESNET18_SECONDS, mb: undefined },
+    { name: 'ResNet-50 at 224×224, probe 100', run: r50, wasm: withWasm50, seconds: RESNET50_SECONDS, mb: RESNET50_MB },
+  ];
+  for (const c of cases) {
+    const native = timeMeasure(c.run, `${c.run}-native`, false);
+    const wasm = c.wasm ? timeMeasure(c.run, `${c.run}-wasm`, true) : undefined;
+    const timeOk = native.wall <= c.seconds;
+    const memoryOk = c.mb === undefined || native.peakMB === undefined || native.peakMB <= c.mb;
+    if (!timeOk) fails++;
+    if (!memoryOk) fails++;
+    print(`  measure of one epoch, ${c.name}:`);
+    print(
+      `    native engine        ${timedText(native)}  (goal ≤ ${c.seconds} s${c.mb ? ` and ≤ ${c.mb} MB` : ''}${timeOk && memoryOk ? '' : ' — GOAL MISSED'})`,
+    );
+    print(
+      wasm
+        ? `    WebAssembly engine   ${timedText(wasm)}  (${fmt(wasm.wall / native.wall, 1)}× the native's wall time)`
+        : '    WebAssembly engine   not measured (CNN_SLICER_BENCH_DEEP_WASM=1 measures it: minutes)',
+    );
+  }
+  fails += await forwardLines(r18, print);
+  return { fails };
+}
