@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PendingEpochMetrics } from '../../../src/contract/runFormat';
 import { measurePendingEpochs } from '../../../src/recorder/measureRun';
+import { nativeRuntime } from '../../../src/native/ortRuntime';
 import { readRun } from '../../../src/run/store';
 import { AnalysisEngine } from '../../../src/service/engine';
 
@@ -82,6 +83,39 @@ describe('measureRun: a PyTorch run measured by the engine', function () {
       assert.ok(deconvolution.max > 0);
     } finally {
       engine.close();
+    }
+  });
+
+  it('measures on the native engine what the WebAssembly engine measures (CNN_SLICER_ENGINE=wasm), within 1e-5', async function () {
+    if ('reason' in nativeRuntime()) this.skip();
+    const twin = join(dir, 'runs', 'wasm-twin');
+    cpSync(folder, twin, { recursive: true });
+    const logs: string[] = [];
+    assert.deepEqual((await measurePendingEpochs(folder, { backend: 'wasm', log: (l) => logs.push(l) })).measured, [0, 1, 2]);
+    assert.ok(!logs.some((l) => l.includes('not in use')), logs.join('\n'));
+    const saved = process.env.CNN_SLICER_ENGINE;
+    process.env.CNN_SLICER_ENGINE = 'wasm';
+    try {
+      assert.deepEqual((await measurePendingEpochs(twin, { backend: 'wasm' })).measured, [0, 1, 2]);
+    } finally {
+      if (saved === undefined) delete process.env.CNN_SLICER_ENGINE;
+      else process.env.CNN_SLICER_ENGINE = saved;
+    }
+    const close = (a: number | null, b: number | null, what: string) =>
+      assert.ok(a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b))), `${what}: ${a} vs ${b}`);
+    const native = readRun(folder).metrics;
+    const wasm = readRun(twin).metrics;
+    for (const [t, line] of native.entries()) {
+      const other = wasm[t];
+      assert.equal(line.probeAccuracy, other.probeAccuracy, `epoch ${t}: accuracy`);
+      assert.deepEqual(line.confusion, other.confusion);
+      close(line.probeLoss, other.probeLoss, `epoch ${t}: loss`);
+      for (const [l, layer] of line.layers.entries()) {
+        const o = other.layers[l];
+        close(layer.interSampleBits, o.interSampleBits, `epoch ${t} layer ${l}: inter-sample entropy`);
+        layer.channelBits.forEach((bits, c) => close(bits, o.channelBits[c], `epoch ${t} layer ${l} channel ${c}: entropy`));
+        assert.deepEqual(layer.deadChannels, o.deadChannels, `epoch ${t} layer ${l}: dead channels`);
+      }
     }
   });
 });
