@@ -93,12 +93,24 @@ export class Ctx implements vscode.Disposable {
       script: this.bundle('service'),
       execPath: this.nodeExecutable(),
       env: this.childEnvironment(),
+      onEngine: (engine) => this.engineKnown(engine),
     });
     return this.analysis;
   }
 
   dispose(): void {
     this.analysis?.dispose();
+  }
+
+  /** Whether the native engine's absence has been shown in this window. */
+  private engineShown = false;
+
+  /** The service says which engine computes PyTorch runs: logged, and its absence shown once in the status bar. */
+  private engineKnown(engine: { native: boolean; line: string }): void {
+    this.log.info(engine.line);
+    if (engine.native || this.engineShown) return;
+    this.engineShown = true;
+    vscode.window.setStatusBarMessage(`$(warning) CNN Slicer: ${engine.line}`, 20_000);
   }
 
   private runsFoldersChanged(): void {

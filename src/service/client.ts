@@ -59,6 +59,8 @@ export interface AnalysisClientOptions {
   startTimeoutMs?: number;
   /** Where malformed messages from the service are reported (default: stderr). */
   log?: (line: string) => void;
+  /** Told, each time a service starts, which engine computes PyTorch runs (the hello's `engine`). */
+  onEngine?: (engine: { native: boolean; line: string }) => void;
 }
 
 export class AnalysisClient {
@@ -102,8 +104,9 @@ export class AnalysisClient {
         child.kill();
       }, startTimeoutMs);
       timer.unref();
-      channel.onNotification(serviceHello, ({ protocolVersion }) => {
+      channel.onNotification(serviceHello, ({ protocolVersion, engine }) => {
         clearTimeout(timer);
+        if (engine) this.options.onEngine?.(engine);
         if (protocolVersion !== SERVICE_PROTOCOL_VERSION)
           rejectReady(
             new QueryError(

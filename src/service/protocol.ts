@@ -11,7 +11,7 @@ import { defineNotification, defineRequest, ParamsIn, ResultOut, RpcError } from
 import { Answer, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryError, QueryErrorCode, QueryMessageSchema } from '../contract/queries';
 
 /** Bumped whenever a message changes shape (2: the typed channel's envelope). */
-export const SERVICE_PROTOCOL_VERSION = 2;
+export const SERVICE_PROTOCOL_VERSION = 3;
 
 const isObject = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -22,7 +22,19 @@ const isObject = (x: unknown) => typeof x === 'object' && x !== null && !Array.i
 const AnswerSchema = v.custom<Answer>(isObject, 'an answer must be an object');
 
 /** Service → parent, first: the protocol it speaks. */
-export const serviceHello = defineNotification('hello', v.object({ protocolVersion: v.number(), pid: v.number() }));
+export const serviceHello = defineNotification(
+  'hello',
+  v.object({
+    protocolVersion: v.number(),
+    pid: v.number(),
+    /**
+     * Which engine runs the forward passes of PyTorch runs, in one line: the native engine (ONNX
+     * Runtime), or why it is not in use (src/native/ortRuntime.ts `nativeRuntime`) and WebAssembly
+     * answers instead. `native` says which.
+     */
+    engine: v.optional(v.object({ native: v.boolean(), line: v.pipe(v.string(), v.maxLength(500)) })),
+  }),
+);
 
 /**
  * One query about a run folder. `view` names the asker (e.g. "layer view of run X"): a new query

@@ -10,6 +10,7 @@ import { processPort } from '../rpc/ports';
 import { QueryError } from '../contract/queries';
 import { AnalysisEngine } from './engine';
 import { asQueryError } from './queryErrors';
+import { nativeRuntime, providerFromEnvironment } from '../native/ortRuntime';
 import { SERVICE_PROTOCOL_VERSION, serviceConfigure, serviceHello, serviceQuery, serviceShutdown, serviceStanding } from './protocol';
 
 function parseRoots(arg: string | undefined): string[] {
@@ -92,4 +93,15 @@ process.on('disconnect', () => {
   process.exit(0);
 });
 
-channel.notify(serviceHello, { protocolVersion: SERVICE_PROTOCOL_VERSION, pid: process.pid });
+channel.notify(serviceHello, { protocolVersion: SERVICE_PROTOCOL_VERSION, pid: process.pid, engine: engineLine() });
+
+/** The hello's `engine`: whether the native engine runs PyTorch runs' forward passes here, in one line. */
+function engineLine(): { native: boolean; line: string } {
+  const runtime = nativeRuntime();
+  if ('reason' in runtime)
+    return { native: false, line: `the native engine is not in use (${runtime.reason}): PyTorch runs are computed on WebAssembly` };
+  return {
+    native: true,
+    line: `the native engine (ONNX Runtime ${runtime.ort.env.versions.node ?? ''}) computes PyTorch runs, provider ${providerFromEnvironment()}`,
+  };
+}

@@ -118,6 +118,27 @@ describe('analysis service protocol', function () {
   });
 
   describe('the parent (AnalysisClient)', () => {
+    it('is told by each service it starts which engine computes PyTorch runs: the native one, or why not', async () => {
+      for (const env of [{}, { CNN_SLICER_ENGINE: 'wasm' }]) {
+        const engines: { native: boolean; line: string }[] = [];
+        const saved = process.env.CNN_SLICER_ENGINE;
+        Object.assign(process.env, env);
+        const client = new AnalysisClient({ roots: [dir], onEngine: (e) => engines.push(e) });
+        try {
+          await assert.rejects(client.query('/nowhere', { kind: 'run' }));
+        } finally {
+          client.dispose();
+          if (saved === undefined) delete process.env.CNN_SLICER_ENGINE;
+          else process.env.CNN_SLICER_ENGINE = saved;
+        }
+        assert.equal(engines.length, 1);
+        if ('CNN_SLICER_ENGINE' in env) assert.equal(engines[0].native, false);
+        if ('CNN_SLICER_ENGINE' in env)
+          assert.match(engines[0].line, /not in use \(CNN_SLICER_ENGINE=wasm\): PyTorch runs are computed on WebAssembly/);
+        else assert.match(engines[0].line, engines[0].native ? /ONNX Runtime .* provider cpu/ : /not in use/);
+      }
+    });
+
     it('turns a query the service refuses as malformed into a bad-query error', async () => {
       const client = new AnalysisClient({ roots: [dir] });
       try {
