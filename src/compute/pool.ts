@@ -69,10 +69,13 @@ function inlineWork(n: number, d: number, k: number): boolean {
 }
 /**
  * Gram work (multiply-adds, `n² · d`) from which the distance matrix is computed on the native
- * kernel (src/native/nativeGram.ts) rather than the workers' WebAssembly one: below it a run of
- * the runtime costs more than it saves (measured: docs/native-engine.md, "Gram products").
+ * kernel (src/native/nativeGram.ts) rather than the workers' WebAssembly one, for samples of at
+ * least {@link NATIVE_GRAM_COORDINATES} values: below either, the runtime's round trip and the
+ * `n²` steps around the products (the accumulator in and out, the distances from the products)
+ * cost more than the faster products save (measured on 2 cores: docs/native-engine.md, "Gram products").
  */
 const NATIVE_GRAM_WORK = 5e7;
+const NATIVE_GRAM_COORDINATES = 400;
 /**
  * Largest distance matrix computed natively (bytes): the runtime holds the products twice (the
  * accumulator in and the sum out) beside the shared matrix; larger sets go to the workers.
@@ -589,7 +592,7 @@ export class ComputePool {
    * `n` samples of `d` values cleaned of non-finite coordinates, and, with `withMatrix`, their full
    * distance matrix in shared memory: on the native kernel (src/native/nativeGram.ts) where the
    * runtime loads (not under `CNN_SLICER_ENGINE=wasm`) and the set is large enough
-   * ({@link NATIVE_GRAM_WORK}, {@link NATIVE_MATRIX_BYTES}), else on the workers. The native kernel
+   * ({@link NATIVE_GRAM_WORK}, {@link NATIVE_GRAM_COORDINATES}, {@link NATIVE_MATRIX_BYTES}), else on the workers. The native kernel
    * runs on this thread (ONNX Runtime holds it while its own threads use every core) and reads the
    * samples where they are, so `samples` then describes their count only: the stages after it read
    * the matrix. A runtime failure (out of memory, say) leaves the set to the workers.
@@ -601,7 +604,10 @@ export class ComputePool {
     signal: AbortSignal | undefined,
     withMatrix: boolean,
   ): Promise<{ clean: CleanSamples; samples: SharedSamples; matrix?: SharedArrayBuffer; kernel: 'native' | 'wasm-simd' }> {
-    const runtime = withMatrix && n * n * d >= NATIVE_GRAM_WORK && n * n * 8 <= NATIVE_MATRIX_BYTES ? nativeRuntime() : undefined;
+    const runtime =
+      withMatrix && d >= NATIVE_GRAM_COORDINATES && n * n * d >= NATIVE_GRAM_WORK && n * n * 8 <= NATIVE_MATRIX_BYTES
+        ? nativeRuntime()
+        : undefined;
     if (runtime && 'ort' in runtime) {
       if (signal?.aborted) throw new CancelledError();
       const clean = cleanSamples(values, n, d);

@@ -59,7 +59,13 @@ export function gramBlockColumns(n: number, d: number, blockBytes = GRAM_BLOCK_B
  * block of coordinates in the runtime's order.
  * @throws NativeGramError when the runtime fails; what `throwIfCancelled` throws.
  */
-export async function nativeGram(ort: OrtModule, samples: SampleArray, n: number, d: number, options: NativeGramOptions = {}): Promise<Float64Array> {
+export async function nativeGram(
+  ort: OrtModule,
+  samples: SampleArray,
+  n: number,
+  d: number,
+  options: NativeGramOptions = {},
+): Promise<Float64Array> {
   if (samples.length < n * d) throw new RangeError(`${n} samples of ${d} values need ${n * d} values, got ${samples.length}`);
   if (n === 0 || d === 0) return new Float64Array(n * n);
   const float32 = samples instanceof Float32Array;
@@ -83,7 +89,9 @@ export async function nativeGram(ort: OrtModule, samples: SampleArray, n: number
     try {
       out = await session.run(feeds, [GRAM_OUTPUT]);
     } catch (e) {
-      throw new NativeGramError(`ONNX Runtime failed on the Gram products of ${n} samples: ${firstLine(String((e as Error)?.message ?? e))}`);
+      throw new NativeGramError(
+        `ONNX Runtime failed on the Gram products of ${n} samples: ${firstLine(String((e as Error)?.message ?? e))}`,
+      );
     }
     const data = out[GRAM_OUTPUT]?.data;
     if (!(data instanceof Float64Array) || data.length !== n * n)
