@@ -69,7 +69,8 @@ describe('ComputePool: the distance matrix on the native Gram kernel', function 
       assert.equal(nativeMatrix[4 * n + 9], 0);
       assert.equal(nativeMatrix[9 * n + 4], 0);
       let worst = 0;
-      for (let i = 0; i < n * n; i++) if (wasmMatrix[i] > 0) worst = Math.max(worst, Math.abs(nativeMatrix[i] - wasmMatrix[i]) / wasmMatrix[i]);
+      for (let i = 0; i < n * n; i++)
+        if (wasmMatrix[i] > 0) worst = Math.max(worst, Math.abs(nativeMatrix[i] - wasmMatrix[i]) / wasmMatrix[i]);
       assert.ok(worst <= 1e-12, `distances differ by ${worst} relative`);
     });
   }

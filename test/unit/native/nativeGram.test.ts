@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { cleanSamples, DistanceKernel, distanceMatrix, distancesFromGram } from '../../../src/analysis';
-import { gramBlockColumns, nativeDistanceMatrix, nativeGram } from '../../../src/native/nativeGram';
+import { gramBands, gramBlockColumns, nativeDistanceMatrix, nativeGram } from '../../../src/native/nativeGram';
 import { nativeRuntime, type OrtModule } from '../../../src/native/ortRuntime';
 import { rng } from '../../support/reference';
 
@@ -44,7 +44,28 @@ describe('nativeGram: the Gram products on ONNX Runtime, and the distances from 
     const x = Float32Array.of(0, 0, 3, 0, 0, 4);
     assert.deepEqual(Array.from(await nativeGram(ort, x, 3, 2)), [0, 0, 0, 0, 9, 0, 0, 0, 16]);
     assert.deepEqual(Array.from(await nativeDistanceMatrix(ort, x, 3, 2)), [0, 3, 4, 3, 0, 5, 4, 5, 0]);
-    assert.deepEqual(Array.from(await nativeDistanceMatrix(ort, Float64Array.from(x), 3, 2, { blockBytes: 1 })), [0, 3, 4, 3, 0, 5, 4, 5, 0]);
+    assert.deepEqual(
+      Array.from(await nativeDistanceMatrix(ort, Float64Array.from(x), 3, 2, { blockBytes: 1 })),
+      [0, 3, 4, 3, 0, 5, 4, 5, 0],
+    );
+  });
+
+  it('cuts the rows into bands of about 64, at most 8, each at least one row', () => {
+    assert.deepEqual(gramBands(40), [0, 40]);
+    assert.deepEqual(gramBands(100), [0, 50, 100]);
+    assert.deepEqual(gramBands(501), [0, 63, 125, 188, 251, 313, 376, 438, 501]);
+    assert.deepEqual(gramBands(5000), [0, 625, 1250, 1875, 2500, 3125, 3750, 4375, 5000]);
+    assert.deepEqual(gramBands(2, 3), [0, 1, 2]);
+  });
+
+  it('gives the full Gram matrix, symmetric, in any bands', async () => {
+    const r = rng(3);
+    const n = 37;
+    const d = 29;
+    const x = Float32Array.from({ length: n * d }, () => Math.round(r() * 8)); // small integers: exact products in any order
+    const direct = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < d; k++) direct[i * n + j] += x[i * d + k] * x[j * d + k];
+    for (const bands of [1, 2, 5, 37]) assert.deepEqual(await nativeGram(ort, x, n, d, { bands, blockBytes: 8 * n * 4 }), direct);
   });
 
   it('gives no samples, or samples of no coordinates (all removed as non-finite), all distances 0', async () => {
@@ -65,8 +86,13 @@ describe('nativeGram: the Gram products on ONNX Runtime, and the distances from 
       [5, 77],
     ];
     for (const [from, to] of copies) x.copyWithin(to * d, from * d, from * d + d);
-    for (const blockBytes of [undefined, 8 * n * 100, 8 * n]) {
-      const m = await nativeDistanceMatrix(ort, x, n, d, { blockBytes });
+    for (const [blockBytes, bands] of [
+      [undefined, undefined],
+      [8 * n * 100, 3],
+      [8 * n, 1],
+      [undefined, 7],
+    ]) {
+      const m = await nativeDistanceMatrix(ort, x, n, d, { blockBytes, bands });
       const same = (i: number, j: number) => x.subarray(i * d, i * d + d).every((v, k) => v === x[j * d + k]);
       for (let i = 0; i < n; i++)
         for (let j = 0; j < n; j++) {
@@ -102,11 +128,12 @@ describe('nativeGram: the Gram products on ONNX Runtime, and the distances from 
         const r = rng(n * 7 + d);
         const x = Float32Array.from({ length: n * d }, () => r() * 2 - 0.5);
         const wasm = wasmDistances(x, n, d);
-        // The default blocks (65,539 coordinates cross several at n ≥ 100), and blocks of 3 coordinates.
-        const blocks = [undefined, ...(d > 1 && n * d < 1e6 ? [8 * n * 3] : [])];
-        for (const blockBytes of blocks) {
-          if (blockBytes) assert.equal(gramBlockColumns(n, d, blockBytes), 3);
-          const native = await nativeDistanceMatrix(ort, x, n, d, { blockBytes });
+        // The default blocks (65,539 coordinates cross several at n ≥ 100) and bands (8 at n = 501),
+        // and blocks of 3 coordinates in 3 bands.
+        const cuts = [{}, ...(d > 1 && n * d < 1e6 ? [{ blockBytes: 8 * n * 3, bands: 3 }] : [])];
+        for (const cut of cuts) {
+          if (cut.blockBytes) assert.equal(gramBlockColumns(n, d, cut.blockBytes), 3);
+          const native = await nativeDistanceMatrix(ort, x, n, d, cut);
           const worst = worstRelative(native, wasm);
           assert.ok(worst <= 1e-12, `worst relative difference ${worst}`);
         }
