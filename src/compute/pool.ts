@@ -77,8 +77,9 @@ function inlineWork(n: number, d: number, k: number): boolean {
 const NATIVE_GRAM_WORK = 5e7;
 const NATIVE_GRAM_COORDINATES = 400;
 /**
- * Largest distance matrix computed natively (bytes): the runtime holds the products twice (the
- * accumulator in and the sum out) beside the shared matrix; larger sets go to the workers.
+ * Largest distance matrix computed natively (bytes): beside the shared matrix, the products are
+ * held about twice more while a block runs (each band's sum so far, and the runtime's new sum);
+ * larger sets go to the workers.
  */
 const NATIVE_MATRIX_BYTES = 256 * 1024 ** 2;
 
@@ -591,11 +592,12 @@ export class ComputePool {
   /**
    * `n` samples of `d` values cleaned of non-finite coordinates, and, with `withMatrix`, their full
    * distance matrix in shared memory: on the native kernel (src/native/nativeGram.ts) where the
-   * runtime loads (not under `CNN_SLICER_ENGINE=wasm`) and the set is large enough
-   * ({@link NATIVE_GRAM_WORK}, {@link NATIVE_GRAM_COORDINATES}, {@link NATIVE_MATRIX_BYTES}), else on the workers. The native kernel
-   * runs on this thread (ONNX Runtime holds it while its own threads use every core) and reads the
-   * samples where they are, so `samples` then describes their count only: the stages after it read
-   * the matrix. A runtime failure (out of memory, say) leaves the set to the workers.
+   * runtime loads (not under `CNN_SLICER_ENGINE=wasm`) and the set is large enough, but not too
+   * large ({@link NATIVE_GRAM_WORK}, {@link NATIVE_GRAM_COORDINATES}, {@link NATIVE_MATRIX_BYTES}),
+   * else on the workers. The native kernel runs on this thread (ONNX Runtime holds it while its own
+   * threads use every core) and reads the samples where they are (no shared copy), so `samples`
+   * then describes their count only: the stages after it read the matrix. A runtime failure (out
+   * of memory, say) leaves the set to the workers.
    */
   private async distances(
     values: ArrayLike<number>,
