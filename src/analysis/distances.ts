@@ -510,6 +510,46 @@ export function distanceMatrix(kernel: DistanceKernel): Float64Array {
   return out;
 }
 
+/**
+ * The full `n × n` distance matrix from a float64 Gram matrix `gram` (`g_ij = x_i·x_j`, row-major,
+ * summed in any order: the native kernel's, src/native/nativeGram.ts) of the cleaned samples
+ * `samples` `[n, d]`: `d²_ij = (g_ii + g_jj) − 2·g_ij`, `d_ij = 0` if `i = j` or `d²_ij ≤ 0`, else
+ * `sqrt(d²_ij)` (estimators.md, "Pairwise distances", step 2), the norms taken from the same
+ * products' diagonal. Each pair is computed once, from `g_ij` with `i < j`, and written at `(i, j)`
+ * and `(j, i)`. Identical samples get exactly 0 whatever the products' summation order: a pair whose
+ * `d²` is within the rounding error that any order can leave between `g_ii`, `g_jj` and `g_ij` of
+ * equal rows (`2·γ_d + 1.5u` relative to `g_ii + g_jj`, bounded here by `4·(d + 2)·u`, u = 2⁻⁵³)
+ * has its rows compared, and equal rows are at distance 0. `out` may be `gram` itself.
+ */
+export function distancesFromGram(gram: Float64Array, samples: SampleArray, n: number, d: number, out: Float64Array = gram): Float64Array {
+  if (gram.length < n * n || out.length < n * n) throw new RangeError(`a Gram and a distance matrix of ${n} samples need ${n * n} values`);
+  if (samples.length < n * d) throw new RangeError(`${n} samples of ${d} values need ${n * d} values, got ${samples.length}`);
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) norms[i] = gram[i * n + i];
+  const tolerance = 4 * (d + 2) * 2 ** -53;
+  for (let i = 0; i < n; i++) {
+    const ni = norms[i];
+    const row = i * n;
+    out[row + i] = 0;
+    for (let j = i + 1; j < n; j++) {
+      const sum = ni + norms[j];
+      const sq = sum - 2 * gram[row + j];
+      const v = sq <= 0 || (sq <= tolerance * sum && sameRow(samples, d, i, j)) ? 0 : Math.sqrt(sq);
+      out[row + j] = v;
+      out[j * n + i] = v;
+    }
+  }
+  return out;
+}
+
+/** Whether samples `i` and `j` of `[n, d]` are equal value for value (±0 alike, as in their products). */
+function sameRow(samples: SampleArray, d: number, i: number, j: number): boolean {
+  const a = i * d;
+  const b = j * d;
+  for (let k = 0; k < d; k++) if (samples[a + k] !== samples[b + k]) return false;
+  return true;
+}
+
 /** Writes a distance block at (i, j) and its transpose at (j, i) of a full `n × n` matrix. */
 export function mirrorBlock(
   block: Float64Array,

@@ -476,7 +476,8 @@ export interface InterSampleResult {
   K: number;
   nonFiniteCount: number;
   droppedCoordinates: number;
-  kernel: KernelKind;
+  /** Which kernel computed the distances: the WebAssembly or JS one of distances.ts, or the native Gram products (src/native/nativeGram.ts, the compute pool's). */
+  kernel: KernelKind | 'native';
   /** Where the time went, when measured (the parallel engine reports it). */
   timingsMs?: { distances: number; neighbours: number; entropy: number };
 }

@@ -32,7 +32,10 @@ import {
   hasErrorCode,
   upperTriangleOrigins,
   sameCodes,
+  type CleanSamples,
 } from '../analysis';
+import { nativeDistanceMatrix, NativeGramError } from '../native/nativeGram';
+import { nativeRuntime } from '../native/ortRuntime';
 import { RpcChannel } from '../rpc/channel';
 import { ParamsIn, RequestType, ResultOut, RpcError } from '../rpc/messages';
 import { workerPort } from '../rpc/ports';
@@ -50,7 +53,7 @@ import {
   SharedSamples,
   touchPages,
 } from './protocol';
-import { checkedSelection, LayerSelection, selectedSize, sharedArray, sharedSamples, shareLayer } from './sharedLayer';
+import { checkedSelection, countOnlySamples, LayerSelection, selectedSize, sharedArray, sharedSamples, shareLayer } from './sharedLayer';
 
 /** Work below this many multiply-adds runs inline: starting threads would cost more than it saves. */
 const INLINE_WORK = 2e7;
@@ -64,6 +67,22 @@ const NEIGHBOUR_WORK = 100;
 function inlineWork(n: number, d: number, k: number): boolean {
   return n * n * d + NEIGHBOUR_WORK * n * Math.min(k, n - 1) < INLINE_WORK;
 }
+/**
+ * Gram work (multiply-adds, `n² · d`) from which the distance matrix is computed on the native
+ * kernel (src/native/nativeGram.ts) rather than the workers' WebAssembly one, for samples of at
+ * least {@link NATIVE_GRAM_COORDINATES} values: below either, the runtime's round trip and the
+ * `n²` steps around the products (the accumulator in and out, the distances from the products)
+ * cost more than the faster products save (measured on 2 cores: docs/native-engine.md, "Gram products").
+ */
+const NATIVE_GRAM_WORK = 5e7;
+const NATIVE_GRAM_COORDINATES = 400;
+/**
+ * Largest distance matrix computed natively (bytes): beside the shared matrix, the products are
+ * held about twice more while a block runs (each band's sum so far, and the runtime's new sum);
+ * larger sets go to the workers.
+ */
+const NATIVE_MATRIX_BYTES = 256 * 1024 ** 2;
+
 /** Largest shared layer buffer kept for the next layer's distance codes (bytes). */
 const KEPT_LAYER_BYTES = 64 * 1024 ** 2;
 
@@ -242,12 +261,7 @@ export class ComputePool {
     checkPairwiseSize({ kind: 'inter', n, k: K }, 'inter-sample entropy');
     if (K < 2 || inlineWork(n, d, k) || this.size === 1) return interSampleEntropy(values, n, d, { k });
     const t0 = performance.now();
-    const clean = cleanSamples(values, n, d, sharedArray);
-    const samples = sharedSamples(clean.data, n, clean.d);
-    let matrix: SharedArrayBuffer | undefined;
-    if (n * n * 8 <= this.sharedMatrixBytes) {
-      matrix = await this.distanceMatrix(samples, options.signal);
-    }
+    const { clean, samples, matrix, kernel } = await this.distances(values, n, d, options.signal, n * n * 8 <= this.sharedMatrixBytes);
     const t1 = performance.now();
     const indices = new SharedArrayBuffer(n * K * 4);
     const weights = new SharedArrayBuffer(n * K * 8);
@@ -268,7 +282,7 @@ export class ComputePool {
       K,
       nonFiniteCount: clean.nonFiniteCount,
       droppedCoordinates: clean.droppedCoordinates,
-      kernel: 'wasm-simd',
+      kernel,
     };
   }
 
@@ -305,9 +319,8 @@ export class ComputePool {
       }
       return out;
     }
-    const clean = cleanSamples(values, n, d, sharedArray);
-    const samples = sharedSamples(clean.data, n, clean.d);
-    const matrix = await this.distanceMatrix(samples, options.signal);
+    const { clean, samples, matrix, kernel } = await this.distances(values, n, d, options.signal, true);
+    if (!matrix) throw new Error('the distance matrix was not computed');
     options.onDistances?.(new Float64Array(matrix));
     const results: InterSampleResult[] = [];
     for (const s of subsets) {
@@ -318,7 +331,7 @@ export class ComputePool {
         K,
         nonFiniteCount: clean.nonFiniteCount,
         droppedCoordinates: clean.droppedCoordinates,
-        kernel: 'wasm-simd' as const,
+        kernel,
       };
       if (K < 2) {
         results.push({ ...base, entropyBits: undefined, undefinedReason: 'too-few-samples' });
@@ -574,6 +587,49 @@ export class ComputePool {
       return layerDistanceCodes(layer, bins);
     }
     return (await this.layerCodes(layer, bins, options.signal)).map(distanceCodesOf);
+  }
+
+  /**
+   * `n` samples of `d` values cleaned of non-finite coordinates, and, with `withMatrix`, their full
+   * distance matrix in shared memory: on the native kernel (src/native/nativeGram.ts) where the
+   * runtime loads (not under `CNN_SLICER_ENGINE=wasm`) and the set is large enough, but not too
+   * large ({@link NATIVE_GRAM_WORK}, {@link NATIVE_GRAM_COORDINATES}, {@link NATIVE_MATRIX_BYTES}),
+   * else on the workers. The native kernel runs on this thread (ONNX Runtime holds it while its own
+   * threads use every core) and reads the samples where they are (no shared copy), so `samples`
+   * then describes their count only: the stages after it read the matrix. A runtime failure (out
+   * of memory, say) leaves the set to the workers.
+   */
+  private async distances(
+    values: ArrayLike<number>,
+    n: number,
+    d: number,
+    signal: AbortSignal | undefined,
+    withMatrix: boolean,
+  ): Promise<{ clean: CleanSamples; samples: SharedSamples; matrix?: SharedArrayBuffer; kernel: 'native' | 'wasm-simd' }> {
+    const runtime =
+      withMatrix && d >= NATIVE_GRAM_COORDINATES && n * n * d >= NATIVE_GRAM_WORK && n * n * 8 <= NATIVE_MATRIX_BYTES
+        ? nativeRuntime()
+        : undefined;
+    if (runtime && 'ort' in runtime) {
+      if (signal?.aborted) throw new CancelledError();
+      const clean = cleanSamples(values, n, d);
+      const matrix = new SharedArrayBuffer(n * n * 8);
+      try {
+        await nativeDistanceMatrix(runtime.ort, clean.data, n, clean.d, {
+          out: new Float64Array(matrix),
+          throwIfCancelled: () => {
+            if (signal?.aborted) throw new CancelledError();
+          },
+        });
+        return { clean, samples: countOnlySamples(n), matrix, kernel: 'native' };
+      } catch (e) {
+        if (!(e instanceof NativeGramError)) throw e;
+        this.log?.(`${e.message}; the WebAssembly kernel computes the distances`);
+      }
+    }
+    const clean = cleanSamples(values, n, d, sharedArray);
+    const samples = sharedSamples(clean.data, n, clean.d);
+    return { clean, samples, matrix: withMatrix ? await this.distanceMatrix(samples, signal) : undefined, kernel: 'wasm-simd' };
   }
 
   /** The full symmetric distance matrix of shared samples, its upper triangle's tiles taken in chunks. */

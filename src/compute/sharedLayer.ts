@@ -17,6 +17,14 @@ export function sharedSamples(data: SampleArray, n: number, d: number): SharedSa
 }
 
 /**
+ * Samples described by their count alone (no values): for a stage that reads their distance matrix
+ * only (`interSampleRows` with `matrix`), when the matrix was computed without sharing them.
+ */
+export function countOnlySamples(n: number): SharedSamples {
+  return { n, d: 0, type: 'float32', data: new SharedArrayBuffer(0) };
+}
+
+/**
  * Which inputs (rows, ascending or not) and channels of a layer to share, in that order: all of
  * each when not given. Taking them while sharing spares the layer two copies (the rows of a subset
  * of the probe set, then the channels a query asks for) before the transpose.

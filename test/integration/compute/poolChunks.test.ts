@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { interSampleEntropy } from '../../../src/analysis';
 import { ComputePool } from '../../../src/compute/pool';
+import { ENGINE_VARIABLE } from '../../../src/native/ortRuntime';
 import { rng } from '../../support/reference';
 
 describe('ComputePool with float32 samples and chunked worker kernels', () => {
   const pool = new ComputePool({ workers: 2 });
-  after(() => pool.close());
+  // The workers' WebAssembly kernels, bit for bit the single-threaded function's (these sets are
+  // large enough for the native Gram kernel, test/integration/native/nativeGram.test.ts).
+  const saved = process.env[ENGINE_VARIABLE];
+  before(() => (process.env[ENGINE_VARIABLE] = 'wasm'));
+  after(() => {
+    pool.close();
+    if (saved === undefined) delete process.env[ENGINE_VARIABLE];
+    else process.env[ENGINE_VARIABLE] = saved;
+  });
 
   it('gives the same entropies for float32 and float64 input, chunked in the workers or not', async () => {
     // 200 × 45,000 float64 values are 72 MB, more than a worker kernel's 64 MB budget: chunked.

@@ -1,0 +1,172 @@
+/**
+ * The Gram products behind the pairwise distances on ONNX Runtime's multithreaded matrix products
+ * (MLAS DGEMM) rather than the compute pool's WebAssembly kernel: several times faster on the same
+ * cores (docs/native-engine.md, "Gram products"). The samples `[n, d]` are taken one block of
+ * coordinates at a time, widened to float64 as they are gathered ({@link GRAM_BLOCK_BYTES} at
+ * most, so the float64 copy stays small whatever `d`), and each block's products are added to those
+ * of the blocks before it inside the model (`Gemm`'s `c`). Only the upper triangle is computed: the
+ * rows are cut into bands, and the rows from a band's first on are multiplied by the band's (with 8
+ * bands, 9/16 of the full product). The products are float64 in the runtime's own summation order:
+ * the distances agree with the WebAssembly kernel's to about 1e-15 relative, not bit for bit
+ * (docs/estimators.md, "Pairwise distances").
+ *
+ * `run` holds the thread it is called on while the runtime computes on every core (its own thread
+ * pool), so the caller is the compute pool on the engine's thread: its workers have nothing to do
+ * during the products, and a worker thread would only add a copy of the samples.
+ */
+import type * as Ort from 'onnxruntime-node';
+import { distancesFromGram, type SampleArray } from '../analysis/distances';
+import { GRAM_ACCUMULATOR, GRAM_COLUMNS, GRAM_OUTPUT, GRAM_ROWS, gramModel } from '../onnx/gramModel';
+import { createSession, firstLine, type OrtModule } from './ortRuntime';
+
+/** Most bytes of one block of coordinates widened to float64 (`n × columns × 8`). */
+export const GRAM_BLOCK_BYTES = 32 * 1024 ** 2;
+/**
+ * Rows per band of the upper triangle, about: fewer bands do more of the lower triangle for
+ * nothing, more bands make products too thin to run at the kernel's full rate (one thread, 500
+ * samples, 8,192 coordinates: 42 ms in one band, 32 in 2, 27 in 4, 25.5 in 8).
+ */
+const BAND_ROWS = 64;
+/** Most bands: past 8, at most 1/16 of the full product is left to save. */
+const MAX_BANDS = 8;
+
+/** The error of a native product the runtime refused (out of memory, a broken installation): one line. */
+export class NativeGramError extends Error {
+  override readonly name = 'NativeGramError';
+}
+
+export interface NativeGramOptions {
+  /** Bytes of one widened block (default {@link GRAM_BLOCK_BYTES}; tests make blocks small to cross their boundaries). */
+  blockBytes?: number;
+  /** Bands of rows (default: one per {@link BAND_ROWS} rows, about, at most {@link MAX_BANDS}; tests choose). */
+  bands?: number;
+  /** Called before each block: throws to cancel (the compute pool's CancelledError). */
+  throwIfCancelled?: () => void;
+}
+
+/** One session per runtime, made at first use and kept for the process's life. */
+const sessions = new WeakMap<OrtModule, Promise<Ort.InferenceSession>>();
+
+function sessionFor(ort: OrtModule): Promise<Ort.InferenceSession> {
+  let session = sessions.get(ort);
+  if (!session) {
+    session = createSession(ort, gramModel(), 'cpu').then((opened) => opened.session);
+    // A failed creation is not kept: the next call tries again.
+    session.catch(() => sessions.delete(ort));
+    sessions.set(ort, session);
+  }
+  return session;
+}
+
+/** Coordinates per block for `n` samples: as many as `blockBytes` widened hold, at least one. */
+export function gramBlockColumns(n: number, d: number, blockBytes = GRAM_BLOCK_BYTES): number {
+  return Math.max(1, Math.min(d, Math.floor(blockBytes / (8 * Math.max(1, n)))));
+}
+
+/** The first row of each band and the end, `[0, …, n]`: `bands` bands of (nearly) equal rows. */
+export function gramBands(n: number, bands = Math.min(MAX_BANDS, Math.max(1, Math.round(n / BAND_ROWS)))): number[] {
+  const count = Math.max(1, Math.min(n, Math.floor(bands)));
+  return Array.from({ length: count + 1 }, (_, k) => Math.round((k * n) / count));
+}
+
+/**
+ * The float64 products `g_ij = x_i·x_j` for `i ≤ j` of `n` samples of `d` values (row-major
+ * `samples`, float32 as activations are, or float64; cleaned of non-finite values), summed block by
+ * block of coordinates in the runtime's order, written into the upper triangle and diagonal of
+ * `out` (`n × n`, row-major); its lower triangle is left as it was.
+ * @throws NativeGramError when the runtime fails; what `throwIfCancelled` throws.
+ */
+export async function nativeGramUpper(
+  ort: OrtModule,
+  samples: SampleArray,
+  n: number,
+  d: number,
+  out: Float64Array,
+  options: NativeGramOptions = {},
+): Promise<Float64Array> {
+  if (samples.length < n * d) throw new RangeError(`${n} samples of ${d} values need ${n * d} values, got ${samples.length}`);
+  if (out.length < n * n) throw new RangeError(`the products of ${n} samples need ${n * n} values, got ${out.length}`);
+  if (n === 0) return out;
+  const bands = gramBands(n, options.bands);
+  if (d === 0) {
+    for (let i = 0; i < n; i++) out.fill(0, i * n + i, i * n + n);
+    return out;
+  }
+  const session = await sessionFor(ort);
+  const columns = gramBlockColumns(n, d, options.blockBytes);
+  // Band k's products so far: the rows from r0 on against its rows [r0, r1), [n − r0, r1 − r0]. The
+  // band is the product's right operand, the one the kernel packs: packing it costs its rows alone.
+  const sums: Float64Array[] = bands.slice(1).map((r1, k) => new Float64Array((r1 - bands[k]) * (n - bands[k])));
+  const block = new Float64Array(n * columns);
+  for (let k0 = 0; k0 < d; k0 += columns) {
+    options.throwIfCancelled?.();
+    const width = Math.min(columns, d - k0);
+    // The block's coordinates of every sample, widened as they are copied, row-major [n, width].
+    for (let i = 0; i < n; i++) block.set(samples.subarray(i * d + k0, i * d + k0 + width), i * width);
+    for (let k = 0; k + 1 < bands.length; k++) {
+      const [r0, r1] = [bands[k], bands[k + 1]];
+      const feeds = {
+        [GRAM_ROWS]: new ort.Tensor('float64', block.subarray(r0 * width, n * width), [n - r0, width]),
+        [GRAM_COLUMNS]: new ort.Tensor('float64', block.subarray(r0 * width, r1 * width), [r1 - r0, width]),
+        [GRAM_ACCUMULATOR]: new ort.Tensor('float64', sums[k], [n - r0, r1 - r0]),
+      };
+      sums[k] = await runProducts(session, feeds, n, (r1 - r0) * (n - r0));
+    }
+  }
+  for (let k = 0; k + 1 < bands.length; k++) {
+    const [r0, r1] = [bands[k], bands[k + 1]];
+    const m = r1 - r0;
+    const sum = sums[k];
+    for (let i = r0; i < r1; i++) for (let j = i; j < n; j++) out[i * n + j] = sum[(j - r0) * m + (i - r0)];
+  }
+  return out;
+}
+
+async function runProducts(
+  session: Ort.InferenceSession,
+  feeds: Record<string, Ort.Tensor>,
+  n: number,
+  length: number,
+): Promise<Float64Array> {
+  let out: Ort.InferenceSession.ReturnType;
+  try {
+    out = await session.run(feeds, [GRAM_OUTPUT]);
+  } catch (e) {
+    throw new NativeGramError(`ONNX Runtime failed on the Gram products of ${n} samples: ${firstLine(String((e as Error)?.message ?? e))}`);
+  }
+  const data = out[GRAM_OUTPUT]?.data;
+  if (!(data instanceof Float64Array) || data.length !== length)
+    throw new NativeGramError(`ONNX Runtime gave no float64 products of ${length} values`);
+  return data;
+}
+
+/** The full float64 Gram matrix `G = X·Xᵀ` (`n × n`, row-major) of {@link nativeGramUpper}'s products, each `g_ij` with `i < j` also at `(j, i)`. */
+export async function nativeGram(
+  ort: OrtModule,
+  samples: SampleArray,
+  n: number,
+  d: number,
+  options: NativeGramOptions = {},
+): Promise<Float64Array> {
+  const gram = await nativeGramUpper(ort, samples, n, d, new Float64Array(n * n), options);
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) gram[j * n + i] = gram[i * n + j];
+  return gram;
+}
+
+/**
+ * All pairwise distances of `n` samples as a full symmetric `n × n` matrix (zero diagonal), from
+ * {@link nativeGramUpper}'s products (src/analysis/distances.ts `distancesFromGram`: identical
+ * samples at exactly 0), written into `out` (e.g. a view of the compute pool's shared matrix) or a
+ * new array.
+ */
+export async function nativeDistanceMatrix(
+  ort: OrtModule,
+  samples: SampleArray,
+  n: number,
+  d: number,
+  options: NativeGramOptions & { out?: Float64Array } = {},
+): Promise<Float64Array> {
+  const out = options.out ?? new Float64Array(n * n);
+  await nativeGramUpper(ort, samples, n, d, out, options);
+  return distancesFromGram(out, samples, n, d, out);
+}
