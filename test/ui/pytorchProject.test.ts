@@ -216,10 +216,15 @@ describe('browser: a PyTorch project in VS Code (models/ package and main.py, as
       420_000,
       250,
     );
-    // Let Problems settle (the last epoch's findings replace the earlier ones).
-    await page.waitForTimeout(10_000);
-    const count = await problemCount(page);
-    if (count !== problems.count) problems = { ...problems, last: Date.now(), count };
+    // Let Problems settle (the last epoch's findings replace the earlier ones): until its count has
+    // not changed for 3 s, 10 s at most (it was a fixed 10 s; only the log line below reads it).
+    const completedAt = Date.now();
+    const settleUntil = completedAt + 10_000;
+    for (let steady = Date.now(); Date.now() < settleUntil && Date.now() - steady < 3000;) {
+      await page.waitForTimeout(250);
+      const count = await problemCount(page);
+      if (count !== problems.count) problems = { ...problems, last: (steady = Date.now()), count };
+    }
     const since = (t: number | undefined, from: number | undefined) =>
       t === undefined || from === undefined ? 'n/a' : `${((t - from) / 1000).toFixed(1)} s`;
     const ended = watch!.pendingAt.get(`${folder}#${lastEpoch}`);
@@ -234,8 +239,9 @@ describe('browser: a PyTorch project in VS Code (models/ package and main.py, as
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as RunManifest;
     first = { folder, manifest };
     log(`recorded ${manifest.layers.length} layers, epochs ${manifest.epochs.join(', ')}`);
-    // The extension may look at the completed run a little later: give it the chance to measure twice.
-    await page.waitForTimeout(5000);
+    // The extension may look at the completed run a little later: give it the chance to measure twice
+    // (10 s from the run's completion on, at least 5 s of them after the log).
+    await page.waitForTimeout(Math.max(5000, completedAt + 10_000 - Date.now()));
 
     const lines = metricsLines(folder);
     for (const kind of ['pending', 'measured'] as const) {
