@@ -210,12 +210,15 @@ export class NativeCheckpoint {
     const n = o.count;
     const size = (l: number) => this.layers[l].outputShape.reduce((a, b) => a * b, 1);
     if (o.values.length !== n * repeat * size(o.layer))
-      throw new NativeEngineError(`layer ${o.layer}'s values hold ${o.values.length} numbers, ${repeat} × ${n} inputs need ${n * repeat * size(o.layer)}`);
+      throw new NativeEngineError(
+        `layer ${o.layer}'s values hold ${o.values.length} numbers, ${repeat} × ${n} inputs need ${n * repeat * size(o.layer)}`,
+      );
     const { segment, sides, readsLayer } = this.cut(o.layer, o.last);
     const values = new Map<string, Float32Array>();
     for (const l of sides) {
       const side = o.sides.get(l);
-      if (!side || side.length !== n * size(l)) throw new NativeEngineError(`the cut at layer ${o.layer} reads layer ${l}'s values for ${n} inputs, not given`);
+      if (!side || side.length !== n * size(l))
+        throw new NativeEngineError(`the cut at layer ${o.layer} reads layer ${l}'s values for ${n} inputs, not given`);
       values.set(l === 0 ? this.model.input : this.layers[l].name, side);
     }
     const name = this.layers[o.layer].name;
@@ -374,7 +377,9 @@ export class NativeCheckpoint {
     const outputs = new Set(graph.output.map((v) => v.name));
     const whole =
       mayBeWhole &&
-      segment.first === 0 && segment.last === graph.node.length - 1 && segment.layers.every((l) => outputs.has(this.layers[l].name));
+      segment.first === 0 &&
+      segment.last === graph.node.length - 1 &&
+      segment.layers.every((l) => outputs.has(this.layers[l].name));
     return { bytes: whole ? this.bytes : encodeSegment(this.model, segment), whole };
   }
 

@@ -332,7 +332,10 @@ export function cutAt(model: SegmentableModel, layer: number, last: number): Cut
     if (p === undefined || needed.has(p)) continue; // an initializer, a constant, or known
     if (p <= cut) throw new OnnxError(`${value} is made before the cut at run layer ${layer} and is not fed to it`, 'unsupported');
     if (p === at)
-      throw new OnnxError(`the node making run layer ${layer} (${name(layer)}) makes ${value} too, which run layer ${last} reads: no cut there`, 'unsupported');
+      throw new OnnxError(
+        `the node making run layer ${layer} (${name(layer)}) makes ${value} too, which run layer ${last} reads: no cut there`,
+        'unsupported',
+      );
     needed.add(p);
     for (const input of nodes[p].input) if (input) stack.push(input);
   }

@@ -21,7 +21,8 @@ export function nativeCheckpoints(
   if (manifest.formatVersion !== PYTORCH_RUN_FORMAT_VERSION) return undefined;
   const runtime = nativeRuntime();
   if ('reason' in runtime) {
-    if (!saidUnavailable) process.stderr.write(`cnn-slicer: the native engine is not in use (${runtime.reason}): forward passes run on WebAssembly\n`);
+    if (!saidUnavailable)
+      process.stderr.write(`cnn-slicer: the native engine is not in use (${runtime.reason}): forward passes run on WebAssembly\n`);
     saidUnavailable = true;
     return undefined;
   }
