@@ -311,12 +311,18 @@ export class QueryContext {
       // speed: the pass starts at the inputs. Values replaced in a layer never come here: they go
       // through the native cut (`forwardFrom`).
       if (p.inputs) throw new Error('a native forward pass over other inputs than the probe set goes through forwardFrom');
+      const layers = this.manifest.layers;
+      const last = p.last ?? layers.length - 1;
+      // Every layer on the way unless asked for some: those not in memory already (the pass computes
+      // them all the same, but copies out only these), and the last.
+      const inMemory = (l: number) => this.parts.activations.peek(ActivationCache.key(this.run.folder, epoch, l)) !== undefined;
+      const keep = p.keep ?? layers.slice(1, last).flatMap((_, k) => (inMemory(k + 1) ? [] : [k + 1]));
       yield* native.model.forwardLayers({
-        layers: this.manifest.layers,
+        layers,
         inputs: probe.inputs,
         count: probe.labels.length,
-        last: p.last,
-        keep: p.keep && new Set([...p.keep, ...(p.last === undefined ? [] : [p.last])]),
+        last,
+        keep: new Set([...keep, last]),
         signal: this.control.signal,
       });
       return;
