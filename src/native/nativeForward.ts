@@ -13,7 +13,7 @@ import type * as Ort from 'onnxruntime-node';
 import type { RunLayer } from '../contract/runFormat';
 import { CancelledError } from '../compute/pool';
 import { CodedError, hasErrorCode } from '../analysis/errors';
-import { encodeSegment, planSegments, segmentable, type Segment, type SegmentableModel } from '../onnx/segments';
+import { cutAt, encodeSegment, planSegments, segmentable, type Cut, type Segment, type SegmentableModel } from '../onnx/segments';
 import { createSession, type ExecutionProvider, firstLine, nativeRuntime, type OrtModule } from './ortRuntime';
 
 /** A layer's activations: `shape` is `[n, ...outputShape]`, `data` row-major (as src/tfjs/forward.ts `Activations`). */
@@ -175,6 +175,83 @@ export class NativeCheckpoint {
     return result!;
   }
 
+  /**
+   * The run layers (0 = the input) a pass cut at `layer` reads besides `layer`'s values to make
+   * `last` (src/onnx/segments.ts `cutAt`): a residual block's shortcut, the input. Compute them from
+   * the inputs once (`forwardLayers` with `keep`) and hand them to every {@link forwardFrom} of the
+   * same inputs.
+   * @throws OnnxError where the checkpoint cannot be cut there (one line).
+   */
+  cutSides(layer: number, last: number): readonly number[] {
+    return this.cut(layer, last).sides;
+  }
+
+  /**
+   * The activations of layer `last` when layer `layer`'s values are `values` (`repeat` blocks of
+   * `count` inputs, in the model's own layout: an ablation's replaced values): the checkpoint cut at
+   * `layer` runs on them and on `sides` (the values of {@link cutSides} for the `count` inputs,
+   * unreplaced, shared by every block). For values equal to the layer's own, the bits of
+   * `forwardLayers`' `last`.
+   */
+  async forwardFrom(o: {
+    layers: readonly RunLayer[];
+    layer: number;
+    values: Float32Array;
+    sides: ReadonlyMap<number, Float32Array>;
+    count: number;
+    repeat?: number;
+    last: number;
+    signal?: AbortSignal;
+  }): Promise<NativeActivations> {
+    if (this.disposed) throw new NativeEngineError('the checkpoint was disposed: open it again');
+    if (o.layers.length !== this.layers.length)
+      throw new NativeEngineError(`the pass names ${o.layers.length} layers, the checkpoint was opened with ${this.layers.length}`);
+    const repeat = o.repeat ?? 1;
+    const n = o.count;
+    const size = (l: number) => this.layers[l].outputShape.reduce((a, b) => a * b, 1);
+    if (o.values.length !== n * repeat * size(o.layer))
+      throw new NativeEngineError(
+        `layer ${o.layer}'s values hold ${o.values.length} numbers, ${repeat} × ${n} inputs need ${n * repeat * size(o.layer)}`,
+      );
+    const { segment, sides, readsLayer } = this.cut(o.layer, o.last);
+    const values = new Map<string, Float32Array>();
+    for (const l of sides) {
+      const side = o.sides.get(l);
+      if (!side || side.length !== n * size(l))
+        throw new NativeEngineError(`the cut at layer ${o.layer} reads layer ${l}'s values for ${n} inputs, not given`);
+      values.set(l === 0 ? this.model.input : this.layers[l].name, side);
+    }
+    const name = this.layers[o.layer].name;
+    const per = n * size(o.layer);
+    const out = new Float32Array(n * repeat * size(o.last));
+    const key = `cut ${o.layer}-${o.last}`;
+    const options = { count: n, signal: o.signal };
+    for (let g = 0; g < repeat; g++) {
+      if (o.signal?.aborted) throw new CancelledError();
+      if (readsLayer) values.set(name, o.values.subarray(g * per, (g + 1) * per));
+      const [result] = await this.runSegment(segment, [o.last], values, options, key, false);
+      out.set(result, g * n * size(o.last));
+      // A cut that does not read the layer gives every block the same values.
+      if (!readsLayer) {
+        for (let k = g + 1; k < repeat; k++) out.set(result, k * n * size(o.last));
+        break;
+      }
+    }
+    return { shape: [n * repeat, ...this.layers[o.last].outputShape], data: out };
+  }
+
+  private readonly cuts = new Map<string, Cut>();
+
+  private cut(layer: number, last: number): Cut {
+    const key = `${layer}-${last}`;
+    let cut = this.cuts.get(key);
+    if (!cut) {
+      cut = cutAt(this.model, layer, last);
+      this.cuts.set(key, cut);
+    }
+    return cut;
+  }
+
   /** Releases every session; the checkpoint cannot run after. */
   async dispose(): Promise<void> {
     this.disposed = true;
@@ -202,7 +279,9 @@ export class NativeCheckpoint {
     segment: Segment,
     fetched: readonly number[],
     values: ReadonlyMap<string, Float32Array>,
-    o: NativeForwardOptions,
+    o: Pick<NativeForwardOptions, 'count' | 'signal'>,
+    key = `${segment.first}-${segment.last}`,
+    mayBeWhole = true,
   ): Promise<Float32Array[]> {
     const n = o.count;
     if (n === 0) return fetched.map(() => new Float32Array(0));
@@ -211,8 +290,7 @@ export class NativeCheckpoint {
     const shapeOf = (name: string) => (name === this.model.input ? this.layers[0].outputShape : this.layerNamed(name).outputShape);
     const feedsOf = segment.inputs.map((name) => ({ name, data: values.get(name)!, shape: shapeOf(name) }));
     const chunk = nativeChunk(this.layers);
-    const key = `${segment.first}-${segment.last}`;
-    const session = await this.acquire(key, segment);
+    const session = await this.acquire(key, segment, mayBeWhole);
     const results: Float32Array[] = [];
     try {
       for (let s = 0; s < n; s += chunk) {
@@ -256,11 +334,11 @@ export class NativeCheckpoint {
   }
 
   /** The session of a segment (made on first use), counted as in use until {@link releaseUse}. */
-  private async acquire(key: string, segment: Segment): Promise<Ort.InferenceSession> {
+  private async acquire(key: string, segment: Segment, mayBeWhole: boolean): Promise<Ort.InferenceSession> {
     let entry = this.sessions.get(key);
     if (entry) entry.users++;
     else {
-      const { bytes, whole } = this.modelOf(segment);
+      const { bytes, whole } = this.modelOf(segment, mayBeWhole);
       entry = { opened: this.openSession(segment, bytes, whole), bytes: bytes.length, users: 1, used: 0 };
       this.sessions.set(key, entry);
       this.evict();
@@ -294,11 +372,14 @@ export class NativeCheckpoint {
   }
 
   /** The segment's model: the file's own bytes for the whole graph whose outputs already name every layer, else the segment encoded. */
-  private modelOf(segment: Segment): { bytes: Uint8Array; whole: boolean } {
+  private modelOf(segment: Segment, mayBeWhole: boolean): { bytes: Uint8Array; whole: boolean } {
     const graph = this.model.raw.graph;
     const outputs = new Set(graph.output.map((v) => v.name));
     const whole =
-      segment.first === 0 && segment.last === graph.node.length - 1 && segment.layers.every((l) => outputs.has(this.layers[l].name));
+      mayBeWhole &&
+      segment.first === 0 &&
+      segment.last === graph.node.length - 1 &&
+      segment.layers.every((l) => outputs.has(this.layers[l].name));
     return { bytes: whole ? this.bytes : encodeSegment(this.model, segment), whole };
   }
 

@@ -243,12 +243,9 @@ function withoutConstantOnly(model: SegmentableModel, cuts: readonly number[]): 
   return kept;
 }
 
-/** The segment of nodes first..last: its own nodes, the constants they read, its inputs, layers and frontier. */
-export function segmentOf(model: SegmentableModel, first: number, last: number): Segment {
+/** The constant nodes the nodes `own` read, directly or through other constants, ascending. */
+function constantsRead(model: SegmentableModel, own: readonly number[]): number[] {
   const nodes = model.raw.graph.node;
-  const own: number[] = [];
-  for (let i = first; i <= last; i++) if (!model.constant[i]) own.push(i);
-  const made = new Set(own.flatMap((i) => nodes[i].output));
   const producer = new Map<string, number>();
   nodes.forEach((node, i) => model.constant[i] && node.output.forEach((name) => producer.set(name, i)));
   const constants = new Set<number>();
@@ -262,6 +259,15 @@ export function segmentOf(model: SegmentableModel, first: number, last: number):
     }
   };
   own.forEach(addConstantsOf);
+  return [...constants].sort((a, b) => a - b);
+}
+
+/** The segment of nodes first..last: its own nodes, the constants they read, its inputs, layers and frontier. */
+export function segmentOf(model: SegmentableModel, first: number, last: number): Segment {
+  const nodes = model.raw.graph.node;
+  const own: number[] = [];
+  for (let i = first; i <= last; i++) if (!model.constant[i]) own.push(i);
+  const made = new Set(own.flatMap((i) => nodes[i].output));
   const fedIn = first === 0 ? [model.input] : model.frontiers[first - 1];
   const read = new Set(own.flatMap((i) => nodes[i].input));
   const layers: number[] = [];
@@ -270,11 +276,91 @@ export function segmentOf(model: SegmentableModel, first: number, last: number):
     first,
     last,
     nodes: own,
-    constants: [...constants].sort((a, b) => a - b),
+    constants: constantsRead(model, own),
     inputs: fedIn.filter((name) => read.has(name)),
     layers,
     // After the plan's last node, what is still live is no run layer, and nothing follows to read it.
     frontier: model.frontiers[last].filter((name) => made.has(name) && model.bytesOf.has(name)),
+  };
+}
+
+/**
+ * The model cut at run layer `layer`, up to run layer `last`: a segment fed `layer`'s value (an
+ * ablation's replaced values) and the values live beside it (the sides: a residual block's shortcut,
+ * the input), which make `last` from them. The cut is after the node making `layer` where a cut is
+ * allowed there (SegmentableModel `cuttable`), else after the last allowed cut before it: then the
+ * nodes between run again from the sides, those that only lead to `layer` left out. Its nodes are
+ * those `last` depends on, not through the values fed; its outputs are every run layer they make (as
+ * in a plan's segments, so that ONNX Runtime fuses the same nodes, and computes the same bits).
+ */
+export interface Cut {
+  readonly segment: Segment;
+  /** The run layers (0 = the input) fed besides `layer`, ascending: computed from the inputs by a pass before. */
+  readonly sides: readonly number[];
+  /** Whether the segment reads `layer` at all (else `last` does not depend on it). */
+  readonly readsLayer: boolean;
+}
+
+/**
+ * The cut of `model` at run layer `layer` (1..L) for run layer `last` (made after it): see {@link Cut}.
+ * @throws OnnxError when `last` is not made after `layer`, or the node making `layer` makes another
+ * value that `last` reads (the cut cannot replace one output of a node).
+ */
+export function cutAt(model: SegmentableModel, layer: number, last: number): Cut {
+  const nodes = model.raw.graph.node;
+  const at = model.layerNode[layer];
+  const end = model.layerNode[last];
+  const name = (l: number) => (l === 0 ? model.input : model.layers[l].name);
+  if (layer < 1 || at === undefined || end === undefined || end <= at)
+    throw new OnnxError(`run layer ${last} is not made after run layer ${layer} in the checkpoint: no cut between them`, 'unsupported');
+  let cut = at;
+  while (cut >= 0 && !model.cuttable[cut]) cut--;
+  const fed = new Set<string>(cut >= 0 ? model.frontiers[cut] : [model.input]);
+  fed.add(name(layer));
+  const producer = new Map<string, number>();
+  nodes.forEach((node, i) => !model.constant[i] && node.output.forEach((value) => value && producer.set(value, i)));
+  const needed = new Set<number>();
+  const stack = [name(last)];
+  while (stack.length) {
+    const value = stack.pop()!;
+    if (fed.has(value)) continue;
+    if (value === model.input) {
+      fed.add(value); // the inputs themselves, read again after a cut before `layer`
+      continue;
+    }
+    const p = producer.get(value);
+    if (p === undefined || needed.has(p)) continue; // an initializer, a constant, or known
+    if (p <= cut) throw new OnnxError(`${value} is made before the cut at run layer ${layer} and is not fed to it`, 'unsupported');
+    if (p === at)
+      throw new OnnxError(
+        `the node making run layer ${layer} (${name(layer)}) makes ${value} too, which run layer ${last} reads: no cut there`,
+        'unsupported',
+      );
+    needed.add(p);
+    for (const input of nodes[p].input) if (input) stack.push(input);
+  }
+  const own = [...needed].sort((a, b) => a - b);
+  const read = new Set(own.flatMap((i) => nodes[i].input));
+  const layerOf = new Map(model.layers.map((l, k) => [name(k), k]));
+  const sides = [...fed]
+    .filter((value) => value !== name(layer) && read.has(value))
+    .map((value) => layerOf.get(value)!)
+    .sort((a, b) => a - b);
+  const readsLayer = read.has(name(layer));
+  const layers: number[] = [];
+  model.layerNode.forEach((node, l) => l > 0 && needed.has(node) && layers.push(l));
+  return {
+    segment: {
+      first: cut + 1,
+      last: end,
+      nodes: own,
+      constants: constantsRead(model, own),
+      inputs: [...(readsLayer ? [name(layer)] : []), ...sides.map(name)],
+      layers,
+      frontier: [],
+    },
+    sides,
+    readsLayer,
   };
 }
 

@@ -234,10 +234,13 @@ export class AblationSession {
     onGroup?: (done: number) => void,
   ): Promise<PredictionMeasures[]> {
     const n = this.indices.length;
-    this.shortcut ??= mixingShortcut(this.ctx, this).then(
+    // A run the native engine serves has neither shortcut (both run TensorFlow.js, which would set
+    // its values against the native baseline): its `forwardFrom` cuts the checkpoint at the layer,
+    // and computes the values the tail reads beside it once (QueryContext `nativeFrom`).
+    this.shortcut ??= (this.ctx.isNative ? Promise.resolve(undefined) : mixingShortcut(this.ctx, this)).then(
       (m) =>
         m ??
-        (ABLATION_PATHS.graphTail
+        (ABLATION_PATHS.graphTail && !this.ctx.isNative
           ? graphTail(this.ctx, this, (base, group) => ablatedBlocks(base, this.axis, [group], this.replacement))
           : undefined),
     );

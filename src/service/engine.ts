@@ -20,6 +20,8 @@ import { LayerCodesCache, SharedResults } from './layerCodes';
 import { QueryQueue } from './queryQueue';
 import { Handler, HANDLERS } from './handlers';
 import { CheckpointModels } from './models';
+import { nativeCheckpoints } from './nativeModels';
+import type { ExecutionProvider } from '../native/ortRuntime';
 import { answerKey } from './answerKey';
 import { answeredFromRecord, AnswerOf, isCachedKind, isQuickSlice, Query, QueryKind, QueryOf } from '../contract/queries';
 import { EngineParts, QueryContext, QueryControl } from './queryContext';
@@ -40,6 +42,14 @@ export interface EngineOptions {
    */
   roots: string[];
   backend?: Backend;
+  /** Where the native engine runs PyTorch runs' checkpoints (default: `CNN_SLICER_PROVIDER`, else the CPU). */
+  provider?: ExecutionProvider;
+  /**
+   * Whether the native engine runs PyTorch runs' forward passes (default true, where it loads; the
+   * environment's `CNN_SLICER_ENGINE=wasm` turns it off too): false runs them on TensorFlow.js, as a
+   * test's second engine does.
+   */
+  nativeEngine?: boolean;
   /** Compute workers (default 2: both cores of the target machines). */
   workers?: number;
   /** Cap of each run's answer cache (bytes). */
@@ -128,6 +138,7 @@ export class AnalysisEngine {
           }
           return model;
         }),
+      natives: (folder, manifest) => (options.nativeEngine === false ? undefined : nativeCheckpoints(folder, manifest, options.provider)),
       onReplaced: (old) => {
         this.activations.dropRun(old.folder);
         this.layerCodes.dropRun(old.folder);

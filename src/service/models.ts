@@ -12,25 +12,30 @@ import { QueryError } from '../contract/queries';
 /** Epochs whose models stay loaded per run when no query pins them. */
 export const MODELS_PER_RUN = 2;
 
+/** What a run's checkpoints load into: TensorFlow.js's LayersModel, or the native engine's checkpoint (src/native/). */
+export interface Disposable {
+  dispose(): unknown;
+}
+
 /** A pinned model: valid until `release()`, which must be called exactly once. */
-export interface ModelLease {
+export interface ModelLease<M extends Disposable = tfType.LayersModel> {
   readonly epoch: number;
-  readonly model: tfType.LayersModel;
+  readonly model: M;
   release(): void;
 }
 
-interface Entry {
+interface Entry<M> {
   epoch: number;
   /** The one load every query of this epoch awaits. */
-  loading: Promise<tfType.LayersModel>;
-  model?: tfType.LayersModel;
+  loading: Promise<M>;
+  model?: M;
   /** Queries holding the model (those waiting for the load included). */
   pins: number;
 }
 
-export class CheckpointModels {
+export class CheckpointModels<M extends Disposable = tfType.LayersModel> {
   /** Least recently used first. */
-  private readonly entries = new Map<number, Entry>();
+  private readonly entries = new Map<number, Entry<M>>();
   private closed = false;
 
   /**
@@ -39,7 +44,7 @@ export class CheckpointModels {
    */
   constructor(
     private readonly runFolder: string,
-    private readonly load: (dir: string) => Promise<tfType.LayersModel>,
+    private readonly load: (dir: string) => Promise<M>,
     private readonly budget = MODELS_PER_RUN,
   ) {}
 
@@ -49,7 +54,7 @@ export class CheckpointModels {
   }
 
   /** The model of `epoch`, pinned until the lease is released. */
-  async acquire(epoch: number): Promise<ModelLease> {
+  async acquire(epoch: number): Promise<ModelLease<M>> {
     if (this.closed) {
       // The engine closed, or the run was recorded again, while the query ran.
       throw new QueryError('cancelled', `the run at ${this.runFolder} was closed while the query ran; ask again`);
@@ -61,7 +66,7 @@ export class CheckpointModels {
     this.entries.set(epoch, entry);
     entry.pins++;
     const pinned = entry;
-    let model: tfType.LayersModel;
+    let model: M;
     try {
       model = await pinned.loading;
     } catch (e) {
@@ -97,7 +102,7 @@ export class CheckpointModels {
     this.evict();
   }
 
-  private async loadEpoch(epoch: number): Promise<tfType.LayersModel> {
+  private async loadEpoch(epoch: number): Promise<M> {
     const dir = this.checkpoint(epoch);
     try {
       return await this.load(dir);
@@ -117,7 +122,7 @@ export class CheckpointModels {
       if (loaded <= budget) break;
       if (!e.model || e.pins > 0) continue;
       this.entries.delete(epoch);
-      e.model.dispose();
+      void e.model.dispose();
       loaded--;
     }
   }

@@ -12,6 +12,7 @@ import { Activations, forwardLayers } from '../tfjs/forward';
 import { ActivationCache } from './activations';
 import { inputsKey, LayerCodesCache, SharedResults } from './layerCodes';
 import type { ModelLease } from './models';
+import type { NativeCheckpoint } from '../native/nativeForward';
 import { QueryError, QueryPriority } from '../contract/queries';
 import type { Probe } from '../run/probe';
 import { readProbe, RunState } from './runs';
@@ -72,8 +73,14 @@ function gatherFloat32(values: Float32Array, per: number, indices: readonly numb
 /** Below this share of the probe set, a slice runs the forward pass on its own inputs only. */
 const SUBSET_FORWARD_SHARE = 0.25;
 
+/** The native cuts' sides (`forwardFrom`) a query keeps for its next ablation of the same layer and inputs. */
+const KEPT_CUT_SIDES = 2;
+
 export class QueryContext {
   private readonly leases = new Map<number, Promise<ModelLease>>();
+  private readonly nativeLeases = new Map<number, Promise<ModelLease<NativeCheckpoint>>>();
+  /** The sides of the native cuts `forwardFrom` ran last (by epoch, layer, last and inputs), least recently used first. */
+  private readonly cutSides = new Map<string, Promise<Map<number, Float32Array>>>();
 
   constructor(
     readonly run: RunState,
@@ -162,10 +169,37 @@ export class QueryContext {
     return lease;
   }
 
+  /**
+   * The checkpoint of `epoch` on the native engine (ONNX Runtime, src/native/), pinned until the
+   * query ends; undefined where the native engine does not serve the run (runs.ts
+   * `RunState.natives`), and `model`'s TensorFlow.js model runs it. For a run it serves, every
+   * forward pass of the service runs on it — the baseline of an ablation and the ablated passes
+   * alike — so that no answer compares the two engines' values (their ~1e-6 differences would read
+   * as an effect).
+   */
+  async native(epoch: number): Promise<ModelLease<NativeCheckpoint> | undefined> {
+    const natives = this.run.natives;
+    if (!natives) return undefined;
+    let lease = this.nativeLeases.get(epoch);
+    if (!lease) {
+      lease = natives.acquire(epoch);
+      this.nativeLeases.set(epoch, lease);
+      lease.catch(() => this.nativeLeases.get(epoch) === lease && this.nativeLeases.delete(epoch));
+    }
+    return lease;
+  }
+
+  /** Whether the native engine runs this run's forward passes (see {@link native}). */
+  get isNative(): boolean {
+    return this.run.natives !== undefined;
+  }
+
   /** Releases every model this query pinned; the engine calls it once the query has ended. */
   async release(): Promise<void> {
-    const leases = [...this.leases.values()];
+    const leases: Promise<{ release(): void }>[] = [...this.leases.values(), ...this.nativeLeases.values()];
     this.leases.clear();
+    this.nativeLeases.clear();
+    this.cutSides.clear();
     for (const settled of await Promise.allSettled(leases)) if (settled.status === 'fulfilled') settled.value.release();
   }
 
@@ -219,10 +253,21 @@ export class QueryContext {
   /** A forward pass over the probe inputs `indices` through every layer, for SubsetPasses; it pins the model of `epoch` until closed. */
   private async subsetPass(epoch: number, indices: number[], signal: AbortSignal): Promise<PassSource> {
     const probe = this.probe();
-    const { tf } = await this.tf();
-    const lease = await this.run.models.acquire(epoch);
     const inputs = gatherFloat32(probe.inputs, probe.inputs.length / probe.labels.length, indices);
-    const steps = forwardLayers({ tf, model: lease.model, layers: this.manifest.layers, inputs, count: indices.length, signal });
+    const layers = this.manifest.layers;
+    const natives = this.run.natives;
+    let lease: { release(): void };
+    let steps: AsyncGenerator<{ index: number; out: Activations }>;
+    if (natives) {
+      const native = await natives.acquire(epoch);
+      lease = native;
+      steps = native.model.forwardLayers({ layers, inputs, count: indices.length, signal });
+    } else {
+      const { tf } = await this.tf();
+      const model = await this.run.models.acquire(epoch);
+      lease = model;
+      steps = forwardLayers({ tf, model: model.model, layers, inputs, count: indices.length, signal });
+    }
     return {
       steps,
       close: () => {
@@ -260,6 +305,28 @@ export class QueryContext {
     p: Pick<SplitPass, 'last' | 'from' | 'keep'> & { inputs?: Float32Array; count?: number },
   ): AsyncGenerator<{ index: number; out: Activations }> {
     const probe = this.probe();
+    const native = await this.native(epoch);
+    if (native) {
+      // Every core already: no second thread. `from` (layers in memory) is not needed at native
+      // speed: the pass starts at the inputs. Values replaced in a layer never come here: they go
+      // through the native cut (`forwardFrom`).
+      if (p.inputs) throw new Error('a native forward pass over other inputs than the probe set goes through forwardFrom');
+      const layers = this.manifest.layers;
+      const last = p.last ?? layers.length - 1;
+      // Every layer on the way unless asked for some: those not in memory already (the pass computes
+      // them all the same, but copies out only these), and the last.
+      const inMemory = (l: number) => this.parts.activations.peek(ActivationCache.key(this.run.folder, epoch, l)) !== undefined;
+      const keep = p.keep ?? layers.slice(1, last).flatMap((_, k) => (inMemory(k + 1) ? [] : [k + 1]));
+      yield* native.model.forwardLayers({
+        layers,
+        inputs: probe.inputs,
+        count: probe.labels.length,
+        last,
+        keep: new Set([...keep, last]),
+        signal: this.control.signal,
+      });
+      return;
+    }
     const { tf, backend } = await this.tf();
     const { model } = await this.model(epoch);
     yield* this.parts.splitForward.layers({
@@ -329,6 +396,8 @@ export class QueryContext {
     last: number,
     held?: ReadonlyMap<number, Activations>,
   ): Promise<{ index: number; activations: Activations } | undefined> {
+    // A native pass starts at the inputs (forwardPass): no TensorFlow.js model to read the topology of.
+    if (this.isNative) return undefined;
     const inMemory = (l: number) => held?.get(l) ?? this.parts.activations.peek(ActivationCache.key(this.run.folder, epoch, l));
     let any = false;
     for (let l = layer - 1; l >= 1 && !any; l--) any = inMemory(l) !== undefined;
@@ -423,6 +492,8 @@ export class QueryContext {
     const n = probe.labels.length;
     const count = indices.length * repeat;
     if (layer === last) return acts;
+    const native = await this.native(epoch);
+    if (native) return this.nativeFrom(native.model, epoch, layer, acts, indices, last, repeat);
     const inputPer = probe.inputs.length / n;
     const own = indices.length === n ? probe.inputs : gatherFloat32(probe.inputs, inputPer, indices);
     let inputs = own;
@@ -435,6 +506,74 @@ export class QueryContext {
     for await (const { index, out } of this.forwardPass(epoch, { inputs, count, last, from, keep: [last] }))
       if (index === last) result = out;
     return result!;
+  }
+
+  /**
+   * `forwardFrom` on the native engine: the checkpoint cut at `layer` (src/onnx/segments.ts `cutAt`)
+   * runs on `acts` and on the values it reads beside them (a residual block's shortcut, the inputs),
+   * computed once per layer and inputs from the real inputs — or read from the activations in memory,
+   * the same bits — and shared by every block of ablated rows.
+   */
+  private async nativeFrom(
+    checkpoint: NativeCheckpoint,
+    epoch: number,
+    layer: number,
+    acts: Activations,
+    indices: number[],
+    last: number,
+    repeat: number,
+  ): Promise<Activations> {
+    const key = `${epoch}|${layer}|${last}|${inputsKey(indices, this.probe().labels.length)}`;
+    let sides = this.cutSides.get(key);
+    if (sides) this.cutSides.delete(key);
+    else {
+      sides = this.nativeSides(checkpoint, epoch, checkpoint.cutSides(layer, last), indices);
+      sides.catch(() => this.cutSides.get(key) === sides && this.cutSides.delete(key));
+    }
+    this.cutSides.set(key, sides);
+    for (const old of this.cutSides.keys()) if (this.cutSides.size > KEPT_CUT_SIDES) this.cutSides.delete(old);
+    return checkpoint.forwardFrom({
+      layers: this.manifest.layers,
+      layer,
+      values: acts.data,
+      sides: await sides,
+      count: indices.length,
+      repeat,
+      last,
+      signal: this.control.signal,
+    });
+  }
+
+  /** The values of the run layers `wanted` (0 = the inputs) for the probe inputs `indices`: from memory, else one native pass over those inputs. */
+  private async nativeSides(
+    checkpoint: NativeCheckpoint,
+    epoch: number,
+    wanted: readonly number[],
+    indices: number[],
+  ): Promise<Map<number, Float32Array>> {
+    const probe = this.probe();
+    const n = probe.labels.length;
+    const layers = this.manifest.layers;
+    const per = (l: number) => layers[l].outputShape.reduce((a, b) => a * b, 1);
+    const rowsOf = (data: Float32Array, l: number) => (indices.length === n ? data : gatherFloat32(data, per(l), indices));
+    const sides = new Map<number, Float32Array>();
+    const missing: number[] = [];
+    for (const l of wanted) {
+      const known = l === 0 ? probe.inputs : this.parts.activations.peek(ActivationCache.key(this.run.folder, epoch, l))?.data;
+      if (known) sides.set(l, rowsOf(known, l));
+      else missing.push(l);
+    }
+    if (missing.length)
+      for await (const { index, out } of checkpoint.forwardLayers({
+        layers,
+        inputs: rowsOf(probe.inputs, 0),
+        count: indices.length,
+        last: Math.max(...missing),
+        keep: new Set(missing),
+        signal: this.control.signal,
+      }))
+        sides.set(index, out.data);
+    return sides;
   }
 
   /** The common part of the layer-pair queries: checks, the input subset, bins and both layers' activations. */

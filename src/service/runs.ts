@@ -10,6 +10,7 @@ import { realRunsFolders, resolveRunFolder, RunPathError } from '../run/paths';
 import { Probe, readProbe as readProbeFiles } from '../run/probe';
 import { readRun, RunRecord } from '../run/store';
 import type { CheckpointModels } from './models';
+import type { NativeCheckpoint } from '../native/nativeForward';
 import { asQueryError } from './queryErrors';
 import { QueryError } from '../contract/queries';
 
@@ -25,6 +26,11 @@ export interface RunState {
   cache: AnswerCache;
   probe?: Probe;
   models: CheckpointModels;
+  /**
+   * The same checkpoints on the native engine (ONNX Runtime, src/native/), which runs their forward
+   * passes: a PyTorch run's, where the runtime loads; undefined otherwise (`models` runs them).
+   */
+  natives?: CheckpointModels<NativeCheckpoint>;
 }
 
 /**
@@ -46,6 +52,8 @@ export interface RunRegistryOptions {
   cacheBytes?: number;
   /** Loads a checkpoint folder into a model (the engine's TensorFlow.js, started on first use). */
   models: (folder: string, manifest: RunManifest) => CheckpointModels;
+  /** The run's checkpoints on the native engine, where it serves the run (see `RunState.natives`). */
+  natives?: (folder: string, manifest: RunManifest) => CheckpointModels<NativeCheckpoint> | undefined;
   /** Called when a run folder now holds another recording: its activations are stale. */
   onReplaced?: (old: RunState) => void;
 }
@@ -81,6 +89,7 @@ export class RunRegistry {
     ].join('|');
     if (known && known.fingerprint !== fingerprint) {
       known.models.dispose();
+      known.natives?.dispose();
       this.options.onReplaced?.(known);
     }
     const state: RunState =
@@ -93,6 +102,7 @@ export class RunRegistry {
             fingerprint,
             cache: new AnswerCache(join(folder, 'cache'), this.options.cacheBytes ?? DEFAULT_CACHE_BYTES),
             models: this.options.models(folder, m),
+            natives: this.options.natives?.(folder, m),
           };
     this.runs.set(folder, state);
     return state;
@@ -100,7 +110,10 @@ export class RunRegistry {
 
   /** Frees every run's models and forgets the runs. */
   close(): void {
-    for (const run of this.runs.values()) run.models.dispose();
+    for (const run of this.runs.values()) {
+      run.models.dispose();
+      run.natives?.dispose();
+    }
     this.runs.clear();
   }
 }

@@ -86,9 +86,24 @@ async function layerEvidence(
  */
 async function tailSides(ctx: QueryContext, epoch: number, layers: readonly number[]): Promise<Map<number, number[]>> {
   const sides = new Map<number, number[]>();
-  if (!ABLATION_PATHS.graphTail || ctx.manifest.output?.kind === 'none') return sides;
-  const { model } = await ctx.model(epoch);
+  if (ctx.manifest.output?.kind === 'none') return sides;
   const output = scoredOutput(ctx.manifest).layer;
+  const native = await ctx.native(epoch);
+  if (native) {
+    // The native cut at the layer reads them (QueryContext `forwardFrom`).
+    for (const l of layers) {
+      let read: readonly number[] = [];
+      try {
+        read = l < output ? native.model.cutSides(l, output).filter((side) => side > 0) : [];
+      } catch {
+        // No cut there: its ablation says why.
+      }
+      if (read.length) sides.set(l, [...read]);
+    }
+    return sides;
+  }
+  if (!ABLATION_PATHS.graphTail) return sides;
+  const { model } = await ctx.model(epoch);
   for (const l of layers) {
     const read = tailPlan(model, ctx.manifest.layers, l, output)?.sides.map((side) => side.layer);
     if (read?.length) sides.set(l, read);

@@ -138,6 +138,52 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
     });
   }
 
+  for (const name of NAMED)
+    it(`${name}: cut at every layer and fed its own values (twice over) with the sides the cut reads, the last layer has the whole pass's bits`, async () => {
+      const { bytes, layers } = fixture(name);
+      const count = 9;
+      const inputs = randomInputs(layers, count, 11);
+      const native = NativeCheckpoint.open(bytes, layers);
+      try {
+        const last = layers.length - 1;
+        const whole = await collect(native.forwardLayers({ layers, inputs, count }));
+        const expected = whole.get(last)!.data;
+        for (let layer = 1; layer < last; layer++) {
+          let sides: readonly number[];
+          try {
+            sides = native.cutSides(layer, last);
+          } catch (e) {
+            // A node that makes the layer and a value the output reads besides: no cut (a Split's outputs).
+            assert.ok(OnnxError.is(e), `${name} layer ${layer}: ${String(e)}`);
+            continue;
+          }
+          const values = whole.get(layer)!.data;
+          const twice = new Float32Array(2 * values.length);
+          twice.set(values);
+          twice.set(values, values.length);
+          const out = await native.forwardFrom({
+            layers,
+            layer,
+            values: twice,
+            sides: new Map(sides.map((l) => [l, l === 0 ? inputs : whole.get(l)!.data])),
+            count,
+            repeat: 2,
+            last,
+          });
+          assert.deepEqual(out.shape, [2 * count, ...layers[last].outputShape]);
+          for (const block of [0, 1])
+            assert.ok(
+              Buffer.from(out.data.buffer, out.data.byteOffset + block * expected.byteLength, expected.byteLength).equals(
+                Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength),
+              ),
+              `${name} layer ${layer} (${layers[layer].name}), block ${block}: the whole pass's bits`,
+            );
+        }
+      } finally {
+        await native.dispose();
+      }
+    });
+
   it('keep, last and forwardLayer fetch only what is asked, with the full pass values', async () => {
     const { bytes, layers } = fixture('resnet');
     const count = 300; // two chunks (NATIVE_CHUNK is 256)

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { decodeOnnx } from '../../../src/onnx/decode';
 import { OnnxError } from '../../../src/onnx/graph';
 import {
+  cutAt,
   encodeSegment,
   planSegments,
   segmentable,
@@ -180,6 +181,37 @@ describe('segments: ONNX checkpoints cut into consecutive models', () => {
     assert.ok(padded.constants.length === 1, 'the Pad constant copied in');
     const reader = segments.find((s) => s.inputs.includes('conv1') && s.first > at('conv1') + 1);
     assert.ok(reader, 'conv1 is fed to the segment of the first concatenation');
+  });
+
+  it('a cut at a run layer (an ablation): fed the layer and the values live beside it, its nodes those the last layer needs', () => {
+    const layers = fixtureLayers('resnet');
+    const model = segmentable(bytesOf('resnet'), layers);
+    const index = (name: string) => layers.findIndex((l) => l.name === name);
+    const last = layers.length - 1;
+    // Inside the first block: its shortcut (the stem's relu) is read beside the layer.
+    const inner = cutAt(model, index('layer1.0.bn1'), last);
+    assert.deepEqual(inner.sides, [index('relu')]);
+    assert.equal(inner.readsLayer, true);
+    assert.deepEqual(inner.segment.inputs, ['layer1.0.bn1', 'relu']);
+    assert.equal(inner.segment.first, model.layerNode[index('layer1.0.bn1')] + 1);
+    assert.ok(inner.segment.layers.includes(last) && !inner.segment.layers.includes(index('layer1.0.bn1')));
+    // The projection shortcut: the main branch's last value beside it.
+    const shortcut = cutAt(model, index('layer2.0.shortcut.1'), last);
+    assert.deepEqual(shortcut.sides, [index('layer2.0.bn2')]);
+    // A block's output: nothing beside it.
+    assert.deepEqual(cutAt(model, index('layer2.0.relu-2'), last).sides, []);
+    // Every node the cut runs comes after it, each needed by the last layer; it encodes as a model of its own.
+    const nodes = model.raw.graph.node;
+    for (const cut of [inner, shortcut]) {
+      assert.ok(cut.segment.nodes.every((i) => i >= cut.segment.first && i <= cut.segment.last && !model.constant[i]));
+      const decoded = decodeOnnx(encodeSegment(model, cut.segment));
+      assert.deepEqual(
+        decoded.inputs.map((v) => v.name),
+        cut.segment.inputs,
+      );
+      assert.equal(nodes.length > cut.segment.nodes.length, true);
+    }
+    assert.throws(() => cutAt(model, last, index('layer1.0.bn1')), OnnxError);
   });
 
   it('a layer over the budget alone gets a segment of its own, and the rest stay whole around it', () => {
