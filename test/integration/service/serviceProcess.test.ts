@@ -9,7 +9,7 @@ const ROOT = resolve(__dirname, '../../..');
 const SERVICE = join(ROOT, 'dist/service.js');
 
 /** The node bundles' externals in esbuild.mjs: resolved at run time, never bundled. */
-const EXTERNAL = ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'esbuild', 'playwright-core'];
+const EXTERNAL = ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node', 'esbuild', 'playwright-core'];
 
 /** What the analysis service must never load: esbuild (the recorder bundles user models with it) and the recorder. */
 function forbidden(path: string): boolean {
