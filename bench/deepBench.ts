@@ -156,7 +156,7 @@ async function forwardLines(run: string, print: (line: string) => void): Promise
   );
   print(`    ONNX Runtime's own session     ${fmt(own, 0).padStart(6)} ms  (same bytes, inputs, threads)`);
   print(
-    `    PyTorch ${torch.status === 0 ? '' : '(failed) '}eval pass           ${fmt(best, 0).padStart(6)} ms  (${torchMs.map((t) => `${t.threads} thread${t.threads > 1 ? 's' : ''} ${fmt(t.ms, 0)}`).join(', ')}; the faster counted${torchOk ? '' : ' — GOAL MISSED: the engine is slower'})`,
+    `    PyTorch ${torch.status === 0 ? '' : '(failed) '}eval pass              ${fmt(best, 0).padStart(6)} ms  (${torchMs.map((t) => `${t.threads} thread${t.threads > 1 ? 's' : ''} ${fmt(t.ms, 0)}`).join(', ')}; the faster counted${torchOk ? '' : ' — GOAL MISSED: the engine is slower'})`,
   );
   print(
     `    this engine, every layer out   ${fmt(everyLayer, 0).padStart(6)} ms  (${layers.length - 1} layers copied out: what a measure reads)`,
