@@ -122,7 +122,7 @@ async function measureUnderLock(folder: string, options: MeasureRunOptions): Pro
         },
       };
       if (measuredAlready(folder, epoch)) continue;
-      appendLineDurable(join(folder, 'metrics.jsonl'), JSON.stringify(line));
+      appendLineDurable(join(folder, 'metrics.jsonl'), metricsLine(line, run.manifest));
       measured.push(epoch);
       options.log?.(
         `epoch ${epoch}: measured ${run.manifest.layers.length} layers (probe accuracy ${(100 * line.probeAccuracy).toFixed(1)}%)`,
@@ -133,6 +133,26 @@ async function measureUnderLock(folder: string, options: MeasureRunOptions): Pro
   }
   const left = new Set((readRun(folder, { repair: false }).pending ?? []).map((l) => l.epoch));
   return { measured, pending: pending.filter((e) => !measured.includes(e) && left.has(e)) };
+}
+
+/**
+ * The epoch's metrics line as JSON. A model with very many classes can make it longer than a
+ * JavaScript string holds (the per-class channel entropies are classes × every channel: a ResNet-50
+ * with a 1,000-class head has 120 million): then one line says so, instead of the runtime's
+ * "Invalid string length".
+ */
+export function metricsLine(line: EpochMetrics, manifest: RunManifest): string {
+  try {
+    return JSON.stringify(line);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const channels = line.layers.reduce((sum, l) => sum + l.channelBits.length, 0);
+    const classes = manifest.dataset.classNames.length;
+    throw new Error(
+      `epoch ${line.epoch}'s measures do not fit in one metrics line: ${classes.toLocaleString('en-US')} classes × ${channels.toLocaleString('en-US')} channels of per-class entropies; CNN Slicer measures models with fewer classes (a head of at most a few hundred)`,
+      { cause: e },
+    );
+  }
 }
 
 /** Whether the native engine's unavailability has been said (once per process). */
