@@ -12,7 +12,19 @@
 // Imported by scripts/code-server-test.mjs and scripts/test-vscode.mjs for `ensureTestEnv()`,
 // `startCodeServer()` and `installExtension()`.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -454,7 +466,10 @@ export async function startCodeServer({
       // The server is gone but its extension hosts may still be exiting.
       signalGroup(pid, 'SIGKILL');
       process.removeListener('exit', killOnExit);
-      if (!keepTemp) rmSync(temp, { recursive: true, force: true, maxRetries: 3 });
+      // A terminal's script (a Python training) and the measurer it started run in sessions of
+      // their own, outside the server's group, and may still write into its folders.
+      killProcessesIn(temp);
+      if (!keepTemp) rmSync(temp, { recursive: true, force: true, maxRetries: 5 });
     })();
     return stopped;
   };
@@ -534,5 +549,38 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   } catch (error) {
     console.error(`vscode-test-env: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
+  }
+}
+
+/**
+ * Kills (SIGKILL) every process whose working folder is inside `dir`, or whose command line or
+ * environment names it (the server's TMPDIR and XDG folders are in `dir`, and every process it starts
+ * inherits them): what a VS Code terminal started, which lives in a session of its own (Linux: read
+ * from /proc; elsewhere nothing).
+ * @param {string} dir
+ */
+function killProcessesIn(dir) {
+  if (process.platform !== 'linux') return;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let inside = false;
+    try {
+      inside = readlinkSync(`/proc/${entry}/cwd`).startsWith(dir);
+    } catch {
+      // Gone, or not ours to read.
+    }
+    for (const file of ['cmdline', 'environ']) {
+      try {
+        inside ||= readFileSync(`/proc/${entry}/${file}`, 'utf8').includes(dir);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    if (!inside) continue;
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   }
 }
