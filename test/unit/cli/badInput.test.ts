@@ -211,7 +211,7 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       assert.deepEqual([json.runs[0].epochs, json.runs[0].pendingEpochs], [[], [0, 1, 2]]);
     });
 
-    it('measure refuses a missing folder, a file, a bad --backend and two folders in one line, writing nothing', async function () {
+    it('measure refuses a missing folder, a file, a bad --backend or --provider and two folders in one line, writing nothing', async function () {
       // A folder that is no run is refused after the measuring engine started: test/integration/cli/badInput.test.ts.
       const metrics = readFileSync(path.join(runFolder, 'metrics.jsonl'), 'utf8');
       const missing = path.join(dir, 'no-such-run');
@@ -220,6 +220,7 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       writeFileSync(file, '');
       await refused(run('measure', file), 2, `${file} is a file, not a run folder`);
       await refused(run('measure', runFolder, '--backend', 'gpu'), 2, '--backend must be one of', 'got "gpu"');
+      await refused(run('measure', runFolder, '--provider', 'tpu'), 2, '--provider must be one of cpu, webgpu, cuda', 'got "tpu"');
       await refused(run('measure', runFolder, runFolder), 2, 'expected one run folder, got 2');
       assert.equal(readFileSync(path.join(runFolder, 'metrics.jsonl'), 'utf8'), metrics);
     });
