@@ -12,8 +12,8 @@ import {
   DistanceCodes,
   distanceCodesFromMatrix,
   InterSampleResult,
-  layerActivations,
-  LayerActivations,
+  LayerValues,
+  layerValues,
   predictionMeasures,
 } from '../analysis';
 import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../contract/runFormat';
@@ -168,7 +168,7 @@ async function measureLayer(
   data: Float32Array,
 ): Promise<LayerEpochMetrics> {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
-  const layer = layerActivations(shape, data, ctx.layers[index].dataFormat);
+  const layer = layerValues(shape, data, ctx.layers[index].dataFormat);
   const n = layer.count;
   const per = layer.units * layer.channels;
   // The workers start on the inter-sample entropies (all probe inputs and each class from one
@@ -297,7 +297,7 @@ async function measureRepeatedLayer(
   same: Promise<LayerEpochMetrics>,
 ): Promise<LayerEpochMetrics> {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
-  const layer = layerActivations(shape, data, ctx.layers[index].dataFormat);
+  const layer = layerValues(shape, data, ctx.layers[index].dataFormat);
   const t1 = performance.now();
   const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const dead = deadChannels(layer);
@@ -319,16 +319,31 @@ async function measureRepeatedLayer(
   };
 }
 
-/** Channels that are exactly 0 for every input (dead ReLUs). */
-function deadChannels(layer: LayerActivations): number[] {
-  const { channels, data } = layer;
+/** Channels that are exactly 0 for every input (dead ReLUs), read in the layer's own layout. */
+export function deadChannels(layer: LayerValues): number[] {
+  const { count, units, channels, data } = layer;
   const alive = new Uint8Array(channels);
   let remaining = channels;
-  for (let base = 0; base < data.length && remaining > 0; base += channels) {
+  if (layer.channelsFirst) {
+    // Each feature map is contiguous: a channel is alive at its first map with a value that is not 0.
     for (let c = 0; c < channels; c++) {
-      if (!alive[c] && data[base + c] !== 0) {
-        alive[c] = 1;
-        remaining--;
+      for (let n = 0; n < count && !alive[c]; n++) {
+        const from = (n * channels + c) * units;
+        for (let p = from; p < from + units; p++) {
+          if (data[p] !== 0) {
+            alive[c] = 1;
+            break;
+          }
+        }
+      }
+    }
+  } else {
+    for (let base = 0; base < data.length && remaining > 0; base += channels) {
+      for (let c = 0; c < channels; c++) {
+        if (!alive[c] && data[base + c] !== 0) {
+          alive[c] = 1;
+          remaining--;
+        }
       }
     }
   }

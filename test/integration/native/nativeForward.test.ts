@@ -18,7 +18,7 @@ import { readRun } from '../../../src/run/store';
 import { initBackend } from '../../../src/tfjs/backend';
 import { forwardLayers, loadCheckpoint } from '../../../src/tfjs/forward';
 import { loadOnnxCheckpoint } from '../../../src/tfjs/onnxModel';
-import { NativeCheckpoint, type NativeActivations } from '../../../src/native/nativeForward';
+import { NativeCheckpoint, NativeEngineError, type NativeActivations } from '../../../src/native/nativeForward';
 import { nativeRuntime } from '../../../src/native/ortRuntime';
 import { rng } from '../../support/reference';
 
@@ -211,6 +211,27 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
         if (l === 0) assert.equal(one.data, inputs);
         else assertSame(new Map([[l, one]]), new Map([[l, all.get(l)!]]), `forwardLayer ${l}`);
       }
+    } finally {
+      await native.dispose();
+    }
+  });
+
+  it('a layer whose value is not the shape the manifest says fails in one line naming the layer and both shapes', async () => {
+    const { bytes, layers } = fixture('resnet');
+    const wrong = layers.map((l) => (l.index === 3 ? { ...l, outputShape: [l.outputShape[0] + 1, ...l.outputShape.slice(1)] } : l));
+    const native = NativeCheckpoint.open(bytes, wrong);
+    try {
+      const inputs = randomInputs(layers, 4, 9);
+      await assert.rejects(collect(native.forwardLayers({ layers: wrong, inputs, count: 4 })), (e: Error) => {
+        assert.ok(NativeEngineError.is(e), String(e));
+        assert.match(
+          e.message,
+          new RegExp(
+            `^layer 3 \\(${layers[3].name}\\): the checkpoint gives a float32 \\[4, ${layers[3].outputShape.join(', ')}\\], the run's manifest says \\[4, ${wrong[3].outputShape.join(', ')}\\]$`,
+          ),
+        );
+        return true;
+      });
     } finally {
       await native.dispose();
     }
