@@ -98,7 +98,8 @@ export class NativeCheckpoint {
 
   private constructor(
     private readonly ort: OrtModule,
-    private readonly bytes: Uint8Array,
+    /** The checkpoint's .onnx bytes (the native pass worker opens its own sessions of them). */
+    readonly bytes: Uint8Array,
     private readonly model: SegmentableModel,
     readonly layers: readonly RunLayer[],
     /** The provider asked for. */
@@ -132,11 +133,13 @@ export class NativeCheckpoint {
    * The activations of layers 1..last (or only `keep`'s), in ascending order, each computed once:
    * the segments run one after the other over every input, in chunks, each fetching its wanted
    * layers and the frontier the next one reads. What a later segment no longer reads is dropped as
-   * the pass goes, so a pass holds about the budget, whatever the model's depth.
+   * the pass goes, so a pass holds about the budget, whatever the model's depth. `inUse` says that
+   * a later segment still reads the layer's array (it crosses a cut): the caller must leave it as
+   * it is (not transfer or change it) until the pass goes on.
    * @throws CancelledError when `signal` aborts (checked before each chunk); NativeEngineError when a
    * session cannot be made or run (one line naming the nodes).
    */
-  async *forwardLayers(o: NativeForwardOptions): AsyncGenerator<{ index: number; out: NativeActivations }> {
+  async *forwardLayers(o: NativeForwardOptions): AsyncGenerator<{ index: number; out: NativeActivations; inUse: boolean }> {
     this.check(o);
     const last = o.last ?? this.layers.length - 1;
     const targets = range(1, last).filter((l) => !o.keep || o.keep.has(l));
@@ -162,7 +165,9 @@ export class NativeCheckpoint {
         const index = targets[next++];
         const out = ready.get(index)!;
         ready.delete(index);
-        yield { index, out };
+        // A layer live across the next cut is read by the segments after it: its array must stay as it is.
+        const inUse = [...values.values()].includes(out.data);
+        yield { index, out, inUse };
       }
     }
   }

@@ -19,6 +19,7 @@ import {
 import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../contract/runFormat';
 import { forwardLayers } from '../tfjs/forward';
 import type { NativeCheckpoint } from '../native/nativeForward';
+import { nativePassLayers } from '../native/nativePass';
 import { labelInformationInputs, measureBinnedInformation, measureLabelInformation } from './labelInformation';
 import { InterSampleEngine, subsetEntropiesFromMatrix } from './oneThreadEntropies';
 
@@ -89,10 +90,12 @@ export async function measureEpoch(
   /** The layer measured last, whose values a Flatten, Reshape or Dropout after it repeats. */
   let previous: { data: Float32Array; metrics: Promise<LayerEpochMetrics> } | undefined;
   let t0 = performance.now();
-  const pass = ctx.native
-    ? ctx.native.forwardLayers({ layers: ctx.layers, inputs: ctx.probeInputs, count: n, last })
+  // On the native engine the pass runs on its own worker, one layer ahead, with each layer's
+  // distance matrix: this thread's summaries of layer l overlap the runtime's work on layer l + 1.
+  const pass: AsyncIterable<{ index: number; out: { shape: number[]; data: Float32Array }; distances?: SharedArrayBuffer }> = ctx.native
+    ? nativePassLayers(ctx.native, { inputs: ctx.probeInputs, count: n, last, distances: true })
     : forwardLayers({ tf: ctx.tf, model: modelOf(ctx), layers: ctx.layers, inputs: ctx.probeInputs, count: n, last });
-  for await (const { index, out } of pass) {
+  for await (const { index, out, distances } of pass) {
     ctx.timings.forward += performance.now() - t0;
     if (index < first) {
       t0 = performance.now();
@@ -107,7 +110,7 @@ export async function measureEpoch(
     const metrics =
       previous && sameValues(previous.data, out.data)
         ? measureRepeatedLayer(ctx, index, out.shape, out.data, previous.metrics)
-        : measureLayer(ctx, index, out.shape, out.data);
+        : measureLayer(ctx, index, out.shape, out.data, distances);
     metrics.catch(() => undefined); // awaited below; a failing forward pass must not leave it unhandled
     inFlight.push({ metrics, bytes });
     waitingBytes += bytes;
@@ -166,6 +169,7 @@ async function measureLayer(
   index: number,
   shape: number[],
   data: Float32Array,
+  distances?: SharedArrayBuffer,
 ): Promise<LayerEpochMetrics> {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
   const layer = layerValues(shape, data, ctx.layers[index].dataFormat);
@@ -185,7 +189,7 @@ async function measureLayer(
     codes = distanceCodesFromMatrix(distances, n, ctx.settings.bins);
   };
   const inter = ctx.pool
-    .interSampleEntropies(data, n, per, ['all'], { k: ctx.settings.k, onDistances })
+    .interSampleEntropies(data, n, per, ['all'], { k: ctx.settings.k, onDistances, distances })
     .then(async ([all]) => [
       all,
       ...(matrix

@@ -1,0 +1,105 @@
+/**
+ * An epoch's probe pass on the native engine, run by the native pass worker (passWorker.ts) so that
+ * the caller's thread computes each layer's summaries while the worker computes the next layer and
+ * its distance matrix: the same layers, in the same order, with the same values as
+ * `NativeCheckpoint.forwardLayers` on the caller's thread (the worker runs that very code on the
+ * same bytes), and, where the native kernel computes them (nativeGram.ts `usesNativeGram`), each
+ * layer's distances as `nativeDistanceMatrix` gives them.
+ *
+ * The worker runs one layer ahead of the caller: it computes layer l + 1 while the caller holds l.
+ * Where the worker's script is not there (sources run without a build), the pass runs on the
+ * caller's thread, without the distances.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CancelledError } from '../compute/pool';
+import { RpcChannel } from '../rpc/channel';
+import { RpcError } from '../rpc/messages';
+import { workerPort } from '../rpc/ports';
+import { NativeEngineError, type NativeActivations, type NativeCheckpoint } from './nativeForward';
+import { nativePassNext, nativePassOpen } from './passProtocol';
+
+export interface NativePassOptions {
+  /** Row-major `[count, ...layers[0].outputShape]`. */
+  inputs: Float32Array;
+  count: number;
+  /** Last layer of the pass (default: the last layer). */
+  last?: number;
+  /** Whether the worker computes each layer's distance matrix where the native kernel takes it. */
+  distances: boolean;
+  signal?: AbortSignal;
+  /** Most bytes of activations the pass holds at once (nativeForward.ts; tests cut passes small). */
+  budgetBytes?: number;
+}
+
+export interface NativePassLayer {
+  index: number;
+  out: NativeActivations;
+  /** The full `n × n` float64 distance matrix of the layer's inputs (shared memory), where the worker computed it. */
+  distances?: SharedArrayBuffer;
+}
+
+/** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
+export function resolvePassScript(): string | undefined {
+  return [join(__dirname, 'nativePassWorker.js'), resolve(__dirname, '../../dist/nativePassWorker.js')].find((p) => existsSync(p));
+}
+
+/**
+ * The layers 1..last of a pass of `checkpoint` over `inputs`, in ascending order, each with its
+ * distances where computed. The caller owns each layer's values.
+ * @throws NativeEngineError when the runtime fails (one line); CancelledError when `signal` aborts.
+ */
+export async function* nativePassLayers(checkpoint: NativeCheckpoint, o: NativePassOptions): AsyncGenerator<NativePassLayer> {
+  const last = o.last ?? checkpoint.layers.length - 1;
+  const script = resolvePassScript();
+  if (!script) {
+    const { inputs, count, signal, budgetBytes } = o;
+    for await (const { index, out } of checkpoint.forwardLayers({ layers: checkpoint.layers, inputs, count, last, signal, budgetBytes }))
+      yield { index, out };
+    return;
+  }
+  const worker = new Worker(script);
+  const channel = new RpcChannel(workerPort(worker), { peer: 'the native pass worker' });
+  const stopped = (e: Error) => channel.close(new NativeEngineError(`the native pass worker stopped: ${e.message}`));
+  worker.on('error', stopped);
+  worker.on('exit', (code) => stopped(new Error(`exit code ${code}`)));
+  const failed = (e: unknown): unknown => {
+    if (CancelledError.is(e) || NativeEngineError.is(e)) return e;
+    return new NativeEngineError(e instanceof RpcError || e instanceof Error ? e.message : String(e));
+  };
+  try {
+    const inputs = new SharedArrayBuffer(o.inputs.byteLength);
+    new Float32Array(inputs).set(o.inputs);
+    await channel
+      .request(nativePassOpen, {
+        bytes: checkpoint.bytes as Uint8Array<ArrayBuffer>,
+        layers: [...checkpoint.layers],
+        provider: checkpoint.requested,
+        inputs,
+        count: o.count,
+        last,
+        distances: o.distances,
+        ...(o.budgetBytes === undefined ? {} : { budgetBytes: o.budgetBytes }),
+      })
+      .catch((e: unknown) => {
+        throw failed(e);
+      });
+    let next = channel.request(nativePassNext, {});
+    for (;;) {
+      const step = await next.catch((e: unknown) => {
+        throw failed(e);
+      });
+      if (step.done) return;
+      if (o.signal?.aborted) throw new CancelledError();
+      // The worker goes on with the next layer while the caller holds this one.
+      next = channel.request(nativePassNext, {});
+      next.catch(() => undefined); // awaited above on the next turn; a pass left early must not leave it unhandled
+      yield { index: step.index, out: { shape: step.shape, data: step.data }, ...(step.distances ? { distances: step.distances } : {}) };
+    }
+  } finally {
+    channel.close();
+    worker.removeAllListeners('exit');
+    await worker.terminate();
+  }
+}
