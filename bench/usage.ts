@@ -25,6 +25,7 @@ export const SECTIONS = [
   'views',
   'interactions',
   'extension',
+  'vsix',
   'importance',
   'report',
 ] as const;
