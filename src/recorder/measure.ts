@@ -39,7 +39,7 @@ export interface MeasureContext {
   probeByClass: number[][];
   classes: number;
   /** Class scores `[n, classes]` from the last layer's values when they are not that already (src/recorder/outputs.ts). */
-  classScores?: (finalOutput: Float32Array) => Float32Array;
+  classScores?: (finalOutput: Float32Array) => Float32Array | Float64Array;
   /**
    * Computes the inter-sample entropies: the compute pool (every core, on the recording thread), or
    * the measurement worker's own thread (one core, while the recording thread trains).

@@ -326,6 +326,7 @@ describe('ablation: equal to PyTorch’s hooked forward on the test zoo', functi
       ['features.2', [1]], // ReLU(inplace=True) after a BatchNorm
       ['features.5', [2, 3, 4]], // a BatchNorm
       ['features.5', [2, 3, 4], [0, 1, 2]],
+      ['features.5', [2, 3, 4], [0]], // a confident class: its loss is 1.6e-5
       ['features.12', [0, 9]],
       ['classifier', [0]], // the Linear head
     ],
