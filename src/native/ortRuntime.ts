@@ -90,17 +90,34 @@ export function firstLine(message: string): string {
  */
 export const GRAPH_OPTIMIZATION = 'extended';
 
+/** Whether the sessions this thread makes keep their intra-op threads spinning between operators ({@link stopSpinning}). */
+let spinning = true;
+
+/**
+ * Makes the sessions this thread makes from now on let their intra-op threads sleep between
+ * operators instead of spinning (ONNX Runtime's default). The native pass worker
+ * (src/native/passWorker.ts) shares the cores with the thread measuring the epoch, whose
+ * summaries need the CPU a spinning thread burns: `measure` of the CIFAR ResNet-18 run (probe 500,
+ * the machine loaded at 4–5) took 15.2–20.4 s and 20–21 s of user CPU with sleeping threads,
+ * against 29–35 s and 28–30 s spinning. Where the runtime has the cores to itself (the analysis
+ * service's passes) spinning stays: it was faster there (docs/native-engine.md).
+ */
+export function stopSpinning(): void {
+  spinning = false;
+}
+
 /**
  * The session settings: every core for one operator (`intraOpNumThreads`), operators one at a time
  * (`interOpNumThreads` 1: a CNN is a chain, and two pools of threads on the same cores only
  * compete), the graph optimisations of {@link GRAPH_OPTIMIZATION}, memory given back after each
- * run, and the provider.
+ * run, the intra-op threads spinning unless {@link stopSpinning}, and the provider.
  */
 export function sessionOptions(provider: ExecutionProvider = 'cpu'): Ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     intraOpNumThreads: availableParallelism(),
     interOpNumThreads: 1,
+    ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
     graphOptimizationLevel: GRAPH_OPTIMIZATION,
     executionMode: 'sequential',
     // No arena: each session's arena keeps its largest run's memory for good, a chunk's outputs and

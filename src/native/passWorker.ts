@@ -16,7 +16,7 @@ import type { ResultIn } from '../rpc/messages';
 import { MessagePortLike, threadPort } from '../rpc/ports';
 import { NativeCheckpoint, type NativeActivations } from './nativeForward';
 import { nativeDistanceMatrixOfFinite, usesNativeGram } from './nativeGram';
-import { nativeRuntime } from './ortRuntime';
+import { nativeRuntime, stopSpinning } from './ortRuntime';
 import { nativePassNext, nativePassOpen, type NativePassOpenRequest } from './passProtocol';
 
 interface Pass {
@@ -87,6 +87,8 @@ function transferringPort(port: NonNullable<typeof parentPort>): MessagePortLike
   };
 }
 
+// This thread shares the cores with the measuring thread: the runtime's threads sleep between operators.
+stopSpinning();
 if (parentPort)
   new RpcChannel(transferringPort(parentPort), { peer: 'the thread measuring the epoch' })
     .onRequest(nativePassOpen, open)
