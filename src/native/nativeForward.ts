@@ -12,6 +12,7 @@
 import type * as Ort from 'onnxruntime-node';
 import type { RunLayer } from '../contract/runFormat';
 import { CancelledError } from '../compute/pool';
+import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { cutAt, encodeSegment, planSegments, segmentable, type Cut, type Segment, type SegmentableModel } from '../onnx/segments';
 import { createSession, type ExecutionProvider, firstLine, nativeRuntime, type OrtModule } from './ortRuntime';
@@ -298,6 +299,7 @@ export class NativeCheckpoint {
     const session = await this.acquire(key, segment, mayBeWhole);
     // Each chunk's outputs are written by the runtime straight into their place in the pass's
     // arrays (preallocated fetches): no copy of the layers out of the runtime's own buffers.
+    paceBeforeAllocating();
     const results = sizes.map((size) => new Float32Array(n * size));
     try {
       for (let s = 0; s < n; s += chunk) {

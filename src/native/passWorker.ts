@@ -12,6 +12,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { RpcChannel } from '../rpc/channel';
+import { threadPacer } from '../rpc/sharedBuffers';
 import type { ResultIn } from '../rpc/messages';
 import { MessagePortLike, threadPort } from '../rpc/ports';
 import { NativeCheckpoint, type NativeActivations } from './nativeForward';
@@ -89,6 +90,8 @@ function transferringPort(port: NonNullable<typeof parentPort>): MessagePortLike
 
 // This thread shares the cores with the measuring thread: the runtime's threads sleep between operators.
 stopSpinning();
+// Its layers' buffers are collected as they add up, not when its small heap would ask for it.
+threadPacer.open();
 if (parentPort)
   new RpcChannel(transferringPort(parentPort), { peer: 'the thread measuring the epoch' })
     .onRequest(nativePassOpen, open)
