@@ -33,7 +33,7 @@ import { initBackend } from '../tfjs/backend';
 import { loadCheckpoint } from '../tfjs/forward';
 import { readAnyCheckpoint } from '../run/checkpoint';
 import { NativeCheckpoint } from '../native/nativeForward';
-import { nativeRuntime, providerFromEnvironment, type ExecutionProvider } from '../native/ortRuntime';
+import { nativeRuntime, providerFromEnvironment, stopSpinning, type ExecutionProvider } from '../native/ortRuntime';
 import { measureEpoch, measureInputLayer, type MeasureContext } from './measure';
 import { classScoresOf } from './outputs';
 
@@ -98,6 +98,9 @@ async function measureUnderLock(folder: string, options: MeasureRunOptions): Pro
   // Each layer of an epoch arrives in new buffers: they are collected as they add up (a deep model's
   // layers are hundreds of megabytes each), not when this thread's small heap would ask for it.
   const stopPacing = threadPacer.open();
+  // The runtime shares the cores with this thread's summaries (and the worker's, where the pass
+  // runs there): its threads sleep between operators rather than spin (ortRuntime.ts stopSpinning).
+  stopSpinning();
   try {
     const ctx = measureContext(tf, run.manifest, readProbe(run), pool);
     const inputMetrics = await measureInputLayer(ctx);
