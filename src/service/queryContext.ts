@@ -58,6 +58,8 @@ export interface EngineParts {
    * have gone: a few bytes per channel, where the codes are a byte per input pair.
    */
   labelBits: SharedResults<(number | undefined)[]>;
+  /** Most bytes of layers a native pass over the probe set holds at once (EngineOptions `nativePassBytes`); undefined: the engine's default. */
+  nativePassBytes?: number;
 }
 
 /**
@@ -324,6 +326,7 @@ export class QueryContext {
         last,
         keep: new Set([...keep, last]),
         signal: this.control.signal,
+        ...(this.parts.nativePassBytes ? { budgetBytes: this.parts.nativePassBytes } : {}),
       });
       return;
     }
@@ -571,6 +574,7 @@ export class QueryContext {
         last: Math.max(...missing),
         keep: new Set(missing),
         signal: this.control.signal,
+        ...(this.parts.nativePassBytes ? { budgetBytes: this.parts.nativePassBytes } : {}),
       }))
         sides.set(index, out.data);
     return sides;
