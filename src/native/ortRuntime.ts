@@ -98,6 +98,7 @@ export const GRAPH_OPTIMIZATION = 'extended';
  */
 export function sessionOptions(provider: ExecutionProvider = 'cpu'): Ort.InferenceSession.SessionOptions {
   return {
+    ...(intraOpSpinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
     executionProviders: [provider],
     intraOpNumThreads: availableParallelism(),
     interOpNumThreads: 1,
@@ -111,6 +112,23 @@ export function sessionOptions(provider: ExecutionProvider = 'cpu'): Ort.Inferen
     // Warnings (a provider that falls back, a node placed on the CPU) would land in the CLI's output.
     logSeverityLevel: 3,
   };
+}
+
+let intraOpSpinning = true;
+
+/**
+ * Whether the sessions made from now on keep ONNX Runtime's default of intra-op threads spinning a
+ * while between operators (true, the default: `cnn-slicer measure` is faster with it,
+ * docs/native-engine.md). `cnn-slicer findings` turns it off once its run is measured: its forward
+ * passes run beside the compute workers' comparisons of the layer before (two layers in flight), on
+ * the same cores, and spinning threads take those cores from the workers. The CIFAR ResNet-18's
+ * findings (probe 200, 2 shared cores, load 5): 25.1–26.2 s of CPU and 22–27 s wall without, 29.5–30.3
+ * s and 28–31 s with. Returns the setting before.
+ */
+export function setIntraOpSpinning(spin: boolean): boolean {
+  const before = intraOpSpinning;
+  intraOpSpinning = spin;
+  return before;
 }
 
 /** A session and the provider it runs on; `reason` says why the provider asked for is not the one in use. */
