@@ -119,11 +119,12 @@ let intraOpSpinning = true;
 /**
  * Whether the sessions made from now on keep ONNX Runtime's default of intra-op threads spinning a
  * while between operators (true, the default: `cnn-slicer measure` is faster with it,
- * docs/native-engine.md). `cnn-slicer findings` turns it off once its run is measured: its forward
- * passes run beside the compute workers' comparisons of the layer before (two layers in flight), on
- * the same cores, and spinning threads take those cores from the workers. The CIFAR ResNet-18's
- * findings (probe 200, 2 shared cores, load 5): 25.1–26.2 s of CPU and 22–27 s wall without, 29.5–30.3
- * s and 28–31 s with. Returns the setting before.
+ * docs/native-engine.md). `cnn-slicer findings` and `report` turn it off once their run is measured:
+ * their forward passes run beside the compute workers' comparisons (the findings' two layers in
+ * flight, the report's two queries at once), on the same cores, and spinning threads take those
+ * cores from the workers. The CIFAR ResNet-18 run (probe 200, 2 shared cores, load 3.5–5): findings
+ * 22–25 s wall and 25 s CPU without, 28–31 s and 30 s with; the default report 301 answers in its
+ * 60 s without, 230 with. Returns the setting before.
  */
 export function setIntraOpSpinning(spin: boolean): boolean {
   const before = intraOpSpinning;
