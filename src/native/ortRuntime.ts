@@ -123,8 +123,9 @@ let intraOpSpinning = true;
  * their forward passes run beside the compute workers' comparisons (the findings' two layers in
  * flight, the report's two queries at once), on the same cores, and spinning threads take those
  * cores from the workers. The CIFAR ResNet-18 run (probe 200, 2 shared cores, load 3.5–5): findings
- * 22–25 s wall and 25 s CPU without, 28–31 s and 30 s with; the default report 301 answers in its
- * 60 s without, 230 with. Returns the setting before.
+ * 22–25 s wall and 25 s CPU without, 28–31 s and 30 s with; the default report in its 60 s
+ * computed about as many answers either way (301 and 230 without, 228 and 230 with) at 59 s of CPU
+ * without, 64 s with. Returns the setting before.
  */
 export function setIntraOpSpinning(spin: boolean): boolean {
   const before = intraOpSpinning;
