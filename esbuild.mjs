@@ -47,6 +47,7 @@ const targets = [
   { ...node, entryPoints: { measureWorker: 'src/recorder/measureWorker.ts' }, outdir },
   { ...node, entryPoints: { halfBatchWorker: 'src/recorder/halfBatchWorker.ts' }, outdir },
   { ...node, entryPoints: { kernelWorker: 'src/tfjs/kernelWorker.ts' }, outdir },
+  { ...node, entryPoints: { nativePassWorker: 'src/native/passWorker.ts' }, outdir },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir, banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir },
   {

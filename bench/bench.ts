@@ -422,7 +422,7 @@ const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '-
 const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
   --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, pytorch, deep, findings, batchnorm,
                             recording, forward, service, graph, ablation, memory, views, interactions,
-                            extension, importance, report (importance, channelImportance of every layer of the
+                            extension, vsix, importance, report (importance, channelImportance of every layer of the
                             full-width ResNet-18, and report, the default report of three deep models, run
                             only when named)
   --report-models <a,b,…>   the report section's models only: quarter, mobilenet, full (default all three)
@@ -505,7 +505,7 @@ async function main(): Promise<void> {
   }
   const quick = process.argv.includes('--quick');
   // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, pytorch, deep, findings, batchnorm,
-  // recording, forward, service, graph, ablation, memory, views, interactions, extension), for iterating on one part without the whole bench.
+  // recording, forward, service, graph, ablation, memory, views, interactions, extension, vsix), for iterating on one part without the whole bench.
   const onlyAt = process.argv.indexOf('--only');
   const only = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? '').split(',');
   const want = (section: string): boolean => !only || only.includes(section);
@@ -718,6 +718,11 @@ async function main(): Promise<void> {
         `  ${line.label.padEnd(96)} ${value}${line.goal ? `  (goal < ${line.goal} ${line.unit}${line.ok ? '' : ' — GOAL MISSED'})` : ''}`,
       );
     }
+  }
+  if (want('vsix')) {
+    console.log('\nThe .vsix of this platform (scripts/package.mjs --stage --no-check: production bundles and vsce, about 30 s)');
+    const { benchVsix } = await import('./vsixBench');
+    fails += (await benchVsix(dir, (line) => console.log(line))).fails;
   }
   if (only?.includes('importance')) {
     console.log(

@@ -7,7 +7,9 @@
  *    process (from /usr/bin/time where it is installed); goals ResNet-50 ≤ 30 s and ≤ 1.5 GB,
  *    ResNet-18 ≤ 10 s; the same with `CNN_SLICER_ENGINE=wasm` (the WebAssembly engine) as the
  *    reference, measured alternately in the same run (the ResNet-50's only with
- *    `CNN_SLICER_BENCH_DEEP_WASM=1`: it takes minutes);
+ *    `CNN_SLICER_BENCH_DEEP_WASM=1`: it takes minutes); and the measure's floor at this machine's
+ *    native rates (`measureFloor`: the forward pass on ONNX Runtime's own session plus the Gram
+ *    products' FLOPs at the native kernel's rate), against which a goal below it becomes 1.5× it;
  *  - the forward pass of the ResNet-18 checkpoint on 200 inputs to its output: the engine
  *    (`NativeCheckpoint`, src/native/nativeForward.ts) against ONNX Runtime's own session on the same
  *    bytes, inputs and threads (goal ≤ 1.2×), and PyTorch's eval pass of the same weights at 1 and 2
@@ -22,6 +24,7 @@ import { join, resolve } from 'node:path';
 import { PYTHON } from './torchBench';
 import { NativeCheckpoint } from '../src/native/nativeForward';
 import { nativeRuntime, sessionOptions } from '../src/native/ortRuntime';
+import { gramBands, nativeDistanceMatrix } from '../src/native/nativeGram';
 import { readRun } from '../src/run/store';
 import { readProbe } from '../src/run/probe';
 
@@ -164,6 +167,44 @@ async function forwardLines(run: string, print: (line: string) => void): Promise
   return (ratioOk ? 0 : 1) + (torchOk ? 0 : 1);
 }
 
+/**
+ * The physical floor of one epoch's measure of `run` at this machine's native rates (issue 67: a
+ * goal below it is met at 1.5× it instead): the forward pass over the probe to the model's output on
+ * ONNX Runtime's own session (the fused graph, the least the pass costs), plus the Gram products of
+ * every layer's distances, the upper triangle `n(n + 1)/2 · d` multiply-adds summed over the layers,
+ * at the native Gram kernel's rate on its best shape here (500 samples of 65,536 coordinates, the
+ * CIFAR ResNet-18's widest layers: a thinner product, as 100 samples are, runs slower, and the
+ * floor takes the faster rate). The summaries' passes over the activations (bytes, not FLOPs) are
+ * left out: the floor is a lower bound.
+ */
+async function measureFloor(
+  run: string,
+): Promise<{ seconds: number; forward: number; gram: number; gramTflop: number; gflops: number } | undefined> {
+  const runtime = nativeRuntime();
+  if ('reason' in runtime) return undefined;
+  const record = readRun(run);
+  const layers = record.manifest.layers;
+  const probe = readProbe(record);
+  const n = probe.labels.length;
+  const folder = join(run, 'checkpoints', readdirSync(join(run, 'checkpoints'))[0]);
+  const session = await runtime.ort.InferenceSession.create(readFileSync(join(folder, 'model.onnx')), sessionOptions('cpu'));
+  const feed = { [session.inputNames[0]]: new runtime.ort.Tensor('float32', probe.inputs, [n, ...layers[0].outputShape]) };
+  const forward = (await msOf(() => session.run(feed, ['output']))) / 1000;
+  await session.release();
+  const sizes = layers.slice(1).map((l) => l.outputShape.reduce((a, b) => a * b, 1));
+  const triangleFlops = sizes.reduce((sum, d) => sum + n * (n + 1) * d, 0);
+  const [m, d] = [500, 65_536];
+  const samples = Float32Array.from({ length: m * d }, (_, i) => Math.sin(i));
+  const seconds = (await msOf(() => nativeDistanceMatrix(runtime.ort, samples, m, d))) / 1000;
+  // The kernel's own work: bands of the upper triangle, gramBands' rows against every row from the band's first on.
+  const bands = gramBands(m);
+  let rows = 0;
+  for (let k = 0; k + 1 < bands.length; k++) rows += (bands[k + 1] - bands[k]) * (m - bands[k]);
+  const gflops = (2 * rows * d) / seconds / 1e9;
+  const gram = triangleFlops / (gflops * 1e9);
+  return { seconds: forward + gram, forward, gram, gramTflop: triangleFlops / 1e12, gflops };
+}
+
 export async function benchDeep(o: { dir: string; print: (line: string) => void }): Promise<{ fails: number }> {
   const { dir, print } = o;
   try {
@@ -186,14 +227,21 @@ export async function benchDeep(o: { dir: string; print: (line: string) => void 
   for (const c of cases) {
     const native = timeMeasure(c.run, `${c.run}-native`, false);
     const wasm = c.wasm ? timeMeasure(c.run, `${c.run}-wasm`, true) : undefined;
-    const timeOk = native.wall <= c.seconds;
+    const floor = await measureFloor(c.run);
+    // A goal below the floor is met at 1.5× the floor instead (issue 67).
+    const goal = floor && floor.seconds > c.seconds ? 1.5 * floor.seconds : c.seconds;
+    const timeOk = native.wall <= goal;
     const memoryOk = c.mb === undefined || native.peakMB === undefined || native.peakMB <= c.mb;
     if (!timeOk) fails++;
     if (!memoryOk) fails++;
     print(`  measure of one epoch, ${c.name}:`);
     print(
-      `    native engine        ${timedText(native)}  (goal ≤ ${c.seconds} s${c.mb ? ` and ≤ ${c.mb} MB` : ''}${timeOk && memoryOk ? '' : ' — GOAL MISSED'})`,
+      `    native engine        ${timedText(native)}  (goal ≤ ${fmt(goal)} s${goal === c.seconds ? '' : ` = 1.5× the floor, the issue's ${c.seconds} s being below it`}${c.mb ? ` and ≤ ${c.mb} MB` : ''}${timeOk && memoryOk ? '' : ' — GOAL MISSED'})`,
     );
+    if (floor)
+      print(
+        `    floor                ${fmt(floor.seconds).padStart(6)} s: forward pass ${fmt(floor.forward)} s (ONNX Runtime's own session, to the output) + Gram products ${fmt(floor.gram)} s (${fmt(floor.gramTflop, 2)} TFLOP of upper triangles at ${fmt(floor.gflops, 0)} GFLOP/s, the kernel's rate on 500 × 65,536); ${fmt(native.wall / floor.seconds, 2)}× it`,
+      );
     print(
       wasm
         ? `    WebAssembly engine   ${timedText(wasm)}  (${fmt(wasm.wall / native.wall, 1)}× the native's wall time)`

@@ -26,6 +26,7 @@ export const SECTIONS = [
   'views',
   'interactions',
   'extension',
+  'vsix',
   'importance',
   'report',
 ] as const;

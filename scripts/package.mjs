@@ -117,6 +117,7 @@ export const BUNDLES = [
   'measureWorker',
   'halfBatchWorker',
   'kernelWorker',
+  'nativePassWorker',
   'cli',
   'webview',
 ].map((b) => `dist/${b}.js`);

@@ -5,7 +5,7 @@
 import { binOf, checkBins, DEFAULT_BINS, finiteRange } from './binning';
 import { BinningKernel, binningKernelFor } from './binningKernel';
 import type { KernelKind } from './distances';
-import { LayerActivations } from './layout';
+import { channelsLast, featureMapsOf, LayerActivations, LayerValues } from './layout';
 import { shannonEntropyBits } from './shannon';
 
 /** Entropy of one sample with the count of non-finite values that were left out. */
@@ -50,13 +50,21 @@ export interface SampleChannelEntropies {
  * `shannonEntropyBits`' sums are inlined, operation for operation (the recorder runs this on every
  * value of every layer at every epoch), with the counts' `c log2 c` terms taken from a table.
  * Float32 outputs go through the WebAssembly SIMD kernel (binningKernel.ts, the same bits); float64
- * ones, runtimes without WebAssembly SIMD and `kernel: 'js'` take the plain-JS loop.
+ * ones, runtimes without WebAssembly SIMD and `kernel: 'js'` take the plain-JS loop. Channels-first
+ * values ({@link LayerValues}) are read in place, each feature map being contiguous: the same
+ * table, bit for bit, as of their channels-last copy.
  */
 export function sampleChannelEntropies(
-  layer: LayerActivations,
+  values: LayerActivations | LayerValues,
   bins = DEFAULT_BINS,
   kernel?: KernelKind | BinningKernel,
 ): SampleChannelEntropies {
+  if (values.channelsFirst) {
+    // Each feature map is contiguous: the maps as inputs of one channel, in the same [N, C] order.
+    const maps = sampleChannelEntropies(featureMapsOf(values), bins, kernel);
+    return { count: values.count, channels: values.channels, entropyBits: maps.entropyBits, nonFiniteCount: maps.nonFiniteCount };
+  }
+  const layer = channelsLast(values);
   checkBins(bins);
   const { data } = layer;
   if (data instanceof Float32Array) {
@@ -197,7 +205,7 @@ export interface ChannelEntropySummary {
  * `[0, classes)`; `classes` defaults to `max(label) + 1`.
  */
 export function channelEntropies(
-  layer: LayerActivations,
+  layer: LayerActivations | LayerValues,
   options: { bins?: number; labels?: ArrayLike<number>; classes?: number } = {},
 ): ChannelEntropySummary {
   const table = sampleChannelEntropies(layer, options.bins ?? DEFAULT_BINS);

@@ -13,7 +13,7 @@ import { BinningKernel, binningKernelFor } from './binningKernel';
 import { distanceCodes, DistanceCodes } from './capacity';
 import type { KernelKind } from './distances';
 import { checkLabels } from './intraSample';
-import { channelMatrix, LayerActivations } from './layout';
+import { channelMatrix, LayerActivations, LayerValues } from './layout';
 import { shannonEntropyBits } from './shannon';
 import { checkPairwiseSize } from './pairwiseBudget';
 
@@ -116,9 +116,10 @@ function samePairsOf(labels: SameLabelPairs): Int32Array {
 
 /**
  * The binned pair distances of a whole layer output taken as one channel, exactly as the
- * layer-level capacity (capacity.ts `layerCapacity`) takes them.
+ * layer-level capacity (capacity.ts `layerCapacity`) takes them. In either layout: a distance does
+ * not depend on the order of an input's values.
  */
-export function wholeLayerDistanceCodes(layer: LayerActivations, bins = DEFAULT_BINS, kernel?: KernelKind): DistanceCodes {
+export function wholeLayerDistanceCodes(layer: LayerActivations | LayerValues, bins = DEFAULT_BINS, kernel?: KernelKind): DistanceCodes {
   return distanceCodes(layer.data, layer.count, layer.units * layer.channels, bins, kernel);
 }
 
@@ -159,7 +160,7 @@ export function distanceCodesFromMatrix(matrix: Float64Array, n: number, bins = 
  * channel, its pair distances binned into `bins` bins exactly as the channel capacity does.
  */
 export function pairwiseLabelInformation(
-  layer: LayerActivations,
+  layer: LayerActivations | LayerValues,
   labels: ArrayLike<number>,
   bins = DEFAULT_BINS,
   kernel?: KernelKind,
@@ -220,10 +221,12 @@ export interface BinnedInformation {
 /**
  * The binning estimator (Shwartz-Ziv & Tishby; estimators.md): every value of the layer binned on
  * the layer's one min–max range into `bins` bins, each input's tuple of bins a symbol,
- * `I(X; T) = H(T)` and `I(T; Y) = H(T) - Σ_c (N_c / N) H(T | Y = c)`.
+ * `I(X; T) = H(T)` and `I(T; Y) = H(T) - Σ_c (N_c / N) H(T | Y = c)`. In either layout: the range is
+ * the whole layer's, and two inputs are one symbol when their codes are equal value for value,
+ * whatever order every input's values share.
  */
 export function binnedInformation(
-  layer: LayerActivations,
+  layer: LayerActivations | LayerValues,
   labels: ArrayLike<number>,
   bins = DEFAULT_PLANE_BINS,
   kernel?: KernelKind | BinningKernel,

@@ -65,6 +65,66 @@ export interface LayerActivations {
   /** Channels `C` (1 for a dense output). */
   readonly channels: number;
   readonly data: ArrayLike<number>;
+  /**
+   * Always channels last. (The field keeps a {@link LayerValues} of a channels-first layer from
+   * being passed where channels-last values are read: `boolean` does not fit `false`.)
+   */
+  readonly channelsFirst?: false;
+}
+
+/**
+ * A batch of layer outputs in the model's own layout, not copied: channels last as
+ * {@link LayerActivations} (`channelsFirst` false), or channels first, element (n, c, p) at
+ * `((n * channels) + c) * units + p`, each feature map contiguous. Only the estimators that read
+ * either layout take it: the channel entropies and dead channels (per feature map), and those that
+ * read each input as one vector (pair distances, the binned information), whose results do not
+ * depend on the order of an input's values as long as every input has the same order.
+ */
+export interface LayerValues {
+  readonly count: number;
+  readonly units: number;
+  readonly channels: number;
+  readonly data: ArrayLike<number>;
+  readonly channelsFirst: boolean;
+}
+
+/**
+ * A layer output `shape` (with batch) in its own layout, without a copy: `[N, C, ...]` for a
+ * channels-first layer of rank ≥ 3, else as {@link layerActivations} reads it. Throws as
+ * layerActivations does.
+ */
+export function layerValues(shape: readonly number[], data: ArrayLike<number>, dataFormat: DataFormat = 'channelsLast'): LayerValues {
+  if (dataFormat === 'channelsFirst' && shape.length >= 3) {
+    const { count, units, channels } = layerActivations([shape[0], ...shape.slice(2), shape[1]], data);
+    return { count, units, channels, data, channelsFirst: true };
+  }
+  const { count, units, channels } = layerActivations(shape, data);
+  return { count, units, channels, data, channelsFirst: false };
+}
+
+/**
+ * Values in either layout as channels-last activations: the same object when they are channels
+ * last, else a channels-last copy (as {@link layerActivations} makes of a channels-first layer).
+ */
+export function channelsLast(values: LayerValues | LayerActivations): LayerActivations {
+  if (!values.channelsFirst) return { count: values.count, units: values.units, channels: values.channels, data: values.data };
+  return {
+    count: values.count,
+    units: values.units,
+    channels: values.channels,
+    data: channelsLastValues(values.data, values.count, values.units, values.channels),
+  };
+}
+
+/**
+ * The feature maps of channels-first values as channels-last activations of one channel:
+ * `[N · C, units, 1]`, map (n, c) being input `n · C + c`. A view, not a copy. Per-map estimators
+ * (the intra-sample entropy of each map) give on it, in the same `[N, C]` order, what they give
+ * on the channels-last copy.
+ */
+export function featureMapsOf(values: LayerValues): LayerActivations {
+  if (!values.channelsFirst) throw new RangeError('featureMapsOf: the values are channels last');
+  return { count: values.count * values.channels, units: values.units, channels: 1, data: values.data };
 }
 
 /**

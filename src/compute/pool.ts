@@ -34,7 +34,7 @@ import {
   sameCodes,
   type CleanSamples,
 } from '../analysis';
-import { nativeDistanceMatrix, NativeGramError } from '../native/nativeGram';
+import { nativeDistanceMatrix, nativeDistanceMatrixOfFinite, NativeGramError, usesNativeGram } from '../native/nativeGram';
 import { nativeRuntime } from '../native/ortRuntime';
 import { RpcChannel } from '../rpc/channel';
 import { ParamsIn, RequestType, ResultOut, RpcError } from '../rpc/messages';
@@ -67,22 +67,6 @@ const NEIGHBOUR_WORK = 100;
 function inlineWork(n: number, d: number, k: number): boolean {
   return n * n * d + NEIGHBOUR_WORK * n * Math.min(k, n - 1) < INLINE_WORK;
 }
-/**
- * Gram work (multiply-adds, `n² · d`) from which the distance matrix is computed on the native
- * kernel (src/native/nativeGram.ts) rather than the workers' WebAssembly one, for samples of at
- * least {@link NATIVE_GRAM_COORDINATES} values: below either, the runtime's round trip and the
- * `n²` steps around the products (the accumulator in and out, the distances from the products)
- * cost more than the faster products save (measured on 2 cores: docs/native-engine.md, "Gram products").
- */
-const NATIVE_GRAM_WORK = 5e7;
-const NATIVE_GRAM_COORDINATES = 400;
-/**
- * Largest distance matrix computed natively (bytes): beside the shared matrix, the products are
- * held about twice more while a block runs (each band's sum so far, and the runtime's new sum);
- * larger sets go to the workers.
- */
-const NATIVE_MATRIX_BYTES = 256 * 1024 ** 2;
-
 /** Largest shared layer buffer kept for the next layer's distance codes (bytes). */
 const KEPT_LAYER_BYTES = 64 * 1024 ** 2;
 
@@ -304,6 +288,11 @@ export class ComputePool {
        * (only then: not when the work runs inline), for a caller that needs the same distances.
        */
       onDistances?: (matrix: Float64Array) => void;
+      /**
+       * The full `n × n` float64 distance matrix of `values`, all finite, computed already on the
+       * native kernel (src/native/nativePass.ts): read instead of computing the distances.
+       */
+      distances?: SharedArrayBuffer;
     } = {},
   ): Promise<InterSampleResult[]> {
     const k = options.k ?? DEFAULT_K;
@@ -319,7 +308,12 @@ export class ComputePool {
       }
       return out;
     }
-    const { clean, samples, matrix, kernel } = await this.distances(values, n, d, options.signal, true);
+    const given = options.distances;
+    if (given && given.byteLength !== n * n * 8) throw new RangeError(`the distances of ${n} samples need ${n * n} float64 values`);
+    const { clean, samples, matrix, kernel } =
+      given && (values instanceof Float32Array || values instanceof Float64Array)
+        ? { clean: finiteSamples(values, n, d), samples: countOnlySamples(n), matrix: given, kernel: 'native' as const }
+        : await this.distances(values, n, d, options.signal, true);
     if (!matrix) throw new Error('the distance matrix was not computed');
     options.onDistances?.(new Float64Array(matrix));
     const results: InterSampleResult[] = [];
@@ -593,8 +587,7 @@ export class ComputePool {
    * `n` samples of `d` values cleaned of non-finite coordinates, and, with `withMatrix`, their full
    * distance matrix in shared memory: on the native kernel (src/native/nativeGram.ts) where the
    * runtime loads (not under `CNN_SLICER_ENGINE=wasm`) and the set is large enough, but not too
-   * large ({@link NATIVE_GRAM_WORK}, {@link NATIVE_GRAM_COORDINATES}, {@link NATIVE_MATRIX_BYTES}),
-   * else on the workers. The native kernel runs on this thread (ONNX Runtime holds it while its own
+   * large (nativeGram.ts `usesNativeGram`), else on the workers. The native kernel runs on this thread (ONNX Runtime holds it while its own
    * threads use every core) and reads the samples where they are (no shared copy), so `samples`
    * then describes their count only: the stages after it read the matrix. A runtime failure (out
    * of memory, say) leaves the set to the workers.
@@ -606,21 +599,21 @@ export class ComputePool {
     signal: AbortSignal | undefined,
     withMatrix: boolean,
   ): Promise<{ clean: CleanSamples; samples: SharedSamples; matrix?: SharedArrayBuffer; kernel: 'native' | 'wasm-simd' }> {
-    const runtime =
-      withMatrix && d >= NATIVE_GRAM_COORDINATES && n * n * d >= NATIVE_GRAM_WORK && n * n * 8 <= NATIVE_MATRIX_BYTES
-        ? nativeRuntime()
-        : undefined;
+    const runtime = withMatrix && usesNativeGram(n, d) ? nativeRuntime() : undefined;
     if (runtime && 'ort' in runtime) {
       if (signal?.aborted) throw new CancelledError();
-      const clean = cleanSamples(values, n, d);
       const matrix = new SharedArrayBuffer(n * n * 8);
+      const throwIfCancelled = () => {
+        if (signal?.aborted) throw new CancelledError();
+      };
       try {
-        await nativeDistanceMatrix(runtime.ort, clean.data, n, clean.d, {
-          out: new Float64Array(matrix),
-          throwIfCancelled: () => {
-            if (signal?.aborted) throw new CancelledError();
-          },
-        });
+        // Samples that are all finite (the usual case) go in as they are: the products say so.
+        if (values instanceof Float32Array || values instanceof Float64Array) {
+          const done = await nativeDistanceMatrixOfFinite(runtime.ort, values, n, d, { out: new Float64Array(matrix), throwIfCancelled });
+          if (done) return { clean: finiteSamples(values, n, d), samples: countOnlySamples(n), matrix, kernel: 'native' };
+        }
+        const clean = cleanSamples(values, n, d);
+        await nativeDistanceMatrix(runtime.ort, clean.data, n, clean.d, { out: new Float64Array(matrix), throwIfCancelled });
         return { clean, samples: countOnlySamples(n), matrix, kernel: 'native' };
       } catch (e) {
         if (!(e instanceof NativeGramError)) throw e;
@@ -666,4 +659,9 @@ export function distanceCodesOf(c: SharedCodes): DistanceCodes {
     entropyBits: c.entropyBits ?? undefined,
     nonFiniteCount: c.nonFiniteCount,
   };
+}
+
+/** Samples known to hold finite values only, as `cleanSamples` describes them: nothing dropped. */
+function finiteSamples(values: Float32Array | Float64Array, n: number, d: number): CleanSamples {
+  return { n, d, data: values, nonFiniteCount: 0, droppedCoordinates: 0 };
 }

@@ -12,6 +12,7 @@
 import type * as Ort from 'onnxruntime-node';
 import type { RunLayer } from '../contract/runFormat';
 import { CancelledError } from '../compute/pool';
+import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { cutAt, encodeSegment, planSegments, segmentable, type Cut, type Segment, type SegmentableModel } from '../onnx/segments';
 import { createSession, type ExecutionProvider, firstLine, nativeRuntime, type OrtModule } from './ortRuntime';
@@ -98,7 +99,8 @@ export class NativeCheckpoint {
 
   private constructor(
     private readonly ort: OrtModule,
-    private readonly bytes: Uint8Array,
+    /** The checkpoint's .onnx bytes (the native pass worker opens its own sessions of them). */
+    readonly bytes: Uint8Array,
     private readonly model: SegmentableModel,
     readonly layers: readonly RunLayer[],
     /** The provider asked for. */
@@ -132,11 +134,13 @@ export class NativeCheckpoint {
    * The activations of layers 1..last (or only `keep`'s), in ascending order, each computed once:
    * the segments run one after the other over every input, in chunks, each fetching its wanted
    * layers and the frontier the next one reads. What a later segment no longer reads is dropped as
-   * the pass goes, so a pass holds about the budget, whatever the model's depth.
+   * the pass goes, so a pass holds about the budget, whatever the model's depth. `inUse` says that
+   * a later segment still reads the layer's array (it crosses a cut): the caller must leave it as
+   * it is (not transfer or change it) until the pass goes on.
    * @throws CancelledError when `signal` aborts (checked before each chunk); NativeEngineError when a
    * session cannot be made or run (one line naming the nodes).
    */
-  async *forwardLayers(o: NativeForwardOptions): AsyncGenerator<{ index: number; out: NativeActivations }> {
+  async *forwardLayers(o: NativeForwardOptions): AsyncGenerator<{ index: number; out: NativeActivations; inUse: boolean }> {
     this.check(o);
     const last = o.last ?? this.layers.length - 1;
     const targets = range(1, last).filter((l) => !o.keep || o.keep.has(l));
@@ -162,7 +166,9 @@ export class NativeCheckpoint {
         const index = targets[next++];
         const out = ready.get(index)!;
         ready.delete(index);
-        yield { index, out };
+        // A layer live across the next cut is read by the segments after it: its array must stay as it is.
+        const inUse = [...values.values()].includes(out.data);
+        yield { index, out, inUse };
       }
     }
   }
@@ -291,7 +297,10 @@ export class NativeCheckpoint {
     const feedsOf = segment.inputs.map((name) => ({ name, data: values.get(name)!, shape: shapeOf(name) }));
     const chunk = nativeChunk(this.layers);
     const session = await this.acquire(key, segment, mayBeWhole);
-    const results: Float32Array[] = [];
+    // Each chunk's outputs are written by the runtime straight into their place in the pass's
+    // arrays (preallocated fetches): no copy of the layers out of the runtime's own buffers.
+    paceBeforeAllocating();
+    const results = sizes.map((size) => new Float32Array(n * size));
     try {
       for (let s = 0; s < n; s += chunk) {
         if (o.signal?.aborted) throw new CancelledError();
@@ -301,29 +310,53 @@ export class NativeCheckpoint {
           const per = f.shape.reduce((a, b) => a * b, 1);
           feeds[f.name] = new this.ort.Tensor('float32', f.data.subarray(s * per, e * per), [e - s, ...f.shape]);
         }
-        let out: Ort.InferenceSession.ReturnType;
+        const fetches: Record<string, Ort.Tensor> = {};
+        names.forEach((name, k) => {
+          const shape = [e - s, ...this.layers[fetched[k]].outputShape];
+          fetches[name] = new this.ort.Tensor('float32', results[k].subarray(s * sizes[k], e * sizes[k]), shape);
+        });
         try {
-          out = await session.run(feeds, names);
+          await session.run(feeds, fetches);
         } catch (err) {
+          // Run again without the preallocated outputs to say which layer disagrees with the manifest, if one does.
+          await this.checkOutputs(session, feeds, names, fetched, e - s, sizes);
           throw new NativeEngineError(
             `ONNX Runtime failed on nodes ${segment.first}..${segment.last} of the checkpoint: ${firstLine(String((err as Error)?.message ?? err))}`,
           );
         }
-        names.forEach((name, k) => {
-          const tensor = out[name];
-          const data = tensor?.data;
-          if (!(data instanceof Float32Array) || data.length !== (e - s) * sizes[k])
-            throw new NativeEngineError(
-              `layer ${fetched[k]} (${name}): the checkpoint gives ${tensor ? `a ${tensor.type} [${tensor.dims.join(', ')}]` : 'nothing'}, the run's manifest says [${e - s}, ${this.layers[fetched[k]].outputShape.join(', ')}]`,
-            );
-          if (s === 0 && e === n) results[k] = data;
-          else (results[k] ??= new Float32Array(n * sizes[k])).set(data, s * sizes[k]);
-        });
       }
     } finally {
       this.releaseUse(key);
     }
     return results;
+  }
+
+  /**
+   * Throws the NativeEngineError naming the first fetched layer whose value is not the float32
+   * `[count, ...outputShape]` the run's manifest says; returns when every one is (or the runtime
+   * fails again: the caller says how).
+   */
+  private async checkOutputs(
+    session: Ort.InferenceSession,
+    feeds: Record<string, Ort.Tensor>,
+    names: readonly string[],
+    fetched: readonly number[],
+    count: number,
+    sizes: readonly number[],
+  ): Promise<void> {
+    let out: Ort.InferenceSession.ReturnType;
+    try {
+      out = await session.run(feeds, names);
+    } catch {
+      return;
+    }
+    names.forEach((name, k) => {
+      const tensor = out[name];
+      if (!(tensor?.data instanceof Float32Array) || tensor.data.length !== count * sizes[k])
+        throw new NativeEngineError(
+          `layer ${fetched[k]} (${name}): the checkpoint gives ${tensor ? `a ${tensor.type} [${tensor.dims.join(', ')}]` : 'nothing'}, the run's manifest says [${count}, ${this.layers[fetched[k]].outputShape.join(', ')}]`,
+        );
+    });
   }
 
   private layerNamed(name: string): RunLayer {

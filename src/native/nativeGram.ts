@@ -19,6 +19,27 @@ import { distancesFromGram, type SampleArray } from '../analysis/distances';
 import { GRAM_ACCUMULATOR, GRAM_COLUMNS, GRAM_OUTPUT, GRAM_ROWS, gramModel } from '../onnx/gramModel';
 import { createSession, firstLine, type OrtModule } from './ortRuntime';
 
+/**
+ * Gram work (multiply-adds, `n² · d`) from which the distance matrix is computed on the native
+ * kernel rather than the compute pool's WebAssembly one, for samples of at least
+ * {@link NATIVE_GRAM_COORDINATES} values: below either, the runtime's round trip and the `n²` steps
+ * around the products (the accumulator in and out, the distances from the products) cost more than
+ * the faster products save (measured on 2 cores: docs/native-engine.md, "Gram products").
+ */
+export const NATIVE_GRAM_WORK = 5e7;
+export const NATIVE_GRAM_COORDINATES = 400;
+/**
+ * Largest distance matrix computed natively (bytes): beside the matrix, the products are held
+ * about twice more while a block runs (each band's sum so far, and the runtime's new sum); larger
+ * sets go to the compute pool's workers.
+ */
+export const NATIVE_MATRIX_BYTES = 256 * 1024 ** 2;
+
+/** Whether the distance matrix of `n` samples of `d` values is computed on the native kernel (where the runtime loads). */
+export function usesNativeGram(n: number, d: number): boolean {
+  return d >= NATIVE_GRAM_COORDINATES && n * n * d >= NATIVE_GRAM_WORK && n * n * 8 <= NATIVE_MATRIX_BYTES;
+}
+
 /** Most bytes of one block of coordinates widened to float64 (`n × columns × 8`). */
 export const GRAM_BLOCK_BYTES = 32 * 1024 ** 2;
 /**
@@ -168,5 +189,29 @@ export async function nativeDistanceMatrix(
 ): Promise<Float64Array> {
   const out = options.out ?? new Float64Array(n * n);
   await nativeGramUpper(ort, samples, n, d, out, options);
+  return distancesFromGram(out, samples, n, d, out);
+}
+
+/**
+ * {@link nativeDistanceMatrix} of samples not yet checked for non-finite values, or undefined when
+ * one holds any (the caller then cleans them: src/analysis/distances.ts `cleanSamples`). The check
+ * costs no pass over the samples: a sample's product with itself, `g_ii`, is NaN or Infinity when
+ * one of its values is, so a finite `g_ii` for every sample says that every value is finite. (A
+ * finite float64 value so large that its square overflows also gives an infinite `g_ii`: then the
+ * caller's check decides, as for any other set.)
+ */
+export async function nativeDistanceMatrixOfFinite(
+  ort: OrtModule,
+  samples: SampleArray,
+  n: number,
+  d: number,
+  options: NativeGramOptions & { out?: Float64Array } = {},
+): Promise<Float64Array | undefined> {
+  const out = options.out ?? new Float64Array(n * n);
+  await nativeGramUpper(ort, samples, n, d, out, options);
+  for (let i = 0; i < n; i++) {
+    const g = out[i * n + i];
+    if (g - g !== 0) return undefined;
+  }
   return distancesFromGram(out, samples, n, d, out);
 }

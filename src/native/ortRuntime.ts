@@ -90,18 +90,52 @@ export function firstLine(message: string): string {
  */
 export const GRAPH_OPTIMIZATION = 'extended';
 
+/** Whether the sessions this thread makes keep their intra-op threads spinning between operators ({@link stopSpinning}). */
+let spinning = true;
+
+/**
+ * Makes the sessions this thread makes from now on let their intra-op threads sleep between
+ * operators instead of spinning (ONNX Runtime's default). The native pass worker
+ * (src/native/passWorker.ts) shares the cores with the thread measuring the epoch, whose
+ * summaries need the CPU a spinning thread burns: `measure` of the CIFAR ResNet-18 run (probe 500,
+ * the machine loaded at 4–5) took 15.2–20.4 s and 20–21 s of user CPU with sleeping threads,
+ * against 29–35 s and 28–30 s spinning. Where the runtime has the cores to itself (the analysis
+ * service's passes) spinning stays: it was faster there (docs/native-engine.md); `findings` and
+ * `report` stop it ({@link setSpinning}). `cnn-slicer
+ * measure` stops spinning on its own thread too, where a deep model's pass stays on it: ResNet-50
+ * at 224, probe 100, at a load of about 4.4: 59.2 s (45.8 s user CPU) against 67.7 s (68.4 s).
+ */
+export function stopSpinning(): void {
+  setSpinning(false);
+}
+
+/**
+ * Sets whether the sessions this thread makes from now on spin ({@link stopSpinning}), and returns
+ * the setting before, for a command that puts it back. `cnn-slicer findings` and `report` stop it
+ * once their run is measured: their forward passes run beside the compute workers' comparisons (the
+ * findings' two layers in flight, the report's two queries at once), on the same cores. The CIFAR
+ * ResNet-18 run (probe 200, 2 shared cores, load 3.5–5): findings 22–25 s wall and 25 s CPU with
+ * sleeping threads, 28–31 s and 30 s spinning; the default report in its 60 s computed about as
+ * many answers either way (301 and 230 sleeping, 228 and 230 spinning), at 59 s of CPU against 64 s.
+ */
+export function setSpinning(spin: boolean): boolean {
+  const before = spinning;
+  spinning = spin;
+  return before;
+}
+
 /**
  * The session settings: every core for one operator (`intraOpNumThreads`), operators one at a time
  * (`interOpNumThreads` 1: a CNN is a chain, and two pools of threads on the same cores only
  * compete), the graph optimisations of {@link GRAPH_OPTIMIZATION}, memory given back after each
- * run, and the provider.
+ * run, the intra-op threads spinning unless {@link stopSpinning}, and the provider.
  */
 export function sessionOptions(provider: ExecutionProvider = 'cpu'): Ort.InferenceSession.SessionOptions {
   return {
-    ...(intraOpSpinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
     executionProviders: [provider],
     intraOpNumThreads: availableParallelism(),
     interOpNumThreads: 1,
+    ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
     graphOptimizationLevel: GRAPH_OPTIMIZATION,
     executionMode: 'sequential',
     // No arena: each session's arena keeps its largest run's memory for good, a chunk's outputs and
@@ -112,25 +146,6 @@ export function sessionOptions(provider: ExecutionProvider = 'cpu'): Ort.Inferen
     // Warnings (a provider that falls back, a node placed on the CPU) would land in the CLI's output.
     logSeverityLevel: 3,
   };
-}
-
-let intraOpSpinning = true;
-
-/**
- * Whether the sessions made from now on keep ONNX Runtime's default of intra-op threads spinning a
- * while between operators (true, the default: `cnn-slicer measure` is faster with it,
- * docs/native-engine.md). `cnn-slicer findings` and `report` turn it off once their run is measured:
- * their forward passes run beside the compute workers' comparisons (the findings' two layers in
- * flight, the report's two queries at once), on the same cores, and spinning threads take those
- * cores from the workers. The CIFAR ResNet-18 run (probe 200, 2 shared cores, load 3.5–5): findings
- * 22–25 s wall and 25 s CPU without, 28–31 s and 30 s with; the default report in its 60 s
- * computed about as many answers either way (301 and 230 without, 228 and 230 with) at 59 s of CPU
- * without, 64 s with. Returns the setting before.
- */
-export function setIntraOpSpinning(spin: boolean): boolean {
-  const before = intraOpSpinning;
-  intraOpSpinning = spin;
-  return before;
 }
 
 /** A session and the provider it runs on; `reason` says why the provider asked for is not the one in use. */

@@ -12,6 +12,7 @@ import {
   DistanceCodes,
   LayerActivations,
   layerActivations,
+  LayerValues,
   pairwiseInformationFromCodes,
   SameLabelPairs,
   sameLabelPairs,
@@ -37,7 +38,7 @@ export interface LabelInformationInputs {
  * matrix); without them the distances are computed here.
  */
 export function measureLabelInformation(
-  layer: LayerActivations,
+  layer: LayerActivations | LayerValues,
   inputs: LabelInformationInputs,
   known?: DistanceCodes,
   binnedAlready?: BinnedInformation,
@@ -56,7 +57,7 @@ export function measureLabelInformation(
  * The binning estimator's part of the summaries, which needs no pair distances: the recorder
  * computes it while the compute pool is still busy with the layer's distances.
  */
-export function measureBinnedInformation(layer: LayerActivations, labels: ArrayLike<number>): BinnedInformation {
+export function measureBinnedInformation(layer: LayerActivations | LayerValues, labels: ArrayLike<number>): BinnedInformation {
   return binnedInformation(layer, labels, DEFAULT_PLANE_BINS);
 }
 

@@ -12,13 +12,14 @@ import {
   DistanceCodes,
   distanceCodesFromMatrix,
   InterSampleResult,
-  layerActivations,
-  LayerActivations,
+  LayerValues,
+  layerValues,
   predictionMeasures,
 } from '../analysis';
 import { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../contract/runFormat';
 import { forwardLayers } from '../tfjs/forward';
 import type { NativeCheckpoint } from '../native/nativeForward';
+import { nativePassLayers } from '../native/nativePass';
 import { labelInformationInputs, measureBinnedInformation, measureLabelInformation } from './labelInformation';
 import { InterSampleEngine, subsetEntropiesFromMatrix } from './oneThreadEntropies';
 
@@ -38,7 +39,7 @@ export interface MeasureContext {
   probeByClass: number[][];
   classes: number;
   /** Class scores `[n, classes]` from the last layer's values when they are not that already (src/recorder/outputs.ts). */
-  classScores?: (finalOutput: Float32Array) => Float32Array;
+  classScores?: (finalOutput: Float32Array) => Float32Array | Float64Array;
   /**
    * Computes the inter-sample entropies: the compute pool (every core, on the recording thread), or
    * the measurement worker's own thread (one core, while the recording thread trains).
@@ -89,10 +90,12 @@ export async function measureEpoch(
   /** The layer measured last, whose values a Flatten, Reshape or Dropout after it repeats. */
   let previous: { data: Float32Array; metrics: Promise<LayerEpochMetrics> } | undefined;
   let t0 = performance.now();
-  const pass = ctx.native
-    ? ctx.native.forwardLayers({ layers: ctx.layers, inputs: ctx.probeInputs, count: n, last })
+  // On the native engine the pass runs on its own worker, one layer ahead, with each layer's
+  // distance matrix: this thread's summaries of layer l overlap the runtime's work on layer l + 1.
+  const pass: AsyncIterable<{ index: number; out: { shape: number[]; data: Float32Array }; distances?: SharedArrayBuffer }> = ctx.native
+    ? nativePassLayers(ctx.native, { inputs: ctx.probeInputs, count: n, last, distances: true })
     : forwardLayers({ tf: ctx.tf, model: modelOf(ctx), layers: ctx.layers, inputs: ctx.probeInputs, count: n, last });
-  for await (const { index, out } of pass) {
+  for await (const { index, out, distances } of pass) {
     ctx.timings.forward += performance.now() - t0;
     if (index < first) {
       t0 = performance.now();
@@ -107,7 +110,7 @@ export async function measureEpoch(
     const metrics =
       previous && sameValues(previous.data, out.data)
         ? measureRepeatedLayer(ctx, index, out.shape, out.data, previous.metrics)
-        : measureLayer(ctx, index, out.shape, out.data);
+        : measureLayer(ctx, index, out.shape, out.data, distances);
     metrics.catch(() => undefined); // awaited below; a failing forward pass must not leave it unhandled
     inFlight.push({ metrics, bytes });
     waitingBytes += bytes;
@@ -166,9 +169,10 @@ async function measureLayer(
   index: number,
   shape: number[],
   data: Float32Array,
+  distances?: SharedArrayBuffer,
 ): Promise<LayerEpochMetrics> {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
-  const layer = layerActivations(shape, data, ctx.layers[index].dataFormat);
+  const layer = layerValues(shape, data, ctx.layers[index].dataFormat);
   const n = layer.count;
   const per = layer.units * layer.channels;
   // The workers start on the inter-sample entropies (all probe inputs and each class from one
@@ -185,7 +189,7 @@ async function measureLayer(
     codes = distanceCodesFromMatrix(distances, n, ctx.settings.bins);
   };
   const inter = ctx.pool
-    .interSampleEntropies(data, n, per, ['all'], { k: ctx.settings.k, onDistances })
+    .interSampleEntropies(data, n, per, ['all'], { k: ctx.settings.k, onDistances, distances })
     .then(async ([all]) => [
       all,
       ...(matrix
@@ -297,7 +301,7 @@ async function measureRepeatedLayer(
   same: Promise<LayerEpochMetrics>,
 ): Promise<LayerEpochMetrics> {
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
-  const layer = layerActivations(shape, data, ctx.layers[index].dataFormat);
+  const layer = layerValues(shape, data, ctx.layers[index].dataFormat);
   const t1 = performance.now();
   const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const dead = deadChannels(layer);
@@ -319,16 +323,31 @@ async function measureRepeatedLayer(
   };
 }
 
-/** Channels that are exactly 0 for every input (dead ReLUs). */
-function deadChannels(layer: LayerActivations): number[] {
-  const { channels, data } = layer;
+/** Channels that are exactly 0 for every input (dead ReLUs), read in the layer's own layout. */
+export function deadChannels(layer: LayerValues): number[] {
+  const { count, units, channels, data } = layer;
   const alive = new Uint8Array(channels);
   let remaining = channels;
-  for (let base = 0; base < data.length && remaining > 0; base += channels) {
+  if (layer.channelsFirst) {
+    // Each feature map is contiguous: a channel is alive at its first map with a value that is not 0.
     for (let c = 0; c < channels; c++) {
-      if (!alive[c] && data[base + c] !== 0) {
-        alive[c] = 1;
-        remaining--;
+      for (let n = 0; n < count && !alive[c]; n++) {
+        const from = (n * channels + c) * units;
+        for (let p = from; p < from + units; p++) {
+          if (data[p] !== 0) {
+            alive[c] = 1;
+            break;
+          }
+        }
+      }
+    }
+  } else {
+    for (let base = 0; base < data.length && remaining > 0; base += channels) {
+      for (let c = 0; c < channels; c++) {
+        if (!alive[c] && data[base + c] !== 0) {
+          alive[c] = 1;
+          remaining--;
+        }
       }
     }
   }

@@ -22,6 +22,7 @@ import { ComputePool } from '../compute/pool';
 import { PYTORCH_RUN_FORMAT_VERSION, type EpochMetrics, type RunManifest } from '../contract/runFormat';
 import type { MeasureLock } from '../contract/measureLockFormat';
 import { appendLineDurable } from '../run/files';
+import { threadPacer } from '../rpc/sharedBuffers';
 import { join } from 'node:path';
 import { takeMeasureLock } from '../run/measureLock';
 import { checkpointFolder } from '../run/paths';
@@ -32,7 +33,7 @@ import { initBackend } from '../tfjs/backend';
 import { loadCheckpoint } from '../tfjs/forward';
 import { readAnyCheckpoint } from '../run/checkpoint';
 import { NativeCheckpoint } from '../native/nativeForward';
-import { nativeRuntime, providerFromEnvironment, type ExecutionProvider } from '../native/ortRuntime';
+import { nativeRuntime, providerFromEnvironment, stopSpinning, type ExecutionProvider } from '../native/ortRuntime';
 import { measureEpoch, measureInputLayer, type MeasureContext } from './measure';
 import { classScoresOf } from './outputs';
 
@@ -94,6 +95,12 @@ async function measureUnderLock(folder: string, options: MeasureRunOptions): Pro
   const pool = options.engine?.pool ?? new ComputePool();
   if (!options.engine) pool.start();
   const measured: number[] = [];
+  // Each layer of an epoch arrives in new buffers: they are collected as they add up (a deep model's
+  // layers are hundreds of megabytes each), not when this thread's small heap would ask for it.
+  const stopPacing = threadPacer.open();
+  // The runtime shares the cores with this thread's summaries (and the worker's, where the pass
+  // runs there): its threads sleep between operators rather than spin (ortRuntime.ts stopSpinning).
+  stopSpinning();
   try {
     const ctx = measureContext(tf, run.manifest, readProbe(run), pool);
     const inputMetrics = await measureInputLayer(ctx);
@@ -129,6 +136,7 @@ async function measureUnderLock(folder: string, options: MeasureRunOptions): Pro
       );
     }
   } finally {
+    stopPacing();
     if (!options.engine) pool.close();
   }
   const left = new Set((readRun(folder, { repair: false }).pending ?? []).map((l) => l.epoch));

@@ -29,7 +29,16 @@ export interface InterSampleEngine {
     n: number,
     d: number,
     subsets: (readonly number[] | 'all')[],
-    options: { k?: number; onDistances?: (matrix: Float64Array) => void },
+    options: {
+      k?: number;
+      onDistances?: (matrix: Float64Array) => void;
+      /**
+       * The full `n × n` float64 distance matrix of `values` (finite values), computed already by the
+       * native pass worker: the compute pool reads it instead of computing the distances (the one
+       * thread's engine, which measures TensorFlow.js runs only, never gets one).
+       */
+      distances?: SharedArrayBuffer;
+    },
   ): Promise<InterSampleResult[]>;
 }
 

@@ -96,7 +96,7 @@ export function chooseOutput(
  * Class scores `[n, classes]` (rows of probabilities) from the chosen output's values, for the
  * label measures; undefined when the output's values already are that.
  */
-export function classScoresOf(output: ChosenOutput, classes: number): ((values: Float32Array) => Float32Array) | undefined {
+export function classScoresOf(output: ChosenOutput, classes: number): ((values: Float32Array) => Float32Array | Float64Array) | undefined {
   switch (output.kind) {
     case 'softmax':
       return undefined;

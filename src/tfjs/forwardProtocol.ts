@@ -7,7 +7,8 @@
  */
 import * as v from 'valibot';
 import { BACKENDS } from '../contract/recordSettings';
-import { defineRequest, ParamsIn, ResultOut, SameType } from '../rpc/messages';
+import { defineRequest, ParamsIn, ResultOut } from '../rpc/messages';
+import { RunLayerSchema } from '../contract/runLayerSchema';
 import type { RunLayer } from '../contract/runFormat';
 import { gateAxis } from './taylor';
 
@@ -16,26 +17,13 @@ const Shape = v.array(Count);
 const Shared = v.instance(SharedArrayBuffer, 'must be a SharedArrayBuffer');
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** What the worker reads of a layer of the run's layer table (the engine validated the table when it read the run). */
-const LayerSchema = v.object({
-  index: Count,
-  name: v.string(),
-  className: v.string(),
-  outputShape: Shape,
-  channels: Count,
-  parameters: Count,
-  source: v.optional(v.object({ file: v.string(), line: v.number(), column: v.number() })),
-  dataFormat: v.optional(v.literal('channelsFirst')),
-  args: v.optional(v.record(v.string(), v.union([v.string(), v.number(), v.array(v.number())]))),
-});
-
 /** What both requests name of the model the worker runs: its backend, checkpoint and layer table. */
 const ModelFields = {
   /** Backend preference; the worker must use the service's backend so both halves agree. */
   backend: v.picklist(BACKENDS),
   /** Checkpoint folder (already validated by the engine). */
   checkpoint: v.pipe(v.string(), v.minLength(1)),
-  layers: v.pipe(v.array(LayerSchema), v.minLength(1)),
+  layers: v.pipe(v.array(RunLayerSchema), v.minLength(1)),
 };
 
 export const forwardPass = defineRequest('forward', {
@@ -159,7 +147,3 @@ export type ForwardRequest = ParamsIn<typeof forwardPass>;
 export type ForwardTailRequest = ParamsIn<typeof forwardTail>;
 export type ForwardTaylorRequest = ParamsIn<typeof forwardTaylor>;
 export type ForwardOutputs = ResultOut<typeof forwardPass>['outputs'];
-
-// The layer schema must describe the run format's layers exactly: this fails to compile when they drift apart.
-const layerSchemaMatchesRunLayer: SameType<v.InferOutput<typeof LayerSchema>, RunLayer> = true;
-void layerSchemaMatchesRunLayer;

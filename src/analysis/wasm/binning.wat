@@ -153,7 +153,7 @@
   ;; float32 values (channels last). The caller writes the header, 16 int32 at `header`:
   ;;   0 data, 1 count, 2 L, 3 P, 4 C, 5 bins, 6 table, 7 slotOffsets, 8 slotLo, 9 slotHi,
   ;;   10 laneLo, 11 laneSpan, 12 channelLo, 13 channelHi, 14 counts, 15 out.
-  ;; Position p of an input is channel p mod C and slot p mod P, where P = lcm(C, 4): every vector
+  ;; Position p of an input is channel p mod C and slot p mod P, P a multiple of lcm(C, 4) (at least 16: binningKernel.ts): every vector
   ;; of 4 values meets the same 4 slots at every period, so lo, span and histogram of each lane come
   ;; from fixed addresses. Each slot has a histogram of B + 1 int32 (the last counts non-finite
   ;; values), summed over the slots of a channel before the entropy (integer sums: order-free);

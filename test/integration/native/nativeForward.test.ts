@@ -6,7 +6,7 @@
  * is one line.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import type { RunLayer } from '../../../src/contract/runFormat';
@@ -18,39 +18,13 @@ import { readRun } from '../../../src/run/store';
 import { initBackend } from '../../../src/tfjs/backend';
 import { forwardLayers, loadCheckpoint } from '../../../src/tfjs/forward';
 import { loadOnnxCheckpoint } from '../../../src/tfjs/onnxModel';
-import { NativeCheckpoint, type NativeActivations } from '../../../src/native/nativeForward';
+import { NativeCheckpoint, NativeEngineError, type NativeActivations } from '../../../src/native/nativeForward';
 import { nativeRuntime } from '../../../src/native/ortRuntime';
-import { rng } from '../../support/reference';
+import { onnxFixture, randomInputs } from '../../support/onnxFixtures';
 
-const FIXTURES = path.resolve(__dirname, '../../fixtures/onnx');
 const RUN = path.resolve(__dirname, '../../fixtures/pytorch-run/20261125-222759-tiny-lenet');
 /** The fixture exports whose graph outputs name their layers (lenet and residual predate that). */
 const NAMED = ['vgg_bn', 'resnet', 'mobilenetv2', 'densenet', 'se', 'ops'];
-
-function fixture(name: string): { bytes: Uint8Array; layers: RunLayer[] } {
-  const facts = JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as {
-    input: { dims: number[] };
-    layers: Omit<RunLayer, 'index' | 'parameters'>[];
-  };
-  const input: RunLayer = {
-    index: 0,
-    name: 'input',
-    className: 'InputLayer',
-    outputShape: facts.input.dims.slice(1),
-    channels: 0,
-    parameters: 0,
-  };
-  return {
-    bytes: readFileSync(path.join(FIXTURES, `${name}.onnx`)),
-    layers: [input, ...facts.layers.map((l, k) => ({ ...l, index: k + 1, parameters: 0 }))],
-  };
-}
-
-function randomInputs(layers: readonly RunLayer[], count: number, seed: number): Float32Array {
-  const random = rng(seed);
-  const per = layers[0].outputShape.reduce((a, b) => a * b, 1);
-  return Float32Array.from({ length: count * per }, () => random() * 2 - 1);
-}
 
 async function collect(pass: AsyncGenerator<{ index: number; out: NativeActivations }>): Promise<Map<number, NativeActivations>> {
   const out = new Map<number, NativeActivations>();
@@ -113,7 +87,7 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
 
   for (const name of NAMED) {
     it(`${name}: every layer agrees with the WebAssembly engine within 1e-5 relative; many segments give the one-session values`, async () => {
-      const { bytes, layers } = fixture(name);
+      const { bytes, layers } = onnxFixture(name);
       const count = 37;
       const inputs = randomInputs(layers, count, 7);
       const native = NativeCheckpoint.open(bytes, layers);
@@ -140,7 +114,7 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
 
   for (const name of NAMED)
     it(`${name}: cut at every layer and fed its own values (twice over) with the sides the cut reads, the last layer has the whole pass's bits`, async () => {
-      const { bytes, layers } = fixture(name);
+      const { bytes, layers } = onnxFixture(name);
       const count = 9;
       const inputs = randomInputs(layers, count, 11);
       const native = NativeCheckpoint.open(bytes, layers);
@@ -185,7 +159,7 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
     });
 
   it('keep, last and forwardLayer fetch only what is asked, with the full pass values', async () => {
-    const { bytes, layers } = fixture('resnet');
+    const { bytes, layers } = onnxFixture('resnet');
     const count = 300; // two chunks (NATIVE_CHUNK is 256)
     const inputs = randomInputs(layers, count, 3);
     const native = NativeCheckpoint.open(bytes, layers);
@@ -216,8 +190,29 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
     }
   });
 
+  it('a layer whose value is not the shape the manifest says fails in one line naming the layer and both shapes', async () => {
+    const { bytes, layers } = onnxFixture('resnet');
+    const wrong = layers.map((l) => (l.index === 3 ? { ...l, outputShape: [l.outputShape[0] + 1, ...l.outputShape.slice(1)] } : l));
+    const native = NativeCheckpoint.open(bytes, wrong);
+    try {
+      const inputs = randomInputs(layers, 4, 9);
+      await assert.rejects(collect(native.forwardLayers({ layers: wrong, inputs, count: 4 })), (e: Error) => {
+        assert.ok(NativeEngineError.is(e), String(e));
+        assert.match(
+          e.message,
+          new RegExp(
+            `^layer 3 \\(${layers[3].name}\\): the checkpoint gives a float32 \\[4, ${layers[3].outputShape.join(', ')}\\], the run's manifest says \\[4, ${wrong[3].outputShape.join(', ')}\\]$`,
+          ),
+        );
+        return true;
+      });
+    } finally {
+      await native.dispose();
+    }
+  });
+
   it('an aborted signal cancels before the next chunk with the engine CancelledError', async () => {
-    const { bytes, layers } = fixture('mobilenetv2');
+    const { bytes, layers } = onnxFixture('mobilenetv2');
     const count = 600; // several chunks
     const inputs = randomInputs(layers, count, 5);
     const native = NativeCheckpoint.open(bytes, layers);
@@ -244,7 +239,7 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
 
   for (const provider of ['webgpu', 'cuda'] as const) {
     it(`${provider} asked for: runs there, or on the CPU with one line saying why`, async () => {
-      const { bytes, layers } = fixture('vgg_bn');
+      const { bytes, layers } = onnxFixture('vgg_bn');
       const count = 9;
       const inputs = randomInputs(layers, count, 2);
       const cpu = NativeCheckpoint.open(bytes, layers);
@@ -268,7 +263,7 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
   }
 
   it('a corrupt or truncated ONNX file is one clear OnnxError line', () => {
-    const { bytes, layers } = fixture('densenet');
+    const { bytes, layers } = onnxFixture('densenet');
     for (const broken of [bytes.subarray(0, bytes.length >> 1), Uint8Array.from([0x08, 0x07, 0xff, 0xff, 0x12, 0x80])]) {
       assert.throws(
         () => NativeCheckpoint.open(broken, layers),

@@ -4,6 +4,7 @@ import {
   channelEntropies,
   intraSampleEntropy,
   layerActivations,
+  layerValues,
   sampleChannelEntropies,
   channelMatrix,
 } from '../../../src/analysis';
@@ -144,5 +145,50 @@ describe('channel entropies of a layer (paper 4.4.2, 5.4)', () => {
   it('rejects a shape that does not match the data', () => {
     assert.throws(() => layerActivations([2, 3, 3, 2], new Float32Array(10)), /needs 36 values/);
     assert.throws(() => layerActivations([5], new Float32Array(5)), /\[N, U\]/);
+  });
+});
+
+describe('channel entropies of a channels-first layer, read in place', () => {
+  /** A [N, C, H, W] float32 layer: ReLU zeros, a constant map, a map of one NaN and Infinity among finite values, an all-NaN map. */
+  function channelsFirstLayer(N: number, C: number, H: number, W: number): Float32Array {
+    const random = rng(67);
+    const data = Float32Array.from({ length: N * C * H * W }, () => Math.max(0, random() - 0.4) * 3);
+    const map = (n: number, c: number) => data.subarray((n * C + c) * H * W, (n * C + c + 1) * H * W);
+    map(0, 1).fill(0.25);
+    map(1, 2)[3] = NaN;
+    map(1, 2)[5] = Infinity;
+    map(2, 0).fill(NaN);
+    return data;
+  }
+
+  for (const kernel of ['wasm-simd', 'js'] as const) {
+    for (const [N, C, H, W] of [
+      [5, 3, 4, 5],
+      [4, 7, 3, 3],
+      [3, 1, 6, 6],
+    ]) {
+      it(`${kernel}, [${N}, ${C}, ${H}, ${W}]: the table and the summaries of the channels-last copy, bit for bit`, () => {
+        const data = channelsFirstLayer(N, C, H, W);
+        const inPlace = layerValues([N, C, H, W], data, 'channelsFirst');
+        const copy = layerActivations([N, C, H, W], data, 'channelsFirst');
+        const a = sampleChannelEntropies(inPlace, 8, kernel);
+        const b = sampleChannelEntropies(copy, 8, kernel);
+        assert.equal(a.count, N);
+        assert.equal(a.channels, C);
+        assert.equal(a.nonFiniteCount, b.nonFiniteCount);
+        assert.ok(a.nonFiniteCount >= H * W, 'the NaN map and the two non-finite values are counted');
+        assert.deepEqual([...a.entropyBits].map(String), [...b.entropyBits].map(String));
+        const labels = Int32Array.from({ length: N }, (_, n) => n % 2);
+        assert.deepEqual(channelEntropies(inPlace, { bins: 8, labels }), channelEntropies(copy, { bins: 8, labels }));
+      });
+    }
+  }
+
+  it('the map (n, c) is the [N, C] table entry n·C + c: a constant map is 0 bits, an all-NaN map undefined', () => {
+    const [N, C, H, W] = [5, 3, 4, 5];
+    const table = sampleChannelEntropies(layerValues([N, C, H, W], channelsFirstLayer(N, C, H, W), 'channelsFirst'), 8);
+    assert.equal(table.entropyBits[0 * C + 1], 0);
+    assert.ok(Number.isNaN(table.entropyBits[2 * C + 0]));
+    assert.ok(table.entropyBits[0] > 0);
   });
 });

@@ -8,6 +8,7 @@ import {
   DistanceKernel,
   distanceMatrix,
   layerActivations,
+  layerValues,
   pairwiseInformationFromCodes,
   pairwiseLabelInformation,
   sameLabelPairs,
@@ -211,5 +212,22 @@ describe('information plane: binning estimator (Shwartz-Ziv & Tishby)', () => {
     const b = binnedInformation(layerActivations([4, 1], [0, NaN, 1, NaN]), [0, 1, 0, 1]);
     assert.equal(b.nonFiniteCount, 2);
     assert.equal(b.symbols, 3);
+  });
+});
+
+describe('whole-layer estimators of a channels-first layer, read in place', () => {
+  it('the binned information and the pairwise I_pair(T; Y) are those of the channels-last copy', () => {
+    const random = rng(11);
+    const [N, C, H, W] = [40, 2, 1, 2];
+    // Few distinct values, so that inputs share symbols and the estimates are not at their ceilings.
+    const data = Float32Array.from({ length: N * C * H * W }, () => Math.floor(random() * 2));
+    const labels = Int32Array.from({ length: N }, (_, n) => n % 4);
+    const inPlace = layerValues([N, C, H, W], data, 'channelsFirst');
+    const copy = layerActivations([N, C, H, W], data, 'channelsFirst');
+    const binned = binnedInformation(inPlace, labels, 2);
+    assert.deepEqual(binned, binnedInformation(copy, labels, 2));
+    assert.equal(binned.saturated, false);
+    assert.ok(binned.symbols < N);
+    assert.equal(pairwiseLabelInformation(inPlace, labels, 8), pairwiseLabelInformation(copy, labels, 8));
   });
 });

@@ -1,6 +1,6 @@
 /** `layerActivations` reads a channels-first output `[N, C, H, W]` on its channel axis. */
 import assert from 'node:assert/strict';
-import { channelMatrix, channelsFirstCopy, layerActivations } from '../../../src/analysis/layout';
+import { channelMatrix, channelsFirstCopy, channelsLast, featureMapsOf, layerActivations, layerValues } from '../../../src/analysis/layout';
 import { channelsOf, isChannelsFirst, removableAxisOf, spatialAxesOf, unitsPerChannelOf } from '../../../src/analysis/layout';
 import { validateManifest } from '../../../src/contract/runFormat';
 
@@ -68,5 +68,48 @@ describe('channels-first layer activations', () => {
     assert.deepEqual(removableAxisOf([10]), { channels: 10, first: false });
     assert.equal(isChannelsFirst([10], 'channelsFirst'), false);
     assert.equal(isChannelsFirst([3, 4], 'channelsFirst'), true);
+  });
+});
+
+describe('layer values in their own layout (layerValues, channelsLast, featureMapsOf)', () => {
+  // Input n, channel c, unit p holds 100n + 10c + p: every position is told apart.
+  const [N, C, U] = [2, 3, 4];
+  const first = Float32Array.from({ length: N * C * U }, (_, i) => {
+    const n = Math.floor(i / (C * U));
+    const c = Math.floor(i / U) % C;
+    return 100 * n + 10 * c + (i % U);
+  });
+
+  it('reads a channels-first [N, C, H, W] layer in place: count, units, channels, the same array', () => {
+    const values = layerValues([N, C, 2, 2], first, 'channelsFirst');
+    assert.deepEqual({ ...values, data: undefined }, { count: N, units: U, channels: C, data: undefined, channelsFirst: true });
+    assert.equal(values.data, first);
+  });
+
+  it('reads channels-last layers and vectors as layerActivations does, marked channels last', () => {
+    const last = layerValues([N, 2, 2, C], first);
+    assert.deepEqual([last.count, last.units, last.channels, last.channelsFirst], [N, U, C, false]);
+    const vector = layerValues([N, C * U], first, 'channelsFirst');
+    assert.deepEqual([vector.count, vector.units, vector.channels, vector.channelsFirst], [N, C * U, 1, false]);
+  });
+
+  it('channelsLast copies channels-first values into the order layerActivations gives, and keeps channels-last ones', () => {
+    const copied = channelsLast(layerValues([N, C, 2, 2], first, 'channelsFirst'));
+    const expected = layerActivations([N, C, 2, 2], first, 'channelsFirst');
+    assert.deepEqual(Array.from(copied.data), Array.from(expected.data));
+    assert.equal(copied.data[1], 10); // input 0, unit 0, channel 1
+    const kept = channelsLast(layerValues([N, 2, 2, C], first));
+    assert.equal(kept.data, first);
+  });
+
+  it('featureMapsOf gives each feature map (n, c) as input n·C + c of one channel, and refuses channels-last values', () => {
+    const maps = featureMapsOf(layerValues([N, C, 2, 2], first, 'channelsFirst'));
+    assert.deepEqual([maps.count, maps.units, maps.channels], [N * C, U, 1]);
+    assert.deepEqual(Array.from(maps.data as Float32Array).slice(5 * U, 6 * U), [120, 121, 122, 123]); // input 1, channel 2
+    assert.throws(() => featureMapsOf(layerValues([N, 2, 2, C], first)), /channels last/);
+  });
+
+  it('refuses a shape that does not fit the data, as layerActivations does', () => {
+    assert.throws(() => layerValues([N, C, 2, 3], first, 'channelsFirst'), /needs 36 values, the data has 24/);
   });
 });

@@ -4,14 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import {
-  ENGINE_VARIABLE,
-  firstLine,
-  nativeRuntime,
-  resetNativeRuntime,
-  sessionOptions,
-  setIntraOpSpinning,
-} from '../../../src/native/ortRuntime';
+import { ENGINE_VARIABLE, firstLine, nativeRuntime, resetNativeRuntime, sessionOptions, setSpinning } from '../../../src/native/ortRuntime';
 
 describe('ortRuntime: the native runtime, loaded once', () => {
   const saved = process.env[ENGINE_VARIABLE];
@@ -65,12 +58,12 @@ describe('ortRuntime: the native runtime, loaded once', () => {
 
   it('intra-op threads spin between operators unless turned off, for the sessions made after', () => {
     assert.equal(sessionOptions().extra, undefined);
-    assert.equal(setIntraOpSpinning(false), true);
+    assert.equal(setSpinning(false), true);
     try {
       assert.deepEqual(sessionOptions().extra, { session: { intra_op: { allow_spinning: '0' } } });
       assert.equal(sessionOptions().intraOpNumThreads, availableParallelism());
     } finally {
-      assert.equal(setIntraOpSpinning(true), false);
+      assert.equal(setSpinning(true), false);
     }
     assert.equal(sessionOptions().extra, undefined);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { channelEntropies, layerActivations, seededRandom } from '../../../src/analysis';
+import { channelEntropies, layerActivations, layerValues, seededRandom } from '../../../src/analysis';
 import { measureLabelInformation, labelInformationInputs } from '../../../src/recorder/labelInformation';
-import { IN_FLIGHT_BYTES, joinParts, measureEpoch, pipelineBytes, splitLayers } from '../../../src/recorder/measure';
+import { deadChannels, IN_FLIGHT_BYTES, joinParts, measureEpoch, pipelineBytes, splitLayers } from '../../../src/recorder/measure';
 import { OneThreadEntropies, oneThreadInterSampleEntropies } from '../../../src/recorder/oneThreadEntropies';
 import { initBackend } from '../../../src/tfjs/backend';
 import type { Tensor } from '@tensorflow/tfjs';
@@ -208,5 +208,28 @@ describe('the measurement pipeline (measure.ts measureEpoch)', function () {
     // A LeNet conv1 of 500 inputs fits the budget beside its successors; a CIFAR conv layer of 1,000 does not.
     assert.ok(pipelineBytes(500 * 4608, 500) + pipelineBytes(500 * 1152, 500) < IN_FLIGHT_BYTES);
     assert.ok(pipelineBytes(1000 * 32 * 32 * 32, 1000) > IN_FLIGHT_BYTES);
+  });
+});
+
+describe('dead channels in either layout (measure.ts deadChannels)', () => {
+  it('finds the channels that are 0 on every input, channels first as channels last', () => {
+    // [N, C, H, W] = [3, 4, 2, 2]: channel 1 is 0 everywhere; channel 3 only at input 2, unit 3; channel 0 is -0.
+    const [N, C, U] = [3, 4, 4];
+    const first = new Float32Array(N * C * U).fill(0.5);
+    for (let n = 0; n < N; n++) {
+      first.fill(0, (n * C + 1) * U, (n * C + 2) * U);
+      first.fill(0, (n * C + 3) * U, (n * C + 4) * U);
+      first.fill(-0, (n * C + 0) * U, (n * C + 1) * U);
+    }
+    first[(2 * C + 3) * U + 3] = 1e-30;
+    const inPlace = layerValues([N, C, 2, 2], first, 'channelsFirst');
+    assert.deepEqual(deadChannels(inPlace), [0, 1]);
+    const copy = layerActivations([N, C, 2, 2], first, 'channelsFirst');
+    assert.deepEqual(deadChannels({ ...copy, channelsFirst: false }), [0, 1]);
+  });
+
+  it('a layer of no inputs has every channel dead, a vector its one channel', () => {
+    assert.deepEqual(deadChannels(layerValues([0, 2, 1, 1], new Float32Array(0), 'channelsFirst')), [0, 1]);
+    assert.deepEqual(deadChannels(layerValues([2, 3], new Float32Array([0, 0, 0, 0, 0, 2]))), []);
   });
 });

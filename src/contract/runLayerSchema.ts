@@ -1,0 +1,27 @@
+/**
+ * A run layer (docs/run-format.md, the manifest's `layers`) as a valibot schema, for the requests
+ * that carry a run's layer table to a worker thread (the forward-pass worker, the native pass
+ * worker): the worker checks what it reads. The run's reader validated the table when it read the
+ * manifest; this schema describes the same type, and fails to compile when the two drift apart.
+ */
+import * as v from 'valibot';
+import type { SameType } from '../rpc/messages';
+import type { RunLayer } from './runFormat';
+
+const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+
+export const RunLayerSchema = v.object({
+  index: Count,
+  name: v.string(),
+  className: v.string(),
+  outputShape: v.array(Count),
+  channels: Count,
+  parameters: Count,
+  source: v.optional(v.object({ file: v.string(), line: v.number(), column: v.number() })),
+  dataFormat: v.optional(v.literal('channelsFirst')),
+  args: v.optional(v.record(v.string(), v.union([v.string(), v.number(), v.array(v.number())]))),
+});
+
+// The layer schema must describe the run format's layers exactly: this fails to compile when they drift apart.
+const layerSchemaMatchesRunLayer: SameType<v.InferOutput<typeof RunLayerSchema>, RunLayer> = true;
+void layerSchemaMatchesRunLayer;

@@ -1,0 +1,129 @@
+/**
+ * An epoch's probe pass on the native engine, run by the native pass worker (passWorker.ts) so that
+ * the caller's thread computes each layer's summaries while the worker computes the next layer and
+ * its distance matrix: the same layers, in the same order, with the same values as
+ * `NativeCheckpoint.forwardLayers` on the caller's thread (the worker runs that very code on the
+ * same bytes), and, where the native kernel computes them (nativeGram.ts `usesNativeGram`), each
+ * layer's distances as `nativeDistanceMatrix` gives them.
+ *
+ * The worker runs one layer ahead of the caller: it computes layer l + 1 while the caller holds l.
+ * Where a layer of the pass is too large for the memory that costs ({@link passOnWorker}) or the
+ * worker's script is not there (sources run without a build), the pass runs on the caller's
+ * thread, without the distances (the caller's compute pool computes them, on the same kernel).
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CancelledError } from '../compute/pool';
+import { RpcChannel } from '../rpc/channel';
+import { RpcError } from '../rpc/messages';
+import { workerPort } from '../rpc/ports';
+import { NativeEngineError, type NativeActivations, type NativeCheckpoint } from './nativeForward';
+import { nativePassNext, nativePassOpen } from './passProtocol';
+
+export interface NativePassOptions {
+  /** Row-major `[count, ...layers[0].outputShape]`. */
+  inputs: Float32Array;
+  count: number;
+  /** Last layer of the pass (default: the last layer). */
+  last?: number;
+  /** Whether the worker computes each layer's distance matrix where the native kernel takes it. */
+  distances: boolean;
+  signal?: AbortSignal;
+  /** Most bytes of activations the pass holds at once (nativeForward.ts; tests cut passes small). */
+  budgetBytes?: number;
+}
+
+export interface NativePassLayer {
+  index: number;
+  out: NativeActivations;
+  /** The full `n × n` float64 distance matrix of the layer's inputs (shared memory), where the worker computed it. */
+  distances?: SharedArrayBuffer;
+}
+
+/**
+ * The largest layer (bytes over every input of the pass) for which the pass runs on the worker.
+ * Beside what a pass on the caller's thread holds (its segment's layers and the values live across
+ * the cut), the worker's pass holds about three layers more: the one the caller measures, the next
+ * one, and the copy of a layer that a later segment still reads (the runtime reads no shared
+ * memory, so that layer cannot be both moved and kept). Measured on torchvision's ResNet-50 at
+ * 224×224, probe 100 (layers of 321 MB), at a load of about 5: 2.5–2.7 GB peak and 48–57 s on the
+ * worker, against 1.5 GB and 84 s on the caller's thread; so past this size the pass stays on
+ * the caller's thread, and memory stays where the issue's goal puts it (docs/native-engine.md).
+ */
+export const PASS_WORKER_LAYER_BYTES = 192 * 1024 ** 2;
+
+/** Whether a pass over `count` inputs of `layers` (1..last) runs on the worker ({@link PASS_WORKER_LAYER_BYTES}). */
+export function passOnWorker(layers: readonly { outputShape: readonly number[] }[], count: number, last = layers.length - 1): boolean {
+  let largest = 0;
+  for (let l = 1; l <= last; l++)
+    largest = Math.max(
+      largest,
+      layers[l].outputShape.reduce((a, b) => a * b, 1),
+    );
+  return count * largest * 4 <= PASS_WORKER_LAYER_BYTES;
+}
+
+/** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
+export function resolvePassScript(): string | undefined {
+  return [join(__dirname, 'nativePassWorker.js'), resolve(__dirname, '../../dist/nativePassWorker.js')].find((p) => existsSync(p));
+}
+
+/**
+ * The layers 1..last of a pass of `checkpoint` over `inputs`, in ascending order, each with its
+ * distances where computed. The caller owns each layer's values.
+ * @throws NativeEngineError when the runtime fails (one line); CancelledError when `signal` aborts.
+ */
+export async function* nativePassLayers(checkpoint: NativeCheckpoint, o: NativePassOptions): AsyncGenerator<NativePassLayer> {
+  const last = o.last ?? checkpoint.layers.length - 1;
+  const script = passOnWorker(checkpoint.layers, o.count, last) ? resolvePassScript() : undefined;
+  if (!script) {
+    const { inputs, count, signal, budgetBytes } = o;
+    for await (const { index, out } of checkpoint.forwardLayers({ layers: checkpoint.layers, inputs, count, last, signal, budgetBytes }))
+      yield { index, out };
+    return;
+  }
+  const worker = new Worker(script);
+  const channel = new RpcChannel(workerPort(worker), { peer: 'the native pass worker' });
+  const stopped = (e: Error) => channel.close(new NativeEngineError(`the native pass worker stopped: ${e.message}`));
+  worker.on('error', stopped);
+  worker.on('exit', (code) => stopped(new Error(`exit code ${code}`)));
+  const failed = (e: unknown): unknown => {
+    if (CancelledError.is(e) || NativeEngineError.is(e)) return e;
+    return new NativeEngineError(e instanceof RpcError || e instanceof Error ? e.message : String(e));
+  };
+  try {
+    const inputs = new SharedArrayBuffer(o.inputs.byteLength);
+    new Float32Array(inputs).set(o.inputs);
+    await channel
+      .request(nativePassOpen, {
+        bytes: checkpoint.bytes as Uint8Array<ArrayBuffer>,
+        layers: [...checkpoint.layers],
+        provider: checkpoint.requested,
+        inputs,
+        count: o.count,
+        last,
+        distances: o.distances,
+        ...(o.budgetBytes === undefined ? {} : { budgetBytes: o.budgetBytes }),
+      })
+      .catch((e: unknown) => {
+        throw failed(e);
+      });
+    let next = channel.request(nativePassNext, {});
+    for (;;) {
+      const step = await next.catch((e: unknown) => {
+        throw failed(e);
+      });
+      if (step.done) return;
+      if (o.signal?.aborted) throw new CancelledError();
+      // The worker goes on with the next layer while the caller holds this one.
+      next = channel.request(nativePassNext, {});
+      next.catch(() => undefined); // awaited above on the next turn; a pass left early must not leave it unhandled
+      yield { index: step.index, out: { shape: step.shape, data: step.data }, ...(step.distances ? { distances: step.distances } : {}) };
+    }
+  } finally {
+    channel.close();
+    worker.removeAllListeners('exit');
+    await worker.terminate();
+  }
+}

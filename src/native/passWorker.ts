@@ -1,0 +1,98 @@
+/**
+ * A worker thread that runs an epoch's probe pass on the native engine (bundled to
+ * dist/nativePassWorker.js), so that the thread measuring the epoch computes layer l's summaries
+ * while this one computes layer l + 1 and its distances. ONNX Runtime's `run` holds the thread that
+ * calls it while its own threads compute: on the measuring thread, every per-layer summary in
+ * JavaScript waited for the runtime and the runtime for them. The requests and their checks are in
+ * passProtocol.ts; the caller's side is nativePass.ts.
+ *
+ * Each layer's values are moved to the caller (their buffer is transferred, not copied); its
+ * distance matrix, where the native kernel computes it, is written into shared memory the caller's
+ * compute pool reads.
+ */
+import { parentPort } from 'node:worker_threads';
+import { RpcChannel } from '../rpc/channel';
+import { threadPacer } from '../rpc/sharedBuffers';
+import type { ResultIn } from '../rpc/messages';
+import { MessagePortLike, threadPort } from '../rpc/ports';
+import { NativeCheckpoint, type NativeActivations } from './nativeForward';
+import { nativeDistanceMatrixOfFinite, usesNativeGram } from './nativeGram';
+import { nativeRuntime, stopSpinning } from './ortRuntime';
+import { nativePassNext, nativePassOpen, type NativePassOpenRequest } from './passProtocol';
+
+interface Pass {
+  checkpoint: NativeCheckpoint;
+  layers: AsyncGenerator<{ index: number; out: NativeActivations; inUse: boolean }>;
+  distances: boolean;
+}
+
+let current: Pass | undefined;
+
+async function open(req: NativePassOpenRequest): Promise<{ providerReason?: string }> {
+  await close();
+  const checkpoint = NativeCheckpoint.open(req.bytes, req.layers, req.provider);
+  // The runtime reads no shared memory: the inputs are copied once, here.
+  const inputs = new Float32Array(req.count * req.layers[0].outputShape.reduce((a, b) => a * b, 1));
+  inputs.set(new Float32Array(req.inputs, 0, inputs.length));
+  const layers = checkpoint.forwardLayers({ layers: req.layers, inputs, count: req.count, last: req.last, budgetBytes: req.budgetBytes });
+  current = { checkpoint, layers, distances: req.distances };
+  const reason = checkpoint.providerReason;
+  return reason ? { providerReason: reason } : {};
+}
+
+async function next(): Promise<ResultIn<typeof nativePassNext>> {
+  const pass = current;
+  if (!pass) throw new Error('no native pass is open');
+  const step = await pass.layers.next();
+  if (step.done) {
+    await close();
+    return { done: true };
+  }
+  const { index, out, inUse } = step.value;
+  const n = out.shape[0] ?? 0;
+  const d = n > 0 ? out.data.length / n : 0;
+  let distances: SharedArrayBuffer | null = null;
+  const runtime = nativeRuntime();
+  if (pass.distances && 'ort' in runtime && usesNativeGram(n, d)) {
+    const matrix = new SharedArrayBuffer(n * n * 8);
+    // Undefined when a value is not finite: the caller's pool then cleans the samples itself.
+    if (await nativeDistanceMatrixOfFinite(runtime.ort, out.data, n, d, { out: new Float64Array(matrix) })) distances = matrix;
+  }
+  // The values are moved to the caller, unless a later segment of the pass still reads them: then a copy.
+  return { done: false, index, shape: out.shape, data: (inUse ? out.data.slice() : out.data) as Float32Array<ArrayBuffer>, distances };
+}
+
+async function close(): Promise<void> {
+  const pass = current;
+  current = undefined;
+  if (!pass) return;
+  await pass.layers.return(undefined);
+  await pass.checkpoint.dispose();
+}
+
+/**
+ * The worker's end of the channel: a layer's values in an answer are transferred to the caller,
+ * which then owns them (the worker keeps no view of them).
+ */
+function transferringPort(port: NonNullable<typeof parentPort>): MessagePortLike {
+  const base = threadPort(port);
+  return {
+    postMessage(message) {
+      const result = (message as { result?: { data?: unknown } }).result;
+      const data = result?.data;
+      if (data instanceof Float32Array && data.buffer instanceof ArrayBuffer && data.byteLength === data.buffer.byteLength)
+        port.postMessage(message, [data.buffer]);
+      else port.postMessage(message);
+    },
+    onMessage: (listener) => base.onMessage(listener),
+  };
+}
+
+// This thread shares the cores with the measuring thread: the runtime's threads sleep between operators.
+stopSpinning();
+// Its layers' buffers are collected as they add up, not when its small heap would ask for it.
+threadPacer.open();
+if (parentPort)
+  new RpcChannel(transferringPort(parentPort), { peer: 'the thread measuring the epoch' })
+    .onRequest(nativePassOpen, open)
+    .onRequest(nativePassNext, next);
