@@ -420,7 +420,7 @@ const VALUE_OPTIONS = ['--only', '--case', '--zoo-inputs', '--zoo-cpu-fraction',
 const SWITCHES = ['--quick', '--torch', '--torch-profile', '--install-torch', '--zoo'];
 
 const USAGE = `Usage: node dist/bench.js [options]   (npm run bench: every section, about 10 minutes on a quiet machine)
-  --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, pytorch, deep, batchnorm,
+  --only <a,b,…>            only these sections: inter, busy, capacity, labelinfo, training, torch, pytorch, deep, findings, batchnorm,
                             recording, forward, service, graph, ablation, memory, views, interactions,
                             extension, vsix, importance, report (importance, channelImportance of every layer of the
                             full-width ResNet-18, and report, the default report of three deep models, run
@@ -504,7 +504,7 @@ async function main(): Promise<void> {
     return;
   }
   const quick = process.argv.includes('--quick');
-  // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, pytorch, deep, batchnorm,
+  // `--only a,b`: just those sections (inter, busy, capacity, labelinfo, training, torch, pytorch, deep, findings, batchnorm,
   // recording, forward, service, graph, ablation, memory, views, interactions, extension, vsix), for iterating on one part without the whole bench.
   const onlyAt = process.argv.indexOf('--only');
   const only = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? '').split(',');
@@ -615,6 +615,12 @@ async function main(): Promise<void> {
     const { benchDeep } = await import('./deepBench');
     const deep = await benchDeep({ dir, print: (line) => console.log(line) });
     fails += deep.fails;
+  }
+  if (!quick && want('findings')) {
+    console.log("\nA deep model's answers in the time a user waits: findings and the default report of a CIFAR ResNet-18, probe 200");
+    const { benchFindings } = await import('./findingsBench');
+    const findings = await benchFindings({ dir, print: (line) => console.log(line) });
+    fails += findings.fails;
   }
   if (!quick && want('batchnorm')) {
     console.log('\nTraining a batch-normalised convnet against LeNet per FLOP (one epoch, 1,000 inputs, wasm)');

@@ -15,6 +15,7 @@ export const SECTIONS = [
   'torch',
   'pytorch',
   'deep',
+  'findings',
   'batchnorm',
   'recording',
   'forward',

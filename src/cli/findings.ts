@@ -8,6 +8,7 @@ import { ablationLine, findingLine } from '../contract/findingsText';
 import { parseCommandLine } from './options';
 import type { FindingsAnswer } from '../contract/queries';
 import { parseQuery } from '../contract/queries';
+import { setSpinning } from '../native/ortRuntime';
 import { AnalysisEngine } from '../service/engine';
 import { COMMAND_ENGINE_MEMORY } from './engineMemory';
 import { measureBeforeOpening } from './measure';
@@ -62,6 +63,9 @@ export async function runFindings(argv: string[], io: CliStreams): Promise<void 
     throw new UsageError(`${runFolder} is a file, not a run folder: name a folder that "cnn-slicer runs" lists`);
   const query = parseQuery(raw === undefined ? { kind: 'findings' } : { kind: 'findings', epoch: Number(raw) });
   await measureBeforeOpening(runFolder, io);
+  // The findings' forward passes share the cores with the compute workers (ortRuntime.ts); put
+  // back after, for the process's next command.
+  const spinning = setSpinning(false);
   const engine = new AnalysisEngine({ roots: [dirname(runFolder)], ...COMMAND_ENGINE_MEMORY });
   try {
     const r = await engine.answer(runFolder, query, {
@@ -75,5 +79,6 @@ export async function runFindings(argv: string[], io: CliStreams): Promise<void 
     else io.stdout.write(formatFindings(answer));
   } finally {
     engine.close();
+    setSpinning(spinning);
   }
 }

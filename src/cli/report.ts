@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { setSpinning } from '../native/ortRuntime';
 import { AnalysisEngine } from '../service/engine';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { webviewPage } from '../contract/page';
@@ -73,6 +74,8 @@ export const DEFAULT_MAX_SECONDS = 60;
 export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const started = performance.now();
   const { script, style } = assets();
+  // Its forward passes and ablations share the cores with the compute workers (ortRuntime.ts).
+  const spinning = setSpinning(false);
   const engine = new AnalysisEngine({ roots: [dirname(o.runFolder)], ...COMMAND_ENGINE_MEMORY });
   // The time budget is a bound: at the deadline the answer computing is cancelled (reportCompute.ts).
   const maxSeconds = o.maxSeconds ?? DEFAULT_MAX_SECONDS;
@@ -174,6 +177,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   } finally {
     timeUp.clear();
     engine.close();
+    setSpinning(spinning);
   }
 }
 

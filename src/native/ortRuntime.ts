@@ -100,12 +100,28 @@ let spinning = true;
  * summaries need the CPU a spinning thread burns: `measure` of the CIFAR ResNet-18 run (probe 500,
  * the machine loaded at 4–5) took 15.2–20.4 s and 20–21 s of user CPU with sleeping threads,
  * against 29–35 s and 28–30 s spinning. Where the runtime has the cores to itself (the analysis
- * service's passes) spinning stays: it was faster there (docs/native-engine.md). `cnn-slicer
+ * service's passes) spinning stays: it was faster there (docs/native-engine.md); `findings` and
+ * `report` stop it ({@link setSpinning}). `cnn-slicer
  * measure` stops spinning on its own thread too, where a deep model's pass stays on it: ResNet-50
  * at 224, probe 100, at a load of about 4.4: 59.2 s (45.8 s user CPU) against 67.7 s (68.4 s).
  */
 export function stopSpinning(): void {
-  spinning = false;
+  setSpinning(false);
+}
+
+/**
+ * Sets whether the sessions this thread makes from now on spin ({@link stopSpinning}), and returns
+ * the setting before, for a command that puts it back. `cnn-slicer findings` and `report` stop it
+ * once their run is measured: their forward passes run beside the compute workers' comparisons (the
+ * findings' two layers in flight, the report's two queries at once), on the same cores. The CIFAR
+ * ResNet-18 run (probe 200, 2 shared cores, load 3.5–5): findings 22–25 s wall and 25 s CPU with
+ * sleeping threads, 28–31 s and 30 s spinning; the default report in its 60 s computed about as
+ * many answers either way (301 and 230 sleeping, 228 and 230 spinning), at 59 s of CPU against 64 s.
+ */
+export function setSpinning(spin: boolean): boolean {
+  const before = spinning;
+  spinning = spin;
+  return before;
 }
 
 /**

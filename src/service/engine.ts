@@ -72,6 +72,11 @@ export interface EngineOptions {
   quickQueries?: number;
   /** Budget of capacity codes kept in memory across queries (bytes, default 256 MiB). */
   codesBytes?: number;
+  /**
+   * Most bytes of layers a native probe pass holds at once (the segments' budget of
+   * src/native/nativeForward.ts `forwardLayers`; default its own, NATIVE_BUDGET_BYTES).
+   */
+  nativePassBytes?: number;
   /** How long the compute pool keeps a layer buffer for the next layer's codes (ms; default: for good; ComputePool). */
   keptLayerIdleMs?: number;
 }
@@ -160,6 +165,7 @@ export class AnalysisEngine {
       selfCapacities: this.selfCapacities,
       deconvolutionForwards: this.deconvolutionForwards,
       labelBits: this.labelBits,
+      nativePassBytes: this.options.nativePassBytes,
     };
   }
 

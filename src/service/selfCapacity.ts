@@ -31,12 +31,16 @@ export function screenSaves(count: number, units: number): boolean {
 
 /**
  * What a multiply-add of the correlations (this thread, float64) costs against a joint-histogram
- * increment of the exact comparison (the compute pool): 4–7 ns against 1–3 ns of wall time on the
- * quarter-width ResNet-18's layers of 64 and 128 channels, two cores (bench/nearDuplicateScreen.ts).
- * The correlations are about three times cheaper since (summed block by block); left at 2.5, on
- * which MobileNetV2's 8 × 8 layers, the ones the ratio decides, cost about the same either way.
+ * increment of the exact comparison (the compute pool). First measured at 4–7 ns against 1–3 ns of
+ * wall time (quarter-width ResNet-18, two cores: 2.5); the correlations have been summed block by
+ * block since, about three times cheaper. Measured again on the CIFAR ResNet-18 (probe 200, two
+ * shared cores, `screenedSelfCapacity` with and without the screen): on `layer3.0.relu-2` (256
+ * channels of 8 × 8) 270 ms screened against 590–650 ms for every pair; on `layer2.0.relu-2` (128
+ * of 16 × 16) 205 against 164–181 ms; on `layer1.0.relu-2` (64 of 32 × 32) 257–319 against
+ * 35–88 ms. At 1, 200 inputs screen maps of at most 99 positions (8 × 8, not 16 × 16), where
+ * 2.5 screened at most 39 (6 × 6).
  */
-const SCREEN_COST_RATIO = 2.5;
+const SCREEN_COST_RATIO = 1;
 
 /**
  * A layer's capacity with itself where the screen keeps a pair (src/analysis/nearDuplicates.ts

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import type * as tfType from '@tensorflow/tfjs';
-import { copyFixtureRun } from '../../support/fixtureRuns';
+import { copyFixtureRun, copyPytorchRun } from '../../support/fixtureRuns';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FindingsAnswer } from '../../../src/contract/queries';
+import { NativeCheckpoint } from '../../../src/native/nativeForward';
+import { nativeRuntime } from '../../../src/native/ortRuntime';
+import { measurePendingEpochs } from '../../../src/recorder/measureRun';
 import type { RunManifest } from '../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { WARM_UP_LAYER } from '../../../src/service/warmUp';
@@ -259,5 +266,50 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
     assert.ok(tf.memory().numTensors > before);
     engine.close();
     assert.equal(tf.memory().numTensors, before);
+  });
+});
+
+describe('analysis engine: the budget of a native pass (nativePassBytes)', function () {
+  this.timeout(120_000);
+  let dir = '';
+  let runs = '';
+  let folder = '';
+
+  before(async function () {
+    if ('reason' in nativeRuntime()) this.skip();
+    dir = mkdtempSync(join(tmpdir(), 'cnn-slicer-native-budget-'));
+    // The Python recorder's tiny LeNet (test/fixtures/pytorch-run), its epochs measured here.
+    ({ runs, folder } = copyPytorchRun(dir));
+    await measurePendingEpochs(folder, { backend: 'wasm' });
+  });
+  after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+  /** The findings answer (no answer cache: a fresh engine on a fresh copy each time), and the budgets its native passes ran with. */
+  async function findings(nativePassBytes: number | undefined): Promise<{ answer: FindingsAnswer; budgets: (number | undefined)[] }> {
+    const copy = join(runs, `copy-${nativePassBytes ?? 'default'}`);
+    cpSync(folder, copy, { recursive: true });
+    rmSync(join(copy, 'cache'), { recursive: true, force: true });
+    const engine = new AnalysisEngine({ roots: [runs], ...(nativePassBytes ? { nativePassBytes } : {}) });
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, on the prototype
+    const original = NativeCheckpoint.prototype.forwardLayers;
+    const budgets: (number | undefined)[] = [];
+    NativeCheckpoint.prototype.forwardLayers = function (this: NativeCheckpoint, ...args: Parameters<typeof original>) {
+      budgets.push(args[0].budgetBytes);
+      return original.apply(this, args);
+    };
+    try {
+      return { answer: (await engine.answer(copy, { kind: 'findings' })).answer, budgets };
+    } finally {
+      NativeCheckpoint.prototype.forwardLayers = original;
+      engine.close();
+    }
+  }
+
+  it('a pass held to a budget of one byte (a segment per allowed cut) gives the default budget’s answer', async () => {
+    const roomy = await findings(undefined);
+    const small = await findings(1);
+    assert.ok(roomy.budgets.length > 0 && roomy.budgets.every((b) => b === undefined), `default: ${roomy.budgets.join(', ')}`);
+    assert.ok(small.budgets.length > 0 && small.budgets.every((b) => b === 1), `nativePassBytes 1: ${small.budgets.join(', ')}`);
+    assert.deepEqual(small.answer, roomy.answer);
   });
 });

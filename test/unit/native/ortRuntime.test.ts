@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { ENGINE_VARIABLE, firstLine, nativeRuntime, resetNativeRuntime, sessionOptions } from '../../../src/native/ortRuntime';
+import { ENGINE_VARIABLE, firstLine, nativeRuntime, resetNativeRuntime, sessionOptions, setSpinning } from '../../../src/native/ortRuntime';
 
 describe('ortRuntime: the native runtime, loaded once', () => {
   const saved = process.env[ENGINE_VARIABLE];
@@ -54,6 +54,18 @@ describe('ortRuntime: the native runtime, loaded once', () => {
     assert.equal(options.enableCpuMemArena, false, 'no arena keeping each session at its largest run');
     assert.deepEqual(options.executionProviders, ['cpu']);
     assert.deepEqual(sessionOptions('webgpu').executionProviders, ['webgpu']);
+  });
+
+  it('intra-op threads spin between operators unless turned off, for the sessions made after', () => {
+    assert.equal(sessionOptions().extra, undefined);
+    assert.equal(setSpinning(false), true);
+    try {
+      assert.deepEqual(sessionOptions().extra, { session: { intra_op: { allow_spinning: '0' } } });
+      assert.equal(sessionOptions().intraOpNumThreads, availableParallelism());
+    } finally {
+      assert.equal(setSpinning(true), false);
+    }
+    assert.equal(sessionOptions().extra, undefined);
   });
 
   it("ONNX Runtime's errors are shortened to what failed", () => {

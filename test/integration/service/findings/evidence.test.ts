@@ -14,6 +14,13 @@ import { nearDuplicateRule } from '../../../../src/service/findings/channelRules
 import { screenedSelfCapacity, screenSaves } from '../../../../src/service/selfCapacity';
 import type { FindingsInput } from '../../../../src/service/findings/types';
 import { rng } from '../../../support/reference';
+import { cpSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FindingsAnswer } from '../../../../src/contract/queries';
+import { AnalysisEngine } from '../../../../src/service/engine';
+import { EVIDENCE } from '../../../../src/service/findings/evidence';
+import { SplitForward } from '../../../../src/service/splitForward';
+import { copyFixtureRun } from '../../../support/fixtureRuns';
 
 // The near-duplicate screen on a layer with planted copies (estimators.md "Screening the
 // near-duplicate pairs"): the screened evidence keeps every pair the exhaustive rule calls a
@@ -170,6 +177,60 @@ describe('findings evidence: the near-duplicate screen on planted copies', funct
 
   it('screens a layer only where the correlations cost less than the exact comparisons', () => {
     assert.equal(screenSaves(200, 16), true); // ResNet-18's last stage: 4×4 maps
+    assert.equal(screenSaves(200, 64), true); // its third stage: 8×8 maps (2.3× faster screened, measured)
+    assert.equal(screenSaves(200, 99), true);
+    assert.equal(screenSaves(200, 100), false);
+    assert.equal(screenSaves(200, 256), false); // a 16×16 map: about as fast either way, every pair compared
     assert.equal(screenSaves(200, 1024), false); // a 32×32 map: every pair is compared exactly
+  });
+});
+
+describe('findings evidence of a run: layers in flight, the output kept for the ablations', function () {
+  this.timeout(240_000);
+  let runs = '';
+  let folder = '';
+
+  before(() => {
+    // residualDuplicates.ts untrained (synthetic:300, probe 120, k 20, wasm): near-duplicate findings with ablations.
+    ({ runs, folder } = copyFixtureRun('residual-duplicates', 'cnn-slicer-findings-evidence-'));
+  });
+  after(() => {
+    EVIDENCE.inFlight = 2;
+    rmSync(dirname(runs), { recursive: true, force: true });
+  });
+
+  /** The findings answer with `inFlight` layers at once, on a fresh copy of the run, and the forward passes it ran. */
+  async function findings(inFlight: number, copy: string): Promise<{ answer: FindingsAnswer; passes: number }> {
+    const run = `${folder}-${copy}`;
+    cpSync(folder, run, { recursive: true });
+    EVIDENCE.inFlight = inFlight;
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm' });
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, on the prototype
+    const original = SplitForward.prototype.layers;
+    let passes = 0;
+    SplitForward.prototype.layers = function (this: SplitForward, ...args: Parameters<typeof original>) {
+      passes++;
+      return original.apply(this, args);
+    };
+    try {
+      return { answer: (await engine.answer(run, { kind: 'findings' })).answer, passes };
+    } finally {
+      SplitForward.prototype.layers = original;
+      engine.close();
+    }
+  }
+
+  it('gives the same answer one layer at a time and with layers in flight, in one forward pass', async () => {
+    const one = await findings(1, 'one');
+    const two = await findings(2, 'two');
+    const three = await findings(3, 'three');
+    const ablated = one.answer.findings.filter((f) => f.ablation);
+    assert.ok(ablated.length > 0, `the fixture's findings measure ablations (${one.answer.findings.map((f) => f.kind).join(', ')})`);
+    assert.deepEqual(two.answer, one.answer);
+    assert.deepEqual(three.answer, one.answer);
+    // The evidence pass alone (every multi-channel layer, and the scored output, kept; the
+    // service's budget holds them all): the ablations' baseline, the model's own output, is read
+    // from memory (before: a second pass through every layer to the output).
+    for (const r of [one, two, three]) assert.equal(r.passes, 1);
   });
 });

@@ -1,0 +1,21 @@
+// The findings bench reads what a report left out for time from the command's own output
+// (src/cli/report.ts): the all-input answers and the classes alone, so that a report that computed
+// everything but a class is not taken for a complete one.
+import assert from 'node:assert/strict';
+import { leftOutForTime } from '../../../bench/findingsBench';
+
+describe('findings bench: what a report left out for time', () => {
+  it('reads the all-input answers and the classes alone, and 0 where the report says nothing', () => {
+    const out =
+      'report: r.html (7.6 MB, 228 answers, 60.4 s)\n' +
+      '  not computed within --max-seconds (the report says so; --max-seconds raises the limit, cached answers are reused): 375 answers (1 stopped midway: The capacity matrix of layer 53, against layer 54, epoch 0), e.g.\n' +
+      '    The capacity matrix of layer 59, against layer 60, epoch 0\n' +
+      '  each class alone as an input subset: 0 of 10 classes held, 10 not computed within --max-seconds (lower priority than the all-input answers)\n';
+    assert.deepEqual(leftOutForTime(out), { answers: 375, classes: 10 });
+    assert.deepEqual(leftOutForTime('report: r.html (7.6 MB, 603 answers, 41.0 s)\n'), { answers: 0, classes: 0 });
+    const classesOnly =
+      'report: r.html (20 MB, 603 answers, 59.0 s)\n' +
+      '  each class alone as an input subset: 7 of 10 classes held, 3 not computed within --max-seconds (lower priority than the all-input answers)\n';
+    assert.deepEqual(leftOutForTime(classesOnly), { answers: 0, classes: 3 });
+  });
+});
