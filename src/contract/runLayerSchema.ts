@@ -5,7 +5,6 @@
  * manifest; this schema describes the same type, and fails to compile when the two drift apart.
  */
 import * as v from 'valibot';
-import type { SameType } from '../rpc/messages';
 import type { RunLayer } from './runFormat';
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
@@ -22,6 +21,10 @@ export const RunLayerSchema = v.object({
   args: v.optional(v.record(v.string(), v.union([v.string(), v.number(), v.array(v.number())]))),
 });
 
-// The layer schema must describe the run format's layers exactly: this fails to compile when they drift apart.
-const layerSchemaMatchesRunLayer: SameType<v.InferOutput<typeof RunLayerSchema>, RunLayer> = true;
-void layerSchemaMatchesRunLayer;
+// The layer schema must describe the run format's layers exactly: each type must be assignable to
+// the other, or this fails to compile.
+type Checked = v.InferOutput<typeof RunLayerSchema>;
+const runLayerFitsSchema = (l: RunLayer): Checked => l;
+const schemaFitsRunLayer = (l: Checked): RunLayer => l;
+void runLayerFitsSchema;
+void schemaFitsRunLayer;

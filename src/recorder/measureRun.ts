@@ -33,7 +33,7 @@ import { initBackend } from '../tfjs/backend';
 import { loadCheckpoint } from '../tfjs/forward';
 import { readAnyCheckpoint } from '../run/checkpoint';
 import { NativeCheckpoint } from '../native/nativeForward';
-import { nativeRuntime, providerFromEnvironment, stopSpinning, type ExecutionProvider } from '../native/ortRuntime';
+import { nativeRuntime, providerFromEnvironment, setSpinning, type ExecutionProvider } from '../native/ortRuntime';
 import { measureEpoch, measureInputLayer, type MeasureContext } from './measure';
 import { classScoresOf } from './outputs';
 
@@ -99,8 +99,9 @@ async function measureUnderLock(folder: string, options: MeasureRunOptions): Pro
   // layers are hundreds of megabytes each), not when this thread's small heap would ask for it.
   const stopPacing = threadPacer.open();
   // The runtime shares the cores with this thread's summaries (and the worker's, where the pass
-  // runs there): its threads sleep between operators rather than spin (ortRuntime.ts stopSpinning).
-  stopSpinning();
+  // runs there): its threads sleep between operators rather than spin (ortRuntime.ts stopSpinning),
+  // the setting put back at the end.
+  const spinning = setSpinning(false);
   try {
     const ctx = measureContext(tf, run.manifest, readProbe(run), pool);
     const inputMetrics = await measureInputLayer(ctx);
@@ -136,6 +137,7 @@ async function measureUnderLock(folder: string, options: MeasureRunOptions): Pro
       );
     }
   } finally {
+    setSpinning(spinning);
     stopPacing();
     if (!options.engine) pool.close();
   }
