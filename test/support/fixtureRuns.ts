@@ -2,7 +2,7 @@
  * The recorded run folders checked in under test/fixtures/runs/ (recorded by scripts/test-fixtures.mjs
  * from test/fixtures/runs/fixtures.json): tests read a copy instead of training a model.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import type { RunManifest } from '../../src/contract/runFormat';
@@ -78,9 +78,16 @@ export function holdBackEpochs(folder: string, epochs: number): () => void {
   const manifest = JSON.parse(manifestText) as RunManifest;
   writeFileSync(manifestFile, JSON.stringify({ ...manifest, epochs: manifest.epochs.slice(0, epochs) }, null, 2) + '\n');
   writeFileSync(metricsFile, metricsText.split('\n').slice(0, epochs).join('\n') + '\n');
+  // Each file is replaced whole (written beside it, then renamed over it), as the recorder and the
+  // measurer write them: a reader meanwhile sees the file before or after, never one cut short (a
+  // write in place truncates it first: the analysis service once read no epoch at all).
+  const replace = (file: string, text: string) => {
+    writeFileSync(`${file}.landing`, text);
+    renameSync(`${file}.landing`, file);
+  };
   return () => {
-    writeFileSync(metricsFile, metricsText);
-    writeFileSync(manifestFile, manifestText);
+    replace(metricsFile, metricsText);
+    replace(manifestFile, manifestText);
   };
 }
 
