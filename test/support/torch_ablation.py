@@ -45,7 +45,7 @@ import torch.nn.functional as F
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path[:0] = [os.path.join(ROOT, "python")]
 
-from cnn_slicer.onnx_names import _fields  # noqa: E402
+from cnn_slicer.onnx_names import _fields, _varint  # noqa: E402
 from cnn_slicer.trace import Capture, run_captured  # noqa: E402
 from tests import test_engine  # noqa: E402
 
@@ -90,17 +90,6 @@ def _tensor(payload):
         return name, None
     array = np.frombuffer(raw, dtype="<f4") if raw is not None else np.array(floats, dtype=np.float32)
     return name, array.reshape(dims).copy()
-
-
-def _varint(data, at):
-    value, shift = 0, 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at
-        shift += 7
 
 
 def _key(raw):
