@@ -98,6 +98,7 @@ const OPTION_OF_FIELD: Record<string, string> = {
   layers: '--layers',
   inputs: '--cells',
   exhaustive: '--exhaustive',
+  exact: '--exact',
   x: '--class/--classes/--inputs/--per-class',
 };
 
@@ -151,6 +152,7 @@ export function queryFromOptions(kind: string, v: Record<string, string | boolea
     channelI: int(v['channel-i'], 'channel-i'),
     channelJ: int(v['channel-j'], 'channel-j'),
     bins: int(v.bins, 'bins'),
+    exact: int(v.exact, 'exact'),
     sizes: list(v.sizes, 'sizes'),
     source: v.source,
     mode: v.mode,
@@ -204,6 +206,7 @@ const QUERY_FIELD_OPTIONS = [
   'clusters',
   'layers',
   'mode',
+  'exact',
 ] as const;
 
 /** The `query` command's options (its descriptor shows them: src/cli/commands/runs.ts). */

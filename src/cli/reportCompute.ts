@@ -12,6 +12,34 @@ import { leftOutNote } from '../contract/reportNotes';
 import { describeQuery, encodeGroups, entryBytes, holdAnswer } from './reportAnswers';
 import type { ReportResult } from './reportPage';
 
+/**
+ * One step of a report's computing: `query`, held under its own key, or under `as` (a stand-in:
+ * the estimate tier of `as`, src/contract/plan.ts `reportStandIn`). An `upgrade` step is the exact
+ * query of a stand-in computed earlier: it replaces the stand-in when done, and where the time
+ * budget stops it the stand-in stays (it is not left out).
+ */
+export interface ReportStep {
+  view: string;
+  query: Query;
+  as?: Query;
+  upgrade?: boolean;
+}
+
+/**
+ * The plan with the estimate tier: each step that has a stand-in computes the stand-in in its place
+ * (held under the step's key), and the exact steps follow at the end, in the same order, as upgrades.
+ */
+export function withStandIns(ordered: readonly { view: string; query: Query }[], standIn: (q: Query) => Query | undefined): ReportStep[] {
+  const upgrades: ReportStep[] = [];
+  const steps = ordered.map(({ view, query }): ReportStep => {
+    const cheap = standIn(query);
+    if (!cheap) return { view, query };
+    upgrades.push({ view, query, upgrade: true });
+    return { view, query: cheap, as: query };
+  });
+  return [...steps, ...upgrades];
+}
+
 /** Time spent per query kind ("<kind> (class alone)" for the classes): answers and milliseconds. */
 export type Timings = Record<string, { count: number; ms: number }>;
 
@@ -80,7 +108,7 @@ export async function classAnswers(
 export async function computeAnswers(
   engine: AnalysisEngine,
   o: ComputeOptions,
-  ordered: { view: string; query: Query }[],
+  ordered: ReportStep[],
   budget: {
     deadline: number;
     maxSeconds: number;
@@ -103,6 +131,8 @@ export async function computeAnswers(
   outOfTime: Map<string, string>;
   /** The keys of `outOfTime` whose computing had started and was cancelled at the deadline. */
   cancelled: Set<string>;
+  /** The keys whose answer is a stand-in (an estimate): their exact query did not fit the time budget. */
+  estimated: Set<string>;
   incomplete: Set<number>;
   /**
    * Each all-input answer as the page embeds it (encodeAnswers' first step), encoded as soon as it
@@ -115,18 +145,20 @@ export async function computeAnswers(
   const answers: Record<string, ReportAnswer | undefined> = {};
   const outOfTime = new Map<string, string>();
   const cancelled = new Set<string>();
+  const estimated = new Set<string>();
   const incomplete = new Set<number>();
   const timings = budget.timings;
+  const held = new HeldAnswers(answers, encoded, estimated);
   let errors = 0;
-  // Gzips running off this thread while the next answers compute; the first failure, if any.
-  const encoding: Promise<void>[] = [];
-  let encodingFailed: { error: unknown } | undefined;
   for (let i = 0; i < ordered.length; i++) {
-    const { query } = ordered[i];
+    const { query, as, upgrade } = ordered[i];
     o.onProgress?.(budget.progress.done++, budget.progress.total, query.kind);
-    const key = canonicalQuery(query);
+    const key = canonicalQuery(as ?? query);
     const group = budget.groupOf.get(key);
-    if (key in answers || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
+    if (upgrade) {
+      // Only over its stand-in: where the stand-in was refused or left out, so is this.
+      if (!estimated.has(key)) continue;
+    } else if (key in answers || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
     // Past the deadline nothing that runs the model is started (cached answers cost nothing), nor
     // any step of a class alone that computes: what the class computed before would be thrown away.
     const computes = !answeredFromRecord(query, budget.manifest);
@@ -136,7 +168,8 @@ export async function computeAnswers(
       else outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `because ${why} its time budget of ${budget.maxSeconds} s`));
     };
     if (late && (needsForwardPass(query.kind) || (group !== undefined && computes)) && !engine.isCached(o.runFolder, query)) {
-      leaveOut('computing ran past');
+      // An upgrade past the deadline leaves its stand-in, the estimate, in place.
+      if (!upgrade) leaveOut('computing ran past');
       continue;
     }
     const t = performance.now();
@@ -146,17 +179,12 @@ export async function computeAnswers(
       // is answered, as what only reads them is.
       const control = computes && !late && budget.signal ? { signal: budget.signal } : {};
       const answer = (await engine.answer(o.runFolder, query, control)).answer;
-      if (group === undefined) {
-        const held = holdAnswer(query.kind, answer);
-        answers[key] = held.whole;
-        encoding.push(
-          held.encoded.then(
-            (done) => void encoded.set(key, done),
-            (error: unknown) => void (encodingFailed ??= { error }),
-          ),
-        );
-      } else answers[key] = { answer };
-      const k = (timings[group === undefined ? query.kind : `${query.kind} (class alone)`] ??= { count: 0, ms: 0 });
+      if (group === undefined) held.hold(key, query.kind, answer, ordered[i]);
+      else answers[key] = { answer };
+      const k = (timings[group !== undefined ? `${query.kind} (class alone)` : as ? `${query.kind} (estimate tier)` : query.kind] ??= {
+        count: 0,
+        ms: 0,
+      });
       k.count++;
       k.ms += performance.now() - t;
       // The Network view's thumbnails are the inputs its clusters respond to most: known only from
@@ -171,6 +199,7 @@ export async function computeAnswers(
     } catch (e) {
       // Cancelled at the deadline: left out whole, said so (never its partial numbers).
       if (e instanceof QueryError && e.code === 'cancelled' && budget.signal?.aborted) {
+        if (upgrade) continue; // its stand-in stays
         leaveOut('computing it was stopped when the report reached');
         if (group === undefined) cancelled.add(key);
         continue;
@@ -178,13 +207,65 @@ export async function computeAnswers(
       // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
       // report: the view shows the service's message in place. Anything else is a failure.
       if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
-      answers[key] = { error: { code: e.code, message: e.message } };
+      held.refuse(key, { code: e.code, message: e.message });
       errors++;
     }
   }
-  await Promise.all(encoding);
-  if (encodingFailed) throw encodingFailed.error;
-  return { answers, errors, outOfTime, cancelled, incomplete, encoded };
+  await held.encodingDone();
+  return { answers, errors, outOfTime, cancelled, estimated, incomplete, encoded };
+}
+
+/**
+ * The all-input answers as they are computed: each held whole or only encoded (holdAnswer), its
+ * gzip running off this thread while the next answers compute. A key stored again (a stand-in's
+ * exact query, src/contract/plan.ts `reportStandIn`) replaces what it held, and an encoding that
+ * finishes after its replacement's is dropped.
+ */
+class HeldAnswers {
+  /** How many times each key was stored: only the latest store's encoding is kept. */
+  private readonly stored = new Map<string, number>();
+  private readonly encoding: Promise<void>[] = [];
+  private failed: { error: unknown } | undefined;
+
+  constructor(
+    private readonly answers: Record<string, ReportAnswer | undefined>,
+    private readonly encoded: Map<string, { entry: ReportEntry; rawBytes: number }>,
+    /** The keys holding a stand-in (an estimate). */
+    private readonly estimated: Set<string>,
+  ) {}
+
+  hold(key: string, kind: string, answer: unknown, step: ReportStep): void {
+    const held = holdAnswer(kind, answer);
+    this.answers[key] = held.whole;
+    const version = this.bump(key);
+    if (step.as) this.estimated.add(key);
+    else this.estimated.delete(key);
+    this.encoding.push(
+      held.encoded.then(
+        (done) => void (this.stored.get(key) === version && this.encoded.set(key, done)),
+        (error: unknown) => void (this.failed ??= { error }),
+      ),
+    );
+  }
+
+  /** A refusal, which the view shows in place (an exact query's, over its estimate's answer). */
+  refuse(key: string, error: { code: QueryError['code']; message: string }): void {
+    this.bump(key);
+    this.estimated.delete(key);
+    this.encoded.delete(key);
+    this.answers[key] = { error };
+  }
+
+  async encodingDone(): Promise<void> {
+    await Promise.all(this.encoding);
+    if (this.failed) throw this.failed.error;
+  }
+
+  private bump(key: string): number {
+    const version = (this.stored.get(key) ?? 0) + 1;
+    this.stored.set(key, version);
+    return version;
+  }
 }
 
 /** Whether the report's time is spent: its deadline has passed, or its signal aborted. */

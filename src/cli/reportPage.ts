@@ -23,6 +23,8 @@ export interface ReportResult {
   outOfTime: string[];
   /** Those of `outOfTime` whose computing had started and was cancelled at the deadline. */
   cancelled?: string[];
+  /** One line per answer held as its estimate tier only: its exact query did not fit `maxSeconds`. */
+  estimated?: string[];
   /**
    * The input subsets of one class each (src/contract/plan.ts `reportClassSubsets`): how many the report
    * holds of how many, how many the time budget and the size budget left out, and the answers of

@@ -225,6 +225,63 @@ function reportImportance(manifest: RunManifest, epoch: number): Query[] {
   return [...estimate, ...layers.map((l) => importanceQueries.channelImportance(l, epoch))];
 }
 
+/**
+ * The estimate tier of a report (issue 67): a planned query that has a cheap stand-in answers it
+ * first, under the planned query's own key, and the planned (exact) query runs again at the end of
+ * the plan, replacing it if it is done within the time budget. A report is thus never missing an
+ * answer for time where an estimate exists, and its views say which answers are estimates.
+ *
+ * - Channel importance: `exact: 0`, every channel's Taylor estimate from the one Taylor pass the
+ *   report makes, no ablation (unless the query is a mean ablation, an input subset, `exhaustive`
+ *   or asks its own `exact`: those have no stand-in).
+ * - A capacity matrix or layer-level capacity over every probe input: the same over a seeded sample
+ *   of the probe inputs ({@link standInPerClass} per class); its answer's `inputCount` says how
+ *   many, and the Layer view marks it an estimate ({@link capacityEstimateNote}). None where the
+ *   probe set is too small for a sample of at least 3 per class under a quarter of it.
+ */
+export function reportStandIn(query: Query, manifest: RunManifest): Query | undefined {
+  if (query.kind === 'channelImportance') {
+    if (query.exhaustive || query.exact !== undefined || (query.mode ?? 'zero') !== 'zero' || query.x !== undefined) return undefined;
+    return { ...query, exact: 0 };
+  }
+  if ((query.kind === 'capacityMatrix' || query.kind === 'layerCapacity') && query.x === undefined) {
+    const count = standInPerClass(manifest);
+    return count === undefined ? undefined : { ...query, x: { kind: 'perClass', count, seed: 0 } };
+  }
+  return undefined;
+}
+
+/** Most inputs a stand-in capacity matrix is computed from: 64 inputs give 2,016 pairs, a tenth of a probe of 200's 19,900. */
+export const STAND_IN_INPUTS = 64;
+
+/**
+ * Inputs per class of a stand-in capacity matrix, or undefined where there is none (fewer than 3
+ * per class would do). The sample stays under a quarter of the probe set, where the analysis
+ * service runs one paused forward pass over those inputs that serves every layer in turn
+ * (src/service/subsetPasses.ts) instead of a pass over the whole probe set for each matrix.
+ */
+export function standInPerClass(manifest: RunManifest): number | undefined {
+  const classes = manifest.probe.classCounts.filter((n) => n > 0).length;
+  if (classes === 0) return undefined;
+  const count = Math.min(Math.ceil(STAND_IN_INPUTS / classes), Math.floor((manifest.probe.size / 4 - 1) / classes));
+  return count >= 3 ? count : undefined;
+}
+
+/**
+ * What a view says over a capacity matrix asked of every probe input whose answer is over fewer
+ * (`inputCount`): a report's stand-in ({@link reportStandIn}), an estimate. Undefined where the
+ * answer is over every probe input, or the slice asked a subset (then the subset is what it is over).
+ */
+export function capacityEstimateNote(inputCount: number, manifest: RunManifest, subset: InputSubset): string | undefined {
+  if (subset.kind !== 'all' || inputCount >= manifest.probe.size) return undefined;
+  return (
+    `an estimate, computed from a seeded sample of ${inputCount} of the ${manifest.probe.size} probe inputs, not all of them, ` +
+    'because the report’s time budget (--max-seconds) left no room for the exact value. Fewer input pairs fill the joint ' +
+    'histogram more thinly, so the values read higher than the exact ones. Write the report again with a larger --max-seconds, ' +
+    'or open the run in VS Code, for the exact values.'
+  );
+}
+
 /** The queries a standalone report answers, in the order they are computed (cheap first): each view's part, stage by stage. */
 export function reportPlan(manifest: RunManifest, o: ReportPlanOptions): { view: ViewId; query: Query }[] {
   return assemblePlan(VIEW_IDS, REPORT_PLAN_OF_VIEW, manifest, o);

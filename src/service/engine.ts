@@ -13,7 +13,7 @@ import { DEFAULT_BINS } from '../analysis';
 import { CancelledError, ComputePool } from '../compute/pool';
 import type { Backend } from '../contract/recordSettings';
 import { initBackend, InitializedBackend } from '../tfjs/backend';
-import { Activations, layerOutputShapes, loadCheckpoint } from '../tfjs/forward';
+import { Activations, layerOutputShapes, loadChannelsLastTwin, loadCheckpoint } from '../tfjs/forward';
 import { checkLayerShapes } from '../contract/runFormat';
 import { ActivationCache } from './activations';
 import { LayerCodesCache, SharedResults } from './layerCodes';
@@ -144,6 +144,18 @@ export class AnalysisEngine {
           return model;
         }),
       natives: (folder, manifest) => (options.nativeEngine === false ? undefined : nativeCheckpoints(folder, manifest, options.provider)),
+      // One epoch's twin at a time: the deconvolutions of a layer's channels, and of the next layer, share it.
+      twins: (folder, manifest) =>
+        manifest.checkpoint?.format === 'onnx'
+          ? new CheckpointModels(
+              folder,
+              async (dir) => {
+                const model = await loadChannelsLastTwin((await this.tf()).tf, dir, manifest.layers);
+                return { model, dispose: () => model?.dispose() };
+              },
+              1,
+            )
+          : undefined,
       onReplaced: (old) => {
         this.activations.dropRun(old.folder);
         this.layerCodes.dropRun(old.folder);

@@ -73,7 +73,7 @@ function gatherFloat32(values: Float32Array, per: number, indices: readonly numb
 }
 
 /** Below this share of the probe set, a slice runs the forward pass on its own inputs only. */
-const SUBSET_FORWARD_SHARE = 0.25;
+const SUBSET_FORWARD_SHARE = 0.25; // src/contract/plan.ts standInPerClass keeps a report's stand-in samples under it
 
 /** The native cuts' sides (`forwardFrom`) a query keeps for its next ablation of the same layer and inputs. */
 const KEPT_CUT_SIDES = 2;

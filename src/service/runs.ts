@@ -10,6 +10,7 @@ import { realRunsFolders, resolveRunFolder, RunPathError } from '../run/paths';
 import { Probe, readProbe as readProbeFiles } from '../run/probe';
 import { readRun, RunRecord } from '../run/store';
 import type { CheckpointModels } from './models';
+import type * as tfType from '@tensorflow/tfjs';
 import type { NativeCheckpoint } from '../native/nativeForward';
 import { asQueryError } from './queryErrors';
 import { QueryError } from '../contract/queries';
@@ -31,6 +32,18 @@ export interface RunState {
    * passes: a PyTorch run's, where the runtime loads; undefined otherwise (`models` runs them).
    */
   natives?: CheckpointModels<NativeCheckpoint>;
+  /**
+   * A PyTorch run's channels-last twins (src/tfjs/forward.ts `loadChannelsLastTwin`), which the
+   * deconvolution walks: loaded once per epoch and shared by its queries (one per channel), not once
+   * per query. Undefined for a TensorFlow.js run (its `models` are walked).
+   */
+  twins?: CheckpointModels<Twin>;
+}
+
+/** A loaded twin (undefined where the checkpoint has none), disposable as a checkpoint model. */
+export interface Twin {
+  readonly model: tfType.LayersModel | undefined;
+  dispose(): void;
 }
 
 /**
@@ -54,6 +67,8 @@ export interface RunRegistryOptions {
   models: (folder: string, manifest: RunManifest) => CheckpointModels;
   /** The run's checkpoints on the native engine, where it serves the run (see `RunState.natives`). */
   natives?: (folder: string, manifest: RunManifest) => CheckpointModels<NativeCheckpoint> | undefined;
+  /** The run's channels-last twins, where it has them (see `RunState.twins`). */
+  twins?: (folder: string, manifest: RunManifest) => CheckpointModels<Twin> | undefined;
   /** Called when a run folder now holds another recording: its activations are stale. */
   onReplaced?: (old: RunState) => void;
 }
@@ -90,6 +105,7 @@ export class RunRegistry {
     if (known && known.fingerprint !== fingerprint) {
       known.models.dispose();
       known.natives?.dispose();
+      known.twins?.dispose();
       this.options.onReplaced?.(known);
     }
     const state: RunState =
@@ -103,6 +119,7 @@ export class RunRegistry {
             cache: new AnswerCache(join(folder, 'cache'), this.options.cacheBytes ?? DEFAULT_CACHE_BYTES),
             models: this.options.models(folder, m),
             natives: this.options.natives?.(folder, m),
+            twins: this.options.twins?.(folder, m),
           };
     this.runs.set(folder, state);
     return state;
@@ -113,6 +130,7 @@ export class RunRegistry {
     for (const run of this.runs.values()) {
       run.models.dispose();
       run.natives?.dispose();
+      run.twins?.dispose();
     }
     this.runs.clear();
   }

@@ -45,6 +45,8 @@ channelImportanceEstimate, findings (their fields with --json).
   --mode zero|mean     ablation, channelImportance: replace channels by 0 (default) or their mean
   --exhaustive         channelImportance: ablate every channel (default: every channel's Taylor
                        estimate, the 8 it ranks most costly and 8 more at random ablated exactly)
+  --exact N            channelImportance: ablate N channels exactly beside the estimates (half the
+                       most costly by estimate, half at random; 0: the estimates alone)
   --clusters K         networkGraph: clusters per layer (default about √channels)
   --layers L1,L2,…     networkGraph: cluster only these layers (default every layer with channels)
                        channelImportanceEstimate: estimate only these layers (default every layer);
@@ -120,7 +122,7 @@ Writes one self-contained HTML file with the views of the run over precomputed a
   --epochs N                    epochs with forward-pass answers (capacity, feature maps, confusion
                                 cells), evenly spread, first and last always (default 6)
   --deconvolution-channels N    channels per layer with a deconvolution at the last of them (default 16;
-                                deep models: at most 256 deconvolutions in all unless given)
+                                deep models: at most 128 deconvolutions in all unless given)
   --dataset-diversity           add the input diversity of the whole dataset (reads it again)
   --pairs I:J,I:J,…             layer index pairs (I on the columns, J on the rows) whose capacity is
                                 precomputed besides the consecutive ones, e.g. 1:3,1:5 for the paper's

@@ -15,12 +15,17 @@ import { BitsList, BitsSchema, index, NumberList, queryFields, SubsetSchema } fr
 export const IMPORTANCE_MEASURES = ['channelEntropy', 'labelInformation', 'capacityToNext', 'nearDuplicateShare'] as const;
 export type ImportanceMeasure = (typeof IMPORTANCE_MEASURES)[number];
 
-/** Channels each layer's answer measures exactly beyond the estimate: the top-k by estimated Δ loss… */
+/** Channels each layer's answer measures exactly beyond the estimate by default: the top-k by estimated Δ loss… */
 export const IMPORTANCE_TOP_K = 8;
 /** …and this many more drawn at random (seeded) from the rest. */
 export const IMPORTANCE_SAMPLED = 8;
 /** The seed of that draw. */
 export const IMPORTANCE_SAMPLE_SEED = 0;
+/** The two tiers' sizes for `exact` channels measured exactly: the top half (rounded up) by estimate, the rest at random. */
+export function importanceTiers(exact: number = IMPORTANCE_TOP_K + IMPORTANCE_SAMPLED): { topK: number; sampled: number } {
+  const topK = Math.ceil(exact / 2);
+  return { topK, sampled: exact - topK };
+}
 /** A layer's estimates are verified when ρ(estimate, measured Δ loss) is at least this… */
 export const ESTIMATE_VERIFIED_RHO = 0.8;
 /** …over at least this many measured channels. */
@@ -98,6 +103,14 @@ export const channelImportance = defineQuery({
     x: v.optional(SubsetSchema),
     /** Ablate every channel exactly (the estimate still given beside); by default the two tiers of {@link EstimateTierSchema}. */
     exhaustive: v.optional(v.boolean()),
+    /**
+     * How many channels the two tiers ablate exactly (default {@link IMPORTANCE_TOP_K} +
+     * {@link IMPORTANCE_SAMPLED}): the top half (rounded up) by estimate, the rest drawn at random.
+     * 0 gives the estimates alone: no ablation but the baseline, and no information measure (they
+     * are correlated over measured channels only). Ignored where every channel is measured anyway
+     * (`exhaustive`, no estimate).
+     */
+    exact: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4096))),
   }),
   answer: v.object({
     epoch: v.number(),
@@ -165,6 +178,8 @@ export function estimateSentence(e: EstimateTier): string {
   const over = `over the ${e.measuredCount} measured channel${e.measuredCount === 1 ? '' : 's'}`;
   if (e.note) return `Every channel ablated exactly; no Taylor estimate: ${e.note}.`;
   if (e.exhaustive) return `Every channel ablated exactly; the Taylor estimate orders them with ${rho} (Spearman, ${over}).`;
+  if (e.measuredCount === 0)
+    return 'Estimates only: every channel has its Taylor estimate (the first-order Δ loss of zeroing it) and none was ablated exactly, so nothing verifies their order; measure channels exactly to know.';
   const which = `Taylor estimate for every channel; the ${e.topK} it ranks most costly and ${e.sampled} more at random (seed ${e.seed}) ablated exactly`;
   if (e.verified) return `${which}: ${rho} ${over} — verified (ρ ≥ ${ESTIMATE_VERIFIED_RHO}).`;
   const why =

@@ -202,6 +202,7 @@ export {
   IMPORTANCE_SAMPLED,
   IMPORTANCE_SIGNIFICANCE,
   IMPORTANCE_TOP_K,
+  importanceTiers,
   importanceReading,
   measuredText,
 } from './channelImportance';

@@ -27,13 +27,7 @@ import {
 import { distanceCodesOf } from '../../compute/pool';
 import type { SharedCodes } from '../../compute/protocol';
 import { ablationAxis, AblationSession, mixesChannels } from '../ablation';
-import {
-  ESTIMATE_VERIFIED_MIN,
-  ESTIMATE_VERIFIED_RHO,
-  IMPORTANCE_SAMPLE_SEED,
-  IMPORTANCE_SAMPLED,
-  IMPORTANCE_TOP_K,
-} from '../../contract/queries';
+import { ESTIMATE_VERIFIED_MIN, ESTIMATE_VERIFIED_RHO, IMPORTANCE_SAMPLE_SEED, importanceTiers } from '../../contract/queries';
 import type { AnswerOf, ChannelAblation, ImportanceMeasure, MeasureCorrelation, QueryOf } from '../../contract/queries';
 import { answerKey } from '../answerKey';
 import { cachedCapacityMatrix, checkCancelled } from './capacityMatrix';
@@ -65,9 +59,11 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
   const { channels } = session.axis;
   const progress = ctx.control.onProgress;
   // The information measures run on the compute workers while the ablations run on this thread.
-  const measuring = informationMeasures(ctx, q, session);
-  measuring.catch(() => undefined); // awaited below
+  // (With no channel measured, `exact: 0` and an estimate to give, there is nothing to correlate them with.)
+  const early = q.exact !== 0 ? informationMeasures(ctx, q, session) : undefined;
+  early?.catch(() => undefined); // awaited below
   const tier = await estimateTier(ctx, q, session);
+  const measuring = early ?? (tier.measured.length ? informationMeasures(ctx, q, session) : Promise.resolve([]));
   const measuredChannels = tier.measured;
   const groups = [[], ...measuredChannels.map((c) => [c])];
   const measured = await session.measure(groups, (done) =>
@@ -120,8 +116,7 @@ export const channelImportance: Handler<'channelImportance'> = async (q, ctx) =>
     estimate: {
       exhaustive: measuredChannels.length === channels,
       measuredCount: measuredChannels.length,
-      topK: IMPORTANCE_TOP_K,
-      sampled: IMPORTANCE_SAMPLED,
+      ...importanceTiers(q.exact),
       seed: IMPORTANCE_SAMPLE_SEED,
       spearman: orNull(estimateRho),
       verified: estimateRho !== undefined && estimateRho >= ESTIMATE_VERIFIED_RHO && measuredChannels.length >= ESTIMATE_VERIFIED_MIN,
@@ -206,8 +201,9 @@ async function estimateTier(
     return none('the layer has no Taylor estimate (it is not before the scored output): every channel is measured');
   const estimates = await cachedEstimates(ctx, q.epoch, q.layer);
   if (q.exhaustive) return { measured: all, estimates, exhaustiveReason: 'asked' };
-  if (channels <= IMPORTANCE_TOP_K + IMPORTANCE_SAMPLED) return { measured: all, estimates, exhaustiveReason: 'small' };
-  return { measured: twoTierChannels(estimates, IMPORTANCE_TOP_K, IMPORTANCE_SAMPLED, IMPORTANCE_SAMPLE_SEED), estimates };
+  const { topK, sampled } = importanceTiers(q.exact);
+  if (channels <= topK + sampled) return { measured: all, estimates, exhaustiveReason: 'small' };
+  return { measured: twoTierChannels(estimates, topK, sampled, IMPORTANCE_SAMPLE_SEED), estimates };
 }
 
 /**

@@ -1,8 +1,6 @@
 /** `deconvolution`: one channel of a layer projected back to the input space for some probe inputs (paper 5.4). */
 import { gatherRows } from '../../analysis';
 import { deconvolutionForward, projectChannel } from '../../tfjs/deconvolution';
-import { loadChannelsLastTwin } from '../../tfjs/forward';
-import { checkpointFolder } from '../../run/paths';
 import { encodeFloat32, QueryError } from '../../contract/queries';
 import type { Handler } from './handler';
 
@@ -26,37 +24,40 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
   const per = probe.inputs.length / probe.labels.length;
   const rows = Float32Array.from(gatherRows(probe.inputs, per, indices));
   const name = m.layers[q.layer].name;
-  // A PyTorch model (channels first) is walked as its channels-last twin, on its inputs moved channels last.
-  const onnx = m.checkpoint?.format === 'onnx';
-  const loadTwin = async () => {
-    const twin = await loadChannelsLastTwin(tf, checkpointFolder(ctx.run.folder, q.epoch), m.layers);
-    if (twin && !twin.layers.some((l) => l.name === name)) {
-      twin.dispose();
+  // A PyTorch model (channels first) is walked as its channels-last twin, on its inputs moved channels
+  // last: one per epoch, shared by the queries (RunState.twins), pinned while each uses it.
+  const twins = ctx.run.twins;
+  const pinTwin = async () => {
+    if (!twins) return undefined;
+    const lease = await twins.acquire(q.epoch);
+    if (lease.model.model && !lease.model.model.layers.some((l) => l.name === name)) {
+      lease.release();
       throw new QueryError(
         'unsupported',
         `deconvolution of layer ${q.layer} (${name}) of a PyTorch model is not available: it comes after a flatten or reshape of the maps`,
       );
     }
-    return twin;
+    return lease;
   };
-  const twin = onnx ? await loadTwin() : undefined;
+  const twinLease = await pinTwin();
+  const twin = twinLease?.model.model;
   try {
     // The forward half is shared by the queries for the layer's other channels (the same inputs).
-    // It holds a model of its own (a lease, a twin) while it runs: a query that joined it may be
+    // It holds a model of its own (a lease) while it runs: a query that joined it may be
     // cancelled, and release its own, before it is done.
     const forward = await ctx.deconvolutionForward(q.epoch, q.layer, indices, async () => {
-      const ownTwin = onnx ? await loadTwin() : undefined;
-      const lease = ownTwin ? undefined : await ctx.run.models.acquire(q.epoch);
+      const ownTwin = await pinTwin();
+      const lease = ownTwin?.model.model ? undefined : await ctx.run.models.acquire(q.epoch);
       const x = tf.tidy(() => {
         const t = tf.tensor(rows, [indices.length, ...m.layers[0].outputShape]);
-        return ownTwin && t.rank === 4 ? tf.transpose(t, [0, 2, 3, 1]) : t;
+        return ownTwin?.model.model && t.rank === 4 ? tf.transpose(t, [0, 2, 3, 1]) : t;
       });
       try {
-        return await deconvolutionForward(tf, ownTwin ?? lease!.model, name, x, {}, q.channel);
+        return await deconvolutionForward(tf, ownTwin?.model.model ?? lease!.model, name, x, {}, q.channel);
       } finally {
         x.dispose();
         lease?.release();
-        ownTwin?.dispose();
+        ownTwin?.release();
       }
     });
     const d = await projectChannel(tf, twin ?? (await ctx.model(q.epoch)).model, forward, q.channel);
@@ -72,6 +73,6 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
       max: d.max ?? 0,
     };
   } finally {
-    twin?.dispose();
+    twinLease?.release();
   }
 };

@@ -97,6 +97,11 @@ export function ImportanceCard(props: { layer: number; layerName: string }): JSX
           selected={selected}
           open={open}
           nameOf={nameOf}
+          reportHint={
+            data.mode === 'report'
+              ? 'This report’s time budget left no room for this layer’s exact ablations: write it again with a larger --max-seconds, or open the run in VS Code and measure them.'
+              : undefined
+          }
           measureAll={
             data.mode === 'vscode' && !current.estimate.exhaustive
               ? () => setAsked([...asked.filter((k) => k !== `${key}:all`), `${key}:all`])
@@ -117,6 +122,8 @@ function ImportanceBody(props: {
   nameOf: (m: MeasureCorrelation) => string;
   /** Asks every channel measured (VS Code, while the answer measured only some). */
   measureAll?: () => void;
+  /** In a report: how to get the exact ablations this answer lacks. */
+  reportHint?: string;
 }): JSX.Element {
   const { answer: a, nameOf } = props;
   const wrap = useRef<HTMLDivElement>(null);
@@ -133,11 +140,19 @@ function ImportanceBody(props: {
   const verb = a.mode === 'zero' ? 'zeroed' : 'replaced by its mean';
   return (
     <div ref={wrap}>
-      <p class="muted chart-note">
-        {unmeasured ? `${a.estimate.measuredCount} of the ${a.channels.length} channels` : 'Each channel'} {verb} alone, the rest of the
-        model run again on {a.inputCount} probe inputs: baseline accuracy {formatPercent(a.baseline.accuracy)}, loss{' '}
-        {formatNumber(a.baseline.loss)}. Δ = ablated − baseline; a large Δ loss is a channel the model needs.
-      </p>
+      {a.estimate.measuredCount === 0 ? (
+        <p class="muted chart-note" data-testid="importance-estimates-only">
+          No channel ablated: the table holds each channel&apos;s Taylor estimate of Δ loss, an estimate, not a measurement, on{' '}
+          {a.inputCount} probe inputs (baseline accuracy {formatPercent(a.baseline.accuracy)}, loss {formatNumber(a.baseline.loss)}).
+          {props.reportHint && ` ${props.reportHint}`}
+        </p>
+      ) : (
+        <p class="muted chart-note">
+          {unmeasured ? `${a.estimate.measuredCount} of the ${a.channels.length} channels` : 'Each channel'} {verb} alone, the rest of the
+          model run again on {a.inputCount} probe inputs: baseline accuracy {formatPercent(a.baseline.accuracy)}, loss{' '}
+          {formatNumber(a.baseline.loss)}. Δ = ablated − baseline; a large Δ loss is a channel the model needs.
+        </p>
+      )}
       <p
         class={`chart-note${a.estimate.verified || a.estimate.exhaustive ? ' muted' : ' importance-unverified'}`}
         data-testid="importance-estimate"

@@ -18,6 +18,7 @@ import { MarksReadout } from './marks';
 import type { ScaleMatrices } from './scalePairs';
 import { formatBits } from '../../../src/contract/format';
 import { shortLayerName } from '../../../src/contract/layerLabel';
+import { capacityEstimateNote } from '../../../src/contract/plan';
 
 const sortText = (k: SortKey, what: string) => (k === 'original' ? `${what} in channel order` : `${what} sorted by ${k}, descending`);
 
@@ -187,8 +188,9 @@ function HeatmapNotes(props: {
   nameI: string;
   nameJ: string;
 }): JSX.Element {
-  const { manifest } = useApp();
+  const { manifest, ui } = useApp();
   const { answer: a, stats, orders, mode, nameI, nameJ } = props;
+  const estimate = capacityEstimateNote(a.inputCount, manifest, ui.slice.subset);
   const { domain } = props.model;
   const across = domain.acrossPairs;
   const nameOf = (l: number) => (manifest.layers[l] ? shortLayerName(manifest.layers[l], manifest.layers) : `layer ${l}`);
@@ -208,6 +210,11 @@ function HeatmapNotes(props: {
           {stats.undefinedCount ? ` — ${stats.undefinedCount} cell${stats.undefinedCount === 1 ? '' : 's'}` : ' — none here'}
         </span>
       </div>
+      {estimate && (
+        <p class="importance-unverified heatmap-estimate" data-testid="heatmap-estimate" role="note">
+          This matrix is {estimate}
+        </p>
+      )}
       <p class="muted heatmap-note">
         Epoch {a.epoch} · {a.inputCount} inputs · {a.bins} bins. Hover a cell for its value; click it (or move with the arrow keys and press
         Enter) to see the feature maps of its two channels.

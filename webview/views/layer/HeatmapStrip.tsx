@@ -6,7 +6,8 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { CapacityMatrixAnswer, QueryOf } from '../../../src/contract/queries';
 import { HeatmapStrip as StripChart } from '../../charts/heatmapStrip';
 import type { Orders, StripCell, StripCellStatus } from '../../charts/heatmapStrip';
-import { QueryResult, useQuery } from '../../state';
+import { QueryResult, useApp, useQuery } from '../../state';
+import { capacityEstimateNote } from '../../../src/contract/plan';
 
 export interface StripCellSpec {
   /** Unique within the strip, e.g. "epoch-4" or "pair-1-3". */
@@ -50,12 +51,19 @@ export function HeatmapStrip(props: {
     (key: string, r: QueryResult<CapacityMatrixAnswer>) => setResults((old) => (old[key] === r ? old : { ...old, [key]: r })),
     [],
   );
+  const { manifest } = useApp();
   // The answers of this strip's current cells only (a result of a previous cell set may linger).
+  let estimate: string | undefined;
   const cells: StripCell[] = props.cells.map((c) => {
     const r = results[c.key];
     const a = r?.status === 'ready' ? r.answer : undefined;
     const same = a && a.layerI === c.query.layerI && a.layerJ === c.query.layerJ && a.epoch === c.query.epoch;
-    return { key: c.key, label: c.label, description: props.describe(c), answer: same ? a : undefined, status: statusOf(r) };
+    // A report's stand-in (an estimate from fewer inputs) is named so on its cell, and said once below.
+    const note = same ? capacityEstimateNote(a.inputCount, manifest, c.query.x ?? { kind: 'all' }) : undefined;
+    estimate ??= note;
+    const label = note ? `${c.label} (estimate)` : c.label;
+    const description = note ? `${props.describe(c)}, an estimate` : props.describe(c);
+    return { key: c.key, label, description, answer: same ? a : undefined, status: statusOf(r) };
   });
   return (
     <>
@@ -70,6 +78,11 @@ export function HeatmapStrip(props: {
         testId={props.testId}
         scaleNote={props.scaleNote}
       />
+      {estimate && (
+        <p class="importance-unverified heatmap-estimate" data-testid={`${props.testId}-estimate`} role="note">
+          Cells marked (estimate): {estimate}
+        </p>
+      )}
     </>
   );
 }

@@ -15,6 +15,7 @@ import { queries } from '../../../src/contract/plan';
 import { QueryResult, useApp, useQuery } from '../../state';
 import { Card, QueryStatus } from '../../ui';
 import { formatBits } from '../../../src/contract/format';
+import { capacityEstimateNote } from '../../../src/contract/plan';
 
 /** Runs one pair's query and hands the result to the chart, which draws all pairs together. */
 function PairQuery(props: {
@@ -66,8 +67,12 @@ export function LayerCapacityCard(props: {
     if (r.result?.status === 'error')
       return r.result.error.code === 'not-in-report' ? 'not in this report' : `error: ${r.result.error.code}`;
     if (!r.answer) return 'computing…';
-    return formatBits(r.answer.bits) + (r.result?.status === 'loading' ? ' …' : '');
+    return formatBits(r.answer.bits) + (estimateOf(r) ? ' (estimate)' : '') + (r.result?.status === 'loading' ? ' …' : '');
   };
+  // A report's stand-in (from a sample of the probe inputs) is named so on its row, and said once below.
+  const estimateOf = (r: (typeof rows)[number]) =>
+    r.answer ? capacityEstimateNote(r.answer.inputCount, manifest, props.subset) : undefined;
+  const estimate = rows.map(estimateOf).find((note) => note !== undefined);
 
   const table = () => ({
     columns: ['layer I', 'layer I name', 'layer J', 'layer J name', 'epoch', 'bits', 'status'],
@@ -115,6 +120,11 @@ export function LayerCapacityCard(props: {
         .map((r) => (
           <QueryStatus key={pairKey(r.pair)} result={r.result} what={`${name(r.pair.i)} → ${name(r.pair.j)}`} />
         ))}
+      {estimate && (
+        <p class="importance-unverified lc-note" data-testid="layer-capacity-estimate" role="note">
+          Rows marked (estimate): {estimate}
+        </p>
+      )}
       {notInReport && notInReport !== current && notInReport.result?.status === 'error' && (
         <p class="muted lc-note">“Not in this report”: {notInReport.result.error.message}</p>
       )}
