@@ -142,8 +142,8 @@ function ImportanceBody(props: {
     <div ref={wrap}>
       {a.estimate.measuredCount === 0 ? (
         <p class="muted chart-note" data-testid="importance-estimates-only">
-          No channel ablated: the table holds each channel&apos;s Taylor estimate of Δ loss, an estimate, not a measurement, on{' '}
-          {a.inputCount} probe inputs (baseline accuracy {formatPercent(a.baseline.accuracy)}, loss {formatNumber(a.baseline.loss)}).
+          No channel ablated: the table holds each channel’s Taylor estimate of Δ loss, an estimate, not a measurement, on {a.inputCount}{' '}
+          probe inputs (baseline accuracy {formatPercent(a.baseline.accuracy)}, loss {formatNumber(a.baseline.loss)}).
           {props.reportHint && ` ${props.reportHint}`}
         </p>
       ) : (
@@ -164,12 +164,14 @@ function ImportanceBody(props: {
           </vscode-button>
         )}
       </p>
-      <p class="muted chart-note" data-testid="importance-method">
-        Intervals: {Math.round(a.bootstrap.level * 100)}% bootstrap over the {a.inputCount} probe inputs ({a.bootstrap.resamples} resamples,
-        seed {a.bootstrap.seed}). p-values: permutation test, Holm-adjusted over the {testCount(a)} measures tested. A measure predicts
-        ablation cost only when its adjusted p is below {SIGNIFICANCE}, the interval of ρ leaves out 0 and some channel’s Δ loss interval
-        leaves out 0; otherwise there is no evidence either way.
-      </p>
+      {a.estimate.measuredCount > 0 && (
+        <p class="muted chart-note" data-testid="importance-method">
+          Intervals: {Math.round(a.bootstrap.level * 100)}% bootstrap over the {a.inputCount} probe inputs ({a.bootstrap.resamples}{' '}
+          resamples, seed {a.bootstrap.seed}). p-values: permutation test, Holm-adjusted over the {testCount(a)} measures tested. A measure
+          predicts ablation cost only when its adjusted p is below {SIGNIFICANCE}, the interval of ρ leaves out 0 and some channel’s Δ loss
+          interval leaves out 0; otherwise there is no evidence either way.
+        </p>
+      )}
       <div class="importance-measures" role="group" aria-label="Measure on the x axis">
         {a.measures.map((x) => (
           <Toggle key={x.measure} pressed={x.measure === m?.measure} data-measure={x.measure} onClick={() => props.setMeasure(x.measure)}>
@@ -201,7 +203,7 @@ function ImportanceBody(props: {
           )}
         </>
       )}
-      <CorrelationTable answer={a} nameOf={nameOf} />
+      {a.estimate.measuredCount > 0 && <CorrelationTable answer={a} nameOf={nameOf} />}
       <RankedTable answer={a} nameOf={nameOf} selected={props.selected} open={props.open} />
     </div>
   );
