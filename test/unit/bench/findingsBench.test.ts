@@ -11,11 +11,16 @@ describe('findings bench: what a report left out for time', () => {
       '  not computed within --max-seconds (the report says so; --max-seconds raises the limit, cached answers are reused): 375 answers (1 stopped midway: The capacity matrix of layer 53, against layer 54, epoch 0), e.g.\n' +
       '    The capacity matrix of layer 59, against layer 60, epoch 0\n' +
       '  each class alone as an input subset: 0 of 10 classes held, 10 not computed within --max-seconds (lower priority than the all-input answers)\n';
-    assert.deepEqual(leftOutForTime(out), { answers: 375, classes: 10 });
-    assert.deepEqual(leftOutForTime('report: r.html (7.6 MB, 603 answers, 41.0 s)\n'), { answers: 0, classes: 0 });
+    assert.deepEqual(leftOutForTime(out), { answers: 375, classes: 10, estimates: 0 });
+    assert.deepEqual(leftOutForTime('report: r.html (7.6 MB, 603 answers, 41.0 s)\n'), { answers: 0, classes: 0, estimates: 0 });
+    const estimates =
+      'report: r.html (24.9 MB, 345 answers, 61.6 s)\n' +
+      '  estimates only, their exact measures not done within --max-seconds (the report marks them; --max-seconds raises the limit): 35 answers, e.g.\n' +
+      '    The capacity matrix of layer 1, against layer 2, epoch 0\n';
+    assert.deepEqual(leftOutForTime(estimates), { answers: 0, classes: 0, estimates: 35 });
     const classesOnly =
       'report: r.html (20 MB, 603 answers, 59.0 s)\n' +
       '  each class alone as an input subset: 7 of 10 classes held, 3 not computed within --max-seconds (lower priority than the all-input answers)\n';
-    assert.deepEqual(leftOutForTime(classesOnly), { answers: 0, classes: 3 });
+    assert.deepEqual(leftOutForTime(classesOnly), { answers: 0, classes: 3, estimates: 0 });
   });
 });
