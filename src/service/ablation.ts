@@ -140,10 +140,21 @@ export class AblationSession {
     readonly axis: AblationAxis,
     readonly output: { layer: number; kind: ScoreKind },
     readonly labels: Int32Array,
+    private readonly baselineOnly = false,
   ) {}
 
-  /** Checks the request and reads the layer's activations (from memory, or one forward pass). */
-  static async open(ctx: QueryContext, r: Omit<AblationRequest, 'channels'>): Promise<AblationSession> {
+  /** Checks the request: what a session of it ablates and measures, without reading the layer's activations. */
+  static plan(
+    ctx: QueryContext,
+    r: Omit<AblationRequest, 'channels'>,
+  ): {
+    output: { layer: number; kind: ScoreKind };
+    axis: AblationAxis;
+    all: number[];
+    indices: number[];
+    mode: AblationMode;
+    labels: Int32Array;
+  } {
     ctx.metricsAt(r.epoch);
     ctx.checkLayer(r.layer);
     const m = ctx.manifest;
@@ -154,12 +165,40 @@ export class AblationSession {
     const probe = ctx.probe();
     const all = Array.from(probe.labels, (_, i) => i);
     const indices = ctx.subset(r.x);
-    const mode = r.mode ?? 'zero';
+    const labels = Int32Array.from(indices, (i) => probe.labels[i]);
+    return { output, axis, all, indices, mode: r.mode ?? 'zero', labels };
+  }
+
+  /**
+   * The model's own prediction measures on `indices` (whose true labels are `labels`): its output's
+   * activations, one forward pass per epoch at most. Every session's baseline, whatever its layer.
+   */
+  static async baseline(
+    ctx: QueryContext,
+    epoch: number,
+    output: { layer: number; kind: ScoreKind },
+    indices: number[],
+    labels: Int32Array,
+  ): Promise<PredictionMeasures> {
+    const classes = ctx.classes();
+    const out = await ctx.layerOutput(epoch, output.layer, indices);
+    return predictionMeasures(classScores(output.kind, out.data as Float32Array, classes), labels, classes);
+  }
+
+  /**
+   * Checks the request and reads the layer's activations (from memory, or one forward pass).
+   * `baselineOnly`: a session that measures the baseline alone (an empty group), which needs no
+   * activations of the layer (channel importance's estimates alone): none are read, and asking it to
+   * ablate a channel is an internal error.
+   */
+  static async open(ctx: QueryContext, r: Omit<AblationRequest, 'channels'>, o: { baselineOnly?: boolean } = {}): Promise<AblationSession> {
+    const { output, axis, all, indices, mode, labels } = AblationSession.plan(ctx, r);
+    if (o.baselineOnly)
+      return new AblationSession(ctx, r.epoch, r.layer, mode, indices, new Float32Array(0), undefined, axis, output, labels, true);
     const full = await ctx.layerOutput(r.epoch, r.layer, all);
     const data = full.data as Float32Array;
     const means = mode === 'mean' ? channelMeans(data, all.length, axis) : undefined;
     const base = indices.length === all.length ? data : gather(data, axis.per, indices);
-    const labels = Int32Array.from(indices, (i) => probe.labels[i]);
     return new AblationSession(ctx, r.epoch, r.layer, mode, indices, base, means, axis, output, labels);
   }
 
@@ -213,13 +252,13 @@ export class AblationSession {
    */
   async measure(groups: readonly (readonly number[])[], onGroup?: (done: number) => void): Promise<PredictionMeasures[]> {
     for (const g of groups) this.checkChannels(g);
+    if (this.baselineOnly && groups.some((g) => g.length > 0))
+      throw new Error('a baseline-only ablation session was asked to ablate channels');
     const classes = this.ctx.classes();
     const same = groups.map((g) => this.changesNothing(g));
-    let baseline: PredictionMeasures | undefined;
-    if (same.some(Boolean)) {
-      const out = await this.ctx.layerOutput(this.epoch, this.output.layer, this.indices);
-      baseline = predictionMeasures(classScores(this.output.kind, out.data as Float32Array, classes), this.labels, classes);
-    }
+    const baseline = same.some(Boolean)
+      ? await AblationSession.baseline(this.ctx, this.epoch, this.output, this.indices, this.labels)
+      : undefined;
     const ablated = groups.filter((_, k) => !same[k]);
     const unchanged = groups.length - ablated.length;
     const measured = ablated.length ? await this.measureAblated(ablated, classes, onGroup && ((done) => onGroup(unchanged + done))) : [];

@@ -30,6 +30,7 @@ import { ablationAxis, AblationSession, mixesChannels } from '../ablation';
 import { ESTIMATE_VERIFIED_MIN, ESTIMATE_VERIFIED_RHO, IMPORTANCE_SAMPLE_SEED, importanceTiers } from '../../contract/queries';
 import type { AnswerOf, ChannelAblation, ImportanceMeasure, MeasureCorrelation, QueryOf } from '../../contract/queries';
 import { answerKey } from '../answerKey';
+import { scoredOutputLayer } from '../../contract/runFormat';
 import { cachedCapacityMatrix, checkCancelled } from './capacityMatrix';
 import { channelImportanceEstimate } from './channelImportanceEstimate';
 import type { QueryContext } from '../queryContext';
@@ -55,7 +56,9 @@ function unitsAsChannels(ctx: QueryContext, layer: number, data: ArrayLike<numbe
 }
 
 export const channelImportance: Handler<'channelImportance'> = async (q, ctx) => {
-  const session = await AblationSession.open(ctx, q);
+  // The estimates alone (`exact: 0`, where there are estimates) measure only the baseline: the
+  // layer's activations are not read (a report's stand-in for each layer: 3.7 s each otherwise).
+  const session = await AblationSession.open(ctx, q, { baselineOnly: estimatesAlone(ctx, q) });
   const { channels } = session.axis;
   const progress = ctx.control.onProgress;
   // The information measures run on the compute workers while the ablations run on this thread.
@@ -178,6 +181,18 @@ export function spearmanIntervals(
     members.forEach((k, g) => (out[k] = percentileInterval(rhos[g])));
   }
   return out;
+}
+
+/**
+ * Whether the answer is the estimates alone: `exact: 0`, and an estimate to give (zero ablation over
+ * every probe input of a layer up to the scored output; {@link estimateTier} measures every channel
+ * otherwise).
+ */
+function estimatesAlone(ctx: QueryContext, q: QueryOf<'channelImportance'>): boolean {
+  if (q.exact !== 0 || q.exhaustive || (q.mode ?? 'zero') !== 'zero') return false;
+  const m = ctx.manifest;
+  if (m.output?.kind === 'none' || q.layer > scoredOutputLayer(m)) return false;
+  return ctx.subset(q.x).length === ctx.probe().labels.length;
 }
 
 /**

@@ -91,6 +91,45 @@ describe('channelImportance: the two tiers', function () {
       );
     });
 
+    it('exact sets the sample: 4 gives the 2 largest estimates and 2 at random; 0 gives the estimates alone, no measure', async () => {
+      const two = (await engine.answer(lenet, { kind: 'channelImportance', epoch: 1, layer: DENSE1 })).answer;
+      const estimates = two.channels.map((c) => c.estimate);
+      const four = (await engine.answer(lenet, { kind: 'channelImportance', epoch: 1, layer: DENSE1, exact: 4 })).answer;
+      assert.deepEqual(
+        four.channels.filter((c) => c.measured).map((c) => c.channel),
+        twoTierChannels(estimates, 2, 2, IMPORTANCE_SAMPLE_SEED),
+      );
+      assert.deepEqual([four.estimate.topK, four.estimate.sampled, four.estimate.measuredCount], [2, 2, 4]);
+      // A channel measured in both answers has the same row (its ablation does not depend on the others).
+      for (const c of four.channels) if (c.measured && two.channels[c.channel].measured) assert.deepEqual(c, two.channels[c.channel]);
+      const only = (await engine.answer(lenet, { kind: 'channelImportance', epoch: 1, layer: DENSE1, exact: 0 })).answer;
+      assert.deepEqual(only.baseline, two.baseline, 'the same baseline, without the layer’s activations');
+      assert.deepEqual(
+        only.channels.map((c) => c.estimate),
+        estimates,
+      );
+      assert.ok(only.channels.every((c) => !c.measured && c.deltaLoss === null && c.deltaAccuracy === null));
+      assert.deepEqual(only.estimate, {
+        exhaustive: false,
+        measuredCount: 0,
+        topK: 0,
+        sampled: 0,
+        seed: IMPORTANCE_SAMPLE_SEED,
+        spearman: null,
+        verified: false,
+      });
+      assert.deepEqual(only.measures, []);
+      // Every channel unmeasured, ranked by estimate, largest first (ties by index).
+      const byEstimate = estimates
+        .map((e, c) => ({ e: e ?? -Infinity, c }))
+        .sort((a, b) => b.e - a.e || a.c - b.c)
+        .map((x) => x.c);
+      assert.deepEqual(only.ranking, byEstimate);
+      // Where there is no estimate (a mean ablation), exact: 0 still measures every channel.
+      const mean = (await engine.answer(lenet, { kind: 'channelImportance', epoch: 1, layer: DENSE1, mode: 'mean', exact: 0 })).answer;
+      assert.equal(mean.estimate.measuredCount, 64);
+    });
+
     it('measures every channel of a layer no larger than the two tiers (conv2), and of a mean ablation, saying why', async () => {
       const conv2 = (await engine.answer(lenet, { kind: 'channelImportance', epoch: 1, layer: CONV2 })).answer;
       assert.ok(conv2.channels.every((c) => c.measured && c.estimate !== null));
