@@ -69,6 +69,10 @@ describe('browser: a report’s estimates', function () {
       (await note.innerText()) ?? '',
       new RegExp(`This matrix is an estimate, computed from a seeded sample of 3 of the ${probe} probe inputs`),
     );
+    assert.match(
+      (await page.textContent('#panel-layer .layer-controls')) ?? '',
+      /Capacity over all probe inputs: this matrix is an estimate from 3 of them\./,
+    );
     const capacity = await page.waitForSelector('#panel-layer [data-testid=layer-capacity-estimate]');
     assert.match(await capacity.innerText(), /Rows marked \(estimate\): an estimate/);
     assert.match((await page.textContent('#panel-layer .layer-capacity-card')) ?? '', /bits \(estimate\)/);

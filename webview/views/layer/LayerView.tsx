@@ -164,7 +164,14 @@ export function LayerView(): JSX.Element {
   const [instances, setInstances] = state.instances;
   return (
     <>
-      <LayerControls layerI={layerI} layerJ={layerJ} setPair={setPair} frame={frame} pairEpochs={pairEpochs} />
+      <LayerControls
+        layerI={layerI}
+        layerJ={layerJ}
+        setPair={setPair}
+        frame={frame}
+        pairEpochs={pairEpochs}
+        sampled={answer && answer.inputCount < manifest.probe.size && slice.subset.kind === 'all' ? answer.inputCount : undefined}
+      />
       {hasEpochs && instances && instances.length > 0 && (
         <InstancesCard
           layers={instances}
@@ -245,6 +252,8 @@ function LayerControls(props: {
   setPair: (i: number, j: number) => void;
   frame: PlaybackFrame;
   pairEpochs: PairEpochs;
+  /** The inputs the shown matrix is over, where a report holds an estimate over a sample of them (HeatmapCard says why). */
+  sampled?: number;
 }): JSX.Element {
   const { manifest, ui, classNames, data } = useApp();
   const { layerI, layerJ, setPair } = props;
@@ -262,7 +271,10 @@ function LayerControls(props: {
       </button>
       <LayerPicker label="Layer J (rows)" value={layerJ} onChange={(l) => setPair(layerI, l)} />
       <EpochSlider play frame={props.frame} />
-      <span class="muted">Capacity over {subsetText(ui.slice.subset, classNames)}.</span>
+      <span class="muted">
+        Capacity over {subsetText(ui.slice.subset, classNames)}
+        {props.sampled !== undefined && `: this matrix is an estimate from ${props.sampled} of them`}.
+      </span>
       {/* A report without the slice's subset has no epoch to count: the view's note says so. */}
       {manifest.epochs.length > 0 && holdsSubset(data, ui.slice.subset) && (
         <EpochProgress epochs={props.pairEpochs} total={manifest.epochs.length} />
