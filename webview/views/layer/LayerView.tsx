@@ -164,14 +164,7 @@ export function LayerView(): JSX.Element {
   const [instances, setInstances] = state.instances;
   return (
     <>
-      <LayerControls
-        layerI={layerI}
-        layerJ={layerJ}
-        setPair={setPair}
-        frame={frame}
-        pairEpochs={pairEpochs}
-        sampled={answer && answer.inputCount < manifest.probe.size && slice.subset.kind === 'all' ? answer.inputCount : undefined}
-      />
+      <LayerControls {...{ layerI, layerJ, setPair, frame, pairEpochs }} sampled={sampledInputs(answer, manifest, slice.subset)} />
       {hasEpochs && instances && instances.length > 0 && (
         <InstancesCard
           layers={instances}
@@ -243,6 +236,11 @@ function useStripOrder(sorted: boolean, reference: CapacityMatrixAnswer | undefi
         : displayOrders(m, { rows: 'original', columns: 'original' }),
     [sorted, reference, sort.rows, sort.columns],
   );
+}
+
+/** The inputs a matrix shown for `subset` is over, where a report holds an estimate over a sample of them (HeatmapCard says why). */
+function sampledInputs(answer: CapacityMatrixAnswer | undefined, manifest: RunManifest, subset: InputSubset): number | undefined {
+  return answer && subset.kind === 'all' && answer.inputCount < manifest.probe.size ? answer.inputCount : undefined;
 }
 
 /** The pair pickers, the epoch slider with playback, and how many of the pair's epochs are ready. */
