@@ -204,9 +204,10 @@ async function measureLayer(
   const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const dead = deadChannels(layer);
   ctx.timings.channels += performance.now() - t1;
-  // The binned information needs no distances: it too runs while the workers compute them.
+  // The binned information needs no distances: it too runs while the workers compute them. Its
+  // range is the one the channel entropies found on the way (no pass of its own over the layer).
   let t2 = performance.now();
-  const binned = measureBinnedInformation(layer, ctx.probeLabels);
+  const binned = measureBinnedInformation(layer, ctx.probeLabels, entropies.range);
   let labelsMs = performance.now() - t2;
   const [all, ...classes] = await inter;
   matrix = undefined;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   binOf,
   channelEntropies,
+  finiteRange,
   intraSampleEntropy,
   layerActivations,
   layerValues,
@@ -180,6 +181,9 @@ describe('channel entropies of a channels-first layer, read in place', () => {
         assert.deepEqual([...a.entropyBits].map(String), [...b.entropyBits].map(String));
         const labels = Int32Array.from({ length: N }, (_, n) => n % 2);
         assert.deepEqual(channelEntropies(inPlace, { bins: 8, labels }), channelEntropies(copy, { bins: 8, labels }));
+        // The whole layer's finite range, found on the way: the one NaN and Infinity and the NaN map left out.
+        assert.deepEqual(a.range, finiteRange(data));
+        assert.equal(a.range.nonFiniteCount, a.nonFiniteCount);
       });
     }
   }
