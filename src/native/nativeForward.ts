@@ -15,6 +15,7 @@ import { CancelledError } from '../compute/pool';
 import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { cutAt, encodeSegment, planSegments, segmentable, type Cut, type Segment, type SegmentableModel } from '../onnx/segments';
+import type { LayerBuffers } from './layerBuffers';
 import { createSession, type ExecutionProvider, firstLine, nativeRuntime, type OrtModule } from './ortRuntime';
 
 /** A layer's activations: `shape` is `[n, ...outputShape]`, `data` row-major (as src/tfjs/forward.ts `Activations`). */
@@ -58,6 +59,12 @@ export interface NativeForwardOptions {
   signal?: AbortSignal;
   /** Most bytes of activations held at once (default {@link NATIVE_BUDGET_BYTES}). */
   budgetBytes?: number;
+  /**
+   * Where the pass takes its layers' arrays, and where the caller gives back those it is done with
+   * (layerBuffers.ts): a pass then writes later layers into the memory of earlier ones rather than
+   * into fresh pages. Without it, every layer gets a new array.
+   */
+  buffers?: LayerBuffers;
 }
 
 /** Why the native engine cannot run a checkpoint: one line (the runtime unavailable, a session it cannot create or run). */
@@ -156,11 +163,21 @@ export class NativeCheckpoint {
       const outs = await this.runSegment(segment, fetched, values, o);
       // What is live after the segment is its frontier and the earlier ones it passed on.
       const live = new Set(this.model.frontiers[segment.last]);
-      for (const name of [...values.keys()]) if (!live.has(name)) values.delete(name);
+      for (const [name, data] of [...values]) {
+        if (live.has(name)) continue;
+        values.delete(name);
+        o.buffers?.release(data);
+      }
       fetched.forEach((l, k) => {
         const name = this.layers[l].name;
-        if (live.has(name)) values.set(name, outs[k]);
+        if (live.has(name)) {
+          values.set(name, outs[k]);
+          // The pass reads it again: a give waits until the pass lets it go.
+          o.buffers?.hold(outs[k]);
+        }
         if (wanted.has(l)) ready.set(l, { shape: [n, ...this.layers[l].outputShape], data: outs[k] });
+        // A layer fetched for the frontier alone has no reader but the pass.
+        else o.buffers?.give(outs[k]);
       });
       while (next < targets.length && ready.has(targets[next])) {
         const index = targets[next++];
@@ -285,7 +302,7 @@ export class NativeCheckpoint {
     segment: Segment,
     fetched: readonly number[],
     values: ReadonlyMap<string, Float32Array>,
-    o: Pick<NativeForwardOptions, 'count' | 'signal'>,
+    o: Pick<NativeForwardOptions, 'count' | 'signal' | 'buffers'>,
     key = `${segment.first}-${segment.last}`,
     mayBeWhole = true,
   ): Promise<Float32Array[]> {
@@ -299,8 +316,9 @@ export class NativeCheckpoint {
     const session = await this.acquire(key, segment, mayBeWhole);
     // Each chunk's outputs are written by the runtime straight into their place in the pass's
     // arrays (preallocated fetches): no copy of the layers out of the runtime's own buffers.
+    o.buffers?.keepOnly(sizes.map((size) => n * size));
     paceBeforeAllocating();
-    const results = sizes.map((size) => new Float32Array(n * size));
+    const results = sizes.map((size) => o.buffers?.take(n * size) ?? new Float32Array(n * size));
     try {
       for (let s = 0; s < n; s += chunk) {
         if (o.signal?.aborted) throw new CancelledError();

@@ -88,14 +88,21 @@ export async function measureEpoch(
   const inFlight: { metrics: Promise<LayerEpochMetrics>; bytes: number }[] = [];
   let waitingBytes = 0;
   /** The layer measured last, whose values a Flatten, Reshape or Dropout after it repeats. */
-  let previous: { data: Float32Array; metrics: Promise<LayerEpochMetrics> } | undefined;
+  let previous: { data: Float32Array; metrics: Promise<LayerEpochMetrics>; giveBack?: () => void } | undefined;
   let t0 = performance.now();
   // On the native engine the pass runs on its own worker, one layer ahead, with each layer's
   // distance matrix: this thread's summaries of layer l overlap the runtime's work on layer l + 1.
-  const pass: AsyncIterable<{ index: number; out: { shape: number[]; data: Float32Array }; distances?: SharedArrayBuffer }> = ctx.native
-    ? nativePassLayers(ctx.native, { inputs: ctx.probeInputs, count: n, last, distances: true })
+  // Each layer's array goes back to the pass once it is measured and the next layer compared with
+  // it, so that later layers are written into memory already mapped (src/native/layerBuffers.ts).
+  const pass: AsyncIterable<{
+    index: number;
+    out: { shape: number[]; data: Float32Array };
+    distances?: SharedArrayBuffer;
+    giveBack?: () => void;
+  }> = ctx.native
+    ? nativePassLayers(ctx.native, { inputs: ctx.probeInputs, count: n, last, distances: true, recycle: true })
     : forwardLayers({ tf: ctx.tf, model: modelOf(ctx), layers: ctx.layers, inputs: ctx.probeInputs, count: n, last });
-  for await (const { index, out, distances } of pass) {
+  for await (const { index, out, distances, giveBack } of pass) {
     ctx.timings.forward += performance.now() - t0;
     if (index < first) {
       t0 = performance.now();
@@ -114,7 +121,13 @@ export async function measureEpoch(
     metrics.catch(() => undefined); // awaited below; a failing forward pass must not leave it unhandled
     inFlight.push({ metrics, bytes });
     waitingBytes += bytes;
-    previous = { data: out.data, metrics };
+    if (previous?.giveBack) {
+      // Its summaries read its values until they are done; after a failure the epoch fails, and the array is left alone.
+      const back = previous.giveBack;
+      previous.metrics.then(back, () => undefined);
+    }
+    // The class scores are read after the pass: the last layer is not given back.
+    previous = { data: out.data, metrics, ...(giveBack && index !== ctx.layers.length - 1 ? { giveBack } : {}) };
     if (index === ctx.layers.length - 1) finalOutput = out;
     t0 = performance.now();
   }

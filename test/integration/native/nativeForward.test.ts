@@ -18,6 +18,7 @@ import { readRun } from '../../../src/run/store';
 import { initBackend } from '../../../src/tfjs/backend';
 import { forwardLayers, loadCheckpoint } from '../../../src/tfjs/forward';
 import { loadOnnxCheckpoint } from '../../../src/tfjs/onnxModel';
+import { largestLayerBytes, LayerBuffers } from '../../../src/native/layerBuffers';
 import { NativeCheckpoint, NativeEngineError, type NativeActivations } from '../../../src/native/nativeForward';
 import { nativeRuntime } from '../../../src/native/ortRuntime';
 import { onnxFixture, randomInputs } from '../../support/onnxFixtures';
@@ -153,6 +154,33 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
               `${name} layer ${layer} (${layers[layer].name}), block ${block}: the whole pass's bits`,
             );
         }
+      } finally {
+        await native.dispose();
+      }
+    });
+
+  for (const budgetBytes of [undefined, 1])
+    it(`layers given back as they come (LayerBuffers), ${budgetBytes ? 'cut at every allowed point' : 'one segment'}: later layers written into their memory keep the fresh pass's bits`, async () => {
+      const { bytes, layers } = onnxFixture('resnet');
+      const count = 23;
+      const inputs = randomInputs(layers, count, 5);
+      const native = NativeCheckpoint.open(bytes, layers);
+      try {
+        const fresh = await collect(native.forwardLayers({ layers, inputs, count, budgetBytes }));
+        const buffers = new LayerBuffers(largestLayerBytes(layers, count));
+        const recycled = new Map<number, NativeActivations>();
+        let live = 0;
+        for await (const { index, out, inUse } of native.forwardLayers({ layers, inputs, count, budgetBytes, buffers })) {
+          // A copy of what the pass handed out, then the array back at once, even where a later segment still reads it.
+          recycled.set(index, { shape: out.shape, data: out.data.slice() });
+          if (inUse) live++;
+          buffers.give(out.data);
+        }
+        assertSame(recycled, fresh, 'resnet, every layer given back');
+        if (budgetBytes) {
+          assert.ok(buffers.reused > 0, 'later layers were written into arrays given back');
+          assert.ok(live > 0, 'some layers were live across a cut when given back');
+        } else assert.equal(buffers.reused, 0, 'one segment allocates every layer at once');
       } finally {
         await native.dispose();
       }
