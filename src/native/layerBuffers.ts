@@ -20,6 +20,8 @@ export class LayerBuffers {
   private readonly held = new Map<Float32Array, boolean>();
   /** Arrays handed out by {@link take} and not given back yet (only those are taken back). */
   private readonly out = new WeakSet<Float32Array>();
+  /** How many arrays of each length the pass takes next ({@link expect}); undefined: any. */
+  private expected: Map<number, number> | undefined;
   /** Takes that found an array given back (for tests and benches). */
   reused = 0;
 
@@ -73,22 +75,17 @@ export class LayerBuffers {
   }
 
   /**
-   * Lets go of the free arrays that none of the takes about to be made (their `lengths`) can use,
-   * before the new arrays are allocated: a collection then frees their memory first (the pass paces
-   * the thread's collections before it allocates), as it would have had they not been kept.
+   * The lengths of the arrays the pass takes next (its next segment's layers): free arrays that none
+   * of them can use are let go now, and so are those given back until the next call, so that a
+   * collection frees their memory while the layers are measured, as it would have had they not been
+   * kept. Until the first call, every length is kept.
    */
-  keepOnly(lengths: readonly number[]): void {
-    const wanted = new Map<number, number>();
-    for (const l of lengths) wanted.set(l, (wanted.get(l) ?? 0) + 1);
-    for (let k = this.free.length - 1; k >= 0; k--) {
-      const array = this.free[k];
-      const left = wanted.get(array.length) ?? 0;
-      if (left > 0) wanted.set(array.length, left - 1);
-      else {
-        this.free.splice(k, 1);
-        this.freeBytes -= array.byteLength;
-      }
-    }
+  expect(lengths: readonly number[]): void {
+    this.expected = new Map<number, number>();
+    for (const l of lengths) this.expected.set(l, (this.expected.get(l) ?? 0) + 1);
+    const free = this.free.splice(0);
+    this.freeBytes = 0;
+    for (const array of free) this.keep(array);
   }
 
   /** Lets go of every free array. */
@@ -104,6 +101,11 @@ export class LayerBuffers {
 
   private keep(array: Float32Array): void {
     if (array.byteLength > this.maxFreeBytes) return;
+    if (this.expected) {
+      const left = this.expected.get(array.length) ?? 0;
+      const kept = this.free.filter((a) => a.length === array.length).length;
+      if (kept >= left) return;
+    }
     this.free.push(array);
     this.freeBytes += array.byteLength;
     while (this.freeBytes > this.maxFreeBytes) this.freeBytes -= this.free.shift()!.byteLength;

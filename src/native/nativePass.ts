@@ -39,6 +39,10 @@ export interface NativePassOptions {
    * the caller's thread only (the worker moves each layer's memory to the caller, which keeps it).
    */
   recycle?: boolean;
+  /** Whether the sessions of a pass on the caller's thread stay open for later passes (nativeForward.ts `keepSessions`; default true). */
+  keepSessions?: boolean;
+  /** Bytes of the largest layer per chunk of inputs of a pass on the caller's thread (nativeForward.ts `chunkBytes`). */
+  chunkBytes?: number;
 }
 
 export interface NativePassLayer {
@@ -94,7 +98,7 @@ export async function* nativePassLayers(checkpoint: NativeCheckpoint, o: NativeP
   const last = o.last ?? checkpoint.layers.length - 1;
   const script = passOnWorker(checkpoint.layers, o.count, last) ? resolvePassScript() : undefined;
   if (!script) {
-    const { inputs, count, signal, budgetBytes } = o;
+    const { inputs, count, signal, budgetBytes, keepSessions, chunkBytes } = o;
     const buffers = o.recycle ? new LayerBuffers(largestLayerBytes(checkpoint.layers, count, last)) : undefined;
     for await (const { index, out } of checkpoint.forwardLayers({
       layers: checkpoint.layers,
@@ -104,6 +108,8 @@ export async function* nativePassLayers(checkpoint: NativeCheckpoint, o: NativeP
       signal,
       budgetBytes,
       buffers,
+      keepSessions,
+      chunkBytes,
     }))
       yield { index, out, ...(buffers ? { giveBack: once(() => buffers.give(out.data)) } : {}) };
     return;

@@ -92,15 +92,25 @@ export async function measureEpoch(
   let t0 = performance.now();
   // On the native engine the pass runs on its own worker, one layer ahead, with each layer's
   // distance matrix: this thread's summaries of layer l overlap the runtime's work on layer l + 1.
-  // Each layer's array goes back to the pass once it is measured and the next layer compared with
-  // it, so that later layers are written into memory already mapped (src/native/layerBuffers.ts).
+  // A pass on this thread (layers too large for the worker) writes each layer into the array of one
+  // measured already (src/native/layerBuffers.ts: memory mapped already, not fresh pages), given
+  // back once measured and compared with the next; it closes each segment's session once it has
+  // run (the epoch is the checkpoint's only pass) and runs chunks of MEASURE_CHUNK_BYTES.
   const pass: AsyncIterable<{
     index: number;
     out: { shape: number[]; data: Float32Array };
     distances?: SharedArrayBuffer;
     giveBack?: () => void;
   }> = ctx.native
-    ? nativePassLayers(ctx.native, { inputs: ctx.probeInputs, count: n, last, distances: true, recycle: true })
+    ? nativePassLayers(ctx.native, {
+        inputs: ctx.probeInputs,
+        count: n,
+        last,
+        distances: true,
+        recycle: true,
+        keepSessions: false,
+        chunkBytes: MEASURE_CHUNK_BYTES,
+      })
     : forwardLayers({ tf: ctx.tf, model: modelOf(ctx), layers: ctx.layers, inputs: ctx.probeInputs, count: n, last });
   for await (const { index, out, distances, giveBack } of pass) {
     ctx.timings.forward += performance.now() - t0;
@@ -275,6 +285,14 @@ function interClock(timings: MeasureContext['timings']): () => void {
     if (--running.count === 0) timings.inter += performance.now() - running.since;
   };
 }
+
+/**
+ * Bytes of the largest layer's output per chunk of inputs of a native pass on the measuring thread
+ * (nativeForward.ts `chunkBytes`; 64 MB elsewhere): the runtime's working memory follows it.
+ * torchvision's ResNet-50 at 224×224, probe 100, runs chunks of 5 inputs rather than 20: 1,374 MB
+ * peak against 1,487 MB at about the same CPU time, room for the arrays the pass recycles.
+ */
+export const MEASURE_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /**
  * How much memory may wait in the measurement pipeline at once (`measureEpoch`): 64 MB holds

@@ -186,6 +186,22 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
       }
     });
 
+  it('chunks of one input (chunkBytes) and sessions closed after each segment (keepSessions: false), twice over: the default pass, bit for bit', async () => {
+    const { bytes, layers } = onnxFixture('resnet');
+    const count = 7;
+    const inputs = randomInputs(layers, count, 3);
+    const native = NativeCheckpoint.open(bytes, layers);
+    try {
+      const fresh = await collect(native.forwardLayers({ layers, inputs, count, budgetBytes: 1 }));
+      for (let round = 0; round < 2; round++) {
+        const small = await collect(native.forwardLayers({ layers, inputs, count, budgetBytes: 1, chunkBytes: 1, keepSessions: false }));
+        assertSame(small, fresh, `resnet, one input a chunk, sessions closed (round ${round + 1})`);
+      }
+    } finally {
+      await native.dispose();
+    }
+  });
+
   it('keep, last and forwardLayer fetch only what is asked, with the full pass values', async () => {
     const { bytes, layers } = onnxFixture('resnet');
     const count = 300; // two chunks (NATIVE_CHUNK is 256)

@@ -59,15 +59,21 @@ describe('the arrays a pass writes its layers into (layerBuffers.ts)', () => {
     );
   });
 
-  it('keepOnly lets go of the free arrays that the takes to come cannot use, before they allocate', () => {
+  it('expect: only arrays the next takes can use are kept, those free now and those given back after', () => {
     const buffers = new LayerBuffers(1 << 20);
     const arrays = [buffers.take(10), buffers.take(10), buffers.take(20), buffers.take(30)];
+    const later = [buffers.take(20), buffers.take(10), buffers.take(30)];
     for (const x of arrays) buffers.give(x);
-    buffers.keepOnly([10, 30, 40]);
+    buffers.expect([10, 30, 40]);
     assert.equal(buffers.bytesFree, (10 + 30) * 4, 'one array of 10 and the one of 30 stay');
+    for (const x of later) buffers.give(x);
+    assert.equal(buffers.bytesFree, (10 + 30) * 4, 'given back after: none of 20, and no second one of 10 or 30');
     assert.equal(buffers.take(30), arrays[3]);
-    assert.ok(arrays.slice(0, 2).includes(buffers.take(10)));
+    assert.equal(buffers.take(10), arrays[0]);
     assert.equal(buffers.bytesFree, 0);
+    buffers.expect([]);
+    buffers.give(later[0]);
+    assert.equal(buffers.bytesFree, 0, 'nothing more to take: nothing kept');
   });
 
   it('largestLayerBytes: the largest of the layers 1..last, float32, over the inputs (not the input layer)', () => {
