@@ -54,6 +54,9 @@ export interface ChannelEntropySums {
   /** Row-major `[N, C]` pairs `(Σ_b c_b log2 c_b, T)`; `T = -1`: no finite value, `T = 0`: all finite values equal. */
   sums: Float64Array;
   nonFiniteCount: number;
+  /** The least and greatest finite value of the layer ({@link BinningKernel.finiteRange}'s, Infinity and -Infinity when none). */
+  lo: number;
+  hi: number;
 }
 
 /**
@@ -242,14 +245,18 @@ export class BinningKernel {
     const out = new Float64Array(buffer, outPtr, group * channels * 2);
     const sums = new Float64Array(count * channels * 2);
     let nonFiniteCount = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
     for (let first = 0; first < count; first += group) {
       const g = Math.min(group, count - first);
       heap.set(data.subarray(first * L, (first + g) * L));
       header[1] = g;
       nonFiniteCount += this.exports.entropies(0);
+      if (this.exports.lo.value < lo) lo = this.exports.lo.value;
+      if (this.exports.hi.value > hi) hi = this.exports.hi.value;
       sums.set(out.subarray(0, g * channels * 2), first * channels * 2);
     }
-    return { sums, nonFiniteCount };
+    return { sums, nonFiniteCount, lo, hi };
   }
 }
 

@@ -8,7 +8,7 @@
  *    `I(T; Y) = H(T) - Σ_c p_c H(T | Y = c)`, saturated when every symbol is distinct.
  * The pair distances and their bins are the channel capacity's own (capacity.ts `distanceCodes`).
  */
-import { binOf, checkBins, DEFAULT_BINS, finiteRange } from './binning';
+import { binOf, checkBins, DEFAULT_BINS, finiteRange, type FiniteRange } from './binning';
 import { BinningKernel, binningKernelFor } from './binningKernel';
 import { distanceCodes, DistanceCodes } from './capacity';
 import type { KernelKind } from './distances';
@@ -223,13 +223,15 @@ export interface BinnedInformation {
  * the layer's one min–max range into `bins` bins, each input's tuple of bins a symbol,
  * `I(X; T) = H(T)` and `I(T; Y) = H(T) - Σ_c (N_c / N) H(T | Y = c)`. In either layout: the range is
  * the whole layer's, and two inputs are one symbol when their codes are equal value for value,
- * whatever order every input's values share.
+ * whatever order every input's values share. `range`, where given, is that range found already
+ * (channelEntropies' `range`, binning.ts `finiteRange` of every value of the layer): the same bins.
  */
 export function binnedInformation(
   layer: LayerActivations | LayerValues,
   labels: ArrayLike<number>,
   bins = DEFAULT_PLANE_BINS,
   kernel?: KernelKind | BinningKernel,
+  known?: FiniteRange,
 ): BinnedInformation {
   checkBins(bins);
   const n = layer.count;
@@ -237,7 +239,7 @@ export function binnedInformation(
   const d = layer.units * layer.channels;
   const data = layer.data;
   const simd = data instanceof Float32Array ? binningKernelFor(kernel) : undefined;
-  const range = simd ? simd.finiteRange(data as Float32Array, 0, n * d) : finiteRange(data, 0, n * d);
+  const range = known ?? (simd ? simd.finiteRange(data as Float32Array, 0, n * d) : finiteRange(data, 0, n * d));
   const { symbolOf, symbols } = binnedSymbols(data, n, d, bins, range.lo, range.hi, simd ?? 'js');
   const classCounts = new Float64Array(classes);
   for (let i = 0; i < n; i++) classCounts[labels[i]]++;

@@ -15,6 +15,7 @@ import { CancelledError } from '../compute/pool';
 import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { cutAt, encodeSegment, planSegments, segmentable, type Cut, type Segment, type SegmentableModel } from '../onnx/segments';
+import type { LayerBuffers } from './layerBuffers';
 import { createSession, type ExecutionProvider, firstLine, nativeRuntime, type OrtModule } from './ortRuntime';
 
 /** A layer's activations: `shape` is `[n, ...outputShape]`, `data` row-major (as src/tfjs/forward.ts `Activations`). */
@@ -58,6 +59,20 @@ export interface NativeForwardOptions {
   signal?: AbortSignal;
   /** Most bytes of activations held at once (default {@link NATIVE_BUDGET_BYTES}). */
   budgetBytes?: number;
+  /**
+   * Where the pass takes its layers' arrays, and where the caller gives back those it is done with
+   * (layerBuffers.ts): a pass then writes later layers into the memory of earlier ones rather than
+   * into fresh pages. Without it, every layer gets a new array.
+   */
+  buffers?: LayerBuffers;
+  /**
+   * Whether the sessions this pass makes stay open for later passes (the default, up to a few
+   * checkpoints' worth). A pass that is the checkpoint's only one (an epoch's measures) releases
+   * each segment's session once it has run, so that their weights do not add up beside the layers.
+   */
+  keepSessions?: boolean;
+  /** Bytes of the largest layer's output per chunk of inputs (default {@link NATIVE_CHUNK_BYTES}): the runtime's working memory follows it. */
+  chunkBytes?: number;
 }
 
 /** Why the native engine cannot run a checkpoint: one line (the runtime unavailable, a session it cannot create or run). */
@@ -70,10 +85,10 @@ export class NativeEngineError extends CodedError {
   }
 }
 
-/** The inputs per chunk for a model with `layers`: {@link NATIVE_CHUNK}, fewer where a layer is wide ({@link NATIVE_CHUNK_BYTES}). */
-export function nativeChunk(layers: readonly Pick<RunLayer, 'outputShape'>[]): number {
+/** The inputs per chunk for a model with `layers`: {@link NATIVE_CHUNK}, fewer where a layer is wide (`chunkBytes` of its output, {@link NATIVE_CHUNK_BYTES} by default). */
+export function nativeChunk(layers: readonly Pick<RunLayer, 'outputShape'>[], chunkBytes = NATIVE_CHUNK_BYTES): number {
   const largest = Math.max(1, ...layers.map((l) => l.outputShape.reduce((a, b) => a * b, 1)));
-  return Math.max(1, Math.min(NATIVE_CHUNK, Math.floor(NATIVE_CHUNK_BYTES / (4 * largest))));
+  return Math.max(1, Math.min(NATIVE_CHUNK, Math.floor(chunkBytes / (4 * largest))));
 }
 
 interface SessionEntry {
@@ -151,16 +166,32 @@ export class NativeCheckpoint {
     const values = new Map<string, Float32Array>([[this.model.input, o.inputs]]);
     const ready = new Map<number, NativeActivations>();
     let next = 0;
-    for (const segment of segments) {
-      const fetched = segment.layers.filter((l) => wanted.has(l) || segment.frontier.includes(this.layers[l].name));
+    const fetchedBy = (segment: Segment) => segment.layers.filter((l) => wanted.has(l) || segment.frontier.includes(this.layers[l].name));
+    const lengths = (segment: Segment | undefined) =>
+      segment ? fetchedBy(segment).map((l) => n * this.layers[l].outputShape.reduce((a, b) => a * b, 1)) : [];
+    o.buffers?.expect(lengths(segments[0]));
+    for (const [k, segment] of segments.entries()) {
+      const fetched = fetchedBy(segment);
       const outs = await this.runSegment(segment, fetched, values, o);
+      // Arrays given back from now on are kept only where the next segment can write into them.
+      o.buffers?.expect(lengths(segments[k + 1]));
       // What is live after the segment is its frontier and the earlier ones it passed on.
       const live = new Set(this.model.frontiers[segment.last]);
-      for (const name of [...values.keys()]) if (!live.has(name)) values.delete(name);
+      for (const [name, data] of [...values]) {
+        if (live.has(name)) continue;
+        values.delete(name);
+        o.buffers?.release(data);
+      }
       fetched.forEach((l, k) => {
         const name = this.layers[l].name;
-        if (live.has(name)) values.set(name, outs[k]);
+        if (live.has(name)) {
+          values.set(name, outs[k]);
+          // The pass reads it again: a give waits until the pass lets it go.
+          o.buffers?.hold(outs[k]);
+        }
         if (wanted.has(l)) ready.set(l, { shape: [n, ...this.layers[l].outputShape], data: outs[k] });
+        // A layer fetched for the frontier alone has no reader but the pass.
+        else o.buffers?.give(outs[k]);
       });
       while (next < targets.length && ready.has(targets[next])) {
         const index = targets[next++];
@@ -285,7 +316,7 @@ export class NativeCheckpoint {
     segment: Segment,
     fetched: readonly number[],
     values: ReadonlyMap<string, Float32Array>,
-    o: Pick<NativeForwardOptions, 'count' | 'signal'>,
+    o: Pick<NativeForwardOptions, 'count' | 'signal' | 'buffers' | 'keepSessions' | 'chunkBytes'>,
     key = `${segment.first}-${segment.last}`,
     mayBeWhole = true,
   ): Promise<Float32Array[]> {
@@ -295,12 +326,12 @@ export class NativeCheckpoint {
     const sizes = fetched.map((l) => this.layers[l].outputShape.reduce((a, b) => a * b, 1));
     const shapeOf = (name: string) => (name === this.model.input ? this.layers[0].outputShape : this.layerNamed(name).outputShape);
     const feedsOf = segment.inputs.map((name) => ({ name, data: values.get(name)!, shape: shapeOf(name) }));
-    const chunk = nativeChunk(this.layers);
+    const chunk = nativeChunk(this.layers, o.chunkBytes);
     const session = await this.acquire(key, segment, mayBeWhole);
     // Each chunk's outputs are written by the runtime straight into their place in the pass's
     // arrays (preallocated fetches): no copy of the layers out of the runtime's own buffers.
     paceBeforeAllocating();
-    const results = sizes.map((size) => new Float32Array(n * size));
+    const results = sizes.map((size) => o.buffers?.take(n * size) ?? new Float32Array(n * size));
     try {
       for (let s = 0; s < n; s += chunk) {
         if (o.signal?.aborted) throw new CancelledError();
@@ -326,7 +357,7 @@ export class NativeCheckpoint {
         }
       }
     } finally {
-      this.releaseUse(key);
+      this.releaseUse(key, o.keepSessions === false);
     }
     return results;
   }
@@ -386,9 +417,14 @@ export class NativeCheckpoint {
     }
   }
 
-  private releaseUse(key: string): void {
+  /** One user less of `key`'s session; with `close`, the session is released once no pass uses it. */
+  private releaseUse(key: string, close = false): void {
     const entry = this.sessions.get(key);
     if (entry) entry.users--;
+    if (entry && close && entry.users === 0) {
+      this.sessions.delete(key);
+      void entry.opened.then((s) => s.release()).catch(() => undefined);
+    }
     this.evict();
   }
 

@@ -18,6 +18,7 @@ import { CancelledError } from '../compute/pool';
 import { RpcChannel } from '../rpc/channel';
 import { RpcError } from '../rpc/messages';
 import { workerPort } from '../rpc/ports';
+import { largestLayerBytes, LayerBuffers } from './layerBuffers';
 import { NativeEngineError, type NativeActivations, type NativeCheckpoint } from './nativeForward';
 import { nativePassNext, nativePassOpen } from './passProtocol';
 
@@ -32,6 +33,16 @@ export interface NativePassOptions {
   signal?: AbortSignal;
   /** Most bytes of activations the pass holds at once (nativeForward.ts; tests cut passes small). */
   budgetBytes?: number;
+  /**
+   * Whether the pass writes later layers into the arrays of those the caller gave back
+   * ({@link NativePassLayer.giveBack}; layerBuffers.ts) rather than into fresh memory: a pass on
+   * the caller's thread only (the worker moves each layer's memory to the caller, which keeps it).
+   */
+  recycle?: boolean;
+  /** Whether the sessions of a pass on the caller's thread stay open for later passes (nativeForward.ts `keepSessions`; default true). */
+  keepSessions?: boolean;
+  /** Bytes of the largest layer per chunk of inputs of a pass on the caller's thread (nativeForward.ts `chunkBytes`). */
+  chunkBytes?: number;
 }
 
 export interface NativePassLayer {
@@ -39,6 +50,11 @@ export interface NativePassLayer {
   out: NativeActivations;
   /** The full `n × n` float64 distance matrix of the layer's inputs (shared memory), where the worker computed it. */
   distances?: SharedArrayBuffer;
+  /**
+   * With `recycle`: the caller is done with `out.data` and keeps no view of it; the pass may write a
+   * later layer into it. Called at most once; a layer not given back is left to the collector.
+   */
+  giveBack?: () => void;
 }
 
 /**
@@ -55,13 +71,17 @@ export const PASS_WORKER_LAYER_BYTES = 192 * 1024 ** 2;
 
 /** Whether a pass over `count` inputs of `layers` (1..last) runs on the worker ({@link PASS_WORKER_LAYER_BYTES}). */
 export function passOnWorker(layers: readonly { outputShape: readonly number[] }[], count: number, last = layers.length - 1): boolean {
-  let largest = 0;
-  for (let l = 1; l <= last; l++)
-    largest = Math.max(
-      largest,
-      layers[l].outputShape.reduce((a, b) => a * b, 1),
-    );
-  return count * largest * 4 <= PASS_WORKER_LAYER_BYTES;
+  return largestLayerBytes(layers, count, last) <= PASS_WORKER_LAYER_BYTES;
+}
+
+/** `f` called at most once. */
+function once(f: () => void): () => void {
+  let called = false;
+  return () => {
+    if (called) return;
+    called = true;
+    f();
+  };
 }
 
 /** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
@@ -78,9 +98,20 @@ export async function* nativePassLayers(checkpoint: NativeCheckpoint, o: NativeP
   const last = o.last ?? checkpoint.layers.length - 1;
   const script = passOnWorker(checkpoint.layers, o.count, last) ? resolvePassScript() : undefined;
   if (!script) {
-    const { inputs, count, signal, budgetBytes } = o;
-    for await (const { index, out } of checkpoint.forwardLayers({ layers: checkpoint.layers, inputs, count, last, signal, budgetBytes }))
-      yield { index, out };
+    const { inputs, count, signal, budgetBytes, keepSessions, chunkBytes } = o;
+    const buffers = o.recycle ? new LayerBuffers(largestLayerBytes(checkpoint.layers, count, last)) : undefined;
+    for await (const { index, out } of checkpoint.forwardLayers({
+      layers: checkpoint.layers,
+      inputs,
+      count,
+      last,
+      signal,
+      budgetBytes,
+      buffers,
+      keepSessions,
+      chunkBytes,
+    }))
+      yield { index, out, ...(buffers ? { giveBack: once(() => buffers.give(out.data)) } : {}) };
     return;
   }
   const worker = new Worker(script);

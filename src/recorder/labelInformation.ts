@@ -10,6 +10,7 @@ import {
   capacityBits,
   DEFAULT_PLANE_BINS,
   DistanceCodes,
+  FiniteRange,
   LayerActivations,
   layerActivations,
   LayerValues,
@@ -57,8 +58,12 @@ export function measureLabelInformation(
  * The binning estimator's part of the summaries, which needs no pair distances: the recorder
  * computes it while the compute pool is still busy with the layer's distances.
  */
-export function measureBinnedInformation(layer: LayerActivations | LayerValues, labels: ArrayLike<number>): BinnedInformation {
-  return binnedInformation(layer, labels, DEFAULT_PLANE_BINS);
+export function measureBinnedInformation(
+  layer: LayerActivations | LayerValues,
+  labels: ArrayLike<number>,
+  range?: FiniteRange,
+): BinnedInformation {
+  return binnedInformation(layer, labels, DEFAULT_PLANE_BINS, undefined, range);
 }
 
 const shared = new WeakMap<ArrayLike<number>, LabelInformationInputs>();

@@ -88,14 +88,31 @@ export async function measureEpoch(
   const inFlight: { metrics: Promise<LayerEpochMetrics>; bytes: number }[] = [];
   let waitingBytes = 0;
   /** The layer measured last, whose values a Flatten, Reshape or Dropout after it repeats. */
-  let previous: { data: Float32Array; metrics: Promise<LayerEpochMetrics> } | undefined;
+  let previous: { data: Float32Array; metrics: Promise<LayerEpochMetrics>; giveBack?: () => void } | undefined;
   let t0 = performance.now();
   // On the native engine the pass runs on its own worker, one layer ahead, with each layer's
   // distance matrix: this thread's summaries of layer l overlap the runtime's work on layer l + 1.
-  const pass: AsyncIterable<{ index: number; out: { shape: number[]; data: Float32Array }; distances?: SharedArrayBuffer }> = ctx.native
-    ? nativePassLayers(ctx.native, { inputs: ctx.probeInputs, count: n, last, distances: true })
+  // A pass on this thread (layers too large for the worker) writes each layer into the array of one
+  // measured already (src/native/layerBuffers.ts: memory mapped already, not fresh pages), given
+  // back once measured and compared with the next; it closes each segment's session once it has
+  // run (the epoch is the checkpoint's only pass) and runs chunks of MEASURE_CHUNK_BYTES.
+  const pass: AsyncIterable<{
+    index: number;
+    out: { shape: number[]; data: Float32Array };
+    distances?: SharedArrayBuffer;
+    giveBack?: () => void;
+  }> = ctx.native
+    ? nativePassLayers(ctx.native, {
+        inputs: ctx.probeInputs,
+        count: n,
+        last,
+        distances: true,
+        recycle: true,
+        keepSessions: false,
+        chunkBytes: MEASURE_CHUNK_BYTES,
+      })
     : forwardLayers({ tf: ctx.tf, model: modelOf(ctx), layers: ctx.layers, inputs: ctx.probeInputs, count: n, last });
-  for await (const { index, out, distances } of pass) {
+  for await (const { index, out, distances, giveBack } of pass) {
     ctx.timings.forward += performance.now() - t0;
     if (index < first) {
       t0 = performance.now();
@@ -114,7 +131,13 @@ export async function measureEpoch(
     metrics.catch(() => undefined); // awaited below; a failing forward pass must not leave it unhandled
     inFlight.push({ metrics, bytes });
     waitingBytes += bytes;
-    previous = { data: out.data, metrics };
+    if (previous?.giveBack) {
+      // Its summaries read its values until they are done; after a failure the epoch fails, and the array is left alone.
+      const back = previous.giveBack;
+      previous.metrics.then(back, () => undefined);
+    }
+    // The class scores are read after the pass: the last layer is not given back.
+    previous = { data: out.data, metrics, ...(giveBack && index !== ctx.layers.length - 1 ? { giveBack } : {}) };
     if (index === ctx.layers.length - 1) finalOutput = out;
     t0 = performance.now();
   }
@@ -204,9 +227,10 @@ async function measureLayer(
   const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
   const dead = deadChannels(layer);
   ctx.timings.channels += performance.now() - t1;
-  // The binned information needs no distances: it too runs while the workers compute them.
+  // The binned information needs no distances: it too runs while the workers compute them. Its
+  // range is the one the channel entropies found on the way (no pass of its own over the layer).
   let t2 = performance.now();
-  const binned = measureBinnedInformation(layer, ctx.probeLabels);
+  const binned = measureBinnedInformation(layer, ctx.probeLabels, entropies.range);
   let labelsMs = performance.now() - t2;
   const [all, ...classes] = await inter;
   matrix = undefined;
@@ -261,6 +285,14 @@ function interClock(timings: MeasureContext['timings']): () => void {
     if (--running.count === 0) timings.inter += performance.now() - running.since;
   };
 }
+
+/**
+ * Bytes of the largest layer's output per chunk of inputs of a native pass on the measuring thread
+ * (nativeForward.ts `chunkBytes`; 64 MB elsewhere): the runtime's working memory follows it.
+ * torchvision's ResNet-50 at 224×224, probe 100, runs chunks of 5 inputs rather than 20: 1,374 MB
+ * peak against 1,487 MB at about the same CPU time, room for the arrays the pass recycles.
+ */
+export const MEASURE_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /**
  * How much memory may wait in the measurement pipeline at once (`measureEpoch`): 64 MB holds

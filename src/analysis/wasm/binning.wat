@@ -162,7 +162,9 @@
   ;; For each input and channel, out holds two float64: Σ_b c_b log2 c_b summed in bin order from
   ;; `table` (c log2 c for c = 0..units, computed by the caller as shannonEntropyBits does) and the
   ;; count T of finite values; T = -1 when the channel has no finite value, T = 0 (sum 0) when its
-  ;; finite values are all equal. The caller takes H = log2 T - sum / T. Returns the non-finite count.
+  ;; finite values are all equal. The caller takes H = log2 T - sum / T. Returns the non-finite count;
+  ;; the globals lo and hi get the least and greatest finite value of the call (as `range` gives them:
+  ;; +Infinity and -Infinity when there is none), so that the binned information needs no pass of its own.
   (func (export "entropies") (param $header i32) (result i32)
     (local $data i32) (local $count i32) (local $L i32) (local $P i32) (local $C i32) (local $bins i32)
     (local $table i32) (local $slotOff i32) (local $slotLo i32) (local $slotHi i32) (local $laneLo i32)
@@ -195,6 +197,9 @@
     (local.set $vbins (f64x2.splat (f64.convert_i32_s (local.get $bins))))
     (local.set $vlast (f64x2.splat (f64.convert_i32_s (i32.sub (local.get $bins) (i32.const 1)))))
     (local.set $vbinsI (i32x4.splat (local.get $bins)))
+    ;; The finite range of every value of the call, from the channels' (range's globals lo and hi).
+    (global.set $lo (f64.const inf))
+    (global.set $hi (f64.const -inf))
     (block $inputsDone (loop $input
       (br_if $inputsDone (i32.ge_u (local.get $n) (local.get $count)))
 
@@ -253,6 +258,8 @@
           (br $slot)))
         (f64.store (i32.add (local.get $chLo) (i32.shl (local.get $c) (i32.const 3))) (f64.promote_f32 (local.get $l)))
         (f64.store (i32.add (local.get $chHi) (i32.shl (local.get $c) (i32.const 3))) (f64.promote_f32 (local.get $h)))
+        (if (f64.lt (f64.promote_f32 (local.get $l)) (global.get $lo)) (then (global.set $lo (f64.promote_f32 (local.get $l)))))
+        (if (f64.gt (f64.promote_f32 (local.get $h)) (global.get $hi)) (then (global.set $hi (f64.promote_f32 (local.get $h)))))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $channel)))
       (local.set $j (i32.const 0))

@@ -18,6 +18,7 @@ import { readRun } from '../../../src/run/store';
 import { initBackend } from '../../../src/tfjs/backend';
 import { forwardLayers, loadCheckpoint } from '../../../src/tfjs/forward';
 import { loadOnnxCheckpoint } from '../../../src/tfjs/onnxModel';
+import { largestLayerBytes, LayerBuffers } from '../../../src/native/layerBuffers';
 import { NativeCheckpoint, NativeEngineError, type NativeActivations } from '../../../src/native/nativeForward';
 import { nativeRuntime } from '../../../src/native/ortRuntime';
 import { onnxFixture, randomInputs } from '../../support/onnxFixtures';
@@ -157,6 +158,49 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
         await native.dispose();
       }
     });
+
+  for (const budgetBytes of [undefined, 1])
+    it(`layers given back as they come (LayerBuffers), ${budgetBytes ? 'cut at every allowed point' : 'one segment'}: later layers written into their memory keep the fresh pass's bits`, async () => {
+      const { bytes, layers } = onnxFixture('resnet');
+      const count = 23;
+      const inputs = randomInputs(layers, count, 5);
+      const native = NativeCheckpoint.open(bytes, layers);
+      try {
+        const fresh = await collect(native.forwardLayers({ layers, inputs, count, budgetBytes }));
+        const buffers = new LayerBuffers(largestLayerBytes(layers, count));
+        const recycled = new Map<number, NativeActivations>();
+        let live = 0;
+        for await (const { index, out, inUse } of native.forwardLayers({ layers, inputs, count, budgetBytes, buffers })) {
+          // A copy of what the pass handed out, then the array back at once, even where a later segment still reads it.
+          recycled.set(index, { shape: out.shape, data: out.data.slice() });
+          if (inUse) live++;
+          buffers.give(out.data);
+        }
+        assertSame(recycled, fresh, 'resnet, every layer given back');
+        if (budgetBytes) {
+          assert.ok(buffers.reused > 0, 'later layers were written into arrays given back');
+          assert.ok(live > 0, 'some layers were live across a cut when given back');
+        } else assert.equal(buffers.reused, 0, 'one segment allocates every layer at once');
+      } finally {
+        await native.dispose();
+      }
+    });
+
+  it('chunks of one input (chunkBytes) and sessions closed after each segment (keepSessions: false), twice over: the default pass, bit for bit', async () => {
+    const { bytes, layers } = onnxFixture('resnet');
+    const count = 7;
+    const inputs = randomInputs(layers, count, 3);
+    const native = NativeCheckpoint.open(bytes, layers);
+    try {
+      const fresh = await collect(native.forwardLayers({ layers, inputs, count, budgetBytes: 1 }));
+      for (let round = 0; round < 2; round++) {
+        const small = await collect(native.forwardLayers({ layers, inputs, count, budgetBytes: 1, chunkBytes: 1, keepSessions: false }));
+        assertSame(small, fresh, `resnet, one input a chunk, sessions closed (round ${round + 1})`);
+      }
+    } finally {
+      await native.dispose();
+    }
+  });
 
   it('keep, last and forwardLayer fetch only what is asked, with the full pass values', async () => {
     const { bytes, layers } = onnxFixture('resnet');

@@ -101,6 +101,18 @@ function compareEntropies(kernel: BinningKernel, layer: LayerActivations, bins: 
   const actual = sampleChannelEntropies(layer, bins, kernel);
   sameBits(actual.entropyBits, expected.entropyBits, `${what}, ${bins} bins: entropies`);
   assert.equal(actual.nonFiniteCount, expected.nonFiniteCount, `${what}, ${bins} bins: non-finite count`);
+  // The layer's finite range found on the way is finiteRange's (a zero's sign aside: no bin depends on it), from either loop.
+  const range = finiteRange(layer.data);
+  for (const [who, got] of [
+    ['kernel', actual.range],
+    ['JS loop', expected.range],
+  ] as const) {
+    assert.deepEqual(
+      [got.lo + 0, got.hi + 0, got.finiteCount, got.nonFiniteCount],
+      [range.lo + 0, range.hi + 0, range.finiteCount, range.nonFiniteCount],
+      `${what}, ${bins} bins: the ${who}'s range`,
+    );
+  }
 }
 
 /** The binned estimator's codes and FNV hashes, computed here from binOf, one input after another. */
@@ -199,6 +211,11 @@ describe('binning kernel (WebAssembly SIMD)', () => {
     const labels = Int32Array.from({ length: 500 }, (_, i) => i % 10);
     sameBits(sampleChannelEntropies(layer).entropyBits, sampleChannelEntropies(layer, 32, 'js').entropyBits, 'default channel entropies');
     assert.deepEqual(binnedInformation(layer, labels), binnedInformation(layer, labels, 30, 'js'));
+    // The binned information on the range the channel entropies found: the same.
+    assert.deepEqual(
+      binnedInformation(layer, labels, 30, undefined, sampleChannelEntropies(layer).range),
+      binnedInformation(layer, labels),
+    );
   });
 
   it('splits layers larger than its chunk of memory without changing a bit', () => {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import {
   binOf,
   channelEntropies,
+  featureMapsOf,
+  finiteRange,
   intraSampleEntropy,
   layerActivations,
   layerValues,
@@ -166,6 +168,10 @@ describe('channel entropies of a channels-first layer, read in place', () => {
       [5, 3, 4, 5],
       [4, 7, 3, 3],
       [3, 1, 6, 6],
+      // Maps of at most SMALL_MAP_UNITS values (a channels-last copy) and just above.
+      [6, 9, 4, 4],
+      [5, 8, 1, 1],
+      [4, 5, 1, 17],
     ]) {
       it(`${kernel}, [${N}, ${C}, ${H}, ${W}]: the table and the summaries of the channels-last copy, bit for bit`, () => {
         const data = channelsFirstLayer(N, C, H, W);
@@ -178,8 +184,14 @@ describe('channel entropies of a channels-first layer, read in place', () => {
         assert.equal(a.nonFiniteCount, b.nonFiniteCount);
         assert.ok(a.nonFiniteCount >= H * W, 'the NaN map and the two non-finite values are counted');
         assert.deepEqual([...a.entropyBits].map(String), [...b.entropyBits].map(String));
+        // Map by map, whatever the map's size: the same table.
+        const maps = sampleChannelEntropies(featureMapsOf(inPlace), 8, kernel);
+        assert.deepEqual([...maps.entropyBits].map(String), [...a.entropyBits].map(String));
         const labels = Int32Array.from({ length: N }, (_, n) => n % 2);
         assert.deepEqual(channelEntropies(inPlace, { bins: 8, labels }), channelEntropies(copy, { bins: 8, labels }));
+        // The whole layer's finite range, found on the way: the one NaN and Infinity and the NaN map left out.
+        assert.deepEqual(a.range, finiteRange(data));
+        assert.equal(a.range.nonFiniteCount, a.nonFiniteCount);
       });
     }
   }
