@@ -694,6 +694,22 @@ export class QueryContext {
    * minutes apart in a deep model's report, by which time the codes budget has let the codes go
    * (MobileNetV2 example: 118 layers' codes computed a second time for this alone).
    */
+  /**
+   * Whether `channelLabelBits` of `layer` at each of `epochs` (every recorded one when undefined) is
+   * kept, so a `channelLabelInformation` query of them computes nothing (the findings' evidence keeps
+   * every layer's at its epoch). False where a check would throw: the query says why then.
+   */
+  labelBitsKept(q: { layer: number; epochs?: number[]; x?: InputSubset; bins?: number }): boolean {
+    try {
+      const indices = this.subset(q.x);
+      const bins = q.bins ?? this.manifest.settings.bins;
+      const epochs = q.epochs ?? this.run.record.metrics.map((m) => m.epoch);
+      return epochs.length > 0 && epochs.every((epoch) => this.parts.labelBits.has(this.codesKey(epoch, q.layer, bins, indices)));
+    } catch {
+      return false;
+    }
+  }
+
   channelLabelBits(q: { layer: number; epoch: number; x?: InputSubset; bins?: number }): Promise<(number | undefined)[]> {
     this.metricsAt(q.epoch);
     this.checkLayer(q.layer);

@@ -194,6 +194,10 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
       assert.ok(computed >= 1);
       // The values are put once the query has gone on (a macrotask later).
       await new Promise((resolve) => setImmediate(resolve));
+      // So the engine says it computes nothing for it (a report asks it past its deadline), and not for another epoch.
+      assert.equal(engine.isCached(folder, { kind: 'channelLabelInformation', layer: b, epochs: [2] }), true);
+      assert.equal(engine.isCached(folder, { kind: 'channelLabelInformation', layer: b, epochs: [1, 2] }), false);
+      assert.equal(fresh.isCached(folder, { kind: 'channelLabelInformation', layer: b, epochs: [2] }), false);
       const later = await engine.answer(folder, { kind: 'channelLabelInformation', layer: b, epochs: [2] });
       assert.equal(passes.length, computed, 'no distance pass for the label information');
       assert.deepEqual((await fresh.answer(folder, { kind: 'channelLabelInformation', layer: b, epochs: [2] })).answer, later.answer);
