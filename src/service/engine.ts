@@ -233,7 +233,12 @@ export class AnalysisEngine {
     if (!isCachedKind(query.kind)) return false;
     const run = this.runs.open(runFolder);
     if (run.cache.has(answerKey(run, query))) return true;
-    return query.kind === 'channelLabelInformation' && new QueryContext(run, {}, this.parts).labelBitsKept(query);
+    if (query.kind !== 'channelLabelInformation') return false;
+    try {
+      return new QueryContext(run, {}, this.parts).labelBitsKept(query);
+    } catch {
+      return false; // a query its checks refuse: answering it says why
+    }
   }
 
   /** Frees models, activations and workers. */

@@ -62,10 +62,7 @@ export interface EngineParts {
   nativePassBytes?: number;
 }
 
-/**
- * Rows `indices` of a row-major `[n, per]` float32 array, copied as they are (a slice of the probe
- * set's activations: no float64 detour, which cost a ResNet-18's network graph seconds).
- */
+/** Rows `indices` of a row-major `[n, per]` float32 array, as they are (no float64 detour: it cost a ResNet-18's network graph seconds). */
 function gatherFloat32(values: Float32Array, per: number, indices: readonly number[]): Float32Array {
   const out = new Float32Array(indices.length * per);
   indices.forEach((row, k) => out.set(values.subarray(row * per, row * per + per), k * per));
@@ -686,30 +683,20 @@ export class QueryContext {
     );
   }
 
-  /**
-   * `I_pair(T_c; Y)` of every channel `c` of `layer` at `epoch` on the inputs of `x` with `bins`
-   * (estimators.md "Pairwise estimator" step 4; undefined where a channel has no defined value),
-   * from the layer's shared codes (`layerPairCodes`), and kept across queries on their own: the
-   * findings' evidence, `channelImportance` and `channelLabelInformation` ask for the same layers,
-   * minutes apart in a deep model's report, by which time the codes budget has let the codes go
-   * (MobileNetV2 example: 118 layers' codes computed a second time for this alone).
-   */
-  /**
-   * Whether `channelLabelBits` of `layer` at each of `epochs` (every recorded one when undefined) is
-   * kept, so a `channelLabelInformation` query of them computes nothing (the findings' evidence keeps
-   * every layer's at its epoch). False where a check would throw: the query says why then.
-   */
+  /** Whether `channelLabelBits` of `layer` at each of `epochs` (default: every recorded one) is kept: its query computes nothing. */
   labelBitsKept(q: { layer: number; epochs?: number[]; x?: InputSubset; bins?: number }): boolean {
-    try {
-      const indices = this.subset(q.x);
-      const bins = q.bins ?? this.manifest.settings.bins;
-      const epochs = q.epochs ?? this.run.record.metrics.map((m) => m.epoch);
-      return epochs.length > 0 && epochs.every((epoch) => this.parts.labelBits.has(this.codesKey(epoch, q.layer, bins, indices)));
-    } catch {
-      return false;
-    }
+    const indices = this.subset(q.x);
+    const key = (epoch: number) => this.codesKey(epoch, q.layer, q.bins ?? this.manifest.settings.bins, indices);
+    const epochs = q.epochs ?? this.run.record.metrics.map((m) => m.epoch);
+    return epochs.length > 0 && epochs.every((epoch) => this.parts.labelBits.has(key(epoch)));
   }
 
+  /**
+   * `I_pair(T_c; Y)` of every channel `c` of `layer` at `epoch` on the inputs of `x` with `bins` (estimators.md "Pairwise
+   * estimator" step 4; undefined where a channel has no defined value), from the layer's shared codes (`layerPairCodes`), and kept
+   * across queries on their own: the findings' evidence, `channelImportance` and `channelLabelInformation` ask for the same layers,
+   * minutes apart in a deep model's report, when the codes are gone (MobileNetV2 example: 118 layers' codes computed again for this).
+   */
   channelLabelBits(q: { layer: number; epoch: number; x?: InputSubset; bins?: number }): Promise<(number | undefined)[]> {
     this.metricsAt(q.epoch);
     this.checkLayer(q.layer);
