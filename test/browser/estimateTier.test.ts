@@ -4,24 +4,19 @@
 // alone says no channel was ablated and how to get the exact ablations. The page is the fixture run's
 // report with those answers replaced by their stand-ins' (the same answers over 3 inputs).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalQuery } from '../../src/contract/queries';
 import type { CapacityMatrixAnswer, ChannelImportanceAnswer, LayerCapacityAnswer, Query } from '../../src/contract/queries';
 import { decodeEntry } from '../../src/contract/reportCodec';
-import type { ReportData } from '../../src/contract/reportCodec';
 import { informationLayers, queries } from '../../src/contract/plan';
-import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
+import { browserFixture, closeChecked, fixtureReportData, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
 import { twoTierImportanceAnswer } from './importanceAnswers';
 
 const ALL = { kind: 'all' } as const;
 
 async function estimatesPage(): Promise<{ file: string; probe: number }> {
   const f = await browserFixture();
-  const html = readFileSync(f.report, 'utf8');
-  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
-  assert.ok(json, 'the report embeds its data');
-  const data = JSON.parse(json) as ReportData;
+  const data = await fixtureReportData();
   const m = f.manifest;
   const last = m.epochs[m.epochs.length - 1];
   const answers = { ...data.answers };

@@ -4,21 +4,15 @@
 // the binned information plane, where the saturated points are drawn. The page is the fixture run's
 // report with its conv2 renamed as tfjs names an unnamed layer, and the finding the rule makes of it.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpochMetrics, RunManifest } from '../../src/contract/runFormat';
 import { ceilingRule } from '../../src/service/findings/layerRules';
 import { canonicalQuery } from '../../src/contract/queries';
-import type { ReportData } from '../../src/contract/reportCodec';
-import { browserFixture, closeChecked, openPage, screenshot, tempDir, useBrowser, writePage } from './harness';
+import { closeChecked, fixtureReportData, openPage, screenshot, tempDir, useBrowser, writePage } from './harness';
 
 /** The fixture's report, its conv2 unnamed (`conv2d_Conv2D2`), with the saturation finding of conv1 and that layer. */
 async function page(): Promise<{ file: string; suggested: number }> {
-  const f = await browserFixture();
-  const html = readFileSync(f.report, 'utf8');
-  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
-  assert.ok(json, 'the report embeds its data');
-  const data = JSON.parse(json) as ReportData;
+  const data = await fixtureReportData();
   const manifest: RunManifest = structuredClone(data.manifest);
   const conv2 = manifest.layers.find((l) => l.name === 'conv2');
   assert.ok(conv2, 'the fixture has conv2');

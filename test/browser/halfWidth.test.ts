@@ -1,12 +1,10 @@
 // The views in a half-width editor group: at 640 px the Layer and Query views fit
 // without a horizontal scroll bar, and layer links show short labels with the full name on hover.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { ReportData } from '../../src/contract/reportCodec';
 import {
-  browserFixture,
+  fixtureReportData,
   closeChecked,
   openPage,
   openView,
@@ -23,10 +21,7 @@ import {
  * (`max_pooling2d_MaxPooling2D1`): the example names its layers, and long names are what overflowed.
  */
 async function generatedNamesPage(): Promise<string> {
-  const html = readFileSync((await browserFixture()).report, 'utf8');
-  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
-  assert.ok(json, 'the report embeds its data');
-  const data = JSON.parse(json) as ReportData;
+  const data = await fixtureReportData();
   const counts = new Map<string, number>();
   for (const layer of data.manifest.layers) {
     const n = (counts.get(layer.className) ?? 0) + 1;

@@ -247,6 +247,14 @@ export async function showArchitectureTable(page: Page): Promise<void> {
   await page.waitForSelector('table.architecture tbody tr');
 }
 
+/** The data the fixture's report page embeds (the JSON the page reads), to derive a page from. */
+export async function fixtureReportData(): Promise<ReportData> {
+  const html = readFileSync((await browserFixture()).report, 'utf8');
+  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
+  assert.ok(json, 'the report embeds its data');
+  return JSON.parse(json) as ReportData;
+}
+
 /**
  * Gives the page VS Code's webview API before its scripts run: messages go to the test's exposed
  * `__cnnSlicerToHost`, and the webview state is kept in sessionStorage (so it survives a reload,

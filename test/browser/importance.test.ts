@@ -5,22 +5,13 @@
 // at that channel. The page is the fixture run's report with schema-checked findings and importance
 // answers of known numbers added (test/browser/importanceAnswers.ts).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/contract/queries';
-import type { ReportData } from '../../src/contract/reportCodec';
 import { shortLayerName } from '../../src/contract/layerLabel';
 import { informationLayers } from '../../src/contract/plan';
-import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
+import { browserFixture, fixtureReportData, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
 import { findingsAnswer, importanceAnswer, noisyImportanceAnswer, probeLossFinding, twoTierImportanceAnswer } from './importanceAnswers';
-
-async function reportData(): Promise<ReportData> {
-  const html = readFileSync((await browserFixture()).report, 'utf8');
-  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
-  assert.ok(json, 'the report embeds its data');
-  return JSON.parse(json) as ReportData;
-}
 
 /**
  * The fixture's report with the findings and the importance of its first two multi-channel layers at
@@ -29,7 +20,7 @@ async function reportData(): Promise<ReportData> {
  */
 async function pageWithAnswers(theme: 'light' | 'dark' = 'light', noise = false, twoTier = false) {
   const f = await browserFixture();
-  const data = await reportData();
+  const data = await fixtureReportData();
   const m = f.manifest;
   const last = m.epochs[m.epochs.length - 1];
   const [first, second] = informationLayers(m);

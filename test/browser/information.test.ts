@@ -5,7 +5,6 @@
 // view, the redundancy of the layer with itself, themes, exports and the half-width layout.
 // Expected values are read from the answers embedded in the report, never from the view's output.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { canonicalQuery } from '../../src/contract/queries';
@@ -27,6 +26,7 @@ import {
   tempDir,
   useBrowser,
   writePage,
+  fixtureReportData,
 } from './harness';
 
 const PLANE = '#panel-information svg.information-plane';
@@ -52,14 +52,6 @@ async function drawnPlane(page: Page): Promise<Record<string, { epochs: number[]
 async function setTheme(page: Page, theme: 'light' | 'dark' | 'high-contrast'): Promise<void> {
   await page.selectOption('select[aria-label="Theme"]', theme);
   await page.waitForFunction((t) => document.body.classList.contains(`vscode-${t}`), theme);
-}
-
-/** The fixture's report data, to derive a page from. */
-async function reportData(): Promise<ReportData> {
-  const html = readFileSync((await browserFixture()).report, 'utf8');
-  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
-  assert.ok(json, 'the report embeds its data');
-  return JSON.parse(json) as ReportData;
 }
 
 describe('browser: information view', function () {
@@ -221,7 +213,7 @@ describe('browser: information view', function () {
   it('lists the uninformative channels, each opening the Channel view on that channel', async () => {
     // The fixture's conv1 with channel 5 made uninformative at the last epoch (its real values
     // elsewhere), so the list has an entry whatever the training learned.
-    const data = await reportData();
+    const data = await fixtureReportData();
     const key = canonicalQuery({ kind: 'channelLabelInformation', layer: 1 });
     const decoded = await decodeEntry(data.answers[key]);
     assert.ok('answer' in decoded);
@@ -247,7 +239,7 @@ describe('browser: information view', function () {
 
   it('draws a wide layer’s channel heatmap on one canvas, still hovered cell by cell', async () => {
     // conv1's answer widened to 1,600 channels (its 8 real ones repeated): past 4,096 cells the SVG gives way to a canvas.
-    const data = await reportData();
+    const data = await fixtureReportData();
     const key = canonicalQuery({ kind: 'channelLabelInformation', layer: 1 });
     const decoded = await decodeEntry(data.answers[key]);
     assert.ok('answer' in decoded);
@@ -278,7 +270,7 @@ describe('browser: information view', function () {
 
   it('overlays both runs’ information-plane trajectories in a comparison, one colour per run', async () => {
     // The fixture's run twice under two ids: a comparison report's answers are keyed by run.
-    const data = await reportData();
+    const data = await fixtureReportData();
     const runOf = (id: string) => ({ runId: id, manifest: { ...data.manifest, id }, answers: data.answers, coverage: data.coverage });
     const compared: ReportData = { ...data, answers: {}, runs: [runOf(`${data.runId}-a`), runOf(`${data.runId}-b`)] };
     const file = writePage(join(tempDir('cnn-slicer-information-compare-'), 'compare.html'), { data: compared, title: 'compare' });

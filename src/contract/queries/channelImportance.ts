@@ -110,7 +110,14 @@ export const channelImportance = defineQuery({
      * are correlated over measured channels only). Ignored where every channel is measured anyway
      * (`exhaustive`, no estimate).
      */
-    exact: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4096))),
+    exact: v.optional(
+      v.pipe(
+        v.number('"exact" must be a whole number of channels from 0 to 4096'),
+        v.integer('"exact" must be a whole number of channels from 0 to 4096'),
+        v.minValue(0, '"exact" must be a whole number of channels from 0 to 4096'),
+        v.maxValue(4096, '"exact" must be a whole number of channels from 0 to 4096'),
+      ),
+    ),
   }),
   answer: v.object({
     epoch: v.number(),

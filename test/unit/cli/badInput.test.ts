@@ -171,6 +171,24 @@ describe('cnn-slicer refuses bad input up front, in one line, leaving nothing be
       );
       await refused(run('query', runFolder, 'training', '--cells'), 2, '--cells does not apply to training');
       await refused(run('query', runFolder, 'ablation', '--exhaustive'), 2, '--exhaustive does not apply to ablation');
+      await refused(
+        run('query', runFolder, 'interSample', '--epoch', '1', '--layer', '1', '--exact', '4'),
+        2,
+        '--exact does not apply to interSample',
+      );
+    });
+
+    it('query channelImportance --exact refuses what is not a whole number from 0 to 4096, in one line', async function () {
+      const ask = (exact: string) => run('query', runFolder, 'channelImportance', '--epoch', '1', '--layer', '1', '--exact', exact);
+      await refused(ask('abc'), 2, '--exact');
+      await refused(ask('2.5'), 2, '--exact');
+      await refused(ask('-1'), 2, '--exact needs a value');
+      await refused(
+        run('query', runFolder, 'channelImportance', '--epoch', '1', '--layer', '1', '--exact=-1'),
+        2,
+        '--exact must be a non-negative integer',
+      );
+      await refused(ask('5000'), 2, '"exact" must be a whole number of channels from 0 to 4096');
     });
 
     it("says what is wrong with an option in the CLI's words: a negative value, a missing value, an unknown option", async function () {
