@@ -277,6 +277,20 @@ export class NativeCheckpoint {
     return { shape: [n * repeat, ...this.layers[o.last].outputShape], data: out };
   }
 
+  /**
+   * A session of another model made from this checkpoint (the Taylor estimate's, src/native/nativeTaylor.ts)
+   * on the provider in use, and the runtime to make its tensors with; the caller releases it.
+   * @throws NativeEngineError when the runtime cannot load it (one line, naming `what`).
+   */
+  async auxiliarySession(bytes: Uint8Array, what: string): Promise<{ session: Ort.InferenceSession; ort: OrtModule }> {
+    if (this.disposed) throw new NativeEngineError('the checkpoint was disposed: open it again');
+    try {
+      return { session: (await createSession(this.ort, bytes, this.provider)).session, ort: this.ort };
+    } catch (e) {
+      throw new NativeEngineError(`ONNX Runtime cannot load ${what}: ${firstLine(String((e as Error)?.message ?? e))}`);
+    }
+  }
+
   private readonly cuts = new Map<string, Cut>();
 
   private cut(layer: number, last: number): Cut {

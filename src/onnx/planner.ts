@@ -78,6 +78,13 @@ export interface LayerPlan {
   readonly steps: readonly PlanStep[];
   /** The step whose value is the model's output. */
   readonly output: PlanStep;
+  /**
+   * The shape (without the batch) of every value of the graph that holds a layer's numbers, by its
+   * name in the graph: the values the steps make, and those folded into a step (a swish's sigmoid,
+   * a MatMul before its bias) with the shape of the value they stand in for. What an engine that runs
+   * the graph itself reads where it needs sizes the file does not state (src/onnx/taylorModel.ts).
+   */
+  readonly shapes: ReadonlyMap<string, readonly number[]>;
 }
 
 /** What a value of the graph is, as the plan goes. */
@@ -132,7 +139,21 @@ export class Planner {
       if (v?.kind !== 'tensor' || v.source === 'input' || v.source.name !== name)
         throw new OnnxError(`layer ${name}: the graph computes no value of its own for it (${value})`, 'malformed');
     }
-    return { inputShape: input.shape, steps: this.steps, output: out.source };
+    return { inputShape: input.shape, steps: this.steps, output: out.source, shapes: this.shapes() };
+  }
+
+  private shapes(): Map<string, readonly number[]> {
+    const shapes = new Map<string, readonly number[]>();
+    for (const [name, v] of this.values) if (v.kind === 'tensor') shapes.set(name, v.shape);
+    for (const [name, v] of this.values) {
+      if (v.kind !== 'fused') continue;
+      // An activation's value has its input's shape; a MatMul's (a vector by a weight), the weight's columns.
+      const weight = v.op === 'matmul' ? this.values.get(v.node.inputs[1]) : undefined;
+      const of = this.values.get(v.x);
+      if (weight?.kind === 'floats') shapes.set(name, [weight.tensor.dims[1]]);
+      else if (v.op !== 'matmul' && of?.kind === 'tensor') shapes.set(name, of.shape);
+    }
+    return shapes;
   }
 
   private modelInput(): { shape: readonly number[] } {

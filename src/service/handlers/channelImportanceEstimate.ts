@@ -4,6 +4,8 @@
  */
 import { QueryError } from '../../contract/queries';
 import { taylorEstimates } from '../../tfjs/taylor';
+import { nativeTaylorEstimates } from '../../native/nativeTaylor';
+import { OnnxError } from '../../onnx/graph';
 import { scoredOutput } from '../ablation';
 import { Handler, orNull } from './handler';
 
@@ -22,26 +24,22 @@ export const channelImportanceEstimate: Handler<'channelImportanceEstimate'> = a
         `layer ${l} (${m.layers[l].name}) has no Taylor estimate: it is defined for the layers 1..${output.layer}, up to the output the loss reads (${m.layers[output.layer].name})`,
       );
   }
-  const { tf } = await ctx.tf();
-  const { model } = await ctx.model(q.epoch);
   const probe = ctx.probe();
   ctx.control.onProgress?.(0.1, `estimating the channels of ${layers.length} layer${layers.length === 1 ? '' : 's'}`);
-  // The second half of the chunks runs on the forward worker: the same sums, added in the same order.
-  const elsewhere = await ctx.taylorRunner(q.epoch, output);
-  const estimates = await taylorEstimates(
-    {
-      tf,
-      model,
-      layers: m.layers,
-      inputs: probe.inputs,
-      labels: probe.labels,
-      count: probe.labels.length,
-      output,
-      targets: layers,
-      signal: ctx.control.signal,
-    },
-    elsewhere,
-  );
+  const pass = { layers: m.layers, inputs: probe.inputs, labels: probe.labels, count: probe.labels.length, output, targets: layers };
+  const signal = ctx.control.signal;
+  // A PyTorch run's checkpoint on ONNX Runtime, its backward pass written as ONNX nodes: 5× less CPU
+  // than TensorFlow.js's WebAssembly (docs/native-engine.md). A graph with an op that model does not
+  // differentiate is estimated on TensorFlow.js, to the same definition.
+  const native = await ctx.native(q.epoch);
+  let estimates = native ? await nativeTaylorEstimates(native.model, { ...pass, signal }).catch(unlessUnsupported) : undefined;
+  if (!estimates) {
+    const { tf } = await ctx.tf();
+    const { model } = await ctx.model(q.epoch);
+    // The second half of the chunks runs on the forward worker: the same sums, added in the same order.
+    const elsewhere = await ctx.taylorRunner(q.epoch, output);
+    estimates = await taylorEstimates({ tf, model, ...pass, signal }, elsewhere);
+  }
   return {
     epoch: q.epoch,
     inputCount: probe.labels.length,
@@ -55,3 +53,9 @@ export const channelImportanceEstimate: Handler<'channelImportanceEstimate'> = a
     }),
   };
 };
+
+/** Undefined for a graph the native estimate does not differentiate (its OnnxError); anything else propagates. */
+function unlessUnsupported(e: unknown): undefined {
+  if (OnnxError.is(e) && e.problem === 'unsupported') return undefined;
+  throw e;
+}

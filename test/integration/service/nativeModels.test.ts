@@ -14,7 +14,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { npyFromFloat32, serializeNpy } from '../../../src/analysis/npy';
-import type { AblationAnswer, FindingsAnswer } from '../../../src/contract/queries';
+import type { AblationAnswer, ChannelImportanceEstimateAnswer, FindingsAnswer } from '../../../src/contract/queries';
 import type { RunLayer, RunManifest } from '../../../src/contract/runFormat';
 import { NativeCheckpoint } from '../../../src/native/nativeForward';
 import { nativeRuntime } from '../../../src/native/ortRuntime';
@@ -284,6 +284,39 @@ describe('the service on the native engine: every pass of a PyTorch run, ablatio
       } finally {
         AblationSession.prototype.changesNothing = changesNothing;
       }
+    }
+  });
+
+  it('the Taylor estimate runs on ONNX Runtime and agrees with the WebAssembly engine’s within 1e-5 of each layer’s largest', async () => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, on the prototype
+    const auxiliary = NativeCheckpoint.prototype.auxiliarySession;
+    let sessions = 0;
+    NativeCheckpoint.prototype.auxiliarySession = function (...args) {
+      sessions++;
+      return auxiliary.apply(this, args);
+    };
+    try {
+      for (const run of ['lenet', 'resnet'] as const) {
+        const before = sessions;
+        const [a, b] = await both<ChannelImportanceEstimateAnswer>(run, { kind: 'channelImportanceEstimate', epoch: 0 });
+        assert.equal(sessions, before + 1, `${run}: the estimate's model ran on ONNX Runtime, once`);
+        assert.deepEqual(
+          a.layers.map((l) => l.layer),
+          b.layers.map((l) => l.layer),
+        );
+        a.layers.forEach((layer, k) => {
+          const expected = b.layers[k].estimates;
+          const scale = Math.max(...expected.map((v) => Math.abs(v ?? 0)));
+          layer.estimates.forEach((v, c) =>
+            assert.ok(
+              Math.abs((v ?? 0) - (expected[c] ?? 0)) <= 1e-5 * scale,
+              `${run} layer ${layer.layer} channel ${c}: ${v} against ${expected[c]}`,
+            ),
+          );
+        });
+      }
+    } finally {
+      NativeCheckpoint.prototype.auxiliarySession = auxiliary;
     }
   });
 });
