@@ -157,12 +157,8 @@ export class AnalysisEngine {
             )
           : undefined,
       onReplaced: (old) => {
-        this.activations.dropRun(old.folder);
-        this.layerCodes.dropRun(old.folder);
-        this.subsetActivations.dropRun(old.folder);
-        this.subsetPasses.dropRun(old.folder);
+        this.dropLayers(old.folder);
         this.selfCapacities.dropRun(old.folder);
-        this.deconvolutionForwards.dropRun(old.folder);
         this.labelBits.dropRun(old.folder);
       },
     });
@@ -242,6 +238,22 @@ export class AnalysisEngine {
   }
 
   /** Frees models, activations and workers. */
+  /**
+   * Lets go of what the engine keeps of a run's layers for later queries (activations, capacity
+   * codes, paused subset passes, deconvolutions' forward halves); the small results (each layer's
+   * screened self-capacity, its channels' label information) stay. A report calls it after a
+   * query that read every layer over the probe set (the findings, the network graph): the layers
+   * it leaves in memory are not what its next answers read, and they would add up with theirs.
+   */
+  dropLayers(runFolder: string): void {
+    const folder = this.runs.open(runFolder).folder;
+    this.activations.dropRun(folder);
+    this.layerCodes.dropRun(folder);
+    this.subsetActivations.dropRun(folder);
+    this.subsetPasses.dropRun(folder);
+    this.deconvolutionForwards.dropRun(folder);
+  }
+
   close(): void {
     // The paused passes first: they pin models the registry disposes.
     this.subsetPasses.clear();

@@ -198,6 +198,9 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
       assert.equal(engine.isCached(folder, { kind: 'channelLabelInformation', layer: b, epochs: [2] }), true);
       assert.equal(engine.isCached(folder, { kind: 'channelLabelInformation', layer: b, epochs: [1, 2] }), false);
       assert.equal(fresh.isCached(folder, { kind: 'channelLabelInformation', layer: b, epochs: [2] }), false);
+      // A report lets the layers go around its whole-probe queries (engine.dropLayers): the label information stays.
+      engine.dropLayers(folder);
+      assert.equal(engine.isCached(folder, { kind: 'channelLabelInformation', layer: b, epochs: [2] }), true);
       const later = await engine.answer(folder, { kind: 'channelLabelInformation', layer: b, epochs: [2] });
       assert.equal(passes.length, computed, 'no distance pass for the label information');
       assert.deepEqual((await fresh.answer(folder, { kind: 'channelLabelInformation', layer: b, epochs: [2] })).answer, later.answer);

@@ -43,6 +43,7 @@ function fakeEngine(behave: Behaviour = () => undefined): { engine: AnalysisEngi
       }
     },
     isCached: () => false,
+    dropLayers: (run: string) => asked.push(`dropLayers ${run}`),
   };
   return { engine: engine as unknown as AnalysisEngine, asked };
 }
@@ -214,5 +215,21 @@ describe('report estimate tier: which queries have a stand-in', () => {
     assert.match(note ?? '', /an estimate, computed from a seeded sample of 40 of the 200 probe inputs/);
     assert.equal(capacityEstimateNote(200, manifest, ALL), undefined);
     assert.equal(capacityEstimateNote(40, manifest, { kind: 'classes', classes: [0, 1] }), undefined);
+  });
+
+  it('empties the engine’s caches of layers before and after a query that reads every layer over the probe set', async () => {
+    const { engine, asked } = fakeEngine();
+    const findings: Query = { kind: 'findings', epoch: 0 } as Query;
+    await computeAnswers(
+      engine,
+      { runFolder: '/run' },
+      [
+        { view: 'channel', query: plain },
+        { view: 'query', query: findings },
+        { view: 'channel', query: plain },
+      ],
+      budgetOf(),
+    );
+    assert.deepEqual(asked, [canonicalQuery(plain), 'dropLayers /run', canonicalQuery(findings), 'dropLayers /run']);
   });
 });
