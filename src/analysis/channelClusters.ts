@@ -15,7 +15,7 @@
  * that are alike without assuming round clusters of equal size, as k-means would.
  */
 import type { KernelKind } from './distances';
-import type { LayerActivations } from './layout';
+import type { LayerActivations, LayerValues } from './layout';
 import { bytes as profileDotsBytes } from './wasm/profileDotsWasm';
 import { compiledOnce, growTo, instantiate, type KernelMemory } from './wasmModules';
 
@@ -29,9 +29,19 @@ export function defaultClusterCount(channels: number): number {
  * profile over the inputs). A feature map with a non-finite value has a NaN mean; clusterChannels
  * treats such a channel as one whose correlation is undefined.
  */
-export function channelProfiles(layer: LayerActivations, kernel?: KernelKind): Float64Array {
+export function channelProfiles(layer: LayerActivations | LayerValues, kernel?: KernelKind): Float64Array {
   const { count, units, channels, data } = layer;
   const out = new Float64Array(channels * count);
+  if (layer.channelsFirst) {
+    // Each feature map contiguous: its values summed in order, as the channels-last paths sum them.
+    for (let n = 0, i = 0; n < count; n++)
+      for (let c = 0; c < channels; c++) {
+        let sum = 0;
+        for (const end = i + units; i < end; i++) sum += data[i];
+        out[c * count + n] = units > 0 ? sum / units : NaN;
+      }
+    return out;
+  }
   const wasm = kernel === 'js' ? undefined : profileDotsKernel();
   if (kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
   if (wasm && data instanceof Float32Array && units > 0) wasm.profiles(data, count, units, channels, out);

@@ -22,6 +22,7 @@ import {
   layerDistanceCodes,
   InterSampleResult,
   LayerActivations,
+  LayerValues,
   neighbourCount,
   neighbourEntropy,
   checkBins,
@@ -381,7 +382,12 @@ export class ComputePool {
    * channel per chunk. The codes live in shared memory, so a caller may keep them and pair them
    * with other layers' (`capacityFromCodes`) without computing the distances again.
    */
-  async layerCodes(layer: LayerActivations, bins: number, signal?: AbortSignal, select?: LayerSelection): Promise<SharedCodes[]> {
+  async layerCodes(
+    layer: LayerActivations | LayerValues,
+    bins: number,
+    signal?: AbortSignal,
+    select?: LayerSelection,
+  ): Promise<SharedCodes[]> {
     checkBins(bins);
     const { count, channels } = selectedSize(layer, select);
     checkPairwiseSize({ kind: 'codes', n: count, streams: channels }, `the pair distances of ${channels} channels`);
@@ -397,10 +403,10 @@ export class ComputePool {
    * gathers the channels it takes (`gather`), off this thread, which would otherwise copy the
    * whole layer first (the cold network graph's copies took ≈ 1.2 s of it).
    */
-  private share(layer: LayerActivations, select?: LayerSelection): SharedLayer {
+  private share(layer: LayerActivations | LayerValues, select?: LayerSelection): SharedLayer {
     const { count, channels } = selectedSize(layer, select);
     const { data, units } = layer;
-    if (data instanceof Float32Array && data.buffer instanceof SharedArrayBuffer && layer.channels > 1) {
+    if (!layer.channelsFirst && data instanceof Float32Array && data.buffer instanceof SharedArrayBuffer && layer.channels > 1) {
       const { rows, picked } = checkedSelection(layer, select);
       return {
         count,

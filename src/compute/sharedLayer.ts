@@ -3,7 +3,7 @@
  * without a copy: samples as they are, and a layer channels first, so that a worker reads each
  * channel as one slice (the pool shares a layer once, and the workers take its channels apart).
  */
-import type { LayerActivations, SampleArray } from '../analysis';
+import { channelsLast, type LayerActivations, type LayerValues, type SampleArray } from '../analysis';
 import type { SharedLayer, SharedSamples } from './protocol';
 
 /** A float32 or float64 array in shared memory, so workers read it without a copy. */
@@ -35,7 +35,7 @@ export interface LayerSelection {
 }
 
 /** The inputs and channels of `layer` that `select` takes. */
-export function selectedSize(layer: LayerActivations, select?: LayerSelection): { count: number; channels: number } {
+export function selectedSize(layer: Pick<LayerValues, 'count' | 'channels'>, select?: LayerSelection): { count: number; channels: number } {
   return { count: select?.rows?.length ?? layer.count, channels: select?.channels?.length ?? layer.channels };
 }
 
@@ -45,7 +45,12 @@ export function selectedSize(layer: LayerActivations, select?: LayerSelection): 
  * input's block at a time (it stays in the cache while its channels are read out); others through
  * a copy of the selection and a plain transpose.
  */
-export function shareLayer(layer: LayerActivations, buffer: SharedArrayBuffer, select?: LayerSelection): SharedLayer {
+export function shareLayer(layer: LayerActivations | LayerValues, buffer: SharedArrayBuffer, select?: LayerSelection): SharedLayer {
+  if (layer.channelsFirst) {
+    // A PyTorch layer as the model wrote it: each feature map is one slice already, copied whole.
+    if (layer.data instanceof Float32Array) return shareChannelsFirst32(layer.data, buffer, layer, select);
+    return shareLayer(channelsLast(layer), buffer, select);
+  }
   const { count, units, channels, data } = layer;
   const { rows, picked } = checkedSelection(layer, select);
   const whole = !select?.rows && !select?.channels;
@@ -68,7 +73,10 @@ export function shareLayer(layer: LayerActivations, buffer: SharedArrayBuffer, s
  * The inputs and channels `select` takes of `layer`, written out (every one when not given);
  * a RangeError names the first that the layer does not have.
  */
-export function checkedSelection(layer: LayerActivations, select?: LayerSelection): { rows: number[]; picked: number[] } {
+export function checkedSelection(
+  layer: Pick<LayerValues, 'count' | 'channels'>,
+  select?: LayerSelection,
+): { rows: number[]; picked: number[] } {
   const { count, channels } = layer;
   if (select?.rows)
     for (const r of select.rows)
@@ -92,6 +100,28 @@ function transposeChannels(data: ArrayLike<number>, out: Float64Array, rows: num
       for (let r = r0, src = r0 * channels + c; r < r1; r++, src += channels) out[base + r] = data[src];
     }
   }
+}
+
+/**
+ * The rows and channels `select` takes of float32 channels-first `[inputs, channels, units]` data
+ * into `buffer` as the workers read a layer, channel after channel (`[channels, rows, units]`):
+ * one feature map a copy. The same values, in the same places, as the channels-last copy of the
+ * layer shared with {@link shareFloat32}.
+ */
+function shareChannelsFirst32(data: Float32Array, buffer: SharedArrayBuffer, layer: LayerValues, select?: LayerSelection): SharedLayer {
+  const { units, channels: all } = layer;
+  const { rows, picked } = checkedSelection(layer, select);
+  const count = rows.length;
+  const channels = picked.length;
+  const out = new Float32Array(buffer, 0, count * units * channels);
+  for (let j = 0; j < channels; j++)
+    for (let k = 0; k < count; k++) {
+      const from = (rows[k] * all + picked[j]) * units;
+      out.set(data.subarray(from, from + units), (j * count + k) * units);
+    }
+  return channels === 1
+    ? { count, units, channels: 1, type: 'float32', data: buffer }
+    : { count, units, channels, type: 'float32', data: buffer, channelsFirst: true };
 }
 
 /**

@@ -3,9 +3,19 @@
  * range), its probe subsets, and the activations of a layer at an epoch — from memory, from a
  * forward pass of the subset alone, or from a (split) forward pass of the whole probe set.
  */
-import { InputSubset, layerActivations, LayerActivations, pairwiseInformationFromCodes, resolveSubset, sameLabelPairs } from '../analysis';
-import { distanceCodesOf } from '../compute/pool';
-import type { ComputePool } from '../compute/pool';
+import {
+  channelsLast,
+  gatherFloat32,
+  InputSubset,
+  LayerActivations,
+  layerValues,
+  LayerValues,
+  pairwiseInformationFromCodes,
+  resolveSubset,
+  sameLabelPairs,
+  type ScoreKind,
+} from '../analysis';
+import { distanceCodesOf, type ComputePool } from '../compute/pool';
 import type { SharedCodes } from '../compute/protocol';
 import type { InitializedBackend } from '../tfjs/backend';
 import { Activations, forwardLayers } from '../tfjs/forward';
@@ -16,8 +26,7 @@ import type { NativeCheckpoint } from '../native/nativeForward';
 import { QueryError, QueryPriority } from '../contract/queries';
 import type { Probe } from '../run/probe';
 import { readProbe, RunState } from './runs';
-import { resumePoint } from './splitForward';
-import type { SplitForward, SplitPass } from './splitForward';
+import { resumePoint, type SplitForward, type SplitPass } from './splitForward';
 import { layerInputs } from './networkTopology';
 import type { PassSource, SubsetPasses } from './subsetPasses';
 import type { TailPlan } from '../tfjs/graphTail';
@@ -25,7 +34,6 @@ import type { EpochMetrics, RunManifest } from '../contract/runFormat';
 import type { ScreenedSelfCapacity } from '../analysis/nearDuplicates';
 import type { DeconvolutionForward } from '../tfjs/deconvolution';
 import type { TaylorElsewhere } from '../tfjs/taylor';
-import type { ScoreKind } from '../analysis';
 import { screenedSelfCapacity } from './selfCapacity';
 
 export interface QueryControl {
@@ -60,13 +68,6 @@ export interface EngineParts {
   labelBits: SharedResults<(number | undefined)[]>;
   /** Most bytes of layers a native pass over the probe set holds at once (EngineOptions `nativePassBytes`); undefined: the engine's default. */
   nativePassBytes?: number;
-}
-
-/** Rows `indices` of a row-major `[n, per]` float32 array, as they are (no float64 detour: it cost a ResNet-18's network graph seconds). */
-function gatherFloat32(values: Float32Array, per: number, indices: readonly number[]): Float32Array {
-  const out = new Float32Array(indices.length * per);
-  indices.forEach((row, k) => out.set(values.subarray(row * per, row * per + per), k * per));
-  return out;
 }
 
 /** Below this share of the probe set, a slice runs the forward pass on its own inputs only. */
@@ -202,22 +203,23 @@ export class QueryContext {
     for (const settled of await Promise.allSettled(leases)) if (settled.status === 'fulfilled') settled.value.release();
   }
 
-  /** Activations of `layer` at `epoch` for the probe inputs `indices` (ascending). */
+  /** Activations of `layer` at `epoch` for the probe inputs `indices` (ascending), channels last (a channels-first layer copied). */
   async layerOutput(epoch: number, layer: number, indices: number[]): Promise<LayerActivations> {
+    return channelsLast(await this.layerValues(epoch, layer, indices));
+  }
+  /** `layerOutput` in the layer's own layout, not copied (a PyTorch layer channels first). */
+  async layerValues(epoch: number, layer: number, indices: number[]): Promise<LayerValues> {
     const { run, control } = this;
-    const activations = this.parts.activations;
-    const probe = this.probe();
+    const [activations, probe, layers] = [this.parts.activations, this.probe(), this.manifest.layers];
     const n = probe.labels.length;
-    const layers = this.manifest.layers;
     const per = layers[layer].outputShape.reduce((a, b) => a * b, 1);
     const all = indices.length === n;
     const shapeOf = (count: number) => [count, ...layers[layer].outputShape];
     const format = layers[layer].dataFormat;
-    if (layer === 0)
-      return layerActivations(shapeOf(indices.length), all ? probe.inputs : gatherFloat32(probe.inputs, per, indices), format);
+    if (layer === 0) return layerValues(shapeOf(indices.length), all ? probe.inputs : gatherFloat32(probe.inputs, per, indices), format);
     const cacheKey = ActivationCache.key(run.folder, epoch, layer);
     const cached = activations.get(cacheKey);
-    if (cached) return layerActivations(shapeOf(indices.length), all ? cached.data : gatherFloat32(cached.data, per, indices), format);
+    if (cached) return layerValues(shapeOf(indices.length), all ? cached.data : gatherFloat32(cached.data, per, indices), format);
     if (indices.length < SUBSET_FORWARD_SHARE * n) {
       // The views ask many channels of the same few inputs at once, and a subset's layers one
       // query at a time: one pass serves them all, paused between queries (subsetPasses.ts).
@@ -236,7 +238,7 @@ export class QueryContext {
           ),
         control.signal,
       );
-      return layerActivations(out.shape, out.data, format);
+      return layerValues(out.shape, out.data, format);
     }
     // The whole probe set: every layer on the way is kept too (the next query often wants one),
     // starting where `resumeFrom` says (the deepest cut below this one still in memory).
@@ -246,7 +248,7 @@ export class QueryContext {
       activations.remember(ActivationCache.key(run.folder, epoch, index), out);
       result = out;
     }
-    return layerActivations(shapeOf(indices.length), all ? result!.data : gatherFloat32(result!.data, per, indices), format);
+    return layerValues(shapeOf(indices.length), all ? result!.data : gatherFloat32(result!.data, per, indices), format);
   }
 
   /** A forward pass over the probe inputs `indices` through every layer, for SubsetPasses; it pins the model of `epoch` until closed. */
@@ -278,21 +280,20 @@ export class QueryContext {
   }
 
   /**
-   * `layerOutput` of the inputs `indices` without copying them out of the probe set's: the
-   * activations to take them from, and `rows`, which of them (undefined: all). That is the whole
-   * probe set's layer where `layerOutput` reads or computes it anyway (in memory, or a subset of
-   * at least {@link SUBSET_FORWARD_SHARE} of the probe set), else the subset's own pass.
+   * `layerValues` of the inputs `indices` without copying them out of the probe set's: the values, and
+   * `rows`, which of them (undefined: all). The whole probe set's layer where `layerValues` reads or
+   * computes it anyway (in memory, or at least {@link SUBSET_FORWARD_SHARE} of it), else the subset's pass.
    */
-  async layerRows(epoch: number, layer: number, indices: number[]): Promise<{ layer: LayerActivations; rows?: number[] }> {
+  async layerRows(epoch: number, layer: number, indices: number[]): Promise<{ layer: LayerValues; rows?: number[] }> {
     const n = this.probe().labels.length;
     const whole =
       indices.length < n &&
       (layer === 0 ||
         indices.length >= SUBSET_FORWARD_SHARE * n ||
         this.parts.activations.peek(ActivationCache.key(this.run.folder, epoch, layer)) !== undefined);
-    if (!whole) return { layer: await this.layerOutput(epoch, layer, indices) };
+    if (!whole) return { layer: await this.layerValues(epoch, layer, indices) };
     const all = Array.from({ length: n }, (_, i) => i);
-    return { layer: await this.layerOutput(epoch, layer, all), rows: indices };
+    return { layer: await this.layerValues(epoch, layer, all), rows: indices };
   }
 
   /**
@@ -415,7 +416,7 @@ export class QueryContext {
    * from the layer before only and run every branch that does not read it (a residual block's
    * shortcut) again from the input — a ResNet-18 ran a dozen passes' worth of convolutions.
    */
-  async *probeLayers(epoch: number, wanted: readonly number[]): AsyncGenerator<{ layer: number; acts: LayerActivations }> {
+  async *probeLayers(epoch: number, wanted: readonly number[]): AsyncGenerator<{ layer: number; acts: LayerValues }> {
     const { run } = this;
     const activations = this.parts.activations;
     const layers = this.manifest.layers;
@@ -428,7 +429,7 @@ export class QueryContext {
       if (known) held.set(l, known);
     }
     const missing = order.filter((l) => l > 0 && !held.has(l));
-    const asLayer = (l: number, a: Activations) => layerActivations([all.length, ...layers[l].outputShape], a.data, layers[l].dataFormat);
+    const asLayer = (l: number, a: Activations) => layerValues([all.length, ...layers[l].outputShape], a.data, layers[l].dataFormat);
     let pass: AsyncGenerator<{ index: number; out: Activations }> | undefined;
     if (missing.length)
       pass = this.forwardPass(epoch, {
@@ -438,7 +439,7 @@ export class QueryContext {
       });
     try {
       for (const l of order) {
-        if (l === 0) yield { layer: l, acts: await this.layerOutput(epoch, 0, all) };
+        if (l === 0) yield { layer: l, acts: await this.layerValues(epoch, 0, all) };
         else if (held.has(l)) {
           const a = held.get(l)!;
           held.delete(l);
@@ -608,7 +609,7 @@ export class QueryContext {
       bins?: number;
     },
     /** The activations of a layer of the pair on the inputs of `x`, when the caller holds them already (not read again). */
-    held?: { layer: number; acts: LayerActivations },
+    held?: { layer: number; acts: LayerValues },
   ): Promise<{ indices: number[]; bins: number; columns: SharedCodes[]; rows: SharedCodes[] }> {
     this.metricsAt(q.epoch);
     this.checkLayer(q.layerI, 'layerI');
@@ -656,7 +657,7 @@ export class QueryContext {
    * `channelImportance` of a layer compare its pairs once. `acts`: the layer's activations on the
    * same inputs, when the caller holds them already (the screen's correlations read them).
    */
-  async selfCapacity(q: { layer: number; epoch: number; x?: InputSubset }, acts?: LayerActivations): Promise<ScreenedSelfCapacity> {
+  async selfCapacity(q: { layer: number; epoch: number; x?: InputSubset }, acts?: LayerValues): Promise<ScreenedSelfCapacity> {
     this.metricsAt(q.epoch);
     this.checkLayer(q.layer);
     const indices = this.subset(q.x);
@@ -673,7 +674,7 @@ export class QueryContext {
             { layerI: q.layer, layerJ: q.layer, epoch: q.epoch, ...(q.x ? { x: q.x } : {}) },
             acts && { layer: q.layer, acts },
           );
-          const layer = acts ?? (await pass.layerOutput(q.epoch, q.layer, indices));
+          const layer = acts ?? (await pass.layerValues(q.epoch, q.layer, indices));
           return await screenedSelfCapacity(this.computePool(), layer, columns, { signal });
         } finally {
           await pass.release();
@@ -749,7 +750,7 @@ export class QueryContext {
    * The codes of every channel of `layer` (layerCodes.ts: kept, joined while being computed, or
    * computed); `held`: the layer's activations on `indices`, when the caller holds them.
    */
-  private wholeLayerCodes(epoch: number, layer: number, indices: number[], bins: number, held?: LayerActivations): Promise<SharedCodes[]> {
+  private wholeLayerCodes(epoch: number, layer: number, indices: number[], bins: number, held?: LayerValues): Promise<SharedCodes[]> {
     const key = this.codesKey(epoch, layer, bins, indices);
     return this.parts.layerCodes.get(
       key,

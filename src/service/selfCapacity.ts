@@ -5,7 +5,7 @@
  * per layer, epoch and inputs (`selfCapacity`), so the findings and the importance of a layer
  * compare its pairs once.
  */
-import type { LayerActivations } from '../analysis';
+import { channelsLast, type LayerActivations, type LayerValues } from '../analysis';
 import { channelCorrelations, channelEnergyCorrelations } from '../analysis/channelCorrelation';
 import { NEAR_DUPLICATE_SCREEN, NearDuplicateScreen, ScreenedPairs, ScreenedSelfCapacity, screenedPairs } from '../analysis/nearDuplicates';
 import type { ComputePool } from '../compute/pool';
@@ -51,7 +51,7 @@ const SCREEN_COST_RATIO = 1;
  */
 export async function screenedSelfCapacity(
   pool: ComputePool,
-  acts: LayerActivations,
+  acts: LayerActivations | LayerValues,
   codes: SharedCodes[],
   options: { screen?: NearDuplicateScreen | null; signal?: AbortSignal } = {},
 ): Promise<ScreenedSelfCapacity> {
@@ -65,8 +65,10 @@ export async function screenedSelfCapacity(
     options.signal,
   );
   diagonal.catch(() => undefined); // awaited below
-  const r = channelCorrelations(acts);
-  const rEnergy = channelEnergyCorrelations(acts);
+  // (A channels-first layer copied channels last: the screen runs on layers of small maps.)
+  const layer = channelsLast(acts);
+  const r = channelCorrelations(layer);
+  const rEnergy = channelEnergyCorrelations(layer);
   const own = Array.from(await diagonal, cell);
   // (Not `push(...pairs)`: a wide layer whose screen keeps most pairs has more of them than a call takes arguments.)
   const kept = screenedPairs(screen, r, rEnergy, own);

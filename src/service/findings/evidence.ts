@@ -5,7 +5,7 @@
  * layer), its channels' `I_pair(T_c; Y)` from the same distance codes, the model's topology, each probe input's loss at the epochs the probe-loss rule compares,
  * and the measured ablation of the channels a finding names.
  */
-import { classScores, LayerActivations, predictionMeasures } from '../../analysis';
+import { classScores, predictionMeasures, type LayerValues } from '../../analysis';
 import { ABLATION_PATHS, measureAblationInputs, scoredOutput } from '../ablation';
 import { tailPlan } from '../../tfjs/graphTail';
 import { checkCancelled } from '../handlers/capacityMatrix';
@@ -91,7 +91,7 @@ export const EVIDENCE = { inFlight: 2 };
 /** One layer's evidence: its screened capacity with itself and, `withLabels`, its channels' label information. */
 async function layerEvidence(
   ctx: QueryContext,
-  q: { layer: number; epoch: number; acts: LayerActivations },
+  q: { layer: number; epoch: number; acts: LayerValues },
   withLabels: boolean,
   progress: (share: number, message: string) => void,
 ): Promise<LayerEvidence> {

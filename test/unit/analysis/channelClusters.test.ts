@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { channelProfiles, clusterChannels, defaultClusterCount, layerActivations, seededRandom } from '../../../src/analysis';
+import { channelProfiles, clusterChannels, defaultClusterCount, layerActivations, layerValues, seededRandom } from '../../../src/analysis';
 import { correlationDistanceMatrix } from '../../../src/analysis/channelClusters';
 
 /** Profiles `[channels, count]` from a seeded generator. */
@@ -97,6 +97,16 @@ describe('channel clusters: channels grouped by their mean activation per probe 
             `${channels} channels, ${data.constructor.name}, ${kernel}`,
           );
         }
+      // The same layer channels first (a PyTorch layer, not copied): the same bits.
+      const first = Float32Array.from({ length: values.length }, (_, i) => {
+        const [n, c, p] = [Math.floor(i / (channels * units)), Math.floor(i / units) % channels, i % units];
+        return values[(n * units + p) * channels + c];
+      });
+      const got = channelProfiles(layerValues([count, channels, 2, 3], first, 'channelsFirst'));
+      assert.ok(
+        got.every((v, i) => Object.is(v, expected[i])),
+        `${channels} channels, channels first`,
+      );
     }
   });
 
