@@ -130,10 +130,11 @@ Writes one self-contained HTML file with the views of the run over precomputed a
   --theme light|dark|high-contrast   the theme it opens in (default light; switchable in the page)
   --max-mb N                    largest the page may be (default 25): the largest answers beyond it are
                                 left out, each with a note in its place, and listed on the output
-  --max-seconds N               how long computing may take (default 60), a bound: then the answer
-                                computing is cancelled and no other started (cached ones are free);
-                                each left out has a note, none is shown in part, and the page is
-                                written; a second run of the same report reuses the cache
+  --max-seconds N               how long the report may take (default 60), a bound: 3 s before it
+                                (a tenth of a shorter one), the answer computing is cancelled and no
+                                other started (cached ones are free); each left out has a note, none
+                                is shown in part, and the page is written; a second run of the same
+                                report reuses the cache
 
 With several run folders it writes one comparison instead (default comparison-report.html): loss and
 accuracy overlaid, the label entropies of a class across runs, each layer's inter-sample and mean

@@ -5,7 +5,7 @@
  * embedded format versions it knows.
  */
 import assert from 'node:assert/strict';
-import { REPORT_CONSECUTIVE_PAIRS, reportConsecutivePairs } from '../../../src/cli/report';
+import { pageReserveMs, REPORT_CONSECUTIVE_PAIRS, reportConsecutivePairs } from '../../../src/cli/report';
 import { encodeAnswers, holdAnswer } from '../../../src/cli/reportAnswers';
 import { canonicalQuery, decodeFloat32, encodeFloat32 } from '../../../src/contract/queries';
 import type { FeatureMapsAnswer } from '../../../src/contract/queries';
@@ -201,5 +201,14 @@ describe('report of a deep model', () => {
     // A shallow model keeps every pair.
     const shallow = { layers: layers.slice(0, 6) } as unknown as Parameters<typeof reportConsecutivePairs>[0];
     assert.equal(reportConsecutivePairs(shallow).skipped.size, 0);
+  });
+});
+
+describe('report time budget: the page is written within --max-seconds', () => {
+  it('stops computing 3 s before the budget ends, a tenth of a budget under 30 s', () => {
+    assert.equal(pageReserveMs(60), 3000);
+    assert.equal(pageReserveMs(1200), 3000);
+    assert.equal(pageReserveMs(10), 1000);
+    assert.equal(pageReserveMs(1), 100);
   });
 });
