@@ -96,19 +96,13 @@ export class QueryContext {
     return readProbe(this.run);
   }
 
-  /**
-   * The forward half of the deconvolution of `layer` at `epoch` for the probe inputs `indices`
-   * (in that order): kept, joined while computing, or computed by `compute`. The queries for a
-   * layer's channels come one after another (the Channel view, a report): one pass serves them.
-   */
-  deconvolutionForward(
+  /** The kept forward halves of deconvolutions (handlers/deconvolution.ts), and the key of a layer's at `epoch` for the inputs `indices`. */
+  deconvolutionHalves(
     epoch: number,
-    layer: number,
     indices: readonly number[],
-    compute: () => Promise<DeconvolutionForward>,
-  ): Promise<DeconvolutionForward> {
-    const key = `${this.run.folder}|${epoch}|${layer}|${inputsKey(indices, this.probe().labels.length)}`;
-    return this.parts.deconvolutionForwards.get(key, compute, this.control.signal);
+  ): { kept: SharedResults<DeconvolutionForward>; key: (layer: number) => string } {
+    const inputs = inputsKey(indices, this.probe().labels.length);
+    return { kept: this.parts.deconvolutionForwards, key: (layer) => `${this.run.folder}|${epoch}|${layer}|${inputs}` };
   }
 
   classes(): number {

@@ -1,6 +1,8 @@
 /** `deconvolution`: one channel of a layer projected back to the input space for some probe inputs (paper 5.4). */
 import { gatherRows } from '../../analysis';
-import { deconvolutionForward, projectChannel } from '../../tfjs/deconvolution';
+import { deconvolutionForwards, projectChannel } from '../../tfjs/deconvolution';
+import type { RunManifest } from '../../contract/runFormat';
+import type * as tfType from '@tensorflow/tfjs';
 import { encodeFloat32, QueryError } from '../../contract/queries';
 import type { Handler } from './handler';
 
@@ -42,24 +44,34 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
   const twinLease = await pinTwin();
   const twin = twinLease?.model.model;
   try {
-    // The forward half is shared by the queries for the layer's other channels (the same inputs).
-    // It holds a model of its own (a lease) while it runs: a query that joined it may be
-    // cancelled, and release its own, before it is done.
-    const forward = await ctx.deconvolutionForward(q.epoch, q.layer, indices, async () => {
+    // The forward half is shared by the queries for the layer's other channels (the same inputs),
+    // and its pass gives the halves of the next layers too (kept for their queries: the Channel
+    // view and a report ask the layers in turn). It holds a model of its own (a lease) while it
+    // runs: a query that joined it may be cancelled, and release its own, before it is done.
+    const { kept, key } = ctx.deconvolutionHalves(q.epoch, indices);
+    const compute = async () => {
       const ownTwin = await pinTwin();
       const lease = ownTwin?.model.model ? undefined : await ctx.run.models.acquire(q.epoch);
+      const model = ownTwin?.model.model ?? lease!.model;
       const x = tf.tidy(() => {
         const t = tf.tensor(rows, [indices.length, ...m.layers[0].outputShape]);
         return ownTwin?.model.model && t.rank === 4 ? tf.transpose(t, [0, 2, 3, 1]) : t;
       });
       try {
-        return await deconvolutionForward(tf, ownTwin?.model.model ?? lease!.model, name, x, {}, q.channel);
+        const layers = halvesInOnePass(m, q.layer, indices.length, (l) => !kept.has(key(l)) && hasLayer(model, m.layers[l].name));
+        const halves = await deconvolutionForwards(tf, model, [name, ...layers.map((l) => m.layers[l].name)], x, {});
+        layers.forEach((l, k) => {
+          const half = halves[k + 1];
+          if (half && !kept.has(key(l))) kept.put(key(l), half);
+        });
+        return halves[0]!;
       } finally {
         x.dispose();
         lease?.release();
         ownTwin?.release();
       }
-    });
+    };
+    const forward = await kept.get(key(q.layer), compute, ctx.control.signal);
     const d = await projectChannel(tf, twin ?? (await ctx.model(q.epoch)).model, forward, q.channel);
     return {
       layer: q.layer,
@@ -76,3 +88,31 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
     twinLease?.release();
   }
 };
+
+/**
+ * Bytes of later layers' forward halves one deconvolution's pass computes beside its own layer's:
+ * half the engine's bound on kept halves (engine.ts DECONVOLUTION_FORWARD_BYTES), so that those
+ * of the pass before stay while its layers' queries come. A CIFAR ResNet-18's 10 sample inputs:
+ * about 6 of its layers of 64 × 32 × 32 a pass, every layer of 512 × 4 × 4.
+ */
+export const HALVES_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The layers after `layer` (ascending, those `wanted`) whose forward halves for `count` inputs one
+ * deconvolution's pass computes too: while their outputs add up to {@link HALVES_BYTES}.
+ */
+export function halvesInOnePass(m: RunManifest, layer: number, count: number, wanted: (layer: number) => boolean): number[] {
+  const out: number[] = [];
+  let bytes = 0;
+  for (let l = layer + 1; l < m.layers.length; l++) {
+    if (!wanted(l)) continue;
+    bytes += 4 * count * m.layers[l].outputShape.reduce((a, b) => a * b, 1);
+    if (bytes > HALVES_BYTES) break;
+    out.push(l);
+  }
+  return out;
+}
+
+function hasLayer(model: tfType.LayersModel, name: string): boolean {
+  return model.layers.some((l) => l.name === name);
+}

@@ -153,8 +153,41 @@ export async function deconvolutionForward(
   options: DeconvolutionOptions = {},
   channel?: number,
 ): Promise<DeconvolutionForward> {
-  const chunkSize = options.chunkSize ?? 32;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunk size must be an integer >= 1, got ${chunkSize}`);
+  const graph = checkedGraph(model, layerName, inputs);
+  if (channel !== undefined) checkChannel(channel, targetChannels(graph, layerName), layerName);
+  return (await forwardHalves(tf, [{ layerName, graph }], inputs, options))[0];
+}
+
+/**
+ * The forward halves of several layers for the same inputs from one forward pass (to the deepest of
+ * them): each the one {@link deconvolutionForward} gives for its layer alone, bit for bit. A report
+ * and the Channel view ask the layers one after the other; one pass each from the input would run
+ * the network's first layers again for every layer (the CIFAR ResNet-18 report: 66 partial passes,
+ * 10 s of its 19 s of deconvolutions). The first layer's errors are thrown; a later layer the walk
+ * cannot pass through has no half (undefined in its place).
+ */
+export async function deconvolutionForwards(
+  tf: Tf,
+  model: tfType.LayersModel,
+  layerNames: readonly string[],
+  inputs: tfType.Tensor,
+  options: DeconvolutionOptions = {},
+): Promise<(DeconvolutionForward | undefined)[]> {
+  const graphs = layerNames.map((layerName, k) => {
+    try {
+      return { layerName, graph: checkedGraph(model, layerName, inputs) };
+    } catch (e) {
+      if (k === 0) throw e;
+      return undefined;
+    }
+  });
+  const walkable = graphs.filter((g): g is { layerName: string; graph: Graph } => g !== undefined);
+  const halves = await forwardHalves(tf, walkable, inputs, options);
+  return graphs.map((g) => (g ? halves[walkable.indexOf(g)] : undefined));
+}
+
+/** The walk's graph to `layerName`, classified, for inputs of the model input's shape (else the error {@link deconvolve} documents). */
+function checkedGraph(model: tfType.LayersModel, layerName: string, inputs: tfType.Tensor): Graph {
   const graph = classifiedGraph(model, layerName);
   const modelInput = graph.input.shape;
   if (modelInput.length !== 4 && modelInput.length !== 3) {
@@ -167,17 +200,54 @@ export async function deconvolutionForward(
       `inputs must have shape [n, ${modelInput.slice(1).join(', ')}] (the model input), got [${inputs.shape.join(', ')}]`,
     );
   }
-  const channels = targetChannels(graph, layerName);
-  if (channel !== undefined) checkChannel(channel, channels, layerName);
+  targetChannels(graph, layerName);
+  return graph;
+}
+
+/** The forward halves of `targets` (graphs of one model) over `inputs`, chunk by chunk, each chunk one pass through the union of their graphs. */
+async function forwardHalves(
+  tf: Tf,
+  targets: readonly { layerName: string; graph: Graph }[],
+  inputs: tfType.Tensor,
+  options: DeconvolutionOptions,
+): Promise<DeconvolutionForward[]> {
+  const chunkSize = options.chunkSize ?? 32;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunk size must be an integer >= 1, got ${chunkSize}`);
+  // The calls of every target's graph, each once, in an order where every call follows its inputs
+  // (each graph's order is one; a call met again is the same call: graphs of one model share their tensors).
+  const union = new Map<Symbolic, Op>();
+  for (const { graph } of targets) for (const op of graph.ops) if (!union.has(op.output)) union.set(op.output, op);
+  const ops = [...union.values()];
   const n = inputs.shape[0];
   const rest = inputs.shape.slice(1);
-  const chunks: DeconvolutionForward['chunks'] = [];
+  const halves: DeconvolutionForward[] = targets.map(({ layerName, graph }) => ({
+    layerName,
+    inputShape: inputs.shape.slice(),
+    channels: targetChannels(graph, layerName),
+    chunks: [],
+  }));
+  if (!targets.length) return halves;
   for (let start = 0; start < n; start += chunkSize) {
     const size = Math.min(chunkSize, n - start);
     const chunk = tf.slice(inputs, [start, ...rest.map(() => 0)], [size, ...rest]);
-    chunks.push({ size, ...(await forwardChunk(tf, graph, chunk)) });
+    const pass = await forwardChunk(
+      tf,
+      { input: targets[0].graph.input, ops },
+      targets.map((t) => t.graph.target),
+      chunk,
+    );
+    targets.forEach(({ graph }, k) => {
+      const target = pass.targets.get(graph.target)!;
+      halves[k].chunks.push({
+        size,
+        target: target.data,
+        targetShape: target.shape,
+        shapes: graph.ops.map((op) => pass.shapes.get(op.output)!),
+        poolInputs: graph.ops.map((op) => pass.poolInputs.get(op.output)),
+      });
+    });
   }
-  return { layerName, inputShape: inputs.shape.slice(), channels, chunks };
+  return halves;
 }
 
 /** The run's channel convention (docs/estimators.md): an output [n, U] is one channel of U units. */
@@ -244,17 +314,28 @@ export async function projectChannel(
 }
 
 /**
- * One chunk forward to the target, keeping what the way back needs (the target's output, each
- * max-pooling's input, the shapes). Disposes `chunk`.
+ * One chunk forward through `ops` (every call the targets depend on, in order), keeping what the
+ * way back needs: each target's output, each max-pooling's input and every call's output shape, by
+ * the call's output tensor. Disposes `chunk`.
  */
-async function forwardChunk(tf: Tf, graph: Graph, chunk: tfType.Tensor): Promise<Omit<DeconvolutionForward['chunks'][number], 'size'>> {
+async function forwardChunk(
+  tf: Tf,
+  graph: { input: Symbolic; ops: readonly Op[] },
+  targets: readonly Symbolic[],
+  chunk: tfType.Tensor,
+): Promise<{
+  targets: Map<Symbolic, { data: Float32Array; shape: number[] }>;
+  shapes: Map<Symbolic, number[]>;
+  poolInputs: Map<Symbolic, Float32Array>;
+}> {
   const { ops } = graph;
   // Forward: every tensor's value, freed after its last reader.
-  const shapes: number[][] = [];
-  const poolInputs: (Float32Array | undefined)[] = [];
+  const shapes = new Map<Symbolic, number[]>();
+  const poolInputs = new Map<Symbolic, Float32Array>();
+  const outputs = new Map<Symbolic, { data: Float32Array; shape: number[] }>();
   const readers = new Map<Symbolic, number>();
   for (const op of ops) for (const t of op.inputs) readers.set(t, (readers.get(t) ?? 0) + 1);
-  readers.set(graph.target, (readers.get(graph.target) ?? 0) + 1);
+  for (const t of targets) readers.set(t, (readers.get(t) ?? 0) + 1);
   const values = new Map<Symbolic, tfType.Tensor>([[graph.input, chunk]]);
   // Layers that are the identity at inference (Dropout) hand back their input tensor itself, so a
   // tensor is disposed only when no value still holds it.
@@ -270,22 +351,27 @@ async function forwardChunk(tf: Tf, graph: Graph, chunk: tfType.Tensor): Promise
     holders.set(value, held);
     if (held <= 0) value.dispose();
   };
+  const keep = async (t: Symbolic) => {
+    if (outputs.has(t)) return;
+    const value = values.get(t)!;
+    outputs.set(t, { data: Float32Array.from((await value.data()) as Float32Array), shape: value.shape });
+    release(t);
+  };
   try {
+    // A target that is the input itself (no call before it).
+    for (const t of targets) if (t === graph.input) await keep(t);
     for (const op of ops) {
       const args = op.inputs.map((t) => values.get(t)!);
-      poolInputs.push(
-        op.step.kind === 'maxPool' || op.step.kind === 'globalMaxPool'
-          ? Float32Array.from((await args[0].data()) as Float32Array)
-          : undefined,
-      );
+      if (op.step.kind === 'maxPool' || op.step.kind === 'globalMaxPool')
+        poolInputs.set(op.output, Float32Array.from((await args[0].data()) as Float32Array));
       const out = tf.tidy(() => op.layer.apply(args.length === 1 ? args[0] : args, { training: false }) as tfType.Tensor);
       values.set(op.output, out);
       holders.set(out, (holders.get(out) ?? 0) + 1);
-      shapes.push(out.shape);
+      shapes.set(op.output, out.shape);
       for (const t of op.inputs) release(t);
+      if (targets.includes(op.output)) await keep(op.output);
     }
-    const target = values.get(graph.target)!;
-    return { target: Float32Array.from((await target.data()) as Float32Array), targetShape: target.shape, shapes, poolInputs };
+    return { targets: outputs, shapes, poolInputs };
   } finally {
     for (const value of new Set(values.values())) value.dispose();
     if (!chunk.isDisposed) chunk.dispose();

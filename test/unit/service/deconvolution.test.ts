@@ -7,9 +7,16 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { hasErrorCode } from '../../../src/analysis';
-import { deconvolutionForward, deconvolve, DeconvolutionError, projectChannel } from '../../../src/tfjs/deconvolution';
+import {
+  deconvolutionForward,
+  deconvolutionForwards,
+  deconvolve,
+  DeconvolutionError,
+  projectChannel,
+} from '../../../src/tfjs/deconvolution';
 import { deconvolution as deconvolutionHandler } from '../../../src/service/handlers/deconvolution';
 import type { QueryContext } from '../../../src/service/queryContext';
+import { SharedResults } from '../../../src/service/layerCodes';
 import { decodeFloat32 } from '../../../src/contract/queries';
 import { rng } from '../../support/reference';
 
@@ -590,6 +597,44 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     model.dispose();
   });
 
+  it('one pass gives the forward halves of several layers, each deconvolutionForward’s for its layer alone, bit for bit; a layer the walk cannot pass has none', async () => {
+    const random = rng(37);
+    const input = tf.input({ shape: [8, 8, 2] });
+    const c1 = tf.layers.conv2d({ name: 'c1', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input);
+    const pool = tf.layers.maxPooling2d({ name: 'pool', poolSize: 2 }).apply(c1) as tf.SymbolicTensor;
+    const c2 = tf.layers.conv2d({ name: 'c2', filters: 4, kernelSize: 3, padding: 'same' }).apply(pool) as tf.SymbolicTensor;
+    const sum = tf.layers.add({ name: 'sum' }).apply([pool, c2]) as tf.SymbolicTensor;
+    const flat = tf.layers.flatten({ name: 'flat' }).apply(sum) as tf.SymbolicTensor;
+    const dense = tf.layers.dense({ name: 'dense', units: 3 }).apply(flat) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: dense });
+    for (const w of model.weights)
+      w.write(
+        tf.tensor(
+          randomArray(
+            w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
+            random,
+          ),
+          w.shape as number[],
+        ),
+      );
+    const inputs = tf.tensor4d(randomArray(5 * 8 * 8 * 2, random), [5, 8, 8, 2]);
+    const before = tf.memory().numTensors;
+    const names = ['c1', 'sum', 'dense', 'pool', 'c2'];
+    const halves = await deconvolutionForwards(tf, model, names, inputs, { chunkSize: 2 });
+    assert.equal(tf.memory().numTensors, before, 'the forward halves hold a tensor');
+    assert.equal(halves[2], undefined, 'a dense layer has no projection');
+    for (const [k, name] of names.entries()) {
+      if (name === 'dense') continue;
+      const alone = await deconvolutionForward(tf, model, name, inputs, { chunkSize: 2 });
+      assert.deepEqual(halves[k], alone, name);
+    }
+    // The first layer's own error is thrown.
+    await assert.rejects(deconvolutionForwards(tf, model, ['dense', 'c1'], inputs), DeconvolutionError);
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+    inputs.dispose();
+    model.dispose();
+  });
+
   describe('graph models and their building blocks (docs/layers.md)', () => {
     /** y[b, i, j, c·m + k] = Σ x[b, i·s + u − top, j·s + v − left, c] · K[u, v, c, k] over positions inside x ('valid' or 'same', stride s). */
     function depthwiseByHand(
@@ -1007,7 +1052,8 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       tf: () => Promise.resolve({ tf }),
       model: () => Promise.resolve({ model }),
       run: { models: { acquire: () => Promise.resolve({ model, release: () => undefined }) } },
-      deconvolutionForward: (_epoch: number, _layer: number, _indices: number[], compute: () => Promise<unknown>) => compute(),
+      deconvolutionHalves: () => ({ kept: new SharedResults(1 << 20, () => 1), key: (layer: number) => String(layer) }),
+      control: {},
     } as unknown as QueryContext;
     const answer = await deconvolutionHandler({ kind: 'deconvolution', layer: 1, channel: 1, epoch: 0, x: { kind: 'all' } }, context);
     assert.deepEqual(answer.projections.shape, [2, 1, 6, 2]);
