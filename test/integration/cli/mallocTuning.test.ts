@@ -40,6 +40,7 @@ describe('cnn-slicer report with its malloc tuned', function () {
       script,
       `const [how] = process.argv.slice(2);
        if (process.env.MALLOC_MMAP_THRESHOLD_ !== '${MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_}') process.exit(9);
+       if (process.env.MALLOC_ARENA_MAX !== '2') process.exit(10);
        if (how === 'signal') process.kill(process.pid, 'SIGTERM');
        else process.exit(Number(how));`,
     );
