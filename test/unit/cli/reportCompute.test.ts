@@ -219,7 +219,7 @@ describe('report estimate tier: which queries have a stand-in', () => {
 
   it('empties the engine’s caches of layers before and after a query that reads every layer over the probe set', async () => {
     const { engine, asked } = fakeEngine();
-    const findings: Query = { kind: 'findings', epoch: 0 } as Query;
+    const findings: Query = { kind: 'findings', epoch: 0 };
     await computeAnswers(
       engine,
       { runFolder: '/run' },
