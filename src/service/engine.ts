@@ -157,7 +157,7 @@ export class AnalysisEngine {
             )
           : undefined,
       onReplaced: (old) => {
-        this.dropLayers(old.folder);
+        this.dropLayersOf(old.folder);
         this.selfCapacities.dropRun(old.folder);
         this.labelBits.dropRun(old.folder);
       },
@@ -246,7 +246,11 @@ export class AnalysisEngine {
    * it leaves in memory are not what its next answers read, and they would add up with theirs.
    */
   dropLayers(runFolder: string): void {
-    const folder = this.runs.open(runFolder).folder;
+    this.dropLayersOf(this.runs.open(runFolder).folder);
+  }
+
+  /** {@link dropLayers} of an opened run's folder (as RunState `folder` names it). */
+  private dropLayersOf(folder: string): void {
     this.activations.dropRun(folder);
     this.layerCodes.dropRun(folder);
     this.subsetActivations.dropRun(folder);
