@@ -32,7 +32,7 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
   const pinTwin = async () => {
     if (!twins) return undefined;
     const lease = await twins.acquire(q.epoch);
-    if (lease.model.model && !lease.model.model.layers.some((l) => l.name === name)) {
+    if (lease.model.model && !hasLayer(lease.model.model, name)) {
       lease.release();
       throw new QueryError(
         'unsupported',

@@ -554,14 +554,19 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     fun.dispose();
   });
 
-  it("one forward half serves every channel: each projection from it is deconvolve's, bit for bit (chunks, switches, a residual sum); it holds no tensor", async () => {
-    const random = rng(31);
+  /**
+   * conv(relu) → max pool → the sum of the pool and a conv of it (a residual add), random weights;
+   * with `head`, a flatten and a dense layer after the sum (the model's output).
+   */
+  function poolResidualModel(random: () => number, head = false): tf.LayersModel {
     const input = tf.input({ shape: [8, 8, 2] });
     const c1 = tf.layers.conv2d({ name: 'c1', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input);
     const pool = tf.layers.maxPooling2d({ name: 'pool', poolSize: 2 }).apply(c1) as tf.SymbolicTensor;
     const c2 = tf.layers.conv2d({ name: 'c2', filters: 4, kernelSize: 3, padding: 'same' }).apply(pool) as tf.SymbolicTensor;
     const sum = tf.layers.add({ name: 'sum' }).apply([pool, c2]) as tf.SymbolicTensor;
-    const model = tf.model({ inputs: input, outputs: sum });
+    const flat = head ? (tf.layers.flatten({ name: 'flat' }).apply(sum) as tf.SymbolicTensor) : undefined;
+    const output = flat ? (tf.layers.dense({ name: 'dense', units: 3 }).apply(flat) as tf.SymbolicTensor) : sum;
+    const model = tf.model({ inputs: input, outputs: output });
     for (const w of model.weights)
       w.write(
         tf.tensor(
@@ -572,6 +577,12 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
           w.shape as number[],
         ),
       );
+    return model;
+  }
+
+  it("one forward half serves every channel: each projection from it is deconvolve's, bit for bit (chunks, switches, a residual sum); it holds no tensor", async () => {
+    const random = rng(31);
+    const model = poolResidualModel(random);
     const inputs = tf.tensor4d(randomArray(5 * 8 * 8 * 2, random), [5, 8, 8, 2]);
     const before = tf.memory().numTensors;
     const forward = await deconvolutionForward(tf, model, 'sum', inputs, { chunkSize: 2 });
@@ -599,24 +610,7 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
 
   it('one pass gives the forward halves of several layers, each deconvolutionForward’s for its layer alone, bit for bit; a layer the walk cannot pass has none', async () => {
     const random = rng(37);
-    const input = tf.input({ shape: [8, 8, 2] });
-    const c1 = tf.layers.conv2d({ name: 'c1', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input);
-    const pool = tf.layers.maxPooling2d({ name: 'pool', poolSize: 2 }).apply(c1) as tf.SymbolicTensor;
-    const c2 = tf.layers.conv2d({ name: 'c2', filters: 4, kernelSize: 3, padding: 'same' }).apply(pool) as tf.SymbolicTensor;
-    const sum = tf.layers.add({ name: 'sum' }).apply([pool, c2]) as tf.SymbolicTensor;
-    const flat = tf.layers.flatten({ name: 'flat' }).apply(sum) as tf.SymbolicTensor;
-    const dense = tf.layers.dense({ name: 'dense', units: 3 }).apply(flat) as tf.SymbolicTensor;
-    const model = tf.model({ inputs: input, outputs: dense });
-    for (const w of model.weights)
-      w.write(
-        tf.tensor(
-          randomArray(
-            w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
-            random,
-          ),
-          w.shape as number[],
-        ),
-      );
+    const model = poolResidualModel(random, true);
     const inputs = tf.tensor4d(randomArray(5 * 8 * 8 * 2, random), [5, 8, 8, 2]);
     const before = tf.memory().numTensors;
     const names = ['c1', 'sum', 'dense', 'pool', 'c2'];
