@@ -58,6 +58,15 @@ export class LayerBuffers {
     this.keep(array);
   }
 
+  /**
+   * An array moved back from another thread (the native pass worker's caller, passWorker.ts): the
+   * memory of one {@link take} gave and the pass moved out, now a new view that nobody else holds.
+   * Kept as a given-back array is.
+   */
+  adopt(array: Float32Array): void {
+    this.keep(array);
+  }
+
   /** The pass reads `array` after handing it out (it is live across a cut): a give waits for {@link release}. */
   hold(array: Float32Array): void {
     if (this.out.has(array) && !this.held.has(array)) this.held.set(array, false);

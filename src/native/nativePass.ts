@@ -17,10 +17,10 @@ import { Worker } from 'node:worker_threads';
 import { CancelledError } from '../compute/pool';
 import { RpcChannel } from '../rpc/channel';
 import { RpcError } from '../rpc/messages';
-import { workerPort } from '../rpc/ports';
+import { movingDataPort } from '../rpc/ports';
 import { largestLayerBytes, LayerBuffers } from './layerBuffers';
 import { NativeEngineError, type NativeActivations, type NativeCheckpoint } from './nativeForward';
-import { nativePassNext, nativePassOpen } from './passProtocol';
+import { nativePassGive, nativePassNext, nativePassOpen } from './passProtocol';
 
 export interface NativePassOptions {
   /** Row-major `[count, ...layers[0].outputShape]`. */
@@ -35,13 +35,13 @@ export interface NativePassOptions {
   budgetBytes?: number;
   /**
    * Whether the pass writes later layers into the arrays of those the caller gave back
-   * ({@link NativePassLayer.giveBack}; layerBuffers.ts) rather than into fresh memory: a pass on
-   * the caller's thread only (the worker moves each layer's memory to the caller, which keeps it).
+   * ({@link NativePassLayer.giveBack}; layerBuffers.ts) rather than into fresh memory. On the
+   * worker, a layer given back is moved back to it (`nativePass/give`).
    */
   recycle?: boolean;
   /** Whether the sessions of a pass on the caller's thread stay open for later passes (nativeForward.ts `keepSessions`; default true). */
   keepSessions?: boolean;
-  /** Bytes of the largest layer per chunk of inputs of a pass on the caller's thread (nativeForward.ts `chunkBytes`). */
+  /** Bytes of the largest layer per chunk of inputs (nativeForward.ts `chunkBytes`). */
   chunkBytes?: number;
 }
 
@@ -115,7 +115,8 @@ export async function* nativePassLayers(checkpoint: NativeCheckpoint, o: NativeP
     return;
   }
   const worker = new Worker(script);
-  const channel = new RpcChannel(workerPort(worker), { peer: 'the native pass worker' });
+  // A layer given back is moved to the worker, not copied.
+  const channel = new RpcChannel(movingDataPort(worker), { peer: 'the native pass worker' });
   const stopped = (e: Error) => channel.close(new NativeEngineError(`the native pass worker stopped: ${e.message}`));
   worker.on('error', stopped);
   worker.on('exit', (code) => stopped(new Error(`exit code ${code}`)));
@@ -136,6 +137,8 @@ export async function* nativePassLayers(checkpoint: NativeCheckpoint, o: NativeP
         last,
         distances: o.distances,
         ...(o.budgetBytes === undefined ? {} : { budgetBytes: o.budgetBytes }),
+        ...(o.chunkBytes === undefined ? {} : { chunkBytes: o.chunkBytes }),
+        ...(o.recycle ? { recycle: true } : {}),
       })
       .catch((e: unknown) => {
         throw failed(e);
@@ -150,7 +153,14 @@ export async function* nativePassLayers(checkpoint: NativeCheckpoint, o: NativeP
       // The worker goes on with the next layer while the caller holds this one.
       next = channel.request(nativePassNext, {});
       next.catch(() => undefined); // awaited above on the next turn; a pass left early must not leave it unhandled
-      yield { index: step.index, out: { shape: step.shape, data: step.data }, ...(step.distances ? { distances: step.distances } : {}) };
+      const data = step.data;
+      yield {
+        index: step.index,
+        out: { shape: step.shape, data },
+        ...(step.distances ? { distances: step.distances } : {}),
+        // After the pass ends the channel is closed and a notification goes nowhere.
+        ...(o.recycle ? { giveBack: once(() => channel.notify(nativePassGive, { data })) } : {}),
+      };
     }
   } finally {
     channel.close();

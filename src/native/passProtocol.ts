@@ -8,10 +8,13 @@
  * - `nativePass/next` asks for the next layer of the pass: its values (moved to the caller, not
  *   copied: the worker gives the buffer up) and, where the native kernel computes them, the full
  *   `n × n` float64 distance matrix of its inputs (shared), `done` after the last layer.
+ * - `nativePass/give` (a notification) moves a layer's values back once the caller is done with
+ *   them, for the pass to write a later layer into (layerBuffers.ts): memory already mapped rather
+ *   than fresh pages.
  */
 import * as v from 'valibot';
 import { RunLayerSchema } from '../contract/runLayerSchema';
-import { defineRequest, ParamsIn, ResultOut } from '../rpc/messages';
+import { defineNotification, defineRequest, ParamsIn, ResultOut } from '../rpc/messages';
 import { EXECUTION_PROVIDERS } from './ortRuntime';
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
@@ -34,6 +37,10 @@ export const nativePassOpen = defineRequest('nativePass/open', {
       distances: v.boolean(),
       /** The pass's budget of activations held at once (nativeForward.ts `budgetBytes`; tests cut passes small). */
       budgetBytes: v.optional(Count),
+      /** Bytes of the largest layer per chunk of inputs (nativeForward.ts `chunkBytes`). */
+      chunkBytes: v.optional(v.pipe(Count, v.minValue(1))),
+      /** Whether the caller gives each layer's values back (`nativePass/give`) for later layers. */
+      recycle: v.optional(v.boolean()),
     }),
     v.check((p) => p.last < p.layers.length, 'last must be one of the layers'),
     v.check((p) => p.inputs.byteLength >= p.count * product(p.layers[0].outputShape) * 4, 'the inputs buffer is shorter than count inputs'),
@@ -59,6 +66,14 @@ export const nativePassNext = defineRequest('nativePass/next', {
     ),
   ]),
 });
+
+export const nativePassGive = defineNotification(
+  'nativePass/give',
+  v.object({
+    /** A layer's values that `nativePass/next` moved to the caller, moved back; the caller keeps no view of them. */
+    data: v.instance(Float32Array, 'must be a Float32Array'),
+  }),
+);
 
 export type NativePassOpenRequest = ParamsIn<typeof nativePassOpen>;
 export type NativePassLayer = Extract<ResultOut<typeof nativePassNext>, { done: false }>;

@@ -8,22 +8,27 @@
  *
  * Each layer's values are moved to the caller (their buffer is transferred, not copied); its
  * distance matrix, where the native kernel computes it, is written into shared memory the caller's
- * compute pool reads.
+ * compute pool reads. With `recycle`, the caller moves each layer's values back once measured
+ * (`nativePass/give`), and the pass writes later layers into them (layerBuffers.ts): a fresh array
+ * per layer cost the CIFAR ResNet-18 epoch (probe 500) a million page faults on this thread.
  */
 import { parentPort } from 'node:worker_threads';
 import { RpcChannel } from '../rpc/channel';
 import { threadPacer } from '../rpc/sharedBuffers';
 import type { ResultIn } from '../rpc/messages';
-import { MessagePortLike, threadPort } from '../rpc/ports';
+import { movingDataPort } from '../rpc/ports';
+import { largestLayerBytes, LayerBuffers } from './layerBuffers';
 import { NativeCheckpoint, type NativeActivations } from './nativeForward';
 import { nativeDistanceMatrixOfFinite, usesNativeGram } from './nativeGram';
 import { nativeRuntime, stopSpinning } from './ortRuntime';
-import { nativePassNext, nativePassOpen, type NativePassOpenRequest } from './passProtocol';
+import { nativePassGive, nativePassNext, nativePassOpen, type NativePassOpenRequest } from './passProtocol';
 
 interface Pass {
   checkpoint: NativeCheckpoint;
   layers: AsyncGenerator<{ index: number; out: NativeActivations; inUse: boolean }>;
   distances: boolean;
+  /** The arrays the caller gave back, with `recycle`. */
+  buffers?: LayerBuffers;
 }
 
 let current: Pass | undefined;
@@ -34,8 +39,20 @@ async function open(req: NativePassOpenRequest): Promise<{ providerReason?: stri
   // The runtime reads no shared memory: the inputs are copied once, here.
   const inputs = new Float32Array(req.count * req.layers[0].outputShape.reduce((a, b) => a * b, 1));
   inputs.set(new Float32Array(req.inputs, 0, inputs.length));
-  const layers = checkpoint.forwardLayers({ layers: req.layers, inputs, count: req.count, last: req.last, budgetBytes: req.budgetBytes });
-  current = { checkpoint, layers, distances: req.distances };
+  // The caller holds a layer while this thread computes the next segment: room for two layers' arrays.
+  const buffers = req.recycle ? new LayerBuffers(2 * largestLayerBytes(req.layers, req.count, req.last)) : undefined;
+  const { budgetBytes, chunkBytes } = req;
+  const layers = checkpoint.forwardLayers({
+    layers: req.layers,
+    inputs,
+    count: req.count,
+    last: req.last,
+    budgetBytes,
+    chunkBytes,
+    buffers,
+    keepSessions: false,
+  });
+  current = { checkpoint, layers, distances: req.distances, buffers };
   const reason = checkpoint.providerReason;
   return reason ? { providerReason: reason } : {};
 }
@@ -58,8 +75,20 @@ async function next(): Promise<ResultIn<typeof nativePassNext>> {
     // Undefined when a value is not finite: the caller's pool then cleans the samples itself.
     if (await nativeDistanceMatrixOfFinite(runtime.ort, out.data, n, d, { out: new Float64Array(matrix) })) distances = matrix;
   }
-  // The values are moved to the caller, unless a later segment of the pass still reads them: then a copy.
-  return { done: false, index, shape: out.shape, data: (inUse ? out.data.slice() : out.data) as Float32Array<ArrayBuffer>, distances };
+  // The values are moved to the caller, unless a later segment of the pass still reads them: then a
+  // copy, which this thread is done with at once (the pass lets the array go after that segment).
+  let data = out.data;
+  if (inUse) {
+    data = pass.buffers?.take(out.data.length) ?? new Float32Array(out.data.length);
+    data.set(out.data);
+    pass.buffers?.give(out.data);
+  }
+  return { done: false, index, shape: out.shape, data: data as Float32Array<ArrayBuffer>, distances };
+}
+
+/** A layer's values back from the caller, for a later layer of the pass. */
+function give({ data }: { data: Float32Array }): void {
+  current?.buffers?.adopt(data);
 }
 
 async function close(): Promise<void> {
@@ -70,29 +99,13 @@ async function close(): Promise<void> {
   await pass.checkpoint.dispose();
 }
 
-/**
- * The worker's end of the channel: a layer's values in an answer are transferred to the caller,
- * which then owns them (the worker keeps no view of them).
- */
-function transferringPort(port: NonNullable<typeof parentPort>): MessagePortLike {
-  const base = threadPort(port);
-  return {
-    postMessage(message) {
-      const result = (message as { result?: { data?: unknown } }).result;
-      const data = result?.data;
-      if (data instanceof Float32Array && data.buffer instanceof ArrayBuffer && data.byteLength === data.buffer.byteLength)
-        port.postMessage(message, [data.buffer]);
-      else port.postMessage(message);
-    },
-    onMessage: (listener) => base.onMessage(listener),
-  };
-}
-
 // This thread shares the cores with the measuring thread: the runtime's threads sleep between operators.
 stopSpinning();
 // Its layers' buffers are collected as they add up, not when its small heap would ask for it.
 threadPacer.open();
 if (parentPort)
-  new RpcChannel(transferringPort(parentPort), { peer: 'the thread measuring the epoch' })
+  // A layer's values in an answer are transferred to the caller, which then owns them.
+  new RpcChannel(movingDataPort(parentPort), { peer: 'the thread measuring the epoch' })
     .onRequest(nativePassOpen, open)
-    .onRequest(nativePassNext, next);
+    .onRequest(nativePassNext, next)
+    .onNotification(nativePassGive, give);

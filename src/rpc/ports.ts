@@ -68,3 +68,32 @@ export function threadPort(port: MessagePort): MessagePortLike {
     },
   };
 }
+
+/** What a thread's end posts on: a Worker, or a worker's `parentPort`. */
+interface TransferringPoster {
+  postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  off(event: 'message', listener: (message: unknown) => void): unknown;
+}
+
+/**
+ * A thread's end (a Worker, or a worker's `parentPort`) that moves a message's `data` rather than
+ * copying it: a Float32Array that fills its whole ArrayBuffer, in a request's `params` or an
+ * answer's `result`, is transferred, so the sender must keep no view of it. Anything else is copied
+ * as by {@link threadPort}.
+ */
+export function movingDataPort(end: TransferringPoster): MessagePortLike {
+  return {
+    postMessage(message) {
+      const m = message as { params?: { data?: unknown }; result?: { data?: unknown } };
+      const data = m.result?.data ?? m.params?.data;
+      if (data instanceof Float32Array && data.buffer instanceof ArrayBuffer && data.byteLength === data.buffer.byteLength)
+        end.postMessage(message, [data.buffer]);
+      else end.postMessage(message);
+    },
+    onMessage(listener) {
+      end.on('message', listener);
+      return () => end.off('message', listener);
+    },
+  };
+}

@@ -75,6 +75,42 @@ describe('the native pass worker (nativePassLayers)', function () {
     });
   }
 
+  for (const budgetBytes of [undefined, 1, 6e6]) {
+    it(`recycled (${budgetBytes ? `budget ${budgetBytes}` : 'one segment'}): each layer given back is moved to the worker, and every later layer keeps the caller's own bits`, async () => {
+      const { bytes, layers } = onnxFixture('mobilenetv2');
+      const count = 120;
+      const inputs = randomInputs(layers, count, 11);
+      const here = NativeCheckpoint.open(bytes, layers);
+      try {
+        const expected = new Map<number, NativeActivations>();
+        for await (const { index, out } of here.forwardLayers({ layers, inputs, count, budgetBytes })) expected.set(index, out);
+        let given = 0;
+        let previous: NativePassLayer | undefined;
+        for await (const layer of nativePassLayers(here, {
+          inputs,
+          count,
+          distances: false,
+          budgetBytes,
+          recycle: true,
+          chunkBytes: 1e5,
+        })) {
+          sameBits(layer.out.data, expected.get(layer.index)!.data, `layer ${layer.index}`);
+          // As measureEpoch does: the layer before is given back once the next one is here.
+          if (previous?.giveBack) {
+            const data = previous.out.data;
+            previous.giveBack();
+            assert.equal(data.byteLength, 0, `layer ${previous.index}'s array was moved back, not copied`);
+            given++;
+          }
+          previous = layer;
+        }
+        assert.equal(given, expected.size - 1);
+      } finally {
+        await here.dispose();
+      }
+    });
+  }
+
   it('the compute pool reads the distances it is handed: the same inter-sample entropies as computing them', async () => {
     const { bytes, layers } = onnxFixture('mobilenetv2');
     const count = 300;

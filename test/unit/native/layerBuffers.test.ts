@@ -76,6 +76,18 @@ describe('the arrays a pass writes its layers into (layerBuffers.ts)', () => {
     assert.equal(buffers.bytesFree, 0, 'nothing more to take: nothing kept');
   });
 
+  it('adopt: an array moved back from another thread (a new view of memory it took) is kept as one given back', () => {
+    const buffers = new LayerBuffers(1024);
+    const taken = buffers.take(8);
+    const movedBack = new Float32Array(taken.buffer.slice(0));
+    buffers.adopt(movedBack);
+    assert.equal(buffers.take(8), movedBack);
+    assert.equal(buffers.reused, 1);
+    buffers.expect([4]);
+    buffers.adopt(new Float32Array(8));
+    assert.equal(buffers.bytesFree, 0, 'a length the next segment does not take is let go');
+  });
+
   it('largestLayerBytes: the largest of the layers 1..last, float32, over the inputs (not the input layer)', () => {
     const layers = [{ outputShape: [3, 224, 224] }, { outputShape: [64, 112, 112] }, { outputShape: [10] }];
     assert.equal(largestLayerBytes(layers, 100), 100 * 64 * 112 * 112 * 4);
