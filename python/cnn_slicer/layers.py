@@ -172,6 +172,11 @@ def export_onnx(model, example, path, names):
                 do_constant_folding=False,
                 **kwargs,
             )
+    except (UnsupportedModelError, OSError):
+        raise
+    except Exception as e:  # torch's exporter: one line, not its traceback through the user's loop
+        lines = str(e).strip().splitlines() or [""]
+        raise UnsupportedModelError(f"torch.onnx.export cannot export the model: {type(e).__name__}: {lines[0]}") from e
     finally:
         modes.restore()
     rename_values(path, {stand_in: name for name, stand_in in stand_ins.items()})

@@ -189,6 +189,8 @@ class Capture(TorchFunctionMode):
         if self.opaque:
             return func(*args, **kwargs)
         name = _func_name(func)
+        if self.tracing and name in ("size", "__get__"):
+            return _traced_size(func, args, kwargs)
         if name in ops.METADATA or name in ops.PASS_FUNCTIONS:
             return func(*args, **kwargs)
         op = ops.LAYER_FUNCTIONS.get(name)
@@ -248,6 +250,28 @@ class Capture(TorchFunctionMode):
             for module in self._inplace:
                 module.inplace = True
             self._handles, self._inplace = [], []
+
+
+def _traced_size(func, args, kwargs):
+    """``x.size(d)``, ``x.size()`` or ``x.shape`` while torch.jit traces the ONNX export: ints for
+    every axis but the batch.
+
+    Traced, a size is a 0-dim tensor (and a shape a ``torch.Size`` of them), which
+    ``F.avg_pool2d(x, x.size(2))`` (SENet's global pooling), ``F.avg_pool2d(x, x.shape[-1])`` or
+    ``F.avg_pool2d(x, x.size()[2:])`` refuse with a TypeError or an export error: the export of such
+    a model failed inside the user's training loop, though the model runs untraced. The exported
+    graph has one dynamic axis, the batch; every other size is the traced input's, a constant of the
+    graph either way, so it is given as the int it is. The batch axis stays traced, so that
+    ``x.view(x.size(0), -1)`` and ``b, c, h, w = x.shape`` run on any number of inputs.
+    """
+    result = func(*args, **kwargs)
+    if isinstance(result, torch.Size) and len(result) > 1:
+        return torch.Size([result[0], *[int(v) for v in list(result)[1:]]])
+    dim = kwargs.get("dim", args[1] if len(args) > 1 else None)
+    if isinstance(result, torch.Tensor) and result.dim() == 0 and isinstance(dim, int) and args and isinstance(args[0], torch.Tensor):
+        if dim % max(1, args[0].dim()) != 0:
+            return int(result)
+    return result
 
 
 def _pool_args(op, args, kwargs):

@@ -93,6 +93,34 @@ def densenet():
     return model
 
 
+class SizeIdioms(nn.Module):
+    """Squeeze-and-excitation whose sizes come from the tensors, as public CIFAR code writes them:
+    `F.avg_pool2d(out, out.size(2))`, `out.size()[2:]`, `out.shape[-1]`, `b, c, h, w = out.shape`,
+    `int(out.size(1))`. Traced, each size is a tensor, which the pooling refuses (torch 1.13's own
+    export fails on the first): the recorder's export must not break the model."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.fc1 = nn.Conv2d(16, 8, 1)
+        self.fc2 = nn.Conv2d(8, 16, 1)
+        self.conv2 = nn.Conv2d(16, 16, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.linear = nn.Linear(16 * 2 * 2, CLASSES)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        w = F.avg_pool2d(out, out.size(2))
+        w = torch.sigmoid(self.fc2(F.relu(self.fc1(w))))
+        out = out * w
+        out = F.relu(self.bn2(self.conv2(out)))
+        out = F.max_pool2d(out, out.shape[-1] // 4)
+        out = F.avg_pool2d(out, [s // 2 for s in out.size()[2:]])
+        b, c, h, w = out.shape
+        return self.linear(out.view(b, int(out.size(1)) * h * w))
+
+
 # name -> (model, optimizer, the layer to ablate (a module's name = the manifest layer's), its class, a channel besides 0)
 MODELS = {
     "vgg_bn": (vgg_bn, "sgd", "features.5", "BatchNorm2d", 9),
@@ -104,6 +132,8 @@ MODELS = {
     "densenet": (densenet, "adam", "dense1.1.conv2", "Conv2d", 3),
     # bn2 of the stride-2 SE block: both the squeezed average and the `out * w` read it.
     "se": (fixtures.SENet, "adam", "layer2.bn2", "BatchNorm2d", 13),
+    # bn1 feeds both the squeeze (`avg_pool2d(out, out.size(2))`) and the `out * w`.
+    "size_idioms": (SizeIdioms, "adam", "bn1", "BatchNorm2d", 5),
 }
 
 
@@ -220,6 +250,9 @@ class EngineTest(unittest.TestCase):
 
     def test_se(self):
         self.check_model("se")
+
+    def test_sizes_from_tensors(self):
+        self.check_model("size_idioms")
 
 
 if __name__ == "__main__":

@@ -299,6 +299,27 @@ class RecorderTest(unittest.TestCase):
         self.assertEqual((m["status"], m["epochs"]), ("failed", [0]))
         self.assertIn("No space left on device", m["error"]["message"])
 
+    def test_an_export_torch_refuses_is_one_line(self):
+        import torch.onnx
+
+        rec = Recorder(self.model, probe=self.probe, runs_dir=self.runs)
+        real_export = torch.onnx.export
+
+        def refusing(*args, **kwargs):
+            raise RuntimeError("Exporting the operator foo to ONNX opset version 13 is not supported.\nPlease feel free to request support")
+
+        torch.onnx.export = refusing
+        try:
+            with self.assertRaises(UnsupportedModelError) as caught:
+                rec.epoch(0)
+        finally:
+            torch.onnx.export = real_export
+        self.assertEqual(
+            str(caught.exception),
+            "cnn_slicer: torch.onnx.export cannot export the model: RuntimeError: Exporting the operator foo to ONNX opset version 13 is not supported.",
+        )
+        self.assertEqual(os.listdir(os.path.join(rec.run_dir, "checkpoints")), [])
+
     def test_no_partial_files_are_left(self):
         run = self.record_lenet(epochs=1)
         leftovers = [os.path.join(d, f) for d, dirs, files in os.walk(run) for f in files + dirs if ".tmp-" in f]
