@@ -66,6 +66,9 @@ LAYER_FUNCTIONS = {
     "avg_pool2d": "avg_pool2d",
     "adaptive_avg_pool2d": "adaptive_avg_pool2d",
     "adaptive_max_pool2d": "adaptive_max_pool2d",
+    # Over the spatial axes only (a global pooling, `x.mean([2, 3])`): trace.py refuses other axes.
+    "mean": "mean",
+    "amax": "amax",
     "add": "add",
     "add_": "add",
     "__add__": "add",
@@ -82,6 +85,9 @@ LAYER_FUNCTIONS = {
 
 # Ops whose operands must be two tensors of more than one value (a scalar `x + 1` or `x * 0.5` is refused).
 TWO_TENSOR_OPS = ("add", "mul")
+
+# Reductions recorded only over the spatial axes of a [N, C, H, W] value (a global pooling).
+SPATIAL_REDUCTIONS = ("mean", "amax")
 
 PASS_FUNCTIONS = frozenset(
     [
@@ -106,4 +112,4 @@ PASS_FUNCTIONS = frozenset(
 METADATA = frozenset(["size", "dim", "numel", "__get__", "__len__", "is_floating_point", "is_contiguous", "__format__", "__repr__"])
 
 # The operations a message lists as importable.
-KNOWN_TEXT = "convolutions, linear, normalisation, activations, 2-d pooling, +, * of two tensors, torch.cat, view/reshape/flatten/permute/transpose, dropout"
+KNOWN_TEXT = "convolutions, linear, normalisation, activations, 2-d pooling, mean/amax over the spatial axes, +, * of two tensors, torch.cat, view/reshape/flatten/permute/transpose, dropout"

@@ -204,6 +204,11 @@ class Capture(TorchFunctionMode):
             raise UnsupportedModelError(
                 f"{self._describe_scope()} calls {_qualified(func)} with a scalar operand; CNN Slicer imports {op} of two tensors only"
             )
+        if op in ops.SPATIAL_REDUCTIONS and not _over_spatial_axes(args, kwargs):
+            raise UnsupportedModelError(
+                f"{self._describe_scope()} calls {_qualified(func)} over other axes than the spatial ones of a [N, C, H, W] value; "
+                f"CNN Slicer imports {op} over the spatial axes only (a global pooling: x.{op}([2, 3]))"
+            )
         frame, site = user_site()
         if kwargs.get("inplace"):
             kwargs = dict(kwargs, inplace=False)
@@ -250,6 +255,16 @@ class Capture(TorchFunctionMode):
             for module in self._inplace:
                 module.inplace = True
             self._handles, self._inplace = [], []
+
+
+def _over_spatial_axes(args, kwargs):
+    """Whether `mean`/`amax` reduces a 4-D tensor over its axes 2 and 3 exactly (negative axes counted from the end)."""
+    x = args[0] if args else None
+    dims = kwargs.get("dim", args[1] if len(args) > 1 else None)
+    if not isinstance(x, torch.Tensor) or x.dim() != 4 or dims is None:
+        return False
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    return all(isinstance(d, int) for d in dims) and sorted({d % 4 for d in dims}) == [2, 3] and len(dims) == 2
 
 
 def _traced_size(func, args, kwargs):

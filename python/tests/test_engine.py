@@ -121,6 +121,24 @@ class SizeIdioms(nn.Module):
         return self.linear(out.view(b, int(out.size(1)) * h * w))
 
 
+class SpatialMean(nn.Module):
+    """Global pooling as MnasNet and much public code write it: `x.mean([2, 3])` and
+    `torch.amax(x, dim=(-2, -1))`, the two concatenated before the classifier."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 12, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(12)
+        self.conv2 = nn.Conv2d(12, 16, 3, stride=2, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.classifier = nn.Linear(32, CLASSES)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        return self.classifier(torch.cat([x.mean([2, 3]), torch.amax(x, dim=(-2, -1))], 1))
+
+
 # name -> (model, optimizer, the layer to ablate (a module's name = the manifest layer's), its class, a channel besides 0)
 MODELS = {
     "vgg_bn": (vgg_bn, "sgd", "features.5", "BatchNorm2d", 9),
@@ -134,6 +152,8 @@ MODELS = {
     "se": (fixtures.SENet, "adam", "layer2.bn2", "BatchNorm2d", 13),
     # bn1 feeds both the squeeze (`avg_pool2d(out, out.size(2))`) and the `out * w`.
     "size_idioms": (SizeIdioms, "adam", "bn1", "BatchNorm2d", 5),
+    # bn2 feeds both global poolings.
+    "spatial_mean": (SpatialMean, "adam", "bn2", "BatchNorm2d", 7),
 }
 
 
@@ -253,6 +273,13 @@ class EngineTest(unittest.TestCase):
 
     def test_sizes_from_tensors(self):
         self.check_model("size_idioms")
+
+    def test_global_pooling_as_mean_and_amax(self):
+        self.check_model("spatial_mean")
+        run = self.record("spatial_mean")[2]
+        with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
+            classes = {layer["name"]: layer["className"] for layer in json.load(f)["layers"]}
+        self.assertEqual((classes.get("mean"), classes.get("amax")), ("mean", "amax"))
 
 
 if __name__ == "__main__":

@@ -299,6 +299,19 @@ class RecorderTest(unittest.TestCase):
         self.assertEqual((m["status"], m["epochs"]), ("failed", [0]))
         self.assertIn("No space left on device", m["error"]["message"])
 
+    def test_a_mean_over_other_axes_than_the_spatial_ones_is_refused_in_one_line(self):
+        class ChannelMean(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = torch.nn.Conv2d(1, 4, 3)
+
+            def forward(self, x):
+                return self.conv(x).mean(1).flatten(1)
+
+        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: <model> \(ChannelMean\) calls Tensor\.mean over other axes than the spatial ones"):
+            Recorder(ChannelMean(), probe=self.probe, runs_dir=self.runs)
+        self.assertFalse(os.path.exists(self.runs) and os.listdir(self.runs))
+
     def test_an_export_torch_refuses_is_one_line(self):
         import torch.onnx
 

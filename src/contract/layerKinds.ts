@@ -226,6 +226,9 @@ const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   avg_pool2d: { ...PER_CHANNEL, spatialRank: 2, keras: 'AveragePooling2D' },
   adaptive_avg_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
   adaptive_max_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  // x.mean([2, 3]), x.amax((2, 3)): a global pooling (the recorder takes no other axes).
+  mean: { ...PER_CHANNEL, keras: 'GlobalAveragePooling2D' },
+  amax: { ...PER_CHANNEL, keras: 'GlobalMaxPooling2D' },
   add: { ...MIXES, merge: 'add', keras: 'Add' },
   mul: { ...MIXES, merge: 'multiply', keras: 'Multiply' },
   cat: { ...MIXES, passesOn: true, merge: 'concatenate', keras: 'Concatenate' },

@@ -1,6 +1,7 @@
 /**
  * The ops that slide a window or normalise channels: Conv (strides, pads, dilations, groups,
- * depthwise), MaxPool, AveragePool, their global forms, and BatchNormalization at inference. Each
+ * depthwise), MaxPool, AveragePool, their global forms (and ReduceMean, ReduceMax over the spatial
+ * axes), and BatchNormalization at inference. Each
  * becomes the Keras layer of the same arithmetic, channels first; pads that are not TensorFlow's
  * `same` become a padding step of their own before a `valid` window.
  */
@@ -103,6 +104,37 @@ function globalPool(className: 'MaxPooling2D' | 'AveragePooling2D'): OpHandler {
   };
 }
 
+/**
+ * ReduceMean or ReduceMax over the spatial axes (`x.mean([2, 3])`, `x.amax((2, 3))`: a global
+ * pooling as public code writes it): a window the size of the map, its `[C, 1, 1]` flattened to
+ * `[C]` unless `keepdims`. A reduction over any other axes is refused.
+ */
+function spatialReduction(className: 'MaxPooling2D' | 'AveragePooling2D'): OpHandler {
+  return (p, node) => {
+    const x = p.tensor(node, 0);
+    if (x.shape.length !== 3)
+      p.refuse(
+        node,
+        `its input has the shape [${x.shape.join(', ')}]; CNN Slicer imports a reduction over the spatial axes of [C, H, W] values`,
+      );
+    const axes = p.nums(node, 'axes') ?? (node.inputs[1] ? p.knownInts(node, 1) : undefined);
+    const spatial = axes && [...new Set(axes.map((a) => (a + 4) % 4))].sort((a, b) => a - b);
+    if (!axes || spatial?.join() !== '2,3')
+      p.refuse(
+        node,
+        `a ${node.opType} over ${axes ? `the axes [${axes.join(', ')}]` : 'every axis'}; CNN Slicer imports one over the spatial axes [2, 3] (a global pooling)`,
+      );
+    const size = x.shape.slice(1);
+    const config = { poolSize: size, strides: size, padding: 'valid', dataFormat: 'channelsFirst' };
+    if (p.num(node, 'keepdims', 1) === 1) {
+      p.step(node, className, config, [x], [x.shape[0], 1, 1]);
+      return;
+    }
+    const pooled = p.helper(node, 'pool', className, config, x, [x.shape[0], 1, 1]);
+    p.step(node, 'Flatten', {}, [pooled], [x.shape[0]], [], {});
+  };
+}
+
 function batchNormalization(p: Planner, node: OnnxNode): void {
   if (p.num(node, 'training_mode', 0) !== 0 || node.outputs.slice(1).some(Boolean))
     p.refuse(node, 'a BatchNormalization in training mode (the checkpoint must be exported from a model in eval mode)');
@@ -132,5 +164,7 @@ export const WINDOW_OPS: Readonly<Record<string, OpHandler>> = {
   AveragePool: averagePool,
   GlobalAveragePool: globalPool('AveragePooling2D'),
   GlobalMaxPool: globalPool('MaxPooling2D'),
+  ReduceMean: spatialReduction('AveragePooling2D'),
+  ReduceMax: spatialReduction('MaxPooling2D'),
   BatchNormalization: batchNormalization,
 };

@@ -155,6 +155,29 @@ describe('onnx plan: steps', () => {
     assert.throws(() => planLayers(g, new Map(), 'y'), /does not keep the batch axis/);
   });
 
+  it('takes ReduceMean and ReduceMax over the spatial axes as a global pooling, flattened unless keepdims; refuses other axes', () => {
+    const reduce = (op: string, attributes: Record<string, number[] | number>) =>
+      planCheckpoint(graph([3, 4, 5], [node(op, ['input'], ['pooled'], attributes, `/${op}`)], [], ['pooled', 'pooled']));
+    const kept = reduce('ReduceMean', { axes: [2, 3], keepdims: 1 });
+    assert.deepEqual(
+      kept.steps.map((s) => [s.name, s.className, s.layer, s.outputShape.join('x'), (s.config.poolSize as number[]).join('x')]),
+      [['pooled', 'AveragePooling2D', true, '3x1x1', '4x5']],
+    );
+    const flat = reduce('ReduceMax', { axes: [-1, -2], keepdims: 0 });
+    assert.deepEqual(
+      flat.steps.map((s) => [s.className, s.layer, s.outputShape.join('x')]),
+      [
+        ['MaxPooling2D', false, '3x1x1'],
+        ['Flatten', true, '3'],
+      ],
+    );
+    assert.throws(
+      () => reduce('ReduceMean', { axes: [1], keepdims: 0 }),
+      /ReduceMean node \/ReduceMean .*a ReduceMean over the axes \[1\]; CNN Slicer imports one over the spatial axes \[2, 3\]/,
+    );
+    assert.throws(() => reduce('ReduceMax', { keepdims: 0 }), /a ReduceMax over every axis/);
+  });
+
   it('lists every op it takes once', () => {
     assert.equal(new Set(SUPPORTED_OPS).size, SUPPORTED_OPS.length);
     for (const op of ['Conv', 'BatchNormalization', 'Gemm', 'Concat', 'Mul', 'HardSwish', 'Pad']) assert.ok(SUPPORTED_OPS.includes(op), op);
