@@ -90,7 +90,11 @@ def layer_table(model, example, classes=None):
     if not captured:
         raise UnsupportedModelError("the model has no layer CNN Slicer records")
     last = captured[-1]
-    if not (last.value is output or (last.value.shape == output.shape and torch.equal(last.value, output))):
+    # The output may be the last layer's value flattened (SqueezeNet's `torch.flatten(x, 1)` after its
+    # pooling to [N, classes, 1, 1]): the same scores in the same order.
+    flattened = last.value.dim() > 2 and last.value.shape[0] == output.shape[0] and last.value[0].numel() == output.shape[1]
+    same = last.value is output or (last.value.shape == output.shape and torch.equal(last.value, output))
+    if not (same or (flattened and torch.equal(last.value.reshape(output.shape), output))):
         raise UnsupportedModelError(f"the model's output is not the output of its last layer ({last.name}, {last.class_name})")
     finder = SourceFinder(model)
     layers = [input_layer(example)]

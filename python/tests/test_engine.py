@@ -139,6 +139,22 @@ class SpatialMean(nn.Module):
         return self.classifier(torch.cat([x.mean([2, 3]), torch.amax(x, dim=(-2, -1))], 1))
 
 
+class FlattenedOutput(nn.Module):
+    """SqueezeNet's head: class scores from a 1x1 convolution pooled to [N, classes, 1, 1], the
+    model's output that pooling flattened (`torch.flatten(x, 1)`), and the first layer of a dense
+    block concatenating a list of one tensor (torchvision's DenseNet, `torch.cat([x], 1)`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, stride=2, padding=1)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Conv2d(16, CLASSES, 1), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1))
+
+    def forward(self, x):
+        x = torch.cat([F.relu(self.bn1(self.conv1(x)))], 1)
+        return torch.flatten(self.classifier(x), 1)
+
+
 # name -> (model, optimizer, the layer to ablate (a module's name = the manifest layer's), its class, a channel besides 0)
 MODELS = {
     "vgg_bn": (vgg_bn, "sgd", "features.5", "BatchNorm2d", 9),
@@ -154,6 +170,7 @@ MODELS = {
     "size_idioms": (SizeIdioms, "adam", "bn1", "BatchNorm2d", 5),
     # bn2 feeds both global poolings.
     "spatial_mean": (SpatialMean, "adam", "bn2", "BatchNorm2d", 7),
+    "flattened_output": (FlattenedOutput, "adam", "bn1", "BatchNorm2d", 6),
 }
 
 
@@ -273,6 +290,9 @@ class EngineTest(unittest.TestCase):
 
     def test_sizes_from_tensors(self):
         self.check_model("size_idioms")
+
+    def test_an_output_that_flattens_the_last_layer(self):
+        self.check_model("flattened_output")
 
     def test_global_pooling_as_mean_and_amax(self):
         self.check_model("spatial_mean")

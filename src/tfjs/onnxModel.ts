@@ -7,6 +7,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { decodeOnnx } from '../onnx/decode';
+import { OnnxError } from '../onnx/graph';
 import { planCheckpoint, type LayerPlan, type PlanClass, type PlanStep } from '../onnx/plan';
 import { installBatchNormAxis } from './batchNormAxis';
 import { torchLayerClasses, type TorchLayerClasses } from './torchLayers';
@@ -66,9 +67,16 @@ export function buildPlanModel(tf: Tf, plan: LayerPlan, name = 'pytorch', layout
     if (step.inputs.some((s) => s !== 'input' && !values.has(s))) continue;
     const config = layout === 'channelsFirst' ? step.config : step.channelsLast;
     if (!config) continue;
-    const layer = FACTORIES[step.className](tf, { ...config, name: step.name } as never, torch);
     const inputs = step.inputs.map((s) => (s === 'input' ? input : values.get(s)!));
-    values.set(step, layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tfType.SymbolicTensor);
+    let layer: Layer;
+    try {
+      layer = FACTORIES[step.className](tf, { ...config, name: step.name } as never, torch);
+      values.set(step, layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tfType.SymbolicTensor);
+    } catch (e) {
+      // A step TensorFlow.js will not build is the importer's gap, said in one line naming the node, not an internal error.
+      const why = String((e as Error)?.message ?? e).split('\n')[0];
+      throw new OnnxError(`${step.node || step.name} (${step.className}): TensorFlow.js cannot build this step: ${why}`, 'unsupported');
+    }
     built.push([layer, step]);
   }
   const read = new Set(built.flatMap(([, step]) => step.inputs));

@@ -74,6 +74,11 @@ function concat(p: Planner, node: OnnxNode): void {
     return;
   }
   const xs = node.inputs.map((_, i) => p.tensor(node, i));
+  // torch.cat of a one-tensor list (DenseNet's first layer of a block, `torch.cat([x], 1)`) passes it on.
+  if (xs.length === 1) {
+    p.alias(node, xs[0]);
+    return;
+  }
   const rank = xs[0].shape.length + 1;
   const raw = p.num(node, 'axis', 1);
   const axis = raw < 0 ? raw + rank : raw;

@@ -178,6 +178,24 @@ describe('onnx plan: steps', () => {
     assert.throws(() => reduce('ReduceMax', { keepdims: 0 }), /a ReduceMax over every axis/);
   });
 
+  it("passes a Concat of one input on (DenseNet's torch.cat([x], 1)), a recorded layer of its own", () => {
+    const plan = planCheckpoint(
+      graph(
+        [2, 3, 3],
+        [node('Relu', ['input'], ['relu'], {}, '/relu/Relu'), node('Concat', ['relu'], ['cat'], { axis: 1 }, '/Concat')],
+        [],
+        ['cat', 'relu', 'cat'],
+      ),
+    );
+    assert.deepEqual(
+      plan.steps.map((s) => [s.name, s.className, s.layer, s.inputs.map((i) => (i === 'input' ? i : i.name)).join()]),
+      [
+        ['relu', 'ReLU', true, 'input'],
+        ['cat', 'Activation', true, 'relu'],
+      ],
+    );
+  });
+
   it('lists every op it takes once', () => {
     assert.equal(new Set(SUPPORTED_OPS).size, SUPPORTED_OPS.length);
     for (const op of ['Conv', 'BatchNormalization', 'Gemm', 'Concat', 'Mul', 'HardSwish', 'Pad']) assert.ok(SUPPORTED_OPS.includes(op), op);

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { decodeOnnx } from '../../../src/onnx/decode';
-import { planCheckpoint, planLayers } from '../../../src/onnx/plan';
+import { OnnxError } from '../../../src/onnx/graph';
+import { planCheckpoint, planLayers, type LayerPlan, type PlanStep } from '../../../src/onnx/plan';
 import { moduleOf } from '../../../src/onnx/planner';
 import { buildPlanModel } from '../../../src/tfjs/onnxModel';
 
@@ -130,4 +131,39 @@ describe('onnxModel: PyTorch checkpoints in the engine', () => {
       }
     });
   }
+  it('a step TensorFlow.js will not build is one OnnxError line naming the node, not an internal error', () => {
+    const relu: PlanStep = {
+      name: 'relu',
+      layer: true,
+      className: 'ReLU',
+      config: {},
+      inputs: ['input'],
+      weights: [],
+      outputShape: [2, 3, 3],
+      channelsLast: {},
+      node: '/relu/Relu',
+    };
+    // A Concatenate of one value, which tf.layers refuses (the plan passes such a Concat on instead).
+    const cat: PlanStep = {
+      name: 'cat',
+      layer: true,
+      className: 'Concatenate',
+      config: { axis: 1 },
+      inputs: [relu],
+      weights: [],
+      outputShape: [2, 3, 3],
+      channelsLast: null,
+      node: '/block/Concat',
+    };
+    const plan: LayerPlan = { inputShape: [2, 3, 3], steps: [relu, cat], output: cat, shapes: new Map() };
+    assert.throws(
+      () => buildPlanModel(tf, plan),
+      (e: Error) => {
+        assert.ok(OnnxError.is(e), String(e));
+        assert.match(e.message, /^\/block\/Concat \(Concatenate\): TensorFlow\.js cannot build this step: /);
+        assert.ok(!e.message.includes('\n'));
+        return true;
+      },
+    );
+  });
 });
