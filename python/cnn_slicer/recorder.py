@@ -9,6 +9,7 @@ On a ``torch.distributed`` rank other than 0 it does nothing at all (``run_dir``
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import random
@@ -99,7 +100,39 @@ def _probe_from(probe, probe_size):
         raise UnsupportedModelError("the probe is empty")
     if y.is_floating_point() and not torch.equal(y, y.round()):
         raise UnsupportedModelError("the probe labels are not class indices")
-    return x.float().contiguous(), y.long()
+    x = x.float()
+    finite = torch.isfinite(x.reshape(x.shape[0], -1)).all(1)
+    if not bool(finite.all()):
+        bad = (~finite).nonzero().flatten().tolist()
+        raise UnsupportedModelError(
+            f"{len(bad)} of the {x.shape[0]} probe inputs hold NaN or infinite values (the first: input {bad[0]}); the probe must be numbers"
+        )
+    return x.contiguous(), y.long()
+
+
+def _check_exporter():
+    """torch 2's TorchScript exporter imports the onnx package, which `pip install torch` does not
+    bring: said before anything is written, not as torch's error at the first epoch."""
+    major = int(torch.__version__.split(".")[0])
+    if major >= 2 and importlib.util.find_spec("onnx") is None:
+        raise UnsupportedModelError(
+            f"torch {torch.__version__} writes the ONNX checkpoints with the onnx package, which is not installed: pip install onnx"
+        )
+
+
+def _check_parameters(parameter):
+    """A model whose weights the checkpoints can hold: float32 values on a real device."""
+    if parameter is None:
+        return
+    if parameter.device.type == "meta":
+        raise UnsupportedModelError(
+            "the model's parameters are on the meta device, which holds no values: load its weights (model.to_empty(device=...) and load_state_dict) before recording"
+        )
+    if parameter.dtype in (torch.float16, torch.bfloat16):
+        raise UnsupportedModelError(
+            f"the model's parameters are {str(parameter.dtype).replace('torch.', '')}; CNN Slicer records float32 models, "
+            "whose checkpoints hold every value as trained: keep the weights float32 and train in mixed precision (torch.autocast)"
+        )
 
 
 def _runs_folder(runs_dir):
@@ -265,7 +298,9 @@ class Recorder:
     # -- start -------------------------------------------------------------------------------
     def _start(self, probe, classes, name, runs_dir, probe_size, train, train_size, epochs, batch_size, optimizer, loss, dataset, control, source_run):
         model = self.model
+        _check_exporter()
         parameter = next(model.parameters(), None)
+        _check_parameters(parameter)
         self.device = parameter.device if parameter is not None else torch.device("cpu")
         self.inputs, self.labels = _probe_from(probe, probe_size)
         # The probe as given: its fingerprint and what a control keeps of it are measured before the transform.
@@ -302,7 +337,10 @@ class Recorder:
             source = find_source_run(runs, name or type(model).__name__, source_run)
             for line in check_source(source, layers, digest.hexdigest()[:16], settings):
                 print(f"cnn_slicer: control {self.control.spec} trains with {line}: a control should train as its source run did", file=sys.stderr)
-        files.make_runs_folder(runs)
+        try:
+            files.make_runs_folder(runs)
+        except OSError as e:
+            raise UnsupportedModelError(f"cannot create the runs folder {runs}: {e.strerror or e}; pass runs_dir= a folder you can write") from None
         run_name = name or type(model).__name__.lower()
         self.run_id, self.run_dir = files.claim_run_folder(runs, run_name)
 

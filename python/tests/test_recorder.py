@@ -274,6 +274,42 @@ class RecorderTest(unittest.TestCase):
         with self.assertRaisesRegex(UnsupportedModelError, r"3 classes"):
             Recorder(self.model, probe=self.probe, classes=["a", "b", "c"], runs_dir=self.runs)
 
+    def test_bad_input_is_one_line_before_anything_is_written(self):
+        nan_probe = (self.probe[0].clone(), self.probe[1])
+        nan_probe[0][3, 0, 5, 5] = float("nan")
+        nan_probe[0][7] = float("inf")
+        meta = LeNet()
+        meta.to(torch.device("meta"))
+        not_a_folder = os.path.join(self.tmp.name, "a-file")
+        with open(not_a_folder, "w", encoding="utf-8") as f:
+            f.write("not a folder")
+        bad = [
+            (dict(model=self.model, probe=nan_probe), r"2 of the 64 probe inputs hold NaN or infinite values \(the first: input 3\)"),
+            (dict(model=LeNet().half(), probe=self.probe), r"the model's parameters are float16; CNN Slicer records float32 models"),
+            (dict(model=meta, probe=self.probe), r"the model's parameters are on the meta device"),
+            (dict(model=self.model, probe=self.probe, runs_dir=os.path.join(not_a_folder, "runs")), r"cannot create the runs folder .*a-file/runs: Not a directory"),
+        ]
+        for kwargs, pattern in bad:
+            with self.subTest(pattern=pattern):
+                kwargs.setdefault("runs_dir", self.runs)
+                with self.assertRaisesRegex(UnsupportedModelError, "^cnn_slicer: " + pattern) as caught:
+                    Recorder(**kwargs)
+                self.assertNotIn("\n", str(caught.exception))
+                self.assertFalse(os.path.exists(self.runs), "nothing is written")
+
+    def test_torch_2_without_onnx_is_told_what_to_install_before_anything_is_written(self):
+        import importlib.util
+
+        real = (torch.__version__, importlib.util.find_spec)
+        torch.__version__ = "2.6.0"
+        importlib.util.find_spec = lambda name, *a: None if name == "onnx" else real[1](name, *a)
+        try:
+            with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: torch 2\.6\.0 writes the ONNX checkpoints with the onnx package, which is not installed: pip install onnx$"):
+                Recorder(self.model, probe=self.probe, runs_dir=self.runs)
+        finally:
+            torch.__version__, importlib.util.find_spec = real
+        self.assertFalse(os.path.exists(self.runs))
+
     def test_an_epoch_whose_checkpoint_fails_is_not_listed_and_leaves_no_partial_folder(self):
         import cnn_slicer.recorder as recorder_module
 
