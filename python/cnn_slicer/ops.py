@@ -81,6 +81,11 @@ LAYER_FUNCTIONS = {
     "__imul__": "mul",
     "cat": "cat",
     "concat": "cat",
+    # Along the channels only (trace.py refuses other axes): each piece is a layer of its own.
+    "chunk": "chunk",
+    "split": "split",
+    # A channel slice `x[:, a:b]` (trace.py refuses any other index).
+    "__getitem__": "slice",
 }
 
 # Ops whose operands must be two tensors of more than one value (a scalar `x + 1` or `x * 0.5` is refused).
@@ -88,6 +93,9 @@ TWO_TENSOR_OPS = ("add", "mul")
 
 # Reductions recorded only over the spatial axes of a [N, C, H, W] value (a global pooling).
 SPATIAL_REDUCTIONS = ("mean", "amax")
+
+# Ops that cut a value into pieces along the channels: each piece is a layer.
+CHANNEL_SPLITS = ("chunk", "split")
 
 PASS_FUNCTIONS = frozenset(
     [
@@ -112,4 +120,4 @@ PASS_FUNCTIONS = frozenset(
 METADATA = frozenset(["size", "dim", "numel", "__get__", "__len__", "is_floating_point", "is_contiguous", "__format__", "__repr__"])
 
 # The operations a message lists as importable.
-KNOWN_TEXT = "convolutions, linear, normalisation, activations, 2-d pooling, mean/amax over the spatial axes, +, * of two tensors, torch.cat, view/reshape/flatten/permute/transpose, dropout"
+KNOWN_TEXT = "convolutions, linear, normalisation, activations, 2-d pooling, mean/amax over the spatial axes, +, * of two tensors, torch.cat, channel slices x[:, a:b], chunk/split along the channels, view/reshape/flatten/permute/transpose, dropout"

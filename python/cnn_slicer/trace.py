@@ -204,6 +204,15 @@ class Capture(TorchFunctionMode):
             raise UnsupportedModelError(
                 f"{self._describe_scope()} calls {_qualified(func)} with a scalar operand; CNN Slicer imports {op} of two tensors only"
             )
+        if op in ops.CHANNEL_SPLITS and not _along_channels(args, kwargs):
+            raise UnsupportedModelError(
+                f"{self._describe_scope()} calls {_qualified(func)} along another axis than the channels; "
+                f"CNN Slicer imports {op} along the channels only (dim=1)"
+            )
+        if op == "slice" and not _channel_slice(args):
+            raise UnsupportedModelError(
+                f"{self._describe_scope()} indexes a tensor other than by a slice of its channels; CNN Slicer imports x[:, a:b] only"
+            )
         if op in ops.SPATIAL_REDUCTIONS and not _over_spatial_axes(args, kwargs):
             raise UnsupportedModelError(
                 f"{self._describe_scope()} calls {_qualified(func)} over other axes than the spatial ones of a [N, C, H, W] value; "
@@ -221,10 +230,15 @@ class Capture(TorchFunctionMode):
             if name.endswith("_") or name.startswith("__i"):
                 self._protect(args[0] if args else None)
             result = func(*args, **kwargs)
-        if not isinstance(result, torch.Tensor):
-            raise UnsupportedModelError(f"{self._describe_scope()} calls {_qualified(func)}, which does not return one tensor")
         scope = self.paths.get(self._scope(), "")
         base = f"{scope}.{op}" if scope else op
+        if op in ops.CHANNEL_SPLITS and isinstance(result, (tuple, list)) and all(isinstance(r, torch.Tensor) for r in result):
+            # Each piece is a layer, its channels numbered as in PyTorch: <scope>.chunk, <scope>.chunk-2, …
+            for piece in result:
+                self.layers.append(Captured(self._unique(base), op, piece, op=op, source=site if self.sources else None))
+            return result
+        if not isinstance(result, torch.Tensor):
+            raise UnsupportedModelError(f"{self._describe_scope()} calls {_qualified(func)}, which does not return one tensor")
         self.layers.append(Captured(self._unique(base), op, result, op=op, source=site if self.sources else None, args=_pool_args(op, args, kwargs)))
         return result
 
@@ -255,6 +269,26 @@ class Capture(TorchFunctionMode):
             for module in self._inplace:
                 module.inplace = True
             self._handles, self._inplace = [], []
+
+
+def _along_channels(args, kwargs):
+    """Whether `chunk`/`split` cuts a tensor of 2 or more axes along axis 1 (its channels)."""
+    x = args[0] if args else None
+    dim = kwargs.get("dim", args[2] if len(args) > 2 else 0)
+    return isinstance(x, torch.Tensor) and x.dim() >= 2 and isinstance(dim, int) and dim % x.dim() == 1
+
+
+def _channel_slice(args):
+    """Whether `x[index]` takes a slice of the channels, step 1, and every input and value: `x[:, a:b]`, `x[:, a:b, ...]`."""
+    x, index = (args[0], args[1]) if len(args) == 2 else (None, None)
+    if not isinstance(x, torch.Tensor) or x.dim() < 2 or not isinstance(index, tuple) or len(index) < 2:
+        return False
+    whole = slice(None)
+    batch, channels, rest = index[0], index[1], index[2:]
+    if rest and rest[0] is Ellipsis:
+        rest = rest[1:]
+    ints = all(v is None or isinstance(v, int) for v in (channels.start, channels.stop)) if isinstance(channels, slice) else False
+    return batch == whole and ints and channels.step in (None, 1) and all(r == whole for r in rest) and len(index) - (Ellipsis in index) <= x.dim()
 
 
 def _over_spatial_axes(args, kwargs):

@@ -155,6 +155,33 @@ class FlattenedOutput(nn.Module):
         return torch.flatten(self.classifier(x), 1)
 
 
+class ChannelSplit(nn.Module):
+    """ShuffleNetV2's channel split and shuffle as public code writes them: `x[:, :c]` and
+    `x[:, c:]`, `x.chunk(2, dim=1)`, `torch.split(x, [3, 5], dim=1)`, the shuffle a view, a
+    transpose and a reshape. Each piece is a layer of its own."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.conv3 = nn.Conv2d(8, 8, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(8)
+        self.linear = nn.Linear(16 * 4 * 4, CLASSES)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        left, right = out[:, :8], out[:, 8:]
+        out = torch.cat([left, F.relu(self.bn2(self.conv2(right)))], 1)
+        n, c, h, w = out.shape
+        out = out.view(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, c, h, w)
+        a, b = out.chunk(2, dim=1)
+        b1, b2 = torch.split(self.bn3(self.conv3(b)), [3, 5], dim=1)
+        out = F.avg_pool2d(torch.cat([a, F.relu(b1), b2], 1), 4)
+        return self.linear(out.view(out.size(0), -1))
+
+
 # name -> (model, optimizer, the layer to ablate (a module's name = the manifest layer's), its class, a channel besides 0)
 MODELS = {
     "vgg_bn": (vgg_bn, "sgd", "features.5", "BatchNorm2d", 9),
@@ -171,6 +198,8 @@ MODELS = {
     # bn2 feeds both global poolings.
     "spatial_mean": (SpatialMean, "adam", "bn2", "BatchNorm2d", 7),
     "flattened_output": (FlattenedOutput, "adam", "bn1", "BatchNorm2d", 6),
+    # bn2 computes the right half of the channel split.
+    "channel_split": (ChannelSplit, "adam", "bn2", "BatchNorm2d", 5),
 }
 
 
@@ -293,6 +322,13 @@ class EngineTest(unittest.TestCase):
 
     def test_an_output_that_flattens_the_last_layer(self):
         self.check_model("flattened_output")
+
+    def test_channel_split_slice_chunk_and_split(self):
+        self.check_model("channel_split")
+        run = self.record("channel_split")[2]
+        with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
+            pieces = [(layer["name"], layer["className"], layer["outputShape"][0]) for layer in json.load(f)["layers"] if layer["className"] in ("slice", "chunk", "split")]
+        self.assertEqual(pieces, [("slice", "slice", 8), ("slice-2", "slice", 8), ("chunk", "chunk", 8), ("chunk-2", "chunk", 8), ("split", "split", 3), ("split-2", "split", 5)])
 
     def test_global_pooling_as_mean_and_amax(self):
         self.check_model("spatial_mean")

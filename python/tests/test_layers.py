@@ -182,6 +182,35 @@ class LayerTableTest(unittest.TestCase):
         with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: 1 \(Inner\) calls Tensor\.cumsum, an operation"):
             layer_table(model, torch.zeros(1, 1, 8, 8))
 
+    def test_pieces_of_the_channels_are_layers_and_other_cuts_are_refused(self):
+        class Cut(nn.Module):
+            def __init__(self, how):
+                super().__init__()
+                self.conv = nn.Conv2d(1, 4, 3)
+                self.how = how
+
+            def forward(self, x):
+                x = self.conv(x)
+                if self.how == "slice":
+                    x = torch.cat([x[:, 2:], x[:, :2]], 1)
+                elif self.how == "chunk":
+                    a, b = x.chunk(2, dim=1)
+                    x = torch.cat([b, a], 1)
+                elif self.how == "rows":
+                    x = x[:, :, :3]
+                elif self.how == "chunk rows":
+                    x = torch.cat(x.chunk(2, dim=2), 1)
+                return torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1)
+
+        layers, _ = layer_table(Cut("slice"), torch.zeros(1, 1, 8, 8))
+        self.assertEqual([(l["name"], l["className"], l["outputShape"]) for l in layers[2:4]], [("slice", "slice", [2, 6, 6]), ("slice-2", "slice", [2, 6, 6])])
+        layers, _ = layer_table(Cut("chunk"), torch.zeros(1, 1, 8, 8))
+        self.assertEqual([(l["name"], l["className"]) for l in layers[2:4]], [("chunk", "chunk"), ("chunk-2", "chunk")])
+        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: <model> \(Cut\) indexes a tensor other than by a slice of its channels"):
+            layer_table(Cut("rows"), torch.zeros(1, 1, 8, 8))
+        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: <model> \(Cut\) calls Tensor\.chunk along another axis than the channels"):
+            layer_table(Cut("chunk rows"), torch.zeros(1, 1, 8, 8))
+
     def test_modes_and_inplace_flags_are_restored(self):
         model = Nested()
         model.train()

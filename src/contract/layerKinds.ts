@@ -186,6 +186,8 @@ const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   TorchActivation: PER_CHANNEL,
   LogSoftmax: MIXES,
   TorchPadding2D: { ...PER_CHANNEL, deconvolution: 'crop' },
+  // Channels begin.. of its input: channel c is the input's channel begin + c.
+  ChannelSlice: MIXES,
 };
 
 /**
@@ -226,6 +228,10 @@ const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   avg_pool2d: { ...PER_CHANNEL, spatialRank: 2, keras: 'AveragePooling2D' },
   adaptive_avg_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
   adaptive_max_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
+  // x[:, a:b], x.chunk(k, 1), torch.split(x, sizes, 1): each piece a layer of its own.
+  slice: { ...MIXES, keras: 'ChannelSlice' },
+  chunk: { ...MIXES, keras: 'ChannelSlice' },
+  split: { ...MIXES, keras: 'ChannelSlice' },
   // x.mean([2, 3]), x.amax((2, 3)): a global pooling (the recorder takes no other axes).
   mean: { ...PER_CHANNEL, keras: 'GlobalAveragePooling2D' },
   amax: { ...PER_CHANNEL, keras: 'GlobalMaxPooling2D' },

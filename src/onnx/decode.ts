@@ -152,8 +152,25 @@ export function decodeOnnx(bytes: Uint8Array): OnnxGraph {
   return graph;
 }
 
-/** An int64 as a number, refused beyond ±(2^53 − 1), where a number stops holding every integer. */
-function int(value: Int64, what: string): number {
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+
+/**
+ * An int64 value of a tensor as a number, as {@link int} reads it, but INT64_MAX and INT64_MIN as
+ * ±Infinity: ONNX's "to the end" of a Slice (torch exports `x[:, a:]` with INT64_MAX), which every
+ * use clamps to the axis.
+ */
+function tensorInt(value: Int64 | bigint, what: string): number {
+  if (typeof value !== 'bigint') return int(value, what, true);
+  if (value === INT64_MAX) return Infinity;
+  if (value === INT64_MIN) return -Infinity;
+  const n = Number(value);
+  if (Number.isSafeInteger(n)) return n;
+  throw tooLarge(what, value);
+}
+
+/** An int64 as a number, refused beyond ±(2^53 − 1), where a number stops holding every integer (with `extremes`, INT64_MAX and INT64_MIN are ±Infinity). */
+function int(value: Int64, what: string, extremes = false): number {
   let n: number;
   let exact: bigint;
   if (typeof value === 'number') {
@@ -166,7 +183,12 @@ function int(value: Int64, what: string): number {
     exact = (BigInt(high) << 32n) + BigInt(value.low >>> 0);
   }
   if (Number.isSafeInteger(n)) return n;
-  throw new OnnxError(`${what} is ${exact}, beyond the integers a JavaScript number holds exactly (±(2^53 − 1))`, 'too-large');
+  if (extremes && (exact === INT64_MAX || exact === INT64_MIN)) return exact > 0n ? Infinity : -Infinity;
+  throw tooLarge(what, exact);
+}
+
+function tooLarge(what: string, exact: bigint): OnnxError {
+  return new OnnxError(`${what} is ${exact}, beyond the integers a JavaScript number holds exactly (±(2^53 − 1))`, 'too-large');
 }
 
 function dataTypeName(type: number): string {
@@ -212,11 +234,11 @@ function tensor(raw: RawTensor, what: string): OnnxTensor {
         fits(bytes.length / size, 'values in raw_data');
         const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         data = Array.from({ length: count }, (_, i) =>
-          type === 'int64' ? int(Number(view.getBigInt64(i * 8, true)), `${what}: value ${i}`) : view.getInt32(i * 4, true),
+          type === 'int64' ? tensorInt(view.getBigInt64(i * 8, true), `${what}: value ${i}`) : view.getInt32(i * 4, true),
         );
       } else if (type === 'int64') {
         fits(raw.int64Data.length, 'values in int64_data');
-        data = raw.int64Data.map((v, i) => int(v, `${what}: value ${i}`));
+        data = raw.int64Data.map((v, i) => tensorInt(v, `${what}: value ${i}`));
       } else {
         fits(raw.int32Data.length, 'values in int32_data');
         data = [...raw.int32Data];

@@ -37,6 +37,7 @@ export type PlanClass =
   | 'AveragePooling2D'
   | 'ZeroPadding2D'
   | 'TorchPadding2D'
+  | 'ChannelSlice'
   | 'Flatten'
   | 'Reshape'
   | 'Permute'

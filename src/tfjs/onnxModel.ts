@@ -29,6 +29,7 @@ const FACTORIES: Readonly<Record<PlanClass, (tf: Tf, args: never, torch: TorchLa
   TorchActivation: (_tf, a, torch) => new torch.TorchActivation(a),
   MaxPooling2D: (tf, a) => tf.layers.maxPooling2d(a),
   AveragePooling2D: (tf, a) => tf.layers.averagePooling2d(a),
+  ChannelSlice: (_tf, a, torch) => new torch.ChannelSlice(a),
   ZeroPadding2D: (tf, a) => tf.layers.zeroPadding2d(a),
   TorchPadding2D: (_tf, a, torch) => new torch.TorchPadding2D(a),
   Flatten: (tf, a) => tf.layers.flatten(a),

@@ -1,12 +1,14 @@
 /**
- * The three Keras layer classes a PyTorch checkpoint needs and TensorFlow.js 4.22 lacks, for the
- * ONNX import (src/onnx/plan.ts, built by onnxModel.ts):
+ * The Keras layer classes a PyTorch checkpoint needs and TensorFlow.js 4.22 lacks, for the ONNX
+ * import (src/onnx/plan.ts, built by onnxModel.ts):
  *  - `TorchActivation`: ONNX's HardSigmoid `max(0, min(1, αx + β))` with PyTorch's slope
  *    (tfjs's `hardSigmoid` has α = 0.2 fixed) and HardSwish `x · hardsigmoid(x)`;
  *  - `LogSoftmax`: `log_softmax` over the class scores (a classifier's last layer in PyTorch's own
  *    MNIST example);
  *  - `TorchPadding2D`: a channels-first padding with −∞, before a max pooling whose pads are not
- *    TensorFlow's `same` (PyTorch pads a max pooling with −∞: a pad never wins).
+ *    TensorFlow's `same` (PyTorch pads a max pooling with −∞: a pad never wins);
+ *  - `ChannelSlice`: channels `begin .. begin + size` of a value (`x[:, a:b]`, `x.chunk(2, 1)`,
+ *    `torch.split`: ShuffleNetV2's channel split), channels first unless `channelsLast`.
  * The classes are made per tfjs instance (the runtime is loaded at run time) and registered with
  * its serialization, so a model holding them can be cloned and described like any other.
  */
@@ -21,6 +23,15 @@ export interface TorchLayerClasses {
   TorchActivation: new (args: { name: string; fn: 'hardSigmoid' | 'hardSwish'; alpha: number; beta: number }) => tfType.layers.Layer;
   LogSoftmax: new (args: { name: string }) => tfType.layers.Layer;
   TorchPadding2D: new (args: PaddingArgs) => tfType.layers.Layer;
+  ChannelSlice: new (args: SliceArgs) => tfType.layers.Layer;
+}
+
+/** ChannelSlice's options: the first channel and how many; channels first (axis 1) unless `channelsLast` (the last axis). */
+interface SliceArgs {
+  name: string;
+  begin?: number;
+  size?: number;
+  channelsLast?: boolean;
 }
 
 /** TorchPadding2D's options: pads before and after the height and the width; channels first unless `channelsLast`. */
@@ -103,8 +114,36 @@ export function torchLayerClasses(tf: Tf): TorchLayerClasses {
     }
   }
 
-  for (const c of [TorchActivation, LogSoftmax, TorchPadding2D]) tf.serialization.registerClass(c);
-  const classes: TorchLayerClasses = { TorchActivation, LogSoftmax, TorchPadding2D };
+  class ChannelSlice extends tf.layers.Layer {
+    static className = 'ChannelSlice';
+    readonly begin: number;
+    readonly size: number;
+    readonly channelsLast: boolean;
+    constructor(args: SliceArgs) {
+      super({ name: args.name });
+      [this.begin, this.size, this.channelsLast] = [args.begin ?? 0, args.size ?? 1, args.channelsLast === true];
+    }
+    override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
+      return tf.tidy(() => {
+        const x = one(inputs);
+        const axis = this.channelsLast ? x.rank - 1 : 1;
+        const begin = x.shape.map((_, d) => (d === axis ? this.begin : 0));
+        const size = x.shape.map((n, d) => (d === axis ? this.size : n));
+        return tf.slice(x, begin, size);
+      });
+    }
+    override computeOutputShape(shape: Shape | Shape[]): Shape | Shape[] {
+      const s = [...(shape as Shape)];
+      s[this.channelsLast ? s.length - 1 : 1] = this.size;
+      return s;
+    }
+    override getConfig(): tfType.serialization.ConfigDict {
+      return { ...super.getConfig(), begin: this.begin, size: this.size, channelsLast: this.channelsLast };
+    }
+  }
+
+  for (const c of [TorchActivation, LogSoftmax, TorchPadding2D, ChannelSlice]) tf.serialization.registerClass(c);
+  const classes: TorchLayerClasses = { TorchActivation, LogSoftmax, TorchPadding2D, ChannelSlice };
   made.set(tf, classes);
   return classes;
 }

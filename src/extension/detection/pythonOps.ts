@@ -67,6 +67,8 @@ export const PYTORCH_LAYER_FUNCTIONS: Readonly<Record<string, string>> = {
   mul_: 'mul',
   cat: 'cat',
   concat: 'cat',
+  chunk: 'chunk',
+  split: 'split',
 };
 
 /** The op a function of torch or torch.nn.functional records (`relu_` → `relu`), if it is a layer. */
@@ -86,6 +88,8 @@ export const TENSOR_METHODS = new Set([
   'log_softmax',
   'mean',
   'amax',
+  'chunk',
+  'split',
   'add',
   'add_',
   'mul',

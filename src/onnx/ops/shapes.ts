@@ -166,7 +166,76 @@ function pad(p: Planner, node: OnnxNode): void {
   p.step(node, 'ZeroPadding2D', { padding, dataFormat: 'channelsFirst' }, [x], shape);
 }
 
+/**
+ * A channel slice: channels `begin .. begin + size` of `x` as the value of `node`'s output `k`
+ * (`x[:, a:b]`, each piece of `x.chunk(k, 1)` or `torch.split(x, sizes, 1)`), a ChannelSlice step.
+ */
+function channelSlice(p: Planner, node: OnnxNode, k: number, x: TensorValue, begin: number, size: number): void {
+  const shape = [size, ...x.shape.slice(1)];
+  const piece = k === 0 ? node : { ...node, name: `${node.name}:${k}`, outputs: [node.outputs[k]] };
+  if (begin === 0 && size === x.shape[0]) p.alias(piece, x);
+  else p.step(piece, 'ChannelSlice', { begin, size }, [x], shape, [], { begin, size, channelsLast: true });
+}
+
+/** The channel axis of a Slice or Split: 1 (or its negative), else refused. */
+function channelAxis(p: Planner, node: OnnxNode, x: TensorValue, axis: number): void {
+  const rank = x.shape.length + 1;
+  if ((axis + rank) % rank !== 1)
+    p.refuse(
+      node,
+      `a ${node.opType} along axis ${axis} of a rank-${rank} value; CNN Slicer imports one along the channels (axis 1): x[:, a:b], x.chunk(k, 1)`,
+    );
+}
+
+/** ONNX Slice (opset 10+: starts, ends, axes, steps as inputs) of the channels, step 1: `x[:, a:b]`. */
+function slice(p: Planner, node: OnnxNode): void {
+  const v = p.value(node, 0);
+  if (v.kind === 'ints') {
+    // A slice of a shape (`x.size()[2:]` traced): computed while importing.
+    const [start, end] = [p.knownInts(node, 1)[0], p.knownInts(node, 2)[0]];
+    const n = v.data.length;
+    const clamp = (i: number) => Math.max(0, Math.min(n, i < 0 ? i + n : i));
+    if (node.inputs[4] && p.knownInts(node, 4)[0] !== 1) p.refuse(node, 'a slice of a shape by steps');
+    p.set(node.outputs[0], { kind: 'ints', data: v.data.slice(clamp(start), clamp(end)) });
+    return;
+  }
+  const x = p.tensor(node, 0);
+  const starts = p.knownInts(node, 1);
+  const ends = p.knownInts(node, 2);
+  const axes = node.inputs[3] ? p.knownInts(node, 3) : starts.map((_, i) => i);
+  const steps = node.inputs[4] ? p.knownInts(node, 4) : starts.map(() => 1);
+  if (starts.length !== 1 || ends.length !== 1 || axes.length !== 1 || steps.length !== 1)
+    p.refuse(node, `a slice of ${starts.length} axes; CNN Slicer imports a slice of the channels alone: x[:, a:b]`);
+  channelAxis(p, node, x, axes[0]);
+  if (steps[0] !== 1) p.refuse(node, `a slice of the channels by steps of ${steps[0]}; CNN Slicer imports x[:, a:b]`);
+  const channels = x.shape[0];
+  // ONNX clamps: negative counts from the end, past the end is the end (torch writes INT64_MAX for `a:`).
+  const clamp = (i: number) => Math.max(0, Math.min(channels, i < 0 ? i + channels : i));
+  const [begin, end] = [clamp(starts[0]), clamp(ends[0])];
+  if (end <= begin) p.refuse(node, `an empty slice of the channels (${starts[0]}:${ends[0]} of ${channels})`);
+  channelSlice(p, node, 0, x, begin, end - begin);
+}
+
+/** ONNX Split of the channels into pieces of the sizes given (opset 13+: an input) or equal ones. */
+function split(p: Planner, node: OnnxNode): void {
+  const x = p.tensor(node, 0);
+  channelAxis(p, node, x, p.num(node, 'axis', 0));
+  const channels = x.shape[0];
+  const pieces = node.outputs.length;
+  const given = node.inputs[1] ? p.knownInts(node, 1) : p.nums(node, 'split');
+  const sizes = given ? [...given] : Array.from({ length: pieces }, () => channels / pieces);
+  if (sizes.length !== pieces || sizes.some((s) => !Number.isInteger(s) || s <= 0) || sizes.reduce((a, b) => a + b, 0) !== channels)
+    p.refuse(node, `a split of ${channels} channels into [${sizes.join(', ')}]`);
+  let begin = 0;
+  sizes.forEach((size, k) => {
+    channelSlice(p, node, k, x, begin, size);
+    begin += size;
+  });
+}
+
 export const SHAPE_OPS: Readonly<Record<string, OpHandler>> = {
+  Slice: slice,
+  Split: split,
   Identity: (p, node) => p.alias(node, p.value(node, 0)),
   Dropout: (p, node) => {
     if (node.outputs[1]) p.refuse(node, 'a dropout whose mask is read');

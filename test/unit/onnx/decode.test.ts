@@ -220,6 +220,32 @@ describe('decodeOnnx: bad input is one line', () => {
     assert.deepEqual(graph.initializers.get('shape')?.data, [-1, Number.MAX_SAFE_INTEGER]);
   });
 
+  it("reads a tensor's INT64_MAX and INT64_MIN (a Slice's 'to the end': torch's x[:, a:]) as ±Infinity, and refuses other values beyond 2^53", () => {
+    const raw = (values: bigint[]) => {
+      const bytes = new Uint8Array(values.length * 8);
+      values.forEach((v, i) => new DataView(bytes.buffer).setBigInt64(i * 8, v, true));
+      return bytes;
+    };
+    const decoded = (values: bigint[], how: 'raw' | 'int64Data') =>
+      decodeOnnx(
+        encode({
+          initializer: [
+            how === 'raw'
+              ? { name: 'ends', dims: [values.length], dataType: INT64, rawData: raw(values) }
+              : { name: 'ends', dims: [values.length], dataType: INT64, int64Data: values.map(String) },
+          ],
+        }),
+      ).initializers.get('ends')?.data;
+    for (const how of ['raw', 'int64Data'] as const) {
+      assert.deepEqual(decoded([(1n << 63n) - 1n, -(1n << 63n), 8n], how), [Infinity, -Infinity, 8], how);
+      assertOnnxError(
+        () => decoded([1n << 60n], how),
+        'too-large',
+        /^initializer ends: value 0 is 1152921504606846976, beyond the integers/,
+      );
+    }
+  });
+
   it('refuses an attribute integer beyond 2^53, naming the node and the attribute', () => {
     const node = (i: string) => ({
       name: '/flatten/Flatten',

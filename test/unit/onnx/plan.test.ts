@@ -196,6 +196,48 @@ describe('onnx plan: steps', () => {
     );
   });
 
+  it('takes a Slice or a Split of the channels as ChannelSlice steps, one a piece; refuses other axes and steps', () => {
+    const ints = (name: string, data: number[]): OnnxTensor => ({ name, dataType: 'int64', dims: [data.length], data });
+    const sliced = planCheckpoint(
+      graph(
+        [6, 2, 2],
+        [
+          node('Slice', ['input', 'a0', 'a1', 'axis'], ['left'], {}, '/Slice'),
+          node('Slice', ['input', 'b0', 'b1', 'axis'], ['right'], {}, '/Slice_1'),
+          node('Split', ['input', 'sizes'], ['s0', 's1'], { axis: 1 }, '/Split'),
+          node('Concat', ['left', 'right', 's0', 's1'], ['cat'], { axis: 1 }, '/Concat'),
+        ],
+        [ints('a0', [0]), ints('a1', [2]), ints('b0', [2]), ints('b1', [Infinity]), ints('axis', [1]), ints('sizes', [1, 5])],
+        ['cat', 'left', 'right', 's0', 's1', 'cat'],
+      ),
+    );
+    assert.deepEqual(
+      sliced.steps.map((s) => [s.name, s.className, s.outputShape.join('x'), s.config.begin, s.config.size]),
+      [
+        ['left', 'ChannelSlice', '2x2x2', 0, 2],
+        ['right', 'ChannelSlice', '4x2x2', 2, 4],
+        ['s0', 'ChannelSlice', '1x2x2', 0, 1],
+        ['s1', 'ChannelSlice', '5x2x2', 1, 5],
+        ['cat', 'Concatenate', '12x2x2', undefined, undefined],
+      ],
+    );
+    assert.deepEqual(sliced.steps[1].channelsLast, { begin: 2, size: 4, channelsLast: true });
+    const refused = (axis: number, steps = 1) =>
+      planCheckpoint(
+        graph(
+          [6, 2, 2],
+          [node('Slice', ['input', 'a0', 'a1', 'axis', 'steps'], ['y'], {}, '/Slice')],
+          [ints('a0', [0]), ints('a1', [2]), ints('axis', [axis]), ints('steps', [steps])],
+          ['y', 'y'],
+        ),
+      );
+    assert.throws(
+      () => refused(2),
+      /Slice node \/Slice .*a Slice along axis 2 of a rank-4 value; CNN Slicer imports one along the channels/,
+    );
+    assert.throws(() => refused(1, 2), /a slice of the channels by steps of 2/);
+  });
+
   it('lists every op it takes once', () => {
     assert.equal(new Set(SUPPORTED_OPS).size, SUPPORTED_OPS.length);
     for (const op of ['Conv', 'BatchNormalization', 'Gemm', 'Concat', 'Mul', 'HardSwish', 'Pad']) assert.ok(SUPPORTED_OPS.includes(op), op);

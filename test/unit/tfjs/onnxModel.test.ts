@@ -131,6 +131,34 @@ describe('onnxModel: PyTorch checkpoints in the engine', () => {
       }
     });
   }
+  it('ChannelSlice takes channels begin .. begin + size, channels first and in the channels-last twin', () => {
+    const piece: PlanStep = {
+      name: 'right',
+      layer: true,
+      className: 'ChannelSlice',
+      config: { begin: 1, size: 2 },
+      inputs: ['input'],
+      weights: [],
+      outputShape: [2, 2, 2],
+      channelsLast: { begin: 1, size: 2, channelsLast: true },
+      node: '/Slice',
+    };
+    const plan: LayerPlan = { inputShape: [3, 2, 2], steps: [piece], output: piece, shapes: new Map() };
+    const x = tf.tensor4d(
+      Array.from({ length: 12 }, (_, i) => i),
+      [1, 3, 2, 2],
+    );
+    for (const layout of ['channelsFirst', 'channelsLast'] as const) {
+      const model = buildPlanModel(tf, plan, 'slice', layout);
+      const input = layout === 'channelsFirst' ? x : tf.transpose(x, [0, 2, 3, 1]);
+      const got = model.predict(input) as tf.Tensor;
+      const want =
+        layout === 'channelsFirst' ? x.slice([0, 1, 0, 0], [1, 2, 2, 2]) : tf.transpose(x.slice([0, 1, 0, 0], [1, 2, 2, 2]), [0, 2, 3, 1]);
+      assert.deepEqual(got.arraySync(), want.arraySync(), layout);
+      model.dispose();
+    }
+  });
+
   it('a step TensorFlow.js will not build is one OnnxError line naming the node, not an internal error', () => {
     const relu: PlanStep = {
       name: 'relu',
