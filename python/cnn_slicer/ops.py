@@ -17,7 +17,7 @@ import torch.nn as nn
 
 # Class name written as `className` -> module classes (isinstance). Only what CNN Slicer's importer
 # runs exactly (src/onnx/plan.ts, docs/pytorch.md): no 1-D convolutions, group, layer or instance
-# normalisation, or GELU (its exported Erf) yet.
+# normalisation yet; GELU in its exact form only (trace.py refuses approximate="tanh").
 LAYER_MODULES = {
     "Conv2d": nn.Conv2d,
     "Linear": nn.Linear,
@@ -32,6 +32,7 @@ LAYER_MODULES = {
     "Hardswish": nn.Hardswish,
     "Hardsigmoid": nn.Hardsigmoid,
     "SiLU": nn.SiLU,
+    "GELU": nn.GELU,
     "Softmax": nn.Softmax,
     "LogSoftmax": nn.LogSoftmax,
     "MaxPool2d": nn.MaxPool2d,
@@ -60,6 +61,7 @@ LAYER_FUNCTIONS = {
     "hardswish": "hardswish",
     "hardsigmoid": "hardsigmoid",
     "silu": "silu",
+    "gelu": "gelu",
     "softmax": "softmax",
     "log_softmax": "log_softmax",
     "max_pool2d": "max_pool2d",

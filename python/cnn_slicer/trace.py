@@ -180,6 +180,8 @@ class Capture(TorchFunctionMode):
         path = self.paths.get(module, "")
         if not isinstance(output, torch.Tensor):
             raise UnsupportedModelError(f"{path} ({class_name}) does not return one tensor")
+        if getattr(module, "approximate", "none") != "none":
+            raise UnsupportedModelError(f"{path} ({class_name}) is GELU's tanh approximation; CNN Slicer imports the exact GELU (approximate='none')")
         self.layers.append(Captured(self._unique(path), class_name, output, module=module))
         return None
 
@@ -203,6 +205,10 @@ class Capture(TorchFunctionMode):
         if op in ops.TWO_TENSOR_OPS and not (len(args) >= 2 and _is_multi_value_tensor(args[0]) and _is_multi_value_tensor(args[1])):
             raise UnsupportedModelError(
                 f"{self._describe_scope()} calls {_qualified(func)} with a scalar operand; CNN Slicer imports {op} of two tensors only"
+            )
+        if op == "gelu" and kwargs.get("approximate", "none") != "none":
+            raise UnsupportedModelError(
+                f"{self._describe_scope()} calls {_qualified(func)} with approximate={kwargs['approximate']!r}; CNN Slicer imports the exact GELU"
             )
         if op in ops.CHANNEL_SPLITS and not _along_channels(args, kwargs):
             raise UnsupportedModelError(

@@ -182,6 +182,28 @@ class ChannelSplit(nn.Module):
         return self.linear(out.view(out.size(0), -1))
 
 
+class ConvMixer(nn.Module):
+    """ConvMixer's blocks (a depthwise convolution, GELU and BatchNorm in a residual, then a
+    pointwise one), with GELU as a module and as `F.gelu`."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 4, stride=4)
+        self.act = nn.GELU()
+        self.bn = nn.BatchNorm2d(16)
+        self.depthwise = nn.Conv2d(16, 16, 3, padding=1, groups=16)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.pointwise = nn.Conv2d(16, 16, 1)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.linear = nn.Linear(16, CLASSES)
+
+    def forward(self, x):
+        x = self.bn(self.act(self.stem(x)))
+        x = x + self.bn1(F.gelu(self.depthwise(x)))
+        x = self.bn2(F.gelu(self.pointwise(x)))
+        return self.linear(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 # name -> (model, optimizer, the layer to ablate (a module's name = the manifest layer's), its class, a channel besides 0)
 MODELS = {
     "vgg_bn": (vgg_bn, "sgd", "features.5", "BatchNorm2d", 9),
@@ -200,6 +222,8 @@ MODELS = {
     "flattened_output": (FlattenedOutput, "adam", "bn1", "BatchNorm2d", 6),
     # bn2 computes the right half of the channel split.
     "channel_split": (ChannelSplit, "adam", "bn2", "BatchNorm2d", 5),
+    # bn1 follows the depthwise convolution's GELU.
+    "convmixer": (ConvMixer, "adam", "bn1", "BatchNorm2d", 9),
 }
 
 
@@ -329,6 +353,9 @@ class EngineTest(unittest.TestCase):
         with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
             pieces = [(layer["name"], layer["className"], layer["outputShape"][0]) for layer in json.load(f)["layers"] if layer["className"] in ("slice", "chunk", "split")]
         self.assertEqual(pieces, [("slice", "slice", 8), ("slice-2", "slice", 8), ("chunk", "chunk", 8), ("chunk-2", "chunk", 8), ("split", "split", 3), ("split-2", "split", 5)])
+
+    def test_gelu(self):
+        self.check_model("convmixer")
 
     def test_global_pooling_as_mean_and_amax(self):
         self.check_model("spatial_mean")

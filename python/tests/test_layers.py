@@ -139,8 +139,8 @@ class LayerTableTest(unittest.TestCase):
             (Regression(), torch.zeros(1, 4), r"squeeze"),
             (nn.Sequential(nn.Linear(4, 1)), torch.zeros(1, 4), r"output is \[1, 1\], not \[N, classes\] class scores"),
             (LeNet(), torch.zeros(1, 3, 28, 28), r"cannot run on a probe input of shape \[3, 28, 28\]"),
-            # A module the importer cannot run exactly: GELU (exported as Erf) is refused where it is called.
-            (nn.Sequential(nn.Linear(4, 4), nn.GELU(), nn.Linear(4, 3)), torch.zeros(1, 4), r"^cnn_slicer: 1 \(GELU\) calls [\w.]*gelu"),
+            # A module the importer cannot run yet: LayerNorm is refused where it is called.
+            (nn.Sequential(nn.Linear(4, 4), nn.LayerNorm(4), nn.Linear(4, 3)), torch.zeros(1, 4), r"^cnn_slicer: 1 \(LayerNorm\) calls [\w.]*layer_norm"),
         ]
         for model, example, pattern in cases:
             with self.subTest(model=type(model).__name__):
@@ -210,6 +210,12 @@ class LayerTableTest(unittest.TestCase):
             layer_table(Cut("rows"), torch.zeros(1, 1, 8, 8))
         with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: <model> \(Cut\) calls Tensor\.chunk along another axis than the channels"):
             layer_table(Cut("chunk rows"), torch.zeros(1, 1, 8, 8))
+
+    def test_gelu_is_a_layer_and_its_tanh_approximation_is_refused(self):
+        layers, _ = layer_table(nn.Sequential(nn.Linear(4, 3), nn.GELU()), torch.zeros(1, 4))
+        self.assertEqual(layers[2]["className"], "GELU")
+        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: 1 \(GELU\) is GELU's tanh approximation"):
+            layer_table(nn.Sequential(nn.Linear(4, 3), nn.GELU(approximate="tanh")), torch.zeros(1, 4))
 
     def test_modes_and_inplace_flags_are_restored(self):
         model = Nested()

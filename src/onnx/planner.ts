@@ -94,8 +94,12 @@ export type Value =
   /** An integer constant or shape; null is the batch size, unknown until the model runs. */
   | { kind: 'ints'; data: readonly (number | null)[] }
   | { kind: 'floats'; tensor: OnnxFloatTensor }
-  /** A node folded into the one that reads it: Sigmoid or HardSigmoid into x·σ(x), MatMul into a bias Add. */
-  | { kind: 'fused'; op: 'swish' | 'hardSwish' | 'matmul'; x: string; node: OnnxNode };
+  /**
+   * A node folded into the one that reads it: Sigmoid or HardSigmoid into x·σ(x), MatMul into a
+   * bias Add, a step of GELU's `x · 0.5 · (1 + erf(x / √2))` into the next (`stage` 1 to 4: the
+   * division, the erf, the 1 +, the product with x; `node` the division, whose input is x).
+   */
+  | { kind: 'fused'; op: 'swish' | 'hardSwish' | 'matmul' | 'gelu'; x: string; node: OnnxNode; stage?: number };
 
 /** A value a layer computes. */
 export type TensorValue = Extract<Value, { kind: 'tensor' }>;

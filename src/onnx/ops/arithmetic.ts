@@ -1,10 +1,11 @@
 /**
  * Linear layers and merges: Gemm (nn.Linear), MatMul by a weight with the Add of its bias (one
  * Dense step), Add of two layers' values (a residual `+`), and Mul of two (squeeze-and-excitation's
- * `x * s`, broadcast over the map; x·σ(x) is one `swish` step, x·hardsigmoid(x) one hard swish).
+ * `x * s`, broadcast over the map; x·σ(x) is one `swish` step, x·hardsigmoid(x) one hard swish,
+ * and GELU's `x · 0.5 · (1 + erf(x / √2))` one `gelu` step).
  */
 import type { OnnxNode } from '../graph';
-import { broadcast, type OpHandler, type Planner, type TensorValue } from '../planner';
+import { broadcast, type OpHandler, type Planner, type TensorValue, type Value } from '../planner';
 import { biasVector, denseKernel } from '../weights';
 
 function gemm(p: Planner, node: OnnxNode): void {
@@ -62,6 +63,41 @@ function foldInts(p: Planner, node: OnnxNode, op: (a: number, b: number) => numb
   return true;
 }
 
+/** Whether `v` is the float constant `c` (one value, float32's rounding of it). */
+function isScalar(v: Value, c: number): boolean {
+  return v.kind === 'floats' && v.tensor.data.length === 1 && Math.abs(v.tensor.data[0] - c) <= 1e-6 * Math.max(1, Math.abs(c));
+}
+
+/** A GELU step folded so far (`stage`), in `values`, else undefined. */
+function geluAt(values: readonly Value[], stage: number): Extract<Value, { kind: 'fused' }> | undefined {
+  return values.find((v): v is Extract<Value, { kind: 'fused' }> => v.kind === 'fused' && v.op === 'gelu' && v.stage === stage);
+}
+
+/** The next step of GELU (`x · 0.5 · (1 + erf(x / √2))`, as torch exports F.gelu) folded into `reader`. */
+function foldGelu(p: Planner, node: OnnxNode, from: Extract<Value, { kind: 'fused' }>, reader: string): boolean {
+  if (!p.onlyFor(node.outputs[0], (r) => r.opType === reader)) return false;
+  p.set(node.outputs[0], { ...from, stage: (from.stage ?? 0) + 1 });
+  return true;
+}
+
+/** Div: x / √2 opening a GELU, else only of shape constants. */
+function div(p: Planner, node: OnnxNode): void {
+  const [u, v] = [p.value(node, 0), p.value(node, 1)];
+  if (u.kind === 'tensor' && isScalar(v, Math.SQRT2) && p.onlyFor(node.outputs[0], (r) => r.opType === 'Erf')) {
+    p.set(node.outputs[0], { kind: 'fused', op: 'gelu', x: node.inputs[0], node, stage: 1 });
+    return;
+  }
+  // ONNX's integer division truncates toward zero.
+  if (!foldInts(p, node, (a, b) => Math.trunc(a / b))) p.refuse(node, 'a division of layer values; CNN Slicer imports it only on shapes');
+}
+
+/** Erf: only within GELU. */
+function erf(p: Planner, node: OnnxNode): void {
+  const from = geluAt([p.value(node, 0)], 1);
+  if (!from || !foldGelu(p, node, from, 'Add'))
+    p.refuse(node, 'the op Erf outside x · 0.5 · (1 + erf(x / √2)) (GELU), which CNN Slicer cannot import');
+}
+
 /** Div and Sub: only of shape constants. */
 const shapeArithmetic =
   (word: string, op: (a: number, b: number) => number): OpHandler =>
@@ -73,6 +109,8 @@ const shapeArithmetic =
 function add(p: Planner, node: OnnxNode): void {
   if (foldInts(p, node, (a, b) => a + b)) return;
   const [u, v] = [p.value(node, 0), p.value(node, 1)];
+  const erfOf = geluAt([u, v], 2);
+  if (erfOf && [u, v].some((w) => isScalar(w, 1)) && foldGelu(p, node, erfOf, 'Mul')) return;
   const fused = u.kind === 'fused' ? { mm: u, bias: 1 } : v.kind === 'fused' ? { mm: v, bias: 0 } : undefined;
   if (fused && fused.mm.kind === 'fused' && fused.mm.op === 'matmul') {
     const mm = fused.mm.node;
@@ -90,8 +128,17 @@ function add(p: Planner, node: OnnxNode): void {
 function mul(p: Planner, node: OnnxNode): void {
   if (foldInts(p, node, (a, b) => a * b)) return;
   const [u, v] = [p.value(node, 0), p.value(node, 1)];
+  // GELU: x · (1 + erf(x / √2)), then that · 0.5: one Activation('gelu') step, TensorFlow.js's own formula.
+  const onePlusErf = geluAt([u, v], 3);
+  if (onePlusErf && node.inputs.includes(onePlusErf.x) && foldGelu(p, node, onePlusErf, 'Mul')) return;
+  const product = geluAt([u, v], 4);
+  if (product && [u, v].some((w) => isScalar(w, 0.5))) {
+    const x = p.tensor(product.node, 0);
+    p.step(node, 'Activation', { activation: 'gelu' }, [x], x.shape);
+    return;
+  }
   const fused = [u, v].find((w) => w.kind === 'fused');
-  if (fused?.kind === 'fused' && fused.op !== 'matmul') {
+  if (fused?.kind === 'fused' && (fused.op === 'swish' || fused.op === 'hardSwish')) {
     const x = p.tensor(fused.node, 0);
     if (fused.op === 'swish') p.step(node, 'Activation', { activation: 'swish' }, [x], x.shape);
     else {
@@ -119,7 +166,7 @@ export const ARITHMETIC_OPS: Readonly<Record<string, OpHandler>> = {
   MatMul: matMul,
   Add: add,
   Mul: mul,
-  // ONNX's integer division truncates toward zero.
-  Div: shapeArithmetic('division', (a, b) => Math.trunc(a / b)),
+  Div: div,
+  Erf: erf,
   Sub: shapeArithmetic('subtraction', (a, b) => a - b),
 };

@@ -124,11 +124,11 @@ describe('onnx plan: steps', () => {
   });
 
   it('refuses an op it does not know in one line naming the op, the node and the layer', () => {
-    const g = graph([3], [node('Erf', ['input'], ['gelu'], {}, '/block/act/Erf')], [], ['gelu', 'gelu']);
+    const g = graph([3], [node('Softplus', ['input'], ['soft'], {}, '/block/act/Softplus')], [], ['soft', 'soft']);
     assert.throws(
       () => planCheckpoint(g),
       (e: Error) => {
-        assert.match(e.message, /^Erf node \/block\/act\/Erf \(layer gelu\): the op Erf, which CNN Slicer cannot import/);
+        assert.match(e.message, /^Softplus node \/block\/act\/Softplus \(layer soft\): the op Softplus, which CNN Slicer cannot import/);
         assert.ok(!e.message.includes('\n'));
         return true;
       },
@@ -236,6 +236,30 @@ describe('onnx plan: steps', () => {
       /Slice node \/Slice .*a Slice along axis 2 of a rank-4 value; CNN Slicer imports one along the channels/,
     );
     assert.throws(() => refused(1, 2), /a slice of the channels by steps of 2/);
+  });
+
+  it("folds GELU as torch exports it, x · (1 + erf(x / √2)) · 0.5, into one Activation('gelu') step; refuses Erf elsewhere", () => {
+    const scalar = (name: string, v: number) => floats(name, [], [v]);
+    const gelu = (divisor: number) =>
+      planCheckpoint(
+        graph(
+          [4],
+          [
+            node('Div', ['input', 'sqrt2'], ['d'], {}, '/act/Div'),
+            node('Erf', ['d'], ['e'], {}, '/act/Erf'),
+            node('Add', ['e', 'one'], ['a'], {}, '/act/Add'),
+            node('Mul', ['input', 'a'], ['m'], {}, '/act/Mul'),
+            node('Mul', ['m', 'half'], ['act'], {}, '/act/Mul_1'),
+          ],
+          [scalar('sqrt2', divisor), scalar('one', 1), scalar('half', 0.5)],
+          ['act', 'act'],
+        ),
+      );
+    assert.deepEqual(
+      gelu(Math.SQRT2).steps.map((s) => [s.name, s.className, s.config.activation, s.inputs[0]]),
+      [['act', 'Activation', 'gelu', 'input']],
+    );
+    assert.throws(() => gelu(2), /Div node \/act\/Div .*a division of layer values/);
   });
 
   it('lists every op it takes once', () => {
