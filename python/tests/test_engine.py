@@ -204,6 +204,44 @@ class ConvMixer(nn.Module):
         return self.linear(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class DualPathBlock(nn.Module):
+    """A dual path block in the style of DPN (grouped bottleneck; the first `d` channels added to
+    the shortcut's, the rest of both concatenated), written for this test."""
+
+    def __init__(self, last, inner, d, dense, stride):
+        super().__init__()
+        self.d = d
+        self.conv1 = nn.Conv2d(last, inner, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(inner)
+        self.conv2 = nn.Conv2d(inner, inner, 3, stride=stride, padding=1, groups=4, bias=False)
+        self.bn2 = nn.BatchNorm2d(inner)
+        self.conv3 = nn.Conv2d(inner, d + dense, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(d + dense)
+        self.shortcut = nn.Sequential(nn.Conv2d(last, d + dense, 1, stride=stride, bias=False), nn.BatchNorm2d(d + dense))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn3(self.conv3(F.relu(self.bn2(self.conv2(out)))))
+        x = self.shortcut(x)
+        d = self.d
+        return F.relu(torch.cat([x[:, :d, :, :] + out[:, :d, :, :], x[:, d:, :, :], out[:, d:, :, :]], 1))
+
+
+class DualPath(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.block1 = DualPathBlock(16, 16, 16, 4, 1)
+        self.block2 = DualPathBlock(24, 16, 16, 4, 2)
+        self.linear = nn.Linear(24, CLASSES)
+
+    def forward(self, x):
+        out = self.block2(self.block1(F.relu(self.bn1(self.conv1(x)))))
+        out = F.avg_pool2d(out, out.size(2))
+        return self.linear(out.view(out.size(0), -1))
+
+
 # name -> (model, optimizer, the layer to ablate (a module's name = the manifest layer's), its class, a channel besides 0)
 MODELS = {
     "vgg_bn": (vgg_bn, "sgd", "features.5", "BatchNorm2d", 9),
@@ -224,6 +262,8 @@ MODELS = {
     "channel_split": (ChannelSplit, "adam", "bn2", "BatchNorm2d", 5),
     # bn1 follows the depthwise convolution's GELU.
     "convmixer": (ConvMixer, "adam", "bn1", "BatchNorm2d", 9),
+    # block1's bn3: its first 16 channels join the shortcut's sum, the last 4 the concatenation.
+    "dual_path": (DualPath, "adam", "block1.bn3", "BatchNorm2d", 18),
 }
 
 
@@ -353,6 +393,9 @@ class EngineTest(unittest.TestCase):
         with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
             pieces = [(layer["name"], layer["className"], layer["outputShape"][0]) for layer in json.load(f)["layers"] if layer["className"] in ("slice", "chunk", "split")]
         self.assertEqual(pieces, [("slice", "slice", 8), ("slice-2", "slice", 8), ("chunk", "chunk", 8), ("chunk-2", "chunk", 8), ("split", "split", 3), ("split-2", "split", 5)])
+
+    def test_dual_path_slices_sums_and_concatenations(self):
+        self.check_model("dual_path")
 
     def test_gelu(self):
         self.check_model("convmixer")
