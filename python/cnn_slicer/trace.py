@@ -202,28 +202,9 @@ class Capture(TorchFunctionMode):
             raise UnsupportedModelError(
                 f"{self._describe_scope()} calls {_qualified(func)}, an operation CNN Slicer cannot import (it imports {ops.KNOWN_TEXT})"
             )
-        if op in ops.TWO_TENSOR_OPS and not (len(args) >= 2 and _is_multi_value_tensor(args[0]) and _is_multi_value_tensor(args[1])):
-            raise UnsupportedModelError(
-                f"{self._describe_scope()} calls {_qualified(func)} with a scalar operand; CNN Slicer imports {op} of two tensors only"
-            )
-        if op == "gelu" and kwargs.get("approximate", "none") != "none":
-            raise UnsupportedModelError(
-                f"{self._describe_scope()} calls {_qualified(func)} with approximate={kwargs['approximate']!r}; CNN Slicer imports the exact GELU"
-            )
-        if op in ops.CHANNEL_SPLITS and not _along_channels(args, kwargs):
-            raise UnsupportedModelError(
-                f"{self._describe_scope()} calls {_qualified(func)} along another axis than the channels; "
-                f"CNN Slicer imports {op} along the channels only (dim=1)"
-            )
-        if op == "slice" and not _channel_slice(args):
-            raise UnsupportedModelError(
-                f"{self._describe_scope()} indexes a tensor other than by a slice of its channels; CNN Slicer imports x[:, a:b] only"
-            )
-        if op in ops.SPATIAL_REDUCTIONS and not _over_spatial_axes(args, kwargs):
-            raise UnsupportedModelError(
-                f"{self._describe_scope()} calls {_qualified(func)} over other axes than the spatial ones of a [N, C, H, W] value; "
-                f"CNN Slicer imports {op} over the spatial axes only (a global pooling: x.{op}([2, 3]))"
-            )
+        refusal = _argument_refusal(op, args, kwargs)
+        if refusal:
+            raise UnsupportedModelError(f"{self._describe_scope()} {refusal(_qualified(func))}")
         frame, site = user_site()
         if kwargs.get("inplace"):
             kwargs = dict(kwargs, inplace=False)
@@ -275,6 +256,25 @@ class Capture(TorchFunctionMode):
             for module in self._inplace:
                 module.inplace = True
             self._handles, self._inplace = [], []
+
+
+def _argument_refusal(op, args, kwargs):
+    """Why a layer op's arguments cannot be imported, as a function of the call's qualified name (the
+    message after the scope), or None: each op's check and its one line."""
+    if op in ops.TWO_TENSOR_OPS and not (len(args) >= 2 and _is_multi_value_tensor(args[0]) and _is_multi_value_tensor(args[1])):
+        return lambda call: f"calls {call} with a scalar operand; CNN Slicer imports {op} of two tensors only"
+    if op == "gelu" and kwargs.get("approximate", "none") != "none":
+        return lambda call: f"calls {call} with approximate={kwargs['approximate']!r}; CNN Slicer imports the exact GELU"
+    if op in ops.CHANNEL_SPLITS and not _along_channels(args, kwargs):
+        return lambda call: f"calls {call} along another axis than the channels; CNN Slicer imports {op} along the channels only (dim=1)"
+    if op == "slice" and not _channel_slice(args):
+        return lambda _call: "indexes a tensor other than by a slice of its channels; CNN Slicer imports x[:, a:b] only"
+    if op in ops.SPATIAL_REDUCTIONS and not _over_spatial_axes(args, kwargs):
+        return lambda call: (
+            f"calls {call} over other axes than the spatial ones of a [N, C, H, W] value; "
+            f"CNN Slicer imports {op} over the spatial axes only (a global pooling: x.{op}([2, 3]))"
+        )
+    return None
 
 
 def _along_channels(args, kwargs):
