@@ -57,7 +57,9 @@ def user_site():
     """(file, line, column) of the innermost frame outside torch and this package, 1-based, or None."""
     frame = sys._getframe(1)
     while frame is not None:
-        file = os.path.abspath(frame.f_code.co_filename)
+        name = frame.f_code.co_filename
+        # `<ipython-input-…>` and the like name no file: kept as compiled (notebook.py finds their cell).
+        file = name if name.startswith("<") else os.path.abspath(name)
         if not file.startswith(_TORCH_DIR) and not file.startswith(_OWN_DIR):
             column = 1
             positions = getattr(frame.f_code, "co_positions", None)
