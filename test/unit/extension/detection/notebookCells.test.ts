@@ -15,7 +15,7 @@ import {
 import { loadPythonParser, pythonWasmFolder, type PythonParser } from '../../../../src/extension/detection/pythonParser';
 import { type ManifestLayer, type TextLines } from '../../../../src/extension/detection/sourcePosition';
 
-const NOTEBOOK = '/work/train.ipynb';
+const NOTEBOOK = '/home/user/cifar/train.ipynb';
 const inNotebook = (path: string) => path === NOTEBOOK;
 
 const IMPORTS = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F';
