@@ -43,8 +43,7 @@ def _cell_files(shell):
 
 def cell_digest(text):
     """The first 16 hex digits of SHA-256 of a cell's text, line endings ``\\n`` and trailing white space removed."""
-    normalized = text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
-    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(_normalized(text).encode("utf-8")).hexdigest()[:16]
 
 
 def is_cell_file(file):
@@ -93,8 +92,22 @@ def kernel_notebook():
     return None
 
 
-def _notebook_cells(path):
-    """The digests of a saved notebook's cells, in order (None for a cell that is not code), or None if unreadable."""
+def code_of(path):
+    """The code a saved notebook holds: its code cells' texts (as ``cell_digest`` normalizes them),
+    each followed by a NUL, in order; None if unreadable. Outputs and execution counts, which change
+    at every run, are not code (the model's fingerprint hashes this, not the file)."""
+    cells = _read_cells(path)
+    if cells is None:
+        return None
+    return "".join(_normalized(source) + "\0" for cell_type, source in cells if cell_type == "code")
+
+
+def _normalized(text):
+    return text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+
+
+def _read_cells(path):
+    """A saved notebook's cells as (cell type, source text), or None if unreadable."""
     try:
         with open(path, encoding="utf-8") as f:
             notebook = json.load(f)
@@ -103,13 +116,21 @@ def _notebook_cells(path):
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         return None
-    digests = []
+    read = []
     for cell in cells:
         source = cell.get("source") if isinstance(cell, dict) else None
         if isinstance(source, list):
             source = "".join(s for s in source if isinstance(s, str))
-        digests.append(cell_digest(source) if isinstance(source, str) and cell.get("cell_type") == "code" else None)
-    return digests
+        read.append((cell.get("cell_type") if isinstance(cell, dict) else None, source if isinstance(source, str) else ""))
+    return read
+
+
+def _notebook_cells(path):
+    """The digests of a saved notebook's cells, in order (None for a cell that is not code), or None if unreadable."""
+    cells = _read_cells(path)
+    if cells is None:
+        return None
+    return [cell_digest(source) if cell_type == "code" else None for cell_type, source in cells]
 
 
 class Cells:

@@ -24,7 +24,7 @@ from .control import Control, check_source, find_source_run
 from .layers import OPSET, ModelModes, export_onnx, layer_table
 from .measurer import start_measurer
 from .measures import prediction_measures, softmax_rows
-from .notebook import Cells
+from .notebook import Cells, code_of
 from .trace import UnsupportedModelError
 
 FORMAT_VERSION = 2
@@ -201,6 +201,9 @@ def _training_script(notebook):
 def _fingerprint(sources, layers):
     digest = hashlib.sha256()
     for file in sources:
+        if file.endswith(".ipynb"):  # its code, not its outputs, which change at every run
+            digest.update((code_of(file) or "").encode("utf-8"))
+            continue
         try:
             with open(file, "rb") as f:
                 digest.update(f.read())

@@ -144,5 +144,25 @@ class NotebookTest(unittest.TestCase):
         self.assertEqual([layer.get("source") for layer in m["layers"]], [None] * len(m["layers"]))
 
 
+    def test_the_fingerprint_reads_a_notebooks_code_not_its_outputs(self):
+        from cnn_slicer.notebook import cell_digest, code_of
+
+        self.assertEqual(cell_digest("x = 1\r\ny = 2\r\n\n  "), digest("x = 1\ny = 2"))
+        path = os.path.join(self.tmp.name, "n.ipynb")
+
+        def save(outputs, count, code):
+            notebook = nbformat.v4.new_notebook()
+            cell = nbformat.v4.new_code_cell(code, execution_count=count, outputs=outputs)
+            notebook.cells = [nbformat.v4.new_markdown_cell("# notes"), cell]
+            nbformat.write(notebook, path)
+            return code_of(path)
+
+        ran = save([nbformat.v4.new_output("stream", text="epoch 1\n")], 7, "x = 1")
+        self.assertEqual(ran, "x = 1\0")
+        self.assertEqual(save([], None, "x = 1\n"), ran, "outputs, counts and a trailing newline change no code")
+        self.assertNotEqual(save([], None, "x = 2"), ran)
+        self.assertIsNone(code_of(os.path.join(self.tmp.name, "missing.ipynb")))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -120,4 +120,26 @@ describe('browser: a model trained in a Jupyter notebook, its lenses on the note
     );
     await docShot(page, 'vscode-notebook-lenses', page.locator('.notebook-editor'));
   });
+
+  it('says the run is stale once the model cell is edited, its definitions still matched', async function () {
+    this.timeout(120_000);
+    const line = page.locator('.notebook-editor .monaco-editor .view-line', { hasText: 'self.fc = nn.Linear(' }).first();
+    await line.click();
+    await page.keyboard.press('End');
+    await page.keyboard.type('  # wider later', { delay: 10 });
+    const stale = await waitUntil(
+      'the stale lens in the edited cell',
+      async () => {
+        const texts: string[] = await page.$$eval('.notebook-editor .monaco-editor .codelens-decoration', (ds) =>
+          ds.map((d) => (d.textContent ?? '').replace(/\u00a0/g, ' ').trim()),
+        );
+        return texts.find((t) => /recorded before your last edit/.test(t));
+      },
+      60_000,
+      500,
+    );
+    log(`after the edit: ${stale}`);
+    // The scan of the edited text still places conv1's layer on its definition.
+    assert.match((await cellLenses(page, 'self.conv1 = nn.Conv2d(')).above?.text ?? '', /show entropy/);
+  });
 });
