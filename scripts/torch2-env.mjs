@@ -19,7 +19,8 @@ import { pathToFileURL } from 'node:url';
 import { cacheRoot, run, withLock } from './vscode-test-env.mjs';
 
 export const SUITE = 'trixie';
-export const PACKAGES = ['python3-torch', 'python3-torchvision', 'python3-onnx', 'python3-numpy'];
+/** What the chroot holds: torch 2 with what the Python tests import (onnx for its exporter, a Jupyter kernel and nbclient for the notebook tests). */
+export const PACKAGES = ['python3-torch', 'python3-torchvision', 'python3-onnx', 'python3-numpy', 'python3-ipykernel', 'python3-nbclient'];
 const MARKER = '.cnn-slicer-complete';
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 /** Debian's suite names as apt sources name them (not a vendor's `cloud-sdk-bookworm` or `nodistro`). */
@@ -39,7 +40,8 @@ export function chrootDir(root = cacheRoot()) {
 
 /** @param {string} dir */
 export function isComplete(dir) {
-  return existsSync(join(dir, MARKER));
+  // Built with today's PACKAGES: a chroot built with fewer is rebuilt (its marker names its packages).
+  return existsSync(join(dir, MARKER)) && readFileSync(join(dir, MARKER), 'utf8').includes(`packages: ${PACKAGES.join(',')}\n`);
 }
 
 /** Whether this process runs as root. */
@@ -185,8 +187,10 @@ export async function ensureTorch2({ log = defaultLog } = {}) {
     if (existsSync(dir)) {
       const mounts = mountsUnder(dir, readFileSync('/proc/self/mountinfo', 'utf8'));
       if (mounts.length > 0)
-        throw new Error(`${dir} is half-built and has mounts below it (${mounts.join(', ')}): unmount them, then run again`);
-      log(`torch2-env: removing the half-built ${dir}`);
+        throw new Error(
+          `${dir} is half-built (or built with other packages) and has mounts below it (${mounts.join(', ')}): unmount them, then run again`,
+        );
+      log(`torch2-env: removing ${dir}: half-built, or built with other packages than ${PACKAGES.join(', ')}`);
       rmSync(dir, { recursive: true, force: true });
     }
     ensureDebootstrap(log);
@@ -213,13 +217,16 @@ export async function ensureTorch2({ log = defaultLog } = {}) {
       command: [
         'python3',
         '-c',
-        'import sys, numpy, onnx, torch, torchvision; print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, onnx {onnx.__version__}, numpy {numpy.__version__}, Python {sys.version.split()[0]}")',
+        'import sys, numpy, onnx, torch, torchvision, ipykernel, nbclient; print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, onnx {onnx.__version__}, numpy {numpy.__version__}, Python {sys.version.split()[0]}")',
       ],
       what: 'torch2-env',
     });
     const versions = run(cmd, args, {}, `importing torch in ${dir}`).trim().split('\n').pop() ?? '';
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    writeFileSync(join(dir, MARKER), `${versions}\nDebian ${SUITE} from ${mirror}, built ${new Date().toISOString()} in ${seconds} s\n`);
+    writeFileSync(
+      join(dir, MARKER),
+      `${versions}\nDebian ${SUITE} from ${mirror}, built ${new Date().toISOString()} in ${seconds} s\npackages: ${PACKAGES.join(',')}\n`,
+    );
     log(`torch2-env: built in ${seconds} s: ${versions}`);
   });
   return dir;
