@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
 import { initBackend } from '../tfjs/backend';
 import { batchGradients, compiledLossFunction } from './halfBatchGradients';
-import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
+import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from '../contract/protocols/halfBatch';
 
 type LossFn = (yTrue: tfType.Tensor, yPred: tfType.Tensor) => tfType.Tensor;
 

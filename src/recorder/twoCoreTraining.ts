@@ -14,7 +14,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { EpochLogs, RecordCallbackList } from './callbacks';
 import { batchGradients, compiledLossFunction } from './halfBatchGradients';
-import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
+import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from '../contract/protocols/halfBatch';
 import type { RunSettings } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
 import { startKernelThread, type RunningKernelThread } from '../tfjs/wasmTrainingInstances';

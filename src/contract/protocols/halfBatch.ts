@@ -1,8 +1,10 @@
 /**
- * The messages between the recorder and its half-batch training worker (halfBatchWorker.ts): the
+ * The messages between the recorder and its half-batch training worker (src/recorder/halfBatchWorker.ts): the
  * worker keeps a copy of the model and, per batch, returns the gradient of its half of the batch.
  */
-import type { TrainingTargets } from './training';
+
+/** How labels become the targets training fits. */
+export type TrainingTargets = 'one-hot' | 'binary' | 'label';
 
 /** Sets the worker up: the model's topology, its loss, and the training inputs in shared memory. */
 export interface HalfBatchInit {
