@@ -94,10 +94,11 @@ module.exports = {
       name: 'contract-is-pure',
       severity: 'error',
       comment:
-        'src/contract (the run format, the query descriptors, the webview protocol, the report plan and codec, the page shell, ' +
-        "formatting, layer labels, the findings' wording, the recording settings, the layer kinds) is the floor every process and the webviews stand on, " +
+        'src/contract (the run format, the query descriptors, the webview protocol, the process and thread protocols with their message vocabulary, ' +
+        "the report plan and codec, the page shell, formatting, layer labels, the findings' wording, the recording settings, the layer kinds) " +
+        'is the floor every process and the webviews stand on, ' +
         'so it stays pure: no vscode, no node: modules, no tfjs, and of ours only src/analysis and itself (browser-safe packages such as valibot are fine). ' +
-        'Move the I/O to the side that uses it.',
+        'Move the I/O to the side that uses it, and what a protocol needs of a process (a type, a pure function of a shape) down into src/contract.',
       from: { path: '^src/contract/' },
       to: { pathNot: [PURE_FOR_WEBVIEWS, '(^|/)node_modules/(?!@tensorflow/|@types/vscode/)'] },
     },
@@ -208,19 +209,19 @@ module.exports = {
       name: 'extension-not-engine',
       severity: 'error',
       comment:
-        "The extension host never imports src/compute, src/tfjs or src/recorder (other than the recorder's protocol.ts and client.ts, " +
-        'its parent side): those run in child processes and worker threads it starts.',
+        "The extension host never imports src/compute, src/tfjs or src/recorder (other than the recorder's client.ts, its parent side; " +
+        'the protocol is src/contract/protocols/recorder.ts): those run in child processes and worker threads it starts.',
       from: { path: '^src/extension/' },
-      to: { path: '^src/(compute|tfjs|recorder)/', pathNot: '^src/recorder/(protocol|client)[.]ts$' },
+      to: { path: '^src/(compute|tfjs|recorder)/', pathNot: '^src/recorder/client[.]ts$' },
     },
     {
       name: 'extension-service-client-only',
       severity: 'error',
       comment:
-        'The extension host reaches the analysis service only through src/service/client.ts and protocol.ts (and the query descriptors in src/contract/); ' +
+        'The extension host reaches the analysis service only through src/service/client.ts (and the protocol and query descriptors in src/contract/); ' +
         'the engine runs in its own process (dist/service.js).',
       from: { path: '^src/extension/' },
-      to: { path: '^src/service/', pathNot: '^src/service/(client|protocol)[.]ts$' },
+      to: { path: '^src/service/', pathNot: '^src/service/client[.]ts$' },
     },
     {
       name: 'charts-are-pure',

@@ -26,7 +26,8 @@ import { scoredOutput } from '../src/service/ablation';
 import { AnalysisEngine } from '../src/service/engine';
 import { initBackend } from '../src/tfjs/backend';
 import { loadCheckpoint } from '../src/tfjs/forward';
-import { gateAxis, taylorEstimates } from '../src/tfjs/taylor';
+import { taylorEstimates } from '../src/tfjs/taylor';
+import { gateAxis } from '../src/contract/runLayerSchema';
 
 const fixed = (rho: number | undefined) => (rho === undefined ? '—' : rho.toFixed(2));
 

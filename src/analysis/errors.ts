@@ -20,3 +20,17 @@ export class CodedError extends Error {
 export function hasErrorCode(e: unknown, code: string): boolean {
   return e instanceof Error && (e as { code?: unknown }).code === code;
 }
+
+/**
+ * The error a cancelled computation rejects with (cancellation is not a failure): the compute pool's
+ * stages, the forward passes of src/tfjs and src/native, and the service's queries all use it, so it
+ * lives here, below every one of them.
+ */
+export class CancelledError extends CodedError {
+  constructor() {
+    super('cancelled', 'the computation was cancelled', 'CancelledError');
+  }
+  static is(e: unknown): e is CancelledError {
+    return hasErrorCode(e, 'cancelled');
+  }
+}

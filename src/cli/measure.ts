@@ -22,7 +22,7 @@ import { measuredElsewhereLine } from '../contract/measureLockFormat';
 import { holdUntilExit, takeMeasureLock, type HeldMeasureLock } from '../run/measureLock';
 import { readRun } from '../run/store';
 import { initBackend } from '../tfjs/backend';
-import { EXECUTION_PROVIDERS, isExecutionProvider } from '../native/ortRuntime';
+import { EXECUTION_PROVIDERS, isExecutionProvider } from '../contract/recordSettings';
 import { parseCommandLine } from './options';
 import { HELP_ASKED, UsageError } from './usage';
 import type { CliStreams } from './streams';

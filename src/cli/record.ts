@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pythonModelFileProblem, type RecordOptions, type RecordProgress } from '../recorder/protocol';
+import { pythonModelFileProblem, type RecordOptions, type RecordProgress } from '../contract/protocols/recorder';
 import { RECORD_SETTINGS, type RecordSetting, type RecordSettingName, settingProblem } from '../contract/recordSettings';
 import { commandLineError, intOption } from './options';
 import { parseControlSpec } from '../data/control';

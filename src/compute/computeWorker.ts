@@ -1,7 +1,7 @@
 /**
  * Worker thread of the compute pool (bundled to dist/computeWorker.js): runs stages of the
  * analysis core on its share of the work. Everything heavy is in src/analysis; this file only
- * maps shared buffers to typed arrays and back. The requests and their checks are in protocol.ts.
+ * maps shared buffers to typed arrays and back. The requests and their checks are in src/contract/protocols/compute.ts.
  */
 import { setFlagsFromString } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
@@ -33,7 +33,7 @@ import {
   SharedCodes,
   SharedSamples,
   touchPages,
-} from './protocol';
+} from '../contract/protocols/compute';
 import { collectingPort } from '../rpc/sharedBuffers';
 import { gatherChannels32 } from './sharedLayer';
 

@@ -3,7 +3,7 @@
  * the distance matrix and neighbour search of the inter-sample entropy, and the distance codes and
  * joint histograms of a capacity matrix. Results are identical to the single-threaded functions of
  * src/analysis (same code, same summation order); only the schedule differs. Every stage is cut
- * into small chunks that the workers take on demand (protocol.ts, ClaimsSchema), so a core busy
+ * into small chunks that the workers take on demand (src/contract/protocols/compute.ts, ClaimsSchema), so a core busy
  * with another process slows a stage by its share, not by holding up a fixed half.
  */
 import { existsSync } from 'node:fs';
@@ -28,9 +28,8 @@ import {
   checkBins,
   checkPairwiseSize,
   SHARED_DISTANCE_MATRIX_BYTES,
-  CodedError,
+  CancelledError,
   gatherSampleRows,
-  hasErrorCode,
   upperTriangleOrigins,
   sameCodes,
   type CleanSamples,
@@ -38,7 +37,7 @@ import {
 import { nativeDistanceMatrix, nativeDistanceMatrixOfFinite, NativeGramError, usesNativeGram } from '../native/nativeGram';
 import { nativeRuntime } from '../native/ortRuntime';
 import { RpcChannel } from '../rpc/channel';
-import { ParamsIn, RequestType, ResultOut, RpcError } from '../rpc/messages';
+import { ParamsIn, RequestType, ResultOut, RpcError } from '../contract/messages';
 import { workerPort } from '../rpc/ports';
 import {
   CANCELLED_CLAIM,
@@ -53,7 +52,7 @@ import {
   SharedLayer,
   SharedSamples,
   touchPages,
-} from './protocol';
+} from '../contract/protocols/compute';
 import { checkedSelection, countOnlySamples, LayerSelection, selectedSize, sharedArray, sharedSamples, shareLayer } from './sharedLayer';
 
 /** Work below this many multiply-adds runs inline: starting threads would cost more than it saves. */
@@ -107,16 +106,6 @@ export function resolveWorkerScript(): string {
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`compute worker not found (looked in ${candidates.join(', ')}); run "npm run build" first`);
   return found;
-}
-
-/** The error a cancelled computation rejects with (cancellation is not a failure). */
-export class CancelledError extends CodedError {
-  constructor() {
-    super('cancelled', 'the computation was cancelled', 'CancelledError');
-  }
-  static is(e: unknown): e is CancelledError {
-    return hasErrorCode(e, 'cancelled');
-  }
 }
 
 /** A worker's error as the pool's callers expect it: a RangeError stays a RangeError (bad parameters, not a bug). */
@@ -185,7 +174,7 @@ export class ComputePool {
   }
 
   /**
-   * One stage on every worker, its `total` items taken in chunks of `chunk` on demand (protocol.ts,
+   * One stage on every worker, its `total` items taken in chunks of `chunk` on demand (compute.ts,
    * ClaimsSchema): `params(claims)` builds the request each worker gets. Cancelling rejects at once
    * and pushes the stage's counter past the end, so the workers stop after the chunk in hand and
    * the other computations on the pool go on.

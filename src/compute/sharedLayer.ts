@@ -4,7 +4,7 @@
  * channel as one slice (the pool shares a layer once, and the workers take its channels apart).
  */
 import { channelsLast, type LayerActivations, type LayerValues, type SampleArray } from '../analysis';
-import type { SharedLayer, SharedSamples } from './protocol';
+import type { SharedLayer, SharedSamples } from '../contract/protocols/compute';
 
 /** A float32 or float64 array in shared memory, so workers read it without a copy. */
 export function sharedArray(length: number, float32: boolean): SampleArray {

@@ -2,7 +2,7 @@
  * The recording settings, each defined once: its schema across the recorder's boundary, default,
  * limits, CLI flag and help line, VS Code setting (key and description), and where a value may
  * come from. Everything else is derived from this table: the recorder protocol's fields and
- * picklists (src/recorder/protocol.ts), `resolveSettings` and its checks (src/recorder/settings.ts),
+ * picklists (src/contract/protocols/recorder.ts), `resolveSettings` and its checks (src/recorder/settings.ts),
  * the `record` command's options, checks and `--help` lines (src/cli/record.ts, usage.ts), the
  * extension's settings reader (src/extension/settings.ts), Record Again and control runs (which
  * replay a run's own values, `replayedSettings`), and package.json's `cnnSlicer.*` configuration,
@@ -17,6 +17,13 @@ import type { UnknownToPyTorch } from './runFormat';
 /** The backends a recording may ask for (`auto`: the fastest that loads; src/tfjs/backend.ts). */
 export const BACKENDS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
+
+/**
+ * Where the native engine's sessions run (src/native/ortRuntime.ts): the CPU (the default, first),
+ * or a GPU through WebGPU or CUDA where the installation has them.
+ */
+export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
 /**
  * The TensorFlow.js backends a recording can run on, by TensorFlow.js's own name, fastest first
@@ -368,6 +375,11 @@ export function isOptimizer(name: unknown): name is Optimizer {
 
 export function isBackend(name: unknown): name is Backend {
   return (BACKENDS as readonly unknown[]).includes(name);
+}
+
+/** Whether `text` names an execution provider. */
+export function isExecutionProvider(text: string): text is ExecutionProvider {
+  return (EXECUTION_PROVIDERS as readonly string[]).includes(text);
 }
 
 /**

@@ -11,12 +11,13 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import type { RunLayer } from '../contract/runFormat';
-import { CancelledError } from '../compute/pool';
+import { CancelledError } from '../analysis/errors';
 import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { cutAt, encodeSegment, planSegments, segmentable, type Cut, type Segment, type SegmentableModel } from '../onnx/segments';
 import type { LayerBuffers } from './layerBuffers';
-import { createSession, type ExecutionProvider, firstLine, nativeRuntime, type OrtModule } from './ortRuntime';
+import { createSession, firstLine, nativeRuntime, type OrtModule } from './ortRuntime';
+import type { ExecutionProvider } from '../contract/recordSettings';
 
 /** A layer's activations: `shape` is `[n, ...outputShape]`, `data` row-major (as src/tfjs/forward.ts `Activations`). */
 export interface NativeActivations {

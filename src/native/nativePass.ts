@@ -14,13 +14,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { CancelledError } from '../compute/pool';
+import { CancelledError } from '../analysis/errors';
 import { RpcChannel } from '../rpc/channel';
-import { RpcError } from '../rpc/messages';
+import { RpcError } from '../contract/messages';
 import { movingDataPort } from '../rpc/ports';
 import { largestLayerBytes, LayerBuffers } from './layerBuffers';
 import { NativeEngineError, type NativeActivations, type NativeCheckpoint } from './nativeForward';
-import { nativePassGive, nativePassNext, nativePassOpen } from './passProtocol';
+import { nativePassGive, nativePassNext, nativePassOpen } from '../contract/protocols/nativePass';
 
 export interface NativePassOptions {
   /** Row-major `[count, ...layers[0].outputShape]`. */

@@ -8,7 +8,7 @@
  * differ from it by float rounding alone (test/integration/native/nativeTaylor.test.ts).
  */
 import { removableAxisOf, type ScoreKind } from '../analysis';
-import { CancelledError } from '../compute/pool';
+import { CancelledError } from '../analysis/errors';
 import type { RunLayer } from '../contract/runFormat';
 import { decodeOnnx } from '../onnx/decode';
 import { planCheckpoint } from '../onnx/plan';

@@ -6,15 +6,10 @@
  */
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
+import { type ExecutionProvider, isExecutionProvider } from '../contract/recordSettings';
 
 /** The onnxruntime-node namespace. */
 export type OrtModule = typeof Ort;
-
-/** Where a session runs: the CPU (the default), or a GPU through WebGPU or CUDA where the installation has them. */
-export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
-
-/** The providers, the default first. */
-export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'webgpu', 'cuda'];
 
 /** The environment variable that, set to `wasm`, keeps the native runtime unloaded (tests and benches compare the engines). */
 export const ENGINE_VARIABLE = 'CNN_SLICER_ENGINE';
@@ -195,11 +190,6 @@ function providerUnavailable(ort: OrtModule, provider: ExecutionProvider): strin
 
 /** The environment variable naming the provider for processes the extension starts (its `cnnSlicer.executionProvider` setting). */
 export const PROVIDER_VARIABLE = 'CNN_SLICER_PROVIDER';
-
-/** Whether `text` names a provider. */
-export function isExecutionProvider(text: string): text is ExecutionProvider {
-  return (EXECUTION_PROVIDERS as readonly string[]).includes(text);
-}
 
 /**
  * The provider `CNN_SLICER_PROVIDER` names; the CPU when it is unset. A value that names no

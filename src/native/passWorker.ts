@@ -4,7 +4,7 @@
  * while this one computes layer l + 1 and its distances. ONNX Runtime's `run` holds the thread that
  * calls it while its own threads compute: on the measuring thread, every per-layer summary in
  * JavaScript waited for the runtime and the runtime for them. The requests and their checks are in
- * passProtocol.ts; the caller's side is nativePass.ts.
+ * src/contract/protocols/nativePass.ts; the caller's side is nativePass.ts.
  *
  * Each layer's values are moved to the caller (their buffer is transferred, not copied); its
  * distance matrix, where the native kernel computes it, is written into shared memory the caller's
@@ -15,13 +15,13 @@
 import { parentPort } from 'node:worker_threads';
 import { RpcChannel } from '../rpc/channel';
 import { threadPacer } from '../rpc/sharedBuffers';
-import type { ResultIn } from '../rpc/messages';
+import type { ResultIn } from '../contract/messages';
 import { movingDataPort } from '../rpc/ports';
 import { largestLayerBytes, LayerBuffers } from './layerBuffers';
 import { NativeCheckpoint, type NativeActivations } from './nativeForward';
 import { nativeDistanceMatrixOfFinite, usesNativeGram } from './nativeGram';
 import { nativeRuntime, stopSpinning } from './ortRuntime';
-import { nativePassGive, nativePassNext, nativePassOpen, type NativePassOpenRequest } from './passProtocol';
+import { nativePassGive, nativePassNext, nativePassOpen, type NativePassOpenRequest } from '../contract/protocols/nativePass';
 
 interface Pass {
   checkpoint: NativeCheckpoint;

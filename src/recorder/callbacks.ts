@@ -5,20 +5,7 @@
  * them in order. The epochs are the run's (1..epochs; epoch 0 is the untrained model and is not
  * trained), not those of the one-epoch `model.fit` calls that train them.
  */
-
-/** Progress of a recording, as the recorder process sends it to its parent. */
-export interface RecordProgress {
-  phase: 'loading' | 'training' | 'recording';
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  loss?: number;
-  /** Fraction of the whole run done, 0..1. */
-  fraction: number;
-  etaMs?: number;
-  message?: string;
-}
+import type { RecordProgress } from '../contract/protocols/recorder';
 
 /** What the callbacks know of the training ahead (set once, before the first epoch). */
 export interface TrainingParams {

@@ -1,6 +1,6 @@
 /**
  * The parent side of one recording, shared by the extension host and `cnn-slicer record`: forks the
- * recorder child process (dist/recorder.js), speaks its typed protocol (./protocol.ts) over the
+ * recorder child process (dist/recorder.js), speaks its typed protocol (src/contract/protocols/recorder.ts) over the
  * channel of src/rpc, which checks every message the recorder sends against the protocol's schemas,
  * and reports progress, epochs, the run folder and one outcome. The user's model code runs in the
  * child, so a `createModel` that never returns cannot take the parent's event loop (Ctrl-C, the
@@ -18,10 +18,10 @@ import {
   recordProgress,
   recordRunFolder,
   recordStart,
-} from './protocol';
-import type { RecordEpochEvent, RecordOptions, RecordProgress } from './protocol';
+} from '../contract/protocols/recorder';
+import type { RecordEpochEvent, RecordOptions, RecordProgress } from '../contract/protocols/recorder';
 import { RpcChannel } from '../rpc/channel';
-import { RpcError } from '../rpc/messages';
+import { RpcError } from '../contract/messages';
 import { childProcessPort } from '../rpc/ports';
 
 /** Where a recording had got to when it ended: the run folder (once claimed), the epochs on disk, the last progress. */

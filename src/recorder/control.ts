@@ -23,7 +23,7 @@ import { DatasetError } from '../data/dataset';
 import type { RunControl, RunControlKept } from '../contract/controlFormat';
 import type { RunManifest } from '../contract/runFormat';
 import { readRun } from '../run/store';
-import type { RecordOptions } from './protocol';
+import type { RecordOptions } from '../contract/protocols/recorder';
 
 /** The run a control experiment controls. */
 export interface ControlSource {

@@ -5,7 +5,7 @@
  * the batch's mean loss, which is what one optimizer step of `fit` applies.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import type { TrainingTargets } from './training';
+import type { TrainingTargets } from '../contract/protocols/halfBatch';
 
 type LossFn = (yTrue: tfType.Tensor, yPred: tfType.Tensor) => tfType.Tensor;
 

@@ -7,9 +7,17 @@ import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
 import { initBackend } from '../tfjs/backend';
 import { batchGradients, compiledLossFunction } from './halfBatchGradients';
-import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
+import {
+  type HalfBatchInit,
+  type HalfBatchReply,
+  type HalfBatchResult,
+  type HalfBatchStep,
+  parseHalfBatchMessage,
+} from '../contract/protocols/halfBatch';
 
 type LossFn = (yTrue: tfType.Tensor, yPred: tfType.Tensor) => tfType.Tensor;
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 let state: { tf: typeof tfType; model: tfType.LayersModel; loss: LossFn; init: HalfBatchInit } | undefined;
 
@@ -26,6 +34,16 @@ async function init(msg: HalfBatchInit): Promise<void> {
 function step(msg: HalfBatchStep): HalfBatchResult {
   if (!state) throw new Error('the half-batch worker was not set up');
   const { tf, model, loss, init: data } = state;
+  if (msg.weights.length !== model.weights.length)
+    throw new Error(`a half-batch step sent ${msg.weights.length} weights for the model's ${model.weights.length}`);
+  const misfit = model.weights.findIndex((w, k) => msg.weights[k].length !== sizeOf(w.shape as number[]));
+  if (misfit >= 0)
+    throw new Error(
+      `a half-batch step's weight ${misfit} holds ${msg.weights[misfit].length} values, the model's ${sizeOf(model.weights[misfit].shape as number[])}`,
+    );
+  const count = data.labels.byteLength / 4;
+  if (msg.indices.some((i) => i < 0 || i >= count))
+    throw new Error(`a half-batch step names an input outside the ${count} training inputs`);
   tf.tidy(() => model.weights.forEach((w, i) => w.write(tf.tensor(msg.weights[i], w.shape as number[]))));
   const part = batchGradients(
     tf,
@@ -39,8 +57,10 @@ function step(msg: HalfBatchStep): HalfBatchResult {
   return { grads, loss: part.loss, correct: part.correct };
 }
 
-async function handle(msg: HalfBatchInit | HalfBatchStep): Promise<HalfBatchReply> {
+/** Parses a message from the trainer and answers it; a malformed message is answered with the error, in one line. */
+async function handle(raw: unknown): Promise<HalfBatchReply> {
   try {
+    const msg = parseHalfBatchMessage(raw);
     if (msg.kind === 'init') {
       await init(msg);
       return { ok: true };
@@ -54,7 +74,7 @@ async function handle(msg: HalfBatchInit | HalfBatchStep): Promise<HalfBatchRepl
 
 if (parentPort) {
   const port = parentPort;
-  port.on('message', (msg: HalfBatchInit | HalfBatchStep) => {
+  port.on('message', (msg: unknown) => {
     void handle(msg).then((reply) =>
       port.postMessage(reply, reply.ok && reply.result ? reply.result.grads.map((g) => g.buffer as ArrayBuffer) : []),
     );

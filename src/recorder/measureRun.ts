@@ -33,7 +33,8 @@ import { initBackend } from '../tfjs/backend';
 import { loadCheckpoint } from '../tfjs/forward';
 import { readAnyCheckpoint } from '../run/checkpoint';
 import { NativeCheckpoint } from '../native/nativeForward';
-import { nativeRuntime, providerFromEnvironment, setSpinning, type ExecutionProvider } from '../native/ortRuntime';
+import { nativeRuntime, providerFromEnvironment, setSpinning } from '../native/ortRuntime';
+import type { ExecutionProvider } from '../contract/recordSettings';
 import { measureEpoch, measureInputLayer, type MeasureContext } from './measure';
 import { classScoresOf } from './outputs';
 

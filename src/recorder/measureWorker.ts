@@ -17,7 +17,7 @@ import { threadPort } from '../rpc/ports';
 import { initBackend } from '../tfjs/backend';
 import { loadCheckpointBytes } from '../tfjs/forward';
 import { MeasureContext, measureEpoch, measureInputLayer } from './measure';
-import { measureCheckpoint, MeasureSetup, measureSetup, measureStart } from './measureProtocol';
+import { measureCheckpoint, MeasureSetup, measureSetup, measureStart } from '../contract/protocols/measure';
 import { OneThreadEntropies } from './oneThreadEntropies';
 import { ChosenOutput, classScoresOf } from './outputs';
 

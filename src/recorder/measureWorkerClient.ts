@@ -14,7 +14,7 @@ import type { EpochMetrics, LayerEpochMetrics } from '../contract/runFormat';
 import type { CheckpointFiles } from '../run/writer';
 import { shareFloat32 } from '../tfjs/forwardHelper';
 import type { LayerPart } from './measure';
-import { measureCheckpoint, MeasureSetup, measureSetup, measureStart } from './measureProtocol';
+import { measureCheckpoint, MeasureSetup, measureSetup, measureStart } from '../contract/protocols/measure';
 
 /** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
 export function resolveMeasureScript(): string | undefined {

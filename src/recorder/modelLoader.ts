@@ -29,7 +29,7 @@ import {
 import { channelsFirstLayers, layerArgs } from './layerConfig';
 import { expressionStart, layerEntryOffsets } from './sourceText';
 import { explainShapeError, windowAtLine } from './shapeErrorHint';
-import { pythonModelFileProblem } from './protocol';
+import { pythonModelFileProblem } from '../contract/protocols/recorder';
 
 type Tf = typeof tfType;
 type LayersModel = tfType.LayersModel;

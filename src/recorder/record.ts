@@ -23,7 +23,8 @@ import { initBackend } from '../tfjs/backend';
 import { checkTrainingKernels } from '../tfjs/trainingCheck';
 import { withTfjsRandom } from '../tfjs/tfjsRandom';
 import { applyControl, checkControlDataset, ControlSource, controlManifestField, resolveControl } from './control';
-import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList, RecordProgress } from './callbacks';
+import { CancelOnAbort, EpochLogs, EtaClock, EventLoopYielder, ProgressReporter, RecordCallbackList } from './callbacks';
+import type { RecordProgress } from '../contract/protocols/recorder';
 import { serializeCheckpoint } from './checkpoint';
 import { labelInformationInputs } from './labelInformation';
 import { measureCopy, measureInTwo } from './epochMeasurement';
@@ -40,7 +41,6 @@ import { chooseTrainer, EpochTrainer } from './twoCoreTraining';
 import { describeRecording } from './settingOrigins';
 
 export type { RecordOptions } from './settings';
-export type { RecordProgress } from './callbacks';
 
 export interface RecordHooks {
   onProgress?: (p: RecordProgress) => void;

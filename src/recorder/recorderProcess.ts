@@ -2,14 +2,14 @@
  * Entry point of the recorder child process (bundled to dist/recorder.js). The parent forks it,
  * waits for `recorder/hello`, sends the `record/start` request, and may cancel it. The process
  * exits when the run ends: 0 after completed or cancelled runs, 1 after a failure. The channel
- * checks every message against protocol.ts; malformed ones are reported as log lines.
+ * checks every message against src/contract/protocols/recorder.ts; malformed ones are reported as log lines.
  */
 import { NonFinitePredictionError, PairwiseSizeError } from '../analysis';
 import { RunWriteError } from '../run/files';
 import { RunFormatError } from '../contract/runFormat';
 import { DatasetError } from '../data/dataset';
 import { RpcChannel } from '../rpc/channel';
-import { RpcError } from '../rpc/messages';
+import { RpcError } from '../contract/messages';
 import { processPort } from '../rpc/ports';
 import { ModelError } from './modelLoader';
 import {
@@ -21,7 +21,7 @@ import {
   recordProgress,
   recordRunFolder,
   recordStart,
-} from './protocol';
+} from '../contract/protocols/recorder';
 import { recordRun } from './record';
 
 const channel: RpcChannel = new RpcChannel(processPort(), {

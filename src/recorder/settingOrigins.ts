@@ -14,7 +14,7 @@ import {
 } from '../contract/recordSettings';
 import type { RunSettings } from '../contract/runFormat';
 import type { LoadedModel } from './modelLoader';
-import type { RecordOptions } from './protocol';
+import type { RecordOptions } from '../contract/protocols/recorder';
 import type { TrainingExport } from './settings';
 import type { TrainingPlan } from './training';
 import { describeTrainingSource } from './trainingSource';

@@ -17,11 +17,11 @@ import {
   type RunSettingName,
   settingProblem,
 } from '../contract/recordSettings';
-import type { SameType } from '../rpc/messages';
+import type { SameType } from '../contract/messages';
 import type { RunSettings } from '../contract/runFormat';
-import type { RecordOptions } from './protocol';
+import type { RecordOptions } from '../contract/protocols/recorder';
 
-export type { RecordOptions } from './protocol';
+export type { RecordOptions } from '../contract/protocols/recorder';
 
 /** The settings a model file may export (`export const training = {...}`) that a recording uses. */
 export type TrainingExport = Partial<Pick<RunSettings, ExportedSettingName>>;

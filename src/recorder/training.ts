@@ -9,6 +9,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import { seededRandom } from '../analysis';
 import { DEFAULT_RECORD_SETTINGS, isOptimizer, type Optimizer } from '../contract/recordSettings';
 import type { RunSettings, RunTraining } from '../contract/runFormat';
+import type { TrainingTargets } from '../contract/protocols/halfBatch';
 import type { EpochLogs, RecordCallbackList } from './callbacks';
 import { ModelError, type LoadedModel } from './modelLoader';
 import type { ChosenOutput } from './outputs';
@@ -19,9 +20,6 @@ const OPTIMIZER_OF: Record<Optimizer, (tf: typeof tfType, rate: number) => tfTyp
   adam: (tf, rate) => tf.train.adam(rate),
   rmsprop: (tf, rate) => tf.train.rmsprop(rate),
 };
-
-/** How labels become the targets `model.fit` trains on. */
-export type TrainingTargets = 'one-hot' | 'binary' | 'label';
 
 /** The training inputs of a recording, kept as plain arrays: tensors are made per epoch and freed. */
 export interface TrainingData {

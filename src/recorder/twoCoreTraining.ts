@@ -14,7 +14,14 @@ import type * as tfType from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { EpochLogs, RecordCallbackList } from './callbacks';
 import { batchGradients, compiledLossFunction } from './halfBatchGradients';
-import type { HalfBatchInit, HalfBatchReply, HalfBatchResult, HalfBatchStep } from './halfBatchProtocol';
+import {
+  type HalfBatchInit,
+  type HalfBatchLoss,
+  type HalfBatchMessage,
+  type HalfBatchResult,
+  NAMED_LOSSES,
+  parseHalfBatchReply,
+} from '../contract/protocols/halfBatch';
 import type { RunSettings } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
 import { startKernelThread, type RunningKernelThread } from '../tfjs/wasmTrainingInstances';
@@ -43,9 +50,6 @@ export interface EpochTrainer {
 }
 
 type LossFn = (yTrue: tfType.Tensor, yPred: tfType.Tensor) => tfType.Tensor;
-
-/** Losses the worker can rebuild by name. */
-const NAMED_LOSSES = ['categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError', 'sparseCategoricalCrossentropy'];
 
 /** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
 export function resolveHalfBatchScript(): string | undefined {
@@ -110,9 +114,9 @@ export function twoCoreObstacle(
   return undefined;
 }
 
-function lossOf(tf: typeof tfType, model: tfType.LayersModel): string | undefined {
+function lossOf(tf: typeof tfType, model: tfType.LayersModel): HalfBatchLoss | undefined {
   const loss = (Array.isArray(model.loss) ? model.loss[0] : model.loss) as unknown;
-  if (typeof loss === 'string') return NAMED_LOSSES.includes(loss) ? loss : undefined;
+  if (typeof loss === 'string') return NAMED_LOSSES.find((name) => name === loss);
   return loss === tf.losses.softmaxCrossEntropy ? 'softmaxCrossEntropy' : undefined;
 }
 
@@ -358,9 +362,16 @@ class WorkerCalls {
   private failure?: Error;
 
   constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: HalfBatchReply) => {
+    worker.on('message', (raw: unknown) => {
       const pending = this.pending;
       this.pending = undefined;
+      let reply;
+      try {
+        reply = parseHalfBatchReply(raw);
+      } catch (e) {
+        pending?.reject(e as Error);
+        return;
+      }
       if (reply.ok) pending?.resolve(reply.result);
       else pending?.reject(new Error(`the second training thread failed: ${reply.error}`));
     });
@@ -373,7 +384,7 @@ class WorkerCalls {
     worker.on('exit', (code) => fail(new Error(`the second training thread stopped (exit code ${code})`)));
   }
 
-  call(msg: HalfBatchInit | HalfBatchStep): Promise<HalfBatchResult | undefined> {
+  call(msg: HalfBatchMessage): Promise<HalfBatchResult | undefined> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
@@ -452,6 +463,12 @@ class PartsTrainer implements EpochTrainer {
       tf.dispose(part.grads);
       throw e;
     });
+    if (other && other.grads.length !== model.trainableWeights.length) {
+      tf.dispose(part.grads);
+      throw new Error(
+        `the second training thread sent ${other.grads.length} gradients for ${model.trainableWeights.length} trainable weights`,
+      );
+    }
     const variables = model.trainableWeights.map((w) => w.read() as tfType.Variable);
     const summed: tfType.NamedTensorMap = {};
     variables.forEach((v, i) => {

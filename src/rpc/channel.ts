@@ -24,7 +24,7 @@ import {
   WireError,
   WireMessage,
   WireMessageSchema,
-} from './messages';
+} from '../contract/messages';
 import type { MessagePortLike } from './ports';
 
 export interface ChannelOptions {

@@ -17,7 +17,7 @@ import {
 import { scoredOutputLayer } from '../contract/runFormat';
 import type { RunLayer, RunManifest } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
-import { CancelledError } from '../compute/pool';
+import { CancelledError } from '../analysis/errors';
 import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import type * as tfType from '@tensorflow/tfjs';
 import type { Activations } from '../tfjs/forward';

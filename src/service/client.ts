@@ -2,7 +2,7 @@
  * The parent side of the analysis service: forks dist/service.js once, sends typed queries, and
  * resolves each with its answer (or rejects with a QueryError). Used by the extension host, which
  * must stay free of TensorFlow.js — this module only talks to the child, over the typed channel of
- * src/rpc, and checks every answer against protocol.ts and its kind's answer schema. A service that dies (or never says hello)
+ * src/rpc, and checks every answer against src/contract/protocols/service.ts and its kind's answer schema. A service that dies (or never says hello)
  * is started again on the next query; the queries it held fail with a message saying so.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -19,7 +19,7 @@ import {
   serviceShutdown,
   serviceStanding,
   toQueryError,
-} from './protocol';
+} from '../contract/protocols/service';
 
 export interface ClientQueryOptions {
   view?: string;

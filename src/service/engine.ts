@@ -10,7 +10,8 @@
  * passes on two threads), queryContext.ts (what a handler works with), handlers/ (one per kind).
  */
 import { DEFAULT_BINS } from '../analysis';
-import { CancelledError, ComputePool } from '../compute/pool';
+import { ComputePool } from '../compute/pool';
+import { CancelledError } from '../analysis/errors';
 import type { Backend } from '../contract/recordSettings';
 import { initBackend, InitializedBackend } from '../tfjs/backend';
 import { Activations, layerOutputShapes, loadChannelsLastTwin, loadCheckpoint } from '../tfjs/forward';
@@ -21,7 +22,7 @@ import { QueryQueue } from './queryQueue';
 import { Handler, HANDLERS } from './handlers';
 import { CheckpointModels } from './models';
 import { nativeCheckpoints } from './nativeModels';
-import type { ExecutionProvider } from '../native/ortRuntime';
+import type { ExecutionProvider } from '../contract/recordSettings';
 import { answerKey } from './answerKey';
 import { answeredFromRecord, AnswerOf, isCachedKind, isQuickSlice, Query, QueryKind, QueryOf } from '../contract/queries';
 import { EngineParts, QueryContext, QueryControl } from './queryContext';

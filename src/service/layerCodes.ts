@@ -8,8 +8,8 @@
  * the computation to the others; it stops only when every query waiting for it has gone.
  */
 import { createHash } from 'node:crypto';
-import { CancelledError } from '../compute/pool';
-import type { SharedCodes } from '../compute/protocol';
+import { CancelledError } from '../analysis/errors';
+import type { SharedCodes } from '../contract/protocols/compute';
 
 /** Default budget of kept codes (bytes): one byte per input pair and channel up to 255 bins. */
 export const DEFAULT_CODES_BYTES = 256 * 1024 ** 2;

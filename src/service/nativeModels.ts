@@ -6,7 +6,8 @@
  */
 import { PYTORCH_RUN_FORMAT_VERSION, type RunManifest } from '../contract/runFormat';
 import { NativeCheckpoint } from '../native/nativeForward';
-import { nativeRuntime, providerFromEnvironment, type ExecutionProvider } from '../native/ortRuntime';
+import { nativeRuntime, providerFromEnvironment } from '../native/ortRuntime';
+import type { ExecutionProvider } from '../contract/recordSettings';
 import { readAnyCheckpoint } from '../run/checkpoint';
 import { CheckpointModels } from './models';
 

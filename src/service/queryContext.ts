@@ -16,7 +16,7 @@ import {
   type ScoreKind,
 } from '../analysis';
 import { distanceCodesOf, type ComputePool } from '../compute/pool';
-import type { SharedCodes } from '../compute/protocol';
+import type { SharedCodes } from '../contract/protocols/compute';
 import type { InitializedBackend } from '../tfjs/backend';
 import { Activations, forwardLayers } from '../tfjs/forward';
 import { ActivationCache } from './activations';

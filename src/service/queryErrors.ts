@@ -1,6 +1,6 @@
 /** Every failure a query can meet, turned into the one error the service reports: a QueryError. */
 import { hasErrorCode } from '../analysis';
-import { CancelledError } from '../compute/pool';
+import { CancelledError } from '../analysis/errors';
 import { RunFormatError } from '../contract/runFormat';
 import { QueryError } from '../contract/queries';
 

@@ -10,7 +10,7 @@
  * long measures (capacity matrices of seconds each) holding every slot keep dozens of quick
  * slices of a lower priority waiting that would each take milliseconds — the tail of a burst.
  */
-import { CancelledError } from '../compute/pool';
+import { CancelledError } from '../analysis/errors';
 import { QUERY_PRIORITIES, QueryPriority } from '../contract/queries';
 
 interface Waiter {

@@ -9,7 +9,7 @@ import { channelsLast, type LayerActivations, type LayerValues } from '../analys
 import { channelCorrelations, channelEnergyCorrelations } from '../analysis/channelCorrelation';
 import { NEAR_DUPLICATE_SCREEN, NearDuplicateScreen, ScreenedPairs, ScreenedSelfCapacity, screenedPairs } from '../analysis/nearDuplicates';
 import type { ComputePool } from '../compute/pool';
-import type { SharedCodes } from '../compute/protocol';
+import type { SharedCodes } from '../contract/protocols/compute';
 
 /** A cell's capacity, null where undefined (NaN), as the answers write it. */
 const cell = (v: number): number | null => (Number.isNaN(v) ? null : v);

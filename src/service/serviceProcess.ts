@@ -3,7 +3,7 @@
  * process shared by every panel. The parent forks it with the allowed runs folders as a JSON
  * argument, waits for `hello`, then sends queries; each gets progress reports and exactly one
  * result or error. Nothing a parent sends can crash it: the channel checks every message against
- * protocol.ts and answers a malformed request with an error.
+ * src/contract/protocols/service.ts and answers a malformed request with an error.
  */
 import { RpcChannel } from '../rpc/channel';
 import { processPort } from '../rpc/ports';
@@ -11,7 +11,14 @@ import { QueryError } from '../contract/queries';
 import { AnalysisEngine } from './engine';
 import { asQueryError } from './queryErrors';
 import { nativeRuntime, providerFromEnvironment } from '../native/ortRuntime';
-import { SERVICE_PROTOCOL_VERSION, serviceConfigure, serviceHello, serviceQuery, serviceShutdown, serviceStanding } from './protocol';
+import {
+  SERVICE_PROTOCOL_VERSION,
+  serviceConfigure,
+  serviceHello,
+  serviceQuery,
+  serviceShutdown,
+  serviceStanding,
+} from '../contract/protocols/service';
 
 function parseRoots(arg: string | undefined): string[] {
   try {

@@ -6,14 +6,15 @@
  * of one segment of layers after another, each starting from the layer the one before ended at.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import { CancelledError } from '../compute/pool';
+import { CancelledError } from '../analysis/errors';
 import type { RunLayer } from '../contract/runFormat';
 import { type Backend, backendOfTfjsName } from '../contract/recordSettings';
 import { Activations, forwardLayers } from '../tfjs/forward';
 import { ForwardHelper, resolveForwardScript, shareFloat32 } from '../tfjs/forwardHelper';
 import { runTailChunks, TailPlan } from '../tfjs/graphTail';
-import { type ForwardTaylorRequest, taylorWidth } from '../tfjs/forwardProtocol';
-import { gateAxis, type TaylorElsewhere } from '../tfjs/taylor';
+import { type ForwardTaylorRequest, taylorWidth } from '../contract/protocols/forward';
+import type { TaylorElsewhere } from '../tfjs/taylor';
+import { gateAxis } from '../contract/runLayerSchema';
 import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import { layerInputs } from './networkTopology';
 

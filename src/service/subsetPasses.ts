@@ -10,7 +10,7 @@
  * The layers come out of the same kernels, chunk for chunk, as a pass run to each layer alone:
  * continuing a pass changes which layers are computed how often, never their values.
  */
-import { CancelledError } from '../compute/pool';
+import { CancelledError } from '../analysis/errors';
 import type { Activations } from '../tfjs/forward';
 
 /** A started pass: its layers in ascending order, and how to release what it pinned. */

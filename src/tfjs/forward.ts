@@ -9,7 +9,7 @@ import type { RunLayer } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
 import { readAnyCheckpoint } from '../run/checkpoint';
 import { loadOnnxCheckpoint } from './onnxModel';
-import { CancelledError } from '../compute/pool';
+import { CancelledError } from '../analysis/errors';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 

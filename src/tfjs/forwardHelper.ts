@@ -1,7 +1,7 @@
 /**
  * The caller's side of the forward-pass worker (forwardWorker.ts): one worker thread, started on
  * first use, that runs a forward pass on a second core — the second half of a probe set while the
- * analysis service's thread runs the first. It speaks forwardProtocol.ts over the typed channel of src/rpc.
+ * analysis service's thread runs the first. It speaks src/contract/protocols/forward.ts over the typed channel of src/rpc.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ import {
   ForwardTailRequest,
   forwardTaylor,
   ForwardTaylorRequest,
-} from './forwardProtocol';
+} from '../contract/protocols/forward';
 
 /** The bundled worker next to the running bundle, or in dist/ when run from sources (tests). */
 export function resolveForwardScript(): string | undefined {
@@ -37,14 +37,14 @@ export class ForwardHelper {
       .then((r) => r.outputs);
   }
 
-  /** The tail of a graph model on the worker's share of the inputs (forwardProtocol.ts `forwardTail`). */
+  /** The tail of a graph model on the worker's share of the inputs (src/contract/protocols/forward.ts `forwardTail`). */
   tail(req: ForwardTailRequest): Promise<void> {
     return this.start()
       .channel.request(forwardTail, req)
       .then(() => undefined);
   }
 
-  /** Chunks of a Taylor pass on the worker's share of the inputs (forwardProtocol.ts `forwardTaylor`). */
+  /** Chunks of a Taylor pass on the worker's share of the inputs (src/contract/protocols/forward.ts `forwardTaylor`). */
   taylor(req: ForwardTaylorRequest): Promise<void> {
     return this.start()
       .channel.request(forwardTaylor, req)

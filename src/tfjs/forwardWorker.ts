@@ -4,7 +4,7 @@
  * set in two: this worker takes one half while the service's own thread takes the other (each
  * input's activations do not depend on the others in its batch, so the halves join into exactly
  * what one pass gives). It runs the second half of an ablation's graph tail and of a Taylor
- * pass's chunks the same way. The requests and their checks are in forwardProtocol.ts.
+ * pass's chunks the same way. The requests and their checks are in src/contract/protocols/forward.ts.
  */
 import { parentPort } from 'node:worker_threads';
 import type * as tfType from '@tensorflow/tfjs';
@@ -22,7 +22,7 @@ import {
   forwardTaylor,
   ForwardTaylorRequest,
   taylorWidth,
-} from './forwardProtocol';
+} from '../contract/protocols/forward';
 import { taylorSums } from './taylor';
 import { runTailChunks, tailPlan, TailPlan } from './graphTail';
 

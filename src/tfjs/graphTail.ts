@@ -6,7 +6,7 @@
  * worker (forwardWorker.ts): both build the same plan from the same model.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import { CancelledError } from '../compute/pool';
+import { CancelledError } from '../analysis/errors';
 import type { RunLayer } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
 import { forwardChunk, graphPlan } from './forward';

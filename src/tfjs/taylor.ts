@@ -24,10 +24,11 @@
  * unit p as `[1 − p, p]`); where the clamp holds, its gradient is 0, as the clamped loss's is.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import { LOSS_EPSILON, removableAxisOf, ScoreKind } from '../analysis';
-import { CancelledError } from '../compute/pool';
+import { LOSS_EPSILON, ScoreKind } from '../analysis';
+import { CancelledError } from '../analysis/errors';
 import { layerKind } from '../contract/layerKinds';
 import type { RunLayer } from '../contract/runFormat';
+import { gateAxis } from '../contract/runLayerSchema';
 import { FORWARD_CHUNK, graphPlan } from './forward';
 
 /**
@@ -51,11 +52,6 @@ export interface TaylorOptions {
   /** The run layers to estimate (default: every layer from 1 to the output). Layers after the output have no estimate. */
   targets?: readonly number[];
   signal?: AbortSignal;
-}
-
-/** A run layer's channels as its gate sees them: how many, and whether they are the model's axis 1 (channels first). */
-export function gateAxis(layer: Pick<RunLayer, 'outputShape' | 'dataFormat'>): { channels: number; first: boolean } {
-  return removableAxisOf(layer.outputShape, layer.dataFormat);
 }
 
 /** Inputs per chunk: every layer's output of the chunk within {@link TAYLOR_CHUNK}, at most FORWARD_CHUNK. */

@@ -12,7 +12,7 @@ import { REPORT_OPTIONS, runReport } from '../report';
 import { recordHelp } from '../usage';
 import { TAB_TITLES, VIEW_IDS } from '../../contract/views';
 import { BACKENDS } from '../../contract/recordSettings';
-import { EXECUTION_PROVIDERS } from '../../native/ortRuntime';
+import { EXECUTION_PROVIDERS } from '../../contract/recordSettings';
 import type { Command } from './descriptor';
 
 export const RECORD: Command = {

@@ -1,5 +1,5 @@
 // The control experiments "Run Control Experiment…" offers (the recorder's `control` option,
-// src/recorder/protocol.ts): the kinds, the number each needs and its check, and the spec string.
+// src/contract/protocols/recorder.ts): the kinds, the number each needs and its check, and the spec string.
 // Pure (the `L10n` stand-in in tests), tested in test/unit/extension/recording/controlSpec.test.ts.
 import { BORDER_CONTENT_MAX_SHARE, type ControlProposal } from '../../analysis/borderContent';
 import type { L10n } from '../l10n';

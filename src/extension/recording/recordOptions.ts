@@ -8,7 +8,7 @@ import {
   type RecordSettingName,
   type RecordSettingTable,
 } from '../../contract/recordSettings';
-import type { RecordOptions } from '../../recorder/protocol';
+import type { RecordOptions } from '../../contract/protocols/recorder';
 import { CONFIGURATION_SECTION, type RecordingSettings, type Settings } from '../settings';
 
 /** The Analyze CNN values that start from a VS Code setting, and the field of `Settings` that holds it. */

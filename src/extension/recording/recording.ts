@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { RecorderClient, type RecordingOutcome } from '../../recorder/client';
-import type { RecordOptions } from '../../recorder/protocol';
+import type { RecordOptions } from '../../contract/protocols/recorder';
 import { FailureDiagnostics } from './failureDiagnostics';
 import { recordOptionsOf } from './recordOptions';
 import { RecordingMenu } from './recordingMenu';
@@ -18,7 +18,7 @@ import { whenRecorded } from './whenRecorded';
 /** How long the status bar says a recording finished (the notification may hide sooner). */
 const FINISHED_SHOWN_MS = 60_000;
 
-/** A control experiment's record option (src/recorder/protocol.ts `RecordOptions.control`). */
+/** A control experiment's record option (src/contract/protocols/recorder.ts `RecordOptions.control`). */
 export type ControlOptions = NonNullable<RecordOptions['control']>;
 
 /** A recording that ended, and how. */

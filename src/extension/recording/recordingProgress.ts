@@ -1,6 +1,6 @@
 // How a recording's progress reads in the status bar. The recording itself is driven by the
 // recorder client shared with the CLI (src/recorder/client.ts).
-import type { RecordProgress } from '../../recorder/protocol';
+import type { RecordProgress } from '../../contract/protocols/recorder';
 
 /** "1m05s", "42s": an ETA for the status bar. */
 export function formatEta(ms: number | undefined): string | undefined {

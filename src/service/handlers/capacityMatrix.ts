@@ -1,6 +1,6 @@
 /** `capacityMatrix`: the channel capacity of every channel pair of two layers (paper 5.3), with sort orders. */
 import { sortMatrix } from '../../analysis';
-import { CancelledError } from '../../compute/pool';
+import { CancelledError } from '../../analysis/errors';
 import { answerKey } from '../answerKey';
 import type { AnswerOf, QueryOf } from '../../contract/queries';
 import type { QueryContext } from '../queryContext';

@@ -25,7 +25,7 @@ import {
   sampleWithoutReplacement,
 } from '../../analysis';
 import { distanceCodesOf } from '../../compute/pool';
-import type { SharedCodes } from '../../compute/protocol';
+import type { SharedCodes } from '../../contract/protocols/compute';
 import { ablationAxis, AblationSession, mixesChannels } from '../ablation';
 import { ESTIMATE_VERIFIED_MIN, ESTIMATE_VERIFIED_RHO, IMPORTANCE_SAMPLE_SEED, importanceTiers } from '../../contract/queries';
 import type { AnswerOf, ChannelAblation, ImportanceMeasure, MeasureCorrelation, QueryOf } from '../../contract/queries';

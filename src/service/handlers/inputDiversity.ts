@@ -5,7 +5,7 @@
  */
 import { dirname } from 'node:path';
 import { diversityClassSeed, drawPerClass, gatherRows, indicesByClass, sampleWithoutReplacement } from '../../analysis';
-import { CancelledError } from '../../compute/pool';
+import { CancelledError } from '../../analysis/errors';
 import { loadDataset, parseDatasetSpec } from '../../data/datasets';
 import { AnswerOf, Bits, QueryError } from '../../contract/queries';
 import { Handler, orNull } from './handler';

@@ -13,7 +13,7 @@
 import { channelProfiles, clusterChannels, defaultClusterCount, InputSubset, sampleWithoutReplacement } from '../../analysis';
 import { layerInputs } from '../networkTopology';
 import { mergeName } from '../../contract/layerKinds';
-import type { SharedCodes } from '../../compute/protocol';
+import type { SharedCodes } from '../../contract/protocols/compute';
 import { answerKey } from '../answerKey';
 import type { AnswerOf, Bits, NetworkCluster, NetworkEdge, NetworkNode, QueryOf } from '../../contract/queries';
 import type { QueryContext } from '../queryContext';

@@ -2,7 +2,8 @@
 // estimator and its kernels are tested in test/unit/analysis/interSample.test.ts.
 import assert from 'node:assert/strict';
 import { interSampleEntropy } from '../../../src/analysis';
-import { CancelledError, ComputePool } from '../../../src/compute/pool';
+import { ComputePool } from '../../../src/compute/pool';
+import { CancelledError } from '../../../src/analysis/errors';
 import { oneThreadInterSampleEntropies } from '../../../src/recorder/oneThreadEntropies';
 import { rng } from '../../support/reference';
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { capacityMatrix, interSampleEntropy, layerActivations, layerDistanceCodes } from '../../../src/analysis';
-import { CancelledError, ComputePool } from '../../../src/compute/pool';
+import { ComputePool } from '../../../src/compute/pool';
+import { CancelledError } from '../../../src/analysis/errors';
 import * as v from 'valibot';
-import { CANCELLED_CLAIM, Claims, forEachClaimedChunk, SharedLayerSchema } from '../../../src/compute/protocol';
+import { CANCELLED_CLAIM, Claims, forEachClaimedChunk, SharedLayerSchema } from '../../../src/contract/protocols/compute';
 import { rng } from '../../support/reference';
 
 const claimsOf = (chunk: number): Claims => ({ counter: new SharedArrayBuffer(4), chunk });

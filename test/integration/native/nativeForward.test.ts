@@ -10,7 +10,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import type { RunLayer } from '../../../src/contract/runFormat';
-import { CancelledError } from '../../../src/compute/pool';
+import { CancelledError } from '../../../src/analysis/errors';
 import { OnnxError } from '../../../src/onnx/graph';
 import { readAnyCheckpoint } from '../../../src/run/checkpoint';
 import { readProbe } from '../../../src/run/probe';

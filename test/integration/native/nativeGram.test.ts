@@ -4,7 +4,8 @@
  * 1e-9 relative, the same coordinates removed, identical samples still identical, cancellation.
  */
 import assert from 'node:assert/strict';
-import { CancelledError, ComputePool } from '../../../src/compute/pool';
+import { ComputePool } from '../../../src/compute/pool';
+import { CancelledError } from '../../../src/analysis/errors';
 import { ENGINE_VARIABLE, nativeRuntime } from '../../../src/native/ortRuntime';
 import { rng } from '../../support/reference';
 

@@ -5,7 +5,8 @@
  * without one; cancelling and a broken checkpoint end the pass in one line.
  */
 import assert from 'node:assert/strict';
-import { CancelledError, ComputePool } from '../../../src/compute/pool';
+import { ComputePool } from '../../../src/compute/pool';
+import { CancelledError } from '../../../src/analysis/errors';
 import { NativeCheckpoint, NativeEngineError, type NativeActivations } from '../../../src/native/nativeForward';
 import { nativeDistanceMatrix, usesNativeGram } from '../../../src/native/nativeGram';
 import { nativePassLayers, resolvePassScript, type NativePassLayer } from '../../../src/native/nativePass';

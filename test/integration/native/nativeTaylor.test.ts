@@ -14,7 +14,7 @@ import { taylorEstimates } from '../../../src/tfjs/taylor';
 import { NativeCheckpoint } from '../../../src/native/nativeForward';
 import { nativeRuntime } from '../../../src/native/ortRuntime';
 import { NATIVE_TAYLOR_CHUNK, nativeTaylorEstimates } from '../../../src/native/nativeTaylor';
-import { CancelledError } from '../../../src/compute/pool';
+import { CancelledError } from '../../../src/analysis/errors';
 import type { ScoreKind } from '../../../src/analysis';
 import { onnxFixture, randomInputs } from '../../support/onnxFixtures';
 import { rng } from '../../support/reference';

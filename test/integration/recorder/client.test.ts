@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RecorderClient, RecorderClientOptions } from '../../../src/recorder/client';
 import { describeProgress, formatEta } from '../../../src/extension/recording/recordingProgress';
-import { RECORDER_PROTOCOL_VERSION, RecordProgress } from '../../../src/recorder/protocol';
+import { RECORDER_PROTOCOL_VERSION, RecordProgress } from '../../../src/contract/protocols/recorder';
 import { readRun } from '../../../src/run/store';
 
 const script = resolve(__dirname, '../../../dist/recorder.js');

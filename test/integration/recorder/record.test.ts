@@ -12,9 +12,9 @@ import {
   recorderHello,
   recordRunFolder,
   recordStart,
-} from '../../../src/recorder/protocol';
+} from '../../../src/contract/protocols/recorder';
 import { RpcChannel } from '../../../src/rpc/channel';
-import type { RpcError } from '../../../src/rpc/messages';
+import type { RpcError } from '../../../src/contract/messages';
 import { childProcessPort } from '../../../src/rpc/ports';
 import { RecordOptions, recordRun } from '../../../src/recorder/record';
 import { RunWriteError } from '../../../src/run/files';

@@ -6,6 +6,9 @@
  * Needs dist/halfBatchWorker.js (npm run build).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/tfjs/backend';
 import { RecordCallbackList } from '../../../src/recorder/callbacks';
@@ -121,6 +124,75 @@ describe('training on two threads', function () {
     const plain = fixedModel(tf);
     assert.equal(twoCoreObstacle(tf, 'wasm', plan(plain), 64), undefined);
     assert.match(twoCoreObstacle(tf, 'wasm', plan(plain), 1) ?? '', /batch of one/);
+  });
+});
+
+/**
+ * A stand-in for the half-batch worker that answers an init with `init` and a step with `step`
+ * (JavaScript source of the reply): the trainer must refuse what does not fit the protocol.
+ */
+function fakeWorker(folder: string, init: string, step: string): string {
+  const script = join(folder, `fake-${Math.random().toString(36).slice(2)}.js`);
+  writeFileSync(
+    script,
+    [
+      "const { parentPort } = require('node:worker_threads');",
+      `parentPort.on('message', (m) => parentPort.postMessage(m.kind === 'init' ? ${init} : ${step}));`,
+    ].join('\n'),
+  );
+  return script;
+}
+
+describe("two-core training: the trainer parses the worker's replies", function () {
+  this.timeout(120_000);
+  let tf: Tf;
+  let folder: string;
+  before(async () => {
+    tf = (await initBackend('wasm')).tf;
+    folder = mkdtempSync(join(tmpdir(), 'cnn-slicer-half-batch-'));
+  });
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('refuses a malformed reply to the init in one line', async () => {
+    const model = fixedModel(tf);
+    const script = fakeWorker(folder, "{ ok: 'yes' }", '{ ok: true }');
+    await assert.rejects(startTwoCoreTrainer(tf, 'wasm', model, data(), Infinity, script), (e: Error) => {
+      assert.match(e.message, /^a malformed reply from the second training thread: ok: /);
+      assert.ok(!e.message.includes('\n'), e.message);
+      return true;
+    });
+    model.dispose();
+  });
+
+  it('refuses a step whose gradients are not Float32Arrays, or too few, leaving the weights as they were', async () => {
+    for (const [step, expected] of [
+      [
+        '{ ok: true, result: { grads: [[0.5]], loss: 0.1, correct: 1 } }',
+        /^a malformed reply from the second training thread: result\.grads\.0: must be a Float32Array/,
+      ],
+      [
+        '{ ok: true, result: { grads: [new Float32Array(1)], loss: 0.1, correct: 1 } }',
+        /^the second training thread sent 1 gradients for 4 trainable weights$/,
+      ],
+      ["{ ok: false, error: 'out of memory' }", /^the second training thread failed: out of memory$/],
+    ] as const) {
+      const model = fixedModel(tf);
+      const before = model.getWeights().map((w) => w.dataSync().slice());
+      const trainer = await startTwoCoreTrainer(tf, 'wasm', model, data(), Infinity, fakeWorker(folder, '{ ok: true }', step));
+      try {
+        await assert.rejects(
+          trainer.trainEpoch({ epoch: 1, seed: 5, batchSize: BATCH, callbacks: new RecordCallbackList([]) }),
+          (e: Error) => {
+            assert.match(e.message, expected);
+            return true;
+          },
+        );
+      } finally {
+        trainer.close();
+      }
+      model.getWeights().forEach((w, i) => assert.deepEqual(w.dataSync(), before[i], `weight ${i} changed after a refused step`));
+      model.dispose();
+    }
   });
 });
 

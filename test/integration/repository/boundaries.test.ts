@@ -91,6 +91,8 @@ const TARGETS: Record<string, string> = {
   'src/service/protocol.ts': STUB,
   'src/contract/queries/index.ts': STUB,
   'src/tfjs/backend.ts': STUB,
+  'src/tfjs/taylor.ts': STUB,
+  'src/rpc/channel.ts': STUB,
   'src/native/nativeForward.ts': STUB,
   'webview/App.tsx': STUB,
   'webview/data.ts': STUB,
@@ -207,6 +209,20 @@ const CASES: Case[] = [
     file: 'src/contract/queries/index.ts',
     specifier: '@tensorflow/tfjs',
     resolved: TFJS,
+    rules: ['contract-is-pure'],
+  },
+  {
+    title: 'a process protocol in src/contract importing the runtime of the process it talks to',
+    file: 'src/contract/protocols/forward.ts',
+    specifier: '../../tfjs/taylor',
+    resolved: 'src/tfjs/taylor.ts',
+    rules: ['contract-is-pure'],
+  },
+  {
+    title: 'a process protocol in src/contract importing the channel runtime',
+    file: 'src/contract/protocols/service.ts',
+    specifier: '../../rpc/channel',
+    resolved: 'src/rpc/channel.ts',
     rules: ['contract-is-pure'],
   },
   {
@@ -337,18 +353,32 @@ const CASES: Case[] = [
     rules: ['native-runtime-only-in-native'],
   },
   {
-    title: 'src/extension importing the recorder beyond its protocol',
+    title: 'src/extension importing the recorder beyond its client',
     file: 'src/extension/usesRecorder.ts',
     specifier: '../recorder/record',
     resolved: 'src/recorder/record.ts',
     rules: ['extension-not-engine'],
   },
   {
-    title: 'src/extension importing the service beyond client and protocol',
+    title: 'src/extension importing the service beyond its client',
     file: 'src/extension/usesEngine.ts',
     specifier: '../service/engine',
     resolved: 'src/service/engine.ts',
     rules: ['extension-service-client-only'],
+  },
+  {
+    title: 'src/extension importing a service module named like the protocol that left it',
+    file: 'src/extension/usesServiceProtocol.ts',
+    specifier: '../service/protocol',
+    resolved: 'src/service/protocol.ts',
+    rules: ['extension-service-client-only'],
+  },
+  {
+    title: 'src/extension importing a recorder module named like the protocol that left it',
+    file: 'src/extension/usesRecorderProtocol.ts',
+    specifier: '../recorder/protocol',
+    resolved: 'src/recorder/protocol.ts',
+    rules: ['extension-not-engine'],
   },
   {
     title: 'src/extension importing the browser app',
@@ -462,24 +492,35 @@ const CLEAN_TREE: Record<string, string> = {
   'src/service/native.ts': "import { load } from '../native/ortRuntime';\nexport const n = load;\n",
   'src/recorder/record.ts':
     "import * as esbuild from 'esbuild';\nimport { backend } from '../tfjs/backend';\nexport const r = [esbuild, backend];\n",
-  // The recorder's protocol names its types from tfjs-free modules, so the extension host may import it.
-  'src/recorder/protocol.ts': "import type { o } from './settings';\nexport type Progress = { o?: typeof o };\n",
-  'src/recorder/settings.ts': 'export const o = 1;\n',
+  // The process protocols are in src/contract, with their message vocabulary, and name their types from it:
+  // the extension host, the processes and src/rpc import them.
+  'src/contract/messages.ts': "import * as v from 'valibot';\nexport const defineRequest = (m: string) => ({ m, p: v.object({}) });\n",
+  'src/contract/recordSettings.ts': 'export const o = 1;\n',
+  'src/contract/protocols/recorder.ts':
+    "import { defineRequest } from '../messages';\nimport type { o } from '../recordSettings';\nexport type Progress = { o?: typeof o };\nexport const start = defineRequest('record/start');\n",
+  'src/contract/protocols/service.ts': "import { defineRequest } from '../messages';\nexport const query = defineRequest('query');\n",
+  'src/contract/protocols/forward.ts':
+    "import { defineRequest } from '../messages';\nimport { stub } from '../../analysis/shannon';\nexport const forward = [defineRequest('forward'), stub];\n",
+  'src/recorder/client.ts': "import { start } from '../contract/protocols/recorder';\nexport const client = start;\n",
   'src/extension/extension.ts': [
     "import * as vscode from 'vscode';",
     "import * as fs from 'node:fs';",
     "import { stub } from '../contract/webviewProtocol';",
     "import { stub as page } from '../contract/page';",
-    "import type { Progress } from '../recorder/protocol';",
+    "import type { Progress } from '../contract/protocols/recorder';",
+    "import { client as recorder } from '../recorder/client';",
     "import { stub as client } from '../service/client';",
-    "import { stub as protocol } from '../service/protocol';",
+    "import { query as protocol } from '../contract/protocols/service';",
     "import { q } from '../contract/queries';",
     "import { p } from '../run/paths';",
     "import { channel } from '../rpc/channel';",
     "import { c } from '../analysis/capacity';",
-    'export const x: [unknown, Progress?] = [[vscode, fs, stub, page, client, protocol, q, p, channel, c]];',
+    'export const x: [unknown, Progress?] = [[vscode, fs, stub, page, recorder, client, protocol, q, p, channel, c]];',
   ].join('\n'),
-  'src/rpc/channel.ts': "import * as v from 'valibot';\nexport const channel = v.string();\n",
+  'src/rpc/channel.ts':
+    "import * as v from 'valibot';\nimport { defineRequest } from '../contract/messages';\nexport const channel = [v.string(), defineRequest];\n",
+  // A process's runtime imports its protocol (the forward worker, the analysis service).
+  'src/tfjs/forwardWorker.ts': "import { forward } from '../contract/protocols/forward';\nexport const w = forward;\n",
   // Shipped code may name a devDependency's types: they vanish in the bundle.
   'src/cli/main.ts':
     "import type { Page } from 'playwright-core';\nimport { readFileSync } from 'fs';\nimport { e } from '../service/engine';\nexport const m: [unknown, Page?] = [[readFileSync, e]];\n",

@@ -1,6 +1,6 @@
 // The two thread boundaries over src/rpc, from both ends: the compute pool and its workers
-// (src/compute/protocol.ts), the analysis service and its forward-pass worker
-// (src/tfjs/forwardProtocol.ts). Each worker refuses malformed requests with an error naming
+// (src/contract/protocols/compute.ts), the analysis service and its forward-pass worker
+// (src/contract/protocols/forward.ts). Each worker refuses malformed requests with an error naming
 // the problem and keeps working; each parent refuses malformed answers instead of using them, and
 // a worker that exits fails its requests instead of leaving them pending.
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { layerActivations } from '../../../src/analysis';
 import { ComputePool } from '../../../src/compute/pool';
-import { RpcError } from '../../../src/rpc/messages';
+import { RpcError } from '../../../src/contract/messages';
 import { recordRun } from '../../../src/recorder/record';
 import { epochFolder } from '../../../src/run/paths';
 import { ForwardHelper, shareFloat32 } from '../../../src/tfjs/forwardHelper';

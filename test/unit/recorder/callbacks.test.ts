@@ -7,9 +7,9 @@ import {
   PROGRESS_INTERVAL_MS,
   RecordCallback,
   RecordCallbackList,
-  RecordProgress,
   TrainedModel,
 } from '../../../src/recorder/callbacks';
+import type { RecordProgress } from '../../../src/contract/protocols/recorder';
 
 /** A clock the test moves by hand. */
 function manualClock(startMs = 0) {

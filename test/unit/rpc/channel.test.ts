@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { MessageChannel, MessagePort } from 'node:worker_threads';
 import * as v from 'valibot';
 import { RpcChannel } from '../../../src/rpc/channel';
-import { defineNotification, defineRequest, describeIssues, RpcError } from '../../../src/rpc/messages';
+import { defineNotification, defineRequest, describeIssues, RpcError } from '../../../src/contract/messages';
 import { MessagePortLike, threadPort } from '../../../src/rpc/ports';
 
 const add = defineRequest('math/add', {

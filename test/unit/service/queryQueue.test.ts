@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CancelledError } from '../../../src/compute/pool';
+import { CancelledError } from '../../../src/analysis/errors';
 import { QueryQueue } from '../../../src/service/queryQueue';
 
 describe('query queue (a burst computed in priority order)', () => {

@@ -5,7 +5,7 @@
  * paused (each pins a model).
  */
 import assert from 'node:assert/strict';
-import { CancelledError } from '../../../src/compute/pool';
+import { CancelledError } from '../../../src/analysis/errors';
 import { SubsetPasses, PassSource } from '../../../src/service/subsetPasses';
 import type { Activations } from '../../../src/tfjs/forward';
 

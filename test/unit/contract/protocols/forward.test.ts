@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
-import { forwardTaylor, ForwardTaylorRequest, taylorWidth } from '../../../src/tfjs/forwardProtocol';
-import type { RunLayer } from '../../../src/contract/runFormat';
+import { forwardTaylor, ForwardTaylorRequest, taylorWidth } from '../../../../src/contract/protocols/forward';
+import type { RunLayer } from '../../../../src/contract/runFormat';
 
 /** A run layer of the table the requests carry. */
 const layer = (index: number, outputShape: number[], dataFormat?: 'channelsFirst'): RunLayer => ({
@@ -14,7 +14,7 @@ const layer = (index: number, outputShape: number[], dataFormat?: 'channelsFirst
   ...(dataFormat ? { dataFormat } : {}),
 });
 
-describe('forwardProtocol: the forward worker checks a Taylor request before it runs a pass', () => {
+describe('forward protocol: the forward worker checks a Taylor request before it runs a pass', () => {
   const layers = [layer(0, [4, 4, 1]), layer(1, [4, 4, 3]), layer(2, [5, 4, 4], 'channelsFirst'), layer(3, [10])];
   const valid = (): ForwardTaylorRequest => ({
     backend: 'wasm',

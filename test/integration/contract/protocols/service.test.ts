@@ -1,4 +1,4 @@
-// The analysis service's boundary (src/service/protocol.ts over src/rpc), from both ends: the real
+// The analysis service's boundary (src/contract/protocols/service.ts over src/rpc), from both ends: the real
 // service process answers malformed requests with errors and keeps serving, and the parent
 // (AnalysisClient) refuses malformed answers, a wrong protocol version and a service that never
 // says hello, with messages that say what happened.
@@ -7,12 +7,12 @@ import { ChildProcess, fork } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AnalysisClient } from '../../../src/service/client';
-import { SERVICE_PROTOCOL_VERSION, toQueryError } from '../../../src/service/protocol';
-import { Query, QueryError } from '../../../src/contract/queries';
-import { RpcError } from '../../../src/rpc/messages';
+import { AnalysisClient } from '../../../../src/service/client';
+import { SERVICE_PROTOCOL_VERSION, toQueryError } from '../../../../src/contract/protocols/service';
+import { Query, QueryError } from '../../../../src/contract/queries';
+import { RpcError } from '../../../../src/contract/messages';
 
-const serviceScript = resolve(__dirname, '../../../dist/service.js');
+const serviceScript = resolve(__dirname, '../../../../dist/service.js');
 
 /**
  * A stand-in service: says hello with `version`, then answers each query by the run it names, the

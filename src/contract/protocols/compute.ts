@@ -6,7 +6,7 @@
  * with, never element by element (which would cost as much as the work).
  */
 import * as v from 'valibot';
-import { defineRequest, ParamsIn, ResultOut } from '../rpc/messages';
+import { defineRequest, ParamsIn, ResultOut } from '../messages';
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Shared = v.instance(SharedArrayBuffer, 'must be a SharedArrayBuffer');

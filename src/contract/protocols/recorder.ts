@@ -7,13 +7,9 @@
  * Cancelling the `record/start` request stops the recording after the current batch.
  */
 import * as v from 'valibot';
-import { EDITOR_FALLBACK_SCHEMAS, RECORD_SETTING_SCHEMAS } from '../contract/recordSettings';
-import { defineNotification, defineRequest, ErrorDataOut, ParamsIn, SameType } from '../rpc/messages';
-import type { RunStatus } from '../contract/runFormat';
-import type { RecordProgress } from './callbacks';
-
-// Re-exported for parents (the extension host), which may import this file but not the recorder itself.
-export type { RecordProgress };
+import { EDITOR_FALLBACK_SCHEMAS, RECORD_SETTING_SCHEMAS } from '../recordSettings';
+import { defineNotification, defineRequest, ErrorDataOut, ParamsIn, SameType } from '../messages';
+import type { RunStatus } from '../runFormat';
 
 /** Bumped whenever a message changes shape (2: the typed channel's envelope). */
 export const RECORDER_PROTOCOL_VERSION = 2;
@@ -76,6 +72,20 @@ export interface LocalRecordOptions {
 /** What the caller asks for: every field but the local ones is the schema's, so the two cannot drift apart. */
 export type RecordOptions = v.InferOutput<typeof RecordOptionsSchema> & LocalRecordOptions;
 
+/** Progress of a recording, as the recorder process sends it to its parent. */
+export interface RecordProgress {
+  phase: 'loading' | 'training' | 'recording';
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss?: number;
+  /** Fraction of the whole run done, 0..1. */
+  fraction: number;
+  etaMs?: number;
+  message?: string;
+}
+
 export const RecordProgressSchema = v.object({
   phase: v.picklist(['loading', 'training', 'recording']),
   epoch: v.number(),
@@ -118,7 +128,7 @@ export type RecordStartOptions = ParamsIn<typeof recordStart>['options'];
 export type RecordEpochEvent = ParamsIn<typeof recordEpoch>;
 export type RecordFailureData = NonNullable<ErrorDataOut<typeof recordStart>>;
 
-// The schemas must describe the recorder's own types exactly: these fail to compile when they drift apart.
+// The schemas must describe the types exactly: these fail to compile when they drift apart.
 const progressMatch: SameType<v.InferOutput<typeof RecordProgressSchema>, RecordProgress> = true;
 const statusMatch: SameType<v.InferOutput<typeof RunStatusSchema>, RunStatus> = true;
 void [progressMatch, statusMatch];

@@ -7,8 +7,8 @@
  * protocol version first (`hello`); the parent refuses any other version.
  */
 import * as v from 'valibot';
-import { defineNotification, defineRequest, ParamsIn, ResultOut, RpcError } from '../rpc/messages';
-import { Answer, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryError, QueryErrorCode, QueryMessageSchema } from '../contract/queries';
+import { defineNotification, defineRequest, ParamsIn, ResultOut, RpcError } from '../messages';
+import { Answer, QUERY_ERROR_CODES, QUERY_PRIORITIES, QueryError, QueryErrorCode, QueryMessageSchema } from '../queries';
 
 /** Bumped whenever a message changes shape (2: the typed channel's envelope). */
 export const SERVICE_PROTOCOL_VERSION = 3;

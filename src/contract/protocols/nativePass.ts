@@ -13,9 +13,9 @@
  *   than fresh pages.
  */
 import * as v from 'valibot';
-import { RunLayerSchema } from '../contract/runLayerSchema';
-import { defineNotification, defineRequest, ParamsIn, ResultOut } from '../rpc/messages';
-import { EXECUTION_PROVIDERS } from './ortRuntime';
+import { RunLayerSchema } from '../runLayerSchema';
+import { defineNotification, defineRequest, ParamsIn, ResultOut } from '../messages';
+import { EXECUTION_PROVIDERS } from '../recordSettings';
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Shared = v.instance(SharedArrayBuffer, 'must be a SharedArrayBuffer');

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as v from 'valibot';
-import { LocalRecordOptions, RecordOptions, RecordOptionsSchema } from '../../../src/recorder/protocol';
-import type { SameType } from '../../../src/rpc/messages';
+import { LocalRecordOptions, RecordOptions, RecordOptionsSchema } from '../../../../src/contract/protocols/recorder';
+import type { SameType } from '../../../../src/contract/messages';
 
 // These lines are checked by `tsc` (the project's type-check includes test/): each `@ts-expect-error`
 // fails the type-check when the guard stops catching the difference below it.

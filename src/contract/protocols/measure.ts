@@ -8,9 +8,9 @@
  * metrics (src/contract/runFormat.ts validates those when a run is read).
  */
 import * as v from 'valibot';
-import { defineRequest, ParamsIn } from '../rpc/messages';
-import { TFJS_BACKEND_NAMES } from '../contract/recordSettings';
-import type { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../contract/runFormat';
+import { defineRequest, ParamsIn } from '../messages';
+import { TFJS_BACKEND_NAMES } from '../recordSettings';
+import type { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../runFormat';
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Shared = v.instance(SharedArrayBuffer, 'must be a SharedArrayBuffer');

@@ -6,11 +6,10 @@
  * type and length only.
  */
 import * as v from 'valibot';
-import { BACKENDS } from '../contract/recordSettings';
-import { defineRequest, ParamsIn, ResultOut } from '../rpc/messages';
-import { RunLayerSchema } from '../contract/runLayerSchema';
-import type { RunLayer } from '../contract/runFormat';
-import { gateAxis } from './taylor';
+import { BACKENDS } from '../recordSettings';
+import { defineRequest, ParamsIn, ResultOut } from '../messages';
+import { gateAxis, RunLayerSchema } from '../runLayerSchema';
+import type { RunLayer } from '../runFormat';
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Shape = v.array(Count);
@@ -138,7 +137,7 @@ export const forwardTaylor = defineRequest('forward/taylor', {
   result: v.object({}),
 });
 
-/** The values of one chunk's sums in `forwardTaylor`'s output: every target's channels (taylor.ts `gateAxis`). */
+/** The values of one chunk's sums in `forwardTaylor`'s output: every target's channels (runLayerSchema.ts `gateAxis`). */
 export function taylorWidth(layers: readonly Pick<RunLayer, 'outputShape' | 'dataFormat'>[], targets: readonly number[]): number {
   return targets.reduce((w, t) => w + gateAxis(layers[t]).channels, 0);
 }
