@@ -49,6 +49,17 @@ function controlOf(x: unknown): { spec: string; sourceRun: string } | undefined 
 /** workspaceState key prefix: the Analyze CNN answers last given for a model file. */
 const DEFAULTS_KEY = 'cnnSlicer.recordDefaults:';
 
+/**
+ * Analyze CNN on a PyTorch script or notebook, which records itself (docs/pytorch.md): run the
+ * script, add the recorder lines (to a notebook's cell), or read how.
+ */
+function analyzePyTorch(python: PythonAnalyze, modelFile: string, arg: unknown): Promise<unknown> {
+  const action = isAnalyzeArgs(arg) ? arg.pythonAction : undefined;
+  if (isNotebookFile(modelFile))
+    return analyzeNotebook(modelFile, python.ui, () => python.openDocs(), action === 'run' ? undefined : action);
+  return python.analyze(modelFile, action, isAnalyzeArgs(arg) ? arg.python : undefined);
+}
+
 export function registerRecordingCommands(
   ctx: Ctx,
   recordings: Recordings,
@@ -59,14 +70,7 @@ export function registerRecordingCommands(
     if (!(await requireTrust())) return undefined;
     const modelFile = await pickModelFile(arg);
     if (!modelFile) return undefined;
-    // A PyTorch script records itself (docs/pytorch.md): run it, add the recorder lines, or read how.
-    if (isPythonFile(modelFile))
-      return python.analyze(modelFile, isAnalyzeArgs(arg) ? arg.pythonAction : undefined, isAnalyzeArgs(arg) ? arg.python : undefined);
-    // A notebook records itself too, from its cells: add the recorder lines, or read how.
-    if (isNotebookFile(modelFile)) {
-      const action = isAnalyzeArgs(arg) ? arg.pythonAction : undefined;
-      return analyzeNotebook(modelFile, python.ui, () => python.openDocs(), action === 'run' ? undefined : action);
-    }
+    if (isPythonFile(modelFile) || isNotebookFile(modelFile)) return analyzePyTorch(python, modelFile, arg);
     const runsFolder = ctx.runsFolderFor(vscode.Uri.file(modelFile));
     if (!runsFolder) {
       void vscode.window.showErrorMessage(

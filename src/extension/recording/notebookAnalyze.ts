@@ -13,7 +13,7 @@ import { pythonParser } from '../detection/detectModel';
 import { scanNotebookCell } from '../detection/notebookCells';
 import { currentCells } from '../editor/notebookDocuments';
 import { insertRecorderLines, snippetOf, type PythonAnalyzeResult, type PythonAnalyzeUi } from './pythonAnalyze';
-import { findRecorderSites, importLineFor, loopEdit, recorderCell, type RecorderSites } from './recorderLines';
+import { findRecorderSites, importLineFor, loopEdit, recorderCell } from './recorderLines';
 
 /** Analyze CNN on the notebook `file`: the action given, else the one the user picks. */
 export async function analyzeNotebook(
@@ -100,7 +100,7 @@ export async function analyzeNotebook(
     const at = picked && loops.find((l) => l.loop === picked.loop);
     if (!at) return undefined;
     const editor = await showCell(notebook, at.cell, at.loop.line);
-    const importLine = imported ? undefined : importLineFor(at.sites as RecorderSites, at.loop);
+    const importLine = imported ? undefined : importLineFor(at.sites, at.loop);
     const line = await insertRecorderLines(editor, importLine, loopEdit(cells[at.cell]!, at.loop, basename(file, extname(file))));
     return line === undefined ? undefined : { action: 'insert', line, cell: at.cell };
   }

@@ -89,8 +89,8 @@ describe('run format: versions 1 and 2 (PyTorch runs with ONNX checkpoints)', ()
     given.layers[1].source = { ...source, cell: { digest: '5dbb520d6659caa5', index: 2 } };
     given.layers[2].source = { ...source, cell: { digest: '5dbb520d6659caa5' } };
     const m = validateManifest(given);
-    assert.deepEqual(m.layers[1]!.source?.cell, { digest: '5dbb520d6659caa5', index: 2 });
-    assert.deepEqual(m.layers[2]!.source?.cell, { digest: '5dbb520d6659caa5' });
+    assert.deepEqual(m.layers[1].source?.cell, { digest: '5dbb520d6659caa5', index: 2 });
+    assert.deepEqual(m.layers[2].source?.cell, { digest: '5dbb520d6659caa5' });
     const cases: [unknown, RegExp][] = [
       ['5dbb520d6659caa5', /layers\[1\]\.source\.cell is missing or not an object/],
       [{ digest: '5DBB520D6659CAA5' }, /layers\[1\]\.source\.cell\.digest is not 16 hex digits/],
