@@ -21,7 +21,9 @@ from tests.zoo_checks import LOSS_RTOL, record_and_check
 
 PROBE = 4
 
-# name -> (module, channel) ablated: a layer whose channel reaches the architecture's own operations.
+# name -> (layer, channel[, module]) ablated: a layer whose channel reaches the architecture's own
+# operations; PyTorch's forward hook is on the module of the layer's name, or on the module given,
+# whose output is the (functional) layer's value.
 ABLATE = {
     "LeNet": ("conv2", 9),
     # the BatchNorm of the third convolution, before in-place ReLU and max pooling.
@@ -30,10 +32,12 @@ ABLATE = {
     "ResNet": ("layer1.0.bn2", 3),
     # the shortcut's convolution of the pre-activated input (`hasattr(self, 'shortcut')`).
     "PreActResNet": ("layer2.0.shortcut.0", 5),
-    # the branch after the 3×3 stride-1 max pooling: channels 24–27 of the 4-branch concatenation.
-    "GoogLeNet": ("a3.b4.1", 2),
-    # the new features that lead a bottleneck's `torch.cat([out, x], 1)`.
-    "DenseNet": ("dense2.1.conv2", 2),
+    # the functional `torch.cat` of Inception's four branches (the module a3 returns it): channel 25
+    # is the second of the branch after the 3×3 stride-1 max pooling (channels 24–27).
+    "GoogLeNet": ("a3.cat", 25, "a3"),
+    # a bottleneck's `torch.cat([out, x], 1)` (the module dense2.1 returns it): channel 6 is one of
+    # the input's, after the 4 new features.
+    "DenseNet": ("dense2.1.cat", 6, "dense2.1"),
     # the grouped 3×3 convolution's BatchNorm (the second of 4 groups).
     "ResNeXt": ("layer1.0.bn2", 5),
     # a depthwise strided convolution's BatchNorm.

@@ -54,8 +54,10 @@ def ablated_layer(model, layers):
 
 def record_and_check(test, model, x, y, classes, name, runs_dir, ablate=None, engines=("native",)):
     """Records `model` for epoch 0 on the probe (x, y), measures it and asserts (on the unittest
-    case `test`) its imported output and one ablation equal PyTorch's: `ablate` (a module's name,
-    which is its layer's, and a channel), else channel 1 of `ablated_layer`. The queries are asked
+    case `test`) its imported output and one ablation equal PyTorch's: `ablate` (a layer's name, a
+    channel and, for a functional layer, the module whose output is that layer's value: Inception's
+    `torch.cat` of its branches; else the module of that name), else channel 1 of `ablated_layer`.
+    The queries are asked
     of each engine in `engines`: "native" (ONNX Runtime, the default) and "wasm" (the checkpoint
     imported into TensorFlow.js: src/onnx/plan.ts, `CNN_SLICER_ENGINE=wasm`), the run's answer
     cache emptied before each. Returns the manifest's layers and the last engine's ablation answer."""
@@ -71,8 +73,8 @@ def record_and_check(test, model, x, y, classes, name, runs_dir, ablate=None, en
     if ablate is None:
         (layer, module), channel = ablated_layer(model, layers), 1
     else:
-        module_name, channel = ablate
-        layer, module = next(layer for layer in layers if layer["name"] == module_name), dict(model.named_modules())[module_name]
+        layer_name, channel, module_name = ablate if len(ablate) == 3 else (*ablate, ablate[0])
+        layer, module = next(layer for layer in layers if layer["name"] == layer_name), dict(model.named_modules())[module_name]
     accuracy, loss = torch_probe(model, x, y, module, [channel])
     last = layers[-1]
     for engine in engines:
