@@ -18,6 +18,7 @@ import torch
 import torch.nn as nn
 
 from .onnx_names import rename_values
+from .notebook import Cells
 from .sources import SourceFinder
 from .trace import Capture, UnsupportedModelError, module_args
 
@@ -75,7 +76,7 @@ def traced_layers(model, example):
     return output, capture.layers
 
 
-def layer_table(model, example, classes=None):
+def layer_table(model, example, classes=None, cells=None):
     """The manifest's `layers[]` of `model` on one input `example` ([1, ...]), and the output kind.
 
     Raises UnsupportedModelError (one line) for an operation CNN Slicer cannot import or an output
@@ -97,6 +98,7 @@ def layer_table(model, example, classes=None):
     if not (same or (flattened and torch.equal(last.value.reshape(output.shape), output))):
         raise UnsupportedModelError(f"the model's output is not the output of its last layer ({last.name}, {last.class_name})")
     finder = SourceFinder(model)
+    cells = cells or Cells()  # a position in a notebook cell as one in its notebook
     layers = [input_layer(example)]
     for index, layer in enumerate(captured, start=1):
         if layer.name == "input":
@@ -112,11 +114,12 @@ def layer_table(model, example, classes=None):
         entry = {"index": index, "name": layer.name, "className": layer.class_name, **_shape_entry(shape)}
         if layer.module is not None:
             entry["parameters"] = sum(p.numel() for p in layer.module.parameters())
-            source = finder.position(_CALL_SUFFIX.sub("", layer.name))
+            site = finder.position(_CALL_SUFFIX.sub("", layer.name))
+            source = None if site is None else cells.position(site["file"], site["line"], site["column"])
             args = module_args(layer.module)
         else:
             entry["parameters"] = 0
-            source = None if layer.source is None else {"file": layer.source[0], "line": layer.source[1], "column": layer.source[2]}
+            source = None if layer.source is None else cells.position(*layer.source)
             args = layer.args
         if source is not None:
             entry["source"] = source

@@ -16,13 +16,16 @@ Anything else inside a forward() is refused with one line naming the module and 
 import torch.nn as nn
 
 # Class name written as `className` -> module classes (isinstance). Only what CNN Slicer's importer
-# runs exactly (src/onnx/plan.ts, docs/pytorch.md): no 1-D convolutions, group, layer or instance
-# normalisation yet; GELU in its exact form only (trace.py refuses approximate="tanh").
+# runs exactly (src/onnx/plan.ts, docs/pytorch.md): no 1-D convolutions, group or instance
+# normalisation yet; LayerNorm over the channels only (trace.py checks its axis: a vector's, a
+# channels-last map's after `x.permute(0, 2, 3, 1)`, or LayerNorm2d's, which permutes inside); GELU
+# in its exact form only (trace.py refuses approximate="tanh").
 LAYER_MODULES = {
     "Conv2d": nn.Conv2d,
     "Linear": nn.Linear,
     "BatchNorm1d": nn.BatchNorm1d,
     "BatchNorm2d": nn.BatchNorm2d,
+    "LayerNorm": nn.LayerNorm,
     "ReLU": nn.ReLU,
     "ReLU6": nn.ReLU6,
     "LeakyReLU": nn.LeakyReLU,
@@ -62,6 +65,8 @@ LAYER_FUNCTIONS = {
     "hardsigmoid": "hardsigmoid",
     "silu": "silu",
     "gelu": "gelu",
+    # Over the channels only (trace.py checks the axis, as for the LayerNorm module).
+    "layer_norm": "layer_norm",
     "softmax": "softmax",
     "log_softmax": "log_softmax",
     "max_pool2d": "max_pool2d",
@@ -93,6 +98,17 @@ LAYER_FUNCTIONS = {
 # Ops whose operands must be two tensors of more than one value (a scalar `x + 1` or `x * 0.5` is refused).
 TWO_TENSOR_OPS = ("add", "mul")
 
+# The className of a `mul` by a tensor without the batch axis, one value a channel (`[C, 1, 1]`, or
+# `[C]` on a channels-last map): ConvNeXt's layer scale, `self.gamma * x`.
+LAYER_SCALE = "layer_scale"
+
+# A value with its channels last (`x.permute(0, 2, 3, 1)` of a map, until the permute back): the
+# layers that may read one, each computing along the channels or on each value alone, so that it is
+# recorded as the same layer of the channels-first map (a Linear is then a 1x1 convolution); trace.py
+# records their values channels first. Modules by className, then ops.
+CHANNELS_LAST_MODULES = ("Linear", "LayerNorm", "ReLU", "ReLU6", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "Hardswish", "Hardsigmoid", "SiLU", "GELU")
+CHANNELS_LAST_OPS = ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "silu", "gelu", "layer_norm", "add", "mul", LAYER_SCALE)
+
 # Reductions recorded only over the spatial axes of a [N, C, H, W] value (a global pooling).
 SPATIAL_REDUCTIONS = ("mean", "amax")
 
@@ -122,4 +138,4 @@ PASS_FUNCTIONS = frozenset(
 METADATA = frozenset(["size", "dim", "numel", "__get__", "__len__", "is_floating_point", "is_contiguous", "__format__", "__repr__"])
 
 # The operations a message lists as importable.
-KNOWN_TEXT = "convolutions, linear, normalisation, activations, 2-d pooling, mean/amax over the spatial axes, +, * of two tensors, torch.cat, channel slices x[:, a:b], chunk/split along the channels, view/reshape/flatten/permute/transpose, dropout"
+KNOWN_TEXT = "convolutions, linear, normalisation (layer normalisation over the channels), activations, 2-d pooling, mean/amax over the spatial axes, +, * of two tensors, torch.cat, channel slices x[:, a:b], chunk/split along the channels, view/reshape/flatten/permute/transpose, dropout"

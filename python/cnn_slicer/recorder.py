@@ -24,6 +24,7 @@ from .control import Control, check_source, find_source_run
 from .layers import OPSET, ModelModes, export_onnx, layer_table
 from .measurer import start_measurer
 from .measures import prediction_measures, softmax_rows
+from .notebook import Cells, code_of
 from .trace import UnsupportedModelError
 
 FORMAT_VERSION = 2
@@ -135,37 +136,44 @@ def _check_parameters(parameter):
         )
 
 
-def _runs_folder(runs_dir):
+def _runs_folder(runs_dir, notebook=None):
+    """The runs folder: ``runs_dir``, else $CNN_SLICER_RUNS, else ``.cnnslicer/runs`` beside the script
+    being run, or beside the notebook (``notebook``) in a kernel, else in the working folder."""
     if runs_dir:
         return os.path.abspath(runs_dir)
     if os.environ.get("CNN_SLICER_RUNS"):
         return os.path.abspath(os.environ["CNN_SLICER_RUNS"])
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    base = os.path.dirname(os.path.abspath(main_file)) if main_file else os.getcwd()
+    if main_file:
+        base = os.path.dirname(os.path.abspath(main_file))
+    else:
+        base = os.path.dirname(notebook) if notebook else os.getcwd()
     return os.path.join(base, ".cnnslicer", "runs")
 
 
-def _source_file(cls):
+def _source_file(cls, cells):
+    """The file defining a class: its module's, or the notebook of the kernel cell it was defined in; None if unknown."""
     import inspect
 
     try:
         return os.path.abspath(inspect.getsourcefile(cls))
     except (TypeError, OSError):
-        return None
+        return cells.class_notebook(cls)
 
 
-def _model_files(model):
+def _model_files(model, cells):
     """(model file, source files): the file defining the model's class, and those of every class in it outside torch."""
     torch_dir = os.path.dirname(os.path.abspath(torch.__file__)) + os.sep
     sources = []
     for module in model.modules():
-        file = _source_file(type(module))
+        file = _source_file(type(module), cells)
         if file and not file.startswith(torch_dir) and file not in sources:
             sources.append(file)
-    file = _source_file(type(model))
-    if not file or file.startswith(torch_dir):  # a root nn.Sequential: the script that builds it
+    file = _source_file(type(model), cells)
+    if not file or file.startswith(torch_dir):  # a root nn.Sequential: the script or notebook that builds it
         main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-        file = os.path.abspath(main_file) if main_file else (file or "")
+        main_file = os.path.abspath(main_file) if main_file else cells.notebook()
+        file = main_file or file or ""
         if main_file and file not in sources:
             sources.insert(0, file)
     if file in sources:
@@ -174,33 +182,14 @@ def _model_files(model):
     return file, sources
 
 
-def _notebook_path():
-    """The path of the notebook whose kernel runs this, where the kernel says it: VS Code's Jupyter
-    sets ``__vsc_ipynb_file__`` in the user namespace, ipykernel (6.16 and later) ``__session__``, and
-    Jupyter Server the ``JPY_SESSION_NAME`` environment variable. None outside a notebook, and where
-    none names an existing ``.ipynb`` file."""
-    candidates = []
-    ipython = sys.modules.get("IPython")
-    get_ipython = getattr(ipython, "get_ipython", None)
-    shell = get_ipython() if callable(get_ipython) else None
-    user_ns = getattr(shell, "user_ns", None)
-    if isinstance(user_ns, dict):
-        candidates += [user_ns.get("__vsc_ipynb_file__"), user_ns.get("__session__")]
-    candidates.append(os.environ.get("JPY_SESSION_NAME"))
-    for path in candidates:
-        if isinstance(path, str) and path.endswith(".ipynb") and os.path.isfile(path):
-            return os.path.abspath(path)
-    return None
-
-
-def _training_script():
+def _training_script(notebook):
     """(path, kind) of what trains the model: the script being run (``__main__``'s file, else
-    ``sys.argv[0]`` where it names a file) or the notebook (_notebook_path); None where neither is
-    known (``python -c``, an interactive shell, a kernel that does not name its notebook)."""
+    ``sys.argv[0]`` where it names a file) or the notebook (notebook.py: the one the kernel names, or
+    the one whose cell defines the model); None where neither is known (``python -c``, an
+    interactive shell, a kernel whose notebook is not found)."""
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if main_file and os.path.isfile(main_file) and not main_file.endswith("ipykernel_launcher.py"):
         return os.path.abspath(main_file), "script"
-    notebook = _notebook_path()
     if notebook:
         return notebook, "notebook"
     argv0 = sys.argv[0] if sys.argv else ""
@@ -212,6 +201,9 @@ def _training_script():
 def _fingerprint(sources, layers):
     digest = hashlib.sha256()
     for file in sources:
+        if file.endswith(".ipynb"):  # its code, not its outputs, which change at every run
+            digest.update((code_of(file) or "").encode("utf-8"))
+            continue
         try:
             with open(file, "rb") as f:
                 digest.update(f.read())
@@ -318,7 +310,8 @@ class Recorder:
             if self.control.pixels:
                 self.inputs = self.control(self.inputs).contiguous()
         example = self.inputs[:1].to(self.device)
-        layers, kind = layer_table(model, example, len(classes) if classes is not None else None)
+        cells = Cells()  # where the model is defined in a notebook's cells
+        layers, kind = layer_table(model, example, len(classes) if classes is not None else None, cells)
         self.layers = layers
         self.names = [layer["name"] for layer in layers[1:]]
         self.output_kind = kind
@@ -327,8 +320,8 @@ class Recorder:
         if int(self.labels.min()) < 0 or int(self.labels.max()) >= class_count:
             raise UnsupportedModelError(f"the probe labels are not all class indices in [0, {class_count - 1}]")
 
-        model_file, sources = _model_files(model)
-        runs = _runs_folder(runs_dir)
+        model_file, sources = _model_files(model, cells)
+        runs = _runs_folder(runs_dir, cells.notebook())
         settings = _settings(train, train_size, epochs, batch_size, optimizer, len(self.labels))
         train_size = settings.pop("trainSize", None)
         source = None
@@ -395,7 +388,7 @@ class Recorder:
             "epochs": [],
             "pid": os.getpid(),
         }
-        script = _training_script()
+        script = _training_script(cells.notebook())
         if script is not None:
             self.manifest["trainingScript"] = {"file": script[0], "kind": script[1]}
             if script[1] == "script" and sys.executable:

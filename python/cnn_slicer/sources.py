@@ -24,16 +24,22 @@ import sys
 
 import torch.nn as nn
 
+from .notebook import cell_files_newest_first, class_cell_file, compiled_text
+
 _CONTAINERS = (nn.Sequential, nn.ModuleList)
 
 _trees = {}
 
 
 def _tree(file):
+    """The parsed source of a file, or of a notebook cell the kernel compiled under that name; None if unreadable."""
     if file not in _trees:
         try:
-            with open(file, encoding="utf-8") as f:
-                _trees[file] = ast.parse(f.read(), file)
+            text = compiled_text(file)
+            if text is None:
+                with open(file, encoding="utf-8") as f:
+                    text = f.read()
+            _trees[file] = ast.parse(text, file)
         except (OSError, SyntaxError, ValueError):
             _trees[file] = None
     return _trees[file]
@@ -45,7 +51,7 @@ def _class_node(cls):
         file = os.path.abspath(inspect.getsourcefile(cls))
         _, start = inspect.getsourcelines(cls)
     except (TypeError, OSError):
-        return None, None
+        return _cell_class_node(cls)
     tree = _tree(file)
     if tree is None:
         return None, None
@@ -55,6 +61,17 @@ def _class_node(cls):
             if first == start or node.lineno == start:
                 return file, node
     return None, None
+
+
+def _cell_class_node(cls):
+    """(cell file, ClassDef) of a class defined in a notebook cell: the definition of that name in the
+    cell its methods were compiled in (the last one, as the cell ran), or (None, None)."""
+    file = class_cell_file(cls)
+    tree = _tree(file) if file is not None else None
+    if tree is None:
+        return None, None
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == cls.__name__]
+    return (file, max(found, key=lambda n: n.lineno)) if found else (None, None)
 
 
 def _callee_name(call):
@@ -200,11 +217,20 @@ def _entry_site(site, index, child):
 
 
 def _root_sequential_site(model):
+    """The one call that builds a root ``nn.Sequential``: in the script being run, or in the newest
+    notebook cell (of a kernel) that has one."""
     main = sys.modules.get("__main__")
     file = getattr(main, "__file__", None)
-    if not file:
-        return None
-    file = os.path.abspath(file)
+    if file:
+        return _sequential_call(model, os.path.abspath(file))
+    for cell in cell_files_newest_first():
+        site = _sequential_call(model, cell)
+        if site is not None:
+            return site
+    return None
+
+
+def _sequential_call(model, file):
     tree = _tree(file)
     if tree is None:
         return None

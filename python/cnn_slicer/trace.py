@@ -8,14 +8,25 @@ in-place operations: ``inplace`` attributes of modules are off while a capture i
 ``inplace=True`` argument is dropped, ``a += b`` and ``a *= b`` compute a new tensor (Python rebinds
 ``a`` to it), and before any other in-place operation on a tensor that is a recorded value, the
 recorded value is replaced by a copy.
+
+A map with its channels last (`x.permute(0, 2, 3, 1)`, ConvNeXt's block: LayerNorm, Linear, GELU,
+Linear and its layer scale on the last axis, then the permute back) is followed until the permute
+back: each layer in that stretch computes along the channels or on each value alone, and is recorded
+as the same layer of the channels-first map (a Linear on the channels is a 1x1 convolution), its
+value the channels-first view `value.permute(0, 3, 1, 2)`. While the export traces, the stretch reads
+on from that view permuted back (the same numbers), so that the checkpoint's layer value is the one
+the rest of the network reads (docs/pytorch.md, "Channels last").
 """
 
+import contextlib
 import dis
 import os
 import sys
+import weakref
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
 from . import ops
@@ -38,14 +49,31 @@ class UnsupportedModelError(ValueError):
 
 
 def layer_class_name(module):
-    """The ``className`` of a module that is a layer (ops.LAYER_MODULES), else None."""
+    """The ``className`` of a module that is a layer (ops.LAYER_MODULES, or a layer normalisation of
+    its own, :func:`_layer_norm_like`), else None."""
     name = type(module).__name__
     if ops.LAYER_MODULES.get(name) is type(module):
         return name
     for name, cls in ops.LAYER_MODULES.items():
         if isinstance(module, cls):
             return name
-    return None
+    return "LayerNorm" if _layer_norm_like(module) else None
+
+
+def _layer_norm_like(module):
+    """A module of the user's that stands for a LayerNorm (public ConvNeXt ports write one, with
+    `(x - mean) / sqrt(var + eps)` over dim 1 for channels-first maps): a class named ...LayerNorm...
+    with a weight and a bias of one value a channel and an `eps`. What it computes is checked against
+    F.layer_norm over its input's channels when it runs (:func:`_layer_norm_refusal`)."""
+    weight, bias = getattr(module, "weight", None), getattr(module, "bias", None)
+    return (
+        "LayerNorm" in type(module).__name__
+        and isinstance(weight, nn.Parameter)
+        and isinstance(bias, nn.Parameter)
+        and weight.dim() == 1
+        and weight.shape == bias.shape
+        and isinstance(getattr(module, "eps", None), float)
+    )
 
 
 def is_scope(module):
@@ -57,7 +85,9 @@ def user_site():
     """(file, line, column) of the innermost frame outside torch and this package, 1-based, or None."""
     frame = sys._getframe(1)
     while frame is not None:
-        file = os.path.abspath(frame.f_code.co_filename)
+        name = frame.f_code.co_filename
+        # `<ipython-input-…>` and the like name no file: kept as compiled (notebook.py finds their cell).
+        file = name if name.startswith("<") else os.path.abspath(name)
         if not file.startswith(_TORCH_DIR) and not file.startswith(_OWN_DIR):
             column = 1
             positions = getattr(frame.f_code, "co_positions", None)
@@ -148,6 +178,8 @@ class Capture(TorchFunctionMode):
         self.counts = {}
         self._handles = []
         self._inplace = []
+        # Maps with their channels last (id -> weak reference), followed until their permute back.
+        self._last = {}
 
     # -- naming ------------------------------------------------------------------------------
     def _unique(self, base):
@@ -169,7 +201,7 @@ class Capture(TorchFunctionMode):
         if not is_scope(module):
             self.opaque += 1
 
-    def _post(self, module, _inputs, output):
+    def _post(self, module, inputs, output):
         self.stack.pop()
         class_name = layer_class_name(module)
         if class_name is None:
@@ -182,19 +214,79 @@ class Capture(TorchFunctionMode):
             raise UnsupportedModelError(f"{path} ({class_name}) does not return one tensor")
         if getattr(module, "approximate", "none") != "none":
             raise UnsupportedModelError(f"{path} ({class_name}) is GELU's tanh approximation; CNN Slicer imports the exact GELU (approximate='none')")
-        self.layers.append(Captured(self._unique(path), class_name, output, module=module))
-        return None
+        x = inputs[0] if inputs and isinstance(inputs[0], torch.Tensor) else None
+        last = x is not None and self._is_last(x)
+        with self._unseen():
+            refusal = _module_refusal(class_name, module, x, output, last, checked=not self.tracing)
+        if refusal:
+            raise UnsupportedModelError(f"{path} ({class_name}) {refusal}")
+        if last and class_name not in ops.CHANNELS_LAST_MODULES:
+            raise UnsupportedModelError(f"{path} ({class_name}) {_LAST_REFUSAL}")
+        with self._unseen():
+            output, value = self._channels_first(output, last)
+        self.layers.append(Captured(self._unique(path), class_name, value, module=module))
+        return output if last and self.tracing else None
+
+    # -- channels last -----------------------------------------------------------------------
+    def _is_last(self, tensor):
+        ref = self._last.get(id(tensor))
+        return ref is not None and ref() is tensor
+
+    def _mark_last(self, tensor):
+        self._last[id(tensor)] = weakref.ref(tensor)
+        return tensor
+
+    @contextlib.contextmanager
+    def _unseen(self):
+        """The capture's own torch calls (a check, a view of a value): not looked at, as inside a layer."""
+        self.opaque += 1
+        try:
+            yield
+        finally:
+            self.opaque -= 1
+
+    def _channels_first(self, result, last):
+        """(what the model reads on, the layer's recorded value) of a layer's `result`: as it is, or for a
+        channels-last result its channels-first view, which the export's stretch reads on from."""
+        if not last:
+            return result, result
+        if not self.tracing:
+            return self._mark_last(result), result.permute(0, 3, 1, 2)
+        # torch's exporter fuses a transpose of a transpose: the product by 1 (exact) keeps the layer's
+        # value a node of its own that the stretch reads on from (the importer passes it on).
+        value = result.permute(0, 3, 1, 2) * 1.0
+        return self._mark_last(value.permute(0, 2, 3, 1)), value
+
+    def _pass(self, name, func, args, kwargs):
+        """A function that is not a layer (ops.PASS_FUNCTIONS), with the channels-last maps followed."""
+        last = [a for a in args if isinstance(a, torch.Tensor) and self._is_last(a)]
+        result = func(*args, **kwargs)
+        if name == "permute" and args and isinstance(args[0], torch.Tensor) and args[0].dim() == 4:
+            dims = kwargs.get("dims", args[1] if len(args) == 2 else tuple(args[1:]))
+            dims = tuple(int(d) % 4 for d in dims) if isinstance(dims, (list, tuple)) else None
+            if not last and dims == (0, 2, 3, 1):
+                return self._mark_last(result)
+            if last and dims == (0, 3, 1, 2):
+                return result
+        if not last:
+            return result
+        if name in ("contiguous", "dropout", "dropout1d", "dropout2d", "feature_dropout", "alpha_dropout", "feature_alpha_dropout"):
+            return self._mark_last(result)
+        raise UnsupportedModelError(f"{self._describe_scope()} calls {_qualified(func)} {_LAST_REFUSAL}")
 
     # -- functions ---------------------------------------------------------------------------
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if self.opaque:
-            return func(*args, **kwargs)
         name = _func_name(func)
+        # Inside a layer too (`F.layer_norm(x, (x.shape[-1],), ...)` in a LayerNorm of the user's).
         if self.tracing and name in ("size", "__get__"):
             return _traced_size(func, args, kwargs)
-        if name in ops.METADATA or name in ops.PASS_FUNCTIONS:
+        if self.opaque:
             return func(*args, **kwargs)
+        if name in ops.METADATA:
+            return func(*args, **kwargs)
+        if name in ops.PASS_FUNCTIONS:
+            return self._pass(name, func, args, kwargs)
         op = ops.LAYER_FUNCTIONS.get(name)
         if self.tracing and (op is None or not _has_tensor_operand(args)):
             return func(*args, **kwargs)
@@ -202,9 +294,13 @@ class Capture(TorchFunctionMode):
             raise UnsupportedModelError(
                 f"{self._describe_scope()} calls {_qualified(func)}, an operation CNN Slicer cannot import (it imports {ops.KNOWN_TEXT})"
             )
-        refusal = _argument_refusal(op, args, kwargs)
+        last = any(isinstance(a, torch.Tensor) and self._is_last(a) for a in args)
+        class_name = ops.LAYER_SCALE if op == "mul" and _layer_scale(args, last) else op
+        refusal = _argument_refusal(op, args, kwargs, last) if class_name == op else None
         if refusal:
             raise UnsupportedModelError(f"{self._describe_scope()} {refusal(_qualified(func))}")
+        if last and class_name not in ops.CHANNELS_LAST_OPS:
+            raise UnsupportedModelError(f"{self._describe_scope()} calls {_qualified(func)} {_LAST_REFUSAL}")
         frame, site = user_site()
         if kwargs.get("inplace"):
             kwargs = dict(kwargs, inplace=False)
@@ -226,7 +322,9 @@ class Capture(TorchFunctionMode):
             return result
         if not isinstance(result, torch.Tensor):
             raise UnsupportedModelError(f"{self._describe_scope()} calls {_qualified(func)}, which does not return one tensor")
-        self.layers.append(Captured(self._unique(base), op, result, op=op, source=site if self.sources else None, args=_pool_args(op, args, kwargs)))
+        with self._unseen():
+            result, value = self._channels_first(result, last)
+        self.layers.append(Captured(self._unique(base), class_name, value, op=op, source=site if self.sources else None, args=_pool_args(op, args, kwargs)))
         return result
 
     def _protect(self, tensor):
@@ -258,11 +356,73 @@ class Capture(TorchFunctionMode):
             self._handles, self._inplace = [], []
 
 
-def _argument_refusal(op, args, kwargs):
+_LAST_REFUSAL = (
+    "on a map with its channels last (after x.permute(0, 2, 3, 1)); CNN Slicer imports there only what computes along the "
+    "channels or on each value (LayerNorm, Linear, activations, a layer scale, +) until x.permute(0, 3, 1, 2)"
+)
+
+
+def _layer_scale(args, last):
+    """Whether `a * b` multiplies a map by one value a channel without the batch axis (a layer scale):
+    `[C, 1, 1]` on a channels-first map, `[C]` on a channels-last one."""
+    if len(args) < 2 or not all(isinstance(a, torch.Tensor) for a in args[:2]):
+        return False
+    x, scale = (args[0], args[1]) if args[0].dim() >= args[1].dim() else (args[1], args[0])
+    if x.dim() != 4 or scale.dim() >= x.dim():
+        return False
+    channels = x.shape[3] if last else x.shape[1]
+    return tuple(scale.shape) == ((channels,) if last else (channels, 1, 1))
+
+
+def _layer_norm_refusal(module_or_args, x, output, last, checked):
+    """Why a layer normalisation is not one over its input's channels (a vector's, a channels-last map's,
+    or a channels-first map's for a module that permutes inside), or None. `module_or_args`: the module,
+    or (normalized_shape, weight, bias, eps) of F.layer_norm. Where `checked`, its output is compared with
+    F.layer_norm over the channels (a module of the user's, LayerNorm2d)."""
+    if isinstance(module_or_args, nn.Module):
+        m = module_or_args
+        shape, weight, bias, eps = tuple(getattr(m, "normalized_shape", tuple(m.weight.shape))), m.weight, m.bias, m.eps
+    else:
+        shape, weight, bias, eps = module_or_args
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if x is None or x.dim() not in (2, 4) or (x.dim() == 4 and not last and not isinstance(module_or_args, nn.Module)):
+        return "over another axis than the channels"
+    channels = x.shape[-1] if x.dim() == 2 or last else x.shape[1]
+    if shape != (channels,):
+        return f"over the shape {list(shape)}, not the {channels} channels"
+    if checked and output is not None:
+        moved = x if x.dim() == 2 or last else x.permute(0, 2, 3, 1)
+        expected = F.layer_norm(moved, shape, weight, bias, eps)
+        if not (x.dim() == 2 or last):
+            expected = expected.permute(0, 3, 1, 2)
+        if expected.shape != output.shape or not torch.allclose(expected, output, rtol=1e-4, atol=1e-5):
+            return "does not compute a layer normalisation over the channels of its input"
+    return None
+
+
+def _module_refusal(class_name, module, x, output, last, checked):
+    """Why a layer module cannot be imported as it is called (its message after the module), or None."""
+    if class_name == "LayerNorm":
+        why = _layer_norm_refusal(module, x, output, last, checked)
+        return why and f"{why if why.startswith('does not') else 'normalises ' + why}; CNN Slicer imports a layer normalisation over the channels only"
+    if class_name == "Linear" and x is not None and x.dim() > 2 and not last:
+        return f"is applied to the last axis of a [N, {', '.join(map(str, x.shape[1:]))}] value; CNN Slicer imports a Linear on vectors, or on the channels of a map permuted to channels last"
+    return None
+
+
+def _argument_refusal(op, args, kwargs, last=False):
     """Why a layer op's arguments cannot be imported, as a function of the call's qualified name (the
     message after the scope), or None: each op's check and its one line."""
     if op in ops.TWO_TENSOR_OPS and not (len(args) >= 2 and _is_multi_value_tensor(args[0]) and _is_multi_value_tensor(args[1])):
         return lambda call: f"calls {call} with a scalar operand; CNN Slicer imports {op} of two tensors only"
+    if op in ops.TWO_TENSOR_OPS and args[0].dim() != args[1].dim():
+        return lambda call: f"calls {call} with a tensor without the batch axis; CNN Slicer imports {op} of two layers' values, or a layer scale (one value a channel)"
+    if op == "layer_norm":
+        x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+        norm = (kwargs.get("normalized_shape", args[1] if len(args) > 1 else None), *[kwargs.get(k, args[i] if len(args) > i else d) for i, (k, d) in enumerate((("weight", None), ("bias", None), ("eps", 1e-5)), start=2)])
+        why = _layer_norm_refusal(norm, x, None, last, False)
+        if why:
+            return lambda call: f"calls {call} {why}; CNN Slicer imports a layer normalisation over the channels only"
     if op == "gelu" and kwargs.get("approximate", "none") != "none":
         return lambda call: f"calls {call} with approximate={kwargs['approximate']!r}; CNN Slicer imports the exact GELU"
     if op in ops.CHANNEL_SPLITS and not _along_channels(args, kwargs):

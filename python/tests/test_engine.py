@@ -242,6 +242,81 @@ class DualPath(nn.Module):
         return self.linear(out.view(out.size(0), -1))
 
 
+class LayerNorm(nn.Module):
+    """A LayerNorm over the channels as public ConvNeXt ports write it: F.layer_norm on a channels-last
+    map, and `(x - u) / torch.sqrt(s + eps)` over dim 1 on a channels-first one."""
+
+    def __init__(self, channels, eps=1e-6, channels_first=False):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.eps = eps
+        self.channels_first = channels_first
+
+    def forward(self, x):
+        if not self.channels_first:
+            return F.layer_norm(x, (x.shape[-1],), self.weight, self.bias, self.eps)
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        x = (x - u) / torch.sqrt(s + self.eps)
+        return self.weight[:, None, None] * x + self.bias[:, None, None]
+
+
+class DropPath(nn.Module):
+    """Stochastic depth as ports write it: the identity in eval."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            return x
+        keep = torch.rand(x.shape[0], 1, 1, 1, device=x.device) >= self.p
+        return x * keep / (1 - self.p)
+
+
+class ConvNeXtBlock(nn.Module):
+    """ConvNeXt's block: a depthwise 7x7, then on the channels-last map a LayerNorm, a Linear to 4x,
+    GELU, a Linear back and the layer scale, permuted back and added to the input."""
+
+    def __init__(self, dim, drop=0.1):
+        super().__init__()
+        self.dwconv = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+        self.norm = LayerNorm(dim)
+        self.pwconv1 = nn.Linear(dim, 4 * dim)
+        self.act = nn.GELU()
+        self.pwconv2 = nn.Linear(4 * dim, dim)
+        self.gamma = nn.Parameter(0.5 * torch.ones(dim))
+        self.drop_path = DropPath(drop)
+
+    def forward(self, x):
+        shortcut = x
+        x = self.dwconv(x).permute(0, 2, 3, 1)
+        x = self.pwconv2(self.act(self.pwconv1(self.norm(x))))
+        x = (self.gamma * x).permute(0, 3, 1, 2)
+        return shortcut + self.drop_path(x)
+
+
+class ConvNeXt(nn.Module):
+    """A small ConvNeXt in the style of public ports: a 4x4 patch stem and a channels-first LayerNorm,
+    two stages with a downsampling (LayerNorm, 2x2 convolution) between, the global mean and a
+    LayerNorm on the vector before the head."""
+
+    def __init__(self, dims=(16, 32)):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, dims[0], 4, stride=4), LayerNorm(dims[0], channels_first=True))
+        self.stage1 = ConvNeXtBlock(dims[0])
+        self.down = nn.Sequential(LayerNorm(dims[0], channels_first=True), nn.Conv2d(dims[0], dims[1], 2, stride=2))
+        self.stage2 = ConvNeXtBlock(dims[1])
+        self.norm = nn.LayerNorm(dims[1])
+        self.head = nn.Linear(dims[1], CLASSES)
+
+    def forward(self, x):
+        x = self.stage2(self.down(self.stage1(self.stem(x))))
+        return self.head(self.norm(x.mean([-2, -1])))
+
+
 # name -> (model, optimizer, the layer to ablate (a module's name = the manifest layer's), its class, a channel besides 0)
 MODELS = {
     "vgg_bn": (vgg_bn, "sgd", "features.5", "BatchNorm2d", 9),
@@ -264,7 +339,12 @@ MODELS = {
     "convmixer": (ConvMixer, "adam", "bn1", "BatchNorm2d", 9),
     # block1's bn3: its first 16 channels join the shortcut's sum, the last 4 the concatenation.
     "dual_path": (DualPath, "adam", "block1.bn3", "BatchNorm2d", 18),
+    # the first Linear of stage1's block, on the channels-last map (a 1x1 convolution of 64 channels).
+    "convnext": (ConvNeXt, "adam", "stage1.pwconv1", "Linear", 37),
 }
+
+# Models whose ablated layer computes on a channels-last map: PyTorch's channel c is its last axis.
+CHANNELS_LAST_ABLATIONS = ("convnext",)
 
 
 def node():
@@ -279,12 +359,16 @@ def cli(*args, timeout=600):
     return r.stdout
 
 
-def torch_probe(model, x, y, module=None, channels=()):
-    """PyTorch's accuracy and mean cross-entropy on (x, y) in eval mode, `channels` of `module`'s output zeroed."""
+def torch_probe(model, x, y, module=None, channels=(), last=False):
+    """PyTorch's accuracy and mean cross-entropy on (x, y) in eval mode, `channels` of `module`'s output
+    zeroed (along its last axis where `last`: a channels-last map)."""
 
     def zero(_module, _inputs, output):
         output = output.clone()
-        output[:, list(channels)] = 0
+        if last:
+            output[..., list(channels)] = 0
+        else:
+            output[:, list(channels)] = 0
         return output
 
     handle = module.register_forward_hook(zero) if module is not None else None
@@ -346,7 +430,7 @@ class EngineTest(unittest.TestCase):
                 self.assertEqual((answer["epoch"], answer["layer"], answer["channels"], answer["inputCount"]), (1, layer["index"], channels, PROBE_SIZE))
                 self.assertEqual(answer["baseline"]["accuracy"], baseline[0])
                 self.assertAlmostEqual(answer["baseline"]["loss"], baseline[1], delta=LOSS_RTOL * abs(baseline[1]))
-                accuracy, loss = torch_probe(model, px, py, module, channels)
+                accuracy, loss = torch_probe(model, px, py, module, channels, last=name in CHANNELS_LAST_ABLATIONS)
                 self.assertEqual(answer["ablated"]["accuracy"], accuracy)
                 self.assertAlmostEqual(answer["ablated"]["loss"], loss, delta=LOSS_RTOL * abs(loss))
                 losses.append(loss)
@@ -399,6 +483,29 @@ class EngineTest(unittest.TestCase):
 
     def test_gelu(self):
         self.check_model("convmixer")
+
+    def test_convnext_layer_norm_channels_last_and_layer_scale(self):
+        self.check_model("convnext")
+        run = self.record("convnext")[2]
+        with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
+            layers = [(layer["name"], layer["className"], layer["outputShape"]) for layer in json.load(f)["layers"]][1:]
+        self.assertEqual(
+            layers[:10],
+            [
+                ("stem.0", "Conv2d", [16, 8, 8]),
+                ("stem.1", "LayerNorm", [16, 8, 8]),
+                ("stage1.dwconv", "Conv2d", [16, 8, 8]),
+                # The channels-last stretch, recorded channels first: the Linear is a 1x1 convolution's layer.
+                ("stage1.norm", "LayerNorm", [16, 8, 8]),
+                ("stage1.pwconv1", "Linear", [64, 8, 8]),
+                ("stage1.act", "GELU", [64, 8, 8]),
+                ("stage1.pwconv2", "Linear", [16, 8, 8]),
+                ("stage1.mul", "layer_scale", [16, 8, 8]),
+                ("stage1.add", "add", [16, 8, 8]),
+                ("down.0", "LayerNorm", [16, 8, 8]),
+            ],
+        )
+        self.assertEqual(layers[-3:], [("mean", "mean", [32]), ("norm", "LayerNorm", [32]), ("head", "Linear", [10])])
 
     def test_global_pooling_as_mean_and_amax(self):
         self.check_model("spatial_mean")

@@ -139,8 +139,8 @@ class LayerTableTest(unittest.TestCase):
             (Regression(), torch.zeros(1, 4), r"squeeze"),
             (nn.Sequential(nn.Linear(4, 1)), torch.zeros(1, 4), r"output is \[1, 1\], not \[N, classes\] class scores"),
             (LeNet(), torch.zeros(1, 3, 28, 28), r"cannot run on a probe input of shape \[3, 28, 28\]"),
-            # A module the importer cannot run yet: LayerNorm is refused where it is called.
-            (nn.Sequential(nn.Linear(4, 4), nn.LayerNorm(4), nn.Linear(4, 3)), torch.zeros(1, 4), r"^cnn_slicer: 1 \(LayerNorm\) calls [\w.]*layer_norm"),
+            # A module the importer cannot run yet: GroupNorm is refused where it is called.
+            (nn.Sequential(nn.Conv2d(3, 4, 1), nn.GroupNorm(2, 4), nn.Flatten(), nn.Linear(4, 3)), torch.zeros(1, 3, 1, 1), r"^cnn_slicer: 1 \(GroupNorm\) calls [\w.]*group_norm"),
         ]
         for model, example, pattern in cases:
             with self.subTest(model=type(model).__name__):
@@ -216,6 +216,67 @@ class LayerTableTest(unittest.TestCase):
         self.assertEqual(layers[2]["className"], "GELU")
         with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: 1 \(GELU\) is GELU's tanh approximation"):
             layer_table(nn.Sequential(nn.Linear(4, 3), nn.GELU(approximate="tanh")), torch.zeros(1, 4))
+
+    def test_a_channels_last_stretch_is_recorded_channels_first(self):
+        class Block(nn.Module):
+            def __init__(self, mode="block"):
+                super().__init__()
+                self.mode = mode
+                self.conv = nn.Conv2d(3, 4, 3, padding=1)
+                self.norm = nn.LayerNorm(4)
+                self.fc = nn.Linear(4, 6)
+                self.gamma = nn.Parameter(torch.ones(6))
+                self.head = nn.Linear(6 * 5 * 5, 3)
+
+            def forward(self, x):
+                x = self.conv(x).permute(0, 2, 3, 1)
+                if self.mode == "view":
+                    x = x.reshape(x.shape[0], -1, 4)
+                x = torch.relu(self.fc(self.norm(x)))
+                x = (self.gamma * x).permute(0, 3, 1, 2)
+                return self.head(x.flatten(1))
+
+        layers, _ = layer_table(Block(), torch.zeros(1, 3, 5, 5))
+        got = [(layer["name"], layer["className"], layer["outputShape"]) for layer in layers[1:]]
+        self.assertEqual(
+            got,
+            [("conv", "Conv2d", [4, 5, 5]), ("norm", "LayerNorm", [4, 5, 5]), ("fc", "Linear", [6, 5, 5]), ("relu", "relu", [6, 5, 5]), ("mul", "layer_scale", [6, 5, 5]), ("head", "Linear", [3])],
+        )
+        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: <model> \(Block\) calls Tensor\.reshape on a map with its channels last"):
+            layer_table(Block("view"), torch.zeros(1, 3, 5, 5))
+
+    def test_layer_norm_over_the_channels_only(self):
+        class Wide(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 1)
+                self.norm = nn.LayerNorm(6)
+                self.head = nn.Linear(4 * 5 * 6, 3)
+
+            def forward(self, x):
+                return self.head(torch.flatten(self.norm(self.conv(x)), 1))
+
+        # Over the width of a channels-first map: refused, though it runs.
+        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: norm \(LayerNorm\) normalises over the shape \[6\], not the 4 channels"):
+            layer_table(Wide(), torch.zeros(1, 3, 5, 6))
+        # torchvision's LayerNorm2d (a LayerNorm whose forward permutes) over the channels of a map: a layer.
+        import torchvision.models.convnext as convnext
+
+        layers, _ = layer_table(nn.Sequential(nn.Conv2d(3, 4, 1), convnext.LayerNorm2d(4), nn.Flatten(), nn.Linear(4, 3)), torch.zeros(1, 3, 1, 1))
+        self.assertEqual(layers[2]["className"], "LayerNorm")
+
+        class LayerNorm(nn.Module):
+            """A user's LayerNorm that normalises the width, not the channels: refused, checked by its values."""
+
+            def __init__(self, c):
+                super().__init__()
+                self.weight, self.bias, self.eps = nn.Parameter(torch.ones(c)), nn.Parameter(torch.zeros(c)), 1e-6
+
+            def forward(self, x):
+                return nn.functional.layer_norm(x, (x.shape[-1],), None, None, self.eps) * self.weight[:, None, None] + self.bias[:, None, None]
+
+        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: 1 \(LayerNorm\) does not compute a layer normalisation over the channels"):
+            layer_table(nn.Sequential(nn.Conv2d(3, 4, 1), LayerNorm(4), nn.Flatten(), nn.Linear(64, 3)), torch.rand(1, 3, 4, 4))
 
     def test_modes_and_inplace_flags_are_restored(self):
         model = Nested()

@@ -188,6 +188,9 @@ const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   TorchPadding2D: { ...PER_CHANNEL, deconvolution: 'crop' },
   // Channels begin.. of its input: channel c is the input's channel begin + c.
   ChannelSlice: MIXES,
+  // A layer normalisation over the channels of each position (ConvNeXt's LayerNorm), and a layer scale.
+  TorchLayerNorm: { ...MIXES, rescales: true },
+  ChannelScale: { ...PER_CHANNEL, rescales: true },
 };
 
 /**
@@ -202,6 +205,11 @@ const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   Linear: { ...MIXES, keras: 'Dense' },
   BatchNorm1d: { ...PER_CHANNEL, rescales: true, keras: 'BatchNormalization' },
   BatchNorm2d: { ...PER_CHANNEL, rescales: true, keras: 'BatchNormalization' },
+  // Over the channels of each position (ConvNeXt's, channels first or after a permute to channels last).
+  LayerNorm: { ...MIXES, rescales: true, keras: 'LayerNormalization' },
+  layer_norm: { ...MIXES, rescales: true, keras: 'LayerNormalization' },
+  // `gamma * x` by one value a channel (ConvNeXt's layer scale): a `mul` of one layer's value.
+  layer_scale: { ...PER_CHANNEL, rescales: true, keras: 'ChannelScale' },
   ReLU6: PER_CHANNEL,
   Sigmoid: PER_CHANNEL,
   Tanh: PER_CHANNEL,

@@ -48,6 +48,26 @@ export function isPythonRun(manifest: { checkpoint?: { format: string } }): bool
 
 export type RunStatus = 'recording' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
 
+/**
+ * Where a layer is defined: a 1-based line and column of `file`; in a notebook (`file` an `.ipynb`),
+ * of the cell `cell` (docs/run-format.md "Source lines").
+ */
+export interface RunLayerSource {
+  file: string;
+  line: number;
+  column: number;
+  cell?: NotebookCellRef;
+}
+
+/**
+ * A notebook cell as the recorder saw it run: `digest` is `cellDigest` of its text, `index` its
+ * 0-based place among the notebook's cells as saved, where exactly one cell had that text.
+ */
+export interface NotebookCellRef {
+  digest: string;
+  index?: number;
+}
+
 export interface RunLayer {
   index: number;
   name: string;
@@ -55,7 +75,7 @@ export interface RunLayer {
   outputShape: number[];
   channels: number;
   parameters: number;
-  source?: { file: string; line: number; column: number };
+  source?: RunLayerSource;
   dataFormat?: 'channelsFirst'; // the output is [C, H, W] (docs/run-format.md); absent: channels last
   args?: Record<string, string | number | number[]>; // a source's options (kernelSize, padding, …) as tfjs holds them: docs/run-format.md
 }
@@ -335,6 +355,18 @@ export function scoredOutputLayer(manifest: Pick<RunManifest, 'output' | 'layers
   return named > 0 ? named : manifest.layers.length - 1;
 }
 
+/** A layer's `source` (RunLayerSource): a position, and in a notebook its cell. */
+function checkLayerSource(c: Checker, value: unknown, field: string): void {
+  const source = c.object(value, field);
+  c.string(source.file, `${field}.file`);
+  c.integer(source.line, `${field}.line`, 0);
+  c.integer(source.column, `${field}.column`, 0);
+  if (source.cell === undefined) return;
+  const cell = c.object(source.cell, `${field}.cell`);
+  if (typeof cell.digest !== 'string' || !/^[0-9a-f]{16}$/.test(cell.digest)) c.fail(`${field}.cell.digest`, 'is not 16 hex digits');
+  if (cell.index !== undefined) c.integer(cell.index, `${field}.cell.index`, 0);
+}
+
 /** Checks the parsed manifest.json of a run; throws RunFormatError naming the first problem. */
 export function validateManifest(value: unknown, where = 'manifest.json'): RunManifest {
   const c: Checker = new Checker(where);
@@ -381,12 +413,7 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
     const [channels, axis] = [channelsOf(shape, l.dataFormat), l.dataFormat === 'channelsFirst' ? 'first' : 'last'];
     if (l.channels !== channels) c.fail(`${field}.channels`, `is not ${channels} (the ${axis} axis of its output shape)`);
     c.integer(l.parameters, `${field}.parameters`, 0);
-    if (l.source !== undefined) {
-      const source = c.object(l.source, `${field}.source`);
-      c.string(source.file, `${field}.source.file`);
-      c.integer(source.line, `${field}.source.line`, 0);
-      c.integer(source.column, `${field}.source.column`, 0);
-    }
+    if (l.source !== undefined) checkLayerSource(c, l.source, `${field}.source`);
   });
 
   const probe = c.object(m.probe, 'probe');

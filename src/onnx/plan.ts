@@ -14,13 +14,20 @@
 import { OnnxError, type OnnxGraph } from './graph';
 import { ACTIVATION_OPS } from './ops/activations';
 import { ARITHMETIC_OPS } from './ops/arithmetic';
+import { NORMALIZATION_OPS } from './ops/normalization';
 import { SHAPE_OPS } from './ops/shapes';
 import { WINDOW_OPS } from './ops/windows';
 import { Planner, type LayerPlan, type OpHandler } from './planner';
 
 export type { LayerPlan, PlanClass, PlanSource, PlanStep } from './planner';
 
-const OPS: Readonly<Record<string, OpHandler>> = { ...WINDOW_OPS, ...ACTIVATION_OPS, ...ARITHMETIC_OPS, ...SHAPE_OPS };
+const OPS: Readonly<Record<string, OpHandler>> = {
+  ...WINDOW_OPS,
+  ...ACTIVATION_OPS,
+  ...ARITHMETIC_OPS,
+  ...SHAPE_OPS,
+  ...NORMALIZATION_OPS,
+};
 
 /** Every ONNX op the plan takes, in the order docs/pytorch.md lists them. */
 export const SUPPORTED_OPS: readonly string[] = Object.keys(OPS);

@@ -38,6 +38,8 @@ export type PlanClass =
   | 'ZeroPadding2D'
   | 'TorchPadding2D'
   | 'ChannelSlice'
+  | 'TorchLayerNorm'
+  | 'ChannelScale'
   | 'Flatten'
   | 'Reshape'
   | 'Permute'
@@ -90,16 +92,32 @@ export interface LayerPlan {
 
 /** What a value of the graph is, as the plan goes. */
 export type Value =
-  | { kind: 'tensor'; source: PlanSource; shape: readonly number[] }
+  /**
+   * A layer's value. `channelsLast`: the graph holds it with its channels last (`x.permute(0, 2, 3, 1)`
+   * of a `[C, H, W]` map, ConvNeXt's block), while the step computes it channels first, of `shape`:
+   * the ops that read it there (LayerNorm, MatMul, GELU, a scale, the permute back) are planned on the
+   * channels-first step, and any other refuses it ({@link Planner.tensor}).
+   */
+  | { kind: 'tensor'; source: PlanSource; shape: readonly number[]; channelsLast?: boolean }
   /** An integer constant or shape; null is the batch size, unknown until the model runs. */
   | { kind: 'ints'; data: readonly (number | null)[] }
   | { kind: 'floats'; tensor: OnnxFloatTensor }
   /**
    * A node folded into the one that reads it: Sigmoid or HardSigmoid into x·σ(x), MatMul into a
    * bias Add, a step of GELU's `x · 0.5 · (1 + erf(x / √2))` into the next (`stage` 1 to 4: the
-   * division, the erf, the 1 +, the product with x; `node` the division, whose input is x).
+   * division, the erf, the 1 +, the product with x; `node` the division, whose input is x), a
+   * layer normalisation's `(x - mean) / sqrt(var + eps)` and then its weight (ops/normalization.ts;
+   * `node` the first ReduceMean, `epsilon`, `gamma` once multiplied).
    */
-  | { kind: 'fused'; op: 'swish' | 'hardSwish' | 'matmul' | 'gelu'; x: string; node: OnnxNode; stage?: number };
+  | {
+      kind: 'fused';
+      op: 'swish' | 'hardSwish' | 'matmul' | 'gelu' | 'layerNorm';
+      x: string;
+      node: OnnxNode;
+      stage?: number;
+      epsilon?: number;
+      gamma?: Float32Array;
+    };
 
 /** A value a layer computes. */
 export type TensorValue = Extract<Value, { kind: 'tensor' }>;
@@ -115,6 +133,7 @@ export class Planner {
   private readonly consumers = new Map<string, OnnxNode[]>();
   private readonly names = new Set<string>(['input']);
   private readonly outputs: ReadonlySet<string>;
+  private readonly absorbed = new Set<OnnxNode>();
 
   constructor(
     private readonly graph: OnnxGraph,
@@ -131,6 +150,7 @@ export class Planner {
     for (const [name, tensor] of this.graph.initializers)
       this.values.set(name, tensor.dataType === 'float32' ? { kind: 'floats', tensor } : { kind: 'ints', data: tensor.data });
     for (const node of this.graph.nodes) {
+      if (this.absorbed.has(node)) continue;
       if (node.domain !== '') this.refuse(node, `an op of the domain ${node.domain}`);
       const op = Object.prototype.hasOwnProperty.call(this.ops, node.opType) ? this.ops[node.opType] : undefined;
       if (!op) this.refuse(node, `the op ${node.opType}, which CNN Slicer cannot import (docs/pytorch.md lists the ops it imports)`);
@@ -149,14 +169,16 @@ export class Planner {
 
   private shapes(): Map<string, readonly number[]> {
     const shapes = new Map<string, readonly number[]>();
-    for (const [name, v] of this.values) if (v.kind === 'tensor') shapes.set(name, v.shape);
+    // A channels-last value has the graph's shape, `[H, W, C]`.
+    const graphShape = (v: TensorValue) => (v.channelsLast ? [...v.shape.slice(1), v.shape[0]] : v.shape);
+    for (const [name, v] of this.values) if (v.kind === 'tensor') shapes.set(name, graphShape(v));
     for (const [name, v] of this.values) {
       if (v.kind !== 'fused') continue;
       // An activation's value has its input's shape; a MatMul's (a vector by a weight), the weight's columns.
       const weight = v.op === 'matmul' ? this.values.get(v.node.inputs[1]) : undefined;
       const of = this.values.get(v.x);
       if (weight?.kind === 'floats') shapes.set(name, [weight.tensor.dims[1]]);
-      else if (v.op !== 'matmul' && of?.kind === 'tensor') shapes.set(name, of.shape);
+      else if (v.op !== 'matmul' && of?.kind === 'tensor') shapes.set(name, graphShape(of));
     }
     return shapes;
   }
@@ -201,7 +223,19 @@ export class Planner {
     return v;
   }
 
+  /** A layer's value in the step's own layout (channels first): a channels-last one is refused. */
   tensor(node: OnnxNode, i: number): TensorValue {
+    const v = this.anyTensor(node, i);
+    if (v.channelsLast)
+      this.refuse(
+        node,
+        `its input ${i} is a map with its channels last (after a permute); CNN Slicer imports there only LayerNorm, Linear, GELU, a layer scale and the permute back`,
+      );
+    return v;
+  }
+
+  /** A layer's value, channels last or not: for the ops that plan both (`v.channelsLast`). */
+  anyTensor(node: OnnxNode, i: number): TensorValue {
     const v = this.value(node, i);
     if (v.kind !== 'tensor') this.refuse(node, `its input ${i} is a constant where the engine needs a layer's value`);
     return v;
@@ -243,6 +277,27 @@ export class Planner {
     if (a === undefined) return undefined;
     if (!Array.isArray(a) || !a.every((x) => typeof x === 'number')) this.refuse(node, `its attribute ${name} is not a list of numbers`);
     return a;
+  }
+
+  /** The nodes that read the value. */
+  readers(value: string): readonly OnnxNode[] {
+    return this.consumers.get(value) ?? [];
+  }
+
+  /** Whether the value is neither a run layer nor a graph output (a fold may hide it in a step). */
+  internal(value: string): boolean {
+    return !this.named.has(value) && !this.outputs.has(value);
+  }
+
+  /** Nodes a fold has taken into a later node's step: the walk passes them by. */
+  absorb(nodes: readonly OnnxNode[]): void {
+    for (const n of nodes) this.absorbed.add(n);
+  }
+
+  /** The value `node` makes (its step's) is held channels last in the graph. */
+  channelsLast(node: OnnxNode): void {
+    const v = this.values.get(node.outputs[0]);
+    if (v?.kind === 'tensor') this.values.set(node.outputs[0], { ...v, channelsLast: true });
   }
 
   /** Whether the value is read only by `reader`, and is neither a run layer nor a graph output. */

@@ -30,6 +30,8 @@ const FACTORIES: Readonly<Record<PlanClass, (tf: Tf, args: never, torch: TorchLa
   MaxPooling2D: (tf, a) => tf.layers.maxPooling2d(a),
   AveragePooling2D: (tf, a) => tf.layers.averagePooling2d(a),
   ChannelSlice: (_tf, a, torch) => new torch.ChannelSlice(a),
+  TorchLayerNorm: (_tf, a, torch) => new torch.TorchLayerNorm(a),
+  ChannelScale: (_tf, a, torch) => new torch.ChannelScale(a),
   ZeroPadding2D: (tf, a) => tf.layers.zeroPadding2d(a),
   TorchPadding2D: (_tf, a, torch) => new torch.TorchPadding2D(a),
   Flatten: (tf, a) => tf.layers.flatten(a),

@@ -8,7 +8,12 @@
  *  - `TorchPadding2D`: a channels-first padding with −∞, before a max pooling whose pads are not
  *    TensorFlow's `same` (PyTorch pads a max pooling with −∞: a pad never wins);
  *  - `ChannelSlice`: channels `begin .. begin + size` of a value (`x[:, a:b]`, `x.chunk(2, 1)`,
- *    `torch.split`: ShuffleNetV2's channel split), channels first unless `channelsLast`.
+ *    `torch.split`: ShuffleNetV2's channel split), channels first unless `channelsLast`;
+ *  - `TorchLayerNorm`: a layer normalisation over the channel axis (ConvNeXt's LayerNorm, planned
+ *    channels first from its channels-last export, src/onnx/ops/normalization.ts): `(x − mean) /
+ *    √(var + ε) · γ + β`, the mean and the biased variance over the channels of each position, as
+ *    torch computes it; axis 1 unless `channelsLast` (the last axis);
+ *  - `ChannelScale`: each channel times its own weight (ConvNeXt's layer scale, `gamma * x`).
  * The classes are made per tfjs instance (the runtime is loaded at run time) and registered with
  * its serialization, so a model holding them can be cloned and described like any other.
  */
@@ -24,6 +29,8 @@ export interface TorchLayerClasses {
   LogSoftmax: new (args: { name: string }) => tfType.layers.Layer;
   TorchPadding2D: new (args: PaddingArgs) => tfType.layers.Layer;
   ChannelSlice: new (args: SliceArgs) => tfType.layers.Layer;
+  TorchLayerNorm: new (args: { name: string; epsilon?: number; channelsLast?: boolean }) => tfType.layers.Layer;
+  ChannelScale: new (args: { name: string; channelsLast?: boolean }) => tfType.layers.Layer;
 }
 
 /** ChannelSlice's options: the first channel and how many; channels first (axis 1) unless `channelsLast` (the last axis). */
@@ -142,8 +149,89 @@ export function torchLayerClasses(tf: Tf): TorchLayerClasses {
     }
   }
 
+  const { TorchLayerNorm, ChannelScale } = perChannelClasses(tf);
+
   for (const c of [TorchActivation, LogSoftmax, TorchPadding2D, ChannelSlice]) tf.serialization.registerClass(c);
-  const classes: TorchLayerClasses = { TorchActivation, LogSoftmax, TorchPadding2D, ChannelSlice };
+  const classes: TorchLayerClasses = { TorchActivation, LogSoftmax, TorchPadding2D, ChannelSlice, TorchLayerNorm, ChannelScale };
   made.set(tf, classes);
   return classes;
+}
+
+/** TorchLayerNorm and ChannelScale for `tf`: layers of one value a channel (or two), broadcast along the channel axis. */
+function perChannelClasses(tf: Tf): Pick<TorchLayerClasses, 'TorchLayerNorm' | 'ChannelScale'> {
+  /** A layer of one weight (or two) of one value a channel, broadcast along the channel axis: axis 1, or the last. */
+  abstract class PerChannel extends tf.layers.Layer {
+    readonly channelsLast: boolean;
+    protected weightsOf: tfType.LayerVariable[] = [];
+    constructor(args: { name: string; channelsLast?: boolean }) {
+      super({ name: args.name });
+      this.channelsLast = args.channelsLast === true;
+    }
+    protected abstract readonly weightNames: readonly string[];
+    override build(shape: Shape | Shape[]): void {
+      const s = shape as Shape;
+      const channels = s[this.channelsLast ? s.length - 1 : 1] as number;
+      this.weightsOf = this.weightNames.map((n) =>
+        this.addWeight(n, [channels], 'float32', n === 'beta' ? tf.initializers.zeros() : tf.initializers.ones()),
+      );
+      this.built = true;
+    }
+    protected axis(x: Tensor): number {
+      return this.channelsLast ? x.rank - 1 : 1;
+    }
+    /** Weight k shaped to broadcast along `x`'s channel axis. */
+    protected along(x: Tensor, k: number): Tensor {
+      const w = this.weightsOf[k].read();
+      return this.channelsLast
+        ? w
+        : tf.reshape(
+            w,
+            x.shape.map((n, d) => (d === 1 ? n : 1)),
+          );
+    }
+    override computeOutputShape(shape: Shape | Shape[]): Shape | Shape[] {
+      return shape;
+    }
+    override getConfig(): tfType.serialization.ConfigDict {
+      return { ...super.getConfig(), channelsLast: this.channelsLast };
+    }
+  }
+
+  class TorchLayerNorm extends PerChannel {
+    static className = 'TorchLayerNorm';
+    protected readonly weightNames = ['gamma', 'beta'];
+    readonly epsilon: number;
+    constructor(args: { name: string; epsilon?: number; channelsLast?: boolean }) {
+      super(args);
+      this.epsilon = args.epsilon ?? 1e-5;
+    }
+    override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
+      return tf.tidy(() => {
+        const x = one(inputs);
+        const axis = this.axis(x);
+        const centred = tf.sub(x, tf.mean(x, axis, true));
+        const variance = tf.mean(tf.square(centred), axis, true);
+        const normalised = tf.div(centred, tf.sqrt(tf.add(variance, this.epsilon)));
+        return tf.add(tf.mul(normalised, this.along(x, 0)), this.along(x, 1));
+      });
+    }
+    override getConfig(): tfType.serialization.ConfigDict {
+      return { ...super.getConfig(), epsilon: this.epsilon };
+    }
+  }
+
+  class ChannelScale extends PerChannel {
+    static className = 'ChannelScale';
+    protected readonly weightNames = ['scale'];
+    override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
+      return tf.tidy(() => {
+        const x = one(inputs);
+        return tf.mul(x, this.along(x, 0));
+      });
+    }
+  }
+
+  tf.serialization.registerClass(TorchLayerNorm);
+  tf.serialization.registerClass(ChannelScale);
+  return { TorchLayerNorm, ChannelScale };
 }

@@ -14,6 +14,8 @@ import { trainingNumbers } from '../recording/trainingExport';
 import type { Recordings } from '../recording/recording';
 import type { PythonAnalyze } from '../recording/pythonAnalyze';
 import { isPythonFile } from '../detection/detectModel';
+import { analyzeNotebook } from '../recording/notebookAnalyze';
+import { isNotebookFile } from '../editor/notebookDocuments';
 import type { MenuItem } from '../recording/recordingMenu';
 import type { RecordingSettings } from '../settings';
 import { type ExampleTypings, writeExampleTypings } from './exampleTypings';
@@ -60,6 +62,11 @@ export function registerRecordingCommands(
     // A PyTorch script records itself (docs/pytorch.md): run it, add the recorder lines, or read how.
     if (isPythonFile(modelFile))
       return python.analyze(modelFile, isAnalyzeArgs(arg) ? arg.pythonAction : undefined, isAnalyzeArgs(arg) ? arg.python : undefined);
+    // A notebook records itself too, from its cells: add the recorder lines, or read how.
+    if (isNotebookFile(modelFile)) {
+      const action = isAnalyzeArgs(arg) ? arg.pythonAction : undefined;
+      return analyzeNotebook(modelFile, python.ui, () => python.openDocs(), action === 'run' ? undefined : action);
+    }
     const runsFolder = ctx.runsFolderFor(vscode.Uri.file(modelFile));
     if (!runsFolder) {
       void vscode.window.showErrorMessage(

@@ -14,8 +14,8 @@ export interface ManifestLayer {
   className: string;
   /** Its output's shape without the batch: the last dimension tells apart definitions of one kind with literal `units` or `filters`. */
   outputShape?: readonly number[];
-  /** 1-based, as the recorder notes it; absent for the model input. */
-  source?: { file: string; line: number; column: number };
+  /** 1-based, as the recorder notes it; absent for the model input. In a notebook, of the cell `cell` (notebookCells.ts). */
+  source?: { file: string; line: number; column: number; cell?: { digest: string; index?: number } };
   /** The configuration arguments the run recorded (`filters`, `kernelSize`, …): they tell apart definitions of one kind. */
   args?: Record<string, string | number | number[]>;
 }

@@ -16,6 +16,8 @@ import { groupFindings, modelDefinitionLine, placeFindings } from './findingsTex
 import { findingsEnabled, RunFindings } from './runFindings';
 import { MODEL_SELECTOR } from './modelFeatures';
 import { runsToPublish } from './recordedModels';
+import { isNotebookFile, notebookCellOf, scanName } from './notebookDocuments';
+import type { RunLayerSource } from '../../contract/runFormat';
 
 /** Debounce of the placement after edits. */
 const EDIT_DELAY_MS = 300;
@@ -66,6 +68,15 @@ export class FindingsDiagnostics implements vscode.Disposable {
     for (const run of runs) {
       const uri = vscode.Uri.file(run.manifest.model.file);
       if (open.has(pathKey(uri.fsPath)) || !findingsEnabled(uri)) continue;
+      if (isNotebookFile(uri.fsPath)) {
+        // A notebook's findings are on its cells: opened as a notebook (not in an editor), its cells are documents.
+        const notebook = await vscode.workspace.openNotebookDocument(uri).then(
+          (n) => n,
+          () => undefined,
+        );
+        for (const cell of notebook?.getCells() ?? []) this.schedule(cell.document, 0);
+        continue;
+      }
       // A model file deleted or unreadable since its run has nothing to place findings in.
       const document = await vscode.workspace.openTextDocument(uri).then(
         (d) => d,
@@ -87,7 +98,7 @@ export class FindingsDiagnostics implements vscode.Disposable {
 
   /** Places the findings of `document`'s newest run again: now, or after `delayMs` of quiet. */
   private schedule(document: vscode.TextDocument, delayMs: number): void {
-    if (document.uri.scheme !== 'file' || vscode.languages.match(MODEL_SELECTOR, document) === 0) return;
+    if (vscode.languages.match(MODEL_SELECTOR, document) === 0) return;
     const key = document.uri.toString();
     const timer = this.timers.get(key);
     if (timer) clearTimeout(timer);
@@ -132,11 +143,16 @@ export class FindingsDiagnostics implements vscode.Disposable {
       positions.set(f.layer, at && (at.matched || !info.stale) ? at : undefined);
     }
     if (!current()) return;
-    const isModelFile = pathKey(run.manifest.model.file) === pathKey(document.uri.fsPath);
+    // A notebook's findings about the whole model go to the cell of its first layer, not to every cell.
+    const firstLayer = run.manifest.layers[1];
+    const isModelFile = notebookCellOf(document)
+      ? !!firstLayer && (await this.sites.positionOf(document, run, firstLayer)) !== undefined
+      : pathKey(run.manifest.model.file) === pathKey(document.uri.fsPath);
+    if (!current()) return;
     const placed = placeFindings(
       answer.findings,
       (layer) => positions.get(layer),
-      isModelFile ? modelDefinitionLine(document.getText(), document.fileName) : undefined,
+      isModelFile ? modelDefinitionLine(document.getText(), scanName(document)) : undefined,
       vscode.l10n,
       info.stale,
     );
@@ -144,7 +160,9 @@ export class FindingsDiagnostics implements vscode.Disposable {
     // `self.conv1 = …`) names them by range, each layer's own entry one click away (related information).
     const sameSource = (l: number) => {
       const s = run.manifest.layers[l]?.source;
-      return s ? run.manifest.layers.filter((o) => o.source?.file === s.file && o.source.line === s.line).length : 1;
+      // A notebook's cells share its path and count lines each from 1: the cell tells them apart.
+      const same = (o: RunLayerSource) => o.file === s?.file && o.line === s.line && o.cell?.digest === s.cell?.digest;
+      return s ? run.manifest.layers.filter((o) => o.source && same(o.source)).length : 1;
     };
     const grouped = groupFindings(
       placed,

@@ -8,7 +8,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunLayer, RunManifest } from '../../contract/runFormat';
 import type { RunRecord } from '../../run/store';
-import type { SourceSites } from './sourceSites';
+import { pathKey, type SourceSites } from './sourceSites';
+import { cellOfLayer } from '../detection/notebookCells';
+import { currentCells, isNotebookFile } from './notebookDocuments';
 
 /** How long the revealed line stays highlighted. */
 const HIGHLIGHT_MS = 1500;
@@ -56,10 +58,13 @@ export class LayerSource implements vscode.Disposable {
       return undefined;
     }
     const uri = vscode.Uri.file(file);
-    const document = await vscode.workspace.openTextDocument(uri);
+    const document = isNotebookFile(file)
+      ? await this.notebookCell(run, layer, uri, options)
+      : await vscode.workspace.openTextDocument(uri);
+    if (!document) return undefined;
     const at = await this.sites.positionOf(document, run, layer);
     const position = new vscode.Position(at?.line ?? 0, at?.column ?? 0);
-    const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === document.uri.toString());
     const editor = await vscode.window.showTextDocument(document, {
       viewColumn: options.viewColumn ?? shown?.viewColumn,
       selection: new vscode.Range(position, position),
@@ -70,6 +75,36 @@ export class LayerSource implements vscode.Disposable {
     editor.setDecorations(decoration, [document.lineAt(position.line).range]);
     setTimeout(() => editor.setDecorations(decoration, []), HIGHLIGHT_MS);
     return editor;
+  }
+
+  /**
+   * The cell document of a notebook that defines `layer`, its notebook shown with that cell selected;
+   * undefined (the user told) when the cell is no longer found (notebookCells.ts).
+   */
+  private async notebookCell(
+    run: RunRecord,
+    layer: RunLayer,
+    uri: vscode.Uri,
+    options: RevealOptions,
+  ): Promise<vscode.TextDocument | undefined> {
+    const notebook = await vscode.workspace.openNotebookDocument(uri);
+    const key = pathKey(uri.fsPath);
+    const base = dirname(run.manifest.model.file);
+    const inNotebook = (path: string) => pathKey(isAbsolute(path) ? path : resolve(base, path)) === key;
+    const placed = cellOfLayer(run.manifest.layers, layer, inNotebook, currentCells(notebook));
+    if (!placed) {
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('The cell that defined the layer “{0}” is no longer in {1}.', layer.name, uri.fsPath),
+      );
+      return undefined;
+    }
+    const shown = vscode.window.visibleNotebookEditors.find((e) => e.notebook.uri.toString() === notebook.uri.toString());
+    await vscode.window.showNotebookDocument(notebook, {
+      viewColumn: options.viewColumn ?? shown?.viewColumn,
+      selections: [new vscode.NotebookRange(placed.cell, placed.cell + 1)],
+      preview: options.preview,
+    });
+    return notebook.cellAt(placed.cell).document;
   }
 
   dispose(): void {

@@ -24,6 +24,7 @@ import {
   type LayerHoverData,
 } from './hoverContent';
 import { pathKey, type SourceSites } from './sourceSites';
+import { NOTEBOOK_CELL_SCHEME } from './notebookDocuments';
 import { definitionLens, SHOW_LAYERS_COMMAND, unusedClasses, type DefinitionInstance } from './definitionLens';
 import { layerSummary } from './findingsText';
 import type { RunFindings } from './runFindings';
@@ -36,18 +37,14 @@ const CURSOR_DELAY_MS = 200;
 
 export const IS_MODEL_FILE_KEY = 'cnnSlicer.isModelFile';
 
-/** The documents the features apply to: model modules and model.json, saved on disk (runs know files by path). */
+/**
+ * The documents the features apply to: model modules and model.json, saved on disk (runs know files
+ * by path), and the Python cells of notebooks (a run recorded in a notebook knows it by its path).
+ */
 export const MODEL_SELECTOR: vscode.DocumentSelector = [
-  'typescript',
-  'javascript',
-  'typescriptreact',
-  'javascriptreact',
-  'json',
-  'python',
-].map((language) => ({
-  language,
-  scheme: 'file',
-}));
+  ...['typescript', 'javascript', 'typescriptreact', 'javascriptreact', 'json', 'python'].map((language) => ({ language, scheme: 'file' })),
+  { language: 'python', scheme: NOTEBOOK_CELL_SCHEME },
+];
 
 /**
  * Selects a layer in every open panel of runs of `modelFile` (RunPanels.selectLayerOfModel), and

@@ -20,7 +20,9 @@ import {
   type TextLines,
 } from '../detection/sourcePosition';
 import type { ModelDetection } from '../detection/types';
+import { cellSites, scanNotebookCell, type CellSites } from '../detection/notebookCells';
 import type { RunIndex } from '../runs/runIndex';
+import { currentCells, isNotebookFile, notebookCellOf, scanName, type CellOfNotebook } from './notebookDocuments';
 
 /** Larger files are generated bundles or data, not model definitions: not scanned. */
 const MAX_SCANNED_CHARS = 10_000_000;
@@ -38,12 +40,17 @@ export interface ModelSites {
 }
 
 export class SourceSites implements vscode.Disposable {
-  private readonly detections = new Map<string, { version: number; detection: ModelDetection | undefined }>();
-  /** Per document: the sites for each run folder, at one document version and index generation. */
+  private readonly detections = new Map<string, { version: string; detection: ModelDetection | undefined }>();
+  /**
+   * Per document: the sites for each run folder, at one document version (a notebook cell's: with
+   * its notebook's, since the other cells place it) and index generation.
+   */
   private readonly siteCache = new Map<
     string,
-    { version: number; generation: number; byRun: Map<string, Promise<{ sites: LayerSite[]; stale: boolean }>> }
+    { version: string; generation: number; byRun: Map<string, Promise<{ sites: LayerSite[]; stale: boolean }>> }
   >();
+  /** Per cell document and run folder: its sites, at one cell, notebook and index version (`cellSites`). */
+  private readonly cellCache = new Map<string, { version: string; sites: Promise<CellSites> }>();
   /** Bumped whenever the runs change, so cached sites are recomputed against the new runs. */
   private generation = 0;
   /** The Python parser once loaded (the first `.py` file loads it: `pythonReady`), for the synchronous `detect`. */
@@ -68,6 +75,7 @@ export class SourceSites implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((document) => {
         this.detections.delete(document.uri.toString());
         this.siteCache.delete(document.uri.toString());
+        for (const key of this.cellCache.keys()) if (key.startsWith(`${document.uri.toString()}\n`)) this.cellCache.delete(key);
       }),
     );
   }
@@ -89,16 +97,28 @@ export class SourceSites implements vscode.Disposable {
   detect(document: vscode.TextDocument): ModelDetection | undefined {
     // A run's checkpoint (runs/<id>/epoch-N/model.json) is a model file, but the run's, not the user's.
     if (document.uri.scheme === 'file' && this.runs.isCheckpointFile(document.uri.fsPath)) return undefined;
-    if (isPythonFile(document.fileName) && !this.python) {
+    const name = scanName(document);
+    if (isPythonFile(name) && !this.python) {
       void this.pythonReady();
       return undefined;
     }
     const key = document.uri.toString();
+    // A cell is scanned with the cells above it: its version is also its notebook's.
+    const cell = notebookCellOf(document);
+    const version = cell ? `${document.version}:${cell.notebook.version}` : String(document.version);
     const cached = this.detections.get(key);
-    if (cached && cached.version === document.version) return cached.detection;
+    if (cached && cached.version === version) return cached.detection;
     const text = document.getText();
-    const detection = text.length > MAX_SCANNED_CHARS ? undefined : detectModel(text, document.fileName, this.python);
-    this.detections.set(key, { version: document.version, detection });
+    let detection: ModelDetection | undefined;
+    if (cell) {
+      const cells = currentCells(cell.notebook);
+      const size = cells.reduce((n, t) => n + (t?.length ?? 0), 0);
+      detection =
+        this.python && document.languageId === 'python' && size <= MAX_SCANNED_CHARS
+          ? scanNotebookCell(cells, cell.index, this.python)
+          : undefined;
+    } else detection = text.length > MAX_SCANNED_CHARS ? undefined : detectModel(text, name, this.python);
+    this.detections.set(key, { version, detection });
     return detection;
   }
 
@@ -131,10 +151,14 @@ export class SourceSites implements vscode.Disposable {
    * model to attach them to.
    */
   async sitesOf(document: vscode.TextDocument): Promise<ModelSites | undefined> {
-    if (document.uri.scheme !== 'file' || this.runs.isCheckpointFile(document.uri.fsPath)) return undefined;
-    if (isPythonFile(document.fileName)) await this.pythonReady();
+    const cell = notebookCellOf(document);
+    // A notebook's JSON is not where its layers are: its cells are (notebookDocuments.ts).
+    if (!cell && (document.uri.scheme !== 'file' || isNotebookFile(document.uri.fsPath))) return undefined;
+    if (this.runs.isCheckpointFile(document.uri.fsPath)) return undefined;
+    if (isPythonFile(scanName(document))) await this.pythonReady();
     const detection = this.detect(document);
-    const file = document.uri.fsPath;
+    // A cell's runs are its notebook's.
+    const file = cell ? cell.notebook.uri.fsPath : document.uri.fsPath;
     let run: RunRecord | undefined;
     try {
       run = await this.runs.newestOfModel(file);
@@ -157,9 +181,11 @@ export class SourceSites implements vscode.Disposable {
   /** The sites of `run` in the document, and whether the run predates the document's text; cached. */
   private matched(document: vscode.TextDocument, run: RunRecord): Promise<{ sites: LayerSite[]; stale: boolean }> {
     const key = document.uri.toString();
+    const cell = notebookCellOf(document);
+    const version = cell ? `${document.version}:${cell.notebook.version}` : String(document.version);
     let cached = this.siteCache.get(key);
-    if (!cached || cached.version !== document.version || cached.generation !== this.generation) {
-      cached = { version: document.version, generation: this.generation, byRun: new Map() };
+    if (!cached || cached.version !== version || cached.generation !== this.generation) {
+      cached = { version, generation: this.generation, byRun: new Map() };
       this.siteCache.set(key, cached);
     }
     let sites = cached.byRun.get(run.folder);
@@ -175,11 +201,31 @@ export class SourceSites implements vscode.Disposable {
    * recorded position (kept inside the text). The one answer for lens, hover and "go to source".
    */
   async positionOf(document: vscode.TextDocument, run: RunRecord, layer: ManifestLayer): Promise<SourcePosition | undefined> {
+    const cell = notebookCellOf(document);
+    if (cell) return (await this.cellSites(document, cell, run)).position(layer);
     return layerPosition(await this.sitesFor(document, run), layer, sameFileAs(document, run), document, isPythonRun(run.manifest));
+  }
+
+  /** A cell's sites for a run and the positions of its layers (detection/notebookCells.ts `cellSites`), cached as `matched` is. */
+  private cellSites(document: vscode.TextDocument, cell: CellOfNotebook, run: RunRecord): Promise<CellSites> {
+    const key = `${document.uri.toString()}\n${run.folder}`;
+    const version = `${document.version}:${cell.notebook.version}:${this.generation}`;
+    const cached = this.cellCache.get(key);
+    if (cached?.version === version) return cached.sites;
+    const notebook = pathKey(cell.notebook.uri.fsPath);
+    const base = dirname(run.manifest.model.file);
+    const inNotebook = (path: string) => pathKey(isAbsolute(path) ? path : resolve(base, path)) === notebook;
+    const detected = this.detect(document)?.layers ?? [];
+    const sites = Promise.resolve(
+      cellSites(detected, run.manifest.layers, inNotebook, currentCells(cell.notebook), cell.index, textLines(document.getText())),
+    );
+    this.cellCache.set(key, { version, sites });
+    return sites;
   }
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
+    this.cellCache.clear();
     this.detections.clear();
     this.siteCache.clear();
   }
@@ -187,6 +233,12 @@ export class SourceSites implements vscode.Disposable {
   private async computeSites(document: vscode.TextDocument, run: RunRecord): Promise<{ sites: LayerSite[]; stale: boolean }> {
     // The text of this version, read before waiting on the disk (the cache entry is for this version).
     const detection = this.detect(document);
+    const cell = notebookCellOf(document);
+    if (cell) {
+      // A cell is stale when its text changed since the run; its lines are its own.
+      const { sites, stale } = await this.cellSites(document, cell, run);
+      return { sites, stale };
+    }
     const lineCount = document.lineCount;
     const isDirty = document.isDirty;
     // Python counts a layer's column in UTF-8 bytes: the lines of this version convert them.

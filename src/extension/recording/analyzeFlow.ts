@@ -54,6 +54,9 @@ export function isAnalyzeArgs(x: unknown): x is AnalyzeArgs {
 export async function pickModelFile(arg: unknown): Promise<string | undefined> {
   if (arg instanceof vscode.Uri) return arg.fsPath;
   if (isAnalyzeArgs(arg)) return arg.modelFile;
+  // A notebook in front (its cell editor is the active text editor, its path the notebook's).
+  const notebook = vscode.window.activeNotebookEditor?.notebook;
+  if (notebook && notebook.uri.scheme === 'file' && /\.ipynb$/i.test(notebook.uri.fsPath)) return notebook.uri.fsPath;
   const editor = vscode.window.activeTextEditor;
   if (editor && /\.(m?ts|m?js|json|py)$/.test(editor.document.fileName) && editor.document.uri.scheme === 'file') {
     if (editor.document.isDirty) await editor.document.save();
@@ -63,9 +66,9 @@ export async function pickModelFile(arg: unknown): Promise<string | undefined> {
     canSelectMany: false,
     openLabel: vscode.l10n.t('Analyze'),
     title: vscode.l10n.t(
-      'Choose a TensorFlow.js model file (exports createModel), a layers-format model.json, or a PyTorch training script (.py)',
+      'Choose a TensorFlow.js model file (exports createModel), a layers-format model.json, or a PyTorch training script (.py) or notebook (.ipynb)',
     ),
-    filters: { [vscode.l10n.t('Model files')]: ['ts', 'mts', 'js', 'mjs', 'json', 'py'] },
+    filters: { [vscode.l10n.t('Model files')]: ['ts', 'mts', 'js', 'mjs', 'json', 'py', 'ipynb'] },
   });
   return picked?.[0]?.fsPath;
 }

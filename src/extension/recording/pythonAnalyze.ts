@@ -32,11 +32,19 @@ import {
   shellKind,
   withPythonPath,
 } from './pythonInterpreter';
-import { findRecorderSites, importLineFor, loopEdit, RECORDER_IMPORT, type TrainingLoop } from './recorderLines';
+import {
+  findRecorderSites,
+  importLineFor,
+  loopEdit,
+  RECORDER_IMPORT,
+  type LoopEdit,
+  type SnippetPart,
+  type TrainingLoop,
+} from './recorderLines';
 import { knownTrainingScripts } from './trainingScript';
 
-/** The three things Analyze CNN offers on a `.py` file, in the order it offers them. */
-export type PythonAction = 'run' | 'insert' | 'docs';
+/** The three things Analyze CNN offers on a `.py` file, in the order it offers them; `cell` is a notebook's (notebookAnalyze.ts). */
+export type PythonAction = 'run' | 'insert' | 'docs' | 'cell';
 
 export interface PythonActionItem extends vscode.QuickPickItem {
   action: PythonAction;
@@ -81,7 +89,8 @@ export type PythonAnalyzeResult =
       env: Record<string, string>;
       interpreter: Interpreter;
     }
-  | { action: 'insert'; line: number }
+  | { action: 'insert'; line: number; /** In a notebook: the cell's index. */ cell?: number }
+  | { action: 'cell'; /** The index of the notebook cell added. */ cell: number }
   | { action: 'docs' }
   | { action: 'notebook'; file: string };
 
@@ -449,27 +458,44 @@ export class PythonAnalyze {
     );
     if (!picked) return undefined;
     const loop = picked.loop;
-    const importLine = importLineFor(sites, loop);
-    const edit = loopEdit(text, loop, basename(file, extname(file)));
-    const eol = editor.document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-    const shift = importLine === undefined ? 0 : 1;
-    if (importLine !== undefined) {
-      const ok = await editor.edit((b) => b.insert(new vscode.Position(importLine, 0), RECORDER_IMPORT + eol), {
-        undoStopBefore: true,
-        undoStopAfter: false,
-      });
-      if (!ok) return undefined;
-    }
-    const snippet = new vscode.SnippetString();
-    for (const part of edit.parts) {
-      if ('text' in part) snippet.appendText(part.text);
-      else snippet.appendPlaceholder(part.value, part.tabStop);
-    }
-    const last = editor.document.lineAt(edit.endLine + shift);
-    const range = new vscode.Range(edit.startLine + shift, 0, last.lineNumber, last.range.end.character);
-    await editor.insertSnippet(snippet, range, { undoStopBefore: importLine === undefined, undoStopAfter: true });
-    return { action: 'insert', line: edit.startLine + shift };
+    const line = await insertRecorderLines(editor, importLineFor(sites, loop), loopEdit(text, loop, basename(file, extname(file))));
+    return line === undefined ? undefined : { action: 'insert', line };
   }
+}
+
+/**
+ * Applies the recorder lines to `editor`: the import before 0-based line `importLine` (none where
+ * undefined), then the loop's edit as a snippet whose placeholders the user types over. Resolves to
+ * the 0-based line the `with Recorder(…)` is on, undefined where the editor refused the edit.
+ */
+export async function insertRecorderLines(
+  editor: vscode.TextEditor,
+  importLine: number | undefined,
+  edit: LoopEdit,
+): Promise<number | undefined> {
+  const eol = editor.document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
+  const shift = importLine === undefined ? 0 : 1;
+  if (importLine !== undefined) {
+    const ok = await editor.edit((b) => b.insert(new vscode.Position(importLine, 0), RECORDER_IMPORT + eol), {
+      undoStopBefore: true,
+      undoStopAfter: false,
+    });
+    if (!ok) return undefined;
+  }
+  const last = editor.document.lineAt(edit.endLine + shift);
+  const range = new vscode.Range(edit.startLine + shift, 0, last.lineNumber, last.range.end.character);
+  await editor.insertSnippet(snippetOf(edit.parts), range, { undoStopBefore: importLine === undefined, undoStopAfter: true });
+  return edit.startLine + shift;
+}
+
+/** The snippet of the recorder lines' parts: literal text and numbered placeholders. */
+export function snippetOf(parts: readonly SnippetPart[]): vscode.SnippetString {
+  const snippet = new vscode.SnippetString();
+  for (const part of parts) {
+    if ('text' in part) snippet.appendText(part.text);
+    else snippet.appendPlaceholder(part.value, part.tabStop);
+  }
+  return snippet;
 }
 
 /** A file's text: the open editor's (unsaved changes included), else the file's on disk; undefined where it cannot be read. */

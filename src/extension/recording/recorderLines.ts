@@ -358,3 +358,27 @@ export function applyRecorderLines(text: string, importLine: number | undefined,
   if (importLine !== undefined) out.splice(importLine, 0, RECORDER_IMPORT);
   return out.join(eol);
 }
+
+/**
+ * The recorder lines of a new notebook cell (Analyze CNN on a notebook, "Add a cell with the recorder
+ * lines"): the import where no cell has it, then a loop over epochs to fill in, the model, the probe,
+ * the epoch count and the training its placeholders. The run is named `name`.
+ */
+export function recorderCell(name: string, withImport: boolean): SnippetPart[] {
+  return [
+    ...(withImport ? [{ text: `${RECORDER_IMPORT}\n\n` }] : []),
+    { text: 'with Recorder(' },
+    { tabStop: 1, value: 'model' },
+    { text: ', probe=(' },
+    { tabStop: 2, value: 'x_probe' },
+    { text: ', ' },
+    { tabStop: 3, value: 'y_probe' },
+    { text: `), name=${JSON.stringify(name)}, epochs=` },
+    { tabStop: 4, value: 'epochs' },
+    { text: ') as rec:\n    rec.epoch(0)  # the model before training\n    for epoch in range(1, ' },
+    { tabStop: 4, value: 'epochs' },
+    { text: ' + 1):\n        ' },
+    { tabStop: 5, value: 'pass  # train one epoch' },
+    { text: '\n        rec.epoch(epoch)' },
+  ];
+}

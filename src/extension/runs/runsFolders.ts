@@ -11,7 +11,7 @@
 // The resolving and the ordering are pure functions in runsFolderPaths.ts (unit-tested in plain
 // Node); `WorkspaceRunsFolders` reads the settings and finds the `.cnnslicer/runs` folders, on first
 // use (activation reads no file), and keeps them current with a file watcher and searches while
-// terminal commands run.
+// terminal commands run and when a notebook cell has run.
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { L10n } from '../l10n';
@@ -127,6 +127,10 @@ export class WorkspaceRunsFolders implements vscode.Disposable {
         this.search();
       }),
       vscode.window.onDidCloseTerminal(() => this.search()),
+      // A notebook's cell that ran may have recorded, beside the notebook (python/cnn_slicer/recorder.py).
+      vscode.workspace.onDidChangeNotebookDocument((e) => {
+        if (e.cellChanges.some((c) => c.executionSummary !== undefined)) this.search();
+      }),
     );
     this.search();
   }

@@ -2,11 +2,14 @@
  * Linear layers and merges: Gemm (nn.Linear), MatMul by a weight with the Add of its bias (one
  * Dense step), Add of two layers' values (a residual `+`), and Mul of two (squeeze-and-excitation's
  * `x * s`, broadcast over the map; x·σ(x) is one `swish` step, x·hardsigmoid(x) one hard swish,
- * and GELU's `x · 0.5 · (1 + erf(x / √2))` one `gelu` step).
+ * and GELU's `x · 0.5 · (1 + erf(x / √2))` one `gelu` step), a Mul by one constant a channel (a
+ * layer scale, `gamma * x`) one ChannelScale step. On a map held channels last in the graph
+ * (planner.ts `channelsLast`), a MatMul by a weight is a 1×1 convolution of the channels-first step.
  */
 import type { OnnxNode } from '../graph';
 import { broadcast, type OpHandler, type Planner, type TensorValue, type Value } from '../planner';
 import { biasVector, denseKernel } from '../weights';
+import { foldLayerNorm, perChannel } from './normalization';
 
 function gemm(p: Planner, node: OnnxNode): void {
   const a = p.tensor(node, 0);
@@ -28,16 +31,37 @@ function dense(
   kernel: ReturnType<typeof denseKernel>,
   bias: ReturnType<typeof biasVector>,
 ): void {
+  if (x.channelsLast) {
+    // A Linear on the channels of a map: a 1×1 convolution of the channels-first step (the same kernel, [1, 1, in, out]).
+    const filters = kernel.shape[1];
+    const config = {
+      filters,
+      kernelSize: [1, 1],
+      strides: [1, 1],
+      padding: 'valid',
+      dataFormat: 'channelsFirst',
+      useBias: bias !== undefined,
+      kernelInitializer: 'zeros',
+      biasInitializer: 'zeros',
+    };
+    p.step(node, 'Conv2D', config, [x], [filters, ...x.shape.slice(1)], [{ shape: [1, 1, ...kernel.shape], data: kernel.data }, bias]);
+    p.channelsLast(node);
+    return;
+  }
   const config = { units: kernel.shape[1], useBias: bias !== undefined, kernelInitializer: 'zeros', biasInitializer: 'zeros' };
   p.step(node, 'Dense', config, [x], [kernel.shape[1]], [kernel, bias]);
 }
 
-/** MatMul by a weight: a Dense step, with the bias of the Add that alone reads it. */
+/** MatMul by a weight: a Dense step (a 1×1 convolution on the channels of a channels-last map), with the bias of the Add that alone reads it. */
 function matMul(p: Planner, node: OnnxNode): void {
-  const a = p.tensor(node, 0);
+  const a = p.anyTensor(node, 0);
   const b = p.floats(node, 1);
-  if (a.shape.length !== 1 || b.dims.length !== 2 || b.dims[0] !== a.shape[0])
-    p.refuse(node, `a MatMul of [N, ${a.shape.join(', ')}] by [${b.dims.join(', ')}]; CNN Slicer imports MatMul of a vector by a weight`);
+  const inputs = a.channelsLast ? a.shape[0] : a.shape.length === 1 ? a.shape[0] : undefined;
+  if (b.dims.length !== 2 || b.dims[0] !== inputs)
+    p.refuse(
+      node,
+      `a MatMul of [N, ${a.shape.join(', ')}] by [${b.dims.join(', ')}]; CNN Slicer imports MatMul of a vector, or of the channels of a channels-last map, by a weight`,
+    );
   if (p.onlyFor(node.outputs[0], (reader) => reader.opType === 'Add'))
     p.set(node.outputs[0], { kind: 'fused', op: 'matmul', x: node.inputs[0], node });
   else dense(p, node, a, denseKernel(b.data, b.dims, false, 1), undefined);
@@ -82,6 +106,7 @@ function foldGelu(p: Planner, node: OnnxNode, from: Extract<Value, { kind: 'fuse
 
 /** Div: x / √2 opening a GELU, else only of shape constants. */
 function div(p: Planner, node: OnnxNode): void {
+  if (foldLayerNorm(p, node)) return;
   const [u, v] = [p.value(node, 0), p.value(node, 1)];
   if (u.kind === 'tensor' && isScalar(v, Math.SQRT2) && p.onlyFor(node.outputs[0], (r) => r.opType === 'Erf')) {
     p.set(node.outputs[0], { kind: 'fused', op: 'gelu', x: node.inputs[0], node, stage: 1 });
@@ -107,7 +132,7 @@ const shapeArithmetic =
 
 /** Add: two layers' values, or a folded MatMul and its bias, or shapes. */
 function add(p: Planner, node: OnnxNode): void {
-  if (foldInts(p, node, (a, b) => a + b)) return;
+  if (foldInts(p, node, (a, b) => a + b) || foldLayerNorm(p, node)) return;
   const [u, v] = [p.value(node, 0), p.value(node, 1)];
   const erfOf = geluAt([u, v], 2);
   if (erfOf && [u, v].some((w) => isScalar(w, 1)) && foldGelu(p, node, erfOf, 'Mul')) return;
@@ -115,7 +140,7 @@ function add(p: Planner, node: OnnxNode): void {
   if (fused && fused.mm.kind === 'fused' && fused.mm.op === 'matmul') {
     const mm = fused.mm.node;
     const b = p.floats(mm, 1);
-    const x = p.tensor(mm, 0);
+    const x = p.anyTensor(mm, 0);
     const bias = biasVector(p.floats(node, fused.bias).data, b.dims[1], 1);
     if (!bias) p.refuse(node, `its bias does not have ${b.dims[1]} values`);
     dense(p, node, x, denseKernel(b.data, b.dims, false, 1), bias);
@@ -126,15 +151,28 @@ function add(p: Planner, node: OnnxNode): void {
 
 /** Mul: x·σ(x) and x·hardsigmoid(x) as one activation step, else two layers' values multiplied. */
 function mul(p: Planner, node: OnnxNode): void {
-  if (foldInts(p, node, (a, b) => a * b)) return;
+  if (foldInts(p, node, (a, b) => a * b) || foldLayerNorm(p, node)) return;
   const [u, v] = [p.value(node, 0), p.value(node, 1)];
+  const t = u.kind === 'tensor' ? { x: u, other: 1 } : v.kind === 'tensor' ? { x: v, other: 0 } : undefined;
+  // × 1: the recorder's own node that keeps a channels-last stretch's layer value its own (python/cnn_slicer/trace.py).
+  if (t && isScalar(t.other === 1 ? v : u, 1)) {
+    p.alias(node, t.x);
+    return;
+  }
+  const scale = t && (t.other === 1 ? v : u).kind === 'floats' ? perChannel(p, node, t.other, t.x) : undefined;
+  if (t && scale && t.x.shape.length === 3) {
+    p.step(node, 'ChannelScale', {}, [t.x], t.x.shape, [{ shape: [t.x.shape[0]], data: scale }], { channelsLast: true });
+    if (t.x.channelsLast) p.channelsLast(node);
+    return;
+  }
   // GELU: x · (1 + erf(x / √2)), then that · 0.5: one Activation('gelu') step, TensorFlow.js's own formula.
   const onePlusErf = geluAt([u, v], 3);
   if (onePlusErf && node.inputs.includes(onePlusErf.x) && foldGelu(p, node, onePlusErf, 'Mul')) return;
   const product = geluAt([u, v], 4);
   if (product && [u, v].some((w) => isScalar(w, 0.5))) {
-    const x = p.tensor(product.node, 0);
+    const x = p.anyTensor(product.node, 0);
     p.step(node, 'Activation', { activation: 'gelu' }, [x], x.shape);
+    if (x.channelsLast) p.channelsLast(node);
     return;
   }
   const fused = [u, v].find((w) => w.kind === 'fused');
@@ -156,9 +194,13 @@ function merge(p: Planner, node: OnnxNode, className: 'Add' | 'Multiply', words:
   if (u.kind !== 'tensor' || v.kind !== 'tensor')
     p.refuse(node, `${words[0]} by a constant; CNN Slicer imports ${words[1]} of two layers' values`);
   const shape = broadcast(u.shape, v.shape);
-  if (!shape || u.shape.length !== v.shape.length)
-    p.refuse(node, `values of the shapes [${u.shape.join(', ')}] and [${v.shape.join(', ')}]`);
+  if (!shape || u.shape.length !== v.shape.length || !u.channelsLast !== !v.channelsLast)
+    p.refuse(
+      node,
+      `values of the shapes [${u.shape.join(', ')}] and [${v.shape.join(', ')}]${!u.channelsLast !== !v.channelsLast ? ', one of them channels last' : ''}`,
+    );
   p.step(node, className, {}, [u, v], shape);
+  if (u.channelsLast) p.channelsLast(node);
 }
 
 export const ARITHMETIC_OPS: Readonly<Record<string, OpHandler>> = {

@@ -53,8 +53,17 @@ const squeezeOrUnsqueeze =
       p.set(node.outputs[0], v);
       return;
     }
-    const x = p.tensor(node, 0);
     const axes = node.inputs[1] ? p.knownInts(node, 1) : (p.nums(node, 'axes') ?? []);
+    if (v.kind === 'floats') {
+      // A weight reshaped (a layer normalisation's `self.weight[:, None, None]`): the same numbers.
+      const rank = v.tensor.dims.length + (squeeze ? 0 : axes.length);
+      const at = axes.map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+      const dims = squeeze ? v.tensor.dims.filter((d, i) => (at.length ? !at.includes(i) : d !== 1)) : [...v.tensor.dims];
+      if (!squeeze) for (const a of at) dims.splice(a, 0, 1);
+      p.set(node.outputs[0], { kind: 'floats', tensor: { ...v.tensor, name: node.outputs[0], dims } });
+      return;
+    }
+    const x = p.tensor(node, 0);
     const rank = x.shape.length + 1 + (squeeze ? 0 : axes.length);
     const norm = axes.map((a) => (a < 0 ? a + rank : a));
     if (norm.includes(0)) p.refuse(node, `a ${squeeze ? 'squeeze' : 'unsqueeze'} of the batch axis`);
@@ -94,9 +103,35 @@ function concat(p: Planner, node: OnnxNode): void {
   p.step(node, 'Concatenate', { axis }, xs, shape, [], twin);
 }
 
+/**
+ * Transpose: of a weight (nn.Linear's on a map, `[out, in]` to `[in, out]`), computed here; of a
+ * `[C, H, W]` map to channels last (`x.permute(0, 2, 3, 1)`) and back, no step: the value is held
+ * channels last (planner.ts `channelsLast`) until the permute back; any other, a Permute step.
+ */
 function transpose(p: Planner, node: OnnxNode): void {
-  const x = p.tensor(node, 0);
+  const v = p.value(node, 0);
+  if (v.kind === 'floats' && v.tensor.dims.length === 2 && (p.nums(node, 'perm') ?? [1, 0]).join() === '1,0') {
+    const [rows, cols] = v.tensor.dims;
+    const data = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[c * rows + r] = v.tensor.data[r * cols + c];
+    p.set(node.outputs[0], { kind: 'floats', tensor: { name: node.outputs[0], dataType: 'float32', dims: [cols, rows], data } });
+    return;
+  }
+  const x = p.anyTensor(node, 0);
   const perm = p.nums(node, 'perm') ?? Array.from({ length: x.shape.length + 1 }, (_, i) => x.shape.length - i);
+  if (x.shape.length === 3 && !x.channelsLast && perm.join() === '0,2,3,1' && p.internal(node.outputs[0])) {
+    p.set(node.outputs[0], { ...x, channelsLast: true });
+    return;
+  }
+  if (x.channelsLast) {
+    if (perm.join() !== '0,3,1,2')
+      p.refuse(
+        node,
+        `a transpose by [${perm.join(', ')}] of a map with its channels last; CNN Slicer imports the permute back, [0, 3, 1, 2]`,
+      );
+    p.alias(node, { ...x, channelsLast: false });
+    return;
+  }
   if (perm[0] !== 0) p.refuse(node, 'a transpose that moves the batch axis');
   // Keras's Permute numbers the axes after the batch from 1, as ONNX's perm does.
   p.step(

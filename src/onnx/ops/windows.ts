@@ -7,6 +7,7 @@
  */
 import type { OnnxNode } from '../graph';
 import type { OpHandler, Planner, TensorValue } from '../planner';
+import { openLayerNorm } from './normalization';
 import {
   biasVector,
   ceilModeExtra,
@@ -164,7 +165,8 @@ export const WINDOW_OPS: Readonly<Record<string, OpHandler>> = {
   AveragePool: averagePool,
   GlobalAveragePool: globalPool('AveragePooling2D'),
   GlobalMaxPool: globalPool('MaxPooling2D'),
-  ReduceMean: spatialReduction('AveragePooling2D'),
+  // A layer normalisation's first node (normalization.ts), else a global average pooling.
+  ReduceMean: (p, node) => openLayerNorm(p, node) || spatialReduction('AveragePooling2D')(p, node),
   ReduceMax: spatialReduction('MaxPooling2D'),
   BatchNormalization: batchNormalization,
 };

@@ -132,6 +132,9 @@ describe('layer kinds', () => {
         'GaussianNoise',
         'GaussianDropout',
         'AlphaDropout',
+        // A layer normalisation over the channels and a layer scale (ConvNeXt's, imported from PyTorch).
+        'TorchLayerNorm',
+        'ChannelScale',
       ],
     );
     assert.deepEqual(

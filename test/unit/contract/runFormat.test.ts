@@ -83,6 +83,28 @@ describe('run format: versions 1 and 2 (PyTorch runs with ONNX checkpoints)', ()
     }
   });
 
+  it('reads a layer recorded in a notebook cell (its digest, its index where known), and refuses a cell of the wrong shape', () => {
+    const given = pytorchManifest();
+    const source = { file: '/home/user/cifar/train.ipynb', line: 4, column: 21 };
+    given.layers[1].source = { ...source, cell: { digest: '5dbb520d6659caa5', index: 2 } };
+    given.layers[2].source = { ...source, cell: { digest: '5dbb520d6659caa5' } };
+    const m = validateManifest(given);
+    assert.deepEqual(m.layers[1]!.source?.cell, { digest: '5dbb520d6659caa5', index: 2 });
+    assert.deepEqual(m.layers[2]!.source?.cell, { digest: '5dbb520d6659caa5' });
+    const cases: [unknown, RegExp][] = [
+      ['5dbb520d6659caa5', /layers\[1\]\.source\.cell is missing or not an object/],
+      [{ digest: '5DBB520D6659CAA5' }, /layers\[1\]\.source\.cell\.digest is not 16 hex digits/],
+      [{ digest: '5dbb' }, /source\.cell\.digest is not 16 hex digits/],
+      [{ digest: '5dbb520d6659caa5', index: -1 }, /source\.cell\.index/],
+      [{ digest: '5dbb520d6659caa5', index: 1.5 }, /source\.cell\.index/],
+    ];
+    for (const [cell, text] of cases) {
+      const bad = pytorchManifest();
+      bad.layers[1].source = { ...source, cell };
+      assert.throws(() => validateManifest(bad), formatError(text), String(text));
+    }
+  });
+
   it('a format 1 manifest still needs every setting, and has no checkpoint section', () => {
     const v1: Record<string, any> = structuredClone(fixtureManifest('r', [0]));
     delete v1.settings.epochs;

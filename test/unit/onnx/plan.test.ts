@@ -262,6 +262,93 @@ describe('onnx plan: steps', () => {
     assert.throws(() => gelu(2), /Div node \/act\/Div .*a division of layer values/);
   });
 
+  it('folds a layer normalisation and plans a channels-last stretch (ConvNeXt) on channels-first steps', () => {
+    const c = (name: string, v: number) => floats(name, [], [v]);
+    // permute(0, 2, 3, 1) → layer_norm over the channels → Linear 2 → 3 → GELU-free → × gamma → permute back; the
+    // recorder's `× 1` keeps each recorded value a node of its own, channels first.
+    const layerNorm = (x: string, axis: number, w: string, b: string, at: string) => [
+      node('ReduceMean', [x], [`${at}/m`], { axes: [axis], keepdims: 1 }, `${at}/ReduceMean`),
+      node('Sub', [x, `${at}/m`], [`${at}/d`], {}, `${at}/Sub`),
+      node('Pow', [`${at}/d`, 'two'], [`${at}/p`], {}, `${at}/Pow`),
+      node('ReduceMean', [`${at}/p`], [`${at}/v`], { axes: [axis], keepdims: 1 }, `${at}/ReduceMean_1`),
+      node('Add', [`${at}/v`, 'eps'], [`${at}/ve`], {}, `${at}/Add`),
+      node('Sqrt', [`${at}/ve`], [`${at}/s`], {}, `${at}/Sqrt`),
+      node('Div', [`${at}/d`, `${at}/s`], [`${at}/n`], {}, `${at}/Div`),
+      node('Mul', [`${at}/n`, w], [`${at}/nw`], {}, `${at}/Mul`),
+      node('Add', [`${at}/nw`, b], [`${at}/out`], {}, `${at}/Add_1`),
+    ];
+    const g = graph(
+      [2, 1, 2],
+      [
+        node('Transpose', ['input'], ['cl'], { perm: [0, 2, 3, 1] }),
+        ...layerNorm('cl', -1, 'w', 'b', '/norm'),
+        node('Transpose', ['/norm/out'], ['norm_t'], { perm: [0, 3, 1, 2] }),
+        node('Mul', ['norm_t', 'one'], ['norm'], {}, '/norm/keep'),
+        node('Transpose', ['norm'], ['norm_cl'], { perm: [0, 2, 3, 1] }),
+        node('Transpose', ['fc.weight'], ['fc_w'], { perm: [1, 0] }, '/fc/Transpose'),
+        node('MatMul', ['norm_cl', 'fc_w'], ['mm'], {}, '/fc/MatMul'),
+        node('Add', ['fc.bias', 'mm'], ['fc_cl'], {}, '/fc/Add'),
+        node('Transpose', ['fc_cl'], ['fc_t'], { perm: [0, 3, 1, 2] }),
+        node('Mul', ['fc_t', 'one'], ['fc'], {}, '/fc/keep'),
+        node('Mul', ['gamma', 'fc'], ['scale'], {}, '/Mul'),
+        ...layerNorm('scale', 1, 'w3', 'b3', '/norm2'),
+        node('Identity', ['/norm2/out'], ['norm2'], {}, '/norm2/Identity'),
+      ],
+      [
+        c('two', 2),
+        c('eps', 1e-6),
+        c('one', 1),
+        floats('w', [2]),
+        floats('b', [2]),
+        floats('fc.weight', [3, 2]),
+        floats('fc.bias', [3]),
+        floats('gamma', [3, 1, 1]),
+        floats('w3', [3, 1, 1]),
+        floats('b3', [3, 1, 1]),
+      ],
+      ['norm2', 'norm', 'fc', 'scale', 'norm2'],
+    );
+    const plan = planCheckpoint(g);
+    assert.deepEqual(
+      plan.steps.map((s) => [s.name, s.className, s.inputs.map((i) => (i === 'input' ? i : i.name)), s.outputShape]),
+      [
+        ['norm', 'TorchLayerNorm', ['input'], [2, 1, 2]],
+        ['fc', 'Conv2D', ['norm'], [3, 1, 2]],
+        ['scale', 'ChannelScale', ['fc'], [3, 1, 2]],
+        ['norm2', 'TorchLayerNorm', ['scale'], [3, 1, 2]],
+      ],
+    );
+    const [norm, fc, scale] = plan.steps;
+    assert.equal(norm.config.epsilon, Math.fround(1e-6));
+    assert.deepEqual(norm.channelsLast, { epsilon: Math.fround(1e-6), channelsLast: true });
+    // nn.Linear's weight [out, in] = [[1, 2], [3, 4], [5, 6]] as a 1×1 kernel [1, 1, in, out].
+    assert.deepEqual(fc.weights[0].shape, [1, 1, 2, 3]);
+    assert.deepEqual(Array.from(fc.weights[0].data), [1, 3, 5, 2, 4, 6]);
+    assert.deepEqual(fc.config.dataFormat, 'channelsFirst');
+    assert.deepEqual(Array.from(scale.weights[0].data), [1, 2, 3]);
+    // The graph's own shape of a channels-last value, for an engine that runs the graph.
+    assert.deepEqual(plan.shapes.get('fc_cl'), [1, 2, 3]);
+    // A layer normalisation over the width of a channels-first map is refused.
+    const wide = graph(
+      [2, 1, 2],
+      layerNorm('input', -1, 'w', 'b', '/ln'),
+      [c('two', 2), c('eps', 1e-5), floats('w', [2]), floats('b', [2])],
+      ['/ln/out', '/ln/out'],
+    );
+    assert.throws(
+      () => planCheckpoint(wide),
+      /ReduceMean node \/ln\/ReduceMean .*a layer normalisation over axis -1 of \[N, 2, 1, 2\]; CNN Slicer imports one over the channels only/,
+    );
+    // Any other op on a channels-last map is refused in one line.
+    const relu = graph(
+      [2, 1, 2],
+      [node('Transpose', ['input'], ['cl'], { perm: [0, 2, 3, 1] }), node('Relu', ['cl'], ['r'], {}, '/act/Relu')],
+      [],
+      ['r', 'r'],
+    );
+    assert.throws(() => planCheckpoint(relu), /Relu node \/act\/Relu \(layer r\): its input 0 is a map with its channels last/);
+  });
+
   it('lists every op it takes once', () => {
     assert.equal(new Set(SUPPORTED_OPS).size, SUPPORTED_OPS.length);
     for (const op of ['Conv', 'BatchNormalization', 'Gemm', 'Concat', 'Mul', 'HardSwish', 'Pad']) assert.ok(SUPPORTED_OPS.includes(op), op);

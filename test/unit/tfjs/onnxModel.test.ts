@@ -159,6 +159,49 @@ describe('onnxModel: PyTorch checkpoints in the engine', () => {
     }
   });
 
+  it('TorchLayerNorm normalises over the channels of each position, and ChannelScale scales each channel, in both layouts', () => {
+    // Channels [1, 3] and [2, 2] at two positions: means 2 and 2, variances 1 and 0.
+    const eps = 1e-6;
+    const norm: PlanStep = {
+      name: 'norm',
+      layer: true,
+      className: 'TorchLayerNorm',
+      config: { epsilon: eps },
+      inputs: ['input'],
+      weights: [
+        { shape: [2], data: Float32Array.from([2, 3]) },
+        { shape: [2], data: Float32Array.from([0.5, 0]) },
+      ],
+      outputShape: [2, 1, 2],
+      channelsLast: { epsilon: eps, channelsLast: true },
+      node: '/norm/Add_1',
+    };
+    const scale: PlanStep = {
+      name: 'scale',
+      layer: true,
+      className: 'ChannelScale',
+      config: {},
+      inputs: [norm],
+      weights: [{ shape: [2], data: Float32Array.from([10, -1]) }],
+      outputShape: [2, 1, 2],
+      channelsLast: { channelsLast: true },
+      node: '/Mul',
+    };
+    const plan: LayerPlan = { inputShape: [2, 1, 2], steps: [norm, scale], output: scale, shapes: new Map() };
+    const x = tf.tensor4d([1, 2, 3, 2], [1, 2, 1, 2]);
+    const r = 1 / Math.sqrt(1 + eps);
+    // Position 0: (x − 2)·r = [−r, r], · [2, 3] + [0.5, 0], · [10, −1]; position 1: zeros, the bias, scaled.
+    const want = [[[10 * (-2 * r + 0.5), 10 * 0.5]], [[-3 * r, -0]]];
+    for (const layout of ['channelsFirst', 'channelsLast'] as const) {
+      const model = buildPlanModel(tf, plan, 'ln', layout);
+      const input = layout === 'channelsFirst' ? x : tf.transpose(x, [0, 2, 3, 1]);
+      const out = model.predict(input) as tf.Tensor;
+      const got = (layout === 'channelsFirst' ? out : tf.transpose(out, [0, 3, 1, 2])).arraySync() as number[][][][];
+      got[0].flat(2).forEach((v, i) => assert.ok(Math.abs(v - want.flat(2)[i]) < 1e-5, `${layout} [${i}]: ${v} vs ${want.flat(2)[i]}`));
+      model.dispose();
+    }
+  });
+
   it('a step TensorFlow.js will not build is one OnnxError line naming the node, not an internal error', () => {
     const relu: PlanStep = {
       name: 'relu',
