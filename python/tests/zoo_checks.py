@@ -57,13 +57,18 @@ def record_and_check(test, model, x, y, classes, name, runs_dir, ablate=None, en
     case `test`) its imported output and one ablation equal PyTorch's: `ablate` (a layer's name, a
     channel and, for a functional layer, the module whose output is that layer's value: Inception's
     `torch.cat` of its branches; else the module of that name), else channel 1 of `ablated_layer`.
-    The queries are asked
-    of each engine in `engines`: "native" (ONNX Runtime, the default) and "wasm" (the checkpoint
-    imported into TensorFlow.js: src/onnx/plan.ts, `CNN_SLICER_ENGINE=wasm`), the run's answer
-    cache emptied before each. Returns the manifest's layers and the last engine's ablation answer."""
+    The queries are asked of each engine in `engines`: "native" (ONNX Runtime, the default) and
+    "wasm" (the checkpoint imported into TensorFlow.js: src/onnx/plan.ts, `CNN_SLICER_ENGINE=wasm`),
+    the run's answer cache emptied before each. The recorder must leave the model as it was: its
+    modes, and its eval output bit for bit. Returns the manifest's layers and the last engine's
+    ablation answer."""
+    modes = [m.training for m in model.modules()]
+    before = _eval_output(model, x)
     rec = Recorder(model, probe=(x, y), classes=[str(c) for c in range(classes)], name=name, runs_dir=runs_dir, epochs=0)
     rec.epoch(0)
     rec.close()
+    test.assertEqual([m.training for m in model.modules()], modes)
+    test.assertTrue(torch.equal(_eval_output(model, x), before), "the recorder changed what the model computes")
     cli("measure", rec.run_dir, timeout=900)
     with open(os.path.join(rec.run_dir, "manifest.json"), encoding="utf-8") as f:
         layers = json.load(f)["layers"]
@@ -95,6 +100,18 @@ def record_and_check(test, model, x, y, classes, name, runs_dir, ablate=None, en
             test.assertEqual(answer["ablated"]["accuracy"], accuracy)
             test.assertAlmostEqual(answer["ablated"]["loss"], loss, delta=LOSS_RTOL * abs(loss))
     return layers, answer
+
+
+def _eval_output(model, x):
+    """The model's output on x in eval mode without gradients, every module's mode put back after."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        with torch.no_grad():
+            return model(x)
+    finally:
+        for module, training in modes:
+            module.training = training
 
 
 @contextlib.contextmanager
