@@ -46,10 +46,10 @@ class DPN(nn.Module):
         self.conv1 = nn.Conv2d(3, 16, kernel_size=3, stride=1, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)
         self.last_planes = 16
-        strides = (1, 2, 2, 2)
-        self.layer1, self.layer2, self.layer3, self.layer4 = [
-            self._make_layer(in_planes[i], out_planes[i], num_blocks[i], dense_depth[i], strides[i]) for i in range(4)
-        ]
+        self.layer1 = self._make_layer(in_planes[0], out_planes[0], num_blocks[0], dense_depth[0], stride=1)
+        self.layer2 = self._make_layer(in_planes[1], out_planes[1], num_blocks[1], dense_depth[1], stride=2)
+        self.layer3 = self._make_layer(in_planes[2], out_planes[2], num_blocks[2], dense_depth[2], stride=2)
+        self.layer4 = self._make_layer(in_planes[3], out_planes[3], num_blocks[3], dense_depth[3], stride=2)
         self.linear = nn.Linear(out_planes[3] + (num_blocks[3] + 1) * dense_depth[3], CLASSES)
 
     def _make_layer(self, in_planes, out_planes, num_blocks, dense_depth, stride):
@@ -172,7 +172,10 @@ class RegNet(nn.Module):
         self.in_planes = 16
         self.conv1 = nn.Conv2d(3, 16, kernel_size=3, stride=1, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)
-        self.layer1, self.layer2, self.layer3, self.layer4 = [self._make_layer(i) for i in range(4)]
+        self.layer1 = self._make_layer(0)
+        self.layer2 = self._make_layer(1)
+        self.layer3 = self._make_layer(2)
+        self.layer4 = self._make_layer(3)
         self.linear = nn.Linear(self.cfg["widths"][-1], CLASSES)
 
     def _make_layer(self, i):

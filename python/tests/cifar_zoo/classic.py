@@ -247,20 +247,36 @@ class Transition(nn.Module):
 class DenseNet(nn.Module):
     def __init__(self, nblocks=(2, 2, 2, 1), growth_rate=4, reduction=0.5):
         super(DenseNet, self).__init__()
+        self.growth_rate = growth_rate
         planes = 2 * growth_rate
         self.conv1 = nn.Conv2d(3, planes, kernel_size=3, padding=1, bias=False)
-        stages = []
-        for i, n in enumerate(nblocks):
-            dense = nn.Sequential(*[DenseBottleneck(planes + k * growth_rate, growth_rate) for k in range(n)])
-            planes += n * growth_rate
-            stages.append(dense)
-            if i < len(nblocks) - 1:
-                out_planes = int(planes * reduction)
-                stages.append(Transition(planes, out_planes))
-                planes = out_planes
-        self.dense1, self.trans1, self.dense2, self.trans2, self.dense3, self.trans3, self.dense4 = stages
+
+        self.dense1 = self._make_dense_layers(planes, nblocks[0])
+        planes += nblocks[0] * growth_rate
+        self.trans1 = Transition(planes, int(planes * reduction))
+        planes = int(planes * reduction)
+
+        self.dense2 = self._make_dense_layers(planes, nblocks[1])
+        planes += nblocks[1] * growth_rate
+        self.trans2 = Transition(planes, int(planes * reduction))
+        planes = int(planes * reduction)
+
+        self.dense3 = self._make_dense_layers(planes, nblocks[2])
+        planes += nblocks[2] * growth_rate
+        self.trans3 = Transition(planes, int(planes * reduction))
+        planes = int(planes * reduction)
+
+        self.dense4 = self._make_dense_layers(planes, nblocks[3])
+        planes += nblocks[3] * growth_rate
         self.bn = nn.BatchNorm2d(planes)
         self.linear = nn.Linear(planes, CLASSES)
+
+    def _make_dense_layers(self, in_planes, nblock):
+        layers = []
+        for _ in range(nblock):
+            layers.append(DenseBottleneck(in_planes, self.growth_rate))
+            in_planes += self.growth_rate
+        return nn.Sequential(*layers)
 
     def forward(self, x):
         out = self.conv1(x)
