@@ -6,6 +6,8 @@
 //   build ─┬─ integration   processes, the CLI, recording (dist/ and its workers)
 //          ├─ browser       Chromium: the report's views, the canvas pictures
 //          ├─ python        the PyTorch recorder (its engine tests run dist/cli.js)
+//          ├─ python-torch2 the same tests on Debian trixie's torch 2.6, in the chroot of
+//          │                scripts/torch2-env.mjs (root only; built on first use)
 //          ├─ ui            code-server: the packaged .vsix driven from Chromium as a person does
 //          └─ vscode        code-server: the extension host suite on dist/ as built (--no-build: a
 //                           second build would rewrite dist/ under the other jobs)
@@ -36,6 +38,7 @@ const JOBS = [
   { name: 'build', command: ['npm', 'run', 'build'], after: [] },
   { name: 'integration', command: ['npm', 'run', 'test:integration'], after: ['build'] },
   { name: 'ui', command: ['npm', 'run', 'test:ui'], after: ['build'] },
+  { name: 'python-torch2', command: ['npm', 'run', 'test:python', '--', '--torch2'], after: ['build'] },
   { name: 'browser', command: ['npm', 'run', 'test:browser'], after: ['build'] },
   { name: 'python', command: ['npm', 'run', 'test:python'], after: ['build'] },
   { name: 'vscode', command: ['node', 'scripts/test-vscode.mjs', '--no-build'], after: ['build'] },
@@ -139,11 +142,11 @@ for (const job of failed) {
   console.log(`\n──── ${job.name} failed: the last ${Math.min(lines.length, 150)} lines of its log ────`);
   console.log(lines.slice(-150).join('\n'));
 }
-console.log(`\n${'job'.padEnd(12)} ${'result'.padEnd(8)} time`);
+console.log(`\n${'job'.padEnd(14)} ${'result'.padEnd(8)} time`);
 for (const job of selected) {
   const r = done.get(job.name);
   const result = !r ? 'not run' : r.code === 0 ? 'passed' : r.code === -1 ? 'skipped' : 'FAILED';
-  console.log(`${job.name.padEnd(12)} ${result.padEnd(8)} ${r && r.code !== -1 ? seconds(r.ms) : '—'}`);
+  console.log(`${job.name.padEnd(14)} ${result.padEnd(8)} ${r && r.code !== -1 ? seconds(r.ms) : '—'}`);
 }
 // The slowest files of each mocha tier that ran (test/support/fileTimes.ts writes their times).
 for (const tier of ['unit', 'integration', 'browser', 'ui']) {
@@ -152,5 +155,5 @@ for (const tier of ['unit', 'integration', 'browser', 'ui']) {
   const rows = readFileSync(file, 'utf8').trim().split('\n').slice(0, 5);
   console.log(`slowest ${tier} files: ${rows.map((r) => r.split('\t').reverse().join(' ') + ' s').join(', ')}`);
 }
-console.log(`${'all'.padEnd(12)} ${(failed.length ? 'FAILED' : 'passed').padEnd(8)} ${seconds(Date.now() - started)} on ${lanes} lane(s)`);
+console.log(`${'all'.padEnd(14)} ${(failed.length ? 'FAILED' : 'passed').padEnd(8)} ${seconds(Date.now() - started)} on ${lanes} lane(s)`);
 process.exit(failed.length ? 1 : 0);

@@ -101,7 +101,7 @@ function seconds(startMs) {
  * @param {string} what what the command does, for the error message
  * @returns {string}
  */
-function run(cmd, args, options, what) {
+export function run(cmd, args, options, what) {
   try {
     return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024, ...options, encoding: 'utf8' });
   } catch (error) {
@@ -123,7 +123,7 @@ function run(cmd, args, options, what) {
  * @param {() => Promise<T>} fn
  * @returns {Promise<T>}
  */
-async function withLock(dir, log, fn) {
+export async function withLock(dir, log, fn) {
   mkdirSync(dir, { recursive: true });
   const lock = join(dir, '.lock');
   let waitedMs = 0;
@@ -144,7 +144,7 @@ async function withLock(dir, log, fn) {
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
-      if (waitedMs === 0) log(`vscode-test-env: waiting for another install into ${dir} (pid ${owner})…`);
+      if (waitedMs === 0) log(`waiting for another install into ${dir} (pid ${owner})…`);
       if (waitedMs > 15 * 60_000)
         throw new Error(`gave up waiting for the install lock ${lock}; remove it if no install is running`, { cause: error });
       await new Promise((r) => setTimeout(r, 1000));
@@ -541,15 +541,18 @@ export async function installExtension(vsix, { extensionsDir, userDataDir, log =
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  try {
-    const started = Date.now();
-    const paths = await ensureTestEnv();
-    process.stderr.write(`vscode-test-env: ready (${seconds(started)})\n`);
-    console.log(JSON.stringify(paths, null, 2));
-  } catch (error) {
-    console.error(`vscode-test-env: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  }
+  // Not a top-level await: scripts/torch2-env.mjs, whose unit test imports it as CommonJS, imports this module.
+  const started = Date.now();
+  ensureTestEnv().then(
+    (paths) => {
+      process.stderr.write(`vscode-test-env: ready (${seconds(started)})\n`);
+      console.log(JSON.stringify(paths, null, 2));
+    },
+    (error) => {
+      console.error(`vscode-test-env: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
 }
 
 /**

@@ -152,6 +152,30 @@ def model_output_name(names):
     return "cnn_slicer_output" if "output" in names else "output"
 
 
+def torch_version(version=None):
+    """(major, minor) of torch's version string (`2.6.0`, `2.11.0+cu128`, `2.10.0a0+git…`)."""
+    found = re.match(r"(\d+)\.(\d+)", str(torch.__version__ if version is None else version))
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
+def torchscript_exporter():
+    """The keyword arguments that make ``torch.onnx.export`` use its TorchScript exporter, the one
+    whose graph keeps every tapped layer its own output and each BatchNorm its own node (PRESERVE):
+    none before torch 2.5 (the only exporter), ``dynamo=False`` where export takes ``dynamo`` (2.5
+    on; from 2.9 its default is True). A torch from 2.5 on whose export takes no ``dynamo`` has only
+    the dynamo exporter (torch.export), which nothing here has tested: refused in one line."""
+    parameters = inspect.signature(torch.onnx.export).parameters
+    if "dynamo" in parameters:
+        return {"dynamo": False}
+    if torch_version() < (2, 5):
+        return {}
+    raise UnsupportedModelError(
+        f"torch {torch.__version__}'s torch.onnx.export has only the dynamo exporter (no dynamo=False); CNN Slicer writes its "
+        "checkpoints with the TorchScript exporter, which keeps each layer its own output and each BatchNorm unfolded: "
+        "record with a torch that has it (tested: 1.13, 2.6)"
+    )
+
+
 def export_onnx(model, example, path, names):
     """Writes `model`'s ONNX checkpoint to `path`: outputs `output` (model_output_name), then `names` (the manifest's layers 1..L)."""
     modes = ModelModes(model)
@@ -160,9 +184,7 @@ def export_onnx(model, example, path, names):
     # torch refuses names of digits only ("2" in a root nn.Sequential): exported as a stand-in, renamed after.
     stand_ins = {name: f"cnn_slicer_layer_{name}" for name in names if name.isdigit()}
     outputs = [model_output_name(names), *[stand_ins.get(name, name) for name in names]]
-    kwargs = {}
-    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-        kwargs["dynamo"] = False
+    kwargs = torchscript_exporter()
     try:
         with warnings.catch_warnings():
             # torch 1.13 recommends do_constant_folding=False with PRESERVE, which is passed.

@@ -19,7 +19,8 @@ import torch.nn as nn
 # runs exactly (src/onnx/plan.ts, docs/pytorch.md): no 1-D convolutions, group or instance
 # normalisation yet; LayerNorm over the channels only (trace.py checks its axis: a vector's, a
 # channels-last map's after `x.permute(0, 2, 3, 1)`, or LayerNorm2d's, which permutes inside); GELU
-# in its exact form only (trace.py refuses approximate="tanh").
+# exact or tanh; Upsample (and its UpsamplingNearest2d / UpsamplingBilinear2d) nearest or bilinear on
+# a [N, C, H, W] map only (trace.py checks the mode).
 LAYER_MODULES = {
     "Conv2d": nn.Conv2d,
     "Linear": nn.Linear,
@@ -42,6 +43,7 @@ LAYER_MODULES = {
     "AvgPool2d": nn.AvgPool2d,
     "AdaptiveAvgPool2d": nn.AdaptiveAvgPool2d,
     "AdaptiveMaxPool2d": nn.AdaptiveMaxPool2d,
+    "Upsample": nn.Upsample,
 }
 
 # Not layers; what they compute inside is checked like any forward().
@@ -76,6 +78,8 @@ LAYER_FUNCTIONS = {
     # Over the spatial axes only (a global pooling, `x.mean([2, 3])`): trace.py refuses other axes.
     "mean": "mean",
     "amax": "amax",
+    # F.interpolate, nearest or bilinear on a [N, C, H, W] map (trace.py refuses other modes).
+    "interpolate": "interpolate",
     "add": "add",
     "add_": "add",
     "__add__": "add",
@@ -112,6 +116,9 @@ CHANNELS_LAST_OPS = ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "hardswis
 # Reductions recorded only over the spatial axes of a [N, C, H, W] value (a global pooling).
 SPATIAL_REDUCTIONS = ("mean", "amax")
 
+# Resampling of a map: its modes CNN Slicer imports (ONNX Resize, src/onnx/ops/resize.ts).
+RESAMPLE_MODES = ("nearest", "bilinear")
+
 # Ops that cut a value into pieces along the channels: each piece is a layer.
 CHANNEL_SPLITS = ("chunk", "split")
 
@@ -138,4 +145,4 @@ PASS_FUNCTIONS = frozenset(
 METADATA = frozenset(["size", "dim", "numel", "__get__", "__len__", "is_floating_point", "is_contiguous", "__format__", "__repr__"])
 
 # The operations a message lists as importable.
-KNOWN_TEXT = "convolutions, linear, normalisation (layer normalisation over the channels), activations, 2-d pooling, mean/amax over the spatial axes, +, * of two tensors, torch.cat, channel slices x[:, a:b], chunk/split along the channels, view/reshape/flatten/permute/transpose, dropout"
+KNOWN_TEXT = "convolutions, linear, normalisation (layer normalisation over the channels), activations, 2-d pooling, mean/amax over the spatial axes, interpolate/Upsample (nearest, bilinear), +, * of two tensors, torch.cat, channel slices x[:, a:b], chunk/split along the channels, view/reshape/flatten/permute/transpose, dropout"

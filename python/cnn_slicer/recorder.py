@@ -21,7 +21,7 @@ import torch
 
 from . import files
 from .control import Control, check_source, find_source_run
-from .layers import OPSET, ModelModes, export_onnx, layer_table
+from .layers import OPSET, ModelModes, export_onnx, layer_table, torch_version, torchscript_exporter
 from .measurer import start_measurer
 from .measures import prediction_measures, softmax_rows
 from .notebook import Cells, code_of
@@ -112,12 +112,19 @@ def _probe_from(probe, probe_size):
 
 
 def _check_exporter():
-    """torch 2's TorchScript exporter imports the onnx package, which `pip install torch` does not
-    bring: said before anything is written, not as torch's error at the first epoch."""
-    major = int(torch.__version__.split(".")[0])
-    if major >= 2 and importlib.util.find_spec("onnx") is None:
+    """The TorchScript exporter is there (layers.torchscript_exporter), and, from torch 2 on, the onnx
+    package it imports, which `pip install torch` does not bring: said before anything is written,
+    not as torch's error at the first epoch. A folder named `onnx` without the package (exported
+    models kept in ./onnx beside the script) is found by `import onnx` as a namespace package, which
+    torch's exporter then fails on: that is no onnx package either."""
+    torchscript_exporter()
+    if torch_version() < (2, 0):
+        return
+    spec = importlib.util.find_spec("onnx")
+    if spec is None or spec.origin in (None, "namespace"):
+        folder = "" if spec is None else f" (`import onnx` finds the folder {next(iter(spec.submodule_search_locations or []), '?')}, not the package)"
         raise UnsupportedModelError(
-            f"torch {torch.__version__} writes the ONNX checkpoints with the onnx package, which is not installed: pip install onnx"
+            f"torch {torch.__version__} writes the ONNX checkpoints with the onnx package, which is not installed{folder}: pip install onnx"
         )
 
 

@@ -212,8 +212,6 @@ class Capture(TorchFunctionMode):
         path = self.paths.get(module, "")
         if not isinstance(output, torch.Tensor):
             raise UnsupportedModelError(f"{path} ({class_name}) does not return one tensor")
-        if getattr(module, "approximate", "none") != "none":
-            raise UnsupportedModelError(f"{path} ({class_name}) is GELU's tanh approximation; CNN Slicer imports the exact GELU (approximate='none')")
         x = inputs[0] if inputs and isinstance(inputs[0], torch.Tensor) else None
         last = x is not None and self._is_last(x)
         with self._unseen():
@@ -405,8 +403,21 @@ def _module_refusal(class_name, module, x, output, last, checked):
     if class_name == "LayerNorm":
         why = _layer_norm_refusal(module, x, output, last, checked)
         return why and f"{why if why.startswith('does not') else 'normalises ' + why}; CNN Slicer imports a layer normalisation over the channels only"
+    if class_name == "Upsample":
+        return _resample_refusal(x, module.mode, False)
     if class_name == "Linear" and x is not None and x.dim() > 2 and not last:
         return f"is applied to the last axis of a [N, {', '.join(map(str, x.shape[1:]))}] value; CNN Slicer imports a Linear on vectors, or on the channels of a map permuted to channels last"
+    return None
+
+
+def _resample_refusal(x, mode, antialias):
+    """Why a resampling (F.interpolate, nn.Upsample) of `x` cannot be imported (ONNX Resize), or None."""
+    if mode not in ops.RESAMPLE_MODES:
+        return f"resamples by mode {mode!r}; CNN Slicer imports the modes {' and '.join(ops.RESAMPLE_MODES)}"
+    if antialias:
+        return "resamples with antialias=True; CNN Slicer imports it without"
+    if x is None or x.dim() != 4:
+        return f"resamples a value of {x.dim() if x is not None else 'no'} axes; CNN Slicer imports it on [N, C, H, W] maps"
     return None
 
 
@@ -423,8 +434,11 @@ def _argument_refusal(op, args, kwargs, last=False):
         why = _layer_norm_refusal(norm, x, None, last, False)
         if why:
             return lambda call: f"calls {call} {why}; CNN Slicer imports a layer normalisation over the channels only"
-    if op == "gelu" and kwargs.get("approximate", "none") != "none":
-        return lambda call: f"calls {call} with approximate={kwargs['approximate']!r}; CNN Slicer imports the exact GELU"
+    if op == "interpolate":
+        x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+        why = _resample_refusal(x, kwargs.get("mode", args[3] if len(args) > 3 else "nearest"), kwargs.get("antialias", args[6] if len(args) > 6 else False))
+        if why:
+            return lambda call: f"calls {call} {why}"
     if op in ops.CHANNEL_SPLITS and not _along_channels(args, kwargs):
         return lambda call: f"calls {call} along another axis than the channels; CNN Slicer imports {op} along the channels only (dim=1)"
     if op == "slice" and not _channel_slice(args):

@@ -204,6 +204,36 @@ class ConvMixer(nn.Module):
         return self.linear(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class Upsampling(nn.Module):
+    """A classifier that resamples its maps as FPN-style and U-Net-like public code writes it: the
+    coarse map brought up by nn.Upsample (nearest, by 2) and by F.interpolate to another map's size
+    (bilinear), each added to the finer map, then nn.UpsamplingBilinear2d (align_corners=True) by
+    1.5 and F.interpolate by 0.3 (bilinear: 24x24 to 7x7, read with PyTorch's ratio 1 / 0.3); GELU's
+    tanh approximation as a module and as F.gelu."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 12, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(12)
+        self.conv2 = nn.Conv2d(12, 16, 3, stride=2, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.act = nn.GELU(approximate="tanh")
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.lateral = nn.Conv2d(12, 16, 1)
+        self.smooth = nn.UpsamplingBilinear2d(scale_factor=1.5)
+        self.conv3 = nn.Conv2d(16, 16, 3, padding=1)
+        self.linear = nn.Linear(16, CLASSES)
+
+    def forward(self, x):
+        c1 = F.relu(self.bn1(self.conv1(x)))
+        c2 = self.act(self.bn2(self.conv2(c1)))
+        p = self.up(c2) + self.lateral(c1)
+        p = p + F.interpolate(c2, size=p.shape[-2:], mode="bilinear", align_corners=False)
+        p = F.gelu(self.conv3(self.smooth(p)), approximate="tanh")
+        p = F.interpolate(p, scale_factor=0.3, mode="bilinear")
+        return self.linear(torch.flatten(F.adaptive_avg_pool2d(p, 1), 1))
+
+
 class DualPathBlock(nn.Module):
     """A dual path block in the style of DPN (grouped bottleneck; the first `d` channels added to
     the shortcut's, the rest of both concatenated), written for this test."""
@@ -341,6 +371,8 @@ MODELS = {
     "dual_path": (DualPath, "adam", "block1.bn3", "BatchNorm2d", 18),
     # the first Linear of stage1's block, on the channels-last map (a 1x1 convolution of 64 channels).
     "convnext": (ConvNeXt, "adam", "stage1.pwconv1", "Linear", 37),
+    # bn2's map reaches the classifier only through the GELU (tanh) and the two upsamplings.
+    "upsampling": (Upsampling, "adam", "bn2", "BatchNorm2d", 11),
 }
 
 # Models whose ablated layer computes on a channels-last map: PyTorch's channel c is its last axis.
@@ -506,6 +538,23 @@ class EngineTest(unittest.TestCase):
             ],
         )
         self.assertEqual(layers[-3:], [("mean", "mean", [32]), ("norm", "LayerNorm", [32]), ("head", "Linear", [10])])
+
+    def test_upsample_interpolate_and_gelu_tanh(self):
+        self.check_model("upsampling")
+        run = self.record("upsampling")[2]
+        with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
+            layers = [(layer["name"], layer["className"], layer["outputShape"]) for layer in json.load(f)["layers"]][1:]
+        self.assertEqual(
+            [layer for layer in layers if layer[1] in ("GELU", "gelu", "Upsample", "interpolate")],
+            [
+                ("act", "GELU", [16, 8, 8]),
+                ("up", "Upsample", [16, 16, 16]),
+                ("interpolate", "interpolate", [16, 16, 16]),
+                ("smooth", "Upsample", [16, 24, 24]),
+                ("gelu", "gelu", [16, 24, 24]),
+                ("interpolate-2", "interpolate", [16, 7, 7]),
+            ],
+        )
 
     def test_global_pooling_as_mean_and_amax(self):
         self.check_model("spatial_mean")

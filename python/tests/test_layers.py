@@ -239,11 +239,48 @@ class LayerTableTest(unittest.TestCase):
         with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: <model> \(Cut\) calls Tensor\.chunk along another axis than the channels"):
             layer_table(Cut("chunk rows"), torch.zeros(1, 1, 8, 8))
 
-    def test_gelu_is_a_layer_and_its_tanh_approximation_is_refused(self):
+    def test_gelu_exact_and_tanh_are_layers(self):
         layers, _ = layer_table(nn.Sequential(nn.Linear(4, 3), nn.GELU()), torch.zeros(1, 4))
         self.assertEqual(layers[2]["className"], "GELU")
-        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: 1 \(GELU\) is GELU's tanh approximation"):
-            layer_table(nn.Sequential(nn.Linear(4, 3), nn.GELU(approximate="tanh")), torch.zeros(1, 4))
+        layers, _ = layer_table(nn.Sequential(nn.Linear(4, 3), nn.GELU(approximate="tanh")), torch.zeros(1, 4))
+        self.assertEqual((layers[2]["name"], layers[2]["className"]), ("1", "GELU"))
+
+        class Functional(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3)
+
+            def forward(self, x):
+                return nn.functional.gelu(self.fc(x), approximate="tanh")
+
+        layers, _ = layer_table(Functional(), torch.zeros(1, 4))
+        self.assertEqual((layers[2]["name"], layers[2]["className"]), ("gelu", "gelu"))
+
+    def test_interpolate_and_upsample_are_layers_nearest_and_bilinear_only(self):
+        class Up(nn.Module):
+            def __init__(self, **how):
+                super().__init__()
+                self.how = how
+                self.conv = nn.Conv2d(1, 2, 3, padding=1)
+                self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
+                self.up2 = nn.UpsamplingNearest2d(size=(5, 7))
+                self.head = nn.Linear(2 * 5 * 7, 3)
+
+            def forward(self, x):
+                x = nn.functional.interpolate(self.up(self.conv(x)), **self.how)
+                return self.head(self.up2(x).flatten(1))
+
+        layers, _ = layer_table(Up(scale_factor=0.5), torch.zeros(1, 1, 6, 6))
+        got = [(l["name"], l["className"], l["outputShape"]) for l in layers[2:5]]
+        self.assertEqual(got, [("up", "Upsample", [2, 12, 12]), ("interpolate", "interpolate", [2, 6, 6]), ("up2", "Upsample", [2, 5, 7])])
+        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: <model> \(Up\) calls torch\.nn\.functional\.interpolate resamples by mode 'bicubic'; CNN Slicer imports the modes nearest and bilinear$"):
+            layer_table(Up(scale_factor=0.5, mode="bicubic"), torch.zeros(1, 1, 6, 6))
+        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: <model> \(Up\) calls torch\.nn\.functional\.interpolate resamples with antialias=True"):
+            layer_table(Up(scale_factor=0.5, mode="bilinear", antialias=True), torch.zeros(1, 1, 6, 6))
+        model = Up(scale_factor=0.5)
+        model.up2.mode = "area"
+        with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: up2 \(Upsample\) resamples by mode 'area'"):
+            layer_table(model, torch.zeros(1, 1, 6, 6))
 
     def test_a_channels_last_stretch_is_recorded_channels_first(self):
         class Block(nn.Module):

@@ -300,15 +300,85 @@ class RecorderTest(unittest.TestCase):
     def test_torch_2_without_onnx_is_told_what_to_install_before_anything_is_written(self):
         import importlib.util
 
+        import torch.onnx
+
         real = (torch.__version__, importlib.util.find_spec)
         torch.__version__ = "2.6.0"
         importlib.util.find_spec = lambda name, *a: None if name == "onnx" else real[1](name, *a)
         try:
-            with self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: torch 2\.6\.0 writes the ONNX checkpoints with the onnx package, which is not installed: pip install onnx$"):
+            # torch 2.6's export, which takes `dynamo` (its TorchScript exporter is there).
+            with mock.patch.object(torch.onnx, "export", lambda *args, dynamo=False, **kwargs: None), self.assertRaisesRegex(UnsupportedModelError, r"^cnn_slicer: torch 2\.6\.0 writes the ONNX checkpoints with the onnx package, which is not installed: pip install onnx$"):
                 Recorder(self.model, probe=self.probe, runs_dir=self.runs)
         finally:
             torch.__version__, importlib.util.find_spec = real
         self.assertFalse(os.path.exists(self.runs))
+
+    def test_a_folder_named_onnx_is_not_taken_for_the_onnx_package(self):
+        import importlib.machinery
+        import importlib.util
+
+        import torch.onnx
+
+        folder = os.path.join(self.tmp.name, "onnx")  # exported models kept in ./onnx: `import onnx` finds a namespace package
+        os.mkdir(folder)
+        namespace = importlib.machinery.ModuleSpec("onnx", None, is_package=True)
+        namespace.submodule_search_locations = [folder]
+        real_find_spec = importlib.util.find_spec
+        with (
+            mock.patch.object(torch, "__version__", "2.6.0"),
+            mock.patch.object(torch.onnx, "export", lambda *args, dynamo=False, **kwargs: None),
+            mock.patch.object(importlib.util, "find_spec", lambda name, *a: namespace if name == "onnx" else real_find_spec(name, *a)),
+        ):
+            with self.assertRaises(UnsupportedModelError) as caught:
+                Recorder(self.model, probe=self.probe, runs_dir=self.runs)
+        self.assertEqual(
+            str(caught.exception),
+            f"cnn_slicer: torch 2.6.0 writes the ONNX checkpoints with the onnx package, which is not installed (`import onnx` finds the folder {folder}, not the package): pip install onnx",
+        )
+        self.assertFalse(os.path.exists(self.runs), "nothing is written")
+
+    def test_torch_versions_are_read_as_major_and_minor(self):
+        from cnn_slicer.layers import torch_version
+
+        cases = {"1.13.0": (1, 13), "2.6.0": (2, 6), "2.11.0+cu128": (2, 11), "2.10.0a0+git1234abc": (2, 10), "3.0": (3, 0), "nightly": (0, 0)}
+        self.assertEqual({v: torch_version(v) for v in cases}, cases)
+
+    def test_the_torchscript_exporter_is_chosen_with_dynamo_false_where_export_takes_dynamo(self):
+        import torch.onnx
+
+        real_export = torch.onnx.export
+        chosen = []
+
+        def export_of_torch_2_9(model, args, f, *rest, dynamo=True, **kwargs):  # dynamo's default from torch 2.9
+            chosen.append(dynamo)
+            return real_export(model, args, f, *rest, **kwargs)
+
+        with mock.patch.object(torch.onnx, "export", export_of_torch_2_9):
+            rec = Recorder(self.model, probe=self.probe, runs_dir=self.runs)
+            rec.epoch(0)
+        self.assertEqual(chosen, [False])
+        graph = read_graph(os.path.join(rec.run_dir, "checkpoints", "epoch-0000", "model.onnx"))
+        self.assertEqual(graph["outputs"], ["output", *[l["name"] for l in read_json(os.path.join(rec.run_dir, "manifest.json"))["layers"][1:]]])
+
+    def test_a_torch_with_only_the_dynamo_exporter_is_refused_in_one_line_before_anything_is_written(self):
+        import torch.onnx
+
+        def dynamo_only_export(model, args=(), f=None, *, kwargs=None, input_names=None, output_names=None, opset_version=None):
+            raise AssertionError("not called")
+
+        with mock.patch.object(torch, "__version__", "3.0.0"), mock.patch.object(torch.onnx, "export", dynamo_only_export):
+            with self.assertRaisesRegex(
+                UnsupportedModelError,
+                r"^cnn_slicer: torch 3\.0\.0's torch\.onnx\.export has only the dynamo exporter \(no dynamo=False\); CNN Slicer writes its checkpoints "
+                r"with the TorchScript exporter, which keeps each layer its own output and each BatchNorm unfolded: record with a torch that has it \(tested: 1\.13, 2\.6\)$",
+            ):
+                Recorder(self.model, probe=self.probe, runs_dir=self.runs)
+        self.assertFalse(os.path.exists(self.runs), "nothing is written")
+        # Before 2.5, an export without `dynamo` is the TorchScript exporter itself (torch 1.13 to 2.4).
+        with mock.patch.object(torch, "__version__", "2.4.1"), mock.patch.object(torch.onnx, "export", dynamo_only_export):
+            from cnn_slicer.layers import torchscript_exporter
+
+            self.assertEqual(torchscript_exporter(), {})
 
     def test_an_epoch_whose_checkpoint_fails_is_not_listed_and_leaves_no_partial_folder(self):
         import cnn_slicer.recorder as recorder_module
@@ -354,7 +424,7 @@ class RecorderTest(unittest.TestCase):
         rec = Recorder(self.model, probe=self.probe, runs_dir=self.runs)
         real_export = torch.onnx.export
 
-        def refusing(*args, **kwargs):
+        def refusing(*args, dynamo=False, **kwargs):  # torch 2.5 on: an export that takes `dynamo` has the TorchScript exporter
             raise RuntimeError("Exporting the operator foo to ONNX opset version 13 is not supported.\nPlease feel free to request support")
 
         torch.onnx.export = refusing

@@ -191,6 +191,8 @@ const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   // A layer normalisation over the channels of each position (ConvNeXt's LayerNorm), and a layer scale.
   TorchLayerNorm: { ...MIXES, rescales: true },
   ChannelScale: { ...PER_CHANNEL, rescales: true },
+  // F.interpolate, nn.Upsample: nearest or bilinear, each channel resampled alone.
+  TorchResize: PER_CHANNEL,
 };
 
 /**
@@ -245,6 +247,9 @@ const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   // x.mean([2, 3]), x.amax((2, 3)): a global pooling (the recorder takes no other axes).
   mean: { ...PER_CHANNEL, keras: 'GlobalAveragePooling2D' },
   amax: { ...PER_CHANNEL, keras: 'GlobalMaxPooling2D' },
+  // nn.Upsample (and its UpsamplingNearest2d, UpsamplingBilinear2d), F.interpolate: nearest or bilinear.
+  Upsample: { ...PER_CHANNEL, keras: 'UpSampling2D' },
+  interpolate: { ...PER_CHANNEL, keras: 'UpSampling2D' },
   add: { ...MIXES, merge: 'add', keras: 'Add' },
   mul: { ...MIXES, merge: 'multiply', keras: 'Multiply' },
   cat: { ...MIXES, passesOn: true, merge: 'concatenate', keras: 'Concatenate' },
@@ -300,7 +305,7 @@ const LAYER_WORDS: [RegExp, string][] = [
   [/^Concatenate$|^cat$/, 'concat'],
   [/^Embedding$/, 'embed'],
   [/Padding/, 'pad'],
-  [/UpSampling/, 'up'],
+  [/UpSampling|^Upsample$|^interpolate$|^TorchResize$/, 'up'],
 ];
 
 /** The short word the views name a layer of class `className` by ('MaxPooling2D' → 'pool'). */

@@ -15,6 +15,7 @@ import { OnnxError, type OnnxGraph } from './graph';
 import { ACTIVATION_OPS } from './ops/activations';
 import { ARITHMETIC_OPS } from './ops/arithmetic';
 import { NORMALIZATION_OPS } from './ops/normalization';
+import { RESIZE_OPS } from './ops/resize';
 import { SHAPE_OPS } from './ops/shapes';
 import { WINDOW_OPS } from './ops/windows';
 import { Planner, type LayerPlan, type OpHandler } from './planner';
@@ -27,6 +28,7 @@ const OPS: Readonly<Record<string, OpHandler>> = {
   ...ARITHMETIC_OPS,
   ...SHAPE_OPS,
   ...NORMALIZATION_OPS,
+  ...RESIZE_OPS,
 };
 
 /** Every ONNX op the plan takes, in the order docs/pytorch.md lists them. */

@@ -40,6 +40,7 @@ export type PlanClass =
   | 'ChannelSlice'
   | 'TorchLayerNorm'
   | 'ChannelScale'
+  | 'TorchResize'
   | 'Flatten'
   | 'Reshape'
   | 'Permute'
@@ -105,13 +106,14 @@ export type Value =
   /**
    * A node folded into the one that reads it: Sigmoid or HardSigmoid into x·σ(x), MatMul into a
    * bias Add, a step of GELU's `x · 0.5 · (1 + erf(x / √2))` into the next (`stage` 1 to 4: the
-   * division, the erf, the 1 +, the product with x; `node` the division, whose input is x), a
+   * division, the erf, the 1 +, the product with x; `node` the division, whose input is x), GELU's
+   * tanh approximation up to its last product (`geluTanh`: `node` the opening x · x, arithmetic.ts), a
    * layer normalisation's `(x - mean) / sqrt(var + eps)` and then its weight (ops/normalization.ts;
    * `node` the first ReduceMean, `epsilon`, `gamma` once multiplied).
    */
   | {
       kind: 'fused';
-      op: 'swish' | 'hardSwish' | 'matmul' | 'gelu' | 'layerNorm';
+      op: 'swish' | 'hardSwish' | 'matmul' | 'gelu' | 'geluTanh' | 'layerNorm';
       x: string;
       node: OnnxNode;
       stage?: number;

@@ -32,6 +32,7 @@ const FACTORIES: Readonly<Record<PlanClass, (tf: Tf, args: never, torch: TorchLa
   ChannelSlice: (_tf, a, torch) => new torch.ChannelSlice(a),
   TorchLayerNorm: (_tf, a, torch) => new torch.TorchLayerNorm(a),
   ChannelScale: (_tf, a, torch) => new torch.ChannelScale(a),
+  TorchResize: (_tf, a, torch) => new torch.TorchResize(a),
   ZeroPadding2D: (tf, a) => tf.layers.zeroPadding2d(a),
   TorchPadding2D: (_tf, a, torch) => new torch.TorchPadding2D(a),
   Flatten: (tf, a) => tf.layers.flatten(a),

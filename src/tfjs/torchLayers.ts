@@ -13,11 +13,15 @@
  *    channels first from its channels-last export, src/onnx/ops/normalization.ts): `(x − mean) /
  *    √(var + ε) · γ + β`, the mean and the biased variance over the channels of each position, as
  *    torch computes it; axis 1 unless `channelsLast` (the last axis);
- *  - `ChannelScale`: each channel times its own weight (ConvNeXt's layer scale, `gamma * x`).
+ *  - `ChannelScale`: each channel times its own weight (ConvNeXt's layer scale, `gamma * x`);
+ *  - `TorchResize`: `F.interpolate` / `nn.Upsample`, nearest or bilinear, with PyTorch's own source
+ *    indices and weights ({@link resizeTaps}; tfjs's resizeBilinear and resizeNearestNeighbor take
+ *    the ratio `in / out` of the sizes, where PyTorch takes `1 / scale_factor`).
  * The classes are made per tfjs instance (the runtime is loaded at run time) and registered with
  * its serialization, so a model holding them can be cloned and described like any other.
  */
 import type * as tfType from '@tensorflow/tfjs';
+import type { ResizeCoordinates } from '../onnx/ops/resize';
 
 type Tf = typeof tfType;
 type Tensor = tfType.Tensor;
@@ -31,6 +35,66 @@ export interface TorchLayerClasses {
   ChannelSlice: new (args: SliceArgs) => tfType.layers.Layer;
   TorchLayerNorm: new (args: { name: string; epsilon?: number; channelsLast?: boolean }) => tfType.layers.Layer;
   ChannelScale: new (args: { name: string; channelsLast?: boolean }) => tfType.layers.Layer;
+  TorchResize: new (args: ResizeArgs) => tfType.layers.Layer;
+}
+
+/** TorchResize's options (src/onnx/ops/resize.ts): the output's height and width, the scales given (else null: the sizes), the rule. */
+interface ResizeArgs {
+  name: string;
+  mode?: 'nearest' | 'bilinear';
+  size?: [number, number];
+  scales?: [number, number] | null;
+  coordinates?: ResizeCoordinates;
+  channelsLast?: boolean;
+}
+
+/** Where each output index of one axis reads: `value = in[i0] · (1 − w1) + in[i1] · w1` (nearest: i1 = i0, w1 = 0). */
+export interface ResizeTaps {
+  i0: Int32Array;
+  i1: Int32Array;
+  w1: Float32Array;
+}
+
+/**
+ * The taps of one axis resized from `inSize` to `outSize`, as PyTorch's CPU kernels compute them in
+ * float32 (aten/src/ATen/native/UpSample.h): the ratio is `1 / scale` where a scale is given, else
+ * `in / out` (`(in − 1) / (out − 1)` for align_corners); nearest reads `min(floor(dst · ratio), in − 1)`,
+ * bilinear its source `ratio · (dst + ½) − ½` clamped at 0 (half_pixel) or `ratio · dst` (align_corners),
+ * between its floor and the next index. An axis of the same size is read as it is.
+ */
+export function resizeTaps(
+  inSize: number,
+  outSize: number,
+  scale: number | null,
+  mode: 'nearest' | 'bilinear',
+  coordinates: ResizeCoordinates,
+): ResizeTaps {
+  const f = Math.fround;
+  const taps = { i0: new Int32Array(outSize), i1: new Int32Array(outSize), w1: new Float32Array(outSize) };
+  const ratio =
+    coordinates === 'align_corners'
+      ? outSize > 1
+        ? f((inSize - 1) / (outSize - 1))
+        : 0
+      : scale !== null && scale > 0
+        ? f(1 / scale)
+        : f(inSize / outSize);
+  for (let d = 0; d < outSize; d++) {
+    if (inSize === outSize) {
+      taps.i0[d] = taps.i1[d] = d;
+      continue;
+    }
+    if (mode === 'nearest') {
+      taps.i0[d] = taps.i1[d] = Math.min(Math.floor(f(d * ratio)), inSize - 1);
+      continue;
+    }
+    const source = coordinates === 'align_corners' ? f(ratio * d) : Math.max(0, f(f(ratio * f(d + 0.5)) - 0.5));
+    const i0 = Math.min(Math.trunc(source), inSize - 1);
+    taps.i0[d] = i0;
+    taps.i1[d] = i0 + (i0 < inSize - 1 ? 1 : 0);
+    taps.w1[d] = Math.min(Math.max(f(source - i0), 0), 1);
+  }
+  return taps;
 }
 
 /** ChannelSlice's options: the first channel and how many; channels first (axis 1) unless `channelsLast` (the last axis). */
@@ -150,9 +214,18 @@ export function torchLayerClasses(tf: Tf): TorchLayerClasses {
   }
 
   const { TorchLayerNorm, ChannelScale } = perChannelClasses(tf);
+  const TorchResize = resizeClass(tf);
 
   for (const c of [TorchActivation, LogSoftmax, TorchPadding2D, ChannelSlice]) tf.serialization.registerClass(c);
-  const classes: TorchLayerClasses = { TorchActivation, LogSoftmax, TorchPadding2D, ChannelSlice, TorchLayerNorm, ChannelScale };
+  const classes: TorchLayerClasses = {
+    TorchActivation,
+    LogSoftmax,
+    TorchPadding2D,
+    ChannelSlice,
+    TorchLayerNorm,
+    ChannelScale,
+    TorchResize,
+  };
   made.set(tf, classes);
   return classes;
 }
@@ -234,4 +307,53 @@ function perChannelClasses(tf: Tf): Pick<TorchLayerClasses, 'TorchLayerNorm' | '
   tf.serialization.registerClass(TorchLayerNorm);
   tf.serialization.registerClass(ChannelScale);
   return { TorchLayerNorm, ChannelScale };
+}
+
+/** TorchResize for `tf`: each spatial axis resized in turn by gathering its taps ({@link resizeTaps}) and weighing them. */
+function resizeClass(tf: Tf): TorchLayerClasses['TorchResize'] {
+  class TorchResize extends tf.layers.Layer {
+    static className = 'TorchResize';
+    readonly mode: 'nearest' | 'bilinear';
+    readonly size: [number, number];
+    readonly scales: [number, number] | null;
+    readonly coordinates: ResizeCoordinates;
+    readonly channelsLast: boolean;
+    constructor(args: ResizeArgs) {
+      super({ name: args.name });
+      [this.mode, this.size, this.scales] = [args.mode ?? 'nearest', args.size ?? [1, 1], args.scales ?? null];
+      [this.coordinates, this.channelsLast] = [args.coordinates ?? 'asymmetric', args.channelsLast === true];
+    }
+    override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
+      return tf.tidy(() => {
+        let x = one(inputs);
+        for (const k of [0, 1]) {
+          const axis = (this.channelsLast ? 1 : 2) + k;
+          const taps = resizeTaps(x.shape[axis], this.size[k], this.scales?.[k] ?? null, this.mode, this.coordinates);
+          const first = tf.gather(x, tf.tensor1d(taps.i0, 'int32'), axis);
+          if (this.mode === 'nearest') {
+            x = first;
+            continue;
+          }
+          const weight = tf.reshape(
+            tf.tensor1d(taps.w1),
+            x.shape.map((_, d) => (d === axis ? taps.w1.length : 1)),
+          );
+          const second = tf.gather(x, tf.tensor1d(taps.i1, 'int32'), axis);
+          x = tf.add(first, tf.mul(tf.sub(second, first), weight));
+        }
+        return x;
+      });
+    }
+    override computeOutputShape(shape: Shape | Shape[]): Shape | Shape[] {
+      const s = [...(shape as Shape)];
+      s.splice(this.channelsLast ? 1 : 2, 2, ...this.size);
+      return s;
+    }
+    override getConfig(): tfType.serialization.ConfigDict {
+      const { mode, size, scales, coordinates, channelsLast } = this;
+      return { ...super.getConfig(), mode, size, scales, coordinates, channelsLast };
+    }
+  }
+  tf.serialization.registerClass(TorchResize);
+  return TorchResize;
 }

@@ -35,7 +35,17 @@ export const PYTORCH_LAYER_MODULES: readonly string[] = [
   'AvgPool2d',
   'AdaptiveAvgPool2d',
   'AdaptiveMaxPool2d',
+  'Upsample',
 ];
+
+/**
+ * torch.nn classes the recorder records as the layer class they derive from (its `isinstance`,
+ * python/cnn_slicer/trace.py `layer_class_name`): their className is the base's.
+ */
+export const PYTORCH_LAYER_SUBCLASSES: Readonly<Record<string, string>> = {
+  UpsamplingNearest2d: 'Upsample',
+  UpsamplingBilinear2d: 'Upsample',
+};
 
 /**
  * The functions the recorder makes a layer of: the name torch dispatches a call under → the op
@@ -65,6 +75,7 @@ export const PYTORCH_LAYER_FUNCTIONS: Readonly<Record<string, string>> = {
   adaptive_max_pool2d: 'adaptive_max_pool2d',
   mean: 'mean',
   amax: 'amax',
+  interpolate: 'interpolate',
   add: 'add',
   add_: 'add',
   mul: 'mul',
@@ -99,6 +110,46 @@ export const TENSOR_METHODS = new Set([
   'mul',
   'mul_',
 ]);
+
+/** The `:` separators of a slice (`a:b` has one, `a:b:s` two): its text without its parts' (the copied tree keeps no tokens). */
+function colons(node: Node): number {
+  let text = node.text;
+  for (const part of [...named(node)].reverse())
+    text = text.slice(0, part.startIndex - node.startIndex) + text.slice(part.endIndex - node.startIndex);
+  return text.split(':').length - 1;
+}
+
+/**
+ * Whether a subscript is the channel slice the recorder makes a layer of (ops.py `__getitem__`,
+ * trace.py `_channel_slice`): `x[:, a:b]`, its step 1, and only `:` or `...` after it.
+ */
+export function isChannelSlice(subscript: Node): boolean {
+  const [batch, channels, ...rest] = subscript.childrenForFieldName('subscript');
+  const whole = (n: Node) => n.type === 'slice' && named(n).length === 0 && colons(n) === 1;
+  return (
+    batch !== undefined &&
+    channels?.type === 'slice' &&
+    colons(channels) === 1 &&
+    whole(batch) &&
+    rest.every((n) => n.type === 'ellipsis' || whole(n))
+  );
+}
+
+/**
+ * How many layers a call of `chunk` or `split` makes, one a piece (the recorder's `chunk`,
+ * `chunk-2`, …), where its literal arguments tell: `x.chunk(2, 1)`, `torch.chunk(x, 2, 1)`,
+ * `torch.split(x, [3, 5], 1)`; 1 where they do not (`split(x, 4, 1)`: the pieces depend on the channels).
+ */
+export function piecesOf(call: Node, op: string, method: boolean): number {
+  const args = named(call.childForFieldName('arguments'));
+  const keyword = args.find(
+    (a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === (op === 'chunk' ? 'chunks' : 'split_size_or_sections'),
+  );
+  const given = keyword?.childForFieldName('value') ?? args.filter((a) => a.type !== 'keyword_argument')[method ? 0 : 1];
+  const value = given ? literal(given) : undefined;
+  if (op === 'chunk' && typeof value === 'number' && value > 0) return value;
+  return op === 'split' && Array.isArray(value) ? value.length : 1;
+}
 
 /** `a + b` and `a * b` (and `+=`, `*=`) of two tensors are layers (ops.py TWO_TENSOR_OPS). */
 export const OPERATORS: Readonly<Record<string, string>> = { '+': 'add', '*': 'mul', '+=': 'add', '*=': 'mul' };

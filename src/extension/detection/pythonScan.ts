@@ -10,7 +10,18 @@
 // Python gives the instruction, python/cnn_slicer/trace.py `user_site`). Pure: the parser is
 // given (pythonParser.ts loads it); tested in test/unit/extension/detection/pythonScan.test.ts.
 import type { Tree } from '@vscode/tree-sitter-wasm';
-import { ARG_SPECS, OPERATORS, PYTORCH_LAYER_MODULES, TENSOR_METHODS, layerFunction, literalOptions, named } from './pythonOps';
+import {
+  ARG_SPECS,
+  OPERATORS,
+  PYTORCH_LAYER_MODULES,
+  PYTORCH_LAYER_SUBCLASSES,
+  TENSOR_METHODS,
+  isChannelSlice,
+  layerFunction,
+  literalOptions,
+  named,
+  piecesOf,
+} from './pythonOps';
 import { copyTree, type SyntaxNode as Node } from './pythonSyntax';
 import type { DetectedLayer, ModelDetection, PythonLayerSite } from './types';
 
@@ -157,6 +168,7 @@ function torchKind(dotted: string): Kind | undefined {
   if (!dotted.startsWith('torch.nn.') || dotted.startsWith('torch.nn.functional.')) return undefined;
   const last = dotted.slice(dotted.lastIndexOf('.') + 1);
   if (PYTORCH_LAYER_MODULES.includes(last)) return { of: 'layer', name: last };
+  if (Object.prototype.hasOwnProperty.call(PYTORCH_LAYER_SUBCLASSES, last)) return { of: 'layer', name: PYTORCH_LAYER_SUBCLASSES[last] };
   if (isContainerName(last)) return { of: 'container', name: last };
   return /^[A-Z]/.test(last) ? { of: 'module' } : undefined;
 }
@@ -204,7 +216,8 @@ function readClasses(root: Node, scan: Scan): void {
         const own = base.type === 'identifier' ? scan.classes.get(base.text) : undefined;
         const kind = own ? own.kind : torchKind(qualified(base, scan) ?? '');
         if (kind === undefined) continue;
-        c.kind = kind;
+        // A module of the user's named …LayerNorm… is the recorder's LayerNorm (trace.py `_layer_norm_like`).
+        c.kind = kind.of === 'module' && c.name.includes('LayerNorm') ? { of: 'layer', name: 'LayerNorm' } : kind;
         changed = true;
         break;
       }
@@ -702,15 +715,31 @@ function site(node: Node, className: string, python: PythonLayerSite, options: P
   };
 }
 
-/** Records a functional op at `node`, named in the order of the text of its class's forward(). */
-function addOp(node: Node, op: string, v: Visit, options: Pick<DetectedLayer, 'units' | 'args'> = {}): void {
+/**
+ * Records a functional op at `node`, named in the order of the text of its class's forward():
+ * `pieces` layers of one call (`chunk`, `chunk-2` of `x.chunk(2, 1)`), of `className` (a `mul`'s
+ * layer scale is a `layer_scale`).
+ */
+function addOp(node: Node, op: string, v: Visit, options: Pick<DetectedLayer, 'units' | 'args'> = {}, pieces = 1, className = op): void {
   const at = `${node.startPosition.row}:${node.startPosition.column}`;
   if (v.found.has(at)) return; // an op at the start of another (`a + b + c`): the recorder locates both there
   const base = `${v.cls?.name ?? ''}\u0000${op}`;
-  const n = (v.counts.get(base) ?? 0) + 1;
-  v.counts.set(base, n);
-  const path = n === 1 ? op : `${op}-${n}`;
-  v.found.set(at, site(node, op, { kind: 'functional', ...(v.cls ? { owner: v.cls.name } : {}), paths: [path] }, options));
+  const first = (v.counts.get(base) ?? 0) + 1;
+  v.counts.set(base, first + pieces - 1);
+  const paths = Array.from({ length: pieces }, (_, k) => (first + k === 1 ? op : `${op}-${first + k}`));
+  v.found.set(at, site(node, className, { kind: 'functional', ...(v.cls ? { owner: v.cls.name } : {}), paths }, options));
+}
+
+/** Whether `operand` is `self.<name>` of an nn.Parameter the class assigns (`self.gamma = nn.Parameter(…)`): `gamma * x` is a layer scale. */
+function isParameter(operand: Node, v: Visit): boolean {
+  if (operand.type !== 'attribute' || operand.childForFieldName('object')?.text !== 'self' || !v.cls) return false;
+  return v.cls.node
+    .descendantsOfType('assignment')
+    .some(
+      (a) =>
+        a.childForFieldName('left')?.text === operand.text &&
+        a.descendantsOfType('call').some((c) => /\.Parameter$/.test(qualified(c.childForFieldName('function') ?? operand, v.scan) ?? '')),
+    );
 }
 
 function visit(node: Node, v: Visit): void {
@@ -726,7 +755,11 @@ function visit(node: Node, v: Visit): void {
     const op = OPERATORS[node.childForFieldName('operator')?.type ?? ''];
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
-    if (op && left && right && !notATensor(left) && !notATensor(right)) addOp(node, op, v);
+    const scale = op === 'mul' && left && right && (isParameter(left, v) || isParameter(right, v));
+    if (op && left && right && !notATensor(left) && !notATensor(right)) addOp(node, op, v, {}, 1, scale ? 'layer_scale' : op);
+  } else if (v.inForward && v.cls?.kind?.of !== 'layer' && node.type === 'subscript' && isChannelSlice(node)) {
+    const value = node.childForFieldName('value');
+    if (value && !notATensor(value) && !rootedAtSelf(value)) addOp(node, 'slice', v);
   }
   for (const child of named(node)) visit(child, next);
 }
@@ -734,7 +767,9 @@ function visit(node: Node, v: Visit): void {
 function visitCall(node: Node, v: Visit): void {
   if (v.inForward) {
     const op = functionalOp(node, v.scan);
-    if (op !== undefined) addOp(node, op, v, ARG_SPECS[op] ? literalOptions(node, ARG_SPECS[op]) : {});
+    const callee = node.childForFieldName('function');
+    const pieces = (op === 'chunk' || op === 'split') && callee ? piecesOf(node, op, qualified(callee, v.scan) === undefined) : 1;
+    if (op !== undefined) addOp(node, op, v, ARG_SPECS[op] ? literalOptions(node, ARG_SPECS[op]) : {}, pieces);
     return;
   }
   const callee = node.childForFieldName('function');

@@ -2,14 +2,15 @@
  * Linear layers and merges: Gemm (nn.Linear), MatMul by a weight with the Add of its bias (one
  * Dense step), Add of two layers' values (a residual `+`), and Mul of two (squeeze-and-excitation's
  * `x * s`, broadcast over the map; x·σ(x) is one `swish` step, x·hardsigmoid(x) one hard swish,
- * and GELU's `x · 0.5 · (1 + erf(x / √2))` one `gelu` step), a Mul by one constant a channel (a
+ * GELU's `x · 0.5 · (1 + erf(x / √2))` one `gelu` step, and its tanh approximation
+ * `0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))` one `gelu_new` step), a Mul by one constant a channel (a
  * layer scale, `gamma * x`) one ChannelScale step. On a map held channels last in the graph
  * (planner.ts `channelsLast`), a MatMul by a weight is a 1×1 convolution of the channels-first step.
  */
 import type { OnnxNode } from '../graph';
 import { broadcast, type OpHandler, type Planner, type TensorValue, type Value } from '../planner';
 import { biasVector, denseKernel } from '../weights';
-import { foldLayerNorm, perChannel } from './normalization';
+import { foldLayerNorm, only, perChannel } from './normalization';
 
 function gemm(p: Planner, node: OnnxNode): void {
   const a = p.tensor(node, 0);
@@ -104,6 +105,58 @@ function foldGelu(p: Planner, node: OnnxNode, from: Extract<Value, { kind: 'fuse
   return true;
 }
 
+/** The constants of a GELU tanh fold, by its opening x · x: the nodes that read them and which input each is. */
+const geluTanhConstants = new WeakMap<OnnxNode, { node: OnnxNode; at: number; value: number }[]>();
+
+/**
+ * GELU's tanh approximation as torch exports it (nn.GELU(approximate='tanh'), F.gelu(x, approximate='tanh')):
+ * x · x, x · that, 0.044715 · that, x + that, √(2/π) · that, tanh, 1 +, x · that, 0.5 · that. At the
+ * opening x · x the chain ahead is checked and taken into the fold up to its last Mul, whose constants
+ * (which the graph may make between the nodes) are checked there, making one `gelu_new` step:
+ * TensorFlow.js's own formula of the approximation. Returns whether `node` was one of them.
+ */
+function foldGeluTanh(p: Planner, node: OnnxNode): boolean {
+  const fused = [0, 1].map((i) => p.value(node, i)).find((v) => v.kind === 'fused' && v.op === 'geluTanh');
+  if (fused?.kind === 'fused') {
+    const known = geluTanhConstants.get(fused.node)!;
+    const last = { node, at: node.inputs[0] === fused.node.outputs[0] ? 1 : 0, value: 0.5 };
+    if (![...known, last].every((c) => isScalar(p.value(c.node, c.at), c.value)))
+      p.refuse(node, "a product that closes x · (1 + tanh(…)) with other constants than GELU's tanh approximation");
+    const x = p.anyTensor(fused.node, 0);
+    p.step(node, 'Activation', { activation: 'gelu_new' }, [x], x.shape);
+    if (x.channelsLast) p.channelsLast(node);
+    return true;
+  }
+  const x = node.inputs[0];
+  if (node.inputs[1] !== x || p.value(node, 0).kind !== 'tensor') return false;
+  // Each next node: the one reader of the value before, of `opType`, with `want` as its other input (or a constant's name, returned).
+  const chain: OnnxNode[] = [];
+  const constants: { node: OnnxNode; at: number; value: number }[] = [];
+  let value = node.outputs[0];
+  for (const [opType, want] of [
+    ['Mul', x],
+    ['Mul', 0.044715],
+    ['Add', x],
+    ['Mul', Math.sqrt(2 / Math.PI)],
+    ['Tanh'],
+    ['Add', 1],
+    ['Mul', x],
+    ['Mul'],
+  ] as const) {
+    const next = only(p, value, opType);
+    if (!next) return false;
+    const at = next.inputs[0] === value ? 1 : 0;
+    if (typeof want === 'string' && next.inputs[at] !== want) return false;
+    if (typeof want === 'number') constants.push({ node: next, at, value: want });
+    chain.push(next);
+    value = next.outputs[0];
+  }
+  p.absorb(chain.slice(0, -1));
+  geluTanhConstants.set(node, constants);
+  p.set(chain[chain.length - 2].outputs[0], { kind: 'fused', op: 'geluTanh', x, node });
+  return true;
+}
+
 /** Div: x / √2 opening a GELU, else only of shape constants. */
 function div(p: Planner, node: OnnxNode): void {
   if (foldLayerNorm(p, node)) return;
@@ -151,7 +204,7 @@ function add(p: Planner, node: OnnxNode): void {
 
 /** Mul: x·σ(x) and x·hardsigmoid(x) as one activation step, else two layers' values multiplied. */
 function mul(p: Planner, node: OnnxNode): void {
-  if (foldInts(p, node, (a, b) => a * b) || foldLayerNorm(p, node)) return;
+  if (foldInts(p, node, (a, b) => a * b) || foldLayerNorm(p, node) || foldGeluTanh(p, node)) return;
   const [u, v] = [p.value(node, 0), p.value(node, 1)];
   const t = u.kind === 'tensor' ? { x: u, other: 1 } : v.kind === 'tensor' ? { x: v, other: 0 } : undefined;
   // × 1: the recorder's own node that keeps a channels-last stretch's layer value its own (python/cnn_slicer/trace.py).

@@ -23,7 +23,7 @@ const constantsOf = new WeakMap<OnnxNode, { pow: OnnxNode; add: OnnxNode; mean: 
 const isLayerNorm = (v: Value): v is LayerNorm => v.kind === 'fused' && v.op === 'layerNorm';
 
 /** The one reader of `value` if it is `opType` and the value is internal, else undefined. */
-function only(p: Planner, value: string, opType: string): OnnxNode | undefined {
+export function only(p: Planner, value: string, opType: string): OnnxNode | undefined {
   const readers = p.readers(value);
   return readers.length === 1 && readers[0].opType === opType && p.internal(value) ? readers[0] : undefined;
 }

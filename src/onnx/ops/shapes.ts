@@ -3,8 +3,8 @@
  * on a layer's value (a Flatten, Reshape or Permute step: channel shuffles are Reshape, Transpose,
  * Reshape), Concat of values (a Concatenate step), and the constants of `x.view(x.size(0), -1)`:
  * Shape, Gather, Unsqueeze, Concat and Cast on shapes are computed here, with the batch size left
- * unknown, so the Reshape they feed is a plain Flatten. Identity and Dropout (at inference) pass
- * their value on.
+ * unknown, so the Reshape they feed is a plain Flatten; a Concat of float vectors (a Resize's scales)
+ * too. Identity and Dropout (at inference) pass their value on.
  */
 import { isTensor, type OnnxNode } from '../graph';
 import { product, type OpHandler, type Planner, type TensorValue } from '../planner';
@@ -80,6 +80,12 @@ function concat(p: Planner, node: OnnxNode): void {
   const values = node.inputs.map((_, i) => p.value(node, i));
   if (values.every((v) => v.kind === 'ints')) {
     p.set(node.outputs[0], { kind: 'ints', data: values.flatMap((v) => (v.kind === 'ints' ? v.data : [])) });
+    return;
+  }
+  // Float vectors (a Resize's scales, `[1, 1]` and the scale factors, of an Upsample module): computed here.
+  if (values.every((v) => v.kind === 'floats' && v.tensor.dims.length === 1)) {
+    const data = Float32Array.from(values.flatMap((v) => (v.kind === 'floats' ? Array.from(v.tensor.data) : [])));
+    p.set(node.outputs[0], { kind: 'floats', tensor: { name: node.outputs[0], dataType: 'float32', dims: [data.length], data } });
     return;
   }
   const xs = node.inputs.map((_, i) => p.tensor(node, i));

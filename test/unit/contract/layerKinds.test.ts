@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
+  comparableClass,
   layerClassNames,
   layerKind,
+  layerWord,
   mergeName,
   pytorchLayerClassNames,
   UNKNOWN_LAYER,
@@ -52,6 +54,12 @@ describe('layer kinds', () => {
     assert.equal(layerKind('relu').channels, 'perChannel');
     assert.equal(layerKind('cat').merge, 'concatenate');
     assert.equal(layerKind('add').merge, 'add');
+    // F.interpolate and nn.Upsample resample each channel alone, as TorchResize, their import, does.
+    for (const c of ['Upsample', 'interpolate', 'TorchResize']) {
+      assert.equal(layerKind(c).channels, 'perChannel', c);
+      assert.equal(layerWord(c), 'up', c);
+    }
+    assert.equal(comparableClass('Upsample'), 'UpSampling2D');
   });
 
   it('gives a class it does not list the fallback: mixes its channels, passes nothing on, no deconvolution', () => {

@@ -262,6 +262,106 @@ describe('onnx plan: steps', () => {
     assert.throws(() => gelu(2), /Div node \/act\/Div .*a division of layer values/);
   });
 
+  it("folds GELU's tanh approximation as torch exports it into one Activation('gelu_new') step; refuses other constants", () => {
+    const scalar = (name: string, v: number) => floats(name, [], [v]);
+    const geluTanh = (cubic: number) =>
+      planCheckpoint(
+        graph(
+          [4],
+          [
+            node('Mul', ['input', 'input'], ['m0'], {}, '/act/Mul'),
+            node('Mul', ['input', 'm0'], ['m1'], {}, '/act/Mul_1'),
+            node('Constant', [], ['c1'], { value: scalar('c1', cubic) }, '/act/Constant'),
+            node('Mul', ['c1', 'm1'], ['m2'], {}, '/act/Mul_2'),
+            node('Add', ['input', 'm2'], ['a0'], {}, '/act/Add'),
+            node('Mul', ['c2', 'a0'], ['m3'], {}, '/act/Mul_3'),
+            node('Tanh', ['m3'], ['t'], {}, '/act/Tanh'),
+            node('Add', ['one', 't'], ['a1'], {}, '/act/Add_1'),
+            node('Mul', ['input', 'a1'], ['m4'], {}, '/act/Mul_4'),
+            node('Mul', ['half', 'm4'], ['act'], {}, '/act/Mul_5'),
+          ],
+          [scalar('c2', Math.sqrt(2 / Math.PI)), scalar('one', 1), scalar('half', 0.5)],
+          ['act', 'act'],
+        ),
+      );
+    const plan = geluTanh(0.044715);
+    assert.deepEqual(
+      plan.steps.map((s) => [s.name, s.className, s.config.activation, s.inputs[0]]),
+      [['act', 'Activation', 'gelu_new', 'input']],
+    );
+    assert.deepEqual(plan.shapes.get('m4'), [4]);
+    assert.throws(
+      () => geluTanh(0.05),
+      /Mul node \/act\/Mul_5 \(layer act\): a product that closes x · \(1 \+ tanh\(…\)\) with other constants/,
+    );
+    // x · x alone is a product of two layers' values, as before.
+    const square = planCheckpoint(graph([4], [node('Mul', ['input', 'input'], ['sq'], {}, '/Mul')], [], ['sq', 'sq']));
+    assert.deepEqual(
+      square.steps.map((s) => s.className),
+      ['Multiply'],
+    );
+  });
+
+  it('takes Resize of the height and width (scales, or sizes from Shape, Slice, Concat) as a TorchResize step; refuses other modes', () => {
+    const ints = (name: string, data: number[]): OnnxTensor => ({ name, dataType: 'int64', dims: [data.length], data });
+    const byScales = (attributes: Record<string, string>, scales = [1, 1, 2, 1.5]) =>
+      planCheckpoint(
+        graph(
+          [3, 4, 5],
+          [node('Resize', ['input', '', 'scales'], ['up'], attributes, '/up/Resize')],
+          [floats('scales', [4], scales)],
+          ['up', 'up'],
+        ),
+      );
+    const nearest = { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' };
+    const up = byScales(nearest).steps[0];
+    assert.deepEqual([up.name, up.className, up.outputShape.join('x')], ['up', 'TorchResize', '3x8x7']);
+    assert.deepEqual(up.config, { mode: 'nearest', size: [8, 7], scales: [2, 1.5], coordinates: 'asymmetric' });
+    assert.deepEqual(up.channelsLast, { ...up.config, channelsLast: true });
+    // nn.Upsample's scales: a Concat of [1, 1] and the scale factors.
+    const concatenated = planCheckpoint(
+      graph(
+        [3, 4, 5],
+        [
+          node('Concat', ['ones', 'factors'], ['scales'], { axis: 0 }),
+          node('Resize', ['input', '', 'scales'], ['up'], nearest, '/up/Resize'),
+        ],
+        [floats('ones', [2], [1, 1]), floats('factors', [2], [2, 1.5])],
+        ['up', 'up'],
+      ),
+    );
+    assert.deepEqual(concatenated.steps[0].config, up.config);
+    const bilinear = byScales({ mode: 'linear', coordinate_transformation_mode: 'align_corners' }).steps[0];
+    assert.deepEqual([bilinear.config.mode, bilinear.config.coordinates], ['bilinear', 'align_corners']);
+    // F.interpolate(x, size=(6, 2)): sizes [N, C] of the input's shape, then the size given.
+    const bySizes = planCheckpoint(
+      graph(
+        [3, 4, 5],
+        [
+          node('Shape', ['input'], ['shape']),
+          node('Slice', ['shape', 'zero', 'two', 'zero'], ['nc']),
+          node('Concat', ['nc', 'hw'], ['sizes'], { axis: 0 }),
+          node('Resize', ['input', '', '', 'sizes'], ['down'], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, '/Resize'),
+        ],
+        [ints('zero', [0]), ints('two', [2]), ints('hw', [6, 2])],
+        ['down', 'down'],
+      ),
+    );
+    assert.deepEqual(
+      bySizes.steps.map((s) => [s.name, s.className, s.outputShape.join('x'), s.config.scales, s.config.coordinates]),
+      [['down', 'TorchResize', '3x6x2', null, 'half_pixel']],
+    );
+    assert.throws(() => byScales({ mode: 'cubic' }), /Resize node \/up\/Resize \(layer up\): a resize of mode cubic/);
+    assert.throws(
+      () => byScales({ ...nearest, nearest_mode: 'round_prefer_floor' }),
+      /a resize of mode nearest with asymmetric coordinates rounded round_prefer_floor/,
+    );
+    assert.throws(
+      () => byScales(nearest, [1, 2, 2, 2]),
+      /a resize by the scales \[1, 2, 2, 2\]; CNN Slicer imports one of the height and width/,
+    );
+  });
+
   it('folds a layer normalisation and plans a channels-last stretch (ConvNeXt) on channels-first steps', () => {
     const c = (name: string, v: number) => floats(name, [], [v]);
     // permute(0, 2, 3, 1) → layer_norm over the channels → Linear 2 → 3 → GELU-free → × gamma → permute back; the
@@ -351,6 +451,7 @@ describe('onnx plan: steps', () => {
 
   it('lists every op it takes once', () => {
     assert.equal(new Set(SUPPORTED_OPS).size, SUPPORTED_OPS.length);
-    for (const op of ['Conv', 'BatchNormalization', 'Gemm', 'Concat', 'Mul', 'HardSwish', 'Pad']) assert.ok(SUPPORTED_OPS.includes(op), op);
+    for (const op of ['Conv', 'BatchNormalization', 'Gemm', 'Concat', 'Mul', 'HardSwish', 'Pad', 'Resize'])
+      assert.ok(SUPPORTED_OPS.includes(op), op);
   });
 });

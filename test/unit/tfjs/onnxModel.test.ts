@@ -202,6 +202,87 @@ describe('onnxModel: PyTorch checkpoints in the engine', () => {
     }
   });
 
+  it("TorchResize gives F.interpolate's values (torch 1.13): nearest and bilinear, by scale or size, align_corners, in both layouts", () => {
+    // F.interpolate of this 1×1×3×4 map, as PyTorch computed it (6 decimals).
+    const x = tf.tensor4d([0, 1, 4, 9, 2, -3, 5, 7, -1, 6, 8, -2], [1, 1, 3, 4]);
+    const cases: [string, Record<string, unknown>, number[]][] = [
+      [
+        'nearest, size (5, 3)',
+        { mode: 'nearest', size: [5, 3], scales: null, coordinates: 'asymmetric' },
+        [0, 1, 4, 0, 1, 4, 2, -3, 5, 2, -3, 5, -1, 6, 8],
+      ],
+      [
+        'bilinear, scale_factor 1.5',
+        { mode: 'bilinear', size: [4, 6], scales: [1.5, 1.5], coordinates: 'half_pixel' },
+        [
+          0, 0.5, 1.5, 3.5, 6.5, 9, 1, 0, -0.083333, 3.583333, 6.25, 8, 1.5, 0, -0.333333, 4.333334, 5.5, 5.5, -0.5, 2, 5, 7, 3.499999,
+          -0.5,
+        ],
+      ],
+      [
+        'bilinear, size (2, 7)',
+        { mode: 'bilinear', size: [2, 7], scales: null, coordinates: 'half_pixel' },
+        [0.5, 0.321429, 0.035714, 2.125, 4.553572, 6.982143, 8.5, -0.25, 1.178572, 3.464286, 5.5, 6.75, 2.749999, 0.25],
+      ],
+      // 3×4 by 0.5 is 1×2, read with PyTorch's ratio 2 (1 / scale_factor), not tfjs's in / out (3 and 2).
+      ['bilinear, scale_factor 0.5', { mode: 'bilinear', size: [1, 2], scales: [0.5, 0.5], coordinates: 'half_pixel' }, [0, 6.25]],
+      [
+        'bilinear, align_corners, scale_factor 2 (first two rows)',
+        { mode: 'bilinear', size: [6, 8], scales: [2, 2], coordinates: 'align_corners' },
+        [
+          0, 0.428571, 0.857143, 1.857143, 3.142857, 4.714286, 6.857143, 9, 0.8, 0.2, -0.4, 0.828572, 2.971429, 4.942857, 6.571429,
+          8.200001,
+        ],
+      ],
+    ];
+    for (const [what, config, want] of cases) {
+      const size = config.size as number[];
+      const step: PlanStep = {
+        name: 'up',
+        layer: true,
+        className: 'TorchResize',
+        config,
+        inputs: ['input'],
+        weights: [],
+        outputShape: [1, ...size],
+        channelsLast: { ...config, channelsLast: true },
+        node: '/up/Resize',
+      };
+      const plan: LayerPlan = { inputShape: [1, 3, 4], steps: [step], output: step, shapes: new Map() };
+      for (const layout of ['channelsFirst', 'channelsLast'] as const) {
+        const model = buildPlanModel(tf, plan, 'resize', layout);
+        const out = model.predict(layout === 'channelsFirst' ? x : tf.transpose(x, [0, 2, 3, 1])) as tf.Tensor;
+        assert.deepEqual(out.shape, layout === 'channelsFirst' ? [1, 1, ...size] : [1, ...size, 1], `${what}, ${layout}`);
+        const got = out.dataSync();
+        want.forEach((v, i) => assert.ok(Math.abs(got[i] - v) < 2e-6, `${what}, ${layout} [${i}]: ${got[i]} vs ${v}`));
+        tf.dispose(out);
+        model.dispose();
+      }
+    }
+    x.dispose();
+  });
+
+  it("Activation('gelu_new') gives F.gelu(x, approximate='tanh') (torch 1.13)", () => {
+    const step: PlanStep = {
+      name: 'act',
+      layer: true,
+      className: 'Activation',
+      config: { activation: 'gelu_new' },
+      inputs: ['input'],
+      weights: [],
+      outputShape: [7],
+      channelsLast: { activation: 'gelu_new' },
+      node: '/act/Mul_5',
+    };
+    const model = buildPlanModel(tf, { inputShape: [7], steps: [step], output: step, shapes: new Map() });
+    const out = model.predict(tf.tensor2d([[-3, -1, -0.5, 0, 0.3, 1, 2.5]])) as tf.Tensor;
+    const want = [-0.0036374, -0.158808, -0.154286, 0, 0.1853709, 0.841192, 2.4849157];
+    const got = out.dataSync();
+    want.forEach((v, i) => assert.ok(Math.abs(got[i] - v) < 1e-6, `[${i}]: ${got[i]} vs ${v}`));
+    tf.dispose(out);
+    model.dispose();
+  });
+
   it('a step TensorFlow.js will not build is one OnnxError line naming the node, not an internal error', () => {
     const relu: PlanStep = {
       name: 'relu',

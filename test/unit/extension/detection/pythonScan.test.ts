@@ -190,6 +190,29 @@ describe('Python model scan: layer definitions of PyTorch files without running 
     assert.equal(d.layers.length, 71);
   });
 
+  it('finds channel slices and the pieces of chunk/split as the recorder numbers them, and no other subscript', () => {
+    const text = [
+      'import torch',
+      'import torch.nn as nn',
+      '',
+      'class Cut(nn.Module):',
+      '    def forward(self, x):',
+      '        a, b = x[:, :4, ...], x[:, 4:]',
+      '        c = x[:, :, :3], x[0], x[:, ::2], x[:, 1], x.shape[1:]',
+      '        d = torch.chunk(x, 3, 1), torch.split(x, 4, dim=1), x.split(split_size_or_sections=[1, 2, 5], dim=1)',
+      '        return a, b, c, d',
+      '',
+    ].join('\n');
+    const layers = scanPythonModel(text, parser).layers;
+    assert.deepEqual(layers.map(row), [
+      ['slice', 6, 16, 'slice', {}],
+      ['slice', 6, 31, 'slice-2', {}],
+      ['chunk', 8, 13, 'chunk chunk-2 chunk-3', {}],
+      ['split', 8, 35, 'split', {}],
+      ['split', 8, 61, 'split-2 split-3 split-4', {}],
+    ]);
+  });
+
   it('gives no layer for a file with a syntax error, and never throws', () => {
     const broken = scan('syntax_error.py');
     assert.deepEqual(broken.layers, []);
