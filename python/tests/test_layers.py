@@ -4,6 +4,7 @@ import inspect
 import os
 import tempfile
 import unittest
+import unittest.mock
 
 import torch
 import torch.nn as nn
@@ -22,8 +23,25 @@ def line_of(text, occurrence=1):
     return lines[occurrence - 1]
 
 
+def line_of_here(text):
+    """The 1-based line of this file that contains `text`."""
+    with open(__file__, encoding="utf-8") as f:
+        return next(i + 1 for i, line in enumerate(f) if text in line)
+
+
 def by_name(layers):
     return {layer["name"]: layer for layer in layers}
+
+
+class _RepeatedBlock(nn.Module):
+    """A block used only by test_each_class_s_source_is_found_once."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x))
 
 
 class LayerTableTest(unittest.TestCase):
@@ -96,6 +114,16 @@ class LayerTableTest(unittest.TestCase):
         self.assertEqual(layers["layer1.2"]["source"]["line"], line_of("layers.append(nn.ReLU())"))
         self.assertEqual(layers["layer1.0.add"]["source"]["line"], line_of("out += self.shortcut(x)"))
         self.assertEqual(layers["adaptive_avg_pool2d"]["source"]["line"], line_of("x = F.adaptive_avg_pool2d(x, 1)"))
+
+    def test_each_class_s_source_is_found_once(self):
+        # inspect.getsourcelines parses the class's whole file: once per class, not once per module.
+        model = nn.Sequential(nn.Conv2d(3, 4, 1), *[_RepeatedBlock() for _ in range(5)], nn.Flatten(), nn.Linear(4 * 4 * 4, 10))
+        real = inspect.getsourcelines
+        with unittest.mock.patch.object(inspect, "getsourcelines", side_effect=real) as looked_up:
+            layers = by_name(layer_table(model, torch.zeros(1, 3, 4, 4))[0])
+        self.assertEqual([call.args[0] for call in looked_up.call_args_list].count(_RepeatedBlock), 1)
+        conv = line_of_here("self.conv = nn.Conv2d(4, 4, 3, padding=1)")
+        self.assertEqual([layers[f"{i}.conv"]["source"]["line"] for i in range(1, 6)], [conv] * 5)
 
     def test_helper_functions_returning_a_sequential_locate_their_entries_inside(self):
         # MobileNet's `conv_bn(3, 8, 2)` inside `nn.Sequential(...)`: the Conv2d is the helper's

@@ -7,17 +7,13 @@ ablation compared with PyTorch's hooked forward: all 19 of torchvision 0.14's.
 Needs torchvision (Debian's python3-torchvision) and dist/cli.js (`npm run build`).
 """
 
-import base64
-import json
 import os
 import tempfile
 import unittest
 
-import numpy as np
 import torch
 
-from cnn_slicer import Recorder
-from tests.test_engine import cli
+from tests.zoo_checks import record_and_check
 
 try:
     import torchvision
@@ -26,8 +22,6 @@ except ImportError:  # the test needs it: fail in one line, never skip
 
 PROBE = 4
 CLASSES = 10
-OUTPUT_TOLERANCE = 1e-5
-LOSS_RTOL = 1e-4
 
 # name -> input side: 64 where the model takes it; AlexNet's and VGG's adaptive pooling to 6×6 and
 # 7×7 needs maps that divide into it (ONNX exports no other), Inception v3 needs 75 or more.
@@ -65,38 +59,6 @@ def probe_of(side):
     return torch.rand(PROBE, 3, side, side, generator=generator), torch.tensor([0, 1, 2, 3])
 
 
-def torch_probe(model, x, y, module, channels):
-    """PyTorch's accuracy and loss on (x, y) in eval mode with `channels` of `module`'s output zeroed,
-    the loss as the engine defines it (docs/estimators.md): the mean of −ln p(label), the logits
-    softmaxed in float64 and p clamped at 1e-7, which a randomly initialised Inception v3's scores of
-    1e7 and more reach (PyTorch's own cross-entropy is then 1e7 too)."""
-
-    def zero(_module, _inputs, output):
-        output = output.clone()
-        output[:, list(channels)] = 0
-        return output
-
-    handle = module.register_forward_hook(zero)
-    model.eval()
-    try:
-        with torch.no_grad():
-            logits = model(x)
-    finally:
-        handle.remove()
-    p = torch.softmax(logits.double(), 1)[torch.arange(len(y)), y].clamp(min=1e-7)
-    return int((logits.argmax(1) == y).sum()) / len(y), float(-p.log().mean())
-
-
-def ablated_layer(model, layers):
-    """The first recorded BatchNorm2d (else Conv2d) module with at least 4 channels: (manifest layer, module)."""
-    modules = dict(model.named_modules())
-    for class_name in ("BatchNorm2d", "Conv2d"):
-        for layer in layers:
-            if layer["className"] == class_name and layer["name"] in modules and layer["channels"] >= 4:
-                return layer, modules[layer["name"]]
-    raise AssertionError("no BatchNorm2d or Conv2d layer to ablate")
-
-
 class ZooTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -109,35 +71,8 @@ class ZooTest(unittest.TestCase):
         self.runs = os.path.join(self.tmp.name, "runs")
 
     def check(self, name, side):
-        model = build(name)
         x, y = probe_of(side)
-        rec = Recorder(model, probe=(x, y), classes=[str(c) for c in range(CLASSES)], name=name, runs_dir=self.runs, epochs=0)
-        rec.epoch(0)
-        rec.close()
-        cli("measure", rec.run_dir, timeout=900)
-        with open(os.path.join(rec.run_dir, "manifest.json"), encoding="utf-8") as f:
-            layers = json.load(f)["layers"]
-
-        # The imported output: the last layer's values on the engine against PyTorch's eval output.
-        last = layers[-1]
-        channels = ",".join(str(c) for c in range(last["channels"]))
-        answer = json.loads(cli("query", rec.run_dir, "featureMaps", "--epoch", "0", "--layer", str(last["index"]), "--channels", channels))
-        maps = np.frombuffer(base64.b64decode(answer["maps"]["base64"]), dtype=np.float32).reshape(PROBE, -1)
-        model.eval()
-        with torch.no_grad():
-            expected = model(x).numpy().reshape(PROBE, -1)
-        self.assertEqual(maps.shape, expected.shape)
-        # Relative to the output's scale: a randomly initialised Inception v3 scores up to 9e7, where
-        # PyTorch's own float32 output is 1.3e-5 of it away from its float64 one.
-        scale = max(1.0, float(np.max(np.abs(expected))))
-        self.assertLessEqual(float(np.max(np.abs(maps - expected))) / scale, OUTPUT_TOLERANCE)
-
-        # One ablation: the engine's against PyTorch's forward with that channel of that module zeroed.
-        layer, module = ablated_layer(model, layers)
-        answer = json.loads(cli("query", rec.run_dir, "ablation", "--epoch", "0", "--layer", str(layer["index"]), "--channels", "1"))
-        accuracy, loss = torch_probe(model, x, y, module, [1])
-        self.assertEqual(answer["ablated"]["accuracy"], accuracy)
-        self.assertAlmostEqual(answer["ablated"]["loss"], loss, delta=LOSS_RTOL * abs(loss))
+        record_and_check(self, build(name), x, y, CLASSES, name, self.runs)
 
     def test_every_model_that_imports(self):
         for name, side in RECORDED.items():
