@@ -19,8 +19,14 @@ import { pathToFileURL } from 'node:url';
 import { cacheRoot, run, withLock } from './vscode-test-env.mjs';
 
 export const SUITE = 'trixie';
-/** What the chroot holds: torch 2 with what the Python tests import (onnx for its exporter, a Jupyter kernel and nbclient for the notebook tests). */
-export const PACKAGES = ['python3-torch', 'python3-torchvision', 'python3-onnx', 'python3-numpy', 'python3-ipykernel', 'python3-nbclient'];
+/** What debootstrap installs: torch 2 with what the recorder imports (onnx for torch 2's exporter). */
+const BASE_PACKAGES = ['python3-torch', 'python3-torchvision', 'python3-onnx', 'python3-numpy'];
+/**
+ * What apt installs in the chroot after debootstrap: the notebook tests' Jupyter kernel and nbclient
+ * (debootstrap's own resolver leaves out their python3-zmq, and the build fails configuring them).
+ */
+const APT_PACKAGES = ['python3-ipykernel', 'python3-nbclient'];
+export const PACKAGES = [...BASE_PACKAGES, ...APT_PACKAGES];
 const MARKER = '.cnn-slicer-complete';
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 /** Debian's suite names as apt sources name them (not a vendor's `cloud-sdk-bookworm` or `nodistro`). */
@@ -203,10 +209,30 @@ export async function ensureTorch2({ log = defaultLog } = {}) {
     // installs, and a build killed there would leave them mounted on the host.
     run(
       'unshare',
-      ['--mount', '--propagation', 'private', 'debootstrap', '--variant=minbase', `--include=${PACKAGES.join(',')}`, SUITE, dir, mirror],
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'debootstrap',
+        '--variant=minbase',
+        `--include=${BASE_PACKAGES.join(',')}`,
+        SUITE,
+        dir,
+        mirror,
+      ],
       {},
       'debootstrap',
     );
+    // The host's name servers, for apt in the chroot (debootstrap leaves none behind).
+    writeFileSync(join(dir, 'etc', 'resolv.conf'), readFileSync('/etc/resolv.conf'));
+    const [aptCmd, aptArgs] = chrootCommand({
+      dir,
+      env: { ...CHROOT_ENV, DEBIAN_FRONTEND: 'noninteractive' },
+      cwd: '/',
+      command: ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...APT_PACKAGES],
+      what: 'torch2-env',
+    });
+    run(aptCmd, aptArgs, {}, `apt-get install ${APT_PACKAGES.join(' ')} in ${dir}`);
     // The downloaded packages (≈270 MB), which the chroot does not need once installed.
     const archives = join(dir, 'var', 'cache', 'apt', 'archives');
     for (const f of readdirSync(archives)) if (f.endsWith('.deb')) rmSync(join(archives, f));
