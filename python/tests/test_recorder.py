@@ -1,5 +1,6 @@
 """The run folder a Recorder writes: files, manifest, metrics, crash-safe order, and what it leaves alone."""
 
+import inspect
 import json
 import os
 import random
@@ -347,11 +348,14 @@ class RecorderTest(unittest.TestCase):
         import torch.onnx
 
         real_export = torch.onnx.export
+        # The real export's own choice, where it has one (torch 2.5 on): on 2.9 and later it would
+        # otherwise take its dynamo default, which needs onnxscript.
+        real_takes_dynamo = "dynamo" in inspect.signature(real_export).parameters
         chosen = []
 
         def export_of_torch_2_9(model, args, f, *rest, dynamo=True, **kwargs):  # dynamo's default from torch 2.9
             chosen.append(dynamo)
-            return real_export(model, args, f, *rest, **kwargs)
+            return real_export(model, args, f, *rest, **({"dynamo": dynamo} if real_takes_dynamo else {}), **kwargs)
 
         with mock.patch.object(torch.onnx, "export", export_of_torch_2_9):
             rec = Recorder(self.model, probe=self.probe, runs_dir=self.runs)
