@@ -251,22 +251,37 @@ def _number_or_none(value):
 class Recorder:
     """Records a model into a run folder: ``epoch(0)`` before training, ``epoch(t, ...)`` after each, ``close()``.
 
-    Arguments: ``model`` (a torch.nn.Module; a DataParallel/DistributedDataParallel is unwrapped),
-    ``probe`` (a pair ``(inputs, labels)`` of tensors or numpy arrays, or an iterable of such
-    batches such as a DataLoader, of which the first ``probe_size`` inputs are copied), ``classes``
-    (class names; default "0".."K-1"), ``name`` (of the run id and the model), ``runs_dir``,
-    ``probe_size`` (default: all of a pair, 500 of a DataLoader), ``train`` (the training DataLoader, for its size and batch size),
-    ``train_size``, ``epochs``, ``batch_size``, ``optimizer`` (a torch optimizer: its class and first
-    learning rate), ``loss`` (the loss's name), ``dataset`` (the dataset's name; default the class
-    name of ``train``'s dataset, lower-cased, else ``probe``).
+    Every option after ``model`` and ``probe`` is keyword-only: ``Recorder(model, probe=(x, y), epochs=10)``.
 
-    Tested with torch 1.13.0 (Debian's python3-torch) and numpy 1.24 on Python 3.11.
+    Args:
+        model: the ``torch.nn.Module`` that trains (a ``DataParallel`` or ``DistributedDataParallel`` is unwrapped).
+        probe: a pair ``(inputs, labels)`` of tensors or numpy arrays, or an iterable of such batches
+            (a ``DataLoader``), of which the first ``probe_size`` inputs are copied. Never train on it.
+        classes: the class names; default ``"0"`` .. ``"K-1"``.
+        name: the run's name (in its id) and the model's; default the model's class name.
+        runs_dir: where the run folder goes; default ``$CNN_SLICER_RUNS``, else ``.cnnslicer/runs``
+            beside the script (or the notebook).
+        probe_size: how many probe inputs; default all of a pair, 500 of a ``DataLoader``.
+        train: the training ``DataLoader``, for its size and batch size.
+        train_size: the number of training inputs, where ``train`` does not give it.
+        epochs: the planned number of epochs (the runs tree shows "epoch t of n").
+        batch_size: the training batch size, where ``train`` does not give it.
+        optimizer: the torch optimizer: its class and first learning rate are recorded.
+        loss: the loss's name (``"cross_entropy"``).
+        dataset: the dataset's name; default the class name of ``train``'s dataset, lower-cased, else ``"probe"``.
+        control: a control experiment: its spec (``"border:4"``, ``"shuffle-labels"``, ...) or a
+            ``Control``; the loop trains on what ``rec.control`` keeps (docs/pytorch.md).
+        source_run: a control's source run (a run folder, or a run id in the runs folder); default the
+            newest completed run of the same model that is not itself a control.
+
+    Tested with torch 1.13 (CI), 2.6 (CI) and 2.14 (docs/pytorch.md "Tested versions").
     """
 
     def __init__(
         self,
         model,
         probe,
+        *,
         classes=None,
         name=None,
         runs_dir=None,

@@ -338,6 +338,14 @@ class RecorderTest(unittest.TestCase):
         )
         self.assertFalse(os.path.exists(self.runs), "nothing is written")
 
+    def test_the_options_after_model_and_probe_are_keyword_only(self):
+        parameters = list(inspect.signature(Recorder).parameters.values())
+        self.assertEqual([p.name for p in parameters[:2]], ["model", "probe"])
+        self.assertTrue(all(p.kind is p.KEYWORD_ONLY for p in parameters[2:]), [(p.name, p.kind) for p in parameters])
+        with self.assertRaises(TypeError):
+            Recorder(self.model, self.probe, ["a", "b"])  # classes given by position
+        self.assertFalse(os.path.exists(self.runs), "nothing is written")
+
     def test_torch_versions_are_read_as_major_and_minor(self):
         from cnn_slicer.layers import torch_version
 
