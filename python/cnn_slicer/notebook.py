@@ -140,6 +140,7 @@ class Cells:
         self._notebook = kernel_notebook()
         self._searched = self._notebook is not None
         self._digests = {}
+        self._saved = None
 
     def _digest(self, file):
         if file not in self._digests:
@@ -171,7 +172,9 @@ class Cells:
         if notebook is None:
             return None
         cell = {"digest": digest}
-        indices = [i for i, d in enumerate(_notebook_cells(notebook) or []) if d == digest]
+        if self._saved is None:  # the saved notebook's cells, read once per layer table
+            self._saved = _notebook_cells(notebook) or []
+        indices = [i for i, d in enumerate(self._saved) if d == digest]
         if len(indices) == 1:
             cell["index"] = indices[0]
         return {"file": notebook, "line": line, "column": column, "cell": cell}

@@ -445,10 +445,13 @@ class EngineTest(unittest.TestCase):
         return model, probe, rec.run_dir
 
     def check_model(self, name):
+        """Records the model and checks its engine ablations, inputs, findings and report; returns the
+        run's manifest layers, for a test's own checks of the layer axis (no second recording)."""
         _, _, layer_name, class_name, other = MODELS[name]
         model, (px, py), run = self.record(name)
         with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
-            layers = {layer["name"]: layer for layer in json.load(f)["layers"]}
+            recorded = json.load(f)["layers"]
+        layers = {layer["name"]: layer for layer in recorded}
         layer = layers[layer_name]
         self.assertEqual(layer["className"], class_name)
         module = dict(model.named_modules())[layer_name]
@@ -481,6 +484,7 @@ class EngineTest(unittest.TestCase):
         # default 16 channels a layer make it ≈ 8x slower (≈ 14 s against ≈ 2 s for the ResNet).
         cli("report", run, "--out", page, "--deconvolution-channels", "1")
         self.assertGreater(os.path.getsize(page), 0)
+        return recorded
 
     def test_vgg_bn(self):
         self.check_model("vgg_bn")
@@ -504,10 +508,8 @@ class EngineTest(unittest.TestCase):
         self.check_model("flattened_output")
 
     def test_channel_split_slice_chunk_and_split(self):
-        self.check_model("channel_split")
-        run = self.record("channel_split")[2]
-        with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
-            pieces = [(layer["name"], layer["className"], layer["outputShape"][0]) for layer in json.load(f)["layers"] if layer["className"] in ("slice", "chunk", "split")]
+        recorded = self.check_model("channel_split")
+        pieces = [(layer["name"], layer["className"], layer["outputShape"][0]) for layer in recorded if layer["className"] in ("slice", "chunk", "split")]
         self.assertEqual(pieces, [("slice", "slice", 8), ("slice-2", "slice", 8), ("chunk", "chunk", 8), ("chunk-2", "chunk", 8), ("split", "split", 3), ("split-2", "split", 5)])
 
     def test_dual_path_slices_sums_and_concatenations(self):
@@ -517,10 +519,8 @@ class EngineTest(unittest.TestCase):
         self.check_model("convmixer")
 
     def test_convnext_layer_norm_channels_last_and_layer_scale(self):
-        self.check_model("convnext")
-        run = self.record("convnext")[2]
-        with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
-            layers = [(layer["name"], layer["className"], layer["outputShape"]) for layer in json.load(f)["layers"]][1:]
+        recorded = self.check_model("convnext")
+        layers = [(layer["name"], layer["className"], layer["outputShape"]) for layer in recorded][1:]
         self.assertEqual(
             layers[:10],
             [
@@ -540,10 +540,8 @@ class EngineTest(unittest.TestCase):
         self.assertEqual(layers[-3:], [("mean", "mean", [32]), ("norm", "LayerNorm", [32]), ("head", "Linear", [10])])
 
     def test_upsample_interpolate_and_gelu_tanh(self):
-        self.check_model("upsampling")
-        run = self.record("upsampling")[2]
-        with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
-            layers = [(layer["name"], layer["className"], layer["outputShape"]) for layer in json.load(f)["layers"]][1:]
+        recorded = self.check_model("upsampling")
+        layers = [(layer["name"], layer["className"], layer["outputShape"]) for layer in recorded][1:]
         self.assertEqual(
             [layer for layer in layers if layer[1] in ("GELU", "gelu", "Upsample", "interpolate")],
             [
@@ -557,10 +555,8 @@ class EngineTest(unittest.TestCase):
         )
 
     def test_global_pooling_as_mean_and_amax(self):
-        self.check_model("spatial_mean")
-        run = self.record("spatial_mean")[2]
-        with open(os.path.join(run, "manifest.json"), encoding="utf-8") as f:
-            classes = {layer["name"]: layer["className"] for layer in json.load(f)["layers"]}
+        recorded = self.check_model("spatial_mean")
+        classes = {layer["name"]: layer["className"] for layer in recorded}
         self.assertEqual((classes.get("mean"), classes.get("amax")), ("mean", "amax"))
 
 
