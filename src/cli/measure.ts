@@ -1,5 +1,5 @@
 /**
- * `cnn-slicer measure`: computes the measures of a PyTorch run's epochs (src/recorder/measureRun.ts)
+ * `cnn-slicer measure`: computes the measures of a PyTorch run's epochs (src/measure/measureRun.ts)
  * — every per-layer measure and the label entropies, from each epoch's ONNX checkpoint, with the
  * engine that measures TensorFlow.js recordings. The Python recorder starts `measure --follow`
  * beside the training when `node` is on the PATH (python/cnn_slicer/measurer.py); `query`,
@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { ComputePool } from '../compute/pool';
 import { BACKENDS, isBackend } from '../contract/recordSettings';
-import { measurePendingEpochs } from '../recorder/measureRun';
+import { measurePendingEpochs } from '../measure/measureRun';
 import { measuredElsewhereLine } from '../contract/measureLockFormat';
 import { holdUntilExit, takeMeasureLock, type HeldMeasureLock } from '../run/measureLock';
 import { readRun } from '../run/store';

@@ -15,7 +15,7 @@
  *
  * The probe numbers of the complete line are the engine's, from the imported checkpoint (the same
  * numbers every query of the run sees); the Python recorder's are PyTorch's own, and
- * test/integration/recorder/measureRun.test.ts holds the two accuracies equal.
+ * test/integration/measure/measureRun.test.ts holds the two accuracies equal.
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { ComputePool } from '../compute/pool';
@@ -36,7 +36,7 @@ import { NativeCheckpoint } from '../native/nativeForward';
 import { nativeRuntime, providerFromEnvironment, setSpinning } from '../native/ortRuntime';
 import type { ExecutionProvider } from '../contract/recordSettings';
 import { measureEpoch, measureInputLayer, type MeasureContext } from './measure';
-import { classScoresOf } from './outputs';
+import { classScoresOf } from './classScores';
 
 export interface MeasureRunOptions {
   backend?: Backend;
@@ -207,7 +207,7 @@ function measureContext(tf: typeof tfType, manifest: RunManifest, probe: ReturnT
     probeLabels: probe.labels,
     probeByClass: byClass,
     classes,
-    classScores: classScoresOf({ ...output, outputIndex: 0, units }, classes),
+    classScores: classScoresOf({ kind: output.kind, units }, classes),
     pool,
     timings: { forward: 0, channels: 0, inter: 0 },
   };
