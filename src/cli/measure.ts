@@ -128,7 +128,9 @@ export async function measureBeforeOpening(folder: string, io: CliStreams): Prom
   if (!run.pending?.length || run.manifest.status === 'recording') return;
   io.stderr.write(`measuring ${run.pending.length} epoch(s) recorded by PyTorch (once per run)\n`);
   for (let waited = false; ; waited = true) {
-    const result = await measurePendingEpochs(folder, { log: (line) => io.stderr.write(`  ${line}\n`) });
+    // Measured from the run as read above (the folder is not read again before the first measure);
+    // after waiting for another measurer, from the run as it left it.
+    const result = await measurePendingEpochs(folder, { run: waited ? undefined : run, log: (line) => io.stderr.write(`  ${line}\n`) });
     const holder = result.measuredBy;
     if (!holder) return;
     // Another process is measuring it: wait for it (it measures what this would), unless it is another host's.
