@@ -162,10 +162,10 @@ module.exports = {
       name: 'run-is-a-leaf',
       severity: 'error',
       comment:
-        'src/run is used by the recorder, the service, the CLI and the extension, so it imports none of them ' +
+        'src/run is used by the recorder, the measuring, the service, the CLI and the extension, so it imports none of them ' +
         '(nor src/tfjs or src/compute); of ours it may use src/analysis, src/data and src/rpc.',
       from: { path: '^src/run/' },
-      to: { path: '^src/(recorder|service|extension|cli|tfjs|compute)/' },
+      to: { path: '^src/(recorder|measure|service|extension|cli|tfjs|compute)/' },
     },
 
     // Processes: what a process loads is what its bundle contains.
@@ -209,10 +209,10 @@ module.exports = {
       name: 'extension-not-engine',
       severity: 'error',
       comment:
-        "The extension host never imports src/compute, src/tfjs or src/recorder (other than the recorder's client.ts, its parent side; " +
+        "The extension host never imports src/compute, src/tfjs, src/measure or src/recorder (other than the recorder's client.ts, its parent side; " +
         'the protocol is src/contract/protocols/recorder.ts): those run in child processes and worker threads it starts.',
       from: { path: '^src/extension/' },
-      to: { path: '^src/(compute|tfjs|recorder)/', pathNot: '^src/recorder/client[.]ts$' },
+      to: { path: '^src/(compute|tfjs|measure|recorder)/', pathNot: '^src/recorder/client[.]ts$' },
     },
     {
       name: 'extension-service-client-only',
