@@ -8,7 +8,9 @@ order; the prediction is the first class of highest score.
 
 import numpy as np
 
-LOSS_EPSILON = 1e-7
+from .contract import CONTRACT
+
+LOSS_EPSILON = CONTRACT["loss"]["epsilon"]
 
 
 def softmax_rows(values):
