@@ -51,6 +51,9 @@ CONTAINERS = tuple(_nn_class(name) for name, m in _MODULES.items() if m["role"] 
 # slice `x[:, a:b]`: trace.py refuses the rest.
 LAYER_FUNCTIONS = {name: op for op, entry in _OPS.items() for name in entry["dispatch"]}
 
+# Functional activations whose `inplace` flag is positional at this index (`F.relu(x, True)`): computed out of place.
+INPLACE_POSITIONS = {op: entry["inplaceAt"] for op, entry in _OPS.items() if "inplaceAt" in entry}
+
 # Ops whose operands must be two tensors of more than one value (a scalar `x + 1` or `x * 0.5` is refused).
 TWO_TENSOR_OPS = tuple(op for op, entry in _OPS.items() if entry.get("twoTensors"))
 

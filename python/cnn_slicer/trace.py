@@ -37,9 +37,6 @@ _OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # In-place dispatch names and their out-of-place twins, for `a += b` / `a *= b`.
 _OUT_OF_PLACE = {"add_": torch.add, "__iadd__": torch.add, "mul_": torch.mul, "__imul__": torch.mul}
 
-# Functional activations whose `inplace` flag is positional at this index.
-_INPLACE_POSITION = {"relu": 1, "relu6": 1, "hardswish": 1, "hardsigmoid": 1, "silu": 1, "leaky_relu": 2, "elu": 2}
-
 
 class UnsupportedModelError(ValueError):
     """A model, probe or operation CNN Slicer cannot record; the message is one line."""
@@ -302,7 +299,7 @@ class Capture(TorchFunctionMode):
         frame, site = user_site()
         if kwargs.get("inplace"):
             kwargs = dict(kwargs, inplace=False)
-        position = _INPLACE_POSITION.get(name)
+        position = ops.INPLACE_POSITIONS.get(name)
         if position is not None and len(args) > position and args[position] is True:
             args = tuple(args[:position]) + (False,) + tuple(args[position + 1 :])
         if name in _OUT_OF_PLACE and _is_augmented_assignment(frame):

@@ -2,6 +2,7 @@
 generated from src/contract): its tables are the contract's, every class it can record is one the
 contract lists (a forward pass through one of each), and its defaults and constants are read from it."""
 
+import inspect
 import unittest
 
 import torch
@@ -87,6 +88,26 @@ class TablesTest(unittest.TestCase):
         # A name is one thing: a layer's dispatch, a pass or a read.
         names = list(ops.LAYER_FUNCTIONS) + list(ops.PASS_FUNCTIONS) + list(ops.METADATA)
         self.assertEqual(len(names), len(set(names)))
+
+    def test_what_the_contract_says_of_torch_is_true(self):
+        # The Python scan finds `x.relu()` by the ops marked as Tensor methods; `F.<op>`'s inplace flag
+        # sits where the contract says (the recorder turns it off there).
+        for op, entry in OPS.items():
+            for name in entry["dispatch"]:
+                if entry.get("tensorMethod") and not name.startswith("__"):
+                    self.assertTrue(hasattr(torch.Tensor, name), f"{op}: Tensor.{name}")
+            if "inplaceAt" in entry:
+                params = list(inspect.signature(getattr(F, op)).parameters)
+                self.assertEqual(params.index("inplace"), entry["inplaceAt"], op)
+        self.assertEqual(ops.INPLACE_POSITIONS, {op: e["inplaceAt"] for op, e in OPS.items() if "inplaceAt" in e})
+        # Every functional activation with an inplace flag is listed.
+        for op in OPS:
+            try:
+                params = inspect.signature(getattr(F, op)).parameters
+            except (AttributeError, TypeError, ValueError):  # not in F, or a builtin without a signature
+                continue
+            if "inplace" in params:
+                self.assertIn("inplaceAt", OPS[op], op)
 
     def test_every_class_the_recorder_can_name_is_in_the_contract(self):
         # What trace.py writes as a className: a layer module's (or "LayerNorm" for a layer norm of the

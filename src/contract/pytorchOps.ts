@@ -61,6 +61,10 @@ export interface PytorchOp {
    */
   dispatch: readonly string[];
   channelsLast?: true;
+  /** Its dispatch names (but the operators') are methods of torch.Tensor too: `x.relu()`, `out.add_(y)` (the Python scan finds them so). */
+  tensorMethod?: true;
+  /** The position of the `inplace` flag among `F.<op>`'s parameters: the recorder computes the op out of place, so that the layer before keeps its value. */
+  inplaceAt?: number;
   /** Recorded only of two tensors of more than one value (`x + 1` is refused). */
   twoTensors?: true;
   /** Recorded only over the spatial axes of a `[N, C, H, W]` value (a global pooling, `x.mean([2, 3])`). */
@@ -150,47 +154,49 @@ export const PYTORCH_MODULES: Readonly<Record<string, PytorchModule>> = {
 
 /** The functional ops that are layers, by the op name a run records as the layer's className (`<scope>.<op>`). */
 export const PYTORCH_OPS: Readonly<Record<string, PytorchOp>> = {
-  relu: { ...ACT, dispatch: ['relu', 'relu_'] },
-  relu6: { ...ACT, dispatch: ['relu6'] },
-  leaky_relu: { ...ACT, dispatch: ['leaky_relu', 'leaky_relu_'] },
-  elu: { ...ACT, dispatch: ['elu', 'elu_'] },
-  sigmoid: { ...ACT, dispatch: ['sigmoid', 'sigmoid_'] },
-  tanh: { ...ACT, dispatch: ['tanh', 'tanh_'] },
-  hardswish: { ...ACT, dispatch: ['hardswish'] },
-  hardsigmoid: { ...ACT, dispatch: ['hardsigmoid'] },
-  silu: { ...ACT, dispatch: ['silu'] },
+  relu: { ...ACT, dispatch: ['relu', 'relu_'], tensorMethod: true, inplaceAt: 1 },
+  relu6: { ...ACT, dispatch: ['relu6'], inplaceAt: 1 },
+  leaky_relu: { ...ACT, dispatch: ['leaky_relu', 'leaky_relu_'], inplaceAt: 2 },
+  elu: { ...ACT, dispatch: ['elu', 'elu_'], inplaceAt: 2 },
+  sigmoid: { ...ACT, dispatch: ['sigmoid', 'sigmoid_'], tensorMethod: true },
+  tanh: { ...ACT, dispatch: ['tanh', 'tanh_'], tensorMethod: true },
+  hardswish: { ...ACT, dispatch: ['hardswish'], inplaceAt: 1 },
+  hardsigmoid: { ...ACT, dispatch: ['hardsigmoid'], inplaceAt: 1 },
+  silu: { ...ACT, dispatch: ['silu'], inplaceAt: 1 },
   gelu: { kind: PER_CHANNEL, dispatch: ['gelu'], channelsLast: true },
   // Over the channels only (trace.py checks the axis, as for the LayerNorm module).
   layer_norm: { kind: { ...MIXES, rescales: true, keras: 'LayerNormalization' }, dispatch: ['layer_norm'], channelsLast: true },
-  softmax: { kind: MIXES, word: 'act', dispatch: ['softmax'] },
-  log_softmax: { kind: MIXES, word: 'act', dispatch: ['log_softmax'] },
+  softmax: { kind: MIXES, word: 'act', dispatch: ['softmax'], tensorMethod: true },
+  log_softmax: { kind: MIXES, word: 'act', dispatch: ['log_softmax'], tensorMethod: true },
   max_pool2d: { kind: { ...PER_CHANNEL, spatialRank: 2, keras: 'MaxPooling2D' }, dispatch: ['max_pool2d'], options: POOL_FUNCTION },
   avg_pool2d: { kind: { ...PER_CHANNEL, spatialRank: 2, keras: 'AveragePooling2D' }, dispatch: ['avg_pool2d'], options: POOL_FUNCTION },
   adaptive_avg_pool2d: { kind: { ...PER_CHANNEL, spatialRank: 2 }, dispatch: ['adaptive_avg_pool2d'] },
   adaptive_max_pool2d: { kind: { ...PER_CHANNEL, spatialRank: 2 }, dispatch: ['adaptive_max_pool2d'] },
   // x.mean([2, 3]), x.amax((2, 3)): a global pooling (trace.py refuses other axes).
-  mean: { kind: { ...PER_CHANNEL, keras: 'GlobalAveragePooling2D' }, dispatch: ['mean'], spatialReduction: true },
-  amax: { kind: { ...PER_CHANNEL, keras: 'GlobalMaxPooling2D' }, dispatch: ['amax'], spatialReduction: true },
+  mean: { kind: { ...PER_CHANNEL, keras: 'GlobalAveragePooling2D' }, dispatch: ['mean'], tensorMethod: true, spatialReduction: true },
+  amax: { kind: { ...PER_CHANNEL, keras: 'GlobalMaxPooling2D' }, dispatch: ['amax'], tensorMethod: true, spatialReduction: true },
   // F.interpolate, nearest or bilinear on a [N, C, H, W] map (trace.py refuses other modes).
   interpolate: { kind: { ...PER_CHANNEL, keras: 'UpSampling2D' }, word: 'up', dispatch: ['interpolate'] },
   add: {
     kind: { ...MIXES, merge: 'add', keras: 'Add' },
     dispatch: ['add', 'add_', '__add__', '__radd__', '__iadd__'],
     channelsLast: true,
+    tensorMethod: true,
     twoTensors: true,
   },
   mul: {
     kind: { ...MIXES, merge: 'multiply', keras: 'Multiply' },
     dispatch: ['mul', 'mul_', '__mul__', '__rmul__', '__imul__'],
     channelsLast: true,
+    tensorMethod: true,
     twoTensors: true,
   },
   // `gamma * x` by a tensor without the batch axis, one value a channel (ConvNeXt's layer scale): a `mul` recorded so.
   layer_scale: { kind: { ...PER_CHANNEL, rescales: true, keras: 'ChannelScale' }, dispatch: [], channelsLast: true },
   cat: { kind: { ...MIXES, passesOn: true, merge: 'concatenate', keras: 'Concatenate' }, word: 'concat', dispatch: ['cat', 'concat'] },
   // Along the channels only (trace.py refuses other axes): each piece is a layer of its own.
-  chunk: { kind: { ...MIXES, keras: 'ChannelSlice' }, dispatch: ['chunk'], channelPieces: true },
-  split: { kind: { ...MIXES, keras: 'ChannelSlice' }, dispatch: ['split'], channelPieces: true },
+  chunk: { kind: { ...MIXES, keras: 'ChannelSlice' }, dispatch: ['chunk'], tensorMethod: true, channelPieces: true },
+  split: { kind: { ...MIXES, keras: 'ChannelSlice' }, dispatch: ['split'], tensorMethod: true, channelPieces: true },
   // A channel slice `x[:, a:b]` (trace.py refuses any other index).
   slice: { kind: { ...MIXES, keras: 'ChannelSlice' }, dispatch: ['__getitem__'] },
 };

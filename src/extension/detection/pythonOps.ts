@@ -34,24 +34,9 @@ export function layerFunction(name: string): string | undefined {
 }
 
 /** Tensor methods that dispatch as a layer function (`x.relu()`, `out.add_(identity)`). */
-export const TENSOR_METHODS = new Set([
-  'relu',
-  'relu_',
-  'sigmoid',
-  'sigmoid_',
-  'tanh',
-  'tanh_',
-  'softmax',
-  'log_softmax',
-  'mean',
-  'amax',
-  'chunk',
-  'split',
-  'add',
-  'add_',
-  'mul',
-  'mul_',
-]);
+export const TENSOR_METHODS = new Set(
+  Object.values(PYTORCH_OPS).flatMap((op) => (op.tensorMethod ? op.dispatch.filter((name) => !name.startsWith('__')) : [])),
+);
 
 /** The `:` separators of a slice (`a:b` has one, `a:b:s` two): its text without its parts' (the copied tree keeps no tokens). */
 function colons(node: Node): number {
