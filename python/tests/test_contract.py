@@ -5,6 +5,7 @@ contract lists (a forward pass through one of each), and its defaults and consta
 import inspect
 import unittest
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -184,6 +185,22 @@ class EluTest(unittest.TestCase):
             self.assertIn("CNN Slicer imports an ELU with alpha=1 only", message)
             for name in names:
                 self.assertIn(name, message)
+
+
+class PredictionsTest(unittest.TestCase):
+    """The probe measures against the known answers of the TypeScript definition (src/analysis/predictions.ts)."""
+
+    def test_softmax_loss_accuracy_and_confusion_are_the_engine_s(self):
+        answer = CONTRACT["knownAnswers"]["predictions"]
+        logits = np.array(answer["logits"], dtype=np.float32).reshape(-1, answer["classes"])
+        scores = measures.softmax_rows(logits)
+        # exp may differ from JavaScript's Math.exp in its last bits: 1e-14 relative, not bit for bit.
+        np.testing.assert_allclose(scores.ravel(), answer["scores"], rtol=1e-14, atol=0)
+        loss, accuracy, confusion = measures.prediction_measures(scores, np.array(answer["labels"]), answer["classes"])
+        self.assertAlmostEqual(loss, answer["loss"], delta=1e-14 * answer["loss"])
+        self.assertEqual((accuracy, confusion), (answer["accuracy"], answer["confusion"]))
+        # The confident row's loss is about 2e-9, not 0 (a float32 p(label) rounds to 1).
+        self.assertGreater(-np.log(scores[2, 0]), 1e-9)
 
 
 class ConstantsTest(unittest.TestCase):

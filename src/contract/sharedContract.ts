@@ -8,7 +8,7 @@
  * (src/analysis/predictions.ts), the control's seed streams (controlFormat.ts) and the seeded
  * generator's answers (src/analysis/random.ts). Pure: no I/O.
  */
-import { LOSS_EPSILON, seededPermutation, seededRandom, streamSeed } from '../analysis';
+import { LOSS_EPSILON, predictionMeasures, seededPermutation, seededRandom, softmaxRows, streamSeed } from '../analysis';
 import { CONTROL_STREAMS } from './controlFormat';
 import { PYTORCH_METADATA, PYTORCH_MODULES, PYTORCH_OPS, PYTORCH_PASS_FUNCTIONS, RESAMPLE_MODES } from './pytorchOps';
 import { DEFAULT_RECORD_SETTINGS } from './recordSettings';
@@ -29,6 +29,22 @@ const PIXEL_PERMUTATIONS = [
 ];
 const LABEL_PERMUTATIONS = [{ count: 8, seed: 7 }];
 
+/**
+ * Logits `[4, 3]` and labels whose measures are known answers of the loss: an ordinary row, a tie
+ * (the first class wins), a confident row (whose small loss keeps its digits only in float64), and a
+ * label whose probability is below the clamp.
+ */
+const LOGITS = [2, 1, 0, 0, 0, 0, 20, 0, -5, 0, 30, 0];
+const LABELS = [0, 2, 0, 0];
+
+/** The probe measures of {@link LOGITS} by src/analysis/predictions.ts: softmaxed rows, then loss, accuracy and confusion. */
+function predictionAnswers() {
+  const classes = 3;
+  const scores = softmaxRows(Float32Array.from(LOGITS), classes);
+  const m = predictionMeasures(scores, LABELS, classes);
+  return { classes, logits: LOGITS, labels: LABELS, scores: [...scores], loss: m.loss, accuracy: m.accuracy, confusion: m.confusion };
+}
+
 /** The known answers of the seeded generator (mulberry32) and the control's permutations, by the TypeScript implementation. */
 function knownAnswers() {
   return {
@@ -43,6 +59,7 @@ function knownAnswers() {
       seed,
       permutation: [...seededPermutation(height * width, streamSeed(seed, CONTROL_STREAMS.pixels))],
     })),
+    predictions: predictionAnswers(),
     labelPermutation: LABEL_PERMUTATIONS.map(({ count, seed }) => ({
       count,
       seed,
