@@ -51,6 +51,9 @@ CONTAINERS = tuple(_nn_class(name) for name, m in _MODULES.items() if m["role"] 
 # slice `x[:, a:b]`: trace.py refuses the rest.
 LAYER_FUNCTIONS = {name: op for op, entry in _OPS.items() for name in entry["dispatch"]}
 
+# Layers whose value is class probabilities: a model ending in one outputs softmax scores, else logits.
+PROBABILITIES = tuple(name for table in (_MODULES, _OPS) for name, entry in table.items() if entry.get("probabilities"))
+
 # Functional activations whose `inplace` flag is positional at this index (`F.relu(x, True)`): computed out of place.
 INPLACE_POSITIONS = {op: entry["inplaceAt"] for op, entry in _OPS.items() if "inplaceAt" in entry}
 

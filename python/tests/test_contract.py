@@ -115,7 +115,8 @@ class TablesTest(unittest.TestCase):
         # user's), an op's, the layer scale's.
         emitted = set(ops.LAYER_MODULES) | set(ops.LAYER_FUNCTIONS.values()) | {ops.LAYER_SCALE, "LayerNorm"}
         self.assertEqual(emitted, recorded_classes())
-        for table in (ops.CHANNELS_LAST_MODULES, ops.CHANNELS_LAST_OPS, ops.TWO_TENSOR_OPS, ops.SPATIAL_REDUCTIONS, ops.CHANNEL_SPLITS, ops.OPTIONS):
+        self.assertEqual(ops.PROBABILITIES, ("Softmax", "softmax"))
+        for table in (ops.CHANNELS_LAST_MODULES, ops.CHANNELS_LAST_OPS, ops.TWO_TENSOR_OPS, ops.SPATIAL_REDUCTIONS, ops.CHANNEL_SPLITS, ops.OPTIONS, ops.PROBABILITIES):
             self.assertLessEqual(set(table), recorded_classes())
 
     def test_one_of_each_records_every_class_of_the_contract_and_no_other(self):

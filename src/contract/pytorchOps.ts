@@ -50,6 +50,8 @@ export interface PytorchModule {
   channelsLast?: true;
   /** The options a run records of it. */
   options?: ArgSpec;
+  /** Its value is class probabilities: a model whose last layer it is outputs softmax scores (the run's output `kind`), else logits. */
+  probabilities?: true;
 }
 
 export interface PytorchOp {
@@ -72,6 +74,7 @@ export interface PytorchOp {
   /** It cuts a value along the channels: each piece is a layer of its own (`chunk`, `chunk-2`, …). */
   channelPieces?: true;
   options?: ArgSpec;
+  probabilities?: true;
 }
 
 const PER_CHANNEL = { channels: 'perChannel', passesOn: true } as const;
@@ -127,7 +130,7 @@ export const PYTORCH_MODULES: Readonly<Record<string, PytorchModule>> = {
   SiLU: { role: 'layer', ...ACT },
   // Exact or tanh (trace.py checks the approximation); named by its own word.
   GELU: { role: 'layer', kind: PER_CHANNEL, channelsLast: true },
-  Softmax: { role: 'layer', word: 'act' },
+  Softmax: { role: 'layer', word: 'act', probabilities: true },
   LogSoftmax: { role: 'layer', word: 'act' },
   MaxPool2d: { role: 'layer', kind: { ...PER_CHANNEL, spatialRank: 2, keras: 'MaxPooling2D' }, options: POOL_MODULE },
   AvgPool2d: { role: 'layer', kind: { ...PER_CHANNEL, spatialRank: 2, keras: 'AveragePooling2D' }, options: POOL_MODULE },
@@ -166,7 +169,7 @@ export const PYTORCH_OPS: Readonly<Record<string, PytorchOp>> = {
   gelu: { kind: PER_CHANNEL, dispatch: ['gelu'], channelsLast: true },
   // Over the channels only (trace.py checks the axis, as for the LayerNorm module).
   layer_norm: { kind: { ...MIXES, rescales: true, keras: 'LayerNormalization' }, dispatch: ['layer_norm'], channelsLast: true },
-  softmax: { kind: MIXES, word: 'act', dispatch: ['softmax'], tensorMethod: true },
+  softmax: { kind: MIXES, word: 'act', dispatch: ['softmax'], tensorMethod: true, probabilities: true },
   log_softmax: { kind: MIXES, word: 'act', dispatch: ['log_softmax'], tensorMethod: true },
   max_pool2d: { kind: { ...PER_CHANNEL, spatialRank: 2, keras: 'MaxPooling2D' }, dispatch: ['max_pool2d'], options: POOL_FUNCTION },
   avg_pool2d: { kind: { ...PER_CHANNEL, spatialRank: 2, keras: 'AveragePooling2D' }, dispatch: ['avg_pool2d'], options: POOL_FUNCTION },
