@@ -5,9 +5,9 @@
  * options a run records of a layer. Each layer class's engine kind is here too, so that
  * `layerKinds.ts` reads the PyTorch classes from this table.
  *
- * `scripts/contract-json.mjs` writes it, with the recording defaults, the loss's constant and the
- * seeded generator's known answers (`sharedContract.ts`), to python/cnn_slicer/contract.json, which
- * the recorder loads (ops.py, trace.py, recorder.py, measures.py); the Python model scan
+ * `scripts/contract-json.mjs` writes it, with the recording defaults, the loss's clamp, the control's
+ * seed streams and known answers (`sharedContract.ts`), to python/cnn_slicer/contract.json, which the
+ * recorder loads (ops.py builds its tables from it; trace.py, layers.py read them); the Python model scan
  * (src/extension/detection/pythonOps.ts) imports this module. Only what the engine imports exactly
  * (src/onnx/plan.ts, docs/pytorch.md) is a layer. Pure: no I/O.
  */
