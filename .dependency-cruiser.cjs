@@ -14,7 +14,7 @@ const TFJS = '^(node_modules/)?@tensorflow/';
 const ORT = '^(node_modules/)?onnxruntime-node(/|$)';
 
 /**
- * The folders of src/ ranked from the floor up (ARCHITECTURE.md, "Code map"), an allow-list: a
+ * The folders of src/ ranked from the floor up (ARCHITECTURE.md, "Folders"), an allow-list: a
  * module may import, of src/, its own folder and the folders ranked below its own, never a folder
  * of the same rank (sideways) or above, nor a folder the table does not rank. One rule per folder
  * is generated from it (`rank-<folder>`). The ranks are those of the imports in the code; the rules
