@@ -15,6 +15,7 @@ import { COMMANDS } from './commands';
 import { PROCESS_STREAMS, type CliStreams } from './streams';
 import { UsageError } from './usage';
 import { runWithMallocTuning, wantsMallocTuning } from './mallocTuning';
+import { tuneHeap } from './heapTuning';
 
 /** `cnn-slicer --help`: the command list is drawn from the table. */
 export function mainHelp(table: readonly Command[] = COMMANDS): string {
@@ -78,6 +79,8 @@ export async function main(args: string[], table: readonly Command[] = COMMANDS,
 
 if (require.main === module) {
   const args = process.argv.slice(2);
+  // `measure` lets V8's heap grow further between major collections (heapTuning.ts).
+  tuneHeap(args);
   // `report` runs again in a child whose malloc returns freed layers to the system (mallocTuning.ts);
   // if that child cannot start, here as it is.
   const run = wantsMallocTuning(args) ? runWithMallocTuning(process.argv[1], args).catch(() => main(args)) : main(args);
