@@ -6,12 +6,16 @@ sequential sum); the loss is the mean of ``-ln max(p(label), 1e-7)`` (natural lo
 order; the prediction is the first class of highest score.
 """
 
+from __future__ import annotations
+
+from numpy.typing import ArrayLike
+
 import numpy as np
 
 LOSS_EPSILON = 1e-7
 
 
-def softmax_rows(values):
+def softmax_rows(values: ArrayLike) -> np.ndarray:
     """Row-wise softmax of float32 `[n, classes]` values, float32 (the TypeScript softmaxRows)."""
     values = np.asarray(values, dtype=np.float32).astype(np.float64)
     exps = np.exp(values - values.max(axis=1, keepdims=True))
@@ -21,7 +25,7 @@ def softmax_rows(values):
     return (exps.astype(np.float32).astype(np.float64) / sums[:, None]).astype(np.float32)
 
 
-def prediction_measures(scores, labels, classes):
+def prediction_measures(scores: ArrayLike, labels: ArrayLike, classes: int) -> tuple[float | None, float, list[list[int]]]:
     """(loss or None, accuracy, confusion) of float32 class scores `[n, classes]` against int labels."""
     scores = np.asarray(scores, dtype=np.float32)
     labels = np.asarray(labels, dtype=np.int64)
