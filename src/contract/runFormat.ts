@@ -15,7 +15,8 @@ import { CodedError, hasErrorCode } from '../analysis/errors';
 import * as v from 'valibot';
 import type { InterSampleUndefined } from '../analysis/interSampleReasons';
 import { controlProblem, type RunControl } from './controlFormat';
-import { epochMetricsSchema, pendingEpochMetricsSchema, RunManifestSchema } from './runSchema';
+import type { SameType } from './messages';
+import { epochMetricsSchema, pendingEpochMetricsSchema, RunManifestSchema, type SchemaTypes } from './runSchema';
 
 /** Format version written by this code (the TypeScript recorder). */
 export const RUN_FORMAT_VERSION = 1;
@@ -261,6 +262,24 @@ export interface EpochMetrics {
  * entropies, which CNN Slicer computes from the checkpoint later.
  */
 export type PendingEpochMetrics = Omit<EpochMetrics, 'layers' | 'hLabelGivenPred' | 'hPredGivenLabel'> & { pending: 'measures' };
+
+// Each schema of runSchema.ts must infer its interface here exactly, or this fails to compile. `Flat`
+// spells an intersection (`RecordedSettings`, `PendingEpochMetrics`) as one object type, as SameType compares.
+type Flat<T> = { [K in keyof T]: T[K] };
+const sameTypes: [
+  SameType<SchemaTypes['layer'], RunLayer>,
+  SameType<Flat<SchemaTypes['settings']>, Flat<RecordedSettings>>,
+  SameType<SchemaTypes['output'], RunOutput>,
+  SameType<SchemaTypes['training'], RunTraining>,
+  SameType<SchemaTypes['checkpoint'], RunCheckpoint>,
+  SameType<SchemaTypes['trainingScript'], RunTrainingScript>,
+  SameType<SchemaTypes['status'], RunStatus>,
+  SameType<Flat<Omit<SchemaTypes['manifest'], 'settings'>>, Flat<Omit<RunManifest, 'settings'>>>,
+  SameType<SchemaTypes['layerMetrics'], LayerEpochMetrics>,
+  SameType<Flat<Omit<SchemaTypes['epochMetrics'], 'layers'>>, Flat<Omit<EpochMetrics, 'layers'>>>,
+  SameType<Flat<SchemaTypes['pendingMetrics']>, Flat<PendingEpochMetrics>>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
+void sameTypes;
 
 /** A run folder that cannot be read, with what to do about it. */
 export class RunFormatError extends CodedError {

@@ -6,27 +6,13 @@
  * channels an axis of its shape); runFormat.ts checks those between sections (one probe count per
  * class, the format version's settings and checkpoint, ascending epochs). A metrics line's lengths
  * depend on its run's manifest (one entry per layer, class and channel), so its schema is made for
- * the manifest. The types the schemas infer are the interfaces of runFormat.ts: this file fails to
- * compile when the two drift apart. Pure: no Node.
+ * the manifest. The types the schemas infer ({@link SchemaTypes}) are the interfaces of runFormat.ts,
+ * which fails to compile when the two drift apart. Pure: no Node.
  */
 import * as v from 'valibot';
 import { INTER_SAMPLE_UNDEFINED } from '../analysis/interSampleReasons';
 import { channelsOf } from '../analysis/layout';
 import { controlProblem, type RunControl } from './controlFormat';
-import type { SameType } from './messages';
-import type {
-  EpochMetrics,
-  LayerEpochMetrics,
-  PendingEpochMetrics,
-  RecordedSettings,
-  RunCheckpoint,
-  RunLayer,
-  RunManifest,
-  RunOutput,
-  RunStatus,
-  RunTraining,
-  RunTrainingScript,
-} from './runFormat';
 
 const NOT_OBJECT = 'is missing or not an object';
 const NOT_ARRAY = 'is missing or not an array';
@@ -35,7 +21,7 @@ const NOT_NUMBER = 'is missing or not a number';
 const NOT_NUMBER_OR_NULL = 'is neither a number nor null';
 
 /** A status value worth repeating in a message: a short plain word, never arbitrary content. */
-export function quotedIfPlain(value: unknown): string {
+function quotedIfPlain(value: unknown): string {
   return typeof value === 'string' && /^[a-z-]{1,20}$/.test(value) ? ` "${value}"` : '';
 }
 
@@ -59,8 +45,11 @@ function integer(min: number, max?: number) {
   return v.pipe(v.number(what), v.safeInteger(what), v.minValue(min, what), v.maxValue(max, what));
 }
 
-/** An array of `item`, of exactly `length` entries where given (its length checked before its entries; `means` says why). */
-function list<T extends v.GenericSchema>(item: T, length?: number, means = ''): v.GenericSchema<unknown, v.InferOutput<T>[]> {
+/**
+ * An array of `item`, of exactly `length` entries where given (its length checked before its entries;
+ * `means` says why). Typed as the plain array it checks, so that a pipe that goes on keeps the entries' type.
+ */
+function list<T extends v.GenericSchema>(item: T, length?: number, means = ''): v.GenericSchema<v.InferInput<T>[], v.InferOutput<T>[]> {
   if (length === undefined) return v.array(item, NOT_ARRAY);
   return v.pipe(
     v.array(v.unknown(), NOT_ARRAY),
@@ -85,7 +74,7 @@ function record<T extends v.ObjectEntries>(entries: T) {
   });
   // valibot takes an array for an object whose keys are missing: here it is not one.
   return v.pipe(
-    v.custom<unknown>((x) => !Array.isArray(x), NOT_OBJECT),
+    v.custom<v.InferInput<typeof object>>((x) => !Array.isArray(x), NOT_OBJECT),
     object,
   );
 }
@@ -102,8 +91,11 @@ const SourceSchema = record({
   ),
 });
 
-/** A manifest layer; that its index is its place and its channels an axis of its shape is checked with the manifest. */
-const LayerSchema = record({
+/**
+ * A manifest layer; that its index is its place and its channels an axis of its shape is checked with
+ * the manifest's layers. The worker threads' requests that carry a run's layer table check it too (runLayerSchema.ts).
+ */
+export const RunLayerSchema = record({
   index: integer(0),
   name: text,
   className: text,
@@ -120,14 +112,14 @@ const LayerSchema = record({
 });
 
 /** What is wrong with manifest layer `l` at place `i` that its own fields do not say: its index is not its place, or its channels not its shape's channel axis. */
-function layerPlaceProblem(l: v.InferOutput<typeof LayerSchema>, i: number): { key: 'index' | 'channels'; what: string } | undefined {
+function layerPlaceProblem(l: v.InferOutput<typeof RunLayerSchema>, i: number): { key: 'index' | 'channels'; what: string } | undefined {
   if (l.index !== i) return { key: 'index', what: `is not ${i}` };
   const [channels, axis] = [channelsOf(l.outputShape, l.dataFormat), l.dataFormat === 'channelsFirst' ? 'first' : 'last'];
   if (l.channels !== channels) return { key: 'channels', what: `is not ${channels} (the ${axis} axis of its output shape)` };
   return undefined;
 }
 
-function checkLayerPlaces({ dataset, addIssue }: v.RawCheckContext<v.InferOutput<typeof LayerSchema>[]>): void {
+function checkLayerPlaces({ dataset, addIssue }: v.RawCheckContext<v.InferOutput<typeof RunLayerSchema>[]>): void {
   if (!dataset.typed) return;
   const layers = dataset.value;
   for (const [i, l] of layers.entries()) {
@@ -204,7 +196,7 @@ export const RunManifestSchema = record({
     inputShape: nonEmpty(integer(1), 'is empty'),
     trainSize: integer(0),
   }),
-  layers: v.pipe(nonEmpty(LayerSchema, 'is empty (there is not even the input)'), v.rawCheck(checkLayerPlaces)),
+  layers: v.pipe(nonEmpty(RunLayerSchema, 'is empty (there is not even the input)'), v.rawCheck(checkLayerPlaces)),
   probe: record({ size: integer(0), inputsFile: text, labelsFile: text, classCounts: list(integer(0)) }),
   settings: SettingsSchema,
   backend: record({ name: text, fallbackReasons: list(text) }),
@@ -277,7 +269,7 @@ function layerMetricsSchema(index: number, classes: number, layer: { name: strin
 }
 
 /** A measured metrics line of a run whose manifest has `shape`. */
-export function epochMetricsSchema(shape: MetricsShape): v.GenericSchema<unknown, EpochMetrics> {
+export function epochMetricsSchema(shape: MetricsShape): v.GenericSchema<unknown, SchemaTypes['epochMetrics']> {
   return epochMetricsRecord(shape);
 }
 
@@ -297,7 +289,7 @@ function epochMetricsRecord(shape: MetricsShape) {
 }
 
 /** A metrics line of a PyTorch run whose measures are pending, with `classes` classes. */
-export function pendingEpochMetricsSchema(classes: number): v.GenericSchema<unknown, PendingEpochMetrics> {
+export function pendingEpochMetricsSchema(classes: number): v.GenericSchema<unknown, SchemaTypes['pendingMetrics']> {
   return pendingRecord(classes);
 }
 
@@ -305,21 +297,17 @@ function pendingRecord(classes: number) {
   return record({ ...probeEntries(classes), pending: v.literal('measures', 'is not "measures"') });
 }
 
-// Each schema must describe its run-format type exactly, or this fails to compile. `Flat` spells an
-// intersection (`RecordedSettings`, `PendingEpochMetrics`) as one object type, which is what SameType compares.
-type Flat<T> = { [K in keyof T]: T[K] };
-type Out<S extends v.GenericSchema> = Flat<v.InferOutput<S>>;
-type ManifestOut = v.InferOutput<typeof RunManifestSchema>;
-const sameLayer: SameType<Out<typeof LayerSchema>, RunLayer> = true;
-const sameSettings: SameType<Out<typeof SettingsSchema>, Flat<RecordedSettings>> = true;
-const sameOutput: SameType<Out<typeof OutputSchema>, RunOutput> = true;
-const sameTraining: SameType<Out<typeof TrainingSchema>, RunTraining> = true;
-const sameCheckpoint: SameType<Out<typeof CheckpointSchema>, RunCheckpoint> = true;
-const sameScript: SameType<Out<typeof TrainingScriptSchema>, RunTrainingScript> = true;
-const sameStatus: SameType<(typeof STATUSES)[number], RunStatus> = true;
-const sameManifest: SameType<Flat<Omit<ManifestOut, 'settings'>>, Flat<Omit<RunManifest, 'settings'>>> = true;
-const sameLayerMetrics: SameType<Out<ReturnType<typeof layerMetricsSchema>>, LayerEpochMetrics> = true;
-const samePending: SameType<Out<ReturnType<typeof pendingRecord>>, Flat<PendingEpochMetrics>> = true;
-const sameMetrics: SameType<Flat<Omit<Out<ReturnType<typeof epochMetricsRecord>>, 'layers'>>, Flat<Omit<EpochMetrics, 'layers'>>> = true;
-void [sameLayer, sameSettings, sameOutput, sameTraining, sameCheckpoint, sameScript, sameStatus, sameManifest];
-void [sameLayerMetrics, samePending, sameMetrics];
+/** The types the schemas infer: runFormat.ts checks each equal to its interface, or fails to compile. */
+export interface SchemaTypes {
+  layer: v.InferOutput<typeof RunLayerSchema>;
+  settings: v.InferOutput<typeof SettingsSchema>;
+  output: v.InferOutput<typeof OutputSchema>;
+  training: v.InferOutput<typeof TrainingSchema>;
+  checkpoint: v.InferOutput<typeof CheckpointSchema>;
+  trainingScript: v.InferOutput<typeof TrainingScriptSchema>;
+  status: (typeof STATUSES)[number];
+  manifest: v.InferOutput<typeof RunManifestSchema>;
+  layerMetrics: v.InferOutput<ReturnType<typeof layerMetricsSchema>>;
+  epochMetrics: v.InferOutput<ReturnType<typeof epochMetricsRecord>>;
+  pendingMetrics: v.InferOutput<ReturnType<typeof pendingRecord>>;
+}
