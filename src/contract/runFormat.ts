@@ -14,7 +14,7 @@
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import * as v from 'valibot';
 import type { InterSampleUndefined } from '../analysis/interSampleReasons';
-import { controlProblem, type RunControl } from './controlFormat';
+import type { RunControl } from './controlFormat';
 import type { SameType } from './messages';
 import { epochMetricsSchema, pendingEpochMetricsSchema, RunManifestSchema, type SchemaTypes } from './runSchema';
 
@@ -273,12 +273,13 @@ const sameTypes: [
   SameType<SchemaTypes['training'], RunTraining>,
   SameType<SchemaTypes['checkpoint'], RunCheckpoint>,
   SameType<SchemaTypes['trainingScript'], RunTrainingScript>,
+  SameType<SchemaTypes['control'], RunControl>,
   SameType<SchemaTypes['status'], RunStatus>,
   SameType<Flat<Omit<SchemaTypes['manifest'], 'settings'>>, Flat<Omit<RunManifest, 'settings'>>>,
   SameType<SchemaTypes['layerMetrics'], LayerEpochMetrics>,
   SameType<Flat<Omit<SchemaTypes['epochMetrics'], 'layers'>>, Flat<Omit<EpochMetrics, 'layers'>>>,
   SameType<Flat<SchemaTypes['pendingMetrics']>, Flat<PendingEpochMetrics>>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
 void sameTypes;
 
 /** A run folder that cannot be read, with what to do about it. */
@@ -339,10 +340,7 @@ function checked<T>(schema: v.GenericSchema<unknown, T>, value: unknown, where: 
   const result = v.safeParse(schema, value, { abortEarly: true });
   if (result.success) return value as T;
   const issue = result.issues[0];
-  const field = fieldOf(issue, whole);
-  // The control field's own check says which of its fields is wrong.
-  const control = field === 'control' ? controlProblem((value as { control?: unknown }).control) : undefined;
-  return control ? fail(where, control.field, control.what) : fail(where, field, issue.message);
+  return fail(where, fieldOf(issue, whole), issue.message);
 }
 
 /**

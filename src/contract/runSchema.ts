@@ -12,7 +12,7 @@
 import * as v from 'valibot';
 import { INTER_SAMPLE_UNDEFINED } from '../analysis/interSampleReasons';
 import { channelsOf } from '../analysis/layout';
-import { controlProblem, type RunControl } from './controlFormat';
+import { CONTROL_KINDS, type ControlKind } from './controlFormat';
 
 const NOT_OBJECT = 'is missing or not an object';
 const NOT_ARRAY = 'is missing or not an array';
@@ -175,8 +175,41 @@ const TrainingScriptSchema = record({
   python: v.optional(text),
 });
 
-/** controlFormat.ts checks the control field and says which of its fields is wrong (runFormat.ts names it). */
-const ControlSchema = v.custom<RunControl>((value) => controlProblem(value) === undefined, 'is not a control experiment');
+const CONTROL_RATE = 'is not a rate in [0, 1]';
+const CHANCE = 'is not a rate in (0, 1]';
+
+/** The manifest's `control` (controlFormat.ts); its parameter is checked against its kind. */
+const ControlSchema = v.pipe(
+  record({
+    spec: text,
+    kind: v.picklist(CONTROL_KINDS, 'is unknown'),
+    parameter: v.optional(v.number('is not a number')),
+    sourceRun: record({ id: text, folder: text }),
+    chanceAccuracy: v.pipe(v.number(CHANCE), v.gtValue(0, CHANCE), v.maxValue(1, CHANCE)),
+    kept: v.optional(
+      record({
+        inputShare: v.pipe(v.number(CONTROL_RATE), v.minValue(0, CONTROL_RATE), v.maxValue(1, CONTROL_RATE)),
+        contentShare: v.nullable(
+          v.pipe(v.number(`${CONTROL_RATE} or null`), v.minValue(0, `${CONTROL_RATE} or null`), v.maxValue(1, `${CONTROL_RATE} or null`)),
+        ),
+      }),
+    ),
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const control = dataset.value;
+    const what = controlParameterProblem(control.kind, control.parameter);
+    if (what)
+      addIssue({ message: what, path: [{ type: 'object', origin: 'value', input: control, key: 'parameter', value: control.parameter }] });
+  }),
+);
+
+/** What is wrong with a control's parameter for its kind: N of `border:N`, F of `mask-centre:F`, none for the shuffles. */
+function controlParameterProblem(kind: ControlKind, parameter: number | undefined): string | undefined {
+  if (kind === 'border') return Number.isInteger(parameter) && parameter! >= 1 ? undefined : 'is not an integer >= 1 (the border width)';
+  if (kind === 'mask-centre') return parameter !== undefined && parameter > 0 && parameter <= 1 ? undefined : 'is not a fraction in (0, 1]';
+  return parameter === undefined ? undefined : `is set, but ${kind} has none`;
+}
 
 const STATUSES = ['recording', 'completed', 'cancelled', 'failed', 'interrupted'] as const;
 
@@ -305,6 +338,7 @@ export interface SchemaTypes {
   training: v.InferOutput<typeof TrainingSchema>;
   checkpoint: v.InferOutput<typeof CheckpointSchema>;
   trainingScript: v.InferOutput<typeof TrainingScriptSchema>;
+  control: v.InferOutput<typeof ControlSchema>;
   status: (typeof STATUSES)[number];
   manifest: v.InferOutput<typeof RunManifestSchema>;
   layerMetrics: v.InferOutput<ReturnType<typeof layerMetricsSchema>>;

@@ -115,6 +115,24 @@ describe('run format as valibot schemas (src/contract/runSchema.ts): one line na
       manifestError((m) => (m.control = control)),
       `manifest.json: control.parameter is not an integer >= 1 (the border width)${DAMAGED}`,
     );
+    const cases: [Record<string, unknown>, string][] = [
+      [{ kind: 'mask-centre', parameter: 1.5 }, 'control.parameter is not a fraction in (0, 1]'],
+      [{ kind: 'shuffle-labels', parameter: 3 }, 'control.parameter is set, but shuffle-labels has none'],
+      [{ kind: 'blur' }, 'control.kind is unknown'],
+      [{ sourceRun: { id: 's' } }, 'control.sourceRun.folder is missing or not a string'],
+      [{ chanceAccuracy: 0 }, 'control.chanceAccuracy is not a rate in (0, 1]'],
+      [{ parameter: 4, kept: { inputShare: 0.5 } }, 'control.kept.contentShare is not a rate in [0, 1] or null'],
+    ];
+    for (const [change, text] of cases)
+      assert.equal(
+        manifestError((m) => (m.control = { ...control, ...change })),
+        `manifest.json: ${text}${DAMAGED}`,
+        text,
+      );
+    assert.equal(
+      manifestError((m) => (m.control = { ...control, parameter: 4, kept: { inputShare: 0.25, contentShare: null } })),
+      'accepted',
+    );
   });
 
   it('returns the manifest as read, keeping fields newer versions may add', () => {
