@@ -470,7 +470,13 @@ class Recorder:
 
     # -- epochs ------------------------------------------------------------------------------
     def epoch(self, epoch: int, train_loss: float | torch.Tensor | None = None, train_accuracy: float | torch.Tensor | None = None) -> None:
-        """Records the model as it is after `epoch` (0: before training): checkpoint, metrics line, manifest."""
+        """Records the model as it is after `epoch` (0: before training): checkpoint, metrics line, manifest.
+
+        Args:
+            epoch: the epoch just trained, after the last one recorded; 0 is the model before training.
+            train_loss: the epoch's mean training loss (a number or a one-value tensor); not recorded at epoch 0.
+            train_accuracy: the epoch's training accuracy in [0, 1]; not recorded at epoch 0.
+        """
         if not self._active:
             return
         if self._closed:
@@ -541,7 +547,11 @@ class Recorder:
         self._finish("cancelled")
 
     def fail(self, exc: BaseException) -> None:
-        """Marks the run failed with the exception's message (a KeyboardInterrupt: cancelled)."""
+        """Marks the run failed with the exception's message (a KeyboardInterrupt: cancelled).
+
+        Args:
+            exc: what stopped the training; its type and first line become the manifest's ``error.message``.
+        """
         if isinstance(exc, KeyboardInterrupt):
             self.cancel()
             return
