@@ -13,6 +13,55 @@ const TFJS = '^(node_modules/)?@tensorflow/';
 /** ONNX Runtime's native module, loaded by src/native alone. */
 const ORT = '^(node_modules/)?onnxruntime-node(/|$)';
 
+/**
+ * The folders of src/ ranked from the floor up (ARCHITECTURE.md, "Folders"), an allow-list: a
+ * module may import, of src/, its own folder and the folders ranked below its own, never a folder
+ * of the same rank (sideways) or above, nor a folder the table does not rank. One rule per folder
+ * is generated from it (`rank-<folder>`). The ranks are those of the imports in the code; the rules
+ * further down narrow some folders more (src/contract and src/onnx import of ours only
+ * src/analysis; the extension host only the clients of the recorder and the service). webview/
+ * stands above them all and has rules of its own (it imports only src/contract and src/analysis).
+ */
+const FOLDER_RANKS = [
+  // Pure computation, shared by every process and the webviews.
+  ['analysis'],
+  // What crosses a process, thread or webview boundary.
+  ['contract'],
+  // ONNX checkpoints decoded, the typed channel's runtime, the run folder's files.
+  ['onnx', 'rpc', 'run'],
+  // The datasets (read with src/run's bounded reads), the native engine, the TensorFlow.js runtime.
+  ['data', 'native', 'tfjs'],
+  // The compute pool (its Gram products run on the native engine).
+  ['compute'],
+  // The per-epoch measuring of a run (issue 69: moving here out of src/recorder).
+  ['measure'],
+  // The processes: recording, and the analysis service, which never bundles the recording code and esbuild.
+  ['recorder', 'service'],
+  // The front ends: the CLI and the VS Code extension host.
+  ['cli', 'extension'],
+];
+/** A path under one of the folders of src/ named. */
+const underFolders = (/** @type {string[]} */ names) => `^src/(${names.join('|')})/`;
+/** One rule per ranked folder: of src/, it imports only itself and the folders ranked below it. */
+const RANK_RULES = FOLDER_RANKS.flatMap((tier, rank) =>
+  tier.map((folder) => {
+    const below = FOLDER_RANKS.slice(0, rank).flat();
+    const allowed = below.length ? `itself and the folders ranked below it (${below.map((f) => `src/${f}`).join(', ')})` : 'itself';
+    return {
+      name: `rank-${folder}`,
+      /** @type {'error'} */
+      severity: 'error',
+      comment:
+        `src/${folder} (rank ${rank} of FOLDER_RANKS in .dependency-cruiser.cjs) imports, of src/, only ${allowed}. ` +
+        'An import sideways (a folder of the same rank) or upwards tangles the layers, so that no folder can be understood, ' +
+        'bundled or tested without the ones above it. Move what both need down into a folder both may import ' +
+        '(a type or a pure function into src/contract or src/analysis), or pass it in from the caller.',
+      from: { path: `^src/${folder}/` },
+      to: { path: '^src/', pathNot: underFolders([folder, ...below]) },
+    };
+  }),
+);
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -52,6 +101,18 @@ module.exports = {
       from: { path: SHIPPED },
       // Type-only imports vanish in the bundle; `vscode` is the host's API, typed by @types/vscode.
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'], pathNot: '^node_modules/@types/' },
+    },
+
+    // The folder ranks: each folder of src/ imports only itself and the folders ranked below it.
+    ...RANK_RULES,
+    {
+      name: 'folder-has-a-rank',
+      severity: 'error',
+      comment:
+        'This module is in a folder of src/ that FOLDER_RANKS (.dependency-cruiser.cjs) does not rank, so no rule says what it may import ' +
+        'or who may import it. Give the folder its rank there (and its place in ARCHITECTURE.md), or put the module in a ranked folder.',
+      from: { path: '^src/', pathNot: underFolders(FOLDER_RANKS.flat()) },
+      to: { path: '^(src|webview)/' },
     },
 
     // src/analysis: the pure core that every process and the webviews share.
@@ -158,26 +219,8 @@ module.exports = {
       from: { path: '^src/run/' },
       to: { path: TFJS },
     },
-    {
-      name: 'run-is-a-leaf',
-      severity: 'error',
-      comment:
-        'src/run is used by the recorder, the service, the CLI and the extension, so it imports none of them ' +
-        '(nor src/tfjs or src/compute); of ours it may use src/analysis, src/data and src/rpc.',
-      from: { path: '^src/run/' },
-      to: { path: '^src/(recorder|service|extension|cli|tfjs|compute)/' },
-    },
 
-    // Processes: what a process loads is what its bundle contains.
-    {
-      name: 'service-not-recorder',
-      severity: 'error',
-      comment:
-        'src/service must not import src/recorder: dist/service.js would then bundle the recording code and load esbuild. ' +
-        'Run-folder code belongs in src/run, the tfjs runtime in src/tfjs.',
-      from: { path: '^src/service/' },
-      to: { path: '^src/recorder/' },
-    },
+    // Processes: what a process loads is what its bundle contains (src/service and src/recorder share a rank: neither imports the other).
     {
       name: 'service-never-loads-esbuild',
       severity: 'error',
@@ -209,10 +252,10 @@ module.exports = {
       name: 'extension-not-engine',
       severity: 'error',
       comment:
-        "The extension host never imports src/compute, src/tfjs or src/recorder (other than the recorder's client.ts, its parent side; " +
+        "The extension host never imports src/compute, src/tfjs, src/measure or src/recorder (other than the recorder's client.ts, its parent side; " +
         'the protocol is src/contract/protocols/recorder.ts): those run in child processes and worker threads it starts.',
       from: { path: '^src/extension/' },
-      to: { path: '^src/(compute|tfjs|recorder)/', pathNot: '^src/recorder/client[.]ts$' },
+      to: { path: '^src/(compute|tfjs|measure|recorder)/', pathNot: '^src/recorder/client[.]ts$' },
     },
     {
       name: 'extension-service-client-only',

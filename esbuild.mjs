@@ -44,7 +44,7 @@ const targets = [
   { ...node, entryPoints: { recorder: 'src/recorder/recorderProcess.ts' }, outdir },
   { ...node, entryPoints: { service: 'src/service/serviceProcess.ts' }, outdir },
   { ...node, entryPoints: { forwardWorker: 'src/tfjs/forwardWorker.ts' }, outdir },
-  { ...node, entryPoints: { measureWorker: 'src/recorder/measureWorker.ts' }, outdir },
+  { ...node, entryPoints: { measureWorker: 'src/measure/measureWorker.ts' }, outdir },
   { ...node, entryPoints: { halfBatchWorker: 'src/recorder/halfBatchWorker.ts' }, outdir },
   { ...node, entryPoints: { kernelWorker: 'src/tfjs/kernelWorker.ts' }, outdir },
   { ...node, entryPoints: { nativePassWorker: 'src/native/passWorker.ts' }, outdir },

@@ -5,7 +5,7 @@
  * processes, alternating —
  *  - measuring each epoch before the next one trains (the recorder's path before issue 15, and its
  *    fallback): its training times are training alone, with nothing else running in the process;
- *  - measuring epoch t on the measurement worker (src/recorder/measureWorker.ts, one core) while
+ *  - measuring epoch t on the measurement worker (src/measure/measureWorker.ts, one core) while
  *    epoch t + 1 trains on the other, and the last epoch on every core once training is over.
  * The overhead of a recording is (wall time of its epochs − training alone) / training alone, from
  * the run folder's creation to the end of the recording, with "training alone" the sum of the
@@ -151,7 +151,7 @@ export async function recordLenet(mode: 'sequential' | 'overlapped', trainLimit?
  */
 async function interSampleFloorMs(layers: readonly RunLayer[], n: number): Promise<{ distances: number; sigma: number }> {
   const { DistanceKernel, distanceMatrix, wholeMatrixBudget, seededRandom } = await import('../src/analysis');
-  const { subsetEntropiesFromMatrix } = await import('../src/recorder/oneThreadEntropies');
+  const { subsetEntropiesFromMatrix } = await import('../src/measure/oneThreadEntropies');
   const random = seededRandom(15);
   const classes = Array.from({ length: 10 }, (_, c) => Array.from({ length: Math.ceil((n - c) / 10) }, (_, j) => c + 10 * j));
   const cpuMs = () => {

@@ -141,6 +141,7 @@ function runtimeFiles(esbuildPackage) {
     'python/README.md',
     'python/cnn_slicer/__init__.py',
     'python/cnn_slicer/recorder.py',
+    'python/cnn_slicer/contract.json',
     'python/cnn_slicer/py.typed',
     'docs/pytorch.md',
     ...BUNDLES,

@@ -30,15 +30,16 @@ import re
 import numpy as np
 import torch
 
+from .contract import CONTRACT
 from .run_format import Json, ReadManifest
 from .trace import UnsupportedModelError
 
 KINDS = ("border", "mask-centre", "shuffle-pixels", "shuffle-labels")
 FORMS = "border:N (N ≥ 1 pixels), mask-centre:F (0 < F ≤ 1), shuffle-pixels or shuffle-labels"
 
-# The seed streams of the controls (src/data/control.ts PIXEL_STREAM, LABEL_STREAM).
-_PIXEL_STREAM = 0x5EED01
-_LABEL_STREAM = 0x5EED02
+# The seed streams of the controls (src/contract/controlFormat.ts CONTROL_STREAMS, through contract.json).
+_PIXEL_STREAM = CONTRACT["controlStreams"]["pixels"]
+_LABEL_STREAM = CONTRACT["controlStreams"]["labels"]
 _U32 = 0xFFFFFFFF
 
 # An image or a batch of them as a control transforms it: a tensor or a numpy array, given back as it came.

@@ -21,6 +21,7 @@ import warnings
 import torch
 import torch.nn as nn
 
+from . import ops
 from .onnx_names import rename_values
 from .notebook import Cells
 from .sources import SourceFinder
@@ -137,7 +138,7 @@ def layer_table(model: nn.Module, example: torch.Tensor, classes: int | None = N
         if args:
             entry["args"] = args
         layers.append(entry)
-    kind = "softmax" if captured[-1].class_name in ("Softmax", "softmax") else "logits"
+    kind = "softmax" if captured[-1].class_name in ops.PROBABILITIES else "logits"
     return layers, kind
 
 

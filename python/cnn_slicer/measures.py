@@ -1,33 +1,36 @@
 """The probe measures of a metrics line: loss, accuracy and confusion matrix of class scores.
 
-The same definition as the TypeScript engine's (src/analysis/predictions.ts): logits are softmaxed
-row by row in float32 (exp of each value minus the row's maximum, in double, divided by the row's
-sequential sum); the loss is the mean of ``-ln max(p(label), 1e-7)`` (natural log), summed in input
-order; the prediction is the first class of highest score.
+The same definition as the TypeScript engine's (src/analysis/predictions.ts): float32 logits are
+softmaxed row by row in float64 (exp of each value minus the row's maximum, divided by the row's
+sequential sum: a confident row's small loss keeps its digits); the loss is the mean of
+``-ln max(p(label), 1e-7)`` (natural log; the clamp is contract.json's), summed in input order; the
+prediction is the first class of highest score. tests/test_contract.py holds both to the known
+answers the TypeScript definition computes (contract.json ``knownAnswers.predictions``).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from numpy.typing import ArrayLike
 
-import numpy as np
+from .contract import CONTRACT
 
-LOSS_EPSILON = 1e-7
+LOSS_EPSILON = CONTRACT["loss"]["epsilon"]
 
 
 def softmax_rows(values: ArrayLike) -> np.ndarray:
-    """Row-wise softmax of float32 `[n, classes]` values, float32 (the TypeScript softmaxRows)."""
+    """Row-wise softmax of float32 `[n, classes]` values, float64 (the TypeScript softmaxRows)."""
     values = np.asarray(values, dtype=np.float32).astype(np.float64)
     exps = np.exp(values - values.max(axis=1, keepdims=True))
     sums = np.zeros(values.shape[0])
     for c in range(values.shape[1]):
         sums += exps[:, c]
-    return (exps.astype(np.float32).astype(np.float64) / sums[:, None]).astype(np.float32)
+    return exps / sums[:, None]
 
 
 def prediction_measures(scores: ArrayLike, labels: ArrayLike, classes: int) -> tuple[float | None, float, list[list[int]]]:
-    """(loss or None, accuracy, confusion) of float32 class scores `[n, classes]` against int labels."""
-    scores = np.asarray(scores, dtype=np.float32)
+    """(loss or None, accuracy, confusion) of class scores `[n, classes]` (float32 or float64) against int labels."""
+    scores = np.asarray(scores, dtype=np.float64)
     labels = np.asarray(labels, dtype=np.int64)
     n = labels.shape[0]
     confusion = np.zeros((classes, classes), dtype=np.int64)

@@ -27,6 +27,7 @@ import torch
 import torch.nn as nn
 
 from . import files
+from .contract import CONTRACT
 from .control import Control, check_source, find_source_run
 from .layers import OPSET, ModelModes, export_onnx, layer_table, torch_version, torchscript_exporter
 from .measurer import start_measurer
@@ -36,10 +37,10 @@ from .run_format import Json
 from .trace import UnsupportedModelError
 
 FORMAT_VERSION = 2
-# The product's defaults (src/contract/recordSettings.ts RECORD_SETTINGS).
-DEFAULT_BINS = 32
-DEFAULT_K = 1000
-DEFAULT_PROBE_SIZE = 500
+# The product's defaults (src/contract/recordSettings.ts RECORD_SETTINGS, through contract.json).
+DEFAULT_BINS = CONTRACT["recordDefaults"]["bins"]
+DEFAULT_K = CONTRACT["recordDefaults"]["k"]
+DEFAULT_PROBE_SIZE = CONTRACT["recordDefaults"]["probeSize"]
 # Probe inputs per forward pass: small batches cost less on CPU the first time (no new large-batch kernels).
 PROBE_BATCH = 64
 

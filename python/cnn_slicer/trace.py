@@ -43,9 +43,6 @@ _OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # In-place dispatch names and their out-of-place twins, for `a += b` / `a *= b`.
 _OUT_OF_PLACE: dict[str, Callable[..., Any]] = {"add_": torch.add, "__iadd__": torch.add, "mul_": torch.mul, "__imul__": torch.mul}
 
-# Functional activations whose `inplace` flag is positional at this index.
-_INPLACE_POSITION = {"relu": 1, "relu6": 1, "hardswish": 1, "hardsigmoid": 1, "silu": 1, "leaky_relu": 2}
-
 
 class UnsupportedModelError(ValueError):
     """A model, probe or operation CNN Slicer cannot record; the message is one line."""
@@ -310,7 +307,7 @@ class Capture(TorchFunctionMode):
         frame, site = user_site()
         if kwargs.get("inplace"):
             kwargs = dict(kwargs, inplace=False)
-        position = _INPLACE_POSITION.get(name)
+        position = ops.INPLACE_POSITIONS.get(name)
         if position is not None and len(args) > position and args[position] is True:
             args = tuple(args[:position]) + (False,) + tuple(args[position + 1 :])
         if name in _OUT_OF_PLACE and _is_augmented_assignment(frame):
@@ -406,13 +403,19 @@ def _layer_norm_refusal(module_or_args: nn.Module | tuple[Any, ...], x: torch.Te
     return None
 
 
-def _module_refusal(class_name: str, module: nn.Module, x: torch.Tensor | None, output: torch.Tensor, last: bool, checked: bool) -> str | None:
+# TensorFlow.js's ELU layer, which an imported Elu runs as (src/onnx/ops/activations.ts), takes no other alpha.
+_ELU_ALPHA = "CNN Slicer imports an ELU with alpha=1 only"
+
+
+def _module_refusal(class_name: str, module: Any, x: torch.Tensor | None, output: torch.Tensor, last: bool, checked: bool) -> str | None:
     """Why a layer module cannot be imported as it is called (its message after the module), or None."""
     if class_name == "LayerNorm":
         why = _layer_norm_refusal(module, x, output, last, checked)
         return why and f"{why if why.startswith('does not') else 'normalises ' + why}; CNN Slicer imports a layer normalisation over the channels only"
     if class_name == "Upsample":
         return _resample_refusal(x, module.mode, False)
+    if class_name == "ELU" and float(module.alpha) != 1.0:
+        return f"has alpha={module.alpha}; {_ELU_ALPHA}"
     if class_name == "Linear" and x is not None and x.dim() > 2 and not last:
         return f"is applied to the last axis of a [N, {', '.join(map(str, x.shape[1:]))}] value; CNN Slicer imports a Linear on vectors, or on the channels of a map permuted to channels last"
     return None
@@ -447,6 +450,10 @@ def _argument_refusal(op: str, args: Sequence[Any], kwargs: dict[str, Any], last
         why = _resample_refusal(x, kwargs.get("mode", args[3] if len(args) > 3 else "nearest"), kwargs.get("antialias", args[6] if len(args) > 6 else False))
         if why:
             return lambda call: f"calls {call} {why}"
+    if op == "elu":
+        alpha = kwargs.get("alpha", args[1] if len(args) > 1 else 1.0)
+        if float(alpha) != 1.0:
+            return lambda call: f"calls {call} with alpha={alpha}; {_ELU_ALPHA}"
     if op in ops.CHANNEL_SPLITS and not _along_channels(args, kwargs):
         return lambda call: f"calls {call} along another axis than the channels; CNN Slicer imports {op} along the channels only (dim=1)"
     if op == "slice" and not _channel_slice(args):
@@ -512,19 +519,13 @@ def _traced_size(func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str
 
 
 def _pool_args(op: str, args: Sequence[Any], kwargs: dict[str, Any]) -> Json | None:
-    """`poolSize` and `strides` of a functional max/avg pooling, where given as numbers."""
-    if op not in ("max_pool2d", "avg_pool2d"):
+    """The recorded options of a functional op's call (`poolSize` and `strides` of a max/avg pooling), where given as numbers."""
+    spec = ops.OPTIONS.get(op)
+    if spec is None:
         return None
-    kernel = kwargs.get("kernel_size", args[1] if len(args) > 1 else None)
-    stride = kwargs.get("stride", args[2] if len(args) > 2 else None)
-    out = {}
-    if kernel is not None:
-        out["poolSize"] = _pair(kernel)
-    if stride is not None and stride != [] and stride != ():
-        out["strides"] = _pair(stride)
-    elif kernel is not None:
-        out["strides"] = _pair(kernel)
-    return out or None
+    given = dict(zip(spec["params"], args))
+    given.update((k, v) for k, v in kwargs.items() if k in spec["params"])
+    return recorded_options(spec, given)
 
 
 def _pair(value: int | Sequence[int]) -> list[int]:
@@ -533,15 +534,29 @@ def _pair(value: int | Sequence[int]) -> list[int]:
     return [int(v) for v in value]
 
 
+def recorded_options(spec: Json, given: dict[str, Any]) -> Json | None:
+    """The options a run records (contract.json `options`: `filters`, `units`, `kernelSize`, `strides`,
+    `poolSize`) from the values of a layer's parameters, by name; a default where a parameter is not
+    given (None or empty), a pair as [h, w]. None when none is recorded."""
+    out: Json = {}
+    for arg, param in spec["args"].items():
+        value = given.get(param)
+        if value is None or (isinstance(value, (list, tuple)) and len(value) == 0):
+            value = spec.get("defaults", {}).get(arg)
+            if isinstance(value, dict):
+                value = out.get(value["same"])
+        if value is None:
+            continue
+        out[arg] = _pair(value) if arg in spec.get("pairs", ()) else int(value)
+    return out or None
+
+
 def module_args(module: nn.Module) -> Json | None:
     """The layer's options a source may give (`filters`, `units`, `kernelSize`, `strides`, `poolSize`), or None."""
-    if isinstance(module, (nn.Conv1d, nn.Conv2d)):
-        return {"filters": module.out_channels, "kernelSize": list(module.kernel_size), "strides": list(module.stride)}
-    if isinstance(module, nn.Linear):
-        return {"units": module.out_features}
-    if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
-        return {"poolSize": _pair(module.kernel_size), "strides": _pair(module.stride if module.stride is not None else module.kernel_size)}
-    return None
+    spec = ops.OPTIONS.get(layer_class_name(module))
+    if spec is None:
+        return None
+    return recorded_options(spec, {param: getattr(module, param, None) for param in spec["params"]})
 
 
 def run_captured(model: nn.Module, x: torch.Tensor, sources: bool = False) -> tuple[Any, list[Captured]]:

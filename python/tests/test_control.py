@@ -1,5 +1,5 @@
 """The control experiment on a PyTorch run: the transforms (to the TypeScript recorder's definitions,
-known answers taken from src/data/control.ts and src/analysis/borderContent.ts), the control run's
+known answers from contract.json and src/analysis/borderContent.ts), the control run's
 manifest, the refusals, and the finding the engine fires on a planted shortcut."""
 
 import json
@@ -15,7 +15,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from cnn_slicer import Control, Recorder, UnsupportedModelError
-from cnn_slicer.control import kept_content, label_permutation, parse_spec, pixel_permutation, seeded_permutation
+from cnn_slicer.contract import CONTRACT
+from cnn_slicer.control import kept_content, label_permutation, mulberry32, parse_spec, pixel_permutation, seeded_permutation
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLI = os.path.join(ROOT, "dist", "cli.js")
@@ -47,15 +48,27 @@ class SpecTest(unittest.TestCase):
 
 
 class PermutationTest(unittest.TestCase):
-    """The same seed draws the same permutations as the TypeScript recorder (values printed by src/data/control.ts)."""
+    """The same seed draws the same numbers and permutations as the TypeScript recorder: the known
+    answers of contract.json, computed by src/analysis/random.ts (src/contract/sharedContract.ts)."""
+
+    ANSWERS = CONTRACT["knownAnswers"]
+
+    def test_the_generator_draws_the_typescript_values(self):
+        self.assertGreater(len(self.ANSWERS["mulberry32"]), 0)
+        for case in self.ANSWERS["mulberry32"]:
+            draw = mulberry32(case["seed"])
+            self.assertEqual([draw() for _ in case["values"]], case["values"], case["seed"])
 
     def test_known_permutations(self):
-        self.assertEqual(pixel_permutation(4, 5, 1).tolist(), [13, 0, 18, 15, 4, 7, 19, 16, 12, 14, 1, 5, 17, 9, 8, 6, 2, 3, 11, 10])
-        self.assertEqual(pixel_permutation(3, 3, 123456789).tolist(), [7, 8, 6, 1, 5, 4, 0, 3, 2])
-        self.assertEqual(seeded_permutation(10, 0).tolist(), [3, 8, 6, 4, 5, 9, 7, 1, 0, 2])
-        # shuffledLabels([0..7], 7) = [4, 5, 7, 1, 3, 6, 0, 2]
-        self.assertEqual(label_permutation(8, 7).tolist(), [4, 5, 7, 1, 3, 6, 0, 2])
-        self.assertEqual(Control("shuffle-labels", seed=7).labels(torch.arange(8) * 10).tolist(), [40, 50, 70, 10, 30, 60, 0, 20])
+        for case in self.ANSWERS["seededPermutation"]:
+            self.assertEqual(seeded_permutation(case["count"], case["seed"]).tolist(), case["permutation"], case)
+        for case in self.ANSWERS["pixelPermutation"]:
+            self.assertEqual(pixel_permutation(case["height"], case["width"], case["seed"]).tolist(), case["permutation"], case)
+        for case in self.ANSWERS["labelPermutation"]:
+            self.assertEqual(label_permutation(case["count"], case["seed"]).tolist(), case["permutation"], case)
+        # shuffle-labels: training input i takes the label of input permutation[i].
+        (case,) = [c for c in self.ANSWERS["labelPermutation"] if c["count"] == 8 and c["seed"] == 7]
+        self.assertEqual(Control("shuffle-labels", seed=7).labels(torch.arange(8) * 10).tolist(), [10 * p for p in case["permutation"]])
 
 
 class TransformTest(unittest.TestCase):

@@ -347,6 +347,24 @@ class ConvNeXt(nn.Module):
         return self.head(self.norm(x.mean([-2, -1])))
 
 
+class Elu(nn.Module):
+    """ELU as a module and as F.elu in place (ONNX Elu, imported as Keras ELU)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, stride=2, padding=1)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.act = nn.ELU()
+        self.conv2 = nn.Conv2d(16, 16, 3, stride=2, padding=1)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.linear = nn.Linear(16, CLASSES)
+
+    def forward(self, x):
+        x = self.act(self.bn1(self.conv1(x)))
+        x = F.elu(self.bn2(self.conv2(x)), inplace=True)
+        return self.linear(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
 # name -> (model, optimizer, the layer to ablate (a module's name = the manifest layer's), its class, a channel besides 0)
 MODELS = {
     "vgg_bn": (vgg_bn, "sgd", "features.5", "BatchNorm2d", 9),
@@ -373,6 +391,8 @@ MODELS = {
     "convnext": (ConvNeXt, "adam", "stage1.pwconv1", "Linear", 37),
     # bn2's map reaches the classifier only through the GELU (tanh) and the two upsamplings.
     "upsampling": (Upsampling, "adam", "bn2", "BatchNorm2d", 11),
+    # bn2's output is the input of the in-place F.elu.
+    "elu": (Elu, "adam", "bn2", "BatchNorm2d", 7),
 }
 
 # Models whose ablated layer computes on a channels-last map: PyTorch's channel c is its last axis.
@@ -553,6 +573,11 @@ class EngineTest(unittest.TestCase):
                 ("interpolate-2", "interpolate", [16, 7, 7]),
             ],
         )
+
+    def test_elu_as_a_module_and_a_function(self):
+        recorded = self.check_model("elu")
+        classes = [(layer["name"], layer["className"]) for layer in recorded if layer["className"] in ("ELU", "elu")]
+        self.assertEqual(classes, [("act", "ELU"), ("elu", "elu")])
 
     def test_global_pooling_as_mean_and_amax(self):
         recorded = self.check_model("spatial_mean")

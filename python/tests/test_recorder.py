@@ -126,7 +126,7 @@ class RecorderTest(unittest.TestCase):
     def test_measures_follow_the_engine_definition(self):
         logits = np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 3.0, 1.0]], dtype=np.float32)
         scores = softmax_rows(logits)
-        self.assertEqual(scores.dtype, np.float32)
+        self.assertEqual(scores.dtype, np.float64, "float64, as the engine's softmaxRows: a confident row's loss keeps its digits")
         loss, accuracy, confusion = prediction_measures(scores, np.array([0, 2, 2]), 3)
         expected = [-np.log(np.exp(2) / (np.exp(2) + np.exp(1) + 1)), np.log(3), -np.log(np.exp(1) / (2 * np.exp(1) + np.exp(3)))]
         self.assertAlmostEqual(loss, float(np.mean(expected)), places=6)

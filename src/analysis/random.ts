@@ -65,3 +65,26 @@ export function gatherFloat32(values: Float32Array, per: number, indices: readon
   indices.forEach((row, k) => out.set(values.subarray(row * per, row * per + per), k * per));
   return out;
 }
+
+/**
+ * One fixed permutation of `count` positions from the seed (Fisher–Yates from the end with
+ * {@link seededRandom}): `permutation[i]` is the source position of position i. Same seed, same
+ * permutation (the control experiment's shuffles, src/data/control.ts; the PyTorch recorder's
+ * python/cnn_slicer/control.py, held to it by the known answers of python/cnn_slicer/contract.json).
+ */
+export function seededPermutation(count: number, seed: number): Int32Array {
+  const order = Int32Array.from({ length: count }, (_, i) => i);
+  const random = seededRandom(seed);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}
+
+/** The seed of stream `stream` of a run's seed: draws of one stream are apart from another's (32-bit, golden-ratio spread). */
+export function streamSeed(seed: number, stream: number): number {
+  return (seed + Math.imul(stream, 0x9e3779b9)) >>> 0;
+}

@@ -1,5 +1,5 @@
 /**
- * `cnn-slicer measure`: computes the measures of a PyTorch run's epochs (src/recorder/measureRun.ts)
+ * `cnn-slicer measure`: computes the measures of a PyTorch run's epochs (src/measure/measureRun.ts)
  * — every per-layer measure and the label entropies, from each epoch's ONNX checkpoint, with the
  * engine that measures TensorFlow.js recordings. The Python recorder starts `measure --follow`
  * beside the training when `node` is on the PATH (python/cnn_slicer/measurer.py); `query`,
@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { ComputePool } from '../compute/pool';
 import { BACKENDS, isBackend } from '../contract/recordSettings';
-import { measurePendingEpochs } from '../recorder/measureRun';
+import { measurePendingEpochs } from '../measure/measureRun';
 import { measuredElsewhereLine } from '../contract/measureLockFormat';
 import { holdUntilExit, takeMeasureLock, type HeldMeasureLock } from '../run/measureLock';
 import { readRun } from '../run/store';
@@ -128,7 +128,9 @@ export async function measureBeforeOpening(folder: string, io: CliStreams): Prom
   if (!run.pending?.length || run.manifest.status === 'recording') return;
   io.stderr.write(`measuring ${run.pending.length} epoch(s) recorded by PyTorch (once per run)\n`);
   for (let waited = false; ; waited = true) {
-    const result = await measurePendingEpochs(folder, { log: (line) => io.stderr.write(`  ${line}\n`) });
+    // Measured from the run as read above (the folder is not read again before the first measure);
+    // after waiting for another measurer, from the run as it left it.
+    const result = await measurePendingEpochs(folder, { run: waited ? undefined : run, log: (line) => io.stderr.write(`  ${line}\n`) });
     const holder = result.measuredBy;
     if (!holder) return;
     // Another process is measuring it: wait for it (it measures what this would), unless it is another host's.

@@ -9,6 +9,14 @@ export const CONTROL_KINDS = ['border', 'mask-centre', 'shuffle-pixels', 'shuffl
 export type ControlKind = (typeof CONTROL_KINDS)[number];
 
 /**
+ * The seed streams of the controls (src/analysis/random.ts `streamSeed`), apart from the split's
+ * (src/data/split.ts) and each other: `shuffle-pixels` draws its permutation from `pixels`,
+ * `shuffle-labels` from `labels` (src/data/control.ts; the PyTorch recorder's control.py reads them
+ * from python/cnn_slicer/contract.json).
+ */
+export const CONTROL_STREAMS = { pixels: 0x5eed_01, labels: 0x5eed_02 } as const;
+
+/**
  * What a pixel control kept of the probe's content, measured on the probe inputs before the transform
  * (src/analysis/borderContent.ts): `inputShare`, the share of the probe inputs with a kept pixel that
  * differs from the background; `contentShare`, the share of their content on kept pixels (null when

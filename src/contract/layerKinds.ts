@@ -21,90 +21,10 @@
  * Then add its row to docs/layers.md, and a fixture model for it (test/fixtures/models/block*.ts).
  */
 
-/**
- * How the deconvolution passes back through the layer (src/tfjs/deconvolution/steps.ts): the
- * transposed convolution (`conv`, `depthwise`, `separable`), unpooling (`maxPool`, `avgPool` and
- * their global forms), the activation's rectification (`rectify`, from {@link LayerKind.activation}),
- * cropping the padding off (`crop`), the identity, the adjoints of the merges (`add`, `average`,
- * `concat`) and of `reshape`. A layer without one makes the projection unavailable, naming it.
- */
-export type DeconvolutionStep =
-  | 'conv'
-  | 'depthwise'
-  | 'separable'
-  | 'maxPool'
-  | 'avgPool'
-  | 'globalMaxPool'
-  | 'globalAvgPool'
-  | 'rectify'
-  | 'crop'
-  | 'identity'
-  | 'add'
-  | 'average'
-  | 'concat'
-  | 'reshape';
+import type { ActivationSource, ChannelFlow, DeconvolutionStep, LayerKind, Merge } from './layerKindTypes';
+import { recordedClasses } from './pytorchOps';
 
-/**
- * Where the layer's activation comes from: its `activation` option (`option`: a convolution, a
- * dense layer, an `Activation` layer), or the class itself (an activation layer; its own options,
- * such as LeakyReLU's `alpha`, are read where the rectification is built, rectifier.ts).
- */
-export type ActivationSource = 'option' | 'relu' | 'leakyRelu' | 'elu' | 'prelu' | 'thresholdedRelu' | 'softmax';
-
-/**
- * How the layer's output channels relate to its input's:
- * - `perChannel`: it acts on each channel alone and keeps the channels-last layout, so entry k of its
- *   flattened output belongs to channel `k mod C` (pooling, activation layers, normalisation by
- *   channel, dropout and noise, padding, cropping, up-sampling, flatten). The ablation's
- *   mixing-layer shortcut walks through these.
- * - `movesValues`: it mixes no channels, but may change the layout (reshape, permute, …).
- * - `mixes`: anything else (convolutions, dense layers, merges, softmax, an unknown layer). Channel
- *   importance's next layer (`capacityToNext`) is the first that mixes.
- */
-export type ChannelFlow = 'perChannel' | 'movesValues' | 'mixes';
-
-/** The merges of several inputs into one, as the Network view names them. */
-export type Merge = 'add' | 'average' | 'concatenate' | 'multiply' | 'subtract' | 'maximum' | 'minimum' | 'dot';
-
-/** What the code decides by a layer's class. */
-export interface LayerKind {
-  /** Its deconvolution step; undefined: the deconvolution cannot pass back through it. */
-  deconvolution?: DeconvolutionStep;
-  /** The rank of a convolution's or pooling's window (1: `[n, T, C]` sequences, run as maps one row high). */
-  spatialRank?: 1 | 2 | 3;
-  /** Where its activation comes from; undefined: it has none. */
-  activation?: ActivationSource;
-  /** How its output channels relate to its input's (for ablation and channel importance). */
-  channels: ChannelFlow;
-  /**
-   * Whether each output channel is a channel of its input passed on (src/service/findings/passOn.ts):
-   * a dead channel there is the finding of the layer it comes from. `perChannel` layers do, as do a
-   * reshape or a concatenation whose channels map 1:1 to its inputs' and an `Activation`.
-   */
-  passesOn: boolean;
-  /** The linear map the ablation's mixing-layer shortcut computes it as (src/tfjs/mixingLayer.ts). */
-  linearMap?: 'dense' | 'conv2d';
-  /** Which merge of several inputs it is (the Network view names the node so); a layer of several inputs not listed is named by {@link mergeName}. */
-  merge?: Merge;
-  /** Whether its job is to rescale or regularise rather than to change information (no `inert-layer` finding). */
-  rescales?: boolean;
-  /** Whether it draws random numbers in training (two training threads would draw other masks than one). */
-  random?: boolean;
-  /** Whether it normalises by batch statistics in training (split batches normalise each part by its own). */
-  batchStatistics?: boolean;
-  /** Whether its `axis` option names its channel axis (1: channels first), when it has no `dataFormat`. */
-  channelAxisOption?: boolean;
-  /** Whether it is a model's input placeholder (not a layer of the run). */
-  input?: boolean;
-  /** Whether it is a sequential model (its layers a chain, each reading the one before). */
-  sequential?: boolean;
-  /**
-   * For a PyTorch run's class, the Keras class that computes the same layer (`Conv2d` → `Conv2D`):
-   * a comparison of a PyTorch run with a TensorFlow.js run of the same architecture pairs them
-   * (webview/layerAlignment.ts, {@link comparableClass}).
-   */
-  keras?: string;
-}
+export type { ActivationSource, ChannelFlow, DeconvolutionStep, LayerKind, Merge };
 
 /** What a layer class not in the table is taken for: it mixes its channels, passes nothing on, has no deconvolution step. */
 export const UNKNOWN_LAYER: LayerKind = Object.freeze({ channels: 'mixes', passesOn: false });
@@ -197,65 +117,23 @@ const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
 
 /**
  * The classes of PyTorch runs' layers (docs/run-format.md "PyTorch runs"): a module's class
- * (`Conv2d`, `BatchNorm2d`) or the name of a functional op in `forward()` (`relu`, `add`, `cat`).
- * Each is the kind of the Keras layer its ONNX op imports as (src/onnx/plan.ts); the engine's
- * model of the checkpoint is made of those Keras layers, so only decisions read from a run's
- * `className` (channel flow, passing on, rescaling, the views' words) reach this part.
+ * (`Conv2d`, `BatchNorm2d`) or the name of a functional op in `forward()` (`relu`, `add`, `cat`),
+ * read from the recorder's table (src/contract/pytorchOps.ts), each with the kind of the Keras
+ * layer its ONNX op imports as (src/onnx/plan.ts); a class with a Keras class of the same name
+ * (`ReLU`, `Softmax`) takes that class's kind. The engine's model of the checkpoint is made of
+ * those Keras layers, so only decisions read from a run's `className` (channel flow, passing on,
+ * rescaling, the views' words) reach this part.
  */
-const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
-  Conv2d: { ...MIXES, spatialRank: 2, keras: 'Conv2D' },
-  Linear: { ...MIXES, keras: 'Dense' },
-  BatchNorm1d: { ...PER_CHANNEL, rescales: true, keras: 'BatchNormalization' },
-  BatchNorm2d: { ...PER_CHANNEL, rescales: true, keras: 'BatchNormalization' },
-  // Over the channels of each position (ConvNeXt's, channels first or after a permute to channels last).
-  LayerNorm: { ...MIXES, rescales: true, keras: 'LayerNormalization' },
-  layer_norm: { ...MIXES, rescales: true, keras: 'LayerNormalization' },
-  // `gamma * x` by one value a channel (ConvNeXt's layer scale): a `mul` of one layer's value.
-  layer_scale: { ...PER_CHANNEL, rescales: true, keras: 'ChannelScale' },
-  ReLU6: PER_CHANNEL,
-  Sigmoid: PER_CHANNEL,
-  Tanh: PER_CHANNEL,
-  Hardswish: PER_CHANNEL,
-  Hardsigmoid: PER_CHANNEL,
-  SiLU: PER_CHANNEL,
-  GELU: PER_CHANNEL,
-  MaxPool2d: { ...PER_CHANNEL, spatialRank: 2, keras: 'MaxPooling2D' },
-  AvgPool2d: { ...PER_CHANNEL, spatialRank: 2, keras: 'AveragePooling2D' },
-  AdaptiveAvgPool2d: { ...PER_CHANNEL, spatialRank: 2 },
-  AdaptiveMaxPool2d: { ...PER_CHANNEL, spatialRank: 2 },
-  Identity: PER_CHANNEL,
-  relu: PER_CHANNEL,
-  relu6: PER_CHANNEL,
-  leaky_relu: PER_CHANNEL,
-  elu: PER_CHANNEL,
-  sigmoid: PER_CHANNEL,
-  tanh: PER_CHANNEL,
-  hardswish: PER_CHANNEL,
-  hardsigmoid: PER_CHANNEL,
-  silu: PER_CHANNEL,
-  gelu: PER_CHANNEL,
-  softmax: MIXES,
-  log_softmax: MIXES,
-  max_pool2d: { ...PER_CHANNEL, spatialRank: 2, keras: 'MaxPooling2D' },
-  avg_pool2d: { ...PER_CHANNEL, spatialRank: 2, keras: 'AveragePooling2D' },
-  adaptive_avg_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
-  adaptive_max_pool2d: { ...PER_CHANNEL, spatialRank: 2 },
-  // x[:, a:b], x.chunk(k, 1), torch.split(x, sizes, 1): each piece a layer of its own.
-  slice: { ...MIXES, keras: 'ChannelSlice' },
-  chunk: { ...MIXES, keras: 'ChannelSlice' },
-  split: { ...MIXES, keras: 'ChannelSlice' },
-  // x.mean([2, 3]), x.amax((2, 3)): a global pooling (the recorder takes no other axes).
-  mean: { ...PER_CHANNEL, keras: 'GlobalAveragePooling2D' },
-  amax: { ...PER_CHANNEL, keras: 'GlobalMaxPooling2D' },
-  // nn.Upsample (and its UpsamplingNearest2d, UpsamplingBilinear2d), F.interpolate: nearest or bilinear.
-  Upsample: { ...PER_CHANNEL, keras: 'UpSampling2D' },
-  interpolate: { ...PER_CHANNEL, keras: 'UpSampling2D' },
-  add: { ...MIXES, merge: 'add', keras: 'Add' },
-  mul: { ...MIXES, merge: 'multiply', keras: 'Multiply' },
-  cat: { ...MIXES, passesOn: true, merge: 'concatenate', keras: 'Concatenate' },
-};
+const PYTORCH_LAYER_KINDS: Readonly<Record<string, LayerKind>> = Object.fromEntries(
+  recordedClasses().flatMap(([name, entry]) => (entry.kind ? [[name, entry.kind]] : [])),
+);
 
-const own = (table: Readonly<Record<string, LayerKind>>, name: string) => Object.prototype.hasOwnProperty.call(table, name);
+/** The views' words of PyTorch run classes whose name's family pattern (below) does not give them. */
+const PYTORCH_WORDS: Readonly<Record<string, string>> = Object.fromEntries(
+  recordedClasses().flatMap(([name, entry]) => (entry.word ? [[name, entry.word]] : [])),
+);
+
+const own = (table: Readonly<Record<string, unknown>>, name: string) => Object.prototype.hasOwnProperty.call(table, name);
 
 /** The kind of layer class `className` (a Keras class, or a PyTorch run's), or {@link UNKNOWN_LAYER} for a class not in the table. */
 export function layerKind(className: string): LayerKind {
@@ -293,23 +171,21 @@ const LAYER_WORDS: [RegExp, string][] = [
   [/^InputLayer$/, 'input'],
   [/Conv/, 'conv'],
   [/Pool|pool/, 'pool'],
-  [/^Dense$|^Linear$/, 'dense'],
+  [/^Dense$/, 'dense'],
   [/^Flatten$/, 'flatten'],
   [/Dropout/, 'dropout'],
-  [/^BatchNormalization$|^BatchNorm[123]d$/, 'bn'],
-  [/^LayerNormalization$|^LayerNorm$/, 'ln'],
-  [
-    /Activation|^ReLU6?$|^LeakyReLU$|^Softmax$|^LogSoftmax$|^ELU$|^PReLU$|^Sigmoid$|^Tanh$|^Hard(swish|sigmoid)$|^SiLU$|^(relu6?|leaky_relu|elu|sigmoid|tanh|hardswish|hardsigmoid|silu|softmax|log_softmax)$/,
-    'act',
-  ],
-  [/^Concatenate$|^cat$/, 'concat'],
+  [/^BatchNormalization$/, 'bn'],
+  [/^LayerNormalization$/, 'ln'],
+  [/Activation|^ReLU$|^LeakyReLU$|^Softmax$|^LogSoftmax$|^ELU$|^PReLU$/, 'act'],
+  [/^Concatenate$/, 'concat'],
   [/^Embedding$/, 'embed'],
   [/Padding/, 'pad'],
-  [/UpSampling|^Upsample$|^interpolate$|^TorchResize$/, 'up'],
+  [/UpSampling|^TorchResize$/, 'up'],
 ];
 
 /** The short word the views name a layer of class `className` by ('MaxPooling2D' → 'pool'). */
 export function layerWord(className: string): string {
+  if (own(PYTORCH_WORDS, className)) return PYTORCH_WORDS[className];
   return LAYER_WORDS.find(([re]) => re.test(className))?.[1] ?? className.toLowerCase();
 }
 

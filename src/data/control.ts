@@ -7,8 +7,10 @@
  *
  * Inputs are images `[H, W, C]` (or `[H, W]`, one channel), channels last, one after another.
  */
-import { seededRandom } from '../analysis';
-import type { ControlKind } from '../contract/controlFormat';
+import { seededPermutation, streamSeed } from '../analysis';
+import { CONTROL_STREAMS, type ControlKind } from '../contract/controlFormat';
+
+export { seededPermutation };
 
 /** A parsed `--control` spec. */
 export interface ControlSpec {
@@ -92,34 +94,9 @@ export function keptPixels(kind: 'border' | 'mask-centre', parameter: number, he
   return kept;
 }
 
-/**
- * One fixed permutation of `count` positions from the seed (Fisher–Yates with the seeded generator
- * of src/analysis/random.ts): `permutation[i]` is the source position of position i. Same seed,
- * same permutation.
- */
-export function seededPermutation(count: number, seed: number): Int32Array {
-  const order = Int32Array.from({ length: count }, (_, i) => i);
-  const random = seededRandom(seed);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return order;
-}
-
-/** The seed streams of the controls, apart from the split's (src/data/split.ts) and each other. */
-const PIXEL_STREAM = 0x5eed_01;
-const LABEL_STREAM = 0x5eed_02;
-
-function streamSeed(seed: number, stream: number): number {
-  return (seed + Math.imul(stream, 0x9e3779b9)) >>> 0;
-}
-
 /** The one pixel permutation of `shuffle-pixels` for a run's seed (the same for every input, training and probe). */
 export function pixelPermutation(height: number, width: number, seed: number): Int32Array {
-  return seededPermutation(height * width, streamSeed(seed, PIXEL_STREAM));
+  return seededPermutation(height * width, streamSeed(seed, CONTROL_STREAMS.pixels));
 }
 
 /**
@@ -160,7 +137,7 @@ export function applyControlToInputs(control: ControlSpec, inputs: Float32Array,
 
 /** The training labels of `shuffle-labels`: a seeded permutation of them (the same multiset, a new order). */
 export function shuffledLabels(labels: Int32Array, seed: number): Int32Array {
-  const permutation = seededPermutation(labels.length, streamSeed(seed, LABEL_STREAM));
+  const permutation = seededPermutation(labels.length, streamSeed(seed, CONTROL_STREAMS.labels));
   return Int32Array.from(permutation, (from) => labels[from]);
 }
 

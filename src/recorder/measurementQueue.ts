@@ -20,7 +20,7 @@
 import type { EpochMetrics, LayerEpochMetrics } from '../contract/runFormat';
 import type { CheckpointFiles } from '../run/writer';
 import type { EpochLogs } from './callbacks';
-import type { LayerPart } from './measure';
+import type { EpochWorker } from '../measure/measureWorkerClient';
 
 /** Epochs handed to the measurement worker and not yet appended, at most (one measuring, one waiting). */
 export const MEASURE_QUEUE = 2;
@@ -37,12 +37,6 @@ export interface RecordedEpoch {
   checkpoint: CheckpointFiles;
   logs: EpochLogs;
   timing: EpochTiming;
-}
-
-/** The measurement worker as the queue uses it (MeasureWorkerClient). */
-export interface EpochWorker {
-  measure(epoch: number, checkpoint: CheckpointFiles, inputMetrics: LayerEpochMetrics | undefined, part?: LayerPart): Promise<EpochMetrics>;
-  close(): void;
 }
 
 /** What the queue is given: the ways to measure an epoch here, how to append one, and the recording's clock, log and progress. */

@@ -7,7 +7,6 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { RunLayer, RunOutput } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
-import { classScores } from '../analysis/predictions';
 import { ModelError, SourceLocation } from './modelLoader';
 
 /** The output the label measures read, with how it turns into class scores. */
@@ -90,26 +89,6 @@ export function chooseOutput(
       'so there are no predicted classes: probe accuracy, probe loss, the confusion matrix and the label entropies are not measured';
   }
   return result;
-}
-
-/**
- * Class scores `[n, classes]` (rows of probabilities) from the chosen output's values, for the
- * label measures; undefined when the output's values already are that.
- */
-export function classScoresOf(output: ChosenOutput, classes: number): ((values: Float32Array) => Float32Array | Float64Array) | undefined {
-  switch (output.kind) {
-    case 'softmax':
-      return undefined;
-    case 'logits':
-    case 'binary': {
-      const kind = output.kind;
-      return (values) => classScores(kind, values, classes);
-    }
-    case 'none':
-      // No predictions: uniform scores keep the label measures computable; the recorder then
-      // replaces them with their "absent" values (see withoutLabelMeasures).
-      return (values) => new Float32Array((values.length / Math.max(1, output.units)) * classes).fill(1 / classes);
-  }
 }
 
 /**

@@ -29,7 +29,7 @@ export interface RunRecord {
   /**
    * A PyTorch run's (format version 2) recorded epochs whose measures are not computed yet, as
    * its recorder wrote them (probe numbers, no per-layer measures), ascending; absent when none.
-   * Such an epoch is not in `manifest.epochs` until src/recorder/measureRun.ts measures it.
+   * Such an epoch is not in `manifest.epochs` until src/measure/measureRun.ts measures it.
    */
   pending?: PendingEpochMetrics[];
 }

@@ -327,7 +327,7 @@ export function cutLayers(inputs: readonly (readonly number[])[], start: number,
 }
 
 /**
- * Where a forward pass to `last` that needs `layer` first starts (queryContext.ts `resumeFrom`): the
+ * Where a forward pass to `last` that needs `layer` first starts (activationSource.ts `resumeFrom`): the
  * deepest layer below `layer` in memory that is a cut up to `last` ({@link cutLayers}), else the
  * deepest in memory (a graph pass from a layer inside a block runs the block's other branches from
  * the input), else undefined (from the input). `inputs`: each run layer's inputs (networkTopology.ts).

@@ -269,6 +269,28 @@ export async function clickLens(page: Page, marker: string): Promise<void> {
 }
 
 /**
+ * Clicks the lens above the line with `marker` until `effect` gives a value (3 clicks at most, 5 s
+ * apart), and returns that value. VS Code re-renders the lenses when a provider refreshes them (a
+ * runs folder found, a trust change): a click that lands while the widget is replaced does nothing,
+ * as it would for a person, who clicks again.
+ */
+export async function clickLensUntil<T>(
+  page: Page,
+  marker: string,
+  what: string,
+  effect: () => Promise<T | undefined | false>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    await clickLens(page, marker);
+    try {
+      return await waitUntil(what, effect, attempt < 3 ? 5000 : 20_000);
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+/**
  * The CodeLens above each line of the active code editor that contains `marker` (one lens per line:
  * the fixture has one layer definition per line). CodeLens are content widgets placed in a view
  * zone just above their line, so each line's lens is the nearest one whose bottom is above the

@@ -24,6 +24,7 @@ import type { RunManifest } from '../../src/contract/runFormat';
 import { screenshot } from '../browser/harness';
 import {
   clickLens,
+  clickLensUntil,
   docShot,
   hoverOver,
   lensesAbove,
@@ -41,6 +42,7 @@ import {
   runCommand,
   screenshotIfFailed,
   statusItems,
+  toasts,
   waitForToast,
   waitUntil,
   type Workbench,
@@ -130,7 +132,9 @@ describe('browser: the installed extension in VS Code (code-server)', function (
     await page.keyboard.press('Escape');
 
     // The lens of a model with no run starts Analyze CNN, which explains why it cannot record.
-    await clickLens(page, layers[0].marker);
+    await clickLensUntil(page, layers[0].marker, 'a notification /needs a trusted workspace/', async () =>
+      (await toasts(page)).some((t) => /needs a trusted workspace/.test(t)),
+    );
     const warning = await waitForToast(page, /needs a trusted workspace/);
     assert.match(warning, /recording runs the code of this workspace/);
     assert.match(warning, /Manage Workspace Trust/, 'the warning offers to manage workspace trust');

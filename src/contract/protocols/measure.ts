@@ -34,7 +34,7 @@ export const measureSetup = defineRequest('measure/setup', {
     labels: v.custom<Int32Array>((x) => x instanceof Int32Array, 'must be an Int32Array'),
     byClass: v.array(v.array(Count)),
     classes: Count,
-    /** The classification output's kind and values per input (src/recorder/outputs.ts `classScoresOf`). */
+    /** The classification output's kind and values per input (src/measure/classScores.ts `classScoresOf`). */
     output: v.object({ kind: v.picklist(['softmax', 'logits', 'binary', 'none']), units: Count }),
     /** The run's settings (the estimators' bins and k). */
     settings: v.custom<RunSettings>(isObject, 'must be the run settings'),
@@ -50,7 +50,7 @@ export const measureCheckpoint = defineRequest('measure/epoch', {
     weights: Shared,
     /** The input layer's metrics when already measured (they do not change with the epoch). */
     inputMetrics: v.optional(v.custom<LayerEpochMetrics>(isObject, 'must be a layer metrics object')),
-    /** Measure only these run layers (src/recorder/measure.ts `LayerPart`), when the recording thread measures the others. */
+    /** Measure only these run layers (src/measure/measure.ts `LayerPart`), when the recording thread measures the others. */
     part: v.optional(v.object({ first: Count, last: Count })),
   }),
   result: v.object({ metrics: v.custom<EpochMetrics>(isObject, 'must be an epoch metrics object') }),

@@ -1,115 +1,42 @@
 // What the PyTorch recorder records, as the Python model scan (pythonScan.ts) needs it: the module
-// classes and functions it makes layers of, mirrored from python/cnn_slicer/ops.py (the unit test
-// test/unit/extension/detection/pythonScan.test.ts reads ops.py and checks the two agree), and the
-// options a run records of a layer (python/cnn_slicer/trace.py `module_args`, `_pool_args`), read
-// from the literal arguments of a call in tree-sitter's syntax tree.
+// classes and functions it makes layers of and the options a run records of a layer, read from the
+// recorder's table (src/contract/pytorchOps.ts, which python/cnn_slicer/contract.json holds for the
+// recorder), and those options read from the literal arguments of a call in tree-sitter's syntax tree.
+import { PYTORCH_MODULES, PYTORCH_OPS, dispatchedOp, recordedModuleClass, type ArgSpec } from '../../contract/pytorchOps';
 import type { SyntaxNode as Node } from './pythonSyntax';
 import type { DetectedLayer } from './types';
 
 /** The named children of a node, comments left out by the copy (none for a missing node). */
 export const named = (node: Node | null | undefined): Node[] => (node ? node.namedChildren : []);
 
-/**
- * The module classes the recorder makes a layer of, as it writes their `className`
- * (python/cnn_slicer/ops.py LAYER_MODULES; the unit test checks the two agree).
- */
-export const PYTORCH_LAYER_MODULES: readonly string[] = [
-  'Conv2d',
-  'Linear',
-  'BatchNorm1d',
-  'BatchNorm2d',
-  'LayerNorm',
-  'ReLU',
-  'ReLU6',
-  'LeakyReLU',
-  'ELU',
-  'Sigmoid',
-  'Tanh',
-  'Hardswish',
-  'Hardsigmoid',
-  'SiLU',
-  'GELU',
-  'Softmax',
-  'LogSoftmax',
-  'MaxPool2d',
-  'AvgPool2d',
-  'AdaptiveAvgPool2d',
-  'AdaptiveMaxPool2d',
-  'Upsample',
-];
+/** The module classes the recorder makes a layer of, as it writes their `className`. */
+export const PYTORCH_LAYER_MODULES: readonly string[] = Object.keys(PYTORCH_MODULES).filter((name) => recordedModuleClass(name) === name);
 
-/**
- * torch.nn classes the recorder records as the layer class they derive from (its `isinstance`,
- * python/cnn_slicer/trace.py `layer_class_name`): their className is the base's.
- */
-export const PYTORCH_LAYER_SUBCLASSES: Readonly<Record<string, string>> = {
-  UpsamplingNearest2d: 'Upsample',
-  UpsamplingBilinear2d: 'Upsample',
-};
+/** torch.nn classes the recorder records as the layer class they derive from (its `isinstance`): their className is the base's. */
+export const PYTORCH_LAYER_SUBCLASSES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.keys(PYTORCH_MODULES).flatMap((name) => {
+    const base = recordedModuleClass(name);
+    return base !== undefined && base !== name ? [[name, base]] : [];
+  }),
+);
 
 /**
  * The functions the recorder makes a layer of: the name torch dispatches a call under → the op
- * name it records (python/cnn_slicer/ops.py LAYER_FUNCTIONS, without the operators' dunder names,
- * which `+` and `*` stand for here).
+ * name it records, without the operators' dunder names (which `+`, `*` and `x[:, a:b]` stand for here).
  */
-export const PYTORCH_LAYER_FUNCTIONS: Readonly<Record<string, string>> = {
-  relu: 'relu',
-  relu_: 'relu',
-  relu6: 'relu6',
-  leaky_relu: 'leaky_relu',
-  leaky_relu_: 'leaky_relu',
-  sigmoid: 'sigmoid',
-  sigmoid_: 'sigmoid',
-  tanh: 'tanh',
-  tanh_: 'tanh',
-  hardswish: 'hardswish',
-  hardsigmoid: 'hardsigmoid',
-  silu: 'silu',
-  gelu: 'gelu',
-  layer_norm: 'layer_norm',
-  softmax: 'softmax',
-  log_softmax: 'log_softmax',
-  max_pool2d: 'max_pool2d',
-  avg_pool2d: 'avg_pool2d',
-  adaptive_avg_pool2d: 'adaptive_avg_pool2d',
-  adaptive_max_pool2d: 'adaptive_max_pool2d',
-  mean: 'mean',
-  amax: 'amax',
-  interpolate: 'interpolate',
-  add: 'add',
-  add_: 'add',
-  mul: 'mul',
-  mul_: 'mul',
-  cat: 'cat',
-  concat: 'cat',
-  chunk: 'chunk',
-  split: 'split',
-};
+export const PYTORCH_LAYER_FUNCTIONS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(PYTORCH_OPS).flatMap(([op, entry]) => entry.dispatch.filter((name) => !name.startsWith('__')).map((name) => [name, op])),
+);
 
 /** The op a function of torch or torch.nn.functional records (`relu_` → `relu`), if it is a layer. */
 export function layerFunction(name: string): string | undefined {
-  return Object.prototype.hasOwnProperty.call(PYTORCH_LAYER_FUNCTIONS, name) ? PYTORCH_LAYER_FUNCTIONS[name] : undefined;
+  return name.startsWith('__') ? undefined : dispatchedOp(name);
 }
 
 /** Tensor methods that dispatch as a layer function (`x.relu()`, `out.add_(identity)`). */
-export const TENSOR_METHODS = new Set([
-  'relu',
-  'relu_',
-  'sigmoid',
-  'sigmoid_',
-  'tanh',
-  'tanh_',
-  'softmax',
-  'log_softmax',
-  'mean',
-  'amax',
-  'chunk',
-  'split',
-  'add',
-  'add_',
-  'mul',
-  'mul_',
-]);
+export const TENSOR_METHODS = new Set(
+  Object.values(PYTORCH_OPS).flatMap((op) => (op.tensorMethod ? op.dispatch.filter((name) => !name.startsWith('__')) : [])),
+);
 
 /** The `:` separators of a slice (`a:b` has one, `a:b:s` two): its text without its parts' (the copied tree keeps no tokens). */
 function colons(node: Node): number {
@@ -151,47 +78,22 @@ export function piecesOf(call: Node, op: string, method: boolean): number {
   return op === 'split' && Array.isArray(value) ? value.length : 1;
 }
 
-/** `a + b` and `a * b` (and `+=`, `*=`) of two tensors are layers (ops.py TWO_TENSOR_OPS). */
-export const OPERATORS: Readonly<Record<string, string>> = { '+': 'add', '*': 'mul', '+=': 'add', '*=': 'mul' };
+/** `a + b` and `a * b` (and `+=`, `*=`) of two tensors are layers (pytorchOps.ts `twoTensors`): the op each dispatches as. */
+export const OPERATORS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries({ '+': '__add__', '*': '__mul__', '+=': '__iadd__', '*=': '__imul__' }).map(([operator, name]) => [
+    operator,
+    dispatchedOp(name)!,
+  ]),
+);
 
-/**
- * The recorded options of a module class or functional op, by its Python parameters: the
- * parameter names in positional order, and which recorded `args` (python/cnn_slicer/trace.py
- * `module_args`, `_pool_args`) and `units` each gives.
- */
-export interface ArgSpec {
-  params: readonly string[];
-  /** The parameter whose literal is the output's width (`units` of DetectedLayer). */
-  units?: string;
-  /** Recorded arg → parameter. */
-  args: Readonly<Record<string, string>>;
-  /** Recorded arg → its value when the call does not give the parameter (or gives `None`): a number, or another recorded arg's. */
-  defaults?: Readonly<Record<string, number | { same: string }>>;
-}
+export type { ArgSpec };
 
-const POOL_MODULE: ArgSpec = {
-  params: ['kernel_size', 'stride'],
-  args: { poolSize: 'kernel_size', strides: 'stride' },
-  defaults: { strides: { same: 'poolSize' } },
-};
-const POOL_FUNCTION: ArgSpec = { ...POOL_MODULE, params: ['input', 'kernel_size', 'stride'] };
-const BATCH_NORM: ArgSpec = { params: ['num_features'], units: 'num_features', args: {} };
-
-export const ARG_SPECS: Readonly<Record<string, ArgSpec>> = {
-  Conv2d: {
-    params: ['in_channels', 'out_channels', 'kernel_size', 'stride'],
-    units: 'out_channels',
-    args: { filters: 'out_channels', kernelSize: 'kernel_size', strides: 'stride' },
-    defaults: { strides: 1 },
-  },
-  Linear: { params: ['in_features', 'out_features'], units: 'out_features', args: { units: 'out_features' } },
-  BatchNorm1d: BATCH_NORM,
-  BatchNorm2d: BATCH_NORM,
-  MaxPool2d: POOL_MODULE,
-  AvgPool2d: POOL_MODULE,
-  max_pool2d: POOL_FUNCTION,
-  avg_pool2d: POOL_FUNCTION,
-};
+/** The recorded options of each layer module class and functional op that has some, by className. */
+export const ARG_SPECS: Readonly<Record<string, ArgSpec>> = Object.fromEntries(
+  [...Object.entries(PYTORCH_MODULES), ...Object.entries(PYTORCH_OPS)].flatMap(([name, entry]) =>
+    entry.options ? [[name, entry.options]] : [],
+  ),
+);
 
 /** A literal number, tuple of numbers or `None` (null); undefined for anything else. */
 function literal(node: Node): number | number[] | null | undefined {

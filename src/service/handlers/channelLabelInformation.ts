@@ -2,9 +2,9 @@
  * `channelLabelInformation`: `I_pair(T_c; Y)` of every channel of a layer over recorded epochs
  * (estimators.md "Pairwise estimator" step 4; Fang et al.'s basic units), on any input subset. Each
  * epoch is one distance pass per channel on the compute pool, the very codes of the layer's capacity
- * matrices (queryContext.ts layerPairCodes, shared across queries: the findings' evidence and the
+ * matrices (measureCache.ts layerPairCodes, shared across queries: the findings' evidence and the
  * capacity matrices of the same layer, epoch and inputs compute them once), and the values are kept
- * on their own once computed (queryContext.ts channelLabelBits: the findings' evidence asked first).
+ * on their own once computed (measureCache.ts channelLabelBits: the findings' evidence asked first).
  */
 import { sameLabelPairs, uninformativeChannels } from '../../analysis';
 import { Handler, orNull } from './handler';

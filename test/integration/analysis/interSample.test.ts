@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { interSampleEntropy } from '../../../src/analysis';
 import { ComputePool } from '../../../src/compute/pool';
 import { CancelledError } from '../../../src/analysis/errors';
-import { oneThreadInterSampleEntropies } from '../../../src/recorder/oneThreadEntropies';
+import { oneThreadInterSampleEntropies } from '../../../src/measure/oneThreadEntropies';
 import { rng } from '../../support/reference';
 
 describe('ComputePool (all cores)', () => {

@@ -3,12 +3,15 @@
  * `cnn-slicer measure` started at once on the PyTorch fixture run (its epochs pending) measure it
  * once — one measures, the other leaves in one line with exit code 0 — and metrics.jsonl holds one
  * line per epoch; `measure --follow` and `findings` wait for a holder that does not follow; a signal releases the lock.
+ * In-process, the run folder is read once on the way from `measureBeforeOpening` to the first measure.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fsPromises from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { measureBeforeOpening } from '../../../src/cli/measure';
 import { parseMeasureLock } from '../../../src/contract/measureLockFormat';
 import { measureLockPath, takeMeasureLock } from '../../../src/run/measureLock';
 import { processStartTime } from '../../../src/run/process';
@@ -150,5 +153,62 @@ describe('cnn-slicer measure: one measurer per run (the built CLI)', function ()
     const ended = await m.ended;
     assert.equal(ended.signal, 'SIGTERM');
     assert.equal(existsSync(measureLockPath(folder)), false);
+  });
+});
+
+/**
+ * The files the process opens, in order, while `body` runs: `manifest` for each read of the run's
+ * manifest.json (one per src/run/store.ts `readRun`), `checkpoint` for each epoch's ONNX file.
+ */
+async function openedDuring(body: () => Promise<void>): Promise<string[]> {
+  const opened: string[] = [];
+  const sync = fs as { openSync: typeof fs.openSync };
+  const promises = fsPromises as { open: typeof fsPromises.open };
+  const { openSync } = sync;
+  const { open } = promises;
+  const note = (file: fs.PathLike) => {
+    const name = file.toString();
+    if (path.basename(name) === 'manifest.json') opened.push('manifest');
+    else if (name.endsWith('.onnx')) opened.push('checkpoint');
+  };
+  sync.openSync = ((file: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
+    note(file);
+    return openSync(file, flags, mode);
+  }) as typeof fs.openSync;
+  promises.open = (file: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
+    note(file);
+    return open(file, flags, mode);
+  };
+  try {
+    await body();
+  } finally {
+    sync.openSync = openSync;
+    promises.open = open;
+  }
+  return opened;
+}
+
+describe('measureBeforeOpening: the run folder read once before the first measure', function () {
+  this.timeout(180_000);
+  let dir: string;
+  let folder: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'cnn-slicer-measure-reads-'));
+    ({ folder } = copyPytorchRun(dir));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads manifest.json once before the first checkpoint is opened, then measures every epoch once', async () => {
+    let stderr = '';
+    const io = { stdout: { write: () => true }, stderr: { write: (text: string) => (stderr += text) } };
+    const opened = await openedDuring(() => measureBeforeOpening(folder, io));
+    assert.match(stderr, /^measuring 3 epoch\(s\) recorded by PyTorch/);
+    const first = opened.indexOf('checkpoint');
+    assert.ok(first > 0, `opened: ${opened.join(', ')}`);
+    // Before the run was passed down: measureBeforeOpening, measurePendingEpochs, measureUnderLock
+    // and the first epoch's check each read it (4).
+    assert.deepEqual(opened.slice(0, first), ['manifest']);
+    assert.equal(opened.filter((o) => o === 'checkpoint').length, 3);
+    assert.deepEqual(metricsEpochs(folder), { complete: [0, 1, 2], pending: [0, 1, 2] });
   });
 });

@@ -18,7 +18,7 @@ import {
 import { resampledDeltaLoss, spearmanIntervals } from '../../../src/service/handlers/channelImportance';
 import { NativeCheckpoint } from '../../../src/native/nativeForward';
 import { nativeRuntime } from '../../../src/native/ortRuntime';
-import { measurePendingEpochs } from '../../../src/recorder/measureRun';
+import { measurePendingEpochs } from '../../../src/measure/measureRun';
 import { checkpointFolder } from '../../../src/run/paths';
 import { readProbe } from '../../../src/run/probe';
 import { readRun } from '../../../src/run/store';

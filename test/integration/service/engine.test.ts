@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { FindingsAnswer } from '../../../src/contract/queries';
 import { NativeCheckpoint } from '../../../src/native/nativeForward';
 import { nativeRuntime } from '../../../src/native/ortRuntime';
-import { measurePendingEpochs } from '../../../src/recorder/measureRun';
+import { measurePendingEpochs } from '../../../src/measure/measureRun';
 import type { RunManifest } from '../../../src/contract/runFormat';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { WARM_UP_LAYER } from '../../../src/service/warmUp';

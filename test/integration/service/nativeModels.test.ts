@@ -18,7 +18,7 @@ import type { AblationAnswer, ChannelImportanceEstimateAnswer, FindingsAnswer } 
 import type { RunLayer, RunManifest } from '../../../src/contract/runFormat';
 import { NativeCheckpoint } from '../../../src/native/nativeForward';
 import { nativeRuntime } from '../../../src/native/ortRuntime';
-import { measurePendingEpochs } from '../../../src/recorder/measureRun';
+import { measurePendingEpochs } from '../../../src/measure/measureRun';
 import { readRun } from '../../../src/run/store';
 import { AblationSession } from '../../../src/service/ablation';
 import { AnalysisEngine } from '../../../src/service/engine';

@@ -9,6 +9,7 @@ import {
   seededPermutation,
   shuffledLabels,
 } from '../../../src/data/control';
+import { sharedContract } from '../../../src/contract/sharedContract';
 
 /** A 6×6 one-channel image as rows of 0/1 for printing. */
 function rows(values: ArrayLike<number>, width: number): string[] {
@@ -124,6 +125,22 @@ describe('control experiment transforms (src/data/control.ts)', () => {
         Array.from(inputs.subarray(0, 60)).sort((a, b) => a - b),
       );
     });
+  });
+
+  it("draws the known answers of the shared contract (python/cnn_slicer/contract.json, which the recorder's control.py meets)", () => {
+    const answers = sharedContract().knownAnswers;
+    for (const { height, width, seed, permutation } of answers.pixelPermutation)
+      assert.deepEqual([...pixelPermutation(height, width, seed)], permutation);
+    for (const { count, seed, permutation } of answers.labelPermutation) {
+      const labels = Int32Array.from({ length: count }, (_, i) => 10 * i);
+      assert.deepEqual(
+        [...shuffledLabels(labels, seed)],
+        permutation.map((from) => 10 * from),
+      );
+    }
+    // Written out once: a change of the generator or of the streams changes these.
+    assert.deepEqual([...pixelPermutation(4, 5, 1)], [13, 0, 18, 15, 4, 7, 19, 16, 12, 14, 1, 5, 17, 9, 8, 6, 2, 3, 11, 10]);
+    assert.deepEqual([...seededPermutation(10, 0)], [3, 8, 6, 4, 5, 9, 7, 1, 0, 2]);
   });
 
   describe('shuffle-labels', () => {

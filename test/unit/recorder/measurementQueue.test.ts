@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { EpochMetrics, LayerEpochMetrics } from '../../../src/contract/runFormat';
 import type { CheckpointFiles } from '../../../src/run/writer';
-import { EpochWorker, MEASURE_QUEUE, MeasurementQueue, MeasurementQueueParts, RecordedEpoch } from '../../../src/recorder/measurementQueue';
+import type { EpochWorker } from '../../../src/measure/measureWorkerClient';
+import { MEASURE_QUEUE, MeasurementQueue, MeasurementQueueParts, RecordedEpoch } from '../../../src/recorder/measurementQueue';
 
 /** A measurement that says where it was made, standing in for an epoch's summaries. */
 function metrics(epoch: number, where: string): EpochMetrics {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../../../src/recorder/modelLoader';
-import { chooseOutput, classScoresOf } from '../../../src/recorder/outputs';
-import { softmaxRows } from '../../../src/analysis/predictions';
+import { chooseOutput } from '../../../src/recorder/outputs';
 
 /** A one-layer model from 4 inputs to `units` values with `activation`. */
 function dense(units: number, activation?: 'softmax' | 'sigmoid' | 'linear' | 'relu'): tf.LayersModel {
@@ -37,25 +36,6 @@ describe('the output the label measures read', () => {
     assert.throws(
       () => chooseOutput(dense(1, 'sigmoid'), dataset(10)),
       (e: unknown) => ModelError.is(e) && /one sigmoid unit \(a binary classifier\) but d has 10 classes/.test((e as Error).message),
-    );
-  });
-
-  it('turns the output into class scores: [1 - p, p] for a sigmoid unit, softmax rows for logits, as they are for softmax', () => {
-    assert.equal(classScoresOf(chooseOutput(dense(3, 'softmax'), dataset(3)), 3), undefined);
-    const binary = classScoresOf(chooseOutput(dense(1, 'sigmoid'), dataset(2)), 2)!;
-    assert.deepEqual(
-      [...binary(Float32Array.from([0.2, 0.9]))].map((v) => +v.toFixed(6)),
-      [0.8, 0.2, 0.1, 0.9],
-    );
-    const logits = classScoresOf(chooseOutput(dense(2, 'linear'), dataset(2)), 2)!;
-    const rows = logits(Float32Array.from([0, Math.log(3), 1000, 0]));
-    assert.deepEqual(
-      [...rows].map((v) => +v.toFixed(6)),
-      [0.25, 0.75, 1, 0],
-    );
-    assert.deepEqual(
-      [...softmaxRows(Float32Array.from([1, 1, 1]), 3)].map((v) => +v.toFixed(6)),
-      [0.333333, 0.333333, 0.333333],
     );
   });
 

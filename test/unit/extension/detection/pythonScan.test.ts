@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { sameArg } from '../../../../src/extension/detection/layerMatching';
 import { loadPythonParser, pythonWasmFolder, type PythonParser } from '../../../../src/extension/detection/pythonParser';
-import { PYTORCH_LAYER_FUNCTIONS, PYTORCH_LAYER_MODULES } from '../../../../src/extension/detection/pythonOps';
 import { scanPythonModel } from '../../../../src/extension/detection/pythonScan';
 import type { DetectedLayer } from '../../../../src/extension/detection/types';
 import { read, root } from '../../../support/modelSources';
@@ -44,19 +43,6 @@ describe('Python model scan: layer definitions of PyTorch files without running 
 
   it('loads the parser once: the same parser for the same folder', async () => {
     assert.equal(await loadPythonParser(pythonWasmFolder()), parser);
-  });
-
-  it("knows the recorder's layer classes and functions (python/cnn_slicer/ops.py)", () => {
-    const ops = read(join(root, 'python/cnn_slicer/ops.py'));
-    const block = (name: string) => {
-      const start = ops.indexOf(`${name} = {`);
-      assert.ok(start >= 0, `${name} not found in ops.py`);
-      return ops.slice(start, ops.indexOf('\n}', start));
-    };
-    const modules = [...block('LAYER_MODULES').matchAll(/^\s+"(\w+)": nn\.\w+,$/gm)].map((m) => m[1]);
-    assert.deepEqual([...PYTORCH_LAYER_MODULES], modules);
-    const functions = [...block('LAYER_FUNCTIONS').matchAll(/^\s+"(\w+)": "(\w+)",$/gm)].filter((m) => !m[1].startsWith('__'));
-    assert.deepEqual(PYTORCH_LAYER_FUNCTIONS, Object.fromEntries(functions.map((m) => [m[1], m[2]])));
   });
 
   it('finds attributes with their literal options, and the functional ops of forward() (a LeNet-style model)', () => {

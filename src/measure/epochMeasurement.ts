@@ -10,7 +10,7 @@ import type { CheckpointFiles } from '../run/writer';
 import { loadCheckpointBytes } from '../tfjs/forward';
 import { withTfjsRandom } from '../tfjs/tfjsRandom';
 import { joinParts, MeasureContext, measureEpoch, splitLayers } from './measure';
-import type { EpochWorker } from './measurementQueue';
+import type { EpochWorker } from './measureWorkerClient';
 import { OneThreadEntropies } from './oneThreadEntropies';
 
 /**

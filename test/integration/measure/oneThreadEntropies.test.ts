@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { seededRandom } from '../../../src/analysis';
 import { ComputePool } from '../../../src/compute/pool';
-import { oneThreadInterSampleEntropies, OneThreadEntropies } from '../../../src/recorder/oneThreadEntropies';
+import { oneThreadInterSampleEntropies, OneThreadEntropies } from '../../../src/measure/oneThreadEntropies';
 
 describe('inter-sample entropies on one thread (oneThreadEntropies), for the measurement worker', function () {
   this.timeout(120000);

@@ -9,17 +9,19 @@
  *
  * One measurer per run: it measures under the run's measuring lock (src/run/measureLock.ts), taken
  * here unless the caller holds it (`cnn-slicer measure` holds it for the whole of `--follow`); where
- * another process holds it, it measures nothing and says who does. Under the lock it still checks,
- * before measuring an epoch and again before appending its line, that metrics.jsonl has no complete
- * line for it yet, so the file never holds two lines of one epoch.
+ * another process holds it, it measures nothing and says who does. The run folder is read once, by
+ * the caller or here: the manifest, the pending lines and the probe come from that one read (a line
+ * appended since is caught by the checks). Under the lock it still checks, before measuring each epoch but the first and
+ * again before appending any epoch's line, that metrics.jsonl has no complete line for it yet, so
+ * the file never holds two lines of one epoch.
  *
  * The probe numbers of the complete line are the engine's, from the imported checkpoint (the same
  * numbers every query of the run sees); the Python recorder's are PyTorch's own, and
- * test/integration/recorder/measureRun.test.ts holds the two accuracies equal.
+ * test/integration/measure/measureRun.test.ts holds the two accuracies equal.
  */
 import type * as tfType from '@tensorflow/tfjs';
 import { ComputePool } from '../compute/pool';
-import { PYTORCH_RUN_FORMAT_VERSION, type EpochMetrics, type RunManifest } from '../contract/runFormat';
+import { PYTORCH_RUN_FORMAT_VERSION, type EpochMetrics, type PendingEpochMetrics, type RunManifest } from '../contract/runFormat';
 import type { MeasureLock } from '../contract/measureLockFormat';
 import { appendLineDurable } from '../run/files';
 import { threadPacer } from '../rpc/sharedBuffers';
@@ -27,7 +29,7 @@ import { join } from 'node:path';
 import { takeMeasureLock } from '../run/measureLock';
 import { checkpointFolder } from '../run/paths';
 import { readProbe } from '../run/probe';
-import { readRun } from '../run/store';
+import { readRun, type RunRecord } from '../run/store';
 import type { Backend } from '../contract/recordSettings';
 import { initBackend } from '../tfjs/backend';
 import { loadCheckpoint } from '../tfjs/forward';
@@ -36,7 +38,7 @@ import { NativeCheckpoint } from '../native/nativeForward';
 import { nativeRuntime, providerFromEnvironment, setSpinning } from '../native/ortRuntime';
 import type { ExecutionProvider } from '../contract/recordSettings';
 import { measureEpoch, measureInputLayer, type MeasureContext } from './measure';
-import { classScoresOf } from './outputs';
+import { classScoresOf } from './classScores';
 
 export interface MeasureRunOptions {
   backend?: Backend;
@@ -49,6 +51,12 @@ export interface MeasureRunOptions {
   locked?: boolean;
   /** Where the native engine runs the checkpoints (default: `CNN_SLICER_PROVIDER`, else the CPU). */
   provider?: ExecutionProvider;
+  /**
+   * The run as the caller has just read it (src/run/store.ts `readRun`), measured from without
+   * reading the folder again; else it is read here. A line another measurer appends after this read
+   * is still seen: each epoch is checked before its line is appended.
+   */
+  run?: RunRecord;
 }
 
 export interface MeasureRunResult {
@@ -71,12 +79,15 @@ export function measuredAfterRecording(manifest: Pick<RunManifest, 'formatVersio
  * @throws RunFormatError for a run that cannot be read; OnnxError for a checkpoint the engine cannot import.
  */
 export async function measurePendingEpochs(folder: string, options: MeasureRunOptions = {}): Promise<MeasureRunResult> {
-  if (options.locked) return measureUnderLock(folder, options);
-  if (!readRun(folder).pending?.length) return { measured: [], pending: [] };
+  // The run folder is read once (or by the caller): the lock, the probe and every epoch's measures start from this record.
+  const run = options.run ?? readRun(folder);
+  const lines = run.pending ?? [];
+  if (lines.length === 0) return { measured: [], pending: [] };
+  if (options.locked) return measureUnderLock(folder, run, lines, options);
   const attempt = takeMeasureLock(folder, { follow: false });
-  if (!attempt.taken) return { measured: [], pending: (readRun(folder).pending ?? []).map((l) => l.epoch), measuredBy: attempt.holder };
+  if (!attempt.taken) return { measured: [], pending: lines.map((l) => l.epoch), measuredBy: attempt.holder };
   try {
-    return await measureUnderLock(folder, options);
+    return await measureUnderLock(folder, run, lines, options);
   } finally {
     attempt.taken.release();
   }
@@ -87,11 +98,13 @@ function measuredAlready(folder: string, epoch: number): boolean {
   return readRun(folder, { repair: false }).metrics.some((m) => m.epoch === epoch);
 }
 
-async function measureUnderLock(folder: string, options: MeasureRunOptions): Promise<MeasureRunResult> {
-  const run = readRun(folder);
-  const lines = run.pending ?? [];
+async function measureUnderLock(
+  folder: string,
+  run: RunRecord,
+  lines: PendingEpochMetrics[],
+  options: MeasureRunOptions,
+): Promise<MeasureRunResult> {
   const pending = lines.map((l) => l.epoch);
-  if (pending.length === 0) return { measured: [], pending: [] };
   const tf = options.engine?.tf ?? (await initBackend(options.backend ?? 'auto')).tf;
   const pool = options.engine?.pool ?? new ComputePool();
   if (!options.engine) pool.start();
@@ -106,11 +119,13 @@ async function measureUnderLock(folder: string, options: MeasureRunOptions): Pro
   try {
     const ctx = measureContext(tf, run.manifest, readProbe(run), pool);
     const inputMetrics = await measureInputLayer(ctx);
-    for (const recorded of lines) {
+    for (const [i, recorded] of lines.entries()) {
       const epoch = recorded.epoch;
       if (options.signal?.aborted) break;
-      // A line written since the run was read (by a measurer that took no lock: an older version).
-      if (measuredAlready(folder, epoch)) continue;
+      // A line written since the run was read (by a measurer that took no lock: an older version, or
+      // one that let go of the lock between the caller's read and this lock). The first epoch is not
+      // checked before it is measured, the run having just been read: only before its line is appended.
+      if (i > 0 && measuredAlready(folder, epoch)) continue;
       const started = performance.now();
       const model = await epochModel(tf, checkpointFolder(folder, epoch), run.manifest.layers, options);
       let metrics: EpochMetrics;
@@ -207,7 +222,7 @@ function measureContext(tf: typeof tfType, manifest: RunManifest, probe: ReturnT
     probeLabels: probe.labels,
     probeByClass: byClass,
     classes,
-    classScores: classScoresOf({ ...output, outputIndex: 0, units }, classes),
+    classScores: classScoresOf({ kind: output.kind, units }, classes),
     pool,
     timings: { forward: 0, channels: 0, inter: 0 },
   };

@@ -24,8 +24,14 @@ export function resolveMeasureScript(): string | undefined {
 /** What the worker is set up with, as the recorder holds it (the probe inputs are shared once). */
 export type MeasureWorkerSetup = Omit<MeasureSetup, 'inputs'> & { inputs: Float32Array };
 
+/** The measurement worker as the recording's measurement queue uses it (src/recorder/measurementQueue.ts): MeasureWorkerClient, or a fake in tests. */
+export interface EpochWorker {
+  measure(epoch: number, checkpoint: CheckpointFiles, inputMetrics: LayerEpochMetrics | undefined, part?: LayerPart): Promise<EpochMetrics>;
+  close(): void;
+}
+
 /** The recorder's side of the measurement worker: starts it, sends it the probe set, has it measure epochs, stops it. */
-export class MeasureWorkerClient {
+export class MeasureWorkerClient implements EpochWorker {
   private readonly worker: Worker;
   private readonly channel: RpcChannel;
   private readonly started: Promise<unknown>;

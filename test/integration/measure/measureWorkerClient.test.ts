@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MeasureWorkerClient } from '../../../src/recorder/measureWorkerClient';
+import { MeasureWorkerClient } from '../../../src/measure/measureWorkerClient';
 import { RecordOptions, recordRun } from '../../../src/recorder/record';
 import type { RunLayer, RunSettings } from '../../../src/contract/runFormat';
 import { epochFolder } from '../../../src/run/paths';

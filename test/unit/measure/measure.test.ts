@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { channelEntropies, layerActivations, layerValues, seededRandom } from '../../../src/analysis';
-import { measureLabelInformation, labelInformationInputs } from '../../../src/recorder/labelInformation';
-import { deadChannels, IN_FLIGHT_BYTES, joinParts, measureEpoch, pipelineBytes, splitLayers } from '../../../src/recorder/measure';
-import { OneThreadEntropies, oneThreadInterSampleEntropies } from '../../../src/recorder/oneThreadEntropies';
+import { measureLabelInformation, labelInformationInputs } from '../../../src/measure/labelInformation';
+import { deadChannels, IN_FLIGHT_BYTES, joinParts, measureEpoch, pipelineBytes, splitLayers } from '../../../src/measure/measure';
+import { OneThreadEntropies, oneThreadInterSampleEntropies } from '../../../src/measure/oneThreadEntropies';
 import { initBackend } from '../../../src/tfjs/backend';
 import type { Tensor } from '@tensorflow/tfjs';
 import type { EpochMetrics, LayerEpochMetrics, RunLayer, RunSettings } from '../../../src/contract/runFormat';

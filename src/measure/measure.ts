@@ -38,7 +38,7 @@ export interface MeasureContext {
   probeLabels: Int32Array;
   probeByClass: number[][];
   classes: number;
-  /** Class scores `[n, classes]` from the last layer's values when they are not that already (src/recorder/outputs.ts). */
+  /** Class scores `[n, classes]` from the last layer's values when they are not that already (classScores.ts). */
   classScores?: (finalOutput: Float32Array) => Float32Array | Float64Array;
   /**
    * Computes the inter-sample entropies: the compute pool (every core, on the recording thread), or

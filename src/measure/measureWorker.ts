@@ -19,7 +19,7 @@ import { loadCheckpointBytes } from '../tfjs/forward';
 import { MeasureContext, measureEpoch, measureInputLayer } from './measure';
 import { measureCheckpoint, MeasureSetup, measureSetup, measureStart } from '../contract/protocols/measure';
 import { OneThreadEntropies } from './oneThreadEntropies';
-import { ChosenOutput, classScoresOf } from './outputs';
+import { classScoresOf } from './classScores';
 
 let context: { tf: typeof tfType; measure: Omit<MeasureContext, 'model'>; inputMetrics?: LayerEpochMetrics } | undefined;
 /** The backend, started by `measure/start` (or by the setup, if it comes first). */
@@ -41,7 +41,7 @@ async function setUp(setup: MeasureSetup): Promise<void> {
       probeLabels: setup.labels,
       probeByClass: setup.byClass,
       classes: setup.classes,
-      classScores: classScoresOf(setup.output as ChosenOutput, setup.classes),
+      classScores: classScoresOf(setup.output, setup.classes),
       pool: new OneThreadEntropies(),
       timings: { forward: 0, channels: 0, inter: 0 },
     },

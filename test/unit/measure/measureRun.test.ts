@@ -1,10 +1,10 @@
 /**
- * The metrics line of a measured PyTorch epoch (src/recorder/measureRun.ts `metricsLine`): JSON as
+ * The metrics line of a measured PyTorch epoch (src/measure/measureRun.ts `metricsLine`): JSON as
  * it is appended, and one clear line where it cannot be one string (a model with very many classes).
  */
 import assert from 'node:assert/strict';
 import type { EpochMetrics, RunManifest } from '../../../src/contract/runFormat';
-import { metricsLine } from '../../../src/recorder/measureRun';
+import { metricsLine } from '../../../src/measure/measureRun';
 
 const manifest = { dataset: { classNames: Array.from({ length: 1000 }, (_, c) => `class ${c}`) } } as unknown as RunManifest;
 

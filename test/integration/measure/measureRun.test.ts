@@ -1,5 +1,5 @@
 /**
- * A PyTorch run measured by the engine (src/recorder/measureRun.ts): the run the Python recorder
+ * A PyTorch run measured by the engine (src/measure/measureRun.ts): the run the Python recorder
  * wrote (test/fixtures/pytorch-run, its epochs pending) gets every epoch's measures from its ONNX
  * checkpoints, appended as complete lines; the probe accuracy the engine recomputes equals
  * PyTorch's exactly, and its loss within 1e-5; the run then opens with every epoch, and queries,
@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PendingEpochMetrics } from '../../../src/contract/runFormat';
-import { measurePendingEpochs } from '../../../src/recorder/measureRun';
+import { measurePendingEpochs } from '../../../src/measure/measureRun';
 import { nativeRuntime } from '../../../src/native/ortRuntime';
 import { readRun } from '../../../src/run/store';
 import { AnalysisEngine } from '../../../src/service/engine';
