@@ -142,6 +142,7 @@ function runtimeFiles(esbuildPackage) {
     'python/cnn_slicer/__init__.py',
     'python/cnn_slicer/recorder.py',
     'python/cnn_slicer/contract.json',
+    'python/cnn_slicer/py.typed',
     'docs/pytorch.md',
     ...BUNDLES,
     'node_modules/esbuild/package.json',

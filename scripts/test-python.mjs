@@ -12,7 +12,8 @@
 // mount namespace, so the mounts end with the run however it ends.
 //
 // Further arguments name tests instead of the discovery, as unittest takes them from python/
-// (`npm run test:python -- --torch2 tests.test_recorder`).
+// (`npm run test:python -- --torch2 tests.test_recorder`). The whole suite on the host Python starts
+// with `python -m mypy` (python/pyproject.toml): the package's type hints checked, every function typed.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -80,6 +81,21 @@ const python = torchPython();
 if (!python) {
   console.error(noTorchLine('test:python'));
   process.exit(1);
+}
+// First, the package's types (python/pyproject.toml [tool.mypy]: every function typed), before the
+// whole suite only; without mypy, one line says it was not run (.ci/run installs Debian's mypy).
+if (positionals.length === 0) {
+  if (spawnSync(python, ['-c', 'import mypy.api'], { stdio: 'ignore' }).status !== 0) {
+    console.error(
+      `test:python: mypy is not installed for ${python} (apt-get install mypy): the type check of python/cnn_slicer is skipped`,
+    );
+  } else {
+    const typed = spawnSync(python, ['-m', 'mypy'], { cwd: resolve(ROOT, 'python'), stdio: 'inherit' });
+    if (typed.status !== 0) {
+      console.error('test:python: mypy found type errors in python/cnn_slicer (above)');
+      process.exit(typed.status ?? 1);
+    }
+  }
 }
 const r = spawnSync(python, unittest, { cwd, stdio: 'inherit', env: { ...process.env, ...testEnv } });
 process.exit(r.status ?? 1);

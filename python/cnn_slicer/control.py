@@ -16,6 +16,13 @@ permutation. Images are ``[C, H, W]`` (PyTorch's layout) or ``[H, W]``; a batch 
 is transformed input by input.
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence, TypeVar
+
+from numpy.typing import ArrayLike
+from torch.utils.data import Dataset
+
 import json
 import os
 import re
@@ -24,6 +31,7 @@ import numpy as np
 import torch
 
 from .contract import CONTRACT
+from .run_format import Json, ReadManifest
 from .trace import UnsupportedModelError
 
 KINDS = ("border", "mask-centre", "shuffle-pixels", "shuffle-labels")
@@ -34,17 +42,20 @@ _PIXEL_STREAM = CONTRACT["controlStreams"]["pixels"]
 _LABEL_STREAM = CONTRACT["controlStreams"]["labels"]
 _U32 = 0xFFFFFFFF
 
+# An image or a batch of them as a control transforms it: a tensor or a numpy array, given back as it came.
+_Image = TypeVar("_Image", torch.Tensor, np.ndarray)
 
-def _bad(spec, why=None):
+
+def _bad(spec: object, why: str | None = None) -> str:
     return f'control "{spec}" is not a control{f" ({why})" if why else ""}: use {FORMS}'
 
 
-def _number_text(value):
+def _number_text(value: float) -> str:
     """A number as JavaScript's String(value) writes it for the values a spec holds (0.5, 1, 0.25)."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def parse_spec(text):
+def parse_spec(text: object) -> tuple[str, float | None, str]:
     """``(kind, parameter, spec)`` of ``border:N``, ``mask-centre:F`` (also ``mask-center:F``),
     ``shuffle-pixels`` or ``shuffle-labels``; the spec written back in its one form.
     Raises ValueError with one line naming the accepted forms."""
@@ -70,14 +81,14 @@ def parse_spec(text):
     return "mask-centre", f, f"mask-centre:{_number_text(f)}"
 
 
-def mulberry32(seed):
+def mulberry32(seed: int) -> Callable[[], float]:
     """The seeded generator of src/analysis/random.ts: floats in [0, 1), the same sequence for a seed."""
     state = seed & _U32
 
-    def imul(a, b):
+    def imul(a: int, b: int) -> int:
         return (a * b) & _U32
 
-    def draw():
+    def draw() -> float:
         nonlocal state
         state = (state + 0x6D2B79F5) & _U32
         t = state
@@ -88,7 +99,7 @@ def mulberry32(seed):
     return draw
 
 
-def seeded_permutation(count, seed):
+def seeded_permutation(count: int, seed: int) -> np.ndarray:
     """One permutation of ``count`` positions from the seed (Fisher–Yates from the end, as
     src/data/control.ts ``seededPermutation``): ``permutation[i]`` is the source position of position i."""
     order = list(range(count))
@@ -99,21 +110,21 @@ def seeded_permutation(count, seed):
     return np.asarray(order, dtype=np.int64)
 
 
-def stream_seed(seed, stream):
+def stream_seed(seed: int, stream: int) -> int:
     return (seed + ((stream * 0x9E3779B9) & _U32)) & _U32
 
 
-def pixel_permutation(height, width, seed):
+def pixel_permutation(height: int, width: int, seed: int) -> np.ndarray:
     """The one pixel permutation of ``shuffle-pixels`` for a run's seed."""
     return seeded_permutation(height * width, stream_seed(seed, _PIXEL_STREAM))
 
 
-def label_permutation(count, seed):
+def label_permutation(count: int, seed: int) -> np.ndarray:
     """The permutation of ``shuffle-labels``: training input i takes the label of input ``permutation[i]``."""
     return seeded_permutation(count, stream_seed(seed, _LABEL_STREAM))
 
 
-def kept_pixels(kind, parameter, height, width):
+def kept_pixels(kind: str, parameter: float, height: int, width: int) -> np.ndarray:
     """1 where a ``border`` or ``mask-centre`` control keeps the pixel, 0 where it sets it to 0, ``[H, W]``."""
     rows = np.arange(height)[:, None]
     cols = np.arange(width)[None, :]
@@ -128,7 +139,7 @@ def kept_pixels(kind, parameter, height, width):
     return kept
 
 
-def image_size(shape):
+def image_size(shape: Sequence[int]) -> tuple[int, int, int] | None:
     """``(H, W, C)`` of one input of per-input shape ``[C, H, W]`` or ``[H, W]``; None for other shapes."""
     shape = [int(d) for d in shape]
     if len(shape) == 2:
@@ -138,7 +149,7 @@ def image_size(shape):
     return None
 
 
-def background(images):
+def background(images: np.ndarray) -> np.ndarray:
     """Per channel, the most common value of the outermost ring of ``images`` ``[N, H, W, C]`` (the
     smallest on a tie; NaN never counts), as src/analysis/borderContent.ts ``borderBackground``."""
     n, height, width, channels = images.shape
@@ -154,7 +165,7 @@ def background(images):
     return out
 
 
-def kept_content(images, kept):
+def kept_content(images: ArrayLike, kept: np.ndarray) -> tuple[float, float | None]:
     """What a control keeps of ``images`` ``[N, H, W, C]`` (channels last), as src/analysis/borderContent.ts
     ``keptContent``: (the share of the images with a kept pixel that differs from the background, the
     share of their content on kept pixels or None when they hold none). ``kept`` is ``[H, W]``."""
@@ -171,7 +182,7 @@ def kept_content(images, kept):
     return (touched / n if n else 0.0), (kept_sum / total if total > 0 else None)
 
 
-def majority_class_rate(labels, classes):
+def majority_class_rate(labels: ArrayLike, classes: int) -> float | None:
     """The accuracy of always answering the most common class of ``labels``; None without labels."""
     labels = np.asarray(labels)
     if labels.size == 0:
@@ -187,26 +198,43 @@ class Control:
     and any normalisation, so the training inputs get what the probe gets. ``control.labels(y)``
     permutes a whole training label vector (``shuffle-labels``); ``control.dataset(ds)`` wraps a
     map-style dataset of ``(input, label, ...)`` items with either.
+
+    Args:
+        spec: the control: ``"border:N"`` (keep an N-pixel border), ``"mask-centre:F"`` (zero the
+            central fraction F; ``"mask-center:F"`` too), ``"shuffle-pixels"`` or ``"shuffle-labels"``.
+            A spec of another form raises ValueError naming the accepted forms.
+        seed: the seed of the shuffles' permutation; default torch's initial seed (``torch.initial_seed()``),
+            the run's ``settings.seed``.
     """
 
-    def __init__(self, spec, seed=None):
+    kind: str
+    # N of border:N (an int), F of mask-centre:F; None for the shuffles, which never read it.
+    parameter: Any
+    spec: str
+
+    def __init__(self, spec: str, seed: int | None = None) -> None:
         self.kind, self.parameter, self.spec = parse_spec(spec)
         self.seed = int(torch.initial_seed() % 2**31 if seed is None else seed) & _U32
-        self._size = None  # (H, W) of the images, fixed by the first input seen
-        self._mask = None
-        self._permutation = None
+        # Fixed by fit() from the first input seen, before the transform reads them.
+        self._size: Any = None  # (H, W) of the images
+        self._mask: Any = None
+        self._permutation: Any = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Control({self.spec!r}, seed={self.seed})"
 
     @property
-    def pixels(self):
+    def pixels(self) -> bool:
         """Whether the control transforms inputs (every kind but ``shuffle-labels``)."""
         return self.kind != "shuffle-labels"
 
-    def fit(self, shape):
+    def fit(self, shape: Sequence[int]) -> None:
         """Checks the control against one input's shape ``[C, H, W]`` or ``[H, W]``, and fixes H and W.
-        Raises UnsupportedModelError saying why it does not fit."""
+        Raises UnsupportedModelError saying why it does not fit.
+
+        Args:
+            shape: one input's shape, without the batch axis.
+        """
         if not self.pixels:
             return
         size = image_size(shape)
@@ -229,7 +257,7 @@ class Control:
             else:
                 self._mask = kept_pixels(self.kind, self.parameter, height, width).astype(bool)
 
-    def __call__(self, x):
+    def __call__(self, x: _Image) -> _Image:
         if not self.pixels:
             raise TypeError(
                 "control shuffle-labels permutes the training labels, not the inputs: "
@@ -251,9 +279,13 @@ class Control:
         mask = torch.from_numpy(self._mask).to(x.device)
         return torch.where(mask, x, torch.zeros((), dtype=x.dtype, device=x.device))
 
-    def labels(self, labels):
+    def labels(self, labels: Sequence[int] | np.ndarray | torch.Tensor) -> Sequence[int] | np.ndarray | torch.Tensor:
         """The training labels of ``shuffle-labels`` (the same multiset, in the seed's order); other controls
-        return them as they are."""
+        return them as they are.
+
+        Args:
+            labels: every training label, in the training set's order (a tensor, a numpy array or a list).
+        """
         if self.pixels:
             return labels
         permutation = label_permutation(len(labels), self.seed)
@@ -261,14 +293,23 @@ class Control:
             return labels[torch.from_numpy(permutation).to(labels.device)]
         return np.asarray(labels)[permutation]
 
-    def dataset(self, dataset):
+    def dataset(self, dataset: Dataset[Any]) -> ControlledDataset:
         """The training set as the control trains on it: each item's input transformed, or (``shuffle-labels``)
-        its label replaced by that of the item the seed's permutation names."""
+        its label replaced by that of the item the seed's permutation names.
+
+        Args:
+            dataset: a map-style dataset (``len`` and indexing) of ``(input, label, ...)`` items; its
+                ``targets``, where it has them, give the labels without loading the inputs.
+        """
         return ControlledDataset(dataset, self)
 
-    def kept(self, images):
+    def kept(self, images: ArrayLike) -> dict[str, float | None] | None:
         """What a pixel control keeps of ``images`` ``[N, C, H, W]`` or ``[N, H, W]``, before the transform:
-        ``{"inputShare", "contentShare"}`` (docs/control.md); None for ``shuffle-labels``."""
+        ``{"inputShare", "contentShare"}`` (docs/control.md); None for ``shuffle-labels``.
+
+        Args:
+            images: the probe inputs as given, before the transform.
+        """
         if not self.pixels:
             return None
         images = np.asarray(images, dtype=np.float32)
@@ -279,12 +320,12 @@ class Control:
         input_share, content_share = kept_content(last, mask)
         return {"inputShare": input_share, "contentShare": content_share}
 
-    def manifest_field(self, source, run_folder, probe_labels, classes, kept):
+    def manifest_field(self, source: SourceRun, run_folder: str, probe_labels: ArrayLike, classes: int, kept: dict[str, float | None] | None) -> Json:
         """The manifest's ``control`` field of a control run in ``run_folder`` whose source run is ``source``."""
         chance = majority_class_rate(probe_labels, classes)
         if chance is None:
             raise UnsupportedModelError("a control experiment needs probe inputs, and the probe is empty")
-        field = {"spec": self.spec, "kind": self.kind}
+        field: Json = {"spec": self.spec, "kind": self.kind}
         if self.parameter is not None:
             field["parameter"] = self.parameter
         field["sourceRun"] = {"id": source.id, "folder": os.path.relpath(source.folder, run_folder).replace(os.sep, "/")}
@@ -297,17 +338,17 @@ class Control:
 class ControlledDataset(torch.utils.data.Dataset):
     """A map-style dataset as a control trains on it (``Control.dataset``)."""
 
-    def __init__(self, dataset, control):
+    def __init__(self, dataset: Any, control: Control) -> None:
         self.source = dataset
         self.control = control
-        self._permutation = None if control.pixels else label_permutation(len(dataset), control.seed)
+        self._permutation: Any = None if control.pixels else label_permutation(len(dataset), control.seed)
         targets = getattr(dataset, "targets", None)
         self._targets = None if control.pixels or targets is None or len(targets) != len(dataset) else targets
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.source)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> tuple[Any, ...]:
         item = self.source[index]
         if not isinstance(item, (tuple, list)) or len(item) < 2:
             raise TypeError("control.dataset needs items (input, label, ...)")
@@ -323,19 +364,25 @@ class ControlledDataset(torch.utils.data.Dataset):
 class SourceRun:
     """The run a control experiment controls, read from its folder (never written)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder: str) -> None:
         self.folder = os.path.abspath(folder)
         try:
             with open(os.path.join(self.folder, "manifest.json"), encoding="utf-8") as f:
-                self.manifest = json.load(f)
+                self.manifest: ReadManifest = json.load(f)
         except (OSError, ValueError) as e:
             raise UnsupportedModelError(f"the control's source run {folder} is not a readable run folder ({e})") from None
         self.id = str(self.manifest.get("id", os.path.basename(self.folder)))
 
 
-def find_source_run(runs, name, source_run=None):
+def find_source_run(runs: str, name: str, source_run: str | os.PathLike[str] | None = None) -> SourceRun:
     """The control's source run: ``source_run`` (a run folder, or a run id in ``runs``), else the newest
-    completed run of model ``name`` in ``runs`` that is not itself a control."""
+    completed run of model ``name`` in ``runs`` that is not itself a control.
+
+    Args:
+        runs: the runs folder.
+        name: the model's name, as its runs' manifests hold it (``model.name``).
+        source_run: the run folder or run id the user named, if any.
+    """
     if source_run is not None:
         folder = str(source_run)
         if not os.path.isdir(folder) and os.path.isdir(os.path.join(runs, folder)):
@@ -348,7 +395,7 @@ def find_source_run(runs, name, source_run=None):
         manifest = os.path.join(runs, entry, "manifest.json")
         try:
             with open(manifest, encoding="utf-8") as f:
-                m = json.load(f)
+                m: ReadManifest = json.load(f)
         except (OSError, ValueError):
             continue
         if m.get("status") == "completed" and "control" not in m and (m.get("model") or {}).get("name") == name:
@@ -360,9 +407,16 @@ def find_source_run(runs, name, source_run=None):
     return SourceRun(os.path.join(runs, max(found)[1]))
 
 
-def check_source(source, layers, fingerprint, settings):
+def check_source(source: SourceRun, layers: list[Json], fingerprint: str, settings: Json) -> list[str]:
     """Refuses a source run that is not this model's on this probe; returns the lines naming the
-    settings that differ from the source run's (a control should train as its source did)."""
+    settings that differ from the source run's (a control should train as its source did).
+
+    Args:
+        source: the source run.
+        layers: the control run's layer table (``layer_table``).
+        fingerprint: the probe's fingerprint (the manifest's ``dataset.fingerprint``).
+        settings: the control run's settings, as the manifest holds them.
+    """
     m = source.manifest
     if m.get("formatVersion") != 2 or (m.get("checkpoint") or {}).get("format") != "onnx":
         raise UnsupportedModelError(
@@ -372,7 +426,7 @@ def check_source(source, layers, fingerprint, settings):
     if "control" in m:
         raise UnsupportedModelError(f"run {source.id} is itself a control experiment: name the run it controls as the source")
     table = [(l["name"], l["className"], l["outputShape"]) for l in layers]
-    theirs = [(l.get("name"), l.get("className"), l.get("outputShape")) for l in m.get("layers", [])]
+    theirs: Any = [(l.get("name"), l.get("className"), l.get("outputShape")) for l in m.get("layers", [])]
     if table != theirs:
         raise UnsupportedModelError(f"run {source.id} recorded other layers: a control trains the same model as its source run")
     if (m.get("dataset") or {}).get("fingerprint") != fingerprint:

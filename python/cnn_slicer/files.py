@@ -5,6 +5,10 @@ place; a folder is written as a temporary sibling and renamed; a metrics line is
 fsynced.
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import datetime
 import io
 import json
@@ -15,7 +19,7 @@ import shutil
 import numpy as np
 
 
-def _fsync_dir(folder):
+def _fsync_dir(folder: str) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -28,7 +32,7 @@ def _fsync_dir(folder):
         os.close(fd)
 
 
-def write_atomic(path, data):
+def write_atomic(path: str, data: bytes) -> None:
     """Writes `data` (bytes) to `path` through a temporary sibling, fsync and rename."""
     tmp = f"{path}.tmp-{os.getpid()}"
     try:
@@ -44,18 +48,18 @@ def write_atomic(path, data):
     _fsync_dir(os.path.dirname(path))
 
 
-def write_json(path, value):
+def write_json(path: str, value: Any) -> None:
     write_atomic(path, (json.dumps(value, indent=2, allow_nan=False) + "\n").encode("utf-8"))
 
 
-def npy_bytes(array):
+def npy_bytes(array: np.ndarray) -> bytes:
     """An array as .npy format version 1.0 bytes."""
     buffer = io.BytesIO()
     np.lib.format.write_array(buffer, np.ascontiguousarray(array), version=(1, 0), allow_pickle=False)
     return buffer.getvalue()
 
 
-def append_line(path, value):
+def append_line(path: str, value: Any) -> None:
     """Appends one JSON line whole and fsyncs; a line cut off before (no final newline) is ended first."""
     line = json.dumps(value, allow_nan=False, separators=(",", ":")) + "\n"
     with open(path, "ab+") as f:
@@ -69,7 +73,7 @@ def append_line(path, value):
         os.fsync(f.fileno())
 
 
-def write_folder(path, fill):
+def write_folder(path: str, fill: Callable[[str], object]) -> None:
     """Makes folder `path` by calling `fill(tmp_folder)` on a temporary sibling, then renaming it."""
     tmp = f"{path}.tmp-{os.getpid()}"
     if os.path.exists(tmp):
@@ -102,7 +106,7 @@ RUNS_FOLDER_GITIGNORE = "\n".join(
 )
 
 
-def make_runs_folder(path):
+def make_runs_folder(path: str) -> None:
     """Creates the runs folder with a `.gitignore` of `*` when it does not exist yet."""
     if os.path.isdir(path):
         return
@@ -110,7 +114,7 @@ def make_runs_folder(path):
     write_atomic(os.path.join(path, ".gitignore"), RUNS_FOLDER_GITIGNORE.encode("utf-8"))
 
 
-def claim_run_folder(runs, name, now=None):
+def claim_run_folder(runs: str, name: str, now: datetime.datetime | None = None) -> tuple[str, str]:
     """Creates `<runs>/YYYYMMDD-HHMMSS-<name>` (UTC), or with `-2`, `-3` … when taken: (id, folder)."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "model"
@@ -126,11 +130,11 @@ def claim_run_folder(runs, name, now=None):
     raise RuntimeError(f"cnn_slicer: no free run folder name for {base} in {runs}")
 
 
-def iso_now():
+def iso_now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def process_start_time():
+def process_start_time() -> str | None:
     """Field 22 of /proc/self/stat (clock ticks since boot), as the TypeScript recorder writes it; None elsewhere."""
     try:
         with open("/proc/self/stat", encoding="utf-8") as f:

@@ -10,6 +10,10 @@ BatchNormalization stays its own node), ``do_constant_folding=False``, opset 14,
 dynamic on the input and every output; the model's modes are restored afterwards.
 """
 
+from __future__ import annotations
+
+from typing import Any, Sequence
+
 import inspect
 import re
 import warnings
@@ -21,7 +25,8 @@ from . import ops
 from .onnx_names import rename_values
 from .notebook import Cells
 from .sources import SourceFinder
-from .trace import Capture, UnsupportedModelError, module_args
+from .run_format import Json
+from .trace import Capture, Captured, UnsupportedModelError, module_args
 
 # A layer's name is a TensorFlow.js layer name in the checkpoint's import (CNN Slicer's engine).
 _LAYER_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9._/]*$")
@@ -34,15 +39,15 @@ OPSET = 14
 class ModelModes:
     """Saves the training flag of a model and every submodule; ``restore()`` puts them back."""
 
-    def __init__(self, model):
+    def __init__(self, model: nn.Module) -> None:
         self.modes = [(m, m.training) for m in model.modules()]
 
-    def restore(self):
+    def restore(self) -> None:
         for module, training in self.modes:
             module.training = training
 
 
-def _shape_entry(shape):
+def _shape_entry(shape: list[int]) -> Json:
     """`outputShape`, `channels` and `dataFormat` as the reader checks them (src/analysis/layout.ts channelsOf):
     from rank 2 channels first, the first axis; a vector `[F]` is F units of 1 channel, without a data format."""
     if len(shape) >= 2:
@@ -50,13 +55,13 @@ def _shape_entry(shape):
     return {"outputShape": shape, "channels": 1}
 
 
-def input_layer(example):
+def input_layer(example: torch.Tensor) -> Json:
     """Layer 0: the model input, per-input shape `example.shape[1:]`."""
     shape = [int(d) for d in example.shape[1:]]
     return {"index": 0, "name": "input", "className": "InputLayer", **_shape_entry(shape), "parameters": 0}
 
 
-def traced_layers(model, example):
+def traced_layers(model: nn.Module, example: torch.Tensor) -> tuple[Any, list[Captured]]:
     """(output, [Captured]) of one forward pass of `example` in eval mode without grad; the modes restored."""
     modes = ModelModes(model)
     model.eval()
@@ -77,16 +82,22 @@ def traced_layers(model, example):
     return output, capture.layers
 
 
-def layer_table(model, example, classes=None, cells=None):
+def layer_table(model: nn.Module, example: torch.Tensor, classes: int | None = None, cells: Cells | None = None) -> tuple[list[Json], str]:
     """The manifest's `layers[]` of `model` on one input `example` ([1, ...]), and the output kind.
 
     Raises UnsupportedModelError (one line) for an operation CNN Slicer cannot import or an output
     that is not [N, classes] class scores. Returns (layers, output_kind).
+
+    Args:
+        model: the model, run once in eval mode without grad (its modes restored).
+        example: one input with its batch axis, ``[1, ...]``.
+        classes: the number of classes the output must score; default any (2 or more).
+        cells: the notebook cells positions are found in (notebook.py); default the kernel's, if any.
     """
     output, captured = traced_layers(model, example)
     if not isinstance(output, torch.Tensor) or output.dim() != 2 or output.shape[1] < 2:
-        shape = list(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
-        raise UnsupportedModelError(f"the model's output is {shape}, not [N, classes] class scores")
+        described = list(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
+        raise UnsupportedModelError(f"the model's output is {described}, not [N, classes] class scores")
     if classes is not None and output.shape[1] != classes:
         raise UnsupportedModelError(f"the model's output has {output.shape[1]} scores per input, but there are {classes} classes")
     if not captured:
@@ -112,7 +123,7 @@ def layer_table(model, example, classes=None, cells=None):
         shape = [int(d) for d in layer.value.shape[1:]]
         if not shape:
             raise UnsupportedModelError(f"{layer.name} ({layer.class_name}) outputs one value per input, not a layer output")
-        entry = {"index": index, "name": layer.name, "className": layer.class_name, **_shape_entry(shape)}
+        entry: Json = {"index": index, "name": layer.name, "className": layer.class_name, **_shape_entry(shape)}
         if layer.module is not None:
             entry["parameters"] = sum(p.numel() for p in layer.module.parameters())
             site = finder.position(_CALL_SUFFIX.sub("", layer.name))
@@ -134,12 +145,12 @@ def layer_table(model, example, classes=None, cells=None):
 class _Tapped(nn.Module):
     """Returns (model output, *layer outputs) in the order of `names`."""
 
-    def __init__(self, model, names):
+    def __init__(self, model: nn.Module, names: list[str]) -> None:
         super().__init__()
         self.model = model
         self.names = names
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> tuple[Any, ...]:
         with Capture(self.model, tracing=torch.jit.is_tracing()) as capture:
             output = self.model(x)
         names = [layer.name for layer in capture.layers]
@@ -148,18 +159,18 @@ class _Tapped(nn.Module):
         return (output, *[layer.value for layer in capture.layers])
 
 
-def model_output_name(names):
+def model_output_name(names: Sequence[str]) -> str:
     """Graph output 0's name: `output`, or `cnn_slicer_output` when a layer is named `output` (`self.output = nn.Linear(...)`)."""
     return "cnn_slicer_output" if "output" in names else "output"
 
 
-def torch_version(version=None):
+def torch_version(version: str | None = None) -> tuple[int, int]:
     """(major, minor) of torch's version string (`2.6.0`, `2.11.0+cu128`, `2.10.0a0+git…`)."""
     found = re.match(r"(\d+)\.(\d+)", str(torch.__version__ if version is None else version))
     return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
 
 
-def torchscript_exporter():
+def torchscript_exporter() -> dict[str, bool]:
     """The keyword arguments that make ``torch.onnx.export`` use its TorchScript exporter, the one
     whose graph keeps every tapped layer its own output and each BatchNorm its own node (PRESERVE):
     none before torch 2.5 (the only exporter), ``dynamo=False`` where export takes ``dynamo`` (2.5
@@ -177,8 +188,15 @@ def torchscript_exporter():
     )
 
 
-def export_onnx(model, example, path, names):
-    """Writes `model`'s ONNX checkpoint to `path`: outputs `output` (model_output_name), then `names` (the manifest's layers 1..L)."""
+def export_onnx(model: nn.Module, example: torch.Tensor, path: str, names: Sequence[str]) -> None:
+    """Writes `model`'s ONNX checkpoint to `path`: outputs `output` (model_output_name), then `names` (the manifest's layers 1..L).
+
+    Args:
+        model: the model, exported in eval mode (its modes restored).
+        example: one input ``[1, ...]`` the exporter traces with; the batch axis stays dynamic.
+        path: the ``.onnx`` file to write.
+        names: the manifest's layer names 1..L, as ``layer_table`` gives them.
+    """
     modes = ModelModes(model)
     model.eval()
     wrapper = _Tapped(model, list(names))
@@ -212,8 +230,14 @@ def export_onnx(model, example, path, names):
     rename_values(path, {stand_in: name for name, stand_in in stand_ins.items()})
 
 
-def tapped_outputs(model, x, names):
-    """What the checkpoint computes, run in torch: (output, *layer outputs), eval mode, no grad; modes restored."""
+def tapped_outputs(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> tuple[Any, ...]:
+    """What the checkpoint computes, run in torch: (output, *layer outputs), eval mode, no grad; modes restored.
+
+    Args:
+        model: the model.
+        x: a batch of inputs.
+        names: the manifest's layer names 1..L; a pass that sees other layers raises UnsupportedModelError.
+    """
     modes = ModelModes(model)
     model.eval()
     try:

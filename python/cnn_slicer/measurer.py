@@ -14,13 +14,15 @@ The CLI is ``CNN_SLICER_CLI`` (the path of ``cli.js``) where set, else ``cnn-sli
 else this repository's ``dist/cli.js`` beside the package.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 
-def cli_command():
+def cli_command() -> list[str] | None:
     """The command that runs CNN Slicer's CLI, or None where there is none (or no node for cli.js)."""
     named = os.environ.get("CNN_SLICER_CLI")
     node = shutil.which("node")
@@ -33,8 +35,14 @@ def cli_command():
     return [node, str(bundled)] if node and bundled.is_file() else None
 
 
-def start_measurer(run_dir):
-    """Starts ``measure <run_dir> --follow`` in its own session; returns the process, or None."""
+def start_measurer(run_dir: str) -> subprocess.Popen[bytes] | None:
+    """Starts ``measure <run_dir> --follow`` in its own session; returns the process, or None.
+
+    Args:
+        run_dir: the run folder the recorder writes; the measurer follows its epochs as they land.
+
+    None where ``CNN_SLICER_MEASURE=0``, where there is no CLI to run (``cli_command``) or it cannot start.
+    """
     if os.environ.get("CNN_SLICER_MEASURE", "1") == "0":
         return None
     command = cli_command()
@@ -59,7 +67,7 @@ def start_measurer(run_dir):
 MEASURER_NICENESS = 19
 
 
-def _lowest_priority():
+def _lowest_priority() -> None:
     """Niceness 19, and Linux's SCHED_IDLE where there is one: CPU time only when nothing else wants it."""
     try:
         os.nice(MEASURER_NICENESS)

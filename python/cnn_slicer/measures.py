@@ -8,14 +8,17 @@ prediction is the first class of highest score. tests/test_contract.py holds bot
 answers the TypeScript definition computes (contract.json ``knownAnswers.predictions``).
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .contract import CONTRACT
 
 LOSS_EPSILON = CONTRACT["loss"]["epsilon"]
 
 
-def softmax_rows(values):
+def softmax_rows(values: ArrayLike) -> np.ndarray:
     """Row-wise softmax of float32 `[n, classes]` values, float64 (the TypeScript softmaxRows)."""
     values = np.asarray(values, dtype=np.float32).astype(np.float64)
     exps = np.exp(values - values.max(axis=1, keepdims=True))
@@ -25,7 +28,7 @@ def softmax_rows(values):
     return exps / sums[:, None]
 
 
-def prediction_measures(scores, labels, classes):
+def prediction_measures(scores: ArrayLike, labels: ArrayLike, classes: int) -> tuple[float | None, float, list[list[int]]]:
     """(loss or None, accuracy, confusion) of class scores `[n, classes]` (float32 or float64) against int labels."""
     scores = np.asarray(scores, dtype=np.float64)
     labels = np.asarray(labels, dtype=np.int64)

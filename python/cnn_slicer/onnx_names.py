@@ -6,8 +6,12 @@ in the graph's node inputs and outputs, its outputs and its value_info. Only the
 that path are decoded and written again; every other byte is kept.
 """
 
+from __future__ import annotations
 
-def _varint(data, at):
+from typing import Any, Iterator
+
+
+def _varint(data: bytes, at: int) -> tuple[int, int]:
     value, shift = 0, 0
     while True:
         byte = data[at]
@@ -18,7 +22,7 @@ def _varint(data, at):
         shift += 7
 
 
-def _encode_varint(value):
+def _encode_varint(value: int) -> bytes:
     out = bytearray()
     while True:
         byte = value & 0x7F
@@ -30,14 +34,14 @@ def _encode_varint(value):
             return bytes(out)
 
 
-def _fields(data):
-    """(number, wire type, raw field bytes including the key, payload of a length-delimited field or None)."""
+def _fields(data: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
+    """(number, wire type, raw field bytes including the key, payload of a length-delimited field, else empty)."""
     at = 0
     while at < len(data):
         start = at
         key, at = _varint(data, at)
         number, kind = key >> 3, key & 7
-        payload = None
+        payload = b""
         if kind == 0:
             _, at = _varint(data, at)
         elif kind == 1:
@@ -53,11 +57,11 @@ def _fields(data):
         yield number, kind, data[start:at], payload
 
 
-def _bytes_field(number, payload):
+def _bytes_field(number: int, payload: bytes) -> bytes:
     return _encode_varint(number << 3 | 2) + _encode_varint(len(payload)) + payload
 
 
-def _rewrite(data, plan):
+def _rewrite(data: bytes, plan: dict[Any, Any]) -> bytes:
     """`plan`: field number -> "name" (rename the string) or a nested plan (rewrite the message)."""
     out = bytearray()
     for number, kind, raw, payload in _fields(data):
@@ -77,7 +81,7 @@ _GRAPH = {1: _NODE, 11: _VALUE_INFO, 12: _VALUE_INFO, 13: _VALUE_INFO}
 _MODEL = {7: _GRAPH}
 
 
-def _value_names(data):
+def _value_names(data: bytes) -> set[bytes]:
     """Every value name the graph's nodes read or write, and its inputs' and outputs' names."""
     names = set()
     for number, kind, _, graph in _fields(data):
@@ -92,7 +96,7 @@ def _value_names(data):
     return names
 
 
-def rename_values(path, names):
+def rename_values(path: str, names: dict[str, str]) -> None:
     """Renames values in the ONNX file at `path`: `names` maps old name -> new name (str)."""
     if not names:
         return

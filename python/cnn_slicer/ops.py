@@ -21,7 +21,7 @@ import torch.nn as nn
 from .contract import CONTRACT
 
 
-def _nn_class(name):
+def _nn_class(name: str) -> type:
     cls = getattr(nn, name, None)
     if not isinstance(cls, type):
         raise ImportError(f"cnn_slicer: torch.nn has no class {name}, which CNN Slicer records (contract.json); torch {torch.__version__} is older than CNN Slicer needs")

@@ -7,17 +7,24 @@ the random number generators' states (torch CPU and CUDA, numpy, ``random``) the
 On a ``torch.distributed`` rank other than 0 it does nothing at all (``run_dir`` is None).
 """
 
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Iterable, Iterator, Literal, Sequence
+
 import contextlib
 import hashlib
 import importlib.util
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 
 import numpy as np
 import torch
+import torch.nn as nn
 
 from . import files
 from .contract import CONTRACT
@@ -26,6 +33,7 @@ from .layers import OPSET, ModelModes, export_onnx, layer_table, torch_version, 
 from .measurer import start_measurer
 from .measures import prediction_measures, softmax_rows
 from .notebook import Cells, code_of
+from .run_format import Json
 from .trace import UnsupportedModelError
 
 FORMAT_VERSION = 2
@@ -38,7 +46,7 @@ PROBE_BATCH = 64
 
 
 @contextlib.contextmanager
-def rng_kept():
+def rng_kept() -> Iterator[None]:
     """Leaves torch's (CPU and CUDA), numpy's and Python's random states as they were."""
     torch_state = torch.get_rng_state()
     cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else None
@@ -54,18 +62,18 @@ def rng_kept():
         random.setstate(python_state)
 
 
-def _is_secondary_rank():
+def _is_secondary_rank() -> bool:
     import torch.distributed as dist
 
     return dist.is_available() and dist.is_initialized() and dist.get_rank() != 0
 
 
-def _unwrap(model):
+def _unwrap(model: nn.Module) -> nn.Module:
     parallel = (torch.nn.DataParallel, torch.nn.parallel.DistributedDataParallel)
     return model.module if isinstance(model, parallel) else model
 
 
-def _as_tensor(value, what):
+def _as_tensor(value: object, what: str) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().clone()
     if isinstance(value, np.ndarray):
@@ -73,7 +81,7 @@ def _as_tensor(value, what):
     raise UnsupportedModelError(f"the probe's {what} are a {type(value).__name__}, not a tensor or numpy array")
 
 
-def _probe_from(probe, probe_size):
+def _probe_from(probe: Iterable[Any], probe_size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
     """(inputs float32 [N, ...], labels int64 [N]) copied from a pair (x, y) (all of it, or its first
     `probe_size`) or from the first `probe_size` (default 500) examples of an iterable of (x, y) batches."""
     if isinstance(probe, (tuple, list)) and len(probe) == 2 and not isinstance(probe[0], (tuple, list)):
@@ -112,7 +120,7 @@ def _probe_from(probe, probe_size):
     return x.contiguous(), y.long()
 
 
-def _check_exporter():
+def _check_exporter() -> None:
     """The TorchScript exporter is there (layers.torchscript_exporter), and, from torch 2 on, the onnx
     package it imports, which `pip install torch` does not bring: said before anything is written,
     not as torch's error at the first epoch. A folder named `onnx` without the package (exported
@@ -129,7 +137,7 @@ def _check_exporter():
         )
 
 
-def _check_parameters(parameter):
+def _check_parameters(parameter: nn.Parameter | None) -> None:
     """A model whose weights the checkpoints can hold: float32 values on a real device."""
     if parameter is None:
         return
@@ -144,7 +152,7 @@ def _check_parameters(parameter):
         )
 
 
-def _runs_folder(runs_dir, notebook=None):
+def _runs_folder(runs_dir: str | os.PathLike[str] | None, notebook: str | None = None) -> str:
     """The runs folder: ``runs_dir``, else $CNN_SLICER_RUNS, else ``.cnnslicer/runs`` beside the script
     being run, or beside the notebook (``notebook``) in a kernel, else in the working folder."""
     if runs_dir:
@@ -159,17 +167,17 @@ def _runs_folder(runs_dir, notebook=None):
     return os.path.join(base, ".cnnslicer", "runs")
 
 
-def _source_file(cls, cells):
+def _source_file(cls: type, cells: Cells) -> str | None:
     """The file defining a class: its module's, or the notebook of the kernel cell it was defined in; None if unknown."""
     import inspect
 
     try:
-        return os.path.abspath(inspect.getsourcefile(cls))
+        return os.path.abspath(inspect.getsourcefile(cls))  # type: ignore[type-var]  # None (a built-in class): TypeError
     except (TypeError, OSError):
         return cells.class_notebook(cls)
 
 
-def _model_files(model, cells):
+def _model_files(model: nn.Module, cells: Cells) -> tuple[str, list[str]]:
     """(model file, source files): the file defining the model's class, and those of every class in it outside torch."""
     torch_dir = os.path.dirname(os.path.abspath(torch.__file__)) + os.sep
     sources = []
@@ -190,7 +198,7 @@ def _model_files(model, cells):
     return file, sources
 
 
-def _training_script(notebook):
+def _training_script(notebook: str | None) -> tuple[str, str] | None:
     """(path, kind) of what trains the model: the script being run (``__main__``'s file, else
     ``sys.argv[0]`` where it names a file) or the notebook (notebook.py: the one the kernel names, or
     the one whose cell defines the model); None where neither is known (``python -c``, an
@@ -206,7 +214,7 @@ def _training_script(notebook):
     return None
 
 
-def _fingerprint(sources, layers):
+def _fingerprint(sources: list[str], layers: list[Json]) -> str:
     digest = hashlib.sha256()
     for file in sources:
         if file.endswith(".ipynb"):  # its code, not its outputs, which change at every run
@@ -222,14 +230,16 @@ def _fingerprint(sources, layers):
     return digest.hexdigest()[:16]
 
 
-def _settings(train, train_size, epochs, batch_size, optimizer, probe_size):
+def _settings(
+    train: Any, train_size: int | None, epochs: int | None, batch_size: int | None, optimizer: torch.optim.Optimizer | None, probe_size: int
+) -> Json:
     """The manifest's settings (those known: epochs, batch size, optimizer and learning rate), and
     ``trainSize`` (popped by the caller into the dataset section)."""
     if train is not None and train_size is None and hasattr(train, "dataset"):
         train_size = len(train.dataset)
     if train is not None and batch_size is None:
         batch_size = getattr(train, "batch_size", None)
-    settings = {}
+    settings: Json = {}
     if epochs is not None:
         settings["epochs"] = int(epochs)
     if batch_size is not None:
@@ -242,7 +252,7 @@ def _settings(train, train_size, epochs, batch_size, optimizer, probe_size):
     return settings
 
 
-def _number_or_none(value):
+def _number_or_none(value: float | torch.Tensor | None) -> float | None:
     if value is None:
         return None
     value = float(value.item() if isinstance(value, torch.Tensor) else value)
@@ -278,25 +288,34 @@ class Recorder:
     Tested with torch 1.13 (CI), 2.6 (CI) and 2.14 (docs/pytorch.md "Tested versions").
     """
 
+    # The run folder; None on a torch.distributed rank other than 0, where the recorder does nothing.
+    run_dir: str | None
+    run_id: str
+    control: Control | None
+    manifest: Json
+    measurer: subprocess.Popen[bytes] | Literal[False] | None
+    _last_epoch: int | None
+    _last_end: float | None
+
     def __init__(
         self,
-        model,
-        probe,
+        model: nn.Module,
+        probe: Iterable[Any],
         *,
-        classes=None,
-        name=None,
-        runs_dir=None,
-        probe_size=None,
-        train=None,
-        train_size=None,
-        epochs=None,
-        batch_size=None,
-        optimizer=None,
-        loss=None,
-        dataset=None,
-        control=None,
-        source_run=None,
-    ):
+        classes: Sequence[Any] | None = None,
+        name: str | None = None,
+        runs_dir: str | os.PathLike[str] | None = None,
+        probe_size: int | None = None,
+        train: Any = None,
+        train_size: int | None = None,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        optimizer: torch.optim.Optimizer | None = None,
+        loss: str | None = None,
+        dataset: str | None = None,
+        control: str | Control | None = None,
+        source_run: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.run_dir = None
         self.control = None
         self._active = not _is_secondary_rank()
@@ -311,7 +330,23 @@ class Recorder:
             self._start(probe, classes, name, runs_dir, probe_size, train, train_size, epochs, batch_size, optimizer, loss, dataset, control, source_run)
 
     # -- start -------------------------------------------------------------------------------
-    def _start(self, probe, classes, name, runs_dir, probe_size, train, train_size, epochs, batch_size, optimizer, loss, dataset, control, source_run):
+    def _start(
+        self,
+        probe: Iterable[Any],
+        classes: Sequence[Any] | None,
+        name: str | None,
+        runs_dir: str | os.PathLike[str] | None,
+        probe_size: int | None,
+        train: Any,
+        train_size: int | None,
+        epochs: int | None,
+        batch_size: int | None,
+        optimizer: torch.optim.Optimizer | None,
+        loss: str | None,
+        dataset: str | None,
+        control: str | Control | None,
+        source_run: str | os.PathLike[str] | None,
+    ) -> None:
         model = self.model
         _check_exporter()
         parameter = next(model.parameters(), None)
@@ -421,7 +456,7 @@ class Recorder:
                 self.manifest["trainingScript"]["relativeFile"] = os.path.relpath(script[0], self.run_dir).replace(os.sep, "/")
             except ValueError:  # another drive (Windows): the absolute path only
                 pass
-        if source is not None:
+        if source is not None and self.control is not None:  # a source run is found for a control only
             self.manifest["control"] = self.control.manifest_field(source, self.run_dir, labels, class_count, kept)
         start_time = files.process_start_time()
         if start_time is not None:
@@ -429,13 +464,20 @@ class Recorder:
         self._write_manifest()
         self._last_end = time.perf_counter()
 
-    def _write_manifest(self):
+    def _write_manifest(self) -> None:
+        assert self.run_dir is not None
         self.manifest["updatedAt"] = files.iso_now()
         files.write_json(os.path.join(self.run_dir, "manifest.json"), self.manifest)
 
     # -- epochs ------------------------------------------------------------------------------
-    def epoch(self, epoch, train_loss=None, train_accuracy=None):
-        """Records the model as it is after `epoch` (0: before training): checkpoint, metrics line, manifest."""
+    def epoch(self, epoch: int, train_loss: float | torch.Tensor | None = None, train_accuracy: float | torch.Tensor | None = None) -> None:
+        """Records the model as it is after `epoch` (0: before training): checkpoint, metrics line, manifest.
+
+        Args:
+            epoch: the epoch just trained, after the last one recorded; 0 is the model before training.
+            train_loss: the epoch's mean training loss (a number or a one-value tensor); not recorded at epoch 0.
+            train_accuracy: the epoch's training accuracy in [0, 1]; not recorded at epoch 0.
+        """
         if not self._active:
             return
         if self._closed:
@@ -443,6 +485,7 @@ class Recorder:
         epoch = int(epoch)
         if epoch < 0 or (self._last_epoch is not None and epoch <= self._last_epoch):
             raise ValueError(f"cnn_slicer: epoch {epoch} is not after the last recorded epoch {self._last_epoch}")
+        assert self.run_dir is not None and self._last_end is not None  # set by _start() on the active rank
         started = time.perf_counter()
         train_ms = 0.0 if self._last_epoch is None else (started - self._last_end) * 1000
         with rng_kept():
@@ -469,7 +512,7 @@ class Recorder:
             self.measurer = start_measurer(self.run_dir) or False
         self._last_end = time.perf_counter()
 
-    def _probe_measures(self):
+    def _probe_measures(self) -> tuple[float | None, float, list[list[int]]]:
         modes = ModelModes(self.model)
         self.model.eval()
         try:
@@ -485,7 +528,7 @@ class Recorder:
         return prediction_measures(scores, self.labels.numpy(), len(self.classes))
 
     # -- the end -----------------------------------------------------------------------------
-    def _finish(self, status, message=None):
+    def _finish(self, status: str, message: str | None = None) -> None:
         if not self._active or self._closed:
             return
         self._closed = True
@@ -496,26 +539,30 @@ class Recorder:
             self.manifest["error"] = {"message": message}
         self._write_manifest()
 
-    def close(self):
+    def close(self) -> None:
         """Marks the run completed."""
         self._finish("completed")
 
-    def cancel(self):
+    def cancel(self) -> None:
         """Marks the run cancelled (stopped by the user), keeping the epochs recorded so far."""
         self._finish("cancelled")
 
-    def fail(self, exc):
-        """Marks the run failed with the exception's message (a KeyboardInterrupt: cancelled)."""
+    def fail(self, exc: BaseException) -> None:
+        """Marks the run failed with the exception's message (a KeyboardInterrupt: cancelled).
+
+        Args:
+            exc: what stopped the training; its type and first line become the manifest's ``error.message``.
+        """
         if isinstance(exc, KeyboardInterrupt):
             self.cancel()
             return
         text = str(exc).strip().splitlines()
         self._finish("failed", f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__)
 
-    def __enter__(self):
+    def __enter__(self) -> Recorder:
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> Literal[False]:
         if exc is None:
             self.close()
         else:

@@ -17,6 +17,10 @@ A root ``nn.Sequential`` model is looked up in the script being run (``__main__`
 ``Sequential(...)`` call with as many positional entries as the model has children.
 """
 
+from __future__ import annotations
+
+from typing import Any, Iterator, Optional, Tuple, Union, cast
+
 import ast
 import inspect
 import os
@@ -29,10 +33,14 @@ from .notebook import cell_files_newest_first, class_cell_file, compiled_text
 
 _CONTAINERS = (nn.Sequential, nn.ModuleList)
 
-_trees = {}
+# A class's (file, ClassDef), or (None, None) where its source is not found.
+ClassNode = Tuple[Optional[str], Optional[ast.ClassDef]]
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+_trees: dict[str, ast.Module | None] = {}
 
 
-def _tree(file):
+def _tree(file: str) -> ast.Module | None:
     """The parsed source of a file, or of a notebook cell the kernel compiled under that name; None if unreadable."""
     if file not in _trees:
         try:
@@ -48,10 +56,10 @@ def _tree(file):
 
 # class -> (file, ClassDef): inspect.getsourcelines parses the class's whole file at each call (1.3 s
 # of a 136-layer model's Recorder(...), its 82 modules of 8 classes looked up one by one).
-_class_nodes = weakref.WeakKeyDictionary()
+_class_nodes: weakref.WeakKeyDictionary[type, ClassNode] = weakref.WeakKeyDictionary()
 
 
-def _class_node(cls):
+def _class_node(cls: type) -> ClassNode:
     """(file, ClassDef) of a class, or (None, None); found once per class."""
     try:
         return _class_nodes[cls]
@@ -65,9 +73,12 @@ def _class_node(cls):
     return found
 
 
-def _find_class_node(cls):
+def _find_class_node(cls: type) -> ClassNode:
     try:
-        file = os.path.abspath(inspect.getsourcefile(cls))
+        source = inspect.getsourcefile(cls)
+        if source is None:
+            raise TypeError(f"no source file for {cls}")
+        file = os.path.abspath(source)
         _, start = inspect.getsourcelines(cls)
     except (TypeError, OSError):
         return _cell_class_node(cls)
@@ -82,7 +93,7 @@ def _find_class_node(cls):
     return None, None
 
 
-def _cell_class_node(cls):
+def _cell_class_node(cls: type) -> ClassNode:
     """(cell file, ClassDef) of a class defined in a notebook cell: the definition of that name in the
     cell its methods were compiled in (the last one, as the cell ran), or (None, None)."""
     file = class_cell_file(cls)
@@ -93,7 +104,7 @@ def _cell_class_node(cls):
     return (file, max(found, key=lambda n: n.lineno)) if found else (None, None)
 
 
-def _callee_name(call):
+def _callee_name(call: ast.Call) -> str | None:
     func = call.func
     if isinstance(func, ast.Attribute):
         return func.attr
@@ -102,10 +113,10 @@ def _callee_name(call):
     return None
 
 
-_parent_maps = {}
+_parent_maps: dict[int, dict[ast.AST, ast.AST]] = {}
 
 
-def _parents(tree):
+def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
     """Child node -> parent node of a parsed file (kept per tree)."""
     if id(tree) not in _parent_maps:
         parents = {}
@@ -119,14 +130,16 @@ def _parents(tree):
 class Site:
     """An expression node that builds a module, in a file, inside a function (or None)."""
 
-    def __init__(self, file, node, function, owner_cls=None):
+    def __init__(self, file: str, node: ast.expr, function: Function | None, owner_cls: type | None = None) -> None:
         self.file, self.node, self.function, self.owner_cls = file, node, function, owner_cls
 
-    def position(self):
+    def position(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.node.lineno, "column": self.node.col_offset + 1}
 
 
-def _enclosing_function(tree, node):
+def _enclosing_function(tree: ast.AST | None, node: ast.AST) -> Function | None:
+    if tree is None:
+        return None
     parents = _parents(tree)
     while node in parents:
         node = parents[node]
@@ -135,17 +148,17 @@ def _enclosing_function(tree, node):
     return None
 
 
-def _user_classes(owner):
+def _user_classes(owner: nn.Module) -> Iterator[tuple[type, str, ast.ClassDef]]:
     """(class, file, class node) of `owner`'s class and its bases outside torch, in method resolution order; those whose source is found."""
     for cls in type(owner).__mro__:
         if cls in (nn.Module, object) or cls.__module__.startswith("torch."):
             continue
         file, class_node = _class_node(cls)
-        if class_node is not None:
+        if file is not None and class_node is not None:
             yield cls, file, class_node
 
 
-def _attribute_site(owner, attr, child):
+def _attribute_site(owner: nn.Module, attr: str, child: nn.Module) -> Site | None:
     """Rule 1: `self.<attr> = ...` in the owner's class or a base class."""
     want = type(child).__name__
     for cls, file, class_node in _user_classes(owner):
@@ -169,7 +182,7 @@ def _attribute_site(owner, attr, child):
     return None
 
 
-def _returned_call(function):
+def _returned_call(function: Function) -> ast.Call | None:
     """The `return <call>` of a function node, or None."""
     for ret in ast.walk(function):
         if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Call):
@@ -177,7 +190,7 @@ def _returned_call(function):
     return None
 
 
-def _helper_return(site, owner):
+def _helper_return(site: Site, owner: nn.Module | None) -> Site | None:
     """A helper's `return <call>`, as a site: a method's for `self._helper(...)` (`_make_layer`), a
     function's of the same file for `helper(...)` (MobileNet's `conv_bn(inp, oup, stride)`)."""
     call = site.node
@@ -204,7 +217,7 @@ def _helper_return(site, owner):
     return None
 
 
-def _entry_site(site, index, child):
+def _entry_site(site: Site, index: int, child: nn.Module) -> Site | None:
     """Rule 2: entry `index` of the Sequential/ModuleList call at `site`."""
     call = site.node
     # Only a container's own construction lists its entries: the arguments of any other call (a
@@ -218,9 +231,9 @@ def _entry_site(site, index, child):
         return Site(site.file, args[index], site.function, site.owner_cls)
     starred = [a for a in args if isinstance(a, ast.Starred) and isinstance(a.value, ast.Name)]
     if len(starred) == 1 and site.function is not None:
-        name = starred[0].value.id
+        name = cast(ast.Name, starred[0].value).id
         want = type(child).__name__
-        builds = []
+        builds: list[ast.Call] = []
         for node in ast.walk(site.function):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "extend", "insert"):
                 if isinstance(node.func.value, ast.Name) and node.func.value.id == name:
@@ -235,7 +248,7 @@ def _entry_site(site, index, child):
     return None
 
 
-def _root_sequential_site(model):
+def _root_sequential_site(model: nn.Module) -> Site | None:
     """The one call that builds a root ``nn.Sequential``: in the script being run, or in the newest
     notebook cell (of a kernel) that has one."""
     main = sys.modules.get("__main__")
@@ -249,7 +262,7 @@ def _root_sequential_site(model):
     return None
 
 
-def _sequential_call(model, file):
+def _sequential_call(model: nn.Module, file: str) -> Site | None:
     tree = _tree(file)
     if tree is None:
         return None
@@ -267,17 +280,17 @@ def _sequential_call(model, file):
 class SourceFinder:
     """Construction sites of a model's modules, by module path; each lookup cached."""
 
-    def __init__(self, model):
+    def __init__(self, model: nn.Module) -> None:
         self.model = model
         self.modules = dict(model.named_modules())
-        self.cache = {}
+        self.cache: dict[str, Site | None] = {}
 
-    def site(self, path):
+    def site(self, path: str) -> Site | None:
         if path not in self.cache:
             self.cache[path] = self._site(path)
         return self.cache[path]
 
-    def _site(self, path):
+    def _site(self, path: str) -> Site | None:
         if path == "":
             return _root_sequential_site(self.model) if isinstance(self.model, _CONTAINERS) else None
         parts = path.split(".")
@@ -294,7 +307,7 @@ class SourceFinder:
             return _entry_site(owner_site, int(attr), child) or owner_site
         return _attribute_site(owner, attr, child) or self.site(owner_path)
 
-    def position(self, path):
+    def position(self, path: str) -> dict[str, Any] | None:
         """{file, line, column} of the construction of the module at `path`, or None."""
         site = self.site(path)
         return site.position() if site is not None else None

@@ -18,6 +18,11 @@ on from that view permuted back (the same numbers), so that the checkpoint's lay
 the rest of the network reads (docs/pytorch.md, "Channels last").
 """
 
+from __future__ import annotations
+
+from types import FrameType
+from typing import Any, Callable, Iterator, Sequence, Tuple
+
 import contextlib
 import dis
 import os
@@ -30,22 +35,23 @@ import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
 from . import ops
+from .run_format import Json, Site
 
 _TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__)) + os.sep
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 # In-place dispatch names and their out-of-place twins, for `a += b` / `a *= b`.
-_OUT_OF_PLACE = {"add_": torch.add, "__iadd__": torch.add, "mul_": torch.mul, "__imul__": torch.mul}
+_OUT_OF_PLACE: dict[str, Callable[..., Any]] = {"add_": torch.add, "__iadd__": torch.add, "mul_": torch.mul, "__imul__": torch.mul}
 
 
 class UnsupportedModelError(ValueError):
     """A model, probe or operation CNN Slicer cannot record; the message is one line."""
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__("cnn_slicer: " + message)
 
 
-def layer_class_name(module):
+def layer_class_name(module: nn.Module) -> str | None:
     """The ``className`` of a module that is a layer (ops.LAYER_MODULES, or a layer normalisation of
     its own, :func:`_layer_norm_like`), else None."""
     name = type(module).__name__
@@ -57,7 +63,7 @@ def layer_class_name(module):
     return "LayerNorm" if _layer_norm_like(module) else None
 
 
-def _layer_norm_like(module):
+def _layer_norm_like(module: nn.Module) -> bool:
     """A module of the user's that stands for a LayerNorm (public ConvNeXt ports write one, with
     `(x - mean) / sqrt(var + eps)` over dim 1 for channels-first maps): a class named ...LayerNorm...
     with a weight and a bias of one value a channel and an `eps`. What it computes is checked against
@@ -73,14 +79,14 @@ def _layer_norm_like(module):
     )
 
 
-def is_scope(module):
+def is_scope(module: nn.Module) -> bool:
     """Whether a module's forward() is looked into (a container, a pass-through or the user's own module)."""
     return layer_class_name(module) is None
 
 
-def user_site():
+def user_site() -> tuple[FrameType | None, Site | None]:
     """(file, line, column) of the innermost frame outside torch and this package, 1-based, or None."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         name = frame.f_code.co_filename
         # `<ipython-input-…>` and the like name no file: kept as compiled (notebook.py finds their cell).
@@ -103,7 +109,7 @@ def user_site():
 _AUGMENTED = {}
 
 
-def _is_augmented_assignment(frame):
+def _is_augmented_assignment(frame: FrameType | None) -> bool:
     """Whether the frame is executing `a += b` / `a *= b` (so a new tensor may be returned)."""
     if frame is None:
         return False
@@ -118,11 +124,11 @@ def _is_augmented_assignment(frame):
     return _AUGMENTED[key]
 
 
-def _func_name(func):
+def _func_name(func: Callable[..., Any]) -> str:
     return getattr(func, "__name__", None) or repr(func)
 
 
-def _qualified(func):
+def _qualified(func: Callable[..., Any]) -> str:
     name = _func_name(func)
     module = getattr(func, "__module__", None)
     if module is None:
@@ -132,7 +138,7 @@ def _qualified(func):
     return f"{module}.{name}"
 
 
-def _has_tensor_operand(args):
+def _has_tensor_operand(args: Sequence[Any]) -> bool:
     """Whether a call has an operand with a batch axis (a tensor, or a list of them for cat)."""
     for value in args:
         if isinstance(value, (list, tuple)):
@@ -143,7 +149,7 @@ def _has_tensor_operand(args):
     return False
 
 
-def _is_multi_value_tensor(value):
+def _is_multi_value_tensor(value: Any) -> bool:
     return isinstance(value, torch.Tensor) and value.dim() >= 1 and value.numel() > 1
 
 
@@ -152,7 +158,9 @@ class Captured:
 
     __slots__ = ("name", "class_name", "value", "module", "op", "source", "args")
 
-    def __init__(self, name, class_name, value, module=None, op=None, source=None, args=None):
+    def __init__(
+        self, name: str, class_name: str, value: torch.Tensor, module: nn.Module | None = None, op: str | None = None, source: Site | None = None, args: Json | None = None
+    ) -> None:
         self.name, self.class_name, self.value, self.module = name, class_name, value, module
         self.op, self.source, self.args = op, source, args
 
@@ -160,45 +168,45 @@ class Captured:
 class Capture(TorchFunctionMode):
     """Active around one ``model(x)``: ``with Capture(model) as cap: model(x)``, then ``cap.layers``."""
 
-    def __init__(self, model, sources=False, tracing=False):
+    def __init__(self, model: nn.Module, sources: bool = False, tracing: bool = False) -> None:
         super().__init__()
         self.model = model
         self.sources = sources
         # While torch.jit traces (the ONNX export), sizes are 0-dim tensors: arithmetic on them is not a layer.
         self.tracing = tracing
-        self.paths = {}
+        self.paths: dict[nn.Module, str] = {}
         for path, module in model.named_modules():
             self.paths.setdefault(module, path)
-        self.stack = []
+        self.stack: list[nn.Module] = []
         self.opaque = 0
-        self.layers = []
-        self.counts = {}
-        self._handles = []
-        self._inplace = []
+        self.layers: list[Captured] = []
+        self.counts: dict[str, int] = {}
+        self._handles: list[Any] = []
+        self._inplace: list[Any] = []
         # Maps with their channels last (id -> weak reference), followed until their permute back.
-        self._last = {}
+        self._last: dict[int, weakref.ref[torch.Tensor]] = {}
 
     # -- naming ------------------------------------------------------------------------------
-    def _unique(self, base):
+    def _unique(self, base: str) -> str:
         n = self.counts.get(base, 0) + 1
         self.counts[base] = n
         return base if n == 1 else f"{base}-{n}"
 
-    def _scope(self):
+    def _scope(self) -> nn.Module:
         return self.stack[-1] if self.stack else self.model
 
-    def _describe_scope(self):
+    def _describe_scope(self) -> str:
         module = self._scope()
         path = self.paths.get(module, "")
         return f"{path or '<model>'} ({type(module).__name__})"
 
     # -- module hooks ------------------------------------------------------------------------
-    def _pre(self, module, _inputs):
+    def _pre(self, module: nn.Module, _inputs: tuple[Any, ...]) -> None:
         self.stack.append(module)
         if not is_scope(module):
             self.opaque += 1
 
-    def _post(self, module, inputs, output):
+    def _post(self, module: nn.Module, inputs: tuple[Any, ...], output: Any) -> Any:
         self.stack.pop()
         class_name = layer_class_name(module)
         if class_name is None:
@@ -223,16 +231,16 @@ class Capture(TorchFunctionMode):
         return output if last and self.tracing else None
 
     # -- channels last -----------------------------------------------------------------------
-    def _is_last(self, tensor):
+    def _is_last(self, tensor: torch.Tensor) -> bool:
         ref = self._last.get(id(tensor))
         return ref is not None and ref() is tensor
 
-    def _mark_last(self, tensor):
+    def _mark_last(self, tensor: torch.Tensor) -> torch.Tensor:
         self._last[id(tensor)] = weakref.ref(tensor)
         return tensor
 
     @contextlib.contextmanager
-    def _unseen(self):
+    def _unseen(self) -> Iterator[None]:
         """The capture's own torch calls (a check, a view of a value): not looked at, as inside a layer."""
         self.opaque += 1
         try:
@@ -240,7 +248,7 @@ class Capture(TorchFunctionMode):
         finally:
             self.opaque -= 1
 
-    def _channels_first(self, result, last):
+    def _channels_first(self, result: torch.Tensor, last: bool) -> tuple[torch.Tensor, torch.Tensor]:
         """(what the model reads on, the layer's recorded value) of a layer's `result`: as it is, or for a
         channels-last result its channels-first view, which the export's stretch reads on from."""
         if not last:
@@ -252,7 +260,7 @@ class Capture(TorchFunctionMode):
         value = result.permute(0, 3, 1, 2) * 1.0
         return self._mark_last(value.permute(0, 2, 3, 1)), value
 
-    def _pass(self, name, func, args, kwargs):
+    def _pass(self, name: str, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
         """A function that is not a layer (ops.PASS_FUNCTIONS), with the channels-last maps followed."""
         last = [a for a in args if isinstance(a, torch.Tensor) and self._is_last(a)]
         result = func(*args, **kwargs)
@@ -270,7 +278,7 @@ class Capture(TorchFunctionMode):
         raise UnsupportedModelError(f"{self._describe_scope()} calls {_qualified(func)} {_LAST_REFUSAL}")
 
     # -- functions ---------------------------------------------------------------------------
-    def __torch_function__(self, func, types, args=(), kwargs=None):
+    def __torch_function__(self, func: Callable[..., Any], types: Any, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         name = _func_name(func)
         # Inside a layer too (`F.layer_norm(x, (x.shape[-1],), ...)` in a LayerNorm of the user's).
@@ -322,7 +330,7 @@ class Capture(TorchFunctionMode):
         self.layers.append(Captured(self._unique(base), class_name, value, op=op, source=site if self.sources else None, args=_pool_args(op, args, kwargs)))
         return result
 
-    def _protect(self, tensor):
+    def _protect(self, tensor: Any) -> None:
         """Before an in-place operation on `tensor`: a recorded value that is it becomes a copy."""
         if not isinstance(tensor, torch.Tensor):
             return
@@ -331,16 +339,16 @@ class Capture(TorchFunctionMode):
                 layer.value = tensor.clone()
 
     # -- activation --------------------------------------------------------------------------
-    def __enter__(self):
+    def __enter__(self) -> Capture:
         for module in self.model.modules():
             self._handles.append(module.register_forward_pre_hook(self._pre))
             self._handles.append(module.register_forward_hook(self._post))
             if isinstance(getattr(module, "inplace", None), bool) and module.inplace:
                 self._inplace.append(module)
-                module.inplace = False
+                module.inplace = False  # type: ignore[assignment]  # a bool attribute, which torch's Module.__setattr__ types as tensors and modules
         return super().__enter__()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> Any:
         try:
             return super().__exit__(*exc)
         finally:
@@ -357,7 +365,7 @@ _LAST_REFUSAL = (
 )
 
 
-def _layer_scale(args, last):
+def _layer_scale(args: Sequence[Any], last: bool) -> bool:
     """Whether `a * b` multiplies a map by one value a channel without the batch axis (a layer scale):
     `[C, 1, 1]` on a channels-first map, `[C]` on a channels-last one."""
     if len(args) < 2 or not all(isinstance(a, torch.Tensor) for a in args[:2]):
@@ -369,13 +377,13 @@ def _layer_scale(args, last):
     return tuple(scale.shape) == ((channels,) if last else (channels, 1, 1))
 
 
-def _layer_norm_refusal(module_or_args, x, output, last, checked):
+def _layer_norm_refusal(module_or_args: nn.Module | tuple[Any, ...], x: torch.Tensor | None, output: torch.Tensor | None, last: bool, checked: bool) -> str | None:
     """Why a layer normalisation is not one over its input's channels (a vector's, a channels-last map's,
     or a channels-first map's for a module that permutes inside), or None. `module_or_args`: the module,
     or (normalized_shape, weight, bias, eps) of F.layer_norm. Where `checked`, its output is compared with
     F.layer_norm over the channels (a module of the user's, LayerNorm2d)."""
     if isinstance(module_or_args, nn.Module):
-        m = module_or_args
+        m: Any = module_or_args
         shape, weight, bias, eps = tuple(getattr(m, "normalized_shape", tuple(m.weight.shape))), m.weight, m.bias, m.eps
     else:
         shape, weight, bias, eps = module_or_args
@@ -399,7 +407,7 @@ def _layer_norm_refusal(module_or_args, x, output, last, checked):
 _ELU_ALPHA = "CNN Slicer imports an ELU with alpha=1 only"
 
 
-def _module_refusal(class_name, module, x, output, last, checked):
+def _module_refusal(class_name: str, module: Any, x: torch.Tensor | None, output: torch.Tensor, last: bool, checked: bool) -> str | None:
     """Why a layer module cannot be imported as it is called (its message after the module), or None."""
     if class_name == "LayerNorm":
         why = _layer_norm_refusal(module, x, output, last, checked)
@@ -413,7 +421,7 @@ def _module_refusal(class_name, module, x, output, last, checked):
     return None
 
 
-def _resample_refusal(x, mode, antialias):
+def _resample_refusal(x: torch.Tensor | None, mode: Any, antialias: Any) -> str | None:
     """Why a resampling (F.interpolate, nn.Upsample) of `x` cannot be imported (ONNX Resize), or None."""
     if mode not in ops.RESAMPLE_MODES:
         return f"resamples by mode {mode!r}; CNN Slicer imports the modes {' and '.join(ops.RESAMPLE_MODES)}"
@@ -424,7 +432,7 @@ def _resample_refusal(x, mode, antialias):
     return None
 
 
-def _argument_refusal(op, args, kwargs, last=False):
+def _argument_refusal(op: str, args: Sequence[Any], kwargs: dict[str, Any], last: bool = False) -> Callable[[str], str] | None:
     """Why a layer op's arguments cannot be imported, as a function of the call's qualified name (the
     message after the scope), or None: each op's check and its one line."""
     if op in ops.TWO_TENSOR_OPS and not (len(args) >= 2 and _is_multi_value_tensor(args[0]) and _is_multi_value_tensor(args[1])):
@@ -458,14 +466,14 @@ def _argument_refusal(op, args, kwargs, last=False):
     return None
 
 
-def _along_channels(args, kwargs):
+def _along_channels(args: Sequence[Any], kwargs: dict[str, Any]) -> bool:
     """Whether `chunk`/`split` cuts a tensor of 2 or more axes along axis 1 (its channels)."""
     x = args[0] if args else None
     dim = kwargs.get("dim", args[2] if len(args) > 2 else 0)
     return isinstance(x, torch.Tensor) and x.dim() >= 2 and isinstance(dim, int) and dim % x.dim() == 1
 
 
-def _channel_slice(args):
+def _channel_slice(args: Sequence[Any]) -> bool:
     """Whether `x[index]` takes a slice of the channels, step 1, and every input and value: `x[:, a:b]`, `x[:, a:b, ...]`."""
     x, index = (args[0], args[1]) if len(args) == 2 else (None, None)
     if not isinstance(x, torch.Tensor) or x.dim() < 2 or not isinstance(index, tuple) or len(index) < 2:
@@ -478,7 +486,7 @@ def _channel_slice(args):
     return batch == whole and ints and channels.step in (None, 1) and all(r == whole for r in rest) and len(index) - (Ellipsis in index) <= x.dim()
 
 
-def _over_spatial_axes(args, kwargs):
+def _over_spatial_axes(args: Sequence[Any], kwargs: dict[str, Any]) -> bool:
     """Whether `mean`/`amax` reduces a 4-D tensor over its axes 2 and 3 exactly (negative axes counted from the end)."""
     x = args[0] if args else None
     dims = kwargs.get("dim", args[1] if len(args) > 1 else None)
@@ -488,7 +496,7 @@ def _over_spatial_axes(args, kwargs):
     return all(isinstance(d, int) for d in dims) and sorted({d % 4 for d in dims}) == [2, 3] and len(dims) == 2
 
 
-def _traced_size(func, args, kwargs):
+def _traced_size(func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     """``x.size(d)``, ``x.size()`` or ``x.shape`` while torch.jit traces the ONNX export: ints for
     every axis but the batch.
 
@@ -510,7 +518,7 @@ def _traced_size(func, args, kwargs):
     return result
 
 
-def _pool_args(op, args, kwargs):
+def _pool_args(op: str, args: Sequence[Any], kwargs: dict[str, Any]) -> Json | None:
     """The recorded options of a functional op's call (`poolSize` and `strides` of a max/avg pooling), where given as numbers."""
     spec = ops.OPTIONS.get(op)
     if spec is None:
@@ -520,17 +528,17 @@ def _pool_args(op, args, kwargs):
     return recorded_options(spec, given)
 
 
-def _pair(value):
+def _pair(value: int | Sequence[int]) -> list[int]:
     if isinstance(value, int):
         return [value, value]
     return [int(v) for v in value]
 
 
-def recorded_options(spec, given):
+def recorded_options(spec: Json, given: dict[str, Any]) -> Json | None:
     """The options a run records (contract.json `options`: `filters`, `units`, `kernelSize`, `strides`,
     `poolSize`) from the values of a layer's parameters, by name; a default where a parameter is not
     given (None or empty), a pair as [h, w]. None when none is recorded."""
-    out = {}
+    out: Json = {}
     for arg, param in spec["args"].items():
         value = given.get(param)
         if value is None or (isinstance(value, (list, tuple)) and len(value) == 0):
@@ -543,7 +551,7 @@ def recorded_options(spec, given):
     return out or None
 
 
-def module_args(module):
+def module_args(module: nn.Module) -> Json | None:
     """The layer's options a source may give (`filters`, `units`, `kernelSize`, `strides`, `poolSize`), or None."""
     spec = ops.OPTIONS.get(layer_class_name(module))
     if spec is None:
@@ -551,7 +559,7 @@ def module_args(module):
     return recorded_options(spec, {param: getattr(module, param, None) for param in spec["params"]})
 
 
-def run_captured(model, x, sources=False):
+def run_captured(model: nn.Module, x: torch.Tensor, sources: bool = False) -> tuple[Any, list[Captured]]:
     """One forward pass of `model` on `x` with a capture: (output, [Captured])."""
     with Capture(model, sources=sources, tracing=torch.jit.is_tracing()) as capture:
         output = model(x)

@@ -1,7 +1,7 @@
 /**
  * The manifest's `control` field (docs/run-format.md): a run that is a control experiment for
  * shortcuts, trained with the source run's model and settings on a transformed dataset
- * (docs/control.md). Pure, like format.ts, which checks the field with {@link controlProblem}.
+ * (docs/control.md). Pure; runSchema.ts holds the field's schema, which checks its parameter against its kind.
  */
 
 /** What a control experiment's transform is (src/data/control.ts). */
@@ -39,38 +39,6 @@ export interface RunControl {
   chanceAccuracy: number;
   /** What the control kept of the probe's content (absent for `shuffle-labels` and in older runs). */
   kept?: RunControlKept;
-}
-
-/** What is wrong with a parsed `control` field, as a field name and a clause; undefined when it is sound. */
-export function controlProblem(value: unknown): { field: string; what: string } | undefined {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { field: 'control', what: 'is not an object' };
-  const control = value as Record<string, unknown>;
-  if (typeof control.spec !== 'string') return { field: 'control.spec', what: 'is missing or not a string' };
-  const kind = control.kind as ControlKind;
-  if (!CONTROL_KINDS.includes(kind)) return { field: 'control.kind', what: 'is unknown' };
-  const parameter = control.parameter;
-  if (kind === 'border' && !(Number.isInteger(parameter) && (parameter as number) >= 1))
-    return { field: 'control.parameter', what: 'is not an integer >= 1 (the border width)' };
-  if (kind === 'mask-centre' && !(typeof parameter === 'number' && parameter > 0 && parameter <= 1))
-    return { field: 'control.parameter', what: 'is not a fraction in (0, 1]' };
-  if ((kind === 'shuffle-pixels' || kind === 'shuffle-labels') && parameter !== undefined)
-    return { field: 'control.parameter', what: `is set, but ${kind} has none` };
-  const source = control.sourceRun as Record<string, unknown> | undefined;
-  if (!source || typeof source !== 'object') return { field: 'control.sourceRun', what: 'is missing or not an object' };
-  if (typeof source.id !== 'string') return { field: 'control.sourceRun.id', what: 'is missing or not a string' };
-  if (typeof source.folder !== 'string') return { field: 'control.sourceRun.folder', what: 'is missing or not a string' };
-  const chance = control.chanceAccuracy;
-  if (!(typeof chance === 'number' && chance > 0 && chance <= 1))
-    return { field: 'control.chanceAccuracy', what: 'is not a rate in (0, 1]' };
-  if (control.kept !== undefined) {
-    const kept = control.kept as Record<string, unknown> | null;
-    const rate = (x: unknown) => typeof x === 'number' && x >= 0 && x <= 1;
-    if (!kept || typeof kept !== 'object' || !rate(kept.inputShare))
-      return { field: 'control.kept.inputShare', what: 'is not a rate in [0, 1]' };
-    if (kept.contentShare !== null && !rate(kept.contentShare))
-      return { field: 'control.kept.contentShare', what: 'is not a rate in [0, 1] or null' };
-  }
-  return undefined;
 }
 
 /**

@@ -7,13 +7,16 @@
  * disk (every reader goes through it, so a damaged but parseable file is a run-format error, never a
  * crash further on); limits.ts holds the size limits of each file. Pure: the webviews import the types.
  *
- * The checks are written out rather than declared with a schema library because most of them depend on the manifest (a metrics
- * line has one entry per manifest layer, one per class, one per channel of that layer), which a fixed schema does not express.
+ * The files' schemas are valibot's, in runSchema.ts, whose inferred types are these (it fails to compile otherwise); a
+ * metrics line's schema is made for its manifest (one entry per manifest layer, per class, per channel
+ * of that layer). Here a schema's first problem becomes one line naming the file and the field.
  */
 import { CodedError, hasErrorCode } from '../analysis/errors';
-import { INTER_SAMPLE_UNDEFINED, type InterSampleUndefined } from '../analysis/interSampleReasons';
-import { channelsOf } from '../analysis/layout';
-import { controlProblem, type RunControl } from './controlFormat';
+import * as v from 'valibot';
+import type { InterSampleUndefined } from '../analysis/interSampleReasons';
+import type { RunControl } from './controlFormat';
+import type { SameType } from './messages';
+import { epochMetricsSchema, pendingEpochMetricsSchema, RunManifestSchema, type SchemaTypes } from './runSchema';
 
 /** Format version written by this code (the TypeScript recorder). */
 export const RUN_FORMAT_VERSION = 1;
@@ -260,6 +263,25 @@ export interface EpochMetrics {
  */
 export type PendingEpochMetrics = Omit<EpochMetrics, 'layers' | 'hLabelGivenPred' | 'hPredGivenLabel'> & { pending: 'measures' };
 
+// Each schema of runSchema.ts must infer its interface here exactly, or this fails to compile. `Flat`
+// spells an intersection (`RecordedSettings`, `PendingEpochMetrics`) as one object type, as SameType compares.
+type Flat<T> = { [K in keyof T]: T[K] };
+const sameTypes: [
+  SameType<SchemaTypes['layer'], RunLayer>,
+  SameType<Flat<SchemaTypes['settings']>, Flat<RecordedSettings>>,
+  SameType<SchemaTypes['output'], RunOutput>,
+  SameType<SchemaTypes['training'], RunTraining>,
+  SameType<SchemaTypes['checkpoint'], RunCheckpoint>,
+  SameType<SchemaTypes['trainingScript'], RunTrainingScript>,
+  SameType<SchemaTypes['control'], RunControl>,
+  SameType<SchemaTypes['status'], RunStatus>,
+  SameType<Flat<Omit<SchemaTypes['manifest'], 'settings'>>, Flat<Omit<RunManifest, 'settings'>>>,
+  SameType<SchemaTypes['layerMetrics'], LayerEpochMetrics>,
+  SameType<Flat<Omit<SchemaTypes['epochMetrics'], 'layers'>>, Flat<Omit<EpochMetrics, 'layers'>>>,
+  SameType<Flat<SchemaTypes['pendingMetrics']>, Flat<PendingEpochMetrics>>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
+void sameTypes;
+
 /** A run folder that cannot be read, with what to do about it. */
 export class RunFormatError extends CodedError {
   constructor(message: string) {
@@ -268,66 +290,6 @@ export class RunFormatError extends CodedError {
   static is(e: unknown): e is RunFormatError {
     return hasErrorCode(e, 'run-format');
   }
-}
-
-const STATUSES: RunStatus[] = ['recording', 'completed', 'cancelled', 'failed', 'interrupted'];
-
-/** What to tell the user about a run whose files contradict the format. */
-const DAMAGED = 'the run folder is damaged — record the run again';
-
-type Json = Record<string, unknown>;
-
-/** A validator's view of one file: every failure names the file (and line) and the field. */
-class Checker {
-  constructor(readonly where: string) {}
-
-  fail(field: string, what: string): never {
-    throw new RunFormatError(`${this.where}: ${field} ${what}; ${DAMAGED}`);
-  }
-
-  object(value: unknown, field: string): Json {
-    if (!value || typeof value !== 'object' || Array.isArray(value)) this.fail(field, 'is missing or not an object');
-    return value as Json;
-  }
-
-  string(value: unknown, field: string): string {
-    if (typeof value !== 'string') this.fail(field, 'is missing or not a string');
-    return value;
-  }
-
-  number(value: unknown, field: string): number {
-    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(field, 'is missing or not a number');
-    return value;
-  }
-
-  numberOrNull(value: unknown, field: string): number | null {
-    if (value === null) return null;
-    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(field, 'is neither a number nor null');
-    return value;
-  }
-
-  integer(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-      this.fail(field, max === Number.MAX_SAFE_INTEGER ? `is not an integer >= ${min}` : `is not an integer in [${min}, ${max}]`);
-    }
-    return value as number;
-  }
-
-  /** An array, of `length` entries when given. */
-  array(value: unknown, field: string, length?: number, lengthMeans = ''): unknown[] {
-    if (!Array.isArray(value)) this.fail(field, 'is missing or not an array');
-    if (length !== undefined && value.length !== length) this.fail(field, `has ${value.length} entries, not ${length}${lengthMeans}`);
-    return value;
-  }
-
-  numbersOrNulls(value: unknown, field: string, length?: number, lengthMeans = ''): void {
-    this.array(value, field, length, lengthMeans).forEach((v, i) => this.numberOrNull(v, `${field}[${i}]`));
-  }
-}
-
-/** A status value worth repeating in a message: a short plain word, never arbitrary content. */
-function quotedIfPlain(value: unknown): string {
-  return typeof value === 'string' && /^[a-z-]{1,20}$/.test(value) ? ` "${value}"` : '';
 }
 
 /**
@@ -355,128 +317,77 @@ export function scoredOutputLayer(manifest: Pick<RunManifest, 'output' | 'layers
   return named > 0 ? named : manifest.layers.length - 1;
 }
 
-/** A layer's `source` (RunLayerSource): a position, and in a notebook its cell. */
-function checkLayerSource(c: Checker, value: unknown, field: string): void {
-  const source = c.object(value, field);
-  c.string(source.file, `${field}.file`);
-  c.integer(source.line, `${field}.line`, 0);
-  c.integer(source.column, `${field}.column`, 0);
-  if (source.cell === undefined) return;
-  const cell = c.object(source.cell, `${field}.cell`);
-  if (typeof cell.digest !== 'string' || !/^[0-9a-f]{16}$/.test(cell.digest)) c.fail(`${field}.cell.digest`, 'is not 16 hex digits');
-  if (cell.index !== undefined) c.integer(cell.index, `${field}.cell.index`, 0);
+/** What to tell the user about a run whose files contradict the format. */
+const DAMAGED = 'the run folder is damaged — record the run again';
+
+function fail(where: string, field: string, what: string): never {
+  throw new RunFormatError(`${where}: ${field} ${what}; ${DAMAGED}`);
 }
 
-/** Checks the parsed manifest.json of a run; throws RunFormatError naming the first problem. */
+/** The field an issue is about, as a reader writes it (`layers[2].source.line`); `whole` where it is the whole file or line. */
+function fieldOf(issue: v.BaseIssue<unknown>, whole: string): string {
+  let field = '';
+  for (const { key } of issue.path ?? []) field += typeof key === 'number' ? `[${key}]` : `${field ? '.' : ''}${String(key)}`;
+  return field || whole;
+}
+
+/**
+ * Checks `value` against `schema` and returns it as it was read (fields the schema does not know
+ * kept); the first problem is a RunFormatError naming `where` and the field (`whole` when it is the
+ * value itself), with the schema's clause (runSchema.ts).
+ */
+function checked<T>(schema: v.GenericSchema<unknown, T>, value: unknown, where: string, whole: string): T {
+  const result = v.safeParse(schema, value, { abortEarly: true });
+  if (result.success) return value as T;
+  const issue = result.issues[0];
+  return fail(where, fieldOf(issue, whole), issue.message);
+}
+
+/**
+ * Checks the parsed manifest.json of a run against runSchema.ts, and the relations between its
+ * fields; throws RunFormatError naming the first problem.
+ */
 export function validateManifest(value: unknown, where = 'manifest.json'): RunManifest {
-  const c: Checker = new Checker(where);
-  const m = c.object(value, 'the manifest');
-  if (typeof m.formatVersion !== 'number') c.fail('formatVersion', 'is missing');
-  if (m.formatVersion > READ_RUN_FORMAT_VERSION) {
+  const version = (value as { formatVersion?: unknown } | null)?.formatVersion;
+  if (typeof version === 'number' && version > READ_RUN_FORMAT_VERSION) {
     throw new RunFormatError(
-      `${where}: written by a newer CNN Slicer (format ${m.formatVersion}, this version reads up to ${READ_RUN_FORMAT_VERSION}); update CNN Slicer to open it`,
+      `${where}: written by a newer CNN Slicer (format ${version}, this version reads up to ${READ_RUN_FORMAT_VERSION}); update CNN Slicer to open it`,
     );
   }
-  const pytorch = m.formatVersion === PYTORCH_RUN_FORMAT_VERSION;
-  c.string(m.id, 'id');
-  if (!STATUSES.includes(m.status as RunStatus)) c.fail('status', `is unknown${quotedIfPlain(m.status)}`);
-  c.string(m.createdAt, 'createdAt');
-  c.string(m.updatedAt, 'updatedAt');
-
-  const model = c.object(m.model, 'model');
-  for (const key of ['file', 'fingerprint', 'name']) c.string(model[key], `model.${key}`);
-  if (model.relativeFile !== undefined) c.string(model.relativeFile, 'model.relativeFile');
-  c.array(model.sourceFiles, 'model.sourceFiles').forEach((f, i) => c.string(f, `model.sourceFiles[${i}]`));
-
-  const dataset = c.object(m.dataset, 'dataset');
-  for (const key of ['spec', 'name', 'fingerprint']) c.string(dataset[key], `dataset.${key}`);
-  const classNames = c.array(dataset.classNames, 'dataset.classNames');
-  if (classNames.length === 0) c.fail('dataset.classNames', 'is empty');
-  classNames.forEach((name, i) => c.string(name, `dataset.classNames[${i}]`));
-  const inputShape = c.array(dataset.inputShape, 'dataset.inputShape');
-  if (inputShape.length === 0) c.fail('dataset.inputShape', 'is empty');
-  inputShape.forEach((d, i) => c.integer(d, `dataset.inputShape[${i}]`, 1));
-  c.integer(dataset.trainSize, 'dataset.trainSize', 0);
-
-  const layers = c.array(m.layers, 'layers');
-  if (layers.length === 0) c.fail('layers', 'is empty (there is not even the input)');
-  layers.forEach((entry, i) => {
-    const field = `layers[${i}]`;
-    const l = c.object(entry, field);
-    if (l.index !== i) c.fail(`${field}.index`, `is not ${i}`);
-    c.string(l.name, `${field}.name`);
-    c.string(l.className, `${field}.className`);
-    // -1 stands for a dimension the model leaves open.
-    const shape = c.array(l.outputShape, `${field}.outputShape`).map((d, k) => c.integer(d, `${field}.outputShape[${k}]`, -1));
-    if (shape.length === 0 || shape.includes(0)) c.fail(`${field}.outputShape`, 'is empty or has a zero dimension');
-    if (l.dataFormat !== undefined && l.dataFormat !== 'channelsFirst') c.fail(`${field}.dataFormat`, `is not "channelsFirst"`);
-    const [channels, axis] = [channelsOf(shape, l.dataFormat), l.dataFormat === 'channelsFirst' ? 'first' : 'last'];
-    if (l.channels !== channels) c.fail(`${field}.channels`, `is not ${channels} (the ${axis} axis of its output shape)`);
-    c.integer(l.parameters, `${field}.parameters`, 0);
-    if (l.source !== undefined) checkLayerSource(c, l.source, `${field}.source`);
-  });
-
-  const probe = c.object(m.probe, 'probe');
-  c.integer(probe.size, 'probe.size', 0);
-  c.string(probe.inputsFile, 'probe.inputsFile');
-  c.string(probe.labelsFile, 'probe.labelsFile');
-  c.array(probe.classCounts, 'probe.classCounts', classNames.length, ' (one per class)').forEach((n, i) =>
-    c.integer(n, `probe.classCounts[${i}]`, 0),
-  );
-
-  const settings = c.object(m.settings, 'settings');
-  // A PyTorch run's training loop may not say its epochs, batch size, optimizer and learning rate: absent, never invented.
-  const known = (key: string) => !pytorch || !(UNKNOWN_TO_PYTORCH as readonly string[]).includes(key) || settings[key] !== undefined;
-  for (const key of ['epochs', 'batchSize', 'learningRate', 'seed', 'recordEvery', 'probeSize'])
-    if (known(key)) c.number(settings[key], `settings.${key}`);
-  if (known('optimizer')) c.string(settings.optimizer, 'settings.optimizer');
-  c.integer(settings.bins, 'settings.bins', 1);
-  c.integer(settings.k, 'settings.k', 1);
-
-  const backend = c.object(m.backend, 'backend');
-  c.string(backend.name, 'backend.name');
-  c.array(backend.fallbackReasons, 'backend.fallbackReasons').forEach((r, i) => c.string(r, `fallbackReasons[${i}]`));
-
-  if (m.output !== undefined) {
-    const output = c.object(m.output, 'output');
-    c.string(output.layer, 'output.layer');
-    if (!['softmax', 'logits', 'binary', 'none'].includes(output.kind as string))
-      c.fail('output.kind', `is unknown${quotedIfPlain(output.kind)}`);
-    if (!['only', 'shape', 'export'].includes(output.chosenBy as string))
-      c.fail('output.chosenBy', `is unknown${quotedIfPlain(output.chosenBy)}`);
-    if (output.labelMeasuresAbsent !== undefined) c.string(output.labelMeasuresAbsent, 'output.labelMeasuresAbsent');
+  const m = checked(RunManifestSchema, value, where, 'the manifest');
+  const classes = m.dataset.classNames.length;
+  if (m.probe.classCounts.length !== classes)
+    fail(where, 'probe.classCounts', `has ${m.probe.classCounts.length} entries, not ${classes} (one per class)`);
+  if (m.formatVersion === PYTORCH_RUN_FORMAT_VERSION) {
+    if (m.checkpoint === undefined) fail(where, 'checkpoint', 'is missing or not an object');
+  } else {
+    // Only a PyTorch run's training loop may leave out its epochs, batch size, optimizer and learning rate: absent, never invented.
+    for (const key of UNKNOWN_TO_PYTORCH)
+      if (m.settings[key] === undefined) fail(where, `settings.${key}`, `is missing or not a ${key === 'optimizer' ? 'string' : 'number'}`);
+    if (m.checkpoint !== undefined) fail(where, 'checkpoint', `is only in format ${PYTORCH_RUN_FORMAT_VERSION} runs`);
   }
-  if (m.training !== undefined) {
-    const training = c.object(m.training, 'training');
-    if (training.compiledBy !== 'model' && training.compiledBy !== 'settings')
-      c.fail('training.compiledBy', `is unknown${quotedIfPlain(training.compiledBy)}`);
-    c.string(training.optimizer, 'training.optimizer');
-    c.string(training.loss, 'training.loss');
-  }
+  if (m.epochs.some((e, i) => i > 0 && e <= m.epochs[i - 1])) fail(where, 'epochs', 'is not in ascending order');
+  return m;
+}
 
-  if (pytorch) {
-    const checkpoint = c.object(m.checkpoint, 'checkpoint');
-    if (checkpoint.format !== 'onnx') c.fail('checkpoint.format', `is not "onnx"`);
-    const file = c.string(checkpoint.file, 'checkpoint.file');
-    if (!/^[\w.-]+\.onnx$/.test(file)) c.fail('checkpoint.file', 'is not a file name ending in .onnx');
-    c.integer(checkpoint.opset, 'checkpoint.opset', 1);
-    c.string(checkpoint.producer, 'checkpoint.producer');
-  } else if (m.checkpoint !== undefined) c.fail('checkpoint', `is only in format ${PYTORCH_RUN_FORMAT_VERSION} runs`);
-  if (m.trainingScript !== undefined) {
-    const script = c.object(m.trainingScript, 'trainingScript');
-    c.string(script.file, 'trainingScript.file');
-    if (script.relativeFile !== undefined) c.string(script.relativeFile, 'trainingScript.relativeFile');
-    if (script.python !== undefined) c.string(script.python, 'trainingScript.python');
-    if (script.kind !== 'script' && script.kind !== 'notebook') c.fail('trainingScript.kind', `is not "script" or "notebook"`);
+/** The schema of a run's measured metrics lines, made once per manifest (its sizes depend on the manifest). */
+const metricsSchemas = new WeakMap<RunManifest, ReturnType<typeof epochMetricsSchema>>();
+
+function metricsSchemaOf(manifest: RunManifest): ReturnType<typeof epochMetricsSchema> {
+  let schema = metricsSchemas.get(manifest);
+  if (!schema) {
+    // A layer whose channel count the model leaves open (-1) cannot be checked channel by channel.
+    const layers = manifest.layers.map((l) => ({ name: l.name, channels: l.channels > 0 ? l.channels : undefined }));
+    schema = epochMetricsSchema({ classes: manifest.dataset.classNames.length, layers });
+    metricsSchemas.set(manifest, schema);
   }
-  const controlFault = m.control === undefined ? undefined : controlProblem(m.control);
-  if (controlFault) c.fail(controlFault.field, controlFault.what);
-  const epochs = c.array(m.epochs, 'epochs').map((e, i) => c.integer(e, `epochs[${i}]`, 0));
-  if (epochs.some((e, i) => i > 0 && e <= epochs[i - 1])) c.fail('epochs', 'is not in ascending order');
-  if (m.error !== undefined) c.string(c.object(m.error, 'error').message, 'error.message');
-  if (m.pid !== undefined) c.integer(m.pid, 'pid', 1);
-  if (m.pidStartTime !== undefined) c.string(m.pidStartTime, 'pidStartTime');
-  return m as unknown as RunManifest;
+  return schema;
+}
+
+/** A metrics line as an object whose keys may be looked at; `where` names the file and line. */
+function lineObject(value: unknown, where: string): Record<string, unknown> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) fail(where, 'the line', 'is missing or not an object');
+  return value as Record<string, unknown>;
 }
 
 /**
@@ -485,70 +396,8 @@ export function validateManifest(value: unknown, where = 'manifest.json'): RunMa
  * @throws RunFormatError naming the file, line and field.
  */
 export function validateEpochMetrics(value: unknown, manifest: RunManifest, where: string): EpochMetrics {
-  const c: Checker = new Checker(where);
-  const m = c.object(value, 'the line');
-  if (m.pending !== undefined) c.fail('pending', 'is set: the line is not measured yet');
-  const classes = manifest.dataset.classNames.length;
-  const perClass = ` (one per class of ${classes})`;
-  checkProbeFields(c, m, classes);
-  c.numbersOrNulls(m.hLabelGivenPred, 'hLabelGivenPred', classes, perClass);
-  c.numbersOrNulls(m.hPredGivenLabel, 'hPredGivenLabel', classes, perClass);
-  c.array(m.layers, 'layers', manifest.layers.length, ' (one per manifest layer)').forEach((entry, i) => {
-    const field = `layers[${i}]`;
-    const l = c.object(entry, field);
-    if (l.layer !== i) c.fail(`${field}.layer`, `is not ${i}`);
-    c.numberOrNull(l.interSampleBits, `${field}.interSampleBits`);
-    c.numbersOrNulls(l.interSampleBitsPerClass, `${field}.interSampleBitsPerClass`, classes, perClass);
-    const reason = (r: unknown, at: string) => {
-      if (!INTER_SAMPLE_UNDEFINED.includes(r as InterSampleUndefined)) c.fail(at, `is not one of ${INTER_SAMPLE_UNDEFINED.join(', ')}`);
-    };
-    if (l.interSampleUndefined !== undefined) reason(l.interSampleUndefined, `${field}.interSampleUndefined`);
-    if (l.interSampleUndefinedPerClass !== undefined)
-      c.array(l.interSampleUndefinedPerClass, `${field}.interSampleUndefinedPerClass`, classes, perClass).forEach((r, k) => {
-        if (r !== null) reason(r, `${field}.interSampleUndefinedPerClass[${k}]`);
-      });
-    // A layer whose channel count the model leaves open (-1) cannot be checked channel by channel.
-    const channels = manifest.layers[i].channels > 0 ? manifest.layers[i].channels : undefined;
-    const perChannel = channels === undefined ? '' : ` (one per channel of ${manifest.layers[i].name})`;
-    c.numbersOrNulls(l.channelBits, `${field}.channelBits`, channels, perChannel);
-    c.array(l.channelBitsPerClass, `${field}.channelBitsPerClass`, classes, perClass).forEach((row, k) => {
-      c.numbersOrNulls(row, `${field}.channelBitsPerClass[${k}]`, channels, perChannel);
-    });
-    c.array(l.deadChannels, `${field}.deadChannels`).forEach((d, k) =>
-      c.integer(d, `${field}.deadChannels[${k}]`, 0, (channels ?? Number.MAX_SAFE_INTEGER) - 1),
-    );
-    c.integer(l.nonFiniteCount, `${field}.nonFiniteCount`, 0);
-    if (l.labelInformationBits !== undefined) c.numberOrNull(l.labelInformationBits, `${field}.labelInformationBits`);
-    if (l.inputCapacityBits !== undefined) c.numberOrNull(l.inputCapacityBits, `${field}.inputCapacityBits`);
-    if (l.binnedInformation !== undefined) {
-      const b = c.object(l.binnedInformation, `${field}.binnedInformation`);
-      c.numberOrNull(b.ixtBits, `${field}.binnedInformation.ixtBits`);
-      c.numberOrNull(b.ityBits, `${field}.binnedInformation.ityBits`);
-      if (typeof b.saturated !== 'boolean') c.fail(`${field}.binnedInformation.saturated`, 'is not true or false');
-    }
-  });
-  checkTimings(c, m);
-  return m as unknown as EpochMetrics;
-}
-
-/** The fields every metrics line has: epoch, training and probe numbers, the confusion matrix. */
-function checkProbeFields(c: Checker, m: Json, classes: number): void {
-  const perClass = ` (one per class of ${classes})`;
-  c.integer(m.epoch, 'epoch', 0);
-  c.numberOrNull(m.trainLoss, 'trainLoss');
-  c.numberOrNull(m.trainAccuracy, 'trainAccuracy');
-  c.numberOrNull(m.probeLoss, 'probeLoss');
-  c.number(m.probeAccuracy, 'probeAccuracy');
-  c.array(m.confusion, 'confusion', classes, perClass).forEach((row, i) => {
-    c.array(row, `confusion[${i}]`, classes, perClass).forEach((n, j) => c.integer(n, `confusion[${i}][${j}]`, 0));
-  });
-}
-
-function checkTimings(c: Checker, m: Json): void {
-  const timings = c.object(m.timingsMs, 'timingsMs');
-  c.number(timings.train, 'timingsMs.train');
-  c.number(timings.record, 'timingsMs.record');
-  for (const key of ['forward', 'channels', 'inter', 'labels']) if (timings[key] !== undefined) c.number(timings[key], `timingsMs.${key}`);
+  if (lineObject(value, where).pending !== undefined) fail(where, 'pending', 'is set: the line is not measured yet');
+  return checked(metricsSchemaOf(manifest), value, where, 'the line');
 }
 
 /**
@@ -557,15 +406,11 @@ function checkTimings(c: Checker, m: Json): void {
  * @throws RunFormatError naming the file, line and field.
  */
 export function validatePendingEpochMetrics(value: unknown, manifest: RunManifest, where: string): PendingEpochMetrics {
-  const c: Checker = new Checker(where);
-  const m = c.object(value, 'the line');
-  if (manifest.formatVersion !== PYTORCH_RUN_FORMAT_VERSION) c.fail('pending', `is only in format ${PYTORCH_RUN_FORMAT_VERSION} runs`);
-  if (m.pending !== 'measures') c.fail('pending', 'is not "measures"');
-  checkProbeFields(c, m, manifest.dataset.classNames.length);
+  const m = lineObject(value, where);
+  if (manifest.formatVersion !== PYTORCH_RUN_FORMAT_VERSION) fail(where, 'pending', `is only in format ${PYTORCH_RUN_FORMAT_VERSION} runs`);
   for (const key of ['layers', 'hLabelGivenPred', 'hPredGivenLabel'])
-    if (m[key] !== undefined) c.fail(key, 'is present in a line whose measures are pending');
-  checkTimings(c, m);
-  return m as unknown as PendingEpochMetrics;
+    if (m[key] !== undefined) fail(where, key, 'is present in a line whose measures are pending');
+  return checked(pendingEpochMetricsSchema(manifest.dataset.classNames.length), value, where, 'the line');
 }
 
 /** A metrics line that was skipped: its 1-based number and what is wrong with it. */

@@ -26,7 +26,7 @@ describe("the manifest's control field", () => {
       [{ ...control, chanceAccuracy: 0 }, 'control.chanceAccuracy'],
       [{ ...control, spec: 3 }, 'control.spec'],
       [{ ...control, kept: { inputShare: 1.5, contentShare: 0 } }, 'control.kept.inputShare'],
-      [{ ...control, kept: null }, 'control.kept.inputShare'],
+      [{ ...control, kept: null }, 'control.kept'],
       [{ ...control, kept: { inputShare: 0.5, contentShare: -1 } }, 'control.kept.contentShare'],
       [{ ...control, kept: { inputShare: 0.5 } }, 'control.kept.contentShare'],
       ['border:4', 'control'],
