@@ -321,7 +321,8 @@ export function scoredOutputLayer(manifest: Pick<RunManifest, 'output' | 'layers
 const DAMAGED = 'the run folder is damaged — record the run again';
 
 function fail(where: string, field: string, what: string): never {
-  throw new RunFormatError(`${where}: ${field} ${what}; ${DAMAGED}`);
+  // A clause that starts with an entry's index (`[5] is …`, runSchema.ts finiteOrNullList) goes on the field's path.
+  throw new RunFormatError(`${where}: ${field}${what.startsWith('[') ? '' : ' '}${what}; ${DAMAGED}`);
 }
 
 /** The field an issue is about, as a reader writes it (`layers[2].source.line`); `whole` where it is the whole file or line. */

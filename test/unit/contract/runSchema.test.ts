@@ -174,6 +174,14 @@ describe('run format as valibot schemas (src/contract/runSchema.ts): one line na
       `metrics.jsonl: line 2: hPredGivenLabel[1] is neither a number nor null${DAMAGED}`,
     );
     assert.equal(
+      lineError((l) => (l.layers[1].channelBitsPerClass[1][2] = Infinity)),
+      `metrics.jsonl: line 2: layers[1].channelBitsPerClass[1][2] is neither a number nor null${DAMAGED}`,
+    );
+    assert.equal(
+      lineError((l) => (l.layers[1].channelBits = { 0: 1 })),
+      `metrics.jsonl: line 2: layers[1].channelBits is missing or not an array${DAMAGED}`,
+    );
+    assert.equal(
       lineError((l) => (l.layers[0].interSampleUndefined = 'tired')),
       `metrics.jsonl: line 2: layers[0].interSampleUndefined is not one of ${INTER_SAMPLE_UNDEFINED.join(', ')}${DAMAGED}`,
     );
