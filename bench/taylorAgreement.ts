@@ -27,7 +27,7 @@ import { AnalysisEngine } from '../src/service/engine';
 import { initBackend } from '../src/tfjs/backend';
 import { loadCheckpoint } from '../src/tfjs/forward';
 import { taylorEstimates } from '../src/tfjs/taylor';
-import { gateAxis } from '../src/contract/runLayerSchema';
+import { gateAxis } from '../src/contract/runFormat';
 
 const fixed = (rho: number | undefined) => (rho === undefined ? '—' : rho.toFixed(2));
 

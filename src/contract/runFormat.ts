@@ -14,6 +14,7 @@
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import * as v from 'valibot';
 import type { InterSampleUndefined } from '../analysis/interSampleReasons';
+import { removableAxisOf } from '../analysis/layout';
 import type { RunControl } from './controlFormat';
 import type { SameType } from './messages';
 import { epochMetricsSchema, pendingEpochMetricsSchema, RunManifestSchema, type SchemaTypes } from './runSchema';
@@ -81,6 +82,15 @@ export interface RunLayer {
   source?: RunLayerSource;
   dataFormat?: 'channelsFirst'; // the output is [C, H, W] (docs/run-format.md); absent: channels last
   args?: Record<string, string | number | number[]>; // a source's options (kernelSize, padding, …) as tfjs holds them: docs/run-format.md
+}
+
+/**
+ * A run layer's channels as its gate sees them (a Taylor pass's sums, an ablation's channels): how
+ * many, and whether they are the model's axis 1 (channels first). Pure, of the layer's shape alone,
+ * so the forward worker's protocol sizes a Taylor request's output with it and src/tfjs computes by it.
+ */
+export function gateAxis(layer: Pick<RunLayer, 'outputShape' | 'dataFormat'>): { channels: number; first: boolean } {
+  return removableAxisOf(layer.outputShape, layer.dataFormat);
 }
 
 export interface RunSettings {

@@ -114,7 +114,7 @@ const SourceSchema = record({
 
 /**
  * A manifest layer; that its index is its place and its channels an axis of its shape is checked with
- * the manifest's layers. The worker threads' requests that carry a run's layer table check it too (runLayerSchema.ts).
+ * the manifest's layers. The worker threads' requests that carry a run's layer table check it too (protocols/forward.ts, protocols/nativePass.ts).
  */
 export const RunLayerSchema = record({
   index: integer(0),

@@ -14,7 +14,7 @@ import { ForwardHelper, resolveForwardScript, shareFloat32 } from '../tfjs/forwa
 import { runTailChunks, TailPlan } from '../tfjs/graphTail';
 import { type ForwardTaylorRequest, taylorWidth } from '../contract/protocols/forward';
 import type { TaylorElsewhere } from '../tfjs/taylor';
-import { gateAxis } from '../contract/runLayerSchema';
+import { gateAxis } from '../contract/runFormat';
 import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import { layerInputs } from './networkTopology';
 

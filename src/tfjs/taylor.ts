@@ -28,7 +28,7 @@ import { LOSS_EPSILON, ScoreKind } from '../analysis';
 import { CancelledError } from '../analysis/errors';
 import { layerKind } from '../contract/layerKinds';
 import type { RunLayer } from '../contract/runFormat';
-import { gateAxis } from '../contract/runLayerSchema';
+import { gateAxis } from '../contract/runFormat';
 import { FORWARD_CHUNK, graphPlan } from './forward';
 
 /**

@@ -8,7 +8,8 @@
 import * as v from 'valibot';
 import { BACKENDS } from '../recordSettings';
 import { defineRequest, ParamsIn, ResultOut } from '../messages';
-import { gateAxis, RunLayerSchema } from '../runLayerSchema';
+import { gateAxis } from '../runFormat';
+import { RunLayerSchema } from '../runSchema';
 import type { RunLayer } from '../runFormat';
 
 const Count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
@@ -137,7 +138,7 @@ export const forwardTaylor = defineRequest('forward/taylor', {
   result: v.object({}),
 });
 
-/** The values of one chunk's sums in `forwardTaylor`'s output: every target's channels (runLayerSchema.ts `gateAxis`). */
+/** The values of one chunk's sums in `forwardTaylor`'s output: every target's channels (runFormat.ts `gateAxis`). */
 export function taylorWidth(layers: readonly Pick<RunLayer, 'outputShape' | 'dataFormat'>[], targets: readonly number[]): number {
   return targets.reduce((w, t) => w + gateAxis(layers[t]).channels, 0);
 }

@@ -13,7 +13,7 @@
  *   than fresh pages.
  */
 import * as v from 'valibot';
-import { RunLayerSchema } from '../runLayerSchema';
+import { RunLayerSchema } from '../runSchema';
 import { defineNotification, defineRequest, ParamsIn, ResultOut } from '../messages';
 import { EXECUTION_PROVIDERS } from '../recordSettings';
 
