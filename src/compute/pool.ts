@@ -15,9 +15,6 @@ import { CapacityStages } from './capacityStages';
 import { InterSampleStages } from './interSampleStages';
 import { StageScheduler, type SchedulerOptions } from './scheduler';
 
-export { distanceCodesOf } from './capacityStages';
-export { resolveWorkerScript } from './scheduler';
-
 export interface ComputePoolOptions extends SchedulerOptions {
   /** Largest shared distance matrix before the neighbour search streams rows (default 2 GiB; tests make it small). */
   sharedMatrixBytes?: number;

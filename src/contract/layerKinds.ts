@@ -17,14 +17,12 @@
  * saying what each field below says of it; a field left out takes the value of a layer the code
  * knows nothing about ({@link UNKNOWN_LAYER}: mixes its channels, passes no finding on, no
  * deconvolution step). When the layer needs a new deconvolution step, add the step kind to
- * {@link DeconvolutionStep} and the TypeScript compiler lists every switch that must handle it.
+ * `DeconvolutionStep` (layerKindTypes.ts) and the TypeScript compiler lists every switch that must handle it.
  * Then add its row to docs/layers.md, and a fixture model for it (test/fixtures/models/block*.ts).
  */
 
-import type { ActivationSource, ChannelFlow, DeconvolutionStep, LayerKind, Merge } from './layerKindTypes';
+import type { LayerKind } from './layerKindTypes';
 import { recordedClasses } from './pytorchOps';
-
-export type { ActivationSource, ChannelFlow, DeconvolutionStep, LayerKind, Merge };
 
 /** What a layer class not in the table is taken for: it mixes its channels, passes nothing on, has no deconvolution step. */
 export const UNKNOWN_LAYER: LayerKind = Object.freeze({ channels: 'mixes', passesOn: false });

@@ -6,7 +6,7 @@
  */
 import { InputSubset, LayerValues, pairwiseInformationFromCodes, sameLabelPairs } from '../analysis';
 import type { ScreenedSelfCapacity } from '../analysis/nearDuplicates';
-import { distanceCodesOf } from '../compute/pool';
+import { distanceCodesOf } from '../compute/capacityStages';
 import type { SharedCodes } from '../contract/protocols/compute';
 import { ActivationSource, SUBSET_FORWARD_SHARE } from './activationSource';
 import { LayerCodesCache } from './layerCodes';

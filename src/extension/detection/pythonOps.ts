@@ -86,8 +86,6 @@ export const OPERATORS: Readonly<Record<string, string>> = Object.fromEntries(
   ]),
 );
 
-export type { ArgSpec };
-
 /** The recorded options of each layer module class and functional op that has some, by className. */
 export const ARG_SPECS: Readonly<Record<string, ArgSpec>> = Object.fromEntries(
   [...Object.entries(PYTORCH_MODULES), ...Object.entries(PYTORCH_OPS)].flatMap(([name, entry]) =>

@@ -24,7 +24,7 @@ import {
   DEFAULT_PERMUTATIONS,
   sampleWithoutReplacement,
 } from '../../analysis';
-import { distanceCodesOf } from '../../compute/pool';
+import { distanceCodesOf } from '../../compute/capacityStages';
 import type { SharedCodes } from '../../contract/protocols/compute';
 import { ablationAxis, AblationSession, mixesChannels } from '../ablation';
 import { ESTIMATE_VERIFIED_MIN, ESTIMATE_VERIFIED_RHO, IMPORTANCE_SAMPLE_SEED, importanceTiers } from '../../contract/queries';

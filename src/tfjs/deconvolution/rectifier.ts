@@ -18,7 +18,7 @@
  * Those are refused with the reason.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import type { ActivationSource } from '../../contract/layerKinds';
+import type { ActivationSource } from '../../contract/layerKindTypes';
 
 /** The one-sided slopes at the origin; `perChannel`: the negative slope is the PReLU layer's own `alpha` weight. */
 export interface Rectifier {

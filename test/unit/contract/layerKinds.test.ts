@@ -8,8 +8,8 @@ import {
   mergeName,
   pytorchLayerClassNames,
   UNKNOWN_LAYER,
-  type LayerKind,
 } from '../../../src/contract/layerKinds';
+import type { LayerKind } from '../../../src/contract/layerKindTypes';
 import { torchLayerClasses } from '../../../src/tfjs/torchLayers';
 
 // The one table of layer kinds (src/contract/layerKinds.ts): its entries agree with each other, a
