@@ -207,7 +207,7 @@ describe('thread boundaries over the typed channel', function () {
         );
         assert.match(`${two?.error?.code}: ${two?.error?.message}`, /^bad-request: .*a destination lies outside its buffer/);
         assert.match(`${three?.error?.code}: ${three?.error?.message}`, /^bad-request: .*backend: Invalid type/);
-        assert.match(`${four?.error?.code}: ${four?.error?.message}`, /^bad-request: .*layers\.0\.name: Invalid key/);
+        assert.match(`${four?.error?.code}: ${four?.error?.message}`, /^bad-request: .*layers\.0\.name: is missing or not a string/);
         // A well-formed request gets to the work itself (here: a checkpoint that does not exist).
         worker.postMessage({ type: 'request', id: 5, method: 'forward', params: base });
         const five = await answerTo(5);
