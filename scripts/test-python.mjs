@@ -9,7 +9,9 @@
 // at its own path, so the tests' paths and dist/cli.js are where they are on the host) and the Node
 // running this script (bind-mounted as /usr/local/bin/node: the engine tests run `node dist/cli.js`,
 // and trixie's own nodejs would be another Node than the one the build was made for), in a private
-// mount namespace, so the mounts end with the run however it ends.
+// mount namespace, so the mounts end with the run however it ends. `--torch2 --suite forky` runs them on
+// Debian testing's torch instead (2.14 in November 2026, whose export defaults to the dynamo
+// exporter), in a chroot of its own; CI runs trixie's.
 //
 // Further arguments name tests instead of the discovery, as unittest takes them from python/
 // (`npm run test:python -- --torch2 tests.test_recorder`). The whole suite on the host Python starts
@@ -25,7 +27,7 @@ import { noTorchLine, torchPython } from './torchPython.mjs';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const { values, positionals } = parseArgs({
-  options: { torch2: { type: 'boolean', default: false } },
+  options: { torch2: { type: 'boolean', default: false }, suite: { type: 'string' } },
   allowPositionals: true,
   strict: true,
 });
@@ -37,8 +39,13 @@ const cwd = positionals.length > 0 ? resolve(ROOT, 'python') : ROOT;
 // in the tests, but in the one that tests it, which names the CLI it starts itself.
 const testEnv = { CNN_SLICER_MEASURE: '0' };
 
+if (values.suite !== undefined && !values.torch2) {
+  console.error('test:python: --suite names the chroot of --torch2; add --torch2');
+  process.exit(1);
+}
+
 if (values.torch2) {
-  const what = 'test:python --torch2';
+  const what = `test:python --torch2${values.suite ? ` --suite ${values.suite}` : ''}`;
   const cannot =
     process.platform !== 'linux'
       ? `needs Linux (a Debian chroot), not ${process.platform}`
@@ -53,7 +60,7 @@ if (values.torch2) {
   }
   let dir;
   try {
-    dir = await ensureTorch2();
+    dir = await ensureTorch2(values.suite ? { suite: values.suite } : {});
   } catch (error) {
     console.error(`${what}: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

@@ -2,23 +2,39 @@
 // @ts-check
 // Debian trixie's PyTorch 2.6 (torchvision 0.21, onnx 1.17, numpy 2.2, Python 3.13) in a chroot, for
 // `npm run test:python -- --torch2` (docs/testing.md): the recorder's tests on torch 2 on machines that
-// reach only the npm registry and Debian's archive, beside bookworm's torch 1.13 on the host.
+// reach only the npm registry and Debian's archive, beside bookworm's torch 1.13 on the host. With
+// `--suite forky`, Debian testing's (forky: torch 2.14 in November 2026, the first here whose
+// torch.onnx.export defaults to the dynamo exporter) in a chroot of its own; CI builds only trixie's.
 //
 // Built on first use with debootstrap from the Debian mirror the host's apt uses, into the cache
 // outside the repository beside code-server (scripts/vscode-test-env.mjs: ~/.cache/cnn-slicer-test/
 // torch2-trixie, ≈1.5 GB), finished by a marker file: a half-built one (an interrupted build) is
 // removed and built again. Root only (debootstrap and the mounts need it); without root, one line.
 //
-//   node scripts/torch2-env.mjs          builds it when missing, prints its path
+//   node scripts/torch2-env.mjs [--suite forky]    builds it when missing, prints its path
 //
 // Imported by scripts/test-python.mjs for `ensureTorch2()` and `chrootCommand()`.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { cacheRoot, run, withLock } from './vscode-test-env.mjs';
 
+/**
+ * The Debian suites a chroot is built from, each with debootstrap's script for it (bookworm's
+ * debootstrap has no script named forky: testing's is sid's).
+ * @type {Record<string, { script?: string }>}
+ */
+export const SUITES = { trixie: {}, forky: { script: 'sid' } };
+/** The suite of `--torch2` without `--suite`, the one CI builds. */
 export const SUITE = 'trixie';
+
+/** @param {string} suite */
+function checkSuite(suite) {
+  if (!Object.hasOwn(SUITES, suite)) throw new Error(`no torch chroot for the suite ${suite}: one of ${Object.keys(SUITES).join(', ')}`);
+  return suite;
+}
 /** What debootstrap installs: torch 2 with what the recorder imports (onnx for torch 2's exporter). */
 const BASE_PACKAGES = ['python3-torch', 'python3-torchvision', 'python3-onnx', 'python3-numpy'];
 /**
@@ -39,9 +55,9 @@ const defaultLog = (line) => {
   process.stderr.write(`${line}\n`);
 };
 
-/** The chroot's folder: `torch2-trixie` in the test cache ($CNN_SLICER_TEST_CACHE, else ~/.cache/cnn-slicer-test). */
-export function chrootDir(root = cacheRoot()) {
-  return join(root, `torch2-${SUITE}`);
+/** The chroot's folder: `torch2-trixie` (`torch2-<suite>`) in the test cache ($CNN_SLICER_TEST_CACHE, else ~/.cache/cnn-slicer-test). */
+export function chrootDir(root = cacheRoot(), suite = SUITE) {
+  return join(root, `torch2-${checkSuite(suite)}`);
 }
 
 /** @param {string} dir */
@@ -178,12 +194,12 @@ function ensureDebootstrap(log) {
 }
 
 /**
- * The chroot, built when it is missing or half-built; its path.
- * @param {{ log?: Log }} [options]
+ * The chroot of `suite` (default trixie's), built when it is missing or half-built; its path.
+ * @param {{ log?: Log, suite?: string }} [options]
  * @returns {Promise<string>}
  */
-export async function ensureTorch2({ log = defaultLog } = {}) {
-  const dir = chrootDir();
+export async function ensureTorch2({ log = defaultLog, suite = SUITE } = {}) {
+  const dir = chrootDir(cacheRoot(), suite);
   if (isComplete(dir)) return dir;
   if (process.platform !== 'linux') throw new Error(`the torch 2 chroot needs Linux (this is ${process.platform})`);
   if (!isRoot()) throw new Error(`${dir} is not built, and building it (debootstrap) needs root: run this as root`);
@@ -203,7 +219,7 @@ export async function ensureTorch2({ log = defaultLog } = {}) {
     const mirror = process.env.CNN_SLICER_DEBIAN_MIRROR || debianMirror(hostAptSources());
     const started = Date.now();
     log(
-      `torch2-env: building Debian ${SUITE} with ${PACKAGES.join(', ')} into ${dir} from ${mirror} (first run only: ≈1.7 GB downloaded)…`,
+      `torch2-env: building Debian ${suite} with ${PACKAGES.join(', ')} into ${dir} from ${mirror} (first run only: ≈1.7 GB downloaded)…`,
     );
     // In a private mount namespace: debootstrap mounts /proc (and more) inside the target while it
     // installs, and a build killed there would leave them mounted on the host.
@@ -216,9 +232,10 @@ export async function ensureTorch2({ log = defaultLog } = {}) {
         'debootstrap',
         '--variant=minbase',
         `--include=${BASE_PACKAGES.join(',')}`,
-        SUITE,
+        suite,
         dir,
         mirror,
+        ...(SUITES[suite].script ? [`/usr/share/debootstrap/scripts/${SUITES[suite].script}`] : []),
       ],
       {},
       'debootstrap',
@@ -251,7 +268,7 @@ export async function ensureTorch2({ log = defaultLog } = {}) {
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
     writeFileSync(
       join(dir, MARKER),
-      `${versions}\nDebian ${SUITE} from ${mirror}, built ${new Date().toISOString()} in ${seconds} s\npackages: ${PACKAGES.join(',')}\n`,
+      `${versions}\nDebian ${suite} from ${mirror}, built ${new Date().toISOString()} in ${seconds} s\npackages: ${PACKAGES.join(',')}\n`,
     );
     log(`torch2-env: built in ${seconds} s: ${versions}`);
   });
@@ -281,11 +298,14 @@ export function hasProgram(name) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   // Not a top-level await: the unit test imports this module's pure functions as CommonJS.
-  ensureTorch2().then(
-    (dir) => console.log(dir),
-    (error) => {
-      console.error(`torch2-env: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
+  const { values } = parseArgs({ options: { suite: { type: 'string', default: SUITE } }, strict: true });
+  Promise.resolve()
+    .then(() => ensureTorch2({ suite: values.suite }))
+    .then(
+      (dir) => console.log(dir),
+      (error) => {
+        console.error(`torch2-env: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
 }

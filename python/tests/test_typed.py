@@ -27,13 +27,22 @@ def package_modules():
     return [importlib.import_module(f"cnn_slicer.{info.name}") for info in pkgutil.iter_modules([PACKAGE_DIR])]
 
 
+# The functions Python 3.14 writes itself for a module or class with annotations (PEP 649's deferred
+# annotations: ``__annotate__``, and a TypedDict's ``__annotate_func__``): not the package's code.
+GENERATED = {"__annotate__", "__annotate_func__"}
+
+
 def own_functions(module):
     """(qualified name, function) of every function and method the module defines (not nested ones: mypy sees those)."""
     for name, value in vars(module).items():
+        if name in GENERATED:
+            continue
         if inspect.isfunction(value) and value.__module__ == module.__name__:
             yield name, value
         elif inspect.isclass(value) and value.__module__ == module.__name__:
             for attr, member in vars(value).items():
+                if attr in GENERATED:
+                    continue
                 member = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
                 if inspect.isfunction(member):
                     yield f"{name}.{attr}", member

@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { takeMeasureLock } from '../run/measureLock';
 import { checkpointFolder } from '../run/paths';
 import { readProbe } from '../run/probe';
-import { readRun, type RunRecord } from '../run/store';
+import { metricsAppendedSince, readRun, type RunRecord } from '../run/store';
 import type { Backend } from '../contract/recordSettings';
 import { initBackend } from '../tfjs/backend';
 import { loadCheckpoint } from '../tfjs/forward';
@@ -79,28 +79,68 @@ export function measuredAfterRecording(manifest: Pick<RunManifest, 'formatVersio
  * @throws RunFormatError for a run that cannot be read; OnnxError for a checkpoint the engine cannot import.
  */
 export async function measurePendingEpochs(folder: string, options: MeasureRunOptions = {}): Promise<MeasureRunResult> {
-  // The run folder is read once (or by the caller): the lock, the probe and every epoch's measures start from this record.
+  // The run folder is read once (or by the caller): the lock, the probe and every epoch's measures
+  // start from this record. Of its measured epochs only their numbers are kept (a deep model's
+  // lines are megabytes each).
   const run = options.run ?? readRun(folder);
   const lines = run.pending ?? [];
   if (lines.length === 0) return { measured: [], pending: [] };
-  if (options.locked) return measureUnderLock(folder, run, lines, options);
+  const start = { manifest: run.manifest, measured: new MeasuredEpochs(folder, run.manifest, run) };
+  if (options.locked) return measureUnderLock(folder, start, lines, options);
   const attempt = takeMeasureLock(folder, { follow: false });
   if (!attempt.taken) return { measured: [], pending: lines.map((l) => l.epoch), measuredBy: attempt.holder };
   try {
-    return await measureUnderLock(folder, run, lines, options);
+    return await measureUnderLock(folder, start, lines, options);
   } finally {
     attempt.taken.release();
   }
 }
 
-/** Whether metrics.jsonl holds a complete (measured) line of `epoch` now. */
-function measuredAlready(folder: string, epoch: number): boolean {
-  return readRun(folder, { repair: false }).metrics.some((m) => m.epoch === epoch);
+/**
+ * The epochs metrics.jsonl holds a complete (measured) line of, kept up to date from what was
+ * appended since the run was read (store.ts `metricsAppendedSince`): each line is read once, where
+ * reading the whole run again before and after every epoch made a long run's measuring quadratic
+ * (a CIFAR ResNet-18's line is 3 MB, a ResNet-50's 18 MB). Where the file no longer continues what
+ * was read, the run is read again.
+ */
+class MeasuredEpochs {
+  private readonly epochs = new Set<number>();
+  private next = 0;
+
+  constructor(
+    private readonly folder: string,
+    private readonly manifest: RunManifest,
+    run: Pick<RunRecord, 'metrics' | 'metricsBytes'>,
+  ) {
+    this.reset(run);
+  }
+
+  /** Whether metrics.jsonl holds a complete line of `epoch` now. */
+  has(epoch: number): boolean {
+    this.refresh();
+    return this.epochs.has(epoch);
+  }
+
+  private refresh(): void {
+    const appended = metricsAppendedSince(this.folder, this.manifest, this.next);
+    if (!appended) {
+      this.epochs.clear();
+      this.reset(readRun(this.folder, { repair: false }));
+      return;
+    }
+    for (const e of appended.complete) this.epochs.add(e);
+    this.next = appended.next;
+  }
+
+  private reset(run: Pick<RunRecord, 'metrics' | 'metricsBytes'>): void {
+    for (const m of run.metrics) this.epochs.add(m.epoch);
+    this.next = run.metricsBytes ?? 0;
+  }
 }
 
 async function measureUnderLock(
   folder: string,
-  run: RunRecord,
+  run: { manifest: RunManifest; measured: MeasuredEpochs },
   lines: PendingEpochMetrics[],
   options: MeasureRunOptions,
 ): Promise<MeasureRunResult> {
@@ -117,7 +157,7 @@ async function measureUnderLock(
   // the setting put back at the end.
   const spinning = setSpinning(false);
   try {
-    const ctx = measureContext(tf, run.manifest, readProbe(run), pool);
+    const ctx = measureContext(tf, run.manifest, readProbe({ folder, manifest: run.manifest }), pool);
     const inputMetrics = await measureInputLayer(ctx);
     for (const [i, recorded] of lines.entries()) {
       const epoch = recorded.epoch;
@@ -125,7 +165,7 @@ async function measureUnderLock(
       // A line written since the run was read (by a measurer that took no lock: an older version, or
       // one that let go of the lock between the caller's read and this lock). The first epoch is not
       // checked before it is measured, the run having just been read: only before its line is appended.
-      if (i > 0 && measuredAlready(folder, epoch)) continue;
+      if (i > 0 && run.measured.has(epoch)) continue;
       const started = performance.now();
       const model = await epochModel(tf, checkpointFolder(folder, epoch), run.manifest.layers, options);
       let metrics: EpochMetrics;
@@ -145,7 +185,7 @@ async function measureUnderLock(
           record: recorded.timingsMs.record + (performance.now() - started),
         },
       };
-      if (measuredAlready(folder, epoch)) continue;
+      if (run.measured.has(epoch)) continue;
       appendLineDurable(join(folder, 'metrics.jsonl'), metricsLine(line, run.manifest));
       measured.push(epoch);
       options.log?.(
@@ -157,8 +197,7 @@ async function measureUnderLock(
     stopPacing();
     if (!options.engine) pool.close();
   }
-  const left = new Set((readRun(folder, { repair: false }).pending ?? []).map((l) => l.epoch));
-  return { measured, pending: pending.filter((e) => !measured.includes(e) && left.has(e)) };
+  return { measured, pending: pending.filter((e) => !measured.includes(e) && !run.measured.has(e)) };
 }
 
 /**

@@ -44,6 +44,11 @@ export interface BoundedReadOptions {
    * link) but the target must still be a regular file.
    */
   within?: string;
+  /**
+   * Read from this byte on (default 0): the part of a file that grew since it was read up to here.
+   * `maxBytes` then bounds that part; a file shorter than `from` gives no bytes.
+   */
+  from?: number;
 }
 
 // O_NONBLOCK: a FIFO swapped in between the check and the open must not block the open. Windows has
@@ -81,14 +86,16 @@ function checkInside(path: string, real: string, realFolder: string): void {
   if (!isInside(real, realFolder)) throw new FileReadError(path, 'outside', `resolves outside its folder ${realFolder}; it is not read`);
 }
 
-function checkOpened(path: string, opened: Stats, maxBytes: number): number {
+function checkOpened(path: string, opened: Stats, maxBytes: number, from = 0): number {
   if (!opened.isFile()) throw new FileReadError(path, 'not-regular', 'is not a regular file (a device, FIFO or folder); it is not read');
   const limit = Math.min(maxBytes, MAX_READ_BYTES);
-  if (opened.size > limit) {
+  if (opened.size - from > limit) {
     throw new FileReadError(
       path,
       'too-large',
-      `holds ${sizeText(opened.size)}, more than the ${sizeText(limit)} it can need; it is not read`,
+      from > 0
+        ? `grew by ${sizeText(opened.size - from)}, more than the ${sizeText(limit)} it can need; it is not read`
+        : `holds ${sizeText(opened.size)}, more than the ${sizeText(limit)} it can need; it is not read`,
     );
   }
   return limit;
@@ -98,25 +105,29 @@ function tooLarge(path: string, limit: number): FileReadError {
   return new FileReadError(path, 'too-large', `grew past ${sizeText(limit)} while being read; it is not read`);
 }
 
-/** Reads a whole regular file of at most `maxBytes` (synchronously); throws FileReadError otherwise. */
+/**
+ * Reads a whole regular file of at most `maxBytes` (synchronously), or its bytes from `from` on;
+ * throws FileReadError otherwise.
+ */
 export function readBoundedFile(path: string, options: BoundedReadOptions): Buffer {
   try {
     const { within } = options;
+    const from = options.from ?? 0;
     checkEntry(path, within !== undefined ? lstatSync(path) : statSync(path), within);
     if (within !== undefined) checkInside(path, realpathSync(path), realpathSync(within));
     const fd = openSync(path, within !== undefined ? OPEN_FLAGS_NO_FOLLOW : OPEN_FLAGS);
     try {
       const opened = fstatSync(fd);
-      const limit = checkOpened(path, opened, options.maxBytes);
+      const limit = checkOpened(path, opened, options.maxBytes, from);
       // One byte more than the size says: a file that grows meanwhile is noticed, not cut.
-      const buffer = Buffer.allocUnsafe(opened.size + 1);
+      const buffer = Buffer.allocUnsafe(Math.max(0, opened.size - from) + 1);
       let filled = 0;
       for (;;) {
         if (filled === buffer.length) {
           if (filled > limit) throw tooLarge(path, limit);
-          return readRest(fd, buffer, filled, limit, path);
+          return readRest(fd, buffer, filled, limit, path, from);
         }
-        const n = readSync(fd, buffer, filled, buffer.length - filled, null);
+        const n = readSync(fd, buffer, filled, buffer.length - filled, from + filled);
         if (n === 0) return buffer.subarray(0, filled);
         filled += n;
       }
@@ -129,12 +140,12 @@ export function readBoundedFile(path: string, options: BoundedReadOptions): Buff
 }
 
 /** The rare case of a file that grew after its size was taken: keep reading up to the limit. */
-function readRest(fd: number, start: Buffer, filled: number, limit: number, path: string): Buffer {
+function readRest(fd: number, start: Buffer, filled: number, limit: number, path: string, from: number): Buffer {
   const chunks = [start.subarray(0, filled)];
   let total = filled;
   const chunk = Buffer.allocUnsafe(64 * 1024);
   for (;;) {
-    const n = readSync(fd, chunk, 0, chunk.length, null);
+    const n = readSync(fd, chunk, 0, chunk.length, from + total);
     if (n === 0) return Buffer.concat(chunks, total);
     total += n;
     if (total > limit) throw tooLarge(path, limit);
@@ -146,18 +157,19 @@ function readRest(fd: number, start: Buffer, filled: number, limit: number, path
 export async function readBoundedFileAsync(path: string, options: BoundedReadOptions): Promise<Buffer> {
   try {
     const { within } = options;
+    const from = options.from ?? 0;
     checkEntry(path, within !== undefined ? await lstat(path) : await stat(path), within);
     if (within !== undefined) checkInside(path, await realpath(path), await realpath(within));
     const handle = await open(path, within !== undefined ? OPEN_FLAGS_NO_FOLLOW : OPEN_FLAGS);
     try {
       const opened = await handle.stat();
-      const limit = checkOpened(path, opened, options.maxBytes);
+      const limit = checkOpened(path, opened, options.maxBytes, from);
       const chunks: Buffer[] = [];
       let total = 0;
-      const chunkBytes = Math.max(1, Math.min(opened.size + 1, 16 * 1024 ** 2));
+      const chunkBytes = Math.max(1, Math.min(Math.max(0, opened.size - from) + 1, 16 * 1024 ** 2));
       for (;;) {
         const buffer = Buffer.allocUnsafe(chunkBytes);
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, from + total);
         if (bytesRead === 0) return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
         total += bytesRead;
         if (total > limit) throw tooLarge(path, limit);

@@ -32,6 +32,12 @@ export interface RunRecord {
    * Such an epoch is not in `manifest.epochs` until src/measure/measureRun.ts measures it.
    */
   pending?: PendingEpochMetrics[];
+  /**
+   * How many bytes of metrics.jsonl this record was read from, through its last complete line (0
+   * without the file): a measurer reads only what was appended since ({@link metricsAppendedSince}).
+   * Absent in a record a listing kept: read from the start then.
+   */
+  metricsBytes?: number;
 }
 
 export interface RunList {
@@ -86,16 +92,17 @@ function parseManifest(folder: string, bytes: Buffer): RunManifest {
 function assemble(
   folder: string,
   manifest: RunManifest,
-  metricsText: string | undefined,
+  metricsBytesRead: Buffer | undefined,
   hasCheckpoint: (epoch: number) => boolean,
   recorderAlive: boolean,
 ): { record: RunRecord; repaired?: RunManifest } {
   const notes: string[] = [];
   const metricsPath = join(folder, 'metrics.jsonl');
   const parsed =
-    metricsText === undefined
+    metricsBytesRead === undefined
       ? { epochs: [], pending: [], droppedTail: false, damaged: [], duplicates: 0 }
-      : parseMetricsLines(metricsText, manifest, metricsPath);
+      : parseMetricsLines(metricsBytesRead.toString('utf8'), manifest, metricsPath);
+  const metricsBytes = metricsBytesRead === undefined ? 0 : metricsBytesRead.lastIndexOf(0x0a) + 1;
   if (parsed.duplicates)
     notes.push(`${parsed.duplicates} more metrics line(s) of an epoch already recorded were ignored: the first line of each epoch counts`);
   if (parsed.droppedTail) notes.push('an incomplete last metrics line (from an interrupted write) was ignored');
@@ -125,7 +132,7 @@ function assemble(
     repaired = { ...manifest, epochs: kept };
   }
   const pendingLines = parsed.pending.filter((m, i, all) => awaiting.includes(m.epoch) && all.findIndex((o) => o.epoch === m.epoch) === i);
-  const record: RunRecord = { folder, manifest, metrics: usable.map((e) => byEpoch.get(e)!), notes };
+  const record: RunRecord = { folder, manifest, metrics: usable.map((e) => byEpoch.get(e)!), notes, metricsBytes };
   if (pendingLines.length) record.pending = pendingLines.sort((a, b) => a.epoch - b.epoch);
   return { record, repaired };
 }
@@ -151,9 +158,9 @@ export function readRun(folder: string, options: { repair?: boolean } & Recorder
     throw manifestReadError(folder, e);
   }
   const manifest = parseManifest(folder, manifestBytes);
-  let metricsText: string | undefined;
+  let metricsBytes: Buffer | undefined;
   try {
-    metricsText = readBoundedFile(join(folder, 'metrics.jsonl'), { maxBytes: METRICS_MAX_BYTES, within: folder }).toString('utf8');
+    metricsBytes = readBoundedFile(join(folder, 'metrics.jsonl'), { maxBytes: METRICS_MAX_BYTES, within: folder });
   } catch (e) {
     if (!(FileReadError.is(e) && e.problem === 'missing')) throw metricsReadError(e);
   }
@@ -166,7 +173,7 @@ export function readRun(folder: string, options: { repair?: boolean } & Recorder
   const { record, repaired } = assemble(
     folder,
     manifest,
-    metricsText,
+    metricsBytes,
     (e) => existsSync(checkpointWeightsPath(folder, e, manifest)),
     alive,
   );
@@ -189,6 +196,39 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * What was appended to `folder`'s metrics.jsonl after its first `from` bytes (a record's
+ * {@link RunRecord.metricsBytes}, or the `next` of the call before): the epochs of the complete
+ * (measured) lines among the new complete lines, and where those lines end. A measurer checks so,
+ * before and after each epoch, that no other process measured it meanwhile, reading each line once
+ * rather than the whole file each time: a ResNet-50's measured line is 18 MB. The lines are checked
+ * as {@link readRun} checks them; a damaged one counts for nothing, as there. Undefined when the file
+ * no longer continues the bytes read before (shorter, or no line ending at `from`): the caller reads
+ * the run again.
+ * @throws RunFormatError when the file cannot be read (a symbolic link, too large a growth).
+ */
+export function metricsAppendedSince(
+  folder: string,
+  manifest: RunManifest,
+  from: number,
+): { complete: number[]; next: number } | undefined {
+  const path = join(folder, 'metrics.jsonl');
+  let bytes: Buffer;
+  try {
+    // From the byte before: the end of the last line read, which must still be a line ending.
+    bytes = readBoundedFile(path, { maxBytes: METRICS_MAX_BYTES, within: folder, from: Math.max(0, from - 1) });
+  } catch (e) {
+    if (FileReadError.is(e) && e.problem === 'missing') return from === 0 ? { complete: [], next: 0 } : undefined;
+    throw metricsReadError(e);
+  }
+  if (from > 0 && bytes[0] !== 0x0a) return undefined;
+  const start = from > 0 ? 1 : 0;
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  if (end <= start) return { complete: [], next: from };
+  const { epochs } = parseMetricsLines(bytes.toString('utf8', start, end), manifest, path);
+  return { complete: epochs.map((m) => m.epoch), next: from + (end - start) };
+}
+
 /** {@link readRun} without blocking the event loop: every read and the repair are asynchronous. */
 export async function readRunAsync(folder: string, options: { repair?: boolean } & RecorderCheck = {}, recheck = true): Promise<RunRecord> {
   let manifestBytes: Buffer;
@@ -198,11 +238,9 @@ export async function readRunAsync(folder: string, options: { repair?: boolean }
     throw manifestReadError(folder, e);
   }
   const manifest = parseManifest(folder, manifestBytes);
-  let metricsText: string | undefined;
+  let metricsBytes: Buffer | undefined;
   try {
-    metricsText = (await readBoundedFileAsync(join(folder, 'metrics.jsonl'), { maxBytes: METRICS_MAX_BYTES, within: folder })).toString(
-      'utf8',
-    );
+    metricsBytes = await readBoundedFileAsync(join(folder, 'metrics.jsonl'), { maxBytes: METRICS_MAX_BYTES, within: folder });
   } catch (e) {
     if (!(FileReadError.is(e) && e.problem === 'missing')) throw metricsReadError(e);
   }
@@ -211,7 +249,7 @@ export async function readRunAsync(folder: string, options: { repair?: boolean }
   const alive = manifest.status === 'recording' && (await (options.isAliveAsync ?? isProcessAliveAsync)(recorderOf(manifest)));
   // The finishing race of readRun: read again once the recorder is known to be gone.
   if (manifest.status === 'recording' && !alive && recheck) return readRunAsync(folder, options, false);
-  const { record, repaired } = assemble(folder, manifest, metricsText, (e) => checkpoints.has(e), alive);
+  const { record, repaired } = assemble(folder, manifest, metricsBytes, (e) => checkpoints.has(e), alive);
   if (repaired && options.repair !== false) {
     try {
       await writeFileAtomicAsync(manifestPathOf(folder), manifestText(repaired));

@@ -92,6 +92,24 @@ describe('run folder reads: bounded, regular files only, inside the run (hostile
       );
     });
 
+    it('reads a file from a byte on (what was appended since): nothing past its end, and its limit bounds only that part', async () => {
+      const grown = join(root, 'grown.bin');
+      writeFileSync(grown, Buffer.from('0123456789'));
+      for (const read of [
+        (o: { maxBytes: number; from: number }) => readBoundedFile(grown, o),
+        (o: { maxBytes: number; from: number }) => readBoundedFileAsync(grown, o),
+      ]) {
+        assert.equal((await read({ maxBytes: 4, from: 6 })).toString(), '6789');
+        assert.equal((await read({ maxBytes: 100, from: 0 })).toString(), '0123456789');
+        assert.equal((await read({ maxBytes: 100, from: 10 })).length, 0);
+        assert.equal((await read({ maxBytes: 100, from: 25 })).length, 0);
+        await assert.rejects(
+          async () => read({ maxBytes: 3, from: 6 }),
+          (e: unknown) => FileReadError.is(e) && e.problem === 'too-large' && /grew by 4 bytes, more than the 3 bytes/.test(e.message),
+        );
+      }
+    });
+
     it('inside a folder: refuses a link, and a path whose folders lead outside', () => {
       writeFileSync(join(outside, 'secret.json'), '{"token": "hunter2"}');
       symlinkSync(join(outside, 'secret.json'), join(run, 'link.json'));

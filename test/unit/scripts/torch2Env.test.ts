@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as torch2Env from '../../../scripts/torch2-env.mjs';
 
 type Bind = { from: string; to: string; file?: boolean };
-const { chrootCommand, debianMirror, mountsUnder } = torch2Env as {
+const { chrootCommand, chrootDir, debianMirror, mountsUnder } = torch2Env as {
+  chrootDir: (root: string, suite?: string) => string;
   debianMirror: (files: { name: string; text: string }[]) => string;
   mountsUnder: (dir: string, mountinfo: string) => string[];
   chrootCommand: (o: {
@@ -19,6 +20,14 @@ const { chrootCommand, debianMirror, mountsUnder } = torch2Env as {
 };
 
 describe('scripts/torch2-env.mjs', function () {
+  it("keeps each suite's chroot in a folder of its own, trixie's by default, and names the suites it knows when given another", function () {
+    assert.equal(chrootDir('/cache'), '/cache/torch2-trixie');
+    assert.equal(chrootDir('/cache', 'trixie'), '/cache/torch2-trixie');
+    assert.equal(chrootDir('/cache', 'forky'), '/cache/torch2-forky');
+    assert.throws(() => chrootDir('/cache', 'bookworm'), /^Error: no torch chroot for the suite bookworm: one of trixie, forky$/);
+    assert.throws(() => chrootDir('/cache', '../x'), /no torch chroot for the suite \.\.\/x/);
+  });
+
   it("takes the mirror of the host's first Debian source, past vendors' suites, disabled stanzas and the security archive", function () {
     const files = [
       { name: 'google-cloud-sdk.list', text: 'deb https://packages.cloud.google.com/apt cloud-sdk-bookworm main\n' },
