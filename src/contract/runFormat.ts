@@ -224,8 +224,11 @@ export interface LayerEpochMetrics {
   interSampleUndefinedPerClass?: (InterSampleUndefined | null)[];
   /** Mean intra-sample entropy per channel over all probe inputs, bits. */
   channelBits: (number | null)[];
-  /** `[class][channel]`. */
-  channelBitsPerClass: (number | null)[][];
+  /**
+   * `[class][channel]`. Absent where the line's `perClassFile` holds them (src/contract/perClassFile.ts):
+   * read them with src/run/perClass.ts `layerPerClass`, which takes either.
+   */
+  channelBitsPerClass?: (number | null)[][];
   /** Channels whose every activation was 0 for every probe input. */
   deadChannels: number[];
   nonFiniteCount: number;
@@ -259,6 +262,11 @@ export interface EpochMetrics {
   hPredGivenLabel: (number | null)[];
   layers: LayerEpochMetrics[];
   /**
+   * The run-folder path of the file that holds every layer's `channelBitsPerClass`
+   * (src/contract/perClassFile.ts), which the layers then leave out; absent in lines that hold them.
+   */
+  perClassFile?: string;
+  /**
    * Wall-clock milliseconds: training the epoch, recording it, and (since they overlap, not parts
    * of `record` that add up) the time spent in probe forward passes, channel entropies and
    * inter-sample entropies.
@@ -271,7 +279,9 @@ export interface EpochMetrics {
  * accuracy and confusion matrix, and `pending: 'measures'` for every per-layer measure and the label
  * entropies, which CNN Slicer computes from the checkpoint later.
  */
-export type PendingEpochMetrics = Omit<EpochMetrics, 'layers' | 'hLabelGivenPred' | 'hPredGivenLabel'> & { pending: 'measures' };
+export type PendingEpochMetrics = Omit<EpochMetrics, 'layers' | 'hLabelGivenPred' | 'hPredGivenLabel' | 'perClassFile'> & {
+  pending: 'measures';
+};
 
 // Each schema of runSchema.ts must infer its interface here exactly, or this fails to compile. `Flat`
 // spells an intersection (`RecordedSettings`, `PendingEpochMetrics`) as one object type, as SameType compares.
@@ -408,7 +418,17 @@ function lineObject(value: unknown, where: string): Record<string, unknown> {
  */
 export function validateEpochMetrics(value: unknown, manifest: RunManifest, where: string): EpochMetrics {
   if (lineObject(value, where).pending !== undefined) fail(where, 'pending', 'is set: the line is not measured yet');
-  return checked(metricsSchemaOf(manifest), value, where, 'the line');
+  const line = checked(metricsSchemaOf(manifest), value, where, 'the line');
+  // The per-class entropies are in the line or in its per-class file: all of them, one way.
+  const inFile = line.perClassFile !== undefined;
+  const at = line.layers.findIndex((l) => (l.channelBitsPerClass === undefined) !== inFile);
+  if (at >= 0)
+    fail(
+      where,
+      `layers[${at}].channelBitsPerClass`,
+      inFile ? 'is present in a line whose perClassFile holds them' : 'is missing (and no perClassFile holds them)',
+    );
+  return line;
 }
 
 /**
@@ -419,7 +439,7 @@ export function validateEpochMetrics(value: unknown, manifest: RunManifest, wher
 export function validatePendingEpochMetrics(value: unknown, manifest: RunManifest, where: string): PendingEpochMetrics {
   const m = lineObject(value, where);
   if (manifest.formatVersion !== PYTORCH_RUN_FORMAT_VERSION) fail(where, 'pending', `is only in format ${PYTORCH_RUN_FORMAT_VERSION} runs`);
-  for (const key of ['layers', 'hLabelGivenPred', 'hPredGivenLabel'])
+  for (const key of ['layers', 'hLabelGivenPred', 'hPredGivenLabel', 'perClassFile'])
     if (m[key] !== undefined) fail(where, key, 'is present in a line whose measures are pending');
   return checked(pendingEpochMetricsSchema(manifest.dataset.classNames.length), value, where, 'the line');
 }

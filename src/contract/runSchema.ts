@@ -270,6 +270,12 @@ export const RunManifestSchema = record({
   pidStartTime: v.optional(text),
 });
 
+/**
+ * The names a measured line's `perClassFile` may have (src/contract/perClassFile.ts writes
+ * `per-class/epoch-<epoch>.f64`): nothing else is read, no path out of the run folder.
+ */
+export const PER_CLASS_FILE_NAME = /^per-class\/epoch-\d+\.f64$/;
+
 const Reason = v.picklist(INTER_SAMPLE_UNDEFINED, `is not one of ${INTER_SAMPLE_UNDEFINED.join(', ')}`);
 
 /** The sizes a metrics line's arrays have: one entry per class, per manifest layer, per channel of a layer. */
@@ -313,7 +319,7 @@ function layerMetricsSchema(index: number, classes: number, layer: { name: strin
     interSampleUndefined: v.optional(Reason),
     interSampleUndefinedPerClass: v.optional(list(v.nullable(Reason), classes, perClass)),
     channelBits: bits,
-    channelBitsPerClass: list(bits, classes, perClass),
+    channelBitsPerClass: v.optional(list(bits, classes, perClass)),
     deadChannels: list(channels === undefined ? integer(0) : integer(0, channels - 1)),
     nonFiniteCount: integer(0),
     labelInformationBits: v.optional(finiteOrNull),
@@ -334,6 +340,7 @@ function epochMetricsRecord(shape: MetricsShape) {
     ...probeEntries(classes),
     hLabelGivenPred: finiteOrNullList(classes, perClass),
     hPredGivenLabel: finiteOrNullList(classes, perClass),
+    perClassFile: v.optional(v.pipe(text, v.regex(PER_CLASS_FILE_NAME, 'is not per-class/epoch-<n>.f64'))),
     layers: v.pipe(
       v.array(v.unknown(), NOT_ARRAY),
       v.length(shape.layers.length, (issue) => `has ${issue.input.length} entries, not ${shape.layers.length} (one per manifest layer)`),

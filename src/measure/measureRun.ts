@@ -23,7 +23,8 @@ import type * as tfType from '@tensorflow/tfjs';
 import { ComputePool } from '../compute/pool';
 import { PYTORCH_RUN_FORMAT_VERSION, type EpochMetrics, type PendingEpochMetrics, type RunManifest } from '../contract/runFormat';
 import type { MeasureLock } from '../contract/measureLockFormat';
-import { appendLineDurable } from '../run/files';
+import { appendLineDurable, writeFileAtomic } from '../run/files';
+import { writePerClass } from '../run/perClass';
 import { threadPacer } from '../rpc/sharedBuffers';
 import { join } from 'node:path';
 import { takeMeasureLock } from '../run/measureLock';
@@ -186,7 +187,9 @@ async function measureUnderLock(
         },
       };
       if (run.measured.has(epoch)) continue;
-      appendLineDurable(join(folder, 'metrics.jsonl'), metricsLine(line, run.manifest));
+      // The per-class entropies to their own file first, then the line that names it (src/run/perClass.ts).
+      const written = writePerClass(folder, line, (path, bytes) => writeFileAtomic(path, bytes));
+      appendLineDurable(join(folder, 'metrics.jsonl'), metricsLine(written, run.manifest));
       measured.push(epoch);
       options.log?.(
         `epoch ${epoch}: measured ${run.manifest.layers.length} layers (probe accuracy ${(100 * line.probeAccuracy).toFixed(1)}%)`,
@@ -201,10 +204,10 @@ async function measureUnderLock(
 }
 
 /**
- * The epoch's metrics line as JSON. A model with very many classes can make it longer than a
- * JavaScript string holds (the per-class channel entropies are classes × every channel: a ResNet-50
- * with a 1,000-class head has 120 million): then one line says so, instead of the runtime's
- * "Invalid string length".
+ * The epoch's metrics line as JSON. Should it be longer than a JavaScript string holds (its
+ * per-class entropies, classes × every channel, are in their own file since they made a ResNet-50
+ * with a 1,000-class head's line 120 million numbers long; the rest is a few per channel), one line
+ * says so, instead of the runtime's "Invalid string length".
  */
 export function metricsLine(line: EpochMetrics, manifest: RunManifest): string {
   try {
@@ -214,7 +217,7 @@ export function metricsLine(line: EpochMetrics, manifest: RunManifest): string {
     const channels = line.layers.reduce((sum, l) => sum + l.channelBits.length, 0);
     const classes = manifest.dataset.classNames.length;
     throw new Error(
-      `epoch ${line.epoch}'s measures do not fit in one metrics line: ${classes.toLocaleString('en-US')} classes × ${channels.toLocaleString('en-US')} channels of per-class entropies; CNN Slicer measures models with fewer classes (a head of at most a few hundred)`,
+      `epoch ${line.epoch}'s measures do not fit in one metrics line: ${channels.toLocaleString('en-US')} channels and ${classes.toLocaleString('en-US')} classes are more than one line of JSON holds; CNN Slicer measures models with fewer channels`,
       { cause: e },
     );
   }

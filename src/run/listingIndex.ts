@@ -95,8 +95,12 @@ export function parseListingIndex(text: string): StoredEntry[] {
 export async function saveListingIndex(runsFolder: string, cache: RunListingCache<RunReadOutcome>): Promise<void> {
   const runs: StoredEntry[] = cache.entriesOf(runsFolder).map(({ folder, stamp, outcome }) => {
     if (!('record' in outcome)) return [basename(folder), stamp, outcome];
-    const { manifest, metrics, notes, pending } = outcome.record;
-    return [basename(folder), stamp, { record: { manifest, metrics, notes, ...(pending ? { pending } : {}) } }];
+    const { manifest, metrics, notes, pending, metricsBytes } = outcome.record;
+    return [
+      basename(folder),
+      stamp,
+      { record: { manifest, metrics, notes, ...(pending ? { pending } : {}), ...(metricsBytes !== undefined ? { metricsBytes } : {}) } },
+    ];
   });
   const body = JSON.stringify({ runs });
   const text = `${JSON.stringify({ format: FORMAT, version: VERSION, sha256: sha256(body) })}\n${body}`;
@@ -135,6 +139,8 @@ function isStoredEntry(x: unknown): x is StoredEntry {
   const record = outcome.record;
   if (!isObject(record) || !Array.isArray(record.metrics) || !Array.isArray(record.notes)) return false;
   if (record.pending !== undefined && !Array.isArray(record.pending)) return false;
+  if (record.metricsBytes !== undefined && !(Number.isSafeInteger(record.metricsBytes) && (record.metricsBytes as number) >= 0))
+    return false;
   const m = record.manifest;
   return (
     isObject(m) &&

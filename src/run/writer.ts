@@ -15,6 +15,7 @@ import { appendLineDurable, RunWriteError, writeFileAtomic, writeFolderAtomic } 
 import { EpochMetrics, RUN_FORMAT_VERSION, RunManifest } from '../contract/runFormat';
 import { CHECKPOINTS_FOLDER, checkpointFolder, claimRunFolder } from './paths';
 import { currentProcessIdentity } from './process';
+import { writePerClass } from './perClass';
 
 /** The file operations a RunWriter uses (tests replace them to fail on demand). */
 export interface RunFileOperations {
@@ -123,8 +124,8 @@ export class RunWriter {
   }
 
   /**
-   * Adds a recorded epoch: its checkpoint folder, then its metrics line, then the manifest listing
-   * it. When one of them fails the manifest on disk still lists only the epochs before.
+   * Adds a recorded epoch: its checkpoint folder, then its per-class entropies' file and its metrics
+   * line, then the manifest listing it. When one of them fails the manifest on disk still lists only the epochs before.
    * @throws RunWriteError naming the file that could not be written.
    */
   appendEpoch(epoch: number, checkpoint: CheckpointFiles, metrics: EpochMetrics): void {
@@ -135,8 +136,12 @@ export class RunWriter {
         'weights.bin': checkpoint.weights,
       }),
     );
+    // The per-class entropies go to their own file, before the line that names it (perClass.ts).
+    const line = writePerClass(this.folder, metrics, (path, bytes) =>
+      this.attempt(`the per-class entropies of epoch ${epoch}`, () => this.files.writeFileAtomic(path, bytes)),
+    );
     this.attempt(`the metrics of epoch ${epoch}`, () =>
-      this.files.appendLineDurable(join(this.folder, 'metrics.jsonl'), JSON.stringify(metrics)),
+      this.files.appendLineDurable(join(this.folder, 'metrics.jsonl'), JSON.stringify(line)),
     );
     this.writeManifest(`the manifest listing epoch ${epoch}`, { ...manifest, epochs: [...manifest.epochs, epoch] });
   }

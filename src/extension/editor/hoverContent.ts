@@ -43,6 +43,8 @@ export interface LayerHoverData {
   layer: RunLayer;
   /** The layer's metrics at `epoch`, when recorded. */
   metrics?: LayerEpochMetrics;
+  /** Its `[class][channel]` entropies at `epoch` (the line's, or its per-class file's block), when read. */
+  perClass?: (number | null)[][];
   /** Histogram bins of the run: intra-sample entropy lies in [0, log2 bins]. */
   bins: number;
   probeSize: number;
@@ -71,11 +73,11 @@ export function meanChannelBits(metrics: LayerEpochMetrics | undefined): number 
  */
 export const EDITOR_BITS: BitsFormat = { digits: 2, unit: false };
 
-/** The range over classes of one channel's per-class entropy; undefined when no class has a value. */
-export function classSpread(metrics: LayerEpochMetrics, channel: number): { min: number; max: number } | undefined {
+/** The range over classes of one channel's per-class entropy; undefined when no class has a value (or none was read). */
+export function classSpread(perClassRows: (number | null)[][] | undefined, channel: number): { min: number; max: number } | undefined {
   let min = Infinity;
   let max = -Infinity;
-  for (const perClass of metrics.channelBitsPerClass) {
+  for (const perClass of perClassRows ?? []) {
     const v = perClass?.[channel];
     if (v === null || v === undefined || !Number.isFinite(v)) continue;
     if (v < min) min = v;
@@ -323,7 +325,7 @@ function layerSection(d: LayerHoverData, l10n: L10n): string {
       const v = metrics.channelBits[c];
       const value = v === null || !Number.isFinite(v) ? '—' : formatBits(v, EDITOR_BITS);
       const bar = dead.has(c) ? `*${escapeMarkdown(l10n.t('dead'))}*` : v === null ? '' : entropyBar(v, maxBits);
-      const spread = classSpread(metrics, c);
+      const spread = classSpread(d.perClass ?? metrics.channelBitsPerClass, c);
       const spreadText = spread ? `${formatBits(spread.min, EDITOR_BITS)}–${formatBits(spread.max, EDITOR_BITS)}` : '—';
       out.push(`| ${c} | ${value} | ${bar} | ${spreadText} |`);
     }

@@ -29,6 +29,7 @@ import { definitionLens, SHOW_LAYERS_COMMAND, unusedClasses, type DefinitionInst
 import { layerSummary } from './findingsText';
 import type { RunFindings } from './runFindings';
 import type { RunRecord } from '../../run/store';
+import { layerPerClassAsync } from '../../run/perClass';
 import { MAX_FOCUS_LAYERS } from '../../contract/webviewProtocol';
 
 /** Debounce of the context key after edits, and of the cursor → panel link. */
@@ -253,6 +254,17 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
       const layer = run.manifest.layers[index];
       if (!layer) continue;
       const layerMetrics = metrics?.layers.find((l) => l.layer === index);
+      // The class spread's per-class entropies: in the line, or one block of the epoch's per-class
+      // file; a file that cannot be read leaves the column without numbers.
+      const perClass =
+        metrics && layerMetrics
+          ? await layerPerClassAsync(
+              run.folder,
+              metrics,
+              run.manifest.dataset.classNames.length,
+              metrics.layers.indexOf(layerMetrics),
+            ).catch(() => undefined)
+          : undefined;
       data.push({
         runFolder: run.folder,
         runName,
@@ -261,6 +273,7 @@ export class ModelFeatures implements vscode.CodeLensProvider, vscode.HoverProvi
         plannedEpochs: run.manifest.settings.epochs,
         layer,
         ...(layerMetrics ? { metrics: layerMetrics } : {}),
+        ...(perClass ? { perClass } : {}),
         bins: run.manifest.settings.bins,
         probeSize: run.manifest.probe.size,
         stale: info.stale,

@@ -1,5 +1,6 @@
 /** `channelEntropies`: each channel's entropy at a layer and epoch, for all inputs and per class (paper 4.3). */
 import { channelEntropies as measureChannelEntropies } from '../../analysis';
+import { layerPerClass } from '../../run/perClass';
 import { Handler, orNull } from './handler';
 
 export const channelEntropies: Handler<'channelEntropies'> = async (q, ctx) => {
@@ -14,7 +15,7 @@ export const channelEntropies: Handler<'channelEntropies'> = async (q, ctx) => {
       epoch: q.epoch,
       inputCount: m.probe.size,
       all: lm.channelBits,
-      perClass: lm.channelBitsPerClass,
+      perClass: layerPerClass(ctx.run.folder, metrics, classes, q.layer),
       classCounts: m.probe.classCounts,
       source: 'summary',
     };

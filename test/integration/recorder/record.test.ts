@@ -19,6 +19,7 @@ import { childProcessPort } from '../../../src/rpc/ports';
 import { RecordOptions, recordRun } from '../../../src/recorder/record';
 import { RunWriteError } from '../../../src/run/files';
 import { claimRunFolder, epochFolder } from '../../../src/run/paths';
+import { layerPerClass } from '../../../src/run/perClass';
 import { readRun } from '../../../src/run/store';
 
 const model = resolve(__dirname, '../../fixtures/models/multiFile.ts');
@@ -63,7 +64,15 @@ describe('recording a run (the dCNN hypercube on disk)', function () {
       60,
     );
     assert.ok(last.layers.every((l) => l.channelBits.length === m.layers[l.layer].channels));
-    assert.ok(last.layers.every((l) => l.channelBitsPerClass.length === 3 && l.interSampleBitsPerClass.length === 3));
+    // The per-class entropies are in the epoch's per-class file, which the line names; the line holds none.
+    assert.equal(last.perClassFile, 'per-class/epoch-2.f64');
+    assert.ok(last.layers.every((l) => l.channelBitsPerClass === undefined && l.interSampleBitsPerClass.length === 3));
+    assert.ok(
+      last.layers.every((l) => {
+        const rows = layerPerClass(r.folder, last, 3, l.layer);
+        return rows.length === 3 && rows.every((row) => row.length === l.channelBits.length);
+      }),
+    );
     assert.ok(typeof last.layers[1].interSampleBits === 'number');
     assert.equal(run.metrics[0].trainLoss, null, 'epoch 0 is before training');
     assert.ok(typeof last.trainLoss === 'number');

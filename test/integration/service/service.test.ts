@@ -30,6 +30,7 @@ import { RunManifest } from '../../../src/contract/runFormat';
 import { initBackend } from '../../../src/tfjs/backend';
 import { copyFixtureRun } from '../../support/fixtureRuns';
 import { epochFolder } from '../../../src/run/paths';
+import { layerPerClass } from '../../../src/run/perClass';
 import { readRun } from '../../../src/run/store';
 import { processStartTime } from '../../../src/run/process';
 import { AnswerCache } from '../../../src/run/cache';
@@ -177,7 +178,8 @@ describe('analysis service: slicing the hypercube (docs/queries.md)', function (
     assert.equal(t.all.length, 6);
     assert.equal(t.all[0].length, 3);
     assert.equal(t.perClass.length, 3);
-    assert.equal(t.perClass[2][5][1], rec.metrics[1].layers[2].channelBitsPerClass[2][5]);
+    assert.equal(t.perClass[2][5][1], layerPerClass(folder, rec.metrics[1], 3, 2)[2][5]);
+    assert.equal(typeof t.perClass[2][5][1], 'number');
     assert.equal(t.all[4][2], rec.metrics[2].layers[2].channelBits[4]);
   });
 

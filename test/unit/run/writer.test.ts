@@ -98,7 +98,7 @@ describe('RunWriter (writing one run folder, crash-safe)', () => {
     return writer;
   }
 
-  it('writes the probe before the manifest that names it, and each epoch as checkpoint, then metrics line, then manifest', () => {
+  it('writes the probe before the manifest that names it, and each epoch as checkpoint, then per-class file and metrics line, then manifest', () => {
     const log: string[] = [];
     const writer = writerWithTwoEpochs(log);
     writer.finish({ status: 'completed' });
@@ -108,9 +108,11 @@ describe('RunWriter (writing one run folder, crash-safe)', () => {
       'file probe/indices.json',
       'file manifest.json',
       `folder checkpoints/${epochFolder(0)}`,
+      'file per-class/epoch-0.f64',
       'line metrics.jsonl',
       'file manifest.json',
       `folder checkpoints/${epochFolder(1)}`,
+      'file per-class/epoch-1.f64',
       'line metrics.jsonl',
       'file manifest.json',
       'file manifest.json',

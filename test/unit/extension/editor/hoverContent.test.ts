@@ -67,9 +67,10 @@ describe("hover content: a layer's channel entropies from the run metrics", () =
   });
 
   it('takes the class spread of a channel over the classes that have a value', () => {
-    const m = metricsOf([2], { channelBitsPerClass: [[1.5], [null], [3.25], []] });
-    assert.deepEqual(classSpread(m, 0), { min: 1.5, max: 3.25 });
-    assert.equal(classSpread(metricsOf([1], { channelBitsPerClass: [[null], [null]] }), 0), undefined);
+    assert.deepEqual(classSpread([[1.5], [null], [3.25], []], 0), { min: 1.5, max: 3.25 });
+    assert.equal(classSpread([[null], [null]], 0), undefined);
+    // Not read (a per-class file that could not be): no spread.
+    assert.equal(classSpread(undefined, 0), undefined);
   });
 
   it("draws bars in eighths on the estimator's own scale, log2 of the bins", () => {
