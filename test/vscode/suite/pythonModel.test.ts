@@ -143,6 +143,8 @@ describe('a PyTorch model file: lenses, hovers and findings of its run at the Py
     assert.match(text, /conv2/);
     assert.match(text, /Conv2d/);
     assert.match(text, /16 channels|16/);
+    // Channel 0's class spread, read from the measured epoch's per-class file (its line holds none).
+    assert.match(text, /\| 0 \| \d\.\d\d \|[^|\n]*\| \d\.\d\d–\d\.\d\d \|/, text);
   });
 
   it('opens the run’s Channel view on a layer from its lens, and the deconvolution of a PyTorch channel answers', async () => {
