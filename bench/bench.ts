@@ -710,6 +710,8 @@ async function main(): Promise<void> {
     console.log('\nThe extension host');
     const { benchRunListing } = await import('./runListingBench');
     fails += printTimedLines(await benchRunListing());
+    const { benchLongRun } = await import('./longRunBench');
+    fails += printTimedLines(benchLongRun());
     const { benchExtension } = await import('./extensionBench');
     for (const line of benchExtension()) {
       if (!line.ok) fails++;
