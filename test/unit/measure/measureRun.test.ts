@@ -27,8 +27,9 @@ describe('measureRun: the metrics line of an epoch', () => {
     assert.throws(
       () => metricsLine(line, manifest),
       (e: Error) =>
-        /^epoch 0's measures do not fit in one metrics line: 2,048 channels and 1,000 classes are more than one line of JSON holds;/.test(e.message) &&
-        !e.message.includes('\n'),
+        /^epoch 0's measures do not fit in one metrics line: 2,048 channels and 1,000 classes are more than one line of JSON holds;/.test(
+          e.message,
+        ) && !e.message.includes('\n'),
     );
   });
 
