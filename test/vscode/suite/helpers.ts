@@ -66,6 +66,16 @@ export function hoverText(hovers: vscode.Hover[] | undefined): string {
     .join('\n');
 }
 
+/**
+ * The text of CNN Slicer's own hovers among `hovers` (those that link its commands): other
+ * providers' hovers (the TypeScript server's type of the expression) come before or after ours,
+ * whichever answers first.
+ */
+export function ourHoverText(hovers: vscode.Hover[] | undefined): string {
+  const text = (h: vscode.Hover) => hoverText([h]);
+  return hoverText((hovers ?? []).filter((h) => text(h).includes('command:cnnSlicer.')));
+}
+
 /** The findings CNN Slicer put in Problems for `uri` (source "CNN Slicer", the finding's kind as code), by line, then kind. */
 export function ours(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages

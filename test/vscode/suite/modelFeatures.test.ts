@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CnnSlicerApi } from '../../../src/extension/extension';
 import type { RunRecord } from '../../../src/run/store';
-import { activate, fixtureUri, hoverText, waitFor } from './helpers';
+import { activate, fixtureUri, hoverText, ourHoverText, waitFor } from './helpers';
 import { sharedFixtureRun } from './recordedRuns';
 
 const MODEL = 'tiny-model.ts';
@@ -197,8 +197,9 @@ describe('model features: detection, CodeLens, hover and the cursor link', funct
         ),
         'a stale lens with Record Again',
       );
+      // CNN Slicer's hover alone: its first line is checked below, and the TypeScript server's may come first.
       const hoverAt = async (line: number) =>
-        hoverText(
+        ourHoverText(
           await vscode.commands.executeCommand<vscode.Hover[]>(
             'vscode.executeHoverProvider',
             document.uri,
