@@ -4,7 +4,9 @@
  * recorder with random weights (scripts/bench-deep.py) and measured by `cnn-slicer measure`:
  *
  *  - `measure` of one epoch on the native engine: wall seconds, CPU seconds and peak RSS of the
- *    process (from /usr/bin/time where it is installed); goals ResNet-50 ≤ 30 s and ≤ 1.5 GB,
+ *    process (from /usr/bin/time where it is installed), its sessions on the direct runner
+ *    (src/native/ortDirect.ts) and, alternately, on onnxruntime-node's binding
+ *    (`CNN_SLICER_ORT_RUNNER=binding`); goals ResNet-50 ≤ 30 s and ≤ 1.5 GB,
  *    ResNet-18 ≤ 10 s; the same with `CNN_SLICER_ENGINE=wasm` (the WebAssembly engine) as the
  *    reference, measured alternately in the same run (the ResNet-50's only with
  *    `CNN_SLICER_BENCH_DEEP_WASM=1`: it takes minutes); and the measure's floor at this machine's
@@ -19,12 +21,13 @@
  * Without /usr/bin/python3 with torch and torchvision the section says so in one line and is skipped.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PYTHON } from './torchBench';
 import { NativeCheckpoint } from '../src/native/nativeForward';
 import { nativeRuntime, sessionOptions } from '../src/native/ortRuntime';
 import { gramBands, nativeDistanceMatrix } from '../src/native/nativeGram';
+import { directRunner, RUNNER_VARIABLE } from '../src/native/ortDirect';
 import { readRun } from '../src/run/store';
 import { readProbe } from '../src/run/probe';
 
@@ -58,10 +61,19 @@ function recordDeep(model: string, size: number, probe: number, dir: string): st
   return folder;
 }
 
-/** `cnn-slicer measure` of a fresh copy of `run`, timed; `wasm` runs it on the WebAssembly engine. */
-function timeMeasure(run: string, copy: string, wasm: boolean): Timed {
+/**
+ * `cnn-slicer measure` of a fresh copy of `run`, timed: on the native engine's direct runner, on
+ * the native engine with onnxruntime-node's binding (`CNN_SLICER_ORT_RUNNER=binding`), or on the
+ * WebAssembly engine.
+ */
+function timeMeasure(run: string, copy: string, engine: 'native' | 'binding' | 'wasm'): Timed {
+  rmSync(copy, { recursive: true, force: true });
   cpSync(run, copy, { recursive: true });
-  const env = { ...process.env, ...(wasm ? { CNN_SLICER_ENGINE: 'wasm' } : {}) };
+  const env = {
+    ...process.env,
+    ...(engine === 'wasm' ? { CNN_SLICER_ENGINE: 'wasm' } : {}),
+    ...(engine === 'binding' ? { [RUNNER_VARIABLE]: 'binding' } : {}),
+  };
   const time = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'TIME %e %U %S %M'] : [];
   const started = performance.now();
   const r = spawnSync(time[0] ?? process.execPath, [...time.slice(1), ...(time.length ? [process.execPath] : []), CLI, 'measure', copy], {
@@ -224,9 +236,23 @@ export async function benchDeep(o: { dir: string; print: (line: string) => void 
     { name: 'CIFAR ResNet-18, probe 500', run: r18, wasm: true, seconds: RESNET18_SECONDS, mb: undefined },
     { name: 'ResNet-50 at 224×224, probe 100', run: r50, wasm: withWasm50, seconds: RESNET50_SECONDS, mb: RESNET50_MB },
   ];
+  const direct = directRunner();
+  print(
+    `  sessions: ${'direct' in direct ? 'the direct runner (ortDirect.node), onnxruntime-node’s binding measured beside it' : `onnxruntime-node’s binding (${direct.reason})`}`,
+  );
   for (const c of cases) {
-    const native = timeMeasure(c.run, `${c.run}-native`, false);
-    const wasm = c.wasm ? timeMeasure(c.run, `${c.run}-wasm`, true) : undefined;
+    // The direct runner and the binding alternately, each twice where the epoch is short; the faster of each counted.
+    const rounds = c.seconds <= RESNET18_SECONDS ? 2 : 1;
+    const natives: Timed[] = [];
+    const bindings: Timed[] = [];
+    for (let k = 0; k < rounds; k++) {
+      natives.push(timeMeasure(c.run, `${c.run}-native`, 'native'));
+      if ('direct' in direct) bindings.push(timeMeasure(c.run, `${c.run}-binding`, 'binding'));
+    }
+    const fastest = (times: Timed[]) => times.reduce((a, b) => (b.wall < a.wall ? b : a));
+    const native = fastest(natives);
+    const binding = bindings.length ? fastest(bindings) : undefined;
+    const wasm = c.wasm ? timeMeasure(c.run, `${c.run}-wasm`, 'wasm') : undefined;
     const floor = await measureFloor(c.run);
     // A goal below the floor is met at 1.5× the floor instead (issue 67).
     const goal = floor && floor.seconds > c.seconds ? 1.5 * floor.seconds : c.seconds;
@@ -241,6 +267,10 @@ export async function benchDeep(o: { dir: string; print: (line: string) => void 
     if (floor)
       print(
         `    floor                ${fmt(floor.seconds).padStart(6)} s: forward pass ${fmt(floor.forward)} s (ONNX Runtime's own session, to the output) + Gram products ${fmt(floor.gram)} s (${fmt(floor.gramTflop, 2)} TFLOP of upper triangles at ${fmt(floor.gflops, 0)} GFLOP/s, the kernel's rate on 500 × 65,536); ${fmt(native.wall / floor.seconds, 2)}× it`,
+      );
+    if (binding)
+      print(
+        `    binding's sessions   ${timedText(binding)}  (onnxruntime-node's own run, which copies every output; ${fmt(binding.wall / native.wall, 2)}× the direct runner's wall time${rounds > 1 ? `; the faster of ${rounds} each, alternately: ${natives.map((t) => fmt(t.wall)).join(' and ')} s against ${bindings.map((t) => fmt(t.wall)).join(' and ')} s` : ''})`,
       );
     print(
       wasm

@@ -403,7 +403,15 @@ async function packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started 
     console.log(`package: building the bundles in production mode (node ${args.join(' ')})…`);
     execFileSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
   }
-  const needed = [...runtimeFiles(esbuildPackage), ...onnxRuntimeFiles(target)];
+  // The direct runner (scripts/build-ort-direct.mjs) is built for the platform this runs on: a
+  // package for it carries the module; one for another platform runs on onnxruntime-node's binding.
+  const directRunner = target === `${process.platform}-${process.arch}` && process.platform === 'linux' && ONNX_RUNTIME_BUILDS[target];
+  if (directRunner && o.build) {
+    const args = ['scripts/build-ort-direct.mjs', '--require', ...(cwd === ROOT ? [] : ['--outdir', join(cwd, 'dist')])];
+    execFileSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+  } else if (!directRunner)
+    console.log(`package: no direct runner for ${target} (built on its own platform only): its sessions use onnxruntime-node's binding`);
+  const needed = [...runtimeFiles(esbuildPackage), ...onnxRuntimeFiles(target), ...(directRunner ? ['dist/ortDirect.node'] : [])];
   const missing = needed.filter((f) => !existsSync(join(cwd, f)));
   if (missing.length) {
     const hint = missing.some((f) => f.startsWith(`node_modules/${esbuildPackage}`))
@@ -416,7 +424,15 @@ async function packageFrom(cwd, { o, target, esbuildPackage, out, vsce, started 
 
   // .vscodeignore and the target's own ONNX Runtime build, in a file of their own beside it.
   const ignoreFile = join(cwd, '.vscodeignore.target');
-  writeFileSync(ignoreFile, [readFileSync(join(cwd, '.vscodeignore'), 'utf8'), ...onnxRuntimePatterns(target), ''].join('\n'));
+  writeFileSync(
+    ignoreFile,
+    [
+      readFileSync(join(cwd, '.vscodeignore'), 'utf8'),
+      ...onnxRuntimePatterns(target),
+      ...(directRunner ? ['!dist/ortDirect.node'] : []),
+      '',
+    ].join('\n'),
+  );
   const flags = [
     'package',
     '--target',

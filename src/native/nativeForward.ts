@@ -16,7 +16,7 @@ import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { cutAt, encodeSegment, planSegments, segmentable, type Cut, type Segment, type SegmentableModel } from '../onnx/segments';
 import type { LayerBuffers } from './layerBuffers';
-import { createSession, firstLine, nativeRuntime, type OrtModule } from './ortRuntime';
+import { createSession, firstLine, nativeRuntime, type OrtModule, type RuntimeSession } from './ortRuntime';
 import type { ExecutionProvider } from '../contract/recordSettings';
 
 /** A layer's activations: `shape` is `[n, ...outputShape]`, `data` row-major (as src/tfjs/forward.ts `Activations`). */
@@ -93,7 +93,7 @@ export function nativeChunk(layers: readonly Pick<RunLayer, 'outputShape'>[], ch
 }
 
 interface SessionEntry {
-  opened: Promise<Ort.InferenceSession>;
+  opened: Promise<RuntimeSession>;
   /** Its model's size in bytes. */
   bytes: number;
   users: number;
@@ -283,7 +283,7 @@ export class NativeCheckpoint {
    * on the provider in use, and the runtime to make its tensors with; the caller releases it.
    * @throws NativeEngineError when the runtime cannot load it (one line, naming `what`).
    */
-  async auxiliarySession(bytes: Uint8Array, what: string): Promise<{ session: Ort.InferenceSession; ort: OrtModule }> {
+  async auxiliarySession(bytes: Uint8Array, what: string): Promise<{ session: RuntimeSession; ort: OrtModule }> {
     if (this.disposed) throw new NativeEngineError('the checkpoint was disposed: open it again');
     try {
       return { session: (await createSession(this.ort, bytes, this.provider)).session, ort: this.ort };
@@ -383,7 +383,7 @@ export class NativeCheckpoint {
    * fails again: the caller says how).
    */
   private async checkOutputs(
-    session: Ort.InferenceSession,
+    session: RuntimeSession,
     feeds: Record<string, Ort.Tensor>,
     names: readonly string[],
     fetched: readonly number[],
@@ -413,7 +413,7 @@ export class NativeCheckpoint {
   }
 
   /** The session of a segment (made on first use), counted as in use until {@link releaseUse}. */
-  private async acquire(key: string, segment: Segment, mayBeWhole: boolean): Promise<Ort.InferenceSession> {
+  private async acquire(key: string, segment: Segment, mayBeWhole: boolean): Promise<RuntimeSession> {
     let entry = this.sessions.get(key);
     if (entry) entry.users++;
     else {
@@ -467,7 +467,7 @@ export class NativeCheckpoint {
     return { bytes: whole ? this.bytes : encodeSegment(this.model, segment), whole };
   }
 
-  private async openSession(segment: Segment, bytes: Uint8Array, whole: boolean): Promise<Ort.InferenceSession> {
+  private async openSession(segment: Segment, bytes: Uint8Array, whole: boolean): Promise<RuntimeSession> {
     try {
       const opened = await createSession(this.ort, bytes, this.provider);
       if (opened.provider !== this.provider) {

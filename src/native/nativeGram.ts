@@ -17,7 +17,7 @@
 import type * as Ort from 'onnxruntime-node';
 import { distancesFromGram, type SampleArray } from '../analysis/distances';
 import { GRAM_ACCUMULATOR, GRAM_COLUMNS, GRAM_OUTPUT, GRAM_ROWS, gramModel } from '../onnx/gramModel';
-import { createSession, firstLine, type OrtModule } from './ortRuntime';
+import { createSession, firstLine, type OrtModule, type RuntimeSession } from './ortRuntime';
 
 /**
  * Gram work (multiply-adds, `n² · d`) from which the distance matrix is computed on the native
@@ -66,9 +66,9 @@ export interface NativeGramOptions {
 }
 
 /** One session per runtime, made at first use and kept for the process's life. */
-const sessions = new WeakMap<OrtModule, Promise<Ort.InferenceSession>>();
+const sessions = new WeakMap<OrtModule, Promise<RuntimeSession>>();
 
-function sessionFor(ort: OrtModule): Promise<Ort.InferenceSession> {
+function sessionFor(ort: OrtModule): Promise<RuntimeSession> {
   let session = sessions.get(ort);
   if (!session) {
     session = createSession(ort, gramModel(), 'cpu').then((opened) => opened.session);
@@ -169,12 +169,7 @@ function giveBlock(block: Float64Array): void {
   if (!spareBlock || whole.length > spareBlock.length) spareBlock = whole;
 }
 
-async function runProducts(
-  session: Ort.InferenceSession,
-  feeds: Record<string, Ort.Tensor>,
-  n: number,
-  length: number,
-): Promise<Float64Array> {
+async function runProducts(session: RuntimeSession, feeds: Record<string, Ort.Tensor>, n: number, length: number): Promise<Float64Array> {
   let out: Ort.InferenceSession.ReturnType;
   try {
     out = await session.run(feeds, [GRAM_OUTPUT]);

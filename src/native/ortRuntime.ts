@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { type ExecutionProvider, isExecutionProvider } from '../contract/recordSettings';
+import { directRunner, DirectSession } from './ortDirect';
 
 /** The onnxruntime-node namespace. */
 export type OrtModule = typeof Ort;
@@ -143,9 +144,19 @@ export function sessionOptions(provider: ExecutionProvider = 'cpu'): Ort.Inferen
   };
 }
 
+/**
+ * What this project runs a model with: onnxruntime-node's `InferenceSession`, or on the CPU the
+ * direct runner's session (ortDirect.ts), which writes preallocated outputs in place.
+ */
+export interface RuntimeSession {
+  /** Runs the model; `fetches` names the outputs, or gives their arrays, which the run fills. */
+  run(feeds: Record<string, Ort.Tensor>, fetches: readonly string[] | Record<string, Ort.Tensor>): Promise<Record<string, Ort.Tensor>>;
+  release(): Promise<void>;
+}
+
 /** A session and the provider it runs on; `reason` says why the provider asked for is not the one in use. */
 export interface OpenedSession {
-  session: Ort.InferenceSession;
+  session: RuntimeSession;
   provider: ExecutionProvider;
   reason?: string;
 }
@@ -164,7 +175,7 @@ export async function createSession(ort: OrtModule, model: Uint8Array, provider:
         const session = await ort.InferenceSession.create(model, { ...sessionOptions(provider), logSeverityLevel: 4 });
         return { session, provider };
       } catch (e) {
-        const session = await ort.InferenceSession.create(model, sessionOptions('cpu'));
+        const session = await cpuSession(ort, model);
         const bundled = ort.listSupportedBackends().find((b) => b.name === provider)?.bundled;
         const hint =
           bundled === false
@@ -173,10 +184,17 @@ export async function createSession(ort: OrtModule, model: Uint8Array, provider:
         return { session, provider: 'cpu', reason: `${provider}: ${firstLine((e as Error).message ?? String(e))}${hint}; using the CPU` };
       }
     }
-    const session = await ort.InferenceSession.create(model, sessionOptions('cpu'));
+    const session = await cpuSession(ort, model);
     return { session, provider: 'cpu', reason: `${provider}: ${unavailable}; using the CPU` };
   }
-  return { session: await ort.InferenceSession.create(model, sessionOptions('cpu')), provider: 'cpu' };
+  return { session: await cpuSession(ort, model), provider: 'cpu' };
+}
+
+/** A CPU session: the direct runner's where it loads (ortDirect.ts), else the binding's. */
+async function cpuSession(ort: OrtModule, model: Uint8Array): Promise<RuntimeSession> {
+  const runner = directRunner();
+  if ('direct' in runner) return DirectSession.create(runner.direct, ort, model, availableParallelism(), spinning);
+  return ort.InferenceSession.create(model, sessionOptions('cpu'));
 }
 
 /** Why the installed runtime has no `provider`, or undefined when it lists it (bundled or installed beside it). */
