@@ -306,6 +306,19 @@ function recordWithPackage(vsix) {
         throw new Error(`the packaged ONNX Runtime does not load: ${String(stderr).trim().split('\n')[0]}`, { cause: error });
       }
       console.log('package: checked: the packaged ONNX Runtime loads (the native engine)');
+      // The direct runner (dist/ortDirect.node), where the package carries it, opens that runtime's library.
+      const direct = join(temp, 'extension', 'dist', 'ortDirect.node');
+      const library = join(ort, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime.so.1');
+      if (existsSync(direct)) {
+        const open = `const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(direct)}); m.exports.open(${JSON.stringify(library)});`;
+        try {
+          execFileSync(process.execPath, ['-e', open], { cwd: temp, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+        } catch (error) {
+          const { stderr = '' } = /** @type {{ stderr?: string }} */ (error);
+          throw new Error(`the packaged direct runner does not load: ${String(stderr).trim().split('\n')[0]}`, { cause: error });
+        }
+        console.log('package: checked: the packaged direct runner opens the packaged ONNX Runtime');
+      }
     }
   } finally {
     rmSync(temp, { recursive: true, force: true });
