@@ -299,29 +299,34 @@ function recordWithPackage(vsix) {
     const ort = join(temp, 'extension', 'node_modules', 'onnxruntime-node');
     if (existsSync(ort)) {
       const probe = `const o = require(${JSON.stringify(ort)}); if (typeof o.InferenceSession.create !== 'function') process.exit(3);`;
-      try {
-        execFileSync(process.execPath, ['-e', probe], { cwd: temp, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-      } catch (error) {
-        const { stderr = '' } = /** @type {{ stderr?: string }} */ (error);
-        throw new Error(`the packaged ONNX Runtime does not load: ${String(stderr).trim().split('\n')[0]}`, { cause: error });
-      }
+      runProbe(probe, temp, 'the packaged ONNX Runtime does not load');
       console.log('package: checked: the packaged ONNX Runtime loads (the native engine)');
       // The direct runner (dist/ortDirect.node), where the package carries it, opens that runtime's library.
       const direct = join(temp, 'extension', 'dist', 'ortDirect.node');
       const library = join(ort, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime.so.1');
       if (existsSync(direct)) {
         const open = `const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(direct)}); m.exports.open(${JSON.stringify(library)});`;
-        try {
-          execFileSync(process.execPath, ['-e', open], { cwd: temp, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-        } catch (error) {
-          const { stderr = '' } = /** @type {{ stderr?: string }} */ (error);
-          throw new Error(`the packaged direct runner does not load: ${String(stderr).trim().split('\n')[0]}`, { cause: error });
-        }
+        runProbe(open, temp, 'the packaged direct runner does not load');
         console.log('package: checked: the packaged direct runner opens the packaged ONNX Runtime');
       }
     }
   } finally {
     rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `script` in a Node process in `cwd`; throws `failure` with the first line it printed to stderr when it fails.
+ * @param {string} script
+ * @param {string} cwd
+ * @param {string} failure
+ */
+function runProbe(script, cwd, failure) {
+  try {
+    execFileSync(process.execPath, ['-e', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  } catch (error) {
+    const { stderr = '' } = /** @type {{ stderr?: string }} */ (error);
+    throw new Error(`${failure}: ${String(stderr).trim().split('\n')[0]}`, { cause: error });
   }
 }
 

@@ -102,6 +102,25 @@ static napi_value open_runtime(napi_env e, napi_callback_info info) {
   return NULL;
 }
 
+/* The two element types a tensor may have here: ONNX's, Node-API's typed array and the size of one value. */
+typedef struct {
+  ONNXTensorElementDataType element;
+  napi_typedarray_type array;
+  size_t size;
+} ElementType;
+
+static const ElementType ELEMENT_TYPES[] = {
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, napi_float32_array, 4},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE, napi_float64_array, 8},
+};
+
+/* The entry of ONNX's `element` or of the typed array `array` (pass -1 for the other), or NULL. */
+static const ElementType *element_type(int element, int array) {
+  for (size_t k = 0; k < sizeof ELEMENT_TYPES / sizeof ELEMENT_TYPES[0]; k++)
+    if ((int)ELEMENT_TYPES[k].element == element || (int)ELEMENT_TYPES[k].array == array) return &ELEMENT_TYPES[k];
+  return NULL;
+}
+
 /* A session, released when JavaScript releases it or lets it go, but never under a run in flight. */
 typedef struct {
   OrtSession *session;
@@ -244,18 +263,12 @@ static napi_value allocated_output(napi_env e, OrtValue **value) {
   if (!status) status = api->GetDimensions(shape, dims, rank);
   api->ReleaseTensorTypeAndShapeInfo(shape);
   if (failed(e, status)) return NULL;
-  napi_typedarray_type type;
-  size_t size;
-  if (element == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
-    type = napi_float32_array;
-    size = 4;
-  } else if (element == ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE) {
-    type = napi_float64_array;
-    size = 8;
-  } else {
+  const ElementType *kind = element_type((int)element, -1);
+  if (!kind) {
     napi_throw_error(e, NULL, "an output that is neither float32 nor float64");
     return NULL;
   }
+  size_t size = kind->size;
   void *raw = NULL;
   if (failed(e, api->GetTensorMutableData(*value, &raw))) return NULL;
   napi_value buffer;
@@ -268,7 +281,7 @@ static napi_value allocated_output(napi_env e, OrtValue **value) {
     if (count) memcpy(copy, raw, count * size);
   }
   napi_value array, shapeArray, result;
-  NAPI_OK(napi_create_typedarray(e, type, count, buffer, 0, &array));
+  NAPI_OK(napi_create_typedarray(e, kind->array, count, buffer, 0, &array));
   NAPI_OK(napi_create_array_with_length(e, rank, &shapeArray));
   for (size_t d = 0; d < rank; d++) {
     napi_value dim;
@@ -332,18 +345,12 @@ static OrtValue *tensor_of(napi_env e, napi_value array, napi_value dimsValue) {
   napi_value buffer;
   size_t offset;
   NAPI_OK(napi_get_typedarray_info(e, array, &type, &length, &data, &buffer, &offset));
-  ONNXTensorElementDataType element;
-  size_t size;
-  if (type == napi_float32_array) {
-    element = ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
-    size = 4;
-  } else if (type == napi_float64_array) {
-    element = ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE;
-    size = 8;
-  } else {
+  const ElementType *kind = element_type(-1, (int)type);
+  if (!kind) {
     napi_throw_type_error(e, NULL, "a tensor's data must be a Float32Array or a Float64Array");
     return NULL;
   }
+  size_t size = kind->size;
   uint32_t rank = 0;
   NAPI_OK(napi_get_array_length(e, dimsValue, &rank));
   if (rank > 16) {
@@ -369,7 +376,7 @@ static OrtValue *tensor_of(napi_env e, napi_value array, napi_value dimsValue) {
   OrtValue *value = NULL;
   /* A zero-length array may have no memory; the runtime wants a pointer all the same. */
   static double empty;
-  if (failed(e, api->CreateTensorWithDataAsOrtValue(cpu, length ? data : &empty, length * size, dims, rank, element, &value)))
+  if (failed(e, api->CreateTensorWithDataAsOrtValue(cpu, length ? data : &empty, length * size, dims, rank, kind->element, &value)))
     return NULL;
   return value;
 }
