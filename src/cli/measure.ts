@@ -19,7 +19,7 @@ import { ComputePool } from '../compute/pool';
 import { BACKENDS, isBackend } from '../contract/recordSettings';
 import { measurePendingEpochs } from '../measure/measureRun';
 import { measuredElsewhereLine } from '../contract/measureLockFormat';
-import { holdUntilExit, takeMeasureLock, type HeldMeasureLock } from '../run/measureLock';
+import { releaseOnExit, takeMeasureLock, type HeldMeasureLock } from '../run/measureLock';
 import { runStamp } from '../run/listingCache';
 import { readRun } from '../run/store';
 import { initBackend } from '../tfjs/backend';
@@ -53,10 +53,18 @@ export async function runMeasure(argv: string[], io: CliStreams): Promise<void |
     throw new UsageError(`--provider must be one of ${EXECUTION_PROVIDERS.join(', ')}, got "${provider}"`);
   const follow = parsed.values.follow === true;
   const log = (line: string) => io.stderr.write(`${line}\n`);
-  // One measurer per run: taken before the engine loads, held to the end (exit, error or signal).
-  const held = await takeOrWait(folder, follow, log);
+  // One measurer per run: taken before the engine loads, held to the end (exit, error or signal);
+  // its release is hooked first, so that no signal falls between the two.
+  const exit = releaseOnExit();
+  let held: HeldMeasureLock | undefined;
+  try {
+    held = await takeOrWait(folder, follow, log);
+    if (held) exit.hold(held); // in the same turn as the take: no signal is answered in between
+  } finally {
+    if (!held) exit.done();
+  }
   if (!held) return;
-  const release = holdUntilExit(held);
+  const release = exit.done;
   try {
     const { tf } = await initBackend(backend);
     const pool = new ComputePool();

@@ -17,7 +17,7 @@
  *   unique name (one rename, so of two takers one moves it), checked to be the very file judged
  *   stale, and deleted. A lock of another host cannot be checked and holds until deleted by hand.
  * - Released by its holder: on a normal exit, an error, and SIGINT, SIGTERM or SIGHUP
- *   ({@link holdUntilExit}). Release removes the file only while it is still this holder's.
+ *   ({@link releaseOnExit}, hooked before the lock is taken). Release removes the file only while it is still this holder's.
  */
 import { linkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -234,13 +234,27 @@ function heldLock(path: string, folder: string, lock: MeasureLock, text: string)
 /** The signals on which a holder releases its lock before it ends as the signal would end it. */
 const RELEASE_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+/** The release of a measuring lock hooked to this process's end ({@link releaseOnExit}). */
+export interface ExitRelease {
+  /** The lock to release when the process ends (taken after the hook was installed). */
+  hold(held: HeldMeasureLock): void;
+  /** Releases the lock held, if any, now, and removes the handlers. */
+  done(): void;
+}
+
 /**
- * Releases `held` when this process exits, normally or by an uncaught error (the `exit` event), or
- * on SIGINT, SIGTERM or SIGHUP (then the signal is raised again, so the process ends as it would
- * have). Returns the function that releases it now and removes these handlers.
+ * Releases the lock given to `hold` when this process exits, normally or by an uncaught error (the
+ * `exit` event), or on SIGINT, SIGTERM or SIGHUP (then the signal is raised again, so the process
+ * ends as it would have).
+ *
+ * Install it before the lock is taken: until Node has a listener for a signal, the signal ends the
+ * process at once, so a SIGTERM that fell between taking the lock and hooking its release left the
+ * lock behind (seen in CI: a `measure` killed just after its lock appeared). With the listener
+ * installed first, a signal is answered on the event loop, after the synchronous take has returned.
  */
-export function holdUntilExit(held: HeldMeasureLock): () => void {
-  const onExit = () => held.release();
+export function releaseOnExit(): ExitRelease {
+  let held: HeldMeasureLock | undefined;
+  const onExit = () => held?.release();
   const onSignal = (signal: NodeJS.Signals) => {
     done();
     process.kill(process.pid, signal);
@@ -250,7 +264,12 @@ export function holdUntilExit(held: HeldMeasureLock): () => void {
   const done = () => {
     process.off('exit', onExit);
     for (const s of RELEASE_SIGNALS) process.off(s, onSignal);
-    held.release();
+    held?.release();
   };
-  return done;
+  return {
+    hold(h) {
+      held = h;
+    },
+    done,
+  };
 }

@@ -144,15 +144,29 @@ describe('cnn-slicer measure: one measurer per run (the built CLI)', function ()
     assert.equal(existsSync(measureLockPath(folder)), false);
   });
 
-  it('SIGTERM releases the lock', async function () {
+  it('SIGTERM releases the lock, even sent the moment the lock appears', async function () {
     if (process.platform === 'win32') this.skip();
+    // Killed as soon as the lock file is created: before the release was hooked ahead of the take
+    // (src/run/measureLock.ts releaseOnExit), this left the lock behind every time.
     const m = start(['measure', folder, '--backend', 'wasm'], dir);
-    await until('the lock', () => existsSync(measureLockPath(folder)));
-    assert.equal(parseMeasureLock(readFileSync(measureLockPath(folder), 'utf8'))?.pid, m.child.pid);
-    m.child.kill('SIGTERM');
-    const ended = await m.ended;
-    assert.equal(ended.signal, 'SIGTERM');
-    assert.equal(existsSync(measureLockPath(folder)), false);
+    let killed = false;
+    let holder: number | undefined;
+    const lockFile = measureLockPath(folder);
+    const watcher = fs.watch(folder, (_event, name) => {
+      if (name !== path.basename(lockFile) || killed || !existsSync(lockFile)) return;
+      m.child.kill('SIGTERM'); // first: reading the lock before the kill gave the process time to hook its release
+      killed = true;
+      try {
+        holder = parseMeasureLock(readFileSync(lockFile, 'utf8'))?.pid;
+      } catch {
+        // Released already: the process answered the signal before this read.
+      }
+    });
+    const ended = await m.ended.finally(() => watcher.close());
+    assert.equal(killed, true, 'the lock appeared');
+    if (holder !== undefined) assert.equal(holder, m.child.pid);
+    assert.equal(ended.signal, 'SIGTERM', ended.stderr);
+    assert.equal(existsSync(lockFile), false);
   });
 });
 

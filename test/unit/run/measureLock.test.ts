@@ -4,11 +4,11 @@
  * file that is not a lock, held when of another host, and released only by its holder.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measuredElsewhereLine, parseMeasureLock, type MeasureLock } from '../../../src/contract/measureLockFormat';
-import { holdUntilExit, measureLockHolder, measureLockHolderAsync, measureLockPath, takeMeasureLock } from '../../../src/run/measureLock';
+import { measureLockHolder, measureLockHolderAsync, measureLockPath, releaseOnExit, takeMeasureLock } from '../../../src/run/measureLock';
 import { RunWriteError } from '../../../src/run/files';
 import { MEASURE_LOCK_FILE } from '../../../src/run/paths';
 import { pidExists, processStartTime } from '../../../src/run/process';
@@ -148,21 +148,34 @@ describe('run/measureLock: one measurer per run', () => {
     assert.deepEqual(readdirSync(folder), []);
   });
 
-  it('holdUntilExit releases on exit and on the signals, and its disposer releases and unhooks', () => {
-    const before = ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'].map((e) => process.listenerCount(e));
-    const { taken } = takeMeasureLock(folder, { follow: false });
-    const done = holdUntilExit(taken!);
+  it('releaseOnExit hooks the exit and the signals before a lock is held, releases what it holds, and its done() releases and unhooks', () => {
+    const events = ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'];
+    const before = events.map((e) => process.listenerCount(e));
+    const exit = releaseOnExit();
     assert.deepEqual(
-      ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'].map((e) => process.listenerCount(e)),
+      events.map((e) => process.listenerCount(e)),
       before.map((n) => n + 1),
     );
-    // What a normal exit or an uncaught error runs (only this handler: the others are mocha's).
-    (process.listeners('exit').at(-1) as (code: number) => void)(0);
+    // What a normal exit or an uncaught error runs (only this handler: the others are mocha's), with no lock held yet.
+    const onExit = process.listeners('exit').at(-1) as (code: number) => void;
+    onExit(0);
+    const { taken } = takeMeasureLock(folder, { follow: false });
+    exit.hold(taken!);
+    assert.equal(existsSync(measureLockPath(folder)), true);
+    onExit(0);
     assert.deepEqual(readdirSync(folder), []);
-    done();
+    exit.done();
     assert.deepEqual(
-      ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'].map((e) => process.listenerCount(e)),
+      events.map((e) => process.listenerCount(e)),
       before,
     );
+  });
+
+  it('releaseOnExit().done() with no lock held only unhooks', () => {
+    const before = process.listenerCount('SIGTERM');
+    const exit = releaseOnExit();
+    exit.done();
+    assert.equal(process.listenerCount('SIGTERM'), before);
+    assert.deepEqual(readdirSync(folder), []);
   });
 });
