@@ -43,6 +43,7 @@ import type { RecordingFigures } from './recordingBench';
 import type { ZooCaseResult } from './zooBench';
 import type { ReportFigures } from './reportBench';
 import type { ImportFigures } from './pytorchBench';
+import { keepOrtTelemetryOff } from '../src/native/ortTelemetry';
 
 interface CaseResult {
   seconds: number;
@@ -445,6 +446,7 @@ export function commandLineProblem(args: readonly string[]): string | undefined 
 }
 
 async function main(): Promise<void> {
+  keepOrtTelemetryOff(); // the benches' children inherit it (src/native/ortTelemetry.ts)
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
     console.log(USAGE);

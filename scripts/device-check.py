@@ -32,6 +32,8 @@ import traceback
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = os.path.join(ROOT, "python")
 sys.path.insert(0, PYTHON)
+# ONNX Runtime's own telemetry off, as src/native/ortTelemetry.ts keeps it for the engine.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import torch  # noqa: E402
 

@@ -16,6 +16,7 @@ import { PROCESS_STREAMS, type CliStreams } from './streams';
 import { UsageError } from './usage';
 import { runWithMallocTuning, wantsMallocTuning } from './mallocTuning';
 import { tuneHeap } from './heapTuning';
+import { keepOrtTelemetryOff } from '../native/ortTelemetry';
 
 /** `cnn-slicer --help`: the command list is drawn from the table. */
 export function mainHelp(table: readonly Command[] = COMMANDS): string {
@@ -79,6 +80,8 @@ export async function main(args: string[], table: readonly Command[] = COMMANDS,
 
 if (require.main === module) {
   const args = process.argv.slice(2);
+  // Before any thread can start ONNX Runtime, and inherited by the child of the malloc tuning.
+  keepOrtTelemetryOff();
   // `measure` lets V8's heap grow further between major collections (heapTuning.ts).
   tuneHeap(args);
   // `report` runs again in a child whose malloc returns freed layers to the system (mallocTuning.ts);

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { type ExecutionProvider, isExecutionProvider } from '../contract/recordSettings';
 import { directRunner, DirectSession } from './ortDirect';
+import { keepOrtTelemetryOff } from './ortTelemetry';
 
 /** The onnxruntime-node namespace. */
 export type OrtModule = typeof Ort;
@@ -46,6 +47,7 @@ function requireOrt(): unknown {
 function loadRuntime(load: OrtLoader): { ort: OrtModule } | { reason: string } {
   const platform = `${process.platform}-${process.arch}`;
   let ort: OrtModule;
+  keepOrtTelemetryOff(); // before the runtime starts: it reads the variable once
   try {
     ort = load() as OrtModule;
   } catch (e) {

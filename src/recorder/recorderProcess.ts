@@ -23,6 +23,10 @@ import {
   recordStart,
 } from '../contract/protocols/recorder';
 import { recordRun } from './record';
+import { keepOrtTelemetryOff } from '../native/ortTelemetry';
+
+// Before the epoch measurer's threads can start ONNX Runtime (src/native/ortTelemetry.ts).
+keepOrtTelemetryOff();
 
 const channel: RpcChannel = new RpcChannel(processPort(), {
   peer: 'the parent process',

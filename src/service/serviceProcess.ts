@@ -11,6 +11,7 @@ import { QueryError } from '../contract/queries';
 import { AnalysisEngine } from './engine';
 import { asQueryError } from './queryErrors';
 import { nativeRuntime, providerFromEnvironment } from '../native/ortRuntime';
+import { keepOrtTelemetryOff } from '../native/ortTelemetry';
 import {
   SERVICE_PROTOCOL_VERSION,
   serviceConfigure,
@@ -28,6 +29,9 @@ function parseRoots(arg: string | undefined): string[] {
     return [];
   }
 }
+
+// Before the engine's threads can start ONNX Runtime (src/native/ortTelemetry.ts).
+keepOrtTelemetryOff();
 
 const workers = () => Number(process.env.CNNSLICER_WORKERS) || 2;
 let engine = new AnalysisEngine({ roots: parseRoots(process.argv[2]), workers: workers() });
