@@ -17,13 +17,17 @@
 // starts and ends, the tail of a failed job's log at the end, then a table of times and the slowest
 // test files of each tier (test-artifacts/times/, written by test/support/fileTimes.ts). Every job runs
 // even when one fails (a failing tier says nothing about the others); the exit code is 1 if any did.
+// Each job's temporary files (TMPDIR, which its tests, Chromium, code-server and the CLI they start
+// all use) lie in a folder of its own under one cnn-slicer-test-* folder of the system's: removed when
+// the job passes, kept and named when it fails. Tests that forget a folder of theirs leave nothing behind.
 //
 // Usage: node scripts/test-all.mjs [--jobs N] [--only a,b] [--skip a,b]
 //   --jobs  how many jobs run at once (default 2, or CNN_SLICER_TEST_JOBS)
 //   --only / --skip  the jobs to run (their names above); a job whose prerequisite is left out
 //           runs anyway, on what is there (dist/ as it is)
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -70,6 +74,7 @@ const selected = JOBS.filter((j) => (only ? only.has(j.name) : true) && !skip.ha
 const chosen = new Set(selected.map((j) => j.name));
 
 mkdirSync(LOGS, { recursive: true });
+const TEMP_ROOT = mkdtempSync(join(tmpdir(), 'cnn-slicer-test-'));
 const started = Date.now();
 const seconds = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(0)} s`;
 const clock = () => seconds(Date.now() - started).padStart(6);
@@ -85,15 +90,21 @@ function run(job) {
   const out = createWriteStream(log);
   const t0 = Date.now();
   console.log(`${clock()}  ${job.name}: started (${job.command.join(' ')}; log ${log.slice(ROOT.length + 1)})`);
+  const temp = join(TEMP_ROOT, job.name);
+  mkdirSync(temp);
   return new Promise((resolveJob) => {
-    const child = spawn(job.command[0], job.command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const env = { ...process.env, TMPDIR: temp };
+    const child = spawn(job.command[0], job.command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
     child.stdout.pipe(out, { end: false });
     child.stderr.pipe(out, { end: false });
     const finish = (/** @type {number} */ code) => {
       const ms = Date.now() - t0;
       done.set(job.name, { code, ms });
+      if (code === 0) rmSync(temp, { recursive: true, force: true });
       out.end(() => {
-        console.log(`${clock()}  ${job.name}: ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${seconds(ms)}`);
+        console.log(
+          `${clock()}  ${job.name}: ${code === 0 ? 'passed' : `FAILED (exit ${code}; its temporary files are kept in ${temp})`} in ${seconds(ms)}`,
+        );
         resolveJob();
       });
     };
@@ -133,6 +144,7 @@ async function schedule() {
 }
 
 await schedule();
+if (readdirSync(TEMP_ROOT).length === 0) rmSync(TEMP_ROOT, { recursive: true, force: true });
 
 const failed = selected.filter((j) => (done.get(j.name)?.code ?? 1) !== 0);
 for (const job of failed) {
