@@ -20,11 +20,19 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdirAt = process.argv.indexOf('--outdir');
-const outdir = outdirAt >= 0 ? process.argv[outdirAt + 1] : join(root, 'dist');
-const required = process.argv.includes('--require');
+/** @type {{ outdir?: string, require?: boolean }} */
+let options;
+try {
+  options = parseArgs({ options: { outdir: { type: 'string' }, require: { type: 'boolean' } }, strict: true }).values;
+} catch (e) {
+  console.error(`build-ort-direct: ${/** @type {Error} */ (e).message}`);
+  process.exit(2);
+}
+const outdir = options.outdir ?? join(root, 'dist');
+const required = options.require === true;
 const source = join(root, 'native', 'ort-direct', 'ortDirect.c');
 const output = join(outdir, 'ortDirect.node');
 
