@@ -64,7 +64,6 @@ export async function runMeasure(argv: string[], io: CliStreams): Promise<void |
     if (!held) exit.done();
   }
   if (!held) return;
-  const release = exit.done;
   try {
     const { tf } = await initBackend(backend);
     const pool = new ComputePool();
@@ -93,7 +92,7 @@ export async function runMeasure(argv: string[], io: CliStreams): Promise<void |
       pool.close();
     }
   } finally {
-    release();
+    exit.done();
   }
 }
 

@@ -237,9 +237,9 @@ const RELEASE_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** The release of a measuring lock hooked to this process's end ({@link releaseOnExit}). */
 export interface ExitRelease {
   /** The lock to release when the process ends (taken after the hook was installed). */
-  hold(held: HeldMeasureLock): void;
+  readonly hold: (held: HeldMeasureLock) => void;
   /** Releases the lock held, if any, now, and removes the handlers. */
-  done(): void;
+  readonly done: () => void;
 }
 
 /**
@@ -267,7 +267,7 @@ export function releaseOnExit(): ExitRelease {
     held?.release();
   };
   return {
-    hold(h) {
+    hold: (h) => {
       held = h;
     },
     done,
