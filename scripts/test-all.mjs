@@ -19,18 +19,20 @@
 // even when one fails (a failing tier says nothing about the others); the exit code is 1 if any did.
 // Each job's temporary files (TMPDIR, which its tests, Chromium, code-server and the CLI they start
 // all use) lie in a folder of its own under one cnn-slicer-test-* folder of the system's: removed when
-// the job passes, kept and named when it fails. Tests that forget a folder of theirs leave nothing behind.
+// the job passes, kept and named when it fails. Tests that forget a folder of theirs leave nothing behind
+// (scripts/test-temp.mjs; the mocha tiers also have test/support/tempRoot.ts for a run of their own).
 //
 // Usage: node scripts/test-all.mjs [--jobs N] [--only a,b] [--skip a,b]
 //   --jobs  how many jobs run at once (default 2, or CNN_SLICER_TEST_JOBS)
 //   --only / --skip  the jobs to run (their names above); a job whose prerequisite is left out
 //           runs anyway, on what is there (dist/ as it is)
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { makeTestTemp } from './test-temp.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LOGS = join(ROOT, 'test-artifacts', 'logs');
@@ -75,6 +77,7 @@ const chosen = new Set(selected.map((j) => j.name));
 
 mkdirSync(LOGS, { recursive: true });
 const TEMP_ROOT = mkdtempSync(join(tmpdir(), 'cnn-slicer-test-'));
+chmodSync(TEMP_ROOT, 0o711); // as scripts/test-temp.mjs's folders: a test runs a child as another user inside
 const started = Date.now();
 const seconds = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(0)} s`;
 const clock = () => seconds(Date.now() - started).padStart(6);
@@ -90,8 +93,7 @@ function run(job) {
   const out = createWriteStream(log);
   const t0 = Date.now();
   console.log(`${clock()}  ${job.name}: started (${job.command.join(' ')}; log ${log.slice(ROOT.length + 1)})`);
-  const temp = join(TEMP_ROOT, job.name);
-  mkdirSync(temp);
+  const temp = makeTestTemp(`${job.name}-`, { parent: TEMP_ROOT });
   return new Promise((resolveJob) => {
     const env = { ...process.env, TMPDIR: temp };
     const child = spawn(job.command[0], job.command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
