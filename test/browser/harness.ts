@@ -274,17 +274,8 @@ export async function stubVsCodeApi(page: Page, o: { keepState: boolean }): Prom
   });
 }
 
-/** The folders {@link tempDir} made in this process, removed when it exits. */
-const madeDirs: string[] = [];
-process.once('exit', () => {
-  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A new temporary folder (pages, run copies), removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  madeDirs.push(dir);
-  return dir;
+  return mkdtempSync(join(tmpdir(), prefix));
 }
 
 /**
