@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { makeTestTemp } from './test-temp.mjs';
+import { readyTestTemp, TEST_TEMP_VARIABLE } from './test-temp.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LOGS = join(ROOT, 'test-artifacts', 'logs');
@@ -93,9 +93,11 @@ function run(job) {
   const out = createWriteStream(log);
   const t0 = Date.now();
   console.log(`${clock()}  ${job.name}: started (${job.command.join(' ')}; log ${log.slice(ROOT.length + 1)})`);
-  const temp = makeTestTemp(`${job.name}-`, { parent: TEMP_ROOT });
+  const temp = join(TEMP_ROOT, job.name); // short: see scripts/test-temp.mjs
+  mkdirSync(temp);
+  readyTestTemp(temp);
   return new Promise((resolveJob) => {
-    const env = { ...process.env, TMPDIR: temp };
+    const env = { ...process.env, TMPDIR: temp, [TEST_TEMP_VARIABLE]: temp };
     const child = spawn(job.command[0], job.command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
     child.stdout.pipe(out, { end: false });
     child.stderr.pipe(out, { end: false });

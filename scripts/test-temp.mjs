@@ -1,22 +1,30 @@
 // @ts-check
-// A temporary folder for a test run, to be TMPDIR for everything the run starts, and removed with
-// everything in it when the run ends (scripts/test-all.mjs per job, test/support/tempRoot.ts per
-// mocha run). One thing in it survives: tsx's compile cache (`tsx-<euid>`, which tsx keeps in the
-// temporary folder) is a link to the system temporary folder's, so that each run does not compile
-// every TypeScript file again; removing the folder removes the link, not the cache.
+// The temporary folders of test runs, each to be TMPDIR for everything the run starts and removed
+// with everything in it when the run ends: scripts/test-all.mjs gives each job one, and
+// test/support/tempRoot.ts a mocha run of its own (not under test-all, whose job folder does it).
+//
+// - Short paths: Chromium puts its SingletonSocket under TMPDIR (`org.chromium.Chromium.XXXXXX/`),
+//   and a Unix socket's path holds at most 107 bytes; a mocha folder nested in a job folder, both
+//   with random suffixes, took the browser tier past it.
+// - Mode 711: others may pass through, not list (test/integration/run/cache.test.ts runs a child as
+//   `nobody` on a folder of its own inside).
+// - tsx's compile cache (`tsx-<euid>`, which tsx keeps in the temporary folder) is a link to the
+//   system temporary folder's, so that each run does not compile every TypeScript file again;
+//   removing the folder removes the link, not the cache.
 import { chmodSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
+/** The variable that names the folder test-all made for a job (TMPDIR too), so that mocha does not nest another. */
+export const TEST_TEMP_VARIABLE = 'CNN_SLICER_TEST_TEMP';
+
 /**
- * Makes `<parent>/<prefix>XXXXXX` (mode 711) with a link to the tsx cache of `cacheParent` (both by default the
- * temporary folder this process has), and returns its path.
- * @param {string} prefix
- * @param {{ parent?: string, cacheParent?: string }} [where]
+ * Readies `dir` (made by the caller) as a run's temporary folder: mode 711, with the link to the
+ * tsx cache of `cacheParent` (default: this process's temporary folder). Returns `dir`.
+ * @param {string} dir
+ * @param {string} [cacheParent]
  */
-export function makeTestTemp(prefix, { parent = tmpdir(), cacheParent = tmpdir() } = {}) {
-  const dir = mkdtempSync(join(parent, prefix));
-  // Others may pass through (not list): a test runs a child as another user on a folder of its own inside.
+export function readyTestTemp(dir, cacheParent = tmpdir()) {
   chmodSync(dir, 0o711);
   const name = `tsx-${process.geteuid ? process.geteuid() : userInfo().username}`;
   const cache = join(cacheParent, name);
@@ -27,4 +35,12 @@ export function makeTestTemp(prefix, { parent = tmpdir(), cacheParent = tmpdir()
     // No link (a file system without them): tsx compiles into the folder, and the run is slower.
   }
   return dir;
+}
+
+/**
+ * A new run folder `<temporary folder>/<prefix>XXXXXX`, readied ({@link readyTestTemp}).
+ * @param {string} prefix
+ */
+export function makeTestTemp(prefix) {
+  return readyTestTemp(mkdtempSync(join(tmpdir(), prefix)));
 }
