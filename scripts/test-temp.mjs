@@ -20,14 +20,13 @@ export const TEST_TEMP_VARIABLE = 'CNN_SLICER_TEST_TEMP';
 
 /**
  * Readies `dir` (made by the caller) as a run's temporary folder: mode 711, with the link to the
- * tsx cache of `cacheParent` (default: this process's temporary folder). Returns `dir`.
+ * tsx cache of this process's temporary folder. Returns `dir`.
  * @param {string} dir
- * @param {string} [cacheParent]
  */
-export function readyTestTemp(dir, cacheParent = tmpdir()) {
+export function readyTestTemp(dir) {
   chmodSync(dir, 0o711);
   const name = `tsx-${process.geteuid ? process.geteuid() : userInfo().username}`;
-  const cache = join(cacheParent, name);
+  const cache = join(tmpdir(), name);
   try {
     mkdirSync(cache, { recursive: true, mode: 0o700 });
     symlinkSync(cache, join(dir, name), 'dir');
