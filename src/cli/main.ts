@@ -84,7 +84,7 @@ if (require.main === module) {
   keepOrtTelemetryOff();
   // `measure` lets V8's heap grow further between major collections (heapTuning.ts).
   tuneHeap(args);
-  // `report` runs again in a child whose malloc returns freed layers to the system (mallocTuning.ts);
+  // `report`, `query` and `findings` run again in a child with malloc tuned for their layers (mallocTuning.ts);
   // if that child cannot start, here as it is.
   const run = wantsMallocTuning(args) ? runWithMallocTuning(process.argv[1], args).catch(() => main(args)) : main(args);
   void run.then((code) => {

@@ -1,12 +1,19 @@
 // `cnn-slicer report`, `query` and `findings` start again with glibc's fixed mmap threshold (src/cli/mallocTuning.ts): which
-// commands do, and the relaunch in real processes — the variable set, the exit code and a signal's
+// commands do, with which threshold, and the relaunch in real processes — the variable set, the exit code and a signal's
 // passed back, a signal to the first process passed on to the second.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MALLOC_TUNING_ENV, relaunchFlags, runWithMallocTuning, wantsMallocTuning } from '../../../src/cli/mallocTuning';
+import {
+  FINDINGS_MALLOC_TUNING_ENV,
+  MALLOC_TUNING_ENV,
+  mallocTuningEnv,
+  relaunchFlags,
+  runWithMallocTuning,
+  wantsMallocTuning,
+} from '../../../src/cli/mallocTuning';
 
 describe('cnn-slicer report with its malloc tuned', function () {
   this.timeout(60_000);
@@ -25,6 +32,17 @@ describe('cnn-slicer report with its malloc tuned', function () {
     // The second launch (or a user's own setting) runs as it is.
     assert.equal(wantsMallocTuning(['report', 'run'], { ...MALLOC_TUNING_ENV }, 'linux'), false);
     assert.equal(wantsMallocTuning(['report', 'run'], { CNN_SLICER_SAME_PROCESS: '1' }, 'linux'), false);
+  });
+
+  it('maps blocks of 4 MiB on their own for report and query, of 64 MiB for findings', () => {
+    assert.equal(MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_, String(4 * 1024 ** 2));
+    assert.equal(FINDINGS_MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_, String(64 * 1024 ** 2));
+    assert.equal(mallocTuningEnv(['report', 'run']), MALLOC_TUNING_ENV);
+    assert.equal(mallocTuningEnv(['query', 'run', 'findings']), MALLOC_TUNING_ENV);
+    assert.equal(mallocTuningEnv(['findings', 'run']), FINDINGS_MALLOC_TUNING_ENV);
+    assert.equal(mallocTuningEnv(['--verbose', 'findings', 'run']), FINDINGS_MALLOC_TUNING_ENV);
+    // Either way the second launch runs as it is.
+    assert.equal(wantsMallocTuning(['findings', 'run'], { ...FINDINGS_MALLOC_TUNING_ENV }, 'linux'), false);
   });
 
   it('passes Node’s flags on, but not the inspector’s, whose port the first process holds', () => {
@@ -47,6 +65,14 @@ describe('cnn-slicer report with its malloc tuned', function () {
     assert.equal(await runWithMallocTuning(script, ['3']), 3);
     assert.equal(await runWithMallocTuning(script, ['0']), 0);
     assert.equal(await runWithMallocTuning(script, ['signal']), 128 + 15);
+    // `findings` gets its own threshold.
+    const findings = join(dir, 'findings.js');
+    writeFileSync(
+      findings,
+      `process.exit(process.env.MALLOC_MMAP_THRESHOLD_ === '${FINDINGS_MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_}' && process.env.MALLOC_ARENA_MAX === '2' ? 0 : 9);`,
+    );
+    assert.equal(await runWithMallocTuning(findings, ['findings', 'run']), 0);
+    assert.equal(await runWithMallocTuning(findings, ['report', 'run']), 9);
   });
 
   it('passes a signal on to the second process, and exits when it does', async () => {
