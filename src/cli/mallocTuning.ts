@@ -9,8 +9,8 @@
  * of layer-sized buffers, so its resident memory climbed to the high-water mark of every phase and
  * stayed there. Measured on the bench's default reports (docs/views.md "Memory"): MobileNetV2
  * 1.75 → 1.53 GB, quarter-width ResNet-18 1.57 → 1.35 GB, in the same time; `cnn-slicer findings`
- * of the MobileNetV2 example 1.63 → 1.44 GB (with the commands' budgets, engineMemory.ts), which
- * `findings` now gives back for time (below).
+ * of the MobileNetV2 example 1.63 → 1.44 GB (with the commands' budgets, engineMemory.ts; glibc's
+ * default against 4 MiB: `findings` now takes 64 MiB, below).
  *
  * And at most two arenas (MALLOC_ARENA_MAX): by default each thread that allocates (ONNX Runtime's
  * intra-op threads, the worker threads) gets a heap of its own, 64 MB reserved and partly resident
@@ -23,8 +23,9 @@
  * CIFAR ResNet-18 at probe 200, whose layers are 51 MB). Taken from malloc's heap instead, a block
  * reuses the memory of one freed before it. Measured alternately on that run (3 each, load ≈ 2):
  * 21.0–23.2 s wall (median 21.3), 4.0–4.8 s system time, 1,053–1,073 MB at 4 MiB; 17.9–20.9 s
- * (median 19.0), 1.6 s, 1,208–1,420 MB at 64 MiB (at 32 MiB, below those layers: 20.7–21.8 s). A
- * report keeps 4 MiB: its memory goal (1.5 GB) is the tighter one, and at 64 MiB its peak went
+ * (median 19.0), 1.6 s, 1,208–1,420 MB at 64 MiB (at 32 MiB, below those layers: 20.7–21.8 s).
+ * The MobileNetV2 example (width 0.5, probe 200, 2 each): 39.4–40.4 s, 1,219–1,275 MB at 4 MiB;
+ * 38.5–38.8 s, 1,261–1,348 MB at 64 MiB. A report keeps 4 MiB: its memory goal (1.5 GB) is the tighter one, and at 64 MiB its peak went
  * 1.4 → 1.7 GB. Blocks larger than the threshold (a ResNet-50's layers at 224 × 224) are mapped
  * either way.
  *
