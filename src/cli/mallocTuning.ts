@@ -25,9 +25,9 @@
  * 21.0–23.2 s wall (median 21.3), 4.0–4.8 s system time, 1,053–1,073 MB at 4 MiB; 17.9–20.9 s
  * (median 19.0), 1.6 s, 1,208–1,420 MB at 64 MiB (at 32 MiB, below those layers: 20.7–21.8 s).
  * The MobileNetV2 example (width 0.5, probe 200, 2 each): 39.4–40.4 s, 1,219–1,275 MB at 4 MiB;
- * 38.5–38.8 s, 1,261–1,348 MB at 64 MiB. A report keeps 4 MiB: its memory goal (1.5 GB) is the tighter one, and at 64 MiB its peak went
- * 1.4 → 1.7 GB. Blocks larger than the threshold (a ResNet-50's layers at 224 × 224) are mapped
- * either way.
+ * 38.5–38.8 s, 1,261–1,348 MB at 64 MiB. A report keeps 4 MiB: its memory goal (1.5 GB) is the
+ * tighter one, and at 64 MiB its peak went 1.4 → 1.7 GB. Blocks larger than the threshold (a
+ * ResNet-50's layers at 224 × 224) are mapped either way.
  *
  * The variables are read once, when the process starts, so the CLI starts itself again with them
  * set (and passes on the signals that would stop it). Elsewhere than Linux, with the variable already
