@@ -17,6 +17,7 @@
  * NODE_OPTIONS) is left as it is.
  */
 import { setFlagsFromString } from 'node:v8';
+import { withoutVerbose } from './options';
 
 export const MEASURE_HEAP_FLAG = '--heap-growing-percent=300';
 
@@ -29,7 +30,7 @@ export function wantsHeapTuning(
   execArgv: readonly string[] = process.execArgv,
   env: NodeJS.ProcessEnv = process.env,
 ): boolean {
-  const name = args.find((a) => a !== '--verbose');
+  const name = withoutVerbose(args)[0];
   const own = [...execArgv, env.NODE_OPTIONS ?? ''].some((a) => /--heap[-_]growing[-_]percent/.test(a));
   return name !== undefined && TUNED_COMMANDS.has(name) && !own;
 }

@@ -15,6 +15,7 @@ import { COMMANDS } from './commands';
 import { PROCESS_STREAMS, type CliStreams } from './streams';
 import { UsageError } from './usage';
 import { runWithMallocTuning, wantsMallocTuning } from './mallocTuning';
+import { withoutVerbose } from './options';
 import { tuneHeap } from './heapTuning';
 import { keepOrtTelemetryOff } from '../native/ortTelemetry';
 
@@ -40,7 +41,7 @@ internal error. Exit codes: 0 success, 2 bad input, 1 internal error or a failed
 export async function main(args: string[], table: readonly Command[] = COMMANDS, io: CliStreams = PROCESS_STREAMS): Promise<number> {
   // --verbose, anywhere, shows the stack of an internal error; the commands never see it.
   const verbose = args.includes('--verbose');
-  const [name, ...rest] = args.filter((a) => a !== '--verbose');
+  const [name, ...rest] = withoutVerbose(args);
   try {
     if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
       io.stdout.write(mainHelp(table) + '\n');

@@ -35,6 +35,7 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { withoutVerbose } from './options';
 
 /** The environment of `report` and `query`'s second launch. */
 export const MALLOC_TUNING_ENV = { MALLOC_MMAP_THRESHOLD_: String(4 * 1024 ** 2), MALLOC_ARENA_MAX: '2' };
@@ -42,12 +43,9 @@ export const MALLOC_TUNING_ENV = { MALLOC_MMAP_THRESHOLD_: String(4 * 1024 ** 2)
 /** The environment of `findings`'s second launch: blocks under 64 MiB reused from malloc's heap. */
 export const FINDINGS_MALLOC_TUNING_ENV = { MALLOC_MMAP_THRESHOLD_: String(64 * 1024 ** 2), MALLOC_ARENA_MAX: '2' };
 
-/** The command of `cnn-slicer <args>` (the first argument that is not `--verbose`). */
-const commandOf = (args: readonly string[]): string | undefined => args.find((a) => a !== '--verbose');
-
 /** The environment `cnn-slicer <args>` starts again with. */
 export function mallocTuningEnv(args: readonly string[]): Record<string, string> {
-  return commandOf(args) === 'findings' ? FINDINGS_MALLOC_TUNING_ENV : MALLOC_TUNING_ENV;
+  return withoutVerbose(args)[0] === 'findings' ? FINDINGS_MALLOC_TUNING_ENV : MALLOC_TUNING_ENV;
 }
 
 /** The commands that may allocate layers by the thousand (a deep model's findings): the others start as they are. */
@@ -55,7 +53,7 @@ const TUNED_COMMANDS = new Set(['report', 'query', 'findings']);
 
 /** Whether `cnn-slicer <args>` should start again with its {@link mallocTuningEnv}. */
 export function wantsMallocTuning(args: readonly string[], env: NodeJS.ProcessEnv = process.env, platform = process.platform): boolean {
-  const name = commandOf(args);
+  const name = withoutVerbose(args)[0];
   return (
     platform === 'linux' &&
     name !== undefined &&

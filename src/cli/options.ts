@@ -4,6 +4,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from './usage';
 
+/** The command line without `--verbose` (allowed anywhere: it shows an internal error's stack), the command's name first. */
+export function withoutVerbose(args: readonly string[]): string[] {
+  return args.filter((a) => a !== '--verbose');
+}
+
 /** An integer option with a lower bound (and an upper one when given), or its default. */
 export function intOption(
   values: Record<string, string | boolean | undefined>,
