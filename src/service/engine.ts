@@ -242,17 +242,18 @@ export class AnalysisEngine {
   /**
    * Lets go of what the engine keeps of a run's layers for later queries (activations, capacity
    * codes, paused subset passes, deconvolutions' forward halves); the small results (each layer's
-   * screened self-capacity, its channels' label information) stay. A report calls it after a
+   * screened self-capacity, its channels' label information, the small layers over the probe set
+   * such as the class scores: activations.ts SMALL_ACTIVATION_BYTES) stay. A report calls it after a
    * query that read every layer over the probe set (the findings, the network graph): the layers
    * it leaves in memory are not what its next answers read, and they would add up with theirs.
    */
   dropLayers(runFolder: string): void {
-    this.dropLayersOf(this.runs.open(runFolder).folder);
+    this.dropLayersOf(this.runs.open(runFolder).folder, { keepSmall: true });
   }
 
-  /** {@link dropLayers} of an opened run's folder (as RunState `folder` names it). */
-  private dropLayersOf(folder: string): void {
-    this.activations.dropRun(folder);
+  /** {@link dropLayers} of an opened run's folder (as RunState `folder` names it); every layer unless `keepSmall`. */
+  private dropLayersOf(folder: string, o: { keepSmall?: boolean } = {}): void {
+    this.activations.dropRun(folder, o);
     this.layerCodes.dropRun(folder);
     this.subsetActivations.dropRun(folder);
     this.subsetPasses.dropRun(folder);

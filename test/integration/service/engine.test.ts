@@ -212,6 +212,26 @@ describe('analysis engine: checkpoint models shared by concurrent queries', func
     }
   });
 
+  it("the class scores stay when a report lets a run's layers go: the confusion cells asked again run no forward pass, with the same answer", async () => {
+    const { loads, restore } = countLeases();
+    const engine = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
+    const fresh = new AnalysisEngine({ roots: [runs], backend: 'wasm', cacheBytes: 0 });
+    const confusion: Query = { kind: 'confusion', epoch: 2, inputs: true };
+    try {
+      await engine.answer(folder, confusion);
+      assert.deepEqual(loads, [2], 'one forward pass');
+      // As a report does around a query that reads every layer (src/cli/reportCompute.ts).
+      engine.dropLayers(folder);
+      const again = await engine.answer(folder, confusion);
+      assert.deepEqual(loads, [2], 'no second pass: the class scores (activations.ts SMALL_ACTIVATION_BYTES) were kept');
+      assert.deepEqual(again.answer, (await fresh.answer(folder, confusion)).answer);
+    } finally {
+      restore();
+      engine.close();
+      fresh.close();
+    }
+  });
+
   it('feature maps of many channels of the same few inputs share one forward pass, with the answers of separate passes', async () => {
     const x = { kind: 'indices' as const, indices: [1, 4, 9] };
     const queries = [0, 1, 2, 3].map((c): Query => ({ kind: 'featureMaps', layer: 3, channels: [c], epoch: 2, x }));
