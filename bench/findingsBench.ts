@@ -61,6 +61,15 @@ export function timeCli(args: readonly string[], env: NodeJS.ProcessEnv = proces
  * whose answers as an input subset of their own were not (0 where it says none); and how many
  * answers it holds as their estimate tier only (in the page, marked as estimates, not left out).
  */
+/** The report output's lines on the answers not computed within --max-seconds: the count, and its examples. */
+export function leftOutLines(reportStdout: string): string[] {
+  const lines = reportStdout.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('  not computed within --max-seconds'));
+  if (at < 0) return [];
+  const examples = lines.slice(at + 1).findIndex((l) => !l.startsWith('    '));
+  return lines.slice(at, examples < 0 ? undefined : at + 1 + examples);
+}
+
 export function leftOutForTime(reportStdout: string): { answers: number; classes: number; estimates: number } {
   const answers = /not computed within --max-seconds[^:]*: (\d+) answers/.exec(reportStdout);
   const classes = /each class alone as an input subset: .*?(\d+) not computed within --max-seconds/.exec(reportStdout);
@@ -118,6 +127,8 @@ export async function benchFindings(o: { dir: string; print: (line: string) => v
     print(
       `    report, run ${round}     ${timedText(report)}, ${left.answers} answers and ${left.classes} classes alone left out for time, ${left.estimates} held as estimates  (goal ≤ ${REPORT_GOAL.seconds} s, none left out, ≤ ${REPORT_GOAL.mb} MB${reportOk ? '' : ' — GOAL MISSED'})`,
     );
+    // Which answers, so that a missed goal says what did not fit.
+    if (left.answers > 0) for (const line of leftOutLines(report.stdout)) print(`      ${line.trim()}`);
   }
   return { fails };
 }

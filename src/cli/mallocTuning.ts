@@ -35,6 +35,7 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { COMMAND_START_VARIABLE, commandStartedAt } from './commandClock';
 import { withoutVerbose } from './options';
 
 /** The environment of `report` and `query`'s second launch. */
@@ -74,7 +75,8 @@ export function runWithMallocTuning(script: string, args: readonly string[]): Pr
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...relaunchFlags(process.execArgv), script, ...args], {
       stdio: 'inherit',
-      env: { ...process.env, ...mallocTuningEnv(args) },
+      // The child's clock for --max-seconds starts with this process (commandClock.ts).
+      env: { ...process.env, ...mallocTuningEnv(args), [COMMAND_START_VARIABLE]: String(commandStartedAt()) },
     });
     const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
     const forward = (signal: NodeJS.Signals) => child.kill(signal);

@@ -38,6 +38,7 @@ import { COMMAND_ENGINE_MEMORY } from './engineMemory';
 import { budgetOrder, describeQuery, encodeAnswers, entryBytes, SEE_EVERYTHING, sizeLimit } from './reportAnswers';
 import type { InputSubset } from '../analysis/subsets';
 import { assets, writePage } from './reportPage';
+import { commandStartedAt } from './commandClock';
 import { classAnswers, computeAnswers, deadlineSignal, Timings, withStandIns } from './reportCompute';
 import type { ReportResult } from './reportPage';
 
@@ -68,6 +69,12 @@ export interface ReportOptions {
    * written in the time left.
    */
   maxSeconds?: number;
+  /**
+   * When the time budget started, in milliseconds since the epoch (`performance.timeOrigin`'s clock):
+   * the CLI's command start (commandClock.ts), so that the command ends within --max-seconds as the
+   * user times it. Default: when `writeReport` is called.
+   */
+  startedAt?: number;
   onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -85,7 +92,8 @@ export function pageReserveMs(maxSeconds: number): number {
 }
 
 export async function writeReport(o: ReportOptions): Promise<ReportResult> {
-  const started = performance.now();
+  const now = performance.now();
+  const started = o.startedAt === undefined ? now : Math.min(now, o.startedAt - performance.timeOrigin);
   const { script, style } = assets();
   // Its forward passes and ablations share the cores with the compute workers (ortRuntime.ts).
   const spinning = setSpinning(false);
@@ -352,6 +360,7 @@ export async function runReport(argv: string[], io: CliStreams): Promise<void | 
     theme,
     maxBytes: maxMegabytes(parsed.values['max-mb']) * 1e6,
     maxSeconds: intOption(parsed.values, 'max-seconds', DEFAULT_MAX_SECONDS, 1, 86_400),
+    startedAt: commandStartedAt(),
     onProgress: io.stderr.isTTY ? (d, t, what) => io.stderr.write(`\r  ${d}/${t} ${what}`.padEnd(50)) : undefined,
   });
   if (io.stderr.isTTY) io.stderr.write('\r'.padEnd(51) + '\r');
