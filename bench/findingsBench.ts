@@ -32,8 +32,9 @@ export interface Timed {
   wall: number;
   cpu?: number;
   peakMB?: number;
-  /** The command's standard output. */
+  /** The command's standard output and error. */
   stdout: string;
+  stderr: string;
 }
 
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '—' : v.toFixed(digits));
@@ -52,8 +53,9 @@ export function timeCli(args: readonly string[], env: NodeJS.ProcessEnv = proces
   if (r.status !== 0)
     throw new Error(`cnn-slicer ${args.join(' ')} exited ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
   const line = /^TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)$/m.exec(r.stderr ?? '');
-  if (!line) return { wall, stdout: r.stdout };
-  return { wall: Number(line[1]), cpu: Number(line[2]) + Number(line[3]), peakMB: Number(line[4]) / 1024, stdout: r.stdout };
+  const out = { stdout: r.stdout, stderr: r.stderr ?? '' };
+  if (!line) return { wall, ...out };
+  return { wall: Number(line[1]), cpu: Number(line[2]) + Number(line[3]), peakMB: Number(line[4]) / 1024, ...out };
 }
 
 /**
@@ -68,6 +70,11 @@ export function leftOutLines(reportStdout: string): string[] {
   if (at < 0) return [];
   const examples = lines.slice(at + 1).findIndex((l) => !l.startsWith('    '));
   return lines.slice(at, examples < 0 ? undefined : at + 1 + examples);
+}
+
+/** The report's time per kind of answer (CNN_SLICER_REPORT_TIMINGS on stderr), as `kind N s`, longest first as it prints them. */
+export function reportTimings(reportStderr: string): string[] {
+  return [...reportStderr.matchAll(/^ {2}(.+): (\d+) answers, ([\d.]+) s$/gm)].map((m) => `${m[1]} ${m[3]} s`);
 }
 
 export function leftOutForTime(reportStdout: string): { answers: number; classes: number; estimates: number } {
@@ -117,7 +124,11 @@ export async function benchFindings(o: { dir: string; print: (line: string) => v
     if (!findingsOk) fails++;
     print(`    findings, run ${round}   ${timedText(findings)}  (goal ≤ ${FINDINGS_GOAL.seconds} s${findingsOk ? '' : ' — GOAL MISSED'})`);
     const copy = fresh(`report-${round}`);
-    const report = timeCli(['report', copy, '--out', join(dir, `findings-bench-report-${round}.html`)]);
+    // With its time per kind of answer on stderr (src/cli/report.ts), printed below where a goal is missed.
+    const report = timeCli(['report', copy, '--out', join(dir, `findings-bench-report-${round}.html`)], {
+      ...process.env,
+      CNN_SLICER_REPORT_TIMINGS: '1',
+    });
     const left = leftOutForTime(report.stdout);
     const reportOk =
       report.wall <= REPORT_GOAL.seconds &&
@@ -129,6 +140,7 @@ export async function benchFindings(o: { dir: string; print: (line: string) => v
     );
     // Which answers, so that a missed goal says what did not fit.
     if (left.answers > 0) for (const line of leftOutLines(report.stdout)) print(`      ${line.trim()}`);
+    if (!reportOk) print(`      time by kind: ${reportTimings(report.stderr).slice(0, 8).join(', ')}`);
   }
   return { fails };
 }

@@ -2,7 +2,7 @@
 // (src/cli/report.ts): the all-input answers and the classes alone, so that a report that computed
 // everything but a class is not taken for a complete one.
 import assert from 'node:assert/strict';
-import { leftOutForTime, leftOutLines } from '../../../bench/findingsBench';
+import { leftOutForTime, leftOutLines, reportTimings } from '../../../bench/findingsBench';
 
 describe('findings bench: what a report left out for time', () => {
   it('reads the all-input answers and the classes alone, and 0 where the report says nothing', () => {
@@ -36,5 +36,11 @@ describe('findings bench: what a report left out for time', () => {
     assert.match(lines[0], /2 answers/);
     assert.equal(lines[2], '    The channel importance of layer 1, epoch 0');
     assert.deepEqual(leftOutLines('report: r.html (7.6 MB, 603 answers, 41.0 s)\n' + out.split('\n')[4]), []);
+  });
+
+  it("reads the report's time per kind of answer", () => {
+    const err = 'TIME 59.1 73.9 5.2 1438000\n  findings: 1 answers, 17.8 s\n  capacityMatrix (estimate tier): 35 answers, 5.7 s\n';
+    assert.deepEqual(reportTimings(err), ['findings 17.8 s', 'capacityMatrix (estimate tier) 5.7 s']);
+    assert.deepEqual(reportTimings(''), []);
   });
 });
