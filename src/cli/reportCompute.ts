@@ -98,16 +98,121 @@ export async function classAnswers(
   return { entries, held, classes: { ...classes, held: held.length }, errors };
 }
 
+/** The kinds whose query reads every layer over the probe set (or its backward pass): a report empties the engine's caches of layers around them. */
+const WHOLE_PASS_KINDS: ReadonlySet<QueryKind> = new Set(['findings', 'networkGraph', 'channelImportanceEstimate', 'confusion']);
+
+/**
+ * Answers computed beside others, where one leaves a core idle that the other fills: the report
+ * starts the `beside` kind's all-input query when it reaches the first query of the `with` kind,
+ * and takes its answer at its own place in the order. The deconvolutions run TensorFlow.js on the
+ * report's thread (about 1.25 cores busy on 2), the Taylor pass ONNX Runtime's threads (the thread
+ * only hands it chunks), so the Taylor pass runs beside them where the native engine serves the
+ * run (a PyTorch run's checkpoint: `checkpoint.format` 'onnx'). The CIFAR ResNet-18 report at probe
+ * 200 (2 cores): the deconvolutions 12.1 → 14.0 s with the Taylor pass's 5.3 s inside them, every
+ * answer computed at least as its estimate 4 s sooner (docs/native-engine.md).
+ */
+export const SIDE_BY_SIDE: readonly { beside: QueryKind; with: QueryKind }[] = [
+  { beside: 'channelImportanceEstimate', with: 'deconvolution' },
+];
+
+/** Queries started ahead of their place ({@link SIDE_BY_SIDE}), by key, with when each started. */
+interface Ahead {
+  answer: Promise<{ answer: unknown }>;
+  started: number;
+  /** When it settled, once it has. */
+  ended?: number;
+}
+
+class SideLane {
+  private readonly running = new Map<string, Ahead>();
+  private readonly opened = new Set<QueryKind>();
+  /** Whether the native engine runs the run's passes (a PyTorch run's ONNX checkpoint). */
+  private readonly native: boolean;
+
+  constructor(
+    private readonly engine: AnalysisEngine,
+    private readonly runFolder: string,
+    private readonly o: SideOptions,
+  ) {
+    this.native = o.manifest.checkpoint?.format === 'onnx';
+  }
+
+  /**
+   * Starts the all-input queries of `ordered` after `i` that run beside step `i`'s kind, once per
+   * pair. What the engine keeps of the run's layers is let go first: the side query reads every
+   * layer (WHOLE_PASS_KINDS), and the step's answers keep their own.
+   */
+  startBeside(ordered: readonly ReportStep[], i: number): void {
+    const { engine, runFolder, o } = this;
+    if (!this.native) return;
+    for (const pair of SIDE_BY_SIDE) {
+      if (ordered[i].query.kind !== pair.with || this.opened.has(pair.beside)) continue;
+      this.opened.add(pair.beside);
+      const step = ordered.slice(i + 1).find((s) => s.query.kind === pair.beside && !s.as && !s.upgrade);
+      if (!step) continue;
+      const key = canonicalQuery(step.query);
+      if (o.groupOf.has(key) || o.skip(key)) continue;
+      if (WHOLE_PASS_KINDS.has(pair.beside)) engine.dropLayers(runFolder);
+      const ahead: Ahead = {
+        answer: engine.answer(runFolder, step.query, o.signal ? { signal: o.signal } : {}),
+        started: performance.now(),
+      };
+      // Its failure is met where its step takes it; until then, not an unhandled rejection.
+      const settle = () => (ahead.ended = performance.now());
+      ahead.answer.then(settle, settle);
+      this.running.set(key, ahead);
+    }
+  }
+
+  /** The query started ahead for `key` (once), and when it started. */
+  take(key: string): Ahead | undefined {
+    const found = this.running.get(key);
+    this.running.delete(key);
+    return found;
+  }
+
+  /** Waits for the queries never taken (their steps left out past the deadline): none outlives the report's engine. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.running.values()].map((r) => r.answer));
+    this.running.clear();
+  }
+}
+
+interface SideOptions {
+  manifest: ReportData['manifest'];
+  groupOf: ReadonlyMap<string, number>;
+  /** Whether the step of `key` is answered already or left out. */
+  skip: (key: string) => boolean;
+  signal?: AbortSignal;
+}
+
+/** What {@link computeAnswers} gives back. */
+export interface ComputedAnswers {
+  /** By key: undefined where the answer is held only encoded (`encoded`, see holdAnswer). */
+  answers: Record<string, ReportAnswer | undefined>;
+  errors: number;
+  outOfTime: Map<string, string>;
+  /** The keys of `outOfTime` whose computing had started and was cancelled at the deadline. */
+  cancelled: Set<string>;
+  /** The keys whose answer is a stand-in (an estimate): their exact query did not fit the time budget. */
+  estimated: Set<string>;
+  incomplete: Set<number>;
+  /**
+   * Each all-input answer as the page embeds it (encodeAnswers' first step), encoded as soon as it
+   * was computed: within the time budget, rather than all at once after it (measured: 5.7 s for a
+   * quarter-width ResNet-18's 14 MB page, on a loaded machine).
+   */
+  encoded: Map<string, { entry: ReportEntry; rawBytes: number }>;
+}
+
 /**
  * Answers the steps in order. Once computing has run past `deadline`, a step that needs a
  * forward pass not cached yet is left out: an all-input answer with a note, a step of an optional
  * group (`groupOf`: a class alone) by marking its group incomplete and skipping the rest of it —
  * any step of a group that is not read from the recorded summaries, since the group's forward-pass
- * steps come after it and would leave the group out anyway.
+ * steps come after it and would leave the group out anyway. A step of {@link SIDE_BY_SIDE} may
+ * start beside an earlier one; its answer is taken at its own place.
  */
-/** The kinds whose query reads every layer over the probe set (or its backward pass): a report empties the engine's caches of layers around them. */
-const WHOLE_PASS_KINDS: ReadonlySet<QueryKind> = new Set(['findings', 'networkGraph', 'channelImportanceEstimate', 'confusion']);
-
 export async function computeAnswers(
   engine: AnalysisEngine,
   o: ComputeOptions,
@@ -127,23 +232,7 @@ export async function computeAnswers(
      */
     signal?: AbortSignal;
   },
-): Promise<{
-  /** By key: undefined where the answer is held only encoded (`encoded`, see holdAnswer). */
-  answers: Record<string, ReportAnswer | undefined>;
-  errors: number;
-  outOfTime: Map<string, string>;
-  /** The keys of `outOfTime` whose computing had started and was cancelled at the deadline. */
-  cancelled: Set<string>;
-  /** The keys whose answer is a stand-in (an estimate): their exact query did not fit the time budget. */
-  estimated: Set<string>;
-  incomplete: Set<number>;
-  /**
-   * Each all-input answer as the page embeds it (encodeAnswers' first step), encoded as soon as it
-   * was computed: within the time budget, rather than all at once after it (measured: 5.7 s for a
-   * quarter-width ResNet-18's 14 MB page, on a loaded machine).
-   */
-  encoded: Map<string, { entry: ReportEntry; rawBytes: number }>;
-}> {
+): Promise<ComputedAnswers> {
   const encoded = new Map<string, { entry: ReportEntry; rawBytes: number }>();
   const answers: Record<string, ReportAnswer | undefined> = {};
   const outOfTime = new Map<string, string>();
@@ -153,71 +242,79 @@ export async function computeAnswers(
   const timings = budget.timings;
   const held = new HeldAnswers(answers, encoded, estimated);
   let errors = 0;
-  for (let i = 0; i < ordered.length; i++) {
-    const { query, as, upgrade } = ordered[i];
-    o.onProgress?.(budget.progress.done++, budget.progress.total, query.kind);
-    const key = canonicalQuery(as ?? query);
-    const group = budget.groupOf.get(key);
-    if (upgrade) {
-      // Only over its stand-in: where the stand-in was refused or left out, so is this.
-      if (!estimated.has(key)) continue;
-    } else if (key in answers || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
-    // Past the deadline nothing that runs the model is started (cached answers cost nothing), nor
-    // any step of a class alone that computes: what the class computed before would be thrown away.
-    const computes = !answeredFromRecord(query, budget.manifest);
-    const late = pastDeadline(budget);
-    const leaveOut = (why: string) => {
-      if (group !== undefined) incomplete.add(group);
-      else outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `because ${why} its time budget of ${budget.maxSeconds} s`));
-    };
-    if (late && (needsForwardPass(query.kind) || (group !== undefined && computes)) && !engine.isCached(o.runFolder, query)) {
-      // An upgrade past the deadline leaves its stand-in, the estimate, in place.
-      if (!upgrade) leaveOut('computing ran past');
-      continue;
-    }
-    // A query that reads every layer over the probe set needs memory of its own, and leaves layers in
-    // the engine's caches that the report's next answers do not read: what the caches hold is let go
-    // before it and after it, rather than added up with it (the CIFAR ResNet-18 report's peak: 2.2 → 1.54 GB).
-    if (WHOLE_PASS_KINDS.has(query.kind)) engine.dropLayers(o.runFolder);
-    const t = performance.now();
-    try {
-      // What computes is cancelled at the deadline. Started after it, what computes from the
-      // recorded summaries alone (the information plane, input diversity: under a second in all)
-      // is answered, as what only reads them is.
-      const control = computes && !late && budget.signal ? { signal: budget.signal } : {};
-      const answer = (await engine.answer(o.runFolder, query, control)).answer;
-      if (group === undefined) held.hold(key, query.kind, answer, ordered[i]);
-      else answers[key] = { answer };
-      const k = (timings[group !== undefined ? `${query.kind} (class alone)` : as ? `${query.kind} (estimate tier)` : query.kind] ??= {
-        count: 0,
-        ms: 0,
-      });
-      k.count++;
-      k.ms += performance.now() - t;
-      if (WHOLE_PASS_KINDS.has(query.kind)) engine.dropLayers(o.runFolder);
-      // The Network view's thumbnails are the inputs its clusters respond to most: known only from
-      // the graph's answer, and asked next (before any optional group).
-      if (query.kind === 'networkGraph') {
-        const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
-        if (thumbnails) {
-          ordered.splice(i + 1, 0, { view: 'query', query: thumbnails });
-          budget.progress.total++;
-        }
-      }
-    } catch (e) {
-      // Cancelled at the deadline: left out whole, said so (never its partial numbers).
-      if (e instanceof QueryError && e.code === 'cancelled' && budget.signal?.aborted) {
-        if (upgrade) continue; // its stand-in stays
-        leaveOut('computing it was stopped when the report reached');
-        if (group === undefined) cancelled.add(key);
+  const beside = new SideLane(engine, o.runFolder, { ...budget, skip: (key) => key in answers || outOfTime.has(key) });
+  try {
+    for (let i = 0; i < ordered.length; i++) {
+      const { query, as, upgrade } = ordered[i];
+      if (!pastDeadline(budget)) beside.startBeside(ordered, i);
+      o.onProgress?.(budget.progress.done++, budget.progress.total, query.kind);
+      const key = canonicalQuery(as ?? query);
+      const group = budget.groupOf.get(key);
+      if (upgrade) {
+        // Only over its stand-in: where the stand-in was refused or left out, so is this.
+        if (!estimated.has(key)) continue;
+      } else if (key in answers || outOfTime.has(key) || (group !== undefined && incomplete.has(group))) continue;
+      // Past the deadline nothing that runs the model is started (cached answers cost nothing), nor
+      // any step of a class alone that computes: what the class computed before would be thrown away.
+      const computes = !answeredFromRecord(query, budget.manifest);
+      const late = pastDeadline(budget);
+      const leaveOut = (why: string) => {
+        if (group !== undefined) incomplete.add(group);
+        else outOfTime.set(key, leftOutNote(describeQuery(key), 'time', `because ${why} its time budget of ${budget.maxSeconds} s`));
+      };
+      // A query started beside an earlier one is taken whatever the time: the deadline cancels it if it still runs then.
+      const ahead = group === undefined && !as && !upgrade ? beside.take(key) : undefined;
+      if (!ahead && late && (needsForwardPass(query.kind) || (group !== undefined && computes)) && !engine.isCached(o.runFolder, query)) {
+        // An upgrade past the deadline leaves its stand-in, the estimate, in place.
+        if (!upgrade) leaveOut('computing ran past');
         continue;
       }
-      // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
-      // report: the view shows the service's message in place. Anything else is a failure.
-      if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
-      held.refuse(key, { code: e.code, message: e.message });
-      errors++;
+      // A query that reads every layer over the probe set needs memory of its own, and leaves layers in
+      // the engine's caches that the report's next answers do not read: what the caches hold is let go
+      // before it and after it, rather than added up with it (the CIFAR ResNet-18 report's peak: 2.2 → 1.54 GB).
+      if (WHOLE_PASS_KINDS.has(query.kind) && !ahead) engine.dropLayers(o.runFolder);
+      const t = ahead?.started ?? performance.now();
+      try {
+        // What computes is cancelled at the deadline. Started after it, what computes from the
+        // recorded summaries alone (the information plane, input diversity: under a second in all)
+        // is answered, as what only reads them is.
+        const control = computes && !late && budget.signal ? { signal: budget.signal } : {};
+        const answer = (await (ahead?.answer ?? engine.answer(o.runFolder, query, control))).answer;
+        if (group === undefined) held.hold(key, query.kind, answer, ordered[i]);
+        else answers[key] = { answer };
+        const k = (timings[group !== undefined ? `${query.kind} (class alone)` : as ? `${query.kind} (estimate tier)` : query.kind] ??= {
+          count: 0,
+          ms: 0,
+        });
+        k.count++;
+        k.ms += (ahead?.ended ?? performance.now()) - t;
+        if (WHOLE_PASS_KINDS.has(query.kind)) engine.dropLayers(o.runFolder);
+        // The Network view's thumbnails are the inputs its clusters respond to most: known only from
+        // the graph's answer, and asked next (before any optional group).
+        if (query.kind === 'networkGraph') {
+          const thumbnails = networkQueries.thumbnails(answer as NetworkGraphAnswer);
+          if (thumbnails) {
+            ordered.splice(i + 1, 0, { view: 'query', query: thumbnails });
+            budget.progress.total++;
+          }
+        }
+      } catch (e) {
+        // Cancelled at the deadline: left out whole, said so (never its partial numbers).
+        if (e instanceof QueryError && e.code === 'cancelled' && budget.signal?.aborted) {
+          if (upgrade) continue; // its stand-in stays
+          leaveOut('computing it was stopped when the report reached');
+          if (group === undefined) cancelled.add(key);
+          continue;
+        }
+        // A refusal (a dense layer cannot be deconvolved, a class too small) is part of the
+        // report: the view shows the service's message in place. Anything else is a failure.
+        if (!(e instanceof QueryError) || e.code === 'internal' || e.code === 'cancelled') throw e;
+        held.refuse(key, { code: e.code, message: e.message });
+        errors++;
+      }
     }
+  } finally {
+    await beside.settled();
   }
   await held.encodingDone();
   return { answers, errors, outOfTime, cancelled, estimated, incomplete, encoded };

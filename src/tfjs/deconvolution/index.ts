@@ -378,6 +378,25 @@ async function forwardChunk(
   }
 }
 
+/** How long the walk back computes before it lets the event loop turn (ms). */
+const TURN_EVERY_MS = 5;
+let lastTurn = 0;
+
+/**
+ * Lets the event loop turn once {@link TURN_EVERY_MS} have passed since it last did here. The
+ * walk's kernels run on this thread and it awaits only settled promises, so without a turn nothing
+ * else runs on the thread for a whole projection: not a cancel, nor what a query computing beside
+ * it (a report's Taylor pass on ONNX Runtime: src/cli/reportCompute.ts SIDE_BY_SIDE) must do
+ * between the runtime's runs, whose threads would wait idle meanwhile. Every 5 ms, a few hundred
+ * turns a second, each a few microseconds.
+ */
+async function letOthersRun(): Promise<void> {
+  const now = performance.now();
+  if (now - lastTurn < TURN_EVERY_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastTurn = performance.now();
+}
+
 /**
  * One chunk back from the target to the input. Returns the projection in the input's shape
  * (`inputShape`), one channel wide when `only` is set (no convolution was crossed: the chosen
@@ -420,6 +439,7 @@ async function backwardChunk(
     // signals of its inputs, added to what other readers of those tensors sent back.
     for (let i = ops.length - 1; i >= 0; i--) {
       const op = ops[i];
+      await letOthersRun();
       const signal = signals.get(op.output);
       if (!signal) continue; // Nothing came back this way (a concatenated branch the channel did not come from).
       signals.delete(op.output);

@@ -233,3 +233,75 @@ describe('report estimate tier: which queries have a stand-in', () => {
     assert.deepEqual(asked, [canonicalQuery(plain), 'dropLayers /run', canonicalQuery(findings), 'dropLayers /run']);
   });
 });
+
+describe('report side by side: the Taylor pass beside the deconvolutions (SIDE_BY_SIDE)', () => {
+  const taylor: Query = { kind: 'channelImportanceEstimate', epoch: 0 };
+  const deconvolutions: Query[] = [queries.deconvolution(1, 0, 0), queries.deconvolution(3, 0, 0)];
+  const native = { ...manifest, checkpoint: { format: 'onnx', file: 'model.onnx', opset: 13, producer: 'pytorch' } } as RunManifest;
+  const steps = (): ReportStep[] => [
+    { view: 'channel', query: plain },
+    ...deconvolutions.map((query) => ({ view: 'channel', query })),
+    { view: 'channel', query: matrix },
+    { view: 'information', query: taylor },
+    { view: 'layer', query: importance },
+  ];
+
+  it("a PyTorch run's Taylor pass starts with the first deconvolution, once, and is held at its own place", async () => {
+    const { engine, asked } = fakeEngine();
+    const budget = { ...budgetOf(), manifest: native };
+    const r = await computeAnswers(engine, { runFolder: '/run' }, steps(), budget);
+    assert.deepEqual(asked, [
+      canonicalQuery(plain),
+      'dropLayers /run',
+      canonicalQuery(taylor),
+      ...deconvolutions.map(canonicalQuery),
+      canonicalQuery(matrix),
+      'dropLayers /run',
+      canonicalQuery(importance),
+    ]);
+    assert.equal(canonicalQuery(taylor) in r.answers, true);
+    assert.equal((budget.timings as Record<string, { count: number }>).channelImportanceEstimate.count, 1);
+  });
+
+  it('a TensorFlow.js run computes it in its place', async () => {
+    const { engine, asked } = fakeEngine();
+    await computeAnswers(engine, { runFolder: '/run' }, steps(), budgetOf());
+    assert.deepEqual(asked, [
+      canonicalQuery(plain),
+      ...deconvolutions.map(canonicalQuery),
+      canonicalQuery(matrix),
+      'dropLayers /run',
+      canonicalQuery(taylor),
+      'dropLayers /run',
+      canonicalQuery(importance),
+    ]);
+  });
+
+  it('started before the deadline, its answer is kept though its place comes after it', async () => {
+    const budget = { ...budgetOf(), manifest: native };
+    // The deadline passes while the deconvolutions compute.
+    const { engine } = fakeEngine((q) => {
+      if (q.kind === 'deconvolution') budget.deadline = 0;
+      return undefined;
+    });
+    const r = await computeAnswers(engine, { runFolder: '/run' }, steps(), budget);
+    assert.equal(canonicalQuery(taylor) in r.answers, true);
+    assert.ok(r.outOfTime.has(canonicalQuery(matrix)), 'what was not started is left out');
+  });
+
+  it('its refusal is the answer at its place; any other failure fails the report', async () => {
+    const refusing = fakeEngine((q) => {
+      if (q.kind === 'channelImportanceEstimate') throw new QueryError('unsupported', 'no Taylor estimate here');
+      return undefined;
+    });
+    const r = await computeAnswers(refusing.engine, { runFolder: '/run' }, steps(), { ...budgetOf(), manifest: native });
+    assert.equal(r.errors, 1);
+    assert.deepEqual(r.answers[canonicalQuery(taylor)], { error: { code: 'unsupported', message: 'no Taylor estimate here' } });
+    assert.equal(canonicalQuery(importance) in r.answers, true, 'the steps after it still run');
+    const failing = fakeEngine((q) => {
+      if (q.kind === 'channelImportanceEstimate') throw new Error('boom');
+      return undefined;
+    });
+    await assert.rejects(computeAnswers(failing.engine, { runFolder: '/run' }, steps(), { ...budgetOf(), manifest: native }), /boom/);
+  });
+});
