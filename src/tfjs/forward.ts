@@ -4,6 +4,7 @@
  * slice). Inputs run in chunks so a backend's working memory stays small (a convolution's im2col
  * buffer for a whole probe set would be gigabytes).
  */
+import { eventLoopTurns } from './eventLoopTurns';
 import type * as tfType from '@tensorflow/tfjs';
 import type { RunLayer } from '../contract/runFormat';
 import { layerKind } from '../contract/layerKinds';
@@ -329,23 +330,14 @@ async function chunked(
   return results.length ? results : [{ shape: [], data: new Float32Array(0) }];
 }
 
-/** How long a cancellable forward pass runs before it lets the event loop turn (ms). */
-const TURN_EVERY_MS = 100;
-let lastTurn = 0;
-
 /**
- * Lets the event loop turn once {@link TURN_EVERY_MS} have passed since it last did here. A pass on
- * the WebAssembly backend awaits only promises already settled, so without it no timer and no
- * message runs for its whole length (seconds on a deep model): neither a report's deadline
+ * Lets the event loop turn once 100 ms have passed since it last did here. A pass on the
+ * WebAssembly backend awaits only promises already settled, so without it no timer and no message
+ * runs for its whole length (seconds on a deep model): neither a report's deadline
  * (src/cli/reportCompute.ts `deadlineSignal`) nor a cancel from the views would abort it until it
  * ended. Costs one `setImmediate` per 100 ms of a pass that can be cancelled.
  */
-async function letTimersRun(): Promise<void> {
-  const now = performance.now();
-  if (now - lastTurn < TURN_EVERY_MS) return;
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  lastTurn = performance.now();
-}
+const letTimersRun = eventLoopTurns(100);
 
 /**
  * A float32 tensor's values in place in the WebAssembly backend's heap (valid until the next

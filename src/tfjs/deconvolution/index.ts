@@ -53,6 +53,7 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { disposeKernels, Kernels, prepareKernels, accumulate, backward } from './backward';
 import { Graph, graphTo } from './graph';
+import { eventLoopTurns } from '../eventLoopTurns';
 import { classify, DeconvolutionError, Op, Signal, Symbolic, Tf } from './steps';
 
 export { DeconvolutionError } from './steps';
@@ -378,24 +379,15 @@ async function forwardChunk(
   }
 }
 
-/** How long the walk back computes before it lets the event loop turn (ms). */
-const TURN_EVERY_MS = 5;
-let lastTurn = 0;
-
 /**
- * Lets the event loop turn once {@link TURN_EVERY_MS} have passed since it last did here. The
- * walk's kernels run on this thread and it awaits only settled promises, so without a turn nothing
- * else runs on the thread for a whole projection: not a cancel, nor what a query computing beside
- * it (a report's Taylor pass on ONNX Runtime: src/cli/reportCompute.ts SIDE_BY_SIDE) must do
- * between the runtime's runs, whose threads would wait idle meanwhile. Every 5 ms, a few hundred
- * turns a second, each a few microseconds.
+ * Lets the event loop turn once 5 ms have passed since it last did here. The walk's kernels run on
+ * this thread and it awaits only settled promises, so without a turn nothing else runs on the
+ * thread for a whole projection: not a cancel, nor what a query computing beside it (a report's
+ * Taylor pass on ONNX Runtime: src/cli/reportCompute.ts SIDE_BY_SIDE) must do between the runtime's
+ * runs, whose threads would wait idle meanwhile. Every 5 ms, a few hundred turns a second, each a
+ * few microseconds.
  */
-async function letOthersRun(): Promise<void> {
-  const now = performance.now();
-  if (now - lastTurn < TURN_EVERY_MS) return;
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  lastTurn = performance.now();
-}
+const letOthersRun = eventLoopTurns(5);
 
 /**
  * One chunk back from the target to the input. Returns the projection in the input's shape
