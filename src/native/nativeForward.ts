@@ -292,6 +292,24 @@ export class NativeCheckpoint {
     }
   }
 
+  private readonly derivedObjects = new Map<string, Promise<{ dispose(): Promise<void> }>>();
+
+  /**
+   * An object made once from this checkpoint and kept until {@link dispose} disposes it with the
+   * sessions (the deconvolution's model: src/native/nativeDeconvolution.ts). A failed `make` is
+   * not kept: the next call tries again.
+   */
+  derived<T extends { dispose(): Promise<void> }>(key: string, make: () => Promise<T>): Promise<T> {
+    if (this.disposed) return Promise.reject(new NativeEngineError('the checkpoint was disposed: open it again'));
+    let made = this.derivedObjects.get(key) as Promise<T> | undefined;
+    if (!made) {
+      made = make();
+      this.derivedObjects.set(key, made);
+      made.catch(() => this.derivedObjects.get(key) === made && this.derivedObjects.delete(key));
+    }
+    return made;
+  }
+
   private readonly cuts = new Map<string, Cut>();
 
   private cut(layer: number, last: number): Cut {
@@ -309,7 +327,12 @@ export class NativeCheckpoint {
     this.disposed = true;
     const entries = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all(entries.map((e) => e.opened.then((s) => s.release()).catch(() => undefined)));
+    const derived = [...this.derivedObjects.values()];
+    this.derivedObjects.clear();
+    await Promise.all([
+      ...entries.map((e) => e.opened.then((s) => s.release()).catch(() => undefined)),
+      ...derived.map((d) => d.then((o) => o.dispose()).catch(() => undefined)),
+    ]);
   }
 
   private check(o: NativeForwardOptions): void {

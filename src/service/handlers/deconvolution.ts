@@ -1,10 +1,14 @@
 /** `deconvolution`: one channel of a layer projected back to the input space for some probe inputs (paper 5.4). */
-import { gatherRows } from '../../analysis';
+import { finiteRange, gatherRows } from '../../analysis';
 import { deconvolutionForwards, projectChannel } from '../../tfjs/deconvolution';
 import type { RunManifest } from '../../contract/runFormat';
 import type * as tfType from '@tensorflow/tfjs';
-import { encodeFloat32, QueryError } from '../../contract/queries';
+import { encodeFloat32, QueryError, type QueryOf } from '../../contract/queries';
+import { NativeDeconvnet, type NativeProjection } from '../../native/nativeDeconvolution';
+import type { NativeCheckpoint } from '../../native/nativeForward';
+import { OnnxError } from '../../onnx/graph';
 import type { Handler } from './handler';
+import type { QueryContext } from '../queryContext';
 
 /** Most inputs one deconvolution query may project. */
 const MAX_DECONVOLUTION_INPUTS = 256;
@@ -22,9 +26,28 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
       'bad-query',
       `deconvolution of ${indices.length} inputs at once is too many; choose at most ${MAX_DECONVOLUTION_INPUTS}`,
     );
-  const { tf } = await ctx.tf();
   const per = probe.inputs.length / probe.labels.length;
   const rows = Float32Array.from(gatherRows(probe.inputs, per, indices));
+  const answer = (d: { shape: number[]; data: Float32Array }) => {
+    const range = finiteRange(d.data);
+    return {
+      layer: q.layer,
+      channel: q.channel,
+      epoch: q.epoch,
+      inputs: indices,
+      labels: indices.map((i) => probe.labels[i]),
+      // Sequences [n, T, C] are drawn as images one row high: the views read [n, H, W, C].
+      projections: encodeFloat32(d.shape.length === 3 ? [d.shape[0], 1, d.shape[1], d.shape[2]] : d.shape, d.data),
+      min: range.finiteCount ? range.lo : 0,
+      max: range.finiteCount ? range.hi : 0,
+    };
+  };
+  // A PyTorch run's checkpoint walked back on ONNX Runtime (nativeDeconvolution.ts); a layer whose
+  // walk meets an op that model does not take is projected on TensorFlow.js below, to the same rules.
+  const native = await ctx.native(q.epoch);
+  const projected = native ? await nativeProjection(ctx, native.model, q, indices, rows) : undefined;
+  if (projected) return answer(projected);
+  const { tf } = await ctx.tf();
   const name = m.layers[q.layer].name;
   // A PyTorch model (channels first) is walked as its channels-last twin, on its inputs moved channels
   // last: one per epoch, shared by the queries (RunState.twins), pinned while each uses it.
@@ -72,22 +95,54 @@ export const deconvolution: Handler<'deconvolution'> = async (q, ctx) => {
       }
     };
     const forward = await kept.get(key(q.layer), compute, ctx.control.signal);
-    const d = await projectChannel(tf, twin ?? (await ctx.model(q.epoch)).model, forward, q.channel);
-    return {
-      layer: q.layer,
-      channel: q.channel,
-      epoch: q.epoch,
-      inputs: indices,
-      labels: indices.map((i) => probe.labels[i]),
-      // Sequences [n, T, C] are drawn as images one row high: the views read [n, H, W, C].
-      projections: encodeFloat32(d.shape.length === 3 ? [d.shape[0], 1, d.shape[1], d.shape[2]] : d.shape, d.data),
-      min: d.min ?? 0,
-      max: d.max ?? 0,
-    };
+    return answer(await projectChannel(tf, twin ?? (await ctx.model(q.epoch)).model, forward, q.channel));
   } finally {
     twinLease?.release();
   }
 };
+
+/**
+ * The projection on the native engine, or undefined where TensorFlow.js projects it: the model
+ * refuses the layer, or a value the walk starts from or unpools by is not finite (which position a
+ * NaN window switches to, and what the rectification makes of a NaN, are TensorFlow.js's rules).
+ * The forward values come from the engine's pass over the same inputs, which the feature maps share.
+ */
+async function nativeProjection(
+  ctx: QueryContext,
+  checkpoint: NativeCheckpoint,
+  q: QueryOf<'deconvolution'>,
+  indices: number[],
+  rows: Float32Array,
+): Promise<NativeProjection | undefined> {
+  let net: NativeDeconvnet;
+  try {
+    net = await checkpoint.derived('deconvolution', () => NativeDeconvnet.open(checkpoint));
+  } catch (e) {
+    if (OnnxError.is(e)) return undefined;
+    throw e;
+  }
+  if (net.refusal(q.layer)) return undefined;
+  const valuesOf = async (layer: number): Promise<Float32Array | undefined> => {
+    if (layer === 0) return rows;
+    const v = await ctx.layerValues(q.epoch, layer, indices);
+    if (!v.channelsFirst && ctx.manifest.layers[layer].outputShape.length >= 2) return undefined;
+    return v.data instanceof Float32Array ? v.data : Float32Array.from(v.data);
+  };
+  const values = await valuesOf(q.layer);
+  if (!values || !finite(values)) return undefined;
+  const pools = new Map<number, Float32Array>();
+  for (const layer of net.poolLayers(q.layer)) {
+    const v = await valuesOf(layer);
+    if (!v || !finite(v)) return undefined;
+    pools.set(layer, v);
+  }
+  return net.project({ layer: q.layer, channel: q.channel, count: indices.length, values, pools, signal: ctx.control.signal });
+}
+
+function finite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] - values[i] !== 0) return false;
+  return true;
+}
 
 /**
  * Bytes of later layers' forward halves one deconvolution's pass computes beside its own layer's:

@@ -14,7 +14,13 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { npyFromFloat32, serializeNpy } from '../../../src/analysis/npy';
-import type { AblationAnswer, ChannelImportanceEstimateAnswer, FindingsAnswer } from '../../../src/contract/queries';
+import {
+  decodeFloat32,
+  type AblationAnswer,
+  type ChannelImportanceEstimateAnswer,
+  type DeconvolutionAnswer,
+  type FindingsAnswer,
+} from '../../../src/contract/queries';
 import type { RunLayer, RunManifest } from '../../../src/contract/runFormat';
 import { NativeCheckpoint } from '../../../src/native/nativeForward';
 import { nativeRuntime } from '../../../src/native/ortRuntime';
@@ -314,6 +320,41 @@ describe('the service on the native engine: every pass of a PyTorch run, ablatio
             ),
           );
         });
+      }
+    } finally {
+      NativeCheckpoint.prototype.auxiliarySession = auxiliary;
+    }
+  });
+
+  it('deconvolutions run on ONNX Runtime, one model per checkpoint, and agree with the WebAssembly engine’s within 2e-5 of each picture’s largest', async () => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, on the prototype
+    const auxiliary = NativeCheckpoint.prototype.auxiliarySession;
+    let sessions = 0;
+    NativeCheckpoint.prototype.auxiliarySession = function (...args) {
+      sessions++;
+      return auxiliary.apply(this, args);
+    };
+    type Projection = DeconvolutionAnswer;
+    try {
+      for (const run of ['lenet', 'resnet'] as const) {
+        const layers = (JSON.parse(readFileSync(join(runs[run].native, 'manifest.json'), 'utf8')) as RunManifest).layers;
+        const maps = layers.filter((l) => l.index > 0 && l.outputShape.length === 3);
+        const before = sessions;
+        for (const layer of maps)
+          for (const channel of [0, layer.outputShape[0] - 1]) {
+            const query = { kind: 'deconvolution', layer: layer.index, channel, epoch: 0, x: { kind: 'perClass', count: 1, seed: 0 } };
+            const [a, b] = await both<Projection>(run, query);
+            const what = `${run} layer ${layer.index} (${layer.name}) channel ${channel}`;
+            assert.deepEqual(a.inputs, b.inputs, `${what}: inputs`);
+            assert.deepEqual(a.projections.shape, b.projections.shape, `${what}: shape`);
+            const expected = Array.from(decodeFloat32(b.projections));
+            const scale = Math.max(1e-30, ...expected.map(Math.abs));
+            Array.from(decodeFloat32(a.projections)).forEach((v, i) =>
+              assert.ok(Math.abs(v - expected[i]) <= 2e-5 * scale, `${what} at ${i}: ${v} native, ${expected[i]} WebAssembly`),
+            );
+            assert.ok(Math.abs(a.min - b.min) <= 2e-5 * scale && Math.abs(a.max - b.max) <= 2e-5 * scale, `${what}: range`);
+          }
+        assert.equal(sessions, before + 1, `${run}: one deconvolution model for the checkpoint, on ONNX Runtime`);
       }
     } finally {
       NativeCheckpoint.prototype.auxiliarySession = auxiliary;

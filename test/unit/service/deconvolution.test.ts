@@ -1030,7 +1030,8 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
     const model = tf.sequential({ layers: [tf.layers.conv1d({ name: 'conv', inputShape: [6, 2], filters: 2, kernelSize: 3 })] });
     const probeInputs = randomArray(3 * 12, random);
     // Only what the handler reads of a query context: the run's layer table, its checks, the probe
-    // set, tfjs, the model (a query's, and the shared forward half's own lease) and the shared forward halves (none kept).
+    // set, tfjs, the model (a query's, and the shared forward half's own lease), the shared forward halves (none kept),
+    // and no native checkpoint (a TensorFlow.js run).
     const context = {
       manifest: {
         layers: [
@@ -1045,6 +1046,7 @@ describe('deconvolution (paper 5.4.1): projecting one feature map back to input 
       subset: () => [0, 2],
       tf: () => Promise.resolve({ tf }),
       model: () => Promise.resolve({ model }),
+      native: () => Promise.resolve(undefined),
       run: { models: { acquire: () => Promise.resolve({ model, release: () => undefined }) } },
       deconvolutionHalves: () => ({ kept: new SharedResults(1 << 20, () => 1), key: (layer: number) => String(layer) }),
       control: {},
