@@ -104,12 +104,13 @@ const WHOLE_PASS_KINDS: ReadonlySet<QueryKind> = new Set(['findings', 'networkGr
 /**
  * Answers computed beside others, where one leaves a core idle that the other fills: the report
  * starts the `beside` kind's all-input query when it reaches the first query of the `with` kind,
- * and takes its answer at its own place in the order. The deconvolutions run TensorFlow.js on the
- * report's thread (about 1.25 cores busy on 2), the Taylor pass ONNX Runtime's threads (the thread
- * only hands it chunks), so the Taylor pass runs beside them where the native engine serves the
- * run (a PyTorch run's checkpoint: `checkpoint.format` 'onnx'). The CIFAR ResNet-18 report at probe
- * 200 (2 cores): the deconvolutions 12.1 → 14.0 s with the Taylor pass's 5.3 s inside them, every
- * answer computed at least as its estimate 4 s sooner (docs/native-engine.md).
+ * and takes its answer at its own place in the order. Where the native engine serves the run (a
+ * PyTorch run's checkpoint: `checkpoint.format` 'onnx'), the Taylor pass runs beside the
+ * deconvolutions: each of the 66 deconvolutions of the CIFAR ResNet-18 report (probe 200, 2 cores)
+ * is a short native run between the report thread's own work (its inputs, its answer), and the
+ * Taylor pass's chunks fill those gaps. Both on ONNX Runtime: 8.6–9.0 s side by side against 10.3 s
+ * one after the other (docs/native-engine.md). It began when the deconvolutions ran TensorFlow.js on
+ * the report's thread (1.25 cores busy on 2): 12.1 → 14.0 s with the Taylor pass's 5.3 s inside.
  */
 export const SIDE_BY_SIDE: readonly { beside: QueryKind; with: QueryKind }[] = [
   { beside: 'channelImportanceEstimate', with: 'deconvolution' },

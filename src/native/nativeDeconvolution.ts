@@ -1,7 +1,7 @@
 /**
  * The deconvolution (docs/estimators.md "Deconvolution") of a PyTorch run's checkpoint on ONNX
  * Runtime: one model per checkpoint (src/onnx/deconvnetModel.ts) walks back from any of its layers,
- * made once and kept with the checkpoint (NativeCheckpoint `derived`). A projection feeds the
+ * made once and kept with the checkpoint (NativeCheckpoint `useDerived`). A projection feeds the
  * target's output with one channel kept, for some inputs, and the inputs of the max poolings on its
  * way; the caller computes those forward values (the engine's native forward pass, shared with the
  * feature maps of the same inputs). The same definition as src/tfjs/deconvolution, which serves

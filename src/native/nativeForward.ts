@@ -76,6 +76,19 @@ export interface NativeForwardOptions {
   chunkBytes?: number;
 }
 
+/** Something a checkpoint makes of itself and keeps (NativeCheckpoint `useDerived`). */
+interface Disposable {
+  dispose(): Promise<void>;
+}
+
+interface DerivedEntry {
+  made: Promise<Disposable>;
+  /** Leases not released. */
+  users: number;
+  /** Let go: disposed when its last lease is released. */
+  dropped: boolean;
+}
+
 /** Why the native engine cannot run a checkpoint: one line (the runtime unavailable, a session it cannot create or run). */
 export class NativeEngineError extends CodedError {
   constructor(message: string) {
@@ -292,22 +305,55 @@ export class NativeCheckpoint {
     }
   }
 
-  private readonly derivedObjects = new Map<string, Promise<{ dispose(): Promise<void> }>>();
+  private readonly derivedObjects = new Map<string, DerivedEntry>();
 
   /**
-   * An object made once from this checkpoint and kept until {@link dispose} disposes it with the
-   * sessions (the deconvolution's model: src/native/nativeDeconvolution.ts). A failed `make` is
-   * not kept: the next call tries again.
+   * An object made once from this checkpoint (the deconvolution's model: src/native/nativeDeconvolution.ts),
+   * in use until the lease is released, and kept for the next use until {@link dropDerived} or
+   * {@link dispose}. A failed `make` is not kept: the next call tries again.
    */
-  derived<T extends { dispose(): Promise<void> }>(key: string, make: () => Promise<T>): Promise<T> {
-    if (this.disposed) return Promise.reject(new NativeEngineError('the checkpoint was disposed: open it again'));
-    let made = this.derivedObjects.get(key) as Promise<T> | undefined;
-    if (!made) {
-      made = make();
-      this.derivedObjects.set(key, made);
-      made.catch(() => this.derivedObjects.get(key) === made && this.derivedObjects.delete(key));
+  async useDerived<T extends Disposable>(key: string, make: () => Promise<T>): Promise<{ value: T; release(): void }> {
+    if (this.disposed) throw new NativeEngineError('the checkpoint was disposed: open it again');
+    let entry = this.derivedObjects.get(key);
+    if (!entry) {
+      const made = make();
+      const created: DerivedEntry = { made, users: 0, dropped: false };
+      entry = created;
+      this.derivedObjects.set(key, created);
+      made.catch(() => this.derivedObjects.get(key) === created && this.derivedObjects.delete(key));
     }
-    return made;
+    const used = entry;
+    used.users++;
+    let value: T;
+    try {
+      value = (await used.made) as T;
+    } catch (e) {
+      used.users--;
+      throw e;
+    }
+    let released = false;
+    return {
+      value,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--used.users === 0 && used.dropped) void value.dispose().catch(() => undefined);
+      },
+    };
+  }
+
+  /**
+   * Lets the derived objects go: each is disposed now, or when its last lease is released; the next
+   * use makes it again. A report lets them go around the queries that read every layer
+   * (src/service/engine.ts `dropLayers`), as it lets the layers go.
+   */
+  dropDerived(): void {
+    const entries = [...this.derivedObjects.values()];
+    this.derivedObjects.clear();
+    for (const entry of entries) {
+      entry.dropped = true;
+      if (entry.users === 0) void entry.made.then((o) => o.dispose()).catch(() => undefined);
+    }
   }
 
   private readonly cuts = new Map<string, Cut>();
@@ -331,7 +377,7 @@ export class NativeCheckpoint {
     this.derivedObjects.clear();
     await Promise.all([
       ...entries.map((e) => e.opened.then((s) => s.release()).catch(() => undefined)),
-      ...derived.map((d) => d.then((o) => o.dispose()).catch(() => undefined)),
+      ...derived.map((d) => d.made.then((o) => o.dispose()).catch(() => undefined)),
     ]);
   }
 

@@ -75,7 +75,14 @@ class Walk {
   constructor(
     readonly b: Builder,
     readonly feedable: ReadonlySet<string>,
+    /** Rules only tried (which nodes the walk can pass): no weight is copied. */
+    readonly checking = false,
   ) {}
+
+  /** A float32 constant (a placeholder while checking). */
+  floats(data: () => ArrayLike<number>, dims: readonly number[]): string {
+    return this.checking ? 'weights' : this.b.floats(data(), dims);
+  }
 
   /** A graph input fed with `value` for the rows of `layout`. */
   feed(value: string, layout: readonly number[]): string {
@@ -129,7 +136,7 @@ export function deconvnetModel(graph: OnnxGraph, spec: DeconvnetSpec): Deconvnet
   });
 
   // Which nodes the walk cannot pass, and why: each rule tried once on a scratch model.
-  const scratch = new Walk(new Builder(graph, spec.shapes), spec.feedable);
+  const scratch = new Walk(new Builder(graph, spec.shapes), spec.feedable, true);
   const failures = new Map<number, string>();
   const union = new Set(walks.flatMap((w) => [...w]));
   for (const k of union) {
@@ -329,7 +336,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     const flippedPads = [...kernel.map((_, a) => reach[a] - win.pads[a]), ...kernel.map((_, a) => reach[a] - win.pads[n + a])];
     if (win.strides.every((s) => s === 1) && flippedPads.every((p) => p >= 0)) {
       const dims = [weight.dims[1] * group, weight.dims[0] / group, ...weight.dims.slice(2)];
-      const flipped = b.floats(flippedKernel(weight.data, weight.dims, group), dims);
+      const flipped = w.floats(() => flippedKernel(weight.data, weight.dims, group), dims);
       return [
         b.op('Conv', [g, flipped], {
           kernel_shape: { ints: kernel },
@@ -340,7 +347,7 @@ const RULES: Readonly<Record<string, Rule>> = {
       ];
     }
     return [
-      b.op('ConvTranspose', [g, b.floats(weight.data, weight.dims)], {
+      b.op('ConvTranspose', [g, w.floats(() => weight.data, weight.dims)], {
         kernel_shape: { ints: kernel },
         strides: { ints: win.strides },
         pads: { ints: win.pads },

@@ -248,7 +248,10 @@ export class AnalysisEngine {
    * it leaves in memory are not what its next answers read, and they would add up with theirs.
    */
   dropLayers(runFolder: string): void {
-    this.dropLayersOf(this.runs.open(runFolder).folder, { keepSmall: true });
+    const run = this.runs.open(runFolder);
+    this.dropLayersOf(run.folder, { keepSmall: true });
+    // The native checkpoints' own models (the deconvolution's session and its flipped kernels).
+    for (const checkpoint of run.natives?.loaded() ?? []) checkpoint.dropDerived();
   }
 
   /** {@link dropLayers} of an opened run's folder (as RunState `folder` names it); every layer unless `keepSmall`. */

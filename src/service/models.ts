@@ -89,6 +89,11 @@ export class CheckpointModels<M extends Disposable = tfType.LayersModel> {
     };
   }
 
+  /** The models loaded now (pinned or not). */
+  loaded(): M[] {
+    return [...this.entries.values()].flatMap((e) => (e.model ? [e.model] : []));
+  }
+
   /** Models loaded now (pinned or not). */
   get loadedCount(): number {
     let count = 0;

@@ -1,8 +1,9 @@
 /**
  * A PyTorch run's checkpoints on the native engine (ONNX Runtime, src/native/), which runs every
- * forward pass the service makes of them; TensorFlow.js keeps the rest (the ablations' graph tails,
- * the Taylor estimate, the deconvolution) until they move too. A TensorFlow.js run, or a machine
- * where the native runtime cannot load, has none: its reason is said once, on the service's stderr.
+ * forward pass the service makes of them, the ablations through the checkpoint cut, the Taylor
+ * estimate and the deconvolution; TensorFlow.js keeps what the native models refuse (an op without
+ * a rule of theirs) and the topology it reads off the imported model. A TensorFlow.js run, or a
+ * machine where the native runtime cannot load, has none: its reason is said once, on the service's stderr.
  */
 import { PYTORCH_RUN_FORMAT_VERSION, type RunManifest } from '../contract/runFormat';
 import { NativeCheckpoint } from '../native/nativeForward';

@@ -114,13 +114,27 @@ async function nativeProjection(
   indices: number[],
   rows: Float32Array,
 ): Promise<NativeProjection | undefined> {
-  let net: NativeDeconvnet;
+  let lease: { value: NativeDeconvnet; release(): void };
   try {
-    net = await checkpoint.derived('deconvolution', () => NativeDeconvnet.open(checkpoint));
+    lease = await checkpoint.useDerived('deconvolution', () => NativeDeconvnet.open(checkpoint));
   } catch (e) {
     if (OnnxError.is(e)) return undefined;
     throw e;
   }
+  try {
+    return await projectNatively(ctx, lease.value, q, indices, rows);
+  } finally {
+    lease.release();
+  }
+}
+
+async function projectNatively(
+  ctx: QueryContext,
+  net: NativeDeconvnet,
+  q: QueryOf<'deconvolution'>,
+  indices: number[],
+  rows: Float32Array,
+): Promise<NativeProjection | undefined> {
   if (net.refusal(q.layer)) return undefined;
   const valuesOf = async (layer: number): Promise<Float32Array | undefined> => {
     if (layer === 0) return rows;

@@ -38,9 +38,11 @@ describe('NativeDeconvnet: the deconvolution on ONNX Runtime', function () {
       const native = NativeCheckpoint.open(bytes, layers);
       const twin = loadOnnxCheckpoint(tf, bytes, 'channelsLast');
       const compared: string[] = [];
+      const after: (() => Promise<void>)[] = [];
       const refused: string[] = [];
       try {
-        const net = await native.derived('deconvnet', () => NativeDeconvnet.open(native));
+        const net = await NativeDeconvnet.open(native);
+        after.push(() => net.dispose());
         const x = tf.tidy(() => tf.transpose(tf.tensor(inputs, [count, ...layers[0].outputShape]), [0, 2, 3, 1]));
         try {
           for (const layer of layers.slice(1)) {
@@ -71,6 +73,7 @@ describe('NativeDeconvnet: the deconvolution on ONNX Runtime', function () {
         }
       } finally {
         twin.dispose();
+        for (const f of after) await f();
         await native.dispose();
       }
       console.log(

@@ -340,4 +340,46 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
       }
     }
   });
+
+  it('useDerived makes an object once and keeps it; dropDerived disposes it once no lease holds it, and the next use makes it again; dispose disposes the rest', async () => {
+    const { bytes, layers } = onnxFixture('resnet');
+    const native = NativeCheckpoint.open(bytes, layers);
+    let made = 0;
+    const disposed: number[] = [];
+    const make = () => {
+      const id = ++made;
+      return Promise.resolve({ id, dispose: () => Promise.resolve(void disposed.push(id)) });
+    };
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      const a = await native.useDerived('x', make);
+      const b = await native.useDerived('x', make);
+      assert.equal(made, 1, 'made once');
+      assert.equal(a.value, b.value);
+      a.release();
+      b.release();
+      native.dropDerived();
+      await settle();
+      assert.deepEqual(disposed, [1], 'unused: disposed when dropped');
+      const c = await native.useDerived('x', make);
+      assert.equal(c.value.id, 2, 'made again after the drop');
+      native.dropDerived();
+      await settle();
+      assert.deepEqual(disposed, [1], 'in use: not disposed yet');
+      c.release();
+      c.release();
+      await settle();
+      assert.deepEqual(disposed, [1, 2], 'disposed at its last release, once');
+      await native.useDerived('y', make);
+      await assert.rejects(
+        native.useDerived('z', () => Promise.reject(new Error('no'))),
+        /no/,
+      );
+      await native.useDerived('z', make);
+      assert.equal(made, 4, 'a failed make is not kept');
+    } finally {
+      await native.dispose();
+    }
+    assert.deepEqual(disposed.sort(), [1, 2, 3, 4], 'dispose disposes what was kept');
+  });
 });
