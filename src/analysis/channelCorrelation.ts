@@ -6,7 +6,7 @@
  * pairs with a large |r| of either exactly. Pure.
  */
 import type { KernelKind } from './distances';
-import type { LayerActivations } from './layout';
+import type { LayerActivations, LayerValues } from './layout';
 import { bytes as columnGramBytes } from './wasm/columnGramWasm';
 import { compiledOnce, growTo, instantiate, type KernelMemory } from './wasmModules';
 
@@ -27,22 +27,54 @@ export function channelCorrelations(layer: LayerActivations, kernel?: KernelKind
  * sign-flipped has the same energies up to a factor, r = 1, where its position-wise r may be near
  * 0. C×C, row-major, NaN where undefined, as channelCorrelations.
  */
-export function channelEnergyCorrelations(layer: LayerActivations, kernel?: KernelKind): Float64Array {
+export function channelEnergyCorrelations(layer: LayerActivations | LayerValues, kernel?: KernelKind): Float64Array {
+  const { count, units, channels: n, data } = layer;
+  const mean = channelMeans(layer);
+  const energy = new Float64Array(count * n);
+  // Each input's energy summed over its positions in order, in either layout: the same bits.
+  if ('channelsFirst' in layer && layer.channelsFirst) {
+    for (let x = 0; x < count; x++)
+      for (let c = 0; c < n; c++) {
+        const at = (x * n + c) * units;
+        const m = mean[c];
+        let e = 0;
+        for (let p = 0; p < units; p++) {
+          const v = data[at + p] - m;
+          e += v * v;
+        }
+        energy[x * n + c] = e;
+      }
+  } else
+    for (let x = 0; x < count; x++)
+      for (let p = 0; p < units; p++) {
+        const at = (x * units + p) * n;
+        for (let c = 0; c < n; c++) {
+          const v = data[at + c] - mean[c];
+          energy[x * n + c] += v * v;
+        }
+      }
+  return columnCorrelations(energy, count, n, kernel);
+}
+
+/**
+ * Each channel's mean over every input and position, in float64, summed in the order of the rows
+ * `(input, position)` whatever the layout (so a channels-first layer's means are its channels-last
+ * copy's, bit for bit).
+ */
+export function channelMeans(layer: LayerActivations | LayerValues): Float64Array {
   const { count, units, channels: n, data } = layer;
   const rows = count * units;
   const mean = new Float64Array(n);
-  for (let i = 0; i < rows; i++) for (let c = 0; c < n; c++) mean[c] += data[i * n + c];
-  for (let c = 0; c < n; c++) mean[c] /= rows;
-  const energy = new Float64Array(count * n);
-  for (let x = 0; x < count; x++)
-    for (let p = 0; p < units; p++) {
-      const at = (x * units + p) * n;
+  if ('channelsFirst' in layer && layer.channelsFirst) {
+    for (let x = 0; x < count; x++)
       for (let c = 0; c < n; c++) {
-        const v = data[at + c] - mean[c];
-        energy[x * n + c] += v * v;
+        let m = mean[c];
+        for (let p = 0, at = (x * n + c) * units; p < units; p++) m += data[at + p];
+        mean[c] = m;
       }
-    }
-  return columnCorrelations(energy, count, n, kernel);
+  } else for (let i = 0; i < rows; i++) for (let c = 0; c < n; c++) mean[c] += data[i * n + c];
+  for (let c = 0; c < n; c++) mean[c] /= rows;
+  return mean;
 }
 
 /**
@@ -59,6 +91,15 @@ function columnCorrelations(data: ArrayLike<number>, rows: number, n: number, ke
   const wasm = kernel === 'js' ? undefined : columnGramKernel();
   if (kernel === 'wasm-simd' && !wasm) throw new Error('WebAssembly is not available in this runtime');
   const gram = wasm && n > 1 && paddedChannels(n) <= MAX_WASM_CHANNELS ? wasm(data, mean, rows, n) : centredGram(data, mean, rows, n);
+  return correlationsFromGram(gram, n);
+}
+
+/**
+ * Pearson r from a centred Gram matrix's upper triangle and diagonal (`n × n`, row-major): NaN for
+ * a channel of zero variance or a non-finite sum, 1 on the diagonal otherwise, clamped to [−1, 1],
+ * the matrix symmetric.
+ */
+export function correlationsFromGram(gram: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n * n);
   for (let c = 0; c < n; c++) {
     const vc = gram[c * n + c];

@@ -106,6 +106,25 @@ export async function nativeGramUpper(
   options: NativeGramOptions = {},
 ): Promise<Float64Array> {
   if (samples.length < n * d) throw new RangeError(`${n} samples of ${d} values need ${n * d} values, got ${samples.length}`);
+  // The block's coordinates of every sample, widened as they are copied, row-major [n, width].
+  const gather = (block: Float64Array, k0: number, width: number) => {
+    for (let i = 0; i < n; i++) block.set(samples.subarray(i * d + k0, i * d + k0 + width), i * width);
+  };
+  return gramUpperOf(ort, gather, n, d, out, options);
+}
+
+/**
+ * {@link nativeGramUpper} of samples that `gather` writes a block at a time: coordinates
+ * `[k0, k0 + width)` of every sample, float64, row-major `[n, width]` into `block`.
+ */
+export async function gramUpperOf(
+  ort: OrtModule,
+  gather: (block: Float64Array, k0: number, width: number) => void,
+  n: number,
+  d: number,
+  out: Float64Array,
+  options: NativeGramOptions = {},
+): Promise<Float64Array> {
   if (out.length < n * n) throw new RangeError(`the products of ${n} samples need ${n * n} values, got ${out.length}`);
   if (n === 0) return out;
   const bands = gramBands(n, options.bands);
@@ -123,8 +142,7 @@ export async function nativeGramUpper(
     for (let k0 = 0; k0 < d; k0 += columns) {
       options.throwIfCancelled?.();
       const width = Math.min(columns, d - k0);
-      // The block's coordinates of every sample, widened as they are copied, row-major [n, width].
-      for (let i = 0; i < n; i++) block.set(samples.subarray(i * d + k0, i * d + k0 + width), i * width);
+      gather(block, k0, width);
       for (let k = 0; k + 1 < bands.length; k++) {
         const [r0, r1] = [bands[k], bands[k + 1]];
         const feeds = {

@@ -9,6 +9,8 @@ import { channelsLast, type LayerActivations, type LayerValues } from '../analys
 import { channelCorrelations, channelEnergyCorrelations } from '../analysis/channelCorrelation';
 import { NEAR_DUPLICATE_SCREEN, NearDuplicateScreen, ScreenedPairs, ScreenedSelfCapacity, screenedPairs } from '../analysis/nearDuplicates';
 import type { ComputePool } from '../compute/pool';
+import { nativeChannelCorrelations, usesNativeCorrelations } from '../native/nativeCorrelation';
+import { nativeRuntime } from '../native/ortRuntime';
 import type { SharedCodes } from '../contract/protocols/compute';
 
 /** A cell's capacity, null where undefined (NaN), as the answers write it. */
@@ -65,10 +67,9 @@ export async function screenedSelfCapacity(
     options.signal,
   );
   diagonal.catch(() => undefined); // awaited below
-  // (A channels-first layer copied channels last: the screen runs on layers of small maps.)
-  const layer = channelsLast(acts);
-  const r = channelCorrelations(layer);
-  const rEnergy = channelEnergyCorrelations(layer);
+  const r = await correlations(acts);
+  // In the layer's own layout: the same bits as its channels-last copy's.
+  const rEnergy = channelEnergyCorrelations(acts);
   const own = Array.from(await diagonal, cell);
   // (Not `push(...pairs)`: a wide layer whose screen keeps most pairs has more of them than a call takes arguments.)
   const kept = screenedPairs(screen, r, rEnergy, own);
@@ -81,6 +82,21 @@ export async function screenedSelfCapacity(
     pairs.set(k, c, d, r[c * n + d], rEnergy[c * n + d], values[2 * k], values[2 * k + 1]);
   }
   return { channels: n, diagonal: own, pairs, screen };
+}
+
+/**
+ * The position-wise correlations: on the native engine's products for a layer large enough
+ * (src/native/nativeCorrelation.ts), else this thread's WebAssembly kernel on the layer channels last.
+ */
+async function correlations(acts: LayerActivations | LayerValues): Promise<Float64Array> {
+  if (usesNativeCorrelations(acts.count * acts.units, acts.channels)) {
+    const runtime = nativeRuntime();
+    if ('ort' in runtime) {
+      const r = await nativeChannelCorrelations(runtime.ort, acts);
+      if (r) return r;
+    }
+  }
+  return channelCorrelations(channelsLast(acts));
 }
 
 /**

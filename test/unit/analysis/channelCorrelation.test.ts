@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { channelCorrelations, channelEnergyCorrelations } from '../../../src/analysis/channelCorrelation';
+import { channelCorrelations, channelEnergyCorrelations, channelMeans } from '../../../src/analysis/channelCorrelation';
 import type { LayerActivations } from '../../../src/analysis/layout';
 import { seededRandom } from '../../../src/analysis/random';
 
@@ -144,5 +144,24 @@ describe('channelCorrelations (Pearson r of a layer’s channels over inputs and
             assert.ok(Object.is(got[k], want[k]), `${count}×${units}×${channels} ${kind} ${kernel}: cell ${k} ${got[k]} ≠ ${want[k]}`);
         }
       }
+  });
+
+  it('a channels-first layer gives its channels-last copy’s means and energy correlations, bit for bit', function () {
+    const random = seededRandom(11);
+    for (const [count, units, channels] of [
+      [5, 9, 3],
+      [40, 16, 12],
+    ]) {
+      const first = Float32Array.from({ length: count * units * channels }, () => Math.max(0, random() - 0.3) * 7);
+      const last = new Float32Array(first.length);
+      for (let x = 0; x < count; x++)
+        for (let c = 0; c < channels; c++)
+          for (let p = 0; p < units; p++) last[(x * units + p) * channels + c] = first[(x * channels + c) * units + p];
+      const values = { count, units, channels, data: first, channelsFirst: true };
+      const acts = { count, units, channels, data: last };
+      assert.deepEqual(Array.from(channelMeans(values)), Array.from(channelMeans(acts)));
+      const [a, b] = [channelEnergyCorrelations(values), channelEnergyCorrelations(acts)];
+      for (let k = 0; k < a.length; k++) assert.ok(Object.is(a[k], b[k]), `${count}×${units}×${channels}: cell ${k} ${a[k]} ≠ ${b[k]}`);
+    }
   });
 });
