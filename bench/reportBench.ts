@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { ReportResult } from '../src/cli/reportPage';
 import { BenchUsageError } from './usage';
+import { embeddedJson } from '../src/contract/page';
 
 /** The models the report section records: the key `--report-models` names it by, file and the name the bench prints. */
 export const REPORT_MODELS: { key: string; name: string; file: string }[] = [
@@ -43,9 +44,9 @@ export function reportModels(keys: string | undefined): typeof REPORT_MODELS {
  * leaves every answer both hold with the same hash.
  */
 export function answerHashes(page: string): Record<string, string> {
-  const m = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([\s\S]*?)<\/script>/.exec(page);
-  if (!m) throw new Error('the report embeds no data');
-  const answers = (JSON.parse(m[1]) as { answers: Record<string, { summary?: string }> }).answers;
+  const json = embeddedJson(page);
+  if (!json) throw new Error('the report embeds no data');
+  const answers = (JSON.parse(json) as { answers: Record<string, { summary?: string }> }).answers;
   const hashes: Record<string, string> = {};
   for (const key of Object.keys(answers).sort()) {
     const answer = answers[key];

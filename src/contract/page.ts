@@ -77,3 +77,8 @@ ${script}
 function escapeInlineScript(code: string): string {
   return code.replace(/<\/script/gi, '<\\/script').replace(/<!--/g, '<\\!--');
 }
+
+/** The JSON text of the data a page embeds (the `data` above, its "<" escaped), or undefined for a page without. */
+export function embeddedJson(html: string): string | undefined {
+  return /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
+}

@@ -11,6 +11,7 @@ import type { InterSampleAnswer } from '../../src/contract/queries';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { interSampleCeiling } from '../../webview/charts/diversityBars';
 import { browserFixture, closeChecked, openPage, screenshot, tempDir, useBrowser, writePage } from './harness';
+import { embeddedJson } from '../../src/contract/page';
 
 /** The layers whose inter-sample entropy is set at its ceiling, as a model's convolutions often are. */
 const AT_CEILING = ['conv1', 'pool1', 'conv2', 'pool2'];
@@ -28,7 +29,7 @@ describe('browser: the bars of "Layers side by side" share a baseline', function
     cpSync(fixture.runFolder, copy, { recursive: true });
     const out = join(dir, 'compare.html');
     await writeComparisonReport({ runFolders: [fixture.runFolder, copy], out, theme: 'light' });
-    const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(readFileSync(out, 'utf8'))?.[1];
+    const json = embeddedJson(readFileSync(out, 'utf8'));
     assert.ok(json, 'the report embeds its data');
     const data = JSON.parse(json) as ReportData;
     let set = 0;

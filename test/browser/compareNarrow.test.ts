@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { writeComparisonReport } from '../../src/cli/compareReport';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, openPage, screenshot, tempDir, useBrowser, writePage } from './harness';
+import { embeddedJson } from '../../src/contract/page';
 
 /** Cuts every per-epoch array of an answer to its first `n` epochs (arrays per class are cut inside). */
 function firstEpochs(value: unknown, epochs: number, n: number): unknown {
@@ -25,7 +26,7 @@ async function comparisonPage(theme: 'light' | 'dark'): Promise<string> {
   cpSync(fixture.runFolder, copy, { recursive: true });
   const out = join(dir, 'compare.html');
   await writeComparisonReport({ runFolders: [fixture.runFolder, copy], out, theme });
-  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(readFileSync(out, 'utf8'))?.[1];
+  const json = embeddedJson(readFileSync(out, 'utf8'));
   assert.ok(json, 'the report embeds its data');
   const data = JSON.parse(json) as ReportData;
   const a = data.runs![0];

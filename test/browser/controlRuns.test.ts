@@ -12,6 +12,7 @@ import { AnalysisClient } from '../../src/service/client';
 import { WebviewBridge } from '../../src/extension/panels/webviewBridge';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, openPage, screenshot, stubVsCodeApi, tempDir, useBrowser, writePage } from './harness';
+import { embeddedJson } from '../../src/contract/page';
 
 function control(sourceId: string): RunControl {
   return {
@@ -84,7 +85,7 @@ describe('browser: a control run marked as a control, with Compare with Source R
   it('a control run’s report marks it in its header, and says how to compare it with its source run', async () => {
     const f = await browserFixture();
     const html = readFileSync(f.report, 'utf8');
-    const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
+    const json = embeddedJson(html);
     assert.ok(json, 'the report embeds its data');
     const data = JSON.parse(json) as ReportData;
     const file = writePage(join(tempDir('cnn-slicer-control-report-'), 'control-report.html'), {

@@ -26,6 +26,7 @@ import type { WebviewTheme } from '../../src/contract/webviewProtocol';
 import { webviewPage } from '../../src/contract/page';
 import { copyFixtureRun } from '../support/fixtureRuns';
 import type { PageOptions } from '../../src/contract/page';
+import { embeddedJson } from '../../src/contract/page';
 
 export const ROOT = resolve(__dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
@@ -250,7 +251,7 @@ export async function showArchitectureTable(page: Page): Promise<void> {
 /** The data the fixture's report page embeds (the JSON the page reads), to derive a page from. */
 export async function fixtureReportData(): Promise<ReportData> {
   const html = readFileSync((await browserFixture()).report, 'utf8');
-  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
+  const json = embeddedJson(html);
   assert.ok(json, 'the report embeds its data');
   return JSON.parse(json) as ReportData;
 }

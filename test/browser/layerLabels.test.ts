@@ -9,6 +9,7 @@ import type { RunManifest } from '../../src/contract/runFormat';
 import { copyFixtureRun } from '../support/fixtureRuns';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
+import { embeddedJson } from '../../src/contract/page';
 
 describe('browser: short layer labels are unique', function () {
   this.timeout(180_000);
@@ -16,7 +17,7 @@ describe('browser: short layer labels are unique', function () {
 
   it("never calls a layer tfjs named like the user's own layer of the run", async () => {
     const f = await browserFixture();
-    const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(readFileSync(f.report, 'utf8'))?.[1];
+    const json = embeddedJson(readFileSync(f.report, 'utf8'));
     assert.ok(json, 'the report embeds its data');
     const data = JSON.parse(json) as ReportData;
     const manifest: RunManifest = structuredClone(data.manifest);

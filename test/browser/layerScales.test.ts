@@ -24,6 +24,7 @@ import {
   writePage,
   stubVsCodeApi,
 } from './harness';
+import { embeddedJson } from '../../src/contract/page';
 
 const ALL = { kind: 'all' } as const;
 const HEATMAP = '#panel-layer canvas.heatmap-canvas';
@@ -193,9 +194,9 @@ describe('browser: Layer view comparisons across epochs', function () {
     // A host that answers from the report, slowly for capacity matrices: slower than a frame, so
     // a slider that did not wait would run ahead of the heatmap.
     const report = readFileSync(f.report, 'utf8');
-    const json = /<script[^>]*id="cnn-slicer-report"[^>]*>([\s\S]*?)<\/script>/.exec(report);
+    const json = embeddedJson(report);
     assert.ok(json, 'the report embeds its answers');
-    const data = JSON.parse(json[1]) as ReportData;
+    const data = JSON.parse(json) as ReportData;
     const pageFile = writePage(`${f.dir}/slow-panel.html`, { theme: 'light' });
     const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];

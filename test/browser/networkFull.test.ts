@@ -12,6 +12,7 @@ import type { NetworkGraphAnswer } from '../../src/contract/queries';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, embedded, openPage, openReport, screenshot, tempDir, useBrowser, writePage } from './harness';
 import { resnetReport } from './resnetNetwork';
+import { embeddedJson } from '../../src/contract/page';
 
 const CANVAS = '[data-testid=network-canvas]';
 /** The named minimums, in screen px at Auto zoom. */
@@ -60,7 +61,7 @@ async function setSlider(page: Page, index: number): Promise<void> {
 
 async function reportData(): Promise<ReportData> {
   const html = readFileSync((await browserFixture()).report, 'utf8');
-  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
+  const json = embeddedJson(html);
   assert.ok(json, 'the report embeds its data');
   return JSON.parse(json) as ReportData;
 }

@@ -11,6 +11,7 @@ import type { InformationPlaneAnswer } from '../../src/contract/queries';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { decodeEntry } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, openPage, screenshot, tempDir, useBrowser, writePage } from './harness';
+import { embeddedJson } from '../../src/contract/page';
 
 const PLANE = '.compare-information-plane svg.information-plane';
 
@@ -24,7 +25,7 @@ interface Box {
 /** Two runs of the fixture's pairwise plane: B's H(S) 0.017 bits below A's (as 0.462 against 0.479), B's capacity ceiling further out. */
 async function comparison(): Promise<{ data: ReportData; hs: [number, number] }> {
   const html = readFileSync((await browserFixture()).report, 'utf8');
-  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
+  const json = embeddedJson(html);
   assert.ok(json, 'the report embeds its data');
   const data = JSON.parse(json) as ReportData;
   const key = canonicalQuery({ kind: 'informationPlane', estimator: 'pairwise' });

@@ -11,6 +11,7 @@ import type { InformationPlaneAnswer } from '../../src/contract/queries';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { decodeEntry } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, embedded, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
+import { embeddedJson } from '../../src/contract/page';
 
 const PLANE = '#panel-information svg.information-plane';
 
@@ -72,7 +73,7 @@ async function checkAxes(page: Page, plane: string, a: InformationPlaneAnswer): 
 
 async function reportData(): Promise<ReportData> {
   const html = readFileSync((await browserFixture()).report, 'utf8');
-  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
+  const json = embeddedJson(html);
   assert.ok(json, 'the report embeds its data');
   return JSON.parse(json) as ReportData;
 }

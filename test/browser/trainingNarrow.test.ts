@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import type { ConfusionAnswer } from '../../src/contract/queries';
 import type { ReportData } from '../../src/contract/reportCodec';
 import { browserFixture, closeChecked, openPage, openView, screenshot, tempDir, useBrowser, writePage } from './harness';
+import { embeddedJson } from '../../src/contract/page';
 
 const WIDTH = 300;
 const MATRIX = '#panel-training svg.confusion-matrix';
@@ -17,7 +18,7 @@ const MATRIX = '#panel-training svg.confusion-matrix';
 /** The fixture's report, its confusion matrices replaced by ones of `n` classes (a CIFAR-100 model's). */
 async function manyClasses(n: number): Promise<string> {
   const html = readFileSync((await browserFixture()).report, 'utf8');
-  const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(html)?.[1];
+  const json = embeddedJson(html);
   assert.ok(json, 'the report embeds its data');
   const data = JSON.parse(json) as ReportData;
   let replaced = 0;

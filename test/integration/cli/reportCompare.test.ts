@@ -11,6 +11,7 @@ import { matchLayers } from '../../../webview/compare';
 import { comparePlan, compareDiversitySizes } from '../../../src/contract/plan';
 import { TINY_MODEL } from '../../support/tinyRun';
 import { decodeEntries } from '../../../src/contract/reportCodec';
+import { embeddedJson } from '../../../src/contract/page';
 
 // `cnn-slicer report A B …`: the real command line (dist/cli.js, run `npm run build` first) on tiny
 // recorded runs — two of the fixture model and one of a smaller model with another architecture.
@@ -34,9 +35,9 @@ function usageError(args: string[], ...mentions: string[]): void {
 /** The report data embedded in a written report. */
 function embedded(file: string): ReportData {
   const html = readFileSync(file, 'utf8');
-  const m = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([\s\S]*?)<\/script>/.exec(html);
-  assert.ok(m, 'the report embeds its data');
-  return JSON.parse(m[1]) as ReportData;
+  const json = embeddedJson(html);
+  assert.ok(json, 'the report embeds its data');
+  return JSON.parse(json) as ReportData;
 }
 
 async function record(runs: string, modelFile: string, seed: number): Promise<{ folder: string; manifest: RunManifest }> {

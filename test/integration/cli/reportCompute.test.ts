@@ -14,6 +14,7 @@ import type { RunManifest } from '../../../src/contract/runFormat';
 import { measurePendingEpochs } from '../../../src/measure/measureRun';
 import { AnalysisEngine } from '../../../src/service/engine';
 import { copyPytorchRun } from '../../support/fixtureRuns';
+import { embeddedJson } from '../../../src/contract/page';
 
 /** As JSON has it (an encoded array's values are a getter). */
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
@@ -45,7 +46,7 @@ describe('report of a PyTorch run: the Taylor pass beside the deconvolutions', f
     assert.deepEqual(r.outOfTime, [], 'nothing left out for time');
     const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as RunManifest;
     assert.equal(manifest.checkpoint?.format, 'onnx', 'a run the native engine serves');
-    const json = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([^<]*)<\/script>/.exec(readFileSync(out, 'utf8'))?.[1];
+    const json = embeddedJson(readFileSync(out, 'utf8'));
     assert.ok(json, 'the page embeds its data');
     const data = JSON.parse(json) as ReportData;
     const epoch = manifest.epochs[manifest.epochs.length - 1];

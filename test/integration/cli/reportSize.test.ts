@@ -14,15 +14,16 @@ import type { ReportAnswer } from '../../../src/contract/reportCodec';
 import { copyFixtureRun } from '../../support/fixtureRuns';
 import { HANDLERS } from '../../../src/service/handlers';
 import { checkCancelled } from '../../../src/service/handlers/capacityMatrix';
+import { embeddedJson } from '../../../src/contract/page';
 
 // The report's size bounds (docs/views.md, "Report size"): pictures at 8 bits, answers gzipped and
 // decoded by the page's own decoder (DecompressionStream, which Node has too), a --max-mb budget.
 
 function embedded(file: string): ReportData {
   const html = readFileSync(file, 'utf8');
-  const m = /<script type="application\/json" id="cnn-slicer-report"[^>]*>([\s\S]*?)<\/script>/.exec(html);
-  assert.ok(m, 'the report embeds its data');
-  return JSON.parse(m[1]) as ReportData;
+  const json = embeddedJson(html);
+  assert.ok(json, 'the report embeds its data');
+  return JSON.parse(json) as ReportData;
 }
 
 describe('report size: 8-bit pictures', function () {
