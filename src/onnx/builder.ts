@@ -190,3 +190,52 @@ export function windows(b: Builder, node: OnnxNode, kernel: readonly number[]): 
   });
   return { strides, dilations, pads, outputPadding, channels: x[1] as number };
 }
+
+/**
+ * The adjoint of an AveragePool: each value spread evenly over its window, the transposed
+ * convolution by 1/|window| per channel (the Taylor estimate's gradient and the deconvolution's rule).
+ * @throws OnnxError for windows past the input's end (ceil_mode) or padded windows that do not count the pads.
+ */
+export function spreadOverWindows(
+  b: Builder,
+  node: OnnxNode,
+  g: string,
+  weight: (data: () => Float32Array, dims: number[]) => string,
+): string {
+  const kernel = nums(node, 'kernel_shape')!;
+  const w = windows(b, node, kernel);
+  if (num(node, 'ceil_mode', 0) !== 0 && w.outputPadding.some((p) => p !== 0))
+    throw new OnnxError(`${where(node)}: an average pooling whose last windows pass the input's end`, 'unsupported');
+  if (w.pads.some((p) => p !== 0) && num(node, 'count_include_pad', 0) !== 1)
+    throw new OnnxError(`${where(node)}: an average pooling of padded windows that does not count the pads`, 'unsupported');
+  const size = kernel.reduce((x, y) => x * y, 1);
+  return b.op('ConvTranspose', [g, weight(() => new Float32Array(w.channels * size).fill(1 / size), [w.channels, 1, ...kernel])], {
+    kernel_shape: { ints: kernel },
+    strides: { ints: w.strides },
+    pads: { ints: w.pads },
+    group: { i: w.channels },
+    output_padding: { ints: w.outputPadding },
+  });
+}
+
+/**
+ * The adjoint of a Pad of the maps: its pads cropped off again.
+ * @throws OnnxError for a padding other than constant pads of the maps (no mode but constant, no axes input, no pads on the batch).
+ */
+export function cropPads(b: Builder, node: OnnxNode, g: string): string {
+  const mode = node.attributes.get('mode') ?? 'constant';
+  const pads = nums(node, 'pads') ?? constant(b, node, 1) ?? [];
+  const x = b.shape(node.inputs[0]);
+  if (
+    mode !== 'constant' ||
+    node.inputs[3] ||
+    pads.length !== 2 * x.length ||
+    pads.some((p) => p < 0) ||
+    pads[0] !== 0 ||
+    pads[x.length] !== 0
+  )
+    throw new OnnxError(`${where(node)}: a padding other than constant pads of the maps`, 'unsupported');
+  const axes = x.map((_, a) => a).filter((a) => a > 0 && pads[a] + pads[x.length + a] > 0);
+  if (!axes.length) return g;
+  return b.op('Slice', [g, b.ints(axes.map((a) => pads[a])), b.ints(axes.map((a) => pads[a] + (x[a] as number))), b.ints(axes)]);
+}

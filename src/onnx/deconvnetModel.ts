@@ -30,7 +30,7 @@
  */
 import { onnxModelType } from './decode';
 import { initializerOf, OnnxError, type OnnxGraph, type OnnxNode } from './graph';
-import { Builder, constant, DATA_SLOTS, FLOAT, num, nums, where, windows, type Attr } from './builder';
+import { Builder, constant, cropPads, DATA_SLOTS, FLOAT, num, nums, spreadOverWindows, where, windows, type Attr } from './builder';
 
 /** The graph input of target `k`'s start signal. */
 export const deconvnetStartName = (k: number): string => `cnn_slicer/deconvolution_start_${k}`;
@@ -384,26 +384,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     );
     return [b.op('Reshape', [spread, b.op('Shape', [x])])];
   },
-  AveragePool: (w, node, g) => {
-    const { b } = w;
-    const kernel = nums(node, 'kernel_shape')!;
-    const win = windows(b, node, kernel);
-    if (num(node, 'ceil_mode', 0) !== 0 && win.outputPadding.some((p) => p !== 0))
-      throw new OnnxError(`${where(node)}: an average pooling whose last windows pass the input's end`, 'unsupported');
-    if (win.pads.some((p) => p !== 0) && num(node, 'count_include_pad', 0) !== 1)
-      throw new OnnxError(`${where(node)}: an average pooling of padded windows that does not count the pads`, 'unsupported');
-    const size = kernel.reduce((p, q) => p * q, 1);
-    const weight = b.floats(new Float32Array(win.channels * size).fill(1 / size), [win.channels, 1, ...kernel]);
-    return [
-      b.op('ConvTranspose', [g, weight], {
-        kernel_shape: { ints: kernel },
-        strides: { ints: win.strides },
-        pads: { ints: win.pads },
-        group: { i: win.channels },
-        output_padding: { ints: win.outputPadding },
-      }),
-    ];
-  },
+  AveragePool: (w, node, g) => [spreadOverWindows(w.b, node, g, (data, dims) => w.floats(data, dims))],
   GlobalAveragePool: (w, node, g) => {
     const { b } = w;
     const x = b.shape(node.inputs[0]) as number[];
@@ -428,24 +409,9 @@ const RULES: Readonly<Record<string, Rule>> = {
     });
   },
   Pad: (w, node, g) => {
-    const { b } = w;
-    const mode = node.attributes.get('mode') ?? 'constant';
-    const pads = nums(node, 'pads') ?? constant(b, node, 1) ?? [];
-    const x = b.shape(node.inputs[0]);
-    if (
-      mode !== 'constant' ||
-      node.inputs[3] ||
-      pads.length !== 2 * x.length ||
-      pads.some((p) => p < 0) ||
-      pads[0] !== 0 ||
-      pads[x.length] !== 0
-    )
-      throw new OnnxError(`${where(node)}: a padding other than constant pads of the maps`, 'unsupported');
-    const value = constant(b, node, 2)?.[0] ?? 0;
+    const value = constant(w.b, node, 2)?.[0] ?? 0;
     if (value !== 0) throw new OnnxError(`${where(node)}: a padding with ${value}, not zeros`, 'unsupported');
-    const axes = x.map((_, a) => a).filter((a) => a > 0 && pads[a] + pads[x.length + a] > 0);
-    if (!axes.length) return [g];
-    return [b.op('Slice', [g, b.ints(axes.map((a) => pads[a])), b.ints(axes.map((a) => pads[a] + (x[a] as number))), b.ints(axes)])];
+    return [cropPads(w.b, node, g)];
   },
 };
 

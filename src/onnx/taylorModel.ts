@@ -20,7 +20,7 @@
 import type { ScoreKind } from '../analysis/predictions';
 import { onnxModelType } from './decode';
 import { initializerOf, OnnxError, type OnnxGraph, type OnnxNode } from './graph';
-import { Builder, constant, DATA_SLOTS, DOUBLE, FLOAT, num, nums, where, windows, type Attr } from './builder';
+import { Builder, constant, cropPads, DATA_SLOTS, DOUBLE, FLOAT, num, nums, spreadOverWindows, where, windows, type Attr } from './builder';
 
 /** The graph input of the labels. */
 export const TAYLOR_LABELS = 'cnn_slicer/labels';
@@ -269,27 +269,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     });
     return [b.op('Reshape', [spread, b.op('Shape', [x])])];
   },
-  AveragePool: (b, node, g) => {
-    const kernel = nums(node, 'kernel_shape')!;
-    const w = windows(b, node, kernel);
-    const padded = w.pads.some((p) => p !== 0);
-    if (num(node, 'ceil_mode', 0) !== 0 && w.outputPadding.some((p) => p !== 0))
-      throw new OnnxError(`${where(node)}: an average pooling whose last windows pass the input's end`, 'unsupported');
-    if (padded && num(node, 'count_include_pad', 0) !== 1)
-      throw new OnnxError(`${where(node)}: an average pooling of padded windows that does not count the pads`, 'unsupported');
-    // Each value spread evenly over its window: the transposed convolution by 1/|window| per channel.
-    const size = kernel.reduce((x, y) => x * y, 1);
-    const weight = b.floats(new Float32Array(w.channels * size).fill(1 / size), [w.channels, 1, ...kernel]);
-    return [
-      b.op('ConvTranspose', [g, weight], {
-        kernel_shape: { ints: kernel },
-        strides: { ints: w.strides },
-        pads: { ints: w.pads },
-        group: { i: w.channels },
-        output_padding: { ints: w.outputPadding },
-      }),
-    ];
-  },
+  AveragePool: (b, node, g) => [spreadOverWindows(b, node, g, (data, dims) => b.floats(data(), dims))],
   GlobalAveragePool: (b, node, g) => {
     const x = node.inputs[0];
     const size = (b.shape(x).slice(2) as number[]).reduce((p, q) => p * q, 1);
@@ -353,25 +333,7 @@ const RULES: Readonly<Record<string, Rule>> = {
       return slice;
     });
   },
-  Pad: (b, node, g) => {
-    const mode = node.attributes.get('mode') ?? 'constant';
-    const pads = nums(node, 'pads') ?? constant(b, node, 1) ?? [];
-    const x = b.shape(node.inputs[0]);
-    if (
-      mode !== 'constant' ||
-      node.inputs[3] ||
-      pads.length !== 2 * x.length ||
-      pads.some((p) => p < 0) ||
-      pads[0] !== 0 ||
-      pads[x.length] !== 0
-    )
-      throw new OnnxError(`${where(node)}: a padding other than constant pads of the maps`, 'unsupported');
-    const axes = x.map((_, a) => a).filter((a) => a > 0 && pads[a] + pads[x.length + a] > 0);
-    if (!axes.length) return [g];
-    const starts = axes.map((a) => pads[a]);
-    const ends = axes.map((a) => pads[a] + (x[a] as number));
-    return [b.op('Slice', [g, b.ints(starts), b.ints(ends), b.ints(axes)])];
-  },
+  Pad: (b, node, g) => [cropPads(b, node, g)],
 };
 
 /** The MaxPool's flat indices of its maxima (its second output), from a copy of the node. */
