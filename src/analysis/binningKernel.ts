@@ -129,49 +129,45 @@ export class BinningKernel {
   }
 
   /**
-   * The binned estimator's codes of `n` inputs of `d` float32 values against one range `[lo, hi]`
-   * that bounds their finite values (labelInformation.ts `binRow`: `binOf`'s bins, `bins` for a
-   * non-finite value) and each input's hash, a group of inputs at a time:
-   * `visit(codes, hashes, first, rows, codesOf)` sees inputs `first .. first + rows` (row `r`'s
-   * codes at `codes[r·d ..]`; both views die with the call), and `codesOf(i)` gives a copy of any
-   * input's codes, computed again. False when one input is too large for the kernel (nothing was
-   * visited).
+   * The binned estimator's codes of values `from .. to` of some inputs, each input `d` float32
+   * values of `data` and `inputs` their numbers, against one range `[lo, hi]` that bounds their
+   * finite values (labelInformation.ts `binRow`: `binOf`'s bins, `bins` for a non-finite value), and
+   * each input's hash of them (`binRow`'s, of the `w = to − from` codes), a group of inputs at a
+   * time: `visit(codes, hashes, first, rows)` sees `inputs[first .. first + rows]` (row `r`'s codes
+   * at `codes[r·w ..]`; both views die with the call). False when one input's values are too many
+   * for the kernel (nothing was visited).
    */
-  codeRows(
+  codeBlock(
     data: Float32Array,
-    n: number,
     d: number,
+    inputs: ArrayLike<number>,
+    from: number,
+    to: number,
     bins: number,
     lo: number,
     hi: number,
-    visit: (codes: Uint16Array, hashes: Int32Array, first: number, rows: number, codesOf: (input: number) => Uint16Array) => void,
+    visit: (codes: Uint16Array, hashes: Int32Array, first: number, rows: number) => void,
   ): boolean {
-    const rows = Math.max(1, Math.min(n, Math.floor(CHUNK_VALUES / Math.max(d, 1))));
-    const codesPtr = align16(rows * d * 4);
-    const hashesPtr = codesPtr + align16(rows * d * 2);
-    // One more input's values, codes and hash, for codesOf, beside the group being visited.
-    const rowPtr = hashesPtr + align16(rows * 4);
-    const rowCodesPtr = rowPtr + align16(d * 4);
-    const rowHashPtr = rowCodesPtr + align16(d * 2);
-    if (!this.reserve(rowHashPtr + 16)) return false;
+    const w = to - from;
+    const n = inputs.length;
+    const rows = Math.max(1, Math.min(n, Math.floor(CHUNK_VALUES / Math.max(w, 1))));
+    const codesPtr = align16(rows * w * 4);
+    const hashesPtr = codesPtr + align16(rows * w * 2);
+    if (!this.reserve(hashesPtr + align16(rows * 4))) return false;
     const { buffer } = this.exports.memory;
-    const heap = new Float32Array(buffer, 0, rows * d);
-    const codes = new Uint16Array(buffer, codesPtr, rows * d);
+    const heap = new Float32Array(buffer, 0, rows * w);
+    const codes = new Uint16Array(buffer, codesPtr, rows * w);
     const hashes = new Int32Array(buffer, hashesPtr, rows);
-    const rowHeap = new Float32Array(buffer, rowPtr, d);
-    const rowCodes = new Uint16Array(buffer, rowCodesPtr, d);
     // A span of 0 (every finite value equal) as 1: every finite value is then bin 0, as binOf has it.
     const span = hi === lo ? 1 : hi - lo;
-    const codesOf = (input: number): Uint16Array => {
-      rowHeap.set(data.subarray(input * d, (input + 1) * d));
-      this.exports.codes(rowPtr, 1, d, bins, lo, span, rowCodesPtr, rowHashPtr);
-      return rowCodes.slice();
-    };
     for (let first = 0; first < n; first += rows) {
       const count = Math.min(rows, n - first);
-      heap.set(data.subarray(first * d, (first + count) * d));
-      this.exports.codes(0, count, d, bins, lo, span, codesPtr, hashesPtr);
-      visit(codes, hashes, first, count, codesOf);
+      for (let r = 0; r < count; r++) {
+        const at = inputs[first + r] * d + from;
+        heap.set(data.subarray(at, at + w), r * w);
+      }
+      this.exports.codes(0, count, w, bins, lo, span, codesPtr, hashesPtr);
+      visit(codes, hashes, first, count);
     }
     return true;
   }

@@ -277,13 +277,16 @@ export function binnedInformation(
 /**
  * Numbers the distinct symbols of `n` inputs of `d` values, each value binned as `binOf(v, lo, hi,
  * bins)` and a non-finite one as `bins`: returns each input's symbol number (0, 1, … in order of
- * first appearance) and the number of symbols. Each input's codes are hashed as they are computed,
- * into one row of scratch memory; only the first input of each symbol is kept, to compare later
- * inputs with code by code, so a hash collision never merges two symbols. The bin arithmetic is
- * `binOf`'s, operation for operation (the same codes), inlined because this loop reads every value
- * of a layer. Float32 data goes through the WebAssembly SIMD kernel (binningKernel.ts: the same
- * codes, and the same hashes) unless `kernel` is `'js'`; `[lo, hi]` must then hold every finite
- * value (it is the data's finite range in binnedInformation), as the kernel reproduces binOf there.
+ * first appearance) and the number of symbols. Float32 data goes through the WebAssembly SIMD kernel
+ * (binningKernel.ts: the same codes) unless `kernel` is `'js'`; `[lo, hi]` must then hold every
+ * finite value (it is the data's finite range in binnedInformation), as the kernel reproduces binOf
+ * there.
+ *
+ * Two inputs are one symbol when their codes are equal value for value, so the inputs are told apart
+ * block of values by block ({@link refineSymbols}): an input whose codes so far no other input shares
+ * is a symbol of its own, whatever its later values, and is binned no further. A deep layer at a few
+ * hundred inputs is saturated (every input its own symbol) within its first block, so most of its
+ * values are never binned; a layer whose inputs agree (a dead layer) is binned whole, as before.
  */
 export function binnedSymbols(
   data: ArrayLike<number>,
@@ -296,32 +299,107 @@ export function binnedSymbols(
 ): { symbolOf: Int32Array; symbols: number } {
   if (data instanceof Float32Array) {
     const simd = binningKernelFor(kernel);
-    const symbols = simd && binnedSymbolsSimd(simd, data, n, d, bins, lo, hi);
-    if (symbols) return symbols;
-    return binnedSymbolsOf(data, n, d, bins, lo, hi);
+    const js = jsBlockCoder(data, d, bins, lo, hi);
+    if (!simd) return refineSymbols(n, d, js);
+    // The kernel refuses a block only when one input's values outgrow its memory: the JS loop codes that block.
+    return refineSymbols(n, d, (inputs, from, to, visit) => {
+      if (!simd.codeBlock(data, d, inputs, from, to, bins, lo, hi, visit)) js(inputs, from, to, visit);
+    });
   }
-  if (data instanceof Float64Array) return binnedSymbolsOf(data, n, d, bins, lo, hi);
-  return binnedSymbolsOf(
-    Float64Array.from({ length: n * d }, (_, i) => data[i]),
-    n,
-    d,
-    bins,
-    lo,
-    hi,
-  );
+  const values = data instanceof Float64Array ? data : Float64Array.from({ length: n * d }, (_, i) => data[i]);
+  return refineSymbols(n, d, jsBlockCoder(values, d, bins, lo, hi));
 }
 
 /**
- * Bins the `d` values of one input, `data[at ..]`, into `row` (the binned estimator's codes) and
- * returns their hash. A function of its own, small and called once per input, so that it is
+ * Codes values `from .. to` of the inputs `inputs` (each `d` values) and hashes each input's codes,
+ * a group of inputs at a time: `visit(codes, hashes, first, rows)` sees `inputs[first .. first + rows]`,
+ * row `r`'s codes at `codes[r · (to − from) ..]` (both views die with the call).
+ */
+type BlockCoder = (
+  inputs: Int32Array,
+  from: number,
+  to: number,
+  visit: (codes: Uint16Array, hashes: Int32Array, first: number, rows: number) => void,
+) => void;
+
+/** Codes a block holds at most (8 MB): its rows are coded and compared a group at a time within it. */
+const BLOCK_CODES = 1 << 22;
+/** Values of each input in the first block; each later block is four times as wide as the one before. */
+const FIRST_BLOCK_VALUES = 64;
+
+/**
+ * {@link binnedSymbols}' numbering by refinement. The inputs start as one group; each block of
+ * values splits every group by the codes of that block (hashed, then compared code by code, so a
+ * hash collision never merges two groups), and an input left alone in its group is settled. Two
+ * inputs end in one group exactly when every block's codes are equal, that is all their codes; the
+ * groups are then numbered in order of their first input.
+ */
+function refineSymbols(n: number, d: number, code: BlockCoder): { symbolOf: Int32Array; symbols: number } {
+  // Each input's group: group numbers are never reused, so a settled input keeps its own.
+  const group = new Int32Array(n);
+  let active = Int32Array.from({ length: n >= 2 && d > 0 ? n : 0 }, (_, i) => i);
+  let groups = 1;
+  let from = 0;
+  let width = FIRST_BLOCK_VALUES;
+  while (active.length && from < d) {
+    const to = Math.min(d, from + Math.max(1, Math.min(width, Math.floor(BLOCK_CODES / active.length))));
+    const w = to - from;
+    const split = new Int32Array(active.length);
+    // Per earlier group, its new groups by the hash of their block codes, and each new group's codes.
+    const byGroup = new Map<number, Map<number, number[]>>();
+    const codesOf = new Map<number, Uint16Array>();
+    const members = new Map<number, number>();
+    code(active, from, to, (codes, hashes, first, rows) => {
+      for (let r = 0; r < rows; r++) {
+        const earlier = group[active[first + r]];
+        let byHash = byGroup.get(earlier);
+        if (!byHash) byGroup.set(earlier, (byHash = new Map<number, number[]>()));
+        const candidates = byHash.get(hashes[r]);
+        let found = -1;
+        if (candidates)
+          for (const g of candidates)
+            if (sameCodes(codesOf.get(g)!, 0, codes, r * w, w)) {
+              found = g;
+              break;
+            }
+        if (found < 0) {
+          found = groups++;
+          codesOf.set(found, codes.slice(r * w, (r + 1) * w));
+          if (candidates) candidates.push(found);
+          else byHash.set(hashes[r], [found]);
+        }
+        split[first + r] = found;
+        members.set(found, (members.get(found) ?? 0) + 1);
+      }
+    });
+    for (let k = 0; k < active.length; k++) group[active[k]] = split[k];
+    active = active.filter((_, k) => members.get(split[k])! > 1);
+    from = to;
+    width *= 4;
+  }
+  const symbolOf = new Int32Array(n);
+  const numbered = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    let s = numbered.get(group[i]);
+    if (s === undefined) numbered.set(group[i], (s = numbered.size));
+    symbolOf[i] = s;
+  }
+  return { symbolOf, symbols: numbered.size };
+}
+
+/**
+ * Bins the `d` values `data[at ..]` of one input into `row[rowAt ..]` (the binned estimator's codes)
+ * and returns their hash. A function of its own, small and called once per input, so that it is
  * compiled to fast code within the first input of a layer (the recorder's threads may meet it first
- * on LeNet's widest layer, 4,608 values per input).
+ * on LeNet's widest layer, 4,608 values per input). The bin arithmetic is `binOf`'s, operation for
+ * operation (the same codes), inlined because this loop may read every value of a layer.
  */
 function binRow(
   data: Float32Array | Float64Array,
   at: number,
   d: number,
   row: Uint16Array,
+  rowAt: number,
   bins: number,
   lo: number,
   span: number,
@@ -329,7 +407,7 @@ function binRow(
 ): number {
   const last = bins - 1;
   let h = 0x811c9dc5 ^ d;
-  for (let u = 0, o = at; u < d; u++, o++) {
+  for (let u = 0, o = at, k = rowAt; u < d; u++, o++, k++) {
     const v = data[o];
     let code: number;
     if (v - v !== 0) code = bins;
@@ -340,93 +418,27 @@ function binRow(
       const b = Math.floor(((z + 1) / 2) * bins);
       code = b < last ? b : last;
     }
-    row[u] = code;
+    row[k] = code;
     h = Math.imul(h ^ code, 0x01000193);
   }
   return h;
 }
 
-/** {@link binnedSymbols} on a typed array. */
-function binnedSymbolsOf(
-  data: Float32Array | Float64Array,
-  n: number,
-  d: number,
-  bins: number,
-  lo: number,
-  hi: number,
-): { symbolOf: Int32Array; symbols: number } {
-  // Codes as 16-bit values whatever the bins (MAX_BINS + 1 fits): one array type keeps the loops monomorphic.
-  const row = new Uint16Array(d);
-  // First input of each symbol, in symbol order (the pages of rows never written are never touched).
-  const firsts = new Uint16Array(n * d);
-  const symbolOf = new Int32Array(n);
-  const numbering = new SymbolNumbering();
+/** The plain-JS {@link BlockCoder} (the reference the kernel's codes and hashes are tested against). */
+function jsBlockCoder(data: Float32Array | Float64Array, d: number, bins: number, lo: number, hi: number): BlockCoder {
   const span = hi - lo;
   const flat = hi === lo;
-  for (let i = 0; i < n; i++) {
-    const h = binRow(data, i * d, d, row, bins, lo, span, flat);
-    const known = numbering.count;
-    const found = numbering.symbolOf(h, (s) => sameCodes(firsts, s * d, row, 0, d));
-    if (found === known) firsts.set(row, found * d);
-    symbolOf[i] = found;
-  }
-  return { symbolOf, symbols: numbering.count };
-}
-
-/**
- * {@link binnedSymbols} through the WebAssembly SIMD kernel; undefined when one input is too large
- * for it. The same numbering as the JS loop's, without keeping every symbol's codes: an input whose
- * hash no earlier symbol has is a new symbol, so only a symbol whose hash comes again needs its
- * first input's codes, which the kernel computes again then (and they are kept for later matches).
- */
-function binnedSymbolsSimd(
-  kernel: BinningKernel,
-  data: Float32Array,
-  n: number,
-  d: number,
-  bins: number,
-  lo: number,
-  hi: number,
-): { symbolOf: Int32Array; symbols: number } | undefined {
-  const symbolOf = new Int32Array(n);
-  const firstInput: number[] = []; // symbol → the input it first appeared in
-  const firstCodes = new Map<number, Uint16Array>(); // symbol → its codes, once a later input's hash matched it
-  const numbering = new SymbolNumbering();
-  const done = kernel.codeRows(data, n, d, bins, lo, hi, (codes, hashes, first, rows, codesOf) => {
-    for (let r = 0, at = 0; r < rows; r++, at += d) {
-      const known = numbering.count;
-      const found = numbering.symbolOf(hashes[r], (s) => {
-        let reference = firstCodes.get(s);
-        if (!reference) firstCodes.set(s, (reference = codesOf(firstInput[s])));
-        return sameCodes(reference, 0, codes, at, d);
-      });
-      if (found === known) firstInput.push(first + r);
-      symbolOf[first + r] = found;
+  return (inputs, from, to, visit) => {
+    const w = to - from;
+    const rows = Math.max(1, Math.min(inputs.length, Math.floor(BLOCK_CODES / Math.max(w, 1))));
+    const codes = new Uint16Array(rows * w);
+    const hashes = new Int32Array(rows);
+    for (let first = 0; first < inputs.length; first += rows) {
+      const count = Math.min(rows, inputs.length - first);
+      for (let r = 0; r < count; r++) hashes[r] = binRow(data, inputs[first + r] * d + from, w, codes, r * w, bins, lo, span, flat);
+      visit(codes, hashes, first, count);
     }
-  });
-  return done ? { symbolOf, symbols: numbering.count } : undefined;
-}
-
-/**
- * Numbers the binned estimator's symbols 0, 1, … in order of first appearance, by the hash of an
- * input's codes; a hash that comes again is a symbol already seen only if `same` confirms it (the
- * codes compared one by one), so a hash collision never merges two symbols. The JS loop and the
- * WebAssembly kernel's path number with it, each comparing codes where it keeps them.
- */
-class SymbolNumbering {
-  /** Symbols numbered so far (the next new symbol's number). */
-  count = 0;
-  private readonly buckets = new Map<number, number[]>(); // hash → symbols with that hash
-
-  /** The symbol of an input whose codes hash to `h`: the first earlier one with that hash that `same` confirms, else a new one. */
-  symbolOf(h: number, same: (symbol: number) => boolean): number {
-    const candidates = this.buckets.get(h);
-    if (candidates) for (const s of candidates) if (same(s)) return s;
-    const symbol = this.count++;
-    if (candidates) candidates.push(symbol);
-    else this.buckets.set(h, [symbol]);
-    return symbol;
-  }
+  };
 }
 
 /** Whether `a[aAt ..]` and `b[bAt ..]` hold the same `d` codes. */

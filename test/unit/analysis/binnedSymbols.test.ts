@@ -109,6 +109,32 @@ describe('binnedSymbols', () => {
     assert.deepEqual(got, previousSymbols(data, 6, d, 30));
   });
 
+  it('tells apart wide inputs that agree on long prefixes, block after block, as comparing whole rows does', () => {
+    // Inputs copied from one template and changed at one place each, before, inside and after each
+    // block of the refinement (64, then 256, 1,024 and 4,096 values wide), some changes undone by a
+    // later input changed alike; float32 through the kernel and the JS loop, float64 through the loop.
+    const n = 60;
+    const d = 9000;
+    const template = Float32Array.from({ length: d }, () => (r() < 0.5 ? 0 : r()));
+    const data = new Float32Array(n * d);
+    const places = [0, 63, 64, 65, 319, 320, 1343, 1344, 5000, 5439, 5440, d - 1];
+    for (let i = 0; i < n; i++) {
+      data.set(template, i * d);
+      if (i % 7 === 6) continue; // the template itself, again
+      const at = places[Math.floor(i / 2) % places.length];
+      data[i * d + at] = i % 2 ? 1 : NaN;
+    }
+    data[0] = -1; // pins the range's low end for every input's value 0
+    const want = previousSymbols(data, n, d, 30);
+    assert.ok(want.symbols > 10 && want.symbols < n, 'some inputs alike, some not');
+    const range = finiteRange(data, 0, n * d);
+    for (const kind of ['wasm-simd', 'js'] as const) {
+      const got = binnedSymbols(data, n, d, 30, range.lo, range.hi, kind);
+      assert.deepEqual(got, want, kind);
+    }
+    assert.deepEqual(binnedSymbols(Float64Array.from(data), n, d, 30, range.lo, range.hi), want, 'float64');
+  });
+
   it('puts every input of a constant layer in one symbol', () => {
     const got = symbolsOf(new Float32Array(12).fill(3), 4, 3, 30);
     assert.deepEqual([...got.symbolOf], [0, 0, 0, 0]);

@@ -146,13 +146,32 @@ function compareBinned(kernel: BinningKernel, layer: LayerActivations, bins: num
   const expected = expectedCodes(data, n, d, bins, range.lo, range.hi);
   const codes = new Uint16Array(n * d);
   const hashes = new Int32Array(n);
-  const done = kernel.codeRows(data, n, d, bins, range.lo, range.hi, (rowCodes, rowHashes, first, rows) => {
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  const done = kernel.codeBlock(data, d, all, 0, d, bins, range.lo, range.hi, (rowCodes, rowHashes, first, rows) => {
     codes.set(rowCodes.subarray(0, rows * d), first * d);
     hashes.set(rowHashes.subarray(0, rows), first);
   });
   assert.ok(done, `${what}: the kernel took the layer`);
   sameBits(codes, expected.codes, `${what}, ${bins} bins: codes`);
   sameBits(hashes, expected.hashes, `${what}, ${bins} bins: hashes`);
+  // A block of values of every other input, from the last backwards: the same codes, hashed as rows of the block's width.
+  const from = Math.floor(d / 3);
+  const to = Math.max(from + 1, Math.ceil((2 * d) / 3));
+  if (to <= d) {
+    const some = Int32Array.from({ length: Math.ceil(n / 2) }, (_, k) => n - 1 - 2 * k);
+    const w = to - from;
+    const block = new Float32Array(some.length * w);
+    some.forEach((i, k) => block.set(data.subarray(i * d + from, i * d + to), k * w));
+    const want = expectedCodes(block, some.length, w, bins, range.lo, range.hi);
+    const got = new Uint16Array(some.length * w);
+    const gotHashes = new Int32Array(some.length);
+    kernel.codeBlock(data, d, some, from, to, bins, range.lo, range.hi, (rowCodes, rowHashes, first, rows) => {
+      got.set(rowCodes.subarray(0, rows * w), first * w);
+      gotHashes.set(rowHashes.subarray(0, rows), first);
+    });
+    sameBits(got, want.codes, `${what}, ${bins} bins: block codes`);
+    sameBits(gotHashes, want.hashes, `${what}, ${bins} bins: block hashes`);
+  }
   const symbolsJs = binnedSymbols(data, n, d, bins, range.lo, range.hi, 'js');
   const symbolsWasm = binnedSymbols(data, n, d, bins, range.lo, range.hi, kernel);
   assert.equal(symbolsWasm.symbols, symbolsJs.symbols, `${what}: symbol count`);
