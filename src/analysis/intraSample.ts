@@ -3,7 +3,7 @@
  * entropy"): how much information one feature map carries, from the histogram of its own values.
  */
 import { binOf, checkBins, DEFAULT_BINS, finiteRange, type FiniteRange } from './binning';
-import { BinningKernel, binningKernelFor } from './binningKernel';
+import { BinningKernel, binningKernelFor, type ChannelEntropySums } from './binningKernel';
 import type { KernelKind } from './distances';
 import { channelsLast, featureMapsOf, LayerActivations, LayerValues } from './layout';
 import { shannonEntropyBits } from './shannon';
@@ -205,7 +205,29 @@ function channelEntropiesSimd(
 ): SampleChannelEntropies | undefined {
   const { count, units, channels } = layer;
   const result = kernel.channelEntropySums(data, count, units, channels, bins, cLog2cTable(units));
-  if (!result) return undefined;
+  return result && entropiesFromSums(result, count, channels, data.length);
+}
+
+/**
+ * The channel-entropy sums of `maps` feature maps of `units` float32 values each, one after the
+ * other (a channels-first layer's maps, or a run of them): the kernel's `Σ c log2 c` and `T` per
+ * map (binningKernel.ts `channelEntropySums` with one channel), for {@link entropiesFromSums}. Each
+ * map's sums depend on its own values only, so runs of maps computed apart (the compute workers'
+ * chunks, src/compute/intraSampleStages.ts) join into the sums of the whole layer, bit for bit.
+ * Undefined where WebAssembly SIMD is missing.
+ */
+export function featureMapSums(data: Float32Array, maps: number, units: number, bins: number): ChannelEntropySums | undefined {
+  checkBins(bins);
+  // One channel: 16 histograms of bins + 1 counts, far below the kernel's cap.
+  return binningKernelFor()?.channelEntropySums(data, maps, units, 1, bins, cLog2cTable(units));
+}
+
+/**
+ * The table of channel entropies from the kernel's sums of `count × channels` feature maps
+ * (row-major `[count, channels]`) of a layer of `length` values: `H = log2 T − Σ / T` per map,
+ * as channelEntropiesOf takes it (NaN where `T = −1`, no finite value; 0 where `T = 0`).
+ */
+export function entropiesFromSums(result: ChannelEntropySums, count: number, channels: number, length: number): SampleChannelEntropies {
   const { sums } = result;
   const out = new Float64Array(count * channels);
   for (let k = 0; k < out.length; k++) {
@@ -225,7 +247,7 @@ function channelEntropiesSimd(
     channels,
     entropyBits: out,
     nonFiniteCount: result.nonFiniteCount,
-    range: layerRange(result.lo, result.hi, data.length, result.nonFiniteCount),
+    range: layerRange(result.lo, result.hi, length, result.nonFiniteCount),
   };
 }
 
@@ -247,13 +269,14 @@ export interface ChannelEntropySummary {
  * The entropy of a channel for an input set, `H(dCNN(x, l, c, t))` (paper 4.4.2 and 5.4): the
  * mean of the intra-sample entropies of that channel's feature maps over the inputs, overall and
  * per true class when `labels` are given (estimators.md). Labels must be integers in
- * `[0, classes)`; `classes` defaults to `max(label) + 1`.
+ * `[0, classes)`; `classes` defaults to `max(label) + 1`. `table`, where given, is the layer's
+ * {@link sampleChannelEntropies} computed already (by the compute workers), with the same `bins`.
  */
 export function channelEntropies(
   layer: LayerActivations | LayerValues,
-  options: { bins?: number; labels?: ArrayLike<number>; classes?: number } = {},
+  options: { bins?: number; labels?: ArrayLike<number>; classes?: number; table?: SampleChannelEntropies } = {},
 ): ChannelEntropySummary {
-  const table = sampleChannelEntropies(layer, options.bins ?? DEFAULT_BINS);
+  const table = options.table ?? sampleChannelEntropies(layer, options.bins ?? DEFAULT_BINS);
   const summary: ChannelEntropySummary = {
     channels: table.channels,
     all: meanColumns(table, undefined, 0),

@@ -13,6 +13,7 @@ import {
   DistanceCodes,
   fillCapacityCells,
   DistanceKernel,
+  featureMapSums as featureMapSumsOf,
   JointHistograms,
   mirrorBlock,
   MatrixNeighbours,
@@ -21,12 +22,14 @@ import {
 } from '../analysis';
 import { fusedScreeningNeedsFlag } from '../analysis/distanceCodes';
 import { describeError, RpcChannel } from '../rpc/channel';
+import type { ParamsIn, ResultOut } from '../contract/messages';
 import { MessagePortLike, threadPort } from '../rpc/ports';
 import {
   capacityCellList,
   capacityCodes,
   capacityRows,
   distanceTiles,
+  featureMapSums,
   forEachClaimedChunk,
   interSampleRows,
   RANGE_ERROR_CODE,
@@ -183,12 +186,32 @@ export function serveComputeRequests(port: MessagePortLike): RpcChannel {
     forEachClaimedChunk(req.rows.length, req.claims, (k0, k1) => fillCapacityCells(codes, list, out, k0, k1, transposed));
     return {};
   });
+  channel.onRequest(featureMapSums, mapSums);
   channel.onRequest(touchPages, (req) => {
     const bytes = new Uint8Array(req.buffer);
     for (let at = 0; at < bytes.length; at += PAGE_BYTES) bytes[at] = 0;
     return {};
   });
   return channel;
+}
+
+/** The channel-entropy sums of the feature maps this worker takes, read where they lie (`featureMapSums`). */
+function mapSums(req: ParamsIn<typeof featureMapSums>): ResultOut<typeof featureMapSums> {
+  const { units, bins } = req;
+  const out = new Float64Array(req.out, 0, req.maps * 2);
+  let nonFiniteCount = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  forEachClaimedChunk(req.maps, req.claims, (a, b) => {
+    const maps = new Float32Array(req.data, (req.offset + a * units) * 4, (b - a) * units);
+    const sums = featureMapSumsOf(maps, b - a, units, bins);
+    if (!sums) throw new Error('the channel entropies need WebAssembly SIMD, which this worker lacks');
+    out.set(sums.sums, a * 2);
+    nonFiniteCount += sums.nonFiniteCount;
+    if (sums.lo < lo) lo = sums.lo;
+    if (sums.hi > hi) hi = sums.hi;
+  });
+  return { nonFiniteCount, lo, hi };
 }
 
 /** This worker's channels gathered out of a layer left where it is (`capacityCodes` with `gather`), kept for the next chunk. */

@@ -7,12 +7,20 @@
  * with another process slows a stage by its share, not by holding up a fixed half.
  *
  * This is the pool's one entry: the scheduler (scheduler.ts) and its stage APIs, the inter-sample
- * entropy's (interSampleStages.ts) and the channel capacity's (capacityStages.ts).
+ * entropy's (interSampleStages.ts), the channel entropies' (intraSampleStages.ts) and the channel
+ * capacity's (capacityStages.ts).
  */
-import { SHARED_DISTANCE_MATRIX_BYTES, type CapacityMatrix, type DistanceCodes, type InterSampleResult } from '../analysis';
+import {
+  SHARED_DISTANCE_MATRIX_BYTES,
+  type CapacityMatrix,
+  type DistanceCodes,
+  type InterSampleResult,
+  type SampleChannelEntropies,
+} from '../analysis';
 import type { SharedCodes } from '../contract/protocols/compute';
 import { CapacityStages } from './capacityStages';
 import { InterSampleStages } from './interSampleStages';
+import { IntraSampleStages } from './intraSampleStages';
 import { StageScheduler, type SchedulerOptions } from './scheduler';
 
 export interface ComputePoolOptions extends SchedulerOptions {
@@ -24,17 +32,21 @@ export interface ComputePoolOptions extends SchedulerOptions {
    * tens of seconds, lets it go after a second rather than hold it beside its peak.
    */
   keptLayerIdleMs?: number;
+  /** The fewest values of a layer whose channel entropies the workers take (intraSampleStages.ts; tests make it small). */
+  sharedEntropyValues?: number;
 }
 
 export class ComputePool {
   private readonly scheduler: StageScheduler;
   private readonly interSample: InterSampleStages;
   private readonly capacity: CapacityStages;
+  private readonly intraSample: IntraSampleStages;
 
   constructor(options: ComputePoolOptions = {}) {
     this.scheduler = new StageScheduler(options);
     this.interSample = new InterSampleStages(this.scheduler, options.sharedMatrixBytes ?? SHARED_DISTANCE_MATRIX_BYTES);
     this.capacity = new CapacityStages(this.scheduler, options.keptLayerIdleMs ?? Infinity);
+    this.intraSample = new IntraSampleStages(this.scheduler, options.sharedEntropyValues);
   }
 
   /** The worker threads the pool runs (at least 1). */
@@ -55,6 +67,16 @@ export class ComputePool {
   /** Inter-sample entropies of several subsets of one sample set from one distance matrix (InterSampleStages). */
   interSampleEntropies(...args: Parameters<InterSampleStages['interSampleEntropies']>): Promise<InterSampleResult[]> {
     return this.interSample.interSampleEntropies(...args);
+  }
+
+  /** Whether the workers take the channel entropies of `values` where they lie (IntraSampleStages). */
+  takesFeatureMaps(...args: Parameters<IntraSampleStages['takes']>): boolean {
+    return this.intraSample.takes(...args);
+  }
+
+  /** The intra-sample entropy of every feature map of a layer in shared memory, on all workers (IntraSampleStages). */
+  featureMapEntropies(...args: Parameters<IntraSampleStages['featureMapEntropies']>): Promise<SampleChannelEntropies> {
+    return this.intraSample.featureMapEntropies(...args);
   }
 
   /** Capacity matrix between every channel of `layerI` (columns) and of `layerJ` (rows), paper 5.3.1 (CapacityStages). */

@@ -9,6 +9,7 @@
 import type * as tfType from '@tensorflow/tfjs';
 import {
   channelEntropies,
+  type ChannelEntropySummary,
   DistanceCodes,
   distanceCodesFromMatrix,
   InterSampleResult,
@@ -224,8 +225,7 @@ async function measureLayer(
     });
   inter.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
   const t1 = performance.now();
-  const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
-  const dead = deadChannels(layer);
+  const { entropies, dead } = await layerChannelEntropies(ctx, layer);
   ctx.timings.channels += performance.now() - t1;
   // The binned information needs no distances: it too runs while the workers compute them. Its
   // range is the one the channel entropies found on the way (no pass of its own over the layer).
@@ -335,8 +335,7 @@ async function measureRepeatedLayer(
   const orNull = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
   const layer = layerValues(shape, data, ctx.layers[index].dataFormat);
   const t1 = performance.now();
-  const entropies = channelEntropies(layer, { bins: ctx.settings.bins, labels: ctx.probeLabels, classes: ctx.classes });
-  const dead = deadChannels(layer);
+  const { entropies, dead } = await layerChannelEntropies(ctx, layer);
   ctx.timings.channels += performance.now() - t1;
   const earlier = await same;
   return {
@@ -353,6 +352,24 @@ async function measureRepeatedLayer(
     inputCapacityBits: earlier.inputCapacityBits,
     ...(earlier.binnedInformation ? { binnedInformation: { ...earlier.binnedInformation } } : {}),
   };
+}
+
+/**
+ * The layer's channel entropies and dead channels. A layer in shared memory (the native pass on
+ * this thread writes its layers there, nativePass.ts) has its feature maps' entropies computed by
+ * the compute workers where it lies, the same table bit for bit, while this thread finds the dead
+ * channels and serves the inter-sample entropy's Gram products: a deep model's channel entropies
+ * would otherwise take one core while the other waits.
+ */
+async function layerChannelEntropies(
+  ctx: Omit<MeasureContext, 'model'>,
+  layer: LayerValues,
+): Promise<{ entropies: ChannelEntropySummary; dead: number[] }> {
+  const bins = ctx.settings.bins;
+  const table = ctx.pool.takesFeatureMaps?.(layer) ? ctx.pool.featureMapEntropies?.(layer, bins) : undefined;
+  const dead = deadChannels(layer);
+  const entropies = channelEntropies(layer, { bins, labels: ctx.probeLabels, classes: ctx.classes, table: await table });
+  return { entropies, dead };
 }
 
 /** Channels that are exactly 0 for every input (dead ReLUs), read in the layer's own layout. */

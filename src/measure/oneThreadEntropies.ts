@@ -15,9 +15,11 @@ import {
   gatherSampleRows,
   interSampleEntropy,
   InterSampleResult,
+  type LayerValues,
   MatrixNeighbours,
   neighbourCount,
   neighbourEntropy,
+  type SampleChannelEntropies,
   SHARED_DISTANCE_MATRIX_BYTES,
   wholeMatrixBudget,
 } from '../analysis';
@@ -40,6 +42,10 @@ export interface InterSampleEngine {
       distances?: SharedArrayBuffer;
     },
   ): Promise<InterSampleResult[]>;
+  /** Whether {@link featureMapEntropies} takes `values` (the compute pool's, for a layer in shared memory); absent: never. */
+  takesFeatureMaps?(values: LayerValues): boolean;
+  /** The `[N, C]` table of intra-sample entropies of every feature map of `values`, as sampleChannelEntropies gives it. */
+  featureMapEntropies?(values: LayerValues, bins: number): Promise<SampleChannelEntropies>;
 }
 
 /** The inter-sample entropies computed on the calling thread, one subset after the other. */

@@ -1,3 +1,5 @@
+import { collectGarbage, SHARED_DROP_BYTES } from '../rpc/sharedBuffers';
+
 /**
  * Arrays of a pass's layers that their reader has finished with, for the pass to write later layers
  * into. A new array of a deep layer is fresh memory: the kernel maps and zeroes its pages as the
@@ -24,12 +26,23 @@ export class LayerBuffers {
   private expected: Map<number, number> | undefined;
   /** Takes that found an array given back (for tests and benches). */
   reused = 0;
+  /** Bytes of shared arrays let go since the last collection. */
+  private dropped = 0;
 
   /**
    * @param maxFreeBytes most bytes of free arrays kept (the oldest let go past it): about the
    * largest layer, so that the arrays waiting here are no more than what would wait for a collection.
+   * @param shared new arrays in shared memory (SharedArrayBuffer), so that the compute workers read
+   * the layers where they lie: only for sessions that write into any array (the direct runner's;
+   * onnxruntime-node's binding refuses shared memory).
+   * @param collect what collects the thread's garbage once {@link SHARED_DROP_BYTES} of shared
+   * arrays were let go (tests count the calls).
    */
-  constructor(private readonly maxFreeBytes: number) {}
+  constructor(
+    private readonly maxFreeBytes: number,
+    private readonly shared = false,
+    private readonly collect: () => void = collectGarbage,
+  ) {}
 
   /** A float32 array of `length` elements (its values are left from its last use): one given back, or a new one. */
   take(length: number): Float32Array {
@@ -39,7 +52,7 @@ export class LayerBuffers {
       array = this.free.splice(at, 1)[0];
       this.freeBytes -= array.byteLength;
       this.reused++;
-    } else array = new Float32Array(length);
+    } else array = this.shared ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
     this.out.add(array);
     return array;
   }
@@ -109,15 +122,31 @@ export class LayerBuffers {
   }
 
   private keep(array: Float32Array): void {
-    if (array.byteLength > this.maxFreeBytes) return;
+    if (array.byteLength > this.maxFreeBytes) return this.drop(array);
     if (this.expected) {
       const left = this.expected.get(array.length) ?? 0;
       const kept = this.free.filter((a) => a.length === array.length).length;
-      if (kept >= left) return;
+      if (kept >= left) return this.drop(array);
     }
     this.free.push(array);
     this.freeBytes += array.byteLength;
-    while (this.freeBytes > this.maxFreeBytes) this.freeBytes -= this.free.shift()!.byteLength;
+    while (this.freeBytes > this.maxFreeBytes) {
+      const oldest = this.free.shift()!;
+      this.freeBytes -= oldest.byteLength;
+      this.drop(oldest);
+    }
+  }
+
+  /**
+   * `array` is let go. A shared one is collected with the thread's garbage once
+   * {@link SHARED_DROP_BYTES} of them add up (sharedBuffers.ts: V8 would leave them mapped for long).
+   */
+  private drop(array: Float32Array): void {
+    if (!this.shared) return;
+    this.dropped += array.byteLength;
+    if (this.dropped < SHARED_DROP_BYTES) return;
+    this.dropped = 0;
+    this.collect();
   }
 }
 

@@ -20,6 +20,7 @@ import { RpcError } from '../contract/messages';
 import { movingDataPort } from '../rpc/ports';
 import { largestLayerBytes, LayerBuffers } from './layerBuffers';
 import { NativeEngineError, type NativeActivations, type NativeCheckpoint } from './nativeForward';
+import { sessionsWriteShared } from './ortRuntime';
 import { nativePassGive, nativePassNext, nativePassOpen } from '../contract/protocols/nativePass';
 
 export interface NativePassOptions {
@@ -99,7 +100,10 @@ export async function* nativePassLayers(checkpoint: NativeCheckpoint, o: NativeP
   const script = passOnWorker(checkpoint.layers, o.count, last) ? resolvePassScript() : undefined;
   if (!script) {
     const { inputs, count, signal, budgetBytes, keepSessions, chunkBytes } = o;
-    const buffers = o.recycle ? new LayerBuffers(largestLayerBytes(checkpoint.layers, count, last)) : undefined;
+    // In shared memory where the sessions write there: the compute workers then read the layers in place.
+    const buffers = o.recycle
+      ? new LayerBuffers(largestLayerBytes(checkpoint.layers, count, last), sessionsWriteShared(checkpoint.requested))
+      : undefined;
     for await (const { index, out } of checkpoint.forwardLayers({
       layers: checkpoint.layers,
       inputs,

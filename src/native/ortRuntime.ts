@@ -192,6 +192,15 @@ export async function createSession(ort: OrtModule, model: Uint8Array, provider:
   return { session: await cpuSession(ort, model), provider: 'cpu' };
 }
 
+/**
+ * Whether sessions on `provider` write their outputs into arrays in shared memory: the direct
+ * runner's CPU sessions do (they write into any array they are given); onnxruntime-node's binding
+ * refuses a SharedArrayBuffer (`Invalid argument`).
+ */
+export function sessionsWriteShared(provider: ExecutionProvider): boolean {
+  return provider === 'cpu' && 'direct' in directRunner();
+}
+
 /** A CPU session: the direct runner's where it loads (ortDirect.ts), else the binding's. */
 async function cpuSession(ort: OrtModule, model: Uint8Array): Promise<RuntimeSession> {
   const runner = directRunner();

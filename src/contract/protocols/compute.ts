@@ -226,6 +226,30 @@ export const capacityCellList = defineRequest('capacity/cells', {
 });
 
 /**
+ * The channel-entropy sums (src/analysis/intraSample.ts `featureMapSums`) of feature maps
+ * `[0, maps)` of a layer in shared memory, each map `units` float32 values, one after the other
+ * from element `offset` (a channels-first layer as the model wrote it), taken in chunks of maps:
+ * each map's `Σ c log2 c` and `T` go to `out`, two float64 a map. The answer is the non-finite
+ * count and the finite range (`Infinity`, `-Infinity` when none) of the maps the worker took.
+ */
+export const featureMapSums = defineRequest('intraSample/mapSums', {
+  params: v.pipe(
+    v.object({
+      data: Shared,
+      offset: Count,
+      maps: Count,
+      units: v.pipe(Count, v.minValue(1)),
+      bins: v.pipe(Count, v.minValue(1)),
+      out: Shared,
+      claims: v.optional(ClaimsSchema),
+    }),
+    v.check((p) => p.data.byteLength >= (p.offset + p.maps * p.units) * 4, 'the layer buffer is shorter than maps × units float32 values'),
+    v.check((p) => p.out.byteLength >= p.maps * 16, 'the output buffer is shorter than two float64 values per map'),
+  ),
+  result: v.object({ nonFiniteCount: Count, lo: v.number(), hi: v.number() }),
+});
+
+/**
  * Writes one byte of every 4 KiB page of a shared buffer that nothing else uses yet, so that the
  * pages are mapped before the buffer is needed: the first write to a fresh page costs a page
  * fault (1.5–2 µs here), which a worker pays off the critical path instead of the thread that

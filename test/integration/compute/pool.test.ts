@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { capacityMatrix, interSampleEntropy, layerActivations, layerDistanceCodes } from '../../../src/analysis';
+import {
+  capacityMatrix,
+  interSampleEntropy,
+  layerActivations,
+  layerDistanceCodes,
+  layerValues,
+  sampleChannelEntropies,
+} from '../../../src/analysis';
 import { ComputePool } from '../../../src/compute/pool';
 import { CancelledError } from '../../../src/analysis/errors';
 import * as v from 'valibot';
@@ -72,6 +79,47 @@ describe('ComputePool with uneven chunk counts', () => {
     assert.equal(all.entropyBits, interSampleEntropy(x, n, d, { k: 40 }).entropyBits);
     const gathered = Float64Array.from(third.flatMap((i) => Array.from(x.subarray(i * d, i * d + d))));
     assert.equal(sub.entropyBits, interSampleEntropy(gathered, third.length, d, { k: 40 }).entropyBits);
+  });
+
+  it("gives a channels-first layer's feature-map entropies in shared memory bit for bit as sampleChannelEntropies does, read where they lie", async () => {
+    const r = rng(77);
+    // 40 inputs × 30 channels of 29 × 31 maps (chunks of 292 maps, the last one short), from element
+    // 5 of a longer buffer: ReLU zeros, ties, one map without a finite value, NaN and Infinity.
+    const [count, channels, units] = [40, 30, 29 * 31];
+    const length = count * channels * units;
+    const data = new Float32Array(new SharedArrayBuffer((length + 9) * 4), 5 * 4, length);
+    for (let i = 0; i < length; i++) {
+      const v = r();
+      data[i] = v < 0.4 ? 0 : v < 0.5 ? Math.round(v * 16) / 16 : (v - 0.5) * 7;
+    }
+    data.fill(NaN, 3 * units, 4 * units);
+    data[length - 1000] = Infinity;
+    data[1000 * units + 7] = NaN;
+    const layer = layerValues([count, channels, 29, 31], data, 'channelsFirst');
+    assert.equal(pool.takesFeatureMaps(layer), false, 'a layer this small stays on the calling thread by default');
+    const eager = new ComputePool({ workers: 3, chunksPerWorker: 3, sharedEntropyValues: 1 });
+    try {
+      assert.ok(eager.takesFeatureMaps(layer), 'a pool that takes small layers takes it');
+      for (const bins of [2, 30, 32]) {
+        const got = await eager.featureMapEntropies(layer, bins);
+        const want = sampleChannelEntropies(layer, bins);
+        assert.deepEqual([got.count, got.channels, got.nonFiniteCount], [want.count, want.channels, want.nonFiniteCount]);
+        assert.ok(want.nonFiniteCount > units, 'the layer has non-finite values');
+        assert.deepEqual(Buffer.from(got.entropyBits.buffer), Buffer.from(want.entropyBits.buffer), `${bins} bins: the table bit for bit`);
+        assert.deepEqual(
+          [got.range.lo + 0, got.range.hi + 0, got.range.finiteCount, got.range.nonFiniteCount],
+          [want.range.lo + 0, want.range.hi + 0, want.range.finiteCount, want.range.nonFiniteCount],
+        );
+      }
+      // Not taken: unshared memory, channels last, maps of 16 values or fewer.
+      assert.equal(eager.takesFeatureMaps(layerValues([count, channels, 29, 31], data.slice(), 'channelsFirst')), false);
+      assert.equal(eager.takesFeatureMaps(layerValues([count, 29, 31, channels], data, 'channelsLast')), false);
+      const small = new Float32Array(new SharedArrayBuffer(count * channels * 16 * 4));
+      assert.equal(eager.takesFeatureMaps(layerValues([count, channels, 4, 4], small, 'channelsFirst')), false);
+      await assert.rejects(eager.featureMapEntropies(layer, 0), RangeError);
+    } finally {
+      eager.close();
+    }
   });
 
   it('gives a bit-identical capacity matrix for layers of 7 and 5 channels', async () => {

@@ -20,7 +20,7 @@ import { forwardLayers, loadCheckpoint } from '../../../src/tfjs/forward';
 import { loadOnnxCheckpoint } from '../../../src/tfjs/onnxModel';
 import { largestLayerBytes, LayerBuffers } from '../../../src/native/layerBuffers';
 import { NativeCheckpoint, NativeEngineError, type NativeActivations } from '../../../src/native/nativeForward';
-import { nativeRuntime } from '../../../src/native/ortRuntime';
+import { nativeRuntime, sessionsWriteShared } from '../../../src/native/ortRuntime';
 import { onnxFixture, randomInputs } from '../../support/onnxFixtures';
 
 const RUN = path.resolve(__dirname, '../../fixtures/pytorch-run/20261125-222759-tiny-lenet');
@@ -160,31 +160,35 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
     });
 
   for (const budgetBytes of [undefined, 1])
-    it(`layers given back as they come (LayerBuffers), ${budgetBytes ? 'cut at every allowed point' : 'one segment'}: later layers written into their memory keep the fresh pass's bits`, async () => {
-      const { bytes, layers } = onnxFixture('resnet');
-      const count = 23;
-      const inputs = randomInputs(layers, count, 5);
-      const native = NativeCheckpoint.open(bytes, layers);
-      try {
-        const fresh = await collect(native.forwardLayers({ layers, inputs, count, budgetBytes }));
-        const buffers = new LayerBuffers(largestLayerBytes(layers, count));
-        const recycled = new Map<number, NativeActivations>();
-        let live = 0;
-        for await (const { index, out, inUse } of native.forwardLayers({ layers, inputs, count, budgetBytes, buffers })) {
-          // A copy of what the pass handed out, then the array back at once, even where a later segment still reads it.
-          recycled.set(index, { shape: out.shape, data: out.data.slice() });
-          if (inUse) live++;
-          buffers.give(out.data);
+    for (const shared of [false, true])
+      it(`layers given back as they come (LayerBuffers${shared ? ', in shared memory' : ''}), ${budgetBytes ? 'cut at every allowed point' : 'one segment'}: later layers written into their memory keep the fresh pass's bits`, async function () {
+        // Only the direct runner's sessions write into shared memory (the binding refuses it).
+        if (shared && !sessionsWriteShared('cpu')) this.skip();
+        const { bytes, layers } = onnxFixture('resnet');
+        const count = 23;
+        const inputs = randomInputs(layers, count, 5);
+        const native = NativeCheckpoint.open(bytes, layers);
+        try {
+          const fresh = await collect(native.forwardLayers({ layers, inputs, count, budgetBytes }));
+          const buffers = new LayerBuffers(largestLayerBytes(layers, count), shared);
+          const recycled = new Map<number, NativeActivations>();
+          let live = 0;
+          for await (const { index, out, inUse } of native.forwardLayers({ layers, inputs, count, budgetBytes, buffers })) {
+            assert.equal(out.data.buffer instanceof SharedArrayBuffer, shared, `layer ${index} in shared memory: ${shared}`);
+            // A copy of what the pass handed out, then the array back at once, even where a later segment still reads it.
+            recycled.set(index, { shape: out.shape, data: out.data.slice() });
+            if (inUse) live++;
+            buffers.give(out.data);
+          }
+          assertSame(recycled, fresh, 'resnet, every layer given back');
+          if (budgetBytes) {
+            assert.ok(buffers.reused > 0, 'later layers were written into arrays given back');
+            assert.ok(live > 0, 'some layers were live across a cut when given back');
+          } else assert.equal(buffers.reused, 0, 'one segment allocates every layer at once');
+        } finally {
+          await native.dispose();
         }
-        assertSame(recycled, fresh, 'resnet, every layer given back');
-        if (budgetBytes) {
-          assert.ok(buffers.reused > 0, 'later layers were written into arrays given back');
-          assert.ok(live > 0, 'some layers were live across a cut when given back');
-        } else assert.equal(buffers.reused, 0, 'one segment allocates every layer at once');
-      } finally {
-        await native.dispose();
-      }
-    });
+      });
 
   it('chunks of one input (chunkBytes) and sessions closed after each segment (keepSessions: false), twice over: the default pass, bit for bit', async () => {
     const { bytes, layers } = onnxFixture('resnet');

@@ -88,6 +88,23 @@ describe('the arrays a pass writes its layers into (layerBuffers.ts)', () => {
     assert.equal(buffers.bytesFree, 0, 'a length the next segment does not take is let go');
   });
 
+  it('shared: new arrays in shared memory, reused as the others; the garbage collected once 64 MB of them were let go', () => {
+    let collections = 0;
+    const buffers = new LayerBuffers(1 << 20, true, () => collections++);
+    const a = buffers.take(1000);
+    assert.ok(a.buffer instanceof SharedArrayBuffer);
+    buffers.give(a);
+    assert.equal(buffers.take(1000), a);
+    assert.ok(new LayerBuffers(1 << 20).take(10).buffer instanceof ArrayBuffer, 'unshared by default');
+    // Arrays of 4 MB, larger than the 1 MB kept free: each is let go when given back.
+    for (let k = 0; k < 15; k++) buffers.give(buffers.take(1 << 20));
+    assert.equal(collections, 0, '60 MB let go');
+    buffers.give(buffers.take(1 << 20));
+    assert.equal(collections, 1, '64 MB let go');
+    for (let k = 0; k < 16; k++) buffers.give(buffers.take(1 << 20));
+    assert.equal(collections, 2, 'counted again from 0');
+  });
+
   it('largestLayerBytes: the largest of the layers 1..last, float32, over the inputs (not the input layer)', () => {
     const layers = [{ outputShape: [3, 224, 224] }, { outputShape: [64, 112, 112] }, { outputShape: [10] }];
     assert.equal(largestLayerBytes(layers, 100), 100 * 64 * 112 * 112 * 4);
