@@ -38,6 +38,15 @@ export const NATIVE_CHUNK_BYTES = 64 * 1024 * 1024;
 export const NATIVE_CHUNK = 256;
 
 /**
+ * Bytes of the layers a run computes but the pass does not fetch, per chunk (the outputs of a pass
+ * to one layer, or of an ablation's cut, which are graph outputs all the same: nothing is fused, so
+ * that a layer's bits do not depend on what a pass fetches). ONNX Runtime keeps each of them to the
+ * end of the run, in fresh pages; so such a pass runs in chunks whose unfetched layers fit in this
+ * many bytes, written into arrays reused from chunk to chunk (at least one input per chunk).
+ */
+export const NATIVE_SCRATCH_BYTES = 64 * 1024 * 1024;
+
+/**
  * The sessions kept (the whole model, a plan's segments, the prefixes that single layers run) hold
  * their models' weights: idle ones are released, least recently used first, while their models add
  * up to more than this many times the checkpoint. A plan's segments add up to about one checkpoint,
@@ -74,6 +83,8 @@ export interface NativeForwardOptions {
   keepSessions?: boolean;
   /** Bytes of the largest layer's output per chunk of inputs (default {@link NATIVE_CHUNK_BYTES}): the runtime's working memory follows it. */
   chunkBytes?: number;
+  /** Bytes of the layers a run makes but does not fetch, per chunk (default {@link NATIVE_SCRATCH_BYTES}). */
+  scratchBytes?: number;
 }
 
 /** Something a checkpoint makes of itself and keeps (NativeCheckpoint `useDerived`). */
@@ -400,7 +411,7 @@ export class NativeCheckpoint {
     segment: Segment,
     fetched: readonly number[],
     values: ReadonlyMap<string, Float32Array>,
-    o: Pick<NativeForwardOptions, 'count' | 'signal' | 'buffers' | 'keepSessions' | 'chunkBytes'>,
+    o: Pick<NativeForwardOptions, 'count' | 'signal' | 'buffers' | 'keepSessions' | 'chunkBytes' | 'scratchBytes'>,
     key = `${segment.first}-${segment.last}`,
     mayBeWhole = true,
   ): Promise<Float32Array[]> {
@@ -410,12 +421,21 @@ export class NativeCheckpoint {
     const sizes = fetched.map((l) => this.layers[l].outputShape.reduce((a, b) => a * b, 1));
     const shapeOf = (name: string) => (name === this.model.input ? this.layers[0].outputShape : this.layerNamed(name).outputShape);
     const feedsOf = segment.inputs.map((name) => ({ name, data: values.get(name)!, shape: shapeOf(name) }));
-    const chunk = nativeChunk(this.layers, o.chunkBytes);
     const session = await this.acquire(key, segment, mayBeWhole);
+    // The session's other outputs (every run layer it makes is one) are written into scratch
+    // arrays, where the runtime writes in place, in chunks small enough for them.
+    const unfetched = session.writesInPlace ? segment.layers.filter((l) => !fetched.includes(l)) : [];
+    const unfetchedSizes = unfetched.map((l) => this.layers[l].outputShape.reduce((a, b) => a * b, 1));
+    const chunk = scratchChunk(
+      nativeChunk(this.layers, o.chunkBytes),
+      unfetchedSizes.reduce((sum, size) => sum + 4 * size, 0),
+      o.scratchBytes,
+    );
     // Each chunk's outputs are written by the runtime straight into their place in the pass's
     // arrays (preallocated fetches): no copy of the layers out of the runtime's own buffers.
     paceBeforeAllocating();
     const results = sizes.map((size) => o.buffers?.take(n * size) ?? new Float32Array(n * size));
+    const scratch = unfetchedSizes.map((size) => new Float32Array(Math.min(chunk, n) * size));
     try {
       for (let s = 0; s < n; s += chunk) {
         if (o.signal?.aborted) throw new CancelledError();
@@ -429,6 +449,10 @@ export class NativeCheckpoint {
         names.forEach((name, k) => {
           const shape = [e - s, ...this.layers[fetched[k]].outputShape];
           fetches[name] = new this.ort.Tensor('float32', results[k].subarray(s * sizes[k], e * sizes[k]), shape);
+        });
+        unfetched.forEach((l, k) => {
+          const shape = [e - s, ...this.layers[l].outputShape];
+          fetches[this.layers[l].name] = new this.ort.Tensor('float32', scratch[k].subarray(0, (e - s) * unfetchedSizes[k]), shape);
         });
         try {
           await session.run(feeds, fetches);
@@ -550,6 +574,14 @@ export class NativeCheckpoint {
       );
     }
   }
+}
+
+/**
+ * The inputs per chunk of a run that also writes `perInput` bytes of layers not fetched for each
+ * input: `chunk`, fewer where they would take more than `budget`, at least one.
+ */
+function scratchChunk(chunk: number, perInput: number, budget = NATIVE_SCRATCH_BYTES): number {
+  return perInput > 0 ? Math.max(1, Math.min(chunk, Math.floor(budget / perInput))) : chunk;
 }
 
 function range(first: number, last: number): number[] {

@@ -84,6 +84,9 @@ function runtimeLibrary(): string | undefined {
  * `run` (fetches preallocated, by name, or both) and `release`.
  */
 export class DirectSession {
+  /** The runtime writes preallocated outputs into the caller's arrays (RuntimeSession `writesInPlace`). */
+  readonly writesInPlace = true;
+
   private constructor(
     private readonly direct: DirectModule,
     private readonly ort: OrtModule,

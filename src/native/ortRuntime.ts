@@ -154,6 +154,12 @@ export interface RuntimeSession {
   /** Runs the model; `fetches` names the outputs, or gives their arrays, which the run fills. */
   run(feeds: Record<string, Ort.Tensor>, fetches: readonly string[] | Record<string, Ort.Tensor>): Promise<Record<string, Ort.Tensor>>;
   release(): Promise<void>;
+  /**
+   * Whether the runtime writes a preallocated output straight into the caller's array, without a
+   * copy (the direct runner's sessions: ortDirect.ts). onnxruntime-node's binding copies every
+   * output it returns into a new array, preallocated ones too.
+   */
+  readonly writesInPlace?: boolean;
 }
 
 /** A session and the provider it runs on; `reason` says why the provider asked for is not the one in use. */

@@ -228,6 +228,9 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
           [0, 0],
         ],
       );
+      // The layers made but not fetched written into scratch arrays, one input a chunk: the same bits.
+      const lastOnly = await collect(native.forwardLayers({ layers, inputs, count, keep: new Set([layers.length - 1]), scratchBytes: 1 }));
+      assertSame(lastOnly, new Map([[layers.length - 1, all.get(layers.length - 1)!]]), 'the last layer alone, one input a chunk');
       for (const l of [0, 1, 13, layers.length - 1]) {
         const one = await native.forwardLayer({ layers, inputs, count, layer: l });
         if (l === 0) assert.equal(one.data, inputs);
