@@ -17,6 +17,7 @@ interface BinningExports {
   range(ptr: number, len: number): number;
   codes(ptr: number, count: number, d: number, bins: number, lo: number, span: number, out: number, hashes: number): void;
   entropies(header: number): number;
+  maps(header: number): number;
   bin64(ptr: number, len: number, bins: number, codes: number, counts: number): void;
 }
 
@@ -26,8 +27,11 @@ const CHUNK_VALUES = 1 << 18;
 const MAX_HISTOGRAM_BYTES = 16 * 1024 ** 2;
 /** Largest memory the kernel grows to; beyond it the JS loops run. */
 const MAX_KERNEL_BYTES = 512 * 1024 ** 2;
-/** Bytes of the channel kernel's header (16 int32 pointers and sizes; wasm/binning.wat `entropies`). */
-const HEADER_BYTES = 80;
+/**
+ * Bytes of the channel kernels' header (wasm/binning.wat `entropies` and `maps`): 16 int32 pointers
+ * and sizes, 16 bytes of scratch, and from byte 96 the 240 bytes of the invariants `maps` reads.
+ */
+const HEADER_BYTES = 336;
 
 /** wasm/binning.wat compiled, or null without SIMD support: the JS loops take over. */
 const compileBinningModule = compiledOnce(binningWasmBytes);
@@ -247,7 +251,8 @@ export class BinningKernel {
       const g = Math.min(group, count - first);
       heap.set(data.subarray(first * L, (first + g) * L));
       header[1] = g;
-      nonFiniteCount += this.exports.entropies(0);
+      // Feature maps one at a time (one channel) have a kernel of their own, with the same results.
+      nonFiniteCount += channels === 1 ? this.exports.maps(0) : this.exports.entropies(0);
       if (this.exports.lo.value < lo) lo = this.exports.lo.value;
       if (this.exports.hi.value > hi) hi = this.exports.hi.value;
       sums.set(out.subarray(0, g * channels * 2), first * channels * 2);

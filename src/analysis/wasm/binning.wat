@@ -438,6 +438,219 @@
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $input)))
     (local.get $nonFinite))
+  ;; maps(header): `entropies` for feature maps taken one at a time (a channels-first layer's maps:
+  ;; one channel, C = 1), with the header's fields 0 data, 1 count (maps), 2 L (values per map),
+  ;; 5 bins, 6 table, 14 counts, 15 out; the same results, bit for bit.
+  ;; Per map: its finite range, then each value's bin counted in one of 16 histograms (lane k of the
+  ;; j-th vector of four values into histogram 4·(j mod 4) + k, so that a run of equal bins, ReLU
+  ;; zeros, increments counters that do not wait on each other), laid out bin-major, counts[b·16 + h]:
+  ;; the histograms fold into one by adding 16 consecutive counters, which the fold zeroes for the next
+  ;; map. The bins come from float32 arithmetic: x = (v − lo) · (B / span), b = floor x. Its error is
+  ;; at most B · 2^-22.3 (three float32 roundings of a value at most B, where the span is within
+  ;; [2^-90, 2^90] and v − lo ≥ 0), and binOf's own detour through z moves x by less than B · 2^-51;
+  ;; so wherever x is more than B · 2^-20 from every integer from 1 up, binOf's float64 chain gives
+  ;; the same floor. A vector with a lane that near (about 1 value in 10^4 at 32 bins, and the map's
+  ;; largest value, x ≈ B), or every vector of a map whose span is out of that range, takes binOf's
+  ;; chain itself, as `entropies` writes it. v = lo is x = 0, bin 0: a ReLU zero never takes it.
+  ;; A non-finite v makes x non-finite, whose bits less those of 2^23 are at least 0x34800001 as an
+  ;; unsigned integer: min_u(·, B) makes it B, the non-finite count, as it makes a finite x's bin.
+  ;; The loops read their invariants (the map's lo and scale, the constants) from memory at
+  ;; header + 96 (`$k`): V8 computes a value where it is used, so a splat or a division written
+  ;; before a loop ran on every trip of it (twice the time).
+  (func (export "maps") (param $header i32) (result i32)
+    (local $data i32) (local $count i32) (local $L i32) (local $bins i32) (local $table i32) (local $counts i32) (local $out i32)
+    (local $k i32) (local $n i32) (local $p i32) (local $end i32) (local $b i32) (local $a i32) (local $m i32) (local $t i32)
+    (local $nonFinite i32) (local $code i32)
+    (local $v v128) (local $v2 v128) (local $fin v128) (local $lo4 v128) (local $hi4 v128) (local $lo4b v128) (local $hi4b v128)
+    (local $q v128) (local $r v128) (local $idx v128) (local $vlo64 v128) (local $vspan64 v128) (local $vbins v128) (local $vlast v128)
+    (local $x f32) (local $l f32) (local $h f32) (local $lo f64) (local $hi f64) (local $span f64) (local $sum f64)
+    (local.set $data (i32.load offset=0 (local.get $header)))
+    (local.set $count (i32.load offset=4 (local.get $header)))
+    (local.set $L (i32.load offset=8 (local.get $header)))
+    (local.set $bins (i32.load offset=20 (local.get $header)))
+    (local.set $table (i32.load offset=24 (local.get $header)))
+    (local.set $counts (i32.load offset=56 (local.get $header)))
+    (local.set $out (i32.load offset=60 (local.get $header)))
+    (local.set $k (i32.add (local.get $header) (i32.const 96)))
+    ;; $k: 0 lo, 16 scale (the map's), 32 the margin B · 2^-20, 48 1.0, 64 2^23, 80 the bits of 2^23,
+    ;; 96 B, 112 the map's float64 flag, 128 .. 192 the histograms' offsets of the four vectors in
+    ;; turn, 192 +Infinity, 208 -Infinity, 224 0.
+    (v128.store offset=32 (local.get $k) (f32x4.splat (f32.mul (f32.convert_i32_s (local.get $bins)) (f32.const 0x1p-20))))
+    (v128.store offset=48 (local.get $k) (f32x4.splat (f32.const 1)))
+    (v128.store offset=64 (local.get $k) (f32x4.splat (f32.const 0x1p23)))
+    (v128.store offset=80 (local.get $k) (i32x4.splat (i32.const 0x4b000000)))
+    (v128.store offset=96 (local.get $k) (i32x4.splat (local.get $bins)))
+    (v128.store offset=128 (local.get $k) (v128.const i32x4 0 4 8 12))
+    (v128.store offset=144 (local.get $k) (v128.const i32x4 16 20 24 28))
+    (v128.store offset=160 (local.get $k) (v128.const i32x4 32 36 40 44))
+    (v128.store offset=176 (local.get $k) (v128.const i32x4 48 52 56 60))
+    (v128.store offset=192 (local.get $k) (f32x4.splat (f32.const inf)))
+    (v128.store offset=208 (local.get $k) (f32x4.splat (f32.const -inf)))
+    (v128.store offset=224 (local.get $k) (f32x4.splat (f32.const 0)))
+    (local.set $vbins (f64x2.splat (f64.convert_i32_s (local.get $bins))))
+    (local.set $vlast (f64x2.splat (f64.convert_i32_s (i32.sub (local.get $bins) (i32.const 1)))))
+    (global.set $lo (f64.const inf))
+    (global.set $hi (f64.const -inf))
+    ;; The counters start at 0 (each map's fold zeroes them after).
+    (memory.fill (local.get $counts) (i32.const 0) (i32.shl (i32.add (local.get $bins) (i32.const 1)) (i32.const 6)))
+    (block $mapsDone (loop $map
+      (br_if $mapsDone (i32.ge_u (local.get $n) (local.get $count)))
+      ;; 1. The map's finite range: two pairs of accumulators.
+      (local.set $lo4 (v128.load offset=192 (local.get $k))) (local.set $lo4b (local.get $lo4))
+      (local.set $hi4 (v128.load offset=208 (local.get $k))) (local.set $hi4b (local.get $hi4))
+      (local.set $p (local.get $data))
+      (local.set $end (i32.add (local.get $data) (i32.shl (i32.and (local.get $L) (i32.const -8)) (i32.const 2))))
+      (block $range8Done (loop $range8
+        (br_if $range8Done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $v2 (v128.load offset=16 (local.get $p)))
+        (local.set $fin (f32x4.eq (f32x4.sub (local.get $v) (local.get $v)) (v128.load offset=224 (local.get $k))))
+        (local.set $lo4 (f32x4.pmin (local.get $lo4) (v128.bitselect (local.get $v) (v128.load offset=192 (local.get $k)) (local.get $fin))))
+        (local.set $hi4 (f32x4.pmax (local.get $hi4) (v128.bitselect (local.get $v) (v128.load offset=208 (local.get $k)) (local.get $fin))))
+        (local.set $fin (f32x4.eq (f32x4.sub (local.get $v2) (local.get $v2)) (v128.load offset=224 (local.get $k))))
+        (local.set $lo4b (f32x4.pmin (local.get $lo4b) (v128.bitselect (local.get $v2) (v128.load offset=192 (local.get $k)) (local.get $fin))))
+        (local.set $hi4b (f32x4.pmax (local.get $hi4b) (v128.bitselect (local.get $v2) (v128.load offset=208 (local.get $k)) (local.get $fin))))
+        (local.set $p (i32.add (local.get $p) (i32.const 32)))
+        (br $range8)))
+      (local.set $lo4 (f32x4.pmin (local.get $lo4) (local.get $lo4b)))
+      (local.set $hi4 (f32x4.pmax (local.get $hi4) (local.get $hi4b)))
+      (local.set $l (f32x4.extract_lane 0 (local.get $lo4)))
+      (local.set $h (f32x4.extract_lane 0 (local.get $hi4)))
+      (local.set $x (f32x4.extract_lane 1 (local.get $lo4))) (if (f32.lt (local.get $x) (local.get $l)) (then (local.set $l (local.get $x))))
+      (local.set $x (f32x4.extract_lane 2 (local.get $lo4))) (if (f32.lt (local.get $x) (local.get $l)) (then (local.set $l (local.get $x))))
+      (local.set $x (f32x4.extract_lane 3 (local.get $lo4))) (if (f32.lt (local.get $x) (local.get $l)) (then (local.set $l (local.get $x))))
+      (local.set $x (f32x4.extract_lane 1 (local.get $hi4))) (if (f32.gt (local.get $x) (local.get $h)) (then (local.set $h (local.get $x))))
+      (local.set $x (f32x4.extract_lane 2 (local.get $hi4))) (if (f32.gt (local.get $x) (local.get $h)) (then (local.set $h (local.get $x))))
+      (local.set $x (f32x4.extract_lane 3 (local.get $hi4))) (if (f32.gt (local.get $x) (local.get $h)) (then (local.set $h (local.get $x))))
+      (local.set $end (i32.add (local.get $data) (i32.shl (local.get $L) (i32.const 2))))
+      (block $rangeTailDone (loop $rangeTail
+        (br_if $rangeTailDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $x (f32.load (local.get $p)))
+        (if (f32.eq (f32.sub (local.get $x) (local.get $x)) (f32.const 0))
+          (then
+            (if (f32.lt (local.get $x) (local.get $l)) (then (local.set $l (local.get $x))))
+            (if (f32.gt (local.get $x) (local.get $h)) (then (local.set $h (local.get $x))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $rangeTail)))
+      (local.set $lo (f64.promote_f32 (local.get $l)))
+      (local.set $hi (f64.promote_f32 (local.get $h)))
+      (if (f64.lt (local.get $lo) (global.get $lo)) (then (global.set $lo (local.get $lo))))
+      (if (f64.gt (local.get $hi) (global.get $hi)) (then (global.set $hi (local.get $hi))))
+      ;; A span of 0 as 1 (every finite value bin 0); none (no finite value) takes binOf's chain.
+      (local.set $span (f64.sub (local.get $hi) (local.get $lo)))
+      (local.set $span (select (f64.const 1) (local.get $span) (f64.eq (local.get $span) (f64.const 0))))
+      (i32.store offset=112 (local.get $k)
+        (i32.eqz (i32.and (f64.ge (local.get $span) (f64.const 0x1p-90)) (f64.le (local.get $span) (f64.const 0x1p90)))))
+      (v128.store offset=0 (local.get $k) (f32x4.splat (local.get $l)))
+      (v128.store offset=16 (local.get $k) (f32x4.splat (f32.demote_f64 (f64.div (f64.convert_i32_s (local.get $bins)) (local.get $span)))))
+      (local.set $vlo64 (f64x2.splat (local.get $lo)))
+      (local.set $vspan64 (f64x2.splat (local.get $span)))
+
+      ;; 2. The histograms.
+      (local.set $p (local.get $data))
+      (local.set $end (i32.add (local.get $data) (i32.shl (i32.and (local.get $L) (i32.const -4)) (i32.const 2))))
+      (block $binDone (loop $bin
+        (br_if $binDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $q (f32x4.mul (f32x4.sub (local.get $v) (v128.load offset=0 (local.get $k))) (v128.load offset=16 (local.get $k))))
+        (local.set $r (f32x4.nearest (local.get $q)))
+        (if (i32.or (i32.load offset=112 (local.get $k)) (v128.any_true (v128.and
+              (f32x4.lt (f32x4.abs (f32x4.sub (local.get $q) (local.get $r))) (v128.load offset=32 (local.get $k)))
+              (f32x4.ge (local.get $r) (v128.load offset=48 (local.get $k))))))
+          (then
+            ;; binOf's chain, as `entropies` writes it.
+            (local.set $idx (v128.bitselect
+              (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                (f64x2.add (f64x2.splat (f64.const 0x1p52))
+                  (f64x2.pmin (local.get $vlast) (f64x2.floor (f64x2.mul
+                    (f64x2.mul
+                      (f64x2.add
+                        (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $vlo64)) (local.get $vspan64)) (f64x2.splat (f64.const 2))) (f64x2.splat (f64.const 1)))
+                        (f64x2.splat (f64.const 1)))
+                      (f64x2.splat (f64.const 0.5)))
+                    (local.get $vbins)))))
+                (f64x2.add (f64x2.splat (f64.const 0x1p52))
+                  (f64x2.pmin (local.get $vlast) (f64x2.floor (f64x2.mul
+                    (f64x2.mul
+                      (f64x2.add
+                        (f64x2.sub (f64x2.mul (f64x2.div (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))) (local.get $vlo64)) (local.get $vspan64)) (f64x2.splat (f64.const 2))) (f64x2.splat (f64.const 1)))
+                        (f64x2.splat (f64.const 1)))
+                      (f64x2.splat (f64.const 0.5)))
+                    (local.get $vbins))))))
+              (v128.load offset=96 (local.get $k))
+              (f32x4.eq (f32x4.sub (local.get $v) (local.get $v)) (v128.load offset=224 (local.get $k))))))
+          (else
+            ;; floor x as an integer: the bits of floor x + 2^23 less those of 2^23 (exact below 2^23).
+            (local.set $idx (i32x4.min_u
+              (i32x4.sub (f32x4.add (f32x4.floor (local.get $q)) (v128.load offset=64 (local.get $k))) (v128.load offset=80 (local.get $k)))
+              (v128.load offset=96 (local.get $k))))))
+        (local.set $idx (i32x4.add (i32x4.shl (local.get $idx) (i32.const 6))
+          (v128.load offset=128 (i32.add (local.get $k) (i32.and (i32.sub (local.get $p) (local.get $data)) (i32.const 48))))))
+        (local.set $a (i32.add (local.get $counts) (i32x4.extract_lane 0 (local.get $idx))))
+        (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
+        (local.set $a (i32.add (local.get $counts) (i32x4.extract_lane 1 (local.get $idx))))
+        (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
+        (local.set $a (i32.add (local.get $counts) (i32x4.extract_lane 2 (local.get $idx))))
+        (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
+        (local.set $a (i32.add (local.get $counts) (i32x4.extract_lane 3 (local.get $idx))))
+        (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $bin)))
+      (local.set $end (i32.add (local.get $data) (i32.shl (local.get $L) (i32.const 2))))
+      (block $binTailDone (loop $binTail
+        (br_if $binTailDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $code (call $bin1 (f64.promote_f32 (f32.load (local.get $p))) (local.get $lo) (local.get $span) (local.get $bins)))
+        (local.set $a (i32.add (local.get $counts) (i32.shl (local.get $code) (i32.const 6))))
+        (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $binTail)))
+
+      ;; 3. Per bin, in bin order: its 16 counters added (and zeroed), T and Σ c log2 c.
+      (local.set $sum (f64.const 0))
+      (local.set $t (i32.const 0))
+      (local.set $b (i32.const 0))
+      (local.set $a (local.get $counts))
+      (block $foldDone (loop $fold
+        (br_if $foldDone (i32.ge_u (local.get $b) (local.get $bins)))
+        (local.set $v (i32x4.add
+          (i32x4.add (v128.load offset=0 (local.get $a)) (v128.load offset=16 (local.get $a)))
+          (i32x4.add (v128.load offset=32 (local.get $a)) (v128.load offset=48 (local.get $a)))))
+        (v128.store offset=0 (local.get $a) (v128.const i32x4 0 0 0 0))
+        (v128.store offset=16 (local.get $a) (v128.const i32x4 0 0 0 0))
+        (v128.store offset=32 (local.get $a) (v128.const i32x4 0 0 0 0))
+        (v128.store offset=48 (local.get $a) (v128.const i32x4 0 0 0 0))
+        (local.set $m (i32.add
+          (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
+          (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))
+        (local.set $t (i32.add (local.get $t) (local.get $m)))
+        (local.set $sum (f64.add (local.get $sum) (f64.load (i32.add (local.get $table) (i32.shl (local.get $m) (i32.const 3))))))
+        (local.set $a (i32.add (local.get $a) (i32.const 64)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $fold)))
+      ;; The non-finite counters (bin B).
+      (local.set $v (i32x4.add
+        (i32x4.add (v128.load offset=0 (local.get $a)) (v128.load offset=16 (local.get $a)))
+        (i32x4.add (v128.load offset=32 (local.get $a)) (v128.load offset=48 (local.get $a)))))
+      (v128.store offset=0 (local.get $a) (v128.const i32x4 0 0 0 0))
+      (v128.store offset=16 (local.get $a) (v128.const i32x4 0 0 0 0))
+      (v128.store offset=32 (local.get $a) (v128.const i32x4 0 0 0 0))
+      (v128.store offset=48 (local.get $a) (v128.const i32x4 0 0 0 0))
+      (local.set $nonFinite (i32.add (local.get $nonFinite) (i32.add
+        (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
+        (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v))))))
+      ;; Out: (Σ, T); a map without finite values (0, -1), with all finite values equal (0, 0).
+      (local.set $a (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 4))))
+      (if (f64.lt (local.get $lo) (local.get $hi))
+        (then
+          (f64.store offset=0 (local.get $a) (local.get $sum))
+          (f64.store offset=8 (local.get $a) (f64.convert_i32_s (local.get $t))))
+        (else
+          (f64.store offset=0 (local.get $a) (f64.const 0))
+          (f64.store offset=8 (local.get $a) (select (f64.const -1) (f64.const 0) (f64.gt (local.get $lo) (local.get $hi))))))
+      (local.set $data (i32.add (local.get $data) (i32.shl (local.get $L) (i32.const 2))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $map)))
+    (local.get $nonFinite))
   ;; bin64(ptr, len, bins, codes, counts): float64 pair distances at ptr binned as capacity.ts
   ;; `binDistances` bins them, operation for operation in float64, two lanes at a time: lo and hi =
   ;; the finite values' min and max; b = floor(((((v − lo) / (hi − lo)) · 2 − 1) + 1) / 2 · B), then

@@ -33,6 +33,8 @@ const fills: Record<string, Fill> = {
   },
   'no finite value': () => (random() < 0.5 ? NaN : -Infinity),
   'huge and tiny magnitudes': () => (random() < 0.5 ? (random() - 0.5) * 3e38 : (random() - 0.5) * 1e-38),
+  'tiny magnitudes alone (subnormal differences)': () => (random() - 0.5) * 1e-37,
+  "both signs up to float32's largest (differences beyond it)": () => (random() - 0.5) * 6.8e38,
   'one channel non-finite, the others random': (i, _units, channels) => (i % channels === 0 ? NaN : random()),
 };
 
@@ -286,6 +288,32 @@ describe('binning kernel (WebAssembly SIMD)', () => {
         ],
       ],
       ['a different hash multiplier', [['(i32.const 0x01000193)', '(i32.const 0x01000197)']]],
+      [
+        'one map at a time: the float32 bins trusted nearer an edge than their error allows',
+        [
+          [
+            '(f32.mul (f32.convert_i32_s (local.get $bins)) (f32.const 0x1p-20))',
+            '(f32.mul (f32.convert_i32_s (local.get $bins)) (f32.const 0x1p-40))',
+          ],
+        ],
+      ],
+      [
+        'one map at a time: the float32 bins trusted for a map whose span is above their range',
+        [['(f64.le (local.get $span) (f64.const 0x1p90))', '(f64.le (local.get $span) (f64.const inf))']],
+      ],
+      [
+        'one map at a time: the float32 bins trusted for a map whose span is below their range',
+        [['(f64.ge (local.get $span) (f64.const 0x1p-90))', '(f64.ge (local.get $span) (f64.const 0))']],
+      ],
+      [
+        "one map at a time: a map's counters not zeroed for the next",
+        [
+          [
+            '        (v128.store offset=0 (local.get $a) (v128.const i32x4 0 0 0 0))\n        (v128.store offset=16',
+            '        (v128.store offset=16',
+          ],
+        ],
+      ],
       [
         "one channel's sum of c log2 c rounded to float32 at each term",
         [
