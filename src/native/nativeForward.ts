@@ -42,7 +42,8 @@ export const NATIVE_CHUNK = 256;
  * to one layer, or of an ablation's cut, which are graph outputs all the same: nothing is fused, so
  * that a layer's bits do not depend on what a pass fetches). ONNX Runtime keeps each of them to the
  * end of the run, in fresh pages; so such a pass runs in chunks whose unfetched layers fit in this
- * many bytes, written into arrays reused from chunk to chunk (at least one input per chunk).
+ * many bytes (at least one input per chunk), written into arrays reused from chunk to chunk where the
+ * runtime writes in place (the direct runner).
  */
 export const NATIVE_SCRATCH_BYTES = 64 * 1024 * 1024;
 
@@ -422,15 +423,14 @@ export class NativeCheckpoint {
     const shapeOf = (name: string) => (name === this.model.input ? this.layers[0].outputShape : this.layerNamed(name).outputShape);
     const feedsOf = segment.inputs.map((name) => ({ name, data: values.get(name)!, shape: shapeOf(name) }));
     const session = await this.acquire(key, segment, mayBeWhole);
-    // The session's other outputs (every run layer it makes is one) are written into scratch
-    // arrays, where the runtime writes in place, in chunks small enough for them.
-    const unfetched = session.writesInPlace ? segment.layers.filter((l) => !fetched.includes(l)) : [];
+    // The session's other outputs (every run layer it makes is one) run in chunks small enough for
+    // them, and are written into scratch arrays where the runtime writes in place (the binding
+    // would copy each one out again: there the runtime holds them, in the same small chunks).
+    const others = segment.layers.filter((l) => !fetched.includes(l));
+    const othersBytes = others.reduce((sum, l) => sum + 4 * this.layers[l].outputShape.reduce((a, b) => a * b, 1), 0);
+    const chunk = scratchChunk(nativeChunk(this.layers, o.chunkBytes), othersBytes, o.scratchBytes);
+    const unfetched = session.writesInPlace ? others : [];
     const unfetchedSizes = unfetched.map((l) => this.layers[l].outputShape.reduce((a, b) => a * b, 1));
-    const chunk = scratchChunk(
-      nativeChunk(this.layers, o.chunkBytes),
-      unfetchedSizes.reduce((sum, size) => sum + 4 * size, 0),
-      o.scratchBytes,
-    );
     // Each chunk's outputs are written by the runtime straight into their place in the pass's
     // arrays (preallocated fetches): no copy of the layers out of the runtime's own buffers.
     paceBeforeAllocating();
