@@ -419,7 +419,8 @@ export class NativeCheckpoint {
     const n = o.count;
     if (n === 0) return fetched.map(() => new Float32Array(0));
     const names = fetched.map((l) => this.layers[l].name);
-    const sizes = fetched.map((l) => this.layers[l].outputShape.reduce((a, b) => a * b, 1));
+    const sizeOf = (l: number) => this.layers[l].outputShape.reduce((a, b) => a * b, 1);
+    const sizes = fetched.map(sizeOf);
     const shapeOf = (name: string) => (name === this.model.input ? this.layers[0].outputShape : this.layerNamed(name).outputShape);
     const feedsOf = segment.inputs.map((name) => ({ name, data: values.get(name)!, shape: shapeOf(name) }));
     const session = await this.acquire(key, segment, mayBeWhole);
@@ -427,10 +428,10 @@ export class NativeCheckpoint {
     // them, and are written into scratch arrays where the runtime writes in place (the binding
     // would copy each one out again: there the runtime holds them, in the same small chunks).
     const others = segment.layers.filter((l) => !fetched.includes(l));
-    const othersBytes = others.reduce((sum, l) => sum + 4 * this.layers[l].outputShape.reduce((a, b) => a * b, 1), 0);
-    const chunk = scratchChunk(nativeChunk(this.layers, o.chunkBytes), othersBytes, o.scratchBytes);
+    const othersSizes = others.map(sizeOf);
+    const chunk = scratchChunk(nativeChunk(this.layers, o.chunkBytes), 4 * othersSizes.reduce((a, b) => a + b, 0), o.scratchBytes);
     const unfetched = session.writesInPlace ? others : [];
-    const unfetchedSizes = unfetched.map((l) => this.layers[l].outputShape.reduce((a, b) => a * b, 1));
+    const unfetchedSizes = session.writesInPlace ? othersSizes : [];
     // Each chunk's outputs are written by the runtime straight into their place in the pass's
     // arrays (preallocated fetches): no copy of the layers out of the runtime's own buffers.
     paceBeforeAllocating();
