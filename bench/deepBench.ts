@@ -56,7 +56,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
  * the least a forward pass costs. The engine runs the file's own graph, every layer an output, so
  * that a layer's bits never depend on what a pass fetches.
  */
-function outputOnly(bytes: Uint8Array, name: string): Uint8Array {
+export function outputOnly(bytes: Uint8Array, name: string): Uint8Array {
   const type = onnxModelType();
   const model = type.decode(bytes) as unknown as { graph: { output: { name: string }[] } };
   model.graph.output = model.graph.output.filter((o) => o.name === name);
