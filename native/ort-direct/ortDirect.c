@@ -168,7 +168,7 @@ static napi_value create_session(napi_env e, napi_callback_info info) {
   if (!status) status = api->SetIntraOpNumThreads(options, threads);
   if (!status) status = api->SetInterOpNumThreads(options, 1);
   if (!status) status = api->SetSessionExecutionMode(options, ORT_SEQUENTIAL);
-  if (!status) status = api->SetSessionGraphOptimizationLevel(options, ORT_ENABLE_ALL);
+  if (!status) status = api->SetSessionGraphOptimizationLevel(options, ORT_ENABLE_EXTENDED);
   if (!status) status = api->DisableCpuMemArena(options);
   if (!status) status = api->DisableMemPattern(options);
   if (!status) status = api->SetSessionLogSeverityLevel(options, 3);

@@ -549,16 +549,12 @@ export class NativeCheckpoint {
     }
   }
 
-  /**
-   * The segment's model: the file's own bytes for the whole graph whose outputs already name every
-   * layer and which has no node to rewrite (src/onnx/stableLayout.ts), else the segment encoded.
-   */
+  /** The segment's model: the file's own bytes for the whole graph whose outputs already name every layer, else the segment encoded. */
   private modelOf(segment: Segment, mayBeWhole: boolean): { bytes: Uint8Array; whole: boolean } {
     const graph = this.model.raw.graph;
     const outputs = new Set(graph.output.map((v) => v.name));
     const whole =
       mayBeWhole &&
-      this.model.rewrites.size === 0 &&
       segment.first === 0 &&
       segment.last === graph.node.length - 1 &&
       segment.layers.every((l) => outputs.has(this.layers[l].name));

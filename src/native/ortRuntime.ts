@@ -79,13 +79,14 @@ export function firstLine(message: string): string {
 }
 
 /**
- * The graph optimisations: all of them, the blocked layout (NCHWc) of x86 CPUs included, on the
- * engine's checkpoints with the nodes rewritten that the layout would compute by where a segment
- * starts (src/onnx/stableLayout.ts), so that a layer's bits never depend on where a pass is cut. The
- * CIFAR ResNet-18's pass to its output over 200 inputs: 1.62 → 1.44 s against `extended`
- * (docs/native-engine.md, "The blocked layout").
+ * The graph optimisations: every one that rewrites nodes in place of the graph (constant folding,
+ * fusions of nodes whose joint values are no graph output), not the layout ones of `all` (NCHWc
+ * blocks), whose choice depends on a node's neighbours: with them a BatchNormalization after a
+ * convolution in the same session computes other bits (≈ 2e-7 relative) than the same node at the
+ * start of a segment, so the values of a pass would depend on where the budget cut the model. Every
+ * layer being a graph output, the blocked layout would also be converted back at each layer.
  */
-export const GRAPH_OPTIMIZATION = 'all';
+export const GRAPH_OPTIMIZATION = 'extended';
 
 /** Whether the sessions this thread makes keep their intra-op threads spinning between operators ({@link stopSpinning}). */
 let spinning = true;

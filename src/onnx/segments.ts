@@ -16,7 +16,6 @@
  */
 import { decodeOnnx, onnxModelType } from './decode';
 import { OnnxError } from './graph';
-import { stableLayoutRewrites, type NodeRewrite } from './stableLayout';
 
 /** A run layer as the plan needs it: the name of its value in the graph and its shape per input. */
 export interface SegmentLayer {
@@ -92,11 +91,6 @@ export interface SegmentableModel {
   readonly cuttable: readonly boolean[];
   /** Bytes per input of each run layer's value, by value name (the input included). */
   readonly bytesOf: ReadonlyMap<string, number>;
-  /**
-   * The nodes a segment's model runs in place of the file's, by node index (stableLayout.ts): so
-   * that each computes the same bits wherever a segment starts.
-   */
-  readonly rewrites: ReadonlyMap<number, NodeRewrite>;
 }
 
 /**
@@ -133,7 +127,6 @@ export function segmentable(bytes: Uint8Array, layers: readonly SegmentLayer[]):
   });
   const bytesOf = new Map<string, number>();
   layers.forEach((layer, l) => bytesOf.set(l === 0 ? input : layer.name, 4 * layer.outputShape.reduce((a, b) => a * b, 1)));
-  const shapes = new Map(layers.map((layer, l) => [l === 0 ? input : layer.name, layer.outputShape]));
   const { frontiers, cuttable } = frontiersOf(nodes, constant, input, bytesOf);
   return {
     raw,
@@ -145,7 +138,6 @@ export function segmentable(bytes: Uint8Array, layers: readonly SegmentLayer[]):
     frontiers,
     cuttable,
     bytesOf,
-    rewrites: stableLayoutRewrites(graph, shapes),
   };
 }
 
@@ -374,15 +366,15 @@ export function cutAt(model: SegmentableModel, layer: number, last: number): Cut
 
 /**
  * The segment as an ONNX model of its own: the file's IR version, opset imports and producer, the
- * segment's nodes (each rewritten one replaced: SegmentableModel `rewrites`) and the constants and
- * initializers they read (the decoded tensors themselves, their raw_data bytes reused), its inputs as
- * float `[batch, ...shape]` graph inputs and its run layers as graph outputs.
+ * segment's nodes and the constants and initializers they read (the decoded tensors themselves,
+ * their raw_data bytes reused), its inputs as float `[batch, ...shape]` graph inputs and its run
+ * layers as graph outputs.
  */
 export function encodeSegment(model: SegmentableModel, segment: Segment): Uint8Array {
   const { raw } = model;
   const graph = raw.graph;
   const indices = [...segment.constants, ...segment.nodes].sort((a, b) => a - b);
-  const node = indices.flatMap((i) => (model.rewrites.get(i)?.nodes as RawNode[] | undefined) ?? [graph.node[i]]);
+  const node = indices.map((i) => graph.node[i]);
   const read = new Set(node.flatMap((n) => n.input));
   const declared = new Map<string, RawValueInfo>([...graph.input, ...graph.output].map((v) => [v.name, v]));
   const shapeOf = new Map(model.layers.map((layer, l) => [l === 0 ? model.input : layer.name, layer.outputShape]));
@@ -405,10 +397,7 @@ export function encodeSegment(model: SegmentableModel, segment: Segment): Uint8A
     graph: {
       name: `${graph.name || 'graph'}:nodes ${segment.first}..${segment.last}`,
       node,
-      initializer: [
-        ...graph.initializer.filter((t) => read.has(t.name)),
-        ...indices.flatMap((i) => model.rewrites.get(i)?.initializers ?? []),
-      ],
+      initializer: graph.initializer.filter((t) => read.has(t.name)),
       input: segment.inputs.map(valueInfo),
       output: segment.layers.map((l) => valueInfo(model.layers[l].name)),
     },
