@@ -12,7 +12,9 @@
  *    `CNN_SLICER_BENCH_DEEP_WASM=1`: it takes minutes); and the measure's floor at this machine's
  *    native rates (`measureFloor`: the forward pass on ONNX Runtime's own session plus the Gram
  *    products' FLOPs at the native kernel's rate), against which a goal below it becomes 1.5× it;
- *  - the forward pass of the ResNet-18 checkpoint on 200 inputs to its output: the engine
+ *  - the forward pass to the output of the CIFAR ResNet-18 checkpoint on 200 inputs, and of the
+ *    three models of issue 67's table (`FORWARD_WORKLOADS`: torchvision's ResNet-18 and MobileNetV2
+ *    at 32×32 on 200 inputs, its ResNet-18 at 224×224 on 32): the engine
  *    (`NativeCheckpoint`, src/native/nativeForward.ts) against ONNX Runtime's own session on the same
  *    bytes, inputs and threads (goal ≤ 1.2×), and on the graph with the output alone (fused, for
  *    reference), and PyTorch's eval pass of the same weights at 1 and 2
@@ -119,18 +121,18 @@ async function msOf(run: () => Promise<unknown>): Promise<number> {
   return median(times);
 }
 
-/** PyTorch's eval pass of the bench's ResNet-18 (scripts/bench-deep-torch.py) at `threads`: each thread count's median ms. */
-function torchPass(threads: string): { ms: { threads: number; ms: number }[]; failed: boolean } {
+/** PyTorch's eval pass of a bench-deep.py model (scripts/bench-deep-torch.py) at `threads`: each thread count's median ms. */
+function torchPass(w: ForwardWorkload, threads: string): { ms: { threads: number; ms: number }[]; failed: boolean } {
   const torch = spawnSync(
     PYTHON,
     [
       join(ROOT, 'scripts', 'bench-deep-torch.py'),
       '--model',
-      'resnet18',
+      w.model,
       '--size',
-      '32',
+      String(w.size),
       '--inputs',
-      String(FORWARD_INPUTS),
+      String(w.inputs),
       '--threads',
       threads,
     ],
@@ -143,8 +145,28 @@ function torchPass(threads: string): { ms: { threads: number; ms: number }[]; fa
   return { ms, failed: torch.status !== 0 };
 }
 
-/** The forward-pass lines of the run's checkpoint: the engine, ONNX Runtime's session, PyTorch, measured alternately. */
-export async function forwardLines(run: string, print: (line: string) => void): Promise<number> {
+/** A checkpoint whose forward pass is timed against its peers: a bench-deep.py model, its image side, the inputs per pass. */
+export interface ForwardWorkload {
+  label: string;
+  model: string;
+  size: number;
+  inputs: number;
+}
+
+/**
+ * The forward-pass workloads: the CIFAR ResNet-18 whose epoch the bench measures, and the three of
+ * issue 67's table (torchvision's ResNet-18 and MobileNetV2 at 32×32 on 200 inputs, its ResNet-18
+ * at 224×224 on 32), on which the issue set the goal.
+ */
+export const FORWARD_WORKLOADS: readonly ForwardWorkload[] = [
+  { label: 'CIFAR ResNet-18 (kuangliu)', model: 'resnet18', size: 32, inputs: FORWARD_INPUTS },
+  { label: "torchvision's ResNet-18", model: 'tv-resnet18', size: 32, inputs: 200 },
+  { label: "torchvision's MobileNetV2", model: 'mobilenet_v2', size: 32, inputs: 200 },
+  { label: "torchvision's ResNet-18", model: 'tv-resnet18', size: 224, inputs: 32 },
+];
+
+/** The forward-pass lines of the run's checkpoint (workload `w`): the engine, ONNX Runtime's session, PyTorch, measured alternately. */
+export async function forwardLines(run: string, w: ForwardWorkload, print: (line: string) => void): Promise<number> {
   const runtime = nativeRuntime();
   if ('reason' in runtime) {
     print(`  forward pass: skipped, the native engine is not in use (${runtime.reason})`);
@@ -154,16 +176,17 @@ export async function forwardLines(run: string, print: (line: string) => void): 
   const layers = record.manifest.layers;
   const probe = readProbe(record);
   const per = probe.inputs.length / probe.labels.length;
-  const inputs = new Float32Array(FORWARD_INPUTS * per);
-  for (let i = 0; i < FORWARD_INPUTS; i++)
+  const inputs = new Float32Array(w.inputs * per);
+  for (let i = 0; i < w.inputs; i++)
     inputs.set(probe.inputs.subarray((i % probe.labels.length) * per, ((i % probe.labels.length) + 1) * per), i * per);
   const folder = join(run, 'checkpoints', readdirSync(join(run, 'checkpoints'))[0]);
   const bytes = new Uint8Array(readFileSync(join(folder, 'model.onnx')));
   const last = layers.length - 1;
   const checkpoint = NativeCheckpoint.open(bytes, layers);
-  const session = await runtime.ort.InferenceSession.create(bytes, sessionOptions('cpu'));
-  const fused = await runtime.ort.InferenceSession.create(outputOnly(bytes, layers[last].name), sessionOptions('cpu'));
-  const feed = { [session.inputNames[0]]: new runtime.ort.Tensor('float32', inputs, [FORWARD_INPUTS, ...layers[0].outputShape]) };
+  // ONNX Runtime's sessions with the checkpoint's own settings: its layout (plain or blocked) included.
+  const session = await runtime.ort.InferenceSession.create(bytes, sessionOptions('cpu', checkpoint.layout));
+  const fused = await runtime.ort.InferenceSession.create(outputOnly(bytes, layers[last].name), sessionOptions('cpu', checkpoint.layout));
+  const feed = { [session.inputNames[0]]: new runtime.ort.Tensor('float32', inputs, [w.inputs, ...layers[0].outputShape]) };
   // Alternately, five rounds; the medians.
   const engineTimes: number[] = [];
   const ownTimes: number[] = [];
@@ -176,12 +199,12 @@ export async function forwardLines(run: string, print: (line: string) => void): 
   for (let round = 0; round < 5; round++) {
     engineTimes.push(
       await msOf(async () => {
-        for await (const _ of checkpoint.forwardLayers({ layers, inputs, count: FORWARD_INPUTS, last, keep: new Set([last]) }));
+        for await (const _ of checkpoint.forwardLayers({ layers, inputs, count: w.inputs, last, keep: new Set([last]) }));
       }),
     );
     ownTimes.push(await msOf(() => session.run(feed, [layers[last].name])));
     fusedTimes.push(await msOf(() => fused.run(feed, [layers[last].name])));
-    const torch = torchPass(round === 0 ? '1,2' : '2');
+    const torch = torchPass(w, round === 0 ? '1,2' : '2');
     torchFailed ||= torch.failed;
     if (torch.ms.length) torchRounds.push(torch.ms);
   }
@@ -189,7 +212,7 @@ export async function forwardLines(run: string, print: (line: string) => void): 
   const own = median(ownTimes);
   const fusedMs = median(fusedTimes);
   const everyLayer = await msOf(async () => {
-    for await (const _ of checkpoint.forwardLayers({ layers, inputs, count: FORWARD_INPUTS }));
+    for await (const _ of checkpoint.forwardLayers({ layers, inputs, count: w.inputs }));
   });
   await checkpoint.dispose();
   await session.release();
@@ -201,7 +224,7 @@ export async function forwardLines(run: string, print: (line: string) => void): 
   const ratio = engine / own;
   const ratioOk = ratio <= FORWARD_RATIO;
   const torchOk = best === undefined || engine < best;
-  print(`  ResNet-18 forward pass, ${FORWARD_INPUTS} inputs of 3×32×32, to its output:`);
+  print(`  ${w.label} forward pass, ${w.inputs} inputs of 3×${w.size}×${w.size}, to its output (the ${checkpoint.layout} layout):`);
   print(
     `    this engine (native)           ${fmt(engine, 0).padStart(6)} ms  (${fmt(ratio, 2)}× ONNX Runtime's session; goal ≤ ${FORWARD_RATIO}×${ratioOk ? '' : ' — GOAL MISSED'})`,
   );
@@ -221,8 +244,8 @@ export async function forwardLines(run: string, print: (line: string) => void): 
 /**
  * The physical floor of one epoch's measure of `run` at this machine's native rates (issue 67: a
  * goal below it is met at 1.5× it instead): the forward pass over the probe to the model's output on
- * ONNX Runtime's own session of the graph with the output alone (`outputOnly`: fused, the least the
- * pass costs; the faster of two passes), plus the Gram products of
+ * ONNX Runtime's own session of the graph with the output alone (`outputOnly`: fused, in the blocked
+ * layout, the least the pass costs; the faster of two passes), plus the Gram products of
  * every layer's distances, the upper triangle `n(n + 1)/2 · d` multiply-adds summed over the layers,
  * at the native Gram kernel's rate on its best shape here (500 samples of 65,536 coordinates, the
  * CIFAR ResNet-18's widest layers: a thinner product, as 100 samples are, runs slower, and the
@@ -241,9 +264,10 @@ export async function measureFloor(
   const n = probe.labels.length;
   const folder = join(run, 'checkpoints', readdirSync(join(run, 'checkpoints'))[0]);
   const output = layers[layers.length - 1].name;
+  // In the blocked layout, whatever the checkpoint's: everything fused and blocked, the fastest native pass.
   const session = await runtime.ort.InferenceSession.create(
     outputOnly(new Uint8Array(readFileSync(join(folder, 'model.onnx'))), output),
-    sessionOptions('cpu'),
+    sessionOptions('cpu', 'blocked'),
   );
   const feed = { [session.inputNames[0]]: new runtime.ort.Tensor('float32', probe.inputs, [n, ...layers[0].outputShape]) };
   // The faster of two passes: the floor is a lower bound.
@@ -316,7 +340,7 @@ export async function benchDeep(o: { dir: string; print: (line: string) => void 
     );
     if (floor)
       print(
-        `    floor                ${fmt(floor.seconds).padStart(6)} s: forward pass ${fmt(floor.forward)} s (ONNX Runtime's own session of the output-only graph, fused) + Gram products ${fmt(floor.gram)} s (${fmt(floor.gramTflop, 2)} TFLOP of upper triangles at ${fmt(floor.gflops, 0)} GFLOP/s, the kernel's rate on 500 × 65,536); ${fmt(native.wall / floor.seconds, 2)}× it`,
+        `    floor                ${fmt(floor.seconds).padStart(6)} s: forward pass ${fmt(floor.forward)} s (ONNX Runtime's own session of the output-only graph, fused, blocked layout) + Gram products ${fmt(floor.gram)} s (${fmt(floor.gramTflop, 2)} TFLOP of upper triangles at ${fmt(floor.gflops, 0)} GFLOP/s, the kernel's rate on 500 × 65,536); ${fmt(native.wall / floor.seconds, 2)}× it`,
       );
     if (binding)
       print(
@@ -328,6 +352,7 @@ export async function benchDeep(o: { dir: string; print: (line: string) => void 
         : '    WebAssembly engine   not measured (CNN_SLICER_BENCH_DEEP_WASM=1 measures it: minutes)',
     );
   }
-  fails += await forwardLines(r18, print);
+  for (const w of FORWARD_WORKLOADS)
+    fails += await forwardLines(w.model === 'resnet18' && w.size === 32 ? r18 : recordDeep(w.model, w.size, w.inputs, dir), w, print);
   return { fails };
 }

@@ -7,7 +7,8 @@ timed. Random weights (seeded), seeded random images: the work of a measure does
 
 `resnet50` is torchvision's ResNet-50 (ImageNet layout, its head fine-tuned to 10 classes); `resnet18` is the CIFAR
 ResNet-18 of kuangliu's pytorch-cifar (BasicBlocks [2, 2, 2, 2], no stride-2 stem: the model of
-scripts/bench-resnet18.py), 10 classes. Prints the run folder. The measurer is not started
+scripts/bench-resnet18.py), 10 classes; `tv-resnet18` and `mobilenet_v2` are torchvision's own, 10
+classes (the forward-pass table of issue 67). Prints the run folder. The measurer is not started
 (CNN_SLICER_MEASURE=0 is set here), so the caller measures the epoch itself.
 """
 
@@ -40,7 +41,12 @@ def make_model(name):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module.ResNet18(), 10
-    raise SystemExit(f"bench-deep.py: unknown model {name!r} (resnet50, resnet18)")
+    if name in ("tv-resnet18", "mobilenet_v2"):
+        import torchvision
+
+        # The models of issue 67's forward-pass table: torchvision's own (stride-2 stem), 10 classes.
+        return (torchvision.models.resnet18 if name == "tv-resnet18" else torchvision.models.mobilenet_v2)(num_classes=10), 10
+    raise SystemExit(f"bench-deep.py: unknown model {name!r} (resnet50, resnet18, tv-resnet18, mobilenet_v2)")
 
 
 def main():

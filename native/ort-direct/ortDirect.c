@@ -12,7 +12,7 @@
  * asynchronous (libuv's pool), as the binding's is, and holds references to its arrays until it
  * ends.
  *
- * Exports: open(libraryPath), createSession(modelBytes, intraOpThreads, spinning),
+ * Exports: open(libraryPath), createSession(modelBytes, intraOpThreads, spinning, blocked),
  * run(session, inputNames, inputs, inputDims, outputNames, outputs, outputDims) → Promise of the
  * outputs (a preallocated output is returned as given; a null one as a new typed array with its
  * dims), release(session).
@@ -145,8 +145,8 @@ static void release_session(napi_env e, void *data, void *hint) {
 }
 
 static napi_value create_session(napi_env e, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   NAPI_OK(napi_get_cb_info(e, info, &argc, argv, NULL, NULL));
   if (!api) {
     napi_throw_error(e, NULL, "open() the runtime first");
@@ -162,13 +162,16 @@ static napi_value create_session(napi_env e, napi_callback_info info) {
   NAPI_OK(napi_get_value_int32(e, argv[1], &threads));
   bool spinning = true;
   NAPI_OK(napi_get_value_bool(e, argv[2], &spinning));
+  /* The blocked layout (NCHWc): every optimisation, ORT_ENABLE_ALL; else ORT_ENABLE_EXTENDED (src/native/ortRuntime.ts `SessionLayout`). */
+  bool blocked = false;
+  if (argc >= 4) NAPI_OK(napi_get_value_bool(e, argv[3], &blocked));
   OrtSessionOptions *options = NULL;
   if (failed(e, api->CreateSessionOptions(&options))) return NULL;
   OrtStatus *status = NULL;
   if (!status) status = api->SetIntraOpNumThreads(options, threads);
   if (!status) status = api->SetInterOpNumThreads(options, 1);
   if (!status) status = api->SetSessionExecutionMode(options, ORT_SEQUENTIAL);
-  if (!status) status = api->SetSessionGraphOptimizationLevel(options, ORT_ENABLE_EXTENDED);
+  if (!status) status = api->SetSessionGraphOptimizationLevel(options, blocked ? ORT_ENABLE_ALL : ORT_ENABLE_EXTENDED);
   if (!status) status = api->DisableCpuMemArena(options);
   if (!status) status = api->DisableMemPattern(options);
   if (!status) status = api->SetSessionLogSeverityLevel(options, 3);

@@ -16,7 +16,8 @@ import { paceBeforeAllocating } from '../rpc/sharedBuffers';
 import { CodedError, hasErrorCode } from '../analysis/errors';
 import { cutAt, encodeSegment, planSegments, segmentable, type Cut, type Segment, type SegmentableModel } from '../onnx/segments';
 import type { LayerBuffers } from './layerBuffers';
-import { createSession, firstLine, nativeRuntime, type OrtModule, type RuntimeSession } from './ortRuntime';
+import { blockedLayoutPays } from '../onnx/stableLayout';
+import { createSession, firstLine, nativeRuntime, type OrtModule, type RuntimeSession, type SessionLayout } from './ortRuntime';
 import type { ExecutionProvider } from '../contract/recordSettings';
 
 /** A layer's activations: `shape` is `[n, ...outputShape]`, `data` row-major (as src/tfjs/forward.ts `Activations`). */
@@ -146,19 +147,28 @@ export class NativeCheckpoint {
     readonly layers: readonly RunLayer[],
     /** The provider asked for. */
     readonly requested: ExecutionProvider,
+    /** How every session of the checkpoint lays out its convolutions (ortRuntime.ts `SessionLayout`). */
+    readonly layout: SessionLayout,
   ) {}
 
   /**
    * Opens a checkpoint: `bytes` is its .onnx file (read by src/run's bounded reader), `layers` the
    * run's layer table (each layer 1..L a value of the graph, named as the layer), `provider` where
-   * its sessions run (a GPU provider the installation lacks falls back to the CPU: {@link providerReason}).
+   * its sessions run (a GPU provider the installation lacks falls back to the CPU: {@link providerReason}),
+   * `layout` the sessions' layout (default: blocked where src/onnx/stableLayout.ts `blockedLayoutPays`
+   * says so for the layers' maps; tests choose).
    * @throws NativeEngineError when the native runtime cannot load (its one-line reason);
    * OnnxError (src/onnx/graph.ts) when the bytes are no ONNX model the engine reads, or lack a layer.
    */
-  static open(bytes: Uint8Array, layers: readonly RunLayer[], provider: ExecutionProvider = 'cpu'): NativeCheckpoint {
+  static open(
+    bytes: Uint8Array,
+    layers: readonly RunLayer[],
+    provider: ExecutionProvider = 'cpu',
+    layout: SessionLayout = blockedLayoutPays(layers) ? 'blocked' : 'plain',
+  ): NativeCheckpoint {
     const runtime = nativeRuntime();
     if ('reason' in runtime) throw new NativeEngineError(`the native engine (ONNX Runtime) cannot load: ${runtime.reason}`);
-    return new NativeCheckpoint(runtime.ort, bytes, segmentable(bytes, layers), layers, provider);
+    return new NativeCheckpoint(runtime.ort, bytes, segmentable(bytes, layers, layout === 'blocked'), layers, provider, layout);
   }
 
   /** The provider the sessions run on: the one asked for, or the CPU once a session fell back (known after the first pass). */
@@ -549,12 +559,16 @@ export class NativeCheckpoint {
     }
   }
 
-  /** The segment's model: the file's own bytes for the whole graph whose outputs already name every layer, else the segment encoded. */
+  /**
+   * The segment's model: the file's own bytes for the whole graph whose outputs already name every
+   * layer and which has no node to rewrite (src/onnx/stableLayout.ts), else the segment encoded.
+   */
   private modelOf(segment: Segment, mayBeWhole: boolean): { bytes: Uint8Array; whole: boolean } {
     const graph = this.model.raw.graph;
     const outputs = new Set(graph.output.map((v) => v.name));
     const whole =
       mayBeWhole &&
+      this.model.rewrites.size === 0 &&
       segment.first === 0 &&
       segment.last === graph.node.length - 1 &&
       segment.layers.every((l) => outputs.has(this.layers[l].name));
@@ -563,7 +577,7 @@ export class NativeCheckpoint {
 
   private async openSession(segment: Segment, bytes: Uint8Array, whole: boolean): Promise<RuntimeSession> {
     try {
-      const opened = await createSession(this.ort, bytes, this.provider);
+      const opened = await createSession(this.ort, bytes, this.provider, this.layout);
       if (opened.provider !== this.provider) {
         this.effective = opened.provider;
         this.reason = opened.reason;

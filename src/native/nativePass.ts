@@ -136,6 +136,7 @@ export async function* nativePassLayers(checkpoint: NativeCheckpoint, o: NativeP
         bytes: checkpoint.bytes as Uint8Array<ArrayBuffer>,
         layers: [...checkpoint.layers],
         provider: checkpoint.requested,
+        layout: checkpoint.layout,
         inputs,
         count: o.count,
         last,

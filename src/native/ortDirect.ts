@@ -18,7 +18,7 @@ type OrtModule = typeof Ort;
 /** The module's exports (native/ort-direct/ortDirect.c). */
 interface DirectModule {
   open(libraryPath: string): void;
-  createSession(model: Uint8Array, intraOpThreads: number, spinning: boolean): object;
+  createSession(model: Uint8Array, intraOpThreads: number, spinning: boolean, blocked: boolean): object;
   run(
     session: object,
     inputNames: string[],
@@ -93,8 +93,16 @@ export class DirectSession {
     private readonly handle: object,
   ) {}
 
-  static create(direct: DirectModule, ort: OrtModule, model: Uint8Array, intraOpThreads: number, spinning: boolean): DirectSession {
-    return new DirectSession(direct, ort, direct.createSession(model, intraOpThreads, spinning));
+  /** `blocked`: every graph optimisation, the blocked layout included (ortRuntime.ts `SessionLayout`); else the `extended` ones. */
+  static create(
+    direct: DirectModule,
+    ort: OrtModule,
+    model: Uint8Array,
+    intraOpThreads: number,
+    spinning: boolean,
+    blocked = false,
+  ): DirectSession {
+    return new DirectSession(direct, ort, direct.createSession(model, intraOpThreads, spinning, blocked));
   }
 
   async run(

@@ -79,14 +79,20 @@ export function firstLine(message: string): string {
 }
 
 /**
- * The graph optimisations: every one that rewrites nodes in place of the graph (constant folding,
- * fusions of nodes whose joint values are no graph output), not the layout ones of `all` (NCHWc
- * blocks), whose choice depends on a node's neighbours: with them a BatchNormalization after a
- * convolution in the same session computes other bits (≈ 2e-7 relative) than the same node at the
- * start of a segment, so the values of a pass would depend on where the budget cut the model. Every
- * layer being a graph output, the blocked layout would also be converted back at each layer.
+ * The graph optimisations of the plain layout: every one that rewrites nodes in place of the graph
+ * (constant folding, fusions of nodes whose joint values are no graph output), not the layout ones of
+ * `all` (docs/native-engine.md, "The blocked layout").
  */
 export const GRAPH_OPTIMIZATION = 'extended';
+
+/**
+ * How a checkpoint's sessions lay out convolutions: `plain` (NCHW, the {@link GRAPH_OPTIMIZATION}
+ * level), or `blocked` (ONNX Runtime's `all` level: NCHWc channel blocks on x86 CPUs, with the nodes
+ * rewritten that would take it by their neighbours, src/onnx/stableLayout.ts). Every session of one
+ * checkpoint has the same layout, so that a layer's bits never depend on the pass; which one is the
+ * checkpoint's (src/onnx/stableLayout.ts `blockedLayoutPays`).
+ */
+export type SessionLayout = 'plain' | 'blocked';
 
 /** Whether the sessions this thread makes keep their intra-op threads spinning between operators ({@link stopSpinning}). */
 let spinning = true;
@@ -125,16 +131,16 @@ export function setSpinning(spin: boolean): boolean {
 /**
  * The session settings: every core for one operator (`intraOpNumThreads`), operators one at a time
  * (`interOpNumThreads` 1: a CNN is a chain, and two pools of threads on the same cores only
- * compete), the graph optimisations of {@link GRAPH_OPTIMIZATION}, memory given back after each
+ * compete), the graph optimisations of `layout` ({@link SessionLayout}), memory given back after each
  * run, the intra-op threads spinning unless {@link stopSpinning}, and the provider.
  */
-export function sessionOptions(provider: ExecutionProvider = 'cpu'): Ort.InferenceSession.SessionOptions {
+export function sessionOptions(provider: ExecutionProvider = 'cpu', layout: SessionLayout = 'plain'): Ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     intraOpNumThreads: availableParallelism(),
     interOpNumThreads: 1,
     ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
-    graphOptimizationLevel: GRAPH_OPTIMIZATION,
+    graphOptimizationLevel: layout === 'blocked' ? 'all' : GRAPH_OPTIMIZATION,
     executionMode: 'sequential',
     // No arena: each session's arena keeps its largest run's memory for good, a chunk's outputs and
     // working buffers, and a deep model has a session per segment (6 sessions of 16 layers at 32×32×64
@@ -175,15 +181,20 @@ export interface OpenedSession {
  * created on it (no adapter for WebGPU, no CUDA libraries).
  * @throws the runtime's error when even the CPU session cannot be created (a model it cannot run).
  */
-export async function createSession(ort: OrtModule, model: Uint8Array, provider: ExecutionProvider = 'cpu'): Promise<OpenedSession> {
+export async function createSession(
+  ort: OrtModule,
+  model: Uint8Array,
+  provider: ExecutionProvider = 'cpu',
+  layout: SessionLayout = 'plain',
+): Promise<OpenedSession> {
   if (provider !== 'cpu') {
     const unavailable = providerUnavailable(ort, provider);
     if (!unavailable) {
       try {
-        const session = await ort.InferenceSession.create(model, { ...sessionOptions(provider), logSeverityLevel: 4 });
+        const session = await ort.InferenceSession.create(model, { ...sessionOptions(provider, layout), logSeverityLevel: 4 });
         return { session, provider };
       } catch (e) {
-        const session = await cpuSession(ort, model);
+        const session = await cpuSession(ort, model, layout);
         const bundled = ort.listSupportedBackends().find((b) => b.name === provider)?.bundled;
         const hint =
           bundled === false
@@ -192,10 +203,10 @@ export async function createSession(ort: OrtModule, model: Uint8Array, provider:
         return { session, provider: 'cpu', reason: `${provider}: ${firstLine((e as Error).message ?? String(e))}${hint}; using the CPU` };
       }
     }
-    const session = await cpuSession(ort, model);
+    const session = await cpuSession(ort, model, layout);
     return { session, provider: 'cpu', reason: `${provider}: ${unavailable}; using the CPU` };
   }
-  return { session: await cpuSession(ort, model), provider: 'cpu' };
+  return { session: await cpuSession(ort, model, layout), provider: 'cpu' };
 }
 
 /**
@@ -208,10 +219,10 @@ export function sessionsWriteShared(provider: ExecutionProvider): boolean {
 }
 
 /** A CPU session: the direct runner's where it loads (ortDirect.ts), else the binding's. */
-async function cpuSession(ort: OrtModule, model: Uint8Array): Promise<RuntimeSession> {
+async function cpuSession(ort: OrtModule, model: Uint8Array, layout: SessionLayout): Promise<RuntimeSession> {
   const runner = directRunner();
-  if ('direct' in runner) return DirectSession.create(runner.direct, ort, model, availableParallelism(), spinning);
-  return ort.InferenceSession.create(model, sessionOptions('cpu'));
+  if ('direct' in runner) return DirectSession.create(runner.direct, ort, model, availableParallelism(), spinning, layout === 'blocked');
+  return ort.InferenceSession.create(model, sessionOptions('cpu', layout));
 }
 
 /** Why the installed runtime has no `provider`, or undefined when it lists it (bundled or installed beside it). */

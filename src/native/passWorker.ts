@@ -35,7 +35,7 @@ let current: Pass | undefined;
 
 async function open(req: NativePassOpenRequest): Promise<{ providerReason?: string }> {
   await close();
-  const checkpoint = NativeCheckpoint.open(req.bytes, req.layers, req.provider);
+  const checkpoint = NativeCheckpoint.open(req.bytes, req.layers, req.provider, req.layout);
   // The runtime reads no shared memory: the inputs are copied once, here.
   const inputs = new Float32Array(req.count * req.layers[0].outputShape.reduce((a, b) => a * b, 1));
   inputs.set(new Float32Array(req.inputs, 0, inputs.length));

@@ -16,6 +16,7 @@
  */
 import { decodeOnnx, onnxModelType } from './decode';
 import { OnnxError } from './graph';
+import { stableLayoutRewrites, type NodeRewrite } from './stableLayout';
 
 /** A run layer as the plan needs it: the name of its value in the graph and its shape per input. */
 export interface SegmentLayer {
@@ -91,15 +92,22 @@ export interface SegmentableModel {
   readonly cuttable: readonly boolean[];
   /** Bytes per input of each run layer's value, by value name (the input included). */
   readonly bytesOf: ReadonlyMap<string, number>;
+  /**
+   * The nodes a segment's model runs in place of the file's, by node index: for a checkpoint run in
+   * the blocked layout (`segmentable`'s `blocked`), those that would otherwise compute other bits
+   * where a segment starts (stableLayout.ts); none for the plain layout.
+   */
+  readonly rewrites: ReadonlyMap<number, NodeRewrite>;
 }
 
 /**
  * Reads a checkpoint (an .onnx file's bytes) and the run's layers for cutting: each layer 1..L must
- * be a value some node makes, and layer 0 the graph's one input.
+ * be a value some node makes, and layer 0 the graph's one input. `blocked`: its sessions run in
+ * the blocked layout, and its segments are encoded with stableLayout.ts's rewrites.
  * @throws OnnxError when the bytes are not an ONNX model the reader takes (decode.ts), or a layer is
  * not in its graph.
  */
-export function segmentable(bytes: Uint8Array, layers: readonly SegmentLayer[]): SegmentableModel {
+export function segmentable(bytes: Uint8Array, layers: readonly SegmentLayer[], blocked = false): SegmentableModel {
   const graph = decodeOnnx(bytes); // the checks, each failure one line; the plan reads the raw model
   if (graph.inputs.length !== 1)
     throw new OnnxError(`the model has ${graph.inputs.length} inputs; CNN Slicer runs models with one input`, 'unsupported');
@@ -127,6 +135,7 @@ export function segmentable(bytes: Uint8Array, layers: readonly SegmentLayer[]):
   });
   const bytesOf = new Map<string, number>();
   layers.forEach((layer, l) => bytesOf.set(l === 0 ? input : layer.name, 4 * layer.outputShape.reduce((a, b) => a * b, 1)));
+  const shapes = new Map(layers.map((layer, l) => [l === 0 ? input : layer.name, layer.outputShape]));
   const { frontiers, cuttable } = frontiersOf(nodes, constant, input, bytesOf);
   return {
     raw,
@@ -138,6 +147,7 @@ export function segmentable(bytes: Uint8Array, layers: readonly SegmentLayer[]):
     frontiers,
     cuttable,
     bytesOf,
+    rewrites: blocked ? stableLayoutRewrites(graph, shapes) : new Map(),
   };
 }
 
@@ -366,15 +376,15 @@ export function cutAt(model: SegmentableModel, layer: number, last: number): Cut
 
 /**
  * The segment as an ONNX model of its own: the file's IR version, opset imports and producer, the
- * segment's nodes and the constants and initializers they read (the decoded tensors themselves,
- * their raw_data bytes reused), its inputs as float `[batch, ...shape]` graph inputs and its run
- * layers as graph outputs.
+ * segment's nodes (each rewritten one replaced: SegmentableModel `rewrites`) and the constants and
+ * initializers they read (the decoded tensors themselves, their raw_data bytes reused), its inputs as
+ * float `[batch, ...shape]` graph inputs and its run layers as graph outputs.
  */
 export function encodeSegment(model: SegmentableModel, segment: Segment): Uint8Array {
   const { raw } = model;
   const graph = raw.graph;
   const indices = [...segment.constants, ...segment.nodes].sort((a, b) => a - b);
-  const node = indices.map((i) => graph.node[i]);
+  const node = indices.flatMap((i) => (model.rewrites.get(i)?.nodes as RawNode[] | undefined) ?? [graph.node[i]]);
   const read = new Set(node.flatMap((n) => n.input));
   const declared = new Map<string, RawValueInfo>([...graph.input, ...graph.output].map((v) => [v.name, v]));
   const shapeOf = new Map(model.layers.map((layer, l) => [l === 0 ? model.input : layer.name, layer.outputShape]));
@@ -397,7 +407,10 @@ export function encodeSegment(model: SegmentableModel, segment: Segment): Uint8A
     graph: {
       name: `${graph.name || 'graph'}:nodes ${segment.first}..${segment.last}`,
       node,
-      initializer: graph.initializer.filter((t) => read.has(t.name)),
+      initializer: [
+        ...graph.initializer.filter((t) => read.has(t.name)),
+        ...indices.flatMap((i) => model.rewrites.get(i)?.initializers ?? []),
+      ],
       input: segment.inputs.map(valueInfo),
       output: segment.layers.map((l) => valueInfo(model.layers[l].name)),
     },

@@ -28,6 +28,8 @@ export const nativePassOpen = defineRequest('nativePass/open', {
       bytes: v.instance(Uint8Array, 'must be a Uint8Array'),
       layers: v.pipe(v.array(RunLayerSchema), v.minLength(1)),
       provider: v.picklist(EXECUTION_PROVIDERS),
+      /** The checkpoint's session layout (ortRuntime.ts `SessionLayout`), the caller's: every session of a checkpoint has one. */
+      layout: v.picklist(['plain', 'blocked']),
       /** Float32 inputs `[count, ...inputShape]`. */
       inputs: Shared,
       count: Count,

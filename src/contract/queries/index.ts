@@ -34,7 +34,7 @@ import { smallMultiples } from './smallMultiples';
 import { training } from './training';
 
 /** Version of the query vocabulary; cached answers from another version are never reused. */
-export const QUERY_VERSION = 12;
+export const QUERY_VERSION = 13;
 
 /** Every query kind, in the order the vocabulary lists them (docs/queries.md). */
 export const QUERY_DESCRIPTORS = [

@@ -21,11 +21,14 @@ import { loadOnnxCheckpoint } from '../../../src/tfjs/onnxModel';
 import { largestLayerBytes, LayerBuffers } from '../../../src/native/layerBuffers';
 import { NativeCheckpoint, NativeEngineError, type NativeActivations } from '../../../src/native/nativeForward';
 import { nativeRuntime, sessionsWriteShared } from '../../../src/native/ortRuntime';
+import { blockedLayoutPays } from '../../../src/onnx/stableLayout';
 import { onnxFixture, randomInputs } from '../../support/onnxFixtures';
 
 const RUN = path.resolve(__dirname, '../../fixtures/pytorch-run/20261125-222759-tiny-lenet');
 /** The fixture exports whose graph outputs name their layers (lenet and residual predate that). */
 const NAMED = ['vgg_bn', 'resnet', 'mobilenetv2', 'densenet', 'se', 'ops'];
+/** The session layouts (ortRuntime.ts `SessionLayout`): the blocked one's bits hold across cuts only with src/onnx/stableLayout.ts's rewrites. */
+const LAYOUTS = ['blocked', 'plain'] as const;
 
 async function collect(pass: AsyncGenerator<{ index: number; out: NativeActivations }>): Promise<Map<number, NativeActivations>> {
   const out = new Map<number, NativeActivations>();
@@ -86,12 +89,13 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
     ({ tf } = await initBackend('wasm'));
   });
 
-  for (const name of NAMED) {
-    it(`${name}: every layer agrees with the WebAssembly engine within 1e-5 relative; many segments give the one-session values`, async () => {
+  // Each fixture in both session layouts (their maps are small: blocked by default).
+  for (const [name, layout] of NAMED.flatMap((n) => LAYOUTS.map((l) => [n, l] as const))) {
+    it(`${name}, ${layout} layout: every layer agrees with the WebAssembly engine within 1e-5 relative; many segments give the one-session values`, async () => {
       const { bytes, layers } = onnxFixture(name);
       const count = 37;
       const inputs = randomInputs(layers, count, 7);
-      const native = NativeCheckpoint.open(bytes, layers);
+      const native = NativeCheckpoint.open(bytes, layers, 'cpu', layout);
       try {
         const whole = await collect(native.forwardLayers({ layers, inputs, count }));
         assert.deepEqual(
@@ -113,12 +117,12 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
     });
   }
 
-  for (const name of NAMED)
-    it(`${name}: cut at every layer and fed its own values (twice over) with the sides the cut reads, the last layer has the whole pass's bits`, async () => {
+  for (const [name, layout] of NAMED.flatMap((n) => LAYOUTS.map((l) => [n, l] as const)))
+    it(`${name}, ${layout} layout: cut at every layer and fed its own values (twice over) with the sides the cut reads, the last layer has the whole pass's bits`, async () => {
       const { bytes, layers } = onnxFixture(name);
       const count = 9;
       const inputs = randomInputs(layers, count, 11);
-      const native = NativeCheckpoint.open(bytes, layers);
+      const native = NativeCheckpoint.open(bytes, layers, 'cpu', layout);
       try {
         const last = layers.length - 1;
         const whole = await collect(native.forwardLayers({ layers, inputs, count }));
@@ -312,6 +316,14 @@ describe('NativeCheckpoint: forward passes on ONNX Runtime', function () {
       }
     });
   }
+
+  it('a checkpoint opens in the blocked layout where its maps are small (the fixtures: 16×16 at most), its pass worker in the same', async () => {
+    const { bytes, layers } = onnxFixture('resnet');
+    assert.ok(blockedLayoutPays(layers));
+    const native = NativeCheckpoint.open(bytes, layers);
+    assert.equal(native.layout, 'blocked');
+    await native.dispose();
+  });
 
   it('a corrupt or truncated ONNX file is one clear OnnxError line', () => {
     const { bytes, layers } = onnxFixture('densenet');
